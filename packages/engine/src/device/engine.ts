@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Logger } from '../logger';
+import { silentLogger } from '../logger';
+import { registerBackendFixes } from '../kernels/register';
+import type { Device, DeviceInfo } from './device';
+import { DEVICE_DESCRIPTIONS } from './device';
+import type { DeviceLoaders } from './loaders';
+import { defaultLoaders } from './loaders';
+import { selectDevice } from './select-device';
+
+export interface EngineOptions {
+  /** 'auto' (default, or APPLIEDML_DEVICE) walks cuda → cpu → wasm → js. */
+  device?: Device;
+  logger?: Logger;
+  /** For tests: replace how each device is loaded. */
+  loaders?: DeviceLoaders;
+}
+
+let current: DeviceInfo | undefined;
+let pending: Promise<DeviceInfo> | undefined;
+let pendingDevice: string | undefined;
+let announced = false;
+
+function requestedDevice(options: EngineOptions): Device {
+  return options.device ?? (process.env.APPLIEDML_DEVICE as Device | undefined) ?? 'auto';
+}
+
+async function initialise(options: EngineOptions): Promise<DeviceInfo> {
+  const logger = options.logger ?? silentLogger;
+  const requested = requestedDevice(options);
+  // Library code is quiet: no tfjs banners ("install our node backend" and the like).
+  tf.enableProdMode();
+  const selection = await selectDevice(requested, options.loaders ?? defaultLoaders, logger);
+  const ok = await tf.setBackend(selection.loaded.backend);
+  if (!ok) {
+    const { AppliedMLError } = await import('../errors');
+    throw new AppliedMLError('E_DEVICE_UNAVAILABLE', `The ${selection.loaded.backend} backend failed to initialise.`);
+  }
+  await tf.ready();
+  const fixes = registerBackendFixes(tf.getBackend());
+  const details: Record<string, string | number | boolean> = {
+    tfjs: tf.version_core,
+    node: process.versions.node,
+    ...selection.loaded.details,
+  };
+  if (selection.loaded.backend === 'wasm') {
+    details.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    details.threads = 1;
+  }
+  if (fixes.length > 0) details.kernelFixes = fixes.join(', ');
+  const info: DeviceInfo = {
+    requested,
+    device: selection.device,
+    backend: selection.loaded.backend,
+    description: DEVICE_DESCRIPTIONS[selection.device],
+    attempts: selection.attempts,
+    details,
+  };
+  if (requested === 'auto' && !announced) {
+    // `auto` says once what it picked.
+    announced = true;
+    logger.info(`device: ${info.device} (${info.description})`);
+  }
+  return info;
+}
+
+/**
+ * Make the engine ready on a device. Safe to call many times: the first call picks the device,
+ * later calls with the same request return the same info; a different explicit device switches.
+ */
+export async function initEngine(options: EngineOptions = {}): Promise<DeviceInfo> {
+  const requested = requestedDevice(options);
+  if (current && !options.loaders && (requested === 'auto' || requested === current.device) && tf.getBackend() === current.backend) {
+    return current;
+  }
+  if (pending && pendingDevice === requested && !options.loaders) return pending;
+  pendingDevice = requested;
+  pending = initialise(options)
+    .then((info) => {
+      current = info;
+      return info;
+    })
+    .finally(() => {
+      pending = undefined;
+      pendingDevice = undefined;
+    });
+  return pending;
+}
+
+/** What the engine runs on, or undefined before initEngine. */
+export function engineInfo(): DeviceInfo | undefined {
+  return current;
+}
+
+/** The one TensorFlow.js instance every appliedml package shares (for SDK internals, not users). */
+export { tf };

@@ -1,0 +1,94 @@
+/**
+ * One error type for every appliedml package. `code` is stable and machine-readable; the message
+ * says what to do. `AppliedMLError.isInstance(e)` works across duplicate installs of the engine
+ * (it checks a global symbol marker, not the prototype chain).
+ */
+const MARKER = Symbol.for('appliedml.error');
+
+export const ERROR_CODES = [
+  'E_INPUT_INVALID',
+  'E_INPUT_TOO_LARGE',
+  'E_SHAPE_MISMATCH',
+  'E_FORMAT_UNSUPPORTED',
+  'E_BUNDLE_CORRUPT',
+  'E_BUNDLE_MISSING',
+  'E_BUNDLE_INCOMPATIBLE',
+  'E_DATASET_MISSING',
+  'E_DATASET_CHECKSUM',
+  'E_DEVICE_UNAVAILABLE',
+  'E_DEVICE_INVALID',
+  'E_MODEL_NOT_TRAINED',
+  'E_MODEL_DISPOSED',
+  'E_TRAINING_FAILED',
+  'E_IO',
+  'E_INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface AppliedMLErrorOptions {
+  cause?: unknown;
+  /** Extra, non-sensitive context (file, line, field, sensor …) shown to users and logs. */
+  details?: Record<string, unknown>;
+}
+
+export class AppliedMLError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+  private readonly [MARKER] = true;
+
+  constructor(code: ErrorCode, message: string, options: AppliedMLErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppliedMLError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  /** True for any appliedml error, even one thrown by another copy of the engine. */
+  static isInstance(error: unknown): error is AppliedMLError {
+    return (
+      typeof error === 'object' &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[MARKER] === true &&
+      typeof (error as { code?: unknown }).code === 'string'
+    );
+  }
+
+  /** True when `error` is an appliedml error with this code. */
+  static hasCode(error: unknown, code: ErrorCode): error is AppliedMLError {
+    return AppliedMLError.isInstance(error) && error.code === code;
+  }
+
+  toJSON(): { name: string; code: ErrorCode; message: string; details: Record<string, unknown> } {
+    return { name: this.name, code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** HTTP status for an error code: the one mapping every demo service uses. */
+export function httpStatusForCode(code: ErrorCode): number {
+  switch (code) {
+    case 'E_INPUT_INVALID':
+    case 'E_SHAPE_MISMATCH':
+      return 400;
+    case 'E_INPUT_TOO_LARGE':
+      return 413;
+    case 'E_FORMAT_UNSUPPORTED':
+      return 415;
+    case 'E_MODEL_NOT_TRAINED':
+    case 'E_MODEL_DISPOSED':
+    case 'E_DEVICE_UNAVAILABLE':
+    case 'E_DATASET_MISSING':
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+/** Throws E_INPUT_INVALID unless `condition` holds. */
+export function assertInput(
+  condition: unknown,
+  message: string,
+  details?: Record<string, unknown>,
+): asserts condition {
+  if (!condition) throw new AppliedMLError('E_INPUT_INVALID', message, details ? { details } : {});
+}

@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs';
+import { makeConv2DBackpropFilter } from './conv2d-backprop-filter';
+import { makeCpuDelegate } from './delegate-to-cpu';
+import { makeShiftedMaxPoolGrad } from './max-pool-grad';
+import { resizeBilinearGrad, resizeNearestNeighborGrad } from './resize-grads';
+import { makeHeapViewSlice } from './slice';
+
+/** Kernels the wasm backend lacks and that the JS backend runs correctly, delegated to it. */
+export const WASM_DELEGATED_KERNELS = [
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'UnsortedSegmentSum',
+  'Einsum',
+] as const;
+
+const done = new Set<string>();
+
+function replace(kernelName: string, backendName: string, make: (previous: tf.KernelFunc) => tf.KernelFunc): void {
+  const previous = tf.getKernel(kernelName, backendName);
+  const fallback: tf.KernelFunc =
+    previous?.kernelFunc ?? makeCpuDelegate(kernelName);
+  if (previous) tf.unregisterKernel(kernelName, backendName);
+  tf.registerKernel({ kernelName, backendName, kernelFunc: make(fallback) });
+}
+
+function fixWasm(): string[] {
+  const fixed: string[] = [];
+  replace('Conv2DBackpropFilter', 'wasm', (fallback) => makeConv2DBackpropFilter(fallback));
+  fixed.push('Conv2DBackpropFilter');
+  replace('MaxPoolGrad', 'wasm', (native) => makeShiftedMaxPoolGrad(native));
+  fixed.push('MaxPoolGrad');
+  replace('Slice', 'wasm', (stock) => makeHeapViewSlice(stock));
+  fixed.push('Slice');
+  for (const name of WASM_DELEGATED_KERNELS) {
+    if (tf.getKernel(name, 'wasm')) continue;
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: makeCpuDelegate(name) });
+    fixed.push(name);
+  }
+  return fixed;
+}
+
+function fixJs(): string[] {
+  replace('ResizeNearestNeighborGrad', 'cpu', () => resizeNearestNeighborGrad);
+  replace('ResizeBilinearGrad', 'cpu', () => resizeBilinearGrad);
+  return ['ResizeNearestNeighborGrad', 'ResizeBilinearGrad'];
+}
+
+const fixesByBackend: Record<string, () => string[]> = { wasm: fixWasm, cpu: fixJs };
+const applied: Record<string, string[]> = {};
+
+/**
+ * Register the engine's kernel fills and fixes for a backend, once per process. wasm needs the JS
+ * backend's fixes too, because its delegated kernels run there.
+ */
+export function registerBackendFixes(backendName: string): string[] {
+  const names = backendName === 'wasm' ? ['cpu', 'wasm'] : [backendName];
+  for (const name of names) {
+    const fix = fixesByBackend[name];
+    if (!fix || done.has(name)) continue;
+    done.add(name);
+    applied[name] = fix();
+  }
+  return applied[backendName] ?? [];
+}
