@@ -31,6 +31,14 @@ function fixWasm(): string[] {
   fixed.push('MaxPoolGrad');
   replace('Slice', 'wasm', (stock) => makeHeapViewSlice(stock));
   fixed.push('Slice');
+  // wasm's resize gradients ignore halfPixelCenters: route those calls to the (fixed) JS kernels.
+  for (const name of ['ResizeNearestNeighborGrad', 'ResizeBilinearGrad']) {
+    replace(name, 'wasm', (native) => {
+      const delegate = makeCpuDelegate(name);
+      return (args) => ((args.attrs as { halfPixelCenters?: boolean }).halfPixelCenters ? delegate(args) : native(args));
+    });
+    fixed.push(`${name} (halfPixelCenters)`);
+  }
   for (const name of WASM_DELEGATED_KERNELS) {
     if (tf.getKernel(name, 'wasm')) continue;
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: makeCpuDelegate(name) });

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { AppliedMLError } from '../errors';
+
+async function writeFileDurable(path: string, data: Uint8Array | string): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Write a directory atomically: every file goes to a hidden sibling directory first (fsynced), which
+ * then replaces `dir` by rename. A failure at any point leaves the previous `dir` as it was.
+ */
+export async function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): Promise<void> {
+  const parent = dirname(dir);
+  const tag = randomBytes(6).toString('hex');
+  const staging = join(parent, `.${basename(dir)}.tmp-${tag}`);
+  const retired = join(parent, `.${basename(dir)}.old-${tag}`);
+  try {
+    await mkdir(parent, { recursive: true });
+    await mkdir(staging);
+    for (const [name, data] of Object.entries(files)) await writeFileDurable(join(staging, name), data);
+  } catch (cause) {
+    await rm(staging, { recursive: true, force: true });
+    throw new AppliedMLError('E_IO', `Could not write the bundle to ${dir}: ${(cause as Error).message}`, { cause, details: { dir } });
+  }
+  const hadPrevious = await exists(dir);
+  try {
+    if (hadPrevious) await rename(dir, retired);
+    await rename(staging, dir);
+  } catch (cause) {
+    // Put the previous bundle back if it was moved aside.
+    if (hadPrevious && !(await exists(dir)) && (await exists(retired))) await rename(retired, dir).catch(() => undefined);
+    await rm(staging, { recursive: true, force: true });
+    throw new AppliedMLError('E_IO', `Could not move the new bundle into place at ${dir}: ${(cause as Error).message}`, { cause, details: { dir } });
+  }
+  if (hadPrevious) await rm(retired, { recursive: true, force: true });
+}

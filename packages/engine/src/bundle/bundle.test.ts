@@ -1,0 +1,139 @@
+import { mkdtemp, readFile, readdir, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { initEngine } from '../device/engine';
+import { AppliedMLError } from '../errors';
+import { createRng, withSeededRandom } from '../random';
+import { loadBundle, saveBundle } from './bundle';
+
+let dir: string;
+beforeAll(async () => {
+  await initEngine({ device: 'wasm' });
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'appliedml-bundle-'));
+});
+afterEach(async () => {
+  await chmod(dir, 0o755).catch(() => undefined);
+  await rm(dir, { recursive: true, force: true });
+});
+
+function model(): tf.LayersModel {
+  return withSeededRandom(createRng(3), () =>
+    tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 5, activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })] }),
+  );
+}
+
+const input = (m: tf.LayersModel) => ({
+  package: '@appliedml/test',
+  packageVersion: '1.0.0',
+  task: 'unit-test',
+  models: { main: m },
+  labels: ['no', 'yes'],
+  preprocessing: { mean: [1, 2, 3, 4], scale: [1, 1, 1, 1] },
+  metrics: { accuracy: 0.5 },
+  files: { 'vocabulary.json': JSON.stringify(['a', 'b']) },
+});
+
+async function expectCode(p: Promise<unknown>, code: string, text?: RegExp): Promise<void> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(AppliedMLError.isInstance(err), `expected an AppliedMLError, got ${String(err)}`).toBe(true);
+  expect((err as AppliedMLError).code).toBe(code);
+  if (text) expect((err as Error).message).toMatch(text);
+}
+
+describe('model bundles', () => {
+  it('round-trips weights, labels and preprocessing; the loaded model predicts the same', async () => {
+    const m = model();
+    const target = join(dir, 'bundle');
+    const manifest = await saveBundle(target, input(m));
+    expect(Object.keys(manifest.files).sort()).toEqual(['main.model.json', 'main.weights.bin', 'vocabulary.json']);
+    const loaded = await loadBundle(target, { package: '@appliedml/test', task: 'unit-test' });
+    expect(loaded.manifest.labels).toEqual(['no', 'yes']);
+    expect(loaded.manifest.preprocessing).toEqual({ mean: [1, 2, 3, 4], scale: [1, 1, 1, 1] });
+    expect(loaded.manifest.engineVersion).toMatch(/^@appliedml\/engine@\d+\.\d+\.\d+/);
+    expect(JSON.parse(loaded.files['vocabulary.json']!.toString())).toEqual(['a', 'b']);
+    const x = tf.tensor2d([[0.1, -0.2, 0.3, 0.9]]);
+    const before = tf.memory().numTensors;
+    const a = tf.tidy(() => (m.predict(x) as tf.Tensor).arraySync());
+    const b = tf.tidy(() => (loaded.models.main!.predict(x) as tf.Tensor).arraySync());
+    expect(tf.memory().numTensors).toBe(before);
+    expect(b).toEqual(a);
+    x.dispose();
+    m.dispose();
+    loaded.models.main!.dispose();
+  });
+
+  it('replaces an existing bundle and leaves no temp directories behind', async () => {
+    const target = join(dir, 'bundle');
+    const m = model();
+    await saveBundle(target, input(m));
+    await saveBundle(target, { ...input(m), metrics: { accuracy: 0.9 } });
+    expect((await loadBundle(target)).manifest.metrics).toEqual({ accuracy: 0.9 });
+    expect((await readdir(dir)).sort()).toEqual(['bundle']);
+    m.dispose();
+  });
+
+  it('keeps the previous bundle when a save fails', async () => {
+    const target = join(dir, 'bundle');
+    const m = model();
+    await saveBundle(target, input(m));
+    await chmod(dir, 0o555); // the parent is now read-only: the staging directory cannot be made
+    if (process.getuid?.() === 0) {
+      // root ignores permissions; make the failure come from a bad file name instead
+      await chmod(dir, 0o755);
+      await expectCode(saveBundle(target, { ...input(m), files: { '../escape': 'x' } }), 'E_BUNDLE_CORRUPT');
+    } else {
+      await expectCode(saveBundle(target, input(m)), 'E_IO');
+    }
+    await chmod(dir, 0o755);
+    const loaded = await loadBundle(target);
+    expect(loaded.manifest.metrics).toEqual({ accuracy: 0.5 });
+    loaded.models.main!.dispose();
+    m.dispose();
+  });
+
+  it('refuses a missing bundle, a truncated or tampered file, and a missing file', async () => {
+    await expectCode(loadBundle(join(dir, 'nothing-here')), 'E_BUNDLE_MISSING');
+    const target = join(dir, 'bundle');
+    const m = model();
+    await saveBundle(target, input(m));
+    const weights = join(target, 'main.weights.bin');
+    const original = await readFile(weights);
+    await writeFile(weights, original.subarray(0, original.length - 4));
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /main\.weights\.bin/);
+    const flipped = Buffer.from(original);
+    flipped[7] = (flipped[7] as number) ^ 0xff;
+    await writeFile(weights, flipped);
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /checksum/);
+    await rm(weights);
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /missing/);
+    m.dispose();
+  });
+
+  it('refuses manifests that point outside the bundle, links, bad JSON, other tasks and newer schemas', async () => {
+    const target = join(dir, 'bundle');
+    const m = model();
+    await saveBundle(target, input(m));
+    const manifestPath = join(target, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    await writeFile(join(dir, 'secret.txt'), 'outside');
+    await writeFile(manifestPath, JSON.stringify({ ...manifest, files: { ...manifest.files, '../secret.txt': 'x' } }));
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /refusing/);
+    await writeFile(manifestPath, JSON.stringify({ ...manifest, files: { ...manifest.files, 'link.txt': 'x' } }));
+    await symlink(join(dir, 'secret.txt'), join(target, 'link.txt'));
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /links/);
+    await writeFile(manifestPath, '{"format": "appliedml-bundle", ');
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /JSON/);
+    await writeFile(manifestPath, JSON.stringify({ ...manifest, schemaVersion: 99 }));
+    await expectCode(loadBundle(target), 'E_BUNDLE_INCOMPATIBLE');
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    await expectCode(loadBundle(target, { task: 'speech' }), 'E_BUNDLE_INCOMPATIBLE');
+    m.dispose();
+  });
+});

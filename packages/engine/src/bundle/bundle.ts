@@ -1,0 +1,226 @@
+import { createHash } from 'node:crypto';
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { AppliedMLError } from '../errors';
+import { ENGINE_NAME, ENGINE_VERSION } from '../version';
+import { writeDirAtomic } from './atomic-dir';
+
+export const BUNDLE_FORMAT = 'appliedml-bundle';
+export const BUNDLE_SCHEMA_VERSION = 1;
+const MANIFEST = 'manifest.json';
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** What a bundle says about itself. Everything a loaded model needs to predict like the trained one. */
+export interface BundleManifest {
+  format: typeof BUNDLE_FORMAT;
+  schemaVersion: number;
+  /** The SDK that wrote it, e.g. '@appliedml/text', and its version. */
+  package: string;
+  packageVersion: string;
+  /** The model family, e.g. 'text-classification'. */
+  task: string;
+  engineVersion: string;
+  createdAt: string;
+  labels?: string[];
+  /** The fitted preprocessing (vocabulary, scalers, feature config …), stored verbatim. */
+  preprocessing?: JsonValue;
+  /** The model's own typed config. */
+  config?: JsonValue;
+  metrics?: Record<string, number>;
+  /** Named tfjs models in this bundle and their files. */
+  models: Record<string, { topology: string; weights: string }>;
+  /** sha256 of every file in the bundle except the manifest. */
+  files: Record<string, string>;
+}
+
+export interface SaveBundleInput {
+  package: string;
+  packageVersion: string;
+  task: string;
+  models?: Record<string, tf.LayersModel>;
+  labels?: string[];
+  preprocessing?: JsonValue;
+  config?: JsonValue;
+  metrics?: Record<string, number>;
+  /** Extra files (e.g. a vocabulary), by plain file name. */
+  files?: Record<string, Uint8Array | string>;
+}
+
+export interface LoadedBundle {
+  manifest: BundleManifest;
+  models: Record<string, tf.LayersModel>;
+  /** Extra files by name, as bytes. */
+  files: Record<string, Buffer>;
+}
+
+export interface LoadBundleOptions {
+  /** Refuse bundles written by another package or for another task. */
+  package?: string;
+  task?: string;
+}
+
+function sha256(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function checkName(name: string, dir: string): void {
+  if (!FILE_NAME.test(name) || name === MANIFEST) {
+    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} names a file '${name}' that is not a plain file name inside the bundle; refusing it.`, {
+      details: { dir, file: name },
+    });
+  }
+}
+
+async function captureArtifacts(model: tf.LayersModel): Promise<{ topology: string; weights: Uint8Array }> {
+  let captured: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!captured?.modelTopology || !captured.weightSpecs) throw new AppliedMLError('E_INTERNAL', 'tfjs returned no model artifacts to save.');
+  const weightData = captured.weightData ? tf.io.CompositeArrayBuffer.join(captured.weightData) : new ArrayBuffer(0);
+  const topology = JSON.stringify({ modelTopology: captured.modelTopology, weightSpecs: captured.weightSpecs, format: 'layers-model' });
+  return { topology, weights: new Uint8Array(weightData) };
+}
+
+/** Save models and their preprocessing as one bundle directory, atomically (temp dir + rename). */
+export async function saveBundle(dir: string, input: SaveBundleInput): Promise<BundleManifest> {
+  const files: Record<string, Uint8Array | string> = {};
+  const models: BundleManifest['models'] = {};
+  for (const [name, model] of Object.entries(input.models ?? {})) {
+    checkName(`${name}.model.json`, dir);
+    const { topology, weights } = await captureArtifacts(model);
+    files[`${name}.model.json`] = topology;
+    files[`${name}.weights.bin`] = weights;
+    models[name] = { topology: `${name}.model.json`, weights: `${name}.weights.bin` };
+  }
+  for (const [name, data] of Object.entries(input.files ?? {})) {
+    checkName(name, dir);
+    if (name in files) throw new AppliedMLError('E_INPUT_INVALID', `Bundle file '${name}' is given twice.`);
+    files[name] = data;
+  }
+  const manifest: BundleManifest = {
+    format: BUNDLE_FORMAT,
+    schemaVersion: BUNDLE_SCHEMA_VERSION,
+    package: input.package,
+    packageVersion: input.packageVersion,
+    task: input.task,
+    engineVersion: `${ENGINE_NAME}@${ENGINE_VERSION}`,
+    createdAt: new Date().toISOString(),
+    ...(input.labels ? { labels: input.labels } : {}),
+    ...(input.preprocessing !== undefined ? { preprocessing: input.preprocessing } : {}),
+    ...(input.config !== undefined ? { config: input.config } : {}),
+    ...(input.metrics ? { metrics: input.metrics } : {}),
+    models,
+    files: Object.fromEntries(Object.entries(files).map(([name, data]) => [name, sha256(data)])),
+  };
+  await writeDirAtomic(dir, { ...files, [MANIFEST]: JSON.stringify(manifest, null, 2) });
+  return manifest;
+}
+
+async function readInside(dir: string, root: string, name: string): Promise<Buffer> {
+  checkName(name, dir);
+  const path = join(dir, name);
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (cause) {
+    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} is missing '${name}', which its manifest lists.`, { cause, details: { dir, file: name } });
+  }
+  if (!info.isFile()) {
+    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' is not a regular file (links are refused).`, { details: { dir, file: name } });
+  }
+  const real = await realpath(path);
+  const rel = relative(root, real);
+  if (rel.startsWith('..') || isAbsolute(rel) || rel.includes(sep)) {
+    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' resolves outside the bundle; refusing it.`, { details: { dir, file: name } });
+  }
+  return readFile(path);
+}
+
+function parseManifest(text: string, dir: string): BundleManifest {
+  let m: BundleManifest;
+  try {
+    m = JSON.parse(text) as BundleManifest;
+  } catch (cause) {
+    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json is not valid JSON.`, { cause, details: { dir } });
+  }
+  if (typeof m !== 'object' || m === null || m.format !== BUNDLE_FORMAT) {
+    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json is not an appliedml bundle manifest.`, { details: { dir } });
+  }
+  if (typeof m.schemaVersion !== 'number' || m.schemaVersion > BUNDLE_SCHEMA_VERSION) {
+    throw new AppliedMLError(
+      'E_BUNDLE_INCOMPATIBLE',
+      `Bundle ${dir} has schema version ${m.schemaVersion}; this engine reads up to ${BUNDLE_SCHEMA_VERSION}. Upgrade @appliedml/engine.`,
+      { details: { dir, schemaVersion: m.schemaVersion } },
+    );
+  }
+  if (typeof m.files !== 'object' || m.files === null || typeof m.models !== 'object' || m.models === null) {
+    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json lacks its file list.`, { details: { dir } });
+  }
+  return m;
+}
+
+/**
+ * Load a bundle: verify the manifest, refuse files outside the bundle, check every file's sha256,
+ * then rebuild the models. A missing, truncated or tampered file is an E_BUNDLE_CORRUPT error.
+ */
+export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
+  let root: string;
+  let text: string;
+  try {
+    root = await realpath(dir);
+    const info = await lstat(join(root, MANIFEST));
+    if (info.size > MAX_MANIFEST_BYTES) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json is ${info.size} bytes; refusing it.`);
+    text = await readFile(join(root, MANIFEST), 'utf8');
+  } catch (cause) {
+    if (AppliedMLError.isInstance(cause)) throw cause;
+    throw new AppliedMLError('E_BUNDLE_MISSING', `No model bundle at ${dir} (no manifest.json). Train and save a model there first.`, { cause, details: { dir } });
+  }
+  const manifest = parseManifest(text, dir);
+  if (options.package && manifest.package !== options.package) {
+    throw new AppliedMLError('E_BUNDLE_INCOMPATIBLE', `Bundle ${dir} was written by ${manifest.package}, not ${options.package}.`, { details: { dir } });
+  }
+  if (options.task && manifest.task !== options.task) {
+    throw new AppliedMLError('E_BUNDLE_INCOMPATIBLE', `Bundle ${dir} holds a '${manifest.task}' model, not '${options.task}'.`, { details: { dir } });
+  }
+  const contents: Record<string, Buffer> = {};
+  for (const [name, expected] of Object.entries(manifest.files)) {
+    const data = await readInside(dir, root, name);
+    if (sha256(data) !== expected) {
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' does not match its checksum (truncated or modified).`, { details: { dir, file: name } });
+    }
+    contents[name] = data;
+  }
+  const models: Record<string, tf.LayersModel> = {};
+  try {
+    for (const [name, entry] of Object.entries(manifest.models)) {
+      const topology = contents[entry.topology];
+      const weights = contents[entry.weights];
+      if (!topology || !weights) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' names files its manifest does not checksum.`);
+      let artifacts: { modelTopology: object; weightSpecs: tf.io.WeightsManifestEntry[] };
+      try {
+        artifacts = JSON.parse(topology.toString('utf8')) as typeof artifacts;
+      } catch (cause) {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${entry.topology} is not valid JSON.`, { cause });
+      }
+      const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
+      try {
+        models[name] = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData }));
+      } catch (cause) {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' could not be rebuilt: ${(cause as Error).message}`, { cause });
+      }
+    }
+  } catch (error) {
+    Object.values(models).forEach((m) => m.dispose());
+    throw error;
+  }
+  const files = Object.fromEntries(Object.entries(contents).filter(([name]) => !Object.values(manifest.models).some((e) => e.topology === name || e.weights === name)));
+  return { manifest, models, files };
+}

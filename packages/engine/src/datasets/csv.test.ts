@@ -1,0 +1,261 @@
+import { createReadStream, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readCsv, readCsvAll, readNumericMatrix } from './csv';
+import { parseBooleanCell, parseDateCell, parseNumberCell } from './csv-cells';
+import { expectCode, realDataset, tempDir } from './test-helpers';
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe('cell parsers', () => {
+  it('numbers are strict decimals', () => {
+    expect(parseNumberCell('1.5')).toBe(1.5);
+    expect(parseNumberCell(' -2e3 ')).toBe(-2000);
+    expect(parseNumberCell('.5')).toBe(0.5);
+    expect(parseNumberCell('7.')).toBe(7);
+    for (const bad of ['', ' ', '0x10', '1,000', 'Infinity', 'NaN', '1e', 'abc', '1.2.3', '--1', '1e999']) {
+      expect(parseNumberCell(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('booleans', () => {
+    expect(['true', 'T', 'yes', 'Y', '1'].map(parseBooleanCell)).toEqual([true, true, true, true, true]);
+    expect(['false', 'F', 'no', 'n', '0'].map(parseBooleanCell)).toEqual([false, false, false, false, false]);
+    expect(parseBooleanCell('maybe')).toBeUndefined();
+  });
+
+  it('dates are ISO-8601, zone-less times are UTC, impossible dates rejected', () => {
+    expect(parseDateCell('2012-03-01')?.toISOString()).toBe('2012-03-01T00:00:00.000Z');
+    expect(parseDateCell('2012-03-01 00:05')?.toISOString()).toBe('2012-03-01T00:05:00.000Z');
+    expect(parseDateCell('2012-03-01T10:05:07.25Z')?.toISOString()).toBe('2012-03-01T10:05:07.250Z');
+    expect(parseDateCell('2012-03-01T10:05:00+02:00')?.toISOString()).toBe('2012-03-01T08:05:00.000Z');
+    expect(parseDateCell('2012-03-01T10:05:00-0130')?.toISOString()).toBe('2012-03-01T11:35:00.000Z');
+    for (const bad of ['2012-02-30', '2012-13-01', '1', '2012', 'March 1 2012', '2012-03-01T25:00', '03/01/2012']) {
+      expect(parseDateCell(bad), bad).toBeUndefined();
+    }
+  });
+});
+
+describe('readCsv', () => {
+  const csv = 'id,amount,when,fraud,note\n1,12.5,2024-01-02,true,ok\n2,NA,2024-01-03T10:00:00Z,0,\n3,-3e2,,no,"quoted, with comma"\n';
+  const columns = { id: 'number', amount: 'number', when: 'date', fraud: 'boolean' } as const;
+
+  it('yields typed rows, with missing cells as null and untyped columns as strings', async () => {
+    const rows = await readCsvAll(text(csv), { columns });
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toEqual({ id: 1, amount: 12.5, when: new Date('2024-01-02T00:00:00Z'), fraud: true, note: 'ok' });
+    expect(rows[1]).toMatchObject({ id: 2, amount: null, fraud: false, note: null });
+    expect(rows[2]).toMatchObject({ id: 3, amount: -300, when: null, fraud: false, note: 'quoted, with comma' });
+    // The row type carries the column types.
+    const amount: number | null = rows[0]!.amount;
+    expect(amount).toBe(12.5);
+  });
+
+  it('reads from a path and from a stream, with a custom delimiter and missing list', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'a.tsv');
+    writeFileSync(path, 'a\tb\n1\t-\n2\t3\n');
+    const fromPath = await readCsvAll(path, { delimiter: '\t', columns: { a: 'number', b: 'number' }, missing: ['-'] });
+    expect(fromPath).toEqual([
+      { a: 1, b: null },
+      { a: 2, b: 3 },
+    ]);
+    const fromStream = await readCsvAll(createReadStream(path), { delimiter: '\t' });
+    expect(fromStream).toEqual([
+      { a: '1', b: '-' },
+      { a: '2', b: '3' },
+    ]);
+    const fromIterable = await readCsvAll(Readable.from(['x,y\n', '1,', '2\n']), { columns: { x: 'number', y: 'number' } });
+    expect(fromIterable).toEqual([{ x: 1, y: 2 }]);
+  });
+
+  it('headerless files use names (or indices)', async () => {
+    const data = text('ham\thello\nspam\t"free" prize\n');
+    const named = await readCsvAll(data, { header: false, names: ['label', 'text'], delimiter: '\t', quote: false });
+    expect(named).toEqual([
+      { label: 'ham', text: 'hello' },
+      { label: 'spam', text: '"free" prize' },
+    ]);
+    const indexed = await readCsvAll(text('1,2\n3,4\n'), { header: false, columns: { '1': 'number' } });
+    expect(indexed).toEqual([
+      { '0': '1', '1': 2 },
+      { '0': '3', '1': 4 },
+    ]);
+  });
+
+  it('a bad cell → E_INPUT_INVALID with line and column', async () => {
+    const error = await expectCode(() => readCsvAll(text('a,b\n1,2\n3,x7\n'), { columns: { b: 'number' } }), 'E_INPUT_INVALID');
+    expect(error.details).toMatchObject({ line: 3, column: 'b', columnIndex: 1, value: 'x7' });
+    expect(error.message).toContain("line 3, column 'b'");
+    const date = await expectCode(() => readCsvAll(text('d\n2024-02-31\n'), { columns: { d: 'date' } }), 'E_INPUT_INVALID');
+    expect(date.details).toMatchObject({ line: 2, column: 'd' });
+    // NaN is only accepted where it is declared missing.
+    await expectCode(() => readCsvAll(text('a\nNaN\n'), { columns: { a: 'number' }, missing: [] }), 'E_INPUT_INVALID');
+  });
+
+  it('ragged rows → E_INPUT_INVALID with the line', async () => {
+    const error = await expectCode(() => readCsvAll(text('a,b\n1,2\n\n3,4,5\n')), 'E_INPUT_INVALID');
+    expect(error.details).toMatchObject({ line: 4, expected: 2, actual: 3 });
+    const short = await expectCode(() => readCsvAll(text('a,b\n1\n')), 'E_INPUT_INVALID');
+    expect(short.details).toMatchObject({ line: 2, expected: 2, actual: 1 });
+  });
+
+  it('malformed quoting → E_INPUT_INVALID with the line', async () => {
+    const error = await expectCode(() => readCsvAll(text('a,b\n1,2\n3,"unterminated\n')), 'E_INPUT_INVALID');
+    expect(error.message).toMatch(/malformed CSV/);
+    expect(error.details.line).toBeGreaterThanOrEqual(3);
+    await expectCode(() => readCsvAll(text(`a\n"${'x'.repeat(5000)}`), { maxRecordChars: 1000 }), 'E_INPUT_INVALID');
+  });
+
+  it('header problems: unknown typed column, duplicate names, empty input', async () => {
+    const unknown = await expectCode(() => readCsvAll(text('a,b\n1,2\n'), { columns: { c: 'number' } }), 'E_INPUT_INVALID');
+    expect(unknown.message).toContain("'c'");
+    expect(unknown.message).toContain('a, b');
+    await expectCode(() => readCsvAll(text('a,a\n1,2\n')), 'E_INPUT_INVALID');
+    await expectCode(() => readCsvAll(text('')), 'E_INPUT_INVALID');
+    expect(await readCsvAll(text('a,b\n'))).toEqual([]);
+    await expectCode(() => readCsvAll(text('a\n1\n'), { columns: { a: 'float' as never } }), 'E_INPUT_INVALID');
+  });
+
+  it('maxRows guards, limit stops early, and a missing file is E_IO', async () => {
+    const many = text('a\n' + Array.from({ length: 50 }, (_, i) => `${i}`).join('\n'));
+    await expectCode(() => readCsvAll(many, { maxRows: 10 }), 'E_INPUT_TOO_LARGE');
+    expect(await readCsvAll(many, { limit: 3, columns: { a: 'number' } })).toEqual([{ a: 0 }, { a: 1 }, { a: 2 }]);
+    const error = await expectCode(() => readCsvAll(join(tempDir(), 'nope.csv')), 'E_IO');
+    expect(error.message).toContain('nope.csv');
+  });
+
+  it('breaking out of the loop closes the source', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'big.csv');
+    writeFileSync(path, 'a\n' + Array.from({ length: 100_000 }, (_, i) => `${i}`).join('\n'));
+    const stream = createReadStream(path);
+    let seen = 0;
+    for await (const row of readCsv(stream, { columns: { a: 'number' } })) {
+      seen++;
+      if (row.a === 4) break;
+    }
+    expect(seen).toBe(5);
+    expect(stream.destroyed).toBe(true);
+    const fromPath = readCsv(path);
+    const first = await fromPath.next();
+    expect(first.value).toEqual({ a: '0' });
+    await fromPath.return(undefined);
+  });
+});
+
+describe('readNumericMatrix', () => {
+  it('headerless and headered numeric tables', async () => {
+    const plain = await readNumericMatrix(text('1,0,0.5\n0,1,0\n'));
+    expect(plain).toMatchObject({ columns: null, rows: 2, cols: 3 });
+    expect(Array.from(plain.data)).toEqual([1, 0, 0.5, 0, 1, 0]);
+    const named = await readNumericMatrix(text('s1,s2\n60.5,61\n62,63.25\n'));
+    expect(named.columns).toEqual(['s1', 's2']);
+    expect(Array.from(named.data)).toEqual([60.5, 61, 62, 63.25]);
+    // A header of numeric ids must be declared.
+    const ids = await readNumericMatrix(text('101,102\n1,2\n'), { header: true });
+    expect(ids).toMatchObject({ columns: ['101', '102'], rows: 1, cols: 2 });
+    const forced = await readNumericMatrix(text('1,2\n3,4\n'), { header: false });
+    expect(forced.rows).toBe(2);
+  });
+
+  it('grows past its initial buffer', async () => {
+    const lines = Array.from({ length: 3000 }, (_, r) => `${r},${r * 2}`).join('\n');
+    const m = await readNumericMatrix(text(lines));
+    expect(m.rows).toBe(3000);
+    expect(m.data.length).toBe(6000);
+    expect(m.data[5999]).toBe(5998);
+  });
+
+  it('missing cells are an error unless allowMissing', async () => {
+    const error = await expectCode(() => readNumericMatrix(text('a,b\n1,2\n3,NA\n')), 'E_INPUT_INVALID');
+    expect(error.details).toMatchObject({ line: 3, column: 'b' });
+    expect(error.message).toContain('allowMissing');
+    const m = await readNumericMatrix(text('a,b\n1,2\n3,NA\n'), { allowMissing: true });
+    expect(Number.isNaN(m.data[3])).toBe(true);
+  });
+
+  it('bad cells, ragged rows, empty input and limits → typed errors', async () => {
+    const bad = await expectCode(() => readNumericMatrix(text('1,2\n3,four\n')), 'E_INPUT_INVALID');
+    expect(bad.details).toMatchObject({ line: 2, column: '1', value: 'four' });
+    const ragged = await expectCode(() => readNumericMatrix(text('1,2\n3,4,5\n')), 'E_INPUT_INVALID');
+    expect(ragged.details).toMatchObject({ line: 2, expected: 2, actual: 3 });
+    await expectCode(() => readNumericMatrix(text('')), 'E_INPUT_INVALID');
+    await expectCode(() => readNumericMatrix(text('a,b\n')), 'E_INPUT_INVALID');
+    await expectCode(() => readNumericMatrix(text('1\n2\n3\n'), { maxRows: 2 }), 'E_INPUT_TOO_LARGE');
+    await expectCode(() => readNumericMatrix(text('1,2\n3,4\n'), { maxCells: 3 }), 'E_INPUT_TOO_LARGE');
+  });
+});
+
+// Real files from $APPLIEDML_DATA_DIR. Expected values were read once with numpy 1.24 and hard-coded.
+describe('real datasets from APPLIEDML_DATA_DIR', () => {
+  const losLoop = {
+    name: 'los-loop',
+    howToGet: 'T-GCN Los-loop data, https://github.com/lehaifeng/T-GCN data/los_speed.csv and data/los_adj.csv (research use)',
+    files: [
+      { path: 'los_speed.csv', sha256: '7b732d86ae32b2930595becba28aff39dacbfb2197e250fc0332e1744ce2cbf4' },
+      { path: 'los_adj.csv', sha256: '7a6eb41e10677992b5af50f5ab187c6c05c5c3a92cb973950cfddbf857361e76' },
+    ],
+  };
+
+  it('los_speed.csv: 2016 time steps x 207 sensors with a header of sensor ids', async () => {
+    const ds = await realDataset(losLoop);
+    const speed = await readNumericMatrix(ds.files['los_speed.csv'] as string, { header: true });
+    expect(speed.rows).toBe(2016);
+    expect(speed.cols).toBe(207);
+    expect(speed.columns?.slice(0, 3)).toEqual(['773869', '767541', '767542']);
+    expect(Array.from(speed.data.subarray(0, 3))).toEqual([64.375, 67.625, 67.125]);
+    expect(Array.from(speed.data.subarray(speed.data.length - 3))).toEqual([58.75, 68.25, 58.875]);
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    for (const v of speed.data) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+      sum += v;
+    }
+    expect([min, max]).toEqual([1, 70]);
+    expect(sum).toBeCloseTo(24576105.65634952, 4);
+  });
+
+  it('los_adj.csv: 207 x 207 headerless weighted adjacency', async () => {
+    const ds = await realDataset(losLoop);
+    const adj = await readNumericMatrix(ds.files['los_adj.csv'] as string);
+    expect(adj).toMatchObject({ columns: null, rows: 207, cols: 207 });
+    expect(Array.from(adj.data.subarray(0, 5))).toEqual([1, 0, 0, 0, 0]);
+    expect(adj.data[13]).toBe(0.260935932);
+    expect(adj.data.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0)).toBe(2833);
+    expect(adj.data.reduce((s, v) => s + v, 0)).toBeCloseTo(1307.158488468, 6);
+  });
+
+  it('streams typed rows from los_speed.csv and stops early', async () => {
+    const ds = await realDataset(losLoop);
+    const rows = [];
+    for await (const row of readCsv(ds.files['los_speed.csv'] as string, { columns: { '773869': 'number', '767541': 'number' } })) {
+      rows.push(row);
+      if (rows.length === 2) break;
+    }
+    expect(rows[0]?.['773869']).toBe(64.375);
+    expect(rows[0]?.['767541']).toBe(67.625);
+  });
+
+  it('SMS Spam Collection: headerless TSV with quotes as text, 4827 ham / 747 spam', async () => {
+    const ds = await realDataset({
+      name: 'sms-spam',
+      howToGet: 'UCI SMS Spam Collection v.1 (Almeida et al. 2011), file SMSSpamCollection renamed to .tsv',
+      files: [{ path: 'SMSSpamCollection.tsv', sha256: '7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d' }],
+    });
+    const rows = await readCsvAll(ds.files['SMSSpamCollection.tsv'] as string, {
+      header: false,
+      names: ['label', 'text'],
+      delimiter: '\t',
+      quote: false,
+      missing: [],
+    });
+    expect(rows).toHaveLength(5574);
+    expect(rows.filter((r) => r.label === 'ham')).toHaveLength(4827);
+    expect(rows.filter((r) => r.label === 'spam')).toHaveLength(747);
+    expect(rows[rows.length - 1]).toEqual({ label: 'ham', text: 'Rofl. Its true to its name' });
+  });
+});

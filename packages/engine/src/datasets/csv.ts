@@ -1,0 +1,355 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { parse, type Parser } from 'csv-parse';
+import { AppliedMLError } from '../errors';
+import { parseBooleanCell, parseDateCell, parseNumberCell } from './csv-cells';
+
+/**
+ * Streaming, typed CSV readers on top of csv-parse.
+ *
+ * - `readCsv` yields one object per data row. Columns named in `columns` are converted (number,
+ *   string, date, boolean); the others stay strings. A cell equal to one of `missing` becomes `null`
+ *   (in every column, including string columns). A cell that does not parse → E_INPUT_INVALID with
+ *   `details: { line, column, columnIndex, value }`; a row with the wrong number of fields →
+ *   E_INPUT_INVALID with `details: { line, expected, actual }`. `line` is the 1-based physical line
+ *   on which the record ends.
+ * - `readNumericMatrix` reads an all-numeric table into one Float64Array (row-major).
+ * - Sources: a file path, the file's bytes (Uint8Array/Buffer), or a readable stream. A file that
+ *   cannot be opened → E_IO.
+ */
+
+export type CsvColumnType = 'number' | 'string' | 'date' | 'boolean';
+export type CsvColumnTypes = Record<string, CsvColumnType>;
+export type CsvValue = number | string | boolean | Date | null;
+
+type TypeOf<T extends CsvColumnType> = T extends 'number'
+  ? number
+  : T extends 'date'
+    ? Date
+    : T extends 'boolean'
+      ? boolean
+      : string;
+
+/** A typed row: declared columns have their type (or null when missing); the rest are strings (or null). */
+export type CsvRow<C extends CsvColumnTypes = CsvColumnTypes> = { [K in keyof C]: TypeOf<C[K]> | null } & Record<string, CsvValue>;
+
+export type CsvSource = string | Uint8Array | NodeJS.ReadableStream;
+
+export const CSV_DEFAULT_MISSING: readonly string[] = ['', 'NA', 'NaN', 'null'];
+
+export interface CsvReadOptions<C extends CsvColumnTypes = CsvColumnTypes> {
+  /** Types for named columns (header names, or `names` when header is false). */
+  columns?: C;
+  /** First record holds column names (default true). */
+  header?: boolean;
+  /** Column names when `header` is false (default '0', '1', …). */
+  names?: readonly string[];
+  /** Field delimiter (default ','). */
+  delimiter?: string;
+  /** Quote character, or false to treat quotes as ordinary text (default '"'). */
+  quote?: string | false;
+  /** Cell texts that mean "no value" (default ['', 'NA', 'NaN', 'null']); matched after trimming. */
+  missing?: readonly string[];
+  /** Safety limit: more data rows than this → E_INPUT_TOO_LARGE (default: no limit). */
+  maxRows?: number;
+  /** Read only the first `limit` data rows, then stop (default: all). */
+  limit?: number;
+  /** Longest record accepted, in characters (default 8 Mi); guards against a runaway quoted field. */
+  maxRecordChars?: number;
+}
+
+export interface NumericMatrix {
+  /** Header names, or null for a headerless file. */
+  columns: string[] | null;
+  rows: number;
+  cols: number;
+  /** rows × cols values, row-major: value (r, c) is data[r * cols + c]. */
+  data: Float64Array;
+}
+
+export interface NumericMatrixOptions {
+  /**
+   * true: first record is a header; false: no header; 'auto' (default): the first record is a
+   * header when any of its cells is not a number. A header made only of numbers (e.g. sensor ids,
+   * as in los_speed.csv) cannot be detected: pass `header: true` for those.
+   */
+  header?: boolean | 'auto';
+  delimiter?: string;
+  /** Missing cells (see `missing`) become NaN when true; otherwise they are an error (default false). */
+  allowMissing?: boolean;
+  missing?: readonly string[];
+  /** Safety limit on data rows → E_INPUT_TOO_LARGE (default: no limit). */
+  maxRows?: number;
+  /** Safety limit on rows × cols → E_INPUT_TOO_LARGE (default 2^28 = 2 GiB of float64). */
+  maxCells?: number;
+  maxRecordChars?: number;
+}
+
+interface OpenedSource {
+  stream: NodeJS.ReadableStream;
+  label: string;
+}
+
+function openSource(source: CsvSource): OpenedSource {
+  if (typeof source === 'string') return { stream: createReadStream(source), label: source };
+  if (source instanceof Uint8Array) return { stream: Readable.from([source]), label: 'CSV input' };
+  if (source && typeof (source as NodeJS.ReadableStream).pipe === 'function') return { stream: source, label: 'CSV stream' };
+  throw new AppliedMLError('E_INPUT_INVALID', 'A CSV source must be a file path, a Uint8Array/Buffer or a readable stream.');
+}
+
+interface RawRecord {
+  info: { lines: number };
+  record: string[];
+}
+
+/** Yields raw records with their line numbers, mapping parser and I/O failures to AppliedMLError. */
+async function* rawRecords(
+  source: CsvSource,
+  options: { delimiter?: string; quote?: string | false; maxRecordChars?: number },
+): AsyncGenerator<RawRecord & { label: string }> {
+  const { stream, label } = openSource(source);
+  if (options.delimiter !== undefined && (typeof options.delimiter !== 'string' || options.delimiter.length === 0)) {
+    throw new AppliedMLError('E_INPUT_INVALID', `CSV delimiter must be a non-empty string; got ${JSON.stringify(options.delimiter)}.`);
+  }
+  const parser: Parser = parse({
+    delimiter: options.delimiter ?? ',',
+    quote: options.quote === false ? null : (options.quote ?? '"'),
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    info: true,
+    max_record_size: options.maxRecordChars ?? 8 * 1024 * 1024,
+  });
+  const onError = (error: Error): void => {
+    parser.destroy(error);
+  };
+  stream.on('error', onError);
+  stream.pipe(parser);
+  try {
+    for await (const item of parser as AsyncIterable<RawRecord>) yield { ...item, label };
+  } catch (error) {
+    if (AppliedMLError.isInstance(error)) throw error;
+    const err = error as { code?: unknown; lines?: unknown; message?: string };
+    if (typeof err.code === 'string' && /^(CSV_|INVALID_)/.test(err.code)) {
+      const line = typeof err.lines === 'number' ? err.lines : undefined;
+      throw new AppliedMLError('E_INPUT_INVALID', `${label}: malformed CSV${line ? ` at line ${line}` : ''}: ${err.message ?? err.code}`, {
+        cause: error,
+        details: { line, csvCode: err.code, source: label },
+      });
+    }
+    throw new AppliedMLError('E_IO', `Cannot read ${label}: ${err.message ?? String(error)}`, { cause: error, details: { source: label } });
+  } finally {
+    stream.removeListener('error', onError);
+    stream.unpipe(parser);
+    parser.destroy();
+    // Like Node's own stream iterators, finishing or breaking out closes the source (a stream you pass in, too).
+    (stream as Readable).destroy?.();
+  }
+}
+
+function checkLimit(name: string, value: number | undefined): number {
+  if (value === undefined) return Infinity;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new AppliedMLError('E_INPUT_INVALID', `${name} must be a non-negative number; got ${String(value)}.`);
+  }
+  return value;
+}
+
+function cellPreview(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/**
+ * Streams typed rows from a CSV file, buffer or stream. Break out of the loop at any time; the
+ * source is closed. See the module notes for types, missing values and errors.
+ */
+export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
+  source: CsvSource,
+  options: CsvReadOptions<C> = {},
+): AsyncGenerator<CsvRow<C>, void, undefined> {
+  const header = options.header ?? true;
+  const types: CsvColumnTypes = options.columns ?? {};
+  const missing = new Set(options.missing ?? CSV_DEFAULT_MISSING);
+  const maxRows = checkLimit('maxRows', options.maxRows);
+  const limit = checkLimit('limit', options.limit);
+  for (const [name, type] of Object.entries(types)) {
+    if (!['number', 'string', 'date', 'boolean'].includes(type)) {
+      throw new AppliedMLError('E_INPUT_INVALID', `Column '${name}' has unknown type '${String(type)}'; use number, string, date or boolean.`, {
+        details: { column: name },
+      });
+    }
+  }
+  if (limit === 0) return;
+
+  let names: string[] | undefined = header ? undefined : options.names ? [...options.names] : undefined;
+  let converters: ((text: string) => CsvValue | undefined)[] = [];
+  let rows = 0;
+
+  const setNames = (found: string[], line: number, label: string): void => {
+    const seen = new Set<string>();
+    for (const n of found) {
+      if (seen.has(n)) {
+        throw new AppliedMLError('E_INPUT_INVALID', `${label}: column name '${n}' appears twice in the header (line ${line}).`, {
+          details: { line, column: n },
+        });
+      }
+      seen.add(n);
+    }
+    const unknown = Object.keys(types).filter((k) => !seen.has(k));
+    if (unknown.length > 0) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `${label}: typed column(s) ${unknown.map((k) => `'${k}'`).join(', ')} not found; the columns are: ${found.slice(0, 50).join(', ')}.`,
+        { details: { missingColumns: unknown, columns: found.slice(0, 200) } },
+      );
+    }
+    names = found;
+    converters = found.map((n) => {
+      switch (types[n]) {
+        case 'number':
+          return parseNumberCell;
+        case 'boolean':
+          return parseBooleanCell;
+        case 'date':
+          return parseDateCell;
+        default:
+          return (text: string) => text;
+      }
+    });
+  };
+
+  for await (const { info, record, label } of rawRecords(source, options)) {
+    const line = info.lines;
+    if (!names || converters.length === 0) {
+      if (header) {
+        setNames(
+          record.map((n) => n.trim()),
+          line,
+          label,
+        );
+        continue;
+      }
+      setNames(names ?? record.map((_, i) => String(i)), line, label);
+    }
+    const cols = names as string[];
+    if (record.length !== cols.length) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `${label}: line ${line} has ${record.length} fields but the ${header ? 'header has' : 'table has'} ${cols.length}.`,
+        { details: { line, expected: cols.length, actual: record.length } },
+      );
+    }
+    if (rows >= maxRows) {
+      throw new AppliedMLError('E_INPUT_TOO_LARGE', `${label}: more than ${maxRows} data rows (maxRows); refusing to read further.`, {
+        details: { line, maxRows },
+      });
+    }
+    const row: Record<string, CsvValue> = {};
+    for (let c = 0; c < cols.length; c++) {
+      const name = cols[c] as string;
+      const text = record[c] as string;
+      if (missing.has(text.trim())) {
+        row[name] = null;
+        continue;
+      }
+      const value = (converters[c] as (t: string) => CsvValue | undefined)(text);
+      if (value === undefined) {
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `${label}: line ${line}, column '${name}': '${cellPreview(text)}' is not a valid ${types[name]}.`,
+          { details: { line, column: name, columnIndex: c, value: cellPreview(text), expected: types[name] } },
+        );
+      }
+      row[name] = value;
+    }
+    rows++;
+    yield row as CsvRow<C>;
+    if (rows >= limit) return;
+  }
+  if (!names && header) {
+    throw new AppliedMLError('E_INPUT_INVALID', 'The CSV is empty: no header row was found.', { details: {} });
+  }
+}
+
+/** Reads every row into an array (see `readCsv`). */
+export async function readCsvAll<C extends CsvColumnTypes = CsvColumnTypes>(
+  source: CsvSource,
+  options: CsvReadOptions<C> = {},
+): Promise<CsvRow<C>[]> {
+  const out: CsvRow<C>[] = [];
+  for await (const row of readCsv(source, options)) out.push(row);
+  return out;
+}
+
+/**
+ * Reads an all-numeric CSV (a time × sensors matrix, an adjacency matrix …) into a row-major
+ * Float64Array. Non-numeric cells, missing cells (unless `allowMissing`), ragged rows and empty
+ * input → E_INPUT_INVALID with the line (and column).
+ */
+export async function readNumericMatrix(source: CsvSource, options: NumericMatrixOptions = {}): Promise<NumericMatrix> {
+  const headerMode = options.header ?? 'auto';
+  const missing = new Set(options.missing ?? CSV_DEFAULT_MISSING);
+  const maxRows = checkLimit('maxRows', options.maxRows);
+  const maxCells = checkLimit('maxCells', options.maxCells ?? 2 ** 28);
+  let columns: string[] | null = null;
+  let cols = -1;
+  let rows = 0;
+  let data = new Float64Array(1024);
+  let label = 'CSV input';
+  let first = true;
+
+  for await (const item of rawRecords(source, options)) {
+    const { info, record } = item;
+    label = item.label;
+    const line = info.lines;
+    if (first) {
+      first = false;
+      const isHeader = headerMode === 'auto' ? record.some((t) => parseNumberCell(t) === undefined && !missing.has(t.trim())) : headerMode;
+      cols = record.length;
+      if (isHeader) {
+        columns = record.map((t) => t.trim());
+        continue;
+      }
+    }
+    if (record.length !== cols) {
+      throw new AppliedMLError('E_INPUT_INVALID', `${label}: line ${line} has ${record.length} fields but the first row has ${cols}.`, {
+        details: { line, expected: cols, actual: record.length },
+      });
+    }
+    if (rows >= maxRows || (rows + 1) * cols > maxCells) {
+      throw new AppliedMLError('E_INPUT_TOO_LARGE', `${label}: the matrix exceeds ${rows >= maxRows ? `${maxRows} rows` : `${maxCells} cells`}.`, {
+        details: { line, maxRows, maxCells },
+      });
+    }
+    const need = (rows + 1) * cols;
+    if (need > data.length) {
+      const grown = new Float64Array(Math.min(Math.max(need, data.length * 2), Math.max(need, maxCells)));
+      grown.set(data);
+      data = grown;
+    }
+    const base = rows * cols;
+    for (let c = 0; c < cols; c++) {
+      const text = record[c] as string;
+      let value = parseNumberCell(text);
+      if (value === undefined) {
+        const isMissing = missing.has(text.trim());
+        if (isMissing && options.allowMissing) value = NaN;
+        else {
+          const column = columns ? (columns[c] ?? String(c)) : String(c);
+          throw new AppliedMLError(
+            'E_INPUT_INVALID',
+            isMissing
+              ? `${label}: line ${line}, column '${column}' is missing ('${cellPreview(text)}'); pass allowMissing: true to read it as NaN.`
+              : `${label}: line ${line}, column '${column}': '${cellPreview(text)}' is not a number.`,
+            { details: { line, column, columnIndex: c, value: cellPreview(text) } },
+          );
+        }
+      }
+      data[base + c] = value;
+    }
+    rows++;
+  }
+  if (first) throw new AppliedMLError('E_INPUT_INVALID', `${label}: the CSV is empty.`, { details: { source: label } });
+  if (rows === 0) throw new AppliedMLError('E_INPUT_INVALID', `${label}: the CSV has a header but no data rows.`, { details: { source: label } });
+  return { columns, rows, cols, data: data.slice(0, rows * cols) };
+}

@@ -1,0 +1,155 @@
+import { readFile, stat } from 'node:fs/promises';
+import { unzipSync } from 'fflate';
+import { AppliedMLError } from '../errors';
+import { crc32 } from './crc32';
+import { parseNpy, type NpyArray, type NpyParseOptions } from './npy';
+import { readZipDirectory, type ZipEntry } from './zip-directory';
+
+/**
+ * NumPy `.npz` reader (`np.savez` stored entries and `np.savez_compressed` deflate entries).
+ *
+ * - Keys are the member names without `.npy` (`X.npy` → `X`); members that are not `.npy` files
+ *   (and directories) are ignored.
+ * - The central directory is validated before anything is inflated; the uncompressed sizes it
+ *   declares are summed and checked against `maxUncompressedBytes` (zip-bomb guard) inside fflate's
+ *   `filter`, before inflation. Each inflated member must match its declared size and CRC-32.
+ * - Each member is then parsed with `parseNpy` (same dtype rules and limits).
+ * - Failures: not a zip → E_FORMAT_UNSUPPORTED; truncated/corrupt/CRC mismatch → E_INPUT_INVALID
+ *   (with the fflate error as `cause` where there is one); too big → E_INPUT_TOO_LARGE; unknown
+ *   compression or encryption → E_FORMAT_UNSUPPORTED; a requested key that is absent → E_INPUT_INVALID.
+ */
+export interface NpzReadOptions extends NpyParseOptions {
+  /** Read only these arrays (names without `.npy`). Others are not inflated. */
+  keys?: readonly string[];
+  /** Limit on the summed uncompressed size of the members read (default 2 GiB). */
+  maxUncompressedBytes?: number;
+}
+
+export const NPZ_DEFAULT_MAX_UNCOMPRESSED_BYTES = 2 * 1024 ** 3;
+
+function stripNpy(name: string): string | undefined {
+  return name.endsWith('.npy') ? name.slice(0, -4) : undefined;
+}
+
+/** Parses an `.npz` archive held in memory. */
+export function parseNpz(input: Uint8Array | ArrayBuffer, options: NpzReadOptions = {}): Record<string, NpyArray> {
+  const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
+  if (!(bytes instanceof Uint8Array)) {
+    throw new AppliedMLError('E_INPUT_INVALID', 'parseNpz expects a Uint8Array, Buffer or ArrayBuffer.');
+  }
+  const limit = options.maxUncompressedBytes ?? NPZ_DEFAULT_MAX_UNCOMPRESSED_BYTES;
+  const entries = readZipDirectory(bytes);
+
+  const byName = new Map<string, ZipEntry>();
+  const byKey = new Map<string, ZipEntry>();
+  for (const entry of entries) {
+    if (byName.has(entry.name)) {
+      throw new AppliedMLError('E_INPUT_INVALID', `Corrupt .npz: member '${entry.name}' appears twice.`, { details: { entry: entry.name } });
+    }
+    byName.set(entry.name, entry);
+    const key = stripNpy(entry.name);
+    if (key !== undefined) byKey.set(key, entry);
+  }
+  const wanted = options.keys ? [...new Set(options.keys)] : [...byKey.keys()];
+  if (wanted.length === 0 && !options.keys) {
+    throw new AppliedMLError('E_INPUT_INVALID', `The .npz archive holds no .npy arrays (${entries.length} other member(s)).`, {
+      details: { members: entries.slice(0, 20).map((e) => e.name) },
+    });
+  }
+  const missing = wanted.filter((k) => !byKey.has(k));
+  if (missing.length > 0) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `The .npz has no array named ${missing.map((k) => `'${k}'`).join(', ')}; it holds: ${[...byKey.keys()].join(', ') || 'nothing'}.`,
+      { details: { missing, available: [...byKey.keys()] } },
+    );
+  }
+  const selected = new Set(wanted.map((k) => (byKey.get(k) as ZipEntry).name));
+  for (const name of selected) {
+    const entry = byName.get(name) as ZipEntry;
+    if (entry.flags & 1) {
+      throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `.npz member '${name}' is encrypted; encrypted archives are not supported.`, {
+        details: { entry: name },
+      });
+    }
+    if (entry.compression !== 0 && entry.compression !== 8) {
+      throw new AppliedMLError(
+        'E_FORMAT_UNSUPPORTED',
+        `.npz member '${name}' uses zip compression method ${entry.compression}; only stored (0) and deflate (8) are supported (np.savez / np.savez_compressed).`,
+        { details: { entry: name, compression: entry.compression } },
+      );
+    }
+  }
+
+  let declared = 0;
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes, {
+      filter: (file) => {
+        if (!selected.has(file.name)) return false;
+        declared += file.originalSize;
+        if (declared > limit) {
+          throw new AppliedMLError(
+            'E_INPUT_TOO_LARGE',
+            `The .npz would inflate to more than ${limit} bytes (member '${file.name}' alone declares ${file.originalSize}); refusing (possible zip bomb). Raise maxUncompressedBytes if you trust the file.`,
+            { details: { entry: file.name, originalSize: file.originalSize, maxUncompressedBytes: limit } },
+          );
+        }
+        return true;
+      },
+    });
+  } catch (cause) {
+    if (AppliedMLError.isInstance(cause)) throw cause;
+    throw new AppliedMLError('E_INPUT_INVALID', `Corrupt .npz archive: ${(cause as Error).message ?? String(cause)}.`, { cause });
+  }
+
+  const out: Record<string, NpyArray> = {};
+  for (const key of wanted) {
+    const entry = byKey.get(key) as ZipEntry;
+    const data = files[entry.name];
+    if (!data || data.length !== entry.uncompressedSize || crc32(data) !== entry.crc32) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Corrupt .npz: member '${entry.name}' does not match its recorded ${data && data.length === entry.uncompressedSize ? 'CRC-32' : 'size'}; the file is damaged.`,
+        { details: { entry: entry.name, expectedBytes: entry.uncompressedSize, actualBytes: data?.length ?? 0 } },
+      );
+    }
+    try {
+      out[key] = parseNpy(data, options);
+    } catch (error) {
+      if (AppliedMLError.isInstance(error)) {
+        throw new AppliedMLError(error.code, `.npz member '${entry.name}': ${error.message}`, {
+          cause: error,
+          details: { ...error.details, entry: entry.name },
+        });
+      }
+      throw error;
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads an `.npz` from a path or from bytes. Returns `{ [name]: NpyArray }` with names stripped of
+ * `.npy`. File-system failures become E_IO.
+ */
+export async function readNpz(pathOrBuffer: string | Uint8Array | ArrayBuffer, options: NpzReadOptions = {}): Promise<Record<string, NpyArray>> {
+  if (typeof pathOrBuffer !== 'string') return parseNpz(pathOrBuffer, options);
+  const path = pathOrBuffer;
+  let bytes: Uint8Array;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error('not a regular file');
+    bytes = await readFile(path);
+  } catch (cause) {
+    throw new AppliedMLError('E_IO', `Cannot read .npz file ${path}: ${(cause as Error).message}`, { cause, details: { path } });
+  }
+  try {
+    return parseNpz(bytes, options);
+  } catch (error) {
+    if (AppliedMLError.isInstance(error)) {
+      throw new AppliedMLError(error.code, `${path}: ${error.message}`, { cause: error, details: { ...error.details, path } });
+    }
+    throw error;
+  }
+}

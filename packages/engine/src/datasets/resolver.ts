@@ -1,0 +1,223 @@
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { AppliedMLError } from '../errors';
+import { silentLogger, type Logger } from '../logger';
+import { isSha256, sha256File } from './checksum';
+import { downloadFile } from './download';
+
+/**
+ * Finds a dataset's files on disk, in this order:
+ *   1. `<dataDir>/<name>/<path>` where dataDir = options.dataDir ?? $APPLIEDML_DATA_DIR;
+ *   2. `<cacheDir>/<name>/<path>` where cacheDir = options.cacheDir ?? $APPLIEDML_CACHE_DIR ?? ~/.cache/appliedml;
+ *   3. only when downloads are allowed (options.allowDownload, or $APPLIEDML_ALLOW_DOWNLOAD=1) and every
+ *      file missing from the cache has a `url`: download into the cache (atomically, sha256-checked).
+ * A location is used only when it holds every file of the spec. Relative directories (options or
+ * environment) are resolved against process.cwd(). When nothing is found → E_DATASET_MISSING whose
+ * message lists every path looked at and the spec's `howToGet`.
+ */
+
+export interface DatasetFile {
+  /** Path inside the dataset directory, with forward slashes (may name a directory for local lookups). */
+  path: string;
+  /** Expected SHA-256 (hex). Checked on download, and on local files with `verify: true`. */
+  sha256?: string;
+  /** Where to download it from (http/https), used only when downloads are allowed. */
+  url?: string;
+}
+
+export interface DatasetSpec {
+  /** Directory name under the data/cache directory, e.g. 'los-loop'. */
+  name: string;
+  files: DatasetFile[];
+  /** Human text: where the data comes from, its licence, and where to put it. */
+  howToGet: string;
+}
+
+export type DatasetSource = 'data-dir' | 'cache' | 'download';
+
+export interface ResolvedDataset {
+  name: string;
+  /** Absolute directory holding the files. */
+  root: string;
+  /** Spec path → absolute path. */
+  files: Record<string, string>;
+  source: DatasetSource;
+}
+
+export interface ResolveDatasetOptions {
+  dataDir?: string;
+  cacheDir?: string;
+  /** Allow downloading into the cache (default false, or true when APPLIEDML_ALLOW_DOWNLOAD=1). */
+  allowDownload?: boolean;
+  /** Check the sha256 of local files that declare one (default false; downloads are always checked). */
+  verify?: boolean;
+  logger?: Logger;
+  /** Per-file download timeout in ms (default 15 minutes). */
+  downloadTimeoutMs?: number;
+  /** Per-file download size limit in bytes (default 8 GiB). */
+  maxDownloadBytes?: number;
+  /** Environment to read (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+function expandHome(dir: string): string {
+  return dir === '~' || dir.startsWith('~/') ? join(homedir(), dir.slice(1)) : dir;
+}
+
+function envDir(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return resolve(process.cwd(), expandHome(value.trim()));
+}
+
+/** $APPLIEDML_DATA_DIR as an absolute path (relative values resolve against process.cwd()), or undefined. */
+export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return envDir(env.APPLIEDML_DATA_DIR);
+}
+
+/** $APPLIEDML_CACHE_DIR as an absolute path, or ~/.cache/appliedml. */
+export function cacheDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return envDir(env.APPLIEDML_CACHE_DIR) ?? join(homedir(), '.cache', 'appliedml');
+}
+
+/** True when $APPLIEDML_ALLOW_DOWNLOAD is '1' or 'true'. */
+export function downloadAllowedFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = (env.APPLIEDML_ALLOW_DOWNLOAD ?? '').trim().toLowerCase();
+  return v === '1' || v === 'true';
+}
+
+function validateSpec(spec: DatasetSpec): void {
+  const bad = (message: string): never => {
+    throw new AppliedMLError('E_INPUT_INVALID', `Invalid dataset spec: ${message}`, { details: { name: spec?.name } });
+  };
+  if (!spec || typeof spec !== 'object') bad('expected an object');
+  if (typeof spec.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec.name) || spec.name.includes('..')) {
+    bad(`name must be a plain directory name (letters, digits, '.', '_', '-'); got ${JSON.stringify(spec.name)}`);
+  }
+  if (!Array.isArray(spec.files) || spec.files.length === 0) bad('files must be a non-empty array');
+  if (typeof spec.howToGet !== 'string') bad('howToGet must be a string');
+  const seen = new Set<string>();
+  for (const file of spec.files) {
+    const p = file?.path;
+    if (typeof p !== 'string' || p === '' || isAbsolute(p) || p.includes('\\') || p.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+      bad(`file path ${JSON.stringify(p)} must be relative, use '/', and contain no '.', '..' or empty segments`);
+    }
+    if (seen.has(p)) bad(`file path '${p}' is listed twice`);
+    seen.add(p);
+    if (file.sha256 !== undefined && !isSha256(file.sha256)) bad(`sha256 of '${p}' must be 64 hex digits`);
+    if (file.url !== undefined && typeof file.url !== 'string') bad(`url of '${p}' must be a string`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    const info = await stat(path);
+    return info.isFile() || info.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function findMissing(root: string, files: DatasetFile[]): Promise<DatasetFile[]> {
+  const missing: DatasetFile[] = [];
+  for (const file of files) if (!(await exists(join(root, file.path)))) missing.push(file);
+  return missing;
+}
+
+async function verifyFiles(root: string, files: DatasetFile[], name: string): Promise<void> {
+  for (const file of files) {
+    if (!file.sha256) continue;
+    const path = join(root, file.path);
+    const info = await stat(path);
+    if (!info.isFile()) continue;
+    const actual = await sha256File(path);
+    const expected = file.sha256.toLowerCase();
+    if (actual !== expected) {
+      throw new AppliedMLError(
+        'E_DATASET_CHECKSUM',
+        `Dataset '${name}': ${path} has sha256 ${actual}, expected ${expected}. The file is damaged or a different version; replace it.`,
+        { details: { name, path, expected, actual } },
+      );
+    }
+  }
+}
+
+function filesMap(root: string, files: DatasetFile[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const file of files) out[file.path] = join(root, file.path);
+  return out;
+}
+
+function listPaths(root: string, missing: DatasetFile[], limit = 20): string[] {
+  const lines = missing.slice(0, limit).map((f) => `    ${join(root, f.path)}`);
+  if (missing.length > limit) lines.push(`    … and ${missing.length - limit} more`);
+  return lines;
+}
+
+/** Locates (and, if allowed, downloads) a dataset. See the module notes for the search order. */
+export async function resolveDataset(spec: DatasetSpec, options: ResolveDatasetOptions = {}): Promise<ResolvedDataset> {
+  validateSpec(spec);
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? silentLogger;
+  const dataDir = options.dataDir !== undefined ? resolve(process.cwd(), expandHome(options.dataDir)) : dataDirFromEnv(env);
+  const cacheDir = options.cacheDir !== undefined ? resolve(process.cwd(), expandHome(options.cacheDir)) : cacheDirFromEnv(env);
+  const allowDownload = options.allowDownload ?? downloadAllowedFromEnv(env);
+  const report: string[] = [];
+  const looked: string[] = [];
+
+  if (dataDir) {
+    const root = join(dataDir, spec.name);
+    const missing = await findMissing(root, spec.files);
+    if (missing.length === 0) {
+      if (options.verify) await verifyFiles(root, spec.files, spec.name);
+      logger.debug('dataset found in data dir', { name: spec.name, root });
+      return { name: spec.name, root, files: filesMap(root, spec.files), source: 'data-dir' };
+    }
+    const from = options.dataDir !== undefined ? 'dataDir option' : 'APPLIEDML_DATA_DIR';
+    report.push(`  - data directory (${from}) ${root}: missing`, ...listPaths(root, missing));
+    looked.push(...missing.map((f) => join(root, f.path)));
+  } else {
+    report.push('  - data directory: not set (set APPLIEDML_DATA_DIR or pass dataDir)');
+  }
+
+  const cacheRoot = join(cacheDir, spec.name);
+  const missingInCache = await findMissing(cacheRoot, spec.files);
+  if (missingInCache.length === 0) {
+    if (options.verify) await verifyFiles(cacheRoot, spec.files, spec.name);
+    logger.debug('dataset found in cache', { name: spec.name, root: cacheRoot });
+    return { name: spec.name, root: cacheRoot, files: filesMap(cacheRoot, spec.files), source: 'cache' };
+  }
+  report.push(`  - cache ${cacheRoot}: missing`, ...listPaths(cacheRoot, missingInCache));
+  looked.push(...missingInCache.map((f) => join(cacheRoot, f.path)));
+
+  const noUrl = missingInCache.filter((f) => !f.url);
+  if (allowDownload && noUrl.length === 0) {
+    for (const file of missingInCache) {
+      await downloadFile(file.url as string, join(cacheRoot, file.path), {
+        ...(file.sha256 ? { sha256: file.sha256 } : {}),
+        ...(options.downloadTimeoutMs !== undefined ? { timeoutMs: options.downloadTimeoutMs } : {}),
+        ...(options.maxDownloadBytes !== undefined ? { maxBytes: options.maxDownloadBytes } : {}),
+        logger,
+      });
+      if (!file.sha256) logger.warn('downloaded a dataset file without a checksum to verify', { name: spec.name, file: file.path });
+    }
+    if (options.verify) await verifyFiles(cacheRoot, spec.files, spec.name);
+    return { name: spec.name, root: cacheRoot, files: filesMap(cacheRoot, spec.files), source: 'download' };
+  }
+  if (!allowDownload) {
+    report.push('  - download: disabled (pass allowDownload: true or set APPLIEDML_ALLOW_DOWNLOAD=1)');
+  } else {
+    report.push(`  - download: no url for ${noUrl.map((f) => f.path).join(', ')}`);
+  }
+
+  throw new AppliedMLError(
+    'E_DATASET_MISSING',
+    [
+      `Dataset '${spec.name}' was not found. Looked in:`,
+      ...report,
+      `How to get it: ${spec.howToGet.trim() || '(no instructions given)'}`,
+      `Then place the files under <data dir>/${spec.name}/ and set APPLIEDML_DATA_DIR=<data dir>.`,
+    ].join('\n'),
+    { details: { name: spec.name, looked, dataDir: dataDir ?? null, cacheDir, allowDownload } },
+  );
+}

@@ -1,0 +1,47 @@
+// The whole public surface of @appliedml/engine.
+
+// Errors and logging
+export { AppliedMLError, ERROR_CODES, assertInput, httpStatusForCode } from './errors';
+export type { AppliedMLErrorOptions, ErrorCode } from './errors';
+export { consoleLogger, silentLogger } from './logger';
+export type { Logger } from './logger';
+
+// Device chain
+export { AUTO_ORDER, DEVICES, DEVICE_DESCRIPTIONS, isDevice } from './device/device';
+export type { ConcreteDevice, Device, DeviceAttempt, DeviceInfo } from './device/device';
+export { engineInfo, initEngine, tf } from './device/engine';
+export type { EngineOptions } from './device/engine';
+export { selectDevice } from './device/select-device';
+export type { DeviceSelection } from './device/select-device';
+export { applyNodeUtilShim, defaultLoaders } from './device/loaders';
+export type { DeviceLoader, DeviceLoaders, LoadedBackend } from './device/loaders';
+export { WASM_DELEGATED_KERNELS, registerBackendFixes } from './kernels/register';
+
+// Randomness
+export { createRng, permutation, withSeededRandom } from './random';
+export type { Rng } from './random';
+
+// Training
+export { evaluateLoss, fitModel } from './train/trainer';
+export type { EarlyStopping, EpochLogs, FitOptions, Inputs, Monitor, TrainingCallbacks, TrainingReport } from './train/trainer';
+export { LOSSES, LOSS_NAMES, resolveLoss } from './train/losses';
+export type { LossFn, LossName } from './train/losses';
+export { OPTIMIZER_NAMES, createOptimizer, setLearningRate } from './train/optimizers';
+export type { OptimizerName } from './train/optimizers';
+export { LrScheduler } from './train/lr-schedule';
+export type { LrSchedule } from './train/lr-schedule';
+export { createProgress } from './train/progress';
+export type { Progress } from './train/progress';
+
+// Inference
+export { predictBatched, warmUp } from './inference/predict';
+export type { PredictOptions, PredictionArray } from './inference/predict';
+
+// Model bundles
+export { BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION, loadBundle, saveBundle } from './bundle/bundle';
+export type { BundleManifest, JsonValue, LoadBundleOptions, LoadedBundle, SaveBundleInput } from './bundle/bundle';
+export { writeDirAtomic } from './bundle/atomic-dir';
+export { ENGINE_VERSION } from './version';
+
+// Metrics
+export * from './metrics/index';

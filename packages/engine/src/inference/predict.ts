@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs';
+import { AppliedMLError } from '../errors';
+
+/** A model output as plain data: row-major values and the full shape. */
+export interface PredictionArray {
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface PredictOptions {
+  batchSize?: number;
+}
+
+/**
+ * model.predict in batches into one preallocated Float32Array. Each batch runs in its own tidy
+ * scope and is read outside it (reading a large array inside tidy is slow); nothing is left behind.
+ */
+export function predictBatched(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], options: PredictOptions = {}): PredictionArray {
+  const batchSize = options.batchSize ?? 256;
+  const inputs = Array.isArray(x) ? x : [x];
+  const n = inputs[0]?.shape[0] ?? 0;
+  if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', 'predict needs at least one row.');
+  const output = model.outputs[0];
+  if (model.outputs.length !== 1 || !output) throw new AppliedMLError('E_INPUT_INVALID', 'predictBatched supports single-output models.');
+  const rowShape = output.shape.slice(1).map((d) => d ?? 1);
+  const rowSize = rowShape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n * rowSize);
+  for (let start = 0; start < n; start += batchSize) {
+    const size = Math.min(batchSize, n - start);
+    const batch = tf.tidy(() => {
+      const xb = inputs.map((t) => tf.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]));
+      return model.predict(xb.length === 1 ? (xb[0] as tf.Tensor) : xb) as tf.Tensor;
+    });
+    try {
+      if (batch.size !== size * rowSize) {
+        throw new AppliedMLError('E_SHAPE_MISMATCH', `The model produced ${batch.shape.join('×')} for a batch of ${size}; expected rows of ${rowShape.join('×')}.`);
+      }
+      data.set(batch.dataSync() as Float32Array, start * rowSize);
+    } finally {
+      batch.dispose();
+    }
+  }
+  return { data, shape: [n, ...rowShape] };
+}
+
+/** Run one prediction on zeros so the first real request does not pay for kernel set-up. */
+export function warmUp(model: tf.LayersModel, batchSize = 1): void {
+  tf.tidy(() => {
+    const inputs = model.inputs.map((input) => tf.zeros([batchSize, ...input.shape.slice(1).map((d) => d ?? 1)], input.dtype));
+    const out = model.predict(inputs.length === 1 ? (inputs[0] as tf.Tensor) : inputs) as tf.Tensor | tf.Tensor[];
+    (Array.isArray(out) ? out : [out]).forEach((t) => t.dataSync());
+  });
+}

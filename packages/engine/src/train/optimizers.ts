@@ -1,0 +1,27 @@
+import * as tf from '@tensorflow/tfjs';
+import { AppliedMLError } from '../errors';
+
+export const OPTIMIZER_NAMES = ['adam', 'sgd', 'momentum', 'rmsprop'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+export function createOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
+  switch (name) {
+    case 'adam':
+      return tf.train.adam(learningRate);
+    case 'sgd':
+      return tf.train.sgd(learningRate);
+    case 'momentum':
+      return tf.train.momentum(learningRate, 0.9, true);
+    case 'rmsprop':
+      return tf.train.rmsprop(learningRate);
+    default:
+      throw new AppliedMLError('E_INPUT_INVALID', `Unknown optimizer '${String(name)}'. Valid: ${OPTIMIZER_NAMES.join(', ')}.`);
+  }
+}
+
+/** Change an optimizer's learning rate in place (SGD caches it as a tensor; the others read a field). */
+export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  const opt = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate?: number };
+  if (typeof opt.setLearningRate === 'function') opt.setLearningRate(learningRate);
+  else opt.learningRate = learningRate;
+}

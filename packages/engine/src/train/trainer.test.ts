@@ -1,0 +1,176 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initEngine } from '../device/engine';
+import { AppliedMLError } from '../errors';
+import { createRng, withSeededRandom } from '../random';
+import { evaluateLoss, fitModel } from './trainer';
+import { LOSSES } from './losses';
+
+beforeAll(async () => {
+  await initEngine({ device: 'wasm' });
+});
+
+/** Two noisy Gaussian blobs in 8-D; `positives` sets the class balance. */
+function blobs(n: number, seed: number, positives = 0.5, spread = 1.5): { x: tf.Tensor2D; y: tf.Tensor2D; labels: number[] } {
+  const rng = createRng(seed);
+  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const xs: number[] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const label = rng() < positives ? 1 : 0;
+    labels.push(label);
+    for (let d = 0; d < 8; d++) xs.push(gauss() * spread + (label ? 1 : -1) * (d < 3 ? 1 : 0));
+  }
+  return { x: tf.tensor2d(xs, [n, 8]), y: tf.tensor2d(labels, [n, 1]), labels };
+}
+
+function mlp(seed: number, l2 = 0): tf.LayersModel {
+  return withSeededRandom(createRng(seed), () =>
+    tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [8], units: 16, activation: 'relu', ...(l2 ? { kernelRegularizer: tf.regularizers.l2({ l2 }) } : {}) }),
+        tf.layers.dropout({ rate: 0.2 }),
+        tf.layers.dense({ units: 1, activation: 'sigmoid' }),
+      ],
+    }),
+  );
+}
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
+  const err = await p.then(() => 'no error', (e: unknown) => e);
+  expect(AppliedMLError.hasCode(err, code as never), `expected ${code}, got ${String(err)}`).toBe(true);
+}
+
+describe('fitModel', () => {
+  it('learns a separable problem, reports history and leaks no tensor', async () => {
+    const { x, y } = blobs(600, 1);
+    const model = mlp(1);
+    const before = tf.memory().numTensors;
+    const report = await fitModel(model, x, y, { epochs: 8, batchSize: 32, loss: 'binaryCrossentropy', validationSplit: 0.25, seed: 5, learningRate: 0.01 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(report.history).toHaveLength(8);
+    expect(report.history[7]!.valAccuracy).toBeGreaterThan(0.8);
+    expect(report.history[7]!.loss).toBeLessThan(report.history[0]!.loss);
+    expect(report.samplesPerSecond).toBeGreaterThan(0);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('gives the same result for the same seed and a different one for another seed', async () => {
+    const { x, y } = blobs(300, 2);
+    const run = async (seed: number): Promise<number[]> => {
+      const model = mlp(7);
+      const r = await fitModel(model, x, y, { epochs: 3, batchSize: 16, loss: 'binaryCrossentropy', seed });
+      const w = Array.from(model.getWeights()[0]!.dataSync());
+      model.dispose();
+      return [...r.history.map((h) => h.loss), ...w];
+    };
+    const a = await run(11);
+    const b = await run(11);
+    const c = await run(12);
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+    tf.dispose([x, y]);
+  });
+
+  it('stops early and restores the best epoch’s weights', async () => {
+    // Tiny noisy training set and a large learning rate: validation loss gets worse after a few epochs.
+    const train = blobs(40, 3, 0.5, 3);
+    const val = blobs(400, 4, 0.5, 3);
+    const model = mlp(3);
+    const report = await fitModel(model, train.x, train.y, {
+      epochs: 60,
+      batchSize: 8,
+      loss: 'binaryCrossentropy',
+      learningRate: 0.05,
+      validationData: { x: val.x, y: val.y },
+      earlyStopping: { patience: 3 },
+      seed: 1,
+    });
+    expect(report.stoppedEarly).toBe(true);
+    expect(report.epochsRun).toBeLessThan(60);
+    expect(report.restoredBestWeights).toBe(true);
+    const best = report.history[report.bestEpoch]!.valLoss!;
+    expect(report.bestValue).toBeCloseTo(best, 6);
+    const now = evaluateLoss(model, val.x, val.y, LOSSES.binaryCrossentropy, false, false);
+    expect(now.loss).toBeCloseTo(best, 4);
+    expect(Math.min(...report.history.map((h) => h.valLoss!))).toBeCloseTo(best, 6);
+    tf.dispose([train.x, train.y, val.x, val.y]);
+    model.dispose();
+  });
+
+  it('raises minority-class recall with class weights', async () => {
+    const { x, y, labels } = blobs(800, 5, 0.1, 2);
+    const recall = async (classWeight?: Record<number, number>): Promise<number> => {
+      const model = mlp(5);
+      await fitModel(model, x, y, { epochs: 6, batchSize: 32, loss: 'binaryCrossentropy', seed: 3, learningRate: 0.01, ...(classWeight ? { classWeight } : {}) });
+      const p = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync().slice());
+      model.dispose();
+      let tp = 0;
+      let pos = 0;
+      labels.forEach((l, i) => {
+        if (l === 1) {
+          pos++;
+          if ((p[i] as number) > 0.5) tp++;
+        }
+      });
+      return tp / pos;
+    };
+    const plain = await recall();
+    const weighted = await recall({ 0: 1, 1: 9 });
+    expect(weighted).toBeGreaterThan(plain + 0.1);
+    tf.dispose([x, y]);
+  });
+
+  it('follows a learning-rate schedule and calls the callbacks', async () => {
+    const { x, y } = blobs(64, 6);
+    const model = mlp(6);
+    const seen: number[] = [];
+    let batches = 0;
+    const report = await fitModel(model, x, y, {
+      epochs: 5,
+      batchSize: 16,
+      loss: 'binaryCrossentropy',
+      learningRate: 0.1,
+      lrSchedule: { type: 'step', every: 2, factor: 0.5 },
+      callbacks: { onEpochEnd: (logs) => void seen.push(logs.epoch), onBatchEnd: () => void batches++ },
+      seed: 1,
+    });
+    expect(report.history.map((h) => h.learningRate)).toEqual([0.1, 0.1, 0.05, 0.05, 0.025]);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(batches).toBe(5 * 4);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('adds L2 penalties to the loss', async () => {
+    const { x, y } = blobs(64, 7);
+    const plain = mlp(8);
+    const penalised = mlp(8, 0.5);
+    const a = await fitModel(plain, x, y, { epochs: 1, batchSize: 64, loss: 'binaryCrossentropy', seed: 1, learningRate: 1e-9, shuffle: false });
+    const b = await fitModel(penalised, x, y, { epochs: 1, batchSize: 64, loss: 'binaryCrossentropy', seed: 1, learningRate: 1e-9, shuffle: false });
+    const kernel = plain.getWeights()[0]!;
+    const expectedPenalty = tf.tidy(() => tf.mul(0.5, tf.sum(tf.square(kernel))).dataSync()[0] as number);
+    expect(b.history[0]!.loss - a.history[0]!.loss).toBeCloseTo(expectedPenalty, 3);
+    tf.dispose([x, y]);
+    plain.dispose();
+    penalised.dispose();
+  });
+
+  it('rejects bad input with typed errors', async () => {
+    const { x, y } = blobs(32, 8);
+    const model = mlp(9);
+    await expectCode(fitModel(model, x, y, { epochs: 0, loss: 'binaryCrossentropy' }), 'E_INPUT_INVALID');
+    await expectCode(fitModel(model, x, y, { epochs: 1, loss: 'nope' as never }), 'E_INPUT_INVALID');
+    await expectCode(fitModel(model, x, tf.zeros([31, 1]), { epochs: 1, loss: 'binaryCrossentropy' }), 'E_SHAPE_MISMATCH');
+    await expectCode(fitModel(model, x, y, { epochs: 1, loss: 'binaryCrossentropy', validationSplit: 1.5 }), 'E_INPUT_INVALID');
+    await expectCode(fitModel(model, x, y, { epochs: 1, loss: 'binaryCrossentropy', earlyStopping: { patience: 1 , monitor: 'val_loss' } }), 'E_INPUT_INVALID');
+    const bad = tf.fill([32, 8], NaN);
+    const before = tf.memory().numTensors;
+    await expectCode(fitModel(model, bad, y, { epochs: 1, loss: 'binaryCrossentropy' }), 'E_INPUT_INVALID');
+    await expectCode(fitModel(model, x, y, { epochs: 2, loss: 'meanSquaredError', learningRate: 1e30, optimizer: 'sgd' }), 'E_TRAINING_FAILED');
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y, bad]);
+    model.dispose();
+  });
+});

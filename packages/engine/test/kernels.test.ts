@@ -1,0 +1,131 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initEngine } from '../src/device/engine';
+import { LOSSES } from '../src/train/losses';
+import { createRng, withSeededRandom } from '../src/random';
+import { LAYER_CASES } from './layer-cases';
+import { caseInput, relativeError, seededTensor } from './grad-helpers';
+
+beforeAll(async () => {
+  await initEngine({ device: 'wasm' });
+});
+
+function dot(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.sum(tf.mul(a, b)).dataSync()[0] as number);
+}
+
+describe('resize gradients are the adjoints of the forward resize (JS and wasm)', () => {
+  // For a linear map R, <R x, dy> = <x, Rᵀ dy> exactly: a float64-checkable reference that needs
+  // no trusted backend. tfjs-backend-cpu 4.22 fails both at batch > 1 and H ≠ W.
+  const cases = [
+    { op: 'nearest', size: [7, 10] as [number, number], align: false, half: false },
+    { op: 'nearest', size: [8, 12] as [number, number], align: false, half: true },
+    { op: 'bilinear', size: [9, 11] as [number, number], align: false, half: false },
+    { op: 'bilinear', size: [6, 13] as [number, number], align: true, half: false },
+    { op: 'bilinear', size: [8, 10] as [number, number], align: false, half: true },
+  ];
+  for (const backend of ['cpu', 'wasm']) {
+    for (const c of cases) {
+      it(`${backend} ${c.op} → ${c.size.join('×')} align=${c.align} half=${c.half}`, async () => {
+        await tf.setBackend(backend);
+        const x = seededTensor([3, 4, 5, 2], 1);
+        const dy = seededTensor([3, c.size[0], c.size[1], 2], 2);
+        const forward = (t: tf.Tensor4D): tf.Tensor4D =>
+          c.op === 'nearest'
+            ? tf.image.resizeNearestNeighbor(t, c.size, c.align, c.half)
+            : tf.image.resizeBilinear(t, c.size, c.align, c.half);
+        const gradient = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(forward(t as tf.Tensor4D), dy)))(x);
+        expect(gradient.shape).toEqual(x.shape);
+        const y = forward(x as tf.Tensor4D);
+        const lhs = dot(y, dy);
+        const rhs = dot(x, gradient);
+        expect(Math.abs(lhs - rhs)).toBeLessThan(1e-4 * Math.max(1, Math.abs(lhs)));
+        tf.dispose([x, dy, gradient, y]);
+        await tf.setBackend('wasm');
+      });
+    }
+  }
+});
+
+/** TensorFlow's MaxPoolGrad semantics in float64: the first maximum of each window gets dy. */
+function referenceMaxPoolGrad(x: Float32Array, shape: number[], dy: Float32Array, pool: number, stride: number): Float64Array {
+  const [b, h, w, c] = shape as [number, number, number, number];
+  const oh = Math.floor((h - pool) / stride) + 1;
+  const ow = Math.floor((w - pool) / stride) + 1;
+  const dx = new Float64Array(x.length);
+  for (let n = 0; n < b; n++)
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++)
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let di = 0; di < pool; di++)
+            for (let dj = 0; dj < pool; dj++) {
+              const k = ((n * h + i * stride + di) * w + j * stride + dj) * c + ch;
+              if ((x[k] as number) > best) {
+                best = x[k] as number;
+                at = k;
+              }
+            }
+          dx[at] = (dx[at] as number) + (dy[((n * oh + i) * ow + j) * c + ch] as number);
+        }
+  return dx;
+}
+
+describe('MaxPoolGrad on wasm', () => {
+  it('routes the gradient like TensorFlow when every value of a window is negative', () => {
+    const shape = [2, 6, 6, 3];
+    const x = tf.sub(seededTensor(shape, 5), 1.5); // all values in [-2.5, -0.5]
+    const dy = seededTensor([2, 3, 3, 3], 6);
+    const got = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), dy)))(x);
+    const want = referenceMaxPoolGrad(x.dataSync() as Float32Array, shape, dy.dataSync() as Float32Array, 2, 2);
+    expect(relativeError(got.dataSync() as Float32Array, Float32Array.from(want))).toBeLessThan(1e-6);
+    tf.dispose([x, dy, got]);
+  });
+});
+
+describe('Slice on wasm reads the heap in place', () => {
+  it('matches the JS backend on 120 random slices of rank 1 to 5', async () => {
+    const rng = createRng(42);
+    for (let t = 0; t < 120; t++) {
+      const rank = 1 + (t % 5);
+      const shape = Array.from({ length: rank }, () => 1 + Math.floor(rng() * 5));
+      const begin = shape.map((s) => Math.floor(rng() * s));
+      const size = shape.map((s, i) => (rng() < 0.2 ? -1 : 1 + Math.floor(rng() * (s - (begin[i] as number)))));
+      const x = seededTensor(shape, t);
+      await tf.setBackend('wasm');
+      const onWasm = tf.slice(x, begin, size);
+      const a = onWasm.dataSync().slice();
+      await tf.setBackend('cpu');
+      const onJs = tf.slice(x, begin, size);
+      expect(onWasm.shape).toEqual(onJs.shape);
+      expect(Array.from(a)).toEqual(Array.from(onJs.dataSync()));
+      tf.dispose([x, onWasm, onJs]);
+    }
+    await tf.setBackend('wasm');
+  });
+});
+
+describe('every kernel a training step needs exists on wasm', () => {
+  it('lists none missing across all layer cases and losses', async () => {
+    const needed = new Set<string>();
+    await tf.setBackend('cpu');
+    for (const [i, c] of LAYER_CASES.entries()) {
+      const model = withSeededRandom(createRng(i), () => c.build());
+      const x = caseInput(c, i);
+      const y = seededTensor([c.inputShape[0] as number, 3], i);
+      const optimizer = tf.train.adam(1e-3);
+      const profile = await tf.profile(() => {
+        optimizer.minimize(() => tf.mean(LOSSES.huber(y, model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar);
+      });
+      profile.kernelNames.forEach((k) => needed.add(k));
+      optimizer.dispose();
+      tf.dispose([x, y]);
+      model.dispose();
+    }
+    await tf.setBackend('wasm');
+    const missing = [...needed].filter((k) => !k.endsWith('__op') && tf.getKernel(k, 'wasm') == null).sort();
+    expect(needed.size).toBeGreaterThan(40);
+    expect(missing, `kernels a training step needs that wasm lacks: ${missing.join(', ')}`).toEqual([]);
+  });
+});
