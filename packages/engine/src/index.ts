@@ -19,7 +19,7 @@ export { WASM_DELEGATED_KERNELS, registerBackendFixes } from './kernels/register
 
 // Randomness
 export { createRng, permutation, withSeededRandom } from './random';
-export type { Rng } from './random';
+export type { Rng, Seed } from './random';
 
 // Training
 export { evaluateLoss, fitModel } from './train/trainer';
@@ -45,3 +45,10 @@ export { ENGINE_VERSION } from './version';
 
 // Metrics
 export * from './metrics/index';
+
+// Datasets
+export * from './datasets/index';
+
+// Doctor
+export { doctor, formatDoctor } from './doctor';
+export type { DoctorReport } from './doctor';

@@ -1,39 +1,117 @@
-/**
- * Seeded randomness for the engine. tfjs draws weight initialisers, dropout masks and shuffles from
- * Math.random when no seed is given; `withSeededRandom` swaps in a seeded generator for the duration
- * of a synchronous call, so the same seed gives the same model and the same training run.
- */
-export type Rng = () => number;
+import { AppliedMLError } from './errors';
 
-/** sfc32-style generator seeded through splitmix32: fast, 2^128 period, uniform in [0, 1). */
-export function createRng(seed: number): Rng {
-  let s = seed >>> 0;
-  const next32 = (): number => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  let a = next32();
-  let b = next32();
-  let c = next32();
-  let d = next32();
-  return () => {
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = ((c << 21) | (c >>> 11)) >>> 0;
-    c = (c + t) >>> 0;
-    return t / 4294967296;
-  };
+/**
+ * A small, seeded pseudo-random generator (sfc32, seeded through splitmix32). It is fast,
+ * passes PractRand for the sizes we care about and, above all, gives the same sequence for the
+ * same seed on every platform, so splits and shuffles are reproducible. Not for cryptography.
+ */
+export interface Rng {
+  /** A float in [0, 1) with 53 random bits. */
+  next(): number;
+  /** An unsigned 32-bit integer. */
+  nextUint32(): number;
+  /** An integer in [0, maxExclusive), without modulo bias. `maxExclusive` must be a positive safe integer. */
+  nextInt(maxExclusive: number): number;
+  /** Fisher–Yates shuffle of `items` in place; returns the same array. */
+  shuffle<T>(items: T[]): T[];
 }
 
-/** Run `fn` with Math.random replaced by `rng`; restores it even when `fn` throws. */
+/** A seed: a safe integer (negative is fine) or any string (hashed). */
+export type Seed = number | string;
+
+const TWO_32 = 4294967296;
+
+/** Turns a seed into two 32-bit words. */
+function seedWords(seed: Seed): [number, number] {
+  if (typeof seed === 'string') {
+    // Two FNV-1a passes with different offsets give two independent-ish words.
+    let a = 0x811c9dc5;
+    let b = 0x01000193 ^ 0x5bd1e995;
+    for (let i = 0; i < seed.length; i++) {
+      const c = seed.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+    }
+    return [a >>> 0, (b ^ seed.length) >>> 0];
+  }
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
+    throw new AppliedMLError('E_INPUT_INVALID', `A random seed must be a safe integer or a string; got ${String(seed)}.`, {
+      details: { seed: String(seed) },
+    });
+  }
+  const lo = seed >>> 0;
+  const hi = Math.floor(seed / TWO_32) | 0;
+  return [lo, hi >>> 0];
+}
+
+/** Creates a seeded generator. The same seed always yields the same sequence. */
+export function createRng(seed: Seed): Rng {
+  const [lo, hi] = seedWords(seed);
+  // splitmix32 expands the seed words into the four sfc32 state words.
+  let sm = (lo ^ Math.imul(hi, 0x9e3779b1)) | 0;
+  const splitmix = (): number => {
+    sm = (sm + 0x9e3779b9) | 0;
+    let z = sm ^ hi;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) | 0;
+  };
+  let a = splitmix();
+  let b = splitmix();
+  let c = splitmix();
+  let d = 1;
+
+  const nextUint32 = (): number => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return t >>> 0;
+  };
+  // Warm up so that similar seeds diverge before the first output.
+  for (let i = 0; i < 15; i++) nextUint32();
+
+  const next = (): number => {
+    const high = nextUint32() >>> 5; // 27 bits
+    const low = nextUint32() >>> 6; // 26 bits
+    return (high * 67108864 + low) / 9007199254740992;
+  };
+
+  const nextInt = (maxExclusive: number): number => {
+    if (!Number.isSafeInteger(maxExclusive) || maxExclusive <= 0) {
+      throw new AppliedMLError('E_INPUT_INVALID', `nextInt needs a positive integer bound; got ${String(maxExclusive)}.`);
+    }
+    if (maxExclusive > TWO_32) return Math.floor(next() * maxExclusive);
+    // Rejection sampling: drop the top sliver that would bias the modulo.
+    const limit = TWO_32 - (TWO_32 % maxExclusive);
+    let r = nextUint32();
+    while (r >= limit) r = nextUint32();
+    return r % maxExclusive;
+  };
+
+  const shuffle = <T>(items: T[]): T[] => {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = nextInt(i + 1);
+      const tmp = items[i] as T;
+      items[i] = items[j] as T;
+      items[j] = tmp;
+    }
+    return items;
+  };
+
+  return { next, nextUint32, nextInt, shuffle };
+}
+
+/**
+ * Run `fn` with Math.random drawing from `rng`, restored afterwards even when `fn` throws. tfjs
+ * draws weight initialisers, dropout masks and shuffles from Math.random when no seed is given, so
+ * building and training inside this gives the same model and run for the same seed.
+ */
 export function withSeededRandom<T>(rng: Rng, fn: () => T): T {
   const original = Math.random;
-  Math.random = rng;
+  Math.random = () => rng.next();
   try {
     return fn();
   } finally {
@@ -41,12 +119,12 @@ export function withSeededRandom<T>(rng: Rng, fn: () => T): T {
   }
 }
 
-/** Fisher–Yates permutation of 0..n-1 driven by `rng`. */
+/** A seeded permutation of 0..n-1 (Fisher–Yates). */
 export function permutation(n: number, rng: Rng): Int32Array {
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = i;
   for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
+    const j = rng.nextInt(i + 1);
     const tmp = out[i] as number;
     out[i] = out[j] as number;
     out[j] = tmp;

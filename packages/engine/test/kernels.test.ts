@@ -89,9 +89,9 @@ describe('Slice on wasm reads the heap in place', () => {
     const rng = createRng(42);
     for (let t = 0; t < 120; t++) {
       const rank = 1 + (t % 5);
-      const shape = Array.from({ length: rank }, () => 1 + Math.floor(rng() * 5));
-      const begin = shape.map((s) => Math.floor(rng() * s));
-      const size = shape.map((s, i) => (rng() < 0.2 ? -1 : 1 + Math.floor(rng() * (s - (begin[i] as number)))));
+      const shape = Array.from({ length: rank }, () => 1 + Math.floor(rng.next() * 5));
+      const begin = shape.map((s) => Math.floor(rng.next() * s));
+      const size = shape.map((s, i) => (rng.next() < 0.2 ? -1 : 1 + Math.floor(rng.next() * (s - (begin[i] as number)))));
       const x = seededTensor(shape, t);
       await tf.setBackend('wasm');
       const onWasm = tf.slice(x, begin, size);
@@ -127,5 +127,17 @@ describe('every kernel a training step needs exists on wasm', () => {
     const missing = [...needed].filter((k) => !k.endsWith('__op') && tf.getKernel(k, 'wasm') == null).sort();
     expect(needed.size).toBeGreaterThan(40);
     expect(missing, `kernels a training step needs that wasm lacks: ${missing.join(', ')}`).toEqual([]);
+  });
+});
+
+describe('OneHot on wasm', () => {
+  it('honours a float32 dtype', () => {
+    const t = tf.oneHot(tf.tensor1d([2, 0], 'int32'), 3, 1, 0, 'float32');
+    expect(t.dtype).toBe('float32');
+    expect(t.arraySync()).toEqual([
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
+    t.dispose();
   });
 });

@@ -54,11 +54,11 @@ describe('losses have the same gradients on wasm and JS', () => {
       const x = seededTensor([8, 5], 11);
       const rng = createRng(12);
       const y = sparse
-        ? tf.tensor1d(Array.from({ length: 8 }, () => Math.floor(rng() * 3)), 'float32')
+        ? tf.tensor1d(Array.from({ length: 8 }, () => Math.floor(rng.next() * 3)), 'float32')
         : name === 'categoricalCrossentropy'
-          ? tf.oneHot(tf.tensor1d(Array.from({ length: 8 }, () => Math.floor(rng() * 3)), 'int32'), 3).toFloat()
+          ? tf.oneHot(tf.tensor1d(Array.from({ length: 8 }, () => Math.floor(rng.next() * 3)), 'int32'), 3).toFloat()
           : name === 'binaryCrossentropy'
-            ? tf.tensor2d(Array.from({ length: 24 }, () => (rng() > 0.5 ? 1 : 0)), [8, 3])
+            ? tf.tensor2d(Array.from({ length: 24 }, () => (rng.next() > 0.5 ? 1 : 0)), [8, 3])
             : tf.mul(seededTensor([8, 3], 13), 3);
       const a = await gradientsOn('wasm', model, x, y, LOSSES[name]);
       const b = await gradientsOn('cpu', model, x, y, LOSSES[name]);

@@ -22,13 +22,7 @@ export type CsvColumnType = 'number' | 'string' | 'date' | 'boolean';
 export type CsvColumnTypes = Record<string, CsvColumnType>;
 export type CsvValue = number | string | boolean | Date | null;
 
-type TypeOf<T extends CsvColumnType> = T extends 'number'
-  ? number
-  : T extends 'date'
-    ? Date
-    : T extends 'boolean'
-      ? boolean
-      : string;
+type TypeOf<T extends CsvColumnType> = T extends 'number' ? number : T extends 'date' ? Date : T extends 'boolean' ? boolean : string;
 
 /** A typed row: declared columns have their type (or null when missing); the rest are strings (or null). */
 export type CsvRow<C extends CsvColumnTypes = CsvColumnTypes> = { [K in keyof C]: TypeOf<C[K]> | null } & Record<string, CsvValue>;
@@ -174,9 +168,13 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
   const limit = checkLimit('limit', options.limit);
   for (const [name, type] of Object.entries(types)) {
     if (!['number', 'string', 'date', 'boolean'].includes(type)) {
-      throw new AppliedMLError('E_INPUT_INVALID', `Column '${name}' has unknown type '${String(type)}'; use number, string, date or boolean.`, {
-        details: { column: name },
-      });
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Column '${name}' has unknown type '${String(type)}'; use number, string, date or boolean.`,
+        {
+          details: { column: name },
+        },
+      );
     }
   }
   if (limit === 0) return;
@@ -317,9 +315,13 @@ export async function readNumericMatrix(source: CsvSource, options: NumericMatri
       });
     }
     if (rows >= maxRows || (rows + 1) * cols > maxCells) {
-      throw new AppliedMLError('E_INPUT_TOO_LARGE', `${label}: the matrix exceeds ${rows >= maxRows ? `${maxRows} rows` : `${maxCells} cells`}.`, {
-        details: { line, maxRows, maxCells },
-      });
+      throw new AppliedMLError(
+        'E_INPUT_TOO_LARGE',
+        `${label}: the matrix exceeds ${rows >= maxRows ? `${maxRows} rows` : `${maxCells} cells`}.`,
+        {
+          details: { line, maxRows, maxCells },
+        },
+      );
     }
     const need = (rows + 1) * cols;
     if (need > data.length) {
@@ -350,6 +352,7 @@ export async function readNumericMatrix(source: CsvSource, options: NumericMatri
     rows++;
   }
   if (first) throw new AppliedMLError('E_INPUT_INVALID', `${label}: the CSV is empty.`, { details: { source: label } });
-  if (rows === 0) throw new AppliedMLError('E_INPUT_INVALID', `${label}: the CSV has a header but no data rows.`, { details: { source: label } });
+  if (rows === 0)
+    throw new AppliedMLError('E_INPUT_INVALID', `${label}: the CSV has a header but no data rows.`, { details: { source: label } });
   return { columns, rows, cols, data: data.slice(0, rows * cols) };
 }

@@ -48,10 +48,14 @@ export async function downloadFile(url: string, destination: string, options: Do
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 15 * 60_000), redirect: 'follow' });
   } catch (cause) {
-    throw new AppliedMLError('E_IO', `Download of ${url} failed: ${(cause as Error).message}. Check the network, or fetch the file by hand.`, {
-      cause,
-      details: { url },
-    });
+    throw new AppliedMLError(
+      'E_IO',
+      `Download of ${url} failed: ${(cause as Error).message}. Check the network, or fetch the file by hand.`,
+      {
+        cause,
+        details: { url },
+      },
+    );
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel().catch(() => undefined);

@@ -40,7 +40,6 @@ export {
   type NumericMatrix,
   type NumericMatrixOptions,
 } from './csv';
-export { createRng, type Rng, type Seed } from './rng';
 export {
   shuffleIndices,
   trainTestSplit,

@@ -25,18 +25,7 @@ import { parsePythonLiteral, PythonLiteralError, type PythonLiteral } from './py
  */
 
 export type NpyDtype =
-  | 'bool'
-  | 'int8'
-  | 'uint8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'int64'
-  | 'uint64'
-  | 'float16'
-  | 'float32'
-  | 'float64';
+  'bool' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float16' | 'float32' | 'float64';
 
 export type NpyData =
   | Float32Array
@@ -167,13 +156,7 @@ function float16ToNumber(h: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
-function decodeData(
-  bytes: Uint8Array,
-  count: number,
-  dtype: NpyDtype,
-  littleEndian: boolean,
-  int64: 'number' | 'bigint',
-): NpyData {
+function decodeData(bytes: Uint8Array, count: number, dtype: NpyDtype, littleEndian: boolean, int64: 'number' | 'bigint'): NpyData {
   const size = DTYPE_SIZE[dtype];
   // Copy into a fresh, aligned buffer: the source view may sit at any offset. (Not `.slice()`:
   // on a Node Buffer that returns a view, not a copy.)
@@ -373,7 +356,11 @@ function readHeader(bytes: Uint8Array, maxHeaderBytes: number): NpyHeader {
     literal = parsePythonLiteral(headerText);
   } catch (cause) {
     const why = cause instanceof PythonLiteralError ? cause.message : String(cause);
-    throw invalid(`The .npy header is not a valid dict literal (${why}); the file is corrupt.`, { header: headerText.slice(0, 200) }, cause);
+    throw invalid(
+      `The .npy header is not a valid dict literal (${why}); the file is corrupt.`,
+      { header: headerText.slice(0, 200) },
+      cause,
+    );
   }
   if (typeof literal !== 'object' || literal === null || Array.isArray(literal)) {
     throw invalid('The .npy header must be a dict.', { header: headerText.slice(0, 200) });
@@ -386,12 +373,17 @@ function readHeader(bytes: Uint8Array, maxHeaderBytes: number): NpyHeader {
   }
   const { descr, fortran_order: fortranOrder, shape } = literal as Record<string, PythonLiteral>;
   if (Array.isArray(descr)) {
-    throw new AppliedMLError('E_FORMAT_UNSUPPORTED', '.npy structured (record) dtypes are not supported; save each field as its own array.', {
-      details: { descr: JSON.stringify(descr).slice(0, 200) },
-    });
+    throw new AppliedMLError(
+      'E_FORMAT_UNSUPPORTED',
+      '.npy structured (record) dtypes are not supported; save each field as its own array.',
+      {
+        details: { descr: JSON.stringify(descr).slice(0, 200) },
+      },
+    );
   }
   if (typeof descr !== 'string') throw invalid(`The .npy header 'descr' must be a string; got ${JSON.stringify(descr)}.`);
-  if (typeof fortranOrder !== 'boolean') throw invalid(`The .npy header 'fortran_order' must be True or False; got ${JSON.stringify(fortranOrder)}.`);
+  if (typeof fortranOrder !== 'boolean')
+    throw invalid(`The .npy header 'fortran_order' must be True or False; got ${JSON.stringify(fortranOrder)}.`);
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
     throw invalid(`The .npy header 'shape' must be a tuple of non-negative integers; got ${JSON.stringify(shape)}.`);
   }
@@ -401,7 +393,9 @@ function readHeader(bytes: Uint8Array, maxHeaderBytes: number): NpyHeader {
   for (const d of dims) {
     count *= d;
     if (!Number.isSafeInteger(count * DTYPE_SIZE[dtype])) {
-      throw new AppliedMLError('E_INPUT_TOO_LARGE', `.npy shape (${dims.join(', ')}) is too large to address.`, { details: { shape: dims } });
+      throw new AppliedMLError('E_INPUT_TOO_LARGE', `.npy shape (${dims.join(', ')}) is too large to address.`, {
+        details: { shape: dims },
+      });
     }
   }
   return { dtype, littleEndian, fortranOrder, shape: dims, count, dataOffset: headerStart + headerLength };
@@ -440,13 +434,7 @@ export function parseNpy(input: Uint8Array | ArrayBuffer, options: NpyParseOptio
       { shape: header.shape, dtype: header.dtype, expectedBytes: byteLength, actualBytes: available },
     );
   }
-  let data = decodeData(
-    bytes.subarray(header.dataOffset),
-    header.count,
-    header.dtype,
-    header.littleEndian,
-    options.int64 ?? 'number',
-  );
+  let data = decodeData(bytes.subarray(header.dataOffset), header.count, header.dtype, header.littleEndian, options.int64 ?? 'number');
   if (header.fortranOrder && header.shape.length > 1) data = reorder(data, header.shape, true);
   return { dtype: header.dtype, shape: header.shape, data, fortranOrder: header.fortranOrder };
 }
@@ -505,9 +493,13 @@ export function writeNpy(input: NpyWriteInput, options: NpyWriteOptions = {}): U
   }
   const count = shape.reduce((p, d) => p * d, 1);
   if (count !== input.data.length) {
-    throw new AppliedMLError('E_SHAPE_MISMATCH', `writeNpy: shape [${shape.join(', ')}] holds ${count} elements but data has ${input.data.length}.`, {
-      details: { shape, length: input.data.length },
-    });
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `writeNpy: shape [${shape.join(', ')}] holds ${count} elements but data has ${input.data.length}.`,
+      {
+        details: { shape, length: input.data.length },
+      },
+    );
   }
   const littleEndian = (options.byteOrder ?? 'little') === 'little';
   const fortran = options.fortranOrder ?? false;

@@ -217,7 +217,9 @@ describe('real datasets from APPLIEDML_DATA_DIR', () => {
     const ds = await realDataset({
       name: 'medmnist',
       howToGet: 'PneumoniaMNIST (MedMNIST v2, CC BY 4.0); see medmnist/SOURCE.md for how the full file was rebuilt',
-      files: [{ path: 'pneumoniamnist_full_reconstructed.npz', sha256: '3bdc58eee9dc4d49cf5fec1bc07512b2a0e7c12531ff301951c36c39b95e6ae6' }],
+      files: [
+        { path: 'pneumoniamnist_full_reconstructed.npz', sha256: '3bdc58eee9dc4d49cf5fec1bc07512b2a0e7c12531ff301951c36c39b95e6ae6' },
+      ],
     });
     const path = ds.files['pneumoniamnist_full_reconstructed.npz'] as string;
     const all = await readNpz(path);

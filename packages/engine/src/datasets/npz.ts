@@ -44,7 +44,9 @@ export function parseNpz(input: Uint8Array | ArrayBuffer, options: NpzReadOption
   const byKey = new Map<string, ZipEntry>();
   for (const entry of entries) {
     if (byName.has(entry.name)) {
-      throw new AppliedMLError('E_INPUT_INVALID', `Corrupt .npz: member '${entry.name}' appears twice.`, { details: { entry: entry.name } });
+      throw new AppliedMLError('E_INPUT_INVALID', `Corrupt .npz: member '${entry.name}' appears twice.`, {
+        details: { entry: entry.name },
+      });
     }
     byName.set(entry.name, entry);
     const key = stripNpy(entry.name);
@@ -133,17 +135,21 @@ export function parseNpz(input: Uint8Array | ArrayBuffer, options: NpzReadOption
  * Reads an `.npz` from a path or from bytes. Returns `{ [name]: NpyArray }` with names stripped of
  * `.npy`. File-system failures become E_IO.
  */
-export async function readNpz(pathOrBuffer: string | Uint8Array | ArrayBuffer, options: NpzReadOptions = {}): Promise<Record<string, NpyArray>> {
+export async function readNpz(
+  pathOrBuffer: string | Uint8Array | ArrayBuffer,
+  options: NpzReadOptions = {},
+): Promise<Record<string, NpyArray>> {
   if (typeof pathOrBuffer !== 'string') return parseNpz(pathOrBuffer, options);
   const path = pathOrBuffer;
-  let bytes: Uint8Array;
+  let bytes: Uint8Array = new Uint8Array(0);
+  let isFile = true;
   try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new Error('not a regular file');
-    bytes = await readFile(path);
+    isFile = (await stat(path)).isFile();
+    if (isFile) bytes = await readFile(path);
   } catch (cause) {
     throw new AppliedMLError('E_IO', `Cannot read .npz file ${path}: ${(cause as Error).message}`, { cause, details: { path } });
   }
+  if (!isFile) throw new AppliedMLError('E_IO', `Cannot read .npz file ${path}: not a regular file.`, { details: { path } });
   try {
     return parseNpz(bytes, options);
   } catch (error) {

@@ -99,7 +99,13 @@ function validateSpec(spec: DatasetSpec): void {
   const seen = new Set<string>();
   for (const file of spec.files) {
     const p = file?.path;
-    if (typeof p !== 'string' || p === '' || isAbsolute(p) || p.includes('\\') || p.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+    if (
+      typeof p !== 'string' ||
+      p === '' ||
+      isAbsolute(p) ||
+      p.includes('\\') ||
+      p.split('/').some((s) => s === '' || s === '.' || s === '..')
+    ) {
       bad(`file path ${JSON.stringify(p)} must be relative, use '/', and contain no '.', '..' or empty segments`);
     }
     if (seen.has(p)) bad(`file path '${p}' is listed twice`);

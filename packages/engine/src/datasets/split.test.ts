@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from './rng';
+import { createRng } from '../random';
 import { chronologicalSplit, kFold, shuffleIndices, trainTestSplit } from './split';
 import { expectCode } from './test-helpers';
 
@@ -35,12 +35,18 @@ describe('createRng', () => {
     for (let i = 0; i < 100_000; i++) {
       const x = rng.next();
       if (!(x >= 0 && x < 1)) outside++;
-      else buckets[Math.floor(x * 10)]++;
+      else {
+        const k = Math.floor(x * 10);
+        buckets[k] = (buckets[k] ?? 0) + 1;
+      }
     }
     expect(outside).toBe(0);
     for (const b of buckets) expect(Math.abs(b - 10_000)).toBeLessThan(500);
     const counts = new Array<number>(3).fill(0);
-    for (let i = 0; i < 30_000; i++) counts[rng.nextInt(3)]++;
+    for (let i = 0; i < 30_000; i++) {
+      const k = rng.nextInt(3);
+      counts[k] = (counts[k] ?? 0) + 1;
+    }
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(400);
   });
 

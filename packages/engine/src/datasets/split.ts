@@ -1,5 +1,5 @@
 import { AppliedMLError } from '../errors';
-import { createRng, type Rng, type Seed } from './rng';
+import { createRng, type Rng, type Seed } from '../random';
 
 /** Class labels for stratification: one per example (numbers, strings, booleans or bigints). */
 export type Labels = ArrayLike<number | string | boolean | bigint>;
@@ -46,20 +46,15 @@ export interface ChronologicalSplit {
 
 function assertCount(n: number, what: string, min = 0): void {
   if (!Number.isSafeInteger(n) || n < min) {
-    throw new AppliedMLError(
-      'E_INPUT_INVALID',
-      `${what} needs an integer number of examples >= ${min}; got ${String(n)}.`,
-      { details: { n } },
-    );
+    throw new AppliedMLError('E_INPUT_INVALID', `${what} needs an integer number of examples >= ${min}; got ${String(n)}.`, {
+      details: { n },
+    });
   }
 }
 
 function assertFraction(value: unknown, name: string, lowOpen: boolean, highOpen: boolean): number {
   const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (lowOpen ? value > 0 : value >= 0) &&
-    (highOpen ? value < 1 : value <= 1);
+    typeof value === 'number' && Number.isFinite(value) && (lowOpen ? value > 0 : value >= 0) && (highOpen ? value < 1 : value <= 1);
   if (!ok) {
     const range = `${lowOpen ? '(' : '['}0, 1${highOpen ? ')' : ']'}`;
     throw new AppliedMLError('E_INPUT_INVALID', `${name} must be a number in ${range}; got ${String(value)}.`, {
@@ -114,9 +109,7 @@ function apportion(weights: number[], total: number): number[] {
   const exact = weights.map((w) => (w * total) / sum);
   const parts = exact.map((x) => Math.floor(x + 1e-9));
   let left = total - parts.reduce((s, p) => s + p, 0);
-  const order = exact
-    .map((x, i) => ({ i, rem: x - Math.floor(x + 1e-9) }))
-    .sort((p, q) => q.rem - p.rem || p.i - q.i);
+  const order = exact.map((x, i) => ({ i, rem: x - Math.floor(x + 1e-9) })).sort((p, q) => q.rem - p.rem || p.i - q.i);
   for (const { i } of order) {
     if (left <= 0) break;
     if ((parts[i] as number) < (weights[i] as number)) {
@@ -222,11 +215,9 @@ export function chronologicalSplit(n: number, options: ChronologicalSplitOptions
   const trainFraction = assertFraction(options.trainFraction, 'trainFraction', true, false);
   const valFraction = assertFraction(options.valFraction ?? 0, 'valFraction', false, true);
   if (trainFraction + valFraction > 1 + 1e-12) {
-    throw new AppliedMLError(
-      'E_INPUT_INVALID',
-      `trainFraction + valFraction must be at most 1; got ${trainFraction} + ${valFraction}.`,
-      { details: { trainFraction, valFraction } },
-    );
+    throw new AppliedMLError('E_INPUT_INVALID', `trainFraction + valFraction must be at most 1; got ${trainFraction} + ${valFraction}.`, {
+      details: { trainFraction, valFraction },
+    });
   }
   const trainEnd = floorShare(n, trainFraction);
   const valEnd = Math.max(trainEnd, floorShare(n, trainFraction + valFraction));

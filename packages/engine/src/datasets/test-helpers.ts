@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import { AppliedMLError, type ErrorCode } from '../errors';
 import { dataDirFromEnv, resolveDataset, type DatasetSpec, type ResolvedDataset } from './resolver';
 
@@ -13,19 +14,18 @@ export const NO_DATA_DIR_MESSAGE =
   '(CI uses ../shared/datasets relative to the repo root). The synthetic tests in this file ran regardless.';
 
 /** Resolves a real dataset from $APPLIEDML_DATA_DIR only (empty cache, no download); fails clearly otherwise. */
-export async function realDataset(spec: DatasetSpec): Promise<ResolvedDataset> {
+export async function realDataset(spec: DatasetSpec, options: { verify?: boolean } = {}): Promise<ResolvedDataset> {
   const dataDir = dataDirFromEnv();
   if (!dataDir) throw new Error(NO_DATA_DIR_MESSAGE);
-  const cacheDir = tempDir();
-  try {
-    return await resolveDataset(spec, { dataDir, cacheDir, allowDownload: false });
-  } finally {
-    rmSync(cacheDir, { recursive: true, force: true });
-  }
+  // An empty cache, so that only the data dir can satisfy the lookup.
+  return resolveDataset(spec, { dataDir, cacheDir: tempDir(), allowDownload: false, verify: options.verify ?? false });
 }
 
+/** A fresh temporary directory, removed when the current test finishes (call it inside a test). */
 export function tempDir(prefix = 'appliedml-datasets-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** Runs `fn` and returns the AppliedMLError it throws; fails if it throws anything else or nothing. */

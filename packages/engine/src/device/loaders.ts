@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { AppliedMLError } from '../errors';
 import type { ConcreteDevice } from './device';
 
 /**
@@ -72,13 +73,13 @@ async function loadNative(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-
   try {
     mod = requireFrom()(pkg) as typeof mod;
   } catch (error) {
-    throw new Error(describeLoadError(pkg, error));
+    throw new AppliedMLError('E_DEVICE_UNAVAILABLE', describeLoadError(pkg, error));
   }
   // The native package registers 'tensorflow' in ITS copy of tfjs-core. If that is not ours, tensors
   // would silently live in two engines: refuse and say how to fix it.
   if (tf.findBackendFactory('tensorflow') == null) {
     const theirs = mod.version?.['tfjs-core'] ?? 'unknown';
-    throw new Error(
+    throw new AppliedMLError('E_DEVICE_UNAVAILABLE', 
       `${pkg} uses another copy of @tensorflow/tfjs-core (${theirs}) than the engine (${tf.version_core}); ` +
         `install versions that match @tensorflow/tfjs ${tf.version_core} so npm dedupes them`,
     );
@@ -97,7 +98,7 @@ export const defaultLoaders: DeviceLoaders = {
   cuda: async () => {
     const loaded = await loadNative('@tensorflow/tfjs-node-gpu');
     if (!nativeUsesGpu()) {
-      throw new Error(
+      throw new AppliedMLError('E_DEVICE_UNAVAILABLE', 
         '@tensorflow/tfjs-node-gpu loaded but TensorFlow sees no usable CUDA GPU (check the NVIDIA driver, CUDA and cuDNN versions it needs)',
       );
     }
@@ -110,7 +111,7 @@ export const defaultLoaders: DeviceLoaders = {
     return loadNative('@tensorflow/tfjs-node');
   },
   wasm: async () => {
-    if (tf.findBackendFactory('wasm') == null) throw new Error('@tensorflow/tfjs-backend-wasm is not registered');
+    if (tf.findBackendFactory('wasm') == null) throw new AppliedMLError('E_DEVICE_UNAVAILABLE', '@tensorflow/tfjs-backend-wasm is not registered');
     return { backend: 'wasm' };
   },
   js: async () => ({ backend: 'cpu' }),

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { AppliedMLError } from '../errors';
 import type { CpuBackendLike, KernelArgs, KernelResult, WasmBackendLike } from './kernel-types';
 
 /**
@@ -10,7 +11,7 @@ export function makeCpuDelegate(kernelName: string): tf.KernelFunc {
   return (args: KernelArgs): KernelResult => {
     const cpuKernel = tf.getKernel(kernelName, 'cpu');
     const cpu = tf.engine().findBackend('cpu') as unknown as CpuBackendLike | null;
-    if (!cpuKernel || !cpu) throw new Error(`appliedml: no JS kernel ${kernelName} to delegate to`);
+    if (!cpuKernel || !cpu) throw new AppliedMLError('E_INTERNAL', `No JS kernel ${kernelName} to delegate to`);
     const wasm = args.backend as unknown as WasmBackendLike;
     const written: object[] = [];
     const cpuInputs: Record<string, tf.TensorInfo> = {};

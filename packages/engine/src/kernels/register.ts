@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeConv2DBackpropFilter } from './conv2d-backprop-filter';
+import { makeConv2DBackpropInput } from './conv2d-backprop-input';
 import { makeCpuDelegate } from './delegate-to-cpu';
 import { makeShiftedMaxPoolGrad } from './max-pool-grad';
 import { resizeBilinearGrad, resizeNearestNeighborGrad } from './resize-grads';
@@ -27,10 +28,25 @@ function fixWasm(): string[] {
   const fixed: string[] = [];
   replace('Conv2DBackpropFilter', 'wasm', (fallback) => makeConv2DBackpropFilter(fallback));
   fixed.push('Conv2DBackpropFilter');
+  replace('Conv2DBackpropInput', 'wasm', (native) => makeConv2DBackpropInput(native));
+  fixed.push('Conv2DBackpropInput');
   replace('MaxPoolGrad', 'wasm', (native) => makeShiftedMaxPoolGrad(native));
   fixed.push('MaxPoolGrad');
   replace('Slice', 'wasm', (stock) => makeHeapViewSlice(stock));
   fixed.push('Slice');
+  // wasm's OneHot writes int32 bits whatever dtype is asked: build int32, then cast.
+  replace('OneHot', 'wasm', (native) => (args) => {
+    const attrs = args.attrs as { dtype?: tf.DataType };
+    if (attrs.dtype === undefined || attrs.dtype === 'int32') return native(args);
+    const ints = native({ ...args, attrs: { ...args.attrs, dtype: 'int32' } }) as tf.TensorInfo;
+    const t = tf.engine().makeTensorFromTensorInfo(ints);
+    try {
+      return tf.cast(t, attrs.dtype);
+    } finally {
+      t.dispose();
+    }
+  });
+  fixed.push('OneHot (float dtype)');
   // wasm's resize gradients ignore halfPixelCenters: route those calls to the (fixed) JS kernels.
   for (const name of ['ResizeNearestNeighborGrad', 'ResizeBilinearGrad']) {
     replace(name, 'wasm', (native) => {

@@ -13,11 +13,11 @@ beforeAll(async () => {
 /** Two noisy Gaussian blobs in 8-D; `positives` sets the class balance. */
 function blobs(n: number, seed: number, positives = 0.5, spread = 1.5): { x: tf.Tensor2D; y: tf.Tensor2D; labels: number[] } {
   const rng = createRng(seed);
-  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
   const xs: number[] = [];
   const labels: number[] = [];
   for (let i = 0; i < n; i++) {
-    const label = rng() < positives ? 1 : 0;
+    const label = rng.next() < positives ? 1 : 0;
     labels.push(label);
     for (let d = 0; d < 8; d++) xs.push(gauss() * spread + (label ? 1 : -1) * (d < 3 ? 1 : 0));
   }
