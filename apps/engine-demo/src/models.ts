@@ -58,3 +58,38 @@ export function randomShift(pixels: number): (x: tf.Tensor) => tf.Tensor {
       return tf.reshape(shifted, [n, 784]);
     });
 }
+
+export interface AffineJitter {
+  /** Largest shift in pixels, each direction. */
+  shift: number;
+  /** Largest rotation in degrees, each direction. */
+  rotation: number;
+  /** Largest relative zoom, e.g. 0.1 for 0.9–1.1. */
+  zoom: number;
+}
+
+/**
+ * Per-image random rotation, zoom and shift about the image centre (bilinear, zero fill) through one
+ * projective-transform op: the classic augmentation for small handwriting sets.
+ */
+export function randomAffine(jitter: AffineJitter): (x: tf.Tensor) => tf.Tensor {
+  return (x) =>
+    tf.tidy(() => {
+      const n = x.shape[0] as number;
+      const params = new Float32Array(n * 8);
+      const c = 13.5;
+      for (let i = 0; i < n; i++) {
+        const angle = ((Math.random() * 2 - 1) * jitter.rotation * Math.PI) / 180;
+        const scale = 1 + (Math.random() * 2 - 1) * jitter.zoom;
+        const dx = (Math.random() * 2 - 1) * jitter.shift;
+        const dy = (Math.random() * 2 - 1) * jitter.shift;
+        // Output pixel (u, v) reads input (a0 u + a1 v + a2, b0 u + b1 v + b2): the inverse map.
+        const cos = Math.cos(angle) / scale;
+        const sin = Math.sin(angle) / scale;
+        params.set([cos, sin, c - cos * c - sin * c + dx, -sin, cos, c + sin * c - cos * c + dy, 0, 0], i * 8);
+      }
+      const images = tf.reshape(x, [n, 28, 28, 1]) as tf.Tensor4D;
+      const moved = tf.image.transform(images, tf.tensor2d(params, [n, 8]), 'bilinear', 'constant', 0, [28, 28]);
+      return tf.reshape(moved, [n, 784]);
+    });
+}
