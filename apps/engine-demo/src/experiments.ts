@@ -1,7 +1,7 @@
 import { accuracy, confusionMatrix, fitModel, predictBatched, tf, createRng, withSeededRandom } from '@appliedml/engine';
 import type { FitOptions, Logger, TrainingReport } from '@appliedml/engine';
 import type { DigitSet } from './mnist-data';
-import { buildCnn, buildMlp, randomShift } from './models';
+import { buildCnn, buildMlp, randomAffine } from './models';
 
 export type ModelKind = 'mlp' | 'cnn';
 
@@ -31,12 +31,12 @@ export function recipe(kind: ModelKind, options: ExperimentOptions = {}): FitOpt
   }
   return {
     ...common,
-    epochs: options.epochs ?? 15,
+    epochs: options.epochs ?? 12,
     batchSize: 64,
     validationSplit: 0.1,
     learningRate: 2e-3,
     lrSchedule: { type: 'cosine' },
-    augment: randomShift(2),
+    augment: randomAffine({ shift: 2, rotation: 12, zoom: 0.1 }),
     earlyStopping: { patience: 5 },
   };
 }

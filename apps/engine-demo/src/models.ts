@@ -12,8 +12,8 @@ export function buildMlp(): tf.LayersModel {
 
 /**
  * The engine's small CNN: conv(32)-pool-conv(64)-pool-dense(128)-dense(10), with the article's
- * remedies for overfitting: L2 on the dense layer and dropout here, per-image random shifts and
- * early stopping in training.
+ * remedies for overfitting: L2 on the dense layer and dropout here; per-image random rotation, zoom
+ * and shift, and early stopping in training.
  */
 export function buildCnn(): tf.LayersModel {
   const l2 = tf.regularizers.l2({ l2: 1e-4 });
@@ -30,33 +30,6 @@ export function buildCnn(): tf.LayersModel {
       tf.layers.dense({ units: 10, activation: 'softmax' }),
     ],
   });
-}
-
-/**
- * Shift every image by its own random offset of up to `pixels` in each direction (zero fill):
- * crops of a zero-padded copy at integer offsets, so no interpolation blurs the digits.
- */
-export function randomShift(pixels: number): (x: tf.Tensor) => tf.Tensor {
-  return (x) =>
-    tf.tidy(() => {
-      const n = x.shape[0] as number;
-      const size = 28 + 2 * pixels;
-      const padded = tf.pad(tf.reshape(x, [n, 28, 28, 1]) as tf.Tensor4D, [
-        [0, 0],
-        [pixels, pixels],
-        [pixels, pixels],
-        [0, 0],
-      ]);
-      const boxes = new Float32Array(n * 4);
-      for (let i = 0; i < n; i++) {
-        const dy = Math.floor(Math.random() * (2 * pixels + 1));
-        const dx = Math.floor(Math.random() * (2 * pixels + 1));
-        boxes.set([dy / (size - 1), dx / (size - 1), (dy + 27) / (size - 1), (dx + 27) / (size - 1)], i * 4);
-      }
-      const indices = tf.range(0, n, 1, 'int32') as tf.Tensor1D;
-      const shifted = tf.image.cropAndResize(padded, tf.tensor2d(boxes, [n, 4]), indices, [28, 28], 'bilinear');
-      return tf.reshape(shifted, [n, 784]);
-    });
 }
 
 export interface AffineJitter {
