@@ -1,13 +1,26 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
-  format: ['cjs', 'esm'],
-  dts: { entry: { index: 'src/index.ts' } },
-  target: 'node20',
-  platform: 'node',
-  sourcemap: true,
-  clean: true,
-  splitting: false,
-  shims: true,
-});
+// The library as ESM + CommonJS with declarations; the `appliedml` CLI as CommonJS only.
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts' },
+    format: ['cjs', 'esm'],
+    dts: true,
+    target: 'node20',
+    platform: 'node',
+    sourcemap: true,
+    clean: true,
+    splitting: false,
+    shims: true,
+  },
+  {
+    entry: { cli: 'src/cli.ts' },
+    format: ['cjs'],
+    target: 'node20',
+    platform: 'node',
+    sourcemap: true,
+    clean: false,
+    splitting: false,
+    shims: true,
+  },
+]);

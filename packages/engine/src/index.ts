@@ -9,7 +9,7 @@ export type { Logger } from './logger';
 // Device chain
 export { AUTO_ORDER, DEVICES, DEVICE_DESCRIPTIONS, isDevice } from './device/device';
 export type { ConcreteDevice, Device, DeviceAttempt, DeviceInfo } from './device/device';
-export { engineInfo, initEngine, tf } from './device/engine';
+export { engine, engineInfo, initEngine, tf } from './device/engine';
 export type { EngineOptions } from './device/engine';
 export { selectDevice } from './device/select-device';
 export type { DeviceSelection } from './device/select-device';

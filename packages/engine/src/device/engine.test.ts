@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
 import { defaultLoaders } from './loaders';
-import { engineInfo, initEngine } from './engine';
+import { engine, engineInfo, initEngine } from './engine';
 
 // The real chain on this machine: tfjs-node and tfjs-node-gpu are not installed, so `auto` must land
 // on wasm and say why the native devices were not taken; `js` must really run on the JS backend.
@@ -23,6 +23,7 @@ describe('the real device chain', () => {
     expect(info.details.simd).toBe(true);
     expect(String(info.details.kernelFixes)).toMatch(/Conv2DBackpropFilter/);
     expect(engineInfo()).toEqual(info);
+    expect(engine.info()).toBe(engineInfo());
     expect(messages.length).toBeLessThanOrEqual(1);
   });
 

@@ -94,3 +94,9 @@ export function engineInfo(): DeviceInfo | undefined {
 
 /** The one TensorFlow.js instance every appliedml package shares (for SDK internals, not users). */
 export { tf };
+
+/** The engine as one object: `engine.init(options)`, `engine.info()`. */
+export const engine = {
+  init: initEngine,
+  info: engineInfo,
+} as const;

@@ -1,0 +1,539 @@
+#!/usr/bin/env node
+// Packing test for @appliedml/engine: build, `npm pack`, install the tarball into a scratch project
+// outside the workspace and use it the way a user would (plain node, ESM and CJS, the bin, the types).
+//
+//   node tools/pack-test/pack-test.mjs [--no-build] [--keep]
+//
+// stdout: `[pack-test] …` progress lines and one JSON line per check ({"check": …, "ok": true, …}),
+// ending with {"check":"summary"}. Exits 1 with a `[pack-test] FAILED …` message on stderr on failure.
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../..');
+const ENGINE_DIR = join(ROOT, 'packages', 'engine');
+const CONSUMER_FIXTURES = join(HERE, 'consumer');
+const PKG_NAME = '@appliedml/engine';
+const SOURCE_CONDITION = '@appliedml/source';
+const IS_WINDOWS = process.platform === 'win32';
+
+const args = new Set(process.argv.slice(2));
+if (args.has('--help') || args.has('-h')) {
+  process.stdout.write('usage: node tools/pack-test/pack-test.mjs [--no-build] [--keep]\n');
+  process.exit(0);
+}
+for (const arg of args) {
+  if (!['--no-build', '--keep'].includes(arg)) {
+    process.stderr.write(`pack-test: unknown option ${arg}\n`);
+    process.exit(2);
+  }
+}
+const KEEP = args.has('--keep') || process.env.PACK_TEST_KEEP === '1';
+const BUILD = !args.has('--no-build');
+
+const started = Date.now();
+const warnings = [];
+const tempDirs = [];
+const children = new Map(); // pid → { child, closed }
+let currentStep = 'start';
+
+class CheckFailure extends Error {}
+
+function log(message) {
+  process.stdout.write(`[pack-test] ${message}\n`);
+}
+function warn(message) {
+  warnings.push(message);
+  process.stdout.write(`[pack-test]   WARNING: ${message}\n`);
+}
+function check(condition, message) {
+  if (!condition) throw new CheckFailure(message);
+}
+function emit(result) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const isInside = (child, parent) => {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+const posix = (p) => p.split(sep).join('/');
+const tail = (text, lines = 40) => text.trimEnd().split('\n').slice(-lines).join('\n');
+
+function removeTempDirs() {
+  while (tempDirs.length > 0) {
+    const dir = tempDirs.pop();
+    if (KEEP) {
+      log(`kept ${dir}`);
+      continue;
+    }
+    try {
+      // Retries cover a child that was still writing into the directory when it was stopped.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (error) {
+      process.stderr.write(`[pack-test] could not remove ${dir}: ${error.message}\n`);
+    }
+  }
+}
+
+/** Stop the children this script started (each by its own pid), wait for them, then remove the temp dirs. */
+async function shutdown() {
+  const running = [...children.values()];
+  for (const { child } of running) child.kill('SIGTERM');
+  const stopped = Promise.all(running.map(({ closed }) => closed));
+  const timeout = new Promise((resolveTimeout) => setTimeout(resolveTimeout, 5_000).unref());
+  if ((await Promise.race([stopped.then(() => true), timeout.then(() => false)])) === false) {
+    for (const { child } of running) child.kill('SIGKILL');
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 2_000).unref())]);
+  }
+  children.clear();
+  removeTempDirs();
+}
+
+let shuttingDown = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    process.stderr.write(`[pack-test] interrupted (${signal}) during ${currentStep}; stopping children and cleaning up\n`);
+    shutdown().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+// Last resort for an unexpected exit: the temp dirs at least.
+process.on('exit', removeTempDirs);
+
+/**
+ * The environment for every child: nothing inherited from an enclosing `npm run`/`npm exec` (which
+ * sets npm_config_local_prefix to the workspace and would redirect `npm install` into it), no
+ * loaders or module paths from NODE_OPTIONS/NODE_PATH, no APPLIEDML_* overrides (APPLIEDML_DEVICE
+ * would defeat the `auto` check). User npm configuration (cache, registry, proxy, CA) is kept.
+ */
+function childEnv() {
+  const keepNpm = new Set([
+    'npm_config_cache',
+    'npm_config_userconfig',
+    'npm_config_globalconfig',
+    'npm_config_registry',
+    'npm_config_cafile',
+    'npm_config_proxy',
+    'npm_config_https_proxy',
+    'npm_config_noproxy',
+    'npm_config_strict_ssl',
+  ]);
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    const lower = key.toLowerCase();
+    if (lower.startsWith('npm_') && !keepNpm.has(lower)) continue;
+    if (['NODE_OPTIONS', 'NODE_PATH', 'INIT_CWD'].includes(key) || key.startsWith('APPLIEDML_')) continue;
+    env[key] = value;
+  }
+  env.npm_config_update_notifier = 'false';
+  env.NO_COLOR = '1';
+  return env;
+}
+
+/** Run a command, capture its output, enforce a timeout; throw a CheckFailure on a non-zero exit. */
+function run(command, commandArgs, { cwd, timeoutMs = 60_000, allowFailure = false } = {}) {
+  const shown = `${command} ${commandArgs.join(' ')}`;
+  return new Promise((resolvePromise, reject) => {
+    const t0 = Date.now();
+    const child = spawn(command, commandArgs, { cwd, env: childEnv(), shell: IS_WINDOWS, stdio: ['ignore', 'pipe', 'pipe'] });
+    let markClosed;
+    const closed = new Promise((r) => (markClosed = r));
+    children.set(child.pid ?? child, { child, closed });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      children.delete(child.pid ?? child);
+      markClosed();
+      reject(new CheckFailure(`could not start \`${shown}\`: ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child.pid ?? child);
+      markClosed();
+      const result = { code, signal, stdout, stderr, ms: Date.now() - t0 };
+      if (timedOut) {
+        reject(new CheckFailure(`\`${shown}\` timed out after ${seconds(timeoutMs)} (cwd ${cwd})\n${tail(stdout + stderr)}`));
+      } else if (code !== 0 && !allowFailure) {
+        reject(
+          new CheckFailure(
+            `\`${shown}\` exited with ${code ?? signal} (cwd ${cwd})\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`,
+          ),
+        );
+      } else {
+        resolvePromise(result);
+      }
+    });
+  });
+}
+
+/** The last stdout line that parses as a JSON object with the given `check`. */
+function jsonLine(stdout, name) {
+  const lines = stdout.split('\n').filter((line) => line.trim().startsWith('{'));
+  for (const line of lines.reverse()) {
+    try {
+      const value = JSON.parse(line);
+      if (value.check === name) return value;
+    } catch {
+      // not our line
+    }
+  }
+  throw new CheckFailure(`no {"check":"${name}"} line in the output:\n${tail(stdout)}`);
+}
+
+async function step(name, fn) {
+  currentStep = name;
+  log(`── ${name}`);
+  const t0 = Date.now();
+  const value = await fn();
+  log(`   ok (${seconds(Date.now() - t0)})`);
+  return value;
+}
+
+/** Every file path a manifest field or the exports map points at (targets of the source condition apart). */
+function manifestTargets(manifest) {
+  const targets = new Map(); // path → where it is referenced
+  const add = (target, where) => {
+    if (typeof target === 'string') targets.set(target.replace(/^\.\//, ''), where);
+  };
+  add(manifest.main, 'main');
+  add(manifest.module, 'module');
+  add(manifest.types, 'types');
+  add(manifest.typings, 'typings');
+  if (typeof manifest.bin === 'string') add(manifest.bin, 'bin');
+  else for (const [name, target] of Object.entries(manifest.bin ?? {})) add(target, `bin.${name}`);
+  const sourceTargets = [];
+  const walk = (node, where) => {
+    if (typeof node === 'string') add(node, where);
+    else if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${where}[${i}]`));
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === SOURCE_CONDITION) sourceTargets.push({ where: `${where}["${key}"]`, target: value });
+        else walk(value, `${where}["${key}"]`);
+      }
+    }
+  };
+  walk(manifest.exports, 'exports');
+  return { targets, sourceTargets };
+}
+
+function copyFixtures(dir, names) {
+  for (const name of names) copyFileSync(join(CONSUMER_FIXTURES, name), join(dir, name));
+}
+
+/** Parse `tsc --explainFiles` output: errors, and which engine declaration file each importer got. */
+function parseTsc(stdout) {
+  const errors = [];
+  const resolvedFor = {};
+  let currentFile;
+  for (const line of stdout.split('\n')) {
+    if (/error TS\d+:/.test(line) && !/^\s/.test(line)) {
+      errors.push(line.trim());
+      continue;
+    }
+    if (line && !/^\s/.test(line)) {
+      currentFile = line.trim();
+      continue;
+    }
+    const imported = /Imported via (['"])@appliedml\/engine\1 from file '([^']+)'/.exec(line);
+    if (imported && currentFile) {
+      const marker = 'node_modules/@appliedml/engine/';
+      const at = posix(currentFile).lastIndexOf(marker);
+      resolvedFor[imported[2]] = at >= 0 ? posix(currentFile).slice(at + marker.length) : currentFile;
+    }
+  }
+  return { errors, resolvedFor };
+}
+
+async function main() {
+  log(`repo ${ROOT}`);
+  const manifest = JSON.parse(readFileSync(join(ENGINE_DIR, 'package.json'), 'utf8'));
+  check(manifest.name === PKG_NAME, `packages/engine/package.json is ${manifest.name}, expected ${PKG_NAME}`);
+  const require = createRequire(join(ROOT, 'package.json'));
+  const tscBin = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
+  const tsVersion = JSON.parse(readFileSync(require.resolve('typescript/package.json'), 'utf8')).version;
+
+  const work = realpathSync(mkdtempSync(join(tmpdir(), 'appliedml-pack-test-')));
+  tempDirs.push(work);
+  check(!isInside(work, ROOT), `the temp dir ${work} is inside the workspace ${ROOT}; point TMPDIR elsewhere`);
+  for (let dir = dirname(work); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'node_modules'))) {
+      warn(`${join(dir, 'node_modules')} exists above the scratch project; resolution there could hide missing dependencies`);
+    }
+    if (dirname(dir) === dir) break;
+  }
+  const packDir = join(work, 'pack');
+  const consumerDir = join(work, 'consumer');
+  mkdirSync(packDir);
+  mkdirSync(consumerDir);
+
+  // 1. Build ------------------------------------------------------------------------------------
+  if (BUILD) {
+    await step(`build: npm run build -w ${PKG_NAME}`, async () => {
+      await run('npm', ['run', 'build', '-w', PKG_NAME], { cwd: ROOT, timeoutMs: 180_000 });
+    });
+  } else {
+    log('── build skipped (--no-build)');
+    check(existsSync(join(ENGINE_DIR, 'dist')), 'packages/engine/dist is missing; run without --no-build');
+  }
+
+  // 2. Pack -------------------------------------------------------------------------------------
+  const packed = await step('pack: npm pack --json', async () => {
+    const { stdout } = await run('npm', ['pack', '-w', PKG_NAME, '--json', '--pack-destination', packDir], {
+      cwd: ROOT,
+      timeoutMs: 120_000,
+    });
+    let parsed;
+    try {
+      parsed = JSON.parse(stdout.slice(stdout.indexOf('[')));
+    } catch (error) {
+      throw new CheckFailure(`npm pack --json printed something that is not JSON (${error.message}):\n${tail(stdout)}`);
+    }
+    const entry = parsed[0];
+    check(entry && typeof entry.filename === 'string', `npm pack --json gave no filename:\n${tail(stdout)}`);
+    const tarball = join(packDir, entry.filename);
+    check(existsSync(tarball), `npm pack reported ${entry.filename} but ${tarball} does not exist`);
+    log(
+      `   ${entry.filename}: ${entry.files.length} files, ${(entry.size / 1024).toFixed(0)} kB packed, ${(entry.unpackedSize / 1024).toFixed(0)} kB unpacked`,
+    );
+    return { ...entry, tarball };
+  });
+
+  // 3. Tarball contents (exports, files, bin) ------------------------------------------------------
+  await step('tarball contents: files allowlist, exports/bin targets, shebang', async () => {
+    const paths = packed.files.map((f) => f.path);
+    const inTarball = new Set(paths);
+    const allowed = (p) => p === 'package.json' || p.startsWith('dist/') || /^(readme|changelog|licen[cs]e)(\.[a-z]+)?$/i.test(p);
+    const unexpected = paths.filter((p) => !allowed(p));
+    check(
+      unexpected.length === 0,
+      `the tarball contains files outside dist/ and the docs: ${unexpected.join(', ')} (fix "files" in packages/engine/package.json)`,
+    );
+    const testLike = paths.filter(
+      (p) =>
+        /(^|\/)(src|test|tests|__tests__|bench|fixtures|__fixtures__)\//.test(p) ||
+        /\.(test|spec)\.[cm]?[jt]s$/.test(p) ||
+        /(^|\/)(tsconfig[^/]*\.json|tsup\.config\.[cm]?[jt]s)$/.test(p),
+    );
+    check(testLike.length === 0, `the tarball contains sources, tests or build config: ${testLike.join(', ')}`);
+    const tsSources = paths.filter((p) => /\.[cm]?ts$/.test(p) && !/\.d\.[cm]?ts$/.test(p));
+    check(tsSources.length === 0, `the tarball contains TypeScript sources: ${tsSources.join(', ')}`);
+
+    const packedManifest = JSON.parse(readFileSync(join(ENGINE_DIR, 'package.json'), 'utf8'));
+    const { targets, sourceTargets } = manifestTargets(packedManifest);
+    const missing = [...targets].filter(([target]) => !inTarball.has(target)).map(([target, where]) => `${where} → ./${target}`);
+    check(missing.length === 0, `package.json points at files that are not in the tarball: ${missing.join('; ')}`);
+    for (const { where, target } of sourceTargets) {
+      check(!inTarball.has(String(target).replace(/^\.\//, '')), `${where} → ${target} is shipped in the tarball`);
+    }
+
+    // Every `files` entry should ship something; a missing README leaves the npm page empty.
+    for (const entry of packedManifest.files ?? []) {
+      const clean = entry.replace(/^\.\//, '').replace(/\/$/, '');
+      if (!paths.some((p) => p === clean || p.startsWith(`${clean}/`))) {
+        warn(`"files" lists ${entry} but packages/engine/${clean} does not exist, so it is not packed`);
+      }
+    }
+    if (!paths.some((p) => /^readme(\.|$)/i.test(p))) warn('the tarball has no README (the npm page will be empty)');
+    if (packedManifest.license && !paths.some((p) => /^licen[cs]e(\.|$)/i.test(p))) {
+      warn(`license is ${packedManifest.license} but the tarball has no LICENSE file`);
+    }
+    // Build output nothing points at is dead weight.
+    const referenced = new Set(targets.keys());
+    const unreferenced = paths.filter((p) => p.startsWith('dist/') && !p.endsWith('.map') && !referenced.has(p));
+    if (unreferenced.length > 0) warn(`the tarball ships build output no entry point, export or bin uses: ${unreferenced.join(', ')}`);
+
+    // Each bin must be executable through the npm shim: a node shebang, and the file mode npm packs.
+    const bins =
+      typeof packedManifest.bin === 'string' ? { [packedManifest.name.split('/').pop()]: packedManifest.bin } : (packedManifest.bin ?? {});
+    for (const [name, target] of Object.entries(bins)) {
+      const rel = target.replace(/^\.\//, '');
+      const firstLine = readFileSync(join(ENGINE_DIR, rel), 'utf8').split('\n', 1)[0];
+      check(
+        firstLine.startsWith('#!') && firstLine.includes('node'),
+        `bin ${name} (${rel}) starts with ${JSON.stringify(firstLine.slice(0, 40))}, not a node shebang`,
+      );
+    }
+    emit({
+      check: 'tarball',
+      ok: true,
+      name: packed.name,
+      version: packed.version,
+      files: paths.length,
+      packedKB: Math.round(packed.size / 1024),
+      unpackedKB: Math.round(packed.unpackedSize / 1024),
+      topLevel: [...new Set(paths.map((p) => p.split('/')[0]))].sort(),
+      sourceConditionShipped: false,
+      warnings: warnings.length,
+    });
+  });
+
+  // 4. Scratch consumer -------------------------------------------------------------------------
+  await step(
+    `consumer: npm init -y && npm install ${packed.filename} --prefer-offline --no-audit --no-fund (in ${consumerDir})`,
+    async () => {
+      await run('npm', ['init', '-y'], { cwd: consumerDir, timeoutMs: 60_000 });
+      const install = await run('npm', ['install', packed.tarball, '--prefer-offline', '--no-audit', '--no-fund'], {
+        cwd: consumerDir,
+        timeoutMs: 240_000,
+      });
+      log(`   ${tail(install.stdout, 1).trim()}`);
+      const installed = join(consumerDir, 'node_modules', ...PKG_NAME.split('/'));
+      check(existsSync(installed), `${installed} is missing after npm install`);
+      check(!lstatSync(installed).isSymbolicLink(), `${installed} is a symlink (a workspace link, not the tarball)`);
+      check(isInside(realpathSync(installed), consumerDir), `${installed} resolves outside the scratch project`);
+      const installedManifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+      check(installedManifest.version === packed.version, `installed ${installedManifest.version}, packed ${packed.version}`);
+      for (const forbidden of ['tfjs-node', 'tfjs-node-gpu']) {
+        check(
+          !existsSync(join(consumerDir, 'node_modules', '@tensorflow', forbidden)),
+          `@tensorflow/${forbidden} got installed; the engine must not depend on it`,
+        );
+      }
+      const wasm = JSON.parse(readFileSync(join(consumerDir, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'package.json'), 'utf8'));
+      log(`   @tensorflow/tfjs-backend-wasm ${wasm.version}`);
+    },
+  );
+
+  // 5. ESM and 6. CJS smoke runs ------------------------------------------------------------------
+  copyFixtures(consumerDir, ['esm-smoke.mjs', 'cjs-smoke.cjs', 'leak-check.mjs', 'types-esm.mts', 'types-cjs.cts', 'types-bundler.ts']);
+  const smoke = {};
+  for (const [flavour, file] of [
+    ['esm', 'esm-smoke.mjs'],
+    ['cjs', 'cjs-smoke.cjs'],
+  ]) {
+    smoke[flavour] = await step(`${flavour}: node ${file} (initEngine auto → wasm, fitModel, predictBatched, AppliedMLError)`, async () => {
+      const { stdout } = await run(process.execPath, [file], { cwd: consumerDir, timeoutMs: 120_000 });
+      const result = jsonLine(stdout, flavour);
+      check(result.ok === true, `${file} did not report ok: ${JSON.stringify(result)}`);
+      check(result.version === packed.version, `${flavour} ENGINE_VERSION is ${result.version}, packed ${packed.version}`);
+      check(result.device === 'wasm', `${flavour} picked ${result.device}, expected wasm`);
+      check(result.lastLoss < result.firstLoss, `${flavour} loss did not drop: ${result.firstLoss} → ${result.lastLoss}`);
+      emit(result);
+      return result;
+    });
+  }
+  check(
+    smoke.esm.lastLoss === smoke.cjs.lastLoss,
+    `the ESM and CJS builds trained differently with the same seeds: ${smoke.esm.lastLoss} vs ${smoke.cjs.lastLoss}`,
+  );
+
+  // 7. The bin ------------------------------------------------------------------------------------
+  await step('bin: npx --no -- appliedml doctor --json', async () => {
+    const bin = join(consumerDir, 'node_modules', '.bin', IS_WINDOWS ? 'appliedml.cmd' : 'appliedml');
+    check(existsSync(bin), `npm did not link the appliedml bin (${bin} is missing)`);
+    const { stdout } = await run('npx', ['--no', '--', 'appliedml', 'doctor', '--json'], { cwd: consumerDir, timeoutMs: 120_000 });
+    let report;
+    try {
+      report = JSON.parse(stdout);
+    } catch (error) {
+      throw new CheckFailure(`appliedml doctor --json printed something that is not JSON (${error.message}):\n${tail(stdout)}`);
+    }
+    check(report.info?.device === 'wasm', `appliedml doctor reports device ${report.info?.device}, expected wasm`);
+    check(report.engineVersion === packed.version, `appliedml doctor reports engine ${report.engineVersion}, packed ${packed.version}`);
+    const help = await run('npx', ['--no', '--', 'appliedml', '--help'], { cwd: consumerDir, timeoutMs: 60_000 });
+    check(help.stdout.includes('usage: appliedml doctor'), `appliedml --help printed no usage:\n${tail(help.stdout)}`);
+    emit({ check: 'bin', ok: true, device: report.info.device, backend: report.info.backend, engineVersion: report.engineVersion });
+  });
+
+  // 8. The in-repo source condition does not leak --------------------------------------------------
+  await step(`leak: no ${SOURCE_CONDITION} / src in the installed package`, async () => {
+    const { stdout } = await run(process.execPath, ['leak-check.mjs'], { cwd: consumerDir, timeoutMs: 60_000 });
+    const result = jsonLine(stdout, 'leak');
+    // A consumer that turned the repo-internal condition on would get a hard error, not our sources.
+    const probe = await run(
+      process.execPath,
+      [
+        `--conditions=${SOURCE_CONDITION}`,
+        '--input-type=module',
+        '-e',
+        "import('@appliedml/engine').then(() => console.log('loaded'), (e) => console.log(e.code))",
+      ],
+      { cwd: consumerDir, timeoutMs: 60_000 },
+    );
+    result.withSourceCondition = probe.stdout.trim();
+    check(result.withSourceCondition !== 'loaded', `with --conditions=${SOURCE_CONDITION} the installed package loaded sources`);
+    emit(result);
+  });
+
+  // 9. Types through both branches of the exports map ------------------------------------------------
+  await step(`types: tsc ${tsVersion} --noEmit (node16: .mts import + .cts require; bundler: .ts import)`, async () => {
+    const base = { target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, forceConsistentCasingInFileNames: true };
+    writeFileSync(
+      join(consumerDir, 'tsconfig.node16.json'),
+      JSON.stringify(
+        { compilerOptions: { ...base, module: 'node16', moduleResolution: 'node16' }, files: ['types-esm.mts', 'types-cjs.cts'] },
+        null,
+        2,
+      ),
+    );
+    writeFileSync(
+      join(consumerDir, 'tsconfig.bundler.json'),
+      JSON.stringify({ compilerOptions: { ...base, module: 'esnext', moduleResolution: 'bundler' }, files: ['types-bundler.ts'] }, null, 2),
+    );
+    const projects = {
+      node16: { expect: { 'types-esm.mts': 'dist/index.d.mts', 'types-cjs.cts': 'dist/index.d.ts' } },
+      bundler: { expect: { 'types-bundler.ts': 'dist/index.d.mts' } },
+    };
+    // The two compilations are independent: run them side by side.
+    const outputs = await Promise.all(
+      Object.keys(projects).map((name) =>
+        run(process.execPath, [tscBin, '-p', `tsconfig.${name}.json`, '--explainFiles', '--pretty', 'false'], {
+          cwd: consumerDir,
+          timeoutMs: 180_000,
+          allowFailure: true,
+        }),
+      ),
+    );
+    const summary = { check: 'types', ok: true, typescript: tsVersion };
+    let ignored = 0;
+    Object.keys(projects).forEach((name, i) => {
+      const { errors, resolvedFor } = parseTsc(outputs[i].stdout);
+      // tfjs 4.22's own declarations do not compile with skipLibCheck off (upstream); anything else does count.
+      const ours = errors.filter((e) => !/node_modules[\\/]/.test(e) || /node_modules[\\/]@appliedml[\\/]/.test(e));
+      ignored += errors.length - ours.length;
+      check(ours.length === 0, `tsc (${name}) reported errors in the consumer or the engine's declarations:\n${ours.join('\n')}`);
+      check(
+        outputs[i].code === 0 || errors.length > 0,
+        `tsc (${name}) exited with ${outputs[i].code} without an error line:\n${tail(outputs[i].stdout + outputs[i].stderr)}`,
+      );
+      for (const [importer, want] of Object.entries(projects[name].expect)) {
+        check(
+          resolvedFor[importer] === want,
+          `tsc (${name}) resolved '@appliedml/engine' from ${importer} to ${resolvedFor[importer] ?? 'nothing'}, expected ${want}`,
+        );
+      }
+      summary[name] = resolvedFor;
+    });
+    summary.ignoredThirdPartyErrors = ignored;
+    emit(summary);
+  });
+
+  const total = Date.now() - started;
+  emit({ check: 'summary', ok: true, version: packed.version, seconds: Math.round(total / 100) / 10, warnings });
+  log(`all checks passed in ${seconds(total)}${warnings.length > 0 ? ` with ${warnings.length} warning(s)` : ''}`);
+}
+
+try {
+  await main();
+  await shutdown();
+  process.exitCode = 0;
+} catch (error) {
+  await shutdown();
+  const message = error instanceof CheckFailure ? error.message : (error?.stack ?? String(error));
+  process.stderr.write(`[pack-test] FAILED at "${currentStep}": ${message}\n`);
+  process.exitCode = 1;
+}
