@@ -409,7 +409,9 @@ async function main() {
   );
 
   // 5. ESM and 6. CJS smoke runs ------------------------------------------------------------------
-  copyFixtures(consumerDir, ['esm-smoke.mjs', 'cjs-smoke.cjs', 'leak-check.mjs', 'types-esm.mts', 'types-cjs.cts', 'types-bundler.ts']);
+  copyFixtures(consumerDir, ['esm-smoke.mjs', 'cjs-smoke.cjs', 'smoke-run.cjs', 'leak-check.mjs', 'types-esm.mts', 'types-cjs.cts']);
+  // The same ES-module consumer, checked a second time under `moduleResolution: bundler`.
+  copyFileSync(join(CONSUMER_FIXTURES, 'types-esm.mts'), join(consumerDir, 'types-bundler.ts'));
   const smoke = {};
   for (const [flavour, file] of [
     ['esm', 'esm-smoke.mjs'],

@@ -1,5 +1,5 @@
-// Type-checked (not run) in the scratch consumer under `moduleResolution: node16`: an ES module, so
-// '@appliedml/engine' must resolve through the `import` branch to dist/index.d.mts.
+// Type-checked (not run) in the scratch consumer as an ES module: under `moduleResolution: node16` (as
+// types-esm.mts) and `bundler` (copied as types-bundler.ts), '@appliedml/engine' must resolve to dist/index.d.mts.
 import { AppliedMLError, ENGINE_VERSION, fitModel, initEngine, predictBatched, tf } from '@appliedml/engine';
 import type { DeviceInfo, ErrorCode, FitOptions, PredictionArray, TrainingReport } from '@appliedml/engine';
 
