@@ -141,3 +141,53 @@ describe('OneHot on wasm', () => {
     t.dispose();
   });
 });
+
+describe('GatherV2 and transposed BatchMatMul on wasm', () => {
+  it('gather along axis 0 matches the JS backend (repeats, 2-D indices, int32 data) and rejects bad indices', async () => {
+    const rng = createRng(8);
+    for (const shape of [[50], [40, 3], [30, 4, 5], [20, 2, 3, 4]]) {
+      const x = seededTensor(shape, 9);
+      const xi = tf.cast(tf.mul(x, 100), 'int32');
+      const idx = tf.tensor2d(Array.from({ length: 12 }, () => Math.floor(rng.next() * (shape[0] as number))), [3, 4], 'int32');
+      const idx1 = tf.tensor1d([1, 0, 1], 'int32'); // for the axis-1 gather, which the JS fallback serves
+      await tf.setBackend('wasm');
+      const a = [tf.gather(x, idx), tf.gather(xi, idx), tf.gather(x, idx1, shape.length > 1 ? 1 : 0)];
+      const aVals = a.map((t) => Array.from(t.dataSync()));
+      await tf.setBackend('cpu');
+      const b = [tf.gather(x, idx), tf.gather(xi, idx), tf.gather(x, idx1, shape.length > 1 ? 1 : 0)];
+      b.forEach((t, k) => {
+        expect(a[k]!.shape).toEqual(t.shape);
+        expect(aVals[k]).toEqual(Array.from(t.dataSync()));
+      });
+      tf.dispose([x, xi, idx, idx1, ...a, ...b]);
+    }
+    await tf.setBackend('wasm');
+    const x = tf.ones([5, 2]);
+    const bad = tf.tensor1d([0, 5], 'int32');
+    expect(() => tf.gather(x, bad)).toThrow(/not in \[0, 4\]/);
+    tf.dispose([x, bad]);
+  });
+
+  it('matMul with transposed operands matches the JS backend, batched and not', async () => {
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[7, 5], [7, 3], true, false],
+      [[5, 7], [3, 7], false, true],
+      [[7, 5], [3, 7], true, true],
+      [[4, 7, 5], [4, 7, 3], true, false],
+      [[4, 5, 7], [4, 3, 7], false, true],
+    ];
+    for (const [sa, sb, ta, tb] of cases) {
+      const a = seededTensor(sa, 1);
+      const b = seededTensor(sb, 2);
+      await tf.setBackend('wasm');
+      const onWasm = tf.matMul(a, b, ta, tb);
+      const w = onWasm.dataSync().slice() as Float32Array;
+      await tf.setBackend('cpu');
+      const onJs = tf.matMul(a, b, ta, tb);
+      expect(onWasm.shape).toEqual(onJs.shape);
+      expect(relativeError(w, onJs.dataSync() as Float32Array)).toBeLessThan(1e-5);
+      tf.dispose([a, b, onWasm, onJs]);
+    }
+    await tf.setBackend('wasm');
+  });
+});

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeConv2DBackpropFilter } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInput } from './conv2d-backprop-input';
+import { makeTransposeFirstMatMul } from './batch-mat-mul';
+import { makeRowGather } from './gather';
 import { makeCpuDelegate } from './delegate-to-cpu';
 import { makeShiftedMaxPoolGrad } from './max-pool-grad';
 import { resizeBilinearGrad, resizeNearestNeighborGrad } from './resize-grads';
@@ -34,6 +36,10 @@ function fixWasm(): string[] {
   fixed.push('MaxPoolGrad');
   replace('Slice', 'wasm', (stock) => makeHeapViewSlice(stock));
   fixed.push('Slice');
+  replace('GatherV2', 'wasm', (stock) => makeRowGather(stock));
+  fixed.push('GatherV2');
+  replace('BatchMatMul', 'wasm', (native) => makeTransposeFirstMatMul(native));
+  fixed.push('BatchMatMul (transposed operands)');
   // wasm's OneHot writes int32 bits whatever dtype is asked: build int32, then cast.
   replace('OneHot', 'wasm', (native) => (args) => {
     const attrs = args.attrs as { dtype?: tf.DataType };
