@@ -13,6 +13,7 @@ Dependencies on Debian/Ubuntu: apt-get install python3-torch libopenblas0-pthrea
 
 import argparse
 import json
+import math
 import os
 import platform
 import resource
@@ -192,14 +193,21 @@ def run(args, backend, result, np, torch, nn):
         generator = torch.Generator().manual_seed(seed)
         x, y = x_all[: steps * batch_size], y_all[: steps * batch_size]
         one_pass(model, optimizer, loss_fn, x_all[: warm * batch_size], y_all[: warm * batch_size], batch_size, generator)
+        # One untimed pass sizes the repeats: whole passes over the same rows of at least minTrainSeconds.
+        passes = 1
+        if work["minTrainSeconds"] > 0:
+            t0 = time.perf_counter()
+            one_pass(model, optimizer, loss_fn, x, y, batch_size, generator)
+            passes = max(1, math.ceil(work["minTrainSeconds"] / max(time.perf_counter() - t0, 1e-6)))
         rates = []
         for r in range(work["trainRepeats"]):
             t0 = time.perf_counter()
-            one_pass(model, optimizer, loss_fn, x, y, batch_size, generator)
+            for _ in range(passes):
+                one_pass(model, optimizer, loss_fn, x, y, batch_size, generator)
             seconds = time.perf_counter() - t0
-            rates.append(x.shape[0] / seconds)
-            log(backend, f"train {case_id}: {rates[-1]:,.0f} samples/s (repeat {r + 1}/{work['trainRepeats']}, {steps} steps, {seconds:.2f} s)")
-        result["train"][case_id] = {"samplesPerSecond": rates, "samples": int(x.shape[0])}
+            rates.append(passes * x.shape[0] / seconds)
+            log(backend, f"train {case_id}: {rates[-1]:,.0f} samples/s (repeat {r + 1}/{work['trainRepeats']}, {passes} x {steps} steps, {seconds:.2f} s)")
+        result["train"][case_id] = {"samplesPerSecond": rates, "samples": passes * int(x.shape[0]), "passes": passes}
 
     for model_id in INFER_MODELS:
         x_all, _, _ = sets[model_id]
@@ -226,15 +234,14 @@ def run(args, backend, result, np, torch, nn):
             t0 = time.perf_counter()
             predict(batch_size)
             once = time.perf_counter() - t0
-            passes = max(1, -(-work["minInferSeconds"] // max(once, 1e-6)))
-            passes = int(passes)
+            passes = max(1, math.ceil(work["minInferSeconds"] / max(once, 1e-6)))
             rates = []
             for _ in range(work["inferRepeats"]):
                 t1 = time.perf_counter()
                 for _ in range(passes):
                     predict(batch_size)
                 rates.append(passes * rows / (time.perf_counter() - t1))
-            result["infer"][f"{model_id}@{batch_size}"] = {"samplesPerSecond": rates, "samples": passes * rows}
+            result["infer"][f"{model_id}@{batch_size}"] = {"samplesPerSecond": rates, "samples": passes * rows, "passes": passes}
             log(backend, f"predict {model_id} batch {batch_size}: median {statistics.median(rates):,.0f} samples/s ({work['inferRepeats']} x {passes} pass(es) of {rows} rows)")
 
 

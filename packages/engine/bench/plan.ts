@@ -48,6 +48,11 @@ export interface Workload {
   /** Untimed steps before the timed repeats (kernel set-up, JIT, allocator). */
   warmupSteps: Record<string, number>;
   trainSteps: Record<string, number>;
+  /**
+   * A timed training repeat runs whole passes of trainSteps until it lasts at least this long, sized
+   * by one untimed calibration pass (0: one pass, no calibration).
+   */
+  minTrainSeconds: number;
   /** Timed inference repeats per (model, batch size). */
   inferRepeats: number;
   /** Rows predicted per pass; a repeat runs whole passes until it lasts at least minInferSeconds. */
@@ -86,6 +91,7 @@ function workload(quick: boolean, kind: 'fast' | 'slow'): Workload {
           trainRepeats: 1,
           warmupSteps: { 'mlp-b32': 2, 'mlp-b128': 2, 'cnn-b64': 1, 'lstm-b64': 2 },
           trainSteps: { 'mlp-b32': 10, 'mlp-b128': 4, 'cnn-b64': 1, 'lstm-b64': 4 },
+          minTrainSeconds: 0,
           inferRepeats: 1,
           inferRows: { mlp: 1024, cnn: 256, lstm: 256 },
           minInferSeconds: 0.05,
@@ -94,6 +100,7 @@ function workload(quick: boolean, kind: 'fast' | 'slow'): Workload {
           trainRepeats: 3,
           warmupSteps: { 'mlp-b32': 5, 'mlp-b128': 3, 'cnn-b64': 1, 'lstm-b64': 3 },
           trainSteps: { 'mlp-b32': 60, 'mlp-b128': 16, 'cnn-b64': 2, 'lstm-b64': 16 },
+          minTrainSeconds: 0,
           inferRepeats: 3,
           inferRows: { mlp: 4096, cnn: 512, lstm: 1024 },
           minInferSeconds: 0.5,
@@ -104,6 +111,7 @@ function workload(quick: boolean, kind: 'fast' | 'slow'): Workload {
         trainRepeats: 1,
         warmupSteps: { 'mlp-b32': 5, 'mlp-b128': 3, 'cnn-b64': 3, 'lstm-b64': 3 },
         trainSteps: { 'mlp-b32': 40, 'mlp-b128': 10, 'cnn-b64': 10, 'lstm-b64': 10 },
+        minTrainSeconds: 0.05,
         inferRepeats: 1,
         inferRows: { mlp: 2048, cnn: 1024, lstm: 1024 },
         minInferSeconds: 0.05,
@@ -113,6 +121,7 @@ function workload(quick: boolean, kind: 'fast' | 'slow'): Workload {
         warmupSteps: { 'mlp-b32': 20, 'mlp-b128': 10, 'cnn-b64': 10, 'lstm-b64': 10 },
         // MLP: one epoch of the 8,000 digits; CNN and LSTM: 3,840 samples.
         trainSteps: { 'mlp-b32': 250, 'mlp-b128': 62, 'cnn-b64': 60, 'lstm-b64': 60 },
+        minTrainSeconds: 0.5,
         inferRepeats: 5,
         inferRows: { mlp: 8000, cnn: 8000, lstm: 8000 },
         minInferSeconds: 0.5,
@@ -133,6 +142,8 @@ export interface Measured {
   samplesPerSecond: number[];
   /** Samples per timed repeat. */
   samples: number;
+  /** Whole passes over the rows per timed repeat. */
+  passes: number;
 }
 
 export interface BackendResult {

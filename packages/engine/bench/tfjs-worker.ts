@@ -73,7 +73,13 @@ function log(backend: string, message: string): void {
   process.stderr.write(`[${backend}] ${message}\n`);
 }
 
-async function measureTraining(backend: TfjsBackend, plan: Plan, work: Workload, sets: Record<ModelId, Dataset>, result: BackendResult): Promise<void> {
+async function measureTraining(
+  backend: TfjsBackend,
+  plan: Plan,
+  work: Workload,
+  sets: Record<ModelId, Dataset>,
+  result: BackendResult,
+): Promise<void> {
   for (const c of TRAIN_CASES) {
     const set = sets[c.model];
     const steps = work.trainSteps[c.id] ?? 1;
@@ -84,18 +90,30 @@ async function measureTraining(backend: TfjsBackend, plan: Plan, work: Workload,
     const y = firstRows(set.y, steps * c.batchSize);
     const wx = firstRows(set.x, warm * c.batchSize);
     const wy = firstRows(set.y, warm * c.batchSize);
-    const samples = x.shape[0] ?? 0;
+    const rows = x.shape[0] ?? 0;
+    const fit = (tx: tf.Tensor, ty: tf.Tensor, epochs: number, seed: number): Promise<unknown> =>
+      fitModel(model, tx, ty, { epochs, batchSize: c.batchSize, loss: set.loss, seed, progress: false });
     try {
-      await fitModel(model, wx, wy, { epochs: 1, batchSize: c.batchSize, loss: set.loss, seed: plan.seed, progress: false });
+      await fit(wx, wy, 1, plan.seed);
+      // One untimed pass sizes the repeats: whole passes (epochs over the same rows) of at least minTrainSeconds.
+      let passes = 1;
+      if (work.minTrainSeconds > 0) {
+        const t0 = performance.now();
+        await fit(x, y, 1, plan.seed);
+        passes = Math.max(1, Math.ceil(work.minTrainSeconds / Math.max((performance.now() - t0) / 1000, 1e-6)));
+      }
       const rates: number[] = [];
       for (let r = 0; r < work.trainRepeats; r++) {
         const t0 = performance.now();
-        await fitModel(model, x, y, { epochs: 1, batchSize: c.batchSize, loss: set.loss, seed: plan.seed + r + 1, progress: false });
+        await fit(x, y, passes, plan.seed + r + 1);
         const seconds = (performance.now() - t0) / 1000;
-        rates.push(samples / seconds);
-        log(backend, `train ${c.id}: ${formatRate(samples / seconds)} samples/s (repeat ${r + 1}/${work.trainRepeats}, ${steps} steps, ${seconds.toFixed(2)} s)`);
+        rates.push((passes * rows) / seconds);
+        log(
+          backend,
+          `train ${c.id}: ${formatRate((passes * rows) / seconds)} samples/s (repeat ${r + 1}/${work.trainRepeats}, ${passes} × ${steps} steps, ${seconds.toFixed(2)} s)`,
+        );
       }
-      result.train[c.id] = { samplesPerSecond: rates, samples };
+      result.train[c.id] = { samplesPerSecond: rates, samples: passes * rows, passes };
     } catch (error) {
       log(backend, `train ${c.id} failed: ${(error as Error).message}`);
       result.info[`error ${c.id}`] = (error as Error).message;
@@ -127,8 +145,11 @@ function measureInference(backend: TfjsBackend, plan: Plan, work: Workload, sets
           for (let p = 0; p < passes; p++) predictBatched(model, x, { batchSize });
           rates.push((passes * rows) / ((performance.now() - t1) / 1000));
         }
-        result.infer[inferKey(id, batchSize)] = { samplesPerSecond: rates, samples: passes * rows };
-        log(backend, `predict ${id} batch ${batchSize}: median ${formatRate(median(rates))} samples/s (${work.inferRepeats} × ${passes} pass(es) of ${rows} rows)`);
+        result.infer[inferKey(id, batchSize)] = { samplesPerSecond: rates, samples: passes * rows, passes };
+        log(
+          backend,
+          `predict ${id} batch ${batchSize}: median ${formatRate(median(rates))} samples/s (${work.inferRepeats} × ${passes} pass(es) of ${rows} rows)`,
+        );
       }
     } catch (error) {
       log(backend, `predict ${id} failed: ${(error as Error).message}`);
