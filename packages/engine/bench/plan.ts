@@ -2,7 +2,7 @@
 // and the PyTorch peer (it is written to JSON for the peer), so every backend runs the same cases.
 
 export type ModelId = 'mlp' | 'cnn' | 'lstm';
-export type TfjsBackend = 'wasm' | 'js';
+export type TfjsBackend = 'wasm' | 'wasm-2t' | 'js';
 export type BackendId = TfjsBackend | 'torch-1t' | 'torch-2t';
 
 export interface TrainCase {
@@ -36,6 +36,7 @@ export const TRAIN_LABELS: Record<string, string> = {
 
 export const BACKEND_LABELS: Record<BackendId, string> = {
   wasm: 'engine wasm',
+  'wasm-2t': 'engine wasm, 2 threads (opt-in)',
   js: 'plain tfjs cpu',
   'torch-1t': 'PyTorch 1 thread',
   'torch-2t': 'PyTorch 2 threads',
@@ -131,6 +132,7 @@ function workload(quick: boolean, kind: 'fast' | 'slow'): Workload {
 export function makeWorkloads(quick: boolean): Record<BackendId, Workload> {
   return {
     wasm: workload(quick, 'fast'),
+    'wasm-2t': workload(quick, 'fast'),
     js: workload(quick, 'slow'),
     'torch-1t': workload(quick, 'fast'),
     'torch-2t': workload(quick, 'fast'),

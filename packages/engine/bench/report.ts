@@ -27,7 +27,7 @@ export interface ReportInput {
   torchSkipped?: string;
 }
 
-const ORDER: BackendId[] = ['wasm', 'js', 'torch-1t', 'torch-2t'];
+const ORDER: BackendId[] = ['wasm', 'wasm-2t', 'js', 'torch-1t', 'torch-2t'];
 
 export interface Target {
   name: string;
@@ -227,6 +227,7 @@ export function renderReport(input: ReportInput): string {
       ratio(w, trainMedian(js, c.id)),
       ratio(w, trainMedian(torch1, c.id)),
       ratio(w, trainMedian(results['torch-2t'], c.id)),
+      ratio(trainMedian(results['wasm-2t'], c.id), w),
     ]);
   }
   for (const id of INFER_MODELS) {
@@ -238,10 +239,11 @@ export function renderReport(input: ReportInput): string {
         ratio(w, inferMedian(js, key)),
         ratio(w, inferMedian(torch1, key)),
         ratio(w, inferMedian(results['torch-2t'], key)),
+        ratio(inferMedian(results['wasm-2t'], key), w),
       ]);
     }
   }
-  out.push(table(['figure', 'wasm / plain tfjs', 'wasm / PyTorch 1T', 'wasm / PyTorch 2T'], ratioRows));
+  out.push(table(['figure', 'wasm / plain tfjs', 'wasm / PyTorch 1T', 'wasm / PyTorch 2T', 'wasm 2 threads / wasm'], ratioRows));
   out.push('');
 
   out.push('## Peak memory');

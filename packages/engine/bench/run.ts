@@ -218,7 +218,7 @@ async function main(): Promise<void> {
 
     const results: Partial<Record<BackendId, BackendResult>> = {};
     const otherCores: Partial<Record<BackendId, number>> = {};
-    for (const backend of ['wasm', 'js'] as const) {
+    for (const backend of ['wasm', 'wasm-2t', 'js'] as const) {
       const watch = startCpuWatch();
       const r = await runTfjs(backend, planPath, work, root);
       const other = watch.otherCores(r.cpuSeconds);

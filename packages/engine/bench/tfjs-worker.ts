@@ -170,13 +170,13 @@ async function main(): Promise<void> {
   const work = plan.workloads[backend];
   const result: BackendResult = { backend, ok: false, info: {}, train: {}, infer: {} };
   try {
-    const engine = await initEngine({ device: backend });
+    const engine = await initEngine(backend === 'wasm-2t' ? { device: 'wasm', wasmThreads: 2 } : { device: backend });
     result.info.backend = engine.backend;
     for (const [k, v] of Object.entries(engine.details)) result.info[k] = v;
     log(backend, `engine ready: tfjs ${tf.version_core}, backend ${engine.backend}`);
     const data = await readData(plan.dataDir, plan.data);
     const sets = makeDatasets(data);
-    const size = backend === 'wasm' ? 1024 : 512;
+    const size = backend === 'js' ? 512 : 1024;
     result.sgemmGflops = sgemm(size, plan.quick ? 2 : 5);
     result.info.sgemmSize = size;
     log(backend, `sgemm ${size}²: ${result.sgemmGflops.toFixed(1)} GFLOP/s`);

@@ -16,6 +16,8 @@ export type { DeviceSelection } from './device/select-device';
 export { applyNodeUtilShim, defaultLoaders } from './device/loaders';
 export type { DeviceLoader, DeviceLoaders, LoadedBackend } from './device/loaders';
 export { WASM_DELEGATED_KERNELS, registerBackendFixes } from './kernels/register';
+export { disableWasmThreads, enableWasmThreads, maxWasmThreads, wasmThreadsInfo } from './device/wasm-threads';
+export type { WasmThreadsInfo, WasmThreadsOptions } from './device/wasm-threads';
 
 // Randomness
 export { createRng, permutation, withSeededRandom } from './random';

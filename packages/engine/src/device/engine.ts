@@ -7,6 +7,7 @@ import { DEVICE_DESCRIPTIONS } from './device';
 import type { DeviceLoaders } from './loaders';
 import { defaultLoaders } from './loaders';
 import { selectDevice } from './select-device';
+import { enableWasmThreads, wasmThreadsInfo } from './wasm-threads';
 
 export interface EngineOptions {
   /** 'auto' (default, or APPLIEDML_DEVICE) walks cuda → cpu → wasm → js. */
@@ -14,6 +15,12 @@ export interface EngineOptions {
   logger?: Logger;
   /** For tests: replace how each device is loaded. */
   loaders?: DeviceLoaders;
+  /**
+   * Opt-in: run the wasm backend with this many XNNPACK threads (2 to the logical cores, at most 8;
+   * also APPLIEDML_WASM_THREADS). It speeds up large-batch inference and can slow small-model
+   * training (see docs/benchmarks/engine.md); it must be chosen before wasm first starts.
+   */
+  wasmThreads?: number;
 }
 
 let current: DeviceInfo | undefined;
@@ -31,6 +38,10 @@ async function initialise(options: EngineOptions): Promise<DeviceInfo> {
   // Library code is quiet: no tfjs banners ("install our node backend" and the like).
   tf.enableProdMode();
   const selection = await selectDevice(requested, options.loaders ?? defaultLoaders, logger);
+  const threads = options.wasmThreads ?? (process.env.APPLIEDML_WASM_THREADS ? Number(process.env.APPLIEDML_WASM_THREADS) : undefined);
+  if (selection.loaded.backend === 'wasm' && threads !== undefined && threads > 1 && wasmThreadsInfo()?.threads !== threads) {
+    await enableWasmThreads(threads);
+  }
   const ok = await tf.setBackend(selection.loaded.backend);
   if (!ok) {
     const { AppliedMLError } = await import('../errors');
@@ -45,7 +56,7 @@ async function initialise(options: EngineOptions): Promise<DeviceInfo> {
   };
   if (selection.loaded.backend === 'wasm') {
     details.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-    details.threads = 1;
+    details.threads = wasmThreadsInfo()?.threads ?? 1;
   }
   if (fixes.length > 0) details.kernelFixes = fixes.join(', ');
   const info: DeviceInfo = {
