@@ -191,3 +191,35 @@ describe('GatherV2 and transposed BatchMatMul on wasm', () => {
     await tf.setBackend('wasm');
   });
 });
+
+describe('UnsortedSegmentSum (the embedding gradient) on wasm and JS', () => {
+  for (const backend of ['wasm', 'cpu']) {
+    it(`${backend}: equals a hand sum, skips negative ids, and is fast for a 4,096-row table`, async () => {
+      await tf.setBackend(backend);
+      const rng = createRng(31);
+      const n = 200;
+      const width = 6;
+      const segments = 17;
+      const ids = Array.from({ length: n }, () => Math.floor(rng.next() * (segments + 3)) - 3); // some negative
+      const x = seededTensor([n, width], 32);
+      const xs = x.dataSync();
+      const want = new Float64Array(segments * width);
+      ids.forEach((id, i) => {
+        if (id >= 0) for (let k = 0; k < width; k++) want[id * width + k] = (want[id * width + k] as number) + (xs[i * width + k] as number);
+      });
+      const idsT = tf.tensor1d(ids, 'int32');
+      const got = tf.unsortedSegmentSum(x, idsT, segments);
+      expect(got.shape).toEqual([segments, width]);
+      expect(relativeError(got.dataSync() as Float32Array, Float32Array.from(want))).toBeLessThan(1e-6);
+      // The gradient of a 4,096 × 32 embedding lookup over a batch of 64 × 20 tokens.
+      const table = tf.variable(tf.randomNormal([4096, 32], 0, 1, 'float32', 1));
+      const tokens = tf.tensor2d(Array.from({ length: 64 * 20 }, () => Math.floor(rng.next() * 4096)), [64, 20], 'int32');
+      const t0 = performance.now();
+      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, tokens)))(table);
+      g.dataSync();
+      expect(performance.now() - t0).toBeLessThan(500);
+      tf.dispose([x, idsT, got, table, tokens, g]);
+      await tf.setBackend('wasm');
+    });
+  }
+});

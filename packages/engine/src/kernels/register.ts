@@ -7,12 +7,12 @@ import { makeCpuDelegate } from './delegate-to-cpu';
 import { makeShiftedMaxPoolGrad } from './max-pool-grad';
 import { resizeBilinearGrad, resizeNearestNeighborGrad } from './resize-grads';
 import { makeHeapViewSlice } from './slice';
+import { makeJsSegmentSum, makeWasmSegmentSum } from './unsorted-segment-sum';
 
 /** Kernels the wasm backend lacks and that the JS backend runs correctly, delegated to it. */
 export const WASM_DELEGATED_KERNELS = [
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
-  'UnsortedSegmentSum',
   'Einsum',
 ] as const;
 
@@ -40,6 +40,8 @@ function fixWasm(): string[] {
   fixed.push('GatherV2');
   replace('BatchMatMul', 'wasm', (native) => makeTransposeFirstMatMul(native));
   fixed.push('BatchMatMul (transposed operands)');
+  replace('UnsortedSegmentSum', 'wasm', (fallback) => makeWasmSegmentSum(fallback));
+  fixed.push('UnsortedSegmentSum');
   // wasm's OneHot writes int32 bits whatever dtype is asked: build int32, then cast.
   replace('OneHot', 'wasm', (native) => (args) => {
     const attrs = args.attrs as { dtype?: tf.DataType };
@@ -72,7 +74,8 @@ function fixWasm(): string[] {
 function fixJs(): string[] {
   replace('ResizeNearestNeighborGrad', 'cpu', () => resizeNearestNeighborGrad);
   replace('ResizeBilinearGrad', 'cpu', () => resizeBilinearGrad);
-  return ['ResizeNearestNeighborGrad', 'ResizeBilinearGrad'];
+  replace('UnsortedSegmentSum', 'cpu', (stock) => makeJsSegmentSum(stock));
+  return ['ResizeNearestNeighborGrad', 'ResizeBilinearGrad', 'UnsortedSegmentSum'];
 }
 
 const fixesByBackend: Record<string, () => string[]> = { wasm: fixWasm, cpu: fixJs };
