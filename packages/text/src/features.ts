@@ -1,0 +1,294 @@
+import { AppliedMLError } from '@appliedml/engine';
+import { charNgrams } from './char-ngrams';
+import { WordNetNouns } from './wordnet';
+import { stemmerFor, stopWordsFor, tokenizerFor, type TokenizerName } from './languages';
+
+/** How a text becomes tokens and features. Stored in the bundle, so a loaded model sees texts the same way. */
+export interface FeatureConfig {
+  /** Language for stemming and stop words (default 'en'). */
+  language?: string;
+  tokenizer?: TokenizerName;
+  lowercase?: boolean;
+  /** Stem words with natural's stemmer for the language (default false). */
+  stem?: boolean;
+  /** Drop natural's stop words for the language (default false: they matter for questions). */
+  removeStopWords?: boolean;
+  /** Word n-grams from 1 to this (default 2). 0 turns word features off. */
+  wordNgrams?: number;
+  /** Character n-grams (default {min 2, max 5, scope 'word'}); false turns them off. */
+  charNgrams?: { min: number; max: number; scope?: 'word' | 'text' } | false;
+  /**
+   * Question features (default false): the wh-word, the wh-word with the next word, the head word
+   * (the first noun-like word after the wh-word and its auxiliaries) and the first two words.
+   */
+  questionFeatures?: boolean;
+  /**
+   * WordNet features of the question's head word (default false; needs questionFeatures): the
+   * lexicographer files of its first senses and the hypernym chain of its first sense.
+   */
+  wordnet?: boolean;
+  /** Shape features (default false): digits, currency, URLs, capitals, length bucket — useful for spam. */
+  shapeFeatures?: boolean;
+}
+
+export type ResolvedFeatureConfig = Required<Omit<FeatureConfig, 'charNgrams'>> & { charNgrams: FeatureConfig['charNgrams'] };
+
+export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatureConfig {
+  const resolved: ResolvedFeatureConfig = {
+    language: config.language ?? 'en',
+    tokenizer: config.tokenizer ?? 'unicode',
+    lowercase: config.lowercase ?? true,
+    stem: config.stem ?? false,
+    removeStopWords: config.removeStopWords ?? false,
+    wordNgrams: config.wordNgrams ?? 2,
+    charNgrams: config.charNgrams === undefined ? { min: 2, max: 5, scope: 'word' } : config.charNgrams,
+    questionFeatures: config.questionFeatures ?? false,
+    wordnet: config.wordnet ?? false,
+    shapeFeatures: config.shapeFeatures ?? false,
+  };
+  if (!Number.isInteger(resolved.wordNgrams) || resolved.wordNgrams < 0 || resolved.wordNgrams > 5) {
+    throw new AppliedMLError('E_INPUT_INVALID', `wordNgrams must be an integer from 0 to 5; got ${resolved.wordNgrams}.`);
+  }
+  if (resolved.wordNgrams === 0 && resolved.charNgrams === false && !resolved.questionFeatures) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      'The feature config turns off every feature (word n-grams, character n-grams, question features).',
+    );
+  }
+  if (resolved.wordnet && !resolved.questionFeatures)
+    throw new AppliedMLError('E_INPUT_INVALID', 'wordnet features need questionFeatures: true.');
+  if (resolved.stem) stemmerFor(resolved.language);
+  if (resolved.removeStopWords) stopWordsFor(resolved.language);
+  return resolved;
+}
+
+const WH_WORDS = new Set(['what', 'which', 'who', 'whom', 'whose', 'when', 'where', 'why', 'how', 'name']);
+const SKIP_AFTER_WH = new Set([
+  'is',
+  'are',
+  'was',
+  'were',
+  'do',
+  'does',
+  'did',
+  'be',
+  'been',
+  'has',
+  'have',
+  'had',
+  'can',
+  'could',
+  'will',
+  'would',
+  'should',
+  'may',
+  'might',
+  'the',
+  'a',
+  'an',
+  'of',
+  'this',
+  'that',
+  'these',
+  'those',
+  'there',
+  'it',
+  "'s",
+  's',
+  'kind',
+  'type',
+  'sort',
+  'one',
+  'ones',
+  'some',
+  'us',
+  'me',
+]);
+
+/** Tokens of a text under a config: tokenised, lowercased, stop words dropped, stemmed. */
+export function tokenize(text: string, config: ResolvedFeatureConfig): string[] {
+  let tokens = tokenizerFor(config.tokenizer).tokenize(config.lowercase ? text.toLowerCase() : text);
+  if (config.removeStopWords) {
+    const stop = stopWordsFor(config.language);
+    tokens = tokens.filter((t) => !stop.has(t.toLowerCase()));
+  }
+  if (config.stem) {
+    const stemmer = stemmerFor(config.language);
+    tokens = tokens.map((t) => (/[\p{L}]/u.test(t) ? stemmer.stem(t) : t));
+  }
+  return tokens;
+}
+
+const PHRASE_STOP = new Set([
+  'of',
+  'in',
+  'for',
+  'from',
+  'to',
+  'at',
+  'on',
+  'by',
+  'with',
+  'between',
+  'about',
+  'into',
+  'during',
+  'after',
+  'before',
+  'as',
+  'than',
+  'that',
+  'which',
+  'who',
+  'whom',
+  'whose',
+  'where',
+  'when',
+  'why',
+  'how',
+  'what',
+  'is',
+  'are',
+  'was',
+  'were',
+  'be',
+  'been',
+  'being',
+  'has',
+  'have',
+  'had',
+  'do',
+  'does',
+  'did',
+  'can',
+  'could',
+  'will',
+  'would',
+  'should',
+  'may',
+  'might',
+  'must',
+  'and',
+  'or',
+  'if',
+  'called',
+  'named',
+  'known',
+  'given',
+  'used',
+]);
+/** Heads that name a slot rather than fill it ("the name of X", "what type of Y"): look past them. */
+const SLOT_HEADS = new Set([
+  'name',
+  'names',
+  'type',
+  'types',
+  'kind',
+  'kinds',
+  'sort',
+  'sorts',
+  'term',
+  'word',
+  'example',
+  'variety',
+  'breed',
+  'species',
+  'group',
+  'part',
+]);
+
+/**
+ * The head noun of the question's focus phrase, without a parser: the words after the wh-word
+ * (and its auxiliaries and articles) up to a preposition, an auxiliary, punctuation or an
+ * inflected verb; the head is the phrase's last word. "the name of X" and the like look at X.
+ */
+function headWord(words: string[], from: number, wordnet: WordNetNouns | undefined): { head?: string; compound?: string } {
+  let i = from;
+  if (['do', 'does', 'did'].includes(words[i] ?? '')) return {};
+  while (i < words.length && SKIP_AFTER_WH.has(words[i] as string)) i++;
+  // "What city 's newspaper …": the wh-word modifies the noun before the possessive.
+  const direct = i === from;
+  for (let hop = 0; hop < 3; hop++) {
+    const phrase: string[] = [];
+    while (i < words.length) {
+      const w = words[i] as string;
+      if (w === "'s" || w === "'") {
+        if (direct && hop === 0 && phrase.length > 0) break;
+        phrase.length = 0;
+        i++;
+        continue;
+      }
+      if (PHRASE_STOP.has(w) || !/[\p{L}\p{N}]/u.test(w)) break;
+      if (phrase.length > 0 && wordnet?.isInflectedVerb(w) && !wordnet.isNoun(`${phrase.at(-1)}_${w}`)) break;
+      phrase.push(w);
+      i++;
+    }
+    const head = phrase.at(-1);
+    if (head === undefined) return {};
+    if (SLOT_HEADS.has(head) && ['of', 'for'].includes(words[i] ?? '')) {
+      i++;
+      while (i < words.length && SKIP_AFTER_WH.has(words[i] as string)) i++;
+      continue;
+    }
+    const compound = phrase.length > 1 ? `${phrase.at(-2)}_${head}` : undefined;
+    return { head, ...(compound ? { compound } : {}) };
+  }
+  return {};
+}
+
+function questionFeatures(raw: string[], wordnet: boolean): string[] {
+  const words = raw.map((w) => w.toLowerCase()).filter((w) => /[\p{L}\p{N}']/u.test(w));
+  const out: string[] = [];
+  if (words.length === 0) return out;
+  out.push(`q:first=${words[0]}`);
+  if (words.length > 1) out.push(`q:first2=${words[0]} ${words[1]}`);
+  const at = words.findIndex((w) => WH_WORDS.has(w));
+  if (at < 0) {
+    out.push('q:wh=none');
+    return out;
+  }
+  const wh = words[at] as string;
+  out.push(`q:wh=${wh}`);
+  const next = words[at + 1];
+  if (next !== undefined) out.push(`q:wh+=${wh} ${next}`);
+  // "What is (a|the) X ?": a definition question.
+  const rest = words.slice(at + 1);
+  if (['is', 'are', 'was', 'were'].includes(rest[0] ?? '') && rest.length <= 5 && raw.at(-1) === '?')
+    out.push(`q:def=${Math.min(rest.length, 5)}`);
+  const net = wordnet ? WordNetNouns.get() : undefined;
+  const { head, compound } = headWord(words, at + 1, net);
+  if (head !== undefined) {
+    out.push(`q:head=${head}`);
+    out.push(`q:wh-head=${wh} ${head}`);
+    if (net) out.push(...net.features(compound !== undefined && net.isNoun(compound) ? compound : head));
+  }
+  return out;
+}
+
+function shapeFeatures(text: string): string[] {
+  const out: string[] = [];
+  if (/\d{5,}/.test(text)) out.push('s:longnum');
+  if (/[£$€]\s?\d/.test(text)) out.push('s:money');
+  if (/(https?:\/\/|www\.|\.com\b|\.co\.uk\b)/i.test(text)) out.push('s:url');
+  if (/\b[A-Z]{3,}\b/.test(text)) out.push('s:caps');
+  if (/!{2,}/.test(text)) out.push('s:bang');
+  const len = text.length;
+  out.push(`s:len=${len < 40 ? 0 : len < 80 ? 1 : len < 140 ? 2 : 3}`);
+  return out;
+}
+
+/** A text's tokens and its feature strings (prefixed: w: words, c: characters, q: question, s: shape). */
+export function extractFeatures(text: string, config: ResolvedFeatureConfig): { tokens: string[]; features: string[] } {
+  const tokens = tokenize(text, config);
+  const features: string[] = [];
+  for (let n = 1; n <= config.wordNgrams; n++) {
+    for (let i = 0; i + n <= tokens.length; i++) features.push(n === 1 ? `w:${tokens[i]}` : `w:${tokens.slice(i, i + n).join(' ')}`);
+  }
+  if (config.charNgrams) {
+    const source = config.lowercase ? text.toLowerCase() : text;
+    for (const g of charNgrams(source, config.charNgrams)) features.push('c:' + g);
+  }
+  if (config.questionFeatures) features.push(...questionFeatures(tokenizerFor(config.tokenizer).tokenize(text), config.wordnet));
+  if (config.shapeFeatures) features.push(...shapeFeatures(text));
+  return { tokens, features };
+}

@@ -1,0 +1,75 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSmsSpam, readTextCsv, readTextJsonl, readTrec } from './loaders';
+import { codeOf } from './test-helpers';
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'appliedml-text-loaders-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+async function file(name: string, content: string | Uint8Array): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}
+
+describe('loaders', () => {
+  it('reads TREC label files as Latin-1, coarse or fine', async () => {
+    const path = await file(
+      't.label',
+      Buffer.concat([
+        Buffer.from('LOC:other What is the sister'),
+        Buffer.from([0xf0]),
+        Buffer.from('city of X ?\nNUM:dist How far is it ?\n'),
+      ]),
+    );
+    const coarse = await readTrec(path);
+    expect(coarse).toEqual([
+      { text: 'What is the sisterðcity of X ?', label: 'LOC' },
+      { text: 'How far is it ?', label: 'NUM' },
+    ]);
+    expect((await readTrec(path, { granularity: 'fine' }))[1]?.label).toBe('NUM:dist');
+    expect(await codeOf(async () => readTrec(await file('bad.label', 'no label here\n')))).toBe('E_INPUT_INVALID');
+  });
+
+  it('reads the SMS Spam TSV, de-duplicating by default', async () => {
+    const path = await file('sms.tsv', 'ham\tSee you at 5\nspam\tWIN £100 now!!\nham\tSee you at 5\n');
+    expect(await readSmsSpam(path)).toHaveLength(2);
+    expect(await readSmsSpam(path, { dedupe: false })).toHaveLength(3);
+    expect(await codeOf(async () => readSmsSpam(await file('sms-bad.tsv', 'maybe\thello\n')))).toBe('E_INPUT_INVALID');
+    expect(
+      await codeOf(async () => readSmsSpam(await file('sms-latin1.tsv', Buffer.from([0x68, 0x61, 0x6d, 0x09, 0x63, 0x61, 0x66, 0xe9])))),
+    ).toBe('E_INPUT_INVALID');
+    expect(await codeOf(async () => readSmsSpam(await file('sms-empty.tsv', '')))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(async () => readSmsSpam(await file('sms-blank.tsv', 'ham\t   \n')))).toBe('E_INPUT_INVALID');
+  });
+
+  it('reads CSV and JSONL (multi-label arrays too)', async () => {
+    const csv = await file('a.csv', 'id,text,label\n1,"Hello, world",greet\n2,Bye now,leave\n');
+    expect(await readTextCsv(csv)).toEqual([
+      { text: 'Hello, world', label: 'greet' },
+      { text: 'Bye now', label: 'leave' },
+    ]);
+    expect(await codeOf(async () => readTextCsv(await file('b.csv', 'body,tag\nhi,x\n')))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(async () => readTextCsv(await file('c.csv', 'text,label\nhi,\n')))).toBe('E_INPUT_INVALID');
+    const jsonl = await file('a.jsonl', '{"text":"late and broken","label":["delivery","damage"]}\n\n{"text":"ok","label":"fine"}\n');
+    expect(await readTextJsonl(jsonl)).toEqual([
+      { text: 'late and broken', label: ['delivery', 'damage'] },
+      { text: 'ok', label: 'fine' },
+    ]);
+    expect(await codeOf(async () => readTextJsonl(await file('b.jsonl', '{"text": "x", "label": 3}\n')))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(async () => readTextJsonl(await file('c.jsonl', '{oops\n')))).toBe('E_INPUT_INVALID');
+  });
+
+  it('refuses missing and oversized files', async () => {
+    expect(await codeOf(() => readTextCsv(join(dir, 'nope.csv')))).toBe('E_IO');
+    const big = await file('big.jsonl', `{"text":"${'a'.repeat(5000)}","label":"x"}\n`);
+    expect(await codeOf(() => readTextJsonl(big, { maxBytes: 1000 }))).toBe('E_INPUT_TOO_LARGE');
+    expect(await codeOf(() => readTextJsonl(big, { maxTextChars: 100 }))).toBe('E_INPUT_TOO_LARGE');
+  });
+});

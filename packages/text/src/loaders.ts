@@ -1,0 +1,148 @@
+import { readFile, stat } from 'node:fs/promises';
+import { AppliedMLError, readCsv } from '@appliedml/engine';
+import { checkText, decodeText } from './text-input';
+
+/** One labelled text. `label` is one class, or several for multi-label data. */
+export interface TextExample {
+  text: string;
+  label: string | string[];
+}
+
+export interface LoaderOptions {
+  /** Biggest file accepted, in bytes (default 256 MiB) → E_INPUT_TOO_LARGE. */
+  maxBytes?: number;
+  /** Longest text accepted per row (default 1 MiB of characters). */
+  maxTextChars?: number;
+}
+
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+
+async function readBytes(file: string, options: LoaderOptions): Promise<Buffer> {
+  const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  try {
+    const info = await stat(file);
+    if (info.size > max) {
+      throw new AppliedMLError('E_INPUT_TOO_LARGE', `${file} is ${info.size} bytes, over the limit of ${max}.`, {
+        details: { file, bytes: info.size, maxBytes: max },
+      });
+    }
+    return await readFile(file);
+  } catch (cause) {
+    if (AppliedMLError.isInstance(cause)) throw cause;
+    throw new AppliedMLError('E_IO', `Cannot read ${file}.`, { cause, details: { file } });
+  }
+}
+
+function checkLabel(label: unknown, file: string, line: number): string {
+  if (typeof label !== 'string' || label.trim() === '') {
+    throw new AppliedMLError('E_INPUT_INVALID', `${file}:${line}: the label is missing or not a string.`, { details: { file, line } });
+  }
+  return label.trim();
+}
+
+function nonEmpty(rows: TextExample[], file: string): TextExample[] {
+  if (rows.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `${file} holds no examples.`, { details: { file } });
+  return rows;
+}
+
+/**
+ * The SMS Spam Collection TSV (UTF-8, no header, `ham|spam<TAB>text`). With `dedupe` (default
+ * true) a text that repeats an earlier one is dropped, as the dataset's notes advise.
+ */
+export async function readSmsSpam(file: string, options: LoaderOptions & { dedupe?: boolean } = {}): Promise<TextExample[]> {
+  const text = decodeText(await readBytes(file, options), 'utf-8', file);
+  const seen = new Set<string>();
+  const rows: TextExample[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/\r$/, '');
+    if (line === '') return;
+    const tab = line.indexOf('\t');
+    const label = tab < 0 ? '' : line.slice(0, tab);
+    if (label !== 'ham' && label !== 'spam') {
+      throw new AppliedMLError('E_INPUT_INVALID', `${file}:${i + 1}: expected 'ham' or 'spam' then a tab; got '${line.slice(0, 20)}'.`, {
+        details: { file, line: i + 1 },
+      });
+    }
+    const body = checkText(line.slice(tab + 1), { maxChars: options.maxTextChars, where: { file, line: i + 1 } });
+    if (options.dedupe !== false) {
+      if (seen.has(body)) return;
+      seen.add(body);
+    }
+    rows.push({ text: body, label });
+  });
+  return nonEmpty(rows, file);
+}
+
+/**
+ * A TREC question-classification label file (Latin-1, `COARSE:fine question` per line).
+ * `granularity` 'coarse' (default, TREC-6) or 'fine' (TREC-50, labels like `NUM:dist`).
+ */
+export async function readTrec(file: string, options: LoaderOptions & { granularity?: 'coarse' | 'fine' } = {}): Promise<TextExample[]> {
+  const text = decodeText(await readBytes(file, options), 'latin1', file);
+  const rows: TextExample[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') return;
+    const m = /^([A-Z]+):(\S+) (.+)$/.exec(line);
+    if (!m)
+      throw new AppliedMLError('E_INPUT_INVALID', `${file}:${i + 1}: expected 'COARSE:fine question'.`, { details: { file, line: i + 1 } });
+    const question = checkText(m[3], { maxChars: options.maxTextChars, where: { file, line: i + 1 } });
+    rows.push({ text: question, label: options.granularity === 'fine' ? `${m[1]}:${m[2]}` : (m[1] as string) });
+  });
+  return nonEmpty(rows, file);
+}
+
+export interface FieldOptions extends LoaderOptions {
+  /** Field holding the text (default 'text'). */
+  textField?: string;
+  /** Field holding the label (default 'label'); in JSONL it may be an array of labels (multi-label). */
+  labelField?: string;
+}
+
+/** A CSV file with a header row and (at least) a text column and a label column; UTF-8. */
+export async function readTextCsv(file: string, options: FieldOptions & { delimiter?: string } = {}): Promise<TextExample[]> {
+  const bytes = await readBytes(file, options);
+  decodeText(bytes, 'utf-8', file);
+  const textField = options.textField ?? 'text';
+  const labelField = options.labelField ?? 'label';
+  const rows: TextExample[] = [];
+  let line = 1;
+  for await (const row of readCsv(bytes, { missing: [], ...(options.delimiter ? { delimiter: options.delimiter } : {}) })) {
+    line++;
+    if (!(textField in row) || !(labelField in row)) {
+      throw new AppliedMLError('E_INPUT_INVALID', `${file}: the header needs '${textField}' and '${labelField}' columns.`, {
+        details: { file, columns: Object.keys(row) },
+      });
+    }
+    rows.push({
+      text: checkText(row[textField], { maxChars: options.maxTextChars, where: { file, row: line } }),
+      label: checkLabel(row[labelField], file, line),
+    });
+  }
+  return nonEmpty(rows, file);
+}
+
+/** JSON Lines: one object per line with a text field and a label (a string, or an array of strings). */
+export async function readTextJsonl(file: string, options: FieldOptions = {}): Promise<TextExample[]> {
+  const text = decodeText(await readBytes(file, options), 'utf-8', file);
+  const textField = options.textField ?? 'text';
+  const labelField = options.labelField ?? 'label';
+  const rows: TextExample[] = [];
+  text.split('\n').forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(raw);
+    } catch (cause) {
+      throw new AppliedMLError('E_INPUT_INVALID', `${file}:${i + 1}: not valid JSON.`, { cause, details: { file, line: i + 1 } });
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+      throw new AppliedMLError('E_INPUT_INVALID', `${file}:${i + 1}: expected a JSON object.`, { details: { file, line: i + 1 } });
+    }
+    const record = obj as Record<string, unknown>;
+    const value = record[labelField];
+    const label = Array.isArray(value) ? value.map((v) => checkLabel(v, file, i + 1)) : checkLabel(value, file, i + 1);
+    rows.push({ text: checkText(record[textField], { maxChars: options.maxTextChars, where: { file, line: i + 1 } }), label });
+  });
+  return nonEmpty(rows, file);
+}

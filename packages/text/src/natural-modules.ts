@@ -1,0 +1,33 @@
+import { createRequire } from 'node:module';
+import { AppliedMLError } from '@appliedml/engine';
+
+// natural's top-level entry loads mongoose, pg, redis and memjs and calls dotenv.config(): we
+// never import it. Only the submodules below are loaded, lazily, on first use.
+const load = createRequire(import.meta.url);
+
+export interface NaturalTokenizer {
+  tokenize(text: string): string[];
+}
+export interface NaturalStemmer {
+  stem(word: string): string;
+}
+interface NaturalSentimentAnalyzer {
+  getSentiment(words: string[]): number;
+}
+
+const cache = new Map<string, unknown>();
+
+export function naturalModule<T>(path: string): T {
+  let mod = cache.get(path);
+  if (mod === undefined) {
+    try {
+      mod = load(`natural/lib/natural/${path}`) as unknown;
+    } catch (cause) {
+      throw new AppliedMLError('E_INTERNAL', `Could not load natural's ${path}; is the 'natural' package installed?`, { cause });
+    }
+    cache.set(path, mod);
+  }
+  return mod as T;
+}
+
+export type SentimentCtor = new (language: string, stemmer: NaturalStemmer | null, vocabulary: string) => NaturalSentimentAnalyzer;

@@ -1,0 +1,59 @@
+import { AppliedMLError } from '@appliedml/engine';
+import { stemmerFor, tokenizerFor } from './languages';
+import { naturalModule, type SentimentCtor } from './natural-modules';
+import { checkText } from './text-input';
+
+/** Languages and vocabularies natural's SentimentAnalyzer has. */
+const VOCABULARIES = {
+  afinn: { en: 'English', es: 'Spanish', pt: 'Portuguese' },
+  senticon: { en: 'English', es: 'Spanish', gl: 'Galician', ca: 'Catalan', eu: 'Basque' },
+  pattern: { en: 'English', nl: 'Dutch', it: 'Italian', fr: 'French', de: 'German' },
+} as const;
+export type SentimentVocabulary = keyof typeof VOCABULARIES;
+
+export interface SentimentOptions {
+  /** 'afinn' (default), 'senticon' or 'pattern'. */
+  vocabulary?: SentimentVocabulary;
+  /** Language code (default 'en'). */
+  language?: string;
+  /** Stem words before lookup (default false: AFINN lists word forms). */
+  stem?: boolean;
+  maxTextChars?: number;
+}
+
+export interface SentimentResult {
+  /** natural's score: the sum of word valences divided by the number of words (AFINN: −5..5 per word). */
+  score: number;
+  /** 'positive' (score > 0.05), 'negative' (< −0.05) or 'neutral'. */
+  label: 'positive' | 'negative' | 'neutral';
+  tokens: number;
+}
+
+/** A zero-training sentiment scorer: natural's lexicon analyser (AFINN-165 by default) with negation handling. */
+export class SentimentScorer {
+  private readonly analyzer: { getSentiment(words: string[]): number };
+  private readonly maxTextChars: number | undefined;
+
+  constructor(options: SentimentOptions = {}) {
+    const vocabulary = options.vocabulary ?? 'afinn';
+    const language = options.language ?? 'en';
+    const table = VOCABULARIES[vocabulary] as Record<string, string> | undefined;
+    const name = table?.[language];
+    if (!table || !name) {
+      throw new AppliedMLError('E_INPUT_INVALID', `No '${vocabulary}' sentiment vocabulary for '${language}'.`, {
+        details: { vocabulary, language },
+      });
+    }
+    const Analyzer = naturalModule<SentimentCtor>('sentiment/SentimentAnalyzer.js');
+    this.analyzer = new Analyzer(name, options.stem ? stemmerFor(language) : null, vocabulary);
+    this.maxTextChars = options.maxTextChars;
+  }
+
+  score(text: string): SentimentResult {
+    const words = tokenizerFor('unicode')
+      .tokenize(checkText(text, { maxChars: this.maxTextChars }).toLowerCase())
+      .filter((w) => /[\p{L}\p{N}]/u.test(w));
+    const score = words.length === 0 ? 0 : this.analyzer.getSentiment(words);
+    return { score, label: score > 0.05 ? 'positive' : score < -0.05 ? 'negative' : 'neutral', tokens: words.length };
+  }
+}

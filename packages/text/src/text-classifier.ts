@@ -1,0 +1,694 @@
+import {
+  AppliedMLError,
+  fitModel,
+  initEngine,
+  loadBundle,
+  predictBatched,
+  saveBundle,
+  silentLogger,
+  tf,
+  type Device,
+  type EpochLogs,
+  type JsonValue,
+  type Logger,
+  type TrainingReport,
+} from '@appliedml/engine';
+import { registerTextLayers } from './embedding-layer';
+import { extractFeatures, resolveFeatureConfig, tokenize, type FeatureConfig, type ResolvedFeatureConfig } from './features';
+import { hashedNgrams } from './hashed-ngrams';
+import { LinearModel, trainLogistic, trainNaiveBayes } from './linear-model';
+import type { TextExample } from './loaders';
+import { CNN_DEFAULTS, FASTTEXT_DEFAULTS, buildFastText, buildKimCnn, type CnnConfig, type FastTextConfig } from './neural-models';
+import { multiClassMetrics, multiLabelMetrics, type MultiLabelMetrics, type TextMetrics } from './text-metrics';
+import { DEFAULT_MAX_TEXT_CHARS, checkText } from './text-input';
+import { TfidfVectorizer, type SparseVector } from './tfidf';
+import { TEXT_PACKAGE, TEXT_TASK, TEXT_VERSION } from './version';
+import { Vocabulary } from './vocabulary';
+
+export const MODEL_TYPES = ['linear', 'naive-bayes', 'fasttext', 'cnn'] as const;
+export type ModelType = (typeof MODEL_TYPES)[number];
+
+export interface LinearConfig {
+  /** SGD epochs (default 20). */
+  epochs: number;
+  /** L2 strength per example (default 2e-5). */
+  l2: number;
+  learningRate: number;
+  /** Keep features seen in at least this many training texts (default 1). */
+  minCount: number;
+  /** Keep at most this many features, most frequent first (default 300,000). */
+  maxFeatures: number;
+}
+
+export interface NaiveBayesConfig {
+  /** Additive smoothing (default 0.05). */
+  alpha: number;
+  minCount: number;
+  maxFeatures: number;
+}
+
+export const LINEAR_DEFAULTS: LinearConfig = { epochs: 20, l2: 2e-5, learningRate: 0.5, minCount: 1, maxFeatures: 300_000 };
+export const NAIVE_BAYES_DEFAULTS: NaiveBayesConfig = { alpha: 0.05, minCount: 1, maxFeatures: 300_000 };
+
+export interface TextClassifierConfig {
+  /** 'linear' (default: logistic regression on TF-IDF), 'naive-bayes', 'fasttext' or 'cnn' (Kim 2014). */
+  model?: ModelType;
+  /** Tokens and features (linear and naive Bayes use all of them; fastText and the CNN use the tokens). */
+  features?: FeatureConfig;
+  /** Each text may carry several labels (sigmoid per label; not for naive Bayes). */
+  multiLabel?: boolean;
+  /** Multi-label decision threshold (default 0.5). */
+  threshold?: number;
+  /** Longest text accepted (default 1 MiB of characters) → E_INPUT_TOO_LARGE. */
+  maxTextChars?: number;
+  linear?: Partial<LinearConfig>;
+  naiveBayes?: Partial<NaiveBayesConfig>;
+  fasttext?: Partial<FastTextConfig>;
+  cnn?: Partial<CnnConfig>;
+  /** Same seed, same data → the same model (default 42). */
+  seed?: number;
+}
+
+export interface TrainOptions {
+  /** 'balanced' (n / (classes × count)) or a weight per label. */
+  classWeight?: 'balanced' | Record<string, number>;
+  /** Held-out examples: early stopping for the neural models, and metrics in the report. */
+  validation?: TextExample[];
+  /** Override the model's epochs. */
+  epochs?: number;
+  device?: Device;
+  logger?: Logger;
+  /** Progress bar for the neural models: true, or 'auto' (on a TTY) (default false: library code is quiet). */
+  progress?: boolean | 'auto';
+}
+
+export interface TextTrainingReport extends TrainingReport {
+  model: ModelType;
+  labels: string[];
+  /** Number of features (linear, naive Bayes), hash buckets (fastText) or vocabulary size (CNN). */
+  featureCount: number;
+  validation?: TextMetrics | MultiLabelMetrics;
+}
+
+export interface TextPrediction {
+  /** The most likely label. */
+  label: string;
+  /** Multi-label: every label whose probability is over the threshold; otherwise [label]. */
+  labels: string[];
+  /** Probability of every label. */
+  scores: Record<string, number>;
+}
+
+export interface TokenWeight {
+  token: string;
+  /** > 0 pushed towards the label, < 0 away from it. */
+  weight: number;
+}
+
+export interface TextExplanation extends TextPrediction {
+  /** The label explained (the predicted one unless asked). */
+  explained: string;
+  /** The words of the text that mattered most, by |weight|. */
+  tokens: TokenWeight[];
+  /** Linear models: the strongest features themselves (w: word n-grams, c: character n-grams, q: question, s: shape). */
+  features?: TokenWeight[];
+  method: 'linear-contributions' | 'occlusion';
+}
+
+export interface EvaluateOptions {
+  /** Binary tasks: the label whose recall and false-positive rate are reported (default: the rarer training class). */
+  positiveLabel?: string;
+}
+
+interface State {
+  labels: string[];
+  positiveLabel?: string;
+  features: ResolvedFeatureConfig;
+  tfidf?: TfidfVectorizer;
+  linear?: LinearModel;
+  vocabulary?: Vocabulary;
+  network?: tf.LayersModel;
+}
+
+interface Preprocessing {
+  model: ModelType;
+  labels: string[];
+  positiveLabel: string | null;
+  features: ResolvedFeatureConfig;
+  multiLabel: boolean;
+  threshold: number;
+  maxTextChars: number;
+  seed: number;
+  linear: LinearConfig;
+  naiveBayes: NaiveBayesConfig;
+  fasttext: FastTextConfig;
+  cnn: CnnConfig;
+}
+
+const MAX_EXPLAIN_WORDS = 128;
+
+/**
+ * Text classification with one API over four models. Plain strings in, plain objects out.
+ *
+ * ```ts
+ * const model = TextClassifier.create({ model: 'linear' });
+ * await model.train([{ text: 'WIN a prize now', label: 'spam' }, …]);
+ * const { label, scores } = await model.predict('Call me when you land');
+ * ```
+ */
+export class TextClassifier {
+  readonly config: Readonly<Preprocessing>;
+  private state: State | undefined;
+  private disposed = false;
+
+  private constructor(config: Preprocessing) {
+    this.config = config;
+  }
+
+  static create(config: TextClassifierConfig = {}): TextClassifier {
+    const model = config.model ?? 'linear';
+    if (!(MODEL_TYPES as readonly string[]).includes(model)) {
+      throw new AppliedMLError('E_INPUT_INVALID', `Unknown model '${String(model)}'; use one of ${MODEL_TYPES.join(', ')}.`);
+    }
+    const multiLabel = config.multiLabel ?? false;
+    if (multiLabel && model === 'naive-bayes')
+      throw new AppliedMLError('E_INPUT_INVALID', 'Naive Bayes is multi-class only; use linear, fasttext or cnn for multi-label.');
+    const threshold = config.threshold ?? 0.5;
+    if (!(threshold > 0 && threshold < 1)) throw new AppliedMLError('E_INPUT_INVALID', `threshold must be in (0, 1); got ${threshold}.`);
+    const maxTextChars = config.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS;
+    if (!Number.isInteger(maxTextChars) || maxTextChars < 1)
+      throw new AppliedMLError('E_INPUT_INVALID', `maxTextChars must be a positive integer; got ${maxTextChars}.`);
+    const defaultsFor: FeatureConfig =
+      model === 'linear' || model === 'naive-bayes' ? {} : { charNgrams: false, wordNgrams: 1, tokenizer: 'unicode' };
+    return new TextClassifier({
+      model,
+      labels: [],
+      positiveLabel: null,
+      features: resolveFeatureConfig({ ...defaultsFor, ...config.features }),
+      multiLabel,
+      threshold,
+      maxTextChars,
+      seed: config.seed ?? 42,
+      linear: { ...LINEAR_DEFAULTS, ...config.linear },
+      naiveBayes: { ...NAIVE_BAYES_DEFAULTS, ...config.naiveBayes },
+      fasttext: { ...FASTTEXT_DEFAULTS, ...config.fasttext },
+      cnn: { ...CNN_DEFAULTS, ...config.cnn },
+    });
+  }
+
+  /** The labels the model knows, in score order (after training or loading). */
+  get labels(): string[] {
+    return [...this.ready().labels];
+  }
+
+  get isTrained(): boolean {
+    return this.state !== undefined;
+  }
+
+  async train(data: readonly TextExample[], options: TrainOptions = {}): Promise<TextTrainingReport> {
+    this.alive();
+    const started = performance.now();
+    const logger = options.logger ?? silentLogger;
+    const { texts, labelSets } = this.checkExamples(data, 'training data');
+    const labels = [...new Set(labelSets.flat())].sort();
+    if (labels.length < 2) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Training data has a single label ('${labels[0] ?? ''}'); a classifier needs at least two.`,
+        { details: { labels } },
+      );
+    }
+    if (labels.length > 10_000)
+      throw new AppliedMLError('E_INPUT_TOO_LARGE', `Training data has ${labels.length} labels; the limit is 10,000.`);
+    const index = new Map(labels.map((l, i) => [l, i]));
+    const counts = new Array<number>(labels.length).fill(0);
+    for (const set of labelSets) for (const l of set) counts[index.get(l) as number] = (counts[index.get(l) as number] ?? 0) + 1;
+    const positiveLabel = labels.length === 2 && !this.config.multiLabel ? (counts[0]! <= counts[1]! ? labels[0] : labels[1]) : undefined;
+    const classWeights = this.classWeights(options.classWeight, labels, counts);
+    const sampleWeights = classWeights
+      ? Float64Array.from(labelSets, (set) => Math.max(...set.map((l) => classWeights[index.get(l) as number] as number)))
+      : undefined;
+    const K = labels.length;
+    const targets = this.config.multiLabel ? new Uint8Array(texts.length * K) : new Uint8Array(texts.length);
+    labelSets.forEach((set, i) => {
+      if (this.config.multiLabel) for (const l of set) targets[i * K + (index.get(l) as number)] = 1;
+      else targets[i] = index.get(set[0] as string) as number;
+    });
+
+    const features = this.config.features;
+    const state: State = { labels, features, ...(positiveLabel !== undefined ? { positiveLabel } : {}) };
+    let history: EpochLogs[] = [];
+    let engineReport: TrainingReport | undefined;
+    let featureCount = 0;
+    const kind = this.config.model;
+    logger.debug(`training ${kind} on ${texts.length} texts, ${K} labels`);
+
+    if (kind === 'linear' || kind === 'naive-bayes') {
+      const docs = texts.map((t) => extractFeatures(t, features).features);
+      const cfg = kind === 'linear' ? this.config.linear : this.config.naiveBayes;
+      const tfidf = TfidfVectorizer.fit(docs, { minCount: cfg.minCount, maxSize: cfg.maxFeatures, sublinearTf: true });
+      const rows = docs.map((d) => tfidf.transform(d));
+      const model = new LinearModel(tfidf.size, K, this.config.multiLabel);
+      if (kind === 'linear') {
+        const lin = this.config.linear;
+        const epochs = options.epochs ?? lin.epochs;
+        let last = performance.now();
+        trainLogistic(rows, targets, model, {
+          epochs,
+          l2: lin.l2,
+          learningRate: lin.learningRate,
+          seed: this.config.seed,
+          ...(sampleWeights ? { sampleWeights } : {}),
+          onEpochEnd: (epoch, loss) => {
+            const now = performance.now();
+            history.push({ epoch, loss, learningRate: lin.learningRate, seconds: (now - last) / 1000 });
+            last = now;
+          },
+        });
+      } else {
+        trainNaiveBayes(rows, targets, model, this.config.naiveBayes.alpha, sampleWeights);
+      }
+      state.tfidf = tfidf;
+      state.linear = model;
+      featureCount = tfidf.size;
+    } else {
+      await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
+      const tokens = texts.map((t) => tokenize(t, features));
+      // Fit the input length to the data: short texts (questions) need far fewer positions than the cap.
+      const longest = Math.max(...tokens.map((t) => t.length));
+      const self = this.config as Preprocessing;
+      if (kind === 'cnn')
+        self.cnn = { ...self.cnn, maxLength: Math.max(Math.max(...self.cnn.kernelSizes), Math.min(self.cnn.maxLength, longest)) };
+      else
+        self.fasttext = {
+          ...self.fasttext,
+          maxIds: Math.max(1, Math.min(self.fasttext.maxIds, ngramCount(longest, self.fasttext.wordNgrams))),
+        };
+      let network: tf.LayersModel;
+      if (kind === 'cnn') {
+        const cnn = this.config.cnn;
+        state.vocabulary = Vocabulary.fit(tokens, { minCount: cnn.minCount, maxSize: cnn.maxVocabulary, reserveSpecial: true }).vocabulary;
+        network = buildKimCnn(cnn, state.vocabulary.size, K, this.config.multiLabel, this.config.seed);
+        featureCount = state.vocabulary.size;
+      } else {
+        network = buildFastText(this.config.fasttext, K, this.config.multiLabel, this.config.seed);
+        featureCount = this.config.fasttext.buckets;
+      }
+      state.network = network;
+      const neural = kind === 'cnn' ? this.config.cnn : this.config.fasttext;
+      const x = this.encodeNeural(tokens, state);
+      const y = this.config.multiLabel
+        ? tf.tensor2d(targets, [texts.length, K], 'float32')
+        : tf.tensor1d(Int32Array.from(targets), 'float32');
+      let validation: { x: tf.Tensor | tf.Tensor[]; y: tf.Tensor } | undefined;
+      try {
+        if (options.validation && options.validation.length > 0) {
+          const v = this.checkExamples(options.validation, 'validation data');
+          const unknown = [...new Set(v.labelSets.flat())].filter((l) => !index.has(l));
+          if (unknown.length > 0)
+            throw new AppliedMLError('E_INPUT_INVALID', `Validation labels not in the training data: ${unknown.join(', ')}.`, {
+              details: { unknown },
+            });
+          const vx = this.encodeNeural(
+            v.texts.map((t) => tokenize(t, features)),
+            state,
+          );
+          const vy = this.config.multiLabel
+            ? tf.tensor2d(
+                Uint8Array.from(v.labelSets.flatMap((set) => labels.map((l) => (set.includes(l) ? 1 : 0)))),
+                [v.texts.length, K],
+                'float32',
+              )
+            : tf.tensor1d(
+                Int32Array.from(v.labelSets, (set) => index.get(set[0] as string) as number),
+                'float32',
+              );
+          validation = { x: vx, y: vy };
+        }
+        engineReport = await fitModel(network, x, y, {
+          epochs: options.epochs ?? neural.epochs,
+          batchSize: neural.batchSize,
+          loss: this.config.multiLabel ? 'binaryCrossentropy' : 'sparseCategoricalCrossentropy',
+          optimizer: 'adam',
+          learningRate: neural.learningRate,
+          seed: this.config.seed,
+          accuracy: !this.config.multiLabel,
+          ...(validation
+            ? { validationData: validation, earlyStopping: { monitor: this.config.multiLabel ? 'val_loss' : 'val_accuracy', patience: 3 } }
+            : {}),
+          ...(classWeights && !this.config.multiLabel ? { classWeight: Array.from(classWeights) } : {}),
+          progress: options.progress ?? false,
+          progressLabel: kind,
+          logger,
+        });
+        history = engineReport.history;
+      } catch (error) {
+        network.dispose();
+        throw error;
+      } finally {
+        tf.dispose([...(Array.isArray(x) ? x : [x]), y]);
+        if (validation) tf.dispose([...(Array.isArray(validation.x) ? validation.x : [validation.x]), validation.y]);
+      }
+    }
+
+    this.state?.network?.dispose();
+    this.state = state;
+    (this.config as Preprocessing).labels = labels;
+    (this.config as Preprocessing).positiveLabel = positiveLabel ?? null;
+    const seconds = (performance.now() - started) / 1000;
+    const report: TextTrainingReport = {
+      ...(engineReport ?? {
+        history,
+        monitor: 'loss' as const,
+        bestEpoch: Math.max(0, history.length - 1),
+        bestValue: history.at(-1)?.loss ?? 0,
+        stoppedEarly: false,
+        restoredBestWeights: false,
+        epochsRun: history.length,
+        seconds,
+        samplesPerSecond: (texts.length * Math.max(1, history.length)) / seconds,
+      }),
+      model: kind,
+      labels,
+      featureCount,
+    };
+    if (options.validation && options.validation.length > 0) {
+      report.validation = this.config.multiLabel
+        ? await this.evaluateMultiLabel(options.validation)
+        : await this.evaluate(options.validation);
+    }
+    logger.info(`trained ${kind}: ${texts.length} texts, ${K} labels, ${featureCount} features, ${seconds.toFixed(1)} s`);
+    return report;
+  }
+
+  async predict(text: string): Promise<TextPrediction> {
+    const [one] = await this.predictBatch([text]);
+    return one as TextPrediction;
+  }
+
+  async predictBatch(texts: readonly string[]): Promise<TextPrediction[]> {
+    const state = this.ready();
+    if (!Array.isArray(texts)) throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch takes an array of strings.');
+    if (texts.length === 0) return [];
+    const checked = texts.map((t, i) => checkText(t, { maxChars: this.config.maxTextChars, where: { index: i } }));
+    return this.probabilities(checked, state).map((p) => this.toPrediction(p, state));
+  }
+
+  /** Which words pushed the decision: exact contributions for linear models, occlusion for the neural ones. */
+  async explain(text: string, options: { label?: string; top?: number } = {}): Promise<TextExplanation> {
+    const state = this.ready();
+    const checked = checkText(text, { maxChars: this.config.maxTextChars });
+    const top = options.top ?? 10;
+    const [probs] = this.probabilities([checked], state);
+    const prediction = this.toPrediction(probs as Float64Array, state);
+    const explained = options.label ?? prediction.label;
+    const k = state.labels.indexOf(explained);
+    if (k < 0) throw new AppliedMLError('E_INPUT_INVALID', `Unknown label '${explained}'; the model knows ${state.labels.join(', ')}.`);
+    const words = checked.split(/\s+/).filter((w) => w !== '');
+    const byWord = new Map<string, number>();
+    const add = (word: string, w: number): void => {
+      byWord.set(word, (byWord.get(word) ?? 0) + w);
+    };
+    let featureList: TokenWeight[] | undefined;
+    let method: TextExplanation['method'];
+    if (state.linear && state.tfidf) {
+      method = 'linear-contributions';
+      const feats = extractFeatures(checked, state.features).features;
+      const row = state.tfidf.transform(feats);
+      const contributions = state.linear.contributions(row, k);
+      const lowered = words.map((w) => (state.features.lowercase ? w.toLowerCase() : w));
+      featureList = [];
+      row.indices.forEach((f, j) => {
+        const name = state.tfidf!.vocabulary.term(f) ?? '';
+        const weight = contributions[j] as number;
+        featureList!.push({ token: name, weight });
+        const pieces = name.startsWith('w:') ? name.slice(2).split(' ') : name.startsWith('c:') ? [name.slice(2).trim()] : [];
+        for (const piece of pieces) {
+          if (piece === '') continue;
+          const owners = words.filter((_, i) => (lowered[i] as string).includes(piece));
+          for (const owner of owners) add(owner, weight / pieces.length / owners.length);
+        }
+      });
+      featureList.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+      featureList = featureList.slice(0, top);
+    } else {
+      method = 'occlusion';
+      const shown = words.slice(0, MAX_EXPLAIN_WORDS);
+      const variants = shown.map((_, i) => [...words.slice(0, i), ...words.slice(i + 1)].join(' ')).map((v) => (v.trim() === '' ? '.' : v));
+      const base = (probs as Float64Array)[k] as number;
+      const occluded = variants.length > 0 ? this.probabilities(variants, state) : [];
+      shown.forEach((w, i) => add(w, base - ((occluded[i] as Float64Array)[k] as number)));
+    }
+    const tokens = [...byWord.entries()]
+      .map(([token, weight]) => ({ token, weight }))
+      .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+    return { ...prediction, explained, tokens: tokens.slice(0, top), ...(featureList ? { features: featureList } : {}), method };
+  }
+
+  /**
+   * Metrics on labelled texts (multi-class models). A label the model never saw in training is
+   * E_INPUT_INVALID (the model cannot predict it, and accuracy would silently undercount).
+   */
+  async evaluate(data: readonly TextExample[], options: EvaluateOptions = {}): Promise<TextMetrics> {
+    if (this.config.multiLabel) throw new AppliedMLError('E_INPUT_INVALID', 'This is a multi-label model; use evaluateMultiLabel.');
+    const { state, texts, labelSets, index, probs } = this.scored(data);
+    const yTrue = labelSets.map((set) => index.get(set[0] as string) as number);
+    const yPred = probs.map(argMax);
+    void texts;
+    return multiClassMetrics(state.labels, yTrue, yPred, probs, options.positiveLabel ?? state.positiveLabel);
+  }
+
+  /** Metrics of a multi-label model: subset accuracy, Hamming loss, micro and macro F1. */
+  async evaluateMultiLabel(data: readonly TextExample[]): Promise<MultiLabelMetrics> {
+    if (!this.config.multiLabel) throw new AppliedMLError('E_INPUT_INVALID', 'This is a multi-class model; use evaluate.');
+    const { state, texts, labelSets, index, probs } = this.scored(data);
+    const K = state.labels.length;
+    const truth = new Uint8Array(texts.length * K);
+    const predicted = new Uint8Array(texts.length * K);
+    labelSets.forEach((set, i) => set.forEach((l) => (truth[i * K + (index.get(l) as number)] = 1)));
+    probs.forEach((p, i) => p.forEach((v, k) => (predicted[i * K + k] = v >= this.config.threshold ? 1 : 0)));
+    return multiLabelMetrics(state.labels, truth, predicted, texts.length);
+  }
+
+  async save(dir: string): Promise<void> {
+    const state = this.ready();
+    const files: Record<string, Uint8Array | string> = {};
+    if (state.tfidf) files['tfidf.json'] = JSON.stringify(state.tfidf.toJSON());
+    if (state.linear) files['linear.bin'] = state.linear.toBytes();
+    if (state.vocabulary) files['vocabulary.json'] = JSON.stringify(state.vocabulary.toJSON());
+    await saveBundle(dir, {
+      package: TEXT_PACKAGE,
+      packageVersion: TEXT_VERSION,
+      task: TEXT_TASK,
+      labels: state.labels,
+      preprocessing: this.config as unknown as JsonValue,
+      ...(state.network ? { models: { main: state.network } } : {}),
+      files,
+    });
+  }
+
+  static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<TextClassifier> {
+    await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+    registerTextLayers();
+    const bundle = await loadBundle(dir, { package: TEXT_PACKAGE, task: TEXT_TASK });
+    const networks = Object.values(bundle.models);
+    try {
+      const pre = bundle.manifest.preprocessing as unknown as Preprocessing | undefined;
+      if (
+        !pre ||
+        typeof pre !== 'object' ||
+        !(MODEL_TYPES as readonly string[]).includes(pre.model) ||
+        !Array.isArray(pre.labels) ||
+        pre.labels.length < 2
+      ) {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no usable text-classifier preprocessing.`, { details: { dir } });
+      }
+      const model = new TextClassifier(pre);
+      const state: State = {
+        labels: pre.labels,
+        features: resolveFeatureConfig(pre.features),
+        ...(pre.positiveLabel ? { positiveLabel: pre.positiveLabel } : {}),
+      };
+      const json = (name: string): unknown => {
+        const buf = bundle.files[name];
+        if (!buf) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} is missing ${name}.`, { details: { dir, file: name } });
+        try {
+          return JSON.parse(buf.toString('utf8'));
+        } catch (cause) {
+          throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${name} is not valid JSON.`, {
+            cause,
+            details: { dir, file: name },
+          });
+        }
+      };
+      if (pre.model === 'linear' || pre.model === 'naive-bayes') {
+        state.tfidf = TfidfVectorizer.fromJSON(json('tfidf.json') as Parameters<typeof TfidfVectorizer.fromJSON>[0]);
+        const bytes = bundle.files['linear.bin'];
+        if (!bytes) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} is missing linear.bin.`, { details: { dir } });
+        state.linear = LinearModel.fromBytes(bytes, state.tfidf.size, pre.labels.length, pre.multiLabel);
+      } else {
+        const network = bundle.models.main;
+        if (!network) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no network.`, { details: { dir } });
+        state.network = network;
+        if (pre.model === 'cnn') state.vocabulary = Vocabulary.fromJSON(json('vocabulary.json') as { terms: string[]; offset: number });
+      }
+      model.state = state;
+      return model;
+    } catch (error) {
+      networks.forEach((n) => n.dispose());
+      throw error;
+    }
+  }
+
+  /** Free the network's memory. Every later call is E_MODEL_DISPOSED. */
+  dispose(): void {
+    this.state?.network?.dispose();
+    this.state = undefined;
+    this.disposed = true;
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────
+
+  private alive(): void {
+    if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This TextClassifier was disposed; create or load another.');
+  }
+
+  private ready(): State {
+    this.alive();
+    if (!this.state) throw new AppliedMLError('E_MODEL_NOT_TRAINED', 'Train or load the TextClassifier first.');
+    return this.state;
+  }
+
+  private checkExamples(data: readonly TextExample[], what: string): { texts: string[]; labelSets: string[][] } {
+    if (!Array.isArray(data)) throw new AppliedMLError('E_INPUT_INVALID', `${what} must be an array of { text, label }.`);
+    if (data.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what} is empty.`);
+    const texts: string[] = [];
+    const labelSets: string[][] = [];
+    data.forEach((row, i) => {
+      if (typeof row !== 'object' || row === null)
+        throw new AppliedMLError('E_INPUT_INVALID', `${what}[${i}] is not an object.`, { details: { index: i } });
+      texts.push(checkText(row.text, { maxChars: this.config.maxTextChars, where: { index: i } }));
+      const raw = row.label;
+      const set = Array.isArray(raw) ? raw : [raw];
+      if (!this.config.multiLabel && Array.isArray(raw) && raw.length !== 1) {
+        throw new AppliedMLError('E_INPUT_INVALID', `${what}[${i}] has ${raw.length} labels; set multiLabel: true for that.`, {
+          details: { index: i },
+        });
+      }
+      if (set.length === 0 && !this.config.multiLabel)
+        throw new AppliedMLError('E_INPUT_INVALID', `${what}[${i}] has no label.`, { details: { index: i } });
+      for (const l of set) {
+        if (typeof l !== 'string' || l.trim() === '') {
+          throw new AppliedMLError(
+            'E_INPUT_INVALID',
+            `${what}[${i}]: a label must be a non-empty string (got ${typeof l === 'number' ? String(l) : typeof l}).`,
+            {
+              details: { index: i },
+            },
+          );
+        }
+      }
+      labelSets.push([...new Set(set as string[])]);
+    });
+    return { texts, labelSets };
+  }
+
+  private scored(data: readonly TextExample[]): {
+    state: State;
+    texts: string[];
+    labelSets: string[][];
+    index: Map<string, number>;
+    probs: Float64Array[];
+  } {
+    const state = this.ready();
+    const { texts, labelSets } = this.checkExamples(data, 'evaluation data');
+    const index = new Map(state.labels.map((l, i) => [l, i]));
+    const unknown = [...new Set(labelSets.flat())].filter((l) => !index.has(l));
+    if (unknown.length > 0) {
+      throw new AppliedMLError('E_INPUT_INVALID', `Evaluation labels the model was not trained on: ${unknown.slice(0, 10).join(', ')}.`, {
+        details: { unknown },
+      });
+    }
+    return { state, texts, labelSets, index, probs: this.probabilities(texts, state) };
+  }
+
+  private classWeights(option: TrainOptions['classWeight'], labels: string[], counts: number[]): Float64Array | undefined {
+    if (option === undefined) return undefined;
+    const n = counts.reduce((a, b) => a + b, 0);
+    if (option === 'balanced') return Float64Array.from(counts, (c) => n / (labels.length * Math.max(c, 1)));
+    if (typeof option !== 'object' || option === null)
+      throw new AppliedMLError('E_INPUT_INVALID', "classWeight must be 'balanced' or a weight per label.");
+    return Float64Array.from(labels, (l) => {
+      const w = option[l] ?? 1;
+      if (!Number.isFinite(w) || w < 0)
+        throw new AppliedMLError('E_INPUT_INVALID', `classWeight for '${l}' must be a non-negative number; got ${w}.`);
+      return w;
+    });
+  }
+
+  private encodeNeural(tokens: string[][], state: State): tf.Tensor | tf.Tensor[] {
+    const n = tokens.length;
+    if (this.config.model === 'cnn') {
+      const L = this.config.cnn.maxLength;
+      const ids = new Int32Array(n * L);
+      const vocab = state.vocabulary as Vocabulary;
+      tokens.forEach((t, i) => {
+        for (let j = 0; j < Math.min(L, t.length); j++) ids[i * L + j] = vocab.get(t[j] as string) ?? 1;
+      });
+      return tf.tensor2d(ids, [n, L], 'int32');
+    }
+    const ft = this.config.fasttext;
+    const L = ft.maxIds;
+    const ids = new Int32Array(n * L);
+    const weights = new Float32Array(n * L);
+    tokens.forEach((t, i) => {
+      const hashed = hashedNgrams(t, { buckets: ft.buckets, maxN: ft.wordNgrams });
+      const m = Math.min(L, hashed.length);
+      if (m === 0) return;
+      ids.set(hashed.subarray(0, m), i * L);
+      weights.fill(1 / m, i * L, i * L + m);
+    });
+    return [tf.tensor2d(ids, [n, L], 'int32'), tf.tensor3d(weights, [n, L, 1], 'float32')];
+  }
+
+  private probabilities(texts: string[], state: State): Float64Array[] {
+    const K = state.labels.length;
+    if (state.linear && state.tfidf) {
+      return texts.map((t) => state.linear!.probabilities(state.tfidf!.transform(extractFeatures(t, state.features).features)));
+    }
+    const network = state.network as tf.LayersModel;
+    const x = this.encodeNeural(
+      texts.map((t) => tokenize(t, state.features)),
+      state,
+    );
+    try {
+      const { data } = predictBatched(network, x, { batchSize: 512 });
+      return texts.map((_, i) => Float64Array.from(data.subarray(i * K, (i + 1) * K)));
+    } finally {
+      tf.dispose(x);
+    }
+  }
+
+  private toPrediction(p: Float64Array, state: State): TextPrediction {
+    const best = argMax(p);
+    const label = state.labels[best] as string;
+    const scores: Record<string, number> = {};
+    state.labels.forEach((l, k) => (scores[l] = p[k] as number));
+    const labels = this.config.multiLabel ? state.labels.filter((_, k) => (p[k] as number) >= this.config.threshold) : [label];
+    return { label, labels, scores };
+  }
+}
+
+function ngramCount(tokens: number, maxN: number): number {
+  let total = 0;
+  for (let n = 1; n <= maxN; n++) total += Math.max(0, tokens - n + 1);
+  return total;
+}
+
+function argMax(p: ArrayLike<number>): number {
+  let best = 0;
+  for (let k = 1; k < p.length; k++) if ((p[k] as number) > (p[best] as number)) best = k;
+  return best;
+}
+
+export type { SparseVector };

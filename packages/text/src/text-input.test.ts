@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { AppliedMLError } from '@appliedml/engine';
+import { checkText, decodeText } from './text-input';
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return AppliedMLError.isInstance(e) ? e.code : 'not-appliedml';
+  }
+  return undefined;
+}
+
+describe('checkText', () => {
+  it('accepts ordinary text in any script', () => {
+    expect(checkText('Où est la gare ? 東京 £10')).toBe('Où est la gare ? 東京 £10');
+  });
+  it('refuses empty, whitespace and non-strings', () => {
+    expect(code(() => checkText(''))).toBe('E_INPUT_INVALID');
+    expect(code(() => checkText(' \n\t '))).toBe('E_INPUT_INVALID');
+    expect(code(() => checkText(42))).toBe('E_INPUT_INVALID');
+    expect(code(() => checkText(null))).toBe('E_INPUT_INVALID');
+    expect(code(() => checkText(undefined))).toBe('E_INPUT_INVALID');
+  });
+  it('refuses texts over the cap with E_INPUT_TOO_LARGE', () => {
+    expect(code(() => checkText('a'.repeat(2_000_000)))).toBe('E_INPUT_TOO_LARGE');
+    expect(code(() => checkText('abcdef', { maxChars: 5 }))).toBe('E_INPUT_TOO_LARGE');
+  });
+  it('refuses mis-decoded text and lone surrogates', () => {
+    expect(code(() => checkText('caf\uFFFD'))).toBe('E_INPUT_INVALID');
+    expect(code(() => checkText('a\uD800b'))).toBe('E_INPUT_INVALID');
+    expect(checkText('emoji 😀 ok')).toBe('emoji 😀 ok');
+  });
+});
+
+describe('decodeText', () => {
+  it('decodes UTF-8 strictly and Latin-1 always', () => {
+    expect(decodeText(Buffer.from('café', 'utf8'))).toBe('café');
+    expect(code(() => decodeText(Uint8Array.from([0x63, 0x61, 0x66, 0xe9])))).toBe('E_INPUT_INVALID');
+    expect(decodeText(Uint8Array.from([0x63, 0x61, 0x66, 0xe9]), 'latin1')).toBe('café');
+  });
+});

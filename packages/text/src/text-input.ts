@@ -1,0 +1,53 @@
+import { AppliedMLError } from '@appliedml/engine';
+
+/** Longest text accepted by default, in UTF-16 code units (1 MiB of characters). Longer → E_INPUT_TOO_LARGE. */
+export const DEFAULT_MAX_TEXT_CHARS = 1_048_576;
+
+export interface TextCheckOptions {
+  maxChars?: number;
+  /** Where the text came from (row number, field), added to the error details. */
+  where?: Record<string, unknown>;
+}
+
+/**
+ * The one gate every text passes: a string, not empty or only whitespace, not over the cap, and
+ * free of U+FFFD replacement characters (the mark a wrong decoding leaves) and lone surrogates.
+ */
+export function checkText(text: unknown, options: TextCheckOptions = {}): string {
+  const details = options.where ?? {};
+  const maxChars = options.maxChars ?? DEFAULT_MAX_TEXT_CHARS;
+  if (typeof text !== 'string') {
+    throw new AppliedMLError('E_INPUT_INVALID', `A text must be a string; got ${text === null ? 'null' : typeof text}.`, { details });
+  }
+  if (text.length > maxChars) {
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `A text of ${text.length} characters is over the limit of ${maxChars}; split it or raise maxTextChars.`,
+      {
+        details: { ...details, length: text.length, maxChars },
+      },
+    );
+  }
+  if (text.trim() === '') throw new AppliedMLError('E_INPUT_INVALID', 'A text is empty or only whitespace.', { details });
+  if (text.includes('\uFFFD')) {
+    throw new AppliedMLError('E_INPUT_INVALID', 'A text holds U+FFFD replacement characters: it was decoded with the wrong encoding.', {
+      details,
+    });
+  }
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text))
+    throw new AppliedMLError('E_INPUT_INVALID', 'A text holds lone UTF-16 surrogates (not valid Unicode).', { details });
+  return text;
+}
+
+/** Decode bytes strictly: UTF-8 (default) fails on invalid sequences with E_INPUT_INVALID; latin1 never fails. */
+export function decodeText(bytes: Uint8Array, encoding: 'utf-8' | 'latin1' = 'utf-8', file?: string): string {
+  if (encoding === 'latin1') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch (cause) {
+    throw new AppliedMLError('E_INPUT_INVALID', `${file ?? 'The input'} is not valid UTF-8; pass encoding: 'latin1' if it is Latin-1.`, {
+      cause,
+      details: file ? { file } : {},
+    });
+  }
+}
