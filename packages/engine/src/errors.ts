@@ -85,10 +85,6 @@ export function httpStatusForCode(code: ErrorCode): number {
 }
 
 /** Throws E_INPUT_INVALID unless `condition` holds. */
-export function assertInput(
-  condition: unknown,
-  message: string,
-  details?: Record<string, unknown>,
-): asserts condition {
+export function assertInput(condition: unknown, message: string, details?: Record<string, unknown>): asserts condition {
   if (!condition) throw new AppliedMLError('E_INPUT_INVALID', message, details ? { details } : {});
 }

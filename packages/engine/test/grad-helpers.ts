@@ -6,8 +6,17 @@ import type { LossFn } from '../src/train/losses';
 export function seededTensor(shape: number[], seed: number, kind: 'float' | 'int' = 'float', vocab = 10): tf.Tensor {
   const rng = createRng(seed);
   const size = shape.reduce((a, b) => a * b, 1);
-  if (kind === 'int') return tf.tensor(Int32Array.from({ length: size }, () => Math.floor(rng.next() * vocab)), shape, 'int32');
-  return tf.tensor(Float32Array.from({ length: size }, () => rng.next() * 2 - 1), shape, 'float32');
+  if (kind === 'int')
+    return tf.tensor(
+      Int32Array.from({ length: size }, () => Math.floor(rng.next() * vocab)),
+      shape,
+      'int32',
+    );
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => rng.next() * 2 - 1),
+    shape,
+    'float32',
+  );
 }
 
 /** Gradients of a loss w.r.t. every trainable weight of `model`, computed on `backend`. */

@@ -148,7 +148,11 @@ describe('GatherV2 and transposed BatchMatMul on wasm', () => {
     for (const shape of [[50], [40, 3], [30, 4, 5], [20, 2, 3, 4]]) {
       const x = seededTensor(shape, 9);
       const xi = tf.cast(tf.mul(x, 100), 'int32');
-      const idx = tf.tensor2d(Array.from({ length: 12 }, () => Math.floor(rng.next() * (shape[0] as number))), [3, 4], 'int32');
+      const idx = tf.tensor2d(
+        Array.from({ length: 12 }, () => Math.floor(rng.next() * (shape[0] as number))),
+        [3, 4],
+        'int32',
+      );
       const idx1 = tf.tensor1d([1, 0, 1], 'int32'); // for the axis-1 gather, which the JS fallback serves
       await tf.setBackend('wasm');
       const a = [tf.gather(x, idx), tf.gather(xi, idx), tf.gather(x, idx1, shape.length > 1 ? 1 : 0)];
@@ -205,7 +209,8 @@ describe('UnsortedSegmentSum (the embedding gradient) on wasm and JS', () => {
       const xs = x.dataSync();
       const want = new Float64Array(segments * width);
       ids.forEach((id, i) => {
-        if (id >= 0) for (let k = 0; k < width; k++) want[id * width + k] = (want[id * width + k] as number) + (xs[i * width + k] as number);
+        if (id >= 0)
+          for (let k = 0; k < width; k++) want[id * width + k] = (want[id * width + k] as number) + (xs[i * width + k] as number);
       });
       const idsT = tf.tensor1d(ids, 'int32');
       const got = tf.unsortedSegmentSum(x, idsT, segments);
@@ -213,7 +218,11 @@ describe('UnsortedSegmentSum (the embedding gradient) on wasm and JS', () => {
       expect(relativeError(got.dataSync() as Float32Array, Float32Array.from(want))).toBeLessThan(1e-6);
       // The gradient of a 4,096 × 32 embedding lookup over a batch of 64 × 20 tokens.
       const table = tf.variable(tf.randomNormal([4096, 32], 0, 1, 'float32', 1));
-      const tokens = tf.tensor2d(Array.from({ length: 64 * 20 }, () => Math.floor(rng.next() * 4096)), [64, 20], 'int32');
+      const tokens = tf.tensor2d(
+        Array.from({ length: 64 * 20 }, () => Math.floor(rng.next() * 4096)),
+        [64, 20],
+        'int32',
+      );
       const t0 = performance.now();
       const g = tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, tokens)))(table);
       g.dataSync();

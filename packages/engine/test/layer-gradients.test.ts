@@ -29,7 +29,10 @@ describe('gradients on wasm equal the reference', () => {
       onWasm.forEach((g, k) => {
         const err = relativeError(g, onJs[k] as Float32Array);
         expect(err, `${c.name}: weight ${model.trainableWeights[k]?.name}`).toBeLessThan(1e-4);
-        expect(g.some((v) => v !== 0), `${c.name}: gradient of ${model.trainableWeights[k]?.name} is all zero`).toBe(true);
+        expect(
+          g.some((v) => v !== 0),
+          `${c.name}: gradient of ${model.trainableWeights[k]?.name} is all zero`,
+        ).toBe(true);
       });
       tf.dispose([x, y]);
       model.dispose();
@@ -54,11 +57,25 @@ describe('losses have the same gradients on wasm and JS', () => {
       const x = seededTensor([8, 5], 11);
       const rng = createRng(12);
       const y = sparse
-        ? tf.tensor1d(Array.from({ length: 8 }, () => Math.floor(rng.next() * 3)), 'float32')
+        ? tf.tensor1d(
+            Array.from({ length: 8 }, () => Math.floor(rng.next() * 3)),
+            'float32',
+          )
         : name === 'categoricalCrossentropy'
-          ? tf.oneHot(tf.tensor1d(Array.from({ length: 8 }, () => Math.floor(rng.next() * 3)), 'int32'), 3).toFloat()
+          ? tf
+              .oneHot(
+                tf.tensor1d(
+                  Array.from({ length: 8 }, () => Math.floor(rng.next() * 3)),
+                  'int32',
+                ),
+                3,
+              )
+              .toFloat()
           : name === 'binaryCrossentropy'
-            ? tf.tensor2d(Array.from({ length: 24 }, () => (rng.next() > 0.5 ? 1 : 0)), [8, 3])
+            ? tf.tensor2d(
+                Array.from({ length: 24 }, () => (rng.next() > 0.5 ? 1 : 0)),
+                [8, 3],
+              )
             : tf.mul(seededTensor([8, 3], 13), 3);
       const a = await gradientsOn('wasm', model, x, y, LOSSES[name]);
       const b = await gradientsOn('cpu', model, x, y, LOSSES[name]);

@@ -47,7 +47,10 @@ export async function writeDirAtomic(dir: string, files: Record<string, Uint8Arr
     // Put the previous bundle back if it was moved aside.
     if (hadPrevious && !(await exists(dir)) && (await exists(retired))) await rename(retired, dir).catch(() => undefined);
     await rm(staging, { recursive: true, force: true });
-    throw new AppliedMLError('E_IO', `Could not move the new bundle into place at ${dir}: ${(cause as Error).message}`, { cause, details: { dir } });
+    throw new AppliedMLError('E_IO', `Could not move the new bundle into place at ${dir}: ${(cause as Error).message}`, {
+      cause,
+      details: { dir },
+    });
   }
   if (hadPrevious) await rm(retired, { recursive: true, force: true });
 }

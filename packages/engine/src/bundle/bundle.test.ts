@@ -22,7 +22,9 @@ afterEach(async () => {
 
 function model(): tf.LayersModel {
   return withSeededRandom(createRng(3), () =>
-    tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 5, activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })] }),
+    tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [4], units: 5, activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })],
+    }),
   );
 }
 

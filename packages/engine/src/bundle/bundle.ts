@@ -69,9 +69,13 @@ function sha256(data: Uint8Array | string): string {
 
 function checkName(name: string, dir: string): void {
   if (!FILE_NAME.test(name) || name === MANIFEST) {
-    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} names a file '${name}' that is not a plain file name inside the bundle; refusing it.`, {
-      details: { dir, file: name },
-    });
+    throw new AppliedMLError(
+      'E_BUNDLE_CORRUPT',
+      `Bundle ${dir} names a file '${name}' that is not a plain file name inside the bundle; refusing it.`,
+      {
+        details: { dir, file: name },
+      },
+    );
   }
 }
 
@@ -83,7 +87,8 @@ async function captureArtifacts(model: tf.LayersModel): Promise<{ topology: stri
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  if (!captured?.modelTopology || !captured.weightSpecs) throw new AppliedMLError('E_INTERNAL', 'tfjs returned no model artifacts to save.');
+  if (!captured?.modelTopology || !captured.weightSpecs)
+    throw new AppliedMLError('E_INTERNAL', 'tfjs returned no model artifacts to save.');
   const weightData = captured.weightData ? tf.io.CompositeArrayBuffer.join(captured.weightData) : new ArrayBuffer(0);
   const topology = JSON.stringify({ modelTopology: captured.modelTopology, weightSpecs: captured.weightSpecs, format: 'layers-model' });
   return { topology, weights: new Uint8Array(weightData) };
@@ -131,15 +136,22 @@ async function readInside(dir: string, root: string, name: string): Promise<Buff
   try {
     info = await lstat(path);
   } catch (cause) {
-    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} is missing '${name}', which its manifest lists.`, { cause, details: { dir, file: name } });
+    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} is missing '${name}', which its manifest lists.`, {
+      cause,
+      details: { dir, file: name },
+    });
   }
   if (!info.isFile()) {
-    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' is not a regular file (links are refused).`, { details: { dir, file: name } });
+    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' is not a regular file (links are refused).`, {
+      details: { dir, file: name },
+    });
   }
   const real = await realpath(path);
   const rel = relative(root, real);
   if (rel.startsWith('..') || isAbsolute(rel) || rel.includes(sep)) {
-    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' resolves outside the bundle; refusing it.`, { details: { dir, file: name } });
+    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' resolves outside the bundle; refusing it.`, {
+      details: { dir, file: name },
+    });
   }
   return readFile(path);
 }
@@ -177,24 +189,34 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
   try {
     root = await realpath(dir);
     const info = await lstat(join(root, MANIFEST));
-    if (info.size > MAX_MANIFEST_BYTES) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json is ${info.size} bytes; refusing it.`);
+    if (info.size > MAX_MANIFEST_BYTES)
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json is ${info.size} bytes; refusing it.`);
     text = await readFile(join(root, MANIFEST), 'utf8');
   } catch (cause) {
     if (AppliedMLError.isInstance(cause)) throw cause;
-    throw new AppliedMLError('E_BUNDLE_MISSING', `No model bundle at ${dir} (no manifest.json). Train and save a model there first.`, { cause, details: { dir } });
+    throw new AppliedMLError('E_BUNDLE_MISSING', `No model bundle at ${dir} (no manifest.json). Train and save a model there first.`, {
+      cause,
+      details: { dir },
+    });
   }
   const manifest = parseManifest(text, dir);
   if (options.package && manifest.package !== options.package) {
-    throw new AppliedMLError('E_BUNDLE_INCOMPATIBLE', `Bundle ${dir} was written by ${manifest.package}, not ${options.package}.`, { details: { dir } });
+    throw new AppliedMLError('E_BUNDLE_INCOMPATIBLE', `Bundle ${dir} was written by ${manifest.package}, not ${options.package}.`, {
+      details: { dir },
+    });
   }
   if (options.task && manifest.task !== options.task) {
-    throw new AppliedMLError('E_BUNDLE_INCOMPATIBLE', `Bundle ${dir} holds a '${manifest.task}' model, not '${options.task}'.`, { details: { dir } });
+    throw new AppliedMLError('E_BUNDLE_INCOMPATIBLE', `Bundle ${dir} holds a '${manifest.task}' model, not '${options.task}'.`, {
+      details: { dir },
+    });
   }
   const contents: Record<string, Buffer> = {};
   for (const [name, expected] of Object.entries(manifest.files)) {
     const data = await readInside(dir, root, name);
     if (sha256(data) !== expected) {
-      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' does not match its checksum (truncated or modified).`, { details: { dir, file: name } });
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' does not match its checksum (truncated or modified).`, {
+        details: { dir, file: name },
+      });
     }
     contents[name] = data;
   }
@@ -203,7 +225,8 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
     for (const [name, entry] of Object.entries(manifest.models)) {
       const topology = contents[entry.topology];
       const weights = contents[entry.weights];
-      if (!topology || !weights) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' names files its manifest does not checksum.`);
+      if (!topology || !weights)
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' names files its manifest does not checksum.`);
       let artifacts: { modelTopology: object; weightSpecs: tf.io.WeightsManifestEntry[] };
       try {
         artifacts = JSON.parse(topology.toString('utf8')) as typeof artifacts;
@@ -212,15 +235,21 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
       }
       const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
       try {
-        models[name] = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData }));
+        models[name] = await tf.loadLayersModel(
+          tf.io.fromMemory({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData }),
+        );
       } catch (cause) {
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' could not be rebuilt: ${(cause as Error).message}`, { cause });
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' could not be rebuilt: ${(cause as Error).message}`, {
+          cause,
+        });
       }
     }
   } catch (error) {
     Object.values(models).forEach((m) => m.dispose());
     throw error;
   }
-  const files = Object.fromEntries(Object.entries(contents).filter(([name]) => !Object.values(manifest.models).some((e) => e.topology === name || e.weights === name)));
+  const files = Object.fromEntries(
+    Object.entries(contents).filter(([name]) => !Object.values(manifest.models).some((e) => e.topology === name || e.weights === name)),
+  );
   return { manifest, models, files };
 }

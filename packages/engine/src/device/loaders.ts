@@ -79,7 +79,8 @@ async function loadNative(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-
   // would silently live in two engines: refuse and say how to fix it.
   if (tf.findBackendFactory('tensorflow') == null) {
     const theirs = mod.version?.['tfjs-core'] ?? 'unknown';
-    throw new AppliedMLError('E_DEVICE_UNAVAILABLE', 
+    throw new AppliedMLError(
+      'E_DEVICE_UNAVAILABLE',
       `${pkg} uses another copy of @tensorflow/tfjs-core (${theirs}) than the engine (${tf.version_core}); ` +
         `install versions that match @tensorflow/tfjs ${tf.version_core} so npm dedupes them`,
     );
@@ -98,7 +99,8 @@ export const defaultLoaders: DeviceLoaders = {
   cuda: async () => {
     const loaded = await loadNative('@tensorflow/tfjs-node-gpu');
     if (!nativeUsesGpu()) {
-      throw new AppliedMLError('E_DEVICE_UNAVAILABLE', 
+      throw new AppliedMLError(
+        'E_DEVICE_UNAVAILABLE',
         '@tensorflow/tfjs-node-gpu loaded but TensorFlow sees no usable CUDA GPU (check the NVIDIA driver, CUDA and cuDNN versions it needs)',
       );
     }
@@ -111,7 +113,8 @@ export const defaultLoaders: DeviceLoaders = {
     return loadNative('@tensorflow/tfjs-node');
   },
   wasm: async () => {
-    if (tf.findBackendFactory('wasm') == null) throw new AppliedMLError('E_DEVICE_UNAVAILABLE', '@tensorflow/tfjs-backend-wasm is not registered');
+    if (tf.findBackendFactory('wasm') == null)
+      throw new AppliedMLError('E_DEVICE_UNAVAILABLE', '@tensorflow/tfjs-backend-wasm is not registered');
     return { backend: 'wasm' };
   },
   js: async () => ({ backend: 'cpu' }),

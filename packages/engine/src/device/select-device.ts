@@ -21,17 +21,11 @@ function reasonOf(error: unknown): string {
  * earlier one did not; an explicit device is taken or refused with E_DEVICE_UNAVAILABLE, naming the
  * devices that are available. Pure apart from the injected loaders, so it is unit-tested.
  */
-export async function selectDevice(
-  requested: unknown,
-  loaders: DeviceLoaders,
-  logger: Logger = silentLogger,
-): Promise<DeviceSelection> {
+export async function selectDevice(requested: unknown, loaders: DeviceLoaders, logger: Logger = silentLogger): Promise<DeviceSelection> {
   if (!isDevice(requested)) {
-    throw new AppliedMLError(
-      'E_DEVICE_INVALID',
-      `Unknown device ${JSON.stringify(requested)}. Valid devices: ${DEVICES.join(', ')}.`,
-      { details: { requested, valid: [...DEVICES] } },
-    );
+    throw new AppliedMLError('E_DEVICE_INVALID', `Unknown device ${JSON.stringify(requested)}. Valid devices: ${DEVICES.join(', ')}.`, {
+      details: { requested, valid: [...DEVICES] },
+    });
   }
   const attempts: DeviceAttempt[] = [];
   const order: readonly ConcreteDevice[] = requested === 'auto' ? AUTO_ORDER : [requested];

@@ -11,7 +11,12 @@ beforeAll(async () => {
 
 function mlp(): tf.LayersModel {
   return withSeededRandom(createRng(1), () =>
-    tf.sequential({ layers: [tf.layers.dense({ inputShape: [784], units: 100, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })] }),
+    tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [784], units: 100, activation: 'relu' }),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    }),
   );
 }
 

@@ -33,7 +33,10 @@ export function predictBatched(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[]
     });
     try {
       if (batch.size !== size * rowSize) {
-        throw new AppliedMLError('E_SHAPE_MISMATCH', `The model produced ${batch.shape.join('×')} for a batch of ${size}; expected rows of ${rowShape.join('×')}.`);
+        throw new AppliedMLError(
+          'E_SHAPE_MISMATCH',
+          `The model produced ${batch.shape.join('×')} for a batch of ${size}; expected rows of ${rowShape.join('×')}.`,
+        );
       }
       data.set(batch.dataSync() as Float32Array, start * rowSize);
     } finally {

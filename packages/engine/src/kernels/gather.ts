@@ -12,7 +12,8 @@ export function makeRowGather(fallback: tf.KernelFunc): tf.KernelFunc {
     const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
     const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
     const parsedAxis = tf.util.parseAxisParam(axis, x.shape)[0];
-    if (parsedAxis !== 0 || (batchDims ?? 0) !== 0 || x.dtype === 'string' || x.dtype === 'complex64' || x.shape.length === 0) return fallback(args);
+    if (parsedAxis !== 0 || (batchDims ?? 0) !== 0 || x.dtype === 'string' || x.dtype === 'complex64' || x.shape.length === 0)
+      return fallback(args);
     const backend = args.backend as unknown as WasmBackendLike;
     const rows = x.shape[0] as number;
     const rowSize = tf.util.sizeFromShape(x.shape.slice(1));

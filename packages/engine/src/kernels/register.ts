@@ -10,18 +10,13 @@ import { makeHeapViewSlice } from './slice';
 import { makeJsSegmentSum, makeWasmSegmentSum } from './unsorted-segment-sum';
 
 /** Kernels the wasm backend lacks and that the JS backend runs correctly, delegated to it. */
-export const WASM_DELEGATED_KERNELS = [
-  'DepthwiseConv2dNativeBackpropFilter',
-  'DepthwiseConv2dNativeBackpropInput',
-  'Einsum',
-] as const;
+export const WASM_DELEGATED_KERNELS = ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'Einsum'] as const;
 
 const done = new Set<string>();
 
 function replace(kernelName: string, backendName: string, make: (previous: tf.KernelFunc) => tf.KernelFunc): void {
   const previous = tf.getKernel(kernelName, backendName);
-  const fallback: tf.KernelFunc =
-    previous?.kernelFunc ?? makeCpuDelegate(kernelName);
+  const fallback: tf.KernelFunc = previous?.kernelFunc ?? makeCpuDelegate(kernelName);
   if (previous) tf.unregisterKernel(kernelName, backendName);
   tf.registerKernel({ kernelName, backendName, kernelFunc: make(fallback) });
 }

@@ -8,7 +8,14 @@ import type { CpuBackendLike, KernelArgs, KernelResult, WasmBackendLike } from '
  * O(rows × segments): ~3.5 s per step for a 4,096-row embedding table. Negative ids are skipped, as
  * in TensorFlow; ids ≥ numSegments are an error.
  */
-function accumulate(x: ArrayLike<number>, ids: ArrayLike<number>, out: Float32Array | Int32Array, rows: number, rowSize: number, segments: number): void {
+function accumulate(
+  x: ArrayLike<number>,
+  ids: ArrayLike<number>,
+  out: Float32Array | Int32Array,
+  rows: number,
+  rowSize: number,
+  segments: number,
+): void {
   for (let i = 0; i < rows; i++) {
     const seg = ids[i] as number;
     if (seg < 0) continue;

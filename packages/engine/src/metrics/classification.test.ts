@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectAllClose, expectClose, expectCode, fixtures } from './__fixtures__/fixtures';
-import {
-  accuracy,
-  balancedAccuracy,
-  confusionMatrix,
-  matthewsCorrcoef,
-  precisionRecallF1,
-} from './classification';
+import { accuracy, balancedAccuracy, confusionMatrix, matthewsCorrcoef, precisionRecallF1 } from './classification';
 
 describe('classification metrics against scikit-learn fixtures', () => {
   it('has fixture cases', () => {
@@ -39,11 +33,7 @@ describe('classification metrics against scikit-learn fixtures', () => {
         expectClose(matthewsCorrcoef(yTrue, yPred, numClasses), e.matthewsCorrcoef, 'mcc');
         expectClose(balancedAccuracy(yTrue, yPred, numClasses), e.balancedAccuracy, 'balanced');
         if (e.balancedAccuracyAdjusted !== undefined) {
-          expectClose(
-            balancedAccuracy(yTrue, yPred, numClasses, { adjusted: true }),
-            e.balancedAccuracyAdjusted,
-            'balanced adjusted',
-          );
+          expectClose(balancedAccuracy(yTrue, yPred, numClasses, { adjusted: true }), e.balancedAccuracyAdjusted, 'balanced adjusted');
         }
       });
 

@@ -42,11 +42,7 @@ function checkLabelPair(yTrue: NumericArray, yPred: NumericArray, numClasses: nu
 }
 
 /** Flat row-major counts: `counts[t * numClasses + p]`. Inputs must already be validated. */
-function countConfusion(
-  yTrue: NumericArray,
-  yPred: NumericArray,
-  numClasses: number,
-): Float64Array {
+function countConfusion(yTrue: NumericArray, yPred: NumericArray, numClasses: number): Float64Array {
   const counts = new Float64Array(numClasses * numClasses);
   for (let i = 0; i < yTrue.length; i++) {
     const idx = (yTrue[i] as number) * numClasses + (yPred[i] as number);
@@ -56,10 +52,7 @@ function countConfusion(
 }
 
 /** Row sums (true-label counts) and column sums (predicted-label counts) of a flat matrix. */
-function marginals(
-  counts: Float64Array,
-  numClasses: number,
-): { rows: Float64Array; cols: Float64Array; diag: Float64Array } {
+function marginals(counts: Float64Array, numClasses: number): { rows: Float64Array; cols: Float64Array; diag: Float64Array } {
   const rows = new Float64Array(numClasses);
   const cols = new Float64Array(numClasses);
   const diag = new Float64Array(numClasses);
@@ -91,11 +84,7 @@ export function accuracy(yTrue: NumericArray, yPred: NumericArray): number {
  * Confusion matrix with rows = true class and columns = predicted class (sklearn
  * `confusion_matrix(y_true, y_pred, labels=range(numClasses))`).
  */
-export function confusionMatrix(
-  yTrue: NumericArray,
-  yPred: NumericArray,
-  numClasses: number,
-): number[][] {
+export function confusionMatrix(yTrue: NumericArray, yPred: NumericArray, numClasses: number): number[][] {
   checkLabelPair(yTrue, yPred, numClasses);
   const counts = countConfusion(yTrue, yPred, numClasses);
   const matrix: number[][] = [];
@@ -111,11 +100,7 @@ export function confusionMatrix(
  * `average=None | 'macro' | 'weighted' | 'micro'`). A 0/0 ratio is 0; F1 is `2PR / (P + R)`, or 0
  * when `P + R = 0`.
  */
-export function precisionRecallF1(
-  yTrue: NumericArray,
-  yPred: NumericArray,
-  numClasses: number,
-): PrecisionRecallF1Result {
+export function precisionRecallF1(yTrue: NumericArray, yPred: NumericArray, numClasses: number): PrecisionRecallF1Result {
   checkLabelPair(yTrue, yPred, numClasses);
   const { rows, cols, diag } = marginals(countConfusion(yTrue, yPred, numClasses), numClasses);
   const n = yTrue.length;
@@ -162,11 +147,7 @@ export function precisionRecallF1(
  * confusion matrix exactly as sklearn `matthews_corrcoef`; returns 0 when either marginal is
  * constant (sklearn's convention for an undefined coefficient).
  */
-export function matthewsCorrcoef(
-  yTrue: NumericArray,
-  yPred: NumericArray,
-  numClasses: number,
-): number {
+export function matthewsCorrcoef(yTrue: NumericArray, yPred: NumericArray, numClasses: number): number {
   checkLabelPair(yTrue, yPred, numClasses);
   const { rows, cols, diag } = marginals(countConfusion(yTrue, yPred, numClasses), numClasses);
   const n = yTrue.length;

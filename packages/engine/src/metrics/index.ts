@@ -5,28 +5,10 @@
  */
 export type { MaskArray, NumericArray } from './types';
 
-export {
-  accuracy,
-  balancedAccuracy,
-  confusionMatrix,
-  matthewsCorrcoef,
-  precisionRecallF1,
-} from './classification';
-export type {
-  BalancedAccuracyOptions,
-  PrecisionRecallF1Average,
-  PrecisionRecallF1Result,
-} from './classification';
+export { accuracy, balancedAccuracy, confusionMatrix, matthewsCorrcoef, precisionRecallF1 } from './classification';
+export type { BalancedAccuracyOptions, PrecisionRecallF1Average, PrecisionRecallF1Result } from './classification';
 
-export {
-  averagePrecision,
-  prCurve,
-  precisionAtK,
-  recallAtFpr,
-  rocAuc,
-  rocAucOvr,
-  rocCurve,
-} from './ranking';
+export { averagePrecision, prCurve, precisionAtK, recallAtFpr, rocAuc, rocAucOvr, rocCurve } from './ranking';
 export type { PrCurve, RocAucOvrOptions, RocCurve, RocCurveOptions } from './ranking';
 
 export { explainedVariance, forecastAccuracy, mae, mape, mse, r2, rmse } from './regression';

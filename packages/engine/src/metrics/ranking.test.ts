@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectAllClose, expectClose, expectCode, fixtures, rng } from './__fixtures__/fixtures';
-import {
-  averagePrecision,
-  prCurve,
-  precisionAtK,
-  recallAtFpr,
-  rocAuc,
-  rocAucOvr,
-  rocCurve,
-} from './ranking';
+import { averagePrecision, prCurve, precisionAtK, recallAtFpr, rocAuc, rocAucOvr, rocCurve } from './ranking';
 
 describe('ranking metrics against scikit-learn fixtures', () => {
   it('has fixture cases', () => {
@@ -42,8 +34,7 @@ describe('ranking metrics against scikit-learn fixtures', () => {
           expectClose(rocAuc(y, s), auc, 'rocAuc');
         });
         it('recallAtFpr', () => {
-          for (const [fpr, expected] of atFpr)
-            expectClose(recallAtFpr(y, s, fpr), expected, `recall@fpr=${fpr}`);
+          for (const [fpr, expected] of atFpr) expectClose(recallAtFpr(y, s, fpr), expected, `recall@fpr=${fpr}`);
         });
       } else {
         it('throws a typed error for ROC metrics with one class', () => {
@@ -65,8 +56,7 @@ describe('ranking metrics against scikit-learn fixtures', () => {
       }
 
       it('precisionAtK', () => {
-        for (const [k, expected] of e.precisionAtK)
-          expectClose(precisionAtK(y, s, k), expected, `precision@${k}`);
+        for (const [k, expected] of e.precisionAtK) expectClose(precisionAtK(y, s, k), expected, `precision@${k}`);
       });
     });
   }
@@ -74,17 +64,9 @@ describe('ranking metrics against scikit-learn fixtures', () => {
   for (const c of fixtures.rocAucOvr) {
     it(`rocAucOvr: ${c.name}`, () => {
       expectClose(rocAucOvr(c.yTrue, c.probs, c.numClasses), c.expected.macro, 'macro');
-      expectClose(
-        rocAucOvr(c.yTrue, c.probs, c.numClasses, { average: 'weighted' }),
-        c.expected.weighted,
-        'weighted',
-      );
+      expectClose(rocAucOvr(c.yTrue, c.probs, c.numClasses, { average: 'weighted' }), c.expected.weighted, 'weighted');
       const flat = Float64Array.from(c.probs.flat());
-      expectClose(
-        rocAucOvr(Int32Array.from(c.yTrue), flat, c.numClasses),
-        c.expected.macro,
-        'macro flat',
-      );
+      expectClose(rocAucOvr(Int32Array.from(c.yTrue), flat, c.numClasses), c.expected.macro, 'macro flat');
       // Each per-class AUC is the binary AUC of that column.
       c.expected.perClass.forEach((auc, k) => {
         const yk = c.yTrue.map((v) => (v === k ? 1 : 0));
@@ -157,12 +139,7 @@ describe('ranking metrics, hand-computed and properties', () => {
     expect(rocAuc([0, 0, 1, 1], [0.4, 0.3, 0.2, 0.1])).toBe(0);
     expect(rocAuc([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5])).toBe(0.5);
     // One positive ranked first, the other tied with a negative: AP = 1/2·1 + 1/2·(2/3).
-    expectClose(
-      averagePrecision([1, 1, 0, 0], [0.9, 0.5, 0.5, 0.1]),
-      0.5 + (0.5 * 2) / 3,
-      'ap',
-      1e-15,
-    );
+    expectClose(averagePrecision([1, 1, 0, 0], [0.9, 0.5, 0.5, 0.1]), 0.5 + (0.5 * 2) / 3, 'ap', 1e-15);
     // Top 2 = {0.9 (pos)} + one of the two 0.5s (1 pos of 2) → (1 + 0.5) / 2.
     expect(precisionAtK([1, 1, 0, 0], [0.9, 0.5, 0.5, 0.1], 2)).toBe(0.75);
     expect(recallAtFpr([1, 1, 0, 0], [0.9, 0.5, 0.5, 0.1], 0)).toBe(0.5);

@@ -89,13 +89,9 @@ function requireBothClasses({ pos, neg }: SortedSplit, what: string): void {
 
 function requirePositives({ pos, neg }: SortedSplit, what: string): void {
   if (pos.length === 0) {
-    throw new AppliedMLError(
-      'E_INPUT_INVALID',
-      `${what} is undefined when yTrue has no positive (1) label.`,
-      {
-        details: { positives: 0, negatives: neg.length },
-      },
-    );
+    throw new AppliedMLError('E_INPUT_INVALID', `${what} is undefined when yTrue has no positive (1) label.`, {
+      details: { positives: 0, negatives: neg.length },
+    });
   }
 }
 
@@ -173,11 +169,7 @@ function aucFromSplit({ pos, neg }: SortedSplit): number {
  * is `Infinity` (as in sklearn ≥ 1.3, rather than max + 1), and a single-class `yTrue` throws
  * `E_INPUT_INVALID` instead of returning NaN rates.
  */
-export function rocCurve(
-  yTrue: NumericArray,
-  scores: NumericArray,
-  options: RocCurveOptions = {},
-): RocCurve {
+export function rocCurve(yTrue: NumericArray, scores: NumericArray, options: RocCurveOptions = {}): RocCurve {
   const split = splitBinary(yTrue, scores);
   requireBothClasses(split, 'The ROC curve');
   const c = countsFromSplit(split);
@@ -267,14 +259,10 @@ export function averagePrecision(yTrue: NumericArray, scores: NumericArray): num
 export function precisionAtK(yTrue: NumericArray, scores: NumericArray, k: number): number {
   const split = splitBinary(yTrue, scores);
   const n = yTrue.length;
-  assertInput(
-    Number.isInteger(k) && k >= 1 && k <= n,
-    `k must be an integer in [1, ${n}] (got ${String(k)}).`,
-    {
-      k,
-      n,
-    },
-  );
+  assertInput(Number.isInteger(k) && k >= 1 && k <= n, `k must be an integer in [1, ${n}] (got ${String(k)}).`, {
+    k,
+    n,
+  });
   const c = countsFromSplit(split);
   let tpBefore = 0;
   let takenBefore = 0;
@@ -301,11 +289,9 @@ export function precisionAtK(yTrue: NumericArray, scores: NumericArray, k: numbe
  * `E_INPUT_INVALID` when `yTrue` has only one class or `maxFpr` is outside [0, 1].
  */
 export function recallAtFpr(yTrue: NumericArray, scores: NumericArray, maxFpr: number): number {
-  assertInput(
-    Number.isFinite(maxFpr) && maxFpr >= 0 && maxFpr <= 1,
-    `maxFpr must be a number in [0, 1] (got ${String(maxFpr)}).`,
-    { maxFpr },
-  );
+  assertInput(Number.isFinite(maxFpr) && maxFpr >= 0 && maxFpr <= 1, `maxFpr must be a number in [0, 1] (got ${String(maxFpr)}).`, {
+    maxFpr,
+  });
   const split = splitBinary(yTrue, scores);
   requireBothClasses(split, 'Recall at a false-positive rate');
   const c = countsFromSplit(split);
@@ -338,13 +324,9 @@ export function rocAucOvr(
   assertLabels(yTrue, numClasses, 'yTrue');
   const flat = flattenProbs(probs, n, numClasses);
   const average = options.average ?? 'macro';
-  assertInput(
-    average === 'macro' || average === 'weighted',
-    `Unknown average '${String(average)}'.`,
-    {
-      average,
-    },
-  );
+  assertInput(average === 'macro' || average === 'weighted', `Unknown average '${String(average)}'.`, {
+    average,
+  });
 
   const support = new Float64Array(numClasses);
   for (let i = 0; i < n; i++) {
@@ -382,42 +364,28 @@ export function rocAucOvr(
 }
 
 /** Validates `probs` and returns a flat row-major view of it (copied only for nested rows). */
-function flattenProbs(
-  probs: ReadonlyArray<NumericArray> | NumericArray,
-  n: number,
-  numClasses: number,
-): NumericArray {
+function flattenProbs(probs: ReadonlyArray<NumericArray> | NumericArray, n: number, numClasses: number): NumericArray {
   if (probs.length > 0 && typeof probs[0] !== 'number') {
     const rows = probs as ReadonlyArray<NumericArray>;
     if (rows.length !== n) {
-      throw new AppliedMLError(
-        'E_SHAPE_MISMATCH',
-        `probs has ${rows.length} rows but yTrue has ${n} labels.`,
-        {
-          details: { probsRows: rows.length, n },
-        },
-      );
+      throw new AppliedMLError('E_SHAPE_MISMATCH', `probs has ${rows.length} rows but yTrue has ${n} labels.`, {
+        details: { probsRows: rows.length, n },
+      });
     }
     const flat = new Float64Array(n * numClasses);
     for (let i = 0; i < n; i++) {
       const row = rows[i] as NumericArray;
       if (row.length !== numClasses) {
-        throw new AppliedMLError(
-          'E_SHAPE_MISMATCH',
-          `probs[${i}] has ${row.length} scores but numClasses is ${numClasses}.`,
-          { details: { row: i, length: row.length, numClasses } },
-        );
+        throw new AppliedMLError('E_SHAPE_MISMATCH', `probs[${i}] has ${row.length} scores but numClasses is ${numClasses}.`, {
+          details: { row: i, length: row.length, numClasses },
+        });
       }
       for (let k = 0; k < numClasses; k++) {
         const v = row[k] as number;
         if (!Number.isFinite(v)) {
-          throw new AppliedMLError(
-            'E_INPUT_INVALID',
-            `probs[${i}][${k}] = ${String(v)} is not a finite number.`,
-            {
-              details: { argument: 'probs', row: i, column: k, value: v },
-            },
-          );
+          throw new AppliedMLError('E_INPUT_INVALID', `probs[${i}][${k}] = ${String(v)} is not a finite number.`, {
+            details: { argument: 'probs', row: i, column: k, value: v },
+          });
         }
         flat[i * numClasses + k] = v;
       }
@@ -426,11 +394,9 @@ function flattenProbs(
   }
   const flat = probs as NumericArray;
   if (flat.length !== n * numClasses) {
-    throw new AppliedMLError(
-      'E_SHAPE_MISMATCH',
-      `Flat probs has ${flat.length} values; expected n * numClasses = ${n * numClasses}.`,
-      { details: { length: flat.length, n, numClasses } },
-    );
+    throw new AppliedMLError('E_SHAPE_MISMATCH', `Flat probs has ${flat.length} values; expected n * numClasses = ${n * numClasses}.`, {
+      details: { length: flat.length, n, numClasses },
+    });
   }
   assertFinite(flat, 'probs');
   return flat;

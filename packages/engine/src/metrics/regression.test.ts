@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  expectClose,
-  expectCode,
-  fixtures,
-  withNaN,
-  type RegressionCase,
-} from './__fixtures__/fixtures';
-import {
-  explainedVariance,
-  forecastAccuracy,
-  mae,
-  mape,
-  mse,
-  r2,
-  rmse,
-  type RegressionOptions,
-} from './regression';
+import { expectClose, expectCode, fixtures, withNaN, type RegressionCase } from './__fixtures__/fixtures';
+import { explainedVariance, forecastAccuracy, mae, mape, mse, r2, rmse, type RegressionOptions } from './regression';
 
 function load(c: RegressionCase): {
   t: ArrayLike<number>;
@@ -26,11 +11,8 @@ function load(c: RegressionCase): {
   const p = withNaN(c.yPred);
   const options: RegressionOptions = {};
   if (c.mask) options.mask = c.mask;
-  if (c.nullValue !== undefined)
-    options.nullValue = c.nullValue === 'NaN' ? Number.NaN : c.nullValue;
-  return c.float32
-    ? { t: Float32Array.from(t), p: Float32Array.from(p), options }
-    : { t, p, options };
+  if (c.nullValue !== undefined) options.nullValue = c.nullValue === 'NaN' ? Number.NaN : c.nullValue;
+  return c.float32 ? { t: Float32Array.from(t), p: Float32Array.from(p), options } : { t, p, options };
 }
 
 describe('regression metrics against scikit-learn fixtures', () => {
@@ -102,10 +84,7 @@ describe('regression metrics, typed errors', () => {
   it('NaN or Infinity where not masked', () => {
     const err = expectCode(() => mae([1, Number.NaN], [1, 2]), 'E_INPUT_INVALID');
     expect(err.details).toMatchObject({ argument: 'yTrue', index: 1 });
-    const err2 = expectCode(
-      () => rmse([1, 2], [1, Number.NaN], { nullValue: 0 }),
-      'E_INPUT_INVALID',
-    );
+    const err2 = expectCode(() => rmse([1, 2], [1, Number.NaN], { nullValue: 0 }), 'E_INPUT_INVALID');
     expect(err2.details).toMatchObject({ argument: 'yPred', index: 1 });
     expectCode(() => r2([1, Infinity, 2], [1, 2, 3]), 'E_INPUT_INVALID');
     // nullValue 0 does not excuse a NaN target.

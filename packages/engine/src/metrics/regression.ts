@@ -38,13 +38,9 @@ function selectPairs(yTrue: NumericArray, yPred: NumericArray, options: Regressi
   assertNonEmpty(yTrue, 'yTrue');
   const { mask, nullValue } = options;
   if (mask !== undefined) assertSameLength(yTrue, mask, 'yTrue', 'mask');
-  assertInput(
-    nullValue === undefined || typeof nullValue === 'number',
-    'nullValue must be a number.',
-    {
-      nullValue,
-    },
-  );
+  assertInput(nullValue === undefined || typeof nullValue === 'number', 'nullValue must be a number.', {
+    nullValue,
+  });
   const nullIsNaN = nullValue !== undefined && Number.isNaN(nullValue);
   const n = yTrue.length;
   const t = new Float64Array(n);
@@ -82,11 +78,7 @@ function meanOf(values: Float64Array): number {
 }
 
 /** Mean absolute error over included entries (sklearn `mean_absolute_error`). */
-export function mae(
-  yTrue: NumericArray,
-  yPred: NumericArray,
-  options: RegressionOptions = {},
-): number {
+export function mae(yTrue: NumericArray, yPred: NumericArray, options: RegressionOptions = {}): number {
   const { t, p } = selectPairs(yTrue, yPred, options);
   let sum = 0;
   for (let i = 0; i < t.length; i++) sum += Math.abs((t[i] as number) - (p[i] as number));
@@ -94,11 +86,7 @@ export function mae(
 }
 
 /** Mean squared error over included entries (sklearn `mean_squared_error`). */
-export function mse(
-  yTrue: NumericArray,
-  yPred: NumericArray,
-  options: RegressionOptions = {},
-): number {
+export function mse(yTrue: NumericArray, yPred: NumericArray, options: RegressionOptions = {}): number {
   const { t, p } = selectPairs(yTrue, yPred, options);
   let sum = 0;
   for (let i = 0; i < t.length; i++) {
@@ -109,11 +97,7 @@ export function mse(
 }
 
 /** Root mean squared error: `sqrt(mse)` (sklearn `mean_squared_error(squared=False)`). */
-export function rmse(
-  yTrue: NumericArray,
-  yPred: NumericArray,
-  options: RegressionOptions = {},
-): number {
+export function rmse(yTrue: NumericArray, yPred: NumericArray, options: RegressionOptions = {}): number {
   return Math.sqrt(mse(yTrue, yPred, options));
 }
 
@@ -147,11 +131,7 @@ export function mape(yTrue: NumericArray, yPred: NumericArray, options: MapeOpti
  * `SS_tot = Σ(y - mean(y))²`. A constant `yTrue` gives 1 for a perfect prediction, else 0 (sklearn
  * `force_finite=True`). Needs at least two included entries (sklearn returns NaN below that).
  */
-export function r2(
-  yTrue: NumericArray,
-  yPred: NumericArray,
-  options: RegressionOptions = {},
-): number {
+export function r2(yTrue: NumericArray, yPred: NumericArray, options: RegressionOptions = {}): number {
   const { t, p } = selectPairs(yTrue, yPred, options);
   assertInput(t.length >= 2, 'R² needs at least two included entries.', { count: t.length });
   const mean = meanOf(t);
@@ -173,11 +153,7 @@ export function r2(
  * variances; equals T-GCN's "var" metric). A constant `yTrue` gives 1 when the residual variance
  * is also 0, else 0 (sklearn `force_finite=True`).
  */
-export function explainedVariance(
-  yTrue: NumericArray,
-  yPred: NumericArray,
-  options: RegressionOptions = {},
-): number {
+export function explainedVariance(yTrue: NumericArray, yPred: NumericArray, options: RegressionOptions = {}): number {
   const { t, p } = selectPairs(yTrue, yPred, options);
   const n = t.length;
   let sumT = 0;
@@ -207,11 +183,7 @@ export function explainedVariance(
  * Frobenius norm of a flattened matrix is its Euclidean norm). 1 is perfect; it can be negative.
  * Throws `E_INPUT_INVALID` when `‖Y‖_F = 0`.
  */
-export function forecastAccuracy(
-  yTrue: NumericArray,
-  yPred: NumericArray,
-  options: RegressionOptions = {},
-): number {
+export function forecastAccuracy(yTrue: NumericArray, yPred: NumericArray, options: RegressionOptions = {}): number {
   const { t, p } = selectPairs(yTrue, yPred, options);
   let err = 0;
   let norm = 0;

@@ -14,16 +14,8 @@ describe('segmentation metrics against scikit-learn fixtures', () => {
         expectClose(dice(c.maskTrue, c.maskPred, e.options), e.dice, `dice ${label}`);
         expectClose(iou(c.maskTrue, c.maskPred, e.options), e.iou, `iou ${label}`);
         // Float32 data needs a float32 threshold: fround(0.3) in the data is > the double 0.3.
-        const options32 =
-          e.options.threshold === undefined
-            ? e.options
-            : { ...e.options, threshold: Math.fround(e.options.threshold) };
-        expectClose(
-          dice(Float32Array.from(c.maskTrue), Float32Array.from(c.maskPred), options32),
-          e.dice,
-          `dice float32 ${label}`,
-          1e-6,
-        );
+        const options32 = e.options.threshold === undefined ? e.options : { ...e.options, threshold: Math.fround(e.options.threshold) };
+        expectClose(dice(Float32Array.from(c.maskTrue), Float32Array.from(c.maskPred), options32), e.dice, `dice float32 ${label}`, 1e-6);
       }
     });
   }

@@ -47,12 +47,7 @@ function resolve(options: OverlapOptions): ResolvedOptions {
   return { threshold, smooth, soft: options.soft === true, emptyScore };
 }
 
-function overlap(
-  maskTrue: NumericArray,
-  maskPred: NumericArray,
-  o: ResolvedOptions,
-  where: string,
-): Overlap {
+function overlap(maskTrue: NumericArray, maskPred: NumericArray, o: ResolvedOptions, where: string): Overlap {
   assertPair(maskTrue, maskPred, `maskTrue${where}`, `maskPred${where}`);
   let intersection = 0;
   let sumTrue = 0;
@@ -102,25 +97,17 @@ function meanOver(
   options: OverlapOptions,
   score: (c: Overlap, o: ResolvedOptions) => number,
 ): number {
-  assertInput(
-    Array.isArray(masksTrue) && Array.isArray(masksPred),
-    'masksTrue and masksPred must be arrays of masks.',
-  );
+  assertInput(Array.isArray(masksTrue) && Array.isArray(masksPred), 'masksTrue and masksPred must be arrays of masks.');
   if (masksTrue.length !== masksPred.length) {
-    throw new AppliedMLError(
-      'E_SHAPE_MISMATCH',
-      `masksTrue has ${masksTrue.length} masks but masksPred has ${masksPred.length}.`,
-      { details: { masksTrue: masksTrue.length, masksPred: masksPred.length } },
-    );
+    throw new AppliedMLError('E_SHAPE_MISMATCH', `masksTrue has ${masksTrue.length} masks but masksPred has ${masksPred.length}.`, {
+      details: { masksTrue: masksTrue.length, masksPred: masksPred.length },
+    });
   }
   assertNonEmpty(masksTrue, 'masksTrue');
   const o = resolve(options);
   let total = 0;
   for (let k = 0; k < masksTrue.length; k++) {
-    total += score(
-      overlap(masksTrue[k] as NumericArray, masksPred[k] as NumericArray, o, `[${k}]`),
-      o,
-    );
+    total += score(overlap(masksTrue[k] as NumericArray, masksPred[k] as NumericArray, o, `[${k}]`), o);
   }
   return total / masksTrue.length;
 }
@@ -130,11 +117,7 @@ function meanOver(
  * With the default options it equals sklearn `f1_score(maskTrue > 0.5, maskPred > 0.5)`, except
  * that two empty masks score `emptyScore` (1) rather than sklearn's zero_division 0.
  */
-export function dice(
-  maskTrue: NumericArray,
-  maskPred: NumericArray,
-  options: OverlapOptions = {},
-): number {
+export function dice(maskTrue: NumericArray, maskPred: NumericArray, options: OverlapOptions = {}): number {
   const o = resolve(options);
   return diceOf(overlap(maskTrue, maskPred, o, ''), o);
 }
@@ -144,11 +127,7 @@ export function dice(
  * union `ΣA + ΣB − ΣA·B`. With the default options it equals sklearn
  * `jaccard_score(maskTrue > 0.5, maskPred > 0.5)`, except that two empty masks score `emptyScore`.
  */
-export function iou(
-  maskTrue: NumericArray,
-  maskPred: NumericArray,
-  options: OverlapOptions = {},
-): number {
+export function iou(maskTrue: NumericArray, maskPred: NumericArray, options: OverlapOptions = {}): number {
   const o = resolve(options);
   return iouOf(overlap(maskTrue, maskPred, o, ''), o);
 }

@@ -11,12 +11,7 @@ export function assertNonEmpty(values: ArrayLike<unknown>, name: string): void {
   });
 }
 
-export function assertSameLength(
-  a: ArrayLike<unknown>,
-  b: ArrayLike<unknown>,
-  nameA: string,
-  nameB: string,
-): void {
+export function assertSameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>, nameA: string, nameB: string): void {
   if (a.length !== b.length) {
     throw new AppliedMLError(
       'E_SHAPE_MISMATCH',
@@ -27,22 +22,15 @@ export function assertSameLength(
 }
 
 /** Non-empty, same length: the precondition of every pairwise metric. */
-export function assertPair(
-  a: ArrayLike<unknown>,
-  b: ArrayLike<unknown>,
-  nameA: string,
-  nameB: string,
-): void {
+export function assertPair(a: ArrayLike<unknown>, b: ArrayLike<unknown>, nameA: string, nameB: string): void {
   assertSameLength(a, b, nameA, nameB);
   assertNonEmpty(a, nameA);
 }
 
 export function assertNumClasses(numClasses: number): void {
-  assertInput(
-    Number.isInteger(numClasses) && numClasses >= 1,
-    `numClasses must be a positive integer (got ${String(numClasses)}).`,
-    { numClasses },
-  );
+  assertInput(Number.isInteger(numClasses) && numClasses >= 1, `numClasses must be a positive integer (got ${String(numClasses)}).`, {
+    numClasses,
+  });
 }
 
 /** Every value is an integer label in [0, numClasses). */
@@ -50,11 +38,9 @@ export function assertLabels(values: NumericArray, numClasses: number, name: str
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (!(Number.isInteger(v) && v >= 0 && v < numClasses)) {
-      throw new AppliedMLError(
-        'E_INPUT_INVALID',
-        `${name}[${i}] = ${String(v)} is not an integer class label in [0, ${numClasses}).`,
-        { details: { argument: name, index: i, value: v, numClasses } },
-      );
+      throw new AppliedMLError('E_INPUT_INVALID', `${name}[${i}] = ${String(v)} is not an integer class label in [0, ${numClasses}).`, {
+        details: { argument: name, index: i, value: v, numClasses },
+      });
     }
   }
 }
@@ -64,11 +50,9 @@ export function assertBinary(values: NumericArray, name: string): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v !== 0 && v !== 1) {
-      throw new AppliedMLError(
-        'E_INPUT_INVALID',
-        `${name}[${i}] = ${String(v)} is not a binary label; expected 0 or 1.`,
-        { details: { argument: name, index: i, value: v } },
-      );
+      throw new AppliedMLError('E_INPUT_INVALID', `${name}[${i}] = ${String(v)} is not a binary label; expected 0 or 1.`, {
+        details: { argument: name, index: i, value: v },
+      });
     }
   }
 }
@@ -78,11 +62,9 @@ export function assertFinite(values: NumericArray, name: string): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (!Number.isFinite(v)) {
-      throw new AppliedMLError(
-        'E_INPUT_INVALID',
-        `${name}[${i}] = ${String(v)} is not a finite number.`,
-        { details: { argument: name, index: i, value: v } },
-      );
+      throw new AppliedMLError('E_INPUT_INVALID', `${name}[${i}] = ${String(v)} is not a finite number.`, {
+        details: { argument: name, index: i, value: v },
+      });
     }
   }
 }

@@ -22,8 +22,7 @@ function lastAxisMean(t: tf.Tensor): tf.Tensor {
 
 /** Loss functions, Keras conventions (probabilities in, clipped at 1e-7; Huber δ = 1). */
 export const LOSSES: Record<LossName, LossFn> = {
-  categoricalCrossentropy: (yTrue, yPred) =>
-    tf.neg(tf.sum(tf.mul(yTrue, tf.log(tf.clipByValue(yPred, EPSILON, 1 - EPSILON))), -1)),
+  categoricalCrossentropy: (yTrue, yPred) => tf.neg(tf.sum(tf.mul(yTrue, tf.log(tf.clipByValue(yPred, EPSILON, 1 - EPSILON))), -1)),
   sparseCategoricalCrossentropy: (yTrue, yPred) => {
     const depth = yPred.shape[yPred.rank - 1] ?? 1;
     const labels = tf.cast(tf.reshape(yTrue, [-1]), 'int32');

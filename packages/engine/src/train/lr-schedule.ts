@@ -41,7 +41,10 @@ export class LrScheduler {
       }
     }
     if (!Number.isFinite(this.current) || this.current <= 0) {
-      throw new AppliedMLError('E_INPUT_INVALID', `The learning-rate schedule gave ${this.current} at epoch ${epoch}; it must be a positive number.`);
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `The learning-rate schedule gave ${this.current} at epoch ${epoch}; it must be a positive number.`,
+      );
     }
     return this.current;
   }

@@ -34,7 +34,13 @@ export function createProgress(enabled: boolean | 'auto' = 'auto', stream: NodeJ
       running = true;
     },
     update(done, fields) {
-      bar.update(done, { info: fields ? Object.entries(fields).map(([k, v]) => `${k} ${v}`).join('  ') : '' });
+      bar.update(done, {
+        info: fields
+          ? Object.entries(fields)
+              .map(([k, v]) => `${k} ${v}`)
+              .join('  ')
+          : '',
+      });
     },
     stop() {
       if (running) bar.stop();

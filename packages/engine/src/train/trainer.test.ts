@@ -28,7 +28,12 @@ function mlp(seed: number, l2 = 0): tf.LayersModel {
   return withSeededRandom(createRng(seed), () =>
     tf.sequential({
       layers: [
-        tf.layers.dense({ inputShape: [8], units: 16, activation: 'relu', ...(l2 ? { kernelRegularizer: tf.regularizers.l2({ l2 }) } : {}) }),
+        tf.layers.dense({
+          inputShape: [8],
+          units: 16,
+          activation: 'relu',
+          ...(l2 ? { kernelRegularizer: tf.regularizers.l2({ l2 }) } : {}),
+        }),
         tf.layers.dropout({ rate: 0.2 }),
         tf.layers.dense({ units: 1, activation: 'sigmoid' }),
       ],
@@ -37,7 +42,10 @@ function mlp(seed: number, l2 = 0): tf.LayersModel {
 }
 
 async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
-  const err = await p.then(() => 'no error', (e: unknown) => e);
+  const err = await p.then(
+    () => 'no error',
+    (e: unknown) => e,
+  );
   expect(AppliedMLError.hasCode(err, code as never), `expected ${code}, got ${String(err)}`).toBe(true);
 }
 
@@ -46,7 +54,14 @@ describe('fitModel', () => {
     const { x, y } = blobs(600, 1);
     const model = mlp(1);
     const before = tf.memory().numTensors;
-    const report = await fitModel(model, x, y, { epochs: 8, batchSize: 32, loss: 'binaryCrossentropy', validationSplit: 0.25, seed: 5, learningRate: 0.01 });
+    const report = await fitModel(model, x, y, {
+      epochs: 8,
+      batchSize: 32,
+      loss: 'binaryCrossentropy',
+      validationSplit: 0.25,
+      seed: 5,
+      learningRate: 0.01,
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(report.history).toHaveLength(8);
     expect(report.history[7]!.valAccuracy).toBeGreaterThan(0.8);
@@ -103,7 +118,14 @@ describe('fitModel', () => {
     const { x, y, labels } = blobs(800, 5, 0.1, 2);
     const recall = async (classWeight?: Record<number, number>): Promise<number> => {
       const model = mlp(5);
-      await fitModel(model, x, y, { epochs: 6, batchSize: 32, loss: 'binaryCrossentropy', seed: 3, learningRate: 0.01, ...(classWeight ? { classWeight } : {}) });
+      await fitModel(model, x, y, {
+        epochs: 6,
+        batchSize: 32,
+        loss: 'binaryCrossentropy',
+        seed: 3,
+        learningRate: 0.01,
+        ...(classWeight ? { classWeight } : {}),
+      });
       const p = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync().slice());
       model.dispose();
       let tp = 0;
@@ -147,8 +169,22 @@ describe('fitModel', () => {
     const { x, y } = blobs(64, 7);
     const plain = mlp(8);
     const penalised = mlp(8, 0.5);
-    const a = await fitModel(plain, x, y, { epochs: 1, batchSize: 64, loss: 'binaryCrossentropy', seed: 1, learningRate: 1e-9, shuffle: false });
-    const b = await fitModel(penalised, x, y, { epochs: 1, batchSize: 64, loss: 'binaryCrossentropy', seed: 1, learningRate: 1e-9, shuffle: false });
+    const a = await fitModel(plain, x, y, {
+      epochs: 1,
+      batchSize: 64,
+      loss: 'binaryCrossentropy',
+      seed: 1,
+      learningRate: 1e-9,
+      shuffle: false,
+    });
+    const b = await fitModel(penalised, x, y, {
+      epochs: 1,
+      batchSize: 64,
+      loss: 'binaryCrossentropy',
+      seed: 1,
+      learningRate: 1e-9,
+      shuffle: false,
+    });
     const kernel = plain.getWeights()[0]!;
     const expectedPenalty = tf.tidy(() => tf.mul(0.5, tf.sum(tf.square(kernel))).dataSync()[0] as number);
     expect(b.history[0]!.loss - a.history[0]!.loss).toBeCloseTo(expectedPenalty, 3);
@@ -164,11 +200,17 @@ describe('fitModel', () => {
     await expectCode(fitModel(model, x, y, { epochs: 1, loss: 'nope' as never }), 'E_INPUT_INVALID');
     await expectCode(fitModel(model, x, tf.zeros([31, 1]), { epochs: 1, loss: 'binaryCrossentropy' }), 'E_SHAPE_MISMATCH');
     await expectCode(fitModel(model, x, y, { epochs: 1, loss: 'binaryCrossentropy', validationSplit: 1.5 }), 'E_INPUT_INVALID');
-    await expectCode(fitModel(model, x, y, { epochs: 1, loss: 'binaryCrossentropy', earlyStopping: { patience: 1 , monitor: 'val_loss' } }), 'E_INPUT_INVALID');
+    await expectCode(
+      fitModel(model, x, y, { epochs: 1, loss: 'binaryCrossentropy', earlyStopping: { patience: 1, monitor: 'val_loss' } }),
+      'E_INPUT_INVALID',
+    );
     const bad = tf.fill([32, 8], NaN);
     const before = tf.memory().numTensors;
     await expectCode(fitModel(model, bad, y, { epochs: 1, loss: 'binaryCrossentropy' }), 'E_INPUT_INVALID');
-    await expectCode(fitModel(model, x, y, { epochs: 2, loss: 'meanSquaredError', learningRate: 1e30, optimizer: 'sgd' }), 'E_TRAINING_FAILED');
+    await expectCode(
+      fitModel(model, x, y, { epochs: 2, loss: 'meanSquaredError', learningRate: 1e30, optimizer: 'sgd' }),
+      'E_TRAINING_FAILED',
+    );
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, y, bad]);
     model.dispose();

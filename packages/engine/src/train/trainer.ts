@@ -114,7 +114,9 @@ function correctCount(y: tf.Tensor, pred: tf.Tensor, sparse: boolean): tf.Scalar
 
 function classWeightTensor(weights: FitOptions['classWeight']): tf.Tensor1D | undefined {
   if (weights === undefined) return undefined;
-  const entries = Array.isArray(weights) ? weights.map((w, i) => [i, w] as const) : Object.entries(weights).map(([k, w]) => [Number(k), w] as const);
+  const entries = Array.isArray(weights)
+    ? weights.map((w, i) => [i, w] as const)
+    : Object.entries(weights).map(([k, w]) => [Number(k), w] as const);
   const size = Math.max(...entries.map(([k]) => k)) + 1;
   const values = new Float32Array(size).fill(1);
   for (const [k, w] of entries) {
@@ -147,12 +149,14 @@ function hasNonFinite(t: tf.Tensor): boolean {
 function validateData(x: Inputs, y: tf.Tensor, what: string): void {
   const n = rows(x);
   for (const t of [...(Array.isArray(x) ? x : [x]), y]) {
-    if (hasNonFinite(t)) throw new AppliedMLError('E_INPUT_INVALID', `${what} contains NaN or Infinity; clean or impute it before training.`);
+    if (hasNonFinite(t))
+      throw new AppliedMLError('E_INPUT_INVALID', `${what} contains NaN or Infinity; clean or impute it before training.`);
   }
   if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what}: there are no rows to train on.`);
   const all = Array.isArray(x) ? x : [x];
   for (const t of all) {
-    if (t.shape[0] !== n) throw new AppliedMLError('E_SHAPE_MISMATCH', `${what}: inputs have different row counts (${t.shape[0]} vs ${n}).`);
+    if (t.shape[0] !== n)
+      throw new AppliedMLError('E_SHAPE_MISMATCH', `${what}: inputs have different row counts (${t.shape[0]} vs ${n}).`);
   }
   if (y.shape[0] !== n) throw new AppliedMLError('E_SHAPE_MISMATCH', `${what}: ${n} input rows but ${y.shape[0]} targets.`);
 }
@@ -196,7 +200,8 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     throw new AppliedMLError('E_INPUT_INVALID', `epochs must be a positive integer (got ${options.epochs}).`);
   }
   const batchSize = options.batchSize ?? 32;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new AppliedMLError('E_INPUT_INVALID', `batchSize must be a positive integer (got ${batchSize}).`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new AppliedMLError('E_INPUT_INVALID', `batchSize must be a positive integer (got ${batchSize}).`);
   validateData(x, y, 'training data');
   const lossFn = resolveLoss(options.loss);
   const lossName = typeof options.loss === 'string' ? options.loss : 'custom';
@@ -214,7 +219,8 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     if (!(split > 0 && split < 1)) throw new AppliedMLError('E_INPUT_INVALID', `validationSplit must be between 0 and 1 (got ${split}).`);
     const n = rows(x);
     const nVal = Math.floor(n * split);
-    if (nVal < 1 || nVal >= n) throw new AppliedMLError('E_INPUT_INVALID', `validationSplit ${split} of ${n} rows leaves no rows on one side.`);
+    if (nVal < 1 || nVal >= n)
+      throw new AppliedMLError('E_INPUT_INVALID', `validationSplit ${split} of ${n} rows leaves no rows on one side.`);
     trainX = sliceRows(x, 0, n - nVal);
     trainY = sliceRows(y, 0, n - nVal) as tf.Tensor;
     val = { x: sliceRows(x, n - nVal, nVal), y: sliceRows(y, n - nVal, nVal) as tf.Tensor };
@@ -222,7 +228,8 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   }
   const n = rows(trainX);
   const monitor: Monitor = options.earlyStopping?.monitor ?? (val ? 'val_loss' : 'loss');
-  if (monitor.startsWith('val_') && !val) throw new AppliedMLError('E_INPUT_INVALID', `Early stopping monitors ${monitor} but there is no validation data.`);
+  if (monitor.startsWith('val_') && !val)
+    throw new AppliedMLError('E_INPUT_INVALID', `Early stopping monitors ${monitor} but there is no validation data.`);
 
   const rng = createRng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
   const learningRate = options.learningRate ?? 1e-3;

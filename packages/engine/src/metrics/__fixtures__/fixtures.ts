@@ -111,9 +111,7 @@ export interface MetricFixtures {
   segmentationBatch: SegmentationBatch;
 }
 
-export const fixtures = JSON.parse(
-  readFileSync(new URL('./metrics.json', import.meta.url), 'utf8'),
-) as MetricFixtures;
+export const fixtures = JSON.parse(readFileSync(new URL('./metrics.json', import.meta.url), 'utf8')) as MetricFixtures;
 
 /** JSON null (the fixture's NaN) back to NaN. */
 export function withNaN(values: Nullable): number[] {
@@ -124,17 +122,10 @@ export function withNaN(values: Nullable): number[] {
 export function expectClose(actual: number, expected: number, label: string, tol = 1e-9): void {
   expect(Number.isFinite(actual), `${label}: got ${actual}`).toBe(true);
   const err = Math.abs(actual - expected);
-  expect(err, `${label}: got ${actual}, expected ${expected}`).toBeLessThanOrEqual(
-    tol * Math.max(1, Math.abs(expected)),
-  );
+  expect(err, `${label}: got ${actual}, expected ${expected}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected)));
 }
 
-export function expectAllClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  label: string,
-  tol = 1e-9,
-): void {
+export function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string, tol = 1e-9): void {
   expect(actual.length, `${label}: length`).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
     expectClose(actual[i] as number, expected[i] as number, `${label}[${i}]`, tol);
