@@ -1,0 +1,96 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { splitSeries, TrafficForecaster } from '@appliedml/traffic';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDemoData, type DemoData } from './data';
+import { runComparison } from './experiment';
+import { horizonTable } from './render';
+import { replayTest, writeReport } from './report';
+import { createLiveFeed } from './server';
+
+let data: DemoData;
+let dir: string;
+
+beforeAll(async () => {
+  data = await loadDemoData('auto', 8, {});
+  dir = await mkdtemp(join(tmpdir(), 'traffic-demo-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('traffic demo', () => {
+  it('falls back to the generated network offline and says it is synthetic', () => {
+    expect(data.name).toBe('synthetic');
+    expect(data.series.synthetic).toBe(true);
+    expect(data.note).toMatch(/^SYNTHETIC/);
+    expect(data.series.sensors).toHaveLength(8);
+  });
+
+  it.skipIf(!process.env.APPLIEDML_DATA_DIR)('uses Los-loop when APPLIEDML_DATA_DIR has it', async () => {
+    const los = await loadDemoData('auto', 5);
+    expect(los.name).toBe('los-loop');
+    expect(los.series.steps).toBe(2016);
+    expect(los.adjacency.size).toBe(5);
+  });
+
+  it('compares baselines per horizon, prints the published rows, and writes the HTML report with SVG and PNG plots', async () => {
+    const { results, testStart, kept } = await runComparison(data, {
+      models: ['last-value', 'window-mean'],
+      epochs: 1,
+      hiddenUnits: 4,
+      seed: 1,
+      progress: false,
+      keep: true,
+    });
+    const table = horizonTable(results);
+    expect(table).toContain('persistence (last value)');
+    expect(table).toContain('5.1264 / 3.1802');
+    // Persistence beats the window mean at 15 min on this smooth network.
+    expect(results[0]!.horizons[0]!.rmse).toBeLessThan(results[1]!.horizons[0]!.rmse);
+    const model = kept.get('last-value')!;
+    const replay = await replayTest(model, data, testStart, [0, 1]);
+    expect(replay.charts[0]!.times.length).toBeGreaterThan(100);
+    const file = await writeReport(dir, { data, results, replay, replayModel: 'persistence', tableText: table });
+    const html = await readFile(file, 'utf8');
+    expect(html).toContain('SYNTHETIC');
+    expect(html).toContain('<svg');
+    const png = await readFile(join(dir, 'error-by-horizon.png'));
+    expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+    for (const m of kept.values()) m.dispose();
+  });
+
+  it('serves the page, forecasts, chart and alerts over HTTP; bad requests are typed', async () => {
+    const { train, testStart } = splitSeries(data.series, 0.8);
+    const model = TrafficForecaster.create({ model: 'historical-average' });
+    await model.train(train);
+    const feed = createLiveFeed(model, data, testStart, { tickMs: 60_000 });
+    await new Promise<void>((resolve) => feed.server.listen(0, resolve));
+    const base = `http://127.0.0.1:${(feed.server.address() as AddressInfo).port}`;
+    try {
+      for (let k = 0; k < 20; k++) await feed.advance();
+      const page = await (await fetch(`${base}/`)).text();
+      expect(page).toContain('<select id="sensor">');
+      const f = (await (await fetch(`${base}/api/forecast?sensor=${data.series.sensors[2]}`)).json()) as {
+        forecast: { value: number }[];
+        history: unknown[];
+      };
+      expect(f.forecast).toHaveLength(12);
+      expect(f.history).toHaveLength(20);
+      const svg = await (await fetch(`${base}/api/chart.svg?sensor=${data.series.sensors[2]}`)).text();
+      expect(svg).toContain('<svg');
+      const alerts = (await (await fetch(`${base}/api/alerts`)).json()) as { active: unknown[] };
+      expect(Array.isArray(alerts.active)).toBe(true);
+      const bad = await fetch(`${base}/api/forecast?sensor=nope`);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { code: string }).code).toBe('E_INPUT_INVALID');
+      expect((await fetch(`${base}/nothing`)).status).toBe(404);
+    } finally {
+      feed.stop();
+      model.dispose();
+    }
+  });
+});

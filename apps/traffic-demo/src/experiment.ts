@@ -1,0 +1,47 @@
+import { consoleLogger, type Device } from '@appliedml/engine';
+import { splitSeries, TrafficForecaster, type HorizonMetrics, type TrafficModelKind, type TrafficTrainingReport } from '@appliedml/traffic';
+import type { DemoData } from './data';
+
+export interface ModelResult {
+  model: TrafficModelKind;
+  horizons: HorizonMetrics[];
+  trainSeconds: number;
+  report?: TrafficTrainingReport;
+}
+
+export interface ComparisonOptions {
+  models: TrafficModelKind[];
+  epochs: number;
+  hiddenUnits: number;
+  device?: Device;
+  seed: number;
+  progress: boolean;
+  /** Keep the trained forecasters (the caller disposes them). */
+  keep?: boolean;
+}
+
+/** T-GCN protocol: 80/20 chronological split, validation carved from the train part, windows built inside the test part. */
+export async function runComparison(
+  data: DemoData,
+  options: ComparisonOptions,
+): Promise<{ results: ModelResult[]; testStart: number; kept: Map<string, TrafficForecaster> }> {
+  const { train, testStart } = splitSeries(data.series, 0.8);
+  const results: ModelResult[] = [];
+  const kept = new Map<string, TrafficForecaster>();
+  const logger = options.progress ? consoleLogger({ prefix: 'traffic-demo' }) : undefined;
+  for (const kind of options.models) {
+    const model = TrafficForecaster.create({ model: kind, hiddenUnits: options.hiddenUnits, seed: options.seed });
+    const report = await model.train(train, {
+      adjacency: data.adjacency,
+      epochs: options.epochs,
+      progress: options.progress ? 'auto' : false,
+      ...(options.device ? { device: options.device } : {}),
+      ...(logger ? { logger } : {}),
+    });
+    const evaluation = await model.evaluate(data.series, { fromStep: testStart });
+    results.push({ model: kind, horizons: evaluation.horizons, trainSeconds: report.seconds, ...(model.isNeural ? { report } : {}) });
+    if (options.keep) kept.set(kind, model);
+    else model.dispose();
+  }
+  return { results, testStart, kept };
+}

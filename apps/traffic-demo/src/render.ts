@@ -1,0 +1,49 @@
+import Table from 'cli-table3';
+import { LOS_LOOP_PUBLISHED, type PublishedRow } from '@appliedml/traffic';
+import type { ModelResult } from './experiment';
+
+export const MODEL_LABELS: Record<string, string> = {
+  'last-value': 'persistence (last value)',
+  'window-mean': 'window mean (12 steps)',
+  'historical-average': 'historical average (time of day × weekday/weekend)',
+  'seasonal-naive': 'seasonal naive (same time yesterday)',
+  gru: 'GRU over all sensors (SDK)',
+  lstm: 'LSTM over all sensors (SDK)',
+  tgcn: 'T-GCN-style graph model (SDK)',
+};
+
+const f = (v: number, digits = 3): string => v.toFixed(digits);
+
+/** The per-horizon table: one row per model, RMSE / MAE for each horizon, then the published rows. */
+export function horizonTable(
+  results: ModelResult[],
+  published: readonly PublishedRow[] = LOS_LOOP_PUBLISHED,
+  withPublished = true,
+): string {
+  const minutes = results[0]?.horizons.map((h) => h.minutes) ?? [];
+  const table = new Table({ head: ['model', ...minutes.map((m) => `${m} min RMSE / MAE`), 'acc @15'], style: { head: [], border: [] } });
+  for (const r of results) {
+    table.push([
+      MODEL_LABELS[r.model] ?? r.model,
+      ...r.horizons.map((h) => `${f(h.rmse)} / ${f(h.mae)}`),
+      f(r.horizons[0]?.accuracy ?? NaN, 4),
+    ]);
+  }
+  if (withPublished) {
+    for (const name of ['T-GCN', 'GRU']) {
+      const rows = minutes.map((m) => published.find((p) => p.model === name && p.minutes === m));
+      table.push([
+        `${name} paper (published${name === 'T-GCN' ? '; 15 min confirmed' : ', unconfirmed'})`,
+        ...rows.map((p) => (p ? `${f(p.rmse, 4)} / ${f(p.mae, 4)}${p.confirmed ? '' : '*'}` : '–')),
+        rows[0] ? f(rows[0].accuracy, 4) : '–',
+      ]);
+    }
+  }
+  return table.toString();
+}
+
+export function forecastTable(sensors: string[], steps: { minutes: number; values: number[] }[], limit = 10): string {
+  const table = new Table({ head: ['sensor', ...steps.map((s) => `+${s.minutes} min`)], style: { head: [], border: [] } });
+  sensors.slice(0, limit).forEach((id, i) => table.push([id, ...steps.map((s) => f(s.values[i] ?? NaN, 1))]));
+  return table.toString();
+}

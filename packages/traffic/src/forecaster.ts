@@ -1,0 +1,647 @@
+import {
+  AppliedMLError,
+  fitModel,
+  initEngine,
+  loadBundle,
+  predictBatched,
+  saveBundle,
+  silentLogger,
+  tf,
+  type Device,
+  type JsonValue,
+  type Logger,
+} from '@appliedml/engine';
+import { normalizedAdjacency, type Adjacency } from './adjacency';
+import { baselineForecast, fitHistoricalAverage, slotsPerDay, type BaselineKind, type HistoricalAverage } from './baselines';
+import { FEATURE_COUNT } from './features';
+import { scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizon-metrics';
+import { buildModel, maskedLoss, type NeuralKind } from './models';
+import { fitScaler, type SensorScaler } from './scaler';
+import { assertEverySensorObserved, sliceSeries, toEpochMs, type TrafficSeries } from './series';
+import { registerTrafficLayers } from './tgcn-layer';
+import { assertLongEnough, buildInputs, buildTargets, windowStarts } from './windows';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
+
+export type TrafficModelKind = BaselineKind | NeuralKind;
+export const MODEL_KINDS: readonly TrafficModelKind[] = [
+  'last-value',
+  'window-mean',
+  'historical-average',
+  'seasonal-naive',
+  'gru',
+  'lstm',
+  'tgcn',
+];
+const NEURAL: readonly string[] = ['gru', 'lstm', 'tgcn'];
+const TASK = 'traffic-forecasting';
+
+export interface TrafficForecasterConfig {
+  /** Default 'tgcn' (needs an adjacency matrix). */
+  model?: TrafficModelKind;
+  /** Input window in steps (default 12 = 60 min at 5-min steps). */
+  inputSteps?: number;
+  /** Horizons reported by evaluate, in steps (default [3, 6, 9, 12]); every step up to the largest is forecast. */
+  horizons?: number[];
+  /** Hidden units of the recurrent models (default 64). */
+  hiddenUnits?: number;
+  /** Training loss on the scaled change (default 'mae'). */
+  loss?: 'mae' | 'mse' | 'huber';
+  /** Season length in steps for seasonal naive (default one day). */
+  seasonSteps?: number;
+  seed?: number;
+}
+
+export interface TrafficTrainOptions {
+  /** Road graph for 'tgcn' (sensors in the series' column order). */
+  adjacency?: Adjacency;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Share of the given series (its end) kept for validation and early stopping (default 0.2). Never the test part. */
+  valFraction?: number;
+  /** Early-stopping patience in epochs (default 5). */
+  patience?: number;
+  device?: Device;
+  logger?: Logger;
+  progress?: boolean | 'auto';
+  onEpochEnd?: (epoch: { epoch: number; loss: number; valLoss?: number; seconds: number }) => void;
+}
+
+export interface TrafficTrainingReport {
+  model: TrafficModelKind;
+  sensors: number;
+  trainWindows: number;
+  valWindows: number;
+  epochsRun: number;
+  bestEpoch: number;
+  seconds: number;
+  history: { epoch: number; loss: number; valLoss?: number; seconds: number }[];
+  /** Per-horizon metrics on the validation steps. */
+  validation: HorizonMetrics[];
+}
+
+export interface ForecastInput {
+  /** Recent readings, oldest first: at least `inputSteps` rows × sensors (NaN = missing). Earlier rows feed seasonal naive. */
+  values: ArrayLike<ArrayLike<number>>;
+  /** Time of the last row (needed for the time features when the model was trained on a series with a clock). */
+  end?: Date | number | string;
+}
+
+export interface Forecast {
+  sensors: string[];
+  /** Time of the last observation the forecast starts from (ISO), when known. */
+  from: string | null;
+  steps: { stepsAhead: number; minutes: number; time: string | null; values: number[] }[];
+}
+
+export interface EvaluateOptions {
+  /** Score only windows whose input starts at or after this step (earlier steps are history, e.g. for seasonal naive). */
+  fromStep?: number;
+  /** 'cumulative' (default): pool steps 1..h as T-GCN does; 'step': step h only. */
+  pooling?: HorizonPooling;
+  /** Forecast batch size (default 256). */
+  batchSize?: number;
+}
+
+export interface TrafficEvaluation {
+  model: TrafficModelKind;
+  horizons: HorizonMetrics[];
+}
+
+interface Fitted {
+  sensors: string[];
+  intervalMinutes: number;
+  clock: boolean;
+  scaler: SensorScaler;
+  ha: HistoricalAverage | null;
+  adjacencyNormalized: boolean;
+}
+
+interface ResolvedConfig {
+  model: TrafficModelKind;
+  inputSteps: number;
+  horizons: number[];
+  hiddenUnits: number;
+  loss: 'mae' | 'mse' | 'huber';
+  seasonSteps: number | null;
+  seed: number;
+}
+
+function invalid(message: string, details: Record<string, unknown> = {}): never {
+  throw new AppliedMLError('E_INPUT_INVALID', message, { details });
+}
+
+function positiveInt(value: unknown, name: string, max = 100_000): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max)
+    invalid(`${name} must be an integer in 1..${max}; got ${String(value)}.`, { [name]: value });
+  return value;
+}
+
+function resolveConfig(config: TrafficForecasterConfig): ResolvedConfig {
+  const model = config.model ?? 'tgcn';
+  if (!MODEL_KINDS.includes(model)) invalid(`Unknown model '${String(model)}'. Models: ${MODEL_KINDS.join(', ')}.`, { model });
+  const horizons = config.horizons ?? [3, 6, 9, 12];
+  if (!Array.isArray(horizons) || horizons.length === 0) invalid('horizons must be a non-empty array of step counts.');
+  horizons.forEach((h) => positiveInt(h, 'horizon', 10_000));
+  const loss = config.loss ?? 'mae';
+  if (!['mae', 'mse', 'huber'].includes(loss)) invalid(`loss must be 'mae', 'mse' or 'huber'; got '${String(loss)}'.`);
+  return {
+    model,
+    inputSteps: positiveInt(config.inputSteps ?? 12, 'inputSteps', 10_000),
+    horizons: [...new Set(horizons)].sort((a, b) => a - b),
+    hiddenUnits: positiveInt(config.hiddenUnits ?? 64, 'hiddenUnits', 4096),
+    loss,
+    seasonSteps:
+      config.seasonSteps === undefined || config.seasonSteps === null ? null : positiveInt(config.seasonSteps, 'seasonSteps', 1_000_000),
+    seed: config.seed ?? 1,
+  };
+}
+
+type LayersModel = ReturnType<typeof tf.sequential>;
+
+/**
+ * Multi-horizon traffic forecasting with one lifecycle for every model:
+ * `create → train → predict / evaluate → save / load → dispose`, plus streaming `update` / `forecast`.
+ * Plain numbers in and out; tensors stay inside.
+ */
+export class TrafficForecaster {
+  readonly config: Readonly<ResolvedConfig>;
+  private fitted: Fitted | undefined;
+  private network: LayersModel | undefined;
+  private disposed = false;
+  private buffer: Float64Array[] = [];
+  private bufferEnd: number | null = null;
+
+  private constructor(config: ResolvedConfig) {
+    this.config = config;
+  }
+
+  static create(config: TrafficForecasterConfig = {}): TrafficForecaster {
+    return new TrafficForecaster(resolveConfig(config));
+  }
+
+  get outputSteps(): number {
+    return this.config.horizons[this.config.horizons.length - 1] as number;
+  }
+
+  get isNeural(): boolean {
+    return NEURAL.includes(this.config.model);
+  }
+
+  /** Sensor ids the model was trained on. */
+  get sensors(): string[] {
+    return [...this.ready().sensors];
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This TrafficForecaster was disposed; create or load a new one.');
+  }
+
+  private ready(): Fitted {
+    this.alive();
+    if (!this.fitted) throw new AppliedMLError('E_MODEL_NOT_TRAINED', 'Train or load the forecaster first.');
+    return this.fitted;
+  }
+
+  private season(intervalMinutes: number): number {
+    return this.config.seasonSteps ?? slotsPerDay(intervalMinutes);
+  }
+
+  /** Fits scalers and the historical average on `series`, then trains the network (baselines need no training). */
+  async train(series: TrafficSeries, options: TrafficTrainOptions = {}): Promise<TrafficTrainingReport> {
+    this.alive();
+    const logger = options.logger ?? silentLogger;
+    const started = performance.now();
+    const { inputSteps: T, model: kind } = this.config;
+    const P = this.outputSteps;
+    const n = series.sensors.length;
+    assertEverySensorObserved(series, 'The training series');
+    const valFraction = options.valFraction ?? 0.2;
+    if (!(valFraction >= 0 && valFraction < 1)) invalid(`valFraction must be in [0, 1); got ${valFraction}.`);
+    const valSteps = this.isNeural ? Math.floor(series.steps * valFraction) : 0;
+    const fitSteps = series.steps - valSteps;
+    assertLongEnough(fitSteps, T, P, 'The training part of the series');
+    if (valSteps > 0) assertLongEnough(valSteps + T, T, P, 'The validation part of the series');
+    if (kind === 'tgcn') {
+      if (!options.adjacency) invalid("The 'tgcn' model needs options.adjacency (a sensors × sensors road graph).");
+      if (options.adjacency.size !== n) {
+        throw new AppliedMLError(
+          'E_SHAPE_MISMATCH',
+          `The adjacency is ${options.adjacency.size} × ${options.adjacency.size} but the series has ${n} sensors.`,
+          {
+            details: { adjacency: options.adjacency.size, sensors: n },
+          },
+        );
+      }
+    }
+    const fitPart = sliceSeries(series, 0, fitSteps);
+    const scaler = fitScaler(fitPart);
+    const fitted: Fitted = {
+      sensors: [...series.sensors],
+      intervalMinutes: series.intervalMinutes,
+      clock: series.start !== null,
+      scaler,
+      ha: fitHistoricalAverage(fitPart),
+      adjacencyNormalized: kind === 'tgcn',
+    };
+    const report: TrafficTrainingReport = {
+      model: kind,
+      sensors: n,
+      trainWindows: 0,
+      valWindows: 0,
+      epochsRun: 0,
+      bestEpoch: -1,
+      seconds: 0,
+      history: [],
+      validation: [],
+    };
+    if (!this.isNeural) {
+      this.setFitted(fitted, undefined);
+      report.seconds = (performance.now() - started) / 1000;
+      return report;
+    }
+    await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
+    const trainStarts = windowStarts(0, fitSteps, T, P);
+    const valStarts = valSteps > 0 ? windowStarts(fitSteps - T, series.steps, T, P) : [];
+    const tr = buildInputs(series, trainStarts, T, scaler);
+    const trY = buildTargets(series, trainStarts, T, P, scaler, tr.last);
+    const network = buildModel(
+      { kind: kind as NeuralKind, inputSteps: T, outputSteps: P, sensors: n, hiddenUnits: this.config.hiddenUnits, seed: this.config.seed },
+      kind === 'tgcn' ? normalizedAdjacency(options.adjacency!) : undefined,
+    );
+    const tensors: ReturnType<typeof tf.zeros>[] = [];
+    try {
+      const x = tf.tensor4d(tr.x, [tr.count, T, n, FEATURE_COUNT]);
+      const y = tf.tensor4d(trY, [tr.count, P, n, 2]);
+      tensors.push(x, y);
+      let validationData: { x: typeof x; y: typeof y } | undefined;
+      if (valStarts.length > 0) {
+        const va = buildInputs(series, valStarts, T, scaler);
+        const vaY = buildTargets(series, valStarts, T, P, scaler, va.last);
+        validationData = { x: tf.tensor4d(va.x, [va.count, T, n, FEATURE_COUNT]), y: tf.tensor4d(vaY, [va.count, P, n, 2]) };
+        tensors.push(validationData.x, validationData.y);
+      }
+      const fit = await fitModel(network, x, y, {
+        epochs: options.epochs ?? 30,
+        batchSize: options.batchSize ?? 32,
+        learningRate: options.learningRate ?? 5e-3,
+        loss: maskedLoss(this.config.loss),
+        seed: this.config.seed,
+        clipNorm: 5,
+        ...(validationData ? { validationData, earlyStopping: { patience: options.patience ?? 5, monitor: 'val_loss' as const } } : {}),
+        progress: options.progress ?? false,
+        progressLabel: kind,
+        logger,
+        callbacks: {
+          onEpochEnd: (logs) =>
+            options.onEpochEnd?.({
+              epoch: logs.epoch,
+              loss: logs.loss,
+              ...(logs.valLoss !== undefined ? { valLoss: logs.valLoss } : {}),
+              seconds: logs.seconds,
+            }),
+        },
+      });
+      report.history = fit.history.map((h) => ({
+        epoch: h.epoch,
+        loss: h.loss,
+        ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}),
+        seconds: h.seconds,
+      }));
+      report.epochsRun = fit.epochsRun;
+      report.bestEpoch = fit.bestEpoch;
+    } catch (error) {
+      network.dispose();
+      throw error;
+    } finally {
+      tf.dispose(tensors);
+    }
+    this.setFitted(fitted, network);
+    report.trainWindows = trainStarts.length;
+    report.valWindows = valStarts.length;
+    if (valStarts.length > 0) report.validation = (await this.evaluate(series, { fromStep: fitSteps - T })).horizons;
+    report.seconds = (performance.now() - started) / 1000;
+    return report;
+  }
+
+  private setFitted(fitted: Fitted, network: LayersModel | undefined): void {
+    this.network?.dispose();
+    this.fitted = fitted;
+    this.network = network;
+    this.buffer = [];
+    this.bufferEnd = null;
+  }
+
+  /** Raw forecasts [windows, outputSteps, sensors] for windows of `series` starting at `starts`. */
+  private forecastWindows(series: TrafficSeries, starts: readonly number[], batchSize = 256): Float64Array {
+    const fitted = this.ready();
+    const T = this.config.inputSteps;
+    const P = this.outputSteps;
+    const n = fitted.sensors.length;
+    const inputs = buildInputs(series, starts, T, fitted.scaler);
+    if (!this.isNeural) {
+      return baselineForecast(this.config.model as BaselineKind, {
+        series,
+        starts,
+        inputSteps: T,
+        outputSteps: P,
+        last: inputs.last,
+        scaler: fitted.scaler,
+        ha: fitted.ha,
+        season: this.season(fitted.intervalMinutes),
+      });
+    }
+    const x = tf.tensor4d(inputs.x, [inputs.count, T, n, FEATURE_COUNT]);
+    let raw: Float32Array;
+    try {
+      raw = predictBatched(this.network!, x, { batchSize }).data;
+    } finally {
+      x.dispose();
+    }
+    const out = new Float64Array(inputs.count * P * n);
+    for (let b = 0; b < inputs.count; b++) {
+      for (let p = 0; p < P; p++) {
+        for (let s = 0; s < n; s++) {
+          const i = (b * P + p) * n + s;
+          out[i] = (inputs.last[b * n + s] as number) + (raw[i] as number) * (fitted.scaler.std[s] as number);
+        }
+      }
+    }
+    return out;
+  }
+
+  private checkSeries(series: TrafficSeries): void {
+    const fitted = this.ready();
+    if (series.sensors.length !== fitted.sensors.length) {
+      throw new AppliedMLError(
+        'E_SHAPE_MISMATCH',
+        `The series has ${series.sensors.length} sensors; the model was trained on ${fitted.sensors.length}.`,
+        {
+          details: { expected: fitted.sensors.length, actual: series.sensors.length },
+        },
+      );
+    }
+    if (series.intervalMinutes !== fitted.intervalMinutes) {
+      invalid(`The series has ${series.intervalMinutes}-min steps; the model was trained on ${fitted.intervalMinutes}-min steps.`);
+    }
+    if (fitted.clock && series.start === null) invalid('The model uses time-of-day features: the series needs a start time.');
+  }
+
+  /**
+   * Per-horizon metrics on `series` (T-GCN protocol: windows built inside the scored part; for
+   * horizon h the windows are those with s + inputSteps + h < length, and steps 1..h are pooled).
+   */
+  async evaluate(series: TrafficSeries, options: EvaluateOptions = {}): Promise<TrafficEvaluation> {
+    this.ready();
+    this.checkSeries(series);
+    const T = this.config.inputSteps;
+    const P = this.outputSteps;
+    const from = options.fromStep ?? 0;
+    if (!Number.isInteger(from) || from < 0 || from >= series.steps)
+      invalid(`fromStep must be an integer in 0..${series.steps - 1}; got ${from}.`);
+    const hMin = this.config.horizons[0] as number;
+    assertLongEnough(series.steps - from, T, P, 'The evaluated part of the series');
+    const starts = windowStarts(from, series.steps, T, hMin);
+    const pred = this.forecastWindows(series, starts, options.batchSize);
+    const targetStart = starts.map((s) => s + T);
+    const n = series.sensors.length;
+    const horizons = this.config.horizons.map((h) =>
+      scoreHorizon(
+        pred,
+        series.values,
+        n,
+        P,
+        targetStart,
+        h,
+        series.steps - from - T - h,
+        series.intervalMinutes,
+        options.pooling ?? 'cumulative',
+      ),
+    );
+    return { model: this.config.model, horizons };
+  }
+
+  /** Raw forecasts for every window start of a series, [windows][stepsAhead][sensor] (for plots). */
+  async forecastSeries(series: TrafficSeries, starts: readonly number[]): Promise<Float64Array> {
+    this.checkSeries(series);
+    for (const s of starts)
+      if (!Number.isInteger(s) || s < 0 || s + this.config.inputSteps > series.steps) invalid(`Window start ${s} is outside the series.`);
+    return this.forecastWindows(series, starts);
+  }
+
+  /** Forecast every step up to the largest horizon from recent readings. */
+  async predict(input: ForecastInput): Promise<Forecast> {
+    const fitted = this.ready();
+    const rows = input?.values;
+    if (!rows || typeof rows.length !== 'number') invalid('predict needs { values: rows of readings }.');
+    const T = this.config.inputSteps;
+    if (rows.length < T)
+      invalid(`predict needs at least ${T} rows of readings (one input window); got ${rows.length}.`, { rows: rows.length, needed: T });
+    const n = fitted.sensors.length;
+    const end = input.end === undefined ? null : toEpochMs(input.end, 'end');
+    if (fitted.clock && end === null) invalid('This model uses time-of-day features: pass `end`, the time of the last row.');
+    const step = fitted.intervalMinutes * 60_000;
+    const values = new Float64Array(rows.length * n);
+    for (let t = 0; t < rows.length; t++) {
+      const row = rows[t] as ArrayLike<number>;
+      if (!row || row.length !== n) {
+        throw new AppliedMLError('E_SHAPE_MISMATCH', `Row ${t} has ${row?.length ?? 0} readings; the model expects ${n} sensors.`, {
+          details: { row: t, expected: n, actual: row?.length ?? 0 },
+        });
+      }
+      for (let s = 0; s < n; s++) {
+        const v = row[s];
+        if (typeof v !== 'number' || v === Infinity || v === -Infinity)
+          invalid(`Row ${t}, sensor ${s}: ${String(v)} is not a reading (use NaN for missing).`, { row: t, sensor: s });
+        values[t * n + s] = v;
+      }
+    }
+    const start = end === null ? null : end - (rows.length - 1) * step;
+    const series: TrafficSeries = { sensors: fitted.sensors, steps: rows.length, intervalMinutes: fitted.intervalMinutes, start, values };
+    const pred = this.forecastWindows(series, [rows.length - T]);
+    const P = this.outputSteps;
+    return {
+      sensors: [...fitted.sensors],
+      from: end === null ? null : new Date(end).toISOString(),
+      steps: Array.from({ length: P }, (_, p) => ({
+        stepsAhead: p + 1,
+        minutes: (p + 1) * fitted.intervalMinutes,
+        time: end === null ? null : new Date(end + (p + 1) * step).toISOString(),
+        values: Array.from(pred.subarray(p * n, (p + 1) * n)),
+      })),
+    };
+  }
+
+  /** `predict` for several inputs, in order. */
+  async predictBatch(inputs: readonly ForecastInput[]): Promise<Forecast[]> {
+    this.ready();
+    if (!Array.isArray(inputs)) invalid('predictBatch needs an array of inputs.');
+    const out: Forecast[] = [];
+    for (const input of inputs) out.push(await this.predict(input));
+    return out;
+  }
+
+  /** How many rows the streaming buffer keeps (input window, plus a season for seasonal naive). */
+  get streamCapacity(): number {
+    const fitted = this.ready();
+    return this.config.model === 'seasonal-naive' ? this.config.inputSteps + this.season(fitted.intervalMinutes) : this.config.inputSteps;
+  }
+
+  /**
+   * Streaming: add the readings of the next step (NaN = missing). Memory is bounded by
+   * `streamCapacity` rows. `time` defaults to one interval after the previous observation.
+   */
+  update(observation: ArrayLike<number> | { values: ArrayLike<number>; time?: Date | number | string }): void {
+    const fitted = this.ready();
+    const isRecord = typeof observation === 'object' && observation !== null && !('length' in observation) && 'values' in observation;
+    const obs = isRecord
+      ? (observation as { values: ArrayLike<number>; time?: Date | number | string })
+      : { values: observation as ArrayLike<number> };
+    const n = fitted.sensors.length;
+    if (!obs.values || obs.values.length !== n) {
+      throw new AppliedMLError(
+        'E_SHAPE_MISMATCH',
+        `An observation has ${obs.values?.length ?? 0} readings; the model expects ${n} sensors.`,
+        { details: { expected: n, actual: obs.values?.length ?? 0 } },
+      );
+    }
+    const row = new Float64Array(n);
+    for (let s = 0; s < n; s++) {
+      const v = obs.values[s];
+      if (typeof v !== 'number' || v === Infinity || v === -Infinity)
+        invalid(`Sensor ${s}: ${String(v)} is not a reading (use NaN for missing).`, { sensor: s });
+      row[s] = v;
+    }
+    const step = fitted.intervalMinutes * 60_000;
+    let time: number | null =
+      obs.time === undefined ? (this.bufferEnd === null ? null : this.bufferEnd + step) : toEpochMs(obs.time, 'time');
+    if (time !== null && this.bufferEnd !== null && time <= this.bufferEnd) {
+      invalid(
+        `Observation time ${new Date(time).toISOString()} is not after the previous one (${new Date(this.bufferEnd).toISOString()}).`,
+        { reason: 'timestamps-out-of-order' },
+      );
+    }
+    if (time !== null && this.bufferEnd !== null) {
+      // A gap: fill the skipped steps as missing so the window keeps its spacing.
+      const skipped = Math.round((time - this.bufferEnd) / step) - 1;
+      for (let k = 0; k < Math.min(skipped, this.streamCapacity); k++) this.pushRow(new Float64Array(n).fill(NaN));
+      time = this.bufferEnd + (skipped + 1) * step;
+    }
+    this.pushRow(row);
+    this.bufferEnd = time;
+  }
+
+  private pushRow(row: Float64Array): void {
+    this.buffer.push(row);
+    const cap = this.streamCapacity;
+    if (this.buffer.length > cap) this.buffer.splice(0, this.buffer.length - cap);
+  }
+
+  /** Rows currently held by the streaming buffer. */
+  get bufferedSteps(): number {
+    return this.buffer.length;
+  }
+
+  /** Forecast from the streamed observations (needs `inputSteps` of them). */
+  async forecast(): Promise<Forecast> {
+    const fitted = this.ready();
+    if (this.buffer.length < this.config.inputSteps) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `forecast() needs ${this.config.inputSteps} observations; ${this.buffer.length} so far. Call update() first.`,
+        {
+          details: { observed: this.buffer.length, needed: this.config.inputSteps },
+        },
+      );
+    }
+    if (fitted.clock && this.bufferEnd === null)
+      invalid('This model uses time-of-day features: give update() a time with the first observation.');
+    return this.predict({ values: this.buffer, ...(this.bufferEnd !== null ? { end: this.bufferEnd } : {}) });
+  }
+
+  /** Writes a bundle directory (atomic): the network, the scalers, the historical average and the config. */
+  async save(dir: string): Promise<void> {
+    const fitted = this.ready();
+    await saveBundle(dir, {
+      package: PACKAGE_NAME,
+      packageVersion: PACKAGE_VERSION,
+      task: TASK,
+      ...(this.network ? { models: { main: this.network } } : {}),
+      labels: fitted.sensors,
+      config: { ...this.config, horizons: [...this.config.horizons] } as unknown as JsonValue,
+      preprocessing: {
+        intervalMinutes: fitted.intervalMinutes,
+        clock: fitted.clock,
+        scaler: { mean: fitted.scaler.mean, std: fitted.scaler.std },
+        ha: fitted.ha
+          ? { slotsPerDay: fitted.ha.slotsPerDay, table: fitted.ha.table.map(nanToNull), pooled: fitted.ha.pooled.map(nanToNull) }
+          : null,
+        adjacencyNormalized: fitted.adjacencyNormalized,
+      } as unknown as JsonValue,
+    });
+  }
+
+  /** Loads a bundle written by `save`; a damaged bundle is E_BUNDLE_CORRUPT. */
+  static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<TrafficForecaster> {
+    await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+    registerTrafficLayers();
+    const bundle = await loadBundle(dir, { package: PACKAGE_NAME, task: TASK });
+    try {
+      const cfg = bundle.manifest.config as unknown as TrafficForecasterConfig;
+      const pre = bundle.manifest.preprocessing as unknown as Record<string, unknown>;
+      const sensors = bundle.manifest.labels;
+      const bad = (what: string): never => {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${what}.`, { details: { dir } });
+      };
+      if (!cfg || typeof cfg !== 'object' || !pre || typeof pre !== 'object' || !Array.isArray(sensors))
+        bad('the manifest lacks the traffic config');
+      let config: ResolvedConfig;
+      try {
+        config = resolveConfig(cfg);
+      } catch (cause) {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: its config is invalid (${(cause as Error).message}).`, { cause });
+      }
+      const scaler = pre.scaler as SensorScaler | undefined;
+      const n = sensors!.length;
+      if (!scaler || !Array.isArray(scaler.mean) || !Array.isArray(scaler.std) || scaler.mean.length !== n || scaler.std.length !== n)
+        bad('the scaler does not match the sensors');
+      const haRaw = pre.ha as { slotsPerDay: number; table: (number | null)[]; pooled: (number | null)[] } | null;
+      const ha = haRaw ? { slotsPerDay: haRaw.slotsPerDay, table: haRaw.table.map(nullToNan), pooled: haRaw.pooled.map(nullToNan) } : null;
+      const model = new TrafficForecaster(config);
+      const network = bundle.models.main as LayersModel | undefined;
+      if (model.isNeural && !network) bad('the network is missing');
+      model.setFitted(
+        {
+          sensors: sensors!,
+          intervalMinutes: Number(pre.intervalMinutes),
+          clock: Boolean(pre.clock),
+          scaler: scaler!,
+          ha,
+          adjacencyNormalized: Boolean(pre.adjacencyNormalized),
+        },
+        network,
+      );
+      return model;
+    } catch (error) {
+      Object.values(bundle.models).forEach((m) => m.dispose());
+      throw error;
+    }
+  }
+
+  /** Frees the network; every later call is E_MODEL_DISPOSED. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.network?.dispose();
+    this.network = undefined;
+    this.buffer = [];
+    this.disposed = true;
+  }
+}
+
+function nanToNull(v: number): number | null {
+  return Number.isNaN(v) ? null : v;
+}
+
+function nullToNan(v: number | null): number {
+  return v === null ? NaN : v;
+}

@@ -1,0 +1,184 @@
+import { AppliedMLError } from '@appliedml/engine';
+import { toEpochMs } from './series';
+
+export interface IncidentMonitorOptions {
+  sensors: readonly string[];
+  /** |robust z| above this is abnormal (default 3.5, Iglewicz & Hoaglin's cut-off). */
+  threshold?: number;
+  /** Consecutive abnormal steps before an alert is raised (default 3 = 15 min at 5-min steps). */
+  persistence?: number;
+  /** Residuals kept per sensor for the median and MAD (default 288 = a day of 5-min steps); memory is bounded by it. */
+  historySize?: number;
+  /** Residuals needed before a sensor can alert (default 24). */
+  minHistory?: number;
+  /** 'drop' (default): only readings below the forecast (slow-downs); 'both': either side. */
+  direction?: 'drop' | 'both';
+  /** Floor on the robust scale, in reading units (default 1), so a very steady sensor does not alert on noise. */
+  minScale?: number;
+}
+
+export interface IncidentAlert {
+  sensor: string;
+  sensorIndex: number;
+  /** Step index (count of observe calls, from 0) and time of the first abnormal step. */
+  startStep: number;
+  startedAt: string | null;
+  /** Step and time at which the alert was raised (after `persistence` abnormal steps). */
+  raisedStep: number;
+  raisedAt: string | null;
+  /** Robust z-score, observed and expected values at the latest abnormal step. */
+  z: number;
+  observed: number;
+  expected: number;
+}
+
+export interface IncidentEvent {
+  type: 'raised' | 'cleared';
+  alert: IncidentAlert;
+  step: number;
+  time: string | null;
+}
+
+function median(sorted: Float64Array): number {
+  const n = sorted.length;
+  const mid = n >> 1;
+  return n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Streaming incident detector. Each step, give it what each sensor read and what the forecaster
+ * expected; it keeps a bounded history of residuals per sensor and scores the new residual with a
+ * robust z-score, (r − median) / (1.4826 · MAD). An alert is raised when a sensor stays abnormal for
+ * `persistence` consecutive steps and cleared at its first normal step. Abnormal residuals do not
+ * enter the history, so an incident does not teach the monitor that it is normal. Missing readings
+ * (NaN) neither count as abnormal nor break a run.
+ */
+export class IncidentMonitor {
+  private readonly sensors: string[];
+  private readonly threshold: number;
+  private readonly persistence: number;
+  private readonly historySize: number;
+  private readonly minHistory: number;
+  private readonly direction: 'drop' | 'both';
+  private readonly minScale: number;
+  private readonly history: Float64Array[];
+  private readonly filled: Uint32Array;
+  private readonly cursor: Uint32Array;
+  private readonly run: Uint32Array;
+  private readonly runStart: Int32Array;
+  private readonly runStartTime: (number | null)[];
+  private readonly activeAlerts = new Map<number, IncidentAlert>();
+  private step = 0;
+
+  constructor(options: IncidentMonitorOptions) {
+    if (!options || !Array.isArray(options.sensors) || options.sensors.length === 0) {
+      throw new AppliedMLError('E_INPUT_INVALID', 'IncidentMonitor needs the sensor ids.');
+    }
+    const num = (v: number | undefined, d: number, name: string, min: number, int = false): number => {
+      const x = v ?? d;
+      if (!Number.isFinite(x) || x < min || (int && !Number.isInteger(x)))
+        throw new AppliedMLError('E_INPUT_INVALID', `${name} must be ${int ? 'an integer ' : ''}>= ${min}; got ${x}.`, {
+          details: { [name]: x },
+        });
+      return x;
+    };
+    this.sensors = [...options.sensors];
+    this.threshold = num(options.threshold, 3.5, 'threshold', 0);
+    this.persistence = num(options.persistence, 3, 'persistence', 1, true);
+    this.historySize = num(options.historySize, 288, 'historySize', 3, true);
+    this.minHistory = Math.min(num(options.minHistory, 24, 'minHistory', 3, true), this.historySize);
+    this.minScale = num(options.minScale, 1, 'minScale', 0);
+    this.direction = options.direction ?? 'drop';
+    if (this.direction !== 'drop' && this.direction !== 'both')
+      throw new AppliedMLError('E_INPUT_INVALID', `direction must be 'drop' or 'both'; got '${String(this.direction)}'.`);
+    const n = this.sensors.length;
+    this.history = Array.from({ length: n }, () => new Float64Array(this.historySize));
+    this.filled = new Uint32Array(n);
+    this.cursor = new Uint32Array(n);
+    this.run = new Uint32Array(n);
+    this.runStart = new Int32Array(n);
+    this.runStartTime = new Array<number | null>(n).fill(null);
+  }
+
+  /** Alerts currently open. */
+  get active(): IncidentAlert[] {
+    return [...this.activeAlerts.values()].map((a) => ({ ...a }));
+  }
+
+  /** Robust z of residual `r` for sensor `s`, or undefined while its history is short. */
+  private score(s: number, r: number): number | undefined {
+    const count = this.filled[s] as number;
+    if (count < this.minHistory) return undefined;
+    const values = (this.history[s] as Float64Array).slice(0, count).sort();
+    const med = median(values);
+    const dev = values.map((v) => Math.abs(v - med)).sort();
+    const scale = Math.max(1.4826 * median(dev), this.minScale, 1e-12);
+    return (r - med) / scale;
+  }
+
+  private remember(s: number, r: number): void {
+    const h = this.history[s] as Float64Array;
+    h[this.cursor[s] as number] = r;
+    this.cursor[s] = ((this.cursor[s] as number) + 1) % this.historySize;
+    this.filled[s] = Math.min((this.filled[s] as number) + 1, this.historySize);
+  }
+
+  /** One step: readings and the forecast for that step (NaN = missing). Returns alerts raised and cleared. */
+  observe(input: { observed: ArrayLike<number>; expected: ArrayLike<number>; time?: Date | number | string }): IncidentEvent[] {
+    const n = this.sensors.length;
+    if (!input || input.observed?.length !== n || input.expected?.length !== n) {
+      throw new AppliedMLError('E_SHAPE_MISMATCH', `observe needs ${n} observed and ${n} expected values.`, {
+        details: { expected: n, observed: input?.observed?.length, forecast: input?.expected?.length },
+      });
+    }
+    const time = input.time === undefined ? null : toEpochMs(input.time, 'time');
+    const iso = time === null ? null : new Date(time).toISOString();
+    const events: IncidentEvent[] = [];
+    for (let s = 0; s < n; s++) {
+      const o = input.observed[s] as number;
+      const e = input.expected[s] as number;
+      if (!Number.isFinite(o) || !Number.isFinite(e)) continue;
+      const r = o - e;
+      const z = this.score(s, r);
+      const abnormal = z !== undefined && (this.direction === 'both' ? Math.abs(z) > this.threshold : z < -this.threshold);
+      if (!abnormal) {
+        this.remember(s, r);
+        this.run[s] = 0;
+        const open = this.activeAlerts.get(s);
+        if (open) {
+          this.activeAlerts.delete(s);
+          events.push({ type: 'cleared', alert: open, step: this.step, time: iso });
+        }
+        continue;
+      }
+      if (this.run[s] === 0) {
+        this.runStart[s] = this.step;
+        this.runStartTime[s] = time;
+      }
+      this.run[s] = (this.run[s] as number) + 1;
+      const open = this.activeAlerts.get(s);
+      if (open) {
+        open.z = z;
+        open.observed = o;
+        open.expected = e;
+      } else if ((this.run[s] as number) >= this.persistence) {
+        const startTime = this.runStartTime[s] ?? null;
+        const alert: IncidentAlert = {
+          sensor: this.sensors[s] as string,
+          sensorIndex: s,
+          startStep: this.runStart[s] as number,
+          startedAt: startTime === null ? null : new Date(startTime).toISOString(),
+          raisedStep: this.step,
+          raisedAt: iso,
+          z,
+          observed: o,
+          expected: e,
+        };
+        this.activeAlerts.set(s, alert);
+        events.push({ type: 'raised', alert: { ...alert }, step: this.step, time: iso });
+      }
+    }
+    this.step++;
+    return events;
+  }
+}

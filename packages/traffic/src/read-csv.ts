@@ -1,0 +1,140 @@
+import { AppliedMLError, readCsvAll, readNumericMatrix, type CsvSource } from '@appliedml/engine';
+import { checkInterval, createSeries, toEpochMs, type TrafficSeries } from './series';
+
+export interface ReadSeriesOptions {
+  /** Minutes between steps. Irregular timestamps are resampled onto this grid. */
+  intervalMinutes: number;
+  /**
+   * Name of a timestamp column (ISO 8601 or epoch ms). Without it the file is a plain matrix
+   * (one row per step, every column a sensor) and `start` gives the clock.
+   */
+  timestampColumn?: string;
+  /** Time of the first row for a file without timestamps. */
+  start?: Date | number | string;
+  /** A reading equal to this value is missing (e.g. 0). Empty, NA, NaN and null cells always are. */
+  missingValue?: number;
+  /** Whether the first row holds sensor ids (default true; los_speed.csv has a numeric header). */
+  header?: boolean;
+  delimiter?: string;
+  /** Safety limit on rows (E_INPUT_TOO_LARGE). */
+  maxRows?: number;
+}
+
+/**
+ * Reads a time × sensors CSV. Ragged rows, non-numeric cells and empty files → E_INPUT_INVALID with
+ * the line; a sensor with no reading → E_INPUT_INVALID. With a timestamp column: timestamps out of
+ * order or duplicated → E_INPUT_INVALID (`details.reason` 'timestamps-out-of-order' /
+ * 'timestamps-duplicated'); irregular timestamps are put on the `intervalMinutes` grid from the first
+ * timestamp: each reading goes to the nearest slot, slots with several readings take their mean, and
+ * slots with none are missing (masked), never invented.
+ */
+export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOptions): Promise<TrafficSeries> {
+  const intervalMinutes = checkInterval(options.intervalMinutes);
+  if (options.timestampColumn === undefined) {
+    const m = await readNumericMatrix(source, {
+      header: options.header ?? true,
+      allowMissing: true,
+      ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+      ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
+    });
+    return createSeries({
+      values: m.data,
+      sensors: m.columns ?? m.cols,
+      intervalMinutes,
+      ...(options.start !== undefined ? { start: options.start } : {}),
+      ...(options.missingValue !== undefined ? { missingValue: options.missingValue } : {}),
+    });
+  }
+  const tsColumn = options.timestampColumn;
+  const rows = await readCsvAll(source, {
+    header: true,
+    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+    ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
+  });
+  if (rows.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The CSV has no data rows.');
+  const columns = Object.keys(rows[0] as object);
+  if (!columns.includes(tsColumn)) {
+    throw new AppliedMLError('E_INPUT_INVALID', `No timestamp column '${tsColumn}' (columns: ${columns.slice(0, 8).join(', ')}…).`, {
+      details: { column: tsColumn },
+    });
+  }
+  const sensors = columns.filter((c) => c !== tsColumn);
+  if (sensors.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The CSV has a timestamp column but no sensor columns.');
+  const times = new Float64Array(rows.length);
+  const readings = new Float64Array(rows.length * sensors.length);
+  const missingCells = new Set(['', 'NA', 'NaN', 'nan', 'null']);
+  rows.forEach((row, r) => {
+    const line = r + 2;
+    const raw = row[tsColumn];
+    const text = typeof raw === 'string' ? raw.trim() : String(raw);
+    const ms = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text);
+    if (!Number.isFinite(ms))
+      throw new AppliedMLError('E_INPUT_INVALID', `Line ${line}: timestamp '${text}' is not a date.`, {
+        details: { line, column: tsColumn, value: text },
+      });
+    if (r > 0) {
+      const prev = times[r - 1] as number;
+      if (ms === prev)
+        throw new AppliedMLError('E_INPUT_INVALID', `Line ${line}: timestamp ${text} is duplicated.`, {
+          details: { line, reason: 'timestamps-duplicated', value: text },
+        });
+      if (ms < prev)
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `Line ${line}: timestamp ${text} is earlier than the row before (rows must be in time order).`,
+          { details: { line, reason: 'timestamps-out-of-order', value: text } },
+        );
+    }
+    times[r] = ms;
+    sensors.forEach((name, s) => {
+      const cell = row[name];
+      const str = cell === null || cell === undefined ? '' : String(cell).trim();
+      let v: number;
+      if (missingCells.has(str)) v = NaN;
+      else {
+        v = Number(str);
+        if (!Number.isFinite(v))
+          throw new AppliedMLError('E_INPUT_INVALID', `Line ${line}, column '${name}': '${str.slice(0, 40)}' is not a number.`, {
+            details: { line, column: name, value: str.slice(0, 40) },
+          });
+      }
+      readings[r * sensors.length + s] = v;
+    });
+  });
+  return resampleToGrid(times, readings, sensors, intervalMinutes, options.missingValue);
+}
+
+/** Nearest-slot resampling onto a regular grid from the first timestamp (see readSeriesCsv). */
+export function resampleToGrid(
+  times: Float64Array,
+  readings: Float64Array,
+  sensors: string[],
+  intervalMinutes: number,
+  missingValue?: number,
+): TrafficSeries {
+  const n = sensors.length;
+  const first = times[0] as number;
+  const stepMs = intervalMinutes * 60_000;
+  const last = times[times.length - 1] as number;
+  const steps = Math.round((last - first) / stepMs) + 1;
+  if (steps > 50_000_000 / n)
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `Resampling spans ${steps} steps of ${intervalMinutes} min; check the interval and timestamps.`,
+      { details: { steps } },
+    );
+  const sum = new Float64Array(steps * n);
+  const count = new Uint32Array(steps * n);
+  for (let r = 0; r < times.length; r++) {
+    const slot = Math.round(((times[r] as number) - first) / stepMs);
+    for (let s = 0; s < n; s++) {
+      const v = readings[r * n + s] as number;
+      if (Number.isNaN(v) || (missingValue !== undefined && v === missingValue)) continue;
+      sum[slot * n + s] = (sum[slot * n + s] as number) + v;
+      count[slot * n + s] = (count[slot * n + s] as number) + 1;
+    }
+  }
+  const values = new Float64Array(steps * n);
+  for (let i = 0; i < values.length; i++) values[i] = (count[i] as number) > 0 ? (sum[i] as number) / (count[i] as number) : NaN;
+  return createSeries({ values, sensors, intervalMinutes, start: toEpochMs(first) });
+}

@@ -1,0 +1,42 @@
+import { AppliedMLError } from '@appliedml/engine';
+import type { TrafficSeries } from './series';
+
+/** Per-sensor standardisation fitted on the training steps only (observed readings only). */
+export interface SensorScaler {
+  mean: number[];
+  std: number[];
+}
+
+export function fitScaler(series: TrafficSeries): SensorScaler {
+  const n = series.sensors.length;
+  const sum = new Float64Array(n);
+  const sq = new Float64Array(n);
+  const count = new Float64Array(n);
+  for (let i = 0; i < series.values.length; i++) {
+    const v = series.values[i] as number;
+    if (Number.isNaN(v)) continue;
+    const s = i % n;
+    sum[s] = (sum[s] as number) + v;
+    sq[s] = (sq[s] as number) + v * v;
+    count[s] = (count[s] as number) + 1;
+  }
+  const mean: number[] = [];
+  const std: number[] = [];
+  let globalSum = 0;
+  let globalCount = 0;
+  for (let s = 0; s < n; s++) {
+    globalSum += sum[s] as number;
+    globalCount += count[s] as number;
+  }
+  if (globalCount === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The training steps hold no reading at all.');
+  const globalMean = globalSum / globalCount;
+  for (let s = 0; s < n; s++) {
+    const c = count[s] as number;
+    const m = c > 0 ? (sum[s] as number) / c : globalMean;
+    const variance = c > 1 ? Math.max(0, (sq[s] as number) / c - m * m) : 0;
+    mean.push(m);
+    // A floor keeps a flat sensor from blowing up its scaled values.
+    std.push(Math.max(Math.sqrt(variance), 1e-3 * Math.max(1, Math.abs(m)), 1e-6));
+  }
+  return { mean, std };
+}

@@ -1,0 +1,176 @@
+import { AppliedMLError, chronologicalSplit } from '@appliedml/engine';
+
+/**
+ * A sensor matrix: `steps` time steps × `sensors` columns at a fixed interval, row-major
+ * (value of sensor s at step t is `values[t * sensors.length + s]`). Missing readings are NaN; they
+ * are masked out of the loss and the metrics.
+ */
+export interface TrafficSeries {
+  /** Sensor ids, one per column. */
+  sensors: string[];
+  steps: number;
+  /** Minutes between two steps (5 for Los-loop). */
+  intervalMinutes: number;
+  /** Epoch milliseconds (UTC) of step 0, or null when the series has no clock (time features are then off). */
+  start: number | null;
+  values: Float64Array;
+  /** True for generated data (the demo's offline default), so reports can say so. */
+  synthetic?: boolean;
+}
+
+export interface CreateSeriesInput {
+  /** steps × sensors, as rows or row-major. NaN (and `missingValue`) mark missing readings. */
+  values: ArrayLike<ArrayLike<number>> | Float64Array;
+  /** Required with a flat `values`; otherwise taken from the first row. */
+  sensors?: string[] | number;
+  intervalMinutes: number;
+  /** Time of step 0 (Date, epoch ms or ISO string); omit for a series without clock. */
+  start?: Date | number | string | null;
+  /** A reading equal to this value is missing (e.g. 0 for loop detectors that report 0 when broken). */
+  missingValue?: number;
+  synthetic?: boolean;
+}
+
+function invalid(message: string, details: Record<string, unknown> = {}): never {
+  throw new AppliedMLError('E_INPUT_INVALID', message, { details });
+}
+
+export function toEpochMs(value: Date | number | string, what = 'time'): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
+  if (!Number.isFinite(ms)) invalid(`${what} is not a valid date: ${String(value)}.`, { value: String(value) });
+  return ms;
+}
+
+export function checkInterval(intervalMinutes: unknown): number {
+  if (typeof intervalMinutes !== 'number' || !Number.isFinite(intervalMinutes) || intervalMinutes <= 0 || intervalMinutes > 24 * 60) {
+    invalid(`intervalMinutes must be a number of minutes in (0, 1440]; got ${String(intervalMinutes)}.`, { intervalMinutes });
+  }
+  return intervalMinutes;
+}
+
+/**
+ * Builds a validated series. Ragged rows → E_INPUT_INVALID; non-finite readings other than NaN
+ * (±Infinity) → E_INPUT_INVALID; a sensor with no reading at all → E_INPUT_INVALID naming it.
+ */
+export function createSeries(input: CreateSeriesInput): TrafficSeries {
+  const intervalMinutes = checkInterval(input.intervalMinutes);
+  let values: Float64Array;
+  let sensorCount: number;
+  if (input.values instanceof Float64Array) {
+    const s = input.sensors;
+    sensorCount = typeof s === 'number' ? s : Array.isArray(s) ? s.length : invalid('sensors is required with a flat values array.');
+    if (!Number.isInteger(sensorCount) || sensorCount < 1) invalid(`sensors must be at least 1; got ${sensorCount}.`);
+    if (input.values.length % sensorCount !== 0) {
+      throw new AppliedMLError('E_SHAPE_MISMATCH', `values has ${input.values.length} entries, not a multiple of ${sensorCount} sensors.`, {
+        details: { length: input.values.length, sensors: sensorCount },
+      });
+    }
+    values = Float64Array.from(input.values);
+  } else {
+    const rows = input.values;
+    if (rows.length === 0) invalid('The series has no rows.');
+    sensorCount = rows[0]?.length ?? 0;
+    if (sensorCount === 0) invalid('The series has no sensors (the first row is empty).');
+    values = new Float64Array(rows.length * sensorCount);
+    for (let t = 0; t < rows.length; t++) {
+      const row = rows[t] as ArrayLike<number>;
+      if (row.length !== sensorCount)
+        invalid(`Row ${t} has ${row.length} values but row 0 has ${sensorCount} (ragged rows).`, {
+          row: t,
+          expected: sensorCount,
+          actual: row.length,
+        });
+      for (let s = 0; s < sensorCount; s++) {
+        const v = row[s];
+        if (typeof v !== 'number') invalid(`Row ${t}, sensor ${s}: ${JSON.stringify(v)} is not a number.`, { row: t, sensor: s });
+        values[t * sensorCount + s] = v;
+      }
+    }
+  }
+  const steps = values.length / sensorCount;
+  if (steps === 0) invalid('The series has no rows.');
+  const sensors = Array.isArray(input.sensors) ? input.sensors.map(String) : Array.from({ length: sensorCount }, (_, i) => `s${i}`);
+  if (sensors.length !== sensorCount) {
+    throw new AppliedMLError('E_SHAPE_MISMATCH', `${sensors.length} sensor ids for ${sensorCount} columns.`, {
+      details: { ids: sensors.length, columns: sensorCount },
+    });
+  }
+  if (new Set(sensors).size !== sensors.length) invalid('Sensor ids must be unique.', { sensors: sensors.length });
+  const missing = input.missingValue;
+  if (missing !== undefined && !Number.isFinite(missing)) invalid(`missingValue must be a finite number; got ${String(missing)}.`);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (missing !== undefined && v === missing) values[i] = NaN;
+    else if (v === Infinity || v === -Infinity) {
+      const t = Math.floor(i / sensorCount);
+      invalid(`Row ${t}, sensor '${sensors[i % sensorCount]}' is ${v}; readings must be finite (NaN for missing).`, {
+        row: t,
+        sensor: sensors[i % sensorCount],
+      });
+    }
+  }
+  const series: TrafficSeries = {
+    sensors,
+    steps,
+    intervalMinutes,
+    start: input.start === undefined || input.start === null ? null : toEpochMs(input.start, 'start'),
+    values,
+    ...(input.synthetic ? { synthetic: true } : {}),
+  };
+  assertEverySensorObserved(series);
+  return series;
+}
+
+/** A sensor with no reading at all cannot be scaled or forecast: E_INPUT_INVALID naming the sensors. */
+export function assertEverySensorObserved(series: TrafficSeries, what = 'The series'): void {
+  const n = series.sensors.length;
+  const seen = new Uint8Array(n);
+  for (let i = 0; i < series.values.length; i++) if (!Number.isNaN(series.values[i] as number)) seen[i % n] = 1;
+  const empty = series.sensors.filter((_, s) => seen[s] === 0);
+  if (empty.length > 0) {
+    invalid(
+      `${what} has ${empty.length} sensor(s) with no reading at all (${empty.slice(0, 5).join(', ')}${empty.length > 5 ? ', …' : ''}); drop them or supply data.`,
+      {
+        sensors: empty,
+      },
+    );
+  }
+}
+
+/** Steps [from, to) of a series as a new series (start time moved accordingly). */
+export function sliceSeries(series: TrafficSeries, from: number, to = series.steps): TrafficSeries {
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > series.steps || from >= to) {
+    invalid(`sliceSeries(${from}, ${to}) is outside 0..${series.steps}.`, { from, to, steps: series.steps });
+  }
+  const n = series.sensors.length;
+  return {
+    ...series,
+    steps: to - from,
+    start: series.start === null ? null : series.start + from * series.intervalMinutes * 60_000,
+    values: series.values.slice(from * n, to * n),
+  };
+}
+
+/** Keep only some sensors (by id or index), in the order given. */
+export function selectSensors(series: TrafficSeries, sensors: readonly (string | number)[]): TrafficSeries {
+  const n = series.sensors.length;
+  const idx = sensors.map((s) => {
+    const i = typeof s === 'number' ? s : series.sensors.indexOf(s);
+    if (!Number.isInteger(i) || i < 0 || i >= n) invalid(`Unknown sensor ${JSON.stringify(s)}.`, { sensor: s });
+    return i;
+  });
+  const m = idx.length;
+  if (m === 0) invalid('selectSensors needs at least one sensor.');
+  const values = new Float64Array(series.steps * m);
+  for (let t = 0; t < series.steps; t++)
+    for (let j = 0; j < m; j++) values[t * m + j] = series.values[t * n + (idx[j] as number)] as number;
+  return { ...series, sensors: idx.map((i) => series.sensors[i] as string), values };
+}
+
+/** Chronological split by fraction: the first floor(steps * trainFraction) steps, then the rest. */
+export function splitSeries(series: TrafficSeries, trainFraction = 0.8): { train: TrafficSeries; test: TrafficSeries; testStart: number } {
+  if (!(trainFraction > 0 && trainFraction < 1)) invalid(`trainFraction must be in (0, 1); got ${trainFraction}.`);
+  const cut = chronologicalSplit(series.steps, { trainFraction }).train.length;
+  if (cut < 1 || cut >= series.steps) invalid(`A ${trainFraction} split of ${series.steps} steps leaves one side empty.`);
+  return { train: sliceSeries(series, 0, cut), test: sliceSeries(series, cut), testStart: cut };
+}

@@ -1,0 +1,94 @@
+import { AppliedMLError } from '@appliedml/engine';
+import { FEATURE_COUNT, timeFeatures } from './features';
+import type { SensorScaler } from './scaler';
+import type { TrafficSeries } from './series';
+
+/** Model inputs for a batch of windows, as flat arrays (the forecaster turns them into tensors). */
+export interface WindowBatch {
+  count: number;
+  /** [count, inputSteps, sensors, FEATURE_COUNT] */
+  x: Float32Array;
+  /** Last observed reading per window and sensor (raw units; the sensor's mean when none): [count, sensors]. */
+  last: Float64Array;
+}
+
+/** Window starts covered by the T-GCN protocol for a segment [from, to): starts s with s + T + h <= to - 1... see evaluate. */
+export function windowStarts(from: number, to: number, inputSteps: number, outputSteps: number): number[] {
+  const count = to - from - inputSteps - outputSteps;
+  const starts: number[] = [];
+  for (let i = 0; i < count; i++) starts.push(from + i);
+  return starts;
+}
+
+export function assertLongEnough(steps: number, inputSteps: number, outputSteps: number, what: string): void {
+  const need = inputSteps + outputSteps + 1;
+  if (steps < need) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${what} has ${steps} steps; one window needs ${need} (${inputSteps} input + ${outputSteps} ahead + 1).`,
+      {
+        details: { steps, needed: need, inputSteps, outputSteps },
+      },
+    );
+  }
+}
+
+/** Builds the inputs of the windows starting at `starts` (input steps [s, s + inputSteps)). */
+export function buildInputs(series: TrafficSeries, starts: readonly number[], inputSteps: number, scaler: SensorScaler): WindowBatch {
+  const n = series.sensors.length;
+  const F = FEATURE_COUNT;
+  const x = new Float32Array(starts.length * inputSteps * n * F);
+  const last = new Float64Array(starts.length * n);
+  const time: [number, number, number][] = [];
+  starts.forEach((s0, b) => {
+    for (let s = 0; s < n; s++) last[b * n + s] = scaler.mean[s] as number;
+    for (let k = 0; k < inputSteps; k++) {
+      const t = s0 + k;
+      const tf = timeFeatures(series, t);
+      time[k] = tf;
+      for (let s = 0; s < n; s++) {
+        const v = series.values[t * n + s] as number;
+        const o = (((b * inputSteps + k) * n + s) * F) as number;
+        if (!Number.isNaN(v)) {
+          x[o] = (v - (scaler.mean[s] as number)) / (scaler.std[s] as number);
+          x[o + 1] = 1;
+          last[b * n + s] = v;
+        }
+        x[o + 2] = tf[0];
+        x[o + 3] = tf[1];
+        x[o + 4] = tf[2];
+      }
+    }
+  });
+  return { count: starts.length, x, last };
+}
+
+/**
+ * Training targets for the windows: the change from the last observed reading, scaled per sensor,
+ * with an observed-mask: [count, outputSteps, sensors, 2]. Steps beyond the series are masked.
+ */
+export function buildTargets(
+  series: TrafficSeries,
+  starts: readonly number[],
+  inputSteps: number,
+  outputSteps: number,
+  scaler: SensorScaler,
+  last: Float64Array,
+): Float32Array {
+  const n = series.sensors.length;
+  const y = new Float32Array(starts.length * outputSteps * n * 2);
+  starts.forEach((s0, b) => {
+    for (let p = 0; p < outputSteps; p++) {
+      const t = s0 + inputSteps + p;
+      if (t >= series.steps) continue;
+      for (let s = 0; s < n; s++) {
+        const v = series.values[t * n + s] as number;
+        if (Number.isNaN(v)) continue;
+        const o = ((b * outputSteps + p) * n + s) * 2;
+        y[o] = (v - (last[b * n + s] as number)) / (scaler.std[s] as number);
+        y[o + 1] = 1;
+      }
+    }
+  });
+  return y;
+}
