@@ -60,6 +60,12 @@ describe('resolveDataset: local lookups', () => {
     expect(ds.files['a.csv']).toBe(join(dataDir, 'toy', 'a.csv'));
   });
 
+  it('resolves a relative APPLIEDML_DATA_DIR against INIT_CWD when npm set it (npm run -w runs in the workspace folder)', () => {
+    const home = tempDir();
+    const env = { APPLIEDML_DATA_DIR: '../shared/datasets', INIT_CWD: join(home, 'repo') } as NodeJS.ProcessEnv;
+    expect(dataDirFromEnv(env)).toBe(join(home, 'shared', 'datasets'));
+  });
+
   it('the dataDir option wins over the environment', async () => {
     const fromEnv = tempDir();
     const fromOption = tempDir();

@@ -65,19 +65,24 @@ function expandHome(dir: string): string {
   return dir === '~' || dir.startsWith('~/') ? join(homedir(), dir.slice(1)) : dir;
 }
 
-function envDir(value: string | undefined): string | undefined {
+/**
+ * A directory from the environment. A relative value is resolved against the directory the user ran
+ * the command from: INIT_CWD when npm set it (`npm run -w <app>` runs scripts inside the app's
+ * folder), else the working directory.
+ */
+function envDir(value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  return resolve(process.cwd(), expandHome(value.trim()));
+  return resolve(env.INIT_CWD || process.cwd(), expandHome(value.trim()));
 }
 
-/** $APPLIEDML_DATA_DIR as an absolute path (relative values resolve against process.cwd()), or undefined. */
+/** $APPLIEDML_DATA_DIR as an absolute path (relative values resolve against INIT_CWD, else process.cwd()), or undefined. */
 export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return envDir(env.APPLIEDML_DATA_DIR);
+  return envDir(env.APPLIEDML_DATA_DIR, env);
 }
 
 /** $APPLIEDML_CACHE_DIR as an absolute path, or ~/.cache/appliedml. */
 export function cacheDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return envDir(env.APPLIEDML_CACHE_DIR) ?? join(homedir(), '.cache', 'appliedml');
+  return envDir(env.APPLIEDML_CACHE_DIR, env) ?? join(homedir(), '.cache', 'appliedml');
 }
 
 /** True when $APPLIEDML_ALLOW_DOWNLOAD is '1' or 'true'. */

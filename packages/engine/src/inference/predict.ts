@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fromBackendError } from '../device/backend-errors';
 import { AppliedMLError } from '../errors';
 
 /** A model output as plain data: row-major values and the full shape. */
@@ -27,10 +28,15 @@ export function predictBatched(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[]
   const data = new Float32Array(n * rowSize);
   for (let start = 0; start < n; start += batchSize) {
     const size = Math.min(batchSize, n - start);
-    const batch = tf.tidy(() => {
-      const xb = inputs.map((t) => tf.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]));
-      return model.predict(xb.length === 1 ? (xb[0] as tf.Tensor) : xb) as tf.Tensor;
-    });
+    let batch: tf.Tensor;
+    try {
+      batch = tf.tidy(() => {
+        const xb = inputs.map((t) => tf.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]));
+        return model.predict(xb.length === 1 ? (xb[0] as tf.Tensor) : xb) as tf.Tensor;
+      });
+    } catch (error) {
+      throw fromBackendError(error, 'prediction');
+    }
     try {
       if (batch.size !== size * rowSize) {
         throw new AppliedMLError(

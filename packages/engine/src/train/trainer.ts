@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fromBackendError } from '../device/backend-errors';
 import { AppliedMLError } from '../errors';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
@@ -363,6 +364,8 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
       seconds,
       samplesPerSecond: lastLogs ? (n * history.length) / seconds : 0,
     };
+  } catch (error) {
+    throw fromBackendError(error, 'training');
   } finally {
     progress.stop();
     tf.dispose(bestWeights ?? []);
