@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import { AppliedMLError, readCsvAll } from '@appliedml/engine';
+import { SYNTHETIC_NOTICE, generateTransactions, type Transaction } from '@appliedml/fraud';
+
+export interface LabelledTransactions {
+  txs: Transaction[];
+  labels?: number[];
+  synthetic: boolean;
+  source: string;
+}
+
+/** 'synthetic' (the embedded default), or a .jsonl / .csv of transactions (card, amount, timestamp, merchant?, country?, label?). */
+export async function loadTransactions(spec: string, seed = 7): Promise<LabelledTransactions> {
+  if (spec === 'synthetic') {
+    const txs = generateTransactions({ cards: 600, days: 30, seed });
+    return { txs, labels: txs.map((t) => t.label), synthetic: true, source: SYNTHETIC_NOTICE };
+  }
+  let rows: Array<Record<string, unknown>>;
+  if (spec.endsWith('.jsonl')) {
+    const text = await readFile(spec, 'utf8').catch((cause: unknown) => {
+      throw new AppliedMLError('E_IO', `Cannot read ${spec}.`, { cause });
+    });
+    rows = text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l, i) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch (cause) {
+          throw new AppliedMLError('E_INPUT_INVALID', `${spec}: line ${i + 1} is not JSON.`, {
+            cause,
+            details: { file: spec, line: i + 1 },
+          });
+        }
+      });
+  } else if (spec.endsWith('.csv')) {
+    rows = (await readCsvAll(spec, { columns: { amount: 'number' } })) as Array<Record<string, unknown>>;
+  } else throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `Use 'synthetic', a .jsonl or a .csv file (got ${spec}).`);
+  const hasLabels = rows.length > 0 && rows.every((r) => r.label !== undefined && r.label !== null && r.label !== '');
+  const txs = rows.map((r) => ({
+    card: String(r.card ?? ''),
+    amount: Number(r.amount),
+    timestamp: typeof r.timestamp === 'number' ? r.timestamp : String(r.timestamp),
+    ...(r.merchant !== undefined ? { merchant: String(r.merchant) } : {}),
+    ...(r.country !== undefined ? { country: String(r.country) } : {}),
+  }));
+  return { txs, ...(hasLabels ? { labels: rows.map((r) => Number(r.label)) } : {}), synthetic: false, source: spec };
+}

@@ -1,0 +1,94 @@
+// `npm run bench -w @appliedml/fraud`: the ADBench protocol on every set present (stratified 70/30,
+// seeds 0..2, one configuration for all sets), beside the published columns; batched throughput and
+// single-record streaming latency; scikit-learn's IsolationForest on the same splits when
+// python3-sklearn is installed. Writes .bench-out/fraud.json (gitignored) (read by tools/fraud-bench-table.mjs).
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataDirFromEnv, trainTestSplit } from '@appliedml/engine';
+import { ADBENCH_FILES, loadAdbench } from '../src/adbench';
+import { FraudDetector, type DetectorKind } from '../src/detector';
+import { takeRows } from '../src/matrix';
+import { TransactionScorer } from '../src/scorer';
+import { generateTransactions } from '../src/synthetic';
+
+const SEEDS = [0, 1, 2];
+const HERE = typeof __dirname === 'string' ? __dirname : join(process.cwd(), 'bench');
+const DETECTORS: DetectorKind[] = (process.env.FRAUD_BENCH_DETECTORS ?? 'ecod,iforest,ensemble,mlp').split(',') as DetectorKind[];
+
+interface Cell {
+  aucroc: number;
+  aucpr: number;
+  fitSeconds: number;
+  recordsPerSecond: number;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const sets = Object.keys(ADBENCH_FILES).filter((n) => only.length === 0 || only.includes(n));
+  const results: Record<string, Record<string, Cell>> = {};
+  for (const name of sets) {
+    const data = await loadAdbench(name);
+    results[name] = {};
+    for (const detector of DETECTORS) {
+      const cell: Cell = { aucroc: 0, aucpr: 0, fitSeconds: 0, recordsPerSecond: 0 };
+      for (const seed of SEEDS) {
+        const split = trainTestSplit(data.x.rows, { testFraction: 0.3, seed, stratify: data.y });
+        const train = takeRows(data.x, split.train);
+        const test = takeRows(data.x, split.test);
+        const yTest = split.test.map((i) => data.y[i] as number);
+        const model = FraudDetector.create({ detector, seed, mlp: { epochs: 40 } });
+        const t0 = performance.now();
+        // Unsupervised detectors get no labels at all.
+        await model.train(train, detector === 'mlp' ? { labels: split.train.map((i) => data.y[i] as number) } : {});
+        const t1 = performance.now();
+        const ev = await model.evaluate(test, yTest);
+        const t2 = performance.now();
+        model.dispose();
+        cell.aucroc += (ev.aucroc * 100) / SEEDS.length;
+        cell.aucpr += (ev.aucpr * 100) / SEEDS.length;
+        cell.fitSeconds += (t1 - t0) / 1000 / SEEDS.length;
+        cell.recordsPerSecond += test.rows / ((t2 - t1) / 1000) / SEEDS.length;
+      }
+      results[name][detector] = cell;
+      console.log(
+        name,
+        detector,
+        cell.aucroc.toFixed(2),
+        cell.aucpr.toFixed(2),
+        `fit ${cell.fitSeconds.toFixed(2)} s`,
+        `${Math.round(cell.recordsPerSecond)} rec/s`,
+      );
+    }
+  }
+  // Streaming latency on the synthetic stream.
+  const txs = generateTransactions({ cards: 800, days: 30, seed: 1 });
+  const cut = Math.floor(txs.length * 0.7);
+  const scorer = TransactionScorer.create({});
+  await scorer.train(txs.slice(0, cut));
+  const lat: number[] = [];
+  for (const tx of txs.slice(cut)) {
+    const a = performance.now();
+    await scorer.score(tx);
+    lat.push(performance.now() - a);
+  }
+  lat.sort((a, b) => a - b);
+  const streaming = { n: lat.length, p50ms: lat[Math.floor(lat.length * 0.5)], p99ms: lat[Math.floor(lat.length * 0.99)] };
+  console.log('streaming single-record latency', streaming);
+  // scikit-learn IsolationForest on the same protocol (same stratification rule, numpy seeds differ).
+  let sklearn: unknown = 'python3-sklearn not installed';
+  const dataDir = dataDirFromEnv();
+  if (dataDir) {
+    const py = spawnSync(
+      process.env.FRAUD_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'),
+      [join(HERE, '../../../tools/fraud-sklearn-iforest.py'), join(dataDir, 'adbench'), ...sets],
+      { encoding: 'utf8' },
+    );
+    if (py.status === 0) sklearn = JSON.parse(py.stdout) as unknown;
+    else console.log('sklearn comparison skipped:', py.stderr.split('\n').slice(-3).join(' '));
+  }
+  const out = { date: new Date().toISOString(), seeds: SEEDS, results, streaming, sklearn };
+  writeFileSync(process.env.FRAUD_BENCH_OUT ?? join(HERE, '../../../.bench-out/fraud.json'), JSON.stringify(out, null, 2));
+}
+
+void main();

@@ -1,0 +1,182 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppliedMLError, createRng, initEngine, tf } from '@appliedml/engine';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FraudDetector } from './detector';
+
+// A small fixed problem: 600 normal rows around 0, 20 anomalies far out in features 0 and 2.
+function blob(seed = 1): { x: number[][]; y: number[] } {
+  const rng = createRng(seed);
+  const g = (): number => Math.sqrt(-2 * Math.log(Math.max(rng.next(), 1e-12))) * Math.cos(2 * Math.PI * rng.next());
+  const x: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < 600; i++) {
+    x.push([g(), g(), g(), g()]);
+    y.push(0);
+  }
+  for (let i = 0; i < 20; i++) {
+    x.push([6 + g(), g(), -6 + g(), g()]);
+    y.push(1);
+  }
+  return { x, y };
+}
+
+async function expectCode(p: Promise<unknown> | (() => unknown), code: string): Promise<void> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    expect(AppliedMLError.isInstance(e)).toBe(true);
+    expect((e as AppliedMLError).code).toBe(code);
+    return;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fraud-detector-'));
+  await initEngine();
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('FraudDetector', () => {
+  const { x, y } = blob();
+
+  for (const detector of ['ecod', 'iforest', 'ensemble'] as const) {
+    it(`${detector} separates planted anomalies without labels`, async () => {
+      const model = FraudDetector.create({ detector, seed: 3 });
+      const report = await model.train(x);
+      expect(report.rows).toBe(620);
+      const ev = await model.evaluate(x, y);
+      expect(ev.aucroc).toBeGreaterThan(0.97);
+      const [p] = await model.predictBatch([x[610] as number[]]);
+      expect(p?.isFraud).toBe(true);
+      expect(['x0', 'x2']).toContain(p?.reasons[0]?.feature);
+      model.dispose();
+    });
+  }
+
+  it('unsupervised detectors ignore labels entirely', async () => {
+    const a = FraudDetector.create({ detector: 'ensemble', seed: 4 });
+    const b = FraudDetector.create({ detector: 'ensemble', seed: 4 });
+    await a.train(x);
+    await b.train(x, { labels: y });
+    expect(Array.from(b.scores(x))).toEqual(Array.from(a.scores(x)));
+    expect(b.threshold).toBe(a.threshold);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('autoencoder and mlp train without leaking tensors', async () => {
+    for (const [detector, loss] of [
+      ['autoencoder', undefined],
+      ['mlp', 'binaryCrossentropy'],
+      ['mlp', 'focal'],
+    ] as const) {
+      const model = FraudDetector.create({ detector, seed: 1, autoencoder: { epochs: 8 }, mlp: { epochs: 8, ...(loss ? { loss } : {}) } });
+      const before = tf.memory().numTensors;
+      await model.train(x, { labels: y });
+      const afterTrain = tf.memory().numTensors;
+      await model.predictBatch(x);
+      model.scores(x);
+      await model.evaluate(x, y);
+      expect(tf.memory().numTensors).toBe(afterTrain);
+      const ev = await model.evaluate(x, y);
+      expect(ev.aucroc).toBeGreaterThan(0.9);
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
+  it('save → load gives identical scores; a corrupted bundle is E_BUNDLE_CORRUPT', async () => {
+    for (const detector of ['ensemble', 'mlp'] as const) {
+      const model = FraudDetector.create({ detector, seed: 2, mlp: { epochs: 3 } });
+      await model.train(x, { labels: y });
+      model.setThreshold(0.25);
+      const path = join(dir, detector);
+      await model.save(path);
+      const loaded = await FraudDetector.load(path);
+      expect(Array.from(loaded.scores(x))).toEqual(Array.from(model.scores(x)));
+      expect(loaded.threshold).toBe(0.25);
+      model.dispose();
+      loaded.dispose();
+    }
+    const path = join(dir, 'ensemble');
+    const bytes = await readFile(join(path, 'iforest.json'));
+    await writeFile(join(path, 'iforest.json'), bytes.subarray(0, 100));
+    await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
+    await expectCode(FraudDetector.load(join(dir, 'nothing-here')), 'E_BUNDLE_MISSING');
+  });
+
+  it('bad input is a typed error', async () => {
+    const model = FraudDetector.create({ detector: 'ecod' });
+    await expectCode(model.predictBatch(x), 'E_MODEL_NOT_TRAINED');
+    await expectCode(model.train([]), 'E_INPUT_INVALID');
+    await expectCode(model.train([[1, NaN]]), 'E_INPUT_INVALID');
+    await expectCode(
+      model.train([
+        [1, Infinity],
+        [2, 3],
+      ]),
+      'E_INPUT_INVALID',
+    );
+    await expectCode(model.train([[1, 2], [3]]), 'E_SHAPE_MISMATCH');
+    await model.train(x);
+    await expectCode(model.predictBatch([[1, 2, 3]]), 'E_SHAPE_MISMATCH');
+    await expectCode(model.predictBatch([]), 'E_INPUT_INVALID');
+    await expectCode(model.predictBatch([[0, 0, NaN, 0]]), 'E_INPUT_INVALID');
+    await expectCode(model.predictBatch([{ a: 1 }]), 'E_INPUT_INVALID');
+    await expectCode(model.predictBatch({ data: new Float64Array(4), rows: 1e8, cols: 4 }), 'E_INPUT_TOO_LARGE');
+    await expectCode(model.evaluate(x, y.slice(1)), 'E_SHAPE_MISMATCH');
+    await expectCode(FraudDetector.create({ detector: 'mlp' }).train(x), 'E_INPUT_INVALID');
+    await expectCode(() => FraudDetector.create({ detector: 'svm' as never }), 'E_INPUT_INVALID');
+    model.dispose();
+    await expectCode(model.predictBatch(x), 'E_MODEL_DISPOSED');
+    await expectCode(model.train(x), 'E_MODEL_DISPOSED');
+  });
+
+  it('a constant column is accepted and carries no evidence', async () => {
+    const xc = x.map((r) => [...r, 5]);
+    const model = FraudDetector.create({ detector: 'ensemble' });
+    await model.train(xc);
+    const [p] = await model.predictBatch([[0, 0, 0, 0, 5]]);
+    expect(p?.isFraud).toBe(false);
+    const [q] = await model.predictBatch([[0, 0, 0, 0, 50]]);
+    expect(q?.reasons[0]?.feature).toBe('x4');
+    model.dispose();
+  });
+
+  it('records: one-hot categoricals, missing values, unseen categories', async () => {
+    const rng = createRng(5);
+    const recs = Array.from({ length: 400 }, (_, i) => ({
+      amount: 20 + rng.next() * 30,
+      channel: i % 3 === 0 ? 'web' : 'pos',
+      mcc: `m${rng.nextInt(100)}`,
+      tip: i % 10 === 0 ? null : rng.next(),
+    }));
+    const model = FraudDetector.create({ detector: 'ecod', preprocess: { unknownCategory: 'error' } });
+    await model.train(recs);
+    expect(model.featureNames).toContain('channel=web');
+    expect(model.featureNames).toContain('tip:missing');
+    expect(model.featureNames.filter((f) => f.startsWith('mcc#'))).toHaveLength(16);
+    const [p] = await model.predictBatch([{ amount: 900, channel: 'pos', mcc: 'm1', tip: 0.5 }]);
+    expect(p?.reasons[0]?.feature).toBe('amount');
+    expect(p?.reasons[0]?.text).toMatch(/× the training median/);
+    await expectCode(model.predictBatch([{ amount: 20, channel: 'phone', mcc: 'm1', tip: 0.1 }]), 'E_INPUT_INVALID');
+    await expectCode(model.predictBatch([{ amount: 'lots', channel: 'pos', mcc: 'm1', tip: 0.1 }]), 'E_INPUT_INVALID');
+    // Extra fields are ignored by default, refused with extraFields: 'error'.
+    await expect(model.predictBatch([{ amount: 20, channel: 'pos', mcc: 'm1', tip: 0.1, extra: 1 }])).resolves.toHaveLength(1);
+    const strict = FraudDetector.create({ detector: 'ecod', preprocess: { extraFields: 'error' } });
+    await strict.train(recs);
+    await expectCode(strict.predictBatch([{ amount: 20, channel: 'pos', mcc: 'm1', tip: 0.1, extra: 1 }]), 'E_INPUT_INVALID');
+    await expectCode(strict.predictBatch([[1, 2, 3, 4]]), 'E_INPUT_INVALID');
+    strict.dispose();
+    // Missing fields are missing values, imputed with the training median.
+    const [m] = await model.predictBatch([{ channel: 'pos' }]);
+    expect(Number.isFinite(m?.score)).toBe(true);
+    model.dispose();
+  });
+});

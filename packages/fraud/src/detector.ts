@@ -1,0 +1,463 @@
+import {
+  AppliedMLError,
+  averagePrecision,
+  initEngine,
+  loadBundle,
+  precisionAtK,
+  recallAtFpr,
+  rocAuc,
+  saveBundle,
+  silentLogger,
+  type Device,
+  type JsonValue,
+  type Logger,
+  type TrainingReport,
+  type tf,
+} from '@appliedml/engine';
+import { fitEcod, scoreEcod, type EcodState } from './ecod';
+import { fitIsolationForest, scoreIsolationForest, type IsolationForestOptions, type IsolationForestState } from './iforest';
+import type { Matrix } from './matrix';
+import { mlpScores, reconstructionErrors, trainAutoencoder, trainMlp, type AutoencoderOptions, type MlpOptions } from './neural';
+import { Preprocessor, type PreprocessOptions, type PreprocessorState, type TabularInput, type TabularRecord } from './tabular';
+import { chooseThreshold, type ThresholdChoice, type ThresholdRule } from './thresholds';
+import { FRAUD_PACKAGE, FRAUD_TASK, FRAUD_VERSION } from './version';
+
+export type UnsupervisedKind = 'ecod' | 'iforest' | 'autoencoder';
+export type DetectorKind = UnsupervisedKind | 'ensemble' | 'mlp';
+
+export interface FraudDetectorConfig {
+  /** 'ensemble' (default: ECOD + isolation forest, z-scored and averaged), one detector, or 'mlp' (supervised). */
+  detector?: DetectorKind;
+  /** Members of the ensemble (default ['ecod', 'iforest']). */
+  members?: UnsupervisedKind[];
+  seed?: number;
+  iforest?: IsolationForestOptions;
+  autoencoder?: AutoencoderOptions;
+  mlp?: MlpOptions;
+  preprocess?: PreprocessOptions;
+  /** Share of training data flagged by the default threshold (default 0.05). Replace it with `setThreshold` / `calibrate`. */
+  contamination?: number;
+  /** Reasons returned per prediction (default 3). */
+  maxReasons?: number;
+}
+
+export interface FraudTrainOptions {
+  /** 0/1 per row (1 = fraud). Required for 'mlp'; ignored by unsupervised detectors (they never see labels). */
+  labels?: ArrayLike<number>;
+  device?: Device;
+  logger?: Logger;
+}
+
+export interface FraudTrainingReport {
+  detector: DetectorKind;
+  rows: number;
+  features: number;
+  seconds: number;
+  threshold: number;
+  /** The engine's report for neural detectors. */
+  training?: TrainingReport;
+}
+
+export interface FeatureReason {
+  /** Input column (one-hot levels are folded into their column). */
+  feature: string;
+  /** Share of this row's anomaly evidence, 0..1. */
+  share: number;
+  value?: number;
+  text: string;
+}
+
+export interface FraudPrediction {
+  score: number;
+  isFraud: boolean;
+  reasons: FeatureReason[];
+}
+
+export interface FraudEvaluation {
+  aucroc: number;
+  aucpr: number;
+  precisionAtK: number;
+  k: number;
+  recallAt1PctFpr: number;
+  /** At the current threshold. */
+  precision: number;
+  recall: number;
+  alerts: number;
+}
+
+interface Fitted {
+  pre: Preprocessor;
+  ecod?: EcodState;
+  /** ECOD fitted only to explain (when the detector itself is not ECOD). */
+  explainer: EcodState;
+  iforest?: IsolationForestState;
+  autoencoder?: tf.LayersModel;
+  mlp?: tf.LayersModel;
+  /** Train mean and sd of each member's raw score (ensemble normalisation). */
+  norms: Partial<Record<UnsupervisedKind, [number, number]>>;
+  threshold: number;
+}
+
+function meanSd(s: Float64Array): [number, number] {
+  let m = 0;
+  for (const v of s) m += v;
+  m /= s.length;
+  let q = 0;
+  for (const v of s) q += (v - m) ** 2;
+  return [m, Math.sqrt(q / s.length) || 1];
+}
+
+function checkLabels(labels: ArrayLike<number>, rows: number): Uint8Array {
+  if (labels.length !== rows) throw new AppliedMLError('E_SHAPE_MISMATCH', `${labels.length} labels for ${rows} rows.`);
+  const y = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const v = Number(labels[i]);
+    if (v !== 0 && v !== 1)
+      throw new AppliedMLError('E_INPUT_INVALID', `Label ${i} is ${String(labels[i])}; labels must be 0 or 1.`, { details: { row: i } });
+    y[i] = v;
+  }
+  return y;
+}
+
+/**
+ * Fraud and anomaly detection on tabular data with one lifecycle:
+ * `create → train → predict / predictBatch / scores → evaluate → save / load → dispose`.
+ */
+export class FraudDetector {
+  readonly config: Required<Pick<FraudDetectorConfig, 'detector' | 'members' | 'seed' | 'contamination' | 'maxReasons'>> &
+    FraudDetectorConfig;
+  private fitted: Fitted | undefined;
+  private disposed = false;
+
+  private constructor(config: FraudDetectorConfig) {
+    const detector = config.detector ?? 'ensemble';
+    const members = config.members ?? ['ecod', 'iforest'];
+    const valid: DetectorKind[] = ['ecod', 'iforest', 'autoencoder', 'ensemble', 'mlp'];
+    if (!valid.includes(detector))
+      throw new AppliedMLError('E_INPUT_INVALID', `Unknown detector '${String(detector)}'. Use one of ${valid.join(', ')}.`);
+    if (members.length === 0 || members.some((m) => !['ecod', 'iforest', 'autoencoder'].includes(m))) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Ensemble members must be a non-empty list of ecod, iforest, autoencoder (got ${JSON.stringify(members)}).`,
+      );
+    }
+    const contamination = config.contamination ?? 0.05;
+    if (!(contamination > 0 && contamination < 1))
+      throw new AppliedMLError('E_INPUT_INVALID', `contamination must be in (0, 1) (got ${contamination}).`);
+    this.config = { ...config, detector, members, seed: config.seed ?? 0, contamination, maxReasons: config.maxReasons ?? 3 };
+  }
+
+  static create(config: FraudDetectorConfig = {}): FraudDetector {
+    return new FraudDetector(config);
+  }
+
+  /** The unsupervised detectors this model runs. */
+  private get active(): UnsupervisedKind[] {
+    const d = this.config.detector;
+    if (d === 'ensemble') return this.config.members;
+    if (d === 'mlp') return [];
+    return [d];
+  }
+
+  get isTrained(): boolean {
+    return this.fitted !== undefined;
+  }
+
+  /** Names of the features the detectors see, after preprocessing. */
+  get featureNames(): string[] {
+    return this.ready().pre.features.map((f) => f.name);
+  }
+
+  get threshold(): number {
+    return this.ready().threshold;
+  }
+
+  private ready(): Fitted {
+    if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed; create or load another.');
+    if (!this.fitted) throw new AppliedMLError('E_MODEL_NOT_TRAINED', 'Train or load the FraudDetector first.');
+    return this.fitted;
+  }
+
+  async train(data: TabularInput, options: FraudTrainOptions = {}): Promise<FraudTrainingReport> {
+    if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed; create or load another.');
+    const logger = options.logger ?? silentLogger;
+    const start = performance.now();
+    const pre = Preprocessor.fit(data, this.config.preprocess);
+    const x = pre.transform(data);
+    if (x.rows < 2) throw new AppliedMLError('E_INPUT_INVALID', `Training needs at least 2 rows (got ${x.rows}).`);
+    const seed = this.config.seed;
+    const active = this.active;
+    const fitted: Fitted = { pre, explainer: fitEcod(x), norms: {}, threshold: 0 };
+    let training: TrainingReport | undefined;
+    if (active.includes('ecod')) fitted.ecod = fitted.explainer;
+    if (active.includes('iforest'))
+      fitted.iforest = fitIsolationForest(x, { ...this.config.iforest, seed: this.config.iforest?.seed ?? seed });
+    if (active.includes('autoencoder') || this.config.detector === 'mlp') await initEngine({ device: options.device ?? 'auto', logger });
+    try {
+      if (active.includes('autoencoder')) {
+        const r = await trainAutoencoder(x, this.config.autoencoder ?? {}, seed, logger);
+        fitted.autoencoder = r.model;
+        training = r.report;
+      }
+      if (this.config.detector === 'mlp') {
+        if (!options.labels)
+          throw new AppliedMLError('E_INPUT_INVALID', "The 'mlp' detector is supervised: pass labels (0/1 per row) in train options.");
+        const y = checkLabels(options.labels, x.rows);
+        if (!y.includes(1) || !y.includes(0))
+          throw new AppliedMLError('E_INPUT_INVALID', 'Supervised training needs both fraud (1) and normal (0) rows.');
+        const r = await trainMlp(x, y, this.config.mlp ?? {}, seed, logger);
+        fitted.mlp = r.model;
+        training = r.report;
+      }
+    } catch (error) {
+      fitted.autoencoder?.dispose();
+      fitted.mlp?.dispose();
+      throw error;
+    }
+    for (const kind of active) fitted.norms[kind] = meanSd(this.memberScores(fitted, kind, x).score);
+    const trainScores = this.combined(fitted, x).score;
+    // Supervised: a probability of 0.5; unsupervised: flag the `contamination` share of the training data.
+    fitted.threshold =
+      this.config.detector === 'mlp' ? 0.5 : chooseThreshold(trainScores, { contamination: this.config.contamination }).threshold;
+    this.disposeModels();
+    this.fitted = fitted;
+    logger.info('fraud detector trained', { detector: this.config.detector, rows: x.rows, features: x.cols });
+    return {
+      detector: this.config.detector,
+      rows: x.rows,
+      features: x.cols,
+      seconds: (performance.now() - start) / 1000,
+      threshold: fitted.threshold,
+      ...(training ? { training } : {}),
+    };
+  }
+
+  private memberScores(f: Fitted, kind: UnsupervisedKind, x: Matrix, withContrib = false): { score: Float64Array; contrib?: Float64Array } {
+    if (kind === 'ecod') {
+      if (!withContrib) return { score: scoreEcod(f.ecod as EcodState, x) };
+      const contrib = new Float64Array(x.data.length);
+      return { score: scoreEcod(f.ecod as EcodState, x, contrib), contrib };
+    }
+    if (kind === 'iforest') return { score: scoreIsolationForest(f.iforest as IsolationForestState, x) };
+    const r = reconstructionErrors(f.autoencoder as tf.LayersModel, x);
+    return { score: r.score, contrib: r.perFeature };
+  }
+
+  /** Final scores plus per-feature evidence. */
+  private combined(f: Fitted, x: Matrix, withContrib = false): { score: Float64Array; contrib?: Float64Array } {
+    if (this.config.detector === 'mlp') {
+      const score = mlpScores(f.mlp as tf.LayersModel, x);
+      return withContrib ? { score, contrib: this.explainerContrib(f, x) } : { score };
+    }
+    const active = this.active;
+    if (active.length === 1) {
+      const r = this.memberScores(f, active[0] as UnsupervisedKind, x, withContrib);
+      return withContrib ? { score: r.score, contrib: r.contrib ?? this.explainerContrib(f, x) } : { score: r.score };
+    }
+    const score = new Float64Array(x.rows);
+    let contrib: Float64Array | undefined;
+    for (const kind of active) {
+      const r = this.memberScores(f, kind, x, withContrib && !contrib);
+      const [m, sd] = f.norms[kind] ?? [0, 1];
+      for (let i = 0; i < x.rows; i++) score[i] = (score[i] as number) + ((r.score[i] as number) - m) / sd / active.length;
+      if (withContrib && r.contrib && !contrib) contrib = r.contrib;
+    }
+    return withContrib ? { score, contrib: contrib ?? this.explainerContrib(f, x) } : { score };
+  }
+
+  private explainerContrib(f: Fitted, x: Matrix): Float64Array {
+    const contrib = new Float64Array(x.data.length);
+    scoreEcod(f.explainer, x, contrib);
+    return contrib;
+  }
+
+  /** Anomaly scores only (higher = more suspicious): the fast path for batch scoring and evaluation. */
+  scores(data: TabularInput): Float64Array {
+    const f = this.ready();
+    return this.combined(f, f.pre.transform(data)).score;
+  }
+
+  async predict(record: TabularRecord | ArrayLike<number>): Promise<FraudPrediction> {
+    const [p] = await this.predictBatch([record] as TabularInput);
+    return p as FraudPrediction;
+  }
+
+  /** Scores, decisions at the current threshold, and the top reasons per row. */
+  async predictBatch(data: TabularInput): Promise<FraudPrediction[]> {
+    const f = this.ready();
+    const x = f.pre.transform(data);
+    const { score, contrib } = this.combined(f, x, true);
+    const features = f.pre.features;
+    const out: FraudPrediction[] = [];
+    for (let r = 0; r < x.rows; r++) {
+      const byColumn = new Map<string, number>();
+      let total = 0;
+      for (let c = 0; c < x.cols; c++) {
+        const v = contrib ? (contrib[r * x.cols + c] as number) : 0;
+        const col = (features[c] as { column: string }).column;
+        byColumn.set(col, (byColumn.get(col) ?? 0) + v);
+        total += v;
+      }
+      const reasons = [...byColumn.entries()]
+        .filter(([, v]) => v > 0)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, this.config.maxReasons)
+        .map(([column, v]) => this.reason(f, data, r, column, total > 0 ? v / total : 0));
+      const s = score[r] as number;
+      out.push({ score: s, isFraud: s >= f.threshold, reasons });
+    }
+    return out;
+  }
+
+  private reason(f: Fitted, data: TabularInput, r: number, column: string, share: number): FeatureReason {
+    const value = f.pre.rawNumeric(data, r, column);
+    const col = f.pre.state.columns.find((c) => c.name === column);
+    let text = `${column} is unusual (${Math.round(share * 100)}% of the evidence)`;
+    if (value !== undefined && col?.kind === 'numeric') {
+      const ratio = col.median !== 0 ? value / col.median : undefined;
+      const rel =
+        ratio !== undefined && Number.isFinite(ratio) && ratio > 0
+          ? `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}× the training median ${fmt(col.median)}`
+          : `training median ${fmt(col.median)}`;
+      text = `${column} = ${fmt(value)} (${rel}; ${Math.round(share * 100)}% of the evidence)`;
+    }
+    return { feature: column, share, ...(value !== undefined ? { value } : {}), text };
+  }
+
+  /** ROC-AUC, PR-AUC (average precision), precision@k (k = number of frauds) and recall at 1% FPR. */
+  async evaluate(data: TabularInput, labels: ArrayLike<number>): Promise<FraudEvaluation> {
+    const score = this.scores(data);
+    const y = checkLabels(labels, score.length);
+    let pos = 0;
+    for (const v of y) pos += v;
+    if (pos === 0 || pos === y.length) throw new AppliedMLError('E_INPUT_INVALID', 'Evaluation needs both fraud (1) and normal (0) rows.');
+    const thr = this.ready().threshold;
+    let alerts = 0;
+    let tp = 0;
+    for (let i = 0; i < y.length; i++) {
+      if ((score[i] as number) >= thr) {
+        alerts++;
+        tp += y[i] as number;
+      }
+    }
+    return {
+      aucroc: rocAuc(y, score),
+      aucpr: averagePrecision(y, score),
+      precisionAtK: precisionAtK(y, score, pos),
+      k: pos,
+      recallAt1PctFpr: recallAtFpr(y, score, 0.01),
+      precision: alerts ? tp / alerts : 0,
+      recall: tp / pos,
+      alerts,
+    };
+  }
+
+  /** Sets the threshold from a rule applied to scored (e.g. validation) data; returns what it chose. */
+  calibrate(data: TabularInput, rule: ThresholdRule, labels?: ArrayLike<number>): ThresholdChoice {
+    const f = this.ready();
+    const choice = chooseThreshold(this.scores(data), rule, labels);
+    f.threshold = choice.threshold;
+    return choice;
+  }
+
+  setThreshold(threshold: number): void {
+    const f = this.ready();
+    if (!Number.isFinite(threshold)) throw new AppliedMLError('E_INPUT_INVALID', `threshold must be a finite number (got ${threshold}).`);
+    f.threshold = threshold;
+  }
+
+  async save(dir: string): Promise<void> {
+    const f = this.ready();
+    const files: Record<string, Uint8Array | string> = {};
+    const ecodBytes = (s: EcodState): Uint8Array => {
+      const n = s.sorted[0]?.length ?? 0;
+      const all = new Float64Array(n * s.sorted.length);
+      s.sorted.forEach((col, c) => all.set(col, c * n));
+      return new Uint8Array(all.buffer);
+    };
+    files['explainer.f64'] = ecodBytes(f.explainer);
+    if (f.iforest) files['iforest.json'] = JSON.stringify(f.iforest);
+    const models: Record<string, tf.LayersModel> = {};
+    if (f.autoencoder) models.autoencoder = f.autoencoder;
+    if (f.mlp) models.mlp = f.mlp;
+    const { preprocess: _p, ...rest } = this.config;
+    void _p;
+    await saveBundle(dir, {
+      package: FRAUD_PACKAGE,
+      packageVersion: FRAUD_VERSION,
+      task: FRAUD_TASK,
+      models,
+      preprocessing: f.pre.state as unknown as JsonValue,
+      config: {
+        ...(rest as unknown as Record<string, JsonValue>),
+        state: {
+          threshold: f.threshold,
+          norms: f.norms as unknown as JsonValue,
+          explainer: { rows: f.explainer.sorted[0]?.length ?? 0, skew: f.explainer.skew },
+        },
+      },
+      files,
+    });
+  }
+
+  static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<FraudDetector> {
+    const bundle = await loadBundle(dir, { package: FRAUD_PACKAGE, task: FRAUD_TASK });
+    const corrupt = (what: string): AppliedMLError =>
+      new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: ${what}.`, { details: { dir } });
+    try {
+      const cfg = bundle.manifest.config as unknown as FraudDetectorConfig & {
+        state: { threshold: number; norms: Fitted['norms']; explainer: { rows: number; skew: number[] } };
+      };
+      if (!cfg || typeof cfg !== 'object' || !cfg.state) throw corrupt('config.state is missing');
+      const model = new FraudDetector(cfg);
+      const pre = Preprocessor.fromState(bundle.manifest.preprocessing as unknown as PreprocessorState);
+      if (!pre.state || !Array.isArray(pre.state.columns)) throw corrupt('preprocessing is missing');
+      const raw = bundle.files['explainer.f64'];
+      const { rows, skew } = cfg.state.explainer;
+      if (!raw || raw.byteLength !== rows * skew.length * 8 || pre.features.length !== skew.length)
+        throw corrupt('explainer.f64 does not match the manifest');
+      const all = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+      const explainer: EcodState = { kind: 'ecod', skew, sorted: skew.map((_, c) => all.slice(c * rows, (c + 1) * rows)) };
+      const fitted: Fitted = { pre, explainer, norms: cfg.state.norms ?? {}, threshold: cfg.state.threshold };
+      if (model.active.includes('ecod')) fitted.ecod = explainer;
+      if (model.active.includes('iforest')) {
+        const text = bundle.files['iforest.json'];
+        if (!text) throw corrupt('iforest.json is missing');
+        fitted.iforest = JSON.parse(text.toString('utf8')) as IsolationForestState;
+        if (!Array.isArray(fitted.iforest.trees)) throw corrupt('iforest.json has no trees');
+      }
+      if (model.active.includes('autoencoder') || model.config.detector === 'mlp')
+        await initEngine({ device: options.device ?? 'auto', logger: options.logger ?? silentLogger });
+      if (model.active.includes('autoencoder')) {
+        fitted.autoencoder = bundle.models.autoencoder;
+        if (!fitted.autoencoder) throw corrupt('the autoencoder model is missing');
+      }
+      if (model.config.detector === 'mlp') {
+        fitted.mlp = bundle.models.mlp;
+        if (!fitted.mlp) throw corrupt('the mlp model is missing');
+      }
+      model.fitted = fitted;
+      return model;
+    } catch (error) {
+      for (const m of Object.values(bundle.models)) m.dispose();
+      if (AppliedMLError.isInstance(error)) throw error;
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir} could not be read: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private disposeModels(): void {
+    this.fitted?.autoencoder?.dispose();
+    this.fitted?.mlp?.dispose();
+  }
+
+  dispose(): void {
+    this.disposeModels();
+    this.fitted = undefined;
+    this.disposed = true;
+  }
+}
+
+function fmt(v: number): string {
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}

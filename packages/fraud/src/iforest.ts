@@ -1,0 +1,166 @@
+import { createRng, type Rng } from '@appliedml/engine';
+import type { Matrix } from './matrix';
+
+/**
+ * Isolation forest (Liu, Ting and Zhou, 2008): random axis-aligned splits isolate outliers in
+ * fewer steps. Defaults follow scikit-learn/PyOD: 100 trees, 256 samples per tree, depth limit
+ * ceil(log2(256)). Trees are flat arrays so they serialise into the bundle manifest.
+ */
+export interface IsolationForestOptions {
+  trees?: number;
+  sampleSize?: number;
+  seed?: number;
+}
+
+export interface IsolationTree {
+  /** Split feature per node; -1 marks a leaf. */
+  feature: number[];
+  threshold: number[];
+  left: number[];
+  right: number[];
+  /** Training rows that reached a leaf (for the c(n) path correction). */
+  size: number[];
+}
+
+export interface IsolationForestState {
+  kind: 'iforest';
+  sampleSize: number;
+  trees: IsolationTree[];
+}
+
+const EULER = 0.5772156649;
+
+/** Average path length of an unsuccessful BST search over n points. */
+export function cFactor(n: number): number {
+  if (n <= 1) return 0;
+  if (n === 2) return 1;
+  return 2 * (Math.log(n - 1) + EULER) - (2 * (n - 1)) / n;
+}
+
+export function fitIsolationForest(x: Matrix, options: IsolationForestOptions = {}): IsolationForestState {
+  const trees = options.trees ?? 100;
+  const sampleSize = Math.min(options.sampleSize ?? 256, x.rows);
+  const rng = createRng(options.seed ?? 0);
+  const maxDepth = Math.ceil(Math.log2(Math.max(2, sampleSize)));
+  const out: IsolationTree[] = [];
+  const all = Array.from({ length: x.rows }, (_, i) => i);
+  for (let t = 0; t < trees; t++) {
+    // Sample without replacement: partial Fisher-Yates.
+    for (let i = 0; i < sampleSize; i++) {
+      const j = i + rng.nextInt(x.rows - i);
+      const tmp = all[i] as number;
+      all[i] = all[j] as number;
+      all[j] = tmp;
+    }
+    out.push(buildTree(x, all.slice(0, sampleSize), maxDepth, rng));
+  }
+  return { kind: 'iforest', sampleSize, trees: out };
+}
+
+function buildTree(x: Matrix, idx: number[], maxDepth: number, rng: Rng): IsolationTree {
+  const tree: IsolationTree = { feature: [], threshold: [], left: [], right: [], size: [] };
+  const grow = (rows: number[], depth: number): number => {
+    const node = tree.feature.length;
+    tree.feature.push(-1);
+    tree.threshold.push(0);
+    tree.left.push(-1);
+    tree.right.push(-1);
+    tree.size.push(rows.length);
+    if (depth >= maxDepth || rows.length <= 1) return node;
+    // Pick a random feature that is not constant on these rows (a few tries, then give up).
+    for (let attempt = 0; attempt < Math.min(x.cols, 16); attempt++) {
+      const f = rng.nextInt(x.cols);
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const r of rows) {
+        const v = x.data[r * x.cols + f] as number;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      if (hi <= lo) continue;
+      const thr = lo + rng.next() * (hi - lo);
+      const l: number[] = [];
+      const rr: number[] = [];
+      for (const r of rows) ((x.data[r * x.cols + f] as number) < thr ? l : rr).push(r);
+      tree.feature[node] = f;
+      tree.threshold[node] = thr;
+      const li = grow(l, depth + 1);
+      const ri = grow(rr, depth + 1);
+      tree.left[node] = li;
+      tree.right[node] = ri;
+      return node;
+    }
+    return node;
+  };
+  grow(idx, 0);
+  return tree;
+}
+
+interface Packed {
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  /** Depth correction c(size) at leaves. */
+  leafC: Float64Array;
+  roots: Int32Array;
+}
+
+const packedCache = new WeakMap<IsolationForestState, Packed>();
+
+/** All trees in flat typed arrays (built once per fitted forest) for fast scoring. */
+function pack(state: IsolationForestState): Packed {
+  const hit = packedCache.get(state);
+  if (hit) return hit;
+  const total = state.trees.reduce((n, t) => n + t.feature.length, 0);
+  const p: Packed = {
+    feature: new Int32Array(total),
+    threshold: new Float64Array(total),
+    left: new Int32Array(total),
+    right: new Int32Array(total),
+    leafC: new Float64Array(total),
+    roots: new Int32Array(state.trees.length),
+  };
+  let base = 0;
+  state.trees.forEach((t, k) => {
+    p.roots[k] = base;
+    for (let i = 0; i < t.feature.length; i++) {
+      const f = t.feature[i] as number;
+      p.feature[base + i] = f;
+      p.threshold[base + i] = t.threshold[i] as number;
+      p.left[base + i] = f < 0 ? -1 : base + (t.left[i] as number);
+      p.right[base + i] = f < 0 ? -1 : base + (t.right[i] as number);
+      p.leafC[base + i] = f < 0 ? cFactor(t.size[i] as number) : 0;
+    }
+    base += t.feature.length;
+  });
+  packedCache.set(state, p);
+  return p;
+}
+
+/** Anomaly score in (0, 1): 2^(-E[h(x)] / c(sampleSize)); higher is more anomalous. */
+export function scoreIsolationForest(state: IsolationForestState, x: Matrix): Float64Array {
+  const out = new Float64Array(x.rows);
+  const norm = cFactor(state.sampleSize) || 1;
+  const d = x.cols;
+  const p = pack(state);
+  const nTrees = p.roots.length;
+  const data = x.data;
+  for (let r = 0; r < x.rows; r++) {
+    let total = 0;
+    const off = r * d;
+    for (let k = 0; k < nTrees; k++) {
+      let node = p.roots[k] as number;
+      let depth = 0;
+      let f = p.feature[node] as number;
+      while (f >= 0) {
+        node = (data[off + f] as number) < (p.threshold[node] as number) ? (p.left[node] as number) : (p.right[node] as number);
+        depth++;
+        f = p.feature[node] as number;
+      }
+      total += depth + (p.leafC[node] as number);
+    }
+    out[r] = Math.pow(2, -total / nTrees / norm);
+  }
+  return out;
+}

@@ -1,0 +1,32 @@
+// The whole public surface of @appliedml/fraud.
+export { FraudDetector } from './detector';
+export type {
+  DetectorKind,
+  FeatureReason,
+  FraudDetectorConfig,
+  FraudEvaluation,
+  FraudPrediction,
+  FraudTrainOptions,
+  FraudTrainingReport,
+  UnsupervisedKind,
+} from './detector';
+export { Preprocessor } from './tabular';
+export type { ColumnKind, FeatureInfo, FittedColumn, PreprocessOptions, PreprocessorState, TabularInput, TabularRecord } from './tabular';
+export { chooseThreshold } from './thresholds';
+export type { ThresholdChoice, ThresholdRule } from './thresholds';
+export { MAX_CELLS, takeRows, toMatrix } from './matrix';
+export type { Matrix } from './matrix';
+export { ADBENCH_FILES, ADBENCH_HOW_TO_GET, loadAdbench, readLabelledNpz } from './adbench';
+export type { LabelledMatrix } from './adbench';
+export { ADBENCH_PUBLISHED } from './published';
+export type { PublishedPair, PublishedRow } from './published';
+export type { AutoencoderOptions, MlpOptions } from './neural';
+export type { IsolationForestOptions } from './iforest';
+export { FRAUD_PACKAGE, FRAUD_VERSION } from './version';
+export { TransactionFeatures, checkTransaction } from './stream';
+export type { StreamFeatureOptions, StreamState, Transaction, TransactionFeatureRow } from './stream';
+export { TransactionScorer } from './scorer';
+export type { TransactionScore, TransactionScorerConfig } from './scorer';
+export { SYNTHETIC_NOTICE, generateTransactions } from './synthetic';
+export type { FraudPattern, SyntheticOptions, SyntheticTransaction } from './synthetic';
+export { MAX_RECORDS_FILE_BYTES, readRecords } from './records';

@@ -1,0 +1,88 @@
+import { AppliedMLError } from '@appliedml/engine';
+
+/** A dense row-major numeric matrix: the one shape every detector works on. */
+export interface Matrix {
+  data: Float64Array;
+  rows: number;
+  cols: number;
+}
+
+/** Largest matrix accepted in one call (cells); larger inputs are E_INPUT_TOO_LARGE. */
+export const MAX_CELLS = 200_000_000;
+
+/** Builds a Matrix from rows of numbers, checking shape and finiteness. */
+export function toMatrix(input: Matrix | ArrayLike<ArrayLike<number>>, expectedCols?: number, what = 'input'): Matrix {
+  if (isMatrix(input)) {
+    checkShape(input.rows, input.cols, expectedCols, what);
+    checkFinite(input, what);
+    return input;
+  }
+  const rows = input.length;
+  if (rows === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what} is empty: give at least one row.`);
+  const first = input[0];
+  const cols = first?.length ?? 0;
+  checkShape(rows, cols, expectedCols, what);
+  const data = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const row = input[r];
+    if (!row || row.length !== cols) {
+      throw new AppliedMLError('E_SHAPE_MISMATCH', `${what}: row ${r} has ${row?.length ?? 0} values; expected ${cols}.`, {
+        details: { row: r },
+      });
+    }
+    for (let c = 0; c < cols; c++) data[r * cols + c] = Number(row[c]);
+  }
+  const m = { data, rows, cols };
+  checkFinite(m, what);
+  return m;
+}
+
+export function isMatrix(x: unknown): x is Matrix {
+  return typeof x === 'object' && x !== null && (x as Matrix).data instanceof Float64Array && typeof (x as Matrix).rows === 'number';
+}
+
+function checkShape(rows: number, cols: number, expectedCols: number | undefined, what: string): void {
+  if (rows === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what} is empty: give at least one row.`);
+  if (cols === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what} has no columns.`);
+  if (rows * cols > MAX_CELLS) {
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `${what} has ${rows}×${cols} cells; the limit per call is ${MAX_CELLS}. Score it in chunks.`,
+      {
+        details: { rows, cols },
+      },
+    );
+  }
+  if (expectedCols !== undefined && cols !== expectedCols) {
+    throw new AppliedMLError('E_SHAPE_MISMATCH', `${what} has ${cols} columns; the model was trained on ${expectedCols}.`, {
+      details: { cols, expectedCols },
+    });
+  }
+}
+
+function checkFinite(m: Matrix, what: string): void {
+  for (let i = 0; i < m.data.length; i++) {
+    const v = m.data[i] as number;
+    if (!Number.isFinite(v)) {
+      const row = Math.floor(i / m.cols);
+      throw new AppliedMLError('E_INPUT_INVALID', `${what}: row ${row}, column ${i % m.cols} is ${v}; values must be finite numbers.`, {
+        details: { row, col: i % m.cols },
+      });
+    }
+  }
+}
+
+/** Rows of m picked by index, as a new Matrix. */
+export function takeRows(m: Matrix, idx: ArrayLike<number>): Matrix {
+  const out = new Float64Array(idx.length * m.cols);
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i] as number;
+    out.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols);
+  }
+  return { data: out, rows: idx.length, cols: m.cols };
+}
+
+/** One row as a view. */
+export function row(m: Matrix, r: number): Float64Array {
+  return m.data.subarray(r * m.cols, (r + 1) * m.cols);
+}

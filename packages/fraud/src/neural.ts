@@ -1,0 +1,176 @@
+import { createRng, fitModel, predictBatched, tf, withSeededRandom, type Logger, type TrainingReport } from '@appliedml/engine';
+import type { Matrix } from './matrix';
+
+/** Internal: the autoencoder and the supervised MLP, trained with the engine's fitModel. No tfjs types leave this package. */
+export interface AutoencoderOptions {
+  /** Hidden widths of the encoder; the decoder mirrors them (default [cols / 2, cols / 4]). */
+  hidden?: number[];
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+}
+
+export interface MlpOptions {
+  hidden?: number[];
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** 'balanced' (default): weight each class by n / (2 · count); or explicit [w0, w1]. */
+  classWeight?: 'balanced' | [number, number];
+  dropout?: number;
+  /** 'binaryCrossentropy' (default) or 'focal' (Lin et al. 2017; down-weights easy examples). */
+  loss?: 'binaryCrossentropy' | 'focal';
+  /** Focal loss gamma (default 2). */
+  focalGamma?: number;
+}
+
+/** Binary focal loss per sample: −[y (1−p)^γ log p + (1−y) p^γ log(1−p)]. */
+export function focalLoss(gamma: number): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
+  return (yTrue, yPred) =>
+    tf.tidy(() => {
+      const p = tf.clipByValue(yPred, 1e-7, 1 - 1e-7);
+      const pos = tf.mul(tf.mul(yTrue, tf.pow(tf.sub(1, p), gamma)), tf.log(p));
+      const neg = tf.mul(tf.mul(tf.sub(1, yTrue), tf.pow(p, gamma)), tf.log(tf.sub(1, p)));
+      return tf.mean(tf.neg(tf.add(pos, neg)), -1);
+    });
+}
+
+/** Scaled features are clipped to ±CLIP before the networks see them, so one wild value cannot dominate the loss. */
+export const CLIP = 10;
+
+export function clippedTensor(x: Matrix): tf.Tensor2D {
+  const f = new Float32Array(x.data.length);
+  for (let i = 0; i < f.length; i++) f[i] = Math.max(-CLIP, Math.min(CLIP, x.data[i] as number));
+  return tf.tensor2d(f, [x.rows, x.cols]);
+}
+
+/** A seeded permutation of the rows, so a validation split is not the file's tail. */
+function shuffledRows(x: Matrix, seed: number): number[] {
+  return createRng(seed).shuffle(Array.from({ length: x.rows }, (_, i) => i));
+}
+
+function gather(x: Matrix, idx: number[]): Matrix {
+  const out = new Float64Array(idx.length * x.cols);
+  idx.forEach((r, i) => out.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols));
+  return { data: out, rows: idx.length, cols: x.cols };
+}
+
+export async function trainAutoencoder(
+  x: Matrix,
+  options: AutoencoderOptions,
+  seed: number,
+  logger: Logger,
+): Promise<{ model: tf.LayersModel; report: TrainingReport }> {
+  // A real bottleneck: half, then a quarter of the input width (at least 2 and 1 units).
+  const hidden = options.hidden ?? [Math.max(2, Math.round(x.cols / 2)), Math.max(1, Math.round(x.cols / 4))];
+  const model = withSeededRandom(createRng(seed), () => {
+    const m = tf.sequential();
+    const widths = [...hidden, ...hidden.slice(0, -1).reverse()];
+    widths.forEach((units, i) => m.add(tf.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [x.cols] } : {}) })));
+    m.add(tf.layers.dense({ units: x.cols }));
+    return m;
+  });
+  const order = shuffledRows(x, seed);
+  const xs = clippedTensor(gather(x, order));
+  try {
+    const report = await fitModel(model, xs, xs, {
+      epochs: options.epochs ?? 30,
+      batchSize: options.batchSize ?? 256,
+      loss: 'meanSquaredError',
+      learningRate: options.learningRate ?? 1e-3,
+      validationSplit: 0.1,
+      earlyStopping: { patience: 4 },
+      seed,
+      progress: false,
+      logger,
+    });
+    return { model, report };
+  } finally {
+    xs.dispose();
+  }
+}
+
+/** Squared reconstruction error per feature (rows × cols) and its mean per row. */
+export function reconstructionErrors(model: tf.LayersModel, x: Matrix): { perFeature: Float64Array; score: Float64Array } {
+  const xs = clippedTensor(x);
+  let pred;
+  try {
+    pred = predictBatched(model, xs, { batchSize: 2048 });
+  } finally {
+    xs.dispose();
+  }
+  const perFeature = new Float64Array(x.data.length);
+  const score = new Float64Array(x.rows);
+  for (let r = 0; r < x.rows; r++) {
+    let s = 0;
+    for (let c = 0; c < x.cols; c++) {
+      const i = r * x.cols + c;
+      const v = Math.max(-CLIP, Math.min(CLIP, x.data[i] as number));
+      const e = (v - (pred.data[i] as number)) ** 2;
+      perFeature[i] = e;
+      s += e;
+    }
+    score[r] = s / x.cols;
+  }
+  return { perFeature, score };
+}
+
+export async function trainMlp(
+  x: Matrix,
+  y: Uint8Array,
+  options: MlpOptions,
+  seed: number,
+  logger: Logger,
+): Promise<{ model: tf.LayersModel; report: TrainingReport }> {
+  const hidden = options.hidden ?? [64, 32];
+  const model = withSeededRandom(createRng(seed), () => {
+    const m = tf.sequential();
+    hidden.forEach((units, i) => {
+      m.add(tf.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [x.cols] } : {}) }));
+      if ((options.dropout ?? 0.1) > 0) m.add(tf.layers.dropout({ rate: options.dropout ?? 0.1 }));
+    });
+    m.add(tf.layers.dense({ units: 1, activation: 'sigmoid' }));
+    return m;
+  });
+  let pos = 0;
+  for (const v of y) pos += v;
+  const neg = y.length - pos;
+  const classWeight = Array.isArray(options.classWeight)
+    ? options.classWeight
+    : [y.length / (2 * Math.max(1, neg)), y.length / (2 * Math.max(1, pos))];
+  const order = shuffledRows(x, seed);
+  const xs = clippedTensor(gather(x, order));
+  // About 40 steps per epoch on small sets, 512 rows per step on large ones.
+  const batchSize = options.batchSize ?? Math.min(512, Math.max(32, 2 ** Math.round(Math.log2(x.rows / 40))));
+  const ys = tf.tensor2d(
+    Float32Array.from(order, (i) => y[i] as number),
+    [y.length, 1],
+  );
+  try {
+    const report = await fitModel(model, xs, ys, {
+      epochs: options.epochs ?? 40,
+      batchSize,
+      loss: options.loss === 'focal' ? focalLoss(options.focalGamma ?? 2) : 'binaryCrossentropy',
+      learningRate: options.learningRate ?? 1e-3,
+      classWeight,
+      validationSplit: 0.1,
+      earlyStopping: { patience: 6 },
+      seed,
+      progress: false,
+      logger,
+    });
+    return { model, report };
+  } finally {
+    xs.dispose();
+    ys.dispose();
+  }
+}
+
+export function mlpScores(model: tf.LayersModel, x: Matrix): Float64Array {
+  const xs = clippedTensor(x);
+  try {
+    return Float64Array.from(predictBatched(model, xs, { batchSize: 2048 }).data);
+  } finally {
+    xs.dispose();
+  }
+}

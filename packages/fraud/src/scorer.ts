@@ -1,0 +1,172 @@
+import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppliedMLError, type Device, type Logger } from '@appliedml/engine';
+import { FraudDetector, type FraudDetectorConfig, type FraudEvaluation, type FraudPrediction, type FraudTrainingReport } from './detector';
+import {
+  TransactionFeatures,
+  checkTransaction,
+  type StreamFeatureOptions,
+  type StreamState,
+  type Transaction,
+  type TransactionFeatureRow,
+} from './stream';
+
+export interface TransactionScorerConfig {
+  detector?: FraudDetectorConfig;
+  features?: StreamFeatureOptions;
+}
+
+export interface TransactionScore extends FraudPrediction {
+  features: TransactionFeatureRow;
+}
+
+function byTime(txs: readonly Transaction[]): number[] {
+  const t = txs.map((tx) =>
+    tx.timestamp instanceof Date ? tx.timestamp.getTime() : typeof tx.timestamp === 'number' ? tx.timestamp : Date.parse(tx.timestamp),
+  );
+  return Array.from({ length: txs.length }, (_, i) => i).sort((a, b) => (t[a] as number) - (t[b] as number) || a - b);
+}
+
+function describe(p: FraudPrediction, row: TransactionFeatureRow): FraudPrediction {
+  return {
+    ...p,
+    reasons: p.reasons.map((r) => {
+      const v = row[r.feature];
+      const pct = `${Math.round(r.share * 100)}% of the evidence`;
+      if (v === undefined) return r;
+      let text = r.text;
+      if (r.feature === 'amount_vs_card_median') text = `amount ${v >= 10 ? v.toFixed(0) : v.toFixed(1)}× this card's median (${pct})`;
+      else if (r.feature.startsWith('count_')) text = `${v} transactions on this card in the last ${r.feature.slice(6)} (${pct})`;
+      else if (r.feature.startsWith('sum_')) text = `${v.toFixed(2)} spent on this card in the last ${r.feature.slice(4)} (${pct})`;
+      else if (r.feature === 'new_merchant' && v === 1) text = `first purchase at this merchant (${pct})`;
+      else if (r.feature === 'new_country' && v === 1) text = `first purchase from this country (${pct})`;
+      else if (r.feature === 'log_seconds_since_last') text = `${Math.round(Math.expm1(v))} s since this card's last transaction (${pct})`;
+      return { ...r, text };
+    }),
+  };
+}
+
+/**
+ * Streaming scorer: per-card features kept between calls, fed to a FraudDetector.
+ * `train(history)` replays the history in time order (the state after it is the live state);
+ * `score(tx)` scores one transaction against its card's state and then adds it.
+ */
+export class TransactionScorer {
+  private features: TransactionFeatures;
+  private constructor(
+    readonly config: TransactionScorerConfig,
+    private detector: FraudDetector,
+  ) {
+    this.features = new TransactionFeatures(config.features);
+  }
+
+  static create(config: TransactionScorerConfig = {}): TransactionScorer {
+    return new TransactionScorer(config, FraudDetector.create(config.detector));
+  }
+
+  get featureNames(): string[] {
+    return this.features.featureNames;
+  }
+
+  /** Cards currently tracked. */
+  get entities(): number {
+    return this.features.size;
+  }
+
+  /** Feature rows for a history, in its time order (resets the state first). */
+  private replay(history: readonly Transaction[]): { rows: TransactionFeatureRow[]; order: number[] } {
+    if (history.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least one transaction.');
+    history.forEach((tx) => checkTransaction(tx));
+    this.features.reset();
+    const order = byTime(history);
+    return { rows: order.map((i) => this.features.update(history[i] as Transaction)), order };
+  }
+
+  async train(
+    history: readonly Transaction[],
+    options: { labels?: ArrayLike<number>; device?: Device; logger?: Logger } = {},
+  ): Promise<FraudTrainingReport> {
+    const { rows, order } = this.replay(history);
+    const labels = options.labels ? order.map((i) => Number(options.labels?.[i])) : undefined;
+    return this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
+  }
+
+  /** Scores one transaction against its card's state, then adds it to the state. */
+  async score(tx: Transaction): Promise<TransactionScore> {
+    const row = this.features.peek(tx);
+    const p = await this.detector.predict(row);
+    this.features.update(tx);
+    return { ...describe(p, row), features: row };
+  }
+
+  /** Scores transactions one after another in time order (each sees the ones before it); results in input order. */
+  async scoreAll(txs: readonly Transaction[]): Promise<TransactionScore[]> {
+    const out: TransactionScore[] = new Array<TransactionScore>(txs.length);
+    const order = byTime(txs);
+    const rows = order.map((i) => this.features.update(txs[i] as Transaction));
+    const preds = await this.detector.predictBatch(rows);
+    order.forEach((i, k) => {
+      const row = rows[k] as TransactionFeatureRow;
+      out[i] = { ...describe(preds[k] as FraudPrediction, row), features: row };
+    });
+    return out;
+  }
+
+  /** Scores `txs` in time order (continuing the state) and computes the metrics against labels. */
+  async evaluate(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
+    const order = byTime(txs);
+    const rows = order.map((i) => this.features.update(txs[i] as Transaction));
+    return this.detector.evaluate(
+      rows,
+      order.map((i) => Number(labels[i])),
+    );
+  }
+
+  /** Forgets every card's state (e.g. before scoring an unrelated stream). */
+  resetState(): void {
+    this.features.reset();
+  }
+
+  setThreshold(threshold: number): void {
+    this.detector.setThreshold(threshold);
+  }
+
+  get threshold(): number {
+    return this.detector.threshold;
+  }
+
+  /** Writes the detector bundle to `dir/detector` and the per-card state to `dir/stream.json`. */
+  async save(dir: string, options: { includeState?: boolean } = {}): Promise<void> {
+    await this.detector.save(join(dir, 'detector'));
+    const state: StreamState = options.includeState === false ? { options: this.features.options, entities: [] } : this.features.toState();
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.stream.json.${process.pid}.tmp`);
+    await writeFile(tmp, JSON.stringify({ config: this.config, state }));
+    await rename(tmp, join(dir, 'stream.json'));
+  }
+
+  static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<TransactionScorer> {
+    let parsed: { config: TransactionScorerConfig; state: StreamState };
+    try {
+      parsed = JSON.parse(await readFile(join(dir, 'stream.json'), 'utf8')) as typeof parsed;
+    } catch (cause) {
+      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new AppliedMLError(
+        missing ? 'E_BUNDLE_MISSING' : 'E_BUNDLE_CORRUPT',
+        `Transaction scorer at ${dir}: stream.json ${missing ? 'is missing' : 'is not valid JSON'}.`,
+        { cause },
+      );
+    }
+    if (!parsed?.state?.options || !Array.isArray(parsed.state.entities))
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json has no state.`);
+    const detector = await FraudDetector.load(join(dir, 'detector'), options);
+    const scorer = new TransactionScorer(parsed.config ?? {}, detector);
+    scorer.features = TransactionFeatures.fromState(parsed.state);
+    return scorer;
+  }
+
+  dispose(): void {
+    this.detector.dispose();
+    this.features.reset();
+  }
+}

@@ -1,0 +1,91 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppliedMLError } from '@appliedml/engine';
+import { describe, expect, it } from 'vitest';
+import { TransactionScorer } from './scorer';
+import { TransactionFeatures } from './stream';
+import { generateTransactions } from './synthetic';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+describe('TransactionFeatures', () => {
+  it('velocity, amount vs card median, time since last, new merchant / country', () => {
+    const f = new TransactionFeatures({ windowsSeconds: [3600, 86400] });
+    for (let i = 0; i < 5; i++) f.update({ card: 'a', amount: 10, timestamp: T0 + i * 7200e3, merchant: 'm1', country: 'US' });
+    const row = f.peek({ card: 'a', amount: 140, timestamp: T0 + 4 * 7200e3 + 1800e3, merchant: 'm9', country: 'FR' });
+    expect(row.count_1h).toBe(1);
+    expect(row.sum_1h).toBe(10);
+    expect(row.count_1d).toBe(5);
+    expect(row.amount_vs_card_median).toBe(14);
+    expect(row.log_seconds_since_last).toBeCloseTo(Math.log1p(1800), 9);
+    expect(row.new_merchant).toBe(1);
+    expect(row.new_country).toBe(1);
+    expect(f.peek({ card: 'b', amount: 1, timestamp: T0 }).card_history).toBe(0);
+  });
+
+  it('keeps bounded memory: history per card and number of cards', () => {
+    const f = new TransactionFeatures({ historySize: 8, maxEntities: 100 });
+    for (let i = 0; i < 5000; i++) f.update({ card: `c${i % 300}`, amount: 1, timestamp: T0 + i * 1000 });
+    expect(f.size).toBe(100);
+    // A card not seen for a while (c250) was forgotten.
+    expect(f.peek({ card: 'c250', amount: 1, timestamp: T0 + 5000e3 }).card_history).toBe(0);
+    for (let i = 0; i < 20; i++) f.update({ card: 'hot', amount: 1, timestamp: T0 + 6000e3 + i });
+    expect(f.peek({ card: 'hot', amount: 1, timestamp: T0 + 7000e3 }).card_history).toBe(8);
+    expect(f.size).toBe(100);
+  });
+
+  it('bad transactions are E_INPUT_INVALID naming the field', () => {
+    const f = new TransactionFeatures();
+    const bad = [
+      { card: '', amount: 1, timestamp: T0 },
+      { card: 'a', amount: NaN, timestamp: T0 },
+      { card: 'a', amount: -5, timestamp: T0 },
+      { card: 'a', amount: 1e12, timestamp: T0 },
+      { card: 'a', amount: '12', timestamp: T0 },
+      { card: 'a', amount: 1, timestamp: 'yesterday' },
+      { card: 'a', amount: 1, timestamp: T0, merchant: 7 },
+    ];
+    for (const tx of bad) {
+      try {
+        f.update(tx as never);
+        throw new Error('accepted');
+      } catch (e) {
+        expect(AppliedMLError.hasCode(e, 'E_INPUT_INVALID')).toBe(true);
+      }
+    }
+  });
+});
+
+describe('TransactionScorer on the synthetic stream (flagged synthetic)', () => {
+  it('catches injected fraud without labels, explains it, and restores state from disk', async () => {
+    const txs = generateTransactions({ cards: 300, days: 20, seed: 3 });
+    const cut = Math.floor(txs.length * 0.7);
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await scorer.train(txs.slice(0, cut));
+    const rest = txs.slice(cut);
+    const dir = await mkdtemp(join(tmpdir(), 'fraud-scorer-'));
+    try {
+      await scorer.save(dir);
+      const loaded = await TransactionScorer.load(dir);
+      const ev = await scorer.evaluate(
+        rest,
+        rest.map((t) => t.label),
+      );
+      expect(ev.aucroc).toBeGreaterThan(0.95);
+      const spike = rest.find((t) => t.pattern === 'amount-spike') ?? rest.find((t) => t.label === 1);
+      expect(spike).toBeDefined();
+      // The loaded scorer has the same card state as the trained one had at save time.
+      const before = rest.slice(0, rest.indexOf(spike as never));
+      await loaded.scoreAll(before);
+      const s = await loaded.score(spike as never);
+      expect(s.isFraud).toBe(true);
+      expect(s.reasons.length).toBeGreaterThan(0);
+      expect(s.reasons.map((r) => r.text).join(' ')).toMatch(/median|transactions|merchant|country|since/);
+      loaded.dispose();
+    } finally {
+      scorer.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,196 @@
+import { AppliedMLError } from '@appliedml/engine';
+
+/** A card transaction. `card` keys the entity state; other fields are optional. */
+export interface Transaction {
+  card: string;
+  amount: number;
+  /** Epoch milliseconds, a Date or an ISO string. */
+  timestamp: number | string | Date;
+  merchant?: string;
+  country?: string;
+}
+
+export interface StreamFeatureOptions {
+  /** Velocity windows in seconds (default 1 h and 24 h). */
+  windowsSeconds?: number[];
+  /** Past transactions kept per card (default 64): windows and medians look at most this far back. */
+  historySize?: number;
+  /** Cards tracked at once (default 100,000); the least recently seen card is forgotten first. */
+  maxEntities?: number;
+  /** Distinct merchants / countries remembered per card (default 32, oldest forgotten first). */
+  maxSeenPerEntity?: number;
+}
+
+/** The numeric features for one transaction, computed from the card's state before it. */
+export type TransactionFeatureRow = Record<string, number>;
+
+interface EntityState {
+  times: number[];
+  amounts: number[];
+  merchants: string[];
+  countries: string[];
+}
+
+export interface StreamState {
+  options: Required<StreamFeatureOptions>;
+  entities: Array<[string, EntityState]>;
+}
+
+const MAX_AMOUNT = 1e9;
+
+function timeOf(tx: Transaction): number {
+  const v = tx.timestamp;
+  const t = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
+  if (!Number.isFinite(t))
+    throw new AppliedMLError('E_INPUT_INVALID', `Transaction timestamp ${JSON.stringify(v)} is not a time.`, {
+      details: { field: 'timestamp' },
+    });
+  return t;
+}
+
+/** Validates one transaction's required fields (E_INPUT_INVALID with the field named). */
+export function checkTransaction(tx: unknown): asserts tx is Transaction {
+  if (typeof tx !== 'object' || tx === null) throw new AppliedMLError('E_INPUT_INVALID', 'A transaction must be an object.');
+  const t = tx as Record<string, unknown>;
+  if (typeof t.card !== 'string' || t.card.length === 0 || t.card.length > 256) {
+    throw new AppliedMLError('E_INPUT_INVALID', 'Transaction field card must be a non-empty string (≤ 256 chars).', {
+      details: { field: 'card' },
+    });
+  }
+  if (typeof t.amount !== 'number' || !Number.isFinite(t.amount) || t.amount < 0 || t.amount > MAX_AMOUNT) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `Transaction field amount must be a finite number in [0, ${MAX_AMOUNT}] (got ${JSON.stringify(t.amount)}).`,
+      {
+        details: { field: 'amount' },
+      },
+    );
+  }
+  for (const k of ['merchant', 'country'] as const) {
+    if (t[k] !== undefined && typeof t[k] !== 'string')
+      throw new AppliedMLError('E_INPUT_INVALID', `Transaction field ${k} must be a string.`, { details: { field: k } });
+  }
+  timeOf(t as unknown as Transaction);
+}
+
+function median(values: number[]): number {
+  const s = values.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/**
+ * Streaming per-card features with bounded memory: velocity counts and sums over windows, the
+ * amount relative to the card's median, time since the card's last transaction, and new-merchant /
+ * new-country flags. Features describe a transaction against the state *before* it.
+ */
+export class TransactionFeatures {
+  readonly options: Required<StreamFeatureOptions>;
+  private readonly entities = new Map<string, EntityState>();
+
+  constructor(options: StreamFeatureOptions = {}) {
+    const windowsSeconds = options.windowsSeconds ?? [3600, 86400];
+    if (windowsSeconds.length === 0 || windowsSeconds.some((w) => !(w > 0)))
+      throw new AppliedMLError('E_INPUT_INVALID', 'windowsSeconds must be positive numbers.');
+    this.options = {
+      windowsSeconds,
+      historySize: options.historySize ?? 64,
+      maxEntities: options.maxEntities ?? 100_000,
+      maxSeenPerEntity: options.maxSeenPerEntity ?? 32,
+    };
+  }
+
+  static fromState(state: StreamState): TransactionFeatures {
+    const f = new TransactionFeatures(state.options);
+    for (const [k, v] of state.entities) f.entities.set(k, v);
+    return f;
+  }
+
+  toState(): StreamState {
+    return { options: this.options, entities: [...this.entities.entries()] };
+  }
+
+  get size(): number {
+    return this.entities.size;
+  }
+
+  get featureNames(): string[] {
+    const w = this.options.windowsSeconds.flatMap((s) => [`count_${label(s)}`, `sum_${label(s)}`]);
+    return ['amount', ...w, 'amount_vs_card_median', 'log_seconds_since_last', 'new_merchant', 'new_country', 'card_history'];
+  }
+
+  /** Features of `tx` against the card's state, without changing the state. */
+  peek(tx: Transaction): TransactionFeatureRow {
+    checkTransaction(tx);
+    const t = timeOf(tx);
+    const e = this.entities.get(tx.card);
+    const row: TransactionFeatureRow = { amount: tx.amount };
+    for (const s of this.options.windowsSeconds) {
+      let count = 0;
+      let sum = 0;
+      if (e) {
+        for (let i = e.times.length - 1; i >= 0; i--) {
+          if (t - (e.times[i] as number) > s * 1000) break;
+          count++;
+          sum += e.amounts[i] as number;
+        }
+      }
+      row[`count_${label(s)}`] = count;
+      row[`sum_${label(s)}`] = sum;
+    }
+    const hist = e?.amounts ?? [];
+    const med = hist.length > 0 ? median(hist) : 0;
+    row.amount_vs_card_median = med > 0 ? tx.amount / med : 1;
+    const last = e?.times[e.times.length - 1];
+    row.log_seconds_since_last = last === undefined ? Math.log1p(30 * 86400) : Math.log1p(Math.max(0, t - last) / 1000);
+    row.new_merchant = e && tx.merchant !== undefined ? (e.merchants.includes(tx.merchant) ? 0 : 1) : 0;
+    row.new_country = e && tx.country !== undefined ? (e.countries.includes(tx.country) ? 0 : 1) : 0;
+    row.card_history = hist.length;
+    return row;
+  }
+
+  /** Features of `tx`, then adds it to the card's state. */
+  update(tx: Transaction): TransactionFeatureRow {
+    const row = this.peek(tx);
+    const t = timeOf(tx);
+    let e = this.entities.get(tx.card);
+    if (e) this.entities.delete(tx.card);
+    else e = { times: [], amounts: [], merchants: [], countries: [] };
+    this.entities.set(tx.card, e);
+    // Keep times ordered: a late transaction is inserted in place.
+    let i = e.times.length;
+    while (i > 0 && (e.times[i - 1] as number) > t) i--;
+    e.times.splice(i, 0, t);
+    e.amounts.splice(i, 0, tx.amount);
+    if (e.times.length > this.options.historySize) {
+      e.times.shift();
+      e.amounts.shift();
+    }
+    remember(e.merchants, tx.merchant, this.options.maxSeenPerEntity);
+    remember(e.countries, tx.country, this.options.maxSeenPerEntity);
+    if (this.entities.size > this.options.maxEntities) {
+      const oldest = this.entities.keys().next().value;
+      if (oldest !== undefined) this.entities.delete(oldest);
+    }
+    return row;
+  }
+
+  reset(): void {
+    this.entities.clear();
+  }
+}
+
+function remember(list: string[], v: string | undefined, max: number): void {
+  if (v === undefined) return;
+  const i = list.indexOf(v);
+  if (i >= 0) list.splice(i, 1);
+  list.push(v);
+  if (list.length > max) list.shift();
+}
+
+function label(seconds: number): string {
+  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}

@@ -1,0 +1,319 @@
+import { AppliedMLError } from '@appliedml/engine';
+import { MAX_CELLS, isMatrix, toMatrix, type Matrix } from './matrix';
+
+/**
+ * Tabular preprocessing, fitted on training data only and stored in the bundle:
+ * schema inference (numeric, categorical, timestamp), missing values (median imputation plus a
+ * missing flag when the training data had gaps), robust scaling (median / IQR), one-hot encoding
+ * for categoricals with few levels and hashing into buckets for the rest, and hour/weekday
+ * features for timestamps.
+ */
+export type ColumnKind = 'numeric' | 'categorical' | 'timestamp';
+
+/** A record: one transaction or row. Missing fields and `null`/`''` are missing values. */
+export type TabularRecord = Record<string, unknown>;
+
+/** What a detector accepts: a numeric matrix (rows of numbers) or records. */
+export type TabularInput = Matrix | ReadonlyArray<ArrayLike<number>> | ReadonlyArray<TabularRecord>;
+
+export interface PreprocessOptions {
+  /** Force column kinds; others are inferred. */
+  schema?: Record<string, ColumnKind>;
+  /** Categoricals with at most this many training levels are one-hot encoded (default 32), others hashed. */
+  maxOneHot?: number;
+  /** Hash buckets for high-cardinality categoricals (default 16). */
+  hashBuckets?: number;
+  /** Unseen categories: 'ignore' (all-zero one-hot, the documented default) or 'error' (E_INPUT_INVALID). */
+  unknownCategory?: 'ignore' | 'error';
+  /** Fields in records that are not in the schema: 'ignore' (default) or 'error'. */
+  extraFields?: 'ignore' | 'error';
+}
+
+interface NumericColumn {
+  name: string;
+  kind: 'numeric';
+  median: number;
+  scale: number;
+  hasMissing: boolean;
+}
+interface CategoricalColumn {
+  name: string;
+  kind: 'categorical';
+  levels: string[] | null;
+  buckets: number;
+}
+interface TimestampColumn {
+  name: string;
+  kind: 'timestamp';
+}
+export type FittedColumn = NumericColumn | CategoricalColumn | TimestampColumn;
+
+export interface PreprocessorState {
+  /** 'matrix' inputs are rows of numbers; 'records' inputs are objects. */
+  input: 'matrix' | 'records';
+  columns: FittedColumn[];
+  unknownCategory: 'ignore' | 'error';
+  extraFields: 'ignore' | 'error';
+}
+
+/** One output feature: its name and the input column it came from. */
+export interface FeatureInfo {
+  name: string;
+  column: string;
+}
+
+const MISSING = (v: unknown): boolean => v === undefined || v === null || v === '' || (typeof v === 'number' && Number.isNaN(v));
+
+function isRecords(input: TabularInput): input is ReadonlyArray<TabularRecord> {
+  if (isMatrix(input)) return false;
+  const first = (input as ReadonlyArray<unknown>)[0];
+  return typeof first === 'object' && first !== null && !ArrayBuffer.isView(first) && !Array.isArray(first);
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const s = values.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+}
+
+/** Robust scale: IQR, else the mean absolute deviation, else 1 (a constant column stays constant, documented). */
+function robustScale(values: number[], med: number): number {
+  const s = values.slice().sort((a, b) => a - b);
+  const iqr = quantile(s, 0.75) - quantile(s, 0.25);
+  if (iqr > 0) return iqr;
+  let mad = 0;
+  for (const v of values) mad += Math.abs(v - med);
+  mad /= Math.max(1, values.length);
+  return mad > 0 ? mad : 1;
+}
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function toNumber(v: unknown, column: string, row: number): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : typeof v === 'boolean' ? Number(v) : NaN;
+  if (!Number.isFinite(n)) {
+    throw new AppliedMLError('E_INPUT_INVALID', `Row ${row}, field '${column}': ${JSON.stringify(v)} is not a finite number.`, {
+      details: { row, field: column },
+    });
+  }
+  return n;
+}
+
+function toTime(v: unknown, column: string, row: number): number {
+  const t = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
+  if (!Number.isFinite(t)) {
+    throw new AppliedMLError('E_INPUT_INVALID', `Row ${row}, field '${column}': ${JSON.stringify(v)} is not a timestamp.`, {
+      details: { row, field: column },
+    });
+  }
+  return t;
+}
+
+function inferKind(values: unknown[]): ColumnKind {
+  let numeric = 0;
+  let dates = 0;
+  let seen = 0;
+  for (const v of values) {
+    if (MISSING(v)) continue;
+    seen++;
+    if (v instanceof Date) dates++;
+    else if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))))
+      numeric++;
+    else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(v) && Number.isFinite(Date.parse(v))) dates++;
+  }
+  if (seen === 0) return 'numeric';
+  if (dates === seen) return 'timestamp';
+  return numeric === seen ? 'numeric' : 'categorical';
+}
+
+export class Preprocessor {
+  private constructor(readonly state: PreprocessorState) {}
+
+  static fromState(state: PreprocessorState): Preprocessor {
+    return new Preprocessor(state);
+  }
+
+  /** Fits on training data. */
+  static fit(input: TabularInput, options: PreprocessOptions = {}): Preprocessor {
+    const maxOneHot = options.maxOneHot ?? 32;
+    const buckets = options.hashBuckets ?? 16;
+    const common = { unknownCategory: options.unknownCategory ?? 'ignore', extraFields: options.extraFields ?? 'ignore' } as const;
+    if (!isRecords(input)) {
+      const m = toMatrix(input as Matrix | ArrayLike<ArrayLike<number>>, undefined, 'training data');
+      const columns: FittedColumn[] = [];
+      const col: number[] = new Array<number>(m.rows);
+      for (let c = 0; c < m.cols; c++) {
+        for (let r = 0; r < m.rows; r++) col[r] = m.data[r * m.cols + c] as number;
+        const med = median(col);
+        columns.push({ name: `x${c}`, kind: 'numeric', median: med, scale: robustScale(col, med), hasMissing: false });
+      }
+      return new Preprocessor({ input: 'matrix', columns, ...common });
+    }
+    const records = input;
+    if (records.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'training data is empty: give at least one record.');
+    const names: string[] = [];
+    const seen = new Set<string>();
+    for (const rec of records) {
+      for (const k of Object.keys(rec)) {
+        if (!seen.has(k)) {
+          seen.add(k);
+          names.push(k);
+        }
+      }
+    }
+    const columns: FittedColumn[] = [];
+    for (const name of names) {
+      const values = records.map((r) => r[name]);
+      const kind = options.schema?.[name] ?? inferKind(values);
+      if (kind === 'numeric') {
+        const present: number[] = [];
+        let missing = false;
+        values.forEach((v, i) => {
+          if (MISSING(v)) missing = true;
+          else present.push(toNumber(v, name, i));
+        });
+        const med = median(present);
+        columns.push({ name, kind, median: med, scale: robustScale(present, med), hasMissing: missing });
+      } else if (kind === 'categorical') {
+        const levels = [...new Set(values.filter((v) => !MISSING(v)).map((v) => String(v)))].sort();
+        columns.push({ name, kind, levels: levels.length <= maxOneHot ? levels : null, buckets });
+      } else {
+        values.forEach((v, i) => {
+          if (!MISSING(v)) toTime(v, name, i);
+        });
+        columns.push({ name, kind });
+      }
+    }
+    return new Preprocessor({ input: 'records', columns, ...common });
+  }
+
+  /** Output features, in order. */
+  get features(): FeatureInfo[] {
+    const out: FeatureInfo[] = [];
+    for (const c of this.state.columns) {
+      if (c.kind === 'numeric') {
+        out.push({ name: c.name, column: c.name });
+        if (c.hasMissing) out.push({ name: `${c.name}:missing`, column: c.name });
+      } else if (c.kind === 'categorical') {
+        if (c.levels) for (const l of c.levels) out.push({ name: `${c.name}=${l}`, column: c.name });
+        else for (let b = 0; b < c.buckets; b++) out.push({ name: `${c.name}#${b}`, column: c.name });
+      } else {
+        out.push(
+          { name: `${c.name}:hour_sin`, column: c.name },
+          { name: `${c.name}:hour_cos`, column: c.name },
+          { name: `${c.name}:weekend`, column: c.name },
+        );
+      }
+    }
+    return out;
+  }
+
+  /** Raw numeric value of a numeric column for a row, for explanations (undefined for other kinds). */
+  rawNumeric(input: TabularInput, row: number, column: string): number | undefined {
+    const idx = this.state.columns.findIndex((c) => c.name === column);
+    const col = this.state.columns[idx];
+    if (!col || col.kind !== 'numeric') return undefined;
+    if (this.state.input === 'matrix') {
+      if (isMatrix(input)) return input.data[row * input.cols + idx];
+      return (input as ReadonlyArray<ArrayLike<number>>)[row]?.[idx];
+    }
+    const v = (input as ReadonlyArray<TabularRecord>)[row]?.[column];
+    return MISSING(v) ? undefined : Number(v);
+  }
+
+  /** Transforms to the scaled feature matrix the detectors see. */
+  transform(input: TabularInput): Matrix {
+    const s = this.state;
+    if (s.input === 'matrix') {
+      if (isRecords(input))
+        throw new AppliedMLError('E_INPUT_INVALID', 'This model was trained on numeric rows; pass rows of numbers, not records.');
+      const m = toMatrix(input as Matrix | ArrayLike<ArrayLike<number>>, s.columns.length, 'input');
+      const out = new Float64Array(m.data.length);
+      for (let r = 0; r < m.rows; r++) {
+        for (let c = 0; c < m.cols; c++) {
+          const col = s.columns[c] as NumericColumn;
+          out[r * m.cols + c] = ((m.data[r * m.cols + c] as number) - col.median) / col.scale;
+        }
+      }
+      return { data: out, rows: m.rows, cols: m.cols };
+    }
+    if (!isRecords(input)) {
+      const n = (input as ArrayLike<unknown>).length;
+      if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', 'input is empty: give at least one record.');
+      throw new AppliedMLError('E_INPUT_INVALID', 'This model was trained on records; pass objects with the training fields.');
+    }
+    const records = input;
+    const width = this.features.length;
+    if (records.length * width > MAX_CELLS) {
+      throw new AppliedMLError(
+        'E_INPUT_TOO_LARGE',
+        `${records.length} records × ${width} features is over the per-call limit; score in chunks.`,
+      );
+    }
+    const known = new Set(s.columns.map((c) => c.name));
+    const out = new Float64Array(records.length * width);
+    records.forEach((rec, r) => {
+      if (typeof rec !== 'object' || rec === null)
+        throw new AppliedMLError('E_INPUT_INVALID', `Row ${r} is not a record.`, { details: { row: r } });
+      if (s.extraFields === 'error') {
+        for (const k of Object.keys(rec)) {
+          if (!known.has(k))
+            throw new AppliedMLError('E_INPUT_INVALID', `Row ${r} has field '${k}', which the model was not trained on.`, {
+              details: { row: r, field: k },
+            });
+        }
+      }
+      let j = r * width;
+      for (const c of s.columns) {
+        const v = rec[c.name];
+        if (c.kind === 'numeric') {
+          const miss = MISSING(v);
+          out[j++] = miss ? 0 : (toNumber(v, c.name, r) - c.median) / c.scale;
+          if (c.hasMissing) out[j++] = miss ? 1 : 0;
+        } else if (c.kind === 'categorical') {
+          const size = c.levels ? c.levels.length : c.buckets;
+          if (!MISSING(v)) {
+            const text = String(v);
+            if (c.levels) {
+              const k = c.levels.indexOf(text);
+              if (k >= 0) out[j + k] = 1;
+              else if (s.unknownCategory === 'error') {
+                throw new AppliedMLError('E_INPUT_INVALID', `Row ${r}, field '${c.name}': category '${text}' was not seen in training.`, {
+                  details: { row: r, field: c.name, value: text },
+                });
+              }
+            } else out[j + (fnv1a(text) % c.buckets)] = 1;
+          }
+          j += size;
+        } else {
+          if (MISSING(v)) j += 3;
+          else {
+            const d = new Date(toTime(v, c.name, r));
+            const hour = d.getUTCHours() + d.getUTCMinutes() / 60;
+            out[j++] = Math.sin((2 * Math.PI * hour) / 24);
+            out[j++] = Math.cos((2 * Math.PI * hour) / 24);
+            const dow = d.getUTCDay();
+            out[j++] = dow === 0 || dow === 6 ? 1 : 0;
+          }
+        }
+      }
+    });
+    return { data: out, rows: records.length, cols: width };
+  }
+}

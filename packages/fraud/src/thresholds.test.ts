@@ -1,0 +1,45 @@
+import { AppliedMLError } from '@appliedml/engine';
+import { describe, expect, it } from 'vitest';
+import { chooseThreshold } from './thresholds';
+
+const scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05];
+const labels = [1, 1, 0, 1, 0, 0, 1, 0, 0, 0];
+
+describe('chooseThreshold', () => {
+  it('target precision picks the lowest threshold that still meets it', () => {
+    const c = chooseThreshold(scores, { targetPrecision: 0.75 }, labels);
+    expect(c.threshold).toBe(0.6);
+    expect(c.precision).toBe(0.75);
+    expect(c.recall).toBe(0.75);
+  });
+  it('target recall picks the highest threshold reaching it', () => {
+    expect(chooseThreshold(scores, { targetRecall: 1 }, labels).threshold).toBe(0.3);
+    expect(chooseThreshold(scores, { targetRecall: 0.5 }, labels).threshold).toBe(0.8);
+  });
+  it('top-k budget and contamination need no labels', () => {
+    expect(chooseThreshold(scores, { topK: 3 }).alerts).toBe(3);
+    expect(chooseThreshold(scores, { contamination: 0.2 }).threshold).toBe(0.8);
+  });
+  it('cost matrix minimises expected cost', () => {
+    // Missing a fraud costs 10, a false alert 1: alert down to 0.3 (cost 3 false alerts) beats stopping at 0.6.
+    const c = chooseThreshold(scores, { cost: { falsePositive: 1, falseNegative: 10 } }, labels);
+    expect(c.threshold).toBe(0.3);
+    expect(c.cost).toBe(3);
+  });
+  it('bad input is E_INPUT_INVALID / E_SHAPE_MISMATCH', () => {
+    const code = (f: () => unknown): string | undefined => {
+      try {
+        f();
+      } catch (e) {
+        return AppliedMLError.isInstance(e) ? e.code : 'untyped';
+      }
+      return undefined;
+    };
+    expect(code(() => chooseThreshold([], { topK: 1 }))).toBe('E_INPUT_INVALID');
+    expect(code(() => chooseThreshold([NaN], { topK: 1 }))).toBe('E_INPUT_INVALID');
+    expect(code(() => chooseThreshold(scores, { targetPrecision: 0.9 }))).toBe('E_INPUT_INVALID');
+    expect(code(() => chooseThreshold(scores, { targetPrecision: 0.9 }, [1]))).toBe('E_SHAPE_MISMATCH');
+    expect(code(() => chooseThreshold(scores, { topK: 0 }))).toBe('E_INPUT_INVALID');
+    expect(code(() => chooseThreshold(scores, { targetPrecision: 1.1 }, labels))).toBe('E_INPUT_INVALID');
+  });
+});

@@ -1,0 +1,32 @@
+import { dataDirFromEnv, trainTestSplit } from '@appliedml/engine';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ADBENCH_FILES, loadAdbench, type LabelledMatrix } from '../src/adbench';
+import { takeRows, type Matrix } from '../src/matrix';
+
+/** True when $APPLIEDML_DATA_DIR/adbench holds the named set. */
+export function hasAdbench(name: string): boolean {
+  const dir = dataDirFromEnv();
+  const file = ADBENCH_FILES[name];
+  return dir !== undefined && file !== undefined && existsSync(join(dir, 'adbench', file));
+}
+
+export interface ProtocolSplit {
+  train: Matrix;
+  yTrain: Uint8Array;
+  test: Matrix;
+  yTest: Uint8Array;
+}
+
+/** ADBench protocol: stratified 70/30 with a seed. */
+export function adbenchSplit(data: LabelledMatrix, seed: number): ProtocolSplit {
+  const split = trainTestSplit(data.x.rows, { testFraction: 0.3, seed, stratify: data.y });
+  return {
+    train: takeRows(data.x, split.train),
+    yTrain: Uint8Array.from(split.train, (i) => data.y[i] as number),
+    test: takeRows(data.x, split.test),
+    yTest: Uint8Array.from(split.test, (i) => data.y[i] as number),
+  };
+}
+
+export { loadAdbench };
