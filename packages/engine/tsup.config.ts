@@ -1,26 +1,8 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tools/tsup-library';
 
-// The library as ESM + CommonJS with declarations; the `appliedml` CLI as CommonJS only.
+// The library as every package builds it, plus the `appliedml` CLI as CommonJS only.
 export default defineConfig([
-  {
-    entry: { index: 'src/index.ts' },
-    format: ['cjs', 'esm'],
-    dts: true,
-    target: 'node20',
-    platform: 'node',
-    sourcemap: true,
-    clean: true,
-    splitting: false,
-    shims: true,
-  },
-  {
-    entry: { cli: 'src/cli.ts' },
-    format: ['cjs'],
-    target: 'node20',
-    platform: 'node',
-    sourcemap: true,
-    clean: false,
-    splitting: false,
-    shims: true,
-  },
+  libraryBuild(),
+  { ...libraryBuild(), entry: { cli: 'src/cli.ts' }, format: ['cjs'], dts: false, clean: false },
 ]);
