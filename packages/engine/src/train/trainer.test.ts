@@ -193,6 +193,30 @@ describe('fitModel', () => {
     penalised.dispose();
   });
 
+  it('applies layer constraints after every update (maxNorm) without leaking', async () => {
+    const { x, y } = blobs(128, 9);
+    const model = withSeededRandom(createRng(2), () =>
+      tf.sequential({
+        layers: [
+          tf.layers.dense({
+            inputShape: [8],
+            units: 16,
+            activation: 'relu',
+            kernelConstraint: tf.constraints.maxNorm({ maxValue: 0.5, axis: 0 }),
+          }),
+          tf.layers.dense({ units: 1, activation: 'sigmoid' }),
+        ],
+      }),
+    );
+    const before = tf.memory().numTensors;
+    await fitModel(model, x, y, { epochs: 3, batchSize: 16, loss: 'binaryCrossentropy', learningRate: 0.1, seed: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    const norms = tf.tidy(() => Array.from(tf.sqrt(tf.sum(tf.square(model.getWeights()[0]!), 0)).dataSync()));
+    norms.forEach((n) => expect(n).toBeLessThanOrEqual(0.5 + 1e-5));
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
   it('rejects bad input with typed errors', async () => {
     const { x, y } = blobs(32, 8);
     const model = mlp(9);

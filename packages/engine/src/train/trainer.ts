@@ -240,6 +240,13 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   const weightsByClass = classWeightTensor(options.classWeight);
   if (weightsByClass) owned.push(weightsByClass);
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  // Layer constraints (maxNorm, nonNeg, …) are projections applied after every update, as in Keras.
+  const constrained = model.trainableWeights
+    .map((w) => ({
+      variable: w.read() as tf.Variable,
+      constraint: (w as unknown as { constraint?: { apply(x: tf.Tensor): tf.Tensor } }).constraint,
+    }))
+    .filter((c): c is { variable: tf.Variable; constraint: { apply(x: tf.Tensor): tf.Tensor } } => c.constraint != null);
   const progress = createProgress(options.progress ?? 'auto');
   const stepsPerEpoch = Math.ceil(n / batchSize);
 
@@ -288,6 +295,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
               g = Object.fromEntries(names.map((k) => [k, tf.mul(grads[k] as tf.Tensor, scale)]));
             }
             optimizer.applyGradients(g);
+            for (const { variable, constraint } of constrained) variable.assign(constraint.apply(variable));
             const correctTotal = tf.add(correctSum, correct);
             if (withAccuracy) correct.dispose();
             return [tf.add(lossSum, tf.mul(value, size)), correctTotal];
