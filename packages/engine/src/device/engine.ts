@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { AppliedMLError } from '../errors';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { registerBackendFixes } from '../kernels/register';
@@ -44,7 +45,6 @@ async function initialise(options: EngineOptions): Promise<DeviceInfo> {
   }
   const ok = await tf.setBackend(selection.loaded.backend);
   if (!ok) {
-    const { AppliedMLError } = await import('../errors');
     throw new AppliedMLError('E_DEVICE_UNAVAILABLE', `The ${selection.loaded.backend} backend failed to initialise.`);
   }
   await tf.ready();
