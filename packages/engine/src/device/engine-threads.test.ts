@@ -25,3 +25,27 @@ describe('initEngine({ wasmThreads })', () => {
     expect(grad.slice(0, 5)).toEqual([2, 4, 6, 4, 2]);
   });
 });
+
+describe('after disableWasmThreads', () => {
+  it('wasm starts again single-threaded with the engine kernels bound to the new module', async () => {
+    await disableWasmThreads();
+    const info = await initEngine({ device: 'wasm' });
+    expect(info.details.threads).toBe(1);
+    const product = tf.tidy(() => Array.from(tf.matMul(tf.ones([2, 3]), tf.ones([2, 3]), false, true).dataSync()));
+    expect(product).toEqual([3, 3, 3, 3]);
+    const gathered = tf.tidy(() =>
+      Array.from(
+        tf
+          .gather(
+            tf.tensor2d([
+              [1, 2],
+              [3, 4],
+            ]),
+            tf.tensor1d([1], 'int32'),
+          )
+          .dataSync(),
+      ),
+    );
+    expect(gathered).toEqual([3, 4]);
+  });
+});

@@ -29,6 +29,12 @@ let pending: Promise<DeviceInfo> | undefined;
 let pendingDevice: string | undefined;
 let announced = false;
 
+function requestedThreads(options: EngineOptions): number | undefined {
+  if (options.wasmThreads !== undefined) return options.wasmThreads;
+  const env = process.env.APPLIEDML_WASM_THREADS;
+  return env === undefined || env.trim() === '' ? undefined : Number(env);
+}
+
 function requestedDevice(options: EngineOptions): Device {
   return options.device ?? (process.env.APPLIEDML_DEVICE as Device | undefined) ?? 'auto';
 }
@@ -39,8 +45,9 @@ async function initialise(options: EngineOptions): Promise<DeviceInfo> {
   // Library code is quiet: no tfjs banners ("install our node backend" and the like).
   tf.enableProdMode();
   const selection = await selectDevice(requested, options.loaders ?? defaultLoaders, logger);
-  const threads = options.wasmThreads ?? (process.env.APPLIEDML_WASM_THREADS ? Number(process.env.APPLIEDML_WASM_THREADS) : undefined);
-  if (selection.loaded.backend === 'wasm' && threads !== undefined && threads > 1 && wasmThreadsInfo()?.threads !== threads) {
+  const threads = requestedThreads(options);
+  // enableWasmThreads validates the count (E_INPUT_INVALID for 0, 1.5, 'abc' …); 1 means the default.
+  if (selection.loaded.backend === 'wasm' && threads !== undefined && threads !== 1 && wasmThreadsInfo()?.threads !== threads) {
     await enableWasmThreads(threads);
   }
   const ok = await tf.setBackend(selection.loaded.backend);
@@ -81,7 +88,14 @@ async function initialise(options: EngineOptions): Promise<DeviceInfo> {
  */
 export async function initEngine(options: EngineOptions = {}): Promise<DeviceInfo> {
   const requested = requestedDevice(options);
-  if (current && !options.loaders && (requested === 'auto' || requested === current.device) && tf.getBackend() === current.backend) {
+  const want = requestedThreads(options);
+  if (
+    current &&
+    !options.loaders &&
+    (requested === 'auto' || requested === current.device) &&
+    tf.getBackend() === current.backend &&
+    (want === undefined || current.backend !== 'wasm' || current.details.threads === Math.max(1, want))
+  ) {
     return current;
   }
   if (pending && pendingDevice === requested && !options.loaders) return pending;

@@ -18,7 +18,15 @@ function replace(kernelName: string, backendName: string, make: (previous: tf.Ke
   const previous = tf.getKernel(kernelName, backendName);
   const fallback: tf.KernelFunc = previous?.kernelFunc ?? makeCpuDelegate(kernelName);
   if (previous) tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({ kernelName, backendName, kernelFunc: make(fallback) });
+  // Keep the stock kernel's setup/dispose hooks: wasm kernels bind to the module there, and a re-created
+  // backend (after disableWasmThreads, say) must bind them again.
+  tf.registerKernel({
+    kernelName,
+    backendName,
+    kernelFunc: make(fallback),
+    ...(previous?.setupFunc ? { setupFunc: previous.setupFunc } : {}),
+    ...(previous?.disposeFunc ? { disposeFunc: previous.disposeFunc } : {}),
+  });
 }
 
 function fixWasm(): string[] {
