@@ -277,16 +277,78 @@ function shapeFeatures(text: string): string[] {
   return out;
 }
 
+/** Words cached per n-gram range (about 1 kB each); cleared when full, so memory stays bounded on open-ended input. */
+const WORD_CACHE_LIMIT = 50_000;
+const wordCaches = new Map<string, Map<string, WordGrams>>();
+
+/**
+ * The 'c:'-prefixed character n-grams of each whitespace-separated word, as `charNgrams(…, scope 'word')`
+ * gives them, in the same order. Words repeat across texts, so each word's n-gram strings are built once
+ * and reused: no substring or concatenation per n-gram in the steady state, and the strings keep their
+ * cached hashes.
+ */
+function pushWordCharFeatures(source: string, min: number, max: number, out: string[], groups: WordGrams[]): void {
+  const key = `${min},${max}`;
+  let cache = wordCaches.get(key);
+  if (cache === undefined) {
+    charNgrams('', { min, max }); // validates the sizes
+    cache = new Map();
+    wordCaches.set(key, cache);
+  }
+  for (const word of source.split(/\s+/)) {
+    if (word === '') continue;
+    let entry = cache.get(word);
+    if (entry === undefined) {
+      entry = { grams: charNgrams(word, { min, max, scope: 'word' }).map((g) => 'c:' + g), owner: undefined, ids: undefined };
+      if (cache.size >= WORD_CACHE_LIMIT) cache.clear();
+      cache.set(word, entry);
+    }
+    const grams = entry.grams;
+    for (let i = 0; i < grams.length; i++) out.push(grams[i] as string);
+    groups.push(entry);
+  }
+}
+
+/**
+ * Where a features array from `extractFeatures` holds cached per-word character n-gram lists:
+ * `features[start..]` is their concatenation. TfidfVectorizer uses it to map a word's n-grams to ids
+ * once per word rather than once per n-gram; it checks the array still matches (by identity) first.
+ */
+export interface CharFeatureGroups {
+  start: number;
+  groups: WordGrams[];
+}
+
+/** One word's cached character n-gram features, with the ids a vectorizer last mapped them to. */
+export interface WordGrams {
+  readonly grams: readonly string[];
+  /** The TfidfVectorizer whose ids `ids` holds (a one-entry cache). */
+  owner: object | undefined;
+  ids: Int32Array | undefined;
+}
+
+/** Internal (not exported from the package): features array → its character n-gram groups. */
+export const charFeatureGroups = new WeakMap<readonly string[], CharFeatureGroups>();
+
 /** A text's tokens and its feature strings (prefixed: w: words, c: characters, q: question, s: shape). */
 export function extractFeatures(text: string, config: ResolvedFeatureConfig): { tokens: string[]; features: string[] } {
   const tokens = tokenize(text, config);
   const features: string[] = [];
   for (let n = 1; n <= config.wordNgrams; n++) {
-    for (let i = 0; i + n <= tokens.length; i++) features.push(n === 1 ? `w:${tokens[i]}` : `w:${tokens.slice(i, i + n).join(' ')}`);
+    for (let i = 0; i + n <= tokens.length; i++)
+      features.push(
+        n === 1 ? 'w:' + tokens[i] : n === 2 ? 'w:' + tokens[i] + ' ' + tokens[i + 1] : `w:${tokens.slice(i, i + n).join(' ')}`,
+      );
   }
   if (config.charNgrams) {
     const source = config.lowercase ? text.toLowerCase() : text;
-    for (const g of charNgrams(source, config.charNgrams)) features.push('c:' + g);
+    if (config.charNgrams.scope === 'text') for (const g of charNgrams(source, config.charNgrams)) features.push('c:' + g);
+    else {
+      const groups: WordGrams[] = [];
+      const start = features.length;
+      pushWordCharFeatures(source, config.charNgrams.min, config.charNgrams.max, features, groups);
+      charFeatureGroups.set(features, { start, groups });
+    }
   }
   if (config.questionFeatures) features.push(...questionFeatures(tokenizerFor(config.tokenizer).tokenize(text), config.wordnet));
   if (config.shapeFeatures) features.push(...shapeFeatures(text));

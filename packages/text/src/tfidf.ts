@@ -1,4 +1,5 @@
 import { AppliedMLError } from '@appliedml/engine';
+import { charFeatureGroups, type WordGrams } from './features';
 import { Vocabulary, type VocabularyOptions } from './vocabulary';
 
 /** A sparse row: feature indices (ascending) and their values. */
@@ -68,42 +69,79 @@ export class TfidfVectorizer {
     return this.vocabulary.size;
   }
 
+  /** Scratch: known term ids of the document being transformed, and a count per feature (all zero between calls). */
+  private ids = new Int32Array(256);
+  private counts: Int32Array | undefined;
+
+  /** Ids of the known terms of a cached word's character n-grams, kept on the word's entry for the last vectorizer that asked. */
+  private idsOf(group: WordGrams): Int32Array {
+    if (group.owner === this && group.ids !== undefined) return group.ids;
+    const found: number[] = [];
+    for (const term of group.grams) {
+      const i = this.vocabulary.get(term);
+      if (i !== undefined) found.push(i);
+    }
+    const ids = Int32Array.from(found);
+    group.owner = this;
+    group.ids = ids;
+    return ids;
+  }
+
   /** One document's sparse TF-IDF row; unknown terms are dropped. */
   transform(terms: readonly string[]): SparseVector {
-    // Known term ids, sorted, then counted by runs (no per-document Map).
-    const ids = new Int32Array(terms.length);
+    if (this.ids.length < terms.length) this.ids = new Int32Array(Math.max(terms.length, this.ids.length * 2));
+    const ids = this.ids;
     let m = 0;
-    for (const term of terms) {
-      const i = this.vocabulary.get(term);
+    // Features from extractFeatures carry their words' character n-grams as cached groups: one lookup per word.
+    const grouped = charFeatureGroups.get(terms);
+    let groupedFrom = terms.length;
+    let groupedTo = terms.length;
+    if (grouped !== undefined) {
+      let at = grouped.start;
+      let intact = true;
+      for (const { grams } of grouped.groups) {
+        for (let j = 0; j < grams.length && intact; j++) intact = terms[at + j] === grams[j];
+        if (!intact) break;
+        at += grams.length;
+      }
+      if (intact && at <= terms.length) {
+        groupedFrom = grouped.start;
+        groupedTo = at;
+        for (const group of grouped.groups) {
+          const known = this.idsOf(group);
+          for (let j = 0; j < known.length; j++) ids[m++] = known[j] as number;
+        }
+      }
+    }
+    const vocabulary = this.vocabulary;
+    for (let k = 0; k < terms.length; k++) {
+      if (k === groupedFrom) k = groupedTo;
+      if (k >= terms.length) break;
+      const i = vocabulary.get(terms[k] as string);
       if (i !== undefined) ids[m++] = i;
     }
-    const sorted = ids.subarray(0, m).sort();
+    // Count by a per-feature scratch array (reset as it is read), then sort the distinct ids.
+    const counts = (this.counts ??= new Int32Array(this.size));
     let distinct = 0;
-    for (let k = 0; k < m; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) distinct++;
-    const indices = new Int32Array(distinct);
+    for (let k = 0; k < m; k++) {
+      const id = ids[k] as number;
+      if ((counts[id] as number) === 0) ids[distinct++] = id;
+      counts[id] = (counts[id] as number) + 1;
+    }
+    const indices = ids.slice(0, distinct).sort();
     const values = new Float32Array(distinct);
     let norm = 0;
-    let out = -1;
-    let run = 0;
-    const flush = (): void => {
-      const idx = indices[out] as number;
+    for (let k = 0; k < distinct; k++) {
+      const idx = indices[k] as number;
+      const run = counts[idx] as number;
+      counts[idx] = 0;
       const v = (this.sublinearTf ? 1 + Math.log(run) : run) * (this.idf[idx] ?? 0);
-      values[out] = v;
+      values[k] = v;
       norm += v * v;
-    };
-    for (let k = 0; k < m; k++) {
-      if (k === 0 || sorted[k] !== sorted[k - 1]) {
-        if (out >= 0) flush();
-        out++;
-        indices[out] = sorted[k] as number;
-        run = 0;
-      }
-      run++;
     }
-    if (out >= 0) flush();
     if (this.normalize && norm > 0) {
       const s = 1 / Math.sqrt(norm);
-      for (let k = 0; k < values.length; k++) values[k] = (values[k] ?? 0) * s;
+      for (let k = 0; k < distinct; k++) values[k] = (values[k] as number) * s;
     }
     return { indices, values };
   }

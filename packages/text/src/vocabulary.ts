@@ -9,16 +9,89 @@ export interface VocabularyOptions {
   reserveSpecial?: boolean;
 }
 
-/** A fitted term → index map. Ties in frequency break by the term, so the same data gives the same map. */
+/** Two independent 32-bit hashes of a term (FNV-1a and a multiplicative hash over UTF-16 units, each avalanched). */
+let hash2 = 0;
+function termHash(term: string): number {
+  let h = 0x811c9dc5;
+  let g = 0x9e3779b9;
+  for (let i = 0; i < term.length; i++) {
+    const c = term.charCodeAt(i);
+    h = Math.imul(h ^ c, 0x01000193);
+    g = Math.imul(g + c, 0x5bd1e995) ^ (g >>> 15);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  g ^= g >>> 16;
+  g = Math.imul(g, 0xc2b2ae35);
+  hash2 = (g ^ (g >>> 16)) | 0;
+  return h | 0;
+}
+
+/**
+ * A fitted term → index map. Ties in frequency break by the term, so the same data gives the same map.
+ * Lookups go through an open-addressing table of (hash, hash, index) slots in one Int32Array: a probe
+ * touches one cache line and no string. Two distinct terms agreeing on both 32-bit hashes (odds about
+ * 2^-64 per probe) are caught when the table is built, which then switches to comparing the terms.
+ */
 export class Vocabulary {
   readonly terms: readonly string[];
-  private readonly index: Map<string, number>;
   readonly offset: number;
+  /** Slots of four: [hash, second hash, term position + 1 (0 = empty), unused]; the capacity is a power of two. */
+  private readonly table: Int32Array;
+  private readonly mask: number;
+  private readonly verify: boolean;
 
   private constructor(terms: string[], offset: number) {
     this.terms = terms;
     this.offset = offset;
-    this.index = new Map(terms.map((t, i) => [t, i + offset]));
+    let capacity = 16;
+    while (capacity < terms.length * 2) capacity *= 2;
+    this.mask = capacity - 1;
+    const table = new Int32Array(capacity * 4);
+    let verify = false;
+    for (let i = 0; i < terms.length; i++) {
+      const term = terms[i] as string;
+      const h = termHash(term);
+      const h2 = hash2;
+      let slot = h & this.mask;
+      for (;;) {
+        const at = slot * 4;
+        const id = table[at + 2] as number;
+        if (id === 0) {
+          table[at] = h;
+          table[at + 1] = h2;
+          table[at + 2] = i + 1;
+          break;
+        }
+        if (table[at] === h && table[at + 1] === h2) {
+          // A repeated term (only from a hand-edited bundle) maps to its last index, as a Map would.
+          if (terms[id - 1] === term) {
+            table[at + 2] = i + 1;
+            break;
+          }
+          verify = true;
+        }
+        slot = (slot + 1) & this.mask;
+      }
+    }
+    this.table = table;
+    this.verify = verify;
+  }
+
+  /** Position of a term in `terms`, or -1. */
+  private find(term: string): number {
+    const table = this.table;
+    const h = termHash(term);
+    const h2 = hash2;
+    let slot = h & this.mask;
+    for (;;) {
+      const at = slot * 4;
+      const id = table[at + 2] as number;
+      if (id === 0) return -1;
+      if (table[at] === h && table[at + 1] === h2 && (!this.verify || this.terms[id - 1] === term)) return id - 1;
+      slot = (slot + 1) & this.mask;
+    }
   }
 
   /** Fit on documents given as term lists; counts are document frequencies. */
@@ -58,7 +131,8 @@ export class Vocabulary {
 
   /** Index of a term, or undefined (or 1, the unknown index, when special indices are reserved). */
   get(term: string): number | undefined {
-    return this.index.get(term) ?? (this.offset === 2 ? 1 : undefined);
+    const at = this.find(term);
+    return at >= 0 ? at + this.offset : this.offset === 2 ? 1 : undefined;
   }
 
   /** The term at an index, or undefined for reserved / out-of-range indices. */
