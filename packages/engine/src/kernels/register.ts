@@ -7,6 +7,7 @@ import { makeCpuDelegate } from './delegate-to-cpu';
 import { makeShiftedMaxPoolGrad } from './max-pool-grad';
 import { resizeBilinearGrad, resizeNearestNeighborGrad } from './resize-grads';
 import { makeHeapViewSlice } from './slice';
+import { splitV, unpack } from './split-unpack';
 import { makeJsSegmentSum, makeWasmSegmentSum } from './unsorted-segment-sum';
 
 /** Kernels the wasm backend lacks and that the JS backend runs correctly, delegated to it. */
@@ -39,6 +40,9 @@ function fixWasm(): string[] {
   fixed.push('MaxPoolGrad');
   replace('Slice', 'wasm', (stock) => makeHeapViewSlice(stock));
   fixed.push('Slice');
+  replace('SplitV', 'wasm', () => splitV);
+  replace('Unpack', 'wasm', () => unpack);
+  fixed.push('SplitV', 'Unpack');
   replace('GatherV2', 'wasm', (stock) => makeRowGather(stock));
   fixed.push('GatherV2');
   replace('BatchMatMul', 'wasm', (native) => makeTransposeFirstMatMul(native));
