@@ -1,8 +1,15 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // One Vitest config over every package and app. Workspace packages resolve to their TypeScript
 // sources through the "@appliedml/source" export condition, so tests never need a prior build.
 const ci = process.env.CI === 'true' || process.env.CI === '1';
+
+// Real datasets come only through APPLIEDML_DATA_DIR (CI sets it). On the team's machines the shared
+// copy sits beside the repository; use it when the variable is unset and the folder exists.
+const sharedData = fileURLToPath(new URL('../shared/datasets', import.meta.url));
+if (!process.env.APPLIEDML_DATA_DIR && existsSync(sharedData)) process.env.APPLIEDML_DATA_DIR = sharedData;
 
 export default defineConfig({
   resolve: { conditions: ['@appliedml/source'] },

@@ -236,7 +236,8 @@ function headWord(words: string[], from: number, wordnet: WordNetNouns | undefin
   return {};
 }
 
-function questionFeatures(raw: string[], wordnet: boolean): string[] {
+/** Internal (not exported from the package): the 'q:' features of a text's raw tokens. */
+export function questionFeatures(raw: string[], wordnet: boolean): string[] {
   const words = raw.map((w) => w.toLowerCase()).filter((w) => /[\p{L}\p{N}']/u.test(w));
   const out: string[] = [];
   if (words.length === 0) return out;
@@ -265,7 +266,8 @@ function questionFeatures(raw: string[], wordnet: boolean): string[] {
   return out;
 }
 
-function shapeFeatures(text: string): string[] {
+/** Internal (not exported from the package): the 's:' features of a text. */
+export function shapeFeatures(text: string): string[] {
   const out: string[] = [];
   if (/\d{5,}/.test(text)) out.push('s:longnum');
   if (/[£$€]\s?\d/.test(text)) out.push('s:money');

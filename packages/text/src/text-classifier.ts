@@ -15,6 +15,7 @@ import {
 } from '@appliedml/engine';
 import { registerTextLayers } from './embedding-layer';
 import { extractFeatures, resolveFeatureConfig, tokenize, type FeatureConfig, type ResolvedFeatureConfig } from './features';
+import { TfidfRowBuilder } from './fast-rows';
 import { hashedNgrams } from './hashed-ngrams';
 import { LinearModel, trainLogistic, trainNaiveBayes } from './linear-model';
 import type { TextExample } from './loaders';
@@ -126,6 +127,8 @@ interface State {
   features: ResolvedFeatureConfig;
   tfidf?: TfidfVectorizer;
   linear?: LinearModel;
+  /** Text → TF-IDF row → probabilities without feature strings (made on first prediction). */
+  rows?: TfidfRowBuilder;
   vocabulary?: Vocabulary;
   network?: tf.LayersModel;
 }
@@ -654,7 +657,9 @@ export class TextClassifier {
   private probabilities(texts: string[], state: State): Float64Array[] {
     const K = state.labels.length;
     if (state.linear && state.tfidf) {
-      return texts.map((t) => state.linear!.probabilities(state.tfidf!.transform(extractFeatures(t, state.features).features)));
+      const linear = state.linear;
+      const rows = (state.rows ??= new TfidfRowBuilder(state.tfidf, state.features));
+      return texts.map((t) => rows.probabilities(t, linear));
     }
     const network = state.network as tf.LayersModel;
     const x = this.encodeNeural(
