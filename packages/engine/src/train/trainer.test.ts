@@ -24,7 +24,8 @@ function blobs(n: number, seed: number, positives = 0.5, spread = 1.5): { x: tf.
   return { x: tf.tensor2d(xs, [n, 8]), y: tf.tensor2d(labels, [n, 1]), labels };
 }
 
-function mlp(seed: number, l2 = 0): tf.LayersModel {
+/** The test MLP; `first` adds options to its first dense layer (a regularizer, a constraint). */
+function mlp(seed: number, l2 = 0, first: Partial<Parameters<typeof tf.layers.dense>[0]> = {}): tf.LayersModel {
   return withSeededRandom(createRng(seed), () =>
     tf.sequential({
       layers: [
@@ -33,6 +34,7 @@ function mlp(seed: number, l2 = 0): tf.LayersModel {
           units: 16,
           activation: 'relu',
           ...(l2 ? { kernelRegularizer: tf.regularizers.l2({ l2 }) } : {}),
+          ...first,
         }),
         tf.layers.dropout({ rate: 0.2 }),
         tf.layers.dense({ units: 1, activation: 'sigmoid' }),
@@ -195,19 +197,7 @@ describe('fitModel', () => {
 
   it('applies layer constraints after every update (maxNorm) without leaking', async () => {
     const { x, y } = blobs(128, 9);
-    const model = withSeededRandom(createRng(2), () =>
-      tf.sequential({
-        layers: [
-          tf.layers.dense({
-            inputShape: [8],
-            units: 16,
-            activation: 'relu',
-            kernelConstraint: tf.constraints.maxNorm({ maxValue: 0.5, axis: 0 }),
-          }),
-          tf.layers.dense({ units: 1, activation: 'sigmoid' }),
-        ],
-      }),
-    );
+    const model = mlp(2, 0, { kernelConstraint: tf.constraints.maxNorm({ maxValue: 0.5, axis: 0 }) });
     const before = tf.memory().numTensors;
     await fitModel(model, x, y, { epochs: 3, batchSize: 16, loss: 'binaryCrossentropy', learningRate: 0.1, seed: 1 });
     expect(tf.memory().numTensors).toBe(before);
