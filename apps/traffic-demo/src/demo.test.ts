@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { splitSeries, TrafficForecaster } from '@appliedml/traffic';
+import { resolveDataset } from '@appliedml/engine';
+import { LOS_LOOP, splitSeries, TrafficForecaster } from '@appliedml/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoData, type DemoData } from './data';
 import { runComparison } from './experiment';
@@ -30,7 +31,8 @@ describe('traffic demo', () => {
     expect(data.series.sensors).toHaveLength(8);
   });
 
-  it.skipIf(!process.env.APPLIEDML_DATA_DIR)('uses Los-loop when APPLIEDML_DATA_DIR has it', async () => {
+  it('uses Los-loop when APPLIEDML_DATA_DIR has it', async () => {
+    await resolveDataset(LOS_LOOP); // E_DATASET_MISSING (with how to get it) when the data is absent
     const los = await loadDemoData('auto', 5);
     expect(los.name).toBe('los-loop');
     expect(los.series.steps).toBe(2016);

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolveDataset } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
+import { SMS_SPAM_DATASET, TREC_DATASET } from './datasets';
 import { TfidfRowBuilder } from './fast-rows';
 import { extractFeatures, resolveFeatureConfig, type FeatureConfig } from './features';
 import type { LinearModel } from './linear-model';
@@ -83,12 +83,8 @@ describe('fast TF-IDF rows (text → ids, no feature strings)', () => {
   });
 });
 
-const dataDir = process.env.APPLIEDML_DATA_DIR;
-const smsFile = dataDir ? join(dataDir, 'sms-spam', 'SMSSpamCollection.tsv') : '';
-const trecDir = dataDir ? join(dataDir, 'trec') : '';
-const haveData = dataDir !== undefined && existsSync(smsFile) && existsSync(join(trecDir, 'train_5500.label'));
-
-describe.skipIf(!haveData)('fast path on SMS Spam and TREC samples', () => {
+// Real data through APPLIEDML_DATA_DIR; when it is missing these tests fail with E_DATASET_MISSING (never skip).
+describe('fast path on SMS Spam and TREC samples', () => {
   async function check(data: TextExample[], probe: TextExample[], config: TextClassifierConfig): Promise<void> {
     const classifier = TextClassifier.create({ ...config, linear: { epochs: 3 } });
     await classifier.train(data);
@@ -100,7 +96,8 @@ describe.skipIf(!haveData)('fast path on SMS Spam and TREC samples', () => {
   }
 
   it('SMS Spam: with and without character n-grams and shape features', async () => {
-    const rows = await readSmsSpam(smsFile);
+    const sms = await resolveDataset(SMS_SPAM_DATASET);
+    const rows = await readSmsSpam(sms.files['SMSSpamCollection.tsv'] as string);
     const train = rows.slice(0, 1500);
     const probe = rows.slice(1500, 2300);
     await check(train, probe, { features: { shapeFeatures: true } });
@@ -109,8 +106,9 @@ describe.skipIf(!haveData)('fast path on SMS Spam and TREC samples', () => {
   }, 120_000);
 
   it('TREC: with and without question / WordNet features and character n-grams', async () => {
-    const train = (await readTrec(join(trecDir, 'train_5500.label'))).slice(0, 2000);
-    const probe = await readTrec(join(trecDir, 'TREC_10.label'));
+    const trec = await resolveDataset(TREC_DATASET);
+    const train = (await readTrec(trec.files['train_5500.label'] as string)).slice(0, 2000);
+    const probe = await readTrec(trec.files['TREC_10.label'] as string);
     await check(train, probe, { features: { questionFeatures: true, wordnet: true, charNgrams: false } });
     await check(train, probe, { features: { questionFeatures: true } });
     await check(train, probe, { features: {} });

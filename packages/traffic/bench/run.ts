@@ -11,7 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { engineInfo, initEngine } from '@appliedml/engine';
 import { TrafficForecaster, type TrafficModelKind } from '../src/forecaster';
-import { FEATURE_COUNT } from '../src/features';
+import { featureCount } from '../src/features';
 import { scoreHorizon, type HorizonMetrics } from '../src/horizon-metrics';
 import { loadLosLoop } from '../src/los-loop';
 import { LOS_LOOP_PUBLISHED } from '../src/published';
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
         dir,
         inputSteps: T,
         sensors: n,
-        features: FEATURE_COUNT,
+        features: featureCount(false),
         outputSteps: P,
         hidden: 64,
         epochs: gruEpochs,

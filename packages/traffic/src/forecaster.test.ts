@@ -134,6 +134,37 @@ describe('TrafficForecaster lifecycle', () => {
     }
   });
 
+  it('feeds the weekly phase on request; a bundle saved before the option existed loads without it', async () => {
+    expect(model.config.dayOfWeek).toBe(false);
+    const weekly = TrafficForecaster.create({ model: 'gru', hiddenUnits: 4, dayOfWeek: true, seed: 4 });
+    await weekly.train(train, { epochs: 1, batchSize: 64 });
+    const weeklyPath = join(dir, 'gru-weekly');
+    const forecast = await weekly.predict({ values: rows(testStart, testStart + 12), end: timeOf(testStart + 11) });
+    await weekly.save(weeklyPath);
+    weekly.dispose();
+    const weeklyLoaded = await TrafficForecaster.load(weeklyPath);
+    expect(weeklyLoaded.config.dayOfWeek).toBe(true);
+    expect(await weeklyLoaded.predict({ values: rows(testStart, testStart + 12), end: timeOf(testStart + 11) })).toEqual(forecast);
+    weeklyLoaded.dispose();
+
+    const m = TrafficForecaster.create({ model: 'gru', hiddenUnits: 4, seed: 4 });
+    await m.train(train, { epochs: 1, batchSize: 64 });
+    const input = { values: rows(testStart, testStart + 12), end: timeOf(testStart + 11) };
+    const before = await m.predict(input);
+    const path = join(dir, 'gru-without-week');
+    await m.save(path);
+    m.dispose();
+    const manifestPath = join(path, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { config: Record<string, unknown> };
+    delete manifest.config.dayOfWeek;
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    const loaded = await TrafficForecaster.load(path);
+    expect(loaded.config.dayOfWeek).toBe(false);
+    expect(await loaded.predict(input)).toEqual(before);
+    loaded.dispose();
+    expect(() => TrafficForecaster.create({ dayOfWeek: 'yes' as unknown as boolean })).toThrow(/dayOfWeek/);
+  });
+
   it('round-trips baselines through bundles too', async () => {
     const ha = TrafficForecaster.create({ model: 'historical-average' });
     await ha.train(train);

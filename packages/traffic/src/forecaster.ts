@@ -13,7 +13,7 @@ import {
 } from '@appliedml/engine';
 import { normalizedAdjacency, type Adjacency } from './adjacency';
 import { baselineForecast, fitHistoricalAverage, slotsPerDay, type BaselineKind, type HistoricalAverage } from './baselines';
-import { FEATURE_COUNT } from './features';
+import { featureCount } from './features';
 import { scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizon-metrics';
 import { buildModel, maskedLoss, type NeuralKind } from './models';
 import { fitScaler, type SensorScaler } from './scaler';
@@ -48,6 +48,12 @@ export interface TrafficForecasterConfig {
   loss?: 'mae' | 'mse' | 'huber';
   /** Season length in steps for seasonal naive (default one day). */
   seasonSteps?: number;
+  /**
+   * Feed the neural models the weekly phase (sin/cos of the position in the week) beside the time of
+   * day and the weekend flag (default false). Worth it with many weeks of history: on Los-loop (5.6
+   * training days, at most one of each weekday) it cost 0.07 RMSE at 15 min.
+   */
+  dayOfWeek?: boolean;
   seed?: number;
 }
 
@@ -124,6 +130,7 @@ interface ResolvedConfig {
   hiddenUnits: number;
   loss: 'mae' | 'mse' | 'huber';
   seasonSteps: number | null;
+  dayOfWeek: boolean;
   seed: number;
 }
 
@@ -145,6 +152,8 @@ function resolveConfig(config: TrafficForecasterConfig): ResolvedConfig {
   horizons.forEach((h) => positiveInt(h, 'horizon', 10_000));
   const loss = config.loss ?? 'mae';
   if (!['mae', 'mse', 'huber'].includes(loss)) invalid(`loss must be 'mae', 'mse' or 'huber'; got '${String(loss)}'.`);
+  const dayOfWeek = config.dayOfWeek ?? false;
+  if (typeof dayOfWeek !== 'boolean') invalid(`dayOfWeek must be true or false; got ${String(dayOfWeek)}.`, { dayOfWeek });
   return {
     model,
     inputSteps: positiveInt(config.inputSteps ?? 12, 'inputSteps', 10_000),
@@ -153,6 +162,7 @@ function resolveConfig(config: TrafficForecasterConfig): ResolvedConfig {
     loss,
     seasonSteps:
       config.seasonSteps === undefined || config.seasonSteps === null ? null : positiveInt(config.seasonSteps, 'seasonSteps', 1_000_000),
+    dayOfWeek,
     seed: config.seed ?? 1,
   };
 }
@@ -263,22 +273,33 @@ export class TrafficForecaster {
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
     const trainStarts = windowStarts(0, fitSteps, T, P);
     const valStarts = valSteps > 0 ? windowStarts(fitSteps - T, series.steps, T, P) : [];
-    const tr = buildInputs(series, trainStarts, T, scaler);
+    const tr = buildInputs(series, trainStarts, T, scaler, this.config.dayOfWeek);
     const trY = buildTargets(series, trainStarts, T, P, scaler, tr.last);
     const network = buildModel(
-      { kind: kind as NeuralKind, inputSteps: T, outputSteps: P, sensors: n, hiddenUnits: this.config.hiddenUnits, seed: this.config.seed },
+      {
+        kind: kind as NeuralKind,
+        inputSteps: T,
+        outputSteps: P,
+        sensors: n,
+        hiddenUnits: this.config.hiddenUnits,
+        dayOfWeek: this.config.dayOfWeek,
+        seed: this.config.seed,
+      },
       kind === 'tgcn' ? normalizedAdjacency(options.adjacency!) : undefined,
     );
     const tensors: ReturnType<typeof tf.zeros>[] = [];
     try {
-      const x = tf.tensor4d(tr.x, [tr.count, T, n, FEATURE_COUNT]);
+      const x = tf.tensor4d(tr.x, [tr.count, T, n, featureCount(this.config.dayOfWeek)]);
       const y = tf.tensor4d(trY, [tr.count, P, n, 2]);
       tensors.push(x, y);
       let validationData: { x: typeof x; y: typeof y } | undefined;
       if (valStarts.length > 0) {
-        const va = buildInputs(series, valStarts, T, scaler);
+        const va = buildInputs(series, valStarts, T, scaler, this.config.dayOfWeek);
         const vaY = buildTargets(series, valStarts, T, P, scaler, va.last);
-        validationData = { x: tf.tensor4d(va.x, [va.count, T, n, FEATURE_COUNT]), y: tf.tensor4d(vaY, [va.count, P, n, 2]) };
+        validationData = {
+          x: tf.tensor4d(va.x, [va.count, T, n, featureCount(this.config.dayOfWeek)]),
+          y: tf.tensor4d(vaY, [va.count, P, n, 2]),
+        };
         tensors.push(validationData.x, validationData.y);
       }
       const fit = await fitModel(network, x, y, {
@@ -338,7 +359,7 @@ export class TrafficForecaster {
     const T = this.config.inputSteps;
     const P = this.outputSteps;
     const n = fitted.sensors.length;
-    const inputs = buildInputs(series, starts, T, fitted.scaler);
+    const inputs = buildInputs(series, starts, T, fitted.scaler, this.config.dayOfWeek);
     if (!this.isNeural) {
       return baselineForecast(this.config.model as BaselineKind, {
         series,
@@ -351,7 +372,7 @@ export class TrafficForecaster {
         season: this.season(fitted.intervalMinutes),
       });
     }
-    const x = tf.tensor4d(inputs.x, [inputs.count, T, n, FEATURE_COUNT]);
+    const x = tf.tensor4d(inputs.x, [inputs.count, T, n, featureCount(this.config.dayOfWeek)]);
     let raw: Float32Array;
     try {
       raw = predictBatched(this.network!, x, { batchSize }).data;
@@ -597,7 +618,7 @@ export class TrafficForecaster {
         bad('the manifest lacks the traffic config');
       let config: ResolvedConfig;
       try {
-        config = resolveConfig(cfg);
+        config = resolveConfig(cfg); // bundles from before `dayOfWeek` existed load with its default, false
       } catch (cause) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: its config is invalid (${(cause as Error).message}).`, { cause });
       }

@@ -1,5 +1,5 @@
 import { createRng, tf, withSeededRandom } from '@appliedml/engine';
-import { FEATURE_COUNT } from './features';
+import { featureCount } from './features';
 import { registerTrafficLayers, TgcnLayer } from './tgcn-layer';
 
 export type NeuralKind = 'gru' | 'lstm' | 'tgcn';
@@ -10,6 +10,8 @@ export interface ModelShape {
   outputSteps: number;
   sensors: number;
   hiddenUnits: number;
+  /** Whether the inputs carry the weekly phase (default false; see featureCount). */
+  dayOfWeek?: boolean;
   /** Per-sensor embedding size of the graph model (default 8). */
   embedding?: number;
   seed: number;
@@ -25,16 +27,17 @@ export interface ModelShape {
 export function buildModel(shape: ModelShape, normalizedAdjacency?: Float32Array): ReturnType<typeof tf.sequential> {
   registerTrafficLayers();
   const { kind, inputSteps: T, outputSteps: P, sensors: N, hiddenUnits: H } = shape;
+  const F = featureCount(shape.dayOfWeek ?? false);
   return withSeededRandom(createRng(shape.seed), () => {
     const model = tf.sequential();
     if (kind === 'tgcn') {
-      const layer = new TgcnLayer({ units: H, nodes: N, embedding: shape.embedding ?? 8, inputShape: [T, N, FEATURE_COUNT], name: 'tgcn' });
+      const layer = new TgcnLayer({ units: H, nodes: N, embedding: shape.embedding ?? 8, inputShape: [T, N, F], name: 'tgcn' });
       model.add(layer);
       model.add(tf.layers.dense({ units: P, name: 'head' }));
       model.add(tf.layers.permute({ dims: [2, 1], name: 'steps_first' }));
       if (normalizedAdjacency) layer.setAdjacency(normalizedAdjacency);
     } else {
-      model.add(tf.layers.reshape({ targetShape: [T, N * FEATURE_COUNT], inputShape: [T, N, FEATURE_COUNT], name: 'flatten_sensors' }));
+      model.add(tf.layers.reshape({ targetShape: [T, N * F], inputShape: [T, N, F], name: 'flatten_sensors' }));
       const rnn =
         kind === 'gru'
           ? tf.layers.gru({ units: H, name: 'gru', recurrentInitializer: 'glorotUniform' })

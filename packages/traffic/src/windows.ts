@@ -1,12 +1,12 @@
 import { AppliedMLError } from '@appliedml/engine';
-import { FEATURE_COUNT, timeFeatures } from './features';
+import { featureCount, timeFeatures } from './features';
 import type { SensorScaler } from './scaler';
 import type { TrafficSeries } from './series';
 
 /** Model inputs for a batch of windows, as flat arrays (the forecaster turns them into tensors). */
 export interface WindowBatch {
   count: number;
-  /** [count, inputSteps, sensors, FEATURE_COUNT] */
+  /** [count, inputSteps, sensors, features] (features = featureCount(dayOfWeek)) */
   x: Float32Array;
   /** Last observed reading per window and sensor (raw units; the sensor's mean when none): [count, sensors]. */
   last: Float64Array;
@@ -34,18 +34,22 @@ export function assertLongEnough(steps: number, inputSteps: number, outputSteps:
 }
 
 /** Builds the inputs of the windows starting at `starts` (input steps [s, s + inputSteps)). */
-export function buildInputs(series: TrafficSeries, starts: readonly number[], inputSteps: number, scaler: SensorScaler): WindowBatch {
+export function buildInputs(
+  series: TrafficSeries,
+  starts: readonly number[],
+  inputSteps: number,
+  scaler: SensorScaler,
+  dayOfWeek = false,
+): WindowBatch {
   const n = series.sensors.length;
-  const F = FEATURE_COUNT;
+  const F = featureCount(dayOfWeek);
   const x = new Float32Array(starts.length * inputSteps * n * F);
   const last = new Float64Array(starts.length * n);
-  const time: [number, number, number][] = [];
   starts.forEach((s0, b) => {
     for (let s = 0; s < n; s++) last[b * n + s] = scaler.mean[s] as number;
     for (let k = 0; k < inputSteps; k++) {
       const t = s0 + k;
-      const tf = timeFeatures(series, t);
-      time[k] = tf;
+      const tf = timeFeatures(series, t, dayOfWeek);
       for (let s = 0; s < n; s++) {
         const v = series.values[t * n + s] as number;
         const o = (((b * inputSteps + k) * n + s) * F) as number;
@@ -54,9 +58,7 @@ export function buildInputs(series: TrafficSeries, starts: readonly number[], in
           x[o + 1] = 1;
           last[b * n + s] = v;
         }
-        x[o + 2] = tf[0];
-        x[o + 3] = tf[1];
-        x[o + 4] = tf[2];
+        for (let f = 0; f < tf.length; f++) x[o + 2 + f] = tf[f] as number;
       }
     }
   });
