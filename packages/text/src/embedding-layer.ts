@@ -74,10 +74,59 @@ export class TextEmbedding extends tf.layers.Layer {
   }
 }
 
+export interface LengthMaskedMaxPoolArgs {
+  /** Width of the convolution whose output is pooled. */
+  kernelSize: number;
+  /** Texts shorter than this are padded to it (the widest kernel), so every text has a window. */
+  minLength: number;
+  name?: string;
+}
+
+/**
+ * Max-over-time pooling that ignores the windows lying beyond a text's end: inputs are the
+ * convolution's output [b, positions, filters] and the ids [b, width] (0 = padding). A text of n
+ * tokens keeps the windows that start before max(n, minLength) - kernelSize + 1, so its pooled
+ * features do not depend on how much padding follows it. That lets training and prediction cut each
+ * batch to its longest text (and prediction group texts by length) without changing any result.
+ */
+export class LengthMaskedMaxPool extends tf.layers.Layer {
+  static readonly className = 'AppliedMLLengthMaskedMaxPool';
+  private readonly kernelSize: number;
+  private readonly minLength: number;
+
+  constructor(args: LengthMaskedMaxPoolArgs) {
+    super(args.name ? { name: args.name } : {});
+    this.kernelSize = args.kernelSize;
+    this.minLength = args.minLength;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const conv = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [conv[0] ?? null, conv[2] ?? null];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const [conv, ids] = inputs as tf.Tensor[];
+      const positions = (conv as tf.Tensor).shape[1] as number;
+      const tokens = tf.sum(tf.cast(tf.notEqual(ids as tf.Tensor, 0), 'float32'), 1, true); // [b, 1]
+      const windows = tf.sub(tf.maximum(tokens, this.minLength), this.kernelSize - 1); // [b, 1]
+      const outside = tf.cast(tf.greaterEqual(tf.range(0, positions, 1, 'float32').reshape([1, positions]), windows), 'float32');
+      // Valid windows get exactly +0, so their values are untouched; the rest can never be the max.
+      return tf.max(tf.add(conv as tf.Tensor, tf.mul(tf.expandDims(outside, 2), -1e9)), 1);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), kernelSize: this.kernelSize, minLength: this.minLength };
+  }
+}
+
 let registered = false;
-/** Register the layer for model loading (done on first use, not at import). */
+/** Register the layers for model loading (done on first use, not at import). */
 export function registerTextLayers(): void {
   if (registered) return;
   tf.serialization.registerClass(TextEmbedding);
+  tf.serialization.registerClass(LengthMaskedMaxPool);
   registered = true;
 }

@@ -1,5 +1,5 @@
 import { createRng, tf, withSeededRandom } from '@appliedml/engine';
-import { TextEmbedding, registerTextLayers } from './embedding-layer';
+import { LengthMaskedMaxPool, TextEmbedding, registerTextLayers } from './embedding-layer';
 
 export interface FastTextConfig {
   /** Embedding size (default 32). */
@@ -76,11 +76,16 @@ export function buildFastText(config: FastTextConfig, classes: number, multiLabe
   });
 }
 
-/** Kim (2014) CNN-rand: embedding, parallel 1-D convolutions with max-over-time pooling, dropout, softmax. */
+/**
+ * Kim (2014) CNN-rand: embedding, parallel 1-D convolutions with max-over-time pooling, dropout,
+ * softmax. The input width is free (ids [b, any width ≥ the widest kernel], 0 = padding) and the
+ * pooling ignores windows past each text's end, so a batch can be cut to its longest text.
+ */
 export function buildKimCnn(config: CnnConfig, vocabularySize: number, classes: number, multiLabel: boolean, seed: number): tf.LayersModel {
   registerTextLayers();
+  const widest = Math.max(...config.kernelSizes);
   return withSeededRandom(createRng(seed), () => {
-    const ids = tf.input({ shape: [config.maxLength], dtype: 'int32', name: 'ids' });
+    const ids = tf.input({ shape: [null], dtype: 'int32', name: 'ids' });
     const embedded = new TextEmbedding({
       inputDim: vocabularySize,
       outputDim: config.embeddingDim,
@@ -91,7 +96,7 @@ export function buildKimCnn(config: CnnConfig, vocabularySize: number, classes: 
       const conv = tf.layers
         .conv1d({ filters: config.filters, kernelSize: k, activation: 'relu', name: `conv${k}` })
         .apply(embedded) as tf.SymbolicTensor;
-      return tf.layers.globalMaxPooling1d({ name: `pool${k}` }).apply(conv) as tf.SymbolicTensor;
+      return new LengthMaskedMaxPool({ kernelSize: k, minLength: widest, name: `pool${k}` }).apply([conv, ids]) as tf.SymbolicTensor;
     });
     const merged =
       pooled.length === 1

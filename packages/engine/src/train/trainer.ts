@@ -4,6 +4,7 @@ import { AppliedMLError } from '../errors';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { createRng, permutation, withSeededRandom } from '../random';
+import { bucketedOrder, checkBucketLengths } from './bucket-order';
 import type { LossFn, LossName } from './losses';
 import { resolveLoss } from './losses';
 import type { LrSchedule } from './lr-schedule';
@@ -59,6 +60,12 @@ export interface FitOptions {
   /** Same seed, same backend → same shuffles, dropout masks and result. */
   seed?: number;
   shuffle?: boolean;
+  /**
+   * Length of each training row (tokens, frames …): batch rows of similar length together (shuffled
+   * pools sorted by length, batches in random order), so that `augment` can cut each batch to its
+   * longest row. Ignored with `shuffle: false`.
+   */
+  bucketBy?: ArrayLike<number>;
   /** Called inside the training step on each batch (augmentation); must return a new tensor. */
   augment?: (x: tf.Tensor) => tf.Tensor;
   /** Clip the global gradient norm (RNNs). */
@@ -228,6 +235,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     owned.push(...[trainX, trainY, val.x, val.y].flat());
   }
   const n = rows(trainX);
+  if (options.bucketBy !== undefined) checkBucketLengths(options.bucketBy, n);
   const monitor: Monitor = options.earlyStopping?.monitor ?? (val ? 'val_loss' : 'loss');
   if (monitor.startsWith('val_') && !val)
     throw new AppliedMLError('E_INPUT_INVALID', `Early stopping monitors ${monitor} but there is no validation data.`);
@@ -262,7 +270,12 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
       const t0 = performance.now();
       const lr = scheduler.atEpochStart(epoch);
       setLearningRate(optimizer, lr);
-      const order = options.shuffle === false ? Int32Array.from({ length: n }, (_, i) => i) : permutation(n, rng);
+      const order =
+        options.shuffle === false
+          ? Int32Array.from({ length: n }, (_, i) => i)
+          : options.bucketBy !== undefined
+            ? bucketedOrder(options.bucketBy, batchSize, rng)
+            : permutation(n, rng);
       let lossSum: tf.Scalar = tf.scalar(0);
       let correctSum: tf.Scalar = tf.scalar(0);
       progress.start(stepsPerEpoch, `${options.progressLabel ?? 'train'} epoch ${epoch + 1}/${options.epochs}`);
