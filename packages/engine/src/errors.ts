@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'E_MODEL_DISPOSED',
   'E_TRAINING_FAILED',
   'E_IO',
+  'E_BUSY',
+  'E_NOT_FOUND',
   'E_INTERNAL',
 ] as const;
 
@@ -70,6 +72,8 @@ export function httpStatusForCode(code: ErrorCode): number {
     case 'E_INPUT_INVALID':
     case 'E_SHAPE_MISMATCH':
       return 400;
+    case 'E_NOT_FOUND':
+      return 404;
     case 'E_INPUT_TOO_LARGE':
       return 413;
     case 'E_FORMAT_UNSUPPORTED':
@@ -78,6 +82,7 @@ export function httpStatusForCode(code: ErrorCode): number {
     case 'E_MODEL_DISPOSED':
     case 'E_DEVICE_UNAVAILABLE':
     case 'E_DATASET_MISSING':
+    case 'E_BUSY':
       return 503;
     default:
       return 500;

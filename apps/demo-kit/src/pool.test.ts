@@ -1,0 +1,90 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppliedMLError } from '@appliedml/engine';
+import type { ScaleInput, ScaleOutput } from './__fixtures__/scale-model';
+import { createInferencePool, type InferencePool } from './pool';
+
+const WORKER = new URL('./__fixtures__/scale-model.ts', import.meta.url);
+
+describe('inference worker pool', () => {
+  let dir = '';
+  let pool: InferencePool<ScaleInput, ScaleOutput>;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'demo-kit-pool-'));
+    await writeFile(join(dir, 'model.json'), JSON.stringify({ factor: 3 }));
+    pool = createInferencePool<ScaleInput, ScaleOutput>({
+      worker: WORKER,
+      bundle: join(dir, 'model.json'),
+      threads: 2,
+      batch: { maxSize: 8, maxWaitMs: 20 },
+    });
+  });
+  afterAll(async () => {
+    await pool.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('loads the model once per worker and answers', async () => {
+    expect(pool.isReady).toBe(false);
+    expect(await pool.ready()).toEqual({ factor: 3 });
+    expect(pool.isReady).toBe(true);
+    expect((await pool.run(2)).y).toBe(6);
+    expect((await pool.runBatch([1, 2, 3])).map((o) => o.y)).toEqual([3, 6, 9]);
+  });
+
+  it('micro-batches concurrent requests into few predictBatch calls', async () => {
+    const before = pool.stats();
+    const outputs = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.run(i)));
+    expect(outputs.map((o) => o.y)).toEqual(Array.from({ length: 20 }, (_, i) => 3 * i));
+    const after = pool.stats();
+    expect(after.batches - before.batches).toBeLessThanOrEqual(4);
+    expect(after.largestBatch).toBe(8);
+    expect(Math.max(...outputs.map((o) => o.batchSize))).toBe(8);
+  });
+
+  it('answers a bad input with its own code and its batch neighbours normally', async () => {
+    const results = await Promise.allSettled([pool.run(1), pool.run(-1), pool.run(2)]);
+    expect(results[0]).toMatchObject({ status: 'fulfilled', value: { y: 3 } });
+    expect(results[2]).toMatchObject({ status: 'fulfilled', value: { y: 6 } });
+    const failed = results[1] as PromiseRejectedResult;
+    expect(AppliedMLError.hasCode(failed.reason, 'E_INPUT_INVALID')).toBe(true);
+    await expect(pool.runBatch([-5])).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+  });
+
+  it('keeps the event loop responsive while a worker computes', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 10);
+    const started = performance.now();
+    await pool.run({ spin: 400 });
+    clearInterval(timer);
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(390);
+    // A blocked loop would tick once; a free one about every 10 ms (generous for a busy machine).
+    expect(ticks).toBeGreaterThan(10);
+  });
+
+  it('answers 503 E_BUSY with a retry hint when the queue is full', async () => {
+    const small = createInferencePool<ScaleInput, ScaleOutput>({ worker: WORKER, bundle: join(dir, 'model.json'), maxQueue: 1 });
+    try {
+      await small.ready();
+      const results = await Promise.allSettled([small.run({ spin: 100 }), small.run({ spin: 10 }), small.run(1)]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      expect((results[2] as PromiseRejectedResult).reason).toMatchObject({
+        code: 'E_BUSY',
+        details: { retryAfterSeconds: 1 },
+      });
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('reports a load failure with the worker error code, and refuses work once closed', async () => {
+    const broken = createInferencePool<ScaleInput, ScaleOutput>({ worker: WORKER, bundle: join(dir, 'missing.json') });
+    await expect(broken.ready()).rejects.toMatchObject({ code: 'E_BUNDLE_MISSING' });
+    await expect(broken.run(1)).rejects.toMatchObject({ code: 'E_BUNDLE_MISSING' });
+    await broken.close();
+    await expect(broken.run(1)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+  });
+});

@@ -1,0 +1,344 @@
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppliedMLError, ERROR_CODES, httpStatusForCode } from '@appliedml/engine';
+import { fileNameSchema, resolveInside } from './file-names';
+import { toHttpError } from './http-errors';
+import { closeOnSignals, createService, errorResponses, type Service } from './service';
+
+const SECRET = 'SECRET-BODY-7f3a';
+
+function logSink(): { stream: Writable; lines: () => string[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, lines: () => chunks.join('').split('\n').filter(Boolean) };
+}
+
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
+
+/** A raw HTTP request (fetch normalises `..` away, a hostile client does not). */
+function raw(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(request));
+    let answer = '';
+    socket.on('data', (d) => (answer += String(d)));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe('demo service', () => {
+  let service: Service;
+  let base = '';
+  let port = 0;
+  let ready = false;
+  let dir = '';
+  const logs = logSink();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'demo-kit-files-'));
+    await writeFile(join(dir, 'sample.txt'), 'hello');
+    await writeFile(join(tmpdir(), 'demo-kit-outside.txt'), 'outside');
+    await symlink(join(tmpdir(), 'demo-kit-outside.txt'), join(dir, 'link.txt'));
+    service = await createService({
+      name: 'kit test',
+      version: '1.2.3',
+      logger: { level: 'info', stream: logs.stream },
+      limits: { bodyLimit: 1024 },
+      binaryTypes: ['application/octet-stream'],
+      isReady: () => ready,
+      routes(app) {
+        app.post<{ Body: { text: string } }>(
+          '/echo',
+          {
+            schema: {
+              summary: 'Echo a text.',
+              body: {
+                type: 'object',
+                required: ['text'],
+                additionalProperties: false,
+                properties: { text: { type: 'string' } },
+              },
+              response: { 200: { type: 'object', properties: { text: { type: 'string' } } }, ...errorResponses },
+            },
+          },
+          async (request) => ({ text: request.body.text }),
+        );
+        app.post<{ Body: { code: string } }>(
+          '/fail',
+          { schema: { body: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } } } },
+          async (request) => {
+            const code = request.body.code;
+            if (code === 'busy') throw new AppliedMLError('E_BUSY', 'busy', { details: { retryAfterSeconds: 1 } });
+            if (code === 'TypeError') throw new TypeError(`internal detail ${SECRET}`);
+            if (code === 'foreign')
+              throw Object.assign(new Error('from another engine copy'), {
+                [Symbol.for('appliedml.error')]: true,
+                code: 'E_SHAPE_MISMATCH',
+                details: {},
+              });
+            throw new AppliedMLError(code as 'E_INPUT_INVALID', `failed with ${code}`);
+          },
+        );
+        app.post('/bytes', { schema: { summary: 'Count raw bytes.', consumes: ['application/octet-stream'] } }, async (request) => ({
+          bytes: (request.body as Buffer).length,
+        }));
+        app.get<{ Params: { name: string } }>(
+          '/files/:name',
+          { schema: { params: { type: 'object', required: ['name'], properties: { name: fileNameSchema } } } },
+          async (request) => ({ path: await resolveInside(dir, request.params.name) }),
+        );
+      },
+    });
+    ({ url: base, port } = await service.listen());
+  });
+  afterAll(async () => {
+    await service.close();
+    await rm(dir, { recursive: true, force: true });
+    await rm(join(tmpdir(), 'demo-kit-outside.txt'), { force: true });
+  });
+
+  it('answers health always and readiness only once the model is loaded', async () => {
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    const loading = await fetch(`${base}/readyz`);
+    expect([loading.status, await loading.json()]).toEqual([503, { status: 'loading' }]);
+    ready = true;
+    const up = await fetch(`${base}/readyz`);
+    expect([up.status, await up.json()]).toEqual([200, { status: 'ready' }]);
+  });
+
+  it('serves a schema route and maps hostile bodies to stable codes', async () => {
+    const ok = await fetch(`${base}/echo`, json({ text: 'hi' }));
+    expect([ok.status, await ok.json()]).toEqual([200, { text: 'hi' }]);
+    const cases: [RequestInit, number, string][] = [
+      [json({ text: 'x'.repeat(2000) }), 413, 'E_INPUT_TOO_LARGE'],
+      [{ method: 'POST', headers: { 'content-type': 'text/plain' }, body: `{"text":"${SECRET}"}` }, 415, 'E_FORMAT_UNSUPPORTED'],
+      [{ method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<a/>' }, 415, 'E_FORMAT_UNSUPPORTED'],
+      [json(`{"text": "${SECRET}"`), 400, 'E_INPUT_INVALID'],
+      [json(''), 400, 'E_INPUT_INVALID'],
+      [json({ text: 3 }), 400, 'E_INPUT_INVALID'],
+      [json({ text: 'a', extra: SECRET }), 400, 'E_INPUT_INVALID'],
+      [json({}), 400, 'E_INPUT_INVALID'],
+    ];
+    for (const [init, status, code] of cases) {
+      const res = await fetch(`${base}/echo`, init);
+      const body = (await res.json()) as { code: string; message: string };
+      expect([res.status, body.code], JSON.stringify(init.body).slice(0, 60)).toEqual([status, code]);
+      expect(Object.keys(body).sort()).toEqual(['code', 'message']);
+      expect(body.message).not.toContain(SECRET);
+    }
+    const missing = (await (await fetch(`${base}/echo`, json({}))).json()) as { message: string };
+    expect(missing.message).toContain("lacks 'text'");
+    const chunked = await fetch(`${base}/echo`, {
+      ...json(''),
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode(`{"text":"${'y'.repeat(3000)}"}`));
+          c.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    const bytes = await fetch(`${base}/bytes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(10),
+    });
+    expect(await bytes.json()).toEqual({ bytes: 10 });
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+    expect(await (await fetch(`${base}/nope`)).json()).toMatchObject({ code: 'E_NOT_FOUND' });
+  });
+
+  it('maps SDK errors (even from another engine copy) to the engine status with their code', async () => {
+    for (const code of [
+      'E_INPUT_INVALID',
+      'E_INPUT_TOO_LARGE',
+      'E_FORMAT_UNSUPPORTED',
+      'E_MODEL_NOT_TRAINED',
+      'E_BUNDLE_CORRUPT',
+    ] as const) {
+      const res = await fetch(`${base}/fail`, json({ code }));
+      expect([res.status, await res.json()]).toEqual([httpStatusForCode(code), { code, message: `failed with ${code}` }]);
+    }
+    const foreign = await fetch(`${base}/fail`, json({ code: 'foreign' }));
+    expect([foreign.status, ((await foreign.json()) as { code: string }).code]).toEqual([400, 'E_SHAPE_MISMATCH']);
+    const busy = await fetch(`${base}/fail`, json({ code: 'busy' }));
+    expect([busy.status, busy.headers.get('retry-after')]).toEqual([503, '1']);
+    const internal = await fetch(`${base}/fail`, json({ code: 'TypeError' }));
+    const body = (await internal.json()) as { code: string; message: string };
+    expect([internal.status, body.code]).toEqual([500, 'E_INTERNAL']);
+    expect(body.message).not.toContain(SECRET);
+    // Every engine code maps to the same status through the kit as through the engine.
+    for (const code of ERROR_CODES) expect(toHttpError(new AppliedMLError(code, 'm')).status).toBe(httpStatusForCode(code));
+    expect(toHttpError(new AppliedMLError('E_DEVICE_UNAVAILABLE', 'busy', { details: { retryAfterSeconds: 2 } })).retryAfterSeconds).toBe(
+      2,
+    );
+  });
+
+  it('rejects path traversal in a file parameter with 400', async () => {
+    expect((await (await fetch(`${base}/files/sample.txt`)).json()) as unknown).toMatchObject({
+      path: expect.stringContaining('sample.txt'),
+    });
+    for (const name of ['..%2F..%2Fetc%2Fpasswd', '%2Fetc%2Fpasswd', '.hidden', '...', 'a%5C..%5Cb', 'a%00b', 'link.txt', 'missing.txt']) {
+      const res = await fetch(`${base}/files/${name}`);
+      expect([name, res.status]).toEqual([name, 400]);
+      expect(((await res.json()) as { code: string }).code).toBe('E_INPUT_INVALID');
+    }
+    const literal = await raw(port, 'GET /files/../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(literal).toMatch(/^HTTP\/1\.1 4\d\d/);
+    expect(literal).not.toContain('root:');
+  });
+
+  it('generates an OpenAPI document listing the routes, and serves its page offline', async () => {
+    const doc = service.openapi() as { info: { title: string; version: string }; paths: Record<string, unknown> };
+    expect(doc.info).toMatchObject({ title: 'kit test', version: '1.2.3' });
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/echo', '/fail', '/bytes', '/files/{name}', '/healthz', '/readyz']));
+    expect(Object.keys(doc.paths).some((p) => p.startsWith('/docs'))).toBe(false);
+    const served = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(served.paths)).toContain('/echo');
+    const page = await fetch(`${base}/docs/static/index.html`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+    const html = await page.text();
+    expect(html).not.toMatch(/https?:\/\/(?!localhost)[a-z]/i);
+    expect((await fetch(`${base}/docs/static/swagger-ui-bundle.js`)).status).toBe(200);
+  });
+
+  it('refuses a route without a JSON schema', async () => {
+    await expect(
+      createService({
+        name: 'bad',
+        routes(app) {
+          app.get('/x', async () => ({}));
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'E_INTERNAL' });
+  });
+
+  it('writes structured logs that never contain request bodies or query strings', async () => {
+    await fetch(`${base}/echo?q=${SECRET}`, json({ text: SECRET }));
+    await fetch(`${base}/echo`, json(`{"text": "${SECRET}`));
+    await fetch(`${base}/echo`, json({ text: SECRET.repeat(100) }));
+    await fetch(`${base}/fail`, json({ code: 'TypeError', note: SECRET }));
+    const lines = logs.lines();
+    expect(lines.length).toBeGreaterThan(5);
+    const parsed = lines.map((l) => JSON.parse(l) as { msg?: string; req?: { url?: string }; code?: string });
+    expect(parsed.some((l) => l.req?.url === '/echo')).toBe(true);
+    expect(parsed.some((l) => l.code === 'E_INPUT_INVALID')).toBe(true);
+    // The internal error's own message is logged (it is ours), but no request body or query is.
+    const withoutInternal = lines.filter((l) => !l.includes('"E_INTERNAL"'));
+    expect(withoutInternal.join('\n')).not.toContain(SECRET);
+    expect(lines.filter((l) => l.includes('"E_INTERNAL"')).join('\n')).not.toContain('note');
+  });
+});
+
+describe('limits and shutdown', () => {
+  it('drops a flood of slow requests by limits and stays up', async () => {
+    const service = await createService({
+      name: 'flood',
+      limits: { maxConnections: 16, headersTimeoutMs: 400, requestTimeoutMs: 800, timeoutCheckIntervalMs: 100 },
+      routes(app) {
+        app.post('/echo', { schema: { body: { type: 'object' } } }, async (request) => request.body);
+      },
+    });
+    const { url, port } = await service.listen();
+    try {
+      const sockets: Socket[] = [];
+      let closed = 0;
+      let peak = 0;
+      for (let i = 0; i < 48; i++) {
+        const socket = connect(port, '127.0.0.1');
+        socket.on('error', () => {});
+        socket.on('close', () => (closed += 1));
+        // Half send headers slowly, half send a promised body slowly.
+        socket.write(
+          i % 2 === 0
+            ? 'POST /echo HTTP/1.1\r\nHost: x\r\n'
+            : 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+        );
+        sockets.push(socket);
+      }
+      const trickle = setInterval(() => {
+        sockets.forEach((s, i) => {
+          if (!s.destroyed) s.write(i % 2 === 0 ? 'x' : ' ');
+        });
+      }, 50);
+      const counter = setInterval(() => service.app.server.getConnections((_e, n) => (peak = Math.max(peak, n))), 20);
+      const started = Date.now();
+      while (closed < sockets.length && Date.now() - started < 5000) await sleep(50);
+      clearInterval(trickle);
+      clearInterval(counter);
+      expect(closed).toBe(sockets.length);
+      expect(peak).toBeGreaterThan(0);
+      expect(peak).toBeLessThanOrEqual(16);
+      expect(Date.now() - started).toBeLessThan(4000);
+      const res = await fetch(`${url}/echo`, json({ after: 'flood' }));
+      expect([res.status, await res.json()]).toEqual([200, { after: 'flood' }]);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('finishes an in-flight request on close, then runs onClose and stops listening', async () => {
+    const events: string[] = [];
+    const service = await createService({
+      name: 'shutdown',
+      onClose: () => {
+        events.push('onClose');
+      },
+      routes(app) {
+        app.get('/slow', { schema: { response: { 200: { type: 'object', properties: { done: { type: 'boolean' } } } } } }, async () => {
+          await sleep(300);
+          events.push('handled');
+          return { done: true };
+        });
+      },
+    });
+    const { url } = await service.listen();
+    const inflight = fetch(`${url}/slow`).then(async (r) => [r.status, await r.json()]);
+    await sleep(50);
+    const closing = service.close();
+    expect(service.closing).toBe(true);
+    expect(await inflight).toEqual([200, { done: true }]);
+    const t0 = Date.now();
+    await closing;
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(events).toEqual(['handled', 'onClose']);
+    await expect(fetch(`${url}/slow`)).rejects.toThrow();
+    await service.close(); // idempotent
+  });
+
+  it('closes on SIGTERM and exits 0; a second signal exits 1', async () => {
+    const target = new EventEmitter();
+    const codes: number[] = [];
+    let release = (): void => {};
+    const service = { close: () => new Promise<void>((r) => (release = r)) };
+    const dispose = closeOnSignals(service, { target, exit: (c) => codes.push(c) });
+    target.emit('SIGTERM');
+    expect(codes).toEqual([]);
+    release();
+    await sleep(0);
+    expect(codes).toEqual([0]);
+    target.emit('SIGINT');
+    expect(codes).toEqual([0, 1]);
+    dispose();
+    expect(target.listenerCount('SIGTERM')).toBe(0);
+  });
+});

@@ -1,0 +1,15 @@
+import type { InferenceModel } from '@appliedml/demo-kit';
+import { TextClassifier } from '@appliedml/text';
+import { TOP_WORDS, toAnswer, type PredictAnswer } from './answer';
+
+/**
+ * Runs in each worker thread of the text service's pool: loads the saved bundle once (its own
+ * engine and model) and explains the texts it is sent.
+ */
+export async function load(bundle: string): Promise<InferenceModel<string, PredictAnswer>> {
+  const model = await TextClassifier.load(bundle);
+  return {
+    info: { labels: model.labels, model: `${model.config.model} (${bundle})` },
+    predictBatch: (texts) => Promise.all(texts.map(async (text) => toAnswer(await model.explain(text, { top: TOP_WORDS })))),
+  };
+}
