@@ -38,9 +38,10 @@ describe('length-masked Kim CNN', () => {
 
   it('still learns: gradients reach the embedding and every convolution', () => {
     const model = buildKimCnn(config, 12, 3, false, 7);
+    const before = tf.memory().numTensors;
     const x = padded(texts, 10);
-    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1], 'int32'), 3);
-    const { grads } = tf.variableGrads(
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1], 'int32'), 3));
+    const { value, grads } = tf.variableGrads(
       () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: false }) as tf.Tensor) as tf.Scalar,
       model.trainableWeights.map((w) => w.read() as tf.Variable),
     );
@@ -48,7 +49,8 @@ describe('length-masked Kim CNN', () => {
       const norm = tf.tidy(() => tf.norm(g).dataSync()[0] as number);
       expect(norm, name).toBeGreaterThan(0);
     }
-    tf.dispose([x, y, ...Object.values(grads)]);
+    tf.dispose([x, y, value, ...Object.values(grads)]);
+    expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
 });

@@ -329,13 +329,19 @@ export class TextClassifier {
           validation = { x: vx, y: vy };
         }
         // The CNN takes any width: batch texts of similar length and cut each batch to its longest.
-        const cnnBatching =
-          kind === 'cnn' && isFreeWidth(network)
-            ? {
-                bucketBy: tokens.map((t) => Math.min(t.length, this.config.cnn.maxLength)),
-                augment: (ids: tf.Tensor): tf.Tensor => tf.slice(ids, [0, 0], [-1, batchWidth(ids, this.config.cnn)]),
-              }
-            : {};
+        let cnnBatching = {};
+        if (kind === 'cnn' && isFreeWidth(network)) {
+          const lengths = Int32Array.from(tokens, (t) => Math.min(t.length, this.config.cnn.maxLength));
+          const widest = Math.max(...this.config.cnn.kernelSizes);
+          cnnBatching = {
+            bucketBy: lengths,
+            augment: (ids: tf.Tensor, rows: Int32Array): tf.Tensor => {
+              let longest = widest;
+              for (const r of rows) longest = Math.max(longest, lengths[r] as number);
+              return tf.slice(ids, [0, 0], [-1, longest]);
+            },
+          };
+        }
         engineReport = await fitModel(network, x, y, {
           ...cnnBatching,
           epochs: options.epochs ?? neural.epochs,
@@ -640,15 +646,7 @@ export class TextClassifier {
 
   private encodeNeural(tokens: string[][], state: State): tf.Tensor | tf.Tensor[] {
     const n = tokens.length;
-    if (this.config.model === 'cnn') {
-      const L = this.config.cnn.maxLength;
-      const ids = new Int32Array(n * L);
-      const vocab = state.vocabulary as Vocabulary;
-      tokens.forEach((t, i) => {
-        for (let j = 0; j < Math.min(L, t.length); j++) ids[i * L + j] = vocab.get(t[j] as string) ?? 1;
-      });
-      return tf.tensor2d(ids, [n, L], 'int32');
-    }
+    if (this.config.model === 'cnn') return cnnIds(tokens, state.vocabulary as Vocabulary, this.config.cnn.maxLength);
     const ft = this.config.fasttext;
     const L = ft.maxIds;
     const ids = new Int32Array(n * L);
@@ -701,12 +699,11 @@ export class TextClassifier {
     });
     const out: Float64Array[] = new Array(tokens.length);
     for (const [width, members] of groups) {
-      const ids = new Int32Array(members.length * width);
-      members.forEach((i, r) => {
-        const t = tokens[i] as string[];
-        for (let j = 0; j < Math.min(width, t.length); j++) ids[r * width + j] = vocab.get(t[j] as string) ?? 1;
-      });
-      const x = tf.tensor2d(ids, [members.length, width], 'int32');
+      const x = cnnIds(
+        members.map((i) => tokens[i] as string[]),
+        vocab,
+        width,
+      );
       try {
         const { data } = predictBatched(network, x, { batchSize: 512 });
         members.forEach((i, r) => (out[i] = Float64Array.from(data.subarray(r * K, (r + 1) * K))));
@@ -733,10 +730,13 @@ function isFreeWidth(network: tf.LayersModel): boolean {
   return network.inputs.length === 1 && shape !== undefined && shape.length === 2 && shape[1] === null;
 }
 
-/** Width of a padded id batch cut to its longest text (at least the widest kernel). Reads the ids. */
-function batchWidth(ids: tf.Tensor, cnn: CnnConfig): number {
-  const longest = tf.tidy(() => tf.max(tf.sum(tf.cast(tf.notEqual(ids, 0), 'int32'), 1)).dataSync()[0] as number);
-  return Math.min(ids.shape[1] as number, Math.max(Math.max(...cnn.kernelSizes), longest));
+/** Vocabulary ids of tokenised texts, cut or padded with 0 to `width`; unknown words are 1. */
+function cnnIds(tokens: string[][], vocab: Vocabulary, width: number): tf.Tensor2D {
+  const ids = new Int32Array(tokens.length * width);
+  tokens.forEach((t, i) => {
+    for (let j = 0; j < Math.min(width, t.length); j++) ids[i * width + j] = vocab.get(t[j] as string) ?? 1;
+  });
+  return tf.tensor2d(ids, [tokens.length, width], 'int32');
 }
 
 function ngramCount(tokens: number, maxN: number): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockAt, FEATURE_COUNT, featureCount, NODE_FEATURES, timeFeatures } from './features';
+import { clockAt, FEATURE_COUNT, featureCount, featureNames, NODE_FEATURES, timeFeatures } from './features';
 
 const clock = { start: Date.UTC(2012, 2, 5, 0, 0), intervalMinutes: 5 }; // Monday 5 March 2012, 00:00 UTC
 const stepsPerDay = 288;
@@ -7,8 +7,11 @@ const stepsPerDay = 288;
 describe('time features', () => {
   it('names every feature the models see, with and without the weekly phase', () => {
     expect(NODE_FEATURES).toHaveLength(FEATURE_COUNT);
+    expect(FEATURE_COUNT).toBe(5);
     expect(featureCount(true)).toBe(7);
     expect(featureCount(false)).toBe(5);
+    expect(featureNames(true).slice(5)).toEqual(['day-of-week sin', 'day-of-week cos']);
+    expect(featureNames(false)).toEqual([...NODE_FEATURES]);
   });
 
   it('tells weekdays apart at the same time of day, and wraps smoothly from Saturday to Sunday', () => {

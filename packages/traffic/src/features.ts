@@ -1,24 +1,20 @@
 import type { TrafficSeries } from './series';
 
-/**
- * Features per sensor and step fed to the neural models. The last two, the weekly phase (sin/cos of
- * the position in the week, which tells Monday from Friday), only with the forecaster's `dayOfWeek`
- * option; without it the models see the first five.
- */
-export const NODE_FEATURES = [
-  'speed (scaled)',
-  'observed',
-  'time-of-day sin',
-  'time-of-day cos',
-  'weekend',
-  'day-of-week sin',
-  'day-of-week cos',
-] as const;
+/** Features per sensor and step fed to the neural models (the default set). */
+export const NODE_FEATURES = ['speed (scaled)', 'observed', 'time-of-day sin', 'time-of-day cos', 'weekend'] as const;
+/** The default models' feature count (`NODE_FEATURES.length`). */
 export const FEATURE_COUNT = NODE_FEATURES.length;
+/** Added after NODE_FEATURES with the forecaster's `dayOfWeek` option: the position in the week. */
+export const WEEKLY_FEATURES = ['day-of-week sin', 'day-of-week cos'] as const;
 
-/** Features the neural models see: all of them, or without the weekly phase (older bundles). */
+/** The features the neural models see, with or without the weekly phase. */
+export function featureNames(dayOfWeek: boolean): string[] {
+  return dayOfWeek ? [...NODE_FEATURES, ...WEEKLY_FEATURES] : [...NODE_FEATURES];
+}
+
+/** How many features the neural models see, with or without the weekly phase. */
 export function featureCount(dayOfWeek: boolean): number {
-  return dayOfWeek ? FEATURE_COUNT : FEATURE_COUNT - 2;
+  return FEATURE_COUNT + (dayOfWeek ? WEEKLY_FEATURES.length : 0);
 }
 
 const DAY_MS = 86_400_000;

@@ -136,6 +136,7 @@ describe('TrafficForecaster lifecycle', () => {
 
   it('feeds the weekly phase on request; a bundle saved before the option existed loads without it', async () => {
     expect(model.config.dayOfWeek).toBe(false);
+    const before = tf.memory().numTensors;
     const weekly = TrafficForecaster.create({ model: 'gru', hiddenUnits: 4, dayOfWeek: true, seed: 4 });
     await weekly.train(train, { epochs: 1, batchSize: 64 });
     const weeklyPath = join(dir, 'gru-weekly');
@@ -150,7 +151,7 @@ describe('TrafficForecaster lifecycle', () => {
     const m = TrafficForecaster.create({ model: 'gru', hiddenUnits: 4, seed: 4 });
     await m.train(train, { epochs: 1, batchSize: 64 });
     const input = { values: rows(testStart, testStart + 12), end: timeOf(testStart + 11) };
-    const before = await m.predict(input);
+    const forecastWithout = await m.predict(input);
     const path = join(dir, 'gru-without-week');
     await m.save(path);
     m.dispose();
@@ -160,8 +161,9 @@ describe('TrafficForecaster lifecycle', () => {
     await writeFile(manifestPath, JSON.stringify(manifest));
     const loaded = await TrafficForecaster.load(path);
     expect(loaded.config.dayOfWeek).toBe(false);
-    expect(await loaded.predict(input)).toEqual(before);
+    expect(await loaded.predict(input)).toEqual(forecastWithout);
     loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
     expect(() => TrafficForecaster.create({ dayOfWeek: 'yes' as unknown as boolean })).toThrow(/dayOfWeek/);
   });
 

@@ -10,6 +10,7 @@ import {
   type Device,
   type JsonValue,
   type Logger,
+  type LrSchedule,
 } from '@appliedml/engine';
 import { normalizedAdjacency, type Adjacency } from './adjacency';
 import { baselineForecast, fitHistoricalAverage, slotsPerDay, type BaselineKind, type HistoricalAverage } from './baselines';
@@ -63,6 +64,8 @@ export interface TrafficTrainOptions {
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
+  /** Learning-rate schedule over the epochs (the engine's: step, exponential, cosine with warm-up, plateau); default constant. */
+  lrSchedule?: LrSchedule;
   /** Share of the given series (its end) kept for validation and early stopping (default 0.2). Never the test part. */
   valFraction?: number;
   /** Early-stopping patience in epochs (default 5). */
@@ -306,6 +309,7 @@ export class TrafficForecaster {
         epochs: options.epochs ?? 30,
         batchSize: options.batchSize ?? 32,
         learningRate: options.learningRate ?? 5e-3,
+        ...(options.lrSchedule ? { lrSchedule: options.lrSchedule } : {}),
         loss: maskedLoss(this.config.loss),
         seed: this.config.seed,
         clipNorm: 5,

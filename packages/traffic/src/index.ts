@@ -11,7 +11,7 @@ export { LOS_LOOP, LOS_LOOP_START, loadLosLoop } from './los-loop';
 export type { LoadLosLoopOptions } from './los-loop';
 export { generateTrafficNetwork } from './synthetic';
 export type { InjectedIncident, SyntheticNetworkOptions } from './synthetic';
-export { FEATURE_COUNT, NODE_FEATURES } from './features';
+export { FEATURE_COUNT, NODE_FEATURES, WEEKLY_FEATURES, featureCount, featureNames } from './features';
 
 // Models
 export { MODEL_KINDS, TrafficForecaster } from './forecaster';

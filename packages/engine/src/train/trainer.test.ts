@@ -207,6 +207,50 @@ describe('fitModel', () => {
     model.dispose();
   });
 
+  it('buckets rows by length and hands augment the batch rows (variable-width inputs), without leaking', async () => {
+    // Rows are padded sequences of 0..11 ones in 12 columns; the model reads the mean over the columns it gets.
+    const n = 96;
+    const lengths = Int32Array.from({ length: n }, (_, i) => 1 + ((i * 7) % 12));
+    const x = tf.tensor2d(
+      Array.from({ length: n * 12 }, (_, k) => (k % 12 < (lengths[Math.floor(k / 12)] as number) ? 1 : 0)),
+      [n, 12],
+    );
+    const y = tf.tensor2d(
+      Array.from(lengths, (l) => (l > 6 ? 1 : 0)),
+      [n, 1],
+    );
+    const model = withSeededRandom(createRng(4), () =>
+      tf.sequential({
+        layers: [tf.layers.globalAveragePooling1d({ inputShape: [null, 1] }), tf.layers.dense({ units: 1, activation: 'sigmoid' })],
+      }),
+    );
+    const spreads: number[] = [];
+    const widths: number[] = [];
+    const before = tf.memory().numTensors;
+    await fitModel(model, x, y, {
+      epochs: 2,
+      batchSize: 8,
+      loss: 'binaryCrossentropy',
+      seed: 5,
+      bucketBy: lengths,
+      augment: (xb, rows) => {
+        expect(rows).toHaveLength(xb.shape[0] as number);
+        const ls = Array.from(rows, (r) => lengths[r] as number);
+        spreads.push(Math.max(...ls) - Math.min(...ls));
+        const width = Math.max(...ls);
+        widths.push(width);
+        return tf.expandDims(tf.slice(xb, [0, 0], [-1, width]), 2);
+      },
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(spreads.length).toBe(2 * (n / 8));
+    expect(spreads.reduce((a, b) => a + b, 0) / spreads.length).toBeLessThan(2); // random batches: ≈ 9
+    expect(new Set(widths).size).toBeGreaterThan(4);
+    await expectCode(fitModel(model, x, y, { epochs: 1, loss: 'binaryCrossentropy', bucketBy: lengths.subarray(1) }), 'E_SHAPE_MISMATCH');
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
   it('rejects bad input with typed errors', async () => {
     const { x, y } = blobs(32, 8);
     const model = mlp(9);

@@ -63,11 +63,15 @@ export interface FitOptions {
   /**
    * Length of each training row (tokens, frames …): batch rows of similar length together (shuffled
    * pools sorted by length, batches in random order), so that `augment` can cut each batch to its
-   * longest row. Ignored with `shuffle: false`.
+   * longest row. One length per row trained on (after `validationSplit` takes its rows). Ignored with
+   * `shuffle: false`.
    */
   bucketBy?: ArrayLike<number>;
-  /** Called inside the training step on each batch (augmentation); must return a new tensor. */
-  augment?: (x: tf.Tensor) => tf.Tensor;
+  /**
+   * Called inside the training step on each batch (augmentation, or cutting padded rows); must return
+   * a new tensor. `rows` are the batch's row indices into the training data, in batch order.
+   */
+  augment?: (x: tf.Tensor, rows: Int32Array) => tf.Tensor;
   /** Clip the global gradient norm (RNNs). */
   clipNorm?: number;
   callbacks?: TrainingCallbacks;
@@ -284,10 +288,11 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
         const size = Math.min(batchSize, n - begin);
         const [nextLoss, nextCorrect] = withSeededRandom(rng, () =>
           tf.tidy(() => {
-            const idx = tf.tensor1d(order.subarray(begin, begin + size), 'int32');
+            const rowsOfBatch = order.subarray(begin, begin + size);
+            const idx = tf.tensor1d(rowsOfBatch, 'int32');
             let xb = gatherRows(trainX, idx);
             const yb = tf.gather(trainY, idx);
-            if (options.augment) xb = Array.isArray(xb) ? xb : options.augment(xb);
+            if (options.augment) xb = Array.isArray(xb) ? xb : options.augment(xb, rowsOfBatch);
             const sampleWeights = weightsByClass ? tf.gather(weightsByClass, classIndex(yb)) : undefined;
             let correct: tf.Scalar = tf.scalar(0);
             const { value, grads } = tf.variableGrads(() => {
