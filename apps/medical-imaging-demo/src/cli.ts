@@ -1,0 +1,219 @@
+#!/usr/bin/env node
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
+import { ImageClassifier, ImageSegmenter, heatmapOverlayPng, readMedicalImage } from '@appliedml/medical-imaging';
+import { classificationData, hasDataDir, phantomClassification, phantomSegmentation, segmentationData } from './data';
+import { PRESETS, PUBLISHED, type PresetName } from './presets';
+import { htmlReport } from './report';
+import { runClassifier, runSegmenter } from './run';
+import { createMedicalServer, listen } from './server';
+
+const USAGE = `appliedml medical imaging demo — a pneumonia classifier with Grad-CAM and a polyp segmenter
+
+usage:
+  medical-imaging-demo demo [--preset quick|full] [--report FILE]   train both, table beside the published numbers, HTML report
+  medical-imaging-demo train --task classifier|segmenter [--preset P] [--out DIR]   train and save a bundle
+  medical-imaging-demo evaluate --bundle DIR [--task classifier|segmenter]          metrics on the test split
+  medical-imaging-demo predict <file> --bundle DIR [--heatmap OUT.png]              label, probabilities, Grad-CAM PNG (DICOM/PNG/JPEG/TIFF)
+  medical-imaging-demo serve --bundle DIR [--segmenter DIR] [--port 8080]           upload page: prediction, heatmap, DICOM tags
+
+data: PneumoniaMNIST and Kvasir-SEG from APPLIEDML_DATA_DIR; without them, SYNTHETIC phantoms generated offline.
+options: --device auto|cuda|cpu|wasm|js`;
+
+function out(text = ''): void {
+  process.stdout.write(`${text}\n`);
+}
+const f3 = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(3));
+
+async function demo(presetName: PresetName, reportFile: string, device: Device | undefined): Promise<void> {
+  const preset = PRESETS[presetName];
+  const options = { ...(device ? { device } : {}), say: out };
+  out(`preset ${presetName}${hasDataDir() ? '' : ' (APPLIEDML_DATA_DIR is not set)'}`);
+  const cls = await classificationData(preset.classifierImages, out);
+  out(`\n${cls.title}\n  ${cls.note}`);
+  const c = await runClassifier(cls, preset, options);
+  const seg = await segmentationData(preset.segmenterImages, preset.segmenter.imageSize ?? 64, out);
+  out(`\n${seg.title}\n  ${seg.note}`);
+  const s = await runSegmenter(seg, preset, options);
+
+  const t = new Table({
+    head: ['task', 'model / source', 'train', 'ACC', 'AUC', 'sens', 'spec', 'Dice', 'IoU'],
+    style: { head: [], border: [] },
+  });
+  const mc = c.metrics;
+  t.push([
+    cls.synthetic ? 'phantoms (SYNTHETIC)' : 'PneumoniaMNIST test',
+    'residual CNN (this run)',
+    `${c.trainSeconds.toFixed(1)} s`,
+    f3(mc.accuracy),
+    f3(mc.auc),
+    f3(mc.sensitivity),
+    f3(mc.specificity),
+    '',
+    '',
+  ]);
+  if (!cls.synthetic) for (const p of PUBLISHED.pneumoniamnist) t.push(['', p.what, '', f3(p.accuracy), f3(p.auc), '', '', '', '']);
+  t.push([
+    seg.synthetic ? 'phantoms (SYNTHETIC)' : 'Kvasir-SEG test',
+    'U-Net (this run)',
+    `${s.trainSeconds.toFixed(1)} s`,
+    '',
+    '',
+    '',
+    '',
+    f3(s.metrics.dice),
+    f3(s.metrics.iou),
+  ]);
+  if (!seg.synthetic) for (const p of PUBLISHED.kvasir) t.push(['', p.what, '', '', '', '', '', f3(p.dice), '']);
+  out('\nResults (quick preset: subsets and few epochs; the full runs are in docs/benchmarks/medical-imaging.md)');
+  out(t.toString());
+
+  const html = htmlReport({
+    generated: `preset ${presetName}, ${new Date().toISOString()}`,
+    classifier: {
+      title: cls.title,
+      note: cls.note,
+      synthetic: cls.synthetic,
+      metrics: mc,
+      trainSeconds: c.trainSeconds,
+      published: PUBLISHED.pneumoniamnist,
+      figures: c.figures,
+    },
+    segmenter: {
+      title: seg.title,
+      note: seg.note,
+      synthetic: seg.synthetic,
+      metrics: s.metrics,
+      trainSeconds: s.trainSeconds,
+      published: PUBLISHED.kvasir,
+      figures: s.figures,
+    },
+  });
+  await mkdir(dirname(resolve(reportFile)), { recursive: true });
+  await writeFile(reportFile, html);
+  out(`\nHTML report (metrics, Grad-CAM overlays, predicted masks): ${resolve(reportFile)}`);
+  c.model.dispose();
+  s.model.dispose();
+}
+
+function taskArg(value: string | undefined): 'classifier' | 'segmenter' {
+  if (value === 'classifier' || value === 'segmenter') return value;
+  throw new AppliedMLError('E_INPUT_INVALID', '--task must be classifier or segmenter.');
+}
+
+function requireArg(value: string | undefined, name: string): string {
+  if (value === undefined || value === '') throw new AppliedMLError('E_INPUT_INVALID', `${name} is required.`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      task: { type: 'string', default: 'classifier' },
+      preset: { type: 'string', default: 'quick' },
+      out: { type: 'string' },
+      bundle: { type: 'string' },
+      segmenter: { type: 'string' },
+      heatmap: { type: 'string' },
+      port: { type: 'string', default: '8080' },
+      report: { type: 'string', default: 'reports/medical-imaging-demo.html' },
+      device: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  const device = values.device as Device | undefined;
+  const presetName = values.preset as PresetName;
+  if (!(presetName in PRESETS)) throw new AppliedMLError('E_INPUT_INVALID', '--preset must be quick or full.');
+  const preset = PRESETS[presetName];
+  const loadOptions = device ? { device } : {};
+  if (values.help || !command) return out(USAGE);
+  switch (command) {
+    case 'demo':
+      return demo(presetName, values.report as string, device);
+    case 'train': {
+      const task = taskArg(values.task);
+      const dir = values.out ?? `models/medical-${task}`;
+      if (task === 'classifier') {
+        const data = await classificationData(preset.classifierImages, out);
+        const r = await runClassifier(data, preset, { ...loadOptions, say: out, figures: 0 });
+        await r.model.save(dir, { testAccuracy: r.metrics.accuracy, testAuc: r.metrics.auc });
+        out(`test ACC ${f3(r.metrics.accuracy)}, AUC ${f3(r.metrics.auc)} in ${r.trainSeconds.toFixed(1)} s; saved to ${resolve(dir)}`);
+        r.model.dispose();
+      } else {
+        const data = await segmentationData(preset.segmenterImages, preset.segmenter.imageSize ?? 64, out);
+        if (data.source === 'kvasir') out('Note: Kvasir-SEG allows research and education only; do not ship this model in a product.');
+        const r = await runSegmenter(data, preset, { ...loadOptions, say: out, figures: 0 });
+        await r.model.save(dir, { testDice: r.metrics.dice, testIou: r.metrics.iou });
+        out(`test Dice ${f3(r.metrics.dice)}, IoU ${f3(r.metrics.iou)} in ${r.trainSeconds.toFixed(1)} s; saved to ${resolve(dir)}`);
+        r.model.dispose();
+      }
+      return;
+    }
+    case 'evaluate': {
+      const bundle = requireArg(values.bundle, '--bundle');
+      if (taskArg(values.task) === 'classifier') {
+        const model = await ImageClassifier.load(bundle, loadOptions);
+        const data = model.labels.includes('pneumonia') ? await classificationData(preset.classifierImages, out) : phantomClassification();
+        const m = await model.evaluate(data.test);
+        out(
+          `${data.title}: ACC ${f3(m.accuracy)}, AUC ${f3(m.auc)}, sensitivity ${f3(m.sensitivity)}, specificity ${f3(m.specificity)} (threshold ${f3(m.threshold)})`,
+        );
+        model.dispose();
+      } else {
+        const model = await ImageSegmenter.load(bundle, loadOptions);
+        const data =
+          model.config.channels === 3 && hasDataDir()
+            ? await segmentationData(preset.segmenterImages, model.config.imageSize, out)
+            : phantomSegmentation(model.config.imageSize);
+        const m = await model.evaluate(data.test);
+        out(`${data.title}: Dice ${f3(m.dice)}, IoU ${f3(m.iou)} over ${m.count} images`);
+        model.dispose();
+      }
+      return;
+    }
+    case 'predict': {
+      const file = requireArg(positionals[1], 'predict <file>');
+      const model = await ImageClassifier.load(requireArg(values.bundle, '--bundle'), loadOptions);
+      const read = await readMedicalImage(file);
+      const p = await model.predict(read.image, { explain: true });
+      out(
+        `${read.format} ${read.image.width}×${read.image.height}, ${read.bitDepth}-bit${read.dicom ? `, ${read.dicom.metadata.modality ?? '?'} (${read.dicom.frames} frame(s))` : ''}`,
+      );
+      out(
+        `${p.label} (${(p.score * 100).toFixed(1)} %)  ${Object.entries(p.probabilities)
+          .map(([l, v]) => `${l} ${(v * 100).toFixed(1)} %`)
+          .join('  ')}`,
+      );
+      if (values.heatmap) {
+        await writeFile(values.heatmap, await heatmapOverlayPng(read.image, p.heatmap!, { width: Math.max(256, read.image.width) }));
+        out(`Grad-CAM overlay: ${resolve(values.heatmap)}`);
+      }
+      model.dispose();
+      return;
+    }
+    case 'serve': {
+      const bundle = requireArg(values.bundle, '--bundle');
+      const classifier = await ImageClassifier.load(bundle, loadOptions);
+      const segmenter = values.segmenter ? await ImageSegmenter.load(values.segmenter, loadOptions) : undefined;
+      const description = `classifier ${bundle} (labels ${classifier.labels.join(', ')})${segmenter ? `, segmenter ${values.segmenter}` : ''}`;
+      const port = await listen(createMedicalServer({ classifier, ...(segmenter ? { segmenter } : {}), description }), Number(values.port));
+      out(`listening on http://127.0.0.1:${port}/  (POST /predict with a DICOM/PNG/JPEG/TIFF file as the body)`);
+      return;
+    }
+    default:
+      out(USAGE);
+      process.exitCode = 2;
+  }
+}
+
+main().catch((error: unknown) => {
+  const logger = consoleLogger({ prefix: 'medical-imaging-demo' });
+  if (AppliedMLError.isInstance(error)) logger.warn(`${error.code}: ${error.message}`);
+  else logger.warn(String(error instanceof Error ? (error.stack ?? error.message) : error));
+  process.exitCode = 1;
+});

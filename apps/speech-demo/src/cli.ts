@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
+import { SpeechRecognizer, decodeWav, encodeWav, type SpeechMetrics } from '@appliedml/speech';
+import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
+import { featurePictures, pngDataUrl } from './pictures';
+import { FSDD_REFERENCE, presetFor, type Preset } from './presets';
+import { htmlReport } from './report';
+import { createSpeechServer, listen } from './server';
+
+const USAGE = `appliedml speech demo — spoken-digit recognition (FSDD, or synthetic mespeak digits offline)
+
+usage:
+  speech-demo demo [--preset quick|full] [--report FILE]   train, evaluate, confusion matrix, digit string, HTML report
+  speech-demo train [--data fsdd|synthetic] [--preset P] [--out DIR]   train and save a bundle (default ./models/speech-digits)
+  speech-demo evaluate --bundle DIR [--data fsdd|synthetic]           accuracy and confusion matrix on the test split
+  speech-demo recognize <file.wav> --bundle DIR [--sequence]          the word (or, with --sequence, the digit string)
+  speech-demo serve --bundle DIR [--port 8080]                        upload page; POST /recognize with WAV bytes
+
+data: FSDD from APPLIEDML_DATA_DIR/fsdd when present, else SYNTHETIC digits from mespeak (offline default)
+options: --device auto|cuda|cpu|wasm|js`;
+
+function out(text = ''): void {
+  process.stdout.write(`${text}\n`);
+}
+const pct = (v: number): string => `${(v * 100).toFixed(2)} %`;
+
+async function loadData(kind: string | undefined, preset: Preset): Promise<DemoData> {
+  if (kind === 'synthetic') return loadSynthetic(...synthSize(preset));
+  if (kind === 'fsdd') return loadFsdd(preset === 'quick' ? 29 : 49);
+  if (hasDataDir()) {
+    try {
+      return await loadFsdd(preset === 'quick' ? 29 : 49);
+    } catch (error) {
+      if (!AppliedMLError.hasCode(error, 'E_DATASET_MISSING')) throw error;
+      out('(APPLIEDML_DATA_DIR has no fsdd/recordings; using the synthetic default)');
+    }
+  }
+  out('No FSDD found: using the embedded offline default, SYNTHETIC spoken digits made with mespeak (eSpeak voices).');
+  return loadSynthetic(...synthSize(preset));
+}
+
+function synthSize(preset: Preset): [number, number, number] {
+  return preset === 'quick' ? [8, 2, 2] : [16, 4, 3];
+}
+
+export function confusionTable(m: SpeechMetrics): string {
+  const t = new Table({ head: ['true \\ heard', ...m.labels], style: { head: [], border: [] } });
+  m.confusion.forEach((row, i) => t.push([m.labels[i] as string, ...row.map((v) => (v === 0 ? '·' : String(v)))]));
+  return t.toString();
+}
+
+async function train(data: DemoData, preset: Preset, device: Device | undefined): Promise<{ model: SpeechRecognizer; seconds: number }> {
+  const model = SpeechRecognizer.create(presetFor(preset));
+  const started = performance.now();
+  await model.train(data.train, { ...(device ? { device } : {}), progress: 'auto' });
+  return { model, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Four test words joined with pauses: the digit-string mode's input. */
+function digitString(samples: DemoData['samples'], rate: number): { wav: Uint8Array; truth: string } {
+  const picked = samples.slice(0, 4);
+  const gap = new Float32Array(Math.round(0.35 * rate));
+  const parts: Float32Array[] = [gap];
+  for (const s of picked) parts.push(decodeWav(s.wav, { targetSampleRate: rate }).samples, gap);
+  const joined = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+  return { wav: encodeWav(joined, rate), truth: picked.map((s) => s.label).join('') };
+}
+
+async function demo(preset: Preset, reportFile: string, device: Device | undefined): Promise<void> {
+  const data = await loadData(undefined, preset);
+  out(`\n${data.name}: ${data.train.length} train / ${data.test.length} test — ${data.note}`);
+  out(`training (${preset} preset; full-quality runs are in the bench: npm run bench -w @appliedml/speech) …`);
+  const { model, seconds } = await train(data, preset, device);
+  const metrics = await model.evaluate(data.test);
+  out(
+    `\naccuracy ${pct(metrics.accuracy)}, macro F1 ${pct(metrics.macroF1)} on ${metrics.n} test recordings (trained in ${seconds.toFixed(1)} s)`,
+  );
+  if (data.name === 'fsdd') {
+    out('reference (same data): ' + FSDD_REFERENCE.map((r) => `${r.what} ${pct(r.accuracy)}`).join('; '));
+  }
+  out(confusionTable(metrics));
+  const seq = digitString(data.samples, model.sampleRate);
+  const heard = await model.recognizeSequence(seq.wav);
+  out(
+    `\ndigit string: said ${seq.truth}, heard ${heard.text || '(nothing)'} (${heard.words.map((w) => `${w.label}@${w.startSeconds.toFixed(2)}s`).join(' ')})`,
+  );
+  const pictures = [];
+  for (const s of data.samples.slice(0, 10)) {
+    const r = await model.recognize(s.wav);
+    const p = await featurePictures(s.wav, model.sampleRate);
+    pictures.push({ label: s.label, predicted: r.label, mfcc: pngDataUrl(p.mfcc), logMel: pngDataUrl(p.logMel) });
+  }
+  await mkdir(dirname(resolve(reportFile)), { recursive: true });
+  await writeFile(
+    reportFile,
+    htmlReport({
+      title: `appliedml speech — ${data.name}`,
+      note: data.note,
+      model: `cnn (${preset} preset)`,
+      trainSeconds: seconds,
+      metrics,
+      reference: data.name === 'fsdd' ? FSDD_REFERENCE : [],
+      pictures,
+      sequence: { truth: seq.truth, heard: heard.text },
+    }),
+  );
+  out(`\nHTML report (confusion matrix, MFCC pictures): ${resolve(reportFile)}`);
+  model.dispose();
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      preset: { type: 'string', default: 'quick' },
+      out: { type: 'string', default: 'models/speech-digits' },
+      bundle: { type: 'string' },
+      port: { type: 'string', default: '8080' },
+      report: { type: 'string', default: 'reports/speech-demo.html' },
+      sequence: { type: 'boolean', default: false },
+      device: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  const device = values.device as Device | undefined;
+  const preset = values.preset as Preset;
+  if (preset !== 'quick' && preset !== 'full') throw new AppliedMLError('E_INPUT_INVALID', '--preset must be quick or full.');
+  if (values.help || !command) return out(USAGE);
+  switch (command) {
+    case 'demo':
+      return demo(preset, values.report as string, device);
+    case 'train': {
+      const data = await loadData(values.data, preset);
+      const { model, seconds } = await train(data, preset, device);
+      const m = await model.evaluate(data.test);
+      await model.save(values.out as string);
+      out(`${data.name}: test accuracy ${pct(m.accuracy)} in ${seconds.toFixed(1)} s; saved to ${resolve(values.out as string)}`);
+      model.dispose();
+      return;
+    }
+    case 'evaluate': {
+      const model = await SpeechRecognizer.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
+      const data = await loadData(values.data, preset);
+      const m = await model.evaluate(data.test);
+      out(`${data.name}: accuracy ${pct(m.accuracy)}, macro F1 ${pct(m.macroF1)} on ${m.n} recordings`);
+      out(confusionTable(m));
+      return;
+    }
+    case 'recognize': {
+      const file = requireArg(positionals[1], '<file.wav>');
+      const model = await SpeechRecognizer.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
+      const bytes = await readFile(file);
+      if (values.sequence) {
+        const s = await model.recognizeSequence(bytes);
+        out(
+          `${s.text || '(no words)'}  ${s.words.map((w) => `${w.label} ${w.startSeconds.toFixed(2)}–${w.endSeconds.toFixed(2)} s (${pct(w.score)})`).join(', ')}`,
+        );
+      } else {
+        const r = await model.recognize(bytes);
+        const top = Object.entries(r.scores)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 3);
+        out(`${r.label}  ${top.map(([l, p]) => `${l} ${pct(p)}`).join('  ')}  (${r.timing.totalMs.toFixed(1)} ms)`);
+      }
+      return;
+    }
+    case 'serve': {
+      const model = await SpeechRecognizer.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
+      const port = await listen(createSpeechServer(model), Number(values.port));
+      out(`listening on http://127.0.0.1:${port}/  (POST /recognize with WAV bytes)`);
+      return;
+    }
+    default:
+      out(USAGE);
+      process.exitCode = 2;
+  }
+}
+
+function requireArg(value: string | undefined, name: string): string {
+  if (value === undefined || value === '') throw new AppliedMLError('E_INPUT_INVALID', `${name} is required.`);
+  return value;
+}
+
+if (process.argv[1] && /cli\.[cm]?[jt]s$/.test(process.argv[1])) {
+  main().catch((error: unknown) => {
+    const logger = consoleLogger({ prefix: 'speech-demo' });
+    if (AppliedMLError.isInstance(error)) logger.warn(`${error.code}: ${error.message}`);
+    else logger.warn(String(error instanceof Error ? (error.stack ?? error.message) : error));
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,109 @@
+// The wasm / JS codecs behind compressed DICOM transfer syntaxes, loaded lazily on first use so that
+// importing the SDK loads none of them. Every failure becomes an AppliedMLError.
+import { createRequire } from 'node:module';
+import { AppliedMLError } from '@appliedml/engine';
+
+/** What a codec returns for one frame: samples interleaved per pixel, the codec's own frame info. */
+export interface DecodedFrame {
+  width: number;
+  height: number;
+  components: number;
+  bitsPerSample: number;
+  signed: boolean;
+  /** Raw little-endian bytes (8-bit samples: one byte each; 9..16-bit samples: two bytes each). */
+  bytes: Uint8Array;
+}
+
+interface EmscriptenDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  getDecodedBuffer(): Uint8Array;
+  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned: boolean };
+  decode(): void;
+  delete(): void;
+}
+type DecoderClass = new () => EmscriptenDecoder;
+type ModuleFactory = (options?: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+const requireCodec = createRequire(import.meta.url);
+const loaded = new Map<string, Promise<DecoderClass>>();
+
+function loadDecoder(pkg: string, className: string): Promise<DecoderClass> {
+  let pending = loaded.get(pkg);
+  if (!pending) {
+    pending = (async () => {
+      const factory = requireCodec(`${pkg}/decodewasmjs`) as ModuleFactory;
+      // openjpeg prints [INFO] lines through print/printErr: send them nowhere.
+      const module = await factory({ print: () => {}, printErr: () => {} });
+      const cls = module[className] as DecoderClass | undefined;
+      if (typeof cls !== 'function') throw new AppliedMLError('E_INTERNAL', `${pkg} has no ${className}.`);
+      return cls;
+    })();
+    pending.catch(() => loaded.delete(pkg));
+    loaded.set(pkg, pending);
+  }
+  return pending;
+}
+
+async function runDecoder(pkg: string, className: string, encoded: Uint8Array, what: string): Promise<DecodedFrame> {
+  const Decoder = await loadDecoder(pkg, className);
+  const decoder = new Decoder();
+  try {
+    decoder.getEncodedBuffer(encoded.length).set(encoded);
+    decoder.decode();
+    const info = decoder.getFrameInfo();
+    const out = decoder.getDecodedBuffer();
+    if (info.width <= 0 || info.height <= 0 || out.length === 0)
+      throw new AppliedMLError('E_INPUT_INVALID', `The ${what} data decodes to an empty image: the stream is corrupt.`);
+    return {
+      width: info.width,
+      height: info.height,
+      components: info.componentCount,
+      bitsPerSample: info.bitsPerSample,
+      signed: info.isSigned,
+      bytes: Uint8Array.from(out),
+    };
+  } catch (cause) {
+    if (AppliedMLError.isInstance(cause)) throw cause;
+    throw new AppliedMLError('E_INPUT_INVALID', `The ${what} data cannot be decoded: the stream is corrupt or truncated.`, { cause });
+  } finally {
+    decoder.delete();
+  }
+}
+
+/** JPEG 2000 (lossless and lossy) through OpenJPEG. */
+export function decodeJpeg2000(encoded: Uint8Array): Promise<DecodedFrame> {
+  return runDecoder('@cornerstonejs/codec-openjpeg', 'J2KDecoder', encoded, 'JPEG 2000');
+}
+
+/** JPEG-LS (lossless and near-lossless) through CharLS. */
+export function decodeJpegLs(encoded: Uint8Array): Promise<DecodedFrame> {
+  return runDecoder('@cornerstonejs/codec-charls', 'JpegLSDecoder', encoded, 'JPEG-LS');
+}
+
+/** 8-bit JPEG baseline through libjpeg-turbo (colour comes back as RGB). */
+export function decodeJpeg8(encoded: Uint8Array): Promise<DecodedFrame> {
+  return runDecoder('@cornerstonejs/codec-libjpeg-turbo-8bit', 'JPEGDecoder', encoded, 'JPEG');
+}
+
+interface LosslessDecoder {
+  decode(buffer: ArrayBuffer, offset: number, length: number, numBytes: number): ArrayBuffer | Uint8Array | Uint16Array;
+}
+
+/** JPEG lossless (process 14) through jpeg-lossless-decoder-js. */
+export function decodeJpegLossless(encoded: Uint8Array, bytesPerSample: number, width: number, height: number): DecodedFrame {
+  const mod = requireCodec('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder };
+  let out: ArrayBuffer | Uint8Array | Uint16Array;
+  try {
+    const copy = Uint8Array.from(encoded);
+    out = new mod.Decoder().decode(copy.buffer, 0, copy.length, bytesPerSample);
+  } catch (cause) {
+    throw new AppliedMLError('E_INPUT_INVALID', 'The JPEG lossless data cannot be decoded: the stream is corrupt or truncated.', { cause });
+  }
+  const bytes = out instanceof ArrayBuffer ? new Uint8Array(out) : new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  const components = Math.round(bytes.length / (width * height * bytesPerSample));
+  if (components < 1 || bytes.length !== width * height * bytesPerSample * components)
+    throw new AppliedMLError('E_INPUT_INVALID', 'The JPEG lossless data decodes to the wrong number of pixels.', {
+      details: { expected: width * height * bytesPerSample, got: bytes.length },
+    });
+  return { width, height, components, bitsPerSample: bytesPerSample * 8, signed: false, bytes: Uint8Array.from(bytes) };
+}

@@ -1,0 +1,98 @@
+// From stored DICOM values to modality values (rescale) and display values in [0, 1] (VOI window or
+// LUT, MONOCHROME1 inverted). Colour frames become luminance for the grayscale models.
+import { AppliedMLError } from '@appliedml/engine';
+import type { DicomImage } from './dicom-reader';
+import type { GrayImage } from '../gray-image';
+
+/** How stored values become display values. */
+export type VoiSetting =
+  /** The file's window, else its VOI LUT, else the frame's min..max (the default). */
+  | 'auto'
+  /** The frame's own min..max. */
+  | 'minmax'
+  | { center: number; width: number };
+
+export interface DisplayOptions {
+  frame?: number;
+  voi?: VoiSetting;
+}
+
+function frameAt(image: DicomImage, frame: number): DicomImage['frames'][number] {
+  const data = image.frames[frame];
+  if (!data) throw new AppliedMLError('E_INPUT_INVALID', `Frame ${frame} does not exist (the image has ${image.frames.length}).`);
+  return data;
+}
+
+/** Modality values (stored × RescaleSlope + RescaleIntercept, e.g. Hounsfield units) of one frame. */
+export function dicomToModality(image: DicomImage, frame = 0): Float32Array {
+  const data = frameAt(image, frame);
+  const { rescaleSlope: slope, rescaleIntercept: intercept } = image.metadata;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i]! * slope + intercept;
+  return out;
+}
+
+function luminance(values: Float32Array, pixels: number, photometric: string): Float32Array {
+  const out = new Float32Array(pixels);
+  const ybr = photometric.startsWith('YBR');
+  for (let p = 0; p < pixels; p++) {
+    const a = values[3 * p]!;
+    out[p] = ybr ? a : 0.299 * a + 0.587 * values[3 * p + 1]! + 0.114 * values[3 * p + 2]!;
+  }
+  return out;
+}
+
+/** Apply the DICOM linear VOI function (PS3.3 C.11.2.1.2) into [0, 1]. */
+export function applyWindow(values: Float32Array, center: number, width: number): Float32Array {
+  if (!(width >= 1)) throw new AppliedMLError('E_INPUT_INVALID', `Window width must be at least 1 (got ${width}).`);
+  const out = new Float32Array(values.length);
+  const lo = center - 0.5 - (width - 1) / 2;
+  const hi = center - 0.5 + (width - 1) / 2;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    out[i] = x <= lo ? 0 : x > hi ? 1 : (x - (center - 0.5)) / (width - 1) + 0.5;
+  }
+  return out;
+}
+
+function minMax(values: Float32Array): Float32Array {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const range = hi - lo;
+  const out = new Float32Array(values.length);
+  if (range > 0) for (let i = 0; i < values.length; i++) out[i] = (values[i]! - lo) / range;
+  return out;
+}
+
+/**
+ * One frame as a grayscale display image in [0, 1]: rescale, then the VOI window / LUT (or min..max),
+ * MONOCHROME1 inverted so that bright means dense everywhere. Full bit depth is kept until this step.
+ */
+export function dicomToDisplay(image: DicomImage, options: DisplayOptions = {}): GrayImage {
+  const frame = options.frame ?? 0;
+  const pixels = image.rows * image.columns;
+  let values = dicomToModality(image, frame);
+  const color = image.samplesPerPixel === 3;
+  if (color) values = luminance(values, pixels, image.photometric);
+  const voi = options.voi ?? 'auto';
+  const meta = image.metadata;
+  let out: Float32Array;
+  if (typeof voi === 'object') out = applyWindow(values, voi.center, voi.width);
+  else if (voi === 'auto' && !color && meta.windowCenter !== undefined && meta.windowWidth !== undefined && meta.windowWidth >= 1)
+    out = applyWindow(values, meta.windowCenter, meta.windowWidth);
+  else if (voi === 'auto' && !color && meta.voiLut && meta.voiLut.data.length > 0) {
+    const { firstMapped, bits, data } = meta.voiLut;
+    const scale = 1 / (2 ** bits - 1);
+    out = new Float32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const index = Math.min(data.length - 1, Math.max(0, Math.round(values[i]!) - firstMapped));
+      out[i] = Math.min(1, data[index]! * scale);
+    }
+  } else out = minMax(values);
+  if (!color && meta.photometricInterpretation === 'MONOCHROME1') for (let i = 0; i < out.length; i++) out[i] = 1 - out[i]!;
+  return { width: image.columns, height: image.rows, data: out };
+}

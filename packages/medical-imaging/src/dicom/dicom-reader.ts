@@ -1,0 +1,542 @@
+// DICOM Part 10 reader: dicom-parser for the data set, our own native/RLE paths and the wasm codecs
+// for compressed pixel data. Stored values stay at full bit depth (8/16/32-bit, signed or not);
+// rescale, VOI and MONOCHROME1 inversion are applied only when a caller asks for modality or display
+// values. Patient identifiers are never read into the result, never logged.
+import { readFile } from 'node:fs/promises';
+import { inflateRawSync } from 'node:zlib';
+import dicomParser from 'dicom-parser';
+import type { DataSet, Element } from 'dicom-parser';
+import { AppliedMLError, silentLogger } from '@appliedml/engine';
+import type { Logger } from '@appliedml/engine';
+import { decodeJpeg2000, decodeJpeg8, decodeJpegLossless, decodeJpegLs } from './codecs';
+import type { DecodedFrame } from './codecs';
+import { decodeJpegDct } from './jpeg-dct';
+import { decodeRle } from './rle';
+import { transferSyntaxFor } from './transfer-syntax';
+import type { TransferSyntax } from './transfer-syntax';
+
+/** Stored pixel values of one frame, samples interleaved per pixel (RGB as r,g,b,r,g,b …). */
+export type DicomPixelArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
+
+/** A VOI LUT from the VOI LUT Sequence (0028,3010). */
+export interface VoiLut {
+  firstMapped: number;
+  bits: number;
+  data: number[];
+}
+
+/** Technical, non-identifying metadata. No patient name, id, birth date or institution is read. */
+export interface DicomMetadata {
+  modality?: string;
+  sopClassUid?: string;
+  transferSyntaxUid: string;
+  transferSyntaxName: string;
+  photometricInterpretation: string;
+  rows: number;
+  columns: number;
+  frames: number;
+  samplesPerPixel: number;
+  bitsAllocated: number;
+  bitsStored: number;
+  signed: boolean;
+  /** Row spacing, column spacing in mm (PixelSpacing, else ImagerPixelSpacing). */
+  pixelSpacing?: [number, number];
+  sliceThickness?: number;
+  imagePositionPatient?: number[];
+  imageOrientationPatient?: number[];
+  patientOrientation?: string[];
+  bodyPartExamined?: string;
+  rescaleSlope: number;
+  rescaleIntercept: number;
+  rescaleType?: string;
+  windowCenter?: number;
+  windowWidth?: number;
+  voiLut?: VoiLut;
+  manufacturer?: string;
+}
+
+/** One displayed tag (the `serve` page and reports show these). */
+export interface DicomTag {
+  tag: string;
+  name: string;
+  value: string;
+}
+
+export interface DicomImage {
+  rows: number;
+  columns: number;
+  /** Samples per pixel of the decoded frames (1 or 3). */
+  samplesPerPixel: number;
+  /** Colour of the decoded frames: the stored interpretation, or 'RGB' when a JPEG codec converted YBR. */
+  photometric: string;
+  frames: DicomPixelArray[];
+  metadata: DicomMetadata;
+  tags: DicomTag[];
+}
+
+export interface ReadDicomOptions {
+  /** Refuse images with more than this many pixels over all frames (default 2^28). */
+  maxPixels?: number;
+  /** Refuse files (and inflated data sets) larger than this (default 1 GiB). */
+  maxBytes?: number;
+  logger?: Logger;
+}
+
+export const DICOM_DEFAULT_MAX_PIXELS = 2 ** 28;
+const DEFAULT_MAX_BYTES = 2 ** 30;
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function invalid(message: string, details: Record<string, unknown> = {}, cause?: unknown): AppliedMLError {
+  return new AppliedMLError('E_INPUT_INVALID', message, { details, ...(cause === undefined ? {} : { cause }) });
+}
+
+/** True when the bytes look like DICOM Part 10 ('DICM' at offset 128). */
+export function isDicom(bytes: Uint8Array): boolean {
+  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+function parseMessage(error: unknown): string {
+  if (typeof error === 'string') return error;
+  if (error && typeof error === 'object') {
+    const e = error as { exception?: unknown; message?: unknown };
+    if (typeof e.exception === 'string') return e.exception;
+    if (typeof e.message === 'string') return e.message;
+  }
+  return String(error);
+}
+
+function parse(bytes: Uint8Array, maxBytes: number): DataSet {
+  if (bytes.length === 0) throw invalid('The DICOM input is empty.');
+  if (!isDicom(bytes))
+    throw new AppliedMLError(
+      'E_FORMAT_UNSUPPORTED',
+      'Not a DICOM Part 10 file: no "DICM" marker after the 128-byte preamble (files without the file meta header are not read).',
+    );
+  try {
+    return dicomParser.parseDicom(bytes, {
+      inflater: (array: Uint8Array, position: number) => {
+        const inflated = inflateRawSync(array.subarray(position), { maxOutputLength: maxBytes });
+        const full = new Uint8Array(position + inflated.length);
+        full.set(array.subarray(0, position), 0);
+        full.set(inflated, position);
+        return full;
+      },
+    } as never);
+  } catch (error) {
+    const message = parseMessage(error);
+    if (/0002,0010/.test(message))
+      throw invalid('The DICOM file meta header has no Transfer Syntax UID (0002,0010); the pixel encoding is unknown.', {}, error);
+    if (/maxOutputLength|buffer length/i.test(message))
+      throw new AppliedMLError('E_INPUT_TOO_LARGE', 'The deflated DICOM data set inflates past the size limit.', { cause: error });
+    throw invalid(`The DICOM data set is truncated or corrupt (${message.replace(/^dicomParser[.:]\w*:?\s*/, '')}).`, {}, error);
+  }
+}
+
+function str(ds: DataSet, tag: string): string | undefined {
+  const value = ds.string(tag);
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function intAttr(ds: DataSet, tag: string, name: string): number | undefined {
+  const el = ds.elements[tag];
+  if (!el) return undefined;
+  const vr = el.vr;
+  if (vr === 'IS' || vr === 'DS' || (vr === undefined && tag === 'x00280008')) {
+    const text = str(ds, tag);
+    if (text === undefined) return undefined;
+    if (!/^\s*[+-]?\d+\s*$/.test(text)) throw invalid(`DICOM ${name} is not an integer ('${text.slice(0, 16)}').`, { field: name });
+    return Number(text);
+  }
+  return ds.uint16(tag);
+}
+
+function numbers(ds: DataSet, tag: string): number[] | undefined {
+  const text = str(ds, tag);
+  if (text === undefined) return undefined;
+  const values = text.split('\\').map((v) => Number(v.trim()));
+  return values.every((v) => Number.isFinite(v)) ? values : undefined;
+}
+
+/** Enhanced (multi-frame) objects keep rescale, window and spacing in functional group sequences. */
+function searchGroups(ds: DataSet, tag: string, depth = 0): DataSet | undefined {
+  if (ds.elements[tag]) return ds;
+  if (depth > 3) return undefined;
+  for (const key of Object.keys(ds.elements)) {
+    const el = ds.elements[key]!;
+    for (const item of el.items ?? []) {
+      if (!item.dataSet) continue;
+      const found = searchGroups(item.dataSet, tag, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function withGroups(ds: DataSet, tag: string): DataSet | undefined {
+  if (ds.elements[tag]) return ds;
+  for (const group of ['x52009229', 'x52009230']) {
+    const item = ds.elements[group]?.items?.[0]?.dataSet;
+    if (item) {
+      const found = searchGroups(item, tag);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function groupNumbers(ds: DataSet, tag: string): number[] | undefined {
+  const holder = withGroups(ds, tag);
+  return holder ? numbers(holder, tag) : undefined;
+}
+
+function voiLut(ds: DataSet): VoiLut | undefined {
+  const item = ds.elements.x00283010?.items?.[0]?.dataSet;
+  if (!item) return undefined;
+  const descriptor = item.elements.x00283002;
+  const dataEl = item.elements.x00283006;
+  if (!descriptor || !dataEl) return undefined;
+  const entries = item.uint16('x00283002', 0) || 65536;
+  const firstRaw = item.uint16('x00283002', 1) ?? 0;
+  const bits = item.uint16('x00283002', 2) ?? 16;
+  const firstMapped = (ds.uint16('x00280103') ?? 0) === 1 && firstRaw > 32767 ? firstRaw - 65536 : firstRaw;
+  const data: number[] = [];
+  const wide = dataEl.length >= entries * 2;
+  for (let i = 0; i < entries; i++) {
+    const value = wide ? item.uint16('x00283006', i) : item.byteArray[dataEl.dataOffset + i];
+    data.push(value ?? 0);
+  }
+  return { firstMapped, bits, data };
+}
+
+const SAFE_TAGS: Array<[string, string]> = [
+  ['x00080060', 'Modality'],
+  ['x00080016', 'SOP Class UID'],
+  ['x00020010', 'Transfer Syntax UID'],
+  ['x00080070', 'Manufacturer'],
+  ['x00180015', 'Body Part Examined'],
+  ['x00280010', 'Rows'],
+  ['x00280011', 'Columns'],
+  ['x00280008', 'Number of Frames'],
+  ['x00280002', 'Samples per Pixel'],
+  ['x00280004', 'Photometric Interpretation'],
+  ['x00280100', 'Bits Allocated'],
+  ['x00280101', 'Bits Stored'],
+  ['x00280103', 'Pixel Representation'],
+  ['x00280030', 'Pixel Spacing'],
+  ['x00181164', 'Imager Pixel Spacing'],
+  ['x00180050', 'Slice Thickness'],
+  ['x00200032', 'Image Position (Patient)'],
+  ['x00200037', 'Image Orientation (Patient)'],
+  ['x00200020', 'Patient Orientation'],
+  ['x00281052', 'Rescale Intercept'],
+  ['x00281053', 'Rescale Slope'],
+  ['x00281054', 'Rescale Type'],
+  ['x00281050', 'Window Center'],
+  ['x00281051', 'Window Width'],
+];
+
+const US_TAGS = new Set(['x00280010', 'x00280011', 'x00280002', 'x00280100', 'x00280101', 'x00280103']);
+
+function tagList(ds: DataSet): DicomTag[] {
+  const out: DicomTag[] = [];
+  for (const [tag, name] of SAFE_TAGS) {
+    if (!ds.elements[tag]) continue;
+    const value = US_TAGS.has(tag) ? String(ds.uint16(tag) ?? '') : (str(ds, tag) ?? '');
+    if (value === '') continue;
+    out.push({ tag: `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5).toUpperCase()})`, name, value: value.slice(0, 128) });
+  }
+  return out;
+}
+
+function bytesToPixels(bytes: Uint8Array, bitsAllocated: number, signed: boolean, littleEndian: boolean, count: number): DicomPixelArray {
+  if (bitsAllocated === 8) {
+    const out = signed ? new Int8Array(count) : new Uint8Array(count);
+    out.set(signed ? new Int8Array(bytes.buffer, bytes.byteOffset, count) : bytes.subarray(0, count));
+    return out;
+  }
+  if (littleEndian && HOST_LITTLE_ENDIAN && (bitsAllocated === 16 || bitsAllocated === 32)) {
+    // One aligned copy, then a typed view.
+    const width = bitsAllocated / 8;
+    const aligned = bytes.slice(0, count * width).buffer;
+    if (bitsAllocated === 16) return signed ? new Int16Array(aligned) : new Uint16Array(aligned);
+    return signed ? new Int32Array(aligned) : new Uint32Array(aligned);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bitsAllocated === 16) {
+    const out = signed ? new Int16Array(count) : new Uint16Array(count);
+    for (let i = 0; i < count; i++) out[i] = signed ? view.getInt16(2 * i, littleEndian) : view.getUint16(2 * i, littleEndian);
+    return out;
+  }
+  if (bitsAllocated === 32) {
+    const out = signed ? new Int32Array(count) : new Uint32Array(count);
+    for (let i = 0; i < count; i++) out[i] = signed ? view.getInt32(4 * i, littleEndian) : view.getUint32(4 * i, littleEndian);
+    return out;
+  }
+  throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `DICOM Bits Allocated ${bitsAllocated} is not supported (1, 8, 16 and 32 are).`);
+}
+
+/** Planar (rrr…ggg…bbb…) to interleaved (rgbrgb…). */
+function interleave<T extends DicomPixelArray>(planar: T, pixels: number, samples: number): T {
+  const out = planar.slice() as T;
+  for (let s = 0; s < samples; s++) for (let p = 0; p < pixels; p++) out[p * samples + s] = planar[s * pixels + p]!;
+  return out;
+}
+
+function encapsulatedFrames(ds: DataSet, el: Element, frameCount: number): Uint8Array[] {
+  const fragments = el.fragments ?? [];
+  if (fragments.length === 0) throw invalid('The encapsulated pixel data holds no fragments.');
+  if (ds.warnings.some((w) => /delimiter/.test(w)))
+    throw invalid('The encapsulated pixel data ends before its sequence delimiter: the file is truncated.');
+  for (const f of fragments) {
+    if (f.position + f.length > ds.byteArray.length)
+      throw invalid('A pixel data fragment runs past the end of the file: the file is truncated.');
+  }
+  try {
+    if (frameCount === 1) return [dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, fragments.length)];
+    if (el.basicOffsetTable && el.basicOffsetTable.length === frameCount)
+      return Array.from({ length: frameCount }, (_, i) => dicomParser.readEncapsulatedImageFrame(ds, el, i));
+    if (fragments.length === frameCount)
+      return Array.from({ length: frameCount }, (_, i) => dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, i, 1));
+    const table = dicomParser.createJPEGBasicOffsetTable(ds, el);
+    return Array.from({ length: frameCount }, (_, i) => dicomParser.readEncapsulatedImageFrame(ds, el, i, table));
+  } catch (error) {
+    throw invalid(`The encapsulated pixel data cannot be split into ${frameCount} frames (${parseMessage(error)}).`, {}, error);
+  }
+}
+
+interface Geometry {
+  rows: number;
+  columns: number;
+  samples: number;
+  bitsAllocated: number;
+  signed: boolean;
+}
+
+function checkDecoded(decoded: DecodedFrame, g: Geometry, what: string): void {
+  if (decoded.width !== g.columns || decoded.height !== g.rows)
+    throw invalid(
+      `The ${what} frame is ${decoded.width}×${decoded.height} but the header says ${g.columns}×${g.rows}: the stream is corrupt.`,
+    );
+  if (decoded.components !== g.samples)
+    throw invalid(`The ${what} frame has ${decoded.components} components but the header says ${g.samples}.`);
+}
+
+function hasEndMarker(frame: Uint8Array): boolean {
+  // The end-of-codestream marker closes the stream; encoders may pad the fragment after it.
+  for (let i = frame.length - 2; i >= Math.max(0, frame.length - 16); i--) if (frame[i] === 0xff && frame[i + 1] === 0xd9) return true;
+  return false;
+}
+
+async function decodeCompressed(encoded: Uint8Array, syntax: TransferSyntax, g: Geometry): Promise<DicomPixelArray> {
+  const pixels = g.rows * g.columns;
+  const count = pixels * g.samples;
+  let decoded: DecodedFrame;
+  switch (syntax.encoding) {
+    case 'rle': {
+      const bytesPerSample = g.bitsAllocated / 8;
+      const bytes = decodeRle(encoded, pixels, g.samples, bytesPerSample);
+      return bytesToPixels(bytes, g.bitsAllocated, g.signed, true, count);
+    }
+    case 'jpeg-2000':
+    case 'htj2k':
+      if (!hasEndMarker(encoded)) throw invalid('The JPEG 2000 codestream has no end-of-codestream marker: it is truncated or corrupt.');
+      decoded = await decodeJpeg2000(encoded);
+      break;
+    case 'jpeg-ls':
+      decoded = await decodeJpegLs(encoded);
+      break;
+    case 'jpeg-lossless':
+      decoded = decodeJpegLossless(encoded, g.bitsAllocated > 8 ? 2 : 1, g.columns, g.rows);
+      break;
+    case 'jpeg-baseline':
+    case 'jpeg-extended':
+      decoded = precisionOf(encoded) > 8 ? decodeJpegDct(encoded) : await decodeJpeg8(encoded);
+      break;
+    default:
+      throw new AppliedMLError('E_INTERNAL', `No decoder for ${syntax.name}.`);
+  }
+  checkDecoded(decoded, g, syntax.name);
+  const wide = decoded.bitsPerSample > 8;
+  if (!wide && g.bitsAllocated > 8) {
+    const widened = new Uint8Array(count * 2);
+    for (let i = 0; i < count; i++) widened[2 * i] = decoded.bytes[i]!;
+    return bytesToPixels(widened, 16, g.signed, true, count);
+  }
+  if (wide && g.bitsAllocated === 8)
+    throw invalid(`The ${syntax.name} stream holds ${decoded.bitsPerSample}-bit samples but the header allocates 8 bits.`);
+  if (decoded.bytes.length < count * (wide ? 2 : 1)) throw invalid(`The ${syntax.name} frame holds too few samples.`);
+  return bytesToPixels(decoded.bytes, wide ? 16 : 8, g.signed, true, count);
+}
+
+/** Sample precision from a JPEG SOF marker (8 when none is found). */
+function precisionOf(jpeg: Uint8Array): number {
+  for (let i = 2; i + 4 < jpeg.length;) {
+    if (jpeg[i] !== 0xff) return 8;
+    const marker = jpeg[i + 1]!;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return jpeg[i + 4]!;
+    i += 2 + ((jpeg[i + 2]! << 8) | jpeg[i + 3]!);
+  }
+  return 8;
+}
+
+function unpackBits1(bytes: Uint8Array, offsetBits: number, count: number): Uint8Array {
+  const out = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const bit = offsetBits + i;
+    out[i] = (bytes[bit >> 3]! >> (bit & 7)) & 1;
+  }
+  return out;
+}
+
+/**
+ * Read a DICOM Part 10 file from bytes: every frame's stored values at full bit depth, the technical
+ * metadata, and the non-identifying tags. Typed errors: E_INPUT_INVALID (truncated, corrupt,
+ * inconsistent), E_FORMAT_UNSUPPORTED (not DICOM, unknown transfer syntax), E_INPUT_TOO_LARGE.
+ */
+export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDicomOptions = {}): Promise<DicomImage> {
+  const logger = options.logger ?? silentLogger;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxPixels = options.maxPixels ?? DICOM_DEFAULT_MAX_PIXELS;
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  if (bytes.length > maxBytes) throw new AppliedMLError('E_INPUT_TOO_LARGE', `The DICOM file is larger than ${maxBytes} bytes.`);
+  const ds = parse(bytes, maxBytes);
+
+  const tsUid = (str(ds, 'x00020010') ?? '').replace(/\0/g, '').trim();
+  const syntax = transferSyntaxFor(tsUid);
+  if (!syntax)
+    throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `DICOM transfer syntax ${tsUid || '(none)'} is not supported.`, {
+      details: { transferSyntax: tsUid },
+    });
+  const pixelEl = ds.elements.x7fe00010;
+  if (!pixelEl) throw invalid('The DICOM file holds no pixel data (7FE0,0010).');
+
+  const rows = intAttr(ds, 'x00280010', 'Rows') ?? 0;
+  const columns = intAttr(ds, 'x00280011', 'Columns') ?? 0;
+  const frameCount = intAttr(ds, 'x00280008', 'NumberOfFrames') ?? 1;
+  const samples = intAttr(ds, 'x00280002', 'SamplesPerPixel') ?? 1;
+  const bitsAllocated = intAttr(ds, 'x00280100', 'BitsAllocated') ?? 0;
+  const bitsStored = intAttr(ds, 'x00280101', 'BitsStored') ?? bitsAllocated;
+  const signed = (intAttr(ds, 'x00280103', 'PixelRepresentation') ?? 0) === 1;
+  const photometric = (str(ds, 'x00280004') ?? 'MONOCHROME2').trim();
+  if (rows < 1 || columns < 1) throw invalid(`DICOM Rows × Columns ${rows} × ${columns} is not an image.`);
+  if (frameCount < 1) throw invalid(`DICOM NumberOfFrames ${frameCount} is not a positive integer.`);
+  if (samples !== 1 && samples !== 3) throw invalid(`DICOM SamplesPerPixel ${samples} is not 1 or 3.`);
+  if (![1, 8, 16, 32].includes(bitsAllocated))
+    throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `DICOM Bits Allocated ${bitsAllocated} is not supported (1, 8, 16 and 32 are).`);
+  const total = rows * columns * frameCount;
+  if (total > maxPixels)
+    throw new AppliedMLError('E_INPUT_TOO_LARGE', `The DICOM image declares ${total} pixels, over the limit of ${maxPixels}.`, {
+      details: { rows, columns, frames: frameCount, maxPixels },
+    });
+  const g: Geometry = { rows, columns, samples, bitsAllocated, signed };
+  const pixels = rows * columns;
+  const count = pixels * samples;
+  const frames: DicomPixelArray[] = [];
+  let decodedPhotometric = photometric;
+
+  if (syntax.encoding === 'native' || syntax.encoding === 'deflated') {
+    if (pixelEl.encapsulatedPixelData) throw invalid('Pixel data is encapsulated under an uncompressed transfer syntax.');
+    const data = ds.byteArray;
+    if (bitsAllocated === 1) {
+      const need = Math.ceil((count * frameCount) / 8);
+      if (pixelEl.length < need)
+        throw invalid(`DICOM pixel data holds ${pixelEl.length} bytes where ${need} are expected: the file is truncated.`);
+      for (let f = 0; f < frameCount; f++) frames.push(unpackBits1(data.subarray(pixelEl.dataOffset), f * count, count));
+    } else {
+      const frameBytes = (count * bitsAllocated) / 8;
+      const need = frameBytes * frameCount;
+      if (pixelEl.length < need || pixelEl.dataOffset + need > data.length)
+        throw invalid(
+          `DICOM pixel data holds ${Math.min(pixelEl.length, data.length - pixelEl.dataOffset)} bytes where ${need} are expected: the file is truncated.`,
+          {
+            expectedBytes: need,
+          },
+        );
+      const planar = samples > 1 && (ds.uint16('x00280006') ?? 0) === 1;
+      for (let f = 0; f < frameCount; f++) {
+        let frameData = data.subarray(pixelEl.dataOffset + f * frameBytes, pixelEl.dataOffset + (f + 1) * frameBytes);
+        if (!syntax.littleEndian && bitsAllocated === 8 && pixelEl.vr === 'OW') {
+          // 8-bit samples in a big-endian OW element are byte-swapped in pairs.
+          const swapped = new Uint8Array(frameData.length);
+          for (let i = 0; i + 1 < frameData.length; i += 2) {
+            swapped[i] = frameData[i + 1]!;
+            swapped[i + 1] = frameData[i]!;
+          }
+          frameData = swapped;
+        }
+        let values = bytesToPixels(Uint8Array.from(frameData), bitsAllocated, signed, syntax.littleEndian, count);
+        if (planar) values = interleave(values, pixels, samples);
+        frames.push(values);
+      }
+    }
+  } else {
+    if (bitsAllocated !== 8 && bitsAllocated !== 16 && !(syntax.encoding === 'rle' && bitsAllocated === 32))
+      throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `Compressed DICOM with Bits Allocated ${bitsAllocated} is not supported.`);
+    if (!pixelEl.encapsulatedPixelData) throw invalid(`${syntax.name} pixel data is not encapsulated.`);
+    const encoded = encapsulatedFrames(ds, pixelEl, frameCount);
+    for (const frame of encoded) frames.push(await decodeCompressed(frame, syntax, g));
+    if (samples === 3 && (syntax.encoding === 'jpeg-baseline' || syntax.encoding === 'jpeg-extended') && photometric.startsWith('YBR'))
+      decodedPhotometric = 'RGB';
+    if (samples === 3 && syntax.encoding !== 'rle' && photometric.startsWith('YBR_ICT')) decodedPhotometric = 'RGB';
+    if (samples === 3 && syntax.encoding !== 'rle' && photometric.startsWith('YBR_RCT')) decodedPhotometric = 'RGB';
+  }
+
+  const spacing = groupNumbers(ds, 'x00280030') ?? numbers(ds, 'x00181164');
+  const slope = groupNumbers(ds, 'x00281053')?.[0] ?? 1;
+  const intercept = groupNumbers(ds, 'x00281052')?.[0] ?? 0;
+  const center = groupNumbers(ds, 'x00281050')?.[0];
+  const width = groupNumbers(ds, 'x00281051')?.[0];
+  const lut = voiLut(ds);
+  const orientation = str(ds, 'x00200020');
+  const metadata: DicomMetadata = {
+    transferSyntaxUid: syntax.uid,
+    transferSyntaxName: syntax.name,
+    photometricInterpretation: photometric,
+    rows,
+    columns,
+    frames: frameCount,
+    samplesPerPixel: samples,
+    bitsAllocated,
+    bitsStored,
+    signed,
+    rescaleSlope: slope,
+    rescaleIntercept: intercept,
+  };
+  const modality = str(ds, 'x00080060');
+  if (modality) metadata.modality = modality.trim();
+  const sop = str(ds, 'x00080016');
+  if (sop) metadata.sopClassUid = sop.replace(/\0/g, '').trim();
+  if (spacing && spacing.length >= 2) metadata.pixelSpacing = [spacing[0]!, spacing[1]!];
+  const thickness = groupNumbers(ds, 'x00180050')?.[0];
+  if (thickness !== undefined) metadata.sliceThickness = thickness;
+  const position = groupNumbers(ds, 'x00200032');
+  if (position) metadata.imagePositionPatient = position;
+  const orient = groupNumbers(ds, 'x00200037');
+  if (orient) metadata.imageOrientationPatient = orient;
+  if (orientation) metadata.patientOrientation = orientation.split('\\').map((s) => s.trim());
+  const body = str(ds, 'x00180015');
+  if (body) metadata.bodyPartExamined = body.trim();
+  const rescaleType = str(ds, 'x00281054');
+  if (rescaleType) metadata.rescaleType = rescaleType.trim();
+  if (center !== undefined && width !== undefined && width > 0) {
+    metadata.windowCenter = center;
+    metadata.windowWidth = width;
+  }
+  if (lut) metadata.voiLut = lut;
+  const manufacturer = str(ds, 'x00080070');
+  if (manufacturer) metadata.manufacturer = manufacturer.trim();
+  // Only technical facts are logged; never names, ids or dates.
+  logger.debug('dicom decoded', { modality: metadata.modality, transferSyntax: syntax.name, rows, columns, frames: frameCount });
+  return { rows, columns, samplesPerPixel: samples, photometric: decodedPhotometric, frames, metadata, tags: tagList(ds) };
+}
+
+/** Read a DICOM file from disk (see `readDicom`). */
+export async function readDicomFile(path: string, options: ReadDicomOptions = {}): Promise<DicomImage> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (cause) {
+    throw new AppliedMLError('E_IO', `Cannot read DICOM file ${path}: ${(cause as Error).message}`, { cause, details: { path } });
+  }
+  return readDicom(bytes, options);
+}

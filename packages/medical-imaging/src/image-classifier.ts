@@ -1,0 +1,438 @@
+// ImageClassifier: a small residual CNN on grayscale images with Grad-CAM explanations.
+// train → predict / predictBatch → evaluate → save / load → dispose.
+import {
+  AppliedMLError,
+  createRng,
+  fitModel,
+  initEngine,
+  loadBundle,
+  predictBatched,
+  saveBundle,
+  silentLogger,
+  tf,
+  withSeededRandom,
+} from '@appliedml/engine';
+import type { Device, JsonValue, Logger, TrainingReport } from '@appliedml/engine';
+import { classificationMetrics, youdenThreshold } from './classification-metrics';
+import type { ClassificationMetrics } from './classification-metrics';
+import type { GrayImage } from './gray-image';
+import { CLASSIFIER_LAYER, FEATURES_LAYER, buildResNet } from './models';
+import { AUGMENTATION_DEFAULTS, applyNormalization, augmenter, checkImage, fitNormalization, packImages } from './preprocess';
+import type { AugmentationConfig, FittedNormalization, Normalization } from './preprocess';
+import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
+
+export const CLASSIFICATION_TASK = 'image-classification';
+
+export interface ImageClassifierConfig {
+  /** Images are resized to size × size (default 28). */
+  imageSize: number;
+  /** Channels of the stem and of each residual stage (default [16, 32, 64]). */
+  filters: number[];
+  blocksPerStage: number;
+  dropout: number;
+  l2: number;
+  /** 'dataset' (mean/std of the training images, default) or 'per-image' standardisation. */
+  normalization: Normalization;
+  augmentation: AugmentationConfig;
+  /** Class names; default: the sorted labels of the training data. */
+  labels?: string[];
+  seed: number;
+}
+
+export const CLASSIFIER_DEFAULTS: ImageClassifierConfig = {
+  imageSize: 28,
+  filters: [16, 32, 64],
+  blocksPerStage: 1,
+  dropout: 0.3,
+  l2: 1e-4,
+  normalization: 'dataset',
+  augmentation: AUGMENTATION_DEFAULTS,
+  seed: 42,
+};
+
+/** Labelled images: `labels[i]` names the class of `images[i]`. */
+export interface LabeledImages {
+  images: GrayImage[];
+  labels: string[];
+}
+
+export interface ClassifierEpoch {
+  epoch: number;
+  loss: number;
+  valAuc: number;
+  valAccuracy: number;
+  seconds: number;
+}
+
+export interface ClassifierTrainOptions {
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Validation images (selection of the epoch and the threshold); else `validationFraction` of the training rows. */
+  validation?: LabeledImages;
+  validationFraction?: number;
+  /** 'balanced' (default) weighs each class by n / (classes · n_class). */
+  classWeight?: 'balanced' | 'none';
+  /** Stop after this many epochs without a better validation AUC (default 6). */
+  patience?: number;
+  /** Binary: how the decision threshold is chosen on validation ('youden', default) or a fixed value. */
+  threshold?: 'youden' | number;
+  device?: Device;
+  logger?: Logger;
+  progress?: boolean | 'auto';
+  onEpoch?: (epoch: ClassifierEpoch) => void;
+}
+
+export interface ClassifierTrainingReport extends TrainingReport {
+  /** The epoch (0-based) whose weights were kept: best validation AUC (accuracy for multi-class ties). */
+  selectedEpoch: number;
+  threshold?: number;
+  validation: ClassificationMetrics;
+}
+
+export interface ClassPrediction {
+  label: string;
+  /** Probability of `label`. */
+  score: number;
+  probabilities: Record<string, number>;
+  /** Binary only: the positive class's probability and whether it passes the threshold. */
+  positiveScore?: number;
+  /** Grad-CAM of the predicted class at the model's input size, values in [0, 1]. */
+  heatmap?: GrayImage;
+}
+
+export interface PredictOptions {
+  /** Compute a Grad-CAM heatmap for the predicted class (default false). */
+  explain?: boolean;
+  batchSize?: number;
+}
+
+interface Fitted {
+  labels: string[];
+  normalization: FittedNormalization;
+  threshold?: number;
+}
+
+function assertLabeled(data: LabeledImages, what: string): void {
+  if (!data || !Array.isArray(data.images) || !Array.isArray(data.labels))
+    throw new AppliedMLError('E_INPUT_INVALID', `The ${what} must be { images, labels }.`);
+  if (data.images.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds no images.`);
+  if (data.images.length !== data.labels.length)
+    throw new AppliedMLError('E_SHAPE_MISMATCH', `The ${what} has ${data.images.length} images but ${data.labels.length} labels.`);
+  data.images.forEach((image, i) => checkImage(image, `${what} image ${i}`));
+}
+
+export class ImageClassifier {
+  readonly config: ImageClassifierConfig;
+  private model: tf.LayersModel | undefined;
+  private featureModel: tf.LayersModel | undefined;
+  private fitted: Fitted | undefined;
+  private disposed = false;
+  private readonly logger: Logger;
+
+  private constructor(config: ImageClassifierConfig, logger: Logger) {
+    this.config = config;
+    this.logger = logger;
+  }
+
+  static create(config: Partial<ImageClassifierConfig> = {}, options: { logger?: Logger } = {}): ImageClassifier {
+    const merged: ImageClassifierConfig = {
+      ...CLASSIFIER_DEFAULTS,
+      ...config,
+      augmentation: { ...AUGMENTATION_DEFAULTS, ...(config.augmentation ?? {}) },
+    };
+    if (!Number.isInteger(merged.imageSize) || merged.imageSize < 8 || merged.imageSize > 1024)
+      throw new AppliedMLError('E_INPUT_INVALID', `imageSize must be an integer in 8..1024 (got ${merged.imageSize}).`);
+    if (merged.imageSize % 2 ** (merged.filters.length - 1) !== 0)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `imageSize ${merged.imageSize} must be divisible by ${2 ** (merged.filters.length - 1)} for ${merged.filters.length} stages.`,
+      );
+    return new ImageClassifier(merged, options.logger ?? silentLogger);
+  }
+
+  get labels(): string[] {
+    return this.fitted ? [...this.fitted.labels] : [];
+  }
+
+  get threshold(): number | undefined {
+    return this.fitted?.threshold;
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This ImageClassifier was disposed.');
+  }
+
+  private ready(): { model: tf.LayersModel; fitted: Fitted } {
+    this.alive();
+    if (!this.model || !this.fitted) throw new AppliedMLError('E_MODEL_NOT_TRAINED', 'Train or load the ImageClassifier first.');
+    return { model: this.model, fitted: this.fitted };
+  }
+
+  /** Images → normalised [n, size, size, 1] values. */
+  private prepare(images: GrayImage[], norm: FittedNormalization): Float32Array {
+    const size = this.config.imageSize;
+    return applyNormalization(packImages(images, size), size * size, norm);
+  }
+
+  private toTensor(values: Float32Array, n: number): tf.Tensor4D {
+    const size = this.config.imageSize;
+    return tf.tensor4d(values, [n, size, size, 1]);
+  }
+
+  async train(data: LabeledImages, options: ClassifierTrainOptions = {}): Promise<ClassifierTrainingReport> {
+    this.alive();
+    assertLabeled(data, 'training data');
+    await initEngine(options.device ? { device: options.device } : {});
+    const logger = options.logger ?? this.logger;
+    const labels = this.config.labels ?? [...new Set(data.labels)].sort();
+    if (labels.length < 2) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least two classes.');
+    const index = new Map(labels.map((l, i) => [l, i]));
+    const toIndex = (l: string): number => {
+      const i = index.get(l);
+      if (i === undefined) throw new AppliedMLError('E_INPUT_INVALID', `Unknown label '${l}' (known: ${labels.join(', ')}).`);
+      return i;
+    };
+
+    let train = data;
+    let validation = options.validation;
+    if (validation) assertLabeled(validation, 'validation data');
+    else {
+      const fraction = options.validationFraction ?? 0.1;
+      const rng = createRng(this.config.seed);
+      const order = Array.from({ length: data.images.length }, (_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rng.next() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      const nVal = Math.max(1, Math.floor(order.length * fraction));
+      const pick = (ids: number[]): LabeledImages => ({ images: ids.map((i) => data.images[i]!), labels: ids.map((i) => data.labels[i]!) });
+      validation = pick(order.slice(0, nVal));
+      train = pick(order.slice(nVal));
+    }
+    const yTrain = train.labels.map(toIndex);
+    const yVal = validation.labels.map(toIndex);
+    const size = this.config.imageSize;
+    const raw = packImages(train.images, size);
+    const normalization = fitNormalization(raw, this.config.normalization);
+    const xTrainValues = applyNormalization(raw, size * size, normalization);
+    const xValValues = this.prepare(validation.images, normalization);
+
+    const classes = labels.length;
+    let classWeight: number[] | undefined;
+    if ((options.classWeight ?? 'balanced') === 'balanced') {
+      const counts = new Array<number>(classes).fill(0);
+      for (const y of yTrain) counts[y]!++;
+      classWeight = counts.map((c) => (c > 0 ? yTrain.length / (classes * c) : 0));
+    }
+
+    this.disposeModels();
+    const rng = createRng(this.config.seed);
+    const model = withSeededRandom(rng, () =>
+      buildResNet(size, classes, {
+        filters: this.config.filters,
+        blocksPerStage: this.config.blocksPerStage,
+        dropout: this.config.dropout,
+        l2: this.config.l2,
+      }),
+    );
+    this.model = model;
+    const x = this.toTensor(xTrainValues, yTrain.length);
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(yTrain, 'int32'), classes).toFloat());
+    const xVal = this.toTensor(xValValues, yVal.length);
+    const epochs = options.epochs ?? 20;
+    const patience = options.patience ?? 6;
+    let best = { score: -Infinity, epoch: -1, weights: undefined as tf.Tensor[] | undefined };
+    let stop = false;
+    let report: TrainingReport;
+    try {
+      report = await fitModel(model, x, y, {
+        epochs,
+        batchSize: options.batchSize ?? 64,
+        loss: 'categoricalCrossentropy',
+        learningRate: options.learningRate ?? 2e-3,
+        lrSchedule: { type: 'cosine' },
+        ...(classWeight ? { classWeight } : {}),
+        ...(augmenter(this.config.augmentation) ? { augment: augmenter(this.config.augmentation)! } : {}),
+        seed: this.config.seed,
+        progress: options.progress ?? false,
+        progressLabel: 'classifier',
+        logger,
+        callbacks: {
+          onEpochEnd: (logs) => {
+            const probs = predictBatched(model, xVal, { batchSize: 256 }).data;
+            const m = classificationMetrics(yVal, probs, labels, classes === 2 ? 0.5 : undefined);
+            const score = Number.isNaN(m.auc) ? m.accuracy : m.auc + 1e-3 * m.accuracy;
+            if (score > best.score) {
+              tf.dispose(best.weights ?? []);
+              best = { score, epoch: logs.epoch, weights: model.getWeights().map((w) => w.clone()) };
+            } else if (logs.epoch - best.epoch >= patience) stop = true;
+            options.onEpoch?.({ epoch: logs.epoch, loss: logs.loss, valAuc: m.auc, valAccuracy: m.accuracy, seconds: logs.seconds });
+          },
+          shouldStop: () => stop,
+        },
+      });
+      if (best.weights) model.setWeights(best.weights);
+    } finally {
+      tf.dispose([x, y, ...(best.weights ?? [])]);
+    }
+    const probs = predictBatched(model, xVal, { batchSize: 256 }).data;
+    xVal.dispose();
+    let threshold: number | undefined;
+    if (classes === 2) {
+      const mode = options.threshold ?? 'youden';
+      threshold =
+        typeof mode === 'number'
+          ? mode
+          : youdenThreshold(
+              yVal,
+              Array.from({ length: yVal.length }, (_, i) => probs[i * 2 + 1]!),
+            );
+    }
+    this.fitted = { labels, normalization, ...(threshold !== undefined ? { threshold } : {}) };
+    const validationMetrics = classificationMetrics(yVal, probs, labels, threshold);
+    logger.info('classifier trained', { epochs: report.epochsRun, selectedEpoch: best.epoch + 1, valAuc: validationMetrics.auc });
+    return { ...report, selectedEpoch: best.epoch, ...(threshold !== undefined ? { threshold } : {}), validation: validationMetrics };
+  }
+
+  private probabilities(images: GrayImage[], batchSize = 256): Float32Array {
+    const { model, fitted } = this.ready();
+    images.forEach((image, i) => checkImage(image, `image ${i}`));
+    const x = this.toTensor(this.prepare(images, fitted.normalization), images.length);
+    try {
+      return predictBatched(model, x, { batchSize }).data;
+    } finally {
+      x.dispose();
+    }
+  }
+
+  private decide(probs: Float32Array, i: number, fitted: Fitted): number {
+    const classes = fitted.labels.length;
+    if (classes === 2 && fitted.threshold !== undefined) return probs[i * 2 + 1]! >= fitted.threshold ? 1 : 0;
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (probs[i * classes + c]! > probs[i * classes + best]!) best = c;
+    return best;
+  }
+
+  async predict(image: GrayImage, options: PredictOptions = {}): Promise<ClassPrediction> {
+    return (await this.predictBatch([image], options))[0]!;
+  }
+
+  async predictBatch(images: GrayImage[], options: PredictOptions = {}): Promise<ClassPrediction[]> {
+    const { fitted } = this.ready();
+    if (!Array.isArray(images) || images.length === 0)
+      throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch needs at least one image.');
+    const probs = this.probabilities(images, options.batchSize);
+    const classes = fitted.labels.length;
+    const decisions = images.map((_, i) => this.decide(probs, i, fitted));
+    const heatmaps = options.explain ? this.gradCam(images, decisions) : undefined;
+    return images.map((_, i) => {
+      const c = decisions[i]!;
+      const probabilities: Record<string, number> = {};
+      fitted.labels.forEach((l, k) => (probabilities[l] = probs[i * classes + k]!));
+      const out: ClassPrediction = { label: fitted.labels[c]!, score: probs[i * classes + c]!, probabilities };
+      if (classes === 2) out.positiveScore = probs[i * 2 + 1]!;
+      if (heatmaps) out.heatmap = heatmaps[i]!;
+      return out;
+    });
+  }
+
+  /** Grad-CAM (Selvaraju et al. 2017) on the last residual block for the given classes. */
+  private gradCam(images: GrayImage[], classIndex: number[]): GrayImage[] {
+    const { model, fitted } = this.ready();
+    this.featureModel ??= tf.model({ inputs: model.inputs, outputs: model.getLayer(FEATURES_LAYER).output as tf.SymbolicTensor });
+    const featureModel = this.featureModel;
+    const [kernel, bias] = model.getLayer(CLASSIFIER_LAYER).getWeights();
+    const size = this.config.imageSize;
+    const classes = fitted.labels.length;
+    const values = this.prepare(images, fitted.normalization);
+    const cams = tf.tidy(() => {
+      const x = this.toTensor(values, images.length);
+      const features = featureModel.predict(x) as tf.Tensor4D;
+      const mask = tf.oneHot(tf.tensor1d(classIndex, 'int32'), classes);
+      const score = (a: tf.Tensor): tf.Scalar =>
+        tf.sum(tf.mul(tf.add(tf.matMul(tf.mean(a, [1, 2]) as tf.Tensor2D, kernel as tf.Tensor2D), bias!), mask)) as tf.Scalar;
+      const grads = tf.grad(score)(features);
+      const alpha = tf.mean(grads, [1, 2], true);
+      const cam = tf.relu(tf.sum(tf.mul(features, alpha), -1, true)) as tf.Tensor4D;
+      const peak = tf.add(tf.max(cam, [1, 2, 3], true), 1e-8);
+      return tf.image.resizeBilinear(tf.div(cam, peak) as tf.Tensor4D, [size, size], true);
+    });
+    const data = cams.dataSync() as Float32Array;
+    cams.dispose();
+    return images.map((_, i) => ({
+      width: size,
+      height: size,
+      data: Float32Array.from(data.subarray(i * size * size, (i + 1) * size * size)),
+    }));
+  }
+
+  async evaluate(data: LabeledImages): Promise<ClassificationMetrics> {
+    const { fitted } = this.ready();
+    assertLabeled(data, 'evaluation data');
+    const index = new Map(fitted.labels.map((l, i) => [l, i]));
+    const yTrue = data.labels.map((l) => {
+      const i = index.get(l);
+      if (i === undefined) throw new AppliedMLError('E_INPUT_INVALID', `Unknown label '${l}' (known: ${fitted.labels.join(', ')}).`);
+      return i;
+    });
+    return classificationMetrics(yTrue, this.probabilities(data.images), fitted.labels, fitted.threshold);
+  }
+
+  async save(dir: string, metrics?: Record<string, number>): Promise<void> {
+    const { model, fitted } = this.ready();
+    const preprocessing: JsonValue = {
+      imageSize: this.config.imageSize,
+      normalization: { mode: fitted.normalization.mode, mean: fitted.normalization.mean, std: fitted.normalization.std },
+      threshold: fitted.threshold ?? null,
+    };
+    await saveBundle(dir, {
+      package: MEDICAL_IMAGING_PACKAGE,
+      packageVersion: MEDICAL_IMAGING_VERSION,
+      task: CLASSIFICATION_TASK,
+      models: { classifier: model },
+      labels: fitted.labels,
+      preprocessing,
+      config: JSON.parse(JSON.stringify(this.config)) as JsonValue,
+      ...(metrics ? { metrics } : {}),
+    });
+  }
+
+  static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<ImageClassifier> {
+    await initEngine(options.device ? { device: options.device } : {});
+    const bundle = await loadBundle(dir, { package: MEDICAL_IMAGING_PACKAGE, task: CLASSIFICATION_TASK });
+    const corrupt = (what: string): AppliedMLError =>
+      new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${what}.`, { details: { dir } });
+    const model = bundle.models.classifier;
+    const pre = bundle.manifest.preprocessing as
+      { imageSize?: number; normalization?: FittedNormalization; threshold?: number | null } | undefined;
+    const labels = bundle.manifest.labels;
+    const dispose = (): void => Object.values(bundle.models).forEach((m) => m.dispose());
+    if (!model || !pre || !pre.normalization || !labels || labels.length < 2 || typeof pre.imageSize !== 'number') {
+      dispose();
+      throw corrupt('the classifier model, labels or preprocessing is missing');
+    }
+    const config = { ...(bundle.manifest.config as Partial<ImageClassifierConfig>), imageSize: pre.imageSize };
+    const classifier = ImageClassifier.create(config, options.logger ? { logger: options.logger } : {});
+    classifier.model = model;
+    classifier.fitted = {
+      labels,
+      normalization: pre.normalization,
+      ...(typeof pre.threshold === 'number' ? { threshold: pre.threshold } : {}),
+    };
+    return classifier;
+  }
+
+  private disposeModels(): void {
+    this.featureModel = undefined;
+    this.model?.dispose();
+    this.model = undefined;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposeModels();
+    this.fitted = undefined;
+    this.disposed = true;
+  }
+}

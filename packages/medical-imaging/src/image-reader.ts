@@ -1,0 +1,178 @@
+// PNG / JPEG / TIFF (and anything else libvips reads) through sharp, with a pixel limit checked from
+// the header before any pixel is decoded; 16-bit images stay 16-bit. `readMedicalImage` picks DICOM
+// or sharp from the bytes.
+import { readFile } from 'node:fs/promises';
+import type { Metadata, Sharp, SharpOptions } from 'sharp';
+import { AppliedMLError } from '@appliedml/engine';
+import type { Logger } from '@appliedml/engine';
+import { dicomToDisplay } from './dicom/dicom-pixels';
+import type { VoiSetting } from './dicom/dicom-pixels';
+import { isDicom, readDicom } from './dicom/dicom-reader';
+import type { DicomMetadata, DicomTag } from './dicom/dicom-reader';
+import type { GrayImage } from './gray-image';
+
+/** Default pixel limit for every reader: 2^28 (≈ 16,384 × 16,384), as sharp's own default. */
+export const DEFAULT_MAX_PIXELS = 2 ** 28;
+
+export interface RasterImage {
+  width: number;
+  height: number;
+  channels: number;
+  /** 8 or 16: the decoded sample depth, kept as stored. */
+  bitDepth: 8 | 16;
+  /** Interleaved samples. */
+  data: Uint8Array | Uint16Array;
+  format: string;
+}
+
+export interface ReadImageOptions {
+  /** Refuse images whose header declares more pixels than this (default 2^28). */
+  maxPixels?: number;
+}
+
+type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
+let sharpLoaded: Promise<SharpFactory> | undefined;
+
+/** sharp reads environment variables when it loads: load it on first use, not on import. */
+export function loadSharp(): Promise<SharpFactory> {
+  sharpLoaded ??= import('sharp').then((m) => (m as { default?: SharpFactory }).default ?? (m as unknown as SharpFactory));
+  return sharpLoaded;
+}
+
+function mapSharpError(error: unknown): AppliedMLError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/pixel limit/i.test(message))
+    return new AppliedMLError('E_INPUT_TOO_LARGE', `The image is over the pixel limit (${message}).`, { cause: error });
+  if (/unsupported image format|bad seek|not a known file format/i.test(message))
+    return new AppliedMLError(
+      'E_FORMAT_UNSUPPORTED',
+      'The bytes are not an image format this reader knows (PNG, JPEG, TIFF, WebP, DICOM).',
+      {
+        cause: error,
+      },
+    );
+  return new AppliedMLError('E_INPUT_INVALID', `The image is corrupt or truncated (${message}).`, { cause: error });
+}
+
+/** Width and height from a PNG IHDR or a JPEG SOF header, read without any decoder. */
+function headerSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length >= 24 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47)
+    return { width: view.getUint32(16), height: view.getUint32(20) };
+  if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
+    for (let i = 2; i + 9 < bytes.length;) {
+      if (bytes[i] !== 0xff) return undefined;
+      const marker = bytes[i + 1]!;
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
+        return { height: view.getUint16(i + 5), width: view.getUint16(i + 7) };
+      i += 2 + view.getUint16(i + 2);
+    }
+  }
+  return undefined;
+}
+
+function checkPixels(width: number, height: number, maxPixels: number): void {
+  if (width * height > maxPixels)
+    throw new AppliedMLError('E_INPUT_TOO_LARGE', `The image declares ${width} × ${height} pixels, over the limit of ${maxPixels}.`, {
+      details: { width, height, maxPixels },
+    });
+}
+
+/** Decode PNG/JPEG/TIFF bytes at their own bit depth. */
+export async function readImage(bytes: Uint8Array, options: ReadImageOptions = {}): Promise<RasterImage> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (bytes.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The image input is empty.');
+  const sharp = await loadSharp();
+  const declared = headerSize(bytes);
+  if (declared) checkPixels(declared.width, declared.height, maxPixels);
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw mapSharpError(error);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  if (width < 1 || height < 1) throw new AppliedMLError('E_INPUT_INVALID', 'The image header declares no size.');
+  checkPixels(width, height, maxPixels);
+  const deep = meta.depth === 'ushort' || meta.depth === 'short';
+  const grey = (meta.channels ?? 3) <= 2;
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
+      .rotate()
+      .toColourspace(deep ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb')
+      .raw({ depth: deep ? 'ushort' : 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const samples = deep
+      ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
+      : new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+    return {
+      width: info.width,
+      height: info.height,
+      channels: info.channels,
+      bitDepth: deep ? 16 : 8,
+      data: samples,
+      format: meta.format ?? 'unknown',
+    };
+  } catch (error) {
+    throw mapSharpError(error);
+  }
+}
+
+/** A raster as grayscale in [0, 1] (luminance of RGB; alpha ignored). */
+export function rasterToGray(raster: RasterImage): GrayImage {
+  const pixels = raster.width * raster.height;
+  const out = new Float32Array(pixels);
+  const scale = 1 / (raster.bitDepth === 16 ? 65535 : 255);
+  const c = raster.channels;
+  for (let p = 0; p < pixels; p++) {
+    const base = p * c;
+    out[p] =
+      c >= 3
+        ? (0.299 * raster.data[base]! + 0.587 * raster.data[base + 1]! + 0.114 * raster.data[base + 2]!) * scale
+        : raster.data[base]! * scale;
+  }
+  return { width: raster.width, height: raster.height, data: out };
+}
+
+/** What `readMedicalImage` returns: the display image plus, for DICOM, its metadata and tags. */
+export interface MedicalImage {
+  image: GrayImage;
+  format: 'dicom' | string;
+  bitDepth: number;
+  dicom?: { metadata: DicomMetadata; tags: DicomTag[]; frames: number };
+}
+
+export interface ReadMedicalImageOptions extends ReadImageOptions {
+  /** DICOM only: which frame (default 0) and how to window it (default 'auto'). */
+  frame?: number;
+  voi?: VoiSetting;
+  logger?: Logger;
+}
+
+/** Read a DICOM file or a PNG/JPEG/TIFF into a grayscale image in [0, 1], choosing by content. */
+export async function readMedicalImage(input: Uint8Array | string, options: ReadMedicalImageOptions = {}): Promise<MedicalImage> {
+  let bytes: Uint8Array;
+  if (typeof input === 'string') {
+    try {
+      bytes = await readFile(input);
+    } catch (cause) {
+      throw new AppliedMLError('E_IO', `Cannot read image file ${input}: ${(cause as Error).message}`, { cause, details: { path: input } });
+    }
+  } else bytes = input;
+  if (isDicom(bytes)) {
+    const dicom = await readDicom(bytes, {
+      maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    const image = dicomToDisplay(dicom, { frame: options.frame ?? 0, voi: options.voi ?? 'auto' });
+    return {
+      image,
+      format: 'dicom',
+      bitDepth: dicom.metadata.bitsStored,
+      dicom: { metadata: dicom.metadata, tags: dicom.tags, frames: dicom.frames.length },
+    };
+  }
+  const raster = await readImage(bytes, options);
+  return { image: rasterToGray(raster), format: raster.format, bitDepth: raster.bitDepth };
+}

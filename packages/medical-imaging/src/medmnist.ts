@@ -1,0 +1,44 @@
+// PneumoniaMNIST (MedMNIST v2) from its .npz: three official splits of 28×28 uint8 images.
+import { AppliedMLError, readNpz } from '@appliedml/engine';
+import type { NpyArray } from '@appliedml/engine';
+import type { GrayImage } from './gray-image';
+import type { LabeledImages } from './image-classifier';
+
+export const PNEUMONIA_LABELS = ['normal', 'pneumonia'] as const;
+
+export interface MedMnistSplits {
+  train: LabeledImages;
+  val: LabeledImages;
+  test: LabeledImages;
+}
+
+function split(arrays: Record<string, NpyArray>, name: string, labelNames: readonly string[]): LabeledImages {
+  const images = arrays[`${name}_images`];
+  const labels = arrays[`${name}_labels`];
+  if (!images || !labels || images.shape.length !== 3)
+    throw new AppliedMLError('E_INPUT_INVALID', `The MedMNIST file has no ${name}_images [n, h, w] / ${name}_labels arrays.`);
+  const [n, h, w] = images.shape as [number, number, number];
+  if (labels.data.length !== n) throw new AppliedMLError('E_SHAPE_MISMATCH', `${name}: ${n} images but ${labels.data.length} labels.`);
+  const out: GrayImage[] = [];
+  const pixels = h * w;
+  for (let i = 0; i < n; i++) {
+    const data = new Float32Array(pixels);
+    for (let p = 0; p < pixels; p++) data[p] = Number(images.data[i * pixels + p]) / 255;
+    out.push({ width: w, height: h, data });
+  }
+  return {
+    images: out,
+    labels: Array.from({ length: n }, (_, i) => {
+      const k = Number(labels.data[i]);
+      const name = labelNames[k];
+      if (name === undefined) throw new AppliedMLError('E_INPUT_INVALID', `Label ${k} is outside 0..${labelNames.length - 1}.`);
+      return name;
+    }),
+  };
+}
+
+/** Read a MedMNIST 2-D .npz (PneumoniaMNIST by default: 0 = normal, 1 = pneumonia) into its three splits. */
+export async function readMedMnist(path: string, labelNames: readonly string[] = PNEUMONIA_LABELS): Promise<MedMnistSplits> {
+  const arrays = await readNpz(path);
+  return { train: split(arrays, 'train', labelNames), val: split(arrays, 'val', labelNames), test: split(arrays, 'test', labelNames) };
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { readImage } from './image-reader';
+import { grayToPng, heatmapOverlayPng, maskOverlayPng } from './overlay';
+
+const image = { width: 8, height: 4, data: Float32Array.from({ length: 32 }, (_, i) => i / 31) };
+
+describe('PNG overlays', () => {
+  it('draws a heatmap of another size over the image, scaled to the requested width', async () => {
+    const heat = { width: 2, height: 2, data: Float32Array.from([0, 0.2, 0.6, 1]) };
+    const png = await heatmapOverlayPng(image, heat, { width: 16 });
+    const back = await readImage(png);
+    expect([back.width, back.height, back.channels]).toEqual([16, 8, 3]);
+  });
+
+  it('fills a mask and outlines the truth; the plain image too', async () => {
+    const mask = { width: 8, height: 4, data: Float32Array.from({ length: 32 }, (_, i) => (i % 8 < 4 ? 1 : 0)) };
+    const png = await maskOverlayPng(image, mask, { truth: mask });
+    const back = await readImage(png);
+    expect(back.data[0]).toBe(255); // truth outline in red at the corner
+    expect((await readImage(await grayToPng(image))).width).toBe(8);
+  });
+
+  it('refuses a mask whose size differs from its image: E_SHAPE_MISMATCH', async () => {
+    const mask = { width: 4, height: 4, data: new Float32Array(16) };
+    await expect(maskOverlayPng(image, mask)).rejects.toMatchObject({ code: 'E_SHAPE_MISMATCH' });
+  });
+});

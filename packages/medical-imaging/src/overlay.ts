@@ -1,0 +1,107 @@
+// Pictures for people: the image, a Grad-CAM heatmap over it, or masks over it, written as PNG.
+import { AppliedMLError } from '@appliedml/engine';
+import type { GrayImage } from './gray-image';
+import { loadSharp } from './image-reader';
+import { checkImage, resizeGray } from './preprocess';
+
+export interface OverlayOptions {
+  /** Output width in pixels (height keeps the aspect); default the image's own width. */
+  width?: number;
+  /** Opacity of the heatmap or mask colour (default 0.45). */
+  alpha?: number;
+}
+
+export interface MaskOverlayOptions extends OverlayOptions {
+  /** RGB of the predicted mask (default green). */
+  color?: [number, number, number];
+  /** A second mask (e.g. the ground truth) drawn as an outline in `truthColor` (default red). */
+  truth?: GrayImage;
+  truthColor?: [number, number, number];
+}
+
+/** The classic "jet" colour map at t in [0, 1]. */
+function jet(t: number): [number, number, number] {
+  const c = (x: number): number => Math.round(255 * Math.min(1, Math.max(0, x)));
+  return [c(1.5 - Math.abs(4 * t - 3)), c(1.5 - Math.abs(4 * t - 2)), c(1.5 - Math.abs(4 * t - 1))];
+}
+
+function outputSize(image: GrayImage, options: OverlayOptions): { width: number; height: number } {
+  const width = Math.max(1, Math.round(options.width ?? image.width));
+  return { width, height: Math.max(1, Math.round((image.height * width) / image.width)) };
+}
+
+async function encodePng(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  const sharp = await loadSharp();
+  const png = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+  return new Uint8Array(png);
+}
+
+/** The grayscale image alone, as PNG. */
+export async function grayToPng(image: GrayImage, options: OverlayOptions = {}): Promise<Uint8Array> {
+  checkImage(image);
+  const { width, height } = outputSize(image, options);
+  const base = resizeGray(image, width, height).data;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let p = 0; p < base.length; p++) rgb.fill(Math.round(255 * Math.min(1, Math.max(0, base[p]!))), 3 * p, 3 * p + 3);
+  return encodePng(rgb, width, height);
+}
+
+/** A heatmap (values in [0, 1], any size) in jet colours over the image, as PNG. */
+export async function heatmapOverlayPng(image: GrayImage, heatmap: GrayImage, options: OverlayOptions = {}): Promise<Uint8Array> {
+  checkImage(image);
+  checkImage(heatmap, 'heatmap');
+  const { width, height } = outputSize(image, options);
+  const base = resizeGray(image, width, height).data;
+  const heat = resizeGray(heatmap, width, height).data;
+  const alpha = options.alpha ?? 0.45;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let p = 0; p < base.length; p++) {
+    const g = 255 * Math.min(1, Math.max(0, base[p]!));
+    const h = Math.min(1, Math.max(0, heat[p]!));
+    const color = jet(h);
+    const a = alpha * Math.sqrt(h);
+    for (let k = 0; k < 3; k++) rgb[3 * p + k] = Math.round((1 - a) * g + a * color[k]!);
+  }
+  return encodePng(rgb, width, height);
+}
+
+function sameAspect(image: GrayImage, mask: GrayImage, what: string): void {
+  if (mask.width !== image.width || mask.height !== image.height)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `The ${what} is ${mask.width} × ${mask.height} but the image is ${image.width} × ${image.height}.`,
+      { details: { image: [image.width, image.height], mask: [mask.width, mask.height] } },
+    );
+}
+
+/** A binary mask (values > 0.5) filled in colour over the image, optionally a second mask's outline; as PNG. */
+export async function maskOverlayPng(image: GrayImage, mask: GrayImage, options: MaskOverlayOptions = {}): Promise<Uint8Array> {
+  checkImage(image);
+  checkImage(mask, 'mask');
+  sameAspect(image, mask, 'mask');
+  if (options.truth) sameAspect(image, options.truth, 'truth mask');
+  const { width, height } = outputSize(image, options);
+  const base = resizeGray(image, width, height).data;
+  const m = resizeGray(mask, width, height).data;
+  const truth = options.truth ? resizeGray(options.truth, width, height).data : undefined;
+  const color = options.color ?? [0, 220, 90];
+  const truthColor = options.truthColor ?? [255, 40, 40];
+  const alpha = options.alpha ?? 0.45;
+  const rgb = new Uint8Array(width * height * 3);
+  const inside = (t: Float32Array, x: number, y: number): boolean => x >= 0 && y >= 0 && x < width && y < height && t[y * width + x]! > 0.5;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      const g = 255 * Math.min(1, Math.max(0, base[p]!));
+      for (let k = 0; k < 3; k++) rgb[3 * p + k] = m[p]! > 0.5 ? Math.round((1 - alpha) * g + alpha * color[k]!) : Math.round(g);
+      if (
+        truth &&
+        inside(truth, x, y) &&
+        (!inside(truth, x - 1, y) || !inside(truth, x + 1, y) || !inside(truth, x, y - 1) || !inside(truth, x, y + 1))
+      )
+        rgb.set(truthColor, 3 * p);
+    }
+  return encodePng(rgb, width, height);
+}

@@ -1,0 +1,191 @@
+// Preprocessing (resize, normalise) on plain arrays and augmentation on tensors inside the trainer's
+// augment hook (flips, small rotations/shifts/zoom, brightness/contrast), drawn from the trainer's
+// seeded Math.random.
+import { AppliedMLError, tf } from '@appliedml/engine';
+import type { GrayImage } from './gray-image';
+
+/** Resize to width × height: area averaging when shrinking, bilinear when enlarging. */
+export function resizeGray(image: GrayImage, width: number, height: number): GrayImage {
+  checkImage(image);
+  if (image.width === width && image.height === height) return { width, height, data: Float32Array.from(image.data) };
+  const out = new Float32Array(width * height);
+  const sx = image.width / width;
+  const sy = image.height / height;
+  const src = image.data;
+  const W = image.width;
+  const H = image.height;
+  if (sx >= 1 && sy >= 1) {
+    for (let y = 0; y < height; y++) {
+      const y0 = y * sy;
+      const y1 = y0 + sy;
+      for (let x = 0; x < width; x++) {
+        const x0 = x * sx;
+        const x1 = x0 + sx;
+        let sum = 0;
+        let area = 0;
+        for (let yy = Math.floor(y0); yy < Math.min(H, Math.ceil(y1)); yy++) {
+          const wy = Math.min(yy + 1, y1) - Math.max(yy, y0);
+          for (let xx = Math.floor(x0); xx < Math.min(W, Math.ceil(x1)); xx++) {
+            const w = wy * (Math.min(xx + 1, x1) - Math.max(xx, x0));
+            sum += w * src[yy * W + xx]!;
+            area += w;
+          }
+        }
+        out[y * width + x] = area > 0 ? sum / area : 0;
+      }
+    }
+  } else {
+    for (let y = 0; y < height; y++) {
+      const fy = Math.min(H - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+      const y0 = Math.floor(fy);
+      const y1 = Math.min(H - 1, y0 + 1);
+      const ty = fy - y0;
+      for (let x = 0; x < width; x++) {
+        const fx = Math.min(W - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+        const x0 = Math.floor(fx);
+        const x1 = Math.min(W - 1, x0 + 1);
+        const tx = fx - x0;
+        const top = src[y0 * W + x0]! * (1 - tx) + src[y0 * W + x1]! * tx;
+        const bottom = src[y1 * W + x0]! * (1 - tx) + src[y1 * W + x1]! * tx;
+        out[y * width + x] = top * (1 - ty) + bottom * ty;
+      }
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** Throws E_INPUT_INVALID for an image whose data does not match its size or holds NaN/Infinity. */
+export function checkImage(image: GrayImage, what = 'image'): void {
+  if (!image || !Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1)
+    throw new AppliedMLError('E_INPUT_INVALID', `The ${what} has no valid width and height.`);
+  if (!image.data || image.data.length !== image.width * image.height)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `The ${what} holds ${image.data?.length ?? 0} values for ${image.width} × ${image.height} pixels.`,
+      {
+        details: { width: image.width, height: image.height, values: image.data?.length ?? 0 },
+      },
+    );
+  for (let i = 0; i < image.data.length; i++)
+    if (!Number.isFinite(image.data[i]!))
+      throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds a non-finite value at pixel ${i}.`);
+}
+
+/** How pixel values are scaled before the network. */
+export type Normalization = 'dataset' | 'per-image';
+
+export interface FittedNormalization {
+  mode: Normalization;
+  mean: number;
+  std: number;
+}
+
+/** Fit the dataset mean/std (training images only). */
+export function fitNormalization(images: Float32Array, mode: Normalization): FittedNormalization {
+  if (mode === 'per-image') return { mode, mean: 0, std: 1 };
+  let sum = 0;
+  let sq = 0;
+  for (const v of images) {
+    sum += v;
+    sq += v * v;
+  }
+  const mean = sum / images.length;
+  const std = Math.sqrt(Math.max(1e-8, sq / images.length - mean * mean));
+  return { mode, mean, std };
+}
+
+/** Normalise packed images of `pixels` values each, in place. */
+export function applyNormalization(packed: Float32Array, pixels: number, norm: FittedNormalization): Float32Array {
+  if (norm.mode === 'dataset') {
+    for (let i = 0; i < packed.length; i++) packed[i] = (packed[i]! - norm.mean) / norm.std;
+    return packed;
+  }
+  for (let start = 0; start < packed.length; start += pixels) {
+    let sum = 0;
+    let sq = 0;
+    for (let i = start; i < start + pixels; i++) {
+      sum += packed[i]!;
+      sq += packed[i]! * packed[i]!;
+    }
+    const mean = sum / pixels;
+    const std = Math.sqrt(Math.max(1e-6, sq / pixels - mean * mean));
+    for (let i = start; i < start + pixels; i++) packed[i] = (packed[i]! - mean) / std;
+  }
+  return packed;
+}
+
+/** Resize each image to size × size and pack them into one array (N·size·size). */
+export function packImages(images: GrayImage[], size: number): Float32Array {
+  const pixels = size * size;
+  const out = new Float32Array(images.length * pixels);
+  images.forEach((image, i) => out.set(resizeGray(image, size, size).data, i * pixels));
+  return out;
+}
+
+/** Training-time augmentation; each value is the largest random change (0 turns it off). */
+export interface AugmentationConfig {
+  /** Random left–right flips (off by default: chest images have a side). */
+  flipHorizontal: boolean;
+  flipVertical: boolean;
+  /** Degrees. */
+  rotation: number;
+  /** Fraction of the image size. */
+  shift: number;
+  /** Fractional zoom in or out. */
+  zoom: number;
+  /** Added to the normalised values (in standard deviations). */
+  brightness: number;
+  /** Fractional change of contrast around each image's mean. */
+  contrast: number;
+}
+
+export const AUGMENTATION_DEFAULTS: AugmentationConfig = {
+  flipHorizontal: false,
+  flipVertical: false,
+  rotation: 10,
+  shift: 0.08,
+  zoom: 0.1,
+  brightness: 0.1,
+  contrast: 0.15,
+};
+
+/** The augment hook for `fitModel`: x is [n, h, w, c]; returns a new tensor of the same shape. */
+export function augmenter(config: AugmentationConfig): ((x: tf.Tensor) => tf.Tensor) | undefined {
+  const geometric = config.rotation > 0 || config.shift > 0 || config.zoom > 0 || config.flipHorizontal || config.flipVertical;
+  const photometric = config.brightness > 0 || config.contrast > 0;
+  if (!geometric && !photometric) return undefined;
+  return (x) =>
+    tf.tidy(() => {
+      const [n, h, w] = x.shape as number[];
+      let out = x as tf.Tensor4D;
+      if (geometric) {
+        const params = new Float32Array(n! * 8);
+        const cx = (w! - 1) / 2;
+        const cy = (h! - 1) / 2;
+        for (let i = 0; i < n!; i++) {
+          const angle = ((Math.random() * 2 - 1) * config.rotation * Math.PI) / 180;
+          const scale = 1 + (Math.random() * 2 - 1) * config.zoom;
+          const dx = (Math.random() * 2 - 1) * config.shift * w!;
+          const dy = (Math.random() * 2 - 1) * config.shift * h!;
+          const fx = config.flipHorizontal && Math.random() < 0.5 ? -1 : 1;
+          const fy = config.flipVertical && Math.random() < 0.5 ? -1 : 1;
+          // Output pixel (u, v) samples the input at A·(u − c) + c + d (the inverse map).
+          const cos = Math.cos(angle) / scale;
+          const sin = Math.sin(angle) / scale;
+          const a0 = cos * fx;
+          const a1 = sin * fy;
+          const b0 = -sin * fx;
+          const b1 = cos * fy;
+          params.set([a0, a1, cx - a0 * cx - a1 * cy + dx, b0, b1, cy - b0 * cx - b1 * cy + dy, 0, 0], i * 8);
+        }
+        out = tf.image.transform(out, tf.tensor2d(params, [n!, 8]), 'bilinear', 'nearest', 0, [h!, w!]);
+      }
+      if (photometric) {
+        const gain = tf.randomUniform([n!, 1, 1, 1], 1 - config.contrast, 1 + config.contrast);
+        const bias = tf.randomUniform([n!, 1, 1, 1], -config.brightness, config.brightness);
+        const mean = tf.mean(out, [1, 2, 3], true);
+        out = tf.add(tf.add(tf.mul(tf.sub(out, mean), gain), mean), bias) as tf.Tensor4D;
+      }
+      return out;
+    });
+}

@@ -1,0 +1,128 @@
+import type { Rng } from '@appliedml/engine';
+
+/**
+ * Augmentation for speaker robustness. Waveform-level perturbations (speed, noise) and the
+ * vocal-tract-length warp of the mel filters make extra training copies once per training run;
+ * time shift and SpecAugment masks are drawn per batch inside the trainer.
+ */
+export interface AugmentConfig {
+  /** Perturbed copies per training utterance, made once before training (default 2; 0 = none). */
+  copies: number;
+  /** Speed perturbation range (tempo and pitch together, as Kaldi's speed perturbation; default [0.88, 1.12]). */
+  speed: [number, number];
+  /** Vocal-tract-length perturbation: the mel filters' frequency axis scaled in this range (default [0.88, 1.12]). */
+  vtlp: [number, number];
+  /** Additive white noise at an SNR drawn from this range in dB (default [10, 40]; null = none). */
+  noiseSnrDb: [number, number] | null;
+  /** Largest random time shift of the utterance inside the model window, in frames (default 8). */
+  timeShiftFrames: number;
+  /** SpecAugment: masks per example and their largest width (defaults 2 × 8 frames, 2 × 2 coefficients). */
+  timeMasks: number;
+  timeMaskFrames: number;
+  freqMasks: number;
+  freqMaskBins: number;
+}
+
+export const AUGMENT_DEFAULTS: AugmentConfig = {
+  copies: 2,
+  speed: [0.88, 1.12],
+  vtlp: [0.88, 1.12],
+  noiseSnrDb: [10, 40],
+  timeShiftFrames: 8,
+  timeMasks: 2,
+  timeMaskFrames: 8,
+  freqMasks: 2,
+  freqMaskBins: 2,
+};
+
+/** No augmentation at all. */
+export const AUGMENT_OFF: AugmentConfig = {
+  ...AUGMENT_DEFAULTS,
+  copies: 0,
+  noiseSnrDb: null,
+  timeShiftFrames: 0,
+  timeMasks: 0,
+  freqMasks: 0,
+};
+
+function uniform(rng: Rng, [lo, hi]: [number, number]): number {
+  return lo + (hi - lo) * rng.next();
+}
+
+/** Resample by `factor` (> 1 = faster and higher) with linear interpolation: cheap, and ample for augmentation. */
+export function changeSpeed(samples: Float32Array, factor: number): Float32Array {
+  const n = Math.max(1, Math.floor(samples.length / factor));
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const pos = i * factor;
+    const j = Math.floor(pos);
+    const frac = pos - j;
+    const a = samples[j] ?? 0;
+    const b = samples[j + 1] ?? a;
+    out[i] = a + (b - a) * frac;
+  }
+  return out;
+}
+
+/** White noise at `snrDb` below the signal's power. */
+export function addNoise(samples: Float32Array, snrDb: number, rng: Rng): Float32Array {
+  let power = 0;
+  for (let i = 0; i < samples.length; i++) power += (samples[i] as number) ** 2;
+  power /= Math.max(1, samples.length);
+  const sigma = Math.sqrt(power / 10 ** (snrDb / 10));
+  const out = new Float32Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    // Box–Muller
+    const u = Math.max(1e-12, rng.next());
+    const v = rng.next();
+    out[i] = (samples[i] as number) + sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+  return out;
+}
+
+/** One perturbed copy of an utterance and the VTLP warp to extract its features with. */
+export function perturb(samples: Float32Array, config: AugmentConfig, rng: Rng): { samples: Float32Array; warp: number } {
+  let out = changeSpeed(samples, uniform(rng, config.speed));
+  if (config.noiseSnrDb) out = addNoise(out, uniform(rng, config.noiseSnrDb), rng);
+  return { samples: out, warp: uniform(rng, config.vtlp) };
+}
+
+/**
+ * Per-batch augmentation of [batch × frames × dim] features in place: a random shift along time
+ * (zeros fill, which is the CMVN mean) and SpecAugment time and coefficient masks (set to zero). The
+ * coefficient masks hit the same coefficient in the static, delta and delta-delta blocks.
+ * Draws from Math.random, which the engine's trainer seeds around each step.
+ */
+export function augmentBatch(
+  data: Float32Array,
+  batch: number,
+  frames: number,
+  dim: number,
+  blocks: number,
+  config: AugmentConfig,
+): Float32Array {
+  const out = new Float32Array(data.length);
+  const per = frames * dim;
+  const blockDim = dim / blocks;
+  const rand = (k: number): number => Math.floor(Math.random() * k);
+  for (let b = 0; b < batch; b++) {
+    const shift = config.timeShiftFrames > 0 ? rand(2 * config.timeShiftFrames + 1) - config.timeShiftFrames : 0;
+    const base = b * per;
+    for (let t = 0; t < frames; t++) {
+      const src = t - shift;
+      if (src >= 0 && src < frames) out.set(data.subarray(base + src * dim, base + (src + 1) * dim), base + t * dim);
+    }
+    for (let m = 0; m < config.timeMasks; m++) {
+      const w = rand(config.timeMaskFrames + 1);
+      const t0 = rand(Math.max(1, frames - w));
+      out.fill(0, base + t0 * dim, base + (t0 + w) * dim);
+    }
+    for (let m = 0; m < config.freqMasks; m++) {
+      const w = rand(config.freqMaskBins + 1);
+      const f0 = rand(Math.max(1, blockDim - w));
+      for (let t = 0; t < frames; t++)
+        for (let k = 0; k < blocks; k++) out.fill(0, base + t * dim + k * blockDim + f0, base + t * dim + k * blockDim + f0 + w);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,366 @@
+import { AppliedMLError } from '@appliedml/engine';
+import * as meydaModule from 'meyda';
+
+// Meyda ships CommonJS for Node; take its default export the same way under ESM and CommonJS.
+const Meyda = ((meydaModule as unknown as { default?: unknown }).default ?? meydaModule) as object;
+
+/**
+ * MFCC and log-mel features. Meyda does the framing's FFT (its `amplitudeSpectrum` extractor on a
+ * power-of-two buffer: each frame is windowed here and zero-padded to `nFft`); the mel filter bank,
+ * the dB scale and the DCT follow librosa's documented conventions (Slaney mel scale and area
+ * normalisation, `power_to_db` with `amin` 1e-10 and `top_db`, orthonormal DCT-II), because Meyda's own
+ * MFCC takes log(energy + 1) with an unnormalised filter bank, which does not match any reference.
+ * Every choice is in one `FeatureConfig`, stored in the model bundle.
+ */
+
+export const FEATURE_KINDS = ['mfcc', 'log-mel'] as const;
+export type FeatureKind = (typeof FEATURE_KINDS)[number];
+export const WINDOWS = ['hann', 'hamming'] as const;
+export type WindowName = (typeof WINDOWS)[number];
+export const CMVN_MODES = ['mean-variance', 'mean', 'none'] as const;
+export type CmvnMode = (typeof CMVN_MODES)[number];
+
+export interface FeatureConfig {
+  /** Model sample rate in Hz; audio is resampled to it (default 8000, the FSDD / telephone band). */
+  sampleRate: number;
+  /** 'mfcc' (default) or 'log-mel'. */
+  kind: FeatureKind;
+  /** Analysis window length in ms (default 25). */
+  frameMs: number;
+  /** Hop in ms (default 10). */
+  hopMs: number;
+  /** FFT size; 0 = the next power of two ≥ the frame (default 0). Meyda needs a power of two. */
+  nFft: number;
+  /** Window (periodic, as scipy/librosa `fftbins=True`), default 'hann'. */
+  window: WindowName;
+  /** Pre-emphasis coefficient, y[n] = x[n] − a·x[n−1] with y[0] = x[0] (default 0.97; 0 = off). */
+  preEmphasis: number;
+  /** Mel bands (default 40). */
+  melBands: number;
+  /** Lowest and highest mel frequency in Hz (defaults 20 and sampleRate / 2). */
+  fMin: number;
+  fMax: number;
+  /** Cepstral coefficients kept (default 13; MFCC only). */
+  coefficients: number;
+  /** 0 = none, 1 = + deltas, 2 = + deltas and delta-deltas (default 2). */
+  deltas: 0 | 1 | 2;
+  /** Delta regression window (odd, default 9, as librosa). */
+  deltaWidth: number;
+  /** dB floor below the utterance's maximum (default 80, as librosa; null = no floor). */
+  topDb: number | null;
+  /** Pad half a frame of zeros at both ends so frame t is centred on t·hop (default true, as librosa). */
+  center: boolean;
+  /** Per-utterance cepstral mean (and variance) normalisation (default 'mean-variance'). */
+  cmvn: CmvnMode;
+}
+
+export const FEATURE_DEFAULTS: FeatureConfig = {
+  sampleRate: 8000,
+  kind: 'mfcc',
+  frameMs: 25,
+  hopMs: 10,
+  nFft: 0,
+  window: 'hann',
+  preEmphasis: 0.97,
+  melBands: 40,
+  fMin: 20,
+  fMax: 0,
+  coefficients: 13,
+  deltas: 2,
+  deltaWidth: 9,
+  topDb: 80,
+  center: true,
+  cmvn: 'mean-variance',
+};
+
+/** A config with every derived size filled in. */
+export interface ResolvedFeatureConfig extends FeatureConfig {
+  winLength: number;
+  hopLength: number;
+  /** Values per frame: (coefficients or melBands) × (1 + deltas). */
+  dim: number;
+}
+
+export interface Features {
+  /** Row-major [frames × dim]. */
+  data: Float32Array;
+  frames: number;
+  dim: number;
+}
+
+function bad(message: string, field: string): AppliedMLError {
+  return new AppliedMLError('E_INPUT_INVALID', `Feature config: ${message}`, { details: { field } });
+}
+
+export function resolveFeatureConfig(config: Partial<FeatureConfig> = {}): ResolvedFeatureConfig {
+  const c: FeatureConfig = { ...FEATURE_DEFAULTS, ...config };
+  if (!Number.isInteger(c.sampleRate) || c.sampleRate < 4000 || c.sampleRate > 48_000)
+    throw bad('sampleRate must be an integer 4000–48000.', 'sampleRate');
+  if (!FEATURE_KINDS.includes(c.kind)) throw bad(`kind must be one of ${FEATURE_KINDS.join(', ')}.`, 'kind');
+  if (!WINDOWS.includes(c.window)) throw bad(`window must be one of ${WINDOWS.join(', ')}.`, 'window');
+  if (!CMVN_MODES.includes(c.cmvn)) throw bad(`cmvn must be one of ${CMVN_MODES.join(', ')}.`, 'cmvn');
+  const winLength = Math.round((c.frameMs * c.sampleRate) / 1000);
+  const hopLength = Math.round((c.hopMs * c.sampleRate) / 1000);
+  if (winLength < 16 || hopLength < 1 || hopLength > winLength) throw bad('frameMs/hopMs give an unusable frame or hop.', 'frameMs');
+  let nFft = c.nFft;
+  if (nFft === 0) {
+    nFft = 1;
+    while (nFft < winLength) nFft *= 2;
+  }
+  if (nFft < winLength || (nFft & (nFft - 1)) !== 0) throw bad('nFft must be a power of two ≥ the frame length.', 'nFft');
+  const fMax = c.fMax > 0 ? c.fMax : c.sampleRate / 2;
+  if (!(c.fMin >= 0 && fMax > c.fMin && fMax <= c.sampleRate / 2)) throw bad('need 0 ≤ fMin < fMax ≤ sampleRate / 2.', 'fMax');
+  if (!Number.isInteger(c.melBands) || c.melBands < 4 || c.melBands > 256) throw bad('melBands must be 4–256.', 'melBands');
+  if (!Number.isInteger(c.coefficients) || c.coefficients < 1 || c.coefficients > c.melBands)
+    throw bad('coefficients must be 1–melBands.', 'coefficients');
+  if (![0, 1, 2].includes(c.deltas)) throw bad('deltas must be 0, 1 or 2.', 'deltas');
+  if (!Number.isInteger(c.deltaWidth) || c.deltaWidth < 3 || c.deltaWidth % 2 === 0)
+    throw bad('deltaWidth must be odd and ≥ 3.', 'deltaWidth');
+  if (!(c.preEmphasis >= 0 && c.preEmphasis < 1)) throw bad('preEmphasis must be in [0, 1).', 'preEmphasis');
+  if (c.topDb !== null && !(c.topDb > 0)) throw bad('topDb must be positive or null.', 'topDb');
+  const base = c.kind === 'mfcc' ? c.coefficients : c.melBands;
+  return { ...c, nFft, fMax, winLength, hopLength, dim: base * (1 + c.deltas) };
+}
+
+// ── mel scale (Slaney, as librosa's default htk=False) ─────────────────────────────────────────
+const F_SP = 200 / 3;
+const MIN_LOG_HZ = 1000;
+const MIN_LOG_MEL = MIN_LOG_HZ / F_SP;
+const LOG_STEP = Math.log(6.4) / 27;
+
+export function hzToMel(hz: number): number {
+  return hz >= MIN_LOG_HZ ? MIN_LOG_MEL + Math.log(hz / MIN_LOG_HZ) / LOG_STEP : hz / F_SP;
+}
+
+export function melToHz(mel: number): number {
+  return mel >= MIN_LOG_MEL ? MIN_LOG_HZ * Math.exp(LOG_STEP * (mel - MIN_LOG_MEL)) : F_SP * mel;
+}
+
+interface SparseFilter {
+  start: number;
+  weights: Float64Array;
+}
+
+interface Plan {
+  config: ResolvedFeatureConfig;
+  window: Float64Array; // nFft long, the window centred with zeros around it
+  filters: SparseFilter[];
+  dct: Float64Array; // [coefficients × melBands]
+  meyda: { extract: (feature: 'amplitudeSpectrum', signal: Float32Array) => Float32Array };
+  frame: Float32Array;
+}
+
+/** Slaney-normalised triangular mel filters over the nFft/2 + 1 FFT bins (librosa.filters.mel). */
+export function melFilterBank(c: ResolvedFeatureConfig, warp = 1): Float64Array[] {
+  const bins = c.nFft / 2 + 1;
+  // warp ≠ 1: vocal-tract-length perturbation (the frequency axis scaled by `warp` under the filters).
+  const fftFreqs = Float64Array.from({ length: bins }, (_, k) => (k * c.sampleRate * warp) / c.nFft);
+  const lo = hzToMel(c.fMin);
+  const hi = hzToMel(c.fMax);
+  const pts = Float64Array.from({ length: c.melBands + 2 }, (_, i) => melToHz(lo + ((hi - lo) * i) / (c.melBands + 1)));
+  const out: Float64Array[] = [];
+  for (let m = 0; m < c.melBands; m++) {
+    const left = pts[m] as number;
+    const centre = pts[m + 1] as number;
+    const right = pts[m + 2] as number;
+    const norm = 2 / (right - left);
+    const row = new Float64Array(bins);
+    for (let k = 0; k < bins; k++) {
+      const f = fftFreqs[k] as number;
+      const up = (f - left) / (centre - left);
+      const down = (right - f) / (right - centre);
+      row[k] = Math.max(0, Math.min(up, down)) * norm;
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+function windowValues(name: WindowName, length: number): Float64Array {
+  const a = name === 'hann' ? 0.5 : 0.54;
+  return Float64Array.from({ length }, (_, n) => a - (1 - a) * Math.cos((2 * Math.PI * n) / length));
+}
+
+const plans = new Map<string, Plan>();
+
+function planFor(c: ResolvedFeatureConfig, warp = 1): Plan {
+  const key = `${warp}:${JSON.stringify(c)}`;
+  const cached = plans.get(key);
+  if (cached) return cached;
+  const window = new Float64Array(c.nFft);
+  window.set(windowValues(c.window, c.winLength), Math.floor((c.nFft - c.winLength) / 2));
+  const filters = melFilterBank(c, warp).map((row) => {
+    let start = 0;
+    while (start < row.length && row[start] === 0) start++;
+    let end = row.length;
+    while (end > start && row[end - 1] === 0) end--;
+    return { start, weights: row.slice(start, end) };
+  });
+  const M = c.melBands;
+  const K = c.kind === 'mfcc' ? c.coefficients : 0;
+  const dct = new Float64Array(K * M);
+  for (let k = 0; k < K; k++) {
+    const scale = k === 0 ? Math.sqrt(1 / M) : Math.sqrt(2 / M);
+    for (let m = 0; m < M; m++) dct[k * M + m] = scale * Math.cos((Math.PI * k * (2 * m + 1)) / (2 * M));
+  }
+  // A private Meyda context: its `extract` reads its settings from `this`, so the global stays untouched.
+  const meyda = Object.assign({}, Meyda, {
+    bufferSize: c.nFft,
+    sampleRate: c.sampleRate,
+    windowingFunction: 'rect',
+    melBands: Math.min(26, c.melBands),
+    numberOfMFCCCoefficients: Math.min(13, c.melBands),
+  }) as unknown as Plan['meyda'];
+  const plan: Plan = { config: c, window, filters, dct, meyda, frame: new Float32Array(c.nFft) };
+  if (plans.size > 64) plans.clear();
+  plans.set(key, plan);
+  return plan;
+}
+
+/** Number of frames `extractFeatures` gives for `n` samples. */
+export function frameCount(n: number, c: ResolvedFeatureConfig): number {
+  const padded = c.center ? n + 2 * Math.floor(c.nFft / 2) : n;
+  return padded < c.nFft ? 0 : 1 + Math.floor((padded - c.nFft) / c.hopLength);
+}
+
+/** Mel energies in dB: [frames × melBands] (power_to_db with ref 1, amin 1e-10, top_db). */
+function melDb(samples: Float32Array, plan: Plan): { data: Float64Array; frames: number } {
+  const c = plan.config;
+  const n = samples.length;
+  const pad = c.center ? Math.floor(c.nFft / 2) : 0;
+  const frames = frameCount(n, c);
+  const M = c.melBands;
+  const out = new Float64Array(frames * M);
+  // The pre-emphasised signal with the centring zeros, built once.
+  const padded = new Float32Array(Math.max(n + 2 * pad, c.nFft));
+  const a = c.preEmphasis;
+  padded[pad] = samples[0] as number;
+  for (let j = 1; j < n; j++) padded[pad + j] = (samples[j] as number) - a * (samples[j - 1] as number);
+  const frame = plan.frame;
+  const win = plan.window;
+  const nFft = c.nFft;
+  const filters = plan.filters;
+  let max = -Infinity;
+  for (let t = 0; t < frames; t++) {
+    const s0 = t * c.hopLength;
+    for (let k = 0; k < nFft; k++) frame[k] = (padded[s0 + k] as number) * (win[k] as number);
+    const amp = plan.meyda.extract('amplitudeSpectrum', frame);
+    // Meyda returns nFft/2 bins (no Nyquist bin); the top Slaney filter is zero at Nyquist when fMax = sr/2.
+    const bins = amp.length;
+    for (let m = 0; m < M; m++) {
+      const f = filters[m] as SparseFilter;
+      const w = f.weights;
+      const end = Math.min(w.length, bins - f.start);
+      let e = 0;
+      for (let k = 0; k < end; k++) {
+        const v = amp[f.start + k] as number;
+        e += (w[k] as number) * v * v;
+      }
+      const db = 10 * Math.log10(e > 1e-10 ? e : 1e-10);
+      out[t * M + m] = db;
+      if (db > max) max = db;
+    }
+  }
+  if (c.topDb !== null) {
+    const floor = max - c.topDb;
+    for (let i = 0; i < out.length; i++) if ((out[i] as number) < floor) out[i] = floor;
+  }
+  return { data: out, frames };
+}
+
+/** Savitzky–Golay derivative (librosa.feature.delta, mode 'interp'; 'nearest' padding when shorter than the window). */
+function deltaOf(base: Float64Array, frames: number, dim: number, width: number, order: 1 | 2): Float64Array {
+  const half = (width - 1) / 2;
+  const coef = new Float64Array(width);
+  if (order === 1) {
+    let denom = 0;
+    for (let n = -half; n <= half; n++) denom += n * n;
+    for (let n = -half; n <= half; n++) coef[n + half] = n / denom;
+  } else {
+    let mean = 0;
+    for (let n = -half; n <= half; n++) mean += n * n;
+    mean /= width;
+    let denom = 0;
+    for (let n = -half; n <= half; n++) denom += (n * n - mean) ** 2;
+    for (let n = -half; n <= half; n++) coef[n + half] = (2 * (n * n - mean)) / denom;
+  }
+  const out = new Float64Array(frames * dim);
+  const interp = frames >= width;
+  for (let t = 0; t < frames; t++) {
+    // 'interp': a polynomial fitted to the first/last full window; its derivative there is the window-centre value.
+    const tc = interp ? Math.min(frames - 1 - half, Math.max(half, t)) : t;
+    const row = t * dim;
+    for (let n = -half; n <= half; n++) {
+      const w = coef[n + half] as number;
+      if (w === 0) continue;
+      const src = Math.min(frames - 1, Math.max(0, tc + n)) * dim;
+      for (let d = 0; d < dim; d++) out[row + d] = (out[row + d] as number) + w * (base[src + d] as number);
+    }
+  }
+  return out;
+}
+
+/** Raw features before deltas and CMVN: MFCCs or log-mel energies, [frames × base]. */
+function baseFeatures(samples: Float32Array, c: ResolvedFeatureConfig, warp: number): { data: Float64Array; frames: number; base: number } {
+  const plan = planFor(c, warp);
+  const mel = melDb(samples, plan);
+  if (c.kind === 'log-mel') return { data: mel.data, frames: mel.frames, base: c.melBands };
+  const K = c.coefficients;
+  const M = c.melBands;
+  const out = new Float64Array(mel.frames * K);
+  for (let t = 0; t < mel.frames; t++) {
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let m = 0; m < M; m++) s += (plan.dct[k * M + m] as number) * (mel.data[t * M + m] as number);
+      out[t * K + k] = s;
+    }
+  }
+  return { data: out, frames: mel.frames, base: K };
+}
+
+/**
+ * Features of mono samples at `config.sampleRate`: [frames × dim] with deltas and CMVN as configured.
+ * Audio shorter than one frame (without centring) gives zero frames → E_INPUT_INVALID.
+ */
+export function extractFeatures(
+  samples: Float32Array,
+  config: ResolvedFeatureConfig | Partial<FeatureConfig> = {},
+  options: { warp?: number } = {},
+): Features {
+  const c = 'dim' in config && 'winLength' in config ? (config as ResolvedFeatureConfig) : resolveFeatureConfig(config);
+  if (samples.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'No samples to extract features from.');
+  const { data: base, frames, base: B } = baseFeatures(samples, c, Math.round((options.warp ?? 1) * 100) / 100);
+  if (frames === 0)
+    throw new AppliedMLError('E_INPUT_INVALID', `Audio of ${samples.length} samples is shorter than one frame (${c.nFft}).`);
+  const dim = c.dim;
+  const out = new Float64Array(frames * dim);
+  const parts = [base];
+  if (c.deltas >= 1) parts.push(deltaOf(base, frames, B, c.deltaWidth, 1));
+  if (c.deltas >= 2) parts.push(deltaOf(base, frames, B, c.deltaWidth, 2));
+  for (let t = 0; t < frames; t++) parts.forEach((p, i) => out.set(p.subarray(t * B, (t + 1) * B), t * dim + i * B));
+  if (c.cmvn !== 'none') {
+    for (let d = 0; d < dim; d++) {
+      let mean = 0;
+      for (let t = 0; t < frames; t++) mean += out[t * dim + d] as number;
+      mean /= frames;
+      let variance = 0;
+      if (c.cmvn === 'mean-variance') {
+        for (let t = 0; t < frames; t++) variance += ((out[t * dim + d] as number) - mean) ** 2;
+        variance /= frames;
+      }
+      const inv = c.cmvn === 'mean-variance' ? 1 / Math.sqrt(variance + 1e-8) : 1;
+      for (let t = 0; t < frames; t++) out[t * dim + d] = ((out[t * dim + d] as number) - mean) * inv;
+    }
+  }
+  return { data: Float32Array.from(out), frames, dim };
+}
+
+/** MFCCs only (no deltas, no CMVN): the values the golden test compares with the float64 reference. */
+export function mfcc(samples: Float32Array, config: Partial<FeatureConfig> = {}): Features {
+  return extractFeatures(samples, { ...config, kind: 'mfcc', deltas: 0, cmvn: 'none' });
+}
+
+/** Log-mel energies in dB (no deltas, no CMVN). */
+export function logMel(samples: Float32Array, config: Partial<FeatureConfig> = {}): Features {
+  return extractFeatures(samples, { ...config, kind: 'log-mel', deltas: 0, cmvn: 'none' });
+}

@@ -1,0 +1,46 @@
+// The whole public surface of @appliedml/speech. No tfjs types appear here.
+
+export { SpeechRecognizer, SEQUENCE_VAD_DEFAULTS } from './speech-recognizer';
+export type {
+  Recognition,
+  SequenceOptions,
+  SequenceRecognition,
+  SpeechExample,
+  SpeechMetrics,
+  SpeechRecognizerConfig,
+  SpeechTrainingReport,
+  TrainOptions,
+  WordDetection,
+} from './speech-recognizer';
+export { StreamingRecognizer } from './streaming';
+export type { StreamDetection, StreamingOptions } from './streaming';
+export { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS } from './models';
+export type { CnnConfig, ModelType, RnnConfig } from './models';
+export { AUGMENT_DEFAULTS, AUGMENT_OFF, addNoise, changeSpeed } from './augment';
+export type { AugmentConfig } from './augment';
+
+// Audio and features
+export { DEFAULT_MAX_AUDIO_SECONDS, decodeAudioSync, decodeWav, encodeWav, parseWavHeader, readAudio, resample } from './wav';
+export type { AudioInput, DecodedAudio, ReadAudioOptions, WavEncoding } from './wav';
+export {
+  CMVN_MODES,
+  FEATURE_DEFAULTS,
+  FEATURE_KINDS,
+  WINDOWS,
+  extractFeatures,
+  frameCount,
+  hzToMel,
+  logMel,
+  melFilterBank,
+  melToHz,
+  mfcc,
+  resolveFeatureConfig,
+} from './features';
+export type { CmvnMode, FeatureConfig, FeatureKind, Features, ResolvedFeatureConfig, WindowName } from './features';
+export { detectSpeech, trimSilence } from './vad';
+export type { Segment, VadOptions } from './vad';
+
+// Data
+export { FSDD_DATASET, fsddOfficialSplit, readFsdd } from './datasets';
+export type { FsddRecording } from './datasets';
+export { SPEECH_PACKAGE, SPEECH_TASK, SPEECH_VERSION } from './version';

@@ -1,0 +1,163 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tf } from '@appliedml/engine';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SpeechRecognizer, type SpeechRecognizerConfig } from './speech-recognizer';
+import { SYNTH_RATE, synthSet, synthWord } from './test-helpers';
+import { encodeWav } from './wav';
+
+const small: SpeechRecognizerConfig = { cnn: { filters: [16, 24], dense: 16 }, augment: { copies: 1 }, epochs: 6, batchSize: 16, seed: 3 };
+
+let model: SpeechRecognizer;
+beforeAll(async () => {
+  model = SpeechRecognizer.create(small);
+  await model.train(synthSet(12), { progress: false });
+});
+
+const code = async (p: Promise<unknown>): Promise<string | undefined> =>
+  p.then(
+    () => undefined,
+    (e: { code?: string }) => e.code,
+  );
+
+describe('SpeechRecognizer lifecycle', () => {
+  it('learns the synthetic words and reports label, scores, speech span and timing', async () => {
+    const metrics = await model.evaluate(synthSet(6, 100));
+    expect(metrics.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(metrics.confusion).toHaveLength(3);
+    const r = await model.recognize(encodeWav(synthWord('up', 500), SYNTH_RATE));
+    expect(r.label).toBe('up');
+    expect(Object.keys(r.scores).sort()).toEqual(['down', 'up', 'warble']);
+    expect(r.score).toBeCloseTo(Math.max(...Object.values(r.scores)), 6);
+    expect(r.speech.endSeconds).toBeGreaterThan(r.speech.startSeconds);
+    expect(r.timing.totalMs).toBeGreaterThan(0);
+    const batch = await model.predictBatch([synthWord('down', 501), synthWord('warble', 502)], { sampleRate: SYNTH_RATE });
+    expect(batch.map((b) => b.label)).toEqual(['down', 'warble']);
+  });
+
+  it('resamples input at another rate (16 kHz WAV)', async () => {
+    const r = await model.recognize(encodeWav(synthWord('down', 600, 16000), 16000));
+    expect(r.label).toBe('down');
+  });
+
+  it('leaves no tensors behind in predict and train', async () => {
+    const before = tf.memory().numTensors;
+    await model.predict(synthWord('up', 700), { sampleRate: SYNTH_RATE });
+    await model.predictBatch([synthWord('up', 701)], { sampleRate: SYNTH_RATE });
+    await model.recognizeSequence(synthWord('up', 702), { sampleRate: SYNTH_RATE });
+    expect(tf.memory().numTensors).toBe(before);
+    const other = SpeechRecognizer.create({ ...small, epochs: 1 });
+    await other.train(synthSet(3), { progress: false, validation: synthSet(2, 50) });
+    other.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('save → load gives identical predictions; a corrupted bundle is E_BUNDLE_CORRUPT', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'speech-bundle-')), 'model');
+    await model.save(dir);
+    const loaded = await SpeechRecognizer.load(dir);
+    const probe = [synthWord('warble', 800), synthWord('up', 801)];
+    const a = await model.predictBatch(probe, { sampleRate: SYNTH_RATE });
+    const b = await loaded.predictBatch(probe, { sampleRate: SYNTH_RATE });
+    expect(b.map((r) => r.scores)).toEqual(a.map((r) => r.scores));
+    expect(loaded.featureConfig).toEqual(model.featureConfig);
+    loaded.dispose();
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: { main: { weights: string } } };
+    const weights = join(dir, manifest.models.main.weights);
+    const bytes = readFileSync(weights);
+    bytes[10] = (bytes[10] as number) ^ 0xff;
+    writeFileSync(weights, bytes);
+    expect(await code(SpeechRecognizer.load(dir))).toBe('E_BUNDLE_CORRUPT');
+    expect(await code(SpeechRecognizer.load(join(dir, 'nope')))).toBe('E_BUNDLE_MISSING');
+  });
+
+  it('test-time warps average the output over VTLP-warped features', async () => {
+    const probe = synthWord('warble', 1000);
+    const plain = await model.predict(probe, { sampleRate: SYNTH_RATE });
+    model.testTimeWarps = [0.94, 1, 1.06];
+    const tta = await model.predict(probe, { sampleRate: SYNTH_RATE });
+    expect(tta.label).toBe(plain.label);
+    expect(Object.values(tta.scores).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 4);
+    expect(tta.scores).not.toEqual(plain.scores);
+    expect(() => (model.testTimeWarps = [2])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    model.testTimeWarps = [1];
+    expect((await model.predict(probe, { sampleRate: SYNTH_RATE })).scores).toEqual(plain.scores);
+  });
+
+  it('digit-string mode: several words in one recording', async () => {
+    const gap = new Float32Array(Math.round(0.3 * SYNTH_RATE));
+    const parts = [gap, synthWord('up', 900), gap, synthWord('warble', 901), gap, synthWord('down', 902), gap];
+    const joined = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+    const seq = await model.recognizeSequence(joined, { sampleRate: SYNTH_RATE });
+    expect(seq.words.map((w) => w.label)).toEqual(['up', 'warble', 'down']);
+    expect(seq.text).toBe('up warble down');
+    expect(seq.words[1]?.startSeconds).toBeGreaterThan(seq.words[0]?.endSeconds ?? 0);
+    const silent = await model.recognizeSequence(new Float32Array(SYNTH_RATE), { sampleRate: SYNTH_RATE });
+    expect(silent.words).toEqual([]);
+  });
+
+  it('streaming: chunks in, timestamped detections out, bounded memory', () => {
+    const stream = model.createStream({ minScore: 0 });
+    const gap = new Float32Array(Math.round(0.4 * SYNTH_RATE));
+    const audio = [gap, synthWord('down', 950), gap, synthWord('up', 951), gap];
+    const joined = new Float32Array(audio.reduce((n, p) => n + p.length, 0));
+    audio.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+    const found = [];
+    for (let i = 0; i < joined.length; i += 800) found.push(...stream.push(joined.subarray(i, i + 800)));
+    found.push(...stream.flush());
+    expect(found.map((d) => d.label)).toEqual(['down', 'up']);
+    expect(found[0]?.startSeconds).toBeGreaterThan(0.3);
+    expect(found[1]?.startSeconds).toBeGreaterThan(found[0]?.endSeconds ?? 0);
+    // ten minutes of silence streams through without growing
+    const quiet = model.createStream();
+    const chunk = new Float32Array(SYNTH_RATE);
+    for (let s = 0; s < 600; s++) expect(quiet.push(chunk)).toEqual([]);
+    expect(quiet.seconds).toBe(600);
+    expect(() => quiet.push(new Float32Array([Number.NaN]))).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+  });
+});
+
+describe('SpeechRecognizer bad input', () => {
+  it('silence only → E_INPUT_INVALID with reason silence', async () => {
+    await expect(model.recognize(new Float32Array(SYNTH_RATE), { sampleRate: SYNTH_RATE })).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      details: { reason: 'silence' },
+    });
+  });
+
+  it('non-WAV, empty, NaN and too-long inputs are typed errors', async () => {
+    expect(await code(model.recognize(Buffer.from('not a wav file, just text')))).toBe('E_FORMAT_UNSUPPORTED');
+    expect(await code(model.recognize(new Uint8Array(0)))).toBe('E_INPUT_INVALID');
+    expect(await code(model.recognize(new Float32Array([0.1, Number.NaN]), { sampleRate: SYNTH_RATE }))).toBe('E_INPUT_INVALID');
+    expect(await code(model.recognize(new Float32Array(SYNTH_RATE * 601), { sampleRate: SYNTH_RATE }))).toBe('E_INPUT_TOO_LARGE');
+  });
+
+  it('bad training data and configs are E_INPUT_INVALID', async () => {
+    const fresh = SpeechRecognizer.create(small);
+    expect(await code(fresh.train([]))).toBe('E_INPUT_INVALID');
+    expect(await code(fresh.train([{ audio: synthWord('up', 1), label: 'up', sampleRate: SYNTH_RATE }]))).toBe('E_INPUT_INVALID');
+    expect(await code(fresh.train([{ audio: synthWord('up', 1) } as never]))).toBe('E_INPUT_INVALID');
+    expect(() => SpeechRecognizer.create({ model: 'transformer' as never })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect(await code(model.evaluate([{ audio: synthWord('up', 1), label: 'sideways', sampleRate: SYNTH_RATE }]))).toBe('E_INPUT_INVALID');
+  });
+
+  it('before training → E_MODEL_NOT_TRAINED; after dispose → E_MODEL_DISPOSED', async () => {
+    const fresh = SpeechRecognizer.create();
+    expect(await code(fresh.predict(synthWord('up', 1), { sampleRate: SYNTH_RATE }))).toBe('E_MODEL_NOT_TRAINED');
+    fresh.dispose();
+    expect(await code(fresh.predict(synthWord('up', 1), { sampleRate: SYNTH_RATE }))).toBe('E_MODEL_DISPOSED');
+    expect(await code(fresh.train(synthSet(2)))).toBe('E_MODEL_DISPOSED');
+  });
+
+  it('the GRU and LSTM options build and train', async () => {
+    for (const kind of ['gru', 'lstm'] as const) {
+      const rnn = SpeechRecognizer.create({ model: kind, rnn: { units: 16, pool: 4 }, augment: false, epochs: 1, windowSeconds: 0.6 });
+      const report = await rnn.train(synthSet(2), { progress: false });
+      expect(report.epochsRun).toBe(1);
+      expect((await rnn.predict(synthWord('up', 3), { sampleRate: SYNTH_RATE })).label).toMatch(/up|down|warble/);
+      rnn.dispose();
+    }
+  });
+});

@@ -1,0 +1,689 @@
+import {
+  AppliedMLError,
+  accuracy,
+  confusionMatrix,
+  createRng,
+  fitModel,
+  initEngine,
+  loadBundle,
+  precisionRecallF1,
+  predictBatched,
+  saveBundle,
+  tf,
+  withSeededRandom,
+  type Device,
+  type EpochLogs,
+  type JsonValue,
+  type Logger,
+  type TrainingReport,
+} from '@appliedml/engine';
+import { AUGMENT_DEFAULTS, AUGMENT_OFF, augmentBatch, perturb, type AugmentConfig } from './augment';
+import { extractFeatures, frameCount, resolveFeatureConfig, type FeatureConfig, type ResolvedFeatureConfig } from './features';
+import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
+import { StreamingRecognizer, type StreamingOptions } from './streaming';
+import { detectSpeech, trimSilence, type VadOptions } from './vad';
+import { SPEECH_PACKAGE, SPEECH_TASK, SPEECH_VERSION } from './version';
+import { DEFAULT_MAX_AUDIO_SECONDS, readAudio, type AudioInput, type DecodedAudio } from './wav';
+
+export interface SpeechRecognizerConfig {
+  /** 'cnn' (default: 1-D convolutions over MFCC frames), 'gru' or 'lstm'. */
+  model?: ModelType;
+  features?: Partial<FeatureConfig>;
+  /** Length of the model's input window in seconds (default 1); longer utterances are centre-cropped. */
+  windowSeconds?: number;
+  /** Trim leading and trailing silence before features (default on); false = use the audio as given. */
+  vad?: VadOptions | false;
+  /** Augmentation while training (default on); false = none. */
+  augment?: Partial<AugmentConfig> | false;
+  cnn?: Partial<CnnConfig>;
+  rnn?: Partial<RnnConfig>;
+  /** Training defaults (overridable per `train` call): 12 epochs, batches of 32, Adam at 2e-3 with a cosine schedule. */
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Longest input accepted by predict/train in seconds (default 600) → E_INPUT_TOO_LARGE. */
+  maxSeconds?: number;
+  /** Same seed, same data → the same model (default 42). */
+  seed?: number;
+  /**
+   * Test-time augmentation: average the network's output over the features computed with these
+   * vocal-tract-length warps (default [1], i.e. none; e.g. [0.92, 1, 1.08] costs 3× the inference).
+   */
+  testTimeWarps?: number[];
+}
+
+/** One labelled recording. */
+export interface SpeechExample {
+  audio: AudioInput;
+  label: string;
+  /** Rate of a Float32Array `audio` (default: the model rate). */
+  sampleRate?: number;
+}
+
+export interface TrainOptions {
+  /** Held-out examples: early stopping on their loss, and metrics in the report. */
+  validation?: SpeechExample[];
+  epochs?: number;
+  /** Stop after this many epochs without validation improvement (default 6; needs `validation`). */
+  patience?: number;
+  device?: Device;
+  logger?: Logger;
+  /** Progress bar on a TTY (default 'auto'). */
+  progress?: boolean | 'auto';
+  onEpochEnd?: (logs: EpochLogs) => void;
+}
+
+export interface SpeechMetrics {
+  accuracy: number;
+  macroF1: number;
+  /** Rows are true labels, columns predicted, in `labels` order. */
+  confusion: number[][];
+  labels: string[];
+  perClass: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+  n: number;
+}
+
+export interface SpeechTrainingReport extends TrainingReport {
+  /** Utterances trained on, including augmented copies. */
+  trainingExamples: number;
+  featureSeconds: number;
+  validation?: SpeechMetrics;
+}
+
+export interface Recognition {
+  label: string;
+  /** The top label's probability. */
+  score: number;
+  /** Probability of every label. */
+  scores: Record<string, number>;
+  /** Where speech was found in the input (seconds), after VAD. */
+  speech: { startSeconds: number; endSeconds: number };
+  durationSeconds: number;
+  /** Milliseconds spent decoding, on features, and in the network. */
+  timing: { decodeMs: number; featuresMs: number; inferenceMs: number; totalMs: number };
+}
+
+export interface WordDetection {
+  label: string;
+  score: number;
+  scores: Record<string, number>;
+  startSeconds: number;
+  endSeconds: number;
+}
+
+export interface SequenceRecognition {
+  words: WordDetection[];
+  /** The labels joined (digits without a separator when every label is one character, else spaces). */
+  text: string;
+  durationSeconds: number;
+  timing: { totalMs: number };
+}
+
+export interface SequenceOptions {
+  /** VAD settings for splitting words (defaults tuned for digits read with short pauses). */
+  vad?: VadOptions;
+  /** Drop words whose score is below this (default 0). */
+  minScore?: number;
+}
+
+interface Preprocessing {
+  model: ModelType;
+  labels: string[];
+  features: ResolvedFeatureConfig;
+  frames: number;
+  windowSeconds: number;
+  vad: VadOptions | false;
+  maxSeconds: number;
+  testTimeWarps?: number[];
+}
+
+interface ResolvedConfig {
+  model: ModelType;
+  features: ResolvedFeatureConfig;
+  windowSeconds: number;
+  vad: VadOptions | false;
+  augment: AugmentConfig;
+  cnn: CnnConfig;
+  rnn: RnnConfig;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  maxSeconds: number;
+  seed: number;
+  testTimeWarps: number[];
+}
+
+/** Word-splitting VAD defaults for several words in one recording. */
+export const SEQUENCE_VAD_DEFAULTS: VadOptions = { minSilenceMs: 100, minSpeechMs: 100, padMs: 30 };
+
+function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
+  const model = config.model ?? 'cnn';
+  if (!MODEL_TYPES.includes(model)) {
+    throw new AppliedMLError('E_INPUT_INVALID', `model must be one of ${MODEL_TYPES.join(', ')}; got '${String(model)}'.`, {
+      details: { field: 'model' },
+    });
+  }
+  const windowSeconds = config.windowSeconds ?? 1;
+  if (!(windowSeconds >= 0.2 && windowSeconds <= 10)) {
+    throw new AppliedMLError('E_INPUT_INVALID', 'windowSeconds must be between 0.2 and 10.', { details: { field: 'windowSeconds' } });
+  }
+  return {
+    model,
+    features: resolveFeatureConfig(config.features),
+    windowSeconds,
+    vad: config.vad === false ? false : { ...(config.vad ?? {}) },
+    augment: config.augment === false ? AUGMENT_OFF : { ...AUGMENT_DEFAULTS, ...(config.augment ?? {}) },
+    cnn: { ...CNN_DEFAULTS, ...(config.cnn ?? {}) },
+    rnn: { ...RNN_DEFAULTS, ...(config.rnn ?? {}) },
+    epochs: config.epochs ?? 12,
+    batchSize: config.batchSize ?? 32,
+    learningRate: config.learningRate ?? 2e-3,
+    maxSeconds: config.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS,
+    seed: config.seed ?? 42,
+    testTimeWarps: checkWarps(config.testTimeWarps ?? [1]),
+  };
+}
+
+function checkWarps(warps: number[]): number[] {
+  if (!Array.isArray(warps) || warps.length === 0 || warps.length > 16 || !warps.every((w) => w >= 0.7 && w <= 1.3)) {
+    throw new AppliedMLError('E_INPUT_INVALID', 'testTimeWarps must be 1–16 warps between 0.7 and 1.3.', {
+      details: { field: 'testTimeWarps' },
+    });
+  }
+  return [...warps];
+}
+
+/**
+ * Spoken-word recognition: MFCC frames (with deltas and per-utterance CMVN) of the VAD-trimmed
+ * utterance, centred in a fixed window, into a 1-D CNN or a GRU/LSTM. Lifecycle: train → predict /
+ * recognize → evaluate → save / load → dispose.
+ */
+export class SpeechRecognizer {
+  private readonly config: ResolvedConfig;
+  private pre: Preprocessing | undefined;
+  private network: tf.LayersModel | undefined;
+  private disposed = false;
+
+  private constructor(config: ResolvedConfig) {
+    this.config = config;
+  }
+
+  static create(config: SpeechRecognizerConfig = {}): SpeechRecognizer {
+    return new SpeechRecognizer(resolveConfig(config));
+  }
+
+  /** The labels the model knows (after training or loading). */
+  get labels(): string[] {
+    return [...this.ready().pre.labels];
+  }
+
+  /** The feature config the model uses (stored in its bundle). */
+  get featureConfig(): ResolvedFeatureConfig {
+    return { ...(this.pre?.features ?? this.config.features) };
+  }
+
+  /** The test-time warps predictions average over ([1] = none); settable after training or loading. */
+  get testTimeWarps(): number[] {
+    return [...(this.pre?.testTimeWarps ?? this.config.testTimeWarps)];
+  }
+
+  set testTimeWarps(warps: number[]) {
+    const checked = checkWarps(warps);
+    this.config.testTimeWarps = checked;
+    if (this.pre) this.pre.testTimeWarps = checked;
+  }
+
+  /** The model's sample rate: every input is resampled to it. */
+  get sampleRate(): number {
+    return (this.pre?.features ?? this.config.features).sampleRate;
+  }
+
+  async train(data: readonly SpeechExample[], options: TrainOptions = {}): Promise<SpeechTrainingReport> {
+    this.alive();
+    const c = this.config;
+    checkExamples(data, 'Training data');
+    await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+    const labels = [...new Set(data.map((d) => d.label))].sort();
+    if (labels.length < 2) throw new AppliedMLError('E_INPUT_INVALID', 'Training data needs at least two different labels.');
+    const frames = frameCount(Math.round(c.windowSeconds * c.features.sampleRate), c.features);
+    const pre: Preprocessing = {
+      model: c.model,
+      labels,
+      features: c.features,
+      frames,
+      windowSeconds: c.windowSeconds,
+      vad: c.vad,
+      maxSeconds: c.maxSeconds,
+      testTimeWarps: c.testTimeWarps,
+    };
+    const index = new Map(labels.map((l, i) => [l, i]));
+    const rng = createRng(c.seed);
+
+    const t0 = performance.now();
+    const rows: Float32Array[] = [];
+    const ys: number[] = [];
+    for (const example of data) {
+      const audio = await this.decode(example.audio, pre, example.sampleRate);
+      const speech = this.speechOf(audio.samples, pre).samples;
+      rows.push(windowed(speech, pre));
+      ys.push(index.get(example.label) as number);
+      for (let k = 0; k < c.augment.copies; k++) {
+        const p = perturb(speech, c.augment, rng);
+        rows.push(windowed(p.samples, pre, p.warp));
+        ys.push(index.get(example.label) as number);
+      }
+    }
+    const featureSeconds = (performance.now() - t0) / 1000;
+    let validation: { x: tf.Tensor; y: tf.Tensor; labels: number[]; rows: Float32Array[] } | undefined;
+    if (options.validation && options.validation.length > 0) {
+      checkExamples(options.validation, 'Validation data');
+      const vRows: Float32Array[] = [];
+      const vLabels: number[] = [];
+      for (const example of options.validation) {
+        const li = index.get(example.label);
+        if (li === undefined)
+          throw new AppliedMLError('E_INPUT_INVALID', `Validation label '${example.label}' is not in the training labels.`);
+        const audio = await this.decode(example.audio, pre, example.sampleRate);
+        vRows.push(windowed(this.speechOf(audio.samples, pre).samples, pre));
+        vLabels.push(li);
+      }
+      validation = { x: stack(vRows, pre), y: tf.tensor1d(vLabels, 'float32'), labels: vLabels, rows: vRows };
+    }
+
+    const network = withSeededRandom(rng, () =>
+      c.model === 'cnn'
+        ? buildCnn(frames, c.features.dim, labels.length, c.cnn)
+        : buildRnn(c.model, frames, c.features.dim, labels.length, c.rnn),
+    );
+    const x = stack(rows, pre);
+    const y = tf.tensor1d(ys, 'float32');
+    const blocks = 1 + c.features.deltas;
+    const aug = c.augment;
+    const augmenting = aug.timeShiftFrames > 0 || aug.timeMasks > 0 || aug.freqMasks > 0;
+    let report: TrainingReport;
+    try {
+      report = await fitModel(network, x, y, {
+        epochs: options.epochs ?? c.epochs,
+        batchSize: c.batchSize,
+        loss: 'sparseCategoricalCrossentropy',
+        optimizer: 'adam',
+        learningRate: c.learningRate,
+        lrSchedule: { type: 'cosine', warmupEpochs: 1 },
+        seed: c.seed,
+        ...(validation
+          ? {
+              validationData: { x: validation.x, y: validation.y },
+              earlyStopping: { monitor: 'val_loss', patience: options.patience ?? 6, restoreBestWeights: true },
+            }
+          : {}),
+        ...(augmenting
+          ? {
+              augment: (xb: tf.Tensor) => {
+                const [b, f, d] = xb.shape as [number, number, number];
+                return tf.tensor3d(augmentBatch(xb.dataSync() as Float32Array, b, f, d, blocks, aug), [b, f, d]);
+              },
+            }
+          : {}),
+        progress: options.progress ?? 'auto',
+        progressLabel: `speech ${c.model}`,
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.onEpochEnd ? { callbacks: { onEpochEnd: options.onEpochEnd } } : {}),
+      });
+    } catch (error) {
+      network.dispose();
+      throw error;
+    } finally {
+      x.dispose();
+      y.dispose();
+      validation?.x.dispose();
+      validation?.y.dispose();
+    }
+    this.network?.dispose();
+    this.network = network;
+    this.pre = pre;
+    const out: SpeechTrainingReport = { ...report, trainingExamples: rows.length, featureSeconds };
+    if (validation) out.validation = this.metricsOf(validation.labels, this.classify(validation.rows).map(argmax));
+    return out;
+  }
+
+  /** Recognise one utterance: the most likely label, every label's score, where the speech was, and timings. */
+  async predict(audio: AudioInput, options: { sampleRate?: number } = {}): Promise<Recognition> {
+    const t0 = performance.now();
+    const { pre } = this.ready();
+    const decoded = await this.decode(audio, pre, options.sampleRate);
+    return this.recognizeDecoded(decoded, pre, t0);
+  }
+
+  /** The same as `predict`. */
+  async recognize(audio: AudioInput, options: { sampleRate?: number } = {}): Promise<Recognition> {
+    return this.predict(audio, options);
+  }
+
+  /** Recognise many utterances in one batched network call. */
+  async predictBatch(inputs: readonly AudioInput[], options: { sampleRate?: number } = {}): Promise<Recognition[]> {
+    const { pre } = this.ready();
+    if (!Array.isArray(inputs) || inputs.length === 0)
+      throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch needs a non-empty array of audio inputs.');
+    const t0 = performance.now();
+    const prepared: Array<{ speech: Float32Array; decoded: DecodedAudio; start: number; end: number }> = [];
+    for (const input of inputs) {
+      const decoded = await this.decode(input, pre, options.sampleRate);
+      const sp = this.speechOf(decoded.samples, pre);
+      prepared.push({ speech: sp.samples, decoded, start: sp.start, end: sp.end });
+    }
+    const rows = this.rowsOf(prepared.map((p) => p.speech));
+    const t1 = performance.now();
+    const probs = this.probsOf(rows, prepared.length);
+    const t2 = performance.now();
+    return prepared.map((p, i) =>
+      this.result(probs[i] as Float32Array, pre, p.decoded, p.start, p.end, {
+        decodeMs: 0,
+        featuresMs: (t1 - t0) / inputs.length,
+        inferenceMs: (t2 - t1) / inputs.length,
+        totalMs: (t2 - t0) / inputs.length,
+      }),
+    );
+  }
+
+  /** Several words in one recording (e.g. a spoken digit string): VAD segments, each recognised. */
+  async recognizeSequence(audio: AudioInput, options: SequenceOptions & { sampleRate?: number } = {}): Promise<SequenceRecognition> {
+    const t0 = performance.now();
+    const { pre } = this.ready();
+    const decoded = await this.decode(audio, pre, options.sampleRate);
+    const segments = detectSpeech(decoded.samples, decoded.sampleRate, { ...SEQUENCE_VAD_DEFAULTS, ...(options.vad ?? {}) });
+    const words: WordDetection[] = [];
+    if (segments.length > 0) {
+      const speech = segments.map((s) => this.speechOf(decoded.samples.subarray(s.start, s.end), pre).samples);
+      const probs = this.probsOf(this.rowsOf(speech), speech.length);
+      segments.forEach((s, i) => {
+        const p = probs[i] as Float32Array;
+        const k = argmax(p);
+        const score = p[k] as number;
+        if (score < (options.minScore ?? 0)) return;
+        words.push({
+          label: pre.labels[k] as string,
+          score,
+          scores: scoresOf(p, pre.labels),
+          startSeconds: s.startSeconds,
+          endSeconds: s.endSeconds,
+        });
+      });
+    }
+    const oneChar = pre.labels.every((l) => l.length === 1);
+    return {
+      words,
+      text: words.map((w) => w.label).join(oneChar ? '' : ' '),
+      durationSeconds: decoded.durationSeconds,
+      timing: { totalMs: performance.now() - t0 },
+    };
+  }
+
+  /** A streaming recogniser: push chunks of samples, get detections with timestamps. */
+  createStream(options: StreamingOptions = {}): StreamingRecognizer {
+    const { pre } = this.ready();
+    return new StreamingRecognizer(
+      pre.features.sampleRate,
+      (samples) => {
+        this.ready();
+        const probs = this.probsOf(this.rowsOf([this.speechOf(samples, pre).samples]), 1)[0] as Float32Array;
+        return { probs, labels: pre.labels };
+      },
+      options,
+    );
+  }
+
+  /** Accuracy, macro F1, the confusion matrix and per-label precision/recall on labelled recordings. */
+  async evaluate(data: readonly SpeechExample[]): Promise<SpeechMetrics> {
+    const { pre } = this.ready();
+    checkExamples(data, 'Evaluation data');
+    const index = new Map(pre.labels.map((l, i) => [l, i]));
+    const rows: Float32Array[] = [];
+    const truth: number[] = [];
+    for (const example of data) {
+      const li = index.get(example.label);
+      if (li === undefined)
+        throw new AppliedMLError('E_INPUT_INVALID', `Label '${example.label}' is not one the model knows (${pre.labels.join(', ')}).`);
+      const audio = await this.decode(example.audio, pre, example.sampleRate);
+      rows.push(this.speechOf(audio.samples, pre).samples);
+      truth.push(li);
+    }
+    return this.metricsOf(truth, this.probsOf(this.rowsOf(rows), rows.length).map(argmax));
+  }
+
+  async save(dir: string): Promise<void> {
+    const { pre, network } = this.ready();
+    await saveBundle(dir, {
+      package: SPEECH_PACKAGE,
+      packageVersion: SPEECH_VERSION,
+      task: SPEECH_TASK,
+      labels: pre.labels,
+      preprocessing: pre as unknown as JsonValue,
+      config: {
+        model: this.config.model,
+        cnn: this.config.cnn,
+        rnn: this.config.rnn,
+        augment: this.config.augment,
+      } as unknown as JsonValue,
+      models: { main: network },
+    });
+  }
+
+  static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<SpeechRecognizer> {
+    await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+    const bundle = await loadBundle(dir, { package: SPEECH_PACKAGE, task: SPEECH_TASK });
+    const network = bundle.models.main;
+    try {
+      const pre = bundle.manifest.preprocessing as unknown as Preprocessing | undefined;
+      if (!network) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no network.`, { details: { dir } });
+      if (
+        !pre ||
+        typeof pre !== 'object' ||
+        !MODEL_TYPES.includes(pre.model) ||
+        !Array.isArray(pre.labels) ||
+        pre.labels.length < 2 ||
+        !pre.features
+      ) {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no usable speech preprocessing.`, { details: { dir } });
+      }
+      let features: ResolvedFeatureConfig;
+      try {
+        features = resolveFeatureConfig(pre.features);
+      } catch (cause) {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has an invalid feature config.`, { cause, details: { dir } });
+      }
+      const shape = network.inputs[0]?.shape;
+      if (!shape || shape[1] !== pre.frames || shape[2] !== features.dim) {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: the network's input does not match its feature config.`, {
+          details: { dir },
+        });
+      }
+      const model = new SpeechRecognizer(
+        resolveConfig({
+          model: pre.model,
+          features,
+          windowSeconds: pre.windowSeconds,
+          vad: pre.vad,
+          maxSeconds: pre.maxSeconds,
+          ...(pre.testTimeWarps ? { testTimeWarps: pre.testTimeWarps } : {}),
+        }),
+      );
+      model.pre = { ...pre, features };
+      model.network = network;
+      return model;
+    } catch (error) {
+      Object.values(bundle.models).forEach((m) => m.dispose());
+      throw error;
+    }
+  }
+
+  /** Free the network's memory. Every later call is E_MODEL_DISPOSED. */
+  dispose(): void {
+    this.network?.dispose();
+    this.network = undefined;
+    this.pre = undefined;
+    this.disposed = true;
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────
+
+  private alive(): void {
+    if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This SpeechRecognizer was disposed; create or load another.');
+  }
+
+  private ready(): { pre: Preprocessing; network: tf.LayersModel } {
+    this.alive();
+    if (!this.pre || !this.network) throw new AppliedMLError('E_MODEL_NOT_TRAINED', 'Train or load the SpeechRecognizer first.');
+    return { pre: this.pre, network: this.network };
+  }
+
+  private async decode(audio: AudioInput, pre: Preprocessing, sampleRate?: number): Promise<DecodedAudio> {
+    return readAudio(audio, {
+      targetSampleRate: pre.features.sampleRate,
+      maxSeconds: pre.maxSeconds,
+      ...(sampleRate ? { sampleRate } : {}),
+    });
+  }
+
+  /** The speech part of an utterance. Silence only → E_INPUT_INVALID (reason 'silence'). */
+  private speechOf(samples: Float32Array, pre: Preprocessing): { samples: Float32Array; start: number; end: number } {
+    if (pre.vad === false) return { samples, start: 0, end: samples.length };
+    const t = trimSilence(samples, pre.features.sampleRate, pre.vad);
+    if (!t.speech) {
+      throw new AppliedMLError('E_INPUT_INVALID', 'No speech found in the audio (silence only, or too quiet).', {
+        details: { reason: 'silence' },
+      });
+    }
+    return t;
+  }
+
+  private recognizeDecoded(decoded: DecodedAudio, pre: Preprocessing, t0: number): Recognition {
+    const t1 = performance.now();
+    const sp = this.speechOf(decoded.samples, pre);
+    const rows = this.rowsOf([sp.samples]);
+    const t2 = performance.now();
+    const probs = this.probsOf(rows, 1)[0] as Float32Array;
+    const t3 = performance.now();
+    return this.result(probs, pre, decoded, sp.start, sp.end, {
+      decodeMs: t1 - t0,
+      featuresMs: t2 - t1,
+      inferenceMs: t3 - t2,
+      totalMs: t3 - t0,
+    });
+  }
+
+  private result(
+    probs: Float32Array,
+    pre: Preprocessing,
+    decoded: DecodedAudio,
+    start: number,
+    end: number,
+    timing: Recognition['timing'],
+  ): Recognition {
+    const k = argmax(probs);
+    return {
+      label: pre.labels[k] as string,
+      score: probs[k] as number,
+      scores: scoresOf(probs, pre.labels),
+      speech: { startSeconds: start / decoded.sampleRate, endSeconds: end / decoded.sampleRate },
+      durationSeconds: decoded.durationSeconds,
+      timing,
+    };
+  }
+
+  /** Model inputs for speech segments: one per test-time warp, segment by segment. */
+  private rowsOf(speech: Float32Array[]): Float32Array[] {
+    const { pre } = this.ready();
+    const warps = pre.testTimeWarps ?? [1];
+    return speech.flatMap((s) => warps.map((w) => windowed(s, pre, w)));
+  }
+
+  /** Class probabilities of `count` segments from their rows, averaged over the test-time warps. */
+  private probsOf(rows: Float32Array[], count: number): Float32Array[] {
+    const probs = this.classify(rows);
+    const W = rows.length / count;
+    if (W === 1) return probs;
+    return Array.from({ length: count }, (_, i) => {
+      const mean = new Float32Array(probs[0]?.length ?? 0);
+      for (let w = 0; w < W; w++) (probs[i * W + w] as Float32Array).forEach((v, k) => (mean[k] = (mean[k] as number) + v / W));
+      return mean;
+    });
+  }
+
+  private classify(rows: Float32Array[]): Float32Array[] {
+    const { pre, network } = this.ready();
+    const x = stack(rows, pre);
+    try {
+      const out = predictBatched(network, x, { batchSize: 128 });
+      const K = pre.labels.length;
+      return rows.map((_, i) => out.data.subarray(i * K, (i + 1) * K));
+    } finally {
+      x.dispose();
+    }
+  }
+
+  private metricsOf(truth: number[], predicted: number[]): SpeechMetrics {
+    const labels = this.pre?.labels ?? [];
+    const K = labels.length;
+    const prf = precisionRecallF1(truth, predicted, K);
+    const perClass: SpeechMetrics['perClass'] = {};
+    labels.forEach((l, k) => {
+      perClass[l] = {
+        precision: prf.precision[k] ?? 0,
+        recall: prf.recall[k] ?? 0,
+        f1: prf.f1[k] ?? 0,
+        support: prf.support[k] ?? 0,
+      };
+    });
+    return {
+      accuracy: accuracy(truth, predicted),
+      macroF1: prf.macro.f1,
+      confusion: confusionMatrix(truth, predicted, K),
+      labels: [...labels],
+      perClass,
+      n: truth.length,
+    };
+  }
+}
+
+function checkExamples(data: readonly SpeechExample[], what: string): void {
+  if (!Array.isArray(data)) throw new AppliedMLError('E_INPUT_INVALID', `${what} must be an array of { audio, label }.`);
+  if (data.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what} is empty.`);
+  data.forEach((d, i) => {
+    if (!d || typeof d.label !== 'string' || d.label === '' || d.audio === undefined) {
+      throw new AppliedMLError('E_INPUT_INVALID', `${what}[${i}] needs { audio, label } with a non-empty string label.`, {
+        details: { index: i },
+      });
+    }
+  });
+}
+
+/** Features of an utterance placed in the model's fixed window: centred, zero-padded or centre-cropped. */
+function windowed(samples: Float32Array, pre: Preprocessing, warp = 1): Float32Array {
+  const f = extractFeatures(samples, pre.features, { warp });
+  const T = pre.frames;
+  const D = f.dim;
+  const out = new Float32Array(T * D);
+  if (f.frames <= T) out.set(f.data, Math.floor((T - f.frames) / 2) * D);
+  else {
+    const skip = Math.floor((f.frames - T) / 2);
+    out.set(f.data.subarray(skip * D, (skip + T) * D));
+  }
+  return out;
+}
+
+function stack(rows: Float32Array[], pre: Preprocessing): tf.Tensor3D {
+  const size = pre.frames * pre.features.dim;
+  const data = new Float32Array(rows.length * size);
+  rows.forEach((r, i) => data.set(r, i * size));
+  return tf.tensor3d(data, [rows.length, pre.frames, pre.features.dim]);
+}
+
+function argmax(p: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < p.length; i++) if ((p[i] as number) > (p[best] as number)) best = i;
+  return best;
+}
+
+function scoresOf(p: Float32Array, labels: string[]): Record<string, number> {
+  return Object.fromEntries(labels.map((l, i) => [l, p[i] as number]));
+}

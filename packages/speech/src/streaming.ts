@@ -1,0 +1,131 @@
+import { AppliedMLError } from '@appliedml/engine';
+import { detectSpeech, type VadOptions } from './vad';
+import { resample } from './wav';
+
+export interface StreamingOptions {
+  /** Rate of the pushed chunks (default: the model rate); other rates are resampled chunk by chunk. */
+  sampleRate?: number;
+  /** VAD settings for finding words in the stream (defaults as the sequence mode). */
+  vad?: VadOptions;
+  /** Emit only detections scoring at least this (default 0.5). */
+  minScore?: number;
+  /** Longest word: a segment still open after this many seconds is recognised anyway (default 2). */
+  maxWordSeconds?: number;
+  /** A word is final once this much silence follows it (default 0.25 s). */
+  endSilenceSeconds?: number;
+}
+
+export interface StreamDetection {
+  label: string;
+  score: number;
+  scores: Record<string, number>;
+  /** Seconds from the start of the stream. */
+  startSeconds: number;
+  endSeconds: number;
+}
+
+type Classify = (samples: Float32Array) => { probs: Float32Array; labels: string[] };
+
+/**
+ * Keyword spotting over an endless stream: chunks are buffered, the VAD finds words, and a word is
+ * recognised once enough silence follows it. Memory stays bounded whatever the stream's length
+ * (the buffer never holds more than a few seconds), so hours of audio are fed here rather than to
+ * `recognize`. Create it with `SpeechRecognizer.createStream()`.
+ */
+export class StreamingRecognizer {
+  private buffer = new Float32Array(0);
+  /** Stream position (samples) of buffer[0]. */
+  private offset = 0;
+  private closed = false;
+  private readonly vad: VadOptions;
+  private readonly maxWord: number;
+  private readonly endSilence: number;
+  private readonly keep: number;
+
+  constructor(
+    private readonly rate: number,
+    private readonly classify: Classify,
+    private readonly options: StreamingOptions = {},
+  ) {
+    this.vad = { minSilenceMs: 100, minSpeechMs: 100, padMs: 30, ...(options.vad ?? {}) };
+    this.maxWord = Math.round((options.maxWordSeconds ?? 2) * rate);
+    this.endSilence = Math.round((options.endSilenceSeconds ?? 0.25) * rate);
+    this.keep = Math.round(0.5 * rate);
+  }
+
+  /** Seconds of audio received so far. */
+  get seconds(): number {
+    return (this.offset + this.buffer.length) / this.rate;
+  }
+
+  /** Add samples; returns the words completed by this chunk. */
+  push(chunk: Float32Array): StreamDetection[] {
+    if (this.closed) throw new AppliedMLError('E_INPUT_INVALID', 'This stream was flushed; create a new one.');
+    if (!(chunk instanceof Float32Array)) throw new AppliedMLError('E_INPUT_INVALID', 'Stream chunks must be Float32Array samples.');
+    for (let i = 0; i < chunk.length; i++) {
+      if (!Number.isFinite(chunk[i] as number))
+        throw new AppliedMLError('E_INPUT_INVALID', `Stream chunk has a non-finite sample at ${i}.`, { details: { index: i } });
+    }
+    const input =
+      this.options.sampleRate && this.options.sampleRate !== this.rate ? resample(chunk, this.options.sampleRate, this.rate) : chunk;
+    const joined = new Float32Array(this.buffer.length + input.length);
+    joined.set(this.buffer);
+    joined.set(input, this.buffer.length);
+    this.buffer = joined;
+    return this.drain(false);
+  }
+
+  /** End of stream: recognise whatever word is still open. */
+  flush(): StreamDetection[] {
+    if (this.closed) return [];
+    const out = this.drain(true);
+    this.closed = true;
+    this.buffer = new Float32Array(0);
+    return out;
+  }
+
+  private drain(final: boolean): StreamDetection[] {
+    const out: StreamDetection[] = [];
+    for (;;) {
+      const segments = detectSpeech(this.buffer, this.rate, this.vad);
+      const first = segments[0];
+      if (!first) {
+        // Silence: keep only a short tail so a word starting at the chunk edge is not cut.
+        if (this.buffer.length > this.keep) this.cut(this.buffer.length - this.keep);
+        return out;
+      }
+      const closedByGap = this.buffer.length - first.end >= this.endSilence || segments.length > 1;
+      const tooLong = first.end - first.start >= this.maxWord;
+      if (!(closedByGap || tooLong || final)) {
+        if (first.start > this.keep) this.cut(first.start - this.keep);
+        return out;
+      }
+      const end = tooLong && !closedByGap ? first.start + this.maxWord : first.end;
+      const word = this.buffer.slice(first.start, end);
+      try {
+        const { probs, labels } = this.classify(word);
+        let k = 0;
+        for (let i = 1; i < probs.length; i++) if ((probs[i] as number) > (probs[k] as number)) k = i;
+        const score = probs[k] as number;
+        if (score >= (this.options.minScore ?? 0.5)) {
+          out.push({
+            label: labels[k] as string,
+            score,
+            scores: Object.fromEntries(labels.map((l, i) => [l, probs[i] as number])),
+            startSeconds: (this.offset + first.start) / this.rate,
+            endSeconds: (this.offset + end) / this.rate,
+          });
+        }
+      } catch (error) {
+        if (!AppliedMLError.hasCode(error, 'E_INPUT_INVALID')) throw error;
+      }
+      this.cut(end);
+      if (final && this.buffer.length === 0) return out;
+    }
+  }
+
+  private cut(n: number): void {
+    this.buffer = this.buffer.slice(n);
+    this.offset += n;
+  }
+}
