@@ -12,6 +12,11 @@ export interface ProtocolResult {
   curve: CurveEntry;
 }
 
+/** The detectors that learn from labels. */
+export function isSupervised(detector: DetectorKind): boolean {
+  return detector === 'mlp' || detector === 'gbt';
+}
+
 /** ADBench protocol on one set: stratified 70/30, the given seeds; unsupervised detectors never see labels. */
 export async function runProtocol(
   set: string,
@@ -33,7 +38,7 @@ export async function runProtocol(
     const t0 = performance.now();
     await model.train(
       train,
-      detector === 'mlp'
+      isSupervised(detector)
         ? { labels: split.train.map((i) => data.y[i] as number), ...(options.logger ? { logger: options.logger } : {}) }
         : {},
     );

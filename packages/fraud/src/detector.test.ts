@@ -45,7 +45,7 @@ afterAll(async () => {
 describe('FraudDetector', () => {
   const { x, y } = blob();
 
-  for (const detector of ['ecod', 'iforest', 'ensemble'] as const) {
+  for (const detector of ['ecod', 'iforest', 'pca', 'knn', 'ensemble'] as const) {
     it(`${detector} separates planted anomalies without labels`, async () => {
       const model = FraudDetector.create({ detector, seed: 3 });
       const report = await model.train(x);
@@ -70,11 +70,33 @@ describe('FraudDetector', () => {
     b.dispose();
   });
 
-  it('autoencoder and mlp train without leaking tensors', async () => {
+  it('gbt learns from labels, explains with the planted features, and is deterministic', async () => {
+    const model = FraudDetector.create({ detector: 'gbt', seed: 3, gbt: { trees: 60 } });
+    const report = await model.train(x, { labels: y });
+    expect(report.detector).toBe('gbt');
+    expect(report.threshold).toBe(0.5);
+    expect(report.boosting?.rounds).toBeGreaterThan(0);
+    expect(report.boosting?.rounds).toBeLessThanOrEqual(60);
+    const ev = await model.evaluate(x, y);
+    expect(ev.aucroc).toBeGreaterThan(0.99);
+    const [p, q] = await model.predictBatch([x[610] as number[], x[3] as number[]]);
+    expect(p?.isFraud).toBe(true);
+    expect(q?.isFraud).toBe(false);
+    expect(['x0', 'x2']).toContain(p?.reasons[0]?.feature);
+    expect(p?.reasons[0]?.share).toBeGreaterThan(0);
+    const again = FraudDetector.create({ detector: 'gbt', seed: 3, gbt: { trees: 60 } });
+    await again.train(x, { labels: y });
+    expect(Array.from(again.scores(x))).toEqual(Array.from(model.scores(x)));
+    model.dispose();
+    again.dispose();
+  });
+
+  it('autoencoder, mlp and gbt train without leaking tensors', async () => {
     for (const [detector, loss] of [
       ['autoencoder', undefined],
       ['mlp', 'binaryCrossentropy'],
       ['mlp', 'focal'],
+      ['gbt', undefined],
     ] as const) {
       const model = FraudDetector.create({ detector, seed: 1, autoencoder: { epochs: 8 }, mlp: { epochs: 8, ...(loss ? { loss } : {}) } });
       const before = tf.memory().numTensors;
@@ -92,14 +114,22 @@ describe('FraudDetector', () => {
   });
 
   it('save → load gives identical scores; a corrupted bundle is E_BUNDLE_CORRUPT', async () => {
-    for (const detector of ['ensemble', 'mlp'] as const) {
-      const model = FraudDetector.create({ detector, seed: 2, mlp: { epochs: 3 } });
+    for (const detector of ['ensemble', 'mlp', 'gbt'] as const) {
+      const model = FraudDetector.create({
+        detector,
+        seed: 2,
+        mlp: { epochs: 3 },
+        gbt: { trees: 20 },
+        // Every unsupervised member and the tail normalisation go through the bundle.
+        ...(detector === 'ensemble' ? { members: ['ecod', 'iforest', 'pca', 'knn'], normalize: 'tail' as const } : {}),
+      });
       await model.train(x, { labels: y });
       model.setThreshold(0.25);
       const path = join(dir, detector);
       await model.save(path);
       const loaded = await FraudDetector.load(path);
       expect(Array.from(loaded.scores(x))).toEqual(Array.from(model.scores(x)));
+      expect(await loaded.predictBatch(x.slice(600))).toEqual(await model.predictBatch(x.slice(600)));
       expect(loaded.threshold).toBe(0.25);
       model.dispose();
       loaded.dispose();
@@ -109,6 +139,17 @@ describe('FraudDetector', () => {
     await writeFile(join(path, 'iforest.json'), bytes.subarray(0, 100));
     await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
     await expectCode(FraudDetector.load(join(dir, 'nothing-here')), 'E_BUNDLE_MISSING');
+    // Tampered trees (valid JSON, wrong shape) and a missing member state are corrupt bundles too.
+    const gbtPath = join(dir, 'gbt');
+    const trees = JSON.parse(await readFile(join(gbtPath, 'gbt.json'), 'utf8')) as { trees: { left: number[] }[] };
+    (trees.trees[0] as { left: number[] }).left[0] = 0;
+    await writeFile(join(gbtPath, 'gbt.json'), JSON.stringify(trees));
+    await expectCode(FraudDetector.load(gbtPath), 'E_BUNDLE_CORRUPT');
+    await writeFile(join(gbtPath, 'gbt.json'), '{"kind":"gbt"');
+    await expectCode(FraudDetector.load(gbtPath), 'E_BUNDLE_CORRUPT');
+    await writeFile(join(path, 'iforest.json'), bytes);
+    await writeFile(join(path, 'tails.json'), '{}');
+    await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
   });
 
   it('bad input is a typed error', async () => {
@@ -132,6 +173,12 @@ describe('FraudDetector', () => {
     await expectCode(model.predictBatch({ data: new Float64Array(4), rows: 1e8, cols: 4 }), 'E_INPUT_TOO_LARGE');
     await expectCode(model.evaluate(x, y.slice(1)), 'E_SHAPE_MISMATCH');
     await expectCode(FraudDetector.create({ detector: 'mlp' }).train(x), 'E_INPUT_INVALID');
+    await expectCode(FraudDetector.create({ detector: 'gbt' }).train(x), 'E_INPUT_INVALID');
+    await expectCode(FraudDetector.create({ detector: 'gbt' }).train(x, { labels: y.map(() => 0) }), 'E_INPUT_INVALID');
+    await expectCode(FraudDetector.create({ detector: 'gbt' }).train(x, { labels: y.map(() => 2) }), 'E_INPUT_INVALID');
+    await expectCode(FraudDetector.create({ detector: 'gbt', gbt: { learningRate: -1 } }).train(x, { labels: y }), 'E_INPUT_INVALID');
+    await expectCode(() => FraudDetector.create({ normalize: 'rank' as never }), 'E_INPUT_INVALID');
+    await expectCode(() => FraudDetector.create({ members: ['lof' as never] }), 'E_INPUT_INVALID');
     await expectCode(() => FraudDetector.create({ detector: 'svm' as never }), 'E_INPUT_INVALID');
     model.dispose();
     await expectCode(model.predictBatch(x), 'E_MODEL_DISPOSED');

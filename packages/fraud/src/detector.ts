@@ -15,25 +15,39 @@ import {
   type tf,
 } from '@appliedml/engine';
 import { fitEcod, scoreEcod, type EcodState } from './ecod';
+import { checkGbtState, fitGbt, scoreGbt, type GbtOptions, type GbtState } from './gbt';
 import { fitIsolationForest, scoreIsolationForest, type IsolationForestOptions, type IsolationForestState } from './iforest';
 import type { Matrix } from './matrix';
+import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
+import { fitPca, scorePca, type PcaState } from './pca';
+import { fitKnn, scoreKnn, type KnnOptions, type KnnState } from './knn';
 import { mlpScores, reconstructionErrors, trainAutoencoder, trainMlp, type AutoencoderOptions, type MlpOptions } from './neural';
 import { Preprocessor, type PreprocessOptions, type PreprocessorState, type TabularInput, type TabularRecord } from './tabular';
 import { chooseThreshold, type ThresholdChoice, type ThresholdRule } from './thresholds';
 import { FRAUD_PACKAGE, FRAUD_TASK, FRAUD_VERSION } from './version';
 
-export type UnsupervisedKind = 'ecod' | 'iforest' | 'autoencoder';
-export type DetectorKind = UnsupervisedKind | 'ensemble' | 'mlp';
+export type UnsupervisedKind = 'ecod' | 'iforest' | 'pca' | 'knn' | 'autoencoder';
+export type SupervisedKind = 'mlp' | 'gbt';
+export type DetectorKind = UnsupervisedKind | 'ensemble' | SupervisedKind;
 
 export interface FraudDetectorConfig {
-  /** 'ensemble' (default: ECOD + isolation forest, z-scored and averaged), one detector, or 'mlp' (supervised). */
+  /** 'ensemble' (default: unsupervised members, normalised and averaged), one unsupervised detector, or 'gbt' / 'mlp' (supervised). */
   detector?: DetectorKind;
-  /** Members of the ensemble (default ['ecod', 'iforest']). */
+  /** Members of the ensemble (default ['ecod', 'iforest']; 'pca' and 'knn' are available, not default: see docs/benchmarks/fraud.md). */
   members?: UnsupervisedKind[];
+  /**
+   * How ensemble members' scores are made comparable before averaging (default 'zscore': the mean and sd
+   * of the member's training scores); 'tail' uses the -log tail probability among its training scores.
+   */
+  normalize?: 'tail' | 'zscore';
   seed?: number;
   iforest?: IsolationForestOptions;
+  /** kNN distance detector (default k = 10 over a 2,048-row reference sample). */
+  knn?: KnnOptions;
   autoencoder?: AutoencoderOptions;
   mlp?: MlpOptions;
+  /** Gradient-boosted trees (supervised). */
+  gbt?: GbtOptions;
   preprocess?: PreprocessOptions;
   /** Share of training data flagged by the default threshold (default 0.05). Replace it with `setThreshold` / `calibrate`. */
   contamination?: number;
@@ -42,7 +56,7 @@ export interface FraudDetectorConfig {
 }
 
 export interface FraudTrainOptions {
-  /** 0/1 per row (1 = fraud). Required for 'mlp'; ignored by unsupervised detectors (they never see labels). */
+  /** 0/1 per row (1 = fraud). Required for 'gbt' and 'mlp'; ignored by unsupervised detectors (they never see labels). */
   labels?: ArrayLike<number>;
   device?: Device;
   logger?: Logger;
@@ -56,6 +70,8 @@ export interface FraudTrainingReport {
   threshold: number;
   /** The engine's report for neural detectors. */
   training?: TrainingReport;
+  /** Gradient-boosted trees: rounds kept (best validation round) and that round's validation log-loss (NaN without validation). */
+  boosting?: { rounds: number; validationLoss: number };
 }
 
 export interface FeatureReason {
@@ -91,10 +107,15 @@ interface Fitted {
   /** ECOD fitted only to explain (when the detector itself is not ECOD). */
   explainer: EcodState;
   iforest?: IsolationForestState;
+  pca?: PcaState;
+  knn?: KnnState;
   autoencoder?: tf.LayersModel;
   mlp?: tf.LayersModel;
+  gbt?: GbtState;
   /** Train mean and sd of each member's raw score (ensemble normalisation). */
   norms: Partial<Record<UnsupervisedKind, [number, number]>>;
+  /** Sorted training scores of each member (tail normalisation). */
+  tails: Partial<Record<UnsupervisedKind, TailNorm>>;
   threshold: number;
 }
 
@@ -124,7 +145,7 @@ function checkLabels(labels: ArrayLike<number>, rows: number): Uint8Array {
  * `create → train → predict / predictBatch / scores → evaluate → save / load → dispose`.
  */
 export class FraudDetector {
-  readonly config: Required<Pick<FraudDetectorConfig, 'detector' | 'members' | 'seed' | 'contamination' | 'maxReasons'>> &
+  readonly config: Required<Pick<FraudDetectorConfig, 'detector' | 'members' | 'normalize' | 'seed' | 'contamination' | 'maxReasons'>> &
     FraudDetectorConfig;
   private fitted: Fitted | undefined;
   private disposed = false;
@@ -132,19 +153,22 @@ export class FraudDetector {
   private constructor(config: FraudDetectorConfig) {
     const detector = config.detector ?? 'ensemble';
     const members = config.members ?? ['ecod', 'iforest'];
-    const valid: DetectorKind[] = ['ecod', 'iforest', 'autoencoder', 'ensemble', 'mlp'];
+    const valid: DetectorKind[] = ['ecod', 'iforest', 'pca', 'knn', 'autoencoder', 'ensemble', 'mlp', 'gbt'];
     if (!valid.includes(detector))
       throw new AppliedMLError('E_INPUT_INVALID', `Unknown detector '${String(detector)}'. Use one of ${valid.join(', ')}.`);
-    if (members.length === 0 || members.some((m) => !['ecod', 'iforest', 'autoencoder'].includes(m))) {
+    if (members.length === 0 || members.some((m) => !['ecod', 'iforest', 'pca', 'knn', 'autoencoder'].includes(m))) {
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `Ensemble members must be a non-empty list of ecod, iforest, autoencoder (got ${JSON.stringify(members)}).`,
+        `Ensemble members must be a non-empty list of ecod, iforest, pca, knn, autoencoder (got ${JSON.stringify(members)}).`,
       );
     }
+    const normalize = config.normalize ?? 'zscore';
+    if (normalize !== 'tail' && normalize !== 'zscore')
+      throw new AppliedMLError('E_INPUT_INVALID', `normalize must be 'tail' or 'zscore' (got ${String(normalize)}).`);
     const contamination = config.contamination ?? 0.05;
     if (!(contamination > 0 && contamination < 1))
       throw new AppliedMLError('E_INPUT_INVALID', `contamination must be in (0, 1) (got ${contamination}).`);
-    this.config = { ...config, detector, members, seed: config.seed ?? 0, contamination, maxReasons: config.maxReasons ?? 3 };
+    this.config = { ...config, detector, members, normalize, seed: config.seed ?? 0, contamination, maxReasons: config.maxReasons ?? 3 };
   }
 
   static create(config: FraudDetectorConfig = {}): FraudDetector {
@@ -155,8 +179,13 @@ export class FraudDetector {
   private get active(): UnsupervisedKind[] {
     const d = this.config.detector;
     if (d === 'ensemble') return this.config.members;
-    if (d === 'mlp') return [];
+    if (d === 'mlp' || d === 'gbt') return [];
     return [d];
+  }
+
+  /** True for the detectors that learn from labels ('gbt', 'mlp'). */
+  get supervised(): boolean {
+    return this.config.detector === 'mlp' || this.config.detector === 'gbt';
   }
 
   get isTrained(): boolean {
@@ -187,11 +216,19 @@ export class FraudDetector {
     if (x.rows < 2) throw new AppliedMLError('E_INPUT_INVALID', `Training needs at least 2 rows (got ${x.rows}).`);
     const seed = this.config.seed;
     const active = this.active;
-    const fitted: Fitted = { pre, explainer: fitEcod(x), norms: {}, threshold: 0 };
+    const fitted: Fitted = { pre, explainer: fitEcod(x), norms: {}, tails: {}, threshold: 0 };
     let training: TrainingReport | undefined;
     if (active.includes('ecod')) fitted.ecod = fitted.explainer;
     if (active.includes('iforest'))
       fitted.iforest = fitIsolationForest(x, { ...this.config.iforest, seed: this.config.iforest?.seed ?? seed });
+    if (active.includes('pca')) fitted.pca = fitPca(x);
+    // kNN training scores leave each reference row's own entry out.
+    const trainOverride: Partial<Record<UnsupervisedKind, Float64Array>> = {};
+    if (active.includes('knn')) {
+      const k = fitKnn(x, { ...this.config.knn, seed: this.config.knn?.seed ?? seed });
+      fitted.knn = k.state;
+      trainOverride.knn = k.trainScores;
+    }
     if (active.includes('autoencoder') || this.config.detector === 'mlp') await initEngine({ device: options.device ?? 'auto', logger });
     try {
       if (active.includes('autoencoder')) {
@@ -199,26 +236,39 @@ export class FraudDetector {
         fitted.autoencoder = r.model;
         training = r.report;
       }
-      if (this.config.detector === 'mlp') {
+      if (this.supervised) {
         if (!options.labels)
-          throw new AppliedMLError('E_INPUT_INVALID', "The 'mlp' detector is supervised: pass labels (0/1 per row) in train options.");
+          throw new AppliedMLError(
+            'E_INPUT_INVALID',
+            `The '${this.config.detector}' detector is supervised: pass labels (0/1 per row) in train options.`,
+          );
         const y = checkLabels(options.labels, x.rows);
         if (!y.includes(1) || !y.includes(0))
           throw new AppliedMLError('E_INPUT_INVALID', 'Supervised training needs both fraud (1) and normal (0) rows.');
-        const r = await trainMlp(x, y, this.config.mlp ?? {}, seed, logger);
-        fitted.mlp = r.model;
-        training = r.report;
+        if (this.config.detector === 'gbt') {
+          fitted.gbt = fitGbt(x, y, this.config.gbt ?? {}, seed);
+          logger.info('gradient-boosted trees trained', { rounds: fitted.gbt.rounds, validationLoss: fitted.gbt.validationLoss });
+        } else {
+          const r = await trainMlp(x, y, this.config.mlp ?? {}, seed, logger);
+          fitted.mlp = r.model;
+          training = r.report;
+        }
       }
     } catch (error) {
       fitted.autoencoder?.dispose();
       fitted.mlp?.dispose();
       throw error;
     }
-    for (const kind of active) fitted.norms[kind] = meanSd(this.memberScores(fitted, kind, x).score);
-    const trainScores = this.combined(fitted, x).score;
+    if (active.length > 1) {
+      for (const kind of active) {
+        const s = trainOverride[kind] ?? this.memberScores(fitted, kind, x).score;
+        fitted.norms[kind] = meanSd(s);
+        if (this.config.normalize === 'tail') fitted.tails[kind] = fitTailNorm(s);
+      }
+    }
+    const trainScores = this.combined(fitted, x, false, trainOverride).score;
     // Supervised: a probability of 0.5; unsupervised: flag the `contamination` share of the training data.
-    fitted.threshold =
-      this.config.detector === 'mlp' ? 0.5 : chooseThreshold(trainScores, { contamination: this.config.contamination }).threshold;
+    fitted.threshold = this.supervised ? 0.5 : chooseThreshold(trainScores, { contamination: this.config.contamination }).threshold;
     this.disposeModels();
     this.fitted = fitted;
     logger.info('fraud detector trained', { detector: this.config.detector, rows: x.rows, features: x.cols });
@@ -229,6 +279,7 @@ export class FraudDetector {
       seconds: (performance.now() - start) / 1000,
       threshold: fitted.threshold,
       ...(training ? { training } : {}),
+      ...(fitted.gbt ? { boosting: { rounds: fitted.gbt.rounds, validationLoss: fitted.gbt.validationLoss } } : {}),
     };
   }
 
@@ -239,27 +290,47 @@ export class FraudDetector {
       return { score: scoreEcod(f.ecod as EcodState, x, contrib), contrib };
     }
     if (kind === 'iforest') return { score: scoreIsolationForest(f.iforest as IsolationForestState, x) };
+    if (kind === 'pca') return { score: scorePca(f.pca as PcaState, x) };
+    if (kind === 'knn') return { score: scoreKnn(f.knn as KnnState, x) };
     const r = reconstructionErrors(f.autoencoder as tf.LayersModel, x);
     return { score: r.score, contrib: r.perFeature };
   }
 
   /** Final scores plus per-feature evidence. */
-  private combined(f: Fitted, x: Matrix, withContrib = false): { score: Float64Array; contrib?: Float64Array } {
+  private combined(
+    f: Fitted,
+    x: Matrix,
+    withContrib = false,
+    override: Partial<Record<UnsupervisedKind, Float64Array>> = {},
+  ): { score: Float64Array; contrib?: Float64Array } {
+    if (this.config.detector === 'gbt') {
+      if (!withContrib) return { score: scoreGbt(f.gbt as GbtState, x) };
+      const contrib = new Float64Array(x.data.length);
+      return { score: scoreGbt(f.gbt as GbtState, x, contrib), contrib };
+    }
     if (this.config.detector === 'mlp') {
       const score = mlpScores(f.mlp as tf.LayersModel, x);
       return withContrib ? { score, contrib: this.explainerContrib(f, x) } : { score };
     }
     const active = this.active;
     if (active.length === 1) {
+      const only = override[active[0] as UnsupervisedKind];
+      if (only && !withContrib) return { score: only };
       const r = this.memberScores(f, active[0] as UnsupervisedKind, x, withContrib);
       return withContrib ? { score: r.score, contrib: r.contrib ?? this.explainerContrib(f, x) } : { score: r.score };
     }
     const score = new Float64Array(x.rows);
     let contrib: Float64Array | undefined;
     for (const kind of active) {
-      const r = this.memberScores(f, kind, x, withContrib && !contrib);
-      const [m, sd] = f.norms[kind] ?? [0, 1];
-      for (let i = 0; i < x.rows; i++) score[i] = (score[i] as number) + ((r.score[i] as number) - m) / sd / active.length;
+      const given = override[kind];
+      const r = given && !withContrib ? { score: given } : this.memberScores(f, kind, x, withContrib && !contrib);
+      const tail = f.tails[kind];
+      if (tail) {
+        for (let i = 0; i < x.rows; i++) score[i] = (score[i] as number) + tailRarity(tail, r.score[i] as number) / active.length;
+      } else {
+        const [m, sd] = f.norms[kind] ?? [0, 1];
+        for (let i = 0; i < x.rows; i++) score[i] = (score[i] as number) + ((r.score[i] as number) - m) / sd / active.length;
+      }
       if (withContrib && r.contrib && !contrib) contrib = r.contrib;
     }
     return withContrib ? { score, contrib: contrib ?? this.explainerContrib(f, x) } : { score };
@@ -377,6 +448,10 @@ export class FraudDetector {
     };
     files['explainer.f64'] = ecodBytes(f.explainer);
     if (f.iforest) files['iforest.json'] = JSON.stringify(f.iforest);
+    if (f.gbt) files['gbt.json'] = JSON.stringify(f.gbt);
+    if (f.pca) files['pca.json'] = JSON.stringify(f.pca);
+    if (f.knn) files['knn.json'] = JSON.stringify(f.knn);
+    if (Object.keys(f.tails).length) files['tails.json'] = JSON.stringify(f.tails);
     const models: Record<string, tf.LayersModel> = {};
     if (f.autoencoder) models.autoencoder = f.autoencoder;
     if (f.mlp) models.mlp = f.mlp;
@@ -418,13 +493,49 @@ export class FraudDetector {
         throw corrupt('explainer.f64 does not match the manifest');
       const all = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
       const explainer: EcodState = { kind: 'ecod', skew, sorted: skew.map((_, c) => all.slice(c * rows, (c + 1) * rows)) };
-      const fitted: Fitted = { pre, explainer, norms: cfg.state.norms ?? {}, threshold: cfg.state.threshold };
+      const fitted: Fitted = { pre, explainer, norms: cfg.state.norms ?? {}, tails: {}, threshold: cfg.state.threshold };
+      const tailsText = bundle.files['tails.json'];
+      if (tailsText) {
+        const tails = JSON.parse(tailsText.toString('utf8')) as Fitted['tails'];
+        for (const kind of model.active) if (!isTailNorm(tails[kind])) throw corrupt(`tails.json has no valid entry for ${kind}`);
+        fitted.tails = tails;
+      } else if (model.active.length > 1 && model.config.normalize === 'tail') {
+        throw corrupt('tails.json is missing');
+      }
+      if (model.active.includes('pca')) {
+        const text = bundle.files['pca.json'];
+        if (!text) throw corrupt('pca.json is missing');
+        const pca = JSON.parse(text.toString('utf8')) as PcaState;
+        if (
+          pca?.kind !== 'pca' ||
+          pca.mean?.length !== skew.length ||
+          !Array.isArray(pca.components) ||
+          pca.components.length !== pca.variance?.length
+        )
+          throw corrupt('pca.json does not match the model');
+        fitted.pca = pca;
+      }
+      if (model.active.includes('knn')) {
+        const text = bundle.files['knn.json'];
+        if (!text) throw corrupt('knn.json is missing');
+        const knn = JSON.parse(text.toString('utf8')) as KnnState;
+        if (knn?.kind !== 'knn' || knn.cols !== skew.length || !Array.isArray(knn.ref) || knn.ref.length % knn.cols !== 0 || !(knn.k >= 1))
+          throw corrupt('knn.json does not match the model');
+        fitted.knn = knn;
+      }
       if (model.active.includes('ecod')) fitted.ecod = explainer;
       if (model.active.includes('iforest')) {
         const text = bundle.files['iforest.json'];
         if (!text) throw corrupt('iforest.json is missing');
         fitted.iforest = JSON.parse(text.toString('utf8')) as IsolationForestState;
         if (!Array.isArray(fitted.iforest.trees)) throw corrupt('iforest.json has no trees');
+      }
+      if (model.config.detector === 'gbt') {
+        const text = bundle.files['gbt.json'];
+        if (!text) throw corrupt('gbt.json is missing');
+        const state: unknown = JSON.parse(text.toString('utf8'));
+        if (!checkGbtState(state, pre.features.length)) throw corrupt('gbt.json does not hold valid trees for this model');
+        fitted.gbt = state;
       }
       if (model.active.includes('autoencoder') || model.config.detector === 'mlp')
         await initEngine({ device: options.device ?? 'auto', logger: options.logger ?? silentLogger });

@@ -8,6 +8,7 @@ export type {
   FraudPrediction,
   FraudTrainOptions,
   FraudTrainingReport,
+  SupervisedKind,
   UnsupervisedKind,
 } from './detector';
 export { Preprocessor } from './tabular';
@@ -22,6 +23,8 @@ export { ADBENCH_PUBLISHED } from './published';
 export type { PublishedPair, PublishedRow } from './published';
 export type { AutoencoderOptions, MlpOptions } from './neural';
 export type { IsolationForestOptions } from './iforest';
+export type { GbtOptions } from './gbt';
+export type { KnnOptions } from './knn';
 export { FRAUD_PACKAGE, FRAUD_VERSION } from './version';
 export { TransactionFeatures, checkTransaction } from './stream';
 export type { StreamFeatureOptions, StreamState, Transaction, TransactionFeatureRow } from './stream';

@@ -1,15 +1,6 @@
-import { dataDirFromEnv, trainTestSplit } from '@appliedml/engine';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { ADBENCH_FILES, loadAdbench, type LabelledMatrix } from '../src/adbench';
+import { trainTestSplit } from '@appliedml/engine';
+import { loadAdbench, type LabelledMatrix } from '../src/adbench';
 import { takeRows, type Matrix } from '../src/matrix';
-
-/** True when $APPLIEDML_DATA_DIR/adbench holds the named set. */
-export function hasAdbench(name: string): boolean {
-  const dir = dataDirFromEnv();
-  const file = ADBENCH_FILES[name];
-  return dir !== undefined && file !== undefined && existsSync(join(dir, 'adbench', file));
-}
 
 export interface ProtocolSplit {
   train: Matrix;

@@ -1,0 +1,497 @@
+import { AppliedMLError, createRng, type Rng } from '@appliedml/engine';
+import type { Matrix } from './matrix';
+
+/**
+ * Gradient-boosted decision trees for labelled data (binary log-loss), written for this package:
+ * features are binned once into at most `maxBins` quantile bins, each tree is grown leaf-wise
+ * (best-gain leaf first, up to `maxLeaves`) from gradient/hessian histograms (second-order
+ * boosting, L2 on leaf values), with shrinkage, per-tree row and feature subsampling, and early
+ * stopping on a seeded, stratified validation slice carved from the training rows. Trees are
+ * plain arrays so they serialise into the bundle as JSON. No labels of the evaluation data are
+ * ever seen.
+ */
+export interface GbtOptions {
+  /** Most boosting rounds (default 500); early stopping usually ends sooner. */
+  trees?: number;
+  /** Shrinkage per tree (default 0.1). */
+  learningRate?: number;
+  /** Leaves per tree, grown best-first (default 31). */
+  maxLeaves?: number;
+  /** Depth limit (default 8). */
+  maxDepth?: number;
+  /** Fewest training rows in a leaf (default 20). */
+  minLeafRows?: number;
+  /** Smallest hessian sum in a leaf (default 1e-3). */
+  minLeafHessian?: number;
+  /** L2 penalty on leaf values (default 1). */
+  l2?: number;
+  /** Share of rows drawn for each tree (default 0.8). */
+  subsample?: number;
+  /** Share of features drawn for each tree (default 0.8). */
+  featureFraction?: number;
+  /** Quantile bins per feature, 2..256 (default 255). */
+  maxBins?: number;
+  /** Share of the training rows held out (stratified) for early stopping (default 0.1; 0 disables early stopping). */
+  validationFraction?: number;
+  /** Rounds without a better validation log-loss before stopping (default 50). */
+  patience?: number;
+  /** After early stopping, train again on every training row for the chosen number of rounds (default false). */
+  refit?: boolean;
+}
+
+export interface GbtTree {
+  /** Split feature per node; -1 marks a leaf. */
+  feature: number[];
+  /** Rows with value ≤ threshold go left. */
+  threshold: number[];
+  left: number[];
+  right: number[];
+  /** Leaf output (log-odds, shrinkage included); at inner nodes the value the node would have as a leaf (for explanations). */
+  value: number[];
+}
+
+export interface GbtState {
+  kind: 'gbt';
+  features: number;
+  /** Initial log-odds. */
+  base: number;
+  trees: GbtTree[];
+  /** Rounds kept (best validation round). */
+  rounds: number;
+  /** Validation log-loss at the kept round (NaN without validation). */
+  validationLoss: number;
+}
+
+interface Resolved {
+  trees: number;
+  learningRate: number;
+  maxLeaves: number;
+  maxDepth: number;
+  minLeafRows: number;
+  minLeafHessian: number;
+  l2: number;
+  subsample: number;
+  featureFraction: number;
+  maxBins: number;
+  validationFraction: number;
+  patience: number;
+}
+
+function resolve(o: GbtOptions): Resolved {
+  const r: Resolved = {
+    trees: o.trees ?? 500,
+    learningRate: o.learningRate ?? 0.1,
+    maxLeaves: o.maxLeaves ?? 31,
+    maxDepth: o.maxDepth ?? 8,
+    minLeafRows: o.minLeafRows ?? 20,
+    minLeafHessian: o.minLeafHessian ?? 1e-3,
+    l2: o.l2 ?? 1,
+    subsample: o.subsample ?? 0.8,
+    featureFraction: o.featureFraction ?? 0.8,
+    maxBins: o.maxBins ?? 255,
+    validationFraction: o.validationFraction ?? 0.1,
+    patience: o.patience ?? 50,
+  };
+  const bad = (name: string, value: number, rule: string): never => {
+    throw new AppliedMLError('E_INPUT_INVALID', `gbt.${name} must be ${rule} (got ${value}).`, { details: { option: name } });
+  };
+  if (!Number.isInteger(r.trees) || r.trees < 1) bad('trees', r.trees, 'a positive integer');
+  if (!(r.learningRate > 0 && r.learningRate <= 1)) bad('learningRate', r.learningRate, 'in (0, 1]');
+  if (!Number.isInteger(r.maxLeaves) || r.maxLeaves < 2) bad('maxLeaves', r.maxLeaves, 'an integer ≥ 2');
+  if (!Number.isInteger(r.maxDepth) || r.maxDepth < 1) bad('maxDepth', r.maxDepth, 'a positive integer');
+  if (!(r.minLeafRows >= 1)) bad('minLeafRows', r.minLeafRows, '≥ 1');
+  if (!(r.minLeafHessian >= 0)) bad('minLeafHessian', r.minLeafHessian, '≥ 0');
+  if (!(r.l2 >= 0)) bad('l2', r.l2, '≥ 0');
+  if (!(r.subsample > 0 && r.subsample <= 1)) bad('subsample', r.subsample, 'in (0, 1]');
+  if (!(r.featureFraction > 0 && r.featureFraction <= 1)) bad('featureFraction', r.featureFraction, 'in (0, 1]');
+  if (!Number.isInteger(r.maxBins) || r.maxBins < 2 || r.maxBins > 256) bad('maxBins', r.maxBins, 'an integer in 2..256');
+  if (!(r.validationFraction >= 0 && r.validationFraction < 0.5)) bad('validationFraction', r.validationFraction, 'in [0, 0.5)');
+  if (!Number.isInteger(r.patience) || r.patience < 1) bad('patience', r.patience, 'a positive integer');
+  return r;
+}
+
+/** Upper bin edges per feature from (a sample of) the training values: bin b holds values ≤ edges[b]. */
+function binEdges(x: Matrix, rows: Int32Array, maxBins: number, rng: Rng): Float64Array[] {
+  const take = Math.min(rows.length, 200_000);
+  const pick = new Int32Array(take);
+  for (let i = 0; i < take; i++) pick[i] = take === rows.length ? (rows[i] as number) : (rows[rng.nextInt(rows.length)] as number);
+  const edges: Float64Array[] = [];
+  const col = new Float64Array(take);
+  for (let f = 0; f < x.cols; f++) {
+    for (let i = 0; i < take; i++) col[i] = x.data[(pick[i] as number) * x.cols + f] as number;
+    col.sort();
+    const distinct: number[] = [];
+    for (let i = 0; i < take; i++) if (i === 0 || col[i] !== col[i - 1]) distinct.push(col[i] as number);
+    const e: number[] = [];
+    if (distinct.length <= maxBins) {
+      // One bin per distinct value; the split point sits halfway to the next value.
+      for (let i = 0; i < distinct.length - 1; i++) e.push(((distinct[i] as number) + (distinct[i + 1] as number)) / 2);
+    } else {
+      for (let b = 1; b < maxBins; b++) {
+        const v = col[Math.min(take - 1, Math.floor((b * take) / maxBins))] as number;
+        if (e.length === 0 || v > (e[e.length - 1] as number)) e.push(v);
+      }
+    }
+    e.push(Infinity);
+    edges.push(Float64Array.from(e));
+  }
+  return edges;
+}
+
+/** Bin index of v: the first edge ≥ v. */
+function binOf(edges: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = edges.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((edges[mid] as number) >= v) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+interface Leaf {
+  begin: number;
+  end: number;
+  depth: number;
+  node: number;
+  g: number;
+  h: number;
+  /** Histograms: per feature × bin, gradient, hessian and row count. */
+  hg: Float64Array;
+  hh: Float64Array;
+  hc: Int32Array;
+  best?: { gain: number; feature: number; bin: number; gl: number; hl: number; cl: number };
+}
+
+const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+
+function logloss(y: Uint8Array, f: Float64Array, idx: Int32Array): number {
+  let s = 0;
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i] as number;
+    const z = f[r] as number;
+    // log(1 + e^-z) for y = 1, log(1 + e^z) for y = 0, computed stably.
+    const m = y[r] ? -z : z;
+    s += m > 0 ? m + Math.log1p(Math.exp(-m)) : Math.log1p(Math.exp(m));
+  }
+  return s / Math.max(1, idx.length);
+}
+
+/** Seeded stratified hold-out: returns [train rows, validation rows]. */
+function stratifiedHoldout(y: Uint8Array, fraction: number, rng: Rng): [Int32Array, Int32Array] {
+  if (fraction <= 0) return [Int32Array.from({ length: y.length }, (_, i) => i), new Int32Array(0)];
+  const pos: number[] = [];
+  const neg: number[] = [];
+  for (let i = 0; i < y.length; i++) (y[i] ? pos : neg).push(i);
+  rng.shuffle(pos);
+  rng.shuffle(neg);
+  const vp = Math.max(1, Math.round(pos.length * fraction));
+  const vn = Math.max(1, Math.round(neg.length * fraction));
+  // Too few rows of a class to spare one: no early stopping.
+  if (pos.length - vp < 1 || neg.length - vn < 1) return [Int32Array.from({ length: y.length }, (_, i) => i), new Int32Array(0)];
+  const val = [...pos.slice(0, vp), ...neg.slice(0, vn)].sort((a, b) => a - b);
+  const train = [...pos.slice(vp), ...neg.slice(vn)].sort((a, b) => a - b);
+  return [Int32Array.from(train), Int32Array.from(val)];
+}
+
+/** Trains the boosted trees on scaled features `x` and 0/1 labels `y`. Deterministic for a seed. */
+export function fitGbt(x: Matrix, y: Uint8Array, options: GbtOptions = {}, seed = 0): GbtState {
+  const o = resolve(options);
+  const rng = createRng(seed);
+  const n = x.rows;
+  const d = x.cols;
+  const [trainRows, valRows] = stratifiedHoldout(y, o.validationFraction, rng);
+  const edges = binEdges(x, trainRows, o.maxBins, rng);
+  const nb = Math.max(...edges.map((e) => e.length));
+  // Bin codes for every row (validation rows are scored through the thresholds, not the bins).
+  const bins = new Uint8Array(n * d);
+  for (let r = 0; r < n; r++) for (let f = 0; f < d; f++) bins[r * d + f] = binOf(edges[f] as Float64Array, x.data[r * d + f] as number);
+
+  let pos = 0;
+  for (let i = 0; i < trainRows.length; i++) pos += y[trainRows[i] as number] as number;
+  const prior = Math.min(1 - 1e-6, Math.max(1e-6, pos / trainRows.length));
+  const base = Math.log(prior / (1 - prior));
+  const F = new Float64Array(n).fill(base);
+  const g = new Float64Array(n);
+  const h = new Float64Array(n);
+  const trees: GbtTree[] = [];
+  let bestLoss = valRows.length ? logloss(y, F, valRows) : NaN;
+  let bestRounds = 0;
+  const order = new Int32Array(trainRows.length);
+  const featMask = new Uint8Array(d);
+  const nf = Math.max(1, Math.round(d * o.featureFraction));
+  const featIdx = Array.from({ length: d }, (_, i) => i);
+
+  for (let t = 0; t < o.trees; t++) {
+    for (let i = 0; i < trainRows.length; i++) {
+      const r = trainRows[i] as number;
+      const p = sigmoid(F[r] as number);
+      g[r] = p - (y[r] as number);
+      h[r] = Math.max(p * (1 - p), 1e-16);
+    }
+    // Row bagging and feature sampling for this tree.
+    let m = 0;
+    for (let i = 0; i < trainRows.length; i++) if (o.subsample >= 1 || rng.next() < o.subsample) order[m++] = trainRows[i] as number;
+    featMask.fill(0);
+    rng.shuffle(featIdx);
+    for (let i = 0; i < nf; i++) featMask[featIdx[i] as number] = 1;
+    const tree = growTree(bins, d, nb, edges, order.subarray(0, m), g, h, featMask, o);
+    trees.push(tree);
+    // Update the training margins by walking the tree (validation too).
+    for (let r = 0; r < n; r++) F[r] = (F[r] as number) + treeValue(tree, x.data, r * d);
+    if (valRows.length) {
+      const loss = logloss(y, F, valRows);
+      if (loss < bestLoss - 1e-12) {
+        bestLoss = loss;
+        bestRounds = t + 1;
+      } else if (t + 1 - bestRounds >= o.patience) break;
+    } else bestRounds = t + 1;
+  }
+  if (options.refit && valRows.length && bestRounds > 0) {
+    const all = fitGbt(x, y, { ...options, refit: false, validationFraction: 0, trees: bestRounds }, seed);
+    return { ...all, validationLoss: bestLoss };
+  }
+  return { kind: 'gbt', features: d, base, trees: trees.slice(0, bestRounds), rounds: bestRounds, validationLoss: bestLoss };
+}
+
+function treeValue(tree: GbtTree, data: Float64Array, off: number): number {
+  let node = 0;
+  let f = tree.feature[0] as number;
+  while (f >= 0) {
+    node = (data[off + f] as number) <= (tree.threshold[node] as number) ? (tree.left[node] as number) : (tree.right[node] as number);
+    f = tree.feature[node] as number;
+  }
+  return tree.value[node] as number;
+}
+
+function growTree(
+  bins: Uint8Array,
+  d: number,
+  nb: number,
+  edges: Float64Array[],
+  rows: Int32Array,
+  g: Float64Array,
+  h: Float64Array,
+  featMask: Uint8Array,
+  o: Resolved,
+): GbtTree {
+  const tree: GbtTree = { feature: [], threshold: [], left: [], right: [], value: [] };
+  const leafValue = (G: number, H: number): number => (-G / (H + o.l2)) * o.learningRate;
+  const newNode = (G: number, H: number): number => {
+    tree.feature.push(-1);
+    tree.threshold.push(0);
+    tree.left.push(-1);
+    tree.right.push(-1);
+    tree.value.push(leafValue(G, H));
+    return tree.feature.length - 1;
+  };
+  const size = d * nb;
+  const histogram = (begin: number, end: number): Pick<Leaf, 'hg' | 'hh' | 'hc'> => {
+    const hg = new Float64Array(size);
+    const hh = new Float64Array(size);
+    const hc = new Int32Array(size);
+    for (let i = begin; i < end; i++) {
+      const r = rows[i] as number;
+      const gr = g[r] as number;
+      const hr = h[r] as number;
+      const off = r * d;
+      for (let f = 0; f < d; f++) {
+        const k = f * nb + (bins[off + f] as number);
+        hg[k] = (hg[k] as number) + gr;
+        hh[k] = (hh[k] as number) + hr;
+        hc[k] = (hc[k] as number) + 1;
+      }
+    }
+    return { hg, hh, hc };
+  };
+  const findSplit = (leaf: Leaf): void => {
+    leaf.best = undefined;
+    const count = leaf.end - leaf.begin;
+    if (leaf.depth >= o.maxDepth || count < 2 * o.minLeafRows) return;
+    const parent = (leaf.g * leaf.g) / (leaf.h + o.l2);
+    let best = 1e-12;
+    for (let f = 0; f < d; f++) {
+      if (!featMask[f]) continue;
+      const nbf = (edges[f] as Float64Array).length;
+      let gl = 0;
+      let hl = 0;
+      let cl = 0;
+      for (let b = 0; b < nbf - 1; b++) {
+        const k = f * nb + b;
+        gl += leaf.hg[k] as number;
+        hl += leaf.hh[k] as number;
+        cl += leaf.hc[k] as number;
+        if (cl < o.minLeafRows || hl < o.minLeafHessian) continue;
+        const cr = count - cl;
+        const hr = leaf.h - hl;
+        if (cr < o.minLeafRows) break;
+        if (hr < o.minLeafHessian) continue;
+        const gr = leaf.g - gl;
+        const gain = (gl * gl) / (hl + o.l2) + (gr * gr) / (hr + o.l2) - parent;
+        if (gain > best) {
+          best = gain;
+          leaf.best = { gain, feature: f, bin: b, gl, hl, cl };
+        }
+      }
+    }
+  };
+  let G = 0;
+  let H = 0;
+  for (let i = 0; i < rows.length; i++) {
+    G += g[rows[i] as number] as number;
+    H += h[rows[i] as number] as number;
+  }
+  const root: Leaf = { begin: 0, end: rows.length, depth: 0, node: newNode(G, H), g: G, h: H, ...histogram(0, rows.length) };
+  findSplit(root);
+  const open: Leaf[] = [root];
+  let leaves = 1;
+  while (leaves < o.maxLeaves) {
+    let pick = -1;
+    for (let i = 0; i < open.length; i++) {
+      const b = (open[i] as Leaf).best;
+      if (b && (pick < 0 || b.gain > ((open[pick] as Leaf).best?.gain ?? 0))) pick = i;
+    }
+    if (pick < 0) break;
+    const leaf = open[pick] as Leaf;
+    const s = leaf.best as NonNullable<Leaf['best']>;
+    // Partition the leaf's rows in place: bin ≤ s.bin to the front.
+    let lo = leaf.begin;
+    let hi = leaf.end - 1;
+    while (lo <= hi) {
+      if ((bins[(rows[lo] as number) * d + s.feature] as number) <= s.bin) lo++;
+      else {
+        const tmp = rows[lo] as number;
+        rows[lo] = rows[hi] as number;
+        rows[hi] = tmp;
+        hi--;
+      }
+    }
+    const mid = lo;
+    const gr = leaf.g - s.gl;
+    const hr = leaf.h - s.hl;
+    const leftNode = newNode(s.gl, s.hl);
+    const rightNode = newNode(gr, hr);
+    tree.feature[leaf.node] = s.feature;
+    tree.threshold[leaf.node] = (edges[s.feature] as Float64Array)[s.bin] as number;
+    tree.left[leaf.node] = leftNode;
+    tree.right[leaf.node] = rightNode;
+    // Histogram of the smaller child; the larger one is the parent's minus it.
+    const leftSmaller = mid - leaf.begin <= leaf.end - mid;
+    const small = leftSmaller ? histogram(leaf.begin, mid) : histogram(mid, leaf.end);
+    const big = { hg: leaf.hg, hh: leaf.hh, hc: leaf.hc };
+    for (let k = 0; k < size; k++) {
+      big.hg[k] = (big.hg[k] as number) - (small.hg[k] as number);
+      big.hh[k] = (big.hh[k] as number) - (small.hh[k] as number);
+      big.hc[k] = (big.hc[k] as number) - (small.hc[k] as number);
+    }
+    const left: Leaf = {
+      begin: leaf.begin,
+      end: mid,
+      depth: leaf.depth + 1,
+      node: leftNode,
+      g: s.gl,
+      h: s.hl,
+      ...(leftSmaller ? small : big),
+    };
+    const right: Leaf = { begin: mid, end: leaf.end, depth: leaf.depth + 1, node: rightNode, g: gr, h: hr, ...(leftSmaller ? big : small) };
+    findSplit(left);
+    findSplit(right);
+    open.splice(pick, 1, left, right);
+    leaves++;
+  }
+  return tree;
+}
+
+interface Packed {
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float64Array;
+  roots: Int32Array;
+}
+
+const packedCache = new WeakMap<GbtState, Packed>();
+
+function pack(state: GbtState): Packed {
+  const hit = packedCache.get(state);
+  if (hit) return hit;
+  const total = state.trees.reduce((s, t) => s + t.feature.length, 0);
+  const p: Packed = {
+    feature: new Int32Array(total),
+    threshold: new Float64Array(total),
+    left: new Int32Array(total),
+    right: new Int32Array(total),
+    value: new Float64Array(total),
+    roots: new Int32Array(state.trees.length),
+  };
+  let base = 0;
+  state.trees.forEach((t, k) => {
+    p.roots[k] = base;
+    for (let i = 0; i < t.feature.length; i++) {
+      const f = t.feature[i] as number;
+      p.feature[base + i] = f;
+      p.threshold[base + i] = t.threshold[i] as number;
+      p.left[base + i] = f < 0 ? -1 : base + (t.left[i] as number);
+      p.right[base + i] = f < 0 ? -1 : base + (t.right[i] as number);
+      p.value[base + i] = t.value[i] as number;
+    }
+    base += t.feature.length;
+  });
+  packedCache.set(state, p);
+  return p;
+}
+
+/**
+ * Fraud probabilities. With `contrib` (rows × cols), also fills per-feature contributions on the
+ * log-odds scale: along each tree's path, the change in node value is credited to the split feature
+ * (Saabas' attribution); only evidence towards fraud (positive parts) is kept.
+ */
+export function scoreGbt(state: GbtState, x: Matrix, contrib?: Float64Array): Float64Array {
+  const out = new Float64Array(x.rows);
+  const p = pack(state);
+  const d = x.cols;
+  const data = x.data;
+  const nTrees = p.roots.length;
+  for (let r = 0; r < x.rows; r++) {
+    const off = r * d;
+    let z = state.base;
+    for (let k = 0; k < nTrees; k++) {
+      let node = p.roots[k] as number;
+      let f = p.feature[node] as number;
+      while (f >= 0) {
+        const next = (data[off + f] as number) <= (p.threshold[node] as number) ? (p.left[node] as number) : (p.right[node] as number);
+        if (contrib) contrib[off + f] = (contrib[off + f] as number) + (p.value[next] as number) - (p.value[node] as number);
+        node = next;
+        f = p.feature[node] as number;
+      }
+      z += p.value[node] as number;
+    }
+    out[r] = sigmoid(z);
+  }
+  if (contrib) for (let i = 0; i < contrib.length; i++) contrib[i] = Math.max(0, contrib[i] as number);
+  return out;
+}
+
+/** Checks a parsed bundle state (E_BUNDLE_CORRUPT on anything malformed). */
+export function checkGbtState(s: unknown, features: number): s is GbtState {
+  if (!s || typeof s !== 'object') return false;
+  const st = s as GbtState;
+  if (st.kind !== 'gbt' || st.features !== features || !Number.isFinite(st.base) || !Array.isArray(st.trees)) return false;
+  for (const t of st.trees) {
+    const n = t?.feature?.length;
+    if (!n || [t.threshold, t.left, t.right, t.value].some((a) => !Array.isArray(a) || a.length !== n)) return false;
+    for (let i = 0; i < n; i++) {
+      const f = t.feature[i] as number;
+      if (!Number.isInteger(f) || f < -1 || f >= features) return false;
+      if (f >= 0) {
+        const l = t.left[i] as number;
+        const r = t.right[i] as number;
+        // Children always come after their parent: no cycles.
+        if (!(Number.isInteger(l) && Number.isInteger(r) && l > i && r > i && l < n && r < n)) return false;
+      }
+    }
+  }
+  return true;
+}

@@ -1,0 +1,94 @@
+import { createRng } from '@appliedml/engine';
+import type { Matrix } from './matrix';
+
+/**
+ * Distance-based detector (kNN, Ramaswamy et al. 2000 / Angiulli and Pizzuti 2002): the mean
+ * Euclidean distance of a row to its k nearest rows in a seeded reference sample of the training
+ * data (at most `reference` rows, so scoring stays linear in the batch). Features are the scaled
+ * features clipped to ±10, so one wild value cannot decide every distance. Unsupervised.
+ */
+export interface KnnOptions {
+  /** Neighbours averaged (default 10). */
+  k?: number;
+  /** Reference rows kept from the training data (default 2048). */
+  reference?: number;
+  seed?: number;
+}
+
+export interface KnnState {
+  kind: 'knn';
+  k: number;
+  cols: number;
+  /** Reference rows, row-major (clipped features). */
+  ref: number[];
+}
+
+const CLIP = 10;
+
+export function fitKnn(x: Matrix, options: KnnOptions = {}): { state: KnnState; trainScores: Float64Array } {
+  const k = Math.max(1, Math.min(options.k ?? 10, x.rows - 1));
+  const m = Math.min(options.reference ?? 2048, x.rows);
+  const rng = createRng(options.seed ?? 0);
+  const idx = rng.shuffle(Array.from({ length: x.rows }, (_, i) => i)).slice(0, m);
+  const ref: number[] = [];
+  for (const r of idx) for (let c = 0; c < x.cols; c++) ref.push(clip(x.data[r * x.cols + c] as number));
+  const state: KnnState = { kind: 'knn', k, cols: x.cols, ref };
+  // Training rows that are in the reference skip their own entry (leave-one-out), so training
+  // scores are on the same footing as scores of new rows.
+  const self = new Int32Array(x.rows).fill(-1);
+  idx.forEach((r, j) => (self[r] = j));
+  return { state, trainScores: score(state, x, self) };
+}
+
+function clip(v: number): number {
+  return v > CLIP ? CLIP : v < -CLIP ? -CLIP : v;
+}
+
+export function scoreKnn(state: KnnState, x: Matrix): Float64Array {
+  return score(state, x);
+}
+
+function score(state: KnnState, x: Matrix, self?: Int32Array): Float64Array {
+  const d = x.cols;
+  const ref = Float64Array.from(state.ref);
+  const m = ref.length / d;
+  const k = state.k;
+  const out = new Float64Array(x.rows);
+  const best = new Float64Array(k);
+  const row = new Float64Array(d);
+  for (let r = 0; r < x.rows; r++) {
+    for (let c = 0; c < d; c++) row[c] = clip(x.data[r * d + c] as number);
+    best.fill(Infinity);
+    let worst = Infinity;
+    const skip = self ? (self[r] as number) : -1;
+    for (let j = 0; j < m; j++) {
+      if (j === skip) continue;
+      let s = 0;
+      const off = j * d;
+      for (let c = 0; c < d && s < worst; c++) {
+        const t = (row[c] as number) - (ref[off + c] as number);
+        s += t * t;
+      }
+      if (s >= worst) continue;
+      // Insert into the sorted k best (squared distances).
+      let i = k - 1;
+      while (i > 0 && (best[i - 1] as number) > s) {
+        best[i] = best[i - 1] as number;
+        i--;
+      }
+      best[i] = s;
+      worst = best[k - 1] as number;
+    }
+    let total = 0;
+    let count = 0;
+    for (let i = 0; i < k; i++) {
+      const b = best[i] as number;
+      if (Number.isFinite(b)) {
+        total += Math.sqrt(b);
+        count++;
+      }
+    }
+    out[r] = count ? total / count : 0;
+  }
+  return out;
+}

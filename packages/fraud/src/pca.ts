@@ -1,0 +1,136 @@
+import type { Matrix } from './matrix';
+
+/**
+ * PCA-style detector: the Mahalanobis distance of a row from the training mean, computed in the
+ * principal-component basis of the standardised training features. Every component counts, each
+ * divided by its variance, so a row that breaks a correlation the training data keeps (a small
+ * minor-component variance) stands out even when each of its values is ordinary on its own. The
+ * smallest variances are floored at 1e-6 of the largest so degenerate directions (one-hot groups,
+ * constant columns) cannot blow up the score. Unsupervised: no labels.
+ */
+export interface PcaState {
+  kind: 'pca';
+  mean: number[];
+  /** Standard deviation per feature (0 for a constant feature, which is then ignored). */
+  sd: number[];
+  /** Principal directions, row k = component k (features long). */
+  components: number[][];
+  /** Variance along each component (floored). */
+  variance: number[];
+}
+
+const FLOOR = 1e-6;
+
+/** Eigen-decomposition of a symmetric matrix (cyclic Jacobi rotations). Returns eigenvalues and eigenvectors as columns of v. */
+export function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  const m = Float64Array.from(a);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    let diag = 0;
+    for (let i = 0; i < n; i++) {
+      diag += (m[i * n + i] as number) ** 2;
+      for (let j = i + 1; j < n; j++) off += (m[i * n + j] as number) ** 2;
+    }
+    if (off <= 1e-22 * Math.max(diag, 1e-300)) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = m[p * n + q] as number;
+        if (Math.abs(apq) < 1e-300) continue;
+        const app = m[p * n + p] as number;
+        const aqq = m[q * n + q] as number;
+        const theta = (aqq - app) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const mkp = m[k * n + p] as number;
+          const mkq = m[k * n + q] as number;
+          m[k * n + p] = c * mkp - s * mkq;
+          m[k * n + q] = s * mkp + c * mkq;
+        }
+        for (let k = 0; k < n; k++) {
+          const mpk = m[p * n + k] as number;
+          const mqk = m[q * n + k] as number;
+          m[p * n + k] = c * mpk - s * mqk;
+          m[q * n + k] = s * mpk + c * mqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p] as number;
+          const vkq = v[k * n + q] as number;
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = m[i * n + i] as number;
+  return { values, vectors: v };
+}
+
+export function fitPca(x: Matrix): PcaState {
+  const d = x.cols;
+  const n = x.rows;
+  const mean = new Array<number>(d).fill(0);
+  for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) mean[c] = (mean[c] as number) + (x.data[r * d + c] as number) / n;
+  const cov = new Float64Array(d * d);
+  const z = new Float64Array(d);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < d; c++) z[c] = (x.data[r * d + c] as number) - (mean[c] as number);
+    for (let i = 0; i < d; i++) {
+      const zi = z[i] as number;
+      if (zi === 0) continue;
+      for (let j = i; j < d; j++) cov[i * d + j] = (cov[i * d + j] as number) + zi * (z[j] as number);
+    }
+  }
+  const sd = mean.map((_, c) => Math.sqrt((cov[c * d + c] as number) / Math.max(1, n - 1)));
+  // Correlation matrix of the non-constant features (standardised PCA).
+  const corr = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j < d; j++) {
+      const si = sd[i] as number;
+      const sj = sd[j] as number;
+      const v = si > 0 && sj > 0 ? (cov[i * d + j] as number) / Math.max(1, n - 1) / (si * sj) : 0;
+      corr[i * d + j] = v;
+      corr[j * d + i] = v;
+    }
+  }
+  const { values, vectors } = symmetricEigen(corr, d);
+  const top = Math.max(...values, 1e-12);
+  const components: number[][] = [];
+  const variance: number[] = [];
+  for (let k = 0; k < d; k++) {
+    // Constant features are zero after standardising, so directions made of them add nothing.
+    components.push(Array.from({ length: d }, (_, i) => vectors[i * d + k] as number));
+    variance.push(Math.max(values[k] as number, FLOOR * top));
+  }
+  return { kind: 'pca', mean, sd: sd.map((s) => (s > 0 ? s : 0)), components, variance };
+}
+
+/** Mahalanobis distance of each row (higher = more anomalous). */
+export function scorePca(state: PcaState, x: Matrix): Float64Array {
+  const d = x.cols;
+  const out = new Float64Array(x.rows);
+  const z = new Float64Array(d);
+  const k = state.components.length;
+  const comp = new Float64Array(k * d);
+  state.components.forEach((c, i) => comp.set(c, i * d));
+  const inv = state.variance.map((v) => 1 / v);
+  for (let r = 0; r < x.rows; r++) {
+    for (let c = 0; c < d; c++) {
+      const s = state.sd[c] as number;
+      z[c] = s > 0 ? ((x.data[r * d + c] as number) - (state.mean[c] as number)) / s : 0;
+    }
+    let total = 0;
+    for (let j = 0; j < k; j++) {
+      let p = 0;
+      const off = j * d;
+      for (let c = 0; c < d; c++) p += (comp[off + c] as number) * (z[c] as number);
+      total += p * p * (inv[j] as number);
+    }
+    out[r] = Math.sqrt(total);
+  }
+  return out;
+}
