@@ -152,6 +152,29 @@ describe('FraudDetector', () => {
     await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
   });
 
+  it('keeps a bounded explainer beside other detectors: the bundle stays small, reasons survive save → load', async () => {
+    const rng = createRng(11);
+    const rows = Array.from({ length: 9000 }, () => [rng.next(), rng.next() * 10, rng.next() - 0.5]);
+    const model = FraudDetector.create({ detector: 'iforest', seed: 3 });
+    await model.train(rows);
+    const path = join(dir, 'bounded-explainer');
+    await model.save(path);
+    const explainer = await readFile(join(path, 'explainer.f64'));
+    expect(explainer.byteLength).toBe(4096 * 3 * 8); // not 9,000 rows × 3 features
+    const loaded = await FraudDetector.load(path);
+    const probe = [
+      [0.5, 5, 0],
+      [3, 5, 0],
+      [0.5, 40, 0],
+    ];
+    const before = await model.predictBatch(probe);
+    expect(await loaded.predictBatch(probe)).toEqual(before);
+    // The planted outlier feature leads each alert's reasons (columns are named x0, x1, … for arrays).
+    expect([before[1]!.reasons[0]!.feature, before[2]!.reasons[0]!.feature]).toEqual(['x0', 'x1']);
+    model.dispose();
+    loaded.dispose();
+  });
+
   it('bad input is a typed error', async () => {
     const model = FraudDetector.create({ detector: 'ecod' });
     await expectCode(model.predictBatch(x), 'E_MODEL_NOT_TRAINED');

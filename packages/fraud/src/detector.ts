@@ -14,7 +14,7 @@ import {
   type TrainingReport,
   type tf,
 } from '@appliedml/engine';
-import { fitEcod, scoreEcod, type EcodState } from './ecod';
+import { compactEcod, fitEcod, scoreEcod, type EcodState } from './ecod';
 import { checkGbtState, fitGbt, scoreGbt, type GbtOptions, type GbtState } from './gbt';
 import { fitIsolationForest, scoreIsolationForest, type IsolationForestOptions, type IsolationForestState } from './iforest';
 import type { Matrix } from './matrix';
@@ -216,7 +216,10 @@ export class FraudDetector {
     if (x.rows < 2) throw new AppliedMLError('E_INPUT_INVALID', `Training needs at least 2 rows (got ${x.rows}).`);
     const seed = this.config.seed;
     const active = this.active;
-    const fitted: Fitted = { pre, explainer: fitEcod(x), norms: {}, tails: {}, threshold: 0 };
+    const ecod = fitEcod(x);
+    // When ECOD only explains (not one of the detectors), keep a bounded summary of its CDFs: the
+    // bundle of a model trained on 600,000 rows would otherwise carry every training value.
+    const fitted: Fitted = { pre, explainer: active.includes('ecod') ? ecod : compactEcod(ecod), norms: {}, tails: {}, threshold: 0 };
     let training: TrainingReport | undefined;
     if (active.includes('ecod')) fitted.ecod = fitted.explainer;
     if (active.includes('iforest'))
@@ -468,7 +471,11 @@ export class FraudDetector {
         state: {
           threshold: f.threshold,
           norms: f.norms as unknown as JsonValue,
-          explainer: { rows: f.explainer.sorted[0]?.length ?? 0, skew: f.explainer.skew },
+          explainer: {
+            rows: f.explainer.sorted[0]?.length ?? 0,
+            skew: f.explainer.skew,
+            ...(f.explainer.rows !== undefined ? { trainingRows: f.explainer.rows } : {}),
+          },
         },
       },
       files,
@@ -481,18 +488,25 @@ export class FraudDetector {
       new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: ${what}.`, { details: { dir } });
     try {
       const cfg = bundle.manifest.config as unknown as FraudDetectorConfig & {
-        state: { threshold: number; norms: Fitted['norms']; explainer: { rows: number; skew: number[] } };
+        state: { threshold: number; norms: Fitted['norms']; explainer: { rows: number; skew: number[]; trainingRows?: number } };
       };
       if (!cfg || typeof cfg !== 'object' || !cfg.state) throw corrupt('config.state is missing');
       const model = new FraudDetector(cfg);
       const pre = Preprocessor.fromState(bundle.manifest.preprocessing as unknown as PreprocessorState);
       if (!pre.state || !Array.isArray(pre.state.columns)) throw corrupt('preprocessing is missing');
       const raw = bundle.files['explainer.f64'];
-      const { rows, skew } = cfg.state.explainer;
+      const { rows, skew, trainingRows } = cfg.state.explainer;
       if (!raw || raw.byteLength !== rows * skew.length * 8 || pre.features.length !== skew.length)
         throw corrupt('explainer.f64 does not match the manifest');
+      if (trainingRows !== undefined && !(Number.isInteger(trainingRows) && trainingRows >= rows))
+        throw corrupt('the explainer summarises fewer training rows than it keeps');
       const all = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-      const explainer: EcodState = { kind: 'ecod', skew, sorted: skew.map((_, c) => all.slice(c * rows, (c + 1) * rows)) };
+      const explainer: EcodState = {
+        kind: 'ecod',
+        skew,
+        sorted: skew.map((_, c) => all.slice(c * rows, (c + 1) * rows)),
+        ...(trainingRows !== undefined ? { rows: trainingRows } : {}),
+      };
       const fitted: Fitted = { pre, explainer, norms: cfg.state.norms ?? {}, tails: {}, threshold: cfg.state.threshold };
       const tailsText = bundle.files['tails.json'];
       if (tailsText) {

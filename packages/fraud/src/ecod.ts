@@ -15,6 +15,11 @@ export interface EcodState {
   sorted: Float64Array[];
   /** Each feature's sample skewness. */
   skew: number[];
+  /**
+   * Training rows the CDFs stand for, when `sorted` keeps only evenly spaced order statistics of them
+   * (`compactEcod`); absent when `sorted` holds every training value.
+   */
+  rows?: number;
 }
 
 export function fitEcod(x: Matrix): EcodState {
@@ -46,6 +51,37 @@ export function fitEcod(x: Matrix): EcodState {
   return { kind: 'ecod', sorted, skew: skewSign };
 }
 
+/**
+ * The same empirical CDFs kept at `points` evenly spaced order statistics per feature (first and
+ * last included): what the explanations need, in bounded space. A fitted state on few rows is
+ * returned as it is. Scores against it are the exact ECOD scores' approximation (tail probabilities
+ * read at ≈ 1/points resolution), so the detector itself keeps the full state.
+ */
+export function compactEcod(state: EcodState, points = EXPLAINER_POINTS): EcodState {
+  const rows = state.sorted[0]?.length ?? 0;
+  if (rows <= points) return state;
+  const sorted = state.sorted.map((col) =>
+    Float64Array.from({ length: points }, (_, k) => col[Math.round((k * (rows - 1)) / (points - 1))] as number),
+  );
+  return { kind: 'ecod', sorted, skew: [...state.skew] };
+}
+
+/** Index into the full sorted column of the k-th of `points` kept order statistics. */
+function keptIndex(k: number, rows: number, points: number): number {
+  return Math.round((k * (rows - 1)) / (points - 1));
+}
+
+/**
+ * A count over the kept order statistics (how many are ≤ or < v) turned back into the count over
+ * all `rows` training values: exact at both ends (0 and all), the lower bound between.
+ */
+function fullCount(kept: number, rows: number, points: number): number {
+  return kept === 0 ? 0 : kept === points ? rows : keptIndex(kept - 1, rows, points) + 1;
+}
+
+/** Order statistics kept per feature when ECOD only explains another detector's scores. */
+export const EXPLAINER_POINTS = 4096;
+
 /** Number of entries ≤ v (upper bound) in ascending a. */
 function countLe(a: Float64Array, v: number): number {
   let lo = 0;
@@ -70,12 +106,15 @@ function countLt(a: Float64Array, v: number): number {
   return lo;
 }
 
-/** Tail -log probabilities of one value against one feature's training values. */
-function tails(sorted: Float64Array, v: number): [number, number] {
-  const n = sorted.length;
+/** Tail -log probabilities of one value against one feature's training values (all, or `rows` summarised by `sorted`). */
+function tails(sorted: Float64Array, v: number, rows?: number): [number, number] {
+  const m = sorted.length;
+  const n = rows ?? m;
+  const le = rows === undefined ? countLe(sorted, v) : fullCount(countLe(sorted, v), n, m);
+  const lt = rows === undefined ? countLt(sorted, v) : fullCount(countLt(sorted, v), n, m);
   // +1 smoothing: a value beyond every training value gets p = 1/(n+1), never 0.
-  const left = (countLe(sorted, v) + 1) / (n + 1);
-  const right = (n - countLt(sorted, v) + 1) / (n + 1);
+  const left = (le + 1) / (n + 1);
+  const right = (n - lt + 1) / (n + 1);
   return [-Math.log(Math.min(1, left)), -Math.log(Math.min(1, right))];
 }
 
@@ -86,7 +125,7 @@ export function scoreEcod(state: EcodState, x: Matrix, contrib?: Float64Array): 
   for (let r = 0; r < x.rows; r++) {
     let total = 0;
     for (let c = 0; c < d; c++) {
-      const [a, b] = tails(state.sorted[c] as Float64Array, x.data[r * d + c] as number);
+      const [a, b] = tails(state.sorted[c] as Float64Array, x.data[r * d + c] as number, state.rows);
       // Per feature: the larger of the left tail, the right tail and the skewness-guided term
       // (PyOD's ECOD: |skew| < 1 → both tails count; strong skew → only the long tail counts).
       const s = state.skew[c] ?? 0;
