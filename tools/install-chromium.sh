@@ -13,10 +13,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-# Other jobs on the machine may be using apt: wait for them rather than fail on dpkg's lock.
-lock=(flock /tmp/apt.lock)
-command -v flock > /dev/null || lock=()
+# Other jobs on the machine may be using apt or dpkg: wait up to 5 minutes for dpkg's own lock
+# (apt-get's DPkg::Lock::Timeout) rather than fail on it.
+apt_get=(apt-get -o DPkg::Lock::Timeout=300)
 export DEBIAN_FRONTEND=noninteractive
-"${lock[@]}" apt-get update
-"${lock[@]}" apt-get install -y chromium
+"${apt_get[@]}" update
+"${apt_get[@]}" install -y chromium
 echo "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo installed) at /usr/bin/chromium"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { launchChromium } from './browser';
+import { chromiumLaunchOptions, launchChromium } from './browser';
 
 describe('browser harness', () => {
   it('fails with how to install Chromium when it is missing', async () => {
@@ -7,5 +7,10 @@ describe('browser harness', () => {
       code: 'E_DEVICE_UNAVAILABLE',
       message: expect.stringContaining('tools/install-chromium.sh'),
     });
+  });
+
+  it('times the launch with launchTimeoutMs, never with the per-action timeoutMs', () => {
+    expect(chromiumLaunchOptions({ timeoutMs: 1 }).timeout).toBe(30_000);
+    expect(chromiumLaunchOptions({ launchTimeoutMs: 5_000, timeoutMs: 1 })).toMatchObject({ timeout: 5_000, headless: true });
   });
 });

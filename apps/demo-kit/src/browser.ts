@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type LaunchOptions as PlaywrightLaunchOptions, type Page } from 'playwright-core';
 import { AppliedMLError } from '@appliedml/engine';
 
 /** Debian's Chromium (`apt-get install chromium`); playwright never downloads a browser of its own here. */
@@ -11,8 +11,20 @@ export const CHROMIUM_HOW_TO_INSTALL =
 export interface LaunchOptions {
   /** Default /usr/bin/chromium. */
   executablePath?: string;
-  /** Per-action timeout for pages (default 15 s). */
+  /** Time the browser may take to start (`launchChromium`; default 30 s). */
+  launchTimeoutMs?: number;
+  /** Per-action timeout for pages (`withPage`; default 15 s). Not used for the launch. */
   timeoutMs?: number;
+}
+
+/** What `launchChromium` asks playwright for: headless, no sandbox, the launch timeout only. */
+export function chromiumLaunchOptions(options: LaunchOptions = {}): PlaywrightLaunchOptions {
+  return {
+    executablePath: options.executablePath ?? CHROMIUM_PATH,
+    headless: true,
+    args: ['--no-sandbox'],
+    timeout: options.launchTimeoutMs ?? 30_000,
+  };
 }
 
 /**
@@ -25,7 +37,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
     throw new AppliedMLError('E_DEVICE_UNAVAILABLE', `Chromium is not installed at ${executablePath}: ${CHROMIUM_HOW_TO_INSTALL}.`, {
       details: { executablePath },
     });
-  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'], timeout: options.timeoutMs ?? 30_000 });
+  return chromium.launch(chromiumLaunchOptions({ ...options, executablePath }));
 }
 
 export interface PageRun {

@@ -1,9 +1,10 @@
 // The demo services' one way to serve. Browser tests: '@appliedml/demo-kit/browser'.
 export { createService, closeOnSignals, errorResponses, ERROR_BODY_ID } from './service';
 export type { Service, ServiceLimits, ServiceOptions, SignalOptions } from './service';
-export { toHttpError, NOT_FOUND_CODE } from './http-errors';
+export { toHttpError, NOT_FOUND_CODE, INTERNAL_MESSAGE } from './http-errors';
 export type { ErrorBody, HttpError } from './http-errors';
 export { checkFileName, fileNameSchema, resolveInside, MAX_FILE_NAME_LENGTH } from './file-names';
+export type { ResolveInsideOptions } from './file-names';
 export { createInferencePool } from './pool';
 export type { InferencePool, InferencePoolOptions, MicroBatchOptions, PoolStats } from './pool';
 export type { InferenceModel, LoadModel } from './pool-protocol';

@@ -17,14 +17,28 @@ export interface WorkerSetup {
   options: Record<string, unknown>;
 }
 
-export type WorkerTask = { kind: 'info' } | { kind: 'batch'; inputs: unknown[] };
+/**
+ * `info` is the readiness check: every worker gets one, and each waits at `barrier` (an
+ * Int32Array over a SharedArrayBuffer: [arrived, cancelled]) until `parties` workers arrived.
+ * A worker runs one task at a time, so `parties` waiting tasks are on `parties` distinct workers.
+ */
+export type WorkerTask =
+  { kind: 'info'; barrier: SharedArrayBuffer; parties: number; timeoutMs: number } | { kind: 'batch'; inputs: unknown[] };
 
 export interface WireError {
   code: string;
+  /** The SDK error's message; for anything else a fixed one (see `internal`). */
   message: string;
   details: Record<string, unknown>;
+  /**
+   * Set for a non-SDK error (a bug, a library's own error): its name, its own message and its
+   * stack frames, for the server's in-process use. Never sent in an HTTP answer or logged as text.
+   */
+  internal?: { name: string; message: string; frames: string[] };
 }
 
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: WireError };
 
-export type InfoAnswer = { ok: true; info: Record<string, unknown>; threadId: number } | { ok: false; error: WireError };
+export type InfoAnswer =
+  | { ok: true; info: Record<string, unknown>; threadId: number; /** every party arrived in time */ complete: boolean }
+  | { ok: false; error: WireError };

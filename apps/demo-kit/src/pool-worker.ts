@@ -2,20 +2,41 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { threadId, workerData } from 'node:worker_threads';
 import { AppliedMLError } from '@appliedml/engine';
+import { INTERNAL_MESSAGE } from './http-errors';
 import type { InferenceModel, InfoAnswer, LoadModel, Outcome, WireError, WorkerSetup, WorkerTask } from './pool-protocol';
 
-// One piscina worker: loads the model once when the thread starts (its own engine, its own model)
-// and answers batches. Errors travel back as plain {code, message, details}: a thrown error would
-// lose its code crossing the thread boundary.
+// One piscina worker: starts loading the model when the thread starts (piscina imports this
+// module at start-up; its own engine, its own model), and every task waits for that load. No
+// top-level await: inside the repository this module is loaded through tsx's CommonJS hook (see
+// below), which cannot compile it. `ready()` in the pool proves each worker finished loading.
+// Errors travel back as plain {code, message, details}: a thrown error would lose its code
+// crossing the thread boundary. A non-SDK error's own message never becomes the answer's message.
+
+function frames(stack: unknown): string[] {
+  if (typeof stack !== 'string') return [];
+  return stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .map((line) => line.trim())
+    .slice(0, 20);
+}
 
 function toWire(error: unknown): WireError {
   if (AppliedMLError.isInstance(error)) return { code: error.code, message: error.message, details: { ...error.details } };
-  return { code: 'E_INTERNAL', message: error instanceof Error ? error.message : String(error), details: {} };
+  const e = error instanceof Error ? error : undefined;
+  return {
+    code: 'E_INTERNAL',
+    message: INTERNAL_MESSAGE,
+    details: {},
+    internal: { name: e?.name ?? typeof error, message: e ? e.message : String(error), frames: frames(e?.stack) },
+  };
 }
 
 const setup = workerData as WorkerSetup;
 
-const loaded: Promise<{ model: InferenceModel<unknown, unknown> } | { error: WireError }> = (async () => {
+type State = { model: InferenceModel<unknown, unknown> } | { error: WireError };
+
+async function loadModel(): Promise<State> {
   try {
     const url = setup.module.startsWith('file:') ? setup.module : pathToFileURL(setup.module).href;
     // TypeScript sources (inside the repository) go through tsx's require hook: on Node 20 the
@@ -29,7 +50,29 @@ const loaded: Promise<{ model: InferenceModel<unknown, unknown> } | { error: Wir
   } catch (error) {
     return { error: toWire(error) };
   }
-})();
+}
+
+const loaded: Promise<State> = loadModel();
+
+type WaitAsync = (array: Int32Array, index: number, value: number, timeout: number) => { async: boolean; value: unknown };
+
+/** Arrive at the readiness barrier and wait (without blocking the thread) until every party has. */
+async function arriveAndWait(buffer: SharedArrayBuffer, parties: number, timeoutMs: number): Promise<boolean> {
+  const barrier = new Int32Array(buffer);
+  Atomics.add(barrier, 0, 1);
+  Atomics.notify(barrier, 0);
+  const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const arrived = Atomics.load(barrier, 0);
+    if (arrived >= parties) return true;
+    if (Atomics.load(barrier, 1) !== 0) return false;
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    const wait = waitAsync(barrier, 0, arrived, left);
+    if (wait.async) await wait.value;
+  }
+}
 
 async function batch(model: InferenceModel<unknown, unknown>, inputs: unknown[]): Promise<Outcome[]> {
   try {
@@ -51,8 +94,19 @@ async function batch(model: InferenceModel<unknown, unknown>, inputs: unknown[])
 
 export default async function run(task: WorkerTask): Promise<InfoAnswer | Outcome[]> {
   const state = await loaded;
-  if ('error' in state)
-    return task.kind === 'info' ? { ok: false, error: state.error } : task.inputs.map(() => ({ ok: false, error: state.error }));
-  if (task.kind === 'info') return { ok: true, info: state.model.info ?? {}, threadId };
+  if ('error' in state) {
+    if (task.kind === 'info') {
+      // Count as arrived (the pool cancels the others on this answer) and fail at once.
+      const barrier = new Int32Array(task.barrier);
+      Atomics.add(barrier, 0, 1);
+      Atomics.notify(barrier, 0);
+      return { ok: false, error: state.error };
+    }
+    return task.inputs.map(() => ({ ok: false, error: state.error }));
+  }
+  if (task.kind === 'info') {
+    const complete = await arriveAndWait(task.barrier, task.parties, task.timeoutMs);
+    return { ok: true, info: state.model.info ?? {}, threadId, complete };
+  }
   return batch(state.model, task.inputs);
 }

@@ -1,12 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppliedMLError } from '@appliedml/engine';
 import type { ScaleInput, ScaleOutput } from './__fixtures__/scale-model';
+import { toHttpError } from './http-errors';
 import { createInferencePool, type InferencePool } from './pool';
+import { errorForLog } from './service';
 
 const WORKER = new URL('./__fixtures__/scale-model.ts', import.meta.url);
+const SECRET = 'SECRET-WORKER-91c2';
 
 describe('inference worker pool', () => {
   let dir = '';
@@ -19,6 +22,8 @@ describe('inference worker pool', () => {
       bundle: join(dir, 'model.json'),
       threads: 2,
       batch: { maxSize: 8, maxWaitMs: 20 },
+      // The second worker to load takes longer: ready() must still wait for it.
+      loadOptions: { loadLog: join(dir, 'loads.log'), slowLoadMs: 400 },
     });
   });
   afterAll(async () => {
@@ -26,12 +31,24 @@ describe('inference worker pool', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('loads the model once per worker and answers', async () => {
+  const loads = async (): Promise<number[]> => (await readFile(join(dir, 'loads.log'), 'utf8')).split('\n').filter(Boolean).map(Number);
+
+  it('loads the model once per worker, and ready() waits for every worker', async () => {
     expect(pool.isReady).toBe(false);
     expect(await pool.ready()).toEqual({ factor: 3 });
     expect(pool.isReady).toBe(true);
+    // When ready() resolves, each of the two workers has loaded the model, exactly once.
+    const loaded = await loads();
+    expect(loaded).toHaveLength(2);
+    expect(new Set(loaded).size).toBe(2);
+    expect(pool.stats().loadedWorkers).toBe(2);
     expect((await pool.run(2)).y).toBe(6);
     expect((await pool.runBatch([1, 2, 3])).map((o) => o.y)).toEqual([3, 6, 9]);
+    // Work on both workers loads nothing again, and every answer comes from a loaded worker.
+    const outputs = await Promise.all([pool.runBatch([{ spin: 150 }]), pool.runBatch([{ spin: 150 }])]);
+    expect(await loads()).toEqual(loaded);
+    expect(new Set(outputs.flat().map((o) => o.threadId))).toEqual(new Set(loaded));
+    expect(await pool.ready()).toEqual({ factor: 3 });
   });
 
   it('micro-batches concurrent requests into few predictBatch calls', async () => {
@@ -53,6 +70,19 @@ describe('inference worker pool', () => {
     await expect(pool.runBatch([-5])).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
   });
 
+  it('answers a non-SDK worker error as E_INTERNAL with a fixed message, never its own', async () => {
+    const results = await Promise.allSettled([pool.run(1), pool.run({ fail: `parser said ${SECRET}` })]);
+    expect(results[0]).toMatchObject({ status: 'fulfilled', value: { y: 3 } });
+    const reason = (results[1] as PromiseRejectedResult).reason as AppliedMLError;
+    expect(AppliedMLError.hasCode(reason, 'E_INTERNAL')).toBe(true);
+    expect(reason.message).not.toContain(SECRET);
+    expect(toHttpError(reason)).toEqual({ status: 500, body: { code: 'E_INTERNAL', message: 'Internal error.' } });
+    // The original stays on the error's cause for the server, but not in what is logged.
+    expect((reason.cause as Error).message).toContain(SECRET);
+    expect(JSON.stringify(errorForLog(reason))).not.toContain(SECRET);
+    expect(errorForLog(reason)).toMatchObject({ code: 'E_INTERNAL', cause: { type: 'TypeError' } });
+  });
+
   it('keeps the event loop responsive while a worker computes', async () => {
     let ticks = 0;
     const timer = setInterval(() => (ticks += 1), 10);
@@ -71,10 +101,15 @@ describe('inference worker pool', () => {
       await small.ready();
       const results = await Promise.allSettled([small.run({ spin: 100 }), small.run({ spin: 10 }), small.run(1)]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
-      expect((results[2] as PromiseRejectedResult).reason).toMatchObject({
-        code: 'E_BUSY',
-        details: { retryAfterSeconds: 1 },
-      });
+      const reason = (results[2] as PromiseRejectedResult).reason;
+      expect(AppliedMLError.isInstance(reason)).toBe(true);
+      expect(reason).toMatchObject({ code: 'E_BUSY', details: { retryAfterSeconds: 1 } });
+      expect(toHttpError(reason)).toMatchObject({ status: 503, retryAfterSeconds: 1 });
+      // A worker that dies is a typed E_INTERNAL (not piscina's own error), and the pool goes on.
+      const crash = await small.run({ exit: 3 }).catch((error: unknown) => error);
+      expect(AppliedMLError.hasCode(crash, 'E_INTERNAL')).toBe(true);
+      expect((crash as Error).message).toBe('Internal error.');
+      expect((await small.run(2)).y).toBe(6);
     } finally {
       await small.close();
     }

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { AppliedMLError, type ErrorCode, ERROR_CODES } from '@appliedml/engine';
+import { INTERNAL_MESSAGE } from './http-errors';
 import type { InfoAnswer, Outcome, WireError, WorkerSetup, WorkerTask } from './pool-protocol';
 
 export interface MicroBatchOptions {
@@ -24,6 +25,8 @@ export interface InferencePoolOptions {
   batch?: MicroBatchOptions | false;
   /** Batches waiting for a worker at most; beyond it `run` is 503 E_BUSY with a retry hint (default 64). */
   maxQueue?: number;
+  /** Longest time `ready()` waits for every worker to load the model (default 120 s); past it, E_INTERNAL. */
+  readyTimeoutMs?: number;
   /**
    * Node options of the workers. Default: none for JavaScript; for TypeScript sources (inside the
    * repository) tsx and the `@appliedml/source` condition, so workers read the same sources.
@@ -37,6 +40,8 @@ export interface PoolStats {
   largestBatch: number;
   threads: number;
   queued: number;
+  /** Distinct worker threads that confirmed, through `ready()`, that they hold the model. */
+  loadedWorkers: number;
 }
 
 export interface InferencePool<I, O> {
@@ -44,7 +49,11 @@ export interface InferencePool<I, O> {
   run(input: I): Promise<O>;
   /** Many inputs as one task (one predictBatch call in one worker). */
   runBatch(inputs: I[]): Promise<O[]>;
-  /** Resolves when every worker has loaded the model, with the model's `info`; rejects with the load error's code. */
+  /**
+   * Resolves when every worker thread has loaded the model (each of `threads` distinct workers
+   * answers at once), with the model's `info`; rejects with the load error's code, or E_INTERNAL
+   * when a worker died or the workers did not all load within `readyTimeoutMs`.
+   */
   ready(): Promise<Record<string, unknown>>;
   readonly isReady: boolean;
   stats(): PoolStats;
@@ -65,16 +74,40 @@ function defaultExecArgv(workerModule: string): string[] {
   return ['--import', tsx, '--conditions=@appliedml/source'];
 }
 
+/**
+ * A worker's error as an SDK error. A non-SDK error (a bug, a library's own error) becomes
+ * E_INTERNAL with the fixed message; its name, own message and stack frames stay on `cause`, for
+ * in-process inspection only (HTTP answers and the kit's log lines never show a message).
+ */
 function fromWire(error: WireError): AppliedMLError {
+  if (error.internal) {
+    const { name, message, frames } = error.internal;
+    const cause = Object.assign(new AppliedMLError('E_INTERNAL', message), { name, frames, stack: undefined });
+    return new AppliedMLError('E_INTERNAL', INTERNAL_MESSAGE, { cause });
+  }
   const code: ErrorCode = (ERROR_CODES as readonly string[]).includes(error.code) ? (error.code as ErrorCode) : 'E_INTERNAL';
-  return new AppliedMLError(code, error.message, { details: error.details });
+  return new AppliedMLError(code, code === 'E_INTERNAL' ? INTERNAL_MESSAGE : error.message, { details: error.details });
 }
 
-function busy(cause: unknown): AppliedMLError {
+function busy(cause?: unknown): AppliedMLError {
   return new AppliedMLError('E_BUSY', 'Every inference worker is busy and the queue is full; retry shortly.', {
-    cause,
+    ...(cause === undefined ? {} : { cause }),
     details: { retryAfterSeconds: 1 },
   });
+}
+
+/**
+ * piscina's own refusals when its queue is full. piscina 5 does not export its `Errors` (the
+ * package's `exports` hide dist/errors.js), so these are its exact messages; the pool checks its
+ * queue itself before each task, so they are only a backstop.
+ */
+const PISCINA_QUEUE_FULL = new Set(['Task queue is at limit', 'No task queue available and all Workers are busy']);
+
+/** Anything piscina throws (queue full, a worker that crashed or exited) as a typed SDK error. */
+function fromPiscina(error: unknown): AppliedMLError {
+  if (AppliedMLError.isInstance(error)) return error;
+  if (error instanceof Error && PISCINA_QUEUE_FULL.has(error.message)) return busy(error);
+  return new AppliedMLError('E_INTERNAL', INTERNAL_MESSAGE, { cause: error });
 }
 
 interface Waiting<I, O> {
@@ -93,12 +126,14 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
   const threads = Math.max(1, Math.floor(options.threads ?? 1));
   const moduleUrl = options.worker instanceof URL ? options.worker.href : pathToFileURL(options.worker).href;
   const setup: WorkerSetup = { module: moduleUrl, bundle: options.bundle, options: options.loadOptions ?? {} };
+  const maxQueue = options.maxQueue ?? 64;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
   const piscina = new Piscina({
     filename: fileURLToPath(WORKER_FILE),
     workerData: setup,
     minThreads: threads,
     maxThreads: threads,
-    maxQueue: options.maxQueue ?? 64,
+    maxQueue,
     concurrentTasksPerWorker: 1,
     idleTimeout: Number.POSITIVE_INFINITY,
     execArgv: options.execArgv ?? defaultExecArgv(moduleUrl),
@@ -110,17 +145,21 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
   let closed = false;
   let isReady = false;
   let readyPromise: Promise<Record<string, unknown>> | undefined;
+  let loadedWorkers = 0;
+  /** Cancels a readiness barrier still waiting (a load failed, or the pool closes). */
+  let cancelBarrier: (() => void) | undefined;
 
   async function task(inputs: I[]): Promise<Outcome[]> {
     if (closed) throw new AppliedMLError('E_MODEL_DISPOSED', 'The inference pool is closed.');
+    // Refuse before piscina does: its queue-full error is only known by its message.
+    if (piscina.queueSize >= maxQueue) throw busy();
     stats.batches += 1;
     stats.inputs += inputs.length;
     stats.largestBatch = Math.max(stats.largestBatch, inputs.length);
     try {
       return (await piscina.run({ kind: 'batch', inputs } satisfies WorkerTask)) as Outcome[];
     } catch (error) {
-      if (error instanceof Error && /queue is at limit/i.test(error.message)) throw busy(error);
-      throw new AppliedMLError('E_INTERNAL', 'An inference worker failed.', { cause: error });
+      throw fromPiscina(error);
     }
   }
 
@@ -165,26 +204,57 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     },
     ready() {
       readyPromise ??= (async () => {
-        const answers = (await Promise.all(
-          Array.from({ length: threads }, () => piscina.run({ kind: 'info' } satisfies WorkerTask)),
-        )) as InfoAnswer[];
-        const failed = answers.find((a) => !a.ok);
-        if (failed && !failed.ok) throw fromWire(failed.error);
-        isReady = true;
-        const first = answers[0];
-        return first?.ok ? first.info : {};
+        if (closed) throw new AppliedMLError('E_MODEL_DISPOSED', 'The inference pool is closed.');
+        const buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+        const barrier = new Int32Array(buffer);
+        cancelBarrier = () => {
+          Atomics.store(barrier, 1, 1);
+          Atomics.notify(barrier, 0);
+        };
+        const task: WorkerTask = { kind: 'info', barrier: buffer, parties: threads, timeoutMs: readyTimeoutMs };
+        const one = async (): Promise<{ info: Record<string, unknown>; threadId: number }> => {
+          let answer: InfoAnswer;
+          try {
+            answer = (await piscina.run(task)) as InfoAnswer;
+          } catch (error) {
+            cancelBarrier?.();
+            throw fromPiscina(error);
+          }
+          if (!answer.ok) {
+            cancelBarrier?.();
+            throw fromWire(answer.error);
+          }
+          if (!answer.complete)
+            throw new AppliedMLError('E_INTERNAL', `The inference workers did not all load the model within ${readyTimeoutMs} ms.`);
+          return answer;
+        };
+        try {
+          // Each info task waits at the barrier, holding its worker, so the answers come from
+          // `threads` distinct workers, each of which has finished loading.
+          const answers = await Promise.all(Array.from({ length: threads }, one));
+          const distinct = new Set(answers.map((a) => a.threadId)).size;
+          if (distinct !== threads)
+            throw new AppliedMLError('E_INTERNAL', `Only ${distinct} of ${threads} inference workers answered the readiness check.`);
+          loadedWorkers = distinct;
+          if (closed) throw new AppliedMLError('E_MODEL_DISPOSED', 'The inference pool is closed.');
+          isReady = true;
+          return answers[0]?.info ?? {};
+        } finally {
+          cancelBarrier = undefined;
+        }
       })();
       return readyPromise;
     },
     get isReady() {
       return isReady;
     },
-    stats: () => ({ ...stats, threads, queued: piscina.queueSize + pending.length }),
+    stats: () => ({ ...stats, threads, queued: piscina.queueSize + pending.length, loadedWorkers }),
     async close() {
       if (closed) return;
       flush();
       closed = true;
       isReady = false;
+      cancelBarrier?.();
       await piscina.close();
     },
   };

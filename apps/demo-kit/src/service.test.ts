@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppliedMLError, ERROR_CODES, httpStatusForCode } from '@appliedml/engine';
 import { fileNameSchema, resolveInside } from './file-names';
 import { toHttpError } from './http-errors';
-import { closeOnSignals, createService, errorResponses, type Service } from './service';
+import { closeOnSignals, createService, errorResponses, listenUrl, resolveHeadersTimeout, type Service } from './service';
 
 const SECRET = 'SECRET-BODY-7f3a';
+/** Paths are logged (never bodies or query strings), so path tests use their own marker. */
+const IN_PATH = 'PATH-MARK-5d1e';
 
 function logSink(): { stream: Writable; lines: () => string[] } {
   const chunks: string[] = [];
@@ -54,6 +56,7 @@ describe('demo service', () => {
     await writeFile(join(dir, 'sample.txt'), 'hello');
     await writeFile(join(tmpdir(), 'demo-kit-outside.txt'), 'outside');
     await symlink(join(tmpdir(), 'demo-kit-outside.txt'), join(dir, 'link.txt'));
+    await mkdir(join(dir, 'sub'));
     service = await createService({
       name: 'kit test',
       version: '1.2.3',
@@ -91,12 +94,31 @@ describe('demo service', () => {
                 code: 'E_SHAPE_MISMATCH',
                 details: {},
               });
+            // Another engine copy's error without `details` at all.
+            if (code === 'foreign-busy')
+              throw Object.assign(new Error('busy elsewhere'), { [Symbol.for('appliedml.error')]: true, code: 'E_BUSY' });
+            if (code === 'sdk-internal') throw new AppliedMLError('E_INTERNAL', `bug near ${SECRET}`);
             throw new AppliedMLError(code as 'E_INPUT_INVALID', `failed with ${code}`);
           },
         );
         app.post('/bytes', { schema: { summary: 'Count raw bytes.', consumes: ['application/octet-stream'] } }, async (request) => ({
           bytes: (request.body as Buffer).length,
         }));
+        app.get<{ Querystring: { limit: number; tags?: string[] }; Params: { id: number } }>(
+          '/items/:id',
+          {
+            schema: {
+              params: { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } },
+              querystring: {
+                type: 'object',
+                required: ['limit'],
+                properties: { limit: { type: 'integer', minimum: 1 }, tags: { type: 'array', items: { type: 'string' } } },
+              },
+              response: { 200: { type: 'object', additionalProperties: true } },
+            },
+          },
+          async (request) => ({ id: request.params.id, limit: request.query.limit, tags: request.query.tags ?? [] }),
+        );
         app.get<{ Params: { name: string } }>(
           '/files/:name',
           { schema: { params: { type: 'object', required: ['name'], properties: { name: fileNameSchema } } } },
@@ -164,6 +186,47 @@ describe('demo service', () => {
     expect(await (await fetch(`${base}/nope`)).json()).toMatchObject({ code: 'E_NOT_FOUND' });
   });
 
+  it('never echoes a body key, a path or a URL in an error answer', async () => {
+    // An unknown body key (a client may put anything in a key, e.g. a token).
+    const extraKey = await fetch(`${base}/echo`, json({ text: 'a', [SECRET]: 1 }));
+    const extraBody = (await extraKey.json()) as { code: string; message: string };
+    expect([extraKey.status, extraBody.code]).toEqual([400, 'E_INPUT_INVALID']);
+    expect(extraBody.message).not.toContain(SECRET);
+    expect(extraBody.message).toBe('The body has a field this route does not accept.');
+    const wrongType = (await (await fetch(`${base}/echo`, json({ text: 3 }))).json()) as { message: string };
+    expect(wrongType.message).toBe("The body field 'text' must be of type string.");
+    // The 404 answer names no path.
+    const missing = await fetch(`${base}/nope-${IN_PATH}?q=${SECRET}`);
+    expect([missing.status, await missing.json()]).toEqual([404, { code: 'E_NOT_FOUND', message: 'No such route.' }]);
+    const wrongMethod = await fetch(`${base}/healthz`, { method: 'DELETE' });
+    expect(JSON.stringify(await wrongMethod.json())).not.toContain('healthz');
+    // Fastify's router errors go through the kit's mapping with fixed messages.
+    const badUrl = await raw(port, `GET /${IN_PATH}/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect(badUrl).toMatch(/^HTTP\/1\.1 400 /);
+    expect(badUrl).toContain('"code":"E_INPUT_INVALID"');
+    expect(badUrl).not.toContain(IN_PATH);
+    expect(badUrl).not.toContain('%E0');
+    expect(badUrl).not.toContain('FST_ERR');
+    const longParam = await fetch(`${base}/files/${IN_PATH}${'x'.repeat(400)}`);
+    const longBody = await longParam.text();
+    expect([longParam.status, (JSON.parse(longBody) as { code: string }).code]).toEqual([400, 'E_INPUT_INVALID']);
+    expect(longBody).not.toContain(IN_PATH);
+    expect(longBody).not.toContain('FST_ERR');
+  });
+
+  it('coerces numbers in query strings and path parameters, not in bodies', async () => {
+    const res = await fetch(`${base}/items/42?limit=5&tags=a`);
+    expect([res.status, await res.json()]).toEqual([200, { id: 42, limit: 5, tags: ['a'] }]);
+    const bad = await fetch(`${base}/items/42?limit=many`);
+    expect([bad.status, ((await bad.json()) as { message: string }).message]).toEqual([
+      400,
+      "The querystring field 'limit' must be of type integer.",
+    ]);
+    expect((await fetch(`${base}/items/x?limit=1`)).status).toBe(400);
+    // A body keeps JSON's types: a number where a string is declared is refused.
+    expect((await fetch(`${base}/echo`, json({ text: 3 }))).status).toBe(400);
+  });
+
   it('maps SDK errors (even from another engine copy) to the engine status with their code', async () => {
     for (const code of [
       'E_INPUT_INVALID',
@@ -181,8 +244,13 @@ describe('demo service', () => {
     expect([busy.status, busy.headers.get('retry-after')]).toEqual([503, '1']);
     const internal = await fetch(`${base}/fail`, json({ code: 'TypeError' }));
     const body = (await internal.json()) as { code: string; message: string };
-    expect([internal.status, body.code]).toEqual([500, 'E_INTERNAL']);
-    expect(body.message).not.toContain(SECRET);
+    expect([internal.status, body]).toEqual([500, { code: 'E_INTERNAL', message: 'Internal error.' }]);
+    const sdkInternal = await fetch(`${base}/fail`, json({ code: 'sdk-internal' }));
+    expect([sdkInternal.status, await sdkInternal.json()]).toEqual([500, { code: 'E_INTERNAL', message: 'Internal error.' }]);
+    const foreignBusy = await fetch(`${base}/fail`, json({ code: 'foreign-busy' }));
+    expect([foreignBusy.status, ((await foreignBusy.json()) as { code: string }).code]).toEqual([503, 'E_BUSY']);
+    const detailless = Object.assign(new Error('x'), { [Symbol.for('appliedml.error')]: true, code: 'E_BUSY' });
+    expect(toHttpError(detailless)).toEqual({ status: 503, body: { code: 'E_BUSY', message: 'x' } });
     // Every engine code maps to the same status through the kit as through the engine.
     for (const code of ERROR_CODES) expect(toHttpError(new AppliedMLError(code, 'm')).status).toBe(httpStatusForCode(code));
     expect(toHttpError(new AppliedMLError('E_DEVICE_UNAVAILABLE', 'busy', { details: { retryAfterSeconds: 2 } })).retryAfterSeconds).toBe(
@@ -194,11 +262,27 @@ describe('demo service', () => {
     expect((await (await fetch(`${base}/files/sample.txt`)).json()) as unknown).toMatchObject({
       path: expect.stringContaining('sample.txt'),
     });
-    for (const name of ['..%2F..%2Fetc%2Fpasswd', '%2Fetc%2Fpasswd', '.hidden', '...', 'a%5C..%5Cb', 'a%00b', 'link.txt', 'missing.txt']) {
+    const messages = new Set<string>();
+    for (const name of [
+      '..%2F..%2Fetc%2Fpasswd',
+      '%2Fetc%2Fpasswd',
+      '.hidden',
+      '...',
+      'a..b',
+      'a%5C..%5Cb',
+      'a%00b',
+      'link.txt',
+      'missing.txt',
+      'sub',
+    ]) {
       const res = await fetch(`${base}/files/${name}`);
       expect([name, res.status]).toEqual([name, 400]);
-      expect(((await res.json()) as { code: string }).code).toBe('E_INPUT_INVALID');
+      const answer = (await res.json()) as { code: string; message: string };
+      expect(answer.code).toBe('E_INPUT_INVALID');
+      if (['link.txt', 'missing.txt', 'sub'].includes(name)) messages.add(answer.message);
     }
+    // A link, a missing file and a folder answer alike: nothing says what exists or where a link points.
+    expect(messages.size).toBe(1);
     const literal = await raw(port, 'GET /files/../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(literal).toMatch(/^HTTP\/1\.1 4\d\d/);
     expect(literal).not.toContain('root:');
@@ -236,14 +320,20 @@ describe('demo service', () => {
     await fetch(`${base}/echo`, json(`{"text": "${SECRET}`));
     await fetch(`${base}/echo`, json({ text: SECRET.repeat(100) }));
     await fetch(`${base}/fail`, json({ code: 'TypeError', note: SECRET }));
+    await fetch(`${base}/fail`, json({ code: 'sdk-internal' }));
     const lines = logs.lines();
     expect(lines.length).toBeGreaterThan(5);
-    const parsed = lines.map((l) => JSON.parse(l) as { msg?: string; req?: { url?: string }; code?: string });
+    const parsed = lines.map(
+      (l) => JSON.parse(l) as { msg?: string; req?: { url?: string }; code?: string; error?: { type?: string; frames?: string[] } },
+    );
     expect(parsed.some((l) => l.req?.url === '/echo')).toBe(true);
     expect(parsed.some((l) => l.code === 'E_INPUT_INVALID')).toBe(true);
-    // The internal error's own message is logged (it is ours), but no request body or query is.
-    const withoutInternal = lines.filter((l) => !l.includes('"E_INTERNAL"'));
-    expect(withoutInternal.join('\n')).not.toContain(SECRET);
+    // A 500 is logged with its code, the error's name and stack frames, but not its message
+    // (here a TypeError quoting input), and no request body or query string anywhere.
+    const failed = parsed.filter((l) => l.msg === 'request failed' && l.code === 'E_INTERNAL');
+    expect(failed.map((l) => l.error?.type)).toEqual(expect.arrayContaining(['TypeError', 'AppliedMLError']));
+    expect(failed[0]?.error?.frames?.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toContain(SECRET);
     expect(lines.filter((l) => l.includes('"E_INTERNAL"')).join('\n')).not.toContain('note');
   });
 });
@@ -323,6 +413,88 @@ describe('limits and shutdown', () => {
     expect(events).toEqual(['handled', 'onClose']);
     await expect(fetch(`${url}/slow`)).rejects.toThrow();
     await service.close(); // idempotent
+  });
+
+  it('answers requests that arrive while shutting down 503 E_BUSY with Retry-After; readiness says shutting-down', async () => {
+    const service = await createService({
+      name: 'draining',
+      routes(app) {
+        app.get('/slow', { schema: { response: { 200: { type: 'object', properties: { done: { type: 'boolean' } } } } } }, async () => {
+          await sleep(600);
+          return { done: true };
+        });
+        app.get('/fast', { schema: {} }, async () => ({ ok: true }));
+      },
+    });
+    const { url, port } = await service.listen();
+    // Connections that already started a request before close(): their requests arrive during shutdown.
+    const sockets = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+    await Promise.all(sockets.map((s) => new Promise((r) => s.once('connect', r))));
+    sockets[0]?.write('GET /fast HTTP/1.1\r\nHost: x\r\n');
+    sockets[1]?.write('GET /readyz HTTP/1.1\r\nHost: x\r\n');
+    const answers = sockets.map(
+      (s) =>
+        new Promise<string>((resolve) => {
+          let text = '';
+          s.on('data', (d) => (text += String(d)));
+          s.on('close', () => resolve(text));
+          s.on('error', () => resolve(text));
+        }),
+    );
+    const inflight = fetch(`${url}/slow`).then((r) => r.status);
+    await sleep(100);
+    const closing = service.close();
+    await sleep(50);
+    sockets.forEach((s) => s.write('Connection: close\r\n\r\n'));
+    const [fast = '', ready = ''] = await Promise.all(answers);
+    expect(fast).toMatch(/^HTTP\/1\.1 503 /);
+    expect(fast.toLowerCase()).toContain('retry-after: 5');
+    expect(fast).toContain('{"code":"E_BUSY","message":"The service is shutting down; retry shortly."}');
+    expect(ready).toMatch(/^HTTP\/1\.1 503 /);
+    expect(ready).toContain('{"status":"shutting-down"}');
+    expect(await inflight).toBe(200);
+    await closing;
+  });
+
+  it('runs onClose even when closing the server fails', async () => {
+    const events: string[] = [];
+    const service = await createService({
+      name: 'failing close',
+      onClose: () => {
+        events.push('onClose');
+      },
+      routes(app) {
+        app.addHook('onClose', async () => {
+          throw new AppliedMLError('E_IO', 'a plugin failed to close');
+        });
+      },
+    });
+    await service.listen();
+    await expect(service.close()).rejects.toMatchObject({ code: 'E_IO' });
+    expect(events).toEqual(['onClose']);
+  });
+
+  it('keeps the headers timeout when the request timeout is off (0)', async () => {
+    expect(resolveHeadersTimeout({ headersTimeoutMs: 10_000, requestTimeoutMs: 0 })).toBe(10_000);
+    expect(resolveHeadersTimeout({ headersTimeoutMs: 10_000, requestTimeoutMs: 3_000 })).toBe(3_000);
+    expect(resolveHeadersTimeout({ headersTimeoutMs: 0, requestTimeoutMs: 0 })).toBe(0);
+    const service = await createService({ name: 'no request timeout', limits: { requestTimeoutMs: 0 }, routes() {} });
+    try {
+      expect(service.app.server.requestTimeout).toBe(0);
+      expect(service.app.server.headersTimeout).toBe(10_000);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('shows listening URLs a client can use, IPv6 in brackets', () => {
+    expect(listenUrl('127.0.0.1', 80)).toBe('http://127.0.0.1:80');
+    expect(listenUrl('0.0.0.0', 80)).toBe('http://127.0.0.1:80');
+    expect(listenUrl('::', 80)).toBe('http://[::1]:80');
+    expect(listenUrl('::1', 80)).toBe('http://[::1]:80');
+    expect(listenUrl('fe80::1%eth0', 80)).toBe('http://[fe80::1%25eth0]:80');
+    expect(listenUrl('localhost', 80)).toBe('http://localhost:80');
+    expect(new URL(listenUrl('::', 8080)).port).toBe('8080');
   });
 
   it('closes on SIGTERM and exits 0; a second signal exits 1', async () => {

@@ -1,17 +1,19 @@
-import type { AddressInfo } from 'node:net';
+import { isIPv6, type AddressInfo } from 'node:net';
+import ajvCompiler from '@fastify/ajv-compiler';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { AppliedMLError } from '@appliedml/engine';
+import { MAX_FILE_NAME_LENGTH } from './file-names';
 import { NOT_FOUND_CODE, toHttpError } from './http-errors';
 
 /** Limits against oversized bodies and slow-request floods. Every field has a default. */
 export interface ServiceLimits {
   /** Largest request body in bytes (default 1 MiB); over it → 413 E_INPUT_TOO_LARGE. */
   bodyLimit?: number;
-  /** Time to receive a whole request, headers and body (default 30 s); over it Node answers 408 and closes. */
+  /** Time to receive a whole request, headers and body (default 30 s; 0 turns it off); over it Node answers 408 and closes. */
   requestTimeoutMs?: number;
-  /** Time to receive the request headers (default 10 s). */
+  /** Time to receive the request headers (default 10 s; never longer than a non-zero `requestTimeoutMs`). */
   headersTimeoutMs?: number;
   /** An idle socket is destroyed after this (default 60 s; keep it over the slowest inference). */
   connectionTimeoutMs?: number;
@@ -23,6 +25,8 @@ export interface ServiceLimits {
   maxConnections?: number;
   /** Time `close()` waits for in-flight requests before cutting the connections (default 10 s). */
   shutdownTimeoutMs?: number;
+  /** Seconds in the Retry-After header of the 503 answered to requests that arrive while shutting down (default 5). */
+  shutdownRetryAfterSeconds?: number;
 }
 
 export interface ServiceOptions {
@@ -47,7 +51,7 @@ export interface ServiceOptions {
   isReady?: () => boolean;
   /** Where the OpenAPI page is served (default `/docs`; its JSON at `<prefix>/json`). */
   docsPrefix?: string;
-  /** Called once by `close()` after the last request finished (release the worker pool here). */
+  /** Called once by `close()` after the last request finished, even when closing the server failed (release the worker pool here). */
   onClose?: () => void | Promise<void>;
 }
 
@@ -55,7 +59,10 @@ export interface Service {
   readonly app: FastifyInstance;
   /** Listen on loopback by default; resolves with the base URL and the port. */
   listen(options?: { port?: number; host?: string }): Promise<{ url: string; port: number }>;
-  /** Stop accepting, answer readiness 503, finish in-flight requests, then run `onClose`. Idempotent. */
+  /**
+   * Stop accepting, answer readiness 503 and other new requests 503 E_BUSY with Retry-After,
+   * finish in-flight requests, then run `onClose` (always). Idempotent.
+   */
   close(): Promise<void>;
   readonly closing: boolean;
   /** The OpenAPI 3 document generated from the route schemas. */
@@ -83,7 +90,79 @@ const DEFAULT_LIMITS: Required<ServiceLimits> = {
   timeoutCheckIntervalMs: 1_000,
   maxConnections: 256,
   shutdownTimeoutMs: 10_000,
+  shutdownRetryAfterSeconds: 5,
 };
+
+/**
+ * Node's `headersTimeout`: the headers limit, but never past the whole-request limit. A limit of
+ * 0 means "off" to Node, so it does not take part in the minimum (0 only when both are 0).
+ */
+export function resolveHeadersTimeout(limits: Pick<Required<ServiceLimits>, 'headersTimeoutMs' | 'requestTimeoutMs'>): number {
+  const set = [limits.headersTimeoutMs, limits.requestTimeoutMs].filter((ms) => ms > 0);
+  return set.length === 0 ? 0 : Math.min(...set);
+}
+
+type ValidatorBuilder = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator'];
+
+/**
+ * Fastify's own Ajv compiler (`@fastify/ajv-compiler`, the version range fastify itself uses, so
+ * npm installs one copy), built twice: params, query strings and headers coerce types as Fastify does by
+ * default (`?limit=5` is a number, `coerceTypes: 'array'`); bodies do not (JSON has types: a
+ * number where a string is declared is a 400, not a string).
+ */
+function partAwareValidator(): ValidatorBuilder {
+  type Compile = (route: { httpPart?: string }) => unknown;
+  type Build = (externalSchemas: unknown, options: { customOptions?: Record<string, unknown> }) => Compile;
+  const build = (ajvCompiler as unknown as () => Build)();
+  const base = { removeAdditional: false, allErrors: false };
+  const builder: Build = (externalSchemas, options) => {
+    const custom = options?.customOptions ?? {};
+    const coercing = build(externalSchemas, { ...options, customOptions: { ...custom, ...base, coerceTypes: 'array' } });
+    const strict = build(externalSchemas, { ...options, customOptions: { ...custom, ...base, coerceTypes: false } });
+    return (route) => (route.httpPart === 'body' ? strict : coercing)(route);
+  };
+  return builder as unknown as ValidatorBuilder;
+}
+
+/** The base URL of a listening address: IPv6 in brackets, wildcard addresses as loopback. */
+export function listenUrl(host: string, port: number): string {
+  if (host === '0.0.0.0') return `http://127.0.0.1:${port}`;
+  if (host === '::' || host === '[::]') return `http://[::1]:${port}`;
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (isIPv6(bare.split('%')[0] ?? bare)) return `http://[${bare.replace('%', '%25')}]:${port}`;
+  return `http://${host}:${port}`;
+}
+
+interface LoggableError {
+  name?: unknown;
+  code?: unknown;
+  stack?: unknown;
+  cause?: unknown;
+  frames?: unknown;
+}
+
+/**
+ * An error as a 500 log line shows it: name, code and stack frames, and the same for its causes.
+ * Never the message: an error's message may quote the request (a parser, a library, a worker).
+ */
+export function errorForLog(error: unknown, depth = 0): Record<string, unknown> {
+  if (typeof error !== 'object' || error === null) return { type: typeof error };
+  const e = error as LoggableError;
+  const frames = Array.isArray(e.frames)
+    ? e.frames.filter((f): f is string => typeof f === 'string')
+    : typeof e.stack === 'string'
+      ? e.stack
+          .split('\n')
+          .filter((line) => /^\s+at /.test(line))
+          .map((line) => line.trim())
+      : [];
+  return {
+    type: typeof e.name === 'string' ? e.name : 'Error',
+    ...(typeof e.code === 'string' ? { code: e.code } : {}),
+    frames: frames.slice(0, 20),
+    ...(e.cause !== undefined && depth < 3 ? { cause: errorForLog(e.cause, depth + 1) } : {}),
+  };
+}
 
 interface LoggedRequest {
   method?: string;
@@ -125,12 +204,23 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // While closing, the onRequest hook below answers 503 E_BUSY with Retry-After (and lets
+    // /readyz say "shutting-down"); Fastify's own 503 has neither.
+    return503OnClosing: false,
     http: {
-      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      headersTimeout: resolveHeadersTimeout(limits),
       connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // A file-name path parameter must reach its schema (which answers precisely), not the router's limit.
+    routerOptions: { maxParamLength: Math.max(100, 2 * MAX_FILE_NAME_LENGTH) },
+    schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
+    // The router's own errors (a malformed URL, a path parameter over maxParamLength) answer
+    // through the same mapping, with fixed messages: Fastify's default bodies quote the URL.
+    frameworkErrors: (error, request, reply) => {
+      const answer = toHttpError(error);
+      request.log.info({ code: answer.body.code, status: answer.status }, 'request rejected');
+      void (reply as FastifyReply).code(answer.status).send(answer.body);
+    },
   });
   app.server.maxConnections = limits.maxConnections;
 
@@ -160,20 +250,32 @@ export async function createService(options: ServiceOptions): Promise<Service> {
 
   app.setErrorHandler((error, request, reply) => {
     const answer = toHttpError(error);
-    // Log the code and status only: a parser's or an SDK's message may quote the request.
-    if (answer.status >= 500) request.log.error({ err: error, code: answer.body.code }, 'request failed');
+    // Log the code, status, error name and stack frames only: a parser's, a library's or an
+    // SDK's message may quote the request.
+    if (answer.status >= 500)
+      request.log.error({ code: answer.body.code, status: answer.status, error: errorForLog(error) }, 'request failed');
     else request.log.info({ code: answer.body.code, status: answer.status }, 'request rejected');
     if (answer.retryAfterSeconds !== undefined) void reply.header('retry-after', String(answer.retryAfterSeconds));
     return reply.code(answer.status).send(answer.body);
+  });
+  // While shutting down, a request that still arrives (on a kept-alive connection) is told to
+  // come back; health and readiness answer as usual (readiness: 503 "shutting-down").
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    const path = request.url.split('?')[0];
+    if (path === '/healthz' || path === '/readyz') return;
+    return reply
+      .code(503)
+      .header('retry-after', String(limits.shutdownRetryAfterSeconds))
+      .send({ code: 'E_BUSY', message: 'The service is shutting down; retry shortly.' });
   });
   // While shutting down, answers end their connection, so keep-alive clients do not hold it open.
   app.addHook('onSend', async (_request, reply, payload) => {
     if (closing) void reply.header('connection', 'close');
     return payload;
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ code: NOT_FOUND_CODE, message: `No route ${request.method} ${request.url.split('?')[0]}.` }),
-  );
+  // A fixed message: the path is the client's input and is not echoed.
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ code: NOT_FOUND_CODE, message: 'No such route.' }));
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -233,8 +335,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       } finally {
         clearTimeout(force);
         clearInterval(idle);
+        // The pool (or whatever onClose releases) goes even when closing the server failed.
+        await options.onClose?.();
       }
-      await options.onClose?.();
     })();
     return closed;
   };
@@ -248,8 +351,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       const host = listenOptions.host ?? '127.0.0.1';
       await app.listen({ port: listenOptions.port ?? 0, host, listenTextResolver: (address) => `listening on ${address}` });
       const { port } = app.server.address() as AddressInfo;
-      const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-      return { url: `http://${shown}:${port}`, port };
+      return { url: listenUrl(host, port), port };
     },
     close,
     openapi: () => app.swagger() as unknown as Record<string, unknown>,

@@ -1,28 +1,44 @@
-import { readFile } from 'node:fs/promises';
+import { appendFile, open, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 import { AppliedMLError } from '@appliedml/engine';
 import type { InferenceModel } from '../pool-protocol';
 
 // A stand-in model for the pool tests: the "bundle" is a JSON file {factor}; inputs are numbers
-// (negative ones are bad input) or {spin: ms} to keep the worker's CPU busy.
-export type ScaleInput = number | { spin: number };
+// (negative ones are bad input), {spin: ms} to keep the worker's CPU busy, {fail: text} to throw
+// a plain (non-SDK) error, or {exit: code} to end the worker thread.
+// Options: `loadLog` (a file each load appends its thread id to) and `slowLoadMs` (every worker
+// but the first to claim `${loadLog}.first` takes this long to load).
+export type ScaleInput = number | { spin: number } | { fail: string } | { exit: number };
 export interface ScaleOutput {
   y: number;
   batchSize: number;
   threadId: number;
 }
 
-export async function load(bundle: string): Promise<InferenceModel<ScaleInput, ScaleOutput>> {
+export async function load(bundle: string, options: { loadLog?: string; slowLoadMs?: number } = {}): Promise<InferenceModel<ScaleInput, ScaleOutput>> {
   let factor: number;
   try {
     factor = (JSON.parse(await readFile(bundle, 'utf8')) as { factor: number }).factor;
   } catch (cause) {
     throw new AppliedMLError('E_BUNDLE_MISSING', `No bundle at ${bundle}.`, { cause });
   }
+  if (options.loadLog) {
+    if (options.slowLoadMs) {
+      const first = await open(`${options.loadLog}.first`, 'wx').then(
+        async (handle) => (await handle.close(), true),
+        () => false,
+      );
+      if (!first) await sleep(options.slowLoadMs);
+    }
+    await appendFile(options.loadLog, `${threadId}\n`);
+  }
   return {
     info: { factor },
     predictBatch(inputs) {
       return inputs.map((x) => {
+        if (typeof x === 'object' && 'fail' in x) throw new TypeError(x.fail);
+        if (typeof x === 'object' && 'exit' in x) process.exit(x.exit);
         if (typeof x === 'object') {
           const until = Date.now() + x.spin;
           while (Date.now() < until) {
