@@ -1,6 +1,6 @@
 /**
  * `npm run bench -w @appliedml/traffic`: the full Los-loop run (all 207 sensors) under the T-GCN
- * protocol — baselines, the SDK's GRU and T-GCN-style graph model, forecast latency, and a PyTorch GRU
+ * protocol — baselines, the SDK's graph ridge, GRU and T-GCN-style graph model, forecast latency, and a PyTorch GRU
  * of the same size on the same windows (Debian python3-torch via /usr/bin/python3). Needs
  * APPLIEDML_DATA_DIR (default: ../shared/datasets beside the repository).
  * Env: TRAFFIC_BENCH_TGCN_EPOCHS (default 25), TRAFFIC_BENCH_GRU_EPOCHS (30), TRAFFIC_BENCH_TORCH=0 to skip the peer.
@@ -67,6 +67,20 @@ async function main(): Promise<void> {
     const m = TrafficForecaster.create({ model: kind });
     await m.train(train);
     rows.push({ model: kind, horizons: (await m.evaluate(series, { fromStep: testStart })).horizons });
+    m.dispose();
+  }
+  {
+    const m = TrafficForecaster.create({ model: 'ridge' });
+    const report = await m.train(train, { adjacency });
+    const ev = await m.evaluate(series, { fromStep: testStart });
+    rows.push({
+      model: 'ridge (SDK graph ridge)',
+      horizons: ev.horizons,
+      trainSeconds: report.seconds,
+      epochs: '–',
+      forecastMs: await latency(m),
+    });
+    log(`ridge: ${report.seconds.toFixed(1)} s, ${ev.horizons.map((h) => `${h.minutes}m ${f3(h.rmse)}/${f3(h.mae)}`).join('  ')}`);
     m.dispose();
   }
   const neural: { kind: TrafficModelKind; epochs: number; hidden: number }[] = [

@@ -167,6 +167,33 @@ describe('TrafficForecaster lifecycle', () => {
     expect(() => TrafficForecaster.create({ dayOfWeek: 'yes' as unknown as boolean })).toThrow(/dayOfWeek/);
   });
 
+  it('graph ridge: trains in closed form, beats persistence, round-trips a bundle, rejects bad settings', async () => {
+    const adjacency = net.adjacency;
+    const before = tf.memory().numTensors;
+    const ridge = TrafficForecaster.create({ model: 'ridge', ridge: { neighbours: 2, neighbourLags: 4 } });
+    const report = await ridge.train(train, { adjacency });
+    expect(report.trainWindows).toBeGreaterThan(100);
+    const persistence = TrafficForecaster.create({ model: 'last-value' });
+    await persistence.train(train);
+    const ev = (await ridge.evaluate(net.series, { fromStep: testStart })).horizons;
+    const base = (await persistence.evaluate(net.series, { fromStep: testStart })).horizons;
+    expect(ev[0]!.rmse).toBeLessThan(base[0]!.rmse);
+    const input = { values: rows(testStart, testStart + 12), end: timeOf(testStart + 11) };
+    const path = join(dir, 'ridge');
+    await ridge.save(path);
+    const loaded = await TrafficForecaster.load(path);
+    expect(await loaded.predict(input)).toEqual(await ridge.predict(input));
+    expect(tf.memory().numTensors).toBe(before);
+    await writeFile(join(path, 'ridge.f64'), new Uint8Array(16));
+    await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
+    expect(() => TrafficForecaster.create({ model: 'ridge', ridge: { lambdas: [] } })).toThrow(/lambdas/);
+    expect(() => TrafficForecaster.create({ model: 'ridge', ridge: { neighbours: -1 } })).toThrow(/neighbours/);
+    expect(() => TrafficForecaster.create({ ridge: { historicalAverage: 1 as unknown as boolean } })).toThrow(/historicalAverage/);
+    expect(TrafficForecaster.create().config.model).toBe('ridge');
+    await expectCode(() => ridge.train(train, { adjacency: createAdjacency([[1]]) }), 'E_SHAPE_MISMATCH');
+    for (const m of [ridge, persistence, loaded]) m.dispose();
+  });
+
   it('round-trips baselines through bundles too', async () => {
     const ha = TrafficForecaster.create({ model: 'historical-average' });
     await ha.train(train);

@@ -19,16 +19,18 @@ import { scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizo
 import { buildModel, maskedLoss, type NeuralKind } from './models';
 import { fitScaler, type SensorScaler } from './scaler';
 import { assertEverySensorObserved, sliceSeries, toEpochMs, type TrafficSeries } from './series';
+import { fitGraphRidge, predictGraphRidge, resolveRidgeConfig, strongestNeighbours, type RidgeConfig, type RidgeModel } from './ridge';
 import { registerTrafficLayers } from './tgcn-layer';
 import { assertLongEnough, buildInputs, buildTargets, windowStarts } from './windows';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 
-export type TrafficModelKind = BaselineKind | NeuralKind;
+export type TrafficModelKind = BaselineKind | 'ridge' | NeuralKind;
 export const MODEL_KINDS: readonly TrafficModelKind[] = [
   'last-value',
   'window-mean',
   'historical-average',
   'seasonal-naive',
+  'ridge',
   'gru',
   'lstm',
   'tgcn',
@@ -37,7 +39,7 @@ const NEURAL: readonly string[] = ['gru', 'lstm', 'tgcn'];
 const TASK = 'traffic-forecasting';
 
 export interface TrafficForecasterConfig {
-  /** Default 'tgcn' (needs an adjacency matrix). */
+  /** Default 'ridge' (the graph ridge: reads the adjacency when given; the most accurate and fastest on Los-loop). 'tgcn' needs an adjacency. */
   model?: TrafficModelKind;
   /** Input window in steps (default 12 = 60 min at 5-min steps). */
   inputSteps?: number;
@@ -55,6 +57,8 @@ export interface TrafficForecasterConfig {
    * training days, at most one of each weekday) it cost 0.07 RMSE at 15 min.
    */
   dayOfWeek?: boolean;
+  /** The graph ridge's settings (model 'ridge'). */
+  ridge?: Partial<RidgeConfig>;
   seed?: number;
 }
 
@@ -124,6 +128,7 @@ interface Fitted {
   scaler: SensorScaler;
   ha: HistoricalAverage | null;
   adjacencyNormalized: boolean;
+  ridge?: RidgeModel;
 }
 
 interface ResolvedConfig {
@@ -134,6 +139,7 @@ interface ResolvedConfig {
   loss: 'mae' | 'mse' | 'huber';
   seasonSteps: number | null;
   dayOfWeek: boolean;
+  ridge: RidgeConfig;
   seed: number;
 }
 
@@ -148,7 +154,7 @@ function positiveInt(value: unknown, name: string, max = 100_000): number {
 }
 
 function resolveConfig(config: TrafficForecasterConfig): ResolvedConfig {
-  const model = config.model ?? 'tgcn';
+  const model = config.model ?? 'ridge';
   if (!MODEL_KINDS.includes(model)) invalid(`Unknown model '${String(model)}'. Models: ${MODEL_KINDS.join(', ')}.`, { model });
   const horizons = config.horizons ?? [3, 6, 9, 12];
   if (!Array.isArray(horizons) || horizons.length === 0) invalid('horizons must be a non-empty array of step counts.');
@@ -166,6 +172,7 @@ function resolveConfig(config: TrafficForecasterConfig): ResolvedConfig {
     seasonSteps:
       config.seasonSteps === undefined || config.seasonSteps === null ? null : positiveInt(config.seasonSteps, 'seasonSteps', 1_000_000),
     dayOfWeek,
+    ridge: resolveRidgeConfig(config.ridge, positiveInt(config.inputSteps ?? 12, 'inputSteps', 10_000)),
     seed: config.seed ?? 1,
   };
 }
@@ -268,6 +275,24 @@ export class TrafficForecaster {
       history: [],
       validation: [],
     };
+    if (kind === 'ridge') {
+      if (options.adjacency && options.adjacency.size !== n)
+        throw new AppliedMLError(
+          'E_SHAPE_MISMATCH',
+          `The adjacency is ${options.adjacency.size} × ${options.adjacency.size} but the series has ${n} sensors.`,
+          { details: { adjacency: options.adjacency.size, sensors: n } },
+        );
+      const starts = windowStarts(0, series.steps, T, P);
+      const inputs = buildInputs(series, starts, T, scaler, this.config.dayOfWeek);
+      const targets = buildTargets(series, starts, T, P, scaler, inputs.last);
+      const neighbours = strongestNeighbours(options.adjacency, n, this.config.ridge.neighbours);
+      const ha = this.ridgeHistorical(fitted, series, starts, inputs.last);
+      fitted.ridge = fitGraphRidge(inputs, ha, targets, this.ridgeShape(n), scaler, neighbours, this.config.ridge, valFraction);
+      this.setFitted(fitted, undefined);
+      report.trainWindows = starts.length;
+      report.seconds = (performance.now() - started) / 1000;
+      return report;
+    }
     if (!this.isNeural) {
       this.setFitted(fitted, undefined);
       report.seconds = (performance.now() - started) / 1000;
@@ -349,6 +374,30 @@ export class TrafficForecaster {
     return report;
   }
 
+  /** The historical-average forecasts the graph ridge reads, or null when it is configured without them. */
+  private ridgeHistorical(fitted: Fitted, series: TrafficSeries, starts: readonly number[], last: Float64Array): Float64Array | null {
+    if (!this.config.ridge.historicalAverage) return null;
+    return baselineForecast('historical-average', {
+      series,
+      starts,
+      inputSteps: this.config.inputSteps,
+      outputSteps: this.outputSteps,
+      last,
+      scaler: fitted.scaler,
+      ha: fitted.ha,
+      season: this.season(fitted.intervalMinutes),
+    });
+  }
+
+  private ridgeShape(sensors: number): { inputSteps: number; outputSteps: number; sensors: number; stepFeatures: number } {
+    return {
+      inputSteps: this.config.inputSteps,
+      outputSteps: this.outputSteps,
+      sensors,
+      stepFeatures: featureCount(this.config.dayOfWeek),
+    };
+  }
+
   private setFitted(fitted: Fitted, network: LayersModel | undefined): void {
     this.network?.dispose();
     this.fitted = fitted;
@@ -364,7 +413,11 @@ export class TrafficForecaster {
     const P = this.outputSteps;
     const n = fitted.sensors.length;
     const inputs = buildInputs(series, starts, T, fitted.scaler, this.config.dayOfWeek);
-    if (!this.isNeural) {
+    let raw: Float32Array | Float64Array;
+    if (fitted.ridge) {
+      const ha = this.ridgeHistorical(fitted, series, starts, inputs.last);
+      raw = predictGraphRidge(fitted.ridge, inputs, ha, this.ridgeShape(n), fitted.scaler, this.config.ridge.neighbourLags);
+    } else if (!this.isNeural) {
       return baselineForecast(this.config.model as BaselineKind, {
         series,
         starts,
@@ -375,13 +428,13 @@ export class TrafficForecaster {
         ha: fitted.ha,
         season: this.season(fitted.intervalMinutes),
       });
-    }
-    const x = tf.tensor4d(inputs.x, [inputs.count, T, n, featureCount(this.config.dayOfWeek)]);
-    let raw: Float32Array;
-    try {
-      raw = predictBatched(this.network!, x, { batchSize }).data;
-    } finally {
-      x.dispose();
+    } else {
+      const x = tf.tensor4d(inputs.x, [inputs.count, T, n, featureCount(this.config.dayOfWeek)]);
+      try {
+        raw = predictBatched(this.network!, x, { batchSize }).data;
+      } finally {
+        x.dispose();
+      }
     }
     const out = new Float64Array(inputs.count * P * n);
     for (let b = 0; b < inputs.count; b++) {
@@ -592,6 +645,7 @@ export class TrafficForecaster {
       packageVersion: PACKAGE_VERSION,
       task: TASK,
       ...(this.network ? { models: { main: this.network } } : {}),
+      ...(fitted.ridge ? { files: { 'ridge.f64': new Uint8Array(fitted.ridge.weights.buffer.slice(0)) } } : {}),
       labels: fitted.sensors,
       config: { ...this.config, horizons: [...this.config.horizons] } as unknown as JsonValue,
       preprocessing: {
@@ -602,6 +656,9 @@ export class TrafficForecaster {
           ? { slotsPerDay: fitted.ha.slotsPerDay, table: fitted.ha.table.map(nanToNull), pooled: fitted.ha.pooled.map(nanToNull) }
           : null,
         adjacencyNormalized: fitted.adjacencyNormalized,
+        ...(fitted.ridge
+          ? { ridge: { neighbours: fitted.ridge.neighbours, lambdas: fitted.ridge.lambdas, features: fitted.ridge.features } }
+          : {}),
       } as unknown as JsonValue,
     });
   }
@@ -635,6 +692,28 @@ export class TrafficForecaster {
       const model = new TrafficForecaster(config);
       const network = bundle.models.main as LayersModel | undefined;
       if (model.isNeural && !network) bad('the network is missing');
+      let ridge: RidgeModel | undefined;
+      if (config.model === 'ridge') {
+        const meta = pre.ridge as { neighbours?: unknown; lambdas?: unknown; features?: unknown } | undefined;
+        const bytes = bundle.files['ridge.f64'];
+        const D = Number(meta?.features);
+        if (
+          !meta ||
+          !bytes ||
+          !Array.isArray(meta.neighbours) ||
+          meta.neighbours.length !== n ||
+          !meta.neighbours.every((a) => Array.isArray(a) && a.every((j) => Number.isInteger(j) && j >= 0 && j < n)) ||
+          !Number.isInteger(D) ||
+          bytes.byteLength !== n * D * model.outputSteps * 8
+        )
+          bad('the ridge weights do not match the sensors');
+        ridge = {
+          neighbours: meta!.neighbours as number[][],
+          lambdas: Array.isArray(meta!.lambdas) ? (meta!.lambdas as unknown[]).map(Number) : [],
+          features: D,
+          weights: new Float64Array(bytes!.buffer.slice(bytes!.byteOffset, bytes!.byteOffset + bytes!.byteLength)),
+        };
+      }
       model.setFitted(
         {
           sensors: sensors!,
@@ -643,6 +722,7 @@ export class TrafficForecaster {
           scaler: scaler!,
           ha,
           adjacencyNormalized: Boolean(pre.adjacencyNormalized),
+          ...(ridge ? { ridge } : {}),
         },
         network,
       );
