@@ -4,12 +4,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
+import { closeOnSignals } from '@appliedml/demo-kit';
 import { AppliedMLError, averagePrecision, consoleLogger, dataDirFromEnv, rocAuc } from '@appliedml/engine';
 import { ADBENCH_FILES, SYNTHETIC_NOTICE, TransactionScorer, type DetectorKind, type Transaction } from '@appliedml/fraud';
 import { loadTransactions } from './data';
 import { isSupervised, publishedFor, runProtocol, type ProtocolResult } from './protocol';
 import { htmlTable, renderHtmlReport, type CurveEntry } from './report';
-import { createFraudServer } from './server';
+import { createFraudService } from './server';
 
 const USAGE = `appliedml fraud demo
 
@@ -22,7 +23,7 @@ usage:
                                                 or continuing the saved state with --keep-state)
   fraud-demo evaluate --adbench SET [--detector D]   ADBench protocol (3 seeds) on one set
   fraud-demo score --model DIR [--tx JSON]      score one transaction (or JSON lines on stdin)
-  fraud-demo serve --model DIR [--port 8787]    POST /score, GET / (alerts page)
+  fraud-demo serve --model DIR [--port 8787] [--host H]   POST /score, GET /alerts, GET / (score a transaction, alerts); /docs
 
 options: --seed N`;
 
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
       adbench: { type: 'string' },
       tx: { type: 'string' },
       port: { type: 'string', default: '8787' },
+      host: { type: 'string' },
       seed: { type: 'string', default: '0' },
       'keep-state': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -209,8 +211,12 @@ async function main(): Promise<void> {
       out(JSON.stringify({ score: s.score, decision: s.isFraud ? 'alert' : 'pass', reasons: s.reasons.map((r) => r.text) }));
     }
   } else if (command === 'serve') {
-    const server = createFraudServer(scorer);
-    server.listen(Number(values.port), () => out(`fraud service on http://localhost:${values.port}/ (POST /score)`));
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppliedMLError('E_INPUT_INVALID', '--port must be 0..65535.');
+    const service = await createFraudService(scorer, { logger: true, onClose: () => scorer.dispose() });
+    const { url } = await service.listen({ port, host: values.host ?? '127.0.0.1' });
+    closeOnSignals(service, { onSignal: (signal) => out(`${signal}: finishing in-flight requests, then stopping`) });
+    out(`fraud service on ${url}/ (POST /score; OpenAPI page ${url}/docs)`);
     return;
   } else throw new AppliedMLError('E_INPUT_INVALID', `Unknown command '${command}'.\n\n${USAGE}`);
   scorer.dispose();

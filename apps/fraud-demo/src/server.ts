@@ -1,11 +1,10 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { AppliedMLError, httpStatusForCode } from '@appliedml/engine';
-import type { TransactionScore, TransactionScorer } from '@appliedml/fraud';
+import { createService, errorResponses, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import type { Transaction, TransactionScorer } from '@appliedml/fraud';
 
-const MAX_BODY = 64 * 1024;
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** A transaction is a few short fields: 64 KiB is plenty. */
+export const MAX_BODY_BYTES = 64 * 1024;
 
-interface Alert {
+export interface Alert {
   at: string;
   card: string;
   amount: number;
@@ -13,72 +12,170 @@ interface Alert {
   reasons: string[];
 }
 
-async function body(req: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new AppliedMLError('E_INPUT_TOO_LARGE', `Request body over ${MAX_BODY} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch (cause) {
-    throw new AppliedMLError('E_INPUT_INVALID', 'The body must be one JSON transaction.', { cause });
-  }
+/** What POST /score answers. */
+export interface ScoreAnswer {
+  score: number;
+  decision: 'alert' | 'pass';
+  reasons: { feature: string; share: number; value?: number; text: string }[];
+  features: Record<string, number>;
 }
 
-/** POST /score a transaction → score, decision, reasons; GET / lists the latest alerts. */
-export function createFraudServer(scorer: TransactionScorer, options: { maxAlerts?: number; synthetic?: boolean } = {}): Server {
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(threshold: number, synthetic: boolean): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml fraud</title>
+<style>body{font:14px system-ui,sans-serif;max-width:60rem;margin:2em auto;padding:0 1em}label{display:inline-block;margin:.2em 1em .2em 0}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}.alert{color:#a22;font-weight:bold}.pass{color:#185;font-weight:bold}
+.note{color:#a15c00}.bar{background:#c0392b;height:.8em;display:inline-block}</style></head>
+<body><h1>Fraud scoring</h1>${synthetic ? '<p class="note">Model trained on SYNTHETIC transactions.</p>' : ''}
+<form id="tx"><label>Card <input id="card" name="card" required value="card-0001"></label>
+<label>Amount <input id="amount" name="amount" type="number" step="0.01" required value="42.50"></label>
+<label>Merchant <input id="merchant" name="merchant" value="grocer"></label>
+<label>Country <input id="country" name="country" value="US"></label>
+<button id="go" type="submit">Score</button></form>
+<div id="result"></div>
+<h2>Alerts</h2><p>Threshold ${esc(threshold.toFixed(4))}; the latest alerts first.</p>
+<table id="alerts"><thead><tr><th>time</th><th>card</th><th>amount</th><th>score</th><th>reasons</th></tr></thead><tbody></tbody></table>
+<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /score {"card", "amount", "timestamp", "merchant", "country"}; GET /alerts).</small></p>
+<script>
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
+const $ = (id) => document.getElementById(id);
+async function alerts() {
+  const list = await (await fetch('/alerts')).json();
+  $('alerts').tBodies[0].innerHTML = list.map((a) => '<tr class="row"><td>' + esc(a.at) + '</td><td>' + esc(a.card) + '</td><td>' + a.amount.toFixed(2) + '</td><td>' + a.score.toFixed(3) + '</td><td>' + a.reasons.map(esc).join('<br>') + '</td></tr>').join('');
+}
+$('tx').onsubmit = async (event) => {
+  event.preventDefault();
+  const tx = { card: $('card').value, amount: Number($('amount').value), timestamp: Date.now() };
+  if ($('merchant').value) tx.merchant = $('merchant').value;
+  if ($('country').value) tx.country = $('country').value;
+  const res = await fetch('/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
+  const r = await res.json();
+  if (!res.ok) { $('result').innerHTML = '<p class="alert" id="error">' + esc(r.code + ': ' + r.message) + '</p>'; return; }
+  $('result').innerHTML = '<h2 id="decision" class="' + r.decision + '">' + r.decision + '</h2>' +
+    '<p>Score <span id="score">' + r.score.toFixed(3) + '</span></p><ol id="reasons">' +
+    r.reasons.map((x) => '<li><span class="bar" style="width:' + (x.share * 200).toFixed(0) + 'px"></span> ' + esc(x.text) + '</li>').join('') + '</ol>';
+  alerts();
+};
+alerts(); setInterval(alerts, 5000);
+</script></body></html>`;
+}
+
+const text = (maxLength: number, description: string) => ({ type: 'string', minLength: 1, maxLength, description }) as const;
+
+const scoreSchema = {
+  summary: 'Score one card transaction against its card’s history: a score, a decision and the reasons.',
+  tags: ['fraud'],
+  body: {
+    type: 'object',
+    required: ['card', 'amount', 'timestamp'],
+    additionalProperties: false,
+    properties: {
+      card: text(128, 'The card (or account) id; its state holds the card’s recent transactions.'),
+      amount: { type: 'number', minimum: 0, maximum: 1e9, description: 'The amount (0 to 10⁹, as the SDK accepts).' },
+      // The SDK's checks, stated here: the schema answers with the field's name, never the value.
+      timestamp: {
+        anyOf: [
+          { type: 'number', description: 'Epoch milliseconds.' },
+          { type: 'string', format: 'date-time', maxLength: 64, description: 'An ISO 8601 date and time.' },
+        ],
+      },
+      merchant: text(128, 'The merchant id.'),
+      country: text(64, 'The country code.'),
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      required: ['score', 'decision', 'reasons', 'features'],
+      properties: {
+        score: { type: 'number' },
+        decision: { type: 'string', enum: ['alert', 'pass'] },
+        reasons: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['feature', 'share', 'text'],
+            properties: { feature: { type: 'string' }, share: { type: 'number' }, value: { type: 'number' }, text: { type: 'string' } },
+          },
+        },
+        features: { type: 'object', additionalProperties: { type: 'number' } },
+      },
+    },
+    ...errorResponses,
+  },
+} as const;
+
+const alertsSchema = {
+  summary: 'The latest alerts, newest first.',
+  tags: ['fraud'],
+  response: {
+    200: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['at', 'card', 'amount', 'score', 'reasons'],
+        properties: {
+          at: { type: 'string' },
+          card: { type: 'string' },
+          amount: { type: 'number' },
+          score: { type: 'number' },
+          reasons: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  },
+} as const;
+
+export interface FraudServiceOptions {
+  /** Alerts kept for the page (default 200; older ones are dropped). */
+  maxAlerts?: number;
+  /** Say on the page that the model was trained on synthetic data. */
+  synthetic?: boolean;
+  logger?: ServiceOptions['logger'];
+  limits?: ServiceOptions['limits'];
+  /** Runs when the service closes, after the last request (e.g. dispose the scorer). */
+  onClose?: () => void | Promise<void>;
+}
+
+/**
+ * The fraud demo on the demo kit: POST /score a transaction → {score, decision, reasons, features};
+ * GET /alerts; GET / (a page that scores a transaction and lists the alerts); GET /healthz,
+ * GET /readyz, the OpenAPI page at /docs. The scorer keeps per-card state, so it runs in this
+ * process (one state, requests in arrival order); a detector's `predict` is one row, well under a
+ * millisecond for the unsupervised detectors.
+ */
+export function createFraudService(scorer: TransactionScorer, options: FraudServiceOptions = {}): Promise<Service> {
   const alerts: Alert[] = [];
   const maxAlerts = options.maxAlerts ?? 200;
-  return createServer((req, res) => {
-    const send = (status: number, type: string, text: string): void => {
-      res.writeHead(status, { 'content-type': type });
-      res.end(text);
-    };
-    void (async () => {
-      try {
-        if (req.method === 'POST' && req.url === '/score') {
-          const tx = (await body(req)) as Parameters<TransactionScorer['score']>[0];
-          const s: TransactionScore = await scorer.score(tx);
-          if (s.isFraud) {
-            alerts.unshift({
-              at: new Date().toISOString(),
-              card: tx.card,
-              amount: tx.amount,
-              score: s.score,
-              reasons: s.reasons.map((r) => r.text),
-            });
-            alerts.length = Math.min(alerts.length, maxAlerts);
-          }
-          send(
-            200,
-            'application/json',
-            JSON.stringify({ score: s.score, decision: s.isFraud ? 'alert' : 'pass', reasons: s.reasons, features: s.features }),
-          );
-        } else if (req.method === 'GET' && req.url === '/alerts') {
-          send(200, 'application/json', JSON.stringify(alerts));
-        } else if (req.method === 'GET' && (req.url === '/' || req.url === '/index.html')) {
-          const rows = alerts
-            .map(
-              (a) =>
-                `<tr><td>${esc(a.at)}</td><td>${esc(a.card)}</td><td>${a.amount.toFixed(2)}</td><td>${a.score.toFixed(3)}</td><td>${a.reasons.map(esc).join('<br>')}</td></tr>`,
-            )
-            .join('');
-          send(
-            200,
-            'text/html; charset=utf-8',
-            `<!doctype html><html><head><meta charset="utf-8"><title>fraud alerts</title><meta http-equiv="refresh" content="5"></head><body style="font:14px system-ui">
-<h1>Fraud alerts</h1>${options.synthetic ? '<p style="color:#a15c00">Model trained on SYNTHETIC transactions.</p>' : ''}
-<p>POST a JSON transaction <code>{"card","amount","timestamp","merchant","country"}</code> to <code>/score</code>. Threshold ${scorer.threshold.toFixed(4)}.</p>
-<table border="1" cellpadding="4"><tr><th>time</th><th>card</th><th>amount</th><th>score</th><th>reasons</th></tr>${rows}</table></body></html>`,
-          );
-        } else send(404, 'application/json', JSON.stringify({ code: 'E_NOT_FOUND', message: 'POST /score, GET /, GET /alerts' }));
-      } catch (error) {
-        const e = AppliedMLError.isInstance(error) ? error : new AppliedMLError('E_INTERNAL', (error as Error).message);
-        send(httpStatusForCode(e.code), 'application/json', JSON.stringify(e.toJSON()));
-      }
-    })();
+  return createService({
+    name: 'appliedml fraud demo',
+    description: 'Card-transaction fraud scoring with the @appliedml/fraud SDK: a score, a decision and the reasons.',
+    logger: options.logger ?? false,
+    limits: { bodyLimit: MAX_BODY_BYTES, ...options.limits },
+    ...(options.onClose ? { onClose: options.onClose } : {}),
+    routes(app) {
+      const html = { summary: 'The web page.', tags: ['page'], produces: ['text/html'], response: { 200: { type: 'string' } } } as const;
+      for (const url of ['/', '/index.html'])
+        app.get(url, { schema: html }, async (_request, reply) =>
+          reply.type('text/html; charset=utf-8').send(page(scorer.threshold, options.synthetic ?? false)),
+        );
+      app.get('/alerts', { schema: alertsSchema }, async () => alerts);
+      app.post<{ Body: Transaction }>('/score', { schema: scoreSchema }, async (request): Promise<ScoreAnswer> => {
+        const tx = request.body;
+        const s = await scorer.score(tx);
+        if (s.isFraud) {
+          alerts.unshift({
+            at: new Date().toISOString(),
+            card: tx.card,
+            amount: tx.amount,
+            score: s.score,
+            reasons: s.reasons.map((r) => r.text),
+          });
+          if (alerts.length > maxAlerts) alerts.length = maxAlerts;
+        }
+        return { score: s.score, decision: s.isFraud ? 'alert' : 'pass', reasons: s.reasons, features: s.features };
+      });
+    },
   });
 }

@@ -2,13 +2,14 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { closeOnSignals } from '@appliedml/demo-kit';
 import { AppliedMLError, isDevice, type Device } from '@appliedml/engine';
 import { MODEL_KINDS, splitSeries, TrafficForecaster, type TrafficModelKind } from '@appliedml/traffic';
 import { loadDemoData, type DataChoice } from './data';
 import { runComparison } from './experiment';
 import { replayTest, writeReport } from './report';
 import { forecastTable, horizonTable } from './render';
-import { createLiveFeed } from './server';
+import { createLiveFeed, createTrafficService } from './server';
 
 const USAGE = `appliedml traffic demo — multi-horizon traffic forecasts and incident alerts
 
@@ -18,7 +19,7 @@ usage:
   traffic-demo train [--model tgcn|gru|lstm|last-value|…] [--epochs N] [--out DIR]   train on the 80 % part, save a bundle
   traffic-demo evaluate --bundle DIR                  per-horizon metrics on the 20 % test part, beside the baselines
   traffic-demo forecast --bundle DIR [--at STEP]      forecast every step ahead from the window ending at STEP
-  traffic-demo serve --bundle DIR [--port 8080]       web page with the forecast chart of a chosen sensor and live alerts
+  traffic-demo serve --bundle DIR [--port 8080] [--host H]  web page with the forecast chart of a chosen sensor and live alerts
 
 options: --data auto|los-loop|synthetic (default auto: Los-loop when APPLIEDML_DATA_DIR has it, else generated data,
          flagged synthetic), --sensors N (first N sensors), --device auto|cuda|cpu|wasm|js, --seed N, --hidden N`;
@@ -46,6 +47,7 @@ async function main(argv: string[]): Promise<void> {
       hidden: { type: 'string' },
       at: { type: 'string' },
       port: { type: 'string', default: '8080' },
+      host: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -167,15 +169,14 @@ async function main(argv: string[]): Promise<void> {
       const model = await TrafficForecaster.load(values.bundle, device ? { device } : {});
       const d = await loadDemoData(data, model.sensors.length);
       const { testStart } = splitSeries(d.series, 0.8);
-      const feed = createLiveFeed(model, d, testStart);
-      const port = num(values.port, 'port') ?? 8080;
-      feed.server.listen(port, () => out(`${d.note}\nReplaying the test part as a live feed: http://localhost:${port}/`));
-      const timer = setInterval(() => undefined, 1 << 30);
-      process.on('SIGINT', () => {
-        clearInterval(timer);
-        feed.stop();
-        model.dispose();
+      const feed = createLiveFeed(model, d, testStart, {
+        onTickError: (error) =>
+          process.stderr.write(`live feed tick failed: ${AppliedMLError.isInstance(error) ? error.code : 'E_INTERNAL'}\n`),
       });
+      const service = await createTrafficService(feed, d, { logger: true, onClose: () => model.dispose() });
+      const { url } = await service.listen({ port: num(values.port, 'port') ?? 8080, host: values.host ?? '127.0.0.1' });
+      closeOnSignals(service, { onSignal: (signal) => out(`${signal}: finishing in-flight requests, then stopping`) });
+      out(`${d.note}\nReplaying the test part as a live feed: ${url}/  (OpenAPI page ${url}/docs)`);
       return;
     }
     default:

@@ -1,15 +1,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveDataset } from '@appliedml/engine';
-import { LOS_LOOP, splitSeries, TrafficForecaster } from '@appliedml/traffic';
+import { LOS_LOOP } from '@appliedml/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoData, type DemoData } from './data';
 import { runComparison } from './experiment';
 import { horizonTable } from './render';
 import { replayTest, writeReport } from './report';
-import { createLiveFeed } from './server';
 
 let data: DemoData;
 let dir: string;
@@ -63,36 +61,5 @@ describe('traffic demo', () => {
     const png = await readFile(join(dir, 'error-by-horizon.png'));
     expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
     for (const m of kept.values()) m.dispose();
-  });
-
-  it('serves the page, forecasts, chart and alerts over HTTP; bad requests are typed', async () => {
-    const { train, testStart } = splitSeries(data.series, 0.8);
-    const model = TrafficForecaster.create({ model: 'historical-average' });
-    await model.train(train);
-    const feed = createLiveFeed(model, data, testStart, { tickMs: 60_000 });
-    await new Promise<void>((resolve) => feed.server.listen(0, resolve));
-    const base = `http://127.0.0.1:${(feed.server.address() as AddressInfo).port}`;
-    try {
-      for (let k = 0; k < 20; k++) await feed.advance();
-      const page = await (await fetch(`${base}/`)).text();
-      expect(page).toContain('<select id="sensor">');
-      const f = (await (await fetch(`${base}/api/forecast?sensor=${data.series.sensors[2]}`)).json()) as {
-        forecast: { value: number }[];
-        history: unknown[];
-      };
-      expect(f.forecast).toHaveLength(12);
-      expect(f.history).toHaveLength(20);
-      const svg = await (await fetch(`${base}/api/chart.svg?sensor=${data.series.sensors[2]}`)).text();
-      expect(svg).toContain('<svg');
-      const alerts = (await (await fetch(`${base}/api/alerts`)).json()) as { active: unknown[] };
-      expect(Array.isArray(alerts.active)).toBe(true);
-      const bad = await fetch(`${base}/api/forecast?sensor=nope`);
-      expect(bad.status).toBe(400);
-      expect(((await bad.json()) as { code: string }).code).toBe('E_INPUT_INVALID');
-      expect((await fetch(`${base}/nothing`)).status).toBe(404);
-    } finally {
-      feed.stop();
-      model.dispose();
-    }
   });
 });

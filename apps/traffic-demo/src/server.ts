@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { AppliedMLError, httpStatusForCode } from '@appliedml/engine';
+import { createService, errorResponses, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import { AppliedMLError } from '@appliedml/engine';
 import {
   forecastChartSpec,
   IncidentMonitor,
@@ -11,132 +11,358 @@ import {
 import type { DemoData } from './data';
 import { MONITOR_LEAD } from './report';
 
+/** Events kept for the page (older ones are dropped). */
+const MAX_EVENTS = 200;
+/** Observations kept for the chart (6 hours of 5-minute steps). */
+const MAX_HISTORY = 72;
+/** Requests here are GETs with a query string; no body is expected. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** The replay of the data as a live feed: one observation per tick, a forecast, the incident monitor. */
 export interface LiveFeed {
-  server: Server;
   /** Feed the next observation of the replayed data (the timer calls this). */
   advance(): Promise<void>;
-  stop(): void;
+  /** Stop the timer and wait for a tick in progress, so the model is free to dispose (idempotent). */
+  stop(): Promise<void>;
+  readonly sensors: readonly string[];
+  forecastFor(sensor: number): ForecastAnswer;
+  alerts(): AlertsAnswer;
+  chartSvg(sensor: number): Promise<string>;
+  /** A forecast exists (the forecaster has seen its input window). */
+  readonly hasForecast: boolean;
+  /** Ticks that failed (their error is logged by `onTickError`); the next tick tries again. */
+  readonly failedTicks: number;
 }
 
-interface State {
-  step: number;
-  forecast: Forecast | null;
-  /** The last MONITOR_LEAD forecasts, oldest first: the oldest one's step MONITOR_LEAD is the expectation for now. */
-  issued: Forecast[];
-  history: { time: string; values: number[] }[];
-  events: IncidentEvent[];
+export interface ForecastAnswer {
+  sensor: string;
+  history: { time: string; value: number | null }[];
+  forecast: { time: string | null; minutes: number; value: number | null }[];
 }
+
+export interface AlertsAnswer {
+  active: IncidentEvent['alert'][];
+  recent: IncidentEvent[];
+}
+
+export interface LiveFeedOptions {
+  /** Time between observations (default 1 s). */
+  tickMs?: number;
+  /** Start the timer (default true; tests call `advance()` themselves). */
+  autoStart?: boolean;
+  /** Told when a tick fails (default: ignored; the service passes its logger). */
+  onTickError?: (error: unknown) => void;
+}
+
+/** JSON has no NaN: a missing reading is null. */
+const finite = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
 
 /**
- * A small service that replays the test part of the data as a live feed: each tick feeds one
- * observation to the forecaster (`update`), checks it against the previous one-step forecast with
- * the incident monitor, and forecasts again. A web page shows the chart for a chosen sensor and the
- * live alerts.
+ * Replays the data from `fromStep` as a live feed: each tick feeds one observation to the
+ * forecaster (`update`), checks it against the forecast issued MONITOR_LEAD steps earlier with the
+ * incident monitor, and forecasts again. The replay loops at the end of the data.
  */
-export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromStep: number, options: { tickMs?: number } = {}): LiveFeed {
+export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromStep: number, options: LiveFeedOptions = {}): LiveFeed {
   const { series } = data;
   const n = series.sensors.length;
   const monitor = new IncidentMonitor({ sensors: series.sensors });
-  const state: State = { step: fromStep, forecast: null, issued: [], history: [], events: [] };
+  let step = fromStep;
+  let forecast: Forecast | null = null;
+  const issued: Forecast[] = [];
+  const history: { time: string; values: number[] }[] = [];
+  const events: IncidentEvent[] = [];
+  const charts = new Map<number, Promise<string>>();
+  let failedTicks = 0;
+  let ticking: Promise<void> | undefined;
   const timeAt = (t: number): number => (series.start ?? 0) + t * series.intervalMinutes * 60_000;
 
-  async function advance(): Promise<void> {
-    if (state.step >= series.steps) state.step = fromStep; // loop the replay
-    const t = state.step++;
+  async function tick(): Promise<void> {
+    if (step >= series.steps) step = fromStep;
+    const t = step++;
     const values = Array.from(series.values.subarray(t * n, (t + 1) * n));
     const iso = new Date(timeAt(t)).toISOString();
     const lead = Math.min(MONITOR_LEAD, model.outputSteps);
-    const oldest = state.issued.length >= lead ? state.issued[state.issued.length - lead] : undefined;
-    if (oldest) state.events.push(...monitor.observe({ observed: values, expected: oldest.steps[lead - 1]!.values, time: iso }));
-    if (state.events.length > 200) state.events.splice(0, state.events.length - 200);
+    const oldest = issued.length >= lead ? issued[issued.length - lead] : undefined;
+    if (oldest) events.push(...monitor.observe({ observed: values, expected: oldest.steps[lead - 1]!.values, time: iso }));
+    if (events.length > MAX_EVENTS) events.splice(0, events.length - MAX_EVENTS);
     model.update({ values, ...(series.start !== null ? { time: timeAt(t) } : {}) });
-    state.history.push({ time: iso, values });
-    if (state.history.length > 72) state.history.shift();
+    history.push({ time: iso, values });
+    if (history.length > MAX_HISTORY) history.shift();
     if (model.bufferedSteps >= model.config.inputSteps) {
-      state.forecast = await model.forecast();
-      state.issued.push(state.forecast);
-      if (state.issued.length > lead) state.issued.shift();
+      forecast = await model.forecast();
+      issued.push(forecast);
+      if (issued.length > lead) issued.shift();
     }
+    charts.clear();
   }
 
-  const sensorIndex = (url: URL): number => {
-    const id = url.searchParams.get('sensor') ?? series.sensors[0]!;
-    const i = series.sensors.indexOf(id);
-    if (i < 0) throw new AppliedMLError('E_INPUT_INVALID', `Unknown sensor '${id}'.`, { details: { sensor: id } });
-    return i;
+  // One tick at a time: a slow forecast delays the next tick instead of overlapping it.
+  const advance = (): Promise<void> => {
+    const run = (ticking ?? Promise.resolve()).then(tick);
+    ticking = run.catch(() => undefined);
+    return run;
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const json = (body: unknown, status = 200): void => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    try {
-      if (req.method !== 'GET') return json({ error: 'method not allowed' }, 405);
-      if (url.pathname === '/') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(page(series.sensors, data.name === 'synthetic' ? data.note : ''));
-        return;
-      }
-      if (url.pathname === '/api/sensors') return json({ sensors: series.sensors, synthetic: data.name === 'synthetic' });
-      if (url.pathname === '/api/forecast') {
-        const s = sensorIndex(url);
-        return json({
-          sensor: series.sensors[s],
-          history: state.history.map((h) => ({ time: h.time, value: h.values[s] })),
-          forecast: state.forecast ? state.forecast.steps.map((p) => ({ time: p.time, minutes: p.minutes, value: p.values[s] })) : [],
-        });
-      }
-      if (url.pathname === '/api/alerts') return json({ active: monitor.active, recent: state.events.slice(-30).reverse() });
-      if (url.pathname === '/api/chart.svg') {
-        const s = sensorIndex(url);
-        const times = [...state.history.map((h) => h.time), ...(state.forecast?.steps.map((p) => p.time ?? '') ?? [])];
-        const actual = [...state.history.map((h) => h.values[s] ?? NaN), ...(state.forecast?.steps.map(() => NaN) ?? [])];
-        const forecast = [...state.history.map(() => NaN), ...(state.forecast?.steps.map((p) => p.values[s] ?? NaN) ?? [])];
-        const alerts = state.events.filter((e) => e.type === 'raised' && e.alert.sensorIndex === s).map((e) => e.time ?? '');
-        const svg = await renderChartSvg(
-          forecastChartSpec({ sensor: series.sensors[s]!, times, actual, forecast, label: 'forecast', alerts, width: 640, height: 220 }),
-        );
-        res.writeHead(200, { 'content-type': 'image/svg+xml' });
-        res.end(svg);
-        return;
-      }
-      json({ error: 'not found' }, 404);
-    } catch (error) {
-      if (AppliedMLError.isInstance(error)) return json(error.toJSON(), httpStatusForCode(error.code));
-      json({ error: 'internal error' }, 500);
-    }
-  }
+  let busy = false;
+  const timer =
+    options.autoStart === false
+      ? undefined
+      : setInterval(() => {
+          if (busy) return;
+          busy = true;
+          advance()
+            .catch((error: unknown) => {
+              failedTicks += 1;
+              options.onTickError?.(error);
+            })
+            .finally(() => (busy = false));
+        }, options.tickMs ?? 1000);
+  timer?.unref();
 
-  const server = createServer((req, res) => void handle(req, res));
-  const timer = setInterval(() => void advance(), options.tickMs ?? 1000);
-  timer.unref();
   return {
-    server,
     advance,
-    stop: () => {
+    stop: async () => {
       clearInterval(timer);
-      server.close();
+      await ticking;
+    },
+    sensors: series.sensors,
+    get failedTicks() {
+      return failedTicks;
+    },
+    get hasForecast() {
+      return forecast !== null;
+    },
+    forecastFor(s) {
+      return {
+        sensor: series.sensors[s]!,
+        history: history.map((h) => ({ time: h.time, value: finite(h.values[s]) })),
+        forecast: forecast ? forecast.steps.map((p) => ({ time: p.time, minutes: p.minutes, value: finite(p.values[s]) })) : [],
+      };
+    },
+    alerts: () => ({ active: monitor.active, recent: events.slice(-30).reverse() }),
+    chartSvg(s) {
+      // Drawn once per sensor and step: the chart changes only when the feed advances.
+      let svg = charts.get(s);
+      if (!svg) {
+        const steps = forecast?.steps ?? [];
+        const times = [...history.map((h) => h.time), ...steps.map((p) => p.time ?? '')];
+        const actual = [...history.map((h) => h.values[s] ?? NaN), ...steps.map(() => NaN)];
+        const predicted = [...history.map(() => NaN), ...steps.map((p) => p.values[s] ?? NaN)];
+        const alerts = events.filter((e) => e.type === 'raised' && e.alert.sensorIndex === s).map((e) => e.time ?? '');
+        svg = renderChartSvg(
+          forecastChartSpec({
+            sensor: series.sensors[s]!,
+            times,
+            actual,
+            forecast: predicted,
+            label: 'forecast',
+            alerts,
+            width: 640,
+            height: 220,
+          }),
+        );
+        charts.set(s, svg);
+        svg.catch(() => charts.delete(s));
+      }
+      return svg;
     },
   };
 }
 
-function page(sensors: string[], syntheticNote: string): string {
-  const options = sensors.map((s) => `<option>${s}</option>`).join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>appliedml traffic</title>
-<style>body{font-family:system-ui,sans-serif;max-width:900px;margin:1.5em auto;padding:0 1em}#alerts li{margin:.2em 0}.note{background:#fff3cd;padding:.5em}</style></head>
-<body><h1>Live traffic forecast</h1>${syntheticNote ? `<p class="note">${syntheticNote}</p>` : ''}
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(sensors: readonly string[], syntheticNote: string): string {
+  const options = sensors.map((s) => `<option value="${esc(s)}">${esc(s)}</option>`).join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml traffic</title>
+<style>body{font-family:system-ui,sans-serif;max-width:900px;margin:1.5em auto;padding:0 1em}#alerts li{margin:.2em 0}.note{background:#fff3cd;padding:.5em}#chart{min-height:220px}</style></head>
+<body><h1>Live traffic forecast</h1>${syntheticNote ? `<p class="note">${esc(syntheticNote)}</p>` : ''}
 <label>Sensor <select id="sensor">${options}</select></label>
-<div id="chart"></div><h2>Alerts</h2><ul id="alerts"></ul>
+<div><img id="chart" alt="forecast chart" width="640" height="220"></div><h2>Alerts</h2><ul id="alerts"></ul>
+<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (GET /api/forecast?sensor=ID, /api/alerts, /api/chart.svg?sensor=ID).</small></p>
 <script>
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
+const num = (v) => (typeof v === 'number' ? v.toFixed(1) : '–');
 const sel = document.getElementById('sensor');
+const chart = document.getElementById('chart');
+let shown = '';
 async function refresh() {
   const s = encodeURIComponent(sel.value);
-  document.getElementById('chart').innerHTML = await (await fetch('/api/chart.svg?sensor=' + s)).text();
+  const res = await fetch('/api/chart.svg?sensor=' + s);
+  if (res.ok) {
+    const url = URL.createObjectURL(await res.blob());
+    chart.onload = () => { if (shown) URL.revokeObjectURL(shown); shown = url; chart.dataset.sensor = sel.value; };
+    chart.src = url;
+  }
   const a = await (await fetch('/api/alerts')).json();
-  document.getElementById('alerts').innerHTML = a.recent.map(e => '<li>' + e.type + ': sensor ' + e.alert.sensor + ' since ' + (e.alert.startedAt || '') + ' (z ' + e.alert.z.toFixed(1) + ', ' + e.alert.observed.toFixed(1) + ' vs ' + e.alert.expected.toFixed(1) + ' expected)</li>').join('') || '<li>none</li>';
+  document.getElementById('alerts').innerHTML = a.recent.map((e) => '<li class="alert">' + esc(e.type) + ': sensor ' + esc(e.alert.sensor) + ' since ' + esc(e.alert.startedAt || '') + ' (z ' + num(e.alert.z) + ', ' + num(e.alert.observed) + ' vs ' + num(e.alert.expected) + ' expected)</li>').join('') || '<li>none</li>';
 }
 sel.onchange = refresh; refresh(); setInterval(refresh, 2000);
 </script></body></html>`;
+}
+
+const sensorQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    sensor: { type: 'string', minLength: 1, maxLength: 128, description: 'A sensor id from GET /api/sensors (default: the first).' },
+  },
+} as const;
+
+const alertSchema = {
+  type: 'object',
+  required: ['sensor', 'sensorIndex', 'startStep', 'raisedStep', 'z', 'observed', 'expected'],
+  properties: {
+    sensor: { type: 'string' },
+    sensorIndex: { type: 'integer' },
+    startStep: { type: 'integer' },
+    startedAt: { type: ['string', 'null'] },
+    raisedStep: { type: 'integer' },
+    raisedAt: { type: ['string', 'null'] },
+    z: { type: 'number' },
+    observed: { type: 'number' },
+    expected: { type: 'number' },
+  },
+} as const;
+
+const forecastSchema = {
+  type: 'object',
+  required: ['sensor', 'history', 'forecast'],
+  properties: {
+    sensor: { type: 'string' },
+    history: {
+      type: 'array',
+      items: { type: 'object', required: ['time', 'value'], properties: { time: { type: 'string' }, value: { type: ['number', 'null'] } } },
+    },
+    forecast: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['time', 'minutes', 'value'],
+        properties: { time: { type: ['string', 'null'] }, minutes: { type: 'number' }, value: { type: ['number', 'null'] } },
+      },
+    },
+  },
+} as const;
+
+export interface TrafficServiceOptions {
+  logger?: ServiceOptions['logger'];
+  limits?: ServiceOptions['limits'];
+  /** Runs after the feed stopped, when the service closes (e.g. dispose the model). */
+  onClose?: () => void | Promise<void>;
+}
+
+/**
+ * The traffic demo on the demo kit: GET / (the page: the forecast chart of a chosen sensor and the
+ * live alerts), GET /api/sensors, GET /api/forecast?sensor=ID, GET /api/alerts,
+ * GET /api/chart.svg?sensor=ID; GET /healthz, GET /readyz (ready once a forecast exists), the
+ * OpenAPI page at /docs. Closing the service stops the feed's timer.
+ */
+export function createTrafficService(
+  feed: LiveFeed,
+  data: Pick<DemoData, 'name' | 'note'>,
+  options: TrafficServiceOptions = {},
+): Promise<Service> {
+  const index = (sensor: string | undefined): number => {
+    if (sensor === undefined) return 0;
+    const i = feed.sensors.indexOf(sensor);
+    // The id is not quoted: answers never echo the request.
+    if (i < 0) throw new AppliedMLError('E_INPUT_INVALID', 'No sensor with that id; GET /api/sensors lists them.');
+    return i;
+  };
+  const synthetic = data.name === 'synthetic';
+  return createService({
+    name: 'appliedml traffic demo',
+    description: 'Multi-horizon traffic forecasts with the @appliedml/traffic SDK, replaying data as a live feed, with incident alerts.',
+    logger: options.logger ?? false,
+    limits: { bodyLimit: MAX_BODY_BYTES, ...options.limits },
+    isReady: () => feed.hasForecast,
+    onClose: async () => {
+      await feed.stop();
+      await options.onClose?.();
+    },
+    routes(app) {
+      const html = { summary: 'The web page.', tags: ['page'], produces: ['text/html'], response: { 200: { type: 'string' } } } as const;
+      for (const url of ['/', '/index.html'])
+        app.get(url, { schema: html }, async (_request, reply) =>
+          reply.type('text/html; charset=utf-8').send(page(feed.sensors, synthetic ? data.note : '')),
+        );
+      app.get(
+        '/api/sensors',
+        {
+          schema: {
+            summary: 'The sensor ids, and whether the data is synthetic.',
+            tags: ['traffic'],
+            response: {
+              200: {
+                type: 'object',
+                required: ['sensors', 'synthetic'],
+                properties: { sensors: { type: 'array', items: { type: 'string' } }, synthetic: { type: 'boolean' } },
+              },
+            },
+          },
+        },
+        async () => ({ sensors: feed.sensors, synthetic }),
+      );
+      app.get<{ Querystring: { sensor?: string } }>(
+        '/api/forecast',
+        {
+          schema: {
+            summary: 'Recent readings and the latest multi-step forecast of one sensor.',
+            tags: ['traffic'],
+            querystring: sensorQuery,
+            response: { 200: forecastSchema, ...errorResponses },
+          },
+        },
+        async (request) => feed.forecastFor(index(request.query.sensor)),
+      );
+      app.get(
+        '/api/alerts',
+        {
+          schema: {
+            summary: 'Active incident alerts and the latest raised/cleared events, newest first.',
+            tags: ['traffic'],
+            response: {
+              200: {
+                type: 'object',
+                required: ['active', 'recent'],
+                properties: {
+                  active: { type: 'array', items: alertSchema },
+                  recent: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['type', 'alert', 'step', 'time'],
+                      properties: {
+                        type: { type: 'string', enum: ['raised', 'cleared'] },
+                        alert: alertSchema,
+                        step: { type: 'integer' },
+                        time: { type: ['string', 'null'] },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+        async () => feed.alerts(),
+      );
+      app.get<{ Querystring: { sensor?: string } }>(
+        '/api/chart.svg',
+        {
+          schema: {
+            summary: 'The forecast chart of one sensor (SVG): readings, forecast and raised alerts.',
+            tags: ['traffic'],
+            produces: ['image/svg+xml'],
+            querystring: sensorQuery,
+            response: { 200: { type: 'string' }, ...errorResponses },
+          },
+        },
+        async (request, reply) => {
+          const svg = await feed.chartSvg(index(request.query.sensor));
+          return reply.type('image/svg+xml').header('cache-control', 'no-store').send(svg);
+        },
+      );
+    },
+  });
 }

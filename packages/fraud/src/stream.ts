@@ -42,9 +42,12 @@ function timeOf(tx: Transaction): number {
   const v = tx.timestamp;
   const t = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
   if (!Number.isFinite(t))
-    throw new AppliedMLError('E_INPUT_INVALID', `Transaction timestamp ${JSON.stringify(v)} is not a time.`, {
-      details: { field: 'timestamp' },
-    });
+    // The value is not quoted: services pass SDK messages to their clients, and answers never echo input.
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `Transaction timestamp is not a time (got a ${v === null ? 'null' : typeof v}): give a Date, epoch milliseconds or an ISO 8601 string.`,
+      { details: { field: 'timestamp' } },
+    );
   return t;
 }
 

@@ -1,0 +1,56 @@
+import { generateTransactions, TransactionScorer } from '@appliedml/fraud';
+import type { Service } from '@appliedml/demo-kit';
+import { launchChromium, withPage } from '@appliedml/demo-kit/browser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFraudService } from './server';
+
+// The demo as a person uses it: Debian's Chromium opens the page, fills in a transaction, presses
+// Score, and sees the score, the decision and the reasons; the alert joins the list. No Chromium is
+// a failure saying how to install it, never a skip.
+describe('fraud demo in a browser', () => {
+  let service: Service;
+  let base = '';
+  let card = '';
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  beforeAll(async () => {
+    const txs = generateTransactions({ cards: 150, days: 15, seed: 9 });
+    card = txs[txs.length - 1]!.card;
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await scorer.train(txs);
+    service = await createFraudService(scorer, { synthetic: true, onClose: () => scorer.dispose() });
+    ({ url: base } = await service.listen());
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+  });
+
+  it('scores a submitted transaction and shows the score, decision and reasons; the alert is listed', async () => {
+    await withPage(browser, `${base}/`, async ({ page, errors }) => {
+      expect(await page.locator('.note').textContent()).toContain('SYNTHETIC');
+      expect(await page.locator('#alerts tbody tr').count()).toBe(0);
+      await page.locator('#card').fill(card);
+      await page.locator('#amount').fill('25000');
+      await page.locator('#merchant').fill('new-shop');
+      await page.locator('#country').fill('ZZ');
+      await page.locator('#go').click();
+      await page.locator('#decision').waitFor();
+      expect(await page.locator('#decision').textContent()).toBe('alert');
+      expect(Number(await page.locator('#score').textContent())).toBeGreaterThan(0);
+      const reasons = await page.locator('#reasons li').allTextContents();
+      expect(reasons.length).toBeGreaterThan(0);
+      expect(reasons.join(' ')).toMatch(/median|spent|merchant|country/);
+      const bar = await page.locator('#reasons .bar').first().boundingBox();
+      expect(bar?.width ?? 0).toBeGreaterThan(0);
+      await expect.poll(() => page.locator('#alerts tbody tr').count()).toBe(1);
+      expect(await page.locator('#alerts tbody tr td').nth(1).textContent()).toBe(card);
+
+      // A negative amount is refused by the schema, and the page says so.
+      await page.locator('#amount').fill('-3');
+      await page.locator('#go').click();
+      await expect.poll(() => page.locator('#error').textContent()).toContain('E_INPUT_INVALID');
+      expect(errors.filter((e) => !e.includes('400'))).toEqual([]);
+    });
+  });
+});

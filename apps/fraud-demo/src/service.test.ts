@@ -1,0 +1,112 @@
+import { generateTransactions, TransactionScorer, type Transaction } from '@appliedml/fraud';
+import type { Service } from '@appliedml/demo-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFraudService, MAX_BODY_BYTES, type ScoreAnswer } from './server';
+
+let txs: Transaction[];
+let service: Service;
+let base = '';
+let disposed = false;
+
+beforeAll(async () => {
+  txs = generateTransactions({ cards: 150, days: 15, seed: 9 });
+  const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+  await scorer.train(txs);
+  service = await createFraudService(scorer, {
+    synthetic: true,
+    onClose: () => {
+      disposed = true;
+      scorer.dispose();
+    },
+  });
+  ({ url: base } = await service.listen());
+});
+
+afterAll(async () => {
+  await service.close();
+  expect(disposed).toBe(true);
+});
+
+const post = (body: string, type = 'application/json'): Promise<Response> =>
+  fetch(`${base}/score`, { method: 'POST', body, headers: { 'content-type': type } });
+const codeOf = async (res: Response): Promise<[number, string]> => [res.status, ((await res.json()) as { code: string }).code];
+
+describe('fraud service on the demo kit', () => {
+  it('scores a transaction (score, decision, reasons), lists the alert, and documents the routes', async () => {
+    const last = txs[txs.length - 1]!;
+    const tx = { card: last.card, amount: 25000, timestamp: Number(last.timestamp) + 60_000, merchant: 'new-shop', country: 'ZZ' };
+    const ok = await post(JSON.stringify(tx));
+    expect(ok.status).toBe(200);
+    const res = (await ok.json()) as ScoreAnswer;
+    expect(res.decision).toBe('alert');
+    expect(res.score).toBeGreaterThan(0);
+    expect(res.reasons[0]?.text).toMatch(/median|spent|merchant|country/);
+    expect(res.features.amount).toBe(25000);
+    const iso = await post(JSON.stringify({ card: 'c-new', amount: 12.5, timestamp: '2026-01-02T10:00:00Z' }));
+    expect(iso.status).toBe(200);
+    const alerts = (await (await fetch(`${base}/alerts`)).json()) as { card: string }[];
+    expect(alerts[0]?.card).toBe(last.card);
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('SYNTHETIC');
+    expect(page).toContain('<form id="tx">');
+    expect(page).toContain('href="/docs"');
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/score', '/alerts', '/healthz', '/readyz']));
+  });
+
+  it('answers hostile requests with typed 4xx, never echoing them, and stays up', async () => {
+    const valid = { card: 'c1', amount: 10, timestamp: 1_700_000_000_000 };
+    expect(await codeOf(await post(JSON.stringify({ ...valid, card: 'x'.repeat(MAX_BODY_BYTES) })))).toEqual([413, 'E_INPUT_TOO_LARGE']);
+    expect(await codeOf(await post(JSON.stringify(valid), 'text/plain'))).toEqual([415, 'E_FORMAT_UNSUPPORTED']);
+    expect(await codeOf(await post(JSON.stringify(valid), 'application/x-www-form-urlencoded'))).toEqual([415, 'E_FORMAT_UNSUPPORTED']);
+    expect(await codeOf(await post('{not json'))).toEqual([400, 'E_INPUT_INVALID']);
+    expect(await codeOf(await post(''))).toEqual([400, 'E_INPUT_INVALID']);
+    expect(await codeOf(await post('[1, 2]'))).toEqual([400, 'E_INPUT_INVALID']);
+    for (const bad of [
+      { ...valid, amount: 'NaN' },
+      { ...valid, amount: -5 },
+      { ...valid, amount: 1e12 },
+      { ...valid, card: '' },
+      { card: 'c1', amount: 10 },
+      { ...valid, timestamp: 'yesterday <script>' },
+      { ...valid, __proto__x: 1 },
+    ]) {
+      const res = await post(JSON.stringify(bad));
+      const text = await res.text();
+      expect(res.status).toBe(400);
+      expect(JSON.parse(text)).toMatchObject({ code: 'E_INPUT_INVALID' });
+      expect(text).not.toMatch(/script|yesterday|__proto__x|NaN/);
+    }
+    // No file parameter exists: a traversal path is an unknown route.
+    expect(await codeOf(await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`))).toEqual([404, 'E_NOT_FOUND']);
+    expect(await codeOf(await fetch(`${base}/score/..%2f..%2fetc%2fpasswd`))).toEqual([404, 'E_NOT_FOUND']);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('answers 500 transactions from 8 concurrent clients with no error and bounded memory', async () => {
+    const fire = async (total: number): Promise<number> => {
+      let next = 0;
+      let errors = 0;
+      const client = async (): Promise<void> => {
+        while (next < total) {
+          const i = next++;
+          const res = await post(
+            JSON.stringify({ card: `load-${i % 50}`, amount: 5 + (i % 97), timestamp: 1_700_000_000_000 + i * 60_000 }),
+          );
+          await res.arrayBuffer();
+          if (res.status !== 200) errors += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, client));
+      return errors;
+    };
+    expect(await fire(100)).toBe(0); // warm-up
+    const before = process.memoryUsage();
+    const started = performance.now();
+    expect(await fire(500)).toBe(0);
+    const after = process.memoryUsage();
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(after.heapUsed - before.heapUsed).toBeLessThan(48 * 1024 * 1024);
+    expect(after.rss - before.rss).toBeLessThan(96 * 1024 * 1024);
+  });
+});
