@@ -54,6 +54,7 @@ export async function runClassifier(data: ClassificationData, preset: Preset, op
 
 /** Grad-CAM overlays of the first test images of each class. */
 export async function classifierFigures(model: ImageClassifier, data: ClassificationData, count: number): Promise<Figure[]> {
+  if (count < 1) return [];
   const picks: number[] = [];
   for (const label of model.labels) {
     let taken = 0;
@@ -104,6 +105,7 @@ export async function runSegmenter(data: SegmentationData, preset: Preset, optio
 }
 
 export async function segmenterFigures(model: ImageSegmenter, data: SegmentationData, count: number): Promise<Figure[]> {
+  if (count < 1) return [];
   const images = data.test.images.slice(0, count);
   const predictions = await model.predictBatch(images);
   const figures: Figure[] = [];

@@ -34,6 +34,7 @@ const { values } = parseArgs({
     'seg-flip': { type: 'string', default: '0' },
     'torch-threads': { type: 'string', default: '1' },
     out: { type: 'string', default: 'medical-imaging' },
+    'lat-filters': { type: 'string', default: '16,32,64,128' },
   },
 });
 const only = new Set((values.only as string).split(','));
@@ -186,7 +187,8 @@ async function main(): Promise<void> {
 
   if (only.has('latency')) {
     // Latency of one 256 × 256 RGB segmentation with the same U-Net (weights do not change the cost).
-    const seg = ImageSegmenter.create({ imageSize: 256, filters: SEG.filters, flipAugment: false });
+    const latFilters = (values['lat-filters'] as string).split(',').map(Number);
+    const seg = ImageSegmenter.create({ imageSize: 256, filters: latFilters, flipAugment: false });
     const tiny: ColorImage[] = Array.from({ length: 2 }, () => ({
       width: 256,
       height: 256,
@@ -203,7 +205,7 @@ async function main(): Promise<void> {
       await seg.predict(tiny[0]!);
       if (i >= 3) times.push(performance.now() - t);
     }
-    results.segmentation256 = { latencyMs: median(times) };
+    results.segmentation256 = { latencyMs: median(times), filters: latFilters };
     log(JSON.stringify(results.segmentation256));
     seg.dispose();
   }
