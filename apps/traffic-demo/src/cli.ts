@@ -16,7 +16,7 @@ const USAGE = `appliedml traffic demo — multi-horizon traffic forecasts and in
 usage:
   traffic-demo demo                                   quick preset: baselines, GRU and the graph model, the per-horizon
                                                       table beside the published T-GCN row, and an HTML report with plots
-  traffic-demo train [--model tgcn|gru|lstm|last-value|…] [--epochs N] [--out DIR]   train on the 80 % part, save a bundle
+  traffic-demo train [--model ridge|tgcn|gru|lstm|last-value|…] [--epochs N] [--out DIR]   train on the 80 % part, save a bundle
   traffic-demo evaluate --bundle DIR                  per-horizon metrics on the 20 % test part, beside the baselines
   traffic-demo forecast --bundle DIR [--at STEP]      forecast every step ahead from the window ending at STEP
   traffic-demo serve --bundle DIR [--port 8080] [--host H]  web page with the forecast chart of a chosen sensor and live alerts
@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<void> {
           'Quick preset on a sensor subset: the published rows are for all 207 sensors; the baselines beside them use the same subset as the models.',
         );
       const { results, testStart, kept } = await runComparison(d, {
-        models: ['last-value', 'window-mean', 'historical-average', 'gru', 'tgcn'],
+        models: ['last-value', 'window-mean', 'historical-average', 'ridge', 'gru', 'tgcn'],
         epochs: num(values.epochs, 'epochs') ?? 15,
         hiddenUnits: num(values.hidden, 'hidden') ?? 32,
         seed,
@@ -98,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'train': {
-      const kind = (values.model ?? 'tgcn') as TrafficModelKind;
+      const kind = (values.model ?? 'ridge') as TrafficModelKind;
       if (!MODEL_KINDS.includes(kind)) throw new AppliedMLError('E_INPUT_INVALID', `--model must be one of ${MODEL_KINDS.join(', ')}.`);
       const d = await loadDemoData(data, num(values.sensors, 'sensors'));
       out(d.note);

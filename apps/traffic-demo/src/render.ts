@@ -7,6 +7,7 @@ export const MODEL_LABELS: Record<string, string> = {
   'window-mean': 'window mean (12 steps)',
   'historical-average': 'historical average (time of day × weekday/weekend)',
   'seasonal-naive': 'seasonal naive (same time yesterday)',
+  ridge: 'graph ridge (SDK default: window, neighbours, historical average)',
   gru: 'GRU over all sensors (SDK)',
   lstm: 'LSTM over all sensors (SDK)',
   tgcn: 'T-GCN-style graph model (SDK)',
