@@ -1,6 +1,6 @@
 // Load test of the demo services on the demo kit (not part of CI).
 //
-//   npx tsx --expose-gc --conditions=@appliedml/source tools/load-test.ts [--services text,traffic,fraud]
+//   npx tsx --expose-gc --conditions=@appliedml/source tools/load-test.ts [--services text,traffic,fraud[,medical]]
 //       [--duration 5] [--repeats 3] [--amount 10000] [--out docs/benchmarks/serving.md]
 //
 // Each service starts in this process on loopback with a small model trained on the spot; autocannon
@@ -19,6 +19,8 @@ import { TextClassifier } from '@appliedml/text';
 import { splitSeries, TrafficForecaster } from '@appliedml/traffic';
 import type { Service } from '@appliedml/demo-kit';
 import { createFraudService } from '../apps/fraud-demo/src/server';
+import { createMedicalService, inProcess } from '../apps/medical-imaging-demo/src/server';
+import { phantomPng, quickClassifier } from '../apps/medical-imaging-demo/src/test-model';
 import { loadSpamAssassin } from '../apps/text-demo/src/data';
 import { createTextService, textWorkerPool } from '../apps/text-demo/src/server';
 import { loadDemoData } from '../apps/traffic-demo/src/data';
@@ -35,6 +37,8 @@ interface Target {
   request: string;
   service: Service;
   requests: autocannon.Request[];
+  /** 0: autocannon in the server's thread (a binary body does not survive the copy to a worker thread). Default 1. */
+  workers?: 0 | 1;
   cleanup?: () => Promise<void>;
 }
 
@@ -99,7 +103,26 @@ async function fraudTarget(): Promise<Target> {
   };
 }
 
-const TARGETS: Record<string, () => Promise<Target>> = { text: textTarget, traffic: trafficTarget, fraud: fraudTarget };
+async function medicalTarget(): Promise<Target> {
+  const classifier = await quickClassifier();
+  const service = await createMedicalService(inProcess({ classifier, description: 'phantom classifier (SYNTHETIC)' }));
+  const files = await Promise.all([phantomPng(true, 64, 1), phantomPng(false, 64, 2), phantomPng(true, 128, 3), phantomPng(false, 128, 4)]);
+  return {
+    name: 'medical',
+    what: 'small CNN on SYNTHETIC 28 × 28 chest phantoms with Grad-CAM, in the service process; autocannon runs in the same thread (PNG bodies do not survive the copy to its worker)',
+    request: 'POST /predict with a PNG body (4 phantoms, 64 and 128 px, in turn): label, Grad-CAM overlay and the image as PNG',
+    service,
+    workers: 0,
+    requests: files.map((png) => ({ method: 'POST', path: '/predict', headers: { 'content-type': 'image/png' }, body: Buffer.from(png) })),
+  };
+}
+
+const TARGETS: Record<string, () => Promise<Target>> = {
+  text: textTarget,
+  traffic: trafficTarget,
+  fraud: fraudTarget,
+  medical: medicalTarget,
+};
 
 interface Run {
   rps: number;
@@ -109,12 +132,16 @@ interface Run {
   total: number;
 }
 
-async function fire(url: string, requests: autocannon.Request[], options: { connections: number; duration?: number; amount?: number }) {
+async function fire(
+  url: string,
+  requests: autocannon.Request[],
+  options: { connections: number; duration?: number; amount?: number; workers?: 0 | 1 },
+) {
   const result = await autocannon({
     url,
     requests,
     connections: options.connections,
-    workers: 1,
+    ...(options.workers === 0 ? {} : { workers: 1 }),
     timeout: 30,
     ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? 5 }),
   });
@@ -154,19 +181,20 @@ async function measure(make: () => Promise<Target>, duration: number, repeats: n
   const target = await make();
   const { url } = await target.service.listen();
   try {
-    await fire(url, target.requests, { connections: 8, duration: 2 }); // warm-up
+    const workers = target.workers ?? 1;
+    await fire(url, target.requests, { connections: 8, duration: 2, workers }); // warm-up
     const runs = new Map<number, Run[]>();
     for (const connections of CONCURRENCY) {
       const list: Run[] = [];
       for (let r = 0; r < repeats; r++) {
-        list.push(await fire(url, target.requests, { connections, duration }));
+        list.push(await fire(url, target.requests, { connections, duration, workers }));
         process.stderr.write('.');
       }
       runs.set(connections, list);
     }
     const before = memory();
     const t0 = performance.now();
-    const mem = await fire(url, target.requests, { connections: 8, amount });
+    const mem = await fire(url, target.requests, { connections: 8, amount, workers });
     const seconds = (performance.now() - t0) / 1000;
     const after = memory();
     process.stderr.write(` ${target.name} done\n`);

@@ -9,7 +9,8 @@ import { classificationData, hasDataDir, phantomClassification, phantomSegmentat
 import { PRESETS, PUBLISHED, type PresetName } from './presets';
 import { htmlReport } from './report';
 import { runClassifier, runSegmenter } from './run';
-import { createMedicalServer, listen } from './server';
+import { closeOnSignals } from '@appliedml/demo-kit';
+import { createMedicalService, inProcess, medicalWorkerPool, type MedicalInference } from './server';
 
 const USAGE = `appliedml medical imaging demo — a pneumonia classifier with Grad-CAM and a polyp segmenter
 
@@ -18,7 +19,8 @@ usage:
   medical-imaging-demo train --task classifier|segmenter [--preset P] [--out DIR]   train and save a bundle
   medical-imaging-demo evaluate --bundle DIR [--task classifier|segmenter]          metrics on the test split
   medical-imaging-demo predict <file> --bundle DIR [--heatmap OUT.png]              label, probabilities, Grad-CAM PNG (DICOM/PNG/JPEG/TIFF)
-  medical-imaging-demo serve --bundle DIR [--segmenter DIR] [--port 8080]           upload page: prediction, heatmap, DICOM tags
+  medical-imaging-demo serve --bundle DIR [--segmenter DIR] [--port 8080] [--host 127.0.0.1] [--workers 1]
+                                      upload page: prediction, heatmap, DICOM tags; /docs, /readyz; --workers 0: in this process
 
 data: PneumoniaMNIST and Kvasir-SEG from APPLIEDML_DATA_DIR; without them, SYNTHETIC phantoms generated offline.
 options: --device auto|cuda|cpu|wasm|js`;
@@ -120,6 +122,8 @@ async function main(): Promise<void> {
       segmenter: { type: 'string' },
       heatmap: { type: 'string' },
       port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      workers: { type: 'string', default: '1' },
       report: { type: 'string', default: 'reports/medical-imaging-demo.html' },
       device: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -198,11 +202,31 @@ async function main(): Promise<void> {
     }
     case 'serve': {
       const bundle = requireArg(values.bundle, '--bundle');
-      const classifier = await ImageClassifier.load(bundle, loadOptions);
-      const segmenter = values.segmenter ? await ImageSegmenter.load(values.segmenter, loadOptions) : undefined;
-      const description = `classifier ${bundle} (labels ${classifier.labels.join(', ')})${segmenter ? `, segmenter ${values.segmenter}` : ''}`;
-      const port = await listen(createMedicalServer({ classifier, ...(segmenter ? { segmenter } : {}), description }), Number(values.port));
-      out(`listening on http://127.0.0.1:${port}/  (POST /predict with a DICOM/PNG/JPEG/TIFF file as the body)`);
+      const port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppliedMLError('E_INPUT_INVALID', '--port must be 0..65535.');
+      const workers = Number(values.workers);
+      if (!Number.isInteger(workers) || workers < 0 || workers > 64)
+        throw new AppliedMLError('E_INPUT_INVALID', '--workers must be 0..64.');
+      // Listen at once (/healthz 200, /readyz 503 "loading"); ready once the models are loaded.
+      const loading = (async (): Promise<MedicalInference> => {
+        if (workers > 0)
+          return medicalWorkerPool(bundle, { threads: workers, ...(values.segmenter ? { segmenter: values.segmenter } : {}) });
+        const classifier = await ImageClassifier.load(bundle, loadOptions);
+        const segmenter = values.segmenter ? await ImageSegmenter.load(values.segmenter, loadOptions) : undefined;
+        const description = `classifier ${bundle} (labels ${classifier.labels.join(', ')})${segmenter ? `, segmenter ${values.segmenter}` : ''}`;
+        return inProcess({ classifier, ...(segmenter ? { segmenter } : {}), description });
+      })();
+      const service = await createMedicalService(loading, { logger: true });
+      const { url } = await service.listen({ port, host: values.host as string });
+      closeOnSignals(service, { onSignal: (signal) => out(`${signal}: finishing in-flight requests, then stopping`) });
+      out(`listening on ${url}/  (POST /predict with a DICOM/PNG/JPEG/TIFF file as the body; API at ${url}/docs)`);
+      try {
+        await loading;
+      } catch (error) {
+        await service.close();
+        throw error;
+      }
+      out('model loaded: ready');
       return;
     }
     default:

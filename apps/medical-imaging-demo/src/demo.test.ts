@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDataset } from '@appliedml/engine';
@@ -8,7 +7,8 @@ import { phantomClassification, phantomSegmentation } from './data';
 import { PRESETS, type Preset } from './presets';
 import { escapeHtml, htmlReport } from './report';
 import { runClassifier, runSegmenter, type ClassifierRun, type SegmenterRun } from './run';
-import { createMedicalServer, listen } from './server';
+import type { Service } from '@appliedml/demo-kit';
+import { createMedicalService, inProcess } from './server';
 
 // The offline default: synthetic phantoms, small and fast. The quality of the real-data models is
 // tested in packages/medical-imaging/test.
@@ -20,18 +20,19 @@ const tiny: Preset = {
 };
 let cls: ClassifierRun;
 let seg: SegmenterRun;
-let server: Server;
+let service: Service;
 let base = '';
 
 beforeAll(async () => {
   cls = await runClassifier(phantomClassification(28, 320), tiny, { progress: false, figures: 4 });
   seg = await runSegmenter(phantomSegmentation(32, 96), tiny, { progress: false, figures: 4 });
-  server = createMedicalServer({ classifier: cls.model, segmenter: seg.model, description: 'test' });
-  base = `http://127.0.0.1:${await listen(server, 0)}`;
+  // The models are disposed below, after the report test used them.
+  service = await createMedicalService(inProcess({ classifier: cls.model, segmenter: seg.model, description: 'test' }, { dispose: false }));
+  ({ url: base } = await service.listen());
 });
 
-afterAll(() => {
-  server?.close();
+afterAll(async () => {
+  await service?.close();
   cls?.model.dispose();
   seg?.model.dispose();
 });
@@ -73,7 +74,7 @@ describe('serve', () => {
   it('takes a DICOM upload: prediction, heatmap, mask and the DICOM tags (no identifiers)', async () => {
     const data = await resolveDataset(DICOM_SAMPLES_DATASET);
     const body = await readFile(join(data.root, 'CT_small.dcm'));
-    const res = await fetch(`${base}/predict`, { method: 'POST', body });
+    const res = await fetch(`${base}/predict`, { method: 'POST', headers: { 'content-type': 'application/dicom' }, body });
     expect(res.status).toBe(200);
     const r = (await res.json()) as Record<string, any>;
     expect(r.format).toBe('dicom');
@@ -90,10 +91,14 @@ describe('serve', () => {
     const text = await fetch(`${base}/predict`, { method: 'POST', body: 'hello, not an image' });
     expect(text.status).toBe(415);
     expect(await text.json()).toMatchObject({ code: 'E_FORMAT_UNSUPPORTED' });
-    const broken = await fetch(`${base}/predict`, { method: 'POST', body: await readFile(join(data.root, 'MR_truncated.dcm')) });
+    const broken = await fetch(`${base}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/dicom' },
+      body: await readFile(join(data.root, 'MR_truncated.dcm')),
+    });
     expect(broken.status).toBe(400);
     const png = Buffer.from('89504e470d0a1a0a0000000d49484452000186a0000186a00800000000', 'hex');
-    const bomb = await fetch(`${base}/predict`, { method: 'POST', body: png });
+    const bomb = await fetch(`${base}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
     expect(bomb.status).toBe(413);
   });
 });

@@ -1,127 +1,245 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { AppliedMLError, httpStatusForCode } from '@appliedml/engine';
-import {
-  grayToPng,
-  heatmapOverlayPng,
-  maskOverlayPng,
-  readMedicalImage,
-  type ImageClassifier,
-  type ImageSegmenter,
-} from '@appliedml/medical-imaging';
+import { createInferencePool, createService, errorResponses, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import { AppliedMLError } from '@appliedml/engine';
+import { analyse, type PredictAnswer, type ServerModels } from './analysis';
+
+export { analyse, MAX_UPLOAD_PIXELS } from './analysis';
+export type { PredictAnswer, ServerModels } from './analysis';
 
 /** Largest upload accepted (DICOM files can be large; the readers' pixel limit applies inside). */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
-/** Pixel limit for uploads: 8,192 × 8,192. */
-export const MAX_UPLOAD_PIXELS = 8192 * 8192;
+/** Content types `POST /predict` reads as the raw file; any other → 415 E_FORMAT_UNSUPPORTED. */
+export const UPLOAD_TYPES = ['application/dicom', 'image/png', 'image/jpeg', 'image/tiff', 'application/octet-stream'] as const;
 
-const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>appliedml medical imaging</title>
+const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml medical imaging</title>
 <style>body{font-family:sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}img{width:18rem;image-rendering:pixelated;margin-right:.5rem}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}.err{color:#a22}.note{color:#666}</style></head>
 <body><h1>appliedml medical imaging</h1><p id="model"></p><p class="note">Not a medical device. Files are processed in memory and never stored.</p>
-<input type="file" id="file"> <button id="go">Analyse</button><div id="out"></div>
+<input type="file" id="file" accept=".dcm,.png,.jpg,.jpeg,.tif,.tiff,application/dicom,image/png,image/jpeg,image/tiff"> <button id="go">Analyse</button><div id="out"></div>
+<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /predict with the file's bytes as the body).</small></p>
 <script>
-const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 fetch('/info').then((r) => r.json()).then((i) => { document.getElementById('model').textContent = i.description; });
 document.getElementById('go').onclick = async () => {
   const f = document.getElementById('file').files[0]; if (!f) return;
   const res = await fetch('/predict', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: await f.arrayBuffer() });
   const r = await res.json();
-  if (!res.ok) { document.getElementById('out').innerHTML = '<p class="err">' + esc(r.code + ': ' + r.message) + '</p>'; return; }
-  let html = '<p>' + esc(r.format.toUpperCase()) + ', ' + r.width + ' × ' + r.height + ', ' + r.bitDepth + '-bit</p>';
-  if (r.classification) html += '<h2>' + esc(r.classification.label) + ' (' + (r.classification.score * 100).toFixed(1) + ' %)</h2><p>' +
+  if (!res.ok) { document.getElementById('out').innerHTML = '<p class="err" id="error">' + esc(r.code + ': ' + r.message) + '</p>'; return; }
+  let html = '<p id="meta">' + esc(r.format.toUpperCase()) + ', ' + r.width + ' × ' + r.height + ', ' + r.bitDepth + '-bit</p>';
+  if (r.classification) html += '<h2><span id="label">' + esc(r.classification.label) + '</span> (<span id="score">' + (r.classification.score * 100).toFixed(1) + '</span> %)</h2><p>' +
     Object.entries(r.classification.probabilities).map(([l, p]) => esc(l) + ' ' + (p * 100).toFixed(1) + ' %').join(' · ') + '</p>';
-  html += '<div><img src="data:image/png;base64,' + r.imagePng + '" alt="image">';
-  if (r.heatmapPng) html += '<img src="data:image/png;base64,' + r.heatmapPng + '" alt="Grad-CAM">';
-  if (r.segmentation) html += '<img src="data:image/png;base64,' + r.segmentation.overlayPng + '" alt="mask">';
+  html += '<div><img id="image" src="data:image/png;base64,' + r.imagePng + '" alt="image">';
+  if (r.heatmapPng) html += '<img id="heatmap" src="data:image/png;base64,' + r.heatmapPng + '" alt="Grad-CAM">';
+  if (r.segmentation) html += '<img id="mask" src="data:image/png;base64,' + r.segmentation.overlayPng + '" alt="mask">';
   html += '</div>';
   if (r.segmentation) html += '<p>Predicted lesion area: ' + (r.segmentation.area * 100).toFixed(1) + ' % of the image</p>';
-  if (r.dicom) html += '<h3>DICOM tags (' + r.dicom.frames + ' frame(s); identifying tags are never read)</h3><table>' +
+  if (r.dicom) html += '<h3>DICOM tags (' + r.dicom.frames + ' frame(s); identifying tags are never read)</h3><table id="tags">' +
     r.dicom.tags.map((t) => '<tr><td>' + esc(t.tag) + '</td><td>' + esc(t.name) + '</td><td>' + esc(t.value) + '</td></tr>').join('') + '</table>';
   document.getElementById('out').innerHTML = html;
 };
 </script></body></html>`;
 
-function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = type === 'application/json' ? JSON.stringify(body) : String(body);
-  res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+/** Where the analyses run: the models in this process (`inProcess`) or a worker pool (`medicalWorkerPool`). */
+export interface MedicalInference {
+  readonly description: string;
+  readonly labels: string[];
+  readonly segmenter: boolean;
+  readonly isReady: boolean;
+  analyse(bytes: Uint8Array): Promise<PredictAnswer>;
+  /** Releases the models (or ends the workers); the service calls it on close. */
+  close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<Uint8Array> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new AppliedMLError('E_INPUT_TOO_LARGE', `The upload is over ${MAX_BODY_BYTES} bytes.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new AppliedMLError('E_INPUT_TOO_LARGE', `The upload is over ${MAX_BODY_BYTES} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
-}
-
-const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
-
-export interface ServerModels {
-  classifier?: ImageClassifier;
-  segmenter?: ImageSegmenter;
-  description: string;
+/** The models in this process (tests, small models): `close()` disposes them unless `dispose: false`. */
+export function inProcess(models: ServerModels, options: { dispose?: boolean } = {}): MedicalInference {
+  return {
+    description: models.description,
+    labels: models.classifier?.labels ?? [],
+    segmenter: Boolean(models.segmenter),
+    isReady: true,
+    analyse: (bytes) => analyse(models, bytes),
+    close: async () => {
+      if (options.dispose === false) return;
+      models.classifier?.dispose();
+      models.segmenter?.dispose();
+    },
+  };
 }
 
 /**
- * GET / (upload page), GET /info, POST /predict with the raw file (DICOM, PNG, JPEG, TIFF) →
- * {format, width, height, bitDepth, imagePng, classification?, heatmapPng?, segmentation?, dicom?}.
- * Errors are JSON {code, message} with the engine's HTTP status. Nothing is written to disk or logged.
+ * The analyses in worker threads (`medical-worker.ts`): each loads the saved bundles once and reads,
+ * classifies and draws there, so a large DICOM or the overlays never block the event loop.
+ * Resolves when every worker has the models.
  */
-export function createMedicalServer(models: ServerModels): Server {
-  return createServer((req, res) => {
-    void (async () => {
-      try {
-        if (req.method === 'GET' && (req.url === '/' || req.url === '/index.html')) return send(res, 200, PAGE, 'text/html');
-        if (req.method === 'GET' && req.url === '/info')
-          return send(res, 200, {
-            description: models.description,
-            labels: models.classifier?.labels ?? [],
-            segmenter: Boolean(models.segmenter),
-          });
-        if (req.method === 'POST' && req.url === '/predict') {
-          const bytes = await readBody(req);
-          const read = await readMedicalImage(bytes, { maxPixels: MAX_UPLOAD_PIXELS });
-          const image = read.image;
-          const width = Math.min(512, Math.max(256, image.width));
-          const out: Record<string, unknown> = {
-            format: read.format,
-            width: image.width,
-            height: image.height,
-            bitDepth: read.bitDepth,
-            imagePng: b64(await grayToPng(image, { width })),
-          };
-          if (models.classifier) {
-            const p = await models.classifier.predict(image, { explain: true });
-            out.classification = { label: p.label, score: p.score, probabilities: p.probabilities };
-            if (p.heatmap) out.heatmapPng = b64(await heatmapOverlayPng(image, p.heatmap, { width }));
-          }
-          if (models.segmenter) {
-            const s = await models.segmenter.predict(image);
-            out.segmentation = { area: s.area, overlayPng: b64(await maskOverlayPng(image, s.mask, { width })) };
-          }
-          if (read.dicom) out.dicom = { tags: read.dicom.tags, frames: read.dicom.frames, modality: read.dicom.metadata.modality ?? null };
-          return send(res, 200, out);
-        }
-        send(res, 404, { code: 'NOT_FOUND', message: 'GET /, GET /info or POST /predict' });
-      } catch (error) {
-        if (AppliedMLError.isInstance(error)) return send(res, httpStatusForCode(error.code), { code: error.code, message: error.message });
-        send(res, 500, { code: 'E_INTERNAL', message: 'Internal error.' });
-      }
-    })();
+export async function medicalWorkerPool(bundle: string, options: { segmenter?: string; threads?: number } = {}): Promise<MedicalInference> {
+  const pool = createInferencePool<Uint8Array, PredictAnswer>({
+    worker: new URL(`./medical-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+    bundle,
+    loadOptions: options.segmenter ? { segmenter: options.segmenter } : {},
+    threads: options.threads ?? 1,
   });
+  let info: Record<string, unknown>;
+  try {
+    info = await pool.ready();
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  const labels = Array.isArray(info['labels']) ? info['labels'].map(String) : [];
+  const threads = options.threads ?? 1;
+  return {
+    description: `classifier ${bundle} (labels ${labels.join(', ')})${options.segmenter ? `, segmenter ${options.segmenter}` : ''}, ${threads} worker thread${threads === 1 ? '' : 's'}`,
+    labels,
+    segmenter: info['segmenter'] === true,
+    get isReady() {
+      return pool.isReady;
+    },
+    analyse: (bytes) => pool.run(bytes),
+    close: () => pool.close(),
+  };
 }
 
-export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
+/**
+ * The body is the raw file as a Buffer (the kit reads `UPLOAD_TYPES` as bytes). JSON is the one
+ * other type the kit parses; it is not a file, so it is a 415 too. An empty body is a 400.
+ */
+function validateUpload(data: unknown): { value: Buffer } | { error: AppliedMLError } {
+  if (!Buffer.isBuffer(data))
+    return { error: new AppliedMLError('E_FORMAT_UNSUPPORTED', `Send the file's bytes as ${UPLOAD_TYPES.join(', ')}.`) };
+  if (data.length === 0)
+    return { error: new AppliedMLError('E_INPUT_INVALID', 'The upload is empty; send a DICOM, PNG, JPEG or TIFF file.') };
+  return { value: data };
+}
+
+const pageSchema = { summary: 'The upload page.', tags: ['page'], produces: ['text/html'], response: { 200: { type: 'string' } } } as const;
+
+const infoSchema = {
+  summary: 'The loaded models.',
+  tags: ['medical-imaging'],
+  response: {
+    200: {
+      type: 'object',
+      required: ['description', 'labels', 'segmenter', 'ready'],
+      properties: {
+        description: { type: 'string' },
+        labels: { type: 'array', items: { type: 'string' } },
+        segmenter: { type: 'boolean' },
+        ready: { type: 'boolean' },
+      },
+    },
+  },
+} as const;
+
+const predictSchema = {
+  summary: 'Analyse one image: classification with a Grad-CAM overlay, an optional lesion mask, and the DICOM tags.',
+  description:
+    'The body is the file itself (DICOM, PNG, JPEG or TIFF), up to 64 MiB and 8,192 × 8,192 pixels. ' +
+    'Pictures are PNG in base64. DICOM tags are an allow-list of technical tags: no patient identifiers.',
+  tags: ['medical-imaging'],
+  consumes: [...UPLOAD_TYPES],
+  body: { type: 'string', format: 'binary', description: 'The image file’s bytes.' },
+  response: {
+    200: {
+      type: 'object',
+      required: ['format', 'width', 'height', 'bitDepth', 'imagePng'],
+      properties: {
+        format: { type: 'string' },
+        width: { type: 'integer' },
+        height: { type: 'integer' },
+        bitDepth: { type: 'integer' },
+        imagePng: { type: 'string', description: 'The image as PNG, base64.' },
+        classification: {
+          type: 'object',
+          required: ['label', 'score', 'probabilities'],
+          properties: {
+            label: { type: 'string' },
+            score: { type: 'number' },
+            probabilities: { type: 'object', additionalProperties: { type: 'number' } },
+          },
+        },
+        heatmapPng: { type: 'string', description: 'The Grad-CAM heatmap over the image as PNG, base64.' },
+        segmentation: {
+          type: 'object',
+          required: ['area', 'overlayPng'],
+          properties: { area: { type: 'number' }, overlayPng: { type: 'string' } },
+        },
+        dicom: {
+          type: 'object',
+          required: ['tags', 'frames', 'modality'],
+          properties: {
+            tags: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['tag', 'name', 'value'],
+                properties: { tag: { type: 'string' }, name: { type: 'string' }, value: { type: 'string' } },
+              },
+            },
+            frames: { type: 'integer' },
+            modality: { type: ['string', 'null'] },
+          },
+        },
+      },
+    },
+    ...errorResponses,
+  },
+} as const;
+
+export interface MedicalServiceOptions {
+  logger?: ServiceOptions['logger'];
+  limits?: ServiceOptions['limits'];
+  /** Runs when the service closes, after the last request and after `inference.close()`. */
+  onClose?: () => void | Promise<void>;
+}
+
+/**
+ * The demo service on the demo kit: GET / (upload page), GET /info, POST /predict with the raw
+ * file (DICOM, PNG, JPEG, TIFF) → {format, width, height, bitDepth, imagePng, classification?,
+ * heatmapPng?, segmentation?, dicom?}; GET /healthz, GET /readyz (200 once the models are loaded),
+ * the OpenAPI page at /docs. `inference` may be a promise: the service listens while the models load
+ * and answers /predict 503 E_BUSY until then. Closing the service closes the inference (disposes
+ * the models or ends the workers). Nothing is written to disk; bodies are never logged.
+ */
+export async function createMedicalService(
+  inference: MedicalInference | Promise<MedicalInference>,
+  options: MedicalServiceOptions = {},
+): Promise<Service> {
+  let loaded: MedicalInference | undefined;
+  const loading = Promise.resolve(inference).then((m) => {
+    loaded = m;
+    return m;
   });
-  return (server.address() as AddressInfo).port;
+  // A failed load is the caller's to report (it awaits the same promise); readiness stays 503.
+  loading.catch(() => undefined);
+  return createService({
+    name: 'appliedml medical imaging demo',
+    description: 'Medical image classification with Grad-CAM and lesion segmentation with the @appliedml/medical-imaging SDK.',
+    logger: options.logger ?? false,
+    limits: { bodyLimit: MAX_BODY_BYTES, ...options.limits },
+    binaryTypes: UPLOAD_TYPES,
+    isReady: () => loaded?.isReady === true,
+    onClose: async () => {
+      const m = loaded ?? (await loading.catch(() => undefined));
+      await m?.close();
+      await options.onClose?.();
+    },
+    routes(app) {
+      for (const url of ['/', '/index.html'])
+        app.get(url, { schema: pageSchema }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+      app.get('/info', { schema: infoSchema }, async () => ({
+        description: loaded?.description ?? 'The model is loading.',
+        labels: loaded?.labels ?? [],
+        segmenter: loaded?.segmenter ?? false,
+        ready: loaded?.isReady === true,
+      }));
+      app.post<{ Body: Buffer }>(
+        '/predict',
+        { schema: predictSchema, validatorCompiler: () => validateUpload },
+        async (request): Promise<PredictAnswer> => {
+          if (!loaded?.isReady)
+            throw new AppliedMLError('E_BUSY', 'The model is still loading; retry shortly.', { details: { retryAfterSeconds: 2 } });
+          return loaded.analyse(new Uint8Array(request.body.buffer, request.body.byteOffset, request.body.byteLength));
+        },
+      );
+    },
+  });
 }

@@ -1,0 +1,88 @@
+// One upload, analysed: read (DICOM or PNG/JPEG/TIFF), classified with Grad-CAM, optionally
+// segmented, and drawn as PNG overlays. Runs in the service process or in its pool's workers.
+import { AppliedMLError, type ErrorCode } from '@appliedml/engine';
+import {
+  grayToPng,
+  heatmapOverlayPng,
+  maskOverlayPng,
+  readMedicalImage,
+  type ImageClassifier,
+  type ImageSegmenter,
+  type MedicalImage,
+} from '@appliedml/medical-imaging';
+
+/** Pixel limit for uploads: 8,192 × 8,192, checked from the header before any pixel is decoded. */
+export const MAX_UPLOAD_PIXELS = 8192 * 8192;
+
+const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+
+export interface ServerModels {
+  classifier?: ImageClassifier;
+  segmenter?: ImageSegmenter;
+  description: string;
+}
+
+/** What `POST /predict` answers. */
+export interface PredictAnswer {
+  format: string;
+  width: number;
+  height: number;
+  bitDepth: number;
+  imagePng: string;
+  classification?: { label: string; score: number; probabilities: Record<string, number> };
+  heatmapPng?: string;
+  segmentation?: { area: number; overlayPng: string };
+  dicom?: { tags: { tag: string; name: string; value: string }[]; frames: number; modality: string | null };
+}
+
+/**
+ * The readers' messages may quote what they found in the bytes (a size, a parser's words): the
+ * answer keeps the typed code and says it in fixed words. The original error stays as the cause.
+ */
+const READ_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  E_INPUT_TOO_LARGE: `The image is over this service's pixel limit (${MAX_UPLOAD_PIXELS} pixels, 8,192 × 8,192).`,
+  E_FORMAT_UNSUPPORTED: 'The upload is not an image this service reads (DICOM, PNG, JPEG or TIFF).',
+  E_INPUT_INVALID: 'The image is corrupt, truncated or empty.',
+  E_SHAPE_MISMATCH: 'The image has a layout this service does not read.',
+};
+
+async function readUpload(bytes: Uint8Array): Promise<MedicalImage> {
+  try {
+    return await readMedicalImage(bytes, { maxPixels: MAX_UPLOAD_PIXELS });
+  } catch (error) {
+    if (!AppliedMLError.isInstance(error)) throw error;
+    const message = READ_MESSAGES[error.code] ?? 'The image could not be read.';
+    throw new AppliedMLError(error.code, message, { cause: error });
+  }
+}
+
+/** Read the upload, classify it with Grad-CAM, segment it, and draw the pictures. */
+export async function analyse(models: ServerModels, bytes: Uint8Array): Promise<PredictAnswer> {
+  const read = await readUpload(bytes);
+  const image = read.image;
+  const width = Math.min(512, Math.max(256, image.width));
+  const out: PredictAnswer = {
+    format: read.format,
+    width: image.width,
+    height: image.height,
+    bitDepth: read.bitDepth,
+    imagePng: b64(await grayToPng(image, { width })),
+  };
+  if (models.classifier) {
+    const p = await models.classifier.predict(image, { explain: true });
+    out.classification = { label: p.label, score: p.score, probabilities: p.probabilities };
+    if (p.heatmap) out.heatmapPng = b64(await heatmapOverlayPng(image, p.heatmap, { width }));
+  }
+  if (models.segmenter) {
+    const s = await models.segmenter.predict(image);
+    out.segmentation = { area: s.area, overlayPng: b64(await maskOverlayPng(image, s.mask, { width })) };
+  }
+  if (read.dicom)
+    out.dicom = {
+      // The SDK reads an allow-list of technical tags only (no patient, study or institution tags).
+      tags: read.dicom.tags.map((t) => ({ tag: t.tag, name: t.name, value: t.value })),
+      frames: read.dicom.frames,
+      modality: read.dicom.metadata.modality ?? null,
+    };
+  return out;
+}

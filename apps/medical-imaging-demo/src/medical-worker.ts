@@ -1,0 +1,18 @@
+import type { InferenceModel } from '@appliedml/demo-kit';
+import { ImageClassifier, ImageSegmenter } from '@appliedml/medical-imaging';
+import { analyse, type PredictAnswer } from './analysis';
+
+/**
+ * Runs in each worker thread of the medical service's pool: loads the saved classifier (and the
+ * segmenter, when given) once, then reads each upload, classifies it with Grad-CAM and draws the
+ * overlays here, off the service's event loop.
+ */
+export async function load(bundle: string, options: { segmenter?: unknown }): Promise<InferenceModel<Uint8Array, PredictAnswer>> {
+  const classifier = await ImageClassifier.load(bundle);
+  const segmenter = typeof options.segmenter === 'string' ? await ImageSegmenter.load(options.segmenter) : undefined;
+  const models = { classifier, ...(segmenter ? { segmenter } : {}), description: bundle };
+  return {
+    info: { labels: classifier.labels, segmenter: Boolean(segmenter) },
+    predictBatch: (inputs) => Promise.all(inputs.map((bytes) => analyse(models, bytes))),
+  };
+}

@@ -1,0 +1,216 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Service } from '@appliedml/demo-kit';
+import { resolveDataset } from '@appliedml/engine';
+import { DICOM_SAMPLES_DATASET, readMedicalImage, type ImageClassifier } from '@appliedml/medical-imaging';
+import { createMedicalService, inProcess, MAX_BODY_BYTES, medicalWorkerPool, type MedicalInference, type PredictAnswer } from './server';
+import { phantomPng, pngSize, quickClassifier } from './test-model';
+
+let classifier: ImageClassifier;
+let service: Service;
+let base = '';
+let release: (inference: MedicalInference) => void = () => undefined;
+let disposed = false;
+let lesionPng: Uint8Array;
+
+beforeAll(async () => {
+  // The service listens before the model is there, as `serve` does: readiness waits for it.
+  const loading = new Promise<MedicalInference>((resolve) => (release = resolve));
+  service = await createMedicalService(loading, {
+    onClose: () => {
+      disposed = true;
+    },
+  });
+  ({ url: base } = await service.listen());
+  lesionPng = await phantomPng(true);
+});
+
+afterAll(async () => {
+  await service?.close();
+  expect(disposed).toBe(true);
+});
+
+const post = (body: Uint8Array | string, type = 'image/png'): Promise<Response> =>
+  fetch(`${base}/predict`, { method: 'POST', headers: { 'content-type': type }, body });
+
+const answerOf = async (res: Response): Promise<{ status: number; code: string; text: string }> => {
+  const text = await res.text();
+  return { status: res.status, code: (JSON.parse(text) as { code: string }).code, text };
+};
+
+describe('medical imaging service on the demo kit', () => {
+  it('is not ready while the model loads, then ready', async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const loading = await fetch(`${base}/readyz`);
+    expect([loading.status, await loading.json()]).toEqual([503, { status: 'loading' }]);
+    const early = await post(lesionPng);
+    expect(early.status).toBe(503);
+    expect(early.headers.get('retry-after')).toBe('2');
+    expect(((await early.json()) as { code: string }).code).toBe('E_BUSY');
+    expect(await (await fetch(`${base}/info`)).json()).toMatchObject({ ready: false, labels: [] });
+
+    classifier = await quickClassifier();
+    release(inProcess({ classifier, description: 'phantom classifier (SYNTHETIC)' }));
+    await expect.poll(async () => (await fetch(`${base}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${base}/info`)).json()).toEqual({
+      description: 'phantom classifier (SYNTHETIC)',
+      labels: ['clear', 'lesion'],
+      segmenter: false,
+      ready: true,
+    });
+  });
+
+  it('serves the page, the OpenAPI document and a prediction with the Grad-CAM overlay', async () => {
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('<input type="file"');
+    expect(page).toContain('href="/docs"');
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as {
+      paths: Record<string, { post?: { requestBody?: { content: Record<string, unknown> } } }>;
+    };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/info', '/predict', '/healthz', '/readyz']));
+    expect(Object.keys(doc.paths['/predict']?.post?.requestBody?.content ?? {})).toEqual(
+      expect.arrayContaining(['application/dicom', 'image/png', 'application/octet-stream']),
+    );
+
+    const res = await post(lesionPng);
+    expect(res.status).toBe(200);
+    const r = (await res.json()) as PredictAnswer;
+    expect(r).toMatchObject({ format: 'png', width: 128, height: 128, bitDepth: 8 });
+    expect(['clear', 'lesion']).toContain(r.classification?.label);
+    expect(r.classification!.probabilities['clear']! + r.classification!.probabilities['lesion']!).toBeCloseTo(1, 4);
+    expect(pngSize(Buffer.from(r.heatmapPng!, 'base64'))).toEqual({ width: 256, height: 256 });
+    expect(pngSize(Buffer.from(r.imagePng, 'base64'))).toEqual({ width: 256, height: 256 });
+    expect(r.dicom).toBeUndefined();
+    expect(r.segmentation).toBeUndefined();
+  });
+
+  it('shows a DICOM file’s technical tags and never a patient identifier', async () => {
+    const data = await resolveDataset(DICOM_SAMPLES_DATASET);
+    const res = await post(await readFile(join(data.root, 'CT_small.dcm')), 'application/dicom');
+    expect(res.status).toBe(200);
+    const r = (await res.json()) as PredictAnswer;
+    expect(r.format).toBe('dicom');
+    expect(r.dicom?.tags.map((t) => t.name)).toContain('Modality');
+    expect(r.dicom?.modality).toBe('CT');
+    expect(JSON.stringify(r)).not.toMatch(/Patient's Name|PatientName|Patient ID|Birth/i);
+  });
+
+  it('answers hostile uploads with typed 4xx, never echoing them, and stays up', async () => {
+    // Over the body limit: 413, from Content-Length before the body is read.
+    expect(await answerOf(await post(new Uint8Array(MAX_BODY_BYTES + 1)))).toMatchObject({ status: 413, code: 'E_INPUT_TOO_LARGE' });
+    // Wrong content types: 415 (JSON is parsed by the kit but is not a file).
+    for (const type of ['text/plain', 'image/gif', 'multipart/form-data; boundary=x', 'application/json'])
+      expect(await answerOf(await post(type === 'application/json' ? '{"a":1}' : 'abc', type))).toMatchObject({
+        status: 415,
+        code: 'E_FORMAT_UNSUPPORTED',
+      });
+    // Bytes that are no image, under an image type: a typed 4xx without the bytes in the answer.
+    const marker = 'NOT-AN-IMAGE-<script>alert(1)</script>';
+    const junk = await answerOf(await post(marker.repeat(20)));
+    expect(junk).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
+    expect(junk.text).not.toContain('NOT-AN-IMAGE');
+    expect(junk.text).not.toContain('script');
+    // A truncated PNG and a truncated DICOM: 400, in fixed words.
+    const truncated = await answerOf(await post(lesionPng.subarray(0, 60)));
+    expect(truncated).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    const data = await resolveDataset(DICOM_SAMPLES_DATASET);
+    const broken = await answerOf(await post(await readFile(join(data.root, 'MR_truncated.dcm')), 'application/dicom'));
+    expect(broken).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    expect(await answerOf(await post(new Uint8Array(0)))).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    // A PNG header declaring 100,000 × 100,000 pixels: 413 from the header, fast, without its size in the answer.
+    const bomb = Buffer.from('89504e470d0a1a0a0000000d49484452000186a0000186a00800000000', 'hex');
+    const started = performance.now();
+    const big = await answerOf(await post(bomb));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(big).toMatchObject({ status: 413, code: 'E_INPUT_TOO_LARGE' });
+    expect(big.text).not.toContain('100000');
+    // Unknown routes and traversal-shaped paths: 404, the path not echoed.
+    const traversal = await answerOf(await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`));
+    expect(traversal).toMatchObject({ status: 404, code: 'E_NOT_FOUND' });
+    expect(traversal.text).not.toContain('passwd');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+
+  it('answers 200 uploads from 8 concurrent clients with no error and bounded memory', async () => {
+    const files = await Promise.all([phantomPng(true, 64, 1), phantomPng(false, 64, 2), phantomPng(true, 96, 3), phantomPng(false, 96, 4)]);
+    const fire = async (total: number): Promise<number> => {
+      let next = 0;
+      let errors = 0;
+      const client = async (): Promise<void> => {
+        while (next < total) {
+          const res = await post(files[next++ % files.length]!);
+          const r = (await res.json()) as PredictAnswer;
+          if (res.status !== 200 || !r.heatmapPng) errors += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, client));
+      return errors;
+    };
+    // Collect garbage before each measurement, so the growth is what the service keeps.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    expect(await fire(24)).toBe(0); // warm-up
+    gc();
+    const before = process.memoryUsage();
+    const started = performance.now();
+    expect(await fire(100)).toBe(0);
+    gc();
+    const half = process.memoryUsage();
+    expect(await fire(100)).toBe(0);
+    const seconds = (performance.now() - started) / 1000;
+    gc();
+    const after = process.memoryUsage();
+    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+    console.info(
+      `200 uploads at 8 clients in ${seconds.toFixed(2)} s; heap ${mib(after.heapUsed - before.heapUsed)} MiB, ` +
+        `RSS ${mib(half.rss - before.rss)} MiB over the first 100, ${mib(after.rss - half.rss)} MiB over the second`,
+    );
+    expect(seconds).toBeLessThan(10);
+    expect(after.heapUsed - before.heapUsed).toBeLessThan(16 * 1024 * 1024);
+    // RSS includes the image library's caches and the allocator's arenas, which fill early: the
+    // second half must add little once the first has.
+    expect(after.rss - before.rss).toBeLessThan(128 * 1024 * 1024);
+    expect(after.rss - half.rss).toBeLessThan(48 * 1024 * 1024);
+  });
+
+  it('runs the analyses in a worker pool that loads the saved bundle, with the same answers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'medical-service-'));
+    try {
+      await classifier.save(join(dir, 'bundle'));
+      const pool = await medicalWorkerPool(join(dir, 'bundle'), { threads: 2 });
+      expect(pool.labels).toEqual(['clear', 'lesion']);
+      const pooled = await createMedicalService(pool);
+      const { url } = await pooled.listen();
+      try {
+        expect((await fetch(`${url}/readyz`)).status).toBe(200);
+        const files = await Promise.all([1, 2, 3, 4, 5, 6].map((seed) => phantomPng(seed % 2 === 0, 64, seed)));
+        const answers = await Promise.all(
+          files.map(async (png) => {
+            const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+            return { status: res.status, body: (await res.json()) as PredictAnswer };
+          }),
+        );
+        for (const [k, a] of answers.entries()) {
+          expect(a.status).toBe(200);
+          const here = await classifier.predict((await readMedicalImage(files[k]!)).image);
+          expect(a.body.classification?.label).toBe(here.label);
+          expect(a.body.classification?.score).toBeCloseTo(here.score, 4);
+          expect(pngSize(Buffer.from(a.body.heatmapPng!, 'base64'))?.width).toBe(256);
+        }
+        // Typed errors cross the thread with their code and the service's fixed words.
+        const junk = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: 'no image here' });
+        expect([junk.status, ((await junk.json()) as { code: string }).code]).toEqual([415, 'E_FORMAT_UNSUPPORTED']);
+      } finally {
+        await pooled.close(); // ends the workers
+      }
+      expect(pool.isReady).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
