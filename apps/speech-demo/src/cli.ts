@@ -30,10 +30,10 @@ const pct = (v: number): string => `${(v * 100).toFixed(2)} %`;
 
 async function loadData(kind: string | undefined, preset: Preset): Promise<DemoData> {
   if (kind === 'synthetic') return loadSynthetic(...synthSize(preset));
-  if (kind === 'fsdd') return loadFsdd(preset === 'quick' ? 29 : 49);
+  if (kind === 'fsdd') return loadFsdd();
   if (hasDataDir()) {
     try {
-      return await loadFsdd(preset === 'quick' ? 29 : 49);
+      return await loadFsdd();
     } catch (error) {
       if (!AppliedMLError.hasCode(error, 'E_DATASET_MISSING')) throw error;
       out('(APPLIEDML_DATA_DIR has no fsdd/recordings; using the synthetic default)');

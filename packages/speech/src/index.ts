@@ -1,6 +1,6 @@
 // The whole public surface of @appliedml/speech. No tfjs types appear here.
 
-export { SpeechRecognizer, SEQUENCE_VAD_DEFAULTS } from './speech-recognizer';
+export { RECOGNIZER_VAD_DEFAULTS, SEQUENCE_VAD_DEFAULTS, SpeechRecognizer } from './speech-recognizer';
 export type {
   Recognition,
   SequenceOptions,
