@@ -1,6 +1,6 @@
 // Load test of the demo services on the demo kit (not part of CI).
 //
-//   npx tsx --expose-gc --conditions=@appliedml/source tools/load-test.ts [--services text,traffic,fraud[,medical]]
+//   npx tsx --expose-gc --conditions=@appliedml/source tools/load-test.ts [--services text,traffic,fraud[,medical][,speech]]
 //       [--duration 5] [--repeats 3] [--amount 10000] [--out docs/benchmarks/serving.md]
 //
 // Each service starts in this process on loopback with a small model trained on the spot; autocannon
@@ -21,6 +21,8 @@ import type { Service } from '@appliedml/demo-kit';
 import { createFraudService } from '../apps/fraud-demo/src/server';
 import { createMedicalService, inProcess } from '../apps/medical-imaging-demo/src/server';
 import { phantomPng, quickClassifier } from '../apps/medical-imaging-demo/src/test-model';
+import { createSpeechService, inProcess as speechInProcess } from '../apps/speech-demo/src/server';
+import { quickRecognizer, spokenWav } from '../apps/speech-demo/src/test-model';
 import { loadSpamAssassin } from '../apps/text-demo/src/data';
 import { createTextService, textWorkerPool } from '../apps/text-demo/src/server';
 import { loadDemoData } from '../apps/traffic-demo/src/data';
@@ -117,11 +119,31 @@ async function medicalTarget(): Promise<Target> {
   };
 }
 
+async function speechTarget(): Promise<Target> {
+  const model = await quickRecognizer();
+  const service = await createSpeechService(speechInProcess(model));
+  const files = [spokenWav('zero', 'm1'), spokenWav('four', 'f2', 60), spokenWav('seven', 'm3', 40), spokenWav('nine', 'f3')];
+  return {
+    name: 'speech',
+    what: 'small CNN on SYNTHETIC spoken digits (mespeak), in the service process; autocannon runs in the same thread (WAV bodies do not survive the copy to its worker)',
+    request: 'POST /recognize with a WAV body (4 spoken digits, 22,050 Hz, in turn): word, scores and the MFCC picture as PNG',
+    service,
+    workers: 0,
+    requests: files.map((wav) => ({
+      method: 'POST',
+      path: '/recognize',
+      headers: { 'content-type': 'audio/wav' },
+      body: Buffer.from(wav),
+    })),
+  };
+}
+
 const TARGETS: Record<string, () => Promise<Target>> = {
   text: textTarget,
   traffic: trafficTarget,
   fraud: fraudTarget,
   medical: medicalTarget,
+  speech: speechTarget,
 };
 
 interface Run {

@@ -9,7 +9,8 @@ import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
 import { featurePictures, pngDataUrl } from './pictures';
 import { FSDD_REFERENCE, presetFor, type Preset } from './presets';
 import { htmlReport } from './report';
-import { createSpeechServer, listen } from './server';
+import { closeOnSignals } from '@appliedml/demo-kit';
+import { createSpeechService, inProcess, speechWorkerPool, type SpeechInference } from './server';
 
 const USAGE = `appliedml speech demo — spoken-digit recognition (FSDD, or synthetic mespeak digits offline)
 
@@ -18,7 +19,8 @@ usage:
   speech-demo train [--data fsdd|synthetic] [--preset P] [--out DIR]   train and save a bundle (default ./models/speech-digits)
   speech-demo evaluate --bundle DIR [--data fsdd|synthetic]           accuracy and confusion matrix on the test split
   speech-demo recognize <file.wav> --bundle DIR [--sequence]          the word (or, with --sequence, the digit string)
-  speech-demo serve --bundle DIR [--port 8080]                        upload page; POST /recognize with WAV bytes
+  speech-demo serve --bundle DIR [--port 8080] [--host 127.0.0.1] [--workers 1]
+                                      upload page; POST /recognize with WAV bytes; /docs, /readyz; --workers 0: in this process
 
 data: FSDD from APPLIEDML_DATA_DIR/fsdd when present, else SYNTHETIC digits from mespeak (offline default)
 options: --device auto|cuda|cpu|wasm|js`;
@@ -122,6 +124,8 @@ async function main(): Promise<void> {
       out: { type: 'string', default: 'models/speech-digits' },
       bundle: { type: 'string' },
       port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      workers: { type: 'string', default: '1' },
       report: { type: 'string', default: 'reports/speech-demo.html' },
       sequence: { type: 'boolean', default: false },
       device: { type: 'string' },
@@ -172,9 +176,30 @@ async function main(): Promise<void> {
       return;
     }
     case 'serve': {
-      const model = await SpeechRecognizer.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
-      const port = await listen(createSpeechServer(model), Number(values.port));
-      out(`listening on http://127.0.0.1:${port}/  (POST /recognize with WAV bytes)`);
+      const bundle = requireArg(values.bundle, '--bundle');
+      const port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppliedMLError('E_INPUT_INVALID', '--port must be 0–65535.');
+      const workers = Number(values.workers);
+      if (!Number.isInteger(workers) || workers < 0 || workers > 64)
+        throw new AppliedMLError('E_INPUT_INVALID', '--workers must be 0..64.');
+      // Listen first: /healthz answers at once and /readyz turns 200 once the model is loaded.
+      const loading: Promise<SpeechInference> =
+        workers > 0
+          ? speechWorkerPool(bundle, { threads: workers })
+          : SpeechRecognizer.load(bundle, device ? { device } : {}).then((model) => inProcess(model, { description: bundle }));
+      const service = await createSpeechService(loading, { logger: true });
+      const { url } = await service.listen({ port, host: values.host as string });
+      closeOnSignals(service, { onSignal: (signal) => out(`${signal}: finishing in-flight requests, then exiting`) });
+      out(`listening on ${url}/  (POST /recognize with WAV bytes; OpenAPI page at ${url}/docs)`);
+      try {
+        await loading;
+      } catch (error) {
+        await service.close();
+        throw error;
+      }
+      out(
+        `model loaded from ${resolve(bundle)} (${workers > 0 ? `${workers} worker thread${workers === 1 ? '' : 's'}` : 'in this process'}); ready`,
+      );
       return;
     }
     default:

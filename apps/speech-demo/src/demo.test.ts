@@ -1,10 +1,8 @@
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SpeechRecognizer, encodeWav } from '@appliedml/speech';
 import { loadSynthetic } from './data';
 import { featurePictures, matrixPng } from './pictures';
 import { confusionSvg, htmlReport } from './report';
-import { createSpeechServer, listen } from './server';
 import { DIGIT_WORDS, speak } from './synth';
 
 describe('offline default: synthetic digits from mespeak', () => {
@@ -60,43 +58,4 @@ describe('pictures and report', () => {
   });
 });
 
-describe('HTTP service', () => {
-  let model: SpeechRecognizer;
-  let base: string;
-  let close: () => void;
-  beforeAll(async () => {
-    const data = loadSynthetic(2, 1, 1);
-    model = SpeechRecognizer.create({ cnn: { filters: [8], dense: 8 }, augment: false, epochs: 1 });
-    await model.train(data.train, { progress: false });
-    const server = createSpeechServer(model);
-    const port = await listen(server, 0);
-    base = `http://127.0.0.1:${port}`;
-    close = () => server.close();
-    expect((server.address() as AddressInfo).port).toBe(port);
-  });
-  afterAll(() => {
-    close();
-    model.dispose();
-  });
-
-  it('serves the page and recognises an uploaded WAV with its MFCC image', async () => {
-    expect((await fetch(`${base}/`)).status).toBe(200);
-    const info = (await (await fetch(`${base}/info`)).json()) as { labels: string[] };
-    expect(info.labels).toHaveLength(10);
-    const wav = speak('three', { voice: 'en/en', variant: '', pitch: 50, speed: 170 });
-    const res = await fetch(`${base}/recognize`, { method: 'POST', body: wav });
-    expect(res.status).toBe(200);
-    const r = (await res.json()) as { label: string; scores: Record<string, number>; mfccPng: string };
-    expect(info.labels).toContain(r.label);
-    expect(r.mfccPng).toMatch(/^data:image\/png;base64,/);
-  });
-
-  it('maps bad uploads to typed errors and HTTP statuses', async () => {
-    const notWav = await fetch(`${base}/recognize`, { method: 'POST', body: 'hello, not a wav' });
-    expect(notWav.status).toBe(415);
-    expect(((await notWav.json()) as { code: string }).code).toBe('E_FORMAT_UNSUPPORTED');
-    const silent = await fetch(`${base}/recognize`, { method: 'POST', body: encodeWav(new Float32Array(8000), 8000) });
-    expect(silent.status).toBe(400);
-    expect((await fetch(`${base}/nope`)).status).toBe(404);
-  });
-});
+// The HTTP service's tests are in service.test.ts and browser.test.ts.

@@ -1,78 +1,263 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { AppliedMLError, httpStatusForCode } from '@appliedml/engine';
-import type { SpeechRecognizer } from '@appliedml/speech';
-import { featurePictures, pngDataUrl } from './pictures';
+import { createInferencePool, createService, errorResponses, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import { AppliedMLError } from '@appliedml/engine';
+import type { SequenceRecognition, SpeechRecognizer } from '@appliedml/speech';
+import { MAX_AUDIO_SECONDS, recognizeSequenceUpload, recognizeUpload, type RecognizeAnswer, type SpeechTask } from './recognition';
+
+export { MAX_AUDIO_SECONDS, recognizeSequenceUpload, recognizeUpload, runTask } from './recognition';
+export type { RecognizeAnswer, SpeechTask } from './recognition';
 
 /** Largest upload accepted: about a minute of 16-bit 44.1 kHz stereo. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+/** Content types `POST /recognize` and `POST /sequence` read as the WAV file; any other → 415 E_FORMAT_UNSUPPORTED. */
+export const UPLOAD_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'application/octet-stream'] as const;
 
-const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>appliedml speech</title>
+const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml speech</title>
 <style>body{font-family:sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}.bar{background:#4a8;height:1rem;display:inline-block;vertical-align:middle}
-.err{color:#a22}img{image-rendering:pixelated;max-width:100%}</style></head>
+.err{color:#a22}img{image-rendering:pixelated;max-width:100%}.note{color:#666}</style></head>
 <body><h1>appliedml spoken-word recogniser</h1><p id="model"></p>
-<p>Upload a WAV file (PCM or float, any rate, mono or stereo) of one spoken word.</p>
-<input type="file" id="file" accept=".wav,audio/wav"> <button id="go">Recognise</button>
+<p>Upload a WAV file (PCM or float, any rate, mono or stereo) of one spoken word. <span class="note">Files are processed in memory and never stored.</span></p>
+<input type="file" id="file" accept=".wav,audio/wav,audio/x-wav,audio/wave"> <button id="go">Recognise</button>
 <div id="out"></div>
+<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /recognize with the WAV file's bytes as the body).</small></p>
 <script>
-const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
-fetch('/info').then((r) => r.json()).then((i) => { document.getElementById('model').textContent = 'Labels: ' + i.labels.join(', ') + ' — ' + i.sampleRate + ' Hz model'; });
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
+fetch('/info').then((r) => r.json()).then((i) => { document.getElementById('model').textContent = i.ready ? 'Labels: ' + i.labels.join(', ') + ' — ' + i.sampleRate + ' Hz model' : 'The model is loading.'; });
 document.getElementById('go').onclick = async () => {
   const f = document.getElementById('file').files[0];
   if (!f) return;
   const res = await fetch('/recognize', { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: await f.arrayBuffer() });
   const r = await res.json();
-  if (!res.ok) { document.getElementById('out').innerHTML = '<p class="err">' + esc(r.code + ': ' + r.message) + '</p>'; return; }
-  const scores = Object.entries(r.scores).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([l, p]) => '<div>' + esc(l) + ' <span class="bar" style="width:' + (p * 300) + 'px"></span> ' + (p * 100).toFixed(1) + ' %</div>').join('');
-  document.getElementById('out').innerHTML = '<h2>' + esc(r.label) + '</h2>' + scores + '<p>speech ' + r.speech.startSeconds.toFixed(2) + '–' + r.speech.endSeconds.toFixed(2) + ' s, ' + r.timing.totalMs.toFixed(1) + ' ms</p><h3>MFCC</h3><img src="' + r.mfccPng + '">';
+  if (!res.ok) { document.getElementById('out').innerHTML = '<p class="err" id="error">' + esc(r.code + ': ' + r.message) + '</p>'; return; }
+  const scores = Object.entries(r.scores).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([l, p]) => '<div>' + esc(l) + ' <span class="bar" style="width:' + (p * 300).toFixed(1) + 'px"></span> ' + (p * 100).toFixed(1) + ' %</div>').join('');
+  document.getElementById('out').innerHTML = '<h2 id="label">' + esc(r.label) + '</h2><div id="scores">' + scores + '</div><p id="timing">speech ' + r.speech.startSeconds.toFixed(2) + '–' + r.speech.endSeconds.toFixed(2) + ' s, ' + r.timing.totalMs.toFixed(1) + ' ms</p><h3>MFCC</h3><img id="mfcc" alt="MFCC" src="' + r.mfccPng + '">';
 };
 </script></body></html>`;
 
-function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = type === 'application/json' ? JSON.stringify(body) : String(body);
-  res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+/**
+ * The body is the WAV file as a Buffer (the kit reads `UPLOAD_TYPES` as bytes). JSON is the one
+ * other type the kit parses; it is not a file, so it is a 415 too. An empty body is a 400.
+ */
+function validateUpload(data: unknown): { value: Buffer } | { error: AppliedMLError } {
+  if (!Buffer.isBuffer(data))
+    return { error: new AppliedMLError('E_FORMAT_UNSUPPORTED', `Send the WAV file's bytes as ${UPLOAD_TYPES.join(', ')}.`) };
+  if (data.length === 0) return { error: new AppliedMLError('E_INPUT_INVALID', 'The upload is empty; send a WAV file.') };
+  return { value: data };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_UPLOAD_BYTES) throw new AppliedMLError('E_INPUT_TOO_LARGE', `The upload is over ${MAX_UPLOAD_BYTES} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+const pageSchema = { summary: 'The upload page.', tags: ['page'], produces: ['text/html'], response: { 200: { type: 'string' } } } as const;
+
+const infoSchema = {
+  summary: 'The loaded model and where it runs.',
+  tags: ['speech'],
+  response: {
+    200: {
+      type: 'object',
+      required: ['description', 'labels', 'sampleRate', 'ready'],
+      properties: {
+        description: { type: 'string' },
+        labels: { type: 'array', items: { type: 'string' } },
+        sampleRate: { type: 'integer', description: 'The rate the model hears at (uploads are resampled to it).' },
+        ready: { type: 'boolean' },
+      },
+    },
+  },
+} as const;
+
+const scoresSchema = { type: 'object', additionalProperties: { type: 'number' } } as const;
+
+const uploadBody = { type: 'string', format: 'binary', description: 'The WAV file’s bytes.' } as const;
+
+const recognizeSchema = {
+  summary: 'Recognise one spoken word: the label, every label’s probability, where the speech is, timing and the MFCC picture.',
+  description: `The body is the WAV file itself (PCM 8/16/24/32-bit or IEEE float, any rate, mono or stereo), up to 10 MiB and ${MAX_AUDIO_SECONDS} s. The MFCC picture is a PNG data URL.`,
+  tags: ['speech'],
+  consumes: [...UPLOAD_TYPES],
+  body: uploadBody,
+  response: {
+    200: {
+      type: 'object',
+      required: ['label', 'score', 'scores', 'speech', 'durationSeconds', 'timing', 'mfccPng'],
+      properties: {
+        label: { type: 'string' },
+        score: { type: 'number' },
+        scores: scoresSchema,
+        speech: {
+          type: 'object',
+          required: ['startSeconds', 'endSeconds'],
+          properties: { startSeconds: { type: 'number' }, endSeconds: { type: 'number' } },
+        },
+        durationSeconds: { type: 'number' },
+        timing: {
+          type: 'object',
+          required: ['decodeMs', 'featuresMs', 'inferenceMs', 'totalMs'],
+          properties: {
+            decodeMs: { type: 'number' },
+            featuresMs: { type: 'number' },
+            inferenceMs: { type: 'number' },
+            totalMs: { type: 'number' },
+          },
+        },
+        mfccPng: { type: 'string', description: 'The MFCC picture (13 coefficients over time) as a PNG data URL.' },
+      },
+    },
+    ...errorResponses,
+  },
+} as const;
+
+const sequenceSchema = {
+  summary: 'Recognise a string of words separated by pauses (e.g. spoken digits).',
+  description: `The body is the WAV file itself, as for /recognize (up to 10 MiB and ${MAX_AUDIO_SECONDS} s).`,
+  tags: ['speech'],
+  consumes: [...UPLOAD_TYPES],
+  body: uploadBody,
+  response: {
+    200: {
+      type: 'object',
+      required: ['words', 'text', 'durationSeconds'],
+      properties: {
+        words: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['label', 'score', 'scores', 'startSeconds', 'endSeconds'],
+            properties: {
+              label: { type: 'string' },
+              score: { type: 'number' },
+              scores: scoresSchema,
+              startSeconds: { type: 'number' },
+              endSeconds: { type: 'number' },
+            },
+          },
+        },
+        text: { type: 'string' },
+        durationSeconds: { type: 'number' },
+      },
+    },
+    ...errorResponses,
+  },
+} as const;
+
+/** Where recognition runs: the model in this process (`inProcess`) or a worker pool (`speechWorkerPool`). */
+export interface SpeechInference {
+  readonly description: string;
+  readonly labels: string[];
+  /** The rate the model hears at. */
+  readonly sampleRate: number;
+  readonly isReady: boolean;
+  recognize(bytes: Uint8Array): Promise<RecognizeAnswer>;
+  sequence(bytes: Uint8Array): Promise<SequenceRecognition>;
+  /** Releases the model (or ends the workers); the service calls it on close. */
+  close(): Promise<void>;
+}
+
+/** The model in this process (tests, small models): `close()` disposes it unless `dispose: false`. */
+export function inProcess(model: SpeechRecognizer, options: { dispose?: boolean; description?: string } = {}): SpeechInference {
+  return {
+    description: options.description ?? 'speech recogniser in the service process',
+    labels: model.labels,
+    sampleRate: model.sampleRate,
+    isReady: true,
+    recognize: (bytes) => recognizeUpload(model, bytes),
+    sequence: (bytes) => recognizeSequenceUpload(model, bytes),
+    close: async () => {
+      if (options.dispose !== false) model.dispose();
+    },
+  };
 }
 
 /**
- * The demo service: GET / (an upload page), GET /info, POST /recognize with the WAV bytes as the body →
- * {label, score, scores, speech, timing, mfccPng (a data URL)}; POST /sequence → the words of a digit
- * string. Errors are JSON {code, message} with the engine's HTTP status.
+ * Recognition in worker threads (`speech-worker.ts`): each loads the saved bundle once and decodes,
+ * recognises and draws the MFCC picture there, so a long upload never blocks the event loop.
+ * Resolves when every worker has the model.
  */
-export function createSpeechServer(model: SpeechRecognizer): Server {
-  return createServer((req, res) => {
-    void (async () => {
-      try {
-        if (req.method === 'GET' && (req.url === '/' || req.url === '/index.html')) return send(res, 200, PAGE, 'text/html');
-        if (req.method === 'GET' && req.url === '/info') return send(res, 200, { labels: model.labels, sampleRate: model.sampleRate });
-        if (req.method === 'POST' && (req.url === '/recognize' || req.url === '/sequence')) {
-          const body = await readBody(req);
-          if (req.url === '/sequence') return send(res, 200, await model.recognizeSequence(body));
-          const r = await model.recognize(body);
-          const pictures = await featurePictures(body, model.sampleRate);
-          return send(res, 200, { ...r, mfccPng: pngDataUrl(pictures.mfcc) });
-        }
-        return send(res, 404, { code: 'E_NOT_FOUND', message: `No route ${req.method} ${req.url}` });
-      } catch (error) {
-        if (AppliedMLError.isInstance(error)) return send(res, httpStatusForCode(error.code), error.toJSON());
-        return send(res, 500, { code: 'E_INTERNAL', message: (error as Error).message });
-      }
-    })();
+export async function speechWorkerPool(bundle: string, options: { threads?: number } = {}): Promise<SpeechInference> {
+  const threads = options.threads ?? 1;
+  const pool = createInferencePool<SpeechTask, RecognizeAnswer | SequenceRecognition>({
+    worker: new URL(`./speech-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+    bundle,
+    threads,
   });
+  let info: Record<string, unknown>;
+  try {
+    info = await pool.ready();
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  const labels = Array.isArray(info['labels']) ? info['labels'].map(String) : [];
+  return {
+    description: `${bundle}, ${threads} worker thread${threads === 1 ? '' : 's'}`,
+    labels,
+    sampleRate: Number(info['sampleRate']),
+    get isReady() {
+      return pool.isReady;
+    },
+    recognize: async (bytes) => (await pool.run({ kind: 'recognize', bytes })) as RecognizeAnswer,
+    sequence: async (bytes) => (await pool.run({ kind: 'sequence', bytes })) as SequenceRecognition,
+    close: () => pool.close(),
+  };
 }
 
-export async function listen(server: Server, port: number): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
+export interface SpeechServiceOptions {
+  logger?: ServiceOptions['logger'];
+  limits?: ServiceOptions['limits'];
+  /** Runs when the service closes, after the last request and after `inference.close()`. */
+  onClose?: () => void | Promise<void>;
+}
+
+/**
+ * The demo service on the demo kit: GET / (upload page), GET /info, POST /recognize with the WAV
+ * bytes as the body → {label, score, scores, speech, durationSeconds, timing, mfccPng (a data URL)};
+ * POST /sequence → the words of a digit string; GET /healthz, GET /readyz (200 once the model is
+ * loaded), the OpenAPI page at /docs. `inference` may be a promise: the service listens while the
+ * model loads and answers the uploads 503 E_BUSY until then. Closing the service closes the
+ * inference (disposes the model or ends the workers). Nothing is written to disk; bodies are never logged.
+ */
+export async function createSpeechService(
+  inference: SpeechInference | Promise<SpeechInference>,
+  options: SpeechServiceOptions = {},
+): Promise<Service> {
+  let loaded: SpeechInference | undefined;
+  const loading = Promise.resolve(inference).then((m) => {
+    loaded = m;
+    return m;
+  });
+  // A failed load is the caller's to report (it awaits the same promise); readiness stays 503.
+  loading.catch(() => undefined);
+  const ready = (): SpeechInference => {
+    if (!loaded?.isReady)
+      throw new AppliedMLError('E_BUSY', 'The model is still loading; retry shortly.', { details: { retryAfterSeconds: 2 } });
+    return loaded;
+  };
+  const bytesOf = (body: Buffer): Uint8Array => new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  return createService({
+    name: 'appliedml speech demo',
+    description:
+      'Spoken-word recognition with the @appliedml/speech SDK: upload a WAV file, get the word, the scores and its MFCC picture.',
+    logger: options.logger ?? false,
+    limits: { bodyLimit: MAX_UPLOAD_BYTES, ...options.limits },
+    binaryTypes: UPLOAD_TYPES,
+    isReady: () => loaded?.isReady === true,
+    onClose: async () => {
+      const m = loaded ?? (await loading.catch(() => undefined));
+      await m?.close();
+      await options.onClose?.();
+    },
+    routes(app) {
+      for (const url of ['/', '/index.html'])
+        app.get(url, { schema: pageSchema }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+      app.get('/info', { schema: infoSchema }, async () => ({
+        description: loaded?.description ?? 'The model is loading.',
+        labels: loaded?.labels ?? [],
+        sampleRate: loaded?.sampleRate ?? 0,
+        ready: loaded?.isReady === true,
+      }));
+      app.post<{ Body: Buffer }>('/recognize', { schema: recognizeSchema, validatorCompiler: () => validateUpload }, async (request) =>
+        ready().recognize(bytesOf(request.body)),
+      );
+      app.post<{ Body: Buffer }>('/sequence', { schema: sequenceSchema, validatorCompiler: () => validateUpload }, async (request) =>
+        ready().sequence(bytesOf(request.body)),
+      );
+    },
+  });
 }

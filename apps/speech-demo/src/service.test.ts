@@ -1,0 +1,282 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Service } from '@appliedml/demo-kit';
+import { decodeWav, encodeWav, type SequenceRecognition, type SpeechRecognizer } from '@appliedml/speech';
+import {
+  createSpeechService,
+  inProcess,
+  MAX_AUDIO_SECONDS,
+  MAX_UPLOAD_BYTES,
+  speechWorkerPool,
+  type RecognizeAnswer,
+  type SpeechInference,
+} from './server';
+import { quickRecognizer, spokenWav } from './test-model';
+
+let model: SpeechRecognizer;
+let service: Service;
+let base = '';
+let release: (inference: SpeechInference) => void = () => undefined;
+let closed = false;
+let threeWav: Uint8Array;
+
+beforeAll(async () => {
+  // The service listens before the model is there, as `serve` does: readiness waits for it.
+  const loading = new Promise<SpeechInference>((resolve) => (release = resolve));
+  service = await createSpeechService(loading, {
+    onClose: () => {
+      closed = true;
+    },
+  });
+  ({ url: base } = await service.listen());
+  threeWav = spokenWav('three');
+});
+
+afterAll(async () => {
+  await service?.close(); // disposes the model
+  expect(closed).toBe(true);
+});
+
+const post = (body: Uint8Array | string, type: string | undefined = 'audio/wav', path = '/recognize'): Promise<Response> =>
+  fetch(`${base}${path}`, { method: 'POST', headers: type === undefined ? {} : { 'content-type': type }, body });
+
+const answerOf = async (res: Response): Promise<{ status: number; code: string; text: string }> => {
+  const text = await res.text();
+  return { status: res.status, code: (JSON.parse(text) as { code: string }).code, text };
+};
+
+/** PNG width and height from the IHDR chunk of a data URL. */
+const pngSize = (dataUrl: string): { width: number; height: number } => {
+  const png = Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+};
+
+/** A WAV header (44 bytes) with any format tag, followed by `dataBytes` bytes of a pattern. */
+function wavWithFormat(formatTag: number, bitsPerSample: number, dataBytes: number): Uint8Array {
+  const out = Buffer.alloc(44 + dataBytes);
+  out.write('RIFF', 0, 'latin1');
+  out.writeUInt32LE(36 + dataBytes, 4);
+  out.write('WAVEfmt ', 8, 'latin1');
+  out.writeUInt32LE(16, 16);
+  out.writeUInt16LE(formatTag, 20);
+  out.writeUInt16LE(1, 22);
+  out.writeUInt32LE(8000, 24);
+  out.writeUInt32LE((8000 * bitsPerSample) / 8, 28);
+  out.writeUInt16LE(bitsPerSample / 8, 32);
+  out.writeUInt16LE(bitsPerSample, 34);
+  out.write('data', 36, 'latin1');
+  out.writeUInt32LE(dataBytes, 40);
+  for (let i = 44; i < out.length; i++) out[i] = (i * 37) & 0xff;
+  return out;
+}
+
+describe('speech service on the demo kit', () => {
+  it('is not ready while the model loads, then ready', async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const loading = await fetch(`${base}/readyz`);
+    expect([loading.status, await loading.json()]).toEqual([503, { status: 'loading' }]);
+    const early = await post(threeWav);
+    expect(early.status).toBe(503);
+    expect(early.headers.get('retry-after')).toBe('2');
+    expect(((await early.json()) as { code: string }).code).toBe('E_BUSY');
+    expect(await (await fetch(`${base}/info`)).json()).toEqual({
+      description: 'The model is loading.',
+      labels: [],
+      sampleRate: 0,
+      ready: false,
+    });
+
+    model = await quickRecognizer();
+    release(inProcess(model, { description: 'tiny CNN on SYNTHETIC digits' }));
+    await expect.poll(async () => (await fetch(`${base}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${base}/info`)).json()).toEqual({
+      description: 'tiny CNN on SYNTHETIC digits',
+      labels: model.labels,
+      sampleRate: model.sampleRate,
+      ready: true,
+    });
+    expect(model.labels).toHaveLength(10);
+  });
+
+  it('serves the page, the OpenAPI document and a recognition with the MFCC picture', async () => {
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('<input type="file"');
+    expect(page).toContain('href="/docs"');
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/recognize', '/sequence', '/info', '/healthz', '/readyz']));
+    const upload = doc.paths['/recognize']?.['post'] as { requestBody: { content: Record<string, unknown> } };
+    expect(Object.keys(upload.requestBody.content)).toEqual(['audio/wav', 'audio/x-wav', 'audio/wave', 'application/octet-stream']);
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
+
+    // Every upload type answers the same as the model in this process.
+    const expected = await model.recognize(threeWav);
+    for (const type of ['audio/wav', 'audio/x-wav', 'audio/wave', 'application/octet-stream']) {
+      const res = await post(threeWav, type);
+      expect(res.status).toBe(200);
+      const r = (await res.json()) as RecognizeAnswer;
+      expect(r.label).toBe(expected.label);
+      expect(r.score).toBeCloseTo(expected.score, 4);
+      expect(Object.keys(r.scores).sort()).toEqual([...model.labels].sort());
+      expect(r.speech.endSeconds).toBeGreaterThan(r.speech.startSeconds);
+      expect(r.durationSeconds).toBeCloseTo(decodeWav(threeWav).durationSeconds, 2);
+      expect(r.timing.totalMs).toBeGreaterThan(0);
+      expect(r.timing.totalMs).toBeGreaterThanOrEqual(r.timing.decodeMs);
+      const size = pngSize(r.mfccPng);
+      expect(size.width).toBeGreaterThan(30);
+      expect(size.height).toBe(13 * 8);
+    }
+    // A digit string: two words with pauses → two words.
+    const rate = model.sampleRate;
+    const gap = new Float32Array(Math.round(0.4 * rate));
+    const words = ['one', 'five'].map((w) => decodeWav(spokenWav(w), { targetSampleRate: rate }).samples);
+    const joined = Float32Array.from([...gap, ...words[0]!, ...gap, ...words[1]!, ...gap]);
+    const seq = await post(encodeWav(joined, rate), 'audio/wav', '/sequence');
+    expect(seq.status).toBe(200);
+    const s = (await seq.json()) as SequenceRecognition;
+    expect(s.words).toHaveLength(2);
+    expect(s.text).toHaveLength(2);
+  });
+
+  it('answers hostile uploads with typed 4xx, never echoing them, and stays up', async () => {
+    // Over the body limit: 413, from Content-Length before the body is read.
+    expect(await answerOf(await post(new Uint8Array(MAX_UPLOAD_BYTES + 1)))).toMatchObject({ status: 413, code: 'E_INPUT_TOO_LARGE' });
+    // Wrong content types: 415 (JSON is parsed by the kit but is not a file).
+    for (const type of ['text/plain', 'audio/mpeg', 'multipart/form-data; boundary=x', 'application/json'])
+      expect(await answerOf(await post(type === 'application/json' ? '{"a":1}' : 'abc', type))).toMatchObject({
+        status: 415,
+        code: 'E_FORMAT_UNSUPPORTED',
+      });
+    // A body sent without a content type is bytes (HTTP's default, application/octet-stream).
+    expect((await post(threeWav, undefined)).status).toBe(200);
+    // Bytes that are no WAV, under a WAV type: 415 without the bytes in the answer.
+    const marker = 'NOT-A-WAV-<script>alert(1)</script>';
+    const junk = await answerOf(await post(marker.repeat(20)));
+    expect(junk).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
+    expect(junk.text).not.toContain('NOT-A-WAV');
+    expect(junk.text).not.toContain('script');
+    // Another container's letters (big-endian RIFX): 415, its letters not quoted.
+    const rifx = Buffer.from(threeWav);
+    rifx.write('RIFX', 0, 'latin1');
+    const container = await answerOf(await post(rifx));
+    expect(container).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
+    expect(container.text).not.toContain('RIFX');
+    // µ-law WAV: 415 in fixed words (the SDK's own message names the encoding).
+    const mulaw = await answerOf(await post(wavWithFormat(7, 8, 4000)));
+    expect(mulaw).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
+    expect(mulaw.text).not.toMatch(/law|0x7/);
+    // A truncated WAV (the header declares more data than is there): 400, sizes not quoted.
+    const truncated = await answerOf(await post(threeWav.subarray(0, 1000)));
+    expect(truncated).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    expect(truncated.text).not.toMatch(/\d{3,}/);
+    // A header cut short, an empty body, a sample rate out of range: 400.
+    expect(await answerOf(await post(threeWav.subarray(0, 30)))).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    expect(await answerOf(await post(new Uint8Array(0)))).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    const badRate = Buffer.from(threeWav);
+    badRate.writeUInt32LE(123, 24);
+    const rate = await answerOf(await post(badRate));
+    expect(rate).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    expect(rate.text).not.toContain('123');
+    // Silence: 400, no speech found.
+    expect(await answerOf(await post(encodeWav(new Float32Array(8000), 8000)))).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    // Longer than the limit (under the body limit): 413 without its length.
+    const long = await answerOf(await post(encodeWav(new Float32Array(8000 * (MAX_AUDIO_SECONDS + 5)), 8000)));
+    expect(long).toMatchObject({ status: 413, code: 'E_INPUT_TOO_LARGE' });
+    expect(long.text).not.toContain(String(MAX_AUDIO_SECONDS + 5));
+    // The same words on /sequence.
+    expect(await answerOf(await post(marker, 'audio/wav', '/sequence'))).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
+    // Unknown routes and traversal-shaped paths: 404, the path not echoed.
+    const traversal = await answerOf(await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`));
+    expect(traversal).toMatchObject({ status: 404, code: 'E_NOT_FOUND' });
+    expect(traversal.text).not.toContain('passwd');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+
+  it('answers 200 uploads from 8 concurrent clients with no error and bounded memory', async () => {
+    const files = [spokenWav('zero', 'm1'), spokenWav('four', 'f2', 60), spokenWav('seven', 'm3', 40), spokenWav('nine', 'f3')];
+    const fire = async (total: number): Promise<number> => {
+      let next = 0;
+      let errors = 0;
+      const client = async (): Promise<void> => {
+        while (next < total) {
+          const res = await post(files[next++ % files.length]!);
+          const r = (await res.json()) as RecognizeAnswer;
+          if (res.status !== 200 || !r.mfccPng) errors += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, client));
+      return errors;
+    };
+    // Collect garbage before each measurement, so the growth is what the service keeps.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    expect(await fire(24)).toBe(0); // warm-up
+    gc();
+    const before = process.memoryUsage();
+    const started = performance.now();
+    expect(await fire(100)).toBe(0);
+    gc();
+    const half = process.memoryUsage();
+    expect(await fire(100)).toBe(0);
+    const seconds = (performance.now() - started) / 1000;
+    gc();
+    const after = process.memoryUsage();
+    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+    console.info(
+      `200 uploads at 8 clients in ${seconds.toFixed(2)} s; heap ${mib(after.heapUsed - before.heapUsed)} MiB, ` +
+        `RSS ${mib(half.rss - before.rss)} MiB over the first 100, ${mib(after.rss - half.rss)} MiB over the second`,
+    );
+    expect(seconds).toBeLessThan(10);
+    expect(after.heapUsed - before.heapUsed).toBeLessThan(16 * 1024 * 1024);
+    // RSS includes sharp's caches and the allocator's arenas, which fill early: the second half
+    // must add little once the first has.
+    expect(after.rss - before.rss).toBeLessThan(128 * 1024 * 1024);
+    expect(after.rss - half.rss).toBeLessThan(48 * 1024 * 1024);
+  });
+
+  it('runs recognition in a worker pool that loads the saved bundle, with the same answers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'speech-service-'));
+    try {
+      await model.save(join(dir, 'bundle'));
+      const pool = await speechWorkerPool(join(dir, 'bundle'), { threads: 2 });
+      expect([pool.labels, pool.sampleRate]).toEqual([model.labels, model.sampleRate]);
+      const pooled = await createSpeechService(pool);
+      const { url } = await pooled.listen();
+      try {
+        expect((await fetch(`${url}/readyz`)).status).toBe(200);
+        const files = ['two', 'six', 'eight', 'one'].map((w, i) => spokenWav(w, i % 2 === 0 ? 'm2' : 'f4'));
+        const answers = await Promise.all(
+          files.map(async (wav) => {
+            const res = await fetch(`${url}/recognize`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: wav });
+            return { status: res.status, body: (await res.json()) as RecognizeAnswer };
+          }),
+        );
+        for (const [k, a] of answers.entries()) {
+          expect(a.status).toBe(200);
+          const here = await model.recognize(files[k]!);
+          expect(a.body.label).toBe(here.label);
+          expect(a.body.score).toBeCloseTo(here.score, 4);
+          expect(pngSize(a.body.mfccPng).height).toBe(13 * 8);
+        }
+        // Typed errors cross the thread with their code and the service's fixed words.
+        const junk = await fetch(`${url}/recognize`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: 'no wav here' });
+        expect([junk.status, ((await junk.json()) as { code: string }).code]).toEqual([415, 'E_FORMAT_UNSUPPORTED']);
+        const mulaw = await answerOf(
+          await fetch(`${url}/recognize`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: wavWithFormat(7, 8, 4000) }),
+        );
+        expect(mulaw).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
+        expect(mulaw.text).not.toMatch(/law/);
+      } finally {
+        await pooled.close(); // ends the workers
+      }
+      expect(pool.isReady).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
