@@ -161,6 +161,10 @@ describe('FraudDetector', () => {
     await model.save(path);
     const explainer = await readFile(join(path, 'explainer.f64'));
     expect(explainer.byteLength).toBe(4096 * 3 * 8); // not 9,000 rows × 3 features
+    const manifest = JSON.parse(await readFile(join(path, 'manifest.json'), 'utf8')) as {
+      config: { state: { explainer: { rows: number; trainingRows?: number } } };
+    };
+    expect(manifest.config.state.explainer).toMatchObject({ rows: 4096, trainingRows: 9000 });
     const loaded = await FraudDetector.load(path);
     const probe = [
       [0.5, 5, 0],

@@ -500,6 +500,8 @@ export class FraudDetector {
         throw corrupt('explainer.f64 does not match the manifest');
       if (trainingRows !== undefined && !(Number.isInteger(trainingRows) && trainingRows >= rows))
         throw corrupt('the explainer summarises fewer training rows than it keeps');
+      // ECOD as a detector scores with every training value; only an explainer may be a summary.
+      if (trainingRows !== undefined && model.active.includes('ecod')) throw corrupt('the ECOD detector state is a summary');
       const all = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
       const explainer: EcodState = {
         kind: 'ecod',

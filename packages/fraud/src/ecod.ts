@@ -1,3 +1,4 @@
+import { AppliedMLError } from '@appliedml/engine';
 import type { Matrix } from './matrix';
 
 /**
@@ -58,12 +59,12 @@ export function fitEcod(x: Matrix): EcodState {
  * read at ≈ 1/points resolution), so the detector itself keeps the full state.
  */
 export function compactEcod(state: EcodState, points = EXPLAINER_POINTS): EcodState {
+  if (!Number.isInteger(points) || points < 2)
+    throw new AppliedMLError('E_INPUT_INVALID', `compactEcod keeps at least 2 points per feature (got ${points}).`);
   const rows = state.sorted[0]?.length ?? 0;
   if (rows <= points) return state;
-  const sorted = state.sorted.map((col) =>
-    Float64Array.from({ length: points }, (_, k) => col[Math.round((k * (rows - 1)) / (points - 1))] as number),
-  );
-  return { kind: 'ecod', sorted, skew: [...state.skew] };
+  const sorted = state.sorted.map((col) => Float64Array.from({ length: points }, (_, k) => col[keptIndex(k, rows, points)] as number));
+  return { kind: 'ecod', sorted, skew: [...state.skew], rows };
 }
 
 /** Index into the full sorted column of the k-th of `points` kept order statistics. */
@@ -73,10 +74,14 @@ function keptIndex(k: number, rows: number, points: number): number {
 
 /**
  * A count over the kept order statistics (how many are ≤ or < v) turned back into the count over
- * all `rows` training values: exact at both ends (0 and all), the lower bound between.
+ * all `rows` training values: exact at both ends (0 and all); between two kept values the true count
+ * lies in [index of the lower one + 1, index of the upper one], and the midpoint is used, so both
+ * tails err alike.
  */
 function fullCount(kept: number, rows: number, points: number): number {
-  return kept === 0 ? 0 : kept === points ? rows : keptIndex(kept - 1, rows, points) + 1;
+  if (kept === 0) return 0;
+  if (kept === points) return rows;
+  return (keptIndex(kept - 1, rows, points) + 1 + keptIndex(kept, rows, points)) / 2;
 }
 
 /** Order statistics kept per feature when ECOD only explains another detector's scores. */
