@@ -184,6 +184,12 @@ describe('TrafficForecaster lifecycle', () => {
     const loaded = await TrafficForecaster.load(path);
     expect(await loaded.predict(input)).toEqual(await ridge.predict(input));
     expect(tf.memory().numTensors).toBe(before);
+    // A manifest whose feature count disagrees with its config (checksums only guard the files).
+    const manifestPath = join(path, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { preprocessing: { ridge: { features: number } } };
+    manifest.preprocessing.ridge.features += 1;
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
     await writeFile(join(path, 'ridge.f64'), new Uint8Array(16));
     await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
     expect(() => TrafficForecaster.create({ model: 'ridge', ridge: { lambdas: [] } })).toThrow(/lambdas/);

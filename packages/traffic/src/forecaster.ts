@@ -702,8 +702,15 @@ export class TrafficForecaster {
           !bytes ||
           !Array.isArray(meta.neighbours) ||
           meta.neighbours.length !== n ||
-          !meta.neighbours.every((a) => Array.isArray(a) && a.every((j) => Number.isInteger(j) && j >= 0 && j < n)) ||
-          !Number.isInteger(D) ||
+          !meta.neighbours.every(
+            (a, s) =>
+              Array.isArray(a) && a.length <= config.ridge.neighbours && a.every((j) => Number.isInteger(j) && j >= 0 && j < n && j !== s),
+          ) ||
+          D !==
+            config.inputSteps +
+              Math.max(0, ...(meta.neighbours as number[][]).map((a) => a.length)) * config.ridge.neighbourLags +
+              3 +
+              (config.ridge.historicalAverage ? model.outputSteps : 0) ||
           bytes.byteLength !== n * D * model.outputSteps * 8
         )
           bad('the ridge weights do not match the sensors');

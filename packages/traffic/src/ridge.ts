@@ -187,7 +187,9 @@ export function fitGraphRidge(
   for (let s = 0; s < n; s++) {
     const g = new Float64Array(D * D);
     const r = new Float64Array(D * P);
-    accumulate(s, 0, cut, g, r);
+    // The fit windows whose targets reach into the first validation window's are left out while the
+    // strength is chosen (the neural models' split keeps targets apart the same way).
+    accumulate(s, 0, Math.max(1, cut - P + 1), g, r);
     fitGram.push(g);
     fitRhs.push(r);
     const ga = new Float64Array(D * D);
@@ -196,8 +198,10 @@ export function fitGraphRidge(
     allGram.push(ga);
     allRhs.push(ra);
   }
-  // One strength per step ahead: near steps want little shrinkage, far ones much more.
-  const lambdas = new Array<number>(P).fill(config.lambdas[0] as number);
+  // One strength per step ahead, chosen on validation. Without validation windows: the middle of the
+  // candidates (the weakest would overfit the window's many correlated features).
+  const fallback = config.lambdas[Math.floor(config.lambdas.length / 2)] as number;
+  const lambdas = new Array<number>(P).fill(fallback);
   if (cut < count && config.lambdas.length > 1) {
     const best = new Float64Array(P).fill(Infinity);
     for (const candidate of config.lambdas) {
