@@ -2,11 +2,13 @@ import { generateTransactions, TransactionScorer } from '@appliedml/fraud';
 import type { Service } from '@appliedml/demo-kit';
 import { launchChromium, withPage } from '@appliedml/demo-kit/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { heldOutCurves } from './curves';
 import { createFraudService } from './server';
 
 // The demo as a person uses it: Debian's Chromium opens the page, fills in a transaction, presses
 // Score, and sees the score, the decision and the reasons; the alert joins the list. No Chromium is
-// a failure saying how to install it, never a skip.
+// a failure saying how to install it, never a skip. The page also shows the model's ROC and PR
+// curves on a held-out labelled stream, with AUCROC and AUCPR.
 describe('fraud demo in a browser', () => {
   let service: Service;
   let base = '';
@@ -17,13 +19,53 @@ describe('fraud demo in a browser', () => {
     card = txs[txs.length - 1]!.card;
     const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
     await scorer.train(txs);
-    service = await createFraudService(scorer, { synthetic: true, onClose: () => scorer.dispose() });
+    const copy = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await copy.train(txs);
+    const heldOut = generateTransactions({ cards: 120, days: 15, seed: 10 });
+    const curves = await heldOutCurves(
+      copy,
+      heldOut,
+      heldOut.map((t) => t.label),
+      'held-out stream',
+    );
+    copy.dispose();
+    service = await createFraudService(scorer, { synthetic: true, curves, onClose: () => scorer.dispose() });
     ({ url: base } = await service.listen());
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await service?.close();
+  });
+
+  it('shows the held-out ROC and PR curves with AUCROC and AUCPR', async () => {
+    await withPage(browser, `${base}/`, async ({ page, errors }) => {
+      const aucroc = Number(await page.locator('#aucroc').textContent());
+      const aucpr = Number(await page.locator('#aucpr').textContent());
+      expect(aucroc).toBeGreaterThan(50);
+      expect(aucroc).toBeLessThanOrEqual(100);
+      expect(aucpr).toBeGreaterThan(0);
+      type Img = { complete: boolean; naturalWidth: number; naturalHeight: number; src: string };
+      const curves = page.locator('#curves');
+      await expect
+        .poll(() => curves.evaluate((el) => (el as unknown as Img).complete && (el as unknown as Img).naturalWidth > 0))
+        .toBe(true);
+      const size = await curves.evaluate((el) => {
+        const img = el as unknown as Img;
+        return { width: img.naturalWidth, height: img.naturalHeight, src: img.src };
+      });
+      expect(size.width).toBeGreaterThan(400);
+      expect(size.height).toBeGreaterThan(200);
+      const box = await curves.boundingBox();
+      expect(box?.width ?? 0).toBeGreaterThan(400);
+      // The picture has content: the ROC and the PR curve are paths of many points.
+      const svg = await page.evaluate(async (src) => (await fetch(src)).text(), size.src);
+      const paths = [...svg.matchAll(/<path d="([^"]+)"/g)].map((m) => m[1] ?? '');
+      expect(paths).toHaveLength(2);
+      for (const d of paths) expect(d.split('L').length).toBeGreaterThan(5);
+      expect(svg).toContain(`AUCROC ${aucroc.toFixed(2)}`);
+      expect(errors).toEqual([]);
+    });
   });
 
   it('scores a submitted transaction and shows the score, decision and reasons; the alert is listed', async () => {

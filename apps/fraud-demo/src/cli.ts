@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { closeOnSignals } from '@appliedml/demo-kit';
@@ -9,6 +9,7 @@ import { AppliedMLError, averagePrecision, consoleLogger, dataDirFromEnv, rocAuc
 import { ADBENCH_FILES, SYNTHETIC_NOTICE, TransactionScorer, type DetectorKind, type Transaction } from '@appliedml/fraud';
 import { loadTransactions } from './data';
 import { isSupervised, publishedFor, runProtocol, type ProtocolResult } from './protocol';
+import { heldOutCurves } from './curves';
 import { htmlTable, renderHtmlReport, type CurveEntry } from './report';
 import { createFraudService } from './server';
 
@@ -23,7 +24,8 @@ usage:
                                                 or continuing the saved state with --keep-state)
   fraud-demo evaluate --adbench SET [--detector D]   ADBench protocol (3 seeds) on one set
   fraud-demo score --model DIR [--tx JSON]      score one transaction (or JSON lines on stdin)
-  fraud-demo serve --model DIR [--port 8787] [--host H]   POST /score, GET /alerts, GET / (score a transaction, alerts); /docs
+  fraud-demo serve --model DIR [--data ...] [--port 8787] [--host H]   POST /score, GET /alerts, GET / (score a transaction,
+                                                alerts, ROC/PR curves on a labelled held-out stream), GET /api/curves.svg; /docs
 
 options: --seed N`;
 
@@ -148,6 +150,25 @@ async function demo(full: boolean, reportPath: string): Promise<void> {
   out(`\nHTML report with ROC and PR curves: ${reportPath}`);
 }
 
+/**
+ * The served page's curves: a second copy of the saved model scores a labelled held-out stream (a
+ * new synthetic stream, or --data) from empty card state, so the served scorer's state is untouched.
+ */
+async function servedCurves(model: string, spec: string, seed: number): Promise<CurveEntry | undefined> {
+  const data = await loadTransactions(spec, seed);
+  if (!data.labels || !data.labels.includes(1) || !data.labels.includes(0)) {
+    out('The --data stream has no labels of both kinds: the page shows no ROC/PR curves.');
+    return undefined;
+  }
+  const copy = await TransactionScorer.load(model);
+  try {
+    const title = data.synthetic ? `a new synthetic stream (seed ${seed})` : basename(spec);
+    return await heldOutCurves(copy, data.txs, data.labels, title);
+  } finally {
+    copy.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -213,7 +234,12 @@ async function main(): Promise<void> {
   } else if (command === 'serve') {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppliedMLError('E_INPUT_INVALID', '--port must be 0..65535.');
-    const service = await createFraudService(scorer, { logger: true, onClose: () => scorer.dispose() });
+    const curves = await servedCurves(values.model, values.data, Number(values.seed) + 1);
+    const service = await createFraudService(scorer, {
+      logger: true,
+      ...(curves ? { curves } : {}),
+      onClose: () => scorer.dispose(),
+    });
     const { url } = await service.listen({ port, host: values.host ?? '127.0.0.1' });
     closeOnSignals(service, { onSignal: (signal) => out(`${signal}: finishing in-flight requests, then stopping`) });
     out(`fraud service on ${url}/ (POST /score; OpenAPI page ${url}/docs)`);

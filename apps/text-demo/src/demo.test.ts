@@ -70,13 +70,24 @@ const SPAM_HAM = [
 const post = (base: string, body: string, type = 'application/json'): Promise<Response> =>
   fetch(`${base}/predict`, { method: 'POST', headers: { 'content-type': type }, body });
 
+const HELD_OUT = [
+  { text: 'free cash prize, claim now', label: 'spam' },
+  { text: 'win a reward', label: 'spam' },
+  { text: 'lunch when you land?', label: 'ham' },
+  { text: 'see you at the station', label: 'ham' },
+  { text: 'call me', label: 'ham' },
+];
+
 describe('HTTP service', () => {
   let base = '';
   let service: Service;
+  let accuracy = 0;
   beforeAll(async () => {
     const model = TextClassifier.create();
     await model.train(SPAM_HAM);
-    service = await createTextService(inProcess(model), { model: 'linear' });
+    const metrics = await model.evaluate(HELD_OUT);
+    accuracy = metrics.accuracy;
+    service = await createTextService(inProcess(model), { model: 'linear' }, { heldOut: { title: 'five <held-out> texts', metrics } });
     ({ url: base } = await service.listen());
   });
   afterAll(() => service.close());
@@ -107,7 +118,29 @@ describe('HTTP service', () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/info', '/predict', '/healthz', '/readyz']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/info', '/predict', '/api/confusion.svg', '/healthz', '/readyz']));
+  });
+
+  it('serves the held-out confusion matrix as an SVG, and the page shows it with the accuracy', async () => {
+    const res = await fetch(`${base}/api/confusion.svg`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    const svg = await res.text();
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="\d+" height="\d+"/);
+    expect(svg.match(/<rect/g)).toHaveLength(4); // two labels: a 2 × 2 matrix
+    const counts = [...svg.matchAll(/font-size="14">(\d+)<\/text>/g)].map((m) => Number(m[1]));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(HELD_OUT.length);
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('<img id="confusion" src="/api/confusion.svg"');
+    expect(page).toContain(`<span id="accuracy">${(accuracy * 100).toFixed(2)}</span> % on 5 held-out texts`);
+    expect(page).toContain('five &#60;held-out&#62; texts');
+    const bad = await fetch(`${base}/api/confusion.svg?label=<script>`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(bad.status).toBe(404);
+    expect(await bad.text()).not.toContain('script');
   });
 });
 
@@ -122,6 +155,9 @@ describe('HTTP service on a worker pool', () => {
     try {
       const { url } = await service.listen();
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      // Without held-out metrics there is no confusion matrix.
+      expect((await fetch(`${url}/api/confusion.svg`)).status).toBe(404);
+      expect(await (await fetch(`${url}/`)).text()).not.toContain('id="confusion"');
       const texts = ['free cash prize', 'lunch when you land', 'claim a reward'];
       const answers = await Promise.all(texts.map(async (text) => (await post(url, JSON.stringify({ text }))).json()));
       for (const [i, text] of texts.entries()) {

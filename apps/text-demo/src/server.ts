@@ -6,8 +6,9 @@ import {
   type Service,
   type ServiceOptions,
 } from '@appliedml/demo-kit';
-import type { TextClassifier } from '@appliedml/text';
+import type { TextClassifier, TextMetrics } from '@appliedml/text';
 import { TOP_WORDS, toAnswer, type PredictAnswer } from './answer';
+import { confusionSvg } from './report';
 
 export type { PredictAnswer } from './answer';
 
@@ -61,13 +62,30 @@ export async function textWorkerPool(bundle: string, options: { threads?: number
   };
 }
 
-const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml text</title>
+/** The model's metrics on a labelled held-out set, for the confusion matrix on the page. */
+export interface HeldOutMetrics {
+  /** What the held-out set is (shown on the page). */
+  title: string;
+  metrics: Pick<TextMetrics, 'labels' | 'confusion' | 'accuracy' | 'count'>;
+}
+
+const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function confusionSection(h: HeldOutMetrics): string {
+  return `<h2>Confusion matrix</h2><p id="held-out">Accuracy <span id="accuracy">${(h.metrics.accuracy * 100).toFixed(2)}</span> % on ${h.metrics.count} held-out texts (${escape(h.title)}).</p>
+<img id="confusion" src="/api/confusion.svg" alt="Confusion matrix of the model on the held-out texts: rows true labels, columns predicted">`;
+}
+
+const page = (
+  heldOut: HeldOutMetrics | undefined,
+): string => `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml text</title>
 <style>body{font-family:sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}textarea{width:100%;height:8rem}
 .bar{background:#4a8;height:1rem;display:inline-block;vertical-align:middle}.pos{color:#185}.neg{color:#a22}</style></head>
 <body><h1>appliedml text classifier</h1><p id="model"></p>
 <textarea id="text" placeholder="Type a text and press Classify"></textarea><br><button id="go">Classify</button>
 <div id="out"></div>
-<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /predict {"text": "..."}).</small></p>
+${heldOut ? confusionSection(heldOut) : ''}
+<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /predict {"text": "..."}${heldOut ? '; GET /api/confusion.svg' : ''}).</small></p>
 <script>
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 fetch('/info').then((r) => r.json()).then((i) => { document.getElementById('model').textContent = 'Model: ' + i.model + ' — labels: ' + i.labels.join(', '); });
@@ -116,7 +134,20 @@ const predictSchema = {
 
 const pageSchema = { summary: 'The web page.', tags: ['page'], produces: ['text/html'], response: { 200: { type: 'string' } } } as const;
 
+const confusionSchema = {
+  summary: 'The model’s confusion matrix on labelled held-out texts (SVG): rows true labels, columns predicted.',
+  tags: ['text'],
+  produces: ['image/svg+xml'],
+  response: { 200: { type: 'string' }, ...errorResponses },
+} as const;
+
 export interface TextServiceOptions {
+  /**
+   * The model's metrics on labelled held-out texts (e.g. `model.evaluate(split.test)`): the
+   * confusion matrix is drawn once at start-up, served as GET /api/confusion.svg and shown on the
+   * page with the accuracy. Without it the page has no matrix and the route does not exist.
+   */
+  heldOut?: HeldOutMetrics;
   logger?: ServiceOptions['logger'];
   limits?: ServiceOptions['limits'];
 }
@@ -124,9 +155,18 @@ export interface TextServiceOptions {
 /**
  * The demo service on the demo kit: GET / (a page), GET /info, POST /predict with {"text": "..."} →
  * {label, labels, scores, explanation}; errors are {code, message} with the engine's HTTP status;
- * GET /healthz, GET /readyz, the OpenAPI page at /docs. Closing it also ends the inference source.
+ * GET /healthz, GET /readyz, the OpenAPI page at /docs; given `heldOut`, GET /api/confusion.svg (the
+ * held-out confusion matrix, also on the page with the accuracy). Closing it also ends the inference source.
  */
-export function createTextService(inference: TextInference, info: { model: string }, options: TextServiceOptions = {}): Promise<Service> {
+export async function createTextService(
+  inference: TextInference,
+  info: { model: string },
+  options: TextServiceOptions = {},
+): Promise<Service> {
+  const heldOut = options.heldOut;
+  // Drawn once: the held-out metrics do not change while the service runs.
+  const svg = heldOut ? confusionSvg(heldOut.metrics) : undefined;
+  const html = page(heldOut);
   return createService({
     name: 'appliedml text demo',
     description: 'Text classification with the @appliedml/text SDK: a label, every label’s probability, and the words that mattered.',
@@ -136,7 +176,7 @@ export function createTextService(inference: TextInference, info: { model: strin
     onClose: () => inference.close?.(),
     routes(app) {
       for (const url of ['/', '/index.html'])
-        app.get(url, { schema: pageSchema }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+        app.get(url, { schema: pageSchema }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(html));
       app.get(
         '/info',
         {
@@ -154,6 +194,10 @@ export function createTextService(inference: TextInference, info: { model: strin
         },
         async () => ({ model: info.model, labels: inference.labels }),
       );
+      if (svg !== undefined)
+        app.get('/api/confusion.svg', { schema: confusionSchema }, async (_request, reply) =>
+          reply.type('image/svg+xml').header('cache-control', 'no-cache').send(svg),
+        );
       app.post<{ Body: { text: string } }>('/predict', { schema: predictSchema }, (request) => inference.predict(request.body.text));
     },
   });
