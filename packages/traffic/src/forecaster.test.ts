@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initEngine, tf } from '@appliedml/engine';
+import { createRng, initEngine, tf } from '@appliedml/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdjacency } from './adjacency';
 import { TrafficForecaster } from './forecaster';
@@ -198,6 +198,30 @@ describe('TrafficForecaster lifecycle', () => {
     expect(TrafficForecaster.create().config.model).toBe('ridge');
     await expectCode(() => ridge.train(train, { adjacency: createAdjacency([[1]]) }), 'E_SHAPE_MISMATCH');
     for (const m of [ridge, persistence, loaded]) m.dispose();
+  });
+
+  it("graph ridge: missing readings are filled from the sensor's previous reading, not its mean", async () => {
+    const rng = createRng(21);
+    const values = Float64Array.from(net.series.values, (v) => (rng.next() < 0.1 ? NaN : v));
+    const gappy = { ...net.series, values };
+    const { train: gappyTrain } = splitSeries(gappy, 0.8);
+    const ridge = TrafficForecaster.create({ model: 'ridge', ridge: { neighbours: 2, neighbourLags: 4 } });
+    await ridge.train(gappyTrain, { adjacency: net.adjacency });
+    const persistence = TrafficForecaster.create({ model: 'last-value' });
+    await persistence.train(gappyTrain);
+    const ev = (await ridge.evaluate(gappy, { fromStep: testStart })).horizons;
+    const base = (await persistence.evaluate(gappy, { fromStep: testStart })).horizons;
+    ev.forEach((h) => expect(Number.isFinite(h.rmse)).toBe(true));
+    expect(ev[0]!.rmse).toBeLessThan(base[0]!.rmse);
+    // A window whose last two readings are missing forecasts like the one with them repeated.
+    const window = rows(testStart, testStart + 12);
+    const gap = window.map((r, k) => (k >= 10 ? r.map(() => NaN) : r));
+    const repeated = window.map((r, k) => (k >= 10 ? window[9]! : r));
+    const a = await ridge.predict({ values: gap, end: timeOf(testStart + 11) });
+    const b = await ridge.predict({ values: repeated, end: timeOf(testStart + 11) });
+    expect(a.steps[0]!.values).toEqual(b.steps[0]!.values);
+    ridge.dispose();
+    persistence.dispose();
   });
 
   it('round-trips baselines through bundles too', async () => {

@@ -85,6 +85,31 @@ interface Shape {
   stepFeatures: number;
 }
 
+let scratch = new Float64Array(0);
+
+/**
+ * Sensor j's readings in window b (raw units) with gaps filled: a missing reading repeats the one
+ * before it (a gap at the start takes the first reading after it; no reading at all, the window's
+ * fallback, the sensor's mean). Returns a reused buffer, valid until the next call.
+ */
+function readings(inputs: WindowBatch, b: number, j: number, shape: Shape, scaler: SensorScaler): Float64Array {
+  const { inputSteps: T, sensors: n, stepFeatures: F } = shape;
+  if (scratch.length < T) scratch = new Float64Array(T);
+  let previous = NaN;
+  let firstSeen = -1;
+  for (let k = 0; k < T; k++) {
+    const at = ((b * T + k) * n + j) * F;
+    if ((inputs.x[at + 1] as number) === 1) {
+      previous = (inputs.x[at] as number) * (scaler.std[j] as number) + (scaler.mean[j] as number);
+      if (firstSeen < 0) firstSeen = k;
+    }
+    scratch[k] = previous;
+  }
+  const lead = firstSeen < 0 ? (inputs.last[b * n + j] as number) : (scratch[firstSeen] as number);
+  for (let k = 0; k < (firstSeen < 0 ? T : firstSeen); k++) scratch[k] = lead;
+  return scratch;
+}
+
 /** The regression features of sensor s for window b, written into `out` (raw units, relative to s's last reading). */
 function rowFeatures(
   inputs: WindowBatch,
@@ -97,13 +122,16 @@ function rowFeatures(
   scaler: SensorScaler,
   out: Float64Array,
 ): void {
-  const { inputSteps: T, sensors: n, stepFeatures: F } = shape;
+  const { inputSteps: T, sensors: n } = shape;
   const last = inputs.last[b * n + s] as number;
-  const raw = (k: number, j: number): number =>
-    (inputs.x[((b * T + k) * n + j) * F] as number) * (scaler.std[j] as number) + (scaler.mean[j] as number);
   let d = 0;
-  for (let k = 0; k < T; k++) out[d++] = raw(k, s) - last;
-  for (const j of neighbours) for (let k = T - lags; k < T; k++) out[d++] = raw(k, j) - last;
+  const F = shape.stepFeatures;
+  const own = readings(inputs, b, s, shape, scaler);
+  for (let k = 0; k < T; k++) out[d++] = (own[k] as number) - last;
+  for (const j of neighbours) {
+    const theirs = readings(inputs, b, j, shape, scaler);
+    for (let k = T - lags; k < T; k++) out[d++] = (theirs[k] as number) - last;
+  }
   const clock = ((b * T + T - 1) * n + s) * F;
   out[d++] = inputs.x[clock + 2] as number; // time-of-day sin
   out[d++] = inputs.x[clock + 3] as number; // time-of-day cos
