@@ -5,6 +5,8 @@ export { toHttpError, NOT_FOUND_CODE, INTERNAL_MESSAGE } from './http-errors';
 export type { ErrorBody, HttpError } from './http-errors';
 export { checkFileName, fileNameSchema, resolveInside, MAX_FILE_NAME_LENGTH } from './file-names';
 export type { ResolveInsideOptions } from './file-names';
+export { loadingModel } from './loading-model';
+export type { LoadableModel, LoadingModel } from './loading-model';
 export { createInferencePool } from './pool';
 export type { InferencePool, InferencePoolOptions, MicroBatchOptions, PoolStats } from './pool';
 export type { InferenceModel, LoadModel } from './pool-protocol';

@@ -1,4 +1,4 @@
-import { createInferencePool, createService, errorResponses, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import { createInferencePool, createService, errorResponses, loadingModel, type Service, type ServiceOptions } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
 import { analyse, type PredictAnswer, type ServerModels } from './analysis';
 
@@ -203,41 +203,32 @@ export async function createMedicalService(
   inference: MedicalInference | Promise<MedicalInference>,
   options: MedicalServiceOptions = {},
 ): Promise<Service> {
-  let loaded: MedicalInference | undefined;
-  const loading = Promise.resolve(inference).then((m) => {
-    loaded = m;
-    return m;
-  });
-  // A failed load is the caller's to report (it awaits the same promise); readiness stays 503.
-  loading.catch(() => undefined);
+  const model = loadingModel(inference);
   return createService({
     name: 'appliedml medical imaging demo',
     description: 'Medical image classification with Grad-CAM and lesion segmentation with the @appliedml/medical-imaging SDK.',
     logger: options.logger ?? false,
     limits: { bodyLimit: MAX_BODY_BYTES, ...options.limits },
     binaryTypes: UPLOAD_TYPES,
-    isReady: () => loaded?.isReady === true,
+    isReady: model.isReady,
     onClose: async () => {
-      const m = loaded ?? (await loading.catch(() => undefined));
-      await m?.close();
+      await model.close();
       await options.onClose?.();
     },
     routes(app) {
       for (const url of ['/', '/index.html'])
         app.get(url, { schema: pageSchema }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
       app.get('/info', { schema: infoSchema }, async () => ({
-        description: loaded?.description ?? 'The model is loading.',
-        labels: loaded?.labels ?? [],
-        segmenter: loaded?.segmenter ?? false,
-        ready: loaded?.isReady === true,
+        description: model.current?.description ?? 'The model is loading.',
+        labels: model.current?.labels ?? [],
+        segmenter: model.current?.segmenter ?? false,
+        ready: model.isReady(),
       }));
       app.post<{ Body: Buffer }>(
         '/predict',
         { schema: predictSchema, validatorCompiler: () => validateUpload },
         async (request): Promise<PredictAnswer> => {
-          if (!loaded?.isReady)
-            throw new AppliedMLError('E_BUSY', 'The model is still loading; retry shortly.', { details: { retryAfterSeconds: 2 } });
-          return loaded.analyse(new Uint8Array(request.body.buffer, request.body.byteOffset, request.body.byteLength));
+          return model.require().analyse(new Uint8Array(request.body.buffer, request.body.byteOffset, request.body.byteLength));
         },
       );
     },

@@ -1,4 +1,4 @@
-import { createInferencePool, createService, errorResponses, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import { createInferencePool, createService, errorResponses, loadingModel, type Service, type ServiceOptions } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
 import type { SequenceRecognition, SpeechRecognizer } from '@appliedml/speech';
 import { MAX_AUDIO_SECONDS, recognizeSequenceUpload, recognizeUpload, type RecognizeAnswer, type SpeechTask } from './recognition';
@@ -217,18 +217,7 @@ export async function createSpeechService(
   inference: SpeechInference | Promise<SpeechInference>,
   options: SpeechServiceOptions = {},
 ): Promise<Service> {
-  let loaded: SpeechInference | undefined;
-  const loading = Promise.resolve(inference).then((m) => {
-    loaded = m;
-    return m;
-  });
-  // A failed load is the caller's to report (it awaits the same promise); readiness stays 503.
-  loading.catch(() => undefined);
-  const ready = (): SpeechInference => {
-    if (!loaded?.isReady)
-      throw new AppliedMLError('E_BUSY', 'The model is still loading; retry shortly.', { details: { retryAfterSeconds: 2 } });
-    return loaded;
-  };
+  const model = loadingModel(inference);
   const bytesOf = (body: Buffer): Uint8Array => new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   return createService({
     name: 'appliedml speech demo',
@@ -237,26 +226,25 @@ export async function createSpeechService(
     logger: options.logger ?? false,
     limits: { bodyLimit: MAX_UPLOAD_BYTES, ...options.limits },
     binaryTypes: UPLOAD_TYPES,
-    isReady: () => loaded?.isReady === true,
+    isReady: model.isReady,
     onClose: async () => {
-      const m = loaded ?? (await loading.catch(() => undefined));
-      await m?.close();
+      await model.close();
       await options.onClose?.();
     },
     routes(app) {
       for (const url of ['/', '/index.html'])
         app.get(url, { schema: pageSchema }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
       app.get('/info', { schema: infoSchema }, async () => ({
-        description: loaded?.description ?? 'The model is loading.',
-        labels: loaded?.labels ?? [],
-        sampleRate: loaded?.sampleRate ?? 0,
-        ready: loaded?.isReady === true,
+        description: model.current?.description ?? 'The model is loading.',
+        labels: model.current?.labels ?? [],
+        sampleRate: model.current?.sampleRate ?? 0,
+        ready: model.isReady(),
       }));
       app.post<{ Body: Buffer }>('/recognize', { schema: recognizeSchema, validatorCompiler: () => validateUpload }, async (request) =>
-        ready().recognize(bytesOf(request.body)),
+        model.require().recognize(bytesOf(request.body)),
       );
       app.post<{ Body: Buffer }>('/sequence', { schema: sequenceSchema, validatorCompiler: () => validateUpload }, async (request) =>
-        ready().sequence(bytesOf(request.body)),
+        model.require().sequence(bytesOf(request.body)),
       );
     },
   });
