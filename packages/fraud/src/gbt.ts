@@ -1,5 +1,6 @@
 import { AppliedMLError, createRng, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
+import { packTrees, type PackedTrees } from './tree-pack';
 
 /**
  * Gradient-boosted decision trees for labelled data (binary log-loss), written for this package:
@@ -403,43 +404,15 @@ function growTree(
   return tree;
 }
 
-interface Packed {
-  feature: Int32Array;
-  threshold: Float64Array;
-  left: Int32Array;
-  right: Int32Array;
-  value: Float64Array;
-  roots: Int32Array;
-}
+const packedCache = new WeakMap<GbtState, PackedTrees>();
 
-const packedCache = new WeakMap<GbtState, Packed>();
-
-function pack(state: GbtState): Packed {
-  const hit = packedCache.get(state);
-  if (hit) return hit;
-  const total = state.trees.reduce((s, t) => s + t.feature.length, 0);
-  const p: Packed = {
-    feature: new Int32Array(total),
-    threshold: new Float64Array(total),
-    left: new Int32Array(total),
-    right: new Int32Array(total),
-    value: new Float64Array(total),
-    roots: new Int32Array(state.trees.length),
-  };
-  let base = 0;
-  state.trees.forEach((t, k) => {
-    p.roots[k] = base;
-    for (let i = 0; i < t.feature.length; i++) {
-      const f = t.feature[i] as number;
-      p.feature[base + i] = f;
-      p.threshold[base + i] = t.threshold[i] as number;
-      p.left[base + i] = f < 0 ? -1 : base + (t.left[i] as number);
-      p.right[base + i] = f < 0 ? -1 : base + (t.right[i] as number);
-      p.value[base + i] = t.value[i] as number;
-    }
-    base += t.feature.length;
-  });
-  packedCache.set(state, p);
+/** All trees in flat typed arrays (built once per fitted model) for fast scoring. */
+function pack(state: GbtState): PackedTrees {
+  let p = packedCache.get(state);
+  if (!p) {
+    p = packTrees(state.trees, (t, i) => t.value[i] as number);
+    packedCache.set(state, p);
+  }
   return p;
 }
 

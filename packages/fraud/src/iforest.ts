@@ -1,5 +1,6 @@
 import { createRng, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
+import { packTrees, type PackedTrees } from './tree-pack';
 
 /**
  * Isolation forest (Liu, Ting and Zhou, 2008): random axis-aligned splits isolate outliers in
@@ -96,45 +97,15 @@ function buildTree(x: Matrix, idx: number[], maxDepth: number, rng: Rng): Isolat
   return tree;
 }
 
-interface Packed {
-  feature: Int32Array;
-  threshold: Float64Array;
-  left: Int32Array;
-  right: Int32Array;
-  /** Depth correction c(size) at leaves. */
-  leafC: Float64Array;
-  roots: Int32Array;
-}
+const packedCache = new WeakMap<IsolationForestState, PackedTrees>();
 
-const packedCache = new WeakMap<IsolationForestState, Packed>();
-
-/** All trees in flat typed arrays (built once per fitted forest) for fast scoring. */
-function pack(state: IsolationForestState): Packed {
-  const hit = packedCache.get(state);
-  if (hit) return hit;
-  const total = state.trees.reduce((n, t) => n + t.feature.length, 0);
-  const p: Packed = {
-    feature: new Int32Array(total),
-    threshold: new Float64Array(total),
-    left: new Int32Array(total),
-    right: new Int32Array(total),
-    leafC: new Float64Array(total),
-    roots: new Int32Array(state.trees.length),
-  };
-  let base = 0;
-  state.trees.forEach((t, k) => {
-    p.roots[k] = base;
-    for (let i = 0; i < t.feature.length; i++) {
-      const f = t.feature[i] as number;
-      p.feature[base + i] = f;
-      p.threshold[base + i] = t.threshold[i] as number;
-      p.left[base + i] = f < 0 ? -1 : base + (t.left[i] as number);
-      p.right[base + i] = f < 0 ? -1 : base + (t.right[i] as number);
-      p.leafC[base + i] = f < 0 ? cFactor(t.size[i] as number) : 0;
-    }
-    base += t.feature.length;
-  });
-  packedCache.set(state, p);
+/** All trees in flat typed arrays (built once per fitted model) for fast scoring. */
+function pack(state: IsolationForestState): PackedTrees {
+  let p = packedCache.get(state);
+  if (!p) {
+    p = packTrees(state.trees, (t, i) => ((t.feature[i] as number) < 0 ? cFactor(t.size[i] as number) : 0));
+    packedCache.set(state, p);
+  }
   return p;
 }
 
@@ -158,7 +129,7 @@ export function scoreIsolationForest(state: IsolationForestState, x: Matrix): Fl
         depth++;
         f = p.feature[node] as number;
       }
-      total += depth + (p.leafC[node] as number);
+      total += depth + (p.value[node] as number);
     }
     out[r] = Math.pow(2, -total / nTrees / norm);
   }

@@ -1,0 +1,49 @@
+/** A binary tree as parallel arrays: `feature` −1 marks a leaf; rows with value ≤ threshold go left. */
+export interface NodeArrays {
+  feature: readonly number[];
+  threshold: readonly number[];
+  left: readonly number[];
+  right: readonly number[];
+}
+
+/** Every tree of an ensemble in flat typed arrays, children as absolute node indices (−1 at leaves). */
+export interface PackedTrees {
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  /** One number per node, chosen by the ensemble (a leaf output, a path-length correction …). */
+  value: Float64Array;
+  /** Index of each tree's root. */
+  roots: Int32Array;
+}
+
+/**
+ * Packs an ensemble's trees for fast scoring (the isolation forest and the gradient-boosted trees
+ * share it), with `nodeValue(tree, node)` stored beside each node.
+ */
+export function packTrees<T extends NodeArrays>(trees: readonly T[], nodeValue: (tree: T, node: number) => number): PackedTrees {
+  const total = trees.reduce((n, t) => n + t.feature.length, 0);
+  const p: PackedTrees = {
+    feature: new Int32Array(total),
+    threshold: new Float64Array(total),
+    left: new Int32Array(total),
+    right: new Int32Array(total),
+    value: new Float64Array(total),
+    roots: new Int32Array(trees.length),
+  };
+  let base = 0;
+  trees.forEach((t, k) => {
+    p.roots[k] = base;
+    for (let i = 0; i < t.feature.length; i++) {
+      const f = t.feature[i] as number;
+      p.feature[base + i] = f;
+      p.threshold[base + i] = t.threshold[i] as number;
+      p.left[base + i] = f < 0 ? -1 : base + (t.left[i] as number);
+      p.right[base + i] = f < 0 ? -1 : base + (t.right[i] as number);
+      p.value[base + i] = nodeValue(t, i);
+    }
+    base += t.feature.length;
+  });
+  return p;
+}
