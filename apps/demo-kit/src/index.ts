@@ -7,6 +7,6 @@ export { checkFileName, fileNameSchema, resolveInside, MAX_FILE_NAME_LENGTH } fr
 export type { ResolveInsideOptions } from './file-names';
 export { loadingModel } from './loading-model';
 export type { LoadableModel, LoadingModel } from './loading-model';
-export { createInferencePool } from './pool';
+export { createInferencePool, openInferencePool } from './pool';
 export type { InferencePool, InferencePoolOptions, MicroBatchOptions, PoolStats } from './pool';
 export type { InferenceModel, LoadModel } from './pool-protocol';

@@ -259,3 +259,19 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     },
   };
 }
+
+/**
+ * Creates a pool and waits until every worker has loaded its model; if loading fails the workers
+ * are ended and the error is rethrown. Returns the pool and what the workers said about the model.
+ */
+export async function openInferencePool<I, O>(
+  options: InferencePoolOptions,
+): Promise<{ pool: InferencePool<I, O>; info: Record<string, unknown> }> {
+  const pool = createInferencePool<I, O>(options);
+  try {
+    return { pool, info: await pool.ready() };
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+}

@@ -1,4 +1,4 @@
-import { createInferencePool, createService, errorResponses, loadingModel, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import { createService, openInferencePool, errorResponses, loadingModel, type Service, type ServiceOptions } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
 import { analyse, type PredictAnswer, type ServerModels } from './analysis';
 
@@ -71,19 +71,12 @@ export function inProcess(models: ServerModels, options: { dispose?: boolean } =
  * Resolves when every worker has the models.
  */
 export async function medicalWorkerPool(bundle: string, options: { segmenter?: string; threads?: number } = {}): Promise<MedicalInference> {
-  const pool = createInferencePool<Uint8Array, PredictAnswer>({
+  const { pool, info } = await openInferencePool<Uint8Array, PredictAnswer>({
     worker: new URL(`./medical-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
     bundle,
     loadOptions: options.segmenter ? { segmenter: options.segmenter } : {},
     threads: options.threads ?? 1,
   });
-  let info: Record<string, unknown>;
-  try {
-    info = await pool.ready();
-  } catch (error) {
-    await pool.close();
-    throw error;
-  }
   const labels = Array.isArray(info['labels']) ? info['labels'].map(String) : [];
   const threads = options.threads ?? 1;
   return {

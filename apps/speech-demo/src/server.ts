@@ -1,4 +1,4 @@
-import { createInferencePool, createService, errorResponses, loadingModel, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import { createService, openInferencePool, errorResponses, loadingModel, type Service, type ServiceOptions } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
 import type { SequenceRecognition, SpeechRecognizer } from '@appliedml/speech';
 import { MAX_AUDIO_SECONDS, recognizeSequenceUpload, recognizeUpload, type RecognizeAnswer, type SpeechTask } from './recognition';
@@ -172,18 +172,11 @@ export function inProcess(model: SpeechRecognizer, options: { dispose?: boolean;
  */
 export async function speechWorkerPool(bundle: string, options: { threads?: number } = {}): Promise<SpeechInference> {
   const threads = options.threads ?? 1;
-  const pool = createInferencePool<SpeechTask, RecognizeAnswer | SequenceRecognition>({
+  const { pool, info } = await openInferencePool<SpeechTask, RecognizeAnswer | SequenceRecognition>({
     worker: new URL(`./speech-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
     bundle,
     threads,
   });
-  let info: Record<string, unknown>;
-  try {
-    info = await pool.ready();
-  } catch (error) {
-    await pool.close();
-    throw error;
-  }
   const labels = Array.isArray(info['labels']) ? info['labels'].map(String) : [];
   return {
     description: `${bundle}, ${threads} worker thread${threads === 1 ? '' : 's'}`,

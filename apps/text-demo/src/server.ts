@@ -1,11 +1,4 @@
-import {
-  createInferencePool,
-  createService,
-  errorResponses,
-  type InferencePool,
-  type Service,
-  type ServiceOptions,
-} from '@appliedml/demo-kit';
+import { openInferencePool, createService, errorResponses, type Service, type ServiceOptions } from '@appliedml/demo-kit';
 import type { TextClassifier, TextMetrics } from '@appliedml/text';
 import { TOP_WORDS, toAnswer, type PredictAnswer } from './answer';
 import { confusionSvg } from './report';
@@ -39,18 +32,11 @@ export function inProcess(model: TextClassifier): TextInference {
  * text never blocks the other requests. Resolves when every worker has the model.
  */
 export async function textWorkerPool(bundle: string, options: { threads?: number } = {}): Promise<TextInference & { model: string }> {
-  const pool: InferencePool<string, PredictAnswer> = createInferencePool<string, PredictAnswer>({
+  const { pool, info } = await openInferencePool<string, PredictAnswer>({
     worker: new URL(`./text-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
     bundle,
     threads: options.threads ?? 1,
   });
-  let info: Record<string, unknown>;
-  try {
-    info = await pool.ready();
-  } catch (error) {
-    await pool.close();
-    throw error;
-  }
   return {
     labels: info['labels'] as string[],
     model: String(info['model']),
