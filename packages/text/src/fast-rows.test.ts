@@ -71,6 +71,27 @@ describe('fast TF-IDF rows (text → ids, no feature strings)', () => {
     }
   });
 
+  it('fitTransform gives the vocabulary, idf and rows of fit then transform, bit for bit', () => {
+    const texts = [...TICKETS.map((r) => r.text), ...odd, ...TICKETS.map((r) => r.text.toUpperCase())];
+    for (const c of configs) {
+      const config = resolveFeatureConfig(c);
+      const docs = texts.map((t) => extractFeatures(t, config).features);
+      // An edited features array (its cached character n-gram groups no longer match) takes the per-term path.
+      const edited = docs[0]!;
+      edited.splice(Math.min(edited.length, 3), 0, 'c:edited');
+      for (const options of [{}, { sublinearTf: false }, { minCount: 2 }, { maxSize: 37 }, { minCount: 2, maxSize: 5, normalize: false }]) {
+        const reference = TfidfVectorizer.fit(docs, options);
+        const { vectorizer, rows } = TfidfVectorizer.fitTransform(docs, options);
+        expect(vectorizer.toJSON()).toEqual(reference.toJSON());
+        const got = rows.map((r) => ({ indices: Array.from(r.indices), values: Array.from(r.values) }));
+        const want = docs.map((d) => reference.transform(d)).map((r) => ({ indices: Array.from(r.indices), values: Array.from(r.values) }));
+        expect(got).toEqual(want);
+      }
+    }
+    expect(() => TfidfVectorizer.fitTransform([])).toThrow(/at least one document/);
+    expect(() => TfidfVectorizer.fitTransform([['a']], { minCount: 0 })).toThrow(/minCount/);
+  });
+
   it('predicts the same probabilities as the string path (linear and naive Bayes, tickets)', async () => {
     for (const model of ['linear', 'naive-bayes'] as const) {
       for (const features of configs) {

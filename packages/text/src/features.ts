@@ -31,6 +31,18 @@ export interface FeatureConfig {
   shapeFeatures?: boolean;
 }
 
+/**
+ * Named feature configs for `TextClassifier.create({ features })`:
+ * - `words`: word unigrams only (scikit-learn's default `TfidfVectorizer` features; fastest to train and predict);
+ * - `spam`: the defaults (words 1–2, character 2–5-grams within words) plus shape features (SMS Spam);
+ * - `questions`: words 1–2, question features and WordNet classes of the head noun, no character n-grams (TREC).
+ */
+export const FEATURE_PRESETS = {
+  words: { wordNgrams: 1, charNgrams: false },
+  spam: { shapeFeatures: true },
+  questions: { questionFeatures: true, wordnet: true, charNgrams: false },
+} as const satisfies Record<string, FeatureConfig>;
+
 export type ResolvedFeatureConfig = Required<Omit<FeatureConfig, 'charNgrams'>> & { charNgrams: FeatureConfig['charNgrams'] };
 
 export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatureConfig {

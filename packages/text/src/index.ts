@@ -18,7 +18,7 @@ export type { CnnConfig, FastTextConfig } from './neural-models';
 export type { BinaryMetrics, ClassMetrics, MultiLabelMetrics, TextMetrics } from './text-metrics';
 
 // Text processing
-export { extractFeatures, resolveFeatureConfig, tokenize } from './features';
+export { FEATURE_PRESETS, extractFeatures, resolveFeatureConfig, tokenize } from './features';
 export type { FeatureConfig, ResolvedFeatureConfig } from './features';
 export { STEMMER_LANGUAGES, STOPWORD_LANGUAGES, TOKENIZERS, stemmerFor, stopWordsFor, tokenizerFor } from './languages';
 export type { StemmerLanguage, StopwordLanguage, TokenizerName } from './languages';

@@ -120,6 +120,23 @@ export function trainLogistic(rows: SparseVector[], targets: Uint8Array, model: 
   const b = model.bias;
   const rng = createRng(options.seed);
   const order = Array.from({ length: n }, (_, i) => i);
+  // The rows in one CSR block: weight offsets (feature × K) and values as doubles, read in sequence.
+  const offsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) offsets[i + 1] = (offsets[i] as number) + (rows[i] as SparseVector).indices.length;
+  const bases = new Int32Array(offsets[n] as number);
+  const values = new Float64Array(offsets[n] as number);
+  for (let i = 0; i < n; i++) {
+    const x = rows[i] as SparseVector;
+    const at = offsets[i] as number;
+    for (let j = 0; j < x.indices.length; j++) {
+      bases[at + j] = (x.indices[j] as number) * K;
+      values[at + j] = x.values[j] as number;
+    }
+  }
+  const weights = options.sampleWeights;
+  const multiLabel = model.multiLabel;
+  const l2 = options.l2;
+  const eta0 = options.learningRate;
   const p = new Float64Array(K);
   const losses: number[] = [];
   let scale = 1;
@@ -131,19 +148,21 @@ export function trainLogistic(rows: SparseVector[], targets: Uint8Array, model: 
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     rng.shuffle(order);
     let loss = 0;
-    for (const i of order) {
-      const x = rows[i] as SparseVector;
-      const sw = options.sampleWeights ? (options.sampleWeights[i] as number) : 1;
-      const eta = options.learningRate / (1 + options.learningRate * options.l2 * t);
+    for (let step = 0; step < n; step++) {
+      const i = order[step] as number;
+      const from = offsets[i] as number;
+      const to = offsets[i + 1] as number;
+      const sw = weights ? (weights[i] as number) : 1;
+      const eta = eta0 / (1 + eta0 * l2 * t);
       t++;
       // scores with the current scale
-      p.set(b);
-      for (let j = 0; j < x.indices.length; j++) {
-        const base = (x.indices[j] as number) * K;
-        const v = (x.values[j] as number) * scale;
+      for (let k = 0; k < K; k++) p[k] = b[k] as number;
+      for (let j = from; j < to; j++) {
+        const base = bases[j] as number;
+        const v = (values[j] as number) * scale;
         for (let k = 0; k < K; k++) p[k] = (p[k] as number) + v * (W[base + k] as number);
       }
-      if (model.multiLabel) {
+      if (multiLabel) {
         for (let k = 0; k < K; k++) {
           const s = p[k] as number;
           const y = targets[i * K + k] as number;
@@ -151,17 +170,26 @@ export function trainLogistic(rows: SparseVector[], targets: Uint8Array, model: 
           p[k] = (1 / (1 + Math.exp(-s)) - y) * sw;
         }
       } else {
-        softmaxInPlace(p);
+        // softmaxInPlace, inline
+        let max = Number.NEGATIVE_INFINITY;
+        for (let k = 0; k < K; k++) if ((p[k] as number) > max) max = p[k] as number;
+        let sum = 0;
+        for (let k = 0; k < K; k++) {
+          const e = Math.exp((p[k] as number) - max);
+          p[k] = e;
+          sum += e;
+        }
+        for (let k = 0; k < K; k++) p[k] = (p[k] as number) / sum;
         const y = targets[i] as number;
         loss -= sw * Math.log(Math.max(p[y] as number, 1e-12));
         for (let k = 0; k < K; k++) p[k] = ((p[k] as number) - (k === y ? 1 : 0)) * sw;
       }
-      scale *= 1 - eta * options.l2;
+      scale *= 1 - eta * l2;
       if (scale < 1e-6) rescale();
-      const step = eta / scale;
-      for (let j = 0; j < x.indices.length; j++) {
-        const base = (x.indices[j] as number) * K;
-        const v = (x.values[j] as number) * step;
+      const stepSize = eta / scale;
+      for (let j = from; j < to; j++) {
+        const base = bases[j] as number;
+        const v = (values[j] as number) * stepSize;
         for (let k = 0; k < K; k++) W[base + k] = (W[base + k] as number) - v * (p[k] as number);
       }
       for (let k = 0; k < K; k++) b[k] = (b[k] as number) - eta * (p[k] as number);

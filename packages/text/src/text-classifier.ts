@@ -30,10 +30,11 @@ export const MODEL_TYPES = ['linear', 'naive-bayes', 'fasttext', 'cnn'] as const
 export type ModelType = (typeof MODEL_TYPES)[number];
 
 export interface LinearConfig {
-  /** SGD epochs (default 20). */
+  /** SGD epochs (default 10; 0.1.0 used 20). */
   epochs: number;
   /** L2 strength per example (default 2e-5). */
   l2: number;
+  /** Initial SGD step, decayed as η₀ / (1 + η₀·l2·t) (default 0.5). */
   learningRate: number;
   /** Keep features seen in at least this many training texts (default 1). */
   minCount: number;
@@ -48,7 +49,7 @@ export interface NaiveBayesConfig {
   maxFeatures: number;
 }
 
-export const LINEAR_DEFAULTS: LinearConfig = { epochs: 20, l2: 2e-5, learningRate: 0.5, minCount: 1, maxFeatures: 300_000 };
+export const LINEAR_DEFAULTS: LinearConfig = { epochs: 10, l2: 2e-5, learningRate: 0.5, minCount: 1, maxFeatures: 300_000 };
 export const NAIVE_BAYES_DEFAULTS: NaiveBayesConfig = { alpha: 0.05, minCount: 1, maxFeatures: 300_000 };
 
 export interface TextClassifierConfig {
@@ -249,8 +250,11 @@ export class TextClassifier {
     if (kind === 'linear' || kind === 'naive-bayes') {
       const docs = texts.map((t) => extractFeatures(t, features).features);
       const cfg = kind === 'linear' ? this.config.linear : this.config.naiveBayes;
-      const tfidf = TfidfVectorizer.fit(docs, { minCount: cfg.minCount, maxSize: cfg.maxFeatures, sublinearTf: true });
-      const rows = docs.map((d) => tfidf.transform(d));
+      const { vectorizer: tfidf, rows } = TfidfVectorizer.fitTransform(docs, {
+        minCount: cfg.minCount,
+        maxSize: cfg.maxFeatures,
+        sublinearTf: true,
+      });
       const model = new LinearModel(tfidf.size, K, this.config.multiLabel);
       if (kind === 'linear') {
         const lin = this.config.linear;

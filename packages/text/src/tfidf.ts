@@ -93,24 +93,15 @@ export class TfidfVectorizer {
     const ids = this.ids;
     let m = 0;
     // Features from extractFeatures carry their words' character n-grams as cached groups: one lookup per word.
-    const grouped = charFeatureGroups.get(terms);
+    const grouped = intactGroups(terms);
     let groupedFrom = terms.length;
     let groupedTo = terms.length;
     if (grouped !== undefined) {
-      let at = grouped.start;
-      let intact = true;
-      for (const { grams } of grouped.groups) {
-        for (let j = 0; j < grams.length && intact; j++) intact = terms[at + j] === grams[j];
-        if (!intact) break;
-        at += grams.length;
-      }
-      if (intact && at <= terms.length) {
-        groupedFrom = grouped.start;
-        groupedTo = at;
-        for (const group of grouped.groups) {
-          const known = this.idsOf(group);
-          for (let j = 0; j < known.length; j++) ids[m++] = known[j] as number;
-        }
+      groupedFrom = grouped.from;
+      groupedTo = grouped.to;
+      for (const group of grouped.groups) {
+        const known = this.idsOf(group);
+        for (let j = 0; j < known.length; j++) ids[m++] = known[j] as number;
       }
     }
     const vocabulary = this.vocabulary;
@@ -120,6 +111,11 @@ export class TfidfVectorizer {
       const i = vocabulary.get(terms[k] as string);
       if (i !== undefined) ids[m++] = i;
     }
+    return this.rowOf(ids, m);
+  }
+
+  /** The row of the term ids `ids[0..m)` (with repeats; the array is reused as scratch). */
+  private rowOf(ids: Int32Array, m: number): SparseVector {
     // Count by a per-feature scratch array (reset as it is read), then sort the distinct ids.
     const counts = (this.counts ??= new Int32Array(this.size));
     let distinct = 0;
@@ -145,4 +141,160 @@ export class TfidfVectorizer {
     }
     return { indices, values };
   }
+
+  /**
+   * `fit(documents, options)` and the row of every document, as `transform` gives it, in one pass over the
+   * strings: each term is hashed once (a cached word's character n-grams once per distinct word), its
+   * provisional id counted per document, and the rows built from those ids once the vocabulary is chosen.
+   * Same vocabulary, idf and rows, bit for bit, as fit then transform.
+   */
+  static fitTransform(
+    documents: readonly (readonly string[])[],
+    options: TfidfOptions = {},
+  ): { vectorizer: TfidfVectorizer; rows: SparseVector[] } {
+    if (documents.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
+    const minCount = options.minCount ?? 1;
+    const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
+    if (!(minCount >= 1) || !(maxSize >= 1))
+      throw new AppliedMLError('E_INPUT_INVALID', `Vocabulary needs minCount ≥ 1 and maxSize ≥ 1 (got ${minCount}, ${maxSize}).`);
+    const n = documents.length;
+    const provisional = new Map<string, number>();
+    const terms: string[] = [];
+    let df = new Int32Array(1024);
+    let lastDoc = new Int32Array(1024);
+    const groupIds = new Map<WordGrams, Int32Array>();
+    const offsets = new Int32Array(n + 1);
+    let all = new Int32Array(4096);
+    let used = 0;
+    const idOf = (term: string, doc: number): number => {
+      let id = provisional.get(term);
+      if (id === undefined) {
+        id = terms.length;
+        provisional.set(term, id);
+        terms.push(term);
+        if (id === df.length) {
+          df = grow(df);
+          lastDoc = grow(lastDoc);
+        }
+      }
+      if (lastDoc[id] !== doc) {
+        lastDoc[id] = doc;
+        df[id] = (df[id] as number) + 1;
+      }
+      return id;
+    };
+    for (let d = 0; d < n; d++) {
+      const doc = documents[d] as readonly string[];
+      const mark = d + 1;
+      if (all.length < used + doc.length) all = grow(all, used + doc.length);
+      const grouped = intactGroups(doc);
+      let groupedFrom = doc.length;
+      let groupedTo = doc.length;
+      if (grouped !== undefined) {
+        groupedFrom = grouped.from;
+        groupedTo = grouped.to;
+        for (const group of grouped.groups) {
+          let ids = groupIds.get(group);
+          if (ids === undefined) {
+            ids = Int32Array.from(group.grams, (g) => idOf(g, mark));
+            groupIds.set(group, ids);
+          } else {
+            for (let j = 0; j < ids.length; j++) {
+              const id = ids[j] as number;
+              if (lastDoc[id] !== mark) {
+                lastDoc[id] = mark;
+                df[id] = (df[id] as number) + 1;
+              }
+            }
+          }
+          all.set(ids, used);
+          used += ids.length;
+        }
+      }
+      for (let k = 0; k < doc.length; k++) {
+        if (k === groupedFrom) k = groupedTo;
+        if (k >= doc.length) break;
+        all[used++] = idOf(doc[k] as string, mark);
+      }
+      offsets[d + 1] = used;
+    }
+    return TfidfVectorizer.fromTermIds({ terms, df, ids: all, offsets, idOf: (term) => provisional.get(term) as number }, options);
+  }
+
+  /**
+   * The vectorizer `fit` would give, and every document's row, from documents already mapped to provisional
+   * term ids: `terms[id]` is the term, `df[id]` its document frequency, and document d's ids (with repeats)
+   * are `ids[offsets[d]..offsets[d + 1])`; `idOf` maps a term back to its id.
+   */
+  private static fromTermIds(
+    counted: { terms: readonly string[]; df: Int32Array; ids: Int32Array; offsets: Int32Array; idOf: (term: string) => number },
+    options: TfidfOptions = {},
+  ): { vectorizer: TfidfVectorizer; rows: SparseVector[] } {
+    const { terms, df, ids: all, offsets } = counted;
+    const n = offsets.length - 1;
+    const minCount = options.minCount ?? 1;
+    const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
+    if (!(minCount >= 1) || !(maxSize >= 1))
+      throw new AppliedMLError('E_INPUT_INVALID', `Vocabulary needs minCount ≥ 1 and maxSize ≥ 1 (got ${minCount}, ${maxSize}).`);
+    if (n < 1) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
+    // The vocabulary Vocabulary.fit would choose: most documents first, ties by the term (code-unit order,
+    // which the comparator-free sort of strings uses), built by document frequency then sorted within each.
+    let top = 0;
+    for (let id = 0; id < terms.length; id++) if ((df[id] as number) > top) top = df[id] as number;
+    const byCount: number[][] = Array.from({ length: top + 1 }, () => []);
+    for (let id = 0; id < terms.length; id++) if ((df[id] as number) >= minCount) (byCount[df[id] as number] as number[]).push(id);
+    const chosen: string[] = [];
+    const final = new Int32Array(terms.length).fill(-1);
+    const idf: number[] = [];
+    for (let count = top; count >= 1 && chosen.length < maxSize; count--) {
+      const ids = byCount[count] as number[];
+      if (ids.length === 0) continue;
+      const names = ids.map((id) => terms[id] as string).sort();
+      const weight = Math.log((1 + n) / (1 + count)) + 1;
+      for (const name of names) {
+        if (chosen.length >= maxSize) break;
+        final[counted.idOf(name)] = chosen.length;
+        chosen.push(name);
+        idf.push(weight);
+      }
+    }
+    const vocabulary = Vocabulary.fromJSON({ terms: chosen, offset: 0 });
+    const vectorizer = new TfidfVectorizer(vocabulary, Float32Array.from(idf), options.sublinearTf ?? true, options.normalize ?? true);
+    const rows: SparseVector[] = new Array(n);
+    let scratch = new Int32Array(256);
+    for (let d = 0; d < n; d++) {
+      const from = offsets[d] as number;
+      const to = offsets[d + 1] as number;
+      if (scratch.length < to - from) scratch = new Int32Array(to - from);
+      let m = 0;
+      for (let k = from; k < to; k++) {
+        const id = final[all[k] as number] as number;
+        if (id >= 0) scratch[m++] = id;
+      }
+      rows[d] = vectorizer.rowOf(scratch, m);
+    }
+    return { vectorizer, rows };
+  }
+}
+
+/** A copy of `a` with room for at least `atLeast` entries (double the length by default). */
+function grow(a: Int32Array, atLeast = 0): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(Math.max(a.length * 2, atLeast));
+  grown.set(a);
+  return grown;
+}
+
+/**
+ * The character n-gram groups `extractFeatures` recorded for a features array, if the array still holds
+ * them (checked entry by entry, by identity): `terms[from..to)` is their concatenation.
+ */
+function intactGroups(terms: readonly string[]): { from: number; to: number; groups: WordGrams[] } | undefined {
+  const grouped = charFeatureGroups.get(terms);
+  if (grouped === undefined) return undefined;
+  let at = grouped.start;
+  for (const { grams } of grouped.groups) {
+    for (let j = 0; j < grams.length; j++) if (terms[at + j] !== grams[j]) return undefined;
+    at += grams.length;
+  }
+  return at <= terms.length ? { from: grouped.start, to: at, groups: grouped.groups } : undefined;
 }
