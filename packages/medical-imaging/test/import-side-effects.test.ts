@@ -19,7 +19,7 @@ describe('importing @appliedml/medical-imaging', () => {
       process.env = env;
       const { createRequire } = await import('node:module');
       const loaded = Object.keys(createRequire(${JSON.stringify(entry)}).cache);
-      process.stdout.write(JSON.stringify({ envReads, codecs: loaded.filter((f) => /codec-|jpeg-lossless/.test(f)) }));
+      process.stdout.write(JSON.stringify({ envReads, codecs: loaded.filter((f) => /codec-|jpeg-lossless-decoder/.test(f)) }));
     `;
     const run = spawnSync(
       process.execPath,

@@ -2,6 +2,7 @@
 // importing the SDK loads none of them. Every failure becomes an AppliedMLError.
 import { createRequire } from 'node:module';
 import { AppliedMLError } from '@appliedml/engine';
+import { decodeJpegLosslessFast } from './jpeg-lossless';
 
 /** What a codec returns for one frame: samples interleaved per pixel, the codec's own frame info. */
 export interface DecodedFrame {
@@ -89,8 +90,13 @@ interface LosslessDecoder {
   decode(buffer: ArrayBuffer, offset: number, length: number, numBytes: number): ArrayBuffer | Uint8Array | Uint16Array;
 }
 
-/** JPEG lossless (process 14) through jpeg-lossless-decoder-js. */
-export function decodeJpegLossless(encoded: Uint8Array, bytesPerSample: number, width: number, height: number): DecodedFrame {
+/**
+ * JPEG lossless (process 14): our decoder (./jpeg-lossless), else, for the layouts it leaves out
+ * (several scans, subsampled components, a point transform), jpeg-lossless-decoder-js.
+ */
+export function decodeJpegLossless(encoded: Uint8Array, bytesPerSample: 1 | 2, width: number, height: number): DecodedFrame {
+  const fast = decodeJpegLosslessFast(encoded, bytesPerSample);
+  if (fast) return fast;
   const mod = requireCodec('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder };
   let out: ArrayBuffer | Uint8Array | Uint16Array;
   try {
