@@ -32,16 +32,16 @@ if (c && tc)
   );
 lines.push('');
 lines.push(
-  '| Kvasir-SEG test (100) | size | Dice | IoU | val Dice | epochs (kept) | train (s) | s / epoch | 1 image (ms) | 256 × 256 (ms) |',
+  '| Kvasir-SEG test (100) | network / scored at | Dice | IoU | val Dice | epochs (kept) | train (s) | s / epoch | 1 image (ms) | 256 × 256 (ms) |',
 );
 lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 if (s)
   lines.push(
-    `| appliedml U-Net (wasm) | ${s.size} | ${f3(s.dice)} | ${f3(s.iou)} | ${f3(s.valDice)} | ${s.epochsRun} (${s.selectedEpoch + 1}) | ${f1(s.trainSeconds)} | ${f1(s.trainSeconds / s.epochsRun)} | ${f3(s.latencyMs)} | ${f3(r.segmentation256?.latencyMs)} |`,
+    `| appliedml U-Net (wasm) | ${s.size} / ${s.input ?? s.size} | ${f3(s.dice)} | ${f3(s.iou)} | ${f3(s.valDice)} | ${s.epochsRun} (${s.selectedEpoch + 1}) | ${f1(s.trainSeconds)} | ${f1(s.trainSeconds / s.epochsRun)} | ${f3(s.latencyMs)} | ${f3(r.segmentation256?.latencyMs)} |`,
   );
 if (ts)
   lines.push(
-    `| PyTorch CPU, same net | ${s?.size ?? '–'} | ${f3(ts.dice)} | ${f3(ts.iou)} | ${f3(ts.valDice)} | ${ts.epochsRun} (${ts.selectedEpoch + 1}) | ${f1(ts.trainSeconds)} | ${f1(ts.trainSeconds / ts.epochsRun)} | – | ${f3(ts.latency256Ms)} |`,
+    `| PyTorch CPU, same net | ${s?.size ?? '–'} / ${s?.size ?? '–'} | ${f3(ts.dice)} | ${f3(ts.iou)} | ${f3(ts.valDice)} | ${ts.epochsRun} (${ts.selectedEpoch + 1}) | ${f1(ts.trainSeconds)} | ${f1(ts.trainSeconds / ts.epochsRun)} | – | ${f3(ts.latency256Ms)} |`,
   );
 if (s && ts)
   lines.push(

@@ -234,9 +234,6 @@ def segmenter(cfg):
     t = lambda a: torch.from_numpy(((a - mean) / std).transpose(0, 3, 1, 2).copy())
     m = lambda a: torch.from_numpy(a.transpose(0, 3, 1, 2).copy())
     xtr_t, ytr_t = t(xtr), m(ytr)
-    if cfg["flip"]:
-        xtr_t = torch.cat([xtr_t, xtr_t.flip(3), xtr_t.flip(2)])
-        ytr_t = torch.cat([ytr_t, ytr_t.flip(3), ytr_t.flip(2)])
     xva_t, xte_t = t(xva), t(xte)
     torch.manual_seed(cfg["seed"])
     model = UNet(xtr.shape[3], cfg["filters"], cfg["dropout"])
@@ -253,6 +250,12 @@ def segmenter(cfg):
             idx = perm[b : b + cfg["batch"]]
             xb, yb = xtr_t[idx], ytr_t[idx]
             k = len(idx)
+            if cfg["flip"]:
+                # Like the SDK: each image and its mask flipped together, left-right and up-down at random.
+                for axis in (3, 2):
+                    sel = torch.rand(k) < 0.5
+                    xb = torch.where(sel[:, None, None, None], xb.flip(axis), xb)
+                    yb = torch.where(sel[:, None, None, None], yb.flip(axis), yb)
             gain = 1 + (torch.rand(k, 1, 1, 1) * 2 - 1) * cfg["contrast"]
             bias = (torch.rand(k, 1, 1, 1) * 2 - 1) * cfg["brightness"]
             mu = xb.mean(dim=(1, 2, 3), keepdim=True)
@@ -283,13 +286,23 @@ def segmenter(cfg):
     dt, jt = dice_scores(yte.transpose(0, 3, 1, 2), pt)
     big = UNet(xtr.shape[3], cfg["filters"], cfg["dropout"]).eval()
     x256 = torch.randn(1, xtr.shape[3], 256, 256)
+    lat_size = cfg.get("latSize", 256)
+
+    def segment_256():
+        # Same pipeline as the SDK: resize to the network's size, U-Net, mask upsampled to 256 x 256.
+        x = x256 if lat_size == 256 else torch.nn.functional.interpolate(x256, size=(lat_size, lat_size), mode="area")
+        p = big(x)
+        if lat_size != 256:
+            p = torch.nn.functional.interpolate(p, size=(256, 256), mode="bilinear", align_corners=False)
+        return p > 0.5
+
     with torch.no_grad():
         for _ in range(3):
-            big(x256)
+            segment_256()
         times = []
         for _ in range(20):
             t0 = time.perf_counter()
-            big(x256)
+            segment_256()
             times.append(time.perf_counter() - t0)
     return {"dice": dt, "iou": jt, "valDice": best, "trainSeconds": train_seconds, "epochsRun": epochs_run, "selectedEpoch": best_epoch,
             "latency256Ms": float(np.median(times) * 1000)}

@@ -32,7 +32,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     classifier: { filters: [16, 32, 64] },
     classifierTrain: { epochs: 20, batchSize: 64, patience: 6 },
     classifierImages: 4708,
-    segmenter: { imageSize: 128, filters: [16, 32, 64, 128], flipAugment: true },
+    segmenter: { imageSize: 96, filters: [16, 32, 64, 128], flipAugment: true },
     segmenterTrain: { epochs: 30, batchSize: 16, patience: 8 },
     segmenterImages: 800,
   },

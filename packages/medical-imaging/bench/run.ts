@@ -3,13 +3,16 @@
 // inference latency, DICOM decode times, and the PyTorch CPU peer (tools/medical-bench-torch.py, Debian
 // python3-torch) on the same architectures, data, epochs and selection rules, in the same run.
 // Needs APPLIEDML_DATA_DIR. Options: --only classifier,segmenter,latency,dicom,torch  --cls-epochs N
-// --seg-epochs N --seg-size S --seg-flip 0|1 --torch-threads N --out NAME. Prints JSON and writes it to
-// .bench-out/NAME.json (the parts can run as separate processes and be merged).
+// --seg-epochs N --seg-size S (network) --seg-input S (validation/test images; Dice and latency are
+// measured on the masks `predict` returns at this size) --seg-flip 0|1 --torch-threads N --out NAME.
+// Prints JSON and writes it to .bench-out/NAME.json (the parts can run as separate processes and be merged).
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import dicomParser from 'dicom-parser';
 import { engineInfo, initEngine, resolveDataset, shuffleIndices, writeNpy } from '@appliedml/engine';
 import {
   DICOM_SAMPLES_DATASET,
@@ -17,6 +20,7 @@ import {
   ImageSegmenter,
   KVASIR_SEG_DATASET,
   PNEUMONIAMNIST_DATASET,
+  SEGMENTER_DEFAULTS,
   kvasirIds,
   readDicom,
   readKvasirSeg,
@@ -30,17 +34,20 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'classifier,segmenter,latency,dicom,torch' },
     'cls-epochs': { type: 'string', default: '12' },
     'seg-epochs': { type: 'string', default: '20' },
-    'seg-size': { type: 'string', default: '64' },
+    'seg-size': { type: 'string', default: String(SEGMENTER_DEFAULTS.imageSize) },
+    'seg-input': { type: 'string', default: '256' },
     'seg-flip': { type: 'string', default: '0' },
     'torch-threads': { type: 'string', default: '1' },
     out: { type: 'string', default: 'medical-imaging' },
-    'lat-filters': { type: 'string', default: '16,32,64,128' },
+    'lat-filters': { type: 'string', default: SEGMENTER_DEFAULTS.filters.join(',') },
+    'lat-size': { type: 'string', default: String(SEGMENTER_DEFAULTS.imageSize) },
   },
 });
 const only = new Set((values.only as string).split(','));
 const clsEpochs = Number(values['cls-epochs']);
 const segEpochs = Number(values['seg-epochs']);
 const segSize = Number(values['seg-size']);
+const segInput = Number(values['seg-input']);
 const segFlip = values['seg-flip'] === '1';
 const root = resolve(__dirname, '..', '..', '..');
 const results: Record<string, unknown> = { date: new Date().toISOString() };
@@ -127,10 +134,12 @@ async function main(): Promise<void> {
     const order = shuffleIndices(ids.length, 2026);
     const pick = (a: number, b: number): string[] => order.slice(a, b).map((i) => ids[i]!);
     const t0 = performance.now();
+    // Training images at the network's size; validation and test at the input size, so that Dice is
+    // that of the masks `predict` returns (the network's output upsampled to the input).
     const train = await readKvasirSeg(kvasir.root, pick(0, 800), segSize);
-    const val = await readKvasirSeg(kvasir.root, pick(800, 900), segSize);
-    const test = await readKvasirSeg(kvasir.root, pick(900, 1000), segSize);
-    log(`kvasir loaded at ${segSize}×${segSize} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const val = await readKvasirSeg(kvasir.root, pick(800, 900), segInput);
+    const test = await readKvasirSeg(kvasir.root, pick(900, 1000), segInput);
+    log(`kvasir loaded (train ${segSize}, val/test ${segInput}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const dump = (name: string, set: SegmentationSet): void => {
       const x = new Float32Array(set.images.length * segSize * segSize * 3);
       set.images.forEach((im, i) => x.set((im as ColorImage).data, i * segSize * segSize * 3));
@@ -139,10 +148,11 @@ async function main(): Promise<void> {
       writeFileSync(join(scratch, `x_${name}.npy`), writeNpy({ data: x, shape: [set.images.length, segSize, segSize, 3] }));
       writeFileSync(join(scratch, `y_${name}.npy`), writeNpy({ data: y, shape: [set.masks.length, segSize, segSize, 1] }));
     };
+    // The PyTorch peer trains and measures at the network's size.
     dump('train', train);
-    dump('val', val);
-    dump('test', test);
-    torchConfig.segmenter = { dir: scratch, epochs: segEpochs, flip: segFlip, ...SEG };
+    dump('val', segInput === segSize ? val : await readKvasirSeg(kvasir.root, pick(800, 900), segSize));
+    dump('test', segInput === segSize ? test : await readKvasirSeg(kvasir.root, pick(900, 1000), segSize));
+    torchConfig.segmenter = { dir: scratch, epochs: segEpochs, flip: segFlip, latSize: Number(values['lat-size']), ...SEG };
     if (only.has('segmenter')) {
       const seg = ImageSegmenter.create({
         imageSize: segSize,
@@ -171,6 +181,7 @@ async function main(): Promise<void> {
       }
       results.segmenter = {
         size: segSize,
+        input: segInput,
         flip: segFlip,
         dice: m.dice,
         iou: m.iou,
@@ -186,9 +197,11 @@ async function main(): Promise<void> {
   }
 
   if (only.has('latency')) {
-    // Latency of one 256 × 256 RGB segmentation with the same U-Net (weights do not change the cost).
+    // Latency of one 256 × 256 RGB segmentation through the default pipeline (resize to the network's
+    // size, U-Net, mask upsampled to 256 × 256); weights do not change the cost.
     const latFilters = (values['lat-filters'] as string).split(',').map(Number);
-    const seg = ImageSegmenter.create({ imageSize: 256, filters: latFilters, flipAugment: false });
+    const latSize = Number(values['lat-size']);
+    const seg = ImageSegmenter.create({ imageSize: latSize, filters: latFilters, flipAugment: false });
     const tiny: ColorImage[] = Array.from({ length: 2 }, () => ({
       width: 256,
       height: 256,
@@ -205,7 +218,7 @@ async function main(): Promise<void> {
       await seg.predict(tiny[0]!);
       if (i >= 3) times.push(performance.now() - t);
     }
-    results.segmentation256 = { latencyMs: median(times), filters: latFilters };
+    results.segmentation256 = { latencyMs: median(times), filters: latFilters, imageSize: latSize };
     log(JSON.stringify(results.segmentation256));
     seg.dispose();
   }
@@ -233,6 +246,22 @@ async function main(): Promise<void> {
     }
     results.dicom = dicom;
     log(JSON.stringify(dicom));
+    // The decoder used before ours for JPEG lossless, on the same 512 × 512 CT frame (decode only).
+    const ct = dicomParser.parseDicom(readFileSync(join(samples.root, 'bad_sequence.dcm')));
+    const el = ct.elements.x7fe00010!;
+    const frame = dicomParser.readEncapsulatedPixelDataFromFragments(ct, el, 0, el.fragments!.length);
+    const { Decoder } = createRequire(__filename)('jpeg-lossless-decoder-js') as {
+      Decoder: new () => { decode(b: ArrayBuffer, o: number, l: number, n: number): unknown };
+    };
+    const times: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      const t = performance.now();
+      const copy = Uint8Array.from(frame);
+      new Decoder().decode(copy.buffer, 0, copy.length, 2);
+      if (i > 0) times.push(performance.now() - t);
+    }
+    results.dicomReference = { 'bad_sequence.dcm (jpeg-lossless-decoder-js, decode only)': median(times) };
+    log(JSON.stringify(results.dicomReference));
   }
 
   if (only.has('torch')) {

@@ -1,7 +1,10 @@
 // ImageSegmenter: a U-Net with skip connections trained with Dice + binary cross-entropy.
 // train → predict / predictBatch → evaluate → save / load → dispose.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   AppliedMLError,
+  createOptimizer,
   createRng,
   fitModel,
   initEngine,
@@ -14,7 +17,7 @@ import {
   tf,
   withSeededRandom,
 } from '@appliedml/engine';
-import type { Device, JsonValue, Logger, TrainingReport } from '@appliedml/engine';
+import type { Device, EpochLogs, JsonValue, Logger, TrainingReport } from '@appliedml/engine';
 import { channelsOf } from './gray-image';
 import type { AnyImage, GrayImage } from './gray-image';
 import { buildUNet } from './models';
@@ -24,7 +27,11 @@ import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 export const SEGMENTATION_TASK = 'image-segmentation';
 
 export interface ImageSegmenterConfig {
-  /** Images and masks are resized to size × size (default 128; a multiple of 2^(levels − 1)). */
+  /**
+   * The network's input size: images are resized to size × size (a multiple of 2^(levels − 1)) and the
+   * predicted mask is upsampled back to each image's size. Default 96, chosen for speed: a 256 × 256
+   * image then costs a fraction of running the network at 256 (docs/benchmarks/medical-imaging.md).
+   */
   imageSize: number;
   /** 1 (grayscale) or 3 (RGB); default 3. Grayscale inputs are repeated to RGB when 3, RGB averaged when 1. */
   channels: 1 | 3;
@@ -33,7 +40,10 @@ export interface ImageSegmenterConfig {
   dropout: number;
   /** Weight of the soft Dice loss next to binary cross-entropy (default 1). */
   diceWeight: number;
-  /** Add left–right and up–down flipped copies of the training images (default true). */
+  /**
+   * Flip each training image and its mask together, left–right and up–down at random, drawn anew every
+   * epoch (default true).
+   */
   flipAugment: boolean;
   /** Brightness / contrast jitter in the trainer's augment hook (default 0.1 / 0.15). */
   brightness: number;
@@ -42,7 +52,7 @@ export interface ImageSegmenterConfig {
 }
 
 export const SEGMENTER_DEFAULTS: ImageSegmenterConfig = {
-  imageSize: 128,
+  imageSize: 96,
   channels: 3,
   filters: [16, 32, 64, 128],
   dropout: 0.1,
@@ -74,6 +84,14 @@ export interface SegmenterTrainOptions {
   validationFraction?: number;
   /** Stop after this many epochs without a better validation Dice (default 8). */
   patience?: number;
+  /**
+   * Write a checkpoint after every epoch: `DIR/last` (the model, the optimiser state and the training
+   * state, to resume from) and `DIR/best` (a plain bundle of the epoch with the best validation Dice,
+   * loadable with `ImageSegmenter.load`). Each is replaced atomically.
+   */
+  checkpointDir?: string;
+  /** Continue from `checkpointDir/last` when it exists (same data, config and options); else start afresh. */
+  resume?: boolean;
   device?: Device;
   logger?: Logger;
   progress?: boolean | 'auto';
@@ -82,7 +100,7 @@ export interface SegmenterTrainOptions {
 
 export interface SegmentationMetrics {
   count: number;
-  /** Mean per-image Dice at threshold 0.5. */
+  /** Mean per-image Dice of the predicted mask (as `predict` returns it, at the mask's size) against the truth. */
   dice: number;
   /** Mean per-image IoU. */
   iou: number;
@@ -90,6 +108,8 @@ export interface SegmentationMetrics {
 
 export interface SegmenterTrainingReport extends TrainingReport {
   selectedEpoch: number;
+  /** The epoch training started at (0, or the one after the checkpoint it resumed from). */
+  resumedAt: number;
   validation: SegmentationMetrics;
 }
 
@@ -168,6 +188,122 @@ function toChannels(image: AnyImage, size: number, channels: 1 | 3): Float32Arra
   return out;
 }
 
+const STATE_FILE = 'training-state.json';
+const OPTIMIZER_FILE = 'optimizer.bin';
+const EMPTY = new Float32Array(0);
+
+/** What a checkpoint remembers besides the weights. */
+interface CheckpointState {
+  /** The last completed epoch (0-based; −1 before the first). */
+  epoch: number;
+  epochs: number;
+  bestDice: number;
+  bestEpoch: number;
+  history: Array<{ epoch: number; loss: number; valDice: number; learningRate: number; seconds: number }>;
+  optimizer?: Array<{ name: string; shape: number[]; dtype: 'float32' | 'int32' }>;
+}
+
+function thresholdMask(values: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < out.length; i++) out[i] = values[i]! > 0.5 ? 1 : 0;
+  return out;
+}
+
+function binaryMasks(masks: GrayImage[]): Float32Array[] {
+  return masks.map((m) => thresholdMask(m.data));
+}
+
+/** Each image and its mask flipped together: left–right and up–down, each with probability 1/2. */
+function flipPairs(
+  x: Float32Array,
+  y: Float32Array,
+  n: number,
+  size: number,
+  channels: number,
+  rng: { next(): number },
+): { x: Float32Array; y: Float32Array } {
+  const outX = new Float32Array(x.length);
+  const outY = new Float32Array(y.length);
+  const pixels = size * size;
+  for (let k = 0; k < n; k++) {
+    const h = rng.next() < 0.5;
+    const v = rng.next() < 0.5;
+    const bx = k * pixels * channels;
+    const by = k * pixels;
+    for (let row = 0; row < size; row++) {
+      const srcRow = v ? size - 1 - row : row;
+      for (let col = 0; col < size; col++) {
+        const srcCol = h ? size - 1 - col : col;
+        const dst = row * size + col;
+        const src = srcRow * size + srcCol;
+        outY[by + dst] = y[by + src]!;
+        for (let c = 0; c < channels; c++) outX[bx + dst * channels + c] = x[bx + src * channels + c]!;
+      }
+    }
+  }
+  return { x: outX, y: outY };
+}
+
+/** The optimiser's state (Adam: step count, first and second moments) and the training state. */
+async function checkpointFiles(optimizer: tf.Optimizer, state: CheckpointState): Promise<Record<string, Uint8Array | string>> {
+  const named = await optimizer.getWeights();
+  const parts: Uint8Array[] = [];
+  const entries: NonNullable<CheckpointState['optimizer']> = [];
+  for (const { name, tensor } of named) {
+    const dtype = tensor.dtype === 'int32' ? 'int32' : 'float32';
+    const values = dtype === 'int32' ? Int32Array.from(tensor.dataSync()) : Float32Array.from(tensor.dataSync());
+    parts.push(new Uint8Array(values.buffer));
+    entries.push({ name, shape: tensor.shape, dtype });
+    // getWeights returns the moments' own variables but a fresh tensor for the step count.
+    if (!(tensor instanceof tf.Variable)) tensor.dispose();
+  }
+  const bytes = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.length;
+  }
+  return { [OPTIMIZER_FILE]: bytes, [STATE_FILE]: JSON.stringify({ ...state, optimizer: entries }) };
+}
+
+async function restoreOptimizer(optimizer: tf.Optimizer, state: CheckpointState, bytes: Uint8Array): Promise<void> {
+  const entries = state.optimizer ?? [];
+  const aligned = new Uint8Array(bytes).buffer;
+  const tensors: Array<{ name: string; tensor: tf.Tensor }> = [];
+  let at = 0;
+  try {
+    for (const e of entries) {
+      const count = e.shape.reduce((a, b) => a * b, 1);
+      if (at + count * 4 > aligned.byteLength)
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', "The checkpoint's optimiser state is shorter than its description.");
+      const values = e.dtype === 'int32' ? new Int32Array(aligned, at, count) : new Float32Array(aligned, at, count);
+      tensors.push({ name: e.name, tensor: tf.tensor(values, e.shape, e.dtype) });
+      at += count * 4;
+    }
+    if (tensors.length > 0) await optimizer.setWeights(tensors);
+  } finally {
+    tf.dispose(tensors.map((t) => t.tensor));
+  }
+}
+
+/** `dir/name`, or the copy a crash between the two renames of an atomic write left aside. */
+async function existingCheckpoint(dir: string, name: string): Promise<string | undefined> {
+  const path = join(dir, name);
+  try {
+    if ((await stat(path)).isDirectory()) return path;
+  } catch {
+    // fall through to the retired copy
+  }
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return undefined;
+  }
+  const retired = entries.filter((e) => e.startsWith(`.${name}.old-`)).sort();
+  return retired.length > 0 ? join(dir, retired[retired.length - 1]!) : undefined;
+}
+
 export class ImageSegmenter {
   readonly config: ImageSegmenterConfig;
   private model: tf.LayersModel | undefined;
@@ -237,6 +373,9 @@ export class ImageSegmenter {
       validation = pick(order.slice(0, nVal));
       train = pick(order.slice(nVal));
     }
+    const epochs = options.epochs ?? 30;
+    if (!Number.isInteger(epochs) || epochs < 1)
+      throw new AppliedMLError('E_INPUT_INVALID', `epochs must be a positive integer (got ${epochs}).`);
     const { imageSize: size, channels } = this.config;
     const raw = this.pack(train.images, undefined);
     const mean = new Array<number>(channels).fill(0);
@@ -246,109 +385,214 @@ export class ImageSegmenter {
       sq[i % channels]! += raw[i]! * raw[i]!;
     }
     const per = raw.length / channels;
-    const fitted: Fitted = {
+    let fitted: Fitted = {
       mean: mean.map((s) => s / per),
       std: mean.map((s, c) => Math.sqrt(Math.max(1e-8, sq[c]! / per - (s / per) ** 2))),
     };
-    for (let i = 0; i < raw.length; i++) raw[i] = (raw[i]! - fitted.mean[i % channels]!) / fitted.std[i % channels]!;
-    let xValues = raw;
-    let yValues = this.packMasks(train.masks);
-    let n = train.images.length;
-    if (this.config.flipAugment) {
-      // Geometric augmentation must move image and mask together, so flipped copies are added up front.
-      const flipped = (values: Float32Array, c: number, horizontal: boolean): Float32Array => {
-        const out = new Float32Array(values.length);
-        const stride = size * size * c;
-        for (let k = 0; k < n; k++)
-          for (let y = 0; y < size; y++)
-            for (let x = 0; x < size; x++) {
-              const sx = horizontal ? size - 1 - x : x;
-              const sy = horizontal ? y : size - 1 - y;
-              for (let ch = 0; ch < c; ch++) out[k * stride + (y * size + x) * c + ch] = values[k * stride + (sy * size + sx) * c + ch]!;
-            }
-        return out;
-      };
-      const join = (parts: Float32Array[]): Float32Array => {
-        const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-        let at = 0;
-        for (const p of parts) {
-          out.set(p, at);
-          at += p.length;
-        }
-        return out;
-      };
-      xValues = join([raw, flipped(raw, channels, true), flipped(raw, channels, false)]);
-      yValues = join([yValues, flipped(yValues, 1, true), flipped(yValues, 1, false)]);
-      n *= 3;
-    }
-    const valMasks = validation.masks.map((m) => {
-      const r = resizeGray(m, size, size).data;
-      return Float32Array.from(r, (v) => (v > 0.5 ? 1 : 0));
-    });
-    const xValValues = this.pack(validation.images, fitted);
+    const yValues = this.packMasks(train.masks);
+    const n = train.images.length;
+    const valTruth = binaryMasks(validation.masks);
 
     this.disposeModel();
     const model = withSeededRandom(createRng(this.config.seed), () =>
       buildUNet(size, channels, { filters: this.config.filters, dropout: this.config.dropout }),
     );
     this.model = model;
-    const x = tf.tensor4d(xValues, [n, size, size, channels]);
-    const y = tf.tensor4d(yValues, [n, size, size, 1]);
-    const xVal = tf.tensor4d(xValValues, [validation.images.length, size, size, channels]);
+    const learningRate = options.learningRate ?? 2e-3;
+    const optimizer = createOptimizer('adam', learningRate);
     const patience = options.patience ?? 8;
-    let best = { dice: -Infinity, epoch: -1, weights: undefined as tf.Tensor[] | undefined };
-    let stop = false;
-    const augment = augmenter({
-      flipHorizontal: false,
-      flipVertical: false,
-      rotation: 0,
-      shift: 0,
-      zoom: 0,
-      brightness: this.config.brightness,
-      contrast: this.config.contrast,
-    });
-    const valDice = (): number => {
-      const probs = predictBatched(model, xVal, { batchSize: 16 }).data;
-      const pixels = size * size;
-      return meanDice(
-        valMasks,
-        valMasks.map((_, i) => probs.subarray(i * pixels, (i + 1) * pixels)),
-      );
-    };
-    let report: TrainingReport;
+    const checkpointDir = options.checkpointDir;
+    let state: CheckpointState = { epoch: -1, epochs, bestDice: -Infinity, bestEpoch: -1, history: [] };
+    let bestWeights: tf.Tensor[] | undefined;
+    const owned: tf.Tensor[] = [];
     try {
-      report = await fitModel(model, x, y, {
-        epochs: options.epochs ?? 30,
-        batchSize: options.batchSize ?? 16,
-        loss: diceBceLoss(this.config.diceWeight),
-        accuracy: false,
-        learningRate: options.learningRate ?? 2e-3,
-        lrSchedule: { type: 'cosine' },
-        ...(augment ? { augment } : {}),
-        seed: this.config.seed,
-        progress: options.progress ?? false,
-        progressLabel: 'segmenter',
-        logger,
-        callbacks: {
-          onEpochEnd: (logs) => {
-            const d = valDice();
-            if (d > best.dice) {
-              tf.dispose(best.weights ?? []);
-              best = { dice: d, epoch: logs.epoch, weights: model.getWeights().map((w) => w.clone()) };
-            } else if (logs.epoch - best.epoch >= patience) stop = true;
-            options.onEpoch?.({ epoch: logs.epoch, loss: logs.loss, valDice: d, seconds: logs.seconds });
-          },
-          shouldStop: () => stop,
-        },
+      if (checkpointDir && options.resume) {
+        const resumed = await this.restoreCheckpoint(checkpointDir, model, optimizer, epochs);
+        if (resumed) {
+          ({ state, fitted, bestWeights } = resumed);
+          logger.info('segmenter resumed', { fromEpoch: state.epoch + 1, bestEpoch: state.bestEpoch + 1, bestDice: state.bestDice });
+        }
+      }
+      for (let i = 0; i < raw.length; i++) raw[i] = (raw[i]! - fitted.mean[i % channels]!) / fitted.std[i % channels]!;
+      const xVal = tf.tensor4d(this.pack(validation.images, fitted), [validation.images.length, size, size, channels]);
+      owned.push(xVal);
+      let fixed: [tf.Tensor4D, tf.Tensor4D] | undefined;
+      if (!this.config.flipAugment) {
+        fixed = [tf.tensor4d(raw, [n, size, size, channels]), tf.tensor4d(yValues, [n, size, size, 1])];
+        owned.push(...fixed);
+      }
+      const augment = augmenter({
+        flipHorizontal: false,
+        flipVertical: false,
+        rotation: 0,
+        shift: 0,
+        zoom: 0,
+        brightness: this.config.brightness,
+        contrast: this.config.contrast,
       });
-      if (best.weights) model.setWeights(best.weights);
+      const loss = diceBceLoss(this.config.diceWeight);
+      const started = performance.now();
+      const resumedAt = state.epoch + 1;
+      let stoppedEarly = false;
+      for (let epoch = resumedAt; epoch < epochs; epoch++) {
+        if (epoch - state.bestEpoch > patience && state.bestEpoch >= 0) {
+          stoppedEarly = true;
+          break;
+        }
+        const t0 = performance.now();
+        // Cosine decay over the whole run, computed here so that a resumed run follows the same schedule.
+        const lr = 0.5 * learningRate * (1 + Math.cos((Math.PI * epoch) / epochs));
+        let x: tf.Tensor4D;
+        let y: tf.Tensor4D;
+        if (fixed) [x, y] = fixed;
+        else {
+          const flipped = flipPairs(raw, yValues, n, size, channels, createRng(`${this.config.seed}:flip:${epoch}`));
+          x = tf.tensor4d(flipped.x, [n, size, size, channels]);
+          y = tf.tensor4d(flipped.y, [n, size, size, 1]);
+        }
+        let epochReport: TrainingReport;
+        try {
+          epochReport = await fitModel(model, x, y, {
+            epochs: 1,
+            batchSize: options.batchSize ?? 16,
+            loss,
+            accuracy: false,
+            optimizer,
+            learningRate: lr,
+            ...(augment ? { augment } : {}),
+            seed: this.config.seed * 1009 + epoch,
+            progress: options.progress ?? false,
+            progressLabel: `segmenter epoch ${epoch + 1}/${epochs}`,
+            logger,
+          });
+        } finally {
+          if (!fixed) tf.dispose([x, y]);
+        }
+        const probs = predictBatched(model, xVal, { batchSize: 16 }).data;
+        const valDice = meanDice(valTruth, this.pipelineMasks(probs, validation.masks));
+        const seconds = (performance.now() - t0) / 1000;
+        const epochLoss = epochReport.history[0]?.loss ?? NaN;
+        state.history.push({ epoch, loss: epochLoss, valDice, learningRate: lr, seconds });
+        state.epoch = epoch;
+        const improved = valDice > state.bestDice;
+        if (improved) {
+          tf.dispose(bestWeights ?? []);
+          bestWeights = model.getWeights().map((w) => w.clone());
+          state.bestDice = valDice;
+          state.bestEpoch = epoch;
+        }
+        if (checkpointDir) {
+          if (improved) await this.writeBundle(join(checkpointDir, 'best'), model, fitted, undefined, { valDice, epoch: epoch + 1 });
+          await this.writeBundle(join(checkpointDir, 'last'), model, fitted, await checkpointFiles(optimizer, state));
+        }
+        options.onEpoch?.({ epoch, loss: epochLoss, valDice, seconds });
+      }
+      if (bestWeights) model.setWeights(bestWeights);
+      this.fitted = fitted;
+      const metrics = await this.evaluate(validation);
+      const history: EpochLogs[] = state.history.map((h) => ({
+        epoch: h.epoch,
+        loss: h.loss,
+        learningRate: h.learningRate,
+        seconds: h.seconds,
+      }));
+      const seconds = (performance.now() - started) / 1000;
+      const ran = state.epoch + 1 - resumedAt;
+      logger.info('segmenter trained', { epochs: state.epoch + 1, selectedEpoch: state.bestEpoch + 1, valDice: metrics.dice });
+      return {
+        history,
+        monitor: 'loss',
+        bestEpoch: state.bestEpoch,
+        bestValue: state.bestDice,
+        stoppedEarly,
+        restoredBestWeights: state.bestEpoch !== state.epoch,
+        epochsRun: state.epoch + 1,
+        seconds,
+        samplesPerSecond: seconds > 0 ? (n * ran) / seconds : 0,
+        selectedEpoch: state.bestEpoch,
+        resumedAt,
+        validation: metrics,
+      };
     } finally {
-      tf.dispose([x, y, xVal, ...(best.weights ?? [])]);
+      tf.dispose([...owned, ...(bestWeights ?? [])]);
+      optimizer.dispose();
     }
-    this.fitted = fitted;
-    const metrics = await this.evaluate(validation);
-    logger.info('segmenter trained', { epochs: report.epochsRun, selectedEpoch: best.epoch + 1, valDice: metrics.dice });
-    return { ...report, selectedEpoch: best.epoch, validation: metrics };
+  }
+
+  /** Masks as `predict` returns them (upsampled to each truth mask's size, thresholded at 0.5). */
+  private pipelineMasks(probs: Float32Array, masks: GrayImage[]): Float32Array[] {
+    const size = this.config.imageSize;
+    const pixels = size * size;
+    return masks.map((m, i) => {
+      const p = probs.subarray(i * pixels, (i + 1) * pixels);
+      const full = m.width === size && m.height === size ? p : resizeGray({ width: size, height: size, data: p }, m.width, m.height).data;
+      return thresholdMask(full);
+    });
+  }
+
+  private async writeBundle(
+    dir: string,
+    model: tf.LayersModel,
+    fitted: Fitted,
+    files?: Record<string, Uint8Array | string>,
+    metrics?: Record<string, number>,
+  ): Promise<void> {
+    await saveBundle(dir, {
+      package: MEDICAL_IMAGING_PACKAGE,
+      packageVersion: MEDICAL_IMAGING_VERSION,
+      task: SEGMENTATION_TASK,
+      models: { segmenter: model },
+      preprocessing: { imageSize: this.config.imageSize, channels: this.config.channels, mean: fitted.mean, std: fitted.std },
+      config: JSON.parse(JSON.stringify(this.config)) as JsonValue,
+      ...(metrics ? { metrics } : {}),
+      ...(files ? { files } : {}),
+    });
+  }
+
+  /** Load `dir/last` into the model and optimiser; undefined when there is no checkpoint yet. */
+  private async restoreCheckpoint(
+    dir: string,
+    model: tf.LayersModel,
+    optimizer: tf.Optimizer,
+    epochs: number,
+  ): Promise<{ state: CheckpointState; fitted: Fitted; bestWeights: tf.Tensor[] | undefined } | undefined> {
+    const last = await existingCheckpoint(dir, 'last');
+    if (!last) return undefined;
+    const bundle = await loadBundle(last, { package: MEDICAL_IMAGING_PACKAGE, task: SEGMENTATION_TASK });
+    const loadedModels = Object.values(bundle.models);
+    try {
+      const stored = JSON.stringify(bundle.manifest.config);
+      if (stored !== JSON.stringify(this.config))
+        throw new AppliedMLError('E_INPUT_INVALID', `The checkpoint in ${dir} was written with another segmenter config.`, {
+          details: { checkpoint: bundle.manifest.config as JsonValue, config: this.config as unknown as JsonValue },
+        });
+      const stateFile = bundle.files[STATE_FILE];
+      const optimizerFile = bundle.files[OPTIMIZER_FILE];
+      const pre = bundle.manifest.preprocessing as { mean?: number[]; std?: number[] } | undefined;
+      const source = bundle.models.segmenter;
+      if (!stateFile || !optimizerFile || !source || !pre?.mean || !pre.std)
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `The checkpoint in ${last} lacks its training state.`, { details: { dir: last } });
+      const state = JSON.parse(stateFile.toString('utf8')) as CheckpointState;
+      if (state.epochs !== epochs)
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `The checkpoint in ${dir} belongs to a ${state.epochs}-epoch run (the cosine schedule depends on it); asked for ${epochs}.`,
+        );
+      model.setWeights(source.getWeights());
+      await restoreOptimizer(optimizer, state, optimizerFile);
+      let bestWeights: tf.Tensor[] | undefined;
+      const bestDir = await existingCheckpoint(dir, 'best');
+      if (bestDir && state.bestEpoch >= 0) {
+        const best = await loadBundle(bestDir, { package: MEDICAL_IMAGING_PACKAGE, task: SEGMENTATION_TASK });
+        const bestModel = best.models.segmenter;
+        bestWeights = bestModel?.getWeights().map((w) => w.clone());
+        Object.values(best.models).forEach((m) => m.dispose());
+      }
+      if (!bestWeights && state.bestEpoch >= 0) bestWeights = model.getWeights().map((w) => w.clone());
+      return { state: { ...state, bestDice: state.bestDice ?? -Infinity }, fitted: { mean: pre.mean, std: pre.std }, bestWeights };
+    } finally {
+      loadedModels.forEach((m) => m.dispose());
+    }
   }
 
   private probabilities(images: AnyImage[]): Float32Array {
@@ -374,40 +618,36 @@ export class ImageSegmenter {
     const probs = this.probabilities(images);
     const size = this.config.imageSize;
     const pixels = size * size;
+    const masks = this.pipelineMasks(
+      probs,
+      images.map((image) => ({ width: image.width, height: image.height, data: EMPTY })),
+    );
     return images.map((image, i) => {
-      const probability: GrayImage = { width: size, height: size, data: Float32Array.from(probs.subarray(i * pixels, (i + 1) * pixels)) };
-      const full = resizeGray(probability, image.width, image.height).data;
-      const mask = Float32Array.from(full, (v) => (v > 0.5 ? 1 : 0));
+      const probability: GrayImage = { width: size, height: size, data: probs.slice(i * pixels, (i + 1) * pixels) };
+      const mask = masks[i]!;
       let area = 0;
-      for (const v of mask) area += v;
+      for (let p = 0; p < mask.length; p++) area += mask[p]!;
       return { mask: { width: image.width, height: image.height, data: mask }, probability, area: area / mask.length };
     });
   }
 
-  /** Dice and IoU per image at the model's resolution, averaged over images. */
+  /**
+   * Dice and IoU per image, averaged over images, of the masks `predict` returns (the network's output
+   * upsampled to each truth mask's size and thresholded at 0.5) against the truth masks.
+   */
   async evaluate(data: MaskedImages): Promise<SegmentationMetrics> {
     this.ready();
     assertMasked(data, 'evaluation data');
-    const size = this.config.imageSize;
-    const pixels = size * size;
     const probs = this.probabilities(data.images);
-    const truth = data.masks.map((m) => Float32Array.from(resizeGray(m, size, size).data, (v) => (v > 0.5 ? 1 : 0)));
-    const predicted = truth.map((_, i) => probs.subarray(i * pixels, (i + 1) * pixels));
+    const truth = binaryMasks(data.masks);
+    const predicted = this.pipelineMasks(probs, data.masks);
     const ious = truth.map((t, i) => iou(t, predicted[i]!));
     return { count: truth.length, dice: meanDice(truth, predicted), iou: ious.reduce((s, v) => s + v, 0) / ious.length };
   }
 
   async save(dir: string, metrics?: Record<string, number>): Promise<void> {
     const { model, fitted } = this.ready();
-    await saveBundle(dir, {
-      package: MEDICAL_IMAGING_PACKAGE,
-      packageVersion: MEDICAL_IMAGING_VERSION,
-      task: SEGMENTATION_TASK,
-      models: { segmenter: model },
-      preprocessing: { imageSize: this.config.imageSize, channels: this.config.channels, mean: fitted.mean, std: fitted.std },
-      config: JSON.parse(JSON.stringify(this.config)) as JsonValue,
-      ...(metrics ? { metrics } : {}),
-    });
+    await this.writeBundle(dir, model, fitted, undefined, metrics);
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<ImageSegmenter> {

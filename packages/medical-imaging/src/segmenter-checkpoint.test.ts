@@ -1,0 +1,110 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRng, initEngine, tf } from '@appliedml/engine';
+import type { ColorImage, GrayImage } from './gray-image';
+import { ImageSegmenter } from './image-segmenter';
+import type { MaskedImages } from './image-segmenter';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Bright discs on noise, the disc as the mask. */
+function discs(count: number, size: number, seed: number): MaskedImages {
+  const rng = createRng(seed);
+  const images: ColorImage[] = [];
+  const masks: GrayImage[] = [];
+  for (let k = 0; k < count; k++) {
+    const cx = size * (0.3 + 0.4 * rng.next());
+    const cy = size * (0.3 + 0.4 * rng.next());
+    const r = size * (0.1 + 0.15 * rng.next());
+    const data = new Float32Array(size * size * 3);
+    const mask = new Float32Array(size * size);
+    for (let p = 0; p < size * size; p++) {
+      const inside = Math.hypot((p % size) - cx, Math.floor(p / size) - cy) < r;
+      mask[p] = inside ? 1 : 0;
+      for (let c = 0; c < 3; c++) data[3 * p + c] = 0.3 * rng.next() + (inside ? 0.5 : 0.1);
+    }
+    images.push({ width: size, height: size, channels: 3, data });
+    masks.push({ width: size, height: size, data: mask });
+  }
+  return { images, masks };
+}
+
+describe('ImageSegmenter checkpoints', () => {
+  it('resumes an interrupted run from its last checkpoint and ends where the uninterrupted run ends', async () => {
+    await initEngine();
+    const train = discs(24, 32, 1);
+    const validation = discs(8, 32, 2);
+    const config = { imageSize: 16, filters: [4, 8], flipAugment: true, seed: 7 };
+    const options = { epochs: 3, batchSize: 8, validation };
+    const before = tf.memory().numTensors;
+
+    const straight = ImageSegmenter.create(config);
+    const full = await straight.train(train, options);
+
+    const dir = mkdtempSync(join(tmpdir(), 'mi-ckpt-'));
+    dirs.push(dir);
+    const interrupted = ImageSegmenter.create(config);
+    await expect(
+      interrupted.train(train, {
+        ...options,
+        checkpointDir: dir,
+        onEpoch: (e) => {
+          if (e.epoch === 1) throw new Error('interrupted');
+        },
+      }),
+    ).rejects.toThrow('interrupted');
+    interrupted.dispose();
+    expect(readdirSync(dir).sort()).toEqual(['best', 'last']);
+    // `best` is an ordinary bundle.
+    (await ImageSegmenter.load(join(dir, 'best'))).dispose();
+
+    const resumed = ImageSegmenter.create(config);
+    const report = await resumed.train(train, { ...options, checkpointDir: dir, resume: true });
+    expect(report.resumedAt).toBe(2);
+    expect(report.epochsRun).toBe(3);
+    expect(report.history).toHaveLength(3);
+    expect(report.selectedEpoch).toBe(full.selectedEpoch);
+    expect(report.validation.dice).toBeCloseTo(full.validation.dice, 5);
+    const a = await straight.predict(validation.images[0]!);
+    const b = await resumed.predict(validation.images[0]!);
+    b.probability.data.forEach((v, i) => expect(Math.abs(v - a.probability.data[i]!)).toBeLessThan(1e-5));
+
+    // A checkpoint of another config or schedule is refused, not silently mixed in.
+    const other = ImageSegmenter.create({ ...config, seed: 8 });
+    await expect(other.train(train, { ...options, checkpointDir: dir, resume: true })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    const longer = ImageSegmenter.create(config);
+    await expect(longer.train(train, { ...options, epochs: 5, checkpointDir: dir, resume: true })).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+    });
+    other.dispose();
+    longer.dispose();
+    straight.dispose();
+    resumed.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('measures Dice on the mask predict returns, at the truth mask size', async () => {
+    await initEngine();
+    const train = discs(16, 64, 3);
+    const seg = ImageSegmenter.create({ imageSize: 16, filters: [4, 8], flipAugment: false, seed: 1 });
+    await seg.train(train, { epochs: 1, batchSize: 8, validation: train });
+    const m = await seg.evaluate(train);
+    const preds = await seg.predictBatch(train.images);
+    let sum = 0;
+    preds.forEach((p, i) => {
+      expect([p.mask.width, p.mask.height]).toEqual([64, 64]);
+      let inter = 0;
+      let total = 0;
+      for (let q = 0; q < p.mask.data.length; q++) {
+        inter += p.mask.data[q]! * train.masks[i]!.data[q]!;
+        total += p.mask.data[q]! + train.masks[i]!.data[q]!;
+      }
+      sum += total === 0 ? 1 : (2 * inter) / total;
+    });
+    expect(m.dice).toBeCloseTo(sum / preds.length, 4);
+    seg.dispose();
+  });
+});
