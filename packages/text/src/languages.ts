@@ -63,6 +63,55 @@ export function stopWordsFor(language: string): ReadonlySet<string> {
 
 const UNICODE_TOKEN = /[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}]+)*|[^\s\p{L}\p{M}\p{N}]/gu;
 
+/** ASCII character classes of UNICODE_TOKEN: 1 letter, 2 digit, 3 white space (\s), 0 anything else. */
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  ASCII_CLASS[c] = /[A-Za-z]/.test(String.fromCharCode(c))
+    ? 1
+    : /[0-9]/.test(String.fromCharCode(c))
+      ? 2
+      : /\s/.test(String.fromCharCode(c))
+        ? 3
+        : 0;
+}
+const APOSTROPHE = 39;
+
+/**
+ * `text.match(UNICODE_TOKEN)`, the same tokens: a hand-written scan for ASCII-only text (most English
+ * input; no regex engine per text), the regex for anything else.
+ */
+export function unicodeTokens(text: string): string[] {
+  const n = text.length;
+  for (let i = 0; i < n; i++) if (text.charCodeAt(i) > 127) return text.match(UNICODE_TOKEN) ?? [];
+  const out: string[] = [];
+  let i = 0;
+  while (i < n) {
+    const kind = ASCII_CLASS[text.charCodeAt(i)] as number;
+    if (kind === 3) {
+      i++;
+      continue;
+    }
+    if (kind === 0) {
+      out.push(text.charAt(i));
+      i++;
+      continue;
+    }
+    // Letters and digits, then any number of (apostrophe, letters).
+    let j = i + 1;
+    for (; j < n; j++) {
+      const next = ASCII_CLASS[text.charCodeAt(j)] as number;
+      if (next !== 1 && next !== 2) break;
+    }
+    while (j + 1 < n && text.charCodeAt(j) === APOSTROPHE && ASCII_CLASS[text.charCodeAt(j + 1)] === 1) {
+      j += 2;
+      while (j < n && ASCII_CLASS[text.charCodeAt(j)] === 1) j++;
+    }
+    out.push(text.slice(i, j));
+    i = j;
+  }
+  return out;
+}
+
 const tokenizers = new Map<TokenizerName, NaturalTokenizer>();
 
 /** A word tokenizer by name. */
@@ -72,7 +121,7 @@ export function tokenizerFor(name: TokenizerName): NaturalTokenizer {
   let made: NaturalTokenizer;
   switch (name) {
     case 'unicode':
-      made = { tokenize: (text: string) => text.match(UNICODE_TOKEN) ?? [] };
+      made = { tokenize: unicodeTokens };
       break;
     case 'word':
     case 'word-punct': {

@@ -156,11 +156,25 @@ export function trainLogistic(rows: SparseVector[], targets: Uint8Array, model: 
       const eta = eta0 / (1 + eta0 * l2 * t);
       t++;
       // scores with the current scale
-      for (let k = 0; k < K; k++) p[k] = b[k] as number;
-      for (let j = from; j < to; j++) {
-        const base = bases[j] as number;
-        const v = (values[j] as number) * scale;
-        for (let k = 0; k < K; k++) p[k] = (p[k] as number) + v * (W[base + k] as number);
+      if (K === 2) {
+        // Two classes (the common binary case), unrolled: the same operations in the same order.
+        let p0 = b[0] as number;
+        let p1 = b[1] as number;
+        for (let j = from; j < to; j++) {
+          const base = bases[j] as number;
+          const v = (values[j] as number) * scale;
+          p0 = p0 + v * (W[base] as number);
+          p1 = p1 + v * (W[base + 1] as number);
+        }
+        p[0] = p0;
+        p[1] = p1;
+      } else {
+        for (let k = 0; k < K; k++) p[k] = b[k] as number;
+        for (let j = from; j < to; j++) {
+          const base = bases[j] as number;
+          const v = (values[j] as number) * scale;
+          for (let k = 0; k < K; k++) p[k] = (p[k] as number) + v * (W[base + k] as number);
+        }
       }
       if (multiLabel) {
         for (let k = 0; k < K; k++) {
@@ -187,10 +201,21 @@ export function trainLogistic(rows: SparseVector[], targets: Uint8Array, model: 
       scale *= 1 - eta * l2;
       if (scale < 1e-6) rescale();
       const stepSize = eta / scale;
-      for (let j = from; j < to; j++) {
-        const base = bases[j] as number;
-        const v = (values[j] as number) * stepSize;
-        for (let k = 0; k < K; k++) W[base + k] = (W[base + k] as number) - v * (p[k] as number);
+      if (K === 2) {
+        const g0 = p[0] as number;
+        const g1 = p[1] as number;
+        for (let j = from; j < to; j++) {
+          const base = bases[j] as number;
+          const v = (values[j] as number) * stepSize;
+          W[base] = (W[base] as number) - v * g0;
+          W[base + 1] = (W[base + 1] as number) - v * g1;
+        }
+      } else {
+        for (let j = from; j < to; j++) {
+          const base = bases[j] as number;
+          const v = (values[j] as number) * stepSize;
+          for (let k = 0; k < K; k++) W[base + k] = (W[base + k] as number) - v * (p[k] as number);
+        }
       }
       for (let k = 0; k < K; k++) b[k] = (b[k] as number) - eta * (p[k] as number);
     }

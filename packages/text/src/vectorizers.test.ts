@@ -1,8 +1,9 @@
+import { createRng } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
 import { charNgrams } from './char-ngrams';
 import { extractFeatures, resolveFeatureConfig, tokenize } from './features';
 import { hashedNgrams } from './hashed-ngrams';
-import { stemmerFor, stopWordsFor, tokenizerFor } from './languages';
+import { stemmerFor, stopWordsFor, tokenizerFor, unicodeTokens } from './languages';
 import { TfidfVectorizer } from './tfidf';
 import { Vocabulary } from './vocabulary';
 
@@ -19,6 +20,25 @@ describe('character n-grams', () => {
 describe('tokenisers, stemmers and stop words (natural submodules)', () => {
   it('keeps non-ASCII words whole in the default tokenizer', () => {
     expect(tokenizerFor('unicode').tokenize("Where's the café? £10!")).toEqual(["Where's", 'the', 'café', '?', '£', '10', '!']);
+  });
+  it('tokenises ASCII text by a scan that gives exactly the regex tokens', () => {
+    const regex = /[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}]+)*|[^\s\p{L}\p{M}\p{N}]/gu;
+    const fixed = [
+      "don't rock'n'roll 12's it's2 abc' 'x '' a'1",
+      'tab\there\nnew\x0b\x0c\rline \x00\x1f end',
+      '',
+      '   ',
+      'U.S.A. $5.00!!',
+      'ok lar... joking wif u oni',
+    ];
+    const rng = createRng(7);
+    const alphabet = "ab Z9'\t\n\x0b\x0c\r\x00\x1f!?.,-";
+    const random = Array.from({ length: 5000 }, () =>
+      Array.from({ length: Math.floor(rng.next() * 14) }, () => alphabet[Math.floor(rng.next() * alphabet.length)]).join(''),
+    );
+    for (const text of [...fixed, ...random, "Where's the café? £10!", 'l’été d’or']) {
+      expect(unicodeTokens(text)).toEqual(text.match(regex) ?? []);
+    }
   });
   it('stems English, French and Russian', () => {
     expect(stemmerFor('en').stem('running')).toBe('run');
