@@ -19,10 +19,14 @@ export interface MaskOverlayOptions extends OverlayOptions {
   truthColor?: [number, number, number];
 }
 
-/** The classic "jet" colour map at t in [0, 1]. */
-function jet(t: number): [number, number, number] {
-  const c = (x: number): number => Math.round(255 * Math.min(1, Math.max(0, x)));
-  return [c(1.5 - Math.abs(4 * t - 3)), c(1.5 - Math.abs(4 * t - 2)), c(1.5 - Math.abs(4 * t - 1))];
+/** One channel of the classic "jet" colour map: 255 · clamp(1.5 − |4t − k|). */
+function jetChannel(t: number, k: number): number {
+  return Math.round(255 * Math.min(1, Math.max(0, 1.5 - Math.abs(4 * t - k))));
+}
+
+/** The image's values at width × height, without a copy when it already has that size. */
+function valuesAt(image: GrayImage, width: number, height: number): Float32Array {
+  return image.width === width && image.height === height ? image.data : resizeGray(image, width, height).data;
 }
 
 function outputSize(image: GrayImage, options: OverlayOptions): { width: number; height: number } {
@@ -53,16 +57,18 @@ export async function heatmapOverlayPng(image: GrayImage, heatmap: GrayImage, op
   checkImage(image);
   checkImage(heatmap, 'heatmap');
   const { width, height } = outputSize(image, options);
-  const base = resizeGray(image, width, height).data;
-  const heat = resizeGray(heatmap, width, height).data;
+  const base = valuesAt(image, width, height);
+  const heat = valuesAt(heatmap, width, height);
   const alpha = options.alpha ?? 0.45;
   const rgb = new Uint8Array(width * height * 3);
-  for (let p = 0; p < base.length; p++) {
+  for (let p = 0; p < width * height; p++) {
     const g = 255 * Math.min(1, Math.max(0, base[p]!));
     const h = Math.min(1, Math.max(0, heat[p]!));
-    const color = jet(h);
     const a = alpha * Math.sqrt(h);
-    for (let k = 0; k < 3; k++) rgb[3 * p + k] = Math.round((1 - a) * g + a * color[k]!);
+    const keep = (1 - a) * g;
+    rgb[3 * p] = Math.round(keep + a * jetChannel(h, 3));
+    rgb[3 * p + 1] = Math.round(keep + a * jetChannel(h, 2));
+    rgb[3 * p + 2] = Math.round(keep + a * jetChannel(h, 1));
   }
   return encodePng(rgb, width, height);
 }
@@ -83,25 +89,39 @@ export async function maskOverlayPng(image: GrayImage, mask: GrayImage, options:
   sameAspect(image, mask, 'mask');
   if (options.truth) sameAspect(image, options.truth, 'truth mask');
   const { width, height } = outputSize(image, options);
-  const base = resizeGray(image, width, height).data;
-  const m = resizeGray(mask, width, height).data;
-  const truth = options.truth ? resizeGray(options.truth, width, height).data : undefined;
-  const color = options.color ?? [0, 220, 90];
-  const truthColor = options.truthColor ?? [255, 40, 40];
+  const base = valuesAt(image, width, height);
+  const m = valuesAt(mask, width, height);
+  const truth = options.truth ? valuesAt(options.truth, width, height) : undefined;
+  const [cr, cg, cb] = options.color ?? [0, 220, 90];
+  const [tr, tg, tb] = options.truthColor ?? [255, 40, 40];
   const alpha = options.alpha ?? 0.45;
   const rgb = new Uint8Array(width * height * 3);
-  const inside = (t: Float32Array, x: number, y: number): boolean => x >= 0 && y >= 0 && x < width && y < height && t[y * width + x]! > 0.5;
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
       const p = y * width + x;
       const g = 255 * Math.min(1, Math.max(0, base[p]!));
-      for (let k = 0; k < 3; k++) rgb[3 * p + k] = m[p]! > 0.5 ? Math.round((1 - alpha) * g + alpha * color[k]!) : Math.round(g);
+      if (m[p]! > 0.5) {
+        rgb[3 * p] = Math.round((1 - alpha) * g + alpha * cr);
+        rgb[3 * p + 1] = Math.round((1 - alpha) * g + alpha * cg);
+        rgb[3 * p + 2] = Math.round((1 - alpha) * g + alpha * cb);
+      } else rgb.fill(Math.round(g), 3 * p, 3 * p + 3);
+      // The truth's outline: its pixels with a neighbour outside it (or on the border).
       if (
         truth &&
-        inside(truth, x, y) &&
-        (!inside(truth, x - 1, y) || !inside(truth, x + 1, y) || !inside(truth, x, y - 1) || !inside(truth, x, y + 1))
-      )
-        rgb.set(truthColor, 3 * p);
+        truth[p]! > 0.5 &&
+        (x === 0 ||
+          y === 0 ||
+          x === width - 1 ||
+          y === height - 1 ||
+          !(truth[p - 1]! > 0.5) ||
+          !(truth[p + 1]! > 0.5) ||
+          !(truth[p - width]! > 0.5) ||
+          !(truth[p + width]! > 0.5))
+      ) {
+        rgb[3 * p] = tr;
+        rgb[3 * p + 1] = tg;
+        rgb[3 * p + 2] = tb;
+      }
     }
   return encodePng(rgb, width, height);
 }
