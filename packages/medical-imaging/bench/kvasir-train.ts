@@ -4,7 +4,8 @@
 // Dice is measured on the masks `predict` returns (network output upsampled to the input size).
 // Every epoch writes DIR/last (weights + optimiser + state) and, when validation Dice improves,
 // DIR/best; rerunning the same command resumes from DIR/last. The checkpoint is chosen by validation
-// Dice only. `--test` loads DIR/best and reports the test split once (nothing is trained).
+// Dice only. `--test` loads DIR/best and reports the test split once (nothing is trained); `--test
+// --split val` does the same on the validation split (a check that it matches the logged best epoch).
 // Kvasir-SEG is for research and education only: keep DIR outside the repository, never ship its models.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     lr: { type: 'string', default: '2e-3' },
     patience: { type: 'string', default: '12' },
     test: { type: 'boolean', default: false },
+    split: { type: 'string', default: 'test' },
   },
 });
 if (!values.dir) throw new AppliedMLError('E_INPUT_INVALID', '--dir is required (a folder outside the repository)');
@@ -43,7 +45,8 @@ async function main(): Promise<void> {
   const order = shuffleIndices(ids.length, 2026);
   const pick = (a: number, b: number): string[] => order.slice(a, b).map((i) => ids[i]!);
   if (values.test) {
-    const test = await readKvasirSeg(kvasir.root, pick(900, 1000), input);
+    const split = values.split === 'val' ? 'validation' : 'test';
+    const test = await readKvasirSeg(kvasir.root, split === 'test' ? pick(900, 1000) : pick(800, 900), input);
     const seg = await ImageSegmenter.load(join(dir, 'best'));
     const m = await seg.evaluate(test);
     const times: number[] = [];
@@ -53,9 +56,9 @@ async function main(): Promise<void> {
       if (i >= 3) times.push(performance.now() - t);
     }
     const latencyMs = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-    const result = { split: 'test', input, imageSize: seg.config.imageSize, ...m, latencyMs };
-    log(`test ${JSON.stringify(result)}`);
-    writeFileSync(join(dir, 'test-result.json'), JSON.stringify(result, null, 2));
+    const result = { split, input, imageSize: seg.config.imageSize, ...m, latencyMs };
+    log(`${split} ${JSON.stringify(result)}`);
+    writeFileSync(join(dir, `${split}-result.json`), JSON.stringify(result, null, 2));
     seg.dispose();
     return;
   }

@@ -561,8 +561,12 @@ export class ImageSegmenter {
     const bundle = await loadBundle(last, { package: MEDICAL_IMAGING_PACKAGE, task: SEGMENTATION_TASK });
     const loadedModels = Object.values(bundle.models);
     try {
-      const stored = JSON.stringify(bundle.manifest.config);
-      if (stored !== JSON.stringify(this.config))
+      // Options added to the config after the checkpoint was written count as equal at their defaults.
+      const stored = { ...SEGMENTER_DEFAULTS, ...(bundle.manifest.config as Partial<ImageSegmenterConfig>) };
+      const same = (Object.keys(this.config) as Array<keyof ImageSegmenterConfig>).every(
+        (key) => JSON.stringify(stored[key]) === JSON.stringify(this.config[key]),
+      );
+      if (!same)
         throw new AppliedMLError('E_INPUT_INVALID', `The checkpoint in ${dir} was written with another segmenter config.`, {
           details: { checkpoint: bundle.manifest.config as JsonValue, config: this.config as unknown as JsonValue },
         });

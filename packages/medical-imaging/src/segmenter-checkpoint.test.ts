@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,14 @@ describe('ImageSegmenter checkpoints', () => {
     const a = await straight.predict(validation.images[0]!);
     const b = await resumed.predict(validation.images[0]!);
     b.probability.data.forEach((v, i) => expect(Math.abs(v - a.probability.data[i]!)).toBeLessThan(1e-5));
+
+    // A crash between the two renames of an atomic write leaves `last` aside as `.last.old-*`: still resumable.
+    renameSync(join(dir, 'last'), join(dir, '.last.old-0a1b2c'));
+    const again = ImageSegmenter.create(config);
+    const fromRetired = await again.train(train, { ...options, checkpointDir: dir, resume: true });
+    expect(fromRetired.resumedAt).toBe(3);
+    expect(fromRetired.validation.dice).toBeCloseTo(full.validation.dice, 5);
+    again.dispose();
 
     // A checkpoint of another config or schedule is refused, not silently mixed in.
     const other = ImageSegmenter.create({ ...config, seed: 8 });
