@@ -4,7 +4,7 @@ import { charNgrams } from './char-ngrams';
 import { extractFeatures, resolveFeatureConfig, tokenize } from './features';
 import { hashedNgrams } from './hashed-ngrams';
 import { stemmerFor, stopWordsFor, tokenizerFor, unicodeTokens } from './languages';
-import { TfidfVectorizer } from './tfidf';
+import { TfidfVectorizer, sortCodeUnits } from './tfidf';
 import { Vocabulary } from './vocabulary';
 
 describe('character n-grams', () => {
@@ -14,6 +14,21 @@ describe('character n-grams', () => {
   it('works on scripts without spaces, by code point', () => {
     expect(charNgrams('東京都', { min: 2, max: 2, scope: 'text' })).toEqual(['東京', '京都']);
     expect(charNgrams('😀a', { min: 2, max: 2, scope: 'text' })).toEqual(['😀a']);
+  });
+});
+
+describe('sortCodeUnits', () => {
+  it('orders strings as the builtin sort does (radix on the first 8 code units, wide characters merged in)', () => {
+    const rng = createRng(11);
+    const pick = (alphabet: string, n: number): string =>
+      Array.from({ length: n }, () => alphabet[Math.floor(rng.next() * alphabet.length)]).join('');
+    for (const alphabet of ['ab', "w: abcqz'\u00e9\u00fe\u0000", 'ab\u00ff\u4e00\ud83d\ude00', 'abcdefghij']) {
+      const set = new Set<string>();
+      while (set.size < 3000) set.add((rng.next() < 0.5 ? 'w:' : 'c:') + pick(alphabet, Math.floor(rng.next() * 14)));
+      const strings = [...set];
+      expect(sortCodeUnits([...strings])).toEqual([...strings].sort());
+    }
+    expect(sortCodeUnits(['b', 'a'])).toEqual(['a', 'b']);
   });
 });
 
