@@ -3,7 +3,8 @@
 //   beside a vectorised numpy/scipy MFCC · recognition latency per 1 s utterance · the scikit-learn
 //   MFCC-statistics + RBF-SVM peer on the same splits.
 // Needs APPLIEDML_DATA_DIR/fsdd and /usr/bin/python3 with python3-numpy, -scipy, -sklearn (tools/speech-bench-peer.py).
-// Options: --only official,loso,speed,peer   --speakers george,theo   --epochs N   --copies N
+// Options: --only official,loso,speed,peer   --speakers george,theo   --epochs N   --copies N   --ensemble N   --fixed-copies
+//   --config '<SpeechRecognizerConfig JSON>' (merged over the defaults, before the flags above)
 // Prints JSON lines on stderr as it goes and a Markdown summary on stdout (pasted into docs/benchmarks/speech.md).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,12 +31,23 @@ const { values } = parseArgs({
     speakers: { type: 'string' },
     epochs: { type: 'string' },
     copies: { type: 'string' },
+    ensemble: { type: 'string' },
+    'fixed-copies': { type: 'boolean' },
+    config: { type: 'string' },
   },
 });
+const extra = values.config ? (JSON.parse(values.config as string) as SpeechRecognizerConfig) : {};
 const only = new Set((values.only as string).split(','));
+const augment = {
+  ...(typeof extra.augment === 'object' ? extra.augment : {}),
+  ...(values.copies ? { copies: Number(values.copies) } : {}),
+  ...(values['fixed-copies'] ? { fresh: false } : {}),
+};
 const config: SpeechRecognizerConfig = {
+  ...extra,
   ...(values.epochs ? { epochs: Number(values.epochs) } : {}),
-  ...(values.copies ? { augment: { copies: Number(values.copies) } } : {}),
+  ...(values.ensemble ? { ensemble: Number(values.ensemble) } : {}),
+  ...(Object.keys(augment).length > 0 ? { augment } : {}),
 };
 const PEER = resolve(__dirname, '../../../tools/speech-bench-peer.py');
 const median = (xs: number[]): number => {

@@ -2,12 +2,19 @@ import type { Rng } from '@appliedml/engine';
 
 /**
  * Augmentation for speaker robustness. Waveform-level perturbations (speed, noise) and the
- * vocal-tract-length warp of the mel filters make extra training copies once per training run;
- * time shift and SpecAugment masks are drawn per batch inside the trainer.
+ * vocal-tract-length warp of the mel filters make extra training copies (once per training run, or
+ * drawn afresh every epoch with `fresh`); time shift and SpecAugment masks are drawn per batch inside
+ * the trainer.
  */
 export interface AugmentConfig {
-  /** Perturbed copies per training utterance, made once before training (default 2; 0 = none). */
+  /** Perturbed copies per training utterance (default 2; 0 = none): each epoch trains on the utterance and its copies. */
   copies: number;
+  /**
+   * Draw the copies' perturbations afresh in every epoch (inside the trainer's batches) instead of
+   * once before training: the same number of rows per epoch, new speeds, noises and warps each time
+   * (default false).
+   */
+  fresh: boolean;
   /** Speed perturbation range (tempo and pitch together, as Kaldi's speed perturbation; default [0.88, 1.12]). */
   speed: [number, number];
   /** Vocal-tract-length perturbation: the mel filters' frequency axis scaled in this range (default [0.88, 1.12]). */
@@ -25,6 +32,7 @@ export interface AugmentConfig {
 
 export const AUGMENT_DEFAULTS: AugmentConfig = {
   copies: 2,
+  fresh: false,
   speed: [0.88, 1.12],
   vtlp: [0.88, 1.12],
   noiseSnrDb: [10, 40],
@@ -39,13 +47,17 @@ export const AUGMENT_DEFAULTS: AugmentConfig = {
 export const AUGMENT_OFF: AugmentConfig = {
   ...AUGMENT_DEFAULTS,
   copies: 0,
+  fresh: false,
   noiseSnrDb: null,
   timeShiftFrames: 0,
   timeMasks: 0,
   freqMasks: 0,
 };
 
-function uniform(rng: Rng, [lo, hi]: [number, number]): number {
+/** The part of the engine's Rng augmentation draws from (so Math.random, seeded by the trainer, serves too). */
+export type UniformSource = Pick<Rng, 'next'>;
+
+function uniform(rng: UniformSource, [lo, hi]: [number, number]): number {
   return lo + (hi - lo) * rng.next();
 }
 
@@ -65,7 +77,7 @@ export function changeSpeed(samples: Float32Array, factor: number): Float32Array
 }
 
 /** White noise at `snrDb` below the signal's power. */
-export function addNoise(samples: Float32Array, snrDb: number, rng: Rng): Float32Array {
+export function addNoise(samples: Float32Array, snrDb: number, rng: UniformSource): Float32Array {
   let power = 0;
   for (let i = 0; i < samples.length; i++) power += (samples[i] as number) ** 2;
   power /= Math.max(1, samples.length);
@@ -81,7 +93,7 @@ export function addNoise(samples: Float32Array, snrDb: number, rng: Rng): Float3
 }
 
 /** One perturbed copy of an utterance and the VTLP warp to extract its features with. */
-export function perturb(samples: Float32Array, config: AugmentConfig, rng: Rng): { samples: Float32Array; warp: number } {
+export function perturb(samples: Float32Array, config: AugmentConfig, rng: UniformSource): { samples: Float32Array; warp: number } {
   let out = changeSpeed(samples, uniform(rng, config.speed));
   if (config.noiseSnrDb) out = addNoise(out, uniform(rng, config.noiseSnrDb), rng);
   return { samples: out, warp: uniform(rng, config.vtlp) };

@@ -80,6 +80,35 @@ describe('SpeechRecognizer lifecycle', () => {
     expect(await code(SpeechRecognizer.load(join(dir, 'nope')))).toBe('E_BUNDLE_MISSING');
   });
 
+  it('fresh copies and an ensemble: seeded, no leaks, averaged members that save and load', async () => {
+    const before = tf.memory().numTensors;
+    const cfg: SpeechRecognizerConfig = { ...small, augment: { copies: 1, fresh: true }, ensemble: 2, epochs: 3 };
+    const a = SpeechRecognizer.create(cfg);
+    const report = await a.train(synthSet(6), { progress: false });
+    expect(report.trainingExamples).toBe(2 * synthSet(6).length);
+    expect(report.members).toHaveLength(2);
+    expect(report.seconds).toBeCloseTo(
+      (report.members ?? []).reduce((t, r) => t + r.seconds, 0),
+      6,
+    );
+    const b = SpeechRecognizer.create(cfg);
+    await b.train(synthSet(6), { progress: false });
+    const probe = [synthWord('warble', 1100), synthWord('down', 1101)];
+    const pa = await a.predictBatch(probe, { sampleRate: SYNTH_RATE });
+    expect((await b.predictBatch(probe, { sampleRate: SYNTH_RATE })).map((r) => r.scores)).toEqual(pa.map((r) => r.scores));
+    expect(Object.values(pa[0]?.scores ?? {}).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 4);
+    const dir = join(mkdtempSync(join(tmpdir(), 'speech-ensemble-')), 'model');
+    await a.save(dir);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: Record<string, unknown> };
+    expect(Object.keys(manifest.models).sort()).toEqual(['main', 'member1']);
+    const loaded = await SpeechRecognizer.load(dir);
+    expect((await loaded.predictBatch(probe, { sampleRate: SYNTH_RATE })).map((r) => r.scores)).toEqual(pa.map((r) => r.scores));
+    [a, b, loaded].forEach((m) => m.dispose());
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => SpeechRecognizer.create({ ensemble: 0 })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect(() => SpeechRecognizer.create({ ensemble: 1.5 })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+  });
+
   it('test-time warps average the output over VTLP-warped features', async () => {
     const probe = synthWord('warble', 1000);
     const plain = await model.predict(probe, { sampleRate: SYNTH_RATE });

@@ -46,6 +46,11 @@ export interface SpeechRecognizerConfig {
   /** Same seed, same data → the same model (default 42). */
   seed?: number;
   /**
+   * Networks trained (seeds seed, seed + 1, …) and averaged at prediction (default 1). Each costs
+   * its training time and its share of the network latency again.
+   */
+  ensemble?: number;
+  /**
    * Test-time augmentation: average the network's output over the features computed with these
    * vocal-tract-length warps (default [1], i.e. none; e.g. [0.92, 1, 1.08] costs 3× the inference).
    */
@@ -88,6 +93,8 @@ export interface SpeechTrainingReport extends TrainingReport {
   trainingExamples: number;
   featureSeconds: number;
   validation?: SpeechMetrics;
+  /** With `ensemble` > 1: every network's own report (the top-level fields are the first one's, `seconds` the total). */
+  members?: TrainingReport[];
 }
 
 export interface Recognition {
@@ -150,6 +157,7 @@ interface ResolvedConfig {
   learningRate: number;
   maxSeconds: number;
   seed: number;
+  ensemble: number;
   testTimeWarps: number[];
 }
 
@@ -170,6 +178,10 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
       details: { field: 'model' },
     });
   }
+  const ensemble = config.ensemble ?? 1;
+  if (!Number.isInteger(ensemble) || ensemble < 1 || ensemble > 16) {
+    throw new AppliedMLError('E_INPUT_INVALID', 'ensemble must be an integer from 1 to 16.', { details: { field: 'ensemble' } });
+  }
   const windowSeconds = config.windowSeconds ?? 1;
   if (!(windowSeconds >= 0.2 && windowSeconds <= 10)) {
     throw new AppliedMLError('E_INPUT_INVALID', 'windowSeconds must be between 0.2 and 10.', { details: { field: 'windowSeconds' } });
@@ -187,6 +199,7 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
     learningRate: config.learningRate ?? 2e-3,
     maxSeconds: config.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS,
     seed: config.seed ?? 42,
+    ensemble,
     testTimeWarps: checkWarps(config.testTimeWarps ?? [1]),
   };
 }
@@ -208,7 +221,8 @@ function checkWarps(warps: number[]): number[] {
 export class SpeechRecognizer {
   private readonly config: ResolvedConfig;
   private pre: Preprocessing | undefined;
-  private network: tf.LayersModel | undefined;
+  /** One network, or the members of an ensemble (their probabilities are averaged). */
+  private networks: tf.LayersModel[] | undefined;
   private disposed = false;
 
   private constructor(config: ResolvedConfig) {
@@ -269,14 +283,25 @@ export class SpeechRecognizer {
     const t0 = performance.now();
     const rows: Float32Array[] = [];
     const ys: number[] = [];
+    const fresh = c.augment.fresh && c.augment.copies > 0;
+    /** With fresh copies: the trimmed waveform behind each copy row (the clean rows have none). */
+    const sources: Array<Float32Array | undefined> = [];
     for (const example of data) {
       const audio = await this.decode(example.audio, pre, example.sampleRate);
       const speech = this.speechOf(audio.samples, pre).samples;
-      rows.push(windowed(speech, pre));
+      const clean = windowed(speech, pre);
+      rows.push(clean);
       ys.push(index.get(example.label) as number);
+      sources.push(undefined);
       for (let k = 0; k < c.augment.copies; k++) {
-        const p = perturb(speech, c.augment, rng);
-        rows.push(windowed(p.samples, pre, p.warp));
+        if (fresh) {
+          // A placeholder row: every batch replaces it with a newly perturbed copy.
+          rows.push(clean);
+          sources.push(speech);
+        } else {
+          const p = perturb(speech, c.augment, rng);
+          rows.push(windowed(p.samples, pre, p.warp));
+        }
         ys.push(index.get(example.label) as number);
       }
     }
@@ -297,47 +322,65 @@ export class SpeechRecognizer {
       validation = { x: stack(vRows, pre), y: tf.tensor1d(vLabels, 'float32'), labels: vLabels, rows: vRows };
     }
 
-    const network = withSeededRandom(rng, () =>
-      c.model === 'cnn'
-        ? buildCnn(frames, c.features.dim, labels.length, c.cnn)
-        : buildRnn(c.model, frames, c.features.dim, labels.length, c.rnn),
-    );
     const x = stack(rows, pre);
     const y = tf.tensor1d(ys, 'float32');
     const blocks = 1 + c.features.deltas;
     const aug = c.augment;
-    const augmenting = aug.timeShiftFrames > 0 || aug.timeMasks > 0 || aug.freqMasks > 0;
-    let report: TrainingReport;
+    const augmenting = fresh || aug.timeShiftFrames > 0 || aug.timeMasks > 0 || aug.freqMasks > 0;
+    // Fresh copies draw from Math.random, which the trainer seeds around every step.
+    const draws = { next: (): number => Math.random() };
+    const networks: tf.LayersModel[] = [];
+    const reports: TrainingReport[] = [];
     try {
-      report = await fitModel(network, x, y, {
-        epochs: options.epochs ?? c.epochs,
-        batchSize: c.batchSize,
-        loss: 'sparseCategoricalCrossentropy',
-        optimizer: 'adam',
-        learningRate: c.learningRate,
-        lrSchedule: { type: 'cosine', warmupEpochs: 1 },
-        seed: c.seed,
-        ...(validation
-          ? {
-              validationData: { x: validation.x, y: validation.y },
-              earlyStopping: { monitor: 'val_loss', patience: options.patience ?? 6, restoreBestWeights: true },
-            }
-          : {}),
-        ...(augmenting
-          ? {
-              augment: (xb: tf.Tensor) => {
-                const [b, f, d] = xb.shape as [number, number, number];
-                return tf.tensor3d(augmentBatch(xb.dataSync() as Float32Array, b, f, d, blocks, aug), [b, f, d]);
-              },
-            }
-          : {}),
-        progress: options.progress ?? 'auto',
-        progressLabel: `speech ${c.model}`,
-        ...(options.logger ? { logger: options.logger } : {}),
-        ...(options.onEpochEnd ? { callbacks: { onEpochEnd: options.onEpochEnd } } : {}),
-      });
+      for (let member = 0; member < c.ensemble; member++) {
+        const network = withSeededRandom(rng, () =>
+          c.model === 'cnn'
+            ? buildCnn(frames, c.features.dim, labels.length, c.cnn)
+            : buildRnn(c.model, frames, c.features.dim, labels.length, c.rnn),
+        );
+        networks.push(network);
+        reports.push(
+          await fitModel(network, x, y, {
+            epochs: options.epochs ?? c.epochs,
+            batchSize: c.batchSize,
+            loss: 'sparseCategoricalCrossentropy',
+            optimizer: 'adam',
+            learningRate: c.learningRate,
+            lrSchedule: { type: 'cosine', warmupEpochs: 1 },
+            seed: c.seed + member,
+            ...(validation
+              ? {
+                  validationData: { x: validation.x, y: validation.y },
+                  earlyStopping: { monitor: 'val_loss', patience: options.patience ?? 6, restoreBestWeights: true },
+                }
+              : {}),
+            ...(augmenting
+              ? {
+                  augment: (xb: tf.Tensor, batchRows: Int32Array) => {
+                    const [b, f, d] = xb.shape as [number, number, number];
+                    let batch = xb.dataSync() as Float32Array;
+                    if (fresh) {
+                      batch = batch.slice();
+                      batchRows.forEach((r, i) => {
+                        const source = sources[r];
+                        if (!source) return;
+                        const p = perturb(source, aug, draws);
+                        batch.set(windowed(p.samples, pre, p.warp), i * f * d);
+                      });
+                    }
+                    return tf.tensor3d(augmentBatch(batch, b, f, d, blocks, aug), [b, f, d]);
+                  },
+                }
+              : {}),
+            progress: options.progress ?? 'auto',
+            progressLabel: c.ensemble > 1 ? `speech ${c.model} ${member + 1}/${c.ensemble}` : `speech ${c.model}`,
+            ...(options.logger ? { logger: options.logger } : {}),
+            ...(options.onEpochEnd ? { callbacks: { onEpochEnd: options.onEpochEnd } } : {}),
+          }),
+        );
+      }
     } catch (error) {
-      network.dispose();
+      networks.forEach((n) => n.dispose());
       throw error;
     } finally {
       x.dispose();
@@ -345,10 +388,17 @@ export class SpeechRecognizer {
       validation?.x.dispose();
       validation?.y.dispose();
     }
-    this.network?.dispose();
-    this.network = network;
+    this.networks?.forEach((n) => n.dispose());
+    this.networks = networks;
+    const first = reports[0] as TrainingReport;
+    const report: TrainingReport = reports.length > 1 ? { ...first, seconds: reports.reduce((t, r) => t + r.seconds, 0) } : first;
     this.pre = pre;
-    const out: SpeechTrainingReport = { ...report, trainingExamples: rows.length, featureSeconds };
+    const out: SpeechTrainingReport = {
+      ...report,
+      trainingExamples: rows.length,
+      featureSeconds,
+      ...(reports.length > 1 ? { members: reports } : {}),
+    };
     if (validation) out.validation = this.metricsOf(validation.labels, this.classify(validation.rows).map(argmax));
     return out;
   }
@@ -458,7 +508,7 @@ export class SpeechRecognizer {
   }
 
   async save(dir: string): Promise<void> {
-    const { pre, network } = this.ready();
+    const { pre, networks } = this.ready();
     await saveBundle(dir, {
       package: SPEECH_PACKAGE,
       packageVersion: SPEECH_VERSION,
@@ -471,7 +521,7 @@ export class SpeechRecognizer {
         rnn: this.config.rnn,
         augment: this.config.augment,
       } as unknown as JsonValue,
-      models: { main: network },
+      models: Object.fromEntries(networks.map((n, i) => [i === 0 ? 'main' : `member${i}`, n])),
     });
   }
 
@@ -479,6 +529,8 @@ export class SpeechRecognizer {
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     const bundle = await loadBundle(dir, { package: SPEECH_PACKAGE, task: SPEECH_TASK });
     const network = bundle.models.main;
+    const networks = network ? [network] : [];
+    for (let i = 1; bundle.models[`member${i}`]; i++) networks.push(bundle.models[`member${i}`] as tf.LayersModel);
     try {
       const pre = bundle.manifest.preprocessing as unknown as Preprocessing | undefined;
       if (!network) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no network.`, { details: { dir } });
@@ -498,8 +550,12 @@ export class SpeechRecognizer {
       } catch (cause) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has an invalid feature config.`, { cause, details: { dir } });
       }
-      const shape = network.inputs[0]?.shape;
-      if (!shape || shape[1] !== pre.frames || shape[2] !== features.dim) {
+      const fits = (n: tf.LayersModel): boolean => {
+        const shape = n.inputs[0]?.shape;
+        const out = n.outputs[0]?.shape;
+        return !!shape && shape[1] === pre.frames && shape[2] === features.dim && out?.[1] === pre.labels.length;
+      };
+      if (!networks.every(fits)) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: the network's input does not match its feature config.`, {
           details: { dir },
         });
@@ -515,7 +571,7 @@ export class SpeechRecognizer {
         }),
       );
       model.pre = { ...pre, features };
-      model.network = network;
+      model.networks = networks;
       return model;
     } catch (error) {
       Object.values(bundle.models).forEach((m) => m.dispose());
@@ -525,8 +581,8 @@ export class SpeechRecognizer {
 
   /** Free the network's memory. Every later call is E_MODEL_DISPOSED. */
   dispose(): void {
-    this.network?.dispose();
-    this.network = undefined;
+    this.networks?.forEach((n) => n.dispose());
+    this.networks = undefined;
     this.pre = undefined;
     this.disposed = true;
   }
@@ -537,10 +593,10 @@ export class SpeechRecognizer {
     if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This SpeechRecognizer was disposed; create or load another.');
   }
 
-  private ready(): { pre: Preprocessing; network: tf.LayersModel } {
+  private ready(): { pre: Preprocessing; networks: tf.LayersModel[] } {
     this.alive();
-    if (!this.pre || !this.network) throw new AppliedMLError('E_MODEL_NOT_TRAINED', 'Train or load the SpeechRecognizer first.');
-    return { pre: this.pre, network: this.network };
+    if (!this.pre || !this.networks) throw new AppliedMLError('E_MODEL_NOT_TRAINED', 'Train or load the SpeechRecognizer first.');
+    return { pre: this.pre, networks: this.networks };
   }
 
   private async decode(audio: AudioInput, pre: Preprocessing, sampleRate?: number): Promise<DecodedAudio> {
@@ -617,12 +673,17 @@ export class SpeechRecognizer {
   }
 
   private classify(rows: Float32Array[]): Float32Array[] {
-    const { pre, network } = this.ready();
+    const { pre, networks } = this.ready();
     const x = stack(rows, pre);
     try {
-      const out = predictBatched(network, x, { batchSize: 128 });
+      const data = predictBatched(networks[0] as tf.LayersModel, x, { batchSize: 128 }).data;
+      for (let m = 1; m < networks.length; m++) {
+        const more = predictBatched(networks[m] as tf.LayersModel, x, { batchSize: 128 }).data;
+        for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) + (more[i] as number);
+      }
+      if (networks.length > 1) for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) / networks.length;
       const K = pre.labels.length;
-      return rows.map((_, i) => out.data.subarray(i * K, (i + 1) * K));
+      return rows.map((_, i) => data.subarray(i * K, (i + 1) * K));
     } finally {
       x.dispose();
     }
