@@ -66,9 +66,11 @@ const cpuSince = (start: NodeJS.CpuUsage): number => {
   return (d.user + d.system) / 1e6;
 };
 
+/** The median as Python's statistics.median takes it (the peer's): the mean of the two middle values for an even count. */
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[(s.length - 1) >> 1] as number;
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
 async function measure(split: Split, model: ModelType, set: FeatureSet): Promise<Row> {

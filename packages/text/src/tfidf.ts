@@ -1,6 +1,6 @@
 import { AppliedMLError } from '@appliedml/engine';
 import { charFeatureGroups, type WordGrams } from './features';
-import { Vocabulary, type VocabularyOptions } from './vocabulary';
+import { Vocabulary, vocabularyLimits, type VocabularyOptions } from './vocabulary';
 
 /** A sparse row: feature indices (ascending) and their values. */
 export interface SparseVector {
@@ -153,10 +153,7 @@ export class TfidfVectorizer {
     options: TfidfOptions = {},
   ): { vectorizer: TfidfVectorizer; rows: SparseVector[] } {
     if (documents.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
-    const minCount = options.minCount ?? 1;
-    const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
-    if (!(minCount >= 1) || !(maxSize >= 1))
-      throw new AppliedMLError('E_INPUT_INVALID', `Vocabulary needs minCount ≥ 1 and maxSize ≥ 1 (got ${minCount}, ${maxSize}).`);
+    const { minCount, maxSize } = vocabularyLimits(options);
     const n = documents.length;
     const provisional = new Map<string, number>();
     const terms: string[] = [];
@@ -232,10 +229,7 @@ export class TfidfVectorizer {
   ): { vectorizer: TfidfVectorizer; rows: SparseVector[] } {
     const { terms, df, ids: all, offsets } = counted;
     const n = offsets.length - 1;
-    const minCount = options.minCount ?? 1;
-    const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
-    if (!(minCount >= 1) || !(maxSize >= 1))
-      throw new AppliedMLError('E_INPUT_INVALID', `Vocabulary needs minCount ≥ 1 and maxSize ≥ 1 (got ${minCount}, ${maxSize}).`);
+    const { minCount, maxSize } = vocabularyLimits(options);
     if (n < 1) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
     // The vocabulary Vocabulary.fit would choose: most documents first, ties by the term (code-unit order,
     // as the comparator-free sort of strings gives it), built by document frequency then sorted within each.

@@ -104,6 +104,11 @@ describe('vocabulary and TF-IDF', () => {
     expect(vocabulary.terms).toEqual(['b', 'a', 'c']);
     expect(Vocabulary.fit(docs, { minCount: 2 }).vocabulary.terms).toEqual(['b']);
     expect(Vocabulary.fit(docs, { maxSize: 2 }).vocabulary.terms).toEqual(['b', 'a']);
+    for (const bad of [{ maxSize: 2.5 }, { minCount: 1.5 }, { maxSize: 0 }, { minCount: Number.NaN }]) {
+      expect(() => Vocabulary.fit(docs, bad)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+      expect(() => TfidfVectorizer.fit(docs, bad)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+      expect(() => TfidfVectorizer.fitTransform(docs, bad)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    }
     const special = Vocabulary.fit(docs, { reserveSpecial: true }).vocabulary;
     expect(special.get('b')).toBe(2);
     expect(special.get('zzz')).toBe(1);

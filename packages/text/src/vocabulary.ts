@@ -34,6 +34,22 @@ function termHash(term: string): number {
  * touches one cache line and no string. Two distinct terms agreeing on both 32-bit hashes (odds about
  * 2^-64 per probe) are caught when the table is built, which then switches to comparing the terms.
  */
+
+/**
+ * `minCount` and `maxSize` checked once for every vocabulary builder: whole numbers ≥ 1 (`maxSize` may be
+ * Infinity), so `Vocabulary.fit` and `TfidfVectorizer.fitTransform` keep the same number of terms.
+ */
+export function vocabularyLimits(options: VocabularyOptions): { minCount: number; maxSize: number } {
+  const minCount = options.minCount ?? 1;
+  const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
+  const whole = (v: number): boolean => Number.isInteger(v) || v === Number.POSITIVE_INFINITY;
+  if (!(minCount >= 1) || !(maxSize >= 1) || !whole(minCount) || !whole(maxSize))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `Vocabulary needs whole numbers minCount ≥ 1 and maxSize ≥ 1 (got ${minCount}, ${maxSize}).`,
+    );
+  return { minCount, maxSize };
+}
 export class Vocabulary {
   readonly terms: readonly string[];
   readonly offset: number;
@@ -99,10 +115,7 @@ export class Vocabulary {
     documents: readonly (readonly string[])[],
     options: VocabularyOptions = {},
   ): { vocabulary: Vocabulary; documentFrequency: Map<string, number> } {
-    const minCount = options.minCount ?? 1;
-    const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
-    if (!(minCount >= 1) || !(maxSize >= 1))
-      throw new AppliedMLError('E_INPUT_INVALID', `Vocabulary needs minCount ≥ 1 and maxSize ≥ 1 (got ${minCount}, ${maxSize}).`);
+    const { minCount, maxSize } = vocabularyLimits(options);
     const df = new Map<string, number>();
     for (const doc of documents) {
       for (const term of new Set(doc)) df.set(term, (df.get(term) ?? 0) + 1);
