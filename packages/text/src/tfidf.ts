@@ -153,7 +153,7 @@ export class TfidfVectorizer {
     options: TfidfOptions = {},
   ): { vectorizer: TfidfVectorizer; rows: SparseVector[] } {
     if (documents.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
-    const { minCount, maxSize } = vocabularyLimits(options);
+    vocabularyLimits(options); // refuse bad limits before any work (they are applied below)
     const n = documents.length;
     const provisional = new Map<string, number>();
     const terms: string[] = [];
