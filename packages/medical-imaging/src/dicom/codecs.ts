@@ -92,10 +92,17 @@ interface LosslessDecoder {
 
 /**
  * JPEG lossless (process 14): our decoder (./jpeg-lossless), else, for the layouts it leaves out
- * (several scans, subsampled components, a point transform), jpeg-lossless-decoder-js.
+ * (several scans, subsampled components, a point transform, restarts inside a row with predictor 1),
+ * jpeg-lossless-decoder-js. The frame header's size must match the DICOM header's (checked before decoding).
  */
 export function decodeJpegLossless(encoded: Uint8Array, bytesPerSample: 1 | 2, width: number, height: number): DecodedFrame {
-  const fast = decodeJpegLosslessFast(encoded, bytesPerSample);
+  let fast: DecodedFrame | undefined;
+  try {
+    fast = decodeJpegLosslessFast(encoded, bytesPerSample, { width, height });
+  } catch (cause) {
+    if (AppliedMLError.isInstance(cause)) throw cause;
+    throw new AppliedMLError('E_INPUT_INVALID', 'The JPEG lossless data cannot be decoded: the stream is corrupt or truncated.', { cause });
+  }
   if (fast) return fast;
   const mod = requireCodec('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder };
   let out: ArrayBuffer | Uint8Array | Uint16Array;

@@ -165,6 +165,35 @@ describe('JPEG lossless decoder (process 14)', () => {
     expect(decodeJpegLossless(jpeg, 2, 16, 8).bytes).toHaveLength(16 * 8 * 2);
   });
 
+  it('refuses a frame header that claims another size than the DICOM header, before allocating', () => {
+    const o = { width: 16, height: 8, components: 3, precision: 8, predictor: 1 };
+    const jpeg = encode(image(16, 8, 3, 8, 4), o);
+    expect(decodeJpegLossless(jpeg, 1, 16, 8).components).toBe(3);
+    let sof = 2;
+    while (!(jpeg[sof] === 0xff && jpeg[sof + 1] === 0xc3)) sof++;
+    const bomb = Uint8Array.from(jpeg);
+    bomb.fill(0xff, sof + 5, sof + 9); // 65,535 × 65,535 × 3 samples
+    expect(() => decodeJpegLossless(bomb, 1, 16, 8)).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringMatching(/65535×65535/) }),
+    );
+    const many = Uint8Array.from(jpeg);
+    many[sof + 9] = 200; // 200 components
+    expect(() => decodeJpegLossless(many, 1, 16, 8)).toThrow(
+      expect.objectContaining({ code: expect.stringMatching(/E_INPUT_INVALID|E_FORMAT_UNSUPPORTED/) }),
+    );
+  });
+
+  it('refuses restarts inside a row with predictors 2–7 (the general decoder would get them wrong)', () => {
+    const o = { width: 16, height: 8, components: 1, precision: 12, predictor: 4, restartRows: 1 };
+    const jpeg = encode(image(16, 8, 1, 12, 6), o);
+    let dri = 2;
+    while (!(jpeg[dri] === 0xff && jpeg[dri + 1] === 0xdd)) dri++;
+    const inside = Uint8Array.from(jpeg);
+    inside[dri + 5] = 5; // an interval of 5 samples: inside a row of 16
+    inside[dri + 4] = 0;
+    expect(() => decodeJpegLossless(inside, 2, 16, 8)).toThrow(expect.objectContaining({ code: 'E_FORMAT_UNSUPPORTED' }));
+  });
+
   it('refuses truncated and malformed streams with E_INPUT_INVALID', () => {
     const o = { width: 64, height: 64, components: 1, precision: 12, predictor: 1 };
     const jpeg = encode(image(64, 64, 1, 12, 9), o);
@@ -175,8 +204,11 @@ describe('JPEG lossless decoder (process 14)', () => {
       );
     expect(() => decodeJpegLosslessFast(Uint8Array.from([1, 2, 3, 4, 5]), 2)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
     const noTables = Uint8Array.from(jpeg);
-    noTables[5] = 0xfe; // the first DHT becomes a comment: table 0 is never defined
-    expect(() => decodeJpegLosslessFast(noTables, 2)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect([noTables[2], noTables[3]]).toEqual([0xff, 0xc4]);
+    noTables[3] = 0xfe; // the first DHT becomes a comment: table 0 is never defined
+    expect(() => decodeJpegLosslessFast(noTables, 2)).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringMatching(/not defined/) }),
+    );
     expect(() => decodeJpegLossless(jpeg.subarray(0, scanEnd - 40), 2, 64, 64)).toThrow(
       expect.objectContaining({ code: 'E_INPUT_INVALID' }),
     );

@@ -3,8 +3,10 @@
 // through a lookup table, and the single-component path (nearly every DICOM frame) has its own loop.
 // Handles 2–16-bit samples, any number of components in one interleaved scan with 1×1 sampling,
 // restart intervals that are whole rows, and no point transform. Other layouts (several scans,
-// subsampled components, a point transform, DNL) return undefined so the caller can use a general
-// decoder. Corrupt or truncated streams are E_INPUT_INVALID.
+// subsampled components, a point transform, DNL, restarts inside a row with predictor 1) return
+// undefined so the caller can use a general decoder; restarts inside a row with predictors 2–7 and
+// more than 4 components are E_FORMAT_UNSUPPORTED. Corrupt or truncated streams, and a frame header
+// whose size differs from the expected one, are E_INPUT_INVALID.
 import { AppliedMLError } from '@appliedml/engine';
 import type { DecodedFrame } from './codecs';
 
@@ -96,7 +98,11 @@ function unstuff(data: Uint8Array, start: number): { bytes: Uint8Array; ends: nu
  * (little-endian bytes); samples are interleaved per pixel. Undefined when the stream uses a layout
  * this decoder does not cover.
  */
-export function decodeJpegLosslessFast(jpeg: Uint8Array, bytesPerSample: 1 | 2): DecodedFrame | undefined {
+export function decodeJpegLosslessFast(
+  jpeg: Uint8Array,
+  bytesPerSample: 1 | 2,
+  expected?: { width: number; height: number },
+): DecodedFrame | undefined {
   if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw corrupt('no start-of-image marker');
   const tables: Array<Table | undefined> = [];
   let frame: Frame | undefined;
@@ -115,17 +121,19 @@ export function decodeJpegLosslessFast(jpeg: Uint8Array, bytesPerSample: 1 | 2):
       if (length < 8) throw corrupt('the frame header is too short');
       const nc = jpeg[body + 5]!;
       if (length < 8 + 3 * nc) throw corrupt('the frame header is too short');
+      const height = (jpeg[body + 1]! << 8) | jpeg[body + 2]!;
+      const width = (jpeg[body + 3]! << 8) | jpeg[body + 4]!;
+      // Checked before anything is allocated: the frame header could claim any size.
+      if (expected && (width !== expected.width || height !== expected.height))
+        throw corrupt(`its frame header says ${width}×${height}, the DICOM header ${expected.width}×${expected.height}`);
+      if (nc < 1 || nc > 4)
+        throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `A JPEG lossless frame with ${nc} components is not supported (1–4).`);
       const ids: number[] = [];
       for (let c = 0; c < nc; c++) {
         if (jpeg[body + 7 + 3 * c] !== 0x11) return undefined; // subsampled components
         ids.push(jpeg[body + 6 + 3 * c]!);
       }
-      frame = {
-        precision: jpeg[body]!,
-        height: (jpeg[body + 1]! << 8) | jpeg[body + 2]!,
-        width: (jpeg[body + 3]! << 8) | jpeg[body + 4]!,
-        ids,
-      };
+      frame = { precision: jpeg[body]!, height, width, ids };
     } else if ((marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xdc) {
       return undefined; // another process (hierarchical, arithmetic …) or DNL
     } else if (marker === 0xc4) {
@@ -157,7 +165,16 @@ export function decodeJpegLosslessFast(jpeg: Uint8Array, bytesPerSample: 1 | 2):
       const pointTransform = jpeg[body + 3 + 2 * ns]! & 0x0f;
       if (pointTransform !== 0) return undefined;
       if (predictor < 1 || predictor > 7) throw corrupt(`predictor ${predictor} is not 1–7`);
-      if (restart > 0 && restart % frame.width !== 0) return undefined; // restarts inside a row
+      if (restart > 0 && restart % frame.width !== 0) {
+        // Restarts inside a row: jpeg-lossless-decoder-js gets those right for predictor 1 only (it does not
+        // reset the prediction as T.81 H.1.2.1 says), so other predictors are refused rather than decoded wrong.
+        if (predictor !== 1)
+          throw new AppliedMLError(
+            'E_FORMAT_UNSUPPORTED',
+            `JPEG lossless with predictor ${predictor} and restart intervals inside a row is not supported.`,
+          );
+        return undefined;
+      }
       if (frame.precision < 2 || frame.precision > 16 || (bytesPerSample === 1 && frame.precision > 8))
         throw corrupt(`sample precision ${frame.precision} does not fit ${bytesPerSample * 8}-bit samples`);
       if (frame.width < 1 || frame.height < 1) return undefined;
