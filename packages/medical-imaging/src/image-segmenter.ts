@@ -1,6 +1,6 @@
 // ImageSegmenter: a U-Net with skip connections trained with Dice + binary cross-entropy.
 // train → predict / predictBatch → evaluate → save / load → dispose.
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AppliedMLError,
@@ -201,6 +201,60 @@ interface CheckpointState {
   bestEpoch: number;
   history: Array<{ epoch: number; loss: number; valDice: number; learningRate: number; seconds: number }>;
   optimizer?: Array<{ name: string; shape: number[]; dtype: 'float32' | 'int32' }>;
+  /** The options and data the run was started with; a resume with others is refused. */
+  run?: RunIdentity;
+  /** Whether BEST_FILE holds the weights of `bestEpoch` (float32, the model's weight order). */
+  bestInside?: boolean;
+}
+
+/** What must stay the same for a resumed run to end where an uninterrupted one would. */
+interface RunIdentity {
+  learningRate: number;
+  batchSize: number;
+  patience: number;
+  trainCount: number;
+  validationCount: number;
+  /** A hash of a sample of the training and validation pixels and masks (at the network's size). */
+  data: string;
+}
+
+const BEST_FILE = 'best-weights.bin';
+
+/** FNV-1a over every `stride`-th float's bits of each array: cheap, and any change of data or order shows. */
+function fingerprint(arrays: Float32Array[], stride = 61): string {
+  let h = 0x811c9dc5;
+  for (const a of arrays) {
+    const bits = new Uint32Array(a.buffer, a.byteOffset, a.length);
+    h = Math.imul(h ^ a.length, 0x01000193) >>> 0;
+    for (let i = 0; i < bits.length; i += stride) h = Math.imul(h ^ bits[i]!, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+function weightBytes(weights: tf.Tensor[]): Uint8Array {
+  const total = weights.reduce((s, w) => s + w.size, 0);
+  const out = new Float32Array(total);
+  let at = 0;
+  for (const w of weights) {
+    out.set(w.dataSync() as Float32Array, at);
+    at += w.size;
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/** Tensors shaped like `model`'s weights from `bytes`; undefined when the sizes disagree. */
+function weightsFrom(model: tf.LayersModel, bytes: Uint8Array): tf.Tensor[] | undefined {
+  const shapes = model.weights.map((w) => w.shape as number[]); // built: every dimension known
+  const total = shapes.reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
+  if (bytes.byteLength !== total * 4) return undefined;
+  const values = new Float32Array(new Uint8Array(bytes).buffer);
+  let at = 0;
+  return shapes.map((shape) => {
+    const count = shape.reduce((a, b) => a * b, 1);
+    const t = tf.tensor(values.subarray(at, at + count), shape, 'float32');
+    at += count;
+    return t;
+  });
 }
 
 function thresholdMask(values: ArrayLike<number>): Float32Array {
@@ -245,7 +299,11 @@ function flipPairs(
 }
 
 /** The optimiser's state (Adam: step count, first and second moments) and the training state. */
-async function checkpointFiles(optimizer: tf.Optimizer, state: CheckpointState): Promise<Record<string, Uint8Array | string>> {
+async function checkpointFiles(
+  optimizer: tf.Optimizer,
+  state: CheckpointState,
+  bestWeights: tf.Tensor[] | undefined,
+): Promise<Record<string, Uint8Array | string>> {
   const named = await optimizer.getWeights();
   const parts: Uint8Array[] = [];
   const entries: NonNullable<CheckpointState['optimizer']> = [];
@@ -263,7 +321,11 @@ async function checkpointFiles(optimizer: tf.Optimizer, state: CheckpointState):
     bytes.set(p, at);
     at += p.length;
   }
-  return { [OPTIMIZER_FILE]: bytes, [STATE_FILE]: JSON.stringify({ ...state, optimizer: entries }) };
+  return {
+    [OPTIMIZER_FILE]: bytes,
+    ...(bestWeights ? { [BEST_FILE]: weightBytes(bestWeights) } : {}),
+    [STATE_FILE]: JSON.stringify({ ...state, optimizer: entries, bestInside: bestWeights !== undefined }),
+  };
 }
 
 async function restoreOptimizer(optimizer: tf.Optimizer, state: CheckpointState, bytes: Uint8Array): Promise<void> {
@@ -286,22 +348,33 @@ async function restoreOptimizer(optimizer: tf.Optimizer, state: CheckpointState,
   }
 }
 
-/** `dir/name`, or the copy a crash between the two renames of an atomic write left aside. */
-async function existingCheckpoint(dir: string, name: string): Promise<string | undefined> {
-  const path = join(dir, name);
-  try {
-    if ((await stat(path)).isDirectory()) return path;
-  } catch {
-    // fall through to the retired copy
-  }
+/** `dir/name` and the copies an interrupted atomic write may have left aside (`.name.old-*`), newest name first. */
+async function checkpointCandidates(dir: string, name: string): Promise<string[]> {
   let entries: string[];
   try {
     entries = await readdir(dir);
   } catch {
-    return undefined;
+    return [];
   }
-  const retired = entries.filter((e) => e.startsWith(`.${name}.old-`)).sort();
-  return retired.length > 0 ? join(dir, retired[retired.length - 1]!) : undefined;
+  const out: string[] = [];
+  for (const entry of [name, ...entries.filter((e) => e.startsWith(`.${name}.old-`))]) {
+    try {
+      if (entries.includes(entry) && (await stat(join(dir, entry))).isDirectory()) out.push(join(dir, entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Remove what interrupted atomic writes left in a checkpoint folder (retired copies, staging folders). */
+async function removeLeftovers(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    entries
+      .filter((e) => /^\.(last|best)\.(old|tmp)-[0-9a-f]+$/.test(e))
+      .map((e) => rm(join(dir, e), { recursive: true, force: true }).catch(() => undefined)),
+  );
 }
 
 export class ImageSegmenter {
@@ -401,15 +474,27 @@ export class ImageSegmenter {
     const learningRate = options.learningRate ?? 2e-3;
     const optimizer = createOptimizer('adam', learningRate);
     const patience = options.patience ?? 8;
+    const batchSize = options.batchSize ?? 16;
     const checkpointDir = options.checkpointDir;
-    let state: CheckpointState = { epoch: -1, epochs, bestDice: -Infinity, bestEpoch: -1, history: [] };
+    const run: RunIdentity | undefined = checkpointDir
+      ? {
+          learningRate,
+          batchSize,
+          patience,
+          trainCount: n,
+          validationCount: validation.images.length,
+          data: fingerprint([raw, yValues, this.pack(validation.images, undefined), ...valTruth]),
+        }
+      : undefined;
+    let state: CheckpointState = { epoch: -1, epochs, bestDice: -Infinity, bestEpoch: -1, history: [], ...(run ? { run } : {}) };
     let bestWeights: tf.Tensor[] | undefined;
     const owned: tf.Tensor[] = [];
     try {
       if (checkpointDir && options.resume) {
-        const resumed = await this.restoreCheckpoint(checkpointDir, model, optimizer, epochs);
+        const resumed = await this.restoreCheckpoint(checkpointDir, model, optimizer, epochs, run, logger);
         if (resumed) {
           ({ state, fitted, bestWeights } = resumed);
+          if (run) state.run = run;
           logger.info('segmenter resumed', { fromEpoch: state.epoch + 1, bestEpoch: state.bestEpoch + 1, bestDice: state.bestDice });
         }
       }
@@ -454,7 +539,7 @@ export class ImageSegmenter {
         try {
           epochReport = await fitModel(model, x, y, {
             epochs: 1,
-            batchSize: options.batchSize ?? 16,
+            batchSize,
             loss,
             accuracy: false,
             optimizer,
@@ -482,8 +567,10 @@ export class ImageSegmenter {
           state.bestEpoch = epoch;
         }
         if (checkpointDir) {
+          // `last` carries the best weights too, so resuming never depends on `best` (a convenience copy).
+          await this.writeBundle(join(checkpointDir, 'last'), model, fitted, await checkpointFiles(optimizer, state, bestWeights));
           if (improved) await this.writeBundle(join(checkpointDir, 'best'), model, fitted, undefined, { valDice, epoch: epoch + 1 });
-          await this.writeBundle(join(checkpointDir, 'last'), model, fitted, await checkpointFiles(optimizer, state));
+          await removeLeftovers(checkpointDir);
         }
         options.onEpoch?.({ epoch, loss: epochLoss, valDice, seconds });
       }
@@ -549,17 +636,43 @@ export class ImageSegmenter {
     });
   }
 
-  /** Load `dir/last` into the model and optimiser; undefined when there is no checkpoint yet. */
+  /**
+   * Load the newest readable `last` checkpoint (by its epoch, among `dir/last` and copies an interrupted
+   * write left aside) into the model and optimiser; undefined when there is none yet.
+   */
   private async restoreCheckpoint(
     dir: string,
     model: tf.LayersModel,
     optimizer: tf.Optimizer,
     epochs: number,
+    run: RunIdentity | undefined,
+    logger: Logger,
   ): Promise<{ state: CheckpointState; fitted: Fitted; bestWeights: tf.Tensor[] | undefined } | undefined> {
-    const last = await existingCheckpoint(dir, 'last');
-    if (!last) return undefined;
-    const bundle = await loadBundle(last, { package: MEDICAL_IMAGING_PACKAGE, task: SEGMENTATION_TASK });
-    const loadedModels = Object.values(bundle.models);
+    let chosen: { bundle: Awaited<ReturnType<typeof loadBundle>>; state: CheckpointState; path: string } | undefined;
+    let firstError: unknown;
+    for (const path of await checkpointCandidates(dir, 'last')) {
+      let bundle: Awaited<ReturnType<typeof loadBundle>>;
+      try {
+        bundle = await loadBundle(path, { package: MEDICAL_IMAGING_PACKAGE, task: SEGMENTATION_TASK });
+      } catch (error) {
+        firstError ??= error;
+        logger.warn('segmenter checkpoint unreadable, skipped', { path });
+        continue;
+      }
+      const stateFile = bundle.files[STATE_FILE];
+      const state = stateFile ? (JSON.parse(stateFile.toString('utf8')) as CheckpointState) : undefined;
+      if (!state || (chosen && state.epoch <= chosen.state.epoch)) {
+        Object.values(bundle.models).forEach((m) => m.dispose());
+        continue;
+      }
+      if (chosen) Object.values(chosen.bundle.models).forEach((m) => m.dispose());
+      chosen = { bundle, state, path };
+    }
+    if (!chosen) {
+      if (firstError) throw firstError;
+      return undefined;
+    }
+    const { bundle, state, path: last } = chosen;
     try {
       // Options added to the config after the checkpoint was written count as equal at their defaults.
       const stored = { ...SEGMENTER_DEFAULTS, ...(bundle.manifest.config as Partial<ImageSegmenterConfig>) };
@@ -570,32 +683,57 @@ export class ImageSegmenter {
         throw new AppliedMLError('E_INPUT_INVALID', `The checkpoint in ${dir} was written with another segmenter config.`, {
           details: { checkpoint: bundle.manifest.config as JsonValue, config: this.config as unknown as JsonValue },
         });
-      const stateFile = bundle.files[STATE_FILE];
       const optimizerFile = bundle.files[OPTIMIZER_FILE];
       const pre = bundle.manifest.preprocessing as { mean?: number[]; std?: number[] } | undefined;
       const source = bundle.models.segmenter;
-      if (!stateFile || !optimizerFile || !source || !pre?.mean || !pre.std)
+      if (!optimizerFile || !source || !pre?.mean || !pre.std)
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `The checkpoint in ${last} lacks its training state.`, { details: { dir: last } });
-      const state = JSON.parse(stateFile.toString('utf8')) as CheckpointState;
       if (state.epochs !== epochs)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
           `The checkpoint in ${dir} belongs to a ${state.epochs}-epoch run (the cosine schedule depends on it); asked for ${epochs}.`,
         );
+      if (state.run && run) {
+        const differ = (Object.keys(run) as Array<keyof RunIdentity>).filter((k) => state.run![k] !== run[k]);
+        if (differ.length > 0)
+          throw new AppliedMLError(
+            'E_INPUT_INVALID',
+            `The checkpoint in ${dir} was written with other training options or data (${differ.join(', ')}); resume needs the same.`,
+            { details: { checkpoint: state.run as unknown as JsonValue, now: run as unknown as JsonValue } },
+          );
+      }
       model.setWeights(source.getWeights());
       await restoreOptimizer(optimizer, state, optimizerFile);
       let bestWeights: tf.Tensor[] | undefined;
-      const bestDir = await existingCheckpoint(dir, 'best');
-      if (bestDir && state.bestEpoch >= 0) {
-        const best = await loadBundle(bestDir, { package: MEDICAL_IMAGING_PACKAGE, task: SEGMENTATION_TASK });
-        const bestModel = best.models.segmenter;
-        bestWeights = bestModel?.getWeights().map((w) => w.clone());
-        Object.values(best.models).forEach((m) => m.dispose());
+      const inside = bundle.files[BEST_FILE];
+      if (state.bestEpoch >= 0 && state.bestInside && inside) {
+        bestWeights = weightsFrom(model, inside);
+        if (!bestWeights) throw new AppliedMLError('E_BUNDLE_CORRUPT', `The best weights in ${last} do not fit the network.`);
       }
-      if (!bestWeights && state.bestEpoch >= 0) bestWeights = model.getWeights().map((w) => w.clone());
-      return { state: { ...state, bestDice: state.bestDice ?? -Infinity }, fitted: { mean: pre.mean, std: pre.std }, bestWeights };
+      if (!bestWeights && state.bestEpoch >= 0) {
+        // Checkpoints written before the best weights moved into `last`: `best` if it is of the same epoch.
+        for (const path of await checkpointCandidates(dir, 'best')) {
+          const best = await loadBundle(path, { package: MEDICAL_IMAGING_PACKAGE, task: SEGMENTATION_TASK }).catch(() => undefined);
+          if (!best) continue;
+          if (best.manifest.metrics?.epoch === state.bestEpoch + 1) bestWeights = best.models.segmenter?.getWeights().map((w) => w.clone());
+          Object.values(best.models).forEach((m) => m.dispose());
+          if (bestWeights) break;
+        }
+      }
+      let resumedState: CheckpointState = { ...state, bestDice: state.bestDice ?? -Infinity };
+      if (!bestWeights && state.bestEpoch >= 0) {
+        // No weights of the best epoch survive: say so, and let the last epoch stand as the best so far.
+        const lastDice = state.history.at(-1)?.valDice ?? -Infinity;
+        logger.warn('segmenter checkpoint has no weights of its best epoch; the last epoch counts as best from here', {
+          bestEpoch: state.bestEpoch + 1,
+          lastEpoch: state.epoch + 1,
+        });
+        resumedState = { ...resumedState, bestEpoch: state.epoch, bestDice: lastDice };
+        bestWeights = model.getWeights().map((w) => w.clone());
+      }
+      return { state: resumedState, fitted: { mean: pre.mean, std: pre.std }, bestWeights };
     } finally {
-      loadedModels.forEach((m) => m.dispose());
+      Object.values(bundle.models).forEach((m) => m.dispose());
     }
   }
 

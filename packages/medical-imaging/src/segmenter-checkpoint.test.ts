@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -46,12 +46,15 @@ describe('ImageSegmenter checkpoints', () => {
 
     const dir = mkdtempSync(join(tmpdir(), 'mi-ckpt-'));
     dirs.push(dir);
+    const early = mkdtempSync(join(tmpdir(), 'mi-ckpt-early-'));
+    dirs.push(early);
     const interrupted = ImageSegmenter.create(config);
     await expect(
       interrupted.train(train, {
         ...options,
         checkpointDir: dir,
         onEpoch: (e) => {
+          if (e.epoch === 0) cpSync(join(dir, 'last'), join(early, 'last'), { recursive: true });
           if (e.epoch === 1) throw new Error('interrupted');
         },
       }),
@@ -72,13 +75,46 @@ describe('ImageSegmenter checkpoints', () => {
     const b = await resumed.predict(validation.images[0]!);
     b.probability.data.forEach((v, i) => expect(Math.abs(v - a.probability.data[i]!)).toBeLessThan(1e-5));
 
-    // A crash between the two renames of an atomic write leaves `last` aside as `.last.old-*`: still resumable.
+    // A crash between the two renames of an atomic write leaves `last` aside as `.last.old-*`: still resumable,
+    // and the newest epoch wins over an older leftover (whatever the names) and over a half-deleted one.
+    // `last` carries the best weights itself, so `best` is not needed.
     renameSync(join(dir, 'last'), join(dir, '.last.old-0a1b2c'));
+    cpSync(join(early, 'last'), join(dir, '.last.old-ffffffffffff'), { recursive: true });
+    cpSync(join(early, 'last'), join(dir, '.last.old-eeeeeeeeeeee'), { recursive: true });
+    rmSync(join(dir, '.last.old-eeeeeeeeeeee', 'training-state.json'));
+    rmSync(join(dir, 'best'), { recursive: true });
     const again = ImageSegmenter.create(config);
     const fromRetired = await again.train(train, { ...options, checkpointDir: dir, resume: true });
     expect(fromRetired.resumedAt).toBe(3);
     expect(fromRetired.validation.dice).toBeCloseTo(full.validation.dice, 5);
     again.dispose();
+
+    // Resuming from the epoch-1 checkpoint alone also ends where the uninterrupted run ends.
+    const only = mkdtempSync(join(tmpdir(), 'mi-ckpt-only-'));
+    dirs.push(only);
+    cpSync(join(early, 'last'), join(only, 'last'), { recursive: true });
+    const fromEarly = ImageSegmenter.create(config);
+    const earlyReport = await fromEarly.train(train, { ...options, checkpointDir: only, resume: true });
+    expect(earlyReport.resumedAt).toBe(1);
+    expect(earlyReport.selectedEpoch).toBe(full.selectedEpoch);
+    expect(earlyReport.validation.dice).toBeCloseTo(full.validation.dice, 5);
+    fromEarly.dispose();
+
+    // Other training options or other data are refused too.
+    for (const [what, run] of [
+      ['learning rate', { ...options, learningRate: 1e-3 }],
+      ['batch size', { ...options, batchSize: 4 }],
+      ['data', { ...options, validation: discs(8, 32, 5) }],
+    ] as const) {
+      const seg = ImageSegmenter.create(config);
+      await expect(seg.train(train, { ...run, checkpointDir: dir, resume: true }), what).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+      seg.dispose();
+    }
+    const fewer = ImageSegmenter.create(config);
+    await expect(fewer.train(discs(20, 32, 1), { ...options, checkpointDir: dir, resume: true })).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+    });
+    fewer.dispose();
 
     // A checkpoint of another config or schedule is refused, not silently mixed in.
     const other = ImageSegmenter.create({ ...config, seed: 8 });
