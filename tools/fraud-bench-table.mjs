@@ -2,6 +2,8 @@
 // Markdown tables for docs/benchmarks/fraud.md from one or more bench results files
 // (.bench-out/fraud.json, written by packages/fraud/bench/run.ts): ours beside the ADBench paper and scikit-learn.
 // usage: node tools/fraud-bench-table.mjs results.json [more.json ...]
+// Later files win for the same set and row. `file.json:old=new` reads row `old` of that file as row `new`
+// (e.g. `.bench-out/fraud-gbt.json:gbt=gbt-bagged` for a run made while GBT_BAGGED was the default).
 import { readFileSync } from 'node:fs';
 
 // The ADBench paper's rows come with the results (packages/fraud/src/published.ts, written by the bench).
@@ -9,9 +11,14 @@ let PUB = {};
 const results = {};
 let sklearn = {};
 let streaming;
-for (const file of process.argv.slice(2)) {
+for (const arg of process.argv.slice(2)) {
+  const [file, ...renames] = arg.split(':');
+  const rename = Object.fromEntries(renames.map((x) => x.split('=')));
   const r = JSON.parse(readFileSync(file, 'utf8'));
-  for (const [set, cells] of Object.entries(r.results)) results[set] = { ...results[set], ...cells };
+  for (const [set, cells] of Object.entries(r.results)) {
+    const named = Object.fromEntries(Object.entries(cells).map(([k, v]) => [rename[k] ?? k, v]));
+    results[set] = { ...results[set], ...named };
+  }
   if (r.sklearn && typeof r.sklearn === 'object') Object.assign(sklearn, r.sklearn);
   streaming = r.streaming ?? streaming;
   if (r.published && typeof r.published === 'object') PUB = { ...PUB, ...r.published };
@@ -60,6 +67,7 @@ table(
     ['knn', 'kNN'],
     ['ensemble', 'ensemble'],
     ['ensemble-v2', 'ensemble v2'],
+    ['ensemble-v3', 'ensemble v3'],
   ],
   ['IForest', 'ECOD', 'COPOD'],
   true,
@@ -69,6 +77,7 @@ table(
   [
     ['mlp', 'MLP, class weights'],
     ['gbt', 'GBT'],
+    ['gbt-bagged', 'GBT, GBT_BAGGED'],
   ],
   ['MLP', 'XGB', 'CatB'],
   false,
@@ -79,7 +88,7 @@ lines.push(
   '|---|---|---|---|---|---|',
 );
 for (const s of sets) {
-  for (const d of ['ecod', 'iforest', 'pca', 'knn', 'ensemble', 'ensemble-v2', 'mlp', 'gbt']) {
+  for (const d of ['ecod', 'iforest', 'pca', 'knn', 'ensemble', 'ensemble-v2', 'ensemble-v3', 'mlp', 'gbt', 'gbt-bagged']) {
     const c = results[s][d];
     if (!c) continue;
     const sk = d === 'iforest' ? sklearn[s] : undefined;

@@ -28,9 +28,9 @@ describe('gradient-boosted trees', () => {
     const s = scoreGbt(a, test.x);
     expect(rocAuc(test.y, s)).toBeGreaterThan(0.98);
     expect(Array.from(scoreGbt(b, test.x))).toEqual(Array.from(s));
-    // The noise feature (x2) gets little of the evidence.
+    // The noise feature (x2) gets little of the evidence; scores with contributions are the same.
     const contrib = new Float64Array(test.x.data.length);
-    scoreGbt(a, test.x, contrib);
+    expect(Array.from(scoreGbt(a, test.x, contrib))).toEqual(Array.from(s));
     const per = [0, 0, 0];
     for (let i = 0; i < contrib.length; i++) per[i % 3] = (per[i % 3] as number) + (contrib[i] as number);
     expect(per[2] as number).toBeLessThan(0.2 * Math.min(per[0] as number, per[1] as number));
@@ -48,6 +48,43 @@ describe('gradient-boosted trees', () => {
     for (const t of st.trees) expect(t.feature.includes(2)).toBe(false);
   });
 
+  it('symmetric (oblivious) trees share one split per level and learn the interaction too', () => {
+    const train = xorData(3000, 1);
+    const test = xorData(1000, 2);
+    const st = fitGbt(train.x, train.y, { growth: 'symmetric', maxDepth: 3, trees: 200, minLeafRows: 1 }, 7);
+    expect(st.rounds).toBeGreaterThan(5);
+    expect(rocAuc(test.y, scoreGbt(st, test.x))).toBeGreaterThan(0.98);
+    for (const t of st.trees) {
+      // One (feature, threshold) per level: at most maxDepth distinct splits, and paths no longer than that.
+      const splits = new Set<string>();
+      const depth = new Array<number>(t.feature.length).fill(0);
+      for (let i = 0; i < t.feature.length; i++) {
+        const f = t.feature[i] as number;
+        if (f < 0) continue;
+        splits.add(`${f}:${t.threshold[i] as number}`);
+        depth[t.left[i] as number] = (depth[i] as number) + 1;
+        depth[t.right[i] as number] = (depth[i] as number) + 1;
+      }
+      expect(splits.size).toBeLessThanOrEqual(3);
+      expect(Math.max(...depth)).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it('bags average several models on the log-odds scale', () => {
+    const train = xorData(2000, 5);
+    const test = xorData(500, 6);
+    const one = fitGbt(train.x, train.y, { trees: 40, validationFraction: 0 }, 3);
+    const three = fitGbt(train.x, train.y, { trees: 40, validationFraction: 0, bags: 3 }, 3);
+    expect(three.trees.length).toBe(120);
+    expect(three.rounds).toBe(120);
+    // The first bag is the single model with every value divided by 3.
+    const first = three.trees[0] as (typeof one.trees)[number];
+    const ref = one.trees[0] as (typeof one.trees)[number];
+    expect(first.value.map((v) => v * 3)).toEqual(ref.value.map((v) => expect.closeTo(v, 12) as unknown as number));
+    expect(rocAuc(test.y, scoreGbt(three, test.x))).toBeGreaterThan(0.97);
+    expect(checkGbtState(JSON.parse(JSON.stringify(three)), 3)).toBe(true);
+  });
+
   it('malformed trees and bad options are refused', () => {
     const { x, y } = xorData(300, 4);
     const st = fitGbt(x, y, { trees: 5, validationFraction: 0 }, 1);
@@ -57,7 +94,17 @@ describe('gradient-boosted trees', () => {
     t.left[0] = 0;
     expect(checkGbtState(cyc, 3)).toBe(false);
     expect(checkGbtState({ kind: 'gbt' }, 3)).toBe(false);
-    for (const bad of [{ learningRate: 0 }, { maxBins: 1 }, { subsample: 2 }, { trees: 0 }, { validationFraction: 0.7 }]) {
+    const bads = [
+      { learningRate: 0 },
+      { maxBins: 1 },
+      { subsample: 2 },
+      { trees: 0 },
+      { validationFraction: 0.7 },
+      { bags: 0 },
+      { bags: 1.5 },
+      { growth: 'depthwise' as 'leafwise' },
+    ];
+    for (const bad of bads) {
       try {
         fitGbt(x, y, bad, 0);
         expect.unreachable();

@@ -23,7 +23,7 @@ export { ADBENCH_PUBLISHED } from './published';
 export type { PublishedPair, PublishedRow } from './published';
 export type { AutoencoderOptions, MlpOptions } from './neural';
 export type { IsolationForestOptions } from './iforest';
-export type { GbtOptions } from './gbt';
+export { GBT_BAGGED, type GbtOptions } from './gbt';
 export type { KnnOptions } from './knn';
 export { FRAUD_PACKAGE, FRAUD_VERSION } from './version';
 export { TransactionFeatures, checkTransaction } from './stream';
