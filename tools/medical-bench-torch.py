@@ -284,7 +284,8 @@ def segmenter(cfg):
     with torch.no_grad():
         pt = torch.cat([model(xte_t[i : i + 16]) for i in range(0, len(xte_t), 16)]).numpy()
     dt, jt = dice_scores(yte.transpose(0, 3, 1, 2), pt)
-    big = UNet(xtr.shape[3], cfg["filters"], cfg["dropout"]).eval()
+    # The latency network is the one the SDK side times (--lat-filters), which may differ from the trained one.
+    big = UNet(xtr.shape[3], cfg.get("latFilters", cfg["filters"]), cfg["dropout"]).eval()
     x256 = torch.randn(1, xtr.shape[3], 256, 256)
     lat_size = cfg.get("latSize", 256)
 

@@ -152,7 +152,14 @@ async function main(): Promise<void> {
     dump('train', train);
     dump('val', segInput === segSize ? val : await readKvasirSeg(kvasir.root, pick(800, 900), segSize));
     dump('test', segInput === segSize ? test : await readKvasirSeg(kvasir.root, pick(900, 1000), segSize));
-    torchConfig.segmenter = { dir: scratch, epochs: segEpochs, flip: segFlip, latSize: Number(values['lat-size']), ...SEG };
+    torchConfig.segmenter = {
+      dir: scratch,
+      epochs: segEpochs,
+      flip: segFlip,
+      latSize: Number(values['lat-size']),
+      latFilters: (values['lat-filters'] as string).split(',').map(Number),
+      ...SEG,
+    };
     if (only.has('segmenter')) {
       const seg = ImageSegmenter.create({
         imageSize: segSize,
