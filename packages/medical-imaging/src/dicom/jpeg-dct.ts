@@ -3,6 +3,7 @@
 // libjpeg-turbo codec cannot read. Written from the T.81 text; float IDCT.
 import { AppliedMLError } from '@appliedml/engine';
 import type { DecodedFrame } from './codecs';
+import { buildHuffmanTable, type HuffmanTable as Huffman } from './jpeg-huffman';
 
 const ZIGZAG = [
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57,
@@ -11,33 +12,6 @@ const ZIGZAG = [
 
 function corrupt(message: string): AppliedMLError {
   return new AppliedMLError('E_INPUT_INVALID', `The JPEG stream is corrupt: ${message}.`);
-}
-
-interface Huffman {
-  /** code length → [first code, first symbol index, count]. */
-  maxCode: Int32Array;
-  valPtr: Int32Array;
-  minCode: Int32Array;
-  symbols: Uint8Array;
-}
-
-function buildHuffman(counts: Uint8Array, symbols: Uint8Array): Huffman {
-  const maxCode = new Int32Array(18).fill(-1);
-  const valPtr = new Int32Array(17);
-  const minCode = new Int32Array(17);
-  let code = 0;
-  let k = 0;
-  for (let len = 1; len <= 16; len++) {
-    const n = counts[len - 1]!;
-    valPtr[len] = k;
-    minCode[len] = code;
-    code += n;
-    k += n;
-    maxCode[len] = n > 0 ? code - 1 : -1;
-    code <<= 1;
-  }
-  maxCode[17] = 0x7fffffff;
-  return { maxCode, valPtr, minCode, symbols };
 }
 
 const COS = (() => {
@@ -112,7 +86,7 @@ export function decodeJpegDct(data: Uint8Array): DecodedFrame {
         for (const c of counts) total += c;
         const symbols = data.subarray(p + 17, p + 17 + total);
         p += 17 + total;
-        (tc === 0 ? dcTables : acTables)[th] = buildHuffman(counts, symbols);
+        (tc === 0 ? dcTables : acTables)[th] = buildHuffmanTable(counts, symbols);
       }
     } else if (marker === 0xc0 || marker === 0xc1) {
       precision = data[p]!;

@@ -9,49 +9,10 @@
 // whose size differs from the expected one, are E_INPUT_INVALID.
 import { AppliedMLError } from '@appliedml/engine';
 import type { DecodedFrame } from './codecs';
-
-const LOOKUP_BITS = 9;
-const LOOKUP_MASK = (1 << LOOKUP_BITS) - 1;
+import { buildHuffmanTable, LOOKUP_BITS, LOOKUP_MASK, type HuffmanTable as Table } from './jpeg-huffman';
 
 function corrupt(message: string): AppliedMLError {
   return new AppliedMLError('E_INPUT_INVALID', `The JPEG lossless stream is corrupt: ${message}.`);
-}
-
-interface Table {
-  /** Next LOOKUP_BITS bits → (code length << 8) | symbol, or 0 when the code is longer. */
-  lookup: Uint16Array;
-  maxCode: Int32Array;
-  valPtr: Int32Array;
-  minCode: Int32Array;
-  symbols: Uint8Array;
-}
-
-function buildTable(counts: Uint8Array, symbols: Uint8Array): Table {
-  const maxCode = new Int32Array(18).fill(-1);
-  const valPtr = new Int32Array(17);
-  const minCode = new Int32Array(17);
-  const lookup = new Uint16Array(1 << LOOKUP_BITS);
-  let code = 0;
-  let k = 0;
-  for (let len = 1; len <= 16; len++) {
-    const n = counts[len - 1]!;
-    valPtr[len] = k;
-    minCode[len] = code;
-    for (let i = 0; i < n; i++) {
-      if (len <= LOOKUP_BITS) {
-        const shift = LOOKUP_BITS - len;
-        const base = (code + i) << shift;
-        lookup.fill((len << 8) | symbols[k + i]!, base, base + (1 << shift));
-      }
-    }
-    code += n;
-    k += n;
-    maxCode[len] = n > 0 ? code - 1 : -1;
-    if (code > 1 << len) throw corrupt('a Huffman table has more codes than its lengths allow');
-    code <<= 1;
-  }
-  maxCode[17] = 0x7fffffff;
-  return { lookup, maxCode, valPtr, minCode, symbols };
 }
 
 interface Frame {
@@ -144,7 +105,7 @@ export function decodeJpegLosslessFast(
         let total = 0;
         for (const c of counts) total += c;
         if (p + 17 + total > end) throw corrupt('a Huffman table is truncated');
-        tables[id] = buildTable(counts, jpeg.slice(p + 17, p + 17 + total));
+        tables[id] = buildHuffmanTable(counts, jpeg.slice(p + 17, p + 17 + total));
         p += 17 + total;
       }
     } else if (marker === 0xdd) {
