@@ -6,12 +6,14 @@
 // datasets bundled with scikit-learn). Every candidate design runs on the same stratified 70/30 protocol
 // and the designs are ranked by the mean of AUCROC and AUCPR. The winner is then measured once on
 // ADBench (docs/benchmarks/fraud.md).
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { averagePrecision, createRng, rocAuc, trainTestSplit, type Rng } from '@appliedml/engine';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { AppliedMLError, averagePrecision, createRng, rocAuc, trainTestSplit, type Rng } from '@appliedml/engine';
 import { readLabelledNpz } from '../src/adbench';
 import { FraudDetector, type FraudDetectorConfig, type UnsupervisedKind } from '../src/detector';
 import { takeRows, type Matrix } from '../src/matrix';
+
+const HERE = typeof __dirname === 'string' ? __dirname : join(process.cwd(), 'bench');
 
 type AnomalyType = 'global' | 'local' | 'dependency' | 'clustered';
 
@@ -91,6 +93,8 @@ async function realSets(dir: string): Promise<SuiteSet[]> {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.npz'))
     .sort();
+  if (files.length === 0) throw new AppliedMLError('E_DATASET_MISSING', `No .npz tasks in ${dir}: run bench/export-sklearn-sets.py first.`);
+  console.log(`tasks read from ${dir}: ${files.join(', ')}`);
   const sets: SuiteSet[] = [];
   for (const f of files) {
     const name = f.slice(0, -4);
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
   // `--real DIR`: the .npz tasks of DIR (e.g. from bench/export-sklearn-sets.py) instead of the generated sets.
   const realAt = process.argv.indexOf('--real');
   const realDir = realAt >= 0 ? process.argv[realAt + 1] : undefined;
+  if (realAt >= 0 && !realDir) throw new AppliedMLError('E_INPUT_INVALID', '--real needs the folder of .npz tasks after it.');
   const candidates: { name: string; config: FraudDetectorConfig }[] = [];
   for (const members of subsets(['ecod', 'iforest', 'pca', 'knn'])) {
     if (members.length === 1) candidates.push({ name: members[0] as string, config: { detector: members[0] as UnsupervisedKind } });
@@ -161,6 +166,11 @@ async function main(): Promise<void> {
     console.log(
       `${r.name} | ${r.aucroc.toFixed(2)} | ${r.aucpr.toFixed(2)} | ${r.fam.map((f) => `${f.aucroc.toFixed(1)} / ${f.aucpr.toFixed(1)}`).join(' | ')}`,
     );
+  // The ranking is kept beside the bench's other results (the docs' table is made from it).
+  const out = join(HERE, `../../../.bench-out/fraud-design-suite${realDir ? '-real' : ''}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), sets: sets.map((x) => x.name), seeds, families, ranked }, null, 2));
+  console.log(`ranking written to ${out}`);
 }
 
 void main();

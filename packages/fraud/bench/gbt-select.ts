@@ -10,7 +10,7 @@
 //
 // Default sets: the 8 minus donors (every configuration scores 100 / 100 there and it costs more than the
 // other seven together). Writes per-set inner means as it goes.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kFold, trainTestSplit } from '@appliedml/engine';
 import { ADBENCH_FILES, loadAdbench } from '../src/adbench';
@@ -63,10 +63,14 @@ async function main(): Promise<void> {
   const names = (process.env.FRAUD_SELECT_CONFIGS ?? Object.keys(GBT_CANDIDATES).join(',')).split(',');
   const k = Number(process.env.FRAUD_SELECT_FOLDS ?? 5);
   const outPath = process.env.FRAUD_SELECT_OUT ?? join(HERE, '../../../.bench-out/fraud-gbt-select.json');
-  const results: Record<string, Record<string, { aucroc: number; aucpr: number; fitSeconds: number; fits: number }>> = {};
+  // Runs add to the file (a later run of the same set and configuration replaces that cell only), so
+  // the small-set selection and the large-set guard can share one results file.
+  type Cell = { aucroc: number; aucpr: number; fitSeconds: number; fits: number; folds?: number; seeds?: number[] };
+  let results: Record<string, Record<string, Cell>> = {};
+  if (existsSync(outPath)) results = (JSON.parse(readFileSync(outPath, 'utf8')) as { results: typeof results }).results ?? {};
   for (const set of sets) {
     const data = await loadAdbench(set);
-    results[set] = {};
+    results[set] ??= {};
     for (const name of names) {
       const gbt = GBT_CANDIDATES[name];
       if (!gbt) {
@@ -97,9 +101,9 @@ async function main(): Promise<void> {
       cell.aucroc /= cell.fits;
       cell.aucpr /= cell.fits;
       cell.fitSeconds /= cell.fits;
-      results[set][name] = cell;
+      results[set][name] = { ...cell, folds: k, seeds: SEEDS };
       console.log(set, name, cell.aucroc.toFixed(2), cell.aucpr.toFixed(2), `fit ${cell.fitSeconds.toFixed(2)} s`);
-      writeFileSync(outPath, JSON.stringify({ date: new Date().toISOString(), folds: k, seeds: SEEDS, results }, null, 2));
+      writeFileSync(outPath, JSON.stringify({ date: new Date().toISOString(), results }, null, 2));
     }
   }
   for (const name of names) {

@@ -48,7 +48,7 @@ describe('gradient-boosted trees', () => {
     for (const t of st.trees) expect(t.feature.includes(2)).toBe(false);
   });
 
-  it('symmetric (oblivious) trees share one split per level and learn the interaction too', () => {
+  it('symmetric trees use at most one split per level (a leaf may skip a level) and learn the interaction too', () => {
     const train = xorData(3000, 1);
     const test = xorData(1000, 2);
     const st = fitGbt(train.x, train.y, { growth: 'symmetric', maxDepth: 3, trees: 200, minLeafRows: 1 }, 7);
@@ -85,6 +85,15 @@ describe('gradient-boosted trees', () => {
     expect(checkGbtState(JSON.parse(JSON.stringify(three)), 3)).toBe(true);
   });
 
+  it('l2 = 0 with rows so few that some trees draw none still gives finite scores', () => {
+    const { x, y } = xorData(60, 8);
+    for (const growth of ['leafwise', 'symmetric'] as const) {
+      const st = fitGbt(x, y, { l2: 0, subsample: 0.02, trees: 20, validationFraction: 0, minLeafRows: 1, growth }, 3);
+      expect(scoreGbt(st, x).every((v) => Number.isFinite(v))).toBe(true);
+      expect(checkGbtState(JSON.parse(JSON.stringify(st)), 3)).toBe(true);
+    }
+  });
+
   it('malformed trees and bad options are refused', () => {
     const { x, y } = xorData(300, 4);
     const st = fitGbt(x, y, { trees: 5, validationFraction: 0 }, 1);
@@ -94,6 +103,10 @@ describe('gradient-boosted trees', () => {
     t.left[0] = 0;
     expect(checkGbtState(cyc, 3)).toBe(false);
     expect(checkGbtState({ kind: 'gbt' }, 3)).toBe(false);
+    // A non-finite leaf value comes back from JSON as null: refused, not scored as 0.
+    const nan = JSON.parse(JSON.stringify(st)) as typeof st;
+    (nan.trees[0] as (typeof st.trees)[number]).value[0] = null as unknown as number;
+    expect(checkGbtState(nan, 3)).toBe(false);
     const bads = [
       { learningRate: 0 },
       { maxBins: 1 },
@@ -103,6 +116,7 @@ describe('gradient-boosted trees', () => {
       { bags: 0 },
       { bags: 1.5 },
       { growth: 'depthwise' as 'leafwise' },
+      { growth: 'symmetric' as const, maxDepth: 13 },
     ];
     for (const bad of bads) {
       try {

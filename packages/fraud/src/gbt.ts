@@ -18,7 +18,7 @@ export interface GbtOptions {
   learningRate?: number;
   /** Leaves per tree, grown best-first (default 31). */
   maxLeaves?: number;
-  /** Depth limit (default 8). */
+  /** Depth limit (default 8; 6 with symmetric growth, at most 12 there). */
   maxDepth?: number;
   /** Fewest training rows in a leaf (default 20). */
   minLeafRows?: number;
@@ -43,12 +43,15 @@ export interface GbtOptions {
    * How each tree grows: 'leafwise' (best-gain leaf first, up to `maxLeaves`; the default) or
    * 'symmetric' (oblivious, as in CatBoost: one feature/threshold per level shared by every leaf of
    * that level, `maxDepth` levels; a leaf whose side of the split would hold fewer than
-   * `minLeafRows` rows skips that level's split).
+   * `minLeafRows` rows skips that level's split and may take a later level's, so such trees are
+   * not strictly oblivious; `maxLeaves` does not apply).
    */
   growth?: 'leafwise' | 'symmetric';
   /**
    * Independent boosted models averaged on the log-odds scale (default 1). Each draws its own
-   * early-stopping slice, rows and features from the seed, so together they use every training row.
+   * early-stopping slice, rows and features from the seed, so together they train on almost every
+   * training row. The model's `rounds` then counts the trees of all bags, and its validation loss is
+   * the mean of the bags' losses on their own slices.
    */
   bags?: number;
 }
@@ -146,6 +149,8 @@ function resolve(o: GbtOptions): Resolved {
       details: { option: 'growth' },
     });
   if (!Number.isInteger(r.bags) || r.bags < 1 || r.bags > 32) bad('bags', r.bags, 'an integer in 1..32');
+  // Symmetric trees keep a histogram per leaf of a level: 2^depth of them.
+  if (r.growth === 'symmetric' && r.maxDepth > 12) bad('maxDepth', r.maxDepth, 'at most 12 with symmetric growth');
   return r;
 }
 
@@ -407,7 +412,7 @@ function growSymmetric(
     tree.threshold.push(0);
     tree.left.push(-1);
     tree.right.push(-1);
-    tree.value.push((-G / (H + o.l2)) * o.learningRate);
+    tree.value.push(H + o.l2 > 0 ? (-G / (H + o.l2)) * o.learningRate : 0);
     return tree.feature.length - 1;
   };
   let G = 0;
@@ -506,7 +511,8 @@ function growTree(
   o: Resolved,
 ): GbtTree {
   const tree: GbtTree = { feature: [], threshold: [], left: [], right: [], value: [] };
-  const leafValue = (G: number, H: number): number => (-G / (H + o.l2)) * o.learningRate;
+  // An empty leaf (no rows drawn) with l2 = 0 would be 0/0: it keeps the value 0.
+  const leafValue = (G: number, H: number): number => (H + o.l2 > 0 ? (-G / (H + o.l2)) * o.learningRate : 0);
   const newNode = (G: number, H: number): number => {
     tree.feature.push(-1);
     tree.threshold.push(0);
@@ -651,6 +657,8 @@ export function checkGbtState(s: unknown, features: number): s is GbtState {
     for (let i = 0; i < n; i++) {
       const f = t.feature[i] as number;
       if (!Number.isInteger(f) || f < -1 || f >= features) return false;
+      // A NaN leaf would come back from JSON as null, then silently score as 0.
+      if (!Number.isFinite(t.value[i]) || (f >= 0 && !Number.isFinite(t.threshold[i]))) return false;
       if (f >= 0) {
         const l = t.left[i] as number;
         const r = t.right[i] as number;
