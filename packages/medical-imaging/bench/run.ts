@@ -36,7 +36,7 @@ const { values } = parseArgs({
     'seg-epochs': { type: 'string', default: '20' },
     'seg-size': { type: 'string', default: String(SEGMENTER_DEFAULTS.imageSize) },
     'seg-input': { type: 'string', default: '256' },
-    'seg-flip': { type: 'string', default: '0' },
+    'seg-flip': { type: 'string', default: SEGMENTER_DEFAULTS.flipAugment ? '1' : '0' },
     'torch-threads': { type: 'string', default: '1' },
     out: { type: 'string', default: 'medical-imaging' },
     'lat-filters': { type: 'string', default: SEGMENTER_DEFAULTS.filters.join(',') },
