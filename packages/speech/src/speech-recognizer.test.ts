@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { tf } from '@appliedml/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SpeechRecognizer, type SpeechRecognizerConfig } from './speech-recognizer';
@@ -100,13 +100,60 @@ describe('SpeechRecognizer lifecycle', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'speech-ensemble-')), 'model');
     await a.save(dir);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: Record<string, unknown> };
-    expect(Object.keys(manifest.models).sort()).toEqual(['main', 'member1']);
+    expect(Object.keys(manifest.models).sort()).toEqual(['member0', 'member1']);
     const loaded = await SpeechRecognizer.load(dir);
     expect((await loaded.predictBatch(probe, { sampleRate: SYNTH_RATE })).map((r) => r.scores)).toEqual(pa.map((r) => r.scores));
-    [a, b, loaded].forEach((m) => m.dispose());
+
+    // The ensemble's scores are the mean of its members' (each loaded alone from the same files).
+    const memberScores: Array<Array<Record<string, number>>> = [];
+    for (const member of ['member0', 'member1']) {
+      const single = join(dirname(dir), member);
+      cpSync(dir, single, { recursive: true });
+      const m = JSON.parse(readFileSync(join(single, 'manifest.json'), 'utf8')) as {
+        models: Record<string, unknown>;
+        config: Record<string, unknown>;
+      };
+      m.models = { main: m.models[member] };
+      m.config.ensemble = 1;
+      writeFileSync(join(single, 'manifest.json'), JSON.stringify(m));
+      const alone = await SpeechRecognizer.load(single);
+      memberScores.push((await alone.predictBatch(probe, { sampleRate: SYNTH_RATE })).map((r) => r.scores));
+      alone.dispose();
+    }
+    expect(memberScores[0]).not.toEqual(memberScores[1]);
+    pa.forEach((r, i) => {
+      for (const [label, p] of Object.entries(r.scores))
+        expect(p).toBeCloseTo(((memberScores[0]![i]![label] as number) + (memberScores[1]![i]![label] as number)) / 2, 5);
+    });
+
+    // A bundle that lost a member, or holds an extra network, is corrupt (and frees what it loaded).
+    const edits = {
+      'member missing': (m: { models: Record<string, unknown> }) => delete m.models.member1,
+      'extra network': (m: { models: Record<string, unknown> }) => (m.models.main = m.models.member0),
+    };
+    for (const [what, edit] of Object.entries(edits)) {
+      const broken = join(dirname(dir), what.replace(' ', '-'));
+      cpSync(dir, broken, { recursive: true });
+      const m = JSON.parse(readFileSync(join(broken, 'manifest.json'), 'utf8')) as { models: Record<string, unknown> };
+      edit(m);
+      writeFileSync(join(broken, 'manifest.json'), JSON.stringify(m));
+      expect(await code(SpeechRecognizer.load(broken)), what).toBe('E_BUNDLE_CORRUPT');
+    }
+
+    // Fresh copies change what the network trains on: the same seed without them gives another model.
+    const fixed = SpeechRecognizer.create({ ...cfg, augment: { copies: 1, fresh: false }, ensemble: 1 });
+    const freshOne = SpeechRecognizer.create({ ...cfg, ensemble: 1 });
+    await fixed.train(synthSet(6), { progress: false });
+    await freshOne.train(synthSet(6), { progress: false });
+    expect((await freshOne.predictBatch(probe, { sampleRate: SYNTH_RATE })).map((r) => r.scores)).not.toEqual(
+      (await fixed.predictBatch(probe, { sampleRate: SYNTH_RATE })).map((r) => r.scores),
+    );
+    [a, b, loaded, fixed, freshOne].forEach((m) => m.dispose());
     expect(tf.memory().numTensors).toBe(before);
     expect(() => SpeechRecognizer.create({ ensemble: 0 })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
     expect(() => SpeechRecognizer.create({ ensemble: 1.5 })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    for (const augment of [{ fresh: 'false' as unknown as boolean }, { copies: 1.5 }, { copies: -1 }])
+      expect(() => SpeechRecognizer.create({ augment })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
   });
 
   it('test-time warps average the output over VTLP-warped features', async () => {

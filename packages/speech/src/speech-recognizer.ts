@@ -46,8 +46,9 @@ export interface SpeechRecognizerConfig {
   /** Same seed, same data → the same model (default 42). */
   seed?: number;
   /**
-   * Networks trained (seeds seed, seed + 1, …) and averaged at prediction (default 1). Each costs
-   * its training time and its share of the network latency again.
+   * Networks trained and averaged (their probabilities) at prediction (default 1). The first is trained
+   * exactly as a single model; the others get their own initial weights and trainer seeds. Each costs its
+   * training time and its share of the network latency again.
    */
   ensemble?: number;
   /**
@@ -182,6 +183,12 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
   if (!Number.isInteger(ensemble) || ensemble < 1 || ensemble > 16) {
     throw new AppliedMLError('E_INPUT_INVALID', 'ensemble must be an integer from 1 to 16.', { details: { field: 'ensemble' } });
   }
+  const augment = config.augment === false ? AUGMENT_OFF : { ...AUGMENT_DEFAULTS, ...(config.augment ?? {}) };
+  if (!Number.isInteger(augment.copies) || augment.copies < 0 || augment.copies > 16 || typeof augment.fresh !== 'boolean') {
+    throw new AppliedMLError('E_INPUT_INVALID', 'augment.copies must be an integer from 0 to 16 and augment.fresh a boolean.', {
+      details: { field: 'augment' },
+    });
+  }
   const windowSeconds = config.windowSeconds ?? 1;
   if (!(windowSeconds >= 0.2 && windowSeconds <= 10)) {
     throw new AppliedMLError('E_INPUT_INVALID', 'windowSeconds must be between 0.2 and 10.', { details: { field: 'windowSeconds' } });
@@ -191,7 +198,7 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
     features: resolveFeatureConfig(config.features),
     windowSeconds,
     vad: config.vad === false ? false : { ...RECOGNIZER_VAD_DEFAULTS, ...(config.vad ?? {}) },
-    augment: config.augment === false ? AUGMENT_OFF : { ...AUGMENT_DEFAULTS, ...(config.augment ?? {}) },
+    augment,
     cnn: { ...CNN_DEFAULTS, ...(config.cnn ?? {}) },
     rnn: { ...RNN_DEFAULTS, ...(config.rnn ?? {}) },
     epochs: config.epochs ?? 12,
@@ -202,6 +209,23 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
     ensemble,
     testTimeWarps: checkWarps(config.testTimeWarps ?? [1]),
   };
+}
+
+/** Bundle names of an ensemble's networks: `main` alone, or `member0` … (an SDK that knows only `main` then refuses it). */
+function memberNames(count: number): string[] {
+  return count === 1 ? ['main'] : Array.from({ length: count }, (_, i) => `member${i}`);
+}
+
+/**
+ * The trainer seed of an ensemble member: the recognizer's seed for the first (so `ensemble: 1` is the
+ * single model), a hash of (seed, member) for the others, so that members of neighbouring seeds do not
+ * share their shuffles, dropout and augmentation draws.
+ */
+function memberSeed(seed: number, member: number): number {
+  if (member === 0) return seed;
+  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(member, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
 function checkWarps(warps: number[]): number[] {
@@ -347,7 +371,7 @@ export class SpeechRecognizer {
             optimizer: 'adam',
             learningRate: c.learningRate,
             lrSchedule: { type: 'cosine', warmupEpochs: 1 },
-            seed: c.seed + member,
+            seed: memberSeed(c.seed, member),
             ...(validation
               ? {
                   validationData: { x: validation.x, y: validation.y },
@@ -520,20 +544,27 @@ export class SpeechRecognizer {
         cnn: this.config.cnn,
         rnn: this.config.rnn,
         augment: this.config.augment,
+        ensemble: networks.length,
       } as unknown as JsonValue,
-      models: Object.fromEntries(networks.map((n, i) => [i === 0 ? 'main' : `member${i}`, n])),
+      models: Object.fromEntries(networks.map((n, i) => [memberNames(networks.length)[i] as string, n])),
     });
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<SpeechRecognizer> {
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     const bundle = await loadBundle(dir, { package: SPEECH_PACKAGE, task: SPEECH_TASK });
-    const network = bundle.models.main;
-    const networks = network ? [network] : [];
-    for (let i = 1; bundle.models[`member${i}`]; i++) networks.push(bundle.models[`member${i}`] as tf.LayersModel);
     try {
+      // Exactly the networks the bundle says it holds: one `main`, or `member0` … of an ensemble (a bundle
+      // with a member missing or an extra model is corrupt, never silently used in part).
+      const count = (bundle.manifest.config as { ensemble?: unknown } | undefined)?.ensemble ?? 1;
+      const names = typeof count === 'number' && Number.isInteger(count) && count >= 1 && count <= 16 ? memberNames(count) : [];
+      const present = Object.keys(bundle.models);
+      if (names.length === 0 || present.length !== names.length || !names.every((n) => bundle.models[n]))
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} does not hold the networks it describes.`, {
+          details: { dir, expected: names, found: present },
+        });
+      const networks = names.map((n) => bundle.models[n] as tf.LayersModel);
       const pre = bundle.manifest.preprocessing as unknown as Preprocessing | undefined;
-      if (!network) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no network.`, { details: { dir } });
       if (
         !pre ||
         typeof pre !== 'object' ||
@@ -567,6 +598,7 @@ export class SpeechRecognizer {
           windowSeconds: pre.windowSeconds,
           vad: pre.vad,
           maxSeconds: pre.maxSeconds,
+          ensemble: networks.length,
           ...(pre.testTimeWarps ? { testTimeWarps: pre.testTimeWarps } : {}),
         }),
       );
