@@ -3,7 +3,8 @@
 //   beside a vectorised numpy/scipy MFCC · recognition latency per 1 s utterance · the scikit-learn
 //   MFCC-statistics + RBF-SVM peer on the same splits.
 // Needs APPLIEDML_DATA_DIR/fsdd and /usr/bin/python3 with python3-numpy, -scipy, -sklearn (tools/speech-bench-peer.py).
-// Options: --only official,loso,speed,peer   --speakers george,theo   --epochs N   --copies N   --ensemble N   --fixed-copies
+// Options: --only official,loso,speed,peer   --speakers george,theo   --epochs N   --copies N   --ensemble N
+//   --fixed-copies (turns off `augment.fresh` that a --config set)
 //   --config '<SpeechRecognizerConfig JSON>' (merged over the defaults, before the flags above)
 // Prints JSON lines on stderr as it goes and a Markdown summary on stdout (pasted into docs/benchmarks/speech.md).
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initEngine } from '@appliedml/engine';
+import { AppliedMLError, initEngine } from '@appliedml/engine';
 import {
   SpeechRecognizer,
   decodeWav,
@@ -37,6 +38,8 @@ const { values } = parseArgs({
   },
 });
 const extra = values.config ? (JSON.parse(values.config as string) as SpeechRecognizerConfig) : {};
+if (extra.augment === false && (values.copies || values['fixed-copies']))
+  throw new AppliedMLError('E_INPUT_INVALID', '--copies and --fixed-copies need augmentation on; --config turns it off.');
 const only = new Set((values.only as string).split(','));
 const augment = {
   ...(typeof extra.augment === 'object' ? extra.augment : {}),
@@ -63,7 +66,7 @@ const lines: string[] = [];
 
 function python(args: string[]): Record<string, unknown> {
   const run = spawnSync('/usr/bin/python3', [PEER, ...args], { encoding: 'utf8' });
-  if (run.status !== 0) throw new RangeError(`peer failed: ${run.stderr}`);
+  if (run.status !== 0) throw new AppliedMLError('E_INTERNAL', `The scikit-learn peer failed: ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').pop() as string) as Record<string, unknown>;
 }
 
@@ -207,7 +210,7 @@ async function main(): Promise<void> {
   if (only.has('loso')) await loso(all, speakers);
   if (only.has('peer')) peer(listFile);
   process.stdout.write(
-    `\nappliedml speech bench — ${new Date().toISOString().slice(0, 10)}, backend ${device.backend}, ${cpus().length} cores, Node ${process.version}\n\n| measure | appliedml | reference |\n| --- | --- | --- |\n${lines.join('\n')}\n`,
+    `\nappliedml speech bench — ${new Date().toISOString().slice(0, 10)}, backend ${device.backend}, ${cpus().length} cores, Node ${process.version}\nrecognizer config over the defaults: ${JSON.stringify(config)}\n\n| measure | appliedml | reference |\n| --- | --- | --- |\n${lines.join('\n')}\n`,
   );
 }
 
