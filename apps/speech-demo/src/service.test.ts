@@ -1,10 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '@appliedml/demo-kit';
+import { soak, type Service } from '@appliedml/demo-kit';
 import { decodeWav, encodeWav, type SequenceRecognition, type SpeechRecognizer } from '@appliedml/speech';
 import {
   createSpeechService,
@@ -199,44 +197,19 @@ describe('speech service on the demo kit', () => {
 
   it('answers 200 uploads from 8 concurrent clients with no error and bounded memory', async () => {
     const files = [spokenWav('zero', 'm1'), spokenWav('four', 'f2', 60), spokenWav('seven', 'm3', 40), spokenWav('nine', 'f3')];
-    const fire = async (total: number): Promise<number> => {
-      let next = 0;
-      let errors = 0;
-      const client = async (): Promise<void> => {
-        while (next < total) {
-          const res = await post(files[next++ % files.length]!);
-          const r = (await res.json()) as RecognizeAnswer;
-          if (res.status !== 200 || !r.mfccPng) errors += 1;
-        }
-      };
-      await Promise.all(Array.from({ length: 8 }, client));
-      return errors;
-    };
-    // Collect garbage before each measurement, so the growth is what the service keeps.
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    expect(await fire(24)).toBe(0); // warm-up
-    gc();
-    const before = process.memoryUsage();
-    const started = performance.now();
-    expect(await fire(100)).toBe(0);
-    gc();
-    const half = process.memoryUsage();
-    expect(await fire(100)).toBe(0);
-    const seconds = (performance.now() - started) / 1000;
-    gc();
-    const after = process.memoryUsage();
-    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
-    console.info(
-      `200 uploads at 8 clients in ${seconds.toFixed(2)} s; heap ${mib(after.heapUsed - before.heapUsed)} MiB, ` +
-        `RSS ${mib(half.rss - before.rss)} MiB over the first 100, ${mib(after.rss - half.rss)} MiB over the second`,
-    );
-    expect(seconds).toBeLessThan(10);
-    expect(after.heapUsed - before.heapUsed).toBeLessThan(16 * 1024 * 1024);
-    // RSS includes sharp's caches and the allocator's arenas, which fill early: the second half
-    // must add little once the first has.
-    expect(after.rss - before.rss).toBeLessThan(128 * 1024 * 1024);
-    expect(after.rss - half.rss).toBeLessThan(48 * 1024 * 1024);
+    const r = await soak(async (i) => {
+      const res = await post(files[i % files.length]!);
+      const answer = (await res.json()) as RecognizeAnswer;
+      return res.status === 200 && !!answer.mfccPng;
+    });
+    console.info(r.summary);
+    expect(r.errors).toBe(0);
+    expect(r.seconds).toBeLessThan(10);
+    expect(r.heapGrowth).toBeLessThan(16 * 1024 * 1024);
+    // RSS includes the allocator's arenas and the feature code's caches, which fill early: the second
+    // half must add little once the first has.
+    expect(r.rssFirstHalf + r.rssSecondHalf).toBeLessThan(128 * 1024 * 1024);
+    expect(r.rssSecondHalf).toBeLessThan(48 * 1024 * 1024);
   });
 
   it('runs recognition in a worker pool that loads the saved bundle, with the same answers', async () => {
