@@ -1,6 +1,6 @@
 // The demo services' one way to serve. Browser tests: '@appliedml/demo-kit/browser'.
 export { createService, closeOnSignals, errorResponses, ERROR_BODY_ID } from './service';
-export type { Service, ServiceLimits, ServiceOptions, SignalOptions } from './service';
+export type { DemoServiceOptions, Service, ServiceLimits, ServiceOptions, SignalOptions } from './service';
 export { toHttpError, NOT_FOUND_CODE, INTERNAL_MESSAGE } from './http-errors';
 export type { ErrorBody, HttpError } from './http-errors';
 export { checkFileName, fileNameSchema, resolveInside, MAX_FILE_NAME_LENGTH } from './file-names';

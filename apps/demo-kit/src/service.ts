@@ -55,6 +55,9 @@ export interface ServiceOptions {
   onClose?: () => void | Promise<void>;
 }
 
+/** What a demo service's own options pass through to `createService`: logs, limits and a close hook. */
+export type DemoServiceOptions = Pick<ServiceOptions, 'logger' | 'limits' | 'onClose'>;
+
 export interface Service {
   readonly app: FastifyInstance;
   /** Listen on loopback by default; resolves with the base URL and the port. */

@@ -1,4 +1,4 @@
-import { createService, errorResponses, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import { createService, errorResponses, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
 import type { Transaction, TransactionScorer } from '@appliedml/fraud';
 import { curvesSvg, esc, type CurveEntry } from './curves';
 
@@ -144,7 +144,8 @@ const curvesSchema = {
   response: { 200: { type: 'string' }, ...errorResponses },
 } as const;
 
-export interface FraudServiceOptions {
+/** Besides logs, limits and `onClose` (runs when the service closes, e.g. dispose the scorer): */
+export interface FraudServiceOptions extends DemoServiceOptions {
   /**
    * The model's scores on labelled held-out transactions (`heldOutCurves`, on a copy of the
    * scorer): drawn once at start-up, served as GET /api/curves.svg and shown on the page with
@@ -155,10 +156,6 @@ export interface FraudServiceOptions {
   maxAlerts?: number;
   /** Say on the page that the model was trained on synthetic data. */
   synthetic?: boolean;
-  logger?: ServiceOptions['logger'];
-  limits?: ServiceOptions['limits'];
-  /** Runs when the service closes, after the last request (e.g. dispose the scorer). */
-  onClose?: () => void | Promise<void>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createService, openInferencePool, errorResponses, loadingModel, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import { createService, openInferencePool, errorResponses, loadingModel, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
 import { analyse, type PredictAnswer, type ServerModels } from './analysis';
 
@@ -177,12 +177,8 @@ const predictSchema = {
   },
 } as const;
 
-export interface MedicalServiceOptions {
-  logger?: ServiceOptions['logger'];
-  limits?: ServiceOptions['limits'];
-  /** Runs when the service closes, after the last request and after `inference.close()`. */
-  onClose?: () => void | Promise<void>;
-}
+/** Logs, limits, and `onClose`, which runs when the service closes, after `inference.close()`. */
+export type MedicalServiceOptions = DemoServiceOptions;
 
 /**
  * The demo service on the demo kit: GET / (upload page), GET /info, POST /predict with the raw

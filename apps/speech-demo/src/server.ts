@@ -1,4 +1,4 @@
-import { createService, openInferencePool, errorResponses, loadingModel, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import { createService, openInferencePool, errorResponses, loadingModel, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
 import type { SequenceRecognition, SpeechRecognizer } from '@appliedml/speech';
 import { MAX_AUDIO_SECONDS, recognizeSequenceUpload, recognizeUpload, type RecognizeAnswer, type SpeechTask } from './recognition';
@@ -191,12 +191,8 @@ export async function speechWorkerPool(bundle: string, options: { threads?: numb
   };
 }
 
-export interface SpeechServiceOptions {
-  logger?: ServiceOptions['logger'];
-  limits?: ServiceOptions['limits'];
-  /** Runs when the service closes, after the last request and after `inference.close()`. */
-  onClose?: () => void | Promise<void>;
-}
+/** Logs, limits, and `onClose`, which runs when the service closes, after `inference.close()`. */
+export type SpeechServiceOptions = DemoServiceOptions;
 
 /**
  * The demo service on the demo kit: GET / (upload page), GET /info, POST /recognize with the WAV

@@ -1,4 +1,4 @@
-import { createService, errorResponses, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import { createService, errorResponses, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
 import {
   forecastChartSpec,
@@ -244,12 +244,8 @@ const forecastSchema = {
   },
 } as const;
 
-export interface TrafficServiceOptions {
-  logger?: ServiceOptions['logger'];
-  limits?: ServiceOptions['limits'];
-  /** Runs after the feed stopped, when the service closes (e.g. dispose the model). */
-  onClose?: () => void | Promise<void>;
-}
+/** Logs, limits, and `onClose`, which runs after the feed stopped, when the service closes (e.g. dispose the model). */
+export type TrafficServiceOptions = DemoServiceOptions;
 
 /**
  * The traffic demo on the demo kit: GET / (the page: the forecast chart of a chosen sensor and the
