@@ -52,6 +52,9 @@ export const GBT_CANDIDATES: Record<string, GbtOptions> = {
   },
   // Chosen on 2026-11-28; shipped as the GBT_BAGGED option (too slow to score for the default; docs/benchmarks/fraud.md).
   'leafwise-reg-bag3': { learningRate: 0.05, l2: 3, minLeafRows: 5, trees: 1000, patience: 100, bags: 3 },
+  // 2026-11-29: scikit-learn HistGradientBoosting's defaults (no early stopping below 10,000 rows):
+  // 100 rounds on every training row, no row or feature sampling, no L2. Run on thyroid only so far.
+  'hgb-like': { trees: 100, validationFraction: 0, subsample: 1, featureFraction: 1, l2: 0 },
 };
 
 /** Outer seeds (the bench's); FRAUD_SELECT_SEEDS=0 makes a cheaper check on the large sets. */

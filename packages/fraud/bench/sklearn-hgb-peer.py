@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""A like-for-like peer for the fully labelled GBT: scikit-learn's HistGradientBoostingClassifier with its
+defaults (LightGBM-like; no early stopping below 10,000 rows), trained on exactly the bench's training rows
+and scored on exactly its test rows (the splits come from bench/dump-splits.ts), so its AUCROC / AUCPR sit
+beside ours without the split-to-split spread that separates us from the paper's columns.
+
+Usage: APPLIEDML_DATA_DIR=../shared/datasets /usr/bin/python3 packages/fraud/bench/sklearn-hgb-peer.py splits.json
+Prints one line per set (each seed, then the mean of the 3) and the mean over the sets run.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+if len(sys.argv) < 2:
+    sys.exit(__doc__)
+root = os.path.join(os.environ.get('APPLIEDML_DATA_DIR', '../shared/datasets'), 'adbench')
+spec = json.load(open(sys.argv[1]))
+means = []
+for name, entry in spec['splits'].items():
+    data = np.load(os.path.join(root, entry['file']), allow_pickle=False)
+    X, y = data['X'], data['y'].astype(int)
+    per_seed = []
+    for seed, test in zip(spec['seeds'], entry['test']):
+        test = np.asarray(test, dtype=int)
+        train = np.ones(len(y), dtype=bool)
+        train[test] = False
+        model = HistGradientBoostingClassifier(random_state=seed).fit(X[train], y[train])
+        p = model.predict_proba(X[test])[:, 1]
+        per_seed.append((100 * roc_auc_score(y[test], p), 100 * average_precision_score(y[test], p)))
+    m = np.mean(per_seed, axis=0)
+    means.append(m)
+    seeds = ', '.join(f'{a:.2f} / {b:.2f}' for a, b in per_seed)
+    print(f'{name}: seeds {seeds}; mean {m[0]:.2f} / {m[1]:.2f}', flush=True)
+total = np.mean(means, axis=0)
+print(f'mean over {len(means)} sets: {total[0]:.2f} / {total[1]:.2f}')
