@@ -5,6 +5,8 @@
 // Needs APPLIEDML_DATA_DIR/fsdd and /usr/bin/python3 with python3-numpy, -scipy, -sklearn (tools/speech-bench-peer.py).
 // Options: --only official,loso,speed,peer   --speakers george,theo   --epochs N   --copies N   --ensemble N
 //   --fixed-copies (turns off `augment.fresh` that a --config set)
+//   --exclude jackson (drops a speaker from every protocol: `--only loso --exclude jackson --speakers
+//     nicolas,george` is the inner screen that chooses variants without the weakest speaker)
 //   --config '<SpeechRecognizerConfig JSON>' (merged over the defaults, before the flags above)
 // Prints JSON lines on stderr as it goes and a Markdown summary on stdout (pasted into docs/benchmarks/speech.md).
 import { spawnSync } from 'node:child_process';
@@ -30,6 +32,7 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string', default: 'speed,official,loso,peer' },
     speakers: { type: 'string' },
+    exclude: { type: 'string' },
     epochs: { type: 'string' },
     copies: { type: 'string' },
     ensemble: { type: 'string' },
@@ -201,7 +204,8 @@ function peer(listFile: string): void {
 
 async function main(): Promise<void> {
   const device = await initEngine();
-  const all = await readFsdd();
+  const excluded = new Set(values.exclude ? (values.exclude as string).split(',') : []);
+  const all = (await readFsdd()).filter((r) => !excluded.has(r.speaker));
   const listFile = join(mkdtempSync(join(tmpdir(), 'speech-bench-')), 'files.txt');
   writeFileSync(listFile, all.map((r) => r.path).join('\n'));
   const speakers = values.speakers ? (values.speakers as string).split(',') : [...new Set(all.map((r) => r.speaker))];
@@ -210,7 +214,7 @@ async function main(): Promise<void> {
   if (only.has('loso')) await loso(all, speakers);
   if (only.has('peer')) peer(listFile);
   process.stdout.write(
-    `\nappliedml speech bench — ${new Date().toISOString().slice(0, 10)}, backend ${device.backend}, ${cpus().length} cores, Node ${process.version}\nrecognizer config over the defaults: ${JSON.stringify(config)}\n\n| measure | appliedml | reference |\n| --- | --- | --- |\n${lines.join('\n')}\n`,
+    `\nappliedml speech bench — ${new Date().toISOString().slice(0, 10)}, backend ${device.backend}, ${cpus().length} cores, Node ${process.version}\nrecognizer config over the defaults: ${JSON.stringify(config)}${excluded.size ? `; speakers excluded from every protocol: ${[...excluded].join(', ')}` : ''}\n\n| measure | appliedml | reference |\n| --- | --- | --- |\n${lines.join('\n')}\n`,
   );
 }
 

@@ -23,6 +23,14 @@ export interface AugmentConfig {
   noiseSnrDb: [number, number] | null;
   /** Largest random time shift of the utterance inside the model window, in frames (default 8). */
   timeShiftFrames: number;
+  /**
+   * Tempo perturbation in the feature domain, per batch: each example's frames are stretched about the
+   * window's centre by a factor drawn log-uniformly from this range (> 1 = slower, longer word), with
+   * linear interpolation between frames; pitch and formants are unchanged, unlike `speed`. Speakers
+   * differ in speaking rate far more than ±12 % (FSDD's "six" lasts 0.25–0.71 s by speaker).
+   * Default null = none.
+   */
+  timeStretch: [number, number] | null;
   /** SpecAugment: masks per example and their largest width (defaults 2 × 8 frames, 2 × 2 coefficients). */
   timeMasks: number;
   timeMaskFrames: number;
@@ -37,6 +45,7 @@ export const AUGMENT_DEFAULTS: AugmentConfig = {
   vtlp: [0.88, 1.12],
   noiseSnrDb: [10, 40],
   timeShiftFrames: 8,
+  timeStretch: null,
   timeMasks: 2,
   timeMaskFrames: 8,
   freqMasks: 2,
@@ -50,6 +59,7 @@ export const AUGMENT_OFF: AugmentConfig = {
   fresh: false,
   noiseSnrDb: null,
   timeShiftFrames: 0,
+  timeStretch: null,
   timeMasks: 0,
   freqMasks: 0,
 };
@@ -101,7 +111,8 @@ export function perturb(samples: Float32Array, config: AugmentConfig, rng: Unifo
 
 /**
  * Per-batch augmentation of [batch × frames × dim] features in place: a random shift along time
- * (zeros fill, which is the CMVN mean) and SpecAugment time and coefficient masks (set to zero). The
+ * (zeros fill, which is the CMVN mean), an optional tempo stretch about the window's centre, and
+ * SpecAugment time and coefficient masks (set to zero). The
  * coefficient masks hit the same coefficient in the static, delta and delta-delta blocks.
  * Draws from Math.random, which the engine's trainer seeds around each step.
  */
@@ -120,9 +131,28 @@ export function augmentBatch(
   for (let b = 0; b < batch; b++) {
     const shift = config.timeShiftFrames > 0 ? rand(2 * config.timeShiftFrames + 1) - config.timeShiftFrames : 0;
     const base = b * per;
-    for (let t = 0; t < frames; t++) {
-      const src = t - shift;
-      if (src >= 0 && src < frames) out.set(data.subarray(base + src * dim, base + (src + 1) * dim), base + t * dim);
+    if (config.timeStretch) {
+      const [lo, hi] = config.timeStretch;
+      const stretch = Math.exp(Math.log(lo) + (Math.log(hi) - Math.log(lo)) * Math.random());
+      const centre = (frames - 1) / 2;
+      for (let t = 0; t < frames; t++) {
+        const pos = centre + (t - shift - centre) / stretch;
+        const j = Math.floor(pos);
+        const frac = pos - j;
+        if (j < -1 || j >= frames) continue;
+        const o = base + t * dim;
+        const a = base + j * dim;
+        for (let k = 0; k < dim; k++) {
+          const va = j >= 0 ? (data[a + k] as number) : 0;
+          const vb = j + 1 < frames ? (data[a + dim + k] as number) : 0;
+          out[o + k] = va + (vb - va) * frac;
+        }
+      }
+    } else {
+      for (let t = 0; t < frames; t++) {
+        const src = t - shift;
+        if (src >= 0 && src < frames) out.set(data.subarray(base + src * dim, base + (src + 1) * dim), base + t * dim);
+      }
     }
     for (let m = 0; m < config.timeMasks; m++) {
       const w = rand(config.timeMaskFrames + 1);

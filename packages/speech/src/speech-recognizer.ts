@@ -18,6 +18,7 @@ import {
   type TrainingReport,
 } from '@appliedml/engine';
 import { AUGMENT_DEFAULTS, AUGMENT_OFF, augmentBatch, perturb, type AugmentConfig } from './augment';
+import { parallelWorkers, trainMembersInWorkers } from './parallel-members';
 import { extractFeatures, frameCount, resolveFeatureConfig, type FeatureConfig, type ResolvedFeatureConfig } from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
 import { StreamingRecognizer, type StreamingOptions } from './streaming';
@@ -77,6 +78,13 @@ export interface TrainOptions {
   /** Progress bar on a TTY (default 'auto'). */
   progress?: boolean | 'auto';
   onEpochEnd?: (logs: EpochLogs) => void;
+  /**
+   * Train an ensemble's networks at the same time in worker threads, one per core (default true). Used
+   * on the wasm and pure-JS devices (single-threaded per process) when there is more than one core and
+   * neither `validation`, `onEpochEnd` nor `augment.fresh` is set; the result is the same as training
+   * them one after another. `false` always trains them one after another.
+   */
+  parallel?: boolean;
 }
 
 export interface SpeechMetrics {
@@ -94,8 +102,10 @@ export interface SpeechTrainingReport extends TrainingReport {
   trainingExamples: number;
   featureSeconds: number;
   validation?: SpeechMetrics;
-  /** With `ensemble` > 1: every network's own report (the top-level fields are the first one's, `seconds` the total). */
+  /** With `ensemble` > 1: every network's own report (the top-level fields are the first one's, `seconds` the wall time of all). */
   members?: TrainingReport[];
+  /** With `ensemble` > 1: whether the members trained at the same time in worker threads (`TrainOptions.parallel`). */
+  parallel?: boolean;
 }
 
 export interface Recognition {
@@ -186,6 +196,15 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
   const augment = config.augment === false ? AUGMENT_OFF : { ...AUGMENT_DEFAULTS, ...(config.augment ?? {}) };
   if (!Number.isInteger(augment.copies) || augment.copies < 0 || augment.copies > 16 || typeof augment.fresh !== 'boolean') {
     throw new AppliedMLError('E_INPUT_INVALID', 'augment.copies must be an integer from 0 to 16 and augment.fresh a boolean.', {
+      details: { field: 'augment' },
+    });
+  }
+  const stretch = augment.timeStretch;
+  if (
+    stretch !== null &&
+    !(Array.isArray(stretch) && stretch.length === 2 && stretch[0] >= 0.25 && stretch[0] <= stretch[1] && stretch[1] <= 4)
+  ) {
+    throw new AppliedMLError('E_INPUT_INVALID', 'augment.timeStretch must be null or [low, high] with 0.25 ≤ low ≤ high ≤ 4.', {
       details: { field: 'augment' },
     });
   }
@@ -287,7 +306,10 @@ export class SpeechRecognizer {
     this.alive();
     const c = this.config;
     checkExamples(data, 'Training data');
-    await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+    const device = await initEngine({
+      ...(options.device ? { device: options.device } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     const labels = [...new Set(data.map((d) => d.label))].sort();
     if (labels.length < 2) throw new AppliedMLError('E_INPUT_INVALID', 'Training data needs at least two different labels.');
     const frames = frameCount(Math.round(c.windowSeconds * c.features.sampleRate), c.features);
@@ -350,58 +372,94 @@ export class SpeechRecognizer {
     const y = tf.tensor1d(ys, 'float32');
     const blocks = 1 + c.features.deltas;
     const aug = c.augment;
-    const augmenting = fresh || aug.timeShiftFrames > 0 || aug.timeMasks > 0 || aug.freqMasks > 0;
+    const augmenting = fresh || aug.timeShiftFrames > 0 || aug.timeStretch !== null || aug.timeMasks > 0 || aug.freqMasks > 0;
     // Fresh copies draw from Math.random, which the trainer seeds around every step.
     const draws = { next: (): number => Math.random() };
     const networks: tf.LayersModel[] = [];
     const reports: TrainingReport[] = [];
+    const parallel =
+      c.ensemble > 1 &&
+      options.parallel !== false &&
+      !fresh &&
+      !validation &&
+      !options.onEpochEnd &&
+      (device.backend === 'wasm' || device.backend === 'cpu') &&
+      parallelWorkers(c.ensemble) > 1;
+    const trainStart = performance.now();
     try {
+      // Every network is built first (the seeded initial weights do not depend on training order).
       for (let member = 0; member < c.ensemble; member++) {
-        const network = withSeededRandom(rng, () =>
-          c.model === 'cnn'
-            ? buildCnn(frames, c.features.dim, labels.length, c.cnn)
-            : buildRnn(c.model, frames, c.features.dim, labels.length, c.rnn),
+        networks.push(
+          withSeededRandom(rng, () =>
+            c.model === 'cnn'
+              ? buildCnn(frames, c.features.dim, labels.length, c.cnn)
+              : buildRnn(c.model, frames, c.features.dim, labels.length, c.rnn),
+          ),
         );
-        networks.push(network);
+      }
+      if (parallel) {
+        const workers = parallelWorkers(c.ensemble);
+        options.logger?.info(`speech: training ${c.ensemble} ensemble members in ${workers} worker threads`);
         reports.push(
-          await fitModel(network, x, y, {
-            epochs: options.epochs ?? c.epochs,
-            batchSize: c.batchSize,
-            loss: 'sparseCategoricalCrossentropy',
-            optimizer: 'adam',
-            learningRate: c.learningRate,
-            lrSchedule: { type: 'cosine', warmupEpochs: 1 },
-            seed: memberSeed(c.seed, member),
-            ...(validation
-              ? {
-                  validationData: { x: validation.x, y: validation.y },
-                  earlyStopping: { monitor: 'val_loss', patience: options.patience ?? 6, restoreBestWeights: true },
-                }
-              : {}),
-            ...(augmenting
-              ? {
-                  augment: (xb: tf.Tensor, batchRows: Int32Array) => {
-                    const [b, f, d] = xb.shape as [number, number, number];
-                    let batch = xb.dataSync() as Float32Array;
-                    if (fresh) {
-                      batch = batch.slice();
-                      batchRows.forEach((r, i) => {
-                        const source = sources[r];
-                        if (!source) return;
-                        const p = perturb(source, aug, draws);
-                        batch.set(windowed(p.samples, pre, p.warp), i * f * d);
-                      });
-                    }
-                    return tf.tensor3d(augmentBatch(batch, b, f, d, blocks, aug), [b, f, d]);
-                  },
-                }
-              : {}),
-            progress: options.progress ?? 'auto',
-            progressLabel: c.ensemble > 1 ? `speech ${c.model} ${member + 1}/${c.ensemble}` : `speech ${c.model}`,
-            ...(options.logger ? { logger: options.logger } : {}),
-            ...(options.onEpochEnd ? { callbacks: { onEpochEnd: options.onEpochEnd } } : {}),
-          }),
+          ...(await trainMembersInWorkers(
+            networks,
+            x.dataSync() as Float32Array,
+            [rows.length, frames, c.features.dim],
+            Float32Array.from(ys),
+            (member) => ({
+              device: device.device,
+              epochs: options.epochs ?? c.epochs,
+              batchSize: c.batchSize,
+              learningRate: c.learningRate,
+              seed: memberSeed(c.seed, member),
+              augment: augmenting ? aug : null,
+              blocks,
+            }),
+            workers,
+          )),
         );
+      } else {
+        for (const [member, network] of networks.entries()) {
+          reports.push(
+            await fitModel(network, x, y, {
+              epochs: options.epochs ?? c.epochs,
+              batchSize: c.batchSize,
+              loss: 'sparseCategoricalCrossentropy',
+              optimizer: 'adam',
+              learningRate: c.learningRate,
+              lrSchedule: { type: 'cosine', warmupEpochs: 1 },
+              seed: memberSeed(c.seed, member),
+              ...(validation
+                ? {
+                    validationData: { x: validation.x, y: validation.y },
+                    earlyStopping: { monitor: 'val_loss', patience: options.patience ?? 6, restoreBestWeights: true },
+                  }
+                : {}),
+              ...(augmenting
+                ? {
+                    augment: (xb: tf.Tensor, batchRows: Int32Array) => {
+                      const [b, f, d] = xb.shape as [number, number, number];
+                      let batch = xb.dataSync() as Float32Array;
+                      if (fresh) {
+                        batch = batch.slice();
+                        batchRows.forEach((r, i) => {
+                          const source = sources[r];
+                          if (!source) return;
+                          const p = perturb(source, aug, draws);
+                          batch.set(windowed(p.samples, pre, p.warp), i * f * d);
+                        });
+                      }
+                      return tf.tensor3d(augmentBatch(batch, b, f, d, blocks, aug), [b, f, d]);
+                    },
+                  }
+                : {}),
+              progress: options.progress ?? 'auto',
+              progressLabel: c.ensemble > 1 ? `speech ${c.model} ${member + 1}/${c.ensemble}` : `speech ${c.model}`,
+              ...(options.logger ? { logger: options.logger } : {}),
+              ...(options.onEpochEnd ? { callbacks: { onEpochEnd: options.onEpochEnd } } : {}),
+            }),
+          );
+        }
       }
     } catch (error) {
       networks.forEach((n) => n.dispose());
@@ -415,13 +473,14 @@ export class SpeechRecognizer {
     this.networks?.forEach((n) => n.dispose());
     this.networks = networks;
     const first = reports[0] as TrainingReport;
-    const report: TrainingReport = reports.length > 1 ? { ...first, seconds: reports.reduce((t, r) => t + r.seconds, 0) } : first;
+    // An ensemble's time is the wall time of all its members (they may have trained at the same time).
+    const report: TrainingReport = reports.length > 1 ? { ...first, seconds: (performance.now() - trainStart) / 1000 } : first;
     this.pre = pre;
     const out: SpeechTrainingReport = {
       ...report,
       trainingExamples: rows.length,
       featureSeconds,
-      ...(reports.length > 1 ? { members: reports } : {}),
+      ...(reports.length > 1 ? { members: reports, parallel } : {}),
     };
     if (validation) out.validation = this.metricsOf(validation.labels, this.classify(validation.rows).map(argmax));
     return out;

@@ -1,0 +1,60 @@
+// Worker-thread entry: trains one ensemble member (see parallel-members.ts). Built as its own file
+// (dist/member-worker.js); never imported by the package's index.
+import { parentPort } from 'node:worker_threads';
+import { fitModel, initEngine, tf } from '@appliedml/engine';
+import { augmentBatch } from './augment';
+import type { MemberJob, MemberResult } from './parallel-members';
+
+async function run(job: MemberJob): Promise<MemberResult> {
+  await initEngine({ device: job.device });
+  const network = await tf.models.modelFromJSON({ modelTopology: job.topology as tf.io.ModelJSON['modelTopology'] });
+  const initial = job.weights.map((w) => tf.tensor(w.data, w.shape));
+  network.setWeights(initial);
+  initial.forEach((t) => t.dispose());
+  const [n, frames, dim] = job.shape;
+  const x = tf.tensor3d(new Float32Array(job.x), [n, frames, dim]);
+  const y = tf.tensor1d(new Float32Array(job.y), 'float32');
+  try {
+    const aug = job.augment;
+    const report = await fitModel(network, x, y, {
+      epochs: job.epochs,
+      batchSize: job.batchSize,
+      loss: 'sparseCategoricalCrossentropy',
+      optimizer: 'adam',
+      learningRate: job.learningRate,
+      lrSchedule: { type: 'cosine', warmupEpochs: 1 },
+      seed: job.seed,
+      ...(aug
+        ? {
+            augment: (xb: tf.Tensor) => {
+              const [b, f, d] = xb.shape as [number, number, number];
+              return tf.tensor3d(augmentBatch(xb.dataSync() as Float32Array, b, f, d, job.blocks, aug), [b, f, d]);
+            },
+          }
+        : {}),
+      progress: false,
+    });
+    const weights = network.getWeights().map((t) => ({ shape: t.shape, data: (t.dataSync() as Float32Array).slice() }));
+    return { report, weights };
+  } finally {
+    x.dispose();
+    y.dispose();
+    network.dispose();
+  }
+}
+
+parentPort?.on('message', (job: MemberJob) => {
+  run(job).then(
+    (result) =>
+      parentPort?.postMessage(
+        { ok: true, result },
+        result.weights.map((w) => w.data.buffer as ArrayBuffer),
+      ),
+    (error: unknown) =>
+      parentPort?.postMessage({
+        ok: false,
+        message: error instanceof Error ? error.message : String(error),
+        code: (error as { code?: unknown })?.code,
+      }),
+  );
+});
