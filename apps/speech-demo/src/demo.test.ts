@@ -13,7 +13,13 @@ describe('offline default: synthetic digits from mespeak', () => {
     expect(data.note).toMatch(/SYNTHETIC/);
     expect(data.train).toHaveLength(60);
     expect(data.test).toHaveLength(20);
-    const model = SpeechRecognizer.create({ cnn: { filters: [32, 48], dense: 32 }, augment: { copies: 1 }, epochs: 30, seed: 1 });
+    const model = SpeechRecognizer.create({
+      cnn: { filters: [32, 48], dense: 32 },
+      augment: { copies: 1, timeStretch: null },
+      ensemble: 1,
+      epochs: 30,
+      seed: 1,
+    });
     await model.train(data.train, { progress: false });
     const m = await model.evaluate(data.test);
     expect(m.labels).toEqual(DIGIT_WORDS.map((_, i) => String(i)));

@@ -5,8 +5,8 @@ export type Preset = 'quick' | 'full';
 
 export function presetFor(preset: Preset): SpeechRecognizerConfig {
   return preset === 'quick'
-    ? { cnn: { filters: [32, 48, 64], dense: 32 }, augment: { copies: 1 }, epochs: 10 }
-    : { augment: { copies: 2 }, epochs: 12 };
+    ? { cnn: { filters: [32, 48, 64], dense: 32 }, augment: { copies: 1, timeStretch: null }, ensemble: 1, epochs: 10 }
+    : {};
 }
 
 /** Reference numbers for the FSDD table (the scikit-learn peer; SOURCE.md has no peer-reviewed result). */

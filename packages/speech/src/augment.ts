@@ -28,7 +28,7 @@ export interface AugmentConfig {
    * window's centre by a factor drawn log-uniformly from this range (> 1 = slower, longer word), with
    * linear interpolation between frames; pitch and formants are unchanged, unlike `speed`. Speakers
    * differ in speaking rate far more than ±12 % (FSDD's "six" lasts 0.25–0.71 s by speaker).
-   * Default null = none.
+   * Default [0.75, 1.33]; null = none.
    */
   timeStretch: [number, number] | null;
   /** SpecAugment: masks per example and their largest width (defaults 2 × 8 frames, 2 × 2 coefficients). */
@@ -45,7 +45,7 @@ export const AUGMENT_DEFAULTS: AugmentConfig = {
   vtlp: [0.88, 1.12],
   noiseSnrDb: [10, 40],
   timeShiftFrames: 8,
-  timeStretch: null,
+  timeStretch: [0.75, 1.33],
   timeMasks: 2,
   timeMaskFrames: 8,
   freqMasks: 2,

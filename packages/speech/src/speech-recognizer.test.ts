@@ -12,6 +12,7 @@ const small: SpeechRecognizerConfig = {
   cnn: { filters: [16, 24], dense: 16 },
   augment: { copies: 1 },
   vad: { padMs: 30 },
+  ensemble: 1,
   epochs: 6,
   batchSize: 16,
   seed: 3,

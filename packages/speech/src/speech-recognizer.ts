@@ -47,9 +47,10 @@ export interface SpeechRecognizerConfig {
   /** Same seed, same data → the same model (default 42). */
   seed?: number;
   /**
-   * Networks trained and averaged (their probabilities) at prediction (default 1). The first is trained
-   * exactly as a single model; the others get their own initial weights and trainer seeds. Each costs its
-   * training time and its share of the network latency again.
+   * Networks trained and averaged (their probabilities) at prediction (default 2). The first is trained
+   * exactly as a single model; the others get their own initial weights and trainer seeds. On the wasm and
+   * pure-JS devices they train at the same time, one per core (`TrainOptions.parallel`), so two cost about
+   * one's training time on two cores; each adds its share of the network latency. 1 = a single network.
    */
   ensemble?: number;
   /**
@@ -189,7 +190,7 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
       details: { field: 'model' },
     });
   }
-  const ensemble = config.ensemble ?? 1;
+  const ensemble = config.ensemble ?? 2;
   if (!Number.isInteger(ensemble) || ensemble < 1 || ensemble > 16) {
     throw new AppliedMLError('E_INPUT_INVALID', 'ensemble must be an integer from 1 to 16.', { details: { field: 'ensemble' } });
   }

@@ -17,7 +17,13 @@ describe('FSDD quality (small fixed subset)', () => {
     const train = all.filter((r) => seen.includes(r.speaker) && r.index >= 5 && r.index < 21);
     const testSeen = all.filter((r) => seen.includes(r.speaker) && r.index < 5);
     const testUnseen = all.filter((r) => r.speaker === 'theo' && r.index < 20);
-    const model = SpeechRecognizer.create({ cnn: { filters: [32, 48, 64], dense: 32 }, augment: { copies: 0 }, epochs: 8, seed: 7 });
+    const model = SpeechRecognizer.create({
+      cnn: { filters: [32, 48, 64], dense: 32 },
+      augment: { copies: 0, timeStretch: null },
+      ensemble: 1,
+      epochs: 8,
+      seed: 7,
+    });
     await model.train(examples(train), { progress: false });
     const a = await model.evaluate(examples(testSeen));
     const b = await model.evaluate(examples(testUnseen));
