@@ -5,8 +5,8 @@
 //   /usr/bin/python3 packages/fraud/bench/sklearn-hgb-peer.py out.json
 //
 // The file holds indices only (no data); keep it out of git (default .bench-out/fraud-splits.json).
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { trainTestSplit } from '@appliedml/engine';
 import { ADBENCH_FILES, loadAdbench } from '../src/adbench';
 
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
       test: [0, 1, 2].map((seed) => trainTestSplit(data.x.rows, { testFraction: 0.3, seed, stratify: data.y }).test),
     };
   }
+  mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ seeds: [0, 1, 2], splits }));
   console.log(`wrote ${out} (${sets.join(', ')})`);
 }

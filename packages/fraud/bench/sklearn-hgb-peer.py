@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A like-for-like peer for the fully labelled GBT: scikit-learn's HistGradientBoostingClassifier with its
-defaults (LightGBM-like; no early stopping below 10,000 rows), trained on exactly the bench's training rows
+defaults (LightGBM-like; early_stopping='auto', i.e. a 10 % validation slice only above 10,000 training
+rows: campaign, shuttle and donors), trained on exactly the bench's training rows
 and scored on exactly its test rows (the splits come from bench/dump-splits.ts), so its AUCROC / AUCPR sit
 beside ours without the split-to-split spread that separates us from the paper's columns.
 

@@ -6,7 +6,8 @@ import { augmentBatch } from './augment';
 import type { MemberJob, MemberResult } from './parallel-members';
 
 async function run(job: MemberJob): Promise<MemberResult> {
-  await initEngine({ device: job.device });
+  // One wasm thread per worker: the workers themselves are the parallelism.
+  await initEngine({ device: job.device, wasmThreads: 1 });
   const network = await tf.models.modelFromJSON({ modelTopology: job.topology as tf.io.ModelJSON['modelTopology'] });
   const initial = job.weights.map((w) => tf.tensor(w.data, w.shape));
   network.setWeights(initial);

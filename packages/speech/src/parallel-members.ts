@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AppliedMLError, tf, type Device, type TrainingReport } from '@appliedml/engine';
+import { AppliedMLError, ERROR_CODES, tf, type Device, type ErrorCode, type TrainingReport } from '@appliedml/engine';
 import type { AugmentConfig } from './augment';
 
 /** One ensemble member's training, as sent to a worker thread (plain data only). */
@@ -33,19 +35,35 @@ export function parallelWorkers(members: number): number {
 }
 
 /**
- * Where the worker entry is: next to this module when built (dist/member-worker.js, CommonJS), or the
- * TypeScript source run through tsx when the package runs from source (its tests and benches).
+ * Where the worker entry is: next to this module when built (dist/member-worker.js, CommonJS, from both
+ * the CommonJS and the ESM build), or the TypeScript source run through tsx when the package runs from
+ * source (its own tests and benches). Undefined when it cannot be found — e.g. an application bundled
+ * this package into one file without copying dist/member-worker.js — and the members then train one
+ * after another.
  */
-function startWorker(): Worker {
+function workerEntry(): { file: string; source: boolean } | undefined {
   const here = typeof __filename === 'string' ? __filename : '';
-  if (here.endsWith('.ts')) {
-    const entry = join(here, '..', 'member-worker.ts');
-    return new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, {
-      eval: true,
-      execArgv: ['--conditions=@appliedml/source'],
-    });
-  }
-  return new Worker(join(here, '..', 'member-worker.js'));
+  if (!here) return undefined;
+  const source = here.endsWith('.ts');
+  const file = join(here, '..', source ? 'member-worker.ts' : 'member-worker.js');
+  return existsSync(file) ? { file, source } : undefined;
+}
+
+/** Whether worker threads can be started for ensemble members here. */
+export function memberWorkersAvailable(): boolean {
+  return workerEntry() !== undefined;
+}
+
+function startWorker(): Worker {
+  const entry = workerEntry();
+  if (!entry) throw new AppliedMLError('E_INTERNAL', 'The ensemble worker entry (member-worker.js) is missing beside the package.');
+  if (!entry.source) return new Worker(entry.file);
+  // From source: tsx compiles the worker; resolved from this file, not from the process's cwd.
+  const tsx = createRequire(entry.file).resolve('tsx/cjs');
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry.file)});`, {
+    eval: true,
+    execArgv: ['--conditions=@appliedml/source'],
+  });
 }
 
 function runOn(worker: Worker, job: MemberJob): Promise<MemberResult> {
@@ -54,21 +72,26 @@ function runOn(worker: Worker, job: MemberJob): Promise<MemberResult> {
       cleanup();
       reject(error instanceof AppliedMLError ? error : new AppliedMLError('E_TRAINING_FAILED', message, { cause: error }));
     };
-    const onMessage = (m: { ok: boolean; result?: MemberResult; message?: string }): void => {
+    const onMessage = (m: { ok: boolean; result?: MemberResult; message?: string; code?: unknown }): void => {
       cleanup();
       if (m.ok && m.result) resolve(m.result);
-      else
-        reject(new AppliedMLError('E_TRAINING_FAILED', `An ensemble member failed in its worker thread: ${m.message ?? 'unknown error'}`));
+      else {
+        // Keep the worker's own typed code (a device or memory error), else it is a training failure.
+        const code = ERROR_CODES.includes(m.code as ErrorCode) ? (m.code as ErrorCode) : 'E_TRAINING_FAILED';
+        reject(new AppliedMLError(code, `An ensemble member failed in its worker thread: ${m.message ?? 'unknown error'}`));
+      }
     };
     const onError = (e: Error): void => fail(e, `An ensemble member's worker thread failed: ${e.message}`);
     const onExit = (code: number): void => fail(undefined, `An ensemble member's worker thread exited (code ${code}) before it finished.`);
     const cleanup = (): void => {
       worker.off('message', onMessage);
       worker.off('error', onError);
+      worker.off('messageerror', onError);
       worker.off('exit', onExit);
     };
     worker.on('message', onMessage);
     worker.on('error', onError);
+    worker.on('messageerror', onError);
     worker.on('exit', onExit);
     worker.postMessage(job);
   });
@@ -81,23 +104,27 @@ function runOn(worker: Worker, job: MemberJob): Promise<MemberResult> {
  */
 export async function trainMembersInWorkers(
   networks: tf.LayersModel[],
-  x: Float32Array,
+  rows: readonly Float32Array[],
   shape: [number, number, number],
-  y: Float32Array,
+  y: readonly number[],
   jobOf: (member: number) => Omit<MemberJob, 'topology' | 'weights' | 'x' | 'shape' | 'y'>,
   workers = parallelWorkers(networks.length),
 ): Promise<TrainingReport[]> {
-  const sharedX = new SharedArrayBuffer(x.byteLength);
-  new Float32Array(sharedX).set(x);
-  const sharedY = new SharedArrayBuffer(y.byteLength);
+  // The rows go once into shared memory that every worker reads (not copied between threads).
+  const per = shape[1] * shape[2];
+  const sharedX = new SharedArrayBuffer(rows.length * per * 4);
+  const xView = new Float32Array(sharedX);
+  rows.forEach((r, i) => xView.set(r, i * per));
+  const sharedY = new SharedArrayBuffer(y.length * 4);
   new Float32Array(sharedY).set(y);
   const pool = Array.from({ length: Math.min(workers, networks.length) }, startWorker);
   const reports: TrainingReport[] = new Array(networks.length);
   let next = 0;
+  let failed = false;
   try {
     await Promise.all(
       pool.map(async (worker) => {
-        while (next < networks.length) {
+        while (!failed && next < networks.length) {
           const member = next++;
           const network = networks[member] as tf.LayersModel;
           const job: MemberJob = {
@@ -108,7 +135,10 @@ export async function trainMembersInWorkers(
             shape,
             y: sharedY,
           };
-          const result = await runOn(worker, job);
+          const result = await runOn(worker, job).catch((error: unknown) => {
+            failed = true;
+            throw error;
+          });
           const trained = result.weights.map((w) => tf.tensor(w.data, w.shape));
           network.setWeights(trained);
           trained.forEach((t) => t.dispose());

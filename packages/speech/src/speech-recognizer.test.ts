@@ -179,8 +179,10 @@ describe('SpeechRecognizer lifecycle', () => {
       { copies: -1 },
       { timeStretch: [1.2, 0.9] as [number, number] },
       { timeStretch: [0.1, 1] as [number, number] },
+      { timeStretch: ['0.5', '1'] as unknown as [number, number] },
     ])
       expect(() => SpeechRecognizer.create({ augment })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect(() => SpeechRecognizer.create({ augment: { timeStretch: undefined } })).not.toThrow();
   });
 
   it('test-time warps average the output over VTLP-warped features', async () => {

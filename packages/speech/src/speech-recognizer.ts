@@ -18,7 +18,7 @@ import {
   type TrainingReport,
 } from '@appliedml/engine';
 import { AUGMENT_DEFAULTS, AUGMENT_OFF, augmentBatch, perturb, type AugmentConfig } from './augment';
-import { parallelWorkers, trainMembersInWorkers } from './parallel-members';
+import { memberWorkersAvailable, parallelWorkers, trainMembersInWorkers } from './parallel-members';
 import { extractFeatures, frameCount, resolveFeatureConfig, type FeatureConfig, type ResolvedFeatureConfig } from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
 import { StreamingRecognizer, type StreamingOptions } from './streaming';
@@ -49,8 +49,8 @@ export interface SpeechRecognizerConfig {
   /**
    * Networks trained and averaged (their probabilities) at prediction (default 2). The first is trained
    * exactly as a single model; the others get their own initial weights and trainer seeds. On the wasm and
-   * pure-JS devices they train at the same time, one per core (`TrainOptions.parallel`), so two cost about
-   * one's training time on two cores; each adds its share of the network latency. 1 = a single network.
+   * pure-JS devices they train at the same time, one per core (`TrainOptions.parallel`), so on two cores
+   * two take up to about half their one-after-another time; each adds its share of the network latency. 1 = a single network.
    */
   ensemble?: number;
   /**
@@ -82,8 +82,11 @@ export interface TrainOptions {
   /**
    * Train an ensemble's networks at the same time in worker threads, one per core (default true). Used
    * on the wasm and pure-JS devices (single-threaded per process) when there is more than one core and
-   * neither `validation`, `onEpochEnd` nor `augment.fresh` is set; the result is the same as training
-   * them one after another. `false` always trains them one after another.
+   * neither `validation`, `onEpochEnd` nor `augment.fresh` is set, and when the worker entry
+   * (dist/member-worker.js) sits beside the package (an application bundled into one file without it
+   * falls back, with a warning on the logger); the result is the same as training them one after
+   * another. The workers show no progress bar; the logger says when they start. `false` always trains
+   * them one after another.
    */
   parallel?: boolean;
 }
@@ -103,7 +106,11 @@ export interface SpeechTrainingReport extends TrainingReport {
   trainingExamples: number;
   featureSeconds: number;
   validation?: SpeechMetrics;
-  /** With `ensemble` > 1: every network's own report (the top-level fields are the first one's, `seconds` the wall time of all). */
+  /**
+   * With `ensemble` > 1: every network's own report. The top-level fields are the first one's, except
+   * `seconds`: the wall time of the whole ensemble (building the networks, starting the workers and
+   * training), where a single network's `seconds` is its fitting time.
+   */
   members?: TrainingReport[];
   /** With `ensemble` > 1: whether the members trained at the same time in worker threads (`TrainOptions.parallel`). */
   parallel?: boolean;
@@ -200,11 +207,17 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
       details: { field: 'augment' },
     });
   }
-  const stretch = augment.timeStretch;
-  if (
-    stretch !== null &&
-    !(Array.isArray(stretch) && stretch.length === 2 && stretch[0] >= 0.25 && stretch[0] <= stretch[1] && stretch[1] <= 4)
-  ) {
+  if (augment.timeStretch === undefined) augment.timeStretch = AUGMENT_DEFAULTS.timeStretch;
+  const stretch: unknown = augment.timeStretch;
+  const stretchOk =
+    stretch === null ||
+    (Array.isArray(stretch) &&
+      stretch.length === 2 &&
+      stretch.every((v) => typeof v === 'number' && Number.isFinite(v)) &&
+      (stretch[0] as number) >= 0.25 &&
+      (stretch[0] as number) <= (stretch[1] as number) &&
+      (stretch[1] as number) <= 4);
+  if (!stretchOk) {
     throw new AppliedMLError('E_INPUT_INVALID', 'augment.timeStretch must be null or [low, high] with 0.25 ≤ low ≤ high ≤ 4.', {
       details: { field: 'augment' },
     });
@@ -369,8 +382,6 @@ export class SpeechRecognizer {
       validation = { x: stack(vRows, pre), y: tf.tensor1d(vLabels, 'float32'), labels: vLabels, rows: vRows };
     }
 
-    const x = stack(rows, pre);
-    const y = tf.tensor1d(ys, 'float32');
     const blocks = 1 + c.features.deltas;
     const aug = c.augment;
     const augmenting = fresh || aug.timeShiftFrames > 0 || aug.timeStretch !== null || aug.timeMasks > 0 || aug.freqMasks > 0;
@@ -378,7 +389,7 @@ export class SpeechRecognizer {
     const draws = { next: (): number => Math.random() };
     const networks: tf.LayersModel[] = [];
     const reports: TrainingReport[] = [];
-    const parallel =
+    const threadable =
       c.ensemble > 1 &&
       options.parallel !== false &&
       !fresh &&
@@ -386,6 +397,14 @@ export class SpeechRecognizer {
       !options.onEpochEnd &&
       (device.backend === 'wasm' || device.backend === 'cpu') &&
       parallelWorkers(c.ensemble) > 1;
+    const parallel = threadable && memberWorkersAvailable();
+    if (threadable && !parallel)
+      options.logger?.warn(
+        'speech: the ensemble worker entry (member-worker.js) was not found beside the package (bundled?); training the members one after another',
+      );
+    // The sequential path trains on tensors; the threaded one hands the rows to the workers.
+    const x = parallel ? undefined : stack(rows, pre);
+    const y = parallel ? undefined : tf.tensor1d(ys, 'float32');
     const trainStart = performance.now();
     try {
       // Every network is built first (the seeded initial weights do not depend on training order).
@@ -404,9 +423,9 @@ export class SpeechRecognizer {
         reports.push(
           ...(await trainMembersInWorkers(
             networks,
-            x.dataSync() as Float32Array,
+            rows,
             [rows.length, frames, c.features.dim],
-            Float32Array.from(ys),
+            ys,
             (member) => ({
               device: device.device,
               epochs: options.epochs ?? c.epochs,
@@ -422,7 +441,7 @@ export class SpeechRecognizer {
       } else {
         for (const [member, network] of networks.entries()) {
           reports.push(
-            await fitModel(network, x, y, {
+            await fitModel(network, x as tf.Tensor, y as tf.Tensor, {
               epochs: options.epochs ?? c.epochs,
               batchSize: c.batchSize,
               loss: 'sparseCategoricalCrossentropy',
@@ -466,8 +485,8 @@ export class SpeechRecognizer {
       networks.forEach((n) => n.dispose());
       throw error;
     } finally {
-      x.dispose();
-      y.dispose();
+      x?.dispose();
+      y?.dispose();
       validation?.x.dispose();
       validation?.y.dispose();
     }
