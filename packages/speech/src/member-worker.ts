@@ -3,7 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import { fitModel, initEngine, tf } from '@appliedml/engine';
 import { augmentBatch } from './augment';
-import type { MemberJob, MemberResult } from './parallel-members';
+import { memberFitOptions, type MemberJob, type MemberResult } from './parallel-members';
 
 async function run(job: MemberJob): Promise<MemberResult> {
   // One wasm thread per worker: the workers themselves are the parallelism.
@@ -18,13 +18,7 @@ async function run(job: MemberJob): Promise<MemberResult> {
   try {
     const aug = job.augment;
     const report = await fitModel(network, x, y, {
-      epochs: job.epochs,
-      batchSize: job.batchSize,
-      loss: 'sparseCategoricalCrossentropy',
-      optimizer: 'adam',
-      learningRate: job.learningRate,
-      lrSchedule: { type: 'cosine', warmupEpochs: 1 },
-      seed: job.seed,
+      ...memberFitOptions(job),
       ...(aug
         ? {
             augment: (xb: tf.Tensor) => {

@@ -29,6 +29,22 @@ export interface MemberResult {
   weights: Array<{ shape: number[]; data: Float32Array }>;
 }
 
+/**
+ * The trainer options every ensemble member (and a single network) trains with, in the main thread or
+ * a worker: one place, so the threaded and sequential paths cannot drift apart.
+ */
+export function memberFitOptions(o: { epochs: number; batchSize: number; learningRate: number; seed: number }) {
+  return {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    loss: 'sparseCategoricalCrossentropy' as const,
+    optimizer: 'adam' as const,
+    learningRate: o.learningRate,
+    lrSchedule: { type: 'cosine' as const, warmupEpochs: 1 },
+    seed: o.seed,
+  };
+}
+
 /** Worker threads worth starting for `members` networks: one per core, at most one per member. */
 export function parallelWorkers(members: number): number {
   return Math.max(1, Math.min(members, availableParallelism()));

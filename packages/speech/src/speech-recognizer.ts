@@ -18,7 +18,7 @@ import {
   type TrainingReport,
 } from '@appliedml/engine';
 import { AUGMENT_DEFAULTS, AUGMENT_OFF, augmentBatch, perturb, type AugmentConfig } from './augment';
-import { memberWorkersAvailable, parallelWorkers, trainMembersInWorkers } from './parallel-members';
+import { memberFitOptions, memberWorkersAvailable, parallelWorkers, trainMembersInWorkers } from './parallel-members';
 import { extractFeatures, frameCount, resolveFeatureConfig, type FeatureConfig, type ResolvedFeatureConfig } from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
 import { StreamingRecognizer, type StreamingOptions } from './streaming';
@@ -442,13 +442,12 @@ export class SpeechRecognizer {
         for (const [member, network] of networks.entries()) {
           reports.push(
             await fitModel(network, x as tf.Tensor, y as tf.Tensor, {
-              epochs: options.epochs ?? c.epochs,
-              batchSize: c.batchSize,
-              loss: 'sparseCategoricalCrossentropy',
-              optimizer: 'adam',
-              learningRate: c.learningRate,
-              lrSchedule: { type: 'cosine', warmupEpochs: 1 },
-              seed: memberSeed(c.seed, member),
+              ...memberFitOptions({
+                epochs: options.epochs ?? c.epochs,
+                batchSize: c.batchSize,
+                learningRate: c.learningRate,
+                seed: memberSeed(c.seed, member),
+              }),
               ...(validation
                 ? {
                     validationData: { x: validation.x, y: validation.y },
