@@ -10,5 +10,5 @@ export type { LoadableModel, LoadingModel } from './loading-model';
 export { createInferencePool, openInferencePool } from './pool';
 export type { InferencePool, InferencePoolOptions, MicroBatchOptions, PoolStats } from './pool';
 export type { InferenceModel, LoadModel } from './pool-protocol';
-export { soak } from './soak';
-export type { SoakOptions, SoakResult } from './soak';
+export { SOAK_BOUNDS, soak, soakViolations } from './soak';
+export type { SoakBounds, SoakOptions, SoakResult } from './soak';

@@ -72,3 +72,38 @@ export async function soak(request: (i: number) => Promise<boolean>, options: So
       `RSS ${mib(result.rssFirstHalf)} MiB over the first ${half}, ${mib(result.rssSecondHalf)} MiB over the second`,
   };
 }
+
+/** Upper bounds a service's soak must stay under (bytes and seconds). */
+export interface SoakBounds {
+  seconds: number;
+  heapGrowth: number;
+  /** RSS growth over both halves together: it includes the allocator's arenas and library caches, which fill early. */
+  rssTotal: number;
+  /** RSS growth over the second half alone: once the first half has filled the caches, little more. */
+  rssSecondHalf: number;
+}
+
+/** The demo services' shared bounds for 200 requests at 8 clients on 2 cores. */
+export const SOAK_BOUNDS: SoakBounds = {
+  seconds: 10,
+  heapGrowth: 16 * 2 ** 20,
+  rssTotal: 128 * 2 ** 20,
+  rssSecondHalf: 48 * 2 ** 20,
+};
+
+/**
+ * What a soak broke, one line per broken bound (failed requests count as one); an empty list means it
+ * held. Tests assert `expect(soakViolations(r)).toEqual([])`, so a failure names the bound and the figure.
+ */
+export function soakViolations(r: SoakResult, bounds: SoakBounds = SOAK_BOUNDS): string[] {
+  const out: string[] = [];
+  if (r.errors !== 0) out.push(`${r.errors} requests failed`);
+  const over = (name: string, value: number, limit: number): void => {
+    if (!(value < limit)) out.push(`${name} ${value} ≥ ${limit}`);
+  };
+  over('seconds', r.seconds, bounds.seconds);
+  over('heap growth', r.heapGrowth, bounds.heapGrowth);
+  over('RSS growth over both halves', r.rssFirstHalf + r.rssSecondHalf, bounds.rssTotal);
+  over('RSS growth over the second half', r.rssSecondHalf, bounds.rssSecondHalf);
+  return out;
+}
