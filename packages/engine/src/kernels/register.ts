@@ -8,6 +8,7 @@ import { makeShiftedMaxPoolGrad } from './max-pool-grad';
 import { resizeBilinearGrad, resizeNearestNeighborGrad } from './resize-grads';
 import { makeHeapViewSlice } from './slice';
 import { splitV, unpack } from './split-unpack';
+import { makeBlockTile } from './tile';
 import { makeJsSegmentSum, makeWasmSegmentSum } from './unsorted-segment-sum';
 
 /** Kernels the wasm backend lacks and that the JS backend runs correctly, delegated to it. */
@@ -40,6 +41,8 @@ function fixWasm(): string[] {
   fixed.push('MaxPoolGrad');
   replace('Slice', 'wasm', (stock) => makeHeapViewSlice(stock));
   fixed.push('Slice');
+  replace('Tile', 'wasm', (stock) => makeBlockTile(stock));
+  fixed.push('Tile');
   replace('SplitV', 'wasm', () => splitV);
   replace('Unpack', 'wasm', () => unpack);
   fixed.push('SplitV', 'Unpack');
