@@ -24,6 +24,7 @@ const { values } = parseArgs({
     patience: { type: 'string', default: '12' },
     test: { type: 'boolean', default: false },
     split: { type: 'string', default: 'test' },
+    filters: { type: 'string', default: SEGMENTER_DEFAULTS.filters.join(',') },
   },
 });
 if (!values.dir) throw new AppliedMLError('E_INPUT_INVALID', '--dir is required (a folder outside the repository)');
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   const train = await readKvasirSeg(kvasir.root, pick(0, 800), size);
   const val = await readKvasirSeg(kvasir.root, pick(800, 900), input);
   log(`loaded 800 train at ${size}, 100 val at ${input} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const seg = ImageSegmenter.create({ imageSize: size });
+  const seg = ImageSegmenter.create({ imageSize: size, filters: values.filters.split(',').map(Number) });
   log(`config ${JSON.stringify(seg.config)} epochs ${values.epochs} batch ${values.batch} lr ${values.lr} patience ${values.patience}`);
   const report = await seg.train(train, {
     epochs: Number(values.epochs),
