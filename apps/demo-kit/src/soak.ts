@@ -28,7 +28,7 @@ export interface SoakResult {
  * A service's steady-state check for its tests: `request(i)` fires the i-th request and says whether
  * its answer was right; `clients` loops run concurrently, first a warm-up, then two measured halves
  * with garbage collected before each memory reading, so the growth is what the service keeps. The
- * caller asserts its own bounds on the result.
+ * caller checks the result with `soakViolations` (the shared `SOAK_BOUNDS` or its own).
  */
 export async function soak(request: (i: number) => Promise<boolean>, options: SoakOptions = {}): Promise<SoakResult> {
   const clients = options.clients ?? 8;
@@ -84,18 +84,18 @@ export interface SoakBounds {
 }
 
 /** The demo services' shared bounds for 200 requests at 8 clients on 2 cores. */
-export const SOAK_BOUNDS: SoakBounds = {
+export const SOAK_BOUNDS: Readonly<SoakBounds> = Object.freeze({
   seconds: 10,
   heapGrowth: 16 * 2 ** 20,
   rssTotal: 128 * 2 ** 20,
   rssSecondHalf: 48 * 2 ** 20,
-};
+});
 
 /**
  * What a soak broke, one line per broken bound (failed requests count as one); an empty list means it
  * held. Tests assert `expect(soakViolations(r)).toEqual([])`, so a failure names the bound and the figure.
  */
-export function soakViolations(r: SoakResult, bounds: SoakBounds = SOAK_BOUNDS): string[] {
+export function soakViolations(r: SoakResult, bounds: Readonly<SoakBounds> = SOAK_BOUNDS): string[] {
   const out: string[] = [];
   if (r.errors !== 0) out.push(`${r.errors} requests failed`);
   const over = (name: string, value: number, limit: number): void => {

@@ -107,6 +107,23 @@ describe('Slice on wasm reads the heap in place', () => {
 });
 
 describe('Tile on wasm copies blocks', () => {
+  const onBoth = async (x: tf.Tensor, reps: number[], broadcast?: number[]): Promise<void> => {
+    const run = (): tf.Tensor => (broadcast ? tf.broadcastTo(x, broadcast) : tf.tile(x, reps));
+    try {
+      await tf.setBackend('wasm');
+      const onWasm = run();
+      const a = onWasm.dataSync().slice();
+      await tf.setBackend('cpu');
+      const onJs = run();
+      expect(onWasm.shape).toEqual(onJs.shape);
+      expect(onWasm.dtype).toBe(x.dtype);
+      expect(Array.from(a)).toEqual(Array.from(onJs.dataSync()));
+      tf.dispose([onWasm, onJs]);
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  };
+
   it('matches the JS backend on 120 random tilings of rank 1 to 5 (float32, int32, bool)', async () => {
     const rng = createRng(7);
     for (let t = 0; t < 120; t++) {
@@ -115,29 +132,42 @@ describe('Tile on wasm copies blocks', () => {
       const reps = shape.map(() => (rng.next() < 0.1 ? 0 : 1 + Math.floor(rng.next() * 3)));
       const dtype = (['float32', 'int32', 'bool'] as const)[t % 3]!;
       const x = tf.tidy(() => tf.cast(tf.mul(seededTensor(shape, t), 3), dtype));
-      await tf.setBackend('wasm');
-      const onWasm = tf.tile(x, reps);
-      const a = onWasm.dataSync().slice();
-      await tf.setBackend('cpu');
-      const onJs = tf.tile(x, reps);
-      expect(onWasm.shape).toEqual(onJs.shape);
-      expect(onWasm.dtype).toBe(dtype);
-      expect(Array.from(a)).toEqual(Array.from(onJs.dataSync()));
-      tf.dispose([x, onWasm, onJs]);
+      await onBoth(x, reps);
+      x.dispose();
     }
-    await tf.setBackend('wasm');
+  });
+
+  it('matches it for a scalar, broadcastTo, rows of one element and untouched trailing axes', async () => {
+    const x = seededTensor([3, 1], 5);
+    await onBoth(tf.scalar(3), []);
+    await onBoth(x, [1, 1], [2, 3, 4]);
+    await onBoth(x, [4, 64]);
+    await onBoth(seededTensor([2, 3, 4], 6), [3, 1, 1]);
+    await onBoth(seededTensor([2, 3, 4], 6), [1, 1, 1]);
+    x.dispose();
+  });
+
+  it('stays right when the output grows the wasm heap', () => {
+    // 1,024 values tiled to 16 Mi floats (64 MiB): the heap must grow for the output, after which
+    // only views taken later are valid.
+    const x = tf.range(0, 1024, 1, 'float32').reshape([1, 1024]);
+    const y = tf.tile(x, [16384, 1]);
+    const v = y.dataSync();
+    for (const i of [0, 1023, 1024, 5 * 1024 + 17, v.length - 1]) expect(v[i]).toBe(i % 1024);
+    tf.dispose([x, y]);
   });
 
   it('tiles per-channel statistics to an activation shape at memory speed', () => {
     const stats = tf.ones([1, 1, 1, 64]);
-    const time = (): number => {
+    const batch = (): number => {
       const t0 = performance.now();
       for (let i = 0; i < 10; i++) tf.tile(stats, [1, 32, 99, 1]).dispose();
       return (performance.now() - t0) / 10;
     };
-    time();
-    // 202,752 floats: the stock kernel took ~8 ms here; block copies well under 2 ms even on a busy VM.
-    expect(time()).toBeLessThan(2);
+    // 202,752 floats: the stock kernel took ~8 ms a call here; block copies ~0.15 ms. The fastest of
+    // five batches, so that a busy machine's stalls do not count.
+    const fastest = Math.min(...Array.from({ length: 5 }, batch));
+    expect(fastest).toBeLessThan(2);
     stats.dispose();
   });
 });

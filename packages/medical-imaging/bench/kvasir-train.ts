@@ -29,6 +29,9 @@ const { values } = parseArgs({
 });
 if (!values.dir) throw new AppliedMLError('E_INPUT_INVALID', '--dir is required (a folder outside the repository)');
 const dir = resolve(values.dir);
+const filters = values.filters.split(',').map(Number);
+// Checked before 900 images load: the same rule ImageSegmenter.create applies.
+if (!values.test) ImageSegmenter.create({ imageSize: Number(values.size), filters }).dispose();
 mkdirSync(dir, { recursive: true });
 const logFile = join(dir, 'log.txt');
 const log = (s: string): void => {
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
   const train = await readKvasirSeg(kvasir.root, pick(0, 800), size);
   const val = await readKvasirSeg(kvasir.root, pick(800, 900), input);
   log(`loaded 800 train at ${size}, 100 val at ${input} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const seg = ImageSegmenter.create({ imageSize: size, filters: values.filters.split(',').map(Number) });
+  const seg = ImageSegmenter.create({ imageSize: size, filters });
   log(`config ${JSON.stringify(seg.config)} epochs ${values.epochs} batch ${values.batch} lr ${values.lr} patience ${values.patience}`);
   const report = await seg.train(train, {
     epochs: Number(values.epochs),

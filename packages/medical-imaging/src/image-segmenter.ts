@@ -391,6 +391,20 @@ export class ImageSegmenter {
 
   static create(config: Partial<ImageSegmenterConfig> = {}, options: { logger?: Logger } = {}): ImageSegmenter {
     const merged = { ...SEGMENTER_DEFAULTS, ...config };
+    const { filters } = merged;
+    if (
+      !Array.isArray(filters) ||
+      filters.length < 2 ||
+      filters.length > 7 ||
+      !filters.every((f) => Number.isInteger(f) && f >= 1 && f <= 1024)
+    )
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `filters must list 2 to 7 channel counts, integers from 1 to 1024 (got ${JSON.stringify(filters)}).`,
+        {
+          details: { field: 'filters' },
+        },
+      );
     const factor = 2 ** (merged.filters.length - 1);
     if (!Number.isInteger(merged.imageSize) || merged.imageSize < factor || merged.imageSize % factor !== 0 || merged.imageSize > 1024)
       throw new AppliedMLError('E_INPUT_INVALID', `imageSize must be a multiple of ${factor} up to 1024 (got ${merged.imageSize}).`);
