@@ -45,6 +45,11 @@ export interface ImageSegmenterConfig {
    * epoch (default true).
    */
   flipAugment: boolean;
+  /**
+   * With `flipAugment`, also transpose each training image and its mask together with probability 1/2,
+   * so that the flips and the transpose draw all eight 90° rotations and reflections (default false).
+   */
+  rotate90: boolean;
   /** Brightness / contrast jitter in the trainer's augment hook (default 0.1 / 0.15). */
   brightness: number;
   contrast: number;
@@ -58,6 +63,7 @@ export const SEGMENTER_DEFAULTS: ImageSegmenterConfig = {
   dropout: 0.1,
   diceWeight: 1,
   flipAugment: true,
+  rotate90: false,
   brightness: 0.1,
   contrast: 0.15,
   seed: 42,
@@ -267,14 +273,19 @@ function binaryMasks(masks: GrayImage[]): Float32Array[] {
   return masks.map((m) => thresholdMask(m.data));
 }
 
-/** Each image and its mask flipped together: left–right and up–down, each with probability 1/2. */
-function flipPairs(
+/**
+ * Each image and its mask flipped together: left–right and up–down, each with probability 1/2, and
+ * with `transpose` also transposed with probability 1/2 (the draw is skipped without it, so flips
+ * alone stay as they were).
+ */
+export function flipPairs(
   x: Float32Array,
   y: Float32Array,
   n: number,
   size: number,
   channels: number,
   rng: { next(): number },
+  transpose = false,
 ): { x: Float32Array; y: Float32Array } {
   const outX = new Float32Array(x.length);
   const outY = new Float32Array(y.length);
@@ -282,6 +293,7 @@ function flipPairs(
   for (let k = 0; k < n; k++) {
     const h = rng.next() < 0.5;
     const v = rng.next() < 0.5;
+    const t = transpose && rng.next() < 0.5;
     const bx = k * pixels * channels;
     const by = k * pixels;
     for (let row = 0; row < size; row++) {
@@ -289,7 +301,7 @@ function flipPairs(
       for (let col = 0; col < size; col++) {
         const srcCol = h ? size - 1 - col : col;
         const dst = row * size + col;
-        const src = srcRow * size + srcCol;
+        const src = t ? srcCol * size + srcRow : srcRow * size + srcCol;
         outY[by + dst] = y[by + src]!;
         for (let c = 0; c < channels; c++) outX[bx + dst * channels + c] = x[bx + src * channels + c]!;
       }
@@ -408,6 +420,8 @@ export class ImageSegmenter {
     const factor = 2 ** (merged.filters.length - 1);
     if (!Number.isInteger(merged.imageSize) || merged.imageSize < factor || merged.imageSize % factor !== 0 || merged.imageSize > 1024)
       throw new AppliedMLError('E_INPUT_INVALID', `imageSize must be a multiple of ${factor} up to 1024 (got ${merged.imageSize}).`);
+    if (typeof merged.flipAugment !== 'boolean' || typeof merged.rotate90 !== 'boolean')
+      throw new AppliedMLError('E_INPUT_INVALID', 'flipAugment and rotate90 must be booleans.', { details: { field: 'rotate90' } });
     if (merged.channels !== 1 && merged.channels !== 3) throw new AppliedMLError('E_INPUT_INVALID', 'channels must be 1 or 3.');
     return new ImageSegmenter(merged, options.logger ?? silentLogger);
   }
@@ -545,7 +559,7 @@ export class ImageSegmenter {
         let y: tf.Tensor4D;
         if (fixed) [x, y] = fixed;
         else {
-          const flipped = flipPairs(raw, yValues, n, size, channels, createRng(`${this.config.seed}:flip:${epoch}`));
+          const flipped = flipPairs(raw, yValues, n, size, channels, createRng(`${this.config.seed}:flip:${epoch}`), this.config.rotate90);
           x = tf.tensor4d(flipped.x, [n, size, size, channels]);
           y = tf.tensor4d(flipped.y, [n, size, size, 1]);
         }
