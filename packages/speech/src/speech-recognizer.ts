@@ -38,7 +38,7 @@ export interface SpeechRecognizerConfig {
   augment?: Partial<AugmentConfig> | false;
   cnn?: Partial<CnnConfig>;
   rnn?: Partial<RnnConfig>;
-  /** Training defaults (overridable per `train` call): 12 epochs, batches of 32, Adam at 2e-3 with a cosine schedule. */
+  /** Training defaults (overridable per `train` call): 16 epochs, batches of 32, Adam at 2e-3 with a cosine schedule. */
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
@@ -234,7 +234,7 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
     augment,
     cnn: { ...CNN_DEFAULTS, ...(config.cnn ?? {}) },
     rnn: { ...RNN_DEFAULTS, ...(config.rnn ?? {}) },
-    epochs: config.epochs ?? 12,
+    epochs: config.epochs ?? 16,
     batchSize: config.batchSize ?? 32,
     learningRate: config.learningRate ?? 2e-3,
     maxSeconds: config.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS,
