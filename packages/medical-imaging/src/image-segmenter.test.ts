@@ -10,6 +10,18 @@ describe('ImageSegmenter.create', () => {
     }
   });
 
+  it('refuses non-boolean augmentation switches, and rotate90 without the flips it rides on', () => {
+    for (const [config, field] of [
+      [{ rotate90: 'yes' }, 'rotate90'],
+      [{ flipAugment: 1 }, 'flipAugment'],
+      [{ rotate90: true, flipAugment: false }, 'rotate90'],
+    ] as const)
+      expect(() => ImageSegmenter.create(config as never), JSON.stringify(config)).toThrow(
+        expect.objectContaining({ code: 'E_INPUT_INVALID', details: { field } }),
+      );
+    ImageSegmenter.create({ rotate90: true }).dispose();
+  });
+
   it('refuses an image size the levels cannot halve, and takes one they can', () => {
     const factor = 2 ** (SEGMENTER_DEFAULTS.filters.length - 1);
     expect(() => ImageSegmenter.create({ imageSize: factor * 3 + 1 })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));

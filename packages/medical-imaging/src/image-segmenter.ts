@@ -420,8 +420,13 @@ export class ImageSegmenter {
     const factor = 2 ** (merged.filters.length - 1);
     if (!Number.isInteger(merged.imageSize) || merged.imageSize < factor || merged.imageSize % factor !== 0 || merged.imageSize > 1024)
       throw new AppliedMLError('E_INPUT_INVALID', `imageSize must be a multiple of ${factor} up to 1024 (got ${merged.imageSize}).`);
-    if (typeof merged.flipAugment !== 'boolean' || typeof merged.rotate90 !== 'boolean')
-      throw new AppliedMLError('E_INPUT_INVALID', 'flipAugment and rotate90 must be booleans.', { details: { field: 'rotate90' } });
+    for (const field of ['flipAugment', 'rotate90'] as const)
+      if (typeof merged[field] !== 'boolean')
+        throw new AppliedMLError('E_INPUT_INVALID', `${field} must be a boolean.`, { details: { field } });
+    if (merged.rotate90 && !merged.flipAugment)
+      throw new AppliedMLError('E_INPUT_INVALID', 'rotate90 draws its transposes with the flips: it needs flipAugment.', {
+        details: { field: 'rotate90' },
+      });
     if (merged.channels !== 1 && merged.channels !== 3) throw new AppliedMLError('E_INPUT_INVALID', 'channels must be 1 or 3.');
     return new ImageSegmenter(merged, options.logger ?? silentLogger);
   }
