@@ -4,8 +4,8 @@ import type { KernelArgs, KernelResult, WasmBackendLike } from './kernel-types';
 /**
  * wasm's stock Tile computes a source index per output element (about 40 ns each here), and the
  * batch-norm gradient tiles its per-channel statistics to the full activation shape once per layer:
- * ~25 ms of a 120 ms step of the speech CNN (three batch-norm layers). This one copies whole rows from a view of the wasm heap
- * and then replicates blocks in place with copyWithin, innermost axis first.
+ * ~25 ms of a 120 ms step of the speech CNN (three batch-norm layers). This one copies whole rows
+ * from a view of the wasm heap and then replicates blocks in place with copyWithin.
  */
 export function makeBlockTile(fallback: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs): KernelResult => {
