@@ -5,7 +5,9 @@ rows: campaign, shuttle and donors), trained on exactly the bench's training row
 and scored on exactly its test rows (the splits come from bench/dump-splits.ts), so its AUCROC / AUCPR sit
 beside ours without the split-to-split spread that separates us from the paper's columns.
 
-Usage: APPLIEDML_DATA_DIR=../shared/datasets /usr/bin/python3 packages/fraud/bench/sklearn-hgb-peer.py splits.json
+Usage: APPLIEDML_DATA_DIR=../shared/datasets /usr/bin/python3 packages/fraud/bench/sklearn-hgb-peer.py splits.json [--sklearn-splits] [set ...]
+With --sklearn-splits the same peer runs on scikit-learn's own train_test_split(random_state=seed) instead
+(the split generator behind published scikit-learn figures), to show how much the split draw moves it.
 Prints one line per set (each seed, then the mean of the 3) and the mean over the sets run.
 """
 import json
@@ -15,18 +17,25 @@ import sys
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.model_selection import train_test_split
 
 if len(sys.argv) < 2:
     sys.exit(__doc__)
 root = os.path.join(os.environ.get('APPLIEDML_DATA_DIR', '../shared/datasets'), 'adbench')
 spec = json.load(open(sys.argv[1]))
+own_splits = '--sklearn-splits' in sys.argv[2:]
+only = [a for a in sys.argv[2:] if not a.startswith('--')]
 means = []
 for name, entry in spec['splits'].items():
+    if only and name not in only:
+        continue
     data = np.load(os.path.join(root, entry['file']), allow_pickle=False)
     X, y = data['X'], data['y'].astype(int)
     per_seed = []
     for seed, test in zip(spec['seeds'], entry['test']):
         test = np.asarray(test, dtype=int)
+        if own_splits:
+            _, test = train_test_split(np.arange(len(y)), test_size=0.3, stratify=y, random_state=seed)
         train = np.ones(len(y), dtype=bool)
         train[test] = False
         model = HistGradientBoostingClassifier(random_state=seed).fit(X[train], y[train])
