@@ -2,8 +2,7 @@
 // (dist/member-worker.js); never imported by the package's index.
 import { parentPort } from 'node:worker_threads';
 import { fitModel, initEngine, tf } from '@appliedml/engine';
-import { augmentBatch } from './augment';
-import { memberFitOptions, type MemberJob, type MemberResult } from './parallel-members';
+import { augmentBatchTensor, memberFitOptions, type MemberJob, type MemberResult } from './parallel-members';
 
 async function run(job: MemberJob): Promise<MemberResult> {
   // One wasm thread per worker: the workers themselves are the parallelism.
@@ -21,10 +20,7 @@ async function run(job: MemberJob): Promise<MemberResult> {
       ...memberFitOptions(job),
       ...(aug
         ? {
-            augment: (xb: tf.Tensor) => {
-              const [b, f, d] = xb.shape as [number, number, number];
-              return tf.tensor3d(augmentBatch(xb.dataSync() as Float32Array, b, f, d, job.blocks, aug), [b, f, d]);
-            },
+            augment: (xb: tf.Tensor) => augmentBatchTensor(xb, job.blocks, aug),
           }
         : {}),
       progress: false,

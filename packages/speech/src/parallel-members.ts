@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppliedMLError, ERROR_CODES, tf, type Device, type ErrorCode, type TrainingReport } from '@appliedml/engine';
-import type { AugmentConfig } from './augment';
+import { augmentBatch, type AugmentConfig } from './augment';
 
 /** One ensemble member's training, as sent to a worker thread (plain data only). */
 export interface MemberJob {
@@ -166,4 +166,14 @@ export async function trainMembersInWorkers(
     await Promise.all(pool.map((w) => w.terminate()));
   }
   return reports;
+}
+
+/**
+ * The trainer's per-batch augment hook for a [batch × frames × dim] tensor, shared by the sequential
+ * path and the workers: time shift, stretch and SpecAugment through `augmentBatch`. `data` replaces the
+ * batch's values when the caller has rebuilt them (fresh copies).
+ */
+export function augmentBatchTensor(xb: tf.Tensor, blocks: number, config: AugmentConfig, data?: Float32Array): tf.Tensor3D {
+  const [b, f, d] = xb.shape as [number, number, number];
+  return tf.tensor3d(augmentBatch(data ?? (xb.dataSync() as Float32Array), b, f, d, blocks, config), [b, f, d]);
 }

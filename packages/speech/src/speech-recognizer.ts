@@ -17,8 +17,8 @@ import {
   type Logger,
   type TrainingReport,
 } from '@appliedml/engine';
-import { AUGMENT_DEFAULTS, AUGMENT_OFF, augmentBatch, perturb, type AugmentConfig } from './augment';
-import { memberFitOptions, memberWorkersAvailable, parallelWorkers, trainMembersInWorkers } from './parallel-members';
+import { AUGMENT_DEFAULTS, AUGMENT_OFF, perturb, type AugmentConfig } from './augment';
+import { augmentBatchTensor, memberFitOptions, memberWorkersAvailable, parallelWorkers, trainMembersInWorkers } from './parallel-members';
 import { extractFeatures, frameCount, resolveFeatureConfig, type FeatureConfig, type ResolvedFeatureConfig } from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
 import { StreamingRecognizer, type StreamingOptions } from './streaming';
@@ -457,18 +457,16 @@ export class SpeechRecognizer {
               ...(augmenting
                 ? {
                     augment: (xb: tf.Tensor, batchRows: Int32Array) => {
-                      const [b, f, d] = xb.shape as [number, number, number];
-                      let batch = xb.dataSync() as Float32Array;
-                      if (fresh) {
-                        batch = batch.slice();
-                        batchRows.forEach((r, i) => {
-                          const source = sources[r];
-                          if (!source) return;
-                          const p = perturb(source, aug, draws);
-                          batch.set(windowed(p.samples, pre, p.warp), i * f * d);
-                        });
-                      }
-                      return tf.tensor3d(augmentBatch(batch, b, f, d, blocks, aug), [b, f, d]);
+                      if (!fresh) return augmentBatchTensor(xb, blocks, aug);
+                      const per = (xb.shape[1] as number) * (xb.shape[2] as number);
+                      const batch = (xb.dataSync() as Float32Array).slice();
+                      batchRows.forEach((r, i) => {
+                        const source = sources[r];
+                        if (!source) return;
+                        const p = perturb(source, aug, draws);
+                        batch.set(windowed(p.samples, pre, p.warp), i * per);
+                      });
+                      return augmentBatchTensor(xb, blocks, aug, batch);
                     },
                   }
                 : {}),
