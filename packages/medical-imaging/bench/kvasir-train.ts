@@ -26,13 +26,23 @@ const { values } = parseArgs({
     split: { type: 'string', default: 'test' },
     filters: { type: 'string', default: SEGMENTER_DEFAULTS.filters.join(',') },
     rotate90: { type: 'boolean', default: SEGMENTER_DEFAULTS.rotate90 },
+    rotation: { type: 'string', default: String(SEGMENTER_DEFAULTS.rotation) },
+    zoom: { type: 'string', default: String(SEGMENTER_DEFAULTS.zoom) },
+    shift: { type: 'string', default: String(SEGMENTER_DEFAULTS.shift) },
   },
 });
 if (!values.dir) throw new AppliedMLError('E_INPUT_INVALID', '--dir is required (a folder outside the repository)');
 const dir = resolve(values.dir);
 const filters = values.filters.split(',').map(Number);
+const recipe = {
+  filters,
+  rotate90: values.rotate90,
+  rotation: Number(values.rotation),
+  zoom: Number(values.zoom),
+  shift: Number(values.shift),
+};
 // Checked before 900 images load: the same rule ImageSegmenter.create applies.
-if (!values.test) ImageSegmenter.create({ imageSize: Number(values.size), filters, rotate90: values.rotate90 }).dispose();
+if (!values.test) ImageSegmenter.create({ imageSize: Number(values.size), ...recipe }).dispose();
 mkdirSync(dir, { recursive: true });
 const logFile = join(dir, 'log.txt');
 const log = (s: string): void => {
@@ -71,7 +81,7 @@ async function main(): Promise<void> {
   const train = await readKvasirSeg(kvasir.root, pick(0, 800), size);
   const val = await readKvasirSeg(kvasir.root, pick(800, 900), input);
   log(`loaded 800 train at ${size}, 100 val at ${input} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const seg = ImageSegmenter.create({ imageSize: size, filters, rotate90: values.rotate90 });
+  const seg = ImageSegmenter.create({ imageSize: size, ...recipe });
   log(`config ${JSON.stringify(seg.config)} epochs ${values.epochs} batch ${values.batch} lr ${values.lr} patience ${values.patience}`);
   const report = await seg.train(train, {
     epochs: Number(values.epochs),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ImageSegmenter, SEGMENTER_DEFAULTS, flipPairs } from './image-segmenter';
+import { createRng, initEngine, tf } from '@appliedml/engine';
+import { ImageSegmenter, SEGMENTER_DEFAULTS, flipPairs, warpPairs } from './image-segmenter';
 
 describe('ImageSegmenter.create', () => {
   it('refuses filters that cannot build a U-Net, with a typed error naming the field', () => {
@@ -20,6 +21,21 @@ describe('ImageSegmenter.create', () => {
         expect.objectContaining({ code: 'E_INPUT_INVALID', details: { field } }),
       );
     ImageSegmenter.create({ rotate90: true }).dispose();
+  });
+
+  it('refuses a rotation, zoom or shift that is not a number in its range, naming the field', () => {
+    for (const [config, field] of [
+      [{ rotation: -1 }, 'rotation'],
+      [{ rotation: 181 }, 'rotation'],
+      [{ zoom: Number.NaN }, 'zoom'],
+      [{ zoom: 0.6 }, 'zoom'],
+      [{ shift: '0.1' }, 'shift'],
+      [{ shift: Number.POSITIVE_INFINITY }, 'shift'],
+    ] as const)
+      expect(() => ImageSegmenter.create(config as never), JSON.stringify(config)).toThrow(
+        expect.objectContaining({ code: 'E_INPUT_INVALID', details: { field } }),
+      );
+    ImageSegmenter.create({ rotation: 15, zoom: 0.15, shift: 0.1, flipAugment: false }).dispose();
   });
 
   it('refuses an image size the levels cannot halve, and takes one they can', () => {
@@ -65,5 +81,72 @@ describe('flipPairs', () => {
     expect(all.size).toBe(8);
     // The transpose itself is among them: pixel (r, c) taken from (c, r).
     expect(all.has(Array.from({ length: 16 }, (_, p) => (p % 4) * 4 + Math.floor(p / 4)).join(','))).toBe(true);
+  });
+});
+
+describe('warpPairs', () => {
+  // Channel 0 of each image is its mask as 0 / 1, channels 1–2 a ramp: a pair warped together keeps
+  // channel 0 (thresholded) equal to the warped mask, pixel for pixel.
+  const size = 16;
+  const pixels = size * size;
+  const n = 24;
+  const x = new Float32Array(n * pixels * 3);
+  const y = new Float32Array(n * pixels);
+  for (let k = 0; k < n; k++)
+    for (let p = 0; p < pixels; p++) {
+      const row = Math.floor(p / size);
+      const col = p % size;
+      const inside = (row - 6 - (k % 5)) ** 2 + (col - 8) ** 2 < 16 ? 1 : 0;
+      y[k * pixels + p] = inside;
+      x[(k * pixels + p) * 3] = inside;
+      x[(k * pixels + p) * 3 + 1] = row / size;
+      x[(k * pixels + p) * 3 + 2] = col / size;
+    }
+  const constant = (value: number): { next(): number } => ({ next: () => value });
+
+  it('moves each image and its mask together, keeps masks binary, and leaks no tensor', async () => {
+    await initEngine();
+    const before = tf.memory().numTensors;
+    const out = warpPairs(x, y, n, size, 3, createRng('warp-test'), { rotation: 20, zoom: 0.2, shift: 0.1 });
+    expect(tf.memory().numTensors).toBe(before);
+    let moved = 0;
+    for (let k = 0; k < n; k++) {
+      let changed = false;
+      for (let p = 0; p < pixels; p++) {
+        const m = out.y[k * pixels + p]!;
+        expect(m === 0 || m === 1).toBe(true);
+        expect(m).toBe(out.x[(k * pixels + p) * 3]! > 0.5 ? 1 : 0);
+        if (Math.abs(out.x[(k * pixels + p) * 3 + 1]! - x[(k * pixels + p) * 3 + 1]!) > 1e-3) changed = true;
+      }
+      if (changed) moved++;
+    }
+    expect(moved).toBeGreaterThanOrEqual(n - 1);
+    const again = warpPairs(x, y, n, size, 3, createRng('warp-test'), { rotation: 20, zoom: 0.2, shift: 0.1 });
+    expect(again.x).toEqual(out.x);
+    expect(again.y).toEqual(out.y);
+  });
+
+  it('is the identity for a zero draw, shifts by whole pixels, and turns a quarter about the centre', async () => {
+    await initEngine();
+    const config = { rotation: 90, zoom: 0.2, shift: 0.125 };
+    const still = warpPairs(x, y, n, size, 3, constant(0.5), config);
+    for (let i = 0; i < x.length; i++) expect(still.x[i]).toBeCloseTo(x[i]!, 5);
+    expect(still.y).toEqual(y);
+    // A draw of 1: +shift·size = 2 pixels each way, the output at (row, col) reads the input at (row + 2, col + 2).
+    const shifted = warpPairs(x, y, n, size, 3, constant(1), { rotation: 0, zoom: 0, shift: 0.125 });
+    for (let row = 0; row < size - 2; row++)
+      for (let col = 0; col < size - 2; col++) {
+        expect(shifted.x[(row * size + col) * 3 + 1]).toBeCloseTo(x[((row + 2) * size + col + 2) * 3 + 1]!, 5);
+        expect(shifted.y[row * size + col]).toBe(y[(row + 2) * size + col + 2]);
+      }
+    // A quarter turn about the centre (a draw of 1): the output at (row, col) reads the input at (size − 1 − col, row).
+    const turned = warpPairs(x, y, n, size, 3, constant(1), { rotation: 90, zoom: 0, shift: 0 });
+    for (let row = 0; row < size; row++)
+      for (let col = 0; col < size; col++) {
+        const from = (size - 1 - col) * size + row;
+        expect(turned.x[(row * size + col) * 3 + 1], `${row},${col}`).toBeCloseTo(x[from * 3 + 1]!, 4);
+        expect(turned.x[(row * size + col) * 3 + 2], `${row},${col}`).toBeCloseTo(x[from * 3 + 2]!, 4);
+        expect(turned.y[row * size + col]).toBe(y[from]);
+      }
   });
 });

@@ -50,6 +50,15 @@ export interface ImageSegmenterConfig {
    * so that the flips and the transpose draw all eight 90° rotations and reflections (default false).
    */
   rotate90: boolean;
+  /**
+   * Joint geometric augmentation, drawn anew every epoch for each training image and its mask together
+   * (after the flips): a rotation of up to ± `rotation` degrees, a zoom of up to ± `zoom` (0.15: scale
+   * 0.85–1.15) and a shift of up to ± `shift` of the size, borders filled with the nearest edge pixel;
+   * the warped mask is bilinear, thresholded at 0.5. Default 0 for each (off).
+   */
+  rotation: number;
+  zoom: number;
+  shift: number;
   /** Brightness / contrast jitter in the trainer's augment hook (default 0.1 / 0.15). */
   brightness: number;
   contrast: number;
@@ -64,6 +73,9 @@ export const SEGMENTER_DEFAULTS: ImageSegmenterConfig = {
   diceWeight: 1,
   flipAugment: true,
   rotate90: false,
+  rotation: 0,
+  zoom: 0,
+  shift: 0,
   brightness: 0.1,
   contrast: 0.15,
   seed: 42,
@@ -310,6 +322,59 @@ export function flipPairs(
   return { x: outX, y: outY };
 }
 
+/** Whether a config asks for the joint geometric warp. */
+function warps(config: Pick<ImageSegmenterConfig, 'rotation' | 'zoom' | 'shift'>): boolean {
+  return config.rotation > 0 || config.zoom > 0 || config.shift > 0;
+}
+
+/**
+ * Warps each image (n × size × size × channels, pixel-interleaved) and its mask (n × size × size) with
+ * the same random rotation, zoom and shift (drawn from `rng`), borders filled with the nearest edge pixel
+ * (tfjs's 'reflect' fill misplaces coordinates just outside the image: an exact quarter turn read the
+ * opposite edge); images are resampled bilinearly, masks bilinearly and thresholded at 0.5 so that they
+ * stay binary.
+ */
+export function warpPairs(
+  x: Float32Array,
+  y: Float32Array,
+  n: number,
+  size: number,
+  channels: number,
+  rng: { next(): number },
+  config: Pick<ImageSegmenterConfig, 'rotation' | 'zoom' | 'shift'>,
+): { x: Float32Array; y: Float32Array } {
+  const outX = new Float32Array(x.length);
+  const outY = new Float32Array(y.length);
+  const pixels = size * size;
+  const c = (size - 1) / 2;
+  const chunk = 64;
+  for (let start = 0; start < n; start += chunk) {
+    const m = Math.min(chunk, n - start);
+    const params = new Float32Array(m * 8);
+    for (let i = 0; i < m; i++) {
+      const angle = ((rng.next() * 2 - 1) * config.rotation * Math.PI) / 180;
+      const scale = 1 + (rng.next() * 2 - 1) * config.zoom;
+      const dx = (rng.next() * 2 - 1) * config.shift * size;
+      const dy = (rng.next() * 2 - 1) * config.shift * size;
+      // Output pixel (u, v) samples the input at A·(u − c) + c + d, A the inverse rotation and zoom.
+      const a0 = Math.cos(angle) / scale;
+      const a1 = Math.sin(angle) / scale;
+      params.set([a0, a1, c - a0 * c - a1 * c + dx, -a1, a0, c + a1 * c - a0 * c + dy, 0, 0], i * 8);
+    }
+    const [wx, wy] = tf.tidy(() => {
+      const xs = tf.tensor4d(x.subarray(start * pixels * channels, (start + m) * pixels * channels), [m, size, size, channels]);
+      const ys = tf.tensor4d(y.subarray(start * pixels, (start + m) * pixels), [m, size, size, 1]);
+      const warped = tf.image.transform(tf.concat([xs, ys], 3), tf.tensor2d(params, [m, 8]), 'bilinear', 'nearest', 0, [size, size]);
+      const [a, b] = tf.split(warped, [channels, 1], 3);
+      return [a!, tf.cast(tf.greater(b!, 0.5), 'float32')];
+    });
+    outX.set(wx.dataSync(), start * pixels * channels);
+    outY.set(wy.dataSync(), start * pixels);
+    tf.dispose([wx, wy]);
+  }
+  return { x: outX, y: outY };
+}
+
 /** The optimiser's state (Adam: step count, first and second moments) and the training state. */
 async function checkpointFiles(
   optimizer: tf.Optimizer,
@@ -423,6 +488,17 @@ export class ImageSegmenter {
     for (const field of ['flipAugment', 'rotate90'] as const)
       if (typeof merged[field] !== 'boolean')
         throw new AppliedMLError('E_INPUT_INVALID', `${field} must be a boolean.`, { details: { field } });
+    for (const [field, max] of [
+      ['rotation', 180],
+      ['zoom', 0.5],
+      ['shift', 0.5],
+    ] as const) {
+      const value = merged[field];
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max)
+        throw new AppliedMLError('E_INPUT_INVALID', `${field} must be a number from 0 to ${max} (got ${String(value)}).`, {
+          details: { field },
+        });
+    }
     if (merged.rotate90 && !merged.flipAugment)
       throw new AppliedMLError('E_INPUT_INVALID', 'rotate90 draws its transposes with the flips: it needs flipAugment.', {
         details: { field: 'rotate90' },
@@ -535,7 +611,8 @@ export class ImageSegmenter {
       const xVal = tf.tensor4d(this.pack(validation.images, fitted), [validation.images.length, size, size, channels]);
       owned.push(xVal);
       let fixed: [tf.Tensor4D, tf.Tensor4D] | undefined;
-      if (!this.config.flipAugment) {
+      const warp = warps(this.config);
+      if (!this.config.flipAugment && !warp) {
         fixed = [tf.tensor4d(raw, [n, size, size, channels]), tf.tensor4d(yValues, [n, size, size, 1])];
         owned.push(...fixed);
       }
@@ -564,9 +641,12 @@ export class ImageSegmenter {
         let y: tf.Tensor4D;
         if (fixed) [x, y] = fixed;
         else {
-          const flipped = flipPairs(raw, yValues, n, size, channels, createRng(`${this.config.seed}:flip:${epoch}`), this.config.rotate90);
-          x = tf.tensor4d(flipped.x, [n, size, size, channels]);
-          y = tf.tensor4d(flipped.y, [n, size, size, 1]);
+          let drawn = { x: raw, y: yValues };
+          if (this.config.flipAugment)
+            drawn = flipPairs(raw, yValues, n, size, channels, createRng(`${this.config.seed}:flip:${epoch}`), this.config.rotate90);
+          if (warp) drawn = warpPairs(drawn.x, drawn.y, n, size, channels, createRng(`${this.config.seed}:warp:${epoch}`), this.config);
+          x = tf.tensor4d(drawn.x, [n, size, size, channels]);
+          y = tf.tensor4d(drawn.y, [n, size, size, 1]);
         }
         let epochReport: TrainingReport;
         try {
