@@ -37,7 +37,8 @@ describe('ImageSegmenter checkpoints', () => {
     await initEngine();
     const train = discs(24, 32, 1);
     const validation = discs(8, 32, 2);
-    const config = { imageSize: 16, filters: [4, 8], flipAugment: true, seed: 7 };
+    // The flips and the warp are drawn per epoch: a resumed run must draw what the uninterrupted one drew.
+    const config = { imageSize: 16, filters: [4, 8], flipAugment: true, rotation: 10, zoom: 0.1, shift: 0.05, seed: 7 };
     const options = { epochs: 3, batchSize: 8, validation };
     const before = tf.memory().numTensors;
 
