@@ -52,3 +52,26 @@ describe('compactEcod (the explainer kept beside other detectors)', () => {
     expect(sameTop).toBeGreaterThanOrEqual(490);
   });
 });
+
+describe('scoreEcod', () => {
+  it("aggregates like PyOD's ECOD: per feature the larger tail, both tails only at a skewness of exactly 0", () => {
+    // Column 0 is symmetric (skewness exactly 0), column 1 mildly right-skewed (≈ 0.64).
+    const col0 = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const col1 = [1, 2, 3, 4, 5, 6, 7, 8, 12];
+    const train: Matrix = { data: Float64Array.from(col0.flatMap((v, i) => [v, col1[i] as number])), rows: 9, cols: 2 };
+    const state = fitEcod(train);
+    expect(state.skew[0]).toBe(0);
+    expect(state.skew[1]).toBeGreaterThan(0.5);
+    expect(state.skew[1]).toBeLessThan(1);
+    const contrib = new Float64Array(4);
+    // The median of each column: 5 of 9 values are ≤ 5 and 5 are ≥ 5, so each tail is (5 + 1) / (9 + 1).
+    // A value above every training value: left tail 1, right tail 1 / 10.
+    const scores = scoreEcod(state, { data: Float64Array.from([5, 5, 5, 13]), rows: 2, cols: 2 }, contrib);
+    const mid = -Math.log(0.6);
+    expect(contrib[0]).toBeCloseTo(2 * mid, 12); // skewness 0: both tails
+    expect(contrib[1]).toBeCloseTo(mid, 12); // skewed: the larger tail only
+    expect(contrib[3]).toBeCloseTo(-Math.log(0.1), 12);
+    expect(scores[0]).toBeCloseTo(3 * mid, 12);
+    expect(scores[1]).toBeCloseTo(2 * mid - Math.log(0.1), 12);
+  });
+});

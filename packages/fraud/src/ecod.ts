@@ -4,9 +4,11 @@ import type { Matrix } from './matrix';
 /**
  * Empirical-CDF outlier detector in the spirit of ECOD (Li et al., 2022) and COPOD (Li et al., 2020).
  * For every feature it keeps the sorted training values; a value's left and right tail
- * probabilities come from the empirical CDF, and the score sums -log tail probabilities across
- * features. Three aggregates are combined as in ECOD: left tails, right tails, and the tail picked
- * by each feature's skewness; the score is their maximum. No labels, no tuning.
+ * probabilities come from the empirical CDF, and the score sums, across features, the larger of
+ * the two -log tail probabilities (PyOD's ECOD aggregation, which takes per feature the maximum of the
+ * left tail, the right tail and the tail chosen by the sign of the skewness; the ECOD paper takes the
+ * maximum of the three sums instead). The CDFs are the training rows' (inductive; PyOD's recomputes
+ * them over the training and scored rows together). No labels, no tuning.
  *
  * Per-feature contributions (the chosen tail's -log p) are the explanation.
  */
@@ -131,11 +133,10 @@ export function scoreEcod(state: EcodState, x: Matrix, contrib?: Float64Array): 
     let total = 0;
     for (let c = 0; c < d; c++) {
       const [a, b] = tails(state.sorted[c] as Float64Array, x.data[r * d + c] as number, state.rows);
-      // Per feature: the larger of the left tail, the right tail and the skewness-guided term
-      // (PyOD's ECOD: |skew| < 1 → both tails count; strong skew → only the long tail counts).
-      const s = state.skew[c] ?? 0;
-      const skewTerm = s > 1 ? b - a : s < -1 ? a - b : a + b;
-      const o = Math.max(a, b, skewTerm);
+      // Per feature, as PyOD's ECOD (the implementation behind ADBench's ECOD column) aggregates: the
+      // larger of the left tail, the right tail and the tail the sign of the skewness picks; the last
+      // is one of the first two unless the skewness is exactly 0, where both tails are summed.
+      const o = (state.skew[c] ?? 0) === 0 ? a + b : Math.max(a, b);
       total += o;
       if (contrib) contrib[r * d + c] = o;
     }
