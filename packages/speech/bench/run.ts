@@ -3,12 +3,16 @@
 //   beside a vectorised numpy/scipy MFCC · recognition latency per 1 s utterance · the scikit-learn
 //   MFCC-statistics + RBF-SVM peer on the same splits.
 // Needs APPLIEDML_DATA_DIR/fsdd and /usr/bin/python3 with python3-numpy, -scipy, -sklearn (tools/speech-bench-peer.py).
-// Options: --only official,loso,speed,peer,inner-official   --speakers george,theo   --epochs N   --copies N   --ensemble N
+// Options: --only official,loso,speed,peer,inner-official,inner-folds   --folds N   --speakers george,theo   --epochs N   --copies N   --ensemble N
 //   --fixed-copies (turns off `augment.fresh` that a --config set)
 //   --exclude jackson (drops a speaker from every protocol: `--only loso --exclude jackson --speakers
 //     nicolas,george` is the inner screen that chooses variants without the weakest speaker)
 //   inner-official (not in the default set): the official protocol inside the official training split —
 //     train on recordings 10–49, score recordings 5–9 — so that variants are chosen without the test split
+//   inner-folds (not in the default set): the same with power — recordings 5–49 of the official training
+//     split in blocks of 5 (5–9, 10–14, …, 45–49); each block is scored by a model trained on the other
+//     40 recordings of each digit and speaker, so every fold trains on as much as inner-official (whose
+//     block is the first) and the blocks together score 2,250 utterances. --folds N runs the first N.
 //   --config '<SpeechRecognizerConfig JSON>' (merged over the defaults, before the flags above)
 // Prints JSON lines on stderr as it goes and a Markdown summary on stdout (pasted into docs/benchmarks/speech.md).
 import { spawnSync } from 'node:child_process';
@@ -40,6 +44,7 @@ const { values } = parseArgs({
     ensemble: { type: 'string' },
     'fixed-copies': { type: 'boolean' },
     config: { type: 'string' },
+    folds: { type: 'string', default: '9' },
   },
 });
 const extra = values.config ? (JSON.parse(values.config as string) as SpeechRecognizerConfig) : {};
@@ -180,6 +185,32 @@ async function innerOfficial(all: FsddRecording[]): Promise<void> {
   model.dispose();
 }
 
+async function innerFolds(all: FsddRecording[]): Promise<void> {
+  const { train: outer } = fsddOfficialSplit(all);
+  const folds = Number(values.folds);
+  if (!Number.isInteger(folds) || folds < 1 || folds > 9) throw new AppliedMLError('E_INPUT_INVALID', '--folds must be 1–9.');
+  const errors: number[] = [];
+  let scored = 0;
+  for (let f = 0; f < folds; f++) {
+    const lo = 5 + 5 * f;
+    const inBlock = (r: FsddRecording): boolean => r.index >= lo && r.index < lo + 5;
+    const model = SpeechRecognizer.create(config);
+    const t0 = performance.now();
+    await model.train(ex(outer.filter((r) => r.index >= 5 && !inBlock(r))), { progress: 'auto' });
+    const held = outer.filter(inBlock);
+    const m = await model.evaluate(ex(held));
+    const e = Math.round((1 - m.accuracy) * held.length);
+    errors.push(e);
+    scored += held.length;
+    log({ innerFold: `${lo}-${lo + 4}`, errors: e, of: held.length, trainSeconds: (performance.now() - t0) / 1000 });
+    model.dispose();
+  }
+  const total = errors.reduce((a, b) => a + b, 0);
+  lines.push(
+    `| Inner folds (recordings 5–49 of the official training split in blocks of 5; ${folds} block${folds > 1 ? 's' : ''}, each scored by a model trained on the other 40 recordings), errors | **${total} of ${scored}** (${pct(1 - total / scored)}); per block ${errors.join(', ')} | chooses variants; the official test split is not used |`,
+  );
+}
+
 async function loso(all: FsddRecording[], speakers: string[]): Promise<void> {
   const results: Record<string, number> = {};
   const tta: Record<string, number> = {};
@@ -230,6 +261,7 @@ async function main(): Promise<void> {
   if (only.has('speed')) await speed(all, listFile);
   if (only.has('official')) await official(all);
   if (only.has('inner-official')) await innerOfficial(all);
+  if (only.has('inner-folds')) await innerFolds(all);
   if (only.has('loso')) await loso(all, speakers);
   if (only.has('peer')) peer(listFile);
   process.stdout.write(
