@@ -152,6 +152,34 @@ describe('FraudDetector', () => {
     await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
   });
 
+  it('refuses a bundle whose threshold was fitted on the earlier ECOD score, and loads one that does not score with ECOD', async () => {
+    const asOld = async (path: string): Promise<void> => {
+      const file = join(path, 'manifest.json');
+      const manifest = JSON.parse(await readFile(file, 'utf8')) as { config: { state: Record<string, unknown> } };
+      delete manifest.config.state.ecodScoring; // what @appliedml/fraud 0.1.0 wrote
+      await writeFile(file, JSON.stringify(manifest));
+    };
+    for (const detector of ['ecod', 'ensemble', 'iforest'] as const) {
+      const model = FraudDetector.create({ detector, seed: 4 });
+      await model.train(x);
+      const path = join(dir, `old-${detector}`);
+      await model.save(path);
+      await asOld(path);
+      if (detector === 'iforest') {
+        // Its ECOD is only the explainer: no threshold depends on the ECOD score.
+        const loaded = await FraudDetector.load(path);
+        expect(Array.from(loaded.scores(x))).toEqual(Array.from(model.scores(x)));
+        loaded.dispose();
+      } else {
+        await expect(FraudDetector.load(path)).rejects.toMatchObject({
+          code: 'E_BUNDLE_INCOMPATIBLE',
+          details: { ecodScoring: 1, expected: 2 },
+        });
+      }
+      model.dispose();
+    }
+  });
+
   it('keeps a bounded explainer beside other detectors: the bundle stays small, reasons survive save → load', async () => {
     const rng = createRng(11);
     const rows = Array.from({ length: 9000 }, () => [rng.next(), rng.next() * 10, rng.next() - 0.5]);

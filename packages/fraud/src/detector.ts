@@ -26,6 +26,12 @@ import { Preprocessor, type PreprocessOptions, type PreprocessorState, type Tabu
 import { chooseThreshold, type ThresholdChoice, type ThresholdRule } from './thresholds';
 import { FRAUD_PACKAGE, FRAUD_TASK, FRAUD_VERSION } from './version';
 
+/**
+ * Version of the ECOD score a bundle's threshold and normalisation were fitted on: 1 summed both tails
+ * for features with |skewness| ≤ 1 (@appliedml/fraud 0.1.0); 2 aggregates as PyOD does (the release after it).
+ */
+const ECOD_SCORING = 2;
+
 export type UnsupervisedKind = 'ecod' | 'iforest' | 'pca' | 'knn' | 'autoencoder';
 export type SupervisedKind = 'mlp' | 'gbt';
 export type DetectorKind = UnsupervisedKind | 'ensemble' | SupervisedKind;
@@ -469,6 +475,7 @@ export class FraudDetector {
       config: {
         ...(rest as unknown as Record<string, JsonValue>),
         state: {
+          ecodScoring: ECOD_SCORING,
           threshold: f.threshold,
           norms: f.norms as unknown as JsonValue,
           explainer: {
@@ -488,10 +495,23 @@ export class FraudDetector {
       new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: ${what}.`, { details: { dir } });
     try {
       const cfg = bundle.manifest.config as unknown as FraudDetectorConfig & {
-        state: { threshold: number; norms: Fitted['norms']; explainer: { rows: number; skew: number[]; trainingRows?: number } };
+        state: {
+          ecodScoring?: number;
+          threshold: number;
+          norms: Fitted['norms'];
+          explainer: { rows: number; skew: number[]; trainingRows?: number };
+        };
       };
       if (!cfg || typeof cfg !== 'object' || !cfg.state) throw corrupt('config.state is missing');
       const model = new FraudDetector(cfg);
+      // The threshold and the ensemble's normalisation were fitted on the ECOD scores of the version
+      // that wrote the bundle; with other ECOD scores they would flag the wrong share of rows.
+      if (model.active.includes('ecod') && (cfg.state.ecodScoring ?? 1) !== ECOD_SCORING)
+        throw new AppliedMLError(
+          'E_BUNDLE_INCOMPATIBLE',
+          `Fraud bundle ${dir} was trained with an earlier ECOD score (version ${cfg.state.ecodScoring ?? 1}, this SDK scores with version ${ECOD_SCORING}); its threshold and normalisation do not fit the new scores. Retrain it with this version.`,
+          { details: { dir, ecodScoring: cfg.state.ecodScoring ?? 1, expected: ECOD_SCORING } },
+        );
       const pre = Preprocessor.fromState(bundle.manifest.preprocessing as unknown as PreprocessorState);
       if (!pre.state || !Array.isArray(pre.state.columns)) throw corrupt('preprocessing is missing');
       const raw = bundle.files['explainer.f64'];

@@ -10,7 +10,8 @@ import type { Matrix } from './matrix';
  * maximum of the three sums instead). The CDFs are the training rows' (inductive; PyOD's recomputes
  * them over the training and scored rows together). No labels, no tuning.
  *
- * Per-feature contributions (the chosen tail's -log p) are the explanation.
+ * Per-feature contributions (each feature's term: the larger tail's -log p, or both tails' at skewness 0)
+ * are the explanation.
  */
 export interface EcodState {
   kind: 'ecod';
