@@ -27,6 +27,17 @@ async function exists(path: string): Promise<boolean> {
  * then replaces `dir` by rename. A failure at any point leaves the previous `dir` as it was.
  */
 export async function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): Promise<void> {
+  await replaceDirAtomic(dir, async (staging) => {
+    for (const [name, data] of Object.entries(files)) await writeFileDurable(join(staging, name), data);
+  });
+}
+
+/**
+ * Build a directory atomically: `fill` writes whatever it needs (files, subdirectories, other bundles)
+ * into an empty hidden sibling directory, which then replaces `dir` by rename. A failure in `fill` or
+ * in the swap leaves the previous `dir` as it was; the staging directory is removed.
+ */
+export async function replaceDirAtomic(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
   const parent = dirname(dir);
   const tag = randomBytes(6).toString('hex');
   const staging = join(parent, `.${basename(dir)}.tmp-${tag}`);
@@ -34,9 +45,10 @@ export async function writeDirAtomic(dir: string, files: Record<string, Uint8Arr
   try {
     await mkdir(parent, { recursive: true });
     await mkdir(staging);
-    for (const [name, data] of Object.entries(files)) await writeFileDurable(join(staging, name), data);
+    await fill(staging);
   } catch (cause) {
     await rm(staging, { recursive: true, force: true });
+    if (AppliedMLError.isInstance(cause)) throw cause;
     throw new AppliedMLError('E_IO', `Could not write the bundle to ${dir}: ${(cause as Error).message}`, { cause, details: { dir } });
   }
   const hadPrevious = await exists(dir);
