@@ -22,6 +22,9 @@ import { channelsOf } from './gray-image';
 import type { AnyImage, GrayImage } from './gray-image';
 import { buildUNet } from './models';
 import { augmenter, checkImage, resizeGray } from './preprocess';
+import { flipPairs, warpPairs, warps } from './segmenter-augment';
+import { assertMasked, binaryMasks, thresholdMask } from './segmentation-masks';
+import type { MaskedImages } from './segmentation-masks';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
 export const SEGMENTATION_TASK = 'image-segmentation';
@@ -52,12 +55,13 @@ export interface ImageSegmenterConfig {
   rotate90: boolean;
   /**
    * Joint geometric augmentation, drawn anew every epoch for each training image and its mask together
-   * (after the flips): a rotation of up to ± `rotation` degrees, a zoom of up to ± `zoom` (0.15: scale
-   * 0.85–1.15) and a shift of up to ± `shift` of the size, borders filled with the nearest edge pixel;
-   * the warped mask is bilinear, thresholded at 0.5. Default 0 for each (off).
+   * (after the flips; edges filled with the nearest pixel, the warped mask thresholded at 0.5 so it stays
+   * binary): a random rotation of up to ± `rotation` degrees (0–180; default 0, off).
    */
   rotation: number;
+  /** With the warp, a random zoom of up to ± `zoom` (0–0.5; 0.15 scales by 0.85–1.15; default 0, off). */
   zoom: number;
+  /** With the warp, a random shift of up to ± `shift` of the image size along each axis (0–0.5; default 0, off). */
   shift: number;
   /** Brightness / contrast jitter in the trainer's augment hook (default 0.1 / 0.15). */
   brightness: number;
@@ -81,11 +85,7 @@ export const SEGMENTER_DEFAULTS: ImageSegmenterConfig = {
   seed: 42,
 };
 
-/** Images with their binary masks (values > 0.5 are foreground), each mask the size of its image. */
-export interface MaskedImages {
-  images: AnyImage[];
-  masks: GrayImage[];
-}
+export type { MaskedImages } from './segmentation-masks';
 
 export interface SegmenterEpoch {
   epoch: number;
@@ -155,24 +155,6 @@ export function diceBceLoss(diceWeight: number): (yTrue: tf.Tensor, yPred: tf.Te
     const diceLoss = tf.sub(1, tf.div(tf.add(tf.mul(2, inter), 1), tf.add(total, 1)));
     return tf.add(bce, tf.mul(diceWeight, diceLoss));
   };
-}
-
-function assertMasked(data: MaskedImages, what: string): void {
-  if (!data || !Array.isArray(data.images) || !Array.isArray(data.masks))
-    throw new AppliedMLError('E_INPUT_INVALID', `The ${what} must be { images, masks }.`);
-  if (data.images.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds no images.`);
-  if (data.images.length !== data.masks.length)
-    throw new AppliedMLError('E_SHAPE_MISMATCH', `The ${what} has ${data.images.length} images but ${data.masks.length} masks.`);
-  data.images.forEach((image, i) => {
-    const mask = data.masks[i]!;
-    checkImage(mask, `${what} mask ${i}`);
-    if (mask.width !== image.width || mask.height !== image.height)
-      throw new AppliedMLError(
-        'E_SHAPE_MISMATCH',
-        `The ${what} mask ${i} is ${mask.width} × ${mask.height} but its image is ${image.width} × ${image.height}.`,
-        { details: { index: i, image: [image.width, image.height], mask: [mask.width, mask.height] } },
-      );
-  });
 }
 
 function checkAny(image: AnyImage, what: string): void {
@@ -273,106 +255,6 @@ function weightsFrom(model: tf.LayersModel, bytes: Uint8Array): tf.Tensor[] | un
     at += count;
     return t;
   });
-}
-
-function thresholdMask(values: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < out.length; i++) out[i] = values[i]! > 0.5 ? 1 : 0;
-  return out;
-}
-
-function binaryMasks(masks: GrayImage[]): Float32Array[] {
-  return masks.map((m) => thresholdMask(m.data));
-}
-
-/**
- * Each image and its mask flipped together: left–right and up–down, each with probability 1/2, and
- * with `transpose` also transposed with probability 1/2 (the draw is skipped without it, so flips
- * alone stay as they were).
- */
-export function flipPairs(
-  x: Float32Array,
-  y: Float32Array,
-  n: number,
-  size: number,
-  channels: number,
-  rng: { next(): number },
-  transpose = false,
-): { x: Float32Array; y: Float32Array } {
-  const outX = new Float32Array(x.length);
-  const outY = new Float32Array(y.length);
-  const pixels = size * size;
-  for (let k = 0; k < n; k++) {
-    const h = rng.next() < 0.5;
-    const v = rng.next() < 0.5;
-    const t = transpose && rng.next() < 0.5;
-    const bx = k * pixels * channels;
-    const by = k * pixels;
-    for (let row = 0; row < size; row++) {
-      const srcRow = v ? size - 1 - row : row;
-      for (let col = 0; col < size; col++) {
-        const srcCol = h ? size - 1 - col : col;
-        const dst = row * size + col;
-        const src = t ? srcCol * size + srcRow : srcRow * size + srcCol;
-        outY[by + dst] = y[by + src]!;
-        for (let c = 0; c < channels; c++) outX[bx + dst * channels + c] = x[bx + src * channels + c]!;
-      }
-    }
-  }
-  return { x: outX, y: outY };
-}
-
-/** Whether a config asks for the joint geometric warp. */
-function warps(config: Pick<ImageSegmenterConfig, 'rotation' | 'zoom' | 'shift'>): boolean {
-  return config.rotation > 0 || config.zoom > 0 || config.shift > 0;
-}
-
-/**
- * Warps each image (n × size × size × channels, pixel-interleaved) and its mask (n × size × size) with
- * the same random rotation, zoom and shift (drawn from `rng`), borders filled with the nearest edge pixel
- * (tfjs's 'reflect' fill misplaces coordinates just outside the image: an exact quarter turn read the
- * opposite edge); images are resampled bilinearly, masks bilinearly and thresholded at 0.5 so that they
- * stay binary.
- */
-export function warpPairs(
-  x: Float32Array,
-  y: Float32Array,
-  n: number,
-  size: number,
-  channels: number,
-  rng: { next(): number },
-  config: Pick<ImageSegmenterConfig, 'rotation' | 'zoom' | 'shift'>,
-): { x: Float32Array; y: Float32Array } {
-  const outX = new Float32Array(x.length);
-  const outY = new Float32Array(y.length);
-  const pixels = size * size;
-  const c = (size - 1) / 2;
-  const chunk = 64;
-  for (let start = 0; start < n; start += chunk) {
-    const m = Math.min(chunk, n - start);
-    const params = new Float32Array(m * 8);
-    for (let i = 0; i < m; i++) {
-      const angle = ((rng.next() * 2 - 1) * config.rotation * Math.PI) / 180;
-      const scale = 1 + (rng.next() * 2 - 1) * config.zoom;
-      const dx = (rng.next() * 2 - 1) * config.shift * size;
-      const dy = (rng.next() * 2 - 1) * config.shift * size;
-      // Output pixel (u, v) samples the input at A·(u − c) + c + d, A the inverse rotation and zoom.
-      const a0 = Math.cos(angle) / scale;
-      const a1 = Math.sin(angle) / scale;
-      params.set([a0, a1, c - a0 * c - a1 * c + dx, -a1, a0, c + a1 * c - a0 * c + dy, 0, 0], i * 8);
-    }
-    const [wx, wy] = tf.tidy(() => {
-      const xs = tf.tensor4d(x.subarray(start * pixels * channels, (start + m) * pixels * channels), [m, size, size, channels]);
-      const ys = tf.tensor4d(y.subarray(start * pixels, (start + m) * pixels), [m, size, size, 1]);
-      const warped = tf.image.transform(tf.concat([xs, ys], 3), tf.tensor2d(params, [m, 8]), 'bilinear', 'nearest', 0, [size, size]);
-      const [a, b] = tf.split(warped, [channels, 1], 3);
-      return [a!, tf.cast(tf.greater(b!, 0.5), 'float32')];
-    });
-    outX.set(wx.dataSync(), start * pixels * channels);
-    outY.set(wy.dataSync(), start * pixels);
-    tf.dispose([wx, wy]);
-  }
-  return { x: outX, y: outY };
 }
 
 /** The optimiser's state (Adam: step count, first and second moments) and the training state. */

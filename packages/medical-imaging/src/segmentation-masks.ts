@@ -1,0 +1,40 @@
+// Masks shared by the segmenter and the segmenter ensemble: the data shape, its checks, thresholding.
+import { AppliedMLError } from '@appliedml/engine';
+import type { AnyImage, GrayImage } from './gray-image';
+import { checkImage } from './preprocess';
+
+/** Images with their binary masks (values > 0.5 are foreground), each mask the size of its image. */
+export interface MaskedImages {
+  images: AnyImage[];
+  masks: GrayImage[];
+}
+
+/** Checks images and masks pair up: typed errors for a wrong shape, a size mismatch or bad values. */
+export function assertMasked(data: MaskedImages, what: string): void {
+  if (!data || !Array.isArray(data.images) || !Array.isArray(data.masks))
+    throw new AppliedMLError('E_INPUT_INVALID', `The ${what} must be { images, masks }.`);
+  if (data.images.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds no images.`);
+  if (data.images.length !== data.masks.length)
+    throw new AppliedMLError('E_SHAPE_MISMATCH', `The ${what} has ${data.images.length} images but ${data.masks.length} masks.`);
+  data.images.forEach((image, i) => {
+    const mask = data.masks[i]!;
+    checkImage(mask, `${what} mask ${i}`);
+    if (mask.width !== image.width || mask.height !== image.height)
+      throw new AppliedMLError(
+        'E_SHAPE_MISMATCH',
+        `The ${what} mask ${i} is ${mask.width} × ${mask.height} but its image is ${image.width} × ${image.height}.`,
+        { details: { index: i, image: [image.width, image.height], mask: [mask.width, mask.height] } },
+      );
+  });
+}
+
+/** Foreground (1) where a value is above 0.5, else 0. */
+export function thresholdMask(values: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < out.length; i++) out[i] = values[i]! > 0.5 ? 1 : 0;
+  return out;
+}
+
+export function binaryMasks(masks: GrayImage[]): Float32Array[] {
+  return masks.map((m) => thresholdMask(m.data));
+}
