@@ -6,12 +6,14 @@
 // DIR/best; rerunning the same command resumes from DIR/last. The checkpoint is chosen by validation
 // Dice only. `--test` loads DIR/best and reports the test split once (nothing is trained); `--test
 // --split val` does the same on the validation split (a check that it matches the logged best epoch).
+// `--test --members A,B` scores instead the average of the runs A/best and B/best (a SegmenterEnsemble),
+// writing its results to DIR.
 // Kvasir-SEG is for research and education only: keep DIR outside the repository, never ship its models.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppliedMLError, initEngine, resolveDataset, shuffleIndices } from '@appliedml/engine';
-import { ImageSegmenter, KVASIR_SEG_DATASET, SEGMENTER_DEFAULTS, kvasirIds, readKvasirSeg } from '../src/index';
+import { ImageSegmenter, KVASIR_SEG_DATASET, SEGMENTER_DEFAULTS, SegmenterEnsemble, kvasirIds, readKvasirSeg } from '../src/index';
 
 const { values } = parseArgs({
   options: {
@@ -29,9 +31,11 @@ const { values } = parseArgs({
     rotation: { type: 'string', default: String(SEGMENTER_DEFAULTS.rotation) },
     zoom: { type: 'string', default: String(SEGMENTER_DEFAULTS.zoom) },
     shift: { type: 'string', default: String(SEGMENTER_DEFAULTS.shift) },
+    members: { type: 'string' },
   },
 });
 if (!values.dir) throw new AppliedMLError('E_INPUT_INVALID', '--dir is required (a folder outside the repository)');
+if (values.members && !values.test) throw new AppliedMLError('E_INPUT_INVALID', '--members scores trained runs: it needs --test.');
 const dir = resolve(values.dir);
 const filters = values.filters.split(',').map(Number);
 const recipe = {
@@ -62,7 +66,10 @@ async function main(): Promise<void> {
   if (values.test) {
     const split = values.split === 'val' ? 'validation' : 'test';
     const test = await readKvasirSeg(kvasir.root, split === 'test' ? pick(900, 1000) : pick(800, 900), input);
-    const seg = await ImageSegmenter.load(join(dir, 'best'));
+    const members = values.members?.split(',').map((d) => resolve(d));
+    const seg = members
+      ? SegmenterEnsemble.from(await Promise.all(members.map((d) => ImageSegmenter.load(join(d, 'best')))))
+      : await ImageSegmenter.load(join(dir, 'best'));
     const m = await seg.evaluate(test);
     const times: number[] = [];
     for (let i = 0; i < 23; i++) {
@@ -71,7 +78,9 @@ async function main(): Promise<void> {
       if (i >= 3) times.push(performance.now() - t);
     }
     const latencyMs = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-    const result = { split, input, imageSize: seg.config.imageSize, ...m, latencyMs };
+    const result = members
+      ? { split, input, members, ...m, latencyMs }
+      : { split, input, imageSize: (seg as ImageSegmenter).config.imageSize, ...m, latencyMs };
     log(`${split} ${JSON.stringify(result)}`);
     writeFileSync(join(dir, `${split}-result.json`), JSON.stringify(result, null, 2));
     seg.dispose();

@@ -389,6 +389,11 @@ export class ImageSegmenter {
     return new ImageSegmenter(merged, options.logger ?? silentLogger);
   }
 
+  /** Whether it holds a trained network (after `train` or `load`, until `dispose`). */
+  get trained(): boolean {
+    return !this.disposed && this.model !== undefined && this.fitted !== undefined;
+  }
+
   private alive(): void {
     if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This ImageSegmenter was disposed.');
   }
@@ -601,15 +606,19 @@ export class ImageSegmenter {
     }
   }
 
-  /** Masks as `predict` returns them (upsampled to each truth mask's size, thresholded at 0.5). */
-  private pipelineMasks(probs: Float32Array, masks: GrayImage[]): Float32Array[] {
+  /** The network's probabilities (packed at its size) upsampled to the given sizes, as `predict` thresholds them. */
+  private upsampled(probs: Float32Array, sizes: Array<{ width: number; height: number }>): Float32Array[] {
     const size = this.config.imageSize;
     const pixels = size * size;
-    return masks.map((m, i) => {
+    return sizes.map((m, i) => {
       const p = probs.subarray(i * pixels, (i + 1) * pixels);
-      const full = m.width === size && m.height === size ? p : resizeGray({ width: size, height: size, data: p }, m.width, m.height).data;
-      return thresholdMask(full);
+      return m.width === size && m.height === size ? p.slice() : resizeGray({ width: size, height: size, data: p }, m.width, m.height).data;
     });
+  }
+
+  /** Masks as `predict` returns them (upsampled to each truth mask's size, thresholded at 0.5). */
+  private pipelineMasks(probs: Float32Array, masks: GrayImage[]): Float32Array[] {
+    return this.upsampled(probs, masks).map(thresholdMask);
   }
 
   private async writeBundle(
@@ -766,6 +775,18 @@ export class ImageSegmenter {
       for (let p = 0; p < mask.length; p++) area += mask[p]!;
       return { mask: { width: image.width, height: image.height, data: mask }, probability, area: area / mask.length };
     });
+  }
+
+  /**
+   * The foreground probability of each image at the image's own size: the network's output upsampled
+   * bilinearly, before the 0.5 threshold `predict` applies (what `SegmenterEnsemble` averages).
+   */
+  async probabilityMaps(images: AnyImage[]): Promise<GrayImage[]> {
+    this.ready();
+    if (!Array.isArray(images) || images.length === 0)
+      throw new AppliedMLError('E_INPUT_INVALID', 'probabilityMaps needs at least one image.');
+    const maps = this.upsampled(this.probabilities(images), images);
+    return images.map((image, i) => ({ width: image.width, height: image.height, data: maps[i]! }));
   }
 
   /**

@@ -2,35 +2,12 @@ import { cpSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRng, initEngine, tf } from '@appliedml/engine';
-import type { ColorImage, GrayImage } from './gray-image';
+import { initEngine, tf } from '@appliedml/engine';
 import { ImageSegmenter } from './image-segmenter';
-import type { MaskedImages } from './image-segmenter';
+import { discs } from './test-discs';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** Bright discs on noise, the disc as the mask. */
-function discs(count: number, size: number, seed: number): MaskedImages {
-  const rng = createRng(seed);
-  const images: ColorImage[] = [];
-  const masks: GrayImage[] = [];
-  for (let k = 0; k < count; k++) {
-    const cx = size * (0.3 + 0.4 * rng.next());
-    const cy = size * (0.3 + 0.4 * rng.next());
-    const r = size * (0.1 + 0.15 * rng.next());
-    const data = new Float32Array(size * size * 3);
-    const mask = new Float32Array(size * size);
-    for (let p = 0; p < size * size; p++) {
-      const inside = Math.hypot((p % size) - cx, Math.floor(p / size) - cy) < r;
-      mask[p] = inside ? 1 : 0;
-      for (let c = 0; c < 3; c++) data[3 * p + c] = 0.3 * rng.next() + (inside ? 0.5 : 0.1);
-    }
-    images.push({ width: size, height: size, channels: 3, data });
-    masks.push({ width: size, height: size, data: mask });
-  }
-  return { images, masks };
-}
 
 describe('ImageSegmenter checkpoints', () => {
   it('resumes an interrupted run from its last checkpoint and ends where the uninterrupted run ends', async () => {

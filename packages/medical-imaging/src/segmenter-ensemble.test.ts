@@ -1,0 +1,123 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initEngine, tf } from '@appliedml/engine';
+import { ImageSegmenter } from './image-segmenter';
+import { resizeGray } from './preprocess';
+import { SegmenterEnsemble } from './segmenter-ensemble';
+import { discs } from './test-discs';
+
+const root = mkdtempSync(join(tmpdir(), 'mi-ensemble-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const train = discs(24, 32, 1);
+const probe = discs(6, 40, 3); // 40 × 40 images: the members' 16 and 24 px outputs are upsampled
+let a: ImageSegmenter;
+let b: ImageSegmenter;
+
+beforeAll(async () => {
+  await initEngine();
+  a = ImageSegmenter.create({ imageSize: 16, filters: [4, 8], flipAugment: false, seed: 1 });
+  b = ImageSegmenter.create({ imageSize: 24, filters: [4, 8], flipAugment: false, seed: 2 });
+  await a.train(train, { epochs: 2, batchSize: 8 });
+  await b.train(train, { epochs: 2, batchSize: 8 });
+});
+
+describe('SegmenterEnsemble', () => {
+  it('averages the members’ probabilities upsampled to each image, thresholds at 0.5, and leaks no tensor', async () => {
+    const ensemble = SegmenterEnsemble.from([a, b]);
+    expect(ensemble.size).toBe(2);
+    const before = tf.memory().numTensors;
+    const out = await ensemble.predictBatch(probe.images);
+    expect(tf.memory().numTensors).toBe(before);
+    const pa = await a.predictBatch(probe.images);
+    const pb = await b.predictBatch(probe.images);
+    out.forEach((o, i) => {
+      const ra = resizeGray(pa[i]!.probability, 40, 40).data;
+      const rb = resizeGray(pb[i]!.probability, 40, 40).data;
+      expect(o.mask.width).toBe(40);
+      expect(o.probability.width).toBe(40);
+      for (let p = 0; p < 1600; p++) {
+        const mean = (ra[p]! + rb[p]!) / 2;
+        expect(o.probability.data[p]).toBeCloseTo(mean, 6);
+        if (Math.abs(mean - 0.5) > 1e-6) expect(o.mask.data[p]).toBe(mean > 0.5 ? 1 : 0);
+      }
+    });
+    // One member: exactly that member's masks.
+    const single = await a.predictBatch(probe.images);
+    const alone = SegmenterEnsemble.from([a]);
+    expect((await alone.predictBatch(probe.images)).map((p) => Array.from(p.mask.data))).toEqual(
+      single.map((p) => Array.from(p.mask.data)),
+    );
+    expect((await alone.evaluate(probe)).dice).toBeCloseTo((await a.evaluate(probe)).dice, 10);
+  });
+
+  it('saves and loads as one directory with the same masks; refuses missing, corrupt and foreign ones', async () => {
+    const ensemble = SegmenterEnsemble.from([a, b]);
+    const dir = join(root, 'ens');
+    await ensemble.save(dir, { dice: 0.5 });
+    const loaded = await SegmenterEnsemble.load(dir);
+    expect(loaded.size).toBe(2);
+    const before = (await ensemble.predictBatch(probe.images)).map((p) => Array.from(p.mask.data));
+    expect((await loaded.predictBatch(probe.images)).map((p) => Array.from(p.mask.data))).toEqual(before);
+    expect((await loaded.evaluate(probe)).dice).toBeCloseTo((await ensemble.evaluate(probe)).dice, 10);
+    loaded.dispose();
+
+    await expect(SegmenterEnsemble.load(join(root, 'nothing'))).rejects.toMatchObject({ code: 'E_BUNDLE_MISSING' });
+    const index = join(dir, 'ensemble.json');
+    const good = readFileSync(index, 'utf8');
+    const tensors = tf.memory().numTensors;
+    for (const [text, code] of [
+      ['{not json', 'E_BUNDLE_CORRUPT'],
+      [good.replace('image-segmentation-ensemble', 'image-classification'), 'E_BUNDLE_INCOMPATIBLE'],
+      [good.replace('"member-1"', '"../member-1"'), 'E_BUNDLE_CORRUPT'],
+      [good.replace('"member-1"', '"member-0"'), 'E_BUNDLE_CORRUPT'],
+      [good.replace('"member-1"', '"member-7"'), 'E_BUNDLE_CORRUPT'],
+    ] as const) {
+      writeFileSync(index, text);
+      await expect(SegmenterEnsemble.load(dir), text.slice(0, 40)).rejects.toMatchObject({ code });
+    }
+    writeFileSync(index, good);
+    // A damaged member: the member loaded before it is disposed again.
+    writeFileSync(join(dir, 'member-1', 'segmenter.weights.bin'), 'x');
+    await expect(SegmenterEnsemble.load(dir)).rejects.toMatchObject({ code: 'E_BUNDLE_CORRUPT' });
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('keeps the previous save when a save fails', async () => {
+    const dir = join(root, 'keep');
+    const first = SegmenterEnsemble.from([a]);
+    await first.save(dir);
+    const spare = ImageSegmenter.create({ imageSize: 16, filters: [4, 8], flipAugment: false, seed: 5 });
+    await spare.train(train, { epochs: 1, batchSize: 8 });
+    const doomed = SegmenterEnsemble.from([spare]);
+    spare.dispose(); // the member dies under the ensemble: its save throws inside the staging directory
+    await expect(doomed.save(dir)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+    const again = await SegmenterEnsemble.load(dir);
+    expect(again.size).toBe(1);
+    again.dispose();
+  });
+
+  it('refuses an empty list, too many members, an untrained member, one member twice, and use after dispose', async () => {
+    expect(() => SegmenterEnsemble.from([])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect(() => SegmenterEnsemble.from(Array.from({ length: 9 }, () => a))).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect(() => SegmenterEnsemble.from([a, a])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect(() => SegmenterEnsemble.from([{} as ImageSegmenter])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    const untrained = ImageSegmenter.create({ imageSize: 16, filters: [4, 8] });
+    expect(() => SegmenterEnsemble.from([a, untrained])).toThrow(expect.objectContaining({ code: 'E_MODEL_NOT_TRAINED' }));
+    untrained.dispose();
+    const ensemble = SegmenterEnsemble.from([a]);
+    await expect(ensemble.predictBatch([])).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    await expect(ensemble.evaluate({ images: probe.images, masks: probe.masks.slice(1) })).rejects.toMatchObject({
+      code: 'E_SHAPE_MISMATCH',
+    });
+    // Disposing the ensemble disposes its members (it owns them): last test, so `a` may go.
+    ensemble.dispose();
+    expect(a.trained).toBe(false);
+    await expect(ensemble.predict(probe.images[0]!)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+    await expect(b.probabilityMaps([])).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    b.dispose();
+    await expect(b.probabilityMaps(probe.images)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+  });
+});

@@ -1,0 +1,177 @@
+// SegmenterEnsemble: trained segmenters whose foreground probabilities are averaged.
+// from (trained members) → predict / predictBatch → evaluate → save / load → dispose.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppliedMLError, iou, meanDice, replaceDirAtomic } from '@appliedml/engine';
+import type { Device, JsonValue, Logger } from '@appliedml/engine';
+import type { AnyImage } from './gray-image';
+import { ImageSegmenter } from './image-segmenter';
+import type { MaskPrediction, SegmentationMetrics } from './image-segmenter';
+import { assertMasked, binaryMasks, thresholdMask } from './segmentation-masks';
+import type { MaskedImages } from './segmentation-masks';
+import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
+
+export const SEGMENTER_ENSEMBLE_TASK = 'image-segmentation-ensemble';
+/** Members an ensemble may hold: each costs one network evaluation per image. */
+export const MAX_ENSEMBLE_MEMBERS = 8;
+const INDEX = 'ensemble.json';
+const MEMBER_NAME = /^member-[0-9]{1,2}$/;
+
+interface EnsembleIndex {
+  package: string;
+  packageVersion: string;
+  task: string;
+  members: string[];
+  metrics?: Record<string, number>;
+}
+
+/**
+ * Several trained `ImageSegmenter`s used as one: each member's foreground probability at the image's
+ * size (`ImageSegmenter.probabilityMaps`, what its `predict` thresholds) is averaged, and the average is
+ * thresholded at 0.5. Members may differ in recipe and network size. It costs one network evaluation
+ * per member and image. Saved as one directory (`ensemble.json` and a bundle per member), atomically.
+ */
+export class SegmenterEnsemble {
+  private members: ImageSegmenter[] | undefined;
+
+  private constructor(members: ImageSegmenter[]) {
+    this.members = members;
+  }
+
+  /** An ensemble of trained segmenters (1–8). It takes ownership: `dispose` disposes the members. */
+  static from(members: ImageSegmenter[]): SegmenterEnsemble {
+    if (!Array.isArray(members) || members.length < 1 || members.length > MAX_ENSEMBLE_MEMBERS)
+      throw new AppliedMLError('E_INPUT_INVALID', `A segmenter ensemble holds 1 to ${MAX_ENSEMBLE_MEMBERS} segmenters.`, {
+        details: { field: 'members' },
+      });
+    members.forEach((m, i) => {
+      if (!(m instanceof ImageSegmenter))
+        throw new AppliedMLError('E_INPUT_INVALID', `Ensemble member ${i} is not an ImageSegmenter.`, {
+          details: { field: 'members', index: i },
+        });
+      if (!m.trained)
+        throw new AppliedMLError('E_MODEL_NOT_TRAINED', `Ensemble member ${i} is not trained (or was disposed).`, {
+          details: { index: i },
+        });
+    });
+    if (new Set(members).size !== members.length)
+      throw new AppliedMLError('E_INPUT_INVALID', 'An ensemble cannot hold the same segmenter twice.', { details: { field: 'members' } });
+    return new SegmenterEnsemble([...members]);
+  }
+
+  /** How many segmenters it averages. */
+  get size(): number {
+    return this.alive().length;
+  }
+
+  private alive(): ImageSegmenter[] {
+    if (!this.members) throw new AppliedMLError('E_MODEL_DISPOSED', 'This SegmenterEnsemble was disposed.');
+    return this.members;
+  }
+
+  async predict(image: AnyImage): Promise<MaskPrediction> {
+    return (await this.predictBatch([image]))[0]!;
+  }
+
+  /** Masks at each image's size; `probability` is the members' average, also at the image's size. */
+  async predictBatch(images: AnyImage[]): Promise<MaskPrediction[]> {
+    const members = this.alive();
+    if (!Array.isArray(images) || images.length === 0)
+      throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch needs at least one image.');
+    const sums = images.map((image) => new Float32Array(image.width * image.height));
+    for (const member of members) {
+      const maps = await member.probabilityMaps(images);
+      maps.forEach(({ data }, i) => {
+        const sum = sums[i]!;
+        for (let p = 0; p < sum.length; p++) sum[p]! += data[p]!;
+      });
+    }
+    return images.map((image, i) => {
+      const average = sums[i]!.map((v) => v / members.length);
+      const mask = thresholdMask(average);
+      let area = 0;
+      for (let p = 0; p < mask.length; p++) area += mask[p]!;
+      return {
+        mask: { width: image.width, height: image.height, data: mask },
+        probability: { width: image.width, height: image.height, data: average },
+        area: area / mask.length,
+      };
+    });
+  }
+
+  /** Dice and IoU per image, averaged over images, of the ensemble's masks against the truth masks. */
+  async evaluate(data: MaskedImages): Promise<SegmentationMetrics> {
+    this.alive();
+    assertMasked(data, 'evaluation data');
+    const predicted = (await this.predictBatch(data.images)).map((p) => p.mask.data);
+    const truth = binaryMasks(data.masks);
+    const ious = truth.map((t, i) => iou(t, predicted[i]!));
+    return { count: truth.length, dice: meanDice(truth, predicted), iou: ious.reduce((s, v) => s + v, 0) / ious.length };
+  }
+
+  /** Writes `dir/ensemble.json` and `dir/member-<i>` (each an `ImageSegmenter` bundle) in one atomic swap. */
+  async save(dir: string, metrics?: Record<string, number>): Promise<void> {
+    const members = this.alive();
+    await replaceDirAtomic(dir, async (staging) => {
+      const names = members.map((_, i) => `member-${i}`);
+      for (let i = 0; i < members.length; i++) await members[i]!.save(join(staging, names[i]!));
+      const index: EnsembleIndex = {
+        package: MEDICAL_IMAGING_PACKAGE,
+        packageVersion: MEDICAL_IMAGING_VERSION,
+        task: SEGMENTER_ENSEMBLE_TASK,
+        members: names,
+        ...(metrics ? { metrics } : {}),
+      };
+      await writeFile(join(staging, INDEX), JSON.stringify(index, null, 2));
+    });
+  }
+
+  static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<SegmenterEnsemble> {
+    let text: string;
+    try {
+      text = await readFile(join(dir, INDEX), 'utf8');
+    } catch (cause) {
+      throw new AppliedMLError('E_BUNDLE_MISSING', `No segmenter ensemble at ${dir} (no ${INDEX}). Save one there first.`, {
+        cause,
+        details: { dir },
+      });
+    }
+    let index: EnsembleIndex;
+    try {
+      index = JSON.parse(text) as EnsembleIndex;
+    } catch (cause) {
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Segmenter ensemble ${dir}: ${INDEX} is not valid JSON.`, { cause, details: { dir } });
+    }
+    if (!index || typeof index !== 'object' || index.package !== MEDICAL_IMAGING_PACKAGE || index.task !== SEGMENTER_ENSEMBLE_TASK)
+      throw new AppliedMLError('E_BUNDLE_INCOMPATIBLE', `${dir} does not hold a ${MEDICAL_IMAGING_PACKAGE} segmenter ensemble.`, {
+        details: { dir, task: (index as { task?: JsonValue } | null)?.task ?? null },
+      });
+    const names = index.members;
+    if (
+      !Array.isArray(names) ||
+      names.length < 1 ||
+      names.length > MAX_ENSEMBLE_MEMBERS ||
+      !names.every((n) => typeof n === 'string' && MEMBER_NAME.test(n)) ||
+      new Set(names).size !== names.length
+    )
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Segmenter ensemble ${dir}: ${INDEX} lists no valid members.`, { details: { dir } });
+    const members: ImageSegmenter[] = [];
+    try {
+      for (const name of names) members.push(await ImageSegmenter.load(join(dir, name), options));
+    } catch (error) {
+      members.forEach((m) => m.dispose());
+      if (AppliedMLError.isInstance(error) && error.code === 'E_BUNDLE_MISSING')
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Segmenter ensemble ${dir}: a member listed in ${INDEX} is missing.`, {
+          cause: error,
+          details: { dir },
+        });
+      throw error;
+    }
+    return new SegmenterEnsemble(members);
+  }
+
+  dispose(): void {
+    this.members?.forEach((m) => m.dispose());
+    this.members = undefined;
+  }
+}

@@ -1,0 +1,26 @@
+// Test data only (not exported by the package): small generated segmentation sets.
+import { createRng } from '@appliedml/engine';
+import type { ColorImage, GrayImage } from './gray-image';
+import type { MaskedImages } from './segmentation-masks';
+
+/** Bright discs on noise, the disc as the mask. */
+export function discs(count: number, size: number, seed: number): MaskedImages {
+  const rng = createRng(seed);
+  const images: ColorImage[] = [];
+  const masks: GrayImage[] = [];
+  for (let k = 0; k < count; k++) {
+    const cx = size * (0.3 + 0.4 * rng.next());
+    const cy = size * (0.3 + 0.4 * rng.next());
+    const r = size * (0.1 + 0.15 * rng.next());
+    const data = new Float32Array(size * size * 3);
+    const mask = new Float32Array(size * size);
+    for (let p = 0; p < size * size; p++) {
+      const inside = Math.hypot((p % size) - cx, Math.floor(p / size) - cy) < r;
+      mask[p] = inside ? 1 : 0;
+      for (let c = 0; c < 3; c++) data[3 * p + c] = 0.3 * rng.next() + (inside ? 0.5 : 0.1);
+    }
+    images.push({ width: size, height: size, channels: 3, data });
+    masks.push({ width: size, height: size, data: mask });
+  }
+  return { images, masks };
+}
