@@ -51,6 +51,11 @@ const extra = values.config ? (JSON.parse(values.config as string) as SpeechReco
 if (extra.augment === false && (values.copies || values['fixed-copies']))
   throw new AppliedMLError('E_INPUT_INVALID', '--copies and --fixed-copies need augmentation on; --config turns it off.');
 const only = new Set((values.only as string).split(','));
+const folds = Number(values.folds);
+if (!Number.isInteger(folds) || folds < 1 || folds > 9)
+  throw new AppliedMLError('E_INPUT_INVALID', `--folds must be an integer from 1 to 9 (got ${String(values.folds)}).`, {
+    details: { field: 'folds' },
+  });
 const augment = {
   ...(typeof extra.augment === 'object' ? extra.augment : {}),
   ...(values.copies ? { copies: Number(values.copies) } : {}),
@@ -187,8 +192,6 @@ async function innerOfficial(all: FsddRecording[]): Promise<void> {
 
 async function innerFolds(all: FsddRecording[]): Promise<void> {
   const { train: outer } = fsddOfficialSplit(all);
-  const folds = Number(values.folds);
-  if (!Number.isInteger(folds) || folds < 1 || folds > 9) throw new AppliedMLError('E_INPUT_INVALID', '--folds must be 1–9.');
   const errors: number[] = [];
   let scored = 0;
   for (let f = 0; f < folds; f++) {
