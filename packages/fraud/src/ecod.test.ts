@@ -75,3 +75,44 @@ describe('scoreEcod', () => {
     expect(scores[1]).toBeCloseTo(2 * mid - Math.log(0.1), 12);
   });
 });
+
+describe('scoreEcod lookup tables', () => {
+  it('score exactly as the direct count over every training value, ties, extremes and NaN included', () => {
+    const rng = createRng(21);
+    const rows = 3000;
+    const cols = 4;
+    const data = new Float64Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      data[r * cols] = rng.next() < 0.5 ? 0 : 1; // one-hot-like: two distinct values
+      data[r * cols + 1] = Math.floor(rng.next() * 7); // few distinct values, many ties
+      data[r * cols + 2] = rng.next() * 100; // all distinct
+      data[r * cols + 3] = Math.round(rng.next() * 1000) / 10; // some ties
+    }
+    const state = fitEcod({ data, rows, cols });
+    // The same state marked as standing for exactly its own rows goes through the direct counts.
+    const direct = { ...state, rows };
+    const probes: number[] = [];
+    for (let k = 0; k < 400; k++)
+      for (let c = 0; c < cols; c++) {
+        const pick = rng.next();
+        // Training values themselves (ties), values between them, and values beyond both ends.
+        probes.push(
+          pick < 0.4
+            ? (data[Math.floor(rng.next() * rows) * cols + c] as number)
+            : pick < 0.8
+              ? rng.next() * 110 - 5
+              : pick < 0.9
+                ? -1e9
+                : 1e9,
+        );
+      }
+    probes.push(Number.NaN, 0, 1, 2);
+    const x = { data: Float64Array.from(probes), rows: probes.length / cols, cols };
+    const fastContrib = new Float64Array(probes.length);
+    const directContrib = new Float64Array(probes.length);
+    const fast = scoreEcod(state, x, fastContrib);
+    const slow = scoreEcod(direct, x, directContrib);
+    for (let i = 0; i < fast.length; i++) expect(fast[i]).toBeCloseTo(slow[i] as number, 10);
+    for (let i = 0; i < fastContrib.length; i++) expect(fastContrib[i]).toBeCloseTo(directContrib[i] as number, 10);
+  });
+});

@@ -126,14 +126,73 @@ function tails(sorted: Float64Array, v: number, rows?: number): [number, number]
   return [-Math.log(Math.min(1, left)), -Math.log(Math.min(1, right))];
 }
 
+/**
+ * Per column, the distinct training values and how many training values are ≤ each, with the −log
+ * tail probabilities of every possible count: one binary search over the distinct values and two table
+ * reads give both tails (the same numbers `tails` computes). Built once per full state, on first use.
+ */
+interface EcodLookup {
+  values: Float64Array[];
+  atMost: Int32Array[];
+  /** −log((k + 1) / (n + 1)) for k = 0 … n. */
+  negLog: Float64Array;
+}
+const lookups = new WeakMap<EcodState, EcodLookup>();
+
+function lookupFor(state: EcodState): EcodLookup {
+  const cached = lookups.get(state);
+  if (cached) return cached;
+  const n = state.sorted[0]?.length ?? 0;
+  const values: Float64Array[] = [];
+  const atMost: Int32Array[] = [];
+  for (const col of state.sorted) {
+    const v: number[] = [];
+    const k: number[] = [];
+    for (let i = 0; i < col.length; i++) {
+      if (i + 1 < col.length && col[i + 1] === col[i]) continue;
+      v.push(col[i] as number);
+      k.push(i + 1);
+    }
+    values.push(Float64Array.from(v));
+    atMost.push(Int32Array.from(k));
+  }
+  const negLog = Float64Array.from({ length: n + 1 }, (_, k) => -Math.log((k + 1) / (n + 1)));
+  const lookup = { values, atMost, negLog };
+  lookups.set(state, lookup);
+  return lookup;
+}
+
 /** Scores each row; optionally fills `contrib` (rows × cols) with per-feature contributions. */
 export function scoreEcod(state: EcodState, x: Matrix, contrib?: Float64Array): Float64Array {
   const out = new Float64Array(x.rows);
   const d = x.cols;
+  // A full state (every training value) takes the table path; a summary (`rows` set) reads counts back.
+  const lookup = state.rows === undefined ? lookupFor(state) : undefined;
+  const n = state.sorted[0]?.length ?? 0;
   for (let r = 0; r < x.rows; r++) {
     let total = 0;
     for (let c = 0; c < d; c++) {
-      const [a, b] = tails(state.sorted[c] as Float64Array, x.data[r * d + c] as number, state.rows);
+      const v = x.data[r * d + c] as number;
+      let a: number;
+      let b: number;
+      if (lookup) {
+        const values = lookup.values[c] as Float64Array;
+        const atMost = lookup.atMost[c] as Int32Array;
+        let lo = 0;
+        let hi = values.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if ((values[mid] as number) <= v) lo = mid + 1;
+          else hi = mid;
+        }
+        // lo distinct values are ≤ v; training values < v stop one distinct value earlier when v is one.
+        const le = lo > 0 ? (atMost[lo - 1] as number) : 0;
+        const lt = lo > 0 && values[lo - 1] === v ? (lo > 1 ? (atMost[lo - 2] as number) : 0) : le;
+        a = lookup.negLog[le] as number;
+        b = lookup.negLog[n - lt] as number;
+      } else {
+        [a, b] = tails(state.sorted[c] as Float64Array, v, state.rows);
+      }
       // Per feature, as PyOD's ECOD (the implementation behind ADBench's ECOD column) aggregates: the
       // larger of the left tail, the right tail and the tail the sign of the skewness picks; the last
       // is one of the first two unless the skewness is exactly 0, where both tails are summed.
