@@ -42,7 +42,7 @@ export type { PredictOptions, PredictionArray } from './inference/predict';
 // Model bundles
 export { BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION, loadBundle, saveBundle } from './bundle/bundle';
 export type { BundleManifest, JsonValue, LoadBundleOptions, LoadedBundle, SaveBundleInput } from './bundle/bundle';
-export { replaceDirAtomic, writeDirAtomic } from './bundle/atomic-dir';
+export { replaceDirAtomic, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
 export { ENGINE_VERSION } from './version';
 
 // Metrics

@@ -509,7 +509,7 @@ export class FraudDetector {
       if (model.active.includes('ecod') && (cfg.state.ecodScoring ?? 1) !== ECOD_SCORING)
         throw new AppliedMLError(
           'E_BUNDLE_INCOMPATIBLE',
-          `Fraud bundle ${dir} was trained with an earlier ECOD score (version ${cfg.state.ecodScoring ?? 1}, this SDK scores with version ${ECOD_SCORING}); its threshold and normalisation do not fit the new scores. Retrain it with this version.`,
+          `Fraud bundle ${dir} was trained with ECOD score version ${cfg.state.ecodScoring ?? 1}; this SDK scores with version ${ECOD_SCORING}, so the bundle's threshold and normalisation do not fit its scores. Retrain it with this version of ${FRAUD_PACKAGE}.`,
           { details: { dir, ecodScoring: cfg.state.ecodScoring ?? 1, expected: ECOD_SCORING } },
         );
       const pre = Preprocessor.fromState(bundle.manifest.preprocessing as unknown as PreprocessorState);

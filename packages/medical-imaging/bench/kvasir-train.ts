@@ -7,7 +7,7 @@
 // Dice only. `--test` loads DIR/best and reports the test split once (nothing is trained); `--test
 // --split val` does the same on the validation split (a check that it matches the logged best epoch).
 // `--test --members A,B` scores instead the average of the runs A/best and B/best (a SegmenterEnsemble),
-// writing its results to DIR.
+// writing its results to DIR (use a folder of its own: DIR/<split>-result.json is overwritten).
 // Kvasir-SEG is for research and education only: keep DIR outside the repository, never ship its models.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -67,9 +67,14 @@ async function main(): Promise<void> {
     const split = values.split === 'val' ? 'validation' : 'test';
     const test = await readKvasirSeg(kvasir.root, split === 'test' ? pick(900, 1000) : pick(800, 900), input);
     const members = values.members?.split(',').map((d) => resolve(d));
-    const seg = members
-      ? SegmenterEnsemble.from(await Promise.all(members.map((d) => ImageSegmenter.load(join(d, 'best')))))
-      : await ImageSegmenter.load(join(dir, 'best'));
+    const loaded: ImageSegmenter[] = [];
+    try {
+      for (const d of members ?? []) loaded.push(await ImageSegmenter.load(join(d, 'best')));
+    } catch (error) {
+      loaded.forEach((m) => m.dispose());
+      throw error;
+    }
+    const seg = members ? SegmenterEnsemble.from(loaded) : await ImageSegmenter.load(join(dir, 'best'));
     const m = await seg.evaluate(test);
     const times: number[] = [];
     for (let i = 0; i < 23; i++) {

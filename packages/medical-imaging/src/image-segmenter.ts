@@ -134,7 +134,11 @@ export interface SegmenterTrainingReport extends TrainingReport {
 export interface MaskPrediction {
   /** Binary mask (0/1) at the input image's size. */
   mask: GrayImage;
-  /** Foreground probability at the model's size. */
+  /**
+   * Foreground probability. From an `ImageSegmenter`: at the network's size (`imageSize`; upsample with
+   * `resizeGray`, or call `probabilityMaps`, for the image's size). From a `SegmenterEnsemble`: at the
+   * image's size (its members may differ in network size).
+   */
   probability: GrayImage;
   /** Fraction of the image that is foreground. */
   area: number;
@@ -158,6 +162,15 @@ export function diceBceLoss(diceWeight: number): (yTrue: tf.Tensor, yPred: tf.Te
 }
 
 function checkAny(image: AnyImage, what: string): void {
+  if (
+    !image ||
+    typeof image !== 'object' ||
+    !Number.isInteger(image.width) ||
+    !Number.isInteger(image.height) ||
+    image.width < 1 ||
+    image.height < 1
+  )
+    throw new AppliedMLError('E_INPUT_INVALID', `The ${what} has no valid width and height.`);
   const c = channelsOf(image);
   if (c === 1) return checkImage(image, what);
   if (!image.data || image.data.length !== image.width * image.height * 3)
@@ -390,7 +403,7 @@ export class ImageSegmenter {
   }
 
   /** Whether it holds a trained network (after `train` or `load`, until `dispose`). */
-  get trained(): boolean {
+  get isTrained(): boolean {
     return !this.disposed && this.model !== undefined && this.fitted !== undefined;
   }
 

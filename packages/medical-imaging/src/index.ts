@@ -25,7 +25,7 @@ export type {
   PredictOptions,
 } from './image-classifier';
 export { SEGMENTATION_TASK, SEGMENTER_DEFAULTS, ImageSegmenter } from './image-segmenter';
-export { MAX_ENSEMBLE_MEMBERS, SEGMENTER_ENSEMBLE_TASK, SegmenterEnsemble } from './segmenter-ensemble';
+export { MAX_ENSEMBLE_MEMBERS, SEGMENTER_ENSEMBLE_FORMAT, SEGMENTER_ENSEMBLE_TASK, SegmenterEnsemble } from './segmenter-ensemble';
 export type {
   ImageSegmenterConfig,
   MaskPrediction,

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initEngine, tf } from '@appliedml/engine';
+import { AppliedMLError, initEngine, tf } from '@appliedml/engine';
+import type { ColorImage } from './gray-image';
 import { ImageSegmenter } from './image-segmenter';
 import { resizeGray } from './preprocess';
 import { SegmenterEnsemble } from './segmenter-ensemble';
@@ -85,18 +86,38 @@ describe('SegmenterEnsemble', () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
-  it('keeps the previous save when a save fails', async () => {
+  it('keeps the previous save when a save fails part-way, and leaves nothing behind', async () => {
     const dir = join(root, 'keep');
-    const first = SegmenterEnsemble.from([a]);
-    await first.save(dir);
+    await SegmenterEnsemble.from([a, b]).save(dir);
     const spare = ImageSegmenter.create({ imageSize: 16, filters: [4, 8], flipAugment: false, seed: 5 });
     await spare.train(train, { epochs: 1, batchSize: 8 });
-    const doomed = SegmenterEnsemble.from([spare]);
-    spare.dispose(); // the member dies under the ensemble: its save throws inside the staging directory
+    const live = ImageSegmenter.create({ imageSize: 16, filters: [4, 8], flipAugment: false, seed: 6 });
+    await live.train(train, { epochs: 1, batchSize: 8 });
+    const doomed = SegmenterEnsemble.from([live, spare]);
+    spare.dispose(); // member 1 dies under the ensemble: member 0 is written to staging, then the save throws
     await expect(doomed.save(dir)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
     const again = await SegmenterEnsemble.load(dir);
-    expect(again.size).toBe(1);
+    expect(again.size).toBe(2); // the previous two-member save, not a half-written one
+    expect(readdirSync(root).filter((name) => name.startsWith('.keep'))).toEqual([]); // no staging or retired copy
+    // `again` owns freshly loaded copies; dispose them without touching `a` and `b`.
     again.dispose();
+    live.dispose();
+  });
+
+  it('refuses an ensemble.json of a newer layout, and a null or sizeless image with a typed error (ensemble and segmenter)', async () => {
+    const dir = join(root, 'newer');
+    await SegmenterEnsemble.from([a]).save(dir);
+    const index = join(dir, 'ensemble.json');
+    const json = JSON.parse(readFileSync(index, 'utf8')) as { format: number };
+    expect(json.format).toBe(1);
+    writeFileSync(index, JSON.stringify({ ...json, format: 2 }));
+    await expect(SegmenterEnsemble.load(dir)).rejects.toMatchObject({ code: 'E_BUNDLE_INCOMPATIBLE', details: { format: 2 } });
+    const ensemble = SegmenterEnsemble.from([a]);
+    for (const bad of [null, {}, { width: 2, height: Number.NaN, channels: 3, data: new Float32Array(12) }])
+      for (const target of [ensemble, a])
+        await expect(target.predictBatch([bad as unknown as ColorImage])).rejects.toSatisfy(
+          (e: unknown) => AppliedMLError.isInstance(e) && e.code === 'E_INPUT_INVALID',
+        );
   });
 
   it('refuses an empty list, too many members, an untrained member, one member twice, and use after dispose', async () => {
@@ -114,7 +135,7 @@ describe('SegmenterEnsemble', () => {
     });
     // Disposing the ensemble disposes its members (it owns them): last test, so `a` may go.
     ensemble.dispose();
-    expect(a.trained).toBe(false);
+    expect(a.isTrained).toBe(false);
     await expect(ensemble.predict(probe.images[0]!)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
     await expect(b.probabilityMaps([])).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
     b.dispose();

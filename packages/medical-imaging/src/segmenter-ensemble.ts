@@ -1,8 +1,8 @@
 // SegmenterEnsemble: trained segmenters whose foreground probabilities are averaged.
 // from (trained members) → predict / predictBatch → evaluate → save / load → dispose.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError, iou, meanDice, replaceDirAtomic } from '@appliedml/engine';
+import { AppliedMLError, iou, meanDice, replaceDirAtomic, writeFileDurable } from '@appliedml/engine';
 import type { Device, JsonValue, Logger } from '@appliedml/engine';
 import type { AnyImage } from './gray-image';
 import { ImageSegmenter } from './image-segmenter';
@@ -15,9 +15,12 @@ export const SEGMENTER_ENSEMBLE_TASK = 'image-segmentation-ensemble';
 /** Members an ensemble may hold: each costs one network evaluation per image. */
 export const MAX_ENSEMBLE_MEMBERS = 8;
 const INDEX = 'ensemble.json';
+/** Layout of `ensemble.json`; a newer one is refused with E_BUNDLE_INCOMPATIBLE. */
+export const SEGMENTER_ENSEMBLE_FORMAT = 1;
 const MEMBER_NAME = /^member-[0-9]{1,2}$/;
 
 interface EnsembleIndex {
+  format: number;
   package: string;
   packageVersion: string;
   task: string;
@@ -49,7 +52,7 @@ export class SegmenterEnsemble {
         throw new AppliedMLError('E_INPUT_INVALID', `Ensemble member ${i} is not an ImageSegmenter.`, {
           details: { field: 'members', index: i },
         });
-      if (!m.trained)
+      if (!m.isTrained)
         throw new AppliedMLError('E_MODEL_NOT_TRAINED', `Ensemble member ${i} is not trained (or was disposed).`, {
           details: { index: i },
         });
@@ -78,16 +81,21 @@ export class SegmenterEnsemble {
     const members = this.alive();
     if (!Array.isArray(images) || images.length === 0)
       throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch needs at least one image.');
-    const sums = images.map((image) => new Float32Array(image.width * image.height));
+    // The first member checks the images; its maps (fresh arrays) then hold the running sums.
+    let sums: Float32Array[] | undefined;
     for (const member of members) {
       const maps = await member.probabilityMaps(images);
+      if (!sums) {
+        sums = maps.map((m) => m.data);
+        continue;
+      }
       maps.forEach(({ data }, i) => {
-        const sum = sums[i]!;
+        const sum = sums![i]!;
         for (let p = 0; p < sum.length; p++) sum[p]! += data[p]!;
       });
     }
     return images.map((image, i) => {
-      const average = sums[i]!.map((v) => v / members.length);
+      const average = sums![i]!.map((v) => v / members.length);
       const mask = thresholdMask(average);
       let area = 0;
       for (let p = 0; p < mask.length; p++) area += mask[p]!;
@@ -116,13 +124,14 @@ export class SegmenterEnsemble {
       const names = members.map((_, i) => `member-${i}`);
       for (let i = 0; i < members.length; i++) await members[i]!.save(join(staging, names[i]!));
       const index: EnsembleIndex = {
+        format: SEGMENTER_ENSEMBLE_FORMAT,
         package: MEDICAL_IMAGING_PACKAGE,
         packageVersion: MEDICAL_IMAGING_VERSION,
         task: SEGMENTER_ENSEMBLE_TASK,
         members: names,
         ...(metrics ? { metrics } : {}),
       };
-      await writeFile(join(staging, INDEX), JSON.stringify(index, null, 2));
+      await writeFileDurable(join(staging, INDEX), JSON.stringify(index, null, 2));
     });
   }
 
@@ -146,6 +155,12 @@ export class SegmenterEnsemble {
       throw new AppliedMLError('E_BUNDLE_INCOMPATIBLE', `${dir} does not hold a ${MEDICAL_IMAGING_PACKAGE} segmenter ensemble.`, {
         details: { dir, task: (index as { task?: JsonValue } | null)?.task ?? null },
       });
+    if (typeof index.format !== 'number' || index.format > SEGMENTER_ENSEMBLE_FORMAT)
+      throw new AppliedMLError(
+        'E_BUNDLE_INCOMPATIBLE',
+        `Segmenter ensemble ${dir} has layout ${String(index.format)}; this version reads up to ${SEGMENTER_ENSEMBLE_FORMAT}. Upgrade ${MEDICAL_IMAGING_PACKAGE}.`,
+        { details: { dir, format: typeof index.format === 'number' ? index.format : null } },
+      );
     const names = index.members;
     if (
       !Array.isArray(names) ||

@@ -3,7 +3,8 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AppliedMLError } from '../errors';
 
-async function writeFileDurable(path: string, data: Uint8Array | string): Promise<void> {
+/** Write a new file and fsync it before closing (it must not exist yet). */
+export async function writeFileDurable(path: string, data: Uint8Array | string): Promise<void> {
   const handle = await open(path, 'wx');
   try {
     await handle.writeFile(data);
@@ -34,8 +35,10 @@ export async function writeDirAtomic(dir: string, files: Record<string, Uint8Arr
 
 /**
  * Build a directory atomically: `fill` writes whatever it needs (files, subdirectories, other bundles)
- * into an empty hidden sibling directory, which then replaces `dir` by rename. A failure in `fill` or
- * in the swap leaves the previous `dir` as it was; the staging directory is removed.
+ * into an empty hidden sibling directory, which then replaces `dir` by rename. A thrown failure in
+ * `fill` or in the swap leaves the previous `dir` as it was and removes the staging directory. A crash
+ * of the process between the two renames leaves no `dir` but the previous contents in a hidden
+ * `.<name>.old-*` sibling (and the new ones, complete, in `.<name>.tmp-*`): never a half-written `dir`.
  */
 export async function replaceDirAtomic(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
   const parent = dirname(dir);
