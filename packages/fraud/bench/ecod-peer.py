@@ -14,17 +14,11 @@ scikit-learn's own train_test_split(random_state=seed), in three forms:
 Usage: APPLIEDML_DATA_DIR=../shared/datasets /usr/bin/python3 packages/fraud/bench/ecod-peer.py splits.json
 Prints AUCROC / AUCPR % per set for each form and split source, then the means.
 """
-import json
-import os
-import sys
-
 import numpy as np
 from scipy.stats import skew
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import train_test_split
 
-if len(sys.argv) < 2:
-    sys.exit(__doc__)
+from adbench_splits import load_set, open_spec, seed_splits
 
 
 def tails(reference, x, self_count):
@@ -58,23 +52,15 @@ def score(form, train, test):
 
 
 FORMS = ('pyod', 'pyod-inductive', 'ours')
-root = os.path.join(os.environ.get('APPLIEDML_DATA_DIR', '../shared/datasets'), 'adbench')
-spec = json.load(open(sys.argv[1]))
+root, spec = open_spec(__doc__)
 table = {}
 for name, entry in spec['splits'].items():
-    data = np.load(os.path.join(root, entry['file']), allow_pickle=False)
-    X, y = data['X'].astype(np.float64), data['y'].astype(int)
-    rows = np.arange(len(y))
+    X, y = load_set(root, entry)
     cells = {}
     for source in ('bench', 'sklearn'):
         for form in FORMS:
             roc = pr = 0.0
-            for seed, test in zip(spec['seeds'], entry['test']):
-                if source == 'bench':
-                    te = np.asarray(test, dtype=int)
-                    tr = np.setdiff1d(rows, te)
-                else:
-                    tr, te = train_test_split(rows, test_size=0.3, stratify=y, random_state=seed)
+            for _, tr, te in seed_splits(spec, entry, y, source):
                 s = score(form, X[tr], X[te])
                 roc += roc_auc_score(y[te], s) / len(entry['test'])
                 pr += average_precision_score(y[te], s) / len(entry['test'])

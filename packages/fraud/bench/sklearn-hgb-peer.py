@@ -10,34 +10,24 @@ With --sklearn-splits the same peer runs on scikit-learn's own train_test_split(
 (the split generator behind published scikit-learn figures), to show how much the split draw moves it.
 Prints one line per set (each seed, then the mean of the 3) and the mean over the sets run.
 """
-import json
-import os
 import sys
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import train_test_split
 
-if len(sys.argv) < 2:
-    sys.exit(__doc__)
-root = os.path.join(os.environ.get('APPLIEDML_DATA_DIR', '../shared/datasets'), 'adbench')
-spec = json.load(open(sys.argv[1]))
+from adbench_splits import load_set, open_spec, seed_splits
+
+root, spec = open_spec(__doc__)
 own_splits = '--sklearn-splits' in sys.argv[2:]
 only = [a for a in sys.argv[2:] if not a.startswith('--')]
 means = []
 for name, entry in spec['splits'].items():
     if only and name not in only:
         continue
-    data = np.load(os.path.join(root, entry['file']), allow_pickle=False)
-    X, y = data['X'], data['y'].astype(int)
+    X, y = load_set(root, entry)
     per_seed = []
-    for seed, test in zip(spec['seeds'], entry['test']):
-        test = np.asarray(test, dtype=int)
-        if own_splits:
-            _, test = train_test_split(np.arange(len(y)), test_size=0.3, stratify=y, random_state=seed)
-        train = np.ones(len(y), dtype=bool)
-        train[test] = False
+    for seed, train, test in seed_splits(spec, entry, y, 'sklearn' if own_splits else 'bench'):
         model = HistGradientBoostingClassifier(random_state=seed).fit(X[train], y[train])
         p = model.predict_proba(X[test])[:, 1]
         per_seed.append((100 * roc_auc_score(y[test], p), 100 * average_precision_score(y[test], p)))

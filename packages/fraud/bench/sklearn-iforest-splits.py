@@ -8,34 +8,21 @@ same; only the rows drawn into the 30 % differ.
 Usage: APPLIEDML_DATA_DIR=../shared/datasets /usr/bin/python3 packages/fraud/bench/sklearn-iforest-splits.py splits.json
 Prints one line per set (AUCROC / AUCPR % for each split source) and the mean over the sets run.
 """
-import json
-import os
-import sys
-
 import numpy as np
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import train_test_split
+
+from adbench_splits import load_set, open_spec, seed_splits
 
 FORESTS = 5
-if len(sys.argv) < 2:
-    sys.exit(__doc__)
-root = os.path.join(os.environ.get('APPLIEDML_DATA_DIR', '../shared/datasets'), 'adbench')
-spec = json.load(open(sys.argv[1]))
+root, spec = open_spec(__doc__)
 table = {}
 for name, entry in spec['splits'].items():
-    data = np.load(os.path.join(root, entry['file']), allow_pickle=False)
-    X, y = data['X'].astype(np.float64), data['y'].astype(int)
-    rows = np.arange(len(y))
+    X, y = load_set(root, entry)
     cells = {}
     for source in ('bench', 'sklearn'):
         roc = pr = 0.0
-        for seed, test in zip(spec['seeds'], entry['test']):
-            if source == 'bench':
-                te = np.asarray(test, dtype=int)
-                tr = np.setdiff1d(rows, te)
-            else:
-                tr, te = train_test_split(rows, test_size=0.3, stratify=y, random_state=seed)
+        for _, tr, te in seed_splits(spec, entry, y, source):
             for forest in range(FORESTS):
                 model = IsolationForest(n_estimators=100, random_state=forest).fit(X[tr])
                 score = -model.score_samples(X[te])

@@ -90,7 +90,7 @@ function fullCount(kept: number, rows: number, points: number): number {
 /** Order statistics kept per feature when ECOD only explains another detector's scores. */
 export const EXPLAINER_POINTS = 4096;
 
-/** Number of entries ≤ v (upper bound) in ascending a. */
+/** Number of entries ≤ v (upper bound) in ascending a (also the count of distinct values ≤ v in the lookup). */
 function countLe(a: Float64Array, v: number): number {
   let lo = 0;
   let hi = a.length;
@@ -178,13 +178,7 @@ export function scoreEcod(state: EcodState, x: Matrix, contrib?: Float64Array): 
       if (lookup) {
         const values = lookup.values[c] as Float64Array;
         const atMost = lookup.atMost[c] as Int32Array;
-        let lo = 0;
-        let hi = values.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if ((values[mid] as number) <= v) lo = mid + 1;
-          else hi = mid;
-        }
+        const lo = countLe(values, v);
         // lo distinct values are ≤ v; training values < v stop one distinct value earlier when v is one.
         const le = lo > 0 ? (atMost[lo - 1] as number) : 0;
         const lt = lo > 0 && values[lo - 1] === v ? (lo > 1 ? (atMost[lo - 2] as number) : 0) : le;
