@@ -9,18 +9,18 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 
-def open_spec(doc):
-    """The splits file named by the first argument (exits with the script's usage without one)."""
+def sets(doc, only=()):
+    """The splits file named by the first argument (exits with the script's usage without one), then, for
+    each set in it (or only those named), (spec, name, entry, X as float64, y as int)."""
     if len(sys.argv) < 2:
         sys.exit(doc)
     root = os.path.join(os.environ.get('APPLIEDML_DATA_DIR', '../shared/datasets'), 'adbench')
-    return root, json.load(open(sys.argv[1]))
-
-
-def load_set(root, entry):
-    """X as float64 and y as int of one set of the splits file."""
-    data = np.load(os.path.join(root, entry['file']), allow_pickle=False)
-    return data['X'].astype(np.float64), data['y'].astype(int)
+    spec = json.load(open(sys.argv[1]))
+    for name, entry in spec['splits'].items():
+        if only and name not in only:
+            continue
+        data = np.load(os.path.join(root, entry['file']), allow_pickle=False)
+        yield spec, name, entry, data['X'].astype(np.float64), data['y'].astype(int)
 
 
 def seed_splits(spec, entry, y, source):

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.stats import skew
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from adbench_splits import load_set, open_spec, seed_splits
+from adbench_splits import seed_splits, sets
 
 
 def tails(reference, x, self_count):
@@ -52,10 +52,8 @@ def score(form, train, test):
 
 
 FORMS = ('pyod', 'pyod-inductive', 'ours')
-root, spec = open_spec(__doc__)
 table = {}
-for name, entry in spec['splits'].items():
-    X, y = load_set(root, entry)
+for spec, name, entry, X, y in sets(__doc__):
     cells = {}
     for source in ('bench', 'sklearn'):
         for form in FORMS:

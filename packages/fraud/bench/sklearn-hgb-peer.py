@@ -16,16 +16,12 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from adbench_splits import load_set, open_spec, seed_splits
+from adbench_splits import seed_splits, sets
 
-root, spec = open_spec(__doc__)
 own_splits = '--sklearn-splits' in sys.argv[2:]
 only = [a for a in sys.argv[2:] if not a.startswith('--')]
 means = []
-for name, entry in spec['splits'].items():
-    if only and name not in only:
-        continue
-    X, y = load_set(root, entry)
+for spec, name, entry, X, y in sets(__doc__, only):
     per_seed = []
     for seed, train, test in seed_splits(spec, entry, y, 'sklearn' if own_splits else 'bench'):
         model = HistGradientBoostingClassifier(random_state=seed).fit(X[train], y[train])

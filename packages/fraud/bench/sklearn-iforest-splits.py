@@ -12,13 +12,11 @@ import numpy as np
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from adbench_splits import load_set, open_spec, seed_splits
+from adbench_splits import seed_splits, sets
 
 FORESTS = 5
-root, spec = open_spec(__doc__)
 table = {}
-for name, entry in spec['splits'].items():
-    X, y = load_set(root, entry)
+for spec, name, entry, X, y in sets(__doc__):
     cells = {}
     for source in ('bench', 'sklearn'):
         roc = pr = 0.0
