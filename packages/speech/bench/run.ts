@@ -3,7 +3,7 @@
 //   beside a vectorised numpy/scipy MFCC · recognition latency per 1 s utterance · the scikit-learn
 //   MFCC-statistics + RBF-SVM peer on the same splits.
 // Needs APPLIEDML_DATA_DIR/fsdd and /usr/bin/python3 with python3-numpy, -scipy, -sklearn (tools/speech-bench-peer.py).
-// Options: --only official,loso,speed,peer,inner-official,inner-folds   --folds N   --speakers george,theo   --epochs N   --copies N   --ensemble N
+// Options: --only official,loso,speed,peer,inner-official,inner-folds   --folds N   --from K   --scores-out FILE   --speakers george,theo   --epochs N   --copies N   --ensemble N
 //   --fixed-copies (turns off `augment.fresh` that a --config set)
 //   --exclude jackson (drops a speaker from every protocol: `--only loso --exclude jackson --speakers
 //     nicolas,george` is the inner screen that chooses variants without the weakest speaker)
@@ -12,11 +12,15 @@
 //   inner-folds (not in the default set): the same with power — recordings 5–49 of the official training
 //     split in blocks of 5 (5–9, 10–14, …, 45–49); each block is scored by a model trained on the other
 //     40 recordings of each digit and speaker, so every fold trains on as much as inner-official (whose
-//     block is the first) and the blocks together score 2,250 utterances. --folds N runs the first N.
+//     block is the first) and the blocks together score 2,250 utterances. --folds N runs N blocks, from
+//     block --from K (1–9, default 1).
+//   --scores-out FILE (inner-folds and loso): appends one JSON line per scored utterance (protocol, fold,
+//     path, label, every label's probability with and without the test-time warps), so that the errors can
+//     be read and combinations of variants scored without training again.
 //   --config '<SpeechRecognizerConfig JSON>' (merged over the defaults, before the flags above)
 // Prints JSON lines on stderr as it goes and a Markdown summary on stdout (pasted into docs/benchmarks/speech.md).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,6 +49,8 @@ const { values } = parseArgs({
     'fixed-copies': { type: 'boolean' },
     config: { type: 'string' },
     folds: { type: 'string', default: '9' },
+    from: { type: 'string', default: '1' },
+    'scores-out': { type: 'string' },
   },
 });
 const extra = values.config ? (JSON.parse(values.config as string) as SpeechRecognizerConfig) : {};
@@ -52,10 +58,20 @@ if (extra.augment === false && (values.copies || values['fixed-copies']))
   throw new AppliedMLError('E_INPUT_INVALID', '--copies and --fixed-copies need augmentation on; --config turns it off.');
 const only = new Set((values.only as string).split(','));
 const folds = Number(values.folds);
-if (!Number.isInteger(folds) || folds < 1 || folds > 9)
-  throw new AppliedMLError('E_INPUT_INVALID', `--folds must be an integer from 1 to 9 (got ${String(values.folds)}).`, {
-    details: { field: 'folds' },
+const from = Number(values.from);
+if (!Number.isInteger(from) || from < 1 || from > 9)
+  throw new AppliedMLError('E_INPUT_INVALID', `--from must be an integer from 1 to 9 (got ${String(values.from)}).`, {
+    details: { field: 'from' },
   });
+if (!Number.isInteger(folds) || folds < 1 || from + folds - 1 > 9)
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    `--folds must be an integer from 1 to ${10 - from} with --from ${from} (got ${String(values.folds)}).`,
+    {
+      details: { field: 'folds' },
+    },
+  );
+const scoresOut = values['scores-out'] as string | undefined;
 const augment = {
   ...(typeof extra.augment === 'object' ? extra.augment : {}),
   ...(values.copies ? { copies: Number(values.copies) } : {}),
@@ -78,6 +94,29 @@ const log = (o: unknown): void => void process.stderr.write(`${JSON.stringify(o)
 const TTA = [0.92, 1, 1.08];
 const ex = (rs: FsddRecording[]): SpeechExample[] => rs.map((r) => ({ audio: r.path, label: r.label }));
 const lines: string[] = [];
+
+/** Appends every utterance's probabilities, plain and with the test-time warps, to --scores-out. */
+async function scoreLines(model: SpeechRecognizer, held: FsddRecording[], tag: Record<string, unknown>): Promise<void> {
+  if (!scoresOut) return;
+  const plain = await model.predictBatch(held.map((r) => r.path));
+  model.testTimeWarps = TTA;
+  const warped = await model.predictBatch(held.map((r) => r.path));
+  model.testTimeWarps = [1];
+  const labels = model.labels;
+  const rows = held.map((r, i) =>
+    JSON.stringify({
+      ...tag,
+      path: r.path,
+      speaker: r.speaker,
+      index: r.index,
+      label: r.label,
+      labels,
+      plain: labels.map((l) => (plain[i] as { scores: Record<string, number> }).scores[l]),
+      tta: labels.map((l) => (warped[i] as { scores: Record<string, number> }).scores[l]),
+    }),
+  );
+  appendFileSync(scoresOut, `${rows.join('\n')}\n`);
+}
 
 function python(args: string[]): Record<string, unknown> {
   const run = spawnSync('/usr/bin/python3', [PEER, ...args], { encoding: 'utf8' });
@@ -194,7 +233,7 @@ async function innerFolds(all: FsddRecording[]): Promise<void> {
   const { train: outer } = fsddOfficialSplit(all);
   const errors: number[] = [];
   let scored = 0;
-  for (let f = 0; f < folds; f++) {
+  for (let f = from - 1; f < from - 1 + folds; f++) {
     const lo = 5 + 5 * f;
     const inBlock = (r: FsddRecording): boolean => r.index >= lo && r.index < lo + 5;
     const model = SpeechRecognizer.create(config);
@@ -206,11 +245,12 @@ async function innerFolds(all: FsddRecording[]): Promise<void> {
     errors.push(e);
     scored += held.length;
     log({ innerFold: `${lo}-${lo + 4}`, errors: e, of: held.length, trainSeconds: (performance.now() - t0) / 1000 });
+    await scoreLines(model, held, { protocol: 'inner-folds', fold: `${lo}-${lo + 4}`, config });
     model.dispose();
   }
   const total = errors.reduce((a, b) => a + b, 0);
   lines.push(
-    `| Inner folds (recordings 5–49 of the official training split in blocks of 5; ${folds} block${folds > 1 ? 's' : ''}, each scored by a model trained on the other 40 recordings), errors | **${total} of ${scored}** (${pct(1 - total / scored)}); per block ${errors.join(', ')} | chooses variants; the official test split is not used |`,
+    `| Inner folds (recordings 5–49 of the official training split in blocks of 5; ${folds} block${folds > 1 ? 's' : ''} from block ${from}, each scored by a model trained on the other 40 recordings), errors | **${total} of ${scored}** (${pct(1 - total / scored)}); per block ${errors.join(', ')} | chooses variants; the official test split is not used |`,
   );
 }
 
@@ -225,6 +265,12 @@ async function loso(all: FsddRecording[], speakers: string[]): Promise<void> {
     results[s] = m.accuracy;
     model.testTimeWarps = TTA;
     tta[s] = (await model.evaluate(ex(all.filter((r) => r.speaker === s)))).accuracy;
+    model.testTimeWarps = [1];
+    await scoreLines(
+      model,
+      all.filter((r) => r.speaker === s),
+      { protocol: 'loso', fold: s, config, excluded: values.exclude ?? null },
+    );
     log({ loso: s, accuracy: m.accuracy, tta: tta[s], trainSeconds: (performance.now() - t0) / 1000 });
     model.dispose();
   }
