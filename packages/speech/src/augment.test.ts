@@ -43,3 +43,26 @@ describe('augmentBatch time stretch', () => {
     }
   });
 });
+
+describe('augmentBatch coefficient masks', () => {
+  it('mask the same coefficient in every block and never the values after the blocks', () => {
+    const frames = 8;
+    const blockDim = 4;
+    const dim = 3 * blockDim + 5; // three blocks, then five utterance statistics
+    const batch = 50;
+    const x = new Float32Array(batch * frames * dim).fill(1);
+    const out = augmentBatch(x, batch, frames, dim, 3, { ...AUGMENT_OFF, freqMasks: 2, freqMaskBins: 2 }, blockDim);
+    let masked = 0;
+    for (let b = 0; b < batch; b++)
+      for (let t = 0; t < frames; t++) {
+        const o = (b * frames + t) * dim;
+        for (let k = 0; k < blockDim; k++) {
+          expect(out[o + blockDim + k]).toBe(out[o + k]);
+          expect(out[o + 2 * blockDim + k]).toBe(out[o + k]);
+          if (out[o + k] === 0) masked++;
+        }
+        for (let k = 3 * blockDim; k < dim; k++) expect(out[o + k]).toBe(1);
+      }
+    expect(masked).toBeGreaterThan(0);
+  });
+});

@@ -113,7 +113,9 @@ export function perturb(samples: Float32Array, config: AugmentConfig, rng: Unifo
  * Per-batch augmentation of [batch × frames × dim] features in place: a random shift along time
  * (zeros fill, which is the CMVN mean), an optional tempo stretch about the window's centre, and
  * SpecAugment time and coefficient masks (set to zero). The
- * coefficient masks hit the same coefficient in the static, delta and delta-delta blocks.
+ * coefficient masks hit the same coefficient in the static, delta and delta-delta blocks, each
+ * `blockDim` wide from the frame's start (default dim / blocks; values after the blocks, such as the
+ * utterance statistics, are never coefficient-masked).
  * Draws from Math.random, which the engine's trainer seeds around each step.
  */
 export function augmentBatch(
@@ -123,10 +125,10 @@ export function augmentBatch(
   dim: number,
   blocks: number,
   config: AugmentConfig,
+  blockDim = dim / blocks,
 ): Float32Array {
   const out = new Float32Array(data.length);
   const per = frames * dim;
-  const blockDim = dim / blocks;
   const rand = (k: number): number => Math.floor(Math.random() * k);
   for (let b = 0; b < batch; b++) {
     const shift = config.timeShiftFrames > 0 ? rand(2 * config.timeShiftFrames + 1) - config.timeShiftFrames : 0;

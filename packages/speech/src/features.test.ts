@@ -70,6 +70,40 @@ describe('features', () => {
     expect(worst).toBeLessThan(1e-3);
   });
 
+  it('appends the utterance statistics before CMVN when asked: constant over frames, gain-invariant, the frames unchanged', () => {
+    const samples = Float32Array.from({ length: 4000 }, (_, i) => Math.sin(i * 0.21 + 0.002 * i * i) * Math.exp(-i / 3000));
+    const c = resolveFeatureConfig({ utteranceStats: true });
+    expect([c.cepstralDim, c.dim]).toEqual([39, 39 + 25]);
+    const plain = extractFeatures(samples);
+    const withStats = extractFeatures(samples, c);
+    const raw = mfcc(samples);
+    const K = 13;
+    for (let t = 0; t < withStats.frames; t++) {
+      for (let d = 0; d < 39; d++) expect(withStats.data[t * 64 + d]).toBe(plain.data[t * 39 + d]);
+      for (let d = 39; d < 64; d++) expect(withStats.data[t * 64 + d]).toBe(withStats.data[d]);
+    }
+    // The values: means of c1…c12, then standard deviations of c0…c12, of the raw MFCCs, in tens of dB per band.
+    const scale = 10 * Math.sqrt(40);
+    for (let k = 0; k < K; k++) {
+      let mean = 0;
+      for (let t = 0; t < raw.frames; t++) mean += raw.data[t * K + k] as number;
+      mean /= raw.frames;
+      let variance = 0;
+      for (let t = 0; t < raw.frames; t++) variance += ((raw.data[t * K + k] as number) - mean) ** 2;
+      if (k > 0) expect(withStats.data[39 + k - 1]).toBeCloseTo(mean / scale, 4);
+      expect(withStats.data[39 + K - 1 + k]).toBeCloseTo(Math.sqrt(variance / raw.frames) / scale, 4);
+    }
+    const quieter = extractFeatures(
+      samples.map((v) => v * 0.1),
+      c,
+    );
+    for (let d = 39; d < 64; d++) expect(Math.abs((quieter.data[d] as number) - (withStats.data[d] as number))).toBeLessThan(1e-3);
+    expect(() => resolveFeatureConfig({ utteranceStats: true, kind: 'log-mel' })).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID' }),
+    );
+    expect(() => resolveFeatureConfig({ utteranceStats: 'yes' as unknown as boolean })).toThrow(/utteranceStats/);
+  });
+
   it('rejects bad configs and empty audio with typed errors', () => {
     expect(() => resolveFeatureConfig({ nFft: 300 })).toThrow(AppliedMLError);
     expect(() => resolveFeatureConfig({ coefficients: 80 })).toThrow(/coefficients/);

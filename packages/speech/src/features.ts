@@ -52,6 +52,15 @@ export interface FeatureConfig {
   center: boolean;
   /** Per-utterance cepstral mean (and variance) normalisation (default 'mean-variance'). */
   cmvn: CmvnMode;
+  /**
+   * Append the utterance's cepstral statistics before normalisation to every frame (default false; MFCC
+   * only): the means of c1…c(K−1) and the standard deviations of c0…c(K−1), in units of
+   * 10·√melBands (tens of dB per band), 2K − 1 extra values after the coefficients and their deltas.
+   * c0's mean is left out because it is the only coefficient a change of recording gain moves. CMVN
+   * removes these statistics from the frames; they carry the speaker's and the session's spectral
+   * envelope, which helps on known speakers.
+   */
+  utteranceStats: boolean;
 }
 
 export const FEATURE_DEFAULTS: FeatureConfig = {
@@ -71,14 +80,17 @@ export const FEATURE_DEFAULTS: FeatureConfig = {
   topDb: 80,
   center: true,
   cmvn: 'mean-variance',
+  utteranceStats: false,
 };
 
 /** A config with every derived size filled in. */
 export interface ResolvedFeatureConfig extends FeatureConfig {
   winLength: number;
   hopLength: number;
-  /** Values per frame: (coefficients or melBands) × (1 + deltas). */
+  /** Values per frame: (coefficients or melBands) × (1 + deltas), plus 2 × coefficients − 1 with `utteranceStats`. */
   dim: number;
+  /** The first `cepstralDim` values of a frame: (coefficients or melBands) × (1 + deltas). */
+  cepstralDim: number;
 }
 
 export interface Features {
@@ -118,8 +130,11 @@ export function resolveFeatureConfig(config: Partial<FeatureConfig> = {}): Resol
     throw bad('deltaWidth must be odd and ≥ 3.', 'deltaWidth');
   if (!(c.preEmphasis >= 0 && c.preEmphasis < 1)) throw bad('preEmphasis must be in [0, 1).', 'preEmphasis');
   if (c.topDb !== null && !(c.topDb > 0)) throw bad('topDb must be positive or null.', 'topDb');
+  if (typeof c.utteranceStats !== 'boolean') throw bad('utteranceStats must be true or false.', 'utteranceStats');
+  if (c.utteranceStats && c.kind !== 'mfcc') throw bad("utteranceStats needs kind 'mfcc'.", 'utteranceStats');
   const base = c.kind === 'mfcc' ? c.coefficients : c.melBands;
-  return { ...c, nFft, fMax, winLength, hopLength, dim: base * (1 + c.deltas) };
+  const cepstralDim = base * (1 + c.deltas);
+  return { ...c, nFft, fMax, winLength, hopLength, cepstralDim, dim: cepstralDim + (c.utteranceStats ? 2 * base - 1 : 0) };
 }
 
 // ── mel scale (Slaney, as librosa's default htk=False) ─────────────────────────────────────────
@@ -327,7 +342,8 @@ export function extractFeatures(
   config: ResolvedFeatureConfig | Partial<FeatureConfig> = {},
   options: { warp?: number } = {},
 ): Features {
-  const c = 'dim' in config && 'winLength' in config ? (config as ResolvedFeatureConfig) : resolveFeatureConfig(config);
+  const c =
+    'dim' in config && 'winLength' in config && 'cepstralDim' in config ? (config as ResolvedFeatureConfig) : resolveFeatureConfig(config);
   if (samples.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'No samples to extract features from.');
   const { data: base, frames, base: B } = baseFeatures(samples, c, Math.round((options.warp ?? 1) * 100) / 100);
   if (frames === 0)
@@ -338,8 +354,12 @@ export function extractFeatures(
   if (c.deltas >= 1) parts.push(deltaOf(base, frames, B, c.deltaWidth, 1));
   if (c.deltas >= 2) parts.push(deltaOf(base, frames, B, c.deltaWidth, 2));
   for (let t = 0; t < frames; t++) parts.forEach((p, i) => out.set(p.subarray(t * B, (t + 1) * B), t * dim + i * B));
+  if (c.utteranceStats) {
+    const stats = staticStats(base, frames, B, 1 / (10 * Math.sqrt(c.melBands)));
+    for (let t = 0; t < frames; t++) out.set(stats, t * dim + c.cepstralDim);
+  }
   if (c.cmvn !== 'none') {
-    for (let d = 0; d < dim; d++) {
+    for (let d = 0; d < c.cepstralDim; d++) {
       let mean = 0;
       for (let t = 0; t < frames; t++) mean += out[t * dim + d] as number;
       mean /= frames;
@@ -353,6 +373,21 @@ export function extractFeatures(
     }
   }
   return { data: Float32Array.from(out), frames, dim };
+}
+
+/** Means of coefficients 1…B−1, then standard deviations of 0…B−1, over the frames, times `scale`. */
+function staticStats(base: Float64Array, frames: number, B: number, scale: number): Float64Array {
+  const out = new Float64Array(2 * B - 1);
+  for (let k = 0; k < B; k++) {
+    let mean = 0;
+    for (let t = 0; t < frames; t++) mean += base[t * B + k] as number;
+    mean /= frames;
+    let variance = 0;
+    for (let t = 0; t < frames; t++) variance += ((base[t * B + k] as number) - mean) ** 2;
+    if (k > 0) out[k - 1] = mean * scale;
+    out[B - 1 + k] = Math.sqrt(variance / frames) * scale;
+  }
+  return out;
 }
 
 /** MFCCs only (no deltas, no CMVN): the values the golden test compares with the float64 reference. */

@@ -20,7 +20,7 @@ async function run(job: MemberJob): Promise<MemberResult> {
       ...memberFitOptions(job),
       ...(aug
         ? {
-            augment: (xb: tf.Tensor) => augmentBatchTensor(xb, job.blocks, aug),
+            augment: (xb: tf.Tensor) => augmentBatchTensor(xb, job.layout, aug),
           }
         : {}),
       progress: false,

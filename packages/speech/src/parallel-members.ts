@@ -21,7 +21,13 @@ export interface MemberJob {
   seed: number;
   /** Per-batch augmentation (time shift, stretch, SpecAugment), or null for none. */
   augment: AugmentConfig | null;
+  layout: FrameLayout;
+}
+
+/** Where a frame's coefficient blocks are (static, Δ, ΔΔ; each `blockDim` wide from the start) for the coefficient masks. */
+export interface FrameLayout {
   blocks: number;
+  blockDim: number;
 }
 
 export interface MemberResult {
@@ -173,7 +179,7 @@ export async function trainMembersInWorkers(
  * path and the workers: time shift, stretch and SpecAugment through `augmentBatch`. `data` replaces the
  * batch's values when the caller has rebuilt them (fresh copies).
  */
-export function augmentBatchTensor(xb: tf.Tensor, blocks: number, config: AugmentConfig, data?: Float32Array): tf.Tensor3D {
+export function augmentBatchTensor(xb: tf.Tensor, layout: FrameLayout, config: AugmentConfig, data?: Float32Array): tf.Tensor3D {
   const [b, f, d] = xb.shape as [number, number, number];
-  return tf.tensor3d(augmentBatch(data ?? (xb.dataSync() as Float32Array), b, f, d, blocks, config), [b, f, d]);
+  return tf.tensor3d(augmentBatch(data ?? (xb.dataSync() as Float32Array), b, f, d, layout.blocks, config, layout.blockDim), [b, f, d]);
 }

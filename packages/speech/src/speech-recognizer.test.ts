@@ -185,6 +185,26 @@ describe('SpeechRecognizer lifecycle', () => {
     expect(() => SpeechRecognizer.create({ augment: { timeStretch: undefined } })).not.toThrow();
   });
 
+  it('utterance statistics as extra channels: train in workers, save → load the same, no leaks', async () => {
+    const before = tf.memory().numTensors;
+    const m = SpeechRecognizer.create({ ...small, features: { utteranceStats: true }, ensemble: 2, epochs: 2 });
+    expect(m.featureConfig.dim).toBe(39 + 25);
+    await m.train(synthSet(6), { progress: false });
+    const probe = [synthWord('up', 1301), synthWord('down', 1302)];
+    const a = await m.predictBatch(probe, { sampleRate: SYNTH_RATE });
+    const dir = mkdtempSync(join(tmpdir(), 'speech-stats-'));
+    await m.save(dir);
+    const back = await SpeechRecognizer.load(dir);
+    expect(back.featureConfig.utteranceStats).toBe(true);
+    const b = await back.predictBatch(probe, { sampleRate: SYNTH_RATE });
+    a.forEach((r, i) => {
+      for (const [label, p] of Object.entries(r.scores)) expect(b[i]?.scores[label]).toBeCloseTo(p, 6);
+    });
+    m.dispose();
+    back.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('test-time warps average the output over VTLP-warped features', async () => {
     const probe = synthWord('warble', 1000);
     const plain = await model.predict(probe, { sampleRate: SYNTH_RATE });

@@ -383,6 +383,7 @@ export class SpeechRecognizer {
     }
 
     const blocks = 1 + c.features.deltas;
+    const layout = { blocks, blockDim: c.features.cepstralDim / blocks };
     const aug = c.augment;
     const augmenting = fresh || aug.timeShiftFrames > 0 || aug.timeStretch !== null || aug.timeMasks > 0 || aug.freqMasks > 0;
     // Fresh copies draw from Math.random, which the trainer seeds around every step.
@@ -433,7 +434,7 @@ export class SpeechRecognizer {
               learningRate: c.learningRate,
               seed: memberSeed(c.seed, member),
               augment: augmenting ? aug : null,
-              blocks,
+              layout,
             }),
             workers,
           )),
@@ -457,7 +458,7 @@ export class SpeechRecognizer {
               ...(augmenting
                 ? {
                     augment: (xb: tf.Tensor, batchRows: Int32Array) => {
-                      if (!fresh) return augmentBatchTensor(xb, blocks, aug);
+                      if (!fresh) return augmentBatchTensor(xb, layout, aug);
                       const per = (xb.shape[1] as number) * (xb.shape[2] as number);
                       const batch = (xb.dataSync() as Float32Array).slice();
                       batchRows.forEach((r, i) => {
@@ -466,7 +467,7 @@ export class SpeechRecognizer {
                         const p = perturb(source, aug, draws);
                         batch.set(windowed(p.samples, pre, p.warp), i * per);
                       });
-                      return augmentBatchTensor(xb, blocks, aug, batch);
+                      return augmentBatchTensor(xb, layout, aug, batch);
                     },
                   }
                 : {}),
