@@ -44,14 +44,24 @@ describe('augmentBatch time stretch', () => {
   });
 });
 
-describe('augmentBatch coefficient masks', () => {
-  it('mask the same coefficient in every block and never the values after the blocks', () => {
+describe('augmentBatch coefficient masks and trailing values', () => {
+  it('mask the same coefficient in every block; the values after the blocks stay on every frame through shift, stretch and masks', () => {
     const frames = 8;
     const blockDim = 4;
     const dim = 3 * blockDim + 5; // three blocks, then five utterance statistics
     const batch = 50;
     const x = new Float32Array(batch * frames * dim).fill(1);
+    for (let i = 0; i < batch * frames; i++) for (let k = 3 * blockDim; k < dim; k++) x[i * dim + k] = k;
     const out = augmentBatch(x, batch, frames, dim, 3, { ...AUGMENT_OFF, freqMasks: 2, freqMaskBins: 2 }, blockDim);
+    const moved = augmentBatch(
+      x,
+      batch,
+      frames,
+      dim,
+      3,
+      { ...AUGMENT_OFF, timeShiftFrames: 3, timeStretch: [0.8, 1.25], timeMasks: 2, timeMaskFrames: 3 },
+      blockDim,
+    );
     let masked = 0;
     for (let b = 0; b < batch; b++)
       for (let t = 0; t < frames; t++) {
@@ -61,8 +71,19 @@ describe('augmentBatch coefficient masks', () => {
           expect(out[o + 2 * blockDim + k]).toBe(out[o + k]);
           if (out[o + k] === 0) masked++;
         }
-        for (let k = 3 * blockDim; k < dim; k++) expect(out[o + k]).toBe(1);
+        for (let k = 3 * blockDim; k < dim; k++) {
+          expect(out[o + k]).toBe(k);
+          expect(moved[o + k]).toBe(k);
+        }
       }
     expect(masked).toBeGreaterThan(0);
+    expect(moved.some((v) => v === 0)).toBe(true); // the shift and masks did act on the blocks
+  });
+
+  it('refuses a layout that does not fit the frame', () => {
+    expect(() => augmentBatch(new Float32Array(64), 1, 1, 64, 3, AUGMENT_OFF, 64 / 3)).toThrow(
+      expect.objectContaining({ code: 'E_INTERNAL' }),
+    );
+    expect(() => augmentBatch(new Float32Array(64), 1, 1, 64, 3, AUGMENT_OFF, 22)).toThrow(expect.objectContaining({ code: 'E_INTERNAL' }));
   });
 });

@@ -1,3 +1,4 @@
+import { AppliedMLError } from '@appliedml/engine';
 import type { Rng } from '@appliedml/engine';
 
 /**
@@ -114,8 +115,8 @@ export function perturb(samples: Float32Array, config: AugmentConfig, rng: Unifo
  * (zeros fill, which is the CMVN mean), an optional tempo stretch about the window's centre, and
  * SpecAugment time and coefficient masks (set to zero). The
  * coefficient masks hit the same coefficient in the static, delta and delta-delta blocks, each
- * `blockDim` wide from the frame's start (default dim / blocks; values after the blocks, such as the
- * utterance statistics, are never coefficient-masked).
+ * `blockDim` wide from the frame's start (default dim / blocks). Values after the blocks (the
+ * utterance statistics) are left exactly as they were on every frame: not shifted, stretched or masked.
  * Draws from Math.random, which the engine's trainer seeds around each step.
  */
 export function augmentBatch(
@@ -127,8 +128,11 @@ export function augmentBatch(
   config: AugmentConfig,
   blockDim = dim / blocks,
 ): Float32Array {
+  if (!Number.isInteger(blockDim) || blockDim < 1 || blocks * blockDim > dim)
+    throw new AppliedMLError('E_INTERNAL', `augmentBatch: ${blocks} blocks of ${blockDim} do not fit frames of ${dim}.`);
   const out = new Float32Array(data.length);
   const per = frames * dim;
+  const tail = blocks * blockDim;
   const rand = (k: number): number => Math.floor(Math.random() * k);
   for (let b = 0; b < batch; b++) {
     const shift = config.timeShiftFrames > 0 ? rand(2 * config.timeShiftFrames + 1) - config.timeShiftFrames : 0;
@@ -167,6 +171,9 @@ export function augmentBatch(
       for (let t = 0; t < frames; t++)
         for (let k = 0; k < blocks; k++) out.fill(0, base + t * dim + k * blockDim + f0, base + t * dim + k * blockDim + f0 + w);
     }
+    // Values after the blocks (utterance statistics) stay as they were on every frame: no shift, stretch or mask.
+    if (tail < dim)
+      for (let t = 0; t < frames; t++) out.set(data.subarray(base + t * dim + tail, base + (t + 1) * dim), base + t * dim + tail);
   }
   return out;
 }

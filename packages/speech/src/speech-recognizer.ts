@@ -845,6 +845,9 @@ function windowed(samples: Float32Array, pre: Preprocessing, warp = 1): Float32A
     const skip = Math.floor((f.frames - T) / 2);
     out.set(f.data.subarray(skip * D, (skip + T) * D));
   }
+  // Utterance statistics are the same on every frame, padding included (not zero like the padded coefficients).
+  const C = pre.features.cepstralDim;
+  if (D > C) for (let t = 0; t < T; t++) out.set(f.data.subarray(C, D), t * D + C);
   return out;
 }
 
