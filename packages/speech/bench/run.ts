@@ -13,7 +13,7 @@
 //     split in blocks of 5 (5–9, 10–14, …, 45–49); each block is scored by a model trained on the other
 //     40 recordings of each digit and speaker, so every fold trains on as much as inner-official (whose
 //     block is the first) and the blocks together score 2,250 utterances. --folds N runs N blocks, from
-//     block --from K (1–9, default 1).
+//     block --from K (1–9, default 1); without --folds, every block from K on.
 //   --scores-out FILE (inner-folds and loso): appends one JSON line per scored utterance (protocol, fold,
 //     path, label, every label's probability with and without the test-time warps), so that the errors can
 //     be read and combinations of variants scored without training again.
@@ -48,7 +48,7 @@ const { values } = parseArgs({
     ensemble: { type: 'string' },
     'fixed-copies': { type: 'boolean' },
     config: { type: 'string' },
-    folds: { type: 'string', default: '9' },
+    folds: { type: 'string' },
     from: { type: 'string', default: '1' },
     'scores-out': { type: 'string' },
   },
@@ -57,8 +57,8 @@ const extra = values.config ? (JSON.parse(values.config as string) as SpeechReco
 if (extra.augment === false && (values.copies || values['fixed-copies']))
   throw new AppliedMLError('E_INPUT_INVALID', '--copies and --fixed-copies need augmentation on; --config turns it off.');
 const only = new Set((values.only as string).split(','));
-const folds = Number(values.folds);
 const from = Number(values.from);
+const folds = values.folds === undefined ? 10 - from : Number(values.folds);
 if (!Number.isInteger(from) || from < 1 || from > 9)
   throw new AppliedMLError('E_INPUT_INVALID', `--from must be an integer from 1 to 9 (got ${String(values.from)}).`, {
     details: { field: 'from' },
@@ -98,10 +98,12 @@ const lines: string[] = [];
 /** Appends every utterance's probabilities, plain and with the test-time warps, to --scores-out. */
 async function scoreLines(model: SpeechRecognizer, held: FsddRecording[], tag: Record<string, unknown>): Promise<void> {
   if (!scoresOut) return;
+  const before = model.testTimeWarps;
+  model.testTimeWarps = [1];
   const plain = await model.predictBatch(held.map((r) => r.path));
   model.testTimeWarps = TTA;
   const warped = await model.predictBatch(held.map((r) => r.path));
-  model.testTimeWarps = [1];
+  model.testTimeWarps = before;
   const labels = model.labels;
   const rows = held.map((r, i) =>
     JSON.stringify({
