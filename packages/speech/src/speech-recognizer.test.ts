@@ -3,7 +3,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { tf } from '@appliedml/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SpeechRecognizer, type SpeechRecognizerConfig } from './speech-recognizer';
+import { SpeechRecognizer, type Recognition, type SpeechRecognizerConfig } from './speech-recognizer';
 import { SYNTH_RATE, synthSet, synthWord } from './test-helpers';
 import { encodeWav } from './wav';
 
@@ -17,6 +17,14 @@ const small: SpeechRecognizerConfig = {
   batchSize: 16,
   seed: 3,
 };
+
+/** Every label's score of every recognition in `b` equals the one in `a` to `digits` decimals. */
+function expectSameScores(a: Recognition[], b: Recognition[], digits: number): void {
+  expect(b).toHaveLength(a.length);
+  a.forEach((r, i) => {
+    for (const [label, p] of Object.entries(r.scores)) expect(b[i]?.scores[label]).toBeCloseTo(p, digits);
+  });
+}
 
 let model: SpeechRecognizer;
 beforeAll(async () => {
@@ -94,9 +102,7 @@ describe('SpeechRecognizer lifecycle', () => {
     const probe = [synthWord('warble', 1200), synthWord('up', 1201), synthWord('down', 1202)];
     const ps = await sequential.predictBatch(probe, { sampleRate: SYNTH_RATE });
     const pt = await threaded.predictBatch(probe, { sampleRate: SYNTH_RATE });
-    ps.forEach((r, i) => {
-      for (const [label, p] of Object.entries(r.scores)) expect(pt[i]?.scores[label]).toBeCloseTo(p, 5);
-    });
+    expectSameScores(ps, pt, 5);
     sequential.dispose();
     threaded.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -197,9 +203,7 @@ describe('SpeechRecognizer lifecycle', () => {
     const back = await SpeechRecognizer.load(dir);
     expect(back.featureConfig.utteranceStats).toBe(true);
     const b = await back.predictBatch(probe, { sampleRate: SYNTH_RATE });
-    a.forEach((r, i) => {
-      for (const [label, p] of Object.entries(r.scores)) expect(b[i]?.scores[label]).toBeCloseTo(p, 6);
-    });
+    expectSameScores(a, b, 6);
     m.dispose();
     back.dispose();
     expect(tf.memory().numTensors).toBe(before);
