@@ -119,24 +119,34 @@ function runOn(worker: Worker, job: MemberJob): Promise<MemberResult> {
   });
 }
 
+/** One set of training rows [n × frames × dim] (a front end's), which one or more members train on. */
+export interface MemberInput {
+  rows: readonly Float32Array[];
+  shape: [number, number, number];
+}
+
 /**
  * Trains the networks of an ensemble at the same time in worker threads (one per core), each exactly as
  * the sequential loop would (same initial weights, trainer seed and batch augmentation), and loads the
- * trained weights back into `networks`. Returns the members' reports in order.
+ * trained weights back into `networks`. Member m trains on `inputs[inputOf(m)]`. Returns the members'
+ * reports in order.
  */
 export async function trainMembersInWorkers(
   networks: tf.LayersModel[],
-  rows: readonly Float32Array[],
-  shape: [number, number, number],
+  inputs: readonly MemberInput[],
+  inputOf: (member: number) => number,
   y: readonly number[],
   jobOf: (member: number) => Omit<MemberJob, 'topology' | 'weights' | 'x' | 'shape' | 'y'>,
   workers = parallelWorkers(networks.length),
 ): Promise<TrainingReport[]> {
-  // The rows go once into shared memory that every worker reads (not copied between threads).
-  const per = shape[1] * shape[2];
-  const sharedX = new SharedArrayBuffer(rows.length * per * 4);
-  const xView = new Float32Array(sharedX);
-  rows.forEach((r, i) => xView.set(r, i * per));
+  // Each input's rows go once into shared memory that every worker reads (not copied between threads).
+  const shared = inputs.map(({ rows, shape }) => {
+    const per = shape[1] * shape[2];
+    const x = new SharedArrayBuffer(rows.length * per * 4);
+    const view = new Float32Array(x);
+    rows.forEach((r, i) => view.set(r, i * per));
+    return { x, shape };
+  });
   const sharedY = new SharedArrayBuffer(y.length * 4);
   new Float32Array(sharedY).set(y);
   const pool = Array.from({ length: Math.min(workers, networks.length) }, startWorker);
@@ -149,12 +159,14 @@ export async function trainMembersInWorkers(
         while (!failed && next < networks.length) {
           const member = next++;
           const network = networks[member] as tf.LayersModel;
+          const input = shared[inputOf(member)];
+          if (!input) throw new AppliedMLError('E_INTERNAL', `Ensemble member ${member} has no training input.`);
           const job: MemberJob = {
             ...jobOf(member),
             topology: network.toJSON(undefined, false),
             weights: network.getWeights().map((t) => ({ shape: t.shape, data: (t.dataSync() as Float32Array).slice() })),
-            x: sharedX,
-            shape,
+            x: input.x,
+            shape: input.shape,
             y: sharedY,
           };
           const result = await runOn(worker, job).catch((error: unknown) => {

@@ -209,6 +209,92 @@ describe('SpeechRecognizer lifecycle', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('two front ends: their networks averaged, threaded = sequential, save → load the same, each alone from the bundle', async () => {
+    const before = tf.memory().numTensors;
+    const cfg: SpeechRecognizerConfig = { ...small, frontEnds: [{}, { cmvn: 'mean', utteranceStats: true }], ensemble: 1, epochs: 2 };
+    const sequential = SpeechRecognizer.create(cfg);
+    expect(sequential.frontEndConfigs.map((f) => [f.cmvn, f.dim])).toEqual([
+      ['mean-variance', 39],
+      ['mean', 39 + 25],
+    ]);
+    expect(sequential.featureConfig.dim).toBe(39);
+    const rs = await sequential.train(synthSet(6), { progress: false, parallel: false });
+    const threaded = SpeechRecognizer.create(cfg);
+    const rt = await threaded.train(synthSet(6), { progress: false });
+    expect(rs.members).toHaveLength(2);
+    expect(rt.parallel).toBe(availableParallelism() > 1);
+    expect(rs.trainingExamples).toBe(2 * synthSet(6).length);
+    const probe = [synthWord('warble', 1400), synthWord('up', 1401), synthWord('down', 1402)];
+    const ps = await sequential.predictBatch(probe, { sampleRate: SYNTH_RATE });
+    expectSameScores(ps, await threaded.predictBatch(probe, { sampleRate: SYNTH_RATE }), 5);
+    expect((await sequential.evaluate(synthSet(4, 100))).accuracy).toBeGreaterThanOrEqual(0.75);
+
+    const dir = join(mkdtempSync(join(tmpdir(), 'speech-front-ends-')), 'model');
+    await sequential.save(dir);
+    const loaded = await SpeechRecognizer.load(dir);
+    expect(loaded.frontEndConfigs.map((f) => f.dim)).toEqual([39, 64]);
+    expect((await loaded.predictBatch(probe, { sampleRate: SYNTH_RATE })).map((r) => r.scores)).toEqual(ps.map((r) => r.scores));
+
+    // Each network with its own front end, loaded alone from the same files: the model's scores are their mean.
+    type Manifest = { models: Record<string, unknown>; config: Record<string, unknown>; preprocessing: Record<string, unknown> };
+    const alone: Array<Array<Record<string, number>>> = [];
+    expect(Object.keys((JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest).models).sort()).toEqual([
+      'fe0-member0',
+      'fe1-member0',
+    ]);
+    for (const [i, member] of ['fe0-member0', 'fe1-member0'].entries()) {
+      const single = join(dirname(dir), member);
+      cpSync(dir, single, { recursive: true });
+      const m = JSON.parse(readFileSync(join(single, 'manifest.json'), 'utf8')) as Manifest;
+      m.models = { main: m.models[member] };
+      m.config.ensemble = 1;
+      m.preprocessing.features = (m.preprocessing.frontEnds as unknown[])[i];
+      delete m.preprocessing.frontEnds;
+      writeFileSync(join(single, 'manifest.json'), JSON.stringify(m));
+      const one = await SpeechRecognizer.load(single);
+      alone.push((await one.predictBatch(probe, { sampleRate: SYNTH_RATE })).map((r) => r.scores));
+      one.dispose();
+    }
+    ps.forEach((r, i) => {
+      for (const [label, p] of Object.entries(r.scores))
+        expect(p).toBeCloseTo(((alone[0]![i]![label] as number) + (alone[1]![i]![label] as number)) / 2, 5);
+    });
+    // The first front end's network is the one the same config trains without the second.
+    const plain = SpeechRecognizer.create({ ...cfg, frontEnds: undefined });
+    await plain.train(synthSet(6), { progress: false });
+    expect((await plain.predictBatch(probe, { sampleRate: SYNTH_RATE })).map((r) => r.scores)).toEqual(alone[0]);
+    plain.dispose();
+
+    // Networks swapped between the front ends, or front ends that do not divide the networks: corrupt.
+    const edits = {
+      swapped: (m: Manifest) => ([m.models['fe0-member0'], m.models['fe1-member0']] = [m.models['fe1-member0'], m.models['fe0-member0']]),
+      'named as one front end': (m: Manifest) => (m.models = { member0: m.models['fe0-member0'], member1: m.models['fe1-member0'] }),
+      'three front ends': (m: Manifest) => (m.preprocessing.frontEnds as unknown[]).push((m.preprocessing.frontEnds as unknown[])[0]),
+      'one front end listed': (m: Manifest) => (m.preprocessing.frontEnds as unknown[]).pop(),
+    };
+    for (const [what, edit] of Object.entries(edits)) {
+      const broken = join(dirname(dir), what.replaceAll(' ', '-'));
+      cpSync(dir, broken, { recursive: true });
+      const m = JSON.parse(readFileSync(join(broken, 'manifest.json'), 'utf8')) as Manifest;
+      edit(m);
+      writeFileSync(join(broken, 'manifest.json'), JSON.stringify(m));
+      expect(await code(SpeechRecognizer.load(broken)), what).toBe('E_BUNDLE_CORRUPT');
+    }
+    [sequential, threaded, loaded].forEach((m) => m.dispose());
+    expect(tf.memory().numTensors).toBe(before);
+
+    for (const frontEnds of [[], [{}, {}, {}, {}, {}], [{}, { hopMs: 12 }], [{}, { sampleRate: 16000 }], [null], [{}, { cmvn: 'median' }]])
+      expect(() => SpeechRecognizer.create({ frontEnds: frontEnds as never }), JSON.stringify(frontEnds)).toThrow(
+        expect.objectContaining({ code: 'E_INPUT_INVALID' }),
+      );
+    expect(() => SpeechRecognizer.create({ frontEnds: [{}, {}, {}], ensemble: 6 })).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID' }),
+    );
+    expect(
+      SpeechRecognizer.create({ features: { coefficients: 20 }, frontEnds: [{}, { cmvn: 'mean' }] }).frontEndConfigs.map((f) => f.dim),
+    ).toEqual([60, 60]);
+  });
+
   it('test-time warps average the output over VTLP-warped features', async () => {
     const probe = synthWord('warble', 1000);
     const plain = await model.predict(probe, { sampleRate: SYNTH_RATE });

@@ -18,7 +18,14 @@ import {
   type TrainingReport,
 } from '@appliedml/engine';
 import { AUGMENT_DEFAULTS, AUGMENT_OFF, perturb, type AugmentConfig } from './augment';
-import { augmentBatchTensor, memberFitOptions, memberWorkersAvailable, parallelWorkers, trainMembersInWorkers } from './parallel-members';
+import {
+  augmentBatchTensor,
+  memberFitOptions,
+  memberWorkersAvailable,
+  parallelWorkers,
+  trainMembersInWorkers,
+  type FrameLayout,
+} from './parallel-members';
 import { extractFeatures, frameCount, resolveFeatureConfig, type FeatureConfig, type ResolvedFeatureConfig } from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
 import { StreamingRecognizer, type StreamingOptions } from './streaming';
@@ -53,6 +60,15 @@ export interface SpeechRecognizerConfig {
    * two take up to about half their one-after-another time; each adds its share of the network latency. 1 = a single network.
    */
   ensemble?: number;
+  /**
+   * Front ends of the ensemble: feature configs laid over `features`, each with its own `ensemble`
+   * networks; every network's probabilities are averaged (default `[{}]`: one front end, `features`).
+   * Front ends that normalise differently fail on different utterances, so their average errs less than
+   * more networks of one kind (docs/benchmarks/speech.md). They must share the sample rate, frame, hop
+   * and centring (the same frames); at most 4, and at most 16 networks in all. Each front end adds its
+   * feature time and its networks' latency to every recognition.
+   */
+  frontEnds?: Array<Partial<FeatureConfig>>;
   /**
    * Test-time augmentation: average the network's output over the features computed with these
    * vocal-tract-length warps (default [1], i.e. none; e.g. [0.92, 1, 1.08] costs 3× the inference).
@@ -155,7 +171,10 @@ export interface SequenceOptions {
 interface Preprocessing {
   model: ModelType;
   labels: string[];
+  /** The (first) front end's feature config. */
   features: ResolvedFeatureConfig;
+  /** Every front end, when there is more than one (the networks are grouped by front end, in this order). */
+  frontEnds?: ResolvedFeatureConfig[];
   frames: number;
   windowSeconds: number;
   vad: VadOptions | false;
@@ -165,7 +184,9 @@ interface Preprocessing {
 
 interface ResolvedConfig {
   model: ModelType;
+  /** The first front end's features (the sample rate every input is resampled to). */
   features: ResolvedFeatureConfig;
+  frontEnds: ResolvedFeatureConfig[];
   windowSeconds: number;
   vad: VadOptions | false;
   augment: AugmentConfig;
@@ -222,13 +243,18 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
       details: { field: 'augment' },
     });
   }
+  const frontEnds = resolveFrontEnds(config.features, config.frontEnds);
+  if (frontEnds.length * ensemble > 16) {
+    throw new AppliedMLError('E_INPUT_INVALID', 'frontEnds × ensemble must be at most 16 networks.', { details: { field: 'frontEnds' } });
+  }
   const windowSeconds = config.windowSeconds ?? 1;
   if (!(windowSeconds >= 0.2 && windowSeconds <= 10)) {
     throw new AppliedMLError('E_INPUT_INVALID', 'windowSeconds must be between 0.2 and 10.', { details: { field: 'windowSeconds' } });
   }
   return {
     model,
-    features: resolveFeatureConfig(config.features),
+    features: frontEnds[0] as ResolvedFeatureConfig,
+    frontEnds,
     windowSeconds,
     vad: config.vad === false ? false : { ...RECOGNIZER_VAD_DEFAULTS, ...(config.vad ?? {}) },
     augment,
@@ -244,8 +270,49 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
   };
 }
 
-/** Bundle names of an ensemble's networks: `main` alone, or `member0` … (an SDK that knows only `main` then refuses it). */
-function memberNames(count: number): string[] {
+/** Every front end's resolved feature config: the overrides laid over `features`; they must give the same frames. */
+function resolveFrontEnds(
+  features: Partial<FeatureConfig> | undefined,
+  frontEnds: Array<Partial<FeatureConfig>> | undefined,
+): ResolvedFeatureConfig[] {
+  const list = frontEnds ?? [{}];
+  if (
+    !Array.isArray(list) ||
+    list.length < 1 ||
+    list.length > 4 ||
+    !list.every((f) => f !== null && typeof f === 'object' && !Array.isArray(f))
+  ) {
+    throw new AppliedMLError('E_INPUT_INVALID', 'frontEnds must be a list of 1 to 4 feature configs (objects).', {
+      details: { field: 'frontEnds' },
+    });
+  }
+  const resolved = list.map((f) => resolveFeatureConfig({ ...(features ?? {}), ...f }));
+  const first = resolved[0] as ResolvedFeatureConfig;
+  const same = (f: ResolvedFeatureConfig): boolean =>
+    f.sampleRate === first.sampleRate && f.winLength === first.winLength && f.hopLength === first.hopLength && f.center === first.center;
+  if (!resolved.every(same)) {
+    throw new AppliedMLError('E_INPUT_INVALID', 'frontEnds must share sampleRate, frameMs, hopMs and center (the same frames).', {
+      details: { field: 'frontEnds' },
+    });
+  }
+  return resolved;
+}
+
+/** The front ends of a trained model (one unless the bundle says otherwise). */
+function frontEndsOf(pre: Preprocessing): ResolvedFeatureConfig[] {
+  return pre.frontEnds ?? [pre.features];
+}
+
+/**
+ * Bundle names of an ensemble's networks: `main` alone, `member0` … of one front end, `fe0-member0` … of
+ * several (grouped by front end). An SDK that knows only the earlier names refuses the later bundles
+ * instead of feeding every network the first front end's features.
+ */
+function memberNames(count: number, frontEnds = 1): string[] {
+  if (frontEnds > 1) {
+    const per = count / frontEnds;
+    return Number.isInteger(per) && per >= 1 ? Array.from({ length: count }, (_, i) => `fe${Math.floor(i / per)}-member${i % per}`) : [];
+  }
   return count === 1 ? ['main'] : Array.from({ length: count }, (_, i) => `member${i}`);
 }
 
@@ -295,9 +362,14 @@ export class SpeechRecognizer {
     return [...this.ready().pre.labels];
   }
 
-  /** The feature config the model uses (stored in its bundle). */
+  /** The feature config the model uses (stored in its bundle); with several front ends, the first. */
   get featureConfig(): ResolvedFeatureConfig {
     return { ...(this.pre?.features ?? this.config.features) };
+  }
+
+  /** Every front end's feature config, in the order of their networks (stored in the bundle). */
+  get frontEndConfigs(): ResolvedFeatureConfig[] {
+    return (this.pre ? frontEndsOf(this.pre) : this.config.frontEnds).map((f) => ({ ...f }));
   }
 
   /** The test-time warps predictions average over ([1] = none); settable after training or loading. */
@@ -331,17 +403,20 @@ export class SpeechRecognizer {
       model: c.model,
       labels,
       features: c.features,
+      ...(c.frontEnds.length > 1 ? { frontEnds: c.frontEnds } : {}),
       frames,
       windowSeconds: c.windowSeconds,
       vad: c.vad,
       maxSeconds: c.maxSeconds,
       testTimeWarps: c.testTimeWarps,
     };
+    const fes = c.frontEnds;
     const index = new Map(labels.map((l, i) => [l, i]));
     const rng = createRng(c.seed);
 
     const t0 = performance.now();
-    const rows: Float32Array[] = [];
+    /** The training rows of every front end (row i of each is the same utterance or copy). */
+    const rows: Float32Array[][] = fes.map(() => []);
     const ys: number[] = [];
     const fresh = c.augment.fresh && c.augment.copies > 0;
     /** With fresh copies: the trimmed waveform behind each copy row (the clean rows have none). */
@@ -349,83 +424,94 @@ export class SpeechRecognizer {
     for (const example of data) {
       const audio = await this.decode(example.audio, pre, example.sampleRate);
       const speech = this.speechOf(audio.samples, pre).samples;
-      const clean = windowed(speech, pre);
-      rows.push(clean);
+      const clean = fes.map((fe) => windowed(speech, fe, frames));
+      clean.forEach((r, f) => rows[f]?.push(r));
       ys.push(index.get(example.label) as number);
       sources.push(undefined);
       for (let k = 0; k < c.augment.copies; k++) {
         if (fresh) {
           // A placeholder row: every batch replaces it with a newly perturbed copy.
-          rows.push(clean);
+          clean.forEach((r, f) => rows[f]?.push(r));
           sources.push(speech);
         } else {
+          // One perturbation per copy, seen through every front end.
           const p = perturb(speech, c.augment, rng);
-          rows.push(windowed(p.samples, pre, p.warp));
+          fes.forEach((fe, f) => rows[f]?.push(windowed(p.samples, fe, frames, p.warp)));
         }
         ys.push(index.get(example.label) as number);
       }
     }
     const featureSeconds = (performance.now() - t0) / 1000;
-    let validation: { x: tf.Tensor; y: tf.Tensor; labels: number[]; rows: Float32Array[] } | undefined;
+    let validation: { x: tf.Tensor[]; y: tf.Tensor; labels: number[]; rows: Float32Array[][] } | undefined;
     if (options.validation && options.validation.length > 0) {
       checkExamples(options.validation, 'Validation data');
-      const vRows: Float32Array[] = [];
+      const vRows: Float32Array[][] = fes.map(() => []);
       const vLabels: number[] = [];
       for (const example of options.validation) {
         const li = index.get(example.label);
         if (li === undefined)
           throw new AppliedMLError('E_INPUT_INVALID', `Validation label '${example.label}' is not in the training labels.`);
         const audio = await this.decode(example.audio, pre, example.sampleRate);
-        vRows.push(windowed(this.speechOf(audio.samples, pre).samples, pre));
+        const speech = this.speechOf(audio.samples, pre).samples;
+        fes.forEach((fe, f) => vRows[f]?.push(windowed(speech, fe, frames)));
         vLabels.push(li);
       }
-      validation = { x: stack(vRows, pre), y: tf.tensor1d(vLabels, 'float32'), labels: vLabels, rows: vRows };
+      validation = {
+        x: fes.map((fe, f) => stack(vRows[f] as Float32Array[], frames, fe.dim)),
+        y: tf.tensor1d(vLabels, 'float32'),
+        labels: vLabels,
+        rows: vRows,
+      };
     }
 
-    const blocks = 1 + c.features.deltas;
-    const layout = { blocks, blockDim: c.features.cepstralDim / blocks };
+    const layouts = fes.map((fe) => {
+      const blocks = 1 + fe.deltas;
+      return { blocks, blockDim: fe.cepstralDim / blocks };
+    });
     const aug = c.augment;
     const augmenting = fresh || aug.timeShiftFrames > 0 || aug.timeStretch !== null || aug.timeMasks > 0 || aug.freqMasks > 0;
     // Fresh copies draw from Math.random, which the trainer seeds around every step.
     const draws = { next: (): number => Math.random() };
+    const total = fes.length * c.ensemble;
+    /** The front end of network m: the networks are grouped by front end, `ensemble` each. */
+    const feOf = (m: number): number => Math.floor(m / c.ensemble);
     const networks: tf.LayersModel[] = [];
     const reports: TrainingReport[] = [];
     const threadable =
-      c.ensemble > 1 &&
+      total > 1 &&
       options.parallel !== false &&
       !fresh &&
       !validation &&
       !options.onEpochEnd &&
       (device.backend === 'wasm' || device.backend === 'cpu') &&
-      parallelWorkers(c.ensemble) > 1;
+      parallelWorkers(total) > 1;
     const parallel = threadable && memberWorkersAvailable();
     if (threadable && !parallel)
       options.logger?.warn(
         'speech: the ensemble worker entry (member-worker.js) was not found beside the package (bundled?); training the members one after another',
       );
     // The sequential path trains on tensors; the threaded one hands the rows to the workers.
-    const x = parallel ? undefined : stack(rows, pre);
+    const xs = parallel ? undefined : fes.map((fe, f) => stack(rows[f] as Float32Array[], frames, fe.dim));
     const y = parallel ? undefined : tf.tensor1d(ys, 'float32');
     const trainStart = performance.now();
     try {
       // Every network is built first (the seeded initial weights do not depend on training order).
-      for (let member = 0; member < c.ensemble; member++) {
+      for (let member = 0; member < total; member++) {
+        const dim = (fes[feOf(member)] as ResolvedFeatureConfig).dim;
         networks.push(
           withSeededRandom(rng, () =>
-            c.model === 'cnn'
-              ? buildCnn(frames, c.features.dim, labels.length, c.cnn)
-              : buildRnn(c.model, frames, c.features.dim, labels.length, c.rnn),
+            c.model === 'cnn' ? buildCnn(frames, dim, labels.length, c.cnn) : buildRnn(c.model, frames, dim, labels.length, c.rnn),
           ),
         );
       }
       if (parallel) {
-        const workers = parallelWorkers(c.ensemble);
-        options.logger?.info(`speech: training ${c.ensemble} ensemble members in ${workers} worker threads`);
+        const workers = parallelWorkers(total);
+        options.logger?.info(`speech: training ${total} ensemble members in ${workers} worker threads`);
         reports.push(
           ...(await trainMembersInWorkers(
             networks,
-            rows,
-            [rows.length, frames, c.features.dim],
+            fes.map((fe, f) => ({ rows: rows[f] as Float32Array[], shape: [ys.length, frames, fe.dim] as [number, number, number] })),
+            feOf,
             ys,
             (member) => ({
               device: device.device,
@@ -434,15 +520,18 @@ export class SpeechRecognizer {
               learningRate: c.learningRate,
               seed: memberSeed(c.seed, member),
               augment: augmenting ? aug : null,
-              layout,
+              layout: layouts[feOf(member)] as FrameLayout,
             }),
             workers,
           )),
         );
       } else {
         for (const [member, network] of networks.entries()) {
+          const f = feOf(member);
+          const fe = fes[f] as ResolvedFeatureConfig;
+          const layout = layouts[f] as FrameLayout;
           reports.push(
-            await fitModel(network, x as tf.Tensor, y as tf.Tensor, {
+            await fitModel(network, (xs as tf.Tensor[])[f] as tf.Tensor, y as tf.Tensor, {
               ...memberFitOptions({
                 epochs: options.epochs ?? c.epochs,
                 batchSize: c.batchSize,
@@ -451,7 +540,7 @@ export class SpeechRecognizer {
               }),
               ...(validation
                 ? {
-                    validationData: { x: validation.x, y: validation.y },
+                    validationData: { x: validation.x[f] as tf.Tensor, y: validation.y },
                     earlyStopping: { monitor: 'val_loss', patience: options.patience ?? 6, restoreBestWeights: true },
                   }
                 : {}),
@@ -465,14 +554,14 @@ export class SpeechRecognizer {
                         const source = sources[r];
                         if (!source) return;
                         const p = perturb(source, aug, draws);
-                        batch.set(windowed(p.samples, pre, p.warp), i * per);
+                        batch.set(windowed(p.samples, fe, frames, p.warp), i * per);
                       });
                       return augmentBatchTensor(xb, layout, aug, batch);
                     },
                   }
                 : {}),
               progress: options.progress ?? 'auto',
-              progressLabel: c.ensemble > 1 ? `speech ${c.model} ${member + 1}/${c.ensemble}` : `speech ${c.model}`,
+              progressLabel: total > 1 ? `speech ${c.model} ${member + 1}/${total}` : `speech ${c.model}`,
               ...(options.logger ? { logger: options.logger } : {}),
               ...(options.onEpochEnd ? { callbacks: { onEpochEnd: options.onEpochEnd } } : {}),
             }),
@@ -483,9 +572,9 @@ export class SpeechRecognizer {
       networks.forEach((n) => n.dispose());
       throw error;
     } finally {
-      x?.dispose();
+      xs?.forEach((x) => x.dispose());
       y?.dispose();
-      validation?.x.dispose();
+      validation?.x.forEach((x) => x.dispose());
       validation?.y.dispose();
     }
     this.networks?.forEach((n) => n.dispose());
@@ -496,7 +585,7 @@ export class SpeechRecognizer {
     this.pre = pre;
     const out: SpeechTrainingReport = {
       ...report,
-      trainingExamples: rows.length,
+      trainingExamples: ys.length,
       featureSeconds,
       ...(reports.length > 1 ? { members: reports, parallel } : {}),
     };
@@ -623,7 +712,7 @@ export class SpeechRecognizer {
         augment: this.config.augment,
         ensemble: networks.length,
       } as unknown as JsonValue,
-      models: Object.fromEntries(networks.map((n, i) => [memberNames(networks.length)[i] as string, n])),
+      models: Object.fromEntries(networks.map((n, i) => [memberNames(networks.length, frontEndsOf(pre).length)[i] as string, n])),
     });
   }
 
@@ -631,10 +720,13 @@ export class SpeechRecognizer {
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     const bundle = await loadBundle(dir, { package: SPEECH_PACKAGE, task: SPEECH_TASK });
     try {
-      // Exactly the networks the bundle says it holds: one `main`, or `member0` … of an ensemble (a bundle
-      // with a member missing or an extra model is corrupt, never silently used in part).
+      // Exactly the networks the bundle says it holds: one `main`, `member0` … of an ensemble, `fe0-member0` …
+      // of several front ends (a bundle with a member missing or an extra model is corrupt, never silently
+      // used in part).
       const count = (bundle.manifest.config as { ensemble?: unknown } | undefined)?.ensemble ?? 1;
-      const names = typeof count === 'number' && Number.isInteger(count) && count >= 1 && count <= 16 ? memberNames(count) : [];
+      const listed = (bundle.manifest.preprocessing as { frontEnds?: unknown } | undefined)?.frontEnds;
+      const fronts = Array.isArray(listed) ? listed.length : 1;
+      const names = typeof count === 'number' && Number.isInteger(count) && count >= 1 && count <= 16 ? memberNames(count, fronts) : [];
       const present = Object.keys(bundle.models);
       if (names.length === 0 || present.length !== names.length || !names.every((n) => bundle.models[n]))
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} does not hold the networks it describes.`, {
@@ -653,17 +745,25 @@ export class SpeechRecognizer {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no usable speech preprocessing.`, { details: { dir } });
       }
       let features: ResolvedFeatureConfig;
+      let frontEnds: ResolvedFeatureConfig[] | undefined;
       try {
         features = resolveFeatureConfig(pre.features);
+        if (pre.frontEnds !== undefined) {
+          if (!Array.isArray(pre.frontEnds) || pre.frontEnds.length < 2) throw new TypeError('frontEnds must list 2 or more configs');
+          frontEnds = resolveFrontEnds({}, pre.frontEnds);
+        }
       } catch (cause) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has an invalid feature config.`, { cause, details: { dir } });
       }
-      const fits = (n: tf.LayersModel): boolean => {
+      const fes = frontEnds ?? [features];
+      const per = networks.length / fes.length;
+      const fits = (n: tf.LayersModel, m: number): boolean => {
         const shape = n.inputs[0]?.shape;
         const out = n.outputs[0]?.shape;
-        return !!shape && shape[1] === pre.frames && shape[2] === features.dim && out?.[1] === pre.labels.length;
+        const fe = fes[Math.floor(m / per)];
+        return !!shape && !!fe && shape[1] === pre.frames && shape[2] === fe.dim && out?.[1] === pre.labels.length;
       };
-      if (!networks.every(fits)) {
+      if (!Number.isInteger(per) || (frontEnds && (frontEnds[0] as ResolvedFeatureConfig).dim !== features.dim) || !networks.every(fits)) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: the network's input does not match its feature config.`, {
           details: { dir },
         });
@@ -672,14 +772,15 @@ export class SpeechRecognizer {
         resolveConfig({
           model: pre.model,
           features,
+          ...(frontEnds ? { frontEnds } : {}),
           windowSeconds: pre.windowSeconds,
           vad: pre.vad,
           maxSeconds: pre.maxSeconds,
-          ensemble: networks.length,
+          ensemble: per,
           ...(pre.testTimeWarps ? { testTimeWarps: pre.testTimeWarps } : {}),
         }),
       );
-      model.pre = { ...pre, features };
+      model.pre = { ...pre, features, ...(frontEnds ? { frontEnds } : {}) };
       model.networks = networks;
       return model;
     } catch (error) {
@@ -762,17 +863,17 @@ export class SpeechRecognizer {
     };
   }
 
-  /** Model inputs for speech segments: one per test-time warp, segment by segment. */
-  private rowsOf(speech: Float32Array[]): Float32Array[] {
+  /** Model inputs for speech segments, per front end: one per test-time warp, segment by segment. */
+  private rowsOf(speech: Float32Array[]): Float32Array[][] {
     const { pre } = this.ready();
     const warps = pre.testTimeWarps ?? [1];
-    return speech.flatMap((s) => warps.map((w) => windowed(s, pre, w)));
+    return frontEndsOf(pre).map((fe) => speech.flatMap((s) => warps.map((w) => windowed(s, fe, pre.frames, w))));
   }
 
   /** Class probabilities of `count` segments from their rows, averaged over the test-time warps. */
-  private probsOf(rows: Float32Array[], count: number): Float32Array[] {
+  private probsOf(rows: Float32Array[][], count: number): Float32Array[] {
     const probs = this.classify(rows);
-    const W = rows.length / count;
+    const W = probs.length / count;
     if (W === 1) return probs;
     return Array.from({ length: count }, (_, i) => {
       const mean = new Float32Array(probs[0]?.length ?? 0);
@@ -781,21 +882,27 @@ export class SpeechRecognizer {
     });
   }
 
-  private classify(rows: Float32Array[]): Float32Array[] {
+  /** Every network's probabilities averaged; `rows[f]` are front end f's inputs (the same utterances in each). */
+  private classify(rows: Float32Array[][]): Float32Array[] {
     const { pre, networks } = this.ready();
-    const x = stack(rows, pre);
-    try {
-      const data = predictBatched(networks[0] as tf.LayersModel, x, { batchSize: 128 }).data;
-      for (let m = 1; m < networks.length; m++) {
-        const more = predictBatched(networks[m] as tf.LayersModel, x, { batchSize: 128 }).data;
-        for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) + (more[i] as number);
+    const fes = frontEndsOf(pre);
+    const per = networks.length / fes.length;
+    const n = (rows[0] as Float32Array[]).length;
+    const K = pre.labels.length;
+    const data = new Float32Array(n * K);
+    fes.forEach((fe, f) => {
+      const x = stack(rows[f] as Float32Array[], pre.frames, fe.dim);
+      try {
+        for (let m = f * per; m < (f + 1) * per; m++) {
+          const p = predictBatched(networks[m] as tf.LayersModel, x, { batchSize: 128 }).data;
+          for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) + (p[i] as number);
+        }
+      } finally {
+        x.dispose();
       }
-      if (networks.length > 1) for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) / networks.length;
-      const K = pre.labels.length;
-      return rows.map((_, i) => data.subarray(i * K, (i + 1) * K));
-    } finally {
-      x.dispose();
-    }
+    });
+    if (networks.length > 1) for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) / networks.length;
+    return Array.from({ length: n }, (_, i) => data.subarray(i * K, (i + 1) * K));
   }
 
   private metricsOf(truth: number[], predicted: number[]): SpeechMetrics {
@@ -834,10 +941,9 @@ function checkExamples(data: readonly SpeechExample[], what: string): void {
   });
 }
 
-/** Features of an utterance placed in the model's fixed window: centred, zero-padded or centre-cropped. */
-function windowed(samples: Float32Array, pre: Preprocessing, warp = 1): Float32Array {
-  const f = extractFeatures(samples, pre.features, { warp });
-  const T = pre.frames;
+/** Features of an utterance placed in the model's fixed window of T frames: centred, zero-padded or centre-cropped. */
+function windowed(samples: Float32Array, features: ResolvedFeatureConfig, T: number, warp = 1): Float32Array {
+  const f = extractFeatures(samples, features, { warp });
   const D = f.dim;
   const out = new Float32Array(T * D);
   if (f.frames <= T) out.set(f.data, Math.floor((T - f.frames) / 2) * D);
@@ -846,16 +952,16 @@ function windowed(samples: Float32Array, pre: Preprocessing, warp = 1): Float32A
     out.set(f.data.subarray(skip * D, (skip + T) * D));
   }
   // Utterance statistics are the same on every frame, padding included (not zero like the padded coefficients).
-  const C = pre.features.cepstralDim;
+  const C = features.cepstralDim;
   if (D > C) for (let t = 0; t < T; t++) out.set(f.data.subarray(C, D), t * D + C);
   return out;
 }
 
-function stack(rows: Float32Array[], pre: Preprocessing): tf.Tensor3D {
-  const size = pre.frames * pre.features.dim;
+function stack(rows: Float32Array[], frames: number, dim: number): tf.Tensor3D {
+  const size = frames * dim;
   const data = new Float32Array(rows.length * size);
   rows.forEach((r, i) => data.set(r, i * size));
-  return tf.tensor3d(data, [rows.length, pre.frames, pre.features.dim]);
+  return tf.tensor3d(data, [rows.length, frames, dim]);
 }
 
 function argmax(p: Float32Array): number {
