@@ -78,6 +78,7 @@ table(
     ['mlp', 'MLP, class weights'],
     ['gbt', 'GBT'],
     ['gbt-bagged', 'GBT, GBT_BAGGED'],
+    ['gbt-outlier', 'GBT + outlier features'],
   ],
   ['MLP', 'XGB', 'CatB'],
   false,
@@ -88,7 +89,7 @@ lines.push(
   '|---|---|---|---|---|---|',
 );
 for (const s of sets) {
-  for (const d of ['ecod', 'iforest', 'pca', 'knn', 'ensemble', 'ensemble-v2', 'ensemble-v3', 'mlp', 'gbt', 'gbt-bagged']) {
+  for (const d of ['ecod', 'iforest', 'pca', 'knn', 'ensemble', 'ensemble-v2', 'ensemble-v3', 'mlp', 'gbt', 'gbt-bagged', 'gbt-outlier']) {
     const c = results[s][d];
     if (!c) continue;
     const sk = d === 'iforest' ? sklearn[s] : undefined;

@@ -14,7 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kFold, trainTestSplit } from '@appliedml/engine';
 import { ADBENCH_FILES, loadAdbench } from '../src/adbench';
-import { FraudDetector } from '../src/detector';
+import { FraudDetector, type FraudDetectorConfig } from '../src/detector';
 import type { GbtOptions } from '../src/gbt';
 import { takeRows } from '../src/matrix';
 
@@ -55,6 +55,13 @@ export const GBT_CANDIDATES: Record<string, GbtOptions> = {
   // 2026-11-29: scikit-learn HistGradientBoosting's defaults (no early stopping below 10,000 rows):
   // 100 rounds on every training row, no row or feature sampling, no L2. Run on thyroid only so far.
   'hgb-like': { trees: 100, validationFraction: 0, subsample: 1, featureFraction: 1, l2: 0 },
+  // 2026-11-29 (XGBOD-style): the defaults plus ECOD's and IForest's scores as features (CANDIDATE_DETECTOR below).
+  'outlier-features': {},
+};
+
+/** Detector options beyond the trees' (the candidates' other fields stay at the defaults). */
+export const CANDIDATE_DETECTOR: Record<string, Pick<FraudDetectorConfig, 'outlierFeatures'>> = {
+  'outlier-features': { outlierFeatures: ['ecod', 'iforest'] },
 };
 
 /** Outer seeds (the bench's); FRAUD_SELECT_SEEDS=0 makes a cheaper check on the large sets. */
@@ -87,7 +94,7 @@ async function main(): Promise<void> {
         const x = takeRows(data.x, outer.train);
         const y = outer.train.map((i) => data.y[i] as number);
         for (const fold of kFold(x.rows, { k, seed: 100 + seed, stratify: y })) {
-          const model = FraudDetector.create({ detector: 'gbt', seed, gbt });
+          const model = FraudDetector.create({ detector: 'gbt', seed, gbt, ...(CANDIDATE_DETECTOR[name] ?? {}) });
           const t0 = performance.now();
           await model.train(takeRows(x, fold.train), { labels: fold.train.map((i) => y[i] as number) });
           cell.fitSeconds += (performance.now() - t0) / 1000;

@@ -152,6 +152,56 @@ describe('FraudDetector', () => {
     await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
   });
 
+  it('outlierFeatures (XGBOD): detector scores as features help shallow trees, save → load the same, reasons per column', async () => {
+    // Fraud = far from the centre in any direction: hard for a few shallow axis-aligned trees, easy for a distance score.
+    const rng = createRng(11);
+    const g = (): number => Math.sqrt(-2 * Math.log(Math.max(rng.next(), 1e-12))) * Math.cos(2 * Math.PI * rng.next());
+    const make = (n: number): { x: number[][]; y: number[] } => {
+      const rows = Array.from({ length: n }, () => [g(), g(), g(), g()]);
+      return { x: rows, y: rows.map((r) => (Math.hypot(...r) > 3.2 ? 1 : 0)) };
+    };
+    const train = make(2000);
+    const test = make(2000);
+    const gbt = { trees: 8, maxDepth: 2, maxLeaves: 4, validationFraction: 0 };
+    const plain = FraudDetector.create({ detector: 'gbt', seed: 1, gbt });
+    const xgbod = FraudDetector.create({ detector: 'gbt', seed: 1, gbt, outlierFeatures: ['ecod', 'iforest', 'knn'] });
+    await plain.train(train.x, { labels: train.y });
+    await xgbod.train(train.x, { labels: train.y });
+    const a = await plain.evaluate(test.x, test.y);
+    const b = await xgbod.evaluate(test.x, test.y);
+    expect(b.aucpr).toBeGreaterThan(a.aucpr + 0.1);
+    expect(b.aucroc).toBeGreaterThan(0.97);
+    const [p] = await xgbod.predictBatch([[5, 0.1, 0, 0]]);
+    expect(p?.reasons[0]?.feature).toBe('x0');
+    expect((p?.reasons ?? []).reduce((t, r) => t + r.share, 0)).toBeLessThanOrEqual(1 + 1e-9);
+    const path = join(dir, 'xgbod');
+    await xgbod.save(path);
+    const loaded = await FraudDetector.load(path);
+    expect(Array.from(loaded.scores(test.x))).toEqual(Array.from(xgbod.scores(test.x)));
+    expect(await loaded.predictBatch(test.x.slice(0, 50))).toEqual(await xgbod.predictBatch(test.x.slice(0, 50)));
+    loaded.dispose();
+    await rm(join(path, 'knn.json'));
+    await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
+    [plain, xgbod].forEach((m) => m.dispose());
+
+    const mlp = FraudDetector.create({ detector: 'mlp', seed: 1, mlp: { epochs: 3 }, outlierFeatures: ['iforest'] });
+    const before = tf.memory().numTensors;
+    await mlp.train(x, { labels: y });
+    const afterTrain = tf.memory().numTensors;
+    await mlp.predictBatch(x);
+    expect(tf.memory().numTensors).toBe(afterTrain);
+    await mlp.save(join(dir, 'mlp-xgbod'));
+    const back = await FraudDetector.load(join(dir, 'mlp-xgbod'));
+    expect(Array.from(back.scores(x))).toEqual(Array.from(mlp.scores(x)));
+    back.dispose();
+    mlp.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+
+    for (const bad of [[], ['ecod', 'ecod'], ['autoencoder'], 'iforest'])
+      await expectCode(() => FraudDetector.create({ detector: 'gbt', outlierFeatures: bad as never }), 'E_INPUT_INVALID');
+    await expectCode(() => FraudDetector.create({ detector: 'ensemble', outlierFeatures: ['iforest'] }), 'E_INPUT_INVALID');
+  });
+
   it('refuses a bundle whose threshold was fitted on the earlier ECOD score, and loads one that does not score with ECOD', async () => {
     const asOld = async (path: string): Promise<void> => {
       const file = join(path, 'manifest.json');

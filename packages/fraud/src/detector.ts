@@ -54,6 +54,14 @@ export interface FraudDetectorConfig {
   mlp?: MlpOptions;
   /** Gradient-boosted trees (supervised). */
   gbt?: GbtOptions;
+  /**
+   * Supervised detectors only: unsupervised detectors fitted on the training rows (without labels) whose
+   * z-scored scores are appended to the features the classifier learns from, as XGBOD does (Zhao and
+   * Hryniewicki, 2018; ADBench's semi-supervised list); e.g. ['ecod', 'iforest']. Default none. Each adds
+   * its scoring time to every prediction; the reasons stay per input column (the score columns' share is
+   * spread over the columns by ECOD's per-feature evidence).
+   */
+  outlierFeatures?: Array<'ecod' | 'iforest' | 'pca' | 'knn'>;
   preprocess?: PreprocessOptions;
   /** Share of training data flagged by the default threshold (default 0.05). Replace it with `setThreshold` / `calibrate`. */
   contamination?: number;
@@ -171,6 +179,27 @@ export class FraudDetector {
     const normalize = config.normalize ?? 'zscore';
     if (normalize !== 'tail' && normalize !== 'zscore')
       throw new AppliedMLError('E_INPUT_INVALID', `normalize must be 'tail' or 'zscore' (got ${String(normalize)}).`);
+    const outlier = config.outlierFeatures;
+    if (outlier !== undefined) {
+      const kinds = ['ecod', 'iforest', 'pca', 'knn'];
+      if (
+        !Array.isArray(outlier) ||
+        outlier.length === 0 ||
+        new Set(outlier).size !== outlier.length ||
+        outlier.some((k) => !kinds.includes(k))
+      )
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `outlierFeatures must be a list of distinct ${kinds.join(', ')} (got ${JSON.stringify(outlier)}).`,
+          {
+            details: { field: 'outlierFeatures' },
+          },
+        );
+      if (detector !== 'gbt' && detector !== 'mlp')
+        throw new AppliedMLError('E_INPUT_INVALID', `outlierFeatures feed a supervised detector ('gbt' or 'mlp'), not '${detector}'.`, {
+          details: { field: 'outlierFeatures' },
+        });
+    }
     const contamination = config.contamination ?? 0.05;
     if (!(contamination > 0 && contamination < 1))
       throw new AppliedMLError('E_INPUT_INVALID', `contamination must be in (0, 1) (got ${contamination}).`);
@@ -181,12 +210,22 @@ export class FraudDetector {
     return new FraudDetector(config);
   }
 
-  /** The unsupervised detectors this model runs. */
+  /** The unsupervised detectors whose scores are the model's score (none for the supervised ones). */
   private get active(): UnsupervisedKind[] {
     const d = this.config.detector;
     if (d === 'ensemble') return this.config.members;
     if (d === 'mlp' || d === 'gbt') return [];
     return [d];
+  }
+
+  /** The unsupervised detectors whose scores are extra features of a supervised one. */
+  private get outlierKinds(): UnsupervisedKind[] {
+    return this.supervised ? (this.config.outlierFeatures ?? []) : [];
+  }
+
+  /** Every unsupervised detector the model fits, scores with and stores. */
+  private get fittedKinds(): UnsupervisedKind[] {
+    return [...new Set([...this.active, ...this.outlierKinds])];
   }
 
   /** True for the detectors that learn from labels ('gbt', 'mlp'). */
@@ -221,7 +260,7 @@ export class FraudDetector {
     const x = pre.transform(data);
     if (x.rows < 2) throw new AppliedMLError('E_INPUT_INVALID', `Training needs at least 2 rows (got ${x.rows}).`);
     const seed = this.config.seed;
-    const active = this.active;
+    const active = this.fittedKinds;
     const ecod = fitEcod(x);
     // When ECOD only explains (not one of the detectors), keep a bounded summary of its CDFs: the
     // bundle of a model trained on 600,000 rows would otherwise carry every training value.
@@ -254,11 +293,14 @@ export class FraudDetector {
         const y = checkLabels(options.labels, x.rows);
         if (!y.includes(1) || !y.includes(0))
           throw new AppliedMLError('E_INPUT_INVALID', 'Supervised training needs both fraud (1) and normal (0) rows.');
+        const outliers = this.outlierKinds;
+        for (const kind of outliers) fitted.norms[kind] = meanSd(trainOverride[kind] ?? this.memberScores(fitted, kind, x).score);
+        const xs = outliers.length ? this.withOutlierColumns(fitted, x, trainOverride) : x;
         if (this.config.detector === 'gbt') {
-          fitted.gbt = fitGbt(x, y, this.config.gbt ?? {}, seed);
+          fitted.gbt = fitGbt(xs, y, this.config.gbt ?? {}, seed);
           logger.info('gradient-boosted trees trained', { rounds: fitted.gbt.rounds, validationLoss: fitted.gbt.validationLoss });
         } else {
-          const r = await trainMlp(x, y, this.config.mlp ?? {}, seed, logger);
+          const r = await trainMlp(xs, y, this.config.mlp ?? {}, seed, logger);
           fitted.mlp = r.model;
           training = r.report;
         }
@@ -268,8 +310,8 @@ export class FraudDetector {
       fitted.mlp?.dispose();
       throw error;
     }
-    if (active.length > 1) {
-      for (const kind of active) {
+    if (this.active.length > 1) {
+      for (const kind of this.active) {
         const s = trainOverride[kind] ?? this.memberScores(fitted, kind, x).score;
         fitted.norms[kind] = meanSd(s);
         if (this.config.normalize === 'tail') fitted.tails[kind] = fitTailNorm(s);
@@ -313,12 +355,14 @@ export class FraudDetector {
     override: Partial<Record<UnsupervisedKind, Float64Array>> = {},
   ): { score: Float64Array; contrib?: Float64Array } {
     if (this.config.detector === 'gbt') {
-      if (!withContrib) return { score: scoreGbt(f.gbt as GbtState, x) };
-      const contrib = new Float64Array(x.data.length);
-      return { score: scoreGbt(f.gbt as GbtState, x, contrib), contrib };
+      const xs = this.outlierKinds.length ? this.withOutlierColumns(f, x, override) : x;
+      if (!withContrib) return { score: scoreGbt(f.gbt as GbtState, xs) };
+      const wide = new Float64Array(xs.data.length);
+      const score = scoreGbt(f.gbt as GbtState, xs, wide);
+      return { score, contrib: xs === x ? wide : this.foldOutlierContrib(f, x, wide) };
     }
     if (this.config.detector === 'mlp') {
-      const score = mlpScores(f.mlp as tf.LayersModel, x);
+      const score = mlpScores(f.mlp as tf.LayersModel, this.outlierKinds.length ? this.withOutlierColumns(f, x, override) : x);
       return withContrib ? { score, contrib: this.explainerContrib(f, x) } : { score };
     }
     const active = this.active;
@@ -343,6 +387,42 @@ export class FraudDetector {
       if (withContrib && r.contrib && !contrib) contrib = r.contrib;
     }
     return withContrib ? { score, contrib: contrib ?? this.explainerContrib(f, x) } : { score };
+  }
+
+  /** The input with one z-scored column per outlier-feature detector appended (XGBOD). */
+  private withOutlierColumns(f: Fitted, x: Matrix, override: Partial<Record<UnsupervisedKind, Float64Array>> = {}): Matrix {
+    const kinds = this.outlierKinds;
+    const cols = x.cols + kinds.length;
+    const data = new Float64Array(x.rows * cols);
+    for (let r = 0; r < x.rows; r++) data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), r * cols);
+    kinds.forEach((kind, k) => {
+      const s = override[kind] ?? this.memberScores(f, kind, x).score;
+      const [m, sd] = f.norms[kind] ?? [0, 1];
+      for (let r = 0; r < x.rows; r++) data[r * cols + x.cols + k] = ((s[r] as number) - m) / sd;
+    });
+    return { rows: x.rows, cols, data };
+  }
+
+  /**
+   * Per-feature evidence of a supervised detector with outlier columns: each input column keeps its own
+   * contribution, and the outlier columns' (positive) contribution is spread over the input columns in
+   * proportion to ECOD's per-feature evidence for that row.
+   */
+  private foldOutlierContrib(f: Fitted, x: Matrix, wide: Float64Array): Float64Array {
+    const cols = x.cols + this.outlierKinds.length;
+    const ecod = this.explainerContrib(f, x);
+    const out = new Float64Array(x.rows * x.cols);
+    for (let r = 0; r < x.rows; r++) {
+      let extra = 0;
+      for (let c = x.cols; c < cols; c++) extra += wide[r * cols + c] as number;
+      let total = 0;
+      for (let c = 0; c < x.cols; c++) total += Math.max(0, ecod[r * x.cols + c] as number);
+      for (let c = 0; c < x.cols; c++) {
+        const share = total > 0 ? Math.max(0, ecod[r * x.cols + c] as number) / total : 1 / x.cols;
+        out[r * x.cols + c] = (wide[r * cols + c] as number) + Math.max(0, extra) * share;
+      }
+    }
+    return out;
   }
 
   private explainerContrib(f: Fitted, x: Matrix): Float64Array {
@@ -506,7 +586,7 @@ export class FraudDetector {
       const model = new FraudDetector(cfg);
       // The threshold and the ensemble's normalisation were fitted on the ECOD scores of the version
       // that wrote the bundle; with other ECOD scores they would flag the wrong share of rows.
-      if (model.active.includes('ecod') && (cfg.state.ecodScoring ?? 1) !== ECOD_SCORING)
+      if (model.fittedKinds.includes('ecod') && (cfg.state.ecodScoring ?? 1) !== ECOD_SCORING)
         throw new AppliedMLError(
           'E_BUNDLE_INCOMPATIBLE',
           `Fraud bundle ${dir} was trained with ECOD score version ${cfg.state.ecodScoring ?? 1}; this SDK scores with version ${ECOD_SCORING}, so the bundle's threshold and normalisation do not fit its scores. Retrain it with this version of ${FRAUD_PACKAGE}.`,
@@ -521,7 +601,7 @@ export class FraudDetector {
       if (trainingRows !== undefined && !(Number.isInteger(trainingRows) && trainingRows >= rows))
         throw corrupt('the explainer summarises fewer training rows than it keeps');
       // ECOD as a detector scores with every training value; only an explainer may be a summary.
-      if (trainingRows !== undefined && model.active.includes('ecod')) throw corrupt('the ECOD detector state is a summary');
+      if (trainingRows !== undefined && model.fittedKinds.includes('ecod')) throw corrupt('the ECOD detector state is a summary');
       const all = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
       const explainer: EcodState = {
         kind: 'ecod',
@@ -538,7 +618,7 @@ export class FraudDetector {
       } else if (model.active.length > 1 && model.config.normalize === 'tail') {
         throw corrupt('tails.json is missing');
       }
-      if (model.active.includes('pca')) {
+      if (model.fittedKinds.includes('pca')) {
         const text = bundle.files['pca.json'];
         if (!text) throw corrupt('pca.json is missing');
         const pca = JSON.parse(text.toString('utf8')) as PcaState;
@@ -551,7 +631,7 @@ export class FraudDetector {
           throw corrupt('pca.json does not match the model');
         fitted.pca = pca;
       }
-      if (model.active.includes('knn')) {
+      if (model.fittedKinds.includes('knn')) {
         const text = bundle.files['knn.json'];
         if (!text) throw corrupt('knn.json is missing');
         const knn = JSON.parse(text.toString('utf8')) as KnnState;
@@ -559,8 +639,8 @@ export class FraudDetector {
           throw corrupt('knn.json does not match the model');
         fitted.knn = knn;
       }
-      if (model.active.includes('ecod')) fitted.ecod = explainer;
-      if (model.active.includes('iforest')) {
+      if (model.fittedKinds.includes('ecod')) fitted.ecod = explainer;
+      if (model.fittedKinds.includes('iforest')) {
         const text = bundle.files['iforest.json'];
         if (!text) throw corrupt('iforest.json is missing');
         fitted.iforest = JSON.parse(text.toString('utf8')) as IsolationForestState;
@@ -570,7 +650,8 @@ export class FraudDetector {
         const text = bundle.files['gbt.json'];
         if (!text) throw corrupt('gbt.json is missing');
         const state: unknown = JSON.parse(text.toString('utf8'));
-        if (!checkGbtState(state, pre.features.length)) throw corrupt('gbt.json does not hold valid trees for this model');
+        if (!checkGbtState(state, pre.features.length + model.outlierKinds.length))
+          throw corrupt('gbt.json does not hold valid trees for this model');
         fitted.gbt = state;
       }
       if (model.active.includes('autoencoder') || model.config.detector === 'mlp')
@@ -582,6 +663,11 @@ export class FraudDetector {
       if (model.config.detector === 'mlp') {
         fitted.mlp = bundle.models.mlp;
         if (!fitted.mlp) throw corrupt('the mlp model is missing');
+      }
+      for (const kind of model.outlierKinds) {
+        const norm = fitted.norms[kind];
+        if (!Array.isArray(norm) || norm.length !== 2 || !norm.every(Number.isFinite) || !(norm[1] > 0))
+          throw corrupt(`the normalisation of the ${kind} score feature is missing`);
       }
       model.fitted = fitted;
       return model;
