@@ -180,6 +180,17 @@ describe('FraudDetector', () => {
     expect(Array.from(loaded.scores(test.x))).toEqual(Array.from(xgbod.scores(test.x)));
     expect(await loaded.predictBatch(test.x.slice(0, 50))).toEqual(await xgbod.predictBatch(test.x.slice(0, 50)));
     loaded.dispose();
+    // A score column's normalisation missing, an invalid outlier list, a detector state missing: corrupt.
+    const manifestPath = join(path, 'manifest.json');
+    const manifest = await readFile(manifestPath, 'utf8');
+    const edited = JSON.parse(manifest) as { config: { outlierFeatures: unknown; state: { norms: Record<string, unknown> } } };
+    delete edited.config.state.norms.iforest;
+    await writeFile(manifestPath, JSON.stringify(edited));
+    await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
+    edited.config.outlierFeatures = ['autoencoder'];
+    await writeFile(manifestPath, JSON.stringify(edited));
+    await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
+    await writeFile(manifestPath, manifest);
     await rm(join(path, 'knn.json'));
     await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
     [plain, xgbod].forEach((m) => m.dispose());
@@ -194,6 +205,15 @@ describe('FraudDetector', () => {
     const back = await FraudDetector.load(join(dir, 'mlp-xgbod'));
     expect(Array.from(back.scores(x))).toEqual(Array.from(mlp.scores(x)));
     back.dispose();
+    // Without the option in its config the bundle's network does not fit: refused, not fed the wrong width.
+    const mlpManifest = join(dir, 'mlp-xgbod', 'manifest.json');
+    const m = JSON.parse(await readFile(mlpManifest, 'utf8')) as { config: Record<string, unknown>; models: Record<string, unknown> };
+    delete m.config.outlierFeatures;
+    await writeFile(mlpManifest, JSON.stringify(m));
+    await expectCode(FraudDetector.load(join(dir, 'mlp-xgbod')), 'E_BUNDLE_CORRUPT');
+    m.models.mlp = m.models['mlp-outliers'];
+    await writeFile(mlpManifest, JSON.stringify(m));
+    await expectCode(FraudDetector.load(join(dir, 'mlp-xgbod')), 'E_BUNDLE_CORRUPT');
     mlp.dispose();
     expect(tf.memory().numTensors).toBe(before);
 

@@ -293,8 +293,12 @@ export class FraudDetector {
         const y = checkLabels(options.labels, x.rows);
         if (!y.includes(1) || !y.includes(0))
           throw new AppliedMLError('E_INPUT_INVALID', 'Supervised training needs both fraud (1) and normal (0) rows.');
+        // Each outlier detector scores the training rows once: for its normalisation and its column.
         const outliers = this.outlierKinds;
-        for (const kind of outliers) fitted.norms[kind] = meanSd(trainOverride[kind] ?? this.memberScores(fitted, kind, x).score);
+        for (const kind of outliers) {
+          trainOverride[kind] ??= this.memberScores(fitted, kind, x).score;
+          fitted.norms[kind] = meanSd(trainOverride[kind]);
+        }
         const xs = outliers.length ? this.withOutlierColumns(fitted, x, trainOverride) : x;
         if (this.config.detector === 'gbt') {
           fitted.gbt = fitGbt(xs, y, this.config.gbt ?? {}, seed);
@@ -317,9 +321,10 @@ export class FraudDetector {
         if (this.config.normalize === 'tail') fitted.tails[kind] = fitTailNorm(s);
       }
     }
-    const trainScores = this.combined(fitted, x, false, trainOverride).score;
     // Supervised: a probability of 0.5; unsupervised: flag the `contamination` share of the training data.
-    fitted.threshold = this.supervised ? 0.5 : chooseThreshold(trainScores, { contamination: this.config.contamination }).threshold;
+    fitted.threshold = this.supervised
+      ? 0.5
+      : chooseThreshold(this.combined(fitted, x, false, trainOverride).score, { contamination: this.config.contamination }).threshold;
     this.disposeModels();
     this.fitted = fitted;
     logger.info('fraud detector trained', { detector: this.config.detector, rows: x.rows, features: x.cols });
@@ -543,7 +548,9 @@ export class FraudDetector {
     if (Object.keys(f.tails).length) files['tails.json'] = JSON.stringify(f.tails);
     const models: Record<string, tf.LayersModel> = {};
     if (f.autoencoder) models.autoencoder = f.autoencoder;
-    if (f.mlp) models.mlp = f.mlp;
+    // An MLP that reads outlier-score columns is saved under another name, so versions without the
+    // option (which would feed it the input columns alone) refuse the bundle.
+    if (f.mlp) models[this.outlierKinds.length ? 'mlp-outliers' : 'mlp'] = f.mlp;
     const { preprocess: _p, ...rest } = this.config;
     void _p;
     await saveBundle(dir, {
@@ -583,7 +590,12 @@ export class FraudDetector {
         };
       };
       if (!cfg || typeof cfg !== 'object' || !cfg.state) throw corrupt('config.state is missing');
-      const model = new FraudDetector(cfg);
+      let model: FraudDetector;
+      try {
+        model = new FraudDetector(cfg);
+      } catch (cause) {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: its config is invalid.`, { cause, details: { dir } });
+      }
       // The threshold and the ensemble's normalisation were fitted on the ECOD scores of the version
       // that wrote the bundle; with other ECOD scores they would flag the wrong share of rows.
       if (model.fittedKinds.includes('ecod') && (cfg.state.ecodScoring ?? 1) !== ECOD_SCORING)
@@ -661,8 +673,10 @@ export class FraudDetector {
         if (!fitted.autoencoder) throw corrupt('the autoencoder model is missing');
       }
       if (model.config.detector === 'mlp') {
-        fitted.mlp = bundle.models.mlp;
+        fitted.mlp = bundle.models[model.outlierKinds.length ? 'mlp-outliers' : 'mlp'];
         if (!fitted.mlp) throw corrupt('the mlp model is missing');
+        if (fitted.mlp.inputs[0]?.shape[1] !== pre.features.length + model.outlierKinds.length)
+          throw corrupt("the mlp's input width does not match the features");
       }
       for (const kind of model.outlierKinds) {
         const norm = fitted.norms[kind];

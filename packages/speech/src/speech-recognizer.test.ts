@@ -267,10 +267,13 @@ describe('SpeechRecognizer lifecycle', () => {
 
     // Networks swapped between the front ends, or front ends that do not divide the networks: corrupt.
     const edits = {
+      // (Refused because the two front ends' widths differ, 39 and 64.)
       swapped: (m: Manifest) => ([m.models['fe0-member0'], m.models['fe1-member0']] = [m.models['fe1-member0'], m.models['fe0-member0']]),
       'named as one front end': (m: Manifest) => (m.models = { member0: m.models['fe0-member0'], member1: m.models['fe1-member0'] }),
       'three front ends': (m: Manifest) => (m.preprocessing.frontEnds as unknown[]).push((m.preprocessing.frontEnds as unknown[])[0]),
       'one front end listed': (m: Manifest) => (m.preprocessing.frontEnds as unknown[]).pop(),
+      // Decoding follows `features`: it must be the first front end.
+      'features not the first front end': (m: Manifest) => ((m.preprocessing.features as { sampleRate: number }).sampleRate = 16000),
     };
     for (const [what, edit] of Object.entries(edits)) {
       const broken = join(dirname(dir), what.replaceAll(' ', '-'));
@@ -293,6 +296,37 @@ describe('SpeechRecognizer lifecycle', () => {
     expect(
       SpeechRecognizer.create({ features: { coefficients: 20 }, frontEnds: [{}, { cmvn: 'mean' }] }).frontEndConfigs.map((f) => f.dim),
     ).toEqual([60, 60]);
+  });
+
+  it('two front ends through validation, fresh copies, test-time warps, sequences and streams', async () => {
+    const before = tf.memory().numTensors;
+    const m = SpeechRecognizer.create({
+      ...small,
+      frontEnds: [{}, { cmvn: 'mean', utteranceStats: true }],
+      augment: { copies: 1, fresh: true },
+      ensemble: 1,
+      epochs: 6,
+      testTimeWarps: [0.95, 1, 1.05],
+    });
+    const report = await m.train(synthSet(12), { progress: false, validation: synthSet(2, 60) });
+    expect(report.members).toHaveLength(2);
+    expect(report.validation?.n).toBe(6);
+    const gap = new Float32Array(Math.round(0.4 * SYNTH_RATE));
+    const parts = [gap, synthWord('up', 1500), gap, synthWord('down', 1501), gap];
+    const joined = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+    const seq = await m.recognizeSequence(joined, { sampleRate: SYNTH_RATE });
+    expect(seq.words.map((w) => w.label)).toEqual(['up', 'down']);
+    const stream = m.createStream({ minScore: 0 });
+    const found = [];
+    for (let i = 0; i < joined.length; i += 800) found.push(...stream.push(joined.subarray(i, i + 800)));
+    found.push(...stream.flush());
+    expect(found.map((d) => d.label)).toEqual(['up', 'down']);
+    const one = await m.recognize(encodeWav(synthWord('warble', 1502), SYNTH_RATE));
+    expect(one.label).toBe('warble');
+    expect(Object.values(one.scores).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('test-time warps average the output over VTLP-warped features', async () => {

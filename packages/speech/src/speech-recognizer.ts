@@ -64,8 +64,8 @@ export interface SpeechRecognizerConfig {
    * Front ends of the ensemble: feature configs laid over `features`, each with its own `ensemble`
    * networks; every network's probabilities are averaged (default `[{}]`: one front end, `features`).
    * Front ends that normalise differently fail on different utterances, so their average errs less than
-   * more networks of one kind (docs/benchmarks/speech.md). They must share the sample rate, frame, hop
-   * and centring (the same frames); at most 4, and at most 16 networks in all. Each front end adds its
+   * more networks of one kind (docs/benchmarks/speech.md). They must share the sample rate, frame, hop,
+   * FFT size and centring (the same frames); at most 4, and at most 16 networks in all. Each front end adds its
    * feature time and its networks' latency to every recognition.
    */
   frontEnds?: Array<Partial<FeatureConfig>>;
@@ -289,9 +289,13 @@ function resolveFrontEnds(
   const resolved = list.map((f) => resolveFeatureConfig({ ...(features ?? {}), ...f }));
   const first = resolved[0] as ResolvedFeatureConfig;
   const same = (f: ResolvedFeatureConfig): boolean =>
-    f.sampleRate === first.sampleRate && f.winLength === first.winLength && f.hopLength === first.hopLength && f.center === first.center;
+    f.sampleRate === first.sampleRate &&
+    f.winLength === first.winLength &&
+    f.hopLength === first.hopLength &&
+    f.nFft === first.nFft &&
+    f.center === first.center;
   if (!resolved.every(same)) {
-    throw new AppliedMLError('E_INPUT_INVALID', 'frontEnds must share sampleRate, frameMs, hopMs and center (the same frames).', {
+    throw new AppliedMLError('E_INPUT_INVALID', 'frontEnds must share sampleRate, frameMs, hopMs, nFft and center (the same frames).', {
       details: { field: 'frontEnds' },
     });
   }
@@ -763,7 +767,9 @@ export class SpeechRecognizer {
         const fe = fes[Math.floor(m / per)];
         return !!shape && !!fe && shape[1] === pre.frames && shape[2] === fe.dim && out?.[1] === pre.labels.length;
       };
-      if (!Number.isInteger(per) || (frontEnds && (frontEnds[0] as ResolvedFeatureConfig).dim !== features.dim) || !networks.every(fits)) {
+      // The first front end is `features`, which also sets the rate every input is decoded at.
+      const firstMatches = !frontEnds || JSON.stringify(frontEnds[0]) === JSON.stringify(features);
+      if (!Number.isInteger(per) || !firstMatches || !networks.every(fits)) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: the network's input does not match its feature config.`, {
           details: { dir },
         });
