@@ -16,6 +16,7 @@ describe('offline default: synthetic digits from mespeak', () => {
     const model = SpeechRecognizer.create({
       cnn: { filters: [32, 48], dense: 32 },
       augment: { copies: 1, timeStretch: null },
+      frontEnds: [{}],
       ensemble: 1,
       epochs: 30,
       seed: 1,

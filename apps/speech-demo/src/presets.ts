@@ -5,7 +5,7 @@ export type Preset = 'quick' | 'full';
 
 export function presetFor(preset: Preset): SpeechRecognizerConfig {
   return preset === 'quick'
-    ? { cnn: { filters: [32, 48, 64], dense: 32 }, augment: { copies: 1, timeStretch: null }, ensemble: 1, epochs: 10 }
+    ? { cnn: { filters: [32, 48, 64], dense: 32 }, augment: { copies: 1, timeStretch: null }, frontEnds: [{}], ensemble: 1, epochs: 10 }
     : {};
 }
 

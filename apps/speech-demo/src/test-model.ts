@@ -7,7 +7,14 @@ import { speak } from './synth';
 /** A one-layer CNN on 20 synthetic digits (two voices), trained for two epochs: tiny, not accurate. */
 export async function quickRecognizer(): Promise<SpeechRecognizer> {
   const data = loadSynthetic(2, 1, 1);
-  const model = SpeechRecognizer.create({ cnn: { filters: [8], dense: 8 }, augment: false, ensemble: 1, epochs: 2, seed: 1 });
+  const model = SpeechRecognizer.create({
+    cnn: { filters: [8], dense: 8 },
+    augment: false,
+    frontEnds: [{}],
+    ensemble: 1,
+    epochs: 2,
+    seed: 1,
+  });
   await model.train(data.train, { progress: false });
   return model;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { AppliedMLError } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
-import { extractFeatures, hzToMel, logMel, melToHz, mfcc, resolveFeatureConfig, type FeatureConfig } from './features';
+import { extractFeatureViews, extractFeatures, hzToMel, logMel, melToHz, mfcc, resolveFeatureConfig, type FeatureConfig } from './features';
 
 interface GoldenCase {
   name: string;
@@ -102,6 +102,22 @@ describe('features', () => {
       expect.objectContaining({ code: 'E_INPUT_INVALID' }),
     );
     expect(() => resolveFeatureConfig({ utteranceStats: 'yes' as unknown as boolean })).toThrow(/utteranceStats/);
+  });
+
+  it('several views of one utterance equal extracting each alone (one shared analysis per spectral config)', () => {
+    const x = new Float32Array(6000).map((_, i) => Math.sin(i * 0.05) * (1 + Math.sin(i * 0.001)) + 0.01 * Math.cos(i * 1.3));
+    const configs: Array<Partial<FeatureConfig>> = [
+      {},
+      { cmvn: 'mean', utteranceStats: true },
+      { cmvn: 'none' },
+      { coefficients: 20, cmvn: 'mean' },
+      { kind: 'log-mel' },
+    ];
+    for (const warp of [1, 1.08]) {
+      const views = extractFeatureViews(x, configs, { warp });
+      configs.forEach((c, i) => expect(views[i], JSON.stringify(c)).toEqual(extractFeatures(x, c, { warp })));
+    }
+    expect(() => extractFeatureViews(new Float32Array(0), [{}])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
   });
 
   it('rejects bad configs and empty audio with typed errors', () => {

@@ -342,17 +342,54 @@ export function extractFeatures(
   config: ResolvedFeatureConfig | Partial<FeatureConfig> = {},
   options: { warp?: number } = {},
 ): Features {
-  const c =
-    'dim' in config && 'winLength' in config && 'cepstralDim' in config ? (config as ResolvedFeatureConfig) : resolveFeatureConfig(config);
+  return extractFeatureViews(samples, [resolved(config)], options)[0] as Features;
+}
+
+/**
+ * Features of one utterance under several configs at once (an ensemble's front ends): configs that
+ * differ only in `cmvn` and `utteranceStats` share one spectral analysis and its deltas, so the second
+ * view costs only its normalisation. Each view equals `extractFeatures` with its config.
+ */
+export function extractFeatureViews(
+  samples: Float32Array,
+  configs: ReadonlyArray<ResolvedFeatureConfig | Partial<FeatureConfig>>,
+  options: { warp?: number } = {},
+): Features[] {
   if (samples.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'No samples to extract features from.');
-  const { data: base, frames, base: B } = baseFeatures(samples, c, Math.round((options.warp ?? 1) * 100) / 100);
-  if (frames === 0)
-    throw new AppliedMLError('E_INPUT_INVALID', `Audio of ${samples.length} samples is shorter than one frame (${c.nFft}).`);
+  const warp = Math.round((options.warp ?? 1) * 100) / 100;
+  const shared = new Map<string, { parts: Float64Array[]; frames: number; B: number }>();
+  return configs.map((config) => {
+    const c = resolved(config);
+    const { cmvn: _cmvn, utteranceStats: _stats, ...spectral } = c;
+    void _cmvn;
+    void _stats;
+    const key = JSON.stringify(spectral);
+    let analysis = shared.get(key);
+    if (!analysis) {
+      const { data: base, frames, base: B } = baseFeatures(samples, c, warp);
+      if (frames === 0)
+        throw new AppliedMLError('E_INPUT_INVALID', `Audio of ${samples.length} samples is shorter than one frame (${c.nFft}).`);
+      const parts = [base];
+      if (c.deltas >= 1) parts.push(deltaOf(base, frames, B, c.deltaWidth, 1));
+      if (c.deltas >= 2) parts.push(deltaOf(base, frames, B, c.deltaWidth, 2));
+      analysis = { parts, frames, B };
+      shared.set(key, analysis);
+    }
+    return normalised(analysis.parts, analysis.frames, analysis.B, c);
+  });
+}
+
+function resolved(config: ResolvedFeatureConfig | Partial<FeatureConfig>): ResolvedFeatureConfig {
+  return 'dim' in config && 'winLength' in config && 'cepstralDim' in config
+    ? (config as ResolvedFeatureConfig)
+    : resolveFeatureConfig(config);
+}
+
+/** One view's frames: the coefficient blocks side by side, the utterance statistics, then CMVN. */
+function normalised(parts: Float64Array[], frames: number, B: number, c: ResolvedFeatureConfig): Features {
+  const base = parts[0] as Float64Array;
   const dim = c.dim;
   const out = new Float64Array(frames * dim);
-  const parts = [base];
-  if (c.deltas >= 1) parts.push(deltaOf(base, frames, B, c.deltaWidth, 1));
-  if (c.deltas >= 2) parts.push(deltaOf(base, frames, B, c.deltaWidth, 2));
   for (let t = 0; t < frames; t++) parts.forEach((p, i) => out.set(p.subarray(t * B, (t + 1) * B), t * dim + i * B));
   if (c.utteranceStats) {
     const stats = staticStats(base, frames, B, 1 / (10 * Math.sqrt(c.melBands)));

@@ -1,6 +1,6 @@
 // The whole public surface of @appliedml/speech. No tfjs types appear here.
 
-export { RECOGNIZER_VAD_DEFAULTS, SEQUENCE_VAD_DEFAULTS, SpeechRecognizer } from './speech-recognizer';
+export { DEFAULT_FRONT_ENDS, RECOGNIZER_VAD_DEFAULTS, SEQUENCE_VAD_DEFAULTS, SpeechRecognizer } from './speech-recognizer';
 export type {
   Recognition,
   SequenceOptions,
@@ -27,6 +27,7 @@ export {
   FEATURE_DEFAULTS,
   FEATURE_KINDS,
   WINDOWS,
+  extractFeatureViews,
   extractFeatures,
   frameCount,
   hzToMel,

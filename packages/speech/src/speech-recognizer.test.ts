@@ -12,6 +12,7 @@ const small: SpeechRecognizerConfig = {
   cnn: { filters: [16, 24], dense: 16 },
   augment: { copies: 1 },
   vad: { padMs: 30 },
+  frontEnds: [{}],
   ensemble: 1,
   epochs: 6,
   batchSize: 16,
@@ -260,7 +261,7 @@ describe('SpeechRecognizer lifecycle', () => {
         expect(p).toBeCloseTo(((alone[0]![i]![label] as number) + (alone[1]![i]![label] as number)) / 2, 5);
     });
     // The first front end's network is the one the same config trains without the second.
-    const plain = SpeechRecognizer.create({ ...cfg, frontEnds: undefined });
+    const plain = SpeechRecognizer.create({ ...cfg, frontEnds: [{}] });
     await plain.train(synthSet(6), { progress: false });
     expect((await plain.predictBatch(probe, { sampleRate: SYNTH_RATE })).map((r) => r.scores)).toEqual(alone[0]);
     plain.dispose();
@@ -293,6 +294,16 @@ describe('SpeechRecognizer lifecycle', () => {
     expect(() => SpeechRecognizer.create({ frontEnds: [{}, {}, {}], ensemble: 6 })).toThrow(
       expect.objectContaining({ code: 'E_INPUT_INVALID' }),
     );
+    // The defaults: MFCC as configured and the mean-CMVN view with utterance statistics; log-mel has one front end.
+    expect(SpeechRecognizer.create().frontEndConfigs.map((f) => [f.cmvn, f.utteranceStats, f.dim])).toEqual([
+      ['mean-variance', false, 39],
+      ['mean', true, 64],
+    ]);
+    expect(SpeechRecognizer.create({ features: { coefficients: 20, cmvn: 'none' } }).frontEndConfigs.map((f) => [f.cmvn, f.dim])).toEqual([
+      ['none', 60],
+      ['mean', 60 + 39],
+    ]);
+    expect(SpeechRecognizer.create({ features: { kind: 'log-mel' } }).frontEndConfigs).toHaveLength(1);
     expect(
       SpeechRecognizer.create({ features: { coefficients: 20 }, frontEnds: [{}, { cmvn: 'mean' }] }).frontEndConfigs.map((f) => f.dim),
     ).toEqual([60, 60]);

@@ -26,7 +26,14 @@ import {
   trainMembersInWorkers,
   type FrameLayout,
 } from './parallel-members';
-import { extractFeatures, frameCount, resolveFeatureConfig, type FeatureConfig, type ResolvedFeatureConfig } from './features';
+import {
+  extractFeatureViews,
+  frameCount,
+  resolveFeatureConfig,
+  type FeatureConfig,
+  type Features,
+  type ResolvedFeatureConfig,
+} from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
 import { StreamingRecognizer, type StreamingOptions } from './streaming';
 import { detectSpeech, trimSilence, type VadOptions } from './vad';
@@ -54,7 +61,8 @@ export interface SpeechRecognizerConfig {
   /** Same seed, same data → the same model (default 42). */
   seed?: number;
   /**
-   * Networks trained and averaged (their probabilities) at prediction (default 2). The first is trained
+   * Networks per front end, trained and averaged (their probabilities) at prediction (default: two
+   * networks in all — 1 per front end with the two default MFCC front ends, 2 with one front end). The first is trained
    * exactly as a single model; the others get their own initial weights and trainer seeds. On the wasm and
    * pure-JS devices they train at the same time, one per core (`TrainOptions.parallel`), so on two cores
    * two take up to about half their one-after-another time; each adds its share of the network latency. 1 = a single network.
@@ -62,13 +70,15 @@ export interface SpeechRecognizerConfig {
   ensemble?: number;
   /**
    * Front ends of the ensemble: feature configs laid over `features`, each with its own `ensemble`
-   * networks; every network's probabilities are averaged (default `[{}]`: one front end, `features`).
+   * networks; every network's probabilities are averaged. Default for MFCC (`DEFAULT_FRONT_ENDS`):
+   * `[{}, { cmvn: 'mean', utteranceStats: true }]`, `features` as given and a mean-only-CMVN view with
+   * the utterance statistics, one network each by default; for log-mel `[{}]`. `[{}]` = one front end.
    * Front ends that normalise differently fail on different utterances, so their average errs less than
    * more networks of one kind (docs/benchmarks/speech.md). They must share the sample rate, frame, hop,
    * FFT size and centring (the same frames); at most 4, and at most 16 networks in all. Each front end adds its
    * feature time and its networks' latency to every recognition.
    */
-  frontEnds?: Array<Partial<FeatureConfig>>;
+  frontEnds?: ReadonlyArray<Partial<FeatureConfig>>;
   /**
    * Test-time augmentation: average the network's output over the features computed with these
    * vocal-tract-length warps (default [1], i.e. none; e.g. [0.92, 1, 1.08] costs 3× the inference).
@@ -208,6 +218,17 @@ interface ResolvedConfig {
  */
 export const RECOGNIZER_VAD_DEFAULTS: VadOptions = { padMs: 150 };
 
+/**
+ * The default front ends for MFCC features: the features as configured (per-utterance CMVN) and a view
+ * with mean-only CMVN plus the utterance's cepstral statistics. Chosen on FSDD's inner folds and inner
+ * leave-one-speaker-out screen, then measured once on the official split and the full LOSO
+ * (docs/benchmarks/speech.md, 2026-11-29 fourth session).
+ */
+export const DEFAULT_FRONT_ENDS: ReadonlyArray<Partial<FeatureConfig>> = Object.freeze([
+  Object.freeze({}),
+  Object.freeze({ cmvn: 'mean' as const, utteranceStats: true }),
+]);
+
 /** Word-splitting VAD defaults for several words in one recording. */
 export const SEQUENCE_VAD_DEFAULTS: VadOptions = { minSilenceMs: 100, minSpeechMs: 100, padMs: 30 };
 
@@ -218,7 +239,9 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
       details: { field: 'model' },
     });
   }
-  const ensemble = config.ensemble ?? 2;
+  const frontEndList = config.frontEnds ?? ((config.features?.kind ?? 'mfcc') === 'mfcc' ? DEFAULT_FRONT_ENDS : [{}]);
+  // Two networks in all by default: one per front end with the two default front ends, two with one.
+  const ensemble = config.ensemble ?? (Array.isArray(frontEndList) && frontEndList.length > 1 ? 1 : 2);
   if (!Number.isInteger(ensemble) || ensemble < 1 || ensemble > 16) {
     throw new AppliedMLError('E_INPUT_INVALID', 'ensemble must be an integer from 1 to 16.', { details: { field: 'ensemble' } });
   }
@@ -243,7 +266,7 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
       details: { field: 'augment' },
     });
   }
-  const frontEnds = resolveFrontEnds(config.features, config.frontEnds);
+  const frontEnds = resolveFrontEnds(config.features, frontEndList);
   if (frontEnds.length * ensemble > 16) {
     throw new AppliedMLError('E_INPUT_INVALID', 'frontEnds × ensemble must be at most 16 networks.', { details: { field: 'frontEnds' } });
   }
@@ -273,9 +296,8 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
 /** Every front end's resolved feature config: the overrides laid over `features`; they must give the same frames. */
 function resolveFrontEnds(
   features: Partial<FeatureConfig> | undefined,
-  frontEnds: Array<Partial<FeatureConfig>> | undefined,
+  list: ReadonlyArray<Partial<FeatureConfig>>,
 ): ResolvedFeatureConfig[] {
-  const list = frontEnds ?? [{}];
   if (
     !Array.isArray(list) ||
     list.length < 1 ||
@@ -428,7 +450,7 @@ export class SpeechRecognizer {
     for (const example of data) {
       const audio = await this.decode(example.audio, pre, example.sampleRate);
       const speech = this.speechOf(audio.samples, pre).samples;
-      const clean = fes.map((fe) => windowed(speech, fe, frames));
+      const clean = windowedViews(speech, fes, frames);
       clean.forEach((r, f) => rows[f]?.push(r));
       ys.push(index.get(example.label) as number);
       sources.push(undefined);
@@ -440,7 +462,7 @@ export class SpeechRecognizer {
         } else {
           // One perturbation per copy, seen through every front end.
           const p = perturb(speech, c.augment, rng);
-          fes.forEach((fe, f) => rows[f]?.push(windowed(p.samples, fe, frames, p.warp)));
+          windowedViews(p.samples, fes, frames, p.warp).forEach((r, f) => rows[f]?.push(r));
         }
         ys.push(index.get(example.label) as number);
       }
@@ -457,7 +479,7 @@ export class SpeechRecognizer {
           throw new AppliedMLError('E_INPUT_INVALID', `Validation label '${example.label}' is not in the training labels.`);
         const audio = await this.decode(example.audio, pre, example.sampleRate);
         const speech = this.speechOf(audio.samples, pre).samples;
-        fes.forEach((fe, f) => vRows[f]?.push(windowed(speech, fe, frames)));
+        windowedViews(speech, fes, frames).forEach((r, f) => vRows[f]?.push(r));
         vLabels.push(li);
       }
       validation = {
@@ -558,7 +580,7 @@ export class SpeechRecognizer {
                         const source = sources[r];
                         if (!source) return;
                         const p = perturb(source, aug, draws);
-                        batch.set(windowed(p.samples, fe, frames, p.warp), i * per);
+                        batch.set(windowedViews(p.samples, [fe], frames, p.warp)[0] as Float32Array, i * per);
                       });
                       return augmentBatchTensor(xb, layout, aug, batch);
                     },
@@ -873,7 +895,10 @@ export class SpeechRecognizer {
   private rowsOf(speech: Float32Array[]): Float32Array[][] {
     const { pre } = this.ready();
     const warps = pre.testTimeWarps ?? [1];
-    return frontEndsOf(pre).map((fe) => speech.flatMap((s) => warps.map((w) => windowed(s, fe, pre.frames, w))));
+    const fes = frontEndsOf(pre);
+    const rows: Float32Array[][] = fes.map(() => []);
+    for (const s of speech) for (const w of warps) windowedViews(s, fes, pre.frames, w).forEach((r, f) => rows[f]?.push(r));
+    return rows;
   }
 
   /** Class probabilities of `count` segments from their rows, averaged over the test-time warps. */
@@ -948,8 +973,12 @@ function checkExamples(data: readonly SpeechExample[], what: string): void {
 }
 
 /** Features of an utterance placed in the model's fixed window of T frames: centred, zero-padded or centre-cropped. */
-function windowed(samples: Float32Array, features: ResolvedFeatureConfig, T: number, warp = 1): Float32Array {
-  const f = extractFeatures(samples, features, { warp });
+function windowedViews(samples: Float32Array, fes: readonly ResolvedFeatureConfig[], T: number, warp = 1): Float32Array[] {
+  return extractFeatureViews(samples, fes, { warp }).map((f, i) => windowed(f, fes[i] as ResolvedFeatureConfig, T));
+}
+
+/** One front end's features placed in the window. */
+function windowed(f: Features, features: ResolvedFeatureConfig, T: number): Float32Array {
   const D = f.dim;
   const out = new Float32Array(T * D);
   if (f.frames <= T) out.set(f.data, Math.floor((T - f.frames) / 2) * D);

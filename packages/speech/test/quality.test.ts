@@ -20,6 +20,7 @@ describe('FSDD quality (small fixed subset)', () => {
     const model = SpeechRecognizer.create({
       cnn: { filters: [32, 48, 64], dense: 32 },
       augment: { copies: 0, timeStretch: null },
+      frontEnds: [{}],
       ensemble: 1,
       epochs: 8,
       seed: 7,
