@@ -360,9 +360,11 @@ export function extractFeatureViews(
   const shared = new Map<string, { parts: Float64Array[]; frames: number; B: number }>();
   return configs.map((config) => {
     const c = resolved(config);
-    const { cmvn: _cmvn, utteranceStats: _stats, ...spectral } = c;
+    // Everything but the normalisation and the statistics (and the width they change) shapes the analysis.
+    const { cmvn: _cmvn, utteranceStats: _stats, dim: _dim, ...spectral } = c;
     void _cmvn;
     void _stats;
+    void _dim;
     const key = JSON.stringify(spectral);
     let analysis = shared.get(key);
     if (!analysis) {
