@@ -152,7 +152,7 @@ async function speed(all: FsddRecording[], listFile: string): Promise<void> {
   log({ mfcc: { js, views, numpy: py } });
   lines.push(
     `| MFCC + Δ + ΔΔ + CMVN over all ${all.length} FSDD files (${seconds.toFixed(0)} s of audio), median of 5 | ${js.rtf.toFixed(0)}× real time (${(js.computeSeconds * 1000).toFixed(0)} ms) | numpy/scipy (vectorised, numpy ${py.numpy}): ${py.rtf.toFixed(0)}× (${(py.computeSeconds * 1000).toFixed(0)} ms); ratio ${(js.rtf / py.rtf).toFixed(2)} |`,
-    `| the model's whole front end (${views.frontEnds} front end${views.frontEnds > 1 ? 's, one shared analysis' : ''}) over the same files, median of 5 | ${views.rtf.toFixed(0)}× real time (${(views.computeSeconds * 1000).toFixed(0)} ms) | |`,
+    `| the model's whole front end (${views.frontEnds} front end${views.frontEnds > 1 ? 's; those that differ only in normalisation share one analysis' : ''}) over the same files, median of 5 | ${views.rtf.toFixed(0)}× real time (${(views.computeSeconds * 1000).toFixed(0)} ms) | |`,
   );
 }
 

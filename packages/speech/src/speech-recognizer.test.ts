@@ -192,6 +192,17 @@ describe('SpeechRecognizer lifecycle', () => {
     expect(() => SpeechRecognizer.create({ augment: { timeStretch: undefined } })).not.toThrow();
   });
 
+  it('a bundle of one front end loads as one front end (not the current defaults) and retrains as such', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'speech-one-front-end-')), 'model');
+    await model.save(dir);
+    const loaded = await SpeechRecognizer.load(dir);
+    expect(loaded.frontEndConfigs).toHaveLength(1);
+    const report = await loaded.train(synthSet(3), { progress: false, epochs: 1 });
+    expect(report.members).toBeUndefined();
+    expect(loaded.frontEndConfigs).toHaveLength(1);
+    loaded.dispose();
+  });
+
   it('utterance statistics as extra channels: train in workers, save → load the same, no leaks', async () => {
     const before = tf.memory().numTensors;
     const m = SpeechRecognizer.create({ ...small, features: { utteranceStats: true }, ensemble: 2, epochs: 2 });
@@ -304,6 +315,11 @@ describe('SpeechRecognizer lifecycle', () => {
       ['mean', 60 + 39],
     ]);
     expect(SpeechRecognizer.create({ features: { kind: 'log-mel' } }).frontEndConfigs).toHaveLength(1);
+    expect(SpeechRecognizer.create({ model: 'gru' }).frontEndConfigs).toHaveLength(1);
+    expect(() => SpeechRecognizer.create({ ensemble: 9 })).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID', details: expect.objectContaining({ field: 'ensemble' }) }),
+    );
+    expect(() => SpeechRecognizer.create({ frontEnds: [{}], ensemble: 16 })).not.toThrow();
     expect(
       SpeechRecognizer.create({ features: { coefficients: 20 }, frontEnds: [{}, { cmvn: 'mean' }] }).frontEndConfigs.map((f) => f.dim),
     ).toEqual([60, 60]);

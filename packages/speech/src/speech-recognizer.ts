@@ -61,18 +61,20 @@ export interface SpeechRecognizerConfig {
   /** Same seed, same data → the same model (default 42). */
   seed?: number;
   /**
-   * Networks per front end, trained and averaged (their probabilities) at prediction (default: two
-   * networks in all — 1 per front end with the two default MFCC front ends, 2 with one front end). The first is trained
+   * Networks per front end, trained and averaged (their probabilities) at prediction (default 1 with
+   * several front ends, 2 with one: two networks in all with the defaults). With the default front ends
+   * `ensemble: N` is 2N networks; `frontEnds: [{}], ensemble: 1` is a single network. The first is trained
    * exactly as a single model; the others get their own initial weights and trainer seeds. On the wasm and
    * pure-JS devices they train at the same time, one per core (`TrainOptions.parallel`), so on two cores
-   * two take up to about half their one-after-another time; each adds its share of the network latency. 1 = a single network.
+   * two take up to about half their one-after-another time; each adds its share of the network latency.
    */
   ensemble?: number;
   /**
    * Front ends of the ensemble: feature configs laid over `features`, each with its own `ensemble`
-   * networks; every network's probabilities are averaged. Default for MFCC (`DEFAULT_FRONT_ENDS`):
-   * `[{}, { cmvn: 'mean', utteranceStats: true }]`, `features` as given and a mean-only-CMVN view with
-   * the utterance statistics, one network each by default; for log-mel `[{}]`. `[{}]` = one front end.
+   * networks; every network's probabilities are averaged. Default for the CNN on MFCC
+   * (`DEFAULT_FRONT_ENDS`): `[{}, { cmvn: 'mean', utteranceStats: true }]`, `features` as given and a
+   * mean-only-CMVN view with the utterance statistics, one network each by default; for log-mel and the
+   * GRU / LSTM `[{}]` (not measured with two). `[{}]` = one front end, as before the option.
    * Front ends that normalise differently fail on different utterances, so their average errs less than
    * more networks of one kind (docs/benchmarks/speech.md). They must share the sample rate, frame, hop,
    * FFT size and centring (the same frames); at most 4, and at most 16 networks in all. Each front end adds its
@@ -133,12 +135,12 @@ export interface SpeechTrainingReport extends TrainingReport {
   featureSeconds: number;
   validation?: SpeechMetrics;
   /**
-   * With `ensemble` > 1: every network's own report. The top-level fields are the first one's, except
+   * With more than one network: every network's own report. The top-level fields are the first one's, except
    * `seconds`: the wall time of the whole ensemble (building the networks, starting the workers and
    * training), where a single network's `seconds` is its fitting time.
    */
   members?: TrainingReport[];
-  /** With `ensemble` > 1: whether the members trained at the same time in worker threads (`TrainOptions.parallel`). */
+  /** With more than one network: whether the members trained at the same time in worker threads (`TrainOptions.parallel`). */
   parallel?: boolean;
 }
 
@@ -239,7 +241,9 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
       details: { field: 'model' },
     });
   }
-  const frontEndList = config.frontEnds ?? ((config.features?.kind ?? 'mfcc') === 'mfcc' ? DEFAULT_FRONT_ENDS : [{}]);
+  // The two default front ends were measured for the CNN on MFCC; other models and features keep one.
+  const frontEndList =
+    config.frontEnds ?? ((config.model ?? 'cnn') === 'cnn' && (config.features?.kind ?? 'mfcc') === 'mfcc' ? DEFAULT_FRONT_ENDS : [{}]);
   // Two networks in all by default: one per front end with the two default front ends, two with one.
   const ensemble = config.ensemble ?? (Array.isArray(frontEndList) && frontEndList.length > 1 ? 1 : 2);
   if (!Number.isInteger(ensemble) || ensemble < 1 || ensemble > 16) {
@@ -268,7 +272,11 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
   }
   const frontEnds = resolveFrontEnds(config.features, frontEndList);
   if (frontEnds.length * ensemble > 16) {
-    throw new AppliedMLError('E_INPUT_INVALID', 'frontEnds × ensemble must be at most 16 networks.', { details: { field: 'frontEnds' } });
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `frontEnds × ensemble must be at most 16 networks (${frontEnds.length} front end${frontEnds.length > 1 ? 's' : ''}${config.frontEnds ? '' : ' by default'} × ${ensemble}).`,
+      { details: { field: config.frontEnds ? 'frontEnds' : 'ensemble' } },
+    );
   }
   const windowSeconds = config.windowSeconds ?? 1;
   if (!(windowSeconds >= 0.2 && windowSeconds <= 10)) {
@@ -800,7 +808,8 @@ export class SpeechRecognizer {
         resolveConfig({
           model: pre.model,
           features,
-          ...(frontEnds ? { frontEnds } : {}),
+          // A bundle without front ends has exactly one (never the current defaults).
+          frontEnds: frontEnds ?? [{}],
           windowSeconds: pre.windowSeconds,
           vad: pre.vad,
           maxSeconds: pre.maxSeconds,
