@@ -360,11 +360,21 @@ export class FraudDetector {
     override: Partial<Record<UnsupervisedKind, Float64Array>> = {},
   ): { score: Float64Array; contrib?: Float64Array } {
     if (this.config.detector === 'gbt') {
-      const xs = this.outlierKinds.length ? this.withOutlierColumns(f, x, override) : x;
-      if (!withContrib) return { score: scoreGbt(f.gbt as GbtState, xs) };
+      const outliers = this.outlierKinds.length > 0;
+      if (!withContrib || !outliers) {
+        const xs = outliers ? this.withOutlierColumns(f, x, override) : x;
+        if (!withContrib) return { score: scoreGbt(f.gbt as GbtState, xs) };
+        const contrib = new Float64Array(x.data.length);
+        return { score: scoreGbt(f.gbt as GbtState, xs, contrib), contrib };
+      }
+      // ECOD's per-feature evidence spreads the score columns over the inputs; when ECOD is one of those
+      // columns (then the explainer is the full ECOD), the same pass gives its score too.
+      const ecod = new Float64Array(x.data.length);
+      const ecodScore = scoreEcod(f.explainer, x, ecod);
+      const xs = this.withOutlierColumns(f, x, this.outlierKinds.includes('ecod') ? { ecod: ecodScore, ...override } : override);
       const wide = new Float64Array(xs.data.length);
       const score = scoreGbt(f.gbt as GbtState, xs, wide);
-      return { score, contrib: xs === x ? wide : this.foldOutlierContrib(f, x, wide) };
+      return { score, contrib: this.foldOutlierContrib(x, wide, ecod) };
     }
     if (this.config.detector === 'mlp') {
       const score = mlpScores(f.mlp as tf.LayersModel, this.outlierKinds.length ? this.withOutlierColumns(f, x, override) : x);
@@ -413,9 +423,8 @@ export class FraudDetector {
    * contribution, and the outlier columns' (positive) contribution is spread over the input columns in
    * proportion to ECOD's per-feature evidence for that row.
    */
-  private foldOutlierContrib(f: Fitted, x: Matrix, wide: Float64Array): Float64Array {
+  private foldOutlierContrib(x: Matrix, wide: Float64Array, ecod: Float64Array): Float64Array {
     const cols = x.cols + this.outlierKinds.length;
-    const ecod = this.explainerContrib(f, x);
     const out = new Float64Array(x.rows * x.cols);
     for (let r = 0; r < x.rows; r++) {
       let extra = 0;
