@@ -57,6 +57,8 @@ export const GBT_CANDIDATES: Record<string, GbtOptions> = {
   'hgb-like': { trees: 100, validationFraction: 0, subsample: 1, featureFraction: 1, l2: 0 },
   // 2026-11-29 (XGBOD-style): the defaults plus ECOD's and IForest's scores as features (CANDIDATE_DETECTOR below).
   'outlier-features': {},
+  // 2026-11-29 (session 9): the defaults beside a 100-tree random forest (probabilities averaged).
+  forest: { forest: {} },
 };
 
 /** Detector options beyond the trees' (the candidates' other fields stay at the defaults). */

@@ -551,7 +551,9 @@ export class FraudDetector {
     };
     files['explainer.f64'] = ecodBytes(f.explainer);
     if (f.iforest) files['iforest.json'] = JSON.stringify(f.iforest);
-    if (f.gbt) files['gbt.json'] = JSON.stringify(f.gbt);
+    // Boosted trees with a forest go under another name, so versions without forests (which would score
+    // the boosted trees alone against a threshold fitted on the blend) refuse the bundle.
+    if (f.gbt) files[f.gbt.forest ? 'gbt-forest.json' : 'gbt.json'] = JSON.stringify(f.gbt);
     if (f.pca) files['pca.json'] = JSON.stringify(f.pca);
     if (f.knn) files['knn.json'] = JSON.stringify(f.knn);
     if (Object.keys(f.tails).length) files['tails.json'] = JSON.stringify(f.tails);
@@ -668,12 +670,16 @@ export class FraudDetector {
         if (!Array.isArray(fitted.iforest.trees)) throw corrupt('iforest.json has no trees');
       }
       if (model.config.detector === 'gbt') {
-        const text = bundle.files['gbt.json'];
+        const name = bundle.files['gbt-forest.json'] ? 'gbt-forest.json' : 'gbt.json';
+        const text = bundle.files[name];
         if (!text) throw corrupt('gbt.json is missing');
         const state: unknown = JSON.parse(text.toString('utf8'));
-        if (!checkGbtState(state, pre.features.length + model.outlierKinds.length))
-          throw corrupt('gbt.json does not hold valid trees for this model');
+        if (!checkGbtState(state, pre.features.length + model.outlierKinds.length) || (name === 'gbt-forest.json') !== !!state.forest)
+          throw corrupt(`${name} does not hold valid trees for this model`);
         fitted.gbt = state;
+        // The stored trees decide what retraining builds: a bundle without a forest retrains without one.
+        if (!state.forest) model.config.gbt = { ...model.config.gbt, forest: false };
+        else if (!model.config.gbt?.forest) model.config.gbt = { ...model.config.gbt, forest: {} };
       }
       if (model.active.includes('autoencoder') || model.config.detector === 'mlp')
         await initEngine({ device: options.device ?? 'auto', logger: options.logger ?? silentLogger });

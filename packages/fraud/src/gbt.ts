@@ -1,5 +1,7 @@
 import { AppliedMLError, createRng, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
+import { binEdges, binOf } from './bins';
+import { checkForestOptions, checkForestState, fitForest, scoreForest, type ForestOptions, type ForestState } from './forest';
 import { packTrees, type PackedTrees } from './tree-pack';
 
 /**
@@ -54,6 +56,12 @@ export interface GbtOptions {
    * the mean of the bags' losses on their own slices.
    */
   bags?: number;
+  /**
+   * A random forest (`ForestOptions`; `{}` for its defaults) trained on every training row beside the
+   * boosted trees; the model's probability is then the mean of the boosted probability and the
+   * forest's fraud share. Default: none.
+   */
+  forest?: ForestOptions | false;
 }
 
 /**
@@ -93,6 +101,8 @@ export interface GbtState {
   rounds: number;
   /** Validation log-loss at the kept round (NaN without validation). */
   validationLoss: number;
+  /** The random forest averaged with the boosted trees (the `forest` option). */
+  forest?: ForestState;
 }
 
 interface Resolved {
@@ -151,47 +161,14 @@ function resolve(o: GbtOptions): Resolved {
   if (!Number.isInteger(r.bags) || r.bags < 1 || r.bags > 32) bad('bags', r.bags, 'an integer in 1..32');
   // Symmetric trees keep a histogram per leaf of a level: 2^depth of them.
   if (r.growth === 'symmetric' && r.maxDepth > 12) bad('maxDepth', r.maxDepth, 'at most 12 with symmetric growth');
+  if (o.forest !== undefined && o.forest !== false) {
+    if (typeof o.forest !== 'object' || o.forest === null)
+      throw new AppliedMLError('E_INPUT_INVALID', `gbt.forest must be forest options ({} for the defaults) or false.`, {
+        details: { option: 'forest' },
+      });
+    checkForestOptions(o.forest);
+  }
   return r;
-}
-
-/** Upper bin edges per feature from (a sample of) the training values: bin b holds values ≤ edges[b]. */
-function binEdges(x: Matrix, rows: Int32Array, maxBins: number, rng: Rng): Float64Array[] {
-  const take = Math.min(rows.length, 200_000);
-  const pick = new Int32Array(take);
-  for (let i = 0; i < take; i++) pick[i] = take === rows.length ? (rows[i] as number) : (rows[rng.nextInt(rows.length)] as number);
-  const edges: Float64Array[] = [];
-  const col = new Float64Array(take);
-  for (let f = 0; f < x.cols; f++) {
-    for (let i = 0; i < take; i++) col[i] = x.data[(pick[i] as number) * x.cols + f] as number;
-    col.sort();
-    const distinct: number[] = [];
-    for (let i = 0; i < take; i++) if (i === 0 || col[i] !== col[i - 1]) distinct.push(col[i] as number);
-    const e: number[] = [];
-    if (distinct.length <= maxBins) {
-      // One bin per distinct value; the split point sits halfway to the next value.
-      for (let i = 0; i < distinct.length - 1; i++) e.push(((distinct[i] as number) + (distinct[i + 1] as number)) / 2);
-    } else {
-      for (let b = 1; b < maxBins; b++) {
-        const v = col[Math.min(take - 1, Math.floor((b * take) / maxBins))] as number;
-        if (e.length === 0 || v > (e[e.length - 1] as number)) e.push(v);
-      }
-    }
-    e.push(Infinity);
-    edges.push(Float64Array.from(e));
-  }
-  return edges;
-}
-
-/** Bin index of v: the first edge ≥ v. */
-function binOf(edges: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = edges.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((edges[mid] as number) >= v) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 interface Leaf {
@@ -246,7 +223,12 @@ function stratifiedHoldout(y: Uint8Array, fraction: number, rng: Rng): [Int32Arr
  */
 export function fitGbt(x: Matrix, y: Uint8Array, options: GbtOptions = {}, seed = 0): GbtState {
   const o = resolve(options);
-  if (o.bags === 1) return fitOne(x, y, options, o, seed);
+  const boosted = o.bags === 1 ? fitOne(x, y, options, o, seed) : fitBags(x, y, options, o, seed);
+  if (!options.forest) return boosted;
+  return { ...boosted, forest: fitForest(x, y, options.forest, seed + 7_777_777) };
+}
+
+function fitBags(x: Matrix, y: Uint8Array, options: GbtOptions, o: Resolved, seed: number): GbtState {
   const parts: GbtState[] = [];
   for (let k = 0; k < o.bags; k++) parts.push(fitOne(x, y, options, o, seed + 1_000_003 * k));
   const w = 1 / o.bags;
@@ -616,9 +598,10 @@ function pack(state: GbtState): PackedTrees {
 }
 
 /**
- * Fraud probabilities. With `contrib` (rows × cols), also fills per-feature contributions on the
- * log-odds scale: along each tree's path, the change in node value is credited to the split feature
- * (Saabas' attribution); only evidence towards fraud (positive parts) is kept.
+ * Fraud probabilities. With `contrib` (rows × cols), also fills per-feature contributions: along each
+ * tree's path, the change in node value is credited to the split feature (Saabas' attribution) and
+ * only evidence towards fraud (positive parts) is kept. Without a forest they are on the log-odds
+ * scale; with one, each model's evidence is first made shares of its row's total and the two averaged.
  */
 export function scoreGbt(state: GbtState, x: Matrix, contrib?: Float64Array): Float64Array {
   const out = new Float64Array(x.rows);
@@ -643,7 +626,28 @@ export function scoreGbt(state: GbtState, x: Matrix, contrib?: Float64Array): Fl
     out[r] = sigmoid(z);
   }
   if (contrib) for (let i = 0; i < contrib.length; i++) contrib[i] = Math.max(0, contrib[i] as number);
+  if (!state.forest) return out;
+  const forestContrib = contrib ? new Float64Array(contrib.length) : undefined;
+  const forest = scoreForest(state.forest, x, forestContrib);
+  for (let r = 0; r < x.rows; r++) out[r] = ((out[r] as number) + (forest[r] as number)) / 2;
+  if (contrib && forestContrib) {
+    for (let i = 0; i < forestContrib.length; i++) forestContrib[i] = Math.max(0, forestContrib[i] as number);
+    for (let r = 0; r < x.rows; r++) blendShares(contrib, forestContrib, r * d, d);
+  }
   return out;
+}
+
+/** Replaces a[off..off+n) by the mean of a's and b's shares of their own totals there (one side alone if the other is all zero). */
+function blendShares(a: Float64Array, b: Float64Array, off: number, n: number): void {
+  let sa = 0;
+  let sb = 0;
+  for (let i = off; i < off + n; i++) {
+    sa += a[i] as number;
+    sb += b[i] as number;
+  }
+  const wa = sa > 0 ? (sb > 0 ? 0.5 : 1) / sa : 0;
+  const wb = sb > 0 ? (sa > 0 ? 0.5 : 1) / sb : 0;
+  for (let i = off; i < off + n; i++) a[i] = (a[i] as number) * wa + (b[i] as number) * wb;
 }
 
 /** Checks a parsed bundle state (E_BUNDLE_CORRUPT on anything malformed). */
@@ -651,6 +655,7 @@ export function checkGbtState(s: unknown, features: number): s is GbtState {
   if (!s || typeof s !== 'object') return false;
   const st = s as GbtState;
   if (st.kind !== 'gbt' || st.features !== features || !Number.isFinite(st.base) || !Array.isArray(st.trees)) return false;
+  if (st.forest !== undefined && !checkForestState(st.forest, features)) return false;
   for (const t of st.trees) {
     const n = t?.feature?.length;
     if (!n || [t.threshold, t.left, t.right, t.value].some((a) => !Array.isArray(a) || a.length !== n)) return false;

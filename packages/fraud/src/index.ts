@@ -24,6 +24,7 @@ export type { PublishedPair, PublishedRow } from './published';
 export type { AutoencoderOptions, MlpOptions } from './neural';
 export type { IsolationForestOptions } from './iforest';
 export { GBT_BAGGED, type GbtOptions } from './gbt';
+export type { ForestOptions } from './forest';
 export type { KnnOptions } from './knn';
 export { FRAUD_PACKAGE, FRAUD_VERSION } from './version';
 export { TransactionFeatures, checkTransaction } from './stream';

@@ -1,0 +1,109 @@
+import { AppliedMLError, createRng, rocAuc } from '@appliedml/engine';
+import { describe, expect, it } from 'vitest';
+import { checkForestState, fitForest, scoreForest } from './forest';
+import { checkGbtState, fitGbt, scoreGbt } from './gbt';
+import type { Matrix } from './matrix';
+
+// Fraud inside a disc of radius 0.4 around (0.5, 0.5) in the first two features (axis-aligned
+// splits need many steps), plus a third, pure-noise feature; `flip` of the labels are flipped.
+function discData(rows: number, seed: number, flip = 0): { x: Matrix; y: Uint8Array } {
+  const rng = createRng(seed);
+  const data = new Float64Array(rows * 3);
+  const y = new Uint8Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const a = rng.next() * 2 - 1;
+    const b = rng.next() * 2 - 1;
+    data.set([a, b, rng.next()], r * 3);
+    const inside = (a - 0.5) ** 2 + (b - 0.5) ** 2 < 0.16;
+    y[r] = (inside ? 1 : 0) ^ (rng.next() < flip ? 1 : 0);
+  }
+  return { x: { data, rows, cols: 3 }, y };
+}
+
+describe('random forest', () => {
+  it('learns a disc, held-out AUCROC > 0.98, deterministic for a seed, leaves hold fraud shares', () => {
+    const train = discData(3000, 1);
+    const test = discData(1000, 2);
+    const a = fitForest(train.x, train.y, { trees: 30 }, 5);
+    const b = fitForest(train.x, train.y, { trees: 30 }, 5);
+    expect(a.trees).toHaveLength(30);
+    const s = scoreForest(a, test.x);
+    expect(rocAuc(test.y, s)).toBeGreaterThan(0.98);
+    expect(Array.from(scoreForest(b, test.x))).toEqual(Array.from(s));
+    expect(Array.from(scoreForest(fitForest(train.x, train.y, { trees: 30 }, 6), test.x))).not.toEqual(Array.from(s));
+    for (const v of s) expect(v >= 0 && v <= 1).toBe(true);
+    // Grown to purity on noise-free data: every leaf is all fraud or all normal.
+    for (const t of a.trees) t.feature.forEach((f, i) => f < 0 && expect([0, 1]).toContain(t.value[i]));
+    // The noise feature gets little of the evidence; contributions leave the scores unchanged.
+    const contrib = new Float64Array(test.x.data.length);
+    expect(Array.from(scoreForest(a, test.x, contrib))).toEqual(Array.from(s));
+    const per = [0, 0, 0];
+    for (let i = 0; i < contrib.length; i++) per[i % 3] = (per[i % 3] as number) + Math.max(0, contrib[i] as number);
+    expect(per[2] as number).toBeLessThan(0.25 * Math.min(per[0] as number, per[1] as number));
+  });
+
+  it('minLeafRows and maxDepth bound the trees; a constant feature is never split on', () => {
+    const { x, y } = discData(2000, 3, 0.1);
+    for (let r = 0; r < x.rows; r++) x.data[r * 3 + 2] = 4;
+    const full = fitForest(x, y, { trees: 5 }, 1);
+    const coarse = fitForest(x, y, { trees: 5, minLeafRows: 20 }, 1);
+    const shallow = fitForest(x, y, { trees: 5, maxDepth: 3 }, 1);
+    const nodes = (st: typeof full): number => st.trees.reduce((n, t) => n + t.feature.length, 0);
+    expect(nodes(coarse)).toBeLessThan(nodes(full) / 3);
+    for (const t of shallow.trees) expect(t.feature.length).toBeLessThanOrEqual(15);
+    for (const st of [full, coarse, shallow]) for (const t of st.trees) expect(t.feature.includes(2)).toBe(false);
+  });
+
+  it('JSON round trip keeps the scores; malformed states and options are refused', () => {
+    const { x, y } = discData(500, 4);
+    const st = fitForest(x, y, { trees: 4 }, 1);
+    const again = JSON.parse(JSON.stringify(st)) as unknown;
+    expect(checkForestState(again, 3)).toBe(true);
+    expect(Array.from(scoreForest(again as typeof st, x))).toEqual(Array.from(scoreForest(st, x)));
+    expect(checkForestState(again, 4)).toBe(false);
+    const bad = JSON.parse(JSON.stringify(st)) as typeof st;
+    (bad.trees[0] as { value: number[] }).value[0] = 1.5;
+    expect(checkForestState(bad, 3)).toBe(false);
+    const cyclic = JSON.parse(JSON.stringify(st)) as typeof st;
+    (cyclic.trees[0] as { left: number[] }).left[0] = 0;
+    expect(checkForestState(cyclic, 3)).toBe(false);
+    expect(checkForestState({ ...st, trees: [] }, 3)).toBe(false);
+    for (const o of [{ trees: 0 }, { minLeafRows: 0 }, { maxFeatures: 1.5 }, { maxDepth: 65 }, { maxBins: 1 }]) {
+      const err = (() => {
+        try {
+          fitForest(x, y, o, 1);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(AppliedMLError.isInstance(err) && err.code).toBe('E_INPUT_INVALID');
+    }
+  });
+
+  it('beside the boosted trees: probabilities are the mean of both, evidence the mean of both shares', () => {
+    const train = discData(2000, 5, 0.05);
+    const test = discData(500, 6);
+    const plain = fitGbt(train.x, train.y, { trees: 60 }, 3);
+    const both = fitGbt(train.x, train.y, { trees: 60, forest: { trees: 20 } }, 3);
+    expect(both.trees).toEqual(plain.trees);
+    expect(both.forest?.trees).toHaveLength(20);
+    const g = scoreGbt(plain, test.x);
+    const f = scoreForest(both.forest as NonNullable<typeof both.forest>, test.x);
+    const s = scoreGbt(both, test.x);
+    for (let r = 0; r < test.x.rows; r++) expect(s[r]).toBeCloseTo(((g[r] as number) + (f[r] as number)) / 2, 12);
+    expect(rocAuc(test.y, s)).toBeGreaterThan(0.97);
+    const contrib = new Float64Array(test.x.data.length);
+    expect(Array.from(scoreGbt(both, test.x, contrib))).toEqual(Array.from(s));
+    for (let r = 0; r < test.x.rows; r++) {
+      const row = contrib.subarray(r * 3, r * 3 + 3);
+      const sum = row.reduce((a, v) => a + v, 0);
+      for (const v of row) expect(v).toBeGreaterThanOrEqual(0);
+      // Shares of the evidence: they sum to 1 wherever either model found any.
+      if (sum > 0) expect(sum).toBeCloseTo(1, 9);
+    }
+    expect(checkGbtState(JSON.parse(JSON.stringify(both)), 3)).toBe(true);
+    expect(checkGbtState({ ...both, forest: { ...both.forest, features: 2 } }, 3)).toBe(false);
+    expect(() => fitGbt(train.x, train.y, { forest: { trees: -1 } })).toThrow(/forest.trees/);
+    expect(() => fitGbt(train.x, train.y, { forest: 3 as unknown as false })).toThrow(/gbt.forest/);
+  });
+});

@@ -1,0 +1,277 @@
+import { AppliedMLError, createRng } from '@appliedml/engine';
+import { binEdges, binOf } from './bins';
+import type { Matrix } from './matrix';
+import { packTrees, type PackedTrees } from './tree-pack';
+
+/**
+ * A random forest of classification trees (Breiman 2001), written for this package to sit beside the
+ * gradient-boosted trees: each tree is grown on a bootstrap sample of the training rows, every split
+ * chosen by Gini impurity among a random subset of the features (√features by default) over the
+ * same quantile bins the boosted trees use, down to pure leaves or `minLeafRows`. A row's score is
+ * the mean over the trees of its leaf's fraud share. Deterministic for a seed.
+ */
+export interface ForestOptions {
+  /** Trees in the forest (default 100). */
+  trees?: number;
+  /** Fewest training rows (bootstrap draws) in a leaf (default 1: grown until pure). */
+  minLeafRows?: number;
+  /** Features tried at each split (default round(√features), at least 1). */
+  maxFeatures?: number;
+  /** Depth limit (default 40), a guard against degenerate chains. */
+  maxDepth?: number;
+  /** Quantile bins per feature, 2..256 (default 255). */
+  maxBins?: number;
+}
+
+export interface ForestTree {
+  /** Split feature per node; -1 marks a leaf. */
+  feature: number[];
+  /** Rows with value ≤ threshold go left. */
+  threshold: number[];
+  left: number[];
+  right: number[];
+  /** Fraud share of the node's bootstrap rows (at leaves the tree's output; inside, for explanations). */
+  value: number[];
+}
+
+export interface ForestState {
+  kind: 'random-forest';
+  features: number;
+  trees: ForestTree[];
+}
+
+interface Resolved {
+  trees: number;
+  minLeafRows: number;
+  maxFeatures: number;
+  maxDepth: number;
+  maxBins: number;
+}
+
+function resolve(o: ForestOptions, features: number): Resolved {
+  const r: Resolved = {
+    trees: o.trees ?? 100,
+    minLeafRows: o.minLeafRows ?? 1,
+    maxFeatures: o.maxFeatures ?? Math.max(1, Math.round(Math.sqrt(features))),
+    maxDepth: o.maxDepth ?? 40,
+    maxBins: o.maxBins ?? 255,
+  };
+  const bad = (name: string, value: number, rule: string): never => {
+    throw new AppliedMLError('E_INPUT_INVALID', `forest.${name} must be ${rule} (got ${value}).`, { details: { option: name } });
+  };
+  if (!Number.isInteger(r.trees) || r.trees < 1 || r.trees > 10_000) bad('trees', r.trees, 'an integer in 1..10000');
+  if (!Number.isInteger(r.minLeafRows) || r.minLeafRows < 1) bad('minLeafRows', r.minLeafRows, 'a positive integer');
+  if (!Number.isInteger(r.maxFeatures) || r.maxFeatures < 1) bad('maxFeatures', r.maxFeatures, 'a positive integer');
+  if (!Number.isInteger(r.maxDepth) || r.maxDepth < 1 || r.maxDepth > 64) bad('maxDepth', r.maxDepth, 'an integer in 1..64');
+  if (!Number.isInteger(r.maxBins) || r.maxBins < 2 || r.maxBins > 256) bad('maxBins', r.maxBins, 'an integer in 2..256');
+  r.maxFeatures = Math.min(r.maxFeatures, features);
+  return r;
+}
+
+/** Checks the options without training (so a bad config fails at create time). */
+export function checkForestOptions(o: ForestOptions): void {
+  resolve(o, 1);
+}
+
+/** Trains the forest on features `x` and 0/1 labels `y`. */
+export function fitForest(x: Matrix, y: Uint8Array, options: ForestOptions = {}, seed = 0): ForestState {
+  const o = resolve(options, x.cols);
+  const rng = createRng(seed);
+  const n = x.rows;
+  const d = x.cols;
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  const edges = binEdges(x, all, o.maxBins, rng);
+  const nb = Math.max(...edges.map((e) => e.length));
+  const bins = new Uint8Array(n * d);
+  for (let r = 0; r < n; r++) for (let f = 0; f < d; f++) bins[r * d + f] = binOf(edges[f] as Float64Array, x.data[r * d + f] as number);
+
+  const weight = new Int32Array(n);
+  const rows = new Int32Array(n);
+  const histPos = new Float64Array(nb);
+  const histAll = new Float64Array(nb);
+  const featOrder = Array.from({ length: d }, (_, i) => i);
+  const trees: ForestTree[] = [];
+  for (let t = 0; t < o.trees; t++) {
+    // Bootstrap: n draws with replacement, kept as a weight per distinct row.
+    weight.fill(0);
+    for (let i = 0; i < n; i++) {
+      const r = rng.nextInt(n);
+      weight[r] = (weight[r] as number) + 1;
+    }
+    let m = 0;
+    for (let r = 0; r < n; r++) if (weight[r]) rows[m++] = r;
+    trees.push(growTree(bins, d, edges, y, weight, rows, m, o, rng.nextUint32(), histPos, histAll, featOrder));
+  }
+  return { kind: 'random-forest', features: d, trees };
+}
+
+function growTree(
+  bins: Uint8Array,
+  d: number,
+  edges: Float64Array[],
+  y: Uint8Array,
+  weight: Int32Array,
+  rows: Int32Array,
+  count: number,
+  o: Resolved,
+  seed: number,
+  histPos: Float64Array,
+  histAll: Float64Array,
+  featOrder: number[],
+): ForestTree {
+  const rng = createRng(seed);
+  const tree: ForestTree = { feature: [], threshold: [], left: [], right: [], value: [] };
+  const newNode = (pos: number, total: number): number => {
+    tree.feature.push(-1);
+    tree.threshold.push(0);
+    tree.left.push(-1);
+    tree.right.push(-1);
+    tree.value.push(total > 0 ? pos / total : 0);
+    return tree.feature.length - 1;
+  };
+  const sums = (begin: number, end: number): [number, number] => {
+    let pos = 0;
+    let total = 0;
+    for (let i = begin; i < end; i++) {
+      const r = rows[i] as number;
+      const w = weight[r] as number;
+      total += w;
+      pos += w * (y[r] as number);
+    }
+    return [pos, total];
+  };
+  const [pos0, total0] = sums(0, count);
+  // Depth-first with an explicit stack of open nodes and their rows rows[begin..end).
+  type Open = [node: number, begin: number, end: number, depth: number, pos: number, total: number];
+  const stack: Open[] = [[newNode(pos0, total0), 0, count, 0, pos0, total0]];
+  while (stack.length) {
+    const [node, begin, end, depth, pos, total] = stack.pop() as Open;
+    if (pos === 0 || pos === total || depth >= o.maxDepth || total < 2 * o.minLeafRows) continue;
+    // Gini: maximise Σ over children of (pos² + neg²) / size, i.e. minimise the weighted impurity.
+    const parentScore = (pos * pos + (total - pos) * (total - pos)) / total;
+    let bestScore = parentScore + 1e-12;
+    let bestFeature = -1;
+    let bestBin = -1;
+    rng.shuffle(featOrder);
+    let tried = 0;
+    for (let k = 0; k < d && tried < o.maxFeatures; k++) {
+      const f = featOrder[k] as number;
+      let lo = 255;
+      let hi = 0;
+      for (let i = begin; i < end; i++) {
+        const r = rows[i] as number;
+        const b = bins[r * d + f] as number;
+        const w = weight[r] as number;
+        histAll[b] = (histAll[b] as number) + w;
+        histPos[b] = (histPos[b] as number) + w * (y[r] as number);
+        if (b < lo) lo = b;
+        if (b > hi) hi = b;
+      }
+      // A feature constant in this node does not count towards the features tried (as in scikit-learn).
+      if (lo < hi) {
+        tried++;
+        let lp = 0;
+        let lt = 0;
+        for (let b = lo; b < hi; b++) {
+          lp += histPos[b] as number;
+          lt += histAll[b] as number;
+          const rt = total - lt;
+          if (lt < o.minLeafRows || rt < o.minLeafRows || !(histAll[b] as number)) continue;
+          const rp = pos - lp;
+          const score = (lp * lp + (lt - lp) * (lt - lp)) / lt + (rp * rp + (rt - rp) * (rt - rp)) / rt;
+          if (score > bestScore) {
+            bestScore = score;
+            bestFeature = f;
+            bestBin = b;
+          }
+        }
+      }
+      for (let b = lo; b <= hi; b++) {
+        histAll[b] = 0;
+        histPos[b] = 0;
+      }
+    }
+    if (bestFeature < 0) continue;
+    // Partition rows[begin..end) so rows in bins ≤ bestBin come first.
+    let a = begin;
+    let z = end - 1;
+    while (a <= z) {
+      if ((bins[(rows[a] as number) * d + bestFeature] as number) <= bestBin) a++;
+      else {
+        const tmp = rows[a] as number;
+        rows[a] = rows[z] as number;
+        rows[z] = tmp;
+        z--;
+      }
+    }
+    const [lp, lt] = sums(begin, a);
+    const l = newNode(lp, lt);
+    const r = newNode(pos - lp, total - lt);
+    tree.feature[node] = bestFeature;
+    tree.threshold[node] = (edges[bestFeature] as Float64Array)[bestBin] as number;
+    tree.left[node] = l;
+    tree.right[node] = r;
+    stack.push([r, a, end, depth + 1, pos - lp, total - lt], [l, begin, a, depth + 1, lp, lt]);
+  }
+  return tree;
+}
+
+const packedCache = new WeakMap<ForestState, PackedTrees>();
+
+/**
+ * Mean fraud share over the trees. With `contrib` (rows × cols), also adds each feature's
+ * contributions (the change in node value along each tree's path credited to the split feature,
+ * Saabas' attribution, averaged over the trees); the caller keeps the positive parts.
+ */
+export function scoreForest(state: ForestState, x: Matrix, contrib?: Float64Array): Float64Array {
+  let p = packedCache.get(state);
+  if (!p) {
+    p = packTrees(state.trees, (t, i) => t.value[i] as number);
+    packedCache.set(state, p);
+  }
+  const out = new Float64Array(x.rows);
+  const d = x.cols;
+  const data = x.data;
+  const nTrees = p.roots.length;
+  const w = 1 / Math.max(1, nTrees);
+  for (let r = 0; r < x.rows; r++) {
+    const off = r * d;
+    let s = 0;
+    for (let k = 0; k < nTrees; k++) {
+      let node = p.roots[k] as number;
+      let f = p.feature[node] as number;
+      while (f >= 0) {
+        const next = (data[off + f] as number) <= (p.threshold[node] as number) ? (p.left[node] as number) : (p.right[node] as number);
+        if (contrib) contrib[off + f] = (contrib[off + f] as number) + ((p.value[next] as number) - (p.value[node] as number)) * w;
+        node = next;
+        f = p.feature[node] as number;
+      }
+      s += p.value[node] as number;
+    }
+    out[r] = s * w;
+  }
+  return out;
+}
+
+/** Checks a parsed bundle state (false on anything malformed). */
+export function checkForestState(s: unknown, features: number): s is ForestState {
+  if (!s || typeof s !== 'object') return false;
+  const st = s as ForestState;
+  if (st.kind !== 'random-forest' || st.features !== features || !Array.isArray(st.trees) || st.trees.length === 0) return false;
+  for (const t of st.trees) {
+    const n = t?.feature?.length;
+    if (!n || [t.threshold, t.left, t.right, t.value].some((a) => !Array.isArray(a) || a.length !== n)) return false;
+    for (let i = 0; i < n; i++) {
+      const f = t.feature[i] as number;
+      const v = t.value[i] as number;
+      if (!Number.isInteger(f) || f < -1 || f >= features || !(v >= 0 && v <= 1)) return false;
+      if (f >= 0) {
+        if (!Number.isFinite(t.threshold[i])) return false;
+        const l = t.left[i] as number;
+        const r = t.right[i] as number;
+        if (!(Number.isInteger(l) && Number.isInteger(r) && l > i && r > i && l < n && r < n)) return false;
+      }
+    }
+  }
+  return true;
+}
