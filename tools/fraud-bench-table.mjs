@@ -79,6 +79,7 @@ table(
     ['gbt', 'GBT'],
     ['gbt-bagged', 'GBT, GBT_BAGGED'],
     ['gbt-outlier', 'GBT + outlier features'],
+    ['gbt-forest', 'GBT + forest'],
   ],
   ['MLP', 'XGB', 'CatB'],
   false,
@@ -89,7 +90,7 @@ lines.push(
   '|---|---|---|---|---|---|',
 );
 for (const s of sets) {
-  for (const d of ['ecod', 'iforest', 'pca', 'knn', 'ensemble', 'ensemble-v2', 'ensemble-v3', 'mlp', 'gbt', 'gbt-bagged', 'gbt-outlier']) {
+  for (const d of ['ecod', 'iforest', 'pca', 'knn', 'ensemble', 'ensemble-v2', 'ensemble-v3', 'mlp', 'gbt', 'gbt-bagged', 'gbt-outlier', 'gbt-forest']) {
     const c = results[s][d];
     if (!c) continue;
     const sk = d === 'iforest' ? sklearn[s] : undefined;
