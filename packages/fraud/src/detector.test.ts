@@ -152,6 +152,39 @@ describe('FraudDetector', () => {
     await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
   });
 
+  it('gbt with a forest: save → load the same under gbt-forest.json, a mismatched file is corrupt, retraining keeps what the bundle holds', async () => {
+    const model = FraudDetector.create({ detector: 'gbt', seed: 4, gbt: { trees: 20, forest: { trees: 10 } } });
+    await model.train(x, { labels: y });
+    expect((await model.evaluate(x, y)).aucroc).toBeGreaterThan(0.99);
+    const [p] = await model.predictBatch([x[605] as number[]]);
+    expect(['x0', 'x2']).toContain(p?.reasons[0]?.feature);
+    const path = join(dir, 'gbt-forest');
+    await model.save(path);
+    expect(await readFile(join(path, 'gbt.json')).catch(() => 'absent')).toBe('absent');
+    const loaded = await FraudDetector.load(path);
+    expect(Array.from(loaded.scores(x))).toEqual(Array.from(model.scores(x)));
+    expect(await loaded.predictBatch(x.slice(600))).toEqual(await model.predictBatch(x.slice(600)));
+    loaded.dispose();
+    // Trees without their forest under the forest's name (or the reverse) are refused.
+    const state = JSON.parse(await readFile(join(path, 'gbt-forest.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(path, 'gbt-forest.json'), JSON.stringify({ ...state, forest: undefined }));
+    await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
+    await writeFile(join(path, 'gbt-forest.json'), JSON.stringify({ ...state, forest: { kind: 'random-forest', features: 4, trees: [] } }));
+    await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
+    model.dispose();
+    // A bundle without a forest pins forest: false, so retraining it builds the same kind of model.
+    const plain = FraudDetector.create({ detector: 'gbt', seed: 4, gbt: { trees: 20 } });
+    await plain.train(x, { labels: y });
+    const plainPath = join(dir, 'gbt-plain');
+    await plain.save(plainPath);
+    const reloaded = await FraudDetector.load(plainPath);
+    expect(reloaded.config.gbt?.forest).toBe(false);
+    await reloaded.train(x, { labels: y });
+    expect(Array.from(reloaded.scores(x))).toEqual(Array.from(plain.scores(x)));
+    plain.dispose();
+    reloaded.dispose();
+  });
+
   it('outlierFeatures (XGBOD): detector scores as features help shallow trees, save → load the same, reasons per column', async () => {
     // Fraud = far from the centre in any direction: hard for a few shallow axis-aligned trees, easy for a distance score.
     const rng = createRng(11);

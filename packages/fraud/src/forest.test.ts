@@ -1,6 +1,6 @@
 import { AppliedMLError, createRng, rocAuc } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
-import { checkForestState, fitForest, scoreForest } from './forest';
+import { checkForestState, fitForest, scoreForest, type ForestTree } from './forest';
 import { checkGbtState, fitGbt, scoreGbt } from './gbt';
 import type { Matrix } from './matrix';
 
@@ -40,6 +40,26 @@ describe('random forest', () => {
     const per = [0, 0, 0];
     for (let i = 0; i < contrib.length; i++) per[i % 3] = (per[i % 3] as number) + Math.max(0, contrib[i] as number);
     expect(per[2] as number).toBeLessThan(0.25 * Math.min(per[0] as number, per[1] as number));
+  });
+
+  it('a row scores exactly the mean of its leaves, tree by tree', () => {
+    const train = discData(1500, 7, 0.1);
+    const test = discData(700, 8);
+    const st = fitForest(train.x, train.y, { trees: 12 }, 2);
+    const walk = (t: ForestTree, off: number): number => {
+      let node = 0;
+      while ((t.feature[node] as number) >= 0)
+        node =
+          (test.x.data[off + (t.feature[node] as number)] as number) <= (t.threshold[node] as number)
+            ? (t.left[node] as number)
+            : (t.right[node] as number);
+      return t.value[node] as number;
+    };
+    const expected = Array.from(
+      { length: test.x.rows },
+      (_, r) => st.trees.reduce((s, t) => s + walk(t, r * 3), 0) * (1 / st.trees.length),
+    );
+    expect(Array.from(scoreForest(st, test.x))).toEqual(expected);
   });
 
   it('minLeafRows and maxDepth bound the trees; a constant feature is never split on', () => {
