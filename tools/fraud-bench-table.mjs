@@ -80,6 +80,7 @@ table(
     ['gbt-bagged', 'GBT, GBT_BAGGED'],
     ['gbt-outlier', 'GBT + outlier features'],
     ['gbt-forest', 'GBT + forest'],
+    ['gbt-forest-50', 'GBT + forest (50 trees)'],
   ],
   ['MLP', 'XGB', 'CatB'],
   false,
@@ -90,7 +91,21 @@ lines.push(
   '|---|---|---|---|---|---|',
 );
 for (const s of sets) {
-  for (const d of ['ecod', 'iforest', 'pca', 'knn', 'ensemble', 'ensemble-v2', 'ensemble-v3', 'mlp', 'gbt', 'gbt-bagged', 'gbt-outlier', 'gbt-forest']) {
+  for (const d of [
+    'ecod',
+    'iforest',
+    'pca',
+    'knn',
+    'ensemble',
+    'ensemble-v2',
+    'ensemble-v3',
+    'mlp',
+    'gbt',
+    'gbt-bagged',
+    'gbt-outlier',
+    'gbt-forest',
+    'gbt-forest-50',
+  ]) {
     const c = results[s][d];
     if (!c) continue;
     const sk = d === 'iforest' ? sklearn[s] : undefined;

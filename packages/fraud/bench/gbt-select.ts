@@ -59,6 +59,8 @@ export const GBT_CANDIDATES: Record<string, GbtOptions> = {
   'outlier-features': {},
   // 2026-11-29 (session 9): the defaults beside a 100-tree random forest (probabilities averaged).
   forest: { forest: {} },
+  // Session 9, after 'forest' missed the speed clause on campaign: the same with 50 trees.
+  'forest-50': { forest: { trees: 50 } },
 };
 
 /** Detector options beyond the trees' (the candidates' other fields stay at the defaults). */

@@ -35,14 +35,16 @@ const DESIGNS: Record<string, FraudDetectorConfig> = {
   'gbt-outlier': { detector: 'gbt', outlierFeatures: ['ecod', 'iforest'] },
   // 2026-11-29 (session 9): the boosted trees beside a 100-tree random forest (bench/gbt-select.ts candidate 'forest').
   'gbt-forest': { detector: 'gbt', gbt: { forest: {} } },
+  // Session 9: the same forest with 50 trees (bench/gbt-select.ts candidate 'forest-50').
+  'gbt-forest-50': { detector: 'gbt', gbt: { forest: { trees: 50 } } },
   // Not in the default run (slow; see docs/benchmarks/fraud.md): FRAUD_BENCH_DETECTORS=autoencoder (or gbt-bagged).
   autoencoder: { detector: 'autoencoder' },
 };
 const DEFAULT_ROWS = Object.keys(DESIGNS).filter(
-  (k) => !['autoencoder', 'gbt-bagged', 'gbt-outlier', 'gbt-forest', 'ensemble-v3'].includes(k),
+  (k) => !['autoencoder', 'gbt-bagged', 'gbt-outlier', 'gbt-forest', 'gbt-forest-50', 'ensemble-v3'].includes(k),
 );
 const DETECTORS = (process.env.FRAUD_BENCH_DETECTORS ?? DEFAULT_ROWS.join(',')).split(',');
-const SUPERVISED = new Set(['mlp', 'gbt', 'gbt-bagged', 'gbt-outlier', 'gbt-forest']);
+const SUPERVISED = new Set(['mlp', 'gbt', 'gbt-bagged', 'gbt-outlier', 'gbt-forest', 'gbt-forest-50']);
 // FRAUD_BENCH_SUBSAMPLE=10000 follows ADBench's data generator, which (in its code, not in the paper's
 // protocol text) draws 10,000 rows without replacement, per seed, from any set above 10,000 rows before
 // the stratified split (campaign, donors, mammography and shuttle here). Unset: the full sets.
