@@ -1,7 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { AppliedMLError } from '@appliedml/engine';
-import { describe, expect, it } from 'vitest';
-import { extractFeatureViews, extractFeatures, hzToMel, logMel, melToHz, mfcc, resolveFeatureConfig, type FeatureConfig } from './features';
+import * as meydaModule from 'meyda';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  extractFeatureViews,
+  extractFeatures,
+  frameCount,
+  hzToMel,
+  logMel,
+  melToHz,
+  mfcc,
+  resolveFeatureConfig,
+  type FeatureConfig,
+} from './features';
 
 interface GoldenCase {
   name: string;
@@ -118,6 +129,27 @@ describe('features', () => {
       configs.forEach((c, i) => expect(views[i], JSON.stringify(c)).toEqual(extractFeatures(x, c, { warp })));
     }
     expect(() => extractFeatureViews(new Float32Array(0), [{}])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+  });
+
+  it('views that differ only in normalisation share one spectral analysis: one FFT per frame per distinct analysis', () => {
+    const Meyda = ((meydaModule as unknown as { default?: unknown }).default ?? meydaModule) as {
+      extract: (...args: unknown[]) => unknown;
+    };
+    const spy = vi.spyOn(Meyda, 'extract');
+    // A warp no other test uses: the feature plans are cached per warp and config, and only plans made
+    // after the spy copy it.
+    const warp = 1.03;
+    const x = new Float32Array(6000).map((_, i) => Math.sin(i * 0.05) + 0.01 * Math.cos(i * 1.3));
+    const frames = frameCount(x.length, resolveFeatureConfig({}));
+    try {
+      extractFeatureViews(x, [{}, { cmvn: 'mean', utteranceStats: true }, { cmvn: 'none' }], { warp });
+      expect(spy).toHaveBeenCalledTimes(frames);
+      spy.mockClear();
+      extractFeatureViews(x, [{}, { coefficients: 20 }], { warp });
+      expect(spy).toHaveBeenCalledTimes(2 * frames);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('rejects bad configs and empty audio with typed errors', () => {
