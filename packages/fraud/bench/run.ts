@@ -28,20 +28,21 @@ const DESIGNS: Record<string, FraudDetectorConfig> = {
   // Chosen on 2026-11-28 by bench/design-suite.ts --real (scikit-learn's bundled sets, not ADBench); kNN makes it slow.
   'ensemble-v3': { detector: 'ensemble', members: ['iforest', 'knn'], normalize: 'zscore' },
   mlp: { detector: 'mlp', mlp: { epochs: 40 } },
-  gbt: { detector: 'gbt' },
+  // The boosted trees alone: the `gbt` default until session 9 (every results file's `gbt` row means this).
+  gbt: { detector: 'gbt', gbt: { forest: false } },
   // The configuration chosen on 2026-11-28 by inner cross-validation (bench/gbt-select.ts); slower to score.
   'gbt-bagged': { detector: 'gbt', gbt: GBT_BAGGED },
   // 2026-11-29: XGBOD-style, ECOD's and IForest's scores as two more features (bench/gbt-select.ts candidate 'outlier-features').
-  'gbt-outlier': { detector: 'gbt', outlierFeatures: ['ecod', 'iforest'] },
+  'gbt-outlier': { detector: 'gbt', gbt: { forest: false }, outlierFeatures: ['ecod', 'iforest'] },
   // 2026-11-29 (session 9): the boosted trees beside a 100-tree random forest (bench/gbt-select.ts candidate 'forest').
-  'gbt-forest': { detector: 'gbt', gbt: { forest: {} } },
-  // Session 9: the same forest with 50 trees (bench/gbt-select.ts candidate 'forest-50').
+  'gbt-forest': { detector: 'gbt', gbt: { forest: { trees: 100 } } },
+  // Session 9: the same forest with 50 trees (bench/gbt-select.ts candidate 'forest-50'): the `gbt` default since.
   'gbt-forest-50': { detector: 'gbt', gbt: { forest: { trees: 50 } } },
   // Not in the default run (slow; see docs/benchmarks/fraud.md): FRAUD_BENCH_DETECTORS=autoencoder (or gbt-bagged).
   autoencoder: { detector: 'autoencoder' },
 };
 const DEFAULT_ROWS = Object.keys(DESIGNS).filter(
-  (k) => !['autoencoder', 'gbt-bagged', 'gbt-outlier', 'gbt-forest', 'gbt-forest-50', 'ensemble-v3'].includes(k),
+  (k) => !['autoencoder', 'gbt-bagged', 'gbt-outlier', 'gbt-forest', 'ensemble-v3'].includes(k),
 );
 const DETECTORS = (process.env.FRAUD_BENCH_DETECTORS ?? DEFAULT_ROWS.join(',')).split(',');
 const SUPERVISED = new Set(['mlp', 'gbt', 'gbt-bagged', 'gbt-outlier', 'gbt-forest', 'gbt-forest-50']);

@@ -119,7 +119,8 @@ describe('FraudDetector', () => {
         detector,
         seed: 2,
         mlp: { epochs: 3 },
-        gbt: { trees: 20 },
+        // The boosted trees alone here (gbt.json); the forest's bundle has its own test below.
+        gbt: { trees: 20, forest: false },
         // Every unsupervised member and the tail normalisation go through the bundle.
         ...(detector === 'ensemble' ? { members: ['ecod', 'iforest', 'pca', 'knn'], normalize: 'tail' as const } : {}),
       });
@@ -173,7 +174,7 @@ describe('FraudDetector', () => {
     await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
     model.dispose();
     // A bundle without a forest pins forest: false, so retraining it builds the same kind of model.
-    const plain = FraudDetector.create({ detector: 'gbt', seed: 4, gbt: { trees: 20 } });
+    const plain = FraudDetector.create({ detector: 'gbt', seed: 4, gbt: { trees: 20, forest: false } });
     await plain.train(x, { labels: y });
     const plainPath = join(dir, 'gbt-plain');
     await plain.save(plainPath);
@@ -181,8 +182,27 @@ describe('FraudDetector', () => {
     expect(reloaded.config.gbt?.forest).toBe(false);
     await reloaded.train(x, { labels: y });
     expect(Array.from(reloaded.scores(x))).toEqual(Array.from(plain.scores(x)));
-    plain.dispose();
     reloaded.dispose();
+    // A bundle written before the forest existed (boosted trees in gbt.json, no forest option in its
+    // config) loads and retrains as the boosted trees alone, not with today's default forest.
+    const manifestPath = join(plainPath, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { config: { gbt: Record<string, unknown> } };
+    delete manifest.config.gbt.forest;
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    const older = await FraudDetector.load(plainPath);
+    expect(older.config.gbt?.forest).toBe(false);
+    await older.train(x, { labels: y });
+    expect(Array.from(older.scores(x))).toEqual(Array.from(plain.scores(x)));
+    older.dispose();
+    plain.dispose();
+    // The default now trains the 50-tree forest beside the boosted trees.
+    const byDefault = FraudDetector.create({ detector: 'gbt', seed: 4, gbt: { trees: 20 } });
+    await byDefault.train(x, { labels: y });
+    const defaultPath = join(dir, 'gbt-default');
+    await byDefault.save(defaultPath);
+    const defaultState = JSON.parse(await readFile(join(defaultPath, 'gbt-forest.json'), 'utf8')) as { forest: { trees: unknown[] } };
+    expect(defaultState.forest.trees).toHaveLength(50);
+    byDefault.dispose();
   });
 
   it('outlierFeatures (XGBOD): detector scores as features help shallow trees, save → load the same, reasons per column', async () => {

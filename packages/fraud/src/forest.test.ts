@@ -103,8 +103,9 @@ describe('random forest', () => {
   it('beside the boosted trees: probabilities are the mean of both, evidence the mean of both shares', () => {
     const train = discData(2000, 5, 0.05);
     const test = discData(500, 6);
-    const plain = fitGbt(train.x, train.y, { trees: 60 }, 3);
+    const plain = fitGbt(train.x, train.y, { trees: 60, forest: false }, 3);
     const both = fitGbt(train.x, train.y, { trees: 60, forest: { trees: 20 } }, 3);
+    expect(fitGbt(train.x, train.y, { trees: 60 }, 3).forest?.trees).toHaveLength(50);
     expect(both.trees).toEqual(plain.trees);
     expect(both.forest?.trees).toHaveLength(20);
     const g = scoreGbt(plain, test.x);
@@ -121,6 +122,17 @@ describe('random forest', () => {
       // Shares of the evidence: they sum to 1 wherever either model found any.
       if (sum > 0) expect(sum).toBeCloseTo(1, 9);
     }
+    // Where the model flags fraud, the noise feature is rarely the main reason.
+    let flagged = 0;
+    let noiseFirst = 0;
+    for (let r = 0; r < test.x.rows; r++) {
+      if ((s[r] as number) < 0.5) continue;
+      flagged++;
+      const [a, b, c] = contrib.subarray(r * 3, r * 3 + 3) as unknown as [number, number, number];
+      if (c > a && c > b) noiseFirst++;
+    }
+    expect(flagged).toBeGreaterThan(20);
+    expect(noiseFirst).toBeLessThan(0.05 * flagged);
     expect(checkGbtState(JSON.parse(JSON.stringify(both)), 3)).toBe(true);
     expect(checkGbtState({ ...both, forest: { ...both.forest, features: 2 } }, 3)).toBe(false);
     expect(() => fitGbt(train.x, train.y, { forest: { trees: -1 } })).toThrow(/forest.trees/);

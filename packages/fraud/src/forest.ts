@@ -11,7 +11,7 @@ import { packTrees, type PackedTrees } from './tree-pack';
  * the mean over the trees of its leaf's fraud share. Deterministic for a seed.
  */
 export interface ForestOptions {
-  /** Trees in the forest (default 100). */
+  /** Trees in the forest (default 50). */
   trees?: number;
   /** Fewest training rows (bootstrap draws) in a leaf (default 1: grown until pure). */
   minLeafRows?: number;
@@ -50,7 +50,7 @@ interface Resolved {
 
 function resolve(o: ForestOptions, features: number): Resolved {
   const r: Resolved = {
-    trees: o.trees ?? 100,
+    trees: o.trees ?? 50,
     minLeafRows: o.minLeafRows ?? 1,
     maxFeatures: o.maxFeatures ?? Math.max(1, Math.round(Math.sqrt(features))),
     maxDepth: o.maxDepth ?? 40,

@@ -17,12 +17,13 @@ function xorData(rows: number, seed: number): { x: Matrix; y: Uint8Array } {
   return { x: { data, rows, cols: 3 }, y };
 }
 
+// These test the boosted trees themselves (`forest: false`); the forest beside them is tested in forest.test.ts.
 describe('gradient-boosted trees', () => {
   it('learns an interaction, held-out AUCROC > 0.98, and is deterministic for a seed', () => {
     const train = xorData(3000, 1);
     const test = xorData(1000, 2);
-    const a = fitGbt(train.x, train.y, { trees: 200 }, 7);
-    const b = fitGbt(train.x, train.y, { trees: 200 }, 7);
+    const a = fitGbt(train.x, train.y, { forest: false, trees: 200 }, 7);
+    const b = fitGbt(train.x, train.y, { forest: false, trees: 200 }, 7);
     expect(a.rounds).toBeGreaterThan(5);
     expect(a.rounds).toBe(a.trees.length);
     const s = scoreGbt(a, test.x);
@@ -40,7 +41,7 @@ describe('gradient-boosted trees', () => {
   it('a constant or duplicate-valued feature is fine; JSON round trip keeps the scores', () => {
     const { x, y } = xorData(600, 3);
     for (let r = 0; r < x.rows; r++) x.data[r * 3 + 2] = 4;
-    const st = fitGbt(x, y, { trees: 30, validationFraction: 0 }, 1);
+    const st = fitGbt(x, y, { forest: false, trees: 30, validationFraction: 0 }, 1);
     expect(st.rounds).toBe(30);
     const again = JSON.parse(JSON.stringify(st)) as unknown;
     expect(checkGbtState(again, 3)).toBe(true);
@@ -51,7 +52,7 @@ describe('gradient-boosted trees', () => {
   it('symmetric trees use at most one split per level (a leaf may skip a level) and learn the interaction too', () => {
     const train = xorData(3000, 1);
     const test = xorData(1000, 2);
-    const st = fitGbt(train.x, train.y, { growth: 'symmetric', maxDepth: 3, trees: 200, minLeafRows: 1 }, 7);
+    const st = fitGbt(train.x, train.y, { forest: false, growth: 'symmetric', maxDepth: 3, trees: 200, minLeafRows: 1 }, 7);
     expect(st.rounds).toBeGreaterThan(5);
     expect(rocAuc(test.y, scoreGbt(st, test.x))).toBeGreaterThan(0.98);
     for (const t of st.trees) {
@@ -73,8 +74,8 @@ describe('gradient-boosted trees', () => {
   it('bags average several models on the log-odds scale', () => {
     const train = xorData(2000, 5);
     const test = xorData(500, 6);
-    const one = fitGbt(train.x, train.y, { trees: 40, validationFraction: 0 }, 3);
-    const three = fitGbt(train.x, train.y, { trees: 40, validationFraction: 0, bags: 3 }, 3);
+    const one = fitGbt(train.x, train.y, { forest: false, trees: 40, validationFraction: 0 }, 3);
+    const three = fitGbt(train.x, train.y, { forest: false, trees: 40, validationFraction: 0, bags: 3 }, 3);
     expect(three.trees.length).toBe(120);
     expect(three.rounds).toBe(120);
     // The first bag is the single model with every value divided by 3.
@@ -88,7 +89,7 @@ describe('gradient-boosted trees', () => {
   it('l2 = 0 with rows so few that some trees draw none still gives finite scores', () => {
     const { x, y } = xorData(60, 8);
     for (const growth of ['leafwise', 'symmetric'] as const) {
-      const st = fitGbt(x, y, { l2: 0, subsample: 0.02, trees: 20, validationFraction: 0, minLeafRows: 1, growth }, 3);
+      const st = fitGbt(x, y, { forest: false, l2: 0, subsample: 0.02, trees: 20, validationFraction: 0, minLeafRows: 1, growth }, 3);
       expect(scoreGbt(st, x).every((v) => Number.isFinite(v))).toBe(true);
       expect(checkGbtState(JSON.parse(JSON.stringify(st)), 3)).toBe(true);
     }
@@ -96,7 +97,7 @@ describe('gradient-boosted trees', () => {
 
   it('malformed trees and bad options are refused', () => {
     const { x, y } = xorData(300, 4);
-    const st = fitGbt(x, y, { trees: 5, validationFraction: 0 }, 1);
+    const st = fitGbt(x, y, { forest: false, trees: 5, validationFraction: 0 }, 1);
     expect(checkGbtState(st, 4)).toBe(false);
     const cyc = JSON.parse(JSON.stringify(st)) as typeof st;
     const t = cyc.trees[0] as (typeof st.trees)[number];

@@ -57,9 +57,9 @@ export interface GbtOptions {
    */
   bags?: number;
   /**
-   * A random forest (`ForestOptions`; `{}` for its defaults) trained on every training row beside the
+   * A random forest (`ForestOptions`; default `{}`: 50 trees) trained on every training row beside the
    * boosted trees; the model's probability is then the mean of the boosted probability and the
-   * forest's fraud share. Default: none.
+   * forest's fraud share. `false`: the boosted trees alone (the default before 2026-11-29).
    */
   forest?: ForestOptions | false;
 }
@@ -78,6 +78,8 @@ export const GBT_BAGGED: Readonly<GbtOptions> = Object.freeze({
   trees: 1000,
   patience: 100,
   bags: 3,
+  // Measured without the forest (which came later); it stays as measured.
+  forest: false,
 });
 
 export interface GbtTree {
@@ -224,8 +226,9 @@ function stratifiedHoldout(y: Uint8Array, fraction: number, rng: Rng): [Int32Arr
 export function fitGbt(x: Matrix, y: Uint8Array, options: GbtOptions = {}, seed = 0): GbtState {
   const o = resolve(options);
   const boosted = o.bags === 1 ? fitOne(x, y, options, o, seed) : fitBags(x, y, options, o, seed);
-  if (!options.forest) return boosted;
-  return { ...boosted, forest: fitForest(x, y, options.forest, seed + 7_777_777) };
+  const forest = options.forest ?? {};
+  if (forest === false) return boosted;
+  return { ...boosted, forest: fitForest(x, y, forest, seed + 7_777_777) };
 }
 
 function fitBags(x: Matrix, y: Uint8Array, options: GbtOptions, o: Resolved, seed: number): GbtState {

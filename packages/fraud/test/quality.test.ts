@@ -69,8 +69,14 @@ async function supervisedGbt(name: string, gbt?: GbtOptions): Promise<{ aucroc: 
 }
 
 describe('ADBench quality floors (fully labelled, mean of 3 seeds)', () => {
-  it('thyroid: gradient-boosted trees AUCROC ≥ 99.5, AUCPR ≥ 85 (published CatB 99.97 / 98.68, XGB 99.96 / 98.16)', async () => {
+  it('thyroid: gradient-boosted trees (default: with the 50-tree forest) AUCROC ≥ 99.6, AUCPR ≥ 91 (measured 99.82 / 92.25; published CatB 99.97 / 98.68)', async () => {
     const r = await supervisedGbt('thyroid');
+    expect(r.aucroc).toBeGreaterThanOrEqual(99.6);
+    expect(r.aucpr).toBeGreaterThanOrEqual(91);
+  });
+
+  it('thyroid: the boosted trees alone (forest: false) AUCROC ≥ 99.5, AUCPR ≥ 85 (measured 99.82 / 89.32; published XGB 99.96 / 98.16)', async () => {
+    const r = await supervisedGbt('thyroid', { forest: false });
     expect(r.aucroc).toBeGreaterThanOrEqual(99.5);
     expect(r.aucpr).toBeGreaterThanOrEqual(85);
   });
@@ -90,12 +96,6 @@ describe('ADBench quality floors (fully labelled, mean of 3 seeds)', () => {
   it('annthyroid: GBT_BAGGED AUCROC ≥ 99.3, AUCPR ≥ 91 (measured 99.58 / 93.08; published CatB 99.55 / 92.36)', async () => {
     const r = await supervisedGbt('annthyroid', GBT_BAGGED);
     expect(r.aucroc).toBeGreaterThanOrEqual(99.3);
-    expect(r.aucpr).toBeGreaterThanOrEqual(91);
-  });
-
-  it('thyroid: GBT beside a random forest AUCROC ≥ 99.6, AUCPR ≥ 91 (measured 99.85 / 92.59, the defaults alone 89.32; published CatB 99.97 / 98.68)', async () => {
-    const r = await supervisedGbt('thyroid', { forest: {} });
-    expect(r.aucroc).toBeGreaterThanOrEqual(99.6);
     expect(r.aucpr).toBeGreaterThanOrEqual(91);
   });
 
