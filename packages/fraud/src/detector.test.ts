@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,12 +167,45 @@ describe('FraudDetector', () => {
     expect(Array.from(loaded.scores(x))).toEqual(Array.from(model.scores(x)));
     expect(await loaded.predictBatch(x.slice(600))).toEqual(await model.predictBatch(x.slice(600)));
     loaded.dispose();
-    // Trees without their forest under the forest's name (or the reverse) are refused.
-    const state = JSON.parse(await readFile(join(path, 'gbt-forest.json'), 'utf8')) as Record<string, unknown>;
-    await writeFile(join(path, 'gbt-forest.json'), JSON.stringify({ ...state, forest: undefined }));
-    await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
-    await writeFile(join(path, 'gbt-forest.json'), JSON.stringify({ ...state, forest: { kind: 'random-forest', features: 4, trees: [] } }));
-    await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
+    // Tampering that keeps the checksums right (so the fraud checks, not the bundle's sha256, must catch it).
+    const original = await readFile(join(path, 'gbt-forest.json'), 'utf8');
+    const manifestText = await readFile(join(path, 'manifest.json'), 'utf8');
+    type Manifest = { files: Record<string, string>; config: { gbt: Record<string, unknown> } };
+    const tamper = async (files: Record<string, string>, config?: (m: Manifest) => void): Promise<void> => {
+      const manifest = JSON.parse(manifestText) as Manifest;
+      delete manifest.files['gbt-forest.json'];
+      for (const [name, text] of Object.entries(files)) {
+        await writeFile(join(path, name), text);
+        manifest.files[name] = createHash('sha256').update(text).digest('hex');
+      }
+      config?.(manifest);
+      await writeFile(join(path, 'manifest.json'), JSON.stringify(manifest));
+    };
+    await tamper({ 'gbt-forest.json': original });
+    const again = await FraudDetector.load(path);
+    expect(Array.from(again.scores(x))).toEqual(Array.from(model.scores(x)));
+    expect(again.config.gbt?.forest).toEqual({ trees: 10 });
+    again.dispose();
+    const state = JSON.parse(original) as { forest: { trees: { value: unknown[] }[] } };
+    const nullLeaf = JSON.parse(original) as typeof state;
+    (nullLeaf.forest.trees[0] as { value: unknown[] }).value[0] = null;
+    for (const [files, config] of [
+      [{ 'gbt-forest.json': JSON.stringify({ ...state, forest: undefined }) }], // trees without their forest
+      [{ 'gbt-forest.json': JSON.stringify({ ...state, forest: { ...state.forest, trees: [] } }) }],
+      [{ 'gbt-forest.json': JSON.stringify(nullLeaf) }], // a NaN leaf comes back from JSON as null
+      [{ 'gbt.json': original }], // a forest under the boosted trees' name
+      [{ 'gbt-forest.json': original, 'gbt.json': original }], // both
+      [{ 'gbt-forest.json': original }, (m: Manifest) => (m.config.gbt.forest = false)],
+      [{ 'gbt-forest.json': original }, (m: Manifest) => (m.config.gbt.forest = { trees: 3 })],
+    ] as Array<[Record<string, string>, ((m: Manifest) => void)?]>) {
+      await tamper(files, config);
+      await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
+    }
+    // A config that leaves the forest to the defaults loads with the forest it holds pinned.
+    await tamper({ 'gbt-forest.json': original }, (m) => delete m.config.gbt.forest);
+    const pinned = await FraudDetector.load(path);
+    expect(pinned.config.gbt?.forest).toEqual({ trees: 10 });
+    pinned.dispose();
     model.dispose();
     // A bundle without a forest pins forest: false, so retraining it builds the same kind of model.
     const plain = FraudDetector.create({ detector: 'gbt', seed: 4, gbt: { trees: 20, forest: false } });

@@ -670,16 +670,27 @@ export class FraudDetector {
         if (!Array.isArray(fitted.iforest.trees)) throw corrupt('iforest.json has no trees');
       }
       if (model.config.detector === 'gbt') {
+        if (bundle.files['gbt-forest.json'] && bundle.files['gbt.json']) throw corrupt('it holds both gbt.json and gbt-forest.json');
         const name = bundle.files['gbt-forest.json'] ? 'gbt-forest.json' : 'gbt.json';
         const text = bundle.files[name];
         if (!text) throw corrupt('gbt.json is missing');
         const state: unknown = JSON.parse(text.toString('utf8'));
         if (!checkGbtState(state, pre.features.length + model.outlierKinds.length) || (name === 'gbt-forest.json') !== !!state.forest)
           throw corrupt(`${name} does not hold valid trees for this model`);
+        // The stored trees decide what retraining builds, pinned so later changes of the defaults do not
+        // apply: a bundle without a forest (also one written before forests existed) retrains without one,
+        // one with a forest with as many trees. A config that contradicts the trees is corrupt.
+        const option = model.config.gbt?.forest;
+        if (state.forest) {
+          const trees = state.forest.trees.length;
+          if (option === false || (option && option.trees !== undefined && option.trees !== trees))
+            throw corrupt(`its config's gbt.forest does not match the ${trees}-tree forest it holds`);
+          model.config.gbt = { ...model.config.gbt, forest: { ...(option || {}), trees } };
+        } else {
+          if (option) throw corrupt('its config asks for a forest but gbt.json holds none');
+          model.config.gbt = { ...model.config.gbt, forest: false };
+        }
         fitted.gbt = state;
-        // The stored trees decide what retraining builds: a bundle without a forest retrains without one.
-        if (!state.forest) model.config.gbt = { ...model.config.gbt, forest: false };
-        else if (!model.config.gbt?.forest) model.config.gbt = { ...model.config.gbt, forest: {} };
       }
       if (model.active.includes('autoencoder') || model.config.detector === 'mlp')
         await initEngine({ device: options.device ?? 'auto', logger: options.logger ?? silentLogger });

@@ -7,13 +7,14 @@ import { packTrees, type PackedTrees } from './tree-pack';
  * A random forest of classification trees (Breiman 2001), written for this package to sit beside the
  * gradient-boosted trees: each tree is grown on a bootstrap sample of the training rows, every split
  * chosen by Gini impurity among a random subset of the features (√features by default) over the
- * same quantile bins the boosted trees use, down to pure leaves or `minLeafRows`. A row's score is
+ * same quantile bins the boosted trees use, until a node is pure, too small for two `minLeafRows`
+ * leaves, at `maxDepth`, or no sampled split lowers its impurity. A row's score is
  * the mean over the trees of its leaf's fraud share. Deterministic for a seed.
  */
 export interface ForestOptions {
   /** Trees in the forest (default 50). */
   trees?: number;
-  /** Fewest training rows (bootstrap draws) in a leaf (default 1: grown until pure). */
+  /** Fewest training rows (bootstrap draws) in a leaf (default 1: grown until pure or no split helps). */
   minLeafRows?: number;
   /** Features tried at each split (default round(√features), at least 1). */
   maxFeatures?: number;
@@ -68,7 +69,7 @@ function resolve(o: ForestOptions, features: number): Resolved {
   return r;
 }
 
-/** Checks the options without training (so a bad config fails at create time). */
+/** Checks the options without training (the boosted trees' option check calls it before either is fitted). */
 export function checkForestOptions(o: ForestOptions): void {
   resolve(o, 1);
 }
@@ -264,7 +265,8 @@ export function checkForestState(s: unknown, features: number): s is ForestState
     for (let i = 0; i < n; i++) {
       const f = t.feature[i] as number;
       const v = t.value[i] as number;
-      if (!Number.isInteger(f) || f < -1 || f >= features || !(v >= 0 && v <= 1)) return false;
+      // A NaN written to JSON comes back as null, which `>=` would take for 0.
+      if (!Number.isInteger(f) || f < -1 || f >= features || typeof v !== 'number' || !(v >= 0 && v <= 1)) return false;
       if (f >= 0) {
         if (!Number.isFinite(t.threshold[i])) return false;
         const l = t.left[i] as number;

@@ -164,7 +164,7 @@ function resolve(o: GbtOptions): Resolved {
   // Symmetric trees keep a histogram per leaf of a level: 2^depth of them.
   if (r.growth === 'symmetric' && r.maxDepth > 12) bad('maxDepth', r.maxDepth, 'at most 12 with symmetric growth');
   if (o.forest !== undefined && o.forest !== false) {
-    if (typeof o.forest !== 'object' || o.forest === null)
+    if (typeof o.forest !== 'object' || o.forest === null || Array.isArray(o.forest))
       throw new AppliedMLError('E_INPUT_INVALID', `gbt.forest must be forest options ({} for the defaults) or false.`, {
         details: { option: 'forest' },
       });
