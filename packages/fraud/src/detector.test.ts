@@ -197,10 +197,14 @@ describe('FraudDetector', () => {
       [{ 'gbt-forest.json': original, 'gbt.json': original }], // both
       [{ 'gbt-forest.json': original }, (m: Manifest) => (m.config.gbt.forest = false)],
       [{ 'gbt-forest.json': original }, (m: Manifest) => (m.config.gbt.forest = { trees: 3 })],
+      [{ 'gbt.json': JSON.stringify({ ...state, forest: undefined }) }], // a config asking for a forest, none stored
     ] as Array<[Record<string, string>, ((m: Manifest) => void)?]>) {
       await tamper(files, config);
       await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
     }
+    // The boosted trees alone with a config that says so load (the control for the last case above).
+    await tamper({ 'gbt.json': JSON.stringify({ ...state, forest: undefined }) }, (m) => (m.config.gbt.forest = false));
+    (await FraudDetector.load(path)).dispose();
     // A config that leaves the forest to the defaults loads with the forest it holds pinned.
     await tamper({ 'gbt-forest.json': original }, (m) => delete m.config.gbt.forest);
     const pinned = await FraudDetector.load(path);

@@ -84,6 +84,9 @@ describe('random forest', () => {
     const bad = JSON.parse(JSON.stringify(st)) as typeof st;
     (bad.trees[0] as { value: number[] }).value[0] = 1.5;
     expect(checkForestState(bad, 3)).toBe(false);
+    // A NaN leaf comes back from JSON as null (which `>=` would read as 0).
+    (bad.trees[0] as { value: unknown[] }).value[0] = null;
+    expect(checkForestState(bad, 3)).toBe(false);
     const cyclic = JSON.parse(JSON.stringify(st)) as typeof st;
     (cyclic.trees[0] as { left: number[] }).left[0] = 0;
     expect(checkForestState(cyclic, 3)).toBe(false);
