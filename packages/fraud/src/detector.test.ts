@@ -192,7 +192,7 @@ describe('FraudDetector', () => {
     for (const [files, config] of [
       [{ 'gbt-forest.json': JSON.stringify({ ...state, forest: undefined }) }], // trees without their forest
       [{ 'gbt-forest.json': JSON.stringify({ ...state, forest: { ...state.forest, trees: [] } }) }],
-      [{ 'gbt-forest.json': JSON.stringify(nullLeaf) }], // a NaN leaf comes back from JSON as null
+      [{ 'gbt-forest.json': JSON.stringify(nullLeaf) }], // a NaN node value comes back from JSON as null
       [{ 'gbt.json': original }], // a forest under the boosted trees' name
       [{ 'gbt-forest.json': original, 'gbt.json': original }], // both
       [{ 'gbt-forest.json': original }, (m: Manifest) => (m.config.gbt.forest = false)],
@@ -209,7 +209,17 @@ describe('FraudDetector', () => {
     await tamper({ 'gbt-forest.json': original }, (m) => delete m.config.gbt.forest);
     const pinned = await FraudDetector.load(path);
     expect(pinned.config.gbt?.forest).toEqual({ trees: 10 });
+    // The pinned config round-trips: saved again, it loads with the same scores.
+    await pinned.save(join(dir, 'gbt-forest-again'));
+    const twice = await FraudDetector.load(join(dir, 'gbt-forest-again'));
+    expect(Array.from(twice.scores(x))).toEqual(Array.from(model.scores(x)));
+    twice.dispose();
     pinned.dispose();
+    // Forest options that are not options are corrupt, not rewritten.
+    for (const bad of [true, 'x', { maxDepth: 0 }]) {
+      await tamper({ 'gbt-forest.json': original }, (m) => (m.config.gbt.forest = bad));
+      await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
+    }
     model.dispose();
     // A bundle without a forest pins forest: false, so retraining it builds the same kind of model.
     const plain = FraudDetector.create({ detector: 'gbt', seed: 4, gbt: { trees: 20, forest: false } });

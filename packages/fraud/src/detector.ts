@@ -16,6 +16,7 @@ import {
 } from '@appliedml/engine';
 import { compactEcod, fitEcod, scoreEcod, type EcodState } from './ecod';
 import { checkGbtState, fitGbt, scoreGbt, type GbtOptions, type GbtState } from './gbt';
+import { checkForestOptions } from './forest';
 import { fitIsolationForest, scoreIsolationForest, type IsolationForestOptions, type IsolationForestState } from './iforest';
 import type { Matrix } from './matrix';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
@@ -677,10 +678,22 @@ export class FraudDetector {
         const state: unknown = JSON.parse(text.toString('utf8'));
         if (!checkGbtState(state, pre.features.length + model.outlierKinds.length) || (name === 'gbt-forest.json') !== !!state.forest)
           throw corrupt(`${name} does not hold valid trees for this model`);
-        // The stored trees decide what retraining builds, pinned so later changes of the defaults do not
-        // apply: a bundle without a forest (also one written before forests existed) retrains without one,
-        // one with a forest with as many trees. A config that contradicts the trees is corrupt.
+        // The stored trees decide what retraining builds: a bundle without a forest (also one written before
+        // forests existed) retrains without one; one with a forest retrains one with its tree count pinned
+        // (the forest's other options follow the config as saved). A config that contradicts the trees, or
+        // whose forest options are invalid, is corrupt.
         const option = model.config.gbt?.forest;
+        if (option !== undefined && option !== false) {
+          if (typeof option !== 'object' || option === null || Array.isArray(option)) throw corrupt('its gbt.forest option is invalid');
+          try {
+            checkForestOptions(option);
+          } catch (cause) {
+            throw new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: its gbt.forest option is invalid.`, {
+              cause,
+              details: { dir },
+            });
+          }
+        }
         if (state.forest) {
           const trees = state.forest.trees.length;
           if (option === false || (option && option.trees !== undefined && option.trees !== trees))
