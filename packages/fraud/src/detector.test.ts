@@ -34,6 +34,29 @@ async function expectCode(p: Promise<unknown> | (() => unknown), code: string): 
   throw new Error(`expected ${code}`);
 }
 
+/**
+ * Rewrites files of a saved bundle (null removes one) and keeps the manifest's sha256 entries right, so
+ * the fraud package's own checks, not the bundle's checksums, have to catch what was changed.
+ */
+async function rewriteBundle(path: string, files: Record<string, string | null>): Promise<void> {
+  const manifestPath = join(path, 'manifest.json');
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { files: Record<string, string> };
+  for (const [name, text] of Object.entries(files)) {
+    if (text === null) {
+      delete manifest.files[name];
+      await rm(join(path, name), { force: true });
+    } else {
+      await writeFile(join(path, name), text);
+      manifest.files[name] = createHash('sha256').update(text).digest('hex');
+    }
+  }
+  await writeFile(manifestPath, JSON.stringify(manifest));
+}
+
+async function expectCorrupt(p: Promise<unknown>, message: RegExp): Promise<void> {
+  await expect(p).rejects.toMatchObject({ code: 'E_BUNDLE_CORRUPT', message: expect.stringMatching(message) });
+}
+
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fraud-detector-'));
@@ -137,21 +160,26 @@ describe('FraudDetector', () => {
       loaded.dispose();
     }
     const path = join(dir, 'ensemble');
-    const bytes = await readFile(join(path, 'iforest.json'));
-    await writeFile(join(path, 'iforest.json'), bytes.subarray(0, 100));
+    const text = await readFile(join(path, 'iforest.json'), 'utf8');
+    // A file changed behind the manifest's back: the bundle's checksum catches it.
+    await writeFile(join(path, 'iforest.json'), text.slice(0, 100));
     await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
     await expectCode(FraudDetector.load(join(dir, 'nothing-here')), 'E_BUNDLE_MISSING');
-    // Tampered trees (valid JSON, wrong shape) and a missing member state are corrupt bundles too.
+    // With the checksums kept right, the fraud checks catch truncated JSON, tampered trees (valid JSON,
+    // wrong shape), a tail normalisation without its members and a missing member state.
+    await rewriteBundle(path, { 'iforest.json': text.slice(0, 100) });
+    await expectCorrupt(FraudDetector.load(path), /could not be read/);
     const gbtPath = join(dir, 'gbt');
     const trees = JSON.parse(await readFile(join(gbtPath, 'gbt.json'), 'utf8')) as { trees: { left: number[] }[] };
     (trees.trees[0] as { left: number[] }).left[0] = 0;
-    await writeFile(join(gbtPath, 'gbt.json'), JSON.stringify(trees));
-    await expectCode(FraudDetector.load(gbtPath), 'E_BUNDLE_CORRUPT');
-    await writeFile(join(gbtPath, 'gbt.json'), '{"kind":"gbt"');
-    await expectCode(FraudDetector.load(gbtPath), 'E_BUNDLE_CORRUPT');
-    await writeFile(join(path, 'iforest.json'), bytes);
-    await writeFile(join(path, 'tails.json'), '{}');
-    await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
+    await rewriteBundle(gbtPath, { 'gbt.json': JSON.stringify(trees) });
+    await expectCorrupt(FraudDetector.load(gbtPath), /gbt\.json does not hold valid trees/);
+    await rewriteBundle(gbtPath, { 'gbt.json': '{"kind":"gbt"' });
+    await expectCorrupt(FraudDetector.load(gbtPath), /could not be read/);
+    await rewriteBundle(path, { 'iforest.json': text, 'tails.json': '{}' });
+    await expectCorrupt(FraudDetector.load(path), /tails\.json has no valid entry/);
+    await rewriteBundle(path, { 'tails.json': null });
+    await expectCorrupt(FraudDetector.load(path), /tails\.json is missing/);
   });
 
   it('gbt with a forest: save → load the same under gbt-forest.json, a mismatched file is corrupt, retraining keeps what the bundle holds', async () => {
@@ -292,8 +320,8 @@ describe('FraudDetector', () => {
     await writeFile(manifestPath, JSON.stringify(edited));
     await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
     await writeFile(manifestPath, manifest);
-    await rm(join(path, 'knn.json'));
-    await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
+    await rewriteBundle(path, { 'knn.json': null });
+    await expectCorrupt(FraudDetector.load(path), /knn\.json is missing/);
     [plain, xgbod].forEach((m) => m.dispose());
 
     const mlp = FraudDetector.create({ detector: 'mlp', seed: 1, mlp: { epochs: 3 }, outlierFeatures: ['iforest'] });
