@@ -1,7 +1,7 @@
 import { AppliedMLError, createRng } from '@appliedml/engine';
-import { binEdges, binOf } from './bins';
+import { binEdges, binOf, partitionRows } from './bins';
 import type { Matrix } from './matrix';
-import { packTrees, type PackedTrees } from './tree-pack';
+import { packTrees, validTree, type PackedTrees } from './tree-pack';
 
 /**
  * A random forest of classification trees (Breiman 2001), written for this package to sit beside the
@@ -193,18 +193,7 @@ function growTree(
       }
     }
     if (bestFeature < 0) continue;
-    // Partition rows[begin..end) so rows in bins ≤ bestBin come first.
-    let a = begin;
-    let z = end - 1;
-    while (a <= z) {
-      if ((bins[(rows[a] as number) * d + bestFeature] as number) <= bestBin) a++;
-      else {
-        const tmp = rows[a] as number;
-        rows[a] = rows[z] as number;
-        rows[z] = tmp;
-        z--;
-      }
-    }
+    const a = partitionRows(bins, d, rows, begin, end, bestFeature, bestBin);
     const [lp, lt] = sums(begin, a);
     const l = newNode(lp, lt);
     const r = newNode(pos - lp, total - lt);
@@ -259,21 +248,6 @@ export function checkForestState(s: unknown, features: number): s is ForestState
   if (!s || typeof s !== 'object') return false;
   const st = s as ForestState;
   if (st.kind !== 'random-forest' || st.features !== features || !Array.isArray(st.trees) || st.trees.length === 0) return false;
-  for (const t of st.trees) {
-    const n = t?.feature?.length;
-    if (!n || [t.threshold, t.left, t.right, t.value].some((a) => !Array.isArray(a) || a.length !== n)) return false;
-    for (let i = 0; i < n; i++) {
-      const f = t.feature[i] as number;
-      const v = t.value[i] as number;
-      // A NaN written to JSON comes back as null, which `>=` would take for 0.
-      if (!Number.isInteger(f) || f < -1 || f >= features || typeof v !== 'number' || !(v >= 0 && v <= 1)) return false;
-      if (f >= 0) {
-        if (!Number.isFinite(t.threshold[i])) return false;
-        const l = t.left[i] as number;
-        const r = t.right[i] as number;
-        if (!(Number.isInteger(l) && Number.isInteger(r) && l > i && r > i && l < n && r < n)) return false;
-      }
-    }
-  }
-  return true;
+  // A fraud share in [0, 1]; a NaN written to JSON comes back as null, which `>=` would take for 0.
+  return st.trees.every((t) => validTree(t, features, (v) => typeof v === 'number' && v >= 0 && v <= 1));
 }

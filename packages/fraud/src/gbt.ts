@@ -1,8 +1,8 @@
 import { AppliedMLError, createRng, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
-import { binEdges, binOf } from './bins';
+import { binEdges, binOf, partitionRows } from './bins';
 import { checkForestOptions, checkForestState, fitForest, scoreForest, type ForestOptions, type ForestState } from './forest';
-import { packTrees, type PackedTrees } from './tree-pack';
+import { packTrees, validTree, type PackedTrees } from './tree-pack';
 
 /**
  * Gradient-boosted decision trees for labelled data (binary log-loss), written for this package:
@@ -358,22 +358,6 @@ function subtractHistogram(parent: Histogram, child: Histogram): Histogram {
   return { hg: parent.hg, hh: parent.hh, hc: parent.hc };
 }
 
-/** Reorders rows[begin..end) in place so rows with bin ≤ `bin` on `feature` come first; returns the boundary. */
-function partitionRows(bins: Uint8Array, d: number, rows: Int32Array, begin: number, end: number, feature: number, bin: number): number {
-  let lo = begin;
-  let hi = end - 1;
-  while (lo <= hi) {
-    if ((bins[(rows[lo] as number) * d + feature] as number) <= bin) lo++;
-    else {
-      const tmp = rows[lo] as number;
-      rows[lo] = rows[hi] as number;
-      rows[hi] = tmp;
-      hi--;
-    }
-  }
-  return lo;
-}
-
 /**
  * An oblivious (symmetric) tree: level by level, the one split (feature, bin) with the largest total
  * gain over the level's leaves is applied to each of them; a leaf where it would leave fewer than
@@ -659,21 +643,6 @@ export function checkGbtState(s: unknown, features: number): s is GbtState {
   const st = s as GbtState;
   if (st.kind !== 'gbt' || st.features !== features || !Number.isFinite(st.base) || !Array.isArray(st.trees)) return false;
   if (st.forest !== undefined && !checkForestState(st.forest, features)) return false;
-  for (const t of st.trees) {
-    const n = t?.feature?.length;
-    if (!n || [t.threshold, t.left, t.right, t.value].some((a) => !Array.isArray(a) || a.length !== n)) return false;
-    for (let i = 0; i < n; i++) {
-      const f = t.feature[i] as number;
-      if (!Number.isInteger(f) || f < -1 || f >= features) return false;
-      // A NaN leaf would come back from JSON as null, then silently score as 0.
-      if (!Number.isFinite(t.value[i]) || (f >= 0 && !Number.isFinite(t.threshold[i]))) return false;
-      if (f >= 0) {
-        const l = t.left[i] as number;
-        const r = t.right[i] as number;
-        // Children always come after their parent: no cycles.
-        if (!(Number.isInteger(l) && Number.isInteger(r) && l > i && r > i && l < n && r < n)) return false;
-      }
-    }
-  }
-  return true;
+  // A NaN leaf would come back from JSON as null, then silently score as 0.
+  return st.trees.every((t) => validTree(t, features, (v) => Number.isFinite(v)));
 }

@@ -47,3 +47,25 @@ export function packTrees<T extends NodeArrays>(trees: readonly T[], nodeValue: 
   });
   return p;
 }
+
+/**
+ * Checks one parsed tree (from a bundle): parallel arrays of one length, split features in range,
+ * finite thresholds, children after their parent (so no cycles), and every node value accepted by
+ * `valueOk` (NaN comes back from JSON as null: give a check that refuses non-numbers).
+ */
+export function validTree(t: unknown, features: number, valueOk: (v: unknown) => boolean): boolean {
+  const tree = t as (NodeArrays & { value: readonly unknown[] }) | undefined;
+  const n = tree?.feature?.length;
+  if (!tree || !n || [tree.threshold, tree.left, tree.right, tree.value].some((a) => !Array.isArray(a) || a.length !== n)) return false;
+  for (let i = 0; i < n; i++) {
+    const f = tree.feature[i] as number;
+    if (!Number.isInteger(f) || f < -1 || f >= features || !valueOk(tree.value[i])) return false;
+    if (f >= 0) {
+      const l = tree.left[i] as number;
+      const r = tree.right[i] as number;
+      if (!Number.isFinite(tree.threshold[i])) return false;
+      if (!(Number.isInteger(l) && Number.isInteger(r) && l > i && r > i && l < n && r < n)) return false;
+    }
+  }
+  return true;
+}
