@@ -1,24 +1,13 @@
-import { AppliedMLError, createRng, rocAuc } from '@appliedml/engine';
+import { AppliedMLError, rocAuc } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
 import { checkForestState, fitForest, scoreForest, type ForestTree } from './forest';
 import { checkGbtState, fitGbt, scoreGbt } from './gbt';
-import type { Matrix } from './matrix';
+import { plantedData } from '../test/planted';
 
 // Fraud inside a disc of radius 0.4 around (0.5, 0.5) in the first two features (axis-aligned
 // splits need many steps), plus a third, pure-noise feature; `flip` of the labels are flipped.
-function discData(rows: number, seed: number, flip = 0): { x: Matrix; y: Uint8Array } {
-  const rng = createRng(seed);
-  const data = new Float64Array(rows * 3);
-  const y = new Uint8Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const a = rng.next() * 2 - 1;
-    const b = rng.next() * 2 - 1;
-    data.set([a, b, rng.next()], r * 3);
-    const inside = (a - 0.5) ** 2 + (b - 0.5) ** 2 < 0.16;
-    y[r] = (inside ? 1 : 0) ^ (rng.next() < flip ? 1 : 0);
-  }
-  return { x: { data, rows, cols: 3 }, y };
-}
+const discData = (rows: number, seed: number, flip = 0): ReturnType<typeof plantedData> =>
+  plantedData(rows, seed, (a, b) => (a - 0.5) ** 2 + (b - 0.5) ** 2 < 0.16, flip);
 
 describe('random forest', () => {
   it('learns a disc, held-out AUCROC > 0.98, deterministic for a seed, leaves hold fraud shares', () => {

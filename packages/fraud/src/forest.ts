@@ -1,7 +1,7 @@
 import { AppliedMLError, createRng } from '@appliedml/engine';
 import { binEdges, binOf, partitionRows } from './bins';
 import type { Matrix } from './matrix';
-import { packTrees, validTree, type PackedTrees } from './tree-pack';
+import { packTrees, pushLeaf, validTree, type PackedTrees } from './tree-pack';
 
 /**
  * A random forest of classification trees (Breiman 2001), written for this package to sit beside the
@@ -123,12 +123,8 @@ function growTree(
   const rng = createRng(seed);
   const tree: ForestTree = { feature: [], threshold: [], left: [], right: [], value: [] };
   const newNode = (pos: number, total: number): number => {
-    tree.feature.push(-1);
-    tree.threshold.push(0);
-    tree.left.push(-1);
-    tree.right.push(-1);
     tree.value.push(total > 0 ? pos / total : 0);
-    return tree.feature.length - 1;
+    return pushLeaf(tree);
   };
   const sums = (begin: number, end: number): [number, number] => {
     let pos = 0;

@@ -1,21 +1,11 @@
-import { AppliedMLError, createRng, rocAuc } from '@appliedml/engine';
+import { AppliedMLError, rocAuc } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
 import { checkGbtState, fitGbt, scoreGbt } from './gbt';
-import type { Matrix } from './matrix';
+import { plantedData } from '../test/planted';
 
 // An interaction no single split separates: fraud when x0 and x1 have the same sign and |x0| > 0.5.
-function xorData(rows: number, seed: number): { x: Matrix; y: Uint8Array } {
-  const rng = createRng(seed);
-  const data = new Float64Array(rows * 3);
-  const y = new Uint8Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const a = rng.next() * 2 - 1;
-    const b = rng.next() * 2 - 1;
-    data.set([a, b, rng.next()], r * 3);
-    y[r] = a * b > 0 && Math.abs(a) > 0.5 ? 1 : 0;
-  }
-  return { x: { data, rows, cols: 3 }, y };
-}
+const xorData = (rows: number, seed: number): ReturnType<typeof plantedData> =>
+  plantedData(rows, seed, (a, b) => a * b > 0 && Math.abs(a) > 0.5);
 
 // These test the boosted trees themselves (`forest: false`); the forest beside them is tested in forest.test.ts.
 describe('gradient-boosted trees', () => {

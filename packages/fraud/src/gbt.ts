@@ -2,7 +2,7 @@ import { AppliedMLError, createRng, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
 import { binEdges, binOf, partitionRows } from './bins';
 import { checkForestOptions, checkForestState, fitForest, scoreForest, type ForestOptions, type ForestState } from './forest';
-import { packTrees, validTree, type PackedTrees } from './tree-pack';
+import { packTrees, pushLeaf, validTree, type PackedTrees } from './tree-pack';
 
 /**
  * Gradient-boosted decision trees for labelled data (binary log-loss), written for this package:
@@ -377,12 +377,8 @@ function growSymmetric(
 ): GbtTree {
   const tree: GbtTree = { feature: [], threshold: [], left: [], right: [], value: [] };
   const newNode = (G: number, H: number): number => {
-    tree.feature.push(-1);
-    tree.threshold.push(0);
-    tree.left.push(-1);
-    tree.right.push(-1);
     tree.value.push(H + o.l2 > 0 ? (-G / (H + o.l2)) * o.learningRate : 0);
-    return tree.feature.length - 1;
+    return pushLeaf(tree);
   };
   let G = 0;
   let H = 0;
@@ -483,12 +479,8 @@ function growTree(
   // An empty leaf (no rows drawn) with l2 = 0 would be 0/0: it keeps the value 0.
   const leafValue = (G: number, H: number): number => (H + o.l2 > 0 ? (-G / (H + o.l2)) * o.learningRate : 0);
   const newNode = (G: number, H: number): number => {
-    tree.feature.push(-1);
-    tree.threshold.push(0);
-    tree.left.push(-1);
-    tree.right.push(-1);
     tree.value.push(leafValue(G, H));
-    return tree.feature.length - 1;
+    return pushLeaf(tree);
   };
   const histogram = (begin: number, end: number): Histogram => buildHistogram(bins, d, nb, rows, begin, end, g, h);
   const findSplit = (leaf: Leaf): void => {

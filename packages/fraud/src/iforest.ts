@@ -1,6 +1,6 @@
 import { createRng, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
-import { packTrees, type PackedTrees } from './tree-pack';
+import { packTrees, pushLeaf, type PackedTrees } from './tree-pack';
 
 /**
  * Isolation forest (Liu, Ting and Zhou, 2008): random axis-aligned splits isolate outliers in
@@ -61,11 +61,7 @@ export function fitIsolationForest(x: Matrix, options: IsolationForestOptions = 
 function buildTree(x: Matrix, idx: number[], maxDepth: number, rng: Rng): IsolationTree {
   const tree: IsolationTree = { feature: [], threshold: [], left: [], right: [], size: [] };
   const grow = (rows: number[], depth: number): number => {
-    const node = tree.feature.length;
-    tree.feature.push(-1);
-    tree.threshold.push(0);
-    tree.left.push(-1);
-    tree.right.push(-1);
+    const node = pushLeaf(tree);
     tree.size.push(rows.length);
     if (depth >= maxDepth || rows.length <= 1) return node;
     // Pick a random feature that is not constant on these rows (a few tries, then give up).

@@ -18,6 +18,23 @@ export interface PackedTrees {
   roots: Int32Array;
 }
 
+/** A tree being grown: the node arrays every tree here shares (per-node values live beside them). */
+export interface GrowingTree {
+  feature: number[];
+  threshold: number[];
+  left: number[];
+  right: number[];
+}
+
+/** Appends a leaf (feature −1, no children) and returns its index; the caller pushes its per-node value. */
+export function pushLeaf(tree: GrowingTree): number {
+  tree.feature.push(-1);
+  tree.threshold.push(0);
+  tree.left.push(-1);
+  tree.right.push(-1);
+  return tree.feature.length - 1;
+}
+
 /**
  * Packs an ensemble's trees for fast scoring (the isolation forest and the gradient-boosted trees
  * share it), with `nodeValue(tree, node)` stored beside each node.
