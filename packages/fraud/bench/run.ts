@@ -1,9 +1,11 @@
 // `npm run bench -w @appliedml/fraud`: the ADBench protocol on every set present (stratified 70/30,
 // seeds 0..2, one configuration for all sets), beside the published columns; batched throughput and
-// single-record streaming latency; scikit-learn's IsolationForest on the same splits when
+// single-record streaming latency; scikit-learn's IsolationForest on the same protocol when
 // python3-sklearn is installed. Writes .bench-out/fraud.json (gitignored) (read by tools/fraud-bench-table.mjs).
+// FRAUD_BENCH_SPLITS=paper scores every row on the paper's own rows instead (seeds 1..3, drawn by
+// bench/adbench-paper-splits.py, which needs python3-sklearn) with scikit-learn's IsolationForest on the same rows.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDirFromEnv, shuffleIndices, trainTestSplit } from '@appliedml/engine';
 import { ADBENCH_FILES, loadAdbench } from '../src/adbench';
@@ -14,8 +16,8 @@ import { takeRows } from '../src/matrix';
 import { TransactionScorer } from '../src/scorer';
 import { generateTransactions } from '../src/synthetic';
 
-const SEEDS = [0, 1, 2];
 const HERE = typeof __dirname === 'string' ? __dirname : join(process.cwd(), 'bench');
+const PYTHON = process.env.FRAUD_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 // Row name → configuration. 'ensemble' is the default (ECOD + IForest, z-scored); 'ensemble-v2' is the
 // design pre-registered on 2026-11-28 (ECOD + IForest + PCA, tail rarity), kept as a row because it was measured.
 const DESIGNS: Record<string, FraudDetectorConfig> = {
@@ -54,6 +56,38 @@ if (SUBSAMPLE !== undefined && !(Number.isInteger(SUBSAMPLE) && SUBSAMPLE > 0)) 
   console.error(`FRAUD_BENCH_SUBSAMPLE must be a positive integer (got ${process.env.FRAUD_BENCH_SUBSAMPLE})`);
   process.exit(2);
 }
+// FRAUD_BENCH_SPLITS=paper: the rows behind the ADBench paper's figures (its generator's 10,000-row
+// subsample of the larger sets and its stratified split, seeds 1..3), reproduced by
+// bench/adbench-paper-splits.py; its scikit-learn IsolationForest on them matches the paper's IForest column.
+const SPLITS = process.env.FRAUD_BENCH_SPLITS ?? 'bench';
+if (SPLITS !== 'bench' && SPLITS !== 'paper') {
+  console.error(`FRAUD_BENCH_SPLITS must be bench or paper (got ${SPLITS})`);
+  process.exit(2);
+}
+if (SPLITS === 'paper' && SUBSAMPLE !== undefined) {
+  console.error('FRAUD_BENCH_SPLITS=paper brings its own 10,000-row subsample; unset FRAUD_BENCH_SUBSAMPLE');
+  process.exit(2);
+}
+
+interface PaperSplits {
+  seeds: number[];
+  splits: Record<string, { train: number[][]; test: number[][] }>;
+}
+
+/** The paper's rows for these sets, and scikit-learn's IsolationForest scored on them (one Python run). */
+function paperSplits(dataDir: string, sets: string[]): { spec: PaperSplits; sklearn: unknown } {
+  const file = join(HERE, '../../../.bench-out/fraud-paper-splits.json');
+  mkdirSync(join(HERE, '../../../.bench-out'), { recursive: true });
+  const py = spawnSync(PYTHON, [join(HERE, 'adbench-paper-splits.py'), join(dataDir, 'adbench'), file, ...sets], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (py.status !== 0) {
+    console.error('FRAUD_BENCH_SPLITS=paper needs python3 with numpy and scikit-learn:', py.stderr.split('\n').slice(-3).join(' '));
+    process.exit(2);
+  }
+  return { spec: JSON.parse(readFileSync(file, 'utf8')) as PaperSplits, sklearn: JSON.parse(py.stdout) as unknown };
+}
 
 interface Cell {
   aucroc: number;
@@ -65,23 +99,21 @@ interface Cell {
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const sets = Object.keys(ADBENCH_FILES).filter((n) => only.length === 0 || only.includes(n));
+  const dataDir = dataDirFromEnv();
+  if (SPLITS === 'paper' && !dataDir) {
+    console.error('FRAUD_BENCH_SPLITS=paper needs APPLIEDML_DATA_DIR');
+    process.exit(2);
+  }
+  const paper = SPLITS === 'paper' && dataDir ? paperSplits(dataDir, sets) : undefined;
+  const SEEDS = paper ? paper.spec.seeds : [0, 1, 2];
   const results: Record<string, Record<string, Cell>> = {};
   for (const name of sets) {
     const data = await loadAdbench(name);
     results[name] = {};
     for (const detector of DETECTORS) {
       const cell: Cell = { aucroc: 0, aucpr: 0, fitSeconds: 0, recordsPerSecond: 0 };
-      for (const seed of SEEDS) {
-        // Row indices into the set: all of them, or a seeded subsample (see FRAUD_BENCH_SUBSAMPLE).
-        const rows =
-          SUBSAMPLE !== undefined && data.x.rows > SUBSAMPLE
-            ? shuffleIndices(data.x.rows, 1000 + seed)
-                .slice(0, SUBSAMPLE)
-                .sort((a, b) => a - b)
-            : Array.from({ length: data.x.rows }, (_, i) => i);
-        const y = rows.map((i) => data.y[i] as number);
-        const local = trainTestSplit(rows.length, { testFraction: 0.3, seed, stratify: y });
-        const split = { train: local.train.map((i) => rows[i]!), test: local.test.map((i) => rows[i]!) };
+      for (const [k, seed] of SEEDS.entries()) {
+        const split = paper ? paperSplit(paper.spec, name, k) : benchSplit(data.x.rows, data.y, seed);
         const train = takeRows(data.x, split.train);
         const test = takeRows(data.x, split.test);
         const yTest = split.test.map((i) => data.y[i] as number);
@@ -128,16 +160,16 @@ async function main(): Promise<void> {
   lat.sort((a, b) => a - b);
   const streaming = { n: lat.length, p50ms: lat[Math.floor(lat.length * 0.5)], p99ms: lat[Math.floor(lat.length * 0.99)] };
   console.log('streaming single-record latency', streaming);
-  // scikit-learn IsolationForest on the same protocol (same stratification rule, numpy seeds differ).
-  let sklearn: unknown = 'python3-sklearn not installed';
-  const dataDir = dataDirFromEnv();
-  if (SUBSAMPLE !== undefined) sklearn = 'not run: the scikit-learn script uses the full sets';
+  // scikit-learn IsolationForest: on the paper's rows (FRAUD_BENCH_SPLITS=paper), else on the same protocol
+  // (same stratification rule, numpy seeds differ).
+  let sklearn: unknown = paper ? paper.sklearn : 'python3-sklearn not installed';
+  if (paper) {
+    // already scored by bench/adbench-paper-splits.py on the same rows
+  } else if (SUBSAMPLE !== undefined) sklearn = 'not run: the scikit-learn script uses the full sets';
   else if (dataDir) {
-    const py = spawnSync(
-      process.env.FRAUD_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'),
-      [join(HERE, '../../../tools/fraud-sklearn-iforest.py'), join(dataDir, 'adbench'), ...sets],
-      { encoding: 'utf8' },
-    );
+    const py = spawnSync(PYTHON, [join(HERE, '../../../tools/fraud-sklearn-iforest.py'), join(dataDir, 'adbench'), ...sets], {
+      encoding: 'utf8',
+    });
     if (py.status === 0) sklearn = JSON.parse(py.stdout) as unknown;
     else console.log('sklearn comparison skipped:', py.stderr.split('\n').slice(-3).join(' '));
   }
@@ -145,6 +177,7 @@ async function main(): Promise<void> {
   const out = {
     date: new Date().toISOString(),
     seeds: SEEDS,
+    splits: SPLITS,
     subsample: SUBSAMPLE ?? null,
     results,
     streaming,
@@ -152,6 +185,31 @@ async function main(): Promise<void> {
     published: ADBENCH_PUBLISHED,
   };
   writeFileSync(process.env.FRAUD_BENCH_OUT ?? join(HERE, '../../../.bench-out/fraud.json'), JSON.stringify(out, null, 2));
+}
+
+/** The bench's own split for a seed: all rows, or a seeded subsample (FRAUD_BENCH_SUBSAMPLE), stratified 70/30. */
+function benchSplit(n: number, labels: ArrayLike<number>, seed: number): { train: number[]; test: number[] } {
+  const rows =
+    SUBSAMPLE !== undefined && n > SUBSAMPLE
+      ? shuffleIndices(n, 1000 + seed)
+          .slice(0, SUBSAMPLE)
+          .sort((a, b) => a - b)
+      : Array.from({ length: n }, (_, i) => i);
+  const y = rows.map((i) => labels[i] as number);
+  const local = trainTestSplit(rows.length, { testFraction: 0.3, seed, stratify: y });
+  return { train: local.train.map((i) => rows[i]!), test: local.test.map((i) => rows[i]!) };
+}
+
+/** The paper's split of a set for the k-th seed, as bench/adbench-paper-splits.py wrote it. */
+function paperSplit(spec: PaperSplits, name: string, k: number): { train: number[]; test: number[] } {
+  const entry = spec.splits[name];
+  const train = entry?.train[k];
+  const test = entry?.test[k];
+  if (!train || !test) {
+    console.error(`the paper's splits file has no seed #${k} for ${name}`);
+    process.exit(2);
+  }
+  return { train, test };
 }
 
 void main();
