@@ -1,5 +1,5 @@
-import { trainTestSplit, type Logger } from '@appliedml/engine';
-import { ADBENCH_PUBLISHED, FraudDetector, loadAdbench, takeRows, type DetectorKind } from '@appliedml/fraud';
+import type { Logger } from '@appliedml/engine';
+import { ADBENCH_PUBLISHED, adbenchSplit, FraudDetector, loadAdbench, takeRows, type DetectorKind } from '@appliedml/fraud';
 import type { CurveEntry } from './report';
 
 export interface ProtocolResult {
@@ -8,7 +8,7 @@ export interface ProtocolResult {
   aucroc: number;
   aucpr: number;
   fitSeconds: number;
-  /** Seed-0 test labels and scores, for the curves. */
+  /** The first seed's test labels and scores, for the curves. */
   curve: CurveEntry;
 }
 
@@ -17,7 +17,11 @@ export function isSupervised(detector: DetectorKind): boolean {
   return detector === 'mlp' || detector === 'gbt';
 }
 
-/** ADBench protocol on one set: stratified 70/30, the given seeds; unsupervised detectors never see labels. */
+/**
+ * ADBench protocol on one set, on the paper's own rows for the given seeds (`adbenchSplit`: ADBench's
+ * generator, a 10,000-row subsample of larger sets, stratified 70/30), so the published columns were
+ * measured on the same rows; unsupervised detectors never see labels.
+ */
 export async function runProtocol(
   set: string,
   detector: DetectorKind,
@@ -30,7 +34,7 @@ export async function runProtocol(
   let fit = 0;
   let curve: CurveEntry | undefined;
   for (const seed of seeds) {
-    const split = trainTestSplit(data.x.rows, { testFraction: 0.3, seed, stratify: data.y });
+    const split = adbenchSplit(data.y, seed);
     const train = takeRows(data.x, split.train);
     const test = takeRows(data.x, split.test);
     const yTest = split.test.map((i) => data.y[i] as number);

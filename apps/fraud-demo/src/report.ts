@@ -16,7 +16,7 @@ ${pr}</figure>`;
 <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}th:first-child,td:first-child{text-align:left}figure{display:inline-block;margin:1em;vertical-align:top}.note{color:#a15c00}</style>
 </head><body><h1>${esc(title)}</h1>${notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}
 ${tableHtml}
-<h2>ROC and precision-recall curves (test split, seed 0)</h2>
+<h2>ROC and precision-recall curves (test split, seed 1)</h2>
 ${cards}
 </body></html>`;
 }

@@ -2,13 +2,14 @@
 // seeds 0..2, one configuration for all sets), beside the published columns; batched throughput and
 // single-record streaming latency; scikit-learn's IsolationForest on the same protocol when
 // python3-sklearn is installed. Writes .bench-out/fraud.json (gitignored) (read by tools/fraud-bench-table.mjs).
-// FRAUD_BENCH_SPLITS=paper scores every row on the paper's own rows instead (seeds 1..3, drawn by
-// bench/adbench-paper-splits.py, which needs python3-sklearn) with scikit-learn's IsolationForest on the same rows.
+// FRAUD_BENCH_SPLITS=paper scores every row on the paper's own rows instead (seeds 1..3, `adbenchSplit`), with
+// scikit-learn's IsolationForest on the same rows (bench/adbench-paper-splits.py, whose rows must match).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDirFromEnv, shuffleIndices, trainTestSplit } from '@appliedml/engine';
 import { ADBENCH_FILES, loadAdbench } from '../src/adbench';
+import { ADBENCH_SEEDS, adbenchSplit } from '../src/adbench-split';
 import { FraudDetector, type FraudDetectorConfig } from '../src/detector';
 import { GBT_BAGGED } from '../src/gbt';
 import { ADBENCH_PUBLISHED } from '../src/published';
@@ -57,8 +58,8 @@ if (SUBSAMPLE !== undefined && !(Number.isInteger(SUBSAMPLE) && SUBSAMPLE > 0)) 
   process.exit(2);
 }
 // FRAUD_BENCH_SPLITS=paper: the rows behind the ADBench paper's figures (its generator's 10,000-row
-// subsample of the larger sets and its stratified split, seeds 1..3), reproduced by
-// bench/adbench-paper-splits.py; its scikit-learn IsolationForest on them matches the paper's IForest column.
+// subsample of the larger sets and its stratified split, seeds 1..3; `adbenchSplit`, and in Python
+// bench/adbench-paper-splits.py, whose scikit-learn IsolationForest on them matches the paper's IForest column).
 const SPLITS = process.env.FRAUD_BENCH_SPLITS ?? 'bench';
 if (SPLITS !== 'bench' && SPLITS !== 'paper') {
   console.error(`FRAUD_BENCH_SPLITS must be bench or paper (got ${SPLITS})`);
@@ -74,8 +75,11 @@ interface PaperSplits {
   splits: Record<string, { train: number[][]; test: number[][] }>;
 }
 
-/** The paper's rows for these sets, and scikit-learn's IsolationForest scored on them (one Python run). */
-function paperSplits(dataDir: string, sets: string[]): { spec: PaperSplits; sklearn: unknown } {
+/**
+ * scikit-learn's IsolationForest on the paper's rows for these sets (one Python run), and the rows the
+ * Python side drew, to check `adbenchSplit` against; undefined without python3-sklearn.
+ */
+function paperPeer(dataDir: string, sets: string[]): { spec: PaperSplits; sklearn: unknown } | undefined {
   const file = join(HERE, '../../../.bench-out/fraud-paper-splits.json');
   mkdirSync(join(HERE, '../../../.bench-out'), { recursive: true });
   const py = spawnSync(PYTHON, [join(HERE, 'adbench-paper-splits.py'), join(dataDir, 'adbench'), file, ...sets], {
@@ -83,8 +87,8 @@ function paperSplits(dataDir: string, sets: string[]): { spec: PaperSplits; skle
     maxBuffer: 64 * 1024 * 1024,
   });
   if (py.status !== 0) {
-    console.error('FRAUD_BENCH_SPLITS=paper needs python3 with numpy and scikit-learn:', py.stderr.split('\n').slice(-3).join(' '));
-    process.exit(2);
+    console.log('scikit-learn comparison skipped (needs python3 with scikit-learn):', py.stderr.split('\n').slice(-3).join(' '));
+    return undefined;
   }
   return { spec: JSON.parse(readFileSync(file, 'utf8')) as PaperSplits, sklearn: JSON.parse(py.stdout) as unknown };
 }
@@ -100,12 +104,8 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const sets = Object.keys(ADBENCH_FILES).filter((n) => only.length === 0 || only.includes(n));
   const dataDir = dataDirFromEnv();
-  if (SPLITS === 'paper' && !dataDir) {
-    console.error('FRAUD_BENCH_SPLITS=paper needs APPLIEDML_DATA_DIR');
-    process.exit(2);
-  }
-  const paper = SPLITS === 'paper' && dataDir ? paperSplits(dataDir, sets) : undefined;
-  const SEEDS = paper ? paper.spec.seeds : [0, 1, 2];
+  const paper = SPLITS === 'paper' && dataDir ? paperPeer(dataDir, sets) : undefined;
+  const SEEDS = SPLITS === 'paper' ? [...ADBENCH_SEEDS] : [0, 1, 2];
   const results: Record<string, Record<string, Cell>> = {};
   for (const name of sets) {
     const data = await loadAdbench(name);
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     for (const detector of DETECTORS) {
       const cell: Cell = { aucroc: 0, aucpr: 0, fitSeconds: 0, recordsPerSecond: 0 };
       for (const [k, seed] of SEEDS.entries()) {
-        const split = paper ? paperSplit(paper.spec, name, k) : benchSplit(data.x.rows, data.y, seed);
+        const split = SPLITS === 'paper' ? paperSplit(data.y, seed, paper?.spec.splits[name], k) : benchSplit(data.x.rows, data.y, seed);
         const train = takeRows(data.x, split.train);
         const test = takeRows(data.x, split.test);
         const yTest = split.test.map((i) => data.y[i] as number);
@@ -163,8 +163,8 @@ async function main(): Promise<void> {
   // scikit-learn IsolationForest: on the paper's rows (FRAUD_BENCH_SPLITS=paper), else on the same protocol
   // (same stratification rule, numpy seeds differ).
   let sklearn: unknown = paper ? paper.sklearn : 'python3-sklearn not installed';
-  if (paper) {
-    // already scored by bench/adbench-paper-splits.py on the same rows
+  if (SPLITS === 'paper') {
+    // scored by bench/adbench-paper-splits.py on the same rows, when Python is there
   } else if (SUBSAMPLE !== undefined) sklearn = 'not run: the scikit-learn script uses the full sets';
   else if (dataDir) {
     const py = spawnSync(PYTHON, [join(HERE, '../../../tools/fraud-sklearn-iforest.py'), join(dataDir, 'adbench'), ...sets], {
@@ -200,16 +200,19 @@ function benchSplit(n: number, labels: ArrayLike<number>, seed: number): { train
   return { train: local.train.map((i) => rows[i]!), test: local.test.map((i) => rows[i]!) };
 }
 
-/** The paper's split of a set for the k-th seed, as bench/adbench-paper-splits.py wrote it. */
-function paperSplit(spec: PaperSplits, name: string, k: number): { train: number[]; test: number[] } {
-  const entry = spec.splits[name];
-  const train = entry?.train[k];
-  const test = entry?.test[k];
-  if (!train || !test) {
-    console.error(`the paper's splits file has no seed #${k} for ${name}`);
+/** The paper's rows for a seed (`adbenchSplit`), checked against the rows Python drew when it ran. */
+function paperSplit(
+  labels: ArrayLike<number>,
+  seed: number,
+  python: { train: number[][]; test: number[][] } | undefined,
+  k: number,
+): { train: number[]; test: number[] } {
+  const split = adbenchSplit(labels, seed);
+  if (python && (String(python.train[k]) !== String(split.train) || String(python.test[k]) !== String(split.test))) {
+    console.error(`adbenchSplit and bench/adbench-paper-splits.py drew different rows (seed ${seed}); not running`);
     process.exit(2);
   }
-  return { train, test };
+  return split;
 }
 
 void main();
