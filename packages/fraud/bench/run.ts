@@ -100,7 +100,19 @@ interface Cell {
   recordsPerSecond: number;
 }
 
+/** The commit the bench runs from and whether the tree holds uncommitted changes (null outside git). */
+function provenance(): { commit: string | null; dirty: boolean | null } {
+  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: HERE, encoding: 'utf8' });
+  const status = spawnSync('git', ['status', '--porcelain'], { cwd: HERE, encoding: 'utf8' });
+  return {
+    commit: head.status === 0 ? head.stdout.trim() : null,
+    dirty: status.status === 0 ? status.stdout.trim().length > 0 : null,
+  };
+}
+
 async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const source = provenance();
   const only = process.argv.slice(2);
   const sets = Object.keys(ADBENCH_FILES).filter((n) => only.length === 0 || only.includes(n));
   const dataDir = dataDirFromEnv();
@@ -175,7 +187,9 @@ async function main(): Promise<void> {
   }
   // The paper's rows travel with the results, so the table script needs no copy of them.
   const out = {
+    startedAt,
     date: new Date().toISOString(),
+    ...source,
     seeds: SEEDS,
     splits: SPLITS,
     subsample: SUBSAMPLE ?? null,

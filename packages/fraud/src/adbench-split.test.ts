@@ -9,6 +9,16 @@ import { LegacyRandomState } from './numpy-random';
 interface Fixture {
   draws: Array<{ seed: number; randomSample: number[]; permutation10: number[]; permutation1000Digest: string; choice20of5: number[] }>;
   splits: Array<{ name: string; labels: number[]; seed: number; train: number[]; test: number[] }>;
+  generated: Array<{
+    name: string;
+    rows: number;
+    anomalyEvery: number;
+    seed: number;
+    trainDigest: string;
+    testDigest: string;
+    trainFirst: number[];
+    testFirst: number[];
+  }>;
 }
 const fixture = JSON.parse(readFileSync(join(__dirname, '__fixtures__', 'numpy-splits.json'), 'utf8')) as Fixture;
 const digest = (rows: number[]): string => createHash('sha256').update(rows.join(',')).digest('hex');
@@ -28,7 +38,13 @@ describe("numpy's legacy RandomState", () => {
     for (const bad of [-1, 1.5, 2 ** 32, Number.NaN]) {
       expect(() => new LegacyRandomState(bad)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
     }
-    expect(() => new LegacyRandomState(0).choiceWithoutReplacement(3, 4)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    const invalid = expect.objectContaining({ code: 'E_INPUT_INVALID' });
+    expect(() => new LegacyRandomState(0).choiceWithoutReplacement(3, 4)).toThrow(invalid);
+    expect(() => new LegacyRandomState(0).choiceWithReplacement(0, 4)).toThrow(invalid);
+    for (const bad of [-1, Number.NaN, 1.5]) {
+      expect(() => new LegacyRandomState(0).interval(bad)).toThrow(invalid);
+      expect(() => new LegacyRandomState(0).permutation(bad)).toThrow(invalid);
+    }
   });
 });
 
@@ -41,11 +57,27 @@ describe("scikit-learn's stratified train_test_split", () => {
     });
   }
 
-  it('refuses a class with one row, too few rows and an empty part, with a typed error', () => {
+  for (const c of fixture.generated) {
+    it(`ADBench's generator on a ${c.name} made-up set (${c.rows} rows), seed ${c.seed}: the same rows`, () => {
+      const labels = Array.from({ length: c.rows }, (_, i) => (i % c.anomalyEvery === 0 ? 1 : 0));
+      const split = adbenchSplit(labels, c.seed);
+      expect(split.train.slice(0, 5)).toEqual(c.trainFirst);
+      expect(split.test.slice(0, 5)).toEqual(c.testFirst);
+      expect(digest(split.train)).toBe(c.trainDigest);
+      expect(digest(split.test)).toBe(c.testDigest);
+    });
+  }
+
+  it('refuses a class with one row, too few rows, an empty part, more classes than test rows, NaN labels, a bad seed or test share, with a typed error', () => {
     const invalid = expect.objectContaining({ code: 'E_INPUT_INVALID' });
     expect(() => stratifiedSplit([0, 0, 0, 1], 0.3, new LegacyRandomState(1))).toThrow(invalid);
     expect(() => adbenchSplit([1], 1)).toThrow(invalid);
     expect(() => stratifiedSplit([0, 1, 0, 1], 0, new LegacyRandomState(1))).toThrow(invalid);
+    expect(() => stratifiedSplit([0, 0, 1, 1, 2, 2, 3, 3, 4, 4], 0.3, new LegacyRandomState(1))).toThrow(invalid); // 3 test rows, 5 classes
+    expect(() => adbenchSplit([0, 1, Number.NaN, 0, 1], 1)).toThrow(/Label 2 is NaN/);
+    expect(() => adbenchSplit([0, 1, 0, 1], -1)).toThrow(invalid);
+    for (const share of [Number.NaN, 1, -0.1])
+      expect(() => stratifiedSplit([0, 1, 0, 1], share, new LegacyRandomState(1))).toThrow(invalid);
   });
 
   it('keeps the class shares and uses every row once', () => {

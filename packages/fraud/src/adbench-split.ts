@@ -1,6 +1,6 @@
 // The rows behind the ADBench paper's figures. ADBench's data generator seeds numpy's global generator
 // with the run's seed (its runs use 1, 2, 3), draws 10,000 rows without replacement from a larger set
-// (seeding again first), then calls scikit-learn's train_test_split(test_size=0.3, shuffle=True,
+// or 1,000 with replacement from a set under 1,000 rows (seeding again first), then calls scikit-learn's train_test_split(test_size=0.3, shuffle=True,
 // stratify=y) on that same generator. This file makes the same draws: scoring scikit-learn's
 // IsolationForest on the result reproduces the paper's IForest column exactly
 // (packages/fraud/bench/adbench-paper-splits.py, docs/benchmarks/fraud.md "The paper's own rows").
@@ -8,9 +8,11 @@ import { AppliedMLError } from '@appliedml/engine';
 import { LegacyRandomState } from './numpy-random';
 
 /** The seeds of ADBench's runs; the paper reports the mean over them. */
-export const ADBENCH_SEEDS: readonly number[] = [1, 2, 3];
+export const ADBENCH_SEEDS: readonly number[] = Object.freeze([1, 2, 3]);
 /** Sets larger than this are subsampled to this many rows by ADBench's generator. */
 export const ADBENCH_MAX_ROWS = 10000;
+/** Sets smaller than this are resampled with replacement up to this many rows by ADBench's generator. */
+export const ADBENCH_MIN_ROWS = 1000;
 
 export interface RowSplit {
   /** Row numbers in the set, in the order the split returns them. */
@@ -19,18 +21,28 @@ export interface RowSplit {
 }
 
 /**
- * The train and test rows ADBench's generator draws for `seed` from a set with these 0/1 labels: the
- * 10,000-row subsample above that size, then the stratified 70/30 split. Row numbers index the full set.
+ * The train and test rows ADBench's generator draws for `seed` from a set with these labels (its
+ * defaults: below 1,000 rows, 1,000 drawn with replacement, so rows repeat; above 10,000, 10,000 drawn
+ * without; then the stratified 70/30 split). Row numbers index the full set.
  */
 export function adbenchSplit(labels: ArrayLike<number>, seed: number): RowSplit {
+  for (let i = 0; i < labels.length; i++) {
+    if (!Number.isFinite(labels[i])) {
+      throw new AppliedMLError('E_INPUT_INVALID', `Label ${i} is ${String(labels[i])}; labels must be finite numbers.`, {
+        details: { row: i },
+      });
+    }
+  }
   if (labels.length < 2) throw new AppliedMLError('E_INPUT_INVALID', `An ADBench split needs at least 2 rows (got ${labels.length}).`);
-  // np.random.seed(seed) before the subsample and again before the split's draws: one generator, since
-  // nothing draws in between.
+  // The generator seeds numpy before each draw; nothing draws in between, so one generator serves.
   const rng = new LegacyRandomState(seed);
+  const all = Array.from({ length: labels.length }, (_, i) => i);
   const rows =
-    labels.length > ADBENCH_MAX_ROWS
-      ? rng.choiceWithoutReplacement(labels.length, ADBENCH_MAX_ROWS)
-      : Array.from({ length: labels.length }, (_, i) => i);
+    labels.length < ADBENCH_MIN_ROWS
+      ? rng.choiceWithReplacement(labels.length, ADBENCH_MIN_ROWS)
+      : labels.length > ADBENCH_MAX_ROWS
+        ? rng.choiceWithoutReplacement(labels.length, ADBENCH_MAX_ROWS)
+        : all;
   const local = stratifiedSplit(
     rows.map((r) => labels[r] as number),
     0.3,
@@ -46,6 +58,7 @@ export function adbenchSplit(labels: ArrayLike<number>, seed: number): RowSplit 
  */
 export function stratifiedSplit(labels: ArrayLike<number>, testSize: number, rng: LegacyRandomState): RowSplit {
   const n = labels.length;
+  if (!(testSize > 0 && testSize < 1)) throw new AppliedMLError('E_INPUT_INVALID', `A test share is in (0, 1) (got ${testSize}).`);
   const nTest = Math.ceil(testSize * n);
   const nTrain = n - nTest;
   if (nTest < 1 || nTrain < 1) {
@@ -61,6 +74,9 @@ export function stratifiedSplit(labels: ArrayLike<number>, testSize: number, rng
   const counts = byClass.map((rows) => rows.length);
   if (counts.some((c) => c < 2)) {
     throw new AppliedMLError('E_INPUT_INVALID', 'Every class needs at least 2 rows for a stratified split.');
+  }
+  if (nTrain < classes.length || nTest < classes.length) {
+    throw new AppliedMLError('E_INPUT_INVALID', `${n} rows cannot give each of ${classes.length} classes a train and a test row.`);
   }
   const trainCounts = approximateMode(counts, nTrain, rng);
   const testCounts = approximateMode(

@@ -19,7 +19,7 @@ export { MAX_CELLS, takeRows, toMatrix } from './matrix';
 export type { Matrix } from './matrix';
 export { ADBENCH_FILES, ADBENCH_HOW_TO_GET, loadAdbench, readLabelledNpz } from './adbench';
 export type { LabelledMatrix } from './adbench';
-export { ADBENCH_MAX_ROWS, ADBENCH_SEEDS, adbenchSplit } from './adbench-split';
+export { ADBENCH_MAX_ROWS, ADBENCH_MIN_ROWS, ADBENCH_SEEDS, adbenchSplit } from './adbench-split';
 export type { RowSplit } from './adbench-split';
 export { ADBENCH_PUBLISHED } from './published';
 export type { PublishedPair, PublishedRow } from './published';

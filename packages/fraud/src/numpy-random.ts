@@ -1,5 +1,5 @@
 // numpy's legacy `RandomState` (MT19937), only the calls ADBench's data generator makes: seeding with an
-// integer, `permutation`, `choice(n, k, replace=False)` and the unit-interval draws. numpy keeps this
+// integer, `permutation`, `choice(n, k)` with and without replacement, and the unit-interval draws. numpy keeps this
 // stream fixed across versions, so the same calls give the same rows as the paper's runs did.
 import { AppliedMLError } from '@appliedml/engine';
 
@@ -43,6 +43,9 @@ export class LegacyRandomState {
 
   /** A uniform integer in [0, max] by masked rejection, as numpy's `random_interval` for max < 2^32. */
   interval(max: number): number {
+    if (!(Number.isInteger(max) && max >= 0 && max <= 0xffffffff)) {
+      throw new AppliedMLError('E_INPUT_INVALID', `A numpy interval bound is an integer in [0, 2^32) (got ${max}).`);
+    }
     if (max === 0) return 0;
     let mask = max;
     mask |= mask >>> 1;
@@ -70,6 +73,9 @@ export class LegacyRandomState {
 
   /** `permutation(n)`: 0..n-1 shuffled. */
   permutation(n: number): number[] {
+    if (!(Number.isInteger(n) && n >= 0 && n <= 0xffffffff)) {
+      throw new AppliedMLError('E_INPUT_INVALID', `A permutation length is a non-negative integer (got ${n}).`);
+    }
     return this.shuffle(Array.from({ length: n }, (_, i) => i));
   }
 
@@ -79,6 +85,14 @@ export class LegacyRandomState {
       throw new AppliedMLError('E_INPUT_INVALID', `Cannot take ${k} of ${n} rows without replacement.`);
     }
     return this.permutation(n).slice(0, k);
+  }
+
+  /** `choice(n, k, replace=True)` without weights: k draws of `randint(0, n)` (masked rejection, as `interval`). */
+  choiceWithReplacement(n: number, k: number): number[] {
+    if (!(Number.isInteger(n) && n >= 1 && Number.isInteger(k) && k >= 0)) {
+      throw new AppliedMLError('E_INPUT_INVALID', `Cannot draw ${k} of ${n} rows with replacement.`);
+    }
+    return Array.from({ length: k }, () => this.interval(n - 1));
   }
 
   private twist(): void {
