@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAdbench } from '../src/adbench';
 import { ADBENCH_SEEDS, adbenchSplit } from '../src/adbench-split';
-import { FraudDetector, type DetectorKind } from '../src/detector';
-import { takeRows } from '../src/matrix';
+import type { DetectorKind } from '../src/detector';
 import { ADBENCH_PUBLISHED } from '../src/published';
+import { protocolMean } from './helpers';
 
 // The ADBench paper's own rows: ADBench's generator as numpy and scikit-learn ran it (fixture from
 // tools/fixtures/make-numpy-split-fixtures.py; row numbers only). No skipping: without
@@ -44,24 +44,8 @@ describe("the ADBench paper's rows", () => {
 });
 
 /** Mean AUCROC / AUCPR (%) of a default detector over the paper's three seeds, on the paper's rows. */
-async function onPaperRows(name: string, detector: DetectorKind): Promise<{ aucroc: number; aucpr: number }> {
-  const data = await loadAdbench(name);
-  let aucroc = 0;
-  let aucpr = 0;
-  for (const seed of ADBENCH_SEEDS) {
-    const split = adbenchSplit(data.y, seed);
-    const model = FraudDetector.create({ detector, seed });
-    const supervised = detector === 'gbt' || detector === 'mlp';
-    await model.train(takeRows(data.x, split.train), supervised ? { labels: split.train.map((r) => data.y[r] as number) } : {});
-    const ev = await model.evaluate(
-      takeRows(data.x, split.test),
-      split.test.map((r) => data.y[r] as number),
-    );
-    model.dispose();
-    aucroc += (ev.aucroc * 100) / ADBENCH_SEEDS.length;
-    aucpr += (ev.aucpr * 100) / ADBENCH_SEEDS.length;
-  }
-  return { aucroc, aucpr };
+function onPaperRows(name: string, detector: DetectorKind): Promise<{ aucroc: number; aucpr: number }> {
+  return protocolMean(name, { detector }, 'paper');
 }
 
 // Floors a little under what the defaults measured on these rows (docs/benchmarks/fraud.md, "The paper's

@@ -1,29 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { FraudDetector } from '../src/detector';
 import { GBT_BAGGED, type GbtOptions } from '../src/gbt';
 import { ADBENCH_PUBLISHED } from '../src/published';
-import { adbenchSplit, loadAdbench } from './helpers';
+import { protocolMean } from './helpers';
 
 // ADBench protocol on fixed splits (stratified 70/30, seeds 0..2). Unsupervised detectors never see
 // labels: train() gets no labels; labels are used only to score the test split. Floors sit a little
 // under what the fixed configuration measures (see docs/benchmarks/fraud.md). No skipping: without
 // $APPLIEDML_DATA_DIR/adbench these tests fail with E_DATASET_MISSING and where to get the files.
-const SEEDS = [0, 1, 2];
-
 async function unsupervised(name: string, detector: 'ecod' | 'iforest' | 'ensemble'): Promise<{ aucroc: number; aucpr: number }> {
-  const data = await loadAdbench(name);
-  let aucroc = 0;
-  let aucpr = 0;
-  for (const seed of SEEDS) {
-    const s = adbenchSplit(data, seed);
-    const model = FraudDetector.create({ detector, seed });
-    await model.train(s.train);
-    const ev = await model.evaluate(s.test, s.yTest);
-    aucroc += (ev.aucroc * 100) / SEEDS.length;
-    aucpr += (ev.aucpr * 100) / SEEDS.length;
-    model.dispose();
-  }
-  return { aucroc, aucpr };
+  return protocolMean(name, { detector });
 }
 
 describe('ADBench quality floors (unsupervised, mean of 3 seeds)', () => {
@@ -50,18 +35,7 @@ describe('ADBench quality floors (unsupervised, mean of 3 seeds)', () => {
 });
 
 async function supervisedGbt(name: string, gbt?: GbtOptions): Promise<{ aucroc: number; aucpr: number }> {
-  const data = await loadAdbench(name);
-  let aucroc = 0;
-  let aucpr = 0;
-  for (const seed of SEEDS) {
-    const s = adbenchSplit(data, seed);
-    const model = FraudDetector.create({ detector: 'gbt', seed, ...(gbt ? { gbt } : {}) });
-    await model.train(s.train, { labels: s.yTrain });
-    const ev = await model.evaluate(s.test, s.yTest);
-    aucroc += (ev.aucroc * 100) / SEEDS.length;
-    aucpr += (ev.aucpr * 100) / SEEDS.length;
-    model.dispose();
-  }
+  const { aucroc, aucpr } = await protocolMean(name, { detector: 'gbt', ...(gbt ? { gbt } : {}) });
   console.info(
     `${name} gbt${gbt ? ' (options)' : ''} ${aucroc.toFixed(2)} / ${aucpr.toFixed(2)}; published CatB ${ADBENCH_PUBLISHED[name]?.CatB.join(' / ')}`,
   );
@@ -100,18 +74,7 @@ describe('ADBench quality floors (fully labelled, mean of 3 seeds)', () => {
   });
 
   it('thyroid: MLP with class weights AUCROC ≥ 98, AUCPR ≥ 75 (published MLP 99.78 / 93.22, CatB 99.97 / 98.68)', async () => {
-    const data = await loadAdbench('thyroid');
-    let aucroc = 0;
-    let aucpr = 0;
-    for (const seed of SEEDS) {
-      const s = adbenchSplit(data, seed);
-      const model = FraudDetector.create({ detector: 'mlp', seed, mlp: { epochs: 40 } });
-      await model.train(s.train, { labels: s.yTrain });
-      const ev = await model.evaluate(s.test, s.yTest);
-      aucroc += (ev.aucroc * 100) / SEEDS.length;
-      aucpr += (ev.aucpr * 100) / SEEDS.length;
-      model.dispose();
-    }
+    const { aucroc, aucpr } = await protocolMean('thyroid', { detector: 'mlp', mlp: { epochs: 40 } });
     console.info(`thyroid MLP ${aucroc.toFixed(2)} / ${aucpr.toFixed(2)}`);
     expect(aucroc).toBeGreaterThanOrEqual(98);
     expect(aucpr).toBeGreaterThanOrEqual(75);
