@@ -174,10 +174,10 @@ async function main(): Promise<void> {
   console.log('streaming single-record latency', streaming);
   // scikit-learn IsolationForest: on the paper's rows (FRAUD_BENCH_SPLITS=paper), else on the same protocol
   // (same stratification rule, numpy seeds differ).
-  let sklearn: unknown = paper ? paper.sklearn : 'python3-sklearn not installed';
-  if (SPLITS === 'paper') {
-    // scored by bench/adbench-paper-splits.py on the same rows, when Python is there
-  } else if (SUBSAMPLE !== undefined) sklearn = 'not run: the scikit-learn script uses the full sets';
+  let sklearn: unknown = 'python3-sklearn not installed';
+  if (SPLITS === 'paper')
+    sklearn = paper?.sklearn ?? sklearn; // scored by bench/adbench-paper-splits.py on the same rows
+  else if (SUBSAMPLE !== undefined) sklearn = 'not run: the scikit-learn script uses the full sets';
   else if (dataDir) {
     const py = spawnSync(PYTHON, [join(HERE, '../../../tools/fraud-sklearn-iforest.py'), join(dataDir, 'adbench'), ...sets], {
       encoding: 'utf8',
