@@ -1,6 +1,6 @@
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError, type Device, type Logger } from '@appliedml/engine';
+import { AppliedMLError, replaceDirAtomic, writeFileDurable, type Device, type Logger } from '@appliedml/engine';
 import { FraudDetector, type FraudDetectorConfig, type FraudEvaluation, type FraudPrediction, type FraudTrainingReport } from './detector';
 import {
   TransactionFeatures,
@@ -135,14 +135,17 @@ export class TransactionScorer {
     return this.detector.threshold;
   }
 
-  /** Writes the detector bundle to `dir/detector` and the per-card state to `dir/stream.json`. */
+  /**
+   * Writes the detector bundle to `dir/detector` and the per-card state to `dir/stream.json`, as one
+   * unit: both go to a hidden sibling first, which then replaces `dir` (a failure leaves the previous
+   * save as it was, never a new detector beside old card state).
+   */
   async save(dir: string, options: { includeState?: boolean } = {}): Promise<void> {
-    await this.detector.save(join(dir, 'detector'));
     const state: StreamState = options.includeState === false ? { options: this.features.options, entities: [] } : this.features.toState();
-    await mkdir(dir, { recursive: true });
-    const tmp = join(dir, `.stream.json.${process.pid}.tmp`);
-    await writeFile(tmp, JSON.stringify({ config: this.config, state }));
-    await rename(tmp, join(dir, 'stream.json'));
+    await replaceDirAtomic(dir, async (staging) => {
+      await this.detector.save(join(staging, 'detector'));
+      await writeFileDurable(join(staging, 'stream.json'), JSON.stringify({ config: this.config, state }));
+    });
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<TransactionScorer> {

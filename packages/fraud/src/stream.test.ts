@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppliedMLError } from '@appliedml/engine';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TransactionScorer } from './scorer';
 import { TransactionFeatures } from './stream';
 import { generateTransactions } from './synthetic';
@@ -86,6 +86,36 @@ describe('TransactionScorer on the synthetic stream (flagged synthetic)', () => 
     } finally {
       scorer.dispose();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('saves detector and card state as one unit: a save that fails part-way leaves the previous one whole', async () => {
+    const txs = generateTransactions({ cards: 60, days: 10, seed: 4 });
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await scorer.train(txs);
+    const root = await mkdtemp(join(tmpdir(), 'fraud-scorer-atomic-'));
+    const dir = join(root, 'scorer');
+    const stringify = JSON.stringify.bind(JSON);
+    const spy = vi.spyOn(JSON, 'stringify');
+    try {
+      await scorer.save(dir);
+      const saved = scorer.threshold;
+      scorer.setThreshold(saved + 1);
+      // The detector bundle is written, then the card state fails to serialise.
+      spy.mockImplementation((value: unknown, ...rest: unknown[]) => {
+        if (value && typeof value === 'object' && 'state' in value && 'config' in value) throw new Error('disk full');
+        return stringify(value, ...(rest as [never, never]));
+      });
+      await expect(scorer.save(dir)).rejects.toMatchObject({ code: 'E_IO' });
+      spy.mockRestore();
+      const loaded = await TransactionScorer.load(dir);
+      expect(loaded.threshold).toBe(saved); // the previous detector, beside its own card state
+      loaded.dispose();
+      expect((await readdir(root)).filter((name) => name.startsWith('.'))).toEqual([]); // no staging left
+    } finally {
+      spy.mockRestore();
+      scorer.dispose();
+      await rm(root, { recursive: true, force: true });
     }
   });
 });
