@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { AppliedMLError } from '@appliedml/engine';
 
 /**
  * Synthetic spoken digits from mespeak (a JavaScript build of eSpeak; GPL — which is why only this
@@ -68,7 +69,7 @@ export function speak(text: string, o: SynthOptions): Uint8Array {
       speed: o.speed,
       ...(o.variant ? { variant: o.variant } : {}),
     });
-    if (!out || out.length < 100) throw new RangeError(`mespeak produced no audio for '${text}'`);
+    if (!out || out.length < 100) throw new AppliedMLError('E_INTERNAL', `mespeak produced no audio for '${text}'.`, { details: { text } });
     return new Uint8Array(out);
   } finally {
     console.log = log;

@@ -783,7 +783,11 @@ export class SpeechRecognizer {
       try {
         features = resolveFeatureConfig(pre.features);
         if (pre.frontEnds !== undefined) {
-          if (!Array.isArray(pre.frontEnds) || pre.frontEnds.length < 2) throw new TypeError('frontEnds must list 2 or more configs');
+          if (!Array.isArray(pre.frontEnds) || pre.frontEnds.length < 2) {
+            throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: frontEnds must list 2 or more feature configs.`, {
+              details: { dir },
+            });
+          }
           frontEnds = resolveFrontEnds({}, pre.frontEnds);
         }
       } catch (cause) {

@@ -5,14 +5,17 @@
  * True, False and None, and nothing else: no names, calls or expressions, so it cannot execute
  * anything. Errors are thrown as `PythonLiteralError` with the offset of the problem.
  */
+import { AppliedMLError } from '../errors';
+
 export type PythonLiteral = string | number | boolean | null | PythonLiteral[] | { [key: string]: PythonLiteral };
 
-export class PythonLiteralError extends Error {
+/** A malformed literal: `E_INPUT_INVALID`, with the offset of the problem. */
+export class PythonLiteralError extends AppliedMLError {
   constructor(
     message: string,
     readonly offset: number,
   ) {
-    super(message);
+    super('E_INPUT_INVALID', message, { details: { offset } });
     this.name = 'PythonLiteralError';
   }
 }
