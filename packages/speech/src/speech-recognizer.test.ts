@@ -435,13 +435,17 @@ describe('SpeechRecognizer bad input', () => {
     expect(await code(fresh.train(synthSet(2)))).toBe('E_MODEL_DISPOSED');
   });
 
-  it('the GRU and LSTM options build and train', async () => {
+  it('the GRU and LSTM options build and train, and leave no tensors behind', async () => {
     for (const kind of ['gru', 'lstm'] as const) {
+      const before = tf.memory().numTensors;
       const rnn = SpeechRecognizer.create({ model: kind, rnn: { units: 16, pool: 4 }, augment: false, epochs: 1, windowSeconds: 0.6 });
       const report = await rnn.train(synthSet(2), { progress: false });
       expect(report.epochsRun).toBe(1);
+      const trained = tf.memory().numTensors;
       expect((await rnn.predict(synthWord('up', 3), { sampleRate: SYNTH_RATE })).label).toMatch(/up|down|warble/);
+      expect(tf.memory().numTensors, `${kind} predict`).toBe(trained);
       rnn.dispose();
+      expect(tf.memory().numTensors, `${kind} train + dispose`).toBe(before);
     }
   });
 });

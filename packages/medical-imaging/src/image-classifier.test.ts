@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createRng, initEngine, tf } from '@appliedml/engine';
+import type { GrayImage } from './gray-image';
+import { ImageClassifier, type LabeledImages } from './image-classifier';
+
+/** Generated gray images: a bright disc ('disc') or noise only ('plain'), alternating. */
+function discsOrPlain(count: number, size: number, seed: number): LabeledImages {
+  const rng = createRng(seed);
+  const images: GrayImage[] = [];
+  const labels: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const disc = k % 2 === 0;
+    const cx = size * (0.3 + 0.4 * rng.next());
+    const cy = size * (0.3 + 0.4 * rng.next());
+    const data = new Float32Array(size * size);
+    for (let p = 0; p < size * size; p++) {
+      const inside = disc && Math.hypot((p % size) - cx, Math.floor(p / size) - cy) < size * 0.2;
+      data[p] = 0.3 * rng.next() + (inside ? 0.6 : 0.1);
+    }
+    images.push({ width: size, height: size, data });
+    labels.push(disc ? 'disc' : 'plain');
+  }
+  return { images, labels };
+}
+
+describe('ImageClassifier on generated images (no dataset needed)', () => {
+  it('train, predict with Grad-CAM, evaluate, save / load and dispose leave no tensors behind', async () => {
+    await initEngine();
+    const before = tf.memory().numTensors;
+    const train = discsOrPlain(24, 16, 1);
+    const model = ImageClassifier.create({ imageSize: 16, filters: [4, 8], seed: 3 });
+    await model.train(train, { epochs: 2, validation: discsOrPlain(8, 16, 2) });
+    const trained = tf.memory().numTensors;
+    const [first] = await model.predictBatch(discsOrPlain(4, 16, 3).images, { explain: true });
+    await model.predict(train.images[0]!);
+    await model.evaluate(discsOrPlain(8, 16, 4));
+    expect(tf.memory().numTensors, 'predict / explain / evaluate').toBe(trained);
+    expect(Object.keys(first!.probabilities).sort()).toEqual(['disc', 'plain']);
+    expect(first!.heatmap!.data).toHaveLength(16 * 16);
+    const dir = join(mkdtempSync(join(tmpdir(), 'classifier-')), 'model');
+    try {
+      await model.save(dir);
+      const loaded = await ImageClassifier.load(dir);
+      const again = await loaded.predict(train.images[0]!);
+      expect(again.label).toBe((await model.predict(train.images[0]!)).label);
+      loaded.dispose();
+    } finally {
+      rmSync(dirname(dir), { recursive: true, force: true });
+    }
+    model.dispose();
+    expect(tf.memory().numTensors, 'after dispose').toBe(before);
+  });
+});
