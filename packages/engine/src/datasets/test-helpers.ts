@@ -16,7 +16,7 @@ export const NO_DATA_DIR_MESSAGE =
 /** Resolves a real dataset from $APPLIEDML_DATA_DIR only (empty cache, no download); fails clearly otherwise. */
 export async function realDataset(spec: DatasetSpec, options: { verify?: boolean } = {}): Promise<ResolvedDataset> {
   const dataDir = dataDirFromEnv();
-  if (!dataDir) throw new Error(NO_DATA_DIR_MESSAGE);
+  if (!dataDir) throw new AppliedMLError('E_DATASET_MISSING', NO_DATA_DIR_MESSAGE);
   // An empty cache, so that only the data dir can satisfy the lookup.
   return resolveDataset(spec, { dataDir, cacheDir: tempDir(), allowDownload: false, verify: options.verify ?? false });
 }
