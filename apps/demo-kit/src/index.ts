@@ -6,6 +6,7 @@ export type { ErrorBody, HttpError } from './http-errors';
 export { checkFileName, fileNameSchema, resolveInside, MAX_FILE_NAME_LENGTH } from './file-names';
 export type { ResolveInsideOptions } from './file-names';
 export { loadingModel } from './loading-model';
+export { writeOutputFile } from './write-output';
 export type { LoadableModel, LoadingModel } from './loading-model';
 export { createInferencePool, openInferencePool } from './pool';
 export type { InferencePool, InferencePoolOptions, MicroBatchOptions, PoolStats } from './pool';

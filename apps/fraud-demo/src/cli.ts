@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import { closeOnSignals } from '@appliedml/demo-kit';
+import { closeOnSignals, writeOutputFile } from '@appliedml/demo-kit';
 import { AppliedMLError, averagePrecision, consoleLogger, dataDirFromEnv, rocAuc } from '@appliedml/engine';
 import { ADBENCH_FILES, ADBENCH_SEEDS, SYNTHETIC_NOTICE, TransactionScorer, type DetectorKind, type Transaction } from '@appliedml/fraud';
 import { loadTransactions } from './data';
@@ -146,7 +146,7 @@ async function demo(full: boolean, reportPath: string): Promise<void> {
     last.aucpr = averagePrecision(last.labels, last.scores);
   }
   await mkdir(dirname(reportPath), { recursive: true });
-  await writeFile(reportPath, renderHtmlReport('appliedml fraud demo', notes, tableHtml, entries));
+  await writeOutputFile(reportPath, renderHtmlReport('appliedml fraud demo', notes, tableHtml, entries));
   out(`\nHTML report with ROC and PR curves: ${reportPath}`);
 }
 

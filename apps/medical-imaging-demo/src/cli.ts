@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
@@ -9,7 +9,7 @@ import { classificationData, hasDataDir, phantomClassification, phantomSegmentat
 import { PRESETS, PUBLISHED, type PresetName } from './presets';
 import { htmlReport } from './report';
 import { runClassifier, runSegmenter } from './run';
-import { closeOnSignals } from '@appliedml/demo-kit';
+import { closeOnSignals, writeOutputFile } from '@appliedml/demo-kit';
 import { createMedicalService, inProcess, medicalWorkerPool, type MedicalInference } from './server';
 
 const USAGE = `appliedml medical imaging demo — a pneumonia classifier with Grad-CAM and a polyp segmenter
@@ -95,7 +95,7 @@ async function demo(presetName: PresetName, reportFile: string, device: Device |
     },
   });
   await mkdir(dirname(resolve(reportFile)), { recursive: true });
-  await writeFile(reportFile, html);
+  await writeOutputFile(reportFile, html);
   out(`\nHTML report (metrics, Grad-CAM overlays, predicted masks): ${resolve(reportFile)}`);
   c.model.dispose();
   s.model.dispose();
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
           .join('  ')}`,
       );
       if (values.heatmap) {
-        await writeFile(values.heatmap, await heatmapOverlayPng(read.image, p.heatmap!, { width: Math.max(256, read.image.width) }));
+        await writeOutputFile(values.heatmap, await heatmapOverlayPng(read.image, p.heatmap!, { width: Math.max(256, read.image.width) }));
         out(`Grad-CAM overlay: ${resolve(values.heatmap)}`);
       }
       model.dispose();

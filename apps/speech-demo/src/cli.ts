@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
@@ -9,7 +9,7 @@ import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
 import { featurePictures, pngDataUrl } from './pictures';
 import { FSDD_REFERENCE, presetFor, type Preset } from './presets';
 import { htmlReport } from './report';
-import { closeOnSignals } from '@appliedml/demo-kit';
+import { closeOnSignals, writeOutputFile } from '@appliedml/demo-kit';
 import { createSpeechService, inProcess, speechWorkerPool, type SpeechInference } from './server';
 
 const USAGE = `appliedml speech demo — spoken-digit recognition (FSDD, or synthetic mespeak digits offline)
@@ -98,7 +98,7 @@ async function demo(preset: Preset, reportFile: string, device: Device | undefin
     pictures.push({ label: s.label, predicted: r.label, mfcc: pngDataUrl(p.mfcc), logMel: pngDataUrl(p.logMel) });
   }
   await mkdir(dirname(resolve(reportFile)), { recursive: true });
-  await writeFile(
+  await writeOutputFile(
     reportFile,
     htmlReport({
       title: `appliedml speech — ${data.name}`,

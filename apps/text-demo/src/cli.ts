@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
@@ -8,7 +8,7 @@ import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type Text
 import { DATASETS, hasDataDir, loadDataset, type DatasetName, type DemoSplit } from './data';
 import { PUBLISHED, presetFor } from './presets';
 import { htmlReport, type ReportSection } from './report';
-import { closeOnSignals } from '@appliedml/demo-kit';
+import { closeOnSignals, writeOutputFile } from '@appliedml/demo-kit';
 import { createTextService, textWorkerPool, type HeldOutMetrics } from './server';
 
 const USAGE = `appliedml text demo — spam filtering and question classification on real data
@@ -121,7 +121,7 @@ async function demo(reportFile: string, device: Device | undefined, limit: numbe
     trainSeconds: r.trainSeconds,
   }));
   await mkdir(dirname(resolve(reportFile)), { recursive: true });
-  await writeFile(reportFile, htmlReport(sections));
+  await writeOutputFile(reportFile, htmlReport(sections));
   out(`\nHTML report (metrics, per-class table, confusion matrix): ${resolve(reportFile)}`);
   results.forEach((r) => r.model.dispose());
 }

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeOutputFile } from '@appliedml/demo-kit';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import {
@@ -94,7 +95,7 @@ export async function writeReport(
     charts.push({ name: `forecast-${c.sensor}`, title: `Sensor ${c.sensor}`, svg: await renderChartSvg(spec) });
   }
   for (const c of charts) {
-    await writeFile(join(dir, `${c.name}.svg`), c.svg);
+    await writeOutputFile(join(dir, `${c.name}.svg`), c.svg);
     await sharp(Buffer.from(c.svg))
       .png()
       .toFile(join(dir, `${c.name}.png`));
@@ -123,6 +124,6 @@ ${input.data.incidents.length > 0 ? `<p>Injected incidents (synthetic ground tru
 </body></html>
 `;
   const file = join(dir, 'report.html');
-  await writeFile(file, html);
+  await writeOutputFile(file, html);
   return file;
 }
