@@ -16,10 +16,7 @@ export interface ScaleOutput {
   threadId: number;
 }
 
-export async function load(
-  bundle: string,
-  options: { loadLog?: string; slowLoadMs?: number } = {},
-): Promise<InferenceModel<ScaleInput, ScaleOutput>> {
+export async function load(bundle: string, options: { loadLog?: string; slowLoadMs?: number } = {}): Promise<InferenceModel<ScaleInput, ScaleOutput>> {
   let factor: number;
   try {
     factor = (JSON.parse(await readFile(bundle, 'utf8')) as { factor: number }).factor;
