@@ -96,9 +96,7 @@ export async function writeReport(
   }
   for (const c of charts) {
     await writeOutputFile(join(dir, `${c.name}.svg`), c.svg);
-    await sharp(Buffer.from(c.svg))
-      .png()
-      .toFile(join(dir, `${c.name}.png`));
+    await writeOutputFile(join(dir, `${c.name}.png`), await sharp(Buffer.from(c.svg)).png().toBuffer());
   }
   const raised = input.replay.events.filter((e) => e.type === 'raised');
   const html = `<!doctype html>

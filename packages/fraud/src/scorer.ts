@@ -137,15 +137,20 @@ export class TransactionScorer {
 
   /**
    * Writes the detector bundle to `dir/detector` and the per-card state to `dir/stream.json`, as one
-   * unit: both go to a hidden sibling first, which then replaces `dir` (a failure leaves the previous
-   * save as it was, never a new detector beside old card state).
+   * unit: both go to a hidden sibling first, which then replaces `dir` whole (a failure leaves the previous
+   * save as it was, never a new detector beside old card state). `dir` must be new, empty or an earlier
+   * scorer save: anything else is refused with `E_INPUT_INVALID` rather than deleted.
    */
   async save(dir: string, options: { includeState?: boolean } = {}): Promise<void> {
     const state: StreamState = options.includeState === false ? { options: this.features.options, entities: [] } : this.features.toState();
-    await replaceDirAtomic(dir, async (staging) => {
-      await this.detector.save(join(staging, 'detector'));
-      await writeFileDurable(join(staging, 'stream.json'), JSON.stringify({ config: this.config, state }));
-    });
+    await replaceDirAtomic(
+      dir,
+      async (staging) => {
+        await this.detector.save(join(staging, 'detector'));
+        await writeFileDurable(join(staging, 'stream.json'), JSON.stringify({ config: this.config, state }));
+      },
+      { marker: 'stream.json' },
+    );
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<TransactionScorer> {

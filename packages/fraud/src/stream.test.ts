@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppliedMLError } from '@appliedml/engine';
@@ -89,7 +89,7 @@ describe('TransactionScorer on the synthetic stream (flagged synthetic)', () => 
     }
   });
 
-  it('saves detector and card state as one unit: a save that fails part-way leaves the previous one whole', async () => {
+  it('saves detector and card state as one unit: a save that fails part-way leaves the previous one whole; a foreign directory is refused', async () => {
     const txs = generateTransactions({ cards: 60, days: 10, seed: 4 });
     const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
     await scorer.train(txs);
@@ -108,6 +108,12 @@ describe('TransactionScorer on the synthetic stream (flagged synthetic)', () => 
       });
       await expect(scorer.save(dir)).rejects.toMatchObject({ code: 'E_IO' });
       spy.mockRestore();
+      // A directory holding something else is refused, not replaced.
+      const other = join(root, 'models');
+      await mkdir(join(other, 'cards-v1'), { recursive: true });
+      await writeFile(join(other, 'notes.txt'), 'keep');
+      await expect(scorer.save(other)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+      expect((await readdir(other)).sort()).toEqual(['cards-v1', 'notes.txt']);
       const loaded = await TransactionScorer.load(dir);
       expect(loaded.threshold).toBe(saved); // the previous detector, beside its own card state
       loaded.dispose();

@@ -1,6 +1,6 @@
 import { trainTestSplit } from '@appliedml/engine';
 import { loadAdbench, type LabelledMatrix } from '../src/adbench';
-import { ADBENCH_SEEDS, adbenchSplit as paperRows } from '../src/adbench-split';
+import { ADBENCH_SEEDS, adbenchSplit } from '../src/adbench-split';
 import { FraudDetector, type FraudDetectorConfig } from '../src/detector';
 import { takeRows, type Matrix } from '../src/matrix';
 
@@ -12,8 +12,8 @@ export interface ProtocolSplit {
 }
 
 /** ADBench protocol: stratified 70/30 with a seed, on the bench's own rows or (`'paper'`) the paper's. */
-export function adbenchSplit(data: LabelledMatrix, seed: number, rows: 'bench' | 'paper' = 'bench'): ProtocolSplit {
-  const split = rows === 'paper' ? paperRows(data.y, seed) : trainTestSplit(data.x.rows, { testFraction: 0.3, seed, stratify: data.y });
+export function protocolSplit(data: LabelledMatrix, seed: number, rows: 'bench' | 'paper' = 'bench'): ProtocolSplit {
+  const split = rows === 'paper' ? adbenchSplit(data.y, seed) : trainTestSplit(data.x.rows, { testFraction: 0.3, seed, stratify: data.y });
   return {
     train: takeRows(data.x, split.train),
     yTrain: Uint8Array.from(split.train, (i) => data.y[i] as number),
@@ -37,7 +37,7 @@ export async function protocolMean(
   let aucroc = 0;
   let aucpr = 0;
   for (const seed of seeds) {
-    const s = adbenchSplit(data, seed, rows);
+    const s = protocolSplit(data, seed, rows);
     const model = FraudDetector.create({ ...config, seed });
     await model.train(s.train, supervised ? { labels: s.yTrain } : {});
     const ev = await model.evaluate(s.test, s.yTest);

@@ -120,19 +120,23 @@ export class SegmenterEnsemble {
   /** Writes `dir/ensemble.json` and `dir/member-<i>` (each an `ImageSegmenter` bundle) in one atomic swap. */
   async save(dir: string, metrics?: Record<string, number>): Promise<void> {
     const members = this.alive();
-    await replaceDirAtomic(dir, async (staging) => {
-      const names = members.map((_, i) => `member-${i}`);
-      for (let i = 0; i < members.length; i++) await members[i]!.save(join(staging, names[i]!));
-      const index: EnsembleIndex = {
-        format: SEGMENTER_ENSEMBLE_FORMAT,
-        package: MEDICAL_IMAGING_PACKAGE,
-        packageVersion: MEDICAL_IMAGING_VERSION,
-        task: SEGMENTER_ENSEMBLE_TASK,
-        members: names,
-        ...(metrics ? { metrics } : {}),
-      };
-      await writeFileDurable(join(staging, INDEX), JSON.stringify(index, null, 2));
-    });
+    await replaceDirAtomic(
+      dir,
+      async (staging) => {
+        const names = members.map((_, i) => `member-${i}`);
+        for (let i = 0; i < members.length; i++) await members[i]!.save(join(staging, names[i]!));
+        const index: EnsembleIndex = {
+          format: SEGMENTER_ENSEMBLE_FORMAT,
+          package: MEDICAL_IMAGING_PACKAGE,
+          packageVersion: MEDICAL_IMAGING_VERSION,
+          task: SEGMENTER_ENSEMBLE_TASK,
+          members: names,
+          ...(metrics ? { metrics } : {}),
+        };
+        await writeFileDurable(join(staging, INDEX), JSON.stringify(index, null, 2));
+      },
+      { marker: INDEX },
+    );
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<SegmenterEnsemble> {

@@ -439,12 +439,15 @@ describe('SpeechRecognizer bad input', () => {
     for (const kind of ['gru', 'lstm'] as const) {
       const before = tf.memory().numTensors;
       const rnn = SpeechRecognizer.create({ model: kind, rnn: { units: 16, pool: 4 }, augment: false, epochs: 1, windowSeconds: 0.6 });
-      const report = await rnn.train(synthSet(2), { progress: false });
-      expect(report.epochsRun).toBe(1);
-      const trained = tf.memory().numTensors;
-      expect((await rnn.predict(synthWord('up', 3), { sampleRate: SYNTH_RATE })).label).toMatch(/up|down|warble/);
-      expect(tf.memory().numTensors, `${kind} predict`).toBe(trained);
-      rnn.dispose();
+      try {
+        const report = await rnn.train(synthSet(2), { progress: false });
+        expect(report.epochsRun).toBe(1);
+        const trained = tf.memory().numTensors;
+        expect((await rnn.predict(synthWord('up', 3), { sampleRate: SYNTH_RATE })).label).toMatch(/up|down|warble/);
+        expect(tf.memory().numTensors, `${kind} predict`).toBe(trained);
+      } finally {
+        rnn.dispose();
+      }
       expect(tf.memory().numTensors, `${kind} train + dispose`).toBe(before);
     }
   });

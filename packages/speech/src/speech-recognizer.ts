@@ -778,18 +778,14 @@ export class SpeechRecognizer {
       ) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no usable speech preprocessing.`, { details: { dir } });
       }
+      if (pre.frontEnds !== undefined && (!Array.isArray(pre.frontEnds) || pre.frontEnds.length < 2)) {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: frontEnds must list 2 or more feature configs.`, { details: { dir } });
+      }
       let features: ResolvedFeatureConfig;
       let frontEnds: ResolvedFeatureConfig[] | undefined;
       try {
         features = resolveFeatureConfig(pre.features);
-        if (pre.frontEnds !== undefined) {
-          if (!Array.isArray(pre.frontEnds) || pre.frontEnds.length < 2) {
-            throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: frontEnds must list 2 or more feature configs.`, {
-              details: { dir },
-            });
-          }
-          frontEnds = resolveFrontEnds({}, pre.frontEnds);
-        }
+        if (pre.frontEnds !== undefined) frontEnds = resolveFrontEnds({}, pre.frontEnds as ReadonlyArray<Partial<FeatureConfig>>);
       } catch (cause) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has an invalid feature config.`, { cause, details: { dir } });
       }

@@ -49,4 +49,33 @@ describe('replaceDirAtomic', () => {
     expect(await readFile(join(dir, 'keep.txt'), 'utf8')).toBe('keep');
     expect(await readdir(root)).toEqual(['bundle']);
   });
+
+  it('with a marker, replaces an earlier save or an empty directory but refuses a foreign one untouched', async () => {
+    const dir = join(root, 'save');
+    const fill = async (staging: string): Promise<void> => writeFile(join(staging, 'index.json'), '{}');
+    await mkdir(dir);
+    await replaceDirAtomic(dir, fill, { marker: 'index.json' }); // empty: fine
+    await replaceDirAtomic(dir, fill, { marker: 'index.json' }); // an earlier save: fine
+    const foreign = join(root, 'foreign');
+    await mkdir(foreign);
+    await writeFile(join(foreign, 'thesis.tex'), 'years of work');
+    await expect(replaceDirAtomic(foreign, fill, { marker: 'index.json' })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    expect(await readFile(join(foreign, 'thesis.tex'), 'utf8')).toBe('years of work');
+    expect((await readdir(root)).sort()).toEqual(['foreign', 'save']);
+  });
+
+  it('refuses the working directory and the directories above it', async () => {
+    const inside = join(root, 'work');
+    await mkdir(inside);
+    const cwd = process.cwd();
+    process.chdir(inside);
+    try {
+      for (const target of ['.', '..', inside, root]) {
+        await expect(replaceDirAtomic(target, async () => undefined)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+      }
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(await readdir(root)).toEqual(['work']);
+  });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AppliedMLError } from '../errors';
 
 /** Write a new file and fsync it before closing (it must not exist yet). */
@@ -23,14 +23,61 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+export interface ReplaceDirOptions {
+  /**
+   * A file every earlier save into `dir` wrote (e.g. a bundle's manifest). An existing `dir` that is not
+   * empty and lacks it is refused with `E_INPUT_INVALID` before anything is written: it holds something
+   * else, which the swap would delete.
+   */
+  marker?: string;
+}
+
 /**
  * Write a directory atomically: every file goes to a hidden sibling directory first (fsynced), which
  * then replaces `dir` by rename. A failure at any point leaves the previous `dir` as it was.
  */
-export async function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): Promise<void> {
-  await replaceDirAtomic(dir, async (staging) => {
-    for (const [name, data] of Object.entries(files)) await writeFileDurable(join(staging, name), data);
-  });
+export async function writeDirAtomic(
+  dir: string,
+  files: Record<string, Uint8Array | string>,
+  options: ReplaceDirOptions = {},
+): Promise<void> {
+  await replaceDirAtomic(
+    dir,
+    async (staging) => {
+      for (const [name, data] of Object.entries(files)) await writeFileDurable(join(staging, name), data);
+    },
+    options,
+  );
+}
+
+/** Refuses a `dir` the swap must not replace: the working directory or one above it, or (with a marker) a foreign one. */
+async function checkReplaceable(dir: string, marker: string | undefined): Promise<void> {
+  const target = resolve(dir);
+  const cwd = process.cwd();
+  if (cwd === target || cwd.startsWith(target.endsWith(sep) ? target : target + sep)) {
+    throw new AppliedMLError('E_INPUT_INVALID', `Refusing to save over ${dir}: it holds the working directory. Save into a subdirectory.`, {
+      details: { dir },
+    });
+  }
+  if (marker === undefined) return;
+  let entries: string[];
+  try {
+    entries = await readdir(target);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'ENOTDIR')
+      throw new AppliedMLError('E_INPUT_INVALID', `Refusing to save over ${dir}: it is a file.`, { cause, details: { dir } });
+    throw new AppliedMLError('E_IO', `Could not read ${dir}: ${(cause as Error).message}`, { cause, details: { dir } });
+  }
+  if (entries.length > 0 && !entries.includes(marker)) {
+    const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? ', …' : '');
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `Refusing to save over ${dir}: it is not empty and holds no ${marker} from an earlier save (it holds ${shown}). A save replaces its directory whole; choose an empty or new one.`,
+      { details: { dir, marker } },
+    );
+  }
 }
 
 /**
@@ -39,8 +86,15 @@ export async function writeDirAtomic(dir: string, files: Record<string, Uint8Arr
  * `fill` or in the swap leaves the previous `dir` as it was and removes the staging directory. A crash
  * of the process between the two renames leaves no `dir` but the previous contents in a hidden
  * `.<name>.old-*` sibling (and the new ones, complete, in `.<name>.tmp-*`): never a half-written `dir`.
+ * `dir` is replaced whole, so it must not be (or hold) the working directory; with `options.marker` an
+ * existing non-empty `dir` must also be an earlier save (see `ReplaceDirOptions`).
  */
-export async function replaceDirAtomic(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
+export async function replaceDirAtomic(
+  dir: string,
+  fill: (staging: string) => Promise<void>,
+  options: ReplaceDirOptions = {},
+): Promise<void> {
+  await checkReplaceable(dir, options.marker);
   const parent = dirname(dir);
   const tag = randomBytes(6).toString('hex');
   const staging = join(parent, `.${basename(dir)}.tmp-${tag}`);

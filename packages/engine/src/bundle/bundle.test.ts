@@ -81,6 +81,19 @@ describe('model bundles', () => {
     m.dispose();
   });
 
+  it('refuses to save over a directory that is not empty and holds no bundle, deleting nothing', async () => {
+    const target = join(dir, 'models');
+    const m = model();
+    await saveBundle(join(target, 'first'), input(m)); // a bundle inside it, but `models` itself is none
+    await writeFile(join(target, 'notes.txt'), 'keep me');
+    await expectCode(saveBundle(target, input(m)), 'E_INPUT_INVALID');
+    expect((await readdir(target)).sort()).toEqual(['first', 'notes.txt']);
+    expect((await readdir(dir)).sort()).toEqual(['models']); // nothing staged
+    await writeFile(join(dir, 'plain-file'), 'x');
+    await expectCode(saveBundle(join(dir, 'plain-file'), input(m)), 'E_INPUT_INVALID');
+    m.dispose();
+  });
+
   it('keeps the previous bundle when a save fails', async () => {
     const target = join(dir, 'bundle');
     const m = model();

@@ -125,7 +125,7 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
     models,
     files: Object.fromEntries(Object.entries(files).map(([name, data]) => [name, sha256(data)])),
   };
-  await writeDirAtomic(dir, { ...files, [MANIFEST]: JSON.stringify(manifest, null, 2) });
+  await writeDirAtomic(dir, { ...files, [MANIFEST]: JSON.stringify(manifest, null, 2) }, { marker: MANIFEST });
   return manifest;
 }
 
