@@ -26,6 +26,8 @@ export interface RowSplit {
  * without; then the stratified 70/30 split). Row numbers index the full set.
  */
 export function adbenchSplit(labels: ArrayLike<number>, seed: number): RowSplit {
+  if (typeof (labels as ArrayLike<number> | null)?.length !== 'number')
+    throw new AppliedMLError('E_INPUT_INVALID', 'labels must be an array of numbers.');
   for (let i = 0; i < labels.length; i++) {
     if (!Number.isFinite(labels[i])) {
       throw new AppliedMLError('E_INPUT_INVALID', `Label ${i} is ${String(labels[i])}; labels must be finite numbers.`, {

@@ -176,6 +176,14 @@ describe('FraudDetector', () => {
     await expectCorrupt(FraudDetector.load(gbtPath), /gbt\.json does not hold valid trees/);
     await rewriteBundle(gbtPath, { 'gbt.json': '{"kind":"gbt"' });
     await expectCorrupt(FraudDetector.load(gbtPath), /could not be read/);
+    // An isolation tree that loops back on itself would spin forever when scoring: refused at load.
+    const looped = JSON.parse(text) as { trees: { feature: number[]; left: number[] }[] };
+    const root = looped.trees[0]!;
+    root.left[root.feature.findIndex((f) => f >= 0)] = 0;
+    await rewriteBundle(path, { 'iforest.json': JSON.stringify(looped) });
+    await expectCorrupt(FraudDetector.load(path), /iforest\.json does not hold valid trees/);
+    await rewriteBundle(path, { 'iforest.json': JSON.stringify({ ...looped, trees: [] }) });
+    await expectCorrupt(FraudDetector.load(path), /iforest\.json does not hold valid trees/);
     await rewriteBundle(path, { 'iforest.json': text, 'tails.json': '{}' });
     await expectCorrupt(FraudDetector.load(path), /tails\.json has no valid entry/);
     await rewriteBundle(path, { 'tails.json': null });

@@ -17,12 +17,26 @@ import {
 import { compactEcod, fitEcod, scoreEcod, type EcodState } from './ecod';
 import { checkGbtState, fitGbt, scoreGbt, type GbtOptions, type GbtState } from './gbt';
 import { checkForestOptions } from './forest';
-import { fitIsolationForest, scoreIsolationForest, type IsolationForestOptions, type IsolationForestState } from './iforest';
+import {
+  checkIsolationForestState,
+  fitIsolationForest,
+  scoreIsolationForest,
+  type IsolationForestOptions,
+  type IsolationForestState,
+} from './iforest';
 import type { Matrix } from './matrix';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
 import { fitPca, scorePca, type PcaState } from './pca';
 import { fitKnn, scoreKnn, type KnnOptions, type KnnState } from './knn';
-import { mlpScores, reconstructionErrors, trainAutoencoder, trainMlp, type AutoencoderOptions, type MlpOptions } from './neural';
+import {
+  checkNetOptions,
+  mlpScores,
+  reconstructionErrors,
+  trainAutoencoder,
+  trainMlp,
+  type AutoencoderOptions,
+  type MlpOptions,
+} from './neural';
 import { Preprocessor, type PreprocessOptions, type PreprocessorState, type TabularInput, type TabularRecord } from './tabular';
 import { chooseThreshold, type ThresholdChoice, type ThresholdRule } from './thresholds';
 import { FRAUD_PACKAGE, FRAUD_TASK, FRAUD_VERSION } from './version';
@@ -144,6 +158,8 @@ function meanSd(s: Float64Array): [number, number] {
 }
 
 function checkLabels(labels: ArrayLike<number>, rows: number): Uint8Array {
+  if (typeof (labels as ArrayLike<number> | null)?.length !== 'number')
+    throw new AppliedMLError('E_INPUT_INVALID', 'labels must be an array of 0 / 1.');
   if (labels.length !== rows) throw new AppliedMLError('E_SHAPE_MISMATCH', `${labels.length} labels for ${rows} rows.`);
   const y = new Uint8Array(rows);
   for (let i = 0; i < rows; i++) {
@@ -171,12 +187,30 @@ export class FraudDetector {
     const valid: DetectorKind[] = ['ecod', 'iforest', 'pca', 'knn', 'autoencoder', 'ensemble', 'mlp', 'gbt'];
     if (!valid.includes(detector))
       throw new AppliedMLError('E_INPUT_INVALID', `Unknown detector '${String(detector)}'. Use one of ${valid.join(', ')}.`);
-    if (members.length === 0 || members.some((m) => !['ecod', 'iforest', 'pca', 'knn', 'autoencoder'].includes(m))) {
+    if (
+      !Array.isArray(members) ||
+      members.length === 0 ||
+      new Set(members).size !== members.length ||
+      members.some((m) => !['ecod', 'iforest', 'pca', 'knn', 'autoencoder'].includes(m))
+    ) {
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `Ensemble members must be a non-empty list of ecod, iforest, pca, knn, autoencoder (got ${JSON.stringify(members)}).`,
+        `Ensemble members must be a non-empty list of distinct ecod, iforest, pca, knn, autoencoder (got ${JSON.stringify(members)}).`,
       );
     }
+    const count = (name: string, v: unknown, min: number, max: number): void => {
+      if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min && (v as number) <= max))
+        throw new AppliedMLError('E_INPUT_INVALID', `${name} must be an integer in [${min}, ${max}] (got ${String(v)}).`, {
+          details: { field: name },
+        });
+    };
+    count('iforest.trees', config.iforest?.trees, 1, 10_000);
+    count('iforest.sampleSize', config.iforest?.sampleSize, 2, 1_000_000);
+    count('knn.k', config.knn?.k, 1, 1000);
+    count('knn.reference', config.knn?.reference, 1, 1_000_000);
+    count('maxReasons', config.maxReasons, 0, 100);
+    checkNetOptions('mlp', config.mlp);
+    checkNetOptions('autoencoder', config.autoencoder);
     const normalize = config.normalize ?? 'zscore';
     if (normalize !== 'tail' && normalize !== 'zscore')
       throw new AppliedMLError('E_INPUT_INVALID', `normalize must be 'tail' or 'zscore' (got ${String(normalize)}).`);
@@ -667,8 +701,10 @@ export class FraudDetector {
       if (model.fittedKinds.includes('iforest')) {
         const text = bundle.files['iforest.json'];
         if (!text) throw corrupt('iforest.json is missing');
-        fitted.iforest = JSON.parse(text.toString('utf8')) as IsolationForestState;
-        if (!Array.isArray(fitted.iforest.trees)) throw corrupt('iforest.json has no trees');
+        const iforest: unknown = JSON.parse(text.toString('utf8'));
+        if (!checkIsolationForestState(iforest, pre.features.length))
+          throw corrupt('iforest.json does not hold valid trees for this model');
+        fitted.iforest = iforest;
       }
       if (model.config.detector === 'gbt') {
         if (bundle.files['gbt-forest.json'] && bundle.files['gbt.json']) throw corrupt('it holds both gbt.json and gbt-forest.json');

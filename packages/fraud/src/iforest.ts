@@ -1,6 +1,6 @@
 import { createRng, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
-import { packTrees, pushLeaf, type PackedTrees } from './tree-pack';
+import { packTrees, pushLeaf, validTree, type PackedTrees } from './tree-pack';
 
 /**
  * Isolation forest (Liu, Ting and Zhou, 2008): random axis-aligned splits isolate outliers in
@@ -27,6 +27,18 @@ export interface IsolationForestState {
   kind: 'iforest';
   sampleSize: number;
   trees: IsolationTree[];
+}
+
+/** True when `state` is a usable isolation forest over `features` columns (as read back from a bundle). */
+export function checkIsolationForestState(state: unknown, features: number): state is IsolationForestState {
+  const s = state as Partial<IsolationForestState> | null;
+  if (!s || s.kind !== 'iforest' || !Number.isInteger(s.sampleSize) || (s.sampleSize as number) < 1) return false;
+  if (!Array.isArray(s.trees) || s.trees.length === 0) return false;
+  // Children come after their parent (so no cycle), split features are in range, sizes are counts.
+  return s.trees.every(
+    (t: IsolationTree | null) =>
+      t !== null && typeof t === 'object' && validTree({ ...t, value: t.size }, features, (v) => Number.isInteger(v) && (v as number) >= 0),
+  );
 }
 
 const EULER = 0.5772156649;

@@ -13,9 +13,22 @@ export const MAX_CELLS = 200_000_000;
 /** Builds a Matrix from rows of numbers, checking shape and finiteness. */
 export function toMatrix(input: Matrix | ArrayLike<ArrayLike<number>>, expectedCols?: number, what = 'input'): Matrix {
   if (isMatrix(input)) {
-    checkShape(input.rows, input.cols, expectedCols, what);
+    const { rows, cols, data } = input;
+    const mismatch = (): AppliedMLError =>
+      new AppliedMLError('E_SHAPE_MISMATCH', `${what}: a ${rows}×${cols} matrix needs ${rows * cols} values; it holds ${data.length}.`, {
+        details: { rows, cols, values: data.length },
+      });
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) throw mismatch();
+    checkShape(rows, cols, expectedCols, what);
+    if (data.length !== rows * cols) throw mismatch();
     checkFinite(input, what);
     return input;
+  }
+  if (input === null || typeof input !== 'object' || typeof (input as { length?: unknown }).length !== 'number') {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${what}: expected rows of numbers, records or a matrix; got ${input === null ? 'null' : typeof input}.`,
+    );
   }
   const rows = input.length;
   if (rows === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what} is empty: give at least one row.`);
@@ -25,12 +38,33 @@ export function toMatrix(input: Matrix | ArrayLike<ArrayLike<number>>, expectedC
   const data = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const row = input[r];
-    if (!row || row.length !== cols) {
-      throw new AppliedMLError('E_SHAPE_MISMATCH', `${what}: row ${r} has ${row?.length ?? 0} values; expected ${cols}.`, {
+    if (row === null || typeof row !== 'object') {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `${what}: row ${r} is ${row === null ? 'null' : typeof row}; expected an array of numbers.`,
+        {
+          details: { row: r },
+        },
+      );
+    }
+    if (row.length !== cols) {
+      throw new AppliedMLError('E_SHAPE_MISMATCH', `${what}: row ${r} has ${row.length ?? 0} values; expected ${cols}.`, {
         details: { row: r },
       });
     }
-    for (let c = 0; c < cols; c++) data[r * cols + c] = Number(row[c]);
+    for (let c = 0; c < cols; c++) {
+      const v = row[c];
+      if (typeof v !== 'number') {
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `${what}: row ${r}, column ${c} is ${JSON.stringify(v) ?? String(v)}; numeric rows hold numbers (use records for text or missing values).`,
+          {
+            details: { row: r, col: c },
+          },
+        );
+      }
+      data[r * cols + c] = v;
+    }
   }
   const m = { data, rows, cols };
   checkFinite(m, what);

@@ -1,4 +1,13 @@
-import { createRng, fitModel, predictBatched, tf, withSeededRandom, type Logger, type TrainingReport } from '@appliedml/engine';
+import {
+  AppliedMLError,
+  createRng,
+  fitModel,
+  predictBatched,
+  tf,
+  withSeededRandom,
+  type Logger,
+  type TrainingReport,
+} from '@appliedml/engine';
 import type { Matrix } from './matrix';
 
 /** Internal: the autoencoder and the supervised MLP, trained with the engine's fitModel. No tfjs types leave this package. */
@@ -22,6 +31,33 @@ export interface MlpOptions {
   loss?: 'binaryCrossentropy' | 'focal';
   /** Focal loss gamma (default 2). */
   focalGamma?: number;
+}
+
+/** Refuses network options that would fail inside tfjs or train nothing (E_INPUT_INVALID naming the option). */
+export function checkNetOptions(name: 'mlp' | 'autoencoder', o: (AutoencoderOptions & Partial<MlpOptions>) | undefined): void {
+  if (o === undefined) return;
+  const bad = (field: string, v: unknown, rule: string): never => {
+    throw new AppliedMLError('E_INPUT_INVALID', `${name}.${field} must be ${rule} (got ${JSON.stringify(v) ?? String(v)}).`, {
+      details: { field: `${name}.${field}` },
+    });
+  };
+  const int = (field: string, v: unknown, min: number, max: number): void => {
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min && (v as number) <= max))
+      bad(field, v, `an integer in [${min}, ${max}]`);
+  };
+  if (o.hidden !== undefined) {
+    if (!Array.isArray(o.hidden) || o.hidden.length === 0 || o.hidden.length > 8) bad('hidden', o.hidden, 'a list of 1 to 8 layer widths');
+    o.hidden.forEach((w, i) => int(`hidden[${i}]`, w, 1, 4096));
+  }
+  int('epochs', o.epochs, 1, 10_000);
+  int('batchSize', o.batchSize, 1, 1_000_000);
+  if (o.learningRate !== undefined && !(o.learningRate > 0 && o.learningRate <= 10)) bad('learningRate', o.learningRate, 'in (0, 10]');
+  if (o.dropout !== undefined && !(o.dropout >= 0 && o.dropout < 1)) bad('dropout', o.dropout, 'in [0, 1)');
+  if (o.focalGamma !== undefined && !(o.focalGamma >= 0 && o.focalGamma <= 10)) bad('focalGamma', o.focalGamma, 'in [0, 10]');
+  if (o.loss !== undefined && o.loss !== 'binaryCrossentropy' && o.loss !== 'focal') bad('loss', o.loss, "'binaryCrossentropy' or 'focal'");
+  const cw = o.classWeight;
+  if (cw !== undefined && cw !== 'balanced' && !(Array.isArray(cw) && cw.length === 2 && cw.every((w) => Number.isFinite(w) && w > 0)))
+    bad('classWeight', cw, "'balanced' or two positive weights [w0, w1]");
 }
 
 /** Binary focal loss per sample: −[y (1−p)^γ log p + (1−y) p^γ log(1−p)]. */
@@ -85,6 +121,9 @@ export async function trainAutoencoder(
       logger,
     });
     return { model, report };
+  } catch (cause) {
+    model.dispose();
+    throw cause;
   } finally {
     xs.dispose();
   }
@@ -160,6 +199,9 @@ export async function trainMlp(
       logger,
     });
     return { model, report };
+  } catch (cause) {
+    model.dispose();
+    throw cause;
   } finally {
     xs.dispose();
     ys.dispose();

@@ -20,6 +20,26 @@ export interface TransactionScore extends FraudPrediction {
   features: TransactionFeatureRow;
 }
 
+/** A list of valid transactions (each checked), or E_INPUT_INVALID naming the first bad one. */
+function checkBatch(txs: unknown, what: string): asserts txs is readonly Transaction[] {
+  if (!Array.isArray(txs)) throw new AppliedMLError('E_INPUT_INVALID', `${what} needs an array of transactions.`);
+  txs.forEach((tx, i) => {
+    try {
+      checkTransaction(tx);
+    } catch (cause) {
+      if (!AppliedMLError.isInstance(cause)) throw cause;
+      throw new AppliedMLError(cause.code, `Transaction ${i}: ${cause.message}`, { cause, details: { ...cause.details, index: i } });
+    }
+  });
+}
+
+/** Labels as long as the transactions they belong to (E_SHAPE_MISMATCH otherwise). */
+function checkLabels(labels: unknown, txs: readonly unknown[]): void {
+  const n = (labels as ArrayLike<number> | null)?.length;
+  if (typeof n !== 'number') throw new AppliedMLError('E_INPUT_INVALID', 'labels must be an array of 0 / 1.');
+  if (n !== txs.length) throw new AppliedMLError('E_SHAPE_MISMATCH', `${n} labels for ${txs.length} transactions.`);
+}
+
 function byTime(txs: readonly Transaction[]): number[] {
   const t = txs.map((tx) =>
     tx.timestamp instanceof Date ? tx.timestamp.getTime() : typeof tx.timestamp === 'number' ? tx.timestamp : Date.parse(tx.timestamp),
@@ -75,8 +95,8 @@ export class TransactionScorer {
 
   /** Feature rows for a history, in its time order (resets the state first). */
   private replay(history: readonly Transaction[]): { rows: TransactionFeatureRow[]; order: number[] } {
+    checkBatch(history, 'Training');
     if (history.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least one transaction.');
-    history.forEach((tx) => checkTransaction(tx));
     this.features.reset();
     const order = byTime(history);
     return { rows: order.map((i) => this.features.update(history[i] as Transaction)), order };
@@ -86,6 +106,7 @@ export class TransactionScorer {
     history: readonly Transaction[],
     options: { labels?: ArrayLike<number>; device?: Device; logger?: Logger } = {},
   ): Promise<FraudTrainingReport> {
+    if (options.labels !== undefined) checkLabels(options.labels, history);
     const { rows, order } = this.replay(history);
     const labels = options.labels ? order.map((i) => Number(options.labels?.[i])) : undefined;
     return this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
@@ -101,6 +122,8 @@ export class TransactionScorer {
 
   /** Scores transactions one after another in time order (each sees the ones before it); results in input order. */
   async scoreAll(txs: readonly Transaction[]): Promise<TransactionScore[]> {
+    // Every transaction is checked before any enters the card state: a bad one leaves the state as it was.
+    checkBatch(txs, 'Scoring');
     const out: TransactionScore[] = new Array<TransactionScore>(txs.length);
     const order = byTime(txs);
     const rows = order.map((i) => this.features.update(txs[i] as Transaction));
@@ -114,6 +137,8 @@ export class TransactionScorer {
 
   /** Scores `txs` in time order (continuing the state) and computes the metrics against labels. */
   async evaluate(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
+    checkBatch(txs, 'Evaluation');
+    checkLabels(labels, txs);
     const order = byTime(txs);
     const rows = order.map((i) => this.features.update(txs[i] as Transaction));
     return this.detector.evaluate(

@@ -41,7 +41,8 @@ const MAX_AMOUNT = 1e9;
 function timeOf(tx: Transaction): number {
   const v = tx.timestamp;
   const t = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
-  if (!Number.isFinite(t))
+  // A Date spans ±8.64e15 ms around 1970: beyond that a number is no time.
+  if (!Number.isFinite(t) || Math.abs(t) > 8.64e15)
     // The value is not quoted: services pass SDK messages to their clients, and answers never echo input.
     throw new AppliedMLError(
       'E_INPUT_INVALID',

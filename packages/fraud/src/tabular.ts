@@ -117,7 +117,8 @@ function toNumber(v: unknown, column: string, row: number): number {
 
 function toTime(v: unknown, column: string, row: number): number {
   const t = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
-  if (!Number.isFinite(t)) {
+  // A Date holds at most ±8.64e15 ms around 1970; beyond that a number is no time.
+  if (!Number.isFinite(t) || Math.abs(t) > 8.64e15) {
     throw new AppliedMLError('E_INPUT_INVALID', `Row ${row}, field '${column}': ${JSON.stringify(v)} is not a timestamp.`, {
       details: { row, field: column },
     });
@@ -142,6 +143,9 @@ function inferKind(values: unknown[]): ColumnKind {
   return numeric === seen ? 'numeric' : 'categorical';
 }
 
+/** Most columns one categorical field may expand to (one-hot levels or hash buckets). */
+const MAX_ENCODED_WIDTH = 4096;
+
 export class Preprocessor {
   private constructor(readonly state: PreprocessorState) {}
 
@@ -153,6 +157,32 @@ export class Preprocessor {
   static fit(input: TabularInput, options: PreprocessOptions = {}): Preprocessor {
     const maxOneHot = options.maxOneHot ?? 32;
     const buckets = options.hashBuckets ?? 16;
+    if (!(Number.isInteger(maxOneHot) && maxOneHot >= 0 && maxOneHot <= MAX_ENCODED_WIDTH)) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `preprocess.maxOneHot must be an integer in [0, ${MAX_ENCODED_WIDTH}] (got ${maxOneHot}).`,
+      );
+    }
+    if (!(Number.isInteger(buckets) && buckets >= 1 && buckets <= MAX_ENCODED_WIDTH)) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `preprocess.hashBuckets must be an integer in [1, ${MAX_ENCODED_WIDTH}] (got ${buckets}).`,
+      );
+    }
+    for (const [key, value, valid] of [
+      ['unknownCategory', options.unknownCategory, ['ignore', 'error']],
+      ['extraFields', options.extraFields, ['ignore', 'error']],
+    ] as const) {
+      if (value !== undefined && !(valid as readonly string[]).includes(value)) {
+        throw new AppliedMLError('E_INPUT_INVALID', `preprocess.${key} must be one of ${valid.join(', ')} (got ${String(value)}).`);
+      }
+    }
+    if (input === null || typeof input !== 'object') {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `training data: expected records, rows of numbers or a matrix; got ${input === null ? 'null' : typeof input}.`,
+      );
+    }
     const common = { unknownCategory: options.unknownCategory ?? 'ignore', extraFields: options.extraFields ?? 'ignore' } as const;
     if (!isRecords(input)) {
       const m = toMatrix(input as Matrix | ArrayLike<ArrayLike<number>>, undefined, 'training data');

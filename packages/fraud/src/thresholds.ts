@@ -21,6 +21,10 @@ export interface ThresholdChoice {
 }
 
 function checkScores(scores: ArrayLike<number>, labels?: ArrayLike<number>): void {
+  if (typeof (scores as ArrayLike<number> | null)?.length !== 'number')
+    throw new AppliedMLError('E_INPUT_INVALID', 'scores must be an array of numbers.');
+  if (labels !== undefined && typeof (labels as ArrayLike<number> | null)?.length !== 'number')
+    throw new AppliedMLError('E_INPUT_INVALID', 'labels must be an array of 0 / 1.');
   if (scores.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Choosing a threshold needs at least one score.');
   if (labels && labels.length !== scores.length) {
     throw new AppliedMLError('E_SHAPE_MISMATCH', `${labels.length} labels for ${scores.length} scores.`);
@@ -36,6 +40,13 @@ function checkScores(scores: ArrayLike<number>, labels?: ArrayLike<number>): voi
  */
 export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, labels?: ArrayLike<number>): ThresholdChoice {
   checkScores(scores, labels);
+  const rules = ['topK', 'contamination', 'targetPrecision', 'targetRecall', 'cost'];
+  if (typeof rule !== 'object' || rule === null || !rules.some((k) => k in rule)) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `A threshold rule names one of ${rules.join(', ')} (got ${JSON.stringify(rule) ?? String(rule)}).`,
+    );
+  }
   const n = scores.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
   const s = (k: number): number => scores[order[k] as number] as number;

@@ -1,0 +1,109 @@
+import { AppliedMLError, initEngine, tf } from '@appliedml/engine';
+import { describe, expect, it } from 'vitest';
+import { adbenchSplit } from './adbench-split';
+import { FraudDetector, type FraudDetectorConfig } from './detector';
+import { TransactionScorer } from './scorer';
+import { generateTransactions } from './synthetic';
+import { chooseThreshold } from './thresholds';
+
+const invalid = expect.objectContaining({ code: 'E_INPUT_INVALID' });
+const rows = Array.from({ length: 40 }, (_, i) => [i % 7, (i * 3) % 11, i / 10]);
+
+async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    return AppliedMLError.isInstance(e) ? e.code : `untyped ${String(e)}`;
+  }
+  return 'no error';
+}
+
+describe('bad input found by an audit: typed errors, no hangs, no silent garbage', () => {
+  it('options that would exhaust memory, train nothing or fail inside tfjs are refused at create', () => {
+    const bad: FraudDetectorConfig[] = [
+      { detector: 'iforest', iforest: { trees: 0 } },
+      { detector: 'iforest', iforest: { sampleSize: 0 } },
+      { detector: 'knn', knn: { k: 0 } },
+      { detector: 'knn', knn: { reference: Number.NaN } },
+      { detector: 'ensemble', maxReasons: -1 },
+      { detector: 'ensemble', members: ['ecod', 'ecod'] },
+      { detector: 'mlp', mlp: { hidden: [0] } },
+      { detector: 'mlp', mlp: { learningRate: Number.NaN } },
+      { detector: 'mlp', mlp: { batchSize: 0 } },
+      { detector: 'mlp', mlp: { classWeight: [Number.NaN, 1] } },
+      { detector: 'autoencoder', autoencoder: { epochs: -1 } },
+    ];
+    for (const config of bad) expect(() => FraudDetector.create(config), JSON.stringify(config)).toThrow(invalid);
+  });
+
+  it('preprocessing widths are bounded, and enum options checked, at train', async () => {
+    const records = rows.map(([a, b], i) => ({ amount: a, shop: `s${i}`, kind: String(b) }));
+    for (const preprocess of [{ maxOneHot: 1, hashBuckets: 1e9 }, { hashBuckets: 0 }, { hashBuckets: -1 }, { unknownCategory: 'drop' }]) {
+      const m = FraudDetector.create({ detector: 'ecod', preprocess: preprocess as never });
+      expect(await codeOf(m.train(records)), JSON.stringify(preprocess)).toBe('E_INPUT_INVALID');
+    }
+  });
+
+  it('numeric rows hold numbers; a matrix holds rows × cols values; time fields are real times', async () => {
+    const m = FraudDetector.create({ detector: 'ecod' });
+    await m.train(rows);
+    expect(await codeOf(m.predictBatch([['1', '2', '3']] as never))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => m.scores([[null, 2, 3]] as never))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => m.scores(['123'] as never))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => m.scores({ data: new Float64Array(4), rows: 3, cols: 3 }))).toBe('E_SHAPE_MISMATCH');
+    expect(await codeOf(() => m.scores({ data: new Float64Array(3), rows: 1.5, cols: 2 }))).toBe('E_SHAPE_MISMATCH');
+    expect(await codeOf(() => m.scores({ data: new Float64Array(3), rows: -1, cols: 3 }))).toBe('E_SHAPE_MISMATCH');
+    expect(await codeOf(m.evaluate(rows, null as never))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(FraudDetector.create().train(null as never))).toBe('E_INPUT_INVALID');
+    const timed = FraudDetector.create({ detector: 'ecod' });
+    await timed.train(rows.map(([a], i) => ({ amount: a, ts: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() })));
+    expect(await codeOf(() => timed.scores([{ amount: 1, ts: 1e20 }]))).toBe('E_INPUT_INVALID');
+    m.dispose();
+    timed.dispose();
+  });
+
+  it('thresholds and splits refuse missing arguments with a typed error', async () => {
+    expect(await codeOf(() => chooseThreshold([0.1, 0.9], undefined as never))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => chooseThreshold(null as never, { topK: 1 }))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => adbenchSplit(null as never, 1))).toBe('E_INPUT_INVALID');
+  });
+
+  it('a network whose training fails leaves no tensors behind', async () => {
+    await initEngine();
+    const before = tf.memory().numTensors;
+    for (const detector of ['mlp', 'autoencoder'] as const) {
+      const m = FraudDetector.create({ detector });
+      // Two rows cannot be split for validation: training fails, typed.
+      const code = await codeOf(
+        m.train(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          detector === 'mlp' ? { labels: [0, 1] } : {},
+        ),
+      );
+      expect(code, detector).not.toBe('no error');
+      expect(code.startsWith('untyped'), `${detector}: ${code}`).toBe(false);
+      m.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the streaming scorer checks a whole batch before any of it enters the card state', async () => {
+    const txs = generateTransactions({ cards: 40, days: 5, seed: 2 });
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await scorer.train(txs.slice(0, 300));
+    const cards = scorer.entities;
+    const fresh = txs.slice(300, 302).map((t) => ({ ...t, card: 'card-new-' + t.card }));
+    const bad = { ...txs[302]!, card: '' };
+    expect(await codeOf(scorer.scoreAll([...fresh, bad]))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(scorer.evaluate([...fresh, bad], [0, 0, 0]))).toBe('E_INPUT_INVALID');
+    expect(scorer.entities).toBe(cards); // the two good ones did not enter the state
+    expect(await codeOf(scorer.evaluate(fresh, [0]))).toBe('E_SHAPE_MISMATCH');
+    expect(await codeOf(scorer.train(txs.slice(0, 10), { labels: [0, 1] }))).toBe('E_SHAPE_MISMATCH');
+    expect(await codeOf(scorer.score({ ...txs[303]!, timestamp: 1e20 }))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(scorer.train(null as never))).toBe('E_INPUT_INVALID');
+    scorer.dispose();
+  });
+});
