@@ -116,6 +116,29 @@ describe('TextClassifier bad input', () => {
     expect(await codeOf(() => TextClassifier.create({ model: 'naive-bayes', multiLabel: true }))).toBe('E_INPUT_INVALID');
   });
 
+  it('refuses options that would give NaN, train nothing, fail inside tfjs or exhaust memory, before any tensor exists', async () => {
+    await initEngine();
+    const before = tf.memory().numTensors;
+    const invalid = [
+      { naiveBayes: { alpha: 0 } },
+      { naiveBayes: { alpha: Number.NaN } },
+      { linear: { epochs: -1 } },
+      { linear: { l2: -5 } },
+      { model: 'fasttext', fasttext: { learningRate: Number.NaN } },
+      { model: 'fasttext', fasttext: { buckets: 0 } },
+      { model: 'cnn', cnn: { kernelSizes: [0] } },
+      { model: 'cnn', cnn: { kernelSizes: [] } },
+      { model: 'cnn', cnn: { embeddingDim: 1e7 } },
+    ] as const;
+    for (const config of invalid)
+      expect(await codeOf(() => TextClassifier.create(config as never)), JSON.stringify(config)).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => TextClassifier.create({ model: 'fasttext', fasttext: { buckets: 1 << 24, dim: 1024 } }))).toBe(
+      'E_INPUT_TOO_LARGE',
+    );
+    expect(await codeOf(() => TextClassifier.create().train(TICKETS, { epochs: Number.NaN }))).toBe('E_INPUT_INVALID');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses missing and corrupted bundles', async () => {
     expect(await codeOf(() => TextClassifier.load(join(tmpdir(), 'no-such-text-bundle')))).toBe('E_BUNDLE_MISSING');
     const model = TextClassifier.create();

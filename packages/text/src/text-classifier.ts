@@ -160,6 +160,62 @@ const MAX_EXPLAIN_WORDS = 128;
  * const { label, scores } = await model.predict('Call me when you land');
  * ```
  */
+/** Largest embedding table a network may allocate (rows × width floats, about 400 MB). */
+const MAX_EMBEDDING_CELLS = 100_000_000;
+
+/** Refuses model options that would train nothing, give NaN or fail inside tfjs (E_INPUT_INVALID naming the option). */
+function checkModelOptions(linear: LinearConfig, naiveBayes: NaiveBayesConfig, fasttext: FastTextConfig, cnn: CnnConfig): void {
+  const bad = (field: string, v: unknown, rule: string): never => {
+    throw new AppliedMLError('E_INPUT_INVALID', `${field} must be ${rule} (got ${JSON.stringify(v) ?? String(v)}).`, {
+      details: { field },
+    });
+  };
+  const int = (field: string, v: unknown, min: number, max: number): void => {
+    if (!(Number.isInteger(v) && (v as number) >= min && (v as number) <= max)) bad(field, v, `an integer in [${min}, ${max}]`);
+  };
+  const rate = (field: string, v: unknown): void => {
+    if (!(typeof v === 'number' && v > 0 && v <= 10)) bad(field, v, 'in (0, 10]');
+  };
+  int('linear.epochs', linear.epochs, 1, 10_000);
+  if (!(typeof linear.l2 === 'number' && linear.l2 >= 0 && linear.l2 < 1)) bad('linear.l2', linear.l2, 'in [0, 1)');
+  rate('linear.learningRate', linear.learningRate);
+  if (!(typeof naiveBayes.alpha === 'number' && naiveBayes.alpha > 0 && naiveBayes.alpha <= 100))
+    bad('naiveBayes.alpha', naiveBayes.alpha, 'in (0, 100]');
+  for (const [name, c] of [
+    ['linear', linear],
+    ['naiveBayes', naiveBayes],
+  ] as const) {
+    int(`${name}.minCount`, c.minCount, 1, 1_000_000);
+    int(`${name}.maxFeatures`, c.maxFeatures, 1, 10_000_000);
+  }
+  int('fasttext.dim', fasttext.dim, 1, 1024);
+  int('fasttext.buckets', fasttext.buckets, 1, 1 << 24);
+  int('fasttext.wordNgrams', fasttext.wordNgrams, 1, 5);
+  int('fasttext.maxIds', fasttext.maxIds, 1, 100_000);
+  int('cnn.embeddingDim', cnn.embeddingDim, 1, 1024);
+  int('cnn.filters', cnn.filters, 1, 4096);
+  if (!Array.isArray(cnn.kernelSizes) || cnn.kernelSizes.length === 0 || cnn.kernelSizes.length > 8)
+    bad('cnn.kernelSizes', cnn.kernelSizes, 'a list of 1 to 8 kernel widths');
+  cnn.kernelSizes.forEach((k, i) => int(`cnn.kernelSizes[${i}]`, k, 1, 32));
+  if (!(typeof cnn.dropout === 'number' && cnn.dropout >= 0 && cnn.dropout < 1)) bad('cnn.dropout', cnn.dropout, 'in [0, 1)');
+  int('cnn.maxLength', cnn.maxLength, 1, 100_000);
+  int('cnn.minCount', cnn.minCount, 1, 1_000_000);
+  int('cnn.maxVocabulary', cnn.maxVocabulary, 2, 10_000_000);
+  for (const [name, c] of [
+    ['fasttext', fasttext],
+    ['cnn', cnn],
+  ] as const) {
+    int(`${name}.epochs`, c.epochs, 1, 10_000);
+    int(`${name}.batchSize`, c.batchSize, 1, 1_000_000);
+    rate(`${name}.learningRate`, c.learningRate);
+  }
+  if (fasttext.buckets * fasttext.dim > MAX_EMBEDDING_CELLS)
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `fasttext.buckets × dim is ${fasttext.buckets * fasttext.dim}; at most ${MAX_EMBEDDING_CELLS}.`,
+    );
+}
+
 export class TextClassifier {
   readonly config: Readonly<Preprocessing>;
   private state: State | undefined;
@@ -184,6 +240,11 @@ export class TextClassifier {
       throw new AppliedMLError('E_INPUT_INVALID', `maxTextChars must be a positive integer; got ${maxTextChars}.`);
     const defaultsFor: FeatureConfig =
       model === 'linear' || model === 'naive-bayes' ? {} : { charNgrams: false, wordNgrams: 1, tokenizer: 'unicode' };
+    const linear = { ...LINEAR_DEFAULTS, ...config.linear };
+    const naiveBayes = { ...NAIVE_BAYES_DEFAULTS, ...config.naiveBayes };
+    const fasttext = { ...FASTTEXT_DEFAULTS, ...config.fasttext };
+    const cnn = { ...CNN_DEFAULTS, ...config.cnn };
+    checkModelOptions(linear, naiveBayes, fasttext, cnn);
     return new TextClassifier({
       model,
       labels: [],
@@ -193,10 +254,10 @@ export class TextClassifier {
       threshold,
       maxTextChars,
       seed: config.seed ?? 42,
-      linear: { ...LINEAR_DEFAULTS, ...config.linear },
-      naiveBayes: { ...NAIVE_BAYES_DEFAULTS, ...config.naiveBayes },
-      fasttext: { ...FASTTEXT_DEFAULTS, ...config.fasttext },
-      cnn: { ...CNN_DEFAULTS, ...config.cnn },
+      linear,
+      naiveBayes,
+      fasttext,
+      cnn,
     });
   }
 
@@ -213,6 +274,10 @@ export class TextClassifier {
     this.alive();
     const started = performance.now();
     const logger = options.logger ?? silentLogger;
+    if (options.epochs !== undefined && !(Number.isInteger(options.epochs) && options.epochs >= 1 && options.epochs <= 10_000))
+      throw new AppliedMLError('E_INPUT_INVALID', `epochs must be an integer in [1, 10000] (got ${options.epochs}).`, {
+        details: { field: 'epochs' },
+      });
     const { texts, labelSets } = this.checkExamples(data, 'training data');
     const labels = [...new Set(labelSets.flat())].sort();
     if (labels.length < 2) {
@@ -295,6 +360,11 @@ export class TextClassifier {
       if (kind === 'cnn') {
         const cnn = this.config.cnn;
         state.vocabulary = Vocabulary.fit(tokens, { minCount: cnn.minCount, maxSize: cnn.maxVocabulary, reserveSpecial: true }).vocabulary;
+        if (state.vocabulary.size * cnn.embeddingDim > MAX_EMBEDDING_CELLS)
+          throw new AppliedMLError(
+            'E_INPUT_TOO_LARGE',
+            `The CNN's embedding table would hold ${state.vocabulary.size} words × ${cnn.embeddingDim}; at most ${MAX_EMBEDDING_CELLS} cells. Lower cnn.maxVocabulary or cnn.embeddingDim.`,
+          );
         network = buildKimCnn(cnn, state.vocabulary.size, K, this.config.multiLabel, this.config.seed);
         featureCount = state.vocabulary.size;
       } else {
@@ -303,7 +373,13 @@ export class TextClassifier {
       }
       state.network = network;
       const neural = kind === 'cnn' ? this.config.cnn : this.config.fasttext;
-      const x = this.encodeNeural(tokens, state);
+      let x: ReturnType<TextClassifier['encodeNeural']>;
+      try {
+        x = this.encodeNeural(tokens, state);
+      } catch (error) {
+        network.dispose();
+        throw error;
+      }
       const y = this.config.multiLabel
         ? tf.tensor2d(targets, [texts.length, K], 'float32')
         : tf.tensor1d(Int32Array.from(targets), 'float32');
