@@ -259,3 +259,26 @@ describe('real datasets from APPLIEDML_DATA_DIR', () => {
     expect(rows[rows.length - 1]).toEqual({ label: 'ham', text: 'Rofl. Its true to its name' });
   });
 });
+
+describe('CSV options are checked before a file is opened', () => {
+  it('bad options on a missing file are E_INPUT_INVALID, and no stray stream error ends the process afterwards', async () => {
+    const missing = join(tempDir(), 'missing.csv');
+    const errors: unknown[] = [];
+    const onStray = (e: unknown): void => {
+      errors.push(e);
+    };
+    process.on('uncaughtException', onStray);
+    try {
+      await expectCode(() => readCsvAll(missing, { delimiter: '' }), 'E_INPUT_INVALID');
+      await expectCode(() => readCsvAll(missing, { maxRecordChars: -5 }), 'E_INPUT_INVALID');
+      await expectCode(() => readNumericMatrix(missing, { maxRecordChars: 0 } as never), 'E_INPUT_INVALID');
+      const present = join(tempDir(), 'present.csv');
+      writeFileSync(present, 'a,b\n1,2\n');
+      await expectCode(() => readCsvAll(present, { maxRecordChars: -5 }), 'E_INPUT_INVALID');
+      await new Promise((resolve) => setTimeout(resolve, 50)); // a stray 'error' event would land here
+    } finally {
+      process.off('uncaughtException', onStray);
+    }
+    expect(errors).toEqual([]);
+  });
+});

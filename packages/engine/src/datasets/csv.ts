@@ -101,19 +101,30 @@ async function* rawRecords(
   source: CsvSource,
   options: { delimiter?: string; quote?: string | false; maxRecordChars?: number },
 ): AsyncGenerator<RawRecord & { label: string }> {
-  const { stream, label } = openSource(source);
+  // Options are checked before the source is opened: a stream opened and then abandoned would report
+  // its own error (a missing file) with no listener, and that ends the process.
   if (options.delimiter !== undefined && (typeof options.delimiter !== 'string' || options.delimiter.length === 0)) {
     throw new AppliedMLError('E_INPUT_INVALID', `CSV delimiter must be a non-empty string; got ${JSON.stringify(options.delimiter)}.`);
   }
-  const parser: Parser = parse({
-    delimiter: options.delimiter ?? ',',
-    quote: options.quote === false ? null : (options.quote ?? '"'),
-    bom: true,
-    skip_empty_lines: true,
-    relax_column_count: true,
-    info: true,
-    max_record_size: options.maxRecordChars ?? 8 * 1024 * 1024,
-  });
+  const maxRecordChars = options.maxRecordChars ?? 8 * 1024 * 1024;
+  if (!(Number.isInteger(maxRecordChars) && maxRecordChars >= 1)) {
+    throw new AppliedMLError('E_INPUT_INVALID', `maxRecordChars must be a positive integer; got ${String(maxRecordChars)}.`);
+  }
+  let parser: Parser;
+  try {
+    parser = parse({
+      delimiter: options.delimiter ?? ',',
+      quote: options.quote === false ? null : (options.quote ?? '"'),
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+      max_record_size: maxRecordChars,
+    });
+  } catch (cause) {
+    throw new AppliedMLError('E_INPUT_INVALID', `Invalid CSV options: ${(cause as Error).message}`, { cause });
+  }
+  const { stream, label } = openSource(source);
   const onError = (error: Error): void => {
     parser.destroy(error);
   };
