@@ -111,6 +111,10 @@ export function resolveFeatureConfig(config: Partial<FeatureConfig> = {}): Resol
   if (!FEATURE_KINDS.includes(c.kind)) throw bad(`kind must be one of ${FEATURE_KINDS.join(', ')}.`, 'kind');
   if (!WINDOWS.includes(c.window)) throw bad(`window must be one of ${WINDOWS.join(', ')}.`, 'window');
   if (!CMVN_MODES.includes(c.cmvn)) throw bad(`cmvn must be one of ${CMVN_MODES.join(', ')}.`, 'cmvn');
+  // Frames of at most a second and FFTs of at most 2^16 points: anything larger is a mistake that would
+  // exhaust memory or time rather than a useful analysis.
+  if (!(typeof c.frameMs === 'number' && c.frameMs > 0 && c.frameMs <= 1000)) throw bad('frameMs must be in (0, 1000].', 'frameMs');
+  if (!(typeof c.hopMs === 'number' && c.hopMs > 0 && c.hopMs <= c.frameMs)) throw bad('hopMs must be in (0, frameMs].', 'hopMs');
   const winLength = Math.round((c.frameMs * c.sampleRate) / 1000);
   const hopLength = Math.round((c.hopMs * c.sampleRate) / 1000);
   if (winLength < 16 || hopLength < 1 || hopLength > winLength) throw bad('frameMs/hopMs give an unusable frame or hop.', 'frameMs');
@@ -119,15 +123,16 @@ export function resolveFeatureConfig(config: Partial<FeatureConfig> = {}): Resol
     nFft = 1;
     while (nFft < winLength) nFft *= 2;
   }
-  if (nFft < winLength || (nFft & (nFft - 1)) !== 0) throw bad('nFft must be a power of two ≥ the frame length.', 'nFft');
+  if (!Number.isInteger(nFft) || nFft < winLength || nFft > 65_536 || (nFft & (nFft - 1)) !== 0)
+    throw bad('nFft must be a power of two ≥ the frame length, at most 65536.', 'nFft');
   const fMax = c.fMax > 0 ? c.fMax : c.sampleRate / 2;
   if (!(c.fMin >= 0 && fMax > c.fMin && fMax <= c.sampleRate / 2)) throw bad('need 0 ≤ fMin < fMax ≤ sampleRate / 2.', 'fMax');
   if (!Number.isInteger(c.melBands) || c.melBands < 4 || c.melBands > 256) throw bad('melBands must be 4–256.', 'melBands');
   if (!Number.isInteger(c.coefficients) || c.coefficients < 1 || c.coefficients > c.melBands)
     throw bad('coefficients must be 1–melBands.', 'coefficients');
   if (![0, 1, 2].includes(c.deltas)) throw bad('deltas must be 0, 1 or 2.', 'deltas');
-  if (!Number.isInteger(c.deltaWidth) || c.deltaWidth < 3 || c.deltaWidth % 2 === 0)
-    throw bad('deltaWidth must be odd and ≥ 3.', 'deltaWidth');
+  if (!Number.isInteger(c.deltaWidth) || c.deltaWidth < 3 || c.deltaWidth > 99 || c.deltaWidth % 2 === 0)
+    throw bad('deltaWidth must be odd, 3–99.', 'deltaWidth');
   if (!(c.preEmphasis >= 0 && c.preEmphasis < 1)) throw bad('preEmphasis must be in [0, 1).', 'preEmphasis');
   if (c.topDb !== null && !(c.topDb > 0)) throw bad('topDb must be positive or null.', 'topDb');
   if (typeof c.utteranceStats !== 'boolean') throw bad('utteranceStats must be true or false.', 'utteranceStats');
@@ -333,6 +338,17 @@ function baseFeatures(samples: Float32Array, c: ResolvedFeatureConfig, warp: num
   return { data: out, frames: mel.frames, base: K };
 }
 
+/** NaN or ±Infinity samples would come out as silence: refused instead (E_INPUT_INVALID with the index). */
+export function checkFiniteSamples(samples: ArrayLike<number>): void {
+  for (let i = 0; i < samples.length; i++) {
+    if (!Number.isFinite(samples[i])) {
+      throw new AppliedMLError('E_INPUT_INVALID', `Sample ${i} is ${samples[i]}; audio samples must be finite.`, {
+        details: { sample: i },
+      });
+    }
+  }
+}
+
 /**
  * Features of mono samples at `config.sampleRate`: [frames × dim] with deltas and CMVN as configured.
  * Audio shorter than one frame (without centring) gives zero frames → E_INPUT_INVALID.
@@ -355,7 +371,10 @@ export function extractFeatureViews(
   configs: ReadonlyArray<ResolvedFeatureConfig | Partial<FeatureConfig>>,
   options: { warp?: number } = {},
 ): Features[] {
+  if (!((samples as unknown) instanceof Float32Array || (samples as unknown) instanceof Float64Array))
+    throw new AppliedMLError('E_INPUT_INVALID', 'Samples must be a Float32Array of mono audio.');
   if (samples.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'No samples to extract features from.');
+  checkFiniteSamples(samples);
   const warp = Math.round((options.warp ?? 1) * 100) / 100;
   const shared = new Map<string, { parts: Float64Array[]; frames: number; B: number }>();
   return configs.map((config) => {

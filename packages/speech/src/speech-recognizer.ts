@@ -850,7 +850,7 @@ export class SpeechRecognizer {
     return readAudio(audio, {
       targetSampleRate: pre.features.sampleRate,
       maxSeconds: pre.maxSeconds,
-      ...(sampleRate ? { sampleRate } : {}),
+      ...(sampleRate !== undefined ? { sampleRate } : {}),
     });
   }
 

@@ -1,3 +1,4 @@
+import { checkFiniteSamples } from './features';
 import { AppliedMLError } from '@appliedml/engine';
 
 /**
@@ -50,7 +51,9 @@ const DEFAULTS: Required<VadOptions> = {
 /** Speech segments of mono audio, in order; [] for silence. */
 export function detectSpeech(samples: Float32Array, sampleRate: number, options: VadOptions = {}): Segment[] {
   const o = { ...DEFAULTS, ...options };
-  if (!(sampleRate > 0)) throw new AppliedMLError('E_INPUT_INVALID', `VAD needs a positive sample rate, got ${sampleRate}.`);
+  if (!(sampleRate > 0 && sampleRate <= 384_000))
+    throw new AppliedMLError('E_INPUT_INVALID', `VAD needs a positive sample rate, got ${sampleRate}.`);
+  checkFiniteSamples(samples);
   const frame = Math.max(1, Math.round((o.frameMs * sampleRate) / 1000));
   const hop = Math.max(1, Math.round((o.hopMs * sampleRate) / 1000));
   const n = samples.length;

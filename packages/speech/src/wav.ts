@@ -67,6 +67,12 @@ function invalid(message: string, details: Record<string, unknown> = {}): Applie
   return new AppliedMLError('E_INPUT_INVALID', message, { details });
 }
 
+/** A sample rate option: an integer from 1 kHz to 384 kHz (undefined passes). */
+function checkRate(rate: number | undefined, option: string, name: string): void {
+  if (rate !== undefined && !(Number.isInteger(rate) && rate >= 1000 && rate <= 384_000))
+    throw invalid(`${name}: ${option} must be an integer in [1000, 384000] Hz (got ${rate}).`, { name, option });
+}
+
 function fourcc(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(bytes[at] ?? 0, bytes[at + 1] ?? 0, bytes[at + 2] ?? 0, bytes[at + 3] ?? 0);
 }
@@ -231,6 +237,10 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
 /** Decode WAV bytes to mono float samples (mixdown, optional resampling). */
 export function decodeWav(bytes: Uint8Array, options: ReadAudioOptions & { name?: string } = {}): DecodedAudio {
   const name = options.name ?? 'WAV input';
+  if (!(bytes instanceof Uint8Array)) throw invalid(`${name}: WAV input must be bytes (a Uint8Array or Buffer).`, { name });
+  checkRate(options.targetSampleRate, 'targetSampleRate', name);
+  const max0 = options.maxSeconds;
+  if (max0 !== undefined && !(max0 > 0)) throw invalid(`${name}: maxSeconds must be positive (got ${max0}).`, { name });
   const header = parseWavHeader(bytes, name);
   const frames = header.dataBytes / header.blockAlign;
   if (frames === 0) throw invalid(`${name} has no samples (empty data chunk).`, { name });
@@ -308,6 +318,10 @@ export function decodeAudioSync(input: Uint8Array | Float32Array, options: ReadA
     const name = options.name ?? 'audio samples';
     const rate = options.sampleRate ?? options.targetSampleRate;
     if (rate === undefined) throw invalid(`${name}: float samples need a sampleRate.`);
+    checkRate(rate, 'sampleRate', name);
+    checkRate(options.targetSampleRate, 'targetSampleRate', name);
+    if (options.maxSeconds !== undefined && !(options.maxSeconds > 0))
+      throw invalid(`${name}: maxSeconds must be positive (got ${options.maxSeconds}).`, { name });
     if (input.length === 0) throw invalid(`${name} has no samples.`, { name });
     const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
     if (input.length / rate > max) throw tooLong(input.length / rate, max, name);
