@@ -2,9 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRng, initEngine, tf } from '@appliedml/engine';
+import { AppliedMLError, createRng, initEngine, tf } from '@appliedml/engine';
 import type { GrayImage } from './gray-image';
 import { ImageClassifier, type LabeledImages } from './image-classifier';
+import { applyWindow } from './dicom/dicom-pixels';
+import { rasterToGray, readImage, readMedicalImage } from './image-reader';
+import { applyNormalization, fitNormalization } from './preprocess';
 
 /** Generated gray images: a bright disc ('disc') or noise only ('plain'), alternating. */
 function discsOrPlain(count: number, size: number, seed: number): LabeledImages {
@@ -52,5 +55,43 @@ describe('ImageClassifier on generated images (no dataset needed)', () => {
     }
     model.dispose();
     expect(tf.memory().numTensors, 'after dispose').toBe(before);
+  });
+
+  it('bad input found by an audit: typed errors, no endless loop, and a failed train keeps the model it had', async () => {
+    await initEngine();
+    const code = async (fn: () => unknown): Promise<string> => {
+      try {
+        await fn();
+      } catch (e) {
+        return AppliedMLError.isInstance(e) ? e.code : `untyped ${String(e)}`;
+      }
+      return 'no error';
+    };
+    const norm = { mode: 'per-image' as const, mean: 0, std: 1 };
+    expect(await code(() => applyNormalization(new Float32Array(4), 0, norm))).toBe('E_SHAPE_MISMATCH');
+    expect(await code(() => applyNormalization(new Float32Array(4), -1, norm))).toBe('E_SHAPE_MISMATCH');
+    expect(await code(() => applyNormalization(new Float32Array(4), 4, { mode: 'dataset', mean: Number.NaN, std: 1 }))).toBe(
+      'E_INPUT_INVALID',
+    );
+    expect(await code(() => fitNormalization(new Float32Array(0), 'dataset'))).toBe('E_INPUT_INVALID');
+    expect(await code(() => rasterToGray({ width: 10, height: 10, channels: 1, bitDepth: 8, format: 'png', data: new Uint8Array(5) }))).toBe(
+      'E_SHAPE_MISMATCH',
+    );
+    expect(await code(() => applyWindow(new Float32Array(4), Number.NaN, 10))).toBe('E_INPUT_INVALID');
+    expect(await code(() => readImage(null as never))).toBe('E_INPUT_INVALID');
+    expect(await code(() => readMedicalImage(5 as never))).toBe('E_INPUT_INVALID');
+
+    const train = discsOrPlain(24, 16, 1);
+    const model = ImageClassifier.create({ imageSize: 16, filters: [4, 8], seed: 3 });
+    await model.train(train, { epochs: 1 });
+    const probe = train.images[1]!;
+    const before = await model.predict(probe);
+    const tensors = tf.memory().numTensors;
+    for (const options of [{ epochs: Number.NaN }, { threshold: Number.NaN }, { learningRate: -1 }, { batchSize: 0 }]) {
+      expect(await code(() => model.train(train, options)), JSON.stringify(options)).toBe('E_INPUT_INVALID');
+    }
+    expect(tf.memory().numTensors, 'no tensors left by the failed trains').toBe(tensors);
+    expect(await model.predict(probe)).toEqual(before); // the model it had, not an untrained one
+    model.dispose();
   });
 });

@@ -17,7 +17,15 @@ import { classificationMetrics, youdenThreshold } from './classification-metrics
 import type { ClassificationMetrics } from './classification-metrics';
 import type { GrayImage } from './gray-image';
 import { CLASSIFIER_LAYER, FEATURES_LAYER, buildResNet } from './models';
-import { AUGMENTATION_DEFAULTS, applyNormalization, augmenter, checkImage, fitNormalization, packImages } from './preprocess';
+import {
+  AUGMENTATION_DEFAULTS,
+  applyNormalization,
+  augmenter,
+  checkImage,
+  fitNormalization,
+  packImages,
+  validNormalization,
+} from './preprocess';
 import type { AugmentationConfig, FittedNormalization, Normalization } from './preprocess';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
@@ -122,6 +130,28 @@ function assertLabeled(data: LabeledImages, what: string): void {
   data.images.forEach((image, i) => checkImage(image, `${what} image ${i}`));
 }
 
+/** Refuses training options that would fail inside tfjs, train nothing or give a meaningless threshold. */
+function checkTrainOptions(o: ClassifierTrainOptions): void {
+  const bad = (field: string, v: unknown, rule: string): never => {
+    throw new AppliedMLError('E_INPUT_INVALID', `${field} must be ${rule} (got ${JSON.stringify(v) ?? String(v)}).`, {
+      details: { field },
+    });
+  };
+  const int = (field: string, v: number | undefined, min: number, max: number): void => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= max)) bad(field, v, `an integer in [${min}, ${max}]`);
+  };
+  int('epochs', o.epochs, 1, 10_000);
+  int('batchSize', o.batchSize, 1, 100_000);
+  int('patience', o.patience, 0, 10_000);
+  if (o.learningRate !== undefined && !(o.learningRate > 0 && o.learningRate <= 10)) bad('learningRate', o.learningRate, 'in (0, 10]');
+  if (o.validationFraction !== undefined && !(o.validationFraction > 0 && o.validationFraction < 1))
+    bad('validationFraction', o.validationFraction, 'in (0, 1)');
+  if (o.threshold !== undefined && o.threshold !== 'youden' && !(typeof o.threshold === 'number' && o.threshold > 0 && o.threshold < 1))
+    bad('threshold', o.threshold, "'youden' or a number in (0, 1)");
+  if (o.classWeight !== undefined && o.classWeight !== 'balanced' && o.classWeight !== 'none')
+    bad('classWeight', o.classWeight, "'balanced' or 'none'");
+}
+
 export class ImageClassifier {
   readonly config: ImageClassifierConfig;
   private model: tf.LayersModel | undefined;
@@ -182,6 +212,7 @@ export class ImageClassifier {
 
   async train(data: LabeledImages, options: ClassifierTrainOptions = {}): Promise<ClassifierTrainingReport> {
     this.alive();
+    checkTrainOptions(options);
     assertLabeled(data, 'training data');
     await initEngine(options.device ? { device: options.device } : {});
     const logger = options.logger ?? this.logger;
@@ -226,7 +257,8 @@ export class ImageClassifier {
       classWeight = counts.map((c) => (c > 0 ? yTrain.length / (classes * c) : 0));
     }
 
-    this.disposeModels();
+    // The new network replaces the current one only when training succeeds: a failed train leaves the
+    // model as it was (and frees what it built).
     const rng = createRng(this.config.seed);
     const model = withSeededRandom(rng, () =>
       buildResNet(size, classes, {
@@ -236,48 +268,54 @@ export class ImageClassifier {
         l2: this.config.l2,
       }),
     );
-    this.model = model;
-    const x = this.toTensor(xTrainValues, yTrain.length);
-    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(yTrain, 'int32'), classes).toFloat());
-    const xVal = this.toTensor(xValValues, yVal.length);
     const epochs = options.epochs ?? 20;
     const patience = options.patience ?? 6;
     let best = { score: -Infinity, epoch: -1, weights: undefined as tf.Tensor[] | undefined };
     let stop = false;
     let report: TrainingReport;
+    let probs: Float32Array;
+    const xVal = this.toTensor(xValValues, yVal.length);
     try {
-      report = await fitModel(model, x, y, {
-        epochs,
-        batchSize: options.batchSize ?? 64,
-        loss: 'categoricalCrossentropy',
-        learningRate: options.learningRate ?? 2e-3,
-        lrSchedule: { type: 'cosine' },
-        ...(classWeight ? { classWeight } : {}),
-        ...(augmenter(this.config.augmentation) ? { augment: augmenter(this.config.augmentation)! } : {}),
-        seed: this.config.seed,
-        progress: options.progress ?? false,
-        progressLabel: 'classifier',
-        logger,
-        callbacks: {
-          onEpochEnd: (logs) => {
-            const probs = predictBatched(model, xVal, { batchSize: 256 }).data;
-            const m = classificationMetrics(yVal, probs, labels, classes === 2 ? 0.5 : undefined);
-            const score = Number.isNaN(m.auc) ? m.accuracy : m.auc + 1e-3 * m.accuracy;
-            if (score > best.score) {
-              tf.dispose(best.weights ?? []);
-              best = { score, epoch: logs.epoch, weights: model.getWeights().map((w) => w.clone()) };
-            } else if (logs.epoch - best.epoch >= patience) stop = true;
-            options.onEpoch?.({ epoch: logs.epoch, loss: logs.loss, valAuc: m.auc, valAccuracy: m.accuracy, seconds: logs.seconds });
+      const x = this.toTensor(xTrainValues, yTrain.length);
+      const y = tf.tidy(() => tf.oneHot(tf.tensor1d(yTrain, 'int32'), classes).toFloat());
+      try {
+        report = await fitModel(model, x, y, {
+          epochs,
+          batchSize: options.batchSize ?? 64,
+          loss: 'categoricalCrossentropy',
+          learningRate: options.learningRate ?? 2e-3,
+          lrSchedule: { type: 'cosine' },
+          ...(classWeight ? { classWeight } : {}),
+          ...(augmenter(this.config.augmentation) ? { augment: augmenter(this.config.augmentation)! } : {}),
+          seed: this.config.seed,
+          progress: options.progress ?? false,
+          progressLabel: 'classifier',
+          logger,
+          callbacks: {
+            onEpochEnd: (logs) => {
+              const p = predictBatched(model, xVal, { batchSize: 256 }).data;
+              const m = classificationMetrics(yVal, p, labels, classes === 2 ? 0.5 : undefined);
+              const score = Number.isNaN(m.auc) ? m.accuracy : m.auc + 1e-3 * m.accuracy;
+              if (score > best.score) {
+                tf.dispose(best.weights ?? []);
+                best = { score, epoch: logs.epoch, weights: model.getWeights().map((w) => w.clone()) };
+              } else if (logs.epoch - best.epoch >= patience) stop = true;
+              options.onEpoch?.({ epoch: logs.epoch, loss: logs.loss, valAuc: m.auc, valAccuracy: m.accuracy, seconds: logs.seconds });
+            },
+            shouldStop: () => stop,
           },
-          shouldStop: () => stop,
-        },
-      });
-      if (best.weights) model.setWeights(best.weights);
+        });
+        if (best.weights) model.setWeights(best.weights);
+      } finally {
+        tf.dispose([x, y, ...(best.weights ?? [])]);
+      }
+      probs = predictBatched(model, xVal, { batchSize: 256 }).data;
+    } catch (error) {
+      model.dispose();
+      throw error;
     } finally {
-      tf.dispose([x, y, ...(best.weights ?? [])]);
+      xVal.dispose();
     }
-    const probs = predictBatched(model, xVal, { batchSize: 256 }).data;
-    xVal.dispose();
     let threshold: number | undefined;
     if (classes === 2) {
       const mode = options.threshold ?? 'youden';
@@ -289,6 +327,8 @@ export class ImageClassifier {
               Array.from({ length: yVal.length }, (_, i) => probs[i * 2 + 1]!),
             );
     }
+    this.disposeModels();
+    this.model = model;
     this.fitted = { labels, normalization, ...(threshold !== undefined ? { threshold } : {}) };
     const validationMetrics = classificationMetrics(yVal, probs, labels, threshold);
     logger.info('classifier trained', { epochs: report.epochsRun, selectedEpoch: best.epoch + 1, valAuc: validationMetrics.auc });
@@ -411,6 +451,13 @@ export class ImageClassifier {
     if (!model || !pre || !pre.normalization || !labels || labels.length < 2 || typeof pre.imageSize !== 'number') {
       dispose();
       throw corrupt('the classifier model, labels or preprocessing is missing');
+    }
+    if (
+      !validNormalization(pre.normalization) ||
+      !(pre.threshold === undefined || pre.threshold === null || (pre.threshold > 0 && pre.threshold < 1))
+    ) {
+      dispose();
+      throw corrupt('its normalisation or threshold is not valid');
     }
     const config = { ...(bundle.manifest.config as Partial<ImageClassifierConfig>), imageSize: pre.imageSize };
     const classifier = ImageClassifier.create(config, options.logger ? { logger: options.logger } : {});

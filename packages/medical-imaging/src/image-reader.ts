@@ -80,7 +80,11 @@ function checkPixels(width: number, height: number, maxPixels: number): void {
 
 /** Decode PNG/JPEG/TIFF bytes at their own bit depth. */
 export async function readImage(bytes: Uint8Array, options: ReadImageOptions = {}): Promise<RasterImage> {
+  if (!(bytes instanceof Uint8Array))
+    throw new AppliedMLError('E_INPUT_INVALID', 'readImage takes the image bytes (a Uint8Array or Buffer).');
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!(Number.isInteger(maxPixels) && maxPixels > 0))
+    throw new AppliedMLError('E_INPUT_INVALID', `maxPixels must be a positive integer (got ${maxPixels}).`);
   if (bytes.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The image input is empty.');
   const sharp = await loadSharp();
   const declared = headerSize(bytes);
@@ -121,6 +125,14 @@ export async function readImage(bytes: Uint8Array, options: ReadImageOptions = {
 
 /** A raster as grayscale in [0, 1] (luminance of RGB; alpha ignored). */
 export function rasterToGray(raster: RasterImage): GrayImage {
+  if (raster === null || typeof raster !== 'object' || !raster.data)
+    throw new AppliedMLError('E_INPUT_INVALID', 'rasterToGray needs a raster { width, height, channels, bitDepth, data }.');
+  const { width, height, channels } = raster;
+  if (![width, height, channels].every((v) => Number.isInteger(v) && v > 0) || raster.data.length !== width * height * channels)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `A ${width}×${height} raster with ${channels} channels needs ${width * height * channels} values; it holds ${raster.data.length}.`,
+    );
   const pixels = raster.width * raster.height;
   const out = new Float32Array(pixels);
   const scale = 1 / (raster.bitDepth === 16 ? 65535 : 255);
@@ -152,6 +164,8 @@ export interface ReadMedicalImageOptions extends ReadImageOptions {
 
 /** Read a DICOM file or a PNG/JPEG/TIFF into a grayscale image in [0, 1], choosing by content. */
 export async function readMedicalImage(input: Uint8Array | string, options: ReadMedicalImageOptions = {}): Promise<MedicalImage> {
+  if (!(input instanceof Uint8Array) && typeof input !== 'string')
+    throw new AppliedMLError('E_INPUT_INVALID', 'readMedicalImage takes a file path or the file bytes (a Uint8Array or Buffer).');
   let bytes: Uint8Array;
   if (typeof input === 'string') {
     try {

@@ -83,6 +83,7 @@ export interface FittedNormalization {
 /** Fit the dataset mean/std (training images only). */
 export function fitNormalization(images: Float32Array, mode: Normalization): FittedNormalization {
   if (mode === 'per-image') return { mode, mean: 0, std: 1 };
+  if (images.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Fitting a normalisation needs at least one pixel.');
   let sum = 0;
   let sq = 0;
   for (const v of images) {
@@ -94,8 +95,26 @@ export function fitNormalization(images: Float32Array, mode: Normalization): Fit
   return { mode, mean, std };
 }
 
+/** True for a normalisation that maps finite pixels to finite values (as read back from a bundle). */
+export function validNormalization(norm: unknown): norm is FittedNormalization {
+  const n = norm as Partial<FittedNormalization> | null;
+  return (
+    !!n &&
+    (n.mode === 'dataset' || n.mode === 'per-image') &&
+    typeof n.mean === 'number' &&
+    Number.isFinite(n.mean) &&
+    typeof n.std === 'number' &&
+    Number.isFinite(n.std) &&
+    n.std > 0
+  );
+}
+
 /** Normalise packed images of `pixels` values each, in place. */
 export function applyNormalization(packed: Float32Array, pixels: number, norm: FittedNormalization): Float32Array {
+  if (!(Number.isInteger(pixels) && pixels > 0 && packed.length % pixels === 0))
+    throw new AppliedMLError('E_SHAPE_MISMATCH', `${packed.length} values do not split into images of ${pixels} pixels.`);
+  if (!validNormalization(norm))
+    throw new AppliedMLError('E_INPUT_INVALID', 'The normalisation needs a mode and a finite mean and positive std.');
   if (norm.mode === 'dataset') {
     for (let i = 0; i < packed.length; i++) packed[i] = (packed[i]! - norm.mean) / norm.std;
     return packed;

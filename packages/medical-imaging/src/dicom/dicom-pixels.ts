@@ -44,7 +44,9 @@ function luminance(values: Float32Array, pixels: number, photometric: string): F
 
 /** Apply the DICOM linear VOI function (PS3.3 C.11.2.1.2) into [0, 1]. */
 export function applyWindow(values: Float32Array, center: number, width: number): Float32Array {
-  if (!(width >= 1)) throw new AppliedMLError('E_INPUT_INVALID', `Window width must be at least 1 (got ${width}).`);
+  if (!(width >= 1 && Number.isFinite(width)))
+    throw new AppliedMLError('E_INPUT_INVALID', `Window width must be at least 1 (got ${width}).`);
+  if (!Number.isFinite(center)) throw new AppliedMLError('E_INPUT_INVALID', `Window center must be a finite number (got ${center}).`);
   const out = new Float32Array(values.length);
   const lo = center - 0.5 - (width - 1) / 2;
   const hi = center - 0.5 + (width - 1) / 2;

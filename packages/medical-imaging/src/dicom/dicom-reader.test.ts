@@ -156,6 +156,26 @@ describe('DICOM reader on the dicom-samples files (pydicom 2.3.1 + GDCM referenc
     expect(dicomToDisplay(emri, { frame: 9 }).data).toHaveLength(64 * 64);
   });
 
+  it('a damaged JPEG scan whose data ends on a 0xFF byte is a typed error, not a TypeError', async () => {
+    const { root } = await samples();
+    const bytes = Uint8Array.from(await readFile(join(root, 'JPGExtended.dcm')));
+    // One changed header byte (found by fuzzing) makes the decoder read the scan up to a final 0xFF.
+    for (const [at, value] of [
+      [3307, 102],
+      [9623, 15],
+    ] as const) {
+      const damaged = Uint8Array.from(bytes);
+      damaged[at] = value;
+      let error: unknown;
+      try {
+        dicomToDisplay(await readDicom(damaged));
+      } catch (e) {
+        error = e;
+      }
+      expect(AppliedMLError.isInstance(error), `byte ${at}: ${String(error)}`).toBe(true);
+    }
+  });
+
   it('rejects empty and non-DICOM bytes with typed errors', async () => {
     await expect(readDicom(new Uint8Array(0))).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
     await expect(readDicom(new TextEncoder().encode('hello, this is not an image at all'))).rejects.toMatchObject({

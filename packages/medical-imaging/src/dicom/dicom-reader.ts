@@ -92,7 +92,14 @@ function invalid(message: string, details: Record<string, unknown> = {}, cause?:
 
 /** True when the bytes look like DICOM Part 10 ('DICM' at offset 128). */
 export function isDicom(bytes: Uint8Array): boolean {
-  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+  return (
+    bytes instanceof Uint8Array &&
+    bytes.length >= 132 &&
+    bytes[128] === 0x44 &&
+    bytes[129] === 0x49 &&
+    bytes[130] === 0x43 &&
+    bytes[131] === 0x4d
+  );
 }
 
 function parseMessage(error: unknown): string {

@@ -145,6 +145,7 @@ function decodeScan(data: Uint8Array, start: number, s: ScanSetup): DecodedFrame
       if (pos >= data.length) throw corrupt('the scan ends early');
       let byte = data[pos++]!;
       if (byte === 0xff) {
+        if (pos >= data.length) throw corrupt('the scan ends inside a marker');
         const next = data[pos]!;
         if (next === 0) pos++;
         else if (next >= 0xd0 && next <= 0xd7) byte = 0;
