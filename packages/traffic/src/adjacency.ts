@@ -8,6 +8,8 @@ export interface Adjacency {
 
 /** Validates and copies a square, finite, non-negative matrix (rows or row-major with `size`). */
 export function createAdjacency(matrix: ArrayLike<ArrayLike<number>> | Float64Array, size?: number): Adjacency {
+  if (matrix === null || typeof matrix !== 'object')
+    throw new AppliedMLError('E_INPUT_INVALID', 'createAdjacency needs a square matrix (rows of weights or a flat Float64Array).');
   let weights: Float64Array;
   let n: number;
   if (matrix instanceof Float64Array) {

@@ -18,7 +18,7 @@ import { featureCount } from './features';
 import { scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizon-metrics';
 import { buildModel, maskedLoss, type NeuralKind } from './models';
 import { fitScaler, type SensorScaler } from './scaler';
-import { assertEverySensorObserved, sliceSeries, toEpochMs, type TrafficSeries } from './series';
+import { assertEverySensorObserved, MAX_READING, sliceSeries, toEpochMs, type TrafficSeries } from './series';
 import { fitGraphRidge, predictGraphRidge, resolveRidgeConfig, strongestNeighbours, type RidgeConfig, type RidgeModel } from './ridge';
 import { registerTrafficLayers } from './tgcn-layer';
 import { assertLongEnough, buildInputs, buildTargets, windowStarts } from './windows';
@@ -230,6 +230,8 @@ export class TrafficForecaster {
   /** Fits scalers and the historical average on `series`, then trains the network (baselines need no training). */
   async train(series: TrafficSeries, options: TrafficTrainOptions = {}): Promise<TrafficTrainingReport> {
     this.alive();
+    if (series === null || typeof series !== 'object' || !(series.values instanceof Float64Array))
+      invalid('train needs a series from createSeries (or readTrafficCsv / loadLosLoop).');
     const logger = options.logger ?? silentLogger;
     const started = performance.now();
     const { inputSteps: T, model: kind } = this.config;
@@ -238,6 +240,15 @@ export class TrafficForecaster {
     assertEverySensorObserved(series, 'The training series');
     const valFraction = options.valFraction ?? 0.2;
     if (!(valFraction >= 0 && valFraction < 1)) invalid(`valFraction must be in [0, 1); got ${valFraction}.`);
+    const intIn = (field: string, v: number | undefined, min: number, max: number): void => {
+      if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= max))
+        invalid(`${field} must be an integer in [${min}, ${max}]; got ${v}.`, { field });
+    };
+    intIn('epochs', options.epochs, 1, 10_000);
+    intIn('batchSize', options.batchSize, 1, 1_000_000);
+    intIn('patience', options.patience, 0, 10_000);
+    if (options.learningRate !== undefined && !(options.learningRate > 0 && options.learningRate <= 10))
+      invalid(`learningRate must be in (0, 10]; got ${options.learningRate}.`, { field: 'learningRate' });
     const valSteps = this.isNeural ? Math.floor(series.steps * valFraction) : 0;
     const fitSteps = series.steps - valSteps;
     assertLongEnough(fitSteps, T, P, 'The training part of the series');
@@ -480,21 +491,14 @@ export class TrafficForecaster {
     const hMin = this.config.horizons[0] as number;
     assertLongEnough(series.steps - from, T, P, 'The evaluated part of the series');
     const starts = windowStarts(from, series.steps, T, hMin);
+    const pooling = options.pooling ?? 'cumulative';
+    if (pooling !== 'cumulative' && pooling !== 'step')
+      invalid(`pooling must be 'cumulative' or 'step'; got ${String(pooling)}.`, { field: 'pooling' });
     const pred = this.forecastWindows(series, starts, options.batchSize);
     const targetStart = starts.map((s) => s + T);
     const n = series.sensors.length;
     const horizons = this.config.horizons.map((h) =>
-      scoreHorizon(
-        pred,
-        series.values,
-        n,
-        P,
-        targetStart,
-        h,
-        series.steps - from - T - h,
-        series.intervalMinutes,
-        options.pooling ?? 'cumulative',
-      ),
+      scoreHorizon(pred, series.values, n, P, targetStart, h, series.steps - from - T - h, series.intervalMinutes, pooling),
     );
     return { model: this.config.model, horizons };
   }
@@ -529,8 +533,11 @@ export class TrafficForecaster {
       }
       for (let s = 0; s < n; s++) {
         const v = row[s];
-        if (typeof v !== 'number' || v === Infinity || v === -Infinity)
-          invalid(`Row ${t}, sensor ${s}: ${String(v)} is not a reading (use NaN for missing).`, { row: t, sensor: s });
+        if (typeof v !== 'number' || Math.abs(v) > MAX_READING)
+          invalid(`Row ${t}, sensor ${s}: ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN for missing).`, {
+            row: t,
+            sensor: s,
+          });
         values[t * n + s] = v;
       }
     }
@@ -586,8 +593,8 @@ export class TrafficForecaster {
     const row = new Float64Array(n);
     for (let s = 0; s < n; s++) {
       const v = obs.values[s];
-      if (typeof v !== 'number' || v === Infinity || v === -Infinity)
-        invalid(`Sensor ${s}: ${String(v)} is not a reading (use NaN for missing).`, { sensor: s });
+      if (typeof v !== 'number' || Math.abs(v) > MAX_READING)
+        invalid(`Sensor ${s}: ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN for missing).`, { sensor: s });
       row[s] = v;
     }
     const step = fitted.intervalMinutes * 60_000;

@@ -83,9 +83,15 @@ export class IncidentMonitor {
       return x;
     };
     this.sensors = [...options.sensors];
+    if (new Set(this.sensors).size !== this.sensors.length)
+      throw new AppliedMLError('E_INPUT_INVALID', 'Sensor ids must be unique.', { details: { sensors: this.sensors.length } });
     this.threshold = num(options.threshold, 3.5, 'threshold', 0);
     this.persistence = num(options.persistence, 3, 'persistence', 1, true);
     this.historySize = num(options.historySize, 288, 'historySize', 3, true);
+    if (this.historySize > 100_000)
+      throw new AppliedMLError('E_INPUT_INVALID', `historySize must be at most 100000 steps per sensor; got ${this.historySize}.`, {
+        details: { historySize: this.historySize },
+      });
     this.minHistory = Math.min(num(options.minHistory, 24, 'minHistory', 3, true), this.historySize);
     this.minScale = num(options.minScale, 1, 'minScale', 0);
     this.direction = options.direction ?? 'drop';

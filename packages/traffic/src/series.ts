@@ -35,9 +35,18 @@ function invalid(message: string, details: Record<string, unknown> = {}): never 
   throw new AppliedMLError('E_INPUT_INVALID', message, { details });
 }
 
+/** Largest reading accepted: beyond it, squares in the scaler and the models overflow. */
+export const MAX_READING = 1e12;
+
+/** Latest (and, negated, earliest) time accepted: ten days inside what a Date can hold. */
+const MAX_EPOCH_MS = 8.64e15 - 10 * 86_400_000;
+
 export function toEpochMs(value: Date | number | string, what = 'time'): number {
-  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(ms)) invalid(`${what} is not a valid date: ${String(value)}.`, { value: String(value) });
+  const ms =
+    value instanceof Date ? value.getTime() : typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
+  // A Date spans ±8.64e15 ms; a margin of ten days keeps every forecast step after it a valid date too.
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_EPOCH_MS)
+    invalid(`${what} is not a valid date: ${String(value)}.`, { value: String(value) });
   return ms;
 }
 
@@ -53,6 +62,7 @@ export function checkInterval(intervalMinutes: unknown): number {
  * (±Infinity) → E_INPUT_INVALID; a sensor with no reading at all → E_INPUT_INVALID naming it.
  */
 export function createSeries(input: CreateSeriesInput): TrafficSeries {
+  if (input === null || typeof input !== 'object') invalid('createSeries needs { values, sensors?, intervalMinutes, start? }.');
   const intervalMinutes = checkInterval(input.intervalMinutes);
   let values: Float64Array;
   let sensorCount: number;
@@ -101,12 +111,15 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (missing !== undefined && v === missing) values[i] = NaN;
-    else if (v === Infinity || v === -Infinity) {
+    else if (Math.abs(v) > MAX_READING) {
       const t = Math.floor(i / sensorCount);
-      invalid(`Row ${t}, sensor '${sensors[i % sensorCount]}' is ${v}; readings must be finite (NaN for missing).`, {
-        row: t,
-        sensor: sensors[i % sensorCount],
-      });
+      invalid(
+        `Row ${t}, sensor '${sensors[i % sensorCount]}' is ${v}; readings must be finite, at most ${MAX_READING} in size (NaN for missing).`,
+        {
+          row: t,
+          sensor: sensors[i % sensorCount],
+        },
+      );
     }
   }
   const series: TrafficSeries = {
