@@ -74,9 +74,9 @@ describe('ImageClassifier on generated images (no dataset needed)', () => {
       'E_INPUT_INVALID',
     );
     expect(await code(() => fitNormalization(new Float32Array(0), 'dataset'))).toBe('E_INPUT_INVALID');
-    expect(await code(() => rasterToGray({ width: 10, height: 10, channels: 1, bitDepth: 8, format: 'png', data: new Uint8Array(5) }))).toBe(
-      'E_SHAPE_MISMATCH',
-    );
+    expect(
+      await code(() => rasterToGray({ width: 10, height: 10, channels: 1, bitDepth: 8, format: 'png', data: new Uint8Array(5) })),
+    ).toBe('E_SHAPE_MISMATCH');
     expect(await code(() => applyWindow(new Float32Array(4), Number.NaN, 10))).toBe('E_INPUT_INVALID');
     expect(await code(() => readImage(null as never))).toBe('E_INPUT_INVALID');
     expect(await code(() => readMedicalImage(5 as never))).toBe('E_INPUT_INVALID');

@@ -460,7 +460,16 @@ export class ImageClassifier {
       throw corrupt('its normalisation or threshold is not valid');
     }
     const config = { ...(bundle.manifest.config as Partial<ImageClassifierConfig>), imageSize: pre.imageSize };
-    const classifier = ImageClassifier.create(config, options.logger ? { logger: options.logger } : {});
+    let classifier: ImageClassifier;
+    try {
+      classifier = ImageClassifier.create(config, options.logger ? { logger: options.logger } : {});
+    } catch (cause) {
+      dispose();
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: its config is not valid (${(cause as Error).message}).`, {
+        cause,
+        details: { dir },
+      });
+    }
     classifier.model = model;
     classifier.fitted = {
       labels,

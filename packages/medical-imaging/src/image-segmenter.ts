@@ -833,7 +833,30 @@ export class ImageSegmenter {
       });
     }
     const config = { ...(bundle.manifest.config as Partial<ImageSegmenterConfig>), imageSize: pre.imageSize, channels: pre.channels };
-    const segmenter = ImageSegmenter.create(config, options.logger ? { logger: options.logger } : {});
+    const corrupt = (why: string, cause?: unknown): AppliedMLError => {
+      Object.values(bundle.models).forEach((m) => m.dispose());
+      return new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${why}.`, { details: { dir }, ...(cause ? { cause } : {}) });
+    };
+    const shape = model.inputs[0]?.shape ?? [];
+    const fits = (d: number | null | undefined, want: number): boolean => d === null || d === undefined || d === want;
+    if (!fits(shape[1], pre.imageSize) || !fits(shape[2], pre.imageSize) || shape[3] !== pre.channels)
+      throw corrupt(
+        `its network takes ${JSON.stringify(shape)} but its preprocessing says ${pre.imageSize}×${pre.imageSize}×${pre.channels}`,
+      );
+    const stats = [...pre.mean, ...pre.std];
+    if (
+      pre.mean.length !== pre.channels ||
+      pre.std.length !== pre.channels ||
+      !stats.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
+      pre.std.some((v) => !(v > 0))
+    )
+      throw corrupt('its normalisation is not valid');
+    let segmenter: ImageSegmenter;
+    try {
+      segmenter = ImageSegmenter.create(config, options.logger ? { logger: options.logger } : {});
+    } catch (cause) {
+      throw corrupt(`its config is not valid (${(cause as Error).message})`, cause);
+    }
     segmenter.model = model;
     segmenter.fitted = { mean: pre.mean, std: pre.std };
     return segmenter;

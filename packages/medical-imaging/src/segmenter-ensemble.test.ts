@@ -141,4 +141,35 @@ describe('SegmenterEnsemble', () => {
     b.dispose();
     await expect(b.probabilityMaps(probe.images)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
   });
+
+  it('a member bundle whose manifest was edited (config, image size, normalisation) is E_BUNDLE_CORRUPT at load, leaking nothing', async () => {
+    const dir = join(root, 'tampered');
+    const own = ImageSegmenter.create({ imageSize: 16, filters: [4, 8], flipAugment: false, seed: 9 });
+    await own.train(train, { epochs: 1, batchSize: 8 });
+    await own.save(dir);
+    own.dispose();
+    const manifestPath = join(dir, 'manifest.json');
+    const original = readFileSync(manifestPath, 'utf8');
+    const edits: Array<(m: { config: Record<string, unknown>; preprocessing: Record<string, unknown> }) => void> = [
+      (m) => (m.config.filters = [0]),
+      (m) => (m.preprocessing.imageSize = 24),
+      (m) => (m.preprocessing.channels = 1),
+      (m) => (m.preprocessing.std = [0, 1, 1]),
+      (m) => (m.preprocessing.mean = ['x', 0, 0]),
+    ];
+    const before = tf.memory().numTensors;
+    for (const edit of edits) {
+      const m = JSON.parse(original) as { config: Record<string, unknown>; preprocessing: Record<string, unknown> };
+      edit(m);
+      writeFileSync(manifestPath, JSON.stringify(m));
+      let error: unknown;
+      try {
+        (await ImageSegmenter.load(dir)).dispose();
+      } catch (e) {
+        error = e;
+      }
+      expect(AppliedMLError.isInstance(error) && error.code, edit.toString()).toBe('E_BUNDLE_CORRUPT');
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
