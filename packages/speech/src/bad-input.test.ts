@@ -1,6 +1,7 @@
 import { AppliedMLError } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
 import { extractFeatures, logMel, mfcc } from './features';
+import { SpeechRecognizer } from './speech-recognizer';
 import { detectSpeech } from './vad';
 import { decodeAudioSync, decodeWav, encodeWav } from './wav';
 
@@ -51,5 +52,20 @@ describe('speech bad input found by an audit: typed errors, no hangs, no silent 
     expect(await codeOf(() => decodeWav(wav, { maxSeconds: Number.NaN }))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => decodeAudioSync(tone, { sampleRate: 8000, maxSeconds: Number.NaN }))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => decodeWav(null as never))).toBe('E_INPUT_INVALID');
+  });
+
+  it('network sizes and training numbers that would fail inside tfjs or lift the length cap are refused at create', async () => {
+    for (const config of [
+      { cnn: { dense: Number.NaN } },
+      { cnn: { filters: [0] } },
+      { cnn: { filters: [] } },
+      { cnn: { dropout: 5 } },
+      { model: 'gru' as const, rnn: { units: 0 } },
+      { learningRate: -1 },
+      { epochs: 0 },
+      { maxSeconds: Number.NaN },
+    ]) {
+      expect(await codeOf(() => SpeechRecognizer.create(config as never)), JSON.stringify(config)).toBe('E_INPUT_INVALID');
+    }
   });
 });

@@ -234,6 +234,36 @@ export const DEFAULT_FRONT_ENDS: ReadonlyArray<Partial<FeatureConfig>> = Object.
 /** Word-splitting VAD defaults for several words in one recording. */
 export const SEQUENCE_VAD_DEFAULTS: VadOptions = { minSilenceMs: 100, minSpeechMs: 100, padMs: 30 };
 
+/** Network sizes and training numbers that would fail inside tfjs, train nothing or lift the length cap. */
+function checkNetworkConfig(cnn: CnnConfig, rnn: RnnConfig, config: SpeechRecognizerConfig): void {
+  const bad = (field: string, v: unknown, rule: string): never => {
+    throw new AppliedMLError('E_INPUT_INVALID', `${field} must be ${rule} (got ${JSON.stringify(v) ?? String(v)}).`, {
+      details: { field },
+    });
+  };
+  const int = (field: string, v: unknown, min: number, max: number): void => {
+    if (!(Number.isInteger(v) && (v as number) >= min && (v as number) <= max)) bad(field, v, `an integer in [${min}, ${max}]`);
+  };
+  const share = (field: string, v: unknown): void => {
+    if (!(typeof v === 'number' && v >= 0 && v < 1)) bad(field, v, 'in [0, 1)');
+  };
+  if (!Array.isArray(cnn.filters) || cnn.filters.length === 0 || cnn.filters.length > 8)
+    bad('cnn.filters', cnn.filters, 'a list of 1 to 8 widths');
+  cnn.filters.forEach((f, i) => int(`cnn.filters[${i}]`, f, 1, 2048));
+  int('cnn.kernel', cnn.kernel, 1, 64);
+  int('cnn.dense', cnn.dense, 1, 4096);
+  share('cnn.dropout', cnn.dropout);
+  int('rnn.units', rnn.units, 1, 2048);
+  int('rnn.pool', rnn.pool, 1, 64);
+  share('rnn.dropout', rnn.dropout);
+  if (config.epochs !== undefined) int('epochs', config.epochs, 1, 10_000);
+  if (config.batchSize !== undefined) int('batchSize', config.batchSize, 1, 100_000);
+  if (config.learningRate !== undefined && !(config.learningRate > 0 && config.learningRate <= 10))
+    bad('learningRate', config.learningRate, 'in (0, 10]');
+  if (config.maxSeconds !== undefined && !(config.maxSeconds > 0 && config.maxSeconds <= 86_400))
+    bad('maxSeconds', config.maxSeconds, 'in (0, 86400]');
+}
+
 function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
   const model = config.model ?? 'cnn';
   if (!MODEL_TYPES.includes(model)) {
@@ -278,6 +308,9 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
       { details: { field: config.frontEnds ? 'frontEnds' : 'ensemble' } },
     );
   }
+  const cnn = { ...CNN_DEFAULTS, ...(config.cnn ?? {}) };
+  const rnn = { ...RNN_DEFAULTS, ...(config.rnn ?? {}) };
+  checkNetworkConfig(cnn, rnn, config);
   const windowSeconds = config.windowSeconds ?? 1;
   if (!(windowSeconds >= 0.2 && windowSeconds <= 10)) {
     throw new AppliedMLError('E_INPUT_INVALID', 'windowSeconds must be between 0.2 and 10.', { details: { field: 'windowSeconds' } });
@@ -289,8 +322,8 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
     windowSeconds,
     vad: config.vad === false ? false : { ...RECOGNIZER_VAD_DEFAULTS, ...(config.vad ?? {}) },
     augment,
-    cnn: { ...CNN_DEFAULTS, ...(config.cnn ?? {}) },
-    rnn: { ...RNN_DEFAULTS, ...(config.rnn ?? {}) },
+    cnn,
+    rnn,
     epochs: config.epochs ?? 16,
     batchSize: config.batchSize ?? 32,
     learningRate: config.learningRate ?? 2e-3,

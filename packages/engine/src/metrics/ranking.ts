@@ -6,7 +6,7 @@
  */
 import { AppliedMLError, assertInput } from '../errors';
 import type { NumericArray } from './types';
-import { assertBinary, assertFinite, assertLabels, assertNumClasses, assertPair } from './validate';
+import { assertArrayLike, assertBinary, assertFinite, assertLabels, assertNumClasses, assertPair } from './validate';
 
 export interface RocCurve {
   /** False-positive rate at each threshold (non-decreasing, starts at 0, ends at 1). */
@@ -319,6 +319,8 @@ export function rocAucOvr(
 ): number {
   assertNumClasses(numClasses);
   assertInput(numClasses >= 2, 'rocAucOvr needs numClasses >= 2.', { numClasses });
+  assertArrayLike(yTrue, 'yTrue');
+  assertArrayLike(probs, 'probs');
   const n = yTrue.length;
   assertInput(n > 0, 'yTrue is empty; metrics need at least one element.', { argument: 'yTrue' });
   assertLabels(yTrue, numClasses, 'yTrue');

@@ -5,13 +5,25 @@
 import { AppliedMLError, assertInput } from '../errors';
 import type { NumericArray } from './types';
 
+/** An array or typed array (anything with a numeric length), not null or a scalar. */
+export function assertArrayLike(values: unknown, name: string): asserts values is ArrayLike<unknown> {
+  assertInput(
+    values !== null && typeof values === 'object' && typeof (values as { length?: unknown }).length === 'number',
+    `${name} must be an array of numbers (got ${values === null ? 'null' : typeof values}).`,
+    { argument: name },
+  );
+}
+
 export function assertNonEmpty(values: ArrayLike<unknown>, name: string): void {
+  assertArrayLike(values, name);
   assertInput(values.length > 0, `${name} is empty; metrics need at least one element.`, {
     argument: name,
   });
 }
 
 export function assertSameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>, nameA: string, nameB: string): void {
+  assertArrayLike(a, nameA);
+  assertArrayLike(b, nameB);
   if (a.length !== b.length) {
     throw new AppliedMLError(
       'E_SHAPE_MISMATCH',
@@ -28,9 +40,14 @@ export function assertPair(a: ArrayLike<unknown>, b: ArrayLike<unknown>, nameA: 
 }
 
 export function assertNumClasses(numClasses: number): void {
-  assertInput(Number.isInteger(numClasses) && numClasses >= 1, `numClasses must be a positive integer (got ${String(numClasses)}).`, {
-    numClasses,
-  });
+  // numClasses² counts are allocated: 10,000 classes (1e8 cells) is the most a metric will take.
+  assertInput(
+    Number.isInteger(numClasses) && numClasses >= 1 && numClasses <= 10_000,
+    `numClasses must be an integer in [1, 10000] (got ${String(numClasses)}).`,
+    {
+      numClasses,
+    },
+  );
 }
 
 /** Every value is an integer label in [0, numClasses). */
