@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { adbenchSplit } from './adbench-split';
 import { FraudDetector, type FraudDetectorConfig } from './detector';
 import { TransactionScorer } from './scorer';
+import { TransactionFeatures } from './stream';
 import { generateTransactions } from './synthetic';
 import { chooseThreshold } from './thresholds';
 
@@ -104,6 +105,8 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
     expect(await codeOf(scorer.train(txs.slice(0, 10), { labels: [0, 1] }))).toBe('E_SHAPE_MISMATCH');
     expect(await codeOf(scorer.score({ ...txs[303]!, timestamp: 1e20 }))).toBe('E_INPUT_INVALID');
     expect(await codeOf(scorer.train(null as never))).toBe('E_INPUT_INVALID');
+    for (const options of [{ historySize: Number.NaN }, { windowsSeconds: 3600 }, { maxEntities: 0 }])
+      expect(await codeOf(() => new TransactionFeatures(options as never)), JSON.stringify(options)).toBe('E_INPUT_INVALID');
     scorer.dispose();
   });
 });

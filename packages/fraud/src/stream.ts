@@ -94,14 +94,34 @@ export class TransactionFeatures {
 
   constructor(options: StreamFeatureOptions = {}) {
     const windowsSeconds = options.windowsSeconds ?? [3600, 86400];
-    if (windowsSeconds.length === 0 || windowsSeconds.some((w) => !(w > 0)))
-      throw new AppliedMLError('E_INPUT_INVALID', 'windowsSeconds must be positive numbers.');
+    if (
+      !Array.isArray(windowsSeconds) ||
+      windowsSeconds.length === 0 ||
+      windowsSeconds.length > 16 ||
+      windowsSeconds.some((w) => !(w > 0 && w <= 3.2e7))
+    )
+      throw new AppliedMLError('E_INPUT_INVALID', 'windowsSeconds must be a list of 1 to 16 positive numbers of seconds (at most a year).');
     this.options = {
       windowsSeconds,
       historySize: options.historySize ?? 64,
       maxEntities: options.maxEntities ?? 100_000,
       maxSeenPerEntity: options.maxSeenPerEntity ?? 32,
     };
+    for (const [name, max] of [
+      ['historySize', 100_000],
+      ['maxEntities', 100_000_000],
+      ['maxSeenPerEntity', 100_000],
+    ] as const) {
+      const v = this.options[name];
+      if (!(Number.isInteger(v) && v >= 1 && v <= max))
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `${name} must be an integer from 1 to ${max} (got ${String(v)}): it bounds the memory the card state takes.`,
+          {
+            details: { field: name },
+          },
+        );
+    }
   }
 
   static fromState(state: StreamState): TransactionFeatures {

@@ -7,7 +7,8 @@ import type { GrayImage } from './gray-image';
 import { ImageClassifier, type LabeledImages } from './image-classifier';
 import { applyWindow } from './dicom/dicom-pixels';
 import { rasterToGray, readImage, readMedicalImage } from './image-reader';
-import { applyNormalization, fitNormalization } from './preprocess';
+import { grayToPng } from './overlay';
+import { applyNormalization, fitNormalization, resizeGray } from './preprocess';
 
 /** Generated gray images: a bright disc ('disc') or noise only ('plain'), alternating. */
 function discsOrPlain(count: number, size: number, seed: number): LabeledImages {
@@ -80,6 +81,8 @@ describe('ImageClassifier on generated images (no dataset needed)', () => {
     expect(await code(() => applyWindow(new Float32Array(4), Number.NaN, 10))).toBe('E_INPUT_INVALID');
     expect(await code(() => readImage(null as never))).toBe('E_INPUT_INVALID');
     expect(await code(() => readMedicalImage(5 as never))).toBe('E_INPUT_INVALID');
+    expect(await code(() => resizeGray({ width: 2, height: 2, data: new Float32Array(4) }, -1, 4))).toBe('E_INPUT_INVALID');
+    expect(await code(() => grayToPng({ width: 2, height: 2, data: new Float32Array(4) }, { width: 1e6 }))).toBe('E_INPUT_INVALID');
 
     const train = discsOrPlain(24, 16, 1);
     const model = ImageClassifier.create({ imageSize: 16, filters: [4, 8], seed: 3 });

@@ -29,7 +29,15 @@ function valuesAt(image: GrayImage, width: number, height: number): Float32Array
   return image.width === width && image.height === height ? image.data : resizeGray(image, width, height).data;
 }
 
+/** Widest picture an overlay renders (pixels). */
+const MAX_OVERLAY_WIDTH = 8192;
+
 function outputSize(image: GrayImage, options: OverlayOptions): { width: number; height: number } {
+  if (options.width !== undefined && !(Number.isInteger(options.width) && options.width >= 1 && options.width <= MAX_OVERLAY_WIDTH))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `An overlay width is an integer from 1 to ${MAX_OVERLAY_WIDTH} pixels (got ${options.width}).`,
+    );
   const width = Math.max(1, Math.round(options.width ?? image.width));
   return { width, height: Math.max(1, Math.round((image.height * width) / image.width)) };
 }

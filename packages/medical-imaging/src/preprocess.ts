@@ -7,6 +7,11 @@ import type { GrayImage } from './gray-image';
 /** Resize to width × height: area averaging when shrinking, bilinear when enlarging. */
 export function resizeGray(image: GrayImage, width: number, height: number): GrayImage {
   checkImage(image);
+  if (![width, height].every((v) => Number.isInteger(v) && v >= 1 && v <= 65_536))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `A resize target is width × height in whole pixels from 1 to 65536 (got ${width} × ${height}).`,
+    );
   if (image.width === width && image.height === height) return { width, height, data: Float32Array.from(image.data) };
   const out = new Float32Array(width * height);
   const sx = image.width / width;

@@ -74,6 +74,7 @@ function uniform(rng: UniformSource, [lo, hi]: [number, number]): number {
 
 /** Resample by `factor` (> 1 = faster and higher) with linear interpolation: cheap, and ample for augmentation. */
 export function changeSpeed(samples: Float32Array, factor: number): Float32Array {
+  if (!(factor >= 0.25 && factor <= 4)) throw new AppliedMLError('E_INPUT_INVALID', `A speed factor is in [0.25, 4] (got ${factor}).`);
   const n = Math.max(1, Math.floor(samples.length / factor));
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {

@@ -1,5 +1,6 @@
 import { AppliedMLError } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
+import { changeSpeed } from './augment';
 import { extractFeatures, logMel, mfcc } from './features';
 import { SpeechRecognizer } from './speech-recognizer';
 import { detectSpeech } from './vad';
@@ -52,6 +53,7 @@ describe('speech bad input found by an audit: typed errors, no hangs, no silent 
     expect(await codeOf(() => decodeWav(wav, { maxSeconds: Number.NaN }))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => decodeAudioSync(tone, { sampleRate: 8000, maxSeconds: Number.NaN }))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => decodeWav(null as never))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => changeSpeed(tone, 0))).toBe('E_INPUT_INVALID');
   });
 
   it('network sizes and training numbers that would fail inside tfjs or lift the length cap are refused at create', async () => {

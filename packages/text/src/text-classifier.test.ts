@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '@appliedml/engine';
 import { TextClassifier } from './text-classifier';
+import { Vocabulary } from './vocabulary';
 import { TICKETS, codeOf } from './test-helpers';
 
 const dirs: string[] = [];
@@ -136,6 +137,7 @@ describe('TextClassifier bad input', () => {
       'E_INPUT_TOO_LARGE',
     );
     expect(await codeOf(() => TextClassifier.create().train(TICKETS, { epochs: Number.NaN }))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => Vocabulary.fit(null as never))).toBe('E_INPUT_INVALID');
     expect(tf.memory().numTensors).toBe(before);
   });
 

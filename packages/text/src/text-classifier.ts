@@ -493,8 +493,11 @@ export class TextClassifier {
   }
 
   /** Which words pushed the decision: exact contributions for linear models, occlusion for the neural ones. */
-  async explain(text: string, options: { label?: string; top?: number } = {}): Promise<TextExplanation> {
+  async explain(text: string, options: { label?: string; top?: number } | null = {}): Promise<TextExplanation> {
     const state = this.ready();
+    options ??= {};
+    if (options.top !== undefined && !(Number.isInteger(options.top) && options.top >= 0 && options.top <= 10_000))
+      throw new AppliedMLError('E_INPUT_INVALID', `top must be an integer in [0, 10000] (got ${options.top}).`);
     const checked = checkText(text, { maxChars: this.config.maxTextChars });
     const top = options.top ?? 10;
     const [probs] = this.probabilities([checked], state);

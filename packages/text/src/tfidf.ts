@@ -49,6 +49,8 @@ export class TfidfVectorizer {
     sublinearTf: boolean;
     normalize: boolean;
   }): TfidfVectorizer {
+    if (json === null || typeof json !== 'object')
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', 'The stored TF-IDF state is not an object.');
     const vocabulary = Vocabulary.fromJSON(json.vocabulary);
     if (!Array.isArray(json.idf) || json.idf.length !== vocabulary.size || json.idf.some((v) => !Number.isFinite(v))) {
       throw new AppliedMLError('E_BUNDLE_CORRUPT', 'The stored TF-IDF weights do not match the vocabulary.');

@@ -115,6 +115,9 @@ export class Vocabulary {
     documents: readonly (readonly string[])[],
     options: VocabularyOptions = {},
   ): { vocabulary: Vocabulary; documentFrequency: Map<string, number> } {
+    const docs: unknown = documents;
+    if (!Array.isArray(docs) || docs.some((d) => !Array.isArray(d)))
+      throw new AppliedMLError('E_INPUT_INVALID', 'Vocabulary.fit takes a list of token lists (string arrays).');
     const { minCount, maxSize } = vocabularyLimits(options);
     const df = new Map<string, number>();
     for (const doc of documents) {
@@ -127,7 +130,13 @@ export class Vocabulary {
   }
 
   static fromJSON(json: { terms: string[]; offset: number }): Vocabulary {
-    if (!Array.isArray(json.terms) || json.terms.some((t) => typeof t !== 'string') || (json.offset !== 0 && json.offset !== 2)) {
+    if (
+      json === null ||
+      typeof json !== 'object' ||
+      !Array.isArray(json.terms) ||
+      json.terms.some((t) => typeof t !== 'string') ||
+      (json.offset !== 0 && json.offset !== 2)
+    ) {
       throw new AppliedMLError('E_BUNDLE_CORRUPT', 'The stored vocabulary is malformed.');
     }
     return new Vocabulary(json.terms, json.offset);

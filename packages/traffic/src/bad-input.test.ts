@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createAdjacency } from './adjacency';
 import { TrafficForecaster } from './forecaster';
 import { IncidentMonitor } from './incident-monitor';
+import { resampleToGrid } from './read-csv';
 import { createSeries, splitSeries } from './series';
 import { generateTrafficNetwork } from './synthetic';
 
@@ -38,6 +39,7 @@ describe('traffic bad input found by an audit: typed errors, no RangeError, no N
     expect(await codeOf(() => createSeries({ values: [[1e300, 2]], intervalMinutes: 5 } as never))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => createSeries(null as never))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => createAdjacency(null as never))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => resampleToGrid(Float64Array.from([3e5, 0]), Float64Array.from([1, 2]), ['a'], 5))).toBe('E_INPUT_INVALID');
     model.dispose();
   });
 

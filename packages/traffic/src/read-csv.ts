@@ -113,6 +113,23 @@ export function resampleToGrid(
   missingValue?: number,
 ): TrafficSeries {
   const n = sensors.length;
+  checkInterval(intervalMinutes);
+  if (times.length === 0 || n === 0 || readings.length !== times.length * n)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `${times.length} times × ${n} sensors need ${times.length * n} readings; got ${readings.length}.`,
+    );
+  for (let r = 0; r < times.length; r++) {
+    const t = times[r] as number;
+    if (!Number.isFinite(t) || (r > 0 && t < (times[r - 1] as number)))
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Time ${r} (${t}) is not a finite time in increasing order; sort the readings by time first.`,
+        {
+          details: { row: r },
+        },
+      );
+  }
   const first = times[0] as number;
   const stepMs = intervalMinutes * 60_000;
   const last = times[times.length - 1] as number;

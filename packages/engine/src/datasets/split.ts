@@ -44,11 +44,18 @@ export interface ChronologicalSplit {
   test: number[];
 }
 
+/** Most examples a split or shuffle takes in one call (an array of indices is built for them). */
+const MAX_EXAMPLES = 1e9;
+
 function assertCount(n: number, what: string, min = 0): void {
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new AppliedMLError('E_INPUT_INVALID', `${what} needs an integer number of examples >= ${min}; got ${String(n)}.`, {
-      details: { n },
-    });
+  if (!Number.isSafeInteger(n) || n < min || n > MAX_EXAMPLES) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${what} needs an integer number of examples in [${min}, ${MAX_EXAMPLES}]; got ${String(n)}.`,
+      {
+        details: { n },
+      },
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
+import { shuffleIndices } from '../datasets/split';
 import { confusionMatrix } from './classification';
 import { averagePrecision, rocAuc, rocAucOvr } from './ranking';
 
@@ -19,5 +20,6 @@ describe('metrics given no arrays or absurd class counts', () => {
     expect(codeOf(() => rocAucOvr([0, 1, 2], undefined as never, 3))).toBe('E_INPUT_INVALID');
     expect(codeOf(() => rocAucOvr(null as never, [[1, 0, 0]], 3))).toBe('E_INPUT_INVALID');
     expect(codeOf(() => confusionMatrix([0, 1], [0, 1], 1e9))).toBe('E_INPUT_INVALID');
+    expect(codeOf(() => shuffleIndices(1e10))).toBe('E_INPUT_INVALID');
   });
 });
