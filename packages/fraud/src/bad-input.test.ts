@@ -105,6 +105,13 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
     expect(await codeOf(scorer.train(txs.slice(0, 10), { labels: [0, 1] }))).toBe('E_SHAPE_MISMATCH');
     expect(await codeOf(scorer.score({ ...txs[303]!, timestamp: 1e20 }))).toBe('E_INPUT_INVALID');
     expect(await codeOf(scorer.train(null as never))).toBe('E_INPUT_INVALID');
+    for (const state of [
+      null,
+      { options: {}, entities: [1] },
+      { options: {}, entities: [['c', { times: 'x' }]] },
+      { options: { historySize: -1 }, entities: [] },
+    ])
+      expect(await codeOf(() => TransactionFeatures.fromState(state as never)), JSON.stringify(state)).toBe('E_BUNDLE_CORRUPT');
     for (const options of [{ historySize: Number.NaN }, { windowsSeconds: 3600 }, { maxEntities: 0 }])
       expect(await codeOf(() => new TransactionFeatures(options as never)), JSON.stringify(options)).toBe('E_INPUT_INVALID');
     scorer.dispose();

@@ -124,9 +124,32 @@ export class TransactionFeatures {
     }
   }
 
+  /** Restores saved card state; a malformed one is `E_BUNDLE_CORRUPT` (it is read back from disk). */
   static fromState(state: StreamState): TransactionFeatures {
-    const f = new TransactionFeatures(state.options);
-    for (const [k, v] of state.entities) f.entities.set(k, v);
+    const corrupt = (why: string): AppliedMLError => new AppliedMLError('E_BUNDLE_CORRUPT', `The stored card state ${why}.`);
+    if (state === null || typeof state !== 'object' || !Array.isArray(state.entities)) throw corrupt('is not { options, entities }');
+    let f: TransactionFeatures;
+    try {
+      f = new TransactionFeatures(state.options ?? {});
+    } catch (cause) {
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `The stored card state has invalid options: ${(cause as Error).message}`, { cause });
+    }
+    const numbers = (a: unknown): boolean => Array.isArray(a) && a.every((v) => typeof v === 'number' && Number.isFinite(v));
+    const strings = (a: unknown): boolean => Array.isArray(a) && a.every((v) => typeof v === 'string');
+    for (const entry of state.entities) {
+      const [k, v] = (Array.isArray(entry) ? entry : []) as [unknown, Partial<EntityState> | undefined];
+      if (
+        typeof k !== 'string' ||
+        !v ||
+        !numbers(v.times) ||
+        !numbers(v.amounts) ||
+        v.times!.length !== v.amounts!.length ||
+        !strings(v.merchants) ||
+        !strings(v.countries)
+      )
+        throw corrupt(`holds a malformed card entry (${typeof k === 'string' ? k.slice(0, 40) : typeof k})`);
+      f.entities.set(k, v as EntityState);
+    }
     return f;
   }
 

@@ -82,6 +82,8 @@ export class LinearModel {
     const bias = new Float64Array(copy.buffer, 0, classes);
     const weights = new Float32Array(copy.buffer, classes * 8, features * classes);
     for (const v of bias) if (!Number.isFinite(v)) throw new AppliedMLError('E_BUNDLE_CORRUPT', 'Linear bias holds non-finite values.');
+    for (const v of weights)
+      if (!Number.isFinite(v)) throw new AppliedMLError('E_BUNDLE_CORRUPT', 'Linear weights hold non-finite values.');
     return new LinearModel(features, classes, multiLabel, weights, bias);
   }
 }

@@ -152,6 +152,14 @@ describe('TextClassifier bad input', () => {
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
     await writeFile(file, bytes);
     expect(await codeOf(() => TextClassifier.load(dir))).toBe('E_BUNDLE_CORRUPT');
+    // The manifest is not checksummed: an edited feature config is caught by the text package itself.
+    const fresh = await tempDir();
+    await model.save(join(fresh, 'm'));
+    const manifestPath = join(fresh, 'm', 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { preprocessing: { features: unknown } };
+    manifest.preprocessing.features = null;
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    expect(await codeOf(() => TextClassifier.load(join(fresh, 'm')))).toBe('E_BUNDLE_CORRUPT');
   });
 });
 

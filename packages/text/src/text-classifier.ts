@@ -605,9 +605,15 @@ export class TextClassifier {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no usable text-classifier preprocessing.`, { details: { dir } });
       }
       const model = new TextClassifier(pre);
+      let features: ResolvedFeatureConfig;
+      try {
+        features = resolveFeatureConfig(pre.features);
+      } catch (cause) {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has an invalid feature config.`, { cause, details: { dir } });
+      }
       const state: State = {
         labels: pre.labels,
-        features: resolveFeatureConfig(pre.features),
+        features,
         ...(pre.positiveLabel ? { positiveLabel: pre.positiveLabel } : {}),
       };
       const json = (name: string): unknown => {

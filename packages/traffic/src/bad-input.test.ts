@@ -38,6 +38,8 @@ describe('traffic bad input found by an audit: typed errors, no RangeError, no N
     expect(await codeOf(() => createSeries({ values: [[1, 2]], intervalMinutes: 5, start: 1e20 } as never))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => createSeries({ values: [[1e300, 2]], intervalMinutes: 5 } as never))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => createSeries(null as never))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => createSeries({ values: null, intervalMinutes: 5 } as never))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => createSeries({ values: [[1, 2], null], intervalMinutes: 5 } as never))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => createAdjacency(null as never))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => resampleToGrid(Float64Array.from([3e5, 0]), Float64Array.from([1, 2]), ['a'], 5))).toBe('E_INPUT_INVALID');
     model.dispose();

@@ -78,12 +78,14 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
     values = Float64Array.from(input.values);
   } else {
     const rows = input.values;
+    if (!Array.isArray(rows)) invalid('values must be rows of readings (an array of arrays) or a flat Float64Array.');
     if (rows.length === 0) invalid('The series has no rows.');
     sensorCount = rows[0]?.length ?? 0;
     if (sensorCount === 0) invalid('The series has no sensors (the first row is empty).');
     values = new Float64Array(rows.length * sensorCount);
     for (let t = 0; t < rows.length; t++) {
       const row = rows[t] as ArrayLike<number>;
+      if (row === null || typeof row !== 'object') invalid(`Row ${t} is not an array of readings.`, { row: t });
       if (row.length !== sensorCount)
         invalid(`Row ${t} has ${row.length} values but row 0 has ${sensorCount} (ragged rows).`, {
           row: t,
