@@ -1,5 +1,6 @@
 import {
   AppliedMLError,
+  checkIntegerOption,
   averagePrecision,
   initEngine,
   loadBundle,
@@ -198,17 +199,11 @@ export class FraudDetector {
         `Ensemble members must be a non-empty list of distinct ecod, iforest, pca, knn, autoencoder (got ${JSON.stringify(members)}).`,
       );
     }
-    const count = (name: string, v: unknown, min: number, max: number): void => {
-      if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min && (v as number) <= max))
-        throw new AppliedMLError('E_INPUT_INVALID', `${name} must be an integer in [${min}, ${max}] (got ${String(v)}).`, {
-          details: { field: name },
-        });
-    };
-    count('iforest.trees', config.iforest?.trees, 1, 10_000);
-    count('iforest.sampleSize', config.iforest?.sampleSize, 2, 1_000_000);
-    count('knn.k', config.knn?.k, 1, 1000);
-    count('knn.reference', config.knn?.reference, 1, 1_000_000);
-    count('maxReasons', config.maxReasons, 0, 100);
+    checkIntegerOption('iforest.trees', config.iforest?.trees, 1, 10_000);
+    checkIntegerOption('iforest.sampleSize', config.iforest?.sampleSize, 2, 1_000_000);
+    checkIntegerOption('knn.k', config.knn?.k, 1, 1000);
+    checkIntegerOption('knn.reference', config.knn?.reference, 1, 1_000_000);
+    checkIntegerOption('maxReasons', config.maxReasons, 0, 100);
     checkNetOptions('mlp', config.mlp);
     checkNetOptions('autoencoder', config.autoencoder);
     const normalize = config.normalize ?? 'zscore';

@@ -1,5 +1,7 @@
 import {
   AppliedMLError,
+  checkIntegerOption,
+  checkNumberOption,
   createRng,
   fitModel,
   predictBatched,
@@ -41,19 +43,15 @@ export function checkNetOptions(name: 'mlp' | 'autoencoder', o: (AutoencoderOpti
       details: { field: `${name}.${field}` },
     });
   };
-  const int = (field: string, v: unknown, min: number, max: number): void => {
-    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min && (v as number) <= max))
-      bad(field, v, `an integer in [${min}, ${max}]`);
-  };
   if (o.hidden !== undefined) {
     if (!Array.isArray(o.hidden) || o.hidden.length === 0 || o.hidden.length > 8) bad('hidden', o.hidden, 'a list of 1 to 8 layer widths');
-    o.hidden.forEach((w, i) => int(`hidden[${i}]`, w, 1, 4096));
+    o.hidden.forEach((w, i) => checkIntegerOption(`${name}.hidden[${i}]`, w, 1, 4096, false));
   }
-  int('epochs', o.epochs, 1, 10_000);
-  int('batchSize', o.batchSize, 1, 1_000_000);
-  if (o.learningRate !== undefined && !(o.learningRate > 0 && o.learningRate <= 10)) bad('learningRate', o.learningRate, 'in (0, 10]');
-  if (o.dropout !== undefined && !(o.dropout >= 0 && o.dropout < 1)) bad('dropout', o.dropout, 'in [0, 1)');
-  if (o.focalGamma !== undefined && !(o.focalGamma >= 0 && o.focalGamma <= 10)) bad('focalGamma', o.focalGamma, 'in [0, 10]');
+  checkIntegerOption(`${name}.epochs`, o.epochs, 1, 10_000);
+  checkIntegerOption(`${name}.batchSize`, o.batchSize, 1, 1_000_000);
+  checkNumberOption(`${name}.learningRate`, o.learningRate, 0, 10, { open: 'min' });
+  checkNumberOption(`${name}.dropout`, o.dropout, 0, 1, { open: 'max' });
+  checkNumberOption(`${name}.focalGamma`, o.focalGamma, 0, 10);
   if (o.loss !== undefined && o.loss !== 'binaryCrossentropy' && o.loss !== 'focal') bad('loss', o.loss, "'binaryCrossentropy' or 'focal'");
   const cw = o.classWeight;
   if (cw !== undefined && cw !== 'balanced' && !(Array.isArray(cw) && cw.length === 2 && cw.every((w) => Number.isFinite(w) && w > 0)))

@@ -2,6 +2,8 @@
 // train → predict / predictBatch → evaluate → save / load → dispose.
 import {
   AppliedMLError,
+  checkIntegerOption,
+  checkNumberOption,
   createRng,
   fitModel,
   initEngine,
@@ -132,24 +134,16 @@ function assertLabeled(data: LabeledImages, what: string): void {
 
 /** Refuses training options that would fail inside tfjs, train nothing or give a meaningless threshold. */
 function checkTrainOptions(o: ClassifierTrainOptions): void {
-  const bad = (field: string, v: unknown, rule: string): never => {
-    throw new AppliedMLError('E_INPUT_INVALID', `${field} must be ${rule} (got ${JSON.stringify(v) ?? String(v)}).`, {
-      details: { field },
-    });
-  };
-  const int = (field: string, v: number | undefined, min: number, max: number): void => {
-    if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= max)) bad(field, v, `an integer in [${min}, ${max}]`);
-  };
-  int('epochs', o.epochs, 1, 10_000);
-  int('batchSize', o.batchSize, 1, 100_000);
-  int('patience', o.patience, 0, 10_000);
-  if (o.learningRate !== undefined && !(o.learningRate > 0 && o.learningRate <= 10)) bad('learningRate', o.learningRate, 'in (0, 10]');
-  if (o.validationFraction !== undefined && !(o.validationFraction > 0 && o.validationFraction < 1))
-    bad('validationFraction', o.validationFraction, 'in (0, 1)');
-  if (o.threshold !== undefined && o.threshold !== 'youden' && !(typeof o.threshold === 'number' && o.threshold > 0 && o.threshold < 1))
-    bad('threshold', o.threshold, "'youden' or a number in (0, 1)");
+  checkIntegerOption('epochs', o.epochs, 1, 10_000);
+  checkIntegerOption('batchSize', o.batchSize, 1, 100_000);
+  checkIntegerOption('patience', o.patience, 0, 10_000);
+  checkNumberOption('learningRate', o.learningRate, 0, 10, { open: 'min' });
+  checkNumberOption('validationFraction', o.validationFraction, 0, 1, { open: 'both' });
+  if (o.threshold !== 'youden') checkNumberOption('threshold', o.threshold, 0, 1, { open: 'both' });
   if (o.classWeight !== undefined && o.classWeight !== 'balanced' && o.classWeight !== 'none')
-    bad('classWeight', o.classWeight, "'balanced' or 'none'");
+    throw new AppliedMLError('E_INPUT_INVALID', `classWeight must be 'balanced' or 'none' (got ${String(o.classWeight)}).`, {
+      details: { field: 'classWeight' },
+    });
 }
 
 export class ImageClassifier {

@@ -1,5 +1,7 @@
 import {
   AppliedMLError,
+  checkIntegerOption,
+  checkNumberOption,
   accuracy,
   confusionMatrix,
   createRng,
@@ -236,19 +238,12 @@ export const SEQUENCE_VAD_DEFAULTS: VadOptions = { minSilenceMs: 100, minSpeechM
 
 /** Network sizes and training numbers that would fail inside tfjs, train nothing or lift the length cap. */
 function checkNetworkConfig(cnn: CnnConfig, rnn: RnnConfig, config: SpeechRecognizerConfig): void {
-  const bad = (field: string, v: unknown, rule: string): never => {
-    throw new AppliedMLError('E_INPUT_INVALID', `${field} must be ${rule} (got ${JSON.stringify(v) ?? String(v)}).`, {
-      details: { field },
-    });
-  };
-  const int = (field: string, v: unknown, min: number, max: number): void => {
-    if (!(Number.isInteger(v) && (v as number) >= min && (v as number) <= max)) bad(field, v, `an integer in [${min}, ${max}]`);
-  };
-  const share = (field: string, v: unknown): void => {
-    if (!(typeof v === 'number' && v >= 0 && v < 1)) bad(field, v, 'in [0, 1)');
-  };
+  const int = (field: string, v: unknown, min: number, max: number): void => checkIntegerOption(field, v, min, max, false);
+  const share = (field: string, v: unknown): void => checkNumberOption(field, v, 0, 1, { open: 'max', optional: false });
   if (!Array.isArray(cnn.filters) || cnn.filters.length === 0 || cnn.filters.length > 8)
-    bad('cnn.filters', cnn.filters, 'a list of 1 to 8 widths');
+    throw new AppliedMLError('E_INPUT_INVALID', `cnn.filters must be a list of 1 to 8 widths (got ${JSON.stringify(cnn.filters)}).`, {
+      details: { field: 'cnn.filters' },
+    });
   cnn.filters.forEach((f, i) => int(`cnn.filters[${i}]`, f, 1, 2048));
   int('cnn.kernel', cnn.kernel, 1, 64);
   int('cnn.dense', cnn.dense, 1, 4096);
@@ -256,12 +251,10 @@ function checkNetworkConfig(cnn: CnnConfig, rnn: RnnConfig, config: SpeechRecogn
   int('rnn.units', rnn.units, 1, 2048);
   int('rnn.pool', rnn.pool, 1, 64);
   share('rnn.dropout', rnn.dropout);
-  if (config.epochs !== undefined) int('epochs', config.epochs, 1, 10_000);
-  if (config.batchSize !== undefined) int('batchSize', config.batchSize, 1, 100_000);
-  if (config.learningRate !== undefined && !(config.learningRate > 0 && config.learningRate <= 10))
-    bad('learningRate', config.learningRate, 'in (0, 10]');
-  if (config.maxSeconds !== undefined && !(config.maxSeconds > 0 && config.maxSeconds <= 86_400))
-    bad('maxSeconds', config.maxSeconds, 'in (0, 86400]');
+  checkIntegerOption('epochs', config.epochs, 1, 10_000);
+  checkIntegerOption('batchSize', config.batchSize, 1, 100_000);
+  checkNumberOption('learningRate', config.learningRate, 0, 10, { open: 'min' });
+  checkNumberOption('maxSeconds', config.maxSeconds, 0, 86_400, { open: 'min' });
 }
 
 function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {

@@ -1,5 +1,7 @@
 import {
   AppliedMLError,
+  checkIntegerOption,
+  checkNumberOption,
   fitModel,
   initEngine,
   loadBundle,
@@ -165,22 +167,12 @@ const MAX_EMBEDDING_CELLS = 100_000_000;
 
 /** Refuses model options that would train nothing, give NaN or fail inside tfjs (E_INPUT_INVALID naming the option). */
 function checkModelOptions(linear: LinearConfig, naiveBayes: NaiveBayesConfig, fasttext: FastTextConfig, cnn: CnnConfig): void {
-  const bad = (field: string, v: unknown, rule: string): never => {
-    throw new AppliedMLError('E_INPUT_INVALID', `${field} must be ${rule} (got ${JSON.stringify(v) ?? String(v)}).`, {
-      details: { field },
-    });
-  };
-  const int = (field: string, v: unknown, min: number, max: number): void => {
-    if (!(Number.isInteger(v) && (v as number) >= min && (v as number) <= max)) bad(field, v, `an integer in [${min}, ${max}]`);
-  };
-  const rate = (field: string, v: unknown): void => {
-    if (!(typeof v === 'number' && v > 0 && v <= 10)) bad(field, v, 'in (0, 10]');
-  };
+  const int = (field: string, v: unknown, min: number, max: number): void => checkIntegerOption(field, v, min, max, false);
+  const rate = (field: string, v: unknown): void => checkNumberOption(field, v, 0, 10, { open: 'min', optional: false });
   int('linear.epochs', linear.epochs, 1, 10_000);
-  if (!(typeof linear.l2 === 'number' && linear.l2 >= 0 && linear.l2 < 1)) bad('linear.l2', linear.l2, 'in [0, 1)');
+  checkNumberOption('linear.l2', linear.l2, 0, 1, { open: 'max', optional: false });
   rate('linear.learningRate', linear.learningRate);
-  if (!(typeof naiveBayes.alpha === 'number' && naiveBayes.alpha > 0 && naiveBayes.alpha <= 100))
-    bad('naiveBayes.alpha', naiveBayes.alpha, 'in (0, 100]');
+  checkNumberOption('naiveBayes.alpha', naiveBayes.alpha, 0, 100, { open: 'min', optional: false });
   for (const [name, c] of [
     ['linear', linear],
     ['naiveBayes', naiveBayes],
@@ -195,9 +187,15 @@ function checkModelOptions(linear: LinearConfig, naiveBayes: NaiveBayesConfig, f
   int('cnn.embeddingDim', cnn.embeddingDim, 1, 1024);
   int('cnn.filters', cnn.filters, 1, 4096);
   if (!Array.isArray(cnn.kernelSizes) || cnn.kernelSizes.length === 0 || cnn.kernelSizes.length > 8)
-    bad('cnn.kernelSizes', cnn.kernelSizes, 'a list of 1 to 8 kernel widths');
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `cnn.kernelSizes must be a list of 1 to 8 kernel widths (got ${JSON.stringify(cnn.kernelSizes)}).`,
+      {
+        details: { field: 'cnn.kernelSizes' },
+      },
+    );
   cnn.kernelSizes.forEach((k, i) => int(`cnn.kernelSizes[${i}]`, k, 1, 32));
-  if (!(typeof cnn.dropout === 'number' && cnn.dropout >= 0 && cnn.dropout < 1)) bad('cnn.dropout', cnn.dropout, 'in [0, 1)');
+  checkNumberOption('cnn.dropout', cnn.dropout, 0, 1, { open: 'max', optional: false });
   int('cnn.maxLength', cnn.maxLength, 1, 100_000);
   int('cnn.minCount', cnn.minCount, 1, 1_000_000);
   int('cnn.maxVocabulary', cnn.maxVocabulary, 2, 10_000_000);
@@ -274,10 +272,7 @@ export class TextClassifier {
     this.alive();
     const started = performance.now();
     const logger = options.logger ?? silentLogger;
-    if (options.epochs !== undefined && !(Number.isInteger(options.epochs) && options.epochs >= 1 && options.epochs <= 10_000))
-      throw new AppliedMLError('E_INPUT_INVALID', `epochs must be an integer in [1, 10000] (got ${options.epochs}).`, {
-        details: { field: 'epochs' },
-      });
+    checkIntegerOption('epochs', options.epochs, 1, 10_000);
     const { texts, labelSets } = this.checkExamples(data, 'training data');
     const labels = [...new Set(labelSets.flat())].sort();
     if (labels.length < 2) {
@@ -496,8 +491,7 @@ export class TextClassifier {
   async explain(text: string, options: { label?: string; top?: number } | null = {}): Promise<TextExplanation> {
     const state = this.ready();
     options ??= {};
-    if (options.top !== undefined && !(Number.isInteger(options.top) && options.top >= 0 && options.top <= 10_000))
-      throw new AppliedMLError('E_INPUT_INVALID', `top must be an integer in [0, 10000] (got ${options.top}).`);
+    checkIntegerOption('top', options.top, 0, 10_000);
     const checked = checkText(text, { maxChars: this.config.maxTextChars });
     const top = options.top ?? 10;
     const [probs] = this.probabilities([checked], state);

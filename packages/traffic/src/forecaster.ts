@@ -1,5 +1,7 @@
 import {
   AppliedMLError,
+  checkIntegerOption,
+  checkNumberOption,
   fitModel,
   initEngine,
   loadBundle,
@@ -240,15 +242,10 @@ export class TrafficForecaster {
     assertEverySensorObserved(series, 'The training series');
     const valFraction = options.valFraction ?? 0.2;
     if (!(valFraction >= 0 && valFraction < 1)) invalid(`valFraction must be in [0, 1); got ${valFraction}.`);
-    const intIn = (field: string, v: number | undefined, min: number, max: number): void => {
-      if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= max))
-        invalid(`${field} must be an integer in [${min}, ${max}]; got ${v}.`, { field });
-    };
-    intIn('epochs', options.epochs, 1, 10_000);
-    intIn('batchSize', options.batchSize, 1, 1_000_000);
-    intIn('patience', options.patience, 0, 10_000);
-    if (options.learningRate !== undefined && !(options.learningRate > 0 && options.learningRate <= 10))
-      invalid(`learningRate must be in (0, 10]; got ${options.learningRate}.`, { field: 'learningRate' });
+    checkIntegerOption('epochs', options.epochs, 1, 10_000);
+    checkIntegerOption('batchSize', options.batchSize, 1, 1_000_000);
+    checkIntegerOption('patience', options.patience, 0, 10_000);
+    checkNumberOption('learningRate', options.learningRate, 0, 10, { open: 'min' });
     const valSteps = this.isNeural ? Math.floor(series.steps * valFraction) : 0;
     const fitSteps = series.steps - valSteps;
     assertLongEnough(fitSteps, T, P, 'The training part of the series');

@@ -60,6 +60,27 @@ describe('predictBatched', () => {
     model.dispose();
   });
 
+  it('rejects an input of the wrong width or a bad batch size with a typed error, leaking nothing', () => {
+    const model = mlp();
+    const wide = tf.zeros([3, 785]);
+    const ok = tf.zeros([3, 784]);
+    const before = tf.memory().numTensors;
+    const code = (fn: () => unknown): string | undefined => {
+      try {
+        fn();
+      } catch (e) {
+        return AppliedMLError.isInstance(e) ? e.code : `untyped ${String(e)}`;
+      }
+      return undefined;
+    };
+    expect(code(() => predictBatched(model, wide))).toBe('E_SHAPE_MISMATCH');
+    expect(code(() => predictBatched(model, [ok, ok]))).toBe('E_SHAPE_MISMATCH');
+    expect(code(() => predictBatched(model, ok, { batchSize: 0 }))).toBe('E_INPUT_INVALID');
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([wide, ok]);
+    model.dispose();
+  });
+
   it('rejects an empty input with a typed error', () => {
     const model = mlp();
     const empty = tf.zeros([0, 784]);

@@ -21,6 +21,22 @@ export function predictBatched(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[]
   const inputs = Array.isArray(x) ? x : [x];
   const n = inputs[0]?.shape[0] ?? 0;
   if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', 'predict needs at least one row.');
+  checkBatchSize(batchSize);
+  // The input's shape against the model's (dimensions it leaves open pass), before tfjs's own check.
+  if (inputs.length !== model.inputs.length)
+    throw new AppliedMLError('E_SHAPE_MISMATCH', `The model takes ${model.inputs.length} input(s); got ${inputs.length}.`);
+  inputs.forEach((t, i) => {
+    const want = model.inputs[i]?.shape ?? [];
+    const fits = t.shape.length === want.length && want.every((d, k) => k === 0 || d === null || d === undefined || d === t.shape[k]);
+    if (!fits)
+      throw new AppliedMLError(
+        'E_SHAPE_MISMATCH',
+        `Input ${i} is ${t.shape.join('×')}; the model takes ${want.map((d) => d ?? 'any').join('×')}.`,
+        {
+          details: { input: i, shape: t.shape, expected: want },
+        },
+      );
+  });
   const output = model.outputs[0];
   if (model.outputs.length !== 1 || !output) throw new AppliedMLError('E_INPUT_INVALID', 'predictBatched supports single-output models.');
   const rowShape = output.shape.slice(1).map((d) => d ?? 1);
@@ -59,4 +75,11 @@ export function warmUp(model: tf.LayersModel, batchSize = 1): void {
     const out = model.predict(inputs.length === 1 ? (inputs[0] as tf.Tensor) : inputs) as tf.Tensor | tf.Tensor[];
     (Array.isArray(out) ? out : [out]).forEach((t) => t.dataSync());
   });
+}
+
+function checkBatchSize(batchSize: number): void {
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new AppliedMLError('E_INPUT_INVALID', `batchSize must be a positive integer (got ${batchSize}).`, {
+      details: { field: 'batchSize' },
+    });
 }

@@ -1,0 +1,38 @@
+// Checks for numeric options, shared by every SDK: each failure is E_INPUT_INVALID naming the option,
+// so a NaN, a negative size or a huge count never reaches tfjs or an allocation.
+import { AppliedMLError } from './errors';
+
+function refuse(field: string, value: unknown, rule: string): never {
+  throw new AppliedMLError('E_INPUT_INVALID', `${field} must be ${rule} (got ${JSON.stringify(value) ?? String(value)}).`, {
+    details: { field },
+  });
+}
+
+/** `value` is an integer in [min, max]; undefined passes when `optional`. */
+export function checkIntegerOption(field: string, value: unknown, min: number, max: number, optional = true): void {
+  if (value === undefined && optional) return;
+  if (!(Number.isInteger(value) && (value as number) >= min && (value as number) <= max))
+    refuse(field, value, `an integer in [${min}, ${max}]`);
+}
+
+/**
+ * `value` is a finite number between `min` and `max`; `open` excludes the named ends (e.g. 'min' for a
+ * rate that must be above 0). Undefined passes when `optional`.
+ */
+export function checkNumberOption(
+  field: string,
+  value: unknown,
+  min: number,
+  max: number,
+  options: { open?: 'min' | 'max' | 'both'; optional?: boolean } = {},
+): void {
+  if (value === undefined && (options.optional ?? true)) return;
+  const open = options.open;
+  const lowOk = open === 'min' || open === 'both' ? (value as number) > min : (value as number) >= min;
+  const highOk = open === 'max' || open === 'both' ? (value as number) < max : (value as number) <= max;
+  if (!(typeof value === 'number' && Number.isFinite(value) && lowOk && highOk)) {
+    const lo = open === 'min' || open === 'both' ? '(' : '[';
+    const hi = open === 'max' || open === 'both' ? ')' : ']';
+    refuse(field, value, `a number in ${lo}${min}, ${max}${hi}`);
+  }
+}
