@@ -194,7 +194,10 @@ async function main(): Promise<void> {
           .join('  ')}`,
       );
       if (values.heatmap) {
-        await writeOutputFile(values.heatmap, await heatmapOverlayPng(read.image, p.heatmap!, { width: Math.max(256, read.image.width) }));
+        await writeOutputFile(
+          values.heatmap,
+          await heatmapOverlayPng(read.image, p.heatmap!, { width: Math.min(8192, Math.max(256, read.image.width)) }),
+        );
         out(`Grad-CAM overlay: ${resolve(values.heatmap)}`);
       }
       model.dispose();

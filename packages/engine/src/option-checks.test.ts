@@ -7,7 +7,8 @@ describe('option checks', () => {
   it('integers: in range passes, undefined passes unless required, anything else names the option', () => {
     expect(() => checkIntegerOption('x', 3, 1, 5)).not.toThrow();
     expect(() => checkIntegerOption('x', undefined, 1, 5)).not.toThrow();
-    for (const bad of [0, 6, 2.5, Number.NaN, '3', null]) expect(() => checkIntegerOption('x', bad, 1, 5)).toThrow(invalid);
+    for (const bad of [0, 6, 2.5, Number.NaN, '3']) expect(() => checkIntegerOption('x', bad, 1, 5)).toThrow(invalid);
+    expect(() => checkIntegerOption('x', null, 1, 5)).not.toThrow(); // JSON's way of leaving it unset
     expect(() => checkIntegerOption('x', undefined, 1, 5, false)).toThrow(invalid);
   });
 

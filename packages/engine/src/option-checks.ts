@@ -8,9 +8,9 @@ function refuse(field: string, value: unknown, rule: string): never {
   });
 }
 
-/** `value` is an integer in [min, max]; undefined passes when `optional`. */
+/** `value` is an integer in [min, max]; undefined (or null, as JSON configs write it) passes when `optional`. */
 export function checkIntegerOption(field: string, value: unknown, min: number, max: number, optional = true): void {
-  if (value === undefined && optional) return;
+  if ((value === undefined || value === null) && optional) return;
   if (!(Number.isInteger(value) && (value as number) >= min && (value as number) <= max))
     refuse(field, value, `an integer in [${min}, ${max}]`);
 }
@@ -26,7 +26,7 @@ export function checkNumberOption(
   max: number,
   options: { open?: 'min' | 'max' | 'both'; optional?: boolean } = {},
 ): void {
-  if (value === undefined && (options.optional ?? true)) return;
+  if ((value === undefined || value === null) && (options.optional ?? true)) return;
   const open = options.open;
   const lowOk = open === 'min' || open === 'both' ? (value as number) > min : (value as number) >= min;
   const highOk = open === 'max' || open === 'both' ? (value as number) < max : (value as number) <= max;

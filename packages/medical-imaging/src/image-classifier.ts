@@ -446,6 +446,11 @@ export class ImageClassifier {
       dispose();
       throw corrupt('the classifier model, labels or preprocessing is missing');
     }
+    const shape = model.inputs[0]?.shape ?? [];
+    if (shape[1] !== pre.imageSize || shape[2] !== pre.imageSize) {
+      dispose();
+      throw corrupt(`its network takes ${JSON.stringify(shape)} but its preprocessing says ${pre.imageSize}×${pre.imageSize}`);
+    }
     if (
       !validNormalization(pre.normalization) ||
       !(pre.threshold === undefined || pre.threshold === null || (pre.threshold > 0 && pre.threshold < 1))

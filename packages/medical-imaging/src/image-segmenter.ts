@@ -843,6 +843,7 @@ export class ImageSegmenter {
       throw corrupt(
         `its network takes ${JSON.stringify(shape)} but its preprocessing says ${pre.imageSize}×${pre.imageSize}×${pre.channels}`,
       );
+    if (!Array.isArray(pre.mean) || !Array.isArray(pre.std)) throw corrupt('its normalisation is not valid');
     const stats = [...pre.mean, ...pre.std];
     if (
       pre.mean.length !== pre.channels ||

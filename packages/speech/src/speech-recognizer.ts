@@ -254,7 +254,7 @@ function checkNetworkConfig(cnn: CnnConfig, rnn: RnnConfig, config: SpeechRecogn
   checkIntegerOption('epochs', config.epochs, 1, 10_000);
   checkIntegerOption('batchSize', config.batchSize, 1, 100_000);
   checkNumberOption('learningRate', config.learningRate, 0, 10, { open: 'min' });
-  checkNumberOption('maxSeconds', config.maxSeconds, 0, 86_400, { open: 'min' });
+  checkNumberOption('maxSeconds', config.maxSeconds, 0, Number.MAX_VALUE, { open: 'min' });
 }
 
 function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {

@@ -520,6 +520,8 @@ export class TrafficForecaster {
     const end = input.end === undefined ? null : toEpochMs(input.end, 'end');
     if (fitted.clock && end === null) invalid('This model uses time-of-day features: pass `end`, the time of the last row.');
     const step = fitted.intervalMinutes * 60_000;
+    if (end !== null && Math.abs(end + this.outputSteps * step) > 8.64e15)
+      invalid('`end` plus the forecast horizon goes beyond what a date can hold.', { field: 'end' });
     const values = new Float64Array(rows.length * n);
     for (let t = 0; t < rows.length; t++) {
       const row = rows[t] as ArrayLike<number>;

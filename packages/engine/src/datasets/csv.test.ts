@@ -271,7 +271,7 @@ describe('CSV options are checked before a file is opened', () => {
     try {
       await expectCode(() => readCsvAll(missing, { delimiter: '' }), 'E_INPUT_INVALID');
       await expectCode(() => readCsvAll(missing, { maxRecordChars: -5 }), 'E_INPUT_INVALID');
-      await expectCode(() => readNumericMatrix(missing, { maxRecordChars: 0 } as never), 'E_INPUT_INVALID');
+      await expectCode(() => readNumericMatrix(missing, { maxRecordChars: -1 } as never), 'E_INPUT_INVALID');
       const present = join(tempDir(), 'present.csv');
       writeFileSync(present, 'a,b\n1,2\n');
       await expectCode(() => readCsvAll(present, { maxRecordChars: -5 }), 'E_INPUT_INVALID');

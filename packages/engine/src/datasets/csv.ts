@@ -107,8 +107,11 @@ async function* rawRecords(
     throw new AppliedMLError('E_INPUT_INVALID', `CSV delimiter must be a non-empty string; got ${JSON.stringify(options.delimiter)}.`);
   }
   const maxRecordChars = options.maxRecordChars ?? 8 * 1024 * 1024;
-  if (!(Number.isInteger(maxRecordChars) && maxRecordChars >= 1)) {
-    throw new AppliedMLError('E_INPUT_INVALID', `maxRecordChars must be a positive integer; got ${String(maxRecordChars)}.`);
+  if (!(Number.isInteger(maxRecordChars) && maxRecordChars >= 0)) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `maxRecordChars must be a non-negative integer (0: no limit); got ${String(maxRecordChars)}.`,
+    );
   }
   let parser: Parser;
   try {
