@@ -138,6 +138,14 @@ describe('TextClassifier bad input', () => {
     );
     expect(await codeOf(() => TextClassifier.create().train(TICKETS, { epochs: Number.NaN }))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => Vocabulary.fit(null as never))).toBe('E_INPUT_INVALID');
+    // A CNN whose embedding table would be too large is refused after the vocabulary is counted, and
+    // the length setting it fitted to that data is put back.
+    const wide = TextClassifier.create({ model: 'cnn', cnn: { embeddingDim: 1024, maxLength: 1000, maxVocabulary: 10_000_000 } });
+    const words = (k: number): string => Array.from({ length: 600 }, (_, j) => `w${k}x${j}`).join(' ');
+    const many = Array.from({ length: 200 }, (_, k) => ({ text: words(k), label: k % 2 ? 'a' : 'b' }));
+    expect(await codeOf(() => wide.train(many))).toBe('E_INPUT_TOO_LARGE');
+    expect((wide as unknown as { config: { cnn: { maxLength: number } } }).config.cnn.maxLength).toBe(1000);
+    wide.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 

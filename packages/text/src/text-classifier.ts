@@ -344,103 +344,118 @@ export class TextClassifier {
       // Fit the input length to the data: short texts (questions) need far fewer positions than the cap.
       const longest = Math.max(...tokens.map((t) => t.length));
       const self = this.config as Preprocessing;
-      if (kind === 'cnn')
-        self.cnn = { ...self.cnn, maxLength: Math.max(Math.max(...self.cnn.kernelSizes), Math.min(self.cnn.maxLength, longest)) };
-      else
-        self.fasttext = {
-          ...self.fasttext,
-          maxIds: Math.max(1, Math.min(self.fasttext.maxIds, ngramCount(longest, self.fasttext.wordNgrams))),
-        };
-      let network: tf.LayersModel;
-      if (kind === 'cnn') {
-        const cnn = this.config.cnn;
-        state.vocabulary = Vocabulary.fit(tokens, { minCount: cnn.minCount, maxSize: cnn.maxVocabulary, reserveSpecial: true }).vocabulary;
-        if (state.vocabulary.size * cnn.embeddingDim > MAX_EMBEDDING_CELLS)
-          throw new AppliedMLError(
-            'E_INPUT_TOO_LARGE',
-            `The CNN's embedding table would hold ${state.vocabulary.size} words × ${cnn.embeddingDim}; at most ${MAX_EMBEDDING_CELLS} cells. Lower cnn.maxVocabulary or cnn.embeddingDim.`,
-          );
-        network = buildKimCnn(cnn, state.vocabulary.size, K, this.config.multiLabel, this.config.seed);
-        featureCount = state.vocabulary.size;
-      } else {
-        network = buildFastText(this.config.fasttext, K, this.config.multiLabel, this.config.seed);
-        featureCount = this.config.fasttext.buckets;
-      }
-      state.network = network;
-      const neural = kind === 'cnn' ? this.config.cnn : this.config.fasttext;
-      let x: ReturnType<TextClassifier['encodeNeural']>;
+      // The length settings are fitted to this data; a train that fails puts them back.
+      const previous = { cnn: self.cnn, fasttext: self.fasttext };
       try {
-        x = this.encodeNeural(tokens, state);
-      } catch (error) {
-        network.dispose();
-        throw error;
-      }
-      const y = this.config.multiLabel
-        ? tf.tensor2d(targets, [texts.length, K], 'float32')
-        : tf.tensor1d(Int32Array.from(targets), 'float32');
-      let validation: { x: tf.Tensor | tf.Tensor[]; y: tf.Tensor } | undefined;
-      try {
-        if (options.validation && options.validation.length > 0) {
-          const v = this.checkExamples(options.validation, 'validation data');
-          const unknown = [...new Set(v.labelSets.flat())].filter((l) => !index.has(l));
-          if (unknown.length > 0)
-            throw new AppliedMLError('E_INPUT_INVALID', `Validation labels not in the training data: ${unknown.join(', ')}.`, {
-              details: { unknown },
-            });
-          const vx = this.encodeNeural(
-            v.texts.map((t) => tokenize(t, features)),
-            state,
-          );
-          const vy = this.config.multiLabel
-            ? tf.tensor2d(
-                Uint8Array.from(v.labelSets.flatMap((set) => labels.map((l) => (set.includes(l) ? 1 : 0)))),
-                [v.texts.length, K],
-                'float32',
-              )
-            : tf.tensor1d(
-                Int32Array.from(v.labelSets, (set) => index.get(set[0] as string) as number),
-                'float32',
-              );
-          validation = { x: vx, y: vy };
-        }
-        // The CNN takes any width: batch texts of similar length and cut each batch to its longest.
-        let cnnBatching = {};
-        if (kind === 'cnn' && isFreeWidth(network)) {
-          const lengths = Int32Array.from(tokens, (t) => Math.min(t.length, this.config.cnn.maxLength));
-          const widest = Math.max(...this.config.cnn.kernelSizes);
-          cnnBatching = {
-            bucketBy: lengths,
-            augment: (ids: tf.Tensor, rows: Int32Array): tf.Tensor => {
-              let longest = widest;
-              for (const r of rows) longest = Math.max(longest, lengths[r] as number);
-              return tf.slice(ids, [0, 0], [-1, longest]);
-            },
+        if (kind === 'cnn')
+          self.cnn = { ...self.cnn, maxLength: Math.max(Math.max(...self.cnn.kernelSizes), Math.min(self.cnn.maxLength, longest)) };
+        else
+          self.fasttext = {
+            ...self.fasttext,
+            maxIds: Math.max(1, Math.min(self.fasttext.maxIds, ngramCount(longest, self.fasttext.wordNgrams))),
           };
+        let network: tf.LayersModel;
+        if (kind === 'cnn') {
+          const cnn = this.config.cnn;
+          state.vocabulary = Vocabulary.fit(tokens, {
+            minCount: cnn.minCount,
+            maxSize: cnn.maxVocabulary,
+            reserveSpecial: true,
+          }).vocabulary;
+          if (state.vocabulary.size * cnn.embeddingDim > MAX_EMBEDDING_CELLS)
+            throw new AppliedMLError(
+              'E_INPUT_TOO_LARGE',
+              `The CNN's embedding table would hold ${state.vocabulary.size} words × ${cnn.embeddingDim}; at most ${MAX_EMBEDDING_CELLS} cells. Lower cnn.maxVocabulary or cnn.embeddingDim.`,
+            );
+          network = buildKimCnn(cnn, state.vocabulary.size, K, this.config.multiLabel, this.config.seed);
+          featureCount = state.vocabulary.size;
+        } else {
+          network = buildFastText(this.config.fasttext, K, this.config.multiLabel, this.config.seed);
+          featureCount = this.config.fasttext.buckets;
         }
-        engineReport = await fitModel(network, x, y, {
-          ...cnnBatching,
-          epochs: options.epochs ?? neural.epochs,
-          batchSize: neural.batchSize,
-          loss: this.config.multiLabel ? 'binaryCrossentropy' : 'sparseCategoricalCrossentropy',
-          optimizer: 'adam',
-          learningRate: neural.learningRate,
-          seed: this.config.seed,
-          accuracy: !this.config.multiLabel,
-          ...(validation
-            ? { validationData: validation, earlyStopping: { monitor: this.config.multiLabel ? 'val_loss' : 'val_accuracy', patience: 3 } }
-            : {}),
-          ...(classWeights && !this.config.multiLabel ? { classWeight: Array.from(classWeights) } : {}),
-          progress: options.progress ?? false,
-          progressLabel: kind,
-          logger,
-        });
-        history = engineReport.history;
+        state.network = network;
+        const neural = kind === 'cnn' ? this.config.cnn : this.config.fasttext;
+        let x: ReturnType<TextClassifier['encodeNeural']>;
+        try {
+          x = this.encodeNeural(tokens, state);
+        } catch (error) {
+          network.dispose();
+          throw error;
+        }
+        const y = this.config.multiLabel
+          ? tf.tensor2d(targets, [texts.length, K], 'float32')
+          : tf.tensor1d(Int32Array.from(targets), 'float32');
+        let validation: { x: tf.Tensor | tf.Tensor[]; y: tf.Tensor } | undefined;
+        try {
+          if (options.validation && options.validation.length > 0) {
+            const v = this.checkExamples(options.validation, 'validation data');
+            const unknown = [...new Set(v.labelSets.flat())].filter((l) => !index.has(l));
+            if (unknown.length > 0)
+              throw new AppliedMLError('E_INPUT_INVALID', `Validation labels not in the training data: ${unknown.join(', ')}.`, {
+                details: { unknown },
+              });
+            const vx = this.encodeNeural(
+              v.texts.map((t) => tokenize(t, features)),
+              state,
+            );
+            const vy = this.config.multiLabel
+              ? tf.tensor2d(
+                  Uint8Array.from(v.labelSets.flatMap((set) => labels.map((l) => (set.includes(l) ? 1 : 0)))),
+                  [v.texts.length, K],
+                  'float32',
+                )
+              : tf.tensor1d(
+                  Int32Array.from(v.labelSets, (set) => index.get(set[0] as string) as number),
+                  'float32',
+                );
+            validation = { x: vx, y: vy };
+          }
+          // The CNN takes any width: batch texts of similar length and cut each batch to its longest.
+          let cnnBatching = {};
+          if (kind === 'cnn' && isFreeWidth(network)) {
+            const lengths = Int32Array.from(tokens, (t) => Math.min(t.length, this.config.cnn.maxLength));
+            const widest = Math.max(...this.config.cnn.kernelSizes);
+            cnnBatching = {
+              bucketBy: lengths,
+              augment: (ids: tf.Tensor, rows: Int32Array): tf.Tensor => {
+                let longest = widest;
+                for (const r of rows) longest = Math.max(longest, lengths[r] as number);
+                return tf.slice(ids, [0, 0], [-1, longest]);
+              },
+            };
+          }
+          engineReport = await fitModel(network, x, y, {
+            ...cnnBatching,
+            epochs: options.epochs ?? neural.epochs,
+            batchSize: neural.batchSize,
+            loss: this.config.multiLabel ? 'binaryCrossentropy' : 'sparseCategoricalCrossentropy',
+            optimizer: 'adam',
+            learningRate: neural.learningRate,
+            seed: this.config.seed,
+            accuracy: !this.config.multiLabel,
+            ...(validation
+              ? {
+                  validationData: validation,
+                  earlyStopping: { monitor: this.config.multiLabel ? 'val_loss' : 'val_accuracy', patience: 3 },
+                }
+              : {}),
+            ...(classWeights && !this.config.multiLabel ? { classWeight: Array.from(classWeights) } : {}),
+            progress: options.progress ?? false,
+            progressLabel: kind,
+            logger,
+          });
+          history = engineReport.history;
+        } catch (error) {
+          network.dispose();
+          throw error;
+        } finally {
+          tf.dispose([...(Array.isArray(x) ? x : [x]), y]);
+          if (validation) tf.dispose([...(Array.isArray(validation.x) ? validation.x : [validation.x]), validation.y]);
+        }
       } catch (error) {
-        network.dispose();
+        self.cnn = previous.cnn;
+        self.fasttext = previous.fasttext;
         throw error;
-      } finally {
-        tf.dispose([...(Array.isArray(x) ? x : [x]), y]);
-        if (validation) tf.dispose([...(Array.isArray(validation.x) ? validation.x : [validation.x]), validation.y]);
       }
     }
 
