@@ -1,20 +1,11 @@
-import { AppliedMLError } from '@appliedml/engine';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { createAdjacency } from './adjacency';
 import { TrafficForecaster } from './forecaster';
 import { IncidentMonitor } from './incident-monitor';
 import { resampleToGrid } from './read-csv';
 import { createSeries, splitSeries } from './series';
 import { generateTrafficNetwork } from './synthetic';
-
-async function codeOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (e) {
-    return AppliedMLError.isInstance(e) ? e.code : `untyped ${String(e)}`;
-  }
-  return 'no error';
-}
+import { expectCode } from './test-helpers';
 
 const net = generateTrafficNetwork({ sensors: 4, corridorLength: 2, days: 2, incidents: 1, seed: 7 });
 
@@ -24,31 +15,31 @@ describe('traffic bad input found by an audit: typed errors, no RangeError, no N
     const { train } = splitSeries(net.series, 0.8);
     await model.train(train);
     const rows = Array.from({ length: 12 }, () => [60, 61, 59, 62]);
-    expect(await codeOf(() => model.predict({ values: rows, end: 1e20 }))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => model.predict({ values: rows, end: -1e16 }))).toBe('E_INPUT_INVALID');
+    await expectCode(() => model.predict({ values: rows, end: 1e20 }), 'E_INPUT_INVALID');
+    await expectCode(() => model.predict({ values: rows, end: -1e16 }), 'E_INPUT_INVALID');
     const huge = rows.map((r) => r.slice());
     huge[5]![1] = 1e300;
-    expect(await codeOf(() => model.predict({ values: huge, end: net.series.start! }))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => model.update({ values: [60, 61, 59, 62], time: 1e20 }))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => model.train(null as never))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => model.train(train, { epochs: -1 }))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => model.train(train, { learningRate: -1 }))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => model.train(train, { patience: -1 }))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => model.evaluate(net.series, { pooling: 'bogus' as never }))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => createSeries({ values: [[1, 2]], intervalMinutes: 5, start: 1e20 } as never))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => createSeries({ values: [[1e300, 2]], intervalMinutes: 5 } as never))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => createSeries(null as never))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => createSeries({ values: null, intervalMinutes: 5 } as never))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => createSeries({ values: [[1, 2], null], intervalMinutes: 5 } as never))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => createAdjacency(null as never))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => resampleToGrid(Float64Array.from([3e5, 0]), Float64Array.from([1, 2]), ['a'], 5))).toBe('E_INPUT_INVALID');
+    await expectCode(() => model.predict({ values: huge, end: net.series.start! }), 'E_INPUT_INVALID');
+    await expectCode(() => model.update({ values: [60, 61, 59, 62], time: 1e20 }), 'E_INPUT_INVALID');
+    await expectCode(() => model.train(null as never), 'E_INPUT_INVALID');
+    await expectCode(() => model.train(train, { epochs: -1 }), 'E_INPUT_INVALID');
+    await expectCode(() => model.train(train, { learningRate: -1 }), 'E_INPUT_INVALID');
+    await expectCode(() => model.train(train, { patience: -1 }), 'E_INPUT_INVALID');
+    await expectCode(() => model.evaluate(net.series, { pooling: 'bogus' as never }), 'E_INPUT_INVALID');
+    await expectCode(() => createSeries({ values: [[1, 2]], intervalMinutes: 5, start: 1e20 } as never), 'E_INPUT_INVALID');
+    await expectCode(() => createSeries({ values: [[1e300, 2]], intervalMinutes: 5 } as never), 'E_INPUT_INVALID');
+    await expectCode(() => createSeries(null as never), 'E_INPUT_INVALID');
+    await expectCode(() => createSeries({ values: null, intervalMinutes: 5 } as never), 'E_INPUT_INVALID');
+    await expectCode(() => createSeries({ values: [[1, 2], null], intervalMinutes: 5 } as never), 'E_INPUT_INVALID');
+    await expectCode(() => createAdjacency(null as never), 'E_INPUT_INVALID');
+    await expectCode(() => resampleToGrid(Float64Array.from([3e5, 0]), Float64Array.from([1, 2]), ['a'], 5), 'E_INPUT_INVALID');
     model.dispose();
   });
 
   it('the incident monitor refuses an unbounded history, duplicate sensors and impossible times', async () => {
-    expect(await codeOf(() => new IncidentMonitor({ sensors: ['a', 'b'], historySize: 1e9 }))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => new IncidentMonitor({ sensors: ['a', 'a'] }))).toBe('E_INPUT_INVALID');
+    await expectCode(() => new IncidentMonitor({ sensors: ['a', 'b'], historySize: 1e9 }), 'E_INPUT_INVALID');
+    await expectCode(() => new IncidentMonitor({ sensors: ['a', 'a'] }), 'E_INPUT_INVALID');
     const monitor = new IncidentMonitor({ sensors: ['a', 'b'] });
-    expect(await codeOf(() => monitor.observe({ observed: [1, 2], expected: [1, 2], time: 1e20 }))).toBe('E_INPUT_INVALID');
+    await expectCode(() => monitor.observe({ observed: [1, 2], expected: [1, 2], time: 1e20 }), 'E_INPUT_INVALID');
   });
 });
