@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,7 +70,8 @@ describe('replaceDirAtomic', () => {
     const cwd = process.cwd();
     process.chdir(inside);
     try {
-      for (const target of ['.', '..', inside, root]) {
+      await symlink(root, join(root, 'work', 'up'));
+      for (const target of ['.', '..', inside, root, 'up', join('up', 'work'), join('up', 'work', 'up')]) {
         await expect(replaceDirAtomic(target, async () => undefined)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
       }
     } finally {

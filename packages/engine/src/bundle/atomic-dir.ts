@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AppliedMLError } from '../errors';
 
@@ -50,9 +50,19 @@ export async function writeDirAtomic(
   );
 }
 
+/** `path` with its symbolic links resolved, as far as it exists (process.cwd() is reported that way too). */
+async function physicalPath(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(await physicalPath(parent), basename(path));
+  }
+}
+
 /** Refuses a `dir` the swap must not replace: the working directory or one above it, or (with a marker) a foreign one. */
 async function checkReplaceable(dir: string, marker: string | undefined): Promise<void> {
-  const target = resolve(dir);
+  const target = await physicalPath(resolve(dir));
   const cwd = process.cwd();
   if (cwd === target || cwd.startsWith(target.endsWith(sep) ? target : target + sep)) {
     throw new AppliedMLError('E_INPUT_INVALID', `Refusing to save over ${dir}: it holds the working directory. Save into a subdirectory.`, {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,5 +151,43 @@ describe('model bundles', () => {
     await writeFile(manifestPath, JSON.stringify(manifest));
     await expectCode(loadBundle(target, { task: 'speech' }), 'E_BUNDLE_INCOMPATIBLE');
     m.dispose();
+  });
+
+  it('refuses a topology that does not fit its weights without leaking the half-built network', async () => {
+    const target = join(dir, 'bundle');
+    const m = model();
+    await saveBundle(target, input(m));
+    m.dispose();
+    const manifestPath = join(target, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    const topologyPath = join(target, 'main.model.json');
+    // One more unit in the hidden layer: the network builds, its weights no longer fit.
+    const edited = (await readFile(topologyPath, 'utf8')).replace('"units":5', '"units":6');
+    expect(edited).toContain('"units":6');
+    await writeFile(topologyPath, edited);
+    manifest.files['main.model.json'] = createHash('sha256').update(edited).digest('hex');
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    const before = tf.memory().numTensors;
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /could not be rebuilt/);
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /could not be rebuilt/);
+    expect(tf.memory().numTensors).toBe(before);
+    // Weights cut short (checksummed again), and a layer class tfjs does not know.
+    const original = await readFile(topologyPath, 'utf8');
+    await writeFile(topologyPath, original.replace('"units":6', '"units":5'));
+    const weightsPath = join(target, 'main.weights.bin');
+    const short = (await readFile(weightsPath)).subarray(0, 40);
+    await writeFile(weightsPath, short);
+    const unknown = original.replace('"units":6', '"units":5').replace('"class_name":"Dense"', '"class_name":"NoSuchLayer"');
+    const digest = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+    manifest.files['main.model.json'] = digest(original.replace('"units":6', '"units":5'));
+    manifest.files['main.weights.bin'] = digest(short);
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /could not be rebuilt/);
+    expect(tf.memory().numTensors).toBe(before);
+    await writeFile(topologyPath, unknown);
+    manifest.files['main.model.json'] = digest(unknown);
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /could not be rebuilt/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AppliedMLError } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { writeDirAtomic } from './atomic-dir';
+import { rebuildNetwork } from './rebuild-model';
 
 export const BUNDLE_FORMAT = 'appliedml-bundle';
 export const BUNDLE_SCHEMA_VERSION = 1;
@@ -235,9 +236,7 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
       }
       const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
       try {
-        models[name] = await tf.loadLayersModel(
-          tf.io.fromMemory({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData }),
-        );
+        models[name] = await rebuildNetwork({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData });
       } catch (cause) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' could not be rebuilt: ${(cause as Error).message}`, {
           cause,
