@@ -6,11 +6,14 @@ const scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05];
 const labels = [1, 1, 0, 1, 0, 0, 1, 0, 0, 0];
 
 describe('chooseThreshold', () => {
-  it('target precision picks the lowest threshold that still meets it', () => {
+  it('target precision picks the most recall that meets it, at the highest threshold reaching that recall', () => {
     const c = chooseThreshold(scores, { targetPrecision: 0.75 }, labels);
     expect(c.threshold).toBe(0.6);
     expect(c.precision).toBe(0.75);
     expect(c.recall).toBe(0.75);
+    // Every fraud is caught at 0.8; lower cuts still meet 50% precision but only add false alerts.
+    const caught = chooseThreshold([0.9, 0.8, 0.7, 0.6, 0.1], { targetPrecision: 0.5 }, [1, 1, 0, 0, 0]);
+    expect(caught).toMatchObject({ threshold: 0.8, precision: 1, recall: 1, alerts: 2 });
   });
   it('target recall picks the highest threshold reaching it', () => {
     expect(chooseThreshold(scores, { targetRecall: 1 }, labels).threshold).toBe(0.3);

@@ -77,8 +77,9 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
     const recall = tp / positives;
     const thr = s(k);
     if ('targetPrecision' in rule) {
-      // The lowest threshold (most recall) that still meets the precision target.
-      if (precision >= rule.targetPrecision) best = { thr, value: recall };
+      // The most recall that meets the precision target, at the highest threshold that reaches it:
+      // going lower for no more recall would only add false alerts.
+      if (precision >= rule.targetPrecision && (!best || recall > best.value)) best = { thr, value: recall };
     } else if ('targetRecall' in rule) {
       if (recall >= rule.targetRecall) {
         best = { thr, value: precision };

@@ -18,7 +18,7 @@ export interface ForecastChartInput {
   height?: number;
 }
 
-/** Forecast against actual for one sensor (a Vega-Lite spec; render it with `renderChart`). */
+/** Forecast against actual for one sensor (a Vega-Lite spec; render it with `renderChartSvg`). */
 export function forecastChartSpec(input: ForecastChartInput): ChartSpec {
   const label = input.label ?? 'forecast';
   const temporal = typeof input.times[0] === 'string';

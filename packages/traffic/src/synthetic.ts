@@ -3,10 +3,13 @@ import { createAdjacency, type Adjacency } from './adjacency';
 import { createSeries, toEpochMs, type TrafficSeries } from './series';
 
 export interface SyntheticNetworkOptions {
-  /** Sensors, laid out along corridors of `corridorLength` (default 24). */
+  /** Sensors (default 24), laid out along corridors of `corridorLength`. */
   sensors?: number;
+  /** Sensors per corridor (default 8). */
   corridorLength?: number;
+  /** Length of the series in days (default 14). */
   days?: number;
+  /** Minutes between readings (default 5). */
   intervalMinutes?: number;
   /** Incidents injected (default 6): a sharp slow-down at one sensor that spreads upstream. */
   incidents?: number;

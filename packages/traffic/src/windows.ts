@@ -12,7 +12,7 @@ export interface WindowBatch {
   last: Float64Array;
 }
 
-/** Window starts covered by the T-GCN protocol for a segment [from, to): starts s with s + T + h <= to - 1... see evaluate. */
+/** Window starts of the T-GCN protocol in a segment [from, to): every s from `from` with s + T + h < to, for T input and h output steps. */
 export function windowStarts(from: number, to: number, inputSteps: number, outputSteps: number): number[] {
   const count = to - from - inputSteps - outputSteps;
   const starts: number[] = [];
