@@ -15,7 +15,13 @@ export default defineConfig({
   resolve: { conditions: ['@appliedml/source'] },
   ssr: { resolve: { conditions: ['@appliedml/source'], externalConditions: ['@appliedml/source'] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'apps/*/src/**/*.test.ts',
+      'apps/*/test/**/*.test.ts',
+      'tools/pack-test/*.test.ts',
+    ],
     environment: 'node',
     pool: 'forks',
     testTimeout: 120_000,

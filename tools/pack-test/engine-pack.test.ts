@@ -1,62 +1,20 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { checksOf, runPackScript } from './pack-run';
 
-// Packing test: tools/pack-test/pack-test.mjs builds the engine, packs it, installs the tarball into a
-// scratch project outside the workspace and uses it there with plain node (ESM, CJS, the bin, tsc).
+// Packing test: pack-test.mjs builds the engine, packs it, installs the tarball into a scratch project
+// outside the workspace and uses it there with plain node (ESM, CJS, the bin, tsc).
 // It needs the npm cache the repository's `npm ci` filled. APPLIEDML_SKIP_PACK_TEST=1 skips it.
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SCRIPT = fileURLToPath(new URL('../../../tools/pack-test/pack-test.mjs', import.meta.url));
-const TIMEOUT_MS = 240_000;
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runScript(): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    // SIGTERM lets the script stop its own children and remove its temp dirs.
-    const timer = setTimeout(() => child.kill('SIGTERM'), TIMEOUT_MS);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-type Check = { check: string; ok: boolean } & Record<string, unknown>;
-
-function checks(stdout: string): Map<string, Check> {
-  const byName = new Map<string, Check>();
-  for (const line of stdout.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    const value = JSON.parse(line) as Check;
-    byName.set(value.check, value);
-  }
-  return byName;
-}
+const TIMEOUT_MS = 360_000; // includes waiting for the packing lock while the SDK packing test builds
 
 describe.skipIf(process.env.APPLIEDML_SKIP_PACK_TEST === '1')('the packed @appliedml/engine', () => {
   it(
     'installs from its tarball and works with plain node: ESM, CJS, bin, types, no source leak',
     { timeout: TIMEOUT_MS + 20_000 },
     async () => {
-      const run = await runScript();
+      const run = await runPackScript('./pack-test.mjs', TIMEOUT_MS);
       expect(run.code, `pack-test exited with ${run.code ?? run.signal}\n${run.stdout}\n${run.stderr}`).toBe(0);
 
-      const results = checks(run.stdout);
+      const results = checksOf(run.stdout);
       for (const name of ['tarball', 'esm', 'cjs', 'bin', 'leak', 'types', 'summary']) {
         expect(results.get(name)?.ok, `no passing "${name}" check in:\n${run.stdout}`).toBe(true);
       }

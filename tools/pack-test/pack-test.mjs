@@ -6,20 +6,36 @@
 //
 // stdout: `[pack-test] …` progress lines and one JSON line per check ({"check": …, "ok": true, …}),
 // ending with {"check":"summary"}. Exits 1 with a `[pack-test] FAILED …` message on stderr on failure.
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import {
+  CONSUMER_FIXTURES,
+  CheckFailure,
+  IS_WINDOWS,
+  ROOT,
+  SOURCE_CONDITION,
+  check,
+  copyFixtures,
+  emit,
+  isInside,
+  jsonLine,
+  log,
+  manifestTargets,
+  parseTsc,
+  run,
+  seconds,
+  shutdown,
+  state,
+  step,
+  tail,
+  warn,
+  withPackLock,
+} from './harness.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, '../..');
 const ENGINE_DIR = join(ROOT, 'packages', 'engine');
-const CONSUMER_FIXTURES = join(HERE, 'consumer');
 const PKG_NAME = '@appliedml/engine';
-const SOURCE_CONDITION = '@appliedml/source';
-const IS_WINDOWS = process.platform === 'win32';
 
 const args = new Set(process.argv.slice(2));
 if (args.has('--help') || args.has('-h')) {
@@ -32,231 +48,8 @@ for (const arg of args) {
     process.exit(2);
   }
 }
-const KEEP = args.has('--keep') || process.env.PACK_TEST_KEEP === '1';
+state.keep = args.has('--keep') || process.env.PACK_TEST_KEEP === '1';
 const BUILD = !args.has('--no-build');
-
-const started = Date.now();
-const warnings = [];
-const tempDirs = [];
-const children = new Map(); // pid → { child, closed }
-let currentStep = 'start';
-
-class CheckFailure extends Error {}
-
-function log(message) {
-  process.stdout.write(`[pack-test] ${message}\n`);
-}
-function warn(message) {
-  warnings.push(message);
-  process.stdout.write(`[pack-test]   WARNING: ${message}\n`);
-}
-function check(condition, message) {
-  if (!condition) throw new CheckFailure(message);
-}
-function emit(result) {
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-const isInside = (child, parent) => {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-};
-const posix = (p) => p.split(sep).join('/');
-const tail = (text, lines = 40) => text.trimEnd().split('\n').slice(-lines).join('\n');
-
-function removeTempDirs() {
-  while (tempDirs.length > 0) {
-    const dir = tempDirs.pop();
-    if (KEEP) {
-      log(`kept ${dir}`);
-      continue;
-    }
-    try {
-      // Retries cover a child that was still writing into the directory when it was stopped.
-      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
-    } catch (error) {
-      process.stderr.write(`[pack-test] could not remove ${dir}: ${error.message}\n`);
-    }
-  }
-}
-
-/** Stop the children this script started (each by its own pid), wait for them, then remove the temp dirs. */
-async function shutdown() {
-  const running = [...children.values()];
-  for (const { child } of running) child.kill('SIGTERM');
-  const stopped = Promise.all(running.map(({ closed }) => closed));
-  const timeout = new Promise((resolveTimeout) => setTimeout(resolveTimeout, 5_000).unref());
-  if ((await Promise.race([stopped.then(() => true), timeout.then(() => false)])) === false) {
-    for (const { child } of running) child.kill('SIGKILL');
-    await Promise.race([stopped, new Promise((r) => setTimeout(r, 2_000).unref())]);
-  }
-  children.clear();
-  removeTempDirs();
-}
-
-let shuttingDown = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    process.stderr.write(`[pack-test] interrupted (${signal}) during ${currentStep}; stopping children and cleaning up\n`);
-    shutdown().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  });
-}
-// Last resort for an unexpected exit: the temp dirs at least.
-process.on('exit', removeTempDirs);
-
-/**
- * The environment for every child: nothing inherited from an enclosing `npm run`/`npm exec` (which
- * sets npm_config_local_prefix to the workspace and would redirect `npm install` into it), no
- * loaders or module paths from NODE_OPTIONS/NODE_PATH, no APPLIEDML_* overrides (APPLIEDML_DEVICE
- * would defeat the `auto` check). User npm configuration (cache, registry, proxy, CA) is kept.
- */
-function childEnv() {
-  const keepNpm = new Set([
-    'npm_config_cache',
-    'npm_config_userconfig',
-    'npm_config_globalconfig',
-    'npm_config_registry',
-    'npm_config_cafile',
-    'npm_config_proxy',
-    'npm_config_https_proxy',
-    'npm_config_noproxy',
-    'npm_config_strict_ssl',
-  ]);
-  const env = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    const lower = key.toLowerCase();
-    if (lower.startsWith('npm_') && !keepNpm.has(lower)) continue;
-    if (['NODE_OPTIONS', 'NODE_PATH', 'INIT_CWD'].includes(key) || key.startsWith('APPLIEDML_')) continue;
-    env[key] = value;
-  }
-  env.npm_config_update_notifier = 'false';
-  env.NO_COLOR = '1';
-  return env;
-}
-
-/** Run a command, capture its output, enforce a timeout; throw a CheckFailure on a non-zero exit. */
-function run(command, commandArgs, { cwd, timeoutMs = 60_000, allowFailure = false } = {}) {
-  const shown = `${command} ${commandArgs.join(' ')}`;
-  return new Promise((resolvePromise, reject) => {
-    const t0 = Date.now();
-    const child = spawn(command, commandArgs, { cwd, env: childEnv(), shell: IS_WINDOWS, stdio: ['ignore', 'pipe', 'pipe'] });
-    let markClosed;
-    const closed = new Promise((r) => (markClosed = r));
-    children.set(child.pid ?? child, { child, closed });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      children.delete(child.pid ?? child);
-      markClosed();
-      reject(new CheckFailure(`could not start \`${shown}\`: ${error.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child.pid ?? child);
-      markClosed();
-      const result = { code, signal, stdout, stderr, ms: Date.now() - t0 };
-      if (timedOut) {
-        reject(new CheckFailure(`\`${shown}\` timed out after ${seconds(timeoutMs)} (cwd ${cwd})\n${tail(stdout + stderr)}`));
-      } else if (code !== 0 && !allowFailure) {
-        reject(
-          new CheckFailure(
-            `\`${shown}\` exited with ${code ?? signal} (cwd ${cwd})\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`,
-          ),
-        );
-      } else {
-        resolvePromise(result);
-      }
-    });
-  });
-}
-
-/** The last stdout line that parses as a JSON object with the given `check`. */
-function jsonLine(stdout, name) {
-  const lines = stdout.split('\n').filter((line) => line.trim().startsWith('{'));
-  for (const line of lines.reverse()) {
-    try {
-      const value = JSON.parse(line);
-      if (value.check === name) return value;
-    } catch {
-      // not our line
-    }
-  }
-  throw new CheckFailure(`no {"check":"${name}"} line in the output:\n${tail(stdout)}`);
-}
-
-async function step(name, fn) {
-  currentStep = name;
-  log(`── ${name}`);
-  const t0 = Date.now();
-  const value = await fn();
-  log(`   ok (${seconds(Date.now() - t0)})`);
-  return value;
-}
-
-/** Every file path a manifest field or the exports map points at (targets of the source condition apart). */
-function manifestTargets(manifest) {
-  const targets = new Map(); // path → where it is referenced
-  const add = (target, where) => {
-    if (typeof target === 'string') targets.set(target.replace(/^\.\//, ''), where);
-  };
-  add(manifest.main, 'main');
-  add(manifest.module, 'module');
-  add(manifest.types, 'types');
-  add(manifest.typings, 'typings');
-  if (typeof manifest.bin === 'string') add(manifest.bin, 'bin');
-  else for (const [name, target] of Object.entries(manifest.bin ?? {})) add(target, `bin.${name}`);
-  const sourceTargets = [];
-  const walk = (node, where) => {
-    if (typeof node === 'string') add(node, where);
-    else if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${where}[${i}]`));
-    else if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        if (key === SOURCE_CONDITION) sourceTargets.push({ where: `${where}["${key}"]`, target: value });
-        else walk(value, `${where}["${key}"]`);
-      }
-    }
-  };
-  walk(manifest.exports, 'exports');
-  return { targets, sourceTargets };
-}
-
-function copyFixtures(dir, names) {
-  for (const name of names) copyFileSync(join(CONSUMER_FIXTURES, name), join(dir, name));
-}
-
-/** Parse `tsc --explainFiles` output: errors, and which engine declaration file each importer got. */
-function parseTsc(stdout) {
-  const errors = [];
-  const resolvedFor = {};
-  let currentFile;
-  for (const line of stdout.split('\n')) {
-    if (/error TS\d+:/.test(line) && !/^\s/.test(line)) {
-      errors.push(line.trim());
-      continue;
-    }
-    if (line && !/^\s/.test(line)) {
-      currentFile = line.trim();
-      continue;
-    }
-    const imported = /Imported via (['"])@appliedml\/engine\1 from file '([^']+)'/.exec(line);
-    if (imported && currentFile) {
-      const marker = 'node_modules/@appliedml/engine/';
-      const at = posix(currentFile).lastIndexOf(marker);
-      resolvedFor[imported[2]] = at >= 0 ? posix(currentFile).slice(at + marker.length) : currentFile;
-    }
-  }
-  return { errors, resolvedFor };
-}
 
 async function main() {
   log(`repo ${ROOT}`);
@@ -267,7 +60,7 @@ async function main() {
   const tsVersion = JSON.parse(readFileSync(require.resolve('typescript/package.json'), 'utf8')).version;
 
   const work = realpathSync(mkdtempSync(join(tmpdir(), 'appliedml-pack-test-')));
-  tempDirs.push(work);
+  state.tempDirs.push(work);
   check(!isInside(work, ROOT), `the temp dir ${work} is inside the workspace ${ROOT}; point TMPDIR elsewhere`);
   for (let dir = dirname(work); ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'node_modules'))) {
@@ -280,36 +73,47 @@ async function main() {
   mkdirSync(packDir);
   mkdirSync(consumerDir);
 
-  // 1. Build ------------------------------------------------------------------------------------
-  if (BUILD) {
-    await step(`build: npm run build -w ${PKG_NAME}`, async () => {
-      await run('npm', ['run', 'build', '-w', PKG_NAME], { cwd: ROOT, timeoutMs: 180_000 });
-    });
-  } else {
-    log('── build skipped (--no-build)');
-    check(existsSync(join(ENGINE_DIR, 'dist')), 'packages/engine/dist is missing; run without --no-build');
-  }
-
-  // 2. Pack -------------------------------------------------------------------------------------
-  const packed = await step('pack: npm pack --json', async () => {
-    const { stdout } = await run('npm', ['pack', '-w', PKG_NAME, '--json', '--pack-destination', packDir], {
-      cwd: ROOT,
-      timeoutMs: 120_000,
-    });
-    let parsed;
-    try {
-      parsed = JSON.parse(stdout.slice(stdout.indexOf('[')));
-    } catch (error) {
-      throw new CheckFailure(`npm pack --json printed something that is not JSON (${error.message}):\n${tail(stdout)}`);
+  // 1. Build and 2. pack, holding the packing lock (the SDK packing test rebuilds this dist too).
+  const packed = await withPackLock(async () => {
+    // 1. Build ------------------------------------------------------------------------------------
+    if (BUILD) {
+      await step(`build: npm run build -w ${PKG_NAME}`, async () => {
+        await run('npm', ['run', 'build', '-w', PKG_NAME], { cwd: ROOT, timeoutMs: 180_000 });
+      });
+    } else {
+      log('── build skipped (--no-build)');
+      check(existsSync(join(ENGINE_DIR, 'dist')), 'packages/engine/dist is missing; run without --no-build');
     }
-    const entry = parsed[0];
-    check(entry && typeof entry.filename === 'string', `npm pack --json gave no filename:\n${tail(stdout)}`);
-    const tarball = join(packDir, entry.filename);
-    check(existsSync(tarball), `npm pack reported ${entry.filename} but ${tarball} does not exist`);
-    log(
-      `   ${entry.filename}: ${entry.files.length} files, ${(entry.size / 1024).toFixed(0)} kB packed, ${(entry.unpackedSize / 1024).toFixed(0)} kB unpacked`,
-    );
-    return { ...entry, tarball };
+
+    // 2. Pack -------------------------------------------------------------------------------------
+    return step('pack: npm pack --json', async () => {
+      const { stdout } = await run('npm', ['pack', '-w', PKG_NAME, '--json', '--pack-destination', packDir], {
+        cwd: ROOT,
+        timeoutMs: 120_000,
+      });
+      let parsed;
+      try {
+        parsed = JSON.parse(stdout.slice(stdout.indexOf('[')));
+      } catch (error) {
+        throw new CheckFailure(`npm pack --json printed something that is not JSON (${error.message}):\n${tail(stdout)}`);
+      }
+      const entry = parsed[0];
+      check(entry && typeof entry.filename === 'string', `npm pack --json gave no filename:\n${tail(stdout)}`);
+      const tarball = join(packDir, entry.filename);
+      check(existsSync(tarball), `npm pack reported ${entry.filename} but ${tarball} does not exist`);
+      log(
+        `   ${entry.filename}: ${entry.files.length} files, ${(entry.size / 1024).toFixed(0)} kB packed, ${(entry.unpackedSize / 1024).toFixed(0)} kB unpacked`,
+      );
+      // The bins' first lines, read now: once the lock is released another packing test may rebuild dist.
+      const binTargets = typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {});
+      const firstLines = Object.fromEntries(
+        binTargets
+          .map((target) => target.replace(/^\.\//, ''))
+          .filter((rel) => existsSync(join(ENGINE_DIR, rel)))
+          .map((rel) => [rel, readFileSync(join(ENGINE_DIR, rel), 'utf8').split('\n', 1)[0]]),
+      );
+      return { ...entry, tarball, firstLines };
+    });
   });
 
   // 3. Tarball contents (exports, files, bin) ------------------------------------------------------
@@ -361,7 +165,7 @@ async function main() {
       typeof packedManifest.bin === 'string' ? { [packedManifest.name.split('/').pop()]: packedManifest.bin } : (packedManifest.bin ?? {});
     for (const [name, target] of Object.entries(bins)) {
       const rel = target.replace(/^\.\//, '');
-      const firstLine = readFileSync(join(ENGINE_DIR, rel), 'utf8').split('\n', 1)[0];
+      const firstLine = packed.firstLines[rel] ?? '';
       check(
         firstLine.startsWith('#!') && firstLine.includes('node'),
         `bin ${name} (${rel}) starts with ${JSON.stringify(firstLine.slice(0, 40))}, not a node shebang`,
@@ -377,7 +181,7 @@ async function main() {
       unpackedKB: Math.round(packed.unpackedSize / 1024),
       topLevel: [...new Set(paths.map((p) => p.split('/')[0]))].sort(),
       sourceConditionShipped: false,
-      warnings: warnings.length,
+      warnings: state.warnings.length,
     });
   });
 
@@ -503,7 +307,7 @@ async function main() {
     const summary = { check: 'types', ok: true, typescript: tsVersion };
     let ignored = 0;
     Object.keys(projects).forEach((name, i) => {
-      const { errors, resolvedFor } = parseTsc(outputs[i].stdout);
+      const { errors, resolvedFor } = parseTsc(outputs[i].stdout, PKG_NAME);
       // tfjs 4.22's own declarations do not compile with skipLibCheck off (upstream); anything else does count.
       const ours = errors.filter((e) => !/node_modules[\\/]/.test(e) || /node_modules[\\/]@appliedml[\\/]/.test(e));
       ignored += errors.length - ours.length;
@@ -524,9 +328,9 @@ async function main() {
     emit(summary);
   });
 
-  const total = Date.now() - started;
-  emit({ check: 'summary', ok: true, version: packed.version, seconds: Math.round(total / 100) / 10, warnings });
-  log(`all checks passed in ${seconds(total)}${warnings.length > 0 ? ` with ${warnings.length} warning(s)` : ''}`);
+  const total = Date.now() - state.started;
+  emit({ check: 'summary', ok: true, version: packed.version, seconds: Math.round(total / 100) / 10, warnings: state.warnings });
+  log(`all checks passed in ${seconds(total)}${state.warnings.length > 0 ? ` with ${state.warnings.length} warning(s)` : ''}`);
 }
 
 try {
@@ -536,6 +340,6 @@ try {
 } catch (error) {
   await shutdown();
   const message = error instanceof CheckFailure ? error.message : (error?.stack ?? String(error));
-  process.stderr.write(`[pack-test] FAILED at "${currentStep}": ${message}\n`);
+  process.stderr.write(`[pack-test] FAILED at "${state.currentStep}": ${message}\n`);
   process.exitCode = 1;
 }

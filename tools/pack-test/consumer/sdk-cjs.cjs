@@ -1,0 +1,44 @@
+// Runs inside the scratch consumer project with plain `node`: each packed SDK through `require`
+// (its CommonJS build), and a bad option given to each, which must come back as the one installed
+// engine's AppliedMLError (so `isInstance` works across the five packages).
+'use strict';
+
+const { AppliedMLError } = require('@appliedml/engine');
+
+const badOption = {
+  '@appliedml/fraud': (m) => m.FraudDetector.create({ detector: 'no-such-detector' }),
+  '@appliedml/text': (m) => m.TextClassifier.create({ model: 'no-such-model' }),
+  '@appliedml/speech': (m) => m.SpeechRecognizer.create({ model: 'no-such-model' }),
+  '@appliedml/traffic': (m) => m.TrafficForecaster.create({ model: 'no-such-model' }),
+  '@appliedml/medical-imaging': (m) => m.ImageClassifier.create({ imageSize: -1 }),
+};
+
+const fail = (message) => {
+  process.stderr.write(`sdk-cjs: ${message}\n`);
+  process.exit(1);
+};
+
+async function main() {
+  const packages = {};
+  for (const [name, create] of Object.entries(badOption)) {
+    const sdk = require(name);
+    const resolved = require.resolve(name);
+    let error;
+    try {
+      const made = await create(sdk);
+      if (made && typeof made.dispose === 'function') made.dispose();
+    } catch (caught) {
+      error = caught;
+    }
+    if (error === undefined) fail(`${name} accepted a bad option`);
+    packages[name] = {
+      resolved: resolved.split(require('node:path').sep).join('/'),
+      errorCode: error.code,
+      isInstance: AppliedMLError.isInstance(error),
+      message: String(error.message).slice(0, 160),
+    };
+  }
+  process.stdout.write(`${JSON.stringify({ check: 'sdk-cjs', ok: true, packages })}\n`);
+}
+
+main().catch((error) => fail(error && error.stack ? error.stack : String(error)));

@@ -1,0 +1,291 @@
+// Shared by the packing tests (pack-test.mjs for the engine, sdk-pack-test.mjs for the five SDKs):
+// progress and JSON result lines, child processes with a clean environment and a timeout, temp dirs
+// removed on every exit, and a lock so two packing tests never rebuild the same dist at once.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const HERE = dirname(fileURLToPath(import.meta.url));
+export const ROOT = resolve(HERE, '../..');
+export const CONSUMER_FIXTURES = join(HERE, 'consumer');
+export const SOURCE_CONDITION = '@appliedml/source';
+export const IS_WINDOWS = process.platform === 'win32';
+
+/** What every step shares: the temp dirs to remove, the warnings so far, the step running now. */
+export const state = { keep: false, warnings: [], tempDirs: [], currentStep: 'start', started: Date.now() };
+const children = new Map(); // pid → { child, closed }
+
+export class CheckFailure extends Error {}
+
+export function log(message) {
+  process.stdout.write(`[pack-test] ${message}\n`);
+}
+export function warn(message) {
+  state.warnings.push(message);
+  process.stdout.write(`[pack-test]   WARNING: ${message}\n`);
+}
+export function check(condition, message) {
+  if (!condition) throw new CheckFailure(message);
+}
+export function emit(result) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+export const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+export const isInside = (child, parent) => {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+export const posix = (p) => p.split(sep).join('/');
+export const tail = (text, lines = 40) => text.trimEnd().split('\n').slice(-lines).join('\n');
+
+export function removeTempDirs() {
+  while (state.tempDirs.length > 0) {
+    const dir = state.tempDirs.pop();
+    if (state.keep) {
+      log(`kept ${dir}`);
+      continue;
+    }
+    try {
+      // Retries cover a child that was still writing into the directory when it was stopped.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (error) {
+      process.stderr.write(`[pack-test] could not remove ${dir}: ${error.message}\n`);
+    }
+  }
+}
+
+/** Stop the children this script started (each by its own pid), wait for them, then remove the temp dirs. */
+export async function shutdown() {
+  const running = [...children.values()];
+  for (const { child } of running) child.kill('SIGTERM');
+  const stopped = Promise.all(running.map(({ closed }) => closed));
+  const timeout = new Promise((resolveTimeout) => setTimeout(resolveTimeout, 5_000).unref());
+  if ((await Promise.race([stopped.then(() => true), timeout.then(() => false)])) === false) {
+    for (const { child } of running) child.kill('SIGKILL');
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 2_000).unref())]);
+  }
+  children.clear();
+  removeTempDirs();
+}
+
+let shuttingDown = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    process.stderr.write(`[pack-test] interrupted (${signal}) during ${state.currentStep}; stopping children and cleaning up\n`);
+    shutdown().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+// Last resort for an unexpected exit: the temp dirs at least.
+let heldLock;
+process.on('exit', () => {
+  removeTempDirs();
+  if (heldLock) rmSync(heldLock, { recursive: true, force: true });
+});
+
+/**
+ * The environment for every child: nothing inherited from an enclosing `npm run`/`npm exec` (which
+ * sets npm_config_local_prefix to the workspace and would redirect `npm install` into it), no
+ * loaders or module paths from NODE_OPTIONS/NODE_PATH, no APPLIEDML_* overrides (APPLIEDML_DEVICE
+ * would defeat the `auto` check). User npm configuration (cache, registry, proxy, CA) is kept.
+ */
+export function childEnv() {
+  const keepNpm = new Set([
+    'npm_config_cache',
+    'npm_config_userconfig',
+    'npm_config_globalconfig',
+    'npm_config_registry',
+    'npm_config_cafile',
+    'npm_config_proxy',
+    'npm_config_https_proxy',
+    'npm_config_noproxy',
+    'npm_config_strict_ssl',
+  ]);
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    const lower = key.toLowerCase();
+    if (lower.startsWith('npm_') && !keepNpm.has(lower)) continue;
+    if (['NODE_OPTIONS', 'NODE_PATH', 'INIT_CWD'].includes(key) || key.startsWith('APPLIEDML_')) continue;
+    env[key] = value;
+  }
+  env.npm_config_update_notifier = 'false';
+  env.NO_COLOR = '1';
+  return env;
+}
+
+/** Run a command, capture its output, enforce a timeout; throw a CheckFailure on a non-zero exit. */
+export function run(command, commandArgs, { cwd, timeoutMs = 60_000, allowFailure = false } = {}) {
+  const shown = `${command} ${commandArgs.join(' ')}`;
+  return new Promise((resolvePromise, reject) => {
+    const t0 = Date.now();
+    const child = spawn(command, commandArgs, { cwd, env: childEnv(), shell: IS_WINDOWS, stdio: ['ignore', 'pipe', 'pipe'] });
+    let markClosed;
+    const closed = new Promise((r) => (markClosed = r));
+    children.set(child.pid ?? child, { child, closed });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      children.delete(child.pid ?? child);
+      markClosed();
+      reject(new CheckFailure(`could not start \`${shown}\`: ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child.pid ?? child);
+      markClosed();
+      const result = { code, signal, stdout, stderr, ms: Date.now() - t0 };
+      if (timedOut) {
+        reject(new CheckFailure(`\`${shown}\` timed out after ${seconds(timeoutMs)} (cwd ${cwd})\n${tail(stdout + stderr)}`));
+      } else if (code !== 0 && !allowFailure) {
+        reject(
+          new CheckFailure(
+            `\`${shown}\` exited with ${code ?? signal} (cwd ${cwd})\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`,
+          ),
+        );
+      } else {
+        resolvePromise(result);
+      }
+    });
+  });
+}
+
+/** The last stdout line that parses as a JSON object with the given `check`. */
+export function jsonLine(stdout, name) {
+  const lines = stdout.split('\n').filter((line) => line.trim().startsWith('{'));
+  for (const line of lines.reverse()) {
+    try {
+      const value = JSON.parse(line);
+      if (value.check === name) return value;
+    } catch {
+      // not our line
+    }
+  }
+  throw new CheckFailure(`no {"check":"${name}"} line in the output:\n${tail(stdout)}`);
+}
+
+export async function step(name, fn) {
+  state.currentStep = name;
+  log(`── ${name}`);
+  const t0 = Date.now();
+  const value = await fn();
+  log(`   ok (${seconds(Date.now() - t0)})`);
+  return value;
+}
+
+/** Every file path a manifest field or the exports map points at (targets of the source condition apart). */
+export function manifestTargets(manifest) {
+  const targets = new Map(); // path → where it is referenced
+  const add = (target, where) => {
+    if (typeof target === 'string') targets.set(target.replace(/^\.\//, ''), where);
+  };
+  add(manifest.main, 'main');
+  add(manifest.module, 'module');
+  add(manifest.types, 'types');
+  add(manifest.typings, 'typings');
+  if (typeof manifest.bin === 'string') add(manifest.bin, 'bin');
+  else for (const [name, target] of Object.entries(manifest.bin ?? {})) add(target, `bin.${name}`);
+  const sourceTargets = [];
+  const walk = (node, where) => {
+    if (typeof node === 'string') add(node, where);
+    else if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${where}[${i}]`));
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === SOURCE_CONDITION) sourceTargets.push({ where: `${where}["${key}"]`, target: value });
+        else walk(value, `${where}["${key}"]`);
+      }
+    }
+  };
+  walk(manifest.exports, 'exports');
+  return { targets, sourceTargets };
+}
+
+export function copyFixtures(dir, names) {
+  for (const name of names) copyFileSync(join(CONSUMER_FIXTURES, name), join(dir, name));
+}
+
+/** Parse `tsc --explainFiles` output: errors, and which declaration file of `packageName` each importer got. */
+export function parseTsc(stdout, packageName) {
+  const errors = [];
+  const resolvedFor = {};
+  let currentFile;
+  const escaped = packageName.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const importedVia = new RegExp(`Imported via (['"])${escaped}\\1 from file '([^']+)'`);
+  const marker = `node_modules/${packageName}/`;
+  for (const line of stdout.split('\n')) {
+    if (/error TS\d+:/.test(line) && !/^\s/.test(line)) {
+      errors.push(line.trim());
+      continue;
+    }
+    if (line && !/^\s/.test(line)) {
+      currentFile = line.trim();
+      continue;
+    }
+    const imported = importedVia.exec(line);
+    if (imported && currentFile) {
+      const at = posix(currentFile).lastIndexOf(marker);
+      resolvedFor[imported[2]] = at >= 0 ? posix(currentFile).slice(at + marker.length) : currentFile;
+    }
+  }
+  return { errors, resolvedFor };
+}
+
+/**
+ * Run `fn` holding the repository's packing lock: the packing tests run side by side under Vitest and
+ * each rebuilds dist folders (tsup empties them first), so build-and-pack is one at a time. A lock left
+ * by a process that no longer runs is taken over.
+ */
+export async function withPackLock(fn, { timeoutMs = 600_000 } = {}) {
+  const id = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
+  const lock = join(tmpdir(), `appliedml-pack-lock-${id}`);
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      heldLock = lock;
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      } catch {
+        // being written or removed: look again shortly
+      }
+      if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() - t0 > timeoutMs)
+        throw new CheckFailure(`waited ${seconds(timeoutMs)} for the packing lock ${lock} (held by pid ${holder})`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+    heldLock = undefined;
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
