@@ -171,23 +171,34 @@ describe('model bundles', () => {
     await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /could not be rebuilt/);
     await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /could not be rebuilt/);
     expect(tf.memory().numTensors).toBe(before);
-    // Weights cut short (checksummed again), and a layer class tfjs does not know.
-    const original = await readFile(topologyPath, 'utf8');
-    await writeFile(topologyPath, original.replace('"units":6', '"units":5'));
+    // Weights cut short after the first layer's kernel and bias (4×5 + 5 floats: two tensors decoded
+    // before the third fails), checksummed again.
+    const fitting = edited.replace('"units":6', '"units":5');
     const weightsPath = join(target, 'main.weights.bin');
-    const short = (await readFile(weightsPath)).subarray(0, 40);
-    await writeFile(weightsPath, short);
-    const unknown = original.replace('"units":6', '"units":5').replace('"class_name":"Dense"', '"class_name":"NoSuchLayer"');
+    const short = (await readFile(weightsPath)).subarray(0, 100);
     const digest = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
-    manifest.files['main.model.json'] = digest(original.replace('"units":6', '"units":5'));
-    manifest.files['main.weights.bin'] = digest(short);
-    await writeFile(manifestPath, JSON.stringify(manifest));
+    const rewrite = async (topology: string, weights?: Uint8Array) => {
+      await writeFile(topologyPath, topology);
+      manifest.files['main.model.json'] = digest(topology);
+      if (weights) {
+        await writeFile(weightsPath, weights);
+        manifest.files['main.weights.bin'] = digest(weights);
+      }
+      await writeFile(manifestPath, JSON.stringify(manifest));
+    };
+    await rewrite(fitting, short);
     await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /could not be rebuilt/);
     expect(tf.memory().numTensors).toBe(before);
-    await writeFile(topologyPath, unknown);
-    manifest.files['main.model.json'] = digest(unknown);
-    await writeFile(manifestPath, JSON.stringify(manifest));
+    // The last layer's class unknown: the first layer's variables exist when the build fails.
+    const last = fitting.lastIndexOf('"class_name":"Dense"');
+    await rewrite(fitting.slice(0, last) + '"class_name":"NoSuchLayer"' + fitting.slice(last + '"class_name":"Dense"'.length));
     await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /could not be rebuilt/);
+    expect(tf.memory().numTensors).toBe(before);
+    // An initialiser tfjs does not know on the last layer.
+    await rewrite(
+      fitting.replace(/("kernel_initializer":\{"class_name":")[A-Za-z]+(")(?![\s\S]*"kernel_initializer")/, '$1NoSuchInitializer$2'),
+    );
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /initialiser tfjs does not know/);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

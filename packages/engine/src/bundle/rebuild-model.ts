@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { AppliedMLError } from '../errors';
 
 /** A saved network: its Keras-style topology, the specs of its weights and their bytes. */
 export interface SavedNetwork {
@@ -9,10 +10,12 @@ export interface SavedNetwork {
 
 /**
  * Rebuilds a saved network. tfjs builds the network's variables before it reads the weights, and when
- * they do not fit (an edited topology, truncated weights) it throws with those variables and the decoded
- * weights still held. So the fit is proven first on a throwaway copy built with zero initial values (no
- * random draws, no slow orthogonal initialisers), whose every tensor is disposed here, and only then is
- * the network built for real. Throws tfjs's own error when it does not fit; nothing is left behind.
+ * they do not fit (an edited topology, weights cut short) it throws with those variables and the
+ * decoded weights still held. So the fit is proven first on a throwaway copy whose initialisers are set
+ * to zeros (no slow orthogonal initialisers; layers that pick their initialiser in code still draw
+ * theirs), and every tensor of that probe is disposed; only then is the network built for real. A load
+ * therefore builds the network twice. Throws tfjs's own error when it does not fit, or a typed one for
+ * an initialiser tfjs does not know; nothing is left behind.
  */
 export async function rebuildNetwork(saved: SavedNetwork): Promise<tf.LayersModel> {
   await checkFit(saved);
@@ -20,6 +23,7 @@ export async function rebuildNetwork(saved: SavedNetwork): Promise<tf.LayersMode
 }
 
 async function checkFit(saved: SavedNetwork): Promise<void> {
+  checkInitialisers(saved.modelTopology);
   const known = new Set(Object.keys(tf.engine().registeredVariables));
   // modelFromJSON builds every layer synchronously, before its first await: the variables that appear
   // during this call are the probe's own, whatever else runs while it settles.
@@ -30,11 +34,34 @@ async function checkFit(saved: SavedNetwork): Promise<void> {
   let weights: tf.NamedTensorMap | undefined;
   try {
     const probe = await pending;
-    weights = tf.io.decodeWeights(saved.weightData, saved.weightSpecs);
-    probe.loadWeights(weights, true);
+    // Inside tidy: weights cut short make decodeWeights throw after it has made some of the tensors.
+    weights = tf.tidy(() => tf.io.decodeWeights(saved.weightData, saved.weightSpecs));
+    // Optimizer state, when a bundle holds it, is no weight of the network (tfjs sets it aside too).
+    const optimizer = new Set(saved.weightSpecs.filter((spec) => spec.group === 'optimizer').map((spec) => spec.name));
+    probe.loadWeights(Object.fromEntries(Object.entries(weights).filter(([name]) => !optimizer.has(name))), true);
   } finally {
     if (weights) tf.dispose(Object.values(weights));
     for (const variable of created) if (!variable.isDisposed) variable.dispose();
+  }
+}
+
+/**
+ * Every `*_initializer` must name a class tfjs knows: the probe replaces them, so an unknown one would
+ * otherwise first fail in the real build, after some of its variables exist.
+ */
+function checkInitialisers(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) checkInitialisers(item);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const known = tf.serialization.SerializationMap.getMap().classNameMap;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.endsWith('_initializer') && inner !== null && typeof inner === 'object') {
+      const name = (inner as { class_name?: unknown }).class_name;
+      if (typeof name !== 'string' || !(name in known))
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `The network's ${key} names an initialiser tfjs does not know (${String(name)}).`);
+    } else checkInitialisers(inner);
   }
 }
 
