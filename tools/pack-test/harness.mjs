@@ -1,10 +1,8 @@
 // Shared by the packing tests (pack-test.mjs for the engine, sdk-pack-test.mjs for the five SDKs):
 // progress and JSON result lines, child processes with a clean environment and a timeout, temp dirs
-// removed on every exit, and a lock so two packing tests never rebuild the same dist at once.
+// removed on every exit. Both rebuild dist folders, so they run one after the other (pack.test.ts).
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -81,11 +79,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 // Last resort for an unexpected exit: the temp dirs at least.
-let heldLock;
-process.on('exit', () => {
-  removeTempDirs();
-  if (heldLock) rmSync(heldLock, { recursive: true, force: true });
-});
+process.on('exit', removeTempDirs);
 
 /**
  * The environment for every child: nothing inherited from an enclosing `npm run`/`npm exec` (which
@@ -239,53 +233,4 @@ export function parseTsc(stdout, packageName) {
     }
   }
   return { errors, resolvedFor };
-}
-
-/**
- * Run `fn` holding the repository's packing lock: the packing tests run side by side under Vitest and
- * each rebuilds dist folders (tsup empties them first), so build-and-pack is one at a time. A lock left
- * by a process that no longer runs is taken over.
- */
-export async function withPackLock(fn, { timeoutMs = 600_000 } = {}) {
-  const id = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
-  const lock = join(tmpdir(), `appliedml-pack-lock-${id}`);
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      heldLock = lock;
-      break;
-    } catch (error) {
-      if (error.code !== 'EEXIST') throw error;
-      let holder = NaN;
-      try {
-        holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-      } catch {
-        // being written or removed: look again shortly
-      }
-      if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
-        rmSync(lock, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() - t0 > timeoutMs)
-        throw new CheckFailure(`waited ${seconds(timeoutMs)} for the packing lock ${lock} (held by pid ${holder})`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-    heldLock = undefined;
-  }
-}
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
-  }
 }

@@ -31,7 +31,6 @@ import {
   step,
   tail,
   warn,
-  withPackLock,
 } from './harness.mjs';
 
 const ENGINE_DIR = join(ROOT, 'packages', 'engine');
@@ -73,8 +72,7 @@ async function main() {
   mkdirSync(packDir);
   mkdirSync(consumerDir);
 
-  // 1. Build and 2. pack, holding the packing lock (the SDK packing test rebuilds this dist too).
-  const packed = await withPackLock(async () => {
+  const packed = await (async () => {
     // 1. Build ------------------------------------------------------------------------------------
     if (BUILD) {
       await step(`build: npm run build -w ${PKG_NAME}`, async () => {
@@ -104,7 +102,7 @@ async function main() {
       log(
         `   ${entry.filename}: ${entry.files.length} files, ${(entry.size / 1024).toFixed(0)} kB packed, ${(entry.unpackedSize / 1024).toFixed(0)} kB unpacked`,
       );
-      // The bins' first lines, read now: once the lock is released another packing test may rebuild dist.
+      // The bins' first lines, as packed.
       const binTargets = typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {});
       const firstLines = Object.fromEntries(
         binTargets
@@ -114,7 +112,7 @@ async function main() {
       );
       return { ...entry, tarball, firstLines };
     });
-  });
+  })();
 
   // 3. Tarball contents (exports, files, bin) ------------------------------------------------------
   await step('tarball contents: files allowlist, exports/bin targets, shebang', async () => {

@@ -1,6 +1,6 @@
 // Runs inside the scratch consumer project with plain `node`: each packed SDK through `require`
 // (its CommonJS build), and a bad option given to each, which must come back as the one installed
-// engine's AppliedMLError (so `isInstance` works across the five packages).
+// engine's AppliedMLError (the very class: `instanceof`, not only `isInstance`).
 'use strict';
 
 const { AppliedMLError } = require('@appliedml/engine');
@@ -35,6 +35,8 @@ async function main() {
       resolved: resolved.split(require('node:path').sep).join('/'),
       errorCode: error.code,
       isInstance: AppliedMLError.isInstance(error),
+      // isInstance works across duplicate engine installs by design; instanceof proves it is the one engine.
+      sameClass: error instanceof AppliedMLError,
       message: String(error.message).slice(0, 160),
     };
   }
