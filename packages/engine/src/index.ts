@@ -4,6 +4,7 @@
 export { AppliedMLError, ERROR_CODES, assertInput, httpStatusForCode } from './errors';
 export type { AppliedMLErrorOptions, ErrorCode } from './errors';
 export { consoleLogger, silentLogger } from './logger';
+export { routeConsoleWarnings } from './console-warnings';
 export type { Logger } from './logger';
 
 // Device chain

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { tf } from '@appliedml/engine';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { SpeechRecognizer, type Recognition, type SpeechRecognizerConfig } from './speech-recognizer';
 import { SYNTH_RATE, synthSet, synthWord } from './test-helpers';
 import { encodeWav } from './wav';
@@ -449,6 +449,41 @@ describe('SpeechRecognizer bad input', () => {
         rnn.dispose();
       }
       expect(tf.memory().numTensors, `${kind} train + dispose`).toBe(before);
+    }
+  });
+
+  it("keeps tfjs's orthogonal-initialiser notice off the console for a full-size GRU / LSTM, in workers too", async () => {
+    // 128 units: a 128 × 384 (GRU) or 128 × 512 (LSTM) recurrent kernel, above tfjs's 2,000-element notice.
+    const warn = vi.spyOn(console, 'warn');
+    const stderr = vi.spyOn(process.stderr, 'write');
+    const notes: string[] = [];
+    const logger = { debug: (m: string) => notes.push(m), info: () => undefined, warn: () => undefined };
+    try {
+      for (const [kind, parallel] of [
+        ['gru', false],
+        ['lstm', true],
+      ] as const) {
+        const rnn = SpeechRecognizer.create({
+          model: kind,
+          rnn: { units: 128, pool: 4 },
+          augment: false,
+          epochs: 1,
+          ensemble: 2,
+          windowSeconds: 0.6,
+        });
+        try {
+          await rnn.train(synthSet(2), { progress: false, parallel, logger });
+        } finally {
+          rnn.dispose();
+        }
+      }
+      expect(warn).not.toHaveBeenCalled();
+      const written = stderr.mock.calls.map(([chunk]) => String(chunk)).join('');
+      expect(written).not.toMatch(/Orthogonal initializer/);
+      expect(notes.some((m) => /Orthogonal initializer/.test(m))).toBe(true);
+    } finally {
+      warn.mockRestore();
+      stderr.mockRestore();
     }
   });
 });

@@ -10,7 +10,9 @@ import {
   loadBundle,
   precisionRecallF1,
   predictBatched,
+  routeConsoleWarnings,
   saveBundle,
+  silentLogger,
   tf,
   withSeededRandom,
   type Device,
@@ -558,9 +560,12 @@ export class SpeechRecognizer {
       // Every network is built first (the seeded initial weights do not depend on training order).
       for (let member = 0; member < total; member++) {
         const dim = (fes[feOf(member)] as ResolvedFeatureConfig).dim;
+        // tfjs prints a notice for the GRU / LSTM orthogonal initialiser; it goes to the logger instead.
         networks.push(
-          withSeededRandom(rng, () =>
-            c.model === 'cnn' ? buildCnn(frames, dim, labels.length, c.cnn) : buildRnn(c.model, frames, dim, labels.length, c.rnn),
+          routeConsoleWarnings(options.logger ?? silentLogger, () =>
+            withSeededRandom(rng, () =>
+              c.model === 'cnn' ? buildCnn(frames, dim, labels.length, c.cnn) : buildRnn(c.model, frames, dim, labels.length, c.rnn),
+            ),
           ),
         );
       }
