@@ -217,8 +217,11 @@ async function main() {
   for (const pkg of SDKS) {
     const name = pkg.dir;
     await step(`${name}: node ${pkg.script} (train → predict → save → load → dispose, typed error, no tensor left)`, async () => {
-      const { stdout } = await run(process.execPath, [pkg.script], { cwd: consumerDir, timeoutMs: 240_000 });
+      const { stdout, stderr } = await run(process.execPath, [pkg.script], { cwd: consumerDir, timeoutMs: 240_000 });
       const result = jsonLine(stdout, `sdk-${name}`);
+      // Library code is quiet by default: nothing on stderr, and the result line is all of stdout.
+      check(stderr.trim() === '', `${pkg.name} wrote to stderr:\n${tail(stderr)}`);
+      check(stdout.trim().split('\n').length === 1, `${pkg.name} wrote to stdout besides the result:\n${tail(stdout)}`);
       check(result.ok === true, `${pkg.script} did not report ok: ${JSON.stringify(result)}`);
       check(String(result.resolved).endsWith('/dist/index.mjs'), `${pkg.name} resolved to ${result.resolved}, not its dist/index.mjs`);
       check(result.leakedTensors === 0, `${pkg.script} left ${result.leakedTensors} tensors behind`);
