@@ -24,6 +24,28 @@ describe('TransactionFeatures', () => {
     expect(f.peek({ card: 'b', amount: 1, timestamp: T0 }).card_history).toBe(0);
   });
 
+  it('a late transaction sees only the history up to its own time', () => {
+    const f = new TransactionFeatures({ windowsSeconds: [3600, 86400] });
+    f.update({ card: 'a', amount: 10, timestamp: T0 });
+    f.update({ card: 'a', amount: 20, timestamp: T0 + 1800e3 });
+    f.update({ card: 'a', amount: 5000, timestamp: T0 + 7200e3 });
+    // Arrives after the 5,000 one, dated before it: the 5,000 is in its future.
+    const late = f.peek({ card: 'a', amount: 30, timestamp: T0 + 3600e3 });
+    expect(late).toMatchObject({ count_1h: 2, sum_1h: 30, count_1d: 2, sum_1d: 30, amount_vs_card_median: 2, card_history: 2 });
+    expect(late.log_seconds_since_last).toBeCloseTo(Math.log1p(1800), 9);
+    // Older than everything stored: no history at all.
+    expect(f.peek({ card: 'a', amount: 1, timestamp: T0 - 60e3 })).toMatchObject({
+      count_1d: 0,
+      card_history: 0,
+      amount_vs_card_median: 1,
+    });
+    // In time order nothing changes: the next transaction sees all three.
+    expect(f.update({ card: 'a', amount: 40, timestamp: T0 + 7200e3 + 60e3 })).toMatchObject({ count_1h: 1, count_1d: 3, card_history: 3 });
+    // Once stored, the late one takes its place in time for the transactions after it.
+    f.update({ card: 'a', amount: 30, timestamp: T0 + 3600e3 });
+    expect(f.peek({ card: 'a', amount: 1, timestamp: T0 + 3600e3 + 1 })).toMatchObject({ count_1h: 2, card_history: 3 });
+  });
+
   it('keeps bounded memory: history per card and number of cards', () => {
     const f = new TransactionFeatures({ historySize: 8, maxEntities: 100 });
     for (let i = 0; i < 5000; i++) f.update({ card: `c${i % 300}`, amount: 1, timestamp: T0 + i * 1000 });

@@ -166,29 +166,35 @@ export class TransactionFeatures {
     return ['amount', ...w, 'amount_vs_card_median', 'log_seconds_since_last', 'new_merchant', 'new_country', 'card_history'];
   }
 
-  /** Features of `tx` against the card's state, without changing the state. */
+  /**
+   * Features of `tx` against the card's state, without changing the state. A late transaction (older
+   * than the card's latest) sees only the history up to its own time: windows, median, time since last.
+   */
   peek(tx: Transaction): TransactionFeatureRow {
     checkTransaction(tx);
     const t = timeOf(tx);
     const e = this.entities.get(tx.card);
+    const times = e?.times ?? [];
+    const amounts = e?.amounts ?? [];
+    // The stored times are ordered: the history before `tx` is the prefix up to its time.
+    let end = times.length;
+    while (end > 0 && (times[end - 1] as number) > t) end--;
     const row: TransactionFeatureRow = { amount: tx.amount };
     for (const s of this.options.windowsSeconds) {
       let count = 0;
       let sum = 0;
-      if (e) {
-        for (let i = e.times.length - 1; i >= 0; i--) {
-          if (t - (e.times[i] as number) > s * 1000) break;
-          count++;
-          sum += e.amounts[i] as number;
-        }
+      for (let i = end - 1; i >= 0; i--) {
+        if (t - (times[i] as number) > s * 1000) break;
+        count++;
+        sum += amounts[i] as number;
       }
       row[`count_${label(s)}`] = count;
       row[`sum_${label(s)}`] = sum;
     }
-    const hist = e?.amounts ?? [];
+    const hist = amounts.slice(0, end);
     const med = hist.length > 0 ? median(hist) : 0;
     row.amount_vs_card_median = med > 0 ? tx.amount / med : 1;
-    const last = e?.times[e.times.length - 1];
+    const last = end > 0 ? times[end - 1] : undefined;
     row.log_seconds_since_last = last === undefined ? Math.log1p(30 * 86400) : Math.log1p(Math.max(0, t - last) / 1000);
     row.new_merchant = e && tx.merchant !== undefined ? (e.merchants.includes(tx.merchant) ? 0 : 1) : 0;
     row.new_country = e && tx.country !== undefined ? (e.countries.includes(tx.country) ? 0 : 1) : 0;
