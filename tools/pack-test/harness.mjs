@@ -234,3 +234,40 @@ export function parseTsc(stdout, packageName) {
   }
   return { errors, resolvedFor };
 }
+
+/** Reads the options both packing scripts take (`[--no-build] [--keep]`); sets `state.keep`, returns whether to build. */
+export function readOptions(script) {
+  const args = new Set(process.argv.slice(2));
+  if (args.has('--help') || args.has('-h')) {
+    process.stdout.write(`usage: node tools/pack-test/${script} [--no-build] [--keep]\n`);
+    process.exit(0);
+  }
+  for (const arg of args) {
+    if (!['--no-build', '--keep'].includes(arg)) {
+      process.stderr.write(`${script}: unknown option ${arg}\n`);
+      process.exit(2);
+    }
+  }
+  state.keep = args.has('--keep') || process.env.PACK_TEST_KEEP === '1';
+  return !args.has('--no-build');
+}
+
+/**
+ * Runs a packing script's `main` (which returns the fields of its summary line), prints the summary,
+ * stops the children, removes the temp dirs and sets the exit code: 0, or 1 with `FAILED at <step>`.
+ */
+export async function runChecks(main) {
+  try {
+    const fields = await main();
+    const total = Date.now() - state.started;
+    emit({ check: 'summary', ok: true, ...fields, seconds: Math.round(total / 100) / 10, warnings: state.warnings });
+    log(`all checks passed in ${seconds(total)}${state.warnings.length > 0 ? ` with ${state.warnings.length} warning(s)` : ''}`);
+    await shutdown();
+    process.exitCode = 0;
+  } catch (error) {
+    await shutdown();
+    const message = error instanceof CheckFailure ? error.message : (error?.stack ?? String(error));
+    process.stderr.write(`[pack-test] FAILED at "${state.currentStep}": ${message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -25,8 +25,8 @@ import {
   manifestTargets,
   parseTsc,
   run,
-  seconds,
-  shutdown,
+  readOptions,
+  runChecks,
   state,
   step,
   tail,
@@ -36,19 +36,7 @@ import {
 const ENGINE_DIR = join(ROOT, 'packages', 'engine');
 const PKG_NAME = '@appliedml/engine';
 
-const args = new Set(process.argv.slice(2));
-if (args.has('--help') || args.has('-h')) {
-  process.stdout.write('usage: node tools/pack-test/pack-test.mjs [--no-build] [--keep]\n');
-  process.exit(0);
-}
-for (const arg of args) {
-  if (!['--no-build', '--keep'].includes(arg)) {
-    process.stderr.write(`pack-test: unknown option ${arg}\n`);
-    process.exit(2);
-  }
-}
-state.keep = args.has('--keep') || process.env.PACK_TEST_KEEP === '1';
-const BUILD = !args.has('--no-build');
+const BUILD = readOptions('pack-test.mjs');
 
 async function main() {
   log(`repo ${ROOT}`);
@@ -326,18 +314,7 @@ async function main() {
     emit(summary);
   });
 
-  const total = Date.now() - state.started;
-  emit({ check: 'summary', ok: true, version: packed.version, seconds: Math.round(total / 100) / 10, warnings: state.warnings });
-  log(`all checks passed in ${seconds(total)}${state.warnings.length > 0 ? ` with ${state.warnings.length} warning(s)` : ''}`);
+  return { version: packed.version };
 }
 
-try {
-  await main();
-  await shutdown();
-  process.exitCode = 0;
-} catch (error) {
-  await shutdown();
-  const message = error instanceof CheckFailure ? error.message : (error?.stack ?? String(error));
-  process.stderr.write(`[pack-test] FAILED at "${state.currentStep}": ${message}\n`);
-  process.exitCode = 1;
-}
+await runChecks(main);

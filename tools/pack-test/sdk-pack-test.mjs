@@ -27,7 +27,8 @@ import {
   parseTsc,
   run,
   seconds,
-  shutdown,
+  readOptions,
+  runChecks,
   state,
   step,
   tail,
@@ -44,19 +45,7 @@ const SDKS = [
 ];
 const PACKAGES = [{ name: ENGINE, dir: 'engine' }, ...SDKS];
 
-const args = new Set(process.argv.slice(2));
-if (args.has('--help') || args.has('-h')) {
-  process.stdout.write('usage: node tools/pack-test/sdk-pack-test.mjs [--no-build] [--keep]\n');
-  process.exit(0);
-}
-for (const arg of args) {
-  if (!['--no-build', '--keep'].includes(arg)) {
-    process.stderr.write(`sdk-pack-test: unknown option ${arg}\n`);
-    process.exit(2);
-  }
-}
-state.keep = args.has('--keep') || process.env.PACK_TEST_KEEP === '1';
-const BUILD = !args.has('--no-build');
+const BUILD = readOptions('sdk-pack-test.mjs');
 
 /** The repository's own Nx CLI, from its manifest's bin. */
 function nxCli() {
@@ -302,18 +291,7 @@ async function main() {
     emit(summary);
   });
 
-  const total = Date.now() - state.started;
-  emit({ check: 'summary', ok: true, engineVersion, seconds: Math.round(total / 100) / 10, warnings: state.warnings });
-  log(`all checks passed in ${seconds(total)}${state.warnings.length > 0 ? ` with ${state.warnings.length} warning(s)` : ''}`);
+  return { engineVersion };
 }
 
-try {
-  await main();
-  await shutdown();
-  process.exitCode = 0;
-} catch (error) {
-  await shutdown();
-  const message = error instanceof CheckFailure ? error.message : (error?.stack ?? String(error));
-  process.stderr.write(`[pack-test] FAILED at "${state.currentStep}": ${message}\n`);
-  process.exitCode = 1;
-}
+await runChecks(main);
