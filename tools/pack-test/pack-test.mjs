@@ -60,47 +60,45 @@ async function main() {
   mkdirSync(packDir);
   mkdirSync(consumerDir);
 
-  const packed = await (async () => {
-    // 1. Build ------------------------------------------------------------------------------------
-    if (BUILD) {
-      await step(`build: npm run build -w ${PKG_NAME}`, async () => {
-        await run('npm', ['run', 'build', '-w', PKG_NAME], { cwd: ROOT, timeoutMs: 180_000 });
-      });
-    } else {
-      log('── build skipped (--no-build)');
-      check(existsSync(join(ENGINE_DIR, 'dist')), 'packages/engine/dist is missing; run without --no-build');
-    }
-
-    // 2. Pack -------------------------------------------------------------------------------------
-    return step('pack: npm pack --json', async () => {
-      const { stdout } = await run('npm', ['pack', '-w', PKG_NAME, '--json', '--pack-destination', packDir], {
-        cwd: ROOT,
-        timeoutMs: 120_000,
-      });
-      let parsed;
-      try {
-        parsed = JSON.parse(stdout.slice(stdout.indexOf('[')));
-      } catch (error) {
-        throw new CheckFailure(`npm pack --json printed something that is not JSON (${error.message}):\n${tail(stdout)}`);
-      }
-      const entry = parsed[0];
-      check(entry && typeof entry.filename === 'string', `npm pack --json gave no filename:\n${tail(stdout)}`);
-      const tarball = join(packDir, entry.filename);
-      check(existsSync(tarball), `npm pack reported ${entry.filename} but ${tarball} does not exist`);
-      log(
-        `   ${entry.filename}: ${entry.files.length} files, ${(entry.size / 1024).toFixed(0)} kB packed, ${(entry.unpackedSize / 1024).toFixed(0)} kB unpacked`,
-      );
-      // The bins' first lines, as packed.
-      const binTargets = typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {});
-      const firstLines = Object.fromEntries(
-        binTargets
-          .map((target) => target.replace(/^\.\//, ''))
-          .filter((rel) => existsSync(join(ENGINE_DIR, rel)))
-          .map((rel) => [rel, readFileSync(join(ENGINE_DIR, rel), 'utf8').split('\n', 1)[0]]),
-      );
-      return { ...entry, tarball, firstLines };
+  // 1. Build ------------------------------------------------------------------------------------
+  if (BUILD) {
+    await step(`build: npm run build -w ${PKG_NAME}`, async () => {
+      await run('npm', ['run', 'build', '-w', PKG_NAME], { cwd: ROOT, timeoutMs: 180_000 });
     });
-  })();
+  } else {
+    log('── build skipped (--no-build)');
+    check(existsSync(join(ENGINE_DIR, 'dist')), 'packages/engine/dist is missing; run without --no-build');
+  }
+
+  // 2. Pack -------------------------------------------------------------------------------------
+  const packed = await step('pack: npm pack --json', async () => {
+    const { stdout } = await run('npm', ['pack', '-w', PKG_NAME, '--json', '--pack-destination', packDir], {
+      cwd: ROOT,
+      timeoutMs: 120_000,
+    });
+    let parsed;
+    try {
+      parsed = JSON.parse(stdout.slice(stdout.indexOf('[')));
+    } catch (error) {
+      throw new CheckFailure(`npm pack --json printed something that is not JSON (${error.message}):\n${tail(stdout)}`);
+    }
+    const entry = parsed[0];
+    check(entry && typeof entry.filename === 'string', `npm pack --json gave no filename:\n${tail(stdout)}`);
+    const tarball = join(packDir, entry.filename);
+    check(existsSync(tarball), `npm pack reported ${entry.filename} but ${tarball} does not exist`);
+    log(
+      `   ${entry.filename}: ${entry.files.length} files, ${(entry.size / 1024).toFixed(0)} kB packed, ${(entry.unpackedSize / 1024).toFixed(0)} kB unpacked`,
+    );
+    // The bins' first lines, as packed.
+    const binTargets = typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {});
+    const firstLines = Object.fromEntries(
+      binTargets
+        .map((target) => target.replace(/^\.\//, ''))
+        .filter((rel) => existsSync(join(ENGINE_DIR, rel)))
+        .map((rel) => [rel, readFileSync(join(ENGINE_DIR, rel), 'utf8').split('\n', 1)[0]]),
+    );
+    return { ...entry, tarball, firstLines };
+  });
 
   // 3. Tarball contents (exports, files, bin) ------------------------------------------------------
   await step('tarball contents: files allowlist, exports/bin targets, shebang', async () => {

@@ -26,7 +26,6 @@ import {
   manifestTargets,
   parseTsc,
   run,
-  seconds,
   readOptions,
   runChecks,
   state,
@@ -84,50 +83,48 @@ async function main() {
   const workspaces = PACKAGES.flatMap((pkg) => ['-w', pkg.name]);
 
   // 1. Build and 2. pack all six.
-  const packed = await (async () => {
-    if (BUILD) {
-      // Through Nx: after the README's `npm test` has built them, its cache answers in seconds.
-      const projects = PACKAGES.map((pkg) => pkg.name);
-      await step(`build: nx run-many -t build -p ${projects.join(' ')}`, async () => {
-        await run(process.execPath, [nxCli(), 'run-many', '-t', 'build', '-p', ...projects, '--outputStyle=static'], {
-          cwd: ROOT,
-          timeoutMs: 420_000,
-        });
-      });
-    } else {
-      log('── build skipped (--no-build)');
-      for (const pkg of PACKAGES)
-        check(existsSync(join(packageDir(pkg), 'dist')), `packages/${pkg.dir}/dist is missing; run without --no-build`);
-    }
-    return step('pack: npm pack --json (six tarballs)', async () => {
-      const { stdout } = await run('npm', ['pack', ...workspaces, '--json', '--pack-destination', packDir], {
+  if (BUILD) {
+    // Through Nx: after the README's `npm test` has built them, its cache answers in seconds.
+    const projects = PACKAGES.map((pkg) => pkg.name);
+    await step(`build: nx run-many -t build -p ${projects.join(' ')}`, async () => {
+      await run(process.execPath, [nxCli(), 'run-many', '-t', 'build', '-p', ...projects, '--outputStyle=static'], {
         cwd: ROOT,
-        timeoutMs: 180_000,
+        timeoutMs: 420_000,
       });
-      let entries;
-      try {
-        entries = JSON.parse(stdout.slice(stdout.indexOf('[')));
-      } catch (error) {
-        throw new CheckFailure(`npm pack --json printed something that is not JSON (${error.message}):\n${tail(stdout)}`);
-      }
-      const byName = new Map(entries.map((entry) => [entry.name, entry]));
-      const out = {};
-      for (const pkg of PACKAGES) {
-        const entry = byName.get(pkg.name);
-        check(entry, `npm pack gave no tarball for ${pkg.name}:\n${tail(stdout)}`);
-        const tarball = join(packDir, entry.filename);
-        check(existsSync(tarball), `npm pack reported ${entry.filename} but ${tarball} does not exist`);
-        // The declarations as packed.
-        const declarations = entry.files
-          .map((f) => f.path)
-          .filter((p) => /\.d\.[cm]?ts$/.test(p))
-          .map((p) => ({ path: p, text: readFileSync(join(packageDir(pkg), p), 'utf8') }));
-        out[pkg.name] = { ...entry, tarball, declarations };
-        log(`   ${entry.filename}: ${entry.files.length} files, ${(entry.size / 1024).toFixed(0)} kB packed`);
-      }
-      return out;
     });
-  })();
+  } else {
+    log('── build skipped (--no-build)');
+    for (const pkg of PACKAGES)
+      check(existsSync(join(packageDir(pkg), 'dist')), `packages/${pkg.dir}/dist is missing; run without --no-build`);
+  }
+  const packed = await step('pack: npm pack --json (six tarballs)', async () => {
+    const { stdout } = await run('npm', ['pack', ...workspaces, '--json', '--pack-destination', packDir], {
+      cwd: ROOT,
+      timeoutMs: 180_000,
+    });
+    let entries;
+    try {
+      entries = JSON.parse(stdout.slice(stdout.indexOf('[')));
+    } catch (error) {
+      throw new CheckFailure(`npm pack --json printed something that is not JSON (${error.message}):\n${tail(stdout)}`);
+    }
+    const byName = new Map(entries.map((entry) => [entry.name, entry]));
+    const out = {};
+    for (const pkg of PACKAGES) {
+      const entry = byName.get(pkg.name);
+      check(entry, `npm pack gave no tarball for ${pkg.name}:\n${tail(stdout)}`);
+      const tarball = join(packDir, entry.filename);
+      check(existsSync(tarball), `npm pack reported ${entry.filename} but ${tarball} does not exist`);
+      // The declarations as packed.
+      const declarations = entry.files
+        .map((f) => f.path)
+        .filter((p) => /\.d\.[cm]?ts$/.test(p))
+        .map((p) => ({ path: p, text: readFileSync(join(packageDir(pkg), p), 'utf8') }));
+      out[pkg.name] = { ...entry, tarball, declarations };
+      log(`   ${entry.filename}: ${entry.files.length} files, ${(entry.size / 1024).toFixed(0)} kB packed`);
+    }
+    return out;
+  });
 
   // 3. What each SDK tarball holds and declares --------------------------------------------------------
   const engineVersion = packed[ENGINE].version;

@@ -42,6 +42,7 @@ export type { PredictOptions, PredictionArray } from './inference/predict';
 
 // Model bundles
 export { BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION, loadBundle, saveBundle } from './bundle/bundle';
+export { networkSkeleton } from './bundle/rebuild-model';
 export type { BundleManifest, JsonValue, LoadBundleOptions, LoadedBundle, SaveBundleInput } from './bundle/bundle';
 export { replaceDirAtomic, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
 export { checkIntegerOption, checkNumberOption } from './option-checks';

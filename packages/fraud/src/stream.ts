@@ -142,6 +142,7 @@ export class TransactionFeatures {
         typeof k !== 'string' ||
         !v ||
         !numbers(v.times) ||
+        !v.times!.every((time, j) => j === 0 || (v.times![j - 1] as number) <= time) ||
         !numbers(v.amounts) ||
         v.times!.length !== v.amounts!.length ||
         !strings(v.merchants) ||
@@ -177,8 +178,7 @@ export class TransactionFeatures {
     const times = e?.times ?? [];
     const amounts = e?.amounts ?? [];
     // The stored times are ordered: the history before `tx` is the prefix up to its time.
-    let end = times.length;
-    while (end > 0 && (times[end - 1] as number) > t) end--;
+    const end = countUpTo(times, t);
     const row: TransactionFeatureRow = { amount: tx.amount };
     for (const s of this.options.windowsSeconds) {
       let count = 0;
@@ -211,8 +211,7 @@ export class TransactionFeatures {
     else e = { times: [], amounts: [], merchants: [], countries: [] };
     this.entities.set(tx.card, e);
     // Keep times ordered: a late transaction is inserted in place.
-    let i = e.times.length;
-    while (i > 0 && (e.times[i - 1] as number) > t) i--;
+    const i = countUpTo(e.times, t);
     e.times.splice(i, 0, t);
     e.amounts.splice(i, 0, tx.amount);
     if (e.times.length > this.options.historySize) {
@@ -231,6 +230,13 @@ export class TransactionFeatures {
   reset(): void {
     this.entities.clear();
   }
+}
+
+/** How many of the ordered `times` are at or before `t` (scanning from the latest: late arrivals are rare). */
+function countUpTo(times: number[], t: number): number {
+  let n = times.length;
+  while (n > 0 && (times[n - 1] as number) > t) n--;
+  return n;
 }
 
 function remember(list: string[], v: string | undefined, max: number): void {

@@ -1,17 +1,14 @@
 // Worker-thread entry: trains one ensemble member (see parallel-members.ts). Built as its own file
 // (dist/member-worker.js); never imported by the package's index.
 import { parentPort } from 'node:worker_threads';
-import { fitModel, initEngine, routeConsoleWarnings, silentLogger, tf } from '@appliedml/engine';
+import { fitModel, initEngine, networkSkeleton, tf } from '@appliedml/engine';
 import { augmentBatchTensor, memberFitOptions, type MemberJob, type MemberResult } from './parallel-members';
 
 async function run(job: MemberJob): Promise<MemberResult> {
   // One wasm thread per worker: the workers themselves are the parallelism.
   await initEngine({ device: job.device, wasmThreads: 1 });
-  // The layers are built inside the call (their initial values are replaced just below); tfjs's console
-  // notice for the orthogonal initialiser stays off the user's console.
-  const network = await routeConsoleWarnings(silentLogger, () =>
-    tf.models.modelFromJSON({ modelTopology: job.topology as tf.io.ModelJSON['modelTopology'] }),
-  );
+  // Built without running initialisers (the member's initial weights come from the main thread, just below).
+  const network = await networkSkeleton(job.topology as object);
   const initial = job.weights.map((w) => tf.tensor(w.data, w.shape));
   network.setWeights(initial);
   initial.forEach((t) => t.dispose());

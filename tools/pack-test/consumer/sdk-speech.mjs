@@ -196,6 +196,14 @@ nan[200] = Number.NaN;
 const nanCode = await codeOf(() => model.recognize(nan, { sampleRate: RATE }));
 if (nanCode !== 'E_INPUT_INVALID') fail(`NaN samples gave ${nanCode}, expected E_INPUT_INVALID`);
 
+// ── a GRU pair (32 units: a 32 × 96 recurrent kernel, orthogonal by default) trains quietly, in workers ─
+const gru = SpeechRecognizer.create({ ...config, model: 'gru', rnn: { units: 32, pool: 4 }, epochs: 1 });
+const gruReport = await gru.train(train, { progress: false, logger });
+if (availableParallelism() > 1 && !gruReport.parallel) fail('the GRU pair did not train in worker threads');
+const gruAccuracy = (await gru.evaluate(heldOut)).accuracy;
+if (!(gruAccuracy >= 0)) fail(`GRU evaluate gave accuracy ${gruAccuracy}`);
+gru.dispose();
+
 // ── dispose, then count tensors ───────────────────────────────────────────────────────────────────
 model.dispose();
 loaded.dispose();
@@ -217,6 +225,7 @@ process.stdout.write(
     trainExamples: train.length,
     wavInputs: wavCount,
     ensembleInWorkers: inWorkers,
+    gruInWorkers: gruReport.parallel,
     epochs: report.epochsRun,
     firstLoss: Number(losses[0].toFixed(4)),
     lastLoss: Number(losses.at(-1).toFixed(4)),

@@ -22,12 +22,23 @@ export async function rebuildNetwork(saved: SavedNetwork): Promise<tf.LayersMode
   return tf.loadLayersModel(tf.io.fromMemory(saved));
 }
 
+/**
+ * Builds a network from its Keras-style topology with zero initial values, for weights that are set
+ * right after (`setWeights` / `loadWeights`): no initialiser runs, so no random draws, no slow
+ * orthogonal initialisers and none of tfjs's console notices about them. Its config then names zeros
+ * as the initialisers; use it for a working copy, not for a network that is saved or rebuilt later.
+ * The layers are built synchronously within the call (before the returned promise settles).
+ */
+export function networkSkeleton(modelTopology: object): Promise<tf.LayersModel> {
+  checkInitialisers(modelTopology);
+  return tf.models.modelFromJSON({ modelTopology: zeroInitialisers(modelTopology) as tf.io.ModelJSON['modelTopology'] });
+}
+
 async function checkFit(saved: SavedNetwork): Promise<void> {
-  checkInitialisers(saved.modelTopology);
   const known = new Set(Object.keys(tf.engine().registeredVariables));
-  // modelFromJSON builds every layer synchronously, before its first await: the variables that appear
-  // during this call are the probe's own, whatever else runs while it settles.
-  const pending = tf.models.modelFromJSON({ modelTopology: zeroInitialisers(saved.modelTopology) as tf.io.ModelJSON['modelTopology'] });
+  // The skeleton's layers are built synchronously within the call: the variables that appear during it
+  // are the probe's own, whatever else runs while it settles.
+  const pending = networkSkeleton(saved.modelTopology);
   const created = Object.entries(tf.engine().registeredVariables)
     .filter(([name]) => !known.has(name))
     .map(([, variable]) => variable);

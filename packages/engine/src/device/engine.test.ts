@@ -45,4 +45,19 @@ describe('the real device chain', () => {
     }
     expect(tf.getBackend()).toBe('wasm');
   });
+
+  it("quiets libtensorflow's own stderr notes before loading a native backend, unless the user chose a level", async () => {
+    const saved = process.env.TF_CPP_MIN_LOG_LEVEL;
+    try {
+      delete process.env.TF_CPP_MIN_LOG_LEVEL;
+      await defaultLoaders.cpu().catch(() => undefined); // not installed here: the level is set before the attempt
+      expect(process.env.TF_CPP_MIN_LOG_LEVEL).toBe('2');
+      process.env.TF_CPP_MIN_LOG_LEVEL = '0';
+      await defaultLoaders.cpu().catch(() => undefined);
+      expect(process.env.TF_CPP_MIN_LOG_LEVEL).toBe('0');
+    } finally {
+      if (saved === undefined) delete process.env.TF_CPP_MIN_LOG_LEVEL;
+      else process.env.TF_CPP_MIN_LOG_LEVEL = saved;
+    }
+  });
 });

@@ -69,6 +69,9 @@ async function loadNative(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-
     const applied = applyNodeUtilShim(requireFrom()('node:util') as Record<string, unknown>);
     if (applied.length > 0) details.nodeUtilShim = `tensorflow/tfjs#8425: ${applied.join(', ')}`;
   }
+  // Library code is quiet: libtensorflow's start-up notes (oneDNN, CPU features) go to stderr from C++,
+  // out of reach of any logger; level 2 keeps its errors. A value the user set is left as it is.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   let mod: { version?: Record<string, string> };
   try {
     mod = requireFrom()(pkg) as typeof mod;
