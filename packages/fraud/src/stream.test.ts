@@ -46,6 +46,34 @@ describe('TransactionFeatures', () => {
     expect(f.peek({ card: 'a', amount: 1, timestamp: T0 + 3600e3 + 1 })).toMatchObject({ count_1h: 2, card_history: 3 });
   });
 
+  it("a late transaction's new-merchant / new-country flags use what the card had shown by its time", () => {
+    const f = new TransactionFeatures();
+    f.update({ card: 'a', amount: 10, timestamp: T0, merchant: 'm1', country: 'US' });
+    f.update({ card: 'a', amount: 10, timestamp: T0 + 7200e3, merchant: 'm2', country: 'FR' });
+    // Dated between the two: FR and m2 were not yet seen at its time, US and m1 were.
+    expect(f.peek({ card: 'a', amount: 10, timestamp: T0 + 3600e3, merchant: 'm2', country: 'FR' })).toMatchObject({
+      new_merchant: 1,
+      new_country: 1,
+    });
+    expect(f.peek({ card: 'a', amount: 10, timestamp: T0 + 3600e3, merchant: 'm1', country: 'US' })).toMatchObject({
+      new_merchant: 0,
+      new_country: 0,
+    });
+    // Once the late one is stored, FR counts as seen from its time on, for what comes after it.
+    f.update({ card: 'a', amount: 10, timestamp: T0 + 3600e3, merchant: 'm3', country: 'FR' });
+    expect(f.peek({ card: 'a', amount: 10, timestamp: T0 + 5400e3, country: 'FR' }).new_country).toBe(0);
+    expect(f.peek({ card: 'a', amount: 10, timestamp: T0 + 1800e3, country: 'FR' }).new_country).toBe(1);
+    // A state saved before first-seen times were kept loads; its merchants count as seen before everything.
+    const old = { options: f.options, entities: [['b', { times: [T0], amounts: [5], merchants: ['m9'], countries: ['DE'] }]] };
+    const g = TransactionFeatures.fromState(old as never);
+    expect(g.peek({ card: 'b', amount: 5, timestamp: T0 + 60e3, merchant: 'm9', country: 'DE' })).toMatchObject({
+      new_merchant: 0,
+      new_country: 0,
+    });
+    g.update({ card: 'b', amount: 5, timestamp: T0 + 120e3, merchant: 'm8', country: 'DE' });
+    expect(g.toState().entities[0]?.[1]).toMatchObject({ merchants: ['m9', 'm8'], merchantSince: [-8.64e15, T0 + 120e3] });
+  });
+
   it('keeps bounded memory: history per card and number of cards', () => {
     const f = new TransactionFeatures({ historySize: 8, maxEntities: 100 });
     for (let i = 0; i < 5000; i++) f.update({ card: `c${i % 300}`, amount: 1, timestamp: T0 + i * 1000 });

@@ -29,7 +29,13 @@ interface EntityState {
   amounts: number[];
   merchants: string[];
   countries: string[];
+  /** When each merchant / country was first seen (parallel to the lists; absent in states saved before them). */
+  merchantSince?: number[];
+  countrySince?: number[];
 }
+
+/** The first-seen time given to merchants / countries of a state saved without them: before any transaction. */
+const SEEN_BEFORE_ALL = -8.64e15;
 
 export interface StreamState {
   options: Required<StreamFeatureOptions>;
@@ -146,10 +152,16 @@ export class TransactionFeatures {
         !numbers(v.amounts) ||
         v.times!.length !== v.amounts!.length ||
         !strings(v.merchants) ||
-        !strings(v.countries)
+        !strings(v.countries) ||
+        (v.merchantSince !== undefined && !(numbers(v.merchantSince) && v.merchantSince.length === v.merchants!.length)) ||
+        (v.countrySince !== undefined && !(numbers(v.countrySince) && v.countrySince.length === v.countries!.length))
       )
         throw corrupt(`holds a malformed card entry (${typeof k === 'string' ? k.slice(0, 40) : typeof k})`);
-      f.entities.set(k, v as EntityState);
+      f.entities.set(k, {
+        ...(v as EntityState),
+        merchantSince: v.merchantSince ?? v.merchants!.map(() => SEEN_BEFORE_ALL),
+        countrySince: v.countrySince ?? v.countries!.map(() => SEEN_BEFORE_ALL),
+      });
     }
     return f;
   }
@@ -196,8 +208,9 @@ export class TransactionFeatures {
     row.amount_vs_card_median = med > 0 ? tx.amount / med : 1;
     const last = end > 0 ? times[end - 1] : undefined;
     row.log_seconds_since_last = last === undefined ? Math.log1p(30 * 86400) : Math.log1p(Math.max(0, t - last) / 1000);
-    row.new_merchant = e && tx.merchant !== undefined ? (e.merchants.includes(tx.merchant) ? 0 : 1) : 0;
-    row.new_country = e && tx.country !== undefined ? (e.countries.includes(tx.country) ? 0 : 1) : 0;
+    // New = not seen on this card by the transaction's time; a card's first transaction is flagged neither way.
+    row.new_merchant = e && end > 0 && tx.merchant !== undefined ? (seenBy(e.merchants, e.merchantSince, tx.merchant, t) ? 0 : 1) : 0;
+    row.new_country = e && end > 0 && tx.country !== undefined ? (seenBy(e.countries, e.countrySince, tx.country, t) ? 0 : 1) : 0;
     row.card_history = hist.length;
     return row;
   }
@@ -208,7 +221,7 @@ export class TransactionFeatures {
     const t = timeOf(tx);
     let e = this.entities.get(tx.card);
     if (e) this.entities.delete(tx.card);
-    else e = { times: [], amounts: [], merchants: [], countries: [] };
+    else e = { times: [], amounts: [], merchants: [], countries: [], merchantSince: [], countrySince: [] };
     this.entities.set(tx.card, e);
     // Keep times ordered: a late transaction is inserted in place.
     const i = countUpTo(e.times, t);
@@ -218,8 +231,10 @@ export class TransactionFeatures {
       e.times.shift();
       e.amounts.shift();
     }
-    remember(e.merchants, tx.merchant, this.options.maxSeenPerEntity);
-    remember(e.countries, tx.country, this.options.maxSeenPerEntity);
+    e.merchantSince ??= e.merchants.map(() => SEEN_BEFORE_ALL);
+    e.countrySince ??= e.countries.map(() => SEEN_BEFORE_ALL);
+    remember(e.merchants, e.merchantSince, tx.merchant, t, this.options.maxSeenPerEntity);
+    remember(e.countries, e.countrySince, tx.country, t, this.options.maxSeenPerEntity);
     if (this.entities.size > this.options.maxEntities) {
       const oldest = this.entities.keys().next().value;
       if (oldest !== undefined) this.entities.delete(oldest);
@@ -239,12 +254,28 @@ function countUpTo(times: number[], t: number): number {
   return n;
 }
 
-function remember(list: string[], v: string | undefined, max: number): void {
+/** Whether `v` was seen by time `t` (the list keeps each one's first-seen time beside it). */
+function seenBy(list: string[], since: number[] | undefined, v: string, t: number): boolean {
+  const i = list.indexOf(v);
+  return i >= 0 && (since?.[i] ?? SEEN_BEFORE_ALL) <= t;
+}
+
+/** Moves `v` to the most recent end of `list` (oldest forgotten past `max`), keeping its earliest sighting. */
+function remember(list: string[], since: number[], v: string | undefined, t: number, max: number): void {
   if (v === undefined) return;
   const i = list.indexOf(v);
-  if (i >= 0) list.splice(i, 1);
+  let first = t;
+  if (i >= 0) {
+    first = Math.min(since[i] as number, t);
+    list.splice(i, 1);
+    since.splice(i, 1);
+  }
   list.push(v);
-  if (list.length > max) list.shift();
+  since.push(first);
+  if (list.length > max) {
+    list.shift();
+    since.shift();
+  }
 }
 
 function label(seconds: number): string {
