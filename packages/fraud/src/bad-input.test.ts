@@ -112,6 +112,7 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
       { options: { historySize: -1 }, entities: [] },
       // times out of order: the features read the history as a time-ordered prefix
       { options: {}, entities: [['c', { times: [2, 1], amounts: [1, 1], merchants: [], countries: [] }]] },
+      { options: {}, entities: [['c', { times: [1], amounts: [1], merchants: ['m'], countries: [], merchantFirstSeen: [['m', 'soon']] }]] },
     ])
       expect(await codeOf(() => TransactionFeatures.fromState(state as never)), JSON.stringify(state)).toBe('E_BUNDLE_CORRUPT');
     for (const options of [{ historySize: Number.NaN }, { windowsSeconds: 3600 }, { maxEntities: 0 }])

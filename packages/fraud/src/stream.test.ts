@@ -71,7 +71,43 @@ describe('TransactionFeatures', () => {
       new_country: 0,
     });
     g.update({ card: 'b', amount: 5, timestamp: T0 + 120e3, merchant: 'm8', country: 'DE' });
-    expect(g.toState().entities[0]?.[1]).toMatchObject({ merchants: ['m9', 'm8'], merchantSince: [-8.64e15, T0 + 120e3] });
+    expect(g.toState().entities[0]?.[1]).toMatchObject({
+      merchants: ['m9', 'm8'],
+      merchantFirstSeen: [
+        ['m9', -8.64e15],
+        ['m8', T0 + 120e3],
+      ],
+    });
+  });
+
+  it('keeps the earliest sighting, stays aligned through eviction, and matches first-seen times by name on load', () => {
+    const f = new TransactionFeatures({ maxSeenPerEntity: 2 });
+    f.update({ card: 'a', amount: 1, timestamp: T0, country: 'US' });
+    f.update({ card: 'a', amount: 1, timestamp: T0 + 100e3, country: 'FR' });
+    f.update({ card: 'a', amount: 1, timestamp: T0 + 50e3, country: 'FR' }); // late: FR was first seen at +50 s
+    f.update({ card: 'a', amount: 1, timestamp: T0 + 200e3, country: 'FR' }); // seen again later: still +50 s
+    expect(f.peek({ card: 'a', amount: 1, timestamp: T0 + 60e3, country: 'FR' }).new_country).toBe(0);
+    expect(f.peek({ card: 'a', amount: 1, timestamp: T0 + 40e3, country: 'FR' }).new_country).toBe(1);
+    f.update({ card: 'a', amount: 1, timestamp: T0 + 300e3, country: 'DE' }); // evicts US (least recently used)
+    expect(f.toState().entities[0]?.[1].countryFirstSeen).toEqual([
+      ['FR', T0 + 50e3],
+      ['DE', T0 + 300e3],
+    ]);
+    expect(f.peek({ card: 'a', amount: 1, timestamp: T0 + 400e3, country: 'US' }).new_country).toBe(1);
+    // Older than everything stored: like the card's first transaction, no flag either way.
+    expect(f.peek({ card: 'a', amount: 1, timestamp: T0 - 1, country: 'JP', merchant: 'x' })).toMatchObject({
+      new_country: 0,
+      new_merchant: 0,
+    });
+    // A list changed by a version that kept no times (a name added, one gone) still lines up by name.
+    const saved = f.toState();
+    const entity = saved.entities[0]![1];
+    entity.countries = ['DE', 'IT'];
+    const g = TransactionFeatures.fromState(JSON.parse(JSON.stringify(saved)) as never);
+    expect(g.toState().entities[0]?.[1].countryFirstSeen).toEqual([
+      ['DE', T0 + 300e3],
+      ['IT', -8.64e15],
+    ]);
   });
 
   it('keeps bounded memory: history per card and number of cards', () => {

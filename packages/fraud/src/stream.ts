@@ -29,17 +29,27 @@ interface EntityState {
   amounts: number[];
   merchants: string[];
   countries: string[];
-  /** When each merchant / country was first seen (parallel to the lists; absent in states saved before them). */
-  merchantSince?: number[];
-  countrySince?: number[];
+  /** When each merchant / country was first seen, parallel to the lists. */
+  merchantSince: number[];
+  countrySince: number[];
 }
 
-/** The first-seen time given to merchants / countries of a state saved without them: before any transaction. */
+/** A card's state as saved: first-seen times as [name, time] pairs (absent in states saved before them). */
+export interface SavedEntityState {
+  times: number[];
+  amounts: number[];
+  merchants: string[];
+  countries: string[];
+  merchantFirstSeen?: Array<[string, number]>;
+  countryFirstSeen?: Array<[string, number]>;
+}
+
+/** The first-seen time of a merchant / country a saved state gives none for: before any transaction. */
 const SEEN_BEFORE_ALL = -8.64e15;
 
 export interface StreamState {
   options: Required<StreamFeatureOptions>;
-  entities: Array<[string, EntityState]>;
+  entities: Array<[string, SavedEntityState]>;
 }
 
 const MAX_AMOUNT = 1e9;
@@ -142,8 +152,10 @@ export class TransactionFeatures {
     }
     const numbers = (a: unknown): boolean => Array.isArray(a) && a.every((v) => typeof v === 'number' && Number.isFinite(v));
     const strings = (a: unknown): boolean => Array.isArray(a) && a.every((v) => typeof v === 'string');
+    const pairs = (a: unknown): boolean =>
+      Array.isArray(a) && a.every((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number' && Number.isFinite(p[1]));
     for (const entry of state.entities) {
-      const [k, v] = (Array.isArray(entry) ? entry : []) as [unknown, Partial<EntityState> | undefined];
+      const [k, v] = (Array.isArray(entry) ? entry : []) as [unknown, Partial<SavedEntityState> | undefined];
       if (
         typeof k !== 'string' ||
         !v ||
@@ -153,21 +165,43 @@ export class TransactionFeatures {
         v.times!.length !== v.amounts!.length ||
         !strings(v.merchants) ||
         !strings(v.countries) ||
-        (v.merchantSince !== undefined && !(numbers(v.merchantSince) && v.merchantSince.length === v.merchants!.length)) ||
-        (v.countrySince !== undefined && !(numbers(v.countrySince) && v.countrySince.length === v.countries!.length))
+        (v.merchantFirstSeen !== undefined && !pairs(v.merchantFirstSeen)) ||
+        (v.countryFirstSeen !== undefined && !pairs(v.countryFirstSeen))
       )
         throw corrupt(`holds a malformed card entry (${typeof k === 'string' ? k.slice(0, 40) : typeof k})`);
+      // Times are looked up by name: a list changed by a version that kept no times still lines up.
+      const since = (names: string[], seen: Array<[string, number]> | undefined): number[] => {
+        const byName = new Map(seen ?? []);
+        return names.map((name) => byName.get(name) ?? SEEN_BEFORE_ALL);
+      };
       f.entities.set(k, {
-        ...(v as EntityState),
-        merchantSince: v.merchantSince ?? v.merchants!.map(() => SEEN_BEFORE_ALL),
-        countrySince: v.countrySince ?? v.countries!.map(() => SEEN_BEFORE_ALL),
+        times: [...v.times!],
+        amounts: [...v.amounts!],
+        merchants: [...v.merchants!],
+        countries: [...v.countries!],
+        merchantSince: since(v.merchants!, v.merchantFirstSeen),
+        countrySince: since(v.countries!, v.countryFirstSeen),
       });
     }
     return f;
   }
 
   toState(): StreamState {
-    return { options: this.options, entities: [...this.entities.entries()] };
+    const pairsOf = (names: string[], since: number[]): Array<[string, number]> => names.map((name, i) => [name, since[i] as number]);
+    return {
+      options: this.options,
+      entities: [...this.entities.entries()].map(([card, e]) => [
+        card,
+        {
+          times: [...e.times],
+          amounts: [...e.amounts],
+          merchants: [...e.merchants],
+          countries: [...e.countries],
+          merchantFirstSeen: pairsOf(e.merchants, e.merchantSince),
+          countryFirstSeen: pairsOf(e.countries, e.countrySince),
+        },
+      ]),
+    };
   }
 
   get size(): number {
@@ -231,8 +265,6 @@ export class TransactionFeatures {
       e.times.shift();
       e.amounts.shift();
     }
-    e.merchantSince ??= e.merchants.map(() => SEEN_BEFORE_ALL);
-    e.countrySince ??= e.countries.map(() => SEEN_BEFORE_ALL);
     remember(e.merchants, e.merchantSince, tx.merchant, t, this.options.maxSeenPerEntity);
     remember(e.countries, e.countrySince, tx.country, t, this.options.maxSeenPerEntity);
     if (this.entities.size > this.options.maxEntities) {
@@ -255,9 +287,9 @@ function countUpTo(times: number[], t: number): number {
 }
 
 /** Whether `v` was seen by time `t` (the list keeps each one's first-seen time beside it). */
-function seenBy(list: string[], since: number[] | undefined, v: string, t: number): boolean {
+function seenBy(list: string[], since: number[], v: string, t: number): boolean {
   const i = list.indexOf(v);
-  return i >= 0 && (since?.[i] ?? SEEN_BEFORE_ALL) <= t;
+  return i >= 0 && (since[i] as number) <= t;
 }
 
 /** Moves `v` to the most recent end of `list` (oldest forgotten past `max`), keeping its earliest sighting. */
