@@ -2,7 +2,7 @@
 // progress and JSON result lines, child processes with a clean environment and a timeout, temp dirs
 // removed on every exit. Both rebuild dist folders, so they run one after the other (pack.test.ts).
 import { spawn } from 'node:child_process';
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -270,4 +270,25 @@ export async function runChecks(main) {
     process.stderr.write(`[pack-test] FAILED at "${state.currentStep}": ${message}\n`);
     process.exitCode = 1;
   }
+}
+
+/** `npm pack --json` of the given workspaces into `packDir`: npm's entries, each with the tarball's path checked. */
+export async function npmPack(names, packDir, timeoutMs) {
+  const { stdout } = await run('npm', ['pack', ...names.flatMap((name) => ['-w', name]), '--json', '--pack-destination', packDir], {
+    cwd: ROOT,
+    timeoutMs,
+  });
+  let entries;
+  try {
+    entries = JSON.parse(stdout.slice(stdout.indexOf('[')));
+  } catch (error) {
+    throw new CheckFailure(`npm pack --json printed something that is not JSON (${error.message}):\n${tail(stdout)}`);
+  }
+  return names.map((name) => {
+    const entry = entries.find((e) => e.name === name);
+    check(entry && typeof entry.filename === 'string', `npm pack --json gave no tarball for ${name}:\n${tail(stdout)}`);
+    const tarball = join(packDir, entry.filename);
+    check(existsSync(tarball), `npm pack reported ${entry.filename} but ${tarball} does not exist`);
+    return { ...entry, tarball };
+  });
 }

@@ -23,6 +23,7 @@ import {
   jsonLine,
   log,
   manifestTargets,
+  npmPack,
   parseTsc,
   run,
   readOptions,
@@ -72,20 +73,7 @@ async function main() {
 
   // 2. Pack -------------------------------------------------------------------------------------
   const packed = await step('pack: npm pack --json', async () => {
-    const { stdout } = await run('npm', ['pack', '-w', PKG_NAME, '--json', '--pack-destination', packDir], {
-      cwd: ROOT,
-      timeoutMs: 120_000,
-    });
-    let parsed;
-    try {
-      parsed = JSON.parse(stdout.slice(stdout.indexOf('[')));
-    } catch (error) {
-      throw new CheckFailure(`npm pack --json printed something that is not JSON (${error.message}):\n${tail(stdout)}`);
-    }
-    const entry = parsed[0];
-    check(entry && typeof entry.filename === 'string', `npm pack --json gave no filename:\n${tail(stdout)}`);
-    const tarball = join(packDir, entry.filename);
-    check(existsSync(tarball), `npm pack reported ${entry.filename} but ${tarball} does not exist`);
+    const [entry] = await npmPack([PKG_NAME], packDir, 120_000);
     log(
       `   ${entry.filename}: ${entry.files.length} files, ${(entry.size / 1024).toFixed(0)} kB packed, ${(entry.unpackedSize / 1024).toFixed(0)} kB unpacked`,
     );
@@ -97,7 +85,7 @@ async function main() {
         .filter((rel) => existsSync(join(ENGINE_DIR, rel)))
         .map((rel) => [rel, readFileSync(join(ENGINE_DIR, rel), 'utf8').split('\n', 1)[0]]),
     );
-    return { ...entry, tarball, firstLines };
+    return { ...entry, firstLines };
   });
 
   // 3. Tarball contents (exports, files, bin) ------------------------------------------------------

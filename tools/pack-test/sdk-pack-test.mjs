@@ -14,7 +14,6 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
-  CheckFailure,
   ROOT,
   SOURCE_CONDITION,
   check,
@@ -24,6 +23,7 @@ import {
   jsonLine,
   log,
   manifestTargets,
+  npmPack,
   parseTsc,
   run,
   readOptions,
@@ -98,31 +98,22 @@ async function main() {
       check(existsSync(join(packageDir(pkg), 'dist')), `packages/${pkg.dir}/dist is missing; run without --no-build`);
   }
   const packed = await step('pack: npm pack --json (six tarballs)', async () => {
-    const { stdout } = await run('npm', ['pack', ...workspaces, '--json', '--pack-destination', packDir], {
-      cwd: ROOT,
-      timeoutMs: 180_000,
-    });
-    let entries;
-    try {
-      entries = JSON.parse(stdout.slice(stdout.indexOf('[')));
-    } catch (error) {
-      throw new CheckFailure(`npm pack --json printed something that is not JSON (${error.message}):\n${tail(stdout)}`);
-    }
-    const byName = new Map(entries.map((entry) => [entry.name, entry]));
+    const entries = await npmPack(
+      PACKAGES.map((pkg) => pkg.name),
+      packDir,
+      180_000,
+    );
     const out = {};
-    for (const pkg of PACKAGES) {
-      const entry = byName.get(pkg.name);
-      check(entry, `npm pack gave no tarball for ${pkg.name}:\n${tail(stdout)}`);
-      const tarball = join(packDir, entry.filename);
-      check(existsSync(tarball), `npm pack reported ${entry.filename} but ${tarball} does not exist`);
+    PACKAGES.forEach((pkg, i) => {
+      const entry = entries[i];
       // The declarations as packed.
       const declarations = entry.files
         .map((f) => f.path)
         .filter((p) => /\.d\.[cm]?ts$/.test(p))
         .map((p) => ({ path: p, text: readFileSync(join(packageDir(pkg), p), 'utf8') }));
-      out[pkg.name] = { ...entry, tarball, declarations };
+      out[pkg.name] = { ...entry, declarations };
       log(`   ${entry.filename}: ${entry.files.length} files, ${(entry.size / 1024).toFixed(0)} kB packed`);
-    }
+    });
     return out;
   });
 
