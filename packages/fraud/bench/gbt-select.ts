@@ -10,8 +10,8 @@
 //
 // Default sets: the 8 minus donors (every configuration scores 100 / 100 there and it costs more than the
 // other seven together). Writes per-set inner means as it goes.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { kFold, trainTestSplit } from '@appliedml/engine';
 import { ADBENCH_FILES, loadAdbench } from '../src/adbench';
 import { FraudDetector, type FraudDetectorConfig } from '../src/detector';
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
   type Cell = { aucroc: number; aucpr: number; fitSeconds: number; fits: number; folds?: number; seeds?: number[] };
   let results: Record<string, Record<string, Cell>> = {};
   if (existsSync(outPath)) results = (JSON.parse(readFileSync(outPath, 'utf8')) as { results: typeof results }).results ?? {};
+  mkdirSync(dirname(outPath), { recursive: true });
   for (const set of sets) {
     const data = await loadAdbench(set);
     results[set] ??= {};

@@ -6,7 +6,7 @@
 // scikit-learn's IsolationForest on the same rows (bench/adbench-paper-splits.py, whose rows must match).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { dataDirFromEnv, shuffleIndices, trainTestSplit } from '@appliedml/engine';
 import { ADBENCH_FILES, loadAdbench } from '../src/adbench';
 import { ADBENCH_SEEDS, adbenchSplit } from '../src/adbench-split';
@@ -198,7 +198,9 @@ async function main(): Promise<void> {
     sklearn,
     published: ADBENCH_PUBLISHED,
   };
-  writeFileSync(process.env.FRAUD_BENCH_OUT ?? join(HERE, '../../../.bench-out/fraud.json'), JSON.stringify(out, null, 2));
+  const outPath = process.env.FRAUD_BENCH_OUT ?? join(HERE, '../../../.bench-out/fraud.json');
+  mkdirSync(dirname(outPath), { recursive: true });
+  writeFileSync(outPath, JSON.stringify(out, null, 2));
 }
 
 /** The bench's own split for a seed: all rows, or a seeded subsample (FRAUD_BENCH_SUBSAMPLE), stratified 70/30. */
