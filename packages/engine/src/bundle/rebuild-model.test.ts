@@ -35,13 +35,17 @@ describe('networkSkeleton', () => {
         ],
       },
     };
-    let error: unknown;
-    try {
-      void networkSkeleton(topology);
-    } catch (caught) {
-      error = caught;
+    // An unknown class, and a name every object answers to through its prototype.
+    for (const name of ['Nope', 'toString']) {
+      topology.config.layers[0]!.config.kernel_initializer.class_name = name;
+      let error: unknown;
+      try {
+        void networkSkeleton(topology);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(AppliedMLError.isInstance(error) && error.code, name).toBe('E_BUNDLE_CORRUPT');
     }
-    expect(AppliedMLError.isInstance(error) && error.code).toBe('E_BUNDLE_CORRUPT');
     expect(tf.memory().numTensors).toBe(before);
   });
 });

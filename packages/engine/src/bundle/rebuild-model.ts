@@ -70,7 +70,7 @@ function checkInitialisers(value: unknown): void {
   for (const [key, inner] of Object.entries(value)) {
     if (key.endsWith('_initializer') && inner !== null && typeof inner === 'object') {
       const name = (inner as { class_name?: unknown }).class_name;
-      if (typeof name !== 'string' || !(name in known))
+      if (typeof name !== 'string' || !Object.hasOwn(known, name))
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `The network's ${key} names an initialiser tfjs does not know (${String(name)}).`);
     } else checkInitialisers(inner);
   }
@@ -80,12 +80,13 @@ function checkInitialisers(value: unknown): void {
 function zeroInitialisers(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(zeroInitialisers);
   if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) {
-    out[key] =
+  // fromEntries defines own properties, so a key such as "__proto__" in the JSON stays a plain key.
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key,
       key.endsWith('_initializer') && inner !== null && typeof inner === 'object'
         ? { class_name: 'Zeros', config: {} }
-        : zeroInitialisers(inner);
-  }
-  return out;
+        : zeroInitialisers(inner),
+    ]),
+  );
 }
