@@ -93,8 +93,9 @@ export function checkTransaction(tx: unknown): asserts tx is Transaction {
   timeOf(t as unknown as Transaction);
 }
 
-function median(values: number[]): number {
-  const s = values.slice().sort((a, b) => a - b);
+/** Median of the first `count` values (sorted on a copy). */
+function median(values: number[], count: number): number {
+  const s = values.slice(0, count).sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
@@ -237,15 +238,14 @@ export class TransactionFeatures {
       row[`count_${label(s)}`] = count;
       row[`sum_${label(s)}`] = sum;
     }
-    const hist = amounts.slice(0, end);
-    const med = hist.length > 0 ? median(hist) : 0;
+    const med = end > 0 ? median(amounts, end) : 0;
     row.amount_vs_card_median = med > 0 ? tx.amount / med : 1;
     const last = end > 0 ? times[end - 1] : undefined;
     row.log_seconds_since_last = last === undefined ? Math.log1p(30 * 86400) : Math.log1p(Math.max(0, t - last) / 1000);
     // New = not seen on this card by the transaction's time; a card's first transaction is flagged neither way.
     row.new_merchant = e && end > 0 && tx.merchant !== undefined ? (seenBy(e.merchants, e.merchantSince, tx.merchant, t) ? 0 : 1) : 0;
     row.new_country = e && end > 0 && tx.country !== undefined ? (seenBy(e.countries, e.countrySince, tx.country, t) ? 0 : 1) : 0;
-    row.card_history = hist.length;
+    row.card_history = end;
     return row;
   }
 
