@@ -105,25 +105,31 @@ const filePrefix = (sopClass, sopInstance, transferSyntax) => {
 };
 const toBytes = (buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 
+// The elements both files share: Secondary Capture identity, a patient that must not come back, and a
+// one-sample MONOCHROME2 image of width × height.
+const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
+const imageHead = (sopInstance, patientId, width, height) => [
+  element(0x0008, 0x0016, 'UI', uid(SECONDARY_CAPTURE)),
+  element(0x0008, 0x0018, 'UI', uid(sopInstance)),
+  element(0x0008, 0x0060, 'CS', text('OT')),
+  element(0x0010, 0x0010, 'PN', text('Synthetic^Patient')),
+  element(0x0010, 0x0020, 'LO', text(patientId)),
+  element(0x0028, 0x0002, 'US', us(1)),
+  element(0x0028, 0x0004, 'CS', text('MONOCHROME2')),
+  element(0x0028, 0x0010, 'US', us(height)),
+  element(0x0028, 0x0011, 'US', us(width)),
+];
+
 // A DICOM Part 10 file, explicit VR little endian: 12 bits stored in 16, CT-like rescale, a window
 // that maps the stored range 0..4095 back onto [0, 1], and a patient name that must not come back.
 function dicomFile(image) {
   const stored = new Uint16Array(image.data.length);
   for (let i = 0; i < stored.length; i++) stored[i] = Math.round(Math.min(1, Math.max(0, image.data[i])) * 4095);
-  const sopClass = '1.2.840.10008.5.1.4.1.1.7'; // Secondary Capture
   const sopInstance = '2.25.311240139911385771214307361846530871';
   const pixels = Buffer.alloc(stored.length * 2);
   stored.forEach((v, i) => pixels.writeUInt16LE(v, 2 * i));
   const dataset = Buffer.concat([
-    element(0x0008, 0x0016, 'UI', uid(sopClass)),
-    element(0x0008, 0x0018, 'UI', uid(sopInstance)),
-    element(0x0008, 0x0060, 'CS', text('OT')),
-    element(0x0010, 0x0010, 'PN', text('Synthetic^Patient')),
-    element(0x0010, 0x0020, 'LO', text('SYNTH-0001')),
-    element(0x0028, 0x0002, 'US', us(1)),
-    element(0x0028, 0x0004, 'CS', text('MONOCHROME2')),
-    element(0x0028, 0x0010, 'US', us(image.height)),
-    element(0x0028, 0x0011, 'US', us(image.width)),
+    ...imageHead(sopInstance, 'SYNTH-0001', image.width, image.height),
     element(0x0028, 0x0030, 'DS', text('0.5\\0.5')),
     element(0x0028, 0x0100, 'US', us(16)),
     element(0x0028, 0x0101, 'US', us(12)),
@@ -135,7 +141,7 @@ function dicomFile(image) {
     element(0x0028, 0x1053, 'DS', text('1')),
     element(0x7fe0, 0x0010, 'OW', pixels),
   ]);
-  return { bytes: toBytes(Buffer.concat([filePrefix(sopClass, sopInstance, EXPLICIT_LE), dataset])), stored };
+  return { bytes: toBytes(Buffer.concat([filePrefix(SECONDARY_CAPTURE, sopInstance, EXPLICIT_LE), dataset])), stored };
 }
 
 // A fixed 8-bit grey test card: a diagonal gradient with a brighter disc, smooth enough for JPEG.
@@ -173,7 +179,6 @@ function jpegFrame(jpeg) {
 // fragment of encapsulated pixel data (undefined length, empty Basic Offset Table, sequence delimiter).
 // The window 128 / 256 maps the stored 0..255 onto display values stored / 255.
 function jpegDicomFile(jpeg, width, height) {
-  const sopClass = '1.2.840.10008.5.1.4.1.1.7'; // Secondary Capture
   const sopInstance = '2.25.311240139911385771214307361846530872';
   const item = (group, elem, value) => {
     const header = Buffer.alloc(8);
@@ -188,15 +193,7 @@ function jpegDicomFile(jpeg, width, height) {
   pixelHeader.write('OB', 4, 'latin1');
   pixelHeader.writeUInt32LE(0xffffffff, 8); // undefined length
   const dataset = Buffer.concat([
-    element(0x0008, 0x0016, 'UI', uid(sopClass)),
-    element(0x0008, 0x0018, 'UI', uid(sopInstance)),
-    element(0x0008, 0x0060, 'CS', text('OT')),
-    element(0x0010, 0x0010, 'PN', text('Synthetic^Patient')),
-    element(0x0010, 0x0020, 'LO', text('SYNTH-0002')),
-    element(0x0028, 0x0002, 'US', us(1)),
-    element(0x0028, 0x0004, 'CS', text('MONOCHROME2')),
-    element(0x0028, 0x0010, 'US', us(height)),
-    element(0x0028, 0x0011, 'US', us(width)),
+    ...imageHead(sopInstance, 'SYNTH-0002', width, height),
     element(0x0028, 0x0100, 'US', us(8)),
     element(0x0028, 0x0101, 'US', us(8)),
     element(0x0028, 0x0102, 'US', us(7)),
@@ -208,7 +205,7 @@ function jpegDicomFile(jpeg, width, height) {
     item(0xfffe, 0xe000, pad(Buffer.from(jpeg), 0)), // the one fragment, padded to even length
     item(0xfffe, 0xe0dd, Buffer.alloc(0)), // sequence delimiter
   ]);
-  return toBytes(Buffer.concat([filePrefix(sopClass, sopInstance, JPEG_BASELINE), dataset]));
+  return toBytes(Buffer.concat([filePrefix(SECONDARY_CAPTURE, sopInstance, JPEG_BASELINE), dataset]));
 }
 
 // The code of the typed error `fn` must throw.
