@@ -55,14 +55,31 @@ export function removeTempDirs() {
   }
 }
 
-/** Stop the children this script started (each by its own pid), wait for them, then remove the temp dirs. */
+/**
+ * Send a signal to a child and everything it started: on POSIX each child leads its own process group
+ * (spawned detached), so `npm install`'s own children (lifecycle scripts, node-gyp) stop with it and
+ * cannot keep the pipes open after a timeout. On Windows, or if the group is already gone, the child alone.
+ */
+function killTree(child, signal) {
+  if (!IS_WINDOWS && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, signal);
+      return;
+    } catch {
+      // the group has exited already; fall through to the child itself
+    }
+  }
+  child.kill(signal);
+}
+
+/** Stop the children this script started (each with its process group), wait for them, then remove the temp dirs. */
 export async function shutdown() {
   const running = [...children.values()];
-  for (const { child } of running) child.kill('SIGTERM');
+  for (const { child } of running) killTree(child, 'SIGTERM');
   const stopped = Promise.all(running.map(({ closed }) => closed));
   const timeout = new Promise((resolveTimeout) => setTimeout(resolveTimeout, 5_000).unref());
   if ((await Promise.race([stopped.then(() => true), timeout.then(() => false)])) === false) {
-    for (const { child } of running) child.kill('SIGKILL');
+    for (const { child } of running) killTree(child, 'SIGKILL');
     await Promise.race([stopped, new Promise((r) => setTimeout(r, 2_000).unref())]);
   }
   children.clear();
@@ -78,8 +95,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     shutdown().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   });
 }
-// Last resort for an unexpected exit: the temp dirs at least.
-process.on('exit', removeTempDirs);
+// Last resort for an unexpected exit: no child group left running, and the temp dirs.
+process.on('exit', () => {
+  for (const { child } of children.values()) killTree(child, 'SIGKILL');
+  removeTempDirs();
+});
 
 /**
  * The environment for every child: nothing inherited from an enclosing `npm run`/`npm exec` (which
@@ -116,7 +136,13 @@ export function run(command, commandArgs, { cwd, timeoutMs = 60_000, allowFailur
   const shown = `${command} ${commandArgs.join(' ')}`;
   return new Promise((resolvePromise, reject) => {
     const t0 = Date.now();
-    const child = spawn(command, commandArgs, { cwd, env: childEnv(), shell: IS_WINDOWS, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, commandArgs, {
+      cwd,
+      env: childEnv(),
+      shell: IS_WINDOWS,
+      detached: !IS_WINDOWS,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let markClosed;
     const closed = new Promise((r) => (markClosed = r));
     children.set(child.pid ?? child, { child, closed });
@@ -127,7 +153,7 @@ export function run(command, commandArgs, { cwd, timeoutMs = 60_000, allowFailur
     child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      killTree(child, 'SIGKILL');
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
