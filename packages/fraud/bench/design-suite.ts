@@ -108,12 +108,30 @@ async function main(): Promise<void> {
   const realAt = process.argv.indexOf('--real');
   const realDir = realAt >= 0 ? process.argv[realAt + 1] : undefined;
   if (realAt >= 0 && !realDir) throw new AppliedMLError('E_INPUT_INVALID', '--real needs the folder of .npz tasks after it.');
-  const candidates: { name: string; config: FraudDetectorConfig }[] = [];
+  // `--only NAME,NAME`: just those designs (names as the ranking prints them).
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt >= 0 ? new Set((process.argv[onlyAt + 1] ?? '').split(',').filter(Boolean)) : undefined;
+  if (only && only.size === 0) throw new AppliedMLError('E_INPUT_INVALID', '--only needs design names after it, comma-separated.');
+  let candidates: { name: string; config: FraudDetectorConfig }[] = [];
   for (const members of subsets(['ecod', 'iforest', 'pca', 'knn'])) {
     if (members.length === 1) candidates.push({ name: members[0] as string, config: { detector: members[0] as UnsupervisedKind } });
     else
-      for (const normalize of ['zscore', 'tail'] as const)
+      for (const normalize of ['zscore', 'tail'] as const) {
         candidates.push({ name: `${members.join('+')} (${normalize})`, config: { detector: 'ensemble', members, normalize } });
+        candidates.push({
+          name: `${members.join('+')} (${normalize}, max)`,
+          config: { detector: 'ensemble', members, normalize, combine: 'max' },
+        });
+      }
+  }
+  if (only) {
+    const unknown = [...only].filter((n) => !candidates.some((c) => c.name === n));
+    if (unknown.length)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Unknown design(s) ${unknown.join(', ')}; valid: ${candidates.map((c) => c.name).join(', ')}.`,
+      );
+    candidates = candidates.filter((c) => only.has(c.name));
   }
   let sets: SuiteSet[] = [];
   if (realDir) sets = await realSets(realDir);
@@ -167,9 +185,20 @@ async function main(): Promise<void> {
       `${r.name} | ${r.aucroc.toFixed(2)} | ${r.aucpr.toFixed(2)} | ${r.fam.map((f) => `${f.aucroc.toFixed(1)} / ${f.aucpr.toFixed(1)}`).join(' | ')}`,
     );
   // The ranking is kept beside the bench's other results (the docs' table is made from it).
-  const out = join(HERE, `../../../.bench-out/fraud-design-suite${realDir ? '-real' : ''}.json`);
+  const outAt = process.argv.indexOf('--out');
+  const out =
+    outAt >= 0 && process.argv[outAt + 1]
+      ? (process.argv[outAt + 1] as string)
+      : join(HERE, `../../../.bench-out/fraud-design-suite${realDir ? '-real' : ''}.json`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), sets: sets.map((x) => x.name), seeds, families, ranked }, null, 2));
+  writeFileSync(
+    out,
+    JSON.stringify(
+      { date: new Date().toISOString(), argv: process.argv.slice(2), sets: sets.map((x) => x.name), seeds, families, ranked },
+      null,
+      2,
+    ),
+  );
   console.log(`ranking written to ${out}`);
 }
 

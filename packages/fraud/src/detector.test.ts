@@ -137,6 +137,40 @@ describe('FraudDetector', () => {
     }
   });
 
+  it("combine: 'max' takes each row's largest z-scored member score, 'mean' their average; both survive save → load", async () => {
+    const z = (s: Float64Array, train: Float64Array): number[] => {
+      const m = train.reduce((a, v) => a + v, 0) / train.length;
+      const sd = Math.sqrt(train.reduce((a, v) => a + (v - m) ** 2, 0) / train.length);
+      return Array.from(s, (v) => (v - m) / sd);
+    };
+    const ecod = FraudDetector.create({ detector: 'ecod', seed: 5 });
+    const iforest = FraudDetector.create({ detector: 'iforest', seed: 5 });
+    const mean = FraudDetector.create({ seed: 5 });
+    const max = FraudDetector.create({ seed: 5, combine: 'max' });
+    for (const model of [ecod, iforest, mean, max]) await model.train(x);
+    const ze = z(ecod.scores(x), ecod.scores(x));
+    const zi = z(iforest.scores(x), iforest.scores(x));
+    const meanScores = mean.scores(x);
+    const maxScores = max.scores(x);
+    ze.forEach((e, r) => {
+      expect(meanScores[r]).toBeCloseTo((e + (zi[r] as number)) / 2, 9);
+      expect(maxScores[r]).toBeCloseTo(Math.max(e, zi[r] as number), 9);
+    });
+    expect(max.config.combine).toBe('max');
+    expect(mean.config.combine).toBe('mean');
+    // The planted anomalies still lead, and the default threshold flags them.
+    expect((await max.evaluate(x, y)).aucroc).toBeGreaterThan(0.97);
+    expect((await max.predictBatch(x.slice(600))).every((p) => p.isFraud)).toBe(true);
+    const path = join(dir, 'combine-max');
+    await max.save(path);
+    const loaded = await FraudDetector.load(path);
+    expect(loaded.config.combine).toBe('max');
+    expect(Array.from(loaded.scores(x))).toEqual(Array.from(maxScores));
+    expect(loaded.threshold).toBe(max.threshold);
+    await expectCode(() => FraudDetector.create({ combine: 'median' as never }), 'E_INPUT_INVALID');
+    for (const model of [ecod, iforest, mean, max, loaded]) model.dispose();
+  });
+
   it('save → load gives identical scores; a corrupted bundle is E_BUNDLE_CORRUPT', async () => {
     for (const detector of ['ensemble', 'mlp', 'gbt'] as const) {
       const model = FraudDetector.create({

@@ -62,6 +62,12 @@ export interface FraudDetectorConfig {
    * of the member's training scores); 'tail' uses the -log tail probability among its training scores.
    */
   normalize?: 'tail' | 'zscore';
+  /**
+   * How the ensemble combines its members' normalised scores: 'mean' (default) averages them; 'max' takes
+   * the largest, so a row one member finds very unusual ranks high whatever the others say (PyOD's
+   * `maximization`; Aggarwal and Sathe, 2015). See docs/benchmarks/fraud.md for how the two compare.
+   */
+  combine?: 'mean' | 'max';
   seed?: number;
   iforest?: IsolationForestOptions;
   /** kNN distance detector (default k = 10 over a 2,048-row reference sample). */
@@ -177,7 +183,9 @@ function checkLabels(labels: ArrayLike<number>, rows: number): Uint8Array {
  * `create → train → predict / predictBatch / scores → evaluate → save / load → dispose`.
  */
 export class FraudDetector {
-  readonly config: Required<Pick<FraudDetectorConfig, 'detector' | 'members' | 'normalize' | 'seed' | 'contamination' | 'maxReasons'>> &
+  readonly config: Required<
+    Pick<FraudDetectorConfig, 'detector' | 'members' | 'normalize' | 'combine' | 'seed' | 'contamination' | 'maxReasons'>
+  > &
     FraudDetectorConfig;
   private fitted: Fitted | undefined;
   private disposed = false;
@@ -209,6 +217,9 @@ export class FraudDetector {
     const normalize = config.normalize ?? 'zscore';
     if (normalize !== 'tail' && normalize !== 'zscore')
       throw new AppliedMLError('E_INPUT_INVALID', `normalize must be 'tail' or 'zscore' (got ${String(normalize)}).`);
+    const combine = config.combine ?? 'mean';
+    if (combine !== 'mean' && combine !== 'max')
+      throw new AppliedMLError('E_INPUT_INVALID', `combine must be 'mean' or 'max' (got ${String(combine)}).`);
     const outlier = config.outlierFeatures;
     if (outlier !== undefined) {
       const kinds = ['ecod', 'iforest', 'pca', 'knn'];
@@ -233,7 +244,16 @@ export class FraudDetector {
     const contamination = config.contamination ?? 0.05;
     if (!(contamination > 0 && contamination < 1))
       throw new AppliedMLError('E_INPUT_INVALID', `contamination must be in (0, 1) (got ${contamination}).`);
-    this.config = { ...config, detector, members, normalize, seed: config.seed ?? 0, contamination, maxReasons: config.maxReasons ?? 3 };
+    this.config = {
+      ...config,
+      detector,
+      members,
+      normalize,
+      combine,
+      seed: config.seed ?? 0,
+      contamination,
+      maxReasons: config.maxReasons ?? 3,
+    };
   }
 
   static create(config: FraudDetectorConfig = {}): FraudDetector {
@@ -417,17 +437,17 @@ export class FraudDetector {
       const r = this.memberScores(f, active[0] as UnsupervisedKind, x, withContrib);
       return withContrib ? { score: r.score, contrib: r.contrib ?? this.explainerContrib(f, x) } : { score: r.score };
     }
-    const score = new Float64Array(x.rows);
+    const useMax = this.config.combine === 'max';
+    const score = new Float64Array(x.rows).fill(useMax ? -Infinity : 0);
     let contrib: Float64Array | undefined;
     for (const kind of active) {
       const given = override[kind];
       const r = given && !withContrib ? { score: given } : this.memberScores(f, kind, x, withContrib && !contrib);
       const tail = f.tails[kind];
-      if (tail) {
-        for (let i = 0; i < x.rows; i++) score[i] = (score[i] as number) + tailRarity(tail, r.score[i] as number) / active.length;
-      } else {
-        const [m, sd] = f.norms[kind] ?? [0, 1];
-        for (let i = 0; i < x.rows; i++) score[i] = (score[i] as number) + ((r.score[i] as number) - m) / sd / active.length;
+      const [m, sd] = f.norms[kind] ?? [0, 1];
+      for (let i = 0; i < x.rows; i++) {
+        const v = tail ? tailRarity(tail, r.score[i] as number) : ((r.score[i] as number) - m) / sd;
+        score[i] = useMax ? Math.max(score[i] as number, v) : (score[i] as number) + v / active.length;
       }
       if (withContrib && r.contrib && !contrib) contrib = r.contrib;
     }
