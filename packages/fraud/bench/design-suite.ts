@@ -108,10 +108,18 @@ async function main(): Promise<void> {
   const realAt = process.argv.indexOf('--real');
   const realDir = realAt >= 0 ? process.argv[realAt + 1] : undefined;
   if (realAt >= 0 && !realDir) throw new AppliedMLError('E_INPUT_INVALID', '--real needs the folder of .npz tasks after it.');
-  // `--only NAME,NAME`: just those designs (names as the ranking prints them).
+  // `--only 'NAME;NAME'`: just those designs (names as the ranking prints them; they contain commas).
   const onlyAt = process.argv.indexOf('--only');
-  const only = onlyAt >= 0 ? new Set((process.argv[onlyAt + 1] ?? '').split(',').filter(Boolean)) : undefined;
-  if (only && only.size === 0) throw new AppliedMLError('E_INPUT_INVALID', '--only needs design names after it, comma-separated.');
+  const only =
+    onlyAt >= 0
+      ? new Set(
+          (process.argv[onlyAt + 1] ?? '')
+            .split(';')
+            .map((n) => n.trim())
+            .filter(Boolean),
+        )
+      : undefined;
+  if (only && only.size === 0) throw new AppliedMLError('E_INPUT_INVALID', '--only needs design names after it, separated by semicolons.');
   let candidates: { name: string; config: FraudDetectorConfig }[] = [];
   for (const members of subsets(['ecod', 'iforest', 'pca', 'knn'])) {
     if (members.length === 1) candidates.push({ name: members[0] as string, config: { detector: members[0] as UnsupervisedKind } });
