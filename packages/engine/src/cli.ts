@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import type { Device } from './device/device';
 import { isDevice } from './device/device';
 import { DEVICES } from './device/device';
 import { doctor, formatDoctor } from './doctor';
@@ -6,7 +7,8 @@ import { AppliedMLError } from './errors';
 
 const USAGE = `usage: appliedml doctor [--device ${DEVICES.join('|')}] [--json]
 
-  doctor   walk the device chain (CUDA → native CPU → wasm → JS) and report what runs and why`;
+  doctor   walk the device chain (CUDA → native CPU → wasm → JS) and report what runs and why
+           (without --device: APPLIEDML_DEVICE if set, else auto, as the SDKs choose)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -18,7 +20,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`appliedml: unknown command '${command}'\n${USAGE}\n`);
     return 2;
   }
-  let device = 'auto';
+  // Without --device, what the SDKs would use: APPLIEDML_DEVICE if set, else auto.
+  let device: string | undefined;
   let json = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -30,12 +33,12 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  if (!isDevice(device)) {
+  if (device !== undefined && !isDevice(device)) {
     process.stderr.write(`appliedml doctor: unknown device '${device}'. Valid devices: ${DEVICES.join(', ')}\n`);
     return 2;
   }
   try {
-    const report = await doctor(device);
+    const report = await doctor(device as Device | undefined);
     process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctor(report)}\n`);
     return 0;
   } catch (error) {

@@ -11,8 +11,11 @@ export interface DoctorReport {
   advice: string[];
 }
 
-/** Walk the device chain and explain the result: what runs, what did not and how to get it. */
-export async function doctor(device: Device = 'auto'): Promise<DoctorReport> {
+/**
+ * Walk the device chain and explain the result: what runs, what did not and how to get it. Without a
+ * device, the one the SDKs would use: APPLIEDML_DEVICE if set, else 'auto'.
+ */
+export async function doctor(device?: Device): Promise<DoctorReport> {
   const info = await initEngine({ device });
   const advice: string[] = [];
   const failed = new Map(info.attempts.filter((a) => !a.ok).map((a) => [a.device, a.reason]));

@@ -327,7 +327,8 @@ export class FraudDetector {
       fitted.knn = k.state;
       trainOverride.knn = k.trainScores;
     }
-    if (active.includes('autoencoder') || this.config.detector === 'mlp') await initEngine({ device: options.device ?? 'auto', logger });
+    if (active.includes('autoencoder') || this.config.detector === 'mlp')
+      await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
     try {
       if (active.includes('autoencoder')) {
         const r = await trainAutoencoder(x, this.config.autoencoder ?? {}, seed, logger);
@@ -757,7 +758,7 @@ export class FraudDetector {
         fitted.gbt = state;
       }
       if (model.active.includes('autoencoder') || model.config.detector === 'mlp')
-        await initEngine({ device: options.device ?? 'auto', logger: options.logger ?? silentLogger });
+        await initEngine({ ...(options.device ? { device: options.device } : {}), logger: options.logger ?? silentLogger });
       if (model.active.includes('autoencoder')) {
         fitted.autoencoder = bundle.models.autoencoder;
         if (!fitted.autoencoder) throw corrupt('the autoencoder model is missing');

@@ -208,8 +208,8 @@ export class ImageClassifier {
     this.alive();
     checkTrainOptions(options);
     assertLabeled(data, 'training data');
-    await initEngine(options.device ? { device: options.device } : {});
     const logger = options.logger ?? this.logger;
+    await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
     const labels = this.config.labels ?? [...new Set(data.labels)].sort();
     if (labels.length < 2) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least two classes.');
     const index = new Map(labels.map((l, i) => [l, i]));
@@ -433,7 +433,7 @@ export class ImageClassifier {
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<ImageClassifier> {
-    await initEngine(options.device ? { device: options.device } : {});
+    await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     const bundle = await loadBundle(dir, { package: MEDICAL_IMAGING_PACKAGE, task: CLASSIFICATION_TASK });
     const corrupt = (what: string): AppliedMLError =>
       new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${what}.`, { details: { dir } });

@@ -440,8 +440,8 @@ export class ImageSegmenter {
     this.alive();
     assertMasked(data, 'training data');
     data.images.forEach((image, i) => checkAny(image, `training image ${i}`));
-    await initEngine(options.device ? { device: options.device } : {});
     const logger = options.logger ?? this.logger;
+    await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
     let train = data;
     let validation = options.validation;
     if (validation) {
@@ -822,7 +822,7 @@ export class ImageSegmenter {
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<ImageSegmenter> {
-    await initEngine(options.device ? { device: options.device } : {});
+    await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     const bundle = await loadBundle(dir, { package: MEDICAL_IMAGING_PACKAGE, task: SEGMENTATION_TASK });
     const model = bundle.models.segmenter;
     const pre = bundle.manifest.preprocessing as { imageSize?: number; channels?: 1 | 3; mean?: number[]; std?: number[] } | undefined;

@@ -4,7 +4,7 @@ import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { registerBackendFixes } from '../kernels/register';
 import type { Device, DeviceInfo } from './device';
-import { DEVICE_DESCRIPTIONS } from './device';
+import { DEVICE_DESCRIPTIONS, DEVICES, isDevice } from './device';
 import type { DeviceLoaders } from './loaders';
 import { defaultLoaders } from './loaders';
 import { selectDevice } from './select-device';
@@ -36,7 +36,26 @@ function requestedThreads(options: EngineOptions): number | undefined {
 }
 
 function requestedDevice(options: EngineOptions): Device {
-  return options.device ?? (process.env.APPLIEDML_DEVICE as Device | undefined) ?? 'auto';
+  if (options.device !== undefined) return options.device;
+  const env = process.env.APPLIEDML_DEVICE?.trim();
+  if (!env) return 'auto';
+  if (!isDevice(env))
+    throw new AppliedMLError('E_DEVICE_INVALID', `APPLIEDML_DEVICE is "${env}". Valid devices: ${DEVICES.join(', ')}.`, {
+      details: { requested: env, valid: [...DEVICES], source: 'APPLIEDML_DEVICE' },
+    });
+  return env;
+}
+
+/**
+ * `auto` says once what it picked, to the first logger it is given: a call without one (or with the
+ * silent logger, as an SDK passes when its user gave none) does not use the announcement up.
+ */
+function announce(info: DeviceInfo, requested: Device, options: EngineOptions): DeviceInfo {
+  if (requested === 'auto' && !announced && options.logger && options.logger !== silentLogger) {
+    announced = true;
+    options.logger.info(`device: ${info.device} (${info.description})`);
+  }
+  return info;
 }
 
 async function initialise(options: EngineOptions): Promise<DeviceInfo> {
@@ -74,11 +93,6 @@ async function initialise(options: EngineOptions): Promise<DeviceInfo> {
     attempts: selection.attempts,
     details,
   };
-  if (requested === 'auto' && !announced) {
-    // `auto` says once what it picked.
-    announced = true;
-    logger.info(`device: ${info.device} (${info.description})`);
-  }
   return info;
 }
 
@@ -96,9 +110,9 @@ export async function initEngine(options: EngineOptions = {}): Promise<DeviceInf
     tf.getBackend() === current.backend &&
     (want === undefined || current.backend !== 'wasm' || current.details.threads === Math.max(1, want))
   ) {
-    return current;
+    return announce(current, requested, options);
   }
-  if (pending && pendingDevice === requested && !options.loaders) return pending;
+  if (pending && pendingDevice === requested && !options.loaders) return pending.then((info) => announce(info, requested, options));
   pendingDevice = requested;
   pending = initialise(options)
     .then((info) => {
@@ -109,7 +123,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<DeviceInf
       pending = undefined;
       pendingDevice = undefined;
     });
-  return pending;
+  return pending.then((info) => announce(info, requested, options));
 }
 
 /** What the engine runs on, or undefined before initEngine. */
