@@ -666,12 +666,29 @@ export class FraudDetector {
           `Fraud bundle ${dir} was trained with ECOD score version ${cfg.state.ecodScoring ?? 1}; this SDK scores with version ${ECOD_SCORING}, so the bundle's threshold and normalisation do not fit its scores. Retrain it with this version of ${FRAUD_PACKAGE}.`,
           { details: { dir, ecodScoring: cfg.state.ecodScoring ?? 1, expected: ECOD_SCORING } },
         );
-      const pre = Preprocessor.fromState(bundle.manifest.preprocessing as unknown as PreprocessorState);
-      if (!pre.state || !Array.isArray(pre.state.columns)) throw corrupt('preprocessing is missing');
+      let pre: Preprocessor;
+      try {
+        pre = Preprocessor.fromState(bundle.manifest.preprocessing as unknown as PreprocessorState);
+      } catch (cause) {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: ${(cause as Error).message}`, { cause, details: { dir } });
+      }
+      // The manifest is not checksummed like the data files: every value that scores is checked here.
+      if (typeof cfg.state.threshold !== 'number' || !Number.isFinite(cfg.state.threshold))
+        throw corrupt('its threshold is not a finite number');
+      const explainerState = cfg.state.explainer as unknown;
+      if (explainerState === null || typeof explainerState !== 'object') throw corrupt('the explainer state is missing');
       const raw = bundle.files['explainer.f64'];
       const { rows, skew, trainingRows } = cfg.state.explainer;
+      if (!Number.isInteger(rows) || rows < 1 || !Array.isArray(skew) || !skew.every((v) => typeof v === 'number' && Number.isFinite(v)))
+        throw corrupt('the explainer state is invalid');
       if (!raw || raw.byteLength !== rows * skew.length * 8 || pre.features.length !== skew.length)
         throw corrupt('explainer.f64 does not match the manifest');
+      const norms = cfg.state.norms ?? {};
+      if (typeof norms !== 'object' || norms === null) throw corrupt('its score normalisation is invalid');
+      const validNorm = (norm: unknown): boolean =>
+        Array.isArray(norm) && norm.length === 2 && norm.every((v) => typeof v === 'number' && Number.isFinite(v)) && norm[1] > 0;
+      for (const [kind, norm] of Object.entries(norms))
+        if (!validNorm(norm)) throw corrupt(`the normalisation of the ${kind} score is invalid`);
       if (trainingRows !== undefined && !(Number.isInteger(trainingRows) && trainingRows >= rows))
         throw corrupt('the explainer summarises fewer training rows than it keeps');
       // ECOD as a detector scores with every training value; only an explainer may be a summary.
@@ -683,7 +700,7 @@ export class FraudDetector {
         sorted: skew.map((_, c) => all.slice(c * rows, (c + 1) * rows)),
         ...(trainingRows !== undefined ? { rows: trainingRows } : {}),
       };
-      const fitted: Fitted = { pre, explainer, norms: cfg.state.norms ?? {}, tails: {}, threshold: cfg.state.threshold };
+      const fitted: Fitted = { pre, explainer, norms, tails: {}, threshold: cfg.state.threshold };
       const tailsText = bundle.files['tails.json'];
       if (tailsText) {
         const tails = JSON.parse(tailsText.toString('utf8')) as Fitted['tails'];
@@ -692,6 +709,8 @@ export class FraudDetector {
       } else if (model.active.length > 1 && model.config.normalize === 'tail') {
         throw corrupt('tails.json is missing');
       }
+      if (model.active.length > 1 && model.config.normalize === 'zscore')
+        for (const kind of model.active) if (!norms[kind]) throw corrupt(`the normalisation of the ${kind} score is missing`);
       if (model.fittedKinds.includes('pca')) {
         const text = bundle.files['pca.json'];
         if (!text) throw corrupt('pca.json is missing');

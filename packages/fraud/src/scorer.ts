@@ -34,10 +34,21 @@ function checkBatch(txs: unknown, what: string): asserts txs is readonly Transac
 }
 
 /** Labels as long as the transactions they belong to (E_SHAPE_MISMATCH otherwise). */
-function checkLabels(labels: unknown, txs: readonly unknown[]): void {
+/** Labels checked in full before any transaction enters the card state (0 / 1; evaluation needs both). */
+function checkLabels(labels: unknown, txs: readonly unknown[], bothClasses = false): void {
   const n = (labels as ArrayLike<number> | null)?.length;
   if (typeof n !== 'number') throw new AppliedMLError('E_INPUT_INVALID', 'labels must be an array of 0 / 1.');
   if (n !== txs.length) throw new AppliedMLError('E_SHAPE_MISMATCH', `${n} labels for ${txs.length} transactions.`);
+  const seen = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    const raw = (labels as ArrayLike<unknown>)[i];
+    const v = Number(raw);
+    if (v !== 0 && v !== 1)
+      throw new AppliedMLError('E_INPUT_INVALID', `Label ${i} is ${String(raw)}; labels must be 0 or 1.`, { details: { row: i } });
+    seen.add(v);
+  }
+  if (bothClasses && seen.size < 2)
+    throw new AppliedMLError('E_INPUT_INVALID', 'Evaluation needs both fraud (1) and normal (0) transactions.');
 }
 
 function byTime(txs: readonly Transaction[]): number[] {
@@ -124,6 +135,7 @@ export class TransactionScorer {
   async scoreAll(txs: readonly Transaction[]): Promise<TransactionScore[]> {
     // Every transaction is checked before any enters the card state: a bad one leaves the state as it was.
     checkBatch(txs, 'Scoring');
+    this.assertReady();
     const out: TransactionScore[] = new Array<TransactionScore>(txs.length);
     const order = byTime(txs);
     const rows = order.map((i) => this.features.update(txs[i] as Transaction));
@@ -138,13 +150,19 @@ export class TransactionScorer {
   /** Scores `txs` in time order (continuing the state) and computes the metrics against labels. */
   async evaluate(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
     checkBatch(txs, 'Evaluation');
-    checkLabels(labels, txs);
+    checkLabels(labels, txs, true);
+    this.assertReady();
     const order = byTime(txs);
     const rows = order.map((i) => this.features.update(txs[i] as Transaction));
     return this.detector.evaluate(
       rows,
       order.map((i) => Number(labels[i])),
     );
+  }
+
+  /** E_MODEL_NOT_TRAINED / E_MODEL_DISPOSED before a batch enters the card state, not after. */
+  private assertReady(): void {
+    void this.detector.threshold;
   }
 
   /** Forgets every card's state (e.g. before scoring an unrelated stream). */
@@ -193,9 +211,26 @@ export class TransactionScorer {
     if (!parsed?.state?.options || !Array.isArray(parsed.state.entities))
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json has no state.`);
     const detector = await FraudDetector.load(join(dir, 'detector'), options);
-    const scorer = new TransactionScorer(parsed.config ?? {}, detector);
-    scorer.features = TransactionFeatures.fromState(parsed.state);
-    return scorer;
+    try {
+      const scorer = new TransactionScorer(parsed.config ?? {}, detector);
+      scorer.features = TransactionFeatures.fromState(parsed.state);
+      // The card features must be the ones the detector was trained on: with other windows the missing
+      // features would be imputed silently.
+      const streamed = [...scorer.features.featureNames].sort();
+      const learnt = [...new Set(detector.featureNames.map((n) => n.replace(/:missing$/, '')))].sort();
+      if (streamed.join('\n') !== learnt.join('\n'))
+        throw new AppliedMLError(
+          'E_BUNDLE_CORRUPT',
+          `Transaction scorer at ${dir}: stream.json's features (${streamed.join(', ')}) are not the detector's (${learnt.join(', ')}).`,
+        );
+      return scorer;
+    } catch (cause) {
+      detector.dispose();
+      if (AppliedMLError.hasCode(cause, 'E_BUNDLE_CORRUPT')) throw cause;
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json is invalid: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
   }
 
   dispose(): void {

@@ -10,7 +10,7 @@ import { MAX_CELLS, isMatrix, toMatrix, type Matrix } from './matrix';
  */
 export type ColumnKind = 'numeric' | 'categorical' | 'timestamp';
 
-/** A record: one transaction or row. Missing fields and `null`/`''` are missing values. */
+/** A record: one transaction or row. Missing fields, `null`, `''` and `NaN` are missing values. */
 export type TabularRecord = Record<string, unknown>;
 
 /** What a detector accepts: a numeric matrix (rows of numbers) or records. */
@@ -105,10 +105,21 @@ function fnv1a(text: string): number {
   return h >>> 0;
 }
 
+/** A value as a message shows it: numbers as JavaScript prints them (JSON would say null for Infinity and NaN). */
+function shown(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (v instanceof Date) return `Date(${String(v.getTime())})`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
 function toNumber(v: unknown, column: string, row: number): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : typeof v === 'boolean' ? Number(v) : NaN;
   if (!Number.isFinite(n)) {
-    throw new AppliedMLError('E_INPUT_INVALID', `Row ${row}, field '${column}': ${JSON.stringify(v)} is not a finite number.`, {
+    throw new AppliedMLError('E_INPUT_INVALID', `Row ${row}, field '${column}': ${shown(v)} is not a finite number.`, {
       details: { row, field: column },
     });
   }
@@ -119,7 +130,7 @@ function toTime(v: unknown, column: string, row: number): number {
   const t = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
   // A Date holds at most ±8.64e15 ms around 1970; beyond that a number is no time.
   if (!Number.isFinite(t) || Math.abs(t) > 8.64e15) {
-    throw new AppliedMLError('E_INPUT_INVALID', `Row ${row}, field '${column}': ${JSON.stringify(v)} is not a timestamp.`, {
+    throw new AppliedMLError('E_INPUT_INVALID', `Row ${row}, field '${column}': ${shown(v)} is not a timestamp.`, {
       details: { row, field: column },
     });
   }
@@ -149,7 +160,32 @@ const MAX_ENCODED_WIDTH = 4096;
 export class Preprocessor {
   private constructor(readonly state: PreprocessorState) {}
 
+  /** A saved state (from a bundle): checked, since a bad median or scale would score silently wrong. */
   static fromState(state: PreprocessorState): Preprocessor {
+    const bad = (what: string): AppliedMLError =>
+      new AppliedMLError('E_BUNDLE_CORRUPT', `The saved preprocessing is invalid: ${what}.`, { details: { what } });
+    if (state === null || typeof state !== 'object') throw bad('it is missing');
+    if (state.input !== 'matrix' && state.input !== 'records') throw bad(`input is ${shown(state.input)}`);
+    if (!['ignore', 'error'].includes(state.unknownCategory)) throw bad(`unknownCategory is ${shown(state.unknownCategory)}`);
+    if (!['ignore', 'error'].includes(state.extraFields)) throw bad(`extraFields is ${shown(state.extraFields)}`);
+    if (!Array.isArray(state.columns) || state.columns.length === 0) throw bad('it has no columns');
+    const names = new Set<string>();
+    for (const [i, c] of state.columns.entries()) {
+      if (c === null || typeof c !== 'object' || typeof c.name !== 'string' || names.has(c.name))
+        throw bad(`column ${i} has no distinct name`);
+      names.add(c.name);
+      if (c.kind === 'numeric') {
+        if (!Number.isFinite(c.median) || !Number.isFinite(c.scale) || !(c.scale > 0) || typeof c.hasMissing !== 'boolean')
+          throw bad(`numeric column '${c.name}' needs a finite median, a positive scale and hasMissing`);
+      } else if (c.kind === 'categorical') {
+        const levelsOk = c.levels === null || (Array.isArray(c.levels) && c.levels.every((l) => typeof l === 'string'));
+        if (!levelsOk || !Number.isInteger(c.buckets) || c.buckets < 1 || c.buckets > MAX_ENCODED_WIDTH)
+          throw bad(`categorical column '${c.name}' needs string levels or 1..${MAX_ENCODED_WIDTH} hash buckets`);
+      } else if (c.kind !== 'timestamp') {
+        throw bad(`column '${(c as { name: string }).name}' has kind ${shown((c as { kind?: unknown }).kind)}`);
+      }
+      if (state.input === 'matrix' && c.kind !== 'numeric') throw bad(`numeric rows cannot have a ${c.kind} column`);
+    }
     return new Preprocessor(state);
   }
 
@@ -197,9 +233,20 @@ export class Preprocessor {
     }
     const records = input;
     if (records.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'training data is empty: give at least one record.');
+    for (const [field, kind] of Object.entries(options.schema ?? {}))
+      if (!['numeric', 'categorical', 'timestamp'].includes(kind))
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `preprocess.schema.${field} must be one of numeric, categorical, timestamp (got ${shown(kind)}).`,
+          { details: { field } },
+        );
     const names: string[] = [];
     const seen = new Set<string>();
-    for (const rec of records) {
+    for (const [r, rec] of records.entries()) {
+      if (typeof rec !== 'object' || rec === null || Array.isArray(rec))
+        throw new AppliedMLError('E_INPUT_INVALID', `training data: row ${r} is not a record (got ${shown(rec)}).`, {
+          details: { row: r },
+        });
       for (const k of Object.keys(rec)) {
         if (!seen.has(k)) {
           seen.add(k);
@@ -270,6 +317,11 @@ export class Preprocessor {
   /** Transforms to the scaled feature matrix the detectors see. */
   transform(input: TabularInput): Matrix {
     const s = this.state;
+    if (input === null || typeof input !== 'object')
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `input: expected records, rows of numbers or a matrix; got ${input === null ? 'null' : typeof input}.`,
+      );
     if (s.input === 'matrix') {
       if (isRecords(input))
         throw new AppliedMLError('E_INPUT_INVALID', 'This model was trained on numeric rows; pass rows of numbers, not records.');

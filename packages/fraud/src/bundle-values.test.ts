@@ -1,0 +1,136 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppliedMLError, createRng } from '@appliedml/engine';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FraudDetector } from './detector';
+import { TransactionScorer } from './scorer';
+import { generateTransactions } from './synthetic';
+
+// A bundle's manifest is not checksummed like its data files, so every value in it that scores is checked
+// on load: a threshold or a normalisation edited by hand (or by a buggy tool) must be E_BUNDLE_CORRUPT,
+// never a model that loads and then flags nothing, or everything, or scores NaN.
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fraud-bundle-values-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+type Json = Record<string, unknown>;
+
+async function editJson(path: string, edit: (value: Json) => void): Promise<void> {
+  const value = JSON.parse(await readFile(path, 'utf8')) as Json;
+  edit(value);
+  await writeFile(path, JSON.stringify(value));
+}
+
+async function expectCode(p: Promise<unknown> | (() => unknown), code: string, message?: RegExp): Promise<void> {
+  let caught: unknown;
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    caught = e;
+  }
+  expect(AppliedMLError.isInstance(caught), String(caught)).toBe(true);
+  expect((caught as AppliedMLError).code).toBe(code);
+  if (message) expect((caught as Error).message).toMatch(message);
+}
+
+function rows(): Json[] {
+  const rng = createRng(11);
+  return Array.from({ length: 300 }, (_, i) => ({ amount: 10 + 90 * rng.next(), channel: i % 3 ? 'web' : 'pos' }));
+}
+
+describe('fraud bundle values are checked on load', () => {
+  const edits: [string, (m: Json) => void, RegExp][] = [
+    ['threshold removed', (m) => delete ((m.config as Json).state as Json).threshold, /threshold/],
+    ['threshold a string', (m) => void (((m.config as Json).state as Json).threshold = 'abc'), /threshold/],
+    ['threshold null', (m) => void (((m.config as Json).state as Json).threshold = null), /threshold/],
+    [
+      'norm not numbers',
+      (m) => void ((((m.config as Json).state as Json).norms as Json).iforest = ['a', null]),
+      /normalisation of the iforest/,
+    ],
+    ['norm with sd 0', (m) => void ((((m.config as Json).state as Json).norms as Json).ecod = [0, 0]), /normalisation of the ecod/],
+    ['norm missing', (m) => delete (((m.config as Json).state as Json).norms as Json).ecod, /normalisation of the ecod score is missing/],
+    ['scale 0', (m) => void ((((m.preprocessing as Json).columns as Json[])[0] as Json).scale = 0), /preprocessing is invalid/],
+    ['median a string', (m) => void ((((m.preprocessing as Json).columns as Json[])[0] as Json).median = 'x'), /preprocessing is invalid/],
+    [
+      'column kind unknown',
+      (m) => void ((((m.preprocessing as Json).columns as Json[])[1] as Json).kind = 'money'),
+      /preprocessing is invalid/,
+    ],
+    ['skew not numbers', (m) => void ((((m.config as Json).state as Json).explainer as Json).skew = ['a', 'b', 'c']), /explainer/],
+  ];
+  for (const [name, edit, message] of edits) {
+    it(`${name}: E_BUNDLE_CORRUPT`, async () => {
+      const model = FraudDetector.create({ seed: 1 });
+      await model.train(rows());
+      const path = join(dir, name.replace(/\W+/g, '-'));
+      await model.save(path);
+      model.dispose();
+      await FraudDetector.load(path).then((m) => m.dispose()); // loads as saved
+      await editJson(join(path, 'manifest.json'), edit);
+      await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT', message);
+    });
+  }
+});
+
+describe('the transaction scorer', () => {
+  const txs = generateTransactions({ cards: 40, days: 6, seed: 5 });
+
+  it('a stream.json whose features differ from the detector, or whose options are invalid, is E_BUNDLE_CORRUPT', async () => {
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await scorer.train(txs);
+    const path = join(dir, 'scorer');
+    await scorer.save(path);
+    scorer.dispose();
+    await TransactionScorer.load(path).then((s) => s.dispose());
+    const stream = join(path, 'stream.json');
+    const saved = await readFile(stream, 'utf8');
+    await editJson(stream, (s) => void (((s.state as Json).options as Json).windowsSeconds = [60]));
+    await expectCode(TransactionScorer.load(path), 'E_BUNDLE_CORRUPT', /not the detector's/);
+    await writeFile(stream, saved);
+    await editJson(stream, (s) => void (((s.state as Json).options as Json).windowsSeconds = ['x']));
+    await expectCode(TransactionScorer.load(path), 'E_BUNDLE_CORRUPT');
+  });
+
+  it('bad labels or an untrained scorer leave the card state as it was', async () => {
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    const later = txs.slice(-5).map((t) => ({ ...t, card: `new-${t.card}`, timestamp: t.timestamp + 86_400_000 }));
+    await expectCode(scorer.scoreAll(later), 'E_MODEL_NOT_TRAINED');
+    await expectCode(scorer.evaluate(later, [0, 1, 0, 0, 0]), 'E_MODEL_NOT_TRAINED');
+    expect(scorer.entities).toBe(0);
+    await scorer.train(txs);
+    const before = scorer.entities;
+    await expectCode(scorer.evaluate(later, [0, 2, 0, 0, 0]), 'E_INPUT_INVALID', /Label 1 is 2/);
+    await expectCode(scorer.evaluate(later, [0, 0, 0, 0, 0]), 'E_INPUT_INVALID', /both fraud/);
+    await expectCode(scorer.evaluate(later, [0, 1]), 'E_SHAPE_MISMATCH');
+    expect(scorer.entities).toBe(before);
+    scorer.dispose();
+    await expectCode(scorer.scoreAll(later), 'E_MODEL_DISPOSED');
+  });
+});
+
+describe('records input', () => {
+  it('null input, a null record, a misspelt schema kind: E_INPUT_INVALID; Infinity is named as such', async () => {
+    const model = FraudDetector.create({ seed: 1 });
+    await expectCode(model.train([{ a: 1 }, null as never, { a: 3 }]), 'E_INPUT_INVALID', /row 1 is not a record/);
+    await expectCode(
+      FraudDetector.create({ preprocess: { schema: { amount: 'money' as never } } }).train(rows()),
+      'E_INPUT_INVALID',
+      /schema\.amount must be one of numeric, categorical, timestamp/,
+    );
+    await model.train(rows());
+    await expectCode(model.predictBatch(null as never), 'E_INPUT_INVALID');
+    await expectCode(model.predictBatch(undefined as never), 'E_INPUT_INVALID');
+    await expectCode(model.predictBatch([{ amount: Infinity, channel: 'web' }]), 'E_INPUT_INVALID', /Infinity is not a finite number/);
+    // NaN is a missing value, like null or an absent field (documented): scored with the training median.
+    const [nan] = await model.predictBatch([{ amount: NaN, channel: 'web' }]);
+    const [absent] = await model.predictBatch([{ channel: 'web' }]);
+    expect(nan?.score).toBe(absent?.score);
+    model.dispose();
+  });
+});
