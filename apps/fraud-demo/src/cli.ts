@@ -227,8 +227,15 @@ async function main(): Promise<void> {
     const lines = values.tx
       ? [values.tx]
       : (await new Response(process.stdin as unknown as ReadableStream).text()).split('\n').filter((l) => l.trim());
-    for (const line of lines) {
-      const s = await scorer.score(JSON.parse(line) as Transaction);
+    for (const [i, line] of lines.entries()) {
+      let tx: Transaction;
+      try {
+        tx = JSON.parse(line) as Transaction;
+      } catch (cause) {
+        const where = values.tx ? '--tx' : `stdin line ${i + 1}`;
+        throw new AppliedMLError('E_INPUT_INVALID', `${where} is not a JSON transaction: ${(cause as Error).message}`, { cause });
+      }
+      const s = await scorer.score(tx);
       out(JSON.stringify({ score: s.score, decision: s.isFraud ? 'alert' : 'pass', reasons: s.reasons.map((r) => r.text) }));
     }
   } else if (command === 'serve') {

@@ -40,7 +40,13 @@ export async function loadTransactions(spec: string, seed = 7): Promise<Labelled
   const txs = rows.map((r) => ({
     card: String(r.card ?? ''),
     amount: Number(r.amount),
-    timestamp: typeof r.timestamp === 'number' ? r.timestamp : String(r.timestamp),
+    // Epoch milliseconds arrive from a CSV as text: a string of digits is read as the number it is.
+    timestamp:
+      typeof r.timestamp === 'number'
+        ? r.timestamp
+        : /^\s*-?\d+(\.\d+)?\s*$/.test(String(r.timestamp))
+          ? Number(r.timestamp)
+          : String(r.timestamp),
     ...(r.merchant !== undefined ? { merchant: String(r.merchant) } : {}),
     ...(r.country !== undefined ? { country: String(r.country) } : {}),
   }));

@@ -1,3 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TransactionScorer, generateTransactions } from '@appliedml/fraud';
 import { describe, expect, it } from 'vitest';
 import { loadTransactions } from './data';
 import { htmlTable, renderHtmlReport } from './report';
@@ -21,4 +27,52 @@ describe('fraud demo', () => {
     expect(d.source).toMatch(/SYNTHETIC/);
     await expect(loadTransactions('data.parquet')).rejects.toMatchObject({ code: 'E_FORMAT_UNSUPPORTED' });
   });
+
+  it('a CSV with epoch-millisecond timestamps reads them as times, like the same rows as JSONL', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fraud-demo-data-'));
+    try {
+      const rows = [
+        { card: 'c1', amount: 12.5, timestamp: 1767225600000, merchant: 'm1', label: 0 },
+        { card: 'c1', amount: 900, timestamp: 1767229200000, merchant: 'm2', label: 1 },
+      ];
+      const csv = join(dir, 'tx.csv');
+      const jsonl = join(dir, 'tx.jsonl');
+      await writeFile(csv, `card,amount,timestamp,merchant,label\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`);
+      await writeFile(jsonl, rows.map((r) => JSON.stringify(r)).join('\n'));
+      const fromCsv = await loadTransactions(csv);
+      expect(fromCsv.txs.map((t) => t.timestamp)).toEqual([1767225600000, 1767229200000]);
+      expect(fromCsv).toEqual({ ...(await loadTransactions(jsonl)), source: csv });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('score: a transaction that is not JSON is a typed error on stderr, not a stack trace', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fraud-demo-cli-'));
+    try {
+      const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+      await scorer.train(generateTransactions({ cards: 20, days: 3, seed: 1 }));
+      await scorer.save(join(dir, 'model'));
+      scorer.dispose();
+      const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+      const run = (tx: string) =>
+        spawnSync(
+          process.execPath,
+          ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'score', '--model', join(dir, 'model'), '--tx', tx],
+          {
+            encoding: 'utf8',
+            timeout: 60_000,
+          },
+        );
+      const bad = run('{"card":"c1","amount":5');
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/E_INPUT_INVALID: --tx is not a JSON transaction/);
+      expect(bad.stderr).not.toMatch(/SyntaxError|at JSON\.parse/);
+      const good = run('{"card":"c1","amount":5,"timestamp":1767225600000}');
+      expect(good.status, good.stderr).toBe(0);
+      expect(JSON.parse(good.stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({ decision: expect.stringMatching(/^(alert|pass)$/) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -119,4 +119,18 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
       expect(await codeOf(() => new TransactionFeatures(options as never)), JSON.stringify(options)).toBe('E_INPUT_INVALID');
     scorer.dispose();
   });
+
+  it('huge finite values are clipped, not overflowed: every detector scores finite, the huge row ranks first', async () => {
+    const big = [1e300, 0, 0];
+    for (const detector of ['pca', 'knn', 'ecod', 'iforest', 'ensemble'] as const) {
+      const model = FraudDetector.create({ detector, seed: 1 });
+      await model.train([...rows, [1e300, 1, 1]]);
+      const scores = model.scores([...rows, big]);
+      expect(scores.every(Number.isFinite), detector).toBe(true);
+      expect(Math.max(...scores), detector).toBe(scores[rows.length]);
+      const ev = await model.evaluate([...rows, big], [...rows.map(() => 0), 1]);
+      expect(ev.aucroc, detector).toBe(1);
+      model.dispose();
+    }
+  });
 });

@@ -154,6 +154,17 @@ function inferKind(values: unknown[]): ColumnKind {
   return numeric === seen ? 'numeric' : 'categorical';
 }
 
+/**
+ * Scaled values are clipped to ± this many robust-scale units from the training median: a finite input
+ * as large as 1e300 would otherwise overflow the distance detectors (PCA, kNN) and float32 networks to
+ * Infinity / NaN. Every value this far out is as extreme as any other (documented in docs/fraud.md).
+ */
+export const SCALED_LIMIT = 1e9;
+
+function clipScaled(v: number): number {
+  return v > SCALED_LIMIT ? SCALED_LIMIT : v < -SCALED_LIMIT ? -SCALED_LIMIT : v;
+}
+
 /** Most columns one categorical field may expand to (one-hot levels or hash buckets). */
 const MAX_ENCODED_WIDTH = 4096;
 
@@ -330,7 +341,7 @@ export class Preprocessor {
       for (let r = 0; r < m.rows; r++) {
         for (let c = 0; c < m.cols; c++) {
           const col = s.columns[c] as NumericColumn;
-          out[r * m.cols + c] = ((m.data[r * m.cols + c] as number) - col.median) / col.scale;
+          out[r * m.cols + c] = clipScaled(((m.data[r * m.cols + c] as number) - col.median) / col.scale);
         }
       }
       return { data: out, rows: m.rows, cols: m.cols };
@@ -366,7 +377,7 @@ export class Preprocessor {
         const v = rec[c.name];
         if (c.kind === 'numeric') {
           const miss = MISSING(v);
-          out[j++] = miss ? 0 : (toNumber(v, c.name, r) - c.median) / c.scale;
+          out[j++] = miss ? 0 : clipScaled((toNumber(v, c.name, r) - c.median) / c.scale);
           if (c.hasMissing) out[j++] = miss ? 1 : 0;
         } else if (c.kind === 'categorical') {
           const size = c.levels ? c.levels.length : c.buckets;

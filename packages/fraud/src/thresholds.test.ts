@@ -46,3 +46,39 @@ describe('chooseThreshold', () => {
     expect(code(() => chooseThreshold(scores, { targetPrecision: 1.1 }, labels))).toBe('E_INPUT_INVALID');
   });
 });
+
+describe('chooseThreshold refuses what it cannot read', () => {
+  const code = (f: () => unknown): string | undefined => {
+    try {
+      f();
+    } catch (e) {
+      return AppliedMLError.isInstance(e) ? e.code : 'untyped';
+    }
+    return undefined;
+  };
+  it('labels other than 0 / 1, and rule values out of range, are E_INPUT_INVALID', () => {
+    expect(code(() => chooseThreshold(scores, { targetPrecision: 0.5 }, labels.map((l) => (l ? 'yes' : 'no')) as never))).toBe(
+      'E_INPUT_INVALID',
+    );
+    expect(code(() => chooseThreshold(scores, { targetPrecision: 0.5 }, [...labels.slice(1), 2]))).toBe('E_INPUT_INVALID');
+    for (const rule of [
+      { targetPrecision: -1 },
+      { targetPrecision: 1.5 },
+      { targetRecall: 0 },
+      { targetRecall: NaN },
+      { cost: {} },
+      { cost: { falsePositive: NaN, falseNegative: 1 } },
+      { cost: { falsePositive: -1, falseNegative: 1 } },
+      { cost: { falsePositive: 0, falseNegative: 0 } },
+    ])
+      expect(
+        code(() => chooseThreshold(scores, rule as never, labels)),
+        JSON.stringify(rule),
+      ).toBe('E_INPUT_INVALID');
+    // Labels given as '0' / '1' strings read as the numbers.
+    expect(chooseThreshold(scores, { targetRecall: 1 }, labels.map(String) as never).threshold).toBe(0.3);
+  });
+  it('a share of a small set flags its top row rather than none', () => {
+    expect(chooseThreshold([0.3, 0.9, 0.1], { contamination: 0.05 })).toMatchObject({ threshold: 0.9, alerts: 1 });
+  });
+});

@@ -32,6 +32,26 @@ function checkScores(scores: ArrayLike<number>, labels?: ArrayLike<number>): voi
   for (let i = 0; i < scores.length; i++) {
     if (!Number.isFinite(scores[i])) throw new AppliedMLError('E_INPUT_INVALID', `Score ${i} is ${scores[i]}; scores must be finite.`);
   }
+  if (labels) {
+    for (let i = 0; i < labels.length; i++) {
+      const v = Number(labels[i]);
+      if (v !== 0 && v !== 1)
+        throw new AppliedMLError('E_INPUT_INVALID', `Label ${i} is ${String(labels[i])}; labels must be 0 or 1.`, { details: { row: i } });
+    }
+  }
+}
+
+function checkRule(rule: ThresholdRule): void {
+  const bad = (what: string): AppliedMLError =>
+    new AppliedMLError('E_INPUT_INVALID', `${what} (got ${JSON.stringify(rule)}).`, { details: { rule } });
+  if ('targetPrecision' in rule && !(rule.targetPrecision > 0 && rule.targetPrecision <= 1)) throw bad('targetPrecision must be in (0, 1]');
+  if ('targetRecall' in rule && !(rule.targetRecall > 0 && rule.targetRecall <= 1)) throw bad('targetRecall must be in (0, 1]');
+  if ('cost' in rule) {
+    const c = rule.cost as { falsePositive?: unknown; falseNegative?: unknown } | null;
+    const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    if (!c || typeof c !== 'object' || !ok(c.falsePositive) || !ok(c.falseNegative) || c.falsePositive + c.falseNegative === 0)
+      throw bad('cost needs falsePositive and falseNegative, finite and ≥ 0, not both 0');
+  }
 }
 
 /**
@@ -47,11 +67,13 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
       `A threshold rule names one of ${rules.join(', ')} (got ${JSON.stringify(rule) ?? String(rule)}).`,
     );
   }
+  checkRule(rule);
   const n = scores.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
   const s = (k: number): number => scores[order[k] as number] as number;
   if ('topK' in rule || 'contamination' in rule) {
-    const k = 'topK' in rule ? rule.topK : Math.round(rule.contamination * n);
+    // A share of a small set still flags its top row rather than none.
+    const k = 'topK' in rule ? rule.topK : Math.max(1, Math.round(rule.contamination * n));
     if (!Number.isInteger(k) || k < 1 || ('contamination' in rule && !(rule.contamination > 0 && rule.contamination < 1))) {
       throw new AppliedMLError(
         'E_INPUT_INVALID',
@@ -63,14 +85,14 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
   }
   if (!labels) throw new AppliedMLError('E_INPUT_INVALID', `The rule ${JSON.stringify(rule)} needs labels.`);
   let positives = 0;
-  for (let i = 0; i < n; i++) positives += labels[i] ? 1 : 0;
+  for (let i = 0; i < n; i++) positives += Number(labels[i]);
   if (positives === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The labels have no positives; a label-based threshold is undefined.');
   // Walk down the distinct scores, tracking tp/fp at each cut.
   let tp = 0;
   let fp = 0;
   let best: { thr: number; value: number } | undefined;
   for (let k = 0; k < n; k++) {
-    if (labels[order[k] as number]) tp++;
+    if (Number(labels[order[k] as number]) === 1) tp++;
     else fp++;
     if (k + 1 < n && s(k + 1) === s(k)) continue;
     const precision = tp / (tp + fp);
@@ -103,7 +125,7 @@ function summarise(scores: ArrayLike<number>, thr: number, labels: ArrayLike<num
   for (let i = 0; i < scores.length; i++) {
     const hit = (scores[i] as number) >= thr;
     if (hit) alerts++;
-    if (labels?.[i]) {
+    if (labels && Number(labels[i]) === 1) {
       pos++;
       if (hit) tp++;
     }
