@@ -48,9 +48,11 @@ describe('ImageClassifier on generated images (no dataset needed)', () => {
     try {
       await model.save(dir);
       const loaded = await ImageClassifier.load(dir);
+      expect(loaded.isTrained).toBe(true);
       const again = await loaded.predict(train.images[0]!);
       expect(again.label).toBe((await model.predict(train.images[0]!)).label);
       loaded.dispose();
+      expect(loaded.isTrained).toBe(false);
     } finally {
       rmSync(dirname(dir), { recursive: true, force: true });
     }

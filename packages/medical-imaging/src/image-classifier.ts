@@ -175,6 +175,11 @@ export class ImageClassifier {
     return new ImageClassifier(merged, options.logger ?? silentLogger);
   }
 
+  /** True once trained or loaded, until `dispose`. */
+  get isTrained(): boolean {
+    return !this.disposed && this.model !== undefined && this.fitted !== undefined;
+  }
+
   get labels(): string[] {
     return this.fitted ? [...this.fitted.labels] : [];
   }

@@ -429,6 +429,8 @@ describe('SpeechRecognizer bad input', () => {
 
   it('before training → E_MODEL_NOT_TRAINED; after dispose → E_MODEL_DISPOSED', async () => {
     const fresh = SpeechRecognizer.create();
+    expect(fresh.isTrained).toBe(false);
+    expect(model.isTrained).toBe(true);
     expect(await code(fresh.predict(synthWord('up', 1), { sampleRate: SYNTH_RATE }))).toBe('E_MODEL_NOT_TRAINED');
     fresh.dispose();
     expect(await code(fresh.predict(synthWord('up', 1), { sampleRate: SYNTH_RATE }))).toBe('E_MODEL_DISPOSED');
@@ -485,6 +487,21 @@ describe('SpeechRecognizer bad input', () => {
       expect(notes.some((m) => /Orthogonal initializer/.test(m))).toBe(true);
     } finally {
       warn.mockRestore();
+      stderr.mockRestore();
+    }
+  });
+
+  it('is quiet by default even on a terminal: no progress bar unless asked for', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write');
+    const wasTTY = process.stderr.isTTY;
+    Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+    const quiet = SpeechRecognizer.create({ ...small, epochs: 1, augment: false });
+    try {
+      await quiet.train(synthSet(2));
+      expect(stderr.mock.calls.map(([chunk]) => String(chunk)).join('')).toBe('');
+    } finally {
+      quiet.dispose();
+      Object.defineProperty(process.stderr, 'isTTY', { value: wasTTY, configurable: true });
       stderr.mockRestore();
     }
   });

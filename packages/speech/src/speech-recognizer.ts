@@ -108,7 +108,7 @@ export interface TrainOptions {
   patience?: number;
   device?: Device;
   logger?: Logger;
-  /** Progress bar on a TTY (default 'auto'). */
+  /** Progress bar on stderr: `true`, `'auto'` (only when stderr is a terminal) or `false` (default: library code is quiet). */
   progress?: boolean | 'auto';
   onEpochEnd?: (logs: EpochLogs) => void;
   /**
@@ -420,6 +420,11 @@ export class SpeechRecognizer {
   }
 
   /** The labels the model knows (after training or loading). */
+  /** True once trained or loaded, until `dispose`. */
+  get isTrained(): boolean {
+    return !this.disposed && this.pre !== undefined && this.networks !== undefined;
+  }
+
   get labels(): string[] {
     return [...this.ready().pre.labels];
   }
@@ -625,7 +630,7 @@ export class SpeechRecognizer {
                     },
                   }
                 : {}),
-              progress: options.progress ?? 'auto',
+              progress: options.progress ?? false,
               progressLabel: total > 1 ? `speech ${c.model} ${member + 1}/${total}` : `speech ${c.model}`,
               ...(options.logger ? { logger: options.logger } : {}),
               ...(options.onEpochEnd ? { callbacks: { onEpochEnd: options.onEpochEnd } } : {}),

@@ -31,6 +31,7 @@ afterAll(async () => {
 
 describe('TrafficForecaster lifecycle', () => {
   it('refuses to predict before training and rejects bad configs', async () => {
+    expect(model.isTrained).toBe(false);
     await expectCode(() => model.predict({ values: rows(0, 12), end: timeOf(11) }), 'E_MODEL_NOT_TRAINED');
     await expectCode(() => TrafficForecaster.create({ model: 'arima' as never }), 'E_INPUT_INVALID');
     await expectCode(() => TrafficForecaster.create({ horizons: [] }), 'E_INPUT_INVALID');
@@ -107,10 +108,12 @@ describe('TrafficForecaster lifecycle', () => {
     const path = join(dir, 'tgcn');
     await model.save(path);
     const loaded = await TrafficForecaster.load(path);
+    expect(loaded.isTrained).toBe(true);
     expect(await loaded.predict(input)).toEqual(before);
     expect(await loaded.predictBatch([input, input])).toEqual([before, before]);
     expect(loaded.sensors).toEqual(net.series.sensors);
     loaded.dispose();
+    expect(loaded.isTrained).toBe(false);
     await expectCode(() => loaded.predict(input), 'E_MODEL_DISPOSED');
 
     const weights = join(path, 'main.weights.bin');

@@ -202,6 +202,11 @@ export class TrafficForecaster {
     return new TrafficForecaster(resolveConfig(config));
   }
 
+  /** True once trained or loaded, until `dispose`. */
+  get isTrained(): boolean {
+    return !this.disposed && this.fitted !== undefined;
+  }
+
   get outputSteps(): number {
     return this.config.horizons[this.config.horizons.length - 1] as number;
   }
