@@ -5,6 +5,7 @@ import { FraudDetector, type FraudDetectorConfig } from './detector';
 import { TransactionScorer } from './scorer';
 import { TransactionFeatures } from './stream';
 import { generateTransactions } from './synthetic';
+import { takeRows } from './matrix';
 import { chooseThreshold } from './thresholds';
 
 const invalid = expect.objectContaining({ code: 'E_INPUT_INVALID' });
@@ -132,5 +133,11 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
       expect(ev.aucroc, detector).toBe(1);
       model.dispose();
     }
+  });
+
+  it('takeRows refuses an index that is not a row (no silent rows of zeros)', async () => {
+    const m = { data: Float64Array.from([1, 2, 3, 4, 5, 6]), rows: 3, cols: 2 };
+    expect(Array.from(takeRows(m, [2, 0]).data)).toEqual([5, 6, 1, 2]);
+    for (const idx of [[3], [-1], [1.5], [Number.NaN]]) expect(await codeOf(() => takeRows(m, idx)), String(idx)).toBe('E_INPUT_INVALID');
   });
 });

@@ -106,11 +106,13 @@ function checkFinite(m: Matrix, what: string): void {
   }
 }
 
-/** Rows of m picked by index, as a new Matrix. */
+/** Rows of m picked by index, as a new Matrix; an index that is not a row of m is E_INPUT_INVALID. */
 export function takeRows(m: Matrix, idx: ArrayLike<number>): Matrix {
   const out = new Float64Array(idx.length * m.cols);
   for (let i = 0; i < idx.length; i++) {
     const r = idx[i] as number;
+    if (!Number.isInteger(r) || r < 0 || r >= m.rows)
+      throw new AppliedMLError('E_INPUT_INVALID', `Row index ${i} is ${r}; rows are 0..${m.rows - 1}.`, { details: { index: i } });
     out.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols);
   }
   return { data: out, rows: idx.length, cols: m.cols };
