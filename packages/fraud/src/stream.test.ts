@@ -140,6 +140,9 @@ describe('TransactionFeatures', () => {
         expect(AppliedMLError.hasCode(e, 'E_INPUT_INVALID')).toBe(true);
       }
     }
+    // The message shows the number as JavaScript does (JSON would print null).
+    expect(() => f.update({ card: 'a', amount: NaN, timestamp: T0 })).toThrow(/\(got NaN\)/);
+    expect(() => f.update({ card: 'a', amount: Infinity, timestamp: T0 })).toThrow(/\(got Infinity\)/);
   });
 });
 
