@@ -59,6 +59,8 @@ export function removeTempDirs() {
  * Send a signal to a child and everything it started: on POSIX each child leads its own process group
  * (spawned detached), so `npm install`'s own children (lifecycle scripts, node-gyp) stop with it and
  * cannot keep the pipes open after a timeout. On Windows, or if the group is already gone, the child alone.
+ * The cost of their own groups: a SIGKILL sent to this script's group (which no handler sees) does not
+ * reach them; SIGINT / SIGTERM and every normal or error exit stop them here.
  */
 function killTree(child, signal) {
   if (!IS_WINDOWS && child.pid !== undefined) {

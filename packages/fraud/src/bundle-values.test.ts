@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppliedMLError, createRng } from '@appliedml/engine';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FraudDetector } from './detector';
 import { TransactionScorer } from './scorer';
 import { generateTransactions } from './synthetic';
+import { chooseThreshold } from './thresholds';
 
 // A bundle's manifest is not checksummed like its data files, so every value in it that scores is checked
 // on load: a threshold or a normalisation edited by hand (or by a buggy tool) must be E_BUNDLE_CORRUPT,
@@ -132,5 +133,86 @@ describe('records input', () => {
     const [absent] = await model.predictBatch([{ channel: 'web' }]);
     expect(nan?.score).toBe(absent?.score);
     model.dispose();
+  });
+});
+
+describe('what earlier versions wrote still loads', () => {
+  it('an unused normalisation and the hash-bucket count of a one-hot column are not checked', async () => {
+    const model = FraudDetector.create({ detector: 'ecod', seed: 1 });
+    await model.train(rows());
+    const path = join(dir, 'lenient');
+    await model.save(path);
+    await editJson(join(path, 'manifest.json'), (m) => {
+      (((m.config as Json).state as Json).norms as Json).autoencoder = [null, null];
+      ((m.preprocessing as Json).columns as Json[]).forEach((c) => {
+        if (c.kind === 'categorical') c.buckets = 100_000;
+      });
+    });
+    const loaded = await FraudDetector.load(path);
+    expect(Array.from(loaded.scores(rows()))).toEqual(Array.from(model.scores(rows())));
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it("a 'max' ensemble keeps its explainer under another name (a version without `combine` refuses it)", async () => {
+    const model = FraudDetector.create({ seed: 1, combine: 'max' });
+    await model.train(rows());
+    const path = join(dir, 'max-bundle');
+    await model.save(path);
+    const files = await readdir(path);
+    expect(files).toContain('explainer-max.f64');
+    expect(files).not.toContain('explainer.f64');
+    const loaded = await FraudDetector.load(path);
+    expect(Array.from(loaded.scores(rows()))).toEqual(Array.from(model.scores(rows())));
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('a scorer with a schema override or repeated windows saves and loads', async () => {
+    const txs = generateTransactions({ cards: 30, days: 5, seed: 6 });
+    for (const config of [
+      { detector: { detector: 'ecod' as const, preprocess: { schema: { new_merchant: 'categorical' as const } } } },
+      { detector: { detector: 'ecod' as const }, features: { windowsSeconds: [3600, 3600, 86_400] } },
+    ]) {
+      const scorer = TransactionScorer.create(config);
+      await scorer.train(txs);
+      const path = join(dir, `scorer-${Math.random().toString(36).slice(2)}`);
+      await scorer.save(path);
+      const loaded = await TransactionScorer.load(path);
+      expect(loaded.isTrained).toBe(true);
+      const later = { ...txs[0]!, timestamp: txs.at(-1)!.timestamp + 60_000 };
+      expect((await loaded.score(later)).score).toBe((await scorer.score(later)).score);
+      scorer.dispose();
+      loaded.dispose();
+      expect(loaded.isTrained).toBe(false);
+    }
+  });
+});
+
+describe('labels are read strictly', () => {
+  it("a gap in a label column (null, '', ' ') is E_INPUT_INVALID, not 'not fraud'", async () => {
+    const model = FraudDetector.create({ seed: 1 });
+    const data = rows();
+    await model.train(data);
+    const scores = Array.from(model.scores(data));
+    for (const gap of [null, '', ' ', undefined, 'yes', 2]) {
+      const labels = data.map((_, i) => (i === 5 ? gap : i % 10 === 0 ? 1 : 0)) as never;
+      await expectCode(model.evaluate(data, labels), 'E_INPUT_INVALID', /Label 5 is/);
+      await expectCode(() => chooseThreshold(scores, { targetRecall: 0.5 }, labels), 'E_INPUT_INVALID', /Label 5 is/);
+    }
+    // 0 / 1 as numbers, booleans or the strings a CSV gives.
+    const mixed = data.map((_, i) => [0, 1, false, true, '0', ' 1 '][i % 6]) as never;
+    expect((await model.evaluate(data, mixed)).k).toBe(150);
+    const txs = generateTransactions({ cards: 20, days: 3, seed: 2 });
+    const scorer = TransactionScorer.create({ detector: { detector: 'gbt', gbt: { trees: 5 } } });
+    await expectCode(scorer.train(null as never, { labels: [] }), 'E_INPUT_INVALID');
+    await expectCode(
+      scorer.train(txs, { labels: txs.map((t, i) => (i === 3 ? null : t.label)) as never }),
+      'E_INPUT_INVALID',
+      /Label 3 is null/,
+    );
+    expect(scorer.entities).toBe(0);
+    model.dispose();
+    scorer.dispose();
   });
 });

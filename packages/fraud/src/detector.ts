@@ -26,6 +26,7 @@ import {
   type IsolationForestState,
 } from './iforest';
 import type { Matrix } from './matrix';
+import { readLabels } from './labels';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
 import { fitPca, scorePca, type PcaState } from './pca';
 import { fitKnn, scoreKnn, type KnnOptions, type KnnState } from './knn';
@@ -164,18 +165,12 @@ function meanSd(s: Float64Array): [number, number] {
   return [m, Math.sqrt(q / s.length) || 1];
 }
 
+function explainerFile(config: { detector: DetectorKind; combine: 'mean' | 'max' }): string {
+  return config.detector === 'ensemble' && config.combine === 'max' ? 'explainer-max.f64' : 'explainer.f64';
+}
+
 function checkLabels(labels: ArrayLike<number>, rows: number): Uint8Array {
-  if (typeof (labels as ArrayLike<number> | null)?.length !== 'number')
-    throw new AppliedMLError('E_INPUT_INVALID', 'labels must be an array of 0 / 1.');
-  if (labels.length !== rows) throw new AppliedMLError('E_SHAPE_MISMATCH', `${labels.length} labels for ${rows} rows.`);
-  const y = new Uint8Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const v = Number(labels[i]);
-    if (v !== 0 && v !== 1)
-      throw new AppliedMLError('E_INPUT_INVALID', `Label ${i} is ${String(labels[i])}; labels must be 0 or 1.`, { details: { row: i } });
-    y[i] = v;
-  }
-  return y;
+  return readLabels(labels, rows);
 }
 
 /**
@@ -285,6 +280,11 @@ export class FraudDetector {
 
   get isTrained(): boolean {
     return this.fitted !== undefined;
+  }
+
+  /** The input fields (records) or columns (`x0`, `x1`, … for numeric rows) the model was trained on. */
+  get inputColumns(): string[] {
+    return this.ready().pre.state.columns.map((c) => c.name);
   }
 
   /** Names of the features the detectors see, after preprocessing. */
@@ -600,7 +600,9 @@ export class FraudDetector {
       s.sorted.forEach((col, c) => all.set(col, c * n));
       return new Uint8Array(all.buffer);
     };
-    files['explainer.f64'] = ecodBytes(f.explainer);
+    // A 'max' ensemble stores its explainer under another name, so a version that knows no `combine`
+    // (it would average the members against a threshold fitted on their maximum) refuses the bundle.
+    files[explainerFile(this.config)] = ecodBytes(f.explainer);
     if (f.iforest) files['iforest.json'] = JSON.stringify(f.iforest);
     // Boosted trees with a forest go under another name, so versions without forests (which would score
     // the boosted trees alone against a threshold fitted on the blend) refuse the bundle.
@@ -677,18 +679,17 @@ export class FraudDetector {
         throw corrupt('its threshold is not a finite number');
       const explainerState = cfg.state.explainer as unknown;
       if (explainerState === null || typeof explainerState !== 'object') throw corrupt('the explainer state is missing');
-      const raw = bundle.files['explainer.f64'];
+      const raw = bundle.files[explainerFile(model.config)];
       const { rows, skew, trainingRows } = cfg.state.explainer;
       if (!Number.isInteger(rows) || rows < 1 || !Array.isArray(skew) || !skew.every((v) => typeof v === 'number' && Number.isFinite(v)))
         throw corrupt('the explainer state is invalid');
       if (!raw || raw.byteLength !== rows * skew.length * 8 || pre.features.length !== skew.length)
-        throw corrupt('explainer.f64 does not match the manifest');
+        throw corrupt(`${explainerFile(model.config)} does not match the manifest`);
       const norms = cfg.state.norms ?? {};
       if (typeof norms !== 'object' || norms === null) throw corrupt('its score normalisation is invalid');
       const validNorm = (norm: unknown): boolean =>
         Array.isArray(norm) && norm.length === 2 && norm.every((v) => typeof v === 'number' && Number.isFinite(v)) && norm[1] > 0;
-      for (const [kind, norm] of Object.entries(norms))
-        if (!validNorm(norm)) throw corrupt(`the normalisation of the ${kind} score is invalid`);
+      // Only the normalisations that score are checked below (earlier versions also stored unused ones).
       if (trainingRows !== undefined && !(Number.isInteger(trainingRows) && trainingRows >= rows))
         throw corrupt('the explainer summarises fewer training rows than it keeps');
       // ECOD as a detector scores with every training value; only an explainer may be a summary.
@@ -710,7 +711,10 @@ export class FraudDetector {
         throw corrupt('tails.json is missing');
       }
       if (model.active.length > 1 && model.config.normalize === 'zscore')
-        for (const kind of model.active) if (!norms[kind]) throw corrupt(`the normalisation of the ${kind} score is missing`);
+        for (const kind of model.active) {
+          if (!norms[kind]) throw corrupt(`the normalisation of the ${kind} score is missing`);
+          if (!validNorm(norms[kind])) throw corrupt(`the normalisation of the ${kind} score is invalid`);
+        }
       if (model.fittedKinds.includes('pca')) {
         const text = bundle.files['pca.json'];
         if (!text) throw corrupt('pca.json is missing');

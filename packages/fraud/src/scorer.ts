@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppliedMLError, replaceDirAtomic, writeFileDurable, type Device, type Logger } from '@appliedml/engine';
 import { FraudDetector, type FraudDetectorConfig, type FraudEvaluation, type FraudPrediction, type FraudTrainingReport } from './detector';
+import { readLabels } from './labels';
 import {
   TransactionFeatures,
   checkTransaction,
@@ -35,20 +36,11 @@ function checkBatch(txs: unknown, what: string): asserts txs is readonly Transac
 
 /** Labels as long as the transactions they belong to (E_SHAPE_MISMATCH otherwise). */
 /** Labels checked in full before any transaction enters the card state (0 / 1; evaluation needs both). */
-function checkLabels(labels: unknown, txs: readonly unknown[], bothClasses = false): void {
-  const n = (labels as ArrayLike<number> | null)?.length;
-  if (typeof n !== 'number') throw new AppliedMLError('E_INPUT_INVALID', 'labels must be an array of 0 / 1.');
-  if (n !== txs.length) throw new AppliedMLError('E_SHAPE_MISMATCH', `${n} labels for ${txs.length} transactions.`);
-  const seen = new Set<number>();
-  for (let i = 0; i < n; i++) {
-    const raw = (labels as ArrayLike<unknown>)[i];
-    const v = Number(raw);
-    if (v !== 0 && v !== 1)
-      throw new AppliedMLError('E_INPUT_INVALID', `Label ${i} is ${String(raw)}; labels must be 0 or 1.`, { details: { row: i } });
-    seen.add(v);
-  }
-  if (bothClasses && seen.size < 2)
+function checkLabels(labels: unknown, txs: readonly unknown[], bothClasses = false): number[] {
+  const y = Array.from(readLabels(labels, txs.length, 'transactions'));
+  if (bothClasses && (!y.includes(0) || !y.includes(1)))
     throw new AppliedMLError('E_INPUT_INVALID', 'Evaluation needs both fraud (1) and normal (0) transactions.');
+  return y;
 }
 
 function byTime(txs: readonly Transaction[]): number[] {
@@ -99,6 +91,11 @@ export class TransactionScorer {
     return this.features.featureNames;
   }
 
+  /** True once trained or loaded, until `dispose`. */
+  get isTrained(): boolean {
+    return this.detector.isTrained;
+  }
+
   /** Cards currently tracked. */
   get entities(): number {
     return this.features.size;
@@ -117,9 +114,10 @@ export class TransactionScorer {
     history: readonly Transaction[],
     options: { labels?: ArrayLike<number>; device?: Device; logger?: Logger } = {},
   ): Promise<FraudTrainingReport> {
-    if (options.labels !== undefined) checkLabels(options.labels, history);
+    checkBatch(history, 'Training');
+    const y = options.labels !== undefined ? checkLabels(options.labels, history) : undefined;
     const { rows, order } = this.replay(history);
-    const labels = options.labels ? order.map((i) => Number(options.labels?.[i])) : undefined;
+    const labels = y ? order.map((i) => y[i] as number) : undefined;
     return this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
   }
 
@@ -150,13 +148,13 @@ export class TransactionScorer {
   /** Scores `txs` in time order (continuing the state) and computes the metrics against labels. */
   async evaluate(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
     checkBatch(txs, 'Evaluation');
-    checkLabels(labels, txs, true);
+    const y = checkLabels(labels, txs, true);
     this.assertReady();
     const order = byTime(txs);
     const rows = order.map((i) => this.features.update(txs[i] as Transaction));
     return this.detector.evaluate(
       rows,
-      order.map((i) => Number(labels[i])),
+      order.map((i) => y[i] as number),
     );
   }
 
@@ -216,8 +214,8 @@ export class TransactionScorer {
       scorer.features = TransactionFeatures.fromState(parsed.state);
       // The card features must be the ones the detector was trained on: with other windows the missing
       // features would be imputed silently.
-      const streamed = [...scorer.features.featureNames].sort();
-      const learnt = [...new Set(detector.featureNames.map((n) => n.replace(/:missing$/, '')))].sort();
+      const streamed = [...new Set(scorer.features.featureNames)].sort();
+      const learnt = [...new Set(detector.inputColumns)].sort();
       if (streamed.join('\n') !== learnt.join('\n'))
         throw new AppliedMLError(
           'E_BUNDLE_CORRUPT',

@@ -190,7 +190,9 @@ export class Preprocessor {
           throw bad(`numeric column '${c.name}' needs a finite median, a positive scale and hasMissing`);
       } else if (c.kind === 'categorical') {
         const levelsOk = c.levels === null || (Array.isArray(c.levels) && c.levels.every((l) => typeof l === 'string'));
-        if (!levelsOk || !Number.isInteger(c.buckets) || c.buckets < 1 || c.buckets > MAX_ENCODED_WIDTH)
+        // Buckets matter only to a hashed column (no levels); earlier versions stored any value beside levels.
+        const bucketsOk = c.levels !== null || (Number.isInteger(c.buckets) && c.buckets >= 1 && c.buckets <= MAX_ENCODED_WIDTH);
+        if (!levelsOk || !bucketsOk)
           throw bad(`categorical column '${c.name}' needs string levels or 1..${MAX_ENCODED_WIDTH} hash buckets`);
       } else if (c.kind !== 'timestamp') {
         throw bad(`column '${(c as { name: string }).name}' has kind ${shown((c as { kind?: unknown }).kind)}`);

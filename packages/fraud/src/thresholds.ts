@@ -1,4 +1,5 @@
 import { AppliedMLError } from '@appliedml/engine';
+import { readLabels } from './labels';
 
 /** How to pick the alert threshold. */
 export type ThresholdRule =
@@ -32,13 +33,6 @@ function checkScores(scores: ArrayLike<number>, labels?: ArrayLike<number>): voi
   for (let i = 0; i < scores.length; i++) {
     if (!Number.isFinite(scores[i])) throw new AppliedMLError('E_INPUT_INVALID', `Score ${i} is ${scores[i]}; scores must be finite.`);
   }
-  if (labels) {
-    for (let i = 0; i < labels.length; i++) {
-      const v = Number(labels[i]);
-      if (v !== 0 && v !== 1)
-        throw new AppliedMLError('E_INPUT_INVALID', `Label ${i} is ${String(labels[i])}; labels must be 0 or 1.`, { details: { row: i } });
-    }
-  }
 }
 
 function checkRule(rule: ThresholdRule): void {
@@ -58,8 +52,9 @@ function checkRule(rule: ThresholdRule): void {
  * Picks a threshold (alert when score ≥ threshold) on scored data. Label-based rules need labels;
  * `topK` and `contamination` do not. Ties share a side: every score equal to the threshold alerts.
  */
-export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, labels?: ArrayLike<number>): ThresholdChoice {
-  checkScores(scores, labels);
+export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, givenLabels?: ArrayLike<number>): ThresholdChoice {
+  checkScores(scores, givenLabels);
+  const labels = givenLabels === undefined ? undefined : readLabels(givenLabels, scores.length, 'scores');
   const rules = ['topK', 'contamination', 'targetPrecision', 'targetRecall', 'cost'];
   if (typeof rule !== 'object' || rule === null || !rules.some((k) => k in rule)) {
     throw new AppliedMLError(
@@ -85,14 +80,14 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
   }
   if (!labels) throw new AppliedMLError('E_INPUT_INVALID', `The rule ${JSON.stringify(rule)} needs labels.`);
   let positives = 0;
-  for (let i = 0; i < n; i++) positives += Number(labels[i]);
+  for (let i = 0; i < n; i++) positives += labels[i] as number;
   if (positives === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The labels have no positives; a label-based threshold is undefined.');
   // Walk down the distinct scores, tracking tp/fp at each cut.
   let tp = 0;
   let fp = 0;
   let best: { thr: number; value: number } | undefined;
   for (let k = 0; k < n; k++) {
-    if (Number(labels[order[k] as number]) === 1) tp++;
+    if (labels[order[k] as number] === 1) tp++;
     else fp++;
     if (k + 1 < n && s(k + 1) === s(k)) continue;
     const precision = tp / (tp + fp);
@@ -125,7 +120,7 @@ function summarise(scores: ArrayLike<number>, thr: number, labels: ArrayLike<num
   for (let i = 0; i < scores.length; i++) {
     const hit = (scores[i] as number) >= thr;
     if (hit) alerts++;
-    if (labels && Number(labels[i]) === 1) {
+    if (labels?.[i] === 1) {
       pos++;
       if (hit) tp++;
     }

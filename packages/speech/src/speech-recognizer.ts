@@ -419,12 +419,12 @@ export class SpeechRecognizer {
     return new SpeechRecognizer(resolveConfig(config));
   }
 
-  /** The labels the model knows (after training or loading). */
   /** True once trained or loaded, until `dispose`. */
   get isTrained(): boolean {
     return !this.disposed && this.pre !== undefined && this.networks !== undefined;
   }
 
+  /** The labels the model knows (after training or loading). */
   get labels(): string[] {
     return [...this.ready().pre.labels];
   }

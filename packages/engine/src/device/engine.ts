@@ -51,7 +51,8 @@ function requestedDevice(options: EngineOptions): Device {
  * silent logger, as an SDK passes when its user gave none) does not use the announcement up.
  */
 function announce(info: DeviceInfo, requested: Device, options: EngineOptions): DeviceInfo {
-  if (requested === 'auto' && !announced && options.logger && options.logger !== silentLogger) {
+  // Only a pick auto made: a device chosen explicitly earlier is not announced as auto's.
+  if (requested === 'auto' && info.requested === 'auto' && !announced && options.logger && options.logger !== silentLogger) {
     announced = true;
     options.logger.info(`device: ${info.device} (${info.description})`);
   }
@@ -114,16 +115,20 @@ export async function initEngine(options: EngineOptions = {}): Promise<DeviceInf
   }
   if (pending && pendingDevice === requested && !options.loaders) return pending.then((info) => announce(info, requested, options));
   pendingDevice = requested;
-  pending = initialise(options)
+  const started: Promise<DeviceInfo> = initialise(options)
     .then((info) => {
       current = info;
       return info;
     })
     .finally(() => {
-      pending = undefined;
-      pendingDevice = undefined;
+      // A newer request for another device may have replaced this one meanwhile: leave its entry alone.
+      if (pending === started) {
+        pending = undefined;
+        pendingDevice = undefined;
+      }
     });
-  return pending.then((info) => announce(info, requested, options));
+  pending = started;
+  return started.then((info) => announce(info, requested, options));
 }
 
 /** What the engine runs on, or undefined before initEngine. */
