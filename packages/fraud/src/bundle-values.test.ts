@@ -23,6 +23,9 @@ type Json = Record<string, unknown>;
 
 async function editJson(path: string, edit: (value: Json) => void): Promise<void> {
   const value = JSON.parse(await readFile(path, 'utf8')) as Json;
+  // Without the manifest's own checksum (what an earlier version or another tool writes): the loader's
+  // checks of the values themselves are under test.
+  delete value.manifestSha256;
   edit(value);
   await writeFile(path, JSON.stringify(value));
 }

@@ -6,6 +6,16 @@ import { AppliedMLError, createRng, initEngine, tf } from '@appliedml/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FraudDetector } from './detector';
 
+/**
+ * A saved manifest as an editor sees it, without its own checksum (`manifestSha256`): what an earlier
+ * version or another tool writes, so the loader's checks of the values themselves are what is tested.
+ */
+function unsealedManifest(text: string): any {
+  const manifest = JSON.parse(text) as { manifestSha256?: string };
+  delete manifest.manifestSha256;
+  return manifest;
+}
+
 // A small fixed problem: 600 normal rows around 0, 20 anomalies far out in features 0 and 2.
 function blob(seed = 1): { x: number[][]; y: number[] } {
   const rng = createRng(seed);
@@ -40,7 +50,7 @@ async function expectCode(p: Promise<unknown> | (() => unknown), code: string): 
  */
 async function rewriteBundle(path: string, files: Record<string, string | null>): Promise<void> {
   const manifestPath = join(path, 'manifest.json');
-  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { files: Record<string, string> };
+  const manifest = unsealedManifest(await readFile(manifestPath, 'utf8')) as { files: Record<string, string> };
   for (const [name, text] of Object.entries(files)) {
     if (text === null) {
       delete manifest.files[name];
@@ -242,7 +252,7 @@ describe('FraudDetector', () => {
     const manifestText = await readFile(join(path, 'manifest.json'), 'utf8');
     type Manifest = { files: Record<string, string>; config: { gbt: Record<string, unknown> } };
     const tamper = async (files: Record<string, string>, config?: (m: Manifest) => void): Promise<void> => {
-      const manifest = JSON.parse(manifestText) as Manifest;
+      const manifest = unsealedManifest(manifestText) as Manifest;
       delete manifest.files['gbt-forest.json'];
       for (const [name, text] of Object.entries(files)) {
         await writeFile(join(path, name), text);
@@ -304,7 +314,7 @@ describe('FraudDetector', () => {
     // A bundle written before the forest existed (boosted trees in gbt.json, no forest option in its
     // config) loads and retrains as the boosted trees alone, not with today's default forest.
     const manifestPath = join(plainPath, 'manifest.json');
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { config: { gbt: Record<string, unknown> } };
+    const manifest = unsealedManifest(await readFile(manifestPath, 'utf8')) as { config: { gbt: Record<string, unknown> } };
     delete manifest.config.gbt.forest;
     await writeFile(manifestPath, JSON.stringify(manifest));
     const older = await FraudDetector.load(plainPath);
@@ -354,7 +364,7 @@ describe('FraudDetector', () => {
     // A score column's normalisation missing, an invalid outlier list, a detector state missing: corrupt.
     const manifestPath = join(path, 'manifest.json');
     const manifest = await readFile(manifestPath, 'utf8');
-    const edited = JSON.parse(manifest) as { config: { outlierFeatures: unknown; state: { norms: Record<string, unknown> } } };
+    const edited = unsealedManifest(manifest) as { config: { outlierFeatures: unknown; state: { norms: Record<string, unknown> } } };
     delete edited.config.state.norms.iforest;
     await writeFile(manifestPath, JSON.stringify(edited));
     await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
@@ -378,7 +388,7 @@ describe('FraudDetector', () => {
     back.dispose();
     // Without the option in its config the bundle's network does not fit: refused, not fed the wrong width.
     const mlpManifest = join(dir, 'mlp-xgbod', 'manifest.json');
-    const m = JSON.parse(await readFile(mlpManifest, 'utf8')) as { config: Record<string, unknown>; models: Record<string, unknown> };
+    const m = unsealedManifest(await readFile(mlpManifest, 'utf8')) as { config: Record<string, unknown>; models: Record<string, unknown> };
     delete m.config.outlierFeatures;
     await writeFile(mlpManifest, JSON.stringify(m));
     await expectCode(FraudDetector.load(join(dir, 'mlp-xgbod')), 'E_BUNDLE_CORRUPT');
@@ -396,7 +406,7 @@ describe('FraudDetector', () => {
   it('refuses a bundle whose threshold was fitted on the earlier ECOD score, and loads one that does not score with ECOD', async () => {
     const asOld = async (path: string): Promise<void> => {
       const file = join(path, 'manifest.json');
-      const manifest = JSON.parse(await readFile(file, 'utf8')) as { config: { state: Record<string, unknown> } };
+      const manifest = unsealedManifest(await readFile(file, 'utf8')) as { config: { state: Record<string, unknown> } };
       delete manifest.config.state.ecodScoring; // what @appliedml/fraud 0.1.0 wrote
       await writeFile(file, JSON.stringify(manifest));
     };
@@ -430,7 +440,7 @@ describe('FraudDetector', () => {
     await model.save(path);
     const explainer = await readFile(join(path, 'explainer.f64'));
     expect(explainer.byteLength).toBe(4096 * 3 * 8); // not 9,000 rows × 3 features
-    const manifest = JSON.parse(await readFile(join(path, 'manifest.json'), 'utf8')) as {
+    const manifest = unsealedManifest(await readFile(join(path, 'manifest.json'), 'utf8')) as {
       config: { state: { explainer: { rows: number; trainingRows?: number } } };
     };
     expect(manifest.config.state.explainer).toMatchObject({ rows: 4096, trainingRows: 9000 });

@@ -7,6 +7,16 @@ import { SpeechRecognizer, type Recognition, type SpeechRecognizerConfig } from 
 import { SYNTH_RATE, synthSet, synthWord } from './test-helpers';
 import { encodeWav } from './wav';
 
+/**
+ * A saved manifest as an editor sees it, without its own checksum (`manifestSha256`): what an earlier
+ * version or another tool writes, so the loader's checks of the values themselves are what is tested.
+ */
+function unsealedManifest(text: string): any {
+  const manifest = JSON.parse(text) as { manifestSha256?: string };
+  delete manifest.manifestSha256;
+  return manifest;
+}
+
 // Tight trimming (30 ms) for the synthetic words, whose lead-in is only noise.
 const small: SpeechRecognizerConfig = {
   cnn: { filters: [16, 24], dense: 16 },
@@ -81,7 +91,7 @@ describe('SpeechRecognizer lifecycle', () => {
     expect(b.map((r) => r.scores)).toEqual(a.map((r) => r.scores));
     expect(loaded.featureConfig).toEqual(model.featureConfig);
     loaded.dispose();
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: { main: { weights: string } } };
+    const manifest = unsealedManifest(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: { main: { weights: string } } };
     const weights = join(dir, manifest.models.main.weights);
     const bytes = readFileSync(weights);
     bytes[10] = (bytes[10] as number) ^ 0xff;
@@ -127,7 +137,7 @@ describe('SpeechRecognizer lifecycle', () => {
     expect(Object.values(pa[0]?.scores ?? {}).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 4);
     const dir = join(mkdtempSync(join(tmpdir(), 'speech-ensemble-')), 'model');
     await a.save(dir);
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: Record<string, unknown> };
+    const manifest = unsealedManifest(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: Record<string, unknown> };
     expect(Object.keys(manifest.models).sort()).toEqual(['member0', 'member1']);
     const loaded = await SpeechRecognizer.load(dir);
     expect((await loaded.predictBatch(probe, { sampleRate: SYNTH_RATE })).map((r) => r.scores)).toEqual(pa.map((r) => r.scores));
@@ -137,7 +147,7 @@ describe('SpeechRecognizer lifecycle', () => {
     for (const member of ['member0', 'member1']) {
       const single = join(dirname(dir), member);
       cpSync(dir, single, { recursive: true });
-      const m = JSON.parse(readFileSync(join(single, 'manifest.json'), 'utf8')) as {
+      const m = unsealedManifest(readFileSync(join(single, 'manifest.json'), 'utf8')) as {
         models: Record<string, unknown>;
         config: Record<string, unknown>;
       };
@@ -162,7 +172,7 @@ describe('SpeechRecognizer lifecycle', () => {
     for (const [what, edit] of Object.entries(edits)) {
       const broken = join(dirname(dir), what.replace(' ', '-'));
       cpSync(dir, broken, { recursive: true });
-      const m = JSON.parse(readFileSync(join(broken, 'manifest.json'), 'utf8')) as { models: Record<string, unknown> };
+      const m = unsealedManifest(readFileSync(join(broken, 'manifest.json'), 'utf8')) as { models: Record<string, unknown> };
       edit(m);
       writeFileSync(join(broken, 'manifest.json'), JSON.stringify(m));
       expect(await code(SpeechRecognizer.load(broken)), what).toBe('E_BUNDLE_CORRUPT');
@@ -250,14 +260,14 @@ describe('SpeechRecognizer lifecycle', () => {
     // Each network with its own front end, loaded alone from the same files: the model's scores are their mean.
     type Manifest = { models: Record<string, unknown>; config: Record<string, unknown>; preprocessing: Record<string, unknown> };
     const alone: Array<Array<Record<string, number>>> = [];
-    expect(Object.keys((JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest).models).sort()).toEqual([
+    expect(Object.keys((unsealedManifest(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest).models).sort()).toEqual([
       'fe0-member0',
       'fe1-member0',
     ]);
     for (const [i, member] of ['fe0-member0', 'fe1-member0'].entries()) {
       const single = join(dirname(dir), member);
       cpSync(dir, single, { recursive: true });
-      const m = JSON.parse(readFileSync(join(single, 'manifest.json'), 'utf8')) as Manifest;
+      const m = unsealedManifest(readFileSync(join(single, 'manifest.json'), 'utf8')) as Manifest;
       m.models = { main: m.models[member] };
       m.config.ensemble = 1;
       m.preprocessing.features = (m.preprocessing.frontEnds as unknown[])[i];
@@ -290,7 +300,7 @@ describe('SpeechRecognizer lifecycle', () => {
     for (const [what, edit] of Object.entries(edits)) {
       const broken = join(dirname(dir), what.replaceAll(' ', '-'));
       cpSync(dir, broken, { recursive: true });
-      const m = JSON.parse(readFileSync(join(broken, 'manifest.json'), 'utf8')) as Manifest;
+      const m = unsealedManifest(readFileSync(join(broken, 'manifest.json'), 'utf8')) as Manifest;
       edit(m);
       writeFileSync(join(broken, 'manifest.json'), JSON.stringify(m));
       expect(await code(SpeechRecognizer.load(broken)), what).toBe('E_BUNDLE_CORRUPT');

@@ -9,6 +9,16 @@ import { sliceSeries, splitSeries } from './series';
 import { generateTrafficNetwork } from './synthetic';
 import { expectCode } from './test-helpers';
 
+/**
+ * A saved manifest as an editor sees it, without its own checksum (`manifestSha256`): what an earlier
+ * version or another tool writes, so the loader's checks of the values themselves are what is tested.
+ */
+function unsealedManifest(text: string): any {
+  const manifest = JSON.parse(text) as { manifestSha256?: string };
+  delete manifest.manifestSha256;
+  return manifest;
+}
+
 const net = generateTrafficNetwork({ sensors: 6, corridorLength: 3, days: 3, incidents: 2, seed: 3 });
 const { train, testStart } = splitSeries(net.series, 0.8);
 const rows = (from: number, to: number): number[][] =>
@@ -159,7 +169,7 @@ describe('TrafficForecaster lifecycle', () => {
     await m.save(path);
     m.dispose();
     const manifestPath = join(path, 'manifest.json');
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { config: Record<string, unknown> };
+    const manifest = unsealedManifest(await readFile(manifestPath, 'utf8')) as { config: Record<string, unknown> };
     delete manifest.config.dayOfWeek;
     await writeFile(manifestPath, JSON.stringify(manifest));
     const loaded = await TrafficForecaster.load(path);
@@ -189,7 +199,7 @@ describe('TrafficForecaster lifecycle', () => {
     expect(tf.memory().numTensors).toBe(before);
     // A manifest whose feature count disagrees with its config (checksums only guard the files).
     const manifestPath = join(path, 'manifest.json');
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { preprocessing: { ridge: { features: number } } };
+    const manifest = unsealedManifest(await readFile(manifestPath, 'utf8')) as { preprocessing: { ridge: { features: number } } };
     manifest.preprocessing.ridge.features += 1;
     await writeFile(manifestPath, JSON.stringify(manifest));
     await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');

@@ -9,6 +9,16 @@ import { AppliedMLError } from '../errors';
 import { createRng, withSeededRandom } from '../random';
 import { loadBundle, saveBundle } from './bundle';
 
+/**
+ * A saved manifest as an editor sees it, without its own checksum (`manifestSha256`): what an earlier
+ * version or another tool writes, so the loader's checks of the values themselves are what is tested.
+ */
+function unsealedManifest(text: string): any {
+  const manifest = JSON.parse(text) as { manifestSha256?: string };
+  delete manifest.manifestSha256;
+  return manifest;
+}
+
 let dir: string;
 beforeAll(async () => {
   await initEngine({ device: 'wasm' });
@@ -132,12 +142,35 @@ describe('model bundles', () => {
     m.dispose();
   });
 
+  it("checks the manifest's own values against its checksum; whitespace does not matter; an unsealed (older) manifest loads", async () => {
+    const target = join(dir, 'sealed');
+    const m = model();
+    const saved = await saveBundle(target, { ...input(m), config: { threshold: 0.25, note: 'x' } });
+    expect(saved.manifestSha256).toMatch(/^[0-9a-f]{64}$/);
+    const manifestPath = join(target, 'manifest.json');
+    const text = await readFile(manifestPath, 'utf8');
+    const parsed = JSON.parse(text) as { config: { threshold: number }; manifestSha256?: string };
+    // Reformatted (compact instead of indented): the same values, so it loads.
+    await writeFile(manifestPath, JSON.stringify(parsed));
+    (await loadBundle(target)).models.main!.dispose();
+    // A value changed, the JSON still valid: refused.
+    await writeFile(manifestPath, JSON.stringify({ ...parsed, config: { ...parsed.config, threshold: 0.5 } }));
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /does not match its own checksum/);
+    // Without the field (as bundles written before it): loads, values unchecked.
+    const { manifestSha256: _seal, ...unsealed } = parsed;
+    await writeFile(manifestPath, JSON.stringify({ ...unsealed, config: { ...parsed.config, threshold: 0.5 } }));
+    const loaded = await loadBundle(target);
+    expect(loaded.manifest.config).toEqual({ threshold: 0.5, note: 'x' });
+    loaded.models.main!.dispose();
+    m.dispose();
+  });
+
   it('refuses manifests that point outside the bundle, links, bad JSON, other tasks and newer schemas', async () => {
     const target = join(dir, 'bundle');
     const m = model();
     await saveBundle(target, input(m));
     const manifestPath = join(target, 'manifest.json');
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    const manifest = unsealedManifest(await readFile(manifestPath, 'utf8'));
     await writeFile(join(dir, 'secret.txt'), 'outside');
     await writeFile(manifestPath, JSON.stringify({ ...manifest, files: { ...manifest.files, '../secret.txt': 'x' } }));
     await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /refusing/);
@@ -159,7 +192,7 @@ describe('model bundles', () => {
     await saveBundle(target, input(m));
     m.dispose();
     const manifestPath = join(target, 'manifest.json');
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    const manifest = unsealedManifest(await readFile(manifestPath, 'utf8'));
     const topologyPath = join(target, 'main.model.json');
     // One more unit in the hidden layer: the network builds, its weights no longer fit.
     const edited = (await readFile(topologyPath, 'utf8')).replace('"units":5', '"units":6');

@@ -36,6 +36,12 @@ export interface BundleManifest {
   models: Record<string, { topology: string; weights: string }>;
   /** sha256 of every file in the bundle except the manifest. */
   files: Record<string, string>;
+  /**
+   * sha256 of the manifest's own JSON without this field (compact, keys in the order written): the
+   * preprocessing, config and thresholds it holds are checked like the files. Absent in bundles written
+   * before it existed, which load unchecked.
+   */
+  manifestSha256?: string;
 }
 
 export interface SaveBundleInput {
@@ -126,8 +132,9 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
     models,
     files: Object.fromEntries(Object.entries(files).map(([name, data]) => [name, sha256(data)])),
   };
-  await writeDirAtomic(dir, { ...files, [MANIFEST]: JSON.stringify(manifest, null, 2) }, { marker: MANIFEST });
-  return manifest;
+  const sealed: BundleManifest = { ...manifest, manifestSha256: sha256(JSON.stringify(manifest)) };
+  await writeDirAtomic(dir, { ...files, [MANIFEST]: JSON.stringify(sealed, null, 2) }, { marker: MANIFEST });
+  return sealed;
 }
 
 async function readInside(dir: string, root: string, name: string): Promise<Buffer> {
@@ -176,6 +183,13 @@ function parseManifest(text: string, dir: string): BundleManifest {
   }
   if (typeof m.files !== 'object' || m.files === null || typeof m.models !== 'object' || m.models === null) {
     throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json lacks its file list.`, { details: { dir } });
+  }
+  if (m.manifestSha256 !== undefined) {
+    const { manifestSha256, ...rest } = m;
+    if (sha256(JSON.stringify(rest)) !== manifestSha256)
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json does not match its own checksum (modified or damaged).`, {
+        details: { dir, file: MANIFEST },
+      });
   }
   return m;
 }
