@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { AppliedMLError, readCsvAll } from '@appliedml/engine';
-import { SYNTHETIC_NOTICE, generateTransactions, type Transaction } from '@appliedml/fraud';
+import { SYNTHETIC_NOTICE, generateTransactions, readLabels, type Transaction } from '@appliedml/fraud';
 
 export interface LabelledTransactions {
   txs: Transaction[];
@@ -36,7 +36,9 @@ export async function loadTransactions(spec: string, seed = 7): Promise<Labelled
   } else if (spec.endsWith('.csv')) {
     rows = (await readCsvAll(spec, { columns: { amount: 'number' } })) as Array<Record<string, unknown>>;
   } else throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `Use 'synthetic', a .jsonl or a .csv file (got ${spec}).`);
-  const hasLabels = rows.length > 0 && rows.every((r) => r.label !== undefined && r.label !== null && r.label !== '');
+  // Labelled when any row carries a label; then every row must (a gap is an error naming its row, not
+  // a silent 'normal' and not a file quietly treated as unlabelled).
+  const hasLabels = rows.some((r) => r.label !== undefined && r.label !== null && r.label !== '');
   const txs = rows.map((r) => ({
     card: String(r.card ?? ''),
     amount: Number(r.amount),
@@ -50,5 +52,14 @@ export async function loadTransactions(spec: string, seed = 7): Promise<Labelled
     ...(r.merchant !== undefined ? { merchant: String(r.merchant) } : {}),
     ...(r.country !== undefined ? { country: String(r.country) } : {}),
   }));
-  return { txs, ...(hasLabels ? { labels: rows.map((r) => Number(r.label)) } : {}), synthetic: false, source: spec };
+  const labels = hasLabels
+    ? Array.from(
+        readLabels(
+          rows.map((r) => r.label),
+          rows.length,
+          `transactions in ${spec}`,
+        ),
+      )
+    : undefined;
+  return { txs, ...(labels ? { labels } : {}), synthetic: false, source: spec };
 }

@@ -75,4 +75,28 @@ describe('fraud demo', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('labels in a file are read strictly: a gap names its row; 1.0 / 0.0 from a float column are labels', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fraud-demo-labels-'));
+    try {
+      const tx = (i: number, label: unknown) => ({ card: 'c1', amount: 10 + i, timestamp: 1767225600000 + i * 1000, label });
+      const gap = join(dir, 'gap.jsonl');
+      await writeFile(gap, [tx(0, 0), tx(1, ' '), tx(2, 1)].map((r) => JSON.stringify(r)).join('\n'));
+      await expect(loadTransactions(gap)).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+        message: expect.stringMatching(/Label 1 is " "/),
+      });
+      const csv = join(dir, 'gap.csv');
+      await writeFile(csv, 'card,amount,timestamp,label\nc1,10,1767225600000,0\nc1,11,1767225601000,\nc1,12,1767225602000,1\n');
+      await expect(loadTransactions(csv)).rejects.toMatchObject({ code: 'E_INPUT_INVALID', message: expect.stringMatching(/Label 1 is/) });
+      const floats = join(dir, 'floats.csv');
+      await writeFile(floats, 'card,amount,timestamp,label\nc1,10,1767225600000,0.0\nc1,11,1767225601000,1.0\n');
+      expect((await loadTransactions(floats)).labels).toEqual([0, 1]);
+      const none = join(dir, 'none.csv');
+      await writeFile(none, 'card,amount,timestamp\nc1,10,1767225600000\n');
+      expect((await loadTransactions(none)).labels).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

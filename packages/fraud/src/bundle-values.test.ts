@@ -8,9 +8,10 @@ import { TransactionScorer } from './scorer';
 import { generateTransactions } from './synthetic';
 import { chooseThreshold } from './thresholds';
 
-// A bundle's manifest is not checksummed like its data files, so every value in it that scores is checked
-// on load: a threshold or a normalisation edited by hand (or by a buggy tool) must be E_BUNDLE_CORRUPT,
-// never a model that loads and then flags nothing, or everything, or scores NaN.
+// A bundle's manifest carries its own checksum, but a tool can rewrite it consistently (or an earlier
+// version wrote none), so every value in it that scores is also checked on load: a threshold or a
+// normalisation edited by hand (or by a buggy tool) must be E_BUNDLE_CORRUPT, never a model that loads
+// and then flags nothing, or everything, or scores NaN.
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fraud-bundle-values-'));
@@ -206,6 +207,15 @@ describe('labels are read strictly', () => {
     // 0 / 1 as numbers, booleans or the strings a CSV gives.
     const mixed = data.map((_, i) => [0, 1, false, true, '0', ' 1 '][i % 6]) as never;
     expect((await model.evaluate(data, mixed)).k).toBe(150);
+    // Typed arrays, and '1.0' / '0.0' as a float column writes them; a string is not a list of labels.
+    const y = data.map((_, i) => (i % 10 === 0 ? 1 : 0));
+    for (const typed of [Float32Array.from(y), Uint8Array.from(y), y.map((v) => `${v}.0`) as never])
+      expect((await model.evaluate(data, typed)).k).toBe(30);
+    await expectCode(
+      () => chooseThreshold([0.1, 0.9, 0.2, 0.3], { targetRecall: 1 }, '0110' as never),
+      'E_INPUT_INVALID',
+      /array of 0 \/ 1/,
+    );
     const txs = generateTransactions({ cards: 20, days: 3, seed: 2 });
     const scorer = TransactionScorer.create({ detector: { detector: 'gbt', gbt: { trees: 5 } } });
     await expectCode(scorer.train(null as never, { labels: [] }), 'E_INPUT_INVALID');

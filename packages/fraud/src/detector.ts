@@ -674,7 +674,7 @@ export class FraudDetector {
       } catch (cause) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: ${(cause as Error).message}`, { cause, details: { dir } });
       }
-      // The manifest is not checksummed like the data files: every value that scores is checked here.
+      // The manifest's own checksum can be absent (older bundles) or rewritten: every value that scores is checked here.
       if (typeof cfg.state.threshold !== 'number' || !Number.isFinite(cfg.state.threshold))
         throw corrupt('its threshold is not a finite number');
       const explainerState = cfg.state.explainer as unknown;

@@ -15,6 +15,7 @@ export { Preprocessor } from './tabular';
 export type { ColumnKind, FeatureInfo, FittedColumn, PreprocessOptions, PreprocessorState, TabularInput, TabularRecord } from './tabular';
 export { chooseThreshold } from './thresholds';
 export type { ThresholdChoice, ThresholdRule } from './thresholds';
+export { readLabel, readLabels } from './labels';
 export { MAX_CELLS, takeRows, toMatrix } from './matrix';
 export type { Matrix } from './matrix';
 export { ADBENCH_FILES, ADBENCH_HOW_TO_GET, loadAdbench, readLabelledNpz } from './adbench';

@@ -170,7 +170,7 @@ describe('TextClassifier bad input', () => {
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
     await writeFile(file, bytes);
     expect(await codeOf(() => TextClassifier.load(dir))).toBe('E_BUNDLE_CORRUPT');
-    // The manifest is not checksummed: an edited feature config is caught by the text package itself.
+    // Unsealed (as an older bundle or a tool rewriting it): an edited feature config is caught by the text package itself.
     const fresh = await tempDir();
     await model.save(join(fresh, 'm'));
     const manifestPath = join(fresh, 'm', 'manifest.json');

@@ -197,7 +197,7 @@ describe('TrafficForecaster lifecycle', () => {
     const loaded = await TrafficForecaster.load(path);
     expect(await loaded.predict(input)).toEqual(await ridge.predict(input));
     expect(tf.memory().numTensors).toBe(before);
-    // A manifest whose feature count disagrees with its config (checksums only guard the files).
+    // An unsealed manifest whose feature count disagrees with its config: caught by the traffic package itself.
     const manifestPath = join(path, 'manifest.json');
     const manifest = unsealedManifest(await readFile(manifestPath, 'utf8')) as { preprocessing: { ridge: { features: number } } };
     manifest.preprocessing.ridge.features += 1;

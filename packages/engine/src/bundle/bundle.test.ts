@@ -150,8 +150,22 @@ describe('model bundles', () => {
     const manifestPath = join(target, 'manifest.json');
     const text = await readFile(manifestPath, 'utf8');
     const parsed = JSON.parse(text) as { config: { threshold: number }; manifestSha256?: string };
-    // Reformatted (compact instead of indented): the same values, so it loads.
+    // Reformatted (compact instead of indented) or with every object's keys in reverse order (as `jq -S`
+    // or Python's sort_keys reorder them): the same values, so it loads.
     await writeFile(manifestPath, JSON.stringify(parsed));
+    (await loadBundle(target)).models.main!.dispose();
+    const reversed = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(reversed)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, reversed(x)]),
+            )
+          : v;
+    await writeFile(manifestPath, JSON.stringify(reversed(parsed)));
+    expect(Object.keys(JSON.parse(await readFile(manifestPath, 'utf8')) as object)[0]).toBe('manifestSha256');
     (await loadBundle(target)).models.main!.dispose();
     // A value changed, the JSON still valid: refused.
     await writeFile(manifestPath, JSON.stringify({ ...parsed, config: { ...parsed.config, threshold: 0.5 } }));

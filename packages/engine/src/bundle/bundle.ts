@@ -37,9 +37,9 @@ export interface BundleManifest {
   /** sha256 of every file in the bundle except the manifest. */
   files: Record<string, string>;
   /**
-   * sha256 of the manifest's own JSON without this field (compact, keys in the order written): the
-   * preprocessing, config and thresholds it holds are checked like the files. Absent in bundles written
-   * before it existed, which load unchecked.
+   * sha256 of the manifest's own JSON without this field (compact, keys sorted): the preprocessing,
+   * config and thresholds it holds are checked like the files, against damage and stray edits (whoever
+   * edits on purpose can drop or recompute it). Absent in bundles written before it, which load unchecked.
    */
   manifestSha256?: string;
 }
@@ -68,6 +68,20 @@ export interface LoadBundleOptions {
   /** Refuse bundles written by another package or for another task. */
   package?: string;
   task?: string;
+}
+
+/**
+ * JSON with every object's keys sorted (arrays keep their order), for the manifest's own checksum: a
+ * tool that reformats or reorders the manifest (`jq -S`, Python's sort_keys) keeps its values, and so
+ * its checksum. Takes parsed JSON values only.
+ */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 function sha256(data: Uint8Array | string): string {
@@ -132,7 +146,7 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
     models,
     files: Object.fromEntries(Object.entries(files).map(([name, data]) => [name, sha256(data)])),
   };
-  const sealed: BundleManifest = { ...manifest, manifestSha256: sha256(JSON.stringify(manifest)) };
+  const sealed: BundleManifest = { ...manifest, manifestSha256: sha256(canonicalJson(JSON.parse(JSON.stringify(manifest)))) };
   await writeDirAtomic(dir, { ...files, [MANIFEST]: JSON.stringify(sealed, null, 2) }, { marker: MANIFEST });
   return sealed;
 }
@@ -186,7 +200,7 @@ function parseManifest(text: string, dir: string): BundleManifest {
   }
   if (m.manifestSha256 !== undefined) {
     const { manifestSha256, ...rest } = m;
-    if (sha256(JSON.stringify(rest)) !== manifestSha256)
+    if (sha256(canonicalJson(rest)) !== manifestSha256)
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json does not match its own checksum (modified or damaged).`, {
         details: { dir, file: MANIFEST },
       });
