@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import { AppliedMLError, consoleLogger, trainTestSplit, type Device } from '@appliedml/engine';
+import { AppliedMLError, DEVICES, consoleLogger, isDevice, trainTestSplit, type Device } from '@appliedml/engine';
 import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type TextExample, type TextMetrics } from '@appliedml/text';
 import { DATASETS, hasDataDir, loadDataset, type DatasetName, type DemoSplit } from './data';
 import { PUBLISHED, presetFor } from './presets';
@@ -132,27 +132,40 @@ function datasetArg(value: string | undefined): DatasetName {
   return value as DatasetName;
 }
 
+function parsedArgs() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        dataset: { type: 'string' },
+        model: { type: 'string', default: 'linear' },
+        out: { type: 'string' },
+        bundle: { type: 'string' },
+        text: { type: 'string' },
+        port: { type: 'string', default: '8080' },
+        host: { type: 'string', default: '127.0.0.1' },
+        workers: { type: 'string', default: '1' },
+        report: { type: 'string', default: 'reports/text-demo.html' },
+        device: { type: 'string' },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (cause) {
+    // parseArgs' own errors (an unknown option, `--limit -5` read as an option) as a typed usage error.
+    throw new AppliedMLError('E_INPUT_INVALID', `${(cause as Error).message}\n\n${USAGE}`, { cause });
+  }
+}
+
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      dataset: { type: 'string' },
-      model: { type: 'string', default: 'linear' },
-      out: { type: 'string' },
-      bundle: { type: 'string' },
-      text: { type: 'string' },
-      port: { type: 'string', default: '8080' },
-      host: { type: 'string', default: '127.0.0.1' },
-      workers: { type: 'string', default: '1' },
-      report: { type: 'string', default: 'reports/text-demo.html' },
-      device: { type: 'string' },
-      limit: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { positionals, values } = parsedArgs();
   const command = positionals[0];
+  if (values.device !== undefined && !isDevice(values.device))
+    throw new AppliedMLError('E_DEVICE_INVALID', `Unknown device '${values.device}'. Valid devices: ${DEVICES.join(', ')}.`);
   const device = values.device as Device | undefined;
   const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1))
+    throw new AppliedMLError('E_INPUT_INVALID', `--limit must be a whole number of mails, at least 1 (got '${values.limit}').`);
   if (values.help || !command) return out(USAGE);
   switch (command) {
     case 'demo':

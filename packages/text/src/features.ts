@@ -1,7 +1,7 @@
 import { AppliedMLError } from '@appliedml/engine';
 import { charNgrams } from './char-ngrams';
 import { WordNetNouns } from './wordnet';
-import { stemmerFor, stopWordsFor, tokenizerFor, type TokenizerName } from './languages';
+import { TOKENIZERS, stemmerFor, stopWordsFor, tokenizerFor, type TokenizerName } from './languages';
 
 /** How a text becomes tokens and features. Stored in the bundle, so a loaded model sees texts the same way. */
 export interface FeatureConfig {
@@ -58,6 +58,17 @@ export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatur
     wordnet: config.wordnet ?? false,
     shapeFeatures: config.shapeFeatures ?? false,
   };
+  if (!(TOKENIZERS as readonly string[]).includes(resolved.tokenizer))
+    throw new AppliedMLError('E_INPUT_INVALID', `Unknown tokenizer '${String(resolved.tokenizer)}'; use one of ${TOKENIZERS.join(', ')}.`);
+  for (const key of ['lowercase', 'stem', 'removeStopWords', 'questionFeatures', 'wordnet', 'shapeFeatures'] as const)
+    if (typeof resolved[key] !== 'boolean')
+      throw new AppliedMLError('E_INPUT_INVALID', `features.${key} must be true or false; got ${String(resolved[key])}.`);
+  if (resolved.charNgrams !== false) {
+    const c = resolved.charNgrams as { min?: unknown; max?: unknown; scope?: unknown } | null;
+    if (c === null || typeof c !== 'object' || (c.scope !== undefined && c.scope !== 'word' && c.scope !== 'text'))
+      throw new AppliedMLError('E_INPUT_INVALID', "features.charNgrams must be false or { min, max, scope?: 'word' | 'text' }.");
+    charNgrams('', { min: c.min as number, max: c.max as number }); // validates the sizes
+  }
   if (!Number.isInteger(resolved.wordNgrams) || resolved.wordNgrams < 0 || resolved.wordNgrams > 5) {
     throw new AppliedMLError('E_INPUT_INVALID', `wordNgrams must be an integer from 0 to 5; got ${resolved.wordNgrams}.`);
   }

@@ -37,8 +37,9 @@ export class SentimentScorer {
   constructor(options: SentimentOptions = {}) {
     const vocabulary = options.vocabulary ?? 'afinn';
     const language = options.language ?? 'en';
-    const table = VOCABULARIES[vocabulary] as Record<string, string> | undefined;
-    const name = table?.[language];
+    // Own keys only: 'constructor' or 'toString' must not find Object's.
+    const table = Object.hasOwn(VOCABULARIES, vocabulary) ? (VOCABULARIES[vocabulary] as Record<string, string>) : undefined;
+    const name = table && Object.hasOwn(table, language) ? table[language] : undefined;
     if (!table || !name) {
       throw new AppliedMLError('E_INPUT_INVALID', `No '${vocabulary}' sentiment vocabulary for '${language}'.`, {
         details: { vocabulary, language },

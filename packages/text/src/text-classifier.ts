@@ -1,8 +1,10 @@
 import {
   AppliedMLError,
+  DEVICES,
   checkIntegerOption,
   checkNumberOption,
   fitModel,
+  isDevice,
   initEngine,
   loadBundle,
   predictBatched,
@@ -243,6 +245,7 @@ export class TextClassifier {
     const fasttext = { ...FASTTEXT_DEFAULTS, ...config.fasttext };
     const cnn = { ...CNN_DEFAULTS, ...config.cnn };
     checkModelOptions(linear, naiveBayes, fasttext, cnn);
+    checkIntegerOption('seed', config.seed, 0, 2 ** 32 - 1);
     return new TextClassifier({
       model,
       labels: [],
@@ -270,6 +273,11 @@ export class TextClassifier {
 
   async train(data: readonly TextExample[], options: TrainOptions = {}): Promise<TextTrainingReport> {
     this.alive();
+    // The linear models run in plain JavaScript and never start the engine: the device name is still checked.
+    if (options.device !== undefined && !isDevice(options.device))
+      throw new AppliedMLError('E_DEVICE_INVALID', `Unknown device '${String(options.device)}'. Valid devices: ${DEVICES.join(', ')}.`, {
+        details: { requested: options.device as string, valid: [...DEVICES] },
+      });
     const started = performance.now();
     const logger = options.logger ?? silentLogger;
     checkIntegerOption('epochs', options.epochs, 1, 10_000);
@@ -498,7 +506,8 @@ export class TextClassifier {
     const state = this.ready();
     if (!Array.isArray(texts)) throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch takes an array of strings.');
     if (texts.length === 0) return [];
-    const checked = texts.map((t, i) => checkText(t, { maxChars: this.config.maxTextChars, where: { index: i } }));
+    // Array.from visits holes too (map skips them and would return holes).
+    const checked = Array.from(texts, (t, i) => checkText(t, { maxChars: this.config.maxTextChars, where: { index: i } }));
     return this.probabilities(checked, state).map((p) => this.toPrediction(p, state));
   }
 
@@ -526,25 +535,43 @@ export class TextClassifier {
       const feats = extractFeatures(checked, state.features).features;
       const row = state.tfidf.transform(feats);
       const contributions = state.linear.contributions(row, k);
-      const lowered = words.map((w) => (state.features.lowercase ? w.toLowerCase() : w));
       featureList = [];
-      row.indices.forEach((f, j) => {
+      const features = Array.from(row.indices, (f, j) => {
         const name = state.tfidf!.vocabulary.term(f) ?? '';
         const weight = contributions[j] as number;
         featureList!.push({ token: name, weight });
         const pieces = name.startsWith('w:') ? name.slice(2).split(' ') : name.startsWith('c:') ? [name.slice(2).trim()] : [];
-        for (const piece of pieces) {
-          if (piece === '') continue;
-          const owners = words.filter((_, i) => (lowered[i] as string).includes(piece));
-          for (const owner of owners) add(owner, weight / pieces.length / owners.length);
-        }
+        return { weight, pieces: pieces.filter((p) => p !== ''), parts: pieces.length };
       });
+      // Each piece's weight is shared by the word occurrences that contain it. The owners are found through
+      // the distinct words' substrings of the pieces' lengths (linear in the text), not by scanning every
+      // word for every feature (quadratic: a long text took minutes).
+      const owners = ownersOfPieces(
+        words,
+        state.features.lowercase,
+        features.flatMap((f) => f.pieces),
+      );
+      for (const { weight, pieces, parts } of features) {
+        for (const piece of pieces) {
+          const found = owners.get(piece);
+          if (!found) continue;
+          for (const [owner, count] of found.words) add(owner, ((weight / parts) * count) / found.total);
+        }
+      }
       featureList.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
       featureList = featureList.slice(0, top);
     } else {
       method = 'occlusion';
       const shown = words.slice(0, MAX_EXPLAIN_WORDS);
-      const variants = shown.map((_, i) => [...words.slice(0, i), ...words.slice(i + 1)].join(' ')).map((v) => (v.trim() === '' ? '.' : v));
+      // The network reads only the first tokens (cnn.maxLength, fasttext.maxIds): each variant keeps just
+      // enough words for that, even with its own word taken out, instead of 128 copies of a long text.
+      const limit = this.config.model === 'cnn' ? this.config.cnn.maxLength : this.config.fasttext.maxIds;
+      const perWord = words.map((w) => tokenize(w, state.features).length);
+      const widest = Math.max(0, ...perWord.slice(0, shown.length));
+      let keep = 0;
+      for (let read = 0; keep < words.length && read < limit + widest; keep++) read += perWord[keep] as number;
+      const kept = words.slice(0, Math.max(keep, shown.length + 1));
+      const variants = shown.map((_, i) => [...kept.slice(0, i), ...kept.slice(i + 1)].join(' ')).map((v) => (v.trim() === '' ? '.' : v));
       const base = (probs as Float64Array)[k] as number;
       const occluded = variants.length > 0 ? this.probabilities(variants, state) : [];
       shown.forEach((w, i) => add(w, base - ((occluded[i] as Float64Array)[k] as number)));
@@ -565,6 +592,11 @@ export class TextClassifier {
     const yTrue = labelSets.map((set) => index.get(set[0] as string) as number);
     const yPred = probs.map(argMax);
     void texts;
+    if (options.positiveLabel !== undefined && (state.labels.length !== 2 || !state.labels.includes(options.positiveLabel)))
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `positiveLabel is for two-class models and must be one of their labels (this model knows ${state.labels.join(', ')}).`,
+      );
     return multiClassMetrics(state.labels, yTrue, yPred, probs, options.positiveLabel ?? state.positiveLabel);
   }
 
@@ -613,7 +645,35 @@ export class TextClassifier {
       ) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no usable text-classifier preprocessing.`, { details: { dir } });
       }
-      const model = new TextClassifier(pre);
+      const corrupt = (what: string, cause?: unknown): AppliedMLError =>
+        new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${what}.`, { ...(cause ? { cause } : {}), details: { dir } });
+      // The values a prediction depends on are checked here, whatever wrote the manifest.
+      if (!pre.labels.every((l) => typeof l === 'string' && l.trim() !== '') || new Set(pre.labels).size !== pre.labels.length)
+        throw corrupt('its labels are not distinct non-empty strings');
+      if (pre.positiveLabel != null && !pre.labels.includes(pre.positiveLabel))
+        throw corrupt('its positive label is not one of its labels');
+      if (typeof pre.multiLabel !== 'boolean') throw corrupt('multiLabel is not true or false');
+      if (pre.multiLabel && pre.model === 'naive-bayes') throw corrupt('a naive-bayes model cannot be multi-label');
+      if (!(typeof pre.threshold === 'number' && pre.threshold > 0 && pre.threshold < 1)) throw corrupt('its threshold is not in (0, 1)');
+      if (!Number.isInteger(pre.maxTextChars) || pre.maxTextChars < 1) throw corrupt('maxTextChars is not a positive integer');
+      const section = <T extends object>(name: string, value: unknown, defaults: T): T => {
+        if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value)))
+          throw corrupt(`its ${name} options are not an object`);
+        return { ...defaults, ...(value as Partial<T> | undefined) };
+      };
+      const checkedPre: Preprocessing = {
+        ...pre,
+        linear: section('linear', pre.linear, LINEAR_DEFAULTS),
+        naiveBayes: section('naiveBayes', pre.naiveBayes, NAIVE_BAYES_DEFAULTS),
+        fasttext: section('fasttext', pre.fasttext, FASTTEXT_DEFAULTS),
+        cnn: section('cnn', pre.cnn, CNN_DEFAULTS),
+      };
+      try {
+        checkModelOptions(checkedPre.linear, checkedPre.naiveBayes, checkedPre.fasttext, checkedPre.cnn);
+      } catch (cause) {
+        throw corrupt(`its model options are invalid (${(cause as Error).message})`, cause);
+      }
+      const model = new TextClassifier(checkedPre);
       let features: ResolvedFeatureConfig;
       try {
         features = resolveFeatureConfig(pre.features);
@@ -645,6 +705,9 @@ export class TextClassifier {
       } else {
         const network = bundle.models.main;
         if (!network) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no network.`, { details: { dir } });
+        const outputs = network.outputs[0]?.shape;
+        if (network.outputs.length !== 1 || outputs?.[outputs.length - 1] !== pre.labels.length)
+          throw corrupt(`its network has ${String(outputs?.[outputs.length - 1])} outputs for ${pre.labels.length} labels`);
         state.network = network;
         if (pre.model === 'cnn') state.vocabulary = Vocabulary.fromJSON(json('vocabulary.json') as { terms: string[]; offset: number });
       }
@@ -680,7 +743,9 @@ export class TextClassifier {
     if (data.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what} is empty.`);
     const texts: string[] = [];
     const labelSets: string[][] = [];
-    data.forEach((row, i) => {
+    // Every index, holes included (forEach would skip them).
+    for (let i = 0; i < data.length; i++) {
+      const row = data[i] as TextExample | undefined;
       if (typeof row !== 'object' || row === null)
         throw new AppliedMLError('E_INPUT_INVALID', `${what}[${i}] is not an object.`, { details: { index: i } });
       texts.push(checkText(row.text, { maxChars: this.config.maxTextChars, where: { index: i } }));
@@ -705,7 +770,7 @@ export class TextClassifier {
         }
       }
       labelSets.push([...new Set(set as string[])]);
-    });
+    }
     return { texts, labelSets };
   }
 
@@ -734,8 +799,14 @@ export class TextClassifier {
     if (option === 'balanced') return Float64Array.from(counts, (c) => n / (labels.length * Math.max(c, 1)));
     if (typeof option !== 'object' || option === null)
       throw new AppliedMLError('E_INPUT_INVALID', "classWeight must be 'balanced' or a weight per label.");
+    const unknown = Object.keys(option).filter((l) => !labels.includes(l));
+    if (unknown.length)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `classWeight names ${unknown.map((l) => `'${l}'`).join(', ')}, not among the training labels (${labels.join(', ')}).`,
+      );
     return Float64Array.from(labels, (l) => {
-      const w = option[l] ?? 1;
+      const w = Object.hasOwn(option, l) ? (option[l] as number) : 1;
       if (!Number.isFinite(w) || w < 0)
         throw new AppliedMLError('E_INPUT_INVALID', `classWeight for '${l}' must be a non-negative number; got ${w}.`);
       return w;
@@ -815,8 +886,8 @@ export class TextClassifier {
   private toPrediction(p: Float64Array, state: State): TextPrediction {
     const best = argMax(p);
     const label = state.labels[best] as string;
-    const scores: Record<string, number> = {};
-    state.labels.forEach((l, k) => (scores[l] = p[k] as number));
+    // Own properties, so a label such as '__proto__' keeps its score.
+    const scores: Record<string, number> = Object.fromEntries(state.labels.map((l, k) => [l, p[k] as number]));
     const labels = this.config.multiLabel ? state.labels.filter((_, k) => (p[k] as number) >= this.config.threshold) : [label];
     return { label, labels, scores };
   }
@@ -835,6 +906,40 @@ function cnnIds(tokens: string[][], vocab: Vocabulary, width: number): tf.Tensor
     for (let j = 0; j < Math.min(width, t.length); j++) ids[i * width + j] = vocab.get(t[j] as string) ?? 1;
   });
   return tf.tensor2d(ids, [tokens.length, width], 'int32');
+}
+
+/**
+ * For each piece (a token or character n-gram of the linear model's features), the distinct words of
+ * `words` that contain it (compared lowercased when the features are) and how often each occurs, plus
+ * the total number of occurrences: the same owners as testing every word with `includes`, found through
+ * each distinct word's substrings of the pieces' lengths.
+ */
+function ownersOfPieces(
+  words: readonly string[],
+  lowercase: boolean,
+  pieces: readonly string[],
+): Map<string, { words: Map<string, number>; total: number }> {
+  const wanted = new Set(pieces);
+  const lengths = [...new Set(pieces.map((p) => p.length))];
+  const counts = new Map<string, number>();
+  for (const w of words) counts.set(w, (counts.get(w) ?? 0) + 1);
+  const out = new Map<string, { words: Map<string, number>; total: number }>();
+  for (const [word, count] of counts) {
+    const text = lowercase ? word.toLowerCase() : word;
+    const seen = new Set<string>();
+    for (const n of lengths) {
+      for (let i = 0; i + n <= text.length; i++) {
+        const sub = text.slice(i, i + n);
+        if (!wanted.has(sub) || seen.has(sub)) continue;
+        seen.add(sub);
+        let entry = out.get(sub);
+        if (!entry) out.set(sub, (entry = { words: new Map(), total: 0 }));
+        entry.words.set(word, (entry.words.get(word) ?? 0) + count);
+        entry.total += count;
+      }
+    }
+  }
+  return out;
 }
 
 function ngramCount(tokens: number, maxN: number): number {

@@ -45,9 +45,13 @@ export function decodeText(bytes: Uint8Array, encoding: 'utf-8' | 'latin1' = 'ut
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch (cause) {
-    throw new AppliedMLError('E_INPUT_INVALID', `${file ?? 'The input'} is not valid UTF-8; pass encoding: 'latin1' if it is Latin-1.`, {
-      cause,
-      details: file ? { file } : {},
-    });
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${file ?? 'The input'} is not valid UTF-8; if it is Latin-1, convert it to UTF-8 first (or decode its bytes with decodeText(bytes, 'latin1')).`,
+      {
+        cause,
+        details: file ? { file } : {},
+      },
+    );
   }
 }

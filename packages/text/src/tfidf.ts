@@ -52,8 +52,13 @@ export class TfidfVectorizer {
     if (json === null || typeof json !== 'object')
       throw new AppliedMLError('E_BUNDLE_CORRUPT', 'The stored TF-IDF state is not an object.');
     const vocabulary = Vocabulary.fromJSON(json.vocabulary);
-    if (!Array.isArray(json.idf) || json.idf.length !== vocabulary.size || json.idf.some((v) => !Number.isFinite(v))) {
-      throw new AppliedMLError('E_BUNDLE_CORRUPT', 'The stored TF-IDF weights do not match the vocabulary.');
+    if (
+      !Array.isArray(json.idf) ||
+      json.idf.length !== vocabulary.size ||
+      json.idf.some((v) => !(typeof v === 'number' && v > 0 && v <= 1000))
+    ) {
+      // A fitted idf is log((1 + n) / (1 + df)) + 1: at least 1, far below 1000 for any corpus.
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', 'The stored TF-IDF weights do not match the vocabulary or are out of range.');
     }
     return new TfidfVectorizer(vocabulary, Float32Array.from(json.idf), json.sublinearTf !== false, json.normalize !== false);
   }
