@@ -304,6 +304,23 @@ describe('demo service', () => {
     expect((await fetch(`${base}/docs/static/swagger-ui-bundle.js`)).status).toBe(200);
   });
 
+  it('a port out of range or already in use is a typed error, not a stack trace', async () => {
+    const make = () =>
+      createService({
+        name: 'ports',
+        routes(app) {
+          app.get('/x', { schema: { response: { 200: { type: 'object' } } } }, async () => ({}));
+        },
+      });
+    const first = await make();
+    const { port } = await first.listen();
+    const second = await make();
+    await expect(second.listen({ port })).rejects.toMatchObject({ code: 'E_IO', message: expect.stringMatching(/already in use/) });
+    await expect(second.listen({ port: 99_999 })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    await second.close();
+    await first.close();
+  });
+
   it('refuses a route without a JSON schema', async () => {
     await expect(
       createService({

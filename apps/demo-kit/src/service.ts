@@ -352,9 +352,29 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     },
     async listen(listenOptions = {}) {
       const host = listenOptions.host ?? '127.0.0.1';
-      await app.listen({ port: listenOptions.port ?? 0, host, listenTextResolver: (address) => `listening on ${address}` });
-      const { port } = app.server.address() as AddressInfo;
-      return { url: listenUrl(host, port), port };
+      const port = listenOptions.port ?? 0;
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new AppliedMLError('E_INPUT_INVALID', `The port must be a whole number from 0 to 65535 (got ${String(port)}).`, {
+          details: { port },
+        });
+      try {
+        await app.listen({ port, host, listenTextResolver: (address) => `listening on ${address}` });
+      } catch (cause) {
+        // The usual reasons a service cannot start, as typed errors a CLI can print in one line.
+        const code = (cause as NodeJS.ErrnoException).code;
+        const why =
+          code === 'EADDRINUSE'
+            ? `port ${port} on ${host} is already in use`
+            : code === 'EACCES'
+              ? `no permission to listen on port ${port} (ports below 1024 need privileges)`
+              : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND'
+                ? `${host} is not an address of this machine`
+                : undefined;
+        if (why) throw new AppliedMLError('E_IO', `The service cannot listen: ${why}.`, { cause, details: { port, host, code } });
+        throw cause;
+      }
+      const bound = (app.server.address() as AddressInfo).port;
+      return { url: listenUrl(host, bound), port: bound };
     },
     close,
     openapi: () => app.swagger() as unknown as Record<string, unknown>,

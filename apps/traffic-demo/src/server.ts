@@ -77,7 +77,15 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
   const timeAt = (t: number): number => (series.start ?? 0) + t * series.intervalMinutes * 60_000;
 
   async function tick(): Promise<void> {
-    if (step >= series.steps) step = fromStep;
+    if (step >= series.steps) {
+      // The replay loops back to earlier times: a new stream for the forecaster (it refuses readings
+      // older than its last one), no forecasts carried over to the monitor, a fresh chart. The last
+      // forecast stays on show until the next one, so the service stays ready.
+      step = fromStep;
+      model.resetStream();
+      issued.length = 0;
+      history.length = 0;
+    }
     const t = step++;
     const values = Array.from(series.values.subarray(t * n, (t + 1) * n));
     const iso = new Date(timeAt(t)).toISOString();

@@ -33,6 +33,25 @@ afterAll(async () => {
 
 const codeOf = async (res: Response): Promise<[number, string]> => [res.status, ((await res.json()) as { code: string }).code];
 
+describe('the live feed', () => {
+  it('keeps running when the replay loops back to the start of the data (no tick fails, forecasts resume)', async () => {
+    const own = TrafficForecaster.create({ model: 'historical-average' });
+    const { train } = splitSeries(data.series, 0.8);
+    await own.train(train);
+    const from = data.series.steps - 20;
+    const live = createLiveFeed(own, data, from, { autoStart: false });
+    // Three loops of 20 steps: every tick succeeds (advance rejects otherwise), and once the first
+    // forecast exists the feed stays ready through each loop.
+    for (let k = 0; k < 60; k++) {
+      await live.advance();
+      if (k >= 11) expect(live.hasForecast, `tick ${k}`).toBe(true);
+    }
+    expect(live.failedTicks).toBe(0);
+    await live.stop();
+    own.dispose();
+  });
+});
+
 describe('traffic service on the demo kit', () => {
   it('is not ready before the first forecast; then serves the page, forecasts, chart and alerts', async () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(503);

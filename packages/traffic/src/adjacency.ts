@@ -24,12 +24,12 @@ export function createAdjacency(matrix: ArrayLike<ArrayLike<number>> | Float64Ar
     n = matrix.length;
     weights = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
-      const row = matrix[i] as ArrayLike<number>;
-      if (row.length !== n) {
+      const row = matrix[i] as ArrayLike<number> | null | undefined;
+      if (row === null || typeof row !== 'object' || row.length !== n) {
         throw new AppliedMLError(
           'E_SHAPE_MISMATCH',
-          `An adjacency matrix must be square: row ${i} has ${row.length} entries, expected ${n}.`,
-          { details: { row: i, expected: n, actual: row.length } },
+          `An adjacency matrix must be square: row ${i} has ${row?.length ?? 'no'} entries, expected ${n}.`,
+          { details: { row: i, expected: n, actual: row?.length ?? null } },
         );
       }
       for (let j = 0; j < n; j++) weights[i * n + j] = row[j] as number;

@@ -20,7 +20,7 @@ import { featureCount } from './features';
 import { scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizon-metrics';
 import { buildModel, maskedLoss, type NeuralKind } from './models';
 import { fitScaler, type SensorScaler } from './scaler';
-import { assertEverySensorObserved, MAX_READING, sliceSeries, toEpochMs, type TrafficSeries } from './series';
+import { assertEverySensorObserved, checkSeriesShape, MAX_READING, sliceSeries, toEpochMs, type TrafficSeries } from './series';
 import { fitGraphRidge, predictGraphRidge, resolveRidgeConfig, strongestNeighbours, type RidgeConfig, type RidgeModel } from './ridge';
 import { registerTrafficLayers } from './tgcn-layer';
 import { assertLongEnough, buildInputs, buildTargets, windowStarts } from './windows';
@@ -237,8 +237,7 @@ export class TrafficForecaster {
   /** Fits scalers and the historical average on `series`, then trains the network (baselines need no training). */
   async train(series: TrafficSeries, options: TrafficTrainOptions = {}): Promise<TrafficTrainingReport> {
     this.alive();
-    if (series === null || typeof series !== 'object' || !(series.values instanceof Float64Array))
-      invalid('train needs a series from createSeries (or readTrafficCsv / loadLosLoop).');
+    checkSeriesShape(series, 'The training series');
     const logger = options.logger ?? silentLogger;
     const started = performance.now();
     const { inputSteps: T, model: kind } = this.config;
@@ -255,8 +254,9 @@ export class TrafficForecaster {
     const fitSteps = series.steps - valSteps;
     assertLongEnough(fitSteps, T, P, 'The training part of the series');
     if (valSteps > 0) assertLongEnough(valSteps + T, T, P, 'The validation part of the series');
-    if (kind === 'tgcn') {
-      if (!options.adjacency) invalid("The 'tgcn' model needs options.adjacency (a sensors × sensors road graph).");
+    if (kind === 'tgcn' && !options.adjacency) invalid("The 'tgcn' model needs options.adjacency (a sensors × sensors road graph).");
+    // Checked whatever the model (the others do not use it, but a graph of another network is a mistake).
+    if (options.adjacency) {
       if (options.adjacency.size !== n) {
         throw new AppliedMLError(
           'E_SHAPE_MISMATCH',
@@ -463,6 +463,7 @@ export class TrafficForecaster {
 
   private checkSeries(series: TrafficSeries): void {
     const fitted = this.ready();
+    checkSeriesShape(series);
     if (series.sensors.length !== fitted.sensors.length) {
       throw new AppliedMLError(
         'E_SHAPE_MISMATCH',
@@ -472,6 +473,12 @@ export class TrafficForecaster {
         },
       );
     }
+    const moved = series.sensors.findIndex((id, i) => id !== fitted.sensors[i]);
+    if (moved >= 0)
+      invalid(
+        `Sensor ${moved} of the series is '${series.sensors[moved]}'; the model was trained with '${fitted.sensors[moved]}' there (same ids, same order: selectSensors can reorder).`,
+        { sensor: moved },
+      );
     if (series.intervalMinutes !== fitted.intervalMinutes) {
       invalid(`The series has ${series.intervalMinutes}-min steps; the model was trained on ${fitted.intervalMinutes}-min steps.`);
     }
@@ -613,6 +620,12 @@ export class TrafficForecaster {
     if (time !== null && this.bufferEnd !== null) {
       // A gap: fill the skipped steps as missing so the window keeps its spacing.
       const skipped = Math.round((time - this.bufferEnd) / step) - 1;
+      // Closer than half an interval to the previous reading: the same slot again, which would shift the clock.
+      if (skipped < 0)
+        invalid(
+          `Observation time ${new Date(time).toISOString()} falls in the same ${fitted.intervalMinutes}-min slot as the previous one (${new Date(this.bufferEnd).toISOString()}); aggregate readings to one per interval first.`,
+          { reason: 'timestamps-duplicated' },
+        );
       for (let k = 0; k < Math.min(skipped, this.streamCapacity); k++) this.pushRow(new Float64Array(n).fill(NaN));
       time = this.bufferEnd + (skipped + 1) * step;
     }
@@ -624,6 +637,16 @@ export class TrafficForecaster {
     this.buffer.push(row);
     const cap = this.streamCapacity;
     if (this.buffer.length > cap) this.buffer.splice(0, this.buffer.length - cap);
+  }
+
+  /**
+   * Forgets the streamed observations (the next `update` starts a new stream, at any time): for a feed
+   * that restarts, or a replay that loops back to earlier times.
+   */
+  resetStream(): void {
+    this.alive();
+    this.buffer = [];
+    this.bufferEnd = null;
   }
 
   /** Rows currently held by the streaming buffer. */
@@ -696,13 +719,64 @@ export class TrafficForecaster {
       }
       const scaler = pre.scaler as SensorScaler | undefined;
       const n = sensors!.length;
-      if (!scaler || !Array.isArray(scaler.mean) || !Array.isArray(scaler.std) || scaler.mean.length !== n || scaler.std.length !== n)
+      // The values a forecast depends on are checked here, whatever wrote the manifest.
+      if (n === 0 || !sensors!.every((id) => typeof id === 'string' && id !== '') || new Set(sensors).size !== n)
+        bad('its sensor ids are not distinct non-empty strings');
+      const intervalMinutes = pre.intervalMinutes;
+      if (typeof intervalMinutes !== 'number' || !(intervalMinutes > 0 && intervalMinutes <= 7 * 24 * 60))
+        bad('its interval is not a positive number of minutes');
+      const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_READING;
+      if (
+        !scaler ||
+        !Array.isArray(scaler.mean) ||
+        !Array.isArray(scaler.std) ||
+        scaler.mean.length !== n ||
+        scaler.std.length !== n ||
+        !scaler.mean.every(finite) ||
+        !scaler.std.every((v) => finite(v) && v > 0)
+      )
         bad('the scaler does not match the sensors');
-      const haRaw = pre.ha as { slotsPerDay: number; table: (number | null)[]; pooled: (number | null)[] } | null;
-      const ha = haRaw ? { slotsPerDay: haRaw.slotsPerDay, table: haRaw.table.map(nullToNan), pooled: haRaw.pooled.map(nullToNan) } : null;
+      const haRaw = pre.ha as { slotsPerDay: unknown; table: unknown; pooled: unknown } | null | undefined;
+      let ha: HistoricalAverage | null = null;
+      if (haRaw !== null && haRaw !== undefined) {
+        const slots = slotsPerDay(intervalMinutes as number);
+        const cell = (v: unknown): boolean => v === null || finite(v);
+        if (
+          typeof haRaw !== 'object' ||
+          haRaw.slotsPerDay !== slots ||
+          !Array.isArray(haRaw.table) ||
+          haRaw.table.length !== 2 * slots * n ||
+          !haRaw.table.every(cell) ||
+          !Array.isArray(haRaw.pooled) ||
+          haRaw.pooled.length !== slots * n ||
+          !haRaw.pooled.every(cell)
+        )
+          bad('the historical average does not match the sensors and interval');
+        ha = {
+          slotsPerDay: slots,
+          table: (haRaw.table as (number | null)[]).map(nullToNan),
+          pooled: (haRaw.pooled as (number | null)[]).map(nullToNan),
+        };
+      }
       const model = new TrafficForecaster(config);
       const network = bundle.models.main as LayersModel | undefined;
       if (model.isNeural && !network) bad('the network is missing');
+      if (network) {
+        // The network's shapes must be the config's: [batch, inputSteps, sensors, features] in,
+        // outputSteps × sensors out (a config edited after training would read its outputs with the wrong stride).
+        const input = network.inputs[0]?.shape ?? [];
+        const expected = [null, config.inputSteps, n, featureCount(config.dayOfWeek)];
+        const output = (network.outputs[0]?.shape ?? []).slice(1);
+        if (
+          network.inputs.length !== 1 ||
+          input.length !== expected.length ||
+          input.some((d, i) => d !== expected[i]) ||
+          network.outputs.length !== 1 ||
+          output.some((d) => d === null) ||
+          output.reduce((a: number, d) => a * (d as number), 1) !== model.outputSteps * n
+        )
+          bad(`the network's shapes do not match its config (input ${JSON.stringify(input)}, expected ${JSON.stringify(expected)})`);
+      }
       let ridge: RidgeModel | undefined;
       if (config.model === 'ridge') {
         const meta = pre.ridge as { neighbours?: unknown; lambdas?: unknown; features?: unknown } | undefined;
@@ -735,7 +809,7 @@ export class TrafficForecaster {
       model.setFitted(
         {
           sensors: sensors!,
-          intervalMinutes: Number(pre.intervalMinutes),
+          intervalMinutes: intervalMinutes as number,
           clock: Boolean(pre.clock),
           scaler: scaler!,
           ha,

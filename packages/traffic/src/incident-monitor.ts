@@ -1,5 +1,5 @@
 import { AppliedMLError } from '@appliedml/engine';
-import { toEpochMs } from './series';
+import { MAX_READING, toEpochMs } from './series';
 
 export interface IncidentMonitorOptions {
   sensors: readonly string[];
@@ -137,13 +137,29 @@ export class IncidentMonitor {
         details: { expected: n, observed: input?.observed?.length, forecast: input?.expected?.length },
       });
     }
+    // Every value checked before any state changes: a number (NaN marks a missing reading or forecast) at
+    // most MAX_READING in size, as everywhere else in the package.
+    for (const [name, values] of [
+      ['observed', input.observed],
+      ['expected', input.expected],
+    ] as const) {
+      for (let s = 0; s < n; s++) {
+        const v = values[s];
+        if (typeof v !== 'number' || (!Number.isNaN(v) && !(Math.abs(v) <= MAX_READING)))
+          throw new AppliedMLError(
+            'E_INPUT_INVALID',
+            `${name}[${s}] is ${String(v)}; a reading is a number at most ${MAX_READING} in size (NaN for missing).`,
+            { details: { field: name, sensor: s } },
+          );
+      }
+    }
     const time = input.time === undefined ? null : toEpochMs(input.time, 'time');
     const iso = time === null ? null : new Date(time).toISOString();
     const events: IncidentEvent[] = [];
     for (let s = 0; s < n; s++) {
       const o = input.observed[s] as number;
       const e = input.expected[s] as number;
-      if (!Number.isFinite(o) || !Number.isFinite(e)) continue;
+      if (Number.isNaN(o) || Number.isNaN(e)) continue;
       const r = o - e;
       const z = this.score(s, r);
       const abnormal = z !== undefined && (this.direction === 'both' ? Math.abs(z) > this.threshold : z < -this.threshold);

@@ -58,6 +58,33 @@ export function checkInterval(intervalMinutes: unknown): number {
 }
 
 /**
+ * A series built by hand (not by createSeries) checked for the shape every method relies on: distinct
+ * string sensor ids, a whole number of steps, steps × sensors values, a valid interval and start.
+ */
+export function checkSeriesShape(series: TrafficSeries, what = 'The series'): void {
+  if (series === null || typeof series !== 'object' || !(series.values instanceof Float64Array))
+    invalid(`${what} must come from createSeries (or readTrafficCsv / loadLosLoop).`);
+  const { sensors, steps } = series;
+  if (
+    !Array.isArray(sensors) ||
+    sensors.length === 0 ||
+    !sensors.every((id) => typeof id === 'string') ||
+    new Set(sensors).size !== sensors.length
+  )
+    invalid(`${what}: sensors must be distinct string ids.`);
+  if (!Number.isInteger(steps) || steps < 0) invalid(`${what}: steps must be a whole number; got ${String(steps)}.`);
+  if (series.values.length !== steps * sensors.length)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `${what} holds ${series.values.length} values; ${steps} steps × ${sensors.length} sensors need ${steps * sensors.length}.`,
+      { details: { values: series.values.length, steps, sensors: sensors.length } },
+    );
+  checkInterval(series.intervalMinutes);
+  if (series.start !== null && !(typeof series.start === 'number' && Number.isFinite(series.start) && Math.abs(series.start) <= 8.64e15))
+    invalid(`${what}: start must be epoch milliseconds or null; got ${String(series.start)}.`);
+}
+
+/**
  * Builds a validated series. Ragged rows → E_INPUT_INVALID; non-finite readings other than NaN
  * (±Infinity) → E_INPUT_INVALID; a sensor with no reading at all → E_INPUT_INVALID naming it.
  */

@@ -1,0 +1,121 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppliedMLError } from '@appliedml/engine';
+import { createAdjacency } from './adjacency';
+import { TrafficForecaster } from './forecaster';
+import { IncidentMonitor } from './incident-monitor';
+import { selectSensors, splitSeries } from './series';
+import { generateTrafficNetwork } from './synthetic';
+import { expectCode } from './test-helpers';
+
+// Found by a first-hour review of the SDK: manifest values a forecast depends on, a sensor order that
+// scored silently, readings closer than one interval, an incident monitor without range checks.
+const net = generateTrafficNetwork({ sensors: 4, corridorLength: 2, days: 3, incidents: 1, seed: 11 });
+const { train, test } = splitSeries(net.series, 0.8);
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'traffic-review-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+type Json = Record<string, any>;
+
+async function saved(kind: 'ridge' | 'historical-average' | 'gru'): Promise<string> {
+  const model = TrafficForecaster.create({ model: kind, hiddenUnits: 4 });
+  await model.train(train, { epochs: 1 });
+  const path = join(dir, `${kind}-${Math.random().toString(36).slice(2)}`);
+  await model.save(path);
+  model.dispose();
+  return path;
+}
+
+/** Rewrites the manifest without its own checksum (as an earlier version or another tool would). */
+async function edit(path: string, change: (m: Json) => void): Promise<void> {
+  const file = join(path, 'manifest.json');
+  const m = JSON.parse(await readFile(file, 'utf8')) as Json;
+  delete m.manifestSha256;
+  change(m);
+  await writeFile(file, JSON.stringify(m));
+}
+
+describe('TrafficForecaster.load checks the values a forecast depends on', () => {
+  const cases: [string, 'ridge' | 'historical-average' | 'gru', (m: Json) => void][] = [
+    ['interval a string', 'historical-average', (m) => (m.preprocessing.intervalMinutes = 'abc')],
+    ['interval 0', 'historical-average', (m) => (m.preprocessing.intervalMinutes = 0)],
+    ['scaler sd 0', 'gru', (m) => (m.preprocessing.scaler.std[0] = 0)],
+    ['scaler mean huge', 'gru', (m) => (m.preprocessing.scaler.mean[0] = 1e308)],
+    ['historical average not a table', 'historical-average', (m) => (m.preprocessing.ha.table = 5)],
+    ['historical average cut short', 'ridge', (m) => m.preprocessing.ha.table.pop()],
+    ['slots per day 0', 'ridge', (m) => (m.preprocessing.ha.slotsPerDay = 0)],
+    ['duplicate sensor ids', 'historical-average', (m) => (m.labels[1] = m.labels[0])],
+    ['horizons edited after training', 'gru', (m) => (m.config.horizons = [3])],
+    ['inputSteps edited after training', 'gru', (m) => (m.config.inputSteps = 6)],
+  ];
+  for (const [name, kind, change] of cases) {
+    it(`${name}: E_BUNDLE_CORRUPT`, async () => {
+      const path = await saved(kind);
+      await TrafficForecaster.load(path).then((m) => m.dispose());
+      await edit(path, change);
+      await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
+    });
+  }
+});
+
+describe('series, stream and monitor checks', () => {
+  it('evaluate refuses sensors in another order; train refuses a hand-built series whose values do not fit', async () => {
+    const model = TrafficForecaster.create({ model: 'historical-average' });
+    await model.train(train);
+    const reordered = selectSensors(test, [3, 2, 1, 0]);
+    const err = await model.evaluate(reordered).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(err, 'E_INPUT_INVALID'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/Sensor 0 of the series/);
+    await expectCode(() => model.train({ ...train, steps: train.steps * 2 }), 'E_SHAPE_MISMATCH');
+    model.dispose();
+  });
+
+  it('update refuses a reading in the same interval slot as the previous one (it shifted the clock)', async () => {
+    const model = TrafficForecaster.create({ model: 'historical-average' });
+    await model.train(train);
+    const t0 = test.start! + 10 * 5 * 60_000;
+    model.update({ values: [60, 60, 60, 60], time: t0 });
+    await expectCode(() => model.update({ values: [60, 60, 60, 60], time: t0 + 60_000 }), 'E_INPUT_INVALID');
+    expect(model.bufferedSteps).toBe(1);
+    model.update({ values: [60, 60, 60, 60], time: t0 + 5 * 60_000 });
+    expect(model.bufferedSteps).toBe(2);
+    model.dispose();
+  });
+
+  it('the incident monitor refuses readings that are not numbers or over 1e12 in size; NaN is missing', () => {
+    const monitor = new IncidentMonitor({ sensors: ['a', 'b'] });
+    for (const bad of [1e13, 1.7e308, Infinity, '5']) {
+      expect(() => monitor.observe({ observed: [bad as number, 50], expected: [50, 50] }), String(bad)).toThrow(
+        expect.objectContaining({ code: 'E_INPUT_INVALID' }),
+      );
+      expect(() => monitor.observe({ observed: [50, 50], expected: [bad as number, 50] })).toThrow(
+        expect.objectContaining({ code: 'E_INPUT_INVALID' }),
+      );
+    }
+    expect(monitor.observe({ observed: [Number.NaN, 50], expected: [50, 50] })).toEqual([]);
+  });
+
+  it('an adjacency row that is not a row, and an adjacency of another size for a non-graph model, are typed errors', async () => {
+    await expectCode(() => createAdjacency([[0, 1], null] as never), 'E_SHAPE_MISMATCH');
+    const model = TrafficForecaster.create({ model: 'gru', hiddenUnits: 4 });
+    await expectCode(
+      () =>
+        model.train(train, {
+          epochs: 1,
+          adjacency: createAdjacency([
+            [0, 1],
+            [1, 0],
+          ]),
+        }),
+      'E_SHAPE_MISMATCH',
+    );
+    model.dispose();
+  });
+});
