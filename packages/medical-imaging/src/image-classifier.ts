@@ -27,6 +27,7 @@ import {
   fitNormalization,
   packImages,
   validNormalization,
+  checkAugmentation,
 } from './preprocess';
 import type { AugmentationConfig, FittedNormalization, Normalization } from './preprocess';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
@@ -129,7 +130,15 @@ function assertLabeled(data: LabeledImages, what: string): void {
   if (data.images.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds no images.`);
   if (data.images.length !== data.labels.length)
     throw new AppliedMLError('E_SHAPE_MISMATCH', `The ${what} has ${data.images.length} images but ${data.labels.length} labels.`);
-  data.images.forEach((image, i) => checkImage(image, `${what} image ${i}`));
+  // Every index, holes included (forEach would skip them).
+  for (let i = 0; i < data.images.length; i++) {
+    checkImage(data.images[i] as GrayImage, `${what} image ${i}`);
+    const label = data.labels[i];
+    if (typeof label !== 'string' || label === '')
+      throw new AppliedMLError('E_INPUT_INVALID', `The ${what}: label ${i} must be a non-empty string (got ${String(label)}).`, {
+        details: { index: i },
+      });
+  }
 }
 
 /** Refuses training options that would fail inside tfjs, train nothing or give a meaningless threshold. */
@@ -167,6 +176,33 @@ export class ImageClassifier {
     };
     if (!Number.isInteger(merged.imageSize) || merged.imageSize < 8 || merged.imageSize > 1024)
       throw new AppliedMLError('E_INPUT_INVALID', `imageSize must be an integer in 8..1024 (got ${merged.imageSize}).`);
+    // Everything the network and its augmentation are built from, before tfjs sees it.
+    if (!Array.isArray(merged.filters) || merged.filters.length === 0 || merged.filters.length > 8)
+      throw new AppliedMLError('E_INPUT_INVALID', `filters must list 1 to 8 stage widths (got ${JSON.stringify(merged.filters)}).`, {
+        details: { field: 'filters' },
+      });
+    merged.filters.forEach((f, i) => checkIntegerOption(`filters[${i}]`, f, 1, 1024, false));
+    checkIntegerOption('blocksPerStage', merged.blocksPerStage, 1, 16, false);
+    checkNumberOption('dropout', merged.dropout, 0, 1, { open: 'max', optional: false });
+    checkNumberOption('l2', merged.l2, 0, 1, { optional: false });
+    checkIntegerOption('seed', merged.seed, 0, 2 ** 32 - 1, false);
+    if (merged.normalization !== 'dataset' && merged.normalization !== 'per-image')
+      throw new AppliedMLError('E_INPUT_INVALID', `normalization must be 'dataset' or 'per-image' (got ${String(merged.normalization)}).`);
+    checkAugmentation(merged.augmentation);
+    if (
+      merged.labels !== undefined &&
+      (!Array.isArray(merged.labels) ||
+        merged.labels.length < 2 ||
+        !merged.labels.every((l) => typeof l === 'string' && l !== '') ||
+        new Set(merged.labels).size !== merged.labels.length)
+    )
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `labels must be at least two distinct non-empty strings (got ${JSON.stringify(merged.labels)}).`,
+        {
+          details: { field: 'labels' },
+        },
+      );
     if (merged.imageSize % 2 ** (merged.filters.length - 1) !== 0)
       throw new AppliedMLError(
         'E_INPUT_INVALID',
@@ -336,13 +372,23 @@ export class ImageClassifier {
 
   private probabilities(images: GrayImage[], batchSize = 256): Float32Array {
     const { model, fitted } = this.ready();
-    images.forEach((image, i) => checkImage(image, `image ${i}`));
+    for (let i = 0; i < images.length; i++) checkImage(images[i] as GrayImage, `image ${i}`);
     const x = this.toTensor(this.prepare(images, fitted.normalization), images.length);
+    let data: Float32Array;
     try {
-      return predictBatched(model, x, { batchSize }).data;
+      data = predictBatched(model, x, { batchSize }).data;
     } finally {
       x.dispose();
     }
+    // Finite but extreme pixel values (1e38) overflow the network to NaN: an error, not NaN probabilities.
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `The network's output for image ${Math.floor(bad / fitted.labels.length)} is not finite: its pixel values are far outside the range the model was trained on.`,
+        { details: { index: Math.floor(bad / fitted.labels.length) } },
+      );
+    return data;
   }
 
   private decide(probs: Float32Array, i: number, fitted: Fitted): number {
@@ -367,8 +413,8 @@ export class ImageClassifier {
     const heatmaps = options.explain ? this.gradCam(images, decisions) : undefined;
     return images.map((_, i) => {
       const c = decisions[i]!;
-      const probabilities: Record<string, number> = {};
-      fitted.labels.forEach((l, k) => (probabilities[l] = probs[i * classes + k]!));
+      // Own properties, so a label such as '__proto__' keeps its probability.
+      const probabilities: Record<string, number> = Object.fromEntries(fitted.labels.map((l, k) => [l, probs[i * classes + k]!]));
       const out: ClassPrediction = { label: fitted.labels[c]!, score: probs[i * classes + c]!, probabilities };
       if (classes === 2) out.positiveScore = probs[i * 2 + 1]!;
       if (heatmaps) out.heatmap = heatmaps[i]!;
@@ -451,14 +497,29 @@ export class ImageClassifier {
       dispose();
       throw corrupt('the classifier model, labels or preprocessing is missing');
     }
+    const outputs = model.outputs[0]?.shape ?? [];
+    if (
+      !Array.isArray(labels) ||
+      !labels.every((l) => typeof l === 'string' && l !== '') ||
+      new Set(labels).size !== labels.length ||
+      model.outputs.length !== 1 ||
+      outputs[outputs.length - 1] !== labels.length
+    ) {
+      dispose();
+      throw corrupt(`its labels are not ${String(outputs[outputs.length - 1])} distinct non-empty strings, one per network output`);
+    }
     const shape = model.inputs[0]?.shape ?? [];
-    if (shape[1] !== pre.imageSize || shape[2] !== pre.imageSize) {
+    if (shape[1] !== pre.imageSize || shape[2] !== pre.imageSize || shape[3] !== 1) {
       dispose();
       throw corrupt(`its network takes ${JSON.stringify(shape)} but its preprocessing says ${pre.imageSize}×${pre.imageSize}`);
     }
     if (
       !validNormalization(pre.normalization) ||
-      !(pre.threshold === undefined || pre.threshold === null || (pre.threshold > 0 && pre.threshold < 1))
+      !(
+        pre.threshold === undefined ||
+        pre.threshold === null ||
+        (typeof pre.threshold === 'number' && pre.threshold > 0 && pre.threshold < 1)
+      )
     ) {
       dispose();
       throw corrupt('its normalisation or threshold is not valid');

@@ -4,6 +4,8 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AppliedMLError,
+  checkIntegerOption,
+  checkNumberOption,
   createOptimizer,
   createRng,
   fitModel,
@@ -399,6 +401,9 @@ export class ImageSegmenter {
         details: { field: 'rotate90' },
       });
     if (merged.channels !== 1 && merged.channels !== 3) throw new AppliedMLError('E_INPUT_INVALID', 'channels must be 1 or 3.');
+    checkNumberOption('dropout', merged.dropout, 0, 1, { open: 'max', optional: false });
+    checkNumberOption('brightness', merged.brightness, 0, 10, { optional: false });
+    checkNumberOption('contrast', merged.contrast, 0, 1, { open: 'max', optional: false });
     return new ImageSegmenter(merged, options.logger ?? silentLogger);
   }
 
@@ -438,15 +443,21 @@ export class ImageSegmenter {
 
   async train(data: MaskedImages, options: SegmenterTrainOptions = {}): Promise<SegmenterTrainingReport> {
     this.alive();
+    // Options first: a NaN learning rate trained a network of NaN weights that reported a finite loss.
+    checkIntegerOption('epochs', options.epochs, 1, 10_000);
+    checkIntegerOption('batchSize', options.batchSize, 1, 100_000);
+    checkIntegerOption('patience', options.patience, 0, 10_000);
+    checkNumberOption('learningRate', options.learningRate, 0, 10, { open: 'min' });
+    checkNumberOption('validationFraction', options.validationFraction, 0, 1, { open: 'both' });
     assertMasked(data, 'training data');
-    data.images.forEach((image, i) => checkAny(image, `training image ${i}`));
+    for (let i = 0; i < data.images.length; i++) checkAny(data.images[i] as AnyImage, `training image ${i}`);
     const logger = options.logger ?? this.logger;
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
     let train = data;
     let validation = options.validation;
     if (validation) {
       assertMasked(validation, 'validation data');
-      validation.images.forEach((image, i) => checkAny(image, `validation image ${i}`));
+      for (let i = 0; i < validation.images.length; i++) checkAny(validation.images[i] as AnyImage, `validation image ${i}`);
     } else {
       const rng = createRng(this.config.seed);
       const order = rng.shuffle(Array.from({ length: data.images.length }, (_, i) => i));
@@ -475,11 +486,13 @@ export class ImageSegmenter {
     const n = train.images.length;
     const valTruth = binaryMasks(validation.masks);
 
-    this.disposeModel();
+    // The new network replaces the trained one only when training succeeds: a failed run (a bad option,
+    // a checkpoint from another config, an interrupted write) leaves the model as it was.
     const model = withSeededRandom(createRng(this.config.seed), () =>
       buildUNet(size, channels, { filters: this.config.filters, dropout: this.config.dropout }),
     );
-    this.model = model;
+    const previous = { model: this.model, fitted: this.fitted };
+    let installed = false;
     const learningRate = options.learningRate ?? 2e-3;
     const optimizer = createOptimizer('adam', learningRate);
     const patience = options.patience ?? 8;
@@ -588,7 +601,10 @@ export class ImageSegmenter {
         options.onEpoch?.({ epoch, loss: epochLoss, valDice, seconds });
       }
       if (bestWeights) model.setWeights(bestWeights);
+      this.model = model;
       this.fitted = fitted;
+      installed = true;
+      previous.model?.dispose();
       const metrics = await this.evaluate(validation);
       const history: EpochLogs[] = state.history.map((h) => ({
         epoch: h.epoch,
@@ -613,6 +629,13 @@ export class ImageSegmenter {
         resumedAt,
         validation: metrics,
       };
+    } catch (error) {
+      if (!installed) {
+        model.dispose();
+        this.model = previous.model;
+        this.fitted = previous.fitted;
+      }
+      throw error;
     } finally {
       tf.dispose([...owned, ...(bestWeights ?? [])]);
       optimizer.dispose();
@@ -756,7 +779,7 @@ export class ImageSegmenter {
 
   private probabilities(images: AnyImage[]): Float32Array {
     const { model, fitted } = this.ready();
-    images.forEach((image, i) => checkAny(image, `image ${i}`));
+    for (let i = 0; i < images.length; i++) checkAny(images[i] as AnyImage, `image ${i}`);
     const { imageSize: size, channels } = this.config;
     const x = tf.tensor4d(this.pack(images, fitted), [images.length, size, size, channels]);
     try {

@@ -24,4 +24,11 @@ describe('PNG overlays', () => {
     const mask = { width: 4, height: 4, data: new Float32Array(16) };
     await expect(maskOverlayPng(image, mask)).rejects.toMatchObject({ code: 'E_SHAPE_MISMATCH' });
   });
+
+  it('a very tall image renders with its long side capped at 8192 pixels, aspect ratio kept', async () => {
+    const tall = { width: 1, height: 60_000, data: new Float32Array(60_000).fill(0.5) };
+    const back = await readImage(await grayToPng(tall, { width: 256 }));
+    expect(back.height).toBe(8192);
+    expect(back.width).toBe(1); // 256 × 8192 / 15,360,000 rounds to 0: at least one pixel
+  });
 });

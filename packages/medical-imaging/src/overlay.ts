@@ -29,7 +29,7 @@ function valuesAt(image: GrayImage, width: number, height: number): Float32Array
   return image.width === width && image.height === height ? image.data : resizeGray(image, width, height).data;
 }
 
-/** Widest picture an overlay renders (pixels). */
+/** Longest side of a picture an overlay renders (pixels). */
 const MAX_OVERLAY_WIDTH = 8192;
 
 function outputSize(image: GrayImage, options: OverlayOptions): { width: number; height: number } {
@@ -38,8 +38,16 @@ function outputSize(image: GrayImage, options: OverlayOptions): { width: number;
       'E_INPUT_INVALID',
       `An overlay width is an integer from 1 to ${MAX_OVERLAY_WIDTH} pixels (got ${options.width}).`,
     );
-  const width = Math.max(1, Math.round(options.width ?? image.width));
-  return { width, height: Math.max(1, Math.round((image.height * width) / image.width)) };
+  let width = Math.max(1, Math.round(options.width ?? image.width));
+  let height = Math.max(1, Math.round((image.height * width) / image.width));
+  // A very tall (or, unasked, very wide) image is scaled down to fit MAX_OVERLAY_WIDTH on its long side,
+  // keeping its aspect ratio: a 1 × 60,000 scan at width 256 would otherwise ask for 15 M rows.
+  const long = Math.max(width, height);
+  if (long > MAX_OVERLAY_WIDTH) {
+    width = Math.max(1, Math.round((width * MAX_OVERLAY_WIDTH) / long));
+    height = Math.max(1, Math.round((height * MAX_OVERLAY_WIDTH) / long));
+  }
+  return { width, height };
 }
 
 async function encodePng(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {

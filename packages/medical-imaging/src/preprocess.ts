@@ -1,7 +1,7 @@
 // Preprocessing (resize, normalise) on plain arrays and augmentation on tensors inside the trainer's
 // augment hook (flips, small rotations/shifts/zoom, brightness/contrast), drawn from the trainer's
 // seeded Math.random.
-import { AppliedMLError, tf } from '@appliedml/engine';
+import { AppliedMLError, checkNumberOption, tf } from '@appliedml/engine';
 import type { GrayImage } from './gray-image';
 
 /** Resize to width × height: area averaging when shrinking, bilinear when enlarging. */
@@ -172,6 +172,20 @@ export const AUGMENTATION_DEFAULTS: AugmentationConfig = {
   brightness: 0.1,
   contrast: 0.15,
 };
+
+/** Refuses augmentation settings that would warp images out of shape (E_INPUT_INVALID naming the field). */
+export function checkAugmentation(a: AugmentationConfig, prefix = 'augmentation'): void {
+  for (const key of ['flipHorizontal', 'flipVertical'] as const)
+    if (typeof a[key] !== 'boolean')
+      throw new AppliedMLError('E_INPUT_INVALID', `${prefix}.${key} must be true or false (got ${String(a[key])}).`, {
+        details: { field: `${prefix}.${key}` },
+      });
+  checkNumberOption(`${prefix}.rotation`, a.rotation, 0, 180, { optional: false });
+  checkNumberOption(`${prefix}.shift`, a.shift, 0, 0.5, { optional: false });
+  checkNumberOption(`${prefix}.zoom`, a.zoom, 0, 1, { open: 'max', optional: false });
+  checkNumberOption(`${prefix}.brightness`, a.brightness, 0, 10, { optional: false });
+  checkNumberOption(`${prefix}.contrast`, a.contrast, 0, 1, { open: 'max', optional: false });
+}
 
 /** The augment hook for `fitModel`: x is [n, h, w, c]; returns a new tensor of the same shape. */
 export function augmenter(config: AugmentationConfig): ((x: tf.Tensor) => tf.Tensor) | undefined {

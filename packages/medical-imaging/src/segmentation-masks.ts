@@ -16,8 +16,12 @@ export function assertMasked(data: MaskedImages, what: string): void {
   if (data.images.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds no images.`);
   if (data.images.length !== data.masks.length)
     throw new AppliedMLError('E_SHAPE_MISMATCH', `The ${what} has ${data.images.length} images but ${data.masks.length} masks.`);
-  data.images.forEach((image, i) => {
+  // Every index, holes included (forEach would skip them).
+  for (let i = 0; i < data.images.length; i++) {
+    const image = data.images[i];
     const mask = data.masks[i]!;
+    if (image === null || typeof image !== 'object')
+      throw new AppliedMLError('E_INPUT_INVALID', `The ${what} image ${i} is not an image.`, { details: { index: i } });
     checkImage(mask, `${what} mask ${i}`);
     if (mask.width !== image.width || mask.height !== image.height)
       throw new AppliedMLError(
@@ -25,7 +29,7 @@ export function assertMasked(data: MaskedImages, what: string): void {
         `The ${what} mask ${i} is ${mask.width} × ${mask.height} but its image is ${image.width} × ${image.height}.`,
         { details: { index: i, image: [image.width, image.height], mask: [mask.width, mask.height] } },
       );
-  });
+  }
 }
 
 /** Foreground (1) where a value is above 0.5, else 0. */
