@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
+import { AppliedMLError, DEVICES, consoleLogger, isDevice, type Device } from '@appliedml/engine';
 import { SpeechRecognizer, decodeWav, encodeWav, type SpeechMetrics } from '@appliedml/speech';
 import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
 import { featurePictures, pngDataUrl } from './pictures';
@@ -115,24 +115,37 @@ async function demo(preset: Preset, reportFile: string, device: Device | undefin
   model.dispose();
 }
 
+function parsedArgs() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' },
+        preset: { type: 'string', default: 'quick' },
+        out: { type: 'string', default: 'models/speech-digits' },
+        bundle: { type: 'string' },
+        port: { type: 'string', default: '8080' },
+        host: { type: 'string', default: '127.0.0.1' },
+        workers: { type: 'string', default: '1' },
+        report: { type: 'string', default: 'reports/speech-demo.html' },
+        sequence: { type: 'boolean', default: false },
+        device: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (cause) {
+    // parseArgs' own errors (an unknown option, a missing value) as a typed usage error.
+    throw new AppliedMLError('E_INPUT_INVALID', `${(cause as Error).message}\n\n${USAGE}`, { cause });
+  }
+}
+
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      data: { type: 'string' },
-      preset: { type: 'string', default: 'quick' },
-      out: { type: 'string', default: 'models/speech-digits' },
-      bundle: { type: 'string' },
-      port: { type: 'string', default: '8080' },
-      host: { type: 'string', default: '127.0.0.1' },
-      workers: { type: 'string', default: '1' },
-      report: { type: 'string', default: 'reports/speech-demo.html' },
-      sequence: { type: 'boolean', default: false },
-      device: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { positionals, values } = parsedArgs();
   const command = positionals[0];
+  if (values.device !== undefined && !isDevice(values.device))
+    throw new AppliedMLError('E_DEVICE_INVALID', `Unknown device '${values.device}'. Valid devices: ${DEVICES.join(', ')}.`);
+  if (values.data !== undefined && values.data !== 'synthetic' && values.data !== 'fsdd')
+    throw new AppliedMLError('E_INPUT_INVALID', `--data must be synthetic or fsdd (got '${values.data}').`);
   const device = values.device as Device | undefined;
   const preset = values.preset as Preset;
   if (preset !== 'quick' && preset !== 'full') throw new AppliedMLError('E_INPUT_INVALID', '--preset must be quick or full.');
@@ -160,7 +173,9 @@ async function main(): Promise<void> {
     case 'recognize': {
       const file = requireArg(positionals[1], '<file.wav>');
       const model = await SpeechRecognizer.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
-      const bytes = await readFile(file);
+      const bytes = await readFile(file).catch((cause: unknown) => {
+        throw new AppliedMLError('E_IO', `Cannot read ${file}: ${(cause as Error).message}`, { cause, details: { file } });
+      });
       if (values.sequence) {
         const s = await model.recognizeSequence(bytes);
         out(
@@ -182,6 +197,8 @@ async function main(): Promise<void> {
       const workers = Number(values.workers);
       if (!Number.isInteger(workers) || workers < 0 || workers > 64)
         throw new AppliedMLError('E_INPUT_INVALID', '--workers must be 0..64.');
+      // The workers start their engines from the environment: --device reaches them through it.
+      if (device && workers > 0) process.env.APPLIEDML_DEVICE = device;
       // Listen first: /healthz answers at once and /readyz turns 200 once the model is loaded.
       const loading: Promise<SpeechInference> =
         workers > 0

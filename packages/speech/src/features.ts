@@ -339,13 +339,26 @@ function baseFeatures(samples: Float32Array, c: ResolvedFeatureConfig, warp: num
 }
 
 /** NaN or ±Infinity samples would come out as silence: refused instead (E_INPUT_INVALID with the index). */
+/**
+ * Largest sample magnitude accepted: audio is nominally in [−1, 1] (int16-scaled floats reach 32,768);
+ * far beyond that, a spectrum's power overflows float32 and every feature turns NaN.
+ */
+export const MAX_SAMPLE_MAGNITUDE = 1e6;
+
 export function checkFiniteSamples(samples: ArrayLike<number>): void {
   for (let i = 0; i < samples.length; i++) {
-    if (!Number.isFinite(samples[i])) {
-      throw new AppliedMLError('E_INPUT_INVALID', `Sample ${i} is ${samples[i]}; audio samples must be finite.`, {
+    const v = samples[i] as number;
+    if (!Number.isFinite(v)) {
+      throw new AppliedMLError('E_INPUT_INVALID', `Sample ${i} is ${v}; audio samples must be finite.`, {
         details: { sample: i },
       });
     }
+    if (Math.abs(v) > MAX_SAMPLE_MAGNITUDE)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Sample ${i} is ${v}; audio samples are expected in [-1, 1] (at most ${MAX_SAMPLE_MAGNITUDE} in size).`,
+        { details: { sample: i } },
+      );
   }
 }
 

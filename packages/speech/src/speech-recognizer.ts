@@ -40,7 +40,7 @@ import {
 } from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
 import { StreamingRecognizer, type StreamingOptions } from './streaming';
-import { detectSpeech, trimSilence, type VadOptions } from './vad';
+import { checkVadOptions, detectSpeech, trimSilence, type VadOptions } from './vad';
 import { SPEECH_PACKAGE, SPEECH_TASK, SPEECH_VERSION } from './version';
 import { DEFAULT_MAX_AUDIO_SECONDS, readAudio, type AudioInput, type DecodedAudio } from './wav';
 
@@ -256,10 +256,33 @@ function checkNetworkConfig(cnn: CnnConfig, rnn: RnnConfig, config: SpeechRecogn
   checkIntegerOption('epochs', config.epochs, 1, 10_000);
   checkIntegerOption('batchSize', config.batchSize, 1, 100_000);
   checkNumberOption('learningRate', config.learningRate, 0, 10, { open: 'min' });
-  checkNumberOption('maxSeconds', config.maxSeconds, 0, Number.MAX_VALUE, { open: 'min' });
+  checkNumberOption('maxSeconds', config.maxSeconds, 0, 3600, { open: 'min' });
+}
+
+/** A [low, high] range of finite numbers inside [min, max] (E_INPUT_INVALID naming the field). */
+function checkRange(field: string, value: unknown, min: number, max: number, nullable = false): void {
+  if (nullable && value === null) return;
+  if (
+    !Array.isArray(value) ||
+    value.length !== 2 ||
+    !value.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max) ||
+    (value[0] as number) > (value[1] as number)
+  )
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${field} must be${nullable ? ' null or' : ''} [low, high] with ${min} ≤ low ≤ high ≤ ${max}.`,
+      {
+        details: { field },
+      },
+    );
 }
 
 function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new AppliedMLError('E_INPUT_INVALID', 'The recognizer config must be an object.');
+  if (config.features !== undefined && (config.features === null || typeof config.features !== 'object' || Array.isArray(config.features)))
+    throw new AppliedMLError('E_INPUT_INVALID', 'features must be an object of feature settings.', { details: { field: 'features' } });
+  if (config.vad !== undefined && config.vad !== false) checkVadOptions(config.vad);
   const model = config.model ?? 'cnn';
   if (!MODEL_TYPES.includes(model)) {
     throw new AppliedMLError('E_INPUT_INVALID', `model must be one of ${MODEL_TYPES.join(', ')}; got '${String(model)}'.`, {
@@ -280,6 +303,14 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
       details: { field: 'augment' },
     });
   }
+  checkRange('augment.speed', augment.speed, 0.5, 2);
+  checkRange('augment.vtlp', augment.vtlp, 0.5, 2);
+  checkRange('augment.noiseSnrDb', augment.noiseSnrDb, -20, 120, true);
+  checkIntegerOption('augment.timeShiftFrames', augment.timeShiftFrames, 0, 1000, false);
+  checkIntegerOption('augment.timeMasks', augment.timeMasks, 0, 16, false);
+  checkIntegerOption('augment.timeMaskFrames', augment.timeMaskFrames, 0, 1000, false);
+  checkIntegerOption('augment.freqMasks', augment.freqMasks, 0, 16, false);
+  checkIntegerOption('augment.freqMaskBins', augment.freqMaskBins, 0, 1000, false);
   if (augment.timeStretch === undefined) augment.timeStretch = AUGMENT_DEFAULTS.timeStretch;
   const stretch: unknown = augment.timeStretch;
   const stretchOk =
@@ -338,7 +369,8 @@ function resolveFrontEnds(
     !Array.isArray(list) ||
     list.length < 1 ||
     list.length > 4 ||
-    !list.every((f) => f !== null && typeof f === 'object' && !Array.isArray(f))
+    // Array.from visits holes too (every would skip them).
+    !Array.from(list).every((f) => f !== null && typeof f === 'object' && !Array.isArray(f))
   ) {
     throw new AppliedMLError('E_INPUT_INVALID', 'frontEnds must be a list of 1 to 4 feature configs (objects).', {
       details: { field: 'frontEnds' },
@@ -647,6 +679,11 @@ export class SpeechRecognizer {
       validation?.x.forEach((x) => x.dispose());
       validation?.y.dispose();
     }
+    // Disposed while training ran: the new networks are freed, not attached to a disposed model.
+    if (this.disposed) {
+      networks.forEach((n) => n.dispose());
+      throw new AppliedMLError('E_MODEL_DISPOSED', 'This SpeechRecognizer was disposed while it trained; create or load another.');
+    }
     this.networks?.forEach((n) => n.dispose());
     this.networks = networks;
     const first = reports[0] as TrainingReport;
@@ -810,10 +847,25 @@ export class SpeechRecognizer {
         !MODEL_TYPES.includes(pre.model) ||
         !Array.isArray(pre.labels) ||
         pre.labels.length < 2 ||
-        !pre.features
+        !pre.features ||
+        typeof pre.features !== 'object' ||
+        Array.isArray(pre.features)
       ) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no usable speech preprocessing.`, { details: { dir } });
       }
+      const listedLabels = bundle.manifest.labels;
+      if (
+        !pre.labels.every((l) => typeof l === 'string' && l.trim() !== '') ||
+        new Set(pre.labels).size !== pre.labels.length ||
+        (listedLabels !== undefined && JSON.stringify(listedLabels) !== JSON.stringify(pre.labels))
+      )
+        throw new AppliedMLError(
+          'E_BUNDLE_CORRUPT',
+          `Bundle ${dir}: its labels are not distinct non-empty strings (the same in the manifest and the preprocessing).`,
+          {
+            details: { dir },
+          },
+        );
       if (pre.frontEnds !== undefined && (!Array.isArray(pre.frontEnds) || pre.frontEnds.length < 2)) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: frontEnds must list 2 or more feature configs.`, { details: { dir } });
       }
@@ -840,8 +892,9 @@ export class SpeechRecognizer {
           details: { dir },
         });
       }
-      const model = new SpeechRecognizer(
-        resolveConfig({
+      let resolved: ResolvedConfig;
+      try {
+        resolved = resolveConfig({
           model: pre.model,
           features,
           // A bundle without front ends has exactly one (never the current defaults).
@@ -851,8 +904,16 @@ export class SpeechRecognizer {
           maxSeconds: pre.maxSeconds,
           ensemble: per,
           ...(pre.testTimeWarps ? { testTimeWarps: pre.testTimeWarps } : {}),
-        }),
-      );
+        });
+      } catch (cause) {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: its settings are invalid (${(cause as Error).message}).`, {
+          cause,
+          details: { dir },
+        });
+      }
+      if (pre.vad !== undefined && pre.vad !== false && (pre.vad === null || typeof pre.vad !== 'object'))
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: its VAD settings are not an object.`, { details: { dir } });
+      const model = new SpeechRecognizer(resolved);
       model.pre = { ...pre, features, ...(frontEnds ? { frontEnds } : {}) };
       model.networks = networks;
       return model;
@@ -985,15 +1046,13 @@ export class SpeechRecognizer {
     const labels = this.pre?.labels ?? [];
     const K = labels.length;
     const prf = precisionRecallF1(truth, predicted, K);
-    const perClass: SpeechMetrics['perClass'] = {};
-    labels.forEach((l, k) => {
-      perClass[l] = {
-        precision: prf.precision[k] ?? 0,
-        recall: prf.recall[k] ?? 0,
-        f1: prf.f1[k] ?? 0,
-        support: prf.support[k] ?? 0,
-      };
-    });
+    // Own properties, so a label such as '__proto__' keeps its row.
+    const perClass: SpeechMetrics['perClass'] = Object.fromEntries(
+      labels.map((l, k) => [
+        l,
+        { precision: prf.precision[k] ?? 0, recall: prf.recall[k] ?? 0, f1: prf.f1[k] ?? 0, support: prf.support[k] ?? 0 },
+      ]),
+    );
     return {
       accuracy: accuracy(truth, predicted),
       macroF1: prf.macro.f1,
@@ -1008,13 +1067,15 @@ export class SpeechRecognizer {
 function checkExamples(data: readonly SpeechExample[], what: string): void {
   if (!Array.isArray(data)) throw new AppliedMLError('E_INPUT_INVALID', `${what} must be an array of { audio, label }.`);
   if (data.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what} is empty.`);
-  data.forEach((d, i) => {
+  // Every index, holes included (forEach would skip them).
+  for (let i = 0; i < data.length; i++) {
+    const d = data[i];
     if (!d || typeof d.label !== 'string' || d.label === '' || d.audio === undefined) {
       throw new AppliedMLError('E_INPUT_INVALID', `${what}[${i}] needs { audio, label } with a non-empty string label.`, {
         details: { index: i },
       });
     }
-  });
+  }
 }
 
 /** Features of an utterance placed in the model's fixed window of T frames: centred, zero-padded or centre-cropped. */

@@ -1,5 +1,5 @@
-import { AppliedMLError } from '@appliedml/engine';
-import { detectSpeech, type VadOptions } from './vad';
+import { AppliedMLError, checkNumberOption } from '@appliedml/engine';
+import { checkVadOptions, detectSpeech, type VadOptions } from './vad';
 import { resample } from './wav';
 
 export interface StreamingOptions {
@@ -47,6 +47,13 @@ export class StreamingRecognizer {
     private readonly classify: Classify,
     private readonly options: StreamingOptions = {},
   ) {
+    // Checked here, at createStream: a zero maxWordSeconds made push() loop forever on an empty word.
+    if (options === null || typeof options !== 'object') throw new AppliedMLError('E_INPUT_INVALID', 'Stream options must be an object.');
+    checkNumberOption('sampleRate', options.sampleRate, 1000, 384_000);
+    checkNumberOption('minScore', options.minScore, 0, 1);
+    checkNumberOption('maxWordSeconds', options.maxWordSeconds, 0.05, 60);
+    checkNumberOption('endSilenceSeconds', options.endSilenceSeconds, 0.01, 10);
+    checkVadOptions(options.vad);
     this.vad = { minSilenceMs: 100, minSpeechMs: 100, padMs: 30, ...(options.vad ?? {}) };
     this.maxWord = Math.round((options.maxWordSeconds ?? 2) * rate);
     this.endSilence = Math.round((options.endSilenceSeconds ?? 0.25) * rate);

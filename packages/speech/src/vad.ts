@@ -1,5 +1,5 @@
 import { checkFiniteSamples } from './features';
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, checkNumberOption } from '@appliedml/engine';
 
 /**
  * Energy / zero-crossing voice activity detection. A frame is speech when its energy is well above
@@ -49,7 +49,26 @@ const DEFAULTS: Required<VadOptions> = {
 };
 
 /** Speech segments of mono audio, in order; [] for silence. */
+/** Refuses VAD settings that find no words, trim into them or call everything silence (E_INPUT_INVALID naming the field). */
+export function checkVadOptions(options: VadOptions | undefined, prefix = 'vad'): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw new AppliedMLError('E_INPUT_INVALID', `${prefix} must be an object of VAD settings.`, { details: { field: prefix } });
+  const n = (key: keyof VadOptions, min: number, max: number, open?: 'min'): void =>
+    checkNumberOption(`${prefix}.${key}`, options[key], min, max, open ? { open } : {});
+  n('frameMs', 0, 1000, 'min');
+  n('hopMs', 0, 1000, 'min');
+  n('absoluteFloorDb', -200, 0);
+  n('floorMarginDb', 0, 200);
+  n('rangeDb', 0, 200, 'min');
+  n('fricativeZcr', 0, 1);
+  n('minSilenceMs', 0, 60_000);
+  n('minSpeechMs', 0, 60_000);
+  n('padMs', 0, 10_000);
+}
+
 export function detectSpeech(samples: Float32Array, sampleRate: number, options: VadOptions = {}): Segment[] {
+  checkVadOptions(options);
   const o = { ...DEFAULTS, ...options };
   if (!(sampleRate > 0 && sampleRate <= 384_000))
     throw new AppliedMLError('E_INPUT_INVALID', `VAD needs a positive sample rate, got ${sampleRate}.`);

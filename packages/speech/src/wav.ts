@@ -207,7 +207,8 @@ function kernel(): Float64Array {
 /** Band-limited (windowed-sinc) resampling; frequencies above the lower rate's Nyquist are removed, not aliased. */
 export function resample(samples: Float32Array, fromRate: number, toRate: number): Float32Array {
   if (fromRate === toRate || samples.length === 0) return samples;
-  if (!(fromRate > 0 && toRate > 0)) throw invalid(`Cannot resample from ${fromRate} Hz to ${toRate} Hz.`);
+  if (!(fromRate > 0 && toRate > 0 && Number.isFinite(fromRate) && Number.isFinite(toRate)))
+    throw invalid(`Cannot resample from ${fromRate} Hz to ${toRate} Hz.`);
   const table = kernel();
   const ratio = toRate / fromRate;
   const scale = Math.min(1, ratio) * ROLLOFF; // cut-off in units of the input Nyquist
@@ -299,14 +300,18 @@ export async function readAudio(input: AudioInput, options: ReadAudioOptions = {
   if (typeof input === 'string') {
     const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
     let size: number;
+    let bytes: Uint8Array;
     try {
-      size = (await stat(input)).size;
+      const info = await stat(input);
+      if (!info.isFile()) throw new AppliedMLError('E_IO', `Cannot read ${input}: it is not a file.`, { details: { file: input } });
+      size = info.size;
+      // 64-bit float, 8 channels at 192 kHz is the most bytes per second a file we read can hold.
+      if (size > max * 192_000 * 8 * 8 + 1024) throw tooLong(size / (192_000 * 8 * 8), max, input);
+      bytes = await readFile(input);
     } catch (cause) {
+      if (AppliedMLError.isInstance(cause)) throw cause;
       throw new AppliedMLError('E_IO', `Cannot read ${input}: ${(cause as Error).message}`, { cause, details: { file: input } });
     }
-    // 64-bit float, 8 channels at 192 kHz is the most bytes per second a file we read can hold.
-    if (size > max * 192_000 * 8 * 8 + 1024) throw tooLong(size / (192_000 * 8 * 8), max, input);
-    const bytes = await readFile(input);
     return decodeWav(bytes, { ...options, name: input });
   }
   return decodeAudioSync(input, options);
