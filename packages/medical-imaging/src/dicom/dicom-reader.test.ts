@@ -189,3 +189,33 @@ describe('DICOM reader on the dicom-samples files (pydicom 2.3.1 + GDCM referenc
     await expect(readDicom(bytes, { maxPixels: 512 * 512 })).rejects.toMatchObject({ code: 'E_INPUT_TOO_LARGE' });
   });
 });
+
+describe('RLE geometry', () => {
+  it('an RLE file whose Rows were halved is refused (its segments hold more than the header gives), as pydicom refuses it', async () => {
+    const { root } = await samples();
+    const bytes = new Uint8Array(await readFile(join(root, 'MR_small_RLE.dcm')));
+    const dicomParser = (await import('dicom-parser')).default;
+    const rows = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' }).elements.x00280010!;
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    expect((await readDicom(bytes)).metadata.rows).toBe(view.getUint16(rows.dataOffset, true));
+    view.setUint16(rows.dataOffset, view.getUint16(rows.dataOffset, true) / 2, true);
+    const err = await readDicom(bytes).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(err, 'E_INPUT_INVALID'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/more than/);
+  });
+});
+
+describe('rescale range', () => {
+  it('a RescaleIntercept that would make every modality value Infinity is refused', async () => {
+    const { root } = await samples();
+    const bytes = new Uint8Array(await readFile(join(root, 'CT_small.dcm')));
+    const dicomParser = (await import('dicom-parser')).default;
+    const el = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' }).elements.x00281052!;
+    const text = new TextDecoder().decode(bytes.subarray(el.dataOffset, el.dataOffset + el.length));
+    expect(Number(text.trim())).toBe(-1024);
+    bytes.set(new TextEncoder().encode('9e300'.padEnd(el.length, ' ')), el.dataOffset);
+    const err = await readDicom(bytes).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(err, 'E_INPUT_INVALID'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/RescaleIntercept/);
+  });
+});

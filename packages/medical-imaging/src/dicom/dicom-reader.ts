@@ -491,6 +491,9 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
   const spacing = groupNumbers(ds, 'x00280030') ?? numbers(ds, 'x00181164');
   const slope = groupNumbers(ds, 'x00281053')?.[0] ?? 1;
   const intercept = groupNumbers(ds, 'x00281052')?.[0] ?? 0;
+  // Modality values are float32: a slope or intercept this large turns every pixel into Infinity.
+  if (!(Number.isFinite(slope) && Math.abs(slope) <= 1e6 && Number.isFinite(intercept) && Math.abs(intercept) <= 1e9))
+    throw invalid(`RescaleSlope ${slope} / RescaleIntercept ${intercept} are out of range (|slope| ≤ 1e6, |intercept| ≤ 1e9).`);
   const center = groupNumbers(ds, 'x00281050')?.[0];
   const width = groupNumbers(ds, 'x00281051')?.[0];
   const lut = voiLut(ds);

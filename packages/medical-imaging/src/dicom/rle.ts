@@ -25,6 +25,9 @@ function unpackBits(src: Uint8Array, start: number, end: number, out: Uint8Array
     }
   }
   if (o < out.length) throw corrupt(`a segment holds ${o} of ${out.length} bytes`);
+  // More data than Rows × Columns (beyond the one byte that pads a segment to even length): the header's
+  // geometry disagrees with the pixels, as pydicom also refuses.
+  if (o > out.length || end - i > 1) throw corrupt(`a segment holds more than the ${out.length} bytes its header's geometry gives`);
 }
 
 /**
