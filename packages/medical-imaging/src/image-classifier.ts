@@ -177,15 +177,15 @@ export class ImageClassifier {
     if (!Number.isInteger(merged.imageSize) || merged.imageSize < 8 || merged.imageSize > 1024)
       throw new AppliedMLError('E_INPUT_INVALID', `imageSize must be an integer in 8..1024 (got ${merged.imageSize}).`);
     // Everything the network and its augmentation are built from, before tfjs sees it.
-    if (!Array.isArray(merged.filters) || merged.filters.length === 0 || merged.filters.length > 8)
-      throw new AppliedMLError('E_INPUT_INVALID', `filters must list 1 to 8 stage widths (got ${JSON.stringify(merged.filters)}).`, {
+    if (!Array.isArray(merged.filters) || merged.filters.length === 0 || merged.filters.length > 11)
+      throw new AppliedMLError('E_INPUT_INVALID', `filters must list 1 to 11 stage widths (got ${JSON.stringify(merged.filters)}).`, {
         details: { field: 'filters' },
       });
     merged.filters.forEach((f, i) => checkIntegerOption(`filters[${i}]`, f, 1, 1024, false));
     checkIntegerOption('blocksPerStage', merged.blocksPerStage, 1, 16, false);
     checkNumberOption('dropout', merged.dropout, 0, 1, { open: 'max', optional: false });
-    checkNumberOption('l2', merged.l2, 0, 1, { optional: false });
-    checkIntegerOption('seed', merged.seed, 0, 2 ** 32 - 1, false);
+    checkNumberOption('l2', merged.l2, 0, 100, { optional: false });
+    checkIntegerOption('seed', merged.seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, false);
     if (merged.normalization !== 'dataset' && merged.normalization !== 'per-image')
       throw new AppliedMLError('E_INPUT_INVALID', `normalization must be 'dataset' or 'per-image' (got ${String(merged.normalization)}).`);
     checkAugmentation(merged.augmentation);

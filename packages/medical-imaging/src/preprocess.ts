@@ -180,8 +180,8 @@ export function checkAugmentation(a: AugmentationConfig, prefix = 'augmentation'
       throw new AppliedMLError('E_INPUT_INVALID', `${prefix}.${key} must be true or false (got ${String(a[key])}).`, {
         details: { field: `${prefix}.${key}` },
       });
-  checkNumberOption(`${prefix}.rotation`, a.rotation, 0, 180, { optional: false });
-  checkNumberOption(`${prefix}.shift`, a.shift, 0, 0.5, { optional: false });
+  checkNumberOption(`${prefix}.rotation`, a.rotation, 0, 360, { optional: false });
+  checkNumberOption(`${prefix}.shift`, a.shift, 0, 1, { optional: false });
   checkNumberOption(`${prefix}.zoom`, a.zoom, 0, 1, { open: 'max', optional: false });
   checkNumberOption(`${prefix}.brightness`, a.brightness, 0, 10, { optional: false });
   checkNumberOption(`${prefix}.contrast`, a.contrast, 0, 1, { open: 'max', optional: false });

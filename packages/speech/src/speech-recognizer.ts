@@ -256,7 +256,7 @@ function checkNetworkConfig(cnn: CnnConfig, rnn: RnnConfig, config: SpeechRecogn
   checkIntegerOption('epochs', config.epochs, 1, 10_000);
   checkIntegerOption('batchSize', config.batchSize, 1, 100_000);
   checkNumberOption('learningRate', config.learningRate, 0, 10, { open: 'min' });
-  checkNumberOption('maxSeconds', config.maxSeconds, 0, 3600, { open: 'min' });
+  checkNumberOption('maxSeconds', config.maxSeconds, 0, 86_400, { open: 'min' });
 }
 
 /** A [low, high] range of finite numbers inside [min, max] (E_INPUT_INVALID naming the field). */
@@ -855,7 +855,7 @@ export class SpeechRecognizer {
       }
       const listedLabels = bundle.manifest.labels;
       if (
-        !pre.labels.every((l) => typeof l === 'string' && l.trim() !== '') ||
+        !pre.labels.every((l) => typeof l === 'string' && l !== '') ||
         new Set(pre.labels).size !== pre.labels.length ||
         (listedLabels !== undefined && JSON.stringify(listedLabels) !== JSON.stringify(pre.labels))
       )

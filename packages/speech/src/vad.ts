@@ -61,7 +61,7 @@ export function checkVadOptions(options: VadOptions | undefined, prefix = 'vad')
   n('absoluteFloorDb', -200, 0);
   n('floorMarginDb', 0, 200);
   n('rangeDb', 0, 200, 'min');
-  n('fricativeZcr', 0, 1);
+  n('fricativeZcr', 0, 10);
   n('minSilenceMs', 0, 60_000);
   n('minSpeechMs', 0, 60_000);
   n('padMs', 0, 10_000);

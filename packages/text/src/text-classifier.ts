@@ -245,7 +245,7 @@ export class TextClassifier {
     const fasttext = { ...FASTTEXT_DEFAULTS, ...config.fasttext };
     const cnn = { ...CNN_DEFAULTS, ...config.cnn };
     checkModelOptions(linear, naiveBayes, fasttext, cnn);
-    checkIntegerOption('seed', config.seed, 0, 2 ** 32 - 1);
+    checkIntegerOption('seed', config.seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
     return new TextClassifier({
       model,
       labels: [],

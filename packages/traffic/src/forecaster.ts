@@ -720,8 +720,8 @@ export class TrafficForecaster {
       const scaler = pre.scaler as SensorScaler | undefined;
       const n = sensors!.length;
       // The values a forecast depends on are checked here, whatever wrote the manifest.
-      if (n === 0 || !sensors!.every((id) => typeof id === 'string' && id !== '') || new Set(sensors).size !== n)
-        bad('its sensor ids are not distinct non-empty strings');
+      if (n === 0 || !sensors!.every((id) => typeof id === 'string') || new Set(sensors).size !== n)
+        bad('its sensor ids are not distinct strings');
       const intervalMinutes = pre.intervalMinutes;
       if (typeof intervalMinutes !== 'number' || !(intervalMinutes > 0 && intervalMinutes <= 7 * 24 * 60))
         bad('its interval is not a positive number of minutes');

@@ -118,4 +118,16 @@ describe('series, stream and monitor checks', () => {
     );
     model.dispose();
   });
+
+  it('a model trained on a series with an empty sensor id (createSeries accepts one) saves and loads', async () => {
+    const renamed = { ...train, sensors: ['', ...train.sensors.slice(1)] };
+    const model = TrafficForecaster.create({ model: 'ridge' });
+    await model.train(renamed);
+    const path = join(dir, 'empty-id');
+    await model.save(path);
+    const loaded = await TrafficForecaster.load(path);
+    expect(loaded.sensors).toEqual(renamed.sensors);
+    loaded.dispose();
+    model.dispose();
+  });
 });
