@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { AppliedMLError, DEVICES, consoleLogger, isDevice, type Device } from '@appliedml/engine';
 import { SpeechRecognizer, decodeWav, encodeWav, type SpeechMetrics } from '@appliedml/speech';
@@ -9,7 +8,7 @@ import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
 import { featurePictures, pngDataUrl } from './pictures';
 import { FSDD_REFERENCE, presetFor, type Preset } from './presets';
 import { htmlReport } from './report';
-import { closeOnSignals, writeOutputFile } from '@appliedml/demo-kit';
+import { closeOnSignals, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
 import { createSpeechService, inProcess, speechWorkerPool, type SpeechInference } from './server';
 
 const USAGE = `appliedml speech demo — spoken-digit recognition (FSDD, or synthetic mespeak digits offline)
@@ -116,8 +115,8 @@ async function demo(preset: Preset, reportFile: string, device: Device | undefin
 }
 
 function parsedArgs() {
-  try {
-    return parseArgs({
+  return parseCliArgs(
+    {
       allowPositionals: true,
       options: {
         data: { type: 'string' },
@@ -132,11 +131,9 @@ function parsedArgs() {
         device: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
-    });
-  } catch (cause) {
-    // parseArgs' own errors (an unknown option, a missing value) as a typed usage error.
-    throw new AppliedMLError('E_INPUT_INVALID', `${(cause as Error).message}\n\n${USAGE}`, { cause });
-  }
+    },
+    USAGE,
+  );
 }
 
 async function main(): Promise<void> {

@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { AppliedMLError, DEVICES, consoleLogger, isDevice, trainTestSplit, type Device } from '@appliedml/engine';
 import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type TextExample, type TextMetrics } from '@appliedml/text';
 import { DATASETS, hasDataDir, loadDataset, type DatasetName, type DemoSplit } from './data';
 import { PUBLISHED, presetFor } from './presets';
 import { htmlReport, type ReportSection } from './report';
-import { closeOnSignals, writeOutputFile } from '@appliedml/demo-kit';
+import { closeOnSignals, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
 import { createTextService, textWorkerPool, type HeldOutMetrics } from './server';
 
 const USAGE = `appliedml text demo — spam filtering and question classification on real data
@@ -133,8 +132,8 @@ function datasetArg(value: string | undefined): DatasetName {
 }
 
 function parsedArgs() {
-  try {
-    return parseArgs({
+  return parseCliArgs(
+    {
       allowPositionals: true,
       options: {
         dataset: { type: 'string' },
@@ -150,11 +149,9 @@ function parsedArgs() {
         limit: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
-    });
-  } catch (cause) {
-    // parseArgs' own errors (an unknown option, `--limit -5` read as an option) as a typed usage error.
-    throw new AppliedMLError('E_INPUT_INVALID', `${(cause as Error).message}\n\n${USAGE}`, { cause });
-  }
+    },
+    USAGE,
+  );
 }
 
 async function main(): Promise<void> {

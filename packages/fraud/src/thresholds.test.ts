@@ -5,6 +5,16 @@ import { chooseThreshold } from './thresholds';
 const scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05];
 const labels = [1, 1, 0, 1, 0, 0, 1, 0, 0, 0];
 
+/** The error code `f` throws, 'untyped' for another error, undefined when it does not throw. */
+function code(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return AppliedMLError.isInstance(e) ? e.code : 'untyped';
+  }
+  return undefined;
+}
+
 describe('chooseThreshold', () => {
   it('target precision picks the most recall that meets it, at the highest threshold reaching that recall', () => {
     const c = chooseThreshold(scores, { targetPrecision: 0.75 }, labels);
@@ -30,14 +40,6 @@ describe('chooseThreshold', () => {
     expect(c.cost).toBe(3);
   });
   it('bad input is E_INPUT_INVALID / E_SHAPE_MISMATCH', () => {
-    const code = (f: () => unknown): string | undefined => {
-      try {
-        f();
-      } catch (e) {
-        return AppliedMLError.isInstance(e) ? e.code : 'untyped';
-      }
-      return undefined;
-    };
     expect(code(() => chooseThreshold([], { topK: 1 }))).toBe('E_INPUT_INVALID');
     expect(code(() => chooseThreshold([NaN], { topK: 1 }))).toBe('E_INPUT_INVALID');
     expect(code(() => chooseThreshold(scores, { targetPrecision: 0.9 }))).toBe('E_INPUT_INVALID');
@@ -48,14 +50,6 @@ describe('chooseThreshold', () => {
 });
 
 describe('chooseThreshold refuses what it cannot read', () => {
-  const code = (f: () => unknown): string | undefined => {
-    try {
-      f();
-    } catch (e) {
-      return AppliedMLError.isInstance(e) ? e.code : 'untyped';
-    }
-    return undefined;
-  };
   it('labels other than 0 / 1, and rule values out of range, are E_INPUT_INVALID', () => {
     expect(code(() => chooseThreshold(scores, { targetPrecision: 0.5 }, labels.map((l) => (l ? 'yes' : 'no')) as never))).toBe(
       'E_INPUT_INVALID',

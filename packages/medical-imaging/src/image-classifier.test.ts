@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppliedMLError, createRng, initEngine, tf } from '@appliedml/engine';
+import { createRng, initEngine, tf } from '@appliedml/engine';
 import type { GrayImage } from './gray-image';
 import { ImageClassifier, type LabeledImages } from './image-classifier';
 import { applyWindow } from './dicom/dicom-pixels';
 import { rasterToGray, readImage, readMedicalImage } from './image-reader';
 import { grayToPng } from './overlay';
 import { applyNormalization, fitNormalization, resizeGray } from './preprocess';
+import { codeOf as code } from './test-discs';
 
 /** Generated gray images: a bright disc ('disc') or noise only ('plain'), alternating. */
 function discsOrPlain(count: number, size: number, seed: number): LabeledImages {
@@ -62,14 +63,6 @@ describe('ImageClassifier on generated images (no dataset needed)', () => {
 
   it('bad input found by an audit: typed errors, no endless loop, and a failed train keeps the model it had', async () => {
     await initEngine();
-    const code = async (fn: () => unknown): Promise<string> => {
-      try {
-        await fn();
-      } catch (e) {
-        return AppliedMLError.isInstance(e) ? e.code : `untyped ${String(e)}`;
-      }
-      return 'no error';
-    };
     const norm = { mode: 'per-image' as const, mean: 0, std: 1 };
     expect(await code(() => applyNormalization(new Float32Array(4), 0, norm))).toBe('E_SHAPE_MISMATCH');
     expect(await code(() => applyNormalization(new Float32Array(4), -1, norm))).toBe('E_SHAPE_MISMATCH');

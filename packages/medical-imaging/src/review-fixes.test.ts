@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppliedMLError, createRng, initEngine, tf } from '@appliedml/engine';
+import { createRng, initEngine, tf } from '@appliedml/engine';
 import type { GrayImage } from './gray-image';
 import { ImageClassifier, type LabeledImages } from './image-classifier';
 import { ImageSegmenter } from './image-segmenter';
-import { discs } from './test-discs';
+import { codeOf as code, discs } from './test-discs';
 
 // Found by a first-hour review of the SDK: a failed segmenter run that discarded the trained network,
 // unchecked training options and configs, classifier bundles whose labels do not fit the network,
@@ -36,15 +36,6 @@ function twoClasses(count: number, size: number, seed: number, names = ['disc', 
   }
   return { images, labels };
 }
-
-const code = async (f: () => unknown): Promise<string> => {
-  try {
-    await f();
-  } catch (e) {
-    return AppliedMLError.isInstance(e) ? e.code : `untyped ${String(e)}`;
-  }
-  return 'no error';
-};
 
 describe('ImageSegmenter training', () => {
   it('a failed train keeps the trained network; bad options are refused before anything changes', async () => {

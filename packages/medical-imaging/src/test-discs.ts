@@ -1,5 +1,5 @@
 // Test data only (not exported by the package): small generated segmentation sets.
-import { createRng } from '@appliedml/engine';
+import { AppliedMLError, createRng } from '@appliedml/engine';
 import type { ColorImage, GrayImage } from './gray-image';
 import type { MaskedImages } from './segmentation-masks';
 
@@ -23,4 +23,14 @@ export function discs(count: number, size: number, seed: number): MaskedImages {
     masks.push({ width: size, height: size, data: mask });
   }
   return { images, masks };
+}
+
+/** The error code `fn` throws (or rejects with), `untyped …` for another error, 'no error' otherwise. */
+export async function codeOf(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+  } catch (e) {
+    return AppliedMLError.isInstance(e) ? e.code : `untyped ${String(e)}`;
+  }
+  return 'no error';
 }

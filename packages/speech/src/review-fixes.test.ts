@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppliedMLError, tf } from '@appliedml/engine';
+import { tf } from '@appliedml/engine';
 import { extractFeatures, resolveFeatureConfig } from './features';
 import { SpeechRecognizer, type SpeechRecognizerConfig } from './speech-recognizer';
-import { SYNTH_RATE, synthSet, synthWord } from './test-helpers';
+import { SYNTH_RATE, codeOf as code, synthSet, synthWord } from './test-helpers';
 import { readAudio, resample } from './wav';
 
 // Found by a first-hour review of the SDK: stream options that hung push(), dispose during train,
@@ -31,15 +31,6 @@ afterAll(async () => {
   model.dispose();
   await rm(dir, { recursive: true, force: true });
 });
-
-const code = async (f: () => unknown): Promise<string> => {
-  try {
-    await f();
-  } catch (e) {
-    return AppliedMLError.isInstance(e) ? e.code : `untyped ${String(e)}`;
-  }
-  return 'no error';
-};
 
 describe('options checked where they are given', () => {
   it('createStream refuses options that hung push() or gave wrong answers', async () => {

@@ -1,3 +1,4 @@
+import { AppliedMLError } from '@appliedml/engine';
 import type { SpeechExample } from './speech-recognizer';
 
 /**
@@ -32,4 +33,14 @@ export function synthSet(perLabel: number, offset = 0): SpeechExample[] {
   for (let v = 0; v < perLabel; v++)
     for (const label of ['up', 'down', 'warble'] as const) out.push({ audio: synthWord(label, v + offset), label, sampleRate: SYNTH_RATE });
   return out;
+}
+
+/** The error code `fn` throws (or rejects with), `untyped …` for another error, 'no error' otherwise. */
+export async function codeOf(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+  } catch (e) {
+    return AppliedMLError.isInstance(e) ? e.code : `untyped ${String(e)}`;
+  }
+  return 'no error';
 }
