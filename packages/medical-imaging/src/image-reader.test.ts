@@ -65,4 +65,14 @@ describe('image reader (sharp)', () => {
       .toBuffer();
     await expect(readImage(png.subarray(0, png.length - 200))).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
   });
+
+  it('an SVG (text sharp would render) is E_FORMAT_UNSUPPORTED; a maxPixels that is not a positive integer is refused for DICOM too', async () => {
+    const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>');
+    await expect(readImage(svg)).rejects.toMatchObject({ code: 'E_FORMAT_UNSUPPORTED', message: expect.stringMatching(/svg/) });
+    await expect(readMedicalImage(svg)).rejects.toMatchObject({ code: 'E_FORMAT_UNSUPPORTED' });
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 1, g: 2, b: 3 } } })
+      .png()
+      .toBuffer();
+    await expect(readMedicalImage(png, { maxPixels: Number.NaN })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+  });
 });

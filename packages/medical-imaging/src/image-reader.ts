@@ -95,6 +95,13 @@ export async function readImage(bytes: Uint8Array, options: ReadImageOptions = {
   } catch (error) {
     throw mapSharpError(error);
   }
+  // sharp renders vector and document formats (SVG, PDF) too: text is not a medical image.
+  if (!['png', 'jpeg', 'tiff', 'webp'].includes(meta.format ?? ''))
+    throw new AppliedMLError(
+      'E_FORMAT_UNSUPPORTED',
+      `The bytes are ${meta.format ?? 'of an unknown format'}, not an image format this reader knows (PNG, JPEG, TIFF, WebP, DICOM).`,
+      { details: { format: meta.format ?? null } },
+    );
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   if (width < 1 || height < 1) throw new AppliedMLError('E_INPUT_INVALID', 'The image header declares no size.');
@@ -174,6 +181,8 @@ export async function readMedicalImage(input: Uint8Array | string, options: Read
       throw new AppliedMLError('E_IO', `Cannot read image file ${input}: ${(cause as Error).message}`, { cause, details: { path: input } });
     }
   } else bytes = input;
+  if (options.maxPixels !== undefined && !(Number.isInteger(options.maxPixels) && options.maxPixels > 0))
+    throw new AppliedMLError('E_INPUT_INVALID', `maxPixels must be a positive integer (got ${options.maxPixels}).`);
   if (isDicom(bytes)) {
     const dicom = await readDicom(bytes, {
       maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
