@@ -911,8 +911,6 @@ export class SpeechRecognizer {
           details: { dir },
         });
       }
-      if (pre.vad !== undefined && pre.vad !== false && (pre.vad === null || typeof pre.vad !== 'object'))
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: its VAD settings are not an object.`, { details: { dir } });
       const model = new SpeechRecognizer(resolved);
       model.pre = { ...pre, features, ...(frontEnds ? { frontEnds } : {}) };
       model.networks = networks;
