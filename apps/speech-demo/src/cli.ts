@@ -2,7 +2,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Table from 'cli-table3';
-import { AppliedMLError, DEVICES, consoleLogger, isDevice, type Device } from '@appliedml/engine';
+import { AppliedMLError, checkDevice, consoleLogger, type Device } from '@appliedml/engine';
 import { SpeechRecognizer, decodeWav, encodeWav, type SpeechMetrics } from '@appliedml/speech';
 import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
 import { featurePictures, pngDataUrl } from './pictures';
@@ -139,8 +139,7 @@ function parsedArgs() {
 async function main(): Promise<void> {
   const { positionals, values } = parsedArgs();
   const command = positionals[0];
-  if (values.device !== undefined && !isDevice(values.device))
-    throw new AppliedMLError('E_DEVICE_INVALID', `Unknown device '${values.device}'. Valid devices: ${DEVICES.join(', ')}.`);
+  if (values.device !== undefined) checkDevice(values.device, '--device');
   if (values.data !== undefined && values.data !== 'synthetic' && values.data !== 'fsdd')
     throw new AppliedMLError('E_INPUT_INVALID', `--data must be synthetic or fsdd (got '${values.data}').`);
   const device = values.device as Device | undefined;

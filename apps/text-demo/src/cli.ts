@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Table from 'cli-table3';
-import { AppliedMLError, DEVICES, consoleLogger, isDevice, trainTestSplit, type Device } from '@appliedml/engine';
+import { AppliedMLError, checkDevice, consoleLogger, trainTestSplit, type Device } from '@appliedml/engine';
 import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type TextExample, type TextMetrics } from '@appliedml/text';
 import { DATASETS, hasDataDir, loadDataset, type DatasetName, type DemoSplit } from './data';
 import { PUBLISHED, presetFor } from './presets';
@@ -157,8 +157,7 @@ function parsedArgs() {
 async function main(): Promise<void> {
   const { positionals, values } = parsedArgs();
   const command = positionals[0];
-  if (values.device !== undefined && !isDevice(values.device))
-    throw new AppliedMLError('E_DEVICE_INVALID', `Unknown device '${values.device}'. Valid devices: ${DEVICES.join(', ')}.`);
+  if (values.device !== undefined) checkDevice(values.device, '--device');
   const device = values.device as Device | undefined;
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1))

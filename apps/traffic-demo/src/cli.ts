@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closeOnSignals } from '@appliedml/demo-kit';
-import { AppliedMLError, DEVICES, isDevice, type Device } from '@appliedml/engine';
+import { AppliedMLError, checkDevice, type Device } from '@appliedml/engine';
 import { MODEL_KINDS, splitSeries, TrafficForecaster, type TrafficModelKind } from '@appliedml/traffic';
 import { loadDemoData, type DataChoice } from './data';
 import { runComparison } from './experiment';
@@ -56,8 +56,7 @@ async function main(argv: string[]): Promise<void> {
   const data = values.data as DataChoice;
   if (!['auto', 'los-loop', 'synthetic'].includes(data))
     throw new AppliedMLError('E_INPUT_INVALID', `--data must be auto, los-loop or synthetic; got ${data}.`);
-  if (values.device !== undefined && !isDevice(values.device))
-    throw new AppliedMLError('E_DEVICE_INVALID', `Unknown device '${values.device}'. Valid devices: ${DEVICES.join(', ')}.`);
+  if (values.device !== undefined) checkDevice(values.device, '--device');
   const device = values.device as Device | undefined;
   const seed = Number(values.seed);
   const num = (v: string | undefined, name: string): number | undefined => {

@@ -8,7 +8,7 @@ export { routeConsoleWarnings } from './console-warnings';
 export type { Logger } from './logger';
 
 // Device chain
-export { AUTO_ORDER, DEVICES, DEVICE_DESCRIPTIONS, isDevice } from './device/device';
+export { AUTO_ORDER, DEVICES, DEVICE_DESCRIPTIONS, checkDevice, isDevice } from './device/device';
 export type { ConcreteDevice, Device, DeviceAttempt, DeviceInfo } from './device/device';
 export { engine, engineInfo, initEngine, tf } from './device/engine';
 export type { EngineOptions } from './device/engine';

@@ -1,10 +1,9 @@
 import {
   AppliedMLError,
-  DEVICES,
   checkIntegerOption,
   checkNumberOption,
   fitModel,
-  isDevice,
+  checkDevice,
   initEngine,
   loadBundle,
   predictBatched,
@@ -274,10 +273,7 @@ export class TextClassifier {
   async train(data: readonly TextExample[], options: TrainOptions = {}): Promise<TextTrainingReport> {
     this.alive();
     // The linear models run in plain JavaScript and never start the engine: the device name is still checked.
-    if (options.device !== undefined && !isDevice(options.device))
-      throw new AppliedMLError('E_DEVICE_INVALID', `Unknown device '${String(options.device)}'. Valid devices: ${DEVICES.join(', ')}.`, {
-        details: { requested: options.device as string, valid: [...DEVICES] },
-      });
+    if (options.device !== undefined) checkDevice(options.device);
     const started = performance.now();
     const logger = options.logger ?? silentLogger;
     checkIntegerOption('epochs', options.epochs, 1, 10_000);

@@ -1,3 +1,5 @@
+import { AppliedMLError } from '../errors';
+
 /** The devices a user can ask for. 'cpu' means native TensorFlow through @tensorflow/tfjs-node. */
 export const DEVICES = ['auto', 'cuda', 'cpu', 'wasm', 'js'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -15,6 +17,21 @@ export const DEVICE_DESCRIPTIONS: Record<ConcreteDevice, string> = {
 
 export function isDevice(value: unknown): value is Device {
   return typeof value === 'string' && (DEVICES as readonly string[]).includes(value);
+}
+
+/**
+ * The one check of a device name wherever it comes from (an option, `APPLIEDML_DEVICE`, a CLI flag):
+ * E_DEVICE_INVALID naming where it came from and listing the valid devices.
+ */
+export function checkDevice(value: unknown, source = 'device'): asserts value is Device {
+  if (!isDevice(value))
+    throw new AppliedMLError(
+      'E_DEVICE_INVALID',
+      `${source} is ${JSON.stringify(value) ?? String(value)}. Valid devices: ${DEVICES.join(', ')}.`,
+      {
+        details: { requested: typeof value === 'string' ? value : String(value), valid: [...DEVICES], source },
+      },
+    );
 }
 
 /** One try of the chain: what was tried and why it was or was not taken. */

@@ -4,7 +4,7 @@ import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { registerBackendFixes } from '../kernels/register';
 import type { Device, DeviceInfo } from './device';
-import { DEVICE_DESCRIPTIONS, DEVICES, isDevice } from './device';
+import { DEVICE_DESCRIPTIONS, checkDevice } from './device';
 import type { DeviceLoaders } from './loaders';
 import { defaultLoaders } from './loaders';
 import { selectDevice } from './select-device';
@@ -39,10 +39,7 @@ function requestedDevice(options: EngineOptions): Device {
   if (options.device !== undefined) return options.device;
   const env = process.env.APPLIEDML_DEVICE?.trim();
   if (!env) return 'auto';
-  if (!isDevice(env))
-    throw new AppliedMLError('E_DEVICE_INVALID', `APPLIEDML_DEVICE is "${env}". Valid devices: ${DEVICES.join(', ')}.`, {
-      details: { requested: env, valid: [...DEVICES], source: 'APPLIEDML_DEVICE' },
-    });
+  checkDevice(env, 'APPLIEDML_DEVICE');
   return env;
 }
 

@@ -2,7 +2,7 @@ import { AppliedMLError } from '../errors';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import type { ConcreteDevice, Device, DeviceAttempt } from './device';
-import { AUTO_ORDER, DEVICES, isDevice } from './device';
+import { AUTO_ORDER, checkDevice } from './device';
 import type { DeviceLoaders, LoadedBackend } from './loaders';
 
 export interface DeviceSelection {
@@ -22,11 +22,7 @@ function reasonOf(error: unknown): string {
  * devices that are available. Pure apart from the injected loaders, so it is unit-tested.
  */
 export async function selectDevice(requested: unknown, loaders: DeviceLoaders, logger: Logger = silentLogger): Promise<DeviceSelection> {
-  if (!isDevice(requested)) {
-    throw new AppliedMLError('E_DEVICE_INVALID', `Unknown device ${JSON.stringify(requested)}. Valid devices: ${DEVICES.join(', ')}.`, {
-      details: { requested, valid: [...DEVICES] },
-    });
-  }
+  checkDevice(requested);
   const attempts: DeviceAttempt[] = [];
   const order: readonly ConcreteDevice[] = requested === 'auto' ? AUTO_ORDER : [requested];
   for (const device of order) {
