@@ -10,10 +10,17 @@ import { packTrees, pushLeaf, validTree, type PackedTrees } from './tree-pack';
  * same quantile bins the boosted trees use, until a node is pure, too small for two `minLeafRows`
  * leaves, at `maxDepth`, or no sampled split lowers its impurity. A row's score is
  * the mean over the trees of its leaf's fraud share. Deterministic for a seed.
+ *
+ * `extraTrees` of the trees are extremely randomized instead (Geurts, Ernst and Wehenkel 2006, at
+ * scikit-learn's `ExtraTreesClassifier` defaults): grown on every training row (no bootstrap), each
+ * tried feature cut at one threshold drawn uniformly between its smallest and largest raw value in the
+ * node, the best of those cuts by Gini.
  */
 export interface ForestOptions {
   /** Trees in the forest (default 50). */
   trees?: number;
+  /** How many of `trees` are extremely randomized (default 0: all bootstrap trees with best splits). */
+  extraTrees?: number;
   /** Fewest training rows (bootstrap draws) in a leaf (default 1: grown until pure or no split helps). */
   minLeafRows?: number;
   /** Features tried at each split (default round(√features), at least 1). */
@@ -43,6 +50,7 @@ export interface ForestState {
 
 interface Resolved {
   trees: number;
+  extraTrees: number;
   minLeafRows: number;
   maxFeatures: number;
   maxDepth: number;
@@ -52,6 +60,7 @@ interface Resolved {
 function resolve(o: ForestOptions, features: number): Resolved {
   const r: Resolved = {
     trees: o.trees ?? 50,
+    extraTrees: o.extraTrees ?? 0,
     minLeafRows: o.minLeafRows ?? 1,
     maxFeatures: o.maxFeatures ?? Math.max(1, Math.round(Math.sqrt(features))),
     maxDepth: o.maxDepth ?? 40,
@@ -61,6 +70,8 @@ function resolve(o: ForestOptions, features: number): Resolved {
     throw new AppliedMLError('E_INPUT_INVALID', `forest.${name} must be ${rule} (got ${value}).`, { details: { option: name } });
   };
   if (!Number.isInteger(r.trees) || r.trees < 1 || r.trees > 10_000) bad('trees', r.trees, 'an integer in 1..10000');
+  if (!Number.isInteger(r.extraTrees) || r.extraTrees < 0 || r.extraTrees > r.trees)
+    bad('extraTrees', r.extraTrees, `an integer in 0..trees (${r.trees})`);
   if (!Number.isInteger(r.minLeafRows) || r.minLeafRows < 1) bad('minLeafRows', r.minLeafRows, 'a positive integer');
   if (!Number.isInteger(r.maxFeatures) || r.maxFeatures < 1) bad('maxFeatures', r.maxFeatures, 'a positive integer');
   if (!Number.isInteger(r.maxDepth) || r.maxDepth < 1 || r.maxDepth > 64) bad('maxDepth', r.maxDepth, 'an integer in 1..64');
@@ -93,6 +104,13 @@ export function fitForest(x: Matrix, y: Uint8Array, options: ForestOptions = {},
   const featOrder = Array.from({ length: d }, (_, i) => i);
   const trees: ForestTree[] = [];
   for (let t = 0; t < o.trees; t++) {
+    if (t >= o.trees - o.extraTrees) {
+      // Extremely randomized: every row once.
+      weight.fill(1);
+      rows.set(all);
+      trees.push(growExtraTree(x, y, weight, rows, n, o, rng.nextUint32(), featOrder));
+      continue;
+    }
     // Bootstrap: n draws with replacement, kept as a weight per distinct row.
     weight.fill(0);
     for (let i = 0; i < n; i++) {
@@ -195,6 +213,110 @@ function growTree(
     const r = newNode(pos - lp, total - lt);
     tree.feature[node] = bestFeature;
     tree.threshold[node] = (edges[bestFeature] as Float64Array)[bestBin] as number;
+    tree.left[node] = l;
+    tree.right[node] = r;
+    stack.push([r, a, end, depth + 1, pos - lp, total - lt], [l, begin, a, depth + 1, lp, lt]);
+  }
+  return tree;
+}
+
+/**
+ * An extremely randomized tree on the raw values: at each node, for up to `maxFeatures` features not
+ * constant in the node (in a random order), one cut drawn uniformly in [min, max) of the node's values;
+ * the best cut by Gini, or none if none lowers the impurity.
+ */
+function growExtraTree(
+  x: Matrix,
+  y: Uint8Array,
+  weight: Int32Array,
+  rows: Int32Array,
+  count: number,
+  o: Resolved,
+  seed: number,
+  featOrder: number[],
+): ForestTree {
+  const rng = createRng(seed);
+  const d = x.cols;
+  const data = x.data;
+  const tree: ForestTree = { feature: [], threshold: [], left: [], right: [], value: [] };
+  const newNode = (pos: number, total: number): number => {
+    tree.value.push(total > 0 ? pos / total : 0);
+    return pushLeaf(tree);
+  };
+  let pos0 = 0;
+  let total0 = 0;
+  for (let i = 0; i < count; i++) {
+    const r = rows[i] as number;
+    total0 += weight[r] as number;
+    pos0 += (weight[r] as number) * (y[r] as number);
+  }
+  type Open = [node: number, begin: number, end: number, depth: number, pos: number, total: number];
+  const stack: Open[] = [[newNode(pos0, total0), 0, count, 0, pos0, total0]];
+  while (stack.length) {
+    const [node, begin, end, depth, pos, total] = stack.pop() as Open;
+    if (pos === 0 || pos === total || depth >= o.maxDepth || total < 2 * o.minLeafRows) continue;
+    const parentScore = (pos * pos + (total - pos) * (total - pos)) / total;
+    let bestScore = parentScore + 1e-12;
+    let bestFeature = -1;
+    let bestCut = 0;
+    rng.shuffle(featOrder);
+    let tried = 0;
+    for (let k = 0; k < d && tried < o.maxFeatures; k++) {
+      const f = featOrder[k] as number;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = begin; i < end; i++) {
+        const v = data[(rows[i] as number) * d + f] as number;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      if (!(lo < hi)) continue;
+      tried++;
+      const cut = lo + rng.next() * (hi - lo);
+      // A cut that rounds to the maximum would send every row left: no split on this feature.
+      if (!(cut < hi)) continue;
+      let lp = 0;
+      let lt = 0;
+      for (let i = begin; i < end; i++) {
+        const r = rows[i] as number;
+        if ((data[r * d + f] as number) <= cut) {
+          lt += weight[r] as number;
+          lp += (weight[r] as number) * (y[r] as number);
+        }
+      }
+      const rt = total - lt;
+      if (lt < o.minLeafRows || rt < o.minLeafRows) continue;
+      const rp = pos - lp;
+      const score = (lp * lp + (lt - lp) * (lt - lp)) / lt + (rp * rp + (rt - rp) * (rt - rp)) / rt;
+      if (score > bestScore) {
+        bestScore = score;
+        bestFeature = f;
+        bestCut = cut;
+      }
+    }
+    if (bestFeature < 0) continue;
+    let a = begin;
+    let b = end - 1;
+    while (a <= b) {
+      if ((data[(rows[a] as number) * d + bestFeature] as number) <= bestCut) a++;
+      else {
+        const tmp = rows[a] as number;
+        rows[a] = rows[b] as number;
+        rows[b] = tmp;
+        b--;
+      }
+    }
+    let lp = 0;
+    let lt = 0;
+    for (let i = begin; i < a; i++) {
+      const r = rows[i] as number;
+      lt += weight[r] as number;
+      lp += (weight[r] as number) * (y[r] as number);
+    }
+    const l = newNode(lp, lt);
+    const r = newNode(pos - lp, total - lt);
+    tree.feature[node] = bestFeature;
+    tree.threshold[node] = bestCut;
     tree.left[node] = l;
     tree.right[node] = r;
     stack.push([r, a, end, depth + 1, pos - lp, total - lt], [l, begin, a, depth + 1, lp, lt]);
