@@ -51,6 +51,46 @@ describe('random forest', () => {
     expect(Array.from(scoreForest(st, test.x))).toEqual(expected);
   });
 
+  it("extremely randomized trees: cut between a node's raw extremes, learn the disc, leave the bootstrap trees as they were", () => {
+    const train = discData(3000, 11);
+    const test = discData(1000, 12);
+    const plain = fitForest(train.x, train.y, { trees: 20 }, 4);
+    const mixed = fitForest(train.x, train.y, { trees: 30, extraTrees: 10 }, 4);
+    const allExtra = fitForest(train.x, train.y, { trees: 20, extraTrees: 20 }, 4);
+    // The first trees - extraTrees are the bootstrap trees the same seed grows without the option.
+    expect(mixed.trees.slice(0, 20)).toEqual(plain.trees);
+    expect(mixed.trees).toHaveLength(30);
+    expect(JSON.stringify(fitForest(train.x, train.y, { trees: 30, extraTrees: 10 }, 4))).toEqual(JSON.stringify(mixed));
+    expect(rocAuc(test.y, scoreForest(allExtra, test.x))).toBeGreaterThan(0.98);
+    expect(rocAuc(test.y, scoreForest(mixed, test.x))).toBeGreaterThan(0.98);
+    // Grown on every row (no bootstrap) to purity: the root holds the whole set's fraud share and every leaf is pure.
+    let pos = 0;
+    for (const v of train.y) pos += v;
+    for (const t of allExtra.trees) {
+      expect(t.value[0]).toBeCloseTo(pos / train.y.length, 12);
+      t.feature.forEach((f, i) => f < 0 && expect([0, 1]).toContain(t.value[i]));
+    }
+    // Random cuts: the root cuts differ from tree to tree and lie inside the feature's range.
+    const roots = new Set(allExtra.trees.map((t) => t.threshold[0]));
+    expect(roots.size).toBe(20);
+    for (const t of allExtra.trees) {
+      const f = t.feature[0] as number;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let r = 0; r < train.x.rows; r++) {
+        lo = Math.min(lo, train.x.data[r * 3 + f] as number);
+        hi = Math.max(hi, train.x.data[r * 3 + f] as number);
+      }
+      expect(t.threshold[0]).toBeGreaterThanOrEqual(lo);
+      expect(t.threshold[0]).toBeLessThan(hi);
+    }
+    // Beside the boosted trees, through the gbt option.
+    const g = fitGbt(train.x, train.y, { trees: 30, forest: { trees: 6, extraTrees: 3 } }, 2);
+    expect(g.forest?.trees).toHaveLength(6);
+    expect(rocAuc(test.y, scoreGbt(g, test.x))).toBeGreaterThan(0.97);
+    expect(() => fitGbt(train.x, train.y, { forest: { trees: 2, extraTrees: 3 } })).toThrow(/forest.extraTrees/);
+  });
+
   it('minLeafRows and maxDepth bound the trees; a constant feature is never split on', () => {
     const { x, y } = discData(2000, 3, 0.1);
     for (let r = 0; r < x.rows; r++) x.data[r * 3 + 2] = 4;
@@ -80,7 +120,16 @@ describe('random forest', () => {
     (cyclic.trees[0] as { left: number[] }).left[0] = 0;
     expect(checkForestState(cyclic, 3)).toBe(false);
     expect(checkForestState({ ...st, trees: [] }, 3)).toBe(false);
-    for (const o of [{ trees: 0 }, { minLeafRows: 0 }, { maxFeatures: 1.5 }, { maxDepth: 65 }, { maxBins: 1 }]) {
+    for (const o of [
+      { trees: 0 },
+      { minLeafRows: 0 },
+      { maxFeatures: 1.5 },
+      { maxDepth: 65 },
+      { maxBins: 1 },
+      { trees: 4, extraTrees: 5 },
+      { extraTrees: -1 },
+      { extraTrees: 0.5 },
+    ]) {
       const err = (() => {
         try {
           fitForest(x, y, o, 1);

@@ -1,7 +1,7 @@
 import { AppliedMLError, createRng } from '@appliedml/engine';
 import { binEdges, binOf, partitionRows } from './bins';
 import type { Matrix } from './matrix';
-import { packTrees, pushLeaf, validTree, type PackedTrees } from './tree-pack';
+import { packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
 
 /**
  * A random forest of classification trees (Breiman 2001), written for this package to sit beside the
@@ -14,7 +14,7 @@ import { packTrees, pushLeaf, validTree, type PackedTrees } from './tree-pack';
  * `extraTrees` of the trees are extremely randomized instead (Geurts, Ernst and Wehenkel 2006, at
  * scikit-learn's `ExtraTreesClassifier` defaults): grown on every training row (no bootstrap), each
  * tried feature cut at one threshold drawn uniformly between its smallest and largest raw value in the
- * node, the best of those cuts by Gini.
+ * node, the best of those cuts by Gini, grown until a node is pure (or at the limits above).
  */
 export interface ForestOptions {
   /** Trees in the forest (default 50). */
@@ -223,7 +223,8 @@ function growTree(
 /**
  * An extremely randomized tree on the raw values: at each node, for up to `maxFeatures` features not
  * constant in the node (in a random order), one cut drawn uniformly in [min, max) of the node's values;
- * the best cut by Gini, or none if none lowers the impurity.
+ * the best cut by Gini. A node is a leaf when it is pure, at `maxDepth`, too small for two `minLeafRows`
+ * leaves, or constant in every feature.
  */
 function growExtraTree(
   x: Matrix,
@@ -255,8 +256,9 @@ function growExtraTree(
   while (stack.length) {
     const [node, begin, end, depth, pos, total] = stack.pop() as Open;
     if (pos === 0 || pos === total || depth >= o.maxDepth || total < 2 * o.minLeafRows) continue;
-    const parentScore = (pos * pos + (total - pos) * (total - pos)) / total;
-    let bestScore = parentScore + 1e-12;
+    // The best cut is taken even when it leaves the impurity as it was (as scikit-learn does), so the
+    // tree grows to purity: random cuts of a few rows often keep both sides' fraud shares.
+    let bestScore = -Infinity;
     let bestFeature = -1;
     let bestCut = 0;
     rng.shuffle(featOrder);
@@ -337,11 +339,17 @@ export function scoreForest(state: ForestState, x: Matrix, contrib?: Float64Arra
     p = packTrees(state.trees, (t, i) => t.value[i] as number);
     packedCache.set(state, p);
   }
+  const nTrees = p.roots.length;
+  const w = 1 / Math.max(1, nTrees);
+  if (!contrib) {
+    const out = sumLeaves(p, x, false, 0);
+    for (let r = 0; r < x.rows; r++) out[r] = (out[r] as number) * w;
+    return out;
+  }
+  // With contributions: row by row, crediting each step along the path.
   const out = new Float64Array(x.rows);
   const d = x.cols;
   const data = x.data;
-  const nTrees = p.roots.length;
-  const w = 1 / Math.max(1, nTrees);
   for (let r = 0; r < x.rows; r++) {
     const off = r * d;
     let s = 0;
@@ -349,8 +357,8 @@ export function scoreForest(state: ForestState, x: Matrix, contrib?: Float64Arra
       let node = p.roots[k] as number;
       let f = p.feature[node] as number;
       while (f >= 0) {
-        const next = (data[off + f] as number) <= (p.threshold[node] as number) ? (p.left[node] as number) : (p.right[node] as number);
-        if (contrib) contrib[off + f] = (contrib[off + f] as number) + ((p.value[next] as number) - (p.value[node] as number)) * w;
+        const next = (p.left[node] as number) + ((data[off + f] as number) <= (p.threshold[node] as number) ? 0 : 1);
+        contrib[off + f] = (contrib[off + f] as number) + ((p.value[next] as number) - (p.value[node] as number)) * w;
         node = next;
         f = p.feature[node] as number;
       }

@@ -2,7 +2,7 @@ import { AppliedMLError, createRng, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
 import { binEdges, binOf, partitionRows } from './bins';
 import { checkForestOptions, checkForestState, fitForest, scoreForest, type ForestOptions, type ForestState } from './forest';
-import { packTrees, pushLeaf, validTree, type PackedTrees } from './tree-pack';
+import { packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
 
 /**
  * Gradient-boosted decision trees for labelled data (binary log-loss), written for this package:
@@ -583,26 +583,33 @@ function pack(state: GbtState): PackedTrees {
  * scale; with one, each model's evidence is first made shares of its row's total and the two averaged.
  */
 export function scoreGbt(state: GbtState, x: Matrix, contrib?: Float64Array): Float64Array {
-  const out = new Float64Array(x.rows);
   const p = pack(state);
   const d = x.cols;
   const data = x.data;
   const nTrees = p.roots.length;
-  for (let r = 0; r < x.rows; r++) {
-    const off = r * d;
-    let z = state.base;
-    for (let k = 0; k < nTrees; k++) {
-      let node = p.roots[k] as number;
-      let f = p.feature[node] as number;
-      while (f >= 0) {
-        const next = (data[off + f] as number) <= (p.threshold[node] as number) ? (p.left[node] as number) : (p.right[node] as number);
-        if (contrib) contrib[off + f] = (contrib[off + f] as number) + (p.value[next] as number) - (p.value[node] as number);
-        node = next;
-        f = p.feature[node] as number;
+  let out: Float64Array;
+  if (!contrib) {
+    out = sumLeaves(p, x, false, state.base);
+    for (let r = 0; r < x.rows; r++) out[r] = sigmoid(out[r] as number);
+  } else {
+    // With contributions: row by row, crediting each step along the path.
+    out = new Float64Array(x.rows);
+    for (let r = 0; r < x.rows; r++) {
+      const off = r * d;
+      let z = state.base;
+      for (let k = 0; k < nTrees; k++) {
+        let node = p.roots[k] as number;
+        let f = p.feature[node] as number;
+        while (f >= 0) {
+          const next = (p.left[node] as number) + ((data[off + f] as number) <= (p.threshold[node] as number) ? 0 : 1);
+          contrib[off + f] = (contrib[off + f] as number) + (p.value[next] as number) - (p.value[node] as number);
+          node = next;
+          f = p.feature[node] as number;
+        }
+        z += p.value[node] as number;
       }
-      z += p.value[node] as number;
+      out[r] = sigmoid(z);
     }
-    out[r] = sigmoid(z);
   }
   if (contrib) for (let i = 0; i < contrib.length; i++) contrib[i] = Math.max(0, contrib[i] as number);
   if (!state.forest) return out;

@@ -1,6 +1,6 @@
 import { createRng, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
-import { packTrees, pushLeaf, validTree, type PackedTrees } from './tree-pack';
+import { packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
 
 /**
  * Isolation forest (Liu, Ting and Zhou, 2008): random axis-aligned splits isolate outliers in
@@ -111,7 +111,8 @@ const packedCache = new WeakMap<IsolationForestState, PackedTrees>();
 function pack(state: IsolationForestState): PackedTrees {
   let p = packedCache.get(state);
   if (!p) {
-    p = packTrees(state.trees, (t, i) => ((t.feature[i] as number) < 0 ? cFactor(t.size[i] as number) : 0));
+    // A leaf's value is its depth plus the expected depth still to go among its training rows.
+    p = packTrees(state.trees, (t, i, depth) => ((t.feature[i] as number) < 0 ? depth + cFactor(t.size[i] as number) : 0));
     packedCache.set(state, p);
   }
   return p;
@@ -119,27 +120,10 @@ function pack(state: IsolationForestState): PackedTrees {
 
 /** Anomaly score in (0, 1): 2^(-E[h(x)] / c(sampleSize)); higher is more anomalous. */
 export function scoreIsolationForest(state: IsolationForestState, x: Matrix): Float64Array {
-  const out = new Float64Array(x.rows);
   const norm = cFactor(state.sampleSize) || 1;
-  const d = x.cols;
   const p = pack(state);
   const nTrees = p.roots.length;
-  const data = x.data;
-  for (let r = 0; r < x.rows; r++) {
-    let total = 0;
-    const off = r * d;
-    for (let k = 0; k < nTrees; k++) {
-      let node = p.roots[k] as number;
-      let depth = 0;
-      let f = p.feature[node] as number;
-      while (f >= 0) {
-        node = (data[off + f] as number) < (p.threshold[node] as number) ? (p.left[node] as number) : (p.right[node] as number);
-        depth++;
-        f = p.feature[node] as number;
-      }
-      total += depth + (p.value[node] as number);
-    }
-    out[r] = Math.pow(2, -total / nTrees / norm);
-  }
+  const out = sumLeaves(p, x, true, 0);
+  for (let r = 0; r < x.rows; r++) out[r] = Math.pow(2, -(out[r] as number) / nTrees / norm);
   return out;
 }

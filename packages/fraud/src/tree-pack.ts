@@ -1,3 +1,5 @@
+import type { Matrix } from './matrix';
+
 /** A binary tree as parallel arrays: `feature` −1 marks a leaf; rows with value ≤ threshold go left. */
 export interface NodeArrays {
   feature: readonly number[];
@@ -6,13 +8,17 @@ export interface NodeArrays {
   right: readonly number[];
 }
 
-/** Every tree of an ensemble in flat typed arrays, children as absolute node indices (−1 at leaves). */
+/**
+ * Every tree of an ensemble in flat typed arrays, laid out for scoring: each split node's two children
+ * sit side by side (`left[node]` is the left child, the right one follows it), so a step down the tree
+ * is one add and no jump; nodes are numbered afresh (−1 at leaves in `left`).
+ */
 export interface PackedTrees {
   feature: Int32Array;
   threshold: Float64Array;
+  /** The left child of a split node; the right child is `left[node] + 1`. */
   left: Int32Array;
-  right: Int32Array;
-  /** One number per node, chosen by the ensemble (a leaf output, a path-length correction …). */
+  /** One number per node, chosen by the ensemble (a leaf output, a path length …). */
   value: Float64Array;
   /** Index of each tree's root. */
   roots: Int32Array;
@@ -36,33 +42,100 @@ export function pushLeaf(tree: GrowingTree): number {
 }
 
 /**
- * Packs an ensemble's trees for fast scoring (the isolation forest and the gradient-boosted trees
- * share it), with `nodeValue(tree, node)` stored beside each node.
+ * Packs an ensemble's trees for fast scoring (the isolation forest, the gradient-boosted trees and the
+ * random forest share it), with `nodeValue(tree, node, depth)` stored beside each node (depth 0 at
+ * the root).
  */
-export function packTrees<T extends NodeArrays>(trees: readonly T[], nodeValue: (tree: T, node: number) => number): PackedTrees {
+export function packTrees<T extends NodeArrays>(
+  trees: readonly T[],
+  nodeValue: (tree: T, node: number, depth: number) => number,
+): PackedTrees {
   const total = trees.reduce((n, t) => n + t.feature.length, 0);
   const p: PackedTrees = {
     feature: new Int32Array(total),
     threshold: new Float64Array(total),
     left: new Int32Array(total),
-    right: new Int32Array(total),
     value: new Float64Array(total),
     roots: new Int32Array(trees.length),
   };
-  let base = 0;
+  let next = 0;
+  // [node in the tree, its packed index, depth]
+  const open: Array<[number, number, number]> = [];
   trees.forEach((t, k) => {
-    p.roots[k] = base;
-    for (let i = 0; i < t.feature.length; i++) {
-      const f = t.feature[i] as number;
-      p.feature[base + i] = f;
-      p.threshold[base + i] = t.threshold[i] as number;
-      p.left[base + i] = f < 0 ? -1 : base + (t.left[i] as number);
-      p.right[base + i] = f < 0 ? -1 : base + (t.right[i] as number);
-      p.value[base + i] = nodeValue(t, i);
+    p.roots[k] = next;
+    open.push([0, next++, 0]);
+    while (open.length) {
+      const [src, dst, depth] = open.pop() as [number, number, number];
+      const f = t.feature[src] as number;
+      p.feature[dst] = f;
+      p.value[dst] = nodeValue(t, src, depth);
+      if (f < 0) {
+        p.left[dst] = -1;
+        continue;
+      }
+      p.threshold[dst] = t.threshold[src] as number;
+      p.left[dst] = next;
+      open.push([t.right[src] as number, next + 1, depth + 1], [t.left[src] as number, next, depth + 1]);
+      next += 2;
     }
-    base += t.feature.length;
   });
   return p;
+}
+
+/** Rows scored together, tree by tree, so one tree stays in the cache across them. */
+export const BLOCK_ROWS = 128;
+
+/**
+ * The leaf each row of `x` in [r0, r1) reaches in each tree: `leaves[(r − r0) · trees + k]`. A row goes
+ * right when its value is not ≤ the threshold (`strict`: not <), so NaN goes right.
+ */
+export function findLeaves(p: PackedTrees, x: Matrix, r0: number, r1: number, strict: boolean, leaves: Int32Array): void {
+  const { feature, threshold, left, roots } = p;
+  const data = x.data;
+  const d = x.cols;
+  const n = roots.length;
+  for (let k = 0; k < n; k++) {
+    const root = roots[k] as number;
+    for (let r = r0; r < r1; r++) {
+      const off = r * d;
+      let node = root;
+      let f = feature[node] as number;
+      if (strict) {
+        while (f >= 0) {
+          node = (left[node] as number) + ((data[off + f] as number) < (threshold[node] as number) ? 0 : 1);
+          f = feature[node] as number;
+        }
+      } else {
+        while (f >= 0) {
+          node = (left[node] as number) + ((data[off + f] as number) <= (threshold[node] as number) ? 0 : 1);
+          f = feature[node] as number;
+        }
+      }
+      leaves[(r - r0) * n + k] = node;
+    }
+  }
+}
+
+/**
+ * Sums `value` over the leaves each row reaches, trees in order (so the sum is the same to the last bit
+ * as a row-by-row walk), starting from `start`; `strict` as in `findLeaves`.
+ */
+export function sumLeaves(p: PackedTrees, x: Matrix, strict: boolean, start: number): Float64Array {
+  const out = new Float64Array(x.rows);
+  const n = p.roots.length;
+  const leaves = new Int32Array(Math.min(BLOCK_ROWS, x.rows) * n);
+  const value = p.value;
+  for (let r0 = 0; r0 < x.rows; r0 += BLOCK_ROWS) {
+    const r1 = Math.min(x.rows, r0 + BLOCK_ROWS);
+    findLeaves(p, x, r0, r1, strict, leaves);
+    for (let r = r0; r < r1; r++) {
+      let s = start;
+      const base = (r - r0) * n;
+      for (let k = 0; k < n; k++) s += value[leaves[base + k] as number] as number;
+      out[r] = s;
+    }
+  }
+  return out;
 }
 
 /**
