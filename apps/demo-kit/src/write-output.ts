@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { AppliedMLError, writeFileDurable } from '@appliedml/engine';
+import { AppliedMLError, makeDirs, writeFileDurable } from '@appliedml/engine';
 
 /**
  * Writes a demo's output file (report, image) whole or not at all: to a hidden sibling first, then
@@ -10,7 +10,7 @@ import { AppliedMLError, writeFileDurable } from '@appliedml/engine';
 export async function writeOutputFile(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirs(dirname(path));
     await writeFileDurable(tmp, data);
     await rename(tmp, path);
   } catch (cause) {

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
@@ -145,7 +144,6 @@ async function demo(full: boolean, reportPath: string): Promise<void> {
     last.aucroc = rocAuc(last.labels, last.scores);
     last.aucpr = averagePrecision(last.labels, last.scores);
   }
-  await mkdir(dirname(reportPath), { recursive: true });
   await writeOutputFile(reportPath, renderHtmlReport('appliedml fraud demo', notes, tableHtml, entries));
   out(`\nHTML report with ROC and PR curves: ${reportPath}`);
 }

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
@@ -94,7 +93,6 @@ async function demo(presetName: PresetName, reportFile: string, device: Device |
       figures: s.figures,
     },
   });
-  await mkdir(dirname(resolve(reportFile)), { recursive: true });
   await writeOutputFile(reportFile, html);
   out(`\nHTML report (metrics, Grad-CAM overlays, predicted masks): ${resolve(reportFile)}`);
   c.model.dispose();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { AppliedMLError, checkDevice, consoleLogger, type Device } from '@appliedml/engine';
@@ -96,7 +96,6 @@ async function demo(preset: Preset, reportFile: string, device: Device | undefin
     const p = await featurePictures(s.wav, model.sampleRate);
     pictures.push({ label: s.label, predicted: r.label, mfcc: pngDataUrl(p.mfcc), logMel: pngDataUrl(p.logMel) });
   }
-  await mkdir(dirname(resolve(reportFile)), { recursive: true });
   await writeOutputFile(
     reportFile,
     htmlReport({

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { AppliedMLError, checkDevice, consoleLogger, trainTestSplit, type Device } from '@appliedml/engine';
@@ -119,7 +118,6 @@ async function demo(reportFile: string, device: Device | undefined, limit: numbe
     published: PUBLISHED[r.split.name],
     trainSeconds: r.trainSeconds,
   }));
-  await mkdir(dirname(resolve(reportFile)), { recursive: true });
   await writeOutputFile(reportFile, htmlReport(sections));
   out(`\nHTML report (metrics, per-class table, confusion matrix): ${resolve(reportFile)}`);
   results.forEach((r) => r.model.dispose());

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { writeOutputFile } from '@appliedml/demo-kit';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -79,7 +78,6 @@ export async function writeReport(
   dir: string,
   input: { data: DemoData; results: ModelResult[]; replay: ReplayResult; replayModel: string; tableText: string },
 ): Promise<string> {
-  await mkdir(dir, { recursive: true });
   const charts: { name: string; title: string; svg: string }[] = [];
   const errors = errorByHorizonSpec(input.results.map((r) => ({ model: MODEL_LABELS[r.model] ?? r.model, horizons: r.horizons })));
   charts.push({ name: 'error-by-horizon', title: 'Error by horizon (test part)', svg: await renderChartSvg(errors) });

@@ -44,7 +44,7 @@ export type { PredictOptions, PredictionArray } from './inference/predict';
 export { BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION, loadBundle, saveBundle } from './bundle/bundle';
 export { networkSkeleton } from './bundle/rebuild-model';
 export type { BundleManifest, JsonValue, LoadBundleOptions, LoadedBundle, SaveBundleInput } from './bundle/bundle';
-export { replaceDirAtomic, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
+export { makeDirs, replaceDirAtomic, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
 export { checkIntegerOption, checkNumberOption } from './option-checks';
 export type { ReplaceDirOptions } from './bundle/atomic-dir';
 export { ENGINE_VERSION } from './version';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
-import { replaceDirAtomic } from './atomic-dir';
+import { makeDirs, replaceDirAtomic } from './atomic-dir';
 
 let root: string;
 beforeEach(async () => {
@@ -79,4 +79,24 @@ describe('replaceDirAtomic', () => {
     }
     expect(await readdir(root)).toEqual(['work']);
   });
+});
+
+describe('makeDirs', () => {
+  it('makes every missing level, accepts an existing folder, refuses a path through a file', async () => {
+    const deep = join(root, 'a', 'b', 'c');
+    await makeDirs(deep);
+    expect(await readdir(join(root, 'a', 'b'))).toEqual(['c']);
+    await makeDirs(deep);
+    await makeDirs(root);
+    await writeFile(join(root, 'file'), 'x');
+    await expect(makeDirs(join(root, 'file', 'sub'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it("a folder the system will not make is an error, not a hang (Node's recursive mkdir loops under /proc)", async () => {
+    const started = Date.now();
+    await expect(makeDirs('/proc/appliedml-no-such/dir')).rejects.toBeInstanceOf(Error);
+    const err = await replaceDirAtomic('/proc/appliedml-no-such/bundle', async () => {}).catch((e: unknown) => e);
+    expect(AppliedMLError.isInstance(err) && err.code).toBe('E_IO');
+    expect(Date.now() - started).toBeLessThan(5000);
+  }, 10_000);
 });

@@ -91,6 +91,31 @@ async function checkReplaceable(dir: string, marker: string | undefined): Promis
 }
 
 /**
+ * `mkdir -p` without Node's recursive mode, which loops forever where the kernel answers ENOENT for a
+ * directory whose parent exists (inside /proc, for instance): the missing levels are made one by one
+ * from the nearest existing ancestor, and any refusal is thrown as it comes.
+ */
+export async function makeDirs(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!(await exists(at))) {
+    missing.push(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  for (const level of missing.reverse()) {
+    try {
+      await mkdir(level);
+    } catch (cause) {
+      // Made meanwhile by someone else: fine if it is a directory now.
+      if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(level)).isDirectory()) continue;
+      throw cause;
+    }
+  }
+}
+
+/**
  * Build a directory atomically: `fill` writes whatever it needs (files, subdirectories, other bundles)
  * into an empty hidden sibling directory, which then replaces `dir` by rename. A thrown failure in
  * `fill` or in the swap leaves the previous `dir` as it was and removes the staging directory. A crash
@@ -110,7 +135,7 @@ export async function replaceDirAtomic(
   const staging = join(parent, `.${basename(dir)}.tmp-${tag}`);
   const retired = join(parent, `.${basename(dir)}.old-${tag}`);
   try {
-    await mkdir(parent, { recursive: true });
+    await makeDirs(parent);
     await mkdir(staging);
     await fill(staging);
   } catch (cause) {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeDirs } from '../bundle/atomic-dir';
 import { AppliedMLError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 
@@ -40,7 +41,14 @@ export async function downloadFile(url: string, destination: string, options: Do
       details: { url },
     });
   }
-  await mkdir(dirname(destination), { recursive: true });
+  try {
+    await makeDirs(dirname(destination));
+  } catch (cause) {
+    throw new AppliedMLError('E_IO', `Could not make the folder for ${destination}: ${(cause as Error).message}`, {
+      cause,
+      details: { destination },
+    });
+  }
   const temp = `${destination}.${process.pid}.${randomBytes(6).toString('hex')}.part`;
   logger.debug('downloading', { url, destination });
 
