@@ -112,7 +112,9 @@ async function main(): Promise<void> {
       const cell = { aucroc: 0, aucpr: 0, fitSeconds: 0, fits: 0 };
       for (const seed of SEEDS) {
         const outer =
-          SPLITS === 'paper' ? { train: Array.from(adbenchSplit(data.y, seed).train) } : trainTestSplit(data.x.rows, { testFraction: 0.3, seed, stratify: data.y });
+          SPLITS === 'paper'
+            ? { train: Array.from(adbenchSplit(data.y, seed).train) }
+            : trainTestSplit(data.x.rows, { testFraction: 0.3, seed, stratify: data.y });
         // Only the training part from here on.
         const x = takeRows(data.x, outer.train);
         const y = outer.train.map((i) => data.y[i] as number);
