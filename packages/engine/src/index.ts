@@ -104,6 +104,7 @@ export {
   kFold,
   parseNpy,
   parseNpz,
+  parseNumberCell,
   readCsv,
   readCsvAll,
   readNpy,

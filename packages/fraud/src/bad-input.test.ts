@@ -64,6 +64,20 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
     timed.dispose();
   });
 
+  it("number strings are decimal: '0x10' is not 16, a column of codes like it is categorical", async () => {
+    const m = FraudDetector.create({ detector: 'ecod' });
+    await m.train(rows.map(([a, b], i) => ({ amount: String(a), code: i % 2 ? '0x10' : '12', fee: ` ${b}e-1 ` })));
+    expect(m.inputColumns).toEqual(['amount', 'code', 'fee']);
+    // One-hot columns for the codes; amount and fee as numbers.
+    expect(m.featureNames.filter((n) => n.startsWith('code'))).toHaveLength(2);
+    expect(m.featureNames).toContain('amount');
+    expect(m.featureNames).toContain('fee');
+    for (const amount of ['0x10', '0b11', '1_000', 'Infinity'])
+      expect(await codeOf(() => m.scores([{ amount, code: '12', fee: '1' }])), amount).toBe('E_INPUT_INVALID');
+    expect(m.scores([{ amount: '+1.5E1', code: '12', fee: '.5' }])).toHaveLength(1);
+    m.dispose();
+  });
+
   it('thresholds and splits refuse missing arguments with a typed error', async () => {
     expect(await codeOf(() => chooseThreshold([0.1, 0.9], undefined as never))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => chooseThreshold(null as never, { topK: 1 }))).toBe('E_INPUT_INVALID');

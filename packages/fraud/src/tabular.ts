@@ -1,4 +1,4 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, parseNumberCell } from '@appliedml/engine';
 import { MAX_CELLS, isMatrix, toMatrix, type Matrix } from './matrix';
 
 /**
@@ -117,7 +117,8 @@ function shown(v: unknown): string {
 }
 
 function toNumber(v: unknown, column: string, row: number): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : typeof v === 'boolean' ? Number(v) : NaN;
+  // Strings in decimal or scientific notation only (Number() would read '0x10' as 16).
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? (parseNumberCell(v) ?? NaN) : typeof v === 'boolean' ? Number(v) : NaN;
   if (!Number.isFinite(n)) {
     throw new AppliedMLError('E_INPUT_INVALID', `Row ${row}, field '${column}': ${shown(v)} is not a finite number.`, {
       details: { row, field: column },
@@ -145,8 +146,7 @@ function inferKind(values: unknown[]): ColumnKind {
     if (MISSING(v)) continue;
     seen++;
     if (v instanceof Date) dates++;
-    else if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))))
-      numeric++;
+    else if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && parseNumberCell(v) !== undefined)) numeric++;
     else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(v) && Number.isFinite(Date.parse(v))) dates++;
   }
   if (seen === 0) return 'numeric';
@@ -324,7 +324,7 @@ export class Preprocessor {
       return (input as ReadonlyArray<ArrayLike<number>>)[row]?.[idx];
     }
     const v = (input as ReadonlyArray<TabularRecord>)[row]?.[column];
-    return MISSING(v) ? undefined : Number(v);
+    return MISSING(v) ? undefined : typeof v === 'string' ? parseNumberCell(v) : Number(v);
   }
 
   /** Transforms to the scaled feature matrix the detectors see. */

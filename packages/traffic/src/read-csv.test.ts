@@ -24,6 +24,10 @@ describe('readSeriesCsv', () => {
     expect(ragged.details.line).toBe(3);
     const word = await expectCode(() => readSeriesCsv(bytes('a,b\n1,fast\n'), { intervalMinutes: 5 }), 'E_INPUT_INVALID');
     expect(word.details.column).toBe('b');
+    // Decimal only: Number() reads '0x10' as 16.
+    const hex = await expectCode(() => readSeriesCsv(bytes('a,b\n1,0x10\n'), { intervalMinutes: 5 }), 'E_INPUT_INVALID');
+    expect(hex.details.column).toBe('b');
+    expect((await readSeriesCsv(bytes('a\n+1.5e1\n.5\n'), { intervalMinutes: 5 })).values).toEqual(Float64Array.from([15, 0.5]));
     await expectCode(() => readSeriesCsv(bytes(''), { intervalMinutes: 5 }), 'E_INPUT_INVALID');
     await expectCode(() => readSeriesCsv(bytes('a,b\n1,\n2,\n'), { intervalMinutes: 5 }), 'E_INPUT_INVALID');
   });

@@ -1,4 +1,4 @@
-import { AppliedMLError, readCsvAll, readNumericMatrix, type CsvSource } from '@appliedml/engine';
+import { AppliedMLError, parseNumberCell, readCsvAll, readNumericMatrix, type CsvSource } from '@appliedml/engine';
 import { checkInterval, createSeries, toEpochMs, type TrafficSeries } from './series';
 
 export interface ReadSeriesOptions {
@@ -92,7 +92,8 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       let v: number;
       if (missingCells.has(str)) v = NaN;
       else {
-        v = Number(str);
+        // Decimal or scientific notation only: Number() would read '0x10' as 16.
+        v = parseNumberCell(str) ?? NaN;
         if (!Number.isFinite(v))
           throw new AppliedMLError('E_INPUT_INVALID', `Line ${line}, column '${name}': '${str.slice(0, 40)}' is not a number.`, {
             details: { line, column: name, value: str.slice(0, 40) },
