@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';

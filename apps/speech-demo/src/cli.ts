@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import { AppliedMLError, checkDevice, consoleLogger, type Device } from '@appliedml/engine';
 import { SpeechRecognizer, decodeWav, encodeWav, type SpeechMetrics } from '@appliedml/speech';

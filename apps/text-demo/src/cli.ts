@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import { AppliedMLError, checkDevice, consoleLogger, trainTestSplit, type Device } from '@appliedml/engine';
 import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type TextExample, type TextMetrics } from '@appliedml/text';
