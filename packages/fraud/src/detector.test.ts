@@ -235,7 +235,8 @@ describe('FraudDetector', () => {
   });
 
   it('gbt with a forest: save → load the same under gbt-forest.json, a mismatched file is corrupt, retraining keeps what the bundle holds', async () => {
-    const model = FraudDetector.create({ detector: 'gbt', seed: 4, gbt: { trees: 20, forest: { trees: 10 } } });
+    // Four of the forest's trees extremely randomized: the same file format, the same checks.
+    const model = FraudDetector.create({ detector: 'gbt', seed: 4, gbt: { trees: 20, forest: { trees: 10, extraTrees: 4 } } });
     await model.train(x, { labels: y });
     expect((await model.evaluate(x, y)).aucroc).toBeGreaterThan(0.99);
     const [p] = await model.predictBatch([x[605] as number[]]);
@@ -264,7 +265,7 @@ describe('FraudDetector', () => {
     await tamper({ 'gbt-forest.json': original });
     const again = await FraudDetector.load(path);
     expect(Array.from(again.scores(x))).toEqual(Array.from(model.scores(x)));
-    expect(again.config.gbt?.forest).toEqual({ trees: 10 });
+    expect(again.config.gbt?.forest).toEqual({ trees: 10, extraTrees: 4 });
     again.dispose();
     const state = JSON.parse(original) as { forest: { trees: { value: unknown[] }[] } };
     const nullLeaf = JSON.parse(original) as typeof state;
@@ -296,7 +297,7 @@ describe('FraudDetector', () => {
     twice.dispose();
     pinned.dispose();
     // Forest options that are not options are corrupt, not rewritten.
-    for (const bad of [true, 'x', { maxDepth: 0 }]) {
+    for (const bad of [true, 'x', { maxDepth: 0 }, { extraTrees: 11 }]) {
       await tamper({ 'gbt-forest.json': original }, (m) => (m.config.gbt.forest = bad));
       await expectCode(FraudDetector.load(path), 'E_BUNDLE_CORRUPT');
     }

@@ -773,7 +773,21 @@ export class FraudDetector {
           const trees = state.forest.trees.length;
           if (option === false || (option && option.trees !== undefined && option.trees !== trees))
             throw corrupt(`its config's gbt.forest does not match the ${trees}-tree forest it holds`);
-          model.config.gbt = { ...model.config.gbt, forest: { ...(option || {}), trees } };
+          const pinned = { ...(option || {}), trees };
+          // With the count pinned, the other options must still fit it (extraTrees ≤ trees).
+          try {
+            checkForestOptions(pinned);
+          } catch (cause) {
+            throw new AppliedMLError(
+              'E_BUNDLE_CORRUPT',
+              `Fraud bundle ${dir}: its gbt.forest option does not fit the ${trees}-tree forest it holds.`,
+              {
+                cause,
+                details: { dir },
+              },
+            );
+          }
+          model.config.gbt = { ...model.config.gbt, forest: pinned };
         } else {
           if (option) throw corrupt('its config asks for a forest but gbt.json holds none');
           model.config.gbt = { ...model.config.gbt, forest: false };
