@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs } from './cli-args';
+import { intFlag, parseCliArgs } from './cli-args';
 
 describe('parseCliArgs', () => {
   const config = { args: [] as string[], allowPositionals: true, options: { limit: { type: 'string' as const } } };
@@ -11,5 +11,22 @@ describe('parseCliArgs', () => {
       expect(() => parseCliArgs({ ...config, args }, 'usage: demo')).toThrow(
         expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringMatching(/usage: demo$/) }),
       );
+  });
+});
+
+describe('intFlag', () => {
+  it('reads decimal whole numbers in range; absent is undefined', () => {
+    expect(intFlag('8080', 'port', { min: 0, max: 65535 })).toBe(8080);
+    expect(intFlag(' 7 ', 'seed')).toBe(7);
+    expect(intFlag('-3', 'x')).toBe(-3);
+    expect(intFlag(undefined, 'seed')).toBeUndefined();
+  });
+  it("refuses what Number() would take ('' as 0, '0x10' as 16, '1e3') and values out of range, naming the flag", () => {
+    for (const v of ['', ' ', '0x10', '1e3', '1.5', 'abc', '99999999999999999999'])
+      expect(() => intFlag(v, 'seed'), v).toThrow(
+        expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringContaining('--seed') }),
+      );
+    expect(() => intFlag('70000', 'port', { min: 0, max: 65535 })).toThrow(/--port must be a whole number in 0\.\.65535; got '70000'/);
+    expect(() => intFlag('0', 'workers', { min: 1 })).toThrow(/--workers/);
   });
 });

@@ -13,3 +13,19 @@ export function parseCliArgs<T extends ParseArgsConfig>(config: T, usage: string
     throw new AppliedMLError('E_INPUT_INVALID', `${(cause as Error).message}\n\n${usage}`, { cause });
   }
 }
+
+/**
+ * A whole-number flag such as `--seed 7` or `--port 8080`: decimal digits only (`Number` would take
+ * `''` for 0 and `0x10` for 16), within [min, max]; `undefined` when the flag is absent.
+ */
+export function intFlag(value: string | undefined, name: string, range: { min?: number; max?: number } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const min = range.min ?? Number.MIN_SAFE_INTEGER;
+  const max = range.max ?? Number.MAX_SAFE_INTEGER;
+  const x = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(x) || x < min || x > max)
+    throw new AppliedMLError('E_INPUT_INVALID', `--${name} must be a whole number in ${min}..${max}; got '${value}'.`, {
+      details: { option: name, value },
+    });
+  return x;
+}

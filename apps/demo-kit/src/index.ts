@@ -7,7 +7,7 @@ export { checkFileName, fileNameSchema, resolveInside, MAX_FILE_NAME_LENGTH } fr
 export type { ResolveInsideOptions } from './file-names';
 export { loadingModel } from './loading-model';
 export { writeOutputFile } from './write-output';
-export { parseCliArgs } from './cli-args';
+export { intFlag, parseCliArgs } from './cli-args';
 export type { LoadableModel, LoadingModel } from './loading-model';
 export { createInferencePool, openInferencePool } from './pool';
 export type { InferencePool, InferencePoolOptions, MicroBatchOptions, PoolStats } from './pool';

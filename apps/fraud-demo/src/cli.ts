@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import { closeOnSignals, writeOutputFile } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag, writeOutputFile } from '@appliedml/demo-kit';
 import { AppliedMLError, averagePrecision, consoleLogger, dataDirFromEnv, rocAuc } from '@appliedml/engine';
 import { ADBENCH_FILES, ADBENCH_SEEDS, SYNTHETIC_NOTICE, TransactionScorer, type DetectorKind, type Transaction } from '@appliedml/fraud';
 import { loadTransactions } from './data';
@@ -189,11 +189,13 @@ async function main(): Promise<void> {
   const command = positionals[0];
   const detector = values.detector as DetectorKind;
   if (values.help || !command) return out(USAGE);
+  // Seeds up to 2^31 - 2, so seed + 1 (a new stream for evaluate / serve) stays a valid seed.
+  const seed = intFlag(values.seed, 'seed', { min: 0, max: 2 ** 31 - 2 }) as number;
   if (command === 'demo') return demo(values.full, resolve(values.report));
   if (command === 'train') {
-    const data = await loadTransactions(values.data, Number(values.seed));
+    const data = await loadTransactions(values.data, seed);
     if (data.synthetic) out(data.source);
-    const scorer = TransactionScorer.create({ detector: { detector, seed: Number(values.seed) } });
+    const scorer = TransactionScorer.create({ detector: { detector, seed } });
     const report = await scorer.train(
       data.txs,
       isSupervised(detector) && data.labels ? { labels: data.labels, logger: consoleLogger() } : {},
@@ -214,11 +216,11 @@ async function main(): Promise<void> {
   if (!values.model) throw new AppliedMLError('E_INPUT_INVALID', `${command} needs --model DIR (train one first).\n\n${USAGE}`);
   const scorer = await TransactionScorer.load(values.model);
   if (command === 'evaluate') {
-    const data = await loadTransactions(values.data, Number(values.seed) + 1);
+    const data = await loadTransactions(values.data, seed + 1);
     if (!data.labels) throw new AppliedMLError('E_INPUT_INVALID', 'evaluate needs a label per transaction.');
     // A different stream: its cards are not the saved cards, so start from empty card state unless told otherwise.
     if (!values['keep-state']) scorer.resetState();
-    if (data.synthetic) out(`${data.source} (a new stream, seed ${Number(values.seed) + 1})`);
+    if (data.synthetic) out(`${data.source} (a new stream, seed ${seed + 1})`);
     const ev = await scorer.evaluate(data.txs, data.labels);
     out(JSON.stringify(ev, null, 2));
   } else if (command === 'score') {
@@ -237,9 +239,8 @@ async function main(): Promise<void> {
       out(JSON.stringify({ score: s.score, decision: s.isFraud ? 'alert' : 'pass', reasons: s.reasons.map((r) => r.text) }));
     }
   } else if (command === 'serve') {
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppliedMLError('E_INPUT_INVALID', '--port must be 0..65535.');
-    const curves = await servedCurves(values.model, values.data, Number(values.seed) + 1);
+    const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) as number;
+    const curves = await servedCurves(values.model, values.data, seed + 1);
     const service = await createFraudService(scorer, {
       logger: true,
       ...(curves ? { curves } : {}),

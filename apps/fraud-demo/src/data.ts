@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { AppliedMLError, readCsvAll } from '@appliedml/engine';
+import { AppliedMLError, parseNumberCell, readCsvAll } from '@appliedml/engine';
 import { SYNTHETIC_NOTICE, generateTransactions, readLabels, type Transaction } from '@appliedml/fraud';
 
 export interface LabelledTransactions {
@@ -41,7 +41,9 @@ export async function loadTransactions(spec: string, seed = 7): Promise<Labelled
   const hasLabels = rows.some((r) => r.label !== undefined && r.label !== null && r.label !== '');
   const txs = rows.map((r) => ({
     card: String(r.card ?? ''),
-    amount: Number(r.amount),
+    // A number as it came, or a decimal string (from CSV or JSONL); anything else reaches the SDK as it
+    // is, which refuses it naming the value (Number() would read '' as 0 and '0x10' as 16).
+    amount: (typeof r.amount === 'string' ? (parseNumberCell(r.amount) ?? r.amount) : r.amount) as number,
     // Epoch milliseconds arrive from a CSV as text: a string of digits is read as the number it is.
     timestamp:
       typeof r.timestamp === 'number'

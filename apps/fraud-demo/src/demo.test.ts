@@ -95,6 +95,10 @@ describe('fraud demo', () => {
       const none = join(dir, 'none.csv');
       await writeFile(none, 'card,amount,timestamp\nc1,10,1767225600000\n');
       expect((await loadTransactions(none)).labels).toBeUndefined();
+      // Amounts as text are decimal; anything else reaches the SDK as it came, not as 0 or 16.
+      const amounts = join(dir, 'amounts.jsonl');
+      await writeFile(amounts, ['12.5', '0x10', '', null].map((amount, i) => JSON.stringify({ ...tx(i, 0), amount })).join('\n'));
+      expect((await loadTransactions(amounts)).txs.map((t) => t.amount as unknown)).toEqual([12.5, '0x10', '', null]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

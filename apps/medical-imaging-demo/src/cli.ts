@@ -8,7 +8,7 @@ import { classificationData, hasDataDir, phantomClassification, phantomSegmentat
 import { PRESETS, PUBLISHED, type PresetName } from './presets';
 import { htmlReport } from './report';
 import { runClassifier, runSegmenter } from './run';
-import { closeOnSignals, writeOutputFile } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag, writeOutputFile } from '@appliedml/demo-kit';
 import { createMedicalService, inProcess, medicalWorkerPool, type MedicalInference } from './server';
 
 const USAGE = `appliedml medical imaging demo — a pneumonia classifier with Grad-CAM and a polyp segmenter
@@ -203,11 +203,8 @@ async function main(): Promise<void> {
     }
     case 'serve': {
       const bundle = requireArg(values.bundle, '--bundle');
-      const port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppliedMLError('E_INPUT_INVALID', '--port must be 0..65535.');
-      const workers = Number(values.workers);
-      if (!Number.isInteger(workers) || workers < 0 || workers > 64)
-        throw new AppliedMLError('E_INPUT_INVALID', '--workers must be 0..64.');
+      const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) as number;
+      const workers = intFlag(values.workers, 'workers', { min: 0, max: 64 }) as number;
       // Listen at once (/healthz 200, /readyz 503 "loading"); ready once the models are loaded.
       const loading = (async (): Promise<MedicalInference> => {
         if (workers > 0)

@@ -8,7 +8,7 @@ import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
 import { featurePictures, pngDataUrl } from './pictures';
 import { FSDD_REFERENCE, presetFor, type Preset } from './presets';
 import { htmlReport } from './report';
-import { closeOnSignals, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
 import { createSpeechService, inProcess, speechWorkerPool, type SpeechInference } from './server';
 
 const USAGE = `appliedml speech demo — spoken-digit recognition (FSDD, or synthetic mespeak digits offline)
@@ -187,11 +187,8 @@ async function main(): Promise<void> {
     }
     case 'serve': {
       const bundle = requireArg(values.bundle, '--bundle');
-      const port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppliedMLError('E_INPUT_INVALID', '--port must be 0–65535.');
-      const workers = Number(values.workers);
-      if (!Number.isInteger(workers) || workers < 0 || workers > 64)
-        throw new AppliedMLError('E_INPUT_INVALID', '--workers must be 0..64.');
+      const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) as number;
+      const workers = intFlag(values.workers, 'workers', { min: 0, max: 64 }) as number;
       // The workers start their engines from the environment: --device reaches them through it.
       if (device && workers > 0) process.env.APPLIEDML_DEVICE = device;
       // Listen first: /healthz answers at once and /readyz turns 200 once the model is loaded.

@@ -6,7 +6,7 @@ import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type Text
 import { DATASETS, hasDataDir, loadDataset, type DatasetName, type DemoSplit } from './data';
 import { PUBLISHED, presetFor } from './presets';
 import { htmlReport, type ReportSection } from './report';
-import { closeOnSignals, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
 import { createTextService, textWorkerPool, type HeldOutMetrics } from './server';
 
 const USAGE = `appliedml text demo — spam filtering and question classification on real data
@@ -157,9 +157,7 @@ async function main(): Promise<void> {
   const command = positionals[0];
   if (values.device !== undefined) checkDevice(values.device, '--device');
   const device = values.device as Device | undefined;
-  const limit = values.limit === undefined ? undefined : Number(values.limit);
-  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1))
-    throw new AppliedMLError('E_INPUT_INVALID', `--limit must be a whole number of mails, at least 1 (got '${values.limit}').`);
+  const limit = intFlag(values.limit, 'limit', { min: 1 });
   if (values.help || !command) return out(USAGE);
   switch (command) {
     case 'demo':
@@ -199,12 +197,14 @@ async function main(): Promise<void> {
     }
     case 'serve': {
       const bundle = requireArg(values.bundle, '--bundle');
-      const workers = Number(values.workers);
-      if (!Number.isInteger(workers) || workers < 1) throw new AppliedMLError('E_INPUT_INVALID', '--workers must be a whole number ≥ 1.');
+      const workers = intFlag(values.workers, 'workers', { min: 1, max: 64 }) as number;
       const heldOut = await servedHeldOut(bundle, values.dataset, limit, device);
       const inference = await textWorkerPool(bundle, { threads: workers });
       const service = await createTextService(inference, { model: inference.model }, { logger: true, ...(heldOut ? { heldOut } : {}) });
-      const { url } = await service.listen({ port: Number(values.port), host: values.host as string });
+      const { url } = await service.listen({
+        port: intFlag(values.port, 'port', { min: 0, max: 65535 }) as number,
+        host: values.host as string,
+      });
       closeOnSignals(service, { onSignal: (signal) => out(`${signal}: finishing in-flight requests, then stopping`) });
       out(
         `listening on ${url}/  (POST /predict {"text": "..."}; OpenAPI page ${url}/docs; ${workers} worker thread${workers > 1 ? 's' : ''})`,

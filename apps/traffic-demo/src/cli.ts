@@ -2,7 +2,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { closeOnSignals } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag } from '@appliedml/demo-kit';
 import { AppliedMLError, checkDevice, type Device } from '@appliedml/engine';
 import { MODEL_KINDS, splitSeries, TrafficForecaster, type TrafficModelKind } from '@appliedml/traffic';
 import { loadDemoData, type DataChoice } from './data';
@@ -58,13 +58,8 @@ async function main(argv: string[]): Promise<void> {
     throw new AppliedMLError('E_INPUT_INVALID', `--data must be auto, los-loop or synthetic; got ${data}.`);
   if (values.device !== undefined) checkDevice(values.device, '--device');
   const device = values.device as Device | undefined;
-  const seed = Number(values.seed);
-  const num = (v: string | undefined, name: string): number | undefined => {
-    if (v === undefined) return undefined;
-    const x = Number(v);
-    if (!Number.isInteger(x) || x < 0) throw new AppliedMLError('E_INPUT_INVALID', `--${name} must be a non-negative integer; got ${v}.`);
-    return x;
-  };
+  const seed = intFlag(values.seed, 'seed', { min: 0 }) as number;
+  const num = (v: string | undefined, name: string): number | undefined => intFlag(v, name, { min: 0 });
 
   switch (command) {
     case 'demo': {

@@ -11,8 +11,9 @@ import { packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './t
  * leaves, at `maxDepth`, or no sampled split lowers its impurity. A row's score is
  * the mean over the trees of its leaf's fraud share. Deterministic for a seed.
  *
- * `extraTrees` of the trees are extremely randomized instead (Geurts, Ernst and Wehenkel 2006, at
- * scikit-learn's `ExtraTreesClassifier` defaults): grown on every training row (no bootstrap), each
+ * `extraTrees` of the trees are extremely randomized instead (Geurts, Ernst and Wehenkel 2006, as
+ * scikit-learn's `ExtraTreesClassifier` with its defaults, except that √features is rounded here and
+ * floored there, and a cut that rounds to the maximum skips the feature): grown on every training row (no bootstrap), each
  * tried feature cut at one threshold drawn uniformly between its smallest and largest raw value in the
  * node, the best of those cuts by Gini, grown until a node is pure (or at the limits above).
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Matrix } from './matrix';
-import { BLOCK_ROWS, packTrees, pushLeaf, sumLeaves, type GrowingTree } from './tree-pack';
+import { BLOCK_ROWS, packTrees, pushLeaf, sumLeaves, validTree, type GrowingTree } from './tree-pack';
 
 type Tree = GrowingTree & { value: number[] };
 
@@ -77,5 +77,54 @@ describe('packed trees', () => {
     };
     visit(0);
     expect(packedLeafDepths).toEqual(depthOf(0, 0));
+  });
+
+  it('a tree whose splits share a child is not valid (packing it would copy each path) and is refused if packed anyway', () => {
+    const t = randomTree(3, 12, lcg(5));
+    const ok = (v: unknown): boolean => typeof v === 'number';
+    expect(validTree(t, 3, ok)).toBe(true);
+    const split = t.feature.findIndex((f) => f >= 0);
+    const same = structuredClone(t);
+    same.right[split] = same.left[split] as number;
+    expect(validTree(same, 3, ok)).toBe(false);
+    // Two splits pointing at one node: a chain of 40 such levels would take 2^40 steps to pack.
+    const chain: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
+    for (let i = 0; i < 40; i++) {
+      chain.feature.push(0);
+      chain.threshold.push(0.5);
+      chain.left.push(i + 1);
+      chain.right.push(i + 1);
+      chain.value.push(0);
+    }
+    chain.value.push(1);
+    pushLeaf(chain);
+    expect(validTree(chain, 1, ok)).toBe(false);
+    // Two splits sharing one child (node 4 under both 1 and 2).
+    const twoParents: Tree = {
+      feature: [0, 0, 0, -1, -1, -1],
+      threshold: [0.5, 0.2, 0.8, 0, 0, 0],
+      left: [1, 3, 4, -1, -1, -1],
+      right: [2, 4, 5, -1, -1, -1],
+      value: [0, 0, 0, 1, 2, 3],
+    };
+    expect(validTree(twoParents, 1, ok)).toBe(false);
+    expect(validTree({ ...twoParents, left: [1, 3, 5, -1, -1, -1], right: [2, 4, 5, -1, -1, -1] }, 1, ok)).toBe(false);
+    twoParents.left[2] = 5;
+    twoParents.right[2] = 6;
+    expect(
+      validTree(
+        {
+          ...twoParents,
+          feature: [...twoParents.feature, -1],
+          threshold: [...twoParents.threshold, 0],
+          value: [...twoParents.value, 4],
+          left: [...twoParents.left, -1],
+          right: [...twoParents.right, -1],
+        },
+        1,
+        ok,
+      ),
+    ).toBe(true);
+    expect(() => packTrees([chain], () => 0)).toThrow(expect.objectContaining({ code: 'E_BUNDLE_CORRUPT' }));
   });
 });

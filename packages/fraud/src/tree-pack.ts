@@ -1,3 +1,4 @@
+import { AppliedMLError } from '@appliedml/engine';
 import type { Matrix } from './matrix';
 
 /** A binary tree as parallel arrays: `feature` −1 marks a leaf; rows with value ≤ threshold go left. */
@@ -74,6 +75,8 @@ export function packTrees<T extends NodeArrays>(
         continue;
       }
       p.threshold[dst] = t.threshold[src] as number;
+      // Only a tree whose nodes share a child reaches more nodes than it has (validTree refuses those).
+      if (next + 2 > total) throw new AppliedMLError('E_BUNDLE_CORRUPT', 'A tree reuses a node as the child of two splits.');
       p.left[dst] = next;
       open.push([t.right[src] as number, next + 1, depth + 1], [t.left[src] as number, next, depth + 1]);
       next += 2;
@@ -140,13 +143,16 @@ export function sumLeaves(p: PackedTrees, x: Matrix, strict: boolean, start: num
 
 /**
  * Checks one parsed tree (from a bundle): parallel arrays of one length, split features in range,
- * finite thresholds, children after their parent (so no cycles), and every node value accepted by
+ * finite thresholds, children after their parent (so no cycles), no node the child of two splits, and every node value accepted by
  * `valueOk` (NaN comes back from JSON as null: give a check that refuses non-numbers).
  */
 export function validTree(t: unknown, features: number, valueOk: (v: unknown) => boolean): boolean {
   const tree = t as (NodeArrays & { value: readonly unknown[] }) | undefined;
   const n = tree?.feature?.length;
   if (!tree || !n || [tree.threshold, tree.left, tree.right, tree.value].some((a) => !Array.isArray(a) || a.length !== n)) return false;
+  // Each node is the child of at most one split, and of one side only: a shared child would make the
+  // packed copy grow exponentially (packTrees copies each path).
+  const hasParent = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const f = tree.feature[i] as number;
     if (!Number.isInteger(f) || f < -1 || f >= features || !valueOk(tree.value[i])) return false;
@@ -154,7 +160,10 @@ export function validTree(t: unknown, features: number, valueOk: (v: unknown) =>
       const l = tree.left[i] as number;
       const r = tree.right[i] as number;
       if (!Number.isFinite(tree.threshold[i])) return false;
-      if (!(Number.isInteger(l) && Number.isInteger(r) && l > i && r > i && l < n && r < n)) return false;
+      if (!(Number.isInteger(l) && Number.isInteger(r) && l > i && r > i && l < n && r < n && l !== r)) return false;
+      if (hasParent[l] || hasParent[r]) return false;
+      hasParent[l] = 1;
+      hasParent[r] = 1;
     }
   }
   return true;

@@ -90,13 +90,18 @@ describe('makeDirs', () => {
     await makeDirs(root);
     await writeFile(join(root, 'file'), 'x');
     await expect(makeDirs(join(root, 'file', 'sub'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(makeDirs(join(root, 'file'))).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 
-  it("a folder the system will not make is an error, not a hang (Node's recursive mkdir loops under /proc)", async () => {
-    const started = Date.now();
-    await expect(makeDirs('/proc/appliedml-no-such/dir')).rejects.toBeInstanceOf(Error);
-    const err = await replaceDirAtomic('/proc/appliedml-no-such/bundle', async () => {}).catch((e: unknown) => e);
-    expect(AppliedMLError.isInstance(err) && err.code).toBe('E_IO');
-    expect(Date.now() - started).toBeLessThan(5000);
-  }, 10_000);
+  it.runIf(process.platform === 'linux')(
+    "a folder the system will not make is an error, not a hang (Node's recursive mkdir loops under /proc)",
+    async () => {
+      const started = Date.now();
+      await expect(makeDirs('/proc/appliedml-no-such/dir')).rejects.toBeInstanceOf(Error);
+      const err = await replaceDirAtomic('/proc/appliedml-no-such/bundle', async () => {}).catch((e: unknown) => e);
+      expect(AppliedMLError.isInstance(err) && err.code).toBe('E_IO');
+      expect(Date.now() - started).toBeLessThan(5000);
+    },
+    10_000,
+  );
 });

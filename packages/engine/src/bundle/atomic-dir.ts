@@ -104,6 +104,13 @@ export async function makeDirs(dir: string): Promise<void> {
     if (up === at) break;
     at = up;
   }
+  // The nearest existing level must be a folder (as `mkdir -p` refuses a path through or onto a file).
+  if (!(await stat(at)).isDirectory()) {
+    throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${missing.length ? (missing[missing.length - 1] as string) : at}'`), {
+      code: 'ENOTDIR',
+      path: at,
+    });
+  }
   for (const level of missing.reverse()) {
     try {
       await mkdir(level);
