@@ -41,20 +41,23 @@ export function binOf(edges: Float64Array, v: number): number {
   return lo;
 }
 
-/** Reorders rows[begin..end) in place so rows with bin ≤ `bin` on `feature` come first; returns the boundary. */
+/**
+ * Reorders rows[begin..end) in place so rows whose value on `feature` (a bin code, or a raw value) is
+ * ≤ `limit` come first; returns the boundary.
+ */
 export function partitionRows(
-  bins: Uint8Array,
+  values: Uint8Array | Float64Array,
   d: number,
   rows: Int32Array,
   begin: number,
   end: number,
   feature: number,
-  bin: number,
+  limit: number,
 ): number {
   let lo = begin;
   let hi = end - 1;
   while (lo <= hi) {
-    if ((bins[(rows[lo] as number) * d + feature] as number) <= bin) lo++;
+    if ((values[(rows[lo] as number) * d + feature] as number) <= limit) lo++;
     else {
       const tmp = rows[lo] as number;
       rows[lo] = rows[hi] as number;

@@ -1,4 +1,4 @@
-import { AppliedMLError, createRng } from '@appliedml/engine';
+import { AppliedMLError, createRng, type Rng } from '@appliedml/engine';
 import { binEdges, binOf, partitionRows } from './bins';
 import type { Matrix } from './matrix';
 import { packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
@@ -109,7 +109,7 @@ export function fitForest(x: Matrix, y: Uint8Array, options: ForestOptions = {},
       // Extremely randomized: every row once.
       weight.fill(1);
       rows.set(all);
-      trees.push(growExtraTree(x, y, weight, rows, n, o, rng.nextUint32(), featOrder));
+      trees.push(growTree(y, weight, rows, n, o, randomCutSplit(x, y, weight, rows, o, createRng(rng.nextUint32()), featOrder)));
       continue;
     }
     // Bootstrap: n draws with replacement, kept as a weight per distinct row.
@@ -120,26 +120,28 @@ export function fitForest(x: Matrix, y: Uint8Array, options: ForestOptions = {},
     }
     let m = 0;
     for (let r = 0; r < n; r++) if (weight[r]) rows[m++] = r;
-    trees.push(growTree(bins, d, edges, y, weight, rows, m, o, rng.nextUint32(), histPos, histAll, featOrder));
+    const split = bestBinSplit(bins, d, edges, y, weight, rows, o, createRng(rng.nextUint32()), histPos, histAll, featOrder);
+    trees.push(growTree(y, weight, rows, m, o, split));
   }
   return { kind: 'random-forest', features: d, trees };
 }
 
+/** A split found for the open node rows[begin..end): its feature and threshold, and where the rows now part. */
+type Split = [feature: number, threshold: number, boundary: number];
+
+/**
+ * Grows one tree depth-first from rows[0..count) (with `weight` per row): a node stays a leaf when it
+ * is pure, at `maxDepth`, too small for two `minLeafRows` leaves, or when `split` finds nothing; else
+ * `split` reorders its rows so the left child's come first. Node values are fraud shares.
+ */
 function growTree(
-  bins: Uint8Array,
-  d: number,
-  edges: Float64Array[],
   y: Uint8Array,
   weight: Int32Array,
   rows: Int32Array,
   count: number,
   o: Resolved,
-  seed: number,
-  histPos: Float64Array,
-  histAll: Float64Array,
-  featOrder: number[],
+  split: (begin: number, end: number, pos: number, total: number) => Split | undefined,
 ): ForestTree {
-  const rng = createRng(seed);
   const tree: ForestTree = { feature: [], threshold: [], left: [], right: [], value: [] };
   const newNode = (pos: number, total: number): number => {
     tree.value.push(total > 0 ? pos / total : 0);
@@ -163,6 +165,39 @@ function growTree(
   while (stack.length) {
     const [node, begin, end, depth, pos, total] = stack.pop() as Open;
     if (pos === 0 || pos === total || depth >= o.maxDepth || total < 2 * o.minLeafRows) continue;
+    const found = split(begin, end, pos, total);
+    if (!found) continue;
+    const [feature, threshold, a] = found;
+    const [lp, lt] = sums(begin, a);
+    const l = newNode(lp, lt);
+    const r = newNode(pos - lp, total - lt);
+    tree.feature[node] = feature;
+    tree.threshold[node] = threshold;
+    tree.left[node] = l;
+    tree.right[node] = r;
+    stack.push([r, a, end, depth + 1, pos - lp, total - lt], [l, begin, a, depth + 1, lp, lt]);
+  }
+  return tree;
+}
+
+/**
+ * Breiman's split over quantile bins: among `maxFeatures` features not constant in the node (in a random
+ * order), the bin boundary with the lowest weighted Gini impurity, if it is lower than the node's.
+ */
+function bestBinSplit(
+  bins: Uint8Array,
+  d: number,
+  edges: Float64Array[],
+  y: Uint8Array,
+  weight: Int32Array,
+  rows: Int32Array,
+  o: Resolved,
+  rng: Rng,
+  histPos: Float64Array,
+  histAll: Float64Array,
+  featOrder: number[],
+): (begin: number, end: number, pos: number, total: number) => Split | undefined {
+  return (begin, end, pos, total) => {
     // Gini: maximise Σ over children of (pos² + neg²) / size, i.e. minimise the weighted impurity.
     const parentScore = (pos * pos + (total - pos) * (total - pos)) / total;
     let bestScore = parentScore + 1e-12;
@@ -207,58 +242,30 @@ function growTree(
         histPos[b] = 0;
       }
     }
-    if (bestFeature < 0) continue;
+    if (bestFeature < 0) return undefined;
     const a = partitionRows(bins, d, rows, begin, end, bestFeature, bestBin);
-    const [lp, lt] = sums(begin, a);
-    const l = newNode(lp, lt);
-    const r = newNode(pos - lp, total - lt);
-    tree.feature[node] = bestFeature;
-    tree.threshold[node] = (edges[bestFeature] as Float64Array)[bestBin] as number;
-    tree.left[node] = l;
-    tree.right[node] = r;
-    stack.push([r, a, end, depth + 1, pos - lp, total - lt], [l, begin, a, depth + 1, lp, lt]);
-  }
-  return tree;
+    return [bestFeature, (edges[bestFeature] as Float64Array)[bestBin] as number, a];
+  };
 }
 
 /**
- * An extremely randomized tree on the raw values: at each node, for up to `maxFeatures` features not
- * constant in the node (in a random order), one cut drawn uniformly in [min, max) of the node's values;
- * the best cut by Gini. A node is a leaf when it is pure, at `maxDepth`, too small for two `minLeafRows`
- * leaves, or constant in every feature.
+ * The extremely randomized split on raw values: for up to `maxFeatures` features not constant in the
+ * node (in a random order), one cut drawn uniformly in [min, max) of the node's values; the best cut by
+ * Gini, taken even when it leaves the impurity as it was (as scikit-learn does), so the tree grows to
+ * purity: random cuts of a few rows often keep both sides' fraud shares.
  */
-function growExtraTree(
+function randomCutSplit(
   x: Matrix,
   y: Uint8Array,
   weight: Int32Array,
   rows: Int32Array,
-  count: number,
   o: Resolved,
-  seed: number,
+  rng: Rng,
   featOrder: number[],
-): ForestTree {
-  const rng = createRng(seed);
+): (begin: number, end: number, pos: number, total: number) => Split | undefined {
   const d = x.cols;
   const data = x.data;
-  const tree: ForestTree = { feature: [], threshold: [], left: [], right: [], value: [] };
-  const newNode = (pos: number, total: number): number => {
-    tree.value.push(total > 0 ? pos / total : 0);
-    return pushLeaf(tree);
-  };
-  let pos0 = 0;
-  let total0 = 0;
-  for (let i = 0; i < count; i++) {
-    const r = rows[i] as number;
-    total0 += weight[r] as number;
-    pos0 += (weight[r] as number) * (y[r] as number);
-  }
-  type Open = [node: number, begin: number, end: number, depth: number, pos: number, total: number];
-  const stack: Open[] = [[newNode(pos0, total0), 0, count, 0, pos0, total0]];
-  while (stack.length) {
-    const [node, begin, end, depth, pos, total] = stack.pop() as Open;
-    if (pos === 0 || pos === total || depth >= o.maxDepth || total < 2 * o.minLeafRows) continue;
-    // The best cut is taken even when it leaves the impurity as it was (as scikit-learn does), so the
-    // tree grows to purity: random cuts of a few rows often keep both sides' fraud shares.
+  return (begin, end, pos, total) => {
     let bestScore = -Infinity;
     let bestFeature = -1;
     let bestCut = 0;
@@ -297,34 +304,9 @@ function growExtraTree(
         bestCut = cut;
       }
     }
-    if (bestFeature < 0) continue;
-    let a = begin;
-    let b = end - 1;
-    while (a <= b) {
-      if ((data[(rows[a] as number) * d + bestFeature] as number) <= bestCut) a++;
-      else {
-        const tmp = rows[a] as number;
-        rows[a] = rows[b] as number;
-        rows[b] = tmp;
-        b--;
-      }
-    }
-    let lp = 0;
-    let lt = 0;
-    for (let i = begin; i < a; i++) {
-      const r = rows[i] as number;
-      lt += weight[r] as number;
-      lp += (weight[r] as number) * (y[r] as number);
-    }
-    const l = newNode(lp, lt);
-    const r = newNode(pos - lp, total - lt);
-    tree.feature[node] = bestFeature;
-    tree.threshold[node] = bestCut;
-    tree.left[node] = l;
-    tree.right[node] = r;
-    stack.push([r, a, end, depth + 1, pos - lp, total - lt], [l, begin, a, depth + 1, lp, lt]);
-  }
-  return tree;
+    if (bestFeature < 0) return undefined;
+    return [bestFeature, bestCut, partitionRows(data, d, rows, begin, end, bestFeature, bestCut)];
+  };
 }
 
 const packedCache = new WeakMap<ForestState, PackedTrees>();
