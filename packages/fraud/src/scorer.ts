@@ -76,6 +76,8 @@ function describe(p: FraudPrediction, row: TransactionFeatureRow): FraudPredicti
  */
 export class TransactionScorer {
   private features: TransactionFeatures;
+  /** Calls that read and then change the card state run one at a time, in call order. */
+  private queue: Promise<unknown> = Promise.resolve();
   private constructor(
     readonly config: TransactionScorerConfig,
     private detector: FraudDetector,
@@ -121,16 +123,33 @@ export class TransactionScorer {
     return this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
   }
 
-  /** Scores one transaction against its card's state, then adds it to the state. */
-  async score(tx: Transaction): Promise<TransactionScore> {
-    const row = this.features.peek(tx);
-    const p = await this.detector.predict(row);
-    this.features.update(tx);
-    return { ...describe(p, row), features: row };
+  /** Runs `fn` after every earlier state-changing call has finished (a failed one does not block the rest). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Scores one transaction against its card's state, then adds it to the state. Calls made without
+   * waiting (`Promise.all` over a burst) are scored one after another in call order, so each sees the
+   * ones before it.
+   */
+  score(tx: Transaction): Promise<TransactionScore> {
+    return this.serial(async () => {
+      const row = this.features.peek(tx);
+      const p = await this.detector.predict(row);
+      this.features.update(tx);
+      return { ...describe(p, row), features: row };
+    });
   }
 
   /** Scores transactions one after another in time order (each sees the ones before it); results in input order. */
-  async scoreAll(txs: readonly Transaction[]): Promise<TransactionScore[]> {
+  scoreAll(txs: readonly Transaction[]): Promise<TransactionScore[]> {
+    return this.serial(() => this.scoreAllNow(txs));
+  }
+
+  private async scoreAllNow(txs: readonly Transaction[]): Promise<TransactionScore[]> {
     // Every transaction is checked before any enters the card state: a bad one leaves the state as it was.
     checkBatch(txs, 'Scoring');
     this.assertReady();
@@ -146,7 +165,11 @@ export class TransactionScorer {
   }
 
   /** Scores `txs` in time order (continuing the state) and computes the metrics against labels. */
-  async evaluate(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
+  evaluate(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
+    return this.serial(() => this.evaluateNow(txs, labels));
+  }
+
+  private async evaluateNow(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
     checkBatch(txs, 'Evaluation');
     const y = checkLabels(labels, txs, true);
     this.assertReady();

@@ -178,6 +178,22 @@ describe('TransactionScorer on the synthetic stream (flagged synthetic)', () => 
     }
   });
 
+  it('calls made without waiting are scored in call order, each seeing the ones before (a burst over Promise.all)', async () => {
+    const txs = generateTransactions({ cards: 40, days: 5, seed: 8 });
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await scorer.train(txs);
+    const t0 = Math.max(...txs.map((t) => new Date(t.timestamp).getTime())) + 86_400e3;
+    const burst = Array.from({ length: 5 }, (_, i) => ({ card: 'burst-card', amount: 1, timestamp: t0 + i * 1000 }));
+    const scored = await Promise.all(burst.map((tx) => scorer.score(tx)));
+    expect(scored.map((s) => s.features.count_1h)).toEqual([0, 1, 2, 3, 4]);
+    // A call that fails in between leaves the state as it was and does not block the next one.
+    const bad = scorer.score({ card: 'burst-card', amount: NaN, timestamp: t0 + 5000 });
+    const next = scorer.score({ card: 'burst-card', amount: 1, timestamp: t0 + 6000 });
+    await expect(bad).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    expect((await next).features.count_1h).toBe(5);
+    scorer.dispose();
+  });
+
   it('saves detector and card state as one unit: a save that fails part-way leaves the previous one whole; a foreign directory is refused', async () => {
     const txs = generateTransactions({ cards: 60, days: 10, seed: 4 });
     const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });

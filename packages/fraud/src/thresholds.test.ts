@@ -39,6 +39,24 @@ describe('chooseThreshold', () => {
     expect(c.threshold).toBe(0.3);
     expect(c.cost).toBe(3);
   });
+  it('a top-k budget is never exceeded: a group tied across the k-th place stays out (contamination takes it in)', () => {
+    const tied = [0.9, 0.8, 0.8, 0.8, 0.1, -2];
+    expect(chooseThreshold(tied, { topK: 2 })).toMatchObject({ threshold: 0.9, alerts: 1 });
+    expect(chooseThreshold(tied, { topK: 4 })).toMatchObject({ threshold: 0.8, alerts: 4 });
+    expect(chooseThreshold(tied, { topK: 10 })).toMatchObject({ threshold: -2, alerts: 6 });
+    // All tied at the top: no alert rather than every row.
+    const flat = chooseThreshold([0.5, 0.5, 0.5], { topK: 1 });
+    expect(flat.alerts).toBe(0);
+    expect(flat.threshold).toBeGreaterThan(0.5);
+    expect(chooseThreshold([-1, -1], { topK: 1 }).threshold).toBeGreaterThan(-1);
+    expect(chooseThreshold(tied, { contamination: 0.3 }).alerts).toBe(4);
+  });
+  it('the cost rule may flag nothing when every alert costs more than the frauds it would catch', () => {
+    const c = chooseThreshold([0.95, 0.9, 0.6, 0.3, 0.2, 0.1], { cost: { falsePositive: 10, falseNegative: 1 } }, [0, 1, 0, 0, 0, 0]);
+    expect(c).toMatchObject({ alerts: 0, cost: 1, recall: 0 });
+    expect(c.threshold).toBeGreaterThan(0.95);
+    expect(Number.isFinite(c.threshold)).toBe(true);
+  });
   it('bad input is E_INPUT_INVALID / E_SHAPE_MISMATCH', () => {
     expect(code(() => chooseThreshold([], { topK: 1 }))).toBe('E_INPUT_INVALID');
     expect(code(() => chooseThreshold([NaN], { topK: 1 }))).toBe('E_INPUT_INVALID');

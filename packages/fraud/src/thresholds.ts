@@ -5,7 +5,7 @@ import { readLabels } from './labels';
 export type ThresholdRule =
   | { targetPrecision: number }
   | { targetRecall: number }
-  /** Alert budget: flag the k highest scores (of the data given). */
+  /** Alert budget: flag at most the k highest scores (of the data given); scores tied across the k-th place all stay out. */
   | { topK: number }
   /** Minimise fp · falsePositive + fn · falseNegative. */
   | { cost: { falsePositive: number; falseNegative: number } }
@@ -50,7 +50,9 @@ function checkRule(rule: ThresholdRule): void {
 
 /**
  * Picks a threshold (alert when score ≥ threshold) on scored data. Label-based rules need labels;
- * `topK` and `contamination` do not. Ties share a side: every score equal to the threshold alerts.
+ * `topK` and `contamination` do not. Ties share a side: every score equal to the threshold alerts (so
+ * `topK` leaves out a group tied across its k-th place rather than go over the budget; `contamination`
+ * takes it in). The cost rule may choose to flag nothing (a threshold just above the highest score).
  */
 export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, givenLabels?: ArrayLike<number>): ThresholdChoice {
   checkScores(scores, givenLabels);
@@ -75,8 +77,11 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
         `The alert budget must be a positive integer and contamination in (0, 1) (got ${JSON.stringify(rule)}).`,
       );
     }
-    const thr = s(Math.min(k, n) - 1);
-    return summarise(scores, thr, labels);
+    if ('contamination' in rule) return summarise(scores, s(Math.min(k, n) - 1), labels);
+    // A budget is never exceeded: scores tied across the k-th place all stay below the threshold.
+    let last = Math.min(k, n) - 1;
+    if (k < n) while (last >= 0 && s(last) === s(k)) last--;
+    return summarise(scores, last >= 0 ? s(last) : above(s(0)), labels);
   }
   if (!labels) throw new AppliedMLError('E_INPUT_INVALID', `The rule ${JSON.stringify(rule)} needs labels.`);
   let positives = 0;
@@ -85,7 +90,9 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
   // Walk down the distinct scores, tracking tp/fp at each cut.
   let tp = 0;
   let fp = 0;
-  let best: { thr: number; value: number } | undefined;
+  // Flagging nothing is a choice too: for the cost rule it can be the cheapest.
+  let best: { thr: number; value: number } | undefined =
+    'cost' in rule ? { thr: above(s(0)), value: positives * rule.cost.falseNegative } : undefined;
   for (let k = 0; k < n; k++) {
     if (labels[order[k] as number] === 1) tp++;
     else fp++;
@@ -111,6 +118,16 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
     throw new AppliedMLError('E_INPUT_INVALID', `No threshold meets ${JSON.stringify(rule)} on this data.`, { details: { rule } });
   }
   return summarise(scores, best.thr, labels, 'cost' in rule ? best.value : undefined);
+}
+
+/** The smallest number above x (a threshold no score reaches when x is the highest). */
+function above(x: number): number {
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, x);
+  const bits = buf.getBigUint64(0);
+  if (x === 0) return Number.MIN_VALUE;
+  buf.setBigUint64(0, x > 0 ? bits + 1n : bits - 1n);
+  return buf.getFloat64(0);
 }
 
 function summarise(scores: ArrayLike<number>, thr: number, labels: ArrayLike<number> | undefined, cost?: number): ThresholdChoice {
