@@ -64,6 +64,25 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
     timed.dispose();
   });
 
+  it('a numeric field with a stray text cell is an error naming the row, not a silent category', async () => {
+    const records = Array.from({ length: 200 }, (_, i) => ({ amount: 10 + (i % 17), channel: i % 3 ? 'web' : 'pos' }));
+    const stray = records.map((r, i) => (i === 57 ? { ...r, amount: 'N/A' } : r));
+    const m = FraudDetector.create({ detector: 'ecod' });
+    await expect(m.train(stray as never)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      details: { row: 57, field: 'amount' },
+      message: expect.stringMatching(/field 'amount' holds numbers in 199 of 200 rows, but row 57 holds "N\/A"/),
+    });
+    // Missing given as null is a missing value; a declared code field is a category.
+    await m.train(records.map((r, i) => (i === 57 ? { ...r, amount: null } : r)) as never);
+    expect(m.featureNames).toContain('amount');
+    const coded = FraudDetector.create({ detector: 'ecod', preprocess: { schema: { amount: 'categorical' } } });
+    await coded.train(stray as never);
+    expect(coded.featureNames).not.toContain('amount');
+    m.dispose();
+    coded.dispose();
+  });
+
   it("number strings are decimal: '0x10' is not 16, a column of codes like it is categorical", async () => {
     const m = FraudDetector.create({ detector: 'ecod' });
     await m.train(rows.map(([a, b], i) => ({ amount: String(a), code: i % 2 ? '0x10' : '12', fee: ` ${b}e-1 ` })));

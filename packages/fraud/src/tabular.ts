@@ -138,20 +138,36 @@ function toTime(v: unknown, column: string, row: number): number {
   return t;
 }
 
-function inferKind(values: unknown[]): ColumnKind {
+/** Share of a field's present values that must be numbers before a stray text value is an error, not a category. */
+const MOSTLY_NUMERIC = 0.9;
+
+function inferKind(values: unknown[], column: string): ColumnKind {
   let numeric = 0;
   let dates = 0;
   let seen = 0;
-  for (const v of values) {
+  let stray = -1;
+  for (const [i, v] of values.entries()) {
     if (MISSING(v)) continue;
     seen++;
     if (v instanceof Date) dates++;
     else if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && parseNumberCell(v) !== undefined)) numeric++;
     else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(v) && Number.isFinite(Date.parse(v))) dates++;
+    else if (stray < 0) stray = i;
   }
   if (seen === 0) return 'numeric';
   if (dates === seen) return 'timestamp';
-  return numeric === seen ? 'numeric' : 'categorical';
+  if (numeric === seen) return 'numeric';
+  // A numeric field with a few text cells ('N/A', '-', 'unknown') is far more often a missing-value
+  // marker than a field of codes: hashing it as a category would silently drop the numbers' meaning.
+  if (numeric >= MOSTLY_NUMERIC * seen && stray >= 0) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `training data: field '${column}' holds numbers in ${numeric} of ${seen} rows, but row ${stray} holds ${shown(values[stray])}. ` +
+        `Give missing values as null, '' or NaN, or declare the field with preprocess: { schema: { '${column}': 'categorical' } } if it is a code.`,
+      { details: { row: stray, field: column } },
+    );
+  }
+  return 'categorical';
 }
 
 /**
@@ -270,7 +286,7 @@ export class Preprocessor {
     const columns: FittedColumn[] = [];
     for (const name of names) {
       const values = records.map((r) => r[name]);
-      const kind = options.schema?.[name] ?? inferKind(values);
+      const kind = options.schema?.[name] ?? inferKind(values, name);
       if (kind === 'numeric') {
         const present: number[] = [];
         let missing = false;
