@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import { closeOnSignals, intFlag, writeOutputFile } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
 import { AppliedMLError, averagePrecision, consoleLogger, dataDirFromEnv, rocAuc } from '@appliedml/engine';
 import { ADBENCH_FILES, ADBENCH_SEEDS, SYNTHETIC_NOTICE, TransactionScorer, type DetectorKind, type Transaction } from '@appliedml/fraud';
-import { loadTransactions } from './data';
+import { loadTransactions, toTransaction } from './data';
 import { isSupervised, publishedFor, runProtocol, type ProtocolResult } from './protocol';
 import { heldOutCurves } from './curves';
 import { htmlTable, renderHtmlReport, type CurveEntry } from './report';
@@ -168,24 +167,27 @@ async function servedCurves(model: string, spec: string, seed: number): Promise<
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      full: { type: 'boolean', default: false },
-      report: { type: 'string', default: 'reports/fraud-demo.html' },
-      data: { type: 'string', default: 'synthetic' },
-      detector: { type: 'string', default: 'ensemble' },
-      out: { type: 'string', default: 'models/fraud' },
-      model: { type: 'string' },
-      adbench: { type: 'string' },
-      tx: { type: 'string' },
-      port: { type: 'string', default: '8787' },
-      host: { type: 'string' },
-      seed: { type: 'string', default: '0' },
-      'keep-state': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+  const { values, positionals } = parseCliArgs(
+    {
+      allowPositionals: true,
+      options: {
+        full: { type: 'boolean', default: false },
+        report: { type: 'string', default: 'reports/fraud-demo.html' },
+        data: { type: 'string', default: 'synthetic' },
+        detector: { type: 'string', default: 'ensemble' },
+        out: { type: 'string', default: 'models/fraud' },
+        model: { type: 'string' },
+        adbench: { type: 'string' },
+        tx: { type: 'string' },
+        port: { type: 'string', default: '8787' },
+        host: { type: 'string' },
+        seed: { type: 'string', default: '0' },
+        'keep-state': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     },
-  });
+    USAGE,
+  );
   const command = positionals[0];
   const detector = values.detector as DetectorKind;
   if (values.help || !command) return out(USAGE);
@@ -213,6 +215,8 @@ async function main(): Promise<void> {
     );
     return;
   }
+  if (!['evaluate', 'score', 'serve'].includes(command))
+    throw new AppliedMLError('E_INPUT_INVALID', `Unknown command '${command}'.\n\n${USAGE}`);
   if (!values.model) throw new AppliedMLError('E_INPUT_INVALID', `${command} needs --model DIR (train one first).\n\n${USAGE}`);
   const scorer = await TransactionScorer.load(values.model);
   if (command === 'evaluate') {
@@ -230,7 +234,8 @@ async function main(): Promise<void> {
     for (const [i, line] of lines.entries()) {
       let tx: Transaction;
       try {
-        tx = JSON.parse(line) as Transaction;
+        // The same reading as a file's rows (amounts as decimal text, blank merchant / country absent).
+        tx = toTransaction(JSON.parse(line) as Record<string, unknown>);
       } catch (cause) {
         const where = values.tx ? '--tx' : `stdin line ${i + 1}`;
         throw new AppliedMLError('E_INPUT_INVALID', `${where} is not a JSON transaction: ${(cause as Error).message}`, { cause });

@@ -39,21 +39,7 @@ export async function loadTransactions(spec: string, seed = 7): Promise<Labelled
   // Labelled when any row carries a label; then every row must (a gap is an error naming its row, not
   // a silent 'normal' and not a file quietly treated as unlabelled).
   const hasLabels = rows.some((r) => r.label !== undefined && r.label !== null && r.label !== '');
-  const txs = rows.map((r) => ({
-    card: String(r.card ?? ''),
-    // A number as it came, or a decimal string (from CSV or JSONL); anything else reaches the SDK as it
-    // is, which refuses it naming the value (Number() would read '' as 0 and '0x10' as 16).
-    amount: (typeof r.amount === 'string' ? (parseNumberCell(r.amount) ?? r.amount) : r.amount) as number,
-    // Epoch milliseconds arrive from a CSV as text: a string of digits is read as the number it is.
-    timestamp:
-      typeof r.timestamp === 'number'
-        ? r.timestamp
-        : /^\s*-?\d+(\.\d+)?\s*$/.test(String(r.timestamp))
-          ? Number(r.timestamp)
-          : String(r.timestamp),
-    ...(r.merchant !== undefined ? { merchant: String(r.merchant) } : {}),
-    ...(r.country !== undefined ? { country: String(r.country) } : {}),
-  }));
+  const txs = rows.map(toTransaction);
   const labels = hasLabels
     ? Array.from(
         readLabels(
@@ -64,4 +50,29 @@ export async function loadTransactions(spec: string, seed = 7): Promise<Labelled
       )
     : undefined;
   return { txs, ...(labels ? { labels } : {}), synthetic: false, source: spec };
+}
+
+const absent = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/**
+ * One transaction from a parsed row (a CSV row or a JSON object): amounts given as decimal text become
+ * numbers and anything else reaches the SDK as it came, which refuses it naming the value (Number() would
+ * read '' as 0 and '0x10' as 16); epoch milliseconds given as text become numbers; a blank or null
+ * merchant / country is absent, not the text 'null'.
+ */
+export function toTransaction(r: Record<string, unknown>): Transaction {
+  if (typeof r !== 'object' || r === null || Array.isArray(r))
+    throw new AppliedMLError('E_INPUT_INVALID', `A transaction is an object with card, amount and timestamp (got ${JSON.stringify(r)}).`);
+  return {
+    card: String(r.card ?? ''),
+    amount: (typeof r.amount === 'string' ? (parseNumberCell(r.amount) ?? r.amount) : r.amount) as number,
+    timestamp:
+      typeof r.timestamp === 'number'
+        ? r.timestamp
+        : /^\s*-?\d+(\.\d+)?\s*$/.test(String(r.timestamp))
+          ? Number(r.timestamp)
+          : String(r.timestamp),
+    ...(!absent(r.merchant) ? { merchant: String(r.merchant) } : {}),
+    ...(!absent(r.country) ? { country: String(r.country) } : {}),
+  };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TransactionScorer, generateTransactions } from '@appliedml/fraud';
 import { describe, expect, it } from 'vitest';
-import { loadTransactions } from './data';
+import { loadTransactions, toTransaction } from './data';
 import { htmlTable, renderHtmlReport } from './report';
 
 describe('fraud demo', () => {
@@ -99,6 +99,18 @@ describe('fraud demo', () => {
       const amounts = join(dir, 'amounts.jsonl');
       await writeFile(amounts, ['12.5', '0x10', '', null].map((amount, i) => JSON.stringify({ ...tx(i, 0), amount })).join('\n'));
       expect((await loadTransactions(amounts)).txs.map((t) => t.amount as unknown)).toEqual([12.5, '0x10', '', null]);
+      // Blank or null merchant / country cells are absent, not the text 'null'; `score` reads JSON the same way.
+      const blanks = join(dir, 'blanks.csv');
+      await writeFile(blanks, 'card,amount,timestamp,merchant,country\nc1,10,1767225600000,,\nc1,11,1767225601000,m1,FR\n');
+      const [first, second] = (await loadTransactions(blanks)).txs;
+      expect(first).toEqual({ card: 'c1', amount: 10, timestamp: 1767225600000 });
+      expect(second).toMatchObject({ merchant: 'm1', country: 'FR' });
+      expect(toTransaction({ card: 'c1', amount: '912.50', timestamp: '2026-01-01T00:00:00Z', merchant: null })).toEqual({
+        card: 'c1',
+        amount: 912.5,
+        timestamp: '2026-01-01T00:00:00Z',
+      });
+      expect(() => toTransaction(null as never)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
