@@ -110,6 +110,23 @@ describe('TransactionFeatures', () => {
     ]);
   });
 
+  it('card_history stops at historyCap (default 10); card state saved before the option counts up to historySize', () => {
+    const f = new TransactionFeatures();
+    const rows = Array.from({ length: 14 }, (_, i) => f.update({ card: 'a', amount: 5, timestamp: T0 + i * 60e3 }));
+    expect(rows.map((r) => r.card_history)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 10]);
+    const small = new TransactionFeatures({ historyCap: 3 });
+    for (let i = 0; i < 5; i++) small.update({ card: 'a', amount: 5, timestamp: T0 + i * 60e3 });
+    expect(small.peek({ card: 'a', amount: 5, timestamp: T0 + 600e3 }).card_history).toBe(3);
+    expect(() => new TransactionFeatures({ historyCap: 0 })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    // An older save has no historyCap in its options: it keeps counting as it did, up to historySize.
+    const old = f.toState();
+    const { historyCap: _dropped, ...oldOptions } = old.options;
+    const restored = TransactionFeatures.fromState({ ...old, options: oldOptions } as typeof old);
+    expect(restored.options.historyCap).toBe(64);
+    expect(restored.peek({ card: 'a', amount: 5, timestamp: T0 + 3600e3 }).card_history).toBe(14);
+    expect(TransactionFeatures.fromState(old).peek({ card: 'a', amount: 5, timestamp: T0 + 3600e3 }).card_history).toBe(10);
+  });
+
   it('keeps bounded memory: history per card and number of cards', () => {
     const f = new TransactionFeatures({ historySize: 8, maxEntities: 100 });
     for (let i = 0; i < 5000; i++) f.update({ card: `c${i % 300}`, amount: 1, timestamp: T0 + i * 1000 });

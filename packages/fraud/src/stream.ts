@@ -19,6 +19,13 @@ export interface StreamFeatureOptions {
   maxEntities?: number;
   /** Distinct merchants / countries remembered per card (default 32, oldest forgotten first). */
   maxSeenPerEntity?: number;
+  /**
+   * `card_history` counts the card's earlier transactions up to this many (default 10): past it a card
+   * is established and the feature stops growing, so unsupervised detectors do not flag cards for
+   * being older than any card in the training stream. Card state saved before this option existed
+   * loads with the old behaviour (counted up to `historySize`).
+   */
+  historyCap?: number;
 }
 
 /** The numeric features for one transaction, computed from the card's state before it. */
@@ -123,11 +130,13 @@ export class TransactionFeatures {
       historySize: options.historySize ?? 64,
       maxEntities: options.maxEntities ?? 100_000,
       maxSeenPerEntity: options.maxSeenPerEntity ?? 32,
+      historyCap: options.historyCap ?? 10,
     };
     for (const [name, max] of [
       ['historySize', 100_000],
       ['maxEntities', 100_000_000],
       ['maxSeenPerEntity', 100_000],
+      ['historyCap', 100_000],
     ] as const) {
       const v = this.options[name];
       if (!(Number.isInteger(v) && v >= 1 && v <= max))
@@ -147,7 +156,13 @@ export class TransactionFeatures {
     if (state === null || typeof state !== 'object' || !Array.isArray(state.entities)) throw corrupt('is not { options, entities }');
     let f: TransactionFeatures;
     try {
-      f = new TransactionFeatures(state.options ?? {});
+      const options: StreamFeatureOptions = state.options ?? {};
+      // Saved before historyCap existed: card_history was counted up to historySize, so it stays so.
+      f = new TransactionFeatures(
+        typeof options === 'object' && options !== null && !('historyCap' in options)
+          ? { ...options, historyCap: options.historySize ?? 64 }
+          : options,
+      );
     } catch (cause) {
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `The stored card state has invalid options: ${(cause as Error).message}`, { cause });
     }
@@ -245,7 +260,7 @@ export class TransactionFeatures {
     // New = not seen on this card by the transaction's time; a card's first transaction is flagged neither way.
     row.new_merchant = e && end > 0 && tx.merchant !== undefined ? (seenBy(e.merchants, e.merchantSince, tx.merchant, t) ? 0 : 1) : 0;
     row.new_country = e && end > 0 && tx.country !== undefined ? (seenBy(e.countries, e.countrySince, tx.country, t) ? 0 : 1) : 0;
-    row.card_history = end;
+    row.card_history = Math.min(end, this.options.historyCap);
     return row;
   }
 
