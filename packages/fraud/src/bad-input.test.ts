@@ -64,6 +64,21 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
     timed.dispose();
   });
 
+  it('reason texts compare a value with the training median only when both are positive', async () => {
+    const records = Array.from({ length: 300 }, (_, i) => ({ drift: -0.05 - (i % 7) * 0.003, amount: 20 + (i % 11) }));
+    const m = FraudDetector.create({ detector: 'ecod' });
+    await m.train(records);
+    const [neg, pos] = await m.predictBatch([
+      { drift: -1.5, amount: 25 },
+      { drift: -0.06, amount: 900 },
+    ]);
+    const negText = neg?.reasons.find((r) => r.feature === 'drift')?.text ?? '';
+    expect(negText).toMatch(/^drift = -1\.50 \(training median -0\.0/);
+    expect(negText).not.toMatch(/×/);
+    expect(pos?.reasons.find((r) => r.feature === 'amount')?.text).toMatch(/^amount = 900 \(36× the training median 25/);
+    m.dispose();
+  });
+
   it('a numeric field with a stray text cell is an error naming the row, not a silent category', async () => {
     const records = Array.from({ length: 200 }, (_, i) => ({ amount: 10 + (i % 17), channel: i % 3 ? 'web' : 'pos' }));
     const stray = records.map((r, i) => (i === 57 ? { ...r, amount: 'N/A' } : r));

@@ -539,9 +539,10 @@ export class FraudDetector {
     const col = f.pre.state.columns.find((c) => c.name === column);
     let text = `${column} is unusual (${Math.round(share * 100)}% of the evidence)`;
     if (value !== undefined && col?.kind === 'numeric') {
-      const ratio = col.median !== 0 ? value / col.median : undefined;
+      // A ratio reads right only between positive numbers ('-1.50 is 23× the median -0.0639' would not).
+      const ratio = col.median > 0 && value > 0 ? value / col.median : undefined;
       const rel =
-        ratio !== undefined && Number.isFinite(ratio) && ratio > 0
+        ratio !== undefined && Number.isFinite(ratio)
           ? `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}× the training median ${fmt(col.median)}`
           : `training median ${fmt(col.median)}`;
       text = `${column} = ${fmt(value)} (${rel}; ${Math.round(share * 100)}% of the evidence)`;

@@ -50,7 +50,16 @@ function byTime(txs: readonly Transaction[]): number[] {
   return Array.from({ length: txs.length }, (_, i) => i).sort((a, b) => (t[a] as number) - (t[b] as number) || a - b);
 }
 
-function describe(p: FraudPrediction, row: TransactionFeatureRow): FraudPrediction {
+/** Seconds as people say them: 42 s, 7 min, 3.5 h, 2.0 days. */
+function duration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 36 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} days`;
+}
+
+/** Reason texts in the card's terms (exported for tests; not part of the package surface). */
+export function describe(p: FraudPrediction, row: TransactionFeatureRow): FraudPrediction {
   return {
     ...p,
     reasons: p.reasons.map((r) => {
@@ -63,7 +72,10 @@ function describe(p: FraudPrediction, row: TransactionFeatureRow): FraudPredicti
       else if (r.feature.startsWith('sum_')) text = `${v.toFixed(2)} spent on this card in the last ${r.feature.slice(4)} (${pct})`;
       else if (r.feature === 'new_merchant' && v === 1) text = `first purchase at this merchant (${pct})`;
       else if (r.feature === 'new_country' && v === 1) text = `first purchase from this country (${pct})`;
-      else if (r.feature === 'log_seconds_since_last') text = `${Math.round(Math.expm1(v))} s since this card's last transaction (${pct})`;
+      else if ((r.feature === 'log_seconds_since_last' || r.feature === 'card_history') && row.card_history === 0)
+        text = `first transaction seen on this card (${pct})`;
+      else if (r.feature === 'log_seconds_since_last') text = `${duration(Math.expm1(v))} since this card's last transaction (${pct})`;
+      else if (r.feature === 'card_history') text = `${v} earlier transaction${v === 1 ? '' : 's'} on this card (${pct})`;
       return { ...r, text };
     }),
   };

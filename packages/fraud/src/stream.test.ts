@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppliedMLError } from '@appliedml/engine';
 import { describe, expect, it, vi } from 'vitest';
-import { TransactionScorer } from './scorer';
+import { TransactionScorer, describe as describeReasons } from './scorer';
 import { TransactionFeatures } from './stream';
 import { generateTransactions } from './synthetic';
 
@@ -193,6 +193,28 @@ describe('TransactionScorer on the synthetic stream (flagged synthetic)', () => 
       scorer.dispose();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reason texts: a first transaction says so; gaps in s / min / h / days; history as a count', () => {
+    const reason = (feature: string, share: number) => ({ feature, share, text: feature });
+    const p = { score: 1, isFraud: true, reasons: [reason('log_seconds_since_last', 0.5), reason('card_history', 0.25)] };
+    const first = describeReasons(p, { card_history: 0, log_seconds_since_last: Math.log1p(30 * 86400) });
+    expect(first.reasons.map((r) => r.text)).toEqual([
+      'first transaction seen on this card (50% of the evidence)',
+      'first transaction seen on this card (25% of the evidence)',
+    ]);
+    const texts = (seconds: number, history: number): string[] =>
+      describeReasons(p, { card_history: history, log_seconds_since_last: Math.log1p(seconds) }).reasons.map((r) => r.text);
+    expect(texts(42, 1)).toEqual([
+      "42 s since this card's last transaction (50% of the evidence)",
+      '1 earlier transaction on this card (25% of the evidence)',
+    ]);
+    expect(texts(7 * 60, 3)[0]).toMatch(/^7 min since/);
+    expect(texts(7200, 3)[0]).toMatch(/^2\.0 h since/);
+    expect(texts(3 * 86400, 10)).toEqual([
+      "3.0 days since this card's last transaction (50% of the evidence)",
+      '10 earlier transactions on this card (25% of the evidence)',
+    ]);
   });
 
   it('calls made without waiting are scored in call order, each seeing the ones before (a burst over Promise.all)', async () => {
