@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkIntegerOption, checkNumberOption } from './option-checks';
+import { checkIntegerOption, checkKnownKeys, checkNumberOption } from './option-checks';
 
 const invalid = expect.objectContaining({ code: 'E_INPUT_INVALID', details: { field: 'x' } });
 
@@ -19,5 +19,13 @@ describe('option checks', () => {
     expect(() => checkNumberOption('x', 0.5, 0, 1, { open: 'both' })).not.toThrow();
     for (const bad of [Number.NaN, Infinity, -1, '0.5']) expect(() => checkNumberOption('x', bad, 0, 1)).toThrow(invalid);
     expect(() => checkNumberOption('x', undefined, 0, 1, { optional: false })).toThrow(invalid);
+  });
+  it('known keys: a misspelt option is refused with the valid names; undefined passes; a non-object is refused', () => {
+    expect(() => checkKnownKeys('x', { trees: 3 }, ['trees', 'depth'])).not.toThrow();
+    expect(() => checkKnownKeys('x', undefined, ['trees'])).not.toThrow();
+    expect(() => checkKnownKeys('x', { tress: 3, depth: 1, lr: 2 }, ['trees', 'depth'])).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID', message: "x has no options 'tress', 'lr'; valid: trees, depth." }),
+    );
+    for (const bad of [null, 3, 'trees', [1]]) expect(() => checkKnownKeys('x', bad, ['trees'])).toThrow(invalid);
   });
 });

@@ -36,3 +36,20 @@ export function checkNumberOption(
     refuse(field, value, `a number in ${lo}${min}, ${max}${hi}`);
   }
 }
+
+/**
+ * `value` (an options object) names only `known` keys: a misspelt option (`learningrate`) would
+ * otherwise be ignored without a word. Undefined passes; a non-object is refused too. The message
+ * lists the valid names.
+ */
+export function checkKnownKeys(field: string, value: unknown, known: readonly string[]): void {
+  if (value === undefined) return;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) refuse(field, value, 'an object of options');
+  const unknown = Object.keys(value as object).filter((k) => !known.includes(k));
+  if (unknown.length)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${field} has no option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${known.join(', ')}.`,
+      { details: { field, unknown } },
+    );
+}

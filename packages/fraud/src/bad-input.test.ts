@@ -64,6 +64,26 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
     timed.dispose();
   });
 
+  it('a misspelt option is refused at create with the valid names, not ignored', () => {
+    const refused = (f: () => unknown, pattern: RegExp): void => {
+      expect(f).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringMatching(pattern) }));
+    };
+    refused(() => FraudDetector.create({ detecter: 'ecod' } as never), /FraudDetector config has no option 'detecter'; valid: detector, /);
+    refused(() => FraudDetector.create({ detector: 'gbt', gbt: { learningrate: 0.1 } as never }), /gbt has no option 'learningrate'/);
+    refused(() => FraudDetector.create({ detector: 'gbt', gbt: { forest: { tress: 10 } as never } }), /gbt.forest has no option 'tress'/);
+    refused(() => FraudDetector.create({ iforest: { tree: 10 } as never }), /iforest has no option 'tree'/);
+    refused(() => FraudDetector.create({ preprocess: { onehot: 4 } as never }), /preprocess has no option 'onehot'/);
+    refused(() => TransactionScorer.create({ feature: {} } as never), /TransactionScorer config has no option 'feature'/);
+    refused(() => TransactionScorer.create({ features: { window: [60] } as never }), /features has no option 'window'/);
+    refused(() => TransactionScorer.create({ detector: { detector: 'ecod', seeds: 1 } as never }), /has no option 'seeds'/);
+    // Every documented option passes.
+    FraudDetector.create({
+      detector: 'gbt',
+      gbt: { trees: 5, forest: { trees: 3, extraTrees: 1 } },
+      preprocess: { maxOneHot: 4 },
+    }).dispose();
+  });
+
   it('reason texts compare a value with the training median only when both are positive', async () => {
     const records = Array.from({ length: 300 }, (_, i) => ({ drift: -0.05 - (i % 7) * 0.003, amount: 20 + (i % 11) }));
     const m = FraudDetector.create({ detector: 'ecod' });

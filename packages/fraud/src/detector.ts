@@ -1,6 +1,7 @@
 import {
   AppliedMLError,
   checkIntegerOption,
+  checkKnownKeys,
   averagePrecision,
   initEngine,
   loadBundle,
@@ -17,7 +18,7 @@ import {
 } from '@appliedml/engine';
 import { compactEcod, fitEcod, scoreEcod, type EcodState } from './ecod';
 import { checkGbtState, fitGbt, scoreGbt, type GbtOptions, type GbtState } from './gbt';
-import { checkForestOptions } from './forest';
+import { checkForestOptions, type ForestOptions } from './forest';
 import {
   checkIsolationForestState,
   fitIsolationForest,
@@ -173,6 +174,81 @@ function checkLabels(labels: ArrayLike<number>, rows: number): Uint8Array {
   return readLabels(labels, rows);
 }
 
+// Every option name, checked at `create` so a misspelt one is refused instead of ignored (the
+// `satisfies` clauses keep these lists in step with the interfaces).
+const CONFIG_KEYS = Object.keys({
+  detector: 1,
+  members: 1,
+  normalize: 1,
+  combine: 1,
+  seed: 1,
+  iforest: 1,
+  knn: 1,
+  autoencoder: 1,
+  mlp: 1,
+  gbt: 1,
+  outlierFeatures: 1,
+  preprocess: 1,
+  contamination: 1,
+  maxReasons: 1,
+} satisfies Record<keyof FraudDetectorConfig, 1>);
+const GBT_KEYS = Object.keys({
+  trees: 1,
+  learningRate: 1,
+  maxLeaves: 1,
+  maxDepth: 1,
+  minLeafRows: 1,
+  minLeafHessian: 1,
+  l2: 1,
+  subsample: 1,
+  featureFraction: 1,
+  maxBins: 1,
+  validationFraction: 1,
+  patience: 1,
+  refit: 1,
+  growth: 1,
+  bags: 1,
+  forest: 1,
+} satisfies Record<keyof GbtOptions, 1>);
+const FOREST_KEYS = Object.keys({
+  trees: 1,
+  extraTrees: 1,
+  minLeafRows: 1,
+  maxFeatures: 1,
+  maxDepth: 1,
+  maxBins: 1,
+} satisfies Record<keyof ForestOptions, 1>);
+const NESTED_KEYS = {
+  iforest: Object.keys({ trees: 1, sampleSize: 1, seed: 1 } satisfies Record<keyof IsolationForestOptions, 1>),
+  knn: Object.keys({ k: 1, reference: 1, seed: 1 } satisfies Record<keyof KnnOptions, 1>),
+  autoencoder: Object.keys({ hidden: 1, epochs: 1, batchSize: 1, learningRate: 1 } satisfies Record<keyof AutoencoderOptions, 1>),
+  mlp: Object.keys({
+    hidden: 1,
+    epochs: 1,
+    batchSize: 1,
+    learningRate: 1,
+    classWeight: 1,
+    dropout: 1,
+    loss: 1,
+    focalGamma: 1,
+  } satisfies Record<keyof MlpOptions, 1>),
+  preprocess: Object.keys({
+    schema: 1,
+    maxOneHot: 1,
+    hashBuckets: 1,
+    unknownCategory: 1,
+    extraFields: 1,
+  } satisfies Record<keyof PreprocessOptions, 1>),
+} as const;
+
+function checkConfigKeys(config: FraudDetectorConfig): void {
+  checkKnownKeys('FraudDetector config', config, CONFIG_KEYS);
+  for (const [name, keys] of Object.entries(NESTED_KEYS)) checkKnownKeys(name, (config as Record<string, unknown>)[name], keys);
+  const gbt = config.gbt;
+  checkKnownKeys('gbt', gbt, GBT_KEYS);
+  if (gbt?.forest) checkKnownKeys('gbt.forest', gbt.forest, FOREST_KEYS);
+}
+
 /**
  * Fraud and anomaly detection on tabular data with one lifecycle:
  * `create → train → predict / predictBatch / scores → evaluate → save / load → dispose`.
@@ -252,6 +328,7 @@ export class FraudDetector {
   }
 
   static create(config: FraudDetectorConfig = {}): FraudDetector {
+    checkConfigKeys(config);
     return new FraudDetector(config);
   }
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError, replaceDirAtomic, writeFileDurable, type Device, type Logger } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, replaceDirAtomic, writeFileDurable, type Device, type Logger } from '@appliedml/engine';
 import { FraudDetector, type FraudDetectorConfig, type FraudEvaluation, type FraudPrediction, type FraudTrainingReport } from './detector';
 import { readLabels } from './labels';
 import {
@@ -81,6 +81,15 @@ export function describe(p: FraudPrediction, row: TransactionFeatureRow): FraudP
   };
 }
 
+const SCORER_KEYS = Object.keys({ detector: 1, features: 1 } satisfies Record<keyof TransactionScorerConfig, 1>);
+const FEATURE_KEYS = Object.keys({
+  windowsSeconds: 1,
+  historySize: 1,
+  maxEntities: 1,
+  maxSeenPerEntity: 1,
+  historyCap: 1,
+} satisfies Record<keyof StreamFeatureOptions, 1>);
+
 /**
  * Streaming scorer: per-card features kept between calls, fed to a FraudDetector.
  * `train(history)` replays the history in time order (the state after it is the live state);
@@ -98,6 +107,8 @@ export class TransactionScorer {
   }
 
   static create(config: TransactionScorerConfig = {}): TransactionScorer {
+    checkKnownKeys('TransactionScorer config', config, SCORER_KEYS);
+    checkKnownKeys('features', config.features, FEATURE_KEYS);
     return new TransactionScorer(config, FraudDetector.create(config.detector));
   }
 
