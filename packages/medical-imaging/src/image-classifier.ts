@@ -1,6 +1,7 @@
 // ImageClassifier: a small residual CNN on grayscale images with Grad-CAM explanations.
 // train → predict / predictBatch → evaluate → save / load → dispose.
 import {
+  checkKnownKeys,
   AppliedMLError,
   checkIntegerOption,
   checkNumberOption,
@@ -141,6 +142,24 @@ function assertLabeled(data: LabeledImages, what: string): void {
   }
 }
 
+/** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
+const CONFIG_KEYS = Object.keys({
+  imageSize: 1,
+  filters: 1,
+  blocksPerStage: 1,
+  dropout: 1,
+  l2: 1,
+  normalization: 1,
+  augmentation: 1,
+  labels: 1,
+  seed: 1,
+} satisfies Record<keyof ImageClassifierConfig, 1>);
+
+/** A saved config's option names only: a field an earlier version wrote beside them is ignored on load, as before. */
+function knownOptions(config: Partial<ImageClassifierConfig>): Partial<ImageClassifierConfig> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => CONFIG_KEYS.includes(k))) as Partial<ImageClassifierConfig>;
+}
+
 /** Refuses training options that would fail inside tfjs, train nothing or give a meaningless threshold. */
 function checkTrainOptions(o: ClassifierTrainOptions): void {
   checkIntegerOption('epochs', o.epochs, 1, 10_000);
@@ -169,6 +188,7 @@ export class ImageClassifier {
   }
 
   static create(config: Partial<ImageClassifierConfig> = {}, options: { logger?: Logger } = {}): ImageClassifier {
+    checkKnownKeys('ImageClassifier config', config, CONFIG_KEYS);
     const merged: ImageClassifierConfig = {
       ...CLASSIFIER_DEFAULTS,
       ...config,
@@ -527,7 +547,7 @@ export class ImageClassifier {
     const config = { ...(bundle.manifest.config as Partial<ImageClassifierConfig>), imageSize: pre.imageSize };
     let classifier: ImageClassifier;
     try {
-      classifier = ImageClassifier.create(config, options.logger ? { logger: options.logger } : {});
+      classifier = ImageClassifier.create(knownOptions(config), options.logger ? { logger: options.logger } : {});
     } catch (cause) {
       dispose();
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: its config is not valid (${(cause as Error).message}).`, {

@@ -3,6 +3,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  checkKnownKeys,
   AppliedMLError,
   checkIntegerOption,
   checkNumberOption,
@@ -341,6 +342,28 @@ async function checkpointCandidates(dir: string, name: string): Promise<string[]
   return out;
 }
 
+/** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
+const CONFIG_KEYS = Object.keys({
+  imageSize: 1,
+  channels: 1,
+  filters: 1,
+  dropout: 1,
+  diceWeight: 1,
+  flipAugment: 1,
+  rotate90: 1,
+  rotation: 1,
+  zoom: 1,
+  shift: 1,
+  brightness: 1,
+  contrast: 1,
+  seed: 1,
+} satisfies Record<keyof ImageSegmenterConfig, 1>);
+
+/** A saved config's option names only: a field an earlier version wrote beside them is ignored on load, as before. */
+function knownOptions(config: Partial<ImageSegmenterConfig>): Partial<ImageSegmenterConfig> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => CONFIG_KEYS.includes(k))) as Partial<ImageSegmenterConfig>;
+}
+
 /** Remove what interrupted atomic writes left in a checkpoint folder (retired copies, staging folders). */
 async function removeLeftovers(dir: string): Promise<void> {
   const entries = await readdir(dir).catch(() => [] as string[]);
@@ -364,6 +387,7 @@ export class ImageSegmenter {
   }
 
   static create(config: Partial<ImageSegmenterConfig> = {}, options: { logger?: Logger } = {}): ImageSegmenter {
+    checkKnownKeys('ImageSegmenter config', config, CONFIG_KEYS);
     const merged = { ...SEGMENTER_DEFAULTS, ...config };
     const { filters } = merged;
     if (
@@ -877,7 +901,7 @@ export class ImageSegmenter {
       throw corrupt('its normalisation is not valid');
     let segmenter: ImageSegmenter;
     try {
-      segmenter = ImageSegmenter.create(config, options.logger ? { logger: options.logger } : {});
+      segmenter = ImageSegmenter.create(knownOptions(config), options.logger ? { logger: options.logger } : {});
     } catch (cause) {
       throw corrupt(`its config is not valid (${(cause as Error).message})`, cause);
     }

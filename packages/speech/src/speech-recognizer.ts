@@ -1,4 +1,5 @@
 import {
+  checkKnownKeys,
   AppliedMLError,
   checkIntegerOption,
   checkNumberOption,
@@ -431,6 +432,25 @@ function checkWarps(warps: number[]): number[] {
   return [...warps];
 }
 
+/** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
+const CONFIG_KEYS = Object.keys({
+  model: 1,
+  features: 1,
+  windowSeconds: 1,
+  vad: 1,
+  augment: 1,
+  cnn: 1,
+  rnn: 1,
+  epochs: 1,
+  batchSize: 1,
+  learningRate: 1,
+  maxSeconds: 1,
+  seed: 1,
+  ensemble: 1,
+  frontEnds: 1,
+  testTimeWarps: 1,
+} satisfies Record<keyof SpeechRecognizerConfig, 1>);
+
 /**
  * Spoken-word recognition: MFCC frames (with deltas and per-utterance CMVN) of the VAD-trimmed
  * utterance, centred in a fixed window, into a 1-D CNN or a GRU/LSTM. Lifecycle: train → predict /
@@ -448,6 +468,7 @@ export class SpeechRecognizer {
   }
 
   static create(config: SpeechRecognizerConfig = {}): SpeechRecognizer {
+    checkKnownKeys('SpeechRecognizer config', config, CONFIG_KEYS);
     return new SpeechRecognizer(resolveConfig(config));
   }
 

@@ -1,4 +1,5 @@
 import {
+  checkKnownKeys,
   AppliedMLError,
   checkIntegerOption,
   checkNumberOption,
@@ -166,6 +167,20 @@ const MAX_EXPLAIN_WORDS = 128;
 /** Largest embedding table a network may allocate (rows × width floats, about 400 MB). */
 const MAX_EMBEDDING_CELLS = 100_000_000;
 
+/** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
+const CONFIG_KEYS = Object.keys({
+  model: 1,
+  features: 1,
+  multiLabel: 1,
+  threshold: 1,
+  maxTextChars: 1,
+  linear: 1,
+  naiveBayes: 1,
+  fasttext: 1,
+  cnn: 1,
+  seed: 1,
+} satisfies Record<keyof TextClassifierConfig, 1>);
+
 /** Refuses model options that would train nothing, give NaN or fail inside tfjs (E_INPUT_INVALID naming the option). */
 function checkModelOptions(linear: LinearConfig, naiveBayes: NaiveBayesConfig, fasttext: FastTextConfig, cnn: CnnConfig): void {
   const int = (field: string, v: unknown, min: number, max: number): void => checkIntegerOption(field, v, min, max, false);
@@ -225,6 +240,7 @@ export class TextClassifier {
   }
 
   static create(config: TextClassifierConfig = {}): TextClassifier {
+    checkKnownKeys('TextClassifier config', config, CONFIG_KEYS);
     const model = config.model ?? 'linear';
     if (!(MODEL_TYPES as readonly string[]).includes(model)) {
       throw new AppliedMLError('E_INPUT_INVALID', `Unknown model '${String(model)}'; use one of ${MODEL_TYPES.join(', ')}.`);

@@ -1,4 +1,5 @@
 import {
+  checkKnownKeys,
   AppliedMLError,
   checkIntegerOption,
   checkNumberOption,
@@ -181,6 +182,19 @@ function resolveConfig(config: TrafficForecasterConfig): ResolvedConfig {
 
 type LayersModel = ReturnType<typeof tf.sequential>;
 
+/** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
+const CONFIG_KEYS = Object.keys({
+  model: 1,
+  inputSteps: 1,
+  horizons: 1,
+  hiddenUnits: 1,
+  loss: 1,
+  seasonSteps: 1,
+  dayOfWeek: 1,
+  ridge: 1,
+  seed: 1,
+} satisfies Record<keyof TrafficForecasterConfig, 1>);
+
 /**
  * Multi-horizon traffic forecasting with one lifecycle for every model:
  * `create → train → predict / evaluate → save / load → dispose`, plus streaming `update` / `forecast`.
@@ -199,6 +213,7 @@ export class TrafficForecaster {
   }
 
   static create(config: TrafficForecasterConfig = {}): TrafficForecaster {
+    checkKnownKeys('TrafficForecaster config', config, CONFIG_KEYS);
     return new TrafficForecaster(resolveConfig(config));
   }
 
