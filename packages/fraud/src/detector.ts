@@ -836,34 +836,21 @@ export class FraudDetector {
         // (the forest's other options follow the config as saved). A config that contradicts the trees, or
         // whose forest options are invalid, is corrupt.
         const option = model.config.gbt?.forest;
-        if (option !== undefined && option !== false) {
-          if (typeof option !== 'object' || option === null || Array.isArray(option)) throw corrupt('its gbt.forest option is invalid');
-          try {
-            checkForestOptions(option);
-          } catch (cause) {
-            throw new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: its gbt.forest option is invalid.`, {
-              cause,
-              details: { dir },
-            });
-          }
-        }
+        if (option !== undefined && option !== false && (typeof option !== 'object' || option === null || Array.isArray(option)))
+          throw corrupt('its gbt.forest option is invalid');
         if (state.forest) {
           const trees = state.forest.trees.length;
           if (option === false || (option && option.trees !== undefined && option.trees !== trees))
             throw corrupt(`its config's gbt.forest does not match the ${trees}-tree forest it holds`);
           const pinned = { ...(option || {}), trees };
-          // With the count pinned, the other options must still fit it (extraTrees ≤ trees).
+          // The options as they will retrain, with the count pinned (so extraTrees ≤ trees is checked too).
           try {
             checkForestOptions(pinned);
           } catch (cause) {
-            throw new AppliedMLError(
-              'E_BUNDLE_CORRUPT',
-              `Fraud bundle ${dir}: its gbt.forest option does not fit the ${trees}-tree forest it holds.`,
-              {
-                cause,
-                details: { dir },
-              },
-            );
+            throw new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: its gbt.forest option is invalid.`, {
+              cause,
+              details: { dir },
+            });
           }
           model.config.gbt = { ...model.config.gbt, forest: pinned };
         } else {
