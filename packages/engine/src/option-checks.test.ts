@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkIntegerOption, checkKnownKeys, checkNumberOption } from './option-checks';
+import { checkIntegerOption, checkKnownKeys, checkNumberOption, keepKnownKeys } from './option-checks';
 
 const invalid = expect.objectContaining({ code: 'E_INPUT_INVALID', details: { field: 'x' } });
 
@@ -27,5 +27,6 @@ describe('option checks', () => {
       expect.objectContaining({ code: 'E_INPUT_INVALID', message: "x has no options 'tress', 'lr'; valid: trees, depth." }),
     );
     for (const bad of [null, 3, 'trees', [1]]) expect(() => checkKnownKeys('x', bad, ['trees'])).toThrow(invalid);
+    expect(keepKnownKeys({ trees: 3, savedBy: '0.1.0' }, ['trees', 'depth'])).toEqual({ trees: 3 });
   });
 });

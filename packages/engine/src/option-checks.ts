@@ -53,3 +53,11 @@ export function checkKnownKeys(field: string, value: unknown, known: readonly st
       { details: { field, unknown } },
     );
 }
+
+/**
+ * `value` with only the `known` keys: for a config read back from a saved bundle, where a field an
+ * earlier version wrote beside the options should be ignored rather than refused.
+ */
+export function keepKnownKeys<T extends object>(value: T, known: readonly string[]): T {
+  return Object.fromEntries(Object.entries(value).filter(([k]) => known.includes(k))) as T;
+}

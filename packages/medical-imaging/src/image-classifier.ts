@@ -2,6 +2,7 @@
 // train → predict / predictBatch → evaluate → save / load → dispose.
 import {
   checkKnownKeys,
+  keepKnownKeys,
   AppliedMLError,
   checkIntegerOption,
   checkNumberOption,
@@ -154,11 +155,6 @@ const CONFIG_KEYS = Object.keys({
   labels: 1,
   seed: 1,
 } satisfies Record<keyof ImageClassifierConfig, 1>);
-
-/** A saved config's option names only: a field an earlier version wrote beside them is ignored on load, as before. */
-function knownOptions(config: Partial<ImageClassifierConfig>): Partial<ImageClassifierConfig> {
-  return Object.fromEntries(Object.entries(config).filter(([k]) => CONFIG_KEYS.includes(k))) as Partial<ImageClassifierConfig>;
-}
 
 /** Refuses training options that would fail inside tfjs, train nothing or give a meaningless threshold. */
 function checkTrainOptions(o: ClassifierTrainOptions): void {
@@ -547,7 +543,7 @@ export class ImageClassifier {
     const config = { ...(bundle.manifest.config as Partial<ImageClassifierConfig>), imageSize: pre.imageSize };
     let classifier: ImageClassifier;
     try {
-      classifier = ImageClassifier.create(knownOptions(config), options.logger ? { logger: options.logger } : {});
+      classifier = ImageClassifier.create(keepKnownKeys(config, CONFIG_KEYS), options.logger ? { logger: options.logger } : {});
     } catch (cause) {
       dispose();
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: its config is not valid (${(cause as Error).message}).`, {

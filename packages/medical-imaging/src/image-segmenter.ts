@@ -4,6 +4,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   checkKnownKeys,
+  keepKnownKeys,
   AppliedMLError,
   checkIntegerOption,
   checkNumberOption,
@@ -358,11 +359,6 @@ const CONFIG_KEYS = Object.keys({
   contrast: 1,
   seed: 1,
 } satisfies Record<keyof ImageSegmenterConfig, 1>);
-
-/** A saved config's option names only: a field an earlier version wrote beside them is ignored on load, as before. */
-function knownOptions(config: Partial<ImageSegmenterConfig>): Partial<ImageSegmenterConfig> {
-  return Object.fromEntries(Object.entries(config).filter(([k]) => CONFIG_KEYS.includes(k))) as Partial<ImageSegmenterConfig>;
-}
 
 /** Remove what interrupted atomic writes left in a checkpoint folder (retired copies, staging folders). */
 async function removeLeftovers(dir: string): Promise<void> {
@@ -901,7 +897,7 @@ export class ImageSegmenter {
       throw corrupt('its normalisation is not valid');
     let segmenter: ImageSegmenter;
     try {
-      segmenter = ImageSegmenter.create(knownOptions(config), options.logger ? { logger: options.logger } : {});
+      segmenter = ImageSegmenter.create(keepKnownKeys(config, CONFIG_KEYS), options.logger ? { logger: options.logger } : {});
     } catch (cause) {
       throw corrupt(`its config is not valid (${(cause as Error).message})`, cause);
     }

@@ -119,5 +119,8 @@ describe('ImageClassifier', () => {
     }
     await writeFile(file, JSON.stringify(original));
     (await ImageClassifier.load(path)).dispose();
+    // A field an earlier version wrote beside the options does not stop the bundle loading (create refuses it).
+    await writeFile(file, JSON.stringify({ ...original, config: { ...original.config, savedBy: '0.0.1' } }));
+    (await ImageClassifier.load(path)).dispose();
   });
 });
