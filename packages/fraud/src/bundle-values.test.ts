@@ -100,6 +100,8 @@ describe('the transaction scorer', () => {
     await writeFile(stream, saved);
     await editJson(stream, (s) => void (((s.state as Json).options as Json).windowsSeconds = ['x']));
     await expectCode(TransactionScorer.load(path), 'E_BUNDLE_CORRUPT');
+    // A file given for the folder is a missing scorer, said as such (not 'stream.json is not valid JSON').
+    await expectCode(TransactionScorer.load(stream), 'E_BUNDLE_MISSING', /is a file, not a scorer folder/);
   });
 
   it('bad labels or an untrained scorer leave the card state as it was', async () => {

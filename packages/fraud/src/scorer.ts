@@ -245,12 +245,12 @@ export class TransactionScorer {
     try {
       parsed = JSON.parse(await readFile(join(dir, 'stream.json'), 'utf8')) as typeof parsed;
     } catch (cause) {
-      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new AppliedMLError(
-        missing ? 'E_BUNDLE_MISSING' : 'E_BUNDLE_CORRUPT',
-        `Transaction scorer at ${dir}: stream.json ${missing ? 'is missing' : 'is not valid JSON'}.`,
-        { cause },
-      );
+      const code = (cause as NodeJS.ErrnoException).code;
+      // ENOTDIR: `dir` is a file (a path inside a file cannot exist), so there is no scorer there.
+      const missing = code === 'ENOENT' || code === 'ENOTDIR';
+      const why =
+        code === 'ENOTDIR' ? `${dir} is a file, not a scorer folder` : `stream.json ${missing ? 'is missing' : 'is not valid JSON'}`;
+      throw new AppliedMLError(missing ? 'E_BUNDLE_MISSING' : 'E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: ${why}.`, { cause });
     }
     if (!parsed?.state?.options || !Array.isArray(parsed.state.entities))
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json has no state.`);
