@@ -81,6 +81,33 @@ describe('replaceDirAtomic', () => {
   });
 });
 
+describe('replaceDirAtomic, concurrent saves', () => {
+  it('saves to one folder from one process run one after another: all succeed, the last one called wins', async () => {
+    const dir = join(root, 'bundle');
+    const order: number[] = [];
+    await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        replaceDirAtomic(dir, async (staging) => {
+          order.push(i);
+          await new Promise((r) => setTimeout(r, 5 * (4 - i)));
+          await writeFile(join(staging, 'which.txt'), String(i));
+        }),
+      ),
+    );
+    expect(order).toEqual([0, 1, 2, 3]);
+    expect(await readFile(join(dir, 'which.txt'), 'utf8')).toBe('3');
+    expect(await readdir(root)).toEqual(['bundle']);
+    // A failed save in the queue does not stop the next one.
+    const failing = replaceDirAtomic(dir, async () => {
+      throw new AppliedMLError('E_IO', 'disk full');
+    });
+    const next = replaceDirAtomic(dir, async (staging) => writeFile(join(staging, 'which.txt'), 'next'));
+    await expect(failing).rejects.toMatchObject({ code: 'E_IO' });
+    await next;
+    expect(await readFile(join(dir, 'which.txt'), 'utf8')).toBe('next');
+  });
+});
+
 describe('makeDirs', () => {
   it('makes every missing level, accepts an existing folder, refuses a path through a file', async () => {
     const deep = join(root, 'a', 'b', 'c');

@@ -131,11 +131,26 @@ export async function makeDirs(dir: string): Promise<void> {
  * `dir` is replaced whole, so it must not be (or hold) the working directory; with `options.marker` an
  * existing non-empty `dir` must also be an earlier save (see `ReplaceDirOptions`).
  */
-export async function replaceDirAtomic(
-  dir: string,
-  fill: (staging: string) => Promise<void>,
-  options: ReplaceDirOptions = {},
-): Promise<void> {
+export function replaceDirAtomic(dir: string, fill: (staging: string) => Promise<void>, options: ReplaceDirOptions = {}): Promise<void> {
+  // Saves to one folder from this process run one after another (the last one called wins), so they do
+  // not race each other's renames.
+  const key = resolve(dir);
+  const run = (inFlight.get(key) ?? Promise.resolve()).then(() => replaceNow(dir, fill, options));
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  inFlight.set(key, settled);
+  void settled.then(() => {
+    if (inFlight.get(key) === settled) inFlight.delete(key);
+  });
+  return run;
+}
+
+/** The save in flight (or last queued) per resolved folder. */
+const inFlight = new Map<string, Promise<void>>();
+
+async function replaceNow(dir: string, fill: (staging: string) => Promise<void>, options: ReplaceDirOptions): Promise<void> {
   await checkReplaceable(dir, options.marker);
   const parent = dirname(dir);
   const tag = randomBytes(6).toString('hex');
@@ -158,7 +173,12 @@ export async function replaceDirAtomic(
     // Put the previous bundle back if it was moved aside.
     if (hadPrevious && !(await exists(dir)) && (await exists(retired))) await rename(retired, dir).catch(() => undefined);
     await rm(staging, { recursive: true, force: true });
-    throw new AppliedMLError('E_IO', `Could not move the new bundle into place at ${dir}: ${(cause as Error).message}`, {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const raced =
+      code === 'ENOTEMPTY' || code === 'EEXIST'
+        ? ' (another process saved to the same folder at the same time: saves to one folder must not overlap)'
+        : '';
+    throw new AppliedMLError('E_IO', `Could not move the new bundle into place at ${dir}: ${(cause as Error).message}${raced}`, {
       cause,
       details: { dir },
     });
