@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AppliedMLError, checkKnownKeys, replaceDirAtomic, writeFileDurable, type Device, type Logger } from '@appliedml/engine';
 import { FraudDetector, type FraudDetectorConfig, type FraudEvaluation, type FraudPrediction, type FraudTrainingReport } from './detector';
 import { readLabels } from './labels';
+import type { ThresholdChoice, ThresholdRule } from './thresholds';
 import {
   TransactionFeatures,
   checkTransaction,
@@ -207,6 +208,28 @@ export class TransactionScorer {
   /** E_MODEL_NOT_TRAINED / E_MODEL_DISPOSED before a batch enters the card state, not after. */
   private assertReady(): void {
     void this.detector.threshold;
+  }
+
+  /**
+   * Picks the alert threshold on a stretch of transactions (a held-out week, say) by a rule, as
+   * `FraudDetector.calibrate` does: `targetPrecision` / `targetRecall` / `cost` with labels, `topK` /
+   * `contamination` without. The transactions are scored in time order continuing the card state,
+   * which is then put back as it was: calibrating does not move it.
+   */
+  calibrate(txs: readonly Transaction[], rule: ThresholdRule, labels?: ArrayLike<number>): Promise<ThresholdChoice> {
+    return this.serial(async () => {
+      checkBatch(txs, 'Calibration');
+      const y = labels !== undefined ? checkLabels(labels, txs) : undefined;
+      this.assertReady();
+      const saved = this.features.toState();
+      try {
+        const order = byTime(txs);
+        const rows = order.map((i) => this.features.update(txs[i] as Transaction));
+        return this.detector.calibrate(rows, rule, y ? order.map((i) => y[i] as number) : undefined);
+      } finally {
+        this.features = TransactionFeatures.fromState(saved);
+      }
+    });
   }
 
   /** Forgets every card's state (e.g. before scoring an unrelated stream). */

@@ -217,6 +217,32 @@ describe('TransactionScorer on the synthetic stream (flagged synthetic)', () => 
     ]);
   });
 
+  it('calibrate picks the threshold on a later stretch by a rule and leaves the card state as it was', async () => {
+    const txs = generateTransactions({ cards: 120, days: 12, seed: 9 });
+    const cut = Math.floor(txs.length * 0.6);
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await scorer.train(txs.slice(0, cut));
+    const held = txs.slice(cut);
+    const stateBefore = JSON.stringify((scorer as unknown as { features: TransactionFeatures }).features.toState());
+    const choice = await scorer.calibrate(
+      held,
+      { targetPrecision: 0.8 },
+      held.map((t) => t.label),
+    );
+    expect(choice.precision).toBeGreaterThanOrEqual(0.8);
+    expect(choice.recall).toBeGreaterThan(0.3);
+    expect(scorer.threshold).toBe(choice.threshold);
+    expect(JSON.stringify((scorer as unknown as { features: TransactionFeatures }).features.toState())).toBe(stateBefore);
+    // The same stretch scored afterwards alerts exactly as the choice said.
+    const scored = await scorer.scoreAll(held);
+    expect(scored.filter((s) => s.isFraud).length).toBe(choice.alerts);
+    // A budget needs no labels; a label rule without labels, or a bad transaction, is refused and changes nothing.
+    expect((await scorer.calibrate(held, { topK: 20 })).alerts).toBeLessThanOrEqual(20);
+    await expect(scorer.calibrate(held, { targetRecall: 0.5 })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    await expect(scorer.calibrate([{ ...held[0]!, amount: -1 }], { topK: 1 })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    scorer.dispose();
+  });
+
   it('calls made without waiting are scored in call order, each seeing the ones before (a burst over Promise.all)', async () => {
     const txs = generateTransactions({ cards: 40, days: 5, seed: 8 });
     const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
