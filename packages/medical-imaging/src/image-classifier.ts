@@ -155,6 +155,15 @@ const CONFIG_KEYS = Object.keys({
   labels: 1,
   seed: 1,
 } satisfies Record<keyof ImageClassifierConfig, 1>);
+const AUGMENTATION_KEYS = Object.keys({
+  flipHorizontal: 1,
+  flipVertical: 1,
+  rotation: 1,
+  shift: 1,
+  zoom: 1,
+  brightness: 1,
+  contrast: 1,
+} satisfies Record<keyof AugmentationConfig, 1>);
 
 /** Refuses training options that would fail inside tfjs, train nothing or give a meaningless threshold. */
 function checkTrainOptions(o: ClassifierTrainOptions): void {
@@ -185,6 +194,7 @@ export class ImageClassifier {
 
   static create(config: Partial<ImageClassifierConfig> = {}, options: { logger?: Logger } = {}): ImageClassifier {
     checkKnownKeys('ImageClassifier config', config, CONFIG_KEYS);
+    checkKnownKeys('augmentation', config.augmentation, AUGMENTATION_KEYS);
     const merged: ImageClassifierConfig = {
       ...CLASSIFIER_DEFAULTS,
       ...config,
@@ -543,7 +553,10 @@ export class ImageClassifier {
     const config = { ...(bundle.manifest.config as Partial<ImageClassifierConfig>), imageSize: pre.imageSize };
     let classifier: ImageClassifier;
     try {
-      classifier = ImageClassifier.create(keepKnownKeys(config, CONFIG_KEYS), options.logger ? { logger: options.logger } : {});
+      const known = keepKnownKeys(config, CONFIG_KEYS);
+      if (known.augmentation && typeof known.augmentation === 'object')
+        known.augmentation = keepKnownKeys(known.augmentation, AUGMENTATION_KEYS);
+      classifier = ImageClassifier.create(known, options.logger ? { logger: options.logger } : {});
     } catch (cause) {
       dispose();
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: its config is not valid (${(cause as Error).message}).`, {

@@ -450,6 +450,74 @@ const CONFIG_KEYS = Object.keys({
   frontEnds: 1,
   testTimeWarps: 1,
 } satisfies Record<keyof SpeechRecognizerConfig, 1>);
+const FEATURE_KEYS = Object.keys({
+  sampleRate: 1,
+  kind: 1,
+  frameMs: 1,
+  hopMs: 1,
+  nFft: 1,
+  window: 1,
+  preEmphasis: 1,
+  melBands: 1,
+  fMin: 1,
+  fMax: 1,
+  coefficients: 1,
+  deltas: 1,
+  deltaWidth: 1,
+  topDb: 1,
+  center: 1,
+  cmvn: 1,
+  utteranceStats: 1,
+} satisfies Record<keyof FeatureConfig, 1>);
+const NESTED_KEYS: Record<string, string[]> = {
+  vad: Object.keys({
+    frameMs: 1,
+    hopMs: 1,
+    absoluteFloorDb: 1,
+    floorMarginDb: 1,
+    rangeDb: 1,
+    fricativeZcr: 1,
+    minSilenceMs: 1,
+    minSpeechMs: 1,
+    padMs: 1,
+  } satisfies Record<keyof VadOptions, 1>),
+  augment: Object.keys({
+    copies: 1,
+    fresh: 1,
+    speed: 1,
+    vtlp: 1,
+    noiseSnrDb: 1,
+    timeShiftFrames: 1,
+    timeStretch: 1,
+    timeMasks: 1,
+    timeMaskFrames: 1,
+    freqMasks: 1,
+    freqMaskBins: 1,
+  } satisfies Record<keyof AugmentConfig, 1>),
+  cnn: Object.keys({
+    filters: 1,
+    kernel: 1,
+    dense: 1,
+    dropout: 1,
+  } satisfies Record<keyof CnnConfig, 1>),
+  rnn: Object.keys({
+    units: 1,
+    pool: 1,
+    dropout: 1,
+  } satisfies Record<keyof RnnConfig, 1>),
+};
+
+/** Option names at every level: the top, the nested option objects (`false` turns VAD or augmentation off), each front end. */
+function checkConfigKeys(config: SpeechRecognizerConfig): void {
+  checkKnownKeys('SpeechRecognizer config', config, CONFIG_KEYS);
+  checkKnownKeys('features', config.features, FEATURE_KEYS);
+  for (const [name, keys] of Object.entries(NESTED_KEYS)) {
+    const value = (config as Record<string, unknown>)[name];
+    if (value !== false) checkKnownKeys(name, value, keys);
+  }
+  const frontEnds = config.frontEnds;
+  if (Array.isArray(frontEnds)) for (let i = 0; i < frontEnds.length; i++) checkKnownKeys(`frontEnds[${i}]`, frontEnds[i], FEATURE_KEYS);
+}
 
 /**
  * Spoken-word recognition: MFCC frames (with deltas and per-utterance CMVN) of the VAD-trimmed
@@ -468,7 +536,7 @@ export class SpeechRecognizer {
   }
 
   static create(config: SpeechRecognizerConfig = {}): SpeechRecognizer {
-    checkKnownKeys('SpeechRecognizer config', config, CONFIG_KEYS);
+    checkConfigKeys(config);
     return new SpeechRecognizer(resolveConfig(config));
   }
 

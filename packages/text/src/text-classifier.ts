@@ -180,6 +180,43 @@ const CONFIG_KEYS = Object.keys({
   cnn: 1,
   seed: 1,
 } satisfies Record<keyof TextClassifierConfig, 1>);
+const NESTED_KEYS: Record<string, string[]> = {
+  features: Object.keys({
+    language: 1,
+    tokenizer: 1,
+    lowercase: 1,
+    stem: 1,
+    removeStopWords: 1,
+    wordNgrams: 1,
+    charNgrams: 1,
+    questionFeatures: 1,
+    wordnet: 1,
+    shapeFeatures: 1,
+  } satisfies Record<keyof FeatureConfig, 1>),
+  linear: Object.keys({ epochs: 1, l2: 1, learningRate: 1, minCount: 1, maxFeatures: 1 } satisfies Record<keyof LinearConfig, 1>),
+  naiveBayes: Object.keys({ alpha: 1, minCount: 1, maxFeatures: 1 } satisfies Record<keyof NaiveBayesConfig, 1>),
+  fasttext: Object.keys({
+    dim: 1,
+    buckets: 1,
+    wordNgrams: 1,
+    maxIds: 1,
+    epochs: 1,
+    batchSize: 1,
+    learningRate: 1,
+  } satisfies Record<keyof FastTextConfig, 1>),
+  cnn: Object.keys({
+    embeddingDim: 1,
+    filters: 1,
+    kernelSizes: 1,
+    dropout: 1,
+    maxLength: 1,
+    minCount: 1,
+    maxVocabulary: 1,
+    epochs: 1,
+    batchSize: 1,
+    learningRate: 1,
+  } satisfies Record<keyof CnnConfig, 1>),
+};
 
 /** Refuses model options that would train nothing, give NaN or fail inside tfjs (E_INPUT_INVALID naming the option). */
 function checkModelOptions(linear: LinearConfig, naiveBayes: NaiveBayesConfig, fasttext: FastTextConfig, cnn: CnnConfig): void {
@@ -241,6 +278,7 @@ export class TextClassifier {
 
   static create(config: TextClassifierConfig = {}): TextClassifier {
     checkKnownKeys('TextClassifier config', config, CONFIG_KEYS);
+    for (const [name, keys] of Object.entries(NESTED_KEYS)) checkKnownKeys(name, (config as Record<string, unknown>)[name], keys);
     const model = config.model ?? 'linear';
     if (!(MODEL_TYPES as readonly string[]).includes(model)) {
       throw new AppliedMLError('E_INPUT_INVALID', `Unknown model '${String(model)}'; use one of ${MODEL_TYPES.join(', ')}.`);

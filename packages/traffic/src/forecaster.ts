@@ -194,6 +194,10 @@ const CONFIG_KEYS = Object.keys({
   ridge: 1,
   seed: 1,
 } satisfies Record<keyof TrafficForecasterConfig, 1>);
+const RIDGE_KEYS = Object.keys({ neighbours: 1, neighbourLags: 1, historicalAverage: 1, lambdas: 1 } satisfies Record<
+  keyof RidgeConfig,
+  1
+>);
 
 /**
  * Multi-horizon traffic forecasting with one lifecycle for every model:
@@ -214,6 +218,7 @@ export class TrafficForecaster {
 
   static create(config: TrafficForecasterConfig = {}): TrafficForecaster {
     checkKnownKeys('TrafficForecaster config', config, CONFIG_KEYS);
+    checkKnownKeys('ridge', config.ridge, RIDGE_KEYS);
     return new TrafficForecaster(resolveConfig(config));
   }
 
