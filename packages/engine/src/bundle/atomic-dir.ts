@@ -98,14 +98,17 @@ async function checkReplaceable(dir: string, marker: string | undefined): Promis
 export async function makeDirs(dir: string): Promise<void> {
   const missing: string[] = [];
   let at = resolve(dir);
-  while (!(await exists(at))) {
+  // One stat per level: the first that answers is the nearest existing ancestor.
+  let found = await stat(at).catch(() => undefined);
+  while (!found) {
     missing.push(at);
     const up = dirname(at);
     if (up === at) break;
     at = up;
+    found = await stat(at).catch(() => undefined);
   }
   // The nearest existing level must be a folder (as `mkdir -p` refuses a path through or onto a file).
-  if (!(await stat(at)).isDirectory()) {
+  if (found && !found.isDirectory()) {
     throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${missing.length ? (missing[missing.length - 1] as string) : at}'`), {
       code: 'ENOTDIR',
       path: at,
