@@ -4,7 +4,15 @@ import { basename, join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
 import { AppliedMLError, averagePrecision, consoleLogger, dataDirFromEnv, rocAuc } from '@appliedml/engine';
-import { ADBENCH_FILES, ADBENCH_SEEDS, SYNTHETIC_NOTICE, TransactionScorer, type DetectorKind, type Transaction } from '@appliedml/fraud';
+import {
+  ADBENCH_FILES,
+  ADBENCH_SEEDS,
+  SYNTHETIC_NOTICE,
+  TransactionScorer,
+  type DetectorKind,
+  type TimeUnit,
+  type Transaction,
+} from '@appliedml/fraud';
 import { loadTransactions, toTransaction } from './data';
 import { isSupervised, publishedFor, runProtocol, type ProtocolResult } from './protocol';
 import { heldOutCurves } from './curves';
@@ -18,6 +26,7 @@ usage:
                                                 the small sets; --full: all 8, 3 seeds) beside the published columns,
                                                 then the synthetic card stream; writes an HTML report with ROC/PR curves
   fraud-demo train [--data synthetic|F.jsonl|F.csv] [--detector ecod|iforest|pca|knn|autoencoder|ensemble|mlp|gbt] [--out DIR]
+                   [--time-unit ms|s]           numeric timestamps in epoch milliseconds (default) or Unix seconds
   fraud-demo evaluate --model DIR [--data ...] [--keep-state]   metrics on a labelled stream (card state from empty,
                                                 or continuing the saved state with --keep-state)
   fraud-demo evaluate --adbench SET [--detector D]   ADBench protocol (3 seeds) on one set
@@ -183,6 +192,7 @@ async function main(): Promise<void> {
         host: { type: 'string' },
         seed: { type: 'string', default: '0' },
         'keep-state': { type: 'boolean', default: false },
+        'time-unit': { type: 'string', default: 'ms' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     },
@@ -197,11 +207,11 @@ async function main(): Promise<void> {
   if (command === 'train') {
     const data = await loadTransactions(values.data, seed);
     if (data.synthetic) out(data.source);
-    const scorer = TransactionScorer.create({ detector: { detector, seed } });
-    const report = await scorer.train(
-      data.txs,
-      isSupervised(detector) && data.labels ? { labels: data.labels, logger: consoleLogger() } : {},
-    );
+    const scorer = TransactionScorer.create({ detector: { detector, seed }, features: { timeUnit: values['time-unit'] as TimeUnit } });
+    const report = await scorer.train(data.txs, {
+      ...(isSupervised(detector) && data.labels ? { labels: data.labels } : {}),
+      logger: consoleLogger(),
+    });
     await scorer.save(values.out);
     out(
       `trained ${report.detector} on ${report.rows} transactions (${report.features} features) in ${report.seconds.toFixed(2)} s; threshold ${report.threshold.toFixed(4)}; saved to ${values.out}`,

@@ -76,6 +76,51 @@ describe('fraud demo', () => {
     }
   }, 90_000);
 
+  it('train warns when the timestamps look like Unix seconds; --time-unit s reads them so; another unit is a typed error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fraud-demo-seconds-'));
+    try {
+      const txs = generateTransactions({ cards: 20, days: 3, seed: 1 }).map(({ card, amount, timestamp, merchant }) => ({
+        card,
+        amount,
+        timestamp: Math.floor(timestamp / 1000),
+        merchant,
+      }));
+      const file = join(dir, 'seconds.jsonl');
+      await writeFile(file, `${txs.map((t) => JSON.stringify(t)).join('\n')}\n`);
+      const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+      const train = (...flags: string[]) =>
+        spawnSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            '--conditions=@appliedml/source',
+            cli,
+            'train',
+            '--data',
+            file,
+            '--detector',
+            'ecod',
+            '--out',
+            join(dir, 'm'),
+            ...flags,
+          ],
+          { encoding: 'utf8', timeout: 60_000 },
+        );
+      const asMs = train();
+      expect(asMs.status, asMs.stderr).toBe(0);
+      expect(asMs.stderr).toMatch(/warning: Every timestamp is a number between 1e9 and 1e10.*timeUnit: 's'/);
+      const asS = train('--time-unit', 's');
+      expect(asS.status, asS.stderr).toBe(0);
+      expect(asS.stderr).not.toMatch(/warning/);
+      const bad = train('--time-unit', 'us');
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/E_INPUT_INVALID: timeUnit must be 'ms' or 's'/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('labels in a file are read strictly: a gap names its row; 1.0 / 0.0 from a float column are labels', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fraud-demo-labels-'));
     try {

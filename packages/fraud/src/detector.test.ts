@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppliedMLError, createRng, initEngine, tf } from '@appliedml/engine';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FraudDetector } from './detector';
 
 /**
@@ -123,6 +123,25 @@ describe('FraudDetector', () => {
     expect(Array.from(again.scores(x))).toEqual(Array.from(model.scores(x)));
     model.dispose();
     again.dispose();
+  });
+
+  it('gbt says, through the logger, when a class too small to hold a row out turns early stopping off', async () => {
+    const warn = vi.fn();
+    const logger = { debug: () => {}, info: () => {}, warn };
+    const one = y.map((v, i) => (v === 1 && i !== 610 ? 0 : v));
+    const model = FraudDetector.create({ detector: 'gbt', seed: 3, gbt: { trees: 30, forest: false } });
+    const report = await model.train(x, { labels: one, logger });
+    expect(report.boosting?.rounds).toBe(30);
+    expect(Number.isNaN(report.boosting?.validationLoss)).toBe(true);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/Early stopping was off.*1 fraud, 619 normal.*all 30 rounds/));
+    warn.mockClear();
+    await model.train(x, { labels: y, logger });
+    // With validationFraction 0 early stopping is off by choice: nothing to say.
+    const off = FraudDetector.create({ detector: 'gbt', seed: 3, gbt: { trees: 30, forest: false, validationFraction: 0 } });
+    await off.train(x, { labels: one, logger });
+    expect(warn).not.toHaveBeenCalled();
+    model.dispose();
+    off.dispose();
   });
 
   it('autoencoder, mlp and gbt train without leaking tensors', async () => {

@@ -170,6 +170,12 @@ function explainerFile(config: { detector: DetectorKind; combine: 'mean' | 'max'
   return config.detector === 'ensemble' && config.combine === 'max' ? 'explainer-max.f64' : 'explainer.f64';
 }
 
+function countOnes(y: Uint8Array): number {
+  let n = 0;
+  for (const v of y) n += v;
+  return n;
+}
+
 function checkLabels(labels: ArrayLike<number>, rows: number): Uint8Array {
   return readLabels(labels, rows);
 }
@@ -431,6 +437,10 @@ export class FraudDetector {
         if (this.config.detector === 'gbt') {
           fitted.gbt = fitGbt(xs, y, this.config.gbt ?? {}, seed);
           logger.info('gradient-boosted trees trained', { rounds: fitted.gbt.rounds, validationLoss: fitted.gbt.validationLoss });
+          if (Number.isNaN(fitted.gbt.validationLoss) && (this.config.gbt?.validationFraction ?? 0.1) > 0)
+            logger.warn(
+              `Early stopping was off: a class with fewer than 2 rows (${countOnes(y)} fraud, ${y.length - countOnes(y)} normal) leaves none to hold out, so the boosted trees ran all ${fitted.gbt.rounds} rounds.`,
+            );
         } else {
           const r = await trainMlp(xs, y, this.config.mlp ?? {}, seed, logger);
           fitted.mlp = r.model;

@@ -7,6 +7,8 @@ import type { ThresholdChoice, ThresholdRule } from './thresholds';
 import {
   TransactionFeatures,
   checkTransaction,
+  transactionTime,
+  type TimeUnit,
   type StreamFeatureOptions,
   type StreamState,
   type Transaction,
@@ -23,11 +25,11 @@ export interface TransactionScore extends FraudPrediction {
 }
 
 /** A list of valid transactions (each checked), or E_INPUT_INVALID naming the first bad one. */
-function checkBatch(txs: unknown, what: string): asserts txs is readonly Transaction[] {
+function checkBatch(txs: unknown, what: string, unit: TimeUnit): asserts txs is readonly Transaction[] {
   if (!Array.isArray(txs)) throw new AppliedMLError('E_INPUT_INVALID', `${what} needs an array of transactions.`);
   txs.forEach((tx, i) => {
     try {
-      checkTransaction(tx);
+      checkTransaction(tx, unit);
     } catch (cause) {
       if (!AppliedMLError.isInstance(cause)) throw cause;
       throw new AppliedMLError(cause.code, `Transaction ${i}: ${cause.message}`, { cause, details: { ...cause.details, index: i } });
@@ -44,11 +46,17 @@ function checkLabels(labels: unknown, txs: readonly unknown[], bothClasses = fal
   return y;
 }
 
-function byTime(txs: readonly Transaction[]): number[] {
-  const t = txs.map((tx) =>
-    tx.timestamp instanceof Date ? tx.timestamp.getTime() : typeof tx.timestamp === 'number' ? tx.timestamp : Date.parse(tx.timestamp),
-  );
+function byTime(txs: readonly Transaction[], unit: TimeUnit): number[] {
+  const t = txs.map((tx) => transactionTime(tx, unit));
   return Array.from({ length: txs.length }, (_, i) => i).sort((a, b) => (t[a] as number) - (t[b] as number) || a - b);
+}
+
+/**
+ * Whether every timestamp is a number in [1e9, 1e10): Unix seconds from 2001 to 2286, or epoch
+ * milliseconds from the first four months of 1970, which no payment stream has.
+ */
+function looksLikeSeconds(txs: readonly Transaction[]): boolean {
+  return txs.length > 0 && txs.every((tx) => typeof tx.timestamp === 'number' && tx.timestamp >= 1e9 && tx.timestamp < 1e10);
 }
 
 /** Seconds as people say them: 42 s, 7 min, 3.5 h, 2.0 days. */
@@ -89,6 +97,7 @@ const FEATURE_KEYS = Object.keys({
   maxEntities: 1,
   maxSeenPerEntity: 1,
   historyCap: 1,
+  timeUnit: 1,
 } satisfies Record<keyof StreamFeatureOptions, 1>);
 
 /**
@@ -129,10 +138,10 @@ export class TransactionScorer {
 
   /** Feature rows for a history, in its time order (resets the state first). */
   private replay(history: readonly Transaction[]): { rows: TransactionFeatureRow[]; order: number[] } {
-    checkBatch(history, 'Training');
+    checkBatch(history, 'Training', this.features.options.timeUnit);
     if (history.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least one transaction.');
     this.features.reset();
-    const order = byTime(history);
+    const order = byTime(history, this.features.options.timeUnit);
     return { rows: order.map((i) => this.features.update(history[i] as Transaction)), order };
   }
 
@@ -140,7 +149,12 @@ export class TransactionScorer {
     history: readonly Transaction[],
     options: { labels?: ArrayLike<number>; device?: Device; logger?: Logger } = {},
   ): Promise<FraudTrainingReport> {
-    checkBatch(history, 'Training');
+    checkBatch(history, 'Training', this.features.options.timeUnit);
+    if (this.features.options.timeUnit === 'ms' && looksLikeSeconds(history))
+      options.logger?.warn(
+        "Every timestamp is a number between 1e9 and 1e10: read as epoch milliseconds that is January to April 1970. If they are Unix seconds (2001 to 2286), create the scorer with features: { timeUnit: 's' }.",
+        { field: 'timestamp' },
+      );
     const y = options.labels !== undefined ? checkLabels(options.labels, history) : undefined;
     const { rows, order } = this.replay(history);
     const labels = y ? order.map((i) => y[i] as number) : undefined;
@@ -175,10 +189,10 @@ export class TransactionScorer {
 
   private async scoreAllNow(txs: readonly Transaction[]): Promise<TransactionScore[]> {
     // Every transaction is checked before any enters the card state: a bad one leaves the state as it was.
-    checkBatch(txs, 'Scoring');
+    checkBatch(txs, 'Scoring', this.features.options.timeUnit);
     this.assertReady();
     const out: TransactionScore[] = new Array<TransactionScore>(txs.length);
-    const order = byTime(txs);
+    const order = byTime(txs, this.features.options.timeUnit);
     const rows = order.map((i) => this.features.update(txs[i] as Transaction));
     const preds = await this.detector.predictBatch(rows);
     order.forEach((i, k) => {
@@ -194,10 +208,10 @@ export class TransactionScorer {
   }
 
   private async evaluateNow(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
-    checkBatch(txs, 'Evaluation');
+    checkBatch(txs, 'Evaluation', this.features.options.timeUnit);
     const y = checkLabels(labels, txs, true);
     this.assertReady();
-    const order = byTime(txs);
+    const order = byTime(txs, this.features.options.timeUnit);
     const rows = order.map((i) => this.features.update(txs[i] as Transaction));
     return this.detector.evaluate(
       rows,
@@ -218,12 +232,12 @@ export class TransactionScorer {
    */
   calibrate(txs: readonly Transaction[], rule: ThresholdRule, labels?: ArrayLike<number>): Promise<ThresholdChoice> {
     return this.serial(async () => {
-      checkBatch(txs, 'Calibration');
+      checkBatch(txs, 'Calibration', this.features.options.timeUnit);
       const y = labels !== undefined ? checkLabels(labels, txs) : undefined;
       this.assertReady();
       const saved = this.features.toState();
       try {
-        const order = byTime(txs);
+        const order = byTime(txs, this.features.options.timeUnit);
         const rows = order.map((i) => this.features.update(txs[i] as Transaction));
         return this.detector.calibrate(rows, rule, y ? order.map((i) => y[i] as number) : undefined);
       } finally {

@@ -127,6 +127,25 @@ describe('TransactionFeatures', () => {
     expect(TransactionFeatures.fromState(old).peek({ card: 'a', amount: 5, timestamp: T0 + 3600e3 }).card_history).toBe(10);
   });
 
+  it("timeUnit 's' reads numeric timestamps as Unix seconds (Dates and ISO strings as always); other units are refused", () => {
+    const inMs = new TransactionFeatures();
+    const inS = new TransactionFeatures({ timeUnit: 's' });
+    const at = [0, 600, 1800, 5400, 90_000];
+    const rowsMs = at.map((dt, i) => inMs.update({ card: 'a', amount: 10 + i, timestamp: T0 + dt * 1000 }));
+    // Seconds as numbers, one as a Date and one as an ISO string: all on the same clock.
+    const asGiven = (dt: number, i: number): number | Date | string =>
+      i === 1 ? new Date(T0 + dt * 1000) : i === 3 ? new Date(T0 + dt * 1000).toISOString() : ((T0 / 1000 + dt) as number);
+    const rowsS = at.map((dt, i) => inS.update({ card: 'a', amount: 10 + i, timestamp: asGiven(dt, i) }));
+    expect(rowsS).toEqual(rowsMs);
+    expect(rowsS[2]).toMatchObject({ count_1h: 2, count_1d: 2 });
+    expect(rowsS[4]).toMatchObject({ count_1h: 0, count_1d: 1 });
+    // The unit is part of the saved state.
+    expect(TransactionFeatures.fromState(inS.toState()).options.timeUnit).toBe('s');
+    // 8.64e15 s is far past what a Date holds.
+    expect(() => inS.update({ card: 'a', amount: 1, timestamp: 8.64e13 })).toThrow(/epoch seconds/);
+    expect(() => new TransactionFeatures({ timeUnit: 'us' as never })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+  });
+
   it('keeps bounded memory: history per card and number of cards', () => {
     const f = new TransactionFeatures({ historySize: 8, maxEntities: 100 });
     for (let i = 0; i < 5000; i++) f.update({ card: `c${i % 300}`, amount: 1, timestamp: T0 + i * 1000 });
@@ -241,6 +260,31 @@ describe('TransactionScorer on the synthetic stream (flagged synthetic)', () => 
     await expect(scorer.calibrate(held, { targetRecall: 0.5 })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
     await expect(scorer.calibrate([{ ...held[0]!, amount: -1 }], { topK: 1 })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
     scorer.dispose();
+  });
+
+  it("says, through the logger, when every timestamp looks like Unix seconds read as milliseconds; timeUnit: 's' scores them right", async () => {
+    const txs = generateTransactions({ cards: 40, days: 5, seed: 8 });
+    const inSeconds = txs.map((t) => ({ ...t, timestamp: Math.floor(new Date(t.timestamp).getTime() / 1000) }));
+    const warn = vi.fn();
+    const logger = { debug: () => {}, info: () => {}, warn };
+    const asMs = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await asMs.train(inSeconds, { logger });
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("timeUnit: 's'"), { field: 'timestamp' });
+    warn.mockClear();
+    await asMs.train(txs, { logger });
+    expect(warn).not.toHaveBeenCalled();
+    const asS = TransactionScorer.create({ detector: { detector: 'ecod' }, features: { timeUnit: 's' } });
+    await asS.train(inSeconds, { logger });
+    expect(warn).not.toHaveBeenCalled();
+    // Read as seconds, the card features are the millisecond stream's (to the second the times were cut to).
+    const reference = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await reference.train(txs.map((t) => ({ ...t, timestamp: Math.floor(new Date(t.timestamp).getTime() / 1000) * 1000 })));
+    const next = { card: txs[0]!.card, amount: 50, timestamp: Math.floor(new Date(txs.at(-1)!.timestamp).getTime() / 1000) + 60 };
+    const [a, b] = [await asS.score(next), await reference.score({ ...next, timestamp: next.timestamp * 1000 })];
+    expect(a.features).toEqual(b.features);
+    // Read as milliseconds, the same seconds put a day's transactions within 90 s: the windows differ.
+    expect((await asMs.score(next)).features).not.toEqual(b.features);
+    for (const s of [asMs, asS, reference]) s.dispose();
   });
 
   it('calls made without waiting are scored in call order, each seeing the ones before (a burst over Promise.all)', async () => {

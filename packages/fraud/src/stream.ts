@@ -4,7 +4,7 @@ import { AppliedMLError } from '@appliedml/engine';
 export interface Transaction {
   card: string;
   amount: number;
-  /** Epoch milliseconds, a Date or an ISO string. */
+  /** Epoch milliseconds (epoch seconds with `timeUnit: 's'`), a Date or an ISO string. */
   timestamp: number | string | Date;
   merchant?: string;
   country?: string;
@@ -26,7 +26,15 @@ export interface StreamFeatureOptions {
    * loads with the old behaviour (counted up to `historySize`).
    */
   historyCap?: number;
+  /**
+   * What a numeric `timestamp` counts: `'ms'` (default, as `Date.now()`) or `'s'` (Unix seconds, as
+   * many payment APIs send them). Dates and ISO strings are read the same either way.
+   */
+  timeUnit?: TimeUnit;
 }
+
+/** The unit of numeric transaction timestamps. */
+export type TimeUnit = 'ms' | 's';
 
 /** The numeric features for one transaction, computed from the card's state before it. */
 export type TransactionFeatureRow = Record<string, number>;
@@ -61,22 +69,24 @@ export interface StreamState {
 
 const MAX_AMOUNT = 1e9;
 
-function timeOf(tx: Transaction): number {
+/** A transaction's time in epoch milliseconds (E_INPUT_INVALID when it is no time). */
+export function transactionTime(tx: Transaction, unit: TimeUnit = 'ms'): number {
   const v = tx.timestamp;
-  const t = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
+  const t =
+    v instanceof Date ? v.getTime() : typeof v === 'number' ? (unit === 's' ? v * 1000 : v) : typeof v === 'string' ? Date.parse(v) : NaN;
   // A Date spans ±8.64e15 ms around 1970: beyond that a number is no time.
   if (!Number.isFinite(t) || Math.abs(t) > 8.64e15)
     // The value is not quoted: services pass SDK messages to their clients, and answers never echo input.
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `Transaction timestamp is not a time (got a ${v === null ? 'null' : typeof v}): give a Date, epoch milliseconds or an ISO 8601 string.`,
+      `Transaction timestamp is not a time (got a ${v === null ? 'null' : typeof v}): give a Date, epoch ${unit === 's' ? 'seconds' : 'milliseconds'} or an ISO 8601 string.`,
       { details: { field: 'timestamp' } },
     );
   return t;
 }
 
 /** Validates one transaction's required fields (E_INPUT_INVALID with the field named). */
-export function checkTransaction(tx: unknown): asserts tx is Transaction {
+export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx is Transaction {
   if (typeof tx !== 'object' || tx === null) throw new AppliedMLError('E_INPUT_INVALID', 'A transaction must be an object.');
   const t = tx as Record<string, unknown>;
   if (typeof t.card !== 'string' || t.card.length === 0 || t.card.length > 256) {
@@ -97,7 +107,7 @@ export function checkTransaction(tx: unknown): asserts tx is Transaction {
     if (t[k] !== undefined && typeof t[k] !== 'string')
       throw new AppliedMLError('E_INPUT_INVALID', `Transaction field ${k} must be a string.`, { details: { field: k } });
   }
-  timeOf(t as unknown as Transaction);
+  transactionTime(t as unknown as Transaction, unit);
 }
 
 /** Median of the first `count` values (sorted on a copy). */
@@ -131,7 +141,12 @@ export class TransactionFeatures {
       maxEntities: options.maxEntities ?? 100_000,
       maxSeenPerEntity: options.maxSeenPerEntity ?? 32,
       historyCap: options.historyCap ?? 10,
+      timeUnit: options.timeUnit ?? 'ms',
     };
+    if (this.options.timeUnit !== 'ms' && this.options.timeUnit !== 's')
+      throw new AppliedMLError('E_INPUT_INVALID', `timeUnit must be 'ms' or 's' (got ${String(this.options.timeUnit)}).`, {
+        details: { field: 'timeUnit' },
+      });
     for (const [name, max] of [
       ['historySize', 100_000],
       ['maxEntities', 100_000_000],
@@ -234,8 +249,8 @@ export class TransactionFeatures {
    * than the card's latest) sees only the history up to its own time: windows, median, time since last.
    */
   peek(tx: Transaction): TransactionFeatureRow {
-    checkTransaction(tx);
-    const t = timeOf(tx);
+    checkTransaction(tx, this.options.timeUnit);
+    const t = transactionTime(tx, this.options.timeUnit);
     const e = this.entities.get(tx.card);
     const times = e?.times ?? [];
     const amounts = e?.amounts ?? [];
@@ -267,7 +282,7 @@ export class TransactionFeatures {
   /** Features of `tx`, then adds it to the card's state. */
   update(tx: Transaction): TransactionFeatureRow {
     const row = this.peek(tx);
-    const t = timeOf(tx);
+    const t = transactionTime(tx, this.options.timeUnit);
     let e = this.entities.get(tx.card);
     if (e) this.entities.delete(tx.card);
     else e = { times: [], amounts: [], merchants: [], countries: [], merchantSince: [], countrySince: [] };
