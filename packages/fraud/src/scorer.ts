@@ -112,14 +112,16 @@ export class TransactionScorer {
   private constructor(
     readonly config: TransactionScorerConfig,
     private detector: FraudDetector,
+    features: TransactionFeatures,
   ) {
-    this.features = new TransactionFeatures(config.features);
+    this.features = features;
   }
 
   static create(config: TransactionScorerConfig = {}): TransactionScorer {
     checkKnownKeys('TransactionScorer config', config, SCORER_KEYS);
     checkKnownKeys('features', config.features, FEATURE_KEYS);
-    return new TransactionScorer(config, FraudDetector.create(config.detector));
+    const features = new TransactionFeatures(config.features);
+    return new TransactionScorer(config, FraudDetector.create(config.detector), features);
   }
 
   get featureNames(): string[] {
@@ -293,8 +295,7 @@ export class TransactionScorer {
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json has no state.`);
     const detector = await FraudDetector.load(join(dir, 'detector'), options);
     try {
-      const scorer = new TransactionScorer(parsed.config ?? {}, detector);
-      scorer.features = TransactionFeatures.fromState(parsed.state);
+      const scorer = new TransactionScorer(parsed.config ?? {}, detector, TransactionFeatures.fromState(parsed.state));
       // The card features must be the ones the detector was trained on: with other windows the missing
       // features would be imputed silently.
       const streamed = [...new Set(scorer.features.featureNames)].sort();

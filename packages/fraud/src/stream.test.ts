@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppliedMLError } from '@appliedml/engine';
@@ -144,6 +144,37 @@ describe('TransactionFeatures', () => {
     // 8.64e15 s is far past what a Date holds.
     expect(() => inS.update({ card: 'a', amount: 1, timestamp: 8.64e13 })).toThrow(/epoch seconds/);
     expect(() => new TransactionFeatures({ timeUnit: 'us' as never })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+  });
+
+  it('a window listed twice is refused at create; card state saved with one (as earlier versions allowed) loads with it once', async () => {
+    expect(() => new TransactionFeatures({ windowsSeconds: [3600, 86400, 3600] })).toThrow(/lists a window twice/);
+    expect(() => TransactionScorer.create({ features: { windowsSeconds: [60, 60] } })).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID' }),
+    );
+    const f = new TransactionFeatures();
+    f.update({ card: 'a', amount: 5, timestamp: T0 });
+    const state = f.toState();
+    const old = TransactionFeatures.fromState({ ...state, options: { ...state.options, windowsSeconds: [3600, 86400, 3600] } });
+    expect(old.options.windowsSeconds).toEqual([3600, 86400]);
+    expect(old.peek({ card: 'a', amount: 5, timestamp: T0 + 60e3 })).toEqual(f.peek({ card: 'a', amount: 5, timestamp: T0 + 60e3 }));
+    // A whole scorer whose stream.json was written with a repeated window (config and state) still loads.
+    const dir = await mkdtemp(join(tmpdir(), 'fraud-dup-windows-'));
+    try {
+      const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+      await scorer.train(generateTransactions({ cards: 20, days: 3, seed: 2 }));
+      await scorer.save(dir);
+      scorer.dispose();
+      const file = join(dir, 'stream.json');
+      const saved = JSON.parse(await readFile(file, 'utf8'));
+      saved.config.features = { windowsSeconds: [3600, 86400, 86400] };
+      saved.state.options.windowsSeconds = [3600, 86400, 86400];
+      await writeFile(file, JSON.stringify(saved));
+      const loaded = await TransactionScorer.load(dir);
+      expect(loaded.featureNames.filter((n) => n === 'count_1d')).toHaveLength(1);
+      loaded.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps bounded memory: history per card and number of cards', () => {

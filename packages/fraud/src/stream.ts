@@ -135,6 +135,14 @@ export class TransactionFeatures {
       windowsSeconds.some((w) => !(w > 0 && w <= 3.2e7))
     )
       throw new AppliedMLError('E_INPUT_INVALID', 'windowsSeconds must be a list of 1 to 16 positive numbers of seconds (at most a year).');
+    if (new Set(windowsSeconds).size !== windowsSeconds.length)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `windowsSeconds lists a window twice (${windowsSeconds.join(', ')}): each gives the same features.`,
+        {
+          details: { field: 'windowsSeconds' },
+        },
+      );
     this.options = {
       windowsSeconds,
       historySize: options.historySize ?? 64,
@@ -171,7 +179,9 @@ export class TransactionFeatures {
     if (state === null || typeof state !== 'object' || !Array.isArray(state.entities)) throw corrupt('is not { options, entities }');
     let f: TransactionFeatures;
     try {
-      const options: StreamFeatureOptions = state.options ?? {};
+      const saved: StreamFeatureOptions = state.options ?? {};
+      // Saved before duplicate windows were refused: a repeated window gave the same features, so one is kept.
+      const options = Array.isArray(saved.windowsSeconds) ? { ...saved, windowsSeconds: [...new Set(saved.windowsSeconds)] } : saved;
       // Saved before historyCap existed: card_history was counted up to historySize, so it stays so.
       f = new TransactionFeatures(
         typeof options === 'object' && options !== null && !('historyCap' in options)
