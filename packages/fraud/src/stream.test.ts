@@ -161,9 +161,9 @@ describe('TransactionFeatures', () => {
     const dir = await mkdtemp(join(tmpdir(), 'fraud-dup-windows-'));
     try {
       const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
-      await scorer.train(generateTransactions({ cards: 20, days: 3, seed: 2 }));
+      const txs = generateTransactions({ cards: 20, days: 3, seed: 2 });
+      await scorer.train(txs);
       await scorer.save(dir);
-      scorer.dispose();
       const file = join(dir, 'stream.json');
       const saved = JSON.parse(await readFile(file, 'utf8'));
       saved.config.features = { windowsSeconds: [3600, 86400, 86400] };
@@ -171,6 +171,9 @@ describe('TransactionFeatures', () => {
       await writeFile(file, JSON.stringify(saved));
       const loaded = await TransactionScorer.load(dir);
       expect(loaded.featureNames.filter((n) => n === 'count_1d')).toHaveLength(1);
+      const later = { ...txs[0]!, timestamp: txs.at(-1)!.timestamp + 60_000 };
+      expect((await loaded.score(later)).score).toBe((await scorer.score(later)).score);
+      scorer.dispose();
       loaded.dispose();
     } finally {
       await rm(dir, { recursive: true, force: true });
