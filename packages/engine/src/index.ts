@@ -104,6 +104,7 @@ export {
   kFold,
   parseNpy,
   parseNpz,
+  parseDateCell,
   parseNumberCell,
   readCsv,
   readCsvAll,

@@ -56,6 +56,48 @@ describe('readSeriesCsv', () => {
     expect(s.start).toBe(Date.parse('2026-01-05T00:00:00Z'));
   });
 
+  it("keeps the file's column order for numeric sensor ids beside a timestamp column", async () => {
+    const s = await readSeriesCsv(bytes('time,773869,767541,716331\n2012-03-01T00:00Z,60,61,62\n2012-03-01T00:05Z,59,60,63\n'), {
+      intervalMinutes: 5,
+      timestampColumn: 'time',
+    });
+    expect(s.sensors).toEqual(['773869', '767541', '716331']);
+    expect(Array.from(s.values.slice(0, 3))).toEqual([60, 61, 62]);
+  });
+
+  it('reads ISO times without an offset as UTC fields on any server, with one as that instant; Unix seconds only when told', async () => {
+    const read = (times: string[], extra: object = {}) =>
+      readSeriesCsv(bytes(`t,a\n${times.map((t, i) => `${t},${50 + i}`).join('\n')}\n`), {
+        intervalMinutes: 5,
+        timestampColumn: 't',
+        ...extra,
+      });
+    const tz = process.env.TZ;
+    try {
+      process.env.TZ = 'America/Los_Angeles';
+      for (const naive of [
+        ['2026-01-05T08:00:00', '2026-01-05T08:05:00'],
+        ['2026-01-05 08:00', '2026-01-05 08:05'],
+      ])
+        expect((await read(naive)).start).toBe(Date.UTC(2026, 0, 5, 8));
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+    expect((await read(['2026-01-05T00:00:00-08:00', '2026-01-05T00:05:00-08:00'])).start).toBe(Date.UTC(2026, 0, 5, 8));
+    expect((await read(['2026-01-05T09:00+0100', '2026-01-05T09:05+0100'])).start).toBe(Date.UTC(2026, 0, 5, 8));
+    const seconds = [String(Date.UTC(2026, 0, 5, 8) / 1000), String(Date.UTC(2026, 0, 5, 8, 5) / 1000)];
+    const refused = await expectCode(() => read(seconds), 'E_INPUT_INVALID');
+    expect(refused.details.reason).toBe('timestamps-look-like-seconds');
+    expect(refused.message).toMatch(/timeUnit: 's'/);
+    const s = await read(seconds, { timeUnit: 's' });
+    expect([s.start, s.steps]).toEqual([Date.UTC(2026, 0, 5, 8), 2]);
+    expect((await read([String(Date.UTC(2026, 0, 5, 8)), String(Date.UTC(2026, 0, 5, 8, 5))])).start).toBe(Date.UTC(2026, 0, 5, 8));
+    for (const bad of ['2026-02-31T00:00', '05/01/2026 08:00', 'Jan 5 2026 08:00 GMT', '2026-01-05T25:00'])
+      expect((await expectCode(() => read([bad]), 'E_INPUT_INVALID')).message).toMatch(/not an ISO 8601 date/);
+    await expectCode(() => read(seconds, { timeUnit: 'us' }), 'E_INPUT_INVALID');
+  });
+
   it('rejects timestamps out of order or duplicated', async () => {
     const dup = await expectCode(
       () => readSeriesCsv(bytes('t,a\n2026-01-05T00:00Z,1\n2026-01-05T00:00Z,2\n'), { intervalMinutes: 5, timestampColumn: 't' }),

@@ -1,14 +1,20 @@
 import { AppliedMLError, parseNumberCell, readCsvAll, readNumericMatrix, type CsvSource } from '@appliedml/engine';
-import { checkInterval, createSeries, toEpochMs, type TrafficSeries } from './series';
+import { checkInterval, createSeries, parseIsoTime, toEpochMs, type TrafficSeries } from './series';
 
 export interface ReadSeriesOptions {
   /** Minutes between steps. Irregular timestamps are resampled onto this grid. */
   intervalMinutes: number;
   /**
-   * Name of a timestamp column (ISO 8601 or epoch ms). Without it the file is a plain matrix
+   * Name of a timestamp column: ISO 8601 (one without an offset is wall-clock time, read in UTC
+   * fields on every server) or epoch numbers (see `timeUnit`). Without it the file is a plain matrix
    * (one row per step, every column a sensor) and `start` gives the clock.
    */
   timestampColumn?: string;
+  /**
+   * What numeric timestamps count: `'ms'` (default) or `'s'` (Unix seconds). Numbers that are all
+   * between 1e9 and 1e10 under `'ms'` (early 1970 in milliseconds, 2001–2286 in seconds) are refused.
+   */
+  timeUnit?: 'ms' | 's';
   /** Time of the first row for a file without timestamps. */
   start?: Date | number | string;
   /** A reading equal to this value is missing (e.g. 0). Empty, NA, NaN and null cells always are. */
@@ -46,13 +52,22 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     });
   }
   const tsColumn = options.timestampColumn;
+  const timeUnit = options.timeUnit ?? 'ms';
+  if (timeUnit !== 'ms' && timeUnit !== 's')
+    throw new AppliedMLError('E_INPUT_INVALID', `timeUnit must be 'ms' or 's' (got ${String(timeUnit)}).`, {
+      details: { field: 'timeUnit' },
+    });
+  // The file's column order (a row's keys put numeric ids like '716331' first, ascending).
+  let columns: readonly string[] = [];
   const rows = await readCsvAll(source, {
     header: true,
+    onHeader: (names) => {
+      columns = names;
+    },
     ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
     ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
   });
   if (rows.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The CSV has no data rows.');
-  const columns = Object.keys(rows[0] as object);
   if (!columns.includes(tsColumn)) {
     throw new AppliedMLError('E_INPUT_INVALID', `No timestamp column '${tsColumn}' (columns: ${columns.slice(0, 8).join(', ')}…).`, {
       details: { column: tsColumn },
@@ -63,15 +78,22 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
   const times = new Float64Array(rows.length);
   const readings = new Float64Array(rows.length * sensors.length);
   const missingCells = new Set(['', 'NA', 'NaN', 'nan', 'null']);
+  let secondsLike = 0;
   rows.forEach((row, r) => {
     const line = r + 2;
     const raw = row[tsColumn];
     const text = typeof raw === 'string' ? raw.trim() : String(raw);
-    const ms = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text);
+    const numeric = /^-?\d+(\.\d+)?$/.test(text);
+    const ms = numeric ? Number(text) * (timeUnit === 's' ? 1000 : 1) : parseIsoTime(text);
     if (!Number.isFinite(ms))
-      throw new AppliedMLError('E_INPUT_INVALID', `Line ${line}: timestamp '${text}' is not a date.`, {
-        details: { line, column: tsColumn, value: text },
-      });
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Line ${line}: timestamp '${text.slice(0, 40)}' is not an ISO 8601 date or an epoch number.`,
+        {
+          details: { line, column: tsColumn, value: text.slice(0, 40) },
+        },
+      );
+    if (numeric && timeUnit === 'ms' && ms >= 1e9 && ms < 1e10) secondsLike++;
     if (r > 0) {
       const prev = times[r - 1] as number;
       if (ms === prev)
@@ -81,7 +103,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       if (ms < prev)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
-          `Line ${line}: timestamp ${text} is earlier than the row before (rows must be in time order).`,
+          `Line ${line}: timestamp ${text} is earlier than the row before (rows must be in time order; a local-time export repeats an hour when clocks go back: give times with their UTC offset or in UTC).`,
           { details: { line, reason: 'timestamps-out-of-order', value: text } },
         );
     }
@@ -102,6 +124,12 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       readings[r * sensors.length + s] = v;
     });
   });
+  if (secondsLike === rows.length)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `Every timestamp in '${tsColumn}' is a number between 1e9 and 1e10: as epoch milliseconds that is January to April 1970, and every reading would fall into a few steps. If they are Unix seconds, pass timeUnit: 's'.`,
+      { details: { column: tsColumn, reason: 'timestamps-look-like-seconds' } },
+    );
   return resampleToGrid(times, readings, sensors, intervalMinutes, options.missingValue);
 }
 

@@ -1,4 +1,4 @@
-import { AppliedMLError, chronologicalSplit } from '@appliedml/engine';
+import { AppliedMLError, chronologicalSplit, parseDateCell } from '@appliedml/engine';
 
 /**
  * A sensor matrix: `steps` time steps × `sensors` columns at a fixed interval, row-major
@@ -41,9 +41,18 @@ export const MAX_READING = 1e12;
 /** Latest (and, negated, earliest) time accepted: ten days inside what a Date can hold. */
 const MAX_EPOCH_MS = 8.64e15 - 10 * 86_400_000;
 
+/**
+ * Epoch ms of an ISO 8601 date or date-time (the engine's `parseDateCell`): one without an offset is
+ * wall-clock time read in UTC fields, the series' clock convention, the same on every server (plain
+ * `Date.parse` would read it in the server's time zone). Anything else is NaN.
+ */
+export function parseIsoTime(text: string): number {
+  return parseDateCell(text)?.getTime() ?? NaN;
+}
+
 export function toEpochMs(value: Date | number | string, what = 'time'): number {
   const ms =
-    value instanceof Date ? value.getTime() : typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
+    value instanceof Date ? value.getTime() : typeof value === 'number' ? value : typeof value === 'string' ? parseIsoTime(value) : NaN;
   // A Date spans ±8.64e15 ms; a margin of ten days keeps every forecast step after it a valid date too.
   if (!Number.isFinite(ms) || Math.abs(ms) > MAX_EPOCH_MS)
     invalid(`${what} is not a valid date: ${String(value)}.`, { value: String(value) });

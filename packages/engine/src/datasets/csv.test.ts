@@ -84,6 +84,16 @@ describe('readCsv', () => {
     ]);
   });
 
+  it("onHeader gets the columns in the file's order (a row object puts numeric names first)", async () => {
+    const seen: string[][] = [];
+    const rows = await readCsvAll(text('time,773869,716331\nt0,1,2\n'), { onHeader: (c) => seen.push([...c]) });
+    expect(seen).toEqual([['time', '773869', '716331']]);
+    expect(Object.keys(rows[0] as object)).toEqual(['716331', '773869', 'time']);
+    const none: string[][] = [];
+    await readCsvAll(text('a\tb\n'), { delimiter: '\t', onHeader: (c) => none.push([...c]) });
+    expect(none).toEqual([['a', 'b']]);
+  });
+
   it('a bad cell → E_INPUT_INVALID with line and column', async () => {
     const error = await expectCode(() => readCsvAll(text('a,b\n1,2\n3,x7\n'), { columns: { b: 'number' } }), 'E_INPUT_INVALID');
     expect(error.details).toMatchObject({ line: 3, column: 'b', columnIndex: 1, value: 'x7' });

@@ -50,6 +50,11 @@ export interface CsvReadOptions<C extends CsvColumnTypes = CsvColumnTypes> {
   limit?: number;
   /** Longest record accepted, in characters (default 8 Mi); guards against a runaway quoted field. */
   maxRecordChars?: number;
+  /**
+   * Called once with the column names in the file's order, before the first row. A row object's keys
+   * are not always in that order: JavaScript puts integer-like keys ('716331') first, ascending.
+   */
+  onHeader?: (columns: readonly string[]) => void;
 }
 
 export interface NumericMatrix {
@@ -216,6 +221,7 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
       );
     }
     names = found;
+    options.onHeader?.([...found]);
     converters = found.map((n) => {
       switch (types[n]) {
         case 'number':

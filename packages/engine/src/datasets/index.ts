@@ -40,7 +40,7 @@ export {
   type NumericMatrix,
   type NumericMatrixOptions,
 } from './csv';
-export { parseNumberCell } from './csv-cells';
+export { parseDateCell, parseNumberCell } from './csv-cells';
 export {
   shuffleIndices,
   trainTestSplit,
