@@ -132,6 +132,8 @@ interface Fitted {
   ha: HistoricalAverage | null;
   adjacencyNormalized: boolean;
   ridge?: RidgeModel;
+  /** The training series' `missingValue`: readings equal to it are missing in `update` / `predict`. */
+  missingValue?: number;
 }
 
 interface ResolvedConfig {
@@ -296,6 +298,7 @@ export class TrafficForecaster {
       scaler,
       ha: fitHistoricalAverage(fitPart),
       adjacencyNormalized: kind === 'tgcn',
+      ...(series.missingValue !== undefined ? { missingValue: series.missingValue } : {}),
     };
     const report: TrafficTrainingReport = {
       model: kind,
@@ -569,7 +572,7 @@ export class TrafficForecaster {
             row: t,
             sensor: s,
           });
-        values[t * n + s] = v;
+        values[t * n + s] = v === fitted.missingValue ? NaN : v;
       }
     }
     const start = end === null ? null : end - (rows.length - 1) * step;
@@ -595,6 +598,14 @@ export class TrafficForecaster {
     const out: Forecast[] = [];
     for (const input of inputs) out.push(await this.predict(input));
     return out;
+  }
+
+  /**
+   * The reading that means "missing" for this model (the training series' `missingValue`, e.g. 0 for
+   * detectors that report 0 when broken), or undefined: `update` and `predict` read it as NaN.
+   */
+  get missingValue(): number | undefined {
+    return this.ready().missingValue;
   }
 
   /** How many rows the streaming buffer keeps (input window, plus a season for seasonal naive). */
@@ -626,7 +637,7 @@ export class TrafficForecaster {
       const v = obs.values[s];
       if (typeof v !== 'number' || Math.abs(v) > MAX_READING)
         invalid(`Sensor ${s}: ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN for missing).`, { sensor: s });
-      row[s] = v;
+      row[s] = v === fitted.missingValue ? NaN : v;
     }
     const step = fitted.intervalMinutes * 60_000;
     let time: number | null =
@@ -710,6 +721,7 @@ export class TrafficForecaster {
           ? { slotsPerDay: fitted.ha.slotsPerDay, table: fitted.ha.table.map(nanToNull), pooled: fitted.ha.pooled.map(nanToNull) }
           : null,
         adjacencyNormalized: fitted.adjacencyNormalized,
+        ...(fitted.missingValue !== undefined ? { missingValue: fitted.missingValue } : {}),
         ...(fitted.ridge
           ? { ridge: { neighbours: fitted.ridge.neighbours, lambdas: fitted.ridge.lambdas, features: fitted.ridge.features } }
           : {}),
@@ -797,6 +809,8 @@ export class TrafficForecaster {
         )
           bad(`the network's shapes do not match its config (input ${JSON.stringify(input)}, expected ${JSON.stringify(expected)})`);
       }
+      if (pre.missingValue !== undefined && !(typeof pre.missingValue === 'number' && Number.isFinite(pre.missingValue)))
+        bad('its missing-value marker is not a finite number');
       let ridge: RidgeModel | undefined;
       if (config.model === 'ridge') {
         const meta = pre.ridge as { neighbours?: unknown; lambdas?: unknown; features?: unknown } | undefined;
@@ -835,6 +849,7 @@ export class TrafficForecaster {
           ha,
           adjacencyNormalized: Boolean(pre.adjacencyNormalized),
           ...(ridge ? { ridge } : {}),
+          ...(typeof pre.missingValue === 'number' ? { missingValue: pre.missingValue } : {}),
         },
         network,
       );

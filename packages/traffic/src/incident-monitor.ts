@@ -1,4 +1,4 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import { MAX_READING, toEpochMs } from './series';
 
 export interface IncidentMonitorOptions {
@@ -13,9 +13,29 @@ export interface IncidentMonitorOptions {
   minHistory?: number;
   /** 'drop' (default): only readings below the forecast (slow-downs); 'both': either side. */
   direction?: 'drop' | 'both';
-  /** Floor on the robust scale, in reading units (default 1), so a very steady sensor does not alert on noise. */
+  /**
+   * Floor on the robust scale, in reading units (default 1, suited to speeds in mph or km/h), so a very
+   * steady sensor does not alert on noise. Set it in your readings' units: for occupancy as a fraction
+   * (0–1) a floor of 1 hides every jam; something like 0.02 fits there.
+   */
   minScale?: number;
+  /**
+   * A reading equal to this is missing, like NaN (e.g. 0 from detectors that report 0 when broken;
+   * `forecaster.missingValue` gives the one the model was trained with).
+   */
+  missingValue?: number;
 }
+
+const MONITOR_KEYS = Object.keys({
+  sensors: 1,
+  threshold: 1,
+  persistence: 1,
+  historySize: 1,
+  minHistory: 1,
+  direction: 1,
+  minScale: 1,
+  missingValue: 1,
+} satisfies Record<keyof IncidentMonitorOptions, 1>);
 
 export interface IncidentAlert {
   sensor: string;
@@ -58,6 +78,7 @@ export class IncidentMonitor {
   private readonly threshold: number;
   private readonly persistence: number;
   private readonly historySize: number;
+  private readonly missingValue: number | undefined;
   private readonly minHistory: number;
   private readonly direction: 'drop' | 'both';
   private readonly minScale: number;
@@ -74,6 +95,7 @@ export class IncidentMonitor {
     if (!options || !Array.isArray(options.sensors) || options.sensors.length === 0) {
       throw new AppliedMLError('E_INPUT_INVALID', 'IncidentMonitor needs the sensor ids.');
     }
+    checkKnownKeys('IncidentMonitor options', options, MONITOR_KEYS);
     const num = (v: number | undefined, d: number, name: string, min: number, int = false): number => {
       const x = v ?? d;
       if (!Number.isFinite(x) || x < min || (int && !Number.isInteger(x)))
@@ -94,6 +116,11 @@ export class IncidentMonitor {
       });
     this.minHistory = Math.min(num(options.minHistory, 24, 'minHistory', 3, true), this.historySize);
     this.minScale = num(options.minScale, 1, 'minScale', 0);
+    if (options.missingValue !== undefined && !(typeof options.missingValue === 'number' && Number.isFinite(options.missingValue)))
+      throw new AppliedMLError('E_INPUT_INVALID', `missingValue must be a finite number; got ${String(options.missingValue)}.`, {
+        details: { field: 'missingValue' },
+      });
+    this.missingValue = options.missingValue;
     this.direction = options.direction ?? 'drop';
     if (this.direction !== 'drop' && this.direction !== 'both')
       throw new AppliedMLError('E_INPUT_INVALID', `direction must be 'drop' or 'both'; got '${String(this.direction)}'.`);
@@ -159,7 +186,7 @@ export class IncidentMonitor {
     for (let s = 0; s < n; s++) {
       const o = input.observed[s] as number;
       const e = input.expected[s] as number;
-      if (Number.isNaN(o) || Number.isNaN(e)) continue;
+      if (Number.isNaN(o) || Number.isNaN(e) || o === this.missingValue) continue;
       const r = o - e;
       const z = this.score(s, r);
       const abnormal = z !== undefined && (this.direction === 'both' ? Math.abs(z) > this.threshold : z < -this.threshold);

@@ -182,5 +182,11 @@ export function resampleToGrid(
   }
   const values = new Float64Array(steps * n);
   for (let i = 0; i < values.length; i++) values[i] = (count[i] as number) > 0 ? (sum[i] as number) / (count[i] as number) : NaN;
-  return createSeries({ values, sensors, intervalMinutes, start: toEpochMs(first) });
+  return createSeries({
+    values,
+    sensors,
+    intervalMinutes,
+    start: toEpochMs(first),
+    ...(missingValue !== undefined ? { missingValue } : {}),
+  });
 }

@@ -6,7 +6,7 @@ import { AppliedMLError } from '@appliedml/engine';
 import { createAdjacency } from './adjacency';
 import { TrafficForecaster } from './forecaster';
 import { IncidentMonitor } from './incident-monitor';
-import { selectSensors, splitSeries } from './series';
+import { createSeries, selectSensors, sliceSeries, splitSeries } from './series';
 import { generateTrafficNetwork } from './synthetic';
 import { expectCode } from './test-helpers';
 
@@ -129,5 +129,60 @@ describe('series, stream and monitor checks', () => {
     expect(loaded.sensors).toEqual(renamed.sensors);
     loaded.dispose();
     model.dispose();
+  });
+});
+
+// Found by a second first-hour review: a series' missing-value marker was forgotten after reading the file.
+describe('missingValue travels from the series to the model and its bundle', () => {
+  it("update and predict read the training series' missingValue as missing, after save → load too", async () => {
+    const n = net.series.sensors.length;
+    // The same readings with broken detectors reporting 0 instead of NaN.
+    const zeros = Float64Array.from(train.values, (v, i) => (i % 37 === 0 ? 0 : v));
+    const marked = createSeries({
+      values: zeros,
+      sensors: train.sensors,
+      intervalMinutes: train.intervalMinutes,
+      start: train.start!,
+      missingValue: 0,
+    });
+    expect(marked.missingValue).toBe(0);
+    expect(sliceSeries(marked, 10).missingValue).toBe(0);
+    const model = TrafficForecaster.create({ model: 'ridge' });
+    await model.train(marked);
+    expect(model.missingValue).toBe(0);
+    const rows = Array.from({ length: 12 }, (_, t) => Array.from(test.values.subarray(t * n, (t + 1) * n)));
+    const end = test.start! + 11 * test.intervalMinutes * 60_000;
+    const withZero = rows.map((r, t) => (t === 11 ? r.map((v, s) => (s === 1 ? 0 : v)) : r));
+    const withNaN = rows.map((r, t) => (t === 11 ? r.map((v, s) => (s === 1 ? NaN : v)) : r));
+    const a = await model.predict({ values: withZero, end });
+    expect(a).toEqual(await model.predict({ values: withNaN, end }));
+    // A 0 is not a reading: without the marker the forecast for that sensor drops towards it.
+    const plain = TrafficForecaster.create({ model: 'ridge' });
+    await plain.train({ ...marked, missingValue: undefined } as never);
+    expect(plain.missingValue).toBeUndefined();
+    expect((await plain.predict({ values: withZero, end })).steps[0]!.values[1]).toBeLessThan(a.steps[0]!.values[1]! - 5);
+    const path = join(dir, `missing-${Math.random().toString(36).slice(2)}`);
+    await model.save(path);
+    const loaded = await TrafficForecaster.load(path);
+    expect(loaded.missingValue).toBe(0);
+    withZero.forEach((r, t) => loaded.update({ values: r, time: end - (11 - t) * test.intervalMinutes * 60_000 }));
+    expect(await loaded.forecast()).toEqual(a);
+    await edit(path, (m) => {
+      m.preprocessing.missingValue = 'zero';
+    });
+    await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
+    for (const m of [model, plain, loaded]) m.dispose();
+  });
+
+  it('the incident monitor skips a missingValue reading like NaN; a misspelt option is refused', () => {
+    const sensors = ['a'];
+    const run = (monitor: IncidentMonitor, last: number) => {
+      for (let t = 0; t < 30; t++) monitor.observe({ observed: [60 + (t % 3)], expected: [61] });
+      return [0, 1, 2, 3].flatMap(() => monitor.observe({ observed: [last], expected: [61] }));
+    };
+    expect(run(new IncidentMonitor({ sensors }), 0).map((e) => e.type)).toEqual(['raised']);
+    expect(run(new IncidentMonitor({ sensors, missingValue: 0 }), 0)).toEqual([]);
+    expect(() => new IncidentMonitor({ sensors, missingvalue: 0 } as never)).toThrow(/missingvalue/);
+    expect(() => new IncidentMonitor({ sensors, missingValue: NaN })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
   });
 });

@@ -16,6 +16,11 @@ export interface TrafficSeries {
   values: Float64Array;
   /** True for generated data (the demo's offline default), so reports can say so. */
   synthetic?: boolean;
+  /**
+   * The reading that marked a missing value in the source (already NaN in `values`). A forecaster
+   * trained on the series keeps it and treats it as missing in `update` and `predict` too.
+   */
+  missingValue?: number;
 }
 
 export interface CreateSeriesInput {
@@ -91,6 +96,8 @@ export function checkSeriesShape(series: TrafficSeries, what = 'The series'): vo
   checkInterval(series.intervalMinutes);
   if (series.start !== null && !(typeof series.start === 'number' && Number.isFinite(series.start) && Math.abs(series.start) <= 8.64e15))
     invalid(`${what}: start must be epoch milliseconds or null; got ${String(series.start)}.`);
+  if (series.missingValue !== undefined && !(typeof series.missingValue === 'number' && Number.isFinite(series.missingValue)))
+    invalid(`${what}: missingValue must be a finite number; got ${String(series.missingValue)}.`);
 }
 
 /**
@@ -167,6 +174,7 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
     start: input.start === undefined || input.start === null ? null : toEpochMs(input.start, 'start'),
     values,
     ...(input.synthetic ? { synthetic: true } : {}),
+    ...(missing !== undefined ? { missingValue: missing } : {}),
   };
   assertEverySensorObserved(series);
   return series;
