@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
 import { ImageClassifier, ImageSegmenter, heatmapOverlayPng, readMedicalImage } from '@appliedml/medical-imaging';
@@ -8,7 +7,7 @@ import { classificationData, hasDataDir, phantomClassification, phantomSegmentat
 import { PRESETS, PUBLISHED, type PresetName } from './presets';
 import { htmlReport } from './report';
 import { runClassifier, runSegmenter } from './run';
-import { closeOnSignals, intFlag, writeOutputFile } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
 import { createMedicalService, inProcess, medicalWorkerPool, type MedicalInference } from './server';
 
 const USAGE = `appliedml medical imaging demo — a pneumonia classifier with Grad-CAM and a polyp segmenter
@@ -110,23 +109,26 @@ function requireArg(value: string | undefined, name: string): string {
 }
 
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      task: { type: 'string', default: 'classifier' },
-      preset: { type: 'string', default: 'quick' },
-      out: { type: 'string' },
-      bundle: { type: 'string' },
-      segmenter: { type: 'string' },
-      heatmap: { type: 'string' },
-      port: { type: 'string', default: '8080' },
-      host: { type: 'string', default: '127.0.0.1' },
-      workers: { type: 'string', default: '1' },
-      report: { type: 'string', default: 'reports/medical-imaging-demo.html' },
-      device: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+  const { positionals, values } = parseCliArgs(
+    {
+      allowPositionals: true,
+      options: {
+        task: { type: 'string', default: 'classifier' },
+        preset: { type: 'string', default: 'quick' },
+        out: { type: 'string' },
+        bundle: { type: 'string' },
+        segmenter: { type: 'string' },
+        heatmap: { type: 'string' },
+        port: { type: 'string', default: '8080' },
+        host: { type: 'string', default: '127.0.0.1' },
+        workers: { type: 'string', default: '1' },
+        report: { type: 'string', default: 'reports/medical-imaging-demo.html' },
+        device: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  });
+    USAGE,
+  );
   const command = positionals[0];
   const device = values.device as Device | undefined;
   const presetName = values.preset as PresetName;

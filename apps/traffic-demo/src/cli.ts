@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { closeOnSignals, intFlag } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag, parseCliArgs } from '@appliedml/demo-kit';
 import { AppliedMLError, checkDevice, type Device } from '@appliedml/engine';
 import { MODEL_KINDS, splitSeries, TrafficForecaster, type TrafficModelKind } from '@appliedml/traffic';
 import { loadDemoData, type DataChoice } from './data';
@@ -24,6 +23,9 @@ usage:
 options: --data auto|los-loop|synthetic (default auto: Los-loop when APPLIEDML_DATA_DIR has it, else generated data,
          flagged synthetic), --sensors N (first N sensors), --device auto|cuda|cpu|wasm|js, --seed N, --hidden N`;
 
+const SUBSET_NOTE =
+  'Quick preset on a sensor subset: the published rows are for all 207 sensors; the baselines beside them use the same subset as the models.';
+
 const here = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_OUT = resolve(here, '../../../reports/traffic-demo');
 
@@ -32,25 +34,28 @@ function out(text = ''): void {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      epochs: { type: 'string' },
-      out: { type: 'string' },
-      bundle: { type: 'string' },
-      data: { type: 'string', default: 'auto' },
-      sensors: { type: 'string' },
-      device: { type: 'string' },
-      seed: { type: 'string', default: '1' },
-      hidden: { type: 'string' },
-      at: { type: 'string' },
-      port: { type: 'string', default: '8080' },
-      host: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+  const { positionals, values } = parseCliArgs(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        epochs: { type: 'string' },
+        out: { type: 'string' },
+        bundle: { type: 'string' },
+        data: { type: 'string', default: 'auto' },
+        sensors: { type: 'string' },
+        device: { type: 'string' },
+        seed: { type: 'string', default: '1' },
+        hidden: { type: 'string' },
+        at: { type: 'string' },
+        port: { type: 'string', default: '8080' },
+        host: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  });
+    USAGE,
+  );
   const command = positionals[0];
   if (values.help || !command) return out(USAGE);
   const data = values.data as DataChoice;
@@ -66,10 +71,7 @@ async function main(argv: string[]): Promise<void> {
       // Quick preset: a few minutes on 2 cores. Full runs (all 207 sensors, more epochs) are `npm run bench -w @appliedml/traffic`.
       const d = await loadDemoData(data, num(values.sensors, 'sensors') ?? (data === 'synthetic' ? undefined : 30));
       out(d.note);
-      if (d.name === 'los-loop' && d.series.sensors.length < 207)
-        out(
-          'Quick preset on a sensor subset: the published rows are for all 207 sensors; the baselines beside them use the same subset as the models.',
-        );
+      if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
       const { results, testStart, kept } = await runComparison(d, {
         models: ['last-value', 'window-mean', 'historical-average', 'ridge', 'gru', 'tgcn'],
         epochs: num(values.epochs, 'epochs') ?? 15,
@@ -121,6 +123,7 @@ async function main(argv: string[]): Promise<void> {
       const model = await TrafficForecaster.load(values.bundle, device ? { device } : {});
       const d = await loadDemoData(data, model.sensors.length);
       out(d.note);
+      if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
       const { testStart } = splitSeries(d.series, 0.8);
       const own = await model.evaluate(d.series, { fromStep: testStart });
       const baselines = await runComparison(d, { models: ['last-value', 'window-mean'], epochs: 1, hiddenUnits: 8, seed, progress: false });
@@ -149,6 +152,8 @@ async function main(argv: string[]): Promise<void> {
         ...(d.series.start !== null ? { end: d.series.start + end * d.series.intervalMinutes * 60_000 } : {}),
       });
       out(`${d.note}\nForecast from ${f.from ?? `step ${end}`}:`);
+      if (f.unobserved.length > 0)
+        out(`No reading in the input window (values are the model's fallback, not a forecast): ${f.unobserved.join(', ')}`);
       out(
         forecastTable(
           f.sensors,

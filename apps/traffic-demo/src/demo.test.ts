@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolveDataset } from '@appliedml/engine';
 import { LOS_LOOP } from '@appliedml/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +30,18 @@ describe('traffic demo', () => {
     expect(data.note).toMatch(/^SYNTHETIC/);
     expect(data.series.sensors).toHaveLength(8);
   });
+
+  it('the CLI answers an unknown flag with a typed error and the usage, not a stack trace', () => {
+    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'train', '--bogus'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error E_INPUT_INVALID: Unknown option '--bogus'/);
+    expect(r.stderr).toMatch(/usage:/);
+    expect(r.stderr).not.toMatch(/TypeError|    at /);
+  }, 60_000);
 
   it('uses Los-loop when APPLIEDML_DATA_DIR has it', async () => {
     await resolveDataset(LOS_LOOP); // E_DATASET_MISSING (with how to get it) when the data is absent

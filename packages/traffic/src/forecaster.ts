@@ -92,7 +92,7 @@ export interface TrafficTrainingReport {
   bestEpoch: number;
   seconds: number;
   history: { epoch: number; loss: number; valLoss?: number; seconds: number }[];
-  /** Per-horizon metrics on the validation steps. */
+  /** Per-horizon metrics on the validation steps (the neural models; empty for ridge and the baselines, which fit on all of `train`). */
   validation: HorizonMetrics[];
 }
 
@@ -108,6 +108,11 @@ export interface Forecast {
   /** Time of the last observation the forecast starts from (ISO), when known. */
   from: string | null;
   steps: { stepsAhead: number; minutes: number; time: string | null; values: number[] }[];
+  /**
+   * Sensors with no reading in the input window (dark, or every reading missing): their values are the
+   * model's fallback from training (the sensor's mean or typical level), not a forecast from live data.
+   */
+  unobserved: string[];
 }
 
 export interface EvaluateOptions {
@@ -579,8 +584,13 @@ export class TrafficForecaster {
     const series: TrafficSeries = { sensors: fitted.sensors, steps: rows.length, intervalMinutes: fitted.intervalMinutes, start, values };
     const pred = this.forecastWindows(series, [rows.length - T]);
     const P = this.outputSteps;
+    const unobserved = fitted.sensors.filter((_, s) => {
+      for (let t = rows.length - T; t < rows.length; t++) if (!Number.isNaN(values[t * n + s] as number)) return false;
+      return true;
+    });
     return {
       sensors: [...fitted.sensors],
+      unobserved,
       from: end === null ? null : new Date(end).toISOString(),
       steps: Array.from({ length: P }, (_, p) => ({
         stepsAhead: p + 1,

@@ -16,6 +16,8 @@ export interface HorizonMetrics {
   /** Windows scored and readings scored. */
   windows: number;
   count: number;
+  /** How the steps were pooled: 'cumulative' (steps 1..h, as T-GCN reports) or 'step' (step h only, as DCRNN-style tables). */
+  pooling: HorizonPooling;
 }
 
 export type HorizonPooling = 'cumulative' | 'step';
@@ -64,5 +66,6 @@ export function scoreHorizon(
     r2: count >= 2 ? r2(yTrue, yPred, opts) : NaN,
     windows,
     count,
+    pooling,
   };
 }

@@ -186,3 +186,23 @@ describe('missingValue travels from the series to the model and its bundle', () 
     expect(() => new IncidentMonitor({ sensors, missingValue: NaN })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
   });
 });
+
+describe('forecasts and metrics say what they rest on', () => {
+  it('a forecast names the sensors with no reading in its input window; metrics say how steps were pooled', async () => {
+    const n = net.series.sensors.length;
+    const model = TrafficForecaster.create({ model: 'ridge' });
+    await model.train(train);
+    const rows = Array.from({ length: 14 }, (_, t) => Array.from(test.values.subarray(t * n, (t + 1) * n)));
+    const end = test.start! + 13 * test.intervalMinutes * 60_000;
+    expect((await model.predict({ values: rows, end })).unobserved).toEqual([]);
+    // Sensor 2 dark for the last 12 rows (the window); its reading two rows before the window does not count.
+    const dark = rows.map((r, t) => (t >= 2 ? r.map((v, s) => (s === 2 ? NaN : v)) : r));
+    const f = await model.predict({ values: dark, end });
+    expect(f.unobserved).toEqual([net.series.sensors[2]]);
+    expect(f.steps[0]!.values.every(Number.isFinite)).toBe(true);
+    const { horizons } = await model.evaluate(test);
+    expect(horizons.every((h) => h.pooling === 'cumulative')).toBe(true);
+    expect((await model.evaluate(test, { pooling: 'step' })).horizons.map((h) => h.pooling)).toEqual(horizons.map(() => 'step'));
+    model.dispose();
+  });
+});
