@@ -92,7 +92,7 @@ export interface TrafficTrainingReport {
   bestEpoch: number;
   seconds: number;
   history: { epoch: number; loss: number; valLoss?: number; seconds: number }[];
-  /** Per-horizon metrics on the validation steps (the neural models; empty for ridge and the baselines, which fit on all of `train`). */
+  /** Per-horizon metrics on the validation steps (the neural models; empty for ridge and the baselines). */
   validation: HorizonMetrics[];
 }
 
