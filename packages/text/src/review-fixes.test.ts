@@ -100,3 +100,93 @@ describe('labels, holes and options', () => {
     expect(await codeOf(() => new SentimentScorer({ language: 'constructor' as never }))).toBe('E_INPUT_INVALID');
   });
 });
+
+// Found by a second first-hour review (a support-ticket router): retraining, validation, class weights, options that did nothing.
+describe('second review', () => {
+  it('retraining a neural model on longer texts widens its input again (up to the cap given at create)', async () => {
+    const short = [
+      { text: 'refund', label: 'billing' },
+      { text: 'invoice wrong', label: 'billing' },
+      { text: 'app crash', label: 'bug' },
+      { text: 'error 500', label: 'bug' },
+    ];
+    const filler = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
+    const long = [
+      ...Array.from({ length: 10 }, (_, i) => ({ text: `${filler} case ${i} refund invoice`, label: 'billing' })),
+      ...Array.from({ length: 10 }, (_, i) => ({ text: `${filler} case ${i} crash error`, label: 'bug' })),
+    ];
+    for (const model of ['fasttext', 'cnn'] as const) {
+      const width = (c: TextClassifier): number => (model === 'cnn' ? c.config.cnn.maxLength : c.config.fasttext.maxIds);
+      const config = model === 'cnn' ? { model, cnn: { filters: 4, embeddingDim: 4 } } : { model };
+      const fresh = TextClassifier.create(config);
+      await fresh.train(long, { epochs: 1 });
+      const reused = TextClassifier.create(config);
+      await reused.train(short, { epochs: 1 });
+      expect(width(reused)).toBeLessThan(width(fresh));
+      await reused.train(long, { epochs: 1 });
+      expect(width(reused)).toBe(width(fresh));
+      // The cap asked for still holds, after save → load too.
+      const capped = TextClassifier.create(
+        model === 'cnn' ? { ...config, cnn: { ...config.cnn, maxLength: 8 } } : { model, fasttext: { maxIds: 8 } },
+      );
+      await capped.train(short, { epochs: 1 });
+      const path = join(dir, `caps-${model}`);
+      await capped.save(path);
+      const loaded = await TextClassifier.load(path);
+      await loaded.train(long, { epochs: 1 });
+      expect(width(loaded)).toBe(8);
+      for (const m of [fresh, reused, capped, loaded]) m.dispose();
+    }
+  });
+
+  it('a validation label the training data lacks is refused before training, for every kind; the model stays as it was', async () => {
+    for (const model of ['linear', 'naive-bayes', 'fasttext'] as const) {
+      const c = TextClassifier.create({ model });
+      await c.train(TICKETS, { epochs: 1 });
+      const before = await c.predict('refund my invoice');
+      const labels = c.labels;
+      await expect(
+        c.train(TICKETS.slice(0, 12), { epochs: 1, validation: [{ text: 'a contract question', label: 'legal' }] }),
+      ).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+        message: expect.stringMatching(/^Validation labels not in the training data: legal/),
+      });
+      expect(c.labels).toEqual(labels);
+      expect(await c.predict('refund my invoice')).toEqual(before);
+      c.dispose();
+    }
+  });
+
+  it('class weights: all zero is refused; multi-label rows with no label weigh 1 (linear) and weights reach fastText multi-label', async () => {
+    await expect(
+      TextClassifier.create({ model: 'naive-bayes' }).train(TICKETS, {
+        classWeight: Object.fromEntries([...new Set(TICKETS.map((t) => t.label as string))].map((l) => [l, 0])),
+      }),
+    ).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    const multi = TICKETS.map((t, i) => ({ text: t.text, label: i % 5 === 0 ? [] : [t.label as string] }));
+    const linear = TextClassifier.create({ model: 'linear', multiLabel: true });
+    await linear.train(multi, { classWeight: { bug: 5 } });
+    expect((await linear.predict('The app crashes on start')).labels).toContain('bug');
+    linear.dispose();
+    const scores = async (classWeight?: Record<string, number>): Promise<number[]> => {
+      const ft = TextClassifier.create({ model: 'fasttext', multiLabel: true, seed: 3 });
+      await ft.train(multi, { epochs: 3, ...(classWeight ? { classWeight } : {}) });
+      const p = await ft.predict('The app crashes on start');
+      ft.dispose();
+      return Object.values(p.scores);
+    };
+    expect(await scores({ bug: 50 })).not.toEqual(await scores());
+  });
+
+  it('options a model would ignore are refused at create: TF-IDF features for the networks, threshold for single-label', () => {
+    expect(() => TextClassifier.create({ model: 'fasttext', features: { wordNgrams: 3 } })).toThrow(/fasttext\.wordNgrams/);
+    expect(() => TextClassifier.create({ model: 'cnn', features: { shapeFeatures: true, charNgrams: { min: 2, max: 4 } } })).toThrow(
+      /features\.charNgrams, features\.shapeFeatures/,
+    );
+    expect(() =>
+      TextClassifier.create({ model: 'fasttext', features: { wordNgrams: 1, charNgrams: false, lowercase: false } }),
+    ).not.toThrow();
+    expect(() => TextClassifier.create({ model: 'linear', threshold: 0.9 })).toThrow(/multi-label/);
+    expect(() => TextClassifier.create({ model: 'linear', multiLabel: true, threshold: 0.9 })).not.toThrow();
+  });
+});

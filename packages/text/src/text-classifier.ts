@@ -138,7 +138,15 @@ interface State {
   network?: tf.LayersModel;
 }
 
+/** The input-length caps the user asked for: each training fits the network's width to its data under these. */
+interface LengthCaps {
+  cnnMaxLength: number;
+  fasttextMaxIds: number;
+}
+
 interface Preprocessing {
+  /** Absent in bundles saved before it: their caps are the defaults. */
+  lengthCaps?: LengthCaps;
   model: ModelType;
   labels: string[];
   positiveLabel: string | null;
@@ -286,6 +294,31 @@ export class TextClassifier {
     const multiLabel = config.multiLabel ?? false;
     if (multiLabel && model === 'naive-bayes')
       throw new AppliedMLError('E_INPUT_INVALID', 'Naive Bayes is multi-class only; use linear, fasttext or cnn for multi-label.');
+    if (config.threshold !== undefined && !multiLabel)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        'threshold applies to multi-label models (multiLabel: true); a single-label model picks the top score: compare scores[label] with your own cut-off.',
+        { details: { field: 'threshold' } },
+      );
+    if (model === 'fasttext' || model === 'cnn') {
+      // The networks read tokens (tokenizer, lowercase, stem, removeStopWords); these shape TF-IDF rows only.
+      const neuralDefaults: Record<string, unknown> = {
+        wordNgrams: 1,
+        charNgrams: false,
+        questionFeatures: false,
+        wordnet: false,
+        shapeFeatures: false,
+      };
+      const ignored = Object.keys(neuralDefaults).filter(
+        (k) => config.features?.[k as keyof FeatureConfig] !== undefined && config.features[k as keyof FeatureConfig] !== neuralDefaults[k],
+      );
+      if (ignored.length > 0)
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `features.${ignored.join(', features.')} ${ignored.length > 1 ? 'shape' : 'shapes'} the linear and naive-bayes models' TF-IDF rows; the ${model} model reads tokens only${model === 'fasttext' ? ' (its word n-grams are fasttext.wordNgrams)' : ''}.`,
+          { details: { fields: ignored.map((k) => `features.${k}`) } },
+        );
+    }
     const threshold = config.threshold ?? 0.5;
     if (!(threshold > 0 && threshold < 1)) throw new AppliedMLError('E_INPUT_INVALID', `threshold must be in (0, 1); got ${threshold}.`);
     const maxTextChars = config.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS;
@@ -312,6 +345,7 @@ export class TextClassifier {
       naiveBayes,
       fasttext,
       cnn,
+      lengthCaps: { cnnMaxLength: cnn.maxLength, fasttextMaxIds: fasttext.maxIds },
     });
   }
 
@@ -343,12 +377,25 @@ export class TextClassifier {
     if (labels.length > 10_000)
       throw new AppliedMLError('E_INPUT_TOO_LARGE', `Training data has ${labels.length} labels; the limit is 10,000.`);
     const index = new Map(labels.map((l, i) => [l, i]));
+    // The validation set is checked before anything trains or changes: every kind refuses it up front.
+    let checkedValidation: { texts: string[]; labelSets: string[][] } | undefined;
+    if (options.validation && options.validation.length > 0) {
+      checkedValidation = this.checkExamples(options.validation, 'validation data');
+      const unknown = [...new Set(checkedValidation.labelSets.flat())].filter((l) => !index.has(l));
+      if (unknown.length > 0)
+        throw new AppliedMLError('E_INPUT_INVALID', `Validation labels not in the training data: ${unknown.slice(0, 10).join(', ')}.`, {
+          details: { unknown },
+        });
+    }
     const counts = new Array<number>(labels.length).fill(0);
     for (const set of labelSets) for (const l of set) counts[index.get(l) as number] = (counts[index.get(l) as number] ?? 0) + 1;
     const positiveLabel = labels.length === 2 && !this.config.multiLabel ? (counts[0]! <= counts[1]! ? labels[0] : labels[1]) : undefined;
     const classWeights = this.classWeights(options.classWeight, labels, counts);
     const sampleWeights = classWeights
-      ? Float64Array.from(labelSets, (set) => Math.max(...set.map((l) => classWeights[index.get(l) as number] as number)))
+      ? // A multi-label row with no label (every label negative) keeps weight 1.
+        Float64Array.from(labelSets, (set) =>
+          set.length ? Math.max(...set.map((l) => classWeights[index.get(l) as number] as number)) : 1,
+        )
       : undefined;
     const K = labels.length;
     const targets = this.config.multiLabel ? new Uint8Array(texts.length * K) : new Uint8Array(texts.length);
@@ -402,15 +449,17 @@ export class TextClassifier {
       // Fit the input length to the data: short texts (questions) need far fewer positions than the cap.
       const longest = Math.max(...tokens.map((t) => t.length));
       const self = this.config as Preprocessing;
-      // The length settings are fitted to this data; a train that fails puts them back.
+      // The length settings are fitted to this data under the caps asked for (not under the width an
+      // earlier training fitted); a train that fails puts them back.
       const previous = { cnn: self.cnn, fasttext: self.fasttext };
+      const caps = self.lengthCaps ?? { cnnMaxLength: CNN_DEFAULTS.maxLength, fasttextMaxIds: FASTTEXT_DEFAULTS.maxIds };
       try {
         if (kind === 'cnn')
-          self.cnn = { ...self.cnn, maxLength: Math.max(Math.max(...self.cnn.kernelSizes), Math.min(self.cnn.maxLength, longest)) };
+          self.cnn = { ...self.cnn, maxLength: Math.max(Math.max(...self.cnn.kernelSizes), Math.min(caps.cnnMaxLength, longest)) };
         else
           self.fasttext = {
             ...self.fasttext,
-            maxIds: Math.max(1, Math.min(self.fasttext.maxIds, ngramCount(longest, self.fasttext.wordNgrams))),
+            maxIds: Math.max(1, Math.min(caps.fasttextMaxIds, ngramCount(longest, self.fasttext.wordNgrams))),
           };
         let network: tf.LayersModel;
         if (kind === 'cnn') {
@@ -445,13 +494,8 @@ export class TextClassifier {
           : tf.tensor1d(Int32Array.from(targets), 'float32');
         let validation: { x: tf.Tensor | tf.Tensor[]; y: tf.Tensor } | undefined;
         try {
-          if (options.validation && options.validation.length > 0) {
-            const v = this.checkExamples(options.validation, 'validation data');
-            const unknown = [...new Set(v.labelSets.flat())].filter((l) => !index.has(l));
-            if (unknown.length > 0)
-              throw new AppliedMLError('E_INPUT_INVALID', `Validation labels not in the training data: ${unknown.join(', ')}.`, {
-                details: { unknown },
-              });
+          if (checkedValidation) {
+            const v = checkedValidation;
             const vx = this.encodeNeural(
               v.texts.map((t) => tokenize(t, features)),
               state,
@@ -497,7 +541,9 @@ export class TextClassifier {
                   earlyStopping: { monitor: this.config.multiLabel ? 'val_loss' : 'val_accuracy', patience: 3 },
                 }
               : {}),
+            // Multi-label rows have no single class: each row weighs as its heaviest label (as for the linear models).
             ...(classWeights && !this.config.multiLabel ? { classWeight: Array.from(classWeights) } : {}),
+            ...(sampleWeights && this.config.multiLabel ? { sampleWeight: sampleWeights } : {}),
             progress: options.progress ?? false,
             progressLabel: kind,
             logger,
@@ -718,6 +764,16 @@ export class TextClassifier {
         fasttext: section('fasttext', pre.fasttext, FASTTEXT_DEFAULTS),
         cnn: section('cnn', pre.cnn, CNN_DEFAULTS),
       };
+      const caps = pre.lengthCaps;
+      if (
+        caps !== undefined &&
+        !(
+          caps !== null &&
+          typeof caps === 'object' &&
+          [caps.cnnMaxLength, caps.fasttextMaxIds].every((v) => Number.isInteger(v) && v >= 1 && v <= 100_000)
+        )
+      )
+        throw corrupt('its length caps are not whole numbers from 1 to 100,000');
       try {
         checkModelOptions(checkedPre.linear, checkedPre.naiveBayes, checkedPre.fasttext, checkedPre.cnn);
       } catch (cause) {
@@ -855,12 +911,16 @@ export class TextClassifier {
         'E_INPUT_INVALID',
         `classWeight names ${unknown.map((l) => `'${l}'`).join(', ')}, not among the training labels (${labels.join(', ')}).`,
       );
-    return Float64Array.from(labels, (l) => {
+    const weights = Float64Array.from(labels, (l) => {
       const w = Object.hasOwn(option, l) ? (option[l] as number) : 1;
       if (!Number.isFinite(w) || w < 0)
         throw new AppliedMLError('E_INPUT_INVALID', `classWeight for '${l}' must be a non-negative number; got ${w}.`);
       return w;
     });
+    // With every weight 0 no example counts: nothing could be learnt (naive Bayes scored NaN).
+    if (weights.every((w) => w === 0))
+      throw new AppliedMLError('E_INPUT_INVALID', 'classWeight gives every label weight 0: at least one must be positive.');
+    return weights;
   }
 
   private encodeNeural(tokens: string[][], state: State): tf.Tensor | tf.Tensor[] {

@@ -146,6 +146,31 @@ describe('fitModel', () => {
     tf.dispose([x, y]);
   });
 
+  it('sampleWeight weighs rows as classWeight weighs classes; a wrong count or a negative weight is refused', async () => {
+    const { x, y, labels } = blobs(800, 5, 0.1, 2);
+    const scores = async (weights: { classWeight?: Record<number, number>; sampleWeight?: number[] }): Promise<Float32Array> => {
+      const model = mlp(5);
+      await fitModel(model, x, y, { epochs: 6, batchSize: 32, loss: 'binaryCrossentropy', seed: 3, learningRate: 0.01, ...weights });
+      const p = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync() as Float32Array);
+      model.dispose();
+      return p;
+    };
+    const byClass = await scores({ classWeight: { 0: 1, 1: 9 } });
+    const byRow = await scores({ sampleWeight: labels.map((l) => (l === 1 ? 9 : 1)) });
+    for (let i = 0; i < byRow.length; i++) expect(byRow[i]).toBeCloseTo(byClass[i] as number, 5);
+    const plain = await scores({});
+    expect(Array.from(plain)).not.toEqual(Array.from(byRow));
+    const model = mlp(5);
+    const before = tf.memory().numTensors;
+    for (const sampleWeight of [[1, 2], labels.map((_, i) => (i === 7 ? -1 : 1)), labels.map((_, i) => (i === 7 ? NaN : 1))])
+      await expect(fitModel(model, x, y, { epochs: 1, loss: 'binaryCrossentropy', sampleWeight })).rejects.toMatchObject({
+        code: expect.stringMatching(/E_SHAPE_MISMATCH|E_INPUT_INVALID/),
+      });
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+    tf.dispose([x, y]);
+  });
+
   it('follows a learning-rate schedule and calls the callbacks', async () => {
     const { x, y } = blobs(64, 6);
     const model = mlp(6);

@@ -55,6 +55,12 @@ export interface FitOptions {
   earlyStopping?: EarlyStopping;
   /** Weight per class index: multiplies each sample's loss (Keras `class_weight`). */
   classWeight?: number[] | Record<number, number>;
+  /**
+   * Weight per training row (Keras `sample_weight`): multiplies that row's loss, with `classWeight`
+   * when both are given. One per row trained on (after `validationSplit` takes its rows); for
+   * multi-label targets, where a class index per row does not exist.
+   */
+  sampleWeight?: ArrayLike<number>;
   /** Report accuracy (classification losses do by default). */
   accuracy?: boolean;
   /** Same seed, same backend → same shuffles, dropout masks and result. */
@@ -122,6 +128,20 @@ function correctCount(y: tf.Tensor, pred: tf.Tensor, sparse: boolean): tf.Scalar
   }
   const want = sparse ? tf.cast(tf.reshape(y, [-1]), 'int32') : tf.argMax(y, -1);
   return tf.sum(tf.cast(tf.equal(tf.argMax(pred, -1), want), 'float32')) as tf.Scalar;
+}
+
+/** One finite, non-negative weight per training row. */
+function checkSampleWeights(w: ArrayLike<number>, n: number): void {
+  if (w === null || typeof w !== 'object' || typeof w.length !== 'number' || w.length !== n)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `sampleWeight has ${String((w as ArrayLike<number> | null)?.length)} weights for ${n} training rows.`,
+    );
+  for (let i = 0; i < n; i++) {
+    const v = w[i];
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+      throw new AppliedMLError('E_INPUT_INVALID', `sampleWeight ${i} must be a non-negative number (got ${String(v)}).`);
+  }
 }
 
 function classWeightTensor(weights: FitOptions['classWeight']): tf.Tensor1D | undefined {
@@ -239,7 +259,13 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     owned.push(...[trainX, trainY, val.x, val.y].flat());
   }
   const n = rows(trainX);
-  if (options.bucketBy !== undefined) checkBucketLengths(options.bucketBy, n);
+  try {
+    if (options.bucketBy !== undefined) checkBucketLengths(options.bucketBy, n);
+    if (options.sampleWeight !== undefined) checkSampleWeights(options.sampleWeight, n);
+  } catch (error) {
+    tf.dispose(owned);
+    throw error;
+  }
   const monitor: Monitor = options.earlyStopping?.monitor ?? (val ? 'val_loss' : 'loss');
   if (monitor.startsWith('val_') && !val)
     throw new AppliedMLError('E_INPUT_INVALID', `Early stopping monitors ${monitor} but there is no validation data.`);
@@ -251,6 +277,11 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   const scheduler = new LrScheduler(options.lrSchedule, learningRate, options.epochs);
   const weightsByClass = classWeightTensor(options.classWeight);
   if (weightsByClass) owned.push(weightsByClass);
+  let weightsByRow: tf.Tensor1D | undefined;
+  if (options.sampleWeight !== undefined) {
+    weightsByRow = tf.tensor1d(Float32Array.from(options.sampleWeight));
+    owned.push(weightsByRow);
+  }
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
   // Layer constraints (maxNorm, nonNeg, …) are projections applied after every update, as in Keras.
   const constrained = model.trainableWeights
@@ -293,7 +324,9 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
             let xb = gatherRows(trainX, idx);
             const yb = tf.gather(trainY, idx);
             if (options.augment) xb = Array.isArray(xb) ? xb : options.augment(xb, rowsOfBatch);
-            const sampleWeights = weightsByClass ? tf.gather(weightsByClass, classIndex(yb)) : undefined;
+            let sampleWeights: tf.Tensor | undefined = weightsByClass ? tf.gather(weightsByClass, classIndex(yb)) : undefined;
+            if (weightsByRow)
+              sampleWeights = sampleWeights ? tf.mul(sampleWeights, tf.gather(weightsByRow, idx)) : tf.gather(weightsByRow, idx);
             let correct: tf.Scalar = tf.scalar(0);
             const { value, grads } = tf.variableGrads(() => {
               const pred = model.apply(xb, { training: true }) as tf.Tensor;
