@@ -49,7 +49,11 @@ export function formatDoctor(report: DoctorReport): string {
   for (const device of AUTO_ORDER) {
     const a = tried.get(device);
     const mark = !a ? '·' : a.ok ? '✓' : '✗';
-    const why = !a ? 'not tried (an earlier device was taken)' : a.reason;
+    const why = a
+      ? a.reason
+      : info.requested === 'auto'
+        ? 'not tried (an earlier device was taken)'
+        : `not tried (device '${info.requested}' was asked for)`;
     lines.push(`  ${mark} ${device.padEnd(5)} ${DEVICE_DESCRIPTIONS[device]}`);
     lines.push(`          ${why}`);
   }

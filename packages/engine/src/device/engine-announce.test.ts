@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
 import type { Logger } from '../logger';
-import { doctor } from '../doctor';
+import { doctor, formatDoctor } from '../doctor';
 import { initEngine } from './engine';
 
 // Its own file: the announcement is once per process (per module instance), so it needs a fresh engine.
@@ -46,6 +46,11 @@ describe('device choice and its announcement', () => {
     const report = await doctor();
     expect(report.info.device).toBe('js');
     expect(report.advice.join(' ')).toMatch(/pure-JS backend/);
+    // Devices before the one asked for were not tried because it was asked for, not because one was taken.
+    expect(formatDoctor(report)).toMatch(/cuda[^\n]*\n\s+not tried \(device 'js' was asked for\)/);
+    expect(formatDoctor(report)).not.toMatch(/an earlier device was taken/);
+    const auto = { ...report, info: { ...report.info, requested: 'auto' as const, attempts: report.info.attempts.slice(-1) } };
+    expect(formatDoctor(auto)).toMatch(/cuda[^\n]*\n\s+not tried \(an earlier device was taken\)/);
     expect((await doctor('wasm')).info.device).toBe('wasm');
   });
 });

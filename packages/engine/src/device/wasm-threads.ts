@@ -89,7 +89,7 @@ interface PThreadLike {
 type BackendFactory = () => tf.KernelBackend | Promise<tf.KernelBackend>;
 type ProcessEvent = 'uncaughtException' | 'unhandledRejection';
 type Listener = (...args: unknown[]) => void;
-type ListenerSnapshot = Record<ProcessEvent, Listener[]>;
+export type ListenerSnapshot = Record<ProcessEvent, Listener[]>;
 type WorkerWithHandlers = Worker & { onerror?: (error: unknown) => void; loaded?: boolean };
 
 interface ActiveThreads {
@@ -191,7 +191,7 @@ function listenersOf(event: ProcessEvent): Listener[] {
   return (event === 'uncaughtException' ? process.listeners(event) : process.listeners(event)) as Listener[];
 }
 
-function snapshotListeners(): ListenerSnapshot {
+export function snapshotListeners(): ListenerSnapshot {
   return { uncaughtException: listenersOf('uncaughtException'), unhandledRejection: listenersOf('unhandledRejection') };
 }
 
@@ -211,6 +211,17 @@ function addedListeners(before: ListenerSnapshot, after: ListenerSnapshot): List
     uncaughtException: after.uncaughtException.filter((l) => !before.uncaughtException.includes(l)),
     unhandledRejection: after.unhandledRejection.filter((l) => !before.unhandledRejection.includes(l)),
   };
+}
+
+/**
+ * Removes the process listeners added since `before`: Emscripten's glue adds an `uncaughtException`
+ * handler that rethrows and an `unhandledRejection` one that throws, so any later uncaught error in the
+ * application exits with code 7 and prints the minified glue (~39 KB) before the message. Without them
+ * Node's own handling applies (exit code 1, the error's own trace).
+ */
+export function dropListenersAddedSince(before: ListenerSnapshot): void {
+  const added = addedListeners(before, snapshotListeners());
+  for (const event of PROCESS_EVENTS) for (const listener of added[event]) removeListener(event, listener);
 }
 
 /**
