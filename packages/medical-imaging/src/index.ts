@@ -4,7 +4,7 @@
 export { DICOM_DEFAULT_MAX_PIXELS, isDicom, readDicom, readDicomFile } from './dicom/dicom-reader';
 export type { DicomImage, DicomMetadata, DicomPixelArray, DicomTag, ReadDicomOptions, VoiLut } from './dicom/dicom-reader';
 export { applyWindow, dicomToDisplay, dicomToModality } from './dicom/dicom-pixels';
-export type { DisplayOptions, VoiSetting } from './dicom/dicom-pixels';
+export type { DisplayOptions, VoiLutFunction, VoiSetting } from './dicom/dicom-pixels';
 export { SUPPORTED_TRANSFER_SYNTAXES } from './dicom/transfer-syntax';
 
 // Other images

@@ -10,7 +10,10 @@ export type VoiSetting =
   | 'auto'
   /** The frame's own min..max. */
   | 'minmax'
-  | { center: number; width: number };
+  | { center: number; width: number; function?: VoiLutFunction };
+
+/** The window's shape (VOI LUT Function, 0028,1056): PS3.3 C.11.2.1.2 and C.11.2.1.3. */
+export type VoiLutFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
 
 export interface DisplayOptions {
   frame?: number;
@@ -42,12 +45,25 @@ function luminance(values: Float32Array, pixels: number, photometric: string): F
   return out;
 }
 
-/** Apply the DICOM linear VOI function (PS3.3 C.11.2.1.2) into [0, 1]. */
-export function applyWindow(values: Float32Array, center: number, width: number): Float32Array {
-  if (!(width >= 1 && Number.isFinite(width)))
-    throw new AppliedMLError('E_INPUT_INVALID', `Window width must be at least 1 (got ${width}).`);
+/**
+ * Apply a DICOM VOI window into [0, 1]: `LINEAR` (the default, PS3.3 C.11.2.1.2, width ≥ 1),
+ * `LINEAR_EXACT` ((x − c) / w + 0.5 clipped, width > 0) or `SIGMOID` (1 / (1 + e^(−4 (x − c) / w)), C.11.2.1.3).
+ */
+export function applyWindow(values: Float32Array, center: number, width: number, fn: VoiLutFunction = 'LINEAR'): Float32Array {
+  if (fn !== 'LINEAR' && fn !== 'LINEAR_EXACT' && fn !== 'SIGMOID')
+    throw new AppliedMLError('E_INPUT_INVALID', `VOI LUT function must be LINEAR, LINEAR_EXACT or SIGMOID (got ${String(fn)}).`);
+  if (!((fn === 'LINEAR' ? width >= 1 : width > 0) && Number.isFinite(width)))
+    throw new AppliedMLError('E_INPUT_INVALID', `Window width must be ${fn === 'LINEAR' ? 'at least 1' : 'positive'} (got ${width}).`);
   if (!Number.isFinite(center)) throw new AppliedMLError('E_INPUT_INVALID', `Window center must be a finite number (got ${center}).`);
   const out = new Float32Array(values.length);
+  if (fn === 'SIGMOID') {
+    for (let i = 0; i < values.length; i++) out[i] = 1 / (1 + Math.exp((-4 * (values[i]! - center)) / width));
+    return out;
+  }
+  if (fn === 'LINEAR_EXACT') {
+    for (let i = 0; i < values.length; i++) out[i] = Math.min(1, Math.max(0, (values[i]! - center) / width + 0.5));
+    return out;
+  }
   const lo = center - 0.5 - (width - 1) / 2;
   const hi = center - 0.5 + (width - 1) / 2;
   for (let i = 0; i < values.length; i++) {
@@ -83,9 +99,16 @@ export function dicomToDisplay(image: DicomImage, options: DisplayOptions = {}):
   const voi = options.voi ?? 'auto';
   const meta = image.metadata;
   let out: Float32Array;
-  if (typeof voi === 'object') out = applyWindow(values, voi.center, voi.width);
-  else if (voi === 'auto' && !color && meta.windowCenter !== undefined && meta.windowWidth !== undefined && meta.windowWidth >= 1)
-    out = applyWindow(values, meta.windowCenter, meta.windowWidth);
+  const fn = meta.voiLutFunction ?? 'LINEAR';
+  if (typeof voi === 'object') out = applyWindow(values, voi.center, voi.width, voi.function ?? 'LINEAR');
+  else if (
+    voi === 'auto' &&
+    !color &&
+    meta.windowCenter !== undefined &&
+    meta.windowWidth !== undefined &&
+    (fn === 'LINEAR' ? meta.windowWidth >= 1 : meta.windowWidth > 0)
+  )
+    out = applyWindow(values, meta.windowCenter, meta.windowWidth, fn);
   else if (voi === 'auto' && !color && meta.voiLut && meta.voiLut.data.length > 0) {
     const { firstMapped, bits, data } = meta.voiLut;
     const scale = 1 / (2 ** bits - 1);

@@ -219,3 +219,88 @@ describe('rescale range', () => {
     expect((err as Error).message).toMatch(/RescaleIntercept/);
   });
 });
+
+/** A minimal Part-10 file, explicit VR little endian: 2×2 MONOCHROME2 pixels of 16 allocated bits. */
+function craft16(
+  pixels: number[],
+  tags: { bitsStored: number; highBit?: number; signed: boolean; window?: [string, string]; windowFunction?: string },
+): Uint8Array {
+  const parts: number[] = [];
+  const u16 = (v: number): number[] => [v & 0xff, (v >> 8) & 0xff];
+  const u32 = (v: number): number[] => [...u16(v & 0xffff), ...u16(v >>> 16)];
+  const text = (s: string): number[] => {
+    const b = [...Buffer.from(s, 'latin1')];
+    return b.length % 2 ? [...b, 0] : b;
+  };
+  const short = (group: number, el: number, vr: string, value: number[]): void => {
+    parts.push(...u16(group), ...u16(el), ...Buffer.from(vr), ...u16(value.length), ...value);
+  };
+  const syntax = text('1.2.840.10008.1.2.1');
+  const metaBody: number[] = [];
+  metaBody.push(...u16(0x0002), ...u16(0x0010), ...Buffer.from('UI'), ...u16(syntax.length), ...syntax);
+  short(0x0002, 0x0000, 'UL', u32(metaBody.length));
+  parts.push(...metaBody);
+  short(0x0028, 0x0002, 'US', u16(1));
+  short(0x0028, 0x0004, 'CS', text('MONOCHROME2 '));
+  short(0x0028, 0x0010, 'US', u16(2));
+  short(0x0028, 0x0011, 'US', u16(2));
+  short(0x0028, 0x0100, 'US', u16(16));
+  short(0x0028, 0x0101, 'US', u16(tags.bitsStored));
+  short(0x0028, 0x0102, 'US', u16(tags.highBit ?? tags.bitsStored - 1));
+  short(0x0028, 0x0103, 'US', u16(tags.signed ? 1 : 0));
+  if (tags.window) {
+    short(0x0028, 0x1050, 'DS', text(tags.window[0]));
+    short(0x0028, 0x1051, 'DS', text(tags.window[1]));
+  }
+  if (tags.windowFunction) short(0x0028, 0x1056, 'CS', text(tags.windowFunction));
+  const data = pixels.flatMap((p) => u16(p & 0xffff));
+  parts.push(...u16(0x7fe0), ...u16(0x0010), ...Buffer.from('OW'), 0, 0, ...u32(data.length), ...data);
+  return Uint8Array.from([...new Array<number>(128).fill(0), ...Buffer.from('DICM'), ...parts]);
+}
+
+describe('Bits Stored', () => {
+  it('keeps only the stored bits: junk above them is cleared, signed values are sign-extended from the top stored bit', async () => {
+    // 12 of 16 bits unsigned, with overlay bits 12–15 set on some pixels.
+    const unsigned = await readDicom(craft16([0 | 0x1000, 1000 | 0x2000, 2000 | 0x3000, 4095 | 0x4000], { bitsStored: 12, signed: false }));
+    expect(Array.from(unsigned.frames[0]!)).toEqual([0, 1000, 2000, 4095]);
+    // 12 of 16 bits signed, written without sign extension (bits 12–15 zero).
+    const signed = await readDicom(craft16([-1024 & 0xfff, -1 & 0xfff, 0, 2047], { bitsStored: 12, signed: true }));
+    expect(Array.from(signed.frames[0]!)).toEqual([-1024, -1, 0, 2047]);
+    // The same values sign-extended, as most writers store them, read the same.
+    expect(Array.from((await readDicom(craft16([-1024, -1, 0, 2047], { bitsStored: 12, signed: true }))).frames[0]!)).toEqual([
+      -1024, -1, 0, 2047,
+    ]);
+    // High Bit above Bits Stored − 1 (retired layouts): the stored bits are shifted down.
+    expect(
+      Array.from((await readDicom(craft16([4 << 4, 100 << 4, 0, 255 << 4], { bitsStored: 8, highBit: 11, signed: false }))).frames[0]!),
+    ).toEqual([4, 100, 0, 255]);
+    // Bits Stored over Bits Allocated is no layout.
+    await expect(readDicom(craft16([0, 0, 0, 0], { bitsStored: 17, signed: false }))).rejects.toBeInstanceOf(AppliedMLError);
+  });
+});
+
+describe('VOI LUT Function', () => {
+  it('a window named SIGMOID or LINEAR_EXACT is applied as that function; LINEAR stays the default', async () => {
+    const pixels = [0, 900, 1000, 1100];
+    const display = async (windowFunction?: string): Promise<number[]> =>
+      Array.from(
+        dicomToDisplay(
+          await readDicom(
+            craft16(pixels, { bitsStored: 16, signed: false, window: ['1000', '200'], ...(windowFunction ? { windowFunction } : {}) }),
+          ),
+        ).data,
+      );
+    const sigmoid = await display('SIGMOID');
+    pixels.forEach((x, i) => expect(sigmoid[i]).toBeCloseTo(1 / (1 + Math.exp((-4 * (x - 1000)) / 200)), 5));
+    expect(
+      (await readDicom(craft16(pixels, { bitsStored: 16, signed: false, window: ['1000', '200'], windowFunction: 'SIGMOID' }))).metadata
+        .voiLutFunction,
+    ).toBe('SIGMOID');
+    const exact = await display('LINEAR_EXACT');
+    expect(exact.map((v) => Number(v.toFixed(4)))).toEqual([0, 0, 0.5, 1]);
+    const linear = await display();
+    expect(linear[0]).toBe(0);
+    expect(linear[2]).toBeCloseTo((1000 - 999.5) / 199 + 0.5, 5);
+    expect(linear[3]).toBe(1);
+  });
+});

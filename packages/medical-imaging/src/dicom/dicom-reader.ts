@@ -51,6 +51,8 @@ export interface DicomMetadata {
   rescaleType?: string;
   windowCenter?: number;
   windowWidth?: number;
+  /** VOI LUT Function (0028,1056) of the window, when the file names one the reader knows. */
+  voiLutFunction?: 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
   voiLut?: VoiLut;
   manufacturer?: string;
 }
@@ -282,6 +284,25 @@ function bytesToPixels(bytes: Uint8Array, bitsAllocated: number, signed: boolean
   throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `DICOM Bits Allocated ${bitsAllocated} is not supported (1, 8, 16 and 32 are).`);
 }
 
+/**
+ * The stored bits of each sample as its value: shifted down so High Bit is the top one, the bits above
+ * cleared, and sign-extended from the top stored bit when the pixels are signed.
+ */
+function keepStoredBits(values: DicomPixelArray, bitsStored: number, highBit: number, signed: boolean): DicomPixelArray {
+  const shift = highBit + 1 - bitsStored;
+  const range = 2 ** bitsStored;
+  const half = range / 2;
+  const out = values.slice() as DicomPixelArray;
+  for (let i = 0; i < out.length; i++) {
+    // Read as the unsigned bit pattern of its width, then keep bits [shift, shift + bitsStored).
+    const raw = values[i]!;
+    const pattern = raw < 0 ? raw + 2 ** (8 * values.BYTES_PER_ELEMENT) : raw;
+    const v = Math.floor(pattern / 2 ** shift) % range;
+    out[i] = signed && v >= half ? v - range : v;
+  }
+  return out;
+}
+
 /** Planar (rrr…ggg…bbb…) to interleaved (rgbrgb…). */
 function interleave<T extends DicomPixelArray>(planar: T, pixels: number, samples: number): T {
   const out = planar.slice() as T;
@@ -424,12 +445,15 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
   const bitsAllocated = intAttr(ds, 'x00280100', 'BitsAllocated') ?? 0;
   const bitsStored = intAttr(ds, 'x00280101', 'BitsStored') ?? bitsAllocated;
   const signed = (intAttr(ds, 'x00280103', 'PixelRepresentation') ?? 0) === 1;
+  const highBit = intAttr(ds, 'x00280102', 'HighBit') ?? bitsStored - 1;
   const photometric = (str(ds, 'x00280004') ?? 'MONOCHROME2').trim();
   if (rows < 1 || columns < 1) throw invalid(`DICOM Rows × Columns ${rows} × ${columns} is not an image.`);
   if (frameCount < 1) throw invalid(`DICOM NumberOfFrames ${frameCount} is not a positive integer.`);
   if (samples !== 1 && samples !== 3) throw invalid(`DICOM SamplesPerPixel ${samples} is not 1 or 3.`);
   if (![1, 8, 16, 32].includes(bitsAllocated))
     throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `DICOM Bits Allocated ${bitsAllocated} is not supported (1, 8, 16 and 32 are).`);
+  if (bitsAllocated > 1 && !(bitsStored >= 1 && bitsStored <= bitsAllocated && highBit >= bitsStored - 1 && highBit < bitsAllocated))
+    throw invalid(`DICOM Bits Stored ${bitsStored} / High Bit ${highBit} do not fit Bits Allocated ${bitsAllocated}.`);
   const total = rows * columns * frameCount;
   if (total > maxPixels)
     throw new AppliedMLError('E_INPUT_TOO_LARGE', `The DICOM image declares ${total} pixels, over the limit of ${maxPixels}.`, {
@@ -488,6 +512,10 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
     if (samples === 3 && syntax.encoding !== 'rle' && photometric.startsWith('YBR_RCT')) decodedPhotometric = 'RGB';
   }
 
+  // Only Bits Stored of each sample carry the value (High Bit its top bit); the bits above may hold
+  // overlays or junk, and a signed value need not be sign-extended into them (PS3.5 §8.1.1).
+  if (bitsAllocated > 1 && bitsStored < bitsAllocated)
+    for (let f = 0; f < frames.length; f++) frames[f] = keepStoredBits(frames[f]!, bitsStored, highBit, signed);
   const spacing = groupNumbers(ds, 'x00280030') ?? numbers(ds, 'x00181164');
   const slope = groupNumbers(ds, 'x00281053')?.[0] ?? 1;
   const intercept = groupNumbers(ds, 'x00281052')?.[0] ?? 0;
@@ -531,6 +559,8 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
   if (center !== undefined && width !== undefined && width > 0) {
     metadata.windowCenter = center;
     metadata.windowWidth = width;
+    const fn = str(ds, 'x00281056')?.trim().toUpperCase();
+    if (fn === 'LINEAR' || fn === 'LINEAR_EXACT' || fn === 'SIGMOID') metadata.voiLutFunction = fn;
   }
   if (lut) metadata.voiLut = lut;
   const manufacturer = str(ds, 'x00080070');
