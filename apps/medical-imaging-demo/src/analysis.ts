@@ -46,9 +46,9 @@ const READ_MESSAGES: Partial<Record<ErrorCode, string>> = {
   E_SHAPE_MISMATCH: 'The image has a layout this service does not read.',
 };
 
-async function readUpload(bytes: Uint8Array): Promise<MedicalImage> {
+async function readUpload(bytes: Uint8Array, color: boolean): Promise<MedicalImage> {
   try {
-    return await readMedicalImage(bytes, { maxPixels: MAX_UPLOAD_PIXELS });
+    return await readMedicalImage(bytes, { maxPixels: MAX_UPLOAD_PIXELS, color });
   } catch (error) {
     if (!AppliedMLError.isInstance(error)) throw error;
     const message = READ_MESSAGES[error.code] ?? 'The image could not be read.';
@@ -58,7 +58,8 @@ async function readUpload(bytes: Uint8Array): Promise<MedicalImage> {
 
 /** Read the upload, classify it with Grad-CAM, segment it, and draw the pictures. */
 export async function analyse(models: ServerModels, bytes: Uint8Array): Promise<PredictAnswer> {
-  const read = await readUpload(bytes);
+  // A segmenter trained on RGB (Kvasir-SEG) reads a colour upload in colour, not its luminance.
+  const read = await readUpload(bytes, models.segmenter?.config.channels === 3);
   const image = read.image;
   const width = Math.min(512, Math.max(256, image.width));
   const out: PredictAnswer = {
@@ -74,7 +75,7 @@ export async function analyse(models: ServerModels, bytes: Uint8Array): Promise<
     if (p.heatmap) out.heatmapPng = b64(await heatmapOverlayPng(image, p.heatmap, { width }));
   }
   if (models.segmenter) {
-    const s = await models.segmenter.predict(image);
+    const s = await models.segmenter.predict(read.color ?? image);
     out.segmentation = { area: s.area, overlayPng: b64(await maskOverlayPng(image, s.mask, { width })) };
   }
   if (read.dicom)

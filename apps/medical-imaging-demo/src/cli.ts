@@ -17,6 +17,7 @@ usage:
   medical-imaging-demo train --task classifier|segmenter [--preset P] [--out DIR]   train and save a bundle
   medical-imaging-demo evaluate --bundle DIR [--task classifier|segmenter]          metrics on the test split
   medical-imaging-demo predict <file> --bundle DIR [--heatmap OUT.png]              label, probabilities, Grad-CAM PNG (DICOM/PNG/JPEG/TIFF)
+                       [--frame N] [--voi auto|minmax]          DICOM frame; minmax stretches a 12-bit image in a 16-bit PNG
   medical-imaging-demo serve --bundle DIR [--segmenter DIR] [--port 8080] [--host 127.0.0.1] [--workers 1]
                                       upload page: prediction, heatmap, DICOM tags; /docs, /readyz; --workers 0: in this process
 
@@ -124,6 +125,8 @@ async function main(): Promise<void> {
         workers: { type: 'string', default: '1' },
         report: { type: 'string', default: 'reports/medical-imaging-demo.html' },
         device: { type: 'string' },
+        voi: { type: 'string' },
+        frame: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -183,7 +186,9 @@ async function main(): Promise<void> {
     case 'predict': {
       const file = requireArg(positionals[1], 'predict <file>');
       const model = await ImageClassifier.load(requireArg(values.bundle, '--bundle'), loadOptions);
-      const read = await readMedicalImage(file);
+      const voi = values.voi ?? 'auto';
+      if (voi !== 'auto' && voi !== 'minmax') throw new AppliedMLError('E_INPUT_INVALID', `--voi must be auto or minmax (got ${voi}).`);
+      const read = await readMedicalImage(file, { voi, frame: intFlag(values.frame, 'frame', { min: 0 }) ?? 0 });
       const p = await model.predict(read.image, { explain: true });
       out(
         `${read.format} ${read.image.width}×${read.image.height}, ${read.bitDepth}-bit${read.dicom ? `, ${read.dicom.metadata.modality ?? '?'} (${read.dicom.frames} frame(s))` : ''}`,

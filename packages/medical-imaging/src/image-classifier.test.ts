@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRng, initEngine, tf } from '@appliedml/engine';
+import { AppliedMLError, createRng, initEngine, tf } from '@appliedml/engine';
 import type { GrayImage } from './gray-image';
 import { ImageClassifier, type LabeledImages } from './image-classifier';
 import { applyWindow } from './dicom/dicom-pixels';
@@ -90,6 +90,12 @@ describe('ImageClassifier on generated images (no dataset needed)', () => {
     }
     expect(tf.memory().numTensors, 'no tensors left by the failed trains').toBe(tensors);
     expect(await model.predict(probe)).toEqual(before); // the model it had, not an untrained one
+    // An image of 0..255 values (not scaled to [0, 1]) is refused with the way to scale it, not scored.
+    const raw = { ...probe, data: Float32Array.from(probe.data, (v) => v * 255) };
+    const refused = await model.predict(raw).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(refused, 'E_INPUT_INVALID')).toBe(true);
+    expect((refused as Error).message).toMatch(/values in \[0, 1\].*divide 8-bit samples by 255/);
+    expect(tf.memory().numTensors).toBe(tensors);
     model.dispose();
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { readImage, readMedicalImage, rasterToGray } from './image-reader';
+import { dicomToColor } from './dicom/dicom-pixels';
+import type { DicomImage } from './dicom/dicom-reader';
+import { rasterToColor, readImage, readMedicalImage, rasterToGray } from './image-reader';
 
 function crc32(bytes: Uint8Array): number {
   let c = ~0;
@@ -74,5 +76,59 @@ describe('image reader (sharp)', () => {
       .png()
       .toBuffer();
     await expect(readMedicalImage(png, { maxPixels: Number.NaN })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+  });
+});
+
+// From a first-hour review (a PACS integrator): colour for an RGB-trained segmenter, 12-bit data in 16-bit PNGs.
+describe('colour and stored ranges', () => {
+  it('color: true returns an RGB input as RGB in [0, 1] beside its luminance; a grayscale one has none', async () => {
+    const rgb = await sharp(Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255]), {
+      raw: { width: 2, height: 2, channels: 3 },
+    })
+      .png()
+      .toBuffer();
+    const read = await readMedicalImage(rgb, { color: true });
+    expect(read.color?.channels).toBe(3);
+    expect(Array.from(read.color!.data).map((v) => Number(v.toFixed(3)))).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1]);
+    expect(read.image.data[0]).toBeCloseTo(0.299, 3);
+    expect((await readMedicalImage(rgb)).color).toBeUndefined();
+    const gray = await sharp(Uint8Array.from([0, 128, 255, 64]), { raw: { width: 2, height: 2, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
+    expect((await readMedicalImage(gray, { color: true })).color).toBeUndefined();
+    expect(Array.from(rasterToColor(await readImage(gray)).data.subarray(0, 6)).map((v) => Number(v.toFixed(3)))).toEqual([
+      0, 0, 0, 0.502, 0.502, 0.502,
+    ]);
+  });
+
+  it("a 12-bit image in a 16-bit PNG: 'auto' divides by 65535, 'minmax' stretches its range, a window is in stored units", async () => {
+    const values = new Uint16Array([0, 1024, 2048, 4095]);
+    const png = await sharp(values, { raw: { width: 2, height: 2, channels: 1 } })
+      .toColourspace('grey16')
+      .png()
+      .toBuffer();
+    expect((await readMedicalImage(png)).image.data[3]).toBeCloseTo(4095 / 65535, 6);
+    expect(Array.from((await readMedicalImage(png, { voi: 'minmax' })).image.data).map((v) => Number(v.toFixed(4)))).toEqual([
+      0, 0.2501, 0.5001, 1,
+    ]);
+    const windowed = (await readMedicalImage(png, { voi: { center: 2048, width: 2048 } })).image.data;
+    expect([windowed[0], windowed[3]]).toEqual([0, 1]);
+    expect(windowed[2]).toBeCloseTo(0.5, 2);
+  });
+
+  it('dicomToColor converts YBR_FULL to RGB and gives nothing for a grayscale frame', () => {
+    const base = { rows: 1, columns: 2, tags: [] };
+    const metadata = { bitsStored: 8, rescaleSlope: 1, rescaleIntercept: 0 } as DicomImage['metadata'];
+    // Pure red and mid gray in YBR_FULL (8 bits).
+    const ybr = { ...base, samplesPerPixel: 3, photometric: 'YBR_FULL', frames: [Uint8Array.from([76, 85, 255, 128, 128, 128])], metadata };
+    const rgb = dicomToColor(ybr)!;
+    expect(Array.from(rgb.data).map((v) => Number(v.toFixed(2)))).toEqual([1, 0, 0, 0.5, 0.5, 0.5]);
+    expect(
+      dicomToColor({ ...base, samplesPerPixel: 1, photometric: 'MONOCHROME2', frames: [Uint8Array.from([1, 2])], metadata }),
+    ).toBeUndefined();
+    expect(() => dicomToColor({ ...ybr, photometric: 'YBR_PARTIAL_420' })).toThrow(
+      expect.objectContaining({ code: 'E_FORMAT_UNSUPPORTED' }),
+    );
   });
 });

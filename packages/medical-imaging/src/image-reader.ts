@@ -5,11 +5,11 @@ import { readFile } from 'node:fs/promises';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { AppliedMLError } from '@appliedml/engine';
 import type { Logger } from '@appliedml/engine';
-import { dicomToDisplay } from './dicom/dicom-pixels';
+import { applyWindow, dicomToColor, dicomToDisplay, minMaxScale } from './dicom/dicom-pixels';
 import type { VoiSetting } from './dicom/dicom-pixels';
 import { isDicom, readDicom } from './dicom/dicom-reader';
 import type { DicomMetadata, DicomTag } from './dicom/dicom-reader';
-import type { GrayImage } from './gray-image';
+import type { ColorImage, GrayImage } from './gray-image';
 
 /** Default pixel limit for every reader: 2^28 (≈ 16,384 × 16,384), as sharp's own default. */
 export const DEFAULT_MAX_PIXELS = 2 ** 28;
@@ -154,18 +154,49 @@ export function rasterToGray(raster: RasterImage): GrayImage {
   return { width: raster.width, height: raster.height, data: out };
 }
 
+/** A raster as RGB in [0, 1] (a grayscale one repeated in the three channels; alpha ignored). */
+export function rasterToColor(raster: RasterImage): ColorImage {
+  const gray = rasterToGray(raster); // checks the raster's shape
+  const pixels = raster.width * raster.height;
+  const out = new Float32Array(pixels * 3);
+  const scale = 1 / (raster.bitDepth === 16 ? 65535 : 255);
+  const c = raster.channels;
+  for (let p = 0; p < pixels; p++) for (let k = 0; k < 3; k++) out[3 * p + k] = c >= 3 ? raster.data[p * c + k]! * scale : gray.data[p]!;
+  return { width: raster.width, height: raster.height, channels: 3, data: out };
+}
+
+/** A raster's gray values in its stored units (0..255 or 0..65535), windowed by `voi` into [0, 1]. */
+function rasterDisplay(raster: RasterImage, voi: VoiSetting): GrayImage {
+  const gray = rasterToGray(raster);
+  if (voi === 'auto') return gray;
+  const full = raster.bitDepth === 16 ? 65535 : 255;
+  const stored = Float32Array.from(gray.data, (v) => v * full);
+  const data = voi === 'minmax' ? minMaxScale(stored) : applyWindow(stored, voi.center, voi.width, voi.function ?? 'LINEAR');
+  return { width: gray.width, height: gray.height, data };
+}
+
 /** What `readMedicalImage` returns: the display image plus, for DICOM, its metadata and tags. */
 export interface MedicalImage {
   image: GrayImage;
+  /** With `color: true`, a colour input (an RGB raster, a colour DICOM frame) as RGB in [0, 1]; absent for grayscale. */
+  color?: ColorImage;
   format: 'dicom' | string;
   bitDepth: number;
   dicom?: { metadata: DicomMetadata; tags: DicomTag[]; frames: number };
 }
 
 export interface ReadMedicalImageOptions extends ReadImageOptions {
-  /** DICOM only: which frame (default 0) and how to window it (default 'auto'). */
+  /** DICOM only: which frame (default 0). */
   frame?: number;
+  /**
+   * How stored values become [0, 1] (default 'auto'). DICOM: the file's window, else its VOI LUT, else
+   * min..max. PNG / JPEG / TIFF: 'auto' divides by the full range of the bit depth (255 or 65535);
+   * 'minmax' stretches the image's own range (a 12-bit X-ray in a 16-bit PNG), and a window
+   * `{ center, width }` is in stored units.
+   */
   voi?: VoiSetting;
+  /** Also return a colour input as RGB (`color`), for a segmenter trained on RGB images. */
+  color?: boolean;
   logger?: Logger;
 }
 
@@ -189,13 +220,20 @@ export async function readMedicalImage(input: Uint8Array | string, options: Read
       ...(options.logger ? { logger: options.logger } : {}),
     });
     const image = dicomToDisplay(dicom, { frame: options.frame ?? 0, voi: options.voi ?? 'auto' });
+    const color = options.color ? dicomToColor(dicom, options.frame ?? 0) : undefined;
     return {
       image,
+      ...(color ? { color } : {}),
       format: 'dicom',
       bitDepth: dicom.metadata.bitsStored,
       dicom: { metadata: dicom.metadata, tags: dicom.tags, frames: dicom.frames.length },
     };
   }
   const raster = await readImage(bytes, options);
-  return { image: rasterToGray(raster), format: raster.format, bitDepth: raster.bitDepth };
+  return {
+    image: rasterDisplay(raster, options.voi ?? 'auto'),
+    ...(options.color && raster.channels >= 3 ? { color: rasterToColor(raster) } : {}),
+    format: raster.format,
+    bitDepth: raster.bitDepth,
+  };
 }

@@ -25,7 +25,7 @@ import type { Device, EpochLogs, JsonValue, Logger, TrainingReport } from '@appl
 import { channelsOf } from './gray-image';
 import type { AnyImage, GrayImage } from './gray-image';
 import { buildUNet } from './models';
-import { augmenter, checkImage, resizeGray } from './preprocess';
+import { augmenter, checkImage, checkValues, resizeGray } from './preprocess';
 import { flipPairs, warpPairs, warps } from './segmenter-augment';
 import { assertMasked, binaryMasks, thresholdMask } from './segmentation-masks';
 import type { MaskedImages } from './segmentation-masks';
@@ -182,7 +182,7 @@ function checkAny(image: AnyImage, what: string): void {
       'E_SHAPE_MISMATCH',
       `The ${what} holds ${image.data?.length ?? 0} values for ${image.width} × ${image.height} RGB pixels.`,
     );
-  for (const v of image.data) if (!Number.isFinite(v)) throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds a non-finite value.`);
+  checkValues(image.data, what);
 }
 
 /** One image resized to size × size with `channels` channels, interleaved. */

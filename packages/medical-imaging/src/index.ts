@@ -3,12 +3,12 @@
 // DICOM
 export { DICOM_DEFAULT_MAX_PIXELS, isDicom, readDicom, readDicomFile } from './dicom/dicom-reader';
 export type { DicomImage, DicomMetadata, DicomPixelArray, DicomTag, ReadDicomOptions, VoiLut } from './dicom/dicom-reader';
-export { applyWindow, dicomToDisplay, dicomToModality } from './dicom/dicom-pixels';
+export { applyWindow, dicomToColor, dicomToDisplay, dicomToModality } from './dicom/dicom-pixels';
 export type { DisplayOptions, VoiLutFunction, VoiSetting } from './dicom/dicom-pixels';
 export { SUPPORTED_TRANSFER_SYNTAXES } from './dicom/transfer-syntax';
 
 // Other images
-export { DEFAULT_MAX_PIXELS, rasterToGray, readImage, readMedicalImage } from './image-reader';
+export { DEFAULT_MAX_PIXELS, rasterToColor, rasterToGray, readImage, readMedicalImage } from './image-reader';
 export type { MedicalImage, RasterImage, ReadImageOptions, ReadMedicalImageOptions } from './image-reader';
 export { channelsOf } from './gray-image';
 export type { AnyImage, ColorImage, GrayImage } from './gray-image';

@@ -71,9 +71,29 @@ export function checkImage(image: GrayImage, what = 'image'): void {
         details: { width: image.width, height: image.height, values: image.data?.length ?? 0 },
       },
     );
-  for (let i = 0; i < image.data.length; i++)
-    if (!Number.isFinite(image.data[i]!))
-      throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds a non-finite value at pixel ${i}.`);
+  checkValues(image.data, what);
+}
+
+/**
+ * Every value finite and within [0, 1] (a little rounding either side allowed): the models read images
+ * in [0, 1], as `readMedicalImage` gives them. Values of 0..255 or raw 16-bit samples would be read as
+ * nearly all white and scored as garbage, so they are refused with the way to scale them.
+ */
+export function checkValues(data: ArrayLike<number>, what: string): void {
+  let max = -Infinity;
+  let min = Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v)) throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds a non-finite value at pixel ${i}.`);
+    if (v > max) max = v;
+    if (v < min) min = v;
+  }
+  if (min < -0.01 || max > 1.01)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `The ${what} holds values from ${min} to ${max}; images are values in [0, 1] (readMedicalImage gives them; divide 8-bit samples by 255).`,
+      { details: { min, max } },
+    );
 }
 
 /** How pixel values are scaled before the network. */

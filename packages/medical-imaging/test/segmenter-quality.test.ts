@@ -60,6 +60,9 @@ describe('ImageSegmenter (U-Net, Dice + BCE) on a Kvasir-SEG subset at 48 × 48'
     const wrong = { images: [val.images[0]!], masks: [{ width: 32, height: 64, data: new Float32Array(32 * 64) }] };
     await expect(seg.evaluate(wrong)).rejects.toMatchObject({ code: 'E_SHAPE_MISMATCH' });
     await expect(ImageSegmenter.create({ imageSize: 48 }).train(wrong)).rejects.toMatchObject({ code: 'E_SHAPE_MISMATCH' });
+    // An RGB image of 0..255 values is refused, not segmented into a mask of nearly everything.
+    const unscaled = { ...val.images[1]!, data: Float32Array.from(val.images[1]!.data, (v) => v * 255) };
+    await expect(seg.predict(unscaled)).rejects.toMatchObject({ code: 'E_INPUT_INVALID', message: expect.stringMatching(/\[0, 1\]/) });
     seg.dispose();
     expect(tf.memory().numTensors).toBe(before);
     await expect(seg.predict(big)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });

@@ -2,7 +2,7 @@
 // LUT, MONOCHROME1 inverted). Colour frames become luminance for the grayscale models.
 import { AppliedMLError } from '@appliedml/engine';
 import type { DicomImage } from './dicom-reader';
-import type { GrayImage } from '../gray-image';
+import type { ColorImage, GrayImage } from '../gray-image';
 
 /** How stored values become display values. */
 export type VoiSetting =
@@ -46,6 +46,41 @@ function luminance(values: Float32Array, pixels: number, photometric: string): F
 }
 
 /**
+ * One colour frame (Samples per Pixel 3) as an RGB image in [0, 1] (each sample over its Bits Stored
+ * range), YBR_FULL / YBR_FULL_422 converted to RGB (PS3.3 C.7.6.3.1.2); undefined for a grayscale frame.
+ */
+export function dicomToColor(image: DicomImage, frame = 0): ColorImage | undefined {
+  if (image.samplesPerPixel !== 3) return undefined;
+  const values = dicomToModality(image, frame);
+  const photometric = image.photometric;
+  const full = 2 ** image.metadata.bitsStored - 1;
+  const half = 2 ** (image.metadata.bitsStored - 1);
+  const pixels = image.rows * image.columns;
+  const out = new Float32Array(pixels * 3);
+  const ybr = photometric === 'YBR_FULL' || photometric === 'YBR_FULL_422';
+  if (!ybr && photometric !== 'RGB')
+    throw new AppliedMLError(
+      'E_FORMAT_UNSUPPORTED',
+      `Colour DICOM in ${photometric} cannot be read as RGB (RGB, YBR_FULL and YBR_FULL_422 can).`,
+    );
+  for (let p = 0; p < pixels; p++) {
+    let r = values[3 * p]!;
+    let g = values[3 * p + 1]!;
+    let b = values[3 * p + 2]!;
+    if (ybr) {
+      const [y, cb, cr] = [r, g - half, b - half];
+      r = y + 1.402 * cr;
+      g = y - 0.344136 * cb - 0.714136 * cr;
+      b = y + 1.772 * cb;
+    }
+    out[3 * p] = Math.min(1, Math.max(0, r / full));
+    out[3 * p + 1] = Math.min(1, Math.max(0, g / full));
+    out[3 * p + 2] = Math.min(1, Math.max(0, b / full));
+  }
+  return { width: image.columns, height: image.rows, channels: 3, data: out };
+}
+
+/**
  * Apply a DICOM VOI window into [0, 1]: `LINEAR` (the default, PS3.3 C.11.2.1.2, width ≥ 1),
  * `LINEAR_EXACT` ((x − c) / w + 0.5 clipped, width > 0) or `SIGMOID` (1 / (1 + e^(−4 (x − c) / w)), C.11.2.1.3).
  */
@@ -73,7 +108,7 @@ export function applyWindow(values: Float32Array, center: number, width: number,
   return out;
 }
 
-function minMax(values: Float32Array): Float32Array {
+export function minMaxScale(values: Float32Array): Float32Array {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {
@@ -117,7 +152,7 @@ export function dicomToDisplay(image: DicomImage, options: DisplayOptions = {}):
       const index = Math.min(data.length - 1, Math.max(0, Math.round(values[i]!) - firstMapped));
       out[i] = Math.min(1, data[index]! * scale);
     }
-  } else out = minMax(values);
+  } else out = minMaxScale(values);
   if (!color && meta.photometricInterpretation === 'MONOCHROME1') for (let i = 0; i < out.length; i++) out[i] = 1 - out[i]!;
   return { width: image.columns, height: image.rows, data: out };
 }
