@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppliedMLError, createRng, initEngine, tf } from '@appliedml/engine';
 import type { GrayImage } from './gray-image';
-import { ImageClassifier, type LabeledImages } from './image-classifier';
+import { ImageClassifier, upsampleCam, type LabeledImages } from './image-classifier';
 import { applyWindow } from './dicom/dicom-pixels';
 import { rasterToGray, readImage, readMedicalImage } from './image-reader';
 import { grayToPng } from './overlay';
@@ -97,5 +97,27 @@ describe('ImageClassifier on generated images (no dataset needed)', () => {
     expect((refused as Error).message).toMatch(/values in \[0, 1\].*divide 8-bit samples by 255/);
     expect(tf.memory().numTensors).toBe(tensors);
     model.dispose();
+  });
+});
+
+describe('Grad-CAM upsampling', () => {
+  it('puts each feature cell on the centre of the image block it covers (half-pixel centres)', async () => {
+    await initEngine();
+    // A 7 × 7 map at 28 px: cell (0, 0) covers pixels 0..3, whose centre is 1.5 in pixel coordinates.
+    const map = tf.buffer([1, 7, 7, 1]);
+    map.set(1, 0, 0, 0, 0);
+    const cam = tf.tidy(() => upsampleCam(map.toTensor() as tf.Tensor4D, 28));
+    const data = cam.dataSync();
+    cam.dispose();
+    let mass = 0;
+    let x = 0;
+    for (let r = 0; r < 28; r++)
+      for (let c = 0; c < 28; c++) {
+        mass += data[r * 28 + c]!;
+        x += data[r * 28 + c]! * c;
+      }
+    // Clamped at the edge, the bump's centre of mass sits near the block centre (aligned corners: 1.2, stretched outwards).
+    expect(x / mass).toBeGreaterThan(1.5);
+    expect(x / mass).toBeLessThan(2.5);
   });
 });

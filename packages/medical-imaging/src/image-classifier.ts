@@ -179,6 +179,15 @@ function checkTrainOptions(o: ClassifierTrainOptions): void {
     });
 }
 
+/**
+ * A class-activation map [batch, h, w, 1] brought to size × size with half-pixel centres, as the rest of
+ * the pipeline resizes: a feature cell's centre lands on the centre of the image block it covers
+ * (aligned corners stretched the map outwards, edge cells by 1.5 px at 28 px). Exported for tests.
+ */
+export function upsampleCam(cam: tf.Tensor4D, size: number): tf.Tensor4D {
+  return tf.image.resizeBilinear(cam, [size, size], false, true);
+}
+
 export class ImageClassifier {
   readonly config: ImageClassifierConfig;
   private model: tf.LayersModel | undefined;
@@ -467,7 +476,7 @@ export class ImageClassifier {
       const alpha = tf.mean(grads, [1, 2], true);
       const cam = tf.relu(tf.sum(tf.mul(features, alpha), -1, true)) as tf.Tensor4D;
       const peak = tf.add(tf.max(cam, [1, 2, 3], true), 1e-8);
-      return tf.image.resizeBilinear(tf.div(cam, peak) as tf.Tensor4D, [size, size], true);
+      return upsampleCam(tf.div(cam, peak) as tf.Tensor4D, size);
     });
     const data = cams.dataSync() as Float32Array;
     cams.dispose();
