@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S npx tsx --conditions=@appliedml/source
 import { parseArgs } from 'node:util';
 import { AppliedMLError, consoleLogger, doctor, formatDoctor, initEngine, loadBundle, saveBundle, tf } from '@appliedml/engine';
 import { classify, runExperiment } from './experiments';

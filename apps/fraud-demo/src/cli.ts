@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S npx tsx --conditions=@appliedml/source
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import Table from 'cli-table3';

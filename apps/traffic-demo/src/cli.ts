@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S npx tsx --conditions=@appliedml/source
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closeOnSignals, intFlag, parseCliArgs } from '@appliedml/demo-kit';

@@ -69,9 +69,18 @@ function duration(seconds: number): string {
 
 /** Reason texts in the card's terms (exported for tests; not part of the package surface). */
 export function describe(p: FraudPrediction, row: TransactionFeatureRow): FraudPrediction {
+  // On a card's first transaction, time-since-last and history say one thing: one reason, their shares summed.
+  let reasons = p.reasons;
+  const firstFeatures = new Set(['log_seconds_since_last', 'card_history']);
+  if (row.card_history === 0 && reasons.filter((r) => firstFeatures.has(r.feature)).length > 1) {
+    const first = reasons.find((r) => firstFeatures.has(r.feature))!;
+    const share = reasons.filter((r) => firstFeatures.has(r.feature)).reduce((s, r) => s + r.share, 0);
+    reasons = reasons.filter((r) => !firstFeatures.has(r.feature) || r === first).map((r) => (r === first ? { ...r, share } : r));
+    reasons.sort((a, b) => b.share - a.share);
+  }
   return {
     ...p,
-    reasons: p.reasons.map((r) => {
+    reasons: reasons.map((r) => {
       const v = row[r.feature];
       const pct = `${Math.round(r.share * 100)}% of the evidence`;
       if (v === undefined) return r;

@@ -251,11 +251,14 @@ describe('TransactionScorer on the synthetic stream (flagged synthetic)', () => 
   it('reason texts: a first transaction says so; gaps in s / min / h / days; history as a count', () => {
     const reason = (feature: string, share: number) => ({ feature, share, text: feature });
     const p = { score: 1, isFraud: true, reasons: [reason('log_seconds_since_last', 0.5), reason('card_history', 0.25)] };
-    const first = describeReasons(p, { card_history: 0, log_seconds_since_last: Math.log1p(30 * 86400) });
-    expect(first.reasons.map((r) => r.text)).toEqual([
-      'first transaction seen on this card (50% of the evidence)',
-      'first transaction seen on this card (25% of the evidence)',
+    // On a first transaction both features say the same: one reason carrying both shares, ranked by it.
+    const withAmount = { ...p, reasons: [reason('amount', 0.6), ...p.reasons] };
+    const first = describeReasons(withAmount, { card_history: 0, log_seconds_since_last: Math.log1p(30 * 86400), amount: 5 });
+    expect(first.reasons.map((r) => [r.feature, r.share])).toEqual([
+      ['log_seconds_since_last', 0.75],
+      ['amount', 0.6],
     ]);
+    expect(first.reasons[0]!.text).toBe('first transaction seen on this card (75% of the evidence)');
     const texts = (seconds: number, history: number): string[] =>
       describeReasons(p, { card_history: history, log_seconds_since_last: Math.log1p(seconds) }).reasons.map((r) => r.text);
     expect(texts(42, 1)).toEqual([

@@ -63,7 +63,9 @@ describe('SegmenterEnsemble', () => {
     const before = (await ensemble.predictBatch(probe.images)).map((p) => Array.from(p.mask.data));
     expect((await loaded.predictBatch(probe.images)).map((p) => Array.from(p.mask.data))).toEqual(before);
     expect((await loaded.evaluate(probe)).dice).toBeCloseTo((await ensemble.evaluate(probe)).dice, 10);
+    expect(loaded.isTrained).toBe(true);
     loaded.dispose();
+    expect(loaded.isTrained).toBe(false);
 
     await expect(SegmenterEnsemble.load(join(root, 'nothing'))).rejects.toMatchObject({ code: 'E_BUNDLE_MISSING' });
     const index = join(dir, 'ensemble.json');

@@ -62,6 +62,11 @@ export class SegmenterEnsemble {
     return new SegmenterEnsemble([...members]);
   }
 
+  /** True until `dispose` (an ensemble is made of trained members), as `isTrained` of the other models. */
+  get isTrained(): boolean {
+    return this.members !== undefined;
+  }
+
   /** How many segmenters it averages. */
   get size(): number {
     return this.alive().length;
