@@ -298,4 +298,23 @@ describe('fitModel', () => {
     tf.dispose([x, y, bad]);
     model.dispose();
   });
+
+  it('gives the event loop a turn while it trains: a timer due at 20 ms fires long before a 1 s training ends', async () => {
+    const { x, y } = blobs(2000, 32, 0.3, 2);
+    const model = mlp(32);
+    const started = performance.now();
+    let fired = -1;
+    const timer = setTimeout(() => {
+      fired = performance.now() - started;
+    }, 20);
+    const report = await fitModel(model, x, y, { epochs: 40, batchSize: 16, loss: 'binaryCrossentropy', seed: 1 });
+    clearTimeout(timer);
+    const total = performance.now() - started;
+    expect(total).toBeGreaterThan(500); // long enough for the check to mean something
+    expect(fired).toBeGreaterThan(0);
+    expect(fired).toBeLessThan(total / 2);
+    expect(report.epochsRun).toBe(40);
+    model.dispose();
+    tf.dispose([x, y]);
+  }, 60_000);
 });

@@ -130,6 +130,9 @@ function correctCount(y: tf.Tensor, pred: tf.Tensor, sparse: boolean): tf.Scalar
   return tf.sum(tf.cast(tf.equal(tf.argMax(pred, -1), want), 'float32')) as tf.Scalar;
 }
 
+/** Longest stretch of training steps between two turns of the event loop. */
+const YIELD_EVERY_MS = 50;
+
 /** One finite, non-negative weight per training row. */
 function checkSampleWeights(w: ArrayLike<number>, n: number): void {
   if (w === null || typeof w !== 'object' || typeof w.length !== 'number' || w.length !== n)
@@ -224,7 +227,9 @@ export function evaluateLoss(
 /**
  * Train a tfjs Layers model: seeded shuffling, class weights, L1/L2 (from the layers' regularizers),
  * learning-rate schedules, validation, early stopping that restores the best weights, callbacks and
- * a progress bar. One tidy scope per step; the loss is read once per epoch, not per batch.
+ * a progress bar. One tidy scope per step; the loss is read once per epoch, not per batch. The event
+ * loop gets a turn at least every ~50 ms of training (timers, requests and health checks of the process
+ * keep running); the model's weights change between those turns.
  */
 export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, options: FitOptions): Promise<TrainingReport> {
   const logger = options.logger ?? silentLogger;
@@ -300,6 +305,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   let waited = 0;
   let stoppedEarly = false;
   const started = performance.now();
+  let lastYield = started;
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const t0 = performance.now();
@@ -358,6 +364,12 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
         correctSum = nextCorrect as tf.Scalar;
         progress.update(step + 1);
         if (options.callbacks?.onBatchEnd) await options.callbacks.onBatchEnd(step, epoch);
+        // The steps run synchronously: give the event loop a turn every ~50 ms, so a service that trains
+        // in its own process keeps answering (health checks, other requests) while it trains.
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
       }
       const loss = (lossSum.dataSync()[0] as number) / n;
       const correct = correctSum.dataSync()[0] as number;
