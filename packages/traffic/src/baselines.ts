@@ -22,7 +22,7 @@ export function fitHistoricalAverage(series: TrafficSeries): HistoricalAverage |
   const sum = new Float64Array(2 * slots * n);
   const cnt = new Float64Array(2 * slots * n);
   for (let t = 0; t < series.steps; t++) {
-    const c = clockAt(series.start, series.intervalMinutes, t)!;
+    const c = clockAt(series.start, series.intervalMinutes, t, series.timeZone)!;
     const slot = Math.min(slots - 1, Math.floor(c.dayFraction * slots));
     const base = ((c.weekend ? 1 : 0) * slots + slot) * n;
     for (let s = 0; s < n; s++) {
@@ -49,13 +49,13 @@ export function fitHistoricalAverage(series: TrafficSeries): HistoricalAverage |
 /** The historical average for sensor `s` at step `t` of `series`'s clock, falling back to the pooled slot, then the sensor mean. */
 export function historicalValue(
   ha: HistoricalAverage | null,
-  series: Pick<TrafficSeries, 'start' | 'intervalMinutes'>,
+  series: Pick<TrafficSeries, 'start' | 'intervalMinutes' | 'timeZone'>,
   n: number,
   t: number,
   s: number,
   scaler: SensorScaler,
 ): number {
-  const c = ha ? clockAt(series.start, series.intervalMinutes, t) : null;
+  const c = ha ? clockAt(series.start, series.intervalMinutes, t, series.timeZone) : null;
   if (ha && c) {
     const slot = Math.min(ha.slotsPerDay - 1, Math.floor(c.dayFraction * ha.slotsPerDay));
     const v = ha.table[((c.weekend ? 1 : 0) * ha.slotsPerDay + slot) * n + s] as number;

@@ -1,4 +1,5 @@
 import type { TrafficSeries } from './series';
+import { localWallMs } from './time-zone';
 
 /** Features per sensor and step fed to the neural models (the default set). */
 export const NODE_FEATURES = ['speed (scaled)', 'observed', 'time-of-day sin', 'time-of-day cos', 'weekend'] as const;
@@ -19,14 +20,19 @@ export function featureCount(dayOfWeek: boolean): number {
 
 const DAY_MS = 86_400_000;
 
-/** Fraction of the day (0..1), the weekday (0 = Sunday) and whether it is Saturday/Sunday, on the series' own clock (UTC fields). */
+/**
+ * Fraction of the day (0..1), the weekday (0 = Sunday) and whether it is Saturday/Sunday, on the series'
+ * own clock: the local time of `timeZone` when the series has one, else its UTC fields.
+ */
 export function clockAt(
   start: number | null,
   intervalMinutes: number,
   step: number,
+  timeZone?: string,
 ): { dayFraction: number; weekend: boolean; weekday: number } | null {
   if (start === null) return null;
-  const ms = start + step * intervalMinutes * 60_000;
+  const instant = start + step * intervalMinutes * 60_000;
+  const ms = timeZone ? localWallMs(timeZone, instant) : instant;
   const d = new Date(ms);
   const weekday = d.getUTCDay();
   return { dayFraction: (((ms % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS, weekend: weekday === 0 || weekday === 6, weekday };
@@ -37,8 +43,12 @@ export function clockAt(
  * cos] where the phase runs continuously from Sunday 00:00 to Saturday 24:00. Zeros for a series
  * without clock.
  */
-export function timeFeatures(series: Pick<TrafficSeries, 'start' | 'intervalMinutes'>, step: number, dayOfWeek = false): number[] {
-  const c = clockAt(series.start, series.intervalMinutes, step);
+export function timeFeatures(
+  series: Pick<TrafficSeries, 'start' | 'intervalMinutes' | 'timeZone'>,
+  step: number,
+  dayOfWeek = false,
+): number[] {
+  const c = clockAt(series.start, series.intervalMinutes, step, series.timeZone);
   if (!c) return dayOfWeek ? [0, 0, 0, 0, 0] : [0, 0, 0];
   const angle = 2 * Math.PI * c.dayFraction;
   const day = [Math.sin(angle), Math.cos(angle), c.weekend ? 1 : 0];

@@ -22,6 +22,7 @@ import { scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizo
 import { buildModel, maskedLoss, type NeuralKind } from './models';
 import { fitScaler, type SensorScaler } from './scaler';
 import { assertEverySensorObserved, checkSeriesShape, MAX_READING, sliceSeries, toEpochMs, type TrafficSeries } from './series';
+import { checkTimeZone } from './time-zone';
 import { fitGraphRidge, predictGraphRidge, resolveRidgeConfig, strongestNeighbours, type RidgeConfig, type RidgeModel } from './ridge';
 import { registerTrafficLayers } from './tgcn-layer';
 import { assertLongEnough, buildInputs, buildTargets, windowStarts } from './windows';
@@ -139,6 +140,8 @@ interface Fitted {
   ridge?: RidgeModel;
   /** The training series' `missingValue`: readings equal to it are missing in `update` / `predict`. */
   missingValue?: number;
+  /** The training series' time zone: the clock of every series and time the model reads. */
+  timeZone?: string;
 }
 
 interface ResolvedConfig {
@@ -304,6 +307,7 @@ export class TrafficForecaster {
       ha: fitHistoricalAverage(fitPart),
       adjacencyNormalized: kind === 'tgcn',
       ...(series.missingValue !== undefined ? { missingValue: series.missingValue } : {}),
+      ...(series.timeZone !== undefined ? { timeZone: series.timeZone } : {}),
     };
     const report: TrafficTrainingReport = {
       model: kind,
@@ -510,6 +514,11 @@ export class TrafficForecaster {
     if (series.intervalMinutes !== fitted.intervalMinutes) {
       invalid(`The series has ${series.intervalMinutes}-min steps; the model was trained on ${fitted.intervalMinutes}-min steps.`);
     }
+    if (series.timeZone !== fitted.timeZone)
+      invalid(
+        `The series' clock is ${series.timeZone ?? 'UTC fields (no timeZone)'}; the model was trained on ${fitted.timeZone ?? 'UTC fields (no timeZone)'}: read it with the same timeZone.`,
+        { field: 'timeZone' },
+      );
     if (fitted.clock && series.start === null) invalid('The model uses time-of-day features: the series needs a start time.');
   }
 
@@ -557,7 +566,7 @@ export class TrafficForecaster {
     if (rows.length < T)
       invalid(`predict needs at least ${T} rows of readings (one input window); got ${rows.length}.`, { rows: rows.length, needed: T });
     const n = fitted.sensors.length;
-    const end = input.end === undefined ? null : toEpochMs(input.end, 'end');
+    const end = input.end === undefined ? null : toEpochMs(input.end, 'end', fitted.timeZone);
     if (fitted.clock && end === null) invalid('This model uses time-of-day features: pass `end`, the time of the last row.');
     const step = fitted.intervalMinutes * 60_000;
     if (end !== null && Math.abs(end + this.outputSteps * step) > 8.64e15)
@@ -581,7 +590,14 @@ export class TrafficForecaster {
       }
     }
     const start = end === null ? null : end - (rows.length - 1) * step;
-    const series: TrafficSeries = { sensors: fitted.sensors, steps: rows.length, intervalMinutes: fitted.intervalMinutes, start, values };
+    const series: TrafficSeries = {
+      sensors: fitted.sensors,
+      steps: rows.length,
+      intervalMinutes: fitted.intervalMinutes,
+      start,
+      values,
+      ...(fitted.timeZone !== undefined ? { timeZone: fitted.timeZone } : {}),
+    };
     const pred = this.forecastWindows(series, [rows.length - T]);
     const P = this.outputSteps;
     const unobserved = fitted.sensors.filter((_, s) => {
@@ -618,6 +634,11 @@ export class TrafficForecaster {
     return this.ready().missingValue;
   }
 
+  /** The time zone of the clock the model reads (the training series' `timeZone`), or undefined for UTC fields. */
+  get timeZone(): string | undefined {
+    return this.ready().timeZone;
+  }
+
   /** How many rows the streaming buffer keeps (input window, plus a season for seasonal naive). */
   get streamCapacity(): number {
     const fitted = this.ready();
@@ -651,7 +672,11 @@ export class TrafficForecaster {
     }
     const step = fitted.intervalMinutes * 60_000;
     let time: number | null =
-      obs.time === undefined ? (this.bufferEnd === null ? null : this.bufferEnd + step) : toEpochMs(obs.time, 'time');
+      obs.time === undefined
+        ? this.bufferEnd === null
+          ? null
+          : this.bufferEnd + step
+        : toEpochMs(obs.time, 'time', fitted.timeZone, this.bufferEnd ?? undefined);
     if (time !== null && this.bufferEnd !== null && time <= this.bufferEnd) {
       invalid(
         `Observation time ${new Date(time).toISOString()} is not after the previous one (${new Date(this.bufferEnd).toISOString()}).`,
@@ -732,6 +757,7 @@ export class TrafficForecaster {
           : null,
         adjacencyNormalized: fitted.adjacencyNormalized,
         ...(fitted.missingValue !== undefined ? { missingValue: fitted.missingValue } : {}),
+        ...(fitted.timeZone !== undefined ? { timeZone: fitted.timeZone } : {}),
         ...(fitted.ridge
           ? { ridge: { neighbours: fitted.ridge.neighbours, lambdas: fitted.ridge.lambdas, features: fitted.ridge.features } }
           : {}),
@@ -821,6 +847,14 @@ export class TrafficForecaster {
       }
       if (pre.missingValue !== undefined && !(typeof pre.missingValue === 'number' && Number.isFinite(pre.missingValue)))
         bad('its missing-value marker is not a finite number');
+      let timeZone: string | undefined;
+      if (pre.timeZone !== undefined) {
+        try {
+          timeZone = checkTimeZone(pre.timeZone);
+        } catch {
+          bad('its time zone is not one this platform knows');
+        }
+      }
       let ridge: RidgeModel | undefined;
       if (config.model === 'ridge') {
         const meta = pre.ridge as { neighbours?: unknown; lambdas?: unknown; features?: unknown } | undefined;
@@ -860,6 +894,7 @@ export class TrafficForecaster {
           adjacencyNormalized: Boolean(pre.adjacencyNormalized),
           ...(ridge ? { ridge } : {}),
           ...(typeof pre.missingValue === 'number' ? { missingValue: pre.missingValue } : {}),
+          ...(timeZone !== undefined ? { timeZone } : {}),
         },
         network,
       );

@@ -1,5 +1,6 @@
 import { AppliedMLError, parseNumberCell, readCsvAll, readNumericMatrix, type CsvSource } from '@appliedml/engine';
-import { checkInterval, createSeries, parseIsoTime, toEpochMs, type TrafficSeries } from './series';
+import { checkInterval, createSeries, parseTimeText, toEpochMs, type TrafficSeries } from './series';
+import { checkTimeZone } from './time-zone';
 
 export interface ReadSeriesOptions {
   /** Minutes between steps. Irregular timestamps are resampled onto this grid. */
@@ -15,6 +16,12 @@ export interface ReadSeriesOptions {
    * between 1e9 and 1e10 under `'ms'` (early 1970 in milliseconds, 2001–2286 in seconds) are refused.
    */
   timeUnit?: 'ms' | 's';
+  /**
+   * IANA time zone of the local clock the traffic follows (e.g. 'America/Los_Angeles'): timestamps
+   * without an offset are local times there (the repeated hour when clocks go back is read in file
+   * order; a time the clocks skip is E_INPUT_INVALID), and the series' time features use its local time.
+   */
+  timeZone?: string;
   /** Time of the first row for a file without timestamps. */
   start?: Date | number | string;
   /** A reading equal to this value is missing (e.g. 0). Empty, NA, NaN and null cells always are. */
@@ -49,10 +56,12 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       intervalMinutes,
       ...(options.start !== undefined ? { start: options.start } : {}),
       ...(options.missingValue !== undefined ? { missingValue: options.missingValue } : {}),
+      ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
     });
   }
   const tsColumn = options.timestampColumn;
   const timeUnit = options.timeUnit ?? 'ms';
+  const timeZone = options.timeZone === undefined ? undefined : checkTimeZone(options.timeZone);
   if (timeUnit !== 'ms' && timeUnit !== 's')
     throw new AppliedMLError('E_INPUT_INVALID', `timeUnit must be 'ms' or 's' (got ${String(timeUnit)}).`, {
       details: { field: 'timeUnit' },
@@ -84,7 +93,9 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     const raw = row[tsColumn];
     const text = typeof raw === 'string' ? raw.trim() : String(raw);
     const numeric = /^-?\d+(\.\d+)?$/.test(text);
-    const ms = numeric ? Number(text) * (timeUnit === 's' ? 1000 : 1) : parseIsoTime(text);
+    const ms = numeric
+      ? Number(text) * (timeUnit === 's' ? 1000 : 1)
+      : parseTimeText(text, `Line ${line}: timestamp`, timeZone, r > 0 ? (times[r - 1] as number) : undefined);
     if (!Number.isFinite(ms))
       throw new AppliedMLError(
         'E_INPUT_INVALID',
@@ -130,7 +141,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       `Every timestamp in '${tsColumn}' is a number between 1e9 and 1e10: as epoch milliseconds that is January to April 1970, and every reading would fall into a few steps. If they are Unix seconds, pass timeUnit: 's'.`,
       { details: { column: tsColumn, reason: 'timestamps-look-like-seconds' } },
     );
-  return resampleToGrid(times, readings, sensors, intervalMinutes, options.missingValue);
+  return resampleToGrid(times, readings, sensors, intervalMinutes, options.missingValue, timeZone);
 }
 
 /** Nearest-slot resampling onto a regular grid from the first timestamp (see readSeriesCsv). */
@@ -140,6 +151,7 @@ export function resampleToGrid(
   sensors: string[],
   intervalMinutes: number,
   missingValue?: number,
+  timeZone?: string,
 ): TrafficSeries {
   const n = sensors.length;
   checkInterval(intervalMinutes);
@@ -188,5 +200,6 @@ export function resampleToGrid(
     intervalMinutes,
     start: toEpochMs(first),
     ...(missingValue !== undefined ? { missingValue } : {}),
+    ...(timeZone !== undefined ? { timeZone } : {}),
   });
 }

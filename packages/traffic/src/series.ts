@@ -1,4 +1,5 @@
 import { AppliedMLError, chronologicalSplit, parseDateCell } from '@appliedml/engine';
+import { checkTimeZone, instantOfWall } from './time-zone';
 
 /**
  * A sensor matrix: `steps` time steps × `sensors` columns at a fixed interval, row-major
@@ -17,6 +18,12 @@ export interface TrafficSeries {
   /** True for generated data (the demo's offline default), so reports can say so. */
   synthetic?: boolean;
   /**
+   * IANA time zone whose local clock the traffic follows (e.g. 'America/Los_Angeles'): time-of-day and
+   * weekend features are read on it, across daylight-saving changes. Absent: the clock is `start`'s UTC
+   * fields (give local wall-clock times as if UTC).
+   */
+  timeZone?: string;
+  /**
    * The reading that marked a missing value in the source (already NaN in `values`). A forecaster
    * trained on the series keeps it and treats it as missing in `update` and `predict` too.
    */
@@ -33,6 +40,8 @@ export interface CreateSeriesInput {
   start?: Date | number | string | null;
   /** A reading equal to this value is missing (e.g. 0 for loop detectors that report 0 when broken). */
   missingValue?: number;
+  /** IANA zone of the local clock (see TrafficSeries.timeZone); a `start` without an offset is read in it. */
+  timeZone?: string;
   synthetic?: boolean;
 }
 
@@ -55,9 +64,42 @@ export function parseIsoTime(text: string): number {
   return parseDateCell(text)?.getTime() ?? NaN;
 }
 
-export function toEpochMs(value: Date | number | string, what = 'time'): number {
+/**
+ * An ISO 8601 text as epoch ms (NaN when it is none). Without an offset it is wall-clock time: in
+ * `timeZone` when given (the earliest such instant after `after`, for the hour repeated when clocks go
+ * back; a time the clocks skip is E_INPUT_INVALID), else in UTC fields.
+ */
+export function parseTimeText(text: string, what = 'time', timeZone?: string, after?: number): number {
+  const ms = parseIsoTime(text);
+  if (timeZone === undefined || !Number.isFinite(ms) || hasOffset(text)) return ms;
+  const instant = instantOfWall(timeZone, ms, after);
+  if (instant === undefined)
+    invalid(`${what} ${text.trim().slice(0, 40)} does not exist in ${timeZone} (the clocks skip it when they go forward).`, {
+      value: text.trim().slice(0, 40),
+      reason: 'time-skipped-by-clock-change',
+    });
+  return instant;
+}
+
+/** Whether an ISO 8601 text ends with its own offset (Z, +01:00, -0800). */
+function hasOffset(text: string): boolean {
+  return /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(text.trim()) && /[T ]\d/.test(text);
+}
+
+/**
+ * Epoch ms of a time. A string is ISO 8601; one without an offset is wall-clock time, read in `timeZone`
+ * when given (the earliest such instant after `after`, for the hour repeated when clocks go back), else
+ * in UTC fields.
+ */
+export function toEpochMs(value: Date | number | string, what = 'time', timeZone?: string, after?: number): number {
   const ms =
-    value instanceof Date ? value.getTime() : typeof value === 'number' ? value : typeof value === 'string' ? parseIsoTime(value) : NaN;
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'number'
+        ? value
+        : typeof value === 'string'
+          ? parseTimeText(value, what, timeZone, after)
+          : NaN;
   // A Date spans ±8.64e15 ms; a margin of ten days keeps every forecast step after it a valid date too.
   if (!Number.isFinite(ms) || Math.abs(ms) > MAX_EPOCH_MS)
     invalid(`${what} is not a valid date: ${String(value)}.`, { value: String(value) });
@@ -96,6 +138,7 @@ export function checkSeriesShape(series: TrafficSeries, what = 'The series'): vo
   checkInterval(series.intervalMinutes);
   if (series.start !== null && !(typeof series.start === 'number' && Number.isFinite(series.start) && Math.abs(series.start) <= 8.64e15))
     invalid(`${what}: start must be epoch milliseconds or null; got ${String(series.start)}.`);
+  if (series.timeZone !== undefined) checkTimeZone(series.timeZone);
   if (series.missingValue !== undefined && !(typeof series.missingValue === 'number' && Number.isFinite(series.missingValue)))
     invalid(`${what}: missingValue must be a finite number; got ${String(series.missingValue)}.`);
 }
@@ -151,6 +194,7 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
     });
   }
   if (new Set(sensors).size !== sensors.length) invalid('Sensor ids must be unique.', { sensors: sensors.length });
+  const timeZone = input.timeZone === undefined ? undefined : checkTimeZone(input.timeZone);
   const missing = input.missingValue;
   if (missing !== undefined && !Number.isFinite(missing)) invalid(`missingValue must be a finite number; got ${String(missing)}.`);
   for (let i = 0; i < values.length; i++) {
@@ -171,9 +215,10 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
     sensors,
     steps,
     intervalMinutes,
-    start: input.start === undefined || input.start === null ? null : toEpochMs(input.start, 'start'),
+    start: input.start === undefined || input.start === null ? null : toEpochMs(input.start, 'start', timeZone),
     values,
     ...(input.synthetic ? { synthetic: true } : {}),
+    ...(timeZone !== undefined ? { timeZone } : {}),
     ...(missing !== undefined ? { missingValue: missing } : {}),
   };
   assertEverySensorObserved(series);

@@ -1,0 +1,95 @@
+import { AppliedMLError } from '@appliedml/engine';
+
+// Local clock time in an IANA time zone, for traffic that follows the local clock across daylight-saving
+// changes. Offsets come from the platform's Intl data (full ICU in Node); they change only at quarter-hour
+// boundaries, so one lookup per 15 minutes of time is cached.
+
+const QUARTER_HOUR_MS = 900_000;
+
+interface ZoneCache {
+  format: Intl.DateTimeFormat;
+  offsets: Map<number, number>;
+}
+
+const zones = new Map<string, ZoneCache>();
+
+/** The zone's canonical IANA name, or E_INPUT_INVALID for a name the platform does not know. */
+export function checkTimeZone(zone: unknown): string {
+  if (typeof zone !== 'string' || zone.trim() === '')
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `timeZone must be an IANA time zone name such as 'America/Los_Angeles'; got ${String(zone)}.`,
+      {
+        details: { field: 'timeZone' },
+      },
+    );
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch (cause) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `timeZone '${zone.slice(0, 60)}' is not a time zone this platform knows (IANA names such as 'Europe/Berlin').`,
+      {
+        cause,
+        details: { field: 'timeZone' },
+      },
+    );
+  }
+}
+
+function cacheOf(zone: string): ZoneCache {
+  let c = zones.get(zone);
+  if (!c) {
+    c = {
+      format: new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      }),
+      offsets: new Map(),
+    };
+    zones.set(zone, c);
+  }
+  return c;
+}
+
+/** The zone's offset from UTC at instant `ms`, in milliseconds (local = UTC + offset). */
+export function zoneOffsetMs(zone: string, ms: number): number {
+  const c = cacheOf(zone);
+  const bucket = Math.floor(ms / QUARTER_HOUR_MS);
+  const cached = c.offsets.get(bucket);
+  if (cached !== undefined) return cached;
+  const at = bucket * QUARTER_HOUR_MS;
+  const parts: Record<string, number> = {};
+  for (const p of c.format.formatToParts(new Date(at))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const local = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  const offset = local - at;
+  if (c.offsets.size > 100_000) c.offsets.clear();
+  c.offsets.set(bucket, offset);
+  return offset;
+}
+
+/** Wall-clock time in the zone at instant `ms`, as epoch ms read in UTC fields. */
+export function localWallMs(zone: string, ms: number): number {
+  return ms + zoneOffsetMs(zone, ms);
+}
+
+/**
+ * The instant at which the zone's clocks read `wallMs` (a wall-clock time in UTC fields). In the hour
+ * repeated when clocks go back, the earliest reading after `after` is taken (so a local export in time
+ * order reads its first 01:30 before its second); a time skipped when clocks go forward is undefined.
+ */
+export function instantOfWall(zone: string, wallMs: number, after = -Infinity): number | undefined {
+  const candidates = [
+    ...new Set([zoneOffsetMs(zone, wallMs - 86_400_000), zoneOffsetMs(zone, wallMs + 86_400_000), zoneOffsetMs(zone, wallMs)]),
+  ]
+    .map((offset) => wallMs - offset)
+    .filter((t) => localWallMs(zone, t) === wallMs)
+    .sort((a, b) => a - b);
+  return candidates.find((t) => t > after) ?? candidates.at(-1);
+}
