@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
-import { parseArgs } from 'node:util';
+import { intFlag, parseCliArgs } from '@appliedml/demo-kit';
 import { AppliedMLError, consoleLogger, doctor, formatDoctor, initEngine, loadBundle, saveBundle, tf } from '@appliedml/engine';
 import { classify, runExperiment } from './experiments';
 import type { ModelKind } from './experiments';
@@ -83,34 +83,37 @@ async function withBundle(dir: string, fn: (model: tf.LayersModel) => void): Pro
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string', default: 'mlp' },
-      epochs: { type: 'string' },
-      out: { type: 'string' },
-      bundle: { type: 'string' },
-      index: { type: 'string', default: '0' },
-      device: { type: 'string', default: 'auto' },
-      seed: { type: 'string', default: '1' },
-      help: { type: 'boolean', short: 'h' },
+  const { positionals, values } = parseCliArgs(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string', default: 'mlp' },
+        epochs: { type: 'string' },
+        out: { type: 'string' },
+        bundle: { type: 'string' },
+        index: { type: 'string', default: '0' },
+        device: { type: 'string', default: 'auto' },
+        seed: { type: 'string', default: '1' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  });
+    USAGE,
+  );
   const command = positionals[0];
   if (values.help || !command) {
     out(USAGE);
     return;
   }
   await initEngine({ device: values.device as 'auto', logger: consoleLogger() });
-  const seed = Number(values.seed);
+  const seed = intFlag(values.seed, 'seed', { min: 0 }) as number;
   const kind = values.model as ModelKind;
   if (kind !== 'mlp' && kind !== 'cnn') throw new AppliedMLError('E_INPUT_INVALID', `--model must be mlp or cnn (got ${kind}).`);
   switch (command) {
     case 'demo':
       return demo(seed);
     case 'train':
-      return train(kind, values.epochs ? Number(values.epochs) : undefined, values.out ?? `models/mnist-${kind}`, seed);
+      return train(kind, intFlag(values.epochs, 'epochs', { min: 1 }), values.out ?? `models/mnist-${kind}`, seed);
     case 'evaluate':
     case 'predict': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', `${command} needs --bundle DIR (made by \`train\`).`);
@@ -122,9 +125,7 @@ async function main(argv: string[]): Promise<void> {
           out(`test accuracy ${((correct / test.count) * 100).toFixed(2)} % on ${test.count} digits`);
           return;
         }
-        const i = Number(values.index);
-        if (!Number.isInteger(i) || i < 0 || i >= test.count)
-          throw new AppliedMLError('E_INPUT_INVALID', `--index must be 0..${test.count - 1}.`);
+        const i = intFlag(values.index, 'index', { min: 0, max: test.count - 1 }) as number;
         const pixels = test.images.subarray(i * 784, (i + 1) * 784);
         const scores = tf.tidy(() => (model.predict(tf.tensor2d(pixels, [1, 784])) as tf.Tensor).dataSync().slice());
         out(renderDigit(pixels));
