@@ -8,7 +8,7 @@ import { DEVICE_DESCRIPTIONS, checkDevice } from './device';
 import type { DeviceLoaders } from './loaders';
 import { defaultLoaders } from './loaders';
 import { selectDevice } from './select-device';
-import { dropListenersAddedSince, enableWasmThreads, snapshotListeners, wasmThreadsInfo } from './wasm-threads';
+import { enableWasmThreads, recordGlueListeners, removeGlueListeners, wasmThreadsInfo } from './wasm-threads';
 
 export interface EngineOptions {
   /** 'auto' (default, or APPLIEDML_DEVICE) walks cuda → cpu → wasm → js. */
@@ -67,15 +67,20 @@ async function initialise(options: EngineOptions): Promise<DeviceInfo> {
   if (selection.loaded.backend === 'wasm' && threads !== undefined && threads !== 1 && wasmThreadsInfo()?.threads !== threads) {
     await enableWasmThreads(threads);
   }
-  const listeners = snapshotListeners();
-  const ok = await tf.setBackend(selection.loaded.backend);
+  // The wasm glue's process handlers would turn every later uncaught error of the application into exit
+  // code 7 with the glue's source printed first: they are recorded while the module starts and removed.
+  const recorder = selection.loaded.backend === 'wasm' ? recordGlueListeners() : undefined;
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(selection.loaded.backend);
+    if (ok) await tf.ready();
+  } finally {
+    recorder?.stop();
+  }
+  if (recorder) removeGlueListeners(recorder.glue);
   if (!ok) {
     throw new AppliedMLError('E_DEVICE_UNAVAILABLE', `The ${selection.loaded.backend} backend failed to initialise.`);
   }
-  await tf.ready();
-  // The wasm glue's process handlers turn every later uncaught error of the application into exit code 7
-  // with the glue's source printed first; the application's own handling comes back.
-  dropListenersAddedSince(listeners);
   const fixes = registerBackendFixes(tf.getBackend());
   const details: Record<string, string | number | boolean> = {
     tfjs: tf.version_core,

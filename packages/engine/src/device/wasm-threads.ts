@@ -191,7 +191,7 @@ function listenersOf(event: ProcessEvent): Listener[] {
   return (event === 'uncaughtException' ? process.listeners(event) : process.listeners(event)) as Listener[];
 }
 
-export function snapshotListeners(): ListenerSnapshot {
+function snapshotListeners(): ListenerSnapshot {
   return { uncaughtException: listenersOf('uncaughtException'), unhandledRejection: listenersOf('unhandledRejection') };
 }
 
@@ -205,23 +205,49 @@ function removeListener(event: ProcessEvent, listener: Listener): void {
   else process.off(event, listener as NodeJS.UnhandledRejectionListener);
 }
 
-/** Listeners in `after` that were not in `before`. */
-function addedListeners(before: ListenerSnapshot, after: ListenerSnapshot): ListenerSnapshot {
-  return {
-    uncaughtException: after.uncaughtException.filter((l) => !before.uncaughtException.includes(l)),
-    unhandledRejection: after.unhandledRejection.filter((l) => !before.unhandledRejection.includes(l)),
-  };
+/** The wasm glue's own file, as it appears in the stack of a call it makes. */
+const GLUE_FILE = /tfjs-backend-wasm/;
+
+export interface GlueListenerRecorder {
+  /** The listeners the glue added while recording. */
+  readonly glue: ListenerSnapshot;
+  /** Stops recording (idempotent). */
+  stop(): void;
 }
 
 /**
- * Removes the process listeners added since `before`: Emscripten's glue adds an `uncaughtException`
- * handler that rethrows and an `unhandledRejection` one that throws, so any later uncaught error in the
- * application exits with code 7 and prints the minified glue (~39 KB) before the message. Without them
- * Node's own handling applies (exit code 1, the error's own trace).
+ * Records the `uncaughtException` / `unhandledRejection` listeners that Emscripten's glue adds while the
+ * wasm module starts (told apart from the application's own by the glue's file in the caller's stack),
+ * until `stop`. The glue's handlers rethrow, so any later uncaught error in the application exits with
+ * code 7 and prints the minified glue (~39 KB) before the message; `removeGlueListeners` takes them away.
  */
-export function dropListenersAddedSince(before: ListenerSnapshot): void {
-  const added = addedListeners(before, snapshotListeners());
-  for (const event of PROCESS_EVENTS) for (const listener of added[event]) removeListener(event, listener);
+export function recordGlueListeners(): GlueListenerRecorder {
+  const glue: ListenerSnapshot = { uncaughtException: [], unhandledRejection: [] };
+  const target = process as unknown as Record<'on' | 'addListener', (event: string | symbol, listener: Listener) => NodeJS.Process>;
+  const originals = { on: target.on, addListener: target.addListener };
+  for (const name of ['on', 'addListener'] as const) {
+    const original = originals[name];
+    target[name] = function (this: NodeJS.Process, event: string | symbol, listener: Listener) {
+      if ((event === 'uncaughtException' || event === 'unhandledRejection') && GLUE_FILE.test(new Error().stack ?? ''))
+        glue[event].push(listener);
+      return original.call(this, event, listener);
+    };
+  }
+  let stopped = false;
+  return {
+    glue,
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      target.on = originals.on;
+      target.addListener = originals.addListener;
+    },
+  };
+}
+
+/** Takes the glue's listeners (recorded by `recordGlueListeners`) off the process; the others stay. */
+export function removeGlueListeners(glue: ListenerSnapshot): void {
+  for (const event of PROCESS_EVENTS) for (const listener of glue[event]) removeListener(event, listener);
 }
 
 /**
@@ -422,6 +448,7 @@ async function enable(threads: number, options: WasmThreadsOptions): Promise<Was
   const mainScript = resolveMainScript(options.mainScript);
   const previousBackend = tf.getBackend() as string | null | undefined;
   const listenersBefore = snapshotListeners();
+  const recorder = recordGlueListeners();
   const keepProcessAlive = options.keepProcessAlive === true;
 
   let failure: unknown;
@@ -462,6 +489,7 @@ async function enable(threads: number, options: WasmThreadsOptions): Promise<Was
   } finally {
     clearTimeout(timer);
     patches.restore();
+    recorder.stop();
   }
   const initMs = Math.round(performance.now() - started);
   const backend = ok ? engineInternals().registry[BACKEND] : undefined;
@@ -502,7 +530,9 @@ async function enable(threads: number, options: WasmThreadsOptions): Promise<Was
   if (!keepProcessAlive) for (const worker of pool.runningWorkers) worker.unref();
 
   const info: WasmThreadsInfo = { threads: actual, initMs, tempDir: patches.tempDir, keepProcessAlive };
-  const glueListeners = addedListeners(listenersBefore, snapshotListeners());
+  // The glue's rethrowing handlers go at once (see recordGlueListeners); `disable` still leaves them out.
+  const glueListeners = recorder.glue;
+  removeGlueListeners(glueListeners);
   active = { info, backend, stockFactory, priority, restoreFlags, glueListeners };
   return { ...info };
 }
