@@ -1,5 +1,6 @@
 import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import { MAX_READING, toEpochMs } from './series';
+import { checkTimeZone } from './time-zone';
 
 export interface IncidentMonitorOptions {
   sensors: readonly string[];
@@ -24,6 +25,11 @@ export interface IncidentMonitorOptions {
    * `forecaster.missingValue` gives the one the model was trained with).
    */
   missingValue?: number;
+  /**
+   * IANA time zone in which `observe` reads a `time` without an offset (`model.timeZone`, as the
+   * forecaster reads them); without it such a time is read in UTC fields.
+   */
+  timeZone?: string;
 }
 
 const MONITOR_KEYS = Object.keys({
@@ -35,6 +41,7 @@ const MONITOR_KEYS = Object.keys({
   direction: 1,
   minScale: 1,
   missingValue: 1,
+  timeZone: 1,
 } satisfies Record<keyof IncidentMonitorOptions, 1>);
 
 export interface IncidentAlert {
@@ -79,6 +86,7 @@ export class IncidentMonitor {
   private readonly persistence: number;
   private readonly historySize: number;
   private readonly missingValue: number | undefined;
+  private readonly timeZone: string | undefined;
   private readonly minHistory: number;
   private readonly direction: 'drop' | 'both';
   private readonly minScale: number;
@@ -121,6 +129,7 @@ export class IncidentMonitor {
         details: { field: 'missingValue' },
       });
     this.missingValue = options.missingValue;
+    this.timeZone = options.timeZone === undefined ? undefined : checkTimeZone(options.timeZone);
     this.direction = options.direction ?? 'drop';
     if (this.direction !== 'drop' && this.direction !== 'both')
       throw new AppliedMLError('E_INPUT_INVALID', `direction must be 'drop' or 'both'; got '${String(this.direction)}'.`);
@@ -180,7 +189,7 @@ export class IncidentMonitor {
           );
       }
     }
-    const time = input.time === undefined ? null : toEpochMs(input.time, 'time');
+    const time = input.time === undefined ? null : toEpochMs(input.time, 'time', this.timeZone);
     const iso = time === null ? null : new Date(time).toISOString();
     const events: IncidentEvent[] = [];
     for (let s = 0; s < n; s++) {

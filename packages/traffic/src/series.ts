@@ -81,9 +81,12 @@ export function parseTimeText(text: string, what = 'time', timeZone?: string, af
   return instant;
 }
 
-/** Whether an ISO 8601 text ends with its own offset (Z, +01:00, -0800). */
+/**
+ * Whether an ISO 8601 text (one `parseDateCell` reads) carries its own zone (Z, +01:00, -0800): then
+ * another 'Z' after it is no date. The engine's grammar decides, so date-only forms count too.
+ */
 function hasOffset(text: string): boolean {
-  return /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(text.trim()) && /[T ]\d/.test(text);
+  return parseDateCell(`${text.trim()}Z`) === undefined;
 }
 
 /**

@@ -1,5 +1,9 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clockAt } from './features';
+import { IncidentMonitor } from './incident-monitor';
 import { TrafficForecaster } from './forecaster';
 import { readSeriesCsv } from './read-csv';
 import { createSeries, splitSeries } from './series';
@@ -66,10 +70,21 @@ describe('time zones', () => {
     expect(() => createSeries({ values: [[1]], intervalMinutes: 5, start: '2026-01-01T00:00', timeZone: '' })).toThrow(
       expect.objectContaining({ code: 'E_INPUT_INVALID' }),
     );
-    // A start without an offset is local time in the series' zone.
-    expect(createSeries({ values: [[1]], intervalMinutes: 5, start: '2026-01-01T00:00', timeZone: LA }).start).toBe(
-      Date.UTC(2026, 0, 1, 8),
-    );
+    // A start without an offset is local time in the series' zone; one with an offset (date-only too) is that instant.
+    const startOf = (start: string): number | null => createSeries({ values: [[1]], intervalMinutes: 5, start, timeZone: LA }).start;
+    expect(startOf('2026-01-01T00:00')).toBe(Date.UTC(2026, 0, 1, 8));
+    expect(startOf('2026-01-01')).toBe(Date.UTC(2026, 0, 1, 8));
+    expect(startOf('2026-01-01Z')).toBe(Date.UTC(2026, 0, 1));
+    expect(startOf('2026-01-01+01:00')).toBe(Date.UTC(2025, 11, 31, 23));
+    expect(startOf('2026-01-01T00:00-05:00')).toBe(Date.UTC(2026, 0, 1, 5));
+    // St John's changed its clocks at 00:01 local (03:31 UTC) in 2008: the minutes after the change exist.
+    const stJohns = await readSeriesCsv(bytes('time,a\n2008-03-09T00:00:00,1\n2008-03-09T01:05:00,2\n2008-03-09T01:10:00,3\n'), {
+      intervalMinutes: 5,
+      timestampColumn: 'time',
+      timeZone: 'America/St_Johns',
+    });
+    expect(stJohns.steps).toBe(3); // 00:00 NST, then 01:05 NDT is 00:05 NST: one step on
+    expect(stJohns.start).toBe(Date.UTC(2008, 2, 9, 3, 30));
   });
 
   it('on the local clock the historical average keeps rush hour at 08:00 after the change; on UTC fields it is an hour off', async () => {
@@ -93,6 +108,36 @@ describe('time zones', () => {
     await model.train(local);
     expect(model.timeZone).toBe(LA);
     await expectCode(() => model.evaluate(utc), 'E_INPUT_INVALID');
+    const dir = await mkdtemp(join(tmpdir(), 'traffic-tz-'));
+    try {
+      await model.save(join(dir, 'm'));
+      const loaded = await TrafficForecaster.load(join(dir, 'm'));
+      expect(loaded.timeZone).toBe(LA);
+      expect((await loaded.evaluate(local, { fromStep: 1000 })).horizons).toEqual(
+        (await model.evaluate(local, { fromStep: 1000 })).horizons,
+      );
+      loaded.dispose();
+      const file = join(dir, 'm', 'manifest.json');
+      const manifest = JSON.parse(await readFile(file, 'utf8'));
+      delete manifest.manifestSha256;
+      manifest.preprocessing.timeZone = 'Mars/Olympus';
+      await writeFile(file, JSON.stringify(manifest));
+      await expectCode(() => TrafficForecaster.load(join(dir, 'm')), 'E_BUNDLE_CORRUPT');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
     model.dispose();
+  });
+});
+
+describe('the incident monitor on the local clock', () => {
+  it('reads a time without an offset in its timeZone, as the forecaster does', () => {
+    const monitor = new IncidentMonitor({ sensors: ['a'], timeZone: LA, minHistory: 3, persistence: 1 });
+    for (let i = 0; i < 5; i++) monitor.observe({ observed: [60 + (i % 2)], expected: [60], time: `2026-07-01T07:${pad(i)}:00` });
+    const [raised] = monitor.observe({ observed: [10], expected: [60], time: '2026-07-01T08:00:00' });
+    expect(raised?.alert.startedAt).toBe('2026-07-01T15:00:00.000Z');
+    expect(() => new IncidentMonitor({ sensors: ['a'], timeZone: 'Nowhere/Land' })).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID' }),
+    );
   });
 });

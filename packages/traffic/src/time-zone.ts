@@ -1,8 +1,9 @@
 import { AppliedMLError } from '@appliedml/engine';
 
 // Local clock time in an IANA time zone, for traffic that follows the local clock across daylight-saving
-// changes. Offsets come from the platform's Intl data (full ICU in Node); they change only at quarter-hour
-// boundaries, so one lookup per 15 minutes of time is cached.
+// changes. Offsets come from the platform's Intl data (full ICU in Node). A 15-minute stretch whose
+// offset is the same at both ends (nearly all of them) is cached as one value; one with a change inside
+// (St John's changed at 00:01 local for some years) is looked up to the minute.
 
 const QUARTER_HOUR_MS = 900_000;
 
@@ -58,20 +59,30 @@ function cacheOf(zone: string): ZoneCache {
   return c;
 }
 
+/** The offset at instant `at` (whole seconds), from the formatted local fields. */
+function lookupOffset(c: ZoneCache, at: number): number {
+  const second = Math.floor(at / 1000) * 1000;
+  const parts: Record<string, number> = {};
+  for (const p of c.format.formatToParts(new Date(second))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const local = new Date(0);
+  local.setUTCFullYear(parts.year!, parts.month! - 1, parts.day!); // setUTCFullYear keeps years 0–99 as they are
+  local.setUTCHours(parts.hour!, parts.minute!, parts.second!, 0);
+  return local.getTime() - second;
+}
+
 /** The zone's offset from UTC at instant `ms`, in milliseconds (local = UTC + offset). */
 export function zoneOffsetMs(zone: string, ms: number): number {
   const c = cacheOf(zone);
   const bucket = Math.floor(ms / QUARTER_HOUR_MS);
   const cached = c.offsets.get(bucket);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) return Number.isNaN(cached) ? lookupOffset(c, Math.floor(ms / 60_000) * 60_000) : cached;
   const at = bucket * QUARTER_HOUR_MS;
-  const parts: Record<string, number> = {};
-  for (const p of c.format.formatToParts(new Date(at))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const local = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-  const offset = local - at;
+  const first = lookupOffset(c, at);
+  const same = lookupOffset(c, at + QUARTER_HOUR_MS - 60_000) === first;
   if (c.offsets.size > 100_000) c.offsets.clear();
-  c.offsets.set(bucket, offset);
-  return offset;
+  // NaN marks a stretch with a change inside: its instants are looked up to the minute.
+  c.offsets.set(bucket, same ? first : NaN);
+  return same ? first : lookupOffset(c, Math.floor(ms / 60_000) * 60_000);
 }
 
 /** Wall-clock time in the zone at instant `ms`, as epoch ms read in UTC fields. */
