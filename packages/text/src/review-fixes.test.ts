@@ -137,7 +137,56 @@ describe('second review', () => {
       expect(width(loaded)).toBe(8);
       for (const m of [fresh, reused, capped, loaded]) m.dispose();
     }
+    // A CNN bundle saved before the caps were kept, fitted at 70 tokens under a cap of 200 (default 60):
+    // retrained on longer texts it may widen to at least its saved width, not be cut to the default.
+    const wide = TextClassifier.create({ model: 'cnn', cnn: { filters: 4, embeddingDim: 4, maxLength: 200 } });
+    const seventy = Array.from({ length: 70 }, (_, i) => `w${i}`).join(' ');
+    await wide.train(
+      TICKETS.map((t) => ({ text: `${seventy} ${t.text}`, label: t.label })),
+      { epochs: 1 },
+    );
+    const oldPath = join(dir, 'caps-old');
+    await wide.save(oldPath);
+    wide.dispose();
+    await edit(oldPath, (m) => {
+      delete m.preprocessing.lengthCaps;
+    });
+    const old = await TextClassifier.load(oldPath);
+    expect(old.config.cnn.maxLength).toBeGreaterThan(70);
+    const hundred = Array.from({ length: 100 }, (_, i) => `v${i}`).join(' ');
+    await old.train(
+      TICKETS.map((t) => ({ text: `${hundred} ${t.text}`, label: t.label })),
+      { epochs: 1 },
+    );
+    expect(old.config.cnn.maxLength).toBeGreaterThan(70);
+    old.dispose();
+    {
+    }
   });
+
+  it('predicts keep answering from the current network while a retrain on longer texts runs', async () => {
+    const short = TICKETS.map((t) => ({ text: t.text.split(' ').slice(0, 2).join(' '), label: t.label }));
+    const filler = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+    const long = [...TICKETS, ...TICKETS].map((t, i) => ({ text: `${filler} ${i} ${t.text}`, label: t.label }));
+    for (const model of ['fasttext', 'cnn'] as const) {
+      const c = TextClassifier.create(model === 'cnn' ? { model, cnn: { filters: 8, embeddingDim: 8 } } : { model });
+      await c.train(short, { epochs: 1 });
+      let done = false;
+      const training = c.train(long, { epochs: 40 }).finally(() => {
+        done = true;
+      });
+      let answered = 0;
+      while (!done) {
+        await c.predict(`${filler} refund my invoice`);
+        answered++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await training;
+      expect(answered).toBeGreaterThan(0);
+      expect((await c.predict(`${filler} refund my invoice`)).label).toBeTypeOf('string');
+      c.dispose();
+    }
+  }, 120_000);
 
   it('a validation label the training data lacks is refused before training, for every kind; the model stays as it was', async () => {
     for (const model of ['linear', 'naive-bayes', 'fasttext'] as const) {

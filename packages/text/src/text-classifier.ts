@@ -405,6 +405,7 @@ export class TextClassifier {
     });
 
     const features = this.config.features;
+    let fittedWidths: Pick<Preprocessing, 'cnn' | 'fasttext'> | undefined;
     const state: State = { labels, features, ...(positiveLabel !== undefined ? { positiveLabel } : {}) };
     let history: EpochLogs[] = [];
     let engineReport: TrainingReport | undefined;
@@ -452,7 +453,7 @@ export class TextClassifier {
       // The length settings are fitted to this data under the caps asked for (not under the width an
       // earlier training fitted); a train that fails puts them back.
       const previous = { cnn: self.cnn, fasttext: self.fasttext };
-      const caps = self.lengthCaps ?? { cnnMaxLength: CNN_DEFAULTS.maxLength, fasttextMaxIds: FASTTEXT_DEFAULTS.maxIds };
+      const caps = self.lengthCaps ?? { cnnMaxLength: self.cnn.maxLength, fasttextMaxIds: self.fasttext.maxIds };
       try {
         if (kind === 'cnn')
           self.cnn = { ...self.cnn, maxLength: Math.max(Math.max(...self.cnn.kernelSizes), Math.min(caps.cnnMaxLength, longest)) };
@@ -526,6 +527,12 @@ export class TextClassifier {
               },
             };
           }
+          // The fitted widths go back out of the config while the network trains (the event loop turns
+          // meanwhile, and a predict then still reads the current network with its own widths); they come
+          // in again when the new network does.
+          fittedWidths = { cnn: self.cnn, fasttext: self.fasttext };
+          self.cnn = previous.cnn;
+          self.fasttext = previous.fasttext;
           engineReport = await fitModel(network, x, y, {
             ...cnnBatching,
             epochs: options.epochs ?? neural.epochs,
@@ -565,6 +572,10 @@ export class TextClassifier {
 
     this.state?.network?.dispose();
     this.state = state;
+    if (fittedWidths) {
+      (this.config as Preprocessing).cnn = fittedWidths.cnn;
+      (this.config as Preprocessing).fasttext = fittedWidths.fasttext;
+    }
     (this.config as Preprocessing).labels = labels;
     (this.config as Preprocessing).positiveLabel = positiveLabel ?? null;
     const seconds = (performance.now() - started) / 1000;
@@ -779,6 +790,12 @@ export class TextClassifier {
       } catch (cause) {
         throw corrupt(`its model options are invalid (${(cause as Error).message})`, cause);
       }
+      // Saved before the caps were kept: the caps asked for are unknown, so the saved widths count as
+      // caps when they are wider than the defaults (a model made with a wider cap keeps reading that far).
+      checkedPre.lengthCaps ??= {
+        cnnMaxLength: Math.max(CNN_DEFAULTS.maxLength, checkedPre.cnn.maxLength),
+        fasttextMaxIds: Math.max(FASTTEXT_DEFAULTS.maxIds, checkedPre.fasttext.maxIds),
+      };
       const model = new TextClassifier(checkedPre);
       let features: ResolvedFeatureConfig;
       try {
