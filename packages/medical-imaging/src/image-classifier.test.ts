@@ -7,7 +7,7 @@ import type { GrayImage } from './gray-image';
 import { ImageClassifier, upsampleCam, type LabeledImages } from './image-classifier';
 import { applyWindow } from './dicom/dicom-pixels';
 import { rasterToGray, readImage, readMedicalImage } from './image-reader';
-import { grayToPng } from './overlay';
+import { grayToPng, maskOverlayPng } from './overlay';
 import { applyNormalization, fitNormalization, resizeGray } from './preprocess';
 import { codeOf as code } from './test-discs';
 
@@ -96,6 +96,11 @@ describe('ImageClassifier on generated images (no dataset needed)', () => {
     expect(AppliedMLError.hasCode(refused, 'E_INPUT_INVALID')).toBe(true);
     expect((refused as Error).message).toMatch(/values in \[0, 1\].*divide 8-bit samples by 255/);
     expect(tf.memory().numTensors).toBe(tensors);
+    // Resizing and overlays take any finite values (Hounsfield units, masks of 0 / 255): only models need [0, 1].
+    const hu = { width: 2, height: 2, data: Float32Array.from([-1000, 0, 400, 3000]) };
+    expect(resizeGray(hu, 4, 4).data.length).toBe(16);
+    const mask255 = { width: 2, height: 2, data: Float32Array.from([0, 255, 255, 0]) };
+    expect((await maskOverlayPng({ width: 2, height: 2, data: new Float32Array(4) }, mask255)).length).toBeGreaterThan(0);
     model.dispose();
   });
 });

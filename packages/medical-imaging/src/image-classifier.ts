@@ -25,7 +25,7 @@ import {
   AUGMENTATION_DEFAULTS,
   applyNormalization,
   augmenter,
-  checkImage,
+  checkModelImage,
   fitNormalization,
   packImages,
   validNormalization,
@@ -134,7 +134,7 @@ function assertLabeled(data: LabeledImages, what: string): void {
     throw new AppliedMLError('E_SHAPE_MISMATCH', `The ${what} has ${data.images.length} images but ${data.labels.length} labels.`);
   // Every index, holes included (forEach would skip them).
   for (let i = 0; i < data.images.length; i++) {
-    checkImage(data.images[i] as GrayImage, `${what} image ${i}`);
+    checkModelImage(data.images[i] as GrayImage, `${what} image ${i}`);
     const label = data.labels[i];
     if (typeof label !== 'string' || label === '')
       throw new AppliedMLError('E_INPUT_INVALID', `The ${what}: label ${i} must be a non-empty string (got ${String(label)}).`, {
@@ -407,7 +407,7 @@ export class ImageClassifier {
 
   private probabilities(images: GrayImage[], batchSize = 256): Float32Array {
     const { model, fitted } = this.ready();
-    for (let i = 0; i < images.length; i++) checkImage(images[i] as GrayImage, `image ${i}`);
+    for (let i = 0; i < images.length; i++) checkModelImage(images[i] as GrayImage, `image ${i}`);
     const x = this.toTensor(this.prepare(images, fitted.normalization), images.length);
     let data: Float32Array;
     try {

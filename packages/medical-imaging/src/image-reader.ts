@@ -8,7 +8,7 @@ import type { Logger } from '@appliedml/engine';
 import { applyWindow, dicomToColor, dicomToDisplay, minMaxScale } from './dicom/dicom-pixels';
 import type { VoiSetting } from './dicom/dicom-pixels';
 import { isDicom, readDicom } from './dicom/dicom-reader';
-import type { DicomMetadata, DicomTag } from './dicom/dicom-reader';
+import type { DicomImage, DicomMetadata, DicomTag } from './dicom/dicom-reader';
 import type { ColorImage, GrayImage } from './gray-image';
 
 /** Default pixel limit for every reader: 2^28 (≈ 16,384 × 16,384), as sharp's own default. */
@@ -165,6 +165,16 @@ export function rasterToColor(raster: RasterImage): ColorImage {
   return { width: raster.width, height: raster.height, channels: 3, data: out };
 }
 
+/** A colour DICOM frame as RGB, or undefined when its colour layout has no conversion here (the grayscale image still serves). */
+function colorOrNone(dicom: DicomImage, frame: number): ColorImage | undefined {
+  try {
+    return dicomToColor(dicom, frame);
+  } catch (error) {
+    if (AppliedMLError.hasCode(error, 'E_FORMAT_UNSUPPORTED')) return undefined;
+    throw error;
+  }
+}
+
 /** A raster's gray values in its stored units (0..255 or 0..65535), windowed by `voi` into [0, 1]. */
 function rasterDisplay(raster: RasterImage, voi: VoiSetting): GrayImage {
   const gray = rasterToGray(raster);
@@ -178,7 +188,10 @@ function rasterDisplay(raster: RasterImage, voi: VoiSetting): GrayImage {
 /** What `readMedicalImage` returns: the display image plus, for DICOM, its metadata and tags. */
 export interface MedicalImage {
   image: GrayImage;
-  /** With `color: true`, a colour input (an RGB raster, a colour DICOM frame) as RGB in [0, 1]; absent for grayscale. */
+  /**
+   * With `color: true`, a colour input (an RGB raster, a colour DICOM frame) as RGB in [0, 1]; absent for
+   * grayscale, and for a colour DICOM layout `dicomToColor` cannot convert (YBR_PARTIAL_*): `image` serves.
+   */
   color?: ColorImage;
   format: 'dicom' | string;
   bitDepth: number;
@@ -220,7 +233,7 @@ export async function readMedicalImage(input: Uint8Array | string, options: Read
       ...(options.logger ? { logger: options.logger } : {}),
     });
     const image = dicomToDisplay(dicom, { frame: options.frame ?? 0, voi: options.voi ?? 'auto' });
-    const color = options.color ? dicomToColor(dicom, options.frame ?? 0) : undefined;
+    const color = options.color ? colorOrNone(dicom, options.frame ?? 0) : undefined;
     return {
       image,
       ...(color ? { color } : {}),

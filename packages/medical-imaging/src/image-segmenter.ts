@@ -25,7 +25,7 @@ import type { Device, EpochLogs, JsonValue, Logger, TrainingReport } from '@appl
 import { channelsOf } from './gray-image';
 import type { AnyImage, GrayImage } from './gray-image';
 import { buildUNet } from './models';
-import { augmenter, checkImage, checkValues, resizeGray } from './preprocess';
+import { augmenter, checkModelImage, checkValues, resizeGray } from './preprocess';
 import { flipPairs, warpPairs, warps } from './segmenter-augment';
 import { assertMasked, binaryMasks, thresholdMask } from './segmentation-masks';
 import type { MaskedImages } from './segmentation-masks';
@@ -176,13 +176,13 @@ function checkAny(image: AnyImage, what: string): void {
   )
     throw new AppliedMLError('E_INPUT_INVALID', `The ${what} has no valid width and height.`);
   const c = channelsOf(image);
-  if (c === 1) return checkImage(image, what);
+  if (c === 1) return checkModelImage(image, what);
   if (!image.data || image.data.length !== image.width * image.height * 3)
     throw new AppliedMLError(
       'E_SHAPE_MISMATCH',
       `The ${what} holds ${image.data?.length ?? 0} values for ${image.width} × ${image.height} RGB pixels.`,
     );
-  checkValues(image.data, what);
+  checkValues(image.data, what, true);
 }
 
 /** One image resized to size × size with `channels` channels, interleaved. */

@@ -71,15 +71,22 @@ export function checkImage(image: GrayImage, what = 'image'): void {
         details: { width: image.width, height: image.height, values: image.data?.length ?? 0 },
       },
     );
-  checkValues(image.data, what);
+  checkValues(image.data, what, false);
+}
+
+/** `checkImage` for an image a model reads: its values must also lie in [0, 1] (see `checkValues`). */
+export function checkModelImage(image: GrayImage, what = 'image'): void {
+  checkImage(image, what);
+  checkValues(image.data, what, true);
 }
 
 /**
- * Every value finite and within [0, 1] (a little rounding either side allowed): the models read images
- * in [0, 1], as `readMedicalImage` gives them. Values of 0..255 or raw 16-bit samples would be read as
- * nearly all white and scored as garbage, so they are refused with the way to scale them.
+ * Every value finite and, with `unitRange`, within [0, 1] (a little rounding either side allowed): the
+ * models read images in [0, 1], as `readMedicalImage` gives them. Values of 0..255 or raw 16-bit samples
+ * would be read as nearly all white and scored as garbage, so a model refuses them with the way to scale
+ * them. Resizing, overlays and masks take any finite values.
  */
-export function checkValues(data: ArrayLike<number>, what: string): void {
+export function checkValues(data: ArrayLike<number>, what: string, unitRange: boolean): void {
   let max = -Infinity;
   let min = Infinity;
   for (let i = 0; i < data.length; i++) {
@@ -88,7 +95,7 @@ export function checkValues(data: ArrayLike<number>, what: string): void {
     if (v > max) max = v;
     if (v < min) min = v;
   }
-  if (min < -0.01 || max > 1.01)
+  if (unitRange && (min < -0.01 || max > 1.01))
     throw new AppliedMLError(
       'E_INPUT_INVALID',
       `The ${what} holds values from ${min} to ${max}; images are values in [0, 1] (readMedicalImage gives them; divide 8-bit samples by 255).`,

@@ -96,7 +96,9 @@ describe('SegmenterEnsemble', () => {
     const live = ImageSegmenter.create({ imageSize: 16, filters: [4, 8], flipAugment: false, seed: 6 });
     await live.train(train, { epochs: 1, batchSize: 8 });
     const doomed = SegmenterEnsemble.from([live, spare]);
+    expect(doomed.isTrained).toBe(true);
     spare.dispose(); // member 1 dies under the ensemble: member 0 is written to staging, then the save throws
+    expect(doomed.isTrained).toBe(false);
     await expect(doomed.save(dir)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
     const again = await SegmenterEnsemble.load(dir);
     expect(again.size).toBe(2); // the previous two-member save, not a half-written one

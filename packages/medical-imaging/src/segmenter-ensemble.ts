@@ -62,9 +62,9 @@ export class SegmenterEnsemble {
     return new SegmenterEnsemble([...members]);
   }
 
-  /** True until `dispose` (an ensemble is made of trained members), as `isTrained` of the other models. */
+  /** True while every member is trained: until `dispose`, or until a member is disposed on its own. */
   get isTrained(): boolean {
-    return this.members !== undefined;
+    return this.members !== undefined && this.members.every((m) => m.isTrained);
   }
 
   /** How many segmenters it averages. */
