@@ -160,6 +160,16 @@ describe('fitModel', () => {
     for (let i = 0; i < byRow.length; i++) expect(byRow[i]).toBeCloseTo(byClass[i] as number, 5);
     const plain = await scores({});
     expect(Array.from(plain)).not.toEqual(Array.from(byRow));
+    // With validationSplit the weights are given for every row of x; the held-out rows' weights go with them.
+    const split = mlp(5);
+    const report = await fitModel(split, x, y, {
+      epochs: 1,
+      loss: 'binaryCrossentropy',
+      validationSplit: 0.2,
+      sampleWeight: labels.map((l) => (l === 1 ? 9 : 1)),
+    });
+    expect(report.epochsRun).toBe(1);
+    split.dispose();
     const model = mlp(5);
     const before = tf.memory().numTensors;
     for (const sampleWeight of [[1, 2], labels.map((_, i) => (i === 7 ? -1 : 1)), labels.map((_, i) => (i === 7 ? NaN : 1))])

@@ -56,8 +56,8 @@ export interface FitOptions {
   /** Weight per class index: multiplies each sample's loss (Keras `class_weight`). */
   classWeight?: number[] | Record<number, number>;
   /**
-   * Weight per training row (Keras `sample_weight`): multiplies that row's loss, with `classWeight`
-   * when both are given. One per row trained on (after `validationSplit` takes its rows); for
+   * Weight per row of `x` (Keras `sample_weight`): multiplies that row's loss, with `classWeight` when
+   * both are given; with `validationSplit` the held-out rows' weights go with them (as in Keras). For
    * multi-label targets, where a class index per row does not exist.
    */
   sampleWeight?: ArrayLike<number>;
@@ -138,7 +138,7 @@ function checkSampleWeights(w: ArrayLike<number>, n: number): void {
   if (w === null || typeof w !== 'object' || typeof w.length !== 'number' || w.length !== n)
     throw new AppliedMLError(
       'E_SHAPE_MISMATCH',
-      `sampleWeight has ${String((w as ArrayLike<number> | null)?.length)} weights for ${n} training rows.`,
+      `sampleWeight has ${String((w as ArrayLike<number> | null)?.length)} weights for ${n} rows.`,
     );
   for (let i = 0; i < n; i++) {
     const v = w[i];
@@ -266,7 +266,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   const n = rows(trainX);
   try {
     if (options.bucketBy !== undefined) checkBucketLengths(options.bucketBy, n);
-    if (options.sampleWeight !== undefined) checkSampleWeights(options.sampleWeight, n);
+    if (options.sampleWeight !== undefined) checkSampleWeights(options.sampleWeight, rows(x));
   } catch (error) {
     tf.dispose(owned);
     throw error;
@@ -284,7 +284,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   if (weightsByClass) owned.push(weightsByClass);
   let weightsByRow: tf.Tensor1D | undefined;
   if (options.sampleWeight !== undefined) {
-    weightsByRow = tf.tensor1d(Float32Array.from(options.sampleWeight));
+    weightsByRow = tf.tensor1d(Float32Array.from(options.sampleWeight).subarray(0, n));
     owned.push(weightsByRow);
   }
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
