@@ -1,5 +1,7 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
+import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import { AppliedMLError, checkDevice, consoleLogger, type Device } from '@appliedml/engine';
@@ -222,7 +224,18 @@ function requireArg(value: string | undefined, name: string): string {
   return value;
 }
 
-if (process.argv[1] && /cli\.[cm]?[jt]s$/.test(process.argv[1])) {
+/** Whether this file is the program itself (run directly, or through the package's bin link), not imported by a test. */
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   main().catch((error: unknown) => {
     const logger = consoleLogger({ prefix: 'speech-demo' });
     if (AppliedMLError.isInstance(error)) logger.warn(`${error.code}: ${error.message}`);

@@ -43,13 +43,6 @@ describe('traffic demo', () => {
     expect(r.stderr).not.toMatch(/TypeError|    at /);
   }, 60_000);
 
-  it('runs from the clone as the README says: npx appliedml-traffic-demo --help', () => {
-    const root = fileURLToPath(new URL('../../..', import.meta.url));
-    const r = spawnSync('npx', ['--no-install', 'appliedml-traffic-demo', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^appliedml traffic demo/);
-  }, 60_000);
-
   it('uses Los-loop when APPLIEDML_DATA_DIR has it', async () => {
     await resolveDataset(LOS_LOOP); // E_DATASET_MISSING (with how to get it) when the data is absent
     const los = await loadDemoData('auto', 5);
