@@ -20,7 +20,16 @@ export { AUGMENT_DEFAULTS, AUGMENT_OFF, addNoise, changeSpeed } from './augment'
 export type { AugmentConfig } from './augment';
 
 // Audio and features
-export { DEFAULT_MAX_AUDIO_SECONDS, decodeAudioSync, decodeWav, encodeWav, parseWavHeader, readAudio, resample } from './wav';
+export {
+  DEFAULT_MAX_AUDIO_SECONDS,
+  StreamingResampler,
+  decodeAudioSync,
+  decodeWav,
+  encodeWav,
+  parseWavHeader,
+  readAudio,
+  resample,
+} from './wav';
 export type { AudioInput, DecodedAudio, ReadAudioOptions, WavEncoding } from './wav';
 export {
   CMVN_MODES,

@@ -64,6 +64,30 @@ describe('SpeechRecognizer lifecycle', () => {
     expect(batch.map((b) => b.label)).toEqual(['down', 'warble']);
   });
 
+  it('a short sound well apart from the word (a click, a cough) is not read as part of it', async () => {
+    for (const [label, variant] of [
+      ['up', 700],
+      ['down', 701],
+      ['warble', 702],
+    ] as const) {
+      const word = synthWord(label, variant);
+      const alone = await model.recognize(word, { sampleRate: SYNTH_RATE });
+      // Two seconds later, a 120 ms burst of noise at the word's level.
+      let peak = 0;
+      for (const v of word) peak = Math.max(peak, Math.abs(v));
+      let seed = variant;
+      const noise = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * peak;
+      const withClick = new Float32Array(word.length + 2 * SYNTH_RATE + Math.round(0.12 * SYNTH_RATE));
+      withClick.set(word);
+      for (let i = word.length + 2 * SYNTH_RATE; i < withClick.length; i++) withClick[i] = noise();
+      const r = await model.recognize(withClick, { sampleRate: SYNTH_RATE });
+      // The span read is the word's (the VAD's bounds move a little with the rest of the file), not word to click.
+      expect(r.speech.endSeconds).toBeLessThan(word.length / SYNTH_RATE + 0.15);
+      // A confident answer does not flip (the small test model is unsure of some words either way).
+      if (alone.score > 0.5) expect(r.label).toBe(alone.label);
+    }
+  });
+
   it('resamples input at another rate (16 kHz WAV)', async () => {
     const r = await model.recognize(encodeWav(synthWord('down', 600, 16000), 16000));
     expect(r.label).toBe('down');
@@ -411,6 +435,27 @@ describe('SpeechRecognizer lifecycle', () => {
     expect(quiet.seconds).toBe(600);
     expect(() => quiet.push(new Float32Array([Number.NaN]))).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
   });
+
+  it('streaming at another rate: one resampler over the stream, so tiny or browser-sized chunks keep time and words', () => {
+    const rate = 3 * SYNTH_RATE;
+    const gap = new Float32Array(Math.round(0.4 * rate));
+    const audio = [gap, synthWord('down', 950, rate), gap, synthWord('up', 951, rate), gap];
+    const joined = new Float32Array(audio.reduce((n, p) => n + p.length, 0));
+    audio.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+    const whole = model.createStream({ minScore: 0, sampleRate: rate });
+    const reference = [...whole.push(joined), ...whole.flush()];
+    for (const size of [1, 3, 128]) {
+      const stream = model.createStream({ minScore: 0, sampleRate: rate });
+      const found = [];
+      for (let i = 0; i < joined.length; i += size) found.push(...stream.push(joined.subarray(i, i + size)));
+      found.push(...stream.flush());
+      expect(found.map((d) => d.label)).toEqual(reference.map((d) => d.label));
+      found.forEach((d, k) => expect(d.startSeconds).toBeCloseTo(reference[k]!.startSeconds, 2)); // within a VAD frame
+      // Every second sent is counted, also after the flush.
+      expect(stream.seconds).toBeCloseTo(joined.length / rate, 3);
+    }
+    expect(() => model.createStream({ sampleRate: 44_100.5 })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+  });
 });
 
 describe('SpeechRecognizer bad input', () => {
@@ -419,6 +464,16 @@ describe('SpeechRecognizer bad input', () => {
       code: 'E_INPUT_INVALID',
       details: { reason: 'silence' },
     });
+  });
+
+  it('a bad item in a batch is named: its index (and file) in the message and details, its code kept', async () => {
+    const silent = new Float32Array(SYNTH_RATE);
+    const error = await model.predictBatch([silent, silent], { sampleRate: SYNTH_RATE }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_INPUT_INVALID', details: { reason: 'silence', index: 0 } });
+    expect((error as Error).message).toMatch(/^Input 0: No speech found/);
+    const missing = await model.evaluate([{ audio: '/nonexistent/one.wav', label: model.labels[0]! }]).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ details: { index: 0, path: '/nonexistent/one.wav' } });
+    expect((missing as Error).message).toMatch(/^Evaluation example 0 \(\/nonexistent\/one\.wav\)/);
   });
 
   it('non-WAV, empty, NaN and too-long inputs are typed errors', async () => {

@@ -41,7 +41,7 @@ import {
 } from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
 import { StreamingRecognizer, type StreamingOptions } from './streaming';
-import { checkVadOptions, detectSpeech, trimSilence, type VadOptions } from './vad';
+import { checkVadOptions, detectSpeech, type VadOptions } from './vad';
 import { SPEECH_PACKAGE, SPEECH_TASK, SPEECH_VERSION } from './version';
 import { DEFAULT_MAX_AUDIO_SECONDS, readAudio, type AudioInput, type DecodedAudio } from './wav';
 
@@ -433,6 +433,12 @@ function checkWarps(warps: number[]): number[] {
 }
 
 /** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
+/**
+ * Speech this far apart from the rest of an utterance is another sound, not part of the word (the VAD
+ * already joins a word's own pauses, which are shorter). Recognition reads the loudest such part.
+ */
+const WORD_GAP_SECONDS = 0.5;
+
 const CONFIG_KEYS = Object.keys({
   model: 1,
   features: 1,
@@ -609,9 +615,8 @@ export class SpeechRecognizer {
     const fresh = c.augment.fresh && c.augment.copies > 0;
     /** With fresh copies: the trimmed waveform behind each copy row (the clean rows have none). */
     const sources: Array<Float32Array | undefined> = [];
-    for (const example of data) {
-      const audio = await this.decode(example.audio, pre, example.sampleRate);
-      const speech = this.speechOf(audio.samples, pre).samples;
+    for (const [i, example] of data.entries()) {
+      const speech = (await this.speechAt(example.audio, pre, example.sampleRate, 'Training example', i)).speech.samples;
       const clean = windowedViews(speech, fes, frames);
       clean.forEach((r, f) => rows[f]?.push(r));
       ys.push(index.get(example.label) as number);
@@ -635,12 +640,11 @@ export class SpeechRecognizer {
       checkExamples(options.validation, 'Validation data');
       const vRows: Float32Array[][] = fes.map(() => []);
       const vLabels: number[] = [];
-      for (const example of options.validation) {
+      for (const [i, example] of options.validation.entries()) {
         const li = index.get(example.label);
         if (li === undefined)
           throw new AppliedMLError('E_INPUT_INVALID', `Validation label '${example.label}' is not in the training labels.`);
-        const audio = await this.decode(example.audio, pre, example.sampleRate);
-        const speech = this.speechOf(audio.samples, pre).samples;
+        const speech = (await this.speechAt(example.audio, pre, example.sampleRate, 'Validation example', i)).speech.samples;
         windowedViews(speech, fes, frames).forEach((r, f) => vRows[f]?.push(r));
         vLabels.push(li);
       }
@@ -809,9 +813,8 @@ export class SpeechRecognizer {
       throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch needs a non-empty array of audio inputs.');
     const t0 = performance.now();
     const prepared: Array<{ speech: Float32Array; decoded: DecodedAudio; start: number; end: number }> = [];
-    for (const input of inputs) {
-      const decoded = await this.decode(input, pre, options.sampleRate);
-      const sp = this.speechOf(decoded.samples, pre);
+    for (const [i, input] of inputs.entries()) {
+      const { decoded, speech: sp } = await this.speechAt(input, pre, options.sampleRate, 'Input', i);
       prepared.push({ speech: sp.samples, decoded, start: sp.start, end: sp.end });
     }
     const rows = this.rowsOf(prepared.map((p) => p.speech));
@@ -882,12 +885,11 @@ export class SpeechRecognizer {
     const index = new Map(pre.labels.map((l, i) => [l, i]));
     const rows: Float32Array[] = [];
     const truth: number[] = [];
-    for (const example of data) {
+    for (const [i, example] of data.entries()) {
       const li = index.get(example.label);
       if (li === undefined)
         throw new AppliedMLError('E_INPUT_INVALID', `Label '${example.label}' is not one the model knows (${pre.labels.join(', ')}).`);
-      const audio = await this.decode(example.audio, pre, example.sampleRate);
-      rows.push(this.speechOf(audio.samples, pre).samples);
+      rows.push((await this.speechAt(example.audio, pre, example.sampleRate, 'Evaluation example', i)).speech.samples);
       truth.push(li);
     }
     return this.metricsOf(truth, this.probsOf(this.rowsOf(rows), rows.length).map(argmax));
@@ -1038,16 +1040,56 @@ export class SpeechRecognizer {
     });
   }
 
+  /**
+   * Decodes item `i` of a batch and finds its speech; an error says which item (and file) it was, in its
+   * message and `details.index`, keeping its code.
+   */
+  private async speechAt(
+    audio: AudioInput,
+    pre: Preprocessing,
+    sampleRate: number | undefined,
+    what: string,
+    i: number,
+  ): Promise<{ decoded: DecodedAudio; speech: { samples: Float32Array; start: number; end: number } }> {
+    try {
+      const decoded = await this.decode(audio, pre, sampleRate);
+      return { decoded, speech: this.speechOf(decoded.samples, pre) };
+    } catch (cause) {
+      if (!AppliedMLError.isInstance(cause)) throw cause;
+      const file = typeof audio === 'string' ? ` (${audio})` : '';
+      throw new AppliedMLError(cause.code, `${what} ${i}${file}: ${cause.message}`, {
+        cause,
+        details: { ...cause.details, index: i, ...(typeof audio === 'string' ? { path: audio } : {}) },
+      });
+    }
+  }
+
   /** The speech part of an utterance. Silence only → E_INPUT_INVALID (reason 'silence'). */
   private speechOf(samples: Float32Array, pre: Preprocessing): { samples: Float32Array; start: number; end: number } {
     if (pre.vad === false) return { samples, start: 0, end: samples.length };
-    const t = trimSilence(samples, pre.features.sampleRate, pre.vad);
-    if (!t.speech) {
+    const segments = detectSpeech(samples, pre.features.sampleRate, pre.vad);
+    if (segments.length === 0) {
       throw new AppliedMLError('E_INPUT_INVALID', 'No speech found in the audio (silence only, or too quiet).', {
         details: { reason: 'silence' },
       });
     }
-    return t;
+    // One word: segments closer than WORD_GAP_SECONDS belong to it. Sounds further away (a cough, a
+    // click, a beep before hanging up) are other events: the one with the most energy is taken as the word.
+    const gap = WORD_GAP_SECONDS * pre.features.sampleRate;
+    const groups: Array<{ start: number; end: number }> = [];
+    for (const s of segments) {
+      const last = groups.at(-1);
+      if (last && s.start - last.end < gap) last.end = s.end;
+      else groups.push({ start: s.start, end: s.end });
+    }
+    let best = groups[0]!;
+    let bestEnergy = -1;
+    for (const g of groups) {
+      let energy = 0;
+      for (let i = g.start; i < g.end; i++) energy += samples[i]! * samples[i]!;
+      if (energy > bestEnergy) [best, bestEnergy] = [g, energy];
+    }
+    return { samples: samples.subarray(best.start, best.end), start: best.start, end: best.end };
   }
 
   private recognizeDecoded(decoded: DecodedAudio, pre: Preprocessing, t0: number): Recognition {

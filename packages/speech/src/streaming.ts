@@ -1,6 +1,6 @@
 import { AppliedMLError, checkNumberOption } from '@appliedml/engine';
 import { checkVadOptions, detectSpeech, type VadOptions } from './vad';
-import { resample } from './wav';
+import { StreamingResampler } from './wav';
 
 export interface StreamingOptions {
   /** Rate of the pushed chunks (default: the model rate); other rates are resampled chunk by chunk. */
@@ -37,6 +37,7 @@ export class StreamingRecognizer {
   /** Stream position (samples) of buffer[0]. */
   private offset = 0;
   private closed = false;
+  private readonly resampler: StreamingResampler | undefined;
   private readonly vad: VadOptions;
   private readonly maxWord: number;
   private readonly endSilence: number;
@@ -50,6 +51,11 @@ export class StreamingRecognizer {
     // Checked here, at createStream: a zero maxWordSeconds made push() loop forever on an empty word.
     if (options === null || typeof options !== 'object') throw new AppliedMLError('E_INPUT_INVALID', 'Stream options must be an object.');
     checkNumberOption('sampleRate', options.sampleRate, 1000, 384_000);
+    if (options.sampleRate !== undefined && !Number.isInteger(options.sampleRate))
+      throw new AppliedMLError('E_INPUT_INVALID', `sampleRate must be a whole number of Hz (got ${options.sampleRate}).`, {
+        details: { field: 'sampleRate' },
+      });
+    if (options.sampleRate !== undefined && options.sampleRate !== rate) this.resampler = new StreamingResampler(options.sampleRate, rate);
     checkNumberOption('minScore', options.minScore, 0, 1);
     checkNumberOption('maxWordSeconds', options.maxWordSeconds, 0.05, 60);
     checkNumberOption('endSilenceSeconds', options.endSilenceSeconds, 0.01, 10);
@@ -73,8 +79,8 @@ export class StreamingRecognizer {
       if (!Number.isFinite(chunk[i] as number))
         throw new AppliedMLError('E_INPUT_INVALID', `Stream chunk has a non-finite sample at ${i}.`, { details: { index: i } });
     }
-    const input =
-      this.options.sampleRate && this.options.sampleRate !== this.rate ? resample(chunk, this.options.sampleRate, this.rate) : chunk;
+    // One resampler over the whole stream: resampling chunk by chunk drifted in time and broke up tiny chunks.
+    const input = this.resampler ? this.resampler.push(chunk) : chunk;
     const joined = new Float32Array(this.buffer.length + input.length);
     joined.set(this.buffer);
     joined.set(input, this.buffer.length);
@@ -85,8 +91,17 @@ export class StreamingRecognizer {
   /** End of stream: recognise whatever word is still open. */
   flush(): StreamDetection[] {
     if (this.closed) return [];
+    if (this.resampler) {
+      const tail = this.resampler.flush();
+      const joined = new Float32Array(this.buffer.length + tail.length);
+      joined.set(this.buffer);
+      joined.set(tail, this.buffer.length);
+      this.buffer = joined;
+    }
     const out = this.drain(true);
     this.closed = true;
+    // The audio stays counted in `seconds` after the buffer is let go.
+    this.offset += this.buffer.length;
     this.buffer = new Float32Array(0);
     return out;
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeAudioSync, decodeWav, encodeWav, readAudio, resample } from './wav';
+import { StreamingResampler, decodeAudioSync, decodeWav, encodeWav, readAudio, resample } from './wav';
 
 const RATE = 8000;
 const tone = (n: number, f = 440, rate = RATE, amp = 0.5): Float32Array =>
@@ -109,6 +109,29 @@ describe('WAV reading', () => {
   });
 });
 
+describe('streaming resampler', () => {
+  it('any chunking gives what resample gives for the joined input', () => {
+    const input = Float32Array.from({ length: 4801 }, (_, i) => Math.sin(i / 7) + 0.3 * Math.sin(i / 2.3));
+    for (const [from, to] of [
+      [48_000, 8000],
+      [44_100, 8000],
+      [8000, 16_000],
+    ] as const) {
+      const whole = resample(input, from, to);
+      for (const size of [1, 3, 128, 480, 5000]) {
+        const r = new StreamingResampler(from, to);
+        const parts: number[] = [];
+        for (let i = 0; i < input.length; i += size) parts.push(...r.push(input.subarray(i, i + size)));
+        parts.push(...r.flush());
+        expect(parts.length, `${from}→${to} in chunks of ${size}`).toBe(whole.length);
+        let worst = 0;
+        parts.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - whole[i]!))));
+        expect(worst).toBeLessThan(1e-5);
+      }
+    }
+  });
+});
+
 describe('WAV bad input', () => {
   it('non-WAV bytes → E_FORMAT_UNSUPPORTED', () => {
     expect(code(() => decodeWav(Buffer.from('ID3\u0004 this is an mp3 really, not a wav file at all')))).toBe('E_FORMAT_UNSUPPORTED');
@@ -128,6 +151,23 @@ describe('WAV bad input', () => {
       error = e;
     }
     expect(error).toMatchObject({ code: 'E_INPUT_INVALID', details: { declaredBytes: 2000, presentBytes: 1500 } });
+  });
+  it('a data size of 0xFFFFFFFF or 0, as streaming recorders leave it, reads the samples to the end of the file', () => {
+    const full = encodeWav(tone(1000), RATE);
+    const expected = decodeWav(full).samples;
+    const dataAt = 36; // encodeWav writes fmt (16 bytes) then data: its size field is at byte 40
+    expect(String.fromCharCode(...full.subarray(dataAt, dataAt + 4))).toBe('data');
+    for (const size of [0xffffffff, 0]) {
+      const streamed = Uint8Array.from(full);
+      new DataView(streamed.buffer).setUint32(dataAt + 4, size, true);
+      expect(Array.from(decodeWav(streamed).samples)).toEqual(Array.from(expected));
+      // A stray odd byte at the end (half a sample) is left out.
+      expect(decodeWav(Uint8Array.from([...streamed, 7])).samples.length).toBe(expected.length);
+    }
+    // A truly empty data chunk followed by another chunk is still empty.
+    const empty = rawWav(1, 1, RATE, 16, new Uint8Array(0));
+    const withList = Uint8Array.from([...empty, ...new TextEncoder().encode('LIST'), 4, 0, 0, 0, 0x49, 0x4e, 0x46, 0x4f]);
+    expect(code(() => decodeWav(withList))).toBe('E_INPUT_INVALID');
   });
   it('µ-law, A-law and ADPCM → E_FORMAT_UNSUPPORTED', () => {
     expect(code(() => decodeWav(rawWav(7, 1, RATE, 8, new Uint8Array(100))))).toBe('E_FORMAT_UNSUPPORTED');

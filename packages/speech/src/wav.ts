@@ -73,6 +73,13 @@ function checkRate(rate: number | undefined, option: string, name: string): void
     throw invalid(`${name}: ${option} must be an integer in [1000, 384000] Hz (got ${rate}).`, { name, option });
 }
 
+/** Whether a chunk header (four printable ASCII bytes and a size that fits) starts at `at`. */
+function looksLikeChunk(bytes: Uint8Array, at: number, view: DataView): boolean {
+  if (at + 8 > bytes.length) return false;
+  for (let i = 0; i < 4; i++) if (bytes[at + i]! < 0x20 || bytes[at + i]! > 0x7e) return false;
+  return at + 8 + view.getUint32(at + 4, true) <= bytes.length;
+}
+
 function fourcc(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(bytes[at] ?? 0, bytes[at + 1] ?? 0, bytes[at + 2] ?? 0, bytes[at + 3] ?? 0);
 }
@@ -111,6 +118,14 @@ export function parseWavHeader(bytes: Uint8Array, name = 'WAV input'): WavHeader
       };
     } else if (id === 'data') {
       if (!fmt) throw invalid(`${name}: the data chunk comes before the fmt chunk.`, { name });
+      const rest = bytes.length - body;
+      // Recorders that stream (ffmpeg to a pipe, live capture) cannot go back to write the size: they
+      // leave 0xFFFFFFFF or 0, and the samples run to the end of the file.
+      if (size === 0xffffffff || (size === 0 && rest > 0 && !looksLikeChunk(bytes, body, view))) {
+        const align = fmt.blockAlign > 0 ? fmt.blockAlign : 1;
+        data = { offset: body, bytes: rest - (rest % align) };
+        break;
+      }
       if (body + size > bytes.length) {
         throw invalid(`${name}: the data chunk is truncated (header says ${size} bytes, ${bytes.length - body} present).`, {
           name,
@@ -233,6 +248,83 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
     out[i] = acc * scale;
   }
   return out;
+}
+
+/**
+ * `resample` for a stream that arrives in chunks: the same band-limited filter over the whole stream, so
+ * the output of any chunking equals `resample` of the joined input (to float rounding). It keeps the input
+ * the filter still needs and the position of the next output sample; each `push` returns the output
+ * samples whose filter window is complete, `flush` the rest.
+ */
+export class StreamingResampler {
+  private readonly ratio: number;
+  private readonly scale: number;
+  private readonly half: number;
+  /** Input samples kept, from absolute index `base`. */
+  private history = new Float32Array(0);
+  private base = 0;
+  private received = 0;
+  /** Absolute index of the next output sample. */
+  private next = 0;
+
+  constructor(
+    private readonly fromRate: number,
+    private readonly toRate: number,
+  ) {
+    if (!(fromRate > 0 && toRate > 0 && Number.isFinite(fromRate) && Number.isFinite(toRate)))
+      throw invalid(`Cannot resample from ${fromRate} Hz to ${toRate} Hz.`);
+    this.ratio = toRate / fromRate;
+    this.scale = Math.min(1, this.ratio) * ROLLOFF;
+    this.half = ZEROS / this.scale;
+  }
+
+  push(chunk: Float32Array): Float32Array {
+    if (chunk.length > 0) {
+      const joined = new Float32Array(this.history.length + chunk.length);
+      joined.set(this.history);
+      joined.set(chunk, this.history.length);
+      this.history = joined;
+      this.received += chunk.length;
+    }
+    // An output sample is ready once every input its window reaches has arrived.
+    return this.produce((i) => i / this.ratio + this.half <= this.received - 1);
+  }
+
+  /** End of stream: the output samples still owed (as many in all as `resample` gives for the whole input). */
+  flush(): Float32Array {
+    const total = this.received === 0 ? 0 : Math.max(1, Math.round(this.received * this.ratio));
+    return this.produce((i) => i < total);
+  }
+
+  private produce(ready: (i: number) => boolean): Float32Array {
+    const table = kernel();
+    const step = this.scale * TABLE_STEPS;
+    const out: number[] = [];
+    const last = this.received - 1;
+    while (ready(this.next)) {
+      const pos = this.next / this.ratio;
+      const k0 = Math.max(0, Math.ceil(pos - this.half));
+      const k1 = Math.min(last, Math.floor(pos + this.half));
+      let acc = 0;
+      for (let k = k0; k <= k1; k++) {
+        const t = Math.abs(pos - k) * step;
+        const j = Math.floor(t);
+        const f = t - j;
+        const a = table[j] ?? 0;
+        const b = table[j + 1] ?? 0;
+        acc += (this.history[k - this.base] as number) * (a + (b - a) * f);
+      }
+      out.push(acc * this.scale);
+      this.next++;
+    }
+    // Drop the input no later output can reach.
+    const keepFrom = Math.max(0, Math.ceil(this.next / this.ratio - this.half));
+    if (keepFrom > this.base) {
+      this.history = this.history.slice(Math.min(this.history.length, keepFrom - this.base));
+      this.base = keepFrom;
+    }
+    return Float32Array.from(out);
+  }
 }
 
 /** Decode WAV bytes to mono float samples (mixdown, optional resampling). */
