@@ -476,6 +476,21 @@ describe('SpeechRecognizer bad input', () => {
     expect((missing as Error).message).toMatch(/^Evaluation example 0 \(\/nonexistent\/one\.wav\)/);
   });
 
+  it('misspelt train and recognizeSequence options are refused with the valid names', async () => {
+    await expect(SpeechRecognizer.create(small).train(synthSet(2), { epoch: 1 } as never)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: expect.stringMatching(/train options has no option 'epoch'; valid: validation, epochs/),
+    });
+    const word = synthWord('up', 960);
+    await expect(model.recognizeSequence(word, { sampleRate: SYNTH_RATE, vad: { minSilenceMS: 50 } as never })).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: expect.stringMatching(/minSilenceMS/),
+    });
+    await expect(model.recognizeSequence(word, { sampleRate: SYNTH_RATE, minscore: 0.5 } as never)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+    });
+  });
+
   it('non-WAV, empty, NaN and too-long inputs are typed errors', async () => {
     expect(await code(model.recognize(Buffer.from('not a wav file, just text')))).toBe('E_FORMAT_UNSUPPORTED');
     expect(await code(model.recognize(new Uint8Array(0)))).toBe('E_INPUT_INVALID');

@@ -513,6 +513,21 @@ const NESTED_KEYS: Record<string, string[]> = {
   } satisfies Record<keyof RnnConfig, 1>),
 };
 
+const TRAIN_KEYS = Object.keys({
+  validation: 1,
+  epochs: 1,
+  patience: 1,
+  device: 1,
+  logger: 1,
+  progress: 1,
+  onEpochEnd: 1,
+  parallel: 1,
+} satisfies Record<keyof TrainOptions, 1>);
+const SEQUENCE_KEYS = Object.keys({ vad: 1, minScore: 1, sampleRate: 1 } satisfies Record<
+  keyof (SequenceOptions & { sampleRate?: number }),
+  1
+>);
+
 /** Option names at every level: the top, the nested option objects (`false` turns VAD or augmentation off), each front end. */
 function checkConfigKeys(config: SpeechRecognizerConfig): void {
   checkKnownKeys('SpeechRecognizer config', config, CONFIG_KEYS);
@@ -585,6 +600,7 @@ export class SpeechRecognizer {
   async train(data: readonly SpeechExample[], options: TrainOptions = {}): Promise<SpeechTrainingReport> {
     this.alive();
     const c = this.config;
+    checkKnownKeys('train options', options, TRAIN_KEYS);
     checkExamples(data, 'Training data');
     const device = await initEngine({
       ...(options.device ? { device: options.device } : {}),
@@ -835,6 +851,8 @@ export class SpeechRecognizer {
   async recognizeSequence(audio: AudioInput, options: SequenceOptions & { sampleRate?: number } = {}): Promise<SequenceRecognition> {
     const t0 = performance.now();
     const { pre } = this.ready();
+    checkKnownKeys('recognizeSequence options', options, SEQUENCE_KEYS);
+    checkKnownKeys('vad', options.vad, NESTED_KEYS.vad!);
     const decoded = await this.decode(audio, pre, options.sampleRate);
     const segments = detectSpeech(decoded.samples, decoded.sampleRate, { ...SEQUENCE_VAD_DEFAULTS, ...(options.vad ?? {}) });
     const words: WordDetection[] = [];
