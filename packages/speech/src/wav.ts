@@ -222,31 +222,12 @@ function kernel(): Float64Array {
 /** Band-limited (windowed-sinc) resampling; frequencies above the lower rate's Nyquist are removed, not aliased. */
 export function resample(samples: Float32Array, fromRate: number, toRate: number): Float32Array {
   if (fromRate === toRate || samples.length === 0) return samples;
-  if (!(fromRate > 0 && toRate > 0 && Number.isFinite(fromRate) && Number.isFinite(toRate)))
-    throw invalid(`Cannot resample from ${fromRate} Hz to ${toRate} Hz.`);
-  const table = kernel();
-  const ratio = toRate / fromRate;
-  const scale = Math.min(1, ratio) * ROLLOFF; // cut-off in units of the input Nyquist
-  const half = ZEROS / scale; // kernel half-width in input samples
-  const n = samples.length;
-  const outLength = Math.max(1, Math.round(n * ratio));
-  const out = new Float32Array(outLength);
-  const step = scale * TABLE_STEPS;
-  for (let i = 0; i < outLength; i++) {
-    const pos = i / ratio;
-    const k0 = Math.max(0, Math.ceil(pos - half));
-    const k1 = Math.min(n - 1, Math.floor(pos + half));
-    let acc = 0;
-    for (let k = k0; k <= k1; k++) {
-      const t = Math.abs(pos - k) * step;
-      const j = Math.floor(t);
-      const f = t - j;
-      const a = table[j] ?? 0;
-      const b = table[j + 1] ?? 0;
-      acc += (samples[k] as number) * (a + (b - a) * f);
-    }
-    out[i] = acc * scale;
-  }
+  const r = new StreamingResampler(fromRate, toRate);
+  const head = r.push(samples);
+  const tail = r.flush();
+  const out = new Float32Array(head.length + tail.length);
+  out.set(head);
+  out.set(tail, head.length);
   return out;
 }
 
