@@ -60,7 +60,7 @@ const MAX_EPOCH_MS = 8.64e15 - 10 * 86_400_000;
  * wall-clock time read in UTC fields, the series' clock convention, the same on every server (plain
  * `Date.parse` would read it in the server's time zone). Anything else is NaN.
  */
-export function parseIsoTime(text: string): number {
+function parseIsoTime(text: string): number {
   return parseDateCell(text)?.getTime() ?? NaN;
 }
 
