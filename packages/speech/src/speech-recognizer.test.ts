@@ -86,6 +86,15 @@ describe('SpeechRecognizer lifecycle', () => {
       // A confident answer does not flip (the small test model is unsure of some words either way).
       if (alone.score > 0.5) expect(r.label).toBe(alone.label);
     }
+    // A long, quieter hum a second later has more energy in all but less power: the word is still read.
+    const word = synthWord('up', 703);
+    const humStart = word.length + SYNTH_RATE;
+    const withHum = new Float32Array(humStart + 2 * SYNTH_RATE);
+    withHum.set(word);
+    for (let i = humStart; i < withHum.length; i++)
+      withHum[i] = 0.5 * Math.sin((2 * Math.PI * 120 * i) / SYNTH_RATE) * Math.max(...word.slice(0, 2000).map(Math.abs), 0.2);
+    const hummed = await model.recognize(withHum, { sampleRate: SYNTH_RATE });
+    expect(hummed.speech.endSeconds).toBeLessThan(word.length / SYNTH_RATE + 0.15);
   });
 
   it('resamples input at another rate (16 kHz WAV)', async () => {
@@ -455,6 +464,8 @@ describe('SpeechRecognizer lifecycle', () => {
       expect(stream.seconds).toBeCloseTo(joined.length / rate, 3);
     }
     expect(() => model.createStream({ sampleRate: 44_100.5 })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect(() => model.createStream({ samplerate: 48_000 } as never)).toThrow(/createStream options has no option 'samplerate'/);
+    expect(() => model.createStream({ vad: { padms: 10 } } as never)).toThrow(/padms/);
   });
 });
 
@@ -469,11 +480,17 @@ describe('SpeechRecognizer bad input', () => {
   it('a bad item in a batch is named: its index (and file) in the message and details, its code kept', async () => {
     const silent = new Float32Array(SYNTH_RATE);
     const error = await model.predictBatch([silent, silent], { sampleRate: SYNTH_RATE }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'E_INPUT_INVALID', details: { reason: 'silence', index: 0 } });
+    expect(error).toMatchObject({ code: 'E_INPUT_INVALID', details: { reason: 'silence', item: 0 } });
+    // A sample error keeps its sample index beside the item's.
+    const nan = new Float32Array(SYNTH_RATE);
+    nan[1234] = Number.NaN;
+    const sampleError = await model.predictBatch([synthWord('up', 1), nan], { sampleRate: SYNTH_RATE }).catch((e: unknown) => e);
+    expect(sampleError).toMatchObject({ code: 'E_INPUT_INVALID', details: { item: 1, index: 1234 } });
     expect((error as Error).message).toMatch(/^Input 0: No speech found/);
     const missing = await model.evaluate([{ audio: '/nonexistent/one.wav', label: model.labels[0]! }]).catch((e: unknown) => e);
-    expect(missing).toMatchObject({ details: { index: 0, path: '/nonexistent/one.wav' } });
-    expect((missing as Error).message).toMatch(/^Evaluation example 0 \(\/nonexistent\/one\.wav\)/);
+    expect(missing).toMatchObject({ details: { item: 0, path: '/nonexistent/one.wav' } });
+    // A read error already names the file: it is not named again in front.
+    expect((missing as Error).message).toMatch(/^Evaluation example 0: Cannot read \/nonexistent\/one\.wav/);
   });
 
   it('misspelt train and recognizeSequence options are refused with the valid names', async () => {

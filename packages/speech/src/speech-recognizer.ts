@@ -432,13 +432,14 @@ function checkWarps(warps: number[]): number[] {
   return [...warps];
 }
 
-/** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
 /**
- * Speech this far apart from the rest of an utterance is another sound, not part of the word (the VAD
- * already joins a word's own pauses, which are shorter). Recognition reads the loudest such part.
+ * Silence this long between sounds of an utterance (VAD padding left out) parts another sound from the
+ * word (the VAD already joins a word's own pauses, which are shorter). Recognition reads the sound with
+ * the highest mean power.
  */
 const WORD_GAP_SECONDS = 0.5;
 
+/** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
 const CONFIG_KEYS = Object.keys({
   model: 1,
   features: 1,
@@ -523,6 +524,14 @@ const TRAIN_KEYS = Object.keys({
   onEpochEnd: 1,
   parallel: 1,
 } satisfies Record<keyof TrainOptions, 1>);
+const RATE_KEYS = ['sampleRate'];
+const STREAM_KEYS = Object.keys({
+  sampleRate: 1,
+  vad: 1,
+  minScore: 1,
+  maxWordSeconds: 1,
+  endSilenceSeconds: 1,
+} satisfies Record<keyof StreamingOptions, 1>);
 const SEQUENCE_KEYS = Object.keys({ vad: 1, minScore: 1, sampleRate: 1 } satisfies Record<
   keyof (SequenceOptions & { sampleRate?: number }),
   1
@@ -813,6 +822,7 @@ export class SpeechRecognizer {
   async predict(audio: AudioInput, options: { sampleRate?: number } = {}): Promise<Recognition> {
     const t0 = performance.now();
     const { pre } = this.ready();
+    checkKnownKeys('recognize options', options, RATE_KEYS);
     const decoded = await this.decode(audio, pre, options.sampleRate);
     return this.recognizeDecoded(decoded, pre, t0);
   }
@@ -825,6 +835,7 @@ export class SpeechRecognizer {
   /** Recognise many utterances in one batched network call. */
   async predictBatch(inputs: readonly AudioInput[], options: { sampleRate?: number } = {}): Promise<Recognition[]> {
     const { pre } = this.ready();
+    checkKnownKeys('predictBatch options', options, RATE_KEYS);
     if (!Array.isArray(inputs) || inputs.length === 0)
       throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch needs a non-empty array of audio inputs.');
     const t0 = performance.now();
@@ -885,6 +896,8 @@ export class SpeechRecognizer {
   /** A streaming recogniser: push chunks of samples, get detections with timestamps. */
   createStream(options: StreamingOptions = {}): StreamingRecognizer {
     const { pre } = this.ready();
+    checkKnownKeys('createStream options', options, STREAM_KEYS);
+    checkKnownKeys('vad', options.vad, NESTED_KEYS.vad!);
     return new StreamingRecognizer(
       pre.features.sampleRate,
       (samples) => {
@@ -1074,10 +1087,12 @@ export class SpeechRecognizer {
       return { decoded, speech: this.speechOf(decoded.samples, pre) };
     } catch (cause) {
       if (!AppliedMLError.isInstance(cause)) throw cause;
-      const file = typeof audio === 'string' ? ` (${audio})` : '';
+      // The file is named once (a read error already names it); `item` is the batch position, as
+      // `details.index` of a sample error stays the sample's.
+      const file = typeof audio === 'string' && !cause.message.includes(audio) ? ` (${audio})` : '';
       throw new AppliedMLError(cause.code, `${what} ${i}${file}: ${cause.message}`, {
         cause,
-        details: { ...cause.details, index: i, ...(typeof audio === 'string' ? { path: audio } : {}) },
+        details: { ...cause.details, item: i, ...(typeof audio === 'string' ? { path: audio } : {}) },
       });
     }
   }
@@ -1091,21 +1106,26 @@ export class SpeechRecognizer {
         details: { reason: 'silence' },
       });
     }
-    // One word: segments closer than WORD_GAP_SECONDS belong to it. Sounds further away (a cough, a
-    // click, a beep before hanging up) are other events: the one with the most energy is taken as the word.
-    const gap = WORD_GAP_SECONDS * pre.features.sampleRate;
+    // One word: segments whose silence between them (their VAD padding left out) is under
+    // WORD_GAP_SECONDS belong to it. Sounds further away (a cough, a click, a beep before hanging up)
+    // are other events: the one with the highest mean power is taken as the word (the total energy would
+    // favour a long quiet hum over a short word).
+    const rate = pre.features.sampleRate;
+    const pad = Math.round(((pre.vad.padMs ?? 0) * rate) / 1000);
+    const gap = WORD_GAP_SECONDS * rate;
     const groups: Array<{ start: number; end: number }> = [];
     for (const s of segments) {
       const last = groups.at(-1);
-      if (last && s.start - last.end < gap) last.end = s.end;
+      if (last && s.start - last.end + 2 * pad < gap) last.end = s.end;
       else groups.push({ start: s.start, end: s.end });
     }
     let best = groups[0]!;
-    let bestEnergy = -1;
+    let bestPower = -1;
     for (const g of groups) {
       let energy = 0;
       for (let i = g.start; i < g.end; i++) energy += samples[i]! * samples[i]!;
-      if (energy > bestEnergy) [best, bestEnergy] = [g, energy];
+      const power = energy / Math.max(1, g.end - g.start);
+      if (power > bestPower) [best, bestPower] = [g, power];
     }
     return { samples: samples.subarray(best.start, best.end), start: best.start, end: best.end };
   }

@@ -3,7 +3,7 @@ import { checkVadOptions, detectSpeech, type VadOptions } from './vad';
 import { StreamingResampler } from './wav';
 
 export interface StreamingOptions {
-  /** Rate of the pushed chunks (default: the model rate); other rates are resampled chunk by chunk. */
+  /** Rate of the pushed chunks in whole Hz (default: the model rate); another rate goes through one resampler for the whole stream. */
   sampleRate?: number;
   /** VAD settings for finding words in the stream (defaults as the sequence mode). */
   vad?: VadOptions;
@@ -66,7 +66,10 @@ export class StreamingRecognizer {
     this.keep = Math.round(0.5 * rate);
   }
 
-  /** Seconds of audio received so far. */
+  /**
+   * Seconds of audio received so far, in the model's rate: mid-stream at another rate, the few
+   * milliseconds the resampler still holds come in with the next chunk (all of it after `flush`).
+   */
   get seconds(): number {
     return (this.offset + this.buffer.length) / this.rate;
   }

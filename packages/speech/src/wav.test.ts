@@ -129,6 +129,11 @@ describe('streaming resampler', () => {
         expect(worst).toBeLessThan(1e-5);
       }
     }
+    const r = new StreamingResampler(48_000, 8000);
+    r.push(input);
+    r.flush();
+    expect(() => r.push(input)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect(r.flush()).toHaveLength(0);
   });
 });
 
@@ -157,13 +162,26 @@ describe('WAV bad input', () => {
     const expected = decodeWav(full).samples;
     const dataAt = 36; // encodeWav writes fmt (16 bytes) then data: its size field is at byte 40
     expect(String.fromCharCode(...full.subarray(dataAt, dataAt + 4))).toBe('data');
-    for (const size of [0xffffffff, 0]) {
+    // [RIFF size, data size] as recorders that cannot seek back leave them: ffmpeg to a pipe, SoX, arecord.
+    for (const [riff, size] of [
+      [0xffffffff, 0xffffffff],
+      [0, 0],
+      [0xffffffff, 0],
+      [full.length - 8, 0xffffffff],
+      [0x7ffff024, 0x7ffff000],
+      [0x7fffff24, 0x7fffff00],
+    ]) {
       const streamed = Uint8Array.from(full);
-      new DataView(streamed.buffer).setUint32(dataAt + 4, size, true);
-      expect(Array.from(decodeWav(streamed).samples)).toEqual(Array.from(expected));
+      new DataView(streamed.buffer).setUint32(4, riff!, true);
+      new DataView(streamed.buffer).setUint32(dataAt + 4, size!, true);
+      expect(Array.from(decodeWav(streamed).samples), `${riff} / ${size}`).toEqual(Array.from(expected));
       // A stray odd byte at the end (half a sample) is left out.
       expect(decodeWav(Uint8Array.from([...streamed, 7])).samples.length).toBe(expected.length);
     }
+    // A zero data size where the RIFF size is a real one is an empty chunk, not a stream.
+    const zeroed = Uint8Array.from(full);
+    new DataView(zeroed.buffer).setUint32(dataAt + 4, 0, true);
+    expect(code(() => decodeWav(zeroed))).toBe('E_INPUT_INVALID');
     // A truly empty data chunk followed by another chunk is still empty.
     const empty = rawWav(1, 1, RATE, 16, new Uint8Array(0));
     const withList = Uint8Array.from([...empty, ...new TextEncoder().encode('LIST'), 4, 0, 0, 0, 0x49, 0x4e, 0x46, 0x4f]);

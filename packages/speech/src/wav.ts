@@ -119,9 +119,14 @@ export function parseWavHeader(bytes: Uint8Array, name = 'WAV input'): WavHeader
     } else if (id === 'data') {
       if (!fmt) throw invalid(`${name}: the data chunk comes before the fmt chunk.`, { name });
       const rest = bytes.length - body;
-      // Recorders that stream (ffmpeg to a pipe, live capture) cannot go back to write the size: they
-      // leave 0xFFFFFFFF or 0, and the samples run to the end of the file.
-      if (size === 0xffffffff || (size === 0 && rest > 0 && !looksLikeChunk(bytes, body, view))) {
+      // Recorders that stream (ffmpeg to a pipe, live capture) cannot go back to write the sizes: they
+      // leave 0xFFFFFFFF or 0, or a huge placeholder (SoX 0x7ffff000, arecord 0x7fffff00), and the samples
+      // run to the end of the file. A zero data size counts as such only when the RIFF size says so too
+      // (0 or 0xFFFFFFFF, or a RIFF that ends at the data header); else the chunk is empty.
+      const riff = view.getUint32(4, true);
+      const riffUnknown = riff === 0 || riff === 0xffffffff || riff + 8 === body;
+      const placeholder = size === 0xffffffff || (size >= 0x7fff0000 && body + size > bytes.length);
+      if (rest > 0 && (placeholder || (size === 0 && riffUnknown && !looksLikeChunk(bytes, body, view)))) {
         const align = fmt.blockAlign > 0 ? fmt.blockAlign : 1;
         data = { offset: body, bytes: rest - (rest % align) };
         break;
@@ -242,11 +247,12 @@ export class StreamingResampler {
   private readonly scale: number;
   private readonly half: number;
   /** Input samples kept, from absolute index `base`. */
-  private history = new Float32Array(0);
+  private history: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private base = 0;
   private received = 0;
   /** Absolute index of the next output sample. */
   private next = 0;
+  private flushed = false;
 
   constructor(
     private readonly fromRate: number,
@@ -260,29 +266,41 @@ export class StreamingResampler {
   }
 
   push(chunk: Float32Array): Float32Array {
+    if (this.flushed) throw invalid('This resampler was flushed: its stream has ended.');
     if (chunk.length > 0) {
-      const joined = new Float32Array(this.history.length + chunk.length);
-      joined.set(this.history);
-      joined.set(chunk, this.history.length);
-      this.history = joined;
+      if (this.history.length === 0)
+        this.history = chunk; // read only, never written: no copy needed
+      else {
+        const joined = new Float32Array(this.history.length + chunk.length);
+        joined.set(this.history);
+        joined.set(chunk, this.history.length);
+        this.history = joined;
+      }
       this.received += chunk.length;
     }
     // An output sample is ready once every input its window reaches has arrived.
-    return this.produce((i) => i / this.ratio + this.half <= this.received - 1);
+    const ready = (i: number): boolean => i / this.ratio + this.half <= this.received - 1;
+    let end = Math.max(this.next, Math.floor((this.received - 1 - this.half) * this.ratio));
+    while (end > this.next && !ready(end - 1)) end--;
+    while (ready(end)) end++;
+    return this.produce(end);
   }
 
   /** End of stream: the output samples still owed (as many in all as `resample` gives for the whole input). */
   flush(): Float32Array {
+    if (this.flushed) return new Float32Array(0);
+    this.flushed = true;
     const total = this.received === 0 ? 0 : Math.max(1, Math.round(this.received * this.ratio));
-    return this.produce((i) => i < total);
+    return this.produce(Math.max(this.next, total));
   }
 
-  private produce(ready: (i: number) => boolean): Float32Array {
+  /** Output samples `next` up to `end` (exclusive). */
+  private produce(end: number): Float32Array {
     const table = kernel();
     const step = this.scale * TABLE_STEPS;
-    const out: number[] = [];
+    const out = new Float32Array(end - this.next);
     const last = this.received - 1;
-    while (ready(this.next)) {
+    for (let o = 0; o < out.length; o++, this.next++) {
       const pos = this.next / this.ratio;
       const k0 = Math.max(0, Math.ceil(pos - this.half));
       const k1 = Math.min(last, Math.floor(pos + this.half));
@@ -295,16 +313,15 @@ export class StreamingResampler {
         const b = table[j + 1] ?? 0;
         acc += (this.history[k - this.base] as number) * (a + (b - a) * f);
       }
-      out.push(acc * this.scale);
-      this.next++;
+      out[o] = acc * this.scale;
     }
     // Drop the input no later output can reach.
     const keepFrom = Math.max(0, Math.ceil(this.next / this.ratio - this.half));
     if (keepFrom > this.base) {
-      this.history = this.history.slice(Math.min(this.history.length, keepFrom - this.base));
+      this.history = this.history.subarray(Math.min(this.history.length, keepFrom - this.base));
       this.base = keepFrom;
     }
-    return Float32Array.from(out);
+    return out;
   }
 }
 
