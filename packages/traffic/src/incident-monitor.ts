@@ -26,6 +26,12 @@ export interface IncidentMonitorOptions {
    */
   missingValue?: number;
   /**
+   * Clear an open alert after this many steps in a row without a reading from its sensor (a detector
+   * that went dark), with an event whose `reason` is 'no-data'. Default: off (an alert stays open until
+   * its sensor reads normal again).
+   */
+  clearAfterMissing?: number;
+  /**
    * IANA time zone in which `observe` reads a `time` without an offset (`model.timeZone`, as the
    * forecaster reads them); without it such a time is read in UTC fields.
    */
@@ -41,6 +47,7 @@ const MONITOR_KEYS = Object.keys({
   direction: 1,
   minScale: 1,
   missingValue: 1,
+  clearAfterMissing: 1,
   timeZone: 1,
 } satisfies Record<keyof IncidentMonitorOptions, 1>);
 
@@ -64,6 +71,8 @@ export interface IncidentEvent {
   alert: IncidentAlert;
   step: number;
   time: string | null;
+  /** Set on a clear that came from `clearAfterMissing` (the sensor sent nothing), not from a normal reading. */
+  reason?: 'no-data';
 }
 
 function median(sorted: Float64Array): number {
@@ -87,6 +96,7 @@ export class IncidentMonitor {
   private readonly historySize: number;
   private readonly missingValue: number | undefined;
   private readonly timeZone: string | undefined;
+  private readonly clearAfterMissing: number | undefined;
   private readonly minHistory: number;
   private readonly direction: 'drop' | 'both';
   private readonly minScale: number;
@@ -94,6 +104,8 @@ export class IncidentMonitor {
   private readonly filled: Uint32Array;
   private readonly cursor: Uint32Array;
   private readonly run: Uint32Array;
+  /** Steps in a row without a reading, per sensor. */
+  private readonly missingRun: Uint32Array;
   private readonly runStart: Int32Array;
   private readonly runStartTime: (number | null)[];
   private readonly activeAlerts = new Map<number, IncidentAlert>();
@@ -130,6 +142,8 @@ export class IncidentMonitor {
       });
     this.missingValue = options.missingValue;
     this.timeZone = options.timeZone === undefined ? undefined : checkTimeZone(options.timeZone);
+    this.clearAfterMissing =
+      options.clearAfterMissing === undefined ? undefined : num(options.clearAfterMissing, 1, 'clearAfterMissing', 1, true);
     this.direction = options.direction ?? 'drop';
     if (this.direction !== 'drop' && this.direction !== 'both')
       throw new AppliedMLError('E_INPUT_INVALID', `direction must be 'drop' or 'both'; got '${String(this.direction)}'.`);
@@ -138,6 +152,7 @@ export class IncidentMonitor {
     this.filled = new Uint32Array(n);
     this.cursor = new Uint32Array(n);
     this.run = new Uint32Array(n);
+    this.missingRun = new Uint32Array(n);
     this.runStart = new Int32Array(n);
     this.runStartTime = new Array<number | null>(n).fill(null);
   }
@@ -195,7 +210,17 @@ export class IncidentMonitor {
     for (let s = 0; s < n; s++) {
       const o = input.observed[s] as number;
       const e = input.expected[s] as number;
-      if (Number.isNaN(o) || Number.isNaN(e) || o === this.missingValue) continue;
+      if (Number.isNaN(o) || Number.isNaN(e) || o === this.missingValue) {
+        this.missingRun[s] = (this.missingRun[s] as number) + 1;
+        const open = this.activeAlerts.get(s);
+        if (open && this.clearAfterMissing !== undefined && (this.missingRun[s] as number) >= this.clearAfterMissing) {
+          this.activeAlerts.delete(s);
+          this.run[s] = 0;
+          events.push({ type: 'cleared', alert: open, step: this.step, time: iso, reason: 'no-data' });
+        }
+        continue;
+      }
+      this.missingRun[s] = 0;
       const r = o - e;
       const z = this.score(s, r);
       const abnormal = z !== undefined && (this.direction === 'both' ? Math.abs(z) > this.threshold : z < -this.threshold);

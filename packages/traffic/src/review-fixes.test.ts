@@ -206,3 +206,23 @@ describe('forecasts and metrics say what they rest on', () => {
     model.dispose();
   });
 });
+
+describe('an alert whose sensor goes dark', () => {
+  it('stays open by default; with clearAfterMissing it clears after that many steps without a reading, saying why', () => {
+    const feed = (monitor: IncidentMonitor): string[] => {
+      const types: string[] = [];
+      for (let t = 0; t < 30; t++) monitor.observe({ observed: [60 + (t % 3)], expected: [61] });
+      for (let t = 0; t < 3; t++) types.push(...monitor.observe({ observed: [20], expected: [61] }).map((e) => e.type));
+      for (let t = 0; t < 6; t++)
+        types.push(...monitor.observe({ observed: [NaN], expected: [61] }).map((e) => `${e.type}:${e.reason ?? ''}`));
+      return types;
+    };
+    expect(feed(new IncidentMonitor({ sensors: ['a'] }))).toEqual(['raised']);
+    const monitor = new IncidentMonitor({ sensors: ['a'], clearAfterMissing: 4 });
+    expect(feed(monitor)).toEqual(['raised', 'cleared:no-data']);
+    expect(monitor.active).toEqual([]);
+    expect(() => new IncidentMonitor({ sensors: ['a'], clearAfterMissing: 0 })).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID' }),
+    );
+  });
+});
