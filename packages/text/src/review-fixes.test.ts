@@ -227,6 +227,27 @@ describe('second review', () => {
     expect(await scores({ bug: 50 })).not.toEqual(await scores());
   });
 
+  it("labels are trimmed as the file loaders trim them: ' billing ' and 'billing' are one class", async () => {
+    const padded = TICKETS.map((t, i) => ({ text: t.text, label: i % 2 ? ` ${t.label as string} ` : (t.label as string) }));
+    const c = TextClassifier.create({ model: 'naive-bayes' });
+    await c.train(padded);
+    expect(c.labels).toEqual([...new Set(TICKETS.map((t) => t.label as string))].sort());
+    expect((await c.evaluate(padded)).accuracy).toBeGreaterThan(0.5);
+    c.dispose();
+  });
+
+  it('a bundle whose manifest names the other network kind is corrupt at load, not at predict', async () => {
+    const cnn = TextClassifier.create({ model: 'cnn', cnn: { filters: 4, embeddingDim: 4 } });
+    await cnn.train(TICKETS, { epochs: 1 });
+    const path = join(dir, 'kind-swap');
+    await cnn.save(path);
+    cnn.dispose();
+    await edit(path, (m) => {
+      m.preprocessing.model = 'fasttext';
+    });
+    await expect(TextClassifier.load(path)).rejects.toMatchObject({ code: 'E_BUNDLE_CORRUPT', message: expect.stringMatching(/input/) });
+  });
+
   it('options a model would ignore are refused at create: TF-IDF features for the networks, threshold for single-label', () => {
     expect(() => TextClassifier.create({ model: 'fasttext', features: { wordNgrams: 3 } })).toThrow(/fasttext\.wordNgrams/);
     expect(() => TextClassifier.create({ model: 'cnn', features: { shapeFeatures: true, charNgrams: { min: 2, max: 4 } } })).toThrow(

@@ -831,6 +831,10 @@ export class TextClassifier {
         const outputs = network.outputs[0]?.shape;
         if (network.outputs.length !== 1 || outputs?.[outputs.length - 1] !== pre.labels.length)
           throw corrupt(`its network has ${String(outputs?.[outputs.length - 1])} outputs for ${pre.labels.length} labels`);
+        // fastText reads ids and their weights, the CNN ids only: a manifest naming the other kind is corrupt.
+        const inputs = pre.model === 'fasttext' ? 2 : 1;
+        if (network.inputs.length !== inputs)
+          throw corrupt(`its network takes ${network.inputs.length} input(s), a ${pre.model} network ${inputs}`);
         state.network = network;
         if (pre.model === 'cnn') state.vocabulary = Vocabulary.fromJSON(json('vocabulary.json') as { terms: string[]; offset: number });
       }
@@ -892,7 +896,8 @@ export class TextClassifier {
           );
         }
       }
-      labelSets.push([...new Set(set as string[])]);
+      // Labels are trimmed, as the file loaders trim them: ' billing ' and 'billing' are one queue.
+      labelSets.push([...new Set((set as string[]).map((l) => l.trim()))]);
     }
     return { texts, labelSets };
   }
