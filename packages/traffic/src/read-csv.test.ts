@@ -117,6 +117,109 @@ describe('readSeriesCsv', () => {
   });
 });
 
+describe('readSeriesCsv, long files (one reading per row)', () => {
+  const wide = 'time,b7,a3\n2026-01-05T00:00Z,60,50\n2026-01-05T00:05Z,61,\n2026-01-05T00:10Z,62,52\n';
+  const long = (rows: string[]): Uint8Array => bytes(`station,time,speed,lanes\n${rows.join('\n')}\n`);
+  const opts = { intervalMinutes: 5, timestampColumn: 'time', sensorColumn: 'station', valueColumn: 'speed' } as const;
+
+  it('gives the same series as the wide file, whether rows come by time or sensor by sensor', async () => {
+    const expected = await readSeriesCsv(bytes(wide), { intervalMinutes: 5, timestampColumn: 'time' });
+    const byTime = long([
+      'b7,2026-01-05T00:00Z,60,4',
+      'a3,2026-01-05T00:00Z,50,3',
+      'b7,2026-01-05T00:05Z,61,4',
+      'b7,2026-01-05T00:10Z,62,4',
+      'a3,2026-01-05T00:10Z,52,3',
+    ]);
+    const bySensor = long([
+      'b7,2026-01-05T00:10Z,62,4',
+      'b7,2026-01-05T00:00Z,60,4',
+      'b7,2026-01-05T00:05Z,61,4',
+      'a3,2026-01-05T00:10Z,52,3',
+      'a3,2026-01-05T00:00Z,50,3',
+    ]);
+    for (const source of [byTime, bySensor]) {
+      const s = await readSeriesCsv(source, opts);
+      expect(s.sensors).toEqual(['b7', 'a3']); // order of first appearance
+      expect(s.start).toBe(expected.start);
+      expect(s.steps).toBe(3);
+      expect(Array.from(s.values)).toEqual(Array.from(expected.values)); // a3 at 00:05 missing in both
+    }
+  });
+
+  it('keeps the listed sensors in their order, averages readings sharing a slot, honours missingValue', async () => {
+    const source = long([
+      '716331,2026-01-05T00:00Z,0,2',
+      '400001,2026-01-05T00:01Z,70,3',
+      '400001,2026-01-05T00:04Z,66,3',
+      '716331,2026-01-05T00:05Z,55,2',
+      '999999,2026-01-05T00:05Z,10,1',
+    ]);
+    const s = await readSeriesCsv(source, { ...opts, sensors: ['400001', '716331'], missingValue: 0 });
+    expect(s.sensors).toEqual(['400001', '716331']);
+    expect(s.steps).toBe(2); // the grid starts at the earliest time, 00:00
+    expect(s.values[0]).toBe(70); // 00:01 → slot 00:00
+    expect(Number.isNaN(s.values[1]!)).toBe(true); // 0 = missing
+    expect(s.values[2]).toBe(66); // 00:04 → slot 00:05
+    expect(s.values[3]).toBe(55);
+  });
+
+  it('reads a local-time long export across the autumn clock change per sensor', async () => {
+    const LA = 'America/Los_Angeles';
+    const times = [
+      '2026-11-01T00:30:00',
+      '2026-11-01T01:00:00',
+      '2026-11-01T01:30:00',
+      '2026-11-01T01:00:00',
+      '2026-11-01T01:30:00',
+      '2026-11-01T02:00:00',
+    ];
+    // Sensor by sensor; y starts inside the repeated hour, right after x's last row (02:00 PST).
+    const rows = [...times.map((t, i) => `x,${t},${i},1`), ...times.slice(1).map((t, i) => `y,${t},${11 + i},1`)];
+    const s = await readSeriesCsv(long(rows), { ...opts, intervalMinutes: 30, timeZone: LA });
+    expect(s.steps).toBe(6); // 00:30 PDT … 02:00 PST: 2.5 hours of real time
+    expect(Array.from(s.values)).toEqual([0, NaN, 1, 11, 2, 12, 3, 13, 4, 14, 5, 15]);
+  });
+
+  it('refuses what it cannot read with typed errors', async () => {
+    const one = ['a,2026-01-05T00:00Z,50,1'];
+    const noValue = await expectCode(
+      () => readSeriesCsv(long(one), { intervalMinutes: 5, timestampColumn: 'time', sensorColumn: 'station' }),
+      'E_INPUT_INVALID',
+    );
+    expect(noValue.details.field).toBe('valueColumn');
+    const absent = await expectCode(() => readSeriesCsv(long(one), { ...opts, valueColumn: 'flow' }), 'E_INPUT_INVALID');
+    expect(absent.details.missingColumns).toEqual(['flow']);
+    await expectCode(() => readSeriesCsv(long(one), { ...opts, sensorColumn: 'time' }), 'E_INPUT_INVALID');
+    const dup = await expectCode(
+      () => readSeriesCsv(long(['a,2026-01-05T00:00Z,50,1', 'b,2026-01-05T00:00Z,51,1', 'a,2026-01-05T00:00:00Z,52,1']), opts),
+      'E_INPUT_INVALID',
+    );
+    expect(dup.details).toMatchObject({ reason: 'timestamps-duplicated', sensor: 'a' });
+    const noId = await expectCode(
+      () => readSeriesCsv(long(['a,2026-01-05T00:00Z,50,1', ',2026-01-05T00:05Z,51,1']), opts),
+      'E_INPUT_INVALID',
+    );
+    expect(noId.details.line).toBe(3);
+    const word = await expectCode(() => readSeriesCsv(long(['a,2026-01-05T00:00Z,fast,1']), opts), 'E_INPUT_INVALID');
+    expect(word.details).toMatchObject({ line: 2, column: 'speed' });
+    await expectCode(() => readSeriesCsv(long(['a,yesterday,50,1']), opts), 'E_INPUT_INVALID');
+    await expectCode(() => readSeriesCsv(long([]), opts), 'E_INPUT_INVALID');
+    await expectCode(() => readSeriesCsv(long(one), { ...opts, sensors: ['zz'] }), 'E_INPUT_INVALID');
+    await expectCode(() => readSeriesCsv(long(one), { ...opts, sensors: ['a', 'a'] }), 'E_INPUT_INVALID');
+    // A listed sensor without a reading, as in a wide file.
+    await expectCode(() => readSeriesCsv(long(['a,2026-01-05T00:00Z,50,1', 'b,2026-01-05T00:00Z,,1']), opts), 'E_INPUT_INVALID');
+    const seconds = await expectCode(() => readSeriesCsv(long(['a,1767571200,50,1', 'a,1767571500,51,1']), opts), 'E_INPUT_INVALID');
+    expect(seconds.details.reason).toBe('timestamps-look-like-seconds');
+    const s = await readSeriesCsv(long(['a,1767571200,50,1', 'a,1767571500,51,1']), { ...opts, timeUnit: 's' });
+    expect(s.start).toBe(Date.UTC(2026, 0, 5));
+    await expectCode(
+      () => readSeriesCsv(long(['a,2026-01-05T00:00Z,50,1', 'a,2026-01-05T00:05Z,51,1']), { ...opts, maxRows: 1 }),
+      'E_INPUT_TOO_LARGE',
+    );
+  });
+});
+
 describe('adjacency', () => {
   it('reads a square matrix and normalises it symmetrically with self-loops', async () => {
     const a = await readAdjacencyCsv(bytes('1,0.5,0\n0.5,1,0\n0,0,1\n'));
@@ -146,5 +249,16 @@ describe('adjacency', () => {
       'E_SHAPE_MISMATCH',
     );
     await expectCode(() => readAdjacencyCsv(bytes('1,x\n0,1\n')), 'E_INPUT_INVALID');
+  });
+});
+
+describe('readSeriesCsv options', () => {
+  it('a misspelt option is refused with the valid names', async () => {
+    const err = await expectCode(
+      () =>
+        readSeriesCsv(bytes('time,a\n2026-01-05T00:00Z,1\n'), { intervalMinutes: 5, timestampColumn: 'time', sensorColum: 'id' } as never),
+      'E_INPUT_INVALID',
+    );
+    expect(err.message).toMatch(/readSeriesCsv options has no option 'sensorColum'; valid: .*sensorColumn/);
   });
 });

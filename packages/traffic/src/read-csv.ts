@@ -1,4 +1,4 @@
-import { AppliedMLError, parseNumberCell, readCsvAll, readNumericMatrix, type CsvSource } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, parseNumberCell, readCsv, readCsvAll, readNumericMatrix, type CsvSource } from '@appliedml/engine';
 import { checkInterval, createSeries, parseTimeText, toEpochMs, type TrafficSeries } from './series';
 import { checkTimeZone } from './time-zone';
 
@@ -31,6 +31,20 @@ export interface ReadSeriesOptions {
   delimiter?: string;
   /** Safety limit on rows (E_INPUT_TOO_LARGE). */
   maxRows?: number;
+  /**
+   * Long ("tidy") files, one reading per row: the column holding the sensor id. Needs
+   * `timestampColumn` and `valueColumn`; every other column is ignored. Rows may come in any order
+   * (by time, or sensor by sensor).
+   */
+  sensorColumn?: string;
+  /** Long files: the column holding the reading (e.g. 'speed'). */
+  valueColumn?: string;
+  /**
+   * Long files: the sensors to keep, in this order (rows of other sensors are skipped). Default:
+   * every sensor, in the order each first appears in the file. A listed sensor with no reading is
+   * E_INPUT_INVALID, as in a wide file.
+   */
+  sensors?: readonly string[];
 }
 
 /**
@@ -41,8 +55,26 @@ export interface ReadSeriesOptions {
  * timestamp: each reading goes to the nearest slot, slots with several readings take their mean, and
  * slots with none are missing (masked), never invented.
  */
+const READ_SERIES_KEYS = Object.keys({
+  intervalMinutes: 1,
+  timestampColumn: 1,
+  timeUnit: 1,
+  timeZone: 1,
+  start: 1,
+  missingValue: 1,
+  header: 1,
+  delimiter: 1,
+  maxRows: 1,
+  sensorColumn: 1,
+  valueColumn: 1,
+  sensors: 1,
+} satisfies Record<keyof ReadSeriesOptions, 1>);
+
 export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOptions): Promise<TrafficSeries> {
+  checkKnownKeys('readSeriesCsv options', options, READ_SERIES_KEYS);
   const intervalMinutes = checkInterval(options.intervalMinutes);
+  if (options.sensorColumn !== undefined || options.valueColumn !== undefined || options.sensors !== undefined)
+    return readLongCsv(source, options, intervalMinutes);
   if (options.timestampColumn === undefined) {
     const m = await readNumericMatrix(source, {
       header: options.header ?? true,
@@ -60,12 +92,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     });
   }
   const tsColumn = options.timestampColumn;
-  const timeUnit = options.timeUnit ?? 'ms';
-  const timeZone = options.timeZone === undefined ? undefined : checkTimeZone(options.timeZone);
-  if (timeUnit !== 'ms' && timeUnit !== 's')
-    throw new AppliedMLError('E_INPUT_INVALID', `timeUnit must be 'ms' or 's' (got ${String(timeUnit)}).`, {
-      details: { field: 'timeUnit' },
-    });
+  const clock = timestampReader(tsColumn, options);
   // The file's column order (a row's keys put numeric ids like '716331' first, ascending).
   let columns: readonly string[] = [];
   const rows = await readCsvAll(source, {
@@ -86,25 +113,10 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
   if (sensors.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The CSV has a timestamp column but no sensor columns.');
   const times = new Float64Array(rows.length);
   const readings = new Float64Array(rows.length * sensors.length);
-  const missingCells = new Set(['', 'NA', 'NaN', 'nan', 'null']);
-  let secondsLike = 0;
   rows.forEach((row, r) => {
     const line = r + 2;
-    const raw = row[tsColumn];
-    const text = typeof raw === 'string' ? raw.trim() : String(raw);
-    const numeric = /^-?\d+(\.\d+)?$/.test(text);
-    const ms = numeric
-      ? Number(text) * (timeUnit === 's' ? 1000 : 1)
-      : parseTimeText(text, `Line ${line}: timestamp`, timeZone, r > 0 ? (times[r - 1] as number) : undefined);
-    if (!Number.isFinite(ms))
-      throw new AppliedMLError(
-        'E_INPUT_INVALID',
-        `Line ${line}: timestamp '${text.slice(0, 40)}' is not an ISO 8601 date or an epoch number.`,
-        {
-          details: { line, column: tsColumn, value: text.slice(0, 40) },
-        },
-      );
-    if (numeric && timeUnit === 'ms' && ms >= 1e9 && ms < 1e10) secondsLike++;
+    const text = cellText(row[tsColumn]);
+    const ms = clock.read(text, line, r > 0 ? (times[r - 1] as number) : undefined);
     if (r > 0) {
       const prev = times[r - 1] as number;
       if (ms === prev)
@@ -120,28 +132,11 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     }
     times[r] = ms;
     sensors.forEach((name, s) => {
-      const cell = row[name];
-      const str = cell === null || cell === undefined ? '' : String(cell).trim();
-      let v: number;
-      if (missingCells.has(str)) v = NaN;
-      else {
-        // Decimal or scientific notation only: Number() would read '0x10' as 16.
-        v = parseNumberCell(str) ?? NaN;
-        if (!Number.isFinite(v))
-          throw new AppliedMLError('E_INPUT_INVALID', `Line ${line}, column '${name}': '${str.slice(0, 40)}' is not a number.`, {
-            details: { line, column: name, value: str.slice(0, 40) },
-          });
-      }
-      readings[r * sensors.length + s] = v;
+      readings[r * sensors.length + s] = readingOf(cellText(row[name]), line, name);
     });
   });
-  if (secondsLike === rows.length)
-    throw new AppliedMLError(
-      'E_INPUT_INVALID',
-      `Every timestamp in '${tsColumn}' is a number between 1e9 and 1e10: as epoch milliseconds that is January to April 1970, and every reading would fall into a few steps. If they are Unix seconds, pass timeUnit: 's'.`,
-      { details: { column: tsColumn, reason: 'timestamps-look-like-seconds' } },
-    );
-  return resampleToGrid(times, readings, sensors, intervalMinutes, options.missingValue, timeZone);
+  clock.finish(rows.length);
+  return resampleToGrid(times, readings, sensors, intervalMinutes, options.missingValue, clock.timeZone);
 }
 
 /** Nearest-slot resampling onto a regular grid from the first timestamp (see readSeriesCsv). */
@@ -171,9 +166,34 @@ export function resampleToGrid(
         },
       );
   }
-  const first = times[0] as number;
+  return accumulateOnGrid(
+    times[0] as number,
+    times[times.length - 1] as number,
+    sensors,
+    intervalMinutes,
+    missingValue,
+    timeZone,
+    (add) => {
+      for (let r = 0; r < times.length; r++) for (let s = 0; s < n; s++) add(times[r] as number, s, readings[r * n + s] as number);
+    },
+  );
+}
+
+/**
+ * The grid from `first` to `last` (nearest slots): `fill` hands every reading to `add`; missing ones
+ * (NaN, `missingValue`) are skipped, a slot's readings averaged, empty slots NaN.
+ */
+function accumulateOnGrid(
+  first: number,
+  last: number,
+  sensors: string[],
+  intervalMinutes: number,
+  missingValue: number | undefined,
+  timeZone: string | undefined,
+  fill: (add: (time: number, sensor: number, value: number) => void) => void,
+): TrafficSeries {
+  const n = sensors.length;
   const stepMs = intervalMinutes * 60_000;
-  const last = times[times.length - 1] as number;
   const steps = Math.round((last - first) / stepMs) + 1;
   if (steps > 50_000_000 / n)
     throw new AppliedMLError(
@@ -183,15 +203,12 @@ export function resampleToGrid(
     );
   const sum = new Float64Array(steps * n);
   const count = new Uint32Array(steps * n);
-  for (let r = 0; r < times.length; r++) {
-    const slot = Math.round(((times[r] as number) - first) / stepMs);
-    for (let s = 0; s < n; s++) {
-      const v = readings[r * n + s] as number;
-      if (Number.isNaN(v) || (missingValue !== undefined && v === missingValue)) continue;
-      sum[slot * n + s] = (sum[slot * n + s] as number) + v;
-      count[slot * n + s] = (count[slot * n + s] as number) + 1;
-    }
-  }
+  fill((time, s, v) => {
+    if (Number.isNaN(v) || (missingValue !== undefined && v === missingValue)) return;
+    const at = Math.round((time - first) / stepMs) * n + s;
+    sum[at] = (sum[at] as number) + v;
+    count[at] = (count[at] as number) + 1;
+  });
   const values = new Float64Array(steps * n);
   for (let i = 0; i < values.length; i++) values[i] = (count[i] as number) > 0 ? (sum[i] as number) / (count[i] as number) : NaN;
   return createSeries({
@@ -201,5 +218,191 @@ export function resampleToGrid(
     start: toEpochMs(first),
     ...(missingValue !== undefined ? { missingValue } : {}),
     ...(timeZone !== undefined ? { timeZone } : {}),
+  });
+}
+
+const MISSING_CELLS = new Set(['', 'NA', 'NaN', 'nan', 'null']);
+
+function cellText(cell: unknown): string {
+  return cell === null || cell === undefined ? '' : String(cell).trim();
+}
+
+/** A reading cell: NaN when missing; decimal or scientific notation only (Number() reads '0x10' as 16). */
+function readingOf(text: string, line: number, column: string): number {
+  if (MISSING_CELLS.has(text)) return NaN;
+  const v = parseNumberCell(text) ?? NaN;
+  if (!Number.isFinite(v))
+    throw new AppliedMLError('E_INPUT_INVALID', `Line ${line}, column '${column}': '${text.slice(0, 40)}' is not a number.`, {
+      details: { line, column, value: text.slice(0, 40) },
+    });
+  return v;
+}
+
+interface TimestampReader {
+  readonly timeZone: string | undefined;
+  /** Epoch ms of a timestamp cell; `after` picks the repeated local hour (see parseTimeText). */
+  read(text: string, line: number, after: number | undefined): number;
+  /** After `rows` reads: refuses numbers that all look like Unix seconds under 'ms'. */
+  finish(rows: number): void;
+}
+
+function timestampReader(column: string, options: ReadSeriesOptions): TimestampReader {
+  const timeUnit = options.timeUnit ?? 'ms';
+  const timeZone = options.timeZone === undefined ? undefined : checkTimeZone(options.timeZone);
+  if (timeUnit !== 'ms' && timeUnit !== 's')
+    throw new AppliedMLError('E_INPUT_INVALID', `timeUnit must be 'ms' or 's' (got ${String(timeUnit)}).`, {
+      details: { field: 'timeUnit' },
+    });
+  let secondsLike = 0;
+  return {
+    timeZone,
+    read(text, line, after) {
+      const numeric = /^-?\d+(\.\d+)?$/.test(text);
+      const ms = numeric ? Number(text) * (timeUnit === 's' ? 1000 : 1) : parseTimeText(text, `Line ${line}: timestamp`, timeZone, after);
+      if (!Number.isFinite(ms))
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `Line ${line}: timestamp '${text.slice(0, 40)}' is not an ISO 8601 date or an epoch number.`,
+          { details: { line, column, value: text.slice(0, 40) } },
+        );
+      if (numeric && timeUnit === 'ms' && ms >= 1e9 && ms < 1e10) secondsLike++;
+      return ms;
+    },
+    finish(rows) {
+      if (rows > 0 && secondsLike === rows)
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `Every timestamp in '${column}' is a number between 1e9 and 1e10: as epoch milliseconds that is January to April 1970, and every reading would fall into a few steps. If they are Unix seconds, pass timeUnit: 's'.`,
+          { details: { column, reason: 'timestamps-look-like-seconds' } },
+        );
+    },
+  };
+}
+
+/** A growable Float64Array. */
+class Float64Buffer {
+  data = new Float64Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+/**
+ * A long file (time, sensor, reading per row) into a series: the grid starts at the earliest
+ * timestamp; each reading goes to its nearest slot, several in a slot are averaged, empty slots are
+ * missing. The same sensor twice at the same time is E_INPUT_INVALID ('timestamps-duplicated').
+ */
+async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, intervalMinutes: number): Promise<TrafficSeries> {
+  const { timestampColumn: tsColumn, sensorColumn, valueColumn } = options;
+  const need = (field: string, value: unknown): string => {
+    if (typeof value === 'string' && value.length > 0) return value;
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `A long file (one reading per row) needs timestampColumn, sensorColumn and valueColumn; ${field} is ${value === undefined ? 'missing' : 'not a column name'}.`,
+      { details: { field } },
+    );
+  };
+  const ts = need('timestampColumn', tsColumn);
+  const sensorCol = need('sensorColumn', sensorColumn);
+  const valueCol = need('valueColumn', valueColumn);
+  if (new Set([ts, sensorCol, valueCol]).size < 3)
+    throw new AppliedMLError('E_INPUT_INVALID', 'timestampColumn, sensorColumn and valueColumn must be three different columns.', {
+      details: { timestampColumn: ts, sensorColumn: sensorCol, valueColumn: valueCol },
+    });
+  const wanted = options.sensors;
+  if (wanted !== undefined) {
+    if (!Array.isArray(wanted) || wanted.length === 0 || wanted.some((id) => typeof id !== 'string' || id.trim() === ''))
+      throw new AppliedMLError('E_INPUT_INVALID', 'sensors must be a non-empty list of sensor ids (strings).', {
+        details: { field: 'sensors' },
+      });
+    const dup = wanted.find((id, i) => wanted.indexOf(id) !== i);
+    if (dup !== undefined)
+      throw new AppliedMLError('E_INPUT_INVALID', `sensors lists '${dup}' twice.`, { details: { field: 'sensors', sensor: dup } });
+  }
+  const clock = timestampReader(ts, options);
+  const index = new Map<string, number>((wanted ?? []).map((id, i) => [id.trim(), i]));
+  const sensors: string[] = wanted ? wanted.map((id) => id.trim()) : [];
+  const times = new Float64Buffer();
+  const which = new Float64Buffer();
+  const values = new Float64Buffer();
+  const lastTime: (number | undefined)[] = [];
+  let rows = 0;
+  let line = 1;
+  for await (const row of readCsv(source, {
+    header: true,
+    onHeader: (names) => {
+      const absent = [ts, sensorCol, valueCol].filter((c) => !names.includes(c));
+      if (absent.length > 0)
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `No column ${absent.map((c) => `'${c}'`).join(', ')} (columns: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}).`,
+          {
+            details: { missingColumns: absent, columns: names.slice(0, 200) },
+          },
+        );
+    },
+    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+    ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
+  })) {
+    line++;
+    rows++;
+    const id = cellText(row[sensorCol]);
+    if (id === '')
+      throw new AppliedMLError('E_INPUT_INVALID', `Line ${line}: no sensor id in '${sensorCol}'.`, {
+        details: { line, column: sensorCol },
+      });
+    let s = index.get(id);
+    if (s === undefined) {
+      if (wanted) continue;
+      s = sensors.length;
+      sensors.push(id);
+      index.set(id, s);
+    }
+    const ms = clock.read(cellText(row[ts]), line, lastTime[s]);
+    lastTime[s] = ms;
+    times.push(ms);
+    which.push(s);
+    values.push(readingOf(cellText(row[valueCol]), line, valueCol));
+  }
+  if (rows === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The CSV has no data rows.');
+  clock.finish(rows);
+  if (times.length === 0)
+    throw new AppliedMLError('E_INPUT_INVALID', `None of the ${sensors.length} listed sensors has a row in the file.`, {
+      details: { sensors: sensors.slice(0, 20) },
+    });
+  const t = times.view();
+  const sensorOf = which.view();
+  // The same sensor twice at one time: a duplicated export, not two readings to average.
+  const order = Array.from({ length: t.length }, (_, i) => i).sort(
+    (a, b) => (sensorOf[a] as number) - (sensorOf[b] as number) || (t[a] as number) - (t[b] as number),
+  );
+  for (let k = 1; k < order.length; k++) {
+    const a = order[k - 1] as number;
+    const b = order[k] as number;
+    if (sensorOf[a] === sensorOf[b] && t[a] === t[b]) {
+      const sensor = sensors[sensorOf[b] as number] as string;
+      throw new AppliedMLError('E_INPUT_INVALID', `Sensor '${sensor}' has two rows at ${new Date(t[b] as number).toISOString()}.`, {
+        details: { reason: 'timestamps-duplicated', sensor, time: new Date(t[b] as number).toISOString() },
+      });
+    }
+  }
+  let first = Infinity;
+  let last = -Infinity;
+  for (const ms of t) {
+    if (ms < first) first = ms;
+    if (ms > last) last = ms;
+  }
+  return accumulateOnGrid(first, last, sensors, intervalMinutes, options.missingValue, clock.timeZone, (add) => {
+    const v = values.view();
+    for (let i = 0; i < t.length; i++) add(t[i] as number, sensorOf[i] as number, v[i] as number);
   });
 }
