@@ -2,7 +2,15 @@
 
 // DICOM
 export { DICOM_DEFAULT_MAX_PIXELS, isDicom, readDicom, readDicomFile } from './dicom/dicom-reader';
-export type { DicomImage, DicomMetadata, DicomPixelArray, DicomTag, ReadDicomOptions, VoiLut } from './dicom/dicom-reader';
+export type {
+  DicomFrameValues,
+  DicomImage,
+  DicomMetadata,
+  DicomPixelArray,
+  DicomTag,
+  ReadDicomOptions,
+  VoiLut,
+} from './dicom/dicom-reader';
 export { applyWindow, dicomToColor, dicomToDisplay, dicomToModality } from './dicom/dicom-pixels';
 export type { DisplayOptions, VoiLutFunction, VoiSetting } from './dicom/dicom-pixels';
 export { SUPPORTED_TRANSFER_SYNTAXES } from './dicom/transfer-syntax';

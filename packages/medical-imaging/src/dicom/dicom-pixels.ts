@@ -1,7 +1,7 @@
 // From stored DICOM values to modality values (rescale) and display values in [0, 1] (VOI window or
 // LUT, MONOCHROME1 inverted). Colour frames become luminance for the grayscale models.
 import { AppliedMLError } from '@appliedml/engine';
-import type { DicomImage } from './dicom-reader';
+import type { DicomFrameValues, DicomImage } from './dicom-reader';
 import type { ColorImage, GrayImage } from '../gray-image';
 
 /** How stored values become display values. */
@@ -26,10 +26,18 @@ function frameAt(image: DicomImage, frame: number): DicomImage['frames'][number]
   return data;
 }
 
-/** Modality values (stored × RescaleSlope + RescaleIntercept, e.g. Hounsfield units) of one frame. */
+/** The rescale and window of one frame: its own in an enhanced multi-frame object, else the file's. */
+function valuesOf(image: DicomImage, frame: number): DicomFrameValues {
+  return image.metadata.perFrame?.[frame] ?? image.metadata;
+}
+
+/**
+ * Modality values (stored × RescaleSlope + RescaleIntercept, e.g. Hounsfield units) of one frame
+ * (with the frame's own rescale in an enhanced multi-frame object: `metadata.perFrame`).
+ */
 export function dicomToModality(image: DicomImage, frame = 0): Float32Array {
   const data = frameAt(image, frame);
-  const { rescaleSlope: slope, rescaleIntercept: intercept } = image.metadata;
+  const { rescaleSlope: slope, rescaleIntercept: intercept } = valuesOf(image, frame);
   const out = new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) out[i] = data[i]! * slope + intercept;
   return out;
@@ -133,17 +141,18 @@ export function dicomToDisplay(image: DicomImage, options: DisplayOptions = {}):
   if (color) values = luminance(values, pixels, image.photometric);
   const voi = options.voi ?? 'auto';
   const meta = image.metadata;
+  const own = valuesOf(image, frame);
   let out: Float32Array;
-  const fn = meta.voiLutFunction ?? 'LINEAR';
+  const fn = own.voiLutFunction ?? 'LINEAR';
   if (typeof voi === 'object') out = applyWindow(values, voi.center, voi.width, voi.function ?? 'LINEAR');
   else if (
     voi === 'auto' &&
     !color &&
-    meta.windowCenter !== undefined &&
-    meta.windowWidth !== undefined &&
-    (fn === 'LINEAR' ? meta.windowWidth >= 1 : meta.windowWidth > 0)
+    own.windowCenter !== undefined &&
+    own.windowWidth !== undefined &&
+    (fn === 'LINEAR' ? own.windowWidth >= 1 : own.windowWidth > 0)
   )
-    out = applyWindow(values, meta.windowCenter, meta.windowWidth, fn);
+    out = applyWindow(values, own.windowCenter, own.windowWidth, fn);
   else if (voi === 'auto' && !color && meta.voiLut && meta.voiLut.data.length > 0) {
     const { firstMapped, bits, data } = meta.voiLut;
     const scale = 1 / (2 ** bits - 1);

@@ -304,3 +304,107 @@ describe('VOI LUT Function', () => {
     expect(linear[3]).toBe(1);
   });
 });
+
+/**
+ * A minimal enhanced multi-frame file (explicit VR little endian, 2×2 MONOCHROME2, 16-bit unsigned):
+ * each frame's rescale and window in its Per-frame Functional Groups item, or `shared` ones for all.
+ */
+function craftEnhanced(
+  frames: number[][],
+  perFrame: Array<{ slope: string; intercept: string; center: string; width: string; fn?: string }>,
+  shared = false,
+): Uint8Array {
+  const u16 = (v: number): number[] => [v & 0xff, (v >> 8) & 0xff];
+  const u32 = (v: number): number[] => [...u16(v & 0xffff), ...u16(v >>> 16)];
+  const text = (s: string): number[] => {
+    const b = [...Buffer.from(s, 'latin1')];
+    return b.length % 2 ? [...b, 0x20] : b;
+  };
+  const short = (group: number, el: number, vr: string, value: number[]): number[] => [
+    ...u16(group),
+    ...u16(el),
+    ...Buffer.from(vr),
+    ...u16(value.length),
+    ...value,
+  ];
+  const item = (body: number[]): number[] => [...u16(0xfffe), ...u16(0xe000), ...u32(body.length), ...body];
+  const sq = (group: number, el: number, items: number[][]): number[] => {
+    const body = items.flatMap(item);
+    return [...u16(group), ...u16(el), ...Buffer.from('SQ'), 0, 0, ...u32(body.length), ...body];
+  };
+  const groups = (v: (typeof perFrame)[number]): number[] => [
+    ...sq(0x0028, 0x9132, [
+      [
+        ...short(0x0028, 0x1050, 'DS', text(v.center)),
+        ...short(0x0028, 0x1051, 'DS', text(v.width)),
+        ...(v.fn ? short(0x0028, 0x1056, 'CS', text(v.fn)) : []),
+      ],
+    ]),
+    ...sq(0x0028, 0x9145, [[...short(0x0028, 0x1052, 'DS', text(v.intercept)), ...short(0x0028, 0x1053, 'DS', text(v.slope))]]),
+  ];
+  const syntax = text('1.2.840.10008.1.2.1').map((b) => (b === 0x20 ? 0 : b));
+  const metaBody = [...u16(0x0002), ...u16(0x0010), ...Buffer.from('UI'), ...u16(syntax.length), ...syntax];
+  const parts = [
+    ...short(0x0002, 0x0000, 'UL', u32(metaBody.length)),
+    ...metaBody,
+    ...short(0x0028, 0x0002, 'US', u16(1)),
+    ...short(0x0028, 0x0004, 'CS', text('MONOCHROME2')),
+    ...short(0x0028, 0x0008, 'IS', text(String(frames.length))),
+    ...short(0x0028, 0x0010, 'US', u16(2)),
+    ...short(0x0028, 0x0011, 'US', u16(2)),
+    ...short(0x0028, 0x0100, 'US', u16(16)),
+    ...short(0x0028, 0x0101, 'US', u16(16)),
+    ...short(0x0028, 0x0102, 'US', u16(15)),
+    ...short(0x0028, 0x0103, 'US', u16(0)),
+    ...(shared ? sq(0x5200, 0x9229, [groups(perFrame[0]!)]) : []),
+    ...(shared ? [] : sq(0x5200, 0x9230, perFrame.map(groups))),
+  ];
+  const data = frames.flat().flatMap((p) => u16(p));
+  parts.push(...u16(0x7fe0), ...u16(0x0010), ...Buffer.from('OW'), 0, 0, ...u32(data.length), ...data);
+  return Uint8Array.from([...new Array<number>(128).fill(0), ...Buffer.from('DICM'), ...parts]);
+}
+
+describe('enhanced multi-frame functional groups', () => {
+  it('each frame is rescaled and windowed with its own Per-frame Functional Groups values', async () => {
+    const frames = [
+      [0, 100, 200, 300],
+      [0, 100, 200, 300],
+    ];
+    const image = await readDicom(
+      craftEnhanced(frames, [
+        { slope: '1', intercept: '-1024', center: '-974', width: '200' },
+        { slope: '2.5', intercept: '10', center: '260', width: '500', fn: 'SIGMOID' },
+      ]),
+    );
+    expect(image.metadata.frames).toBe(2);
+    expect(image.metadata.rescaleSlope).toBe(1); // frame 0's
+    expect(image.metadata.perFrame).toEqual([
+      { rescaleSlope: 1, rescaleIntercept: -1024, windowCenter: -974, windowWidth: 200 },
+      { rescaleSlope: 2.5, rescaleIntercept: 10, windowCenter: 260, windowWidth: 500, voiLutFunction: 'SIGMOID' },
+    ]);
+    expect(Array.from(dicomToModality(image, 0))).toEqual([-1024, -924, -824, -724]);
+    expect(Array.from(dicomToModality(image, 1))).toEqual([10, 260, 510, 760]);
+    const second = dicomToDisplay(image, { frame: 1 }).data;
+    [10, 260, 510, 760].forEach((x, i) => expect(second[i]).toBeCloseTo(1 / (1 + Math.exp((-4 * (x - 260)) / 500)), 5));
+    expect(dicomToDisplay(image, { frame: 0 }).data[1]).toBeCloseTo((-924 - (-974 - 0.5)) / 199 + 0.5, 5);
+  });
+
+  it('shared groups apply to every frame (no perFrame); a per-frame sequence of the wrong length is refused', async () => {
+    const frames = [
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ];
+    const shared = await readDicom(craftEnhanced(frames, [{ slope: '2', intercept: '1', center: '5', width: '10' }], true));
+    expect(shared.metadata.perFrame).toBeUndefined();
+    expect(Array.from(dicomToModality(shared, 1))).toEqual([9, 11, 13, 15]);
+    const err = await readDicom(craftEnhanced(frames, [{ slope: '2', intercept: '1', center: '5', width: '10' }])).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(err, 'E_INPUT_INVALID'), String(err)).toBe(true);
+    const huge = await readDicom(
+      craftEnhanced(frames, [
+        { slope: '1', intercept: '0', center: '5', width: '10' },
+        { slope: '1e9', intercept: '0', center: '5', width: '10' },
+      ]),
+    ).catch((e: unknown) => e);
+    expect((huge as Error).message).toMatch(/of frame 1/);
+  });
+});

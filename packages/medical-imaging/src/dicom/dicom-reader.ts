@@ -55,6 +55,21 @@ export interface DicomMetadata {
   voiLutFunction?: 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
   voiLut?: VoiLut;
   manufacturer?: string;
+  /**
+   * Enhanced multi-frame objects whose Per-frame Functional Groups carry a frame's own rescale or
+   * window (Philips enhanced MR rescales every frame differently): one entry per frame, which
+   * `dicomToModality` / `dicomToDisplay` use for that frame. The fields above are frame 0's.
+   */
+  perFrame?: DicomFrameValues[];
+}
+
+/** A frame's own rescale and window (Enhanced multi-frame functional groups, PS3.3 C.7.6.16). */
+export interface DicomFrameValues {
+  rescaleSlope: number;
+  rescaleIntercept: number;
+  windowCenter?: number;
+  windowWidth?: number;
+  voiLutFunction?: 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
 }
 
 /** One displayed tag (the `serve` page and reports show these). */
@@ -181,21 +196,60 @@ function searchGroups(ds: DataSet, tag: string, depth = 0): DataSet | undefined 
   return undefined;
 }
 
-function withGroups(ds: DataSet, tag: string): DataSet | undefined {
+/**
+ * The data set holding `tag` for one frame: the top level, else the Shared Functional Groups, else
+ * that frame's item of the Per-frame Functional Groups (frame 0 when none is named).
+ */
+function withGroups(ds: DataSet, tag: string, frame = 0): DataSet | undefined {
   if (ds.elements[tag]) return ds;
-  for (const group of ['x52009229', 'x52009230']) {
-    const item = ds.elements[group]?.items?.[0]?.dataSet;
-    if (item) {
-      const found = searchGroups(item, tag);
-      if (found) return found;
-    }
-  }
-  return undefined;
+  const shared = ds.elements.x52009229?.items?.[0]?.dataSet;
+  const found = shared ? searchGroups(shared, tag) : undefined;
+  if (found) return found;
+  const own = ds.elements.x52009230?.items?.[frame]?.dataSet;
+  return own ? searchGroups(own, tag) : undefined;
 }
 
-function groupNumbers(ds: DataSet, tag: string): number[] | undefined {
-  const holder = withGroups(ds, tag);
+function groupNumbers(ds: DataSet, tag: string, frame = 0): number[] | undefined {
+  const holder = withGroups(ds, tag, frame);
   return holder ? numbers(holder, tag) : undefined;
+}
+
+type FrameWindow = Pick<DicomFrameValues, 'windowCenter' | 'windowWidth' | 'voiLutFunction'>;
+
+/** One frame's rescale (checked) and window. */
+function frameValues(ds: DataSet, frame: number): DicomFrameValues {
+  const slope = groupNumbers(ds, 'x00281053', frame)?.[0] ?? 1;
+  const intercept = groupNumbers(ds, 'x00281052', frame)?.[0] ?? 0;
+  // Modality values are float32: a slope or intercept this large turns every pixel into Infinity.
+  if (!(Number.isFinite(slope) && Math.abs(slope) <= 1e6 && Number.isFinite(intercept) && Math.abs(intercept) <= 1e9))
+    throw invalid(
+      `RescaleSlope ${slope} / RescaleIntercept ${intercept}${frame > 0 ? ` of frame ${frame}` : ''} are out of range (|slope| ≤ 1e6, |intercept| ≤ 1e9).`,
+    );
+  const values: DicomFrameValues = { rescaleSlope: slope, rescaleIntercept: intercept };
+  const center = groupNumbers(ds, 'x00281050', frame)?.[0];
+  const width = groupNumbers(ds, 'x00281051', frame)?.[0];
+  if (center !== undefined && width !== undefined && width > 0) {
+    const window: FrameWindow = { windowCenter: center, windowWidth: width };
+    const holder = withGroups(ds, 'x00281056', frame);
+    const fn = holder ? str(holder, 'x00281056')?.trim().toUpperCase() : undefined;
+    if (fn === 'LINEAR' || fn === 'LINEAR_EXACT' || fn === 'SIGMOID') window.voiLutFunction = fn;
+    Object.assign(values, window);
+  }
+  return values;
+}
+
+/** Every frame's values, when the Per-frame Functional Groups hold a rescale or window (else undefined). */
+function perFrameValues(ds: DataSet, frameCount: number): DicomFrameValues[] | undefined {
+  const items = ds.elements.x52009230?.items;
+  if (!items || frameCount < 2) return undefined;
+  const own = (tag: string): boolean => items.some((item) => item.dataSet !== undefined && searchGroups(item.dataSet, tag) !== undefined);
+  if (!['x00281052', 'x00281053', 'x00281050', 'x00281051'].some((tag) => !ds.elements[tag] && own(tag))) return undefined;
+  if (items.length !== frameCount)
+    throw invalid(`The Per-frame Functional Groups have ${items.length} items for ${frameCount} frames.`, {
+      items: items.length,
+      frames: frameCount,
+    });
+  return Array.from({ length: frameCount }, (_, f) => frameValues(ds, f));
 }
 
 function voiLut(ds: DataSet): VoiLut | undefined {
@@ -517,13 +571,8 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
   if (bitsAllocated > 1 && bitsStored < bitsAllocated)
     for (let f = 0; f < frames.length; f++) frames[f] = keepStoredBits(frames[f]!, bitsStored, highBit, signed);
   const spacing = groupNumbers(ds, 'x00280030') ?? numbers(ds, 'x00181164');
-  const slope = groupNumbers(ds, 'x00281053')?.[0] ?? 1;
-  const intercept = groupNumbers(ds, 'x00281052')?.[0] ?? 0;
-  // Modality values are float32: a slope or intercept this large turns every pixel into Infinity.
-  if (!(Number.isFinite(slope) && Math.abs(slope) <= 1e6 && Number.isFinite(intercept) && Math.abs(intercept) <= 1e9))
-    throw invalid(`RescaleSlope ${slope} / RescaleIntercept ${intercept} are out of range (|slope| ≤ 1e6, |intercept| ≤ 1e9).`);
-  const center = groupNumbers(ds, 'x00281050')?.[0];
-  const width = groupNumbers(ds, 'x00281051')?.[0];
+  const first = frameValues(ds, 0);
+  const perFrame = perFrameValues(ds, frameCount);
   const lut = voiLut(ds);
   const orientation = str(ds, 'x00200020');
   const metadata: DicomMetadata = {
@@ -537,8 +586,8 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
     bitsAllocated,
     bitsStored,
     signed,
-    rescaleSlope: slope,
-    rescaleIntercept: intercept,
+    rescaleSlope: first.rescaleSlope,
+    rescaleIntercept: first.rescaleIntercept,
   };
   const modality = str(ds, 'x00080060');
   if (modality) metadata.modality = modality.trim();
@@ -556,13 +605,13 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
   if (body) metadata.bodyPartExamined = body.trim();
   const rescaleType = str(ds, 'x00281054');
   if (rescaleType) metadata.rescaleType = rescaleType.trim();
-  if (center !== undefined && width !== undefined && width > 0) {
-    metadata.windowCenter = center;
-    metadata.windowWidth = width;
-    const fn = str(ds, 'x00281056')?.trim().toUpperCase();
-    if (fn === 'LINEAR' || fn === 'LINEAR_EXACT' || fn === 'SIGMOID') metadata.voiLutFunction = fn;
+  if (first.windowCenter !== undefined && first.windowWidth !== undefined) {
+    metadata.windowCenter = first.windowCenter;
+    metadata.windowWidth = first.windowWidth;
+    if (first.voiLutFunction) metadata.voiLutFunction = first.voiLutFunction;
   }
   if (lut) metadata.voiLut = lut;
+  if (perFrame) metadata.perFrame = perFrame;
   const manufacturer = str(ds, 'x00080070');
   if (manufacturer) metadata.manufacturer = manufacturer.trim();
   // Only technical facts are logged; never names, ids or dates.
