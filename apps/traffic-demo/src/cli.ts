@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { closeOnSignals, intFlag, parseCliArgs } from '@appliedml/demo-kit';
 import { AppliedMLError, checkDevice, type Device } from '@appliedml/engine';
 import { MODEL_KINDS, splitSeries, TrafficForecaster, type TrafficModelKind } from '@appliedml/traffic';
-import { loadDemoData, type DataChoice } from './data';
+import { loadDemoData, type DataChoice, type FileDataOptions } from './data';
 import { runComparison } from './experiment';
 import { replayTest, writeReport } from './report';
 import { forecastTable, horizonTable } from './render';
@@ -20,11 +20,42 @@ usage:
   traffic-demo forecast --bundle DIR [--at STEP]      forecast every step ahead from the window ending at STEP
   traffic-demo serve --bundle DIR [--port 8080] [--host H]  web page with the forecast chart of a chosen sensor and live alerts
 
-options: --data auto|los-loop|synthetic (default auto: Los-loop when APPLIEDML_DATA_DIR has it, else generated data,
-         flagged synthetic), --sensors N (first N sensors), --device auto|cuda|cpu|wasm|js, --seed N, --hidden N`;
+options: --data auto|los-loop|synthetic|FILE.csv (default auto: Los-loop when APPLIEDML_DATA_DIR has it, else generated data,
+         flagged synthetic), --sensors N (first N sensors), --device auto|cuda|cpu|wasm|js, --seed N, --hidden N
+
+your own data (--data FILE.csv; give evaluate / forecast / serve the same flags as train):
+  wide, one column per sensor:     --timestamp-column time      (or none: one row per step from --start ISO)
+  long, one reading per row:       --timestamp-column time --sensor-column station --value-column speed
+  --interval MIN (default 5), --time-zone America/Los_Angeles, --time-unit ms|s, --missing-value 0,
+  --adjacency FILE.csv (square, sensors in the file's order; default: no road graph)`;
 
 const SUBSET_NOTE =
   'Quick preset on a sensor subset: the published rows are for all 207 sensors; the baselines beside them use the same subset as the models.';
+
+/** `--data FILE.csv`'s reading flags as `loadDemoData`'s file options. */
+function fileOptions(values: Record<string, string | boolean | undefined>): FileDataOptions {
+  const text = (name: string): string | undefined => values[name] as string | undefined;
+  const unit = text('time-unit');
+  if (unit !== undefined && unit !== 'ms' && unit !== 's')
+    throw new AppliedMLError('E_INPUT_INVALID', `--time-unit must be ms or s; got ${unit}.`);
+  const missing = text('missing-value');
+  const missingValue = missing === undefined ? undefined : Number(missing);
+  if (missingValue !== undefined && (missing!.trim() === '' || !Number.isFinite(missingValue)))
+    throw new AppliedMLError('E_INPUT_INVALID', `--missing-value must be a number; got ${missing}.`);
+  const interval = intFlag(text('interval'), 'interval', { min: 1 });
+  const entries: Array<[keyof FileDataOptions, unknown]> = [
+    ['adjacency', text('adjacency')],
+    ['intervalMinutes', interval],
+    ['start', text('start')],
+    ['timestampColumn', text('timestamp-column')],
+    ['sensorColumn', text('sensor-column')],
+    ['valueColumn', text('value-column')],
+    ['timeZone', text('time-zone')],
+    ['timeUnit', unit],
+    ['missingValue', missingValue],
+  ];
+  return Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as FileDataOptions;
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_OUT = resolve(here, '../../../reports/traffic-demo');
@@ -51,6 +82,15 @@ async function main(argv: string[]): Promise<void> {
         at: { type: 'string' },
         port: { type: 'string', default: '8080' },
         host: { type: 'string' },
+        adjacency: { type: 'string' },
+        interval: { type: 'string' },
+        start: { type: 'string' },
+        'timestamp-column': { type: 'string' },
+        'sensor-column': { type: 'string' },
+        'value-column': { type: 'string' },
+        'time-zone': { type: 'string' },
+        'time-unit': { type: 'string' },
+        'missing-value': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -59,8 +99,9 @@ async function main(argv: string[]): Promise<void> {
   const command = positionals[0];
   if (values.help || !command) return out(USAGE);
   const data = values.data as DataChoice;
-  if (!['auto', 'los-loop', 'synthetic'].includes(data))
-    throw new AppliedMLError('E_INPUT_INVALID', `--data must be auto, los-loop or synthetic; got ${data}.`);
+  if (!['auto', 'los-loop', 'synthetic'].includes(data) && !/\.csv$/i.test(data))
+    throw new AppliedMLError('E_INPUT_INVALID', `--data must be auto, los-loop, synthetic or a .csv file; got ${data}.`);
+  const ownFile = fileOptions(values);
   if (values.device !== undefined) checkDevice(values.device, '--device');
   const device = values.device as Device | undefined;
   const seed = intFlag(values.seed, 'seed', { min: 0 }) as number;
@@ -69,7 +110,7 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'demo': {
       // Quick preset: a few minutes on 2 cores. Full runs (all 207 sensors, more epochs) are `npm run bench -w @appliedml/traffic`.
-      const d = await loadDemoData(data, num(values.sensors, 'sensors') ?? (data === 'synthetic' ? undefined : 30));
+      const d = await loadDemoData(data, num(values.sensors, 'sensors') ?? (data === 'synthetic' ? undefined : 30), process.env, ownFile);
       out(d.note);
       if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
       const { results, testStart, kept } = await runComparison(d, {
@@ -96,7 +137,7 @@ async function main(argv: string[]): Promise<void> {
     case 'train': {
       const kind = (values.model ?? 'ridge') as TrafficModelKind;
       if (!MODEL_KINDS.includes(kind)) throw new AppliedMLError('E_INPUT_INVALID', `--model must be one of ${MODEL_KINDS.join(', ')}.`);
-      const d = await loadDemoData(data, num(values.sensors, 'sensors'));
+      const d = await loadDemoData(data, num(values.sensors, 'sensors'), process.env, ownFile);
       out(d.note);
       const { train } = splitSeries(d.series, 0.8);
       const model = TrafficForecaster.create({
@@ -121,7 +162,7 @@ async function main(argv: string[]): Promise<void> {
     case 'evaluate': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'evaluate needs --bundle DIR.');
       const model = await TrafficForecaster.load(values.bundle, device ? { device } : {});
-      const d = await loadDemoData(data, model.sensors.length);
+      const d = await loadDemoData(data, model.sensors.length, process.env, ownFile);
       out(d.note);
       if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
       const { testStart } = splitSeries(d.series, 0.8);
@@ -140,7 +181,7 @@ async function main(argv: string[]): Promise<void> {
     case 'forecast': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'forecast needs --bundle DIR.');
       const model = await TrafficForecaster.load(values.bundle, device ? { device } : {});
-      const d = await loadDemoData(data, model.sensors.length);
+      const d = await loadDemoData(data, model.sensors.length, process.env, ownFile);
       const T = model.config.inputSteps;
       const end = num(values.at, 'at') ?? d.series.steps - 1;
       if (end < T - 1 || end >= d.series.steps)
@@ -166,7 +207,7 @@ async function main(argv: string[]): Promise<void> {
     case 'serve': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'serve needs --bundle DIR (train one first).');
       const model = await TrafficForecaster.load(values.bundle, device ? { device } : {});
-      const d = await loadDemoData(data, model.sensors.length);
+      const d = await loadDemoData(data, model.sensors.length, process.env, ownFile);
       const { testStart } = splitSeries(d.series, 0.8);
       const feed = createLiveFeed(model, d, testStart, {
         onTickError: (error) =>

@@ -1,11 +1,32 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateTrafficNetwork, loadLosLoop, type Adjacency, type InjectedIncident, type TrafficSeries } from '@appliedml/traffic';
+import { AppliedMLError } from '@appliedml/engine';
+import {
+  createAdjacency,
+  generateTrafficNetwork,
+  loadLosLoop,
+  readAdjacencyCsv,
+  readSeriesCsv,
+  selectSensors,
+  subAdjacency,
+  type Adjacency,
+  type InjectedIncident,
+  type ReadSeriesOptions,
+  type TrafficSeries,
+} from '@appliedml/traffic';
 
-export type DataChoice = 'auto' | 'los-loop' | 'synthetic';
+/** A named source, or the path of your own CSV (see `FileDataOptions`). */
+export type DataChoice = 'auto' | 'los-loop' | 'synthetic' | (string & {});
+
+/** How to read your own CSV: `readSeriesCsv`'s options (without `intervalMinutes`, which defaults to 5) and a road graph. */
+export interface FileDataOptions extends Omit<ReadSeriesOptions, 'intervalMinutes'> {
+  intervalMinutes?: number;
+  /** A square adjacency CSV over the file's sensors; without it the sensors have no neighbours. */
+  adjacency?: string;
+}
 
 export interface DemoData {
-  name: 'los-loop' | 'synthetic';
+  name: 'los-loop' | 'synthetic' | 'file';
   series: TrafficSeries;
   adjacency: Adjacency;
   /** Incidents injected into the synthetic network (none for real data). */
@@ -19,7 +40,10 @@ export async function loadDemoData(
   choice: DataChoice,
   sensors: number | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  file: FileDataOptions = {},
 ): Promise<DemoData> {
+  if (!['auto', 'los-loop', 'synthetic'].includes(choice))
+    return loadFileData(resolve(env.INIT_CWD ?? process.cwd(), choice), sensors, file);
   const raw = env.APPLIEDML_DATA_DIR?.trim();
   // `npm run demo` runs in the app's folder: a relative APPLIEDML_DATA_DIR is taken from where npm was started.
   const dataDir = raw ? resolve(env.INIT_CWD ?? process.cwd(), raw) : undefined;
@@ -47,5 +71,40 @@ export async function loadDemoData(
     note:
       `SYNTHETIC data: a generated road network (${net.series.sensors.length} sensors, 14 days, daily and weekly rhythm, noise, ${net.incidents.length} injected incidents). ` +
       'Set APPLIEDML_DATA_DIR to a directory holding los-loop/ to run on real data.',
+  };
+}
+
+/** Your own speeds: a wide (time × sensors) or long (time, sensor, value per row) CSV; the first `sensors` sensors when given. */
+async function loadFileData(path: string, sensors: number | undefined, options: FileDataOptions): Promise<DemoData> {
+  if (!existsSync(path))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `--data must be auto, los-loop, synthetic or the path of a CSV file; '${path}' does not exist.`,
+      { details: { path } },
+    );
+  const { adjacency: adjacencyPath, intervalMinutes, ...read } = options;
+  let series = await readSeriesCsv(path, { intervalMinutes: intervalMinutes ?? 5, ...read });
+  const all = series.sensors.length;
+  let adjacency = adjacencyPath
+    ? await readAdjacencyCsv(resolve(adjacencyPath))
+    : createAdjacency(Array.from({ length: all }, (_, i) => Array.from({ length: all }, (_, j) => (i === j ? 1 : 0))));
+  if (adjacency.size !== all)
+    throw new AppliedMLError('E_SHAPE_MISMATCH', `The adjacency is ${adjacency.size}×${adjacency.size} but the CSV has ${all} sensors.`, {
+      details: { adjacency: adjacency.size, sensors: all },
+    });
+  if (sensors !== undefined && sensors < all) {
+    const keep = Array.from({ length: sensors }, (_, i) => i);
+    series = selectSensors(series, keep);
+    adjacency = subAdjacency(adjacency, keep);
+  }
+  const n = series.sensors.length;
+  return {
+    name: 'file',
+    series,
+    adjacency,
+    incidents: [],
+    note:
+      `Your data (${path}): ${n === all ? `${n} sensors` : `the first ${n} of ${all} sensors`}, ${series.steps} steps of ${series.intervalMinutes} min` +
+      `${series.timeZone ? ` on the ${series.timeZone} clock` : ''}; ${adjacencyPath ? `road graph ${adjacencyPath}` : 'no road graph (--adjacency FILE): every sensor on its own'}.`,
   };
 }

@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppliedMLError } from '@appliedml/engine';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDemoData } from './data';
+
+let dir: string;
+let longCsv: string;
+const longFlags = { timestampColumn: 'time', sensorColumn: 'station', valueColumn: 'speed' } as const;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'traffic-own-'));
+  // Three stations, two days of 5-min speeds, sensor by sensor (as a database export might list them).
+  const rows = ['station,time,speed'];
+  const start = Date.UTC(2026, 0, 5);
+  for (const [k, station] of ['s-9', 's-2', 's-5'].entries())
+    for (let t = 0; t < 576; t++) {
+      const hour = ((t * 5) / 60) % 24;
+      rows.push(`${station},${new Date(start + t * 300_000).toISOString()},${(60 - 20 * Math.exp(-((hour - 8) ** 2)) + k).toFixed(1)}`);
+    }
+  longCsv = join(dir, 'speeds.csv');
+  await writeFile(longCsv, `${rows.join('\n')}\n`);
+  await writeFile(join(dir, 'adj.csv'), '0,1,0\n1,0,1\n0,1,0\n');
+  await writeFile(join(dir, 'adj2.csv'), '0,1\n1,0\n');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('traffic demo on your own CSV', () => {
+  it('reads a long file with its road graph, or without one (every sensor on its own); --sensors keeps the first N', async () => {
+    const d = await loadDemoData(longCsv, undefined, {}, { ...longFlags, adjacency: join(dir, 'adj.csv') });
+    expect(d.name).toBe('file');
+    expect(d.series.sensors).toEqual(['s-9', 's-2', 's-5']);
+    expect(d.series.steps).toBe(576);
+    expect(Array.from(d.adjacency.weights)).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0]);
+    expect(d.note).toMatch(/^Your data .*3 sensors, 576 steps of 5 min; road graph/);
+    const two = await loadDemoData(longCsv, 2, {}, { ...longFlags, adjacency: join(dir, 'adj.csv') });
+    expect(two.series.sensors).toEqual(['s-9', 's-2']);
+    expect(Array.from(two.adjacency.weights)).toEqual([0, 1, 1, 0]);
+    const alone = await loadDemoData(longCsv, undefined, {}, longFlags);
+    expect(Array.from(alone.adjacency.weights)).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    expect(alone.note).toMatch(/no road graph/);
+  });
+
+  it('a missing file or an adjacency of the wrong size is a typed error', async () => {
+    const missing = await loadDemoData(join(dir, 'nope.csv'), undefined, {}, longFlags).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(missing, 'E_INPUT_INVALID')).toBe(true);
+    const wrong = await loadDemoData(longCsv, undefined, {}, { ...longFlags, adjacency: join(dir, 'adj2.csv') }).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(wrong, 'E_SHAPE_MISMATCH')).toBe(true);
+  });
+
+  it('the CLI trains on the file and forecasts from it with the same flags', () => {
+    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+    const flags = ['--data', longCsv, '--timestamp-column', 'time', '--sensor-column', 'station', '--value-column', 'speed'];
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    const bundle = join(dir, 'model');
+    const train = run(['train', '--model', 'historical-average', '--out', bundle, ...flags]);
+    expect(train.stderr).toBe('');
+    expect(train.status).toBe(0);
+    expect(train.stdout).toMatch(/Your data/);
+    const forecast = run(['forecast', '--bundle', bundle, ...flags]);
+    expect(forecast.status).toBe(0);
+    expect(forecast.stdout).toMatch(/s-9/);
+    const bad = run(['train', '--data', longCsv, '--time-unit', 'days']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^error E_INPUT_INVALID: --time-unit must be ms or s/);
+  }, 240_000);
+});
