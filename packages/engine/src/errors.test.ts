@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AppliedMLError, ERROR_CODES, assertInput, httpStatusForCode } from './errors';
+import { AppliedMLError, ERROR_CODES, assertInput, describeValue, httpStatusForCode } from './errors';
+import { checkIntegerOption, checkKnownKeys } from './option-checks';
 
 describe('AppliedMLError', () => {
   it('is recognised by its marker, not its prototype (a duplicate install is still an AppliedMLError)', () => {
@@ -30,5 +31,26 @@ describe('AppliedMLError', () => {
       E_IO: 500,
     });
     for (const s of Object.values(status)) expect([400, 404, 413, 415, 500, 503]).toContain(s);
+  });
+});
+
+describe('describeValue', () => {
+  it('never throws, whatever the value; long texts are cut', () => {
+    expect(describeValue(10n)).toBe('10n');
+    expect(describeValue({ a: 1n })).toBe('{"a":"1n"}');
+    expect(describeValue(Symbol('s'))).toBe('Symbol(s)');
+    expect(describeValue(undefined)).toBe('undefined');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(describeValue(cyclic)).toBe('[object Object]');
+    expect(describeValue('x'.repeat(200))).toHaveLength(81);
+  });
+
+  it('option checks name a BigInt or a symbol instead of failing to print it', () => {
+    expect(() => checkIntegerOption('epochs', 10n, 1, 100)).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringContaining('got 10n') }),
+    );
+    expect(() => checkKnownKeys('config', 10n, ['a'])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect(() => checkKnownKeys('config', Symbol('x'), ['a'])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
   });
 });

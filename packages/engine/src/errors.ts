@@ -93,3 +93,30 @@ export function httpStatusForCode(code: ErrorCode): number {
 export function assertInput(condition: unknown, message: string, details?: Record<string, unknown>): asserts condition {
   if (!condition) throw new AppliedMLError('E_INPUT_INVALID', message, details ? { details } : {});
 }
+
+/**
+ * A short text for a value in an error message that never throws: JSON where it can (BigInt as `10n`,
+ * symbols and functions by name), cut to `max` characters.
+ */
+export function describeValue(value: unknown, max = 80): string {
+  let text: string;
+  try {
+    text =
+      typeof value === 'bigint'
+        ? `${value}n`
+        : typeof value === 'symbol' || typeof value === 'function'
+          ? String(value)
+          : (JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value));
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** `path` names a file or folder (a non-empty string); anything else is E_INPUT_INVALID naming `what`. */
+export function checkPathArgument(path: unknown, what: string): asserts path is string {
+  if (typeof path !== 'string' || path.trim() === '')
+    throw new AppliedMLError('E_INPUT_INVALID', `${what} must be a folder path (a non-empty string); got ${describeValue(path)}.`, {
+      details: { field: what },
+    });
+}

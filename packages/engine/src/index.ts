@@ -1,7 +1,7 @@
 // The whole public surface of @appliedml/engine.
 
 // Errors and logging
-export { AppliedMLError, ERROR_CODES, assertInput, httpStatusForCode } from './errors';
+export { AppliedMLError, ERROR_CODES, assertInput, checkPathArgument, describeValue, httpStatusForCode } from './errors';
 export type { AppliedMLErrorOptions, ErrorCode } from './errors';
 export { consoleLogger, silentLogger } from './logger';
 export { routeConsoleWarnings } from './console-warnings';

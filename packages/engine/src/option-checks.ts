@@ -1,9 +1,9 @@
 // Checks for numeric options, shared by every SDK: each failure is E_INPUT_INVALID naming the option,
 // so a NaN, a negative size or a huge count never reaches tfjs or an allocation.
-import { AppliedMLError } from './errors';
+import { AppliedMLError, describeValue } from './errors';
 
 function refuse(field: string, value: unknown, rule: string): never {
-  throw new AppliedMLError('E_INPUT_INVALID', `${field} must be ${rule} (got ${JSON.stringify(value) ?? String(value)}).`, {
+  throw new AppliedMLError('E_INPUT_INVALID', `${field} must be ${rule} (got ${describeValue(value)}).`, {
     details: { field },
   });
 }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -131,4 +131,31 @@ describe('makeDirs', () => {
     },
     10_000,
   );
+});
+
+describe('replaceDirAtomic, leftovers and bad paths', () => {
+  it('removes copies a killed save left beside the folder once they are older than 15 minutes, not younger ones or others', async () => {
+    const dir = join(root, 'model');
+    const old = new Date(Date.now() - 20 * 60_000);
+    for (const name of [
+      '.model.tmp-0123456789ab',
+      '.model.old-ba9876543210',
+      '.model.tmp-aaaaaaaaaaaa',
+      '.other.tmp-0123456789ab',
+      '.model.tmp-keepme',
+    ]) {
+      await mkdir(join(root, name));
+      await writeFile(join(root, name, 'weights.bin'), 'x');
+      if (name !== '.model.tmp-aaaaaaaaaaaa') await utimes(join(root, name), old, old);
+    }
+    await replaceDirAtomic(dir, async (staging) => writeFile(join(staging, 'manifest.json'), '{}'));
+    expect((await readdir(root)).sort()).toEqual(['.model.tmp-aaaaaaaaaaaa', '.model.tmp-keepme', '.other.tmp-0123456789ab', 'model']);
+  });
+
+  it('a save path that is not a non-empty string is E_INPUT_INVALID (not a TypeError from node:path)', async () => {
+    for (const bad of [undefined, null, '', '  ', 5, Symbol('x'), 10n]) {
+      const err = await replaceDirAtomic(bad as never, async () => undefined).catch((e: unknown) => e);
+      expect(AppliedMLError.hasCode(err, 'E_INPUT_INVALID'), String(err)).toBe(true);
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { AppliedMLError } from '../errors';
+import { AppliedMLError, checkPathArgument } from '../errors';
 
 /** Write a new file and fsync it before closing (it must not exist yet). */
 export async function writeFileDurable(path: string, data: Uint8Array | string): Promise<void> {
@@ -135,6 +135,11 @@ export async function makeDirs(dir: string): Promise<void> {
  * existing non-empty `dir` must also be an earlier save (see `ReplaceDirOptions`).
  */
 export function replaceDirAtomic(dir: string, fill: (staging: string) => Promise<void>, options: ReplaceDirOptions = {}): Promise<void> {
+  try {
+    checkPathArgument(dir, 'The save path');
+  } catch (error) {
+    return Promise.reject(error);
+  }
   // Saves to one folder from this process run one after another (the last one called wins), so they do
   // not race each other's renames.
   const key = resolve(dir);
@@ -187,4 +192,32 @@ async function replaceNow(dir: string, fill: (staging: string) => Promise<void>,
     });
   }
   if (hadPrevious) await rm(retired, { recursive: true, force: true });
+  await removeStaleSiblings(dir);
+}
+
+/** Staging or retired copies older than this are left by a crash, not by a save still running. */
+const STALE_MS = 15 * 60_000;
+
+/**
+ * A process killed between `mkdir(staging)` and the last rename leaves a hidden `.<name>.tmp-*` or
+ * `.<name>.old-*` sibling, a full copy of a bundle; the next successful save to `dir` removes those
+ * older than 15 minutes (a younger one may be another process's save in progress). Best effort.
+ */
+async function removeStaleSiblings(dir: string): Promise<void> {
+  const parent = dirname(dir);
+  const prefix = `.${basename(dir)}.`;
+  const pattern = /^(tmp|old)-[0-9a-f]{12}$/;
+  let names: string[];
+  try {
+    names = await readdir(parent);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !pattern.test(name.slice(prefix.length))) continue;
+    const path = join(parent, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isDirectory() && now - info.mtimeMs > STALE_MS) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+  }
 }

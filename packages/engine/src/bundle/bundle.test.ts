@@ -249,3 +249,12 @@ describe('model bundles', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('loadBundle path', () => {
+  it('a path that is not a non-empty string is E_INPUT_INVALID, not a search for a folder named "undefined"', async () => {
+    for (const bad of [undefined, null, '', 7, Symbol('x')]) {
+      const err = await loadBundle(bad as never).catch((e: unknown) => e);
+      expect(AppliedMLError.hasCode(err, 'E_INPUT_INVALID'), String(err)).toBe(true);
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { AppliedMLError } from '../errors';
+import { AppliedMLError, checkPathArgument } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { writeDirAtomic } from './atomic-dir';
 import { rebuildNetwork } from './rebuild-model';
@@ -213,6 +213,7 @@ function parseManifest(text: string, dir: string): BundleManifest {
  * then rebuild the models. A missing, truncated or tampered file is an E_BUNDLE_CORRUPT error.
  */
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
+  checkPathArgument(dir, 'The bundle path');
   let root: string;
   let text: string;
   try {

@@ -1,4 +1,4 @@
-import { AppliedMLError } from '../errors';
+import { AppliedMLError, describeValue } from '../errors';
 
 /** The devices a user can ask for. 'cpu' means native TensorFlow through @tensorflow/tfjs-node. */
 export const DEVICES = ['auto', 'cuda', 'cpu', 'wasm', 'js'] as const;
@@ -25,13 +25,9 @@ export function isDevice(value: unknown): value is Device {
  */
 export function checkDevice(value: unknown, source = 'device'): asserts value is Device {
   if (!isDevice(value))
-    throw new AppliedMLError(
-      'E_DEVICE_INVALID',
-      `${source} is ${JSON.stringify(value) ?? String(value)}. Valid devices: ${DEVICES.join(', ')}.`,
-      {
-        details: { requested: typeof value === 'string' ? value : String(value), valid: [...DEVICES], source },
-      },
-    );
+    throw new AppliedMLError('E_DEVICE_INVALID', `${source} is ${describeValue(value)}. Valid devices: ${DEVICES.join(', ')}.`, {
+      details: { requested: typeof value === 'string' ? value : String(value), valid: [...DEVICES], source },
+    });
 }
 
 /** One try of the chain: what was tried and why it was or was not taken. */
