@@ -1,5 +1,6 @@
 import { AppliedMLError } from '@appliedml/engine';
 import type { Rng } from '@appliedml/engine';
+import { checkAudioSamples } from './features';
 
 /**
  * Augmentation for speaker robustness. Waveform-level perturbations (speed, noise) and the
@@ -74,7 +75,9 @@ function uniform(rng: UniformSource, [lo, hi]: [number, number]): number {
 
 /** Resample by `factor` (> 1 = faster and higher) with linear interpolation: cheap, and ample for augmentation. */
 export function changeSpeed(samples: Float32Array, factor: number): Float32Array {
-  if (!(factor >= 0.25 && factor <= 4)) throw new AppliedMLError('E_INPUT_INVALID', `A speed factor is in [0.25, 4] (got ${factor}).`);
+  checkAudioSamples(samples, 'changeSpeed samples');
+  if (typeof factor !== 'number' || !(factor >= 0.25 && factor <= 4))
+    throw new AppliedMLError('E_INPUT_INVALID', `A speed factor is in [0.25, 4] (got ${String(factor)}).`);
   const n = Math.max(1, Math.floor(samples.length / factor));
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -90,6 +93,17 @@ export function changeSpeed(samples: Float32Array, factor: number): Float32Array
 
 /** White noise at `snrDb` below the signal's power. */
 export function addNoise(samples: Float32Array, snrDb: number, rng: UniformSource): Float32Array {
+  checkAudioSamples(samples, 'addNoise samples');
+  if (typeof snrDb !== 'number' || !Number.isFinite(snrDb))
+    throw new AppliedMLError('E_INPUT_INVALID', `addNoise needs a finite snrDb (got ${String(snrDb)}).`, { details: { field: 'snrDb' } });
+  if (rng === null || typeof rng !== 'object' || typeof rng.next !== 'function')
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      'addNoise needs a random source with next() (e.g. createRng(seed) from @appliedml/engine).',
+      {
+        details: { field: 'rng' },
+      },
+    );
   let power = 0;
   for (let i = 0; i < samples.length; i++) power += (samples[i] as number) ** 2;
   power /= Math.max(1, samples.length);

@@ -104,7 +104,41 @@ function bad(message: string, field: string): AppliedMLError {
   return new AppliedMLError('E_INPUT_INVALID', `Feature config: ${message}`, { details: { field } });
 }
 
+/** A feature config given to a public helper is an object (null, a string or an array spread into the defaults unnoticed). */
+function checkConfigObject(config: unknown): void {
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new AppliedMLError('E_INPUT_INVALID', 'A feature config must be an object of feature settings.', {
+      details: { field: 'features' },
+    });
+}
+
+/** The number arguments of the helpers: a finite number (NaN, strings and objects are refused, not computed with). */
+function checkFinite(value: unknown, name: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new AppliedMLError('E_INPUT_INVALID', `${name} must be a finite number (got ${describeValue(value)}).`, {
+      details: { field: name },
+    });
+}
+
+/** Warps accepted by the feature helpers: the augmentation's VTLP range. */
+function checkWarp(warp: unknown): void {
+  checkFinite(warp, 'warp');
+  if ((warp as number) < 0.5 || (warp as number) > 2)
+    throw new AppliedMLError('E_INPUT_INVALID', `warp must be in [0.5, 2] (got ${warp as number}).`, { details: { field: 'warp' } });
+}
+
+/** A short printable form of any value for an error message (never the value itself when it is large). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return 'a string';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  return typeof value;
+}
+
 export function resolveFeatureConfig(config: Partial<FeatureConfig> = {}): ResolvedFeatureConfig {
+  checkConfigObject(config);
   const c: FeatureConfig = { ...FEATURE_DEFAULTS, ...config };
   if (!Number.isInteger(c.sampleRate) || c.sampleRate < 4000 || c.sampleRate > 48_000)
     throw bad('sampleRate must be an integer 4000–48000.', 'sampleRate');
@@ -149,10 +183,12 @@ const MIN_LOG_MEL = MIN_LOG_HZ / F_SP;
 const LOG_STEP = Math.log(6.4) / 27;
 
 export function hzToMel(hz: number): number {
+  checkFinite(hz, 'hz');
   return hz >= MIN_LOG_HZ ? MIN_LOG_MEL + Math.log(hz / MIN_LOG_HZ) / LOG_STEP : hz / F_SP;
 }
 
 export function melToHz(mel: number): number {
+  checkFinite(mel, 'mel');
   return mel >= MIN_LOG_MEL ? MIN_LOG_HZ * Math.exp(LOG_STEP * (mel - MIN_LOG_MEL)) : F_SP * mel;
 }
 
@@ -171,7 +207,9 @@ interface Plan {
 }
 
 /** Slaney-normalised triangular mel filters over the nFft/2 + 1 FFT bins (librosa.filters.mel). */
-export function melFilterBank(c: ResolvedFeatureConfig, warp = 1): Float64Array[] {
+export function melFilterBank(config: ResolvedFeatureConfig, warp = 1): Float64Array[] {
+  const c = resolved(config);
+  checkWarp(warp);
   const bins = c.nFft / 2 + 1;
   // warp ≠ 1: vocal-tract-length perturbation (the frequency axis scaled by `warp` under the filters).
   const fftFreqs = Float64Array.from({ length: bins }, (_, k) => (k * c.sampleRate * warp) / c.nFft);
@@ -238,7 +276,12 @@ function planFor(c: ResolvedFeatureConfig, warp = 1): Plan {
 }
 
 /** Number of frames `extractFeatures` gives for `n` samples. */
-export function frameCount(n: number, c: ResolvedFeatureConfig): number {
+export function frameCount(n: number, config: ResolvedFeatureConfig): number {
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new AppliedMLError('E_INPUT_INVALID', `frameCount needs a whole number of samples ≥ 0 (got ${describeValue(n)}).`, {
+      details: { field: 'n' },
+    });
+  const c = resolved(config);
   const padded = c.center ? n + 2 * Math.floor(c.nFft / 2) : n;
   return padded < c.nFft ? 0 : 1 + Math.floor((padded - c.nFft) / c.hopLength);
 }
@@ -345,6 +388,29 @@ function baseFeatures(samples: Float32Array, c: ResolvedFeatureConfig, warp: num
  */
 export const MAX_SAMPLE_MAGNITUDE = 1e6;
 
+/**
+ * Audio given to a public helper: a Float32Array (or, where `float64` says so, a Float64Array) of finite
+ * samples. Anything else (null, a number, a string, a plain array) is E_INPUT_INVALID rather than a
+ * TypeError or a silently empty result.
+ */
+export function checkAudioSamples(samples: unknown, what: string, float64 = false): void {
+  if (!(samples instanceof Float32Array || (float64 && samples instanceof Float64Array)))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${what} must be a Float32Array${float64 ? ' or Float64Array' : ''} of mono audio samples (got ${describeValue(samples)}).`,
+      { details: { field: 'samples' } },
+    );
+  checkFiniteSamples(samples);
+}
+
+/** A sample rate given to a public helper: a finite number of Hz from 1 kHz to 384 kHz. */
+export function checkSampleRateArgument(rate: unknown, name: string): void {
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 1000 || rate > 384_000)
+    throw new AppliedMLError('E_INPUT_INVALID', `${name} must be a sample rate from 1000 to 384000 Hz (got ${describeValue(rate)}).`, {
+      details: { field: name },
+    });
+}
+
 export function checkFiniteSamples(samples: ArrayLike<number>): void {
   for (let i = 0; i < samples.length; i++) {
     const v = samples[i] as number;
@@ -384,10 +450,15 @@ export function extractFeatureViews(
   configs: ReadonlyArray<ResolvedFeatureConfig | Partial<FeatureConfig>>,
   options: { warp?: number } = {},
 ): Features[] {
-  if (!((samples as unknown) instanceof Float32Array || (samples as unknown) instanceof Float64Array))
-    throw new AppliedMLError('E_INPUT_INVALID', 'Samples must be a Float32Array of mono audio.');
+  checkAudioSamples(samples, 'Samples', true);
   if (samples.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'No samples to extract features from.');
-  checkFiniteSamples(samples);
+  // Every index, holes included (map would skip a hole and return one).
+  if (!Array.isArray(configs))
+    throw new AppliedMLError('E_INPUT_INVALID', 'extractFeatureViews needs a list of feature configs.', { details: { field: 'configs' } });
+  for (let i = 0; i < configs.length; i++) checkConfigObject(configs[i]);
+  if (options === null || typeof options !== 'object')
+    throw new AppliedMLError('E_INPUT_INVALID', 'Feature options must be an object.', { details: { field: 'options' } });
+  if (options.warp !== undefined) checkWarp(options.warp);
   const warp = Math.round((options.warp ?? 1) * 100) / 100;
   const shared = new Map<string, { parts: Float64Array[]; frames: number; B: number }>();
   return configs.map((config) => {
@@ -414,6 +485,7 @@ export function extractFeatureViews(
 }
 
 function resolved(config: ResolvedFeatureConfig | Partial<FeatureConfig>): ResolvedFeatureConfig {
+  checkConfigObject(config);
   return 'dim' in config && 'winLength' in config && 'cepstralDim' in config
     ? (config as ResolvedFeatureConfig)
     : resolveFeatureConfig(config);
@@ -463,10 +535,12 @@ function staticStats(base: Float64Array, frames: number, B: number, scale: numbe
 
 /** MFCCs only (no deltas, no CMVN): the values the golden test compares with the float64 reference. */
 export function mfcc(samples: Float32Array, config: Partial<FeatureConfig> = {}): Features {
+  checkConfigObject(config);
   return extractFeatures(samples, { ...config, kind: 'mfcc', deltas: 0, cmvn: 'none' });
 }
 
 /** Log-mel energies in dB (no deltas, no CMVN). */
 export function logMel(samples: Float32Array, config: Partial<FeatureConfig> = {}): Features {
+  checkConfigObject(config);
   return extractFeatures(samples, { ...config, kind: 'log-mel', deltas: 0, cmvn: 'none' });
 }

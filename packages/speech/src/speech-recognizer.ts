@@ -247,7 +247,8 @@ function checkNetworkConfig(cnn: CnnConfig, rnn: RnnConfig, config: SpeechRecogn
     throw new AppliedMLError('E_INPUT_INVALID', `cnn.filters must be a list of 1 to 8 widths (got ${JSON.stringify(cnn.filters)}).`, {
       details: { field: 'cnn.filters' },
     });
-  cnn.filters.forEach((f, i) => int(`cnn.filters[${i}]`, f, 1, 2048));
+  // Every index, holes included (forEach would skip them and build a network without that layer).
+  for (let i = 0; i < cnn.filters.length; i++) int(`cnn.filters[${i}]`, cnn.filters[i], 1, 2048);
   int('cnn.kernel', cnn.kernel, 1, 64);
   int('cnn.dense', cnn.dense, 1, 4096);
   share('cnn.dropout', cnn.dropout);
@@ -260,15 +261,19 @@ function checkNetworkConfig(cnn: CnnConfig, rnn: RnnConfig, config: SpeechRecogn
   checkNumberOption('maxSeconds', config.maxSeconds, 0, 86_400, { open: 'min' });
 }
 
+/** Whether every index of `list` (holes included, which `every` would skip) holds a finite number in [min, max]. */
+function allNumbersIn(list: readonly unknown[], min: number, max: number): boolean {
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) return false;
+  }
+  return true;
+}
+
 /** A [low, high] range of finite numbers inside [min, max] (E_INPUT_INVALID naming the field). */
 function checkRange(field: string, value: unknown, min: number, max: number, nullable = false): void {
   if (nullable && value === null) return;
-  if (
-    !Array.isArray(value) ||
-    value.length !== 2 ||
-    !value.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max) ||
-    (value[0] as number) > (value[1] as number)
-  )
+  if (!Array.isArray(value) || value.length !== 2 || !allNumbersIn(value, min, max) || (value[0] as number) > (value[1] as number))
     throw new AppliedMLError(
       'E_INPUT_INVALID',
       `${field} must be${nullable ? ' null or' : ''} [low, high] with ${min} ≤ low ≤ high ≤ ${max}.`,
@@ -318,7 +323,7 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
     stretch === null ||
     (Array.isArray(stretch) &&
       stretch.length === 2 &&
-      stretch.every((v) => typeof v === 'number' && Number.isFinite(v)) &&
+      allNumbersIn(stretch, -Infinity, Infinity) &&
       (stretch[0] as number) >= 0.25 &&
       (stretch[0] as number) <= (stretch[1] as number) &&
       (stretch[1] as number) <= 4);
@@ -423,13 +428,14 @@ function memberSeed(seed: number, member: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
-function checkWarps(warps: number[]): number[] {
-  if (!Array.isArray(warps) || warps.length === 0 || warps.length > 16 || !warps.every((w) => w >= 0.7 && w <= 1.3)) {
+/** 1–16 numbers in [0.7, 1.3], every index walked (a hole or a nested array saved a bundle that `load` refused). */
+function checkWarps(warps: unknown): number[] {
+  if (!Array.isArray(warps) || warps.length === 0 || warps.length > 16 || !allNumbersIn(warps, 0.7, 1.3)) {
     throw new AppliedMLError('E_INPUT_INVALID', 'testTimeWarps must be 1–16 warps between 0.7 and 1.3.', {
       details: { field: 'testTimeWarps' },
     });
   }
-  return [...warps];
+  return Array.from(warps as number[]);
 }
 
 /**
@@ -582,20 +588,24 @@ export class SpeechRecognizer {
 
   /** The feature config the model uses (stored in its bundle); with several front ends, the first. */
   get featureConfig(): ResolvedFeatureConfig {
+    this.alive();
     return { ...(this.pre?.features ?? this.config.features) };
   }
 
   /** Every front end's feature config, in the order of their networks (stored in the bundle). */
   get frontEndConfigs(): ResolvedFeatureConfig[] {
+    this.alive();
     return (this.pre ? frontEndsOf(this.pre) : this.config.frontEnds).map((f) => ({ ...f }));
   }
 
   /** The test-time warps predictions average over ([1] = none); settable after training or loading. */
   get testTimeWarps(): number[] {
+    this.alive();
     return [...(this.pre?.testTimeWarps ?? this.config.testTimeWarps)];
   }
 
   set testTimeWarps(warps: number[]) {
+    this.alive();
     const checked = checkWarps(warps);
     this.config.testTimeWarps = checked;
     if (this.pre) this.pre.testTimeWarps = checked;
@@ -603,6 +613,7 @@ export class SpeechRecognizer {
 
   /** The model's sample rate: every input is resampled to it. */
   get sampleRate(): number {
+    this.alive();
     return (this.pre?.features ?? this.config.features).sampleRate;
   }
 
@@ -906,6 +917,8 @@ export class SpeechRecognizer {
         return { probs, labels: pre.labels };
       },
       options,
+      // Every push and flush: a stream of a disposed recognizer refuses audio at once, not at the next word.
+      () => this.alive(),
     );
   }
 
@@ -1043,7 +1056,7 @@ export class SpeechRecognizer {
     }
   }
 
-  /** Free the network's memory. Every later call is E_MODEL_DISPOSED. */
+  /** Free the network's memory. Every later call and property read is E_MODEL_DISPOSED (`isTrained` answers false), and so is its streams' next `push` / `flush`. */
   dispose(): void {
     this.networks?.forEach((n) => n.dispose());
     this.networks = undefined;

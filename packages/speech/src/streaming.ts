@@ -47,6 +47,8 @@ export class StreamingRecognizer {
     private readonly rate: number,
     private readonly classify: Classify,
     private readonly options: StreamingOptions = {},
+    /** Throws when the recognizer behind the stream is gone (E_MODEL_DISPOSED); checked on every push and flush. */
+    private readonly alive: () => void = () => {},
   ) {
     // Checked here, at createStream: a zero maxWordSeconds made push() loop forever on an empty word.
     if (options === null || typeof options !== 'object') throw new AppliedMLError('E_INPUT_INVALID', 'Stream options must be an object.');
@@ -74,8 +76,9 @@ export class StreamingRecognizer {
     return (this.offset + this.buffer.length) / this.rate;
   }
 
-  /** Add samples; returns the words completed by this chunk. */
+  /** Add samples; returns the words completed by this chunk. E_MODEL_DISPOSED once its recognizer was disposed. */
   push(chunk: Float32Array): StreamDetection[] {
+    this.alive();
     if (this.closed) throw new AppliedMLError('E_INPUT_INVALID', 'This stream was flushed; create a new one.');
     if (!(chunk instanceof Float32Array)) throw new AppliedMLError('E_INPUT_INVALID', 'Stream chunks must be Float32Array samples.');
     for (let i = 0; i < chunk.length; i++) {
@@ -91,8 +94,9 @@ export class StreamingRecognizer {
     return this.drain(false);
   }
 
-  /** End of stream: recognise whatever word is still open. */
+  /** End of stream: recognise whatever word is still open. E_MODEL_DISPOSED once its recognizer was disposed. */
   flush(): StreamDetection[] {
+    this.alive();
     if (this.closed) return [];
     if (this.resampler) {
       const tail = this.resampler.flush();

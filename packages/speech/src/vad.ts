@@ -1,4 +1,4 @@
-import { checkFiniteSamples } from './features';
+import { checkAudioSamples, checkSampleRateArgument } from './features';
 import { AppliedMLError, checkNumberOption } from '@appliedml/engine';
 
 /**
@@ -68,11 +68,10 @@ export function checkVadOptions(options: VadOptions | undefined, prefix = 'vad')
 }
 
 export function detectSpeech(samples: Float32Array, sampleRate: number, options: VadOptions = {}): Segment[] {
+  checkAudioSamples(samples, 'detectSpeech samples', true);
+  checkSampleRateArgument(sampleRate, 'sampleRate');
   checkVadOptions(options);
   const o = { ...DEFAULTS, ...options };
-  if (!(sampleRate > 0 && sampleRate <= 384_000))
-    throw new AppliedMLError('E_INPUT_INVALID', `VAD needs a positive sample rate, got ${sampleRate}.`);
-  checkFiniteSamples(samples);
   const frame = Math.max(1, Math.round((o.frameMs * sampleRate) / 1000));
   const hop = Math.max(1, Math.round((o.hopMs * sampleRate) / 1000));
   const n = samples.length;

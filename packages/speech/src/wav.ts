@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { AppliedMLError } from '@appliedml/engine';
 import * as wavefileModule from 'wavefile';
+import { checkAudioSamples, checkSampleRateArgument, describeValue } from './features';
 
 // wavefile is CommonJS; reach its class the same way under ESM, CommonJS and bundlers.
 type WaveFileClass = typeof import('wavefile').WaveFile;
@@ -86,6 +87,8 @@ function fourcc(bytes: Uint8Array, at: number): string {
 
 /** Walks the RIFF chunks and validates what the decoder will rely on. */
 export function parseWavHeader(bytes: Uint8Array, name = 'WAV input'): WavHeader {
+  if (!(bytes instanceof Uint8Array))
+    throw invalid(`${name}: WAV input must be bytes (a Uint8Array or Buffer), got ${describeValue(bytes)}.`, { name });
   if (bytes.length === 0) throw invalid(`${name} is empty (0 bytes).`, { name });
   if (bytes.length < 12 || fourcc(bytes, 8) !== 'WAVE' || !['RIFF', 'RIFX', 'RF64'].includes(fourcc(bytes, 0))) {
     throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `${name} is not a WAV file (no RIFF/WAVE header); convert it to WAV (PCM or float).`, {
@@ -226,6 +229,9 @@ function kernel(): Float64Array {
 
 /** Band-limited (windowed-sinc) resampling; frequencies above the lower rate's Nyquist are removed, not aliased. */
 export function resample(samples: Float32Array, fromRate: number, toRate: number): Float32Array {
+  checkAudioSamples(samples, 'resample samples');
+  checkSampleRateArgument(fromRate, 'fromRate');
+  checkSampleRateArgument(toRate, 'toRate');
   if (fromRate === toRate || samples.length === 0) return samples;
   const r = new StreamingResampler(fromRate, toRate);
   const head = r.push(samples);
@@ -258,8 +264,8 @@ export class StreamingResampler {
     private readonly fromRate: number,
     private readonly toRate: number,
   ) {
-    if (!(fromRate > 0 && toRate > 0 && Number.isFinite(fromRate) && Number.isFinite(toRate)))
-      throw invalid(`Cannot resample from ${fromRate} Hz to ${toRate} Hz.`);
+    checkSampleRateArgument(fromRate, 'fromRate');
+    checkSampleRateArgument(toRate, 'toRate');
     this.ratio = toRate / fromRate;
     this.scale = Math.min(1, this.ratio) * ROLLOFF;
     this.half = ZEROS / this.scale;
@@ -267,6 +273,7 @@ export class StreamingResampler {
 
   push(chunk: Float32Array): Float32Array {
     if (this.flushed) throw invalid('This resampler was flushed: its stream has ended.');
+    checkAudioSamples(chunk, 'A resampler chunk');
     if (chunk.length > 0) {
       if (this.history.length === 0)
         this.history = chunk; // read only, never written: no copy needed
@@ -441,6 +448,15 @@ export function encodeWav(
   bitDepth: '8' | '16' | '24' | '32' | '32f' = '16',
   channels = 1,
 ): Uint8Array {
+  checkAudioSamples(samples, 'encodeWav samples');
+  if (!Number.isInteger(sampleRate) || sampleRate < 1000 || sampleRate > 384_000)
+    throw invalid(`encodeWav: sampleRate must be an integer in [1000, 384000] Hz (got ${describeValue(sampleRate)}).`, {
+      option: 'sampleRate',
+    });
+  if (!(['8', '16', '24', '32', '32f'] as unknown[]).includes(bitDepth))
+    throw invalid(`encodeWav: bitDepth must be '8', '16', '24', '32' or '32f' (got ${describeValue(bitDepth)}).`, { option: 'bitDepth' });
+  if (!Number.isInteger(channels) || channels < 1 || channels > 64)
+    throw invalid(`encodeWav: channels must be an integer from 1 to 64 (got ${describeValue(channels)}).`, { option: 'channels' });
   const wav = new wavefile.WaveFile();
   const scale = bitDepth === '32f' ? 1 : 2 ** (Number(bitDepth) - 1) - 1;
   const offset = bitDepth === '8' ? 128 : 0;
