@@ -1,4 +1,5 @@
 import { AppliedMLError } from '@appliedml/engine';
+import { checkOptionsObject } from './options';
 
 export interface CharNgramOptions {
   /** Smallest and largest n (default 2..4). */
@@ -16,6 +17,7 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Character n-grams, by code point (a surrogate pair is one character). */
 export function charNgrams(text: string, options: CharNgramOptions = {}): string[] {
+  checkOptionsObject('charNgrams options', options);
   const min = options.min ?? 2;
   const max = options.max ?? 4;
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min || max > 16) {

@@ -2,6 +2,7 @@ import { AppliedMLError } from '@appliedml/engine';
 import { charNgrams } from './char-ngrams';
 import { WordNetNouns } from './wordnet';
 import { TOKENIZERS, stemmerFor, stopWordsFor, tokenizerFor, type TokenizerName } from './languages';
+import { checkOptionsObject } from './options';
 
 /** How a text becomes tokens and features. Stored in the bundle, so a loaded model sees texts the same way. */
 export interface FeatureConfig {
@@ -46,6 +47,7 @@ export const FEATURE_PRESETS = {
 export type ResolvedFeatureConfig = Required<Omit<FeatureConfig, 'charNgrams'>> & { charNgrams: FeatureConfig['charNgrams'] };
 
 export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatureConfig {
+  checkOptionsObject('features', config);
   const resolved: ResolvedFeatureConfig = {
     language: config.language ?? 'en',
     tokenizer: config.tokenizer ?? 'unicode',

@@ -1,5 +1,6 @@
 import { AppliedMLError } from '@appliedml/engine';
 import { hashBucket } from './hash';
+import { checkOptionsObject } from './options';
 
 export interface HashedNgramOptions {
   /** Number of hash buckets (default 2^18). Index 0 is kept for padding. */
@@ -13,6 +14,7 @@ export interface HashedNgramOptions {
  * [1, buckets). No vocabulary to store; collisions are rare at the default size.
  */
 export function hashedNgrams(tokens: readonly string[], options: HashedNgramOptions = {}): Int32Array {
+  checkOptionsObject('hashedNgrams options', options);
   const buckets = options.buckets ?? 1 << 18;
   const maxN = options.maxN ?? 2;
   if (!Number.isInteger(buckets) || buckets < 2 || !Number.isInteger(maxN) || maxN < 1) {

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { AppliedMLError, readCsv } from '@appliedml/engine';
 import { checkText, decodeText } from './text-input';
+import { checkOptionsObject } from './options';
 
 /** One labelled text. `label` is one class, or several for multi-label data. */
 export interface TextExample {
@@ -18,6 +19,7 @@ export interface LoaderOptions {
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 async function readBytes(file: string, options: LoaderOptions): Promise<Buffer> {
+  checkOptionsObject('loader options', options);
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
   try {
     const info = await stat(file);

@@ -2,6 +2,7 @@ import { AppliedMLError } from '@appliedml/engine';
 import { stemmerFor, tokenizerFor } from './languages';
 import { naturalModule, type SentimentCtor } from './natural-modules';
 import { checkText } from './text-input';
+import { checkOptionsObject } from './options';
 
 /** Languages and vocabularies natural's SentimentAnalyzer has. */
 const VOCABULARIES = {
@@ -35,6 +36,7 @@ export class SentimentScorer {
   private readonly maxTextChars: number | undefined;
 
   constructor(options: SentimentOptions = {}) {
+    checkOptionsObject('SentimentScorer options', options);
     const vocabulary = options.vocabulary ?? 'afinn';
     const language = options.language ?? 'en';
     // Own keys only: 'constructor' or 'toString' must not find Object's.

@@ -225,6 +225,18 @@ const NESTED_KEYS: Record<string, string[]> = {
     learningRate: 1,
   } satisfies Record<keyof CnnConfig, 1>),
 };
+/** The option names of `train`, `evaluate`, `explain` and `load` (null or a misspelt name is refused). */
+const TRAIN_KEYS = Object.keys({
+  classWeight: 1,
+  validation: 1,
+  epochs: 1,
+  device: 1,
+  logger: 1,
+  progress: 1,
+} satisfies Record<keyof TrainOptions, 1>);
+const EVALUATE_KEYS = Object.keys({ positiveLabel: 1 } satisfies Record<keyof EvaluateOptions, 1>);
+const EXPLAIN_KEYS = Object.keys({ label: 1, top: 1 } satisfies Record<'label' | 'top', 1>);
+const LOAD_KEYS = Object.keys({ device: 1, logger: 1 } satisfies Record<'device' | 'logger', 1>);
 
 /** Refuses model options that would train nothing, give NaN or fail inside tfjs (E_INPUT_INVALID naming the option). */
 function checkModelOptions(linear: LinearConfig, naiveBayes: NaiveBayesConfig, fasttext: FastTextConfig, cnn: CnnConfig): void {
@@ -354,12 +366,14 @@ export class TextClassifier {
     return [...this.ready().labels];
   }
 
+  /** True once trained or loaded, until `dispose`. */
   get isTrained(): boolean {
-    return this.state !== undefined;
+    return !this.disposed && this.state !== undefined;
   }
 
   async train(data: readonly TextExample[], options: TrainOptions = {}): Promise<TextTrainingReport> {
     this.alive();
+    checkKnownKeys('train options', options, TRAIN_KEYS);
     // The linear models run in plain JavaScript and never start the engine: the device name is still checked.
     if (options.device !== undefined) checkDevice(options.device);
     const started = performance.now();
@@ -446,6 +460,8 @@ export class TextClassifier {
       featureCount = tfidf.size;
     } else {
       await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
+      // Disposed while the engine started: build nothing.
+      this.alive();
       const tokens = texts.map((t) => tokenize(t, features));
       // Fit the input length to the data: short texts (questions) need far fewer positions than the cap.
       const longest = Math.max(...tokens.map((t) => t.length));
@@ -570,6 +586,11 @@ export class TextClassifier {
       }
     }
 
+    // Disposed while the network trained: the new network is freed, not attached to a disposed model.
+    if (this.disposed) {
+      state.network?.dispose();
+      throw new AppliedMLError('E_MODEL_DISPOSED', 'This TextClassifier was disposed while it trained; create or load another.');
+    }
     this.state?.network?.dispose();
     this.state = state;
     if (fittedWidths) {
@@ -622,6 +643,7 @@ export class TextClassifier {
   async explain(text: string, options: { label?: string; top?: number } | null = {}): Promise<TextExplanation> {
     const state = this.ready();
     options ??= {};
+    checkKnownKeys('explain options', options, EXPLAIN_KEYS);
     checkIntegerOption('top', options.top, 0, 10_000);
     const checked = checkText(text, { maxChars: this.config.maxTextChars });
     const top = options.top ?? 10;
@@ -694,6 +716,8 @@ export class TextClassifier {
    * E_INPUT_INVALID (the model cannot predict it, and accuracy would silently undercount).
    */
   async evaluate(data: readonly TextExample[], options: EvaluateOptions = {}): Promise<TextMetrics> {
+    this.ready();
+    checkKnownKeys('evaluate options', options, EVALUATE_KEYS);
     if (this.config.multiLabel) throw new AppliedMLError('E_INPUT_INVALID', 'This is a multi-label model; use evaluateMultiLabel.');
     const { state, texts, labelSets, index, probs } = this.scored(data);
     const yTrue = labelSets.map((set) => index.get(set[0] as string) as number);
@@ -709,6 +733,7 @@ export class TextClassifier {
 
   /** Metrics of a multi-label model: subset accuracy, Hamming loss, micro and macro F1. */
   async evaluateMultiLabel(data: readonly TextExample[]): Promise<MultiLabelMetrics> {
+    this.ready();
     if (!this.config.multiLabel) throw new AppliedMLError('E_INPUT_INVALID', 'This is a multi-class model; use evaluate.');
     const { state, texts, labelSets, index, probs } = this.scored(data);
     const K = state.labels.length;
@@ -737,6 +762,7 @@ export class TextClassifier {
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<TextClassifier> {
+    checkKnownKeys('load options', options, LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     registerTextLayers();
     const bundle = await loadBundle(dir, { package: TEXT_PACKAGE, task: TEXT_TASK });

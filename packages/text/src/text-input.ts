@@ -1,4 +1,5 @@
 import { AppliedMLError } from '@appliedml/engine';
+import { checkOptionsObject } from './options';
 
 /** Longest text accepted by default, in UTF-16 code units (1 MiB of characters). Longer → E_INPUT_TOO_LARGE. */
 export const DEFAULT_MAX_TEXT_CHARS = 1_048_576;
@@ -14,6 +15,7 @@ export interface TextCheckOptions {
  * free of U+FFFD replacement characters (the mark a wrong decoding leaves) and lone surrogates.
  */
 export function checkText(text: unknown, options: TextCheckOptions = {}): string {
+  checkOptionsObject('checkText options', options);
   const details = options.where ?? {};
   const maxChars = options.maxChars ?? DEFAULT_MAX_TEXT_CHARS;
   if (typeof text !== 'string') {

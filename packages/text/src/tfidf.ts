@@ -1,6 +1,7 @@
 import { AppliedMLError } from '@appliedml/engine';
 import { charFeatureGroups, type WordGrams } from './features';
 import { Vocabulary, vocabularyLimits, type VocabularyOptions } from './vocabulary';
+import { checkOptionsObject } from './options';
 
 /** A sparse row: feature indices (ascending) and their values. */
 export interface SparseVector {
@@ -33,6 +34,7 @@ export class TfidfVectorizer {
   }
 
   static fit(documents: readonly (readonly string[])[], options: TfidfOptions = {}): TfidfVectorizer {
+    checkOptionsObject('TF-IDF options', options);
     if (documents.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
     const { vocabulary, documentFrequency } = Vocabulary.fit(documents, { ...options, reserveSpecial: false });
     const n = documents.length;
@@ -159,6 +161,7 @@ export class TfidfVectorizer {
     documents: readonly (readonly string[])[],
     options: TfidfOptions = {},
   ): { vectorizer: TfidfVectorizer; rows: SparseVector[] } {
+    checkOptionsObject('TF-IDF options', options);
     if (documents.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
     vocabularyLimits(options); // refuse bad limits before any work (they are applied below)
     const n = documents.length;

@@ -1,4 +1,5 @@
 import { AppliedMLError } from '@appliedml/engine';
+import { checkOptionsObject } from './options';
 
 export interface VocabularyOptions {
   /** Keep terms seen in at least this many documents (default 1). */
@@ -40,6 +41,7 @@ function termHash(term: string): number {
  * Infinity), so `Vocabulary.fit` and `TfidfVectorizer.fitTransform` keep the same number of terms.
  */
 export function vocabularyLimits(options: VocabularyOptions): { minCount: number; maxSize: number } {
+  checkOptionsObject('vocabulary options', options);
   const minCount = options.minCount ?? 1;
   const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
   const whole = (v: number): boolean => Number.isInteger(v) || v === Number.POSITIVE_INFINITY;

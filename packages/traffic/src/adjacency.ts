@@ -1,4 +1,5 @@
 import { AppliedMLError, readNumericMatrix, type CsvSource } from '@appliedml/engine';
+import { checkOptionsObject } from './options';
 
 /** A square road-graph matrix (weighted or 0/1), row-major; entry (i, j) links sensor i to j. */
 export interface Adjacency {
@@ -53,6 +54,7 @@ export function createAdjacency(matrix: ArrayLike<ArrayLike<number>> | Float64Ar
 
 /** Reads a headerless square CSV (los_adj.csv). Not square → E_SHAPE_MISMATCH; bad cells → E_INPUT_INVALID. */
 export async function readAdjacencyCsv(source: CsvSource, options: { header?: boolean } = {}): Promise<Adjacency> {
+  checkOptionsObject('readAdjacencyCsv options', options);
   const m = await readNumericMatrix(source, { header: options.header ?? false });
   if (m.rows !== m.cols) {
     throw new AppliedMLError('E_SHAPE_MISMATCH', `An adjacency matrix must be square; the CSV is ${m.rows} × ${m.cols}.`, {

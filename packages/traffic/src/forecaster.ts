@@ -204,6 +204,21 @@ const CONFIG_KEYS = Object.keys({
   ridge: 1,
   seed: 1,
 } satisfies Record<keyof TrafficForecasterConfig, 1>);
+const TRAIN_KEYS = Object.keys({
+  adjacency: 1,
+  epochs: 1,
+  batchSize: 1,
+  learningRate: 1,
+  lrSchedule: 1,
+  valFraction: 1,
+  patience: 1,
+  device: 1,
+  logger: 1,
+  progress: 1,
+  onEpochEnd: 1,
+} satisfies Record<keyof TrafficTrainOptions, 1>);
+const EVALUATE_KEYS = Object.keys({ fromStep: 1, pooling: 1, batchSize: 1 } satisfies Record<keyof EvaluateOptions, 1>);
+const LOAD_KEYS = ['device', 'logger'];
 const RIDGE_KEYS = Object.keys({ neighbours: 1, neighbourLags: 1, historicalAverage: 1, lambdas: 1 } satisfies Record<
   keyof RidgeConfig,
   1
@@ -237,11 +252,24 @@ export class TrafficForecaster {
     return !this.disposed && this.fitted !== undefined;
   }
 
+  /** Steps forecast ahead (the largest horizon). */
   get outputSteps(): number {
+    this.alive();
+    return this.maxHorizon;
+  }
+
+  /** True for the networks ('gru', 'lstm', 'tgcn'). */
+  get isNeural(): boolean {
+    this.alive();
+    return this.neural;
+  }
+
+  // Unguarded versions for the class's own use (a train that settles after `dispose` reads them too).
+  private get maxHorizon(): number {
     return this.config.horizons[this.config.horizons.length - 1] as number;
   }
 
-  get isNeural(): boolean {
+  private get neural(): boolean {
     return NEURAL.includes(this.config.model);
   }
 
@@ -267,11 +295,12 @@ export class TrafficForecaster {
   /** Fits scalers and the historical average on `series`, then trains the network (baselines need no training). */
   async train(series: TrafficSeries, options: TrafficTrainOptions = {}): Promise<TrafficTrainingReport> {
     this.alive();
+    checkKnownKeys('train options', options, TRAIN_KEYS);
     checkSeriesShape(series, 'The training series');
     const logger = options.logger ?? silentLogger;
     const started = performance.now();
     const { inputSteps: T, model: kind } = this.config;
-    const P = this.outputSteps;
+    const P = this.maxHorizon;
     const n = series.sensors.length;
     assertEverySensorObserved(series, 'The training series');
     const valFraction = options.valFraction ?? 0.2;
@@ -280,7 +309,7 @@ export class TrafficForecaster {
     checkIntegerOption('batchSize', options.batchSize, 1, 1_000_000);
     checkIntegerOption('patience', options.patience, 0, 10_000);
     checkNumberOption('learningRate', options.learningRate, 0, 10, { open: 'min' });
-    const valSteps = this.isNeural ? Math.floor(series.steps * valFraction) : 0;
+    const valSteps = this.neural ? Math.floor(series.steps * valFraction) : 0;
     const fitSteps = series.steps - valSteps;
     assertLongEnough(fitSteps, T, P, 'The training part of the series');
     if (valSteps > 0) assertLongEnough(valSteps + T, T, P, 'The validation part of the series');
@@ -338,12 +367,14 @@ export class TrafficForecaster {
       report.seconds = (performance.now() - started) / 1000;
       return report;
     }
-    if (!this.isNeural) {
+    if (!this.neural) {
       this.setFitted(fitted, undefined);
       report.seconds = (performance.now() - started) / 1000;
       return report;
     }
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
+    // Disposed while the engine started: build nothing.
+    this.alive();
     const trainStarts = windowStarts(0, fitSteps, T, P);
     const valStarts = valSteps > 0 ? windowStarts(fitSteps - T, series.steps, T, P) : [];
     const tr = buildInputs(series, trainStarts, T, scaler, this.config.dayOfWeek);
@@ -411,6 +442,11 @@ export class TrafficForecaster {
     } finally {
       tf.dispose(tensors);
     }
+    // Disposed while the network trained: the new network is freed, not attached to a disposed model.
+    if (this.disposed) {
+      network.dispose();
+      throw new AppliedMLError('E_MODEL_DISPOSED', 'This TrafficForecaster was disposed while it trained; create or load a new one.');
+    }
     this.setFitted(fitted, network);
     report.trainWindows = trainStarts.length;
     report.valWindows = valStarts.length;
@@ -426,7 +462,7 @@ export class TrafficForecaster {
       series,
       starts,
       inputSteps: this.config.inputSteps,
-      outputSteps: this.outputSteps,
+      outputSteps: this.maxHorizon,
       last,
       scaler: fitted.scaler,
       ha: fitted.ha,
@@ -437,7 +473,7 @@ export class TrafficForecaster {
   private ridgeShape(sensors: number): { inputSteps: number; outputSteps: number; sensors: number; stepFeatures: number } {
     return {
       inputSteps: this.config.inputSteps,
-      outputSteps: this.outputSteps,
+      outputSteps: this.maxHorizon,
       sensors,
       stepFeatures: featureCount(this.config.dayOfWeek),
     };
@@ -455,14 +491,14 @@ export class TrafficForecaster {
   private forecastWindows(series: TrafficSeries, starts: readonly number[], batchSize = 256): Float64Array {
     const fitted = this.ready();
     const T = this.config.inputSteps;
-    const P = this.outputSteps;
+    const P = this.maxHorizon;
     const n = fitted.sensors.length;
     const inputs = buildInputs(series, starts, T, fitted.scaler, this.config.dayOfWeek);
     let raw: Float32Array | Float64Array;
     if (fitted.ridge) {
       const ha = this.ridgeHistorical(fitted, series, starts, inputs.last);
       raw = predictGraphRidge(fitted.ridge, inputs, ha, this.ridgeShape(n), fitted.scaler, this.config.ridge.neighbourLags);
-    } else if (!this.isNeural) {
+    } else if (!this.neural) {
       return baselineForecast(this.config.model as BaselineKind, {
         series,
         starts,
@@ -528,9 +564,10 @@ export class TrafficForecaster {
    */
   async evaluate(series: TrafficSeries, options: EvaluateOptions = {}): Promise<TrafficEvaluation> {
     this.ready();
+    checkKnownKeys('evaluate options', options, EVALUATE_KEYS);
     this.checkSeries(series);
     const T = this.config.inputSteps;
-    const P = this.outputSteps;
+    const P = this.maxHorizon;
     const from = options.fromStep ?? 0;
     if (!Number.isInteger(from) || from < 0 || from >= series.steps)
       invalid(`fromStep must be an integer in 0..${series.steps - 1}; got ${from}.`);
@@ -552,6 +589,8 @@ export class TrafficForecaster {
   /** Raw forecasts for every window start of a series, [windows][stepsAhead][sensor] (for plots). */
   async forecastSeries(series: TrafficSeries, starts: readonly number[]): Promise<Float64Array> {
     this.checkSeries(series);
+    if (!Array.isArray(starts)) invalid('forecastSeries needs an array of window starts (step indices).', { field: 'starts' });
+    // Every index, holes included (for…of reads a hole as undefined, which is refused).
     for (const s of starts)
       if (!Number.isInteger(s) || s < 0 || s + this.config.inputSteps > series.steps) invalid(`Window start ${s} is outside the series.`);
     return this.forecastWindows(series, starts);
@@ -569,7 +608,7 @@ export class TrafficForecaster {
     const end = input.end === undefined ? null : toEpochMs(input.end, 'end', fitted.timeZone);
     if (fitted.clock && end === null) invalid('This model uses time-of-day features: pass `end`, the time of the last row.');
     const step = fitted.intervalMinutes * 60_000;
-    if (end !== null && Math.abs(end + this.outputSteps * step) > 8.64e15)
+    if (end !== null && Math.abs(end + this.maxHorizon * step) > 8.64e15)
       invalid('`end` plus the forecast horizon goes beyond what a date can hold.', { field: 'end' });
     const values = new Float64Array(rows.length * n);
     for (let t = 0; t < rows.length; t++) {
@@ -599,7 +638,7 @@ export class TrafficForecaster {
       ...(fitted.timeZone !== undefined ? { timeZone: fitted.timeZone } : {}),
     };
     const pred = this.forecastWindows(series, [rows.length - T]);
-    const P = this.outputSteps;
+    const P = this.maxHorizon;
     const unobserved = fitted.sensors.filter((_, s) => {
       for (let t = rows.length - T; t < rows.length; t++) if (!Number.isNaN(values[t * n + s] as number)) return false;
       return true;
@@ -717,6 +756,7 @@ export class TrafficForecaster {
 
   /** Rows currently held by the streaming buffer. */
   get bufferedSteps(): number {
+    this.alive();
     return this.buffer.length;
   }
 
@@ -767,6 +807,7 @@ export class TrafficForecaster {
 
   /** Loads a bundle written by `save`; a damaged bundle is E_BUNDLE_CORRUPT. */
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<TrafficForecaster> {
+    checkKnownKeys('load options', options, LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     registerTrafficLayers();
     const bundle = await loadBundle(dir, { package: PACKAGE_NAME, task: TASK });
@@ -828,7 +869,7 @@ export class TrafficForecaster {
       }
       const model = new TrafficForecaster(config);
       const network = bundle.models.main as LayersModel | undefined;
-      if (model.isNeural && !network) bad('the network is missing');
+      if (model.neural && !network) bad('the network is missing');
       if (network) {
         // The network's shapes must be the config's: [batch, inputSteps, sensors, features] in,
         // outputSteps × sensors out (a config edited after training would read its outputs with the wrong stride).
@@ -841,7 +882,7 @@ export class TrafficForecaster {
           input.some((d, i) => d !== expected[i]) ||
           network.outputs.length !== 1 ||
           output.some((d) => d === null) ||
-          output.reduce((a: number, d) => a * (d as number), 1) !== model.outputSteps * n
+          output.reduce((a: number, d) => a * (d as number), 1) !== model.maxHorizon * n
         )
           bad(`the network's shapes do not match its config (input ${JSON.stringify(input)}, expected ${JSON.stringify(expected)})`);
       }
@@ -873,8 +914,8 @@ export class TrafficForecaster {
             config.inputSteps +
               Math.max(0, ...(meta.neighbours as number[][]).map((a) => a.length)) * config.ridge.neighbourLags +
               3 +
-              (config.ridge.historicalAverage ? model.outputSteps : 0) ||
-          bytes.byteLength !== n * D * model.outputSteps * 8
+              (config.ridge.historicalAverage ? model.maxHorizon : 0) ||
+          bytes.byteLength !== n * D * model.maxHorizon * 8
         )
           bad('the ridge weights do not match the sensors');
         ridge = {

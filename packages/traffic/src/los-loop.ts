@@ -2,6 +2,7 @@ import { resolveDataset, type DatasetSpec, type ResolveDatasetOptions } from '@a
 import { readAdjacencyCsv, subAdjacency, type Adjacency } from './adjacency';
 import { readSeriesCsv } from './read-csv';
 import { selectSensors, type TrafficSeries } from './series';
+import { checkOptionsObject } from './options';
 
 /** Los-loop (T-GCN): 207 Los Angeles loop detectors, 5-min speeds, 1–7 March 2012, and their road graph. */
 export const LOS_LOOP: DatasetSpec = {
@@ -21,6 +22,7 @@ export interface LoadLosLoopOptions extends ResolveDatasetOptions {
 }
 
 export async function loadLosLoop(options: LoadLosLoopOptions = {}): Promise<{ series: TrafficSeries; adjacency: Adjacency }> {
+  checkOptionsObject('loadLosLoop options', options);
   const { sensorIndices, ...resolveOptions } = options;
   const ds = await resolveDataset(LOS_LOOP, resolveOptions);
   let series = await readSeriesCsv(ds.files['los_speed.csv'] as string, { intervalMinutes: 5, start: LOS_LOOP_START, header: true });

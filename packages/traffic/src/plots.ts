@@ -1,4 +1,5 @@
 import type { HorizonMetrics } from './horizon-metrics';
+import { checkOptionsObject } from './options';
 
 /** A Vega-Lite specification (plain JSON). */
 export type ChartSpec = Record<string, unknown>;
@@ -62,6 +63,7 @@ export function errorByHorizonSpec(
   results: { model: string; horizons: Pick<HorizonMetrics, 'minutes' | 'rmse' | 'mae'>[] }[],
   options: { width?: number; height?: number } = {},
 ): ChartSpec {
+  checkOptionsObject('errorByHorizonSpec options', options);
   const rows = results.flatMap((r) =>
     r.horizons.flatMap((h) => [
       { model: r.model, minutes: h.minutes, metric: 'RMSE', value: h.rmse },

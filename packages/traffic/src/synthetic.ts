@@ -1,6 +1,7 @@
 import { AppliedMLError, createRng } from '@appliedml/engine';
 import { createAdjacency, type Adjacency } from './adjacency';
 import { createSeries, toEpochMs, type TrafficSeries } from './series';
+import { checkOptionsObject } from './options';
 
 export interface SyntheticNetworkOptions {
   /** Sensors (default 24), laid out along corridors of `corridorLength`. */
@@ -38,6 +39,7 @@ export function generateTrafficNetwork(options: SyntheticNetworkOptions = {}): {
   adjacency: Adjacency;
   incidents: InjectedIncident[];
 } {
+  checkOptionsObject('generateTrafficNetwork options', options);
   const n = options.sensors ?? 24;
   const corridor = options.corridorLength ?? 8;
   const days = options.days ?? 14;

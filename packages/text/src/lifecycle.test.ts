@@ -1,0 +1,155 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initEngine, silentLogger, tf, type Logger } from '@appliedml/engine';
+import { charNgrams } from './char-ngrams';
+import { resolveFeatureConfig } from './features';
+import { hashedNgrams } from './hashed-ngrams';
+import { readTextCsv, readTextJsonl } from './loaders';
+import { SentimentScorer } from './sentiment';
+import { TextClassifier, type ModelType } from './text-classifier';
+import { checkText } from './text-input';
+import { TfidfVectorizer } from './tfidf';
+import { Vocabulary } from './vocabulary';
+import { TICKETS, codeOf } from './test-helpers';
+
+// Found by a service-embedding review: a model disposed while it trained, null as the options object,
+// the order of the disposed check.
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'text-lifecycle-'));
+  await initEngine({ device: 'wasm' });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const tiny = { fasttext: { buckets: 512, dim: 4 }, cnn: { embeddingDim: 4, filters: 2 } };
+
+/** A logger that disposes `model` when the engine logs the end of the first epoch. */
+function disposingAtFirstEpoch(model: () => TextClassifier): Logger {
+  return {
+    ...silentLogger,
+    debug: (message) => {
+      if (message === 'epoch') model().dispose();
+    },
+  };
+}
+
+describe('TextClassifier.dispose() while train() runs', () => {
+  for (const kind of ['fasttext', 'cnn'] as const) {
+    it(`${kind}: disposed mid-training, train rejects E_MODEL_DISPOSED, frees its network and isTrained stays false`, async () => {
+      const before = tf.memory().numTensors;
+      const model: TextClassifier = TextClassifier.create({ model: kind, ...tiny });
+      const training = model.train(TICKETS, { epochs: 3, logger: disposingAtFirstEpoch(() => model) });
+      expect(await codeOf(() => training)).toBe('E_MODEL_DISPOSED');
+      expect(model.isTrained).toBe(false);
+      expect(await codeOf(() => model.predict('a refund'))).toBe('E_MODEL_DISPOSED');
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it(`${kind}: disposed before the engine started, nothing is built`, async () => {
+      const before = tf.memory().numTensors;
+      const model = TextClassifier.create({ model: kind, ...tiny });
+      const training = model.train(TICKETS, { epochs: 1 });
+      model.dispose();
+      expect(await codeOf(() => training)).toBe('E_MODEL_DISPOSED');
+      expect(model.isTrained).toBe(false);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  it('a retrain of a trained network disposed mid-training frees both networks', async () => {
+    const before = tf.memory().numTensors;
+    const model: TextClassifier = TextClassifier.create({ model: 'fasttext', ...tiny });
+    await model.train(TICKETS, { epochs: 1 });
+    const training = model.train(TICKETS, { epochs: 3, logger: disposingAtFirstEpoch(() => model) });
+    expect(await codeOf(() => training)).toBe('E_MODEL_DISPOSED');
+    expect(model.isTrained).toBe(false);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  for (const kind of ['linear', 'naive-bayes'] as ModelType[]) {
+    it(`${kind} (trains in one go): disposed right after, isTrained is false and every call E_MODEL_DISPOSED`, async () => {
+      const model = TextClassifier.create({ model: kind });
+      const training = model.train(TICKETS);
+      model.dispose();
+      await training;
+      expect(model.isTrained).toBe(false);
+      expect(await codeOf(() => model.predict('a refund'))).toBe('E_MODEL_DISPOSED');
+      expect(await codeOf(() => model.labels)).toBe('E_MODEL_DISPOSED');
+    });
+  }
+});
+
+describe('TextClassifier options that are not an object', () => {
+  it('null (or a number, a list) options are E_INPUT_INVALID in train, evaluate and load; undefined means the defaults; explain takes null', async () => {
+    const model = TextClassifier.create();
+    for (const bad of [null, 5, ['epochs']])
+      expect(await codeOf(() => model.train(TICKETS, bad as never)), String(bad)).toBe('E_INPUT_INVALID');
+    expect(model.isTrained).toBe(false);
+    await model.train(TICKETS, undefined);
+    for (const bad of [null, 5, 'spam'])
+      expect(await codeOf(() => model.evaluate(TICKETS, bad as never)), String(bad)).toBe('E_INPUT_INVALID');
+    expect((await model.evaluate(TICKETS, undefined)).accuracy).toBeGreaterThan(0.5);
+    expect((await model.explain('a refund please', null)).tokens.length).toBeGreaterThan(0);
+    expect(await codeOf(() => model.explain('a refund please', 5 as never))).toBe('E_INPUT_INVALID');
+    const path = join(dir, 'linear');
+    await model.save(path);
+    expect(await codeOf(() => TextClassifier.load(path, null as never))).toBe('E_INPUT_INVALID');
+    (await TextClassifier.load(path, undefined)).dispose();
+    model.dispose();
+  });
+
+  it('a misspelt option of train, evaluate, explain or load is refused with the valid names', async () => {
+    const model = TextClassifier.create();
+    await expect(model.train(TICKETS, { epoch: 3 } as never)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: expect.stringContaining("train options has no option 'epoch'; valid: "),
+    });
+    await model.train(TICKETS);
+    await expect(model.evaluate(TICKETS, { positive: 'bug' } as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    await expect(model.explain('a refund', { topK: 3 } as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    await expect(TextClassifier.load(join(dir, 'nowhere'), { devise: 'wasm' } as never)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+    });
+    model.dispose();
+  });
+
+  it('the text helpers refuse null options with E_INPUT_INVALID, not a TypeError', async () => {
+    const file = join(dir, 'rows.csv');
+    const calls: [string, () => unknown][] = [
+      ['charNgrams', () => charNgrams('hello', null as never)],
+      ['hashedNgrams', () => hashedNgrams(['a'], null as never)],
+      ['resolveFeatureConfig', () => resolveFeatureConfig(null as never)],
+      ['checkText', () => checkText('a', null as never)],
+      ['readTextCsv', () => readTextCsv(file, null as never)],
+      ['readTextJsonl', () => readTextJsonl(file, null as never)],
+      ['Vocabulary.fit', () => Vocabulary.fit([['a']], null as never)],
+      ['TfidfVectorizer.fit', () => TfidfVectorizer.fit([['a']], null as never)],
+      ['TfidfVectorizer.fitTransform', () => TfidfVectorizer.fitTransform([['a']], null as never)],
+      ['SentimentScorer', () => new SentimentScorer(null as never)],
+    ];
+    for (const [name, call] of calls) expect(await codeOf(call), name).toBe('E_INPUT_INVALID');
+    expect(charNgrams('ab', undefined).length).toBeGreaterThan(0);
+  });
+});
+
+describe('TextClassifier after dispose: the disposed check comes first', () => {
+  it('evaluateMultiLabel of a multi-class model and evaluate of a multi-label model are E_MODEL_DISPOSED once disposed', async () => {
+    const multiClass = TextClassifier.create();
+    await multiClass.train(TICKETS);
+    expect(await codeOf(() => multiClass.evaluateMultiLabel(TICKETS))).toBe('E_INPUT_INVALID');
+    multiClass.dispose();
+    expect(await codeOf(() => multiClass.evaluateMultiLabel(TICKETS))).toBe('E_MODEL_DISPOSED');
+    expect(await codeOf(() => multiClass.evaluate(TICKETS, null as never))).toBe('E_MODEL_DISPOSED');
+    expect(await codeOf(() => multiClass.train(TICKETS, null as never))).toBe('E_MODEL_DISPOSED');
+
+    const multiLabel = TextClassifier.create({ multiLabel: true });
+    multiLabel.dispose();
+    expect(await codeOf(() => multiLabel.evaluate(TICKETS))).toBe('E_MODEL_DISPOSED');
+    expect(await codeOf(() => multiLabel.labels)).toBe('E_MODEL_DISPOSED');
+    expect(multiLabel.isTrained).toBe(false);
+  });
+});
