@@ -164,6 +164,23 @@ const AUGMENTATION_KEYS = Object.keys({
   brightness: 1,
   contrast: 1,
 } satisfies Record<keyof AugmentationConfig, 1>);
+const TRAIN_KEYS = Object.keys({
+  epochs: 1,
+  batchSize: 1,
+  learningRate: 1,
+  validation: 1,
+  validationFraction: 1,
+  classWeight: 1,
+  patience: 1,
+  threshold: 1,
+  device: 1,
+  logger: 1,
+  progress: 1,
+  onEpoch: 1,
+} satisfies Record<keyof ClassifierTrainOptions, 1>);
+const PREDICT_KEYS = Object.keys({ explain: 1, batchSize: 1 } satisfies Record<keyof PredictOptions, 1>);
+const CREATE_KEYS = ['logger'];
+const LOAD_KEYS = ['device', 'logger'];
 
 /** Refuses training options that would fail inside tfjs, train nothing or give a meaningless threshold. */
 function checkTrainOptions(o: ClassifierTrainOptions): void {
@@ -203,6 +220,7 @@ export class ImageClassifier {
 
   static create(config: Partial<ImageClassifierConfig> = {}, options: { logger?: Logger } = {}): ImageClassifier {
     checkKnownKeys('ImageClassifier config', config, CONFIG_KEYS);
+    checkKnownKeys('ImageClassifier create options', options, CREATE_KEYS);
     checkKnownKeys('augmentation', config.augmentation, AUGMENTATION_KEYS);
     const merged: ImageClassifierConfig = {
       ...CLASSIFIER_DEFAULTS,
@@ -251,11 +269,15 @@ export class ImageClassifier {
     return !this.disposed && this.model !== undefined && this.fitted !== undefined;
   }
 
+  /** The class names once trained or loaded (empty before); E_MODEL_DISPOSED after `dispose`. */
   get labels(): string[] {
+    this.alive();
     return this.fitted ? [...this.fitted.labels] : [];
   }
 
+  /** Binary models: the decision threshold on the positive score; E_MODEL_DISPOSED after `dispose`. */
   get threshold(): number | undefined {
+    this.alive();
     return this.fitted?.threshold;
   }
 
@@ -282,10 +304,12 @@ export class ImageClassifier {
 
   async train(data: LabeledImages, options: ClassifierTrainOptions = {}): Promise<ClassifierTrainingReport> {
     this.alive();
+    checkKnownKeys('train options', options, TRAIN_KEYS);
     checkTrainOptions(options);
     assertLabeled(data, 'training data');
     const logger = options.logger ?? this.logger;
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
+    this.alive();
     const labels = this.config.labels ?? [...new Set(data.labels)].sort();
     if (labels.length < 2) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least two classes.');
     const index = new Map(labels.map((l, i) => [l, i]));
@@ -372,7 +396,8 @@ export class ImageClassifier {
               } else if (logs.epoch - best.epoch >= patience) stop = true;
               options.onEpoch?.({ epoch: logs.epoch, loss: logs.loss, valAuc: m.auc, valAccuracy: m.accuracy, seconds: logs.seconds });
             },
-            shouldStop: () => stop,
+            // Disposed meanwhile: no point in more epochs (the run then fails with E_MODEL_DISPOSED).
+            shouldStop: () => stop || this.disposed,
           },
         });
         if (best.weights) model.setWeights(best.weights);
@@ -397,6 +422,12 @@ export class ImageClassifier {
               Array.from({ length: yVal.length }, (_, i) => probs[i * 2 + 1]!),
             );
     }
+    // Disposed while training ran: the new network is freed, not attached to a disposed model.
+    if (this.disposed) {
+      model.dispose();
+      throw new AppliedMLError('E_MODEL_DISPOSED', 'This ImageClassifier was disposed while it trained; create or load another.');
+    }
+    // Runs that overlap each install their own network; the last to finish wins.
     this.disposeModels();
     this.model = model;
     this.fitted = { labels, normalization, ...(threshold !== undefined ? { threshold } : {}) };
@@ -440,6 +471,7 @@ export class ImageClassifier {
 
   async predictBatch(images: GrayImage[], options: PredictOptions = {}): Promise<ClassPrediction[]> {
     const { fitted } = this.ready();
+    checkKnownKeys('predict options', options, PREDICT_KEYS);
     if (!Array.isArray(images) || images.length === 0)
       throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch needs at least one image.');
     const probs = this.probabilities(images, options.batchSize);
@@ -519,6 +551,7 @@ export class ImageClassifier {
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<ImageClassifier> {
+    checkKnownKeys('ImageClassifier.load options', options, LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     const bundle = await loadBundle(dir, { package: MEDICAL_IMAGING_PACKAGE, task: CLASSIFICATION_TASK });
     const corrupt = (what: string): AppliedMLError =>

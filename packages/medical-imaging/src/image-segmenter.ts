@@ -359,6 +359,23 @@ const CONFIG_KEYS = Object.keys({
   contrast: 1,
   seed: 1,
 } satisfies Record<keyof ImageSegmenterConfig, 1>);
+const TRAIN_KEYS = Object.keys({
+  epochs: 1,
+  batchSize: 1,
+  learningRate: 1,
+  validation: 1,
+  validationFraction: 1,
+  patience: 1,
+  checkpointDir: 1,
+  resume: 1,
+  device: 1,
+  logger: 1,
+  progress: 1,
+  onEpoch: 1,
+} satisfies Record<keyof SegmenterTrainOptions, 1>);
+const CREATE_KEYS = ['logger'];
+/** The options `ImageSegmenter.load` and `SegmenterEnsemble.load` take. */
+export const SEGMENTER_LOAD_KEYS = ['device', 'logger'];
 
 /** Remove what interrupted atomic writes left in a checkpoint folder (retired copies, staging folders). */
 async function removeLeftovers(dir: string): Promise<void> {
@@ -384,6 +401,7 @@ export class ImageSegmenter {
 
   static create(config: Partial<ImageSegmenterConfig> = {}, options: { logger?: Logger } = {}): ImageSegmenter {
     checkKnownKeys('ImageSegmenter config', config, CONFIG_KEYS);
+    checkKnownKeys('ImageSegmenter create options', options, CREATE_KEYS);
     const merged = { ...SEGMENTER_DEFAULTS, ...config };
     const { filters } = merged;
     if (
@@ -436,6 +454,11 @@ export class ImageSegmenter {
     if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This ImageSegmenter was disposed.');
   }
 
+  private aliveWhileTraining(): void {
+    if (this.disposed)
+      throw new AppliedMLError('E_MODEL_DISPOSED', 'This ImageSegmenter was disposed while it trained; create or load another.');
+  }
+
   private ready(): { model: tf.LayersModel; fitted: Fitted } {
     this.alive();
     if (!this.model || !this.fitted) throw new AppliedMLError('E_MODEL_NOT_TRAINED', 'Train or load the ImageSegmenter first.');
@@ -464,6 +487,7 @@ export class ImageSegmenter {
   async train(data: MaskedImages, options: SegmenterTrainOptions = {}): Promise<SegmenterTrainingReport> {
     this.alive();
     // Options first: a NaN learning rate trained a network of NaN weights that reported a finite loss.
+    checkKnownKeys('train options', options, TRAIN_KEYS);
     checkIntegerOption('epochs', options.epochs, 1, 10_000);
     checkIntegerOption('batchSize', options.batchSize, 1, 100_000);
     checkIntegerOption('patience', options.patience, 0, 10_000);
@@ -473,6 +497,7 @@ export class ImageSegmenter {
     for (let i = 0; i < data.images.length; i++) checkAny(data.images[i] as AnyImage, `training image ${i}`);
     const logger = options.logger ?? this.logger;
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
+    this.alive();
     let train = data;
     let validation = options.validation;
     if (validation) {
@@ -507,11 +532,12 @@ export class ImageSegmenter {
     const valTruth = binaryMasks(validation.masks);
 
     // The new network replaces the trained one only when training succeeds: a failed run (a bad option,
-    // a checkpoint from another config, an interrupted write) leaves the model as it was.
+    // a checkpoint from another config, an interrupted write) leaves the model as it was. Until then the
+    // run touches only its own network, so `predict` keeps answering from the current model, and runs
+    // that overlap each install their own network when they finish (the last to finish wins).
     const model = withSeededRandom(createRng(this.config.seed), () =>
       buildUNet(size, channels, { filters: this.config.filters, dropout: this.config.dropout }),
     );
-    const previous = { model: this.model, fitted: this.fitted };
     let installed = false;
     const learningRate = options.learningRate ?? 2e-3;
     const optimizer = createOptimizer('adam', learningRate);
@@ -563,6 +589,7 @@ export class ImageSegmenter {
       const resumedAt = state.epoch + 1;
       let stoppedEarly = false;
       for (let epoch = resumedAt; epoch < epochs; epoch++) {
+        this.aliveWhileTraining();
         if (epoch - state.bestEpoch > patience && state.bestEpoch >= 0) {
           stoppedEarly = true;
           break;
@@ -621,11 +648,14 @@ export class ImageSegmenter {
         options.onEpoch?.({ epoch, loss: epochLoss, valDice, seconds });
       }
       if (bestWeights) model.setWeights(bestWeights);
+      const metrics = this.metricsOf(model, fitted, validation);
+      // Disposed while training ran: the new network is freed (below), not attached to a disposed model.
+      this.aliveWhileTraining();
+      const replaced = this.model;
       this.model = model;
       this.fitted = fitted;
       installed = true;
-      previous.model?.dispose();
-      const metrics = await this.evaluate(validation);
+      replaced?.dispose();
       const history: EpochLogs[] = state.history.map((h) => ({
         epoch: h.epoch,
         loss: h.loss,
@@ -650,11 +680,7 @@ export class ImageSegmenter {
         validation: metrics,
       };
     } catch (error) {
-      if (!installed) {
-        model.dispose();
-        this.model = previous.model;
-        this.fitted = previous.fitted;
-      }
+      if (!installed) model.dispose();
       throw error;
     } finally {
       tf.dispose([...owned, ...(bestWeights ?? [])]);
@@ -797,8 +823,8 @@ export class ImageSegmenter {
     }
   }
 
-  private probabilities(images: AnyImage[]): Float32Array {
-    const { model, fitted } = this.ready();
+  private probabilities(images: AnyImage[], net: { model: tf.LayersModel; fitted: Fitted } = this.ready()): Float32Array {
+    const { model, fitted } = net;
     for (let i = 0; i < images.length; i++) checkAny(images[i] as AnyImage, `image ${i}`);
     const { imageSize: size, channels } = this.config;
     const x = tf.tensor4d(this.pack(images, fitted), [images.length, size, size, channels]);
@@ -850,9 +876,14 @@ export class ImageSegmenter {
    * upsampled to each truth mask's size and thresholded at 0.5) against the truth masks.
    */
   async evaluate(data: MaskedImages): Promise<SegmentationMetrics> {
-    this.ready();
+    const net = this.ready();
     assertMasked(data, 'evaluation data');
-    const probs = this.probabilities(data.images);
+    return this.metricsOf(net.model, net.fitted, data);
+  }
+
+  /** `evaluate` with a given network (a training run's own, before it is installed). */
+  private metricsOf(model: tf.LayersModel, fitted: Fitted, data: MaskedImages): SegmentationMetrics {
+    const probs = this.probabilities(data.images, { model, fitted });
     const truth = binaryMasks(data.masks);
     const predicted = this.pipelineMasks(probs, data.masks);
     const ious = truth.map((t, i) => iou(t, predicted[i]!));
@@ -865,6 +896,7 @@ export class ImageSegmenter {
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<ImageSegmenter> {
+    checkKnownKeys('ImageSegmenter.load options', options, SEGMENTER_LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     const bundle = await loadBundle(dir, { package: MEDICAL_IMAGING_PACKAGE, task: SEGMENTATION_TASK });
     const model = bundle.models.segmenter;

@@ -2,10 +2,10 @@
 // from (trained members) → predict / predictBatch → evaluate → save / load → dispose.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError, iou, meanDice, replaceDirAtomic, writeFileDurable } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, iou, meanDice, replaceDirAtomic, writeFileDurable } from '@appliedml/engine';
 import type { Device, JsonValue, Logger } from '@appliedml/engine';
 import type { AnyImage } from './gray-image';
-import { ImageSegmenter } from './image-segmenter';
+import { ImageSegmenter, SEGMENTER_LOAD_KEYS } from './image-segmenter';
 import type { MaskPrediction, SegmentationMetrics } from './image-segmenter';
 import { assertMasked, binaryMasks, thresholdMask } from './segmentation-masks';
 import type { MaskedImages } from './segmentation-masks';
@@ -145,6 +145,12 @@ export class SegmenterEnsemble {
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<SegmenterEnsemble> {
+    if (typeof dir !== 'string' || dir === '')
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `SegmenterEnsemble.load takes a folder path (got ${dir === '' ? 'an empty string' : typeof dir}).`,
+      );
+    checkKnownKeys('SegmenterEnsemble.load options', options, SEGMENTER_LOAD_KEYS);
     let text: string;
     try {
       text = await readFile(join(dir, INDEX), 'utf8');

@@ -3,10 +3,11 @@
 // rescale, VOI and MONOCHROME1 inversion are applied only when a caller asks for modality or display
 // values. Patient identifiers are never read into the result, never logged.
 import { readFile } from 'node:fs/promises';
+import { types } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
-import { AppliedMLError, silentLogger } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, silentLogger } from '@appliedml/engine';
 import type { Logger } from '@appliedml/engine';
 import { decodeJpeg2000, decodeJpeg8, decodeJpegLossless, decodeJpegLs } from './codecs';
 import type { DecodedFrame } from './codecs';
@@ -100,6 +101,7 @@ export interface ReadDicomOptions {
 }
 
 export const DICOM_DEFAULT_MAX_PIXELS = 2 ** 28;
+const OPTION_KEYS = Object.keys({ maxPixels: 1, maxBytes: 1, logger: 1 } satisfies Record<keyof ReadDicomOptions, 1>);
 const DEFAULT_MAX_BYTES = 2 ** 30;
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -117,6 +119,18 @@ export function isDicom(bytes: Uint8Array): boolean {
     bytes[130] === 0x43 &&
     bytes[131] === 0x4d
   );
+}
+
+/** What a wrong input is (its type, never its content). */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === '') return 'an empty string';
+  if (typeof value !== 'object') return typeof value;
+  try {
+    return Object.prototype.toString.call(value).slice(8, -1);
+  } catch {
+    return 'object'; // a Proxy whose getters throw
+  }
 }
 
 function parseMessage(error: unknown): string {
@@ -476,10 +490,15 @@ function unpackBits1(bytes: Uint8Array, offsetBits: number, count: number): Uint
  * inconsistent), E_FORMAT_UNSUPPORTED (not DICOM, unknown transfer syntax), E_INPUT_TOO_LARGE.
  */
 export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDicomOptions = {}): Promise<DicomImage> {
+  // Only bytes: `new Uint8Array(x)` would take a number as a length (42 → 42 zero bytes), throw a
+  // RangeError for Infinity and a TypeError for a bigint.
+  if (!types.isUint8Array(input) && !types.isAnyArrayBuffer(input))
+    throw invalid(`readDicom takes the file's bytes (a Uint8Array, Buffer or ArrayBuffer), not ${kindOf(input)}.`);
+  checkKnownKeys('readDicom options', options, OPTION_KEYS);
   const logger = options.logger ?? silentLogger;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxPixels = options.maxPixels ?? DICOM_DEFAULT_MAX_PIXELS;
-  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  const bytes = types.isUint8Array(input) ? input : new Uint8Array(input);
   if (bytes.length > maxBytes) throw new AppliedMLError('E_INPUT_TOO_LARGE', `The DICOM file is larger than ${maxBytes} bytes.`);
   const ds = parse(bytes, maxBytes);
 
@@ -621,6 +640,9 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
 
 /** Read a DICOM file from disk (see `readDicom`). */
 export async function readDicomFile(path: string, options: ReadDicomOptions = {}): Promise<DicomImage> {
+  // A number would be read as a file descriptor.
+  if (typeof path !== 'string' || path === '') throw invalid(`readDicomFile takes a file path, not ${kindOf(path)}.`);
+  checkKnownKeys('readDicomFile options', options, OPTION_KEYS);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
