@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     const data = await loadTransactions(values.data, seed + 1);
     if (!data.labels) throw new AppliedMLError('E_INPUT_INVALID', 'evaluate needs a label per transaction.');
     // A different stream: its cards are not the saved cards, so start from empty card state unless told otherwise.
-    if (!values['keep-state']) scorer.resetState();
+    if (!values['keep-state']) await scorer.resetState();
     if (data.synthetic) out(`${data.source} (a new stream, seed ${seed + 1})`);
     const ev = await scorer.evaluate(data.txs, data.labels);
     out(JSON.stringify(ev, null, 2));

@@ -88,7 +88,7 @@ export async function heldOutCurves(
   labels: ArrayLike<number>,
   title: string,
 ): Promise<CurveEntry> {
-  scorer.resetState();
+  await scorer.resetState();
   const scores = (await scorer.scoreAll(txs)).map((s) => s.score);
   const ys = Array.from(labels, Number);
   return { title, labels: ys, scores, aucroc: rocAuc(ys, scores), aucpr: averagePrecision(ys, scores) };

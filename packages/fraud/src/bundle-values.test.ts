@@ -95,10 +95,23 @@ describe('the transaction scorer', () => {
     await TransactionScorer.load(path).then((s) => s.dispose());
     const stream = join(path, 'stream.json');
     const saved = await readFile(stream, 'utf8');
+    // Any edit of a checksummed stream.json (one card's amounts ×100 would flip its verdicts) is refused.
+    await editJson(stream, (s) => {
+      const [, card] = ((s.state as Json).entities as Array<[string, Json]>)[0]!;
+      card.amounts = (card.amounts as number[]).map((a) => a * 100);
+    });
+    await expectCode(TransactionScorer.load(path), 'E_BUNDLE_CORRUPT', /checksum/);
+    await writeFile(stream, saved);
+    // Without a checksum (earlier versions), the values are still checked.
+    await editJson(stream, (s) => void delete s.sha256);
+    await TransactionScorer.load(path).then((s) => s.dispose());
     await editJson(stream, (s) => void (((s.state as Json).options as Json).windowsSeconds = [60]));
     await expectCode(TransactionScorer.load(path), 'E_BUNDLE_CORRUPT', /not the detector's/);
     await writeFile(stream, saved);
-    await editJson(stream, (s) => void (((s.state as Json).options as Json).windowsSeconds = ['x']));
+    await editJson(stream, (s) => {
+      delete s.sha256;
+      ((s.state as Json).options as Json).windowsSeconds = ['x'];
+    });
     await expectCode(TransactionScorer.load(path), 'E_BUNDLE_CORRUPT');
     // A file given for the folder is a missing scorer, said as such (not 'stream.json is not valid JSON').
     await expectCode(TransactionScorer.load(stream), 'E_BUNDLE_MISSING', /is a file, not a scorer folder/);

@@ -16,7 +16,7 @@ import {
   type TrainingReport,
   type tf,
 } from '@appliedml/engine';
-import { compactEcod, fitEcod, scoreEcod, type EcodState } from './ecod';
+import { compactEcod, excessEvidence, fitEcod, scoreEcod, shareAtLeast, type EcodState } from './ecod';
 import { checkGbtState, fitGbt, scoreGbt, type GbtOptions, type GbtState } from './gbt';
 import { checkForestOptions, type ForestOptions } from './forest';
 import {
@@ -244,6 +244,7 @@ const NESTED_KEYS = {
     hashBuckets: 1,
     unknownCategory: 1,
     extraFields: 1,
+    timeUnit: 1,
   } satisfies Record<keyof PreprocessOptions, 1>),
 } as const;
 
@@ -387,11 +388,13 @@ export class FraudDetector {
 
   async train(data: TabularInput, options: FraudTrainOptions = {}): Promise<FraudTrainingReport> {
     if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed; create or load another.');
+    checkKnownKeys('train options', options, TRAIN_OPTION_KEYS);
     const logger = options.logger ?? silentLogger;
     const start = performance.now();
     const pre = Preprocessor.fit(data, this.config.preprocess);
     const x = pre.transform(data);
     if (x.rows < 2) throw new AppliedMLError('E_INPUT_INVALID', `Training needs at least 2 rows (got ${x.rows}).`);
+    warnConstantColumns(x, pre, logger);
     const seed = this.config.seed;
     const active = this.fittedKinds;
     const ecod = fitEcod(x);
@@ -463,6 +466,12 @@ export class FraudDetector {
     fitted.threshold = this.supervised
       ? 0.5
       : chooseThreshold(this.combined(fitted, x, false, trainOverride).score, { contamination: this.config.contamination }).threshold;
+    if (this.disposed) {
+      // Disposed while training: the networks just built would be held by nothing.
+      fitted.autoencoder?.dispose();
+      fitted.mlp?.dispose();
+      throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed while it trained; create or load another.');
+    }
     this.disposeModels();
     this.fitted = fitted;
     logger.info('fraud detector trained', { detector: this.config.detector, rows: x.rows, features: x.cols });
@@ -481,7 +490,8 @@ export class FraudDetector {
     if (kind === 'ecod') {
       if (!withContrib) return { score: scoreEcod(f.ecod as EcodState, x) };
       const contrib = new Float64Array(x.data.length);
-      return { score: scoreEcod(f.ecod as EcodState, x, contrib), contrib };
+      const score = scoreEcod(f.ecod as EcodState, x, contrib);
+      return { score, contrib: excessEvidence(f.ecod as EcodState, contrib, x.cols) };
     }
     if (kind === 'iforest') return { score: scoreIsolationForest(f.iforest as IsolationForestState, x) };
     if (kind === 'pca') return { score: scorePca(f.pca as PcaState, x) };
@@ -509,6 +519,7 @@ export class FraudDetector {
       // columns (then the explainer is the full ECOD), the same pass gives its score too.
       const ecod = new Float64Array(x.data.length);
       const ecodScore = scoreEcod(f.explainer, x, ecod);
+      excessEvidence(f.explainer, ecod, x.cols);
       const xs = this.withOutlierColumns(f, x, this.outlierKinds.includes('ecod') ? { ecod: ecodScore, ...override } : override);
       const wide = new Float64Array(xs.data.length);
       const score = scoreGbt(f.gbt as GbtState, xs, wide);
@@ -577,10 +588,11 @@ export class FraudDetector {
     return out;
   }
 
+  /** ECOD's per-feature evidence above a typical training row's (what reasons name). */
   private explainerContrib(f: Fitted, x: Matrix): Float64Array {
     const contrib = new Float64Array(x.data.length);
     scoreEcod(f.explainer, x, contrib);
-    return contrib;
+    return excessEvidence(f.explainer, contrib, x.cols);
   }
 
   /** Anomaly scores only (higher = more suspicious): the fast path for batch scoring and evaluation. */
@@ -624,7 +636,8 @@ export class FraudDetector {
   private reason(f: Fitted, data: TabularInput, r: number, column: string, share: number): FeatureReason {
     const value = f.pre.rawNumeric(data, r, column);
     const col = f.pre.state.columns.find((c) => c.name === column);
-    let text = `${column} is unusual (${Math.round(share * 100)}% of the evidence)`;
+    const pct = `${Math.round(share * 100)}% of the evidence`;
+    let text = `${column} is unusual (${pct})`;
     if (value !== undefined && col?.kind === 'numeric') {
       // A ratio reads right only between positive numbers ('-1.50 is 23× the median -0.0639' would not).
       const ratio = col.median > 0 && value > 0 ? value / col.median : undefined;
@@ -632,7 +645,28 @@ export class FraudDetector {
         ratio !== undefined && Number.isFinite(ratio)
           ? `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}× the training median ${fmt(col.median)}`
           : `training median ${fmt(col.median)}`;
-      text = `${column} = ${fmt(value)} (${rel}; ${Math.round(share * 100)}% of the evidence)`;
+      text = `${column} = ${fmt(value)} (${rel}; ${pct})`;
+    } else if (col?.kind === 'categorical') {
+      const raw = f.pre.rawValue(data, r, column);
+      if (raw === undefined) text = `${column} is missing (${pct})`;
+      else {
+        const shown = String(raw).slice(0, 40);
+        if (col.levels) {
+          // The level's share of training rows, read from its one-hot column's training values.
+          const k = col.levels.indexOf(String(raw));
+          const feature = k < 0 ? -1 : f.pre.features.findIndex((x) => x.name === `${column}=${String(raw)}`);
+          const seen = feature < 0 ? 0 : shareAtLeast(f.explainer, feature, 0.5);
+          const rarity = k < 0 ? 'never seen in training' : `${seen < 0.01 ? '< 1' : Math.round(seen * 100)}% of training rows`;
+          text = `${column} = ${shown} (${rarity}; ${pct})`;
+        } else text = `${column} = ${shown} (${pct})`;
+      }
+    } else if (col?.kind === 'timestamp') {
+      const t = f.pre.timeValue(data, r, column);
+      if (t !== undefined) {
+        const d = new Date(t);
+        const weekend = d.getUTCDay() === 0 || d.getUTCDay() === 6;
+        text = `${column} at ${d.toISOString().slice(11, 16)} UTC on a ${weekend ? 'weekend' : 'weekday'} (time of day / week unusual; ${pct})`;
+      }
     }
     return { feature: column, share, ...(value !== undefined ? { value } : {}), text };
   }
@@ -729,6 +763,7 @@ export class FraudDetector {
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<FraudDetector> {
+    checkKnownKeys('load options', options, ['device', 'logger']);
     const bundle = await loadBundle(dir, { package: FRAUD_PACKAGE, task: FRAUD_TASK });
     const corrupt = (what: string): AppliedMLError =>
       new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: ${what}.`, { details: { dir } });
@@ -905,6 +940,34 @@ export class FraudDetector {
     this.fitted = undefined;
     this.disposed = true;
   }
+}
+
+const TRAIN_OPTION_KEYS = Object.keys({ labels: 1, device: 1, logger: 1 } satisfies Record<keyof FraudTrainOptions, 1>);
+
+/**
+ * Tells the logger about input columns with one value in every training row: any other value later
+ * (an `api_version` bumped from 1 to 2) lies beyond everything the detectors saw and scores as extreme.
+ */
+function warnConstantColumns(x: Matrix, pre: Preprocessor, logger: Logger): void {
+  const features = pre.features;
+  const varying = new Set<string>();
+  const all = new Set<string>();
+  for (let c = 0; c < x.cols; c++) {
+    const column = (features[c] as { column: string }).column;
+    all.add(column);
+    const first = x.data[c] as number;
+    for (let r = 1; r < x.rows; r++)
+      if (x.data[r * x.cols + c] !== first) {
+        varying.add(column);
+        break;
+      }
+  }
+  const constant = [...all].filter((c) => !varying.has(c));
+  if (constant.length > 0)
+    logger.warn(
+      `${constant.length} input column(s) hold one value in every training row (${constant.slice(0, 8).join(', ')}${constant.length > 8 ? ', …' : ''}): any other value when scoring lies beyond everything the detector saw and scores as extreme. Drop such fields (metadata like a version number) unless a change in them is itself suspicious.`,
+      { columns: constant.slice(0, 50) },
+    );
 }
 
 function fmt(v: number): string {

@@ -162,6 +162,56 @@ function lookupFor(state: EcodState): EcodLookup {
   return lookup;
 }
 
+/** Share of the training values of one feature that are at least `v` (one-hot columns: the level's share of rows). */
+export function shareAtLeast(state: EcodState, feature: number, v: number): number {
+  const col = state.sorted[feature];
+  if (!col || col.length === 0) return 0;
+  return (col.length - countLt(col, v)) / col.length;
+}
+
+/** Order statistics per feature at which the typical evidence is read (each stands for an equal share of training rows). */
+const BASELINE_POINTS = 1024;
+const baselines = new WeakMap<EcodState, Float64Array>();
+
+/**
+ * Per feature, the evidence a typical training row gets: the median, over the training values, of the
+ * feature's term in the score (read at up to 1,024 evenly spaced order statistics). Even a value at the
+ * median has a term of about log 2, and a common category's one-hot column one of its own; reasons
+ * count only the evidence above this.
+ */
+export function ecodBaseline(state: EcodState): Float64Array {
+  const cached = baselines.get(state);
+  if (cached) return cached;
+  const d = state.sorted.length;
+  const m = state.sorted[0]?.length ?? 0;
+  const k = Math.min(BASELINE_POINTS, m);
+  const out = new Float64Array(d);
+  if (k > 0) {
+    const probe: Matrix = { rows: k, cols: d, data: new Float64Array(k * d) };
+    for (let c = 0; c < d; c++) {
+      const col = state.sorted[c] as Float64Array;
+      for (let i = 0; i < k; i++) probe.data[i * d + c] = col[k === 1 ? 0 : Math.round((i * (m - 1)) / (k - 1))] as number;
+    }
+    const terms = new Float64Array(k * d);
+    scoreEcod(state, probe, terms);
+    const column = new Float64Array(k);
+    for (let c = 0; c < d; c++) {
+      for (let i = 0; i < k; i++) column[i] = terms[i * d + c] as number;
+      column.sort();
+      out[c] = k % 2 ? (column[k >> 1] as number) : ((column[(k >> 1) - 1] as number) + (column[k >> 1] as number)) / 2;
+    }
+  }
+  baselines.set(state, out);
+  return out;
+}
+
+/** Per-feature evidence above the typical row's (`ecodBaseline`), never below 0, in place. */
+export function excessEvidence(state: EcodState, contrib: Float64Array, cols: number): Float64Array {
+  const base = ecodBaseline(state);
+  for (let i = 0; i < contrib.length; i++) contrib[i] = Math.max(0, (contrib[i] as number) - (base[i % cols] as number));
+  return contrib;
+}
+
 /** Scores each row; optionally fills `contrib` (rows × cols) with per-feature contributions. */
 export function scoreEcod(state: EcodState, x: Matrix, contrib?: Float64Array): Float64Array {
   const out = new Float64Array(x.rows);

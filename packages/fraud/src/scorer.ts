@@ -1,6 +1,15 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError, checkKnownKeys, replaceDirAtomic, writeFileDurable, type Device, type Logger } from '@appliedml/engine';
+import {
+  AppliedMLError,
+  checkKnownKeys,
+  checkPathArgument,
+  replaceDirAtomic,
+  writeFileDurable,
+  type Device,
+  type Logger,
+} from '@appliedml/engine';
 import { FraudDetector, type FraudDetectorConfig, type FraudEvaluation, type FraudPrediction, type FraudTrainingReport } from './detector';
 import { readLabels } from './labels';
 import type { ThresholdChoice, ThresholdRule } from './thresholds';
@@ -44,6 +53,41 @@ function checkLabels(labels: unknown, txs: readonly unknown[], bothClasses = fal
   if (bothClasses && (!y.includes(0) || !y.includes(1)))
     throw new AppliedMLError('E_INPUT_INVALID', 'Evaluation needs both fraud (1) and normal (0) transactions.');
   return y;
+}
+
+/** A scored time further than this from the scorer's times is on another clock (a unit mix-up), not a later day. */
+const CLOCK_MARGIN_MS = 20 * 365.25 * 86_400_000;
+
+/** Earliest and latest time of a batch, epoch ms. */
+function timeSpan(txs: readonly Transaction[], unit: TimeUnit): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const tx of txs) {
+    const t = transactionTime(tx, unit);
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return [lo, hi];
+}
+
+/** E_INPUT_INVALID for the first transaction more than 20 years from `clock` (the times the scorer has seen). */
+function checkClock(txs: readonly Transaction[], unit: TimeUnit, clock: [number, number] | undefined, what: string): void {
+  if (!clock) return;
+  txs.forEach((tx, i) => {
+    const t = transactionTime(tx, unit);
+    if (t >= clock[0] - CLOCK_MARGIN_MS && t <= clock[1] + CLOCK_MARGIN_MS) return;
+    const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${what}: transaction ${i}'s time (${day(t)}) is more than 20 years from the times this scorer has seen (${day(clock[0])} to ${day(clock[1])}): are its timestamps epoch ${unit === 's' ? 'seconds' : 'milliseconds'}, as in training?`,
+      { details: { index: i, field: 'timestamp', reason: 'timestamp-off-clock' } },
+    );
+  });
+}
+
+/** The checksum stream.json carries over its other fields (an edited or damaged card state is E_BUNDLE_CORRUPT). */
+function streamChecksum(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
 }
 
 function byTime(txs: readonly Transaction[], unit: TimeUnit): number[] {
@@ -118,6 +162,9 @@ export class TransactionScorer {
   private features: TransactionFeatures;
   /** Calls that read and then change the card state run one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Earliest and latest time trained on or scored (epoch ms): a time far outside is a unit mix-up. */
+  private clock: [number, number] | undefined;
+  private disposed = false;
   private constructor(
     readonly config: TransactionScorerConfig,
     private detector: FraudDetector,
@@ -147,6 +194,18 @@ export class TransactionScorer {
     return this.features.size;
   }
 
+  /** E_MODEL_DISPOSED after `dispose` (before anything touches the card state). */
+  private alive(): void {
+    if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This TransactionScorer was disposed; create or load another.');
+  }
+
+  /** Widens the clock to the times just scored. */
+  private widenClock(txs: readonly Transaction[]): void {
+    if (txs.length === 0) return;
+    const [lo, hi] = timeSpan(txs, this.features.options.timeUnit);
+    this.clock = this.clock ? [Math.min(this.clock[0], lo), Math.max(this.clock[1], hi)] : [lo, hi];
+  }
+
   /** Feature rows for a history, in its time order (resets the state first). */
   private replay(history: readonly Transaction[]): { rows: TransactionFeatureRow[]; order: number[] } {
     checkBatch(history, 'Training', this.features.options.timeUnit);
@@ -160,6 +219,8 @@ export class TransactionScorer {
     history: readonly Transaction[],
     options: { labels?: ArrayLike<number>; device?: Device; logger?: Logger } = {},
   ): Promise<FraudTrainingReport> {
+    this.alive();
+    checkKnownKeys('train options', options, ['labels', 'device', 'logger']);
     checkBatch(history, 'Training', this.features.options.timeUnit);
     if (this.features.options.timeUnit === 'ms' && looksLikeSeconds(history))
       options.logger?.warn(
@@ -169,7 +230,9 @@ export class TransactionScorer {
     const y = options.labels !== undefined ? checkLabels(options.labels, history) : undefined;
     const { rows, order } = this.replay(history);
     const labels = y ? order.map((i) => y[i] as number) : undefined;
-    return this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
+    const report = await this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
+    this.clock = timeSpan(history, this.features.options.timeUnit);
+    return report;
   }
 
   /** Runs `fn` after every earlier state-changing call has finished (a failed one does not block the rest). */
@@ -185,30 +248,41 @@ export class TransactionScorer {
    * ones before it.
    */
   score(tx: Transaction): Promise<TransactionScore> {
+    // The decision uses the threshold in force when score was called, not one set while it waited.
+    const threshold = this.detector.isTrained && !this.disposed ? this.detector.threshold : undefined;
     return this.serial(async () => {
+      this.alive();
+      checkTransaction(tx, this.features.options.timeUnit);
+      checkClock([tx], this.features.options.timeUnit, this.clock, 'Scoring');
       const row = this.features.peek(tx);
       const p = await this.detector.predict(row);
       this.features.update(tx);
-      return { ...describe(p, row), features: row };
+      this.widenClock([tx]);
+      const judged = threshold === undefined ? p : { ...p, isFraud: p.score >= threshold };
+      return { ...describe(judged, row), features: row };
     });
   }
 
   /** Scores transactions one after another in time order (each sees the ones before it); results in input order. */
   scoreAll(txs: readonly Transaction[]): Promise<TransactionScore[]> {
-    return this.serial(() => this.scoreAllNow(txs));
+    const threshold = this.detector.isTrained && !this.disposed ? this.detector.threshold : undefined;
+    return this.serial(() => this.scoreAllNow(txs, threshold));
   }
 
-  private async scoreAllNow(txs: readonly Transaction[]): Promise<TransactionScore[]> {
+  private async scoreAllNow(txs: readonly Transaction[], threshold: number | undefined): Promise<TransactionScore[]> {
     // Every transaction is checked before any enters the card state: a bad one leaves the state as it was.
     checkBatch(txs, 'Scoring', this.features.options.timeUnit);
+    checkClock(txs, this.features.options.timeUnit, this.clock, 'Scoring');
     this.assertReady();
     const out: TransactionScore[] = new Array<TransactionScore>(txs.length);
     const order = byTime(txs, this.features.options.timeUnit);
     const rows = order.map((i) => this.features.update(txs[i] as Transaction));
     const preds = await this.detector.predictBatch(rows);
+    this.widenClock(txs);
     order.forEach((i, k) => {
       const row = rows[k] as TransactionFeatureRow;
-      out[i] = { ...describe(preds[k] as FraudPrediction, row), features: row };
+      const p = preds[k] as FraudPrediction;
+      out[i] = { ...describe(threshold === undefined ? p : { ...p, isFraud: p.score >= threshold }, row), features: row };
     });
     return out;
   }
@@ -220,8 +294,10 @@ export class TransactionScorer {
 
   private async evaluateNow(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
     checkBatch(txs, 'Evaluation', this.features.options.timeUnit);
+    checkClock(txs, this.features.options.timeUnit, this.clock, 'Evaluation');
     const y = checkLabels(labels, txs, true);
     this.assertReady();
+    this.widenClock(txs);
     const order = byTime(txs, this.features.options.timeUnit);
     const rows = order.map((i) => this.features.update(txs[i] as Transaction));
     return this.detector.evaluate(
@@ -232,6 +308,7 @@ export class TransactionScorer {
 
   /** E_MODEL_NOT_TRAINED / E_MODEL_DISPOSED before a batch enters the card state, not after. */
   private assertReady(): void {
+    this.alive();
     void this.detector.threshold;
   }
 
@@ -244,6 +321,7 @@ export class TransactionScorer {
   calibrate(txs: readonly Transaction[], rule: ThresholdRule, labels?: ArrayLike<number>): Promise<ThresholdChoice> {
     return this.serial(async () => {
       checkBatch(txs, 'Calibration', this.features.options.timeUnit);
+      checkClock(txs, this.features.options.timeUnit, this.clock, 'Calibration');
       const y = labels !== undefined ? checkLabels(labels, txs) : undefined;
       this.assertReady();
       const saved = this.features.toState();
@@ -257,9 +335,16 @@ export class TransactionScorer {
     });
   }
 
-  /** Forgets every card's state (e.g. before scoring an unrelated stream). */
-  resetState(): void {
-    this.features.reset();
+  /**
+   * Forgets every card's state (e.g. before scoring an unrelated stream), after the calls made before
+   * it have run (as `save` does): await it before scoring the new stream.
+   */
+  resetState(): Promise<void> {
+    this.alive();
+    return this.serial(async () => {
+      this.alive();
+      this.features.reset();
+    });
   }
 
   setThreshold(threshold: number): void {
@@ -276,20 +361,29 @@ export class TransactionScorer {
    * save as it was, never a new detector beside old card state). `dir` must be new, empty or an earlier
    * scorer save: anything else is refused with `E_INPUT_INVALID` rather than deleted.
    */
-  async save(dir: string, options: { includeState?: boolean } = {}): Promise<void> {
-    const state: StreamState = options.includeState === false ? { options: this.features.options, entities: [] } : this.features.toState();
-    await replaceDirAtomic(
-      dir,
-      async (staging) => {
-        await this.detector.save(join(staging, 'detector'));
-        await writeFileDurable(join(staging, 'stream.json'), JSON.stringify({ config: this.config, state }));
-      },
-      { marker: 'stream.json' },
-    );
+  save(dir: string, options: { includeState?: boolean } = {}): Promise<void> {
+    // After the calls made before it: a save right after an un-awaited score includes that transaction.
+    return this.serial(async () => {
+      this.alive();
+      checkKnownKeys('save options', options, ['includeState']);
+      const state: StreamState =
+        options?.includeState === false ? { options: this.features.options, entities: [] } : this.features.toState();
+      const body = { config: this.config, state, ...(this.clock ? { clock: this.clock } : {}) };
+      await replaceDirAtomic(
+        dir,
+        async (staging) => {
+          await this.detector.save(join(staging, 'detector'));
+          await writeFileDurable(join(staging, 'stream.json'), JSON.stringify({ ...body, sha256: streamChecksum(body) }));
+        },
+        { marker: 'stream.json' },
+      );
+    });
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<TransactionScorer> {
-    let parsed: { config: TransactionScorerConfig; state: StreamState };
+    checkPathArgument(dir, 'The scorer path');
+    checkKnownKeys('load options', options, ['device', 'logger']);
+    let parsed: { config: TransactionScorerConfig; state: StreamState; clock?: [number, number]; sha256?: string };
     try {
       parsed = JSON.parse(await readFile(join(dir, 'stream.json'), 'utf8')) as typeof parsed;
     } catch (cause) {
@@ -302,9 +396,32 @@ export class TransactionScorer {
     }
     if (!parsed?.state?.options || !Array.isArray(parsed.state.entities))
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json has no state.`);
+    // Earlier versions wrote no checksum; one that is there must match (an edited amount would change verdicts).
+    if (parsed.sha256 !== undefined) {
+      const { sha256, ...body } = parsed;
+      if (sha256 !== streamChecksum(body))
+        throw new AppliedMLError(
+          'E_BUNDLE_CORRUPT',
+          `Transaction scorer at ${dir}: stream.json does not match its checksum (edited or damaged).`,
+        );
+    }
+    const clock = parsed.clock;
+    if (
+      clock !== undefined &&
+      !(Array.isArray(clock) && clock.length === 2 && clock.every((t) => Number.isFinite(t)) && clock[0] <= clock[1])
+    )
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json's clock is malformed.`);
     const detector = await FraudDetector.load(join(dir, 'detector'), options);
     try {
       const scorer = new TransactionScorer(parsed.config ?? {}, detector, TransactionFeatures.fromState(parsed.state));
+      if (clock) scorer.clock = [clock[0], clock[1]];
+      else {
+        // Saved by an earlier version: the cards' kept times stand for the clock.
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const [, e] of parsed.state.entities) for (const t of e.times) [lo, hi] = [Math.min(lo, t), Math.max(hi, t)];
+        if (lo <= hi) scorer.clock = [lo, hi];
+      }
       // The card features must be the ones the detector was trained on: with other windows the missing
       // features would be imputed silently.
       const streamed = [...new Set(scorer.features.featureNames)].sort();
@@ -325,6 +442,7 @@ export class TransactionScorer {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.detector.dispose();
     this.features.reset();
   }

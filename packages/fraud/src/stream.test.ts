@@ -10,6 +10,15 @@ import { generateTransactions } from './synthetic';
 const T0 = Date.UTC(2026, 0, 1);
 
 describe('TransactionFeatures', () => {
+  it('a card whose median amount is 0 (zero-amount verifications) reads a large charge as large, not as typical', () => {
+    const f = new TransactionFeatures();
+    for (let i = 0; i < 4; i++) f.update({ card: 'z', amount: 0, timestamp: T0 + i * 60e3 });
+    expect(f.peek({ card: 'z', amount: 900, timestamp: T0 + 300e3 }).amount_vs_card_median).toBe(90_000);
+    expect(f.peek({ card: 'z', amount: 0, timestamp: T0 + 300e3 }).amount_vs_card_median).toBe(1);
+    for (let i = 0; i < 4; i++) f.update({ card: 'c', amount: 0.01, timestamp: T0 + i * 60e3 });
+    expect(f.peek({ card: 'c', amount: 900, timestamp: T0 + 300e3 }).amount_vs_card_median).toBeCloseTo(90_000, 6);
+  });
+
   it('velocity, amount vs card median, time since last, new merchant / country', () => {
     const f = new TransactionFeatures({ windowsSeconds: [3600, 86400] });
     for (let i = 0; i < 5; i++) f.update({ card: 'a', amount: 10, timestamp: T0 + i * 7200e3, merchant: 'm1', country: 'US' });
@@ -168,6 +177,8 @@ describe('TransactionFeatures', () => {
       const saved = JSON.parse(await readFile(file, 'utf8'));
       saved.config.features = { windowsSeconds: [3600, 86400, 86400] };
       saved.state.options.windowsSeconds = [3600, 86400, 86400];
+      delete saved.sha256; // as earlier versions wrote it
+      delete saved.clock;
       await writeFile(file, JSON.stringify(saved));
       const loaded = await TransactionScorer.load(dir);
       expect(loaded.featureNames.filter((n) => n === 'count_1d')).toHaveLength(1);
@@ -320,7 +331,17 @@ describe('TransactionScorer on the synthetic stream (flagged synthetic)', () => 
     const [a, b] = [await asS.score(next), await reference.score({ ...next, timestamp: next.timestamp * 1000 })];
     expect(a.features).toEqual(b.features);
     // Read as milliseconds, the same seconds put a day's transactions within 90 s: the windows differ.
-    expect((await asMs.score(next)).features).not.toEqual(b.features);
+    const asMsOnSeconds = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await asMsOnSeconds.train(inSeconds);
+    expect((await asMsOnSeconds.score(next)).features).not.toEqual(b.features);
+    asMsOnSeconds.dispose();
+    // A scorer that learnt 2026 in milliseconds refuses those seconds (1970) rather than score them.
+    await expect(asMs.score(next)).rejects.toMatchObject({ code: 'E_INPUT_INVALID', details: { reason: 'timestamp-off-clock' } });
+    // And a seconds scorer refuses milliseconds (after the year 5000 as seconds).
+    await expect(asS.score({ ...next, timestamp: next.timestamp * 1000 })).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      details: { reason: 'timestamp-off-clock' },
+    });
     for (const s of [asMs, asS, reference]) s.dispose();
   });
 

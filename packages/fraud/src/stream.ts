@@ -1,4 +1,4 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, parseDateCell } from '@appliedml/engine';
 
 /** A card transaction. `card` keys the entity state; other fields are optional. */
 export interface Transaction {
@@ -69,18 +69,40 @@ export interface StreamState {
 
 const MAX_AMOUNT = 1e9;
 
-/** A transaction's time in epoch milliseconds (E_INPUT_INVALID when it is no time). */
+/** The median `amount_vs_card_median` divides by when a card's median amount is 0. */
+const ZERO_MEDIAN_FLOOR = 0.01;
+
+/**
+ * A transaction's time in epoch milliseconds (E_INPUT_INVALID when it is no time): a Date, a number in
+ * `unit`, or an ISO 8601 string (one without an offset is read in UTC fields, the same on every server;
+ * other text is refused). Under 's' a number of 1e11 or more (after the year 5000) is refused: it is
+ * epoch milliseconds sent to a seconds scorer.
+ */
 export function transactionTime(tx: Transaction, unit: TimeUnit = 'ms'): number {
   const v = tx.timestamp;
   const t =
-    v instanceof Date ? v.getTime() : typeof v === 'number' ? (unit === 's' ? v * 1000 : v) : typeof v === 'string' ? Date.parse(v) : NaN;
+    v instanceof Date
+      ? v.getTime()
+      : typeof v === 'number'
+        ? unit === 's'
+          ? v * 1000
+          : v
+        : typeof v === 'string'
+          ? (parseDateCell(v)?.getTime() ?? NaN)
+          : NaN;
   // A Date spans ±8.64e15 ms around 1970: beyond that a number is no time.
   if (!Number.isFinite(t) || Math.abs(t) > 8.64e15)
     // The value is not quoted: services pass SDK messages to their clients, and answers never echo input.
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `Transaction timestamp is not a time (got a ${v === null ? 'null' : typeof v}): give a Date, epoch ${unit === 's' ? 'seconds' : 'milliseconds'} or an ISO 8601 string.`,
+      `Transaction timestamp is not a time (got ${v === null ? 'null' : v === undefined ? 'nothing' : `a ${typeof v}`}): give a Date, epoch ${unit === 's' ? 'seconds' : 'milliseconds'} or an ISO 8601 string.`,
       { details: { field: 'timestamp' } },
+    );
+  if (unit === 's' && typeof v === 'number' && Math.abs(v) >= 1e11)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      "Transaction timestamp is a number of 1e11 or more, which as Unix seconds is after the year 5000: it looks like epoch milliseconds, and this scorer reads numbers as seconds (timeUnit: 's').",
+      { details: { field: 'timestamp', reason: 'timestamp-off-clock' } },
     );
   return t;
 }
@@ -279,7 +301,9 @@ export class TransactionFeatures {
       row[`sum_${label(s)}`] = sum;
     }
     const med = end > 0 ? median(amounts, end) : 0;
-    row.amount_vs_card_median = med > 0 ? tx.amount / med : 1;
+    // A card whose median is 0 (zero-amount verifications, a classic card-testing prelude) has no scale:
+    // the ratio is taken to one cent, so a large charge after them reads as large, not as 1 (typical).
+    row.amount_vs_card_median = end === 0 ? 1 : tx.amount === med ? 1 : tx.amount / Math.max(med, ZERO_MEDIAN_FLOOR);
     const last = end > 0 ? times[end - 1] : undefined;
     row.log_seconds_since_last = last === undefined ? Math.log1p(30 * 86400) : Math.log1p(Math.max(0, t - last) / 1000);
     // New = not seen on this card by the transaction's time; a card's first transaction is flagged neither way.

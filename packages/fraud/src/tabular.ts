@@ -1,4 +1,4 @@
-import { AppliedMLError, parseNumberCell } from '@appliedml/engine';
+import { AppliedMLError, parseDateCell, parseNumberCell } from '@appliedml/engine';
 import { MAX_CELLS, isMatrix, toMatrix, type Matrix } from './matrix';
 
 /**
@@ -27,6 +27,12 @@ export interface PreprocessOptions {
   unknownCategory?: 'ignore' | 'error';
   /** Fields in records that are not in the schema: 'ignore' (default) or 'error'. */
   extraFields?: 'ignore' | 'error';
+  /**
+   * What numbers in a timestamp field count: 'ms' (epoch milliseconds) or 's' (Unix seconds). Default:
+   * per field from its training values ('s' when every one lies in [1e9, 1e10), seconds from 2001 to
+   * 2286; else 'ms').
+   */
+  timeUnit?: 'ms' | 's';
 }
 
 interface NumericColumn {
@@ -45,6 +51,10 @@ interface CategoricalColumn {
 interface TimestampColumn {
   name: string;
   kind: 'timestamp';
+  /** What a number in the field counts (absent in earlier versions' states: 'ms'). */
+  unit?: 'ms' | 's';
+  /** Earliest and latest training time, epoch ms (absent in earlier versions' states: no range check). */
+  range?: [number, number];
 }
 export type FittedColumn = NumericColumn | CategoricalColumn | TimestampColumn;
 
@@ -127,15 +137,54 @@ function toNumber(v: unknown, column: string, row: number): number {
   return n;
 }
 
-function toTime(v: unknown, column: string, row: number): number {
-  const t = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
+/**
+ * A time in epoch ms: a Date, a number in `unit`, or an ISO 8601 string (one without an offset is read
+ * in UTC fields, the same on every server; any other text is refused, not guessed).
+ */
+function toTime(v: unknown, column: string, row: number, unit: 'ms' | 's' = 'ms'): number {
+  const t =
+    v instanceof Date
+      ? v.getTime()
+      : typeof v === 'number'
+        ? unit === 's'
+          ? v * 1000
+          : v
+        : typeof v === 'string'
+          ? (parseDateCell(v)?.getTime() ?? NaN)
+          : NaN;
   // A Date holds at most ±8.64e15 ms around 1970; beyond that a number is no time.
   if (!Number.isFinite(t) || Math.abs(t) > 8.64e15) {
-    throw new AppliedMLError('E_INPUT_INVALID', `Row ${row}, field '${column}': ${shown(v)} is not a timestamp.`, {
-      details: { row, field: column },
-    });
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `Row ${row}, field '${column}': ${shown(v)} is not a timestamp (a Date, epoch ${unit === 's' ? 'seconds' : 'milliseconds'} or an ISO 8601 string).`,
+      { details: { row, field: column } },
+    );
   }
   return t;
+}
+
+/** A scored time further than this from the training times is on another clock (a unit mix-up), not a later day. */
+const TIME_MARGIN_MS = 20 * 365.25 * 86_400_000;
+
+/** Field names that say "time": timestamp, ts, event_time, created_at, txn-date, createdAt, eventTime … */
+function timeLikeName(name: string): boolean {
+  return (
+    /(^|[_\-. ])(time|timestamp|ts|date|datetime|at)$|^(time|timestamp|ts|date|datetime)([_\-. ]|$)/i.test(name) ||
+    /[a-z](Time|Timestamp|At|Date)$/.test(name)
+  );
+}
+
+/** Whether every present value is a number of one epoch unit (2001–2286): 's' or 'ms', else undefined. */
+function epochUnit(values: unknown[]): 'ms' | 's' | undefined {
+  let unit: 'ms' | 's' | undefined;
+  for (const v of values) {
+    if (MISSING(v)) continue;
+    const n = typeof v === 'number' ? v : typeof v === 'string' ? parseNumberCell(v) : undefined;
+    const u = n === undefined ? undefined : n >= 1e9 && n < 1e10 ? 's' : n >= 1e12 && n < 1e13 ? 'ms' : undefined;
+    if (u === undefined || (unit !== undefined && u !== unit)) return undefined;
+    unit = u;
+  }
+  return unit;
 }
 
 /** Share of a field's present values that must be numbers before a stray text value is an error, not a category. */
@@ -151,11 +200,13 @@ function inferKind(values: unknown[], column: string): ColumnKind {
     seen++;
     if (v instanceof Date) dates++;
     else if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && parseNumberCell(v) !== undefined)) numeric++;
-    else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(v) && Number.isFinite(Date.parse(v))) dates++;
+    else if (typeof v === 'string' && parseDateCell(v) !== undefined) dates++;
     else if (stray < 0) stray = i;
   }
   if (seen === 0) return 'numeric';
   if (dates === seen) return 'timestamp';
+  // Epoch numbers in a field named like a time (created_at: 1767571200) are times, not amounts.
+  if (numeric === seen && timeLikeName(column) && epochUnit(values) !== undefined) return 'timestamp';
   if (numeric === seen) return 'numeric';
   // A numeric field with a few text cells ('N/A', '-', 'unknown') is far more often a missing-value
   // marker than a field of codes: hashing it as a category would silently drop the numbers' meaning.
@@ -210,7 +261,14 @@ export class Preprocessor {
         const bucketsOk = c.levels !== null || (Number.isInteger(c.buckets) && c.buckets >= 1 && c.buckets <= MAX_ENCODED_WIDTH);
         if (!levelsOk || !bucketsOk)
           throw bad(`categorical column '${c.name}' needs string levels or 1..${MAX_ENCODED_WIDTH} hash buckets`);
-      } else if (c.kind !== 'timestamp') {
+      } else if (c.kind === 'timestamp') {
+        if (c.unit !== undefined && c.unit !== 'ms' && c.unit !== 's') throw bad(`timestamp column '${c.name}' has unit ${shown(c.unit)}`);
+        if (
+          c.range !== undefined &&
+          !(Array.isArray(c.range) && c.range.length === 2 && c.range.every((t) => Number.isFinite(t)) && c.range[0] <= c.range[1])
+        )
+          throw bad(`timestamp column '${c.name}' has a malformed range`);
+      } else {
         throw bad(`column '${(c as { name: string }).name}' has kind ${shown((c as { kind?: unknown }).kind)}`);
       }
       if (state.input === 'matrix' && c.kind !== 'numeric') throw bad(`numeric rows cannot have a ${c.kind} column`);
@@ -237,6 +295,7 @@ export class Preprocessor {
     for (const [key, value, valid] of [
       ['unknownCategory', options.unknownCategory, ['ignore', 'error']],
       ['extraFields', options.extraFields, ['ignore', 'error']],
+      ['timeUnit', options.timeUnit, ['ms', 's']],
     ] as const) {
       if (value !== undefined && !(valid as readonly string[]).includes(value)) {
         throw new AppliedMLError('E_INPUT_INVALID', `preprocess.${key} must be one of ${valid.join(', ')} (got ${String(value)}).`);
@@ -300,10 +359,16 @@ export class Preprocessor {
         const levels = [...new Set(values.filter((v) => !MISSING(v)).map((v) => String(v)))].sort();
         columns.push({ name, kind, levels: levels.length <= maxOneHot ? levels : null, buckets });
       } else {
+        const unit = options.timeUnit ?? epochUnit(values) ?? 'ms';
+        let lo = Infinity;
+        let hi = -Infinity;
         values.forEach((v, i) => {
-          if (!MISSING(v)) toTime(v, name, i);
+          if (MISSING(v)) return;
+          const t = toTime(typeof v === 'string' && parseNumberCell(v) !== undefined ? Number(v) : v, name, i, unit);
+          if (t < lo) lo = t;
+          if (t > hi) hi = t;
         });
-        columns.push({ name, kind });
+        columns.push({ name, kind, unit, ...(lo <= hi ? { range: [lo, hi] as [number, number] } : {}) });
       }
     }
     return new Preprocessor({ input: 'records', columns, ...common });
@@ -341,6 +406,21 @@ export class Preprocessor {
     }
     const v = (input as ReadonlyArray<TabularRecord>)[row]?.[column];
     return MISSING(v) ? undefined : typeof v === 'string' ? parseNumberCell(v) : Number(v);
+  }
+
+  /** A record field's value as given, for explanations (undefined for numeric rows or a missing value). */
+  rawValue(input: TabularInput, row: number, column: string): unknown {
+    if (this.state.input === 'matrix' || !isRecords(input)) return undefined;
+    const v = input[row]?.[column];
+    return MISSING(v) ? undefined : v;
+  }
+
+  /** A timestamp field's time (epoch ms) for explanations, read as `transform` reads it; undefined if absent. */
+  timeValue(input: TabularInput, row: number, column: string): number | undefined {
+    const col = this.state.columns.find((c) => c.name === column);
+    const v = this.rawValue(input, row, column);
+    if (!col || col.kind !== 'timestamp' || v === undefined) return undefined;
+    return toTime(typeof v === 'string' && parseNumberCell(v) !== undefined ? Number(v) : v, column, row, col.unit);
   }
 
   /** Transforms to the scaled feature matrix the detectors see. */
@@ -415,7 +495,14 @@ export class Preprocessor {
         } else {
           if (MISSING(v)) j += 3;
           else {
-            const d = new Date(toTime(v, c.name, r));
+            const t = toTime(typeof v === 'string' && parseNumberCell(v) !== undefined ? Number(v) : v, c.name, r, c.unit);
+            if (c.range && (t < c.range[0] - TIME_MARGIN_MS || t > c.range[1] + TIME_MARGIN_MS))
+              throw new AppliedMLError(
+                'E_INPUT_INVALID',
+                `Row ${r}, field '${c.name}': ${new Date(t).toISOString().slice(0, 10)} is more than 20 years from the training times (${new Date(c.range[0]).toISOString().slice(0, 10)} to ${new Date(c.range[1]).toISOString().slice(0, 10)}): are these epoch ${c.unit === 's' ? 'seconds' : 'milliseconds'}, as in training?`,
+                { details: { row: r, field: c.name, reason: 'timestamp-off-clock' } },
+              );
+            const d = new Date(t);
             const hour = d.getUTCHours() + d.getUTCMinutes() / 60;
             out[j++] = Math.sin((2 * Math.PI * hour) / 24);
             out[j++] = Math.cos((2 * Math.PI * hour) / 24);

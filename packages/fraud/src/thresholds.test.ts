@@ -64,6 +64,9 @@ describe('chooseThreshold', () => {
     expect(code(() => chooseThreshold(scores, { targetPrecision: 0.9 }, [1]))).toBe('E_SHAPE_MISMATCH');
     expect(code(() => chooseThreshold(scores, { topK: 0 }))).toBe('E_INPUT_INVALID');
     expect(code(() => chooseThreshold(scores, { targetPrecision: 1.1 }, labels))).toBe('E_INPUT_INVALID');
+    // Two rules in one object: which one applies would be a guess (topK used to win silently).
+    expect(code(() => chooseThreshold(scores, { topK: 2, targetRecall: 0.9 } as never, labels))).toBe('E_INPUT_INVALID');
+    expect(code(() => chooseThreshold(scores, { topK: 2, budget: 5 } as never))).toBe('E_INPUT_INVALID');
   });
 });
 

@@ -64,6 +64,16 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
       `A threshold rule names one of ${rules.join(', ')} (got ${JSON.stringify(rule) ?? String(rule)}).`,
     );
   }
+  const named = Object.keys(rule).filter((k) => rules.includes(k));
+  const other = Object.keys(rule).filter((k) => !rules.includes(k));
+  if (named.length > 1 || other.length > 0)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      named.length > 1
+        ? `A threshold rule names one of ${rules.join(', ')}; this one names ${named.join(' and ')} (only the first would be used).`
+        : `A threshold rule has no field ${other.map((k) => `'${k}'`).join(', ')}; valid: ${rules.join(', ')}.`,
+      { details: { rule: Object.keys(rule) } },
+    );
   checkRule(rule);
   const n = scores.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));

@@ -1,0 +1,79 @@
+import { initEngine, tf } from '@appliedml/engine';
+import { describe, expect, it, vi } from 'vitest';
+import { FraudDetector } from './detector';
+
+/** Purchases: amount ~ 20–60, items 1–4, channel web 70 % / app 25 % / pos 5 %, at 08:00–20:00 UTC on weekdays. */
+function purchases(n: number, seed: number, extra: Record<string, unknown> = {}): Array<Record<string, unknown>> {
+  let x = seed;
+  const next = (): number => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+  return Array.from({ length: n }, (_, i) => {
+    const u = next();
+    const day = Math.floor(i / 40) % 5; // Monday … Friday
+    return {
+      amount: 20 + 40 * next(),
+      items: 1 + Math.floor(4 * next()),
+      channel: u < 0.7 ? 'web' : u < 0.95 ? 'app' : 'pos',
+      at: new Date(Date.UTC(2026, 0, 5 + day, 8 + Math.floor(12 * next()))).toISOString(),
+      ...extra,
+    };
+  });
+}
+
+describe('reasons name what is unusual, not what fills the slots', () => {
+  it('a typical value is not a reason; a common category is not "unusual"; categories and times are worded with their values', async () => {
+    const model = FraudDetector.create({ detector: 'ecod', contamination: 0.02 });
+    await model.train(purchases(800, 1));
+    const typical = { amount: 40, items: 2, channel: 'web', at: '2026-01-07T13:00:00Z' };
+    const [t] = await model.predictBatch([typical]);
+    expect(t!.reasons.map((r) => r.feature)).not.toContain('channel');
+    expect(t!.reasons.every((r) => r.share > 0)).toBe(true);
+    // A large amount through the usual channel: the amount is the reason, the channel is not.
+    const [big] = await model.predictBatch([{ ...typical, amount: 900 }]);
+    expect(big!.reasons[0]!.feature).toBe('amount');
+    expect(big!.reasons.map((r) => r.feature)).not.toContain('channel');
+    // A rare channel at 03:00 on a Sunday: both worded with their values.
+    const [odd] = await model.predictBatch([{ ...typical, channel: 'pos', at: '2026-01-11T03:10:00Z' }]);
+    const text = odd!.reasons.map((r) => r.text).join(' | ');
+    expect(text).toMatch(/channel = pos \((\d|< 1)+% of training rows; \d+% of the evidence\)/);
+    expect(text).toMatch(/at at 03:10 UTC on a weekend/);
+    const [unseen] = await model.predictBatch([{ ...typical, channel: 'phone' }]);
+    expect(unseen!.reasons.find((r) => r.feature === 'channel')?.text).toMatch(/channel = phone \(never seen in training/);
+    model.dispose();
+  });
+
+  it('says through the logger which columns were constant in training', async () => {
+    const warn = vi.fn();
+    const model = FraudDetector.create({ detector: 'ecod' });
+    await model.train(purchases(200, 2, { api_version: 1 }), { logger: { debug: () => {}, info: () => {}, warn } });
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('(api_version)'), { columns: ['api_version'] });
+    model.dispose();
+  });
+});
+
+describe('FraudDetector lifecycle', () => {
+  it('dispose while a network trains: train rejects E_MODEL_DISPOSED, frees the network, isTrained stays false', async () => {
+    await initEngine();
+    const x = Array.from({ length: 400 }, (_, i) => [Math.sin(i), Math.cos(i), (i % 7) / 7, (i % 3) / 3]);
+    const y = x.map((_, i) => (i % 10 === 0 ? 1 : 0));
+    for (const detector of ['autoencoder', 'mlp'] as const) {
+      const before = tf.memory().numTensors;
+      const model = FraudDetector.create({ detector, ...(detector === 'mlp' ? { mlp: { epochs: 30 } } : { autoencoder: { epochs: 30 } }) });
+      // Disposed at the end of the first epoch (the trainer logs each one): mid-training, every time.
+      const logger = { debug: () => model.dispose(), info: () => {}, warn: () => {} };
+      const run = model.train(x, detector === 'mlp' ? { labels: y, logger } : { logger });
+      await expect(run).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+      expect(model.isTrained).toBe(false);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
+  it('null options are E_INPUT_INVALID, not a TypeError', async () => {
+    const model = FraudDetector.create({ detector: 'ecod' });
+    await expect(model.train([[1], [2], [3]], null as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    await expect(FraudDetector.load('somewhere', null as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    model.dispose();
+  });
+});

@@ -1,0 +1,69 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TransactionScorer } from './scorer';
+import { TransactionFeatures } from './stream';
+import { generateTransactions } from './synthetic';
+
+const txs = generateTransactions({ cards: 30, days: 3, seed: 4 });
+const after = Math.max(...txs.map((t) => new Date(t.timestamp).getTime())) + 3_600_000;
+
+async function trained(): Promise<TransactionScorer> {
+  const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+  await scorer.train(txs);
+  return scorer;
+}
+
+describe('TransactionScorer: calls keep their call order', () => {
+  it('a save right after an un-awaited score includes that transaction', async () => {
+    const scorer = await trained();
+    const dir = await mkdtemp(join(tmpdir(), 'fraud-order-'));
+    try {
+      const before = scorer.entities;
+      void scorer.score({ card: 'brand-new-card', amount: 12, timestamp: after });
+      await scorer.save(dir);
+      const saved = JSON.parse(await readFile(join(dir, 'stream.json'), 'utf8')) as { state: { entities: unknown[] } };
+      expect(saved.state.entities).toHaveLength(before + 1);
+    } finally {
+      scorer.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a threshold set after an un-awaited score does not judge it; resetState waits for the scores before it', async () => {
+    const scorer = await trained();
+    const tx = { card: txs[0]!.card, amount: 20, timestamp: after };
+    const threshold = scorer.threshold;
+    const pending = scorer.score(tx);
+    scorer.setThreshold(-1e9);
+    const scored = await pending;
+    expect(scored.score).toBeGreaterThan(-1e9);
+    expect(scored.isFraud).toBe(scored.score >= threshold); // judged at the threshold in force when it was called
+    expect(scored.isFraud).toBe(false);
+    expect((await scorer.score({ ...tx, timestamp: after + 1000 })).isFraud).toBe(true); // the new threshold from here on
+    void scorer.score({ card: 'another-card', amount: 5, timestamp: after + 2000 });
+    await scorer.resetState();
+    expect(scorer.entities).toBe(0);
+    scorer.dispose();
+  });
+
+  it('after dispose, resetState and train refuse before touching the card state', async () => {
+    const scorer = await trained();
+    scorer.dispose();
+    expect(() => scorer.resetState()).toThrow(expect.objectContaining({ code: 'E_MODEL_DISPOSED' }));
+    await expect(scorer.train(txs)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+    expect(scorer.entities).toBe(0);
+    await expect(scorer.score(txs[0]!)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+    await expect(scorer.save(join(tmpdir(), 'never-written'))).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+  });
+
+  it('ISO times without an offset are UTC fields on every server; text that is not ISO 8601 is refused', () => {
+    const f = new TransactionFeatures();
+    f.update({ card: 'a', amount: 5, timestamp: '2026-01-05T10:00:00Z' });
+    const naive = f.peek({ card: 'a', amount: 5, timestamp: '2026-01-05 10:30:00' });
+    expect(naive.log_seconds_since_last).toBeCloseTo(Math.log1p(1800), 9);
+    for (const text of ['2026', '12', '10/17/2026 10:00', 'Sat Oct 17 2026'])
+      expect(() => f.peek({ card: 'a', amount: 5, timestamp: text }), text).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+  });
+});
