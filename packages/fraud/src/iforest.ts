@@ -72,13 +72,18 @@ export function fitIsolationForest(x: Matrix, options: IsolationForestOptions = 
 
 function buildTree(x: Matrix, idx: number[], maxDepth: number, rng: Rng): IsolationTree {
   const tree: IsolationTree = { feature: [], threshold: [], left: [], right: [], size: [] };
+  const order = Array.from({ length: x.cols }, (_, i) => i);
   const grow = (rows: number[], depth: number): number => {
     const node = pushLeaf(tree);
     tree.size.push(rows.length);
     if (depth >= maxDepth || rows.length <= 1) return node;
-    // Pick a random feature that is not constant on these rows (a few tries, then give up).
-    for (let attempt = 0; attempt < Math.min(x.cols, 16); attempt++) {
-      const f = rng.nextInt(x.cols);
+    // As scikit-learn's: features drawn without replacement until one varies on these rows (a partial
+    // Fisher-Yates over `order`); a leaf only when every feature is constant here.
+    for (let k = 0; k < x.cols; k++) {
+      const j = k + rng.nextInt(x.cols - k);
+      const f = order[j] as number;
+      order[j] = order[k] as number;
+      order[k] = f;
       let lo = Infinity;
       let hi = -Infinity;
       for (const r of rows) {
