@@ -160,8 +160,8 @@ async function demo(full: boolean, reportPath: string): Promise<void> {
  * The served page's curves: a second copy of the saved model scores a labelled held-out stream (a
  * new synthetic stream, or --data) from empty card state, so the served scorer's state is untouched.
  */
-async function servedCurves(model: string, spec: string, seed: number): Promise<CurveEntry | undefined> {
-  const data = await loadTransactions(spec, seed);
+async function servedCurves(model: string, spec: string, seed: number, timeUnit: TimeUnit): Promise<CurveEntry | undefined> {
+  const data = await loadTransactions(spec, seed, timeUnit);
   if (!data.labels || !data.labels.includes(1) || !data.labels.includes(0)) {
     out('The --data stream has no labels of both kinds: the page shows no ROC/PR curves.');
     return undefined;
@@ -230,7 +230,7 @@ async function main(): Promise<void> {
   if (!values.model) throw new AppliedMLError('E_INPUT_INVALID', `${command} needs --model DIR (train one first).\n\n${USAGE}`);
   const scorer = await TransactionScorer.load(values.model);
   if (command === 'evaluate') {
-    const data = await loadTransactions(values.data, seed + 1);
+    const data = await loadTransactions(values.data, seed + 1, scorer.timeUnit);
     if (!data.labels) throw new AppliedMLError('E_INPUT_INVALID', 'evaluate needs a label per transaction.');
     // A different stream: its cards are not the saved cards, so start from empty card state unless told otherwise.
     if (!values['keep-state']) await scorer.resetState();
@@ -255,7 +255,7 @@ async function main(): Promise<void> {
     }
   } else if (command === 'serve') {
     const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) as number;
-    const curves = await servedCurves(values.model, values.data, seed + 1);
+    const curves = await servedCurves(values.model, values.data, seed + 1, scorer.timeUnit);
     const service = await createFraudService(scorer, {
       logger: true,
       ...(curves ? { curves } : {}),

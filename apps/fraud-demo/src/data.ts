@@ -9,18 +9,24 @@ export interface LabelledTransactions {
   source: string;
 }
 
-/** 'synthetic' (the embedded default), or a .jsonl / .csv of transactions (card, amount, timestamp, merchant?, country?, label?). */
-export async function loadTransactions(spec: string, seed = 7): Promise<LabelledTransactions> {
+/**
+ * 'synthetic' (the embedded default, its times in `timeUnit`: a seconds model gets Unix seconds), or a
+ * .jsonl / .csv of transactions (card, amount, timestamp, merchant?, country?, label?).
+ */
+export async function loadTransactions(spec: string, seed = 7, timeUnit: 'ms' | 's' = 'ms'): Promise<LabelledTransactions> {
   if (spec === 'synthetic') {
-    const txs = generateTransactions({ cards: 600, days: 30, seed });
+    const generated = generateTransactions({ cards: 600, days: 30, seed });
+    const txs = timeUnit === 's' ? generated.map((t) => ({ ...t, timestamp: Math.floor(t.timestamp / 1000) })) : generated;
     return { txs, labels: txs.map((t) => t.label), synthetic: true, source: SYNTHETIC_NOTICE };
   }
   let rows: Array<Record<string, unknown>>;
-  if (spec.endsWith('.jsonl')) {
+  const lower = spec.toLowerCase();
+  if (lower.endsWith('.jsonl')) {
     const text = await readFile(spec, 'utf8').catch((cause: unknown) => {
       throw new AppliedMLError('E_IO', `Cannot read ${spec}.`, { cause });
     });
     rows = text
+      .replace(/^\uFEFF/, '') // a byte-order mark some editors and Windows tools write
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l, i) => {
@@ -33,7 +39,7 @@ export async function loadTransactions(spec: string, seed = 7): Promise<Labelled
           });
         }
       });
-  } else if (spec.endsWith('.csv')) {
+  } else if (lower.endsWith('.csv')) {
     rows = (await readCsvAll(spec, { columns: { amount: 'number' } })) as Array<Record<string, unknown>>;
   } else throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `Use 'synthetic', a .jsonl or a .csv file (got ${spec}).`);
   // Labelled when any row carries a label; then every row must (a gap is an error naming its row, not
@@ -66,12 +72,12 @@ export function toTransaction(r: Record<string, unknown>): Transaction {
   return {
     card: String(r.card ?? ''),
     amount: (typeof r.amount === 'string' ? (parseNumberCell(r.amount) ?? r.amount) : r.amount) as number,
-    timestamp:
-      typeof r.timestamp === 'number'
-        ? r.timestamp
-        : /^\s*-?\d+(\.\d+)?\s*$/.test(String(r.timestamp))
-          ? Number(r.timestamp)
-          : String(r.timestamp),
+    // An absent timestamp stays absent, so the SDK's message says so (not "got a string").
+    timestamp: (typeof r.timestamp === 'number' || absent(r.timestamp)
+      ? r.timestamp
+      : /^\s*-?\d+(\.\d+)?\s*$/.test(String(r.timestamp))
+        ? Number(r.timestamp)
+        : String(r.timestamp)) as Transaction['timestamp'],
     ...(!absent(r.merchant) ? { merchant: String(r.merchant) } : {}),
     ...(!absent(r.country) ? { country: String(r.country) } : {}),
   };

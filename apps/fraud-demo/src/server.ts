@@ -31,7 +31,7 @@ on ${n} held-out transactions, ${frauds} fraudulent: ${esc(c.title)}.</p>
 <img id="curves" src="/api/curves.svg" alt="ROC and precision-recall curves of the model on held-out transactions">`;
 }
 
-function page(threshold: number, synthetic: boolean, curves: CurveEntry | undefined): string {
+function page(threshold: number, synthetic: boolean, curves: CurveEntry | undefined, timeUnit: 'ms' | 's'): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml fraud</title>
 <style>body{font:14px system-ui,sans-serif;max-width:60rem;margin:2em auto;padding:0 1em}label{display:inline-block;margin:.2em 1em .2em 0}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}.alert{color:#a22;font-weight:bold}.pass{color:#185;font-weight:bold}
@@ -56,7 +56,7 @@ async function alerts() {
 }
 $('tx').onsubmit = async (event) => {
   event.preventDefault();
-  const tx = { card: $('card').value, amount: Number($('amount').value), timestamp: Date.now() };
+  const tx = { card: $('card').value, amount: Number($('amount').value), timestamp: ${timeUnit === 's' ? 'Math.floor(Date.now() / 1000)' : 'Date.now()'} };
   if ($('merchant').value) tx.merchant = $('merchant').value;
   if ($('country').value) tx.country = $('country').value;
   const res = await fetch('/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
@@ -73,48 +73,52 @@ alerts(); setInterval(alerts, 5000);
 
 const text = (maxLength: number, description: string) => ({ type: 'string', minLength: 1, maxLength, description }) as const;
 
-const scoreSchema = {
-  summary: 'Score one card transaction against its card’s history: a score, a decision and the reasons.',
-  tags: ['fraud'],
-  body: {
-    type: 'object',
-    required: ['card', 'amount', 'timestamp'],
-    additionalProperties: false,
-    properties: {
-      card: text(128, 'The card (or account) id; its state holds the card’s recent transactions.'),
-      amount: { type: 'number', minimum: 0, maximum: 1e9, description: 'The amount (0 to 10⁹, as the SDK accepts).' },
-      // The SDK's checks, stated here: the schema answers with the field's name, never the value.
-      timestamp: {
-        anyOf: [
-          { type: 'number', description: 'Epoch milliseconds.' },
-          { type: 'string', format: 'date-time', maxLength: 64, description: 'An ISO 8601 date and time.' },
-        ],
-      },
-      merchant: text(128, 'The merchant id.'),
-      country: text(64, 'The country code.'),
-    },
-  },
-  response: {
-    200: {
+const scoreSchemaFor = (timeUnit: 'ms' | 's') =>
+  ({
+    summary: 'Score one card transaction against its card’s history: a score, a decision and the reasons.',
+    tags: ['fraud'],
+    body: {
       type: 'object',
-      required: ['score', 'decision', 'reasons', 'features'],
+      required: ['card', 'amount', 'timestamp'],
+      additionalProperties: false,
       properties: {
-        score: { type: 'number' },
-        decision: { type: 'string', enum: ['alert', 'pass'] },
-        reasons: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['feature', 'share', 'text'],
-            properties: { feature: { type: 'string' }, share: { type: 'number' }, value: { type: 'number' }, text: { type: 'string' } },
-          },
+        card: text(128, 'The card (or account) id; its state holds the card’s recent transactions.'),
+        amount: { type: 'number', minimum: 0, maximum: 1e9, description: 'The amount (0 to 10⁹, as the SDK accepts).' },
+        // The SDK's checks, stated here: the schema answers with the field's name, never the value.
+        timestamp: {
+          anyOf: [
+            {
+              type: 'number',
+              description: timeUnit === 's' ? 'Unix seconds (this model was trained with --time-unit s).' : 'Epoch milliseconds.',
+            },
+            { type: 'string', format: 'date-time', maxLength: 64, description: 'An ISO 8601 date and time.' },
+          ],
         },
-        features: { type: 'object', additionalProperties: { type: 'number' } },
+        merchant: text(128, 'The merchant id.'),
+        country: text(64, 'The country code.'),
       },
     },
-    ...errorResponses,
-  },
-} as const;
+    response: {
+      200: {
+        type: 'object',
+        required: ['score', 'decision', 'reasons', 'features'],
+        properties: {
+          score: { type: 'number' },
+          decision: { type: 'string', enum: ['alert', 'pass'] },
+          reasons: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['feature', 'share', 'text'],
+              properties: { feature: { type: 'string' }, share: { type: 'number' }, value: { type: 'number' }, text: { type: 'string' } },
+            },
+          },
+          features: { type: 'object', additionalProperties: { type: 'number' } },
+        },
+      },
+      ...errorResponses,
+    },
+  }) as const;
 
 const alertsSchema = {
   summary: 'The latest alerts, newest first.',
@@ -187,14 +191,14 @@ export async function createFraudService(scorer: TransactionScorer, options: Fra
       } as const;
       for (const url of ['/', '/index.html'])
         app.get(url, { schema: pageSchema }, async (_request, reply) =>
-          reply.type('text/html; charset=utf-8').send(page(scorer.threshold, options.synthetic ?? false, curves)),
+          reply.type('text/html; charset=utf-8').send(page(scorer.threshold, options.synthetic ?? false, curves, scorer.timeUnit)),
         );
       app.get('/alerts', { schema: alertsSchema }, async () => alerts);
       if (svg !== undefined)
         app.get('/api/curves.svg', { schema: curvesSchema }, async (_request, reply) =>
           reply.type('image/svg+xml').header('cache-control', 'no-cache').send(svg),
         );
-      app.post<{ Body: Transaction }>('/score', { schema: scoreSchema }, async (request): Promise<ScoreAnswer> => {
+      app.post<{ Body: Transaction }>('/score', { schema: scoreSchemaFor(scorer.timeUnit) }, async (request): Promise<ScoreAnswer> => {
         const tx = request.body;
         const s = await scorer.score(tx);
         if (s.isFraud) {

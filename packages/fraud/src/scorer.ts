@@ -184,6 +184,11 @@ export class TransactionScorer {
     return this.features.featureNames;
   }
 
+  /** What a number in a transaction's `timestamp` counts: 'ms' (epoch milliseconds) or 's' (Unix seconds). */
+  get timeUnit(): TimeUnit {
+    return this.features.options.timeUnit;
+  }
+
   /** True once trained or loaded, until `dispose`. */
   get isTrained(): boolean {
     return this.detector.isTrained;
