@@ -53,7 +53,8 @@ describe('TransactionScorer: calls keep their call order', () => {
     scorer.dispose();
     expect(() => scorer.resetState()).toThrow(expect.objectContaining({ code: 'E_MODEL_DISPOSED' }));
     await expect(scorer.train(txs)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
-    expect(scorer.entities).toBe(0);
+    // The card state stays empty (read past the guarded getter): nothing was replayed into it.
+    expect((scorer as unknown as { features: { size: number } }).features.size).toBe(0);
     await expect(scorer.score(txs[0]!)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
     await expect(scorer.save(join(tmpdir(), 'never-written'))).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
   });
@@ -65,5 +66,17 @@ describe('TransactionScorer: calls keep their call order', () => {
     expect(naive.log_seconds_since_last).toBeCloseTo(Math.log1p(1800), 9);
     for (const text of ['2026', '12', '10/17/2026 10:00', 'Sat Oct 17 2026'])
       expect(() => f.peek({ card: 'a', amount: 5, timestamp: text }), text).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+  });
+});
+
+describe('TransactionScorer after dispose', () => {
+  it('property reads are E_MODEL_DISPOSED; isTrained is false; evaluate says disposed before checking its labels', async () => {
+    const scorer = await trained();
+    scorer.dispose();
+    expect(scorer.isTrained).toBe(false);
+    for (const read of [() => scorer.featureNames, () => scorer.entities, () => scorer.timeUnit, () => scorer.threshold])
+      expect(read).toThrow(expect.objectContaining({ code: 'E_MODEL_DISPOSED' }));
+    await expect(scorer.evaluate(txs, [1])).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+    await expect(scorer.scoreAll(txs)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
   });
 });

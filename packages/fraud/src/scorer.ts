@@ -181,21 +181,24 @@ export class TransactionScorer {
   }
 
   get featureNames(): string[] {
+    this.alive();
     return this.features.featureNames;
   }
 
   /** What a number in a transaction's `timestamp` counts: 'ms' (epoch milliseconds) or 's' (Unix seconds). */
   get timeUnit(): TimeUnit {
+    this.alive();
     return this.features.options.timeUnit;
   }
 
   /** True once trained or loaded, until `dispose`. */
   get isTrained(): boolean {
-    return this.detector.isTrained;
+    return !this.disposed && this.detector.isTrained;
   }
 
   /** Cards currently tracked. */
   get entities(): number {
+    this.alive();
     return this.features.size;
   }
 
@@ -275,6 +278,7 @@ export class TransactionScorer {
   }
 
   private async scoreAllNow(txs: readonly Transaction[], threshold: number | undefined): Promise<TransactionScore[]> {
+    this.alive();
     // Every transaction is checked before any enters the card state: a bad one leaves the state as it was.
     checkBatch(txs, 'Scoring', this.features.options.timeUnit);
     checkClock(txs, this.features.options.timeUnit, this.clock, 'Scoring');
@@ -298,6 +302,7 @@ export class TransactionScorer {
   }
 
   private async evaluateNow(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
+    this.alive();
     checkBatch(txs, 'Evaluation', this.features.options.timeUnit);
     checkClock(txs, this.features.options.timeUnit, this.clock, 'Evaluation');
     const y = checkLabels(labels, txs, true);
