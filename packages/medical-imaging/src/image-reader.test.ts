@@ -132,3 +132,15 @@ describe('colour and stored ranges', () => {
     );
   });
 });
+
+describe('reader options', () => {
+  it('null or misspelt options are E_INPUT_INVALID, not a TypeError', async () => {
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+      .png()
+      .toBuffer();
+    await expect(readImage(png, null as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    await expect(readMedicalImage(png, null as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    await expect(readMedicalImage(png, { frames: 1 } as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    expect((await readMedicalImage(png)).image.width).toBe(4);
+  });
+});

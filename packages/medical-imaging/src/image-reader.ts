@@ -3,7 +3,7 @@
 // or sharp from the bytes.
 import { readFile } from 'node:fs/promises';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import type { Logger } from '@appliedml/engine';
 import { applyWindow, dicomToColor, dicomToDisplay, minMaxScale } from './dicom/dicom-pixels';
 import type { VoiSetting } from './dicom/dicom-pixels';
@@ -79,9 +79,12 @@ function checkPixels(width: number, height: number, maxPixels: number): void {
 }
 
 /** Decode PNG/JPEG/TIFF bytes at their own bit depth. */
+const READ_IMAGE_KEYS = Object.keys({ maxPixels: 1 } satisfies Record<keyof ReadImageOptions, 1>);
+
 export async function readImage(bytes: Uint8Array, options: ReadImageOptions = {}): Promise<RasterImage> {
   if (!(bytes instanceof Uint8Array))
     throw new AppliedMLError('E_INPUT_INVALID', 'readImage takes the image bytes (a Uint8Array or Buffer).');
+  checkKnownKeys('readImage options', options, READ_IMAGE_KEYS);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!(Number.isInteger(maxPixels) && maxPixels > 0))
     throw new AppliedMLError('E_INPUT_INVALID', `maxPixels must be a positive integer (got ${maxPixels}).`);
@@ -214,9 +217,18 @@ export interface ReadMedicalImageOptions extends ReadImageOptions {
 }
 
 /** Read a DICOM file or a PNG/JPEG/TIFF into a grayscale image in [0, 1], choosing by content. */
+const READ_MEDICAL_KEYS = Object.keys({
+  maxPixels: 1,
+  frame: 1,
+  voi: 1,
+  color: 1,
+  logger: 1,
+} satisfies Record<keyof ReadMedicalImageOptions, 1>);
+
 export async function readMedicalImage(input: Uint8Array | string, options: ReadMedicalImageOptions = {}): Promise<MedicalImage> {
   if (!(input instanceof Uint8Array) && typeof input !== 'string')
     throw new AppliedMLError('E_INPUT_INVALID', 'readMedicalImage takes a file path or the file bytes (a Uint8Array or Buffer).');
+  checkKnownKeys('readMedicalImage options', options, READ_MEDICAL_KEYS);
   let bytes: Uint8Array;
   if (typeof input === 'string') {
     try {
@@ -242,7 +254,7 @@ export async function readMedicalImage(input: Uint8Array | string, options: Read
       dicom: { metadata: dicom.metadata, tags: dicom.tags, frames: dicom.frames.length },
     };
   }
-  const raster = await readImage(bytes, options);
+  const raster = await readImage(bytes, options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {});
   return {
     image: rasterDisplay(raster, options.voi ?? 'auto'),
     ...(options.color && raster.channels >= 3 ? { color: rasterToColor(raster) } : {}),

@@ -128,3 +128,14 @@ describe('TrafficForecaster property reads', () => {
     expect(model.isTrained).toBe(false);
   });
 });
+
+describe('chart helpers', () => {
+  it('forecastChartSpec of null or without arrays is E_INPUT_INVALID', async () => {
+    const { forecastChartSpec } = await import('./plots');
+    expect(() => forecastChartSpec(null as never)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect(() => forecastChartSpec({ sensor: 'a', times: [0], actual: 5, forecast: [1] } as never)).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID' }),
+    );
+    expect(forecastChartSpec({ sensor: 'a', times: [0, 1], actual: [50, 51], forecast: [49, 52] })).toBeTypeOf('object');
+  });
+});

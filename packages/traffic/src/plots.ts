@@ -1,3 +1,4 @@
+import { AppliedMLError } from '@appliedml/engine';
 import type { HorizonMetrics } from './horizon-metrics';
 import { checkOptionsObject } from './options';
 
@@ -21,6 +22,10 @@ export interface ForecastChartInput {
 
 /** Forecast against actual for one sensor (a Vega-Lite spec; render it with `renderChartSvg`). */
 export function forecastChartSpec(input: ForecastChartInput): ChartSpec {
+  checkOptionsObject('forecastChartSpec input', input);
+  for (const key of ['times', 'actual', 'forecast'] as const)
+    if (!Array.isArray(input[key]))
+      throw new AppliedMLError('E_INPUT_INVALID', `forecastChartSpec needs ${key} as an array.`, { details: { field: key } });
   const label = input.label ?? 'forecast';
   const temporal = typeof input.times[0] === 'string';
   const rows: Record<string, unknown>[] = [];
