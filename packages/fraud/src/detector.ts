@@ -245,6 +245,7 @@ const NESTED_KEYS = {
     unknownCategory: 1,
     extraFields: 1,
     timeUnit: 1,
+    required: 1,
   } satisfies Record<keyof PreprocessOptions, 1>),
 } as const;
 

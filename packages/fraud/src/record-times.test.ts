@@ -99,3 +99,18 @@ describe('timestamps in records', () => {
     ).toThrow(expect.objectContaining({ code: 'E_BUNDLE_CORRUPT' }));
   });
 });
+
+describe('required fields', () => {
+  it('a record without a required field is E_INPUT_INVALID at training and scoring, not imputed; saved with the model', async () => {
+    const rows = week((t) => t);
+    const pre = Preprocessor.fit(rows, { required: ['amount'] });
+    expect(codeOf(() => pre.transform([{ timestamp: START }]))).toBe('E_INPUT_INVALID');
+    expect(codeOf(() => pre.transform([{ amount: null, timestamp: START }]))).toBe('E_INPUT_INVALID');
+    expect(pre.transform([{ amount: 20, timestamp: START }]).rows).toBe(1);
+    expect(codeOf(() => Preprocessor.fit([...rows, { timestamp: START }], { required: ['amount'] }))).toBe('E_INPUT_INVALID');
+    expect(codeOf(() => Preprocessor.fit(rows, { required: 'amount' as never }))).toBe('E_INPUT_INVALID');
+    // Without the option a missing amount is imputed, as documented.
+    expect(Preprocessor.fit(rows).transform([{ timestamp: START }]).rows).toBe(1);
+    expect(Preprocessor.fromState(pre.state).state.required).toEqual(['amount']);
+  });
+});

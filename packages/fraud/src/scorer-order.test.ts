@@ -80,3 +80,18 @@ describe('TransactionScorer after dispose', () => {
     await expect(scorer.scoreAll(txs)).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
   });
 });
+
+describe('TransactionScorer.load of another bundle', () => {
+  it('a FraudDetector bundle given to TransactionScorer.load is E_BUNDLE_INCOMPATIBLE, not missing', async () => {
+    const scorer = await trained();
+    const dir = await mkdtemp(join(tmpdir(), 'fraud-other-'));
+    try {
+      await scorer.save(dir);
+      await expect(TransactionScorer.load(join(dir, 'detector'))).rejects.toMatchObject({ code: 'E_BUNDLE_INCOMPATIBLE' });
+      await expect(TransactionScorer.load(join(dir, 'nothing-here'))).rejects.toMatchObject({ code: 'E_BUNDLE_MISSING' });
+    } finally {
+      scorer.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

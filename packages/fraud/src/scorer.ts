@@ -400,6 +400,19 @@ export class TransactionScorer {
       const code = (cause as NodeJS.ErrnoException).code;
       // ENOTDIR: `dir` is a file (a path inside a file cannot exist), so there is no scorer there.
       const missing = code === 'ENOENT' || code === 'ENOTDIR';
+      // A folder holding some model's manifest but no stream.json is another kind of bundle, not a missing one.
+      if (
+        code === 'ENOENT' &&
+        (await readFile(join(dir, 'manifest.json'), 'utf8').then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw new AppliedMLError(
+          'E_BUNDLE_INCOMPATIBLE',
+          `${dir} holds a model bundle (manifest.json), not a transaction scorer (stream.json beside detector/): load it with that model's own load (a FraudDetector: FraudDetector.load).`,
+          { cause },
+        );
       const why =
         code === 'ENOTDIR' ? `${dir} is a file, not a scorer folder` : `stream.json ${missing ? 'is missing' : 'is not valid JSON'}`;
       throw new AppliedMLError(missing ? 'E_BUNDLE_MISSING' : 'E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: ${why}.`, { cause });

@@ -33,6 +33,12 @@ export interface PreprocessOptions {
    * 2286; else 'ms').
    */
   timeUnit?: 'ms' | 's';
+  /**
+   * Fields that must hold a value in every record, at training and at scoring: a missing one is
+   * E_INPUT_INVALID naming it instead of being imputed with the training median (for an `amount`, a
+   * gap is a data-quality incident, not a typical value).
+   */
+  required?: string[];
 }
 
 interface NumericColumn {
@@ -64,6 +70,8 @@ export interface PreprocessorState {
   columns: FittedColumn[];
   unknownCategory: 'ignore' | 'error';
   extraFields: 'ignore' | 'error';
+  /** Fields every record must hold (absent in earlier versions' states: none). */
+  required?: string[];
 }
 
 /** One output feature: its name and the input column it came from. */
@@ -187,6 +195,18 @@ function epochUnit(values: unknown[]): 'ms' | 's' | undefined {
   return unit;
 }
 
+/** E_INPUT_INVALID for the first record missing a required field. */
+function checkRequired(records: ReadonlyArray<TabularRecord>, required: readonly string[], what: string): void {
+  records.forEach((rec, r) => {
+    if (typeof rec !== 'object' || rec === null) return;
+    for (const field of required)
+      if (MISSING(rec[field]))
+        throw new AppliedMLError('E_INPUT_INVALID', `${what}: row ${r} has no value in required field '${field}'.`, {
+          details: { row: r, field, reason: 'required-field-missing' },
+        });
+  });
+}
+
 /** Share of a field's present values that must be numbers before a stray text value is an error, not a category. */
 const MOSTLY_NUMERIC = 0.9;
 
@@ -247,6 +267,8 @@ export class Preprocessor {
     if (!['ignore', 'error'].includes(state.unknownCategory)) throw bad(`unknownCategory is ${shown(state.unknownCategory)}`);
     if (!['ignore', 'error'].includes(state.extraFields)) throw bad(`extraFields is ${shown(state.extraFields)}`);
     if (!Array.isArray(state.columns) || state.columns.length === 0) throw bad('it has no columns');
+    if (state.required !== undefined && !(Array.isArray(state.required) && state.required.every((f) => typeof f === 'string')))
+      throw bad('required is not a list of field names');
     const names = new Set<string>();
     for (const [i, c] of state.columns.entries()) {
       if (c === null || typeof c !== 'object' || typeof c.name !== 'string' || names.has(c.name))
@@ -307,7 +329,22 @@ export class Preprocessor {
         `training data: expected records, rows of numbers or a matrix; got ${input === null ? 'null' : typeof input}.`,
       );
     }
-    const common = { unknownCategory: options.unknownCategory ?? 'ignore', extraFields: options.extraFields ?? 'ignore' } as const;
+    const required = options.required;
+    if (
+      required !== undefined &&
+      !(
+        Array.isArray(required) &&
+        Array.from({ length: required.length }, (_, i) => required[i]).every((f) => typeof f === 'string' && f !== '')
+      )
+    )
+      throw new AppliedMLError('E_INPUT_INVALID', `preprocess.required must be a list of field names (got ${shown(required)}).`, {
+        details: { field: 'preprocess.required' },
+      });
+    const common = {
+      unknownCategory: options.unknownCategory ?? 'ignore',
+      extraFields: options.extraFields ?? 'ignore',
+      ...(required && required.length > 0 ? { required: [...required] } : {}),
+    } as const;
     if (!isRecords(input)) {
       const m = toMatrix(input as Matrix | ArrayLike<ArrayLike<number>>, undefined, 'training data');
       const columns: FittedColumn[] = [];
@@ -342,6 +379,7 @@ export class Preprocessor {
         }
       }
     }
+    if (common.required) checkRequired(records, common.required, 'training data');
     const columns: FittedColumn[] = [];
     for (const name of names) {
       const values = records.map((r) => r[name]);
@@ -458,6 +496,7 @@ export class Preprocessor {
       );
     }
     const known = new Set(s.columns.map((c) => c.name));
+    if (s.required) checkRequired(records, s.required, 'input');
     const out = new Float64Array(records.length * width);
     records.forEach((rec, r) => {
       if (typeof rec !== 'object' || rec === null)
