@@ -95,3 +95,18 @@ describe('TransactionScorer.load of another bundle', () => {
     }
   });
 });
+
+describe('TransactionScorer.score with remember: false', () => {
+  it('scores against the card state without adding to it (a declined authorisation)', async () => {
+    const scorer = await trained();
+    const tx = { card: 'what-if-card', amount: 30, timestamp: after };
+    const before = scorer.entities;
+    const a = await scorer.score(tx, { remember: false });
+    expect(scorer.entities).toBe(before);
+    const b = await scorer.score(tx);
+    expect(b.score).toBe(a.score); // the same state both times
+    expect(scorer.entities).toBe(before + 1);
+    await expect(scorer.score(tx, { remember: 'no' } as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    scorer.dispose();
+  });
+});

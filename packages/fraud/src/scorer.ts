@@ -5,6 +5,7 @@ import {
   AppliedMLError,
   checkKnownKeys,
   checkPathArgument,
+  describeValue,
   replaceDirAtomic,
   writeFileDurable,
   type Device,
@@ -251,11 +252,21 @@ export class TransactionScorer {
   }
 
   /**
-   * Scores one transaction against its card's state, then adds it to the state. Calls made without
-   * waiting (`Promise.all` over a burst) are scored one after another in call order, so each sees the
-   * ones before it.
+   * Scores one transaction against its card's state, then adds it to the state (with `remember: false`
+   * the state is left as it was: a declined authorisation, or a what-if). Calls made without waiting
+   * (`Promise.all` over a burst) are scored one after another in call order, so each sees the ones
+   * before it.
    */
-  score(tx: Transaction): Promise<TransactionScore> {
+  score(tx: Transaction, options: { remember?: boolean } = {}): Promise<TransactionScore> {
+    let remember: boolean;
+    try {
+      checkKnownKeys('score options', options, ['remember']);
+      remember = options.remember ?? true;
+      if (typeof remember !== 'boolean')
+        throw new AppliedMLError('E_INPUT_INVALID', `score's remember must be true or false (got ${describeValue(remember)}).`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // The decision uses the threshold in force when score was called, not one set while it waited.
     const threshold = this.detector.isTrained && !this.disposed ? this.detector.threshold : undefined;
     return this.serial(async () => {
@@ -264,8 +275,10 @@ export class TransactionScorer {
       checkClock([tx], this.features.options.timeUnit, this.clock, 'Scoring');
       const row = this.features.peek(tx);
       const p = await this.detector.predict(row);
-      this.features.update(tx);
-      this.widenClock([tx]);
+      if (remember) {
+        this.features.update(tx);
+        this.widenClock([tx]);
+      }
       const judged = threshold === undefined ? p : { ...p, isFraud: p.score >= threshold };
       return { ...describe(judged, row), features: row };
     });
