@@ -73,13 +73,11 @@ const MAX_AMOUNT = 1e9;
 const ZERO_MEDIAN_FLOOR = 0.01;
 
 /**
- * A transaction's time in epoch milliseconds (E_INPUT_INVALID when it is no time): a Date, a number in
- * `unit`, or an ISO 8601 string (one without an offset is read in UTC fields, the same on every server;
- * other text is refused). Under 's' a number of 1e11 or more (after the year 5000) is refused: it is
- * epoch milliseconds sent to a seconds scorer.
+ * Epoch ms of a time value: a Date, a number in `unit`, or an ISO 8601 string (one without an offset
+ * in UTC fields, the same on every server; other text is no time). NaN when it is no time or lies
+ * beyond what a Date holds (±8.64e15 ms around 1970).
  */
-export function transactionTime(tx: Transaction, unit: TimeUnit = 'ms'): number {
-  const v = tx.timestamp;
+export function epochMs(v: unknown, unit: TimeUnit = 'ms'): number {
   const t =
     v instanceof Date
       ? v.getTime()
@@ -90,8 +88,19 @@ export function transactionTime(tx: Transaction, unit: TimeUnit = 'ms'): number 
         : typeof v === 'string'
           ? (parseDateCell(v)?.getTime() ?? NaN)
           : NaN;
-  // A Date spans ±8.64e15 ms around 1970: beyond that a number is no time.
-  if (!Number.isFinite(t) || Math.abs(t) > 8.64e15)
+  return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? t : NaN;
+}
+
+/**
+ * A transaction's time in epoch milliseconds (E_INPUT_INVALID when it is no time): a Date, a number in
+ * `unit`, or an ISO 8601 string (one without an offset is read in UTC fields, the same on every server;
+ * other text is refused). Under 's' a number of 1e11 or more (after the year 5000) is refused: it is
+ * epoch milliseconds sent to a seconds scorer.
+ */
+export function transactionTime(tx: Transaction, unit: TimeUnit = 'ms'): number {
+  const v = tx.timestamp;
+  const t = epochMs(v, unit);
+  if (Number.isNaN(t))
     // The value is not quoted: services pass SDK messages to their clients, and answers never echo input.
     throw new AppliedMLError(
       'E_INPUT_INVALID',

@@ -1,5 +1,6 @@
 import { AppliedMLError, parseDateCell, parseNumberCell } from '@appliedml/engine';
 import { MAX_CELLS, isMatrix, toMatrix, type Matrix } from './matrix';
+import { epochMs } from './stream';
 
 /**
  * Tabular preprocessing, fitted on training data only and stored in the bundle:
@@ -150,18 +151,8 @@ function toNumber(v: unknown, column: string, row: number): number {
  * in UTC fields, the same on every server; any other text is refused, not guessed).
  */
 function toTime(v: unknown, column: string, row: number, unit: 'ms' | 's' = 'ms'): number {
-  const t =
-    v instanceof Date
-      ? v.getTime()
-      : typeof v === 'number'
-        ? unit === 's'
-          ? v * 1000
-          : v
-        : typeof v === 'string'
-          ? (parseDateCell(v)?.getTime() ?? NaN)
-          : NaN;
-  // A Date holds at most ±8.64e15 ms around 1970; beyond that a number is no time.
-  if (!Number.isFinite(t) || Math.abs(t) > 8.64e15) {
+  const t = epochMs(v, unit);
+  if (Number.isNaN(t)) {
     throw new AppliedMLError(
       'E_INPUT_INVALID',
       `Row ${row}, field '${column}': ${shown(v)} is not a timestamp (a Date, epoch ${unit === 's' ? 'seconds' : 'milliseconds'} or an ISO 8601 string).`,

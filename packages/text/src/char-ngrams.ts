@@ -1,5 +1,4 @@
-import { AppliedMLError } from '@appliedml/engine';
-import { checkOptionsObject } from './options';
+import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
 
 export interface CharNgramOptions {
   /** Smallest and largest n (default 2..4). */

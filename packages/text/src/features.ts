@@ -1,8 +1,7 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
 import { charNgrams } from './char-ngrams';
 import { WordNetNouns } from './wordnet';
 import { TOKENIZERS, stemmerFor, stopWordsFor, tokenizerFor, type TokenizerName } from './languages';
-import { checkOptionsObject } from './options';
 
 /** How a text becomes tokens and features. Stored in the bundle, so a loaded model sees texts the same way. */
 export interface FeatureConfig {

@@ -1,6 +1,5 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
 import { hashBucket } from './hash';
-import { checkOptionsObject } from './options';
 
 export interface HashedNgramOptions {
   /** Number of hash buckets (default 2^18). Index 0 is kept for padding. */

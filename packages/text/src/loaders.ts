@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
-import { AppliedMLError, readCsv } from '@appliedml/engine';
+import { AppliedMLError, readCsv, checkOptionsObject } from '@appliedml/engine';
 import { checkText, decodeText } from './text-input';
-import { checkOptionsObject } from './options';
 
 /** One labelled text. `label` is one class, or several for multi-label data. */
 export interface TextExample {

@@ -1,8 +1,7 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
 import { stemmerFor, tokenizerFor } from './languages';
 import { naturalModule, type SentimentCtor } from './natural-modules';
 import { checkText } from './text-input';
-import { checkOptionsObject } from './options';
 
 /** Languages and vocabularies natural's SentimentAnalyzer has. */
 const VOCABULARIES = {

@@ -1,5 +1,4 @@
-import { AppliedMLError } from '@appliedml/engine';
-import { checkOptionsObject } from './options';
+import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
 
 /** Longest text accepted by default, in UTF-16 code units (1 MiB of characters). Longer → E_INPUT_TOO_LARGE. */
 export const DEFAULT_MAX_TEXT_CHARS = 1_048_576;

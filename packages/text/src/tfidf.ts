@@ -1,7 +1,6 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
 import { charFeatureGroups, type WordGrams } from './features';
 import { Vocabulary, vocabularyLimits, type VocabularyOptions } from './vocabulary';
-import { checkOptionsObject } from './options';
 
 /** A sparse row: feature indices (ascending) and their values. */
 export interface SparseVector {

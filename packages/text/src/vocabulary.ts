@@ -1,5 +1,4 @@
-import { AppliedMLError } from '@appliedml/engine';
-import { checkOptionsObject } from './options';
+import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
 
 export interface VocabularyOptions {
   /** Keep terms seen in at least this many documents (default 1). */

@@ -1,5 +1,4 @@
-import { AppliedMLError, readNumericMatrix, type CsvSource } from '@appliedml/engine';
-import { checkOptionsObject } from './options';
+import { AppliedMLError, readNumericMatrix, type CsvSource, checkOptionsObject } from '@appliedml/engine';
 
 /** A square road-graph matrix (weighted or 0/1), row-major; entry (i, j) links sensor i to j. */
 export interface Adjacency {

@@ -1,8 +1,7 @@
-import { resolveDataset, type DatasetSpec, type ResolveDatasetOptions } from '@appliedml/engine';
+import { resolveDataset, type DatasetSpec, type ResolveDatasetOptions, checkOptionsObject } from '@appliedml/engine';
 import { readAdjacencyCsv, subAdjacency, type Adjacency } from './adjacency';
 import { readSeriesCsv } from './read-csv';
 import { selectSensors, type TrafficSeries } from './series';
-import { checkOptionsObject } from './options';
 
 /** Los-loop (T-GCN): 207 Los Angeles loop detectors, 5-min speeds, 1–7 March 2012, and their road graph. */
 export const LOS_LOOP: DatasetSpec = {

@@ -1,6 +1,5 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
 import type { HorizonMetrics } from './horizon-metrics';
-import { checkOptionsObject } from './options';
 
 /** A Vega-Lite specification (plain JSON). */
 export type ChartSpec = Record<string, unknown>;

@@ -1,7 +1,6 @@
-import { AppliedMLError, createRng } from '@appliedml/engine';
+import { AppliedMLError, createRng, checkOptionsObject } from '@appliedml/engine';
 import { createAdjacency, type Adjacency } from './adjacency';
 import { createSeries, toEpochMs, type TrafficSeries } from './series';
-import { checkOptionsObject } from './options';
 
 export interface SyntheticNetworkOptions {
   /** Sensors (default 24), laid out along corridors of `corridorLength`. */
