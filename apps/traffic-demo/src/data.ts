@@ -42,8 +42,11 @@ export async function loadDemoData(
   env: NodeJS.ProcessEnv = process.env,
   file: FileDataOptions = {},
 ): Promise<DemoData> {
-  if (!['auto', 'los-loop', 'synthetic'].includes(choice))
-    return loadFileData(resolve(env.INIT_CWD ?? process.cwd(), choice), sensors, file);
+  if (!['auto', 'los-loop', 'synthetic'].includes(choice)) {
+    // Relative paths are taken from where npm was started (`npm run demo` runs in the app's folder).
+    const from = env.INIT_CWD ?? process.cwd();
+    return loadFileData(resolve(from, choice), sensors, file.adjacency ? { ...file, adjacency: resolve(from, file.adjacency) } : file);
+  }
   const raw = env.APPLIEDML_DATA_DIR?.trim();
   // `npm run demo` runs in the app's folder: a relative APPLIEDML_DATA_DIR is taken from where npm was started.
   const dataDir = raw ? resolve(env.INIT_CWD ?? process.cwd(), raw) : undefined;
@@ -86,7 +89,7 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
   let series = await readSeriesCsv(path, { intervalMinutes: intervalMinutes ?? 5, ...read });
   const all = series.sensors.length;
   let adjacency = adjacencyPath
-    ? await readAdjacencyCsv(resolve(adjacencyPath))
+    ? await readAdjacencyCsv(adjacencyPath)
     : createAdjacency(Array.from({ length: all }, (_, i) => Array.from({ length: all }, (_, j) => (i === j ? 1 : 0))));
   if (adjacency.size !== all)
     throw new AppliedMLError('E_SHAPE_MISMATCH', `The adjacency is ${adjacency.size}×${adjacency.size} but the CSV has ${all} sensors.`, {

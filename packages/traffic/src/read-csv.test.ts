@@ -211,6 +211,12 @@ describe('readSeriesCsv, long files (one reading per row)', () => {
     await expectCode(() => readSeriesCsv(long(['a,2026-01-05T00:00Z,50,1', 'b,2026-01-05T00:00Z,,1']), opts), 'E_INPUT_INVALID');
     const seconds = await expectCode(() => readSeriesCsv(long(['a,1767571200,50,1', 'a,1767571500,51,1']), opts), 'E_INPUT_INVALID');
     expect(seconds.details.reason).toBe('timestamps-look-like-seconds');
+    // Also when a sensors list skips some rows (their times are never read).
+    const subset = await expectCode(
+      () => readSeriesCsv(long(['b,1767571200,40,1', 'a,1767571200,50,1', 'a,1767571500,51,1']), { ...opts, sensors: ['a'] }),
+      'E_INPUT_INVALID',
+    );
+    expect(subset.details.reason).toBe('timestamps-look-like-seconds');
     const s = await readSeriesCsv(long(['a,1767571200,50,1', 'a,1767571500,51,1']), { ...opts, timeUnit: 's' });
     expect(s.start).toBe(Date.UTC(2026, 0, 5));
     await expectCode(
