@@ -72,6 +72,8 @@ describe('timestamps in records', () => {
     expect((err as AppliedMLError).details.reason).toBe('timestamp-off-clock');
     const s = Preprocessor.fit(week((t) => t / 1000));
     expect(codeOf(() => s.transform([{ amount: 20, timestamp: Date.now() }]))).toBe('E_INPUT_INVALID'); // ms to a seconds model
+    // A date far from the training times is a date, not a unit mix-up: only numbers are checked.
+    expect(ms.transform([{ amount: 20, timestamp: '1915-06-01' }]).rows).toBe(1);
   });
 
   it('a detector trained on ms times scores next week the same whether its times come as numbers or ISO strings', async () => {

@@ -110,3 +110,36 @@ describe('TransactionScorer.score with remember: false', () => {
     scorer.dispose();
   });
 });
+
+describe('TransactionScorer: train, calibrate and setThreshold keep call order too', () => {
+  it('a save right after an un-awaited retrain writes the new card state with the new detector', async () => {
+    const scorer = await trained();
+    const other = generateTransactions({ cards: 12, days: 2, seed: 9 });
+    const dir = await mkdtemp(join(tmpdir(), 'fraud-retrain-'));
+    try {
+      const retrain = scorer.train(other);
+      await scorer.save(dir);
+      const report = await retrain;
+      const loaded = await TransactionScorer.load(dir);
+      expect(loaded.threshold).toBe(report.threshold);
+      expect(loaded.entities).toBe(12);
+      loaded.dispose();
+    } finally {
+      scorer.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a score called after an un-awaited calibrate is judged at the calibrated threshold', async () => {
+    const scorer = await trained();
+    const later = txs.map((t) => ({ ...t, timestamp: t.timestamp + 4 * 86_400_000 }));
+    const calibrated = scorer.calibrate(later, { topK: 1 });
+    const scored = scorer.score({ card: txs[0]!.card, amount: 20, timestamp: after + 10 * 86_400_000 });
+    const choice = await calibrated;
+    const s = await scored;
+    expect(s.isFraud).toBe(s.score >= choice.threshold);
+    expect(scorer.threshold).toBe(choice.threshold);
+    await expect(scorer.setThreshold(Number.NaN)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    scorer.dispose();
+  });
+});

@@ -71,10 +71,12 @@ function timeSpan(txs: readonly Transaction[], unit: TimeUnit): [number, number]
   return [lo, hi];
 }
 
-/** E_INPUT_INVALID for the first transaction more than 20 years from `clock` (the times the scorer has seen). */
+/** E_INPUT_INVALID for the first numeric timestamp more than 20 years from `clock` (the times the scorer has seen): a unit mix-up. */
 function checkClock(txs: readonly Transaction[], unit: TimeUnit, clock: [number, number] | undefined, what: string): void {
   if (!clock) return;
   txs.forEach((tx, i) => {
+    // Only numbers can be in the wrong unit; a Date or an ISO string says what it is.
+    if (typeof tx.timestamp !== 'number') return;
     const t = transactionTime(tx, unit);
     if (t >= clock[0] - CLOCK_MARGIN_MS && t <= clock[1] + CLOCK_MARGIN_MS) return;
     const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -215,33 +217,42 @@ export class TransactionScorer {
     this.clock = this.clock ? [Math.min(this.clock[0], lo), Math.max(this.clock[1], hi)] : [lo, hi];
   }
 
-  /** Feature rows for a history, in its time order (resets the state first). */
-  private replay(history: readonly Transaction[]): { rows: TransactionFeatureRow[]; order: number[] } {
-    checkBatch(history, 'Training', this.features.options.timeUnit);
-    if (history.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least one transaction.');
-    this.features.reset();
-    const order = byTime(history, this.features.options.timeUnit);
-    return { rows: order.map((i) => this.features.update(history[i] as Transaction)), order };
-  }
-
-  async train(
+  /**
+   * Trains on a history replayed in time order; the card state after it becomes the live state. Runs
+   * in call order with the other calls, and the live state and detector change together only when the
+   * training succeeds (a failed one leaves both as they were).
+   */
+  train(
     history: readonly Transaction[],
     options: { labels?: ArrayLike<number>; device?: Device; logger?: Logger } = {},
   ): Promise<FraudTrainingReport> {
-    this.alive();
-    checkKnownKeys('train options', options, ['labels', 'device', 'logger']);
-    checkBatch(history, 'Training', this.features.options.timeUnit);
-    if (this.features.options.timeUnit === 'ms' && looksLikeSeconds(history))
-      options.logger?.warn(
-        "Every timestamp is a number between 1e9 and 1e10: read as epoch milliseconds that is January to April 1970. If they are Unix seconds (2001 to 2286), create the scorer with features: { timeUnit: 's' }.",
-        { field: 'timestamp' },
-      );
-    const y = options.labels !== undefined ? checkLabels(options.labels, history) : undefined;
-    const { rows, order } = this.replay(history);
-    const labels = y ? order.map((i) => y[i] as number) : undefined;
-    const report = await this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
-    this.clock = timeSpan(history, this.features.options.timeUnit);
-    return report;
+    try {
+      this.alive();
+      checkKnownKeys('train options', options, ['labels', 'device', 'logger']);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.serial(async () => {
+      this.alive();
+      const unit = this.features.options.timeUnit;
+      checkBatch(history, 'Training', unit);
+      if (history.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least one transaction.');
+      if (unit === 'ms' && looksLikeSeconds(history))
+        options.logger?.warn(
+          "Every timestamp is a number between 1e9 and 1e10: read as epoch milliseconds that is January to April 1970. If they are Unix seconds (2001 to 2286), create the scorer with features: { timeUnit: 's' }.",
+          { field: 'timestamp' },
+        );
+      const y = options.labels !== undefined ? checkLabels(options.labels, history) : undefined;
+      // Replayed into a fresh state, swapped in with the detector only once training succeeds.
+      const fresh = new TransactionFeatures(this.features.options);
+      const order = byTime(history, unit);
+      const rows = order.map((i) => fresh.update(history[i] as Transaction));
+      const labels = y ? order.map((i) => y[i] as number) : undefined;
+      const report = await this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
+      this.features = fresh;
+      this.clock = timeSpan(history, unit);
+      return report;
+    });
   }
 
   /** Runs `fn` after every earlier state-changing call has finished (a failed one does not block the rest). */
@@ -267,8 +278,6 @@ export class TransactionScorer {
     } catch (error) {
       return Promise.reject(error);
     }
-    // The decision uses the threshold in force when score was called, not one set while it waited.
-    const threshold = this.detector.isTrained && !this.disposed ? this.detector.threshold : undefined;
     return this.serial(async () => {
       this.alive();
       checkTransaction(tx, this.features.options.timeUnit);
@@ -279,18 +288,16 @@ export class TransactionScorer {
         this.features.update(tx);
         this.widenClock([tx]);
       }
-      const judged = threshold === undefined ? p : { ...p, isFraud: p.score >= threshold };
-      return { ...describe(judged, row), features: row };
+      return { ...describe(p, row), features: row };
     });
   }
 
   /** Scores transactions one after another in time order (each sees the ones before it); results in input order. */
   scoreAll(txs: readonly Transaction[]): Promise<TransactionScore[]> {
-    const threshold = this.detector.isTrained && !this.disposed ? this.detector.threshold : undefined;
-    return this.serial(() => this.scoreAllNow(txs, threshold));
+    return this.serial(() => this.scoreAllNow(txs));
   }
 
-  private async scoreAllNow(txs: readonly Transaction[], threshold: number | undefined): Promise<TransactionScore[]> {
+  private async scoreAllNow(txs: readonly Transaction[]): Promise<TransactionScore[]> {
     this.alive();
     // Every transaction is checked before any enters the card state: a bad one leaves the state as it was.
     checkBatch(txs, 'Scoring', this.features.options.timeUnit);
@@ -303,8 +310,7 @@ export class TransactionScorer {
     this.widenClock(txs);
     order.forEach((i, k) => {
       const row = rows[k] as TransactionFeatureRow;
-      const p = preds[k] as FraudPrediction;
-      out[i] = { ...describe(threshold === undefined ? p : { ...p, isFraud: p.score >= threshold }, row), features: row };
+      out[i] = { ...describe(preds[k] as FraudPrediction, row), features: row };
     });
     return out;
   }
@@ -370,8 +376,22 @@ export class TransactionScorer {
     });
   }
 
-  setThreshold(threshold: number): void {
-    this.detector.setThreshold(threshold);
+  /**
+   * Sets the alert threshold after the calls made before it have run (a score called earlier is judged
+   * at the threshold it was called under); await it before relying on `threshold`.
+   */
+  setThreshold(threshold: number): Promise<void> {
+    try {
+      this.alive();
+      if (typeof threshold !== 'number' || !Number.isFinite(threshold))
+        throw new AppliedMLError('E_INPUT_INVALID', `The threshold must be a finite number (got ${describeValue(threshold)}).`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.serial(async () => {
+      this.alive();
+      this.detector.setThreshold(threshold);
+    });
   }
 
   get threshold(): number {

@@ -397,3 +397,18 @@ describe('TransactionScorer on the synthetic stream (flagged synthetic)', () => 
     }
   });
 });
+
+describe('card state saved before the zero-median floor', () => {
+  it('keeps the ratio of 1 its detector learnt for a card whose median is 0; a new state takes it against one cent', () => {
+    const f = new TransactionFeatures();
+    for (let i = 0; i < 4; i++) f.update({ card: 'z', amount: 0, timestamp: T0 + i * 60e3 });
+    const state = f.toState();
+    expect(state.version).toBe(2);
+    const { version: _v, ...old } = state;
+    const legacy = TransactionFeatures.fromState(old);
+    expect(legacy.peek({ card: 'z', amount: 900, timestamp: T0 + 300e3 }).amount_vs_card_median).toBe(1);
+    expect(legacy.toState().version).toBe(1); // saved again, it stays as it was learnt
+    expect(TransactionFeatures.fromState(state).peek({ card: 'z', amount: 900, timestamp: T0 + 300e3 }).amount_vs_card_median).toBe(90_000);
+    expect(() => TransactionFeatures.fromState({ ...state, version: 7 })).toThrow(expect.objectContaining({ code: 'E_BUNDLE_CORRUPT' }));
+  });
+});

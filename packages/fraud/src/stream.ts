@@ -65,7 +65,15 @@ const SEEN_BEFORE_ALL = -8.64e15;
 export interface StreamState {
   options: Required<StreamFeatureOptions>;
   entities: Array<[string, SavedEntityState]>;
+  /**
+   * How the features are computed: 2 since a card whose median amount is 0 reads its amount against
+   * one cent; absent (1) in states saved before, whose detectors learnt a ratio of 1 for such cards.
+   */
+  version?: number;
 }
+
+/** The feature computation new states are written with (see `StreamState.version`). */
+const FEATURE_VERSION = 2;
 
 const MAX_AMOUNT = 1e9;
 
@@ -156,6 +164,8 @@ function median(values: number[], count: number): number {
 export class TransactionFeatures {
   readonly options: Required<StreamFeatureOptions>;
   private readonly entities = new Map<string, EntityState>();
+  /** Version 1 (a card state saved before version 2): a zero median gives a ratio of 1, as it was learnt. */
+  private version = FEATURE_VERSION;
 
   constructor(options: StreamFeatureOptions = {}) {
     const windowsSeconds = options.windowsSeconds ?? [3600, 86400];
@@ -255,6 +265,10 @@ export class TransactionFeatures {
         countrySince: since(v.countries!, v.countryFirstSeen),
       });
     }
+    const version = state.version ?? 1;
+    if (version !== 1 && version !== FEATURE_VERSION)
+      throw corrupt(`has feature version ${String(version)}, which this version does not know`);
+    f.version = version;
     return f;
   }
 
@@ -262,6 +276,7 @@ export class TransactionFeatures {
     const pairsOf = (names: string[], since: number[]): Array<[string, number]> => names.map((name, i) => [name, since[i] as number]);
     return {
       options: this.options,
+      version: this.version,
       entities: [...this.entities.entries()].map(([card, e]) => [
         card,
         {
@@ -312,7 +327,8 @@ export class TransactionFeatures {
     const med = end > 0 ? median(amounts, end) : 0;
     // A card whose median is 0 (zero-amount verifications, a classic card-testing prelude) has no scale:
     // the ratio is taken to one cent, so a large charge after them reads as large, not as 1 (typical).
-    row.amount_vs_card_median = end === 0 ? 1 : tx.amount === med ? 1 : tx.amount / Math.max(med, ZERO_MEDIAN_FLOOR);
+    row.amount_vs_card_median =
+      end === 0 || tx.amount === med ? 1 : this.version >= 2 ? tx.amount / Math.max(med, ZERO_MEDIAN_FLOOR) : med > 0 ? tx.amount / med : 1;
     const last = end > 0 ? times[end - 1] : undefined;
     row.log_seconds_since_last = last === undefined ? Math.log1p(30 * 86400) : Math.log1p(Math.max(0, t - last) / 1000);
     // New = not seen on this card by the transaction's time; a card's first transaction is flagged neither way.

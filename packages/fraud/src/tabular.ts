@@ -525,8 +525,10 @@ export class Preprocessor {
         } else {
           if (MISSING(v)) j += 3;
           else {
-            const t = toTime(typeof v === 'string' && parseNumberCell(v) !== undefined ? Number(v) : v, c.name, r, c.unit);
-            if (c.range && (t < c.range[0] - TIME_MARGIN_MS || t > c.range[1] + TIME_MARGIN_MS))
+            const numeric = typeof v === 'number' || (typeof v === 'string' && parseNumberCell(v) !== undefined);
+            const t = toTime(numeric && typeof v === 'string' ? Number(v) : v, c.name, r, c.unit);
+            // Only numbers can be in the wrong unit (a birth date in 1915 is a date, not a mix-up).
+            if (numeric && c.range && (t < c.range[0] - TIME_MARGIN_MS || t > c.range[1] + TIME_MARGIN_MS))
               throw new AppliedMLError(
                 'E_INPUT_INVALID',
                 `Row ${r}, field '${c.name}': ${new Date(t).toISOString().slice(0, 10)} is more than 20 years from the training times (${new Date(c.range[0]).toISOString().slice(0, 10)} to ${new Date(c.range[1]).toISOString().slice(0, 10)}): are these epoch ${c.unit === 's' ? 'seconds' : 'milliseconds'}, as in training?`,
