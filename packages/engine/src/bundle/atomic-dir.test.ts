@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
-import { makeDirs, replaceDirAtomic } from './atomic-dir';
+import { makeDirs, removeStaleSiblings, replaceDirAtomic } from './atomic-dir';
 
 let root: string;
 beforeEach(async () => {
@@ -134,22 +134,29 @@ describe('makeDirs', () => {
 });
 
 describe('replaceDirAtomic, leftovers and bad paths', () => {
-  it('removes copies a killed save left beside the folder once they are older than 15 minutes, not younger ones or others', async () => {
+  it('removes copies a killed save left beside the folder once untouched for 15 minutes, not younger ones or others', async () => {
     const dir = join(root, 'model');
-    const old = new Date(Date.now() - 20 * 60_000);
-    for (const name of [
-      '.model.tmp-0123456789ab',
-      '.model.old-ba9876543210',
-      '.model.tmp-aaaaaaaaaaaa',
-      '.other.tmp-0123456789ab',
-      '.model.tmp-keepme',
-    ]) {
+    for (const name of ['.model.tmp-0123456789ab', '.model.old-ba9876543210', '.other.tmp-0123456789ab', '.model.tmp-keepme']) {
       await mkdir(join(root, name));
       await writeFile(join(root, name, 'weights.bin'), 'x');
-      if (name !== '.model.tmp-aaaaaaaaaaaa') await utimes(join(root, name), old, old);
     }
     await replaceDirAtomic(dir, async (staging) => writeFile(join(staging, 'manifest.json'), '{}'));
-    expect((await readdir(root)).sort()).toEqual(['.model.tmp-aaaaaaaaaaaa', '.model.tmp-keepme', '.other.tmp-0123456789ab', 'model']);
+    // Just made: young, kept (a save by another process may be using them).
+    expect((await readdir(root)).sort()).toEqual([
+      '.model.old-ba9876543210',
+      '.model.tmp-0123456789ab',
+      '.model.tmp-keepme',
+      '.other.tmp-0123456789ab',
+      'model',
+    ]);
+    // A rename keeps mtime, so an old mtime alone does not make a copy stale (its ctime is fresh).
+    const old = new Date(Date.now() - 20 * 60_000);
+    await utimes(join(root, '.model.old-ba9876543210'), old, old);
+    await removeStaleSiblings(dir);
+    expect(await readdir(root)).toContain('.model.old-ba9876543210');
+    // Twenty minutes on, both leftovers of this folder go; other names stay.
+    await removeStaleSiblings(dir, Date.now() + 20 * 60_000);
+    expect((await readdir(root)).sort()).toEqual(['.model.tmp-keepme', '.other.tmp-0123456789ab', 'model']);
   });
 
   it('a save path that is not a non-empty string is E_INPUT_INVALID (not a TypeError from node:path)', async () => {

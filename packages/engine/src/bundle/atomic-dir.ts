@@ -201,9 +201,10 @@ const STALE_MS = 15 * 60_000;
 /**
  * A process killed between `mkdir(staging)` and the last rename leaves a hidden `.<name>.tmp-*` or
  * `.<name>.old-*` sibling, a full copy of a bundle; the next successful save to `dir` removes those
- * older than 15 minutes (a younger one may be another process's save in progress). Best effort.
+ * untouched for 15 minutes (by mtime and ctime: a younger one may be another process's save in
+ * progress). Best effort. Exported for tests (`now` moves the clock).
  */
-async function removeStaleSiblings(dir: string): Promise<void> {
+export async function removeStaleSiblings(dir: string, now = Date.now()): Promise<void> {
   const parent = dirname(dir);
   const prefix = `.${basename(dir)}.`;
   const pattern = /^(tmp|old)-[0-9a-f]{12}$/;
@@ -213,11 +214,12 @@ async function removeStaleSiblings(dir: string): Promise<void> {
   } catch {
     return;
   }
-  const now = Date.now();
   for (const name of names) {
     if (!name.startsWith(prefix) || !pattern.test(name.slice(prefix.length))) continue;
     const path = join(parent, name);
     const info = await stat(path).catch(() => undefined);
-    if (info?.isDirectory() && now - info.mtimeMs > STALE_MS) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    // A rename keeps a folder's mtime but sets its ctime: a copy another process retired a moment ago is young.
+    if (info?.isDirectory() && now - Math.max(info.mtimeMs, info.ctimeMs) > STALE_MS)
+      await rm(path, { recursive: true, force: true }).catch(() => undefined);
   }
 }
