@@ -218,7 +218,8 @@ function bestBinSplit(
         if (b < lo) lo = b;
         if (b > hi) hi = b;
       }
-      // A feature constant in this node does not count towards the features tried (as in scikit-learn).
+      // A feature constant in this node does not count towards the features tried, so `maxFeatures` varying
+      // ones are evaluated (scikit-learn counts them and draws further only until one varies; documented).
       if (lo < hi) {
         tried++;
         let lp = 0;

@@ -5,8 +5,10 @@ import type { Matrix } from './matrix';
  * principal-component basis of the standardised training features. Every component counts, each
  * divided by its variance, so a row that breaks a correlation the training data keeps (a small
  * minor-component variance) stands out even when each of its values is ordinary on its own. The
- * smallest variances are floored at 1e-6 of the largest so degenerate directions (one-hot groups,
- * constant columns) cannot blow up the score. Unsupervised: no labels.
+ * smallest variances are floored at 1e-6 of the largest, which keeps the score finite, but an exact
+ * constraint of the training data still counts as hugely unusual when broken (a one-hot group whose
+ * levels are all 0 for an unseen category scores far above every training row; documented). A
+ * constant training column is left out. Unsupervised: no labels.
  */
 export interface PcaState {
   kind: 'pca';
