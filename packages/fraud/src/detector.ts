@@ -623,8 +623,9 @@ export class FraudDetector {
         byColumn.set(col, (byColumn.get(col) ?? 0) + v);
         total += v;
       }
+      // A column with under half a percent of the evidence is no reason ("0% of the evidence").
       const reasons = [...byColumn.entries()]
-        .filter(([, v]) => v > 0)
+        .filter(([, v]) => v > 0 && v >= 0.005 * total)
         .sort((a, b) => b[1] - a[1])
         .slice(0, this.config.maxReasons)
         .map(([column, v]) => this.reason(f, data, r, column, total > 0 ? v / total : 0));
