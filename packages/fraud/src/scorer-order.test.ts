@@ -143,3 +143,14 @@ describe('TransactionScorer: train, calibrate and setThreshold keep call order t
     scorer.dispose();
   });
 });
+
+describe('TransactionScorer clock', () => {
+  it('a far-off ISO time is scored but does not stretch the clock; the refusal quotes neither the value nor the scorer dates', async () => {
+    const scorer = await trained();
+    await scorer.score({ card: 'far', amount: 10, timestamp: '9999-12-31T00:00:00Z' });
+    const err = await scorer.score({ card: 'far', amount: 10, timestamp: 8.64e15 }).catch((e: unknown) => e as Error);
+    expect(err).toMatchObject({ code: 'E_INPUT_INVALID', details: { reason: 'timestamp-off-clock' } });
+    expect(err.message).not.toMatch(/\d{4}-\d{2}/);
+    scorer.dispose();
+  });
+});

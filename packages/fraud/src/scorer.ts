@@ -79,10 +79,10 @@ function checkClock(txs: readonly Transaction[], unit: TimeUnit, clock: [number,
     if (typeof tx.timestamp !== 'number') return;
     const t = transactionTime(tx, unit);
     if (t >= clock[0] - CLOCK_MARGIN_MS && t <= clock[1] + CLOCK_MARGIN_MS) return;
-    const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+    // Neither the value nor the scorer's dates are quoted: services pass SDK messages to their clients.
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `${what}: transaction ${i}'s time (${day(t)}) is more than 20 years from the times this scorer has seen (${day(clock[0])} to ${day(clock[1])}): are its timestamps epoch ${unit === 's' ? 'seconds' : 'milliseconds'}, as in training?`,
+      `${what}: transaction ${i}'s timestamp is more than 20 years from the times this scorer has seen: are its timestamps epoch ${unit === 's' ? 'seconds' : 'milliseconds'}, as in training?`,
       { details: { index: i, field: 'timestamp', reason: 'timestamp-off-clock' } },
     );
   });
@@ -213,8 +213,20 @@ export class TransactionScorer {
   /** Widens the clock to the times just scored. */
   private widenClock(txs: readonly Transaction[]): void {
     if (txs.length === 0) return;
-    const [lo, hi] = timeSpan(txs, this.features.options.timeUnit);
-    this.clock = this.clock ? [Math.min(this.clock[0], lo), Math.max(this.clock[1], hi)] : [lo, hi];
+    if (!this.clock) {
+      this.clock = timeSpan(txs, this.features.options.timeUnit);
+      return;
+    }
+    // Only by times within the margin: a Date or ISO string far off (year 9999) is scored, but must not
+    // stretch the clock so far that a later unit mix-up in numbers passes.
+    let [lo, hi] = this.clock;
+    for (const tx of txs) {
+      const t = transactionTime(tx, this.features.options.timeUnit);
+      if (t < this.clock[0] - CLOCK_MARGIN_MS || t > this.clock[1] + CLOCK_MARGIN_MS) continue;
+      lo = Math.min(lo, t);
+      hi = Math.max(hi, t);
+    }
+    this.clock = [lo, hi];
   }
 
   /**
@@ -395,6 +407,7 @@ export class TransactionScorer {
   }
 
   get threshold(): number {
+    this.alive();
     return this.detector.threshold;
   }
 

@@ -531,7 +531,7 @@ export class Preprocessor {
             if (numeric && c.range && (t < c.range[0] - TIME_MARGIN_MS || t > c.range[1] + TIME_MARGIN_MS))
               throw new AppliedMLError(
                 'E_INPUT_INVALID',
-                `Row ${r}, field '${c.name}': ${new Date(t).toISOString().slice(0, 10)} is more than 20 years from the training times (${new Date(c.range[0]).toISOString().slice(0, 10)} to ${new Date(c.range[1]).toISOString().slice(0, 10)}): are these epoch ${c.unit === 's' ? 'seconds' : 'milliseconds'}, as in training?`,
+                `Row ${r}, field '${c.name}': an epoch number more than 20 years from the training times: are these epoch ${c.unit === 's' ? 'seconds' : 'milliseconds'}, as in training?`,
                 { details: { row: r, field: c.name, reason: 'timestamp-off-clock' } },
               );
             const d = new Date(t);
