@@ -78,3 +78,18 @@ describe('FraudDetector lifecycle', () => {
     model.dispose();
   });
 });
+
+describe('large batches', () => {
+  it('predictBatch scores a batch over the chunk size exactly as one pass, and lets timers run between chunks', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => [Math.sin(i) * 3, Math.cos(i * 0.7), (i * 7919) % 101]);
+    const model = FraudDetector.create({ detector: 'ensemble', iforest: { trees: 20 } });
+    await model.train(rows.slice(0, 4000));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const preds = await model.predictBatch(rows);
+    clearInterval(timer);
+    expect(preds.map((p) => p.score)).toEqual(Array.from(model.scores(rows)));
+    expect(ticks).toBeGreaterThan(0);
+    model.dispose();
+  });
+});

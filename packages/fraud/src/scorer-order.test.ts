@@ -150,7 +150,7 @@ describe('TransactionScorer clock', () => {
     await scorer.score({ card: 'far', amount: 10, timestamp: '9999-12-31T00:00:00Z' });
     const err = await scorer.score({ card: 'far', amount: 10, timestamp: 8.64e15 }).catch((e: unknown) => e as Error);
     expect(err).toMatchObject({ code: 'E_INPUT_INVALID', details: { reason: 'timestamp-off-clock' } });
-    expect(err.message).not.toMatch(/\d{4}-\d{2}/);
+    expect((err as Error).message).not.toMatch(/\d{4}-\d{2}/);
     scorer.dispose();
   });
 });
