@@ -23,7 +23,10 @@ export interface WorkerSetup {
  * A worker runs one task at a time, so `parties` waiting tasks are on `parties` distinct workers.
  */
 export type WorkerTask =
-  { kind: 'info'; barrier: SharedArrayBuffer; parties: number; timeoutMs: number } | { kind: 'batch'; inputs: unknown[] };
+  | { kind: 'info'; barrier: SharedArrayBuffer; parties: number; timeoutMs: number }
+  | { kind: 'batch'; inputs: unknown[] }
+  /** Answers once the worker that runs it has loaded the model (after a worker was replaced). */
+  | { kind: 'ping' };
 
 export interface WireError {
   code: string;

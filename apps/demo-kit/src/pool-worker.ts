@@ -92,8 +92,9 @@ async function batch(model: InferenceModel<unknown, unknown>, inputs: unknown[])
   }
 }
 
-export default async function run(task: WorkerTask): Promise<InfoAnswer | Outcome[]> {
+export default async function run(task: WorkerTask): Promise<InfoAnswer | Outcome[] | boolean> {
   const state = await loaded;
+  if (task.kind === 'ping') return !('error' in state);
   if ('error' in state) {
     if (task.kind === 'info') {
       // Count as arrived (the pool cancels the others on this answer) and fail at once.

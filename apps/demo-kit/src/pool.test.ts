@@ -115,6 +115,53 @@ describe('inference worker pool', () => {
     }
   });
 
+  it('answers a hung task 503 E_BUSY after taskTimeoutMs, replaces its worker and goes on', async () => {
+    const timeouts: number[] = [];
+    const hung = createInferencePool<ScaleInput, ScaleOutput>({
+      worker: WORKER,
+      bundle: join(dir, 'model.json'),
+      taskTimeoutMs: 400,
+      onTaskTimeout: (event) => timeouts.push(event.timeoutMs),
+    });
+    try {
+      await hung.ready();
+      const before = (await hung.run(1)).threadId;
+      const started = performance.now();
+      // {spin} keeps the worker's CPU busy well past the limit: only terminating the worker ends it.
+      const error = await hung.run({ spin: 20_000 }).catch((e: unknown) => e);
+      expect(performance.now() - started).toBeLessThan(3_000);
+      expect(error).toMatchObject({ code: 'E_BUSY', details: { retryAfterSeconds: 1, timedOut: true } });
+      expect(toHttpError(error)).toMatchObject({ status: 503, retryAfterSeconds: 1, body: { code: 'E_BUSY' } });
+      expect(timeouts).toEqual([400]);
+      expect(hung.stats().timeouts).toBe(1);
+      // Not ready until the replacement worker has the model; then it answers (a new thread).
+      expect(hung.isReady).toBe(false);
+      const after = await hung.run(2);
+      expect(after.y).toBe(6);
+      expect(after.threadId).not.toBe(before);
+      for (let i = 0; i < 100 && !hung.isReady; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(hung.isReady).toBe(true);
+    } finally {
+      await hung.close();
+    }
+  });
+
+  it('close() ends a worker still running after closeTimeoutMs instead of waiting for it', async () => {
+    const stuck = createInferencePool<ScaleInput, ScaleOutput>({
+      worker: WORKER,
+      bundle: join(dir, 'model.json'),
+      taskTimeoutMs: 0,
+      closeTimeoutMs: 300,
+    });
+    await stuck.ready();
+    const running = stuck.run({ spin: 20_000 }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = performance.now();
+    await stuck.close();
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(AppliedMLError.isInstance(await running)).toBe(true);
+  });
+
   it('reports a load failure with the worker error code, and refuses work once closed', async () => {
     const broken = createInferencePool<ScaleInput, ScaleOutput>({ worker: WORKER, bundle: join(dir, 'missing.json') });
     await expect(broken.ready()).rejects.toMatchObject({ code: 'E_BUNDLE_MISSING' });

@@ -28,6 +28,17 @@ export interface InferencePoolOptions {
   /** Longest time `ready()` waits for every worker to load the model (default 120 s); past it, E_INTERNAL. */
   readyTimeoutMs?: number;
   /**
+   * Longest time one task (a `run` or `runBatch`) may take, waiting in the queue included (default
+   * 50 s: under the kit's 60 s idle-socket limit, so the client gets the answer). Past it the task is
+   * 503 E_BUSY (`details.timedOut`); a task that was running has its worker terminated and replaced
+   * (the replacement loads the model again; `isReady` is false until it has). 0 turns it off.
+   */
+  taskTimeoutMs?: number;
+  /** Longest time `close()` waits for running tasks before it terminates the workers (default 2 s). */
+  closeTimeoutMs?: number;
+  /** Told when a task timed out (for the log): how long it was given. */
+  onTaskTimeout?: (event: { timeoutMs: number }) => void;
+  /**
    * Node options of the workers. Default: none for JavaScript; for TypeScript sources (inside the
    * repository) tsx and the `@appliedml/source` condition, so workers read the same sources.
    */
@@ -42,6 +53,8 @@ export interface PoolStats {
   queued: number;
   /** Distinct worker threads that confirmed, through `ready()`, that they hold the model. */
   loadedWorkers: number;
+  /** Tasks that ran past `taskTimeoutMs` (their workers, if running, were replaced). */
+  timeouts: number;
 }
 
 export interface InferencePool<I, O> {
@@ -57,7 +70,7 @@ export interface InferencePool<I, O> {
   ready(): Promise<Record<string, unknown>>;
   readonly isReady: boolean;
   stats(): PoolStats;
-  /** Waits for running tasks, then ends the workers. */
+  /** Waits for running tasks (at most `closeTimeoutMs`), then ends the workers. */
   close(): Promise<void>;
 }
 
@@ -87,6 +100,12 @@ function fromWire(error: WireError): AppliedMLError {
   }
   const code: ErrorCode = (ERROR_CODES as readonly string[]).includes(error.code) ? (error.code as ErrorCode) : 'E_INTERNAL';
   return new AppliedMLError(code, code === 'E_INTERNAL' ? INTERNAL_MESSAGE : error.message, { details: error.details });
+}
+
+function timedOut(timeoutMs: number): AppliedMLError {
+  return new AppliedMLError('E_BUSY', `The inference did not finish within ${timeoutMs} ms; retry shortly.`, {
+    details: { retryAfterSeconds: 1, timedOut: true },
+  });
 }
 
 function busy(cause?: unknown): AppliedMLError {
@@ -128,6 +147,8 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
   const setup: WorkerSetup = { module: moduleUrl, bundle: options.bundle, options: options.loadOptions ?? {} };
   const maxQueue = options.maxQueue ?? 64;
   const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
+  const taskTimeoutMs = options.taskTimeoutMs ?? 50_000;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
   const piscina = new Piscina({
     filename: fileURLToPath(WORKER_FILE),
     workerData: setup,
@@ -136,9 +157,15 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     maxQueue,
     concurrentTasksPerWorker: 1,
     idleTimeout: Number.POSITIVE_INFINITY,
+    closeTimeout: closeTimeoutMs,
     execArgv: options.execArgv ?? defaultExecArgv(moduleUrl),
   });
-  const stats = { batches: 0, inputs: 0, largestBatch: 0 };
+  // piscina emits 'error' when close() times out (it then terminates the workers, as wanted) or a
+  // worker fails outside a task; unheard, an EventEmitter 'error' would end the process.
+  piscina.on('error', () => undefined);
+  const stats = { batches: 0, inputs: 0, largestBatch: 0, timeouts: 0 };
+  /** Workers replaced after a timeout whose replacement has not yet shown it holds the model. */
+  let recovering = 0;
   const batchOptions = options.batch ? { maxSize: options.batch.maxSize ?? 16, maxWaitMs: options.batch.maxWaitMs ?? 4 } : undefined;
   let pending: Waiting<I, O>[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -156,11 +183,43 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     stats.batches += 1;
     stats.inputs += inputs.length;
     stats.largestBatch = Math.max(stats.largestBatch, inputs.length);
+    const controller = new AbortController();
+    // While a replaced worker reloads the model, a task may wait for that load: it gets the load's
+    // limit too, so a slow load is not mistaken for a hang (which would end that worker again).
+    const limit = recovering > 0 ? taskTimeoutMs + readyTimeoutMs : taskTimeoutMs;
+    const deadline = taskTimeoutMs > 0 ? setTimeout(() => controller.abort(), limit) : undefined;
     try {
-      return (await piscina.run({ kind: 'batch', inputs } satisfies WorkerTask)) as Outcome[];
+      return (await piscina.run({ kind: 'batch', inputs } satisfies WorkerTask, { signal: controller.signal })) as Outcome[];
     } catch (error) {
+      if (controller.signal.aborted) {
+        stats.timeouts += 1;
+        // piscina terminated the worker if the task was running and starts another: until the
+        // replacement has loaded the model, the pool is not ready.
+        recover();
+        options.onTaskTimeout?.({ timeoutMs: limit });
+        throw timedOut(limit);
+      }
       throw fromPiscina(error);
+    } finally {
+      clearTimeout(deadline);
     }
+  }
+
+  /** Readiness drops until a worker answers a ping (it waits for that worker's model load). */
+  function recover(): void {
+    if (closed) return;
+    recovering += 1;
+    const controller = new AbortController();
+    const limit = setTimeout(() => controller.abort(), readyTimeoutMs);
+    piscina
+      .run({ kind: 'ping' } satisfies WorkerTask, { signal: controller.signal })
+      .then(
+        (ok) => {
+          if (ok === true) recovering -= 1;
+        },
+        () => undefined,
+      )
+      .finally(() => clearTimeout(limit));
   }
 
   function flush(): void {
@@ -246,7 +305,7 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
       return readyPromise;
     },
     get isReady() {
-      return isReady;
+      return isReady && recovering === 0;
     },
     stats: () => ({ ...stats, threads, queued: piscina.queueSize + pending.length, loadedWorkers }),
     async close() {
@@ -255,7 +314,8 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
       closed = true;
       isReady = false;
       cancelBarrier?.();
-      await piscina.close();
+      // Waits for running tasks up to closeTimeoutMs (piscina's closeTimeout), then terminates the workers.
+      await piscina.close({ force: true });
     },
   };
 }

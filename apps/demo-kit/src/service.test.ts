@@ -491,6 +491,34 @@ describe('limits and shutdown', () => {
     expect(events).toEqual(['onClose']);
   });
 
+  it('bounds shutdown by shutdownTimeoutMs even when onClose hangs, and logs a timed-out inference as a warning', async () => {
+    const logs = logSink();
+    const service = await createService({
+      name: 'hung close',
+      logger: { level: 'info', stream: logs.stream },
+      limits: { shutdownTimeoutMs: 300 },
+      onClose: () => new Promise<void>(() => undefined), // a worker that never ends
+      routes(app) {
+        app.get('/slow', { schema: { response: { 200: { type: 'string' }, ...errorResponses } } }, async () => {
+          throw new AppliedMLError('E_BUSY', 'The inference did not finish within 5 ms; retry shortly.', {
+            details: { retryAfterSeconds: 1, timedOut: true },
+          });
+        });
+      },
+    });
+    const { url } = await service.listen();
+    const res = await fetch(`${url}/slow`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(await res.json()).toMatchObject({ code: 'E_BUSY' });
+    const started = performance.now();
+    await service.close();
+    expect(performance.now() - started).toBeLessThan(2_500);
+    const lines = logs.lines().map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(lines.some((l) => l.level === 40 && /timed out/.test(l.msg))).toBe(true);
+    expect(lines.some((l) => l.level === 40 && /onClose did not finish/.test(l.msg))).toBe(true);
+  });
+
   it('keeps the headers timeout when the request timeout is off (0)', async () => {
     expect(resolveHeadersTimeout({ headersTimeoutMs: 10_000, requestTimeoutMs: 0 })).toBe(10_000);
     expect(resolveHeadersTimeout({ headersTimeoutMs: 10_000, requestTimeoutMs: 3_000 })).toBe(3_000);

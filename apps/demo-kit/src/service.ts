@@ -84,6 +84,9 @@ export const errorResponses = {
   503: { $ref: `${ERROR_BODY_ID}#` },
 } as const;
 
+/** What `onClose` gets at least, even when in-flight requests used the whole shutdown limit. */
+const ON_CLOSE_GRACE_MS = 1_000;
+
 const DEFAULT_LIMITS: Required<ServiceLimits> = {
   bodyLimit: 1024 * 1024,
   requestTimeoutMs: 30_000,
@@ -255,7 +258,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     const answer = toHttpError(error);
     // Log the code, status, error name and stack frames only: a parser's, a library's or an
     // SDK's message may quote the request.
-    if (answer.status >= 500)
+    if (AppliedMLError.isInstance(error) && error.details?.['timedOut'] === true)
+      request.log.warn({ code: answer.body.code, status: answer.status }, 'inference timed out; its worker was replaced');
+    else if (answer.status >= 500)
       request.log.error({ code: answer.body.code, status: answer.status, error: errorForLog(error) }, 'request failed');
     else request.log.info({ code: answer.body.code, status: answer.status }, 'request rejected');
     if (answer.retryAfterSeconds !== undefined) void reply.header('retry-after', String(answer.retryAfterSeconds));
@@ -329,6 +334,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     if (closed) return closed;
     closing = true;
     closed = (async () => {
+      const deadline = Date.now() + limits.shutdownTimeoutMs;
       const force = setTimeout(() => app.server.closeAllConnections(), limits.shutdownTimeoutMs);
       const idle = setInterval(() => app.server.closeIdleConnections(), 100);
       force.unref();
@@ -338,8 +344,19 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       } finally {
         clearTimeout(force);
         clearInterval(idle);
-        // The pool (or whatever onClose releases) goes even when closing the server failed.
-        await options.onClose?.();
+        // The pool (or whatever onClose releases) goes even when closing the server failed. It
+        // gets what is left of the shutdown limit (at least ON_CLOSE_GRACE_MS): a hung worker or
+        // a model still loading must not hold the process past it.
+        if (options.onClose) {
+          const left = Math.max(ON_CLOSE_GRACE_MS, deadline - Date.now());
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<'late'>((resolve) => {
+            timer = setTimeout(() => resolve('late'), left);
+            timer.unref();
+          });
+          const outcome = await Promise.race([Promise.resolve().then(options.onClose), late]).finally(() => clearTimeout(timer));
+          if (outcome === 'late') app.log.warn({ waitedMs: left }, 'onClose did not finish within the shutdown limit; not waiting for it');
+        }
       }
     })();
     return closed;
