@@ -6,6 +6,8 @@ export type { ErrorBody, HttpError } from './http-errors';
 export { checkFileName, fileNameSchema, resolveInside, MAX_FILE_NAME_LENGTH } from './file-names';
 export type { ResolveInsideOptions } from './file-names';
 export { loadingModel } from './loading-model';
+export { createConcurrencyLimit } from './limiter';
+export type { ConcurrencyLimit, ConcurrencyLimitOptions } from './limiter';
 export { writeOutputFile } from './write-output';
 export { intFlag, parseCliArgs } from './cli-args';
 export type { LoadableModel, LoadingModel } from './loading-model';

@@ -69,6 +69,8 @@ export interface InferencePool<I, O> {
    */
   ready(): Promise<Record<string, unknown>>;
   readonly isReady: boolean;
+  /** True when `run` would be refused with E_BUSY (the queue is full): check it before reading a large upload. */
+  readonly full: boolean;
   stats(): PoolStats;
   /** Waits for running tasks (at most `closeTimeoutMs`), then ends the workers. */
   close(): Promise<void>;
@@ -306,6 +308,9 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     },
     get isReady() {
       return isReady && recovering === 0;
+    },
+    get full() {
+      return !closed && piscina.queueSize >= maxQueue;
     },
     stats: () => ({ ...stats, threads, queued: piscina.queueSize + pending.length, loadedWorkers }),
     async close() {

@@ -1,4 +1,12 @@
-import { createService, openInferencePool, errorResponses, loadingModel, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
+import {
+  createConcurrencyLimit,
+  createService,
+  openInferencePool,
+  errorResponses,
+  loadingModel,
+  type DemoServiceOptions,
+  type Service,
+} from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
 import { analyse, type PredictAnswer, type ServerModels } from './analysis';
 
@@ -44,19 +52,32 @@ export interface MedicalInference {
   readonly labels: string[];
   readonly segmenter: boolean;
   readonly isReady: boolean;
+  /** True while a new analysis would be refused 503 E_BUSY: the service checks it before reading an upload. */
+  readonly full: boolean;
   analyse(bytes: Uint8Array): Promise<PredictAnswer>;
   /** Releases the models (or ends the workers); the service calls it on close. */
   close(): Promise<void>;
 }
 
-/** The models in this process (tests, small models): `close()` disposes them unless `dispose: false`. */
-export function inProcess(models: ServerModels, options: { dispose?: boolean } = {}): MedicalInference {
+/**
+ * The models in this process (tests, small models, `serve --workers 0`): `close()` disposes them
+ * unless `dispose: false`. As with the worker pool, analyses are bounded: `concurrency` (1) at once,
+ * `maxQueue` (8) waiting, more are 503 E_BUSY with Retry-After (a large image takes hundreds of MB).
+ */
+export function inProcess(
+  models: ServerModels,
+  options: { dispose?: boolean; concurrency?: number; maxQueue?: number } = {},
+): MedicalInference {
+  const limit = createConcurrencyLimit({ concurrency: options.concurrency ?? 1, maxQueue: options.maxQueue ?? 8 });
   return {
     description: models.description,
     labels: models.classifier?.labels ?? [],
     segmenter: Boolean(models.segmenter),
     isReady: true,
-    analyse: (bytes) => analyse(models, bytes),
+    get full() {
+      return limit.full;
+    },
+    analyse: (bytes) => limit.run(() => analyse(models, bytes)),
     close: async () => {
       if (options.dispose === false) return;
       models.classifier?.dispose();
@@ -85,6 +106,9 @@ export async function medicalWorkerPool(bundle: string, options: { segmenter?: s
     segmenter: info['segmenter'] === true,
     get isReady() {
       return pool.isReady;
+    },
+    get full() {
+      return pool.full;
     },
     analyse: (bytes) => pool.run(bytes),
     close: () => pool.close(),

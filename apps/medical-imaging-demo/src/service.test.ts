@@ -145,6 +145,15 @@ describe('medical imaging service on the demo kit', () => {
     expect(soakViolations(r)).toEqual([]);
   });
 
+  it('bounds in-process analyses (--workers 0) as the pool does: 503 E_BUSY with a retry hint when the queue is full', async () => {
+    const inference = inProcess({ classifier, description: 'phantom classifier (SYNTHETIC)' }, { dispose: false, maxQueue: 1 });
+    const png = await phantomPng(true, 64, 5);
+    expect(inference.full).toBe(false);
+    const results = await Promise.allSettled([inference.analyse(png), inference.analyse(png), inference.analyse(png)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'E_BUSY', details: { retryAfterSeconds: 1 } });
+  });
+
   it('runs the analyses in a worker pool that loads the saved bundle, with the same answers', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'medical-service-'));
     try {

@@ -1,4 +1,12 @@
-import { createService, openInferencePool, errorResponses, loadingModel, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
+import {
+  createConcurrencyLimit,
+  createService,
+  openInferencePool,
+  errorResponses,
+  loadingModel,
+  type DemoServiceOptions,
+  type Service,
+} from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
 import type { SequenceRecognition, SpeechRecognizer } from '@appliedml/speech';
 import { MAX_AUDIO_SECONDS, recognizeSequenceUpload, recognizeUpload, type RecognizeAnswer, type SpeechTask } from './recognition';
@@ -144,21 +152,34 @@ export interface SpeechInference {
   /** The rate the model hears at. */
   readonly sampleRate: number;
   readonly isReady: boolean;
+  /** True while a new recognition would be refused 503 E_BUSY: the service checks it before reading an upload. */
+  readonly full: boolean;
   recognize(bytes: Uint8Array): Promise<RecognizeAnswer>;
   sequence(bytes: Uint8Array): Promise<SequenceRecognition>;
   /** Releases the model (or ends the workers); the service calls it on close. */
   close(): Promise<void>;
 }
 
-/** The model in this process (tests, small models): `close()` disposes it unless `dispose: false`. */
-export function inProcess(model: SpeechRecognizer, options: { dispose?: boolean; description?: string } = {}): SpeechInference {
+/**
+ * The model in this process (tests, small models, `serve --workers 0`): `close()` disposes it unless
+ * `dispose: false`. As with the worker pool, recognitions are bounded: `concurrency` (1) at once,
+ * `maxQueue` (8) waiting, more are 503 E_BUSY with Retry-After.
+ */
+export function inProcess(
+  model: SpeechRecognizer,
+  options: { dispose?: boolean; description?: string; concurrency?: number; maxQueue?: number } = {},
+): SpeechInference {
+  const limit = createConcurrencyLimit({ concurrency: options.concurrency ?? 1, maxQueue: options.maxQueue ?? 8 });
   return {
     description: options.description ?? 'speech recogniser in the service process',
     labels: model.labels,
     sampleRate: model.sampleRate,
     isReady: true,
-    recognize: (bytes) => recognizeUpload(model, bytes),
-    sequence: (bytes) => recognizeSequenceUpload(model, bytes),
+    get full() {
+      return limit.full;
+    },
+    recognize: (bytes) => limit.run(() => recognizeUpload(model, bytes)),
+    sequence: (bytes) => limit.run(() => recognizeSequenceUpload(model, bytes)),
     close: async () => {
       if (options.dispose !== false) model.dispose();
     },
@@ -184,6 +205,9 @@ export async function speechWorkerPool(bundle: string, options: { threads?: numb
     sampleRate: Number(info['sampleRate']),
     get isReady() {
       return pool.isReady;
+    },
+    get full() {
+      return pool.full;
     },
     recognize: async (bytes) => (await pool.run({ kind: 'recognize', bytes })) as RecognizeAnswer,
     sequence: async (bytes) => (await pool.run({ kind: 'sequence', bytes })) as SequenceRecognition,

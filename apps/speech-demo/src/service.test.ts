@@ -206,6 +206,14 @@ describe('speech service on the demo kit', () => {
     expect(soakViolations(r)).toEqual([]);
   });
 
+  it('bounds in-process recognitions (--workers 0) as the pool does: 503 E_BUSY with a retry hint when the queue is full', async () => {
+    const inference = inProcess(model, { dispose: false, maxQueue: 1 });
+    expect(inference.full).toBe(false);
+    const results = await Promise.allSettled([inference.recognize(threeWav), inference.sequence(threeWav), inference.recognize(threeWav)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'E_BUSY', details: { retryAfterSeconds: 1 } });
+  });
+
   it('runs recognition in a worker pool that loads the saved bundle, with the same answers', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'speech-service-'));
     try {
