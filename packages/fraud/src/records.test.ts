@@ -33,6 +33,15 @@ describe('readRecords', () => {
     model.dispose();
   });
 
+  it('a JSONL file with a byte-order mark and upper-case extensions read', async () => {
+    const jsonl = join(dir, 'BOM.JSONL');
+    await writeFile(jsonl, '\uFEFF{"amount":5}\n{"amount":6}\n');
+    expect(await readRecords(jsonl)).toEqual([{ amount: 5 }, { amount: 6 }]);
+    const csv = join(dir, 'UPPER.CSV');
+    await writeFile(csv, 'amount\n5\n');
+    expect(await readRecords(csv)).toHaveLength(1);
+  });
+
   it('bad files are typed errors', async () => {
     await writeFile(join(dir, 'bad.jsonl'), '{"a":1}\n{oops\n');
     await writeFile(join(dir, 'arr.jsonl'), '[1,2]\n');

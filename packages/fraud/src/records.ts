@@ -22,8 +22,10 @@ export async function readRecords(path: string, options: { maxBytes?: number } =
       details: { file: path },
     });
   let rows: TabularRecord[];
-  if (path.endsWith('.jsonl') || path.endsWith('.ndjson')) {
-    const text = await readFile(path, 'utf8');
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) {
+    // A byte-order mark (some editors and Windows tools write one) is no part of the first line's JSON.
+    const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
     rows = [];
     text.split('\n').forEach((line, i) => {
       if (line.trim() === '') return;
@@ -40,7 +42,7 @@ export async function readRecords(path: string, options: { maxBytes?: number } =
       }
       rows.push(v as TabularRecord);
     });
-  } else if (path.endsWith('.csv')) {
+  } else if (lower.endsWith('.csv')) {
     rows = (await readCsvAll(path)) as TabularRecord[];
   } else {
     throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `${path}: records are read from .csv or .jsonl files.`, { details: { file: path } });
