@@ -3,6 +3,8 @@ import { AppliedMLError } from '@appliedml/engine';
 /** What a service needs of a model that may still be loading. */
 export interface LoadableModel {
   readonly isReady: boolean;
+  /** True while a new task would be refused 503 E_BUSY (its queue is full). */
+  readonly full?: boolean;
   close(): void | Promise<void>;
 }
 
@@ -14,6 +16,11 @@ export interface LoadingModel<T extends LoadableModel> {
   isReady(): boolean;
   /** The ready model, or 503 E_BUSY with a retry hint while it loads. */
   require(): T;
+  /**
+   * For a route's `config.admit` (before the body is read): 503 E_BUSY with a retry hint while the
+   * model loads or its queue is full.
+   */
+  admit(): void;
   /** Closes the model once it has loaded (or right away if the load failed): for the service's `onClose`. */
   close(): Promise<void>;
 }
@@ -29,15 +36,22 @@ export function loadingModel<T extends LoadableModel>(model: T | Promise<T>, ret
     return m;
   });
   loading.catch(() => undefined);
+  function require(): T {
+    if (!current?.isReady)
+      throw new AppliedMLError('E_BUSY', 'The model is still loading; retry shortly.', { details: { retryAfterSeconds } });
+    return current;
+  }
   return {
     get current() {
       return current;
     },
     isReady: () => current?.isReady === true,
-    require(): T {
-      if (!current?.isReady)
-        throw new AppliedMLError('E_BUSY', 'The model is still loading; retry shortly.', { details: { retryAfterSeconds } });
-      return current;
+    require,
+    admit(): void {
+      if (require().full === true)
+        throw new AppliedMLError('E_BUSY', 'Every inference slot is busy and the queue is full; retry shortly.', {
+          details: { retryAfterSeconds: 1 },
+        });
     },
     async close(): Promise<void> {
       const m = current ?? (await loading.catch(() => undefined));

@@ -355,6 +355,73 @@ describe('demo service', () => {
   });
 });
 
+/** Sends only a request's head (a large Content-Length, no body) and resolves with what comes back within `ms`. */
+function headOnly(port: number, head: string, ms = 2_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(head));
+    let answer = '';
+    const timer = setTimeout(() => socket.destroy(), ms);
+    socket.on('data', (d) => {
+      answer += String(d);
+      if (answer.includes('}')) socket.destroy();
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('uploads refused before their body is read', () => {
+  it('answers a wrong content type 415 and a full queue 503 E_BUSY without waiting for the body', async () => {
+    let full = false;
+    let handled = 0;
+    const service = await createService({
+      name: 'uploads',
+      binaryTypes: ['application/octet-stream', 'image/png'],
+      limits: { bodyLimit: 64 * 1024 * 1024 },
+      routes(app) {
+        app.post(
+          '/upload',
+          {
+            schema: { consumes: ['application/octet-stream', 'image/png'], response: { 200: { type: 'string' }, ...errorResponses } },
+            config: {
+              admit: () => {
+                if (full) throw new AppliedMLError('E_BUSY', 'The queue is full; retry shortly.', { details: { retryAfterSeconds: 1 } });
+              },
+            },
+          },
+          async () => {
+            handled += 1;
+            return 'ok';
+          },
+        );
+      },
+    });
+    const { port, url } = await service.listen();
+    try {
+      const head = (type: string): string =>
+        `POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${type}\r\nContent-Length: 50000000\r\n\r\n`;
+      // 50 MB announced, none sent: the answer comes at once, so the body is never waited for.
+      const json = await headOnly(port, head('application/json'));
+      expect(json).toMatch(/^HTTP\/1\.1 415/);
+      expect(json).toContain('"code":"E_FORMAT_UNSUPPORTED"');
+      full = true;
+      const busy = await headOnly(port, head('image/png'));
+      expect(busy).toMatch(/^HTTP\/1\.1 503/);
+      expect(busy.toLowerCase()).toContain('retry-after: 1');
+      expect(busy).toContain('"code":"E_BUSY"');
+      full = false;
+      const ok = await fetch(`${url}/upload`, { method: 'POST', headers: { 'content-type': 'Image/PNG' }, body: new Uint8Array(10) });
+      expect([ok.status, await ok.text()]).toEqual([200, 'ok']);
+      expect(handled).toBe(1);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
 describe('limits and shutdown', () => {
   it('drops a flood of slow requests by limits and stays up', async () => {
     const service = await createService({

@@ -7,6 +7,22 @@ import { AppliedMLError } from '@appliedml/engine';
 import { MAX_FILE_NAME_LENGTH } from './file-names';
 import { NOT_FOUND_CODE, toHttpError } from './http-errors';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Called before the body is read (an onRequest hook): throw (e.g. 503 E_BUSY while the model
+     * loads or the queue is full) to answer without reading the upload.
+     */
+    admit?: () => void;
+  }
+}
+
+/** The media type of a Content-Type header: lower case, without parameters. */
+function mediaType(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  return header.split(';')[0]?.trim().toLowerCase();
+}
+
 /** Limits against oversized bodies and slow-request floods. Every field has a default. */
 export interface ServiceLimits {
   /** Largest request body in bytes (default 1 MiB); over it → 413 E_INPUT_TOO_LARGE. */
@@ -276,6 +292,16 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       .code(503)
       .header('retry-after', String(limits.shutdownRetryAfterSeconds))
       .send({ code: 'E_BUSY', message: 'The service is shutting down; retry shortly.' });
+  });
+  // Before the body is read: a route that declares `consumes` (a binary upload) refuses any other
+  // content type, and its `config.admit` may refuse the request (busy, loading), so a large JSON
+  // body is never parsed to be refused, and an upload is never buffered for a full queue.
+  app.addHook('onRequest', async (request) => {
+    const consumes = (request.routeOptions.schema as { consumes?: readonly string[] } | undefined)?.consumes;
+    const type = mediaType(request.headers['content-type']);
+    if (consumes && type !== undefined && !consumes.some((c) => c.toLowerCase() === type))
+      throw new AppliedMLError('E_FORMAT_UNSUPPORTED', 'This route does not accept that content type.');
+    request.routeOptions.config.admit?.();
   });
   // While shutting down, answers end their connection, so keep-alive clients do not hold it open.
   app.addHook('onSend', async (_request, reply, payload) => {

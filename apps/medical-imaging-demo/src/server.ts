@@ -239,7 +239,7 @@ export async function createMedicalService(
       }));
       app.post<{ Body: Buffer }>(
         '/predict',
-        { schema: predictSchema, validatorCompiler: () => validateUpload },
+        { schema: predictSchema, validatorCompiler: () => validateUpload, config: { admit: () => model.admit() } },
         async (request): Promise<PredictAnswer> => {
           return model.require().analyse(new Uint8Array(request.body.buffer, request.body.byteOffset, request.body.byteLength));
         },

@@ -253,10 +253,11 @@ export async function createSpeechService(
         sampleRate: model.current?.sampleRate ?? 0,
         ready: model.isReady(),
       }));
-      app.post<{ Body: Buffer }>('/recognize', { schema: recognizeSchema, validatorCompiler: () => validateUpload }, async (request) =>
+      const upload = { validatorCompiler: () => validateUpload, config: { admit: () => model.admit() } };
+      app.post<{ Body: Buffer }>('/recognize', { schema: recognizeSchema, ...upload }, async (request) =>
         model.require().recognize(bytesOf(request.body)),
       );
-      app.post<{ Body: Buffer }>('/sequence', { schema: sequenceSchema, validatorCompiler: () => validateUpload }, async (request) =>
+      app.post<{ Body: Buffer }>('/sequence', { schema: sequenceSchema, ...upload }, async (request) =>
         model.require().sequence(bytesOf(request.body)),
       );
     },
