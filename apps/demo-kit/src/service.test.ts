@@ -422,6 +422,31 @@ describe('uploads refused before their body is read', () => {
   });
 });
 
+describe('Node-level client errors', () => {
+  it('answers malformed HTTP 400, oversized headers 431 and a slow request 408 in the kit shape with stable codes', async () => {
+    const service = await createService({
+      name: 'client errors',
+      limits: { headersTimeoutMs: 300, requestTimeoutMs: 300, timeoutCheckIntervalMs: 100 },
+      routes: () => undefined,
+    });
+    const { port } = await service.listen();
+    const bodyOf = (answer: string): unknown => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    try {
+      const garbage = await raw(port, 'GARBAGE \x01 NOT HTTP\r\n\r\n');
+      expect(garbage).toMatch(/^HTTP\/1\.1 400/);
+      expect(bodyOf(garbage)).toEqual({ code: 'E_INPUT_INVALID', message: 'The request is not valid HTTP.' });
+      const big = await raw(port, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      expect(big).toMatch(/^HTTP\/1\.1 431/);
+      expect(bodyOf(big)).toMatchObject({ code: 'E_INPUT_TOO_LARGE' });
+      const slow = await headOnly(port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n', 4_000);
+      expect(slow).toMatch(/^HTTP\/1\.1 408/);
+      expect(bodyOf(slow)).toEqual({ code: 'E_INPUT_INVALID', message: 'The request did not arrive in time.' });
+    } finally {
+      await service.close();
+    }
+  });
+});
+
 describe('limits and shutdown', () => {
   it('drops a flood of slow requests by limits and stays up', async () => {
     const service = await createService({

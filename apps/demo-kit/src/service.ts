@@ -23,6 +23,21 @@ function mediaType(header: string | undefined): string | undefined {
   return header.split(';')[0]?.trim().toLowerCase();
 }
 
+/**
+ * Node's own refusals (before Fastify sees a request) in the kit's `{code, message}` shape: a
+ * request too slow to arrive 408, headers over Node's limit 431, anything that is not valid HTTP
+ * 400. The socket is closed afterwards, as Node does.
+ */
+export function clientErrorAnswer(error: { code?: unknown }): { status: number; body: { code: string; message: string } } {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { status: 408, body: { code: 'E_INPUT_INVALID', message: 'The request did not arrive in time.' } };
+  if (error.code === 'HPE_HEADER_OVERFLOW')
+    return { status: 431, body: { code: 'E_INPUT_TOO_LARGE', message: 'The request headers are over the size limit.' } };
+  return { status: 400, body: { code: 'E_INPUT_INVALID', message: 'The request is not valid HTTP.' } };
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+
 /** Limits against oversized bodies and slow-request floods. Every field has a default. */
 export interface ServiceLimits {
   /** Largest request body in bytes (default 1 MiB); over it → 413 E_INPUT_TOO_LARGE. */
@@ -238,6 +253,18 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
     // The router's own errors (a malformed URL, a path parameter over maxParamLength) answer
     // through the same mapping, with fixed messages: Fastify's default bodies quote the URL.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const answer = clientErrorAnswer(error);
+      app.log.info({ code: answer.body.code, status: answer.status }, 'request rejected');
+      const body = JSON.stringify(answer.body);
+      if (socket.writable)
+        socket.write(
+          `HTTP/1.1 ${answer.status} ${STATUS_TEXT[answer.status] ?? 'Bad Request'}\r\nConnection: close\r\n` +
+            `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+      socket.destroy();
+    },
     frameworkErrors: (error, request, reply) => {
       const answer = toHttpError(error);
       request.log.info({ code: answer.body.code, status: answer.status }, 'request rejected');
