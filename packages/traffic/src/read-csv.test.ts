@@ -181,6 +181,54 @@ describe('readSeriesCsv, long files (one reading per row)', () => {
     expect(Array.from(s.values)).toEqual([0, NaN, 1, 11, 2, 12, 3, 13, 4, 14, 5, 15]);
   });
 
+  it('reads a PeMS-style station file: no header, MM/DD/YYYY times, a varying number of lane fields per row', async () => {
+    // Timestamp, Station, District, Freeway, Direction, Lane Type, Length, Samples, % Observed, Total Flow,
+    // Avg Occupancy, Avg Speed, then five fields per lane (stations differ in lanes).
+    const lanes = (n: number): string => Array.from({ length: n }, () => '10,50,0.05,64,1').join(',');
+    const pems = [
+      `01/05/2026 00:00:00,400001,4,101,N,ML,0.4,20,100,200,0.05,65.2,${lanes(3)}`,
+      `01/05/2026 00:00:00,400002,4,101,N,ML,0.4,20,100,150,0.04,60.1,${lanes(2)}`,
+      `01/05/2026 00:05:00,400001,4,101,N,ML,0.4,20,100,210,0.05,64.8,${lanes(3)}`,
+      `01/05/2026 00:05:00,400002,4,101,N,ML,0.4,20,100,140,0.04,,${lanes(2)}`,
+    ].join('\n');
+    const s = await readSeriesCsv(bytes(`${pems}\n`), {
+      intervalMinutes: 5,
+      header: false,
+      timestampColumn: '0',
+      sensorColumn: '1',
+      valueColumn: '11',
+      timeFormat: 'mdy',
+      timeZone: 'America/Los_Angeles',
+    });
+    expect(s.sensors).toEqual(['400001', '400002']);
+    expect(s.start).toBe(Date.UTC(2026, 0, 5, 8)); // midnight in Los Angeles
+    expect(Array.from(s.values)).toEqual([65.2, 60.1, 64.8, NaN]);
+    const bad = await expectCode(
+      () =>
+        readSeriesCsv(bytes('t,s,v\n2026-01-05 00:00,a,1\n'), {
+          intervalMinutes: 5,
+          ...opts,
+          timestampColumn: 't',
+          sensorColumn: 's',
+          valueColumn: 'v',
+          timeFormat: 'mdy',
+        }),
+      'E_INPUT_INVALID',
+    );
+    expect(bad.message).toMatch(/MM\/DD\/YYYY/);
+    await expectCode(
+      () => readSeriesCsv(bytes('t,a\n01/05/2026 00:00,1\n'), { intervalMinutes: 5, timestampColumn: 't', timeFormat: 'dmy' as never }),
+      'E_INPUT_INVALID',
+    );
+    // The wide form reads MM/DD/YYYY too.
+    const wide = await readSeriesCsv(bytes('t,a\n01/05/2026 00:00,1\n01/05/2026 00:05,2\n'), {
+      intervalMinutes: 5,
+      timestampColumn: 't',
+      timeFormat: 'mdy',
+    });
+    expect(wide.start).toBe(Date.UTC(2026, 0, 5));
+  });
+
   it('refuses what it cannot read with typed errors', async () => {
     const one = ['a,2026-01-05T00:00Z,50,1'];
     const noValue = await expectCode(

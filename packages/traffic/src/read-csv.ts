@@ -40,6 +40,12 @@ export interface ReadSeriesOptions {
   /** Long files: the column holding the reading (e.g. 'speed'). */
   valueColumn?: string;
   /**
+   * How timestamp texts are written: 'iso' (default, ISO 8601) or 'mdy' (`MM/DD/YYYY HH:mm[:ss]`, as
+   * PeMS clearinghouse files and many US exports write them; wall-clock time, read like an ISO time
+   * without an offset: in UTC fields, or in `timeZone`).
+   */
+  timeFormat?: 'iso' | 'mdy';
+  /**
    * Long files: the sensors to keep, in this order (rows of other sensors are skipped). Default:
    * every sensor, in the order each first appears in the file. A listed sensor with no reading is
    * E_INPUT_INVALID, as in a wide file.
@@ -68,6 +74,7 @@ const READ_SERIES_KEYS = Object.keys({
   sensorColumn: 1,
   valueColumn: 1,
   sensors: 1,
+  timeFormat: 1,
 } satisfies Record<keyof ReadSeriesOptions, 1>);
 
 export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOptions): Promise<TrafficSeries> {
@@ -253,16 +260,22 @@ function timestampReader(column: string, options: ReadSeriesOptions): TimestampR
     throw new AppliedMLError('E_INPUT_INVALID', `timeUnit must be 'ms' or 's' (got ${String(timeUnit)}).`, {
       details: { field: 'timeUnit' },
     });
+  const format = options.timeFormat ?? 'iso';
+  if (format !== 'iso' && format !== 'mdy')
+    throw new AppliedMLError('E_INPUT_INVALID', `timeFormat must be 'iso' or 'mdy' (got ${String(format)}).`, {
+      details: { field: 'timeFormat' },
+    });
   let secondsLike = 0;
   return {
     timeZone,
     read(text, line, after) {
       const numeric = /^-?\d+(\.\d+)?$/.test(text);
-      const ms = numeric ? Number(text) * (timeUnit === 's' ? 1000 : 1) : parseTimeText(text, `Line ${line}: timestamp`, timeZone, after);
+      const iso = format === 'mdy' && !numeric ? mdyToIso(text) : text;
+      const ms = numeric ? Number(text) * (timeUnit === 's' ? 1000 : 1) : parseTimeText(iso, `Line ${line}: timestamp`, timeZone, after);
       if (!Number.isFinite(ms))
         throw new AppliedMLError(
           'E_INPUT_INVALID',
-          `Line ${line}: timestamp '${text.slice(0, 40)}' is not an ISO 8601 date or an epoch number.`,
+          `Line ${line}: timestamp '${text.slice(0, 40)}' is not ${format === 'mdy' ? 'MM/DD/YYYY HH:mm[:ss]' : 'an ISO 8601 date'} or an epoch number.`,
           { details: { line, column, value: text.slice(0, 40) } },
         );
       if (numeric && timeUnit === 'ms' && ms >= 1e9 && ms < 1e10) secondsLike++;
@@ -277,6 +290,12 @@ function timestampReader(column: string, options: ReadSeriesOptions): TimestampR
         );
     },
   };
+}
+
+/** `MM/DD/YYYY HH:mm[:ss]` as an ISO text without an offset; anything else (ISO included) as '', which is refused. */
+function mdyToIso(text: string): string {
+  const m = /^(\d{2})\/(\d{2})\/(\d{4})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
+  return m ? `${m[3]}-${m[1]}-${m[2]}T${m[4]}:${m[5]}:${m[6] ?? '00'}` : '';
 }
 
 /** A growable Float64Array. */
@@ -336,9 +355,12 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
   const values = new Float64Buffer();
   const lastTime: (number | undefined)[] = [];
   let rows = 0;
-  let line = 1;
+  let line = (options.header ?? true) ? 1 : 0;
   for await (const row of readCsv(source, {
-    header: true,
+    // Without a header the columns are named '0', '1', …; rows may carry a varying tail (PeMS: one group
+    // of fields per lane), and only the three named columns are read.
+    header: options.header ?? true,
+    raggedRows: 'pad',
     onHeader: (names) => {
       const absent = [ts, sensorCol, valueCol].filter((c) => !names.includes(c));
       if (absent.length > 0)

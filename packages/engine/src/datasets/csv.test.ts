@@ -108,7 +108,14 @@ describe('readCsv', () => {
     const error = await expectCode(() => readCsvAll(text('a,b\n1,2\n\n3,4,5\n')), 'E_INPUT_INVALID');
     expect(error.details).toMatchObject({ line: 4, expected: 2, actual: 3 });
     const short = await expectCode(() => readCsvAll(text('a,b\n1\n')), 'E_INPUT_INVALID');
-    expect(short.details).toMatchObject({ line: 2, expected: 2, actual: 1 });
+    expect(short.details).toMatchObject({ line: 2, expected: 2, actual: 1 }); // raggedRows: 'pad' reads them: missing trailing fields null, extra ones dropped.
+    const padded = await readCsvAll(text('a,b,c\n1,2,3\n4\n5,6,7,8\n'), { raggedRows: 'pad', columns: { a: 'number' } });
+    expect(padded).toEqual([
+      { a: 1, b: '2', c: '3' },
+      { a: 4, b: null, c: null },
+      { a: 5, b: '6', c: '7' },
+    ]);
+    await expectCode(() => readCsvAll(text('a\n1\n'), { raggedRows: 'skip' as never }), 'E_INPUT_INVALID');
   });
 
   it('malformed quoting → E_INPUT_INVALID with the line', async () => {

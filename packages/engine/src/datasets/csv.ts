@@ -48,6 +48,12 @@ export interface CsvReadOptions<C extends CsvColumnTypes = CsvColumnTypes> {
   maxRows?: number;
   /** Read only the first `limit` data rows, then stop (default: all). */
   limit?: number;
+  /**
+   * Records whose field count differs from the header's: 'error' (default, E_INPUT_INVALID with the
+   * line) or 'pad' (missing trailing fields are null, extra ones dropped), for files whose rows carry
+   * a varying tail (PeMS station files list one group of fields per lane).
+   */
+  raggedRows?: 'error' | 'pad';
   /** Longest record accepted, in characters (default 8 Mi); guards against a runaway quoted field. */
   maxRecordChars?: number;
   /**
@@ -182,6 +188,10 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
 ): AsyncGenerator<CsvRow<C>, void, undefined> {
   const header = options.header ?? true;
   const types: CsvColumnTypes = options.columns ?? {};
+  if (options.raggedRows !== undefined && options.raggedRows !== 'error' && options.raggedRows !== 'pad')
+    throw new AppliedMLError('E_INPUT_INVALID', `raggedRows must be 'error' or 'pad' (got ${String(options.raggedRows)}).`, {
+      details: { field: 'raggedRows' },
+    });
   const missing = new Set(options.missing ?? CSV_DEFAULT_MISSING);
   const maxRows = checkLimit('maxRows', options.maxRows);
   const limit = checkLimit('limit', options.limit);
@@ -250,7 +260,7 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
       setNames(names ?? record.map((_, i) => String(i)), line, label);
     }
     const cols = names as string[];
-    if (record.length !== cols.length) {
+    if (record.length !== cols.length && options.raggedRows !== 'pad') {
       throw new AppliedMLError(
         'E_INPUT_INVALID',
         `${label}: line ${line} has ${record.length} fields but the ${header ? 'header has' : 'table has'} ${cols.length}.`,
@@ -265,7 +275,7 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
     const row: Record<string, CsvValue> = {};
     for (let c = 0; c < cols.length; c++) {
       const name = cols[c] as string;
-      const text = record[c] as string;
+      const text = record[c] ?? '';
       if (missing.has(text.trim())) {
         row[name] = null;
         continue;
