@@ -1,5 +1,5 @@
 // The demo services' one way to serve. Browser tests: '@appliedml/demo-kit/browser'.
-export { createService, closeOnSignals, errorResponses, ERROR_BODY_ID } from './service';
+export { createService, closeOnSignals, errorResponses, readErrorResponses, ERROR_BODY_ID } from './service';
 export type { DemoServiceOptions, Service, ServiceLimits, ServiceOptions, SignalOptions } from './service';
 export { toHttpError, NOT_FOUND_CODE, INTERNAL_MESSAGE } from './http-errors';
 export type { ErrorBody, HttpError } from './http-errors';

@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppliedMLError, ERROR_CODES, httpStatusForCode } from '@appliedml/engine';
 import { fileNameSchema, resolveInside } from './file-names';
 import { toHttpError } from './http-errors';
-import { closeOnSignals, createService, errorResponses, listenUrl, resolveHeadersTimeout, type Service } from './service';
+import {
+  closeOnSignals,
+  createService,
+  errorResponses,
+  listenUrl,
+  readErrorResponses,
+  resolveHeadersTimeout,
+  type Service,
+} from './service';
 
 const SECRET = 'SECRET-BODY-7f3a';
 /** Paths are logged (never bodies or query strings), so path tests use their own marker. */
@@ -416,6 +424,52 @@ describe('uploads refused before their body is read', () => {
       const ok = await fetch(`${url}/upload`, { method: 'POST', headers: { 'content-type': 'Image/PNG' }, body: new Uint8Array(10) });
       expect([ok.status, await ok.text()]).toEqual([200, 'ok']);
       expect(handled).toBe(1);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+describe('OpenAPI error documentation', () => {
+  it('documents errors as JSON ErrorBody (even on SVG routes), Retry-After on 503, 404 E_NOT_FOUND, and no 413/415 on GET routes', async () => {
+    const service = await createService({
+      name: 'docs',
+      routes(app) {
+        app.get(
+          '/chart.svg',
+          { schema: { produces: ['image/svg+xml'], response: { 200: { type: 'string' }, ...readErrorResponses } } },
+          async () => {
+            throw new AppliedMLError('E_INPUT_INVALID', 'No such sensor.');
+          },
+        );
+        app.post(
+          '/score',
+          { schema: { body: { type: 'object' }, response: { 200: { type: 'string' }, ...errorResponses } } },
+          async () => 'ok',
+        );
+      },
+    });
+    try {
+      type Doc = {
+        info: { description: string };
+        components: { schemas: Record<string, unknown> };
+        paths: Record<
+          string,
+          Record<string, { responses: Record<string, { content: Record<string, unknown>; headers?: Record<string, unknown> }> }>
+        >;
+      };
+      const doc = service.openapi() as unknown as Doc;
+      expect(Object.keys(doc.components.schemas)).toContain('ErrorBody');
+      const svg = doc.paths['/chart.svg']!['get']!.responses;
+      expect(Object.keys(svg).sort()).toEqual(['200', '400', '500', '503']);
+      expect(Object.keys(svg['200']!.content)).toEqual(['image/svg+xml']);
+      expect(svg['400']!.content).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } });
+      expect(Object.keys(svg['503']!.headers ?? {})).toEqual(['retry-after']);
+      expect(Object.keys(doc.paths['/score']!['post']!.responses).sort()).toEqual(['200', '400', '413', '415', '500', '503']);
+      expect(doc.info.description).toContain('404 `E_NOT_FOUND`');
+      // What the document says is what the route answers: its error is JSON.
+      const res = await service.app.inject({ url: '/chart.svg' });
+      expect([res.statusCode, res.headers['content-type']]).toEqual([400, 'application/json; charset=utf-8']);
     } finally {
       await service.close();
     }

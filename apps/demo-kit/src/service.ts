@@ -106,14 +106,37 @@ export interface Service {
 /** Schema id of the error answer, for `response` schemas: `{ $ref: 'ErrorBody#' }`. */
 export const ERROR_BODY_ID = 'ErrorBody';
 
-/** Response schemas for the error answers a route can give; spread into a route's `response`. */
-export const errorResponses = {
-  400: { $ref: `${ERROR_BODY_ID}#` },
-  413: { $ref: `${ERROR_BODY_ID}#` },
-  415: { $ref: `${ERROR_BODY_ID}#` },
-  500: { $ref: `${ERROR_BODY_ID}#` },
-  503: { $ref: `${ERROR_BODY_ID}#` },
+/**
+ * An error answer as a route documents it: always JSON (`ErrorBody`), whatever the route's
+ * `produces` says for its 200 (an SVG route's errors are JSON too).
+ */
+function errorAnswer(description: string, retryAfter = false) {
+  return {
+    description,
+    ...(retryAfter ? { headers: { 'retry-after': { type: 'integer', description: 'Seconds to wait before retrying.' } } } : {}),
+    content: { 'application/json': { schema: { $ref: `${ERROR_BODY_ID}#` } } },
+  } as const;
+}
+
+/** The error answers every route can give (no body involved): 400, 500, 503. Spread into a GET route's `response`. */
+export const readErrorResponses = {
+  400: errorAnswer('E_INPUT_INVALID: a parameter, the query string or the request is invalid.'),
+  500: errorAnswer('E_INTERNAL: an internal error ("Internal error."; the details are in the server log).'),
+  503: errorAnswer('E_BUSY and the other 503 codes: busy, still loading or shutting down; retry after Retry-After seconds.', true),
 } as const;
+
+/** The error answers of a route with a body: `readErrorResponses` and 413, 415. Spread into a route's `response`. */
+export const errorResponses = {
+  ...readErrorResponses,
+  413: errorAnswer('E_INPUT_TOO_LARGE: the body (or what it declares) is over the limit.'),
+  415: errorAnswer('E_FORMAT_UNSUPPORTED: the content type or the file format is not accepted.'),
+} as const;
+
+/** What the OpenAPI document says about errors that are no route's own. */
+const ERRORS_NOTE =
+  'Every error answer is JSON `{code, message}` (the `ErrorBody` schema) with a stable code. A path or method ' +
+  'that does not exist is 404 `E_NOT_FOUND`; a 503 carries a `Retry-After` header; a request too slow to arrive ' +
+  'is 408 `E_INPUT_INVALID`, headers over the limit 431 `E_INPUT_TOO_LARGE`, and a request that is not valid HTTP 400 `E_INPUT_INVALID`.';
 
 /** What `onClose` gets at least, even when in-flight requests used the whole shutdown limit. */
 const ON_CLOSE_GRACE_MS = 1_000;
@@ -344,8 +367,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       info: {
         title: options.name,
         version: options.version ?? '0.0.0',
-        ...(options.description ? { description: options.description } : {}),
+        description: options.description ? `${options.description}\n\n${ERRORS_NOTE}` : ERRORS_NOTE,
       },
+    },
+    // Shared schemas appear under their own $id (`ErrorBody`), not `def-0`.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`),
     },
   });
   // The page's scripts and styles come from the package's own files: it works offline.

@@ -1,4 +1,4 @@
-import { createService, errorResponses, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
+import { createService, errorResponses, readErrorResponses, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
 import type { Transaction, TransactionScorer } from '@appliedml/fraud';
 import { curvesSvg, esc, type CurveEntry } from './curves';
 
@@ -145,7 +145,7 @@ const curvesSchema = {
   summary: 'The model’s ROC and precision-recall curves on labelled held-out transactions (SVG), with AUCROC and AUCPR.',
   tags: ['fraud'],
   produces: ['image/svg+xml'],
-  response: { 200: { type: 'string' }, ...errorResponses },
+  response: { 200: { type: 'string' }, ...readErrorResponses },
 } as const;
 
 /** Besides logs, limits and `onClose` (runs when the service closes, e.g. dispose the scorer): */

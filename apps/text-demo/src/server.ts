@@ -1,4 +1,11 @@
-import { openInferencePool, createService, errorResponses, type Service, type ServiceOptions } from '@appliedml/demo-kit';
+import {
+  openInferencePool,
+  createService,
+  errorResponses,
+  readErrorResponses,
+  type Service,
+  type ServiceOptions,
+} from '@appliedml/demo-kit';
 import type { TextClassifier, TextMetrics } from '@appliedml/text';
 import { TOP_WORDS, toAnswer, type PredictAnswer } from './answer';
 import { confusionSvg } from './report';
@@ -124,7 +131,7 @@ const confusionSchema = {
   summary: 'The model’s confusion matrix on labelled held-out texts (SVG): rows true labels, columns predicted.',
   tags: ['text'],
   produces: ['image/svg+xml'],
-  response: { 200: { type: 'string' }, ...errorResponses },
+  response: { 200: { type: 'string' }, ...readErrorResponses },
 } as const;
 
 export interface TextServiceOptions {

@@ -1,4 +1,4 @@
-import { createService, errorResponses, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
+import { createService, readErrorResponses, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
 import {
   forecastChartSpec,
@@ -314,7 +314,7 @@ export function createTrafficService(
             summary: 'Recent readings and the latest multi-step forecast of one sensor.',
             tags: ['traffic'],
             querystring: sensorQuery,
-            response: { 200: forecastSchema, ...errorResponses },
+            response: { 200: forecastSchema, ...readErrorResponses },
           },
         },
         async (request) => feed.forecastFor(index(request.query.sensor)),
@@ -359,7 +359,7 @@ export function createTrafficService(
             tags: ['traffic'],
             produces: ['image/svg+xml'],
             querystring: sensorQuery,
-            response: { 200: { type: 'string' }, ...errorResponses },
+            response: { 200: { type: 'string' }, ...readErrorResponses },
           },
         },
         async (request, reply) => {
