@@ -199,8 +199,9 @@ async function main(): Promise<void> {
       const bundle = requireArg(values.bundle, '--bundle');
       const workers = intFlag(values.workers, 'workers', { min: 1, max: 64 }) as number;
       const heldOut = await servedHeldOut(bundle, values.dataset, limit, device);
-      const inference = await textWorkerPool(bundle, { threads: workers });
-      const service = await createTextService(inference, { model: inference.model }, { logger: true, ...(heldOut ? { heldOut } : {}) });
+      // Listen first: /healthz answers at once and /readyz turns 200 once the workers have the model.
+      const loading = textWorkerPool(bundle, { threads: workers });
+      const service = await createTextService(loading, {}, { logger: true, ...(heldOut ? { heldOut } : {}) });
       const { url } = await service.listen({
         port: intFlag(values.port, 'port', { min: 0, max: 65535 }) as number,
         host: values.host as string,
@@ -209,6 +210,13 @@ async function main(): Promise<void> {
       out(
         `listening on ${url}/  (POST /predict {"text": "..."}; OpenAPI page ${url}/docs; ${workers} worker thread${workers > 1 ? 's' : ''})`,
       );
+      try {
+        await loading;
+      } catch (error) {
+        await service.close();
+        throw error;
+      }
+      out(`model loaded from ${bundle} in ${workers} worker thread${workers > 1 ? 's' : ''}; ready`);
       return;
     }
     case 'sentiment': {

@@ -1,6 +1,7 @@
 import {
   openInferencePool,
   createService,
+  loadingModel,
   errorResponses,
   readErrorResponses,
   type Service,
@@ -19,6 +20,8 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 export interface TextInference {
   readonly labels: string[];
   readonly isReady: boolean;
+  /** The model's name for GET /info (a worker pool says it once loaded). */
+  readonly model?: string;
   predict(text: string): Promise<PredictAnswer>;
   close?(): Promise<void>;
 }
@@ -150,12 +153,26 @@ export interface TextServiceOptions {
  * {label, labels, scores, explanation}; errors are {code, message} with the engine's HTTP status;
  * GET /healthz, GET /readyz, the OpenAPI page at /docs; given `heldOut`, GET /api/confusion.svg (the
  * held-out confusion matrix, also on the page with the accuracy). Closing it also ends the inference source.
+ * `inference` may be a promise (`serve` listens while the workers load the model): /readyz is 503
+ * "loading" and /predict 503 E_BUSY with Retry-After until it resolves. `info.model` names the model
+ * (default: the inference's own `model`).
  */
 export async function createTextService(
-  inference: TextInference,
-  info: { model: string },
+  inference: TextInference | Promise<TextInference>,
+  info: { model?: string } = {},
   options: TextServiceOptions = {},
 ): Promise<Service> {
+  const model = loadingModel(
+    Promise.resolve(inference).then((source) => ({
+      source,
+      get isReady() {
+        return source.isReady;
+      },
+      close: async () => {
+        await source.close?.();
+      },
+    })),
+  );
   const heldOut = options.heldOut;
   // Drawn once: the held-out metrics do not change while the service runs.
   const svg = heldOut ? confusionSvg(heldOut.metrics) : undefined;
@@ -165,8 +182,8 @@ export async function createTextService(
     description: 'Text classification with the @appliedml/text SDK: a label, every label’s probability, and the words that mattered.',
     logger: options.logger ?? false,
     limits: { bodyLimit: MAX_BODY_BYTES, ...options.limits },
-    isReady: () => inference.isReady,
-    onClose: () => inference.close?.(),
+    isReady: model.isReady,
+    onClose: () => model.close(),
     routes(app) {
       for (const url of ['/', '/index.html'])
         app.get(url, { schema: pageSchema }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(html));
@@ -185,13 +202,18 @@ export async function createTextService(
             },
           },
         },
-        async () => ({ model: info.model, labels: inference.labels }),
+        async () => ({
+          model: info.model ?? model.current?.source.model ?? 'The model is loading.',
+          labels: model.current?.source.labels ?? [],
+        }),
       );
       if (svg !== undefined)
         app.get('/api/confusion.svg', { schema: confusionSchema }, async (_request, reply) =>
           reply.type('image/svg+xml').header('cache-control', 'no-cache').send(svg),
         );
-      app.post<{ Body: { text: string } }>('/predict', { schema: predictSchema }, (request) => inference.predict(request.body.text));
+      app.post<{ Body: { text: string } }>('/predict', { schema: predictSchema }, (request) =>
+        model.require().source.predict(request.body.text),
+      );
     },
   });
 }
