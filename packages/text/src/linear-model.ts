@@ -1,4 +1,4 @@
-import { AppliedMLError, createRng } from '@appliedml/engine';
+import { AppliedMLError, createRng, eventLoopTurns } from '@appliedml/engine';
 import type { SparseVector } from './tfidf';
 
 /**
@@ -115,7 +115,12 @@ export interface LogisticOptions {
  * Train logistic regression by SGD: targets are one class index per row (multi-class) or a
  * multi-hot row (multi-label). η_t = η₀ / (1 + η₀·λ·t); L2 by a global scale.
  */
-export function trainLogistic(rows: SparseVector[], targets: Uint8Array, model: LinearModel, options: LogisticOptions): number[] {
+export async function trainLogistic(
+  rows: SparseVector[],
+  targets: Uint8Array,
+  model: LinearModel,
+  options: LogisticOptions,
+): Promise<number[]> {
   const n = rows.length;
   const K = model.classes;
   const W = model.weights;
@@ -147,10 +152,13 @@ export function trainLogistic(rows: SparseVector[], targets: Uint8Array, model: 
     for (let i = 0; i < W.length; i++) W[i] = (W[i] as number) * scale;
     scale = 1;
   };
+  // A service training in its own process keeps answering: the event loop gets a turn every ~50 ms.
+  const turns = eventLoopTurns(50);
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     rng.shuffle(order);
     let loss = 0;
     for (let step = 0; step < n; step++) {
+      if ((step & 1023) === 1023) await turns.turn();
       const i = order[step] as number;
       const from = offsets[i] as number;
       const to = offsets[i + 1] as number;

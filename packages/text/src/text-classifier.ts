@@ -16,6 +16,7 @@ import {
   type JsonValue,
   type Logger,
   type TrainingReport,
+  eventLoopTurns,
 } from '@appliedml/engine';
 import { registerTextLayers } from './embedding-layer';
 import { extractFeatures, resolveFeatureConfig, tokenize, type FeatureConfig, type ResolvedFeatureConfig } from './features';
@@ -428,7 +429,13 @@ export class TextClassifier {
     logger.debug(`training ${kind} on ${texts.length} texts, ${K} labels`);
 
     if (kind === 'linear' || kind === 'naive-bayes') {
-      const docs = texts.map((t) => extractFeatures(t, features).features);
+      // Feature extraction and SGD run on the main thread; the event loop gets a turn every ~50 ms.
+      const turns = eventLoopTurns(50);
+      const docs: ReturnType<typeof extractFeatures>['features'][] = [];
+      for (let i = 0; i < texts.length; i++) {
+        if ((i & 255) === 255) await turns.turn();
+        docs.push(extractFeatures(texts[i] as string, features).features);
+      }
       const cfg = kind === 'linear' ? this.config.linear : this.config.naiveBayes;
       const { vectorizer: tfidf, rows } = TfidfVectorizer.fitTransform(docs, {
         minCount: cfg.minCount,
@@ -440,7 +447,7 @@ export class TextClassifier {
         const lin = this.config.linear;
         const epochs = options.epochs ?? lin.epochs;
         let last = performance.now();
-        trainLogistic(rows, targets, model, {
+        await trainLogistic(rows, targets, model, {
           epochs,
           l2: lin.l2,
           learningRate: lin.learningRate,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fromBackendError } from '../device/backend-errors';
 import { AppliedMLError } from '../errors';
 import type { Logger } from '../logger';
+import { eventLoopTurns } from './event-loop';
 import { silentLogger } from '../logger';
 import { createRng, permutation, withSeededRandom } from '../random';
 import { bucketedOrder, checkBucketLengths } from './bucket-order';
@@ -129,9 +130,6 @@ function correctCount(y: tf.Tensor, pred: tf.Tensor, sparse: boolean): tf.Scalar
   const want = sparse ? tf.cast(tf.reshape(y, [-1]), 'int32') : tf.argMax(y, -1);
   return tf.sum(tf.cast(tf.equal(tf.argMax(pred, -1), want), 'float32')) as tf.Scalar;
 }
-
-/** Longest stretch of training steps between two turns of the event loop. */
-const YIELD_EVERY_MS = 50;
 
 /** One finite, non-negative weight per training row. */
 function checkSampleWeights(w: ArrayLike<number>, n: number): void {
@@ -305,7 +303,9 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   let waited = 0;
   let stoppedEarly = false;
   const started = performance.now();
-  let lastYield = started;
+  // The steps run synchronously: the event loop gets a turn every ~50 ms, so a service that trains in
+  // its own process keeps answering (health checks, other requests) while it trains.
+  const turns = eventLoopTurns(50);
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const t0 = performance.now();
@@ -364,12 +364,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
         correctSum = nextCorrect as tf.Scalar;
         progress.update(step + 1);
         if (options.callbacks?.onBatchEnd) await options.callbacks.onBatchEnd(step, epoch);
-        // The steps run synchronously: give the event loop a turn every ~50 ms, so a service that trains
-        // in its own process keeps answering (health checks, other requests) while it trains.
-        if (performance.now() - lastYield > YIELD_EVERY_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          lastYield = performance.now();
-        }
+        await turns.turn();
       }
       const loss = (lossSum.dataSync()[0] as number) / n;
       const correct = correctSum.dataSync()[0] as number;
