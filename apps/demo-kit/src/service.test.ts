@@ -13,6 +13,7 @@ import {
   closeOnSignals,
   createService,
   errorResponses,
+  hostAllowed,
   listenUrl,
   readErrorResponses,
   resolveHeadersTimeout,
@@ -209,7 +210,7 @@ describe('demo service', () => {
     const wrongMethod = await fetch(`${base}/healthz`, { method: 'DELETE' });
     expect(JSON.stringify(await wrongMethod.json())).not.toContain('healthz');
     // Fastify's router errors go through the kit's mapping with fixed messages.
-    const badUrl = await raw(port, `GET /${IN_PATH}/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const badUrl = await raw(port, `GET /${IN_PATH}/%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
     expect(badUrl).toMatch(/^HTTP\/1\.1 400 /);
     expect(badUrl).toContain('"code":"E_INPUT_INVALID"');
     expect(badUrl).not.toContain(IN_PATH);
@@ -291,7 +292,7 @@ describe('demo service', () => {
     }
     // A link, a missing file and a folder answer alike: nothing says what exists or where a link points.
     expect(messages.size).toBe(1);
-    const literal = await raw(port, 'GET /files/../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const literal = await raw(port, 'GET /files/../../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
     expect(literal).toMatch(/^HTTP\/1\.1 4\d\d/);
     expect(literal).not.toContain('root:');
   });
@@ -476,6 +477,57 @@ describe('OpenAPI error documentation', () => {
   });
 });
 
+describe('browser hardening', () => {
+  it('sends nosniff everywhere and a CSP, no framing and no referrer on the pages', async () => {
+    const service = await createService({
+      name: 'pages',
+      routes(app) {
+        app.get('/', { schema: { response: { 200: { type: 'string' } } } }, async (_request, reply) =>
+          reply.type('text/html; charset=utf-8').send('<!doctype html><p>page</p>'),
+        );
+      },
+    });
+    try {
+      const page = await service.app.inject({ url: '/' });
+      expect(page.headers['x-content-type-options']).toBe('nosniff');
+      expect(page.headers['x-frame-options']).toBe('DENY');
+      expect(page.headers['referrer-policy']).toBe('no-referrer');
+      const csp = String(page.headers['content-security-policy']);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("script-src 'self' 'unsafe-inline'");
+      expect(csp).toContain("connect-src 'self'");
+      const health = await service.app.inject({ url: '/healthz' });
+      expect(health.headers['x-content-type-options']).toBe('nosniff');
+      expect(health.headers['content-security-policy']).toBeUndefined();
+      // The OpenAPI page keeps its own CSP.
+      const docs = await service.app.inject({ url: '/docs/static/index.html' });
+      expect(String(docs.headers['content-security-policy'])).not.toContain("connect-src 'self'; base-uri 'none'");
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('answers only for its own host names (DNS rebinding): other Host headers are 421 in the kit shape', async () => {
+    const service = await createService({ name: 'hosts', allowedHosts: ['demo.internal'], routes: () => undefined });
+    const { port } = await service.listen();
+    try {
+      const get = (host: string): Promise<string> => raw(port, `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'demo.internal', 'app.localhost'])
+        expect(await get(host), host).toMatch(/^HTTP\/1\.1 200/);
+      const evil = await get(`attacker.example:${port}`);
+      expect(evil).toMatch(/^HTTP\/1\.1 421/);
+      expect(evil).toContain('{"code":"E_INPUT_INVALID","message":"This service does not answer for that host name."}');
+      expect(evil).not.toContain('attacker');
+    } finally {
+      await service.close();
+    }
+    expect(hostAllowed('my-box.lan:8080', '0.0.0.0')).toBe(false);
+    expect(hostAllowed('my-box.lan:8080', 'my-box.lan')).toBe(true);
+    expect(hostAllowed('anything', '127.0.0.1', ['*'])).toBe(true);
+    expect(hostAllowed(undefined, '127.0.0.1')).toBe(false);
+  });
+});
+
 describe('Node-level client errors', () => {
   it('answers malformed HTTP 400, oversized headers 431 and a slow request 408 in the kit shape with stable codes', async () => {
     const service = await createService({
@@ -522,8 +574,8 @@ describe('limits and shutdown', () => {
         // Half send headers slowly, half send a promised body slowly.
         socket.write(
           i % 2 === 0
-            ? 'POST /echo HTTP/1.1\r\nHost: x\r\n'
-            : 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+            ? 'POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+            : 'POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
         );
         sockets.push(socket);
       }
@@ -593,8 +645,8 @@ describe('limits and shutdown', () => {
     // Connections that already started a request before close(): their requests arrive during shutdown.
     const sockets = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
     await Promise.all(sockets.map((s) => new Promise((r) => s.once('connect', r))));
-    sockets[0]?.write('GET /fast HTTP/1.1\r\nHost: x\r\n');
-    sockets[1]?.write('GET /readyz HTTP/1.1\r\nHost: x\r\n');
+    sockets[0]?.write('GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    sockets[1]?.write('GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     const answers = sockets.map(
       (s) =>
         new Promise<string>((resolve) => {

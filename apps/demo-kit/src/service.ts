@@ -1,4 +1,4 @@
-import { isIPv6, type AddressInfo } from 'node:net';
+import { isIP, isIPv6, type AddressInfo } from 'node:net';
 import ajvCompiler from '@fastify/ajv-compiler';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -37,6 +37,44 @@ export function clientErrorAnswer(error: { code?: unknown }): { status: number; 
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+
+/**
+ * The pages' Content-Security-Policy: their own inline script and style (the demo pages are one
+ * file each), images from the service, data: and blob: URLs, fetches to the service only, and no
+ * framing (clickjacking).
+ */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'unsafe-inline'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The host name of a Host header: lower case, without the port or IPv6 brackets. */
+export function hostName(header: string): string {
+  const host = header.trim().toLowerCase();
+  if (host.startsWith('[')) return host.slice(1, host.indexOf(']') > 0 ? host.indexOf(']') : undefined);
+  const colon = host.lastIndexOf(':');
+  return colon >= 0 && host.indexOf(':') === colon ? host.slice(0, colon) : host;
+}
+
+/**
+ * Whether a request's Host is one this service answers for: an IP address (DNS rebinding needs a
+ * name), `localhost` and `*.localhost`, the host it was bound to, or one of `allowed`.
+ */
+export function hostAllowed(header: string | undefined, bound: string | undefined, allowed: readonly string[] = []): boolean {
+  if (allowed.includes('*')) return true;
+  if (header === undefined || header === '') return false;
+  const name = hostName(header);
+  if (isIP(name.split('%')[0] ?? name) !== 0) return true;
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  if (bound !== undefined && name === hostName(bound)) return true;
+  return allowed.some((a) => a.toLowerCase() === name);
+}
 
 /** Limits against oversized bodies and slow-request floods. Every field has a default. */
 export interface ServiceLimits {
@@ -82,12 +120,18 @@ export interface ServiceOptions {
   isReady?: () => boolean;
   /** Where the OpenAPI page is served (default `/docs`; its JSON at `<prefix>/json`). */
   docsPrefix?: string;
+  /**
+   * Host names the service answers for besides the bound host, IP addresses and `localhost`
+   * (DNS-rebinding protection: a request for any other `Host` is 421 E_INPUT_INVALID). Add the
+   * names a reverse proxy forwards, or `'*'` to turn the check off.
+   */
+  allowedHosts?: readonly string[];
   /** Called once by `close()` after the last request finished, even when closing the server failed (release the worker pool here). */
   onClose?: () => void | Promise<void>;
 }
 
 /** What a demo service's own options pass through to `createService`: logs, limits and a close hook. */
-export type DemoServiceOptions = Pick<ServiceOptions, 'logger' | 'limits' | 'onClose'>;
+export type DemoServiceOptions = Pick<ServiceOptions, 'logger' | 'limits' | 'onClose' | 'allowedHosts'>;
 
 export interface Service {
   readonly app: FastifyInstance;
@@ -298,6 +342,27 @@ export async function createService(options: ServiceOptions): Promise<Service> {
 
   let closing = false;
   let closed: Promise<void> | undefined;
+  let boundHost: string | undefined;
+
+  // DNS-rebinding protection, first of all hooks: a page on another site that points its own
+  // name at this machine sends its name as Host; only this service's names are answered.
+  app.addHook('onRequest', async (request, reply) => {
+    if (hostAllowed(request.headers.host, boundHost, options.allowedHosts)) return;
+    request.log.info({ code: 'E_INPUT_INVALID', status: 421 }, 'request rejected: host not allowed');
+    return reply.code(421).send({ code: 'E_INPUT_INVALID', message: 'This service does not answer for that host name.' });
+  });
+  // Browser hardening: no content sniffing on any answer; the pages (HTML, but not the OpenAPI
+  // page, which brings its own CSP) get a CSP, no framing and no referrer.
+  app.addHook('onSend', async (request, reply, payload) => {
+    void reply.header('x-content-type-options', 'nosniff');
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type.startsWith('text/html') && !request.url.startsWith(docsPrefix)) {
+      void reply.header('content-security-policy', PAGE_CSP);
+      void reply.header('x-frame-options', 'DENY');
+      void reply.header('referrer-policy', 'no-referrer');
+    }
+    return payload;
+  });
 
   app.addHook('onRoute', (route: RouteOptions) => {
     if (route.method === 'HEAD' || (Array.isArray(route.method) && route.method.every((m) => m === 'HEAD'))) return;
@@ -450,6 +515,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     async listen(listenOptions = {}) {
       const host = listenOptions.host ?? '127.0.0.1';
       const port = listenOptions.port ?? 0;
+      boundHost = host;
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new AppliedMLError('E_INPUT_INVALID', `The port must be a whole number from 0 to 65535 (got ${String(port)}).`, {
           details: { port },

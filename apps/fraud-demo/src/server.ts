@@ -180,6 +180,7 @@ export async function createFraudService(scorer: TransactionScorer, options: Fra
     name: 'appliedml fraud demo',
     description: 'Card-transaction fraud scoring with the @appliedml/fraud SDK: a score, a decision and the reasons.',
     logger: options.logger ?? false,
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     limits: { bodyLimit: MAX_BODY_BYTES, ...options.limits },
     ...(options.onClose ? { onClose: options.onClose } : {}),
     routes(app) {

@@ -221,6 +221,7 @@ export async function createMedicalService(
     name: 'appliedml medical imaging demo',
     description: 'Medical image classification with Grad-CAM and lesion segmentation with the @appliedml/medical-imaging SDK.',
     logger: options.logger ?? false,
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     limits: { bodyLimit: MAX_BODY_BYTES, ...options.limits },
     binaryTypes: UPLOAD_TYPES,
     isReady: model.isReady,

@@ -237,6 +237,7 @@ export async function createSpeechService(
     description:
       'Spoken-word recognition with the @appliedml/speech SDK: upload a WAV file, get the word, the scores and its MFCC picture.',
     logger: options.logger ?? false,
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     limits: { bodyLimit: MAX_UPLOAD_BYTES, ...options.limits },
     binaryTypes: UPLOAD_TYPES,
     isReady: model.isReady,

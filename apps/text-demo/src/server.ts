@@ -145,6 +145,7 @@ export interface TextServiceOptions {
    */
   heldOut?: HeldOutMetrics;
   logger?: ServiceOptions['logger'];
+  allowedHosts?: ServiceOptions['allowedHosts'];
   limits?: ServiceOptions['limits'];
 }
 
@@ -181,6 +182,7 @@ export async function createTextService(
     name: 'appliedml text demo',
     description: 'Text classification with the @appliedml/text SDK: a label, every label’s probability, and the words that mattered.',
     logger: options.logger ?? false,
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     limits: { bodyLimit: MAX_BODY_BYTES, ...options.limits },
     isReady: model.isReady,
     onClose: () => model.close(),

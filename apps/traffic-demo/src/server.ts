@@ -278,6 +278,7 @@ export function createTrafficService(
     name: 'appliedml traffic demo',
     description: 'Multi-horizon traffic forecasts with the @appliedml/traffic SDK, replaying data as a live feed, with incident alerts.',
     logger: options.logger ?? false,
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     limits: { bodyLimit: MAX_BODY_BYTES, ...options.limits },
     isReady: () => feed.hasForecast,
     onClose: async () => {
