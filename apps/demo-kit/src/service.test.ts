@@ -526,6 +526,26 @@ describe('browser hardening', () => {
     expect(hostAllowed('anything', '127.0.0.1', ['*'])).toBe(true);
     expect(hostAllowed(undefined, '127.0.0.1')).toBe(false);
   });
+
+  it('APPLIEDML_ALLOWED_HOSTS adds host names for the CLIs', async () => {
+    const before = process.env.APPLIEDML_ALLOWED_HOSTS;
+    process.env.APPLIEDML_ALLOWED_HOSTS = ' my-box.lan , other.lan';
+    try {
+      const service = await createService({ name: 'env hosts', routes: () => undefined });
+      const { port } = await service.listen();
+      try {
+        const get = (host: string): Promise<string> => raw(port, `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+        expect(await get(`my-box.lan:${port}`)).toMatch(/^HTTP\/1\.1 200/);
+        expect(await get('other.lan')).toMatch(/^HTTP\/1\.1 200/);
+        expect(await get('third.lan')).toMatch(/^HTTP\/1\.1 421/);
+      } finally {
+        await service.close();
+      }
+    } finally {
+      if (before === undefined) delete process.env.APPLIEDML_ALLOWED_HOSTS;
+      else process.env.APPLIEDML_ALLOWED_HOSTS = before;
+    }
+  });
 });
 
 describe('Node-level client errors', () => {

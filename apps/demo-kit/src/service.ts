@@ -123,7 +123,8 @@ export interface ServiceOptions {
   /**
    * Host names the service answers for besides the bound host, IP addresses and `localhost`
    * (DNS-rebinding protection: a request for any other `Host` is 421 E_INPUT_INVALID). Add the
-   * names a reverse proxy forwards, or `'*'` to turn the check off.
+   * names a reverse proxy forwards, or `'*'` to turn the check off. The environment variable
+   * `APPLIEDML_ALLOWED_HOSTS` (comma-separated) adds to it, for the demos' CLIs.
    */
   allowedHosts?: readonly string[];
   /** Called once by `close()` after the last request finished, even when closing the server failed (release the worker pool here). */
@@ -343,11 +344,17 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   let closing = false;
   let closed: Promise<void> | undefined;
   let boundHost: string | undefined;
+  // The demos' CLIs have no flag for it: APPLIEDML_ALLOWED_HOSTS (comma-separated) adds names too.
+  const fromEnv = (process.env.APPLIEDML_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+  const allowedHosts = [...(options.allowedHosts ?? []), ...fromEnv];
 
   // DNS-rebinding protection, first of all hooks: a page on another site that points its own
   // name at this machine sends its name as Host; only this service's names are answered.
   app.addHook('onRequest', async (request, reply) => {
-    if (hostAllowed(request.headers.host, boundHost, options.allowedHosts)) return;
+    if (hostAllowed(request.headers.host, boundHost, allowedHosts)) return;
     request.log.info({ code: 'E_INPUT_INVALID', status: 421 }, 'request rejected: host not allowed');
     return reply.code(421).send({ code: 'E_INPUT_INVALID', message: 'This service does not answer for that host name.' });
   });
