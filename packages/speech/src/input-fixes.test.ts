@@ -3,22 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNoise, changeSpeed } from './augment';
 import { extractFeatureViews, extractFeatures, frameCount, hzToMel, melFilterBank, melToHz, mfcc, resolveFeatureConfig } from './features';
 import { SpeechRecognizer, type SpeechRecognizerConfig } from './speech-recognizer';
-import { SYNTH_RATE, codeOf as code, synthSet, synthWord } from './test-helpers';
+import { SYNTH_RATE, TINY_CONFIG, codeOf as code, synthSet, synthWord } from './test-helpers';
 import { detectSpeech, trimSilence } from './vad';
 import { StreamingResampler, encodeWav, parseWavHeader, resample } from './wav';
 
 // Found by a service-embedding review: warps with holes saved bundles that load refused, a stream of a
 // disposed recognizer took audio until a word needed the network, helpers threw TypeErrors or answered
 // for non-audio, and property reads answered after dispose.
-const tiny: SpeechRecognizerConfig = {
-  cnn: { filters: [4], dense: 4 },
-  augment: false,
-  frontEnds: [{}],
-  ensemble: 1,
-  epochs: 1,
-  batchSize: 8,
-  seed: 1,
-};
+const tiny: SpeechRecognizerConfig = TINY_CONFIG;
 
 let model: SpeechRecognizer;
 beforeAll(async () => {

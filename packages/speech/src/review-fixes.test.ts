@@ -5,20 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '@appliedml/engine';
 import { extractFeatures, resolveFeatureConfig } from './features';
 import { SpeechRecognizer, type SpeechRecognizerConfig } from './speech-recognizer';
-import { SYNTH_RATE, codeOf as code, synthSet, synthWord } from './test-helpers';
+import { SYNTH_RATE, TINY_CONFIG, codeOf as code, synthSet, synthWord } from './test-helpers';
 import { readAudio, resample } from './wav';
 
 // Found by a first-hour review of the SDK: stream options that hung push(), dispose during train,
 // holes, labels that are Object member names, lax bundle values, unchecked VAD / augmentation options.
-const tiny: SpeechRecognizerConfig = {
-  cnn: { filters: [4], dense: 4 },
-  augment: false,
-  frontEnds: [{}],
-  ensemble: 1,
-  epochs: 1,
-  batchSize: 8,
-  seed: 1,
-};
+const tiny: SpeechRecognizerConfig = TINY_CONFIG;
 
 let model: SpeechRecognizer;
 let dir: string;

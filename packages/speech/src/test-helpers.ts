@@ -1,5 +1,5 @@
 import { AppliedMLError } from '@appliedml/engine';
-import type { SpeechExample } from './speech-recognizer';
+import type { SpeechExample, SpeechRecognizerConfig } from './speech-recognizer';
 
 /**
  * Tiny synthetic "words" for fast lifecycle tests: a rising chirp, a falling chirp and a two-tone
@@ -44,3 +44,14 @@ export async function codeOf(fn: () => unknown): Promise<string> {
   }
   return 'no error';
 }
+
+/** The smallest recognizer the lifecycle tests train (one tiny CNN, one epoch). */
+export const TINY_CONFIG: SpeechRecognizerConfig = {
+  cnn: { filters: [4], dense: 4 },
+  augment: false,
+  frontEnds: [{}],
+  ensemble: 1,
+  epochs: 1,
+  batchSize: 8,
+  seed: 1,
+};
