@@ -206,7 +206,6 @@ describe('readSeriesCsv, long files (one reading per row)', () => {
     const bad = await expectCode(
       () =>
         readSeriesCsv(bytes('t,s,v\n2026-01-05 00:00,a,1\n'), {
-          intervalMinutes: 5,
           ...opts,
           timestampColumn: 't',
           sensorColumn: 's',
