@@ -120,7 +120,8 @@ describe('inference worker pool', () => {
     const hung = createInferencePool<ScaleInput, ScaleOutput>({
       worker: WORKER,
       bundle: join(dir, 'model.json'),
-      taskTimeoutMs: 400,
+      // Long enough that a warm-up task stalled by 2 busy cores is not taken for a hang.
+      taskTimeoutMs: 1500,
       onTaskTimeout: (event) => timeouts.push(event.timeoutMs),
     });
     try {
@@ -129,10 +130,10 @@ describe('inference worker pool', () => {
       const started = performance.now();
       // {spin} keeps the worker's CPU busy well past the limit: only terminating the worker ends it.
       const error = await hung.run({ spin: 20_000 }).catch((e: unknown) => e);
-      expect(performance.now() - started).toBeLessThan(3_000);
+      expect(performance.now() - started).toBeLessThan(6_000);
       expect(error).toMatchObject({ code: 'E_BUSY', details: { retryAfterSeconds: 1, timedOut: true } });
       expect(toHttpError(error)).toMatchObject({ status: 503, retryAfterSeconds: 1, body: { code: 'E_BUSY' } });
-      expect(timeouts).toEqual([400]);
+      expect(timeouts).toEqual([1500]);
       expect(hung.stats().timeouts).toBe(1);
       // Not ready until the replacement worker has the model; then it answers (a new thread).
       expect(hung.isReady).toBe(false);
@@ -145,6 +146,31 @@ describe('inference worker pool', () => {
       await hung.close();
     }
   });
+
+  it('readiness comes back after a timeout even when the first replacement fails to load in time (the ping is retried)', async () => {
+    const delay = join(dir, 'load-delay.txt');
+    await writeFile(delay, '0');
+    const pool = createInferencePool<ScaleInput, ScaleOutput>({
+      worker: WORKER,
+      bundle: join(dir, 'model.json'),
+      loadOptions: { loadDelayFile: delay },
+      taskTimeoutMs: 1000,
+      readyTimeoutMs: 1500,
+    });
+    try {
+      await pool.ready();
+      await writeFile(delay, '5000'); // the first replacement loads slower than readyTimeoutMs: its ping fails
+      expect(await pool.run({ spin: 20_000 }).catch((e: unknown) => (e as AppliedMLError).code)).toBe('E_BUSY');
+      expect(pool.isReady).toBe(false);
+      await new Promise((r) => setTimeout(r, 1000));
+      await writeFile(delay, '0'); // later workers load at once
+      for (let i = 0; i < 200 && !pool.isReady; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(pool.isReady).toBe(true);
+      expect((await pool.run(2)).y).toBe(6);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
 
   it('close() ends a worker still running after closeTimeoutMs instead of waiting for it', async () => {
     const stuck = createInferencePool<ScaleInput, ScaleOutput>({

@@ -186,10 +186,18 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     stats.inputs += inputs.length;
     stats.largestBatch = Math.max(stats.largestBatch, inputs.length);
     const controller = new AbortController();
-    // While a replaced worker reloads the model, a task may wait for that load: it gets the load's
-    // limit too, so a slow load is not mistaken for a hang (which would end that worker again).
-    const limit = recovering > 0 ? taskTimeoutMs + readyTimeoutMs : taskTimeoutMs;
-    const deadline = taskTimeoutMs > 0 ? setTimeout(() => controller.abort(), limit) : undefined;
+    // While a replaced worker reloads the model, a task may wait for that load: one that reaches its
+    // limit during a reload gets the load's limit once more (whenever it was queued), so a slow load is
+    // not mistaken for a hang, which would end the reloading worker again.
+    let limit = taskTimeoutMs;
+    let deadline: NodeJS.Timeout | undefined;
+    const expire = (): void => {
+      if (recovering > 0 && limit === taskTimeoutMs) {
+        limit += readyTimeoutMs;
+        deadline = setTimeout(expire, readyTimeoutMs);
+      } else controller.abort();
+    };
+    if (taskTimeoutMs > 0) deadline = setTimeout(expire, taskTimeoutMs);
     try {
       return (await piscina.run({ kind: 'batch', inputs } satisfies WorkerTask, { signal: controller.signal })) as Outcome[];
     } catch (error) {
@@ -207,21 +215,31 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     }
   }
 
-  /** Readiness drops until a worker answers a ping (it waits for that worker's model load). */
+  /**
+   * Readiness drops until a worker answers a ping (it waits for that worker's model load). A ping that
+   * fails (its own limit, a crash while loading, a failed reload) is sent again a second later, so
+   * readiness comes back once a worker holds the model, never stays down for good.
+   */
   function recover(): void {
     if (closed) return;
     recovering += 1;
-    const controller = new AbortController();
-    const limit = setTimeout(() => controller.abort(), readyTimeoutMs);
-    piscina
-      .run({ kind: 'ping' } satisfies WorkerTask, { signal: controller.signal })
-      .then(
-        (ok) => {
-          if (ok === true) recovering -= 1;
-        },
-        () => undefined,
-      )
-      .finally(() => clearTimeout(limit));
+    const ping = (): void => {
+      if (closed) return;
+      const controller = new AbortController();
+      const limit = setTimeout(() => controller.abort(), readyTimeoutMs);
+      piscina
+        .run({ kind: 'ping' } satisfies WorkerTask, { signal: controller.signal })
+        .then(
+          (ok) => ok === true,
+          () => false,
+        )
+        .then((ok) => {
+          clearTimeout(limit);
+          if (ok) recovering -= 1;
+          else if (!closed) setTimeout(ping, 1000).unref();
+        });
+    };
+    ping();
   }
 
   function flush(): void {

@@ -181,7 +181,8 @@ export const errorResponses = {
 const ERRORS_NOTE =
   'Every error answer is JSON `{code, message}` (the `ErrorBody` schema) with a stable code. A path or method ' +
   'that does not exist is 404 `E_NOT_FOUND`; a 503 carries a `Retry-After` header; a request too slow to arrive ' +
-  'is 408 `E_INPUT_INVALID`, headers over the limit 431 `E_INPUT_TOO_LARGE`, and a request that is not valid HTTP 400 `E_INPUT_INVALID`.';
+  'is 408 `E_INPUT_INVALID`, headers over the limit 431 `E_INPUT_TOO_LARGE`, a request that is not valid HTTP 400 `E_INPUT_INVALID`, ' +
+  'and one for a host name the service does not answer for (DNS-rebinding protection) 421 `E_INPUT_INVALID`.';
 
 /** What `onClose` gets at least, even when in-flight requests used the whole shutdown limit. */
 const ON_CLOSE_GRACE_MS = 1_000;

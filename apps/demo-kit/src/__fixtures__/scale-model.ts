@@ -7,8 +7,9 @@ import type { InferenceModel } from '../pool-protocol';
 // A stand-in model for the pool tests: the "bundle" is a JSON file {factor}; inputs are numbers
 // (negative ones are bad input), {spin: ms} to keep the worker's CPU busy, {fail: text} to throw
 // a plain (non-SDK) error, or {exit: code} to end the worker thread.
-// Options: `loadLog` (a file each load appends its thread id to) and `slowLoadMs` (every worker
-// but the first to claim `${loadLog}.first` takes this long to load).
+// Options: `loadLog` (a file each load appends its thread id to), `slowLoadMs` (every worker
+// but the first to claim `${loadLog}.first` takes this long to load) and `loadDelayFile` (a file
+// holding how many ms each load waits, read at load time).
 export type ScaleInput = number | { spin: number } | { fail: string } | { exit: number };
 export interface ScaleOutput {
   y: number;
@@ -16,7 +17,11 @@ export interface ScaleOutput {
   threadId: number;
 }
 
-export async function load(bundle: string, options: { loadLog?: string; slowLoadMs?: number } = {}): Promise<InferenceModel<ScaleInput, ScaleOutput>> {
+export async function load(
+  bundle: string,
+  options: { loadLog?: string; slowLoadMs?: number; loadDelayFile?: string } = {},
+): Promise<InferenceModel<ScaleInput, ScaleOutput>> {
+  if (options.loadDelayFile) await sleep(Number(await readFile(options.loadDelayFile, 'utf8')));
   let factor: number;
   try {
     factor = (JSON.parse(await readFile(bundle, 'utf8')) as { factor: number }).factor;
