@@ -109,7 +109,10 @@ describe('inference worker pool', () => {
       const crash = await small.run({ exit: 3 }).catch((error: unknown) => error);
       expect(AppliedMLError.hasCode(crash, 'E_INTERNAL')).toBe(true);
       expect((crash as Error).message).toBe('Internal error.');
+      expect(small.isReady).toBe(false); // until the replacement holds the model
       expect((await small.run(2)).y).toBe(6);
+      for (let i = 0; i < 200 && !small.isReady; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(small.isReady).toBe(true);
     } finally {
       await small.close();
     }

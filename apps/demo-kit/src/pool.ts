@@ -209,7 +209,11 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
         options.onTaskTimeout?.({ timeoutMs: limit });
         throw timedOut(limit);
       }
-      throw fromPiscina(error);
+      const mapped = fromPiscina(error);
+      // Our worker answers every input's own failure in its outcome: a rejected task is a worker that
+      // died, and piscina's replacement must load the model again before the pool is ready.
+      if (mapped.code === 'E_INTERNAL' && isReady) recover();
+      throw mapped;
     } finally {
       clearTimeout(deadline);
     }
