@@ -2,6 +2,7 @@ import {
   AppliedMLError,
   checkIntegerOption,
   checkKnownKeys,
+  eventLoopTurns,
   averagePrecision,
   initEngine,
   loadBundle,
@@ -40,7 +41,14 @@ import {
   type AutoencoderOptions,
   type MlpOptions,
 } from './neural';
-import { Preprocessor, type PreprocessOptions, type PreprocessorState, type TabularInput, type TabularRecord } from './tabular';
+import {
+  Preprocessor,
+  type FeatureInfo,
+  type PreprocessOptions,
+  type PreprocessorState,
+  type TabularInput,
+  type TabularRecord,
+} from './tabular';
 import { chooseThreshold, type ThresholdChoice, type ThresholdRule } from './thresholds';
 import { FRAUD_PACKAGE, FRAUD_TASK, FRAUD_VERSION } from './version';
 
@@ -614,10 +622,13 @@ export class FraudDetector {
     const x = f.pre.transform(data);
     const features = f.pre.features;
     const out: FraudPrediction[] = [];
+    const turns = eventLoopTurns(50);
     for (let start = 0; start < x.rows; start += PREDICT_CHUNK_ROWS) {
-      if (start > 0) {
-        // A large batch gives the event loop a turn between chunks, so a service's other requests are answered.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+      // A large batch gives the event loop a turn between chunks (every ~50 ms), so a service's other
+      // requests are answered.
+      const turn = start > 0 ? turns.turn() : undefined;
+      if (turn) {
+        await turn;
         if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed while it scored a batch.');
         // Retrained meanwhile: a network model's old weights are gone, so the whole batch is scored by the new one.
         if (this.fitted !== f && (f.mlp || f.autoencoder)) return this.predictBatch(data);
@@ -639,7 +650,7 @@ export class FraudDetector {
           .filter(([, v]) => v > 0 && v >= 0.005 * total)
           .sort((a, b) => b[1] - a[1])
           .slice(0, this.config.maxReasons)
-          .map(([column, v]) => this.reason(f, data, start + i, column, total > 0 ? v / total : 0));
+          .map(([column, v]) => this.reason(f, features, data, start + i, column, total > 0 ? v / total : 0));
         const s = score[i] as number;
         out.push({ score: s, isFraud: s >= f.threshold, reasons });
       }
@@ -647,7 +658,7 @@ export class FraudDetector {
     return out;
   }
 
-  private reason(f: Fitted, data: TabularInput, r: number, column: string, share: number): FeatureReason {
+  private reason(f: Fitted, features: FeatureInfo[], data: TabularInput, r: number, column: string, share: number): FeatureReason {
     const value = f.pre.rawNumeric(data, r, column);
     const col = f.pre.state.columns.find((c) => c.name === column);
     const pct = `${Math.round(share * 100)}% of the evidence`;
@@ -668,7 +679,7 @@ export class FraudDetector {
         if (col.levels) {
           // The level's share of training rows, read from its one-hot column's training values.
           const k = col.levels.indexOf(String(raw));
-          const feature = k < 0 ? -1 : f.pre.features.findIndex((x) => x.name === `${column}=${String(raw)}`);
+          const feature = k < 0 ? -1 : features.findIndex((x) => x.name === `${column}=${String(raw)}`);
           const seen = feature < 0 ? 0 : shareAtLeast(f.explainer, feature, 0.5);
           const rarity = k < 0 ? 'never seen in training' : `${seen < 0.01 ? '< 1' : Math.round(seen * 100)}% of training rows`;
           text = `${column} = ${shown} (${rarity}; ${pct})`;
@@ -956,8 +967,8 @@ export class FraudDetector {
   }
 }
 
-/** Rows `predictBatch` scores before giving the event loop a turn (about 0.1–0.2 s of work here). */
-const PREDICT_CHUNK_ROWS = 8192;
+/** Rows `predictBatch` scores between checks for an event-loop turn (a turn is given every ~50 ms). */
+const PREDICT_CHUNK_ROWS = 2048;
 
 const TRAIN_OPTION_KEYS = Object.keys({ labels: 1, device: 1, logger: 1 } satisfies Record<keyof FraudTrainOptions, 1>);
 

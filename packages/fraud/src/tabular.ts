@@ -162,6 +162,11 @@ function toTime(v: unknown, column: string, row: number, unit: 'ms' | 's' = 'ms'
   return t;
 }
 
+/** A time cell given as a number (or decimal text, as CSV cells come): that number; else undefined. */
+function epochNumber(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : typeof v === 'string' ? parseNumberCell(v) : undefined;
+}
+
 /** A scored time further than this from the training times is on another clock (a unit mix-up), not a later day. */
 const TIME_MARGIN_MS = 20 * 365.25 * 86_400_000;
 
@@ -178,7 +183,7 @@ function epochUnit(values: unknown[]): 'ms' | 's' | undefined {
   let unit: 'ms' | 's' | undefined;
   for (const v of values) {
     if (MISSING(v)) continue;
-    const n = typeof v === 'number' ? v : typeof v === 'string' ? parseNumberCell(v) : undefined;
+    const n = epochNumber(v);
     const u = n === undefined ? undefined : n >= 1e9 && n < 1e10 ? 's' : n >= 1e12 && n < 1e13 ? 'ms' : undefined;
     if (u === undefined || (unit !== undefined && u !== unit)) return undefined;
     unit = u;
@@ -393,7 +398,7 @@ export class Preprocessor {
         let hi = -Infinity;
         values.forEach((v, i) => {
           if (MISSING(v)) return;
-          const t = toTime(typeof v === 'string' && parseNumberCell(v) !== undefined ? Number(v) : v, name, i, unit);
+          const t = toTime(epochNumber(v) ?? v, name, i, unit);
           if (t < lo) lo = t;
           if (t > hi) hi = t;
         });
@@ -449,7 +454,7 @@ export class Preprocessor {
     const col = this.state.columns.find((c) => c.name === column);
     const v = this.rawValue(input, row, column);
     if (!col || col.kind !== 'timestamp' || v === undefined) return undefined;
-    return toTime(typeof v === 'string' && parseNumberCell(v) !== undefined ? Number(v) : v, column, row, col.unit);
+    return toTime(epochNumber(v) ?? v, column, row, col.unit);
   }
 
   /** Transforms to the scaled feature matrix the detectors see. */
@@ -525,8 +530,9 @@ export class Preprocessor {
         } else {
           if (MISSING(v)) j += 3;
           else {
-            const numeric = typeof v === 'number' || (typeof v === 'string' && parseNumberCell(v) !== undefined);
-            const t = toTime(numeric && typeof v === 'string' ? Number(v) : v, c.name, r, c.unit);
+            const n = epochNumber(v);
+            const numeric = n !== undefined;
+            const t = toTime(n ?? v, c.name, r, c.unit);
             // Only numbers can be in the wrong unit (a birth date in 1915 is a date, not a mix-up).
             if (numeric && c.range && (t < c.range[0] - TIME_MARGIN_MS || t > c.range[1] + TIME_MARGIN_MS))
               throw new AppliedMLError(
