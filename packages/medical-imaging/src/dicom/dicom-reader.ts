@@ -1,5 +1,5 @@
-// DICOM Part 10 reader: dicom-parser for the data set, our own native/RLE paths and the wasm codecs
-// for compressed pixel data. Stored values stay at full bit depth (8/16/32-bit, signed or not);
+// DICOM reader (Part 10, and files without preamble or file meta header): dicom-parser for the data
+// set, our own native/RLE paths and the wasm codecs for compressed pixel data. Stored values stay at full bit depth (8/16/32-bit, signed or not);
 // rescale, VOI and MONOCHROME1 inversion are applied only when a caller asks for modality or display
 // values. Patient identifiers are never read into the result, never logged.
 import { readFile } from 'node:fs/promises';
@@ -32,6 +32,11 @@ export interface DicomMetadata {
   sopClassUid?: string;
   transferSyntaxUid: string;
   transferSyntaxName: string;
+  /**
+   * True when the file has no file meta header (a bare data set, as older ACR-NEMA-style exports are
+   * written): the transfer syntax was inferred from how its first elements are encoded.
+   */
+  transferSyntaxInferred?: true;
   photometricInterpretation: string;
   rows: number;
   columns: number;
@@ -109,16 +114,99 @@ function invalid(message: string, details: Record<string, unknown> = {}, cause?:
   return new AppliedMLError('E_INPUT_INVALID', message, { details, ...(cause === undefined ? {} : { cause }) });
 }
 
-/** True when the bytes look like DICOM Part 10 ('DICM' at offset 128). */
+const IMPLICIT_LE = '1.2.840.10008.1.2';
+const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+// PS3.5 Table 6.2-1; the second set has a 2-byte reserved field and a 4-byte length in explicit VR.
+const VRS = new Set('AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
+const LONG_VRS = new Set('OB OD OF OL OV OW SQ SV UC UN UR UT UV'.split(' '));
+
+/** How the bytes are laid out: where the file meta group starts, or which syntax a bare data set is in. */
+type Layout = { kind: 'part10' } | { kind: 'meta'; at: number } | { kind: 'dataset'; transferSyntax: string };
+
+const u16le = (b: Uint8Array, p: number): number => b[p]! | (b[p + 1]! << 8);
+const u32le = (b: Uint8Array, p: number): number => u16le(b, p) + u16le(b, p + 2) * 65536;
+
+function isPart10(bytes: Uint8Array): boolean {
+  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+function vrAt(b: Uint8Array, p: number): string | undefined {
+  const vr = String.fromCharCode(b[p]!, b[p + 1]!);
+  return VRS.has(vr) ? vr : undefined;
+}
+
+/** Where the element at `p` ends, 'open' for an undefined length, undefined when its header does not read. */
+function elementEnd(b: Uint8Array, p: number, explicit: boolean): number | 'open' | undefined {
+  if (p + 8 > b.length) return undefined;
+  if (!explicit) {
+    const length = u32le(b, p + 4);
+    return length === 0xffffffff ? 'open' : p + 8 + length;
+  }
+  const vr = vrAt(b, p + 4);
+  if (vr === undefined) return undefined;
+  if (!LONG_VRS.has(vr)) return p + 8 + u16le(b, p + 6);
+  if (p + 12 > b.length || b[p + 6] !== 0 || b[p + 7] !== 0) return undefined;
+  const length = u32le(b, p + 8);
+  return length === 0xffffffff ? (vr === 'SQ' || vr === 'UN' ? 'open' : undefined) : p + 12 + length;
+}
+
+/**
+ * True when the first elements from `start` read as a data set in this VR encoding (little endian):
+ * every header whole, every value inside the bytes, tags ascending. Up to 8 elements are checked.
+ */
+function readsAs(b: Uint8Array, explicit: boolean, start = 0): boolean {
+  let p = start;
+  let previous = -1;
+  for (let n = 0; n < 8; n++) {
+    if (p === b.length) return n > 0;
+    if (p + 4 > b.length) return false;
+    const tag = u16le(b, p) * 65536 + u16le(b, p + 2);
+    if (tag <= previous) return false;
+    const end = elementEnd(b, p, explicit);
+    // An undefined length (a sequence) ends the check; it must not be the first element.
+    if (end === 'open') return n > 0;
+    if (end === undefined || end > b.length) return false;
+    previous = tag;
+    p = end;
+  }
+  return true;
+}
+
+/**
+ * The transfer syntax of a data set stored without preamble and file meta header (ACR-NEMA-style
+ * exports, raw data sets): only when it starts with an even group from (0008,xxxx) to (0028,xxxx) and
+ * its first elements read as explicit VR little endian (bytes 4–5 a VR), else as implicit VR little
+ * endian (the DICOM default). Undefined when neither reads.
+ */
+function bareDataSetSyntax(b: Uint8Array): string | undefined {
+  if (b.length < 8) return undefined;
+  const group = u16le(b, 0);
+  if (group % 2 !== 0 || group < 0x0008 || group > 0x0028) return undefined;
+  if (vrAt(b, 4) !== undefined && readsAs(b, true)) return EXPLICIT_LE;
+  return readsAs(b, false) ? IMPLICIT_LE : undefined;
+}
+
+function layoutOf(bytes: Uint8Array): Layout | undefined {
+  if (isPart10(bytes)) return { kind: 'part10' };
+  // 'DICM' then the file meta group, without the 128-byte preamble (some writers do this).
+  if (bytes.length >= 12 && bytes[0] === 0x44 && bytes[1] === 0x49 && bytes[2] === 0x43 && bytes[3] === 0x4d && u16le(bytes, 4) === 0x0002)
+    return { kind: 'meta', at: 4 };
+  // The file meta group (always explicit VR little endian) with neither preamble nor 'DICM'.
+  if (u16le(bytes, 0) === 0x0002) {
+    const end = elementEnd(bytes, 0, true);
+    if (typeof end === 'number' && end <= bytes.length) return { kind: 'meta', at: 0 };
+  }
+  const transferSyntax = bareDataSetSyntax(bytes);
+  return transferSyntax ? { kind: 'dataset', transferSyntax } : undefined;
+}
+
+/**
+ * True when the bytes look like DICOM: Part 10 ('DICM' at offset 128), 'DICM' at offset 0 without the
+ * preamble, a file meta group at offset 0, or a data set without file meta header that `readDicom`
+ * reads (see there). Only the first elements are looked at.
+ */
 export function isDicom(bytes: Uint8Array): boolean {
-  return (
-    bytes instanceof Uint8Array &&
-    bytes.length >= 132 &&
-    bytes[128] === 0x44 &&
-    bytes[129] === 0x49 &&
-    bytes[130] === 0x43 &&
-    bytes[131] === 0x4d
-  );
+  return bytes instanceof Uint8Array && layoutOf(bytes) !== undefined;
 }
 
 /** What a wrong input is (its type, never its content). */
@@ -143,16 +231,66 @@ function parseMessage(error: unknown): string {
   return String(error);
 }
 
-function parse(bytes: Uint8Array, maxBytes: number): DataSet {
+/** The file meta group from `at` (explicit VR little endian): where it ends and its Transfer Syntax UID. */
+function readMetaGroup(bytes: Uint8Array, at: number): { end: number; transferSyntax?: string } {
+  let p = at;
+  let transferSyntax: string | undefined;
+  while (p + 8 <= bytes.length && u16le(bytes, p) === 0x0002) {
+    const end = elementEnd(bytes, p, true);
+    if (typeof end !== 'number' || end > bytes.length)
+      throw invalid('The DICOM file meta header is truncated or corrupt (an element of group 0002 does not read).');
+    if (u16le(bytes, p + 2) === 0x0010)
+      transferSyntax =
+        new TextDecoder('latin1')
+          .decode(bytes.subarray(p + 8, end))
+          .replace(/\0/g, '')
+          .trim() || undefined;
+    p = end;
+  }
+  return transferSyntax === undefined ? { end: p } : { end: p, transferSyntax };
+}
+
+interface Parsed {
+  ds: DataSet;
+  /** Set when the file has no file meta header and the transfer syntax was inferred. */
+  inferredSyntax?: string;
+}
+
+const NOT_DICOM =
+  'Not a DICOM file: expected "DICM" at offset 128 (Part 10) or 0, a file meta group (0002,xxxx) at offset 0, or a data set ' +
+  'without file meta header starting with an even group such as (0008,xxxx) in implicit or explicit VR little endian.';
+
+function parse(bytes: Uint8Array, maxBytes: number, logger: Logger): Parsed {
   if (bytes.length === 0) throw invalid('The DICOM input is empty.');
-  if (!isDicom(bytes))
+  const layout = layoutOf(bytes);
+  if (!layout) throw new AppliedMLError('E_FORMAT_UNSUPPORTED', NOT_DICOM);
+  let data = bytes;
+  let transferSyntax: string | undefined;
+  if (layout.kind === 'meta') {
+    const meta = readMetaGroup(bytes, layout.at);
+    if (meta.transferSyntax === undefined)
+      throw invalid('The DICOM file meta header has no Transfer Syntax UID (0002,0010); the pixel encoding is unknown.');
+    transferSyntax = meta.transferSyntax;
+    data = bytes.subarray(meta.end);
+    logger.debug('dicom file meta header without preamble', { at: layout.at });
+  } else if (layout.kind === 'dataset') {
+    transferSyntax = layout.transferSyntax;
+    logger.info('dicom has no file meta header; the transfer syntax is inferred', { transferSyntax });
+  }
+  // dicom-parser looks for 'DICM' at offset 128 before it takes the given syntax: a data set that holds
+  // those bytes there cannot be handed to it unambiguously.
+  if (transferSyntax !== undefined && isPart10(data))
     throw new AppliedMLError(
       'E_FORMAT_UNSUPPORTED',
-      'Not a DICOM Part 10 file: no "DICM" marker after the 128-byte preamble (files without the file meta header are not read).',
+      'The DICOM data set after the file meta header holds "DICM" at its offset 128 and cannot be read.',
     );
+  let ds: DataSet;
   try {
-    return dicomParser.parseDicom(bytes, {
-      inflater: (array: Uint8Array, position: number) => {
+    ds = dicomParser.parseDicom(data, {
+      ...(transferSyntax === undefined ? {} : { TransferSyntaxUID: transferSyntax }),
+      inflater: (array: Uint8Array, at: number | undefined) => {
+        // Without a file meta header in the parsed bytes, dicom-parser passes no position.
+        const position = at ?? 0;
         const inflated = inflateRawSync(array.subarray(position), { maxOutputLength: maxBytes });
         const full = new Uint8Array(position + inflated.length);
         full.set(array.subarray(0, position), 0);
@@ -168,6 +306,10 @@ function parse(bytes: Uint8Array, maxBytes: number): DataSet {
       throw new AppliedMLError('E_INPUT_TOO_LARGE', 'The deflated DICOM data set inflates past the size limit.', { cause: error });
     throw invalid(`The DICOM data set is truncated or corrupt (${message.replace(/^dicomParser[.:]\w*:?\s*/, '')}).`, {}, error);
   }
+  if (layout.kind !== 'dataset') return { ds };
+  // The element dicom-parser made up for the syntax it was given is not in the file: no tag lists it.
+  delete ds.elements.x00020010;
+  return { ds, inferredSyntax: layout.transferSyntax };
 }
 
 function str(ds: DataSet, tag: string): string | undefined {
@@ -485,8 +627,11 @@ function unpackBits1(bytes: Uint8Array, offsetBits: number, count: number): Uint
 }
 
 /**
- * Read a DICOM Part 10 file from bytes: every frame's stored values at full bit depth, the technical
- * metadata, and the non-identifying tags. Typed errors: E_INPUT_INVALID (truncated, corrupt,
+ * Read a DICOM file from bytes: every frame's stored values at full bit depth, the technical
+ * metadata, and the non-identifying tags. Part 10 files are read, and also files without the 128-byte
+ * preamble ('DICM' or the file meta group at offset 0) and data sets without any file meta header
+ * (implicit or explicit VR little endian, inferred from their first elements; then
+ * `metadata.transferSyntaxInferred` is true). Typed errors: E_INPUT_INVALID (truncated, corrupt,
  * inconsistent), E_FORMAT_UNSUPPORTED (not DICOM, unknown transfer syntax), E_INPUT_TOO_LARGE.
  */
 export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDicomOptions = {}): Promise<DicomImage> {
@@ -500,9 +645,9 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
   const maxPixels = options.maxPixels ?? DICOM_DEFAULT_MAX_PIXELS;
   const bytes = types.isUint8Array(input) ? input : new Uint8Array(input);
   if (bytes.length > maxBytes) throw new AppliedMLError('E_INPUT_TOO_LARGE', `The DICOM file is larger than ${maxBytes} bytes.`);
-  const ds = parse(bytes, maxBytes);
+  const { ds, inferredSyntax } = parse(bytes, maxBytes, logger);
 
-  const tsUid = (str(ds, 'x00020010') ?? '').replace(/\0/g, '').trim();
+  const tsUid = inferredSyntax ?? (str(ds, 'x00020010') ?? '').replace(/\0/g, '').trim();
   const syntax = transferSyntaxFor(tsUid);
   if (!syntax)
     throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `DICOM transfer syntax ${tsUid || '(none)'} is not supported.`, {
@@ -608,6 +753,7 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
     rescaleSlope: first.rescaleSlope,
     rescaleIntercept: first.rescaleIntercept,
   };
+  if (inferredSyntax) metadata.transferSyntaxInferred = true;
   const modality = str(ds, 'x00080060');
   if (modality) metadata.modality = modality.trim();
   const sop = str(ds, 'x00080016');
