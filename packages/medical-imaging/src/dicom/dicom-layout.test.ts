@@ -1,83 +1,9 @@
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { AppliedMLError } from '@appliedml/engine';
-import type { Logger } from '@appliedml/engine';
 import { readMedicalImage } from '../image-reader';
 import { isDicom, readDicom } from './dicom-reader';
-
-// Files written byte by byte: Part 10, without the preamble, and bare data sets without file meta.
-const IMPLICIT = '1.2.840.10008.1.2';
-const EXPLICIT = '1.2.840.10008.1.2.1';
-const DEFLATED = '1.2.840.10008.1.2.1.99';
-const LONG_VRS = new Set(['OB', 'OW', 'SQ', 'UN', 'UT']);
-
-type El = [group: number, element: number, vr: string, value: number[]];
-
-const u16 = (v: number): number[] => [v & 0xff, (v >> 8) & 0xff];
-const u32 = (v: number): number[] => [...u16(v & 0xffff), ...u16(v >>> 16)];
-const text = (s: string, pad = 0x20): number[] => {
-  const b = [...Buffer.from(s, 'latin1')];
-  return b.length % 2 ? [...b, pad] : b;
-};
-
-function encode(elements: El[], explicit: boolean): number[] {
-  return elements.flatMap(([group, element, vr, value]) => {
-    const tag = [...u16(group), ...u16(element)];
-    if (!explicit) return [...tag, ...u32(value.length), ...value];
-    if (LONG_VRS.has(vr)) return [...tag, ...Buffer.from(vr), 0, 0, ...u32(value.length), ...value];
-    return [...tag, ...Buffer.from(vr), ...u16(value.length), ...value];
-  });
-}
-
-const PIXELS = [0, 1000, 2000, 4095];
-
-/** A 2×2 16-bit MONOCHROME2 CT image's data set (no file meta). */
-function dataSet(explicit: boolean, pixels = PIXELS): number[] {
-  return encode(
-    [
-      [0x0008, 0x0016, 'UI', text('1.2.840.10008.5.1.4.1.1.2', 0)],
-      [0x0008, 0x0060, 'CS', text('CT')],
-      [0x0028, 0x0002, 'US', u16(1)],
-      [0x0028, 0x0004, 'CS', text('MONOCHROME2')],
-      [0x0028, 0x0010, 'US', u16(2)],
-      [0x0028, 0x0011, 'US', u16(2)],
-      [0x0028, 0x0100, 'US', u16(16)],
-      [0x0028, 0x0101, 'US', u16(12)],
-      [0x0028, 0x0102, 'US', u16(11)],
-      [0x0028, 0x0103, 'US', u16(0)],
-      [0x7fe0, 0x0010, 'OW', pixels.flatMap(u16)],
-    ],
-    explicit,
-  );
-}
-
-/** The file meta group (explicit VR little endian) naming `syntax`. */
-function meta(syntax: string): number[] {
-  const body = encode([[0x0002, 0x0010, 'UI', text(syntax, 0)]], true);
-  return [...encode([[0x0002, 0x0000, 'UL', u32(body.length)]], true), ...body];
-}
-
-type Layout = 'part10' | 'dicm-at-0' | 'meta-at-0';
-
-function file(layout: Layout, syntax: string, body: number[]): Uint8Array {
-  const prefix =
-    layout === 'part10'
-      ? [...new Array<number>(128).fill(0), ...Buffer.from('DICM')]
-      : layout === 'dicm-at-0'
-        ? [...Buffer.from('DICM')]
-        : [];
-  return Uint8Array.from([...prefix, ...meta(syntax), ...body]);
-}
-
-function recorder(): Logger & { lines: Array<[string, string, Record<string, unknown> | undefined]> } {
-  const lines: Array<[string, string, Record<string, unknown> | undefined]> = [];
-  return {
-    lines,
-    debug: (m, f) => lines.push(['debug', m, f]),
-    info: (m, f) => lines.push(['info', m, f]),
-    warn: (m, f) => lines.push(['warn', m, f]),
-  };
-}
+import { DEFLATED, EXPLICIT, IMPLICIT, PIXELS, dataSet, encode, file, recorder, text, u16, u32 } from './test-dicom-bytes';
 
 async function failure(bytes: Uint8Array): Promise<AppliedMLError> {
   const error = await readDicom(bytes).catch((e: unknown) => e);

@@ -686,21 +686,25 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
   if (syntax.encoding === 'native' || syntax.encoding === 'deflated') {
     if (pixelEl.encapsulatedPixelData) throw invalid('Pixel data is encapsulated under an uncompressed transfer syntax.');
     const data = ds.byteArray;
+    // What the header says the pixel data holds (bits packed for 1-bit), and what the file holds: the
+    // element's length, cut at the end of the file.
+    const need = bitsAllocated === 1 ? Math.ceil((count * frameCount) / 8) : ((count * bitsAllocated) / 8) * frameCount;
+    const actual = Math.max(0, Math.min(pixelEl.length, data.length - pixelEl.dataOffset));
+    if (actual < need)
+      throw invalid(`DICOM pixel data holds ${actual} bytes where ${need} are expected: the file is truncated.`, {
+        expectedBytes: need,
+        actualBytes: actual,
+      });
+    // One byte pads an odd length to even (PS3.5 §8.1.1); anything more is read past, as pydicom does, with a warning.
+    if (actual > need + (need % 2))
+      logger.warn(`dicom pixel data holds ${actual} bytes where ${need} are expected; the ${actual - need} bytes after them are ignored`, {
+        expectedBytes: need,
+        actualBytes: actual,
+      });
     if (bitsAllocated === 1) {
-      const need = Math.ceil((count * frameCount) / 8);
-      if (pixelEl.length < need)
-        throw invalid(`DICOM pixel data holds ${pixelEl.length} bytes where ${need} are expected: the file is truncated.`);
       for (let f = 0; f < frameCount; f++) frames.push(unpackBits1(data.subarray(pixelEl.dataOffset), f * count, count));
     } else {
       const frameBytes = (count * bitsAllocated) / 8;
-      const need = frameBytes * frameCount;
-      if (pixelEl.length < need || pixelEl.dataOffset + need > data.length)
-        throw invalid(
-          `DICOM pixel data holds ${Math.min(pixelEl.length, data.length - pixelEl.dataOffset)} bytes where ${need} are expected: the file is truncated.`,
-          {
-            expectedBytes: need,
-          },
-        );
       const planar = samples > 1 && (ds.uint16('x00280006') ?? 0) === 1;
       for (let f = 0; f < frameCount; f++) {
         let frameData = data.subarray(pixelEl.dataOffset + f * frameBytes, pixelEl.dataOffset + (f + 1) * frameBytes);
