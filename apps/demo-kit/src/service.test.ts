@@ -781,3 +781,220 @@ describe('limits and shutdown', () => {
     expect(target.listenerCount('SIGTERM')).toBe(0);
   });
 });
+
+/** Polls `check` every 10 ms until it holds or `ms` passed; returns whether it held. */
+async function eventually(check: () => boolean, ms = 3_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!check() && Date.now() < until) await sleep(10);
+  return check();
+}
+
+/** Opens a connection, sends `head` and `body`, and keeps the socket open; `answer` is what comes back until it closes. */
+function partialRequest(port: number, head: string, body: Buffer | string = ''): { socket: Socket; answer: Promise<string> } {
+  const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.concat([Buffer.from(head), Buffer.from(body)])));
+  const answer = new Promise<string>((resolve) => {
+    let text = '';
+    socket.on('data', (d) => (text += String(d)));
+    socket.on('close', () => resolve(text));
+    socket.on('error', () => resolve(text));
+  });
+  return { socket, answer };
+}
+
+describe('body budget', () => {
+  /** A service whose /upload handler waits for `open()` before answering, so bodies stay held. */
+  async function budgeted(): Promise<{ service: Service; url: string; port: number; open: () => void; entered: () => number }> {
+    let gate: () => void = () => undefined;
+    let waiting = new Promise<void>((resolve) => (gate = resolve));
+    let entered = 0;
+    const service = await createService({
+      name: 'budget',
+      binaryTypes: ['application/octet-stream'],
+      limits: { bodyLimit: 64_000, bodyBudgetBytes: 100_000 },
+      routes(app) {
+        app.post(
+          '/upload',
+          { schema: { consumes: ['application/octet-stream'], response: { 200: { type: 'object', additionalProperties: true } } } },
+          async (request) => {
+            entered += 1;
+            await waiting;
+            return { bytes: (request.body as Buffer).length };
+          },
+        );
+        app.post('/json', { schema: { body: { type: 'object' } } }, async () => ({ ok: true }));
+      },
+    });
+    const { url, port } = await service.listen();
+    return {
+      service,
+      url,
+      port,
+      entered: () => entered,
+      open: () => {
+        gate();
+        waiting = new Promise<void>((resolve) => (gate = resolve));
+      },
+    };
+  }
+  const upload = (url: string, bytes: number): Promise<Response> =>
+    fetch(`${url}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(bytes) });
+  const head = (length: number | 'chunked', path = '/upload', type = 'application/octet-stream'): string =>
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${type}\r\n` +
+    (length === 'chunked' ? 'Transfer-Encoding: chunked\r\n\r\n' : `Content-Length: ${length}\r\n\r\n`);
+  const chunk = (bytes: number): string => `${bytes.toString(16)}\r\n${'x'.repeat(bytes)}\r\n`;
+
+  it('refuses a body that would take the held bytes over the budget 503 E_BUSY with Retry-After, before reading it', async () => {
+    const { service, url, port, open, entered } = await budgeted();
+    try {
+      expect(service.heldBodyBytes).toBe(0);
+      const first = upload(url, 60_000);
+      expect(await eventually(() => entered() === 1)).toBe(true);
+      expect(service.heldBodyBytes).toBe(60_000);
+      // 50,000 announced and none sent: refused at once, so the body was never waited for.
+      const started = Date.now();
+      const announced = await headOnly(port, head(50_000));
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(announced).toMatch(/^HTTP\/1\.1 503 /);
+      expect(announced.toLowerCase()).toContain('retry-after: 1');
+      expect(announced.toLowerCase()).toContain('connection: close');
+      expect(announced).toContain('{"code":"E_BUSY","message":"The service is holding as many request bodies as it can; retry shortly."}');
+      // A chunked body is counted as it arrives: refused once its bytes no longer fit.
+      const chunked = partialRequest(port, head('chunked'), chunk(25_000) + chunk(25_000));
+      const chunkedAnswer = await chunked.answer;
+      expect(chunkedAnswer).toMatch(/^HTTP\/1\.1 503 /);
+      expect(chunkedAnswer).toContain('"code":"E_BUSY"');
+      expect(await eventually(() => service.heldBodyBytes === 60_000)).toBe(true);
+      // What still fits is taken.
+      const second = upload(url, 30_000);
+      expect(await eventually(() => entered() === 2)).toBe(true);
+      expect(service.heldBodyBytes).toBe(90_000);
+      // A JSON body is counted too.
+      const json = await fetch(`${url}/json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"a":"${'x'.repeat(20_000)}"}`,
+      });
+      expect([json.status, ((await json.json()) as { code: string }).code]).toEqual([503, 'E_BUSY']);
+      open();
+      expect(await Promise.all([first, second].map(async (r) => [(await r).status, await (await r).json()]))).toEqual([
+        [200, { bytes: 60_000 }],
+        [200, { bytes: 30_000 }],
+      ]);
+      expect(await eventually(() => service.heldBodyBytes === 0)).toBe(true);
+      // Once released, the budget takes bodies again (a chunked one included).
+      const again = upload(url, 50_000);
+      expect(await eventually(() => entered() === 3)).toBe(true);
+      open();
+      expect((await again).status).toBe(200);
+      const chunkedOk = partialRequest(port, head('chunked'), chunk(20_000) + chunk(20_000) + '0\r\n\r\n');
+      expect(await eventually(() => entered() === 4)).toBe(true);
+      expect(service.heldBodyBytes).toBe(40_000);
+      open();
+      chunkedOk.socket.end();
+      expect(await chunkedOk.answer).toMatch(/^HTTP\/1\.1 200 [\s\S]*\{"bytes":40000\}/);
+      expect(await eventually(() => service.heldBodyBytes === 0)).toBe(true);
+    } finally {
+      open();
+      await service.close();
+    }
+  });
+
+  it('returns to zero after aborted uploads, refused bodies and a client that leaves while its body waits', async () => {
+    const { service, url, port, open, entered } = await budgeted();
+    try {
+      // Two uploads that announce 40,000 bytes, send part of them, and go away.
+      const partial = [partialRequest(port, head(40_000), Buffer.alloc(10_000)), partialRequest(port, head(40_000), Buffer.alloc(5_000))];
+      expect(await eventually(() => service.heldBodyBytes === 80_000)).toBe(true);
+      // A chunked upload that goes away midway.
+      const chunked = partialRequest(port, head('chunked'), chunk(10_000));
+      expect(await eventually(() => service.heldBodyBytes === 90_000)).toBe(true);
+      for (const p of [...partial, chunked]) p.socket.destroy();
+      expect(await eventually(() => service.heldBodyBytes === 0)).toBe(true);
+      // Bodies refused before or after they were read: a wrong type, over bodyLimit, not JSON.
+      expect(
+        (await fetch(`${url}/upload`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(100) })).status,
+      ).toBe(415);
+      expect((await upload(url, 70_000)).status).toBe(413);
+      expect((await fetch(`${url}/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' })).status).toBe(
+        400,
+      );
+      expect(await eventually(() => service.heldBodyBytes === 0)).toBe(true);
+      // A client that leaves while its body waits in the handler: the bytes stay held until the handler returns.
+      const leaving = partialRequest(port, head(30_000), Buffer.alloc(30_000));
+      expect(await eventually(() => entered() === 1)).toBe(true);
+      leaving.socket.destroy();
+      await leaving.answer;
+      await sleep(100);
+      expect(service.heldBodyBytes).toBe(30_000);
+      open();
+      expect(await eventually(() => service.heldBodyBytes === 0)).toBe(true);
+      // A pipelined upload behind one whose handler waits: its answer is queued, not yet on the
+      // socket, when the client leaves; the connection's close still releases it.
+      const pipelined = partialRequest(port, head(10_000) + 'x'.repeat(10_000) + head(40_000), Buffer.alloc(1_000));
+      expect(await eventually(() => entered() === 2 && service.heldBodyBytes === 50_000)).toBe(true);
+      pipelined.socket.destroy();
+      await sleep(100);
+      expect(service.heldBodyBytes).toBe(10_000);
+      open();
+      expect(await eventually(() => service.heldBodyBytes === 0)).toBe(true);
+      // And the service goes on.
+      const after = upload(url, 64_000);
+      expect(await eventually(() => entered() === 3)).toBe(true);
+      open();
+      expect((await after).status).toBe(200);
+      expect(await eventually(() => service.heldBodyBytes === 0)).toBe(true);
+    } finally {
+      open();
+      await service.close();
+    }
+  });
+
+  it('defaults to 256 MiB (or bodyLimit if larger); 0 turns it off', async () => {
+    const big = (limits: { bodyLimit?: number; bodyBudgetBytes?: number }) =>
+      createService({
+        name: 'budget default',
+        binaryTypes: ['application/octet-stream'],
+        limits,
+        routes(app) {
+          app.post('/upload', { schema: { consumes: ['application/octet-stream'] } }, async () => ({}));
+        },
+      });
+    const cases: [{ bodyLimit?: number; bodyBudgetBytes?: number }, number, number][] = [
+      // [limits, announced bytes, status]: a body over bodyLimit is 413, one over the budget 503.
+      [{ bodyLimit: 512 * 1024 * 1024 }, 300 * 1024 * 1024, 0],
+      [{ bodyLimit: 512 * 1024 * 1024, bodyBudgetBytes: 200 * 1024 * 1024 }, 300 * 1024 * 1024, 503],
+      [{ bodyLimit: 512 * 1024 * 1024, bodyBudgetBytes: 0 }, 300 * 1024 * 1024, 0],
+    ];
+    for (const [limits, bytes, status] of cases) {
+      const service = await big(limits);
+      const { port } = await service.listen();
+      try {
+        const request = partialRequest(port, head(bytes), Buffer.alloc(10));
+        if (status === 0) {
+          // Let in (claimed, unless the budget is off): no answer while the body is awaited.
+          const claimed = limits.bodyBudgetBytes === 0 ? 0 : bytes;
+          expect(await eventually(() => service.heldBodyBytes === claimed), JSON.stringify(limits)).toBe(true);
+          await sleep(100);
+          request.socket.destroy();
+          expect(await request.answer).toBe('');
+        } else expect(await request.answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+        expect(await eventually(() => service.heldBodyBytes === 0)).toBe(true);
+      } finally {
+        await service.close();
+      }
+    }
+    const small = await big({});
+    const { port } = await small.listen();
+    try {
+      // Default bodyLimit 1 MiB: two 1 MiB bodies in flight fit the default 256 MiB budget.
+      const a = partialRequest(port, head(1024 * 1024), Buffer.alloc(10));
+      const b = partialRequest(port, head(1024 * 1024), Buffer.alloc(10));
+      expect(await eventually(() => small.heldBodyBytes === 2 * 1024 * 1024)).toBe(true);
+      a.socket.destroy();
+      b.socket.destroy();
+      expect(await eventually(() => small.heldBodyBytes === 0)).toBe(true);
+    } finally {
+      await small.close();
+    }
+  });
+});

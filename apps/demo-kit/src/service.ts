@@ -4,6 +4,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { AppliedMLError } from '@appliedml/engine';
+import { bodyBudgetBusy, countingStream, createBodyBudget, type BodyClaim } from './body-budget';
 import { MAX_FILE_NAME_LENGTH } from './file-names';
 import { NOT_FOUND_CODE, toHttpError } from './http-errors';
 
@@ -80,6 +81,13 @@ export function hostAllowed(header: string | undefined, bound: string | undefine
 export interface ServiceLimits {
   /** Largest request body in bytes (default 1 MiB); over it → 413 E_INPUT_TOO_LARGE. */
   bodyLimit?: number;
+  /**
+   * Bytes of request bodies held at once, across all requests (default 256 MiB, or `bodyLimit` if
+   * larger; 0 turns it off). A body is counted from its Content-Length before it is read (a chunked
+   * one as its bytes arrive) until its answer is sent or the client goes; a request that would take
+   * the total over it is 503 E_BUSY with Retry-After: 1, before its body is read.
+   */
+  bodyBudgetBytes?: number;
   /** Time to receive a whole request, headers and body (default 30 s; 0 turns it off); over it Node answers 408 and closes. */
   requestTimeoutMs?: number;
   /** Time to receive the request headers (default 10 s; never longer than a non-zero `requestTimeoutMs`). */
@@ -144,6 +152,8 @@ export interface Service {
    */
   close(): Promise<void>;
   readonly closing: boolean;
+  /** Bytes of request bodies held now (`limits.bodyBudgetBytes`): announced or arrived, until their answers are done. */
+  readonly heldBodyBytes: number;
   /** The OpenAPI 3 document generated from the route schemas. */
   openapi(): Record<string, unknown>;
 }
@@ -187,7 +197,13 @@ const ERRORS_NOTE =
 /** What `onClose` gets at least, even when in-flight requests used the whole shutdown limit. */
 const ON_CLOSE_GRACE_MS = 1_000;
 
-const DEFAULT_LIMITS: Required<ServiceLimits> = {
+/** The default `bodyBudgetBytes` (unless `bodyLimit` is larger). */
+export const DEFAULT_BODY_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/** Methods whose body Fastify reads (GET, HEAD and TRACE bodies are never read, so never held). */
+const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'TRACE']);
+
+const DEFAULT_LIMITS: Omit<Required<ServiceLimits>, 'bodyBudgetBytes'> = {
   bodyLimit: 1024 * 1024,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
@@ -295,6 +311,43 @@ function loggerOption(logger: ServiceOptions['logger']): FastifyServerOptions['l
   };
 }
 
+/** A request's share of the body budget and what still keeps it. */
+interface BodyHold {
+  claim: BodyClaim;
+  /** The route's handler is running (the body may be queued for a worker). */
+  handling: boolean;
+  /** The answer is done, or the connection closed. */
+  done: boolean;
+  release: () => void;
+}
+
+/**
+ * A route handler that keeps its request's body claim while it runs: a client that goes away does
+ * not free the budget while its body still waits for a worker. A handler that answers through
+ * `reply.send` later (no promise) counts as returned when it returns.
+ */
+function holdingBodyWhileHandled(handler: RouteOptions['handler'], holds: WeakMap<object, BodyHold>): RouteOptions['handler'] {
+  return function (this: FastifyInstance, request, reply) {
+    const hold = holds.get(request.raw);
+    if (!hold) return handler.call(this, request, reply);
+    hold.handling = true;
+    const returned = (): void => {
+      hold.handling = false;
+      if (hold.done) hold.claim.release();
+    };
+    let result: unknown;
+    try {
+      result = handler.call(this, request, reply);
+    } catch (error) {
+      returned();
+      throw error;
+    }
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') (result as PromiseLike<unknown>).then(returned, returned);
+    else returned();
+    return result as ReturnType<RouteOptions['handler']>;
+  };
+}
+
 /**
  * One way every demo service serves: Fastify with JSON schemas on every route, an OpenAPI page,
  * body limits and content-type checks, SDK errors mapped to HTTP with their codes, `GET /healthz`
@@ -302,6 +355,9 @@ function loggerOption(logger: ServiceOptions['logger']): FastifyServerOptions['l
  */
 export async function createService(options: ServiceOptions): Promise<Service> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const budget = createBodyBudget(limits.bodyBudgetBytes ?? Math.max(DEFAULT_BODY_BUDGET_BYTES, limits.bodyLimit));
+  /** Each request's share of the body budget, by its raw request. */
+  const holds = new WeakMap<object, BodyHold>();
   const docsPrefix = options.docsPrefix ?? '/docs';
   const app = Fastify({
     logger: loggerOption(options.logger),
@@ -373,6 +429,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   });
 
   app.addHook('onRoute', (route: RouteOptions) => {
+    route.handler = holdingBodyWhileHandled(route.handler, holds);
     if (route.method === 'HEAD' || (Array.isArray(route.method) && route.method.every((m) => m === 'HEAD'))) return;
     if (route.url.startsWith(docsPrefix)) return;
     if (!route.schema)
@@ -425,6 +482,49 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     if (consumes && type !== undefined && !consumes.some((c) => c.toLowerCase() === type))
       throw new AppliedMLError('E_FORMAT_UNSUPPORTED', 'This route does not accept that content type.');
     request.routeOptions.config.admit?.();
+  });
+  // The body budget, still before the body is read: a body announced by Content-Length is claimed
+  // whole now (one over the route's bodyLimit is left to its 413); a chunked one claims its bytes
+  // as they arrive (preParsing below). The claim is held until the answer is done or the
+  // connection closed (the client went away), and the route's handler, if it started, returned:
+  // until then the body may still be in memory (queued for a worker).
+  app.addHook('onRequest', async (request, reply) => {
+    if (budget.limit === 0 || BODYLESS_METHODS.has(request.method)) return;
+    const length = request.headers['content-length'];
+    const chunked = length === undefined && request.headers['transfer-encoding'] !== undefined;
+    if (length === undefined && !chunked) return;
+    const declared = chunked ? 0 : Number(length);
+    if (!Number.isSafeInteger(declared) || (declared <= 0 && !chunked)) return;
+    if (declared > request.routeOptions.bodyLimit) return;
+    const claim = chunked && budget.held >= budget.limit ? undefined : budget.claim(declared);
+    if (!claim) {
+      // The client may still be sending the body: the connection ends with this answer.
+      void reply.header('connection', 'close');
+      throw bodyBudgetBusy();
+    }
+    const socket = request.raw.socket;
+    const hold: BodyHold = { claim, handling: false, done: false, release: () => undefined };
+    hold.release = () => {
+      hold.done = true;
+      socket?.off('close', hold.release);
+      if (!hold.handling) claim.release();
+    };
+    reply.raw.once('close', hold.release);
+    socket?.once('close', hold.release);
+    holds.set(request.raw, hold);
+  });
+  app.addHook('preParsing', async (request, reply, payload) => {
+    const hold = holds.get(request.raw);
+    if (!hold || request.headers['content-length'] !== undefined) return payload;
+    const counted = countingStream(hold.claim);
+    // Not pipeline(): on a refusal it would destroy the request, and the socket with it, before
+    // the 503 is written. A client that goes away ends the count with its error.
+    payload.on('error', (error) => counted.destroy(error));
+    counted.on('error', () => {
+      payload.unpipe(counted);
+      void reply.header('connection', 'close');
+    });
+    return payload.pipe(counted);
   });
   // While shutting down, answers end their connection, so keep-alive clients do not hold it open.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -519,6 +619,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     app,
     get closing() {
       return closing;
+    },
+    get heldBodyBytes() {
+      return budget.held;
     },
     async listen(listenOptions = {}) {
       const host = listenOptions.host ?? '127.0.0.1';

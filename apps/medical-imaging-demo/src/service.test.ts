@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +133,34 @@ describe('medical imaging service on the demo kit', () => {
     expect(traversal.text).not.toContain('passwd');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+
+  it('holds at most 256 MiB of uploads at once: a fifth 64 MiB upload is 503 E_BUSY before its body is read', async () => {
+    const { port } = new URL(base);
+    const head = `POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nContent-Length: ${MAX_BODY_BYTES}\r\n\r\n`;
+    const open = (): { destroy: () => void; answer: Promise<string> } => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(head + 'x'.repeat(100)));
+      const answer = new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (d) => {
+          text += String(d);
+          if (text.includes('}')) socket.destroy();
+        });
+        socket.on('close', () => resolve(text));
+        socket.on('error', () => resolve(text));
+      });
+      return { destroy: () => socket.destroy(), answer };
+    };
+    // Four uploads of the largest size arriving slowly: 256 MiB announced.
+    const arriving = [open(), open(), open(), open()];
+    await expect.poll(() => service.heldBodyBytes).toBe(4 * MAX_BODY_BYTES);
+    const fifth = await open().answer;
+    expect(fifth).toMatch(/^HTTP\/1\.1 503 /);
+    expect(fifth.toLowerCase()).toContain('retry-after: 1');
+    expect(fifth).toContain('"code":"E_BUSY"');
+    for (const a of arriving) a.destroy();
+    await expect.poll(() => service.heldBodyBytes).toBe(0);
+    expect((await post(lesionPng)).status).toBe(200);
   });
 
   it('answers 200 uploads from 8 concurrent clients with no error and bounded memory', async () => {
