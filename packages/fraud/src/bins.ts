@@ -1,8 +1,14 @@
 import type { Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
+import { runSteps, type Steps } from './steps';
 
 /** Upper bin edges per feature from (a sample of) the training values: bin b holds values ≤ edges[b]. */
 export function binEdges(x: Matrix, rows: Int32Array, maxBins: number, rng: Rng): Float64Array[] {
+  return runSteps(binEdgesSteps(x, rows, maxBins, rng));
+}
+
+/** `binEdges` as steps: it yields after each feature. */
+export function* binEdgesSteps(x: Matrix, rows: Int32Array, maxBins: number, rng: Rng): Steps<Float64Array[]> {
   const take = Math.min(rows.length, 200_000);
   const pick = new Int32Array(take);
   for (let i = 0; i < take; i++) pick[i] = take === rows.length ? (rows[i] as number) : (rows[rng.nextInt(rows.length)] as number);
@@ -25,8 +31,20 @@ export function binEdges(x: Matrix, rows: Int32Array, maxBins: number, rng: Rng)
     }
     e.push(Infinity);
     edges.push(Float64Array.from(e));
+    yield;
   }
   return edges;
+}
+
+/** Every row's bin code per feature (row-major like `x`); yields every 8,192 rows. */
+export function* binCodesSteps(x: Matrix, edges: readonly Float64Array[]): Steps<Uint8Array> {
+  const d = x.cols;
+  const bins = new Uint8Array(x.rows * d);
+  for (let r = 0; r < x.rows; r++) {
+    for (let f = 0; f < d; f++) bins[r * d + f] = binOf(edges[f] as Float64Array, x.data[r * d + f] as number);
+    if ((r & 8191) === 8191) yield;
+  }
+  return bins;
 }
 
 /** Bin index of v: the first edge ≥ v. */

@@ -18,17 +18,18 @@ import {
   type tf,
 } from '@appliedml/engine';
 import { compactEcod, excessEvidence, fitEcod, scoreEcod, shareAtLeast, type EcodState } from './ecod';
-import { checkGbtState, fitGbt, scoreGbt, type GbtOptions, type GbtState } from './gbt';
+import { checkGbtState, fitGbtSteps, scoreGbt, type GbtOptions, type GbtState } from './gbt';
 import { checkForestOptions, type ForestOptions } from './forest';
 import {
   checkIsolationForestState,
-  fitIsolationForest,
+  fitIsolationForestSteps,
   scoreIsolationForest,
   type IsolationForestOptions,
   type IsolationForestState,
 } from './iforest';
 import type { Matrix } from './matrix';
 import { readLabels } from './labels';
+import { runStepsWithTurns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
 import { fitPca, scorePca, type PcaState } from './pca';
 import { fitKnn, scoreKnn, type KnnOptions, type KnnState } from './knn';
@@ -412,8 +413,17 @@ export class FraudDetector {
     const fitted: Fitted = { pre, explainer: active.includes('ecod') ? ecod : compactEcod(ecod), norms: {}, tails: {}, threshold: 0 };
     let training: TrainingReport | undefined;
     if (active.includes('ecod')) fitted.ecod = fitted.explainer;
+    // Tree training gives the event loop a turn every ~50 ms (a service keeps answering); a dispose
+    // meanwhile stops it.
+    const stopIfDisposed = (): void => {
+      if (this.disposed)
+        throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed while it trained; create or load another.');
+    };
     if (active.includes('iforest'))
-      fitted.iforest = fitIsolationForest(x, { ...this.config.iforest, seed: this.config.iforest?.seed ?? seed });
+      fitted.iforest = await runStepsWithTurns(
+        fitIsolationForestSteps(x, { ...this.config.iforest, seed: this.config.iforest?.seed ?? seed }),
+        stopIfDisposed,
+      );
     if (active.includes('pca')) fitted.pca = fitPca(x);
     // kNN training scores leave each reference row's own entry out.
     const trainOverride: Partial<Record<UnsupervisedKind, Float64Array>> = {};
@@ -442,12 +452,12 @@ export class FraudDetector {
         // Each outlier detector scores the training rows once: for its normalisation and its column.
         const outliers = this.outlierKinds;
         for (const kind of outliers) {
-          trainOverride[kind] ??= this.memberScores(fitted, kind, x).score;
+          trainOverride[kind] ??= await inBlocks(x, (chunk) => this.memberScores(fitted, kind, chunk).score, stopIfDisposed);
           fitted.norms[kind] = meanSd(trainOverride[kind]);
         }
         const xs = outliers.length ? this.withOutlierColumns(fitted, x, trainOverride) : x;
         if (this.config.detector === 'gbt') {
-          fitted.gbt = fitGbt(xs, y, this.config.gbt ?? {}, seed);
+          fitted.gbt = await runStepsWithTurns(fitGbtSteps(xs, y, this.config.gbt ?? {}, seed), stopIfDisposed);
           logger.info('gradient-boosted trees trained', { rounds: fitted.gbt.rounds, validationLoss: fitted.gbt.validationLoss });
           if (Number.isNaN(fitted.gbt.validationLoss) && (this.config.gbt?.validationFraction ?? 0.1) > 0)
             logger.warn(
@@ -466,7 +476,7 @@ export class FraudDetector {
     }
     if (this.active.length > 1) {
       for (const kind of this.active) {
-        const s = trainOverride[kind] ?? this.memberScores(fitted, kind, x).score;
+        const s = trainOverride[kind] ?? (await inBlocks(x, (chunk) => this.memberScores(fitted, kind, chunk).score, stopIfDisposed));
         fitted.norms[kind] = meanSd(s);
         if (this.config.normalize === 'tail') fitted.tails[kind] = fitTailNorm(s);
       }
@@ -474,7 +484,14 @@ export class FraudDetector {
     // Supervised: a probability of 0.5; unsupervised: flag the `contamination` share of the training data.
     fitted.threshold = this.supervised
       ? 0.5
-      : chooseThreshold(this.combined(fitted, x, false, trainOverride).score, { contamination: this.config.contamination }).threshold;
+      : chooseThreshold(
+          await inBlocks(
+            x,
+            (chunk, start) => this.combined(fitted, chunk, false, overrideRows(trainOverride, start, chunk.rows)).score,
+            stopIfDisposed,
+          ),
+          { contamination: this.config.contamination },
+        ).threshold;
     if (this.disposed) {
       // Disposed while training: the networks just built would be held by nothing.
       fitted.autoencoder?.dispose();
@@ -610,6 +627,26 @@ export class FraudDetector {
     return this.combined(f, f.pre.transform(data)).score;
   }
 
+  /**
+   * `scores` for large inputs in a service: blocks of 2,048 rows with an event-loop turn every ~50 ms
+   * between them (the same scores as one pass). `rowsKnown` runs once the input is checked, before scoring.
+   */
+  private async scoresInTurns(data: TabularInput, rowsKnown?: (rows: number) => void): Promise<Float64Array> {
+    const f = this.ready();
+    const x = f.pre.transform(data);
+    rowsKnown?.(x.rows);
+    const score = await inBlocks(
+      x,
+      (block) => this.combined(f, block).score,
+      () => {
+        if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed while it scored a batch.');
+        // Retrained meanwhile: a network model's old weights are gone, so the whole input is scored by the new one.
+        return this.fitted !== f && (f.mlp !== undefined || f.autoencoder !== undefined);
+      },
+    );
+    return score ?? this.scoresInTurns(data);
+  }
+
   async predict(record: TabularRecord | ArrayLike<number>): Promise<FraudPrediction> {
     const [p] = await this.predictBatch([record] as TabularInput);
     return p as FraudPrediction;
@@ -698,8 +735,10 @@ export class FraudDetector {
 
   /** ROC-AUC, PR-AUC (average precision), precision@k (k = number of frauds) and recall at 1% FPR. */
   async evaluate(data: TabularInput, labels: ArrayLike<number>): Promise<FraudEvaluation> {
-    const score = this.scores(data);
-    const y = checkLabels(labels, score.length);
+    let y: Uint8Array = new Uint8Array(0);
+    const score = await this.scoresInTurns(data, (rows) => {
+      y = checkLabels(labels, rows);
+    });
     let pos = 0;
     for (const v of y) pos += v;
     if (pos === 0 || pos === y.length) throw new AppliedMLError('E_INPUT_INVALID', 'Evaluation needs both fraud (1) and normal (0) rows.');
@@ -969,6 +1008,46 @@ export class FraudDetector {
 
 /** Rows `predictBatch` scores between checks for an event-loop turn (a turn is given every ~50 ms). */
 const PREDICT_CHUNK_ROWS = 2048;
+
+/** A block of rows of `x` (a view, no copy). */
+function rowBlock(x: Matrix, start: number, rows: number): Matrix {
+  return { rows, cols: x.cols, data: x.data.subarray(start * x.cols, (start + rows) * x.cols) };
+}
+
+/**
+ * Per-row scores of `x` computed in blocks of 2,048 rows, with an event-loop turn every ~50 ms between
+ * blocks; the same values as one pass. `check` runs after each turn: it may throw to stop the work, or
+ * return true to abandon it (the result is then undefined).
+ */
+async function inBlocks<Abandon extends boolean | void>(
+  x: Matrix,
+  score: (block: Matrix, start: number) => Float64Array,
+  check: () => Abandon,
+): Promise<Float64Array | (Abandon extends true ? undefined : never)> {
+  const out = new Float64Array(x.rows);
+  const turns = eventLoopTurns(50);
+  for (let start = 0; start < x.rows; start += PREDICT_CHUNK_ROWS) {
+    const turn = start > 0 ? turns.turn() : undefined;
+    if (turn) {
+      await turn;
+      if (check() === true) return undefined as Abandon extends true ? undefined : never;
+    }
+    const rows = Math.min(PREDICT_CHUNK_ROWS, x.rows - start);
+    out.set(score(rowBlock(x, start, rows), start), start);
+  }
+  return out;
+}
+
+/** The rows [start, start + rows) of each precomputed member score. */
+function overrideRows(
+  override: Partial<Record<UnsupervisedKind, Float64Array>>,
+  start: number,
+  rows: number,
+): Partial<Record<UnsupervisedKind, Float64Array>> {
+  const out: Partial<Record<UnsupervisedKind, Float64Array>> = {};
+  for (const [kind, s] of Object.entries(override) as Array<[UnsupervisedKind, Float64Array]>) out[kind] = s.subarray(start, start + rows);
+  return out;
+}
 
 const TRAIN_OPTION_KEYS = Object.keys({ labels: 1, device: 1, logger: 1 } satisfies Record<keyof FraudTrainOptions, 1>);
 

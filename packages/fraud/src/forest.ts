@@ -1,7 +1,8 @@
 import { AppliedMLError, createRng, type Rng } from '@appliedml/engine';
-import { binEdges, binOf, partitionRows } from './bins';
+import { binCodesSteps, binEdgesSteps, partitionRows } from './bins';
 import type { Matrix } from './matrix';
 import { packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
+import { runSteps, type Steps } from './steps';
 
 /**
  * A random forest of classification trees (Breiman 2001), written for this package to sit beside the
@@ -88,15 +89,19 @@ export function checkForestOptions(o: ForestOptions): void {
 
 /** Trains the forest on features `x` and 0/1 labels `y`. */
 export function fitForest(x: Matrix, y: Uint8Array, options: ForestOptions = {}, seed = 0): ForestState {
+  return runSteps(fitForestSteps(x, y, options, seed));
+}
+
+/** `fitForest` as steps: it yields after the binning and after every tree, where a caller may pause. */
+export function* fitForestSteps(x: Matrix, y: Uint8Array, options: ForestOptions = {}, seed = 0): Steps<ForestState> {
   const o = resolve(options, x.cols);
   const rng = createRng(seed);
   const n = x.rows;
   const d = x.cols;
   const all = Int32Array.from({ length: n }, (_, i) => i);
-  const edges = binEdges(x, all, o.maxBins, rng);
+  const edges = yield* binEdgesSteps(x, all, o.maxBins, rng);
   const nb = Math.max(...edges.map((e) => e.length));
-  const bins = new Uint8Array(n * d);
-  for (let r = 0; r < n; r++) for (let f = 0; f < d; f++) bins[r * d + f] = binOf(edges[f] as Float64Array, x.data[r * d + f] as number);
+  const bins = yield* binCodesSteps(x, edges);
 
   const weight = new Int32Array(n);
   const rows = new Int32Array(n);
@@ -110,6 +115,7 @@ export function fitForest(x: Matrix, y: Uint8Array, options: ForestOptions = {},
       weight.fill(1);
       rows.set(all);
       trees.push(growTree(y, weight, rows, n, o, randomCutSplit(x, y, weight, rows, o, createRng(rng.nextUint32()), featOrder)));
+      yield;
       continue;
     }
     // Bootstrap: n draws with replacement, kept as a weight per distinct row.
@@ -122,6 +128,7 @@ export function fitForest(x: Matrix, y: Uint8Array, options: ForestOptions = {},
     for (let r = 0; r < n; r++) if (weight[r]) rows[m++] = r;
     const split = bestBinSplit(bins, d, edges, y, weight, rows, o, createRng(rng.nextUint32()), histPos, histAll, featOrder);
     trees.push(growTree(y, weight, rows, m, o, split));
+    yield;
   }
   return { kind: 'random-forest', features: d, trees };
 }

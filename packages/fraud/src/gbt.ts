@@ -1,7 +1,8 @@
 import { AppliedMLError, createRng, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
-import { binEdges, binOf, partitionRows } from './bins';
-import { checkForestOptions, checkForestState, fitForest, scoreForest, type ForestOptions, type ForestState } from './forest';
+import { binCodesSteps, binEdgesSteps, partitionRows } from './bins';
+import { checkForestOptions, checkForestState, fitForestSteps, scoreForest, type ForestOptions, type ForestState } from './forest';
+import { runSteps, type Steps } from './steps';
 import { packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
 
 /**
@@ -224,16 +225,21 @@ function stratifiedHoldout(y: Uint8Array, fraction: number, rng: Rng): [Int32Arr
  * values divided by `bags`, the bases averaged (so the sum of all trees is the mean log-odds).
  */
 export function fitGbt(x: Matrix, y: Uint8Array, options: GbtOptions = {}, seed = 0): GbtState {
-  const o = resolve(options);
-  const boosted = o.bags === 1 ? fitOne(x, y, options, o, seed) : fitBags(x, y, options, o, seed);
-  const forest = options.forest ?? {};
-  if (forest === false) return boosted;
-  return { ...boosted, forest: fitForest(x, y, forest, seed + 7_777_777) };
+  return runSteps(fitGbtSteps(x, y, options, seed));
 }
 
-function fitBags(x: Matrix, y: Uint8Array, options: GbtOptions, o: Resolved, seed: number): GbtState {
+/** `fitGbt` as steps: it yields after every tree (boosted or forest), where a caller may pause. */
+export function* fitGbtSteps(x: Matrix, y: Uint8Array, options: GbtOptions = {}, seed = 0): Steps<GbtState> {
+  const o = resolve(options);
+  const boosted = o.bags === 1 ? yield* fitOne(x, y, options, o, seed) : yield* fitBags(x, y, options, o, seed);
+  const forest = options.forest ?? {};
+  if (forest === false) return boosted;
+  return { ...boosted, forest: yield* fitForestSteps(x, y, forest, seed + 7_777_777) };
+}
+
+function* fitBags(x: Matrix, y: Uint8Array, options: GbtOptions, o: Resolved, seed: number): Steps<GbtState> {
   const parts: GbtState[] = [];
-  for (let k = 0; k < o.bags; k++) parts.push(fitOne(x, y, options, o, seed + 1_000_003 * k));
+  for (let k = 0; k < o.bags; k++) parts.push(yield* fitOne(x, y, options, o, seed + 1_000_003 * k));
   const w = 1 / o.bags;
   const trees = parts.flatMap((p) => p.trees.map((t) => ({ ...t, value: t.value.map((v) => v * w) })));
   return {
@@ -246,16 +252,15 @@ function fitBags(x: Matrix, y: Uint8Array, options: GbtOptions, o: Resolved, see
   };
 }
 
-function fitOne(x: Matrix, y: Uint8Array, options: GbtOptions, o: Resolved, seed: number): GbtState {
+function* fitOne(x: Matrix, y: Uint8Array, options: GbtOptions, o: Resolved, seed: number): Steps<GbtState> {
   const rng = createRng(seed);
   const n = x.rows;
   const d = x.cols;
   const [trainRows, valRows] = stratifiedHoldout(y, o.validationFraction, rng);
-  const edges = binEdges(x, trainRows, o.maxBins, rng);
+  const edges = yield* binEdgesSteps(x, trainRows, o.maxBins, rng);
   const nb = Math.max(...edges.map((e) => e.length));
   // Bin codes for every row (validation rows are scored through the thresholds, not the bins).
-  const bins = new Uint8Array(n * d);
-  for (let r = 0; r < n; r++) for (let f = 0; f < d; f++) bins[r * d + f] = binOf(edges[f] as Float64Array, x.data[r * d + f] as number);
+  const bins = yield* binCodesSteps(x, edges);
 
   let pos = 0;
   for (let i = 0; i < trainRows.length; i++) pos += y[trainRows[i] as number] as number;
@@ -288,6 +293,7 @@ function fitOne(x: Matrix, y: Uint8Array, options: GbtOptions, o: Resolved, seed
     const grow = o.growth === 'symmetric' ? growSymmetric : growTree;
     const tree = grow(bins, d, nb, edges, order.subarray(0, m), g, h, featMask, o);
     trees.push(tree);
+    yield;
     // Update the training margins by walking the tree (validation too).
     for (let r = 0; r < n; r++) F[r] = (F[r] as number) + treeValue(tree, x.data, r * d);
     if (valRows.length) {
@@ -300,7 +306,7 @@ function fitOne(x: Matrix, y: Uint8Array, options: GbtOptions, o: Resolved, seed
   }
   if (options.refit && valRows.length && bestRounds > 0) {
     const again = { ...options, refit: false, validationFraction: 0, trees: bestRounds };
-    const all = fitOne(x, y, again, resolve(again), seed);
+    const all = yield* fitOne(x, y, again, resolve(again), seed);
     return { ...all, validationLoss: bestLoss };
   }
   return { kind: 'gbt', features: d, base, trees: trees.slice(0, bestRounds), rounds: bestRounds, validationLoss: bestLoss };

@@ -1,6 +1,7 @@
 import { createRng, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
 import { packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
+import { runSteps, type Steps } from './steps';
 
 /**
  * Isolation forest (Liu, Ting and Zhou, 2008): random axis-aligned splits isolate outliers in
@@ -51,6 +52,11 @@ export function cFactor(n: number): number {
 }
 
 export function fitIsolationForest(x: Matrix, options: IsolationForestOptions = {}): IsolationForestState {
+  return runSteps(fitIsolationForestSteps(x, options));
+}
+
+/** `fitIsolationForest` as steps: it yields after every tree, where a caller may pause. */
+export function* fitIsolationForestSteps(x: Matrix, options: IsolationForestOptions = {}): Steps<IsolationForestState> {
   const trees = options.trees ?? 100;
   const sampleSize = Math.min(options.sampleSize ?? 256, x.rows);
   const rng = createRng(options.seed ?? 0);
@@ -66,6 +72,7 @@ export function fitIsolationForest(x: Matrix, options: IsolationForestOptions = 
       all[j] = tmp;
     }
     out.push(buildTree(x, all.slice(0, sampleSize), maxDepth, rng));
+    yield;
   }
   return { kind: 'iforest', sampleSize, trees: out };
 }

@@ -71,6 +71,35 @@ describe('FraudDetector lifecycle', () => {
     }
   });
 
+  it('tree training (gbt, isolation forest) lets timers run, and a dispose meanwhile stops it before the trees are done', async () => {
+    // Enough rows that the boosted trees take well over the 50 ms between event-loop turns.
+    const x = Array.from({ length: 30_000 }, (_, i) => [Math.sin(i) * 3, Math.cos(i * 0.7), ((i * 7919) % 101) / 10, (i % 13) / 13]);
+    const y = x.map((r, i) => (r[0]! > 2.6 && i % 3 === 0 ? 1 : 0));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const gbt = FraudDetector.create({ detector: 'gbt', gbt: { trees: 40, validationFraction: 0, forest: { trees: 10 } } });
+    const report = await gbt.train(x, { labels: y });
+    expect(report.boosting?.rounds).toBe(40);
+    expect(ticks).toBeGreaterThan(0);
+    gbt.dispose();
+
+    // Disposed at the first turn: the rest of the trees are never grown.
+    for (const config of [
+      { detector: 'gbt', gbt: { trees: 2000, validationFraction: 0 } },
+      { detector: 'iforest', iforest: { trees: 10_000, sampleSize: 30_000 } },
+    ] as const) {
+      const model = FraudDetector.create(config);
+      const started = performance.now();
+      const run = model.train(x, config.detector === 'gbt' ? { labels: y } : {});
+      setImmediate(() => model.dispose());
+      await expect(run).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+      // All of the trees would take minutes here; the first turn comes within about 50 ms of work.
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(model.isTrained).toBe(false);
+    }
+    clearInterval(timer);
+  });
+
   it('null options are E_INPUT_INVALID, not a TypeError', async () => {
     const model = FraudDetector.create({ detector: 'ecod' });
     await expect(model.train([[1], [2], [3]], null as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
@@ -91,6 +120,23 @@ describe('large batches', () => {
     clearInterval(timer);
     expect(preds.map((p) => p.score)).toEqual(Array.from(model.scores(rows)));
     expect(ticks).toBeGreaterThan(0);
+
+    // evaluate scores in blocks too: timers run, and the figures are those of one pass.
+    const labels = rows.map((r) => (Math.abs(r[0]!) > 2.9 ? 1 : 0));
+    ticks = 0;
+    const timer2 = setInterval(() => ticks++, 0);
+    const evaluation = await model.evaluate(rows, labels);
+    clearInterval(timer2);
+    expect(ticks).toBeGreaterThan(0);
+    const s = model.scores(rows);
+    const above = (a: number, b: number): number => (s[a]! > s[b]! ? 1 : s[a] === s[b] ? 0.5 : 0);
+    const pos = labels.flatMap((v, i) => (v ? [i] : [])).slice(0, 200);
+    const neg = labels.flatMap((v, i) => (v ? [] : [i])).slice(0, 200);
+    let pairs = 0;
+    for (const a of pos) for (const b of neg) pairs += above(a, b);
+    // A sampled AUC from the one-pass scores agrees with evaluate's (exact equality is for scores above).
+    expect(Math.abs(evaluation.aucroc - pairs / (pos.length * neg.length))).toBeLessThan(0.1);
+    await expect(model.evaluate(rows, labels.slice(1))).rejects.toMatchObject({ code: 'E_SHAPE_MISMATCH' });
     model.dispose();
   });
 });

@@ -89,14 +89,7 @@ function isRecords(input: TabularInput): input is ReadonlyArray<TabularRecord> {
   return typeof first === 'object' && first !== null && !ArrayBuffer.isView(first) && !Array.isArray(first);
 }
 
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const s = values.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function quantile(sorted: number[], q: number): number {
+function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return 0;
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
@@ -104,15 +97,21 @@ function quantile(sorted: number[], q: number): number {
   return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
 }
 
-/** Robust scale: IQR, else the mean absolute deviation, else 1 (a constant column stays constant, documented). */
-function robustScale(values: number[], med: number): number {
-  const s = values.slice().sort((a, b) => a - b);
+/**
+ * A numeric column's median and robust scale: the IQR, else the mean absolute deviation, else 1 (a
+ * constant column stays constant, documented). One typed-array sort (numeric, no comparator).
+ */
+function medianAndScale(values: ArrayLike<number>): { median: number; scale: number } {
+  if (values.length === 0) return { median: 0, scale: 1 };
+  const s = Float64Array.from(values).sort();
+  const m = s.length >> 1;
+  const med = s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
   const iqr = quantile(s, 0.75) - quantile(s, 0.25);
-  if (iqr > 0) return iqr;
+  if (iqr > 0) return { median: med, scale: iqr };
   let mad = 0;
-  for (const v of values) mad += Math.abs(v - med);
-  mad /= Math.max(1, values.length);
-  return mad > 0 ? mad : 1;
+  for (let i = 0; i < values.length; i++) mad += Math.abs((values[i] as number) - med);
+  mad /= s.length;
+  return { median: med, scale: mad > 0 ? mad : 1 };
 }
 
 function fnv1a(text: string): number {
@@ -344,11 +343,10 @@ export class Preprocessor {
     if (!isRecords(input)) {
       const m = toMatrix(input as Matrix | ArrayLike<ArrayLike<number>>, undefined, 'training data');
       const columns: FittedColumn[] = [];
-      const col: number[] = new Array<number>(m.rows);
+      const col = new Float64Array(m.rows);
       for (let c = 0; c < m.cols; c++) {
         for (let r = 0; r < m.rows; r++) col[r] = m.data[r * m.cols + c] as number;
-        const med = median(col);
-        columns.push({ name: `x${c}`, kind: 'numeric', median: med, scale: robustScale(col, med), hasMissing: false });
+        columns.push({ name: `x${c}`, kind: 'numeric', ...medianAndScale(col), hasMissing: false });
       }
       return new Preprocessor({ input: 'matrix', columns, ...common });
     }
@@ -387,8 +385,7 @@ export class Preprocessor {
           if (MISSING(v)) missing = true;
           else present.push(toNumber(v, name, i));
         });
-        const med = median(present);
-        columns.push({ name, kind, median: med, scale: robustScale(present, med), hasMissing: missing });
+        columns.push({ name, kind, ...medianAndScale(present), hasMissing: missing });
       } else if (kind === 'categorical') {
         const levels = [...new Set(values.filter((v) => !MISSING(v)).map((v) => String(v)))].sort();
         columns.push({ name, kind, levels: levels.length <= maxOneHot ? levels : null, buckets });

@@ -1,0 +1,34 @@
+import { eventLoopTurns } from '@appliedml/engine';
+
+/**
+ * Long synchronous work written as a generator that `yield`s where a caller may pause (after each tree).
+ * `runSteps` runs it straight through; `runStepsWithTurns` gives the event loop a turn every ~50 ms at
+ * those points, so a service training in its own process keeps answering, and `check` (run after each
+ * turn) can stop it.
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+export function runSteps<T>(steps: Steps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+export async function runStepsWithTurns<T>(steps: Steps<T>, check: () => void, everyMs = 50): Promise<T> {
+  const turns = eventLoopTurns(everyMs);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    const turn = turns.turn();
+    if (turn) {
+      await turn;
+      try {
+        check();
+      } catch (error) {
+        steps.return(undefined as T);
+        throw error;
+      }
+    }
+  }
+}
