@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppliedMLError, ERROR_CODES, httpStatusForCode } from '@appliedml/engine';
@@ -17,6 +18,7 @@ import {
   listenUrl,
   readErrorResponses,
   resolveHeadersTimeout,
+  unreadableBody,
   type Service,
 } from './service';
 
@@ -193,6 +195,69 @@ describe('demo service', () => {
     expect(await bytes.json()).toEqual({ bytes: 10 });
     expect((await fetch(`${base}/nope`)).status).toBe(404);
     expect(await (await fetch(`${base}/nope`)).json()).toMatchObject({ code: 'E_NOT_FOUND' });
+  });
+
+  it('refuses compressed bodies and JSON or text in a charset other than UTF-8 with 415, never misreading them', async () => {
+    const send = async (path: string, headers: Record<string, string>, body: Uint8Array | string): Promise<[number, unknown]> => {
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers, body });
+      return [res.status, await res.json()];
+    };
+    const COMPRESSED = {
+      code: 'E_FORMAT_UNSUPPORTED',
+      message: 'This service does not accept compressed request bodies; send the body without Content-Encoding.',
+    };
+    const CHARSET = { code: 'E_FORMAT_UNSUPPORTED', message: 'JSON and text bodies must be UTF-8; send charset=utf-8 or no charset.' };
+    const gzipped = gzipSync(JSON.stringify({ text: SECRET }));
+    for (const encoding of ['gzip', 'GZIP', 'deflate', 'br', 'x-gzip', 'gzip, identity', 'identity, br', `x-${SECRET}`])
+      expect([encoding, ...(await send('/echo', { 'content-type': 'application/json', 'content-encoding': encoding }, gzipped))]).toEqual([
+        encoding,
+        415,
+        COMPRESSED,
+      ]);
+    // Binary uploads too: their bytes would reach the reader still compressed.
+    expect(
+      await send('/bytes', { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' }, gzipSync(new Uint8Array(10))),
+    ).toEqual([415, COMPRESSED]);
+    for (const encoding of ['identity', 'Identity', ' identity '])
+      expect(await send('/echo', { 'content-type': 'application/json', 'content-encoding': encoding }, '{"text":"hi"}')).toEqual([
+        200,
+        { text: 'hi' },
+      ]);
+    // JSON in UTF-16 or Latin-1 would be decoded as UTF-8: refused, whatever the case or quoting of the label.
+    const utf16 = Buffer.from('{"text":"héllo"}', 'utf16le');
+    for (const charset of ['utf-16le', 'UTF-16', 'iso-8859-1', '"latin1"', 'us-ascii', SECRET]) {
+      const answer = await send('/echo', { 'content-type': `application/json; charset=${charset}` }, utf16);
+      expect([charset, ...answer]).toEqual([charset, 415, CHARSET]);
+    }
+    expect(await send('/echo', { 'content-type': 'text/plain; charset=windows-1252' }, 'x')).toEqual([415, CHARSET]);
+    for (const type of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'Application/JSON; Charset="UTF-8"',
+      'application/json;charset=utf8',
+    ])
+      expect([type, ...(await send('/echo', { 'content-type': type }, '{"text":"héllo"}'))]).toEqual([type, 200, { text: 'héllo' }]);
+    // A binary type's charset says nothing about its bytes: accepted.
+    expect(await send('/bytes', { 'content-type': 'application/octet-stream; charset=latin1' }, new Uint8Array(7))).toEqual([
+      200,
+      { bytes: 7 },
+    ]);
+    // Refused before the body is read: 500 bytes announced, none sent, answered at once.
+    const early = await headOnly(
+      port,
+      'POST /bytes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Encoding: gzip\r\nContent-Length: 500\r\n\r\n',
+    );
+    expect(early).toMatch(/^HTTP\/1\.1 415 /);
+    // No body, nothing to misread: a GET with these headers is answered as usual.
+    expect(
+      (await fetch(`${base}/healthz`, { headers: { 'content-encoding': 'gzip', 'content-type': 'application/json; charset=utf-16' } }))
+        .status,
+    ).toBe(200);
+    expect(unreadableBody({ 'content-type': 'application/json; charset=utf-16', 'content-length': '0' })).toBeUndefined();
+    expect(unreadableBody({ 'content-type': 'application/problem+json; charset=utf-16', 'transfer-encoding': 'chunked' })).toBe(
+      CHARSET.message,
+    );
+    expect(unreadableBody({ 'content-type': 'application/json', 'content-length': '2', 'content-encoding': '' })).toBeUndefined();
   });
 
   it('never echoes a body key, a path or a URL in an error answer', async () => {

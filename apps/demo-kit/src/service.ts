@@ -24,6 +24,56 @@ function mediaType(header: string | undefined): string | undefined {
   return header.split(';')[0]?.trim().toLowerCase();
 }
 
+/** The charset parameter of a Content-Type header: lower case, unquoted; undefined without one. */
+function charsetOf(header: string): string | undefined {
+  for (const part of header.split(';').slice(1)) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    return part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
+  }
+  return undefined;
+}
+
+/** Whether a request carries a body (Content-Length over 0, or a chunked body). */
+function hasBody(headers: Record<string, string | string[] | undefined>): boolean {
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const length = headers['content-length'];
+  return length !== undefined && length !== '0';
+}
+
+/** Labels of UTF-8 a JSON or text body may declare (case-insensitive; no charset means UTF-8 too). */
+const UTF8_LABELS = new Set(['utf-8', 'utf8']);
+
+/**
+ * Why the kit cannot read a request body correctly, or undefined when it can: a Content-Encoding
+ * other than identity (gzip, deflate, br…: bodies are read as sent, never decompressed), or a JSON
+ * or text body (`application/json`, `…+json`, `text/*`) in a charset other than UTF-8 (they are
+ * decoded as UTF-8). Answered 415 E_FORMAT_UNSUPPORTED before the body is read, instead of
+ * misreading it. The messages are fixed: the header's value is not echoed.
+ */
+export function unreadableBody(headers: Record<string, string | string[] | undefined>): string | undefined {
+  if (!hasBody(headers)) return undefined;
+  const encoding = headers['content-encoding'];
+  const codings = (Array.isArray(encoding) ? encoding.join(',') : (encoding ?? ''))
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '');
+  if (codings.some((c) => c !== 'identity'))
+    return 'This service does not accept compressed request bodies; send the body without Content-Encoding.';
+  const type = headers['content-type'];
+  if (typeof type !== 'string') return undefined;
+  const media = mediaType(type) ?? '';
+  const textual = media === 'application/json' || media.endsWith('+json') || media.startsWith('text/');
+  const charset = charsetOf(type);
+  if (textual && charset !== undefined && !UTF8_LABELS.has(charset))
+    return 'JSON and text bodies must be UTF-8; send charset=utf-8 or no charset.';
+  return undefined;
+}
+
 /**
  * Node's own refusals (before Fastify sees a request) in the kit's `{code, message}` shape: a
  * request too slow to arrive 408, headers over Node's limit 431, anything that is not valid HTTP
@@ -184,7 +234,9 @@ export const readErrorResponses = {
 export const errorResponses = {
   ...readErrorResponses,
   413: errorAnswer('E_INPUT_TOO_LARGE: the body (or what it declares) is over the limit.'),
-  415: errorAnswer('E_FORMAT_UNSUPPORTED: the content type or the file format is not accepted.'),
+  415: errorAnswer(
+    'E_FORMAT_UNSUPPORTED: the content type, its charset (JSON and text: UTF-8 only), a Content-Encoding (none is accepted) or the file format is not accepted.',
+  ),
 } as const;
 
 /** What the OpenAPI document says about errors that are no route's own. */
@@ -473,10 +525,15 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       .header('retry-after', String(limits.shutdownRetryAfterSeconds))
       .send({ code: 'E_BUSY', message: 'The service is shutting down; retry shortly.' });
   });
-  // Before the body is read: a route that declares `consumes` (a binary upload) refuses any other
-  // content type, and its `config.admit` may refuse the request (busy, loading), so a large JSON
-  // body is never parsed to be refused, and an upload is never buffered for a full queue.
+  // Before the body is read: a body the kit would misread (compressed, or JSON or text in another
+  // charset than UTF-8) is refused; a route that declares `consumes` (a binary upload) refuses any
+  // other content type, and its `config.admit` may refuse the request (busy, loading), so a large
+  // JSON body is never parsed to be refused, and an upload is never buffered for a full queue.
   app.addHook('onRequest', async (request) => {
+    if (!BODYLESS_METHODS.has(request.method)) {
+      const unreadable = unreadableBody(request.headers);
+      if (unreadable !== undefined) throw new AppliedMLError('E_FORMAT_UNSUPPORTED', unreadable);
+    }
     const consumes = (request.routeOptions.schema as { consumes?: readonly string[] } | undefined)?.consumes;
     const type = mediaType(request.headers['content-type']);
     if (consumes && type !== undefined && !consumes.some((c) => c.toLowerCase() === type))
