@@ -552,4 +552,47 @@ describe('FraudDetector', () => {
     expect(Number.isFinite(m?.score)).toBe(true);
     model.dispose();
   });
+
+  it('a hand-edited PCA or kNN state that would score NaN, Infinity or throw is E_BUNDLE_CORRUPT at load', async () => {
+    const { x } = blob(4);
+    type Edit = (state: any) => void;
+    const cases: Array<[detector: 'pca' | 'knn', edit: Edit]> = [
+      ['pca', (s) => (s.variance[0] = 0)],
+      ['pca', (s) => (s.variance[0] = 1e-300)],
+      ['pca', (s) => (s.mean[0] = 'x')],
+      ['pca', (s) => (s.mean[0] = 1e300)],
+      ['pca', (s) => (s.sd[1] = 1e-200)],
+      ['pca', (s) => delete s.sd],
+      ['pca', (s) => (s.components[0] = null)],
+      ['pca', (s) => s.components[0].push(0)],
+      ['pca', (s) => s.components.push(s.components[0])],
+      ['pca', (s) => (s.components[1][2] = 7)],
+      ['knn', (s) => (s.k = 2 ** 40)],
+      ['knn', (s) => (s.k = 1.5)],
+      ['knn', (s) => (s.k = 10_000)],
+      ['knn', (s) => (s.ref[0] = 'x')],
+      ['knn', (s) => (s.ref[0] = null)],
+      ['knn', (s) => (s.ref[0] = 1e9)],
+    ];
+    for (const detector of ['pca', 'knn'] as const) {
+      const model = FraudDetector.create({ detector, seed: 1 });
+      await model.train(x);
+      const path = join(dir, `edited-${detector}`);
+      await model.save(path);
+      // The saved state itself loads and scores as trained.
+      const back = await FraudDetector.load(path);
+      expect(Array.from(back.scores(x))).toEqual(Array.from(model.scores(x)));
+      back.dispose();
+      const file = `${detector}.json`;
+      const text = await readFile(join(path, file), 'utf8');
+      for (const [kind, edit] of cases) {
+        if (kind !== detector) continue;
+        const state = JSON.parse(text) as unknown;
+        edit(state);
+        await rewriteBundle(path, { [file]: JSON.stringify(state) });
+        await expectCorrupt(FraudDetector.load(path), new RegExp(`${file.replace('.', '\\.')} does not hold a valid`));
+      }
+      model.dispose();
+    }
+  });
 });

@@ -31,8 +31,8 @@ import type { Matrix } from './matrix';
 import { readLabels } from './labels';
 import { runStepsWithTurns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
-import { fitPca, scorePca, type PcaState } from './pca';
-import { fitKnn, scoreKnn, type KnnOptions, type KnnState } from './knn';
+import { checkPcaState, fitPca, scorePca, type PcaState } from './pca';
+import { checkKnnState, fitKnn, scoreKnn, type KnnOptions, type KnnState } from './knn';
 import {
   checkNetOptions,
   mlpScores,
@@ -44,6 +44,7 @@ import {
 } from './neural';
 import {
   Preprocessor,
+  SCALED_LIMIT,
   type FeatureInfo,
   type PreprocessOptions,
   type PreprocessorState,
@@ -905,22 +906,15 @@ export class FraudDetector {
       if (model.fittedKinds.includes('pca')) {
         const text = bundle.files['pca.json'];
         if (!text) throw corrupt('pca.json is missing');
-        const pca = JSON.parse(text.toString('utf8')) as PcaState;
-        if (
-          pca?.kind !== 'pca' ||
-          pca.mean?.length !== skew.length ||
-          !Array.isArray(pca.components) ||
-          pca.components.length !== pca.variance?.length
-        )
-          throw corrupt('pca.json does not match the model');
+        const pca: unknown = JSON.parse(text.toString('utf8'));
+        if (!checkPcaState(pca, skew.length, SCALED_LIMIT)) throw corrupt('pca.json does not hold a valid PCA state for this model');
         fitted.pca = pca;
       }
       if (model.fittedKinds.includes('knn')) {
         const text = bundle.files['knn.json'];
         if (!text) throw corrupt('knn.json is missing');
-        const knn = JSON.parse(text.toString('utf8')) as KnnState;
-        if (knn?.kind !== 'knn' || knn.cols !== skew.length || !Array.isArray(knn.ref) || knn.ref.length % knn.cols !== 0 || !(knn.k >= 1))
-          throw corrupt('knn.json does not match the model');
+        const knn: unknown = JSON.parse(text.toString('utf8'));
+        if (!checkKnnState(knn, skew.length)) throw corrupt('knn.json does not hold a valid kNN state for this model');
         fitted.knn = knn;
       }
       if (model.fittedKinds.includes('ecod')) fitted.ecod = explainer;

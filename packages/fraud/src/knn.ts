@@ -40,6 +40,18 @@ export function fitKnn(x: Matrix, options: KnnOptions = {}): { state: KnnState; 
   return { state, trainScores: score(state, x, self) };
 }
 
+/**
+ * A saved kNN state as `fitKnn` makes it: an integer k in [1, 1000], `features` columns, and at least k
+ * reference rows of finite values within the clip (±10).
+ */
+export function checkKnnState(s: unknown, features: number): s is KnnState {
+  if (!s || typeof s !== 'object') return false;
+  const st = s as KnnState;
+  if (st.kind !== 'knn' || st.cols !== features || !Number.isInteger(st.k) || st.k < 1 || st.k > 1000) return false;
+  if (!Array.isArray(st.ref) || st.ref.length % features !== 0 || st.ref.length / features < st.k) return false;
+  return st.ref.every((v) => typeof v === 'number' && Math.abs(v) <= CLIP);
+}
+
 function clip(v: number): number {
   return v > CLIP ? CLIP : v < -CLIP ? -CLIP : v;
 }

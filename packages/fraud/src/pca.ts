@@ -111,6 +111,33 @@ export function fitPca(x: Matrix): PcaState {
   return { kind: 'pca', mean, sd: sd.map((s) => (s > 0 ? s : 0)), components, variance };
 }
 
+/** A finite number list of length `n` whose every value passes `ok`. */
+function numbers(v: unknown, n: number, ok: (x: number) => boolean): v is number[] {
+  return Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x) && ok(x));
+}
+
+/**
+ * A saved PCA state holds what `fitPca` makes, so every score it gives is finite: a mean within the
+ * scaled features' range, standard deviations 0 (constant) or of a real spread (a scaled feature's is
+ * 0 or near 1), unit-length directions of `features` values, and the correlation matrix's eigenvalues
+ * (positive, the largest between 1/features and features when any feature varies, the rest floored at
+ * 1e-6 of it).
+ */
+export function checkPcaState(s: unknown, features: number, meanLimit: number): s is PcaState {
+  if (!s || typeof s !== 'object') return false;
+  const st = s as PcaState;
+  if (st.kind !== 'pca') return false;
+  if (!numbers(st.mean, features, (v) => Math.abs(v) <= meanLimit)) return false;
+  if (!numbers(st.sd, features, (v) => v === 0 || (v >= 1e-6 && v <= 2 * meanLimit))) return false;
+  const k = Array.isArray(st.components) ? st.components.length : -1;
+  if (k < 1 || k > features || !numbers(st.variance, k, (v) => v > 0)) return false;
+  if (!st.components.every((c) => numbers(c, features, (v) => Math.abs(v) <= 1 + 1e-9))) return false;
+  const top = Math.max(...st.variance);
+  if (!st.variance.every((v) => v >= FLOOR * top * (1 - 1e-9))) return false;
+  const varies = st.sd.some((v) => v > 0);
+  return !varies || (top >= (1 / features) * (1 - 1e-9) && top <= features * (1 + 1e-9));
+}
+
 /** Mahalanobis distance of each row (higher = more anomalous). */
 export function scorePca(state: PcaState, x: Matrix): Float64Array {
   const d = x.cols;
