@@ -250,6 +250,89 @@ describe('model bundles', () => {
   });
 });
 
+describe('hand-edited manifests and network files', () => {
+  async function savedBundle(): Promise<{ target: string; manifest: any; topology: string }> {
+    const target = join(dir, 'bundle');
+    const m = model();
+    await saveBundle(target, input(m));
+    m.dispose();
+    const manifest = unsealedManifest(await readFile(join(target, 'manifest.json'), 'utf8'));
+    return { target, manifest, topology: await readFile(join(target, 'main.model.json'), 'utf8') };
+  }
+
+  it('a manifest field of the wrong type is E_BUNDLE_CORRUPT naming it, never a TypeError', async () => {
+    const { target, manifest } = await savedBundle();
+    const manifestPath = join(target, 'manifest.json');
+    const weights = 'main.weights.bin';
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['model null', { models: { main: null } }, /model 'main'/],
+      ['model a file name', { models: { main: 'main.model.json' } }, /model 'main'/],
+      ['model a number', { models: { main: 7 } }, /model 'main'/],
+      ['model a list', { models: { main: ['main.model.json', weights] } }, /model 'main'/],
+      ['topology a number', { models: { main: { topology: 5, weights } } }, /model 'main'/],
+      ['weights missing', { models: { main: { topology: 'main.model.json' } } }, /model 'main'/],
+      ['a file not checksummed', { models: { main: { topology: 'other.model.json', weights } } }, /other\.model\.json/],
+      // Names every object answers to through its prototype.
+      ['prototype names', { models: { main: { topology: 'constructor', weights: 'toString' } } }, /constructor/],
+      ['models a list', { models: [] }, /models/],
+      ['models null', { models: null }, /models/],
+      ['files a list', { files: [] }, /file list/],
+      ['a checksum not text', { files: { ...manifest.files, [weights]: 7 } }, /file list/],
+      ['package a number', { package: 5 }, /'package'/],
+      ['task null', { task: null }, /'task'/],
+      ['no createdAt', { createdAt: undefined }, /'createdAt'/],
+      ['labels a text', { labels: 'no,yes' }, /labels/],
+      ['labels numbers', { labels: [0, 1] }, /labels/],
+      ['metrics a list', { metrics: [0.5] }, /metrics/],
+      ['a metric as text', { metrics: { accuracy: '0.5' } }, /metrics/],
+    ];
+    const before = tf.memory().numTensors;
+    for (const [what, edit, text] of cases) {
+      await writeFile(manifestPath, JSON.stringify({ ...manifest, ...edit }));
+      const err = await loadBundle(target).catch((e: unknown) => e);
+      expect(AppliedMLError.hasCode(err, 'E_BUNDLE_CORRUPT'), `${what}: ${String(err)}`).toBe(true);
+      expect((err as Error).message, what).toMatch(text);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    // A metric saved as NaN is null in JSON: it loads.
+    await writeFile(manifestPath, JSON.stringify({ ...manifest, metrics: { accuracy: null } }));
+    (await loadBundle(target)).models.main!.dispose();
+  });
+
+  it('a network file whose topology or weight specs have the wrong type is E_BUNDLE_CORRUPT naming the file', async () => {
+    const { target, manifest, topology } = await savedBundle();
+    const parsed = JSON.parse(topology) as { modelTopology: unknown; weightSpecs: Record<string, unknown>[] };
+    const spec = parsed.weightSpecs[0]!;
+    const withSpec = (edit: Record<string, unknown>) =>
+      JSON.stringify({ ...parsed, weightSpecs: [{ ...spec, ...edit }, ...parsed.weightSpecs.slice(1)] });
+    const cases: [string, string][] = [
+      ['null', 'null'],
+      ['a list', '[]'],
+      ['no topology', JSON.stringify({ ...parsed, modelTopology: null })],
+      ['specs not a list', JSON.stringify({ ...parsed, weightSpecs: {} })],
+      ['a spec null', JSON.stringify({ ...parsed, weightSpecs: [null] })],
+      ['a spec without a name', withSpec({ name: 3 })],
+      ['shape a text', withSpec({ shape: '4,5' })],
+      ['a negative size', withSpec({ shape: [-4, 5] })],
+      ['a fractional size', withSpec({ shape: [4.5, 5] })],
+      ['dtype string', withSpec({ dtype: 'string' })],
+      ['no dtype', withSpec({ dtype: undefined })],
+      ['quantisation unknown', withSpec({ quantization: { dtype: 'int4' } })],
+      ['quantisation without scale', withSpec({ quantization: { dtype: 'uint8' } })],
+    ];
+    const before = tf.memory().numTensors;
+    for (const [what, text] of cases) {
+      await writeFile(join(target, 'main.model.json'), text);
+      manifest.files['main.model.json'] = createHash('sha256').update(text).digest('hex');
+      await writeFile(join(target, 'manifest.json'), JSON.stringify(manifest));
+      const err = await loadBundle(target).catch((e: unknown) => e);
+      expect(AppliedMLError.hasCode(err, 'E_BUNDLE_CORRUPT'), `${what}: ${String(err)}`).toBe(true);
+      expect((err as Error).message, what).toMatch(/main\.model\.json/);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('loadBundle path', () => {
   it('a path that is not a non-empty string is E_INPUT_INVALID, not a search for a folder named "undefined"', async () => {
     for (const bad of [undefined, null, '', 7, Symbol('x')]) {

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { AppliedMLError, checkPathArgument } from '../errors';
+import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { writeDirAtomic } from './atomic-dir';
 import { rebuildNetwork } from './rebuild-model';
+import { parseNetworkFile } from './saved-network';
 
 export const BUNDLE_FORMAT = 'appliedml-bundle';
 export const BUNDLE_SCHEMA_VERSION = 1;
@@ -178,25 +179,57 @@ async function readInside(dir: string, root: string, name: string): Promise<Buff
   return readFile(path);
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function corruptManifest(dir: string, what: string, field: string): AppliedMLError {
+  return new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json ${what}.`, { details: { dir, file: MANIFEST, field } });
+}
+
+/**
+ * Every manifest field the loader or its callers read has the type `BundleManifest` promises, so a
+ * hand-edited manifest (one without `manifestSha256` loads unchecked) is E_BUNDLE_CORRUPT here instead
+ * of a TypeError further on. `preprocessing` and `config` are any JSON: each SDK checks its own.
+ */
+function checkManifestTypes(m: Record<string, unknown>, dir: string): void {
+  for (const field of ['package', 'packageVersion', 'task', 'engineVersion', 'createdAt'] as const)
+    if (typeof m[field] !== 'string') throw corruptManifest(dir, `has no text '${field}' (got ${describeValue(m[field])})`, field);
+  if (!isRecord(m.files) || !Object.values(m.files).every((v) => typeof v === 'string'))
+    throw corruptManifest(dir, "lacks its file list ('files': each file's sha256 as text)", 'files');
+  if (!isRecord(m.models)) throw corruptManifest(dir, "lacks its model list ('models' is not an object)", 'models');
+  for (const [name, entry] of Object.entries(m.models)) {
+    if (!isRecord(entry) || typeof entry.topology !== 'string' || typeof entry.weights !== 'string')
+      throw corruptManifest(
+        dir,
+        `lists model '${name}' as ${describeValue(entry)}, not as its topology and weights files`,
+        `models.${name}`,
+      );
+    for (const file of [entry.topology, entry.weights])
+      if (!Object.hasOwn(m.files, file))
+        throw corruptManifest(dir, `names a file '${file}' for model '${name}' that its file list does not checksum`, `models.${name}`);
+  }
+  if (m.labels !== undefined && (!Array.isArray(m.labels) || !m.labels.every((l) => typeof l === 'string')))
+    throw corruptManifest(dir, `has labels that are not a list of texts (${describeValue(m.labels)})`, 'labels');
+  // A metric saved as NaN or ±Infinity is written by JSON as null.
+  if (m.metrics !== undefined && (!isRecord(m.metrics) || !Object.values(m.metrics).every((v) => typeof v === 'number' || v === null)))
+    throw corruptManifest(dir, `has metrics that are not named numbers (${describeValue(m.metrics)})`, 'metrics');
+}
+
 function parseManifest(text: string, dir: string): BundleManifest {
-  let m: BundleManifest;
+  let m: unknown;
   try {
-    m = JSON.parse(text) as BundleManifest;
+    m = JSON.parse(text);
   } catch (cause) {
     throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json is not valid JSON.`, { cause, details: { dir } });
   }
-  if (typeof m !== 'object' || m === null || m.format !== BUNDLE_FORMAT) {
+  if (!isRecord(m) || m.format !== BUNDLE_FORMAT) {
     throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json is not an appliedml bundle manifest.`, { details: { dir } });
   }
   if (typeof m.schemaVersion !== 'number' || m.schemaVersion > BUNDLE_SCHEMA_VERSION) {
     throw new AppliedMLError(
       'E_BUNDLE_INCOMPATIBLE',
-      `Bundle ${dir} has schema version ${m.schemaVersion}; this engine reads up to ${BUNDLE_SCHEMA_VERSION}. Upgrade @appliedml/engine.`,
+      `Bundle ${dir} has schema version ${describeValue(m.schemaVersion)}; this engine reads up to ${BUNDLE_SCHEMA_VERSION}. Upgrade @appliedml/engine.`,
       { details: { dir, schemaVersion: m.schemaVersion } },
     );
-  }
-  if (typeof m.files !== 'object' || m.files === null || typeof m.models !== 'object' || m.models === null) {
-    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json lacks its file list.`, { details: { dir } });
   }
   if (m.manifestSha256 !== undefined) {
     const { manifestSha256, ...rest } = m;
@@ -205,7 +238,8 @@ function parseManifest(text: string, dir: string): BundleManifest {
         details: { dir, file: MANIFEST },
       });
   }
-  return m;
+  checkManifestTypes(m, dir);
+  return m as unknown as BundleManifest;
 }
 
 /**
@@ -253,16 +287,10 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
   const models: Record<string, tf.LayersModel> = {};
   try {
     for (const [name, entry] of Object.entries(manifest.models)) {
-      const topology = contents[entry.topology];
-      const weights = contents[entry.weights];
-      if (!topology || !weights)
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' names files its manifest does not checksum.`);
-      let artifacts: { modelTopology: object; weightSpecs: tf.io.WeightsManifestEntry[] };
-      try {
-        artifacts = JSON.parse(topology.toString('utf8')) as typeof artifacts;
-      } catch (cause) {
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${entry.topology} is not valid JSON.`, { cause });
-      }
+      // Both are listed in `files` (checked with the manifest), so both were read.
+      const topology = contents[entry.topology]!;
+      const weights = contents[entry.weights]!;
+      const artifacts = parseNetworkFile(topology, `Bundle ${dir}: ${entry.topology}`);
       const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
       try {
         models[name] = await rebuildNetwork({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData });

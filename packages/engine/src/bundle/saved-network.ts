@@ -1,0 +1,54 @@
+import type * as tf from '@tensorflow/tfjs';
+import { AppliedMLError, describeValue } from '../errors';
+
+/** A `<name>.model.json` as the bundle saves it: the Keras-style topology and the specs of its weights. */
+export interface NetworkFile {
+  modelTopology: object;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+}
+
+/** Bytes per value of the weight types a layers network saves. */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+/** Bytes per value of tfjs's quantised weights. */
+const QUANTIZED_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Reads a network file of a bundle and checks that every field tfjs reads has its type: the topology an
+ * object, each weight spec a name, a shape of whole numbers and a dtype a layers network saves (float32,
+ * int32, bool; quantised as uint8, uint16 or float16). Anything else is E_BUNDLE_CORRUPT naming `where`
+ * (`Bundle <dir>: <file>`), before tfjs builds or decodes anything.
+ */
+export function parseNetworkFile(data: Uint8Array, where: string): NetworkFile {
+  const corrupt = (what: string, cause?: unknown): AppliedMLError =>
+    new AppliedMLError('E_BUNDLE_CORRUPT', `${where} ${what}.`, cause === undefined ? {} : { cause });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+  } catch (cause) {
+    throw corrupt('is not valid JSON', cause);
+  }
+  if (!isRecord(parsed) || !isRecord(parsed.modelTopology) || !Array.isArray(parsed.weightSpecs))
+    throw corrupt("is not a saved network (an object with a 'modelTopology' object and a 'weightSpecs' list)");
+  parsed.weightSpecs.forEach((spec: unknown, i) => {
+    const label = isRecord(spec) && typeof spec.name === 'string' ? `weight '${spec.name}'` : `weight spec ${i}`;
+    if (!isRecord(spec) || typeof spec.name !== 'string') throw corrupt(`has ${label} without a name: ${describeValue(spec)}`);
+    if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+      throw corrupt(`gives ${label} the shape ${describeValue(spec.shape)}, not a list of whole numbers`);
+    if (typeof spec.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, spec.dtype))
+      throw corrupt(`gives ${label} the dtype ${describeValue(spec.dtype)} (a network's weights are float32, int32 or bool)`);
+    if (spec.group !== undefined && typeof spec.group !== 'string') throw corrupt(`gives ${label} a group that is not text`);
+    const q = spec.quantization;
+    if (q !== undefined) {
+      if (
+        !isRecord(q) ||
+        typeof q.dtype !== 'string' ||
+        !Object.hasOwn(QUANTIZED_BYTES, q.dtype) ||
+        (q.dtype !== 'float16' && (typeof q.scale !== 'number' || typeof q.min !== 'number'))
+      )
+        throw corrupt(`gives ${label} a quantisation tfjs does not read: ${describeValue(q)}`);
+    }
+  });
+  return parsed as unknown as NetworkFile;
+}
