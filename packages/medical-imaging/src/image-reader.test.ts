@@ -1,8 +1,10 @@
+import { constants, deflateRawSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { dicomToColor } from './dicom/dicom-pixels';
 import type { DicomImage } from './dicom/dicom-reader';
-import { rasterToColor, readImage, readMedicalImage, rasterToGray } from './image-reader';
+import { DEFAULT_MAX_DECODED_BYTES, rasterToColor, readImage, readMedicalImage, rasterToGray } from './image-reader';
+import { EXPLICIT, dataSet, file } from './dicom/test-dicom-bytes';
 
 function crc32(bytes: Uint8Array): number {
   let c = ~0;
@@ -27,6 +29,45 @@ function bombPng(width: number, height: number): Uint8Array {
   new DataView(chunk.buffer).setUint32(21, crc32(ihdr));
   const iend = Uint8Array.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
   return Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...chunk, ...iend]);
+}
+
+function pngChunk(type: string, body: Uint8Array): Uint8Array {
+  const typed = new Uint8Array(4 + body.length);
+  typed.set(Buffer.from(type, 'latin1'));
+  typed.set(body, 4);
+  const chunk = new Uint8Array(8 + body.length + 4);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, body.length);
+  chunk.set(typed, 4);
+  view.setUint32(8 + body.length, crc32(typed));
+  return chunk;
+}
+
+/**
+ * A valid, all-zero (black, transparent) PNG of any size, built in milliseconds: a few rows of zeros are
+ * deflated once with a full flush (which makes the block independent of what came before) and repeated,
+ * as a decompression bomb would be. colorType 0 gray, 2 RGB, 4 gray + alpha, 6 RGBA.
+ */
+function zeroPng(width: number, height: number, colorType: 0 | 2 | 4 | 6, bitDepth: 8 | 16): Uint8Array {
+  const channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[colorType];
+  const rowBytes = 1 + width * channels * (bitDepth / 8);
+  const block = Math.min(height, 64);
+  const flushed = (rows: number): Uint8Array =>
+    deflateRawSync(new Uint8Array(rows * rowBytes), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
+  const whole = flushed(block);
+  const parts: Uint8Array[] = [Uint8Array.from([0x78, 0x01])];
+  for (let r = 0; r + block <= height; r += block) parts.push(whole);
+  if (height % block) parts.push(flushed(height % block));
+  const total = height * rowBytes; // the Adler-32 of `total` zero bytes: a = 1, b = total mod 65521
+  parts.push(Uint8Array.from([0x03, 0x00]), Uint8Array.from([0, 0, 0, 0]));
+  new DataView(parts.at(-1)!.buffer).setUint32(0, (((total % 65521) << 16) | 1) >>> 0);
+  const idat = Buffer.concat(parts);
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, width);
+  new DataView(ihdr.buffer).setUint32(4, height);
+  ihdr.set([bitDepth, colorType, 0, 0, 0], 8);
+  const signature = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', new Uint8Array(0))]);
 }
 
 describe('image reader (sharp)', () => {
@@ -142,5 +183,110 @@ describe('reader options', () => {
     await expect(readMedicalImage(png, null as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
     await expect(readMedicalImage(png, { frames: 1 } as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
     expect((await readMedicalImage(png)).image.width).toBe(4);
+  });
+});
+
+// From a fuzz review: a 784 KB all-black 16,384 × 16,384 RGB PNG (within maxPixels) took 7 GB and 37 s
+// to read in colour, because the pixel limit did not count the bytes the read allocates.
+describe('maxDecodedBytes', () => {
+  it('the zero-PNG builder makes PNGs that decode', async () => {
+    const png = zeroPng(70, 130, 2, 8);
+    expect(inflateSync(png.subarray(33 + 8, png.length - 12 - 4)).length).toBe(130 * (1 + 70 * 3));
+    const raster = await readImage(png);
+    expect([raster.width, raster.height, raster.channels, raster.bitDepth]).toEqual([70, 130, 3, 8]);
+    expect(raster.data.every((v) => v === 0)).toBe(true);
+    // The samples are sharp's own output buffer, not a copy of it.
+    expect(raster.data.buffer.byteLength).toBe(raster.data.byteLength);
+    const deep = await readImage(zeroPng(9, 5, 6, 16));
+    expect([deep.channels, deep.bitDepth, deep.data.length]).toEqual([4, 16, 9 * 5 * 4]);
+  });
+
+  it('a 16,384 × 16,384 RGB PNG of 0.8 MB is refused from its header, fast and without decoding', async () => {
+    const png = zeroPng(16_384, 16_384, 2, 8);
+    expect(png.length).toBeLessThan(2_000_000);
+    const pixels = 16_384 * 16_384;
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const started = performance.now();
+    try {
+      // RGB samples (3 bytes a pixel), the grayscale image (4) and the colour one (12): 4.75 GiB.
+      await expect(readMedicalImage(png, { color: true })).rejects.toMatchObject({
+        code: 'E_INPUT_TOO_LARGE',
+        message: expect.stringMatching(
+          /16384 × 16384 image \(3 channels, 8-bit\) would allocate 4\.75 GiB, over the maxDecodedBytes limit of 1\.50 GiB/,
+        ),
+        details: {
+          width: 16_384,
+          height: 16_384,
+          channels: 3,
+          bitDepth: 8,
+          decodedBytes: 19 * pixels,
+          maxDecodedBytes: DEFAULT_MAX_DECODED_BYTES,
+        },
+      });
+      await expect(readMedicalImage(png)).rejects.toMatchObject({ code: 'E_INPUT_TOO_LARGE', details: { decodedBytes: 7 * pixels } });
+      await expect(readImage(png, { maxDecodedBytes: 2 ** 29 })).rejects.toMatchObject({
+        code: 'E_INPUT_TOO_LARGE',
+        details: { decodedBytes: 3 * pixels },
+      });
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(performance.now() - started).toBeLessThan(2000);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    // Decoding would take 768 MiB for the samples alone.
+    expect(peak - before).toBeLessThan(100 * 2 ** 20);
+  });
+
+  it('the default reads any 8,192 × 8,192 image in colour (at most 24 bytes a pixel); 4,096 × 4,096 16-bit grayscale needs 96 MiB', async () => {
+    const refusedAt = async (png: Uint8Array, color: boolean): Promise<number> => {
+      const error = await readMedicalImage(png, { color, maxDecodedBytes: 1 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'E_INPUT_TOO_LARGE' });
+      return (error as { details: { decodedBytes: number } }).details.decodedBytes;
+    };
+    const rgba16 = await refusedAt(zeroPng(8192, 8192, 6, 16), true);
+    expect(rgba16).toBe(24 * 8192 * 8192);
+    expect(rgba16).toBeLessThanOrEqual(DEFAULT_MAX_DECODED_BYTES);
+    expect(await refusedAt(zeroPng(8192, 8192, 2, 8), true)).toBe(19 * 8192 * 8192);
+    expect(await refusedAt(zeroPng(4096, 4096, 0, 16), false)).toBe(6 * 4096 * 4096);
+  });
+
+  it('counts channels × bytes a sample, the Float32 images, and the full buffer of an interlaced PNG or a rotation', async () => {
+    const pixels = 64 * 48;
+    const png = zeroPng(64, 48, 2, 16);
+    // readImage: the 16-bit RGB samples only.
+    await expect(readImage(png, { maxDecodedBytes: 6 * pixels - 1 })).rejects.toMatchObject({ code: 'E_INPUT_TOO_LARGE' });
+    expect((await readImage(png, { maxDecodedBytes: 6 * pixels })).data).toHaveLength(3 * pixels);
+    // readMedicalImage: plus the grayscale image (4 bytes a pixel), plus the colour one (12) with color: true.
+    await expect(readMedicalImage(png, { maxDecodedBytes: 10 * pixels - 1 })).rejects.toMatchObject({ code: 'E_INPUT_TOO_LARGE' });
+    expect((await readMedicalImage(png, { maxDecodedBytes: 10 * pixels, voi: 'minmax' })).image.width).toBe(64);
+    await expect(readMedicalImage(png, { color: true, maxDecodedBytes: 22 * pixels - 1 })).rejects.toMatchObject({
+      code: 'E_INPUT_TOO_LARGE',
+    });
+    expect((await readMedicalImage(png, { color: true, maxDecodedBytes: 22 * pixels })).color?.channels).toBe(3);
+    // A grayscale input has no colour image to count.
+    expect((await readMedicalImage(zeroPng(64, 48, 0, 8), { color: true, maxDecodedBytes: 5 * pixels })).color).toBeUndefined();
+    const decoded = async (bytes: Uint8Array): Promise<unknown> =>
+      (await readImage(bytes, { maxDecodedBytes: 1 }).catch(
+        (e: { details: { decodedBytes: number } }) => e.details.decodedBytes,
+      )) as unknown;
+    const rgb = sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 9, g: 9, b: 9 } } });
+    expect(await decoded(await rgb.clone().png().toBuffer())).toBe(3 * pixels);
+    // An interlaced PNG is decoded whole before conversion: 2 bytes a source sample more.
+    expect(await decoded(await rgb.clone().png({ progressive: true }).toBuffer())).toBe(9 * pixels);
+    // A JPEG the EXIF orientation turns: one more copy of the samples.
+    expect(await decoded(await rgb.clone().jpeg().withMetadata({ orientation: 6 }).toBuffer())).toBe(6 * pixels);
+  });
+
+  it('a maxDecodedBytes that is not a positive integer is E_INPUT_INVALID, for DICOM input too (where it is not applied)', async () => {
+    const png = zeroPng(4, 4, 0, 8);
+    const dicom = file('part10', EXPLICIT, dataSet(true));
+    for (const bad of [0, -1, 1.5, Number.NaN, '1024']) {
+      await expect(readImage(png, { maxDecodedBytes: bad as number })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+      await expect(readMedicalImage(png, { maxDecodedBytes: bad as number })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+      await expect(readMedicalImage(dicom, { maxDecodedBytes: bad as number })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    }
+    expect((await readMedicalImage(dicom, { maxDecodedBytes: 1 })).format).toBe('dicom');
   });
 });

@@ -1,11 +1,11 @@
-// PNG / JPEG / TIFF (and anything else libvips reads) through sharp, with a pixel limit checked from
-// the header before any pixel is decoded; 16-bit images stay 16-bit. `readMedicalImage` picks DICOM
-// or sharp from the bytes.
+// PNG / JPEG / TIFF (and anything else libvips reads) through sharp, with a pixel limit and a limit on
+// the bytes the read allocates, both checked from the header before any pixel is decoded; 16-bit images
+// stay 16-bit. `readMedicalImage` picks DICOM or sharp from the bytes.
 import { readFile } from 'node:fs/promises';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import type { Logger } from '@appliedml/engine';
-import { applyWindow, dicomToColor, dicomToDisplay, minMaxScale } from './dicom/dicom-pixels';
+import { applyWindowInto, dicomToColor, dicomToDisplay, minMaxScale } from './dicom/dicom-pixels';
 import type { VoiSetting } from './dicom/dicom-pixels';
 import { isDicom, readDicom } from './dicom/dicom-reader';
 import type { DicomImage, DicomMetadata, DicomTag } from './dicom/dicom-reader';
@@ -13,6 +13,14 @@ import type { ColorImage, GrayImage } from './gray-image';
 
 /** Default pixel limit for every reader: 2^28 (≈ 16,384 × 16,384), as sharp's own default. */
 export const DEFAULT_MAX_PIXELS = 2 ** 28;
+
+/**
+ * Default limit on the bytes a PNG / JPEG / TIFF / WebP read allocates: 1.5 GiB, what the largest
+ * 8,192 × 8,192 image needs (RGBA at 16 bits read by `readMedicalImage` with `color: true`: 24 bytes a
+ * pixel). A 16,384 × 16,384 RGB image (2^28 pixels, within `maxPixels`) needs 1.75 GiB as grayscale
+ * and 4.75 GiB with `color: true`, and is refused before decoding.
+ */
+export const DEFAULT_MAX_DECODED_BYTES = 1.5 * 2 ** 30;
 
 export interface RasterImage {
   width: number;
@@ -28,6 +36,14 @@ export interface RasterImage {
 export interface ReadImageOptions {
   /** Refuse images whose header declares more pixels than this (default 2^28). */
   maxPixels?: number;
+  /**
+   * PNG / JPEG / TIFF / WebP: refuse an image whose read would allocate more bytes than this (default
+   * 1.5 GiB, `DEFAULT_MAX_DECODED_BYTES`), counted from the header before decoding: width × height ×
+   * channels × bytes per sample of the decoded samples, the decoder's own full-image buffer when it needs
+   * one (interlaced PNG, progressive JPEG, an EXIF rotation), and for `readMedicalImage` the Float32
+   * images it returns (4 bytes a pixel for `image`, 12 more for `color`). Not applied to DICOM.
+   */
+  maxDecodedBytes?: number;
 }
 
 type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
@@ -71,6 +87,15 @@ function headerSize(bytes: Uint8Array): { width: number; height: number } | unde
   return undefined;
 }
 
+function checkLimit(name: 'maxPixels' | 'maxDecodedBytes', value: unknown): void {
+  if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value > 0))
+    throw new AppliedMLError('E_INPUT_INVALID', `${name} must be a positive integer (got ${String(value)}).`);
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
 function checkPixels(width: number, height: number, maxPixels: number): void {
   if (width * height > maxPixels)
     throw new AppliedMLError('E_INPUT_TOO_LARGE', `The image declares ${width} × ${height} pixels, over the limit of ${maxPixels}.`, {
@@ -78,16 +103,29 @@ function checkPixels(width: number, height: number, maxPixels: number): void {
     });
 }
 
-/** Decode PNG/JPEG/TIFF bytes at their own bit depth. */
-const READ_IMAGE_KEYS = Object.keys({ maxPixels: 1 } satisfies Record<keyof ReadImageOptions, 1>);
+const READ_IMAGE_KEYS = Object.keys({ maxPixels: 1, maxDecodedBytes: 1 } satisfies Record<keyof ReadImageOptions, 1>);
 
+/** Decode PNG/JPEG/TIFF bytes at their own bit depth. */
 export async function readImage(bytes: Uint8Array, options: ReadImageOptions = {}): Promise<RasterImage> {
   if (!(bytes instanceof Uint8Array))
     throw new AppliedMLError('E_INPUT_INVALID', 'readImage takes the image bytes (a Uint8Array or Buffer).');
   checkKnownKeys('readImage options', options, READ_IMAGE_KEYS);
+  return decodeRaster(bytes, options, () => 0);
+}
+
+/**
+ * Decode through sharp. `floatBytesPerPixel(colour)` is what the caller will allocate per pixel from the
+ * raster (its Float32 images), counted with the decode against `maxDecodedBytes` before decoding.
+ */
+async function decodeRaster(
+  bytes: Uint8Array,
+  options: ReadImageOptions,
+  floatBytesPerPixel: (colour: boolean) => number,
+): Promise<RasterImage> {
+  checkLimit('maxPixels', options.maxPixels);
+  checkLimit('maxDecodedBytes', options.maxDecodedBytes);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (!(Number.isInteger(maxPixels) && maxPixels > 0))
-    throw new AppliedMLError('E_INPUT_INVALID', `maxPixels must be a positive integer (got ${maxPixels}).`);
+  const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   if (bytes.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The image input is empty.');
   const sharp = await loadSharp();
   const declared = headerSize(bytes);
@@ -111,15 +149,34 @@ export async function readImage(bytes: Uint8Array, options: ReadImageOptions = {
   checkPixels(width, height, maxPixels);
   const deep = meta.depth === 'ushort' || meta.depth === 'short';
   const grey = (meta.channels ?? 3) <= 2;
+  // What the read allocates, from the header: sharp's raw output (one or three channels, plus alpha
+  // kept); a full decoded copy inside libvips when the decoder cannot stream (interlaced PNG,
+  // progressive JPEG: counted at two bytes a source sample) or the EXIF orientation turns or flips the
+  // image; the caller's Float32 images.
+  const pixels = width * height;
+  const channels = (grey ? 1 : 3) + (meta.hasAlpha ? 1 : 0);
+  const bytesPerSample = deep ? 2 : 1;
+  const decoderCopy = meta.isProgressive ? 2 * (meta.channels ?? channels) : 0;
+  const rotateCopy = (meta.orientation ?? 1) > 1 ? channels * bytesPerSample : 0;
+  const decodedBytes = pixels * (channels * bytesPerSample + decoderCopy + rotateCopy + floatBytesPerPixel(!grey));
+  if (decodedBytes > maxDecodedBytes)
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `Reading this ${width} × ${height} image (${channels} channels, ${8 * bytesPerSample}-bit) would allocate ${formatBytes(decodedBytes)}, ` +
+        `over the maxDecodedBytes limit of ${formatBytes(maxDecodedBytes)}; raise maxDecodedBytes to read it.`,
+      { details: { width, height, channels, bitDepth: 8 * bytesPerSample, decodedBytes, maxDecodedBytes } },
+    );
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
       .rotate()
       .toColourspace(deep ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb')
       .raw({ depth: deep ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    const samples = deep
-      ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
-      : new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+    // sharp hands over its output buffer whole: view it rather than copy it (a copy only for a buffer
+    // that shares its memory with others or, for 16-bit samples, starts at an odd offset).
+    const own = data.byteOffset === 0 && data.buffer.byteLength === data.byteLength;
+    const memory = own ? data.buffer : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+    const samples = deep ? new Uint16Array(memory, 0, data.byteLength / 2) : new Uint8Array(memory, 0, data.byteLength);
     return {
       width: info.width,
       height: info.height,
@@ -133,19 +190,27 @@ export async function readImage(bytes: Uint8Array, options: ReadImageOptions = {
   }
 }
 
-/** A raster as grayscale in [0, 1] (luminance of RGB; alpha ignored). */
-export function rasterToGray(raster: RasterImage): GrayImage {
+function checkRaster(raster: RasterImage, name: string): void {
   if (raster === null || typeof raster !== 'object' || !raster.data)
-    throw new AppliedMLError('E_INPUT_INVALID', 'rasterToGray needs a raster { width, height, channels, bitDepth, data }.');
+    throw new AppliedMLError('E_INPUT_INVALID', `${name} needs a raster { width, height, channels, bitDepth, data }.`);
   const { width, height, channels } = raster;
   if (![width, height, channels].every((v) => Number.isInteger(v) && v > 0) || raster.data.length !== width * height * channels)
     throw new AppliedMLError(
       'E_SHAPE_MISMATCH',
       `A ${width}×${height} raster with ${channels} channels needs ${width * height * channels} values; it holds ${raster.data.length}.`,
     );
+}
+
+/** A raster as grayscale in [0, 1] (luminance of RGB; alpha ignored). */
+export function rasterToGray(raster: RasterImage): GrayImage {
+  checkRaster(raster, 'rasterToGray');
+  return { width: raster.width, height: raster.height, data: luminance(raster, 1 / (raster.bitDepth === 16 ? 65535 : 255)) };
+}
+
+/** The raster's luminance (its one channel for grayscale) times `scale`, one Float32 a pixel. */
+function luminance(raster: RasterImage, scale: number): Float32Array {
   const pixels = raster.width * raster.height;
   const out = new Float32Array(pixels);
-  const scale = 1 / (raster.bitDepth === 16 ? 65535 : 255);
   const c = raster.channels;
   for (let p = 0; p < pixels; p++) {
     const base = p * c;
@@ -154,17 +219,18 @@ export function rasterToGray(raster: RasterImage): GrayImage {
         ? (0.299 * raster.data[base]! + 0.587 * raster.data[base + 1]! + 0.114 * raster.data[base + 2]!) * scale
         : raster.data[base]! * scale;
   }
-  return { width: raster.width, height: raster.height, data: out };
+  return out;
 }
 
 /** A raster as RGB in [0, 1] (a grayscale one repeated in the three channels; alpha ignored). */
 export function rasterToColor(raster: RasterImage): ColorImage {
-  const gray = rasterToGray(raster); // checks the raster's shape
+  checkRaster(raster, 'rasterToColor');
   const pixels = raster.width * raster.height;
   const out = new Float32Array(pixels * 3);
   const scale = 1 / (raster.bitDepth === 16 ? 65535 : 255);
   const c = raster.channels;
-  for (let p = 0; p < pixels; p++) for (let k = 0; k < 3; k++) out[3 * p + k] = c >= 3 ? raster.data[p * c + k]! * scale : gray.data[p]!;
+  const first = c >= 3 ? 1 : 0; // grayscale: the one channel in all three
+  for (let p = 0; p < pixels; p++) for (let k = 0; k < 3; k++) out[3 * p + k] = raster.data[p * c + k * first]! * scale;
   return { width: raster.width, height: raster.height, channels: 3, data: out };
 }
 
@@ -180,12 +246,13 @@ function colorOrNone(dicom: DicomImage, frame: number): ColorImage | undefined {
 
 /** A raster's gray values in its stored units (0..255 or 0..65535), windowed by `voi` into [0, 1]. */
 function rasterDisplay(raster: RasterImage, voi: VoiSetting): GrayImage {
-  const gray = rasterToGray(raster);
-  if (voi === 'auto') return gray;
-  const full = raster.bitDepth === 16 ? 65535 : 255;
-  const stored = Float32Array.from(gray.data, (v) => v * full);
-  const data = voi === 'minmax' ? minMaxScale(stored) : applyWindow(stored, voi.center, voi.width, voi.function ?? 'LINEAR');
-  return { width: gray.width, height: gray.height, data };
+  if (voi === 'auto') return rasterToGray(raster);
+  checkRaster(raster, 'rasterDisplay');
+  // One Float32 image, windowed in place.
+  const stored = luminance(raster, 1);
+  const data =
+    voi === 'minmax' ? minMaxScale(stored, stored) : applyWindowInto(stored, stored, voi.center, voi.width, voi.function ?? 'LINEAR');
+  return { width: raster.width, height: raster.height, data };
 }
 
 /** What `readMedicalImage` returns: the display image plus, for DICOM, its metadata and tags. */
@@ -216,15 +283,16 @@ export interface ReadMedicalImageOptions extends ReadImageOptions {
   logger?: Logger;
 }
 
-/** Read a DICOM file or a PNG/JPEG/TIFF into a grayscale image in [0, 1], choosing by content. */
 const READ_MEDICAL_KEYS = Object.keys({
   maxPixels: 1,
+  maxDecodedBytes: 1,
   frame: 1,
   voi: 1,
   color: 1,
   logger: 1,
 } satisfies Record<keyof ReadMedicalImageOptions, 1>);
 
+/** Read a DICOM file or a PNG/JPEG/TIFF into a grayscale image in [0, 1], choosing by content. */
 export async function readMedicalImage(input: Uint8Array | string, options: ReadMedicalImageOptions = {}): Promise<MedicalImage> {
   if (!(input instanceof Uint8Array) && typeof input !== 'string')
     throw new AppliedMLError('E_INPUT_INVALID', 'readMedicalImage takes a file path or the file bytes (a Uint8Array or Buffer).');
@@ -237,8 +305,8 @@ export async function readMedicalImage(input: Uint8Array | string, options: Read
       throw new AppliedMLError('E_IO', `Cannot read image file ${input}: ${(cause as Error).message}`, { cause, details: { path: input } });
     }
   } else bytes = input;
-  if (options.maxPixels !== undefined && !(Number.isInteger(options.maxPixels) && options.maxPixels > 0))
-    throw new AppliedMLError('E_INPUT_INVALID', `maxPixels must be a positive integer (got ${options.maxPixels}).`);
+  checkLimit('maxPixels', options.maxPixels);
+  checkLimit('maxDecodedBytes', options.maxDecodedBytes);
   if (isDicom(bytes)) {
     const dicom = await readDicom(bytes, {
       maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
@@ -254,10 +322,16 @@ export async function readMedicalImage(input: Uint8Array | string, options: Read
       dicom: { metadata: dicom.metadata, tags: dicom.tags, frames: dicom.frames.length },
     };
   }
-  const raster = await readImage(bytes, options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {});
+  // The Float32 images made below: `image` (4 bytes a pixel), and `color` (12) for a colour input.
+  const wantColor = Boolean(options.color);
+  const raster = await decodeRaster(
+    bytes,
+    { maxPixels: options.maxPixels, maxDecodedBytes: options.maxDecodedBytes },
+    (colour) => 4 + (wantColor && colour ? 12 : 0),
+  );
   return {
     image: rasterDisplay(raster, options.voi ?? 'auto'),
-    ...(options.color && raster.channels >= 3 ? { color: rasterToColor(raster) } : {}),
+    ...(wantColor && raster.channels >= 3 ? { color: rasterToColor(raster) } : {}),
     format: raster.format,
     bitDepth: raster.bitDepth,
   };

@@ -93,12 +93,22 @@ export function dicomToColor(image: DicomImage, frame = 0): ColorImage | undefin
  * `LINEAR_EXACT` ((x − c) / w + 0.5 clipped, width > 0) or `SIGMOID` (1 / (1 + e^(−4 (x − c) / w)), C.11.2.1.3).
  */
 export function applyWindow(values: Float32Array, center: number, width: number, fn: VoiLutFunction = 'LINEAR'): Float32Array {
+  return applyWindowInto(values, new Float32Array(values.length), center, width, fn);
+}
+
+/** `applyWindow` writing into `out` (which may be `values` itself: each value is read before its slot is written). */
+export function applyWindowInto(
+  values: Float32Array,
+  out: Float32Array,
+  center: number,
+  width: number,
+  fn: VoiLutFunction = 'LINEAR',
+): Float32Array {
   if (fn !== 'LINEAR' && fn !== 'LINEAR_EXACT' && fn !== 'SIGMOID')
     throw new AppliedMLError('E_INPUT_INVALID', `VOI LUT function must be LINEAR, LINEAR_EXACT or SIGMOID (got ${String(fn)}).`);
   if (!((fn === 'LINEAR' ? width >= 1 : width > 0) && Number.isFinite(width)))
     throw new AppliedMLError('E_INPUT_INVALID', `Window width must be ${fn === 'LINEAR' ? 'at least 1' : 'positive'} (got ${width}).`);
   if (!Number.isFinite(center)) throw new AppliedMLError('E_INPUT_INVALID', `Window center must be a finite number (got ${center}).`);
-  const out = new Float32Array(values.length);
   if (fn === 'SIGMOID') {
     for (let i = 0; i < values.length; i++) out[i] = 1 / (1 + Math.exp((-4 * (values[i]! - center)) / width));
     return out;
@@ -116,7 +126,7 @@ export function applyWindow(values: Float32Array, center: number, width: number,
   return out;
 }
 
-export function minMaxScale(values: Float32Array): Float32Array {
+export function minMaxScale(values: Float32Array, out: Float32Array = new Float32Array(values.length)): Float32Array {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {
@@ -124,8 +134,8 @@ export function minMaxScale(values: Float32Array): Float32Array {
     if (v > hi) hi = v;
   }
   const range = hi - lo;
-  const out = new Float32Array(values.length);
   if (range > 0) for (let i = 0; i < values.length; i++) out[i] = (values[i]! - lo) / range;
+  else out.fill(0);
   return out;
 }
 
