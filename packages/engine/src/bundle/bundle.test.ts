@@ -333,6 +333,45 @@ describe('hand-edited manifests and network files', () => {
   });
 });
 
+describe('weight values', () => {
+  it('a float weight that is NaN or ±Infinity is E_BUNDLE_CORRUPT naming it, and no tensor is left', async () => {
+    const target = join(dir, 'bundle');
+    const [first, second] = [model(), model()];
+    await saveBundle(target, { ...input(first), models: { first, second } });
+    first.dispose();
+    second.dispose();
+    const manifest = unsealedManifest(await readFile(join(target, 'manifest.json'), 'utf8'));
+    const specs = (JSON.parse(await readFile(join(target, 'second.model.json'), 'utf8')) as { weightSpecs: { name: string }[] })
+      .weightSpecs;
+    const original = await readFile(join(target, 'second.weights.bin'));
+    const before = tf.memory().numTensors;
+    // The second model's last kernel (after the 4×5 kernel and 5 biases), value 3: the first model has
+    // been checked by then.
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const edited = Buffer.from(original);
+      new Float32Array(edited.buffer, edited.byteOffset, edited.length / 4)[25 + 2] = bad;
+      await writeFile(join(target, 'second.weights.bin'), edited);
+      manifest.files['second.weights.bin'] = createHash('sha256').update(edited).digest('hex');
+      await writeFile(join(target, 'manifest.json'), JSON.stringify(manifest));
+      const err = await loadBundle(target).catch((e: unknown) => e);
+      expect(AppliedMLError.hasCode(err, 'E_BUNDLE_CORRUPT'), String(err)).toBe(true);
+      expect((err as Error).message).toContain(`'${specs[2]!.name}' (value 3 of 10)`);
+      expect((err as Error).message).toContain(String(bad));
+      expect((err as AppliedMLError).details).toMatchObject({ file: 'second.weights.bin', weight: specs[2]!.name, index: 2 });
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    // The largest finite float32 values load.
+    const extreme = Buffer.from(original);
+    new Float32Array(extreme.buffer, extreme.byteOffset, extreme.length / 4).fill(3.4028234663852886e38, 0, 20);
+    await writeFile(join(target, 'second.weights.bin'), extreme);
+    manifest.files['second.weights.bin'] = createHash('sha256').update(extreme).digest('hex');
+    await writeFile(join(target, 'manifest.json'), JSON.stringify(manifest));
+    const loaded = await loadBundle(target);
+    Object.values(loaded.models).forEach((m) => m.dispose());
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('loadBundle path', () => {
   it('a path that is not a non-empty string is E_INPUT_INVALID, not a search for a folder named "undefined"', async () => {
     for (const bad of [undefined, null, '', 7, Symbol('x')]) {

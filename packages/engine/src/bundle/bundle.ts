@@ -6,7 +6,7 @@ import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { writeDirAtomic } from './atomic-dir';
 import { rebuildNetwork } from './rebuild-model';
-import { parseNetworkFile } from './saved-network';
+import { checkFiniteWeights, parseNetworkFile } from './saved-network';
 
 export const BUNDLE_FORMAT = 'appliedml-bundle';
 export const BUNDLE_SCHEMA_VERSION = 1;
@@ -284,16 +284,20 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
     }
     contents[name] = data;
   }
+  // The cheap checks of every network (types, finite weights) come before any is built.
+  const networks = Object.entries(manifest.models).map(([name, entry]) => {
+    // Both files are listed in `files` (checked with the manifest), so both were read.
+    const file = parseNetworkFile(contents[entry.topology]!, `Bundle ${dir}: ${entry.topology}`, { dir, file: entry.topology });
+    const weights = contents[entry.weights]!;
+    checkFiniteWeights(file, weights, `Bundle ${dir}: ${entry.weights}`, { dir, file: entry.weights });
+    return { name, file, weights };
+  });
   const models: Record<string, tf.LayersModel> = {};
   try {
-    for (const [name, entry] of Object.entries(manifest.models)) {
-      // Both are listed in `files` (checked with the manifest), so both were read.
-      const topology = contents[entry.topology]!;
-      const weights = contents[entry.weights]!;
-      const artifacts = parseNetworkFile(topology, `Bundle ${dir}: ${entry.topology}`);
+    for (const { name, file, weights } of networks) {
       const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
       try {
-        models[name] = await rebuildNetwork({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData });
+        models[name] = await rebuildNetwork({ modelTopology: file.modelTopology, weightSpecs: file.weightSpecs, weightData });
       } catch (cause) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' could not be rebuilt: ${(cause as Error).message}`, {
           cause,

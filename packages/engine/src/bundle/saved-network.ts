@@ -20,9 +20,9 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  * int32, bool; quantised as uint8, uint16 or float16). Anything else is E_BUNDLE_CORRUPT naming `where`
  * (`Bundle <dir>: <file>`), before tfjs builds or decodes anything.
  */
-export function parseNetworkFile(data: Uint8Array, where: string): NetworkFile {
+export function parseNetworkFile(data: Uint8Array, where: string, details: Record<string, unknown> = {}): NetworkFile {
   const corrupt = (what: string, cause?: unknown): AppliedMLError =>
-    new AppliedMLError('E_BUNDLE_CORRUPT', `${where} ${what}.`, cause === undefined ? {} : { cause });
+    new AppliedMLError('E_BUNDLE_CORRUPT', `${where} ${what}.`, { details, ...(cause === undefined ? {} : { cause }) });
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
@@ -51,4 +51,62 @@ export function parseNetworkFile(data: Uint8Array, where: string): NetworkFile {
     }
   });
   return parsed as unknown as NetworkFile;
+}
+
+/** Values in a weight: the product of its shape (an empty shape is one value). */
+function valueCount(shape: number[]): number {
+  return shape.reduce((n, d) => n * d, 1);
+}
+
+/** A typed view of `bytes` (copied when its offset does not suit the element size). */
+function view<T>(data: Uint8Array, offset: number, bytes: number, size: number, make: (b: ArrayBuffer, o: number, n: number) => T): T {
+  const start = data.byteOffset + offset;
+  if (start % size === 0) return make(data.buffer as ArrayBuffer, start, bytes / size);
+  return make(data.slice(offset, offset + bytes).buffer, 0, bytes / size);
+}
+
+/**
+ * Every float weight of a network holds finite values: a NaN or ±Infinity (a hand edit, a buggy export, a
+ * training run that diverged) would load and make every prediction NaN. One pass over the bytes, before
+ * any tensor is made; E_BUNDLE_CORRUPT naming the weight and `where` (`Bundle <dir>: <file>`). Weights
+ * past the end of the data are left to the size checks.
+ */
+export function checkFiniteWeights(file: NetworkFile, data: Uint8Array, where: string, details: Record<string, unknown> = {}): void {
+  let offset = 0;
+  for (const spec of file.weightSpecs) {
+    const count = valueCount(spec.shape);
+    const q = spec.quantization?.dtype;
+    const size = q ? QUANTIZED_BYTES[q]! : DTYPE_BYTES[spec.dtype]!;
+    const bytes = count * size;
+    if (offset + bytes > data.byteLength) return;
+    let bad = -1;
+    let value = 'Infinity or NaN';
+    if (q === 'float16') {
+      // Half precision: all exponent bits set is Infinity or NaN.
+      const halves = view(data, offset, bytes, 2, (b, o, n) => new Uint16Array(b, o, n));
+      for (let i = 0; i < halves.length; i++)
+        if ((halves[i]! & 0x7c00) === 0x7c00) {
+          bad = i;
+          break;
+        }
+    } else if (!q && spec.dtype === 'float32') {
+      const values = view(data, offset, bytes, 4, (b, o, n) => new Float32Array(b, o, n));
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        if (v - v !== 0) {
+          bad = i;
+          value = String(v);
+          break;
+        }
+      }
+    }
+    if (bad >= 0) {
+      throw new AppliedMLError(
+        'E_BUNDLE_CORRUPT',
+        `${where} holds ${value} in weight '${spec.name}' (value ${bad + 1} of ${count}); a network with it would predict NaN, so it is refused.`,
+        { details: { ...details, weight: spec.name, index: bad, value } },
+      );
+    }
+    offset += bytes;
+  }
 }
