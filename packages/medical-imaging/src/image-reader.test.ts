@@ -273,8 +273,12 @@ describe('maxDecodedBytes', () => {
       )) as unknown;
     const rgb = sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 9, g: 9, b: 9 } } });
     expect(await decoded(await rgb.clone().png().toBuffer())).toBe(3 * pixels);
-    // An interlaced PNG is decoded whole before conversion: 2 bytes a source sample more.
-    expect(await decoded(await rgb.clone().png({ progressive: true }).toBuffer())).toBe(9 * pixels);
+    // An interlaced PNG is decoded whole before conversion, at its own depth.
+    expect(await decoded(await rgb.clone().png({ progressive: true }).toBuffer())).toBe(6 * pixels);
+    expect(await decoded(await rgb.clone().toColourspace('rgb16').png({ progressive: true }).toBuffer())).toBe(12 * pixels);
+    // A progressive JPEG holds 2 bytes a DCT coefficient: 3 bytes a pixel at 4:2:0, 6 at 4:4:4.
+    expect(await decoded(await rgb.clone().jpeg({ progressive: true }).toBuffer())).toBe(6 * pixels);
+    expect(await decoded(await rgb.clone().jpeg({ progressive: true, chromaSubsampling: '4:4:4' }).toBuffer())).toBe(9 * pixels);
     // A JPEG the EXIF orientation turns: one more copy of the samples.
     expect(await decoded(await rgb.clone().jpeg().withMetadata({ orientation: 6 }).toBuffer())).toBe(6 * pixels);
   });

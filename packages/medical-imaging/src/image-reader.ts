@@ -15,10 +15,10 @@ import type { ColorImage, GrayImage } from './gray-image';
 export const DEFAULT_MAX_PIXELS = 2 ** 28;
 
 /**
- * Default limit on the bytes a PNG / JPEG / TIFF / WebP read allocates: 1.5 GiB, what the largest
- * 8,192 × 8,192 image needs (RGBA at 16 bits read by `readMedicalImage` with `color: true`: 24 bytes a
- * pixel). A 16,384 × 16,384 RGB image (2^28 pixels, within `maxPixels`) needs 1.75 GiB as grayscale
- * and 4.75 GiB with `color: true`, and is refused before decoding.
+ * Default limit on the bytes a PNG / JPEG / TIFF / WebP read allocates: 1.5 GiB, what an 8,192 × 8,192
+ * RGBA image at 16 bits needs when `readMedicalImage` reads it with `color: true` (24 bytes a pixel). A
+ * 16,384 × 16,384 RGB image (2^28 pixels, within `maxPixels`) needs 1.75 GiB as grayscale and 4.75 GiB
+ * with `color: true`, and is refused before decoding.
  */
 export const DEFAULT_MAX_DECODED_BYTES = 1.5 * 2 ** 30;
 
@@ -39,9 +39,9 @@ export interface ReadImageOptions {
   /**
    * PNG / JPEG / TIFF / WebP: refuse an image whose read would allocate more bytes than this (default
    * 1.5 GiB, `DEFAULT_MAX_DECODED_BYTES`), counted from the header before decoding: width × height ×
-   * channels × bytes per sample of the decoded samples, the decoder's own full-image buffer when it needs
-   * one (interlaced PNG, progressive JPEG, an EXIF rotation), and for `readMedicalImage` the Float32
-   * images it returns (4 bytes a pixel for `image`, 12 more for `color`). Not applied to DICOM.
+   * channels × bytes per sample of the decoded samples, the decoder's whole-image buffer when it needs
+   * one (interlaced PNG, progressive JPEG), one more copy for an EXIF rotation, and for `readMedicalImage`
+   * the Float32 images it returns (4 bytes a pixel for `image`, 12 more for `color`). Not applied to DICOM.
    */
   maxDecodedBytes?: number;
 }
@@ -94,6 +94,16 @@ function checkLimit(name: 'maxPixels' | 'maxDecodedBytes', value: unknown): void
 
 function formatBytes(bytes: number): string {
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** Bytes a pixel an interlaced PNG or progressive JPEG decoder holds for the whole image. */
+function wholeImageDecodeBytes(meta: Metadata, bytesPerSample: number): number {
+  const sourceChannels = meta.channels ?? 4;
+  if (meta.format !== 'jpeg') return sourceChannels * bytesPerSample;
+  // JPEG: 2 bytes a DCT coefficient, one coefficient a sample of each component; chroma subsampled
+  // 4:2:0 (or 4:1:1) holds a quarter of the luma samples in each chroma component, 4:2:2 a half.
+  const chroma = { '4:2:0': 0.25, '4:1:1': 0.25, '4:2:2': 0.5 }[meta.chromaSubsampling ?? ''] ?? 1;
+  return sourceChannels === 3 ? 2 * (1 + 2 * chroma) : 2 * sourceChannels;
 }
 
 function checkPixels(width: number, height: number, maxPixels: number): void {
@@ -150,15 +160,15 @@ async function decodeRaster(
   const deep = meta.depth === 'ushort' || meta.depth === 'short';
   const grey = (meta.channels ?? 3) <= 2;
   // What the read allocates, from the header: sharp's raw output (one or three channels, plus alpha
-  // kept); a full decoded copy inside libvips when the decoder cannot stream (interlaced PNG,
-  // progressive JPEG: counted at two bytes a source sample) or the EXIF orientation turns or flips the
-  // image; the caller's Float32 images.
+  // kept); the decoder's whole image when it cannot stream (an interlaced PNG at its own depth, a
+  // progressive JPEG's 16-bit DCT coefficients for each component at its sampling); one more copy of
+  // the samples when the EXIF orientation turns or flips the image; the caller's Float32 images.
   const pixels = width * height;
   const channels = (grey ? 1 : 3) + (meta.hasAlpha ? 1 : 0);
   const bytesPerSample = deep ? 2 : 1;
-  const decoderCopy = meta.isProgressive ? 2 * (meta.channels ?? channels) : 0;
+  const decoderCopy = meta.isProgressive ? wholeImageDecodeBytes(meta, bytesPerSample) : 0;
   const rotateCopy = (meta.orientation ?? 1) > 1 ? channels * bytesPerSample : 0;
-  const decodedBytes = pixels * (channels * bytesPerSample + decoderCopy + rotateCopy + floatBytesPerPixel(!grey));
+  const decodedBytes = Math.ceil(pixels * (channels * bytesPerSample + decoderCopy + rotateCopy + floatBytesPerPixel(!grey)));
   if (decodedBytes > maxDecodedBytes)
     throw new AppliedMLError(
       'E_INPUT_TOO_LARGE',
