@@ -28,6 +28,25 @@ export type WorkerTask =
   /** Answers once the worker that runs it has loaded the model (after a worker was replaced). */
   | { kind: 'ping' };
 
+/**
+ * What a worker posts (on its parentPort, piscina's 'message' event) once it holds the model: the
+ * pool is ready only while every live worker has said so, so a replacement for a worker that died,
+ * even between tasks, holds readiness down until it has loaded the model.
+ */
+export interface LoadedMessage {
+  kind: 'appliedml-model-loaded';
+  threadId: number;
+}
+
+export function isLoadedMessage(message: unknown): message is LoadedMessage {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as Partial<LoadedMessage>).kind === 'appliedml-model-loaded' &&
+    typeof (message as Partial<LoadedMessage>).threadId === 'number'
+  );
+}
+
 export interface WireError {
   code: string;
   /** The SDK error's message; for anything else a fixed one (see `internal`). */

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { threadId, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { AppliedMLError } from '@appliedml/engine';
 import { INTERNAL_MESSAGE } from './http-errors';
-import type { InferenceModel, InfoAnswer, LoadModel, Outcome, WireError, WorkerSetup, WorkerTask } from './pool-protocol';
+import type { InferenceModel, InfoAnswer, LoadedMessage, LoadModel, Outcome, WireError, WorkerSetup, WorkerTask } from './pool-protocol';
 
 // One piscina worker: starts loading the model when the thread starts (piscina imports this
 // module at start-up; its own engine, its own model), and every task waits for that load. No
@@ -52,7 +52,12 @@ async function loadModel(): Promise<State> {
   }
 }
 
-const loaded: Promise<State> = loadModel();
+// Tell the pool once the model is here: it counts this worker as ready only then (a replacement
+// for a worker that died, during a task or between tasks, holds readiness down until it has loaded).
+const loaded: Promise<State> = loadModel().then((state) => {
+  if (!('error' in state)) parentPort?.postMessage({ kind: 'appliedml-model-loaded', threadId } satisfies LoadedMessage);
+  return state;
+});
 
 type WaitAsync = (array: Int32Array, index: number, value: number, timeout: number) => { async: boolean; value: unknown };
 

@@ -175,6 +175,50 @@ describe('inference worker pool', () => {
     }
   }, 30_000);
 
+  it('notices a worker that dies between tasks: not ready until its replacement has loaded the model, then ready by itself', async () => {
+    const delay = join(dir, 'idle-delay.txt');
+    const log = join(dir, 'idle-loads.log');
+    await writeFile(delay, '0');
+    const pool = createInferencePool<ScaleInput, ScaleOutput>({
+      worker: WORKER,
+      bundle: join(dir, 'model.json'),
+      // Two workers: the healthy one could answer a ping, so only each worker's own word counts.
+      threads: 2,
+      loadOptions: { loadDelayFile: delay, loadLog: log },
+    });
+    const logged = async (): Promise<number[]> => (await readFile(log, 'utf8')).split('\n').filter(Boolean).map(Number);
+    const until = async (want: boolean, ms: number): Promise<boolean> => {
+      for (const end = Date.now() + ms; pool.isReady !== want && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
+      return pool.isReady === want;
+    };
+    try {
+      await pool.ready();
+      expect(pool.isReady).toBe(true);
+      const first = await logged();
+      expect(first).toHaveLength(2);
+      await writeFile(delay, '800'); // the replacement takes a while to load
+      // The task answers; its worker ends 50 ms later, idle: no task sees it die.
+      const { threadId: dying } = await pool.run({ exitAfter: 50 });
+      expect(await until(false, 5_000)).toBe(true);
+      expect(await until(true, 20_000)).toBe(true);
+      // Ready again only once a new worker (not the dead one) had loaded the model.
+      const after = await logged();
+      expect(after).toHaveLength(3);
+      expect(first).toContain(dying);
+      expect(first).not.toContain(after[2]);
+      // No task was needed to recover, and the pool answers from its two live workers.
+      const threadsNow = new Set(
+        (await Promise.all([pool.runBatch([{ spin: 100 }]), pool.runBatch([{ spin: 100 }])])).flat().map((o) => o.threadId),
+      );
+      expect(threadsNow.has(dying)).toBe(false);
+      expect((await pool.run(2)).y).toBe(6);
+      expect(pool.isReady).toBe(true);
+    } finally {
+      await pool.close();
+    }
+    expect(pool.isReady).toBe(false);
+  }, 40_000);
+
   it('close() ends a worker still running after closeTimeoutMs instead of waiting for it', async () => {
     const stuck = createInferencePool<ScaleInput, ScaleOutput>({
       worker: WORKER,

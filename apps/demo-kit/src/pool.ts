@@ -3,7 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { AppliedMLError, type ErrorCode, ERROR_CODES } from '@appliedml/engine';
 import { INTERNAL_MESSAGE } from './http-errors';
-import type { InfoAnswer, Outcome, WireError, WorkerSetup, WorkerTask } from './pool-protocol';
+import { isLoadedMessage, type InfoAnswer, type Outcome, type WireError, type WorkerSetup, type WorkerTask } from './pool-protocol';
 
 export interface MicroBatchOptions {
   /** Most inputs in one predictBatch call (default 16). */
@@ -159,12 +159,35 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     maxQueue,
     concurrentTasksPerWorker: 1,
     idleTimeout: Number.POSITIVE_INFINITY,
+    // piscina's default ('sync') parks an idle worker in Atomics.wait, which stops its event loop
+    // between tasks: a model load (async) would not go on until a task arrived, and a replacement
+    // would not load by itself. 'async' waits with Atomics.waitAsync: the loop runs between tasks.
+    atomics: 'async',
     closeTimeout: closeTimeoutMs,
     execArgv: options.execArgv ?? defaultExecArgv(moduleUrl),
   });
   // piscina emits 'error' when close() times out (it then terminates the workers, as wanted) or a
   // worker fails outside a task; unheard, an EventEmitter 'error' would end the process.
   piscina.on('error', () => undefined);
+  /**
+   * Worker threads that hold the model: each worker posts a message once it has loaded (its answer
+   * to `ready()` says so too). piscina replaces a worker that died — in a task, timed out, or idle
+   * between tasks, which no task notices — and readiness needs every live worker in this set.
+   */
+  const holding = new Set<number>();
+  piscina.on('message', (message: unknown) => {
+    if (isLoadedMessage(message)) holding.add(message.threadId);
+  });
+  function everyWorkerHolds(): boolean {
+    const live = piscina.threads;
+    if (live.length < threads) return false;
+    // Thread ids are never reused: forget the dead ones now and then.
+    if (holding.size > 2 * threads) {
+      const alive = new Set(live.map((w) => w.threadId));
+      for (const id of holding) if (!alive.has(id)) holding.delete(id);
+    }
+    return live.every((w) => holding.has(w.threadId));
+  }
   const stats = { batches: 0, inputs: 0, largestBatch: 0, timeouts: 0 };
   /** Workers replaced after a timeout whose replacement has not yet shown it holds the model. */
   let recovering = 0;
@@ -192,7 +215,7 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     let limit = taskTimeoutMs;
     let deadline: NodeJS.Timeout | undefined;
     const expire = (): void => {
-      if (recovering > 0 && limit === taskTimeoutMs) {
+      if ((recovering > 0 || (isReady && !everyWorkerHolds())) && limit === taskTimeoutMs) {
         limit += readyTimeoutMs;
         deadline = setTimeout(expire, readyTimeoutMs);
       } else controller.abort();
@@ -319,6 +342,8 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
           if (distinct !== threads)
             throw new AppliedMLError('E_INTERNAL', `Only ${distinct} of ${threads} inference workers answered the readiness check.`);
           loadedWorkers = distinct;
+          // Their answers say they hold the model; their own messages may still be on the way.
+          for (const a of answers) holding.add(a.threadId);
           if (closed) throw new AppliedMLError('E_MODEL_DISPOSED', 'The inference pool is closed.');
           isReady = true;
           return answers[0]?.info ?? {};
@@ -329,7 +354,7 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
       return readyPromise;
     },
     get isReady() {
-      return isReady && recovering === 0;
+      return isReady && recovering === 0 && everyWorkerHolds();
     },
     get full() {
       return !closed && piscina.queueSize >= maxQueue;

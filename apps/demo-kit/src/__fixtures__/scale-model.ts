@@ -6,11 +6,12 @@ import type { InferenceModel } from '../pool-protocol';
 
 // A stand-in model for the pool tests: the "bundle" is a JSON file {factor}; inputs are numbers
 // (negative ones are bad input), {spin: ms} to keep the worker's CPU busy, {fail: text} to throw
-// a plain (non-SDK) error, or {exit: code} to end the worker thread.
+// a plain (non-SDK) error, {exit: code} to end the worker thread, or {exitAfter: ms} to answer and
+// end the thread ms later, while it is idle.
 // Options: `loadLog` (a file each load appends its thread id to), `slowLoadMs` (every worker
 // but the first to claim `${loadLog}.first` takes this long to load) and `loadDelayFile` (a file
 // holding how many ms each load waits, read at load time).
-export type ScaleInput = number | { spin: number } | { fail: string } | { exit: number };
+export type ScaleInput = number | { spin: number } | { fail: string } | { exit: number } | { exitAfter: number };
 export interface ScaleOutput {
   y: number;
   batchSize: number;
@@ -44,6 +45,10 @@ export async function load(
       return inputs.map((x) => {
         if (typeof x === 'object' && 'fail' in x) throw new TypeError(x.fail);
         if (typeof x === 'object' && 'exit' in x) process.exit(x.exit);
+        if (typeof x === 'object' && 'exitAfter' in x) {
+          setTimeout(() => process.exit(3), x.exitAfter);
+          return { y: 0, batchSize: inputs.length, threadId };
+        }
         if (typeof x === 'object') {
           const until = Date.now() + x.spin;
           while (Date.now() < until) {
