@@ -40,7 +40,7 @@ export interface PredictAnswer {
  * answer keeps the typed code and says it in fixed words. The original error stays as the cause.
  */
 const READ_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  E_INPUT_TOO_LARGE: `The image is over this service's pixel limit (${MAX_UPLOAD_PIXELS} pixels, 8,192 × 8,192).`,
+  E_INPUT_TOO_LARGE: `The image is over this service's limits (${MAX_UPLOAD_PIXELS} pixels, 8,192 × 8,192, and the memory its decoding needs).`,
   E_FORMAT_UNSUPPORTED: 'The upload is not an image this service reads (DICOM, PNG, JPEG or TIFF).',
   E_INPUT_INVALID: 'The image is corrupt, truncated or empty.',
   E_SHAPE_MISMATCH: 'The image has a layout this service does not read.',
