@@ -222,7 +222,8 @@ describe('model bundles', () => {
     // before the third fails), checksummed again.
     const fitting = edited.replace('"units":6', '"units":5');
     const weightsPath = join(target, 'main.weights.bin');
-    const short = (await readFile(weightsPath)).subarray(0, 100);
+    const full = await readFile(weightsPath);
+    const short = full.subarray(0, 100);
     const digest = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
     const rewrite = async (topology: string, weights?: Uint8Array) => {
       await writeFile(topologyPath, topology);
@@ -234,11 +235,11 @@ describe('model bundles', () => {
       await writeFile(manifestPath, JSON.stringify(manifest));
     };
     await rewrite(fitting, short);
-    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /could not be rebuilt/);
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /holds 100 bytes, but its weight .* would need 40 bytes from byte 100/);
     expect(tf.memory().numTensors).toBe(before);
     // The last layer's class unknown: the first layer's variables exist when the build fails.
     const last = fitting.lastIndexOf('"class_name":"Dense"');
-    await rewrite(fitting.slice(0, last) + '"class_name":"NoSuchLayer"' + fitting.slice(last + '"class_name":"Dense"'.length));
+    await rewrite(fitting.slice(0, last) + '"class_name":"NoSuchLayer"' + fitting.slice(last + '"class_name":"Dense"'.length), full);
     await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /could not be rebuilt/);
     expect(tf.memory().numTensors).toBe(before);
     // An initialiser tfjs does not know on the last layer.
@@ -330,6 +331,60 @@ describe('hand-edited manifests and network files', () => {
       expect((err as Error).message, what).toMatch(/main\.model\.json/);
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('sizes a network declares', () => {
+  async function edited(change: (topology: string) => string, weights?: (w: Buffer) => Buffer): Promise<string> {
+    const target = join(dir, 'bundle');
+    const m = model();
+    await saveBundle(target, input(m));
+    m.dispose();
+    const manifest = unsealedManifest(await readFile(join(target, 'manifest.json'), 'utf8'));
+    const topology = change(await readFile(join(target, 'main.model.json'), 'utf8'));
+    await writeFile(join(target, 'main.model.json'), topology);
+    manifest.files['main.model.json'] = createHash('sha256').update(topology).digest('hex');
+    if (weights) {
+      const data = weights(await readFile(join(target, 'main.weights.bin')));
+      await writeFile(join(target, 'main.weights.bin'), data);
+      manifest.files['main.weights.bin'] = createHash('sha256').update(data).digest('hex');
+    }
+    await writeFile(join(target, 'manifest.json'), JSON.stringify(manifest));
+    return target;
+  }
+
+  async function refusedQuickly(target: string, text: RegExp): Promise<void> {
+    const before = tf.memory().numTensors;
+    const started = performance.now();
+    await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', text);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(tf.memory().numTensors).toBe(before);
+  }
+
+  it('a layer edited to need more weights than the file holds is refused before it is built (no gigabytes, no seconds)', async () => {
+    // Ten million units: the network would need 4e7 + 1e7 + 2e7 values (about 280 MB) before it found
+    // that its weights do not fit; the file holds 37.
+    const target = await edited((t) => t.replace('"units":5', '"units":10000000'));
+    await refusedQuickly(
+      target,
+      /does not fit its weights: layer '.*' would create 'kernel' of shape \[4,10000000\] \(40000000 values\), more than the 37 values/,
+    );
+  });
+
+  it('a weight spec edited to a huge shape, and a weights file padded, are refused from their sizes alone', async () => {
+    const huge = await edited((t) => t.replace('"shape":[4,5]', '"shape":[4,50000000]'));
+    await refusedQuickly(huge, /holds 148 bytes, but its weight .* of shape \[4, 50000000\] would need 800000000 bytes from byte 0/);
+    await rm(huge, { recursive: true });
+    const padded = await edited(
+      (t) => t,
+      (w) => Buffer.concat([w, Buffer.alloc(4)]),
+    );
+    await refusedQuickly(padded, /holds 152 bytes, but its weight specs describe 148/);
+  });
+
+  it('a smaller layer that fits the size budget is still refused by the fit check', async () => {
+    const target = await edited((t) => t.replace('"units":5', '"units":4'));
+    await refusedQuickly(target, /could not be rebuilt/);
   });
 });
 

@@ -6,7 +6,7 @@ import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { writeDirAtomic } from './atomic-dir';
 import { rebuildNetwork } from './rebuild-model';
-import { checkFiniteWeights, parseNetworkFile } from './saved-network';
+import { checkFiniteWeights, checkWeightSizes, parseNetworkFile } from './saved-network';
 
 export const BUNDLE_FORMAT = 'appliedml-bundle';
 export const BUNDLE_SCHEMA_VERSION = 1;
@@ -284,11 +284,12 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
     }
     contents[name] = data;
   }
-  // The cheap checks of every network (types, finite weights) come before any is built.
+  // The cheap checks of every network (types, sizes, finite weights) come before any is built.
   const networks = Object.entries(manifest.models).map(([name, entry]) => {
     // Both files are listed in `files` (checked with the manifest), so both were read.
     const file = parseNetworkFile(contents[entry.topology]!, `Bundle ${dir}: ${entry.topology}`, { dir, file: entry.topology });
     const weights = contents[entry.weights]!;
+    checkWeightSizes(file, weights, `Bundle ${dir}: ${entry.weights}`, { dir, file: entry.weights });
     checkFiniteWeights(file, weights, `Bundle ${dir}: ${entry.weights}`, { dir, file: entry.weights });
     return { name, file, weights };
   });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppliedMLError } from '../errors';
-import { networkSkeleton } from './rebuild-model';
+import { networkSkeleton, rebuildNetwork } from './rebuild-model';
 
 describe('networkSkeleton', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -46,6 +46,71 @@ describe('networkSkeleton', () => {
       }
       expect(AppliedMLError.isInstance(error) && error.code, name).toBe('E_BUNDLE_CORRUPT');
     }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+/** A layer that picks its initialiser in code (as the traffic SDK's graph layer does), sized by `size`. */
+class SquareWeight extends tf.layers.Layer {
+  static className = 'AppliedMLTestSquareWeight';
+  readonly size: number;
+  constructor(config: { size: number; name?: string }) {
+    super(config);
+    this.size = config.size;
+  }
+  override build(): void {
+    this.addWeight('square', [this.size, this.size], 'float32', tf.initializers.identity({}));
+    this.built = true;
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), size: this.size };
+  }
+}
+tf.serialization.registerClass(SquareWeight);
+
+async function saved(
+  model: tf.LayersModel,
+): Promise<{ modelTopology: object; weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer }> {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return {
+    modelTopology: artifacts!.modelTopology as object,
+    weightSpecs: artifacts!.weightSpecs!,
+    weightData: tf.io.CompositeArrayBuffer.join(artifacts!.weightData!),
+  };
+}
+
+describe('rebuildNetwork', () => {
+  it('refuses a topology whose layers would create more weight values than saved, before making them, also for initialisers chosen in code', async () => {
+    const original = tf.sequential({ layers: [new SquareWeight({ size: 3, inputShape: [3] } as never), tf.layers.dense({ units: 2 })] });
+    const network = await saved(original);
+    original.dispose();
+    const before = tf.memory().numTensors;
+    const rebuilt = await rebuildNetwork(network);
+    expect(rebuilt.countParams()).toBe(9 + 6 + 2);
+    rebuilt.dispose();
+    const edited = JSON.parse(JSON.stringify(network.modelTopology).replace('"size":3', '"size":3000')) as object;
+    const error = await rebuildNetwork({ ...network, modelTopology: edited }).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(error, 'E_BUNDLE_CORRUPT'), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(/would create 'square' of shape \[3000,3000\] \(9000000 values\), more than the 17 values/);
+    expect(tf.memory().numTensors).toBe(before);
+    // Layer.addWeight is itself again afterwards: a network built now is not counted.
+    const big = tf.sequential({ layers: [new SquareWeight({ size: 30, inputShape: [30] } as never)] });
+    expect(big.countParams()).toBe(900);
+    big.dispose();
+  });
+
+  it('weights cut short fail without leaving the tensors decoded before the cut', async () => {
+    const original = tf.sequential({ layers: [tf.layers.dense({ units: 5, inputShape: [4] }), tf.layers.dense({ units: 2 })] });
+    const network = await saved(original);
+    original.dispose();
+    const before = tf.memory().numTensors;
+    await expect(rebuildNetwork({ ...network, weightData: network.weightData.slice(0, 100) })).rejects.toThrow();
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { AppliedMLError } from '../errors';
+import { AppliedMLError, describeValue } from '../errors';
 
 /** A saved network: its Keras-style topology, the specs of its weights and their bytes. */
 export interface SavedNetwork {
@@ -34,11 +34,45 @@ export function networkSkeleton(modelTopology: object): Promise<tf.LayersModel> 
   return tf.models.modelFromJSON({ modelTopology: zeroInitialisers(modelTopology) as tf.io.ModelJSON['modelTopology'] });
 }
 
+/**
+ * `networkSkeleton`, refusing any topology whose layers would create more weight values than `maxValues`
+ * before they are made: an edited size (Dense units 4 → 1e8) fails at once instead of allocating
+ * gigabytes. Every layer (tfjs's and custom ones) creates its weights through `Layer.addWeight`, so that
+ * is where they are counted, only while the layers are built (synchronously, within this call).
+ */
+function skeletonWithin(modelTopology: object, maxValues: number): Promise<tf.LayersModel> {
+  const prototype = tf.layers.Layer.prototype as unknown as { addWeight: (this: tf.layers.Layer, ...args: unknown[]) => unknown };
+  const addWeight = prototype.addWeight;
+  let used = 0;
+  prototype.addWeight = function (this: tf.layers.Layer, ...args: unknown[]) {
+    const [name, shape] = args as [string, unknown];
+    const count = Array.isArray(shape) ? shape.reduce((n: number, d: unknown) => n * (typeof d === 'number' ? d : NaN), 1) : NaN;
+    used += count;
+    if (!(used <= maxValues))
+      throw new AppliedMLError(
+        'E_BUNDLE_CORRUPT',
+        `its topology does not fit its weights: layer '${this.name}' would create '${String(name)}' of shape ${describeValue(shape)}` +
+          ` (${count} values), more than the ${maxValues} values the weights hold in all.`,
+        { details: { layer: this.name, weight: String(name), shape, values: maxValues } },
+      );
+    return addWeight.apply(this, args);
+  };
+  try {
+    return networkSkeleton(modelTopology);
+  } finally {
+    prototype.addWeight = addWeight;
+  }
+}
+
 async function checkFit(saved: SavedNetwork): Promise<void> {
   const known = new Set(Object.keys(tf.engine().registeredVariables));
+  // Optimizer state, when a bundle holds it, is no weight of the network (tfjs sets it aside too).
+  const values = saved.weightSpecs
+    .filter((spec) => spec.group !== 'optimizer')
+    .reduce((n, spec) => n + spec.shape.reduce((m, d) => m * d, 1), 0);
   // The skeleton's layers are built synchronously within the call: the variables that appear during it
   // are the probe's own, whatever else runs while it settles.
-  const pending = networkSkeleton(saved.modelTopology);
+  const pending = skeletonWithin(saved.modelTopology, values);
   const created = Object.entries(tf.engine().registeredVariables)
     .filter(([name]) => !known.has(name))
     .map(([, variable]) => variable);
@@ -47,7 +81,6 @@ async function checkFit(saved: SavedNetwork): Promise<void> {
     const probe = await pending;
     // Inside tidy: weights cut short make decodeWeights throw after it has made some of the tensors.
     weights = tf.tidy(() => tf.io.decodeWeights(saved.weightData, saved.weightSpecs));
-    // Optimizer state, when a bundle holds it, is no weight of the network (tfjs sets it aside too).
     const optimizer = new Set(saved.weightSpecs.filter((spec) => spec.group === 'optimizer').map((spec) => spec.name));
     probe.loadWeights(Object.fromEntries(Object.entries(weights).filter(([name]) => !optimizer.has(name))), true);
   } finally {

@@ -110,3 +110,36 @@ export function checkFiniteWeights(file: NetworkFile, data: Uint8Array, where: s
     offset += bytes;
   }
 }
+
+/**
+ * The weight specs describe the weights file exactly: each weight's values at its dtype's size, one after
+ * the other, adding up to the file's length. So no spec declares more than the file holds (a shape
+ * edited to millions of values is refused here, before anything is decoded), and a file cut short or
+ * padded is refused too. E_BUNDLE_CORRUPT naming `where` (`Bundle <dir>: <file>`) and the weight.
+ * Returns the number of values the network's own weights hold (optimizer state, which tfjs sets aside,
+ * not counted): the most a topology that fits them can create.
+ */
+export function checkWeightSizes(file: NetworkFile, data: Uint8Array, where: string, details: Record<string, unknown> = {}): number {
+  let offset = 0;
+  let values = 0;
+  for (const spec of file.weightSpecs) {
+    const count = valueCount(spec.shape);
+    const q = spec.quantization?.dtype;
+    const bytes = count * (q ? QUANTIZED_BYTES[q]! : DTYPE_BYTES[spec.dtype]!);
+    if (offset + bytes > data.byteLength)
+      throw new AppliedMLError(
+        'E_BUNDLE_CORRUPT',
+        `${where} holds ${data.byteLength} bytes, but its weight '${spec.name}' of shape [${spec.shape.join(', ')}] would need ${bytes} bytes from byte ${offset}: the weights file is cut short or the weight specs were edited.`,
+        { details: { ...details, weight: spec.name, shape: spec.shape, bytes: data.byteLength } },
+      );
+    offset += bytes;
+    if (spec.group !== 'optimizer') values += count;
+  }
+  if (offset !== data.byteLength)
+    throw new AppliedMLError(
+      'E_BUNDLE_CORRUPT',
+      `${where} holds ${data.byteLength} bytes, but its weight specs describe ${offset}: the weights file was padded or the weight specs were edited.`,
+      { details: { ...details, bytes: data.byteLength, described: offset } },
+    );
+  return values;
+}
