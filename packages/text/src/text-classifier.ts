@@ -137,6 +137,10 @@ interface State {
   rows?: TfidfRowBuilder;
   vocabulary?: Vocabulary;
   network?: tf.LayersModel;
+  /** The CNN's widest convolution, read from the network: every text is padded to at least this many ids. */
+  widestKernel?: number;
+  /** The bundle the network came from (undefined when trained in this process). */
+  loadedFrom?: string;
 }
 
 /** The input-length caps the user asked for: each training fits the network's width to its data under these. */
@@ -499,6 +503,7 @@ export class TextClassifier {
               `The CNN's embedding table would hold ${state.vocabulary.size} words × ${cnn.embeddingDim}; at most ${MAX_EMBEDDING_CELLS} cells. Lower cnn.maxVocabulary or cnn.embeddingDim.`,
             );
           network = buildKimCnn(cnn, state.vocabulary.size, K, this.config.multiLabel, this.config.seed);
+          state.widestKernel = Math.max(...cnn.kernelSizes);
           featureCount = state.vocabulary.size;
         } else {
           network = buildFastText(this.config.fasttext, K, this.config.multiLabel, this.config.seed);
@@ -870,6 +875,11 @@ export class TextClassifier {
           throw corrupt(`its network takes ${network.inputs.length} input(s), a ${pre.model} network ${inputs}`);
         state.network = network;
         if (pre.model === 'cnn') state.vocabulary = Vocabulary.fromJSON(json('vocabulary.json') as { terms: string[]; offset: number });
+        // Without manifestSha256 a hand-edited manifest or vocabulary reaches here: the values that size the
+        // network's input are checked against the rebuilt network itself, so nothing reads past its tables.
+        const widest = checkNetworkFits(network, checkedPre, state.vocabulary, corrupt);
+        if (widest !== undefined) state.widestKernel = widest;
+        state.loadedFrom = dir;
       }
       model.state = state;
       return model;
@@ -1004,14 +1014,29 @@ export class TextClassifier {
     }
     const network = state.network as tf.LayersModel;
     const tokens = texts.map((t) => tokenize(t, state.features));
-    if (this.config.model === 'cnn' && isFreeWidth(network)) return this.cnnProbabilities(tokens, state, network);
-    const x = this.encodeNeural(tokens, state);
-    try {
-      const { data } = predictBatched(network, x, { batchSize: 512 });
-      return texts.map((_, i) => Float64Array.from(data.subarray(i * K, (i + 1) * K)));
-    } finally {
-      tf.dispose(x);
+    let probs: Float64Array[];
+    if (this.config.model === 'cnn' && isFreeWidth(network)) probs = this.cnnProbabilities(tokens, state, network);
+    else {
+      const x = this.encodeNeural(tokens, state);
+      try {
+        const { data } = predictBatched(network, x, { batchSize: 512 });
+        probs = texts.map((_, i) => Float64Array.from(data.subarray(i * K, (i + 1) * K)));
+      } finally {
+        tf.dispose(x);
+      }
     }
+    // A text becomes bounded ids, so a network whose output is not finite has weights no training makes
+    // (finite but huge values overflow to NaN): an error naming the model, never NaN scores.
+    const bad = probs.findIndex((p) => !p.every((v) => Number.isFinite(v)));
+    if (bad >= 0) {
+      const what = `The ${this.config.model} network's output for text ${bad} is not finite: its weights are far outside anything training makes`;
+      throw state.loadedFrom !== undefined
+        ? new AppliedMLError('E_BUNDLE_CORRUPT', `${what} (bundle ${state.loadedFrom}).`, {
+            details: { dir: state.loadedFrom, index: bad },
+          })
+        : new AppliedMLError('E_TRAINING_FAILED', `${what}; train it again.`, { details: { index: bad } });
+    }
+    return probs;
   }
 
   /**
@@ -1022,7 +1047,9 @@ export class TextClassifier {
   private cnnProbabilities(tokens: string[][], state: State, network: tf.LayersModel): Float64Array[] {
     const K = state.labels.length;
     const cnn = this.config.cnn;
-    const widest = Math.max(...cnn.kernelSizes);
+    // The network's own widest kernel (checked against the manifest at load): a text padded to fewer ids
+    // would give that convolution no window (in WebAssembly, a read out of bounds).
+    const widest = Math.max(state.widestKernel ?? 1, ...cnn.kernelSizes);
     const vocab = state.vocabulary as Vocabulary;
     const groups = new Map<number, number[]>();
     tokens.forEach((t, i) => {
@@ -1056,6 +1083,58 @@ export class TextClassifier {
     const labels = this.config.multiLabel ? state.labels.filter((_, k) => (p[k] as number) >= this.config.threshold) : [label];
     return { label, labels, scores };
   }
+}
+
+/**
+ * Checks a loaded network against the preprocessing that feeds it; returns the CNN's widest kernel.
+ * CNN: the Conv1D widths equal `cnn.kernelSizes` (undilated), the padding length (`cnn.maxLength`, or the
+ * fixed input width of a 0.1 network, which must equal it) reaches the widest, and the vocabulary's ids
+ * fit the embedding table. fastText: the hash buckets fit the embedding table and `fasttext.maxIds` is the
+ * input width.
+ */
+function checkNetworkFits(
+  network: tf.LayersModel,
+  pre: Preprocessing,
+  vocabulary: Vocabulary | undefined,
+  corrupt: (what: string) => AppliedMLError,
+): number | undefined {
+  const embeddings = network.layers.filter((l) => ['AppliedMLTextEmbedding', 'Embedding'].includes(l.getClassName()));
+  const rows = embeddings.length === 1 ? (embeddings[0] as tf.layers.Layer).getConfig().inputDim : undefined;
+  if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 1)
+    throw corrupt(`its network has ${embeddings.length} embedding layers; a ${pre.model} network has one`);
+  const width = network.inputs[0]?.shape[1];
+  if (pre.model === 'fasttext') {
+    // Hashed ids are in [1, buckets).
+    if (pre.fasttext.buckets > rows) throw corrupt(`fasttext.buckets is ${pre.fasttext.buckets}; the network's embedding has ${rows} rows`);
+    const weights = network.inputs[1]?.shape[1];
+    if (width !== pre.fasttext.maxIds || weights !== pre.fasttext.maxIds)
+      throw corrupt(`fasttext.maxIds is ${pre.fasttext.maxIds}; the network reads ${String(width)} ids and ${String(weights)} weights`);
+    return undefined;
+  }
+  const kernels: number[] = [];
+  for (const layer of network.layers.filter((l) => l.getClassName() === 'Conv1D')) {
+    const config = layer.getConfig();
+    const size = Array.isArray(config.kernelSize) ? config.kernelSize[0] : config.kernelSize;
+    const dilation = Array.isArray(config.dilationRate) ? config.dilationRate[0] : (config.dilationRate ?? 1);
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || dilation !== 1)
+      throw corrupt(`its network's convolution ${layer.name} is not an undilated kernel of whole width`);
+    kernels.push(size);
+  }
+  const sorted = (a: readonly number[]): string => JSON.stringify([...a].sort((x, y) => x - y));
+  if (kernels.length === 0 || sorted(kernels) !== sorted(pre.cnn.kernelSizes))
+    throw corrupt(
+      `cnn.kernelSizes is ${JSON.stringify(pre.cnn.kernelSizes)}; the network's convolutions are ${JSON.stringify(kernels)} wide`,
+    );
+  const widest = Math.max(...kernels);
+  if (width !== null && width !== pre.cnn.maxLength)
+    throw corrupt(`cnn.maxLength is ${pre.cnn.maxLength}; the network reads ${String(width)} ids`);
+  if (pre.cnn.maxLength < widest) throw corrupt(`cnn.maxLength ${pre.cnn.maxLength} is narrower than the widest kernel (${widest})`);
+  const size = (vocabulary as Vocabulary).size;
+  if (size > rows)
+    throw corrupt(
+      `its vocabulary has ${size} ids (${size - (vocabulary as Vocabulary).offset} terms + ${(vocabulary as Vocabulary).offset} reserved); the network's embedding has ${rows} rows`,
+    );
+  return widest;
 }
 
 /** True for networks whose input width is free (the length-masked CNN); bundles from 0.1 have a fixed width. */
