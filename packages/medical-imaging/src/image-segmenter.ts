@@ -29,6 +29,18 @@ import { augmenter, checkModelImage, checkValues, resizeGray } from './preproces
 import { flipPairs, warpPairs, warps } from './segmenter-augment';
 import { assertMasked, binaryMasks, thresholdMask } from './segmentation-masks';
 import type { MaskedImages } from './segmentation-masks';
+import {
+  BEST_FILE,
+  OPTIMIZER_FILE,
+  STATE_FILE,
+  checkBestBytes,
+  checkOptimizerBytes,
+  checkOptimizerFitsModel,
+  checkpointCorrupt,
+  normalisationProblem,
+  parseCheckpointState,
+} from './segmenter-checkpoint-state';
+import type { CheckpointState, RunIdentity } from './segmenter-checkpoint-state';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
 export const SEGMENTATION_TASK = 'image-segmentation';
@@ -205,37 +217,7 @@ function toChannels(image: AnyImage, size: number, channels: 1 | 3): Float32Arra
   return out;
 }
 
-const STATE_FILE = 'training-state.json';
-const OPTIMIZER_FILE = 'optimizer.bin';
 const EMPTY = new Float32Array(0);
-
-/** What a checkpoint remembers besides the weights. */
-interface CheckpointState {
-  /** The last completed epoch (0-based; −1 before the first). */
-  epoch: number;
-  epochs: number;
-  bestDice: number;
-  bestEpoch: number;
-  history: Array<{ epoch: number; loss: number; valDice: number; learningRate: number; seconds: number }>;
-  optimizer?: Array<{ name: string; shape: number[]; dtype: 'float32' | 'int32' }>;
-  /** The options and data the run was started with; a resume with others is refused. */
-  run?: RunIdentity;
-  /** Whether BEST_FILE holds the weights of `bestEpoch` (float32, the model's weight order). */
-  bestInside?: boolean;
-}
-
-/** What must stay the same for a resumed run to end where an uninterrupted one would. */
-interface RunIdentity {
-  learningRate: number;
-  batchSize: number;
-  patience: number;
-  trainCount: number;
-  validationCount: number;
-  /** A hash of a sample of the training and validation pixels and masks (at the network's size). */
-  data: string;
-}
-
-const BEST_FILE = 'best-weights.bin';
 
 /** FNV-1a over every `stride`-th float's bits of each array: cheap, and any change of data or order shows. */
 function fingerprint(arrays: Float32Array[], stride = 61): string {
@@ -710,6 +692,14 @@ export class ImageSegmenter {
     files?: Record<string, Uint8Array | string>,
     metrics?: Record<string, number>,
   ): Promise<void> {
+    // Never write what `load` would refuse (nothing is written then).
+    const problem = normalisationProblem(fitted, this.config.channels);
+    if (problem)
+      throw new AppliedMLError(
+        'E_INTERNAL',
+        `This ImageSegmenter's normalisation is not valid (${problem.replace(/preprocessing\./g, '')}); nothing was written to ${dir}.`,
+        { details: { dir } },
+      );
     await saveBundle(dir, {
       package: MEDICAL_IMAGING_PACKAGE,
       packageVersion: MEDICAL_IMAGING_VERSION,
@@ -723,8 +713,10 @@ export class ImageSegmenter {
   }
 
   /**
-   * Load the newest readable `last` checkpoint (by its epoch, among `dir/last` and copies an interrupted
-   * write left aside) into the model and optimiser; undefined when there is none yet.
+   * Load the newest valid `last` checkpoint (by its epoch, among `dir/last` and copies an interrupted
+   * write left aside) into the model and optimiser; undefined when there is none yet. A copy that cannot
+   * be read or whose contents are not valid (see `checkpointContents`) is skipped with a warning, and
+   * its error is thrown when no copy is left; every check runs before any tensor is made from the copy.
    */
   private async restoreCheckpoint(
     dir: string,
@@ -734,10 +726,12 @@ export class ImageSegmenter {
     run: RunIdentity | undefined,
     logger: Logger,
   ): Promise<{ state: CheckpointState; fitted: Fitted; bestWeights: tf.Tensor[] | undefined } | undefined> {
-    let chosen: { bundle: Awaited<ReturnType<typeof loadBundle>>; state: CheckpointState; path: string } | undefined;
+    type Bundle = Awaited<ReturnType<typeof loadBundle>>;
+    const disposeModels = (bundle: Bundle): void => Object.values(bundle.models).forEach((m) => m.dispose());
+    let chosen: { bundle: Bundle; state: CheckpointState; fitted: Fitted; path: string } | undefined;
     let firstError: unknown;
     for (const path of await checkpointCandidates(dir, 'last')) {
-      let bundle: Awaited<ReturnType<typeof loadBundle>>;
+      let bundle: Bundle;
       try {
         bundle = await loadBundle(path, { package: MEDICAL_IMAGING_PACKAGE, task: SEGMENTATION_TASK });
       } catch (error) {
@@ -745,20 +739,28 @@ export class ImageSegmenter {
         logger.warn('segmenter checkpoint unreadable, skipped', { path });
         continue;
       }
-      const stateFile = bundle.files[STATE_FILE];
-      const state = stateFile ? (JSON.parse(stateFile.toString('utf8')) as CheckpointState) : undefined;
-      if (!state || (chosen && state.epoch <= chosen.state.epoch)) {
-        Object.values(bundle.models).forEach((m) => m.dispose());
+      let contents: { state: CheckpointState; fitted: Fitted };
+      try {
+        contents = this.checkpointContents(path, bundle);
+      } catch (error) {
+        disposeModels(bundle);
+        firstError ??= error;
+        logger.warn('segmenter checkpoint not valid, skipped', { path, reason: (error as Error).message });
         continue;
       }
-      if (chosen) Object.values(chosen.bundle.models).forEach((m) => m.dispose());
-      chosen = { bundle, state, path };
+      if (chosen && contents.state.epoch <= chosen.state.epoch) {
+        disposeModels(bundle);
+        continue;
+      }
+      if (chosen) disposeModels(chosen.bundle);
+      chosen = { bundle, ...contents, path };
     }
     if (!chosen) {
       if (firstError) throw firstError;
       return undefined;
     }
-    const { bundle, state, path: last } = chosen;
+    const { bundle, state, fitted, path: last } = chosen;
+    let bestWeights: tf.Tensor[] | undefined;
     try {
       // Options added to the config after the checkpoint was written count as equal at their defaults.
       const stored = { ...SEGMENTER_DEFAULTS, ...(bundle.manifest.config as Partial<ImageSegmenterConfig>) };
@@ -769,11 +771,6 @@ export class ImageSegmenter {
         throw new AppliedMLError('E_INPUT_INVALID', `The checkpoint in ${dir} was written with another segmenter config.`, {
           details: { checkpoint: bundle.manifest.config as JsonValue, config: this.config as unknown as JsonValue },
         });
-      const optimizerFile = bundle.files[OPTIMIZER_FILE];
-      const pre = bundle.manifest.preprocessing as { mean?: number[]; std?: number[] } | undefined;
-      const source = bundle.models.segmenter;
-      if (!optimizerFile || !source || !pre?.mean || !pre.std)
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `The checkpoint in ${last} lacks its training state.`, { details: { dir: last } });
       if (state.epochs !== epochs)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
@@ -788,25 +785,47 @@ export class ImageSegmenter {
             { details: { checkpoint: state.run as unknown as JsonValue, now: run as unknown as JsonValue } },
           );
       }
+      // Same config, so the same network: what does not fit it was edited.
+      const pre = bundle.manifest.preprocessing as { imageSize?: unknown; channels?: unknown };
+      if (pre.imageSize !== this.config.imageSize || pre.channels !== this.config.channels)
+        throw checkpointCorrupt(
+          last,
+          'manifest.json',
+          'preprocessing',
+          `says ${JSON.stringify(pre.imageSize)}×${JSON.stringify(pre.imageSize)}×${JSON.stringify(pre.channels)} but its config ${this.config.imageSize}×${this.config.imageSize}×${this.config.channels}`,
+        );
+      const source = bundle.models.segmenter!;
+      const sourceShapes = source.weights.map((w) => JSON.stringify(w.shape));
+      const shapes = model.weights.map((w) => JSON.stringify(w.shape));
+      if (sourceShapes.join(';') !== shapes.join(';'))
+        throw checkpointCorrupt(last, 'segmenter.model.json', '', 'describes another network than its config builds');
+      const optimizerFile = bundle.files[OPTIMIZER_FILE]!;
+      checkOptimizerFitsModel(last, state.optimizer ?? [], optimizerFile, model);
+      const inside = bundle.files[BEST_FILE];
+      const weightCount = model.weights.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
+      if (state.bestInside && inside && inside.byteLength !== weightCount * 4)
+        throw checkpointCorrupt(last, BEST_FILE, '', `holds ${inside.byteLength / 4} values; the network has ${weightCount} weights`);
+      // Every check passed: from here on, tensors.
       model.setWeights(source.getWeights());
       await restoreOptimizer(optimizer, state, optimizerFile);
-      let bestWeights: tf.Tensor[] | undefined;
-      const inside = bundle.files[BEST_FILE];
-      if (state.bestEpoch >= 0 && state.bestInside && inside) {
-        bestWeights = weightsFrom(model, inside);
-        if (!bestWeights) throw new AppliedMLError('E_BUNDLE_CORRUPT', `The best weights in ${last} do not fit the network.`);
-      }
+      if (state.bestEpoch >= 0 && state.bestInside && inside) bestWeights = weightsFrom(model, inside);
       if (!bestWeights && state.bestEpoch >= 0) {
         // Checkpoints written before the best weights moved into `last`: `best` if it is of the same epoch.
         for (const path of await checkpointCandidates(dir, 'best')) {
           const best = await loadBundle(path, { package: MEDICAL_IMAGING_PACKAGE, task: SEGMENTATION_TASK }).catch(() => undefined);
           if (!best) continue;
-          if (best.manifest.metrics?.epoch === state.bestEpoch + 1) bestWeights = best.models.segmenter?.getWeights().map((w) => w.clone());
-          Object.values(best.models).forEach((m) => m.dispose());
+          const net = best.models.segmenter;
+          if (
+            best.manifest.metrics?.epoch === state.bestEpoch + 1 &&
+            net &&
+            net.weights.map((w) => JSON.stringify(w.shape)).join(';') === shapes.join(';')
+          )
+            bestWeights = net.getWeights().map((w) => w.clone());
+          disposeModels(best);
           if (bestWeights) break;
         }
       }
-      let resumedState: CheckpointState = { ...state, bestDice: state.bestDice ?? -Infinity };
+      let resumedState: CheckpointState = { ...state };
       if (!bestWeights && state.bestEpoch >= 0) {
         // No weights of the best epoch survive: say so, and let the last epoch stand as the best so far.
         const lastDice = state.history.at(-1)?.valDice ?? -Infinity;
@@ -817,10 +836,48 @@ export class ImageSegmenter {
         resumedState = { ...resumedState, bestEpoch: state.epoch, bestDice: lastDice };
         bestWeights = model.getWeights().map((w) => w.clone());
       }
-      return { state: resumedState, fitted: { mean: pre.mean, std: pre.std }, bestWeights };
+      return { state: resumedState, fitted, bestWeights };
+    } catch (error) {
+      tf.dispose(bestWeights ?? []);
+      throw error;
     } finally {
-      Object.values(bundle.models).forEach((m) => m.dispose());
+      disposeModels(bundle);
     }
+  }
+
+  /**
+   * What a `last` checkpoint holds besides its network, checked before anything is made from it:
+   * `training-state.json` (types, ranges, 0 ≤ epoch < epochs), `optimizer.bin` (exactly the bytes its
+   * entries describe, finite), `best-weights.bin` (finite) and the normalisation (as `load` checks it).
+   * E_BUNDLE_CORRUPT naming the file and field otherwise.
+   */
+  private checkpointContents(path: string, bundle: Awaited<ReturnType<typeof loadBundle>>): { state: CheckpointState; fitted: Fitted } {
+    const stateFile = bundle.files[STATE_FILE];
+    const optimizerFile = bundle.files[OPTIMIZER_FILE];
+    if (!stateFile || !optimizerFile || !bundle.models.segmenter)
+      throw new AppliedMLError(
+        'E_BUNDLE_CORRUPT',
+        `The checkpoint ${path} lacks its training state (${[STATE_FILE, OPTIMIZER_FILE, 'the segmenter network'].filter((_, i) => ![stateFile, optimizerFile, bundle.models.segmenter][i]).join(', ')}).`,
+        { details: { dir: path } },
+      );
+    const state = parseCheckpointState(path, stateFile.toString('utf8'));
+    checkOptimizerBytes(path, state.optimizer ?? [], optimizerFile);
+    const best = bundle.files[BEST_FILE];
+    if (state.bestInside && !best) throw checkpointCorrupt(path, STATE_FILE, 'bestInside', `is true but ${BEST_FILE} is missing`);
+    if (best) checkBestBytes(path, best);
+    // Against the checkpoint's own channel count: another config is told apart (E_INPUT_INVALID) after the choice.
+    const pre = bundle.manifest.preprocessing as { channels?: unknown; mean: number[]; std: number[] } | undefined;
+    const channels = pre?.channels === 1 || pre?.channels === 3 ? pre.channels : undefined;
+    if (channels === undefined)
+      throw checkpointCorrupt(
+        path,
+        'manifest.json',
+        'preprocessing.channels',
+        `is ${JSON.stringify(pre?.channels) ?? 'missing'}, not 1 or 3`,
+      );
+    const problem = normalisationProblem(pre, channels);
+    if (problem) throw checkpointCorrupt(path, 'manifest.json', '', `normalisation is not valid: ${problem}`);
+    return { state, fitted: { mean: pre!.mean, std: pre!.std } };
   }
 
   private probabilities(images: AnyImage[], net: { model: tf.LayersModel; fitted: Fitted } = this.ready()): Float32Array {
@@ -918,15 +975,8 @@ export class ImageSegmenter {
       throw corrupt(
         `its network takes ${JSON.stringify(shape)} but its preprocessing says ${pre.imageSize}×${pre.imageSize}×${pre.channels}`,
       );
-    if (!Array.isArray(pre.mean) || !Array.isArray(pre.std)) throw corrupt('its normalisation is not valid');
-    const stats = [...pre.mean, ...pre.std];
-    if (
-      pre.mean.length !== pre.channels ||
-      pre.std.length !== pre.channels ||
-      !stats.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
-      pre.std.some((v) => !(v > 0))
-    )
-      throw corrupt('its normalisation is not valid');
+    const problem = normalisationProblem(pre, pre.channels);
+    if (problem) throw corrupt(`its normalisation is not valid (${problem})`);
     let segmenter: ImageSegmenter;
     try {
       segmenter = ImageSegmenter.create(keepKnownKeys(config, CONFIG_KEYS), options.logger ? { logger: options.logger } : {});
