@@ -139,7 +139,16 @@ export function describeValue(value: unknown): string {
 
 export function resolveFeatureConfig(config: Partial<FeatureConfig> = {}): ResolvedFeatureConfig {
   checkConfigObject(config);
-  const c: FeatureConfig = { ...FEATURE_DEFAULTS, ...config };
+  // An option left undefined takes its default (a spread would put the undefined over it).
+  const given = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as Partial<FeatureConfig>;
+  const c: FeatureConfig = { ...FEATURE_DEFAULTS, ...given };
+  // Types first, strictly: comparisons coerce (null >= 0, '4000' > 0, '' >= 0 all hold), and a value that
+  // passed that way failed later, at predict, as an error about the audio.
+  const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  for (const key of ['frameMs', 'hopMs', 'nFft', 'preEmphasis', 'fMin', 'fMax'] as const)
+    if (!isNumber(c[key])) throw bad(`${key} must be a finite number (got ${describeValue(c[key])}).`, key);
+  if (c.topDb !== null && !isNumber(c.topDb)) throw bad(`topDb must be a finite number or null (got ${describeValue(c.topDb)}).`, 'topDb');
+  if (typeof c.center !== 'boolean') throw bad(`center must be true or false (got ${describeValue(c.center)}).`, 'center');
   if (!Number.isInteger(c.sampleRate) || c.sampleRate < 4000 || c.sampleRate > 48_000)
     throw bad('sampleRate must be an integer 4000–48000.', 'sampleRate');
   if (!FEATURE_KINDS.includes(c.kind)) throw bad(`kind must be one of ${FEATURE_KINDS.join(', ')}.`, 'kind');
@@ -160,7 +169,8 @@ export function resolveFeatureConfig(config: Partial<FeatureConfig> = {}): Resol
   if (!Number.isInteger(nFft) || nFft < winLength || nFft > 65_536 || (nFft & (nFft - 1)) !== 0)
     throw bad('nFft must be a power of two ≥ the frame length, at most 65536.', 'nFft');
   const fMax = c.fMax > 0 ? c.fMax : c.sampleRate / 2;
-  if (!(c.fMin >= 0 && fMax > c.fMin && fMax <= c.sampleRate / 2)) throw bad('need 0 ≤ fMin < fMax ≤ sampleRate / 2.', 'fMax');
+  if (!(c.fMin >= 0 && fMax > c.fMin && fMax <= c.sampleRate / 2))
+    throw bad('need 0 ≤ fMin < fMax ≤ sampleRate / 2.', c.fMin < 0 || c.fMin >= c.sampleRate / 2 ? 'fMin' : 'fMax');
   if (!Number.isInteger(c.melBands) || c.melBands < 4 || c.melBands > 256) throw bad('melBands must be 4–256.', 'melBands');
   if (!Number.isInteger(c.coefficients) || c.coefficients < 1 || c.coefficients > c.melBands)
     throw bad('coefficients must be 1–melBands.', 'coefficients');

@@ -6,6 +6,7 @@ import {
   accuracy,
   confusionMatrix,
   createRng,
+  describeValue,
   fitModel,
   initEngine,
   loadBundle,
@@ -40,8 +41,8 @@ import {
   type ResolvedFeatureConfig,
 } from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
-import { StreamingRecognizer, type StreamingOptions } from './streaming';
-import { checkVadOptions, detectSpeech, type VadOptions } from './vad';
+import { NOT_FINITE_OUTPUT, StreamingRecognizer, type StreamingOptions } from './streaming';
+import { checkVadOptions, definedOnly, detectSpeech, type VadOptions } from './vad';
 import { SPEECH_PACKAGE, SPEECH_TASK, SPEECH_VERSION } from './version';
 import { DEFAULT_MAX_AUDIO_SECONDS, readAudio, type AudioInput, type DecodedAudio } from './wav';
 
@@ -344,7 +345,7 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
   const rnn = { ...RNN_DEFAULTS, ...(config.rnn ?? {}) };
   checkNetworkConfig(cnn, rnn, config);
   const windowSeconds = config.windowSeconds ?? 1;
-  if (!(windowSeconds >= 0.2 && windowSeconds <= 10)) {
+  if (!(typeof windowSeconds === 'number' && windowSeconds >= 0.2 && windowSeconds <= 10)) {
     throw new AppliedMLError('E_INPUT_INVALID', 'windowSeconds must be between 0.2 and 10.', { details: { field: 'windowSeconds' } });
   }
   return {
@@ -352,7 +353,7 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
     features: frontEnds[0] as ResolvedFeatureConfig,
     frontEnds,
     windowSeconds,
-    vad: config.vad === false ? false : { ...RECOGNIZER_VAD_DEFAULTS, ...(config.vad ?? {}) },
+    vad: config.vad === false ? false : { ...RECOGNIZER_VAD_DEFAULTS, ...definedOnly(config.vad ?? {}) },
     augment,
     cnn,
     rnn,
@@ -876,7 +877,7 @@ export class SpeechRecognizer {
     checkKnownKeys('recognizeSequence options', options, SEQUENCE_KEYS);
     checkKnownKeys('vad', options.vad, NESTED_KEYS.vad!);
     const decoded = await this.decode(audio, pre, options.sampleRate);
-    const segments = detectSpeech(decoded.samples, decoded.sampleRate, { ...SEQUENCE_VAD_DEFAULTS, ...(options.vad ?? {}) });
+    const segments = detectSpeech(decoded.samples, decoded.sampleRate, { ...SEQUENCE_VAD_DEFAULTS, ...definedOnly(options.vad ?? {}) });
     const words: WordDetection[] = [];
     if (segments.length > 0) {
       const speech = segments.map((s) => this.speechOf(decoded.samples.subarray(s.start, s.end), pre).samples);
@@ -1004,13 +1005,29 @@ export class SpeechRecognizer {
       if (pre.frontEnds !== undefined && (!Array.isArray(pre.frontEnds) || pre.frontEnds.length < 2)) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: frontEnds must list 2 or more feature configs.`, { details: { dir } });
       }
+      checkSavedSettings(dir, pre);
       let features: ResolvedFeatureConfig;
       let frontEnds: ResolvedFeatureConfig[] | undefined;
       try {
         features = resolveFeatureConfig(pre.features);
-        if (pre.frontEnds !== undefined) frontEnds = resolveFrontEnds({}, pre.frontEnds as ReadonlyArray<Partial<FeatureConfig>>);
       } catch (cause) {
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has an invalid feature config.`, { cause, details: { dir } });
+        throw corruptSetting(dir, 'features', cause);
+      }
+      if (pre.frontEnds !== undefined) {
+        const listed = pre.frontEnds as ReadonlyArray<Partial<FeatureConfig>>;
+        // Each one alone first, so the error names the front end (`frontEnds[1].fMin`).
+        for (let i = 0; i < listed.length; i++) {
+          try {
+            resolveFeatureConfig(listed[i]);
+          } catch (cause) {
+            throw corruptSetting(dir, `frontEnds[${i}]`, cause);
+          }
+        }
+        try {
+          frontEnds = resolveFrontEnds({}, listed);
+        } catch (cause) {
+          throw corruptSetting(dir, 'frontEnds', cause);
+        }
       }
       const fes = frontEnds ?? [features];
       const per = networks.length / fes.length;
@@ -1041,13 +1058,22 @@ export class SpeechRecognizer {
           ...(pre.testTimeWarps ? { testTimeWarps: pre.testTimeWarps } : {}),
         });
       } catch (cause) {
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: its settings are invalid (${(cause as Error).message}).`, {
-          cause,
-          details: { dir },
-        });
+        throw corruptSetting(dir, undefined, cause);
       }
       const model = new SpeechRecognizer(resolved);
-      model.pre = { ...pre, features, ...(frontEnds ? { frontEnds } : {}) };
+      // Only checked values, resolved as `create` resolves them: the saved object itself (a deleted vad, a
+      // testTimeWarps of 0 that the check skipped) reached predict before.
+      model.pre = {
+        model: resolved.model,
+        labels: [...pre.labels],
+        features,
+        ...(frontEnds ? { frontEnds } : {}),
+        frames: pre.frames,
+        windowSeconds: resolved.windowSeconds,
+        vad: resolved.vad,
+        maxSeconds: resolved.maxSeconds,
+        testTimeWarps: resolved.testTimeWarps,
+      };
       model.networks = networks;
       return model;
     } catch (error) {
@@ -1191,6 +1217,17 @@ export class SpeechRecognizer {
   private probsOf(rows: Float32Array[][], count: number): Float32Array[] {
     const probs = this.classify(rows);
     const W = probs.length / count;
+    // A network that overflows (finite but huge weights in an edited bundle) gives NaN: an error, as the
+    // image classifier's, never NaN scores with a label picked anyway.
+    const bad = probs.findIndex((p) => p.some((v) => !Number.isFinite(v)));
+    if (bad >= 0) {
+      const item = Math.floor(bad / W);
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `The network's output for input ${item} is not finite: the model's weights are broken or the audio is far outside what it was trained on.`,
+        { details: { item, reason: NOT_FINITE_OUTPUT } },
+      );
+    }
     if (W === 1) return probs;
     return Array.from({ length: count }, (_, i) => {
       const mean = new Float32Array(probs[0]?.length ?? 0);
@@ -1242,6 +1279,43 @@ export class SpeechRecognizer {
       n: truth.length,
     };
   }
+}
+
+/**
+ * E_BUNDLE_CORRUPT for a saved setting that `create` would refuse: the message and `details.field` name
+ * it (`preprocessing.features.fMin`, `preprocessing.maxSeconds`, …) after the option check's own field.
+ */
+function corruptSetting(dir: string, group: string | undefined, cause: unknown): AppliedMLError {
+  const inner = AppliedMLError.isInstance(cause) ? (cause.details as { field?: unknown } | undefined)?.field : undefined;
+  // 'features' is the option check's name for the config object itself (when it is not one).
+  const own = typeof inner === 'string' && !(group && inner === 'features') ? inner : undefined;
+  const field = ['preprocessing', group, own].filter(Boolean).join('.');
+  return new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${field} is invalid (${(cause as Error).message})`, {
+    cause,
+    details: { dir, field },
+  });
+}
+
+/**
+ * The saved settings every version writes, typed strictly before `resolveConfig` sees them: it fills a
+ * missing or null value with the default (right for `create`, wrong for a bundle, whose model was trained
+ * with the value that is gone) and its comparisons coerce ('0.5' ≥ 0.2). A missing `testTimeWarps` is
+ * [1], as in the first bundles' type.
+ */
+function checkSavedSettings(dir: string, pre: Preprocessing): void {
+  const refuse = (field: string, rule: string, value: unknown): never => {
+    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: preprocessing.${field} must be ${rule} (got ${describeValue(value)}).`, {
+      details: { dir, field: `preprocessing.${field}` },
+    });
+  };
+  if (!Number.isInteger(pre.frames) || pre.frames < 1 || pre.frames > 100_000) refuse('frames', 'an integer from 1 to 100000', pre.frames);
+  for (const key of ['windowSeconds', 'maxSeconds'] as const)
+    if (typeof pre[key] !== 'number' || !Number.isFinite(pre[key])) refuse(key, 'a number', pre[key]);
+  const vad: unknown = pre.vad;
+  if (vad !== false && (vad === null || typeof vad !== 'object' || Array.isArray(vad)))
+    refuse('vad', 'false or an object of VAD settings', vad);
+  const warps: unknown = pre.testTimeWarps;
+  if (warps !== undefined && !Array.isArray(warps)) refuse('testTimeWarps', 'a list of warps', warps);
 }
 
 function checkExamples(data: readonly SpeechExample[], what: string): void {

@@ -1,5 +1,5 @@
 import { AppliedMLError, checkNumberOption } from '@appliedml/engine';
-import { checkVadOptions, detectSpeech, type VadOptions } from './vad';
+import { checkVadOptions, definedOnly, detectSpeech, type VadOptions } from './vad';
 import { StreamingResampler } from './wav';
 
 export interface StreamingOptions {
@@ -23,6 +23,12 @@ export interface StreamDetection {
   startSeconds: number;
   endSeconds: number;
 }
+
+/**
+ * `details.reason` of the E_INPUT_INVALID a recognizer throws when its network's output is not finite: a
+ * stream passes that error on (other E_INPUT_INVALID words, too short or silent, are skipped).
+ */
+export const NOT_FINITE_OUTPUT = 'not-finite-output';
 
 type Classify = (samples: Float32Array) => { probs: Float32Array; labels: string[] };
 
@@ -62,7 +68,7 @@ export class StreamingRecognizer {
     checkNumberOption('maxWordSeconds', options.maxWordSeconds, 0.05, 60);
     checkNumberOption('endSilenceSeconds', options.endSilenceSeconds, 0.01, 10);
     checkVadOptions(options.vad);
-    this.vad = { minSilenceMs: 100, minSpeechMs: 100, padMs: 30, ...(options.vad ?? {}) };
+    this.vad = { minSilenceMs: 100, minSpeechMs: 100, padMs: 30, ...definedOnly(options.vad ?? {}) };
     this.maxWord = Math.round((options.maxWordSeconds ?? 2) * rate);
     this.endSilence = Math.round((options.endSilenceSeconds ?? 0.25) * rate);
     this.keep = Math.round(0.5 * rate);
@@ -147,6 +153,12 @@ export class StreamingRecognizer {
         }
       } catch (error) {
         if (!AppliedMLError.hasCode(error, 'E_INPUT_INVALID')) throw error;
+        // A broken network fails every word: said at once, not read as a stream without words. The word is
+        // let go first, so a caller that goes on pushing is not handed the same word again.
+        if ((error.details as { reason?: unknown } | undefined)?.reason === NOT_FINITE_OUTPUT) {
+          this.cut(end);
+          throw error;
+        }
       }
       this.cut(end);
       if (final && this.buffer.length === 0) return out;

@@ -54,8 +54,9 @@ export function checkVadOptions(options: VadOptions | undefined, prefix = 'vad')
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options))
     throw new AppliedMLError('E_INPUT_INVALID', `${prefix} must be an object of VAD settings.`, { details: { field: prefix } });
+  // Undefined takes the default; null is refused like any other non-number (spread over the defaults, it was read as 0).
   const n = (key: keyof VadOptions, min: number, max: number, open?: 'min'): void =>
-    checkNumberOption(`${prefix}.${key}`, options[key], min, max, open ? { open } : {});
+    checkNumberOption(`${prefix}.${key}`, options[key], min, max, { ...(open ? { open } : {}), optional: options[key] === undefined });
   n('frameMs', 0, 1000, 'min');
   n('hopMs', 0, 1000, 'min');
   n('absoluteFloorDb', -200, 0);
@@ -67,11 +68,16 @@ export function checkVadOptions(options: VadOptions | undefined, prefix = 'vad')
   n('padMs', 0, 10_000);
 }
 
+/** The options that are set: an undefined one keeps its default rather than being spread over it. */
+export function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export function detectSpeech(samples: Float32Array, sampleRate: number, options: VadOptions = {}): Segment[] {
   checkAudioSamples(samples, 'detectSpeech samples', true);
   checkSampleRateArgument(sampleRate, 'sampleRate');
   checkVadOptions(options);
-  const o = { ...DEFAULTS, ...options };
+  const o = { ...DEFAULTS, ...definedOnly(options) };
   const frame = Math.max(1, Math.round((o.frameMs * sampleRate) / 1000));
   const hop = Math.max(1, Math.round((o.hopMs * sampleRate) / 1000));
   const n = samples.length;
