@@ -367,7 +367,7 @@ describe('sizes a network declares', () => {
     const target = await edited((t) => t.replace('"units":5', '"units":10000000'));
     await refusedQuickly(
       target,
-      /does not fit its weights: layer '.*' would create 'kernel' of shape \[4,10000000\] \(40000000 values\), more than the 37 values/,
+      /does not fit its weights: layer '.*' would create 'kernel' of shape \[4,10000000\] \(40000000 values\), which brings the network to 40000000 values, more than the 37 its weights hold/,
     );
   });
 

@@ -52,7 +52,7 @@ function skeletonWithin(modelTopology: object, maxValues: number): Promise<tf.La
       throw new AppliedMLError(
         'E_BUNDLE_CORRUPT',
         `its topology does not fit its weights: layer '${this.name}' would create '${String(name)}' of shape ${describeValue(shape)}` +
-          ` (${count} values), more than the ${maxValues} values the weights hold in all.`,
+          ` (${count} values), which brings the network to ${used} values, more than the ${maxValues} its weights hold.`,
         { details: { layer: this.name, weight: String(name), shape, values: maxValues } },
       );
     return addWeight.apply(this, args);
