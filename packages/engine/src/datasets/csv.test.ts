@@ -52,6 +52,28 @@ describe('readCsv', () => {
     expect(amount).toBe(12.5);
   });
 
+  it("keeps columns named like Object's own properties, '__proto__' included, as plain keys of plain rows", async () => {
+    const source = 'a,__proto__,constructor,toString,b\n1,2,x,y,3\n4,,,,6\n';
+    const rows = await readCsvAll(text(source), {
+      // A computed key: `__proto__: 'number'` in a literal would set the object's prototype instead.
+      columns: { a: 'number', ['__proto__']: 'number', b: 'number' } as const,
+    });
+    const streamed: unknown[] = [];
+    for await (const row of readCsv(text(source))) streamed.push(row);
+    for (const row of [...rows, ...(streamed as typeof rows)]) {
+      expect(Object.keys(row)).toEqual(['a', '__proto__', 'constructor', 'toString', 'b']);
+      expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+      expect(Object.hasOwn(row, '__proto__')).toBe(true);
+    }
+    expect(rows.map((r) => r['__proto__'])).toEqual([2, null]);
+    expect(rows.map((r) => [r['constructor'], r['toString']])).toEqual([
+      ['x', 'y'],
+      [null, null],
+    ]);
+    expect(JSON.parse(JSON.stringify(rows[0]))).toEqual(JSON.parse('{"a":1,"__proto__":2,"constructor":"x","toString":"y","b":3}'));
+    expect((streamed[1] as Record<string, unknown>)['__proto__']).toBeNull();
+  });
+
   it('reads from a path and from a stream, with a custom delimiter and missing list', async () => {
     const dir = tempDir();
     const path = join(dir, 'a.tsv');

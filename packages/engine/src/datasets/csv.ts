@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { parse, type Parser } from 'csv-parse';
 import { AppliedMLError } from '../errors';
 import { parseBooleanCell, parseDateCell, parseNumberCell } from './csv-cells';
+import { setOwn } from './own-property';
 
 /**
  * Streaming, typed CSV readers on top of csv-parse.
@@ -12,7 +13,8 @@ import { parseBooleanCell, parseDateCell, parseNumberCell } from './csv-cells';
  *   (in every column, including string columns). A cell that does not parse → E_INPUT_INVALID with
  *   `details: { line, column, columnIndex, value }`; a row with the wrong number of fields →
  *   E_INPUT_INVALID with `details: { line, expected, actual }`. `line` is the 1-based physical line
- *   on which the record ends.
+ *   on which the record ends. Every column is an own property of the row, including one named
+ *   `__proto__` (as `JSON.parse` keeps it; plain assignment would set the row's prototype instead).
  * - `readNumericMatrix` reads an all-numeric table into one Float64Array (row-major).
  * - Sources: a file path, the file's bytes (Uint8Array/Buffer), or a readable stream. A file that
  *   cannot be opened → E_IO.
@@ -277,7 +279,7 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
       const name = cols[c] as string;
       const text = record[c] ?? '';
       if (missing.has(text.trim())) {
-        row[name] = null;
+        setOwn(row, name, null);
         continue;
       }
       const value = (converters[c] as (t: string) => CsvValue | undefined)(text);
@@ -288,7 +290,7 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
           { details: { line, column: name, columnIndex: c, value: cellPreview(text), expected: types[name] } },
         );
       }
-      row[name] = value;
+      setOwn(row, name, value);
     }
     rows++;
     yield row as CsvRow<C>;

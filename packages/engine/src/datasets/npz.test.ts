@@ -69,6 +69,22 @@ describe('parseNpz / readNpz on synthetic archives', () => {
     expect(Object.keys(parseNpz(zip))).toEqual(['a']);
   });
 
+  it("keeps a member named '__proto__.npy' as a plain key; the result stays a plain object", async () => {
+    const zip = zipSync({
+      'X.npy': writeNpy({ data: [1, 2] }),
+      '__proto__.npy': writeNpy({ data: [3] }),
+      'constructor.npy': writeNpy({ data: [4] }),
+    });
+    for (const arrays of [parseNpz(zip), await readNpz(zip), parseNpz(zip, { keys: ['__proto__'] })]) {
+      expect(Object.getPrototypeOf(arrays)).toBe(Object.prototype);
+      expect(Object.hasOwn(arrays, '__proto__')).toBe(true);
+      expect(Array.from(arrays['__proto__']!.data as Float64Array)).toEqual([3]);
+      expect('dtype' in arrays).toBe(false);
+    }
+    expect(Object.keys(parseNpz(zip))).toEqual(['X', '__proto__', 'constructor']);
+    expect(Array.from(parseNpz(zip)['constructor']!.data as Float64Array)).toEqual([4]);
+  });
+
   it('readNpz takes a path or bytes; an unreadable path is E_IO', async () => {
     const dir = tempDir();
     const path = join(dir, 'd.npz');

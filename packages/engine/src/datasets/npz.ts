@@ -3,13 +3,14 @@ import { unzipSync } from 'fflate';
 import { AppliedMLError } from '../errors';
 import { crc32 } from './crc32';
 import { parseNpy, type NpyArray, type NpyParseOptions } from './npy';
+import { setOwn } from './own-property';
 import { readZipDirectory, type ZipEntry } from './zip-directory';
 
 /**
  * NumPy `.npz` reader (`np.savez` stored entries and `np.savez_compressed` deflate entries).
  *
  * - Keys are the member names without `.npy` (`X.npy` → `X`); members that are not `.npy` files
- *   (and directories) are ignored.
+ *   (and directories) are ignored. Each is an own property of the result, `__proto__.npy` too.
  * - The central directory is validated before anything is inflated; the uncompressed sizes it
  *   declares are summed and checked against `maxUncompressedBytes` (zip-bomb guard) inside fflate's
  *   `filter`, before inflation. Each inflated member must match its declared size and CRC-32.
@@ -117,7 +118,7 @@ export function parseNpz(input: Uint8Array | ArrayBuffer, options: NpzReadOption
       );
     }
     try {
-      out[key] = parseNpy(data, options);
+      setOwn(out, key, parseNpy(data, options));
     } catch (error) {
       if (AppliedMLError.isInstance(error)) {
         throw new AppliedMLError(error.code, `.npz member '${entry.name}': ${error.message}`, {
