@@ -34,6 +34,12 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
       { detector: 'mlp', mlp: { batchSize: 0 } },
       { detector: 'mlp', mlp: { classWeight: [Number.NaN, 1] } },
       { detector: 'autoencoder', autoencoder: { epochs: -1 } },
+      { detector: 'gbt', gbt: { learningRate: 0 } },
+      { detector: 'gbt', gbt: { maxBins: 300 } },
+      { detector: 'gbt', gbt: { trees: 0 } },
+      { detector: 'gbt', gbt: { subsample: 2 } },
+      { detector: 'gbt', gbt: { forest: { maxBins: 300 } } },
+      { detector: 'gbt', gbt: { forest: { trees: 2, extraTrees: 3 } } },
     ];
     for (const config of bad) expect(() => FraudDetector.create(config), JSON.stringify(config)).toThrow(invalid);
   });

@@ -18,7 +18,7 @@ import {
   type tf,
 } from '@appliedml/engine';
 import { compactEcod, excessEvidence, fitEcod, scoreEcod, shareAtLeast, type EcodState } from './ecod';
-import { checkGbtState, fitGbtSteps, scoreGbt, type GbtOptions, type GbtState } from './gbt';
+import { checkGbtOptions, checkGbtState, fitGbtSteps, scoreGbt, type GbtOptions, type GbtState } from './gbt';
 import { checkForestOptions, type ForestOptions } from './forest';
 import {
   checkIsolationForestState,
@@ -303,6 +303,8 @@ export class FraudDetector {
     checkIntegerOption('maxReasons', config.maxReasons, 0, 100);
     checkNetOptions('mlp', config.mlp);
     checkNetOptions('autoencoder', config.autoencoder);
+    // Checked here, where they are given, not first at train.
+    if (config.gbt !== undefined) checkGbtOptions(config.gbt);
     const normalize = config.normalize ?? 'zscore';
     if (normalize !== 'tail' && normalize !== 'zscore')
       throw new AppliedMLError('E_INPUT_INVALID', `normalize must be 'tail' or 'zscore' (got ${String(normalize)}).`);

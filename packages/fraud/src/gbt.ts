@@ -125,6 +125,11 @@ interface Resolved {
   bags: number;
 }
 
+/** Checks boosted-tree options (and their forest's) as `fitGbt` would: E_INPUT_INVALID naming the option. */
+export function checkGbtOptions(o: GbtOptions): void {
+  resolve(o);
+}
+
 function resolve(o: GbtOptions): Resolved {
   const r: Resolved = {
     trees: o.trees ?? 500,

@@ -1,9 +1,14 @@
 import { AppliedMLError } from '@appliedml/engine';
 import { readLabels } from './labels';
 
-/** How to pick the alert threshold. */
+/**
+ * How to pick the alert threshold. A `targetPrecision` or `targetRecall` that no threshold reaches on
+ * the data given is E_INPUT_INVALID ("No threshold meets …"; the rule in `details.rule`).
+ */
 export type ThresholdRule =
+  /** The threshold with the most recall whose alerts are at least this precise (labels needed). */
   | { targetPrecision: number }
+  /** The highest threshold that still catches this share of the frauds (labels needed). */
   | { targetRecall: number }
   /** Alert budget: flag at most the k highest scores (of the data given); scores tied across the k-th place all stay out. */
   | { topK: number }
