@@ -502,7 +502,7 @@ describe('FraudDetector', () => {
     await expectCode(FraudDetector.create({ detector: 'gbt' }).train(x), 'E_INPUT_INVALID');
     await expectCode(FraudDetector.create({ detector: 'gbt' }).train(x, { labels: y.map(() => 0) }), 'E_INPUT_INVALID');
     await expectCode(FraudDetector.create({ detector: 'gbt' }).train(x, { labels: y.map(() => 2) }), 'E_INPUT_INVALID');
-    await expectCode(FraudDetector.create({ detector: 'gbt', gbt: { learningRate: -1 } }).train(x, { labels: y }), 'E_INPUT_INVALID');
+    await expectCode(() => FraudDetector.create({ detector: 'gbt', gbt: { learningRate: -1 } }), 'E_INPUT_INVALID');
     await expectCode(() => FraudDetector.create({ normalize: 'rank' as never }), 'E_INPUT_INVALID');
     await expectCode(() => FraudDetector.create({ members: ['lof' as never] }), 'E_INPUT_INVALID');
     await expectCode(() => FraudDetector.create({ detector: 'svm' as never }), 'E_INPUT_INVALID');
