@@ -68,4 +68,11 @@ describe('speech bad input found by an audit: typed errors, no hangs, no silent 
       expect(await codeOf(() => SpeechRecognizer.create(config as never)), JSON.stringify(config)).toBe('E_INPUT_INVALID');
     }
   });
+
+  it('load options: null, a non-object or a misspelt option is E_INPUT_INVALID before the folder is read', async () => {
+    for (const options of [null, 5, { devise: 'js' }])
+      expect(await codeOf(() => SpeechRecognizer.load('no-such-folder', options as never)), JSON.stringify(options)).toBe(
+        'E_INPUT_INVALID',
+      );
+  });
 });

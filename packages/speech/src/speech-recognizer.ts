@@ -521,6 +521,7 @@ const NESTED_KEYS: Record<string, string[]> = {
   } satisfies Record<keyof RnnConfig, 1>),
 };
 
+const LOAD_KEYS = Object.keys({ device: 1, logger: 1 } satisfies Record<'device' | 'logger', 1>);
 const TRAIN_KEYS = Object.keys({
   validation: 1,
   epochs: 1,
@@ -960,6 +961,7 @@ export class SpeechRecognizer {
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<SpeechRecognizer> {
+    checkKnownKeys('load options', options, LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     const bundle = await loadBundle(dir, { package: SPEECH_PACKAGE, task: SPEECH_TASK });
     try {
