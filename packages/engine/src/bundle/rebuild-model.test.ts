@@ -107,6 +107,39 @@ describe('rebuildNetwork', () => {
     big.dispose();
   });
 
+  it('a stride, kernel, pool, dilation or upsampling size that is not a whole number ≥ 1 is E_BUNDLE_CORRUPT, nothing left', async () => {
+    const original = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, strides: 1, padding: 'same' }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.upSampling2d({ size: [2, 2] }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 1 }),
+      ],
+    });
+    const network = await saved(original);
+    original.dispose();
+    const text = JSON.stringify(network.modelTopology);
+    const rebuilt = await rebuildNetwork(network);
+    rebuilt.dispose();
+    const before = tf.memory().numTensors;
+    for (const [from, to] of [
+      ['"strides":[1,1]', '"strides":[0,1]'],
+      ['"kernel_size":[3,3]', '"kernel_size":[3,-1]'],
+      ['"pool_size":[2,2]', '"pool_size":[2,0.5]'],
+      ['"size":[2,2]', '"size":[0,2]'],
+      ['"dilation_rate":[1,1]', '"dilation_rate":[1,"x"]'],
+      ['"strides":[1,1]', '"strides":[]'],
+    ] as const) {
+      expect(text).toContain(from);
+      const edited = JSON.parse(text.replace(from, to)) as object;
+      const error = await rebuildNetwork({ ...network, modelTopology: edited }).catch((e: unknown) => e);
+      expect(AppliedMLError.hasCode(error, 'E_BUNDLE_CORRUPT'), `${to}: ${String(error)}`).toBe(true);
+      expect((error as Error).message).toContain(to.split(':')[0]!.replaceAll('"', ''));
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
   it('weights cut short fail without leaving the tensors decoded before the cut', async () => {
     const original = tf.sequential({ layers: [tf.layers.dense({ units: 5, inputShape: [4] }), tf.layers.dense({ units: 2 })] });
     const network = await saved(original);

@@ -31,6 +31,7 @@ export async function rebuildNetwork(saved: SavedNetwork): Promise<tf.LayersMode
  */
 export function networkSkeleton(modelTopology: object): Promise<tf.LayersModel> {
   checkInitialisers(modelTopology);
+  checkWindowSizes(modelTopology);
   return tf.models.modelFromJSON({ modelTopology: zeroInitialisers(modelTopology) as tf.io.ModelJSON['modelTopology'] });
 }
 
@@ -106,6 +107,39 @@ function checkInitialisers(value: unknown): void {
       if (typeof name !== 'string' || !Object.hasOwn(known, name))
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `The network's ${key} names an initialiser tfjs does not know (${String(name)}).`);
     } else checkInitialisers(inner);
+  }
+}
+
+/** Layer settings that size a window or step: whole numbers ≥ 1 (null, where tfjs allows it, takes its default). */
+const WINDOW_KEYS = new Set(['strides', 'kernel_size', 'pool_size', 'dilation_rate']);
+const MAX_WINDOW = 1 << 20;
+
+/**
+ * A stride, kernel, pool, dilation or upsampling size of 0, a fraction or a negative number builds
+ * without complaint (they create no weights to count) and then fails inside tfjs at the first predict,
+ * untyped (`Invalid typed array length: Infinity`, `Stride should be larger than 0`): refused here.
+ * `size` counts only in tfjs's UpSampling layers (a custom layer may mean something else by it).
+ */
+function checkWindowSizes(value: unknown, path = 'modelTopology', layerClass = ''): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => checkWindowSizes(item, `${path}[${i}]`, layerClass));
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const own = (value as { class_name?: unknown }).class_name;
+  const cls = typeof own === 'string' ? own : layerClass;
+  for (const [key, inner] of Object.entries(value)) {
+    const sized = WINDOW_KEYS.has(key) || (key === 'size' && cls.startsWith('UpSampling'));
+    if (sized && inner !== null) {
+      const sizes = Array.isArray(inner) ? inner : [inner];
+      const ok = sizes.length > 0 && sizes.every((d) => Number.isInteger(d) && (d as number) >= 1 && (d as number) <= MAX_WINDOW);
+      if (!ok)
+        throw new AppliedMLError(
+          'E_BUNDLE_CORRUPT',
+          `The network's ${path}.${key} is ${describeValue(inner)}: sizes and steps must be whole numbers from 1 to ${MAX_WINDOW}.`,
+          { details: { field: `${path}.${key}` } },
+        );
+    } else checkWindowSizes(inner, `${path}.${key}`, cls);
   }
 }
 
