@@ -595,4 +595,22 @@ describe('FraudDetector', () => {
       model.dispose();
     }
   });
+
+  it('what training makes loads: PCA with a one-level category, kNN with fewer reference rows than k', async () => {
+    const records = Array.from({ length: 1000 }, (_, i) => ({ amount: ((i * 7919) % 1000) / 10, hour: i % 24, currency: 'USD' }));
+    const pca = FraudDetector.create({ detector: 'pca' });
+    await pca.train(records);
+    await pca.save(join(dir, 'pca-constant'));
+    const pcaBack = await FraudDetector.load(join(dir, 'pca-constant'));
+    expect(Array.from(pcaBack.scores(records))).toEqual(Array.from(pca.scores(records)));
+    // The constant one-hot column is left out, as documented: another currency moves no PCA score.
+    expect(pca.scores([{ ...records[0]!, currency: 'EUR' }])[0]).toBe(pca.scores([records[0]!])[0]);
+    const rows = records.map((r) => [r.amount, r.hour]);
+    const knn = FraudDetector.create({ detector: 'knn', knn: { k: 10, reference: 5 } });
+    await knn.train(rows);
+    await knn.save(join(dir, 'knn-small-reference'));
+    const knnBack = await FraudDetector.load(join(dir, 'knn-small-reference'));
+    expect(Array.from(knnBack.scores(rows))).toEqual(Array.from(knn.scores(rows)));
+    [pca, pcaBack, knn, knnBack].forEach((m) => m.dispose());
+  });
 });

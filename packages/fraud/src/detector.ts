@@ -472,34 +472,30 @@ export class FraudDetector {
           training = r.report;
         }
       }
+      if (this.active.length > 1) {
+        for (const kind of this.active) {
+          const s = trainOverride[kind] ?? (await inBlocks(x, (chunk) => this.memberScores(fitted, kind, chunk).score, stopIfDisposed));
+          fitted.norms[kind] = meanSd(s);
+          if (this.config.normalize === 'tail') fitted.tails[kind] = fitTailNorm(s);
+        }
+      }
+      // Supervised: a probability of 0.5; unsupervised: flag the `contamination` share of the training data.
+      fitted.threshold = this.supervised
+        ? 0.5
+        : chooseThreshold(
+            await inBlocks(
+              x,
+              (chunk, start) => this.combined(fitted, chunk, false, overrideRows(trainOverride, start, chunk.rows)).score,
+              stopIfDisposed,
+            ),
+            { contamination: this.config.contamination },
+          ).threshold;
+      stopIfDisposed();
     } catch (error) {
+      // Failed or disposed while training: the networks just built would be held by nothing.
       fitted.autoencoder?.dispose();
       fitted.mlp?.dispose();
       throw error;
-    }
-    if (this.active.length > 1) {
-      for (const kind of this.active) {
-        const s = trainOverride[kind] ?? (await inBlocks(x, (chunk) => this.memberScores(fitted, kind, chunk).score, stopIfDisposed));
-        fitted.norms[kind] = meanSd(s);
-        if (this.config.normalize === 'tail') fitted.tails[kind] = fitTailNorm(s);
-      }
-    }
-    // Supervised: a probability of 0.5; unsupervised: flag the `contamination` share of the training data.
-    fitted.threshold = this.supervised
-      ? 0.5
-      : chooseThreshold(
-          await inBlocks(
-            x,
-            (chunk, start) => this.combined(fitted, chunk, false, overrideRows(trainOverride, start, chunk.rows)).score,
-            stopIfDisposed,
-          ),
-          { contamination: this.config.contamination },
-        ).threshold;
-    if (this.disposed) {
-      // Disposed while training: the networks just built would be held by nothing.
-      fitted.autoencoder?.dispose();
-      fitted.mlp?.dispose();
-      throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed while it trained; create or load another.');
     }
     this.disposeModels();
     this.fitted = fitted;

@@ -41,14 +41,15 @@ export function fitKnn(x: Matrix, options: KnnOptions = {}): { state: KnnState; 
 }
 
 /**
- * A saved kNN state as `fitKnn` makes it: an integer k in [1, 1000], `features` columns, and at least k
- * reference rows of finite values within the clip (±10).
+ * A saved kNN state as `fitKnn` makes it: an integer k in [1, 1000], `features` columns, and at least
+ * one reference row, of finite values within the clip (±10).
  */
 export function checkKnnState(s: unknown, features: number): s is KnnState {
   if (!s || typeof s !== 'object') return false;
   const st = s as KnnState;
   if (st.kind !== 'knn' || st.cols !== features || !Number.isInteger(st.k) || st.k < 1 || st.k > 1000) return false;
-  if (!Array.isArray(st.ref) || st.ref.length % features !== 0 || st.ref.length / features < st.k) return false;
+  // A reference sample smaller than k (`reference` < `k`) averages over the rows it has.
+  if (!Array.isArray(st.ref) || st.ref.length === 0 || st.ref.length % features !== 0) return false;
   return st.ref.every((v) => typeof v === 'number' && Math.abs(v) <= CLIP);
 }
 

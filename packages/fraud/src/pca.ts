@@ -87,7 +87,12 @@ export function fitPca(x: Matrix): PcaState {
       for (let j = i; j < d; j++) cov[i * d + j] = (cov[i * d + j] as number) + zi * (z[j] as number);
     }
   }
-  const sd = mean.map((_, c) => Math.sqrt((cov[c * d + c] as number) / Math.max(1, n - 1)));
+  // A constant column's mean carries rounding (1/n summed n times is not exactly 1), which leaves it a
+  // standard deviation of about 1e-16 instead of 0: such a column is constant, and left out.
+  const sd = mean.map((m, c) => {
+    const v = Math.sqrt((cov[c * d + c] as number) / Math.max(1, n - 1));
+    return v <= 1e-9 * Math.max(1, Math.abs(m)) ? 0 : v;
+  });
   // Correlation matrix of the non-constant features (standardised PCA).
   const corr = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
@@ -118,8 +123,8 @@ function numbers(v: unknown, n: number, ok: (x: number) => boolean): v is number
 
 /**
  * A saved PCA state holds what `fitPca` makes, so every score it gives is finite: a mean within the
- * scaled features' range, standard deviations 0 (constant) or of a real spread (a scaled feature's is
- * 0 or near 1), unit-length directions of `features` values, and the correlation matrix's eigenvalues
+ * scaled features' range, standard deviations 0 (constant) or at least 1e-100 (so no division
+ * overflows), unit-length directions of `features` values, and the correlation matrix's eigenvalues
  * (positive, the largest between 1/features and features when any feature varies, the rest floored at
  * 1e-6 of it).
  */
@@ -128,7 +133,8 @@ export function checkPcaState(s: unknown, features: number, meanLimit: number): 
   const st = s as PcaState;
   if (st.kind !== 'pca') return false;
   if (!numbers(st.mean, features, (v) => Math.abs(v) <= meanLimit)) return false;
-  if (!numbers(st.sd, features, (v) => v === 0 || (v >= 1e-6 && v <= 2 * meanLimit))) return false;
+  // Bundles saved before this check kept a constant one-hot column's rounding (an sd near 1e-16): still finite scores.
+  if (!numbers(st.sd, features, (v) => v === 0 || (v >= 1e-100 && v <= 2 * meanLimit))) return false;
   const k = Array.isArray(st.components) ? st.components.length : -1;
   if (k < 1 || k > features || !numbers(st.variance, k, (v) => v > 0)) return false;
   if (!st.components.every((c) => numbers(c, features, (v) => Math.abs(v) <= 1 + 1e-9))) return false;

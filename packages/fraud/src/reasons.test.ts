@@ -1,6 +1,6 @@
 import { initEngine, tf } from '@appliedml/engine';
 import { describe, expect, it, vi } from 'vitest';
-import { FraudDetector } from './detector';
+import { FraudDetector, type FraudDetectorConfig } from './detector';
 
 /** Purchases: amount ~ 20–60, items 1–4, channel web 70 % / app 25 % / pos 5 %, at 08:00–20:00 UTC on weekdays. */
 function purchases(n: number, seed: number, extra: Record<string, unknown> = {}): Array<Record<string, unknown>> {
@@ -98,6 +98,24 @@ describe('FraudDetector lifecycle', () => {
       expect(model.isTrained).toBe(false);
     }
     clearInterval(timer);
+  });
+
+  it('a dispose during the blockwise scoring after a network trained frees the network too', async () => {
+    await initEngine();
+    // Enough rows that scoring the training rows (norms, threshold) spans several blocks and turns.
+    const x = Array.from({ length: 40_000 }, (_, i) => Array.from({ length: 8 }, (_, j) => Math.sin(i * (j + 1) * 0.37)));
+    const configs: FraudDetectorConfig[] = [
+      { detector: 'autoencoder', autoencoder: { epochs: 1, batchSize: 4096 } },
+      { detector: 'ensemble', members: ['autoencoder', 'ecod'], autoencoder: { epochs: 1, batchSize: 4096 } },
+    ];
+    for (const config of configs) {
+      const before = tf.memory().numTensors;
+      const model = FraudDetector.create(config);
+      const run = model.train(x);
+      model.dispose();
+      await expect(run).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+      expect(tf.memory().numTensors).toBe(before);
+    }
   });
 
   it('null options are E_INPUT_INVALID, not a TypeError', async () => {
