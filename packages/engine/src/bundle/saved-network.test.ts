@@ -32,6 +32,21 @@ describe('checkFiniteWeights', () => {
     expect(error?.details).toMatchObject({ weight: 'w', index: 1, value: '-Infinity' });
   });
 
+  it('reads the right bytes of a Node Buffer (what readFile gives), whose slice is a view, at an unaligned offset', () => {
+    const specs = file([
+      { name: 'flag', shape: [1], dtype: 'bool' },
+      { name: 'w', shape: [2], dtype: 'float32' },
+    ]);
+    // Bytes 0-3 of the file hold a NaN pattern; the weight itself (bytes 1-8) is finite.
+    const data = Buffer.alloc(1 + 8);
+    data.writeFloatLE(2.5, 1);
+    data.writeFloatLE(-1, 5);
+    data[0] = 0xff;
+    expect(refusal(() => checkFiniteWeights(specs, data, 'x'))).toBeUndefined();
+    data.writeFloatLE(Number.NaN, 5);
+    expect(refusal(() => checkFiniteWeights(specs, data, 'x'))?.details).toMatchObject({ weight: 'w', index: 1 });
+  });
+
   it('reads float16-quantised weights by their exponent bits; int32 and uint8-quantised weights are always finite', () => {
     const specs = file([
       { name: 'i', shape: [1], dtype: 'int32' },

@@ -62,7 +62,8 @@ function valueCount(shape: number[]): number {
 function view<T>(data: Uint8Array, offset: number, bytes: number, size: number, make: (b: ArrayBuffer, o: number, n: number) => T): T {
   const start = data.byteOffset + offset;
   if (start % size === 0) return make(data.buffer as ArrayBuffer, start, bytes / size);
-  return make(data.slice(offset, offset + bytes).buffer, 0, bytes / size);
+  // A copy of those bytes: Uint8Array's slice, since a Node Buffer's own `slice` is a view of the whole file.
+  return make(Uint8Array.prototype.slice.call(data, offset, offset + bytes).buffer as ArrayBuffer, 0, bytes / size);
 }
 
 /**
