@@ -407,7 +407,14 @@ function holdingBodyWhileHandled(handler: RouteOptions['handler'], holds: WeakMa
  */
 export async function createService(options: ServiceOptions): Promise<Service> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const budget = createBodyBudget(limits.bodyBudgetBytes ?? Math.max(DEFAULT_BODY_BUDGET_BYTES, limits.bodyLimit));
+  const budgetBytes = limits.bodyBudgetBytes ?? Math.max(DEFAULT_BODY_BUDGET_BYTES, limits.bodyLimit);
+  if (budgetBytes !== 0 && !(budgetBytes >= limits.bodyLimit))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `limits.bodyBudgetBytes (${budgetBytes}) must be 0 (off) or at least limits.bodyLimit (${limits.bodyLimit}): a body between them could never be read.`,
+      { details: { field: 'limits.bodyBudgetBytes' } },
+    );
+  const budget = createBodyBudget(budgetBytes);
   /** Each request's share of the body budget, by its raw request. */
   const holds = new WeakMap<object, BodyHold>();
   const docsPrefix = options.docsPrefix ?? '/docs';
@@ -553,6 +560,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     const declared = chunked ? 0 : Number(length);
     if (!Number.isSafeInteger(declared) || (declared <= 0 && !chunked)) return;
     if (declared > request.routeOptions.bodyLimit) return;
+    // A body larger than the whole budget never fits, however long the client waits: too large, not busy.
+    if (declared > budget.limit) {
+      void reply.header('connection', 'close');
+      throw new AppliedMLError('E_INPUT_TOO_LARGE', `The request body is over this service's limit of ${budget.limit} bytes.`);
+    }
     const claim = chunked && budget.held >= budget.limit ? undefined : budget.claim(declared);
     if (!claim) {
       // The client may still be sending the body: the connection ends with this answer.
