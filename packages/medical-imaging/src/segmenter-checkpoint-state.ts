@@ -236,8 +236,16 @@ export function checkBestBytes(path: string, bytes: Uint8Array): void {
     );
 }
 
-/** A weight's name without the layer counters tfjs adds per process (`conv2d_Conv2D12/kernel` → `conv2d_Conv2D/kernel`). */
-const layerless = (name: string): string => name.replace(/\d+(?=\/)/g, '');
+/**
+ * A weight's name without the counters tfjs adds per process: to layer names (`conv2d_Conv2D12/kernel`)
+ * and to a variable name already taken in the process (`conv2d_Conv2D1/kernel_2`); both become
+ * `conv2d_Conv2D/kernel`, and an optimiser entry `…/kernel_2/m` becomes `…/kernel/m`.
+ */
+const layerless = (name: string): string =>
+  name
+    .split('/')
+    .map((part) => part.replace(/_?\d+$/, ''))
+    .join('/');
 
 /**
  * The optimiser entries against `model`: Adam's step count, then the first and the second moment of each
