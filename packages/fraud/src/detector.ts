@@ -670,7 +670,7 @@ export class FraudDetector {
         if (this.fitted !== f && (f.mlp || f.autoencoder)) return this.predictBatch(data);
       }
       const rows = Math.min(PREDICT_CHUNK_ROWS, x.rows - start);
-      const chunk: Matrix = { rows, cols: x.cols, data: x.data.subarray(start * x.cols, (start + rows) * x.cols) };
+      const chunk = rowBlock(x, start, rows);
       const { score, contrib } = this.combined(f, chunk, true);
       for (let i = 0; i < rows; i++) {
         const byColumn = new Map<string, number>();
