@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppliedMLError, initEngine, tf } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
 import { adbenchSplit } from './adbench-split';
@@ -164,6 +167,52 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
       m.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a transaction is read once: a getter answering a number to the check and NaN later cannot reach the card state', async () => {
+    const txs = generateTransactions({ cards: 40, days: 5, seed: 2 });
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await scorer.train(txs.slice(0, 300));
+    const t0 = txs[301]!.timestamp as number;
+    const sly = (): Record<string, unknown> => {
+      let reads = 0;
+      return {
+        card: 'c-sly',
+        timestamp: t0,
+        get amount() {
+          return ++reads <= 1 ? 10 : Number.NaN;
+        },
+      };
+    };
+    expect(Number.isFinite((await scorer.score(sly() as never)).score)).toBe(true);
+    await scorer.scoreAll([sly() as never]);
+    const next = await scorer.score({ card: 'c-sly', amount: 10, timestamp: t0 + 1000 }, { remember: false });
+    for (const [name, v] of Object.entries(next.features)) expect(Number.isFinite(v), name).toBe(true);
+    expect(next.features.card_history).toBe(2);
+    // The state saved after them loads.
+    const dir = await mkdtemp(join(tmpdir(), 'fraud-sly-'));
+    try {
+      await scorer.save(join(dir, 'scorer'));
+      (await TransactionScorer.load(join(dir, 'scorer'))).dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // Values JSON cannot print and getters that throw: E_INPUT_INVALID naming the field, not a TypeError.
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const throwing = {
+      card: 'c',
+      timestamp: t0,
+      get amount(): number {
+        throw new Error('no');
+      },
+    };
+    for (const tx of [{ card: 'c', timestamp: t0, amount: 10n }, { card: 'c', timestamp: t0, amount: circular }, throwing]) {
+      const error = await scorer.score(tx as never).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'E_INPUT_INVALID', details: { field: 'amount' } });
+      expect(await codeOf(scorer.scoreAll([tx as never]))).toBe('E_INPUT_INVALID');
+    }
+    scorer.dispose();
   });
 
   it('the streaming scorer checks a whole batch before any of it enters the card state', async () => {

@@ -16,7 +16,7 @@ import { readLabels } from './labels';
 import type { ThresholdChoice, ThresholdRule } from './thresholds';
 import {
   TransactionFeatures,
-  checkTransaction,
+  readTransaction,
   transactionTime,
   type TimeUnit,
   type StreamFeatureOptions,
@@ -34,12 +34,15 @@ export interface TransactionScore extends FraudPrediction {
   features: TransactionFeatureRow;
 }
 
-/** A list of valid transactions (each checked), or E_INPUT_INVALID naming the first bad one. */
-function checkBatch(txs: unknown, what: string, unit: TimeUnit): asserts txs is readonly Transaction[] {
+/**
+ * Checked copies of a list of transactions (each read once, see `readTransaction`), or E_INPUT_INVALID
+ * naming the first bad one.
+ */
+function readBatch(txs: unknown, what: string, unit: TimeUnit): Transaction[] {
   if (!Array.isArray(txs)) throw new AppliedMLError('E_INPUT_INVALID', `${what} needs an array of transactions.`);
-  txs.forEach((tx, i) => {
+  return Array.from({ length: txs.length }, (_, i) => {
     try {
-      checkTransaction(tx, unit);
+      return readTransaction((txs as unknown[])[i], unit);
     } catch (cause) {
       if (!AppliedMLError.isInstance(cause)) throw cause;
       throw new AppliedMLError(cause.code, `Transaction ${i}: ${cause.message}`, { cause, details: { ...cause.details, index: i } });
@@ -247,7 +250,7 @@ export class TransactionScorer {
     return this.serial(async () => {
       this.alive();
       const unit = this.features.options.timeUnit;
-      checkBatch(history, 'Training', unit);
+      history = readBatch(history, 'Training', unit);
       if (history.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least one transaction.');
       if (unit === 'ms' && looksLikeSeconds(history))
         options.logger?.warn(
@@ -292,7 +295,7 @@ export class TransactionScorer {
     }
     return this.serial(async () => {
       this.alive();
-      checkTransaction(tx, this.features.options.timeUnit);
+      tx = readTransaction(tx, this.features.options.timeUnit);
       checkClock([tx], this.features.options.timeUnit, this.clock, 'Scoring');
       const row = this.features.peek(tx);
       const p = await this.detector.predict(row);
@@ -312,7 +315,7 @@ export class TransactionScorer {
   private async scoreAllNow(txs: readonly Transaction[]): Promise<TransactionScore[]> {
     this.alive();
     // Every transaction is checked before any enters the card state: a bad one leaves the state as it was.
-    checkBatch(txs, 'Scoring', this.features.options.timeUnit);
+    txs = readBatch(txs, 'Scoring', this.features.options.timeUnit);
     checkClock(txs, this.features.options.timeUnit, this.clock, 'Scoring');
     this.assertReady();
     const out: TransactionScore[] = new Array<TransactionScore>(txs.length);
@@ -334,7 +337,7 @@ export class TransactionScorer {
 
   private async evaluateNow(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
     this.alive();
-    checkBatch(txs, 'Evaluation', this.features.options.timeUnit);
+    txs = readBatch(txs, 'Evaluation', this.features.options.timeUnit);
     checkClock(txs, this.features.options.timeUnit, this.clock, 'Evaluation');
     const y = checkLabels(labels, txs, true);
     this.assertReady();
@@ -361,7 +364,7 @@ export class TransactionScorer {
    */
   calibrate(txs: readonly Transaction[], rule: ThresholdRule, labels?: ArrayLike<number>): Promise<ThresholdChoice> {
     return this.serial(async () => {
-      checkBatch(txs, 'Calibration', this.features.options.timeUnit);
+      txs = readBatch(txs, 'Calibration', this.features.options.timeUnit);
       checkClock(txs, this.features.options.timeUnit, this.clock, 'Calibration');
       const y = labels !== undefined ? checkLabels(labels, txs) : undefined;
       this.assertReady();

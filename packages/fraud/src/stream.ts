@@ -1,4 +1,4 @@
-import { AppliedMLError, parseDateCell } from '@appliedml/engine';
+import { AppliedMLError, describeValue, parseDateCell } from '@appliedml/engine';
 
 /** A card transaction. `card` keys the entity state; other fields are optional. */
 export interface Transaction {
@@ -136,7 +136,7 @@ export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx
   if (typeof t.amount !== 'number' || !Number.isFinite(t.amount) || t.amount < 0 || t.amount > MAX_AMOUNT) {
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `Transaction field amount must be a finite number in [0, ${MAX_AMOUNT}] (got ${typeof t.amount === 'number' ? String(t.amount) : JSON.stringify(t.amount)}).`,
+      `Transaction field amount must be a finite number in [0, ${MAX_AMOUNT}] (got ${describeValue(t.amount)}).`,
       {
         details: { field: 'amount' },
       },
@@ -147,6 +147,27 @@ export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx
       throw new AppliedMLError('E_INPUT_INVALID', `Transaction field ${k} must be a string.`, { details: { field: k } });
   }
   transactionTime(t as unknown as Transaction, unit);
+}
+
+/**
+ * A checked copy of a transaction: each field read once (a getter or a Proxy answering one thing to the
+ * check and another to the use cannot slip a NaN into a card's state), then checked as `checkTransaction`
+ * does. A field whose read throws is E_INPUT_INVALID naming it.
+ */
+export function readTransaction(tx: unknown, unit: TimeUnit = 'ms'): Transaction {
+  if (typeof tx !== 'object' || tx === null) throw new AppliedMLError('E_INPUT_INVALID', 'A transaction must be an object.');
+  const copy: Record<string, unknown> = {};
+  for (const field of ['card', 'amount', 'timestamp', 'merchant', 'country'] as const) {
+    let value: unknown;
+    try {
+      value = (tx as Record<string, unknown>)[field];
+    } catch (cause) {
+      throw new AppliedMLError('E_INPUT_INVALID', `Transaction field ${field} could not be read.`, { cause, details: { field } });
+    }
+    if (value !== undefined) copy[field] = value;
+  }
+  checkTransaction(copy, unit);
+  return copy;
 }
 
 /** Median of the first `count` values (sorted on a copy). */
@@ -304,8 +325,8 @@ export class TransactionFeatures {
    * Features of `tx` against the card's state, without changing the state. A late transaction (older
    * than the card's latest) sees only the history up to its own time: windows, median, time since last.
    */
-  peek(tx: Transaction): TransactionFeatureRow {
-    checkTransaction(tx, this.options.timeUnit);
+  peek(transaction: Transaction): TransactionFeatureRow {
+    const tx = readTransaction(transaction, this.options.timeUnit);
     const t = transactionTime(tx, this.options.timeUnit);
     const e = this.entities.get(tx.card);
     const times = e?.times ?? [];
@@ -339,7 +360,8 @@ export class TransactionFeatures {
   }
 
   /** Features of `tx`, then adds it to the card's state. */
-  update(tx: Transaction): TransactionFeatureRow {
+  update(transaction: Transaction): TransactionFeatureRow {
+    const tx = readTransaction(transaction, this.options.timeUnit);
     const row = this.peek(tx);
     const t = transactionTime(tx, this.options.timeUnit);
     let e = this.entities.get(tx.card);
