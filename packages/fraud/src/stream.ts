@@ -136,7 +136,7 @@ export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx
   if (typeof t.amount !== 'number' || !Number.isFinite(t.amount) || t.amount < 0 || t.amount > MAX_AMOUNT) {
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `Transaction field amount must be a finite number in [0, ${MAX_AMOUNT}] (got ${describeValue(t.amount)}).`,
+      `Transaction field amount must be a finite number in [0, ${MAX_AMOUNT}] (got ${typeof t.amount === 'number' ? String(t.amount) : describeValue(t.amount)}).`,
       {
         details: { field: 'amount' },
       },
