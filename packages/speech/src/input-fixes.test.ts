@@ -148,3 +148,18 @@ describe('property reads after dispose', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('a refused stream chunk leaves the stream as it was', () => {
+  it('an out-of-range sample is refused before the chunk is kept; the same stream then answers as a fresh one', async () => {
+    const silence = new Float32Array(SYNTH_RATE / 2);
+    const feed = (s: ReturnType<typeof model.createStream>): string[] =>
+      [...s.push(silence), ...s.push(synthWord('up', 0)), ...s.push(silence), ...s.push(silence), ...s.flush()].map((d) => d.label);
+    const reference = feed(model.createStream());
+    expect(reference.length).toBeGreaterThan(0);
+    const stream = model.createStream();
+    for (const bad of [Float32Array.from([0.1, 1e38]), Float32Array.from([Number.NaN])])
+      expect(await code(() => stream.push(bad))).toBe('E_INPUT_INVALID');
+    expect(stream.seconds).toBe(0);
+    expect(feed(stream)).toEqual(reference);
+  });
+});

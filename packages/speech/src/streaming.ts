@@ -1,4 +1,5 @@
 import { AppliedMLError, checkNumberOption } from '@appliedml/engine';
+import { checkFiniteSamples } from './features';
 import { checkVadOptions, definedOnly, detectSpeech, type VadOptions } from './vad';
 import { StreamingResampler } from './wav';
 
@@ -87,10 +88,8 @@ export class StreamingRecognizer {
     this.alive();
     if (this.closed) throw new AppliedMLError('E_INPUT_INVALID', 'This stream was flushed; create a new one.');
     if (!(chunk instanceof Float32Array)) throw new AppliedMLError('E_INPUT_INVALID', 'Stream chunks must be Float32Array samples.');
-    for (let i = 0; i < chunk.length; i++) {
-      if (!Number.isFinite(chunk[i] as number))
-        throw new AppliedMLError('E_INPUT_INVALID', `Stream chunk has a non-finite sample at ${i}.`, { details: { index: i } });
-    }
+    // Every check before the chunk is kept: a refused chunk leaves the stream as it was.
+    checkFiniteSamples(chunk);
     // One resampler over the whole stream: resampling chunk by chunk drifted in time and broke up tiny chunks.
     const input = this.resampler ? this.resampler.push(chunk) : chunk;
     const joined = new Float32Array(this.buffer.length + input.length);
