@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAdjacency } from './adjacency';
 import { TrafficForecaster } from './forecaster';
 import { IncidentMonitor } from './incident-monitor';
@@ -41,5 +41,23 @@ describe('traffic bad input found by an audit: typed errors, no RangeError, no N
     await expectCode(() => new IncidentMonitor({ sensors: ['a', 'a'] }), 'E_INPUT_INVALID');
     const monitor = new IncidentMonitor({ sensors: ['a', 'b'] });
     await expectCode(() => monitor.observe({ observed: [1, 2], expected: [1, 2], time: 1e20 }), 'E_INPUT_INVALID');
+    // Times go forward, as the forecaster's updates must: a repeated or earlier time is refused, state kept.
+    const t0 = Date.UTC(2026, 0, 5, 8);
+    expect(monitor.observe({ observed: [1, 2], expected: [1, 2], time: t0 })).toEqual([]);
+    for (const [time, reason] of [
+      [t0, 'timestamps-duplicated'],
+      [t0 - 300_000, 'timestamps-out-of-order'],
+    ] as const)
+      expect(() => monitor.observe({ observed: [1, 2], expected: [1, 2], time })).toThrow(
+        expect.objectContaining({ code: 'E_INPUT_INVALID', details: expect.objectContaining({ reason }) }),
+      );
+    expect(monitor.observe({ observed: [1, 2], expected: [1, 2], time: t0 + 300_000 })).toEqual([]);
+    // A value answering one thing to the check and another to the use is read once.
+    let reads = 0;
+    const sly = new Proxy([1, 2], {
+      get: (target, key) => (key === '0' ? (++reads <= 1 ? 1 : Number.POSITIVE_INFINITY) : Reflect.get(target, key)),
+    });
+    expect(monitor.observe({ observed: sly, expected: [1, 2], time: t0 + 600_000 })).toEqual([]);
+    expect(reads).toBe(1);
   });
 });

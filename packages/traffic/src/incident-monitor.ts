@@ -110,6 +110,8 @@ export class IncidentMonitor {
   private readonly runStartTime: (number | null)[];
   private readonly activeAlerts = new Map<number, IncidentAlert>();
   private step = 0;
+  /** The latest `time` observed (epoch ms): a stream's times must go forward. */
+  private lastTime: number | null = null;
 
   constructor(options: IncidentMonitorOptions) {
     if (!options || !Array.isArray(options.sensors) || options.sensors.length === 0) {
@@ -188,11 +190,14 @@ export class IncidentMonitor {
         details: { expected: n, observed: input?.observed?.length, forecast: input?.expected?.length },
       });
     }
-    // Every value checked before any state changes: a number (NaN marks a missing reading or forecast) at
-    // most MAX_READING in size, as everywhere else in the package.
+    // Each value read once (what is checked is what is used), and every value checked before any state
+    // changes: a number (NaN marks a missing reading or forecast) at most MAX_READING in size, as
+    // everywhere else in the package.
+    const observed = Array.from({ length: n }, (_, s) => input.observed[s]);
+    const expected = Array.from({ length: n }, (_, s) => input.expected[s]);
     for (const [name, values] of [
-      ['observed', input.observed],
-      ['expected', input.expected],
+      ['observed', observed],
+      ['expected', expected],
     ] as const) {
       for (let s = 0; s < n; s++) {
         const v = values[s];
@@ -205,11 +210,19 @@ export class IncidentMonitor {
       }
     }
     const time = input.time === undefined ? null : toEpochMs(input.time, 'time', this.timeZone);
+    if (time !== null && this.lastTime !== null && time <= this.lastTime) {
+      const same = time === this.lastTime;
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Observation time ${new Date(time).toISOString()} is ${same ? 'the same as' : 'before'} the previous one (${new Date(this.lastTime).toISOString()}); a monitor's readings must go forward in time.`,
+        { details: { field: 'time', reason: same ? 'timestamps-duplicated' : 'timestamps-out-of-order' } },
+      );
+    }
     const iso = time === null ? null : new Date(time).toISOString();
     const events: IncidentEvent[] = [];
     for (let s = 0; s < n; s++) {
-      const o = input.observed[s] as number;
-      const e = input.expected[s] as number;
+      const o = observed[s] as number;
+      const e = expected[s] as number;
       if (Number.isNaN(o) || Number.isNaN(e) || o === this.missingValue) {
         this.missingRun[s] = (this.missingRun[s] as number) + 1;
         const open = this.activeAlerts.get(s);
@@ -261,6 +274,7 @@ export class IncidentMonitor {
         events.push({ type: 'raised', alert: { ...alert }, step: this.step, time: iso });
       }
     }
+    if (time !== null) this.lastTime = time;
     this.step++;
     return events;
   }
