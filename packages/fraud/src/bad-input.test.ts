@@ -55,6 +55,17 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
     }
   });
 
+  it('values JSON cannot print (BigInt) are refused with their value in the message, not a TypeError', async () => {
+    const model = FraudDetector.create({ detector: 'ecod' });
+    await model.train(rows);
+    await expect(model.predictBatch([[1n, 2, 3] as never])).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: expect.stringContaining('1n'),
+    });
+    expect(() => FraudDetector.create({ detector: 'mlp', mlp: { epochs: 2n as never } })).toThrow(invalid);
+    model.dispose();
+  });
+
   it('numeric rows hold numbers; a matrix holds rows × cols values; time fields are real times', async () => {
     const m = FraudDetector.create({ detector: 'ecod' });
     await m.train(rows);

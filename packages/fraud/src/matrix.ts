@@ -1,4 +1,4 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, describeValue } from '@appliedml/engine';
 
 /** A dense row-major numeric matrix: the one shape every detector works on. */
 export interface Matrix {
@@ -57,7 +57,7 @@ export function toMatrix(input: Matrix | ArrayLike<ArrayLike<number>>, expectedC
       if (typeof v !== 'number') {
         throw new AppliedMLError(
           'E_INPUT_INVALID',
-          `${what}: row ${r}, column ${c} is ${JSON.stringify(v) ?? String(v)}; numeric rows hold numbers (use records for text or missing values).`,
+          `${what}: row ${r}, column ${c} is ${typeof v === 'number' ? String(v) : describeValue(v)}; numeric rows hold numbers (use records for text or missing values).`,
           {
             details: { row: r, col: c },
           },

@@ -2,6 +2,7 @@ import {
   AppliedMLError,
   checkIntegerOption,
   checkNumberOption,
+  describeValue,
   createRng,
   fitModel,
   predictBatched,
@@ -39,9 +40,13 @@ export interface MlpOptions {
 export function checkNetOptions(name: 'mlp' | 'autoencoder', o: (AutoencoderOptions & Partial<MlpOptions>) | undefined): void {
   if (o === undefined) return;
   const bad = (field: string, v: unknown, rule: string): never => {
-    throw new AppliedMLError('E_INPUT_INVALID', `${name}.${field} must be ${rule} (got ${JSON.stringify(v) ?? String(v)}).`, {
-      details: { field: `${name}.${field}` },
-    });
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${name}.${field} must be ${rule} (got ${typeof v === 'number' ? String(v) : describeValue(v)}).`,
+      {
+        details: { field: `${name}.${field}` },
+      },
+    );
   };
   if (o.hidden !== undefined) {
     if (!Array.isArray(o.hidden) || o.hidden.length === 0 || o.hidden.length > 8) bad('hidden', o.hidden, 'a list of 1 to 8 layer widths');

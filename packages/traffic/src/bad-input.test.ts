@@ -28,6 +28,8 @@ describe('traffic bad input found by an audit: typed errors, no RangeError, no N
     await expectCode(() => model.evaluate(net.series, { pooling: 'bogus' as never }), 'E_INPUT_INVALID');
     await expectCode(() => createSeries({ values: [[1, 2]], intervalMinutes: 5, start: 1e20 } as never), 'E_INPUT_INVALID');
     await expectCode(() => createSeries({ values: [[1e300, 2]], intervalMinutes: 5 } as never), 'E_INPUT_INVALID');
+    // A reading JSON cannot print (a BigInt) is named in the message, not a TypeError while building it.
+    await expectCode(() => createSeries({ values: [[1n, 2]], intervalMinutes: 5 } as never), 'E_INPUT_INVALID');
     await expectCode(() => createSeries(null as never), 'E_INPUT_INVALID');
     await expectCode(() => createSeries({ values: null, intervalMinutes: 5 } as never), 'E_INPUT_INVALID');
     await expectCode(() => createSeries({ values: [[1, 2], null], intervalMinutes: 5 } as never), 'E_INPUT_INVALID');

@@ -1,4 +1,4 @@
-import { AppliedMLError, chronologicalSplit, parseDateCell } from '@appliedml/engine';
+import { AppliedMLError, chronologicalSplit, describeValue, parseDateCell } from '@appliedml/engine';
 import { checkTimeZone, instantOfWall } from './time-zone';
 
 /**
@@ -183,7 +183,7 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
         });
       for (let s = 0; s < sensorCount; s++) {
         const v = row[s];
-        if (typeof v !== 'number') invalid(`Row ${t}, sensor ${s}: ${JSON.stringify(v)} is not a number.`, { row: t, sensor: s });
+        if (typeof v !== 'number') invalid(`Row ${t}, sensor ${s}: ${describeValue(v)} is not a number.`, { row: t, sensor: s });
         values[t * sensorCount + s] = v;
       }
     }
