@@ -78,11 +78,12 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
 
   async function tick(): Promise<void> {
     if (step >= series.steps) {
-      // The replay loops back to earlier times: a new stream for the forecaster (it refuses readings
-      // older than its last one), no forecasts carried over to the monitor, a fresh chart. The last
+      // The replay loops back to earlier times: a new stream for the forecaster and the monitor (they
+      // refuse readings older than their last one), no forecasts carried over to the monitor, a fresh chart. The last
       // forecast stays on show until the next one, so the service stays ready.
       step = fromStep;
       model.resetStream();
+      monitor.resetStream();
       issued.length = 0;
       history.length = 0;
     }

@@ -164,6 +164,18 @@ export class IncidentMonitor {
     return [...this.activeAlerts.values()].map((a) => ({ ...a }));
   }
 
+  /**
+   * A new stream of readings (a replay looping back, a feed restarted after an outage), as the
+   * forecaster's `resetStream`: the next `time` may be any, and runs of abnormal or missing steps start
+   * again. The residual history (the learnt normal spread) and open alerts are kept; an open alert
+   * clears at its sensor's first normal step, as always.
+   */
+  resetStream(): void {
+    this.lastTime = null;
+    this.run.fill(0);
+    this.missingRun.fill(0);
+  }
+
   /** Robust z of residual `r` for sensor `s`, or undefined while its history is short. */
   private score(s: number, r: number): number | undefined {
     const count = this.filled[s] as number;
