@@ -156,6 +156,10 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
     expect(await codeOf(() => chooseThreshold([0.1, 0.9], undefined as never))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => chooseThreshold(null as never, { topK: 1 }))).toBe('E_INPUT_INVALID');
     expect(await codeOf(() => adbenchSplit(null as never, 1))).toBe('E_INPUT_INVALID');
+    // Values JSON cannot print, inside a rule or an option list: typed, not a TypeError from the message.
+    expect(await codeOf(() => chooseThreshold([0.1, 0.9], { topK: 1n } as never))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => chooseThreshold([0.1, 0.9], { topK: 1, extra: 1n } as never))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => FraudDetector.create({ members: [1n] as never }))).toBe('E_INPUT_INVALID');
   });
 
   it('a network whose training fails leaves no tensors behind', async () => {

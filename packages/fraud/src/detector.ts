@@ -1,9 +1,10 @@
 import {
   AppliedMLError,
+  averagePrecision,
   checkIntegerOption,
   checkKnownKeys,
+  describeValue,
   eventLoopTurns,
-  averagePrecision,
   initEngine,
   loadBundle,
   precisionAtK,
@@ -293,7 +294,7 @@ export class FraudDetector {
     ) {
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `Ensemble members must be a non-empty list of distinct ecod, iforest, pca, knn, autoencoder (got ${JSON.stringify(members)}).`,
+        `Ensemble members must be a non-empty list of distinct ecod, iforest, pca, knn, autoencoder (got ${describeValue(members)}).`,
       );
     }
     checkIntegerOption('iforest.trees', config.iforest?.trees, 1, 10_000);
@@ -322,7 +323,7 @@ export class FraudDetector {
       )
         throw new AppliedMLError(
           'E_INPUT_INVALID',
-          `outlierFeatures must be a list of distinct ${kinds.join(', ')} (got ${JSON.stringify(outlier)}).`,
+          `outlierFeatures must be a list of distinct ${kinds.join(', ')} (got ${describeValue(outlier)}).`,
           {
             details: { field: 'outlierFeatures' },
           },

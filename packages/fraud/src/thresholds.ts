@@ -1,4 +1,4 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, describeValue } from '@appliedml/engine';
 import { readLabels } from './labels';
 
 /**
@@ -42,7 +42,7 @@ function checkScores(scores: ArrayLike<number>, labels?: ArrayLike<number>): voi
 
 function checkRule(rule: ThresholdRule): void {
   const bad = (what: string): AppliedMLError =>
-    new AppliedMLError('E_INPUT_INVALID', `${what} (got ${JSON.stringify(rule)}).`, { details: { rule } });
+    new AppliedMLError('E_INPUT_INVALID', `${what} (got ${describeValue(rule)}).`, { details: { rule } });
   if ('targetPrecision' in rule && !(rule.targetPrecision > 0 && rule.targetPrecision <= 1)) throw bad('targetPrecision must be in (0, 1]');
   if ('targetRecall' in rule && !(rule.targetRecall > 0 && rule.targetRecall <= 1)) throw bad('targetRecall must be in (0, 1]');
   if ('cost' in rule) {
@@ -64,10 +64,7 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
   const labels = givenLabels === undefined ? undefined : readLabels(givenLabels, scores.length, 'scores');
   const rules = ['topK', 'contamination', 'targetPrecision', 'targetRecall', 'cost'];
   if (typeof rule !== 'object' || rule === null || !rules.some((k) => k in rule)) {
-    throw new AppliedMLError(
-      'E_INPUT_INVALID',
-      `A threshold rule names one of ${rules.join(', ')} (got ${JSON.stringify(rule) ?? String(rule)}).`,
-    );
+    throw new AppliedMLError('E_INPUT_INVALID', `A threshold rule names one of ${rules.join(', ')} (got ${describeValue(rule)}).`);
   }
   const named = Object.keys(rule).filter((k) => rules.includes(k));
   const other = Object.keys(rule).filter((k) => !rules.includes(k));
@@ -89,7 +86,7 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
     if (!Number.isInteger(k) || k < 1 || ('contamination' in rule && !(rule.contamination > 0 && rule.contamination < 1))) {
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `The alert budget must be a positive integer and contamination in (0, 1) (got ${JSON.stringify(rule)}).`,
+        `The alert budget must be a positive integer and contamination in (0, 1) (got ${describeValue(rule)}).`,
       );
     }
     if ('contamination' in rule) return summarise(scores, s(Math.min(k, n) - 1), labels);
@@ -98,7 +95,7 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
     if (k < n) while (last >= 0 && s(last) === s(k)) last--;
     return summarise(scores, last >= 0 ? s(last) : above(s(0)), labels);
   }
-  if (!labels) throw new AppliedMLError('E_INPUT_INVALID', `The rule ${JSON.stringify(rule)} needs labels.`);
+  if (!labels) throw new AppliedMLError('E_INPUT_INVALID', `The rule ${describeValue(rule)} needs labels.`);
   let positives = 0;
   for (let i = 0; i < n; i++) positives += labels[i] as number;
   if (positives === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The labels have no positives; a label-based threshold is undefined.');
@@ -130,7 +127,7 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
     }
   }
   if (!best) {
-    throw new AppliedMLError('E_INPUT_INVALID', `No threshold meets ${JSON.stringify(rule)} on this data.`, { details: { rule } });
+    throw new AppliedMLError('E_INPUT_INVALID', `No threshold meets ${describeValue(rule)} on this data.`, { details: { rule } });
   }
   return summarise(scores, best.thr, labels, 'cost' in rule ? best.value : undefined);
 }

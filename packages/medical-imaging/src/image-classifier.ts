@@ -1,14 +1,15 @@
 // ImageClassifier: a small residual CNN on grayscale images with Grad-CAM explanations.
 // train → predict / predictBatch → evaluate → save / load → dispose.
 import {
-  checkKnownKeys,
-  keepKnownKeys,
   AppliedMLError,
   checkIntegerOption,
+  checkKnownKeys,
   checkNumberOption,
   createRng,
+  describeValue,
   fitModel,
   initEngine,
+  keepKnownKeys,
   loadBundle,
   predictBatched,
   saveBundle,
@@ -231,7 +232,7 @@ export class ImageClassifier {
       throw new AppliedMLError('E_INPUT_INVALID', `imageSize must be an integer in 8..1024 (got ${merged.imageSize}).`);
     // Everything the network and its augmentation are built from, before tfjs sees it.
     if (!Array.isArray(merged.filters) || merged.filters.length === 0 || merged.filters.length > 11)
-      throw new AppliedMLError('E_INPUT_INVALID', `filters must list 1 to 11 stage widths (got ${JSON.stringify(merged.filters)}).`, {
+      throw new AppliedMLError('E_INPUT_INVALID', `filters must list 1 to 11 stage widths (got ${describeValue(merged.filters)}).`, {
         details: { field: 'filters' },
       });
     merged.filters.forEach((f, i) => checkIntegerOption(`filters[${i}]`, f, 1, 1024, false));
@@ -251,7 +252,7 @@ export class ImageClassifier {
     )
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `labels must be at least two distinct non-empty strings (got ${JSON.stringify(merged.labels)}).`,
+        `labels must be at least two distinct non-empty strings (got ${describeValue(merged.labels)}).`,
         {
           details: { field: 'labels' },
         },

@@ -3,16 +3,17 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  checkKnownKeys,
-  keepKnownKeys,
   AppliedMLError,
   checkIntegerOption,
+  checkKnownKeys,
   checkNumberOption,
   createOptimizer,
   createRng,
+  describeValue,
   fitModel,
   initEngine,
   iou,
+  keepKnownKeys,
   loadBundle,
   meanDice,
   predictBatched,
@@ -394,7 +395,7 @@ export class ImageSegmenter {
     )
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `filters must list 2 to 7 channel counts, integers from 1 to 1024 (got ${JSON.stringify(filters)}).`,
+        `filters must list 2 to 7 channel counts, integers from 1 to 1024 (got ${describeValue(filters)}).`,
         {
           details: { field: 'filters' },
         },

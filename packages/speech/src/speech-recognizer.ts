@@ -245,7 +245,7 @@ function checkNetworkConfig(cnn: CnnConfig, rnn: RnnConfig, config: SpeechRecogn
   const int = (field: string, v: unknown, min: number, max: number): void => checkIntegerOption(field, v, min, max, false);
   const share = (field: string, v: unknown): void => checkNumberOption(field, v, 0, 1, { open: 'max', optional: false });
   if (!Array.isArray(cnn.filters) || cnn.filters.length === 0 || cnn.filters.length > 8)
-    throw new AppliedMLError('E_INPUT_INVALID', `cnn.filters must be a list of 1 to 8 widths (got ${JSON.stringify(cnn.filters)}).`, {
+    throw new AppliedMLError('E_INPUT_INVALID', `cnn.filters must be a list of 1 to 8 widths (got ${describeValue(cnn.filters)}).`, {
       details: { field: 'cnn.filters' },
     });
   // Every index, holes included (forEach would skip them and build a network without that layer).

@@ -1,10 +1,12 @@
 import {
-  checkKnownKeys,
   AppliedMLError,
-  checkIntegerOption,
-  checkNumberOption,
-  fitModel,
   checkDevice,
+  checkIntegerOption,
+  checkKnownKeys,
+  checkNumberOption,
+  describeValue,
+  eventLoopTurns,
+  fitModel,
   initEngine,
   loadBundle,
   predictBatched,
@@ -16,7 +18,6 @@ import {
   type JsonValue,
   type Logger,
   type TrainingReport,
-  eventLoopTurns,
 } from '@appliedml/engine';
 import { registerTextLayers } from './embedding-layer';
 import { extractFeatures, resolveFeatureConfig, tokenize, type FeatureConfig, type ResolvedFeatureConfig } from './features';
@@ -267,7 +268,7 @@ function checkModelOptions(linear: LinearConfig, naiveBayes: NaiveBayesConfig, f
   if (!Array.isArray(cnn.kernelSizes) || cnn.kernelSizes.length === 0 || cnn.kernelSizes.length > 8)
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `cnn.kernelSizes must be a list of 1 to 8 kernel widths (got ${JSON.stringify(cnn.kernelSizes)}).`,
+      `cnn.kernelSizes must be a list of 1 to 8 kernel widths (got ${describeValue(cnn.kernelSizes)}).`,
       {
         details: { field: 'cnn.kernelSizes' },
       },

@@ -263,7 +263,7 @@ export function selectSensors(series: TrafficSeries, sensors: readonly (string |
   const n = series.sensors.length;
   const idx = sensors.map((s) => {
     const i = typeof s === 'number' ? s : series.sensors.indexOf(s);
-    if (!Number.isInteger(i) || i < 0 || i >= n) invalid(`Unknown sensor ${JSON.stringify(s)}.`, { sensor: s });
+    if (!Number.isInteger(i) || i < 0 || i >= n) invalid(`Unknown sensor ${describeValue(s)}.`, { sensor: s });
     return i;
   });
   const m = idx.length;

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parse, type Parser } from 'csv-parse';
-import { AppliedMLError } from '../errors';
+import { AppliedMLError, describeValue } from '../errors';
 import { parseBooleanCell, parseDateCell, parseNumberCell } from './csv-cells';
 import { setOwn } from './own-property';
 
@@ -117,7 +117,7 @@ async function* rawRecords(
   // Options are checked before the source is opened: a stream opened and then abandoned would report
   // its own error (a missing file) with no listener, and that ends the process.
   if (options.delimiter !== undefined && (typeof options.delimiter !== 'string' || options.delimiter.length === 0)) {
-    throw new AppliedMLError('E_INPUT_INVALID', `CSV delimiter must be a non-empty string; got ${JSON.stringify(options.delimiter)}.`);
+    throw new AppliedMLError('E_INPUT_INVALID', `CSV delimiter must be a non-empty string; got ${describeValue(options.delimiter)}.`);
   }
   const maxRecordChars = options.maxRecordChars ?? 8 * 1024 * 1024;
   if (!(Number.isInteger(maxRecordChars) && maxRecordChars >= 0)) {
