@@ -204,6 +204,31 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
     const next = await scorer.score({ card: 'c-sly', amount: 10, timestamp: t0 + 1000 }, { remember: false });
     for (const [name, v] of Object.entries(next.features)) expect(Number.isFinite(v), name).toBe(true);
     expect(next.features.card_history).toBe(2);
+    // A Date whose time changes between reads is read once too: a batch refused for another transaction
+    // leaves every card as it was, and a Proxy of a Date is E_INPUT_INVALID.
+    class SlyDate extends Date {
+      reads = 0;
+      override getTime(): number {
+        return ++this.reads <= 1 ? super.getTime() : Number.NaN;
+      }
+    }
+    const history = scorer.entities;
+    const fine = { card: 'c-fine', amount: 5, timestamp: new SlyDate(t0 + 2000) };
+    const scored = await scorer.scoreAll([fine]);
+    expect(Number.isFinite(scored[0]!.score)).toBe(true);
+    expect(scorer.entities).toBe(history + 1);
+    const pair = await scorer.scoreAll([
+      { card: 'c-a2', amount: 5, timestamp: t0 + 2400 },
+      { card: 'c-sly2', amount: 5, timestamp: new SlyDate(t0 + 2500) },
+    ]);
+    for (const p of pair) expect(Number.isFinite(p.score)).toBe(true);
+    expect(scorer.entities).toBe(history + 3);
+    expect(await codeOf(scorer.score({ ...fine, timestamp: new Proxy(new Date(t0), {}) } as never))).toBe('E_INPUT_INVALID');
+    // score reads its transaction when called: an object changed before its turn is scored as given.
+    const given = { card: 'c-given', amount: 7, timestamp: t0 + 3000 };
+    const pending = scorer.score(given, { remember: false });
+    given.amount = Number.NaN;
+    expect((await pending).features.amount).toBe(7);
     // The state saved after them loads.
     const dir = await mkdtemp(join(tmpdir(), 'fraud-sly-'));
     try {

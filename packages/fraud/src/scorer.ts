@@ -293,9 +293,18 @@ export class TransactionScorer {
     } catch (error) {
       return Promise.reject(error);
     }
+    // Read when given (a burst scored without awaiting may reuse or change its objects), refused in turn.
+    let given: Transaction | undefined;
+    let refused: unknown;
+    try {
+      given = readTransaction(tx, this.features.options.timeUnit);
+    } catch (error) {
+      refused = error;
+    }
     return this.serial(async () => {
       this.alive();
-      tx = readTransaction(tx, this.features.options.timeUnit);
+      if (!given) throw refused;
+      tx = given;
       checkClock([tx], this.features.options.timeUnit, this.clock, 'Scoring');
       const row = this.features.peek(tx);
       const p = await this.detector.predict(row);

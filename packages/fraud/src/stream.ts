@@ -161,6 +161,8 @@ export function readTransaction(tx: unknown, unit: TimeUnit = 'ms'): Transaction
     let value: unknown;
     try {
       value = (tx as Record<string, unknown>)[field];
+      // A Date is an object too: its time is read once here (a subclass or a Proxy cannot answer later reads otherwise).
+      if (value instanceof Date) value = new Date(Date.prototype.getTime.call(value));
     } catch (cause) {
       throw new AppliedMLError('E_INPUT_INVALID', `Transaction field ${field} could not be read.`, { cause, details: { field } });
     }
