@@ -162,4 +162,30 @@ describe('a refused stream chunk leaves the stream as it was', () => {
     expect(stream.seconds).toBe(0);
     expect(feed(stream)).toEqual(reference);
   });
+
+  it('at another rate: a chunk at the accepted limit does not resample past it, and a reused chunk buffer is not read later', async () => {
+    // A ±1e6 square wave (the largest samples accepted) at 44.1 kHz: the windowed sinc overshoots.
+    const loud = Float32Array.from({ length: 4410 }, (_, i) => (Math.floor(i / 50) % 2 ? 1e6 : -1e6));
+    const stream = model.createStream({ sampleRate: 44_100 });
+    expect(() => stream.push(loud)).not.toThrow();
+    expect(() => stream.push(new Float32Array(441))).not.toThrow();
+    expect(() => stream.flush()).not.toThrow();
+    const nan = await code(() => model.createStream().push(Float32Array.from([0, Number.NaN])));
+    expect(nan).toBe('E_INPUT_INVALID');
+    // The same Float32Array refilled for every chunk resamples as fresh chunks do.
+    const sine = Float32Array.from({ length: 8000 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / 44_100));
+    const fresh = new StreamingResampler(44_100, 8000);
+    const reused = new StreamingResampler(44_100, 8000);
+    const buffer = new Float32Array(128);
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < sine.length; i += 128) {
+      a.push(...fresh.push(sine.slice(i, i + 128)));
+      buffer.set(sine.subarray(i, i + 128));
+      b.push(...reused.push(buffer.subarray(0, Math.min(128, sine.length - i))));
+    }
+    a.push(...fresh.flush());
+    b.push(...reused.flush());
+    expect(b).toEqual(a);
+  });
 });

@@ -89,7 +89,16 @@ export class StreamingRecognizer {
     if (this.closed) throw new AppliedMLError('E_INPUT_INVALID', 'This stream was flushed; create a new one.');
     if (!(chunk instanceof Float32Array)) throw new AppliedMLError('E_INPUT_INVALID', 'Stream chunks must be Float32Array samples.');
     // Every check before the chunk is kept: a refused chunk leaves the stream as it was.
-    checkFiniteSamples(chunk);
+    try {
+      checkFiniteSamples(chunk);
+    } catch (cause) {
+      if (!AppliedMLError.isInstance(cause)) throw cause;
+      // `index` as before (the sample's place in the chunk), beside the shared check's `sample`.
+      throw new AppliedMLError(cause.code, `Stream chunk: ${cause.message}`, {
+        cause,
+        details: { ...cause.details, index: cause.details?.sample },
+      });
+    }
     // One resampler over the whole stream: resampling chunk by chunk drifted in time and broke up tiny chunks.
     const input = this.resampler ? this.resampler.push(chunk) : chunk;
     const joined = new Float32Array(this.buffer.length + input.length);

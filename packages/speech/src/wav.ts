@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { AppliedMLError } from '@appliedml/engine';
 import * as wavefileModule from 'wavefile';
-import { checkAudioSamples, checkSampleRateArgument, describeValue } from './features';
+import { MAX_SAMPLE_MAGNITUDE, checkAudioSamples, checkSampleRateArgument, describeValue } from './features';
 
 // wavefile is CommonJS; reach its class the same way under ESM, CommonJS and bundlers.
 type WaveFileClass = typeof import('wavefile').WaveFile;
@@ -276,7 +276,7 @@ export class StreamingResampler {
     checkAudioSamples(chunk, 'A resampler chunk');
     if (chunk.length > 0) {
       if (this.history.length === 0)
-        this.history = chunk; // read only, never written: no copy needed
+        this.history = chunk.slice(); // a copy: a caller may reuse its chunk buffer (audio worklets do)
       else {
         const joined = new Float32Array(this.history.length + chunk.length);
         joined.set(this.history);
@@ -320,7 +320,8 @@ export class StreamingResampler {
         const b = table[j + 1] ?? 0;
         acc += (this.history[k - this.base] as number) * (a + (b - a) * f);
       }
-      out[o] = acc * this.scale;
+      // The windowed sinc overshoots near a step: an input at the accepted limit must not come out past it.
+      out[o] = Math.max(-MAX_SAMPLE_MAGNITUDE, Math.min(MAX_SAMPLE_MAGNITUDE, acc * this.scale));
     }
     // Drop the input no later output can reach.
     const keepFrom = Math.max(0, Math.ceil(this.next / this.ratio - this.half));
