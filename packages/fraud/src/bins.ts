@@ -1,13 +1,11 @@
 import type { Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
-import { runSteps, type Steps } from './steps';
+import type { Steps } from './steps';
 
-/** Upper bin edges per feature from (a sample of) the training values: bin b holds values ≤ edges[b]. */
-export function binEdges(x: Matrix, rows: Int32Array, maxBins: number, rng: Rng): Float64Array[] {
-  return runSteps(binEdgesSteps(x, rows, maxBins, rng));
-}
-
-/** `binEdges` as steps: it yields after each feature. */
+/**
+ * Upper bin edges per feature from (a sample of) the training values: bin b holds values ≤ edges[b].
+ * As steps: it yields after each feature.
+ */
 export function* binEdgesSteps(x: Matrix, rows: Int32Array, maxBins: number, rng: Rng): Steps<Float64Array[]> {
   const take = Math.min(rows.length, 200_000);
   const pick = new Int32Array(take);

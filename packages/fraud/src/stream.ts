@@ -329,7 +329,11 @@ export class TransactionFeatures {
    */
   peek(transaction: Transaction): TransactionFeatureRow {
     const tx = readTransaction(transaction, this.options.timeUnit);
-    const t = transactionTime(tx, this.options.timeUnit);
+    return this.rowOf(tx, transactionTime(tx, this.options.timeUnit));
+  }
+
+  /** `peek` of a checked copy `tx` at its time `t` (epoch ms). */
+  private rowOf(tx: Transaction, t: number): TransactionFeatureRow {
     const e = this.entities.get(tx.card);
     const times = e?.times ?? [];
     const amounts = e?.amounts ?? [];
@@ -364,8 +368,8 @@ export class TransactionFeatures {
   /** Features of `tx`, then adds it to the card's state. */
   update(transaction: Transaction): TransactionFeatureRow {
     const tx = readTransaction(transaction, this.options.timeUnit);
-    const row = this.peek(tx);
     const t = transactionTime(tx, this.options.timeUnit);
+    const row = this.rowOf(tx, t);
     let e = this.entities.get(tx.card);
     if (e) this.entities.delete(tx.card);
     else e = { times: [], amounts: [], merchants: [], countries: [], merchantSince: [], countrySince: [] };
