@@ -303,4 +303,16 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
     expect(Array.from(takeRows(m, [2, 0]).data)).toEqual([5, 6, 1, 2]);
     for (const idx of [[3], [-1], [1.5], [Number.NaN]]) expect(await codeOf(() => takeRows(m, idx)), String(idx)).toBe('E_INPUT_INVALID');
   });
+
+  it('a batch of records with a hole is refused at that row, as in training (it scored as a row of zeros)', async () => {
+    const records = Array.from({ length: 60 }, (_, i) => ({ amount: (i % 9) + 1, country: i % 2 ? 'DE' : 'FR' }));
+    const model = FraudDetector.create({ detector: 'ecod' });
+    await model.train(records);
+    const batch = [records[0], , records[1]] as Array<Record<string, unknown>>;
+    await expect(model.predictBatch(batch)).rejects.toMatchObject({ code: 'E_INPUT_INVALID', details: { row: 1 } });
+    await expect(model.evaluate(batch, [0, 0, 0])).rejects.toMatchObject({ code: 'E_INPUT_INVALID', details: { row: 1 } });
+    expect(() => model.scores(batch)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    await expect(model.train(batch)).rejects.toMatchObject({ code: 'E_INPUT_INVALID', details: { row: 1 } });
+    model.dispose();
+  });
 });

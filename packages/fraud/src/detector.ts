@@ -18,7 +18,7 @@ import {
   type TrainingReport,
   type tf,
 } from '@appliedml/engine';
-import { compactEcod, excessEvidence, fitEcod, scoreEcod, shareAtLeast, type EcodState } from './ecod';
+import { compactEcod, excessEvidence, fitEcodSteps, scoreEcod, shareAtLeast, type EcodState } from './ecod';
 import { checkGbtOptions, checkGbtState, fitGbtSteps, scoreGbt, type GbtOptions, type GbtState } from './gbt';
 import { checkForestOptions, type ForestOptions } from './forest';
 import {
@@ -30,7 +30,7 @@ import {
 } from './iforest';
 import type { Matrix } from './matrix';
 import { readLabels } from './labels';
-import { runStepsWithTurns } from './steps';
+import { runStepsWithTurns, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
 import { checkPcaState, fitPca, scorePca, type PcaState } from './pca';
 import { checkKnnState, fitKnn, scoreKnn, type KnnOptions, type KnnState } from './knn';
@@ -394,6 +394,10 @@ export class FraudDetector {
     return this.ready().threshold;
   }
 
+  private stopIfDisposed(while_: string): void {
+    if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', `This FraudDetector was disposed while it ${while_}.`);
+  }
+
   private ready(): Fitted {
     if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed; create or load another.');
     if (!this.fitted) throw new AppliedMLError('E_MODEL_NOT_TRAINED', 'Train or load the FraudDetector first.');
@@ -405,28 +409,27 @@ export class FraudDetector {
     checkKnownKeys('train options', options, TRAIN_OPTION_KEYS);
     const logger = options.logger ?? silentLogger;
     const start = performance.now();
-    const pre = Preprocessor.fit(data, this.config.preprocess);
-    const x = pre.transform(data);
+    // Training gives the event loop a turn every ~50 ms (a service keeps answering); a dispose
+    // meanwhile stops it at the next turn.
+    const stopIfDisposed = (): void => this.stopIfDisposed('trained; create or load another');
+    const turns = eventLoopTurns(50);
+    const pre = await runStepsWithTurns(Preprocessor.fitSteps(data, this.config.preprocess), stopIfDisposed, turns);
+    const x = await runStepsWithTurns(pre.transformSteps(data), stopIfDisposed, turns);
     if (x.rows < 2) throw new AppliedMLError('E_INPUT_INVALID', `Training needs at least 2 rows (got ${x.rows}).`);
     warnConstantColumns(x, pre, logger);
     const seed = this.config.seed;
     const active = this.fittedKinds;
-    const ecod = fitEcod(x);
+    const ecod = await runStepsWithTurns(fitEcodSteps(x), stopIfDisposed, turns);
     // When ECOD only explains (not one of the detectors), keep a bounded summary of its CDFs: the
     // bundle of a model trained on 600,000 rows would otherwise carry every training value.
     const fitted: Fitted = { pre, explainer: active.includes('ecod') ? ecod : compactEcod(ecod), norms: {}, tails: {}, threshold: 0 };
     let training: TrainingReport | undefined;
     if (active.includes('ecod')) fitted.ecod = fitted.explainer;
-    // Tree training gives the event loop a turn every ~50 ms (a service keeps answering); a dispose
-    // meanwhile stops it.
-    const stopIfDisposed = (): void => {
-      if (this.disposed)
-        throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed while it trained; create or load another.');
-    };
     if (active.includes('iforest'))
       fitted.iforest = await runStepsWithTurns(
         fitIsolationForestSteps(x, { ...this.config.iforest, seed: this.config.iforest?.seed ?? seed }),
         stopIfDisposed,
+        turns,
       );
     if (active.includes('pca')) fitted.pca = fitPca(x);
     // kNN training scores leave each reference row's own entry out.
@@ -456,12 +459,12 @@ export class FraudDetector {
         // Each outlier detector scores the training rows once: for its normalisation and its column.
         const outliers = this.outlierKinds;
         for (const kind of outliers) {
-          trainOverride[kind] ??= await inBlocks(x, (chunk) => this.memberScores(fitted, kind, chunk).score, stopIfDisposed);
+          trainOverride[kind] ??= await inBlocks(x, (chunk) => this.memberScores(fitted, kind, chunk).score, stopIfDisposed, turns);
           fitted.norms[kind] = meanSd(trainOverride[kind]);
         }
         const xs = outliers.length ? this.withOutlierColumns(fitted, x, trainOverride) : x;
         if (this.config.detector === 'gbt') {
-          fitted.gbt = await runStepsWithTurns(fitGbtSteps(xs, y, this.config.gbt ?? {}, seed), stopIfDisposed);
+          fitted.gbt = await runStepsWithTurns(fitGbtSteps(xs, y, this.config.gbt ?? {}, seed), stopIfDisposed, turns);
           logger.info('gradient-boosted trees trained', { rounds: fitted.gbt.rounds, validationLoss: fitted.gbt.validationLoss });
           if (Number.isNaN(fitted.gbt.validationLoss) && (this.config.gbt?.validationFraction ?? 0.1) > 0)
             logger.warn(
@@ -475,7 +478,8 @@ export class FraudDetector {
       }
       if (this.active.length > 1) {
         for (const kind of this.active) {
-          const s = trainOverride[kind] ?? (await inBlocks(x, (chunk) => this.memberScores(fitted, kind, chunk).score, stopIfDisposed));
+          const s =
+            trainOverride[kind] ?? (await inBlocks(x, (chunk) => this.memberScores(fitted, kind, chunk).score, stopIfDisposed, turns));
           fitted.norms[kind] = meanSd(s);
           if (this.config.normalize === 'tail') fitted.tails[kind] = fitTailNorm(s);
         }
@@ -488,6 +492,7 @@ export class FraudDetector {
               x,
               (chunk, start) => this.combined(fitted, chunk, false, overrideRows(trainOverride, start, chunk.rows)).score,
               stopIfDisposed,
+              turns,
             ),
             { contamination: this.config.contamination },
           ).threshold;
@@ -633,16 +638,18 @@ export class FraudDetector {
    */
   private async scoresInTurns(data: TabularInput, rowsKnown?: (rows: number) => void): Promise<Float64Array> {
     const f = this.ready();
-    const x = f.pre.transform(data);
+    const turns = eventLoopTurns(50);
+    const x = await runStepsWithTurns(f.pre.transformSteps(data), () => this.stopIfDisposed('scored a batch'), turns);
     rowsKnown?.(x.rows);
     const score = await inBlocks(
       x,
       (block) => this.combined(f, block).score,
       () => {
-        if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed while it scored a batch.');
+        this.stopIfDisposed('scored a batch');
         // Retrained meanwhile: a network model's old weights are gone, so the whole input is scored by the new one.
         return this.fitted !== f && (f.mlp !== undefined || f.autoencoder !== undefined);
       },
+      turns,
     );
     return score ?? this.scoresInTurns(data);
   }
@@ -655,18 +662,18 @@ export class FraudDetector {
   /** Scores, decisions at the current threshold, and the top reasons per row. */
   async predictBatch(data: TabularInput): Promise<FraudPrediction[]> {
     const f = this.ready();
+    const turns = eventLoopTurns(50);
     // Every row is checked (and transformed) before any is scored.
-    const x = f.pre.transform(data);
+    const x = await runStepsWithTurns(f.pre.transformSteps(data), () => this.stopIfDisposed('scored a batch'), turns);
     const features = f.pre.features;
     const out: FraudPrediction[] = [];
-    const turns = eventLoopTurns(50);
     for (let start = 0; start < x.rows; start += PREDICT_CHUNK_ROWS) {
       // A large batch gives the event loop a turn between chunks (every ~50 ms), so a service's other
       // requests are answered.
-      const turn = start > 0 ? turns.turn() : undefined;
+      const turn = turns.turn();
       if (turn) {
         await turn;
-        if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed while it scored a batch.');
+        this.stopIfDisposed('scored a batch');
         // Retrained meanwhile: a network model's old weights are gone, so the whole batch is scored by the new one.
         if (this.fitted !== f && (f.mlp || f.autoencoder)) return this.predictBatch(data);
       }
@@ -1016,11 +1023,11 @@ async function inBlocks<Abandon extends boolean | void>(
   x: Matrix,
   score: (block: Matrix, start: number) => Float64Array,
   check: () => Abandon,
+  turns: Turns = eventLoopTurns(50),
 ): Promise<Float64Array | (Abandon extends true ? undefined : never)> {
   const out = new Float64Array(x.rows);
-  const turns = eventLoopTurns(50);
   for (let start = 0; start < x.rows; start += PREDICT_CHUNK_ROWS) {
-    const turn = start > 0 ? turns.turn() : undefined;
+    const turn = turns.turn();
     if (turn) {
       await turn;
       if (check() === true) return undefined as Abandon extends true ? undefined : never;

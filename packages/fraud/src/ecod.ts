@@ -1,5 +1,6 @@
 import { AppliedMLError } from '@appliedml/engine';
 import type { Matrix } from './matrix';
+import { runSteps, type Steps } from './steps';
 
 /**
  * Empirical-CDF outlier detector in the spirit of ECOD (Li et al., 2022) and COPOD (Li et al., 2020).
@@ -27,6 +28,11 @@ export interface EcodState {
 }
 
 export function fitEcod(x: Matrix): EcodState {
+  return runSteps(fitEcodSteps(x));
+}
+
+/** `fitEcod` as steps that pause after each feature. */
+export function* fitEcodSteps(x: Matrix): Steps<EcodState> {
   const sorted: Float64Array[] = [];
   const skewSign: number[] = [];
   for (let c = 0; c < x.cols; c++) {
@@ -51,6 +57,7 @@ export function fitEcod(x: Matrix): EcodState {
     col.sort();
     sorted.push(col);
     skewSign.push(skew);
+    yield;
   }
   return { kind: 'ecod', sorted, skew: skewSign };
 }

@@ -100,6 +100,31 @@ describe('FraudDetector lifecycle', () => {
     clearInterval(timer);
   });
 
+  it('fitting the preprocessing lets timers run: a dispose meanwhile stops training before the rows are transformed', async () => {
+    // Each record's amount counts its reads: fitting the preprocessing reads it once per record, and
+    // transforming the rows once more. Fitting 300,000 records takes well over the 50 ms between turns.
+    let reads = 0;
+    const n = 300_000;
+    const records = Array.from({ length: n }, (_, i) => {
+      const r: Record<string, unknown> = { hour: i % 24, items: (i * 7919) % 13 };
+      Object.defineProperty(r, 'amount', {
+        enumerable: true,
+        get: () => {
+          reads += 1;
+          return (i % 997) + 0.5;
+        },
+      });
+      return r;
+    });
+    const model = FraudDetector.create({ detector: 'ecod' });
+    const run = model.train(records);
+    setImmediate(() => model.dispose());
+    await expect(run).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+    // Stopped at the first turn, inside the fit: the transform never read the amounts (it would make 2n).
+    expect(reads).toBeLessThan(2 * n);
+    expect(model.isTrained).toBe(false);
+  });
+
   it('a dispose during the blockwise scoring after a network trained frees the network too', async () => {
     await initEngine();
     // Enough rows that scoring the training rows (norms, threshold) spans several blocks and turns.

@@ -15,8 +15,10 @@ export function runSteps<T>(steps: Steps<T>): T {
   }
 }
 
-export async function runStepsWithTurns<T>(steps: Steps<T>, check: () => void, everyMs = 50): Promise<T> {
-  const turns = eventLoopTurns(everyMs);
+export type Turns = ReturnType<typeof eventLoopTurns>;
+
+/** `turns` may be shared by several runs in a row, so the clock does not restart between them. */
+export async function runStepsWithTurns<T>(steps: Steps<T>, check: () => void, turns: Turns = eventLoopTurns(50)): Promise<T> {
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;

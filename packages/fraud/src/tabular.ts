@@ -1,6 +1,10 @@
 import { AppliedMLError, parseDateCell, parseNumberCell } from '@appliedml/engine';
 import { MAX_CELLS, isMatrix, toMatrix, type Matrix } from './matrix';
+import { runSteps, type Steps } from './steps';
 import { epochMs } from './stream';
+
+/** Rows `transformSteps` converts between pauses. */
+const TRANSFORM_BLOCK = 8192;
 
 /**
  * Tabular preprocessing, fitted on training data only and stored in the bundle:
@@ -295,6 +299,11 @@ export class Preprocessor {
 
   /** Fits on training data. */
   static fit(input: TabularInput, options: PreprocessOptions = {}): Preprocessor {
+    return runSteps(Preprocessor.fitSteps(input, options));
+  }
+
+  /** `fit` as steps that pause after each column (`runStepsWithTurns` gives the event loop a turn there). */
+  static *fitSteps(input: TabularInput, options: PreprocessOptions = {}): Steps<Preprocessor> {
     const maxOneHot = options.maxOneHot ?? 32;
     const buckets = options.hashBuckets ?? 16;
     if (!(Number.isInteger(maxOneHot) && maxOneHot >= 0 && maxOneHot <= MAX_ENCODED_WIDTH)) {
@@ -347,6 +356,7 @@ export class Preprocessor {
       for (let c = 0; c < m.cols; c++) {
         for (let r = 0; r < m.rows; r++) col[r] = m.data[r * m.cols + c] as number;
         columns.push({ name: `x${c}`, kind: 'numeric', ...medianAndScale(col), hasMissing: false });
+        yield;
       }
       return new Preprocessor({ input: 'matrix', columns, ...common });
     }
@@ -362,6 +372,7 @@ export class Preprocessor {
     const names: string[] = [];
     const seen = new Set<string>();
     for (const [r, rec] of records.entries()) {
+      if (r > 0 && r % TRANSFORM_BLOCK === 0) yield;
       if (typeof rec !== 'object' || rec === null || Array.isArray(rec))
         throw new AppliedMLError('E_INPUT_INVALID', `training data: row ${r} is not a record (got ${shown(rec)}).`, {
           details: { row: r },
@@ -401,6 +412,7 @@ export class Preprocessor {
         });
         columns.push({ name, kind, unit, ...(lo <= hi ? { range: [lo, hi] as [number, number] } : {}) });
       }
+      yield;
     }
     return new Preprocessor({ input: 'records', columns, ...common });
   }
@@ -456,6 +468,11 @@ export class Preprocessor {
 
   /** Transforms to the scaled feature matrix the detectors see. */
   transform(input: TabularInput): Matrix {
+    return runSteps(this.transformSteps(input));
+  }
+
+  /** `transform` as steps that pause every `TRANSFORM_BLOCK` rows (nothing is returned until every row is checked). */
+  *transformSteps(input: TabularInput): Steps<Matrix> {
     const s = this.state;
     if (input === null || typeof input !== 'object')
       throw new AppliedMLError(
@@ -472,6 +489,7 @@ export class Preprocessor {
           const col = s.columns[c] as NumericColumn;
           out[r * m.cols + c] = clipScaled(((m.data[r * m.cols + c] as number) - col.median) / col.scale);
         }
+        if ((r + 1) % TRANSFORM_BLOCK === 0) yield;
       }
       return { data: out, rows: m.rows, cols: m.cols };
     }
@@ -491,7 +509,9 @@ export class Preprocessor {
     const known = new Set(s.columns.map((c) => c.name));
     if (s.required) checkRequired(records, s.required, 'input');
     const out = new Float64Array(records.length * width);
-    records.forEach((rec, r) => {
+    for (let r = 0; r < records.length; r++) {
+      if (r > 0 && r % TRANSFORM_BLOCK === 0) yield;
+      const rec = records[r] as TabularRecord;
       if (typeof rec !== 'object' || rec === null)
         throw new AppliedMLError('E_INPUT_INVALID', `Row ${r} is not a record.`, { details: { row: r } });
       if (s.extraFields === 'error') {
@@ -546,7 +566,7 @@ export class Preprocessor {
           }
         }
       }
-    });
+    }
     return { data: out, rows: records.length, cols: width };
   }
 }
