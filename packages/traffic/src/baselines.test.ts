@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TrafficForecaster } from './forecaster';
 import { scoreHorizon } from './horizon-metrics';
-import { createSeries } from './series';
+import { createSeries, sliceSeries } from './series';
+import { generateTrafficNetwork } from './synthetic';
 
 // Two sensors at 60-min steps over 4 days (a Monday start): sensor a follows the hour of the day,
 // sensor b is a ramp.
@@ -62,5 +63,25 @@ describe('scoreHorizon', () => {
     const step = scoreHorizon(pred, truth, 1, 2, [1], 2, 1, 5, 'step');
     expect(step.mae).toBe(3);
     expect(step.minutes).toBe(10);
+  });
+
+  it('readings that are all 0 score MAE, RMSE and R²; MAPE and accuracy are NaN (the horizon was an error)', async () => {
+    const pooled = scoreHorizon(new Float64Array([1, 2]), new Float64Array([0, 0, 0, Number.NaN]), 1, 2, [1], 2, 1, 5, 'cumulative');
+    expect(pooled.mae).toBe(1.5);
+    expect(pooled.r2).toBe(0);
+    expect(pooled.mape).toBeNaN();
+    expect(pooled.accuracy).toBeNaN();
+    // Through evaluate: detectors reporting 0 throughout.
+    const net = generateTrafficNetwork({ sensors: 3, corridorLength: 3, days: 1, incidents: 0, seed: 5 });
+    const part = sliceSeries(net.series, 0, 60);
+    const zeros = { ...part, values: new Float64Array(part.values.length) };
+    const model = TrafficForecaster.create({ model: 'last-value', horizons: [1, 3] });
+    await model.train(net.series);
+    const r = await model.evaluate(zeros);
+    expect(r.horizons.map((h) => [h.mae, h.mape, h.accuracy, h.r2])).toEqual([
+      [0, NaN, NaN, 1],
+      [0, NaN, NaN, 1],
+    ]);
+    model.dispose();
   });
 });

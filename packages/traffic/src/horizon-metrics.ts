@@ -7,9 +7,9 @@ export interface HorizonMetrics {
   minutes: number;
   mae: number;
   rmse: number;
-  /** Masked MAPE as a fraction (readings of 0 and missing readings left out). */
+  /** Masked MAPE as a fraction (readings of 0 and missing readings left out); NaN when every scored reading is 0. */
   mape: number;
-  /** T-GCN accuracy 1 − ‖Y−Ŷ‖F/‖Y‖F. */
+  /** T-GCN accuracy 1 − ‖Y−Ŷ‖F/‖Y‖F; NaN when every scored reading is 0 (‖Y‖F = 0). */
   accuracy: number;
   /** NaN with fewer than two scored readings. */
   r2: number;
@@ -55,14 +55,22 @@ export function scoreHorizon(
   }
   const opts = { nullValue: NaN };
   let count = 0;
-  for (let i = 0; i < yTrue.length; i++) if (!Number.isNaN(yTrue[i] as number)) count++;
+  let nonZero = 0;
+  for (let i = 0; i < yTrue.length; i++) {
+    const v = yTrue[i] as number;
+    if (!Number.isNaN(v)) count++;
+    if (Math.abs(v) >= Number.EPSILON) nonZero++;
+  }
+  // Every scored reading 0 (a closed road, a dead detector reporting zeros): MAE, RMSE and R² are
+  // defined, a percentage error and the T-GCN accuracy are not.
+  const relative = count > 0 && nonZero === 0;
   return {
     steps: horizon,
     minutes: horizon * intervalMinutes,
     mae: mae(yTrue, yPred, opts),
     rmse: rmse(yTrue, yPred, opts),
-    mape: mape(yTrue, yPred, opts),
-    accuracy: forecastAccuracy(yTrue, yPred, opts),
+    mape: relative ? NaN : mape(yTrue, yPred, opts),
+    accuracy: relative ? NaN : forecastAccuracy(yTrue, yPred, opts),
     r2: count >= 2 ? r2(yTrue, yPred, opts) : NaN,
     windows,
     count,

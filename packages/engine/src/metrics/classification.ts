@@ -5,7 +5,7 @@
  */
 import { assertInput } from '../errors';
 import type { NumericArray } from './types';
-import { assertFinite, assertLabels, assertNumClasses, assertPair } from './validate';
+import { assertFinite, assertLabels, assertMetricOptions, assertNumClasses, assertPair } from './validate';
 
 /** Precision, recall and F1 of one averaging scheme. */
 export interface PrecisionRecallF1Average {
@@ -182,6 +182,7 @@ export function balancedAccuracy(
   numClasses: number,
   options: BalancedAccuracyOptions = {},
 ): number {
+  assertMetricOptions(options, ['adjusted'], ['adjusted']);
   checkLabelPair(yTrue, yPred, numClasses);
   const { rows, diag } = marginals(countConfusion(yTrue, yPred, numClasses), numClasses);
   let sum = 0;

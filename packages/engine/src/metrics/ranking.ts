@@ -6,7 +6,7 @@
  */
 import { AppliedMLError, assertInput } from '../errors';
 import type { NumericArray } from './types';
-import { assertArrayLike, assertBinary, assertFinite, assertLabels, assertNumClasses, assertPair } from './validate';
+import { assertArrayLike, assertBinary, assertFinite, assertLabels, assertMetricOptions, assertNumClasses, assertPair } from './validate';
 
 export interface RocCurve {
   /** False-positive rate at each threshold (non-decreasing, starts at 0, ends at 1). */
@@ -170,6 +170,7 @@ function aucFromSplit({ pos, neg }: SortedSplit): number {
  * `E_INPUT_INVALID` instead of returning NaN rates.
  */
 export function rocCurve(yTrue: NumericArray, scores: NumericArray, options: RocCurveOptions = {}): RocCurve {
+  assertMetricOptions(options, ['dropIntermediate'], ['dropIntermediate']);
   const split = splitBinary(yTrue, scores);
   requireBothClasses(split, 'The ROC curve');
   const c = countsFromSplit(split);
@@ -317,6 +318,7 @@ export function rocAucOvr(
   numClasses: number,
   options: RocAucOvrOptions = {},
 ): number {
+  assertMetricOptions(options, ['average']);
   assertNumClasses(numClasses);
   assertInput(numClasses >= 2, 'rocAucOvr needs numClasses >= 2.', { numClasses });
   assertArrayLike(yTrue, 'yTrue');
@@ -377,6 +379,7 @@ function flattenProbs(probs: ReadonlyArray<NumericArray> | NumericArray, n: numb
     const flat = new Float64Array(n * numClasses);
     for (let i = 0; i < n; i++) {
       const row = rows[i] as NumericArray;
+      assertArrayLike(row, `probs[${i}]`);
       if (row.length !== numClasses) {
         throw new AppliedMLError('E_SHAPE_MISMATCH', `probs[${i}] has ${row.length} scores but numClasses is ${numClasses}.`, {
           details: { row: i, length: row.length, numClasses },

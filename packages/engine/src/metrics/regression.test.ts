@@ -78,6 +78,18 @@ describe('regression metrics, hand-computed', () => {
     expect(forecastAccuracy([3, 4], [0, 0])).toBe(0);
     expectClose(forecastAccuracy([3, 4], [3, 3]), 0.8, 'acc', 1e-15);
   });
+
+  it('a constant yTrue whose mean rounds (0.1, 0.3) still gives 1 or 0, not ±1e31', () => {
+    // The mean of [0.1, 0.1, 0.1] is off by an ulp: SS_tot ~ 1e-33 and sklearn's r2_score answers -1.7e31.
+    expect(r2([0.1, 0.1, 0.1], [0.1, 0.1, 0.2])).toBe(0);
+    expect(explainedVariance([0.1, 0.1, 0.1], [0.1, 0.1, 0.2])).toBe(0);
+    expect(r2([0.1, 0.1, 0.1], [0.1, 0.1, 0.1])).toBe(1);
+    expect(explainedVariance([0.1, 0.1, 0.1], [0.3, 0.3, 0.3])).toBe(1);
+    const t = Array(10).fill(0.3) as number[];
+    expect(r2(t, [...t.slice(0, 9), 0.30000000000000004])).toBe(0);
+    // Not constant: the usual formula.
+    expect(r2([0.1, 0.1, 0.2], [0.1, 0.1, 0.2])).toBe(1);
+  });
 });
 
 describe('regression metrics, typed errors', () => {
@@ -100,7 +112,10 @@ describe('regression metrics, typed errors', () => {
   it('nothing left after masking', () => {
     expectCode(() => mae([1, 2], [1, 2], { mask: [0, 0] }), 'E_INPUT_INVALID');
     expectCode(() => explainedVariance([0, 0], [1, 2], { nullValue: 0 }), 'E_INPUT_INVALID');
-    expectCode(() => mape([0, 0], [1, 2]), 'E_INPUT_INVALID');
+    // Every target zero: the message says so (not 'masked or missing').
+    const zeros = expectCode(() => mape([0, 0], [1, 2]), 'E_INPUT_INVALID');
+    expect(zeros.details).toMatchObject({ reason: 'zero-targets' });
+    expect(zeros.message).toContain('are 0');
   });
 
   it('undefined r2, forecastAccuracy and bad epsilon', () => {

@@ -10,7 +10,7 @@
  */
 import { AppliedMLError, assertInput } from '../errors';
 import type { MaskArray, NumericArray } from './types';
-import { assertNonEmpty, assertSameLength } from './validate';
+import { assertMetricOptions, assertNonEmpty, assertSameLength } from './validate';
 
 export interface RegressionOptions {
   /** Entry `i` counts only when `mask[i]` is truthy. Same length as `yTrue`. */
@@ -33,7 +33,15 @@ interface Pairs {
   p: Float64Array;
 }
 
-function selectPairs(yTrue: NumericArray, yPred: NumericArray, options: RegressionOptions): Pairs {
+const REGRESSION_KEYS = ['mask', 'nullValue'] as const;
+
+function selectPairs(
+  yTrue: NumericArray,
+  yPred: NumericArray,
+  options: RegressionOptions,
+  known: readonly string[] = REGRESSION_KEYS,
+): Pairs {
+  assertMetricOptions(options, known);
   assertSameLength(yTrue, yPred, 'yTrue', 'yPred');
   assertNonEmpty(yTrue, 'yTrue');
   const { mask, nullValue } = options;
@@ -69,6 +77,16 @@ function selectPairs(yTrue: NumericArray, yPred: NumericArray, options: Regressi
 
 function requireEntries(count: number, n: number): void {
   assertInput(count > 0, `No entries left to score: all ${n} are masked or missing.`, { n });
+}
+
+function allEqual(values: Float64Array): boolean {
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return false;
+  return true;
+}
+
+function allEqualPairs(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function meanOf(values: Float64Array): number {
@@ -108,11 +126,12 @@ export function rmse(yTrue: NumericArray, yPred: NumericArray, options: Regressi
  * are skipped instead (the masked-MAPE convention), so one zero target cannot dominate the mean.
  */
 export function mape(yTrue: NumericArray, yPred: NumericArray, options: MapeOptions = {}): number {
+  assertMetricOptions(options, [...REGRESSION_KEYS, 'epsilon']);
   const epsilon = options.epsilon ?? Number.EPSILON;
   assertInput(Number.isFinite(epsilon) && epsilon >= 0, 'epsilon must be a finite number >= 0.', {
     epsilon,
   });
-  const { t, p } = selectPairs(yTrue, yPred, options);
+  const { t, p } = selectPairs(yTrue, yPred, options, [...REGRESSION_KEYS, 'epsilon']);
   let sum = 0;
   let count = 0;
   for (let i = 0; i < t.length; i++) {
@@ -122,18 +141,27 @@ export function mape(yTrue: NumericArray, yPred: NumericArray, options: MapeOpti
     sum += Math.abs(a - (p[i] as number)) / scale;
     count++;
   }
-  requireEntries(count, yTrue.length);
+  // Every included target is zero (or under epsilon): no percentage error is defined.
+  assertInput(
+    count > 0,
+    `MAPE is undefined: all ${t.length} included yTrue values are 0${epsilon > Number.EPSILON ? ` or under epsilon (${epsilon})` : ''}, so no percentage error can be taken.`,
+    { reason: 'zero-targets', count: t.length },
+  );
   return sum / count;
 }
 
 /**
  * Coefficient of determination, sklearn `r2_score`: `1 - SS_res / SS_tot` with
- * `SS_tot = Σ(y - mean(y))²`. A constant `yTrue` gives 1 for a perfect prediction, else 0 (sklearn
- * `force_finite=True`). Needs at least two included entries (sklearn returns NaN below that).
+ * `SS_tot = Σ(y - mean(y))²`. A constant `yTrue` (every included value the same) gives 1 for a perfect
+ * prediction, else 0 (sklearn `force_finite=True`, which tests SS_tot = 0 and so misses constants whose
+ * mean rounds, like 0.1). Needs at least two included entries (sklearn returns NaN below that).
  */
 export function r2(yTrue: NumericArray, yPred: NumericArray, options: RegressionOptions = {}): number {
   const { t, p } = selectPairs(yTrue, yPred, options);
   assertInput(t.length >= 2, 'R² needs at least two included entries.', { count: t.length });
+  // Tested on the values, not on SS_tot: the mean of a constant like 0.1 is off by an ulp, and SS_tot
+  // then comes out near 1e-33 instead of 0 (sklearn returns -1.7e31 there).
+  if (allEqual(t)) return allEqualPairs(t, p) ? 1 : 0;
   const mean = meanOf(t);
   let ssRes = 0;
   let ssTot = 0;
@@ -144,17 +172,19 @@ export function r2(yTrue: NumericArray, yPred: NumericArray, options: Regression
     ssRes += r * r;
     ssTot += d * d;
   }
-  if (ssTot === 0) return ssRes === 0 ? 1 : 0;
   return 1 - ssRes / ssTot;
 }
 
 /**
  * Explained variance, sklearn `explained_variance_score`: `1 - Var(y - ŷ) / Var(y)` (population
- * variances; equals T-GCN's "var" metric). A constant `yTrue` gives 1 when the residual variance
- * is also 0, else 0 (sklearn `force_finite=True`).
+ * variances; equals T-GCN's "var" metric). A constant `yTrue` (every included value the same) gives 1
+ * when the residual is constant too, else 0 (sklearn `force_finite=True`, tested on the values as in `r2`).
  */
 export function explainedVariance(yTrue: NumericArray, yPred: NumericArray, options: RegressionOptions = {}): number {
   const { t, p } = selectPairs(yTrue, yPred, options);
+  // A constant yTrue is tested on the values (see r2); the residual is constant when every
+  // yTrue - yPred is the same number.
+  if (allEqual(t)) return allEqual(Float64Array.from(t, (a, i) => a - (p[i] as number))) ? 1 : 0;
   const n = t.length;
   let sumT = 0;
   let sumD = 0;
@@ -174,7 +204,6 @@ export function explainedVariance(yTrue: NumericArray, yPred: NumericArray, opti
     varT += dt * dt;
     varD += dd * dd;
   }
-  if (varT === 0) return varD === 0 ? 1 : 0;
   return 1 - varD / varT;
 }
 

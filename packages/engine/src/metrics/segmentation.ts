@@ -6,7 +6,7 @@
  */
 import { AppliedMLError, assertInput } from '../errors';
 import type { NumericArray } from './types';
-import { assertFiniteNumber, assertNonEmpty, assertPair } from './validate';
+import { assertFiniteNumber, assertMetricOptions, assertNonEmpty, assertPair } from './validate';
 
 export interface OverlapOptions {
   /**
@@ -37,6 +37,7 @@ interface ResolvedOptions {
 }
 
 function resolve(options: OverlapOptions): ResolvedOptions {
+  assertMetricOptions(options, ['threshold', 'smooth', 'soft', 'emptyScore'], ['soft']);
   const threshold = options.threshold ?? 0.5;
   const smooth = options.smooth ?? 0;
   const emptyScore = options.emptyScore ?? 1;

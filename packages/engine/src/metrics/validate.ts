@@ -2,7 +2,8 @@
  * Input checks shared by the metric functions (internal; not re-exported). Every failure throws an
  * `AppliedMLError`: `E_SHAPE_MISMATCH` for length mismatches, `E_INPUT_INVALID` for everything else.
  */
-import { AppliedMLError, assertInput } from '../errors';
+import { AppliedMLError, assertInput, describeValue } from '../errors';
+import { checkKnownKeys } from '../option-checks';
 import type { NumericArray } from './types';
 
 /** An array or typed array (anything with a numeric length), not null or a scalar. */
@@ -91,4 +92,20 @@ export function assertFiniteNumber(value: number, name: string): void {
     argument: name,
     value,
   });
+}
+
+/**
+ * A metric's options argument: undefined means the defaults; anything else must be an object naming
+ * only `known` keys (a misspelt `nullvalue` would otherwise be ignored and change the figure), and the
+ * `booleans` among them, when given, must be true or false (not a truthy string).
+ */
+export function assertMetricOptions(options: unknown, known: readonly string[], booleans: readonly string[] = []): void {
+  checkKnownKeys('options', options, known);
+  if (options === undefined) return;
+  for (const key of booleans) {
+    const v = (options as Record<string, unknown>)[key];
+    assertInput(v === undefined || typeof v === 'boolean', `options.${key} must be true or false (got ${describeValue(v)}).`, {
+      field: `options.${key}`,
+    });
+  }
 }
