@@ -636,22 +636,30 @@ export class FraudDetector {
    * `scores` for large inputs in a service: blocks of 2,048 rows with an event-loop turn every ~50 ms
    * between them (the same scores as one pass). `rowsKnown` runs once the input is checked, before scoring.
    */
-  private async scoresInTurns(data: TabularInput, rowsKnown?: (rows: number) => void): Promise<Float64Array> {
+  private async scoresInTurns(data: TabularInput, rowsKnown?: (rows: number) => void): Promise<{ score: Float64Array; fitted: Fitted }> {
     const f = this.ready();
     const turns = eventLoopTurns(50);
     const x = await runStepsWithTurns(f.pre.transformSteps(data), () => this.stopIfDisposed('scored a batch'), turns);
+    // The transform awaited: a dispose or retrain may have come in between, even without a turn.
+    if (this.staleFor(f, 'scored a batch')) return this.scoresInTurns(data, rowsKnown);
     rowsKnown?.(x.rows);
     const score = await inBlocks(
       x,
       (block) => this.combined(f, block).score,
-      () => {
-        this.stopIfDisposed('scored a batch');
-        // Retrained meanwhile: a network model's old weights are gone, so the whole input is scored by the new one.
-        return this.fitted !== f && (f.mlp !== undefined || f.autoencoder !== undefined);
-      },
+      () => this.staleFor(f, 'scored a batch'),
       turns,
     );
-    return score ?? this.scoresInTurns(data);
+    return score ? { score, fitted: f } : this.scoresInTurns(data);
+  }
+
+  /**
+   * Checked after every await of a call that scores with `f`: E_MODEL_DISPOSED after a dispose; true
+   * when a retrain replaced a network model (its old weights are gone, so the call starts again on the
+   * new one). Trees and ECOD stay readable, so those calls finish on the model they began with.
+   */
+  private staleFor(f: Fitted, while_: string): boolean {
+    this.stopIfDisposed(while_);
+    return this.fitted !== f && (f.mlp !== undefined || f.autoencoder !== undefined);
   }
 
   async predict(record: TabularRecord | ArrayLike<number>): Promise<FraudPrediction> {
@@ -665,6 +673,7 @@ export class FraudDetector {
     const turns = eventLoopTurns(50);
     // Every row is checked (and transformed) before any is scored.
     const x = await runStepsWithTurns(f.pre.transformSteps(data), () => this.stopIfDisposed('scored a batch'), turns);
+    if (this.staleFor(f, 'scored a batch')) return this.predictBatch(data);
     const features = f.pre.features;
     const out: FraudPrediction[] = [];
     for (let start = 0; start < x.rows; start += PREDICT_CHUNK_ROWS) {
@@ -673,9 +682,8 @@ export class FraudDetector {
       const turn = turns.turn();
       if (turn) {
         await turn;
-        this.stopIfDisposed('scored a batch');
         // Retrained meanwhile: a network model's old weights are gone, so the whole batch is scored by the new one.
-        if (this.fitted !== f && (f.mlp || f.autoencoder)) return this.predictBatch(data);
+        if (this.staleFor(f, 'scored a batch')) return this.predictBatch(data);
       }
       const rows = Math.min(PREDICT_CHUNK_ROWS, x.rows - start);
       const chunk = rowBlock(x, start, rows);
@@ -743,13 +751,14 @@ export class FraudDetector {
   /** ROC-AUC, PR-AUC (average precision), precision@k (k = number of frauds) and recall at 1% FPR. */
   async evaluate(data: TabularInput, labels: ArrayLike<number>): Promise<FraudEvaluation> {
     let y: Uint8Array = new Uint8Array(0);
-    const score = await this.scoresInTurns(data, (rows) => {
+    const { score, fitted } = await this.scoresInTurns(data, (rows) => {
       y = checkLabels(labels, rows);
     });
     let pos = 0;
     for (const v of y) pos += v;
     if (pos === 0 || pos === y.length) throw new AppliedMLError('E_INPUT_INVALID', 'Evaluation needs both fraud (1) and normal (0) rows.');
-    const thr = this.ready().threshold;
+    // The threshold of the model that made these scores (a retrain meanwhile brings its own).
+    const thr = fitted.threshold;
     let alerts = 0;
     let tp = 0;
     for (let i = 0; i < y.length; i++) {

@@ -373,10 +373,11 @@ export class TransactionScorer {
    */
   calibrate(txs: readonly Transaction[], rule: ThresholdRule, labels?: ArrayLike<number>): Promise<ThresholdChoice> {
     return this.serial(async () => {
+      // A disposed scorer says so before anything about the arguments.
+      this.assertReady();
       txs = readBatch(txs, 'Calibration', this.features.options.timeUnit);
       checkClock(txs, this.features.options.timeUnit, this.clock, 'Calibration');
       const y = labels !== undefined ? checkLabels(labels, txs) : undefined;
-      this.assertReady();
       const saved = this.features.toState();
       try {
         const order = byTime(txs, this.features.options.timeUnit);
