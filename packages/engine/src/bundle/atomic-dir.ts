@@ -131,6 +131,7 @@ export async function makeDirs(dir: string): Promise<void> {
  * `fill` or in the swap leaves the previous `dir` as it was and removes the staging directory. A crash
  * of the process between the two renames leaves no `dir` but the previous contents in a hidden
  * `.<name>.old-*` sibling (and the new ones, complete, in `.<name>.tmp-*`): never a half-written `dir`.
+ * Between the two renames `dir` is briefly absent; `loadBundle` waits for that (see `saveInProgress`).
  * `dir` is replaced whole, so it must not be (or hold) the working directory; with `options.marker` an
  * existing non-empty `dir` must also be an earlier save (see `ReplaceDirOptions`).
  */
@@ -198,6 +199,35 @@ async function replaceNow(dir: string, fill: (staging: string) => Promise<void>,
 /** Staging or retired copies older than this are left by a crash, not by a save still running. */
 const STALE_MS = 15 * 60_000;
 
+/** The names `replaceNow` gives its staging (`tmp`) and retired (`old`) copies, after the `.<name>.` prefix. */
+const SIBLING = /^(tmp|old)-[0-9a-f]{12}$/;
+
+/** The hidden staging and retired copies of `dir` a save leaves beside it (while it runs, or after a crash). */
+async function siblingsOf(dir: string): Promise<string[]> {
+  const parent = dirname(dir);
+  const prefix = `.${basename(dir)}.`;
+  let names: string[];
+  try {
+    names = await readdir(parent);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => name.startsWith(prefix) && SIBLING.test(name.slice(prefix.length))).map((name) => join(parent, name));
+}
+
+/**
+ * A save into `dir` seems to be under way: a staging or retired copy of it was made or renamed in the
+ * last `withinMs` (by mtime and ctime). Between the save's two renames `dir` does not exist at all, so a
+ * reader that finds it absent asks this before reporting it missing. Returns the copy's path.
+ */
+export async function saveInProgress(dir: string, withinMs: number, now = Date.now()): Promise<string | undefined> {
+  for (const path of await siblingsOf(dir)) {
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isDirectory() && now - Math.max(info.mtimeMs, info.ctimeMs) < withinMs) return path;
+  }
+  return undefined;
+}
+
 /**
  * A process killed between `mkdir(staging)` and the last rename leaves a hidden `.<name>.tmp-*` or
  * `.<name>.old-*` sibling, a full copy of a bundle; the next successful save to `dir` removes those
@@ -205,18 +235,7 @@ const STALE_MS = 15 * 60_000;
  * progress). Best effort. Exported for tests (`now` moves the clock).
  */
 export async function removeStaleSiblings(dir: string, now = Date.now()): Promise<void> {
-  const parent = dirname(dir);
-  const prefix = `.${basename(dir)}.`;
-  const pattern = /^(tmp|old)-[0-9a-f]{12}$/;
-  let names: string[];
-  try {
-    names = await readdir(parent);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !pattern.test(name.slice(prefix.length))) continue;
-    const path = join(parent, name);
+  for (const path of await siblingsOf(dir)) {
     const info = await stat(path).catch(() => undefined);
     // A rename keeps a folder's mtime but sets its ctime: a copy another process retired a moment ago is young.
     if (info?.isDirectory() && now - Math.max(info.mtimeMs, info.ctimeMs) > STALE_MS)

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { lstat, readFile, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { constants, type BigIntStats } from 'node:fs';
+import { type FileHandle, lstat, open, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
-import { writeDirAtomic } from './atomic-dir';
+import { saveInProgress, writeDirAtomic } from './atomic-dir';
 import { rebuildNetwork } from './rebuild-model';
 import { checkFiniteWeights, checkWeightSizes, parseNetworkFile } from './saved-network';
 
@@ -152,31 +153,90 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
   return sealed;
 }
 
-async function readInside(dir: string, root: string, name: string): Promise<Buffer> {
+/** Regular files only, no link followed, and a FIFO does not block the open (where the system has the flags). */
+const OPEN_FILE = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * Failures a save swapping the folder while it is read can cause as well as damage can: the folder or
+ * its manifest absent, a listed file absent or not matching its checksum. The loader looks whether the
+ * folder changed before it reports one of them (see `loadBundle`).
+ */
+const maybeSwapped = new WeakSet<AppliedMLError>();
+function swapSuspect(error: AppliedMLError): AppliedMLError {
+  maybeSwapped.add(error);
+  return error;
+}
+
+function missingFile(dir: string, name: string, cause: unknown): AppliedMLError {
+  return swapSuspect(
+    new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} is missing '${name}', which its manifest lists.`, {
+      cause,
+      details: { dir, file: name },
+    }),
+  );
+}
+
+function notRegular(dir: string, name: string, cause?: unknown): AppliedMLError {
+  return new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' is not a regular file (links are refused).`, {
+    cause,
+    details: { dir, file: name },
+  });
+}
+
+function unreadable(dir: string, name: string, cause: unknown): AppliedMLError {
+  return new AppliedMLError('E_IO', `Bundle ${dir}: could not read '${name}': ${(cause as Error).message}`, {
+    cause,
+    details: { dir, file: name },
+  });
+}
+
+/**
+ * Open a file the manifest lists, inside the bundle folder `root` (already resolved): a plain name (so
+ * directly inside `root`), a regular file, no link. Reading from the open handle later gets this file's
+ * bytes even if a save swaps the folder meanwhile.
+ */
+async function openInside(dir: string, root: string, name: string): Promise<FileHandle> {
   checkName(name, dir);
-  const path = join(dir, name);
+  const path = join(root, name);
   let info;
   try {
     info = await lstat(path);
   } catch (cause) {
-    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} is missing '${name}', which its manifest lists.`, {
-      cause,
-      details: { dir, file: name },
-    });
+    throw missingFile(dir, name, cause);
   }
-  if (!info.isFile()) {
-    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' is not a regular file (links are refused).`, {
-      details: { dir, file: name },
-    });
+  if (!info.isFile()) throw notRegular(dir, name);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, OPEN_FILE);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw missingFile(dir, name, cause);
+    // O_NOFOLLOW on a link that replaced the file after the lstat (EMLINK on the BSDs).
+    if (code === 'ELOOP' || code === 'EMLINK') throw notRegular(dir, name, cause);
+    throw unreadable(dir, name, cause);
   }
-  const real = await realpath(path);
-  const rel = relative(root, real);
-  if (rel.startsWith('..') || isAbsolute(rel) || rel.includes(sep)) {
-    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' resolves outside the bundle; refusing it.`, {
-      details: { dir, file: name },
-    });
+  try {
+    if (!(await handle.stat()).isFile()) throw notRegular(dir, name);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw AppliedMLError.isInstance(error) ? error : unreadable(dir, name, error);
   }
-  return readFile(path);
+  return handle;
+}
+
+/** The manifest's text, read through one handle (so from one folder), refused above its size limit. */
+async function readManifestText(root: string, dir: string): Promise<string> {
+  const handle = await open(join(root, MANIFEST), constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_MANIFEST_BYTES)
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json is ${size} bytes; refusing it.`, {
+        details: { dir, file: MANIFEST },
+      });
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -242,27 +302,40 @@ function parseManifest(text: string, dir: string): BundleManifest {
   return m as unknown as BundleManifest;
 }
 
+/** What one read of a bundle started from: its folder's identity and its manifest's text. */
+interface ReadStart {
+  dev: bigint;
+  ino: bigint;
+  manifestText: string;
+}
+
 /**
- * Load a bundle: verify the manifest, refuse files outside the bundle, check every file's sha256,
- * then rebuild the models. A missing, truncated or tampered file is an E_BUNDLE_CORRUPT error.
+ * One read of the bundle: the manifest, then every file it lists opened (all of them before any is read,
+ * so the moment a save's swap can fall into is short) and checked against its checksum. `start` is set
+ * once the manifest is read.
  */
-export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
-  checkPathArgument(dir, 'The bundle path');
+async function readOnce(
+  dir: string,
+  options: LoadBundleOptions,
+  seen: { start?: ReadStart },
+): Promise<{ manifest: BundleManifest; contents: Record<string, Buffer> }> {
   let root: string;
   let text: string;
+  let ident: BigIntStats;
   try {
     root = await realpath(dir);
-    const info = await lstat(join(root, MANIFEST));
-    if (info.size > MAX_MANIFEST_BYTES)
-      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json is ${info.size} bytes; refusing it.`);
-    text = await readFile(join(root, MANIFEST), 'utf8');
+    ident = await stat(root, { bigint: true });
+    text = await readManifestText(root, dir);
   } catch (cause) {
     if (AppliedMLError.isInstance(cause)) throw cause;
-    throw new AppliedMLError('E_BUNDLE_MISSING', `No model bundle at ${dir} (no manifest.json). Train and save a model there first.`, {
-      cause,
-      details: { dir },
-    });
+    throw swapSuspect(
+      new AppliedMLError('E_BUNDLE_MISSING', `No model bundle at ${dir} (no manifest.json). Train and save a model there first.`, {
+        cause,
+        details: { dir },
+      }),
+    );
   }
+  seen.start = { dev: ident.dev, ino: ident.ino, manifestText: text };
   const manifest = parseManifest(text, dir);
   if (options.package && manifest.package !== options.package) {
     throw new AppliedMLError('E_BUNDLE_INCOMPATIBLE', `Bundle ${dir} was written by ${manifest.package}, not ${options.package}.`, {
@@ -274,16 +347,132 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
       details: { dir },
     });
   }
-  const contents: Record<string, Buffer> = {};
-  for (const [name, expected] of Object.entries(manifest.files)) {
-    const data = await readInside(dir, root, name);
-    if (sha256(data) !== expected) {
-      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' does not match its checksum (truncated or modified).`, {
-        details: { dir, file: name },
-      });
+  const handles: Array<{ name: string; expected: string; handle: FileHandle }> = [];
+  try {
+    for (const [name, expected] of Object.entries(manifest.files))
+      handles.push({ name, expected, handle: await openInside(dir, root, name) });
+    const contents: Record<string, Buffer> = {};
+    for (const { name, expected, handle } of handles) {
+      let data: Buffer;
+      try {
+        data = await handle.readFile();
+      } catch (cause) {
+        throw unreadable(dir, name, cause);
+      }
+      if (sha256(data) !== expected) {
+        throw swapSuspect(
+          new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' does not match its checksum (truncated or modified).`, {
+            details: { dir, file: name },
+          }),
+        );
+      }
+      contents[name] = data;
     }
-    contents[name] = data;
+    return { manifest, contents };
+  } finally {
+    await Promise.all(handles.map(({ handle }) => handle.close().catch(() => undefined)));
   }
+}
+
+/** True when `dir` is no longer the folder, or holds no longer the manifest, that a read started from. */
+async function changedSince(dir: string, start: ReadStart): Promise<boolean> {
+  try {
+    const root = await realpath(dir);
+    const now = await stat(root, { bigint: true });
+    if (now.dev !== start.dev || now.ino !== start.ino) return true;
+    return (await readManifestText(root, dir)) !== start.manifestText;
+  } catch {
+    // Gone (or unreadable) since it was read a moment ago: moved by a save, or removed; the next read tells.
+    return true;
+  }
+}
+
+async function manifestReadable(dir: string): Promise<boolean> {
+  try {
+    await readManifestText(await realpath(dir), dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How long a read waits, in all, for saves that swap the folder under it, and how often it starts over. */
+const SWAP_WAIT_MS = 2000;
+const SWAP_RETRIES = 40;
+/** A staging or retired copy of the folder younger than this is taken for a save under way. */
+const SAVE_UNDER_WAY_MS = 60_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Read a bundle's manifest and files as one consistent whole, although a save (`writeDirAtomic`: files
+ * to a hidden staging folder, then `dir` renamed aside and the staging folder renamed to `dir`) may
+ * replace the folder while it is read, in this process or another. Every file is checked against the
+ * manifest's checksums, so a read that completes is one bundle, whichever folder each byte came from. A
+ * failure a swap can cause (folder or file absent, a file not matching its checksum) is reported only
+ * once the folder is found unchanged since the read began; a changed folder is read again (at once,
+ * then after 1, 2, 4 … 50 ms). An absent folder is waited for only while a save's young staging or
+ * retired copy sits beside it (the moment between the two renames, or a first save being written), so a
+ * bundle that is missing or damaged fails at once, as before. The waits are bounded (`SWAP_WAIT_MS`).
+ */
+async function readConsistent(
+  dir: string,
+  options: LoadBundleOptions,
+): Promise<{ manifest: BundleManifest; contents: Record<string, Buffer> }> {
+  let waited = 0;
+  let swaps = 0;
+  for (let attempt = 0; ; attempt++) {
+    const seen: { start?: ReadStart } = {};
+    let error: unknown;
+    try {
+      return await readOnce(dir, options, seen);
+    } catch (caught) {
+      error = caught;
+    }
+    if (!AppliedMLError.isInstance(error))
+      throw new AppliedMLError('E_IO', `Could not read the bundle at ${dir}: ${String((error as Error)?.message ?? error)}`, {
+        cause: error,
+        details: { dir },
+      });
+    if (!maybeSwapped.has(error)) throw error;
+    // Read past the manifest: did the folder change since? Not found at all: is a save's copy beside it?
+    let saveCopy: string | undefined;
+    if (seen.start) {
+      if (!(await changedSince(dir, seen.start))) throw error;
+      swaps++;
+    } else {
+      saveCopy = await saveInProgress(dir, SAVE_UNDER_WAY_MS);
+      // Or the swap finished (and its retired copy is removed) since the read found nothing.
+      if (saveCopy === undefined && !(await manifestReadable(dir))) throw error;
+    }
+    const delay = attempt === 0 ? 0 : Math.min(2 ** (attempt - 1), 50);
+    if (attempt >= SWAP_RETRIES || waited + delay > SWAP_WAIT_MS) {
+      if (error.code === 'E_BUNDLE_MISSING')
+        throw new AppliedMLError(
+          'E_BUNDLE_MISSING',
+          `${error.message} A save into it seems to be under way or to have been interrupted (${saveCopy ? `${saveCopy} exists` : 'it kept vanishing and coming back'}); waited ${waited} ms.`,
+          { cause: error.cause, details: { ...error.details, ...(saveCopy ? { saveCopy } : {}) } },
+        );
+      throw new AppliedMLError(
+        'E_BUSY',
+        `Could not read the bundle at ${dir} whole: it was replaced ${swaps} times while being read (another call or process keeps saving into it). Try again.`,
+        { cause: error, details: { dir } },
+      );
+    }
+    if (delay > 0) await sleep(delay);
+    waited += delay;
+  }
+}
+
+/**
+ * Load a bundle: verify the manifest, refuse files outside the bundle, check every file's sha256,
+ * then rebuild the models. A missing, truncated or tampered file is an E_BUNDLE_CORRUPT error. A save
+ * into the same folder meanwhile (from this process or another) is waited for: the load returns the
+ * bundle from before it or from after it, whole (see `readConsistent`).
+ */
+export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
+  checkPathArgument(dir, 'The bundle path');
+  const { manifest, contents } = await readConsistent(dir, options);
   // The cheap checks of every network (types, sizes, finite weights) come before any is built.
   const networks = Object.entries(manifest.models).map(([name, entry]) => {
     // Both files are listed in `files` (checked with the manifest), so both were read.
