@@ -32,7 +32,7 @@ export { LOSSES, LOSS_NAMES, resolveLoss } from './train/losses';
 export type { LossFn, LossName } from './train/losses';
 export { OPTIMIZER_NAMES, createOptimizer, setLearningRate } from './train/optimizers';
 export type { OptimizerName } from './train/optimizers';
-export { LrScheduler } from './train/lr-schedule';
+export { LrScheduler, checkLrSchedule } from './train/lr-schedule';
 export type { LrSchedule } from './train/lr-schedule';
 export { createProgress } from './train/progress';
 export type { Progress } from './train/progress';

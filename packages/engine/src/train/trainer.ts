@@ -9,7 +9,7 @@ import { bucketedOrder, checkBucketLengths } from './bucket-order';
 import type { LossFn, LossName } from './losses';
 import { resolveLoss } from './losses';
 import type { LrSchedule } from './lr-schedule';
-import { LrScheduler } from './lr-schedule';
+import { LrScheduler, checkLrSchedule } from './lr-schedule';
 import type { OptimizerName } from './optimizers';
 import { createOptimizer, setLearningRate } from './optimizers';
 import { createProgress } from './progress';
@@ -237,6 +237,8 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   const batchSize = options.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new AppliedMLError('E_INPUT_INVALID', `batchSize must be a positive integer (got ${batchSize}).`);
+  // Before any tensor is made: a schedule's mistakes surface now, not at the epoch that first uses it.
+  checkLrSchedule(options.lrSchedule, { learningRate: options.learningRate ?? 1e-3, epochs: options.epochs });
   validateData(x, y, 'training data');
   const lossFn = resolveLoss(options.loss);
   const lossName = typeof options.loss === 'string' ? options.loss : 'custom';
