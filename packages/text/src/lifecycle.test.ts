@@ -86,6 +86,55 @@ describe('TextClassifier.dispose() while train() runs', () => {
   }
 });
 
+describe('overlapping retrains of one network model', () => {
+  const WORDS: Record<string, string[]> = {
+    sport: ['match', 'goal', 'team', 'coach', 'referee', 'league'],
+    cooking: ['recipe', 'oven', 'garlic', 'onion', 'sauce', 'flour'],
+    weather: ['rain', 'storm', 'forecast', 'wind', 'cloud', 'frost'],
+  };
+  const texts = (n: number, phrases: number): Array<{ text: string; label: string }> =>
+    Array.from({ length: n }, (_, i) => {
+      const label = Object.keys(WORDS)[i % 3] as string;
+      const words = WORDS[label] as string[];
+      const text = Array.from(
+        { length: phrases },
+        (_, k) => `the ${words[(i * 7 + k * 5) % words.length]} was ${['great', 'bad', 'long'][(i + k) % 3]}`,
+      ).join(' and ');
+      return { text, label };
+    });
+
+  for (const kind of ['fasttext', 'cnn'] as const) {
+    it(`${kind}: a train that fails after another one ended keeps that one's input width with its network`, async () => {
+      const model = TextClassifier.create({
+        model: kind,
+        seed: 7,
+        ...tiny,
+        fasttext: { ...tiny.fasttext, epochs: 1 },
+        cnn: { ...tiny.cnn, epochs: 1 },
+      });
+      await model.train(texts(120, 1));
+      const width = (): number => (kind === 'cnn' ? model.config.cnn.maxLength : model.config.fasttext.maxIds);
+      const short = width();
+      // X (many texts, a class weight that makes the loss diverge) fails; B (longer texts) succeeds meanwhile.
+      const x = model.train(texts(3000, 1), { classWeight: { sport: 1e37 } });
+      const b = model.train(texts(120, 6));
+      await b;
+      const widthOfB = width();
+      expect(widthOfB).toBeGreaterThan(short);
+      expect(await codeOf(() => x)).toBe('E_TRAINING_FAILED');
+      // The failed train does not put back the width it began with over B's network.
+      expect(width()).toBe(widthOfB);
+      const probe = texts(3, 6).map((t) => t.text);
+      const predictions = await model.predictBatch(probe);
+      await model.save(join(dir, `overlap-${kind}`));
+      const back = await TextClassifier.load(join(dir, `overlap-${kind}`));
+      expect(await back.predictBatch(probe)).toEqual(predictions);
+      back.dispose();
+      model.dispose();
+    });
+  }
+});
+
 describe('linear training and the event loop', () => {
   it('a longer linear training lets timers run while it trains, and still learns', async () => {
     const texts = Array.from({ length: 3000 }, (_, i) => ({

@@ -482,6 +482,9 @@ export class TextClassifier {
       // earlier training fitted); a train that fails puts them back.
       const previous = { cnn: self.cnn, fasttext: self.fasttext };
       const caps = self.lengthCaps ?? { cnnMaxLength: self.cnn.maxLength, fasttextMaxIds: self.fasttext.maxIds };
+      // The widths this train wrote into the config, while they are still there (until they go back
+      // out before the network trains).
+      let mine: Pick<Preprocessing, 'cnn' | 'fasttext'> | undefined;
       try {
         if (kind === 'cnn')
           self.cnn = { ...self.cnn, maxLength: Math.max(Math.max(...self.cnn.kernelSizes), Math.min(caps.cnnMaxLength, longest)) };
@@ -490,6 +493,7 @@ export class TextClassifier {
             ...self.fasttext,
             maxIds: Math.max(1, Math.min(caps.fasttextMaxIds, ngramCount(longest, self.fasttext.wordNgrams))),
           };
+        mine = { cnn: self.cnn, fasttext: self.fasttext };
         let network: tf.LayersModel;
         if (kind === 'cnn') {
           const cnn = this.config.cnn;
@@ -562,6 +566,7 @@ export class TextClassifier {
           fittedWidths = { cnn: self.cnn, fasttext: self.fasttext };
           self.cnn = previous.cnn;
           self.fasttext = previous.fasttext;
+          mine = undefined;
           engineReport = await fitModel(network, x, y, {
             ...cnnBatching,
             epochs: options.epochs ?? neural.epochs,
@@ -593,8 +598,12 @@ export class TextClassifier {
           if (validation) tf.dispose([...(Array.isArray(validation.x) ? validation.x : [validation.x]), validation.y]);
         }
       } catch (error) {
-        self.cnn = previous.cnn;
-        self.fasttext = previous.fasttext;
+        // Put back only what this train wrote: once its widths went back out, the config may hold those
+        // of another train that ended meanwhile (overlapping retrains), with its network.
+        if (mine && self.cnn === mine.cnn && self.fasttext === mine.fasttext) {
+          self.cnn = previous.cnn;
+          self.fasttext = previous.fasttext;
+        }
         throw error;
       }
     }
@@ -768,7 +777,8 @@ export class TextClassifier {
       packageVersion: TEXT_VERSION,
       task: TEXT_TASK,
       labels: state.labels,
-      preprocessing: this.config as unknown as JsonValue,
+      // A copy taken now: a retrain meanwhile replaces the fitted widths and labels in the config.
+      preprocessing: structuredClone(this.config) as unknown as JsonValue,
       ...(state.network ? { models: { main: state.network } } : {}),
       files,
     });
