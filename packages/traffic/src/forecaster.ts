@@ -481,10 +481,15 @@ export class TrafficForecaster {
 
   private setFitted(fitted: Fitted, network: LayersModel | undefined): void {
     this.network?.dispose();
+    // A retrain on the same sensors, interval and missing-value marker keeps the stream: its rows are raw
+    // readings (what the new model reads too), so forecasts go on without waiting another window.
+    const keepStream = this.fitted !== undefined && sameStream(this.fitted, fitted);
     this.fitted = fitted;
     this.network = network;
-    this.buffer = [];
-    this.bufferEnd = null;
+    if (!keepStream) {
+      this.buffer = [];
+      this.bufferEnd = null;
+    }
   }
 
   /** Raw forecasts [windows, outputSteps, sensors] for windows of `series` starting at `starts`. */
@@ -598,6 +603,10 @@ export class TrafficForecaster {
 
   /** Forecast every step up to the largest horizon from recent readings. */
   async predict(input: ForecastInput): Promise<Forecast> {
+    return this.predictNow(input);
+  }
+
+  private predictNow(input: ForecastInput): Forecast {
     const fitted = this.ready();
     const rows = input?.values;
     if (!rows || typeof rows.length !== 'number') invalid('predict needs { values: rows of readings }.');
@@ -656,12 +665,12 @@ export class TrafficForecaster {
     };
   }
 
-  /** `predict` for several inputs, in order. */
+  /** `predict` for several inputs, in order, all by the same model (one pass, no await between them). */
   async predictBatch(inputs: readonly ForecastInput[]): Promise<Forecast[]> {
     this.ready();
     if (!Array.isArray(inputs)) invalid('predictBatch needs an array of inputs.');
     const out: Forecast[] = [];
-    for (const input of inputs) out.push(await this.predict(input));
+    for (const input of inputs) out.push(this.predictNow(input));
     return out;
   }
 
@@ -962,4 +971,15 @@ function nanToNull(v: number): number | null {
 
 function nullToNan(v: number | null): number {
   return v === null ? NaN : v;
+}
+
+/** Whether a stream fed to the model `a` reads the same for `b`: same sensors in order, interval and missing-value marker. */
+function sameStream(a: Fitted, b: Fitted): boolean {
+  return (
+    a.intervalMinutes === b.intervalMinutes &&
+    Object.is(a.missingValue, b.missingValue) &&
+    a.timeZone === b.timeZone &&
+    a.sensors.length === b.sensors.length &&
+    a.sensors.every((id, i) => id === b.sensors[i])
+  );
 }

@@ -7,6 +7,7 @@ import { readAdjacencyCsv } from './adjacency';
 import { MODEL_KINDS, TrafficForecaster, type TrafficModelKind } from './forecaster';
 import { loadLosLoop } from './los-loop';
 import { errorByHorizonSpec } from './plots';
+import { selectSensors } from './series';
 import { generateTrafficNetwork } from './synthetic';
 import { expectCode } from './test-helpers';
 
@@ -67,6 +68,56 @@ describe('TrafficForecaster.dispose() while train() runs', () => {
       await expectCode(() => model.sensors, 'E_MODEL_DISPOSED');
     });
   }
+});
+
+describe('TrafficForecaster across a retrain', () => {
+  const one = generateTrafficNetwork({ sensors: 4, days: 3, seed: 1 });
+  const two = generateTrafficNetwork({ sensors: 4, days: 3, seed: 2 });
+  const n = 4;
+  const rowAt = (t: number): { values: number[]; time: number } => ({
+    values: Array.from(one.series.values.subarray(t * n, (t + 1) * n)),
+    time: (one.series.start as number) + t * one.series.intervalMinutes * 60_000,
+  });
+
+  it('predictBatch called as a retrain ends answers every input from one model (it mixed the two)', async () => {
+    const config = { model: 'gru' as const, hiddenUnits: 4, inputSteps: 6, horizons: [1, 2], seed: 5 };
+    const inputs = Array.from({ length: 12 }, (_, k) => ({
+      values: Array.from({ length: 6 }, (_, t) => rowAt(k + t).values),
+      end: rowAt(k + 5).time,
+    }));
+    const model = TrafficForecaster.create(config);
+    await model.train(one.series, { epochs: 2 });
+    const before = await model.predictBatch(inputs);
+    let inFlight: ReturnType<TrafficForecaster['predictBatch']> | undefined;
+    await model.train(two.series, {
+      epochs: 2,
+      // A request arriving as the retrain finishes its last epoch.
+      onEpochEnd: (e) => {
+        if (e.epoch === 1) inFlight ??= model.predictBatch(inputs);
+      },
+    });
+    const after = await model.predictBatch(inputs);
+    expect(after).not.toEqual(before);
+    expect(await inFlight).toEqual(before);
+    model.dispose();
+  });
+
+  it('a retrain on the same sensors keeps the stream; on other sensors it starts a new one', async () => {
+    const model = TrafficForecaster.create({ model: 'ridge', inputSteps: 6, horizons: [1, 2] });
+    await model.train(one.series);
+    for (let t = 600; t < 606; t++) model.update(rowAt(t));
+    await model.train(two.series);
+    expect(model.bufferedSteps).toBe(6);
+    // Forecasts go on at once, by the new model, from the readings already streamed.
+    const forecast = await model.forecast();
+    expect(forecast.steps).toHaveLength(2);
+    expect(forecast.from).toBe(new Date(rowAt(605).time).toISOString());
+    model.update(rowAt(606));
+    expect(model.bufferedSteps).toBe(Math.min(7, model.streamCapacity));
+    await model.train(selectSensors(two.series, two.series.sensors.slice(0, 3)));
+    expect(model.bufferedSteps).toBe(0);
+    model.dispose();
+  });
 });
 
 describe('TrafficForecaster options that are not an object', () => {
