@@ -124,6 +124,22 @@ describe('SegmenterEnsemble', () => {
         );
   });
 
+  it('disposed while a predictBatch or save is in flight, it rejects naming itself (E_MODEL_DISPOSED), leaking nothing', async () => {
+    const before = tf.memory().numTensors;
+    for (const call of [
+      (e: SegmenterEnsemble) => e.predictBatch(probe.images),
+      (e: SegmenterEnsemble) => e.save(join(root, 'in-flight')),
+    ]) {
+      const members = [1, 2].map((seed) => ImageSegmenter.create({ imageSize: 16, filters: [4, 8], flipAugment: false, seed }));
+      for (const m of members) await m.train(train, { epochs: 1, batchSize: 8 });
+      const ensemble = SegmenterEnsemble.from(members);
+      const run = call(ensemble);
+      ensemble.dispose();
+      await expect(run).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED', message: expect.stringContaining('SegmenterEnsemble') });
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses an empty list, too many members, an untrained member, one member twice, and use after dispose', async () => {
     expect(() => SegmenterEnsemble.from([])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
     expect(() => SegmenterEnsemble.from(Array.from({ length: 9 }, () => a))).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));

@@ -77,6 +77,19 @@ export class SegmenterEnsemble {
     return this.members;
   }
 
+  /** A member's call, awaited: the ensemble disposed meanwhile says so itself (the member would name its own class). */
+  private async fromMember<T>(call: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await call();
+    } catch (error) {
+      this.alive();
+      throw error;
+    }
+    this.alive();
+    return result;
+  }
+
   async predict(image: AnyImage): Promise<MaskPrediction> {
     return (await this.predictBatch([image]))[0]!;
   }
@@ -89,7 +102,7 @@ export class SegmenterEnsemble {
     // The first member checks the images; its maps (fresh arrays) then hold the running sums.
     let sums: Float32Array[] | undefined;
     for (const member of members) {
-      const maps = await member.probabilityMaps(images);
+      const maps = await this.fromMember(() => member.probabilityMaps(images));
       if (!sums) {
         sums = maps.map((m) => m.data);
         continue;
@@ -129,7 +142,7 @@ export class SegmenterEnsemble {
       dir,
       async (staging) => {
         const names = members.map((_, i) => `member-${i}`);
-        for (let i = 0; i < members.length; i++) await members[i]!.save(join(staging, names[i]!));
+        for (let i = 0; i < members.length; i++) await this.fromMember(() => members[i]!.save(join(staging, names[i]!)));
         const index: EnsembleIndex = {
           format: SEGMENTER_ENSEMBLE_FORMAT,
           package: MEDICAL_IMAGING_PACKAGE,
