@@ -41,7 +41,7 @@ import {
   type ResolvedFeatureConfig,
 } from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
-import { NOT_FINITE_OUTPUT, StreamingRecognizer, type StreamingOptions } from './streaming';
+import { NOT_FINITE_OUTPUT, STREAM_MODEL_CHANGED, StreamingRecognizer, type StreamingOptions } from './streaming';
 import { checkVadOptions, definedOnly, detectSpeech, type VadOptions } from './vad';
 import { SPEECH_PACKAGE, SPEECH_TASK, SPEECH_VERSION } from './version';
 import { DEFAULT_MAX_AUDIO_SECONDS, readAudio, type AudioInput, type DecodedAudio } from './wav';
@@ -199,6 +199,19 @@ interface Preprocessing {
   maxSeconds: number;
   testTimeWarps?: number[];
 }
+
+/**
+ * Everything a recognition reads, taken together at its start: the settings and labels with the networks
+ * they belong to. `pre` objects are never changed in place (a retrain or `testTimeWarps = …` installs a new
+ * one), so a call holding a state reads one model throughout.
+ */
+interface ModelState {
+  pre: Preprocessing;
+  networks: tf.LayersModel[];
+}
+
+/** Thrown inside a one-shot call whose model was retrained while it awaited; `onOneModel` restarts the call (it never escapes). */
+const RETRAINED = Symbol('retrained');
 
 interface ResolvedConfig {
   model: ModelType;
@@ -610,7 +623,8 @@ export class SpeechRecognizer {
     this.alive();
     const checked = checkWarps(warps);
     this.config.testTimeWarps = checked;
-    if (this.pre) this.pre.testTimeWarps = checked;
+    // A new object: a call in flight keeps the warps it started with.
+    if (this.pre) this.pre = { ...this.pre, testTimeWarps: checked };
   }
 
   /** The model's sample rate: every input is resampled to it. */
@@ -827,17 +841,21 @@ export class SpeechRecognizer {
       featureSeconds,
       ...(reports.length > 1 ? { members: reports, parallel } : {}),
     };
-    if (validation) out.validation = this.metricsOf(validation.labels, this.classify(validation.rows).map(argmax));
+    if (validation)
+      out.validation = this.metricsOf(validation.labels, this.classify(validation.rows, { pre, networks }).map(argmax), labels);
     return out;
   }
 
   /** Recognise one utterance: the most likely label, every label's score, where the speech was, and timings. */
   async predict(audio: AudioInput, options: { sampleRate?: number } = {}): Promise<Recognition> {
-    const t0 = performance.now();
-    const { pre } = this.ready();
+    this.ready();
     checkKnownKeys('recognize options', options, RATE_KEYS);
-    const decoded = await this.decode(audio, pre, options.sampleRate);
-    return this.recognizeDecoded(decoded, pre, t0);
+    return this.onOneModel(async (state) => {
+      const t0 = performance.now();
+      const decoded = await this.decode(audio, state.pre, options.sampleRate);
+      this.current(state);
+      return this.recognizeDecoded(decoded, state, t0);
+    });
   }
 
   /** The same as `predict`. */
@@ -847,102 +865,147 @@ export class SpeechRecognizer {
 
   /** Recognise many utterances in one batched network call. */
   async predictBatch(inputs: readonly AudioInput[], options: { sampleRate?: number } = {}): Promise<Recognition[]> {
-    const { pre } = this.ready();
+    this.ready();
     checkKnownKeys('predictBatch options', options, RATE_KEYS);
     if (!Array.isArray(inputs) || inputs.length === 0)
       throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch needs a non-empty array of audio inputs.');
-    const t0 = performance.now();
-    const prepared: Array<{ speech: Float32Array; decoded: DecodedAudio; start: number; end: number }> = [];
-    for (const [i, input] of inputs.entries()) {
-      const { decoded, speech: sp } = await this.speechAt(input, pre, options.sampleRate, 'Input', i);
-      prepared.push({ speech: sp.samples, decoded, start: sp.start, end: sp.end });
-    }
-    const rows = this.rowsOf(prepared.map((p) => p.speech));
-    const t1 = performance.now();
-    const probs = this.probsOf(rows, prepared.length);
-    const t2 = performance.now();
-    return prepared.map((p, i) =>
-      this.result(probs[i] as Float32Array, pre, p.decoded, p.start, p.end, {
-        decodeMs: 0,
-        featuresMs: (t1 - t0) / inputs.length,
-        inferenceMs: (t2 - t1) / inputs.length,
-        totalMs: (t2 - t0) / inputs.length,
-      }),
-    );
+    return this.onOneModel(async (state) => {
+      const { pre } = state;
+      const t0 = performance.now();
+      const prepared: Array<{ speech: Float32Array; decoded: DecodedAudio; start: number; end: number }> = [];
+      for (const [i, input] of inputs.entries()) {
+        const { decoded, speech: sp } = await this.speechAt(input, pre, options.sampleRate, 'Input', i);
+        prepared.push({ speech: sp.samples, decoded, start: sp.start, end: sp.end });
+      }
+      this.current(state);
+      const rows = this.rowsOf(
+        prepared.map((p) => p.speech),
+        pre,
+      );
+      const t1 = performance.now();
+      const probs = this.probsOf(rows, prepared.length, state);
+      const t2 = performance.now();
+      return prepared.map((p, i) =>
+        this.result(probs[i] as Float32Array, pre, p.decoded, p.start, p.end, {
+          decodeMs: 0,
+          featuresMs: (t1 - t0) / inputs.length,
+          inferenceMs: (t2 - t1) / inputs.length,
+          totalMs: (t2 - t0) / inputs.length,
+        }),
+      );
+    });
   }
 
   /** Several words in one recording (e.g. a spoken digit string): VAD segments, each recognised. */
   async recognizeSequence(audio: AudioInput, options: SequenceOptions & { sampleRate?: number } = {}): Promise<SequenceRecognition> {
-    const t0 = performance.now();
-    const { pre } = this.ready();
+    this.ready();
     checkKnownKeys('recognizeSequence options', options, SEQUENCE_KEYS);
     checkKnownKeys('vad', options.vad, NESTED_KEYS.vad!);
-    const decoded = await this.decode(audio, pre, options.sampleRate);
-    const segments = detectSpeech(decoded.samples, decoded.sampleRate, { ...SEQUENCE_VAD_DEFAULTS, ...definedOnly(options.vad ?? {}) });
-    const words: WordDetection[] = [];
-    if (segments.length > 0) {
-      const speech = segments.map((s) => this.speechOf(decoded.samples.subarray(s.start, s.end), pre).samples);
-      const probs = this.probsOf(this.rowsOf(speech), speech.length);
-      segments.forEach((s, i) => {
-        const p = probs[i] as Float32Array;
-        const k = argmax(p);
-        const score = p[k] as number;
-        if (score < (options.minScore ?? 0)) return;
-        words.push({
-          label: pre.labels[k] as string,
-          score,
-          scores: scoresOf(p, pre.labels),
-          startSeconds: s.startSeconds,
-          endSeconds: s.endSeconds,
+    return this.onOneModel(async (state) => {
+      const { pre } = state;
+      const t0 = performance.now();
+      const decoded = await this.decode(audio, pre, options.sampleRate);
+      this.current(state);
+      const segments = detectSpeech(decoded.samples, decoded.sampleRate, { ...SEQUENCE_VAD_DEFAULTS, ...definedOnly(options.vad ?? {}) });
+      const words: WordDetection[] = [];
+      if (segments.length > 0) {
+        const speech = segments.map((s) => this.speechOf(decoded.samples.subarray(s.start, s.end), pre).samples);
+        const probs = this.probsOf(this.rowsOf(speech, pre), speech.length, state);
+        segments.forEach((s, i) => {
+          const p = probs[i] as Float32Array;
+          const k = argmax(p);
+          const score = p[k] as number;
+          if (score < (options.minScore ?? 0)) return;
+          words.push({
+            label: pre.labels[k] as string,
+            score,
+            scores: scoresOf(p, pre.labels),
+            startSeconds: s.startSeconds,
+            endSeconds: s.endSeconds,
+          });
         });
-      });
-    }
-    const oneChar = pre.labels.every((l) => l.length === 1);
-    return {
-      words,
-      text: words.map((w) => w.label).join(oneChar ? '' : ' '),
-      durationSeconds: decoded.durationSeconds,
-      timing: { totalMs: performance.now() - t0 },
-    };
+      }
+      const oneChar = pre.labels.every((l) => l.length === 1);
+      return {
+        words,
+        text: words.map((w) => w.label).join(oneChar ? '' : ' '),
+        durationSeconds: decoded.durationSeconds,
+        timing: { totalMs: performance.now() - t0 },
+      };
+    });
   }
 
-  /** A streaming recogniser: push chunks of samples, get detections with timestamps. */
+  /**
+   * A streaming recogniser: push chunks of samples, get detections with timestamps. The stream follows
+   * the recognizer: after a retrain each word is recognised by the current model (its labels, settings
+   * and networks together). A retrain keeps the config, so the audio it holds stays valid; should its model
+   * ever be at another sample rate, the stream ends: its `push` / `flush` are E_SHAPE_MISMATCH with
+   * `details.reason` 'model-sample-rate-changed' from then on.
+   */
   createStream(options: StreamingOptions = {}): StreamingRecognizer {
     const { pre } = this.ready();
     checkKnownKeys('createStream options', options, STREAM_KEYS);
     checkKnownKeys('vad', options.vad, NESTED_KEYS.vad!);
+    const rate = pre.features.sampleRate;
+    let ended: AppliedMLError | undefined;
+    /** The recognizer's model now: E_MODEL_DISPOSED once disposed; one at another sample rate ends the stream for good. */
+    const now = (): ModelState => {
+      const state = this.ready();
+      const modelRate = state.pre.features.sampleRate;
+      if (!ended && modelRate !== rate)
+        ended = new AppliedMLError(
+          'E_SHAPE_MISMATCH',
+          `The recognizer's model is now at ${modelRate} Hz; this stream holds audio at ${rate} Hz and has ended. Create a new stream.`,
+          { details: { reason: STREAM_MODEL_CHANGED, streamSampleRate: rate, modelSampleRate: modelRate } },
+        );
+      if (ended) throw ended;
+      return state;
+    };
     return new StreamingRecognizer(
-      pre.features.sampleRate,
+      rate,
       (samples) => {
-        this.ready();
-        const probs = this.probsOf(this.rowsOf([this.speechOf(samples, pre).samples]), 1)[0] as Float32Array;
-        return { probs, labels: pre.labels };
+        // One state per word: its labels name the scores of its own networks.
+        const state = now();
+        const probs = this.probsOf(this.rowsOf([this.speechOf(samples, state.pre).samples], state.pre), 1, state)[0] as Float32Array;
+        return { probs, labels: state.pre.labels };
       },
       options,
       // Every push and flush: a stream of a disposed recognizer refuses audio at once, not at the next word.
-      () => this.alive(),
+      () => void now(),
     );
   }
 
   /** Accuracy, macro F1, the confusion matrix and per-label precision/recall on labelled recordings. */
   async evaluate(data: readonly SpeechExample[]): Promise<SpeechMetrics> {
-    const { pre } = this.ready();
+    this.ready();
     checkExamples(data, 'Evaluation data');
-    const index = new Map(pre.labels.map((l, i) => [l, i]));
-    const rows: Float32Array[] = [];
-    const truth: number[] = [];
-    for (const [i, example] of data.entries()) {
-      const li = index.get(example.label);
-      if (li === undefined)
-        throw new AppliedMLError('E_INPUT_INVALID', `Label '${example.label}' is not one the model knows (${pre.labels.join(', ')}).`);
-      rows.push((await this.speechAt(example.audio, pre, example.sampleRate, 'Evaluation example', i)).speech.samples);
-      truth.push(li);
-    }
-    return this.metricsOf(truth, this.probsOf(this.rowsOf(rows), rows.length).map(argmax));
+    return this.onOneModel(async (state) => {
+      const { pre } = state;
+      const index = new Map(pre.labels.map((l, i) => [l, i]));
+      const rows: Float32Array[] = [];
+      const truth: number[] = [];
+      for (const [i, example] of data.entries()) {
+        const li = index.get(example.label);
+        if (li === undefined)
+          throw new AppliedMLError('E_INPUT_INVALID', `Label '${example.label}' is not one the model knows (${pre.labels.join(', ')}).`);
+        rows.push((await this.speechAt(example.audio, pre, example.sampleRate, 'Evaluation example', i)).speech.samples);
+        truth.push(li);
+      }
+      this.current(state);
+      return this.metricsOf(truth, this.probsOf(this.rowsOf(rows, pre), rows.length, state).map(argmax), pre.labels);
+    });
   }
 
+  /**
+   * Writes the model as a bundle (atomically). A retrain that finishes while the networks are read
+   * saves the new model instead; a dispose meanwhile is E_MODEL_DISPOSED.
+   */
   async save(dir: string): Promise<void> {
-    const { pre, networks } = this.ready();
+    this.ready();
+    await this.onOneModel(({ pre, networks }) => this.saveState(dir, pre, networks));
+  }
+
+  private async saveState(dir: string, pre: Preprocessing, networks: tf.LayersModel[]): Promise<void> {
     await saveBundle(dir, {
       package: SPEECH_PACKAGE,
       packageVersion: SPEECH_VERSION,
@@ -1098,10 +1161,40 @@ export class SpeechRecognizer {
     if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This SpeechRecognizer was disposed; create or load another.');
   }
 
-  private ready(): { pre: Preprocessing; networks: tf.LayersModel[] } {
+  private ready(): ModelState {
     this.alive();
     if (!this.pre || !this.networks) throw new AppliedMLError('E_MODEL_NOT_TRAINED', 'Train or load the SpeechRecognizer first.');
     return { pre: this.pre, networks: this.networks };
+  }
+
+  /**
+   * After a call's last `await`, before it reads its state's networks: E_MODEL_DISPOSED once disposed; a
+   * retrain meanwhile (which disposed those networks) restarts the call (`RETRAINED`, caught by `onOneModel`).
+   */
+  private current(state: ModelState): void {
+    this.alive();
+    if (this.networks !== state.networks) throw RETRAINED;
+  }
+
+  /**
+   * Runs a one-shot call on one model state, taken at its start. A retrain that finishes while the call
+   * awaits (decoding, reading files) disposes the networks it holds: the whole call starts again on the
+   * new model, so an answer is never the old labels over the new network's scores. A dispose meanwhile is
+   * E_MODEL_DISPOSED, whatever the call was doing.
+   */
+  private async onOneModel<T>(run: (state: ModelState) => Promise<T>): Promise<T> {
+    for (;;) {
+      const state = this.ready();
+      try {
+        return await run(state);
+      } catch (error) {
+        this.alive();
+        // Any failure once the networks were replaced (an input error found with the old settings, a save
+        // that reached a network the retrain freed) is tried again on the new model.
+        if (error === RETRAINED || this.networks !== state.networks) continue;
+        throw error;
+      }
+    }
   }
 
   private async decode(audio: AudioInput, pre: Preprocessing, sampleRate?: number): Promise<DecodedAudio> {
@@ -1171,12 +1264,13 @@ export class SpeechRecognizer {
     return { samples: samples.subarray(best.start, best.end), start: best.start, end: best.end };
   }
 
-  private recognizeDecoded(decoded: DecodedAudio, pre: Preprocessing, t0: number): Recognition {
+  private recognizeDecoded(decoded: DecodedAudio, state: ModelState, t0: number): Recognition {
+    const { pre } = state;
     const t1 = performance.now();
     const sp = this.speechOf(decoded.samples, pre);
-    const rows = this.rowsOf([sp.samples]);
+    const rows = this.rowsOf([sp.samples], pre);
     const t2 = performance.now();
-    const probs = this.probsOf(rows, 1)[0] as Float32Array;
+    const probs = this.probsOf(rows, 1, state)[0] as Float32Array;
     const t3 = performance.now();
     return this.result(probs, pre, decoded, sp.start, sp.end, {
       decodeMs: t1 - t0,
@@ -1206,8 +1300,7 @@ export class SpeechRecognizer {
   }
 
   /** Model inputs for speech segments, per front end: one per test-time warp, segment by segment. */
-  private rowsOf(speech: Float32Array[]): Float32Array[][] {
-    const { pre } = this.ready();
+  private rowsOf(speech: Float32Array[], pre: Preprocessing): Float32Array[][] {
     const warps = pre.testTimeWarps ?? [1];
     const fes = frontEndsOf(pre);
     const rows: Float32Array[][] = fes.map(() => []);
@@ -1216,8 +1309,8 @@ export class SpeechRecognizer {
   }
 
   /** Class probabilities of `count` segments from their rows, averaged over the test-time warps. */
-  private probsOf(rows: Float32Array[][], count: number): Float32Array[] {
-    const probs = this.classify(rows);
+  private probsOf(rows: Float32Array[][], count: number, state: ModelState): Float32Array[] {
+    const probs = this.classify(rows, state);
     const W = probs.length / count;
     // A network that overflows (finite but huge weights in an edited bundle) gives NaN: an error, as the
     // image classifier's, never NaN scores with a label picked anyway.
@@ -1239,8 +1332,8 @@ export class SpeechRecognizer {
   }
 
   /** Every network's probabilities averaged; `rows[f]` are front end f's inputs (the same utterances in each). */
-  private classify(rows: Float32Array[][]): Float32Array[] {
-    const { pre, networks } = this.ready();
+  private classify(rows: Float32Array[][], state: ModelState): Float32Array[] {
+    const { pre, networks } = state;
     const fes = frontEndsOf(pre);
     const per = networks.length / fes.length;
     const n = (rows[0] as Float32Array[]).length;
@@ -1261,8 +1354,7 @@ export class SpeechRecognizer {
     return Array.from({ length: n }, (_, i) => data.subarray(i * K, (i + 1) * K));
   }
 
-  private metricsOf(truth: number[], predicted: number[]): SpeechMetrics {
-    const labels = this.pre?.labels ?? [];
+  private metricsOf(truth: number[], predicted: number[], labels: readonly string[]): SpeechMetrics {
     const K = labels.length;
     const prf = precisionRecallF1(truth, predicted, K);
     // Own properties, so a label such as '__proto__' keeps its row.

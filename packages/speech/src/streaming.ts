@@ -31,6 +31,12 @@ export interface StreamDetection {
  */
 export const NOT_FINITE_OUTPUT = 'not-finite-output';
 
+/**
+ * `details.reason` of the E_SHAPE_MISMATCH that ends a stream whose recognizer was retrained at another
+ * sample rate: the audio it holds (and its resampler) are at the old rate.
+ */
+export const STREAM_MODEL_CHANGED = 'model-sample-rate-changed';
+
 type Classify = (samples: Float32Array) => { probs: Float32Array; labels: string[] };
 
 /**
@@ -54,7 +60,10 @@ export class StreamingRecognizer {
     private readonly rate: number,
     private readonly classify: Classify,
     private readonly options: StreamingOptions = {},
-    /** Throws when the recognizer behind the stream is gone (E_MODEL_DISPOSED); checked on every push and flush. */
+    /**
+     * Throws when the recognizer behind the stream is gone (E_MODEL_DISPOSED) or was retrained at another
+     * sample rate (E_SHAPE_MISMATCH); checked on every push and flush.
+     */
     private readonly alive: () => void = () => {},
   ) {
     // Checked here, at createStream: a zero maxWordSeconds made push() loop forever on an empty word.
