@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AppliedMLError, checkPathArgument } from '../errors';
 
@@ -216,12 +216,34 @@ async function siblingsOf(dir: string): Promise<string[]> {
 }
 
 /**
- * A save into `dir` seems to be under way: a staging or retired copy of it was made or renamed in the
- * last `withinMs` (by mtime and ctime). Between the save's two renames `dir` does not exist at all, so a
- * reader that finds it absent asks this before reporting it missing. Returns the copy's path.
+ * The folder a save would replace for a reader of `dir`: `dir` normalised (`…/model/.` is `…/model`),
+ * and, where `dir` is a symbolic link (`current -> v42`), the folder it points to, even while that is
+ * absent (a link is dangling between a save's two renames). Follows at most 8 links.
+ */
+async function saveTarget(dir: string): Promise<string> {
+  let path = resolve(dir);
+  for (let hop = 0; hop < 8; hop++) {
+    const info = await lstat(path).catch(() => undefined);
+    if (!info?.isSymbolicLink()) return path;
+    const target = await readlink(path).catch(() => undefined);
+    if (target === undefined) return path;
+    path = resolve(dirname(path), target);
+  }
+  return path;
+}
+
+/**
+ * A save into `dir` is between its two renames: `dir` (or the folder its link points to) is absent and
+ * the save's retired copy of it was renamed aside in the last `withinMs` (by ctime, which a rename sets).
+ * A reader that finds `dir` absent asks this before reporting it missing. A staging copy alone (a first
+ * save being written, or a crashed one) does not count: there is nothing to wait for. Returns the copy's
+ * path.
  */
 export async function saveInProgress(dir: string, withinMs: number, now = Date.now()): Promise<string | undefined> {
-  for (const path of await siblingsOf(dir)) {
+  const target = await saveTarget(dir);
+  if (await exists(target)) return undefined;
+  for (const path of await siblingsOf(target)) {
+    if (!/\.old-[0-9a-f]{12}$/.test(path)) continue;
     const info = await stat(path).catch(() => undefined);
     if (info?.isDirectory() && now - Math.max(info.mtimeMs, info.ctimeMs) < withinMs) return path;
   }

@@ -134,6 +134,69 @@ describe('loading a bundle while it is saved', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
+  it('through a symbolic link to the folder (current -> v42), the moment between the renames is waited for too', async () => {
+    await saveBundle(dir, version(5));
+    const link = join(root, 'current');
+    await fsp.symlink(dir, link);
+    const retired = join(dirname(dir), `.${basename(dir)}.old-0123456789ab`);
+    await rename(dir, retired);
+    const back = new Promise((resolve) => setTimeout(resolve, 30)).then(() => rename(retired, dir));
+    try {
+      expect(await expectVersion(link)).toBe(5);
+    } finally {
+      await back;
+    }
+    // A path ending in '/.' names the same folder.
+    await rename(dir, retired);
+    const again = new Promise((resolve) => setTimeout(resolve, 30)).then(() => rename(retired, dir));
+    try {
+      expect(await expectVersion(join(dir, '.'))).toBe(5);
+    } finally {
+      await again;
+    }
+  });
+
+  it('a copy left by a crashed save does not hold up loads of a missing folder, nor of a folder without a manifest', async () => {
+    // A first save killed while writing leaves its staging copy; a load of the folder has nothing to wait for.
+    await mkdir(join(root, `.${basename(dir)}.tmp-0123456789ab`));
+    let t0 = Date.now();
+    expect((await errorOf(loadBundle(dir))) as AppliedMLError).toMatchObject({ code: 'E_BUNDLE_MISSING' });
+    expect(Date.now() - t0).toBeLessThan(300);
+    // A folder that is there but holds no manifest is not between two renames either.
+    await mkdir(join(root, `.${basename(dir)}.old-0123456789ab`));
+    await mkdir(dir);
+    t0 = Date.now();
+    expect((await errorOf(loadBundle(dir))) as AppliedMLError).toMatchObject({ code: 'E_BUNDLE_MISSING' });
+    expect(Date.now() - t0).toBeLessThan(300);
+  });
+
+  it('a bundle of many files is read one file at a time (it opened them all at once: EMFILE under a low descriptor limit)', async () => {
+    const files: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 300; i++) files[`part-${i}.bin`] = new Uint8Array(64).fill(i % 256);
+    await saveBundle(dir, { ...version(6), files });
+    let open = 0;
+    let most = 0;
+    const real = fsp.open;
+    const spy = vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+      const handle = await real(...args);
+      open++;
+      most = Math.max(most, open);
+      const close = handle.close.bind(handle);
+      handle.close = async () => {
+        open--;
+        return close();
+      };
+      return handle;
+    });
+    try {
+      const loaded = await loadBundle(dir);
+      expect(Object.keys(loaded.files)).toHaveLength(300);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(most).toBeLessThanOrEqual(2);
+  });
+
   it('loads while saves run back to back always return one saved version, whole', async () => {
     await saveBundle(dir, version(0));
     let stop = false;

@@ -310,9 +310,8 @@ interface ReadStart {
 }
 
 /**
- * One read of the bundle: the manifest, then every file it lists opened (all of them before any is read,
- * so the moment a save's swap can fall into is short) and checked against its checksum. `start` is set
- * once the manifest is read.
+ * One read of the bundle: the manifest, then every file it lists, one at a time, checked against its
+ * checksum. `start` is set once the manifest is read.
  */
 async function readOnce(
   dir: string,
@@ -347,31 +346,30 @@ async function readOnce(
       details: { dir },
     });
   }
-  const handles: Array<{ name: string; expected: string; handle: FileHandle }> = [];
-  try {
-    for (const [name, expected] of Object.entries(manifest.files))
-      handles.push({ name, expected, handle: await openInside(dir, root, name) });
-    const contents: Record<string, Buffer> = {};
-    for (const { name, expected, handle } of handles) {
-      let data: Buffer;
-      try {
-        data = await handle.readFile();
-      } catch (cause) {
-        throw unreadable(dir, name, cause);
-      }
-      if (sha256(data) !== expected) {
-        throw swapSuspect(
-          new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' does not match its checksum (truncated or modified).`, {
-            details: { dir, file: name },
-          }),
-        );
-      }
-      contents[name] = data;
+  // One file open at a time (a bundle of hundreds of files, or many loads at once, stays under the
+  // process's descriptor limit); a save swapping the folder meanwhile shows as a missing file or a
+  // checksum mismatch, which `readConsistent` tells from damage.
+  const contents: Record<string, Buffer> = {};
+  for (const [name, expected] of Object.entries(manifest.files)) {
+    const handle = await openInside(dir, root, name);
+    let data: Buffer;
+    try {
+      data = await handle.readFile();
+    } catch (cause) {
+      throw unreadable(dir, name, cause);
+    } finally {
+      await handle.close().catch(() => undefined);
     }
-    return { manifest, contents };
-  } finally {
-    await Promise.all(handles.map(({ handle }) => handle.close().catch(() => undefined)));
+    if (sha256(data) !== expected) {
+      throw swapSuspect(
+        new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: '${name}' does not match its checksum (truncated or modified).`, {
+          details: { dir, file: name },
+        }),
+      );
+    }
+    contents[name] = data;
   }
+  return { manifest, contents };
 }
 
 /** True when `dir` is no longer the folder, or holds no longer the manifest, that a read started from. */
@@ -399,8 +397,8 @@ async function manifestReadable(dir: string): Promise<boolean> {
 /** How long a read waits, in all, for saves that swap the folder under it, and how often it starts over. */
 const SWAP_WAIT_MS = 2000;
 const SWAP_RETRIES = 40;
-/** A staging or retired copy of the folder younger than this is taken for a save under way. */
-const SAVE_UNDER_WAY_MS = 60_000;
+/** A retired copy of the folder younger than this, with the folder absent, is taken for a save between its renames. */
+const SAVE_UNDER_WAY_MS = 5_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -411,9 +409,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * manifest's checksums, so a read that completes is one bundle, whichever folder each byte came from. A
  * failure a swap can cause (folder or file absent, a file not matching its checksum) is reported only
  * once the folder is found unchanged since the read began; a changed folder is read again (at once,
- * then after 1, 2, 4 … 50 ms). An absent folder is waited for only while a save's young staging or
- * retired copy sits beside it (the moment between the two renames, or a first save being written), so a
- * bundle that is missing or damaged fails at once, as before. The waits are bounded (`SWAP_WAIT_MS`).
+ * then after 1, 2, 4 … 50 ms). An absent folder is waited for only while a save's retired copy, renamed
+ * aside in the last few seconds, sits beside it (the moment between the two renames), so a bundle that
+ * is missing or damaged, or whose last save crashed, fails at once, as before. The waits are bounded (`SWAP_WAIT_MS`).
  */
 async function readConsistent(
   dir: string,
