@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { shuffleIndices } from '../datasets/split';
 import { balancedAccuracy, confusionMatrix } from './classification';
 import { averagePrecision, rocAuc, rocAucOvr, rocCurve } from './ranking';
-import { explainedVariance, forecastAccuracy, mae, mape, mse, r2, rmse } from './regression';
+import { explainedVariance, forecastAccuracy, mae, mape, mse, r2, rmse, type MapeOptions } from './regression';
 import { dice, iou, meanDice, meanIou } from './segmentation';
 import { expectCode } from '../datasets/test-helpers';
 
@@ -54,5 +54,8 @@ describe('metric options', () => {
     await expectCode(() => balancedAccuracy([0, 1], [0, 1], 2, { adjust: true } as never), 'E_INPUT_INVALID');
     await expectCode(() => mape([1, 2], [1, 2], { epsilom: 1 } as never), 'E_INPUT_INVALID');
     expect(mape([1, 2], [1, 3], { epsilon: 1.5 })).toBeCloseTo(0.5);
+    // One options object for the whole regression family, as the types allow (a MapeOptions is a RegressionOptions).
+    const shared: MapeOptions = { nullValue: 0, epsilon: undefined };
+    for (const f of [mae, rmse, r2, mape]) expect(Number.isFinite(f([0, 2, 4], [5, 3, 4], shared)), f.name).toBe(true);
   });
 });

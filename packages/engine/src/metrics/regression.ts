@@ -33,15 +33,15 @@ interface Pairs {
   p: Float64Array;
 }
 
-const REGRESSION_KEYS = ['mask', 'nullValue'] as const;
+/**
+ * The option names of the regression family: one options object may be passed to every regression
+ * metric (a `MapeOptions` is a `RegressionOptions` to TypeScript), so `epsilon` is known to all of them
+ * and used by `mape`.
+ */
+const REGRESSION_KEYS = ['mask', 'nullValue', 'epsilon'] as const;
 
-function selectPairs(
-  yTrue: NumericArray,
-  yPred: NumericArray,
-  options: RegressionOptions,
-  known: readonly string[] = REGRESSION_KEYS,
-): Pairs {
-  assertMetricOptions(options, known);
+function selectPairs(yTrue: NumericArray, yPred: NumericArray, options: RegressionOptions): Pairs {
+  assertMetricOptions(options, REGRESSION_KEYS);
   assertSameLength(yTrue, yPred, 'yTrue', 'yPred');
   assertNonEmpty(yTrue, 'yTrue');
   const { mask, nullValue } = options;
@@ -126,12 +126,12 @@ export function rmse(yTrue: NumericArray, yPred: NumericArray, options: Regressi
  * are skipped instead (the masked-MAPE convention), so one zero target cannot dominate the mean.
  */
 export function mape(yTrue: NumericArray, yPred: NumericArray, options: MapeOptions = {}): number {
-  assertMetricOptions(options, [...REGRESSION_KEYS, 'epsilon']);
+  assertMetricOptions(options, REGRESSION_KEYS);
   const epsilon = options.epsilon ?? Number.EPSILON;
   assertInput(Number.isFinite(epsilon) && epsilon >= 0, 'epsilon must be a finite number >= 0.', {
     epsilon,
   });
-  const { t, p } = selectPairs(yTrue, yPred, options, [...REGRESSION_KEYS, 'epsilon']);
+  const { t, p } = selectPairs(yTrue, yPred, options);
   let sum = 0;
   let count = 0;
   for (let i = 0; i < t.length; i++) {
