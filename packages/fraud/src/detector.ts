@@ -30,7 +30,7 @@ import {
 } from './iforest';
 import type { Matrix } from './matrix';
 import { readLabels } from './labels';
-import { runStepsWithTurns, type Turns } from './steps';
+import { runStepsInTurns, runStepsWithTurns, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
 import { checkPcaState, fitPca, scorePca, type PcaState } from './pca';
 import { checkKnnState, fitKnn, scoreKnn, type KnnOptions, type KnnState } from './knn';
@@ -636,12 +636,17 @@ export class FraudDetector {
    * `scores` for large inputs in a service: blocks of 2,048 rows with an event-loop turn every ~50 ms
    * between them (the same scores as one pass). `rowsKnown` runs once the input is checked, before scoring.
    */
-  private async scoresInTurns(data: TabularInput, rowsKnown?: (rows: number) => void): Promise<{ score: Float64Array; fitted: Fitted }> {
+  private async scoresInTurns(
+    data: TabularInput,
+    rowsKnown?: (rows: number) => void,
+    restarts = 0,
+  ): Promise<{ score: Float64Array; fitted: Fitted }> {
     const f = this.ready();
     const turns = eventLoopTurns(50);
-    const x = await runStepsWithTurns(f.pre.transformSteps(data), () => this.stopIfDisposed('scored a batch'), turns);
-    // The transform awaited: a dispose or retrain may have come in between, even without a turn.
-    if (this.staleFor(f, 'scored a batch')) return this.scoresInTurns(data, rowsKnown);
+    const transformed = runStepsInTurns(f.pre.transformSteps(data), () => this.stopIfDisposed('scored a batch'), turns);
+    const x = transformed instanceof Promise ? await transformed : transformed;
+    // The transform took turns: a dispose or retrain may have come in between.
+    if (this.staleFor(f, 'scored a batch')) return this.scoresInTurns(data, rowsKnown, restartAfterRetrain(restarts));
     rowsKnown?.(x.rows);
     const score = await inBlocks(
       x,
@@ -649,7 +654,7 @@ export class FraudDetector {
       () => this.staleFor(f, 'scored a batch'),
       turns,
     );
-    return score ? { score, fitted: f } : this.scoresInTurns(data);
+    return score ? { score, fitted: f } : this.scoresInTurns(data, undefined, restartAfterRetrain(restarts));
   }
 
   /**
@@ -669,11 +674,17 @@ export class FraudDetector {
 
   /** Scores, decisions at the current threshold, and the top reasons per row. */
   async predictBatch(data: TabularInput): Promise<FraudPrediction[]> {
+    return this.predictBatchFrom(data, 0);
+  }
+
+  private async predictBatchFrom(data: TabularInput, restarts: number): Promise<FraudPrediction[]> {
     const f = this.ready();
     const turns = eventLoopTurns(50);
     // Every row is checked (and transformed) before any is scored.
-    const x = await runStepsWithTurns(f.pre.transformSteps(data), () => this.stopIfDisposed('scored a batch'), turns);
-    if (this.staleFor(f, 'scored a batch')) return this.predictBatch(data);
+    // A small batch is transformed and scored in one go (a one-record predict is synchronous to its end).
+    const transformed = runStepsInTurns(f.pre.transformSteps(data), () => this.stopIfDisposed('scored a batch'), turns);
+    const x = transformed instanceof Promise ? await transformed : transformed;
+    if (this.staleFor(f, 'scored a batch')) return this.predictBatchFrom(data, restartAfterRetrain(restarts));
     const features = f.pre.features;
     const out: FraudPrediction[] = [];
     for (let start = 0; start < x.rows; start += PREDICT_CHUNK_ROWS) {
@@ -683,7 +694,7 @@ export class FraudDetector {
       if (turn) {
         await turn;
         // Retrained meanwhile: a network model's old weights are gone, so the whole batch is scored by the new one.
-        if (this.staleFor(f, 'scored a batch')) return this.predictBatch(data);
+        if (this.staleFor(f, 'scored a batch')) return this.predictBatchFrom(data, restartAfterRetrain(restarts));
       }
       const rows = Math.min(PREDICT_CHUNK_ROWS, x.rows - start);
       const chunk = rowBlock(x, start, rows);
@@ -1045,6 +1056,20 @@ async function inBlocks<Abandon extends boolean | void>(
     out.set(score(rowBlock(x, start, rows), start), start);
   }
   return out;
+}
+
+/** How many times a call starts again on a network model retrained under it before it gives up. */
+const MAX_RESTARTS = 3;
+
+/** The next restart's count; `E_BUSY` once a call has started again `MAX_RESTARTS` times. */
+function restartAfterRetrain(restarts: number): number {
+  if (restarts >= MAX_RESTARTS)
+    throw new AppliedMLError(
+      'E_BUSY',
+      `The model was retrained ${restarts + 1} times while this call scored (each retrain replaces the network it scores with, so the call starts again); try again once retraining settles.`,
+      { details: { restarts: restarts + 1 } },
+    );
+  return restarts + 1;
 }
 
 /** The rows [start, start + rows) of each precomputed member score. */

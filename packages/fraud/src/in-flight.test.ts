@@ -13,22 +13,43 @@ describe('calls in flight during dispose or retrain', () => {
   const rows = Array.from({ length: 300 }, (_, i) => [Math.sin(i), Math.cos(i * 0.7), (i % 11) / 11, (i * 7919) % 13]);
   const labels = rows.map((r) => (r[0]! > 0.9 ? 1 : 0));
 
-  it('a dispose right after predict / predictBatch / evaluate of a network detector is E_MODEL_DISPOSED, not a tfjs error, and frees everything', async () => {
+  it('a one-record predict finishes before a dispose that follows it in the same tick (it is synchronous to its end)', async () => {
+    const configs: FraudDetectorConfig[] = [
+      { detector: 'ecod' },
+      { detector: 'iforest', iforest: { trees: 10 } },
+      { detector: 'gbt', gbt: { trees: 5 } },
+      { detector: 'autoencoder', autoencoder: { hidden: [4], epochs: 1 } },
+      { detector: 'mlp', mlp: { hidden: [4], epochs: 1 } },
+    ];
+    for (const config of configs) {
+      const before = tf.memory().numTensors;
+      const model = FraudDetector.create(config);
+      const supervised = config.detector === 'mlp' || config.detector === 'gbt';
+      await model.train(rows, supervised ? { labels } : {});
+      const one = model.predict(rows[0]!);
+      const few = model.predictBatch(rows.slice(0, 5));
+      model.dispose();
+      expect((await one).score, config.detector).toBeTypeOf('number');
+      expect(await few, config.detector).toHaveLength(5);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
+  it('a dispose while a large batch is scored (a network detector) is E_MODEL_DISPOSED, not a tfjs error, and frees everything', async () => {
+    const big = Array.from({ length: 60_000 }, (_, i) => [Math.sin(i), Math.cos(i * 0.7), (i % 11) / 11, (i * 7919) % 13]);
+    const bigLabels = big.map((r) => (r[0]! > 0.9 ? 1 : 0));
     const configs: FraudDetectorConfig[] = [
       { detector: 'autoencoder', autoencoder: { hidden: [4], epochs: 1 } },
       { detector: 'mlp', mlp: { hidden: [4], epochs: 1 } },
     ];
     for (const config of configs) {
-      for (const call of [
-        (m: FraudDetector) => m.predictBatch(rows.slice(0, 5)),
-        (m: FraudDetector) => m.predict(rows[0]!),
-        (m: FraudDetector) => m.evaluate(rows, labels),
-      ]) {
+      for (const call of [(m: FraudDetector) => m.predictBatch(big), (m: FraudDetector) => m.evaluate(big, bigLabels)]) {
         const before = tf.memory().numTensors;
         const model = FraudDetector.create(config);
         await model.train(rows, config.detector === 'mlp' ? { labels } : {});
         const run = call(model);
-        model.dispose();
+        // At the first turn: the batch is under way (transforming or scoring).
+        setImmediate(() => model.dispose());
         const error = await run.then(
           () => undefined,
           (e: unknown) => e,
@@ -52,6 +73,29 @@ describe('calls in flight during dispose or retrain', () => {
     const after = await model.evaluate(big, y);
     expect(after.alerts).not.toBe(before.alerts);
     expect(await inFlight).toEqual(before);
+    model.dispose();
+  });
+
+  it('a batch that keeps being overtaken by retrains of its network gives up with E_BUSY after three restarts', async () => {
+    const big = Array.from({ length: 120_000 }, (_, i) => [Math.sin(i), Math.cos(i * 0.7), (i % 11) / 11, (i * 7919) % 13]);
+    const model = FraudDetector.create({ detector: 'autoencoder', autoencoder: { hidden: [4], epochs: 1 } });
+    await model.train(rows);
+    let settled = false;
+    const outcome = model.predictBatch(big).then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
+    void outcome.then(() => (settled = true));
+    // Retrains back to back, each far quicker than scoring the batch: without a bound the call never ends while they go on.
+    // Each retrain lands after a turn of the batch (every ~50 ms).
+    let retrains = 0;
+    while (!settled && retrains < 40) {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      await model.train(rows);
+      retrains++;
+    }
+    expect(await outcome).toMatchObject({ code: 'E_BUSY', details: { restarts: 4 } });
+    expect(retrains).toBeLessThan(40);
     model.dispose();
   });
 

@@ -34,3 +34,26 @@ export async function runStepsWithTurns<T>(steps: Steps<T>, check: () => void, t
     }
   }
 }
+
+/**
+ * `runStepsWithTurns` without a pause where none is due: the value itself when the steps end before
+ * ~50 ms of work (a small batch stays synchronous, as a one-record `predict` should), a promise once
+ * a turn is taken.
+ */
+export function runStepsInTurns<T>(steps: Steps<T>, check: () => void, turns: Turns): T | Promise<T> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    const turn = turns.turn();
+    if (turn)
+      return turn.then(() => {
+        try {
+          check();
+        } catch (error) {
+          steps.return(undefined as T);
+          throw error;
+        }
+        return runStepsWithTurns(steps, check, turns);
+      });
+  }
+}
