@@ -61,6 +61,27 @@ describe('one-shot calls across a retrain restart on the new model', () => {
     own.dispose();
   });
 
+  it('a call overtaken by retrain after retrain gives up with E_BUSY after three restarts (it ran as long as they went on)', async () => {
+    const own = SpeechRecognizer.create(TINY_CONFIG);
+    await own.train(synthSet(3));
+    // Each attempt waits at its first decode.
+    let open = hold(words[0]);
+    const outcome = own.predictBatch(words, rate).then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
+    for (let k = 0; k < 4; k++) {
+      await own.train(synthSet(3));
+      // Let the held attempt go on (it finds its networks replaced and starts again), and hold its next decode.
+      open();
+      open = hold(words[0]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    open();
+    expect(await outcome).toMatchObject({ code: 'E_BUSY', details: { restarts: 4 } });
+    own.dispose();
+  });
+
   it('predict, recognizeSequence and evaluate in flight across a retrain use the new labels with the new scores', async () => {
     const own = SpeechRecognizer.create(TINY_CONFIG);
     await own.train(synthSet(3));

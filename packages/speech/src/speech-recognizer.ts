@@ -212,6 +212,8 @@ interface ModelState {
 
 /** Thrown inside a one-shot call whose model was retrained while it awaited; `onOneModel` restarts the call (it never escapes). */
 const RETRAINED = Symbol('retrained');
+/** How many times a one-shot call starts again on a model retrained under it before it gives up (`E_BUSY`). */
+const MAX_RESTARTS = 3;
 
 interface ResolvedConfig {
   model: ModelType;
@@ -1183,16 +1185,22 @@ export class SpeechRecognizer {
    * E_MODEL_DISPOSED, whatever the call was doing.
    */
   private async onOneModel<T>(run: (state: ModelState) => Promise<T>): Promise<T> {
-    for (;;) {
+    for (let restarts = 0; ; restarts++) {
       const state = this.ready();
       try {
         return await run(state);
       } catch (error) {
         this.alive();
         // Any failure once the networks were replaced (an input error found with the old settings, a save
-        // that reached a network the retrain freed) is tried again on the new model.
-        if (error === RETRAINED || this.networks !== state.networks) continue;
-        throw error;
+        // that reached a network the retrain freed) is tried again on the new model, a few times: retrains
+        // back to back could otherwise keep a call going for as long as they go on.
+        if (error !== RETRAINED && this.networks === state.networks) throw error;
+        if (restarts >= MAX_RESTARTS)
+          throw new AppliedMLError(
+            'E_BUSY',
+            `The model was retrained ${restarts + 1} times during this call (each retrain replaces the networks it uses, so the call starts again); try again once retraining settles.`,
+            { details: { restarts: restarts + 1 } },
+          );
       }
     }
   }
