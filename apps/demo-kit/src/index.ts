@@ -9,6 +9,7 @@ export { loadingModel } from './loading-model';
 export { createConcurrencyLimit } from './limiter';
 export type { ConcurrencyLimit, ConcurrencyLimitOptions } from './limiter';
 export { writeOutputFile } from './write-output';
+export { checkInputFile } from './input-file';
 export { intFlag, parseCliArgs } from './cli-args';
 export type { LoadableModel, LoadingModel } from './loading-model';
 export { createInferencePool, openInferencePool } from './pool';
