@@ -109,6 +109,7 @@ export {
   parseNumberCell,
   readCsv,
   readCsvAll,
+  csvRowLine,
   readNpy,
   readNpz,
   readNumericMatrix,

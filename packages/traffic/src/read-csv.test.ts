@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAdjacency, normalizedAdjacency, readAdjacencyCsv } from './adjacency';
 import { readSeriesCsv } from './read-csv';
@@ -270,6 +273,55 @@ describe('readSeriesCsv, long files (one reading per row)', () => {
       () => readSeriesCsv(long(['a,2026-01-05T00:00Z,50,1', 'a,2026-01-05T00:05Z,51,1']), { ...opts, maxRows: 1 }),
       'E_INPUT_TOO_LARGE',
     );
+  });
+});
+
+describe('readSeriesCsv points at the file and its physical line, and refuses numbers that are not epoch times', () => {
+  it('names the file and the physical line (blank lines counted) in wide and long files, and an empty file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'traffic-lines-'));
+    try {
+      const wide = join(dir, 'wide.csv');
+      await writeFile(wide, 'time,s0\n2026-01-01T00:00Z,1\n\n\n2026-01-01T00:05Z,abc\n');
+      const e1 = await expectCode(() => readSeriesCsv(wide, { intervalMinutes: 5, timestampColumn: 'time' }), 'E_INPUT_INVALID');
+      expect(e1.message).toBe(`${wide}: line 5, column 's0': 'abc' is not a number.`);
+      expect(e1.details).toMatchObject({ line: 5 });
+      const long = join(dir, 'long.csv');
+      await writeFile(long, 'time,station,speed\n2026-01-01T00:00Z,a,1\n\n2026-01-01T00:00Z,b,bad\n');
+      const e2 = await expectCode(
+        () => readSeriesCsv(long, { intervalMinutes: 5, timestampColumn: 'time', sensorColumn: 'station', valueColumn: 'speed' }),
+        'E_INPUT_INVALID',
+      );
+      expect(e2.message).toContain(`${long}: line 4, column 'speed'`);
+      const empty = join(dir, 'empty.csv');
+      await writeFile(empty, 'time,s0\n');
+      const e3 = await expectCode(() => readSeriesCsv(empty, { intervalMinutes: 5, timestampColumn: 'time' }), 'E_INPUT_INVALID');
+      expect(e3.message).toContain(empty);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses compact dates (202601010000) read as epoch milliseconds: a year of hourly rows fell into 39 steps', async () => {
+    const lines = ['time,s0'];
+    for (let h = 0; h < 48; h++)
+      lines.push(`202601${String(1 + Math.floor(h / 24)).padStart(2, '0')}${String(h % 24).padStart(2, '0')}00,${h}`);
+    const e = await expectCode(
+      () => readSeriesCsv(Buffer.from(lines.join('\n')), { intervalMinutes: 60, timestampColumn: 'time' }),
+      'E_INPUT_INVALID',
+    );
+    expect(e.details).toMatchObject({ reason: 'timestamps-not-epoch' });
+    // Epoch milliseconds 5 min apart read; so do many sensors of a long file reporting every 30 s at their own offsets.
+    const epoch = ['time,s0', ...Array.from({ length: 24 }, (_, k) => `${1767225600000 + k * 300_000},${k}`)];
+    expect((await readSeriesCsv(Buffer.from(epoch.join('\n')), { intervalMinutes: 5, timestampColumn: 'time' })).steps).toBe(24);
+    const long = ['time,station,speed'];
+    for (let k = 0; k < 20; k++) for (let st = 0; st < 50; st++) long.push(`${1767225600000 + k * 30_000 + st * 7},${st},${k}`);
+    const series = await readSeriesCsv(Buffer.from(long.join('\n')), {
+      intervalMinutes: 5,
+      timestampColumn: 'time',
+      sensorColumn: 'station',
+      valueColumn: 'speed',
+    });
+    expect(series.sensors).toHaveLength(50);
   });
 });
 

@@ -1,4 +1,13 @@
-import { AppliedMLError, checkKnownKeys, parseNumberCell, readCsv, readCsvAll, readNumericMatrix, type CsvSource } from '@appliedml/engine';
+import {
+  AppliedMLError,
+  checkKnownKeys,
+  csvRowLine,
+  parseNumberCell,
+  readCsv,
+  readCsvAll,
+  readNumericMatrix,
+  type CsvSource,
+} from '@appliedml/engine';
 import { checkInterval, createSeries, parseTimeText, toEpochMs, type TrafficSeries } from './series';
 import { checkTimeZone } from './time-zone';
 
@@ -99,7 +108,8 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     });
   }
   const tsColumn = options.timestampColumn;
-  const clock = timestampReader(tsColumn, options);
+  const at = lineLabel(source);
+  const clock = timestampReader(tsColumn, options, at);
   // The file's column order (a row's keys put numeric ids like '716331' first, ascending).
   let columns: readonly string[] = [];
   const rows = await readCsvAll(source, {
@@ -110,7 +120,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
     ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
   });
-  if (rows.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The CSV has no data rows.');
+  if (rows.length === 0) throw noDataRows(source);
   if (!columns.includes(tsColumn)) {
     throw new AppliedMLError('E_INPUT_INVALID', `No timestamp column '${tsColumn}' (columns: ${columns.slice(0, 8).join(', ')}…).`, {
       details: { column: tsColumn },
@@ -121,28 +131,29 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
   const times = new Float64Array(rows.length);
   const readings = new Float64Array(rows.length * sensors.length);
   rows.forEach((row, r) => {
-    const line = r + 2;
+    // The physical line (blank lines and quoted line breaks counted).
+    const line = csvRowLine(row) ?? r + 2;
     const text = cellText(row[tsColumn]);
     const ms = clock.read(text, line, r > 0 ? (times[r - 1] as number) : undefined);
     if (r > 0) {
       const prev = times[r - 1] as number;
       if (ms === prev)
-        throw new AppliedMLError('E_INPUT_INVALID', `Line ${line}: timestamp ${text} is duplicated.`, {
+        throw new AppliedMLError('E_INPUT_INVALID', `${at(line)}: timestamp ${text} is duplicated.`, {
           details: { line, reason: 'timestamps-duplicated', value: text },
         });
       if (ms < prev)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
-          `Line ${line}: timestamp ${text} is earlier than the row before (rows must be in time order; a local-time export repeats an hour when clocks go back: give times with their UTC offset or in UTC).`,
+          `${at(line)}: timestamp ${text} is earlier than the row before (rows must be in time order; a local-time export repeats an hour when clocks go back: give times with their UTC offset or in UTC).`,
           { details: { line, reason: 'timestamps-out-of-order', value: text } },
         );
     }
     times[r] = ms;
     sensors.forEach((name, s) => {
-      readings[r * sensors.length + s] = readingOf(cellText(row[name]), line, name);
+      readings[r * sensors.length + s] = readingOf(cellText(row[name]), at(line), name);
     });
   });
-  clock.finish(rows.length);
+  clock.finish(rows.length, times);
   return resampleToGrid(times, readings, sensors, intervalMinutes, options.missingValue, clock.timeZone);
 }
 
@@ -235,25 +246,64 @@ function cellText(cell: unknown): string {
 }
 
 /** A reading cell: NaN when missing; decimal or scientific notation only (Number() reads '0x10' as 16). */
-function readingOf(text: string, line: number, column: string): number {
+function readingOf(text: string, where: string, column: string): number {
   if (MISSING_CELLS.has(text)) return NaN;
   const v = parseNumberCell(text) ?? NaN;
   if (!Number.isFinite(v))
-    throw new AppliedMLError('E_INPUT_INVALID', `Line ${line}, column '${column}': '${text.slice(0, 40)}' is not a number.`, {
-      details: { line, column, value: text.slice(0, 40) },
+    throw new AppliedMLError('E_INPUT_INVALID', `${where}, column '${column}': '${text.slice(0, 40)}' is not a number.`, {
+      details: { line: lineOf(where), column, value: text.slice(0, 40) },
     });
   return v;
+}
+
+/** "file.csv: line 12" (or "Line 12" for a buffer or stream): where a message points. */
+function lineLabel(source: CsvSource): (line: number) => string {
+  return typeof source === 'string' ? (line) => `${source}: line ${line}` : (line) => `Line ${line}`;
+}
+
+function lineOf(where: string): number {
+  return Number(/(\d+)$/.exec(where)?.[1]);
+}
+
+function noDataRows(source: CsvSource): AppliedMLError {
+  return new AppliedMLError('E_INPUT_INVALID', `${typeof source === 'string' ? `${source}: the` : 'The'} CSV has no data rows.`, {
+    details: typeof source === 'string' ? { source } : {},
+  });
 }
 
 interface TimestampReader {
   readonly timeZone: string | undefined;
   /** Epoch ms of a timestamp cell; `after` picks the repeated local hour (see parseTimeText). */
   read(text: string, line: number, after: number | undefined): number;
-  /** After `rows` reads: refuses numbers that all look like Unix seconds under 'ms'. */
-  finish(rows: number): void;
+  /**
+   * After `rows` reads: refuses numbers that all look like Unix seconds under 'ms', and epoch numbers
+   * whose times (`times`, of the sensors `sensorOf` in a long file) are packed closer than a second per
+   * sensor: compact dates such as 202601010000 read as epoch milliseconds.
+   */
+  finish(rows: number, times: Float64Array, sensorOf?: Float64Array): void;
 }
 
-function timestampReader(column: string, options: ReadSeriesOptions): TimestampReader {
+/**
+ * Median gap between neighbouring distinct times of one sensor, in ms (Infinity with none): `group`
+ * gives each time's sensor in a long file (all one sensor in a wide file, a row per time).
+ */
+function medianGap(times: Float64Array, group?: Float64Array): number {
+  const order = Array.from({ length: times.length }, (_, i) => i).sort(
+    (a, b) => (group ? (group[a] as number) - (group[b] as number) : 0) || (times[a] as number) - (times[b] as number),
+  );
+  const gaps: number[] = [];
+  for (let k = 1; k < order.length; k++) {
+    const a = order[k - 1] as number;
+    const b = order[k] as number;
+    if (group && group[a] !== group[b]) continue;
+    if (times[b] !== times[a]) gaps.push((times[b] as number) - (times[a] as number));
+  }
+  if (gaps.length === 0) return Infinity;
+  gaps.sort((x, y) => x - y);
+  return gaps[Math.floor(gaps.length / 2)] as number;
+}
+
+function timestampReader(column: string, options: ReadSeriesOptions, at: (line: number) => string): TimestampReader {
   const timeUnit = options.timeUnit ?? 'ms';
   const timeZone = options.timeZone === undefined ? undefined : checkTimeZone(options.timeZone);
   if (timeUnit !== 'ms' && timeUnit !== 's')
@@ -266,27 +316,42 @@ function timestampReader(column: string, options: ReadSeriesOptions): TimestampR
       details: { field: 'timeFormat' },
     });
   let secondsLike = 0;
+  let numbers = 0;
+  let example = '';
   return {
     timeZone,
     read(text, line, after) {
       const numeric = /^-?\d+(\.\d+)?$/.test(text);
       const iso = format === 'mdy' && !numeric ? mdyToIso(text) : text;
-      const ms = numeric ? Number(text) * (timeUnit === 's' ? 1000 : 1) : parseTimeText(iso, `Line ${line}: timestamp`, timeZone, after);
+      const ms = numeric ? Number(text) * (timeUnit === 's' ? 1000 : 1) : parseTimeText(iso, `${at(line)}: timestamp`, timeZone, after);
       if (!Number.isFinite(ms))
         throw new AppliedMLError(
           'E_INPUT_INVALID',
-          `Line ${line}: timestamp '${text.slice(0, 40)}' is not ${format === 'mdy' ? 'MM/DD/YYYY HH:mm[:ss]' : 'an ISO 8601 date'} or an epoch number.`,
+          `${at(line)}: timestamp '${text.slice(0, 40)}' is not ${format === 'mdy' ? 'MM/DD/YYYY HH:mm[:ss]' : 'an ISO 8601 date'} or an epoch number.`,
           { details: { line, column, value: text.slice(0, 40) } },
         );
       if (numeric && timeUnit === 'ms' && ms >= 1e9 && ms < 1e10) secondsLike++;
+      if (numeric) {
+        numbers++;
+        example ||= text;
+      }
       return ms;
     },
-    finish(rows) {
+    finish(rows, times, sensorOf) {
       if (rows > 0 && secondsLike === rows)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
           `Every timestamp in '${column}' is a number between 1e9 and 1e10: as epoch milliseconds that is January to April 1970, and every reading would fall into a few steps. If they are Unix seconds, pass timeUnit: 's'.`,
           { details: { column, reason: 'timestamps-look-like-seconds' } },
+        );
+      // Sensors report every 20 s to 15 min: epoch numbers under a second apart are another kind of number
+      // (a compact date like 202601010000 read as milliseconds put a year of hourly rows into 39 steps).
+      const gap = numbers === rows && rows > 1 ? medianGap(times, sensorOf) : Infinity;
+      if (gap < 1000)
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `The timestamps in '${column}' are numbers (e.g. ${example.slice(0, 20)}) that, read as epoch ${timeUnit === 's' ? 'seconds' : 'milliseconds'}, lie a median ${gap * (timeUnit === 's' ? 0.001 : 1)} ${timeUnit === 's' ? 's' : 'ms'} apart: they are not epoch times (a compact date like 202601010000 is not read as a date). Write ISO 8601 times (2026-01-01T00:00Z) or epoch ${timeUnit === 's' ? 'seconds' : 'milliseconds'}.`,
+          { details: { column, reason: 'timestamps-not-epoch', medianGapMs: gap } },
         );
     },
   };
@@ -347,7 +412,8 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
     if (dup !== undefined)
       throw new AppliedMLError('E_INPUT_INVALID', `sensors lists '${dup}' twice.`, { details: { field: 'sensors', sensor: dup } });
   }
-  const clock = timestampReader(ts, options);
+  const at = lineLabel(source);
+  const clock = timestampReader(ts, options, at);
   const index = new Map<string, number>((wanted ?? []).map((id, i) => [id.trim(), i]));
   const sensors: string[] = wanted ? wanted.map((id) => id.trim()) : [];
   const times = new Float64Buffer();
@@ -375,11 +441,12 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
     ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
     ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
   })) {
-    line++;
+    // The physical line (blank lines and quoted line breaks counted).
+    line = csvRowLine(row) ?? line + 1;
     rows++;
     const id = cellText(row[sensorCol]);
     if (id === '')
-      throw new AppliedMLError('E_INPUT_INVALID', `Line ${line}: no sensor id in '${sensorCol}'.`, {
+      throw new AppliedMLError('E_INPUT_INVALID', `${at(line)}: no sensor id in '${sensorCol}'.`, {
         details: { line, column: sensorCol },
       });
     let s = index.get(id);
@@ -393,10 +460,10 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
     lastTime[s] = ms;
     times.push(ms);
     which.push(s);
-    values.push(readingOf(cellText(row[valueCol]), line, valueCol));
+    values.push(readingOf(cellText(row[valueCol]), at(line), valueCol));
   }
-  if (rows === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The CSV has no data rows.');
-  clock.finish(times.length); // the rows read: those of sensors left out never had their time read
+  if (rows === 0) throw noDataRows(source);
+  clock.finish(times.length, times.view(), which.view()); // the rows read: those of sensors left out never had their time read
   if (times.length === 0)
     throw new AppliedMLError('E_INPUT_INVALID', `None of the ${sensors.length} listed sensors has a row in the file.`, {
       details: { sensors: sensors.slice(0, 20) },

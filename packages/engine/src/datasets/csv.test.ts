@@ -2,7 +2,7 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readCsv, readCsvAll, readNumericMatrix } from './csv';
+import { csvRowLine, readCsv, readCsvAll, readNumericMatrix } from './csv';
 import { parseBooleanCell, parseDateCell, parseNumberCell } from './csv-cells';
 import { expectCode, realDataset, tempDir } from './test-helpers';
 
@@ -181,6 +181,19 @@ describe('readCsv', () => {
     const first = await fromPath.next();
     expect(first.value).toEqual({ a: '0' });
     await fromPath.return(undefined);
+  });
+});
+
+describe('csvRowLine', () => {
+  it("gives each row's physical line (blank lines and quoted line breaks counted); an empty file's error names it", async () => {
+    const rows = await readCsvAll(Buffer.from('a,b\n1,x\n\n\n2,"two\nlines"\n3,z\n'));
+    expect(rows.map((r) => csvRowLine(r))).toEqual([2, 6, 7]);
+    expect(csvRowLine({})).toBeUndefined();
+    const dir = tempDir();
+    const empty = join(dir, 'empty.csv');
+    writeFileSync(empty, '');
+    const error = await expectCode(() => readCsvAll(empty), 'E_INPUT_INVALID');
+    expect(error.message).toBe(`${empty}: the CSV is empty: no header row was found.`);
   });
 });
 

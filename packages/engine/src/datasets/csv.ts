@@ -293,12 +293,28 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
       setOwn(row, name, value);
     }
     rows++;
+    rowLines.set(row, line);
     yield row as CsvRow<C>;
     if (rows >= limit) return;
   }
   if (!names && header) {
-    throw new AppliedMLError('E_INPUT_INVALID', 'The CSV is empty: no header row was found.', { details: {} });
+    const where = typeof source === 'string' ? `${source}: the CSV` : 'The CSV';
+    throw new AppliedMLError('E_INPUT_INVALID', `${where} is empty: no header row was found.`, {
+      details: typeof source === 'string' ? { source } : {},
+    });
   }
+}
+
+/** The physical line each row `readCsv` yielded ends on (blank lines and quoted line breaks counted). */
+const rowLines = new WeakMap<object, number>();
+
+/**
+ * The 1-based physical line of the file a row from `readCsv` / `readCsvAll` ends on (blank lines and
+ * line breaks inside quoted fields counted), for messages that point a user at it; undefined for any
+ * other object.
+ */
+export function csvRowLine(row: object): number | undefined {
+  return rowLines.get(row);
 }
 
 /** Reads every row into an array (see `readCsv`). */

@@ -29,6 +29,7 @@ export { parseNpz, readNpz, NPZ_DEFAULT_MAX_UNCOMPRESSED_BYTES, type NpzReadOpti
 export {
   readCsv,
   readCsvAll,
+  csvRowLine,
   readNumericMatrix,
   CSV_DEFAULT_MISSING,
   type CsvColumnType,
