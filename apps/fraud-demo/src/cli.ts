@@ -13,7 +13,7 @@ import {
   type TimeUnit,
   type Transaction,
 } from '@appliedml/fraud';
-import { loadTransactions, toTransaction } from './data';
+import { loadTransactions, readTransactionRow } from './data';
 import { isSupervised, publishedFor, runProtocol, type ProtocolResult } from './protocol';
 import { heldOutCurves } from './curves';
 import { htmlTable, renderHtmlReport, type CurveEntry } from './report';
@@ -212,18 +212,23 @@ async function main(): Promise<void> {
   const seed = intFlag(values.seed, 'seed', { min: 0, max: 2 ** 31 - 2 }) as number;
   if (command === 'demo') return demo(values.full, resolve(values.report));
   if (command === 'train') {
-    const data = await loadTransactions(values.data, seed);
-    if (data.synthetic) out(data.source);
+    // The scorer first: it checks --time-unit, which says how the file's epoch numbers are read.
     const scorer = TransactionScorer.create({ detector: { detector, seed }, features: { timeUnit: values['time-unit'] as TimeUnit } });
-    const report = await scorer.train(data.txs, {
-      ...(isSupervised(detector) && data.labels ? { labels: data.labels } : {}),
-      logger: consoleLogger(),
-    });
-    await scorer.save(values.out);
-    out(
-      `trained ${report.detector} on ${report.rows} transactions (${report.features} features) in ${report.seconds.toFixed(2)} s; threshold ${report.threshold.toFixed(4)}; saved to ${values.out}`,
-    );
-    return scorer.dispose();
+    try {
+      const data = await loadTransactions(values.data, seed, scorer.timeUnit);
+      if (data.synthetic) out(data.source);
+      const report = await scorer.train(data.txs, {
+        ...(isSupervised(detector) && data.labels ? { labels: data.labels } : {}),
+        logger: consoleLogger(),
+      });
+      await scorer.save(values.out);
+      out(
+        `trained ${report.detector} on ${report.rows} transactions (${report.features} features) in ${report.seconds.toFixed(2)} s; threshold ${report.threshold.toFixed(4)}; saved to ${values.out}`,
+      );
+    } finally {
+      scorer.dispose();
+    }
+    return;
   }
   if (command === 'evaluate' && values.adbench) {
     const r = await runProtocol(values.adbench, detector, [...ADBENCH_SEEDS]);
@@ -238,25 +243,41 @@ async function main(): Promise<void> {
   const scorer = await TransactionScorer.load(values.model);
   if (command === 'evaluate') {
     const data = await loadTransactions(values.data, seed + 1, scorer.timeUnit);
-    if (!data.labels) throw new AppliedMLError('E_INPUT_INVALID', 'evaluate needs a label per transaction.');
+    if (!data.labels)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `${data.source} has no labels: evaluate needs a label (0 or 1) on every transaction, in a 'label' column or field.`,
+        { details: { file: data.source, field: 'label' } },
+      );
     // A different stream: its cards are not the saved cards, so start from empty card state unless told otherwise.
     if (!values['keep-state']) await scorer.resetState();
     if (data.synthetic) out(`${data.source} (a new stream, seed ${seed + 1})`);
     const ev = await scorer.evaluate(data.txs, data.labels);
     out(JSON.stringify(ev, null, 2));
   } else if (command === 'score') {
-    const lines = values.tx
-      ? [values.tx]
-      : (await new Response(process.stdin as unknown as ReadableStream).text()).split('\n').filter((l) => l.trim());
-    for (const [i, line] of lines.entries()) {
-      let tx: Transaction;
+    // Each transaction with its place: --tx, or stdin's physical line (1-based, blank lines counted).
+    const inputs: Array<{ text: string; where: string }> = values.tx
+      ? [{ text: values.tx, where: '--tx' }]
+      : (await new Response(process.stdin as unknown as ReadableStream).text())
+          .replace(/^\uFEFF/, '')
+          .split('\n')
+          .map((text, i) => ({ text, where: `stdin line ${i + 1}` }))
+          .filter((l) => l.text.trim() !== '');
+    if (inputs.length === 0)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        'score got no transactions: pass one with --tx \'{"card":…,"amount":…,"timestamp":…}\' or JSON lines on stdin.',
+        { details: { reason: 'no-transactions' } },
+      );
+    for (const { text, where } of inputs) {
+      let parsed: unknown;
       try {
-        // The same reading as a file's rows (amounts as decimal text, blank merchant / country absent).
-        tx = toTransaction(JSON.parse(line) as Record<string, unknown>);
+        parsed = JSON.parse(text);
       } catch (cause) {
-        const where = values.tx ? '--tx' : `stdin line ${i + 1}`;
         throw new AppliedMLError('E_INPUT_INVALID', `${where} is not a JSON transaction: ${(cause as Error).message}`, { cause });
       }
+      // The same reading and checks as a file's rows (amounts as decimal text, blank merchant / country absent).
+      const tx = readTransactionRow(parsed, scorer.timeUnit, where);
       const s = await scorer.score(tx);
       out(JSON.stringify({ score: s.score, decision: s.isFraud ? 'alert' : 'pass', reasons: s.reasons.map((r) => r.text) }));
     }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { checkInputFile } from '@appliedml/demo-kit';
 import { AppliedMLError, parseNumberCell, readCsvAll } from '@appliedml/engine';
-import { SYNTHETIC_NOTICE, generateTransactions, readLabels, type Transaction } from '@appliedml/fraud';
+import { SYNTHETIC_NOTICE, checkTransaction, generateTransactions, readLabel, type TimeUnit, type Transaction } from '@appliedml/fraud';
 
 export interface LabelledTransactions {
   txs: Transaction[];
@@ -11,74 +12,260 @@ export interface LabelledTransactions {
 
 /**
  * 'synthetic' (the embedded default, its times in `timeUnit`: a seconds model gets Unix seconds), or a
- * .jsonl / .csv of transactions (card, amount, timestamp, merchant?, country?, label?).
+ * .jsonl / .csv of transactions (card, amount, timestamp, merchant?, country?, label?). Every row is
+ * checked here, so a bad one is E_INPUT_INVALID naming the file, its physical line (1-based, blank
+ * lines counted) and the field; a file with no transactions is refused.
  */
-export async function loadTransactions(spec: string, seed = 7, timeUnit: 'ms' | 's' = 'ms'): Promise<LabelledTransactions> {
+export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUnit = 'ms'): Promise<LabelledTransactions> {
   if (spec === 'synthetic') {
     const generated = generateTransactions({ cards: 600, days: 30, seed });
     const txs = timeUnit === 's' ? generated.map((t) => ({ ...t, timestamp: Math.floor(t.timestamp / 1000) })) : generated;
     return { txs, labels: txs.map((t) => t.label), synthetic: true, source: SYNTHETIC_NOTICE };
   }
-  let rows: Array<Record<string, unknown>>;
   const lower = spec.toLowerCase();
+  if (!lower.endsWith('.jsonl') && !lower.endsWith('.csv'))
+    throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `Use 'synthetic', a .jsonl or a .csv file (got ${spec}).`);
+  // A directory, FIFO or device is refused before it is opened (a FIFO would block the read for ever).
+  await checkInputFile(spec, 'transactions file');
+  let rows: unknown[];
+  let lineOf: (i: number) => Promise<number | undefined>;
   if (lower.endsWith('.jsonl')) {
     const text = await readFile(spec, 'utf8').catch((cause: unknown) => {
-      throw new AppliedMLError('E_IO', `Cannot read ${spec}.`, { cause });
+      throw new AppliedMLError('E_IO', `Cannot read ${spec}: ${(cause as Error).message}`, { cause, details: { file: spec } });
     });
-    rows = text
+    const lines: number[] = [];
+    rows = [];
+    text
       .replace(/^\uFEFF/, '') // a byte-order mark some editors and Windows tools write
       .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l, i) => {
+      .forEach((l, i) => {
+        if (l.trim() === '') return;
         try {
-          return JSON.parse(l) as Record<string, unknown>;
+          (rows as unknown[]).push(JSON.parse(l));
+          lines.push(i + 1);
         } catch (cause) {
-          throw new AppliedMLError('E_INPUT_INVALID', `${spec}: line ${i + 1} is not JSON.`, {
+          throw new AppliedMLError('E_INPUT_INVALID', `${spec}: line ${i + 1} is not JSON (${(cause as Error).message}).`, {
             cause,
             details: { file: spec, line: i + 1 },
           });
         }
       });
-  } else if (lower.endsWith('.csv')) {
-    rows = (await readCsvAll(spec, { columns: { amount: 'number' } })) as Array<Record<string, unknown>>;
-  } else throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `Use 'synthetic', a .jsonl or a .csv file (got ${spec}).`);
-  // Labelled when any row carries a label; then every row must (a gap is an error naming its row, not
+    lineOf = (i) => Promise.resolve(lines[i]);
+  } else {
+    try {
+      rows = await readCsvAll(spec, { columns: { amount: 'number' } });
+    } catch (error) {
+      // The reader's own messages name the file, except a few ("The CSV is empty: no header row …").
+      if (AppliedMLError.isInstance(error) && !error.message.includes(spec))
+        throw new AppliedMLError(error.code, `${spec}: ${error.message}`, { cause: error, details: { ...error.details, file: spec } });
+      throw error;
+    }
+    let lines: Promise<number[] | undefined> | undefined;
+    lineOf = async (i) => (await (lines ??= csvLinesOf(spec)))?.[i];
+  }
+  if (rows.length === 0) {
+    const layout = lower.endsWith('.csv') ? 'a header row, then one transaction per line' : 'one JSON transaction per line';
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${spec} holds no transactions (${layout}: card, amount, timestamp, merchant?, country?, label?).`,
+      {
+        details: { file: spec, reason: 'no-transactions' },
+      },
+    );
+  }
+  const where = async (i: number): Promise<string> => {
+    const line = await lineOf(i);
+    return line === undefined ? `${spec}: transaction ${i + 1}` : `${spec}: line ${line}`;
+  };
+  const txs: Transaction[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    try {
+      txs.push(readTransactionRow(rows[i], timeUnit));
+    } catch (error) {
+      // Read again with its place named (only a failing row pays for finding its CSV line).
+      const place = await where(i);
+      try {
+        readTransactionRow(rows[i], timeUnit, place);
+      } catch (again) {
+        throw located(again, place, { file: spec, line: await lineOf(i) });
+      }
+      throw located(error, place, { file: spec, line: await lineOf(i) });
+    }
+  }
+  // Labelled when any row carries a label; then every row must (a gap is an error naming its line, not
   // a silent 'normal' and not a file quietly treated as unlabelled).
-  const hasLabels = rows.some((r) => r.label !== undefined && r.label !== null && r.label !== '');
-  const txs = rows.map(toTransaction);
-  const labels = hasLabels
-    ? Array.from(
-        readLabels(
-          rows.map((r) => r.label),
-          rows.length,
-          `transactions in ${spec}`,
-        ),
-      )
-    : undefined;
-  return { txs, ...(labels ? { labels } : {}), synthetic: false, source: spec };
+  const hasLabels = rows.some((r) => !absent((r as Record<string, unknown>).label));
+  if (!hasLabels) return { txs, synthetic: false, source: spec };
+  const labels: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const raw = (rows[i] as Record<string, unknown>).label;
+    const label = readLabel(raw);
+    if (label === undefined)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `${await where(i)}, field 'label': ${describe(raw)} is not a label; labels are 0 or 1, and a file with labels needs one on every transaction.`,
+        { details: { file: spec, line: await lineOf(i), field: 'label' } },
+      );
+    labels.push(label);
+  }
+  return { txs, labels, synthetic: false, source: spec };
 }
 
 const absent = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
+/** A value for a message: strings quoted and cut, the rest by kind (never a multi-line dump). */
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
+
+/** The forms a timestamp may take, for messages (the demo's flags, not SDK options). */
+export function timestampForms(unit: TimeUnit): string {
+  return unit === 's'
+    ? 'give an ISO 8601 time (2026-01-01T12:00:00Z) or Unix seconds (10 digits, 2001–2286), as this time unit (s, --time-unit s) reads numbers'
+    : 'give an ISO 8601 time (2026-01-01T12:00:00Z) or epoch milliseconds (13 digits, 2001–2286); Unix seconds (10 digits) need a model trained with --time-unit s';
+}
+
 /**
- * One transaction from a parsed row (a CSV row or a JSON object): amounts given as decimal text become
- * numbers and anything else reaches the SDK as it came, which refuses it naming the value (Number() would
- * read '' as 0 and '0x10' as 16); epoch milliseconds given as text become numbers; a blank or null
- * merchant / country is absent, not the text 'null'.
+ * Plausible epoch numbers: 2001-09-09 to 2286-11-20 (1e12 to 1e13 ms, 1e9 to 1e10 s), one range per unit
+ * so the number of digits tells the unit. Outside it a number is not a transaction time: `2026` (a year)
+ * would be 1970, 20260101000000 (YYYYMMDDhhmmss) the year 2612.
  */
-export function toTransaction(r: Record<string, unknown>): Transaction {
-  if (typeof r !== 'object' || r === null || Array.isArray(r))
-    throw new AppliedMLError('E_INPUT_INVALID', `A transaction is an object with card, amount and timestamp (got ${JSON.stringify(r)}).`);
+const EPOCH_RANGE: Record<TimeUnit, [number, number]> = { ms: [1e12, 1e13], s: [1e9, 1e10] };
+
+/** A field error with the field named (`where` prefixes the message when given). */
+function fieldError(where: string | undefined, field: string, what: string, details: Record<string, unknown> = {}): AppliedMLError {
+  return new AppliedMLError('E_INPUT_INVALID', `${where ? `${where}, field` : 'Field'} '${field}': ${what}`, {
+    details: { field, ...details },
+  });
+}
+
+/** An identifier field (card, merchant, country): text, or a number written as text; never an object or boolean. */
+function identifier(v: unknown, field: string, where: string | undefined): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  throw fieldError(where, field, `${describe(v)} is not an identifier; give text (or a number).`, { reason: 'not-an-identifier' });
+}
+
+/**
+ * One transaction from a parsed row (a CSV row or a JSON value): amounts given as decimal text become
+ * numbers and anything else reaches the SDK as it came, which refuses it naming the value (Number() would
+ * read '' as 0 and '0x10' as 16); card, merchant and country are text (a number is taken as its text; an
+ * object, array or boolean is refused, not turned into "[object Object]" or "true"); a blank or null
+ * merchant / country is absent, not the text 'null'; epoch numbers (also as text) must lie in the plausible
+ * range of `timeUnit` (see `EPOCH_RANGE`). `where` ('file.jsonl: line 4', '--tx') starts the messages.
+ */
+export function toTransaction(r: unknown, timeUnit: TimeUnit = 'ms', where?: string): Transaction {
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+    const what = `an object with card, amount and timestamp (got ${describe(r)})`;
+    throw new AppliedMLError('E_INPUT_INVALID', where ? `${where} is not a transaction: give ${what}.` : `A transaction is ${what}.`, {
+      details: { reason: 'not-an-object' },
+    });
+  }
+  const row = r as Record<string, unknown>;
+  let timestamp = row.timestamp;
+  // An absent timestamp stays absent, so the SDK's message says so (not "got a string").
+  if (typeof timestamp === 'string' && !absent(timestamp) && /^\s*-?\d+(\.\d+)?\s*$/.test(timestamp)) timestamp = Number(timestamp);
+  if (typeof timestamp === 'number') {
+    const [lo, hi] = EPOCH_RANGE[timeUnit];
+    if (!(timestamp >= lo && timestamp < hi))
+      throw fieldError(
+        where,
+        'timestamp',
+        `${describe(row.timestamp)} is not a plausible ${timeUnit === 's' ? 'Unix-seconds' : 'epoch-milliseconds'} time; ${timestampForms(timeUnit)}.`,
+        {
+          reason: 'timestamp-out-of-range',
+        },
+      );
+  }
   return {
-    card: String(r.card ?? ''),
-    amount: (typeof r.amount === 'string' ? (parseNumberCell(r.amount) ?? r.amount) : r.amount) as number,
-    // An absent timestamp stays absent, so the SDK's message says so (not "got a string").
-    timestamp: (typeof r.timestamp === 'number' || absent(r.timestamp)
-      ? r.timestamp
-      : /^\s*-?\d+(\.\d+)?\s*$/.test(String(r.timestamp))
-        ? Number(r.timestamp)
-        : String(r.timestamp)) as Transaction['timestamp'],
-    ...(!absent(r.merchant) ? { merchant: String(r.merchant) } : {}),
-    ...(!absent(r.country) ? { country: String(r.country) } : {}),
+    card: absent(row.card) ? '' : identifier(row.card, 'card', where),
+    amount: (typeof row.amount === 'string' ? (parseNumberCell(row.amount) ?? row.amount) : row.amount) as number,
+    timestamp: timestamp as Transaction['timestamp'],
+    ...(!absent(row.merchant) ? { merchant: identifier(row.merchant, 'merchant', where) } : {}),
+    ...(!absent(row.country) ? { country: identifier(row.country, 'country', where) } : {}),
   };
+}
+
+/**
+ * `toTransaction`, then the SDK's own check of the result (card, amount, a time it can read), so a file's
+ * or stdin's bad row is refused where it is read, with its line, rather than later by index.
+ */
+export function readTransactionRow(r: unknown, timeUnit: TimeUnit = 'ms', where?: string): Transaction {
+  const tx = toTransaction(r, timeUnit, where);
+  try {
+    checkTransaction(tx, timeUnit);
+  } catch (error) {
+    if (AppliedMLError.isInstance(error) && error.details?.field === 'timestamp' && error.details.reason === undefined)
+      throw fieldError(
+        where,
+        'timestamp',
+        `${describe((r as Record<string, unknown>).timestamp)} is not a time; ${timestampForms(timeUnit)}.`,
+        {
+          reason: 'not-a-time',
+        },
+      );
+    throw where ? located(error, where) : error;
+  }
+  return tx;
+}
+
+/** `error` with `where` in front of its message (unless it already starts with it), code and details kept. */
+export function located(error: unknown, where: string, details: Record<string, unknown> = {}): unknown {
+  if (!AppliedMLError.isInstance(error)) return error;
+  const message = error.message.startsWith(where) ? error.message : `${where}: ${error.message}`;
+  return new AppliedMLError(error.code, message, { cause: error, details: { ...error.details, ...details } });
+}
+
+/**
+ * The physical line (1-based) each data record of a CSV file ends on, as the engine's reader counts
+ * them (blank lines skipped but counted, line breaks inside quoted fields counted, the header dropped);
+ * undefined when the file cannot be read again. Only called to word an error.
+ */
+async function csvLinesOf(file: string): Promise<number[] | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    return undefined;
+  }
+  const text =
+    bytes[0] === 0xff && bytes[1] === 0xfe
+      ? new TextDecoder('utf-16le').decode(bytes)
+      : bytes[0] === 0xfe && bytes[1] === 0xff
+        ? new TextDecoder('utf-16be').decode(bytes)
+        : bytes.toString('utf8');
+  return csvRecordLines(text).slice(1);
+}
+
+/**
+ * The line each record of CSV text ends on, header included. For text the CSV reader accepted, a quote
+ * toggles the quoted state (a doubled quote inside a quoted field toggles twice).
+ */
+export function csvRecordLines(text: string): number[] {
+  const ends: number[] = [];
+  let line = 1;
+  let quoted = false;
+  let content = false;
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (let k = start; k < text.length; k++) {
+    const c = text[k];
+    if (c === '"') quoted = !quoted;
+    if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[k + 1] === '\n') k++;
+      if (!quoted) {
+        if (content) ends.push(line);
+        content = false;
+      }
+      line++;
+      continue;
+    }
+    content = true;
+  }
+  if (content) ends.push(line);
+  return ends;
 }

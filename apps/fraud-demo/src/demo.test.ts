@@ -76,7 +76,7 @@ describe('fraud demo', () => {
     }
   }, 90_000);
 
-  it('train warns when the timestamps look like Unix seconds; --time-unit s reads them so; another unit is a typed error', async () => {
+  it('train refuses timestamps that look like Unix seconds without --time-unit s (naming the line); --time-unit s reads them so; another unit is a typed error', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fraud-demo-seconds-'));
     try {
       const txs = generateTransactions({ cards: 20, days: 3, seed: 1 }).map(({ card, amount, timestamp, merchant }) => ({
@@ -107,9 +107,12 @@ describe('fraud demo', () => {
           ],
           { encoding: 'utf8', timeout: 60_000 },
         );
+      // Read as milliseconds they would be January 1970: refused, naming the line and the flag to use.
       const asMs = train();
-      expect(asMs.status, asMs.stderr).toBe(0);
-      expect(asMs.stderr).toMatch(/warning: Every timestamp is a number between 1e9 and 1e10.*timeUnit: 's'/);
+      expect(asMs.status).toBe(1);
+      expect(asMs.stderr).toMatch(
+        /^error E_INPUT_INVALID: \S+seconds\.jsonl: line 1, field 'timestamp': \d{10} is not a plausible epoch-milliseconds time; .*--time-unit s\.\n$/,
+      );
       const asS = train('--time-unit', 's');
       expect(asS.status, asS.stderr).toBe(0);
       expect(asS.stderr).not.toMatch(/warning: Every timestamp/);
@@ -130,21 +133,34 @@ describe('fraud demo', () => {
       await writeFile(gap, [tx(0, 0), tx(1, ' '), tx(2, 1)].map((r) => JSON.stringify(r)).join('\n'));
       await expect(loadTransactions(gap)).rejects.toMatchObject({
         code: 'E_INPUT_INVALID',
-        message: expect.stringMatching(/Label 1 is " "/),
+        message: `${gap}: line 2, field 'label': " " is not a label; labels are 0 or 1, and a file with labels needs one on every transaction.`,
+        details: { file: gap, line: 2, field: 'label' },
       });
       const csv = join(dir, 'gap.csv');
       await writeFile(csv, 'card,amount,timestamp,label\nc1,10,1767225600000,0\nc1,11,1767225601000,\nc1,12,1767225602000,1\n');
-      await expect(loadTransactions(csv)).rejects.toMatchObject({ code: 'E_INPUT_INVALID', message: expect.stringMatching(/Label 1 is/) });
+      await expect(loadTransactions(csv)).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+        message: expect.stringMatching(/^\S+gap\.csv: line 3, field 'label': null is not a label/),
+      });
       const floats = join(dir, 'floats.csv');
       await writeFile(floats, 'card,amount,timestamp,label\nc1,10,1767225600000,0.0\nc1,11,1767225601000,1.0\n');
       expect((await loadTransactions(floats)).labels).toEqual([0, 1]);
       const none = join(dir, 'none.csv');
       await writeFile(none, 'card,amount,timestamp\nc1,10,1767225600000\n');
       expect((await loadTransactions(none)).labels).toBeUndefined();
-      // Amounts as text are decimal; anything else reaches the SDK as it came, not as 0 or 16.
+      // Amounts as text are decimal; anything else is refused with its line (the SDK's check), not read as 0 or 16.
       const amounts = join(dir, 'amounts.jsonl');
-      await writeFile(amounts, ['12.5', '0x10', '', null].map((amount, i) => JSON.stringify({ ...tx(i, 0), amount })).join('\n'));
-      expect((await loadTransactions(amounts)).txs.map((t) => t.amount as unknown)).toEqual([12.5, '0x10', '', null]);
+      await writeFile(amounts, ['12.5', '7'].map((amount, i) => JSON.stringify({ ...tx(i, 0), amount })).join('\n'));
+      expect((await loadTransactions(amounts)).txs.map((t) => t.amount as unknown)).toEqual([12.5, 7]);
+      for (const amount of ['0x10', '', null]) {
+        await writeFile(amounts, [12.5, amount].map((a, i) => JSON.stringify({ ...tx(i, 0), amount: a })).join('\n'));
+        await expect(loadTransactions(amounts)).rejects.toMatchObject({
+          code: 'E_INPUT_INVALID',
+          message: expect.stringMatching(/amounts\.jsonl: line 2: Transaction field amount must be a finite number/),
+          details: { field: 'amount', line: 2 },
+        });
+      }
+      expect(toTransaction({ card: 'c1', amount: '0x10', timestamp: 1767225600000 }).amount).toBe('0x10');
       // Blank or null merchant / country cells are absent, not the text 'null'; `score` reads JSON the same way.
       const blanks = join(dir, 'blanks.csv');
       await writeFile(blanks, 'card,amount,timestamp,merchant,country\nc1,10,1767225600000,,\nc1,11,1767225601000,m1,FR\n');

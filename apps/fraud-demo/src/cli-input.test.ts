@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TransactionScorer, generateTransactions } from '@appliedml/fraud';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The CLI's file and stdin input, as the fuzz review ran it: one line on stderr with the stable code, exit 1.
+
+let dir: string;
+let model: string;
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const run = (args: string[], input?: string) =>
+  spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    ...(input === undefined ? {} : { input }),
+  });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fraud-demo-cli-input-'));
+  model = join(dir, 'model');
+  const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+  await scorer.train(generateTransactions({ cards: 20, days: 3, seed: 1 }));
+  await scorer.save(model);
+  scorer.dispose();
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('fraud-demo CLI input', () => {
+  it('evaluate on a JSONL line `null` is one typed line naming file and line, not a TypeError stack', async () => {
+    const data = join(dir, 'null.jsonl');
+    await writeFile(data, 'null\n');
+    const r = run(['evaluate', '--model', model, '--data', data]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `error E_INPUT_INVALID: ${data}: line 1 is not a transaction: give an object with card, amount and timestamp (got null).\n`,
+    );
+  }, 90_000);
+
+  it('evaluate and train on a file with no transactions say so and fail', async () => {
+    const data = join(dir, 'header.csv');
+    await writeFile(data, 'card,amount,timestamp,label\n');
+    for (const args of [
+      ['evaluate', '--model', model, '--data', data],
+      ['train', '--detector', 'ecod', '--data', data, '--out', join(dir, 'm2')],
+    ]) {
+      const r = run(args);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^error E_INPUT_INVALID: \S+header\.csv holds no transactions \(/);
+    }
+  }, 90_000);
+
+  it('train refuses `2026` as a timestamp (it was 1970) and saves nothing', async () => {
+    const data = join(dir, 'year.csv');
+    await writeFile(data, `card,amount,timestamp\n${Array.from({ length: 20 }, (_, i) => `c${i % 4},${10 + i},2026`).join('\n')}\n`);
+    const r = run(['train', '--detector', 'ecod', '--data', data, '--out', join(dir, 'm3')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error E_INPUT_INVALID: \S+year\.csv: line 2, field 'timestamp': "2026" is not a plausible epoch-milliseconds time; .*ISO 8601/,
+    );
+    expect(r.stdout).not.toMatch(/saved to/);
+  }, 90_000);
+
+  it('score: empty stdin is an error; a bad stdin line is named by its physical line; an object card is refused', () => {
+    const empty = run(['score', '--model', model], '\n\n');
+    expect(empty.status).toBe(1);
+    expect(empty.stderr).toMatch(/^error E_INPUT_INVALID: score got no transactions: pass one with --tx/);
+    const tx = JSON.stringify({ card: 'c1', amount: 5, timestamp: 1767225600000 });
+    const bad = run(['score', '--model', model], `${tx}\n\n\n{"card":\n`);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout.trim().split('\n')).toHaveLength(1); // the good first line was scored
+    expect(bad.stderr).toMatch(/^error E_INPUT_INVALID: stdin line 4 is not a JSON transaction/);
+    const card = run(['score', '--model', model, '--tx', '{"card":{"a":1},"amount":5,"timestamp":1767225600000}']);
+    expect(card.status).toBe(1);
+    expect(card.stderr).toBe("error E_INPUT_INVALID: --tx, field 'card': an object is not an identifier; give text (or a number).\n");
+  }, 90_000);
+});

@@ -1,0 +1,166 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvRecordLines, loadTransactions, toTransaction } from './data';
+
+// Transaction files as a user hands them to `train` / `evaluate` / `serve --data`: each bad row is refused
+// where it is read, naming the file, its physical line (1-based, blank lines counted) and the field.
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fraud-demo-input-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const T0 = 1767225600000; // 2026-01-01T00:00:00Z
+const row = (i: number, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ card: `c${i % 3}`, amount: 10 + i, timestamp: T0 + i * 60_000, label: i === 2 ? 1 : 0, ...extra });
+
+async function file(name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+describe('transaction files: every refusal names the file and the physical line', () => {
+  it('a JSONL line that is `null`, an array or a number is refused as not a transaction (no TypeError)', async () => {
+    for (const [name, value] of [
+      ['null', 'null'],
+      ['array', '[1,2]'],
+      ['number', '5'],
+    ]) {
+      const path = await file(`${name}.jsonl`, `${row(0)}\n\n${value}\n${row(1)}\n`);
+      await expect(loadTransactions(path)).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+        message: expect.stringMatching(new RegExp(`^${path.replace(/[.\\/]/g, '\\$&')}: line 3 is not a transaction: give an object`)),
+      });
+    }
+    const onlyNull = await file('only-null.jsonl', 'null\n');
+    await expect(loadTransactions(onlyNull)).rejects.toMatchObject({
+      message: `${onlyNull}: line 1 is not a transaction: give an object with card, amount and timestamp (got null).`,
+    });
+  });
+
+  it('line numbers are physical lines: blank lines and quoted line breaks are counted', async () => {
+    const jsonl = await file('blank.jsonl', `${row(0)}\n\n\n${row(1)}\r\n\n${row(2)}\n{"card":"c1",\n`);
+    await expect(loadTransactions(jsonl)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: expect.stringMatching(/blank\.jsonl: line 7 is not JSON/),
+      details: { file: jsonl, line: 7 },
+    });
+    const csv = await file(
+      'blank.csv',
+      `card,amount,timestamp,merchant\n\nc1,10,${T0},m1\n\nc2,11,${T0 + 1000},"two\nlines"\n\nc3,-5,${T0 + 2000},m3\n`,
+    );
+    await expect(loadTransactions(csv)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: `${csv}: line 8: Transaction field amount must be a finite number in [0, 1000000000] (got -5).`,
+      details: { file: csv, line: 8, field: 'amount' },
+    });
+    expect(csvRecordLines('\uFEFFa,b\r\n\r\n1,"x\r\ny"\r\n2,"say ""hi""\n"\n3,z')).toEqual([1, 4, 6, 7]);
+  });
+
+  it('digit-only timestamps outside a plausible epoch range (2026 as a year, YYYYMMDDhhmmss, seconds read as ms) are refused', async () => {
+    for (const [value, line] of [
+      ['2026', 3],
+      ['20260101000000', 3],
+      ['1767225600', 3],
+      ['-1', 3],
+    ] as const) {
+      const csv = await file('ts.csv', `card,amount,timestamp\nc1,10,${T0}\nc1,11,${value}\n`);
+      const error = await loadTransactions(csv).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'E_INPUT_INVALID',
+        message: expect.stringContaining(`${csv}: line ${line}, field 'timestamp': "${value}" is not a plausible epoch-milliseconds time;`),
+        details: { file: csv, line, field: 'timestamp', reason: 'timestamp-out-of-range' },
+      });
+      expect((error as Error).message).toMatch(/ISO 8601.*epoch milliseconds.*--time-unit s/);
+    }
+    // A JSON number the same way, and the seconds range under --time-unit s.
+    const jsonl = await file('ts.jsonl', `${row(0, { timestamp: 20260101120000 })}\n`);
+    await expect(loadTransactions(jsonl)).rejects.toMatchObject({
+      details: { line: 1, field: 'timestamp', reason: 'timestamp-out-of-range' },
+    });
+    const seconds = await file('s.csv', `card,amount,timestamp\nc1,10,1767225600\nc1,11,1767225660\n`);
+    expect((await loadTransactions(seconds, 7, 's')).txs.map((t) => t.timestamp)).toEqual([1767225600, 1767225660]);
+    await expect(loadTransactions(seconds)).rejects.toMatchObject({ details: { line: 2, field: 'timestamp' } });
+    const ms = await file('ms.csv', `card,amount,timestamp\nc1,10,${T0}\n`);
+    await expect(loadTransactions(ms, 7, 's')).rejects.toMatchObject({
+      message: expect.stringMatching(/line 2, field 'timestamp': "1767225600000" is not a plausible Unix-seconds time/),
+    });
+    // ISO 8601 text is read as given; other text is refused with the accepted forms.
+    const iso = await file('iso.csv', `card,amount,timestamp\nc1,10,2026-01-01T00:00:00Z\nc1,11,01/02/2026\n`);
+    await expect(loadTransactions(iso)).rejects.toMatchObject({
+      message: expect.stringMatching(/iso\.csv: line 3, field 'timestamp': "01\/02\/2026" is not a time; give an ISO 8601 time/),
+    });
+  });
+
+  it('an object, array or boolean card / merchant / country is refused, not scored as "[object Object]" or "true"; numbers are identifiers', async () => {
+    for (const [field, value] of [
+      ['card', { a: 1 }],
+      ['card', true],
+      ['card', [1]],
+      ['merchant', { x: 1 }],
+      ['country', false],
+    ] as const) {
+      const path = await file('ids.jsonl', `${row(0)}\n${row(1, { [field]: value })}\n`);
+      await expect(loadTransactions(path)).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+        message: expect.stringMatching(
+          new RegExp(`ids\\.jsonl: line 2, field '${field}': .* is not an identifier; give text \\(or a number\\)\\.$`),
+        ),
+        details: { file: path, line: 2, field },
+      });
+    }
+    const numbers = await file('num.jsonl', `${row(0, { card: 4111, merchant: 5411, country: 250 })}\n`);
+    expect((await loadTransactions(numbers)).txs[0]).toMatchObject({ card: '4111', merchant: '5411', country: '250' });
+    expect(() => toTransaction({ card: 'c', amount: 1, timestamp: T0, country: { a: 1 } }, 'ms', '--tx')).toThrow(
+      "--tx, field 'country': an object is not an identifier; give text (or a number).",
+    );
+  });
+
+  it('a file with no transactions says so; an empty CSV and an unreadable path name the file and why', async () => {
+    for (const [name, text] of [
+      ['header.csv', 'card,amount,timestamp,label\n'],
+      ['blank.jsonl', '\n  \n'],
+      ['empty.jsonl', ''],
+    ] as const) {
+      const path = await file(`none-${name}`, text);
+      await expect(loadTransactions(path)).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+        message: expect.stringMatching(new RegExp(`none-${name.replace('.', '\\.')} holds no transactions`)),
+      });
+    }
+    const empty = await file('empty.csv', '');
+    await expect(loadTransactions(empty)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: expect.stringMatching(/^\S+empty\.csv: (t|T)he CSV is empty/),
+    });
+    const missing = join(dir, 'nope.jsonl');
+    await expect(loadTransactions(missing)).rejects.toMatchObject({
+      code: 'E_IO',
+      message: `Cannot read transactions file ${missing}: no such file.`,
+    });
+    const folder = join(dir, 'folder.jsonl');
+    await mkdir(folder);
+    await expect(loadTransactions(folder)).rejects.toMatchObject({
+      code: 'E_IO',
+      message: `Cannot read transactions file ${folder}: it is a directory, not a regular file.`,
+    });
+  });
+
+  it.skipIf(process.platform === 'win32')('a FIFO is refused before it is opened (it used to block for ever)', async () => {
+    for (const name of ['pipe.csv', 'pipe.jsonl']) {
+      const fifo = join(dir, name);
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      await expect(loadTransactions(fifo)).rejects.toMatchObject({
+        code: 'E_IO',
+        message: `Cannot read transactions file ${fifo}: it is a FIFO (named pipe), not a regular file.`,
+      });
+    }
+  });
+});
