@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
 import { resolve } from 'node:path';
 import Table from 'cli-table3';
-import { AppliedMLError, checkDevice, consoleLogger, trainTestSplit, type Device } from '@appliedml/engine';
+import { AppliedMLError, checkDevice, trainTestSplit, type Device } from '@appliedml/engine';
 import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type TextExample, type TextMetrics } from '@appliedml/text';
 import { DATASETS, hasDataDir, loadDataset, type DatasetName, type DemoSplit } from './data';
 import { PUBLISHED, presetFor } from './presets';
@@ -278,9 +278,9 @@ function requireArg(value: string | undefined, name: string): string {
   return value;
 }
 
+// A fatal error is printed as an error (as the fraud and traffic demos do), not as a warning.
 main().catch((error: unknown) => {
-  const logger = consoleLogger({ prefix: 'text-demo' });
-  if (AppliedMLError.isInstance(error)) logger.warn(`${error.code}: ${error.message}`);
-  else logger.warn(String(error instanceof Error ? (error.stack ?? error.message) : error));
+  if (AppliedMLError.isInstance(error)) process.stderr.write(`error ${error.code}: ${error.message}\n`);
+  else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { checkInputFile } from '@appliedml/demo-kit';
 import { AppliedMLError, dataDirFromEnv, resolveDataset, trainTestSplit } from '@appliedml/engine';
 import { SMS_SPAM_DATASET, TREC_DATASET, readSmsSpam, readTrec, type TextExample } from '@appliedml/text';
 
@@ -60,9 +61,28 @@ export function loadSpamAssassin(limit?: number): DemoSplit {
   };
 }
 
+/**
+ * Reads one dataset file from APPLIEDML_DATA_DIR with `read`: a directory, FIFO or device in its place is
+ * refused before it is opened (E_IO with the path and why), and a reader's error that names the line only
+ * in `details` (an empty text: "A text is empty or only whitespace.") gets `file:line:` in its message.
+ */
+export async function readDatasetFile<T>(file: string, what: string, read: (file: string) => Promise<T>): Promise<T> {
+  await checkInputFile(file, what);
+  try {
+    return await read(file);
+  } catch (error) {
+    if (!AppliedMLError.isInstance(error) || error.message.includes(file)) throw error;
+    const line = typeof error.details.line === 'number' ? error.details.line : undefined;
+    throw new AppliedMLError(error.code, `${file}${line === undefined ? '' : `:${line}`}: ${error.message}`, {
+      cause: error,
+      details: { ...error.details, file },
+    });
+  }
+}
+
 export async function loadSmsSpam(): Promise<DemoSplit> {
   const resolved = await resolveDataset(SMS_SPAM_DATASET);
-  const rows = await readSmsSpam(resolved.files['SMSSpamCollection.tsv'] as string);
+  const rows = await readDatasetFile(resolved.files['SMSSpamCollection.tsv'] as string, 'SMS Spam file', (f) => readSmsSpam(f));
   const split = trainTestSplit(rows.length, { testFraction: 0.2, seed: 2026, stratify: rows.map((r) => r.label as string) });
   return {
     name: 'sms-spam',
@@ -79,8 +99,8 @@ export async function loadTrec(): Promise<DemoSplit> {
   return {
     name: 'trec',
     title: 'TREC-6 question classification',
-    train: await readTrec(resolved.files['train_5500.label'] as string),
-    test: await readTrec(resolved.files['TREC_10.label'] as string),
+    train: await readDatasetFile(resolved.files['train_5500.label'] as string, 'TREC file', (f) => readTrec(f)),
+    test: await readDatasetFile(resolved.files['TREC_10.label'] as string, 'TREC file', (f) => readTrec(f)),
     note: 'official split: 5,452 train / 500 test (TREC-10); 10 test questions also appear in train',
   };
 }

@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppliedMLError } from '@appliedml/engine';
+import { readSmsSpam } from '@appliedml/text';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDatasetFile } from './data';
+
+// The user files the text demo reads ($APPLIEDML_DATA_DIR/sms-spam/SMSSpamCollection.tsv), as the CLI
+// fuzz review fed them: a fatal error is one `error CODE: …` line naming the file and line, exit 1.
+
+let dir: string;
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const train = (dataDir: string) =>
+  spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'train', '--dataset', 'sms-spam', '--out', join(dir, 'model')],
+    { encoding: 'utf8', timeout: 60_000, env: { ...process.env, APPLIEDML_DATA_DIR: dataDir, APPLIEDML_ALLOW_DOWNLOAD: '0' } },
+  );
+
+async function dataDir(name: string, tsv?: string): Promise<{ root: string; file: string }> {
+  const root = join(dir, name);
+  await mkdir(join(root, 'sms-spam'), { recursive: true });
+  const file = join(root, 'sms-spam', 'SMSSpamCollection.tsv');
+  if (tsv !== undefined) await writeFile(file, tsv);
+  return { root, file };
+}
+
+const lines = (n: number): string[] =>
+  Array.from({ length: n }, (_, i) => (i % 4 === 0 ? `spam\tWIN cash prize now call ${i}` : `ham\tsee you at lunch today ${i}`));
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'text-demo-cli-input-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('text-demo CLI input', () => {
+  it('an empty text names its file and line, printed as an error (not a warning)', async () => {
+    const { root, file } = await dataDir('empty-text', `${[...lines(12), 'ham\t', ...lines(4)].join('\n')}\n`);
+    const r = train(root);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`error E_INPUT_INVALID: ${file}:13: A text is empty or only whitespace.\n`);
+  }, 90_000);
+
+  it('a directory where the data file should be is E_IO naming the path and why', async () => {
+    const { root, file } = await dataDir('dir');
+    await mkdir(file);
+    const r = train(root);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`error E_IO: Cannot read SMS Spam file ${file}: it is a directory, not a regular file.\n`);
+  }, 90_000);
+});
+
+describe('readDatasetFile', () => {
+  it('puts file:line in front of a reader error that had the line only in details, and keeps its code', async () => {
+    const { file } = await dataDir('unit', `${[...lines(3), 'spam\t   '].join('\n')}\n`);
+    await expect(readDatasetFile(file, 'SMS Spam file', (f) => readSmsSpam(f))).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: `${file}:4: A text is empty or only whitespace.`,
+      details: { file, line: 4 },
+    });
+    // A message that names the file already is left as it is.
+    const named = new AppliedMLError('E_INPUT_INVALID', `${file}:2: expected 'ham' or 'spam'.`);
+    await expect(readDatasetFile(file, 'x', () => Promise.reject(named))).rejects.toBe(named);
+    expect(await readDatasetFile(join(dir, 'unit', 'sms-spam', 'SMSSpamCollection.tsv'), 'x', async () => 'read')).toBe('read');
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a FIFO before the reader opens it', async () => {
+    const fifo = join(dir, 'pipe.tsv');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    let called = false;
+    await expect(
+      readDatasetFile(fifo, 'SMS Spam file', async () => {
+        called = true;
+        return [];
+      }),
+    ).rejects.toMatchObject({ code: 'E_IO', message: `Cannot read SMS Spam file ${fifo}: it is a FIFO (named pipe), not a regular file.` });
+    expect(called).toBe(false);
+  });
+});
