@@ -1,10 +1,9 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
 import { realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import Table from 'cli-table3';
-import { AppliedMLError, checkDevice, consoleLogger, type Device } from '@appliedml/engine';
+import { AppliedMLError, checkDevice, type Device } from '@appliedml/engine';
 import { SpeechRecognizer, decodeWav, encodeWav, type SpeechMetrics } from '@appliedml/speech';
 import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
 import { featurePictures, pngDataUrl } from './pictures';
@@ -170,16 +169,15 @@ async function main(): Promise<void> {
     case 'recognize': {
       const file = requireArg(positionals[1], '<file.wav>');
       const model = await SpeechRecognizer.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
-      const bytes = await readFile(file).catch((cause: unknown) => {
-        throw new AppliedMLError('E_IO', `Cannot read ${file}: ${(cause as Error).message}`, { cause, details: { file } });
-      });
+      // The recogniser reads the path itself: it refuses a directory, FIFO or device before opening it,
+      // checks the size against the 600 s limit before reading, and names the file in every error.
       if (values.sequence) {
-        const s = await model.recognizeSequence(bytes);
+        const s = await model.recognizeSequence(file);
         out(
           `${s.text || '(no words)'}  ${s.words.map((w) => `${w.label} ${w.startSeconds.toFixed(2)}–${w.endSeconds.toFixed(2)} s (${pct(w.score)})`).join(', ')}`,
         );
       } else {
-        const r = await model.recognize(bytes);
+        const r = await model.recognize(file);
         const top = Object.entries(r.scores)
           .sort((a, b) => b[1] - a[1])
           .slice(0, 3);
@@ -237,9 +235,9 @@ function isMain(): boolean {
 
 if (isMain()) {
   main().catch((error: unknown) => {
-    const logger = consoleLogger({ prefix: 'speech-demo' });
-    if (AppliedMLError.isInstance(error)) logger.warn(`${error.code}: ${error.message}`);
-    else logger.warn(String(error instanceof Error ? (error.stack ?? error.message) : error));
+    // A fatal error is printed as an error (the other demo CLIs' form), not as a warning.
+    if (AppliedMLError.isInstance(error)) process.stderr.write(`error ${error.code}: ${error.message}\n`);
+    else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   });
 }

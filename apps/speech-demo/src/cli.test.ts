@@ -1,0 +1,81 @@
+// The recognize command on files it must not trust: a truncated WAV, a FIFO, a directory. Run as a
+// user runs it (a child process), on a tiny saved model.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quickRecognizer, spokenWav } from './test-model';
+
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+let dir = '';
+let bundle = '';
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'speech-demo-cli-'));
+  bundle = join(dir, 'model');
+  const model = await quickRecognizer();
+  await model.save(bundle);
+  model.dispose();
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `speech-demo recognize FILE --bundle … [flags]`; killed after 60 s (status null). */
+async function recognize(file: string, ...flags: string[]): Promise<Run> {
+  const args = ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'recognize', file, '--bundle', bundle, ...flags];
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
+    return { status: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number | string; killed?: boolean; stdout: string; stderr: string };
+    return { status: e.killed ? null : typeof e.code === 'number' ? e.code : -1, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('speech-demo recognize on awkward files', () => {
+  it('names the file in WAV errors, refuses a FIFO and a directory at once, and prints fatal errors as errors', async () => {
+    const wav = spokenWav('seven');
+    const cut = join(dir, 'cut.wav');
+    await writeFile(cut, wav.subarray(0, 2000)); // the data chunk's header says more than is there
+    const fifo = join(dir, 'live.wav');
+    if (process.platform !== 'win32') execFileSync('mkfifo', [fifo]);
+    const folder = join(dir, 'folder.wav');
+    await mkdir(folder);
+    const [onCut, onSequence, onFifo, onFolder] = await Promise.all([
+      recognize(cut),
+      recognize(cut, '--sequence'),
+      process.platform !== 'win32' ? recognize(fifo) : Promise.resolve(undefined),
+      recognize(folder),
+    ]);
+    for (const run of [onCut, onSequence]) {
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`error E_INPUT_INVALID: ${cut}: the data chunk is truncated`);
+      expect(run.stderr).not.toMatch(/WAV input|warning/);
+    }
+    if (onFifo) {
+      expect(onFifo.status, 'a FIFO must not hang').toBe(1);
+      expect(onFifo.stderr).toContain(`error E_IO: Cannot read ${fifo}: it is not a file.`);
+    }
+    expect(onFolder.status).toBe(1);
+    expect(onFolder.stderr).toContain(`error E_IO: Cannot read ${folder}: it is not a file.`);
+  }, 120_000);
+
+  it('still recognizes a good file given by its path', async () => {
+    const good = join(dir, 'seven.wav');
+    await writeFile(good, spokenWav('seven'));
+    const run = await recognize(good);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^\d+ {2}\d+ \d+\.\d+ %/);
+  }, 120_000);
+});
