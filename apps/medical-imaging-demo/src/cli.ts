@@ -5,6 +5,7 @@ import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
 import { ImageClassifier, ImageSegmenter, heatmapOverlayPng, readMedicalImage } from '@appliedml/medical-imaging';
 import { classificationData, hasDataDir, phantomClassification, phantomSegmentation, segmentationData } from './data';
 import { PRESETS, PUBLISHED, type PresetName } from './presets';
+import { outOfDistribution } from './input-checks';
 import { htmlReport } from './report';
 import { runClassifier, runSegmenter } from './run';
 import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
@@ -188,7 +189,22 @@ async function main(): Promise<void> {
       const model = await ImageClassifier.load(requireArg(values.bundle, '--bundle'), loadOptions);
       const voi = values.voi ?? 'auto';
       if (voi !== 'auto' && voi !== 'minmax') throw new AppliedMLError('E_INPUT_INVALID', `--voi must be auto or minmax (got ${voi}).`);
-      const read = await readMedicalImage(file, { voi, frame: intFlag(values.frame, 'frame', { min: 0 }) ?? 0 });
+      const frame = intFlag(values.frame, 'frame', { min: 0 });
+      const read = await readMedicalImage(file, { voi, frame: frame ?? 0 });
+      // --frame picks a DICOM frame; another format has one image, and a frame asked of it is a mistake.
+      if (frame !== undefined && read.format !== 'dicom')
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `${file}: --frame applies to DICOM files; this is a ${read.format} image with one frame.`,
+          {
+            details: { path: file, format: read.format, frame },
+          },
+        );
+      const unlike = outOfDistribution(read.image);
+      if (unlike.length > 0)
+        consoleLogger({ prefix: 'medical-imaging-demo' }).warn(
+          `${file}: ${unlike.join('; ')}. This is outside what the model was trained on: the prediction below is not meaningful.`,
+        );
       const p = await model.predict(read.image, { explain: true });
       out(
         `${read.format} ${read.image.width}×${read.image.height}, ${read.bitDepth}-bit${read.dicom ? `, ${read.dicom.metadata.modality ?? '?'} (${read.dicom.frames} frame(s))` : ''}`,
@@ -241,8 +257,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const logger = consoleLogger({ prefix: 'medical-imaging-demo' });
-  if (AppliedMLError.isInstance(error)) logger.warn(`${error.code}: ${error.message}`);
-  else logger.warn(String(error instanceof Error ? (error.stack ?? error.message) : error));
+  // A fatal error is printed as an error (the other demo CLIs' form), not as a warning.
+  if (AppliedMLError.isInstance(error)) process.stderr.write(`error ${error.code}: ${error.message}\n`);
+  else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -1,7 +1,6 @@
 // PNG / JPEG / TIFF (and anything else libvips reads) through sharp, with a pixel limit and a limit on
 // the bytes the read allocates, both checked from the header before any pixel is decoded; 16-bit images
 // stay 16-bit. `readMedicalImage` picks DICOM or sharp from the bytes.
-import { readFile } from 'node:fs/promises';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import type { Logger } from '@appliedml/engine';
@@ -10,6 +9,7 @@ import type { VoiSetting } from './dicom/dicom-pixels';
 import { isDicom, readDicom } from './dicom/dicom-reader';
 import type { DicomImage, DicomMetadata, DicomTag } from './dicom/dicom-reader';
 import type { ColorImage, GrayImage } from './gray-image';
+import { namingFile, readRegularFile } from './read-file';
 
 /** Default pixel limit for every reader: 2^28 (≈ 16,384 × 16,384), as sharp's own default. */
 export const DEFAULT_MAX_PIXELS = 2 ** 28;
@@ -55,10 +55,31 @@ export function loadSharp(): Promise<SharpFactory> {
   return sharpLoaded;
 }
 
-function mapSharpError(error: unknown): AppliedMLError {
-  const message = error instanceof Error ? error.message : String(error);
+/** The format whose signature `bytes` start with (PNG, JPEG, TIFF, BigTIFF, WebP), else undefined. */
+function signatureFormat(bytes: Uint8Array): string | undefined {
+  const starts = (...sig: number[]): boolean => sig.every((b, i) => bytes[i] === b);
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'PNG';
+  if (starts(0xff, 0xd8, 0xff)) return 'JPEG';
+  if (starts(0x49, 0x49, 0x2a, 0x00) || starts(0x4d, 0x4d, 0x00, 0x2a) || starts(0x49, 0x49, 0x2b, 0x00) || starts(0x4d, 0x4d, 0x00, 0x2b))
+    return 'TIFF';
+  if (starts(0x52, 0x49, 0x46, 0x46) && bytes.length >= 12 && String.fromCharCode(...bytes.subarray(8, 12)) === 'WEBP') return 'WebP';
+  return undefined;
+}
+
+function mapSharpError(error: unknown, bytes: Uint8Array): AppliedMLError {
+  // libvips repeats lines ("premature end of JPEG image" three times): one line, each reason once.
+  const lines = (error instanceof Error ? error.message : String(error)).split('\n').map((l) => l.trim());
+  const message = [...new Set(lines.filter((l) => l !== ''))].join('; ');
   if (/pixel limit/i.test(message))
     return new AppliedMLError('E_INPUT_TOO_LARGE', `The image is over the pixel limit (${message}).`, { cause: error });
+  const known = signatureFormat(bytes);
+  if (/unsupported image format|bad seek|not a known file format/i.test(message) && known !== undefined)
+    // The file starts as a format the reader knows, but the decoder found no image in it: a TIFF cut
+    // before its directory (at the end of the file), a PNG or JPEG cut in its header.
+    return new AppliedMLError('E_INPUT_INVALID', `The ${known} image is corrupt or truncated (the decoder could not read its structure).`, {
+      cause: error,
+      details: { format: known.toLowerCase() },
+    });
   if (/unsupported image format|bad seek|not a known file format/i.test(message))
     return new AppliedMLError(
       'E_FORMAT_UNSUPPORTED',
@@ -144,7 +165,7 @@ async function decodeRaster(
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw mapSharpError(error);
+    throw mapSharpError(error, bytes);
   }
   // sharp renders vector and document formats (SVG, PDF) too: text is not a medical image.
   if (!['png', 'jpeg', 'tiff', 'webp'].includes(meta.format ?? ''))
@@ -196,7 +217,7 @@ async function decodeRaster(
       format: meta.format ?? 'unknown',
     };
   } catch (error) {
-    throw mapSharpError(error);
+    throw mapSharpError(error, bytes);
   }
 }
 
@@ -307,16 +328,20 @@ export async function readMedicalImage(input: Uint8Array | string, options: Read
   if (!(input instanceof Uint8Array) && typeof input !== 'string')
     throw new AppliedMLError('E_INPUT_INVALID', 'readMedicalImage takes a file path or the file bytes (a Uint8Array or Buffer).');
   checkKnownKeys('readMedicalImage options', options, READ_MEDICAL_KEYS);
-  let bytes: Uint8Array;
-  if (typeof input === 'string') {
-    try {
-      bytes = await readFile(input);
-    } catch (cause) {
-      throw new AppliedMLError('E_IO', `Cannot read image file ${input}: ${(cause as Error).message}`, { cause, details: { path: input } });
-    }
-  } else bytes = input;
   checkLimit('maxPixels', options.maxPixels);
   checkLimit('maxDecodedBytes', options.maxDecodedBytes);
+  if (typeof input !== 'string') return decodeMedicalImage(input, options);
+  // A path: a directory, FIFO or device is refused before it is opened, and every error from the bytes
+  // names the file (its code kept).
+  const bytes = await readRegularFile(input, 'image file');
+  try {
+    return await decodeMedicalImage(bytes, options);
+  } catch (error) {
+    throw namingFile(error, input);
+  }
+}
+
+async function decodeMedicalImage(bytes: Uint8Array, options: ReadMedicalImageOptions): Promise<MedicalImage> {
   if (isDicom(bytes)) {
     const dicom = await readDicom(bytes, {
       maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,

@@ -2,7 +2,6 @@
 // set, our own native/RLE paths and the wasm codecs for compressed pixel data. Stored values stay at full bit depth (8/16/32-bit, signed or not);
 // rescale, VOI and MONOCHROME1 inversion are applied only when a caller asks for modality or display
 // values. Patient identifiers are never read into the result, never logged.
-import { readFile } from 'node:fs/promises';
 import { types } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
@@ -12,6 +11,7 @@ import type { Logger } from '@appliedml/engine';
 import { decodeJpeg2000, decodeJpeg8, decodeJpegLossless, decodeJpegLs } from './codecs';
 import type { DecodedFrame } from './codecs';
 import { decodeJpegDct } from './jpeg-dct';
+import { namingFile, readRegularFile } from '../read-file';
 import { decodeRle } from './rle';
 import { transferSyntaxFor } from './transfer-syntax';
 import type { TransferSyntax } from './transfer-syntax';
@@ -788,16 +788,16 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
   return { rows, columns, samplesPerPixel: samples, photometric: decodedPhotometric, frames, metadata, tags: tagList(ds) };
 }
 
-/** Read a DICOM file from disk (see `readDicom`). */
+/** Read a DICOM file from disk (see `readDicom`); a directory, FIFO or device is `E_IO`, and errors name the file. */
 export async function readDicomFile(path: string, options: ReadDicomOptions = {}): Promise<DicomImage> {
   // A number would be read as a file descriptor.
   if (typeof path !== 'string' || path === '') throw invalid(`readDicomFile takes a file path, not ${kindOf(path)}.`);
   checkKnownKeys('readDicomFile options', options, OPTION_KEYS);
-  let bytes: Uint8Array;
+  // A directory, FIFO or device is refused before it is opened; errors from the bytes name the file.
+  const bytes = await readRegularFile(path, 'DICOM file');
   try {
-    bytes = await readFile(path);
-  } catch (cause) {
-    throw new AppliedMLError('E_IO', `Cannot read DICOM file ${path}: ${(cause as Error).message}`, { cause, details: { path } });
+    return await readDicom(bytes, options);
+  } catch (error) {
+    throw namingFile(error, path);
   }
-  return readDicom(bytes, options);
 }

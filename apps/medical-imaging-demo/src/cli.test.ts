@@ -1,0 +1,90 @@
+// The predict command on files it must not trust: FIFOs, truncated images, --frame on a PNG and
+// images unlike the training data. Run as a user runs it (a child process), on a tiny saved model.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grayToPng } from '@appliedml/medical-imaging';
+import { phantomPng, quickClassifier } from './test-model';
+
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+let dir = '';
+let bundle = '';
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'medical-demo-cli-'));
+  bundle = join(dir, 'model');
+  const model = await quickClassifier();
+  await model.save(bundle);
+  model.dispose();
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `medical-imaging-demo predict FILE --bundle … [flags]`; killed after 60 s (status null). */
+async function predict(file: string, ...flags: string[]): Promise<Run> {
+  const args = ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'predict', file, '--bundle', bundle, ...flags];
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
+    return { status: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number | string; killed?: boolean; stdout: string; stderr: string };
+    return { status: e.killed ? null : typeof e.code === 'number' ? e.code : -1, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('medical-imaging-demo predict on awkward files', () => {
+  it('refuses a FIFO, names a truncated file, refuses --frame on a PNG and prints fatal errors as errors', async () => {
+    const fifo = join(dir, 'scan.png');
+    if (process.platform !== 'win32') execFileSync('mkfifo', [fifo]);
+    const png = await phantomPng(true, 64);
+    const cut = join(dir, 'cut.png');
+    await writeFile(cut, png.subarray(0, png.length - 30));
+    const good = join(dir, 'good.png');
+    await writeFile(good, png);
+    const [onFifo, onCut, onFrame] = await Promise.all([
+      process.platform !== 'win32' ? predict(fifo) : Promise.resolve(undefined),
+      predict(cut),
+      predict(good, '--frame', '2'),
+    ]);
+    if (onFifo) {
+      expect(onFifo.status, 'a FIFO must not hang').toBe(1);
+      expect(onFifo.stderr).toMatch(/^error E_IO: .*scan\.png: it is not a regular file \(a FIFO\)/m);
+    }
+    expect(onCut.status).toBe(1);
+    expect(onCut.stderr).toMatch(new RegExp(`^error E_INPUT_INVALID: ${cut.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `, 'm'));
+    expect(onCut.stderr).not.toMatch(/warning/);
+    expect(onFrame.status).toBe(1);
+    expect(onFrame.stderr).toMatch(/^error E_INPUT_INVALID: .*good\.png: --frame applies to DICOM files; this is a png image/m);
+  }, 120_000);
+
+  it('predicts on a 1×1 and on a constant image but warns on stderr that they are outside the training data', async () => {
+    const tiny = join(dir, 'tiny.png');
+    await writeFile(tiny, await grayToPng({ width: 1, height: 1, data: Float32Array.of(0.5) }));
+    const flat = join(dir, 'flat.png');
+    await writeFile(flat, await grayToPng({ width: 64, height: 64, data: new Float32Array(64 * 64) }));
+    const good = join(dir, 'fine.png');
+    await writeFile(good, await phantomPng(false, 64));
+    const [onTiny, onFlat, onGood] = await Promise.all([predict(tiny), predict(flat), predict(good)]);
+    for (const run of [onTiny, onFlat]) {
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^(clear|lesion) \(/m);
+      expect(run.stderr).toMatch(/warning: .*outside what the model was trained on/);
+    }
+    expect(onTiny.stderr).toMatch(/tiny\.png: it is 1×1 pixels, smaller than 16 on a side/);
+    expect(onFlat.stderr).toMatch(/flat\.png: every pixel has the same value/);
+    expect(onGood.status, onGood.stderr).toBe(0);
+    expect(onGood.stderr).not.toMatch(/outside what the model was trained on/);
+  }, 120_000);
+});

@@ -1,0 +1,26 @@
+// What `predict` warns about: images unlike anything the classifier was trained on (chest X-rays and
+// phantoms, square-ish, at least 28 × 28, with some contrast). The prediction is still made and
+// printed; these only say it means little.
+import type { GrayImage } from '@appliedml/medical-imaging';
+
+/** An image with a side shorter than this is too small to show anything the model knows. */
+export const MIN_SIDE = 16;
+/** An image whose long side is more than this many times its short side is a strip, not an image the model saw. */
+export const MAX_ASPECT_RATIO = 4;
+
+/** Why `image` is outside what the model was trained on: one short reason each, empty when none applies. */
+export function outOfDistribution(image: GrayImage): string[] {
+  const { width, height, data } = image;
+  const reasons: string[] = [];
+  if (Math.min(width, height) < MIN_SIDE) reasons.push(`it is ${width}×${height} pixels, smaller than ${MIN_SIDE} on a side`);
+  const aspect = Math.max(width, height) / Math.max(1, Math.min(width, height));
+  if (aspect > MAX_ASPECT_RATIO) reasons.push(`its sides are ${aspect.toFixed(0)}:1, more than ${MAX_ASPECT_RATIO}:1`);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of data) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (data.length > 1 && max - min === 0) reasons.push(`every pixel has the same value (${min.toFixed(3)})`);
+  return reasons;
+}
