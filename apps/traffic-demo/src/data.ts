@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppliedMLError } from '@appliedml/engine';
+import { checkInputFile } from '@appliedml/demo-kit';
 import {
   createAdjacency,
   generateTrafficNetwork,
@@ -86,6 +87,9 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
       { details: { path } },
     );
   const { adjacency: adjacencyPath, intervalMinutes, ...read } = options;
+  // A directory or a FIFO given as a file is refused before reading (a FIFO hung the read).
+  await checkInputFile(path, 'the --data file');
+  if (adjacencyPath) await checkInputFile(adjacencyPath, 'the --adjacency file');
   let series = await readSeriesCsv(path, { intervalMinutes: intervalMinutes ?? 5, ...read });
   const all = series.sensors.length;
   let adjacency = adjacencyPath

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,21 @@ describe('traffic demo on your own CSV', () => {
     expect(AppliedMLError.hasCode(missing, 'E_INPUT_INVALID')).toBe(true);
     const wrong = await loadDemoData(longCsv, undefined, {}, { ...longFlags, adjacency: join(dir, 'adj2.csv') }).catch((e: unknown) => e);
     expect(AppliedMLError.hasCode(wrong, 'E_SHAPE_MISMATCH')).toBe(true);
+  });
+
+  it('a directory or a FIFO given as the file is refused before reading (a FIFO hung the read)', async () => {
+    const fifo = join(dir, 'pipe.csv');
+    spawnSync('mkfifo', [fifo]);
+    for (const [data, adjacency] of [
+      [fifo, undefined],
+      [join(dir, 'folder.csv'), undefined],
+      [longCsv, fifo],
+    ] as const) {
+      if (data.endsWith('folder.csv')) await mkdir(data, { recursive: true });
+      const error = await loadDemoData(data, undefined, {}, { ...longFlags, ...(adjacency ? { adjacency } : {}) }).catch((e: unknown) => e);
+      expect(AppliedMLError.hasCode(error, 'E_IO'), String(error)).toBe(true);
+      expect((error as AppliedMLError).message).toContain(adjacency ?? data);
+    }
   });
 
   it('the CLI trains on the file and forecasts from it with the same flags', () => {
