@@ -10,6 +10,7 @@ export { createConcurrencyLimit } from './limiter';
 export type { ConcurrencyLimit, ConcurrencyLimitOptions } from './limiter';
 export { writeOutputFile } from './write-output';
 export { checkInputFile } from './input-file';
+export { runCli, type CliRun } from './run-cli';
 export { intFlag, parseCliArgs } from './cli-args';
 export type { LoadableModel, LoadingModel } from './loading-model';
 export { createInferencePool, openInferencePool } from './pool';

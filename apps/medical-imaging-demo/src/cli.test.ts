@@ -1,12 +1,12 @@
 // The predict command on files it must not trust: FIFOs, truncated images, --frame on a PNG and
 // images unlike the training data. Run as a user runs it (a child process), on a tiny saved model.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '@appliedml/demo-kit';
 import { grayToPng } from '@appliedml/medical-imaging';
 import { phantomPng, quickClassifier } from './test-model';
 
@@ -26,22 +26,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `medical-imaging-demo predict FILE --bundle … [flags]`; killed after 60 s (status null). */
-async function predict(file: string, ...flags: string[]): Promise<Run> {
-  const args = ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'predict', file, '--bundle', bundle, ...flags];
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
-    return { status: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number | string; killed?: boolean; stdout: string; stderr: string };
-    return { status: e.killed ? null : typeof e.code === 'number' ? e.code : -1, stdout: e.stdout, stderr: e.stderr };
-  }
+function predict(file: string, ...flags: string[]): Promise<CliRun> {
+  return runCli(cli, ['predict', file, '--bundle', bundle, ...flags]);
 }
 
 describe('medical-imaging-demo predict on awkward files', () => {

@@ -1,12 +1,12 @@
 // The recognize command on files it must not trust: a truncated WAV, a FIFO, a directory. Run as a
 // user runs it (a child process), on a tiny saved model.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '@appliedml/demo-kit';
 import { quickRecognizer, spokenWav } from './test-model';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
@@ -25,22 +25,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `speech-demo recognize FILE --bundle … [flags]`; killed after 60 s (status null). */
-async function recognize(file: string, ...flags: string[]): Promise<Run> {
-  const args = ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'recognize', file, '--bundle', bundle, ...flags];
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
-    return { status: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number | string; killed?: boolean; stdout: string; stderr: string };
-    return { status: e.killed ? null : typeof e.code === 'number' ? e.code : -1, stdout: e.stdout, stderr: e.stderr };
-  }
+function recognize(file: string, ...flags: string[]): Promise<CliRun> {
+  return runCli(cli, ['recognize', file, '--bundle', bundle, ...flags]);
 }
 
 describe('speech-demo recognize on awkward files', () => {
