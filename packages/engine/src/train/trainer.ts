@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fromBackendError } from '../device/backend-errors';
-import { AppliedMLError } from '../errors';
+import { AppliedMLError, describeValue } from '../errors';
+import { checkIntegerOption, checkNumberOption, checkOptionsObject } from '../option-checks';
 import type { Logger } from '../logger';
 import { eventLoopTurns } from './event-loop';
 import { silentLogger } from '../logger';
@@ -11,7 +12,7 @@ import { resolveLoss } from './losses';
 import type { LrSchedule } from './lr-schedule';
 import { LrScheduler, checkLrSchedule } from './lr-schedule';
 import type { OptimizerName } from './optimizers';
-import { createOptimizer, setLearningRate } from './optimizers';
+import { OPTIMIZER_NAMES, createOptimizer, setLearningRate } from './optimizers';
 import { createProgress } from './progress';
 
 export type Inputs = tf.Tensor | tf.Tensor[];
@@ -116,12 +117,6 @@ function sliceRows(x: Inputs, start: number, size: number): Inputs {
   return Array.isArray(x) ? x.map(one) : one(x);
 }
 
-/** Class index of each row of y: argmax for one-hot, the value for sparse or binary labels. */
-function classIndex(y: tf.Tensor): tf.Tensor1D {
-  if (y.rank >= 2 && (y.shape[y.rank - 1] ?? 1) > 1) return tf.argMax(y, -1).reshape([-1]) as tf.Tensor1D;
-  return tf.cast(tf.reshape(tf.round(y), [-1]), 'int32') as tf.Tensor1D;
-}
-
 /** Number of correct predictions in a batch, as a scalar tensor. */
 function correctCount(y: tf.Tensor, pred: tf.Tensor, sparse: boolean): tf.Scalar {
   if ((pred.shape[pred.rank - 1] ?? 1) === 1 && pred.rank >= 2) {
@@ -145,20 +140,140 @@ function checkSampleWeights(w: ArrayLike<number>, n: number): void {
   }
 }
 
-function classWeightTensor(weights: FitOptions['classWeight']): tf.Tensor1D | undefined {
-  if (weights === undefined) return undefined;
-  const entries = Array.isArray(weights)
-    ? weights.map((w, i) => [i, w] as const)
-    : Object.entries(weights).map(([k, w]) => [Number(k), w] as const);
-  const size = Math.max(...entries.map(([k]) => k)) + 1;
-  const values = new Float32Array(size).fill(1);
-  for (const [k, w] of entries) {
-    if (!Number.isInteger(k) || k < 0 || !Number.isFinite(w) || w < 0) {
-      throw new AppliedMLError('E_INPUT_INVALID', `classWeight must map class indices to non-negative numbers (got ${k}: ${w}).`);
-    }
-    values[k] = w;
+/** A tensor that has not been disposed (duck-typed: SDKs may hold another copy of tfjs). */
+function checkTensor(t: unknown, what: string): asserts t is tf.Tensor {
+  const v = t as { shape?: unknown; dtype?: unknown; isDisposed?: unknown } | null;
+  if (v === null || typeof v !== 'object' || !Array.isArray(v.shape) || typeof v.dtype !== 'string' || v.isDisposed === true)
+    throw new AppliedMLError('E_INPUT_INVALID', `${what} must be a tensor (got ${describeValue(t)}).`, { details: { field: what } });
+}
+
+/** `shape` against a symbolic one: same rank, and each dimension the model fixes (but the rows) equal. */
+function fitsShape(shape: readonly number[], want: readonly (number | null | undefined)[]): boolean {
+  return shape.length === want.length && want.every((d, k) => k === 0 || d === null || d === undefined || d === shape[k]);
+}
+
+function shapeText(shape: readonly (number | null | undefined)[]): string {
+  return shape.map((d) => d ?? 'any').join('×');
+}
+
+/**
+ * x against the model's inputs and y against its output, before any tensor work: a rank-1 y for an
+ * (n, 1) output used to broadcast (a wrong validation loss) or fail in the gradient with an untyped
+ * error. Sparse labels have the output's shape without its class axis (or with 1 there); a custom loss
+ * defines its own targets, so only its row count is checked.
+ */
+function checkShapes(model: tf.LayersModel, x: Inputs, y: tf.Tensor, lossName: string, what: string, augmented = false): void {
+  const inputs = Array.isArray(x) ? x : [x];
+  inputs.forEach((t, i) => checkTensor(t, `${what} x${inputs.length > 1 ? `[${i}]` : ''}`));
+  checkTensor(y, `${what} y`);
+  // augment makes the model's input out of x (it may cut or reshape it): its result is checked per batch instead.
+  const xFixed = !(augmented && !Array.isArray(x));
+  if (xFixed && inputs.length !== model.inputs.length)
+    throw new AppliedMLError('E_SHAPE_MISMATCH', `${what}: the model takes ${model.inputs.length} input(s); got ${inputs.length}.`);
+  inputs.forEach((t, i) => {
+    const want = model.inputs[i]?.shape ?? [];
+    if (xFixed && !fitsShape(t.shape, want))
+      throw new AppliedMLError('E_SHAPE_MISMATCH', `${what}: input ${i} is ${t.shape.join('×')}; the model takes ${shapeText(want)}.`, {
+        details: { input: i, shape: t.shape, expected: want },
+      });
+  });
+  const out = model.outputs.length === 1 ? model.outputs[0]?.shape : undefined;
+  if (!out || lossName === 'custom') return;
+  const fits =
+    lossName === 'sparseCategoricalCrossentropy'
+      ? fitsShape(y.shape, out.slice(0, -1)) || fitsShape(y.shape, [...out.slice(0, -1), 1])
+      : fitsShape(y.shape, out);
+  if (!fits)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `${what}: y is ${y.shape.join('×')} but the model's output is ${shapeText(out)}` +
+        (lossName === 'sparseCategoricalCrossentropy'
+          ? ` (sparse labels: one class index per output row, ${shapeText(out.slice(0, -1))}).`
+          : `; ${lossName} needs y of the output's shape${y.rank + 1 === out.length ? ' (reshape y to add the last axis)' : ''}.`),
+      { details: { shape: y.shape, expected: out } },
+    );
+}
+
+/** Number of classes the model tells apart: its output's last axis (2 for one sigmoid unit). */
+function classCount(model: tf.LayersModel, y: tf.Tensor): number {
+  const last = model.outputs[0]?.shape.at(-1) ?? y.shape.at(-1) ?? 1;
+  return last > 1 ? last : 2;
+}
+
+/**
+ * Labels within what the loss defines, in one pass over y's values: sparse labels are integers in
+ * [0, K) (labels 1..K for K classes, the usual off-by-one, trained as zero loss), binary and categorical
+ * targets are in [0, 1]. Returns the values read (for class weights).
+ */
+function checkLabels(y: tf.Tensor, lossName: string, classes: number, what: string): void {
+  if (lossName !== 'sparseCategoricalCrossentropy' && lossName !== 'binaryCrossentropy' && lossName !== 'categoricalCrossentropy') return;
+  const values = y.dataSync();
+  const sparse = lossName === 'sparseCategoricalCrossentropy';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    const ok = sparse ? Number.isInteger(v) && v >= 0 && v < classes : v >= 0 && v <= 1;
+    if (!ok)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `${what}: label ${i} is ${v}; ${lossName} needs ${sparse ? `integer class indices in [0, ${classes - 1}] (the model has ${classes} outputs)` : 'values in [0, 1]'}.`,
+        { details: { index: i, value: v } },
+      );
   }
-  return tf.tensor1d(values);
+}
+
+/** Class index of each row of y on the CPU (argmax for one-hot, the rounded value otherwise), read once. */
+function classIndices(y: tf.Tensor): Int32Array {
+  const values = y.dataSync();
+  const n = y.shape[0] ?? 0;
+  const width = n === 0 ? 0 : values.length / n;
+  const out = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    if (width > 1) {
+      let best = 0;
+      for (let k = 1; k < width; k++) if ((values[r * width + k] as number) > (values[r * width + best] as number)) best = k;
+      out[r] = best;
+    } else out[r] = Math.round(values[r] as number);
+  }
+  return out;
+}
+
+/**
+ * classWeight as one weight per class index in [0, classes). A class the map leaves out weighs 1 (so
+ * `{1: 10}` up-weights the rare class only; Keras would refuse the map instead). Empty maps, holes,
+ * null, non-finite or negative weights and indices beyond the model's classes are refused.
+ */
+function classWeightValues(weights: unknown, classes: number): Float32Array {
+  const refuse = (why: string): never => {
+    throw new AppliedMLError('E_INPUT_INVALID', `classWeight ${why}.`, { details: { field: 'classWeight' } });
+  };
+  if (weights === null || typeof weights !== 'object')
+    refuse(`must be a list or an object of weights by class index (got ${describeValue(weights)})`);
+  const entries: [string, unknown][] = Array.isArray(weights)
+    ? Array.from({ length: weights.length }, (_, i) => [String(i), (weights as unknown[])[i]])
+    : Object.entries(weights as object);
+  if (entries.length === 0) refuse('is empty: give a weight for at least one class');
+  const values = new Float32Array(classes).fill(1);
+  for (const [key, w] of entries) {
+    const k = Number(key);
+    if (!Number.isInteger(k) || k < 0 || k >= classes)
+      refuse(`has class ${describeValue(key)}; the model has ${classes} classes (indices 0 to ${classes - 1})`);
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+      refuse(`of class ${k} must be a non-negative number (got ${describeValue(w)})`);
+    values[k] = w as number;
+  }
+  return values;
+}
+
+/**
+ * The gradient tape of a step that threw keeps the tensors its kernels saved for the backward pass
+ * (tfjs frees them only after a backward pass that completes): drop them, so a throwing loss, augment
+ * or shape error leaks nothing.
+ */
+function dropAbandonedTape(): void {
+  const state = (tf.engine() as unknown as { state?: { activeTape?: { saved?: tf.Tensor[] }[] | null; gradientDepth?: number } }).state;
+  if (!state || state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null;
 }
 
 function monitorValue(logs: EpochLogs, monitor: Monitor): number | undefined {
@@ -204,6 +319,7 @@ export function evaluateLoss(
   sparse: boolean,
   batchSize = 256,
 ): { loss: number; accuracy?: number } {
+  checkIntegerOption('batchSize', batchSize, 1, Number.MAX_SAFE_INTEGER, false);
   const n = rows(x);
   let lossSum = 0;
   let correct = 0;
@@ -228,8 +344,22 @@ export function evaluateLoss(
  * a progress bar. One tidy scope per step; the loss is read once per epoch, not per batch. The event
  * loop gets a turn at least every ~50 ms of training (timers, requests and health checks of the process
  * keep running); the model's weights change between those turns.
+ *
+ * Everything is checked before the first tensor is made: `x` against the model's inputs and `y` (and
+ * the validation data) against its output (E_SHAPE_MISMATCH; a custom loss defines its own targets, so
+ * only their rows are checked), class labels against the loss (E_INPUT_INVALID), and the options. A
+ * call that throws leaves no tensor behind. When training diverges with `earlyStopping` (and
+ * `restoreBestWeights`, the default) the best epoch's weights, or the initial ones, are put back first.
  */
 export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, options: FitOptions): Promise<TrainingReport> {
+  checkOptionsObject('fitModel options', options);
+  if (options === undefined || options === null)
+    throw new AppliedMLError('E_INPUT_INVALID', 'fitModel needs options (at least epochs and loss).', { details: { field: 'options' } });
+  const m = model as { inputs?: unknown; outputs?: unknown; trainableWeights?: unknown } | null;
+  if (m === null || typeof m !== 'object' || !Array.isArray(m.inputs) || !Array.isArray(m.outputs) || !Array.isArray(m.trainableWeights))
+    throw new AppliedMLError('E_INPUT_INVALID', `fitModel needs a tfjs LayersModel (got ${describeValue(model)}).`, {
+      details: { field: 'model' },
+    });
   const logger = options.logger ?? silentLogger;
   if (!Number.isInteger(options.epochs) || options.epochs < 1) {
     throw new AppliedMLError('E_INPUT_INVALID', `epochs must be a positive integer (got ${options.epochs}).`);
@@ -237,133 +367,203 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   const batchSize = options.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new AppliedMLError('E_INPUT_INVALID', `batchSize must be a positive integer (got ${batchSize}).`);
+  checkNumberOption('learningRate', options.learningRate, 0, Number.MAX_VALUE, { open: 'min' });
+  checkNumberOption('clipNorm', options.clipNorm, 0, Number.MAX_VALUE, { open: 'min' });
+  if (options.augment !== undefined && typeof options.augment !== 'function')
+    throw new AppliedMLError('E_INPUT_INVALID', `augment must be a function (got ${describeValue(options.augment)}).`, {
+      details: { field: 'augment' },
+    });
   // Before any tensor is made: a schedule's mistakes surface now, not at the epoch that first uses it.
   checkLrSchedule(options.lrSchedule, { learningRate: options.learningRate ?? 1e-3, epochs: options.epochs });
-  validateData(x, y, 'training data');
   const lossFn = resolveLoss(options.loss);
   const lossName = typeof options.loss === 'string' ? options.loss : 'custom';
   const sparse = lossName === 'sparseCategoricalCrossentropy';
   const withAccuracy = options.accuracy ?? CLASSIFICATION_LOSSES.has(lossName);
+  checkShapes(model, x, y, lossName, 'training data', options.augment !== undefined);
+  validateData(x, y, 'training data');
+  const val0 = options.validationData;
+  if (val0 !== undefined) {
+    if (val0 === null || typeof val0 !== 'object')
+      throw new AppliedMLError('E_INPUT_INVALID', `validationData must be {x, y} (got ${describeValue(val0)}).`, {
+        details: { field: 'validationData' },
+      });
+    checkShapes(model, val0.x, val0.y, lossName, 'validation data');
+    validateData(val0.x, val0.y, 'validation data');
+  }
+  const outUnits = model.outputs[0]?.shape.at(-1) ?? 1;
+  checkLabels(y, lossName, outUnits, 'training data');
+  if (val0) checkLabels(val0.y, lossName, outUnits, 'validation data');
 
-  // Hold out the last rows for validation when asked (Keras convention).
-  const owned: tf.Tensor[] = [];
-  let trainX = x;
-  let trainY = y;
-  let val = options.validationData;
-  if (val) validateData(val.x, val.y, 'validation data');
-  else if (options.validationSplit !== undefined) {
+  let nVal = 0;
+  if (!val0 && options.validationSplit !== undefined) {
     const split = options.validationSplit;
-    if (!(split > 0 && split < 1)) throw new AppliedMLError('E_INPUT_INVALID', `validationSplit must be between 0 and 1 (got ${split}).`);
-    const n = rows(x);
-    const nVal = Math.floor(n * split);
-    if (nVal < 1 || nVal >= n)
-      throw new AppliedMLError('E_INPUT_INVALID', `validationSplit ${split} of ${n} rows leaves no rows on one side.`);
-    trainX = sliceRows(x, 0, n - nVal);
-    trainY = sliceRows(y, 0, n - nVal) as tf.Tensor;
-    val = { x: sliceRows(x, n - nVal, nVal), y: sliceRows(y, n - nVal, nVal) as tf.Tensor };
-    owned.push(...[trainX, trainY, val.x, val.y].flat());
+    if (!(typeof split === 'number' && split > 0 && split < 1))
+      throw new AppliedMLError('E_INPUT_INVALID', `validationSplit must be between 0 and 1 (got ${describeValue(split)}).`);
+    const total = rows(x);
+    nVal = Math.floor(total * split);
+    if (nVal < 1 || nVal >= total)
+      throw new AppliedMLError('E_INPUT_INVALID', `validationSplit ${split} of ${total} rows leaves no rows on one side.`);
   }
-  const n = rows(trainX);
-  try {
-    if (options.bucketBy !== undefined) checkBucketLengths(options.bucketBy, n);
-    if (options.sampleWeight !== undefined) checkSampleWeights(options.sampleWeight, rows(x));
-  } catch (error) {
-    tf.dispose(owned);
-    throw error;
-  }
-  const monitor: Monitor = options.earlyStopping?.monitor ?? (val ? 'val_loss' : 'loss');
-  if (monitor.startsWith('val_') && !val)
+  const n = rows(x) - nVal;
+  const hasVal = val0 !== undefined || nVal > 0;
+  if (options.bucketBy !== undefined) checkBucketLengths(options.bucketBy, n);
+  if (options.sampleWeight !== undefined) checkSampleWeights(options.sampleWeight, rows(x));
+  const early = options.earlyStopping;
+  if (early !== undefined) checkEarlyStopping(early, hasVal, withAccuracy);
+  const monitor: Monitor = early?.monitor ?? (hasVal ? 'val_loss' : 'loss');
+  if (monitor.startsWith('val_') && !hasVal)
     throw new AppliedMLError('E_INPUT_INVALID', `Early stopping monitors ${monitor} but there is no validation data.`);
+  const restoreBest = early !== undefined && early.restoreBestWeights !== false;
+
+  // Per-row weights on the CPU: the class weight of each training row's class (read once), times its sampleWeight.
+  let rowWeights: Float32Array | undefined;
+  if (options.classWeight !== undefined) {
+    const classes = classCount(model, y);
+    const byClass = classWeightValues(options.classWeight, classes);
+    const idx = classIndices(y);
+    rowWeights = new Float32Array(n);
+    for (let r = 0; r < n; r++) {
+      const k = idx[r] as number;
+      if (!(k >= 0 && k < classes))
+        throw new AppliedMLError('E_INPUT_INVALID', `classWeight: row ${r} has class ${k}, outside [0, ${classes - 1}].`, {
+          details: { field: 'classWeight', index: r, value: k },
+        });
+      rowWeights[r] = byClass[k] as number;
+    }
+  }
+  if (options.sampleWeight !== undefined) {
+    const w = options.sampleWeight;
+    rowWeights ??= new Float32Array(n).fill(1);
+    for (let r = 0; r < n; r++) rowWeights[r] = (rowWeights[r] as number) * (w[r] as number);
+  }
 
   const rng = createRng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
   const learningRate = options.learningRate ?? 1e-3;
-  const optimizer = typeof options.optimizer === 'object' ? options.optimizer : createOptimizer(options.optimizer ?? 'adam', learningRate);
-  const ownsOptimizer = typeof options.optimizer !== 'object';
   const scheduler = new LrScheduler(options.lrSchedule, learningRate, options.epochs);
-  const weightsByClass = classWeightTensor(options.classWeight);
-  if (weightsByClass) owned.push(weightsByClass);
-  let weightsByRow: tf.Tensor1D | undefined;
-  if (options.sampleWeight !== undefined) {
-    weightsByRow = tf.tensor1d(Float32Array.from(options.sampleWeight).subarray(0, n));
-    owned.push(weightsByRow);
-  }
-  const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  // Layer constraints (maxNorm, nonNeg, …) are projections applied after every update, as in Keras.
-  const constrained = model.trainableWeights
-    .map((w) => ({
-      variable: w.read() as tf.Variable,
-      constraint: (w as unknown as { constraint?: { apply(x: tf.Tensor): tf.Tensor } }).constraint,
-    }))
-    .filter((c): c is { variable: tf.Variable; constraint: { apply(x: tf.Tensor): tf.Tensor } } => c.constraint != null);
-  const progress = createProgress(options.progress ?? 'auto');
-  const stepsPerEpoch = Math.ceil(n / batchSize);
+  const ownsOptimizer = typeof options.optimizer !== 'object' || options.optimizer === null;
+  if (ownsOptimizer && options.optimizer !== undefined && !OPTIMIZER_NAMES.includes(options.optimizer as OptimizerName))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `Unknown optimizer ${describeValue(options.optimizer)}. Valid: ${OPTIMIZER_NAMES.join(', ')}.`,
+      {
+        details: { field: 'optimizer' },
+      },
+    );
 
-  const history: EpochLogs[] = [];
-  let best = Infinity;
-  let bestEpoch = -1;
+  // Tensors from here on: every one is disposed in `finally`, whatever throws.
+  const owned: tf.Tensor[] = [];
+  let optimizer: tf.Optimizer | undefined;
+  let lossSum: tf.Scalar | undefined;
+  let correctSum: tf.Scalar | undefined;
   let bestWeights: tf.Tensor[] | undefined;
-  let waited = 0;
-  let stoppedEarly = false;
-  const started = performance.now();
-  // The steps run synchronously: the event loop gets a turn every ~50 ms, so a service that trains in
-  // its own process keeps answering (health checks, other requests) while it trains.
-  const turns = eventLoopTurns(50);
+  const progress = createProgress(options.progress ?? 'auto');
   try {
+    let trainX = x;
+    let trainY = y;
+    let val = val0;
+    if (nVal > 0) {
+      trainX = sliceRows(x, 0, n);
+      owned.push(...[trainX].flat());
+      trainY = sliceRows(y, 0, n) as tf.Tensor;
+      owned.push(trainY);
+      const vx = sliceRows(x, n, nVal);
+      owned.push(...[vx].flat());
+      const vy = sliceRows(y, n, nVal) as tf.Tensor;
+      owned.push(vy);
+      val = { x: vx, y: vy };
+    }
+    optimizer = ownsOptimizer
+      ? createOptimizer((options.optimizer as OptimizerName | undefined) ?? 'adam', learningRate)
+      : (options.optimizer as tf.Optimizer);
+    let weightsByRow: tf.Tensor1D | undefined;
+    if (rowWeights) {
+      weightsByRow = tf.tensor1d(rowWeights);
+      owned.push(weightsByRow);
+    }
+    const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    // Layer constraints (maxNorm, nonNeg, …) are projections applied after every update, as in Keras.
+    const constrained = model.trainableWeights
+      .map((w) => ({
+        variable: w.read() as tf.Variable,
+        constraint: (w as unknown as { constraint?: { apply(x: tf.Tensor): tf.Tensor } }).constraint,
+      }))
+      .filter((c): c is { variable: tf.Variable; constraint: { apply(x: tf.Tensor): tf.Tensor } } => c.constraint != null);
+    const stepsPerEpoch = Math.ceil(n / batchSize);
+
+    const history: EpochLogs[] = [];
+    let best = Infinity;
+    let bestEpoch = -1;
+    // The initial weights, so that a fit that diverges before any good epoch can put them back.
+    if (restoreBest) bestWeights = model.getWeights().map((w) => w.clone());
+    let waited = 0;
+    let stoppedEarly = false;
+    const started = performance.now();
+    // The steps run synchronously: the event loop gets a turn every ~50 ms, so a service that trains in
+    // its own process keeps answering (health checks, other requests) while it trains.
+    const turns = eventLoopTurns(50);
+    const opt = optimizer;
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const t0 = performance.now();
       const lr = scheduler.atEpochStart(epoch);
-      setLearningRate(optimizer, lr);
+      setLearningRate(opt, lr);
       const order =
         options.shuffle === false
           ? Int32Array.from({ length: n }, (_, i) => i)
           : options.bucketBy !== undefined
             ? bucketedOrder(options.bucketBy, batchSize, rng)
             : permutation(n, rng);
-      let lossSum: tf.Scalar = tf.scalar(0);
-      let correctSum: tf.Scalar = tf.scalar(0);
+      lossSum = tf.scalar(0);
+      correctSum = tf.scalar(0);
       progress.start(stepsPerEpoch, `${options.progressLabel ?? 'train'} epoch ${epoch + 1}/${options.epochs}`);
       for (let step = 0; step < stepsPerEpoch; step++) {
         const begin = step * batchSize;
         const size = Math.min(batchSize, n - begin);
-        const [nextLoss, nextCorrect] = withSeededRandom(rng, () =>
-          tf.tidy(() => {
-            const rowsOfBatch = order.subarray(begin, begin + size);
-            const idx = tf.tensor1d(rowsOfBatch, 'int32');
-            let xb = gatherRows(trainX, idx);
-            const yb = tf.gather(trainY, idx);
-            if (options.augment) xb = Array.isArray(xb) ? xb : options.augment(xb, rowsOfBatch);
-            let sampleWeights: tf.Tensor | undefined = weightsByClass ? tf.gather(weightsByClass, classIndex(yb)) : undefined;
-            if (weightsByRow)
-              sampleWeights = sampleWeights ? tf.mul(sampleWeights, tf.gather(weightsByRow, idx)) : tf.gather(weightsByRow, idx);
-            let correct: tf.Scalar = tf.scalar(0);
-            const { value, grads } = tf.variableGrads(() => {
-              const pred = model.apply(xb, { training: true }) as tf.Tensor;
-              if (withAccuracy) correct = tf.keep(correctCount(yb, pred, sparse));
-              let perSample = lossFn(yb, pred);
-              if (sampleWeights) perSample = tf.mul(perSample, sampleWeights);
-              let loss = tf.mean(perSample) as tf.Scalar;
-              const reg = model.calculateLosses();
-              if (reg.length > 0) loss = tf.add(loss, tf.addN(reg)) as tf.Scalar;
-              return loss;
-            }, trainable);
-            let g = grads;
-            if (options.clipNorm !== undefined) {
-              const names = Object.keys(grads);
-              const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k] as tf.Tensor)))));
-              const scale = tf.minimum(1, tf.div(options.clipNorm, tf.add(norm, 1e-12)));
-              g = Object.fromEntries(names.map((k) => [k, tf.mul(grads[k] as tf.Tensor, scale)]));
-            }
-            optimizer.applyGradients(g);
-            for (const { variable, constraint } of constrained) variable.assign(constraint.apply(variable));
-            const correctTotal = tf.add(correctSum, correct);
-            if (withAccuracy) correct.dispose();
-            return [tf.add(lossSum, tf.mul(value, size)), correctTotal];
-          }),
-        );
-        lossSum.dispose();
-        correctSum.dispose();
-        lossSum = nextLoss as tf.Scalar;
-        correctSum = nextCorrect as tf.Scalar;
+        const prevLoss: tf.Scalar = lossSum;
+        const prevCorrect: tf.Scalar = correctSum;
+        let correct: tf.Scalar | undefined;
+        let next: tf.Tensor[];
+        try {
+          next = withSeededRandom(rng, () =>
+            tf.tidy(() => {
+              const rowsOfBatch = order.subarray(begin, begin + size);
+              const idx = tf.tensor1d(rowsOfBatch, 'int32');
+              let xb = gatherRows(trainX, idx);
+              const yb = tf.gather(trainY, idx);
+              if (options.augment && !Array.isArray(xb)) xb = checkAugmented(model, options.augment(xb, rowsOfBatch), xb, size);
+              const sampleWeights = weightsByRow ? tf.gather(weightsByRow, idx) : undefined;
+              const { value, grads } = tf.variableGrads(() => {
+                const pred = model.apply(xb, { training: true }) as tf.Tensor;
+                if (withAccuracy) correct = tf.keep(correctCount(yb, pred, sparse));
+                let perSample = lossFn(yb, pred);
+                if (sampleWeights) perSample = tf.mul(perSample, sampleWeights);
+                let loss = tf.mean(perSample) as tf.Scalar;
+                const reg = model.calculateLosses();
+                if (reg.length > 0) loss = tf.add(loss, tf.addN(reg)) as tf.Scalar;
+                return loss;
+              }, trainable);
+              let g = grads;
+              if (options.clipNorm !== undefined) {
+                const names = Object.keys(grads);
+                const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k] as tf.Tensor)))));
+                const scale = tf.minimum(1, tf.div(options.clipNorm, tf.add(norm, 1e-12)));
+                g = Object.fromEntries(names.map((k) => [k, tf.mul(grads[k] as tf.Tensor, scale)]));
+              }
+              opt.applyGradients(g);
+              for (const { variable, constraint } of constrained) variable.assign(constraint.apply(variable));
+              const correctTotal = correct ? tf.add(prevCorrect, correct) : tf.clone(prevCorrect);
+              return [tf.add(prevLoss, tf.mul(value, size)), correctTotal];
+            }),
+          );
+        } catch (error) {
+          dropAbandonedTape();
+          throw error;
+        } finally {
+          (correct as tf.Scalar | undefined)?.dispose();
+        }
+        prevLoss.dispose();
+        prevCorrect.dispose();
+        lossSum = next[0] as tf.Scalar;
+        correctSum = next[1] as tf.Scalar;
         progress.update(step + 1);
         if (options.callbacks?.onBatchEnd) await options.callbacks.onBatchEnd(step, epoch);
         await turns.turn();
@@ -371,11 +571,18 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
       const loss = (lossSum.dataSync()[0] as number) / n;
       const correct = correctSum.dataSync()[0] as number;
       tf.dispose([lossSum, correctSum]);
+      lossSum = correctSum = undefined;
       if (!Number.isFinite(loss)) {
+        // Ruined weights would make the retry the message advises fail at once: put back the best (or initial) ones.
+        const restoredTo = bestWeights ? (bestEpoch >= 0 ? `epoch ${bestEpoch + 1}'s weights` : 'the initial weights') : undefined;
+        if (bestWeights) model.setWeights(bestWeights);
         throw new AppliedMLError(
           'E_TRAINING_FAILED',
-          `Training diverged at epoch ${epoch + 1} (loss ${loss}). Lower the learning rate, scale the inputs, or check them for NaN/Infinity.`,
-          { details: { epoch: epoch + 1, learningRate: lr } },
+          `Training diverged at epoch ${epoch + 1} (loss ${loss}). Lower the learning rate, scale the inputs, or check them for NaN/Infinity. ` +
+            (restoredTo
+              ? `The model was put back to ${restoredTo}.`
+              : "The model's weights are now unusable: rebuild or reload the model before training it again."),
+          { details: { epoch: epoch + 1, learningRate: lr, restoredBestWeights: restoredTo !== undefined } },
         );
       }
       const logs: EpochLogs = { epoch, loss, learningRate: lr, seconds: 0 };
@@ -399,15 +606,15 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
 
       const value = monitorValue(logs, monitor) ?? Infinity;
       scheduler.atEpochEnd(value);
-      if (value < best - (options.earlyStopping?.minDelta ?? 0)) {
+      if (value < best - (early?.minDelta ?? 0)) {
         best = value;
         bestEpoch = epoch;
         waited = 0;
-        if (options.earlyStopping && options.earlyStopping.restoreBestWeights !== false) {
+        if (restoreBest) {
           tf.dispose(bestWeights ?? []);
           bestWeights = model.getWeights().map((w) => w.clone());
         }
-      } else if (options.earlyStopping && ++waited > options.earlyStopping.patience) {
+      } else if (early && ++waited > early.patience) {
         stoppedEarly = true;
         logger.info(`early stopping after epoch ${epoch + 1}; best was epoch ${bestEpoch + 1}`);
         break;
@@ -415,7 +622,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
       if (options.callbacks?.shouldStop?.()) break;
     }
     let restored = false;
-    if (bestWeights && bestEpoch !== history.length - 1) {
+    if (bestWeights && bestEpoch >= 0 && bestEpoch !== history.length - 1) {
       model.setWeights(bestWeights);
       restored = true;
     }
@@ -436,8 +643,59 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     throw fromBackendError(error, 'training');
   } finally {
     progress.stop();
-    tf.dispose(bestWeights ?? []);
+    tf.dispose([...(bestWeights ?? []), ...(lossSum ? [lossSum] : []), ...(correctSum ? [correctSum] : [])]);
     tf.dispose(owned);
-    if (ownsOptimizer) optimizer.dispose();
+    if (ownsOptimizer) optimizer?.dispose();
   }
+}
+
+/** augment's result: a tensor with the batch's rows that fits the model's input (augment may cut or reshape x). */
+function checkAugmented(model: tf.LayersModel, out: unknown, xb: tf.Tensor, size: number): tf.Tensor {
+  const t = out as tf.Tensor | null | undefined;
+  if (t === null || typeof t !== 'object' || !Array.isArray(t.shape) || t.isDisposed)
+    throw new AppliedMLError('E_INPUT_INVALID', `augment must return a new tensor (got ${describeValue(out)}).`, {
+      details: { field: 'augment' },
+    });
+  const want = model.inputs[0]?.shape ?? [];
+  if (t.shape[0] !== size || model.inputs.length !== 1 || !fitsShape(t.shape, want))
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `augment returned ${t.shape.join('×')} for a batch of ${xb.shape.join('×')}; the model takes ${shapeText(want)}.`,
+      { details: { field: 'augment', shape: t.shape, expected: want } },
+    );
+  return t;
+}
+
+const MONITORS: readonly Monitor[] = ['val_loss', 'val_accuracy', 'loss', 'accuracy'];
+
+/** earlyStopping: a monitor the fit reports, patience an integer ≥ 0, minDelta a finite number ≥ 0. */
+function checkEarlyStopping(early: unknown, hasVal: boolean, withAccuracy: boolean): void {
+  checkOptionsObject('earlyStopping', early);
+  const e = early as EarlyStopping;
+  if (e.monitor !== undefined) {
+    if (!MONITORS.includes(e.monitor))
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `earlyStopping.monitor must be one of ${MONITORS.join(', ')} (got ${describeValue(e.monitor)}).`,
+        {
+          details: { field: 'earlyStopping.monitor' },
+        },
+      );
+    if (e.monitor.endsWith('accuracy') && !withAccuracy)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `earlyStopping monitors ${e.monitor} but this fit reports no accuracy (set accuracy: true, or monitor ${hasVal ? 'val_loss' : 'loss'}).`,
+        { details: { field: 'earlyStopping.monitor' } },
+      );
+  }
+  checkIntegerOption('earlyStopping.patience', e.patience, 0, Number.MAX_SAFE_INTEGER, false);
+  checkNumberOption('earlyStopping.minDelta', e.minDelta, 0, Number.MAX_VALUE);
+  if (e.restoreBestWeights !== undefined && typeof e.restoreBestWeights !== 'boolean')
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `earlyStopping.restoreBestWeights must be true or false (got ${describeValue(e.restoreBestWeights)}).`,
+      {
+        details: { field: 'earlyStopping.restoreBestWeights' },
+      },
+    );
 }

@@ -1,0 +1,393 @@
+// fitModel's checks from the API fuzz review (review17): shapes, labels, class weights, options, leaks
+// on every rejection and mid-epoch error, and the weights after a diverged fit.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initEngine } from '../device/engine';
+import { AppliedMLError } from '../errors';
+import { createRng, withSeededRandom } from '../random';
+import type { FitOptions } from './trainer';
+import { evaluateLoss, fitModel } from './trainer';
+import { LOSSES } from './losses';
+
+beforeAll(async () => {
+  await initEngine({ device: 'wasm' });
+});
+
+function dense(inputs: number, units: number, activation: 'linear' | 'softmax' | 'sigmoid', seed = 1): tf.LayersModel {
+  return withSeededRandom(createRng(seed), () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [inputs], units, activation })] }));
+}
+
+/** The error fitModel throws (or 'no error'), and the change in live tensors across the call. */
+async function attempt(
+  model: tf.LayersModel,
+  x: tf.Tensor | tf.Tensor[],
+  y: tf.Tensor,
+  options: FitOptions,
+): Promise<{ error: unknown; leaked: number }> {
+  const before = tf.memory().numTensors;
+  const error = await fitModel(model, x, y, options).then(
+    () => 'no error',
+    (e: unknown) => e,
+  );
+  return { error, leaked: tf.memory().numTensors - before };
+}
+
+async function expectRefused(
+  model: tf.LayersModel,
+  x: tf.Tensor | tf.Tensor[],
+  y: tf.Tensor,
+  options: FitOptions,
+  code: string,
+  message?: RegExp,
+): Promise<AppliedMLError> {
+  const { error, leaked } = await attempt(model, x, y, options);
+  expect(AppliedMLError.hasCode(error, code as never), `expected ${code}, got ${String(error)}`).toBe(true);
+  if (message) expect((error as Error).message).toMatch(message);
+  expect(leaked, `leaked ${leaked} tensors`).toBe(0);
+  return error as AppliedMLError;
+}
+
+const ramp = (n: number, d: number): tf.Tensor2D =>
+  tf.tensor2d(
+    Array.from({ length: n * d }, (_, k) => ((k * 7) % 11) / 11 - 0.5),
+    [n, d],
+  );
+
+describe('fitModel checks shapes before any tensor work (F1)', () => {
+  it('refuses y that does not match the output, and x that does not match the input, naming both shapes', async () => {
+    const model = dense(3, 1, 'linear');
+    const x = ramp(20, 3);
+    const y1 = tf.zeros([20]);
+    const y2 = tf.zeros([20, 2]);
+    const err = await expectRefused(model, x, y1, { epochs: 1, loss: 'meanSquaredError' }, 'E_SHAPE_MISMATCH', /y is 20.*output is any×1/);
+    expect(err.details).toMatchObject({ shape: [20], expected: [null, 1] });
+    await expectRefused(model, x, y2, { epochs: 1, loss: 'meanSquaredError' }, 'E_SHAPE_MISMATCH');
+    const xWide = ramp(20, 4);
+    await expectRefused(
+      model,
+      xWide,
+      tf.zeros([20, 1]),
+      { epochs: 1, loss: 'meanSquaredError' },
+      'E_SHAPE_MISMATCH',
+      /input 0 is 20×4.*any×3/,
+    );
+    await expectRefused(model, [x, x], tf.zeros([20, 1]), { epochs: 1, loss: 'meanSquaredError' }, 'E_SHAPE_MISMATCH');
+    tf.dispose([x, y1, y2, xWide]);
+    model.dispose();
+  });
+
+  it('refuses a validation y of the wrong shape instead of broadcasting it into a wrong valLoss', async () => {
+    const model = dense(3, 1, 'linear');
+    const x = ramp(20, 3);
+    const y = tf.zeros([20, 1]);
+    const vx = ramp(6, 3);
+    const vy = tf.zeros([6]);
+    const vy2 = tf.zeros([6, 2]);
+    await expectRefused(
+      model,
+      x,
+      y,
+      { epochs: 1, loss: 'meanSquaredError', validationData: { x: vx, y: vy } },
+      'E_SHAPE_MISMATCH',
+      /validation data/,
+    );
+    await expectRefused(model, x, y, { epochs: 1, loss: 'meanSquaredError', validationData: { x: vx, y: vy2 } }, 'E_SHAPE_MISMATCH');
+    tf.dispose([x, y, vx, vy, vy2]);
+    model.dispose();
+  });
+
+  it('takes sparse labels as (n) or (n, 1) against a softmax output, and any y with a custom loss', async () => {
+    const model = dense(3, 4, 'softmax');
+    const x = ramp(8, 3);
+    const labels = [0, 1, 2, 3, 0, 1, 2, 3];
+    const ya = tf.tensor1d(labels);
+    const yb = tf.tensor2d(labels, [8, 1]);
+    const yc = tf.tensor2d(labels, [4, 2]);
+    await fitModel(model, x, ya, { epochs: 1, loss: 'sparseCategoricalCrossentropy', seed: 1 });
+    await fitModel(model, x, yb, { epochs: 1, loss: 'sparseCategoricalCrossentropy', seed: 1 });
+    await expectRefused(model, x, tf.zeros([8, 4]), { epochs: 1, loss: 'sparseCategoricalCrossentropy' }, 'E_SHAPE_MISMATCH');
+    const custom = (t: tf.Tensor, p: tf.Tensor): tf.Tensor =>
+      tf.mean(tf.square(tf.sub(tf.reshape(tf.slice(t, [0, 0], [-1, 1]), [-1, 1]), p)), -1);
+    const m1 = dense(3, 1, 'linear');
+    await fitModel(m1, x, tf.zeros([8, 2]), { epochs: 1, loss: custom, seed: 1 });
+    tf.dispose([x, ya, yb, yc]);
+    model.dispose();
+    m1.dispose();
+  });
+
+  it('refuses non-tensors and a non-model with E_INPUT_INVALID', async () => {
+    const model = dense(3, 1, 'linear');
+    const x = ramp(4, 3);
+    const y = tf.zeros([4, 1]);
+    await expectRefused(model, [[1, 2, 3]] as never, y, { epochs: 1, loss: 'meanSquaredError' }, 'E_INPUT_INVALID');
+    await expectRefused(model, x, null as never, { epochs: 1, loss: 'meanSquaredError' }, 'E_INPUT_INVALID');
+    await expectRefused({} as never, x, y, { epochs: 1, loss: 'meanSquaredError' }, 'E_INPUT_INVALID');
+    await expectRefused(model, x, y, null as never, 'E_INPUT_INVALID');
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});
+
+describe('fitModel checks class labels against the loss (F2)', () => {
+  it('refuses sparse labels outside [0, K) or fractional, naming the first bad index and value', async () => {
+    const model = dense(3, 4, 'softmax');
+    const x = ramp(6, 3);
+    for (const [labels, index, value] of [
+      [[1, 2, 3, 4, 1, 2], 3, 4],
+      [[0, -1, 0, 1, 2, 3], 1, -1],
+      [[0, 1, 0.5, 1, 2, 3], 2, 0.5],
+    ] as const) {
+      const y = tf.tensor1d([...labels]);
+      const err = await expectRefused(model, x, y, { epochs: 1, loss: 'sparseCategoricalCrossentropy' }, 'E_INPUT_INVALID', /\[0, 3\]/);
+      expect(err.details).toMatchObject({ index, value });
+      y.dispose();
+    }
+    tf.dispose(x);
+    model.dispose();
+  });
+
+  it('refuses binary targets outside [0, 1], in the training and the validation data', async () => {
+    const model = dense(3, 1, 'sigmoid');
+    const x = ramp(6, 3);
+    const bad = tf.tensor2d([0, 1, 7, 0, 1, 0], [6, 1]);
+    const good = tf.tensor2d([0, 1, 1, 0, 1, 0], [6, 1]);
+    await expectRefused(model, x, bad, { epochs: 1, loss: 'binaryCrossentropy' }, 'E_INPUT_INVALID', /label 2 is 7/);
+    await expectRefused(
+      model,
+      x,
+      good,
+      { epochs: 1, loss: 'binaryCrossentropy', validationData: { x, y: bad } },
+      'E_INPUT_INVALID',
+      /validation/,
+    );
+    tf.dispose([x, bad, good]);
+    model.dispose();
+  });
+});
+
+describe('fitModel classWeight (F3)', () => {
+  it('weighs the classes a partial map leaves out as 1, and matches a full map', async () => {
+    const x = ramp(16, 3);
+    const y = tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 4));
+    const run = async (classWeight: FitOptions['classWeight']): Promise<number> => {
+      const model = dense(3, 4, 'softmax', 3);
+      const r = await fitModel(model, x, y, { epochs: 2, loss: 'sparseCategoricalCrossentropy', seed: 2, classWeight });
+      model.dispose();
+      return r.history[1]!.loss;
+    };
+    const partial = await run({ 1: 10 });
+    expect(partial).toBe(await run([1, 10, 1, 1]));
+    expect(partial).not.toBe(await run(undefined));
+    tf.dispose([x, y]);
+  });
+
+  it('refuses empty maps, holes, null, bad weights and classes the model does not have, without allocating', async () => {
+    const model = dense(3, 4, 'softmax');
+    const x = ramp(8, 3);
+    const y = tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 3]);
+    for (const classWeight of [
+      [],
+      {},
+      [, 2],
+      null,
+      { 0: NaN },
+      { 1: -1 },
+      { 1: Infinity },
+      { 1000000000: 1 },
+      { 4: 1 },
+      { a: 1 },
+      [1, '2'],
+      5,
+    ]) {
+      await expectRefused(
+        model,
+        x,
+        y,
+        { epochs: 1, loss: 'sparseCategoricalCrossentropy', classWeight: classWeight as never },
+        'E_INPUT_INVALID',
+        /classWeight/,
+      );
+    }
+    const b = dense(3, 1, 'sigmoid');
+    const yb = tf.tensor2d([0, 1, 1, 0, 1, 0, 0, 1], [8, 1]);
+    await fitModel(b, x, yb, { epochs: 1, loss: 'binaryCrossentropy', classWeight: [1], seed: 1 }); // class 1 weighs 1
+    await expectRefused(b, x, yb, { epochs: 1, loss: 'binaryCrossentropy', classWeight: [1, 2, 3] }, 'E_INPUT_INVALID');
+    tf.dispose([x, y, yb]);
+    model.dispose();
+    b.dispose();
+  });
+});
+
+describe('fitModel leaks nothing when it throws (F4)', () => {
+  it('on options refused after the validation split and on an unknown optimizer', async () => {
+    const model = dense(3, 1, 'sigmoid');
+    const x = ramp(20, 3);
+    const y = tf.tensor2d(
+      Array.from({ length: 20 }, (_, i) => i % 2),
+      [20, 1],
+    );
+    const base = { epochs: 1, loss: 'binaryCrossentropy' as const, validationSplit: 0.2 };
+    await expectRefused(model, x, y, { ...base, seed: 1.5 }, 'E_INPUT_INVALID');
+    await expectRefused(model, x, y, { ...base, optimizer: 'bogus' as never }, 'E_INPUT_INVALID');
+    await expectRefused(model, x, y, { ...base, classWeight: { 5: 1 } }, 'E_INPUT_INVALID');
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('on errors in the middle of an epoch: a throwing callback, loss or augment, an augment of the wrong shape', async () => {
+    const model = dense(3, 1, 'sigmoid');
+    const x = ramp(20, 3);
+    const y = tf.tensor2d(
+      Array.from({ length: 20 }, (_, i) => i % 2),
+      [20, 1],
+    );
+    const base = { epochs: 2, loss: 'binaryCrossentropy' as const, batchSize: 4, seed: 1 };
+    const boom = (): never => {
+      throw new Error('boom');
+    };
+    for (const options of [
+      { ...base, callbacks: { onBatchEnd: boom } },
+      { ...base, callbacks: { onEpochEnd: boom } },
+      { ...base, loss: (t: tf.Tensor, p: tf.Tensor): tf.Tensor => (tf.sub(t, p), boom()) },
+      { ...base, augment: boom },
+    ]) {
+      const { error, leaked } = await attempt(model, x, y, options);
+      expect((error as Error).message).toBe('boom');
+      expect(leaked).toBe(0);
+    }
+    await expectRefused(model, x, y, { ...base, augment: (xb) => tf.slice(xb, [0, 0], [-1, 2]) }, 'E_SHAPE_MISMATCH', /augment/);
+    await expectRefused(model, x, y, { ...base, augment: (xb) => tf.slice(xb, [0, 0], [2, -1]) }, 'E_SHAPE_MISMATCH', /augment/);
+    await expectRefused(model, x, y, { ...base, augment: () => undefined as never }, 'E_INPUT_INVALID', /augment/);
+    await expectRefused(model, x, y, { ...base, augment: 5 as never }, 'E_INPUT_INVALID', /augment/);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});
+
+describe('fitModel checks learningRate, clipNorm and earlyStopping (F5, F8)', () => {
+  it('refuses a learning rate or clip norm that is not a finite number above 0, naming the field', async () => {
+    const model = dense(3, 1, 'linear');
+    const x = ramp(8, 3);
+    const y = tf.zeros([8, 1]);
+    for (const [field, value] of [
+      ['learningRate', NaN],
+      ['learningRate', -0.1],
+      ['learningRate', 0],
+      ['learningRate', Infinity],
+      ['learningRate', '0.01'],
+      ['clipNorm', NaN],
+      ['clipNorm', -1],
+      ['clipNorm', 0],
+      ['clipNorm', '1'],
+    ] as const) {
+      const err = await expectRefused(
+        model,
+        x,
+        y,
+        { epochs: 1, loss: 'meanSquaredError', [field]: value } as FitOptions,
+        'E_INPUT_INVALID',
+      );
+      expect(err.details).toMatchObject({ field });
+    }
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('refuses a monitor the fit does not report, and a patience or minDelta out of range', async () => {
+    const model = dense(3, 1, 'linear');
+    const x = ramp(8, 3);
+    const y = tf.zeros([8, 1]);
+    for (const earlyStopping of [
+      { patience: 1, monitor: 'accuracy' },
+      { patience: 1, monitor: 'bogus' },
+      { monitor: 'loss' },
+      { patience: -1 },
+      { patience: NaN },
+      { patience: 1.5 },
+      { patience: 1, minDelta: NaN },
+      { patience: 1, minDelta: -1 },
+      null,
+    ]) {
+      await expectRefused(
+        model,
+        x,
+        y,
+        { epochs: 1, loss: 'meanSquaredError', earlyStopping: earlyStopping as never },
+        'E_INPUT_INVALID',
+        /earlyStopping/,
+      );
+    }
+    await fitModel(model, x, y, { epochs: 2, loss: 'meanSquaredError', earlyStopping: { patience: 0, minDelta: 0, monitor: 'loss' } });
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});
+
+describe('a diverged fit with restoreBestWeights puts weights back (F7)', () => {
+  it('restores the best epoch, so a retry with a saner rate trains', async () => {
+    const model = dense(3, 1, 'linear');
+    const x = ramp(32, 3);
+    const y = tf.tidy(() => tf.sum(tf.mul(x, tf.tensor1d([1, -2, 3])), 1, true));
+    let epochs = 0;
+    const error = await fitModel(model, x, y, {
+      epochs: 40,
+      loss: 'meanSquaredError',
+      optimizer: 'sgd',
+      seed: 1,
+      // Sane for 3 epochs, then a rate that blows the weights up.
+      lrSchedule: (epoch) => (epoch < 3 ? 0.05 : 1e20),
+      // val_loss is measured on the weights kept (the training loss is the epoch's, before its last step).
+      validationData: { x, y },
+      earlyStopping: { patience: 50, monitor: 'val_loss' },
+      callbacks: { onEpochEnd: () => void epochs++ },
+    }).then(
+      () => 'no error',
+      (e: unknown) => e,
+    );
+    expect(AppliedMLError.hasCode(error, 'E_TRAINING_FAILED'), String(error)).toBe(true);
+    expect(epochs).toBeGreaterThan(1);
+    expect((error as Error).message).toMatch(/put back to epoch \d+'s weights/);
+    const kernel = model.getWeights()[0]!.dataSync();
+    expect(Array.from(kernel).every((v) => Number.isFinite(v) && Math.abs(v) < 100)).toBe(true);
+    const retry = await fitModel(model, x, y, { epochs: 2, loss: 'meanSquaredError', optimizer: 'sgd', learningRate: 0.05, seed: 1 });
+    expect(Number.isFinite(retry.history[1]!.loss)).toBe(true);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('puts the initial weights back when the first epoch diverges', async () => {
+    const model = dense(3, 1, 'linear');
+    const initial = model.getWeights().map((w) => Array.from(w.dataSync()));
+    const x = ramp(32, 3);
+    const y = tf.ones([32, 1]);
+    const error = await fitModel(model, x, y, {
+      epochs: 3,
+      loss: 'meanSquaredError',
+      optimizer: 'sgd',
+      learningRate: 1e30,
+      batchSize: 1,
+      earlyStopping: { patience: 1, monitor: 'loss' },
+    }).then(
+      () => 'no error',
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(/put back to the initial weights/);
+    expect(model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(initial);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});
+
+describe('evaluateLoss (F11)', () => {
+  it('refuses a batch size that is not a positive integer instead of looping forever', () => {
+    const model = dense(3, 1, 'linear');
+    const x = ramp(4, 3);
+    const y = tf.zeros([4, 1]);
+    for (const b of [0, -2, 1.5, NaN]) {
+      expect(() => evaluateLoss(model, x, y, LOSSES.meanSquaredError, false, false, b)).toThrow(/batchSize/);
+    }
+    expect(evaluateLoss(model, x, y, LOSSES.meanSquaredError, false, false, 3).loss).toBeGreaterThanOrEqual(0);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});
