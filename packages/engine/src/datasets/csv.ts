@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, Transform, pipeline } from 'node:stream';
 import { parse, type Parser } from 'csv-parse';
 import { AppliedMLError, describeValue } from '../errors';
 import { parseBooleanCell, parseDateCell, parseNumberCell } from './csv-cells';
@@ -141,11 +141,31 @@ async function* rawRecords(
     throw new AppliedMLError('E_INPUT_INVALID', `Invalid CSV options: ${(cause as Error).message}`, { cause });
   }
   const { stream, label } = openSource(source);
-  const onError = (error: Error): void => {
-    parser.destroy(error);
-  };
-  stream.on('error', onError);
-  stream.pipe(parser);
+  // A stream passed in that is already closed or read to its end would otherwise never end the read
+  // (or read as an empty CSV).
+  const s = stream as Partial<Readable>;
+  if (s.destroyed === true || s.readableEnded === true) {
+    throw new AppliedMLError('E_IO', `Cannot read ${label}: the stream was already closed or read to its end.`, {
+      details: { source: label },
+    });
+  }
+  // Chunks must be bytes or text: an object-mode stream of anything else is E_INPUT_INVALID (pipe()
+  // threw an uncaught ERR_INVALID_ARG_TYPE that ended the process).
+  const bytesOnly = new Transform({
+    writableObjectMode: true,
+    transform(chunk: unknown, _encoding, done): void {
+      if (typeof chunk === 'string' || chunk instanceof Uint8Array) done(null, chunk);
+      else
+        done(
+          new AppliedMLError('E_INPUT_INVALID', `${label} gave ${describeValue(chunk)}; a CSV stream must give bytes or text.`, {
+            details: { source: label },
+          }),
+        );
+    },
+  });
+  // pipeline, unlike pipe, ends the read when the source closes without its end (a request destroyed by
+  // a timeout): that is E_IO, not the rows so far, so a cut-off upload is never taken for the whole file.
+  pipeline(stream, bytesOnly, parser, () => undefined);
   try {
     for await (const item of parser as AsyncIterable<RawRecord>) yield { ...item, label };
   } catch (error) {
@@ -158,11 +178,11 @@ async function* rawRecords(
         details: { line, csvCode: err.code, source: label },
       });
     }
-    throw new AppliedMLError('E_IO', `Cannot read ${label}: ${err.message ?? String(error)}`, { cause: error, details: { source: label } });
+    const why = err.code === 'ERR_STREAM_PREMATURE_CLOSE' ? 'the stream was closed before its end' : (err.message ?? String(error));
+    throw new AppliedMLError('E_IO', `Cannot read ${label}: ${why}`, { cause: error, details: { source: label } });
   } finally {
-    stream.removeListener('error', onError);
-    stream.unpipe(parser);
     parser.destroy();
+    bytesOnly.destroy();
     // Like Node's own stream iterators, finishing or breaking out closes the source (a stream you pass in, too).
     (stream as Readable).destroy?.();
   }
