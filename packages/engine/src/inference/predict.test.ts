@@ -97,3 +97,26 @@ describe('predictBatched', () => {
     model.dispose();
   });
 });
+
+describe('warmUp', () => {
+  it('refuses a batch size that is not an integer in [1, 4096], or a batch too large to allocate, before allocating', () => {
+    const model = mlp();
+    const wide = tf.sequential({ layers: [tf.layers.dense({ inputShape: [200_000], units: 1 })] });
+    const before = tf.memory().numTensors;
+    for (const b of [0, -1, 1.5, NaN, '2', null, Infinity, 1e9]) {
+      let error: unknown;
+      try {
+        warmUp(model, b as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(AppliedMLError.hasCode(error, 'E_INPUT_INVALID'), `${String(b)}: ${String(error)}`).toBe(true);
+    }
+    expect(() => warmUp(wide, 4096)).toThrow(expect.objectContaining({ code: 'E_INPUT_TOO_LARGE' }));
+    expect(() => warmUp(null as never)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    warmUp(model, 4);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+    wide.dispose();
+  });
+});

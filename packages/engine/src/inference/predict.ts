@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fromBackendError } from '../device/backend-errors';
-import { AppliedMLError } from '../errors';
+import { AppliedMLError, describeValue } from '../errors';
 
 /** A model output as plain data: row-major values and the full shape. */
 export interface PredictionArray {
@@ -68,8 +68,33 @@ export function predictBatched(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[]
   return { data, shape: [n, ...rowShape] };
 }
 
-/** Run one prediction on zeros so the first real request does not pay for kernel set-up. */
+/** Largest warm-up batch, and its largest size in values (1 GB of float32): warm-up zeros are allocated whole. */
+const WARM_UP_MAX_BATCH = 4096;
+const WARM_UP_MAX_VALUES = 2 ** 28;
+
+/**
+ * Run one prediction on zeros so the first real request does not pay for kernel set-up. `batchSize` is
+ * an integer in [1, 4096] (E_INPUT_INVALID), and a batch over 2^28 values is E_INPUT_TOO_LARGE.
+ */
 export function warmUp(model: tf.LayersModel, batchSize = 1): void {
+  if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= WARM_UP_MAX_BATCH))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `warmUp batchSize must be an integer in [1, ${WARM_UP_MAX_BATCH}] (got ${describeValue(batchSize)}).`,
+      { details: { field: 'batchSize' } },
+    );
+  const m = model as { inputs?: unknown; predict?: unknown } | null;
+  if (m === null || typeof m !== 'object' || !Array.isArray(m.inputs) || typeof m.predict !== 'function')
+    throw new AppliedMLError('E_INPUT_INVALID', `warmUp needs a tfjs LayersModel (got ${describeValue(model)}).`, {
+      details: { field: 'model' },
+    });
+  const values = model.inputs.reduce((sum, input) => sum + batchSize * input.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1), 0);
+  if (values > WARM_UP_MAX_VALUES)
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `A warm-up batch of ${batchSize} is ${values} input values (at most ${WARM_UP_MAX_VALUES}); use a smaller batchSize.`,
+      { details: { field: 'batchSize' } },
+    );
   tf.tidy(() => {
     const inputs = model.inputs.map((input) => tf.zeros([batchSize, ...input.shape.slice(1).map((d) => d ?? 1)], input.dtype));
     const out = model.predict(inputs.length === 1 ? (inputs[0] as tf.Tensor) : inputs) as tf.Tensor | tf.Tensor[];
