@@ -45,7 +45,8 @@ export const LOSSES: Record<LossName, LossFn> = {
 
 export function resolveLoss(loss: LossName | LossFn): LossFn {
   if (typeof loss === 'function') return loss;
-  const fn = LOSSES[loss];
+  // Own names only: 'constructor' or 'toString' would find Object.prototype's members.
+  const fn = typeof loss === 'string' && Object.hasOwn(LOSSES, loss) ? LOSSES[loss] : undefined;
   if (!fn) {
     throw new AppliedMLError('E_INPUT_INVALID', `Unknown loss '${String(loss)}'. Valid losses: ${LOSS_NAMES.join(', ')}, or a function.`);
   }

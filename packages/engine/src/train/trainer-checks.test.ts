@@ -7,7 +7,7 @@ import { AppliedMLError } from '../errors';
 import { createRng, withSeededRandom } from '../random';
 import type { FitOptions } from './trainer';
 import { evaluateLoss, fitModel } from './trainer';
-import { LOSSES } from './losses';
+import { LOSSES, resolveLoss } from './losses';
 
 beforeAll(async () => {
   await initEngine({ device: 'wasm' });
@@ -389,5 +389,14 @@ describe('evaluateLoss (F11)', () => {
     expect(evaluateLoss(model, x, y, LOSSES.meanSquaredError, false, false, 3).loss).toBeGreaterThanOrEqual(0);
     tf.dispose([x, y]);
     model.dispose();
+  });
+});
+
+describe('resolveLoss (F19)', () => {
+  it("refuses Object.prototype's member names and non-strings as loss names", () => {
+    for (const name of ['constructor', 'toString', '__proto__', 5, null]) {
+      expect(() => resolveLoss(name as never)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    }
+    expect(resolveLoss('huber')).toBe(LOSSES.huber);
   });
 });
