@@ -1,5 +1,5 @@
 // What `predict` warns about: images unlike anything the classifier was trained on (chest X-rays and
-// phantoms, square-ish, at least 28 × 28, with some contrast). The prediction is still made and
+// phantoms, square-ish, at least 16 × 16, with some contrast). The prediction is still made and
 // printed; these only say it means little.
 import type { GrayImage } from '@appliedml/medical-imaging';
 

@@ -217,6 +217,28 @@ describe('fitModel classWeight (F3)', () => {
     b.dispose();
   });
 });
+describe('fitModel classWeight with several labels per row', () => {
+  it('is refused up front (per-pixel sparse labels were weighed by the position of their largest label)', async () => {
+    const input = tf.input({ shape: [4, 2] });
+    const out = tf.layers.dense({ units: 3, activation: 'softmax' }).apply(input) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    const x = tf.randomUniform([8, 4, 2]);
+    const y = tf.tensor3d(
+      Float32Array.from({ length: 32 }, (_, i) => i % 3),
+      [8, 4, 1],
+    );
+    const before = tf.memory().numTensors;
+    const error = await fitModel(model, x, y, {
+      epochs: 1,
+      loss: 'sparseCategoricalCrossentropy',
+      classWeight: { 0: 1, 1: 2, 2: 3 },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_INPUT_INVALID', details: { field: 'classWeight', labelsPerRow: 4 } });
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});
 
 describe('fitModel leaks nothing when it throws (F4)', () => {
   it('on options refused after the validation split and on an unknown optimizer', async () => {

@@ -203,7 +203,7 @@ function classCount(model: tf.LayersModel, y: tf.Tensor): number {
 /**
  * Labels within what the loss defines, in one pass over y's values: sparse labels are integers in
  * [0, K) (labels 1..K for K classes, the usual off-by-one, trained as zero loss), binary and categorical
- * targets are in [0, 1]. Returns the values read (for class weights).
+ * targets are in [0, 1]. `index` in an error is the flat position among y's values.
  */
 function checkLabels(y: tf.Tensor, lossName: string, classes: number, what: string): void {
   if (lossName !== 'sparseCategoricalCrossentropy' && lossName !== 'binaryCrossentropy' && lossName !== 'categoricalCrossentropy') return;
@@ -420,6 +420,16 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   if (options.classWeight !== undefined) {
     const classes = classCount(model, y);
     const byClass = classWeightValues(options.classWeight, classes);
+    // One class per row: a sparse label ([n] or [n, 1]) or a one-hot row (categorical). Several labels
+    // per row (per-pixel or per-token sparse labels, multi-label targets) have no row class; Keras
+    // refuses class_weight there too, and an argmax over them would weigh rows by a label's position.
+    const perRow = y.shape.slice(1).reduce((a, b) => a * b, 1);
+    if (perRow > 1 && lossName !== 'categoricalCrossentropy')
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `classWeight needs one class per row (sparse labels of shape [n] or [n, 1], or one-hot rows with categoricalCrossentropy); these targets hold ${perRow} labels per row. Weigh them through a custom loss or sampleWeight instead.`,
+        { details: { field: 'classWeight', labelsPerRow: perRow } },
+      );
     const idx = classIndices(y);
     rowWeights = new Float32Array(n);
     for (let r = 0; r < n; r++) {
