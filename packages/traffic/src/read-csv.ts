@@ -150,7 +150,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     }
     times[r] = ms;
     sensors.forEach((name, s) => {
-      readings[r * sensors.length + s] = readingOf(cellText(row[name]), at(line), name);
+      readings[r * sensors.length + s] = readingOf(cellText(row[name]), line, name, at);
     });
   });
   clock.finish(rows.length, times);
@@ -246,12 +246,12 @@ function cellText(cell: unknown): string {
 }
 
 /** A reading cell: NaN when missing; decimal or scientific notation only (Number() reads '0x10' as 16). */
-function readingOf(text: string, where: string, column: string): number {
+function readingOf(text: string, line: number, column: string, at: (line: number) => string): number {
   if (MISSING_CELLS.has(text)) return NaN;
   const v = parseNumberCell(text) ?? NaN;
   if (!Number.isFinite(v))
-    throw new AppliedMLError('E_INPUT_INVALID', `${where}, column '${column}': '${text.slice(0, 40)}' is not a number.`, {
-      details: { line: lineOf(where), column, value: text.slice(0, 40) },
+    throw new AppliedMLError('E_INPUT_INVALID', `${at(line)}, column '${column}': '${text.slice(0, 40)}' is not a number.`, {
+      details: { line, column, value: text.slice(0, 40) },
     });
   return v;
 }
@@ -259,10 +259,6 @@ function readingOf(text: string, where: string, column: string): number {
 /** "file.csv: line 12" (or "Line 12" for a buffer or stream): where a message points. */
 function lineLabel(source: CsvSource): (line: number) => string {
   return typeof source === 'string' ? (line) => `${source}: line ${line}` : (line) => `Line ${line}`;
-}
-
-function lineOf(where: string): number {
-  return Number(/(\d+)$/.exec(where)?.[1]);
 }
 
 function noDataRows(source: CsvSource): AppliedMLError {
@@ -280,22 +276,20 @@ interface TimestampReader {
    * whose times (`times`, of the sensors `sensorOf` in a long file) are packed closer than a second per
    * sensor: compact dates such as 202601010000 read as epoch milliseconds.
    */
-  finish(rows: number, times: Float64Array, sensorOf?: Float64Array): void;
+  finish(rows: number, times: Float64Array, sorted?: { order: readonly number[]; group: Float64Array }): void;
 }
 
 /**
- * Median gap between neighbouring distinct times of one sensor, in ms (Infinity with none): `group`
- * gives each time's sensor in a long file (all one sensor in a wide file, a row per time).
+ * Median gap between neighbouring distinct times of one sensor, in ms (Infinity with none). A wide
+ * file's times are ascending already (one row per time); a long file passes its rows `sorted` by
+ * sensor, then time, with each row's sensor in `group` (the order its duplicate check uses too).
  */
-function medianGap(times: Float64Array, group?: Float64Array): number {
-  const order = Array.from({ length: times.length }, (_, i) => i).sort(
-    (a, b) => (group ? (group[a] as number) - (group[b] as number) : 0) || (times[a] as number) - (times[b] as number),
-  );
+function medianGap(times: Float64Array, sorted?: { order: readonly number[]; group: Float64Array }): number {
   const gaps: number[] = [];
-  for (let k = 1; k < order.length; k++) {
-    const a = order[k - 1] as number;
-    const b = order[k] as number;
-    if (group && group[a] !== group[b]) continue;
+  for (let k = 1; k < times.length; k++) {
+    const a = sorted ? (sorted.order[k - 1] as number) : k - 1;
+    const b = sorted ? (sorted.order[k] as number) : k;
+    if (sorted && sorted.group[a] !== sorted.group[b]) continue;
     if (times[b] !== times[a]) gaps.push((times[b] as number) - (times[a] as number));
   }
   if (gaps.length === 0) return Infinity;
@@ -337,7 +331,7 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
       }
       return ms;
     },
-    finish(rows, times, sensorOf) {
+    finish(rows, times, sorted) {
       if (rows > 0 && secondsLike === rows)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
@@ -346,7 +340,7 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
         );
       // Sensors report every 20 s to 15 min: epoch numbers under a second apart are another kind of number
       // (a compact date like 202601010000 read as milliseconds put a year of hourly rows into 39 steps).
-      const gap = numbers === rows && rows > 1 ? medianGap(times, sensorOf) : Infinity;
+      const gap = numbers === rows && rows > 1 ? medianGap(times, sorted) : Infinity;
       if (gap < 1000)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
@@ -460,20 +454,21 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
     lastTime[s] = ms;
     times.push(ms);
     which.push(s);
-    values.push(readingOf(cellText(row[valueCol]), at(line), valueCol));
+    values.push(readingOf(cellText(row[valueCol]), line, valueCol, at));
   }
   if (rows === 0) throw noDataRows(source);
-  clock.finish(times.length, times.view(), which.view()); // the rows read: those of sensors left out never had their time read
+  const t = times.view();
+  const sensorOf = which.view();
+  // Rows by sensor, then time: for the clock's spacing check and the duplicate check below.
+  const order = Array.from({ length: t.length }, (_, i) => i).sort(
+    (a, b) => (sensorOf[a] as number) - (sensorOf[b] as number) || (t[a] as number) - (t[b] as number),
+  );
+  clock.finish(times.length, t, { order, group: sensorOf }); // the rows read: those of sensors left out never had their time read
   if (times.length === 0)
     throw new AppliedMLError('E_INPUT_INVALID', `None of the ${sensors.length} listed sensors has a row in the file.`, {
       details: { sensors: sensors.slice(0, 20) },
     });
-  const t = times.view();
-  const sensorOf = which.view();
   // The same sensor twice at one time: a duplicated export, not two readings to average.
-  const order = Array.from({ length: t.length }, (_, i) => i).sort(
-    (a, b) => (sensorOf[a] as number) - (sensorOf[b] as number) || (t[a] as number) - (t[b] as number),
-  );
   for (let k = 1; k < order.length; k++) {
     const a = order[k - 1] as number;
     const b = order[k] as number;
