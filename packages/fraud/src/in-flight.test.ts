@@ -1,5 +1,5 @@
 import { AppliedMLError, initEngine, tf } from '@appliedml/engine';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { FraudDetector, type FraudDetectorConfig } from './detector';
 import { TransactionScorer } from './scorer';
 import { generateTransactions } from './synthetic';
@@ -47,6 +47,10 @@ describe('calls in flight during dispose or retrain', () => {
         const before = tf.memory().numTensors;
         const model = FraudDetector.create(config);
         await model.train(rows, config.detector === 'mlp' ? { labels } : {});
+        // The clock moves 100 ms per reading, so the batch gives the event loop a turn at its first
+        // chance whatever the machine's speed (a fast one finished 60,000 rows inside one 50 ms turn).
+        let now = performance.now();
+        const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 100));
         const run = call(model);
         // At the first turn: the batch is under way (transforming or scoring).
         setImmediate(() => model.dispose());
@@ -54,6 +58,7 @@ describe('calls in flight during dispose or retrain', () => {
           () => undefined,
           (e: unknown) => e,
         );
+        clock.mockRestore();
         expect(AppliedMLError.isInstance(error), String(error)).toBe(true);
         expect(error).toMatchObject({ code: 'E_MODEL_DISPOSED' });
         expect(tf.memory().numTensors).toBe(before);
