@@ -117,9 +117,14 @@ describe('FraudDetector lifecycle', () => {
       return r;
     });
     const model = FraudDetector.create({ detector: 'ecod' });
+    // The clock moves 100 ms per reading: the first turn comes at the first chance on any machine.
+    let now = performance.now();
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 100));
     const run = model.train(records);
     setImmediate(() => model.dispose());
-    await expect(run).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+    await expect(run)
+      .rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' })
+      .finally(() => clock.mockRestore());
     // Stopped at the first turn, inside the fit: the transform never read the amounts (it would make 2n).
     expect(reads).toBeLessThan(2 * n);
     expect(model.isTrained).toBe(false);
