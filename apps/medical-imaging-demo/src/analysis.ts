@@ -10,6 +10,7 @@ import {
   type ImageSegmenter,
   type MedicalImage,
 } from '@appliedml/medical-imaging';
+import { outOfDistribution } from './input-checks';
 
 /** Pixel limit for uploads: 8,192 × 8,192, checked from the header before any pixel is decoded. */
 export const MAX_UPLOAD_PIXELS = 8192 * 8192;
@@ -33,6 +34,8 @@ export interface PredictAnswer {
   heatmapPng?: string;
   segmentation?: { area: number; overlayPng: string };
   dicom?: { tags: { tag: string; name: string; value: string }[]; frames: number; modality: string | null };
+  /** Why the image is unlike anything the classifier was trained on (the prediction means little); absent when nothing applies. */
+  warnings?: string[];
 }
 
 /**
@@ -70,6 +73,10 @@ export async function analyse(models: ServerModels, bytes: Uint8Array): Promise<
     imagePng: b64(await grayToPng(image, { width })),
   };
   if (models.classifier) {
+    // As the CLI's predict: the answer is still given, with the reasons it means little.
+    const unlike = outOfDistribution(image);
+    if (unlike.length > 0)
+      out.warnings = [`This image is outside what the model was trained on (${unlike.join('; ')}): the prediction is not meaningful.`];
     const p = await models.classifier.predict(image, { explain: true });
     out.classification = { label: p.label, score: p.score, probabilities: p.probabilities };
     if (p.heatmap) out.heatmapPng = b64(await heatmapOverlayPng(image, p.heatmap, { width }));

@@ -20,7 +20,7 @@ export const UPLOAD_TYPES = ['application/dicom', 'image/png', 'image/jpeg', 'im
 
 const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml medical imaging</title>
 <style>body{font-family:sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}img{width:18rem;image-rendering:pixelated;margin-right:.5rem}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}.err{color:#a22}.note{color:#666}</style></head>
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}.err{color:#a22}.warn{color:#8a5a00}.note{color:#666}</style></head>
 <body><h1>appliedml medical imaging</h1><p id="model"></p><p class="note">Not a medical device. Files are processed in memory and never stored.</p>
 <input type="file" id="file" accept=".dcm,.png,.jpg,.jpeg,.tif,.tiff,application/dicom,image/png,image/jpeg,image/tiff"> <button id="go">Analyse</button><div id="out"></div>
 <p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /predict with the file's bytes as the body).</small></p>
@@ -33,6 +33,7 @@ document.getElementById('go').onclick = async () => {
   const r = await res.json();
   if (!res.ok) { document.getElementById('out').innerHTML = '<p class="err" id="error">' + esc(r.code + ': ' + r.message) + '</p>'; return; }
   let html = '<p id="meta">' + esc(r.format.toUpperCase()) + ', ' + r.width + ' × ' + r.height + ', ' + r.bitDepth + '-bit</p>';
+  if (r.warnings) html += r.warnings.map((w) => '<p class="warn" id="warning">' + esc(w) + '</p>').join('');
   if (r.classification) html += '<h2><span id="label">' + esc(r.classification.label) + '</span> (<span id="score">' + (r.classification.score * 100).toFixed(1) + '</span> %)</h2><p>' +
     Object.entries(r.classification.probabilities).map(([l, p]) => esc(l) + ' ' + (p * 100).toFixed(1) + ' %').join(' · ') + '</p>';
   html += '<div><img id="image" src="data:image/png;base64,' + r.imagePng + '" alt="image">';
@@ -194,6 +195,11 @@ const predictSchema = {
             frames: { type: 'integer' },
             modality: { type: ['string', 'null'] },
           },
+        },
+        warnings: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'Why the image is unlike the training images (too small, a strip, one flat value): the prediction means little.',
         },
       },
     },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { soak, soakViolations, type Service } from '@appliedml/demo-kit';
 import { resolveDataset } from '@appliedml/engine';
-import { DICOM_SAMPLES_DATASET, readMedicalImage, type ImageClassifier } from '@appliedml/medical-imaging';
+import { DICOM_SAMPLES_DATASET, grayToPng, readMedicalImage, type ImageClassifier } from '@appliedml/medical-imaging';
 import { createMedicalService, inProcess, MAX_BODY_BYTES, medicalWorkerPool, type MedicalInference, type PredictAnswer } from './server';
 import { phantomPng, pngSize, quickClassifier } from './test-model';
 
@@ -85,6 +85,31 @@ describe('medical imaging service on the demo kit', () => {
     expect(pngSize(Buffer.from(r.imagePng, 'base64'))).toEqual({ width: 256, height: 256 });
     expect(r.dicom).toBeUndefined();
     expect(r.segmentation).toBeUndefined();
+  });
+
+  it('answers an image unlike the training images with the prediction and a warning that says why', async () => {
+    const flat = await grayToPng({ width: 64, height: 64, data: new Float32Array(64 * 64).fill(0.5) });
+    const dot = await grayToPng({ width: 1, height: 1, data: new Float32Array([0.3]) }, { width: 1 });
+    const strip = await grayToPng(
+      { width: 200, height: 20, data: Float32Array.from({ length: 4000 }, (_, i) => (i % 7) / 7) },
+      { width: 200 },
+    );
+    for (const [png, reason] of [
+      [flat, 'every pixel has the same value'],
+      [dot, 'smaller than 16 on a side'],
+      [strip, 'more than 4:1'],
+    ] as const) {
+      const res = await post(png);
+      expect(res.status).toBe(200);
+      const r = (await res.json()) as PredictAnswer;
+      expect(['clear', 'lesion']).toContain(r.classification?.label);
+      expect(r.warnings).toHaveLength(1);
+      expect(r.warnings![0]).toContain(reason);
+    }
+    // A phantom like the training images: no warning.
+    expect(((await (await post(lesionPng)).json()) as PredictAnswer).warnings).toBeUndefined();
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('id="warning"');
   });
 
   it('shows a DICOM file’s technical tags and never a patient identifier', async () => {
