@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { parse, type Parser } from 'csv-parse';
 import { AppliedMLError, describeValue } from '../errors';
+import { checkOptionsObject } from '../option-checks';
 import { parseBooleanCell, parseDateCell, parseNumberCell } from './csv-cells';
 import { setOwn } from './own-property';
 
@@ -208,6 +209,7 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
   source: CsvSource,
   options: CsvReadOptions<C> = {},
 ): AsyncGenerator<CsvRow<C>, void, undefined> {
+  checkOptionsObject('readCsv options', options);
   const header = options.header ?? true;
   const types: CsvColumnTypes = options.columns ?? {};
   if (options.raggedRows !== undefined && options.raggedRows !== 'error' && options.raggedRows !== 'pad')
@@ -342,6 +344,7 @@ export async function readCsvAll<C extends CsvColumnTypes = CsvColumnTypes>(
   source: CsvSource,
   options: CsvReadOptions<C> = {},
 ): Promise<CsvRow<C>[]> {
+  checkOptionsObject('readCsvAll options', options);
   const out: CsvRow<C>[] = [];
   for await (const row of readCsv(source, options)) out.push(row);
   return out;
@@ -353,6 +356,7 @@ export async function readCsvAll<C extends CsvColumnTypes = CsvColumnTypes>(
  * input → E_INPUT_INVALID with the line (and column).
  */
 export async function readNumericMatrix(source: CsvSource, options: NumericMatrixOptions = {}): Promise<NumericMatrix> {
+  checkOptionsObject('readNumericMatrix options', options);
   const headerMode = options.header ?? 'auto';
   const missing = new Set(options.missing ?? CSV_DEFAULT_MISSING);
   const maxRows = checkLimit('maxRows', options.maxRows);

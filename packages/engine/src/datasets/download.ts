@@ -3,6 +3,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { makeDirs } from '../bundle/atomic-dir';
 import { AppliedMLError } from '../errors';
+import { checkOptionsObject } from '../option-checks';
 import { silentLogger, type Logger } from '../logger';
 
 export interface DownloadOptions {
@@ -28,6 +29,7 @@ export interface DownloadResult {
  * `destination`. Network and HTTP failures → E_IO.
  */
 export async function downloadFile(url: string, destination: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+  checkOptionsObject('downloadFile options', options);
   const logger = options.logger ?? silentLogger;
   const maxBytes = options.maxBytes ?? 8 * 1024 ** 3;
   let parsed: URL;

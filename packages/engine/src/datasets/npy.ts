@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { AppliedMLError } from '../errors';
+import { AppliedMLError, describeValue } from '../errors';
+import { checkOptionsObject } from '../option-checks';
 import { parsePythonLiteral, PythonLiteralError, type PythonLiteral } from './python-literal';
 
 /**
@@ -409,6 +410,7 @@ function latin1(bytes: Uint8Array): string {
 
 /** Parses a `.npy` file held in memory. See the module notes for dtypes, order and limits. */
 export function parseNpy(input: Uint8Array | ArrayBuffer, options: NpyParseOptions = {}): NpyArray {
+  checkOptionsObject('parseNpy options', options);
   const bytes = toBytes(input);
   const maxBytes = options.maxBytes ?? NPY_DEFAULT_MAX_BYTES;
   const header = readHeader(bytes, options.maxHeaderBytes ?? NPY_DEFAULT_MAX_HEADER_BYTES);
@@ -441,6 +443,7 @@ export function parseNpy(input: Uint8Array | ArrayBuffer, options: NpyParseOptio
 
 /** Reads and parses a `.npy` file. I/O failures become E_IO. */
 export async function readNpy(path: string, options: NpyParseOptions = {}): Promise<NpyArray> {
+  checkOptionsObject('readNpy options', options);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -485,6 +488,11 @@ function descrFor(dtype: NpyDtype, littleEndian: boolean): string {
  * outside the dtype's range, throw E_INPUT_INVALID. float16 output is not supported.
  */
 export function writeNpy(input: NpyWriteInput, options: NpyWriteOptions = {}): Uint8Array {
+  checkOptionsObject('writeNpy options', options);
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw invalid(`writeNpy needs {data, dtype?, shape?} (got ${describeValue(input)}).`, { field: 'input' });
+  if (!Array.isArray(input.data) && !(ArrayBuffer.isView(input.data) && !(input.data instanceof DataView)))
+    throw invalid(`writeNpy: data must be a typed array or an array of numbers (got ${describeValue(input.data)}).`, { field: 'data' });
   const dtype = input.dtype ?? inferDtype(input.data);
   if (dtype === 'float16') throw new AppliedMLError('E_FORMAT_UNSUPPORTED', 'writeNpy cannot write float16; use float32.');
   const shape = input.shape ? [...input.shape] : [input.data.length];

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
 import { AppliedMLError } from '../errors';
+import { checkOptionsObject } from '../option-checks';
 import { crc32 } from './crc32';
 import { parseNpy, type NpyArray, type NpyParseOptions } from './npy';
 import { setOwn } from './own-property';
@@ -34,6 +35,7 @@ function stripNpy(name: string): string | undefined {
 
 /** Parses an `.npz` archive held in memory. */
 export function parseNpz(input: Uint8Array | ArrayBuffer, options: NpzReadOptions = {}): Record<string, NpyArray> {
+  checkOptionsObject('parseNpz options', options);
   const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
   if (!(bytes instanceof Uint8Array)) {
     throw new AppliedMLError('E_INPUT_INVALID', 'parseNpz expects a Uint8Array, Buffer or ArrayBuffer.');
@@ -140,6 +142,7 @@ export async function readNpz(
   pathOrBuffer: string | Uint8Array | ArrayBuffer,
   options: NpzReadOptions = {},
 ): Promise<Record<string, NpyArray>> {
+  checkOptionsObject('readNpz options', options);
   if (typeof pathOrBuffer !== 'string') return parseNpz(pathOrBuffer, options);
   const path = pathOrBuffer;
   let bytes: Uint8Array = new Uint8Array(0);

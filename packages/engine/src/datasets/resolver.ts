@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { AppliedMLError } from '../errors';
+import { checkOptionsObject } from '../option-checks';
 import { silentLogger, type Logger } from '../logger';
 import { isSha256, sha256File } from './checksum';
 import { downloadFile } from './download';
@@ -168,6 +169,7 @@ function listPaths(root: string, missing: DatasetFile[], limit = 20): string[] {
 /** Locates (and, if allowed, downloads) a dataset. See the module notes for the search order. */
 export async function resolveDataset(spec: DatasetSpec, options: ResolveDatasetOptions = {}): Promise<ResolvedDataset> {
   validateSpec(spec);
+  checkOptionsObject('resolveDataset options', options);
   const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
   const dataDir = options.dataDir !== undefined ? resolve(process.cwd(), expandHome(options.dataDir)) : dataDirFromEnv(env);

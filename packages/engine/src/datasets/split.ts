@@ -1,4 +1,5 @@
 import { AppliedMLError } from '../errors';
+import { checkOptionsObject } from '../option-checks';
 import { createRng, type Rng, type Seed } from '../random';
 
 /** Class labels for stratification: one per example (numbers, strings, booleans or bigints). */
@@ -140,6 +141,9 @@ export function shuffleIndices(n: number, seed: Seed = 0): number[] {
  */
 export function trainTestSplit(n: number, options: TrainTestSplitOptions): TrainTestSplit {
   assertCount(n, 'trainTestSplit', 2);
+  // Undefined options read as {} (the error then names the missing required field); null or a non-object is refused.
+  checkOptionsObject('trainTestSplit options', options);
+  options ??= {} as TrainTestSplitOptions;
   const fraction = assertFraction(options.testFraction, 'testFraction', true, true);
   const rng = createRng(options.seed ?? 0);
   const nTest = Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
@@ -173,6 +177,9 @@ export function trainTestSplit(n: number, options: TrainTestSplitOptions): Train
  */
 export function kFold(n: number, options: KFoldOptions): TrainTestSplit[] {
   assertCount(n, 'kFold', 2);
+  // Undefined options read as {} (the error then names the missing required field); null or a non-object is refused.
+  checkOptionsObject('kFold options', options);
+  options ??= {} as KFoldOptions;
   const k = options.k;
   if (!Number.isSafeInteger(k) || k < 2 || k > n) {
     throw new AppliedMLError('E_INPUT_INVALID', `kFold needs an integer k in [2, ${n}]; got ${String(k)}.`, {
@@ -219,6 +226,9 @@ export function kFold(n: number, options: KFoldOptions): TrainTestSplit[] {
  */
 export function chronologicalSplit(n: number, options: ChronologicalSplitOptions): ChronologicalSplit {
   assertCount(n, 'chronologicalSplit', 1);
+  // Undefined options read as {} (the error then names the missing required field); null or a non-object is refused.
+  checkOptionsObject('chronologicalSplit options', options);
+  options ??= {} as ChronologicalSplitOptions;
   const trainFraction = assertFraction(options.trainFraction, 'trainFraction', true, false);
   const valFraction = assertFraction(options.valFraction ?? 0, 'valFraction', false, true);
   if (trainFraction + valFraction > 1 + 1e-12) {

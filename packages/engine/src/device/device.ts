@@ -26,7 +26,7 @@ export function isDevice(value: unknown): value is Device {
 export function checkDevice(value: unknown, source = 'device'): asserts value is Device {
   if (!isDevice(value))
     throw new AppliedMLError('E_DEVICE_INVALID', `${source} is ${describeValue(value)}. Valid devices: ${DEVICES.join(', ')}.`, {
-      details: { requested: typeof value === 'string' ? value : String(value), valid: [...DEVICES], source },
+      details: { requested: typeof value === 'string' ? value : describeValue(value), valid: [...DEVICES], source },
     });
 }
 

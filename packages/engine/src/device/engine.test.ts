@@ -61,3 +61,19 @@ describe('the real device chain', () => {
     }
   });
 });
+
+describe('initEngine arguments (API fuzz F12)', () => {
+  it('refuses null or non-object options, and a device whose toString throws, with typed errors', async () => {
+    for (const bad of [null, 5, 'wasm'])
+      await expect(initEngine(bad as never)).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+        message: /initEngine options must be an object/,
+      });
+    const device = {
+      toString(): string {
+        throw new Error('no text');
+      },
+    };
+    await expect(initEngine({ device: device as never })).rejects.toMatchObject({ code: 'E_DEVICE_INVALID' });
+  });
+});

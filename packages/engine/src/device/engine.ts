@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { AppliedMLError } from '../errors';
+import { checkOptionsObject } from '../option-checks';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { registerBackendFixes } from '../kernels/register';
@@ -108,6 +109,7 @@ async function initialise(options: EngineOptions): Promise<DeviceInfo> {
  * later calls with the same request return the same info; a different explicit device switches.
  */
 export async function initEngine(options: EngineOptions = {}): Promise<DeviceInfo> {
+  checkOptionsObject('initEngine options', options);
   const requested = requestedDevice(options);
   const want = requestedThreads(options);
   if (

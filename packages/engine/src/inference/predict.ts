@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { fromBackendError } from '../device/backend-errors';
 import { AppliedMLError, describeValue } from '../errors';
+import { checkOptionsObject } from '../option-checks';
+import { checkLayersModel, checkTensor } from '../tensor-checks';
 
 /** A model output as plain data: row-major values and the full shape. */
 export interface PredictionArray {
@@ -17,8 +19,11 @@ export interface PredictOptions {
  * scope and is read outside it (reading a large array inside tidy is slow); nothing is left behind.
  */
 export function predictBatched(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], options: PredictOptions = {}): PredictionArray {
+  checkOptionsObject('predictBatched options', options);
+  checkLayersModel(model, 'predictBatched');
   const batchSize = options.batchSize ?? 256;
   const inputs = Array.isArray(x) ? x : [x];
+  inputs.forEach((t, i) => checkTensor(t, inputs.length > 1 ? `predictBatched x[${i}]` : 'predictBatched x'));
   const n = inputs[0]?.shape[0] ?? 0;
   if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', 'predict needs at least one row.');
   checkBatchSize(batchSize);
@@ -83,11 +88,7 @@ export function warmUp(model: tf.LayersModel, batchSize = 1): void {
       `warmUp batchSize must be an integer in [1, ${WARM_UP_MAX_BATCH}] (got ${describeValue(batchSize)}).`,
       { details: { field: 'batchSize' } },
     );
-  const m = model as { inputs?: unknown; predict?: unknown } | null;
-  if (m === null || typeof m !== 'object' || !Array.isArray(m.inputs) || typeof m.predict !== 'function')
-    throw new AppliedMLError('E_INPUT_INVALID', `warmUp needs a tfjs LayersModel (got ${describeValue(model)}).`, {
-      details: { field: 'model' },
-    });
+  checkLayersModel(model, 'warmUp');
   const values = model.inputs.reduce((sum, input) => sum + batchSize * input.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1), 0);
   if (values > WARM_UP_MAX_VALUES)
     throw new AppliedMLError(

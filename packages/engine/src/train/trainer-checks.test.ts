@@ -422,3 +422,37 @@ describe('resolveLoss (F19)', () => {
     expect(resolveLoss('huber')).toBe(LOSSES.huber);
   });
 });
+
+describe('fitModel option objects (F12)', () => {
+  it('refuses an optimizer that is not a name or a tf.Optimizer, a null bucketBy, a logger without its functions and callbacks that are not functions', async () => {
+    const model = dense(3, 1, 'linear');
+    const x = ramp(8, 3);
+    const y = tf.zeros([8, 1]);
+    const base: FitOptions = { epochs: 1, loss: 'meanSquaredError', progress: false };
+    for (const optimizer of [{}, null, 5])
+      await expectRefused(model, x, y, { ...base, optimizer: optimizer as never }, 'E_INPUT_INVALID', /optimizer/);
+    await expectRefused(model, x, y, { ...base, bucketBy: null as never }, 'E_INPUT_INVALID', /bucketBy must be a list/);
+    await expectRefused(model, x, y, { ...base, bucketBy: 5 as never }, 'E_INPUT_INVALID', /bucketBy must be a list/);
+    for (const logger of [{}, null, { debug() {}, info() {} }])
+      await expectRefused(model, x, y, { ...base, logger: logger as never }, 'E_INPUT_INVALID', /logger must have debug, info and warn/);
+    await expectRefused(model, x, y, { ...base, callbacks: 5 as never }, 'E_INPUT_INVALID', /callbacks must be an object/);
+    for (const name of ['onEpochEnd', 'onBatchEnd', 'shouldStop'])
+      await expectRefused(
+        model,
+        x,
+        y,
+        { ...base, callbacks: { [name]: 5 } },
+        'E_INPUT_INVALID',
+        new RegExp(`callbacks.${name} must be a function`),
+      );
+    await expectRefused(model, x, y, null as never, 'E_INPUT_INVALID', /fitModel options must be an object/);
+    await expectRefused(model, x, y, undefined as never, 'E_INPUT_INVALID', /needs options/);
+    // A tf.Optimizer and null callbacks still train.
+    const optimizer = tf.train.sgd(0.01);
+    const report = await fitModel(model, x, y, { ...base, optimizer, callbacks: null as never });
+    expect(report.epochsRun).toBe(1);
+    optimizer.dispose();
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fromBackendError } from '../device/backend-errors';
 import { AppliedMLError, describeValue } from '../errors';
 import { checkIntegerOption, checkNumberOption, checkOptionsObject } from '../option-checks';
+import { checkLayersModel, checkTensor } from '../tensor-checks';
 import type { Logger } from '../logger';
 import { eventLoopTurns } from './event-loop';
 import { silentLogger } from '../logger';
@@ -138,13 +139,6 @@ function checkSampleWeights(w: ArrayLike<number>, n: number): void {
     if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0))
       throw new AppliedMLError('E_INPUT_INVALID', `sampleWeight ${i} must be a non-negative number (got ${String(v)}).`);
   }
-}
-
-/** A tensor that has not been disposed (duck-typed: SDKs may hold another copy of tfjs). */
-function checkTensor(t: unknown, what: string): asserts t is tf.Tensor {
-  const v = t as { shape?: unknown; dtype?: unknown; isDisposed?: unknown } | null;
-  if (v === null || typeof v !== 'object' || !Array.isArray(v.shape) || typeof v.dtype !== 'string' || v.isDisposed === true)
-    throw new AppliedMLError('E_INPUT_INVALID', `${what} must be a tensor (got ${describeValue(t)}).`, { details: { field: what } });
 }
 
 /** `shape` against a symbolic one: same rank, and each dimension the model fixes (but the rows) equal. */
@@ -355,11 +349,12 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   checkOptionsObject('fitModel options', options);
   if (options === undefined || options === null)
     throw new AppliedMLError('E_INPUT_INVALID', 'fitModel needs options (at least epochs and loss).', { details: { field: 'options' } });
-  const m = model as { inputs?: unknown; outputs?: unknown; trainableWeights?: unknown } | null;
-  if (m === null || typeof m !== 'object' || !Array.isArray(m.inputs) || !Array.isArray(m.outputs) || !Array.isArray(m.trainableWeights))
-    throw new AppliedMLError('E_INPUT_INVALID', `fitModel needs a tfjs LayersModel (got ${describeValue(model)}).`, {
+  checkLayersModel(model, 'fitModel');
+  if (!Array.isArray(model.trainableWeights) || model.trainableWeights.length === 0)
+    throw new AppliedMLError('E_INPUT_INVALID', 'fitModel: the model has no trainable weights (every layer is frozen); nothing to train.', {
       details: { field: 'model' },
     });
+  checkCallbackOptions(options);
   const logger = options.logger ?? silentLogger;
   if (!Number.isInteger(options.epochs) || options.epochs < 1) {
     throw new AppliedMLError('E_INPUT_INVALID', `epochs must be a positive integer (got ${options.epochs}).`);
@@ -406,7 +401,14 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   }
   const n = rows(x) - nVal;
   const hasVal = val0 !== undefined || nVal > 0;
-  if (options.bucketBy !== undefined) checkBucketLengths(options.bucketBy, n);
+  if (options.bucketBy !== undefined) {
+    const b = options.bucketBy as unknown;
+    if (b === null || typeof b !== 'object' || typeof (b as ArrayLike<number>).length !== 'number')
+      throw new AppliedMLError('E_INPUT_INVALID', `bucketBy must be a list of row lengths (got ${describeValue(b)}).`, {
+        details: { field: 'bucketBy' },
+      });
+    checkBucketLengths(options.bucketBy, n);
+  }
   if (options.sampleWeight !== undefined) checkSampleWeights(options.sampleWeight, rows(x));
   const early = options.earlyStopping;
   if (early !== undefined) checkEarlyStopping(early, hasVal, withAccuracy);
@@ -458,6 +460,12 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
       {
         details: { field: 'optimizer' },
       },
+    );
+  if (!ownsOptimizer && typeof (options.optimizer as { applyGradients?: unknown }).applyGradients !== 'function')
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `optimizer must be one of ${OPTIMIZER_NAMES.join(', ')} or a tf.Optimizer (got ${describeValue(options.optimizer)}).`,
+      { details: { field: 'optimizer' } },
     );
 
   // Tensors from here on: every one is disposed in `finally`, whatever throws.
@@ -674,6 +682,28 @@ function checkAugmented(model: tf.LayersModel, out: unknown, xb: tf.Tensor, size
       { details: { field: 'augment', shape: t.shape, expected: want } },
     );
   return t;
+}
+
+/** logger (debug, info and warn functions) and callbacks (functions where given), before the fit starts. */
+function checkCallbackOptions(options: FitOptions): void {
+  const logger = options.logger as unknown;
+  if (logger !== undefined) {
+    const l = logger as Partial<Record<keyof Logger, unknown>> | null;
+    if (l === null || typeof l !== 'object' || (['debug', 'info', 'warn'] as const).some((k) => typeof l[k] !== 'function'))
+      throw new AppliedMLError('E_INPUT_INVALID', `logger must have debug, info and warn functions (got ${describeValue(logger)}).`, {
+        details: { field: 'logger' },
+      });
+  }
+  const callbacks = options.callbacks as unknown;
+  if (callbacks === undefined || callbacks === null) return;
+  checkOptionsObject('callbacks', callbacks);
+  for (const name of ['onEpochEnd', 'onBatchEnd', 'shouldStop'] as const) {
+    const fn = (callbacks as Record<string, unknown>)[name];
+    if (fn !== undefined && typeof fn !== 'function')
+      throw new AppliedMLError('E_INPUT_INVALID', `callbacks.${name} must be a function (got ${describeValue(fn)}).`, {
+        details: { field: `callbacks.${name}` },
+      });
+  }
 }
 
 const MONITORS: readonly Monitor[] = ['val_loss', 'val_accuracy', 'loss', 'accuracy'];
