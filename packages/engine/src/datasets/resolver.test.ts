@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -152,6 +153,48 @@ describe('resolveDataset: local lookups', () => {
       spec([]),
     ];
     for (const s of bad) await expectCode(() => resolveDataset(s, { dataDir: tempDir(), env: none }), 'E_INPUT_INVALID');
+  });
+});
+
+describe('resolveDataset: option types and special files (API fuzz F13)', () => {
+  const none = {} as NodeJS.ProcessEnv;
+  const remote = spec([{ path: 'a.csv', url: 'http://127.0.0.1:1/a.csv' }]);
+
+  it('refuses null, empty or non-string folders and non-boolean flags before looking anywhere', async () => {
+    const cacheDir = tempDir();
+    for (const dataDir of [null, 5, '', '  '])
+      expect(
+        (await expectCode(() => resolveDataset(remote, { dataDir: dataDir as never, cacheDir, env: none }), 'E_INPUT_INVALID')).message,
+      ).toMatch(/resolveDataset dataDir must be a folder path/);
+    expect((await expectCode(() => resolveDataset(remote, { cacheDir: null as never, env: none }), 'E_INPUT_INVALID')).message).toMatch(
+      /resolveDataset cacheDir/,
+    );
+    // The string 'false' was truthy: it downloaded (E_IO from the refused connection here).
+    for (const allowDownload of ['false', 'true', 1, null])
+      expect(
+        (await expectCode(() => resolveDataset(remote, { cacheDir, allowDownload: allowDownload as never, env: none }), 'E_INPUT_INVALID'))
+          .message,
+      ).toMatch(/allowDownload must be true or false/);
+    await expectCode(() => resolveDataset(remote, { cacheDir, verify: 'no' as never, env: none }), 'E_INPUT_INVALID');
+    await expectCode(() => resolveDataset(remote, { cacheDir, env: null as never }), 'E_INPUT_INVALID');
+    // allowDownload: false (and undefined without the environment) never downloads.
+    await expectCode(
+      () => resolveDataset(remote, { cacheDir, allowDownload: false, env: { APPLIEDML_ALLOW_DOWNLOAD: '1' } }),
+      'E_DATASET_MISSING',
+    );
+  });
+
+  it('a FIFO where a dataset file should be is E_IO naming it, at once (it was E_DATASET_MISSING)', async () => {
+    const dataDir = tempDir();
+    mkdirSync(join(dataDir, 'toy'));
+    const fifo = join(dataDir, 'toy', 'a.csv');
+    execFileSync('mkfifo', [fifo]);
+    const error = await expectCode(
+      () => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir, cacheDir: tempDir(), verify: true, env: none }),
+      'E_IO',
+    );
+    expect(error.message).toContain(fifo);
+    expect(error.message).toMatch(/FIFO/);
   });
 });
 

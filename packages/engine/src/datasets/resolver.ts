@@ -1,11 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { AppliedMLError } from '../errors';
+import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { checkOptionsObject } from '../option-checks';
 import { silentLogger, type Logger } from '../logger';
 import { isSha256, sha256File } from './checksum';
 import { downloadFile } from './download';
+import { specialFileKind } from './file-kind';
 
 /**
  * Finds a dataset's files on disk, in this order:
@@ -121,19 +122,49 @@ function validateSpec(spec: DatasetSpec): void {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/**
+ * Whether `path` is there as a file or folder. Anything else in its place (a FIFO, a device, a socket)
+ * is E_IO naming it: reading it would block or never end, and "missing" would send the user looking
+ * for a file that is there.
+ */
+async function exists(path: string, name: string): Promise<boolean> {
+  let info;
   try {
-    const info = await stat(path);
-    return info.isFile() || info.isDirectory();
+    info = await stat(path);
   } catch {
     return false;
   }
+  if (info.isFile() || info.isDirectory()) return true;
+  throw new AppliedMLError(
+    'E_IO',
+    `Dataset '${name}': ${path} is ${specialFileKind(info)}, not a file or folder; replace it with the dataset's file.`,
+    { details: { name, path } },
+  );
 }
 
-async function findMissing(root: string, files: DatasetFile[]): Promise<DatasetFile[]> {
+async function findMissing(root: string, files: DatasetFile[], name: string): Promise<DatasetFile[]> {
   const missing: DatasetFile[] = [];
-  for (const file of files) if (!(await exists(join(root, file.path)))) missing.push(file);
+  for (const file of files) if (!(await exists(join(root, file.path), name))) missing.push(file);
   return missing;
+}
+
+/**
+ * The options' types, before anything is looked at: a folder is a non-empty string (null from a JSON
+ * config was a TypeError, '' meant the working directory), and the flags are true or false (the string
+ * 'false' is truthy and turned downloads on).
+ */
+function checkResolveOptions(options: ResolveDatasetOptions): void {
+  checkOptionsObject('resolveDataset options', options);
+  for (const field of ['dataDir', 'cacheDir'] as const)
+    if (options[field] !== undefined) checkPathArgument(options[field], `resolveDataset ${field}`);
+  for (const field of ['allowDownload', 'verify'] as const) {
+    const value = options[field] as unknown;
+    if (value !== undefined && typeof value !== 'boolean')
+      throw new AppliedMLError('E_INPUT_INVALID', `resolveDataset ${field} must be true or false (got ${describeValue(value)}).`, {
+        details: { field },
+      });
+  }
+  if (options.env !== undefined) checkOptionsObject('resolveDataset env', options.env);
 }
 
 async function verifyFiles(root: string, files: DatasetFile[], name: string): Promise<void> {
@@ -169,18 +200,18 @@ function listPaths(root: string, missing: DatasetFile[], limit = 20): string[] {
 /** Locates (and, if allowed, downloads) a dataset. See the module notes for the search order. */
 export async function resolveDataset(spec: DatasetSpec, options: ResolveDatasetOptions = {}): Promise<ResolvedDataset> {
   validateSpec(spec);
-  checkOptionsObject('resolveDataset options', options);
+  checkResolveOptions(options);
   const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
   const dataDir = options.dataDir !== undefined ? resolve(process.cwd(), expandHome(options.dataDir)) : dataDirFromEnv(env);
   const cacheDir = options.cacheDir !== undefined ? resolve(process.cwd(), expandHome(options.cacheDir)) : cacheDirFromEnv(env);
-  const allowDownload = options.allowDownload ?? downloadAllowedFromEnv(env);
+  const allowDownload = options.allowDownload === undefined ? downloadAllowedFromEnv(env) : options.allowDownload === true;
   const report: string[] = [];
   const looked: string[] = [];
 
   if (dataDir) {
     const root = join(dataDir, spec.name);
-    const missing = await findMissing(root, spec.files);
+    const missing = await findMissing(root, spec.files, spec.name);
     if (missing.length === 0) {
       if (options.verify) await verifyFiles(root, spec.files, spec.name);
       logger.debug('dataset found in data dir', { name: spec.name, root });
@@ -194,7 +225,7 @@ export async function resolveDataset(spec: DatasetSpec, options: ResolveDatasetO
   }
 
   const cacheRoot = join(cacheDir, spec.name);
-  const missingInCache = await findMissing(cacheRoot, spec.files);
+  const missingInCache = await findMissing(cacheRoot, spec.files, spec.name);
   if (missingInCache.length === 0) {
     if (options.verify) await verifyFiles(cacheRoot, spec.files, spec.name);
     logger.debug('dataset found in cache', { name: spec.name, root: cacheRoot });
