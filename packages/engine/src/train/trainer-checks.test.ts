@@ -456,3 +456,41 @@ describe('fitModel option objects (F12)', () => {
     model.dispose();
   });
 });
+
+describe('fitModel augment (F9)', () => {
+  it('is refused with a multi-input x (it was skipped without a word)', async () => {
+    const model = withSeededRandom(createRng(1), () => {
+      const a = tf.input({ shape: [2] });
+      const b = tf.input({ shape: [1] });
+      const joined = tf.layers.concatenate().apply([a, b]) as tf.SymbolicTensor;
+      return tf.model({ inputs: [a, b], outputs: tf.layers.dense({ units: 1 }).apply(joined) as tf.SymbolicTensor });
+    });
+    const xa = ramp(8, 2);
+    const xb = ramp(8, 1);
+    const y = tf.zeros([8, 1]);
+    let called = 0;
+    const augment = (t: tf.Tensor): tf.Tensor => (called++, tf.clone(t));
+    await expectRefused(model, [xa, xb], y, { epochs: 1, loss: 'meanSquaredError', augment }, 'E_INPUT_INVALID', /single-input x/);
+    expect(called).toBe(0);
+    tf.dispose([xa, xb, y]);
+    model.dispose();
+  });
+
+  it('refuses a disposed or string tensor from augment, without a leak', async () => {
+    const model = dense(3, 1, 'linear');
+    const x = ramp(8, 3);
+    const y = tf.zeros([8, 1]);
+    const base: FitOptions = { epochs: 1, loss: 'meanSquaredError', batchSize: 4 };
+    await expectRefused(model, x, y, { ...base, augment: (t) => (t.dispose(), t) }, 'E_INPUT_INVALID', /disposed tensor/);
+    await expectRefused(
+      model,
+      x,
+      y,
+      { ...base, augment: () => tf.tensor(new Array<string>(12).fill('a'), [4, 3]) },
+      'E_INPUT_INVALID',
+      /string tensor/,
+    );
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});

@@ -78,7 +78,9 @@ export interface FitOptions {
   bucketBy?: ArrayLike<number>;
   /**
    * Called inside the training step on each batch (augmentation, or cutting padded rows); must return
-   * a new tensor. `rows` are the batch's row indices into the training data, in batch order.
+   * a new tensor with the batch's rows that fits the model's input (checked on every batch:
+   * E_INPUT_INVALID / E_SHAPE_MISMATCH). `rows` are the batch's row indices into the training data, in
+   * batch order. Single-input x only: with an array x it is refused (E_INPUT_INVALID).
    */
   augment?: (x: tf.Tensor, rows: Int32Array) => tf.Tensor;
   /** Clip the global gradient norm (RNNs). */
@@ -368,6 +370,13 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     throw new AppliedMLError('E_INPUT_INVALID', `augment must be a function (got ${describeValue(options.augment)}).`, {
       details: { field: 'augment' },
     });
+  // The hook takes one tensor: with several inputs it was skipped without a word.
+  if (options.augment !== undefined && Array.isArray(x))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `augment works on a single-input x; this x has ${x.length} inputs. Augment them before fitModel, or inside the model.`,
+      { details: { field: 'augment', inputs: x.length } },
+    );
   // Before any tensor is made: a schedule's mistakes surface now, not at the epoch that first uses it.
   checkLrSchedule(options.lrSchedule, { learningRate: options.learningRate ?? 1e-3, epochs: options.epochs });
   const lossFn = resolveLoss(options.loss);
@@ -670,10 +679,16 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
 /** augment's result: a tensor with the batch's rows that fits the model's input (augment may cut or reshape x). */
 function checkAugmented(model: tf.LayersModel, out: unknown, xb: tf.Tensor, size: number): tf.Tensor {
   const t = out as tf.Tensor | null | undefined;
-  if (t === null || typeof t !== 'object' || !Array.isArray(t.shape) || t.isDisposed)
+  if (t === null || typeof t !== 'object' || !Array.isArray(t.shape))
     throw new AppliedMLError('E_INPUT_INVALID', `augment must return a new tensor (got ${describeValue(out)}).`, {
       details: { field: 'augment' },
     });
+  if (t.isDisposed || t.dtype === 'string')
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `augment must return a new numeric tensor (got ${t.isDisposed ? 'a disposed tensor' : 'a string tensor'}).`,
+      { details: { field: 'augment' } },
+    );
   const want = model.inputs[0]?.shape ?? [];
   if (t.shape[0] !== size || model.inputs.length !== 1 || !fitsShape(t.shape, want))
     throw new AppliedMLError(
