@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { makeDirs } from '../bundle/atomic-dir';
-import { AppliedMLError } from '../errors';
-import { checkOptionsObject } from '../option-checks';
+import { AppliedMLError, describeValue } from '../errors';
+import { checkIntegerOption, checkOptionsObject } from '../option-checks';
+import { isSha256 } from './checksum';
 import { silentLogger, type Logger } from '../logger';
 
 export interface DownloadOptions {
@@ -22,6 +23,23 @@ export interface DownloadResult {
   sha256: string;
 }
 
+/** Longest timeout: AbortSignal.timeout's timer fires at once (with a warning) beyond 2^31 − 1 ms. */
+export const MAX_DOWNLOAD_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * The limits of a download, before any folder is made or byte fetched: a timeout that is not an
+ * integer in [1, 2^31 − 1] ms failed as a network error ("Check the network"), a NaN maxBytes turned
+ * the size guard off, and a malformed sha256 was found out only after the whole body came.
+ */
+function checkDownloadOptions(options: DownloadOptions): void {
+  checkIntegerOption('downloadFile timeoutMs', options.timeoutMs, 1, MAX_DOWNLOAD_TIMEOUT_MS);
+  checkIntegerOption('downloadFile maxBytes', options.maxBytes, 0, Number.MAX_SAFE_INTEGER);
+  if (options.sha256 !== undefined && !isSha256(options.sha256))
+    throw new AppliedMLError('E_INPUT_INVALID', `downloadFile sha256 must be 64 hex digits (got ${describeValue(options.sha256)}).`, {
+      details: { field: 'sha256' },
+    });
+}
+
 /**
  * Downloads `url` (http or https) to `destination` atomically: the body streams into a temporary
  * file next to the destination while being hashed, and is renamed into place only after the size
@@ -30,13 +48,18 @@ export interface DownloadResult {
  */
 export async function downloadFile(url: string, destination: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   checkOptionsObject('downloadFile options', options);
+  checkDownloadOptions(options);
+  if (typeof destination !== 'string' || destination.trim() === '')
+    throw new AppliedMLError('E_INPUT_INVALID', `downloadFile needs a destination file path (got ${describeValue(destination)}).`, {
+      details: { field: 'destination' },
+    });
   const logger = options.logger ?? silentLogger;
   const maxBytes = options.maxBytes ?? 8 * 1024 ** 3;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new AppliedMLError('E_INPUT_INVALID', `Not a valid download URL: ${url}`, { cause, details: { url } });
+    throw new AppliedMLError('E_INPUT_INVALID', `Not a valid download URL: ${describeValue(url)}`, { cause, details: { url } });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new AppliedMLError('E_INPUT_INVALID', `Only http and https downloads are supported; got ${parsed.protocol} (${url}).`, {
@@ -51,6 +74,16 @@ export async function downloadFile(url: string, destination: string, options: Do
       details: { destination },
     });
   }
+  // A folder at the destination would fail the final rename, after the whole download.
+  const existing = await stat(destination).catch(() => undefined);
+  if (existing && !existing.isFile())
+    throw new AppliedMLError(
+      'E_IO',
+      `Cannot download to ${destination}: it is ${existing.isDirectory() ? 'a folder' : 'not a regular file'}.`,
+      {
+        details: { destination },
+      },
+    );
   const temp = `${destination}.${process.pid}.${randomBytes(6).toString('hex')}.part`;
   logger.debug('downloading', { url, destination });
 
@@ -86,7 +119,13 @@ export async function downloadFile(url: string, destination: string, options: Do
   const hash = createHash('sha256');
   let bytes = 0;
   let renamed = false;
-  const file = await open(temp, 'wx');
+  let file;
+  try {
+    file = await open(temp, 'wx');
+  } catch (cause) {
+    await response.body.cancel().catch(() => undefined);
+    throw new AppliedMLError('E_IO', `Cannot write ${temp}: ${(cause as Error).message}`, { cause, details: { destination } });
+  }
   try {
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -118,7 +157,14 @@ export async function downloadFile(url: string, destination: string, options: Do
         { details: { url, expected: options.sha256.toLowerCase(), actual } },
       );
     }
-    await rename(temp, destination);
+    try {
+      await rename(temp, destination);
+    } catch (cause) {
+      throw new AppliedMLError('E_IO', `Cannot move the download into ${destination}: ${(cause as Error).message}`, {
+        cause,
+        details: { destination },
+      });
+    }
     renamed = true;
     logger.debug('downloaded', { url, destination, bytes });
     return { path: destination, bytes, sha256: actual };

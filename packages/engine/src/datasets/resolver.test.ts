@@ -302,6 +302,40 @@ describe('resolveDataset: downloads (local HTTP server on 127.0.0.1 only)', () =
     await expectCode(() => downloadFile('file:///etc/passwd', join(cacheDir, 'x')), 'E_INPUT_INVALID');
     await expectCode(() => downloadFile('not a url', join(cacheDir, 'x')), 'E_INPUT_INVALID');
   });
+
+  it('checks timeoutMs, maxBytes and sha256 before making folders or fetching (API fuzz F16)', async () => {
+    const dir = tempDir();
+    const dest = join(dir, 'sub', 'x.csv');
+    for (const options of [
+      { timeoutMs: -1 },
+      { timeoutMs: NaN },
+      { timeoutMs: 1e12 },
+      { timeoutMs: '5' },
+      { maxBytes: NaN },
+      { maxBytes: -1 },
+      { sha256: 'abc' },
+      { sha256: 5 },
+    ]) {
+      const error = await expectCode(() => downloadFile(`${base}/data.csv`, dest, options as never), 'E_INPUT_INVALID');
+      expect(error.message).toMatch(/timeoutMs|maxBytes|sha256/);
+    }
+    await expectCode(() => downloadFile(`${base}/data.csv`, '' as never), 'E_INPUT_INVALID');
+    expect(existsSync(join(dir, 'sub'))).toBe(false);
+    for (const options of [{ downloadTimeoutMs: 0 }, { maxDownloadBytes: NaN }])
+      await expectCode(
+        () =>
+          resolveDataset(spec([{ path: 'a.csv', url: `${base}/data.csv` }]), { cacheDir: dir, allowDownload: true, env: {}, ...options }),
+        'E_INPUT_INVALID',
+      );
+  });
+
+  it('a folder at the destination is E_IO before the download, and leaves nothing behind', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'x.csv'));
+    const error = await expectCode(() => downloadFile(`${base}/data.csv`, join(dir, 'x.csv')), 'E_IO');
+    expect(error.message).toMatch(/is a folder/);
+    expect(listFiles(dir)).toEqual([]);
+  });
 });
 
 describe('resolveDataset on the real data dir (APPLIEDML_DATA_DIR)', () => {

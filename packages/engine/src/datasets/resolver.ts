@@ -2,10 +2,10 @@ import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
-import { checkOptionsObject } from '../option-checks';
+import { checkIntegerOption, checkOptionsObject } from '../option-checks';
 import { silentLogger, type Logger } from '../logger';
 import { isSha256, sha256File } from './checksum';
-import { downloadFile } from './download';
+import { MAX_DOWNLOAD_TIMEOUT_MS, downloadFile } from './download';
 import { specialFileKind } from './file-kind';
 
 /**
@@ -165,6 +165,8 @@ function checkResolveOptions(options: ResolveDatasetOptions): void {
       });
   }
   if (options.env !== undefined) checkOptionsObject('resolveDataset env', options.env);
+  checkIntegerOption('resolveDataset downloadTimeoutMs', options.downloadTimeoutMs, 1, MAX_DOWNLOAD_TIMEOUT_MS);
+  checkIntegerOption('resolveDataset maxDownloadBytes', options.maxDownloadBytes, 0, Number.MAX_SAFE_INTEGER);
 }
 
 async function verifyFiles(root: string, files: DatasetFile[], name: string): Promise<void> {
