@@ -275,4 +275,31 @@ describe('parseNpy rejects bad input with typed errors', () => {
     await expectCode(() => writeNpy({ data: [1], dtype: 'float16' }), 'E_FORMAT_UNSUPPORTED');
     expect(Array.from(parseNpy(writeNpy({ data: [1, 2, 3], dtype: 'int64' })).data as Float64Array)).toEqual([1, 2, 3]);
   });
+
+  it('writeNpy refuses values outside the dtype, non-numbers and unknown dtype / version / byteOrder (API fuzz F15)', async () => {
+    for (const [data, dtype] of [
+      [[2 ** 70], 'int64'],
+      [[1e30], 'int64'],
+      [[-1], 'uint64'],
+      [new BigInt64Array([-1n]), 'uint64'],
+      [[2], 'bool'],
+      [[0.5], 'bool'],
+      [[-1], 'bool'],
+      [[NaN], 'bool'],
+      [['1'], 'float64'],
+      [[1, , 3], 'float32'],
+      [[1], 'float128'],
+      [[1], 'constructor'],
+    ] as const) {
+      const error = await expectCode(() => writeNpy({ data: data as never, dtype: dtype as never }), 'E_INPUT_INVALID');
+      expect(error.message).toMatch(/does not fit|not a number|not an integer|dtype must be one of/);
+    }
+    for (const options of [{ version: 5 }, { version: '1' }, { byteOrder: 'middle' }, { fortranOrder: 'yes' }])
+      await expectCode(() => writeNpy({ data: [1] }, options as never), 'E_INPUT_INVALID');
+    // The ends of the 64-bit ranges still write.
+    const ends = parseNpy(writeNpy({ data: new BigInt64Array([-(2n ** 63n), 2n ** 63n - 1n]) }), { int64: 'bigint' });
+    expect(Array.from(ends.data as BigInt64Array)).toEqual([-(2n ** 63n), 2n ** 63n - 1n]);
+    expect(Array.from(parseNpy(writeNpy({ data: [0, 1, 1], dtype: 'bool' })).data as Uint8Array)).toEqual([0, 1, 1]);
+    expect(parseNpy(writeNpy({ data: [1] }, { version: 3, byteOrder: 'big' })).data[0]).toBe(1);
+  });
 });

@@ -482,6 +482,22 @@ function descrFor(dtype: NpyDtype, littleEndian: boolean): string {
   return `${order}${kind}${size}`;
 }
 
+const INT64_RANGE: Record<'int64' | 'uint64', [bigint, bigint]> = {
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
+/** version 1, 2 or 3, byteOrder 'little' or 'big', fortranOrder a boolean ('middle' meant big-endian). */
+function checkWriteOptions(options: NpyWriteOptions): void {
+  const { version, byteOrder, fortranOrder } = options as Record<string, unknown>;
+  if (version !== undefined && version !== 1 && version !== 2 && version !== 3)
+    throw invalid(`writeNpy: version must be 1, 2 or 3 (got ${describeValue(version)}).`, { field: 'version' });
+  if (byteOrder !== undefined && byteOrder !== 'little' && byteOrder !== 'big')
+    throw invalid(`writeNpy: byteOrder must be 'little' or 'big' (got ${describeValue(byteOrder)}).`, { field: 'byteOrder' });
+  if (fortranOrder !== undefined && typeof fortranOrder !== 'boolean')
+    throw invalid(`writeNpy: fortranOrder must be true or false (got ${describeValue(fortranOrder)}).`, { field: 'fortranOrder' });
+}
+
 /**
  * Serialises an array as `.npy` bytes (for fixtures, caches and tests). Values are written as
  * `dtype`, converting from the input's type; non-integers written as an integer dtype, or values
@@ -494,6 +510,11 @@ export function writeNpy(input: NpyWriteInput, options: NpyWriteOptions = {}): U
   if (!Array.isArray(input.data) && !(ArrayBuffer.isView(input.data) && !(input.data instanceof DataView)))
     throw invalid(`writeNpy: data must be a typed array or an array of numbers (got ${describeValue(input.data)}).`, { field: 'data' });
   const dtype = input.dtype ?? inferDtype(input.data);
+  if (!Object.hasOwn(DTYPE_SIZE, dtype))
+    throw invalid(`writeNpy: dtype must be one of ${Object.keys(DTYPE_SIZE).join(', ')} (got ${describeValue(dtype)}).`, {
+      field: 'dtype',
+    });
+  checkWriteOptions(options);
   if (dtype === 'float16') throw new AppliedMLError('E_FORMAT_UNSUPPORTED', 'writeNpy cannot write float16; use float32.');
   const shape = input.shape ? [...input.shape] : [input.data.length];
   if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
@@ -543,11 +564,17 @@ export function writeNpy(input: NpyWriteInput, options: NpyWriteOptions = {}): U
       let big: bigint;
       if (typeof raw === 'bigint') big = raw;
       else if (Number.isInteger(raw)) big = BigInt(raw);
-      else throw invalid(`writeNpy: value ${raw} at index ${i} is not an integer (dtype ${dtype}).`, { index: i });
+      else throw invalid(`writeNpy: value ${describeValue(raw)} at index ${i} is not an integer (dtype ${dtype}).`, { index: i });
+      const [lo, hi] = INT64_RANGE[dtype];
+      // DataView wraps silently: 2^70 was written as 0 and -1 as uint64 as 2^64 − 1.
+      if (big < lo || big > hi) throw invalid(`writeNpy: value ${big} at index ${i} does not fit dtype ${dtype}.`, { index: i });
       if (dtype === 'int64') view.setBigInt64(at, big, littleEndian);
       else view.setBigUint64(at, big, littleEndian);
       continue;
     }
+    // A hole or a string in a plain array was written as NaN.
+    if (typeof raw !== 'number' && typeof raw !== 'bigint')
+      throw invalid(`writeNpy: value ${describeValue(raw)} at index ${i} is not a number.`, { index: i });
     const value = typeof raw === 'bigint' ? Number(raw) : raw;
     if (dtype === 'float32') view.setFloat32(at, value, littleEndian);
     else if (dtype === 'float64') view.setFloat64(at, value, littleEndian);
@@ -562,7 +589,7 @@ export function writeNpy(input: NpyWriteInput, options: NpyWriteOptions = {}): U
         uint32: [0, 4294967295],
       };
       const [lo, hi] = ranges[dtype] as [number, number];
-      const v = dtype === 'bool' ? (value ? 1 : 0) : value;
+      const v = value;
       if (!Number.isInteger(v) || v < lo || v > hi) {
         throw invalid(`writeNpy: value ${value} at index ${i} does not fit dtype ${dtype}.`, { index: i });
       }
