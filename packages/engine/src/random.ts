@@ -1,4 +1,4 @@
-import { AppliedMLError } from './errors';
+import { AppliedMLError, describeValue } from './errors';
 
 /**
  * A small, seeded pseudo-random generator (sfc32, seeded through splitmix32). It is fast,
@@ -35,8 +35,9 @@ function seedWords(seed: Seed): [number, number] {
     return [a >>> 0, (b ^ seed.length) >>> 0];
   }
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
-    throw new AppliedMLError('E_INPUT_INVALID', `A random seed must be a safe integer or a string; got ${String(seed)}.`, {
-      details: { seed: String(seed) },
+    // describeValue, not String(): a seed whose toString throws (or that has none) must not make this throw untyped.
+    throw new AppliedMLError('E_INPUT_INVALID', `A random seed must be a safe integer or a string; got ${describeValue(seed)}.`, {
+      details: { seed: describeValue(seed) },
     });
   }
   const lo = seed >>> 0;
@@ -110,6 +111,11 @@ export function createRng(seed: Seed): Rng {
  * building and training inside this gives the same model and run for the same seed.
  */
 export function withSeededRandom<T>(rng: Rng, fn: () => T): T {
+  checkRng(rng, 'withSeededRandom');
+  if (typeof fn !== 'function')
+    throw new AppliedMLError('E_INPUT_INVALID', `withSeededRandom needs a function to run (got ${describeValue(fn)}).`, {
+      details: { field: 'fn' },
+    });
   const original = Math.random;
   Math.random = () => rng.next();
   try {
@@ -119,8 +125,32 @@ export function withSeededRandom<T>(rng: Rng, fn: () => T): T {
   }
 }
 
-/** A seeded permutation of 0..n-1 (Fisher–Yates). */
+/** Longest permutation: 2^28 indices, 1 GiB of Int32Array, filled whole. */
+const MAX_PERMUTATION = 2 ** 28;
+
+/** `rng` has the generator's methods (from createRng): anything else failed as a TypeError in the middle. */
+function checkRng(rng: unknown, what: string): void {
+  const r = rng as Partial<Rng> | null;
+  if (r === null || typeof r !== 'object' || typeof r.next !== 'function' || typeof r.nextInt !== 'function')
+    throw new AppliedMLError('E_INPUT_INVALID', `${what} needs a generator from createRng (got ${describeValue(rng)}).`, {
+      details: { field: 'rng' },
+    });
+}
+
+/**
+ * A seeded permutation of 0..n-1 (Fisher–Yates). `n` is an integer in [0, 2^28] (E_INPUT_INVALID; a
+ * larger one is E_INPUT_TOO_LARGE, as the whole array is allocated at once).
+ */
 export function permutation(n: number, rng: Rng): Int32Array {
+  if (!(typeof n === 'number' && Number.isInteger(n) && n >= 0))
+    throw new AppliedMLError('E_INPUT_INVALID', `permutation needs a length that is an integer ≥ 0 (got ${describeValue(n)}).`, {
+      details: { field: 'n' },
+    });
+  if (n > MAX_PERMUTATION)
+    throw new AppliedMLError('E_INPUT_TOO_LARGE', `A permutation of ${n} indices is over the limit of ${MAX_PERMUTATION}.`, {
+      details: { n, max: MAX_PERMUTATION },
+    });
+  checkRng(rng, 'permutation');
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = i;
   for (let i = n - 1; i > 0; i--) {

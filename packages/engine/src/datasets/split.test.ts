@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../random';
+import { createRng, permutation, withSeededRandom } from '../random';
 import { chronologicalSplit, kFold, shuffleIndices, trainTestSplit } from './split';
 import { expectCode } from './test-helpers';
 
@@ -179,5 +179,34 @@ describe('chronologicalSplit', () => {
     await expectCode(() => chronologicalSplit(10, { trainFraction: 0.8, valFraction: 0.3 }), 'E_INPUT_INVALID');
     await expectCode(() => chronologicalSplit(10, { trainFraction: 0.05 }), 'E_INPUT_INVALID');
     await expectCode(() => chronologicalSplit(0, { trainFraction: 0.5 }), 'E_INPUT_INVALID');
+  });
+});
+
+describe('RNG helpers and kFold sizes (API fuzz F17, F18)', () => {
+  it('permutation refuses sizes that are not integers ≥ 0, and sizes over 2^28, before allocating', async () => {
+    const rng = createRng(1);
+    for (const n of [-1, NaN, null, Infinity, 1.5, '3', undefined])
+      expect((await expectCode(() => permutation(n as never, rng), 'E_INPUT_INVALID')).message).toMatch(/permutation needs a length/);
+    await expectCode(() => permutation(2 ** 32, rng), 'E_INPUT_TOO_LARGE');
+    for (const bad of [undefined, null, {}]) await expectCode(() => permutation(3, bad as never), 'E_INPUT_INVALID');
+    expect(Array.from(permutation(0, rng))).toEqual([]);
+    expect([...permutation(5, rng)].sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('withSeededRandom refuses a missing generator or function; createRng never throws untyped on odd seeds', async () => {
+    await expectCode(() => withSeededRandom(null as never, () => 1), 'E_INPUT_INVALID');
+    await expectCode(() => withSeededRandom(createRng(1), 5 as never), 'E_INPUT_INVALID');
+    const throwing = {
+      toString(): string {
+        throw new Error('no text');
+      },
+    };
+    for (const seed of [throwing, Object.create(null), Symbol('s')]) await expectCode(() => createRng(seed as never), 'E_INPUT_INVALID');
+  });
+
+  it('kFold refuses n · k over 2^26 indices (leave-one-out on 25k rows ended the process out of heap)', async () => {
+    const error = await expectCode(() => kFold(10_000, { k: 10_000 }), 'E_INPUT_TOO_LARGE');
+    expect(error.message).toMatch(/fewer folds/);
+    expect(kFold(3000, { k: 3000 })).toHaveLength(3000);
   });
 });

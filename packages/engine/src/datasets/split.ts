@@ -48,6 +48,9 @@ export interface ChronologicalSplit {
 /** Most examples a split or shuffle takes in one call (an array of indices is built for them). */
 const MAX_EXAMPLES = 1e9;
 
+/** Most indices kFold lists over all its folds (n · k): leave-one-out on 25k rows ran the heap out. */
+const MAX_FOLD_INDICES = 2 ** 26;
+
 function assertCount(n: number, what: string, min = 0): void {
   if (!Number.isSafeInteger(n) || n < min || n > MAX_EXAMPLES) {
     throw new AppliedMLError(
@@ -186,6 +189,12 @@ export function kFold(n: number, options: KFoldOptions): TrainTestSplit[] {
       details: { k, n },
     });
   }
+  if (n * k > MAX_FOLD_INDICES)
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `kFold of ${n} examples into ${k} folds lists ${n * k} indices, over the limit of ${MAX_FOLD_INDICES}; use fewer folds (leave-one-out suits small sets).`,
+      { details: { n, k, max: MAX_FOLD_INDICES } },
+    );
   const shuffle = options.shuffle ?? true;
   const rng: Rng = createRng(options.seed ?? 0);
   const foldOf = new Int32Array(n);
