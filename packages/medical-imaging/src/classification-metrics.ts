@@ -1,5 +1,14 @@
 // The classifier's metrics on plain arrays, through the engine's metrics.
-import { AppliedMLError, accuracy, balancedAccuracy, confusionMatrix, rocAuc, rocAucOvr } from '@appliedml/engine';
+import {
+  AppliedMLError,
+  accuracy,
+  assertInput,
+  balancedAccuracy,
+  confusionMatrix,
+  describeValue,
+  rocAuc,
+  rocAucOvr,
+} from '@appliedml/engine';
 
 export interface ClassificationMetrics {
   count: number;
@@ -18,17 +27,69 @@ export interface ClassificationMetrics {
   confusion: number[][];
 }
 
-/** Threshold-based binary decisions. */
+/** A value for a message: numbers as written (NaN, Infinity), anything else as JSON. */
+const show = (value: unknown): string => (typeof value === 'number' ? String(value) : describeValue(value));
+
+/** An array or typed array of finite numbers (E_INPUT_INVALID naming `name` otherwise). */
+function checkNumbers(values: unknown, name: string): asserts values is ArrayLike<number> {
+  assertInput(
+    Array.isArray(values) || (ArrayBuffer.isView(values) && !(values instanceof DataView)),
+    `${name} must be an array of numbers (got ${describeValue(values)}).`,
+    { argument: name },
+  );
+  const list = values as ArrayLike<unknown>;
+  for (let i = 0; i < list.length; i++)
+    if (typeof list[i] !== 'number' || !Number.isFinite(list[i]))
+      throw new AppliedMLError('E_INPUT_INVALID', `${name}[${i}] = ${show(list[i])} is not a finite number.`, {
+        details: { argument: name, index: i },
+      });
+}
+
+/** Every value is an integer class index in [0, classes) (E_INPUT_INVALID naming `name` otherwise). */
+function checkClassIndices(values: ArrayLike<number>, classes: number, name: string): void {
+  for (let i = 0; i < values.length; i++)
+    if (!(Number.isInteger(values[i]) && values[i]! >= 0 && values[i]! < classes))
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        classes === 2
+          ? `${name}[${i}] = ${show(values[i])} is not a binary label; expected 0 or 1.`
+          : `${name}[${i}] = ${show(values[i])} is not a class index in [0, ${classes}).`,
+        { details: { argument: name, index: i } },
+      );
+}
+
+function checkSameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>, nameA: string, nameB: string): void {
+  if (a.length !== b.length)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `${nameA} has ${a.length} elements but ${nameB} has ${b.length}; they must have the same length.`,
+      {
+        details: { [nameA]: a.length, [nameB]: b.length },
+      },
+    );
+}
+
+/** Threshold-based binary decisions: 1 where the score is at or above `threshold` (finite numbers). */
 export function binaryDecisions(scores: ArrayLike<number>, threshold: number): number[] {
+  checkNumbers(scores, 'scores');
+  assertInput(typeof threshold === 'number' && Number.isFinite(threshold), `threshold must be a finite number (got ${show(threshold)}).`, {
+    argument: 'threshold',
+  });
   return Array.from(scores, (s) => (s >= threshold ? 1 : 0));
 }
 
 /**
  * The threshold on validation scores that maximises Youden's J (sensitivity + specificity − 1):
  * unlike the accuracy-optimal one it does not lean on the validation split's class ratio, which is
- * what shifts between PneumoniaMNIST's validation and test splits.
+ * what shifts between PneumoniaMNIST's validation and test splits. Labels 0/1 and finite scores of the
+ * same length (E_SHAPE_MISMATCH otherwise), at least one; one class only gives 0.5.
  */
 export function youdenThreshold(yTrue: ArrayLike<number>, scores: ArrayLike<number>): number {
+  checkNumbers(yTrue, 'yTrue');
+  checkNumbers(scores, 'scores');
+  checkSameLength(yTrue, scores, 'yTrue', 'scores');
+  assertInput(yTrue.length > 0, 'youdenThreshold needs at least one labelled score.', { argument: 'yTrue' });
+  checkClassIndices(yTrue, 2, 'yTrue');
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
   let positives = 0;
   for (let i = 0; i < yTrue.length; i++) positives += yTrue[i]! === 1 ? 1 : 0;
@@ -54,16 +115,40 @@ export function youdenThreshold(yTrue: ArrayLike<number>, scores: ArrayLike<numb
   return threshold;
 }
 
-/** Metrics from class probabilities ([n × classes], row-major) and true class indices. */
+/**
+ * Metrics from class probabilities ([n × classes], row-major, finite) and true class indices in
+ * [0, classes); binary: `threshold` in [0, 1] on the positive probability (undefined: 0.5).
+ * E_SHAPE_MISMATCH when `probabilities` is not n × classes long.
+ */
 export function classificationMetrics(
   yTrue: number[],
   probabilities: Float32Array,
   labels: string[],
   threshold: number | undefined,
 ): ClassificationMetrics {
+  assertInput(
+    Array.isArray(labels) && labels.length > 0 && labels.every((l) => typeof l === 'string'),
+    `labels must be a non-empty list of class names (got ${describeValue(labels)}).`,
+    { argument: 'labels' },
+  );
+  checkNumbers(yTrue, 'yTrue');
+  checkNumbers(probabilities, 'probabilities');
   const classes = labels.length;
   const n = yTrue.length;
   if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Evaluation needs at least one labelled image.');
+  if (probabilities.length !== n * classes)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `probabilities has ${probabilities.length} values but ${n} labels × ${classes} classes need ${n * classes}.`,
+      { details: { probabilities: probabilities.length, expected: n * classes } },
+    );
+  checkClassIndices(yTrue, classes, 'yTrue');
+  if (threshold !== undefined)
+    assertInput(
+      typeof threshold === 'number' && threshold >= 0 && threshold <= 1,
+      `threshold must be a number in [0, 1] or undefined (got ${show(threshold)}).`,
+      { argument: 'threshold' },
+    );
   const predicted: number[] = [];
   if (classes === 2 && threshold !== undefined) {
     for (let i = 0; i < n; i++) predicted.push(probabilities[i * 2 + 1]! >= threshold ? 1 : 0);
