@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,5 +72,21 @@ describe('loaders', () => {
     const big = await file('big.jsonl', `{"text":"${'a'.repeat(5000)}","label":"x"}\n`);
     expect(await codeOf(() => readTextJsonl(big, { maxBytes: 1000 }))).toBe('E_INPUT_TOO_LARGE');
     expect(await codeOf(() => readTextJsonl(big, { maxTextChars: 100 }))).toBe('E_INPUT_TOO_LARGE');
+  });
+
+  it('refuses a device or a directory up front (E_IO), where /dev/zero used to be read forever', async () => {
+    if (existsSync('/dev/zero')) expect(await codeOf(() => readTextJsonl('/dev/zero'))).toBe('E_IO');
+    await mkdir(join(dir, 'folder.jsonl'));
+    expect(await codeOf(() => readTextJsonl(join(dir, 'folder.jsonl')))).toBe('E_IO');
+  }, 5000);
+
+  it('refuses a NaN, zero, negative or fractional maxBytes / maxTextChars (NaN turned the limit off)', async () => {
+    const big = await file('limits.jsonl', `{"text":"${'a'.repeat(5000)}","label":"x"}\n`);
+    for (const bad of [Number.NaN, 0, -1, 2.5, Number.POSITIVE_INFINITY, '1000']) {
+      expect(await codeOf(() => readTextJsonl(big, { maxBytes: bad as number }))).toBe('E_INPUT_INVALID');
+      expect(await codeOf(() => readTextCsv(big, { maxTextChars: bad as number }))).toBe('E_INPUT_INVALID');
+      expect(await codeOf(() => readSmsSpam(big, { maxTextChars: bad as number }))).toBe('E_INPUT_INVALID');
+    }
+    expect(await readTextJsonl(big, { maxBytes: undefined, maxTextChars: undefined })).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { AppliedMLError, readCsv, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkOptionsObject, readCsv } from '@appliedml/engine';
 import { checkText, decodeText } from './text-input';
 
 /** One labelled text. `label` is one class, or several for multi-label data. */
@@ -9,9 +10,9 @@ export interface TextExample {
 }
 
 export interface LoaderOptions {
-  /** Biggest file accepted, in bytes (default 256 MiB) → E_INPUT_TOO_LARGE. */
+  /** Biggest file accepted, in bytes (default 256 MiB) → E_INPUT_TOO_LARGE. A positive integer. */
   maxBytes?: number;
-  /** Longest text accepted per row (default 1 MiB of characters). */
+  /** Longest text accepted per row (default 1 MiB of characters). A positive integer. */
   maxTextChars?: number;
 }
 
@@ -19,9 +20,14 @@ const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 async function readBytes(file: string, options: LoaderOptions): Promise<Buffer> {
   checkOptionsObject('loader options', options);
+  // NaN or a negative limit would turn the check off (every comparison with NaN is false).
+  checkIntegerOption('maxBytes', options.maxBytes, 1, Number.MAX_SAFE_INTEGER);
+  checkIntegerOption('maxTextChars', options.maxTextChars, 1, Number.MAX_SAFE_INTEGER);
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
   try {
     const info = await stat(file);
+    // A FIFO or a device (/dev/zero) reports size 0 and then never ends: read regular files only.
+    if (!info.isFile()) throw new AppliedMLError('E_IO', `${file} is not a regular file (${describeKind(info)}).`, { details: { file } });
     if (info.size > max) {
       throw new AppliedMLError('E_INPUT_TOO_LARGE', `${file} is ${info.size} bytes, over the limit of ${max}.`, {
         details: { file, bytes: info.size, maxBytes: max },
@@ -32,6 +38,13 @@ async function readBytes(file: string, options: LoaderOptions): Promise<Buffer> 
     if (AppliedMLError.isInstance(cause)) throw cause;
     throw new AppliedMLError('E_IO', `Cannot read ${file}.`, { cause, details: { file } });
   }
+}
+
+function describeKind(info: Stats): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return info.isSocket() ? 'a socket' : 'not a regular file';
 }
 
 function checkLabel(label: unknown, file: string, line: number): string {

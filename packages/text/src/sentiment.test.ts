@@ -18,4 +18,13 @@ describe('SentimentScorer (natural AFINN)', () => {
   it('refuses bad input with a typed error', () => {
     expect(() => scorer.score('')).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
   });
+  it('refuses a maxTextChars that is NaN, not positive or not an integer at construction (NaN turned the cap off)', () => {
+    for (const bad of [Number.NaN, 0, -5, 1.5])
+      expect(() => new SentimentScorer({ maxTextChars: bad })).toThrow(
+        expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringContaining('maxTextChars') }),
+      );
+    expect(() => new SentimentScorer({ maxTextChars: 10 }).score('good '.repeat(5))).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_TOO_LARGE' }),
+    );
+  });
 });

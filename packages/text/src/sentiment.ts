@@ -1,4 +1,4 @@
-import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkOptionsObject } from '@appliedml/engine';
 import { stemmerFor, tokenizerFor } from './languages';
 import { naturalModule, type SentimentCtor } from './natural-modules';
 import { checkText } from './text-input';
@@ -18,6 +18,7 @@ export interface SentimentOptions {
   language?: string;
   /** Stem words before lookup (default false: AFINN lists word forms). */
   stem?: boolean;
+  /** Longest text `score` accepts (default 1,048,576 characters); a positive integer. */
   maxTextChars?: number;
 }
 
@@ -36,6 +37,7 @@ export class SentimentScorer {
 
   constructor(options: SentimentOptions = {}) {
     checkOptionsObject('SentimentScorer options', options);
+    checkIntegerOption('maxTextChars', options.maxTextChars, 1, Number.MAX_SAFE_INTEGER);
     const vocabulary = options.vocabulary ?? 'afinn';
     const language = options.language ?? 'en';
     // Own keys only: 'constructor' or 'toString' must not find Object's.

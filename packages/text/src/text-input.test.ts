@@ -26,6 +26,11 @@ describe('checkText', () => {
     expect(code(() => checkText('a'.repeat(2_000_000)))).toBe('E_INPUT_TOO_LARGE');
     expect(code(() => checkText('abcdef', { maxChars: 5 }))).toBe('E_INPUT_TOO_LARGE');
   });
+  it('refuses a maxChars that is NaN, not positive or not an integer (NaN turned the cap off)', () => {
+    for (const bad of [Number.NaN, 0, -1, 2.5, Number.POSITIVE_INFINITY, '5'])
+      expect(code(() => checkText('a'.repeat(1000), { maxChars: bad as number }))).toBe('E_INPUT_INVALID');
+    expect(checkText('abc', { maxChars: undefined })).toBe('abc');
+  });
   it('refuses mis-decoded text and lone surrogates', () => {
     expect(code(() => checkText('caf\uFFFD'))).toBe('E_INPUT_INVALID');
     expect(code(() => checkText('a\uD800b'))).toBe('E_INPUT_INVALID');

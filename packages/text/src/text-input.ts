@@ -1,9 +1,10 @@
-import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkOptionsObject } from '@appliedml/engine';
 
 /** Longest text accepted by default, in UTF-16 code units (1 MiB of characters). Longer → E_INPUT_TOO_LARGE. */
 export const DEFAULT_MAX_TEXT_CHARS = 1_048_576;
 
 export interface TextCheckOptions {
+  /** Longest text accepted (default DEFAULT_MAX_TEXT_CHARS); a positive integer. */
   maxChars?: number;
   /** Where the text came from (row number, field), added to the error details. */
   where?: Record<string, unknown>;
@@ -16,6 +17,7 @@ export interface TextCheckOptions {
 export function checkText(text: unknown, options: TextCheckOptions = {}): string {
   checkOptionsObject('checkText options', options);
   const details = options.where ?? {};
+  checkIntegerOption('maxChars', options.maxChars, 1, Number.MAX_SAFE_INTEGER); // NaN would turn the cap off
   const maxChars = options.maxChars ?? DEFAULT_MAX_TEXT_CHARS;
   if (typeof text !== 'string') {
     throw new AppliedMLError('E_INPUT_INVALID', `A text must be a string; got ${text === null ? 'null' : typeof text}.`, { details });
