@@ -26,6 +26,14 @@ export function parseBooleanCell(text: string): boolean | undefined {
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
+/** Milliseconds of a UTC date and time; unlike Date.UTC, the years 0–99 are not read as 1900–1999. */
+function utc(year: number, month: number, day: number, h: number, mi: number, s: number, ms: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(h, mi, s, ms);
+  return date.getTime();
+}
+
 /**
  * ISO-8601 dates: `2012-03-01`, `2012-03-01 00:05`, `2012-03-01T00:05:00.250Z`, `…+01:00`.
  * A time without a zone is read as UTC, so results do not depend on the machine's time zone.
@@ -38,7 +46,7 @@ export function parseDateCell(text: string): Date | undefined {
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
-  const probe = new Date(Date.UTC(year, month - 1, day));
+  const probe = new Date(utc(year, month, day, 0, 0, 0, 0));
   if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return undefined;
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
   const ms = frac ? Math.round(Number(`0${frac}`) * 1000) : 0;
@@ -51,6 +59,6 @@ export function parseDateCell(text: string): Date | undefined {
     if (zh > 23 || zm > 59) return undefined;
     offsetMinutes = sign * (zh * 60 + zm);
   }
-  const time = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), ms) - offsetMinutes * 60000;
+  const time = utc(year, month, day, Number(h), Number(mi), Number(s), ms) - offsetMinutes * 60000;
   return new Date(time);
 }

@@ -334,3 +334,25 @@ describe('CSV options are checked before a file is opened', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('option types and early dates (API fuzz F19)', () => {
+  it('refuses missing / names that are not lists of strings and an onHeader that is not a function', async () => {
+    const csv = Buffer.from('a,b\n1,NA\n');
+    for (const missing of ['NA', 5, [1]])
+      expect((await expectCode(() => readCsvAll(csv, { missing: missing as never }), 'E_INPUT_INVALID')).message).toMatch(
+        /missing must be a list of strings/,
+      );
+    await expectCode(() => readNumericMatrix(csv, { missing: 'NA' as never }), 'E_INPUT_INVALID');
+    await expectCode(() => readCsvAll(csv, { header: false, names: 5 as never }), 'E_INPUT_INVALID');
+    await expectCode(() => readCsvAll(csv, { onHeader: 5 as never }), 'E_INPUT_INVALID');
+    expect(await readCsvAll(csv, { missing: ['NA'] })).toEqual([{ a: '1', b: null }]);
+  });
+
+  it('reads ISO dates in the years 0000 to 0099 (Date.UTC took them for 1900 to 1999)', () => {
+    expect(parseDateCell('0050-06-15')?.toISOString()).toBe('0050-06-15T00:00:00.000Z');
+    expect(parseDateCell('0000-01-01T12:30:00Z')?.getUTCFullYear()).toBe(0);
+    expect(parseDateCell('0099-12-31 23:59')?.toISOString()).toBe('0099-12-31T23:59:00.000Z');
+    expect(parseDateCell('0004-02-29')?.getUTCDate()).toBe(29);
+    expect(parseDateCell('0003-02-29')).toBeUndefined();
+  });
+});

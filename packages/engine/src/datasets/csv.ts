@@ -197,6 +197,19 @@ function checkLimit(name: string, value: number | undefined): number {
   return value;
 }
 
+/**
+ * A list of strings (`missing`, `names`) or undefined: a string 'NA' became the characters {N, A}, and
+ * a number was a TypeError.
+ */
+function checkStrings(name: string, value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw new AppliedMLError('E_INPUT_INVALID', `${name} must be a list of strings (got ${describeValue(value)}).`, {
+      details: { field: name },
+    });
+  return value as string[];
+}
+
 function cellPreview(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
@@ -216,9 +229,14 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
     throw new AppliedMLError('E_INPUT_INVALID', `raggedRows must be 'error' or 'pad' (got ${String(options.raggedRows)}).`, {
       details: { field: 'raggedRows' },
     });
-  const missing = new Set(options.missing ?? CSV_DEFAULT_MISSING);
+  const missing = new Set(checkStrings('missing', options.missing) ?? CSV_DEFAULT_MISSING);
   const maxRows = checkLimit('maxRows', options.maxRows);
   const limit = checkLimit('limit', options.limit);
+  checkStrings('names', options.names);
+  if (options.onHeader !== undefined && typeof options.onHeader !== 'function')
+    throw new AppliedMLError('E_INPUT_INVALID', `onHeader must be a function (got ${describeValue(options.onHeader)}).`, {
+      details: { field: 'onHeader' },
+    });
   for (const [name, type] of Object.entries(types)) {
     if (!['number', 'string', 'date', 'boolean'].includes(type)) {
       throw new AppliedMLError(
@@ -358,7 +376,7 @@ export async function readCsvAll<C extends CsvColumnTypes = CsvColumnTypes>(
 export async function readNumericMatrix(source: CsvSource, options: NumericMatrixOptions = {}): Promise<NumericMatrix> {
   checkOptionsObject('readNumericMatrix options', options);
   const headerMode = options.header ?? 'auto';
-  const missing = new Set(options.missing ?? CSV_DEFAULT_MISSING);
+  const missing = new Set(checkStrings('missing', options.missing) ?? CSV_DEFAULT_MISSING);
   const maxRows = checkLimit('maxRows', options.maxRows);
   const maxCells = checkLimit('maxCells', options.maxCells ?? 2 ** 28);
   let columns: string[] | null = null;

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNpy, readNpy, writeNpy, type NpyDtype } from './npy';
@@ -301,5 +302,24 @@ describe('parseNpy rejects bad input with typed errors', () => {
     expect(Array.from(ends.data as BigInt64Array)).toEqual([-(2n ** 63n), 2n ** 63n - 1n]);
     expect(Array.from(parseNpy(writeNpy({ data: [0, 1, 1], dtype: 'bool' })).data as Uint8Array)).toEqual([0, 1, 1]);
     expect(parseNpy(writeNpy({ data: [1] }, { version: 3, byteOrder: 'big' })).data[0]).toBe(1);
+  });
+});
+
+describe('parseNpy limits and readNpy on special files (API fuzz F19)', () => {
+  it('refuses a NaN, negative or non-number maxBytes / maxHeaderBytes (NaN turned the guard off)', async () => {
+    const bytes = writeNpy({ data: [1, 2] });
+    for (const value of [NaN, -1, '9'])
+      for (const field of ['maxBytes', 'maxHeaderBytes'])
+        expect((await expectCode(() => parseNpy(bytes, { [field]: value }), 'E_INPUT_INVALID')).message).toMatch(new RegExp(field));
+  });
+
+  it('readNpy refuses a FIFO, a device or a folder with E_IO naming it, without reading (a FIFO or /dev/zero never ended)', async () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'pipe.npy');
+    execFileSync('mkfifo', [fifo]);
+    expect((await expectCode(() => readNpy(fifo), 'E_IO')).message).toMatch(/FIFO/);
+    expect((await expectCode(() => readNpy('/dev/zero'), 'E_IO')).message).toMatch(/a device/);
+    mkdirSync(join(dir, 'folder.npy'));
+    expect((await expectCode(() => readNpy(join(dir, 'folder.npy')), 'E_IO')).message).toMatch(/a folder/);
   });
 });

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { AppliedMLError, describeValue } from '../errors';
-import { checkOptionsObject } from '../option-checks';
+import { checkIntegerOption, checkOptionsObject } from '../option-checks';
+import { specialFileKind } from './file-kind';
 import { parsePythonLiteral, PythonLiteralError, type PythonLiteral } from './python-literal';
 
 /**
@@ -411,6 +412,9 @@ function latin1(bytes: Uint8Array): string {
 /** Parses a `.npy` file held in memory. See the module notes for dtypes, order and limits. */
 export function parseNpy(input: Uint8Array | ArrayBuffer, options: NpyParseOptions = {}): NpyArray {
   checkOptionsObject('parseNpy options', options);
+  // A NaN limit turned the size guards off.
+  checkIntegerOption('maxBytes', options.maxBytes, 0, Number.MAX_SAFE_INTEGER);
+  checkIntegerOption('maxHeaderBytes', options.maxHeaderBytes, 0, Number.MAX_SAFE_INTEGER);
   const bytes = toBytes(input);
   const maxBytes = options.maxBytes ?? NPY_DEFAULT_MAX_BYTES;
   const header = readHeader(bytes, options.maxHeaderBytes ?? NPY_DEFAULT_MAX_HEADER_BYTES);
@@ -444,12 +448,17 @@ export function parseNpy(input: Uint8Array | ArrayBuffer, options: NpyParseOptio
 /** Reads and parses a `.npy` file. I/O failures become E_IO. */
 export async function readNpy(path: string, options: NpyParseOptions = {}): Promise<NpyArray> {
   checkOptionsObject('readNpy options', options);
-  let bytes: Uint8Array;
+  // A FIFO or device (/dev/zero) was read without bound: only a regular file is read, as readNpz does.
+  let bytes: Uint8Array = new Uint8Array(0);
+  let kind: string | undefined;
   try {
-    bytes = await readFile(path);
+    const info = await stat(path);
+    if (info.isFile()) bytes = await readFile(path);
+    else kind = info.isDirectory() ? 'a folder' : specialFileKind(info);
   } catch (cause) {
     throw new AppliedMLError('E_IO', `Cannot read .npy file ${path}: ${(cause as Error).message}`, { cause, details: { path } });
   }
+  if (kind) throw new AppliedMLError('E_IO', `Cannot read .npy file ${path}: it is ${kind}, not a regular file.`, { details: { path } });
   try {
     return parseNpy(bytes, options);
   } catch (error) {

@@ -260,3 +260,14 @@ describe('real datasets from APPLIEDML_DATA_DIR', () => {
     expect(Object.keys(onlyTest)).toEqual(['test_labels']);
   });
 });
+
+describe('parseNpz option types (API fuzz F19)', () => {
+  it('refuses keys that are not a list of names and a NaN or negative size limit', async () => {
+    const npz = zipSync({ 'X.npy': writeNpy({ data: [1, 2] }), 'y.npy': writeNpy({ data: [3] }) });
+    for (const keys of ['Xy', 5, [1]])
+      expect((await expectCode(() => parseNpz(npz, { keys: keys as never }), 'E_INPUT_INVALID')).message).toMatch(/keys must be a list/);
+    for (const limit of [NaN, -1, '5']) await expectCode(() => parseNpz(npz, { maxUncompressedBytes: limit as never }), 'E_INPUT_INVALID');
+    await expectCode(() => parseNpz(npz, { maxBytes: NaN }), 'E_INPUT_INVALID');
+    expect(Object.keys(parseNpz(npz, { keys: ['y'] }))).toEqual(['y']);
+  });
+});

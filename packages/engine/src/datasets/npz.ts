@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
-import { AppliedMLError } from '../errors';
-import { checkOptionsObject } from '../option-checks';
+import { AppliedMLError, describeValue } from '../errors';
+import { checkIntegerOption, checkOptionsObject } from '../option-checks';
 import { crc32 } from './crc32';
 import { parseNpy, type NpyArray, type NpyParseOptions } from './npy';
 import { setOwn } from './own-property';
@@ -36,6 +36,12 @@ function stripNpy(name: string): string | undefined {
 /** Parses an `.npz` archive held in memory. */
 export function parseNpz(input: Uint8Array | ArrayBuffer, options: NpzReadOptions = {}): Record<string, NpyArray> {
   checkOptionsObject('parseNpz options', options);
+  // A NaN limit turned the zip-bomb guard off; a string 'Xy' was read as the keys 'X' and 'y'.
+  checkIntegerOption('maxUncompressedBytes', options.maxUncompressedBytes, 0, Number.MAX_SAFE_INTEGER);
+  if (options.keys !== undefined && (!Array.isArray(options.keys) || !options.keys.every((k) => typeof k === 'string')))
+    throw new AppliedMLError('E_INPUT_INVALID', `keys must be a list of array names (got ${describeValue(options.keys)}).`, {
+      details: { field: 'keys' },
+    });
   const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
   if (!(bytes instanceof Uint8Array)) {
     throw new AppliedMLError('E_INPUT_INVALID', 'parseNpz expects a Uint8Array, Buffer or ArrayBuffer.');

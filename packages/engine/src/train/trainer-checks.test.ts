@@ -494,3 +494,18 @@ describe('fitModel augment (F9)', () => {
     model.dispose();
   });
 });
+
+describe('fitModel validation options (F19)', () => {
+  it('refuses validationData with validationSplit, and a validationSplit that is not a number', async () => {
+    const model = dense(3, 1, 'linear');
+    const x = ramp(10, 3);
+    const y = tf.zeros([10, 1]);
+    const vx = ramp(4, 3);
+    const vy = tf.zeros([4, 1]);
+    const base: FitOptions = { epochs: 1, loss: 'meanSquaredError' };
+    await expectRefused(model, x, y, { ...base, validationData: { x: vx, y: vy }, validationSplit: 0.2 }, 'E_INPUT_INVALID', /not both/);
+    await expectRefused(model, x, y, { ...base, validationSplit: '0.2' as never }, 'E_INPUT_INVALID', /validationSplit/);
+    tf.dispose([x, y, vx, vy]);
+    model.dispose();
+  });
+});

@@ -398,8 +398,13 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   checkLabels(y, lossName, outUnits, 'training data');
   if (val0) checkLabels(val0.y, lossName, outUnits, 'validation data');
 
+  // Both would hold out rows twice over; the split was ignored without a word.
+  if (val0 !== undefined && options.validationSplit !== undefined)
+    throw new AppliedMLError('E_INPUT_INVALID', 'Give validationData or validationSplit, not both.', {
+      details: { field: 'validationSplit' },
+    });
   let nVal = 0;
-  if (!val0 && options.validationSplit !== undefined) {
+  if (options.validationSplit !== undefined) {
     const split = options.validationSplit;
     if (!(typeof split === 'number' && split > 0 && split < 1))
       throw new AppliedMLError('E_INPUT_INVALID', `validationSplit must be between 0 and 1 (got ${describeValue(split)}).`);
