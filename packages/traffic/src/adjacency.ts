@@ -1,9 +1,62 @@
-import { AppliedMLError, readNumericMatrix, type CsvSource, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, describeValue, readNumericMatrix, type CsvSource, checkOptionsObject } from '@appliedml/engine';
 
 /** A square road-graph matrix (weighted or 0/1), row-major; entry (i, j) links sensor i to j. */
 export interface Adjacency {
   size: number;
   weights: Float64Array;
+}
+
+/**
+ * Most sensors an adjacency may have: its matrix holds sensors² weights (10,000 sensors: 800 MB), and
+ * the largest public road networks (LargeST, 8,600 sensors) fit. More → E_INPUT_TOO_LARGE.
+ */
+export const MAX_ADJACENCY_SENSORS = 10_000;
+
+function checkAdjacencySize(n: number, what: string): void {
+  if (n > MAX_ADJACENCY_SENSORS)
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `${what} has ${n} sensors; at most ${MAX_ADJACENCY_SENSORS} are supported (the matrix holds sensors² weights).`,
+      { details: { sensors: n, max: MAX_ADJACENCY_SENSORS } },
+    );
+}
+
+/** The first entry that is not a finite weight >= 0: E_INPUT_INVALID naming its row and column. */
+function checkWeights(weights: Float64Array, n: number, what: string): void {
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i] as number;
+    if (!Number.isFinite(w) || w < 0) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `${what} entry (${Math.floor(i / n)}, ${i % n}) is ${w}; weights must be finite and >= 0.`,
+        {
+          details: { row: Math.floor(i / n), column: i % n, value: w },
+        },
+      );
+    }
+  }
+}
+
+/**
+ * An adjacency built by hand (not by createAdjacency / readAdjacencyCsv) checked for what every user
+ * relies on: a whole number of sensors, a Float64Array of sensors² weights, each finite and >= 0.
+ */
+export function checkAdjacency(adjacency: Adjacency, what = 'The adjacency'): void {
+  if (adjacency === null || typeof adjacency !== 'object' || !(adjacency.weights instanceof Float64Array))
+    throw new AppliedMLError('E_INPUT_INVALID', `${what} must come from createAdjacency or readAdjacencyCsv ({ size, weights }).`);
+  const n = adjacency.size;
+  if (!Number.isInteger(n) || n < 1)
+    throw new AppliedMLError('E_INPUT_INVALID', `${what}: size must be a whole number of sensors >= 1; got ${describeValue(n)}.`, {
+      details: { size: describeValue(n) },
+    });
+  checkAdjacencySize(n, what);
+  if (adjacency.weights.length !== n * n)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `${what} holds ${adjacency.weights.length} weights; size ${n} needs ${n} × ${n} = ${n * n}.`,
+      { details: { weights: adjacency.weights.length, size: n } },
+    );
+  checkWeights(adjacency.weights, n, what);
 }
 
 /** Validates and copies a square, finite, non-negative matrix (rows or row-major with `size`). */
@@ -12,6 +65,8 @@ export function createAdjacency(matrix: ArrayLike<ArrayLike<number>> | Float64Ar
     throw new AppliedMLError('E_INPUT_INVALID', 'createAdjacency needs a square matrix (rows of weights or a flat Float64Array).');
   let weights: Float64Array;
   let n: number;
+  if (size !== undefined && !(Number.isInteger(size) && size >= 0))
+    throw new AppliedMLError('E_INPUT_INVALID', `createAdjacency size must be a whole number of sensors; got ${describeValue(size)}.`);
   if (matrix instanceof Float64Array) {
     n = size ?? Math.round(Math.sqrt(matrix.length));
     if (n * n !== matrix.length) {
@@ -22,6 +77,9 @@ export function createAdjacency(matrix: ArrayLike<ArrayLike<number>> | Float64Ar
     weights = Float64Array.from(matrix);
   } else {
     n = matrix.length;
+    if (!Number.isInteger(n) || n < 0)
+      throw new AppliedMLError('E_INPUT_INVALID', 'createAdjacency needs a square matrix (rows of weights or a flat Float64Array).');
+    checkAdjacencySize(n, 'The adjacency matrix');
     weights = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
       const row = matrix[i] as ArrayLike<number> | null | undefined;
@@ -32,22 +90,19 @@ export function createAdjacency(matrix: ArrayLike<ArrayLike<number>> | Float64Ar
           { details: { row: i, expected: n, actual: row?.length ?? null } },
         );
       }
-      for (let j = 0; j < n; j++) weights[i * n + j] = row[j] as number;
+      for (let j = 0; j < n; j++) {
+        const w = row[j];
+        if (typeof w !== 'number')
+          throw new AppliedMLError('E_INPUT_INVALID', `Adjacency entry (${i}, ${j}) is ${describeValue(w)}, not a number.`, {
+            details: { row: i, column: j },
+          });
+        weights[i * n + j] = w;
+      }
     }
   }
   if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The adjacency matrix is empty.');
-  for (let i = 0; i < weights.length; i++) {
-    const w = weights[i] as number;
-    if (!Number.isFinite(w) || w < 0) {
-      throw new AppliedMLError(
-        'E_INPUT_INVALID',
-        `Adjacency entry (${Math.floor(i / n)}, ${i % n}) is ${w}; weights must be finite and >= 0.`,
-        {
-          details: { row: Math.floor(i / n), column: i % n, value: w },
-        },
-      );
-    }
-  }
+  checkAdjacencySize(n, 'The adjacency matrix');
+  checkWeights(weights, n, 'Adjacency');
   return { size: n, weights };
 }
 
@@ -68,6 +123,7 @@ export async function readAdjacencyCsv(source: CsvSource, options: { header?: bo
  * max(A, Aᵀ) and its diagonal replaced by the self-loop (Kipf & Welling 2017). Row-major float32.
  */
 export function normalizedAdjacency(adjacency: Adjacency): Float32Array {
+  checkAdjacency(adjacency);
   const n = adjacency.size;
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -85,8 +141,28 @@ export function normalizedAdjacency(adjacency: Adjacency): Float32Array {
   return out;
 }
 
-/** The sub-graph of some sensors (indices into the adjacency), in the order given. */
+/**
+ * The sub-graph of some sensors (indices into the adjacency), in the order given. Indices that are not
+ * distinct whole numbers in 0..size-1 (sensor ids, -1, 0.5, out of range) → E_INPUT_INVALID.
+ */
 export function subAdjacency(adjacency: Adjacency, indices: readonly number[]): Adjacency {
+  checkAdjacency(adjacency);
+  if (!Array.isArray(indices) || indices.length === 0)
+    throw new AppliedMLError('E_INPUT_INVALID', `subAdjacency needs a non-empty list of sensor indices; got ${describeValue(indices)}.`);
+  const seen = new Set<number>();
+  indices.forEach((k, position) => {
+    if (!Number.isInteger(k) || k < 0 || k >= adjacency.size)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `subAdjacency index ${position} is ${describeValue(k)}; indices are whole numbers in 0..${adjacency.size - 1} (sensor positions, not ids).`,
+        { details: { position, size: adjacency.size } },
+      );
+    if (seen.has(k))
+      throw new AppliedMLError('E_INPUT_INVALID', `subAdjacency index ${k} is given twice; each sensor once.`, {
+        details: { position, index: k },
+      });
+    seen.add(k);
+  });
   const m = indices.length;
   const weights = new Float64Array(m * m);
   for (let i = 0; i < m; i++)

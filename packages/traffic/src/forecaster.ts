@@ -15,7 +15,7 @@ import {
   type Logger,
   type LrSchedule,
 } from '@appliedml/engine';
-import { normalizedAdjacency, type Adjacency } from './adjacency';
+import { checkAdjacency, normalizedAdjacency, type Adjacency } from './adjacency';
 import { baselineForecast, fitHistoricalAverage, slotsPerDay, type BaselineKind, type HistoricalAverage } from './baselines';
 import { featureCount } from './features';
 import { scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizon-metrics';
@@ -315,7 +315,10 @@ export class TrafficForecaster {
     if (valSteps > 0) assertLongEnough(valSteps + T, T, P, 'The validation part of the series');
     if (kind === 'tgcn' && !options.adjacency) invalid("The 'tgcn' model needs options.adjacency (a sensors × sensors road graph).");
     // Checked whatever the model (the others do not use it, but a graph of another network is a mistake).
-    if (options.adjacency) {
+    if (options.adjacency !== undefined && options.adjacency !== null) {
+      // A hand-built or edited graph: NaN / negative weights or a wrong weight count would be ignored by
+      // the ridge or make the T-GCN diverge, so they are named here.
+      checkAdjacency(options.adjacency, 'options.adjacency');
       if (options.adjacency.size !== n) {
         throw new AppliedMLError(
           'E_SHAPE_MISMATCH',

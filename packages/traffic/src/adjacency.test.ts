@@ -1,0 +1,81 @@
+import { initEngine, tf } from '@appliedml/engine';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createAdjacency, MAX_ADJACENCY_SENSORS, normalizedAdjacency, subAdjacency, type Adjacency } from './adjacency';
+import { TrafficForecaster } from './forecaster';
+import { generateTrafficNetwork } from './synthetic';
+import { expectCode } from './test-helpers';
+
+const net = generateTrafficNetwork({ sensors: 4, corridorLength: 2, days: 2, incidents: 1, seed: 1 });
+const hand = (size: number, weights: number[]): Adjacency => ({ size, weights: Float64Array.from(weights) });
+
+beforeAll(async () => {
+  await initEngine();
+});
+
+describe('adjacency helpers check indices and weights (SDK fuzz S2)', () => {
+  it('subAdjacency refuses indices that are out of range, not whole numbers, sensor ids, repeated or missing', async () => {
+    for (const indices of [[0, 99], [-1], [0.5], ['S001', 'S002'], [], [1, 1]]) {
+      const error = await expectCode(() => subAdjacency(net.adjacency, indices as number[]), 'E_INPUT_INVALID');
+      expect(error.message).toMatch(/subAdjacency/);
+    }
+    await expectCode(() => subAdjacency(net.adjacency, null as never), 'E_INPUT_INVALID');
+    await expectCode(() => subAdjacency(null as never, [0]), 'E_INPUT_INVALID');
+    const sub = subAdjacency(net.adjacency, [2, 0]);
+    expect(sub.size).toBe(2);
+    expect(Array.from(sub.weights)).toEqual([1, 0.3, 0.3, 1]);
+  });
+
+  it('normalizedAdjacency refuses a short, negative, NaN or oversized graph instead of returning NaN', async () => {
+    expect((await expectCode(() => normalizedAdjacency(hand(3, [1, 0, 0, 1])), 'E_SHAPE_MISMATCH')).message).toMatch(/holds 4 weights/);
+    expect((await expectCode(() => normalizedAdjacency(hand(2, [0, -5, -5, 0])), 'E_INPUT_INVALID')).message).toMatch(
+      /entry \(0, 1\) is -5/,
+    );
+    expect((await expectCode(() => normalizedAdjacency(hand(2, [0, NaN, 1, 0])), 'E_INPUT_INVALID')).message).toMatch(/is NaN/);
+    await expectCode(() => normalizedAdjacency(null as never), 'E_INPUT_INVALID');
+    await expectCode(() => normalizedAdjacency({ size: 1e6, weights: new Float64Array(1) }), 'E_INPUT_TOO_LARGE');
+    await expectCode(() => normalizedAdjacency({ size: 1.5, weights: new Float64Array(1) }), 'E_INPUT_INVALID');
+    expect(Array.from(normalizedAdjacency(hand(2, [0, 1, 1, 0])))).toEqual([0.5, 0.5, 0.5, 0.5]);
+  });
+
+  it('createAdjacency refuses string cells, a non-integer size and a huge row count (typed, before allocating)', async () => {
+    await expectCode(
+      () =>
+        createAdjacency([
+          [1, '2'],
+          [0, 1],
+        ] as never),
+      'E_INPUT_INVALID',
+    );
+    await expectCode(() => createAdjacency(new Float64Array(4), '2' as never), 'E_INPUT_INVALID');
+    await expectCode(() => createAdjacency(new Float64Array(4), NaN), 'E_INPUT_INVALID');
+    await expectCode(() => createAdjacency({ length: 1e6 } as never), 'E_INPUT_TOO_LARGE');
+    await expectCode(() => createAdjacency({ length: MAX_ADJACENCY_SENSORS + 1 } as never), 'E_INPUT_TOO_LARGE');
+  });
+
+  it('train re-checks the adjacency it is given: NaN, negative or a wrong weight count are named, for ridge and tgcn', async () => {
+    const n = net.series.sensors.length;
+    const good = Array.from(net.adjacency.weights);
+    const withNan = good.slice();
+    withNan[1] = NaN;
+    const negative = good.slice();
+    negative[n + 2] = -1;
+    const before = tf.memory().numTensors;
+    for (const model of ['ridge', 'tgcn'] as const) {
+      const forecaster = TrafficForecaster.create({ model, hiddenUnits: 4 });
+      const e1 = await expectCode(() => forecaster.train(net.series, { adjacency: hand(n, withNan), epochs: 1 }), 'E_INPUT_INVALID');
+      expect(e1.message).toMatch(/options\.adjacency entry \(0, 1\) is NaN/);
+      const e2 = await expectCode(() => forecaster.train(net.series, { adjacency: hand(n, negative), epochs: 1 }), 'E_INPUT_INVALID');
+      expect(e2.message).toMatch(/entry \(1, 2\) is -1/);
+      await expectCode(() => forecaster.train(net.series, { adjacency: hand(n, good.slice(0, n)), epochs: 1 }), 'E_SHAPE_MISMATCH');
+      await expectCode(
+        () => forecaster.train(net.series, { adjacency: { size: n, weights: good } as never, epochs: 1 }),
+        'E_INPUT_INVALID',
+      );
+      // What the fuzz built: a sub-graph with an index past the end, which is refused where it is made.
+      await expectCode(() => subAdjacency(net.adjacency, [0, 1, 2, 9]), 'E_INPUT_INVALID');
+      expect(forecaster.isTrained).toBe(false);
+      forecaster.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
