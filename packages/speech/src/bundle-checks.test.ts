@@ -112,6 +112,25 @@ describe('SpeechRecognizer.load refuses saved settings that do not fit (E_BUNDLE
     }
   });
 
+  it('a feature setting this version does not know (written by another version) is ignored, not refused', async () => {
+    for (const [src, edit] of [
+      [good, (m: any) => (m.preprocessing.features.legacySetting = 1)],
+      [twoFronts, (m: any) => (m.preprocessing.frontEnds[1].legacySetting = 1)],
+    ] as const) {
+      const loaded = await SpeechRecognizer.load(editedManifest(src, edit));
+      const reference = await SpeechRecognizer.load(src);
+      try {
+        const word = synthWord('up', 98);
+        expect((await loaded.predict(word, { sampleRate: SYNTH_RATE })).scores).toEqual(
+          (await reference.predict(word, { sampleRate: SYNTH_RATE })).scores,
+        );
+      } finally {
+        loaded.dispose();
+        reference.dispose();
+      }
+    }
+  });
+
   it('what it loads is what it checked: a bundle without testTimeWarps predicts with [1]', async () => {
     const dir = editedManifest(good, (m) => delete m.preprocessing.testTimeWarps);
     const loaded = await SpeechRecognizer.load(dir);

@@ -1,4 +1,4 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import * as meydaModule from 'meyda';
 
 // Meyda ships CommonJS for Node; take its default export the same way under ESM and CommonJS.
@@ -83,6 +83,30 @@ export const FEATURE_DEFAULTS: FeatureConfig = {
   utteranceStats: false,
 };
 
+/** The settings' names: a misspelt one is refused (E_INPUT_INVALID listing these), here and in the recognizer's config. */
+export const FEATURE_KEYS = Object.keys({
+  sampleRate: 1,
+  kind: 1,
+  frameMs: 1,
+  hopMs: 1,
+  nFft: 1,
+  window: 1,
+  preEmphasis: 1,
+  melBands: 1,
+  fMin: 1,
+  fMax: 1,
+  coefficients: 1,
+  deltas: 1,
+  deltaWidth: 1,
+  topDb: 1,
+  center: 1,
+  cmvn: 1,
+  utteranceStats: 1,
+} satisfies Record<keyof FeatureConfig, 1>);
+
+/** The sizes `resolveFeatureConfig` derives from the settings (a resolved config given back carries them). */
+const DERIVED_KEYS = ['winLength', 'hopLength', 'dim', 'cepstralDim'] as const;
+
 /** A config with every derived size filled in. */
 export interface ResolvedFeatureConfig extends FeatureConfig {
   winLength: number;
@@ -139,8 +163,11 @@ export function describeValue(value: unknown): string {
 
 export function resolveFeatureConfig(config: Partial<FeatureConfig> = {}): ResolvedFeatureConfig {
   checkConfigObject(config);
+  // The derived sizes of a resolved config given back are recomputed from its settings, not read.
+  const settings = Object.entries(config).filter(([k]) => !(DERIVED_KEYS as readonly string[]).includes(k));
+  checkKnownKeys('Feature config', Object.fromEntries(settings), FEATURE_KEYS);
   // An option left undefined takes its default (a spread would put the undefined over it).
-  const given = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as Partial<FeatureConfig>;
+  const given = Object.fromEntries(settings.filter(([, v]) => v !== undefined)) as Partial<FeatureConfig>;
   const c: FeatureConfig = { ...FEATURE_DEFAULTS, ...given };
   // Types first, strictly: comparisons coerce (null >= 0, '4000' > 0, '' >= 0 all hold), and a value that
   // passed that way failed later, at predict, as an error about the audio.
@@ -494,11 +521,30 @@ export function extractFeatureViews(
   });
 }
 
+/**
+ * The config a helper was given, resolved again on every call (cheap beside the analysis): a resolved
+ * config changed afterwards (`{ ...resolved, sampleRate: 16000 }`, or by hand) is checked like any
+ * other, and the derived sizes it carries must still match its settings (E_INPUT_INVALID otherwise).
+ */
 function resolved(config: ResolvedFeatureConfig | Partial<FeatureConfig>): ResolvedFeatureConfig {
   checkConfigObject(config);
-  return 'dim' in config && 'winLength' in config && 'cepstralDim' in config
-    ? (config as ResolvedFeatureConfig)
-    : resolveFeatureConfig(config);
+  const derived = DERIVED_KEYS.filter((key) => key in config);
+  const hint = 'a resolved config was changed after resolveFeatureConfig; change its settings and resolve it again';
+  let c: ResolvedFeatureConfig;
+  try {
+    c = resolveFeatureConfig(config);
+  } catch (cause) {
+    if (derived.length === 0 || !AppliedMLError.isInstance(cause)) throw cause;
+    throw new AppliedMLError(cause.code, `${cause.message} (The config carries derived sizes: ${hint}.)`, {
+      cause,
+      details: cause.details,
+    });
+  }
+  for (const key of derived) {
+    const value = (config as Record<string, unknown>)[key];
+    if (value !== c[key]) throw bad(`${key} is ${describeValue(value)} but its settings give ${c[key]}: ${hint}.`, key);
+  }
+  return c;
 }
 
 /** One view's frames: the coefficient blocks side by side, the utterance statistics, then CMVN. */
@@ -546,11 +592,16 @@ function staticStats(base: Float64Array, frames: number, B: number, scale: numbe
 /** MFCCs only (no deltas, no CMVN): the values the golden test compares with the float64 reference. */
 export function mfcc(samples: Float32Array, config: Partial<FeatureConfig> = {}): Features {
   checkConfigObject(config);
-  return extractFeatures(samples, { ...config, kind: 'mfcc', deltas: 0, cmvn: 'none' });
+  return extractFeatures(samples, { ...settingsOf(config), kind: 'mfcc', deltas: 0, cmvn: 'none' });
+}
+
+/** A config's settings without the sizes derived from them (which the overrides of mfcc and logMel change). */
+function settingsOf(config: Partial<FeatureConfig>): Partial<FeatureConfig> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => !(DERIVED_KEYS as readonly string[]).includes(k)));
 }
 
 /** Log-mel energies in dB (no deltas, no CMVN). */
 export function logMel(samples: Float32Array, config: Partial<FeatureConfig> = {}): Features {
   checkConfigObject(config);
-  return extractFeatures(samples, { ...config, kind: 'log-mel', deltas: 0, cmvn: 'none' });
+  return extractFeatures(samples, { ...settingsOf(config), kind: 'log-mel', deltas: 0, cmvn: 'none' });
 }

@@ -9,6 +9,7 @@ import {
   describeValue,
   fitModel,
   initEngine,
+  keepKnownKeys,
   loadBundle,
   precisionRecallF1,
   predictBatched,
@@ -33,6 +34,7 @@ import {
   type FrameLayout,
 } from './parallel-members';
 import {
+  FEATURE_KEYS,
   extractFeatureViews,
   frameCount,
   resolveFeatureConfig,
@@ -479,25 +481,6 @@ const CONFIG_KEYS = Object.keys({
   frontEnds: 1,
   testTimeWarps: 1,
 } satisfies Record<keyof SpeechRecognizerConfig, 1>);
-const FEATURE_KEYS = Object.keys({
-  sampleRate: 1,
-  kind: 1,
-  frameMs: 1,
-  hopMs: 1,
-  nFft: 1,
-  window: 1,
-  preEmphasis: 1,
-  melBands: 1,
-  fMin: 1,
-  fMax: 1,
-  coefficients: 1,
-  deltas: 1,
-  deltaWidth: 1,
-  topDb: 1,
-  center: 1,
-  cmvn: 1,
-  utteranceStats: 1,
-} satisfies Record<keyof FeatureConfig, 1>);
 const NESTED_KEYS: Record<string, string[]> = {
   vad: Object.keys({
     frameMs: 1,
@@ -1076,12 +1059,12 @@ export class SpeechRecognizer {
       let features: ResolvedFeatureConfig;
       let frontEnds: ResolvedFeatureConfig[] | undefined;
       try {
-        features = resolveFeatureConfig(pre.features);
+        features = resolveFeatureConfig(savedFeatures(pre.features));
       } catch (cause) {
         throw corruptSetting(dir, 'features', cause);
       }
       if (pre.frontEnds !== undefined) {
-        const listed = pre.frontEnds as ReadonlyArray<Partial<FeatureConfig>>;
+        const listed = (pre.frontEnds as unknown[]).map(savedFeatures);
         // Each one alone first, so the error names the front end (`frontEnds[1].fMin`).
         for (let i = 0; i < listed.length; i++) {
           try {
@@ -1404,6 +1387,13 @@ function corruptSetting(dir: string, group: string | undefined, cause: unknown):
  * with the value that is gone) and its comparisons coerce ('0.5' ≥ 0.2). A missing `testTimeWarps` is
  * [1], as in the first bundles' type.
  */
+/** A feature config read back from a bundle: a field an earlier version wrote beside the settings is ignored, not refused. */
+function savedFeatures(value: unknown): Partial<FeatureConfig> {
+  return (
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? keepKnownKeys(value, FEATURE_KEYS) : value
+  ) as Partial<FeatureConfig>;
+}
+
 function checkSavedSettings(dir: string, pre: Preprocessing): void {
   const refuse = (field: string, rule: string, value: unknown): never => {
     throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: preprocessing.${field} must be ${rule} (got ${describeValue(value)}).`, {

@@ -1,0 +1,111 @@
+import { AppliedMLError } from '@appliedml/engine';
+import { describe, expect, it } from 'vitest';
+import {
+  extractFeatureViews,
+  extractFeatures,
+  frameCount,
+  logMel,
+  melFilterBank,
+  mfcc,
+  resolveFeatureConfig,
+  type ResolvedFeatureConfig,
+} from './features';
+
+// Found by an API fuzz of the SDKs (review 18, S1/S3/S7): resolved feature configs changed by a spread
+// were trusted, misspelt helper options were ignored, and null or NaN arguments gave TypeErrors.
+
+/** The error `fn` throws; fails the test when it throws nothing or an untyped error. */
+function errorOf(fn: () => unknown): AppliedMLError {
+  try {
+    fn();
+  } catch (e) {
+    if (AppliedMLError.isInstance(e)) return e;
+    throw new Error(`untyped error: ${String(e)}`);
+  }
+  throw new Error('no error');
+}
+
+const fieldOf = (e: AppliedMLError): unknown => (e.details as { field?: unknown } | undefined)?.field;
+const tone = (n: number, rate = 8000): Float32Array =>
+  Float32Array.from({ length: n }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / rate));
+
+describe('a resolved feature config changed after resolveFeatureConfig is checked again, not trusted (S1)', () => {
+  const r = resolveFeatureConfig({ sampleRate: 8000 });
+  /** Every helper that takes a resolved config, on `config`. */
+  const helpers = (config: ResolvedFeatureConfig): Array<() => unknown> => [
+    () => extractFeatures(tone(8000), config),
+    () => extractFeatureViews(tone(8000), [{}, config]),
+    () => melFilterBank(config),
+    () => frameCount(8000, config),
+  ];
+
+  it('a spread with another sample rate (stale window and hop) is E_INPUT_INVALID naming the cause', () => {
+    for (const fn of helpers({ ...r, sampleRate: 16000 })) {
+      const e = errorOf(fn);
+      expect(e.code).toBe('E_INPUT_INVALID');
+      expect(e.message).toMatch(/changed after resolveFeatureConfig/);
+    }
+  });
+
+  it('derived sizes that no longer match the settings are refused, naming the size', () => {
+    for (const [changed, field] of [
+      [{ ...r, frameMs: 20 }, 'winLength'],
+      [{ ...r, hopLength: 0 }, 'hopLength'],
+      [{ ...r, dim: 3 }, 'dim'],
+      [{ ...r, cepstralDim: 1 }, 'cepstralDim'],
+      [{ ...r, deltas: 0 as const }, 'dim'],
+    ] as const)
+      for (const fn of helpers(changed)) {
+        const e = errorOf(fn);
+        expect([e.code, fieldOf(e)]).toEqual(['E_INPUT_INVALID', field]);
+        expect(e.message).toMatch(/resolve it again/);
+      }
+  });
+
+  it('settings out of range are refused as in resolveFeatureConfig, before anything is allocated', () => {
+    for (const [changed, field] of [
+      [{ ...r, kind: 'bogus' }, 'kind'],
+      [{ ...r, nFft: 2 ** 17 }, 'nFft'],
+      [{ ...r, nFft: -2 }, 'nFft'],
+      [{ ...r, melBands: 0.5 }, 'melBands'],
+    ] as const)
+      for (const fn of helpers(changed as unknown as ResolvedFeatureConfig))
+        expect([errorOf(fn).code, fieldOf(errorOf(fn))]).toEqual(['E_INPUT_INVALID', field]);
+  });
+
+  it('a resolved config changed in place is checked too', () => {
+    const mutable = resolveFeatureConfig({});
+    mutable.hopLength = 0;
+    for (const fn of helpers(mutable)) expect(fieldOf(errorOf(fn))).toBe('hopLength');
+  });
+
+  it('a resolved config, as is or with a change its sizes do not depend on, gives what its settings give', () => {
+    const audio = tone(8000);
+    const fresh = extractFeatures(audio, { sampleRate: 8000, cmvn: 'mean' });
+    expect(extractFeatures(audio, { ...r, cmvn: 'mean' })).toEqual(fresh);
+    expect(extractFeatures(audio, resolveFeatureConfig({ cmvn: 'mean' }))).toEqual(fresh);
+    expect(frameCount(8000, r)).toBe(frameCount(8000, resolveFeatureConfig({})));
+    expect(melFilterBank(r)).toEqual(melFilterBank(resolveFeatureConfig({})));
+    // mfcc and logMel override deltas and cmvn: the sizes of a resolved config given to them are recomputed.
+    expect(mfcc(audio, r)).toEqual(mfcc(audio, {}));
+    expect(logMel(audio, r)).toEqual(logMel(audio, {}));
+  });
+});
+
+describe('misspelt option names in the helpers are refused with the valid names, as the model classes do (S3)', () => {
+  it('resolveFeatureConfig and the feature helpers', () => {
+    for (const fn of [
+      () => resolveFeatureConfig({ mfcc: 13 } as never),
+      () => extractFeatures(tone(8000), { melbands: 40 } as never),
+      () => extractFeatureViews(tone(8000), [{}, { coefficient: 13 } as never]),
+      () => mfcc(tone(8000), { samplerate: 8000 } as never),
+    ]) {
+      const e = errorOf(fn);
+      expect(e.code).toBe('E_INPUT_INVALID');
+      expect(e.message).toMatch(/^Feature config has no option '\w+'; valid: sampleRate, kind, /);
+    }
+    // undefined still means the default, and a resolved config's own sizes are not misspelt settings.
+    expect(resolveFeatureConfig({ sampleRate: undefined })).toEqual(resolveFeatureConfig({}));
+    expect(resolveFeatureConfig(resolveFeatureConfig({ melBands: 32 }))).toEqual(resolveFeatureConfig({ melBands: 32 }));
+  });
+});
