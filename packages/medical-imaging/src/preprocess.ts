@@ -4,14 +4,32 @@
 import { AppliedMLError, checkNumberOption, tf } from '@appliedml/engine';
 import type { GrayImage } from './gray-image';
 
-/** Resize to width × height: area averaging when shrinking, bilinear when enlarging. */
-export function resizeGray(image: GrayImage, width: number, height: number): GrayImage {
-  checkImage(image);
+/** The most pixels a resize target holds: the readers' default pixel limit (1 GiB as Float32). */
+const MAX_RESIZE_PIXELS = 2 ** 28;
+/** The most values `packImages` allocates (4 GiB as Float32): pack larger sets in parts. */
+const MAX_PACKED_VALUES = 2 ** 30;
+
+function checkResizeTarget(width: number, height: number): void {
   if (![width, height].every((v) => Number.isInteger(v) && v >= 1 && v <= 65_536))
     throw new AppliedMLError(
       'E_INPUT_INVALID',
       `A resize target is width × height in whole pixels from 1 to 65536 (got ${width} × ${height}).`,
     );
+  if (width * height > MAX_RESIZE_PIXELS)
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `A resize target of ${width} × ${height} is over the limit of ${MAX_RESIZE_PIXELS} pixels (16384 × 16384).`,
+      { details: { width, height, maxPixels: MAX_RESIZE_PIXELS } },
+    );
+}
+
+/**
+ * Resize to width × height: area averaging when shrinking, bilinear when enlarging. The target is at
+ * most 2^28 pixels (E_INPUT_TOO_LARGE).
+ */
+export function resizeGray(image: GrayImage, width: number, height: number): GrayImage {
+  checkImage(image);
+  checkResizeTarget(width, height);
   if (image.width === width && image.height === height) return { width, height, data: Float32Array.from(image.data) };
   const out = new Float32Array(width * height);
   const sx = image.width / width;
@@ -165,9 +183,19 @@ export function applyNormalization(packed: Float32Array, pixels: number, norm: F
   return packed;
 }
 
-/** Resize each image to size × size and pack them into one array (N·size·size). */
+/**
+ * Resize each image to size × size and pack them into one array (N·size·size). At most 2^28 pixels an
+ * image and 2^30 values in all (E_INPUT_TOO_LARGE), checked before anything is allocated.
+ */
 export function packImages(images: GrayImage[], size: number): Float32Array {
+  checkResizeTarget(size, size);
   const pixels = size * size;
+  if (images.length * pixels > MAX_PACKED_VALUES)
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `${images.length} images of ${size} × ${size} are ${images.length * pixels} values, over the limit of ${MAX_PACKED_VALUES}; pack them in parts.`,
+      { details: { images: images.length, size, maxValues: MAX_PACKED_VALUES } },
+    );
   const out = new Float32Array(images.length * pixels);
   images.forEach((image, i) => out.set(resizeGray(image, size, size).data, i * pixels));
   return out;

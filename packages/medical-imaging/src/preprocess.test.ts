@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import type { GrayImage } from './gray-image';
+import { packImages, resizeGray } from './preprocess';
+
+const img = (w = 4, h = 4): GrayImage => ({ width: w, height: h, data: Float32Array.from({ length: w * h }, (_, i) => (i % 5) / 5) });
+const tooLarge = (pattern: RegExp) => expect.objectContaining({ code: 'E_INPUT_TOO_LARGE', message: expect.stringMatching(pattern) });
+
+describe('packImages and resizeGray sizes', () => {
+  it('packs small images', () => {
+    const packed = packImages([img(), img(6, 3)], 8);
+    expect(packed.length).toBe(2 * 64);
+    expect(packImages([], 8).length).toBe(0);
+  });
+
+  it('refuses a size over 2^28 pixels an image or 2^30 values in all before allocating (E_INPUT_TOO_LARGE)', () => {
+    // None of these allocates: the old code threw an untyped RangeError or returned an empty array.
+    expect(() => packImages([], 16_385)).toThrow(tooLarge(/16385 × 16385 is over the limit of 268435456 pixels/));
+    expect(() => packImages([img()], 65_536)).toThrow(tooLarge(/over the limit/));
+    expect(() => packImages(new Array<GrayImage>(5000), 1024)).toThrow(
+      tooLarge(/5000 images of 1024 × 1024 are 5242880000 values, over the limit of 1073741824/),
+    );
+    expect(() => packImages([img()], 1e6)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect(() => resizeGray(img(), 65_536, 65_536)).toThrow(tooLarge(/65536 × 65536 is over the limit/));
+  });
+});
