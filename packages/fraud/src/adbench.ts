@@ -54,8 +54,24 @@ export async function readLabelledNpz(path: string | Uint8Array): Promise<Labell
     );
   }
   const [rows, cols] = X.shape as [number, number];
+  if (rows === 0 || cols === 0)
+    throw new AppliedMLError('E_INPUT_INVALID', `${where}: X is ${rows}×${cols}; it needs at least one row and one column.`, {
+      details: { rows, cols },
+    });
   const data = new Float64Array(rows * cols);
-  for (let i = 0; i < data.length; i++) data[i] = Number(X.data[i]);
+  for (let i = 0; i < data.length; i++) {
+    const v = Number(X.data[i]);
+    // A detector would refuse it later with no file to name: say where it is now.
+    if (!Number.isFinite(v))
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `${where}: X[${Math.floor(i / cols)}, ${i % cols}] is ${v}; values must be finite numbers.`,
+        {
+          details: { row: Math.floor(i / cols), col: i % cols },
+        },
+      );
+    data[i] = v;
+  }
   const labels = new Uint8Array(rows);
   for (let i = 0; i < rows; i++) {
     const v = Number(y.data[i]);

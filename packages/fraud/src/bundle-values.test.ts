@@ -59,6 +59,12 @@ describe('fraud bundle values are checked on load', () => {
       /normalisation of the iforest/,
     ],
     ['norm with sd 0', (m) => void ((((m.config as Json).state as Json).norms as Json).ecod = [0, 0]), /normalisation of the ecod/],
+    // Finite but absurd: every score would come out -Infinity.
+    [
+      'norm mean 1e308',
+      (m) => void ((((m.config as Json).state as Json).norms as Json).iforest = [1e308, 1]),
+      /normalisation of the iforest/,
+    ],
     ['norm missing', (m) => delete (((m.config as Json).state as Json).norms as Json).ecod, /normalisation of the ecod score is missing/],
     ['scale 0', (m) => void ((((m.preprocessing as Json).columns as Json[])[0] as Json).scale = 0), /preprocessing is invalid/],
     ['median a string', (m) => void ((((m.preprocessing as Json).columns as Json[])[0] as Json).median = 'x'), /preprocessing is invalid/],

@@ -901,8 +901,9 @@ export class FraudDetector {
         throw corrupt(`${explainerFile(model.config)} does not match the manifest`);
       const norms = cfg.state.norms ?? {};
       if (typeof norms !== 'object' || norms === null) throw corrupt('its score normalisation is invalid');
+      // Within 1e±100, so a z-score (and the sum of a few) stays finite for any score a member gives.
       const validNorm = (norm: unknown): boolean =>
-        Array.isArray(norm) && norm.length === 2 && norm.every((v) => typeof v === 'number' && Number.isFinite(v)) && norm[1] > 0;
+        Array.isArray(norm) && norm.length === 2 && norm.every((v) => typeof v === 'number' && Math.abs(v) <= 1e100) && norm[1] >= 1e-100;
       // Only the normalisations that score are checked below (earlier versions also stored unused ones).
       if (trainingRows !== undefined && !(Number.isInteger(trainingRows) && trainingRows >= rows))
         throw corrupt('the explainer summarises fewer training rows than it keeps');

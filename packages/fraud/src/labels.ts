@@ -20,7 +20,10 @@ export function readLabel(value: unknown): 0 | 1 | undefined {
 /** Labels as 0 / 1 bytes; E_INPUT_INVALID naming the first that is not a label, E_SHAPE_MISMATCH on length. */
 export function readLabels(labels: unknown, rows: number, what = 'rows'): Uint8Array {
   const n = (labels as ArrayLike<unknown> | null)?.length;
-  if (typeof n !== 'number' || typeof labels === 'string') throw new AppliedMLError('E_INPUT_INVALID', 'labels must be an array of 0 / 1.');
+  if (typeof n !== 'number' || typeof labels === 'string' || !Number.isInteger(n) || n < 0)
+    throw new AppliedMLError('E_INPUT_INVALID', 'labels must be an array of 0 / 1.');
+  if (!Number.isInteger(rows) || rows < 0)
+    throw new AppliedMLError('E_INPUT_INVALID', `readLabels needs a row count (a whole number ≥ 0); got ${String(rows)}.`);
   if (n !== rows) throw new AppliedMLError('E_SHAPE_MISMATCH', `${n} labels for ${rows} ${what}.`);
   const y = new Uint8Array(rows);
   for (let i = 0; i < rows; i++) {

@@ -108,6 +108,16 @@ function checkFinite(m: Matrix, what: string): void {
 
 /** Rows of m picked by index, as a new Matrix; an index that is not a row of m is E_INPUT_INVALID. */
 export function takeRows(m: Matrix, idx: ArrayLike<number>): Matrix {
+  if (!isMatrix(m)) throw new AppliedMLError('E_INPUT_INVALID', `takeRows needs a matrix ({ data, rows, cols }); got ${describeValue(m)}.`);
+  // A malformed matrix would read zeros or NaN silently: the same checks as a matrix given to a detector.
+  toMatrix(m, undefined, 'takeRows matrix');
+  const n = (idx as { length?: unknown } | null)?.length;
+  if (idx === null || typeof idx !== 'object' || typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+    throw new AppliedMLError('E_INPUT_INVALID', `takeRows needs a list of row indices; got ${describeValue(idx)}.`);
+  if (n * m.cols > MAX_CELLS)
+    throw new AppliedMLError('E_INPUT_TOO_LARGE', `takeRows would make ${n}×${m.cols} cells; the limit per call is ${MAX_CELLS}.`, {
+      details: { rows: n, cols: m.cols },
+    });
   const out = new Float64Array(idx.length * m.cols);
   for (let i = 0; i < idx.length; i++) {
     const r = idx[i] as number;

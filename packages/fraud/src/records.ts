@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { AppliedMLError, readCsvAll } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, describeValue, readCsvAll } from '@appliedml/engine';
 import type { TabularRecord } from './tabular';
 
 /** Largest records file read in one go (default 512 MiB). */
@@ -10,11 +10,22 @@ export const MAX_RECORDS_FILE_BYTES = 512 * 1024 ** 2;
  * preprocessing) or `.jsonl` (one JSON object per line) file. Empty lines are skipped.
  */
 export async function readRecords(path: string, options: { maxBytes?: number } = {}): Promise<TabularRecord[]> {
+  if (typeof path !== 'string' || path.trim() === '')
+    throw new AppliedMLError('E_INPUT_INVALID', `readRecords needs a file path (a non-empty string); got ${describeValue(path)}.`);
+  checkKnownKeys('readRecords options', options, ['maxBytes']);
+  checkIntegerOption('maxBytes', options.maxBytes, 1, Number.MAX_SAFE_INTEGER);
   const max = options.maxBytes ?? MAX_RECORDS_FILE_BYTES;
   let size: number;
   try {
-    size = (await stat(path)).size;
+    const info = await stat(path);
+    // A FIFO or a device reports size 0 and may never end; a directory is no records file.
+    if (!info.isFile())
+      throw new AppliedMLError('E_IO', `Cannot read ${path}: it is ${info.isDirectory() ? 'a directory' : 'not a regular file'}.`, {
+        details: { file: path },
+      });
+    size = info.size;
   } catch (cause) {
+    if (AppliedMLError.isInstance(cause)) throw cause;
     throw new AppliedMLError('E_IO', `Cannot read ${path}: ${(cause as Error).message}`, { cause, details: { file: path } });
   }
   if (size > max)
@@ -25,7 +36,11 @@ export async function readRecords(path: string, options: { maxBytes?: number } =
   const lower = path.toLowerCase();
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) {
     // A byte-order mark (some editors and Windows tools write one) is no part of the first line's JSON.
-    const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+    const text = (
+      await readFile(path, 'utf8').catch((cause: unknown) => {
+        throw new AppliedMLError('E_IO', `Cannot read ${path}: ${(cause as Error).message}`, { cause, details: { file: path } });
+      })
+    ).replace(/^\uFEFF/, '');
     rows = [];
     text.split('\n').forEach((line, i) => {
       if (line.trim() === '') return;

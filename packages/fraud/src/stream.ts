@@ -1,4 +1,4 @@
-import { AppliedMLError, describeValue, parseDateCell } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, describeValue, keepKnownKeys, parseDateCell } from '@appliedml/engine';
 
 /** A card transaction. `card` keys the entity state; other fields are optional. */
 export interface Transaction {
@@ -76,6 +76,9 @@ export interface StreamState {
 const FEATURE_VERSION = 2;
 
 const MAX_AMOUNT = 1e9;
+/** Latest millisecond a Date holds. */
+const MAX_DATE_MS = 8.64e15;
+const STREAM_OPTION_KEYS = ['windowsSeconds', 'historySize', 'maxEntities', 'maxSeenPerEntity', 'historyCap', 'timeUnit'] as const;
 
 /** The median `amount_vs_card_median` divides by when a card's median amount is 0. */
 const ZERO_MEDIAN_FLOOR = 0.01;
@@ -126,6 +129,10 @@ export function transactionTime(tx: Transaction, unit: TimeUnit = 'ms'): number 
 
 /** Validates one transaction's required fields (E_INPUT_INVALID with the field named). */
 export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx is Transaction {
+  if (unit !== 'ms' && unit !== 's')
+    throw new AppliedMLError('E_INPUT_INVALID', `The time unit must be 'ms' or 's' (got ${describeValue(unit)}).`, {
+      details: { field: 'timeUnit' },
+    });
   if (typeof tx !== 'object' || tx === null) throw new AppliedMLError('E_INPUT_INVALID', 'A transaction must be an object.');
   const t = tx as Record<string, unknown>;
   if (typeof t.card !== 'string' || t.card.length === 0 || t.card.length > 256) {
@@ -191,12 +198,13 @@ export class TransactionFeatures {
   private version = FEATURE_VERSION;
 
   constructor(options: StreamFeatureOptions = {}) {
+    checkKnownKeys('TransactionFeatures options', options, STREAM_OPTION_KEYS);
     const windowsSeconds = options.windowsSeconds ?? [3600, 86400];
     if (
       !Array.isArray(windowsSeconds) ||
       windowsSeconds.length === 0 ||
       windowsSeconds.length > 16 ||
-      windowsSeconds.some((w) => !(w > 0 && w <= 3.2e7))
+      windowsSeconds.some((w) => !(typeof w === 'number' && w > 0 && w <= 3.2e7))
     )
       throw new AppliedMLError('E_INPUT_INVALID', 'windowsSeconds must be a list of 1 to 16 positive numbers of seconds (at most a year).');
     if (new Set(windowsSeconds).size !== windowsSeconds.length)
@@ -243,7 +251,13 @@ export class TransactionFeatures {
     if (state === null || typeof state !== 'object' || !Array.isArray(state.entities)) throw corrupt('is not { options, entities }');
     let f: TransactionFeatures;
     try {
-      const saved: StreamFeatureOptions = state.options ?? {};
+      // A field a later version saved beside the options is ignored; options that are no object are refused.
+      const saved: StreamFeatureOptions =
+        state.options === undefined
+          ? {}
+          : typeof state.options === 'object' && state.options !== null
+            ? keepKnownKeys(state.options, STREAM_OPTION_KEYS)
+            : state.options;
       // Saved before duplicate windows were refused: a repeated window gave the same features, so one is kept.
       const options = Array.isArray(saved.windowsSeconds) ? { ...saved, windowsSeconds: [...new Set(saved.windowsSeconds)] } : saved;
       // Saved before historyCap existed: card_history was counted up to historySize, so it stays so.
@@ -259,17 +273,25 @@ export class TransactionFeatures {
     const strings = (a: unknown): boolean => Array.isArray(a) && a.every((v) => typeof v === 'string');
     const pairs = (a: unknown): boolean =>
       Array.isArray(a) && a.every((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number' && Number.isFinite(p[1]));
+    if (state.entities.length > f.options.maxEntities)
+      throw corrupt(`holds ${state.entities.length} cards, over its maxEntities (${f.options.maxEntities})`);
+    // Times as a Date holds them (in the state's unit), amounts as a transaction may carry them.
+    const maxTime = f.options.timeUnit === 's' ? MAX_DATE_MS / 1000 : MAX_DATE_MS;
     for (const entry of state.entities) {
       const [k, v] = (Array.isArray(entry) ? entry : []) as [unknown, Partial<SavedEntityState> | undefined];
       if (
         typeof k !== 'string' ||
         !v ||
         !numbers(v.times) ||
-        !v.times!.every((time, j) => j === 0 || (v.times![j - 1] as number) <= time) ||
+        !v.times!.every((time, j) => Math.abs(time) <= maxTime && (j === 0 || (v.times![j - 1] as number) <= time)) ||
+        v.times!.length > f.options.historySize ||
         !numbers(v.amounts) ||
+        !v.amounts!.every((a) => a >= 0 && a <= MAX_AMOUNT) ||
         v.times!.length !== v.amounts!.length ||
         !strings(v.merchants) ||
         !strings(v.countries) ||
+        v.merchants!.length > f.options.maxSeenPerEntity ||
+        v.countries!.length > f.options.maxSeenPerEntity ||
         (v.merchantFirstSeen !== undefined && !pairs(v.merchantFirstSeen)) ||
         (v.countryFirstSeen !== undefined && !pairs(v.countryFirstSeen))
       )

@@ -1,4 +1,4 @@
-import { createRng, type Rng } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, checkNumberOption, createRng, type Rng } from '@appliedml/engine';
 import type { Transaction } from './stream';
 
 /**
@@ -35,7 +35,23 @@ function normal(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
 }
 
+/** Largest stream `generateTransactions` makes: cards × days (about 2 transactions per card and day). */
+const MAX_CARD_DAYS = 5_000_000;
+/** Latest millisecond a Date holds. */
+const MAX_DATE_MS = 8.64e15;
+
 export function generateTransactions(options: SyntheticOptions = {}): SyntheticTransaction[] {
+  checkKnownKeys('generateTransactions options', options, ['cards', 'days', 'fraudCardShare', 'seed', 'start']);
+  checkIntegerOption('cards', options.cards, 1, 1_000_000);
+  checkNumberOption('days', options.days, 0, 36_500, { open: 'min' });
+  checkNumberOption('fraudCardShare', options.fraudCardShare, 0, 1);
+  checkNumberOption('start', options.start, -MAX_DATE_MS, MAX_DATE_MS - 36_501 * 86400e3);
+  if ((options.cards ?? 500) * (options.days ?? 30) > MAX_CARD_DAYS)
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `generateTransactions: ${options.cards ?? 500} cards × ${options.days ?? 30} days is over ${MAX_CARD_DAYS} card-days (about two transactions each).`,
+      { details: { cards: options.cards ?? 500, days: options.days ?? 30 } },
+    );
   const rng = createRng(options.seed ?? 7);
   const cards = options.cards ?? 500;
   const days = options.days ?? 30;

@@ -43,13 +43,17 @@ function checkScores(scores: ArrayLike<number>, labels?: ArrayLike<number>): voi
 function checkRule(rule: ThresholdRule): void {
   const bad = (what: string): AppliedMLError =>
     new AppliedMLError('E_INPUT_INVALID', `${what} (got ${describeValue(rule)}).`, { details: { rule } });
-  if ('targetPrecision' in rule && !(rule.targetPrecision > 0 && rule.targetPrecision <= 1)) throw bad('targetPrecision must be in (0, 1]');
-  if ('targetRecall' in rule && !(rule.targetRecall > 0 && rule.targetRecall <= 1)) throw bad('targetRecall must be in (0, 1]');
+  // A number, not something that compares like one ('0.5', [0.5], true).
+  const share = (v: unknown): boolean => typeof v === 'number' && v > 0 && v <= 1;
+  if ('targetPrecision' in rule && !share(rule.targetPrecision)) throw bad('targetPrecision must be a number in (0, 1]');
+  if ('targetRecall' in rule && !share(rule.targetRecall)) throw bad('targetRecall must be a number in (0, 1]');
   if ('cost' in rule) {
     const c = rule.cost as { falsePositive?: unknown; falseNegative?: unknown } | null;
     const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
     if (!c || typeof c !== 'object' || !ok(c.falsePositive) || !ok(c.falseNegative) || c.falsePositive + c.falseNegative === 0)
       throw bad('cost needs falsePositive and falseNegative, finite and ≥ 0, not both 0');
+    const extra = Object.keys(c).filter((k) => k !== 'falsePositive' && k !== 'falseNegative');
+    if (extra.length > 0) throw bad(`cost has only falsePositive and falseNegative, not ${extra.map((k) => `'${k}'`).join(', ')}`);
   }
 }
 
@@ -63,7 +67,7 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
   checkScores(scores, givenLabels);
   const labels = givenLabels === undefined ? undefined : readLabels(givenLabels, scores.length, 'scores');
   const rules = ['topK', 'contamination', 'targetPrecision', 'targetRecall', 'cost'];
-  if (typeof rule !== 'object' || rule === null || !rules.some((k) => k in rule)) {
+  if (typeof rule !== 'object' || rule === null || !rules.some((k) => Object.hasOwn(rule, k))) {
     throw new AppliedMLError('E_INPUT_INVALID', `A threshold rule names one of ${rules.join(', ')} (got ${describeValue(rule)}).`);
   }
   const named = Object.keys(rule).filter((k) => rules.includes(k));
