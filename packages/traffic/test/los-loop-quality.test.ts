@@ -86,5 +86,5 @@ describe('Los-loop quality (first 30 sensors)', () => {
     expect(ev[0]!.mae).toBeLessThan(2.9);
     expect(ev[3]!.rmse).toBeLessThan(6.9);
     expect(ev[0]!.accuracy).toBeGreaterThan(0.915);
-  }, 360_000); // about 50 s on a quiet 2-core machine; a loaded one took 120 s
+  }, 600_000); // about 50 s on a quiet 2-core machine; over 120 s on a loaded one
 });
