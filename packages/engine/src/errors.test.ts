@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AppliedMLError, ERROR_CODES, assertInput, describeValue, httpStatusForCode } from './errors';
-import { checkIntegerOption, checkKnownKeys } from './option-checks';
+import { AppliedMLError, ERROR_CODES, assertInput, checkPathArgument, describeValue, httpStatusForCode } from './errors';
+import { checkIntegerOption, checkKnownKeys, checkNumberOption } from './option-checks';
 
 describe('AppliedMLError', () => {
   it('is recognised by its marker, not its prototype (a duplicate install is still an AppliedMLError)', () => {
@@ -52,5 +52,56 @@ describe('describeValue', () => {
     );
     expect(() => checkKnownKeys('config', 10n, ['a'])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
     expect(() => checkKnownKeys('config', Symbol('x'), ['a'])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+  });
+});
+
+describe('error texts and JSON (API fuzz F14)', () => {
+  it('describeValue writes NaN, Infinity and invalid Dates as such (JSON wrote null)', () => {
+    expect(describeValue(NaN)).toBe('NaN');
+    expect(describeValue(-Infinity)).toBe('-Infinity');
+    expect(describeValue({ rate: NaN, list: [1, Infinity] })).toBe('{"rate":NaN,"list":[1,Infinity]}');
+    expect(describeValue(new Date(NaN))).toBe('Invalid Date');
+    expect(describeValue(null)).toBe('null');
+    expect(() => checkNumberOption('learningRate', NaN, 0, 1)).toThrow(/\(got NaN\)/);
+  });
+
+  it('describeValue, isInstance and checkPathArgument never throw on a revoked or throwing Proxy', () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const throwing = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap');
+        },
+        getPrototypeOf() {
+          throw new Error('trap');
+        },
+      },
+    );
+    for (const p of [proxy, throwing]) {
+      expect(typeof describeValue(p)).toBe('string');
+      expect(AppliedMLError.isInstance(p)).toBe(false);
+      expect(() => checkPathArgument(p, 'dir')).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    }
+  });
+
+  it('describeValue cuts on a code-point boundary', () => {
+    const text = describeValue(`${'x'.repeat(78)}😀😀`, 80);
+    expect(text).toBe(`"${'x'.repeat(78)}…`);
+    expect(describeValue(`${'x'.repeat(77)}😀😀`, 80)).toBe(`"${'x'.repeat(77)}😀…`);
+  });
+
+  it('JSON.stringify of an error with BigInt or cyclic details works (it threw)', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const error = new AppliedMLError('E_INPUT_INVALID', 'bad', { details: { n: 10n, nested: { k: 2n }, cyclic, ok: 1 } });
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      name: 'AppliedMLError',
+      code: 'E_INPUT_INVALID',
+      message: 'bad',
+      details: { n: '10n', nested: { k: '2n' }, cyclic: '[object Object]', ok: 1 },
+    });
+    expect(new AppliedMLError('E_IO', 'x', null).details).toEqual({});
   });
 });

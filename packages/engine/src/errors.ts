@@ -39,21 +39,26 @@ export class AppliedMLError extends Error {
   readonly details: Record<string, unknown>;
   private readonly [MARKER] = true;
 
-  constructor(code: ErrorCode, message: string, options: AppliedMLErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ErrorCode, message: string, options: AppliedMLErrorOptions | null = {}) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppliedMLError';
     this.code = code;
-    this.details = options.details ?? {};
+    this.details = options?.details ?? {};
   }
 
   /** True for any appliedml error, even one thrown by another copy of the engine. */
   static isInstance(error: unknown): error is AppliedMLError {
-    return (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[MARKER] === true &&
-      typeof (error as { code?: unknown }).code === 'string'
-    );
+    try {
+      return (
+        typeof error === 'object' &&
+        error !== null &&
+        (error as Record<symbol, unknown>)[MARKER] === true &&
+        typeof (error as { code?: unknown }).code === 'string'
+      );
+    } catch {
+      // A revoked Proxy, or one whose traps throw, is no appliedml error.
+      return false;
+    }
   }
 
   /** True when `error` is an appliedml error with this code. */
@@ -61,8 +66,24 @@ export class AppliedMLError extends Error {
     return AppliedMLError.isInstance(error) && error.code === code;
   }
 
+  /** JSON-safe even when `details` hold a BigInt or a cycle (JSON.stringify threw on those). */
   toJSON(): { name: string; code: ErrorCode; message: string; details: Record<string, unknown> } {
-    return { name: this.name, code: this.code, message: this.message, details: this.details };
+    let details = this.details;
+    try {
+      JSON.stringify(details);
+    } catch {
+      details = Object.fromEntries(
+        Object.keys(details).map((k) => {
+          const v = (details as Record<string, unknown>)[k];
+          try {
+            return [k, JSON.parse(JSON.stringify(v, bigintText) ?? 'null') as unknown];
+          } catch {
+            return [k, describeValue(v)];
+          }
+        }),
+      );
+    }
+    return { name: this.name, code: this.code, message: this.message, details };
   }
 }
 
@@ -94,23 +115,43 @@ export function assertInput(condition: unknown, message: string, details?: Recor
   if (!condition) throw new AppliedMLError('E_INPUT_INVALID', message, details ? { details } : {});
 }
 
+function bigintText(_key: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? `${v}n` : v;
+}
+
+/** Marks NaN and ±Infinity inside JSON (which writes them as null), to be put back bare. */
+const NON_FINITE = /"\\u0000(NaN|-?Infinity)\\u0000"/g;
+
+function describeReplacer(key: string, v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) return `\u0000${v}\u0000`;
+  return bigintText(key, v);
+}
+
 /**
- * A short text for a value in an error message that never throws: JSON where it can (BigInt as `10n`,
- * symbols and functions by name), cut to `max` characters.
+ * A short text for a value in an error message that never throws (not even for a revoked Proxy): JSON
+ * where it can, with NaN and Infinity as such (JSON writes null), BigInt as `10n`, symbols and
+ * functions by name, an invalid Date as 'Invalid Date'; cut to `max` characters, never inside a
+ * surrogate pair.
  */
 export function describeValue(value: unknown, max = 80): string {
   let text: string;
   try {
-    text =
-      typeof value === 'bigint'
-        ? `${value}n`
-        : typeof value === 'symbol' || typeof value === 'function'
-          ? String(value)
-          : (JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value));
+    if (typeof value === 'bigint') text = `${value}n`;
+    else if (typeof value === 'number') text = String(value);
+    else if (typeof value === 'symbol' || typeof value === 'function') text = String(value);
+    else if (value instanceof Date && Number.isNaN(value.getTime())) text = 'Invalid Date';
+    else text = (JSON.stringify(value, describeReplacer) ?? String(value)).replace(NON_FINITE, '$1');
   } catch {
-    text = Object.prototype.toString.call(value);
+    try {
+      text = Object.prototype.toString.call(value);
+    } catch {
+      text = `[${typeof value}]`;
+    }
   }
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  if (text.length <= max) return text;
+  const high = text.charCodeAt(max - 1);
+  const cut = high >= 0xd800 && high <= 0xdbff ? max - 1 : max;
+  return `${text.slice(0, cut)}…`;
 }
 
 /** `path` names a file or folder (a non-empty string); anything else is E_INPUT_INVALID naming `what`. */

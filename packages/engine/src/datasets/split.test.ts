@@ -210,3 +210,13 @@ describe('RNG helpers and kFold sizes (API fuzz F17, F18)', () => {
     expect(kFold(3000, { k: 3000 })).toHaveLength(3000);
   });
 });
+
+describe('split errors with BigInt arguments (API fuzz F14)', () => {
+  it('name the BigInt as such, and the error serialises to JSON', async () => {
+    const error = await expectCode(() => trainTestSplit(10n as never, { testFraction: 0.5 }), 'E_INPUT_INVALID');
+    expect(error.message).toMatch(/got 10n\./);
+    expect(() => JSON.stringify(error)).not.toThrow();
+    const fraction = await expectCode(() => trainTestSplit(10, { testFraction: 1n as never }), 'E_INPUT_INVALID');
+    expect(JSON.parse(JSON.stringify(fraction)).details).toEqual({ testFraction: '1n' });
+  });
+});

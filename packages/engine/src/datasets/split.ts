@@ -1,4 +1,4 @@
-import { AppliedMLError } from '../errors';
+import { AppliedMLError, describeValue } from '../errors';
 import { checkOptionsObject } from '../option-checks';
 import { createRng, type Rng, type Seed } from '../random';
 
@@ -55,7 +55,7 @@ function assertCount(n: number, what: string, min = 0): void {
   if (!Number.isSafeInteger(n) || n < min || n > MAX_EXAMPLES) {
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `${what} needs an integer number of examples in [${min}, ${MAX_EXAMPLES}]; got ${String(n)}.`,
+      `${what} needs an integer number of examples in [${min}, ${MAX_EXAMPLES}]; got ${describeValue(n)}.`,
       {
         details: { n },
       },
@@ -68,7 +68,7 @@ function assertFraction(value: unknown, name: string, lowOpen: boolean, highOpen
     typeof value === 'number' && Number.isFinite(value) && (lowOpen ? value > 0 : value >= 0) && (highOpen ? value < 1 : value <= 1);
   if (!ok) {
     const range = `${lowOpen ? '(' : '['}0, 1${highOpen ? ')' : ']'}`;
-    throw new AppliedMLError('E_INPUT_INVALID', `${name} must be a number in ${range}; got ${String(value)}.`, {
+    throw new AppliedMLError('E_INPUT_INVALID', `${name} must be a number in ${range}; got ${describeValue(value)}.`, {
       details: { [name]: value },
     });
   }
