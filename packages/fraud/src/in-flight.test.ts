@@ -85,21 +85,28 @@ describe('calls in flight during dispose or retrain', () => {
     const big = Array.from({ length: 120_000 }, (_, i) => [Math.sin(i), Math.cos(i * 0.7), (i % 11) / 11, (i * 7919) % 13]);
     const model = FraudDetector.create({ detector: 'autoencoder', autoencoder: { hidden: [4], epochs: 1 } });
     await model.train(rows);
+    // The clock moves 100 ms per reading, so the batch takes a turn after every chunk (about 60 per
+    // attempt) and the retrains interleave with it by turns, not by the machine's speed.
+    let now = performance.now();
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 100));
     let settled = false;
     const outcome = model.predictBatch(big).then(
       () => 'resolved',
       (e: unknown) => e,
     );
     void outcome.then(() => (settled = true));
-    // Retrains back to back, each far quicker than scoring the batch: without a bound the call never ends while they go on.
-    // Each retrain lands after a turn of the batch (every ~50 ms).
+    // Retrains back to back, each far shorter than scoring the batch: without a bound the call never ends while they go on.
     let retrains = 0;
-    while (!settled && retrains < 40) {
-      await new Promise((resolve) => setTimeout(resolve, 60));
-      await model.train(rows);
-      retrains++;
+    try {
+      while (!settled && retrains < 40) {
+        await new Promise((resolve) => setImmediate(resolve));
+        await model.train(rows);
+        retrains++;
+      }
+      expect(await outcome).toMatchObject({ code: 'E_BUSY', details: { restarts: 4 } });
+    } finally {
+      clock.mockRestore();
     }
-    expect(await outcome).toMatchObject({ code: 'E_BUSY', details: { restarts: 4 } });
     expect(retrains).toBeLessThan(40);
     model.dispose();
   });

@@ -78,7 +78,11 @@ describe('FraudDetector lifecycle', () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
     const gbt = FraudDetector.create({ detector: 'gbt', gbt: { trees: 40, validationFraction: 0, forest: { trees: 10 } } });
-    const report = await gbt.train(x, { labels: y });
+    // The clock moves 100 ms per reading: turns are due at every check on any machine (this training
+    // is only a few times longer than 50 ms on a fast one).
+    let now = performance.now();
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 100));
+    const report = await gbt.train(x, { labels: y }).finally(() => clock.mockRestore());
     expect(report.boosting?.rounds).toBe(40);
     expect(ticks).toBeGreaterThan(0);
     gbt.dispose();
@@ -164,7 +168,9 @@ describe('large batches', () => {
     await model.train(rows.slice(0, 4000));
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
-    const preds = await model.predictBatch(rows);
+    let now = performance.now();
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 100));
+    const preds = await model.predictBatch(rows).finally(() => clock.mockRestore());
     clearInterval(timer);
     expect(preds.map((p) => p.score)).toEqual(Array.from(model.scores(rows)));
     expect(ticks).toBeGreaterThan(0);
@@ -175,9 +181,9 @@ describe('large batches', () => {
     const timer2 = setInterval(() => ticks++, 0);
     // evaluate is about 4× quicker than predictBatch (no reasons): the clock moves 100 ms per reading
     // here, so a turn is due at every block on any machine.
-    let now = performance.now();
-    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 100));
-    const evaluation = await model.evaluate(rows, labels).finally(() => clock.mockRestore());
+    now = performance.now();
+    const clock2 = vi.spyOn(performance, 'now').mockImplementation(() => (now += 100));
+    const evaluation = await model.evaluate(rows, labels).finally(() => clock2.mockRestore());
     clearInterval(timer2);
     expect(ticks).toBeGreaterThan(0);
     const s = model.scores(rows);
