@@ -8,7 +8,10 @@ export interface IncidentMonitorOptions {
   threshold?: number;
   /** Consecutive abnormal steps before an alert is raised (default 3 = 15 min at 5-min steps). */
   persistence?: number;
-  /** Residuals kept per sensor for the median and MAD (default 288 = a day of 5-min steps); memory is bounded by it. */
+  /**
+   * Residuals kept per sensor for the median and MAD (default 288 = a day of 5-min steps); memory is
+   * bounded by it: at most 100,000, and sensors × historySize at most 2^25 (E_INPUT_TOO_LARGE).
+   */
   historySize?: number;
   /** Residuals needed before a sensor can alert (default 24). */
   minHistory?: number;
@@ -37,6 +40,9 @@ export interface IncidentMonitorOptions {
    */
   timeZone?: string;
 }
+
+/** Most residuals an IncidentMonitor keeps over all sensors (sensors × historySize): 2^25, 256 MiB. */
+export const MAX_HISTORY_VALUES = 2 ** 25;
 
 const MONITOR_KEYS = Object.keys({
   sensors: 1,
@@ -136,6 +142,13 @@ export class IncidentMonitor {
       throw new AppliedMLError('E_INPUT_INVALID', `historySize must be at most 100000 steps per sensor; got ${this.historySize}.`, {
         details: { historySize: this.historySize },
       });
+    // The residual history is sensors × historySize numbers, allocated here: bound the product too.
+    if (this.sensors.length * this.historySize > MAX_HISTORY_VALUES)
+      throw new AppliedMLError(
+        'E_INPUT_TOO_LARGE',
+        `IncidentMonitor would keep ${this.sensors.length} sensors × ${this.historySize} residuals; at most ${MAX_HISTORY_VALUES} (256 MiB) in all. Lower historySize or split the sensors over several monitors.`,
+        { details: { sensors: this.sensors.length, historySize: this.historySize, max: MAX_HISTORY_VALUES } },
+      );
     this.minHistory = Math.min(num(options.minHistory, 24, 'minHistory', 3, true), this.historySize);
     this.minScale = num(options.minScale, 1, 'minScale', 0);
     if (options.missingValue !== undefined && !(typeof options.missingValue === 'number' && Number.isFinite(options.missingValue)))

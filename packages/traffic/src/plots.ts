@@ -1,8 +1,34 @@
-import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkNumberOption, checkOptionsObject } from '@appliedml/engine';
 import type { HorizonMetrics } from './horizon-metrics';
 
 /** A Vega-Lite specification (plain JSON). */
 export type ChartSpec = Record<string, unknown>;
+
+/** Largest chart width or height (and step) in pixels: a 1e7-wide chart made a 69 MB SVG. */
+export const MAX_CHART_PIXELS = 8192;
+
+function checkChartSize(field: string, value: unknown): void {
+  checkNumberOption(field, value, 1, MAX_CHART_PIXELS);
+}
+
+/**
+ * Numeric `width`, `height` and `{ step }` sizes of a spec and the views it composes (facet `spec`,
+ * `layer`, `concat`s), each in [1, MAX_CHART_PIXELS]; strings such as 'container' are vega-lite's to read.
+ */
+function checkSpecSizes(spec: unknown, path: string, depth = 0): void {
+  if (spec === null || typeof spec !== 'object' || depth > 32) return;
+  const view = spec as Record<string, unknown>;
+  for (const key of ['width', 'height'] as const) {
+    const size = view[key];
+    if (typeof size === 'number') checkChartSize(`${path}${key}`, size);
+    else if (size !== null && typeof size === 'object') checkChartSize(`${path}${key}.step`, (size as { step?: unknown }).step);
+  }
+  checkSpecSizes(view.spec, `${path}spec.`, depth + 1);
+  for (const key of ['layer', 'concat', 'hconcat', 'vconcat'] as const) {
+    const list = view[key];
+    if (Array.isArray(list)) list.forEach((child, i) => checkSpecSizes(child, `${path}${key}[${i}].`, depth + 1));
+  }
+}
 
 export interface ForecastChartInput {
   sensor: string;
@@ -25,6 +51,10 @@ export function forecastChartSpec(input: ForecastChartInput): ChartSpec {
   for (const key of ['times', 'actual', 'forecast'] as const)
     if (!Array.isArray(input[key]))
       throw new AppliedMLError('E_INPUT_INVALID', `forecastChartSpec needs ${key} as an array.`, { details: { field: key } });
+  if (input.alerts !== undefined && !Array.isArray(input.alerts))
+    throw new AppliedMLError('E_INPUT_INVALID', 'forecastChartSpec needs alerts as an array of times.', { details: { field: 'alerts' } });
+  checkChartSize('width', input.width);
+  checkChartSize('height', input.height);
   const label = input.label ?? 'forecast';
   const temporal = typeof input.times[0] === 'string';
   const rows: Record<string, unknown>[] = [];
@@ -68,6 +98,8 @@ export function errorByHorizonSpec(
   options: { width?: number; height?: number } = {},
 ): ChartSpec {
   checkOptionsObject('errorByHorizonSpec options', options);
+  checkChartSize('width', options.width);
+  checkChartSize('height', options.height);
   const rows = results.flatMap((r) =>
     r.horizons.flatMap((h) => [
       { model: r.model, minutes: h.minutes, metric: 'RMSE', value: h.rmse },
@@ -95,13 +127,28 @@ export function errorByHorizonSpec(
 
 /**
  * Renders a Vega-Lite spec to an SVG string in Node (vega-lite compiles, vega renders headless).
- * For PNG, feed the SVG to an image library such as sharp.
+ * For PNG, feed the SVG to an image library such as sharp. A spec that is not an object or that
+ * vega-lite cannot compile, and a numeric width / height / step outside 1..8192 → E_INPUT_INVALID.
  */
 export async function renderChartSvg(spec: ChartSpec): Promise<string> {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+    throw new AppliedMLError('E_INPUT_INVALID', 'renderChartSvg needs a Vega-Lite spec (an object, e.g. from forecastChartSpec).');
+  checkSpecSizes(spec, '');
   const vegaLite = await import('vega-lite');
   const vega = await import('vega');
-  const compiled = vegaLite.compile(spec as never).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  let runtime: ReturnType<typeof vega.parse>;
+  try {
+    runtime = vega.parse(vegaLite.compile(spec as never).spec);
+  } catch (error) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `renderChartSvg: not a valid Vega-Lite spec (${String((error as Error)?.message ?? error).slice(0, 200)}).`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const view = new vega.View(runtime, { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
