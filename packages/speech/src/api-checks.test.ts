@@ -1,5 +1,9 @@
 import { AppliedMLError } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
+import { SpeechRecognizer } from './speech-recognizer';
+import { StreamingRecognizer } from './streaming';
+import { detectSpeech, trimSilence } from './vad';
+import { decodeAudioSync, decodeWav, encodeWav, readAudio } from './wav';
 import {
   extractFeatureViews,
   extractFeatures,
@@ -18,6 +22,17 @@ import {
 function errorOf(fn: () => unknown): AppliedMLError {
   try {
     fn();
+  } catch (e) {
+    if (AppliedMLError.isInstance(e)) return e;
+    throw new Error(`untyped error: ${String(e)}`);
+  }
+  throw new Error('no error');
+}
+
+/** The error `fn` rejects (or throws) with; fails the test when there is none or it is untyped. */
+async function rejectionOf(fn: () => unknown): Promise<AppliedMLError> {
+  try {
+    await fn();
   } catch (e) {
     if (AppliedMLError.isInstance(e)) return e;
     throw new Error(`untyped error: ${String(e)}`);
@@ -107,5 +122,56 @@ describe('misspelt option names in the helpers are refused with the valid names,
     // undefined still means the default, and a resolved config's own sizes are not misspelt settings.
     expect(resolveFeatureConfig({ sampleRate: undefined })).toEqual(resolveFeatureConfig({}));
     expect(resolveFeatureConfig(resolveFeatureConfig({ melBands: 32 }))).toEqual(resolveFeatureConfig({ melBands: 32 }));
+  });
+});
+
+describe('misspelt option names of the audio and VAD helpers are refused with the valid names (S3)', () => {
+  const wav = encodeWav(tone(800), 8000);
+
+  it('decodeWav, decodeAudioSync and readAudio: maxAudioSeconds is not maxSeconds', async () => {
+    for (const [fn, what] of [
+      [() => decodeWav(wav, { maxAudioSeconds: 0 } as never), 'decodeWav options'],
+      [() => decodeAudioSync(wav, { maxAudioSeconds: 0 } as never), 'decodeAudioSync options'],
+      [() => decodeAudioSync(tone(800), { sampleRate: 8000, targetRate: 16000 } as never), 'decodeAudioSync options'],
+      [() => readAudio(wav, { maxAudioSeconds: 0 } as never), 'readAudio options'],
+      [() => readAudio('/nonexistent.wav', { maxAudioSeconds: 0 } as never), 'readAudio options'],
+    ] as const) {
+      const e = await rejectionOf(fn);
+      expect(e.code).toBe('E_INPUT_INVALID');
+      expect(e.message).toMatch(new RegExp(`^${what} has no option '\\w+'; valid: .*maxSeconds`));
+    }
+    // Options that are not an object (null from a JSON body): E_INPUT_INVALID, not a TypeError.
+    for (const fn of [() => decodeWav(wav, null as never), () => decodeAudioSync(wav, null as never), () => readAudio(wav, null as never)])
+      expect((await rejectionOf(fn)).code).toBe('E_INPUT_INVALID');
+    // The real names still work, and undefined options mean the defaults.
+    expect(() => decodeWav(wav, { maxSeconds: 0.01 })).toThrow(expect.objectContaining({ code: 'E_INPUT_TOO_LARGE' }));
+    expect(decodeWav(wav, { targetSampleRate: 16000, name: 'x' }).sampleRate).toBe(16000);
+    expect((await readAudio(wav, undefined)).samples.length).toBe(800);
+    expect(decodeWav(wav, undefined).samples.length).toBe(800);
+  });
+
+  it('detectSpeech and trimSilence', () => {
+    for (const fn of [
+      () => detectSpeech(tone(8000), 8000, { thresholdDb: -30 } as never),
+      () => trimSilence(tone(8000), 8000, { padMS: 10 } as never),
+    ]) {
+      const e = errorOf(fn);
+      expect(e.code).toBe('E_INPUT_INVALID');
+      expect(e.message).toMatch(/^vad has no option '\w+'; valid: frameMs, hopMs, /);
+    }
+    expect(detectSpeech(tone(8000), 8000, { padMs: undefined })).toEqual(detectSpeech(tone(8000), 8000));
+  });
+
+  it('a StreamingRecognizer built directly refuses a misspelt VAD setting at construction, not at the first word', () => {
+    const classify = (): { probs: Float32Array; labels: string[] } => ({ probs: new Float32Array([1]), labels: ['x'] });
+    expect(() => new StreamingRecognizer(8000, classify, { vad: { padMS: 10 } as never })).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringMatching(/^vad has no option 'padMS'/) }),
+    );
+  });
+
+  it('the recognizer still names the nested option as before', () => {
+    expect(() => SpeechRecognizer.create({ vad: { padMS: 10 } } as never)).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringMatching(/^vad has no option 'padMS'; valid: /) }),
+    );
   });
 });

@@ -112,9 +112,10 @@ describe('SpeechRecognizer.load refuses saved settings that do not fit (E_BUNDLE
     }
   });
 
-  it('a feature setting this version does not know (written by another version) is ignored, not refused', async () => {
+  it('a feature or VAD setting this version does not know (written by another version) is ignored, not refused', async () => {
     for (const [src, edit] of [
       [good, (m: any) => (m.preprocessing.features.legacySetting = 1)],
+      [good, (m: any) => (m.preprocessing.vad.legacySetting = 1)],
       [twoFronts, (m: any) => (m.preprocessing.frontEnds[1].legacySetting = 1)],
     ] as const) {
       const loaded = await SpeechRecognizer.load(editedManifest(src, edit));

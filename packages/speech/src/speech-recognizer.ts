@@ -44,7 +44,7 @@ import {
 } from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
 import { NOT_FINITE_OUTPUT, STREAM_MODEL_CHANGED, StreamingRecognizer, type StreamingOptions } from './streaming';
-import { checkVadOptions, definedOnly, detectSpeech, type VadOptions } from './vad';
+import { VAD_KEYS, checkVadOptions, definedOnly, detectSpeech, type VadOptions } from './vad';
 import { SPEECH_PACKAGE, SPEECH_TASK, SPEECH_VERSION } from './version';
 import { DEFAULT_MAX_AUDIO_SECONDS, readAudio, type AudioInput, type DecodedAudio } from './wav';
 
@@ -482,17 +482,7 @@ const CONFIG_KEYS = Object.keys({
   testTimeWarps: 1,
 } satisfies Record<keyof SpeechRecognizerConfig, 1>);
 const NESTED_KEYS: Record<string, string[]> = {
-  vad: Object.keys({
-    frameMs: 1,
-    hopMs: 1,
-    absoluteFloorDb: 1,
-    floorMarginDb: 1,
-    rangeDb: 1,
-    fricativeZcr: 1,
-    minSilenceMs: 1,
-    minSpeechMs: 1,
-    padMs: 1,
-  } satisfies Record<keyof VadOptions, 1>),
+  vad: VAD_KEYS,
   augment: Object.keys({
     copies: 1,
     fresh: 1,
@@ -1102,7 +1092,8 @@ export class SpeechRecognizer {
           // A bundle without front ends has exactly one (never the current defaults).
           frontEnds: frontEnds ?? [{}],
           windowSeconds: pre.windowSeconds,
-          vad: pre.vad,
+          // A VAD setting this version does not know (written by another version) is ignored, as in the features.
+          vad: pre.vad === false ? false : keepKnownKeys(pre.vad, VAD_KEYS),
           maxSeconds: pre.maxSeconds,
           ensemble: per,
           ...(pre.testTimeWarps ? { testTimeWarps: pre.testTimeWarps } : {}),

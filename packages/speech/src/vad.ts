@@ -1,5 +1,5 @@
 import { checkAudioSamples, checkSampleRateArgument } from './features';
-import { AppliedMLError, checkNumberOption } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, checkNumberOption } from '@appliedml/engine';
 
 /**
  * Energy / zero-crossing voice activity detection. A frame is speech when its energy is well above
@@ -48,12 +48,25 @@ const DEFAULTS: Required<VadOptions> = {
   padMs: 30,
 };
 
-/** Speech segments of mono audio, in order; [] for silence. */
+/** The settings' names: a misspelt one is refused (E_INPUT_INVALID listing these), in the helpers and the recognizer. */
+export const VAD_KEYS = Object.keys({
+  frameMs: 1,
+  hopMs: 1,
+  absoluteFloorDb: 1,
+  floorMarginDb: 1,
+  rangeDb: 1,
+  fricativeZcr: 1,
+  minSilenceMs: 1,
+  minSpeechMs: 1,
+  padMs: 1,
+} satisfies Record<keyof VadOptions, 1>);
+
 /** Refuses VAD settings that find no words, trim into them or call everything silence (E_INPUT_INVALID naming the field). */
 export function checkVadOptions(options: VadOptions | undefined, prefix = 'vad'): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options))
     throw new AppliedMLError('E_INPUT_INVALID', `${prefix} must be an object of VAD settings.`, { details: { field: prefix } });
+  checkKnownKeys(prefix, options, VAD_KEYS);
   // Undefined takes the default; null is refused like any other non-number (spread over the defaults, it was read as 0).
   const n = (key: keyof VadOptions, min: number, max: number, open?: 'min'): void =>
     checkNumberOption(`${prefix}.${key}`, options[key], min, max, { ...(open ? { open } : {}), optional: options[key] === undefined });
@@ -73,6 +86,7 @@ export function definedOnly<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Speech segments of mono audio, in order; [] for silence. */
 export function detectSpeech(samples: Float32Array, sampleRate: number, options: VadOptions = {}): Segment[] {
   checkAudioSamples(samples, 'detectSpeech samples', true);
   checkSampleRateArgument(sampleRate, 'sampleRate');

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import * as wavefileModule from 'wavefile';
 import { MAX_SAMPLE_MAGNITUDE, checkAudioSamples, checkSampleRateArgument, describeValue } from './features';
 
@@ -40,8 +40,12 @@ export interface ReadAudioOptions {
   maxSeconds?: number;
 }
 
-/** Default cap on one decoded input: ten minutes. Longer audio goes through `StreamingRecognizer` in chunks. */
+/** Default of the `maxSeconds` option, the cap on one decoded input: ten minutes. Longer audio goes through `StreamingRecognizer` in chunks. */
 export const DEFAULT_MAX_AUDIO_SECONDS = 600;
+
+/** The options' names: a misspelt one (`maxAudioSeconds`) is refused with these listed rather than ignored. */
+const READ_KEYS = Object.keys({ targetSampleRate: 1, sampleRate: 1, maxSeconds: 1 } satisfies Record<keyof ReadAudioOptions, 1>);
+const DECODE_KEYS = [...READ_KEYS, 'name'];
 
 const FORMAT_NAMES: Record<number, string> = {
   0x0002: 'MS ADPCM',
@@ -335,6 +339,7 @@ export class StreamingResampler {
 
 /** Decode WAV bytes to mono float samples (mixdown, optional resampling). */
 export function decodeWav(bytes: Uint8Array, options: ReadAudioOptions & { name?: string } = {}): DecodedAudio {
+  checkKnownKeys('decodeWav options', options, DECODE_KEYS);
   const name = options.name ?? 'WAV input';
   if (!(bytes instanceof Uint8Array)) throw invalid(`${name}: WAV input must be bytes (a Uint8Array or Buffer).`, { name });
   checkRate(options.targetSampleRate, 'targetSampleRate', name);
@@ -395,6 +400,7 @@ export function decodeWav(bytes: Uint8Array, options: ReadAudioOptions & { name?
 
 /** Read audio from a path, WAV bytes or float samples; mono, at `targetSampleRate` when given. */
 export async function readAudio(input: AudioInput, options: ReadAudioOptions = {}): Promise<DecodedAudio> {
+  checkKnownKeys('readAudio options', options, READ_KEYS);
   if (typeof input === 'string') {
     const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
     let size: number;
@@ -417,6 +423,7 @@ export async function readAudio(input: AudioInput, options: ReadAudioOptions = {
 
 /** The synchronous core of `readAudio` for bytes and samples. */
 export function decodeAudioSync(input: Uint8Array | Float32Array, options: ReadAudioOptions & { name?: string } = {}): DecodedAudio {
+  checkKnownKeys('decodeAudioSync options', options, DECODE_KEYS);
   if (input instanceof Float32Array) {
     const name = options.name ?? 'audio samples';
     const rate = options.sampleRate ?? options.targetSampleRate;
