@@ -1,4 +1,4 @@
-import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 
 export interface CharNgramOptions {
   /** Smallest and largest n (default 2..4). */
@@ -12,11 +12,12 @@ export interface CharNgramOptions {
   scope?: 'word' | 'text';
 }
 
+const OPTION_KEYS = Object.keys({ min: 1, max: 1, scope: 1 } satisfies Record<keyof CharNgramOptions, 1>);
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Character n-grams, by code point (a surrogate pair is one character). */
 export function charNgrams(text: string, options: CharNgramOptions = {}): string[] {
-  checkOptionsObject('charNgrams options', options);
+  checkKnownKeys('charNgrams options', options, OPTION_KEYS);
   const min = options.min ?? 2;
   const max = options.max ?? 4;
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min || max > 16) {

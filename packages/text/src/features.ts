@@ -1,4 +1,4 @@
-import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, keepKnownKeys } from '@appliedml/engine';
 import { charNgrams } from './char-ngrams';
 import { WordNetNouns } from './wordnet';
 import { TOKENIZERS, stemmerFor, stopWordsFor, tokenizerFor, type TokenizerName } from './languages';
@@ -43,10 +43,43 @@ export const FEATURE_PRESETS = {
   questions: { questionFeatures: true, wordnet: true, charNgrams: false },
 } as const satisfies Record<string, FeatureConfig>;
 
+/** Every feature option name, so a misspelt one is refused (kept in step with the interface by `satisfies`). */
+export const FEATURE_KEYS = Object.keys({
+  language: 1,
+  tokenizer: 1,
+  lowercase: 1,
+  stem: 1,
+  removeStopWords: 1,
+  wordNgrams: 1,
+  charNgrams: 1,
+  questionFeatures: 1,
+  wordnet: 1,
+  shapeFeatures: 1,
+} satisfies Record<keyof FeatureConfig, 1>);
+/** The option names of `features.charNgrams`. */
+export const CHAR_NGRAM_KEYS = Object.keys({ min: 1, max: 1, scope: 1 } satisfies Record<
+  keyof Exclude<FeatureConfig['charNgrams'], false | undefined>,
+  1
+>);
+
+/**
+ * Internal (not exported from the package): a feature config read back from a bundle, with only the known
+ * option names at both levels. A bundle saved before the names were checked may hold a misspelt
+ * `charNgrams` key, which was ignored then and is still ignored on load.
+ */
+export function savedFeatureConfig(saved: unknown): FeatureConfig {
+  if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) return saved as FeatureConfig; // resolveFeatureConfig refuses it
+  const kept = keepKnownKeys(saved as FeatureConfig, FEATURE_KEYS);
+  const c: unknown = kept.charNgrams;
+  if (c !== null && typeof c === 'object' && !Array.isArray(c))
+    kept.charNgrams = keepKnownKeys(c as { min: number; max: number }, CHAR_NGRAM_KEYS);
+  return kept;
+}
+
 export type ResolvedFeatureConfig = Required<Omit<FeatureConfig, 'charNgrams'>> & { charNgrams: FeatureConfig['charNgrams'] };
 
 export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatureConfig {
-  checkOptionsObject('features', config);
+  checkKnownKeys('features', config, FEATURE_KEYS);
   const resolved: ResolvedFeatureConfig = {
     language: config.language ?? 'en',
     tokenizer: config.tokenizer ?? 'unicode',
@@ -68,6 +101,7 @@ export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatur
     const c = resolved.charNgrams as { min?: unknown; max?: unknown; scope?: unknown } | null;
     if (c === null || typeof c !== 'object' || (c.scope !== undefined && c.scope !== 'word' && c.scope !== 'text'))
       throw new AppliedMLError('E_INPUT_INVALID', "features.charNgrams must be false or { min, max, scope?: 'word' | 'text' }.");
+    checkKnownKeys('features.charNgrams', c, CHAR_NGRAM_KEYS);
     charNgrams('', { min: c.min as number, max: c.max as number }); // validates the sizes
   }
   if (!Number.isInteger(resolved.wordNgrams) || resolved.wordNgrams < 0 || resolved.wordNgrams > 5) {

@@ -1,4 +1,4 @@
-import { checkIntegerOption, checkOptionsObject } from '@appliedml/engine';
+import { checkIntegerOption, checkKnownKeys } from '@appliedml/engine';
 import { hashBucket } from './hash';
 
 export interface HashedNgramOptions {
@@ -10,13 +10,14 @@ export interface HashedNgramOptions {
 
 /** Longest n-gram: as charNgrams' limit (fastText's models use 1 to 5). */
 const MAX_N = 16;
+const OPTION_KEYS = Object.keys({ buckets: 1, maxN: 1 } satisfies Record<keyof HashedNgramOptions, 1>);
 
 /**
  * The hashing trick for a token list: every word and word n-gram up to maxN becomes a bucket id in
  * [1, buckets). No vocabulary to store; collisions are rare at the default size.
  */
 export function hashedNgrams(tokens: readonly string[], options: HashedNgramOptions = {}): Int32Array {
-  checkOptionsObject('hashedNgrams options', options);
+  checkKnownKeys('hashedNgrams options', options, OPTION_KEYS);
   // Ids are Int32: above 2^31 buckets they wrapped to negative numbers.
   checkIntegerOption('hashedNgrams buckets', options.buckets, 2, 2 ** 31);
   checkIntegerOption('hashedNgrams maxN', options.maxN, 1, MAX_N);

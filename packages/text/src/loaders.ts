@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { AppliedMLError, checkIntegerOption, checkOptionsObject, readCsv } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, readCsv } from '@appliedml/engine';
 import { checkText, decodeText } from './text-input';
 
 /** One labelled text. `label` is one class, or several for multi-label data. */
@@ -18,8 +18,12 @@ export interface LoaderOptions {
 
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
-async function readBytes(file: string, options: LoaderOptions): Promise<Buffer> {
-  checkOptionsObject('loader options', options);
+/** Each loader's option names, so a misspelt one (`textfield`) is refused rather than ignored. */
+const LOADER_KEYS = Object.keys({ maxBytes: 1, maxTextChars: 1 } satisfies Record<keyof LoaderOptions, 1>);
+const FIELD_KEYS = Object.keys({ maxBytes: 1, maxTextChars: 1, textField: 1, labelField: 1 } satisfies Record<keyof FieldOptions, 1>);
+
+async function readBytes(file: string, options: LoaderOptions, name: string, keys: readonly string[]): Promise<Buffer> {
+  checkKnownKeys(`${name} options`, options, keys);
   // NaN or a negative limit would turn the check off (every comparison with NaN is false).
   checkIntegerOption('maxBytes', options.maxBytes, 1, Number.MAX_SAFE_INTEGER);
   checkIntegerOption('maxTextChars', options.maxTextChars, 1, Number.MAX_SAFE_INTEGER);
@@ -64,7 +68,7 @@ function nonEmpty(rows: TextExample[], file: string): TextExample[] {
  * true) a text that repeats an earlier one is dropped, as the dataset's notes advise.
  */
 export async function readSmsSpam(file: string, options: LoaderOptions & { dedupe?: boolean } = {}): Promise<TextExample[]> {
-  const text = decodeText(await readBytes(file, options), 'utf-8', file);
+  const text = decodeText(await readBytes(file, options, 'readSmsSpam', [...LOADER_KEYS, 'dedupe']), 'utf-8', file);
   const seen = new Set<string>();
   const rows: TextExample[] = [];
   text.split('\n').forEach((raw, i) => {
@@ -92,7 +96,7 @@ export async function readSmsSpam(file: string, options: LoaderOptions & { dedup
  * `granularity` 'coarse' (default, TREC-6) or 'fine' (TREC-50, labels like `NUM:dist`).
  */
 export async function readTrec(file: string, options: LoaderOptions & { granularity?: 'coarse' | 'fine' } = {}): Promise<TextExample[]> {
-  const text = decodeText(await readBytes(file, options), 'latin1', file);
+  const text = decodeText(await readBytes(file, options, 'readTrec', [...LOADER_KEYS, 'granularity']), 'latin1', file);
   const rows: TextExample[] = [];
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/\r$/, '');
@@ -115,7 +119,7 @@ export interface FieldOptions extends LoaderOptions {
 
 /** A CSV file with a header row and (at least) a text column and a label column; UTF-8. */
 export async function readTextCsv(file: string, options: FieldOptions & { delimiter?: string } = {}): Promise<TextExample[]> {
-  const bytes = await readBytes(file, options);
+  const bytes = await readBytes(file, options, 'readTextCsv', [...FIELD_KEYS, 'delimiter']);
   decodeText(bytes, 'utf-8', file);
   const textField = options.textField ?? 'text';
   const labelField = options.labelField ?? 'label';
@@ -138,7 +142,7 @@ export async function readTextCsv(file: string, options: FieldOptions & { delimi
 
 /** JSON Lines: one object per line with a text field and a label (a string, or an array of strings). */
 export async function readTextJsonl(file: string, options: FieldOptions = {}): Promise<TextExample[]> {
-  const text = decodeText(await readBytes(file, options), 'utf-8', file);
+  const text = decodeText(await readBytes(file, options, 'readTextJsonl', FIELD_KEYS), 'utf-8', file);
   const textField = options.textField ?? 'text';
   const labelField = options.labelField ?? 'label';
   const rows: TextExample[] = [];

@@ -1,5 +1,17 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { charNgrams } from './char-ngrams';
+import { resolveFeatureConfig } from './features';
+import { hashedNgrams } from './hashed-ngrams';
+import { readSmsSpam, readTextCsv, readTextJsonl, readTrec } from './loaders';
+import { SentimentScorer } from './sentiment';
+import { TICKETS } from './test-helpers';
 import { TextClassifier } from './text-classifier';
+import { checkText } from './text-input';
+import { TfidfVectorizer } from './tfidf';
+import { Vocabulary } from './vocabulary';
 
 describe('TextClassifier option names', () => {
   it('a misspelt option, at the top or in a nested option object, is refused at create with the valid names', () => {
@@ -18,5 +30,64 @@ describe('TextClassifier option names', () => {
         expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringContaining(name) }),
       );
     TextClassifier.create({ model: 'linear', seed: 1 }).dispose();
+  });
+});
+
+describe('helper option names', () => {
+  const misspelt = (fn: () => unknown, name: string): Promise<void> =>
+    expect(Promise.resolve().then(fn)).rejects.toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringContaining(`has no option '${name}'; valid: `) }),
+    );
+
+  it('a misspelt option of a text helper is refused with the valid names (it was ignored)', async () => {
+    await misspelt(() => resolveFeatureConfig({ ngrams: 2 } as never), 'ngrams');
+    await misspelt(() => resolveFeatureConfig({ charNgrams: { min: 2, mx: 3 } } as never), 'mx');
+    await misspelt(() => checkText('xx', { maxchars: 1 } as never), 'maxchars');
+    await misspelt(() => charNgrams('ab', { mn: 1 } as never), 'mn');
+    await misspelt(() => hashedNgrams(['a', 'b', 'c'], { maxn: 3 } as never), 'maxn');
+    await misspelt(() => Vocabulary.fit([['a']], { maxsize: 0 } as never), 'maxsize');
+    await misspelt(() => TfidfVectorizer.fit([['a']], { sublinear: false } as never), 'sublinear');
+    await misspelt(() => TfidfVectorizer.fitTransform([['a']], { minDf: 2 } as never), 'minDf');
+    await misspelt(() => new SentimentScorer({ lang: 'de' } as never), 'lang');
+    const dir = await mkdtemp(join(tmpdir(), 'text-option-names-'));
+    try {
+      const csv = join(dir, 'a.csv');
+      await writeFile(csv, 'text,label\nhi,1\n');
+      await misspelt(() => readTextCsv(csv, { textfield: 'x' } as never), 'textfield');
+      await misspelt(() => readTextJsonl(csv, { delimiter: ';' } as never), 'delimiter');
+      await misspelt(() => readSmsSpam(csv, { dedup: false } as never), 'dedup');
+      await misspelt(() => readTrec(csv, { granularty: 'fine' } as never), 'granularty');
+      expect(await readTextCsv(csv, { textField: 'text', labelField: 'label', delimiter: ',', maxBytes: 100, maxTextChars: 10 })).toEqual([
+        { text: 'hi', label: '1' },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // The right names still work, and TF-IDF's own options pass through to its vocabulary.
+    expect(TfidfVectorizer.fit([['a', 'b'], ['a']], { minCount: 2, maxSize: 5, sublinearTf: false, normalize: false }).size).toBe(1);
+    expect(new SentimentScorer({ language: 'de', vocabulary: 'pattern', stem: false, maxTextChars: 100 }).score('gut').tokens).toBe(1);
+  });
+
+  it('create refuses a misspelt features.charNgrams name; a bundle saved with one still loads, ignoring it', async () => {
+    await misspelt(() => TextClassifier.create({ features: { charNgrams: { min: 2, max: 3, scop: 'text' } } } as never), 'scop');
+    const model = TextClassifier.create({ features: { charNgrams: { min: 2, max: 3 } } });
+    await model.train(TICKETS);
+    const dir = await mkdtemp(join(tmpdir(), 'text-option-names-'));
+    try {
+      await model.save(dir);
+      const file = join(dir, 'manifest.json');
+      const manifest = JSON.parse(await readFile(file, 'utf8')) as { manifestSha256?: string; preprocessing: { features: any } };
+      delete manifest.manifestSha256; // as an earlier version wrote it
+      manifest.preprocessing.features.charNgrams.scop = 'text';
+      manifest.preprocessing.features.oldOption = true;
+      await writeFile(file, JSON.stringify(manifest));
+      const loaded = await TextClassifier.load(dir);
+      expect(loaded.config.features.charNgrams).toEqual({ min: 2, max: 3 });
+      expect((await loaded.predict('Refund my double charge')).label).toBe((await model.predict('Refund my double charge')).label);
+      loaded.dispose();
+    } finally {
+      model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { AppliedMLError, checkIntegerOption, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys } from '@appliedml/engine';
 import { stemmerFor, tokenizerFor } from './languages';
 import { naturalModule, type SentimentCtor } from './natural-modules';
 import { checkText } from './text-input';
@@ -22,6 +22,8 @@ export interface SentimentOptions {
   maxTextChars?: number;
 }
 
+const OPTION_KEYS = Object.keys({ vocabulary: 1, language: 1, stem: 1, maxTextChars: 1 } satisfies Record<keyof SentimentOptions, 1>);
+
 export interface SentimentResult {
   /** natural's score: the sum of word valences divided by the number of words (AFINN: −5..5 per word). */
   score: number;
@@ -36,7 +38,7 @@ export class SentimentScorer {
   private readonly maxTextChars: number | undefined;
 
   constructor(options: SentimentOptions = {}) {
-    checkOptionsObject('SentimentScorer options', options);
+    checkKnownKeys('SentimentScorer options', options, OPTION_KEYS);
     checkIntegerOption('maxTextChars', options.maxTextChars, 1, Number.MAX_SAFE_INTEGER);
     const vocabulary = options.vocabulary ?? 'afinn';
     const language = options.language ?? 'en';

@@ -20,7 +20,15 @@ import {
   type TrainingReport,
 } from '@appliedml/engine';
 import { registerTextLayers } from './embedding-layer';
-import { extractFeatures, resolveFeatureConfig, tokenize, type FeatureConfig, type ResolvedFeatureConfig } from './features';
+import {
+  FEATURE_KEYS,
+  extractFeatures,
+  resolveFeatureConfig,
+  savedFeatureConfig,
+  tokenize,
+  type FeatureConfig,
+  type ResolvedFeatureConfig,
+} from './features';
 import { TfidfRowBuilder } from './fast-rows';
 import { hashedNgrams } from './hashed-ngrams';
 import { LinearModel, trainLogistic, trainNaiveBayes } from './linear-model';
@@ -195,18 +203,7 @@ const CONFIG_KEYS = Object.keys({
   seed: 1,
 } satisfies Record<keyof TextClassifierConfig, 1>);
 const NESTED_KEYS: Record<string, string[]> = {
-  features: Object.keys({
-    language: 1,
-    tokenizer: 1,
-    lowercase: 1,
-    stem: 1,
-    removeStopWords: 1,
-    wordNgrams: 1,
-    charNgrams: 1,
-    questionFeatures: 1,
-    wordnet: 1,
-    shapeFeatures: 1,
-  } satisfies Record<keyof FeatureConfig, 1>),
+  features: FEATURE_KEYS,
   linear: Object.keys({ epochs: 1, l2: 1, learningRate: 1, minCount: 1, maxFeatures: 1 } satisfies Record<keyof LinearConfig, 1>),
   naiveBayes: Object.keys({ alpha: 1, minCount: 1, maxFeatures: 1 } satisfies Record<keyof NaiveBayesConfig, 1>),
   fasttext: Object.keys({
@@ -845,13 +842,14 @@ export class TextClassifier {
         cnnMaxLength: Math.max(CNN_DEFAULTS.maxLength, checkedPre.cnn.maxLength),
         fasttextMaxIds: Math.max(FASTTEXT_DEFAULTS.maxIds, checkedPre.fasttext.maxIds),
       };
-      const model = new TextClassifier(checkedPre);
       let features: ResolvedFeatureConfig;
       try {
-        features = resolveFeatureConfig(pre.features);
+        features = resolveFeatureConfig(savedFeatureConfig(pre.features));
       } catch (cause) {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has an invalid feature config.`, { cause, details: { dir } });
       }
+      // The resolved config, so a retraining reads texts as this model does (without names a bundle kept unchecked).
+      const model = new TextClassifier({ ...checkedPre, features });
       const state: State = {
         labels: pre.labels,
         features,

@@ -1,4 +1,4 @@
-import { AppliedMLError, checkIntegerOption, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys } from '@appliedml/engine';
 
 /** Longest text accepted by default, in UTF-16 code units (1 MiB of characters). Longer → E_INPUT_TOO_LARGE. */
 export const DEFAULT_MAX_TEXT_CHARS = 1_048_576;
@@ -10,12 +10,14 @@ export interface TextCheckOptions {
   where?: Record<string, unknown>;
 }
 
+const CHECK_KEYS = Object.keys({ maxChars: 1, where: 1 } satisfies Record<keyof TextCheckOptions, 1>);
+
 /**
  * The one gate every text passes: a string, not empty or only whitespace, not over the cap, and
  * free of U+FFFD replacement characters (the mark a wrong decoding leaves) and lone surrogates.
  */
 export function checkText(text: unknown, options: TextCheckOptions = {}): string {
-  checkOptionsObject('checkText options', options);
+  checkKnownKeys('checkText options', options, CHECK_KEYS);
   const details = options.where ?? {};
   checkIntegerOption('maxChars', options.maxChars, 1, Number.MAX_SAFE_INTEGER); // NaN would turn the cap off
   const maxChars = options.maxChars ?? DEFAULT_MAX_TEXT_CHARS;

@@ -1,4 +1,4 @@
-import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import { charFeatureGroups, type WordGrams } from './features';
 import { Vocabulary, vocabularyLimits, type VocabularyOptions } from './vocabulary';
 
@@ -14,6 +14,14 @@ export interface TfidfOptions extends VocabularyOptions {
   /** Scale each row to unit L2 norm (default true). */
   normalize?: boolean;
 }
+
+const OPTION_KEYS = Object.keys({
+  minCount: 1,
+  maxSize: 1,
+  reserveSpecial: 1,
+  sublinearTf: 1,
+  normalize: 1,
+} satisfies Record<keyof TfidfOptions, 1>);
 
 /**
  * TF-IDF over term lists, as scikit-learn's TfidfVectorizer with smooth_idf:
@@ -33,9 +41,13 @@ export class TfidfVectorizer {
   }
 
   static fit(documents: readonly (readonly string[])[], options: TfidfOptions = {}): TfidfVectorizer {
-    checkOptionsObject('TF-IDF options', options);
+    checkKnownKeys('TF-IDF options', options, OPTION_KEYS);
     if (documents.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
-    const { vocabulary, documentFrequency } = Vocabulary.fit(documents, { ...options, reserveSpecial: false });
+    const { vocabulary, documentFrequency } = Vocabulary.fit(documents, {
+      minCount: options.minCount,
+      maxSize: options.maxSize,
+      reserveSpecial: false,
+    });
     const n = documents.length;
     const idf = new Float32Array(vocabulary.size);
     vocabulary.terms.forEach((term, i) => {
@@ -160,7 +172,7 @@ export class TfidfVectorizer {
     documents: readonly (readonly string[])[],
     options: TfidfOptions = {},
   ): { vectorizer: TfidfVectorizer; rows: SparseVector[] } {
-    checkOptionsObject('TF-IDF options', options);
+    checkKnownKeys('TF-IDF options', options, OPTION_KEYS);
     if (documents.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
     vocabularyLimits(options); // refuse bad limits before any work (they are applied below)
     const n = documents.length;

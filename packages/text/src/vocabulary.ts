@@ -1,4 +1,4 @@
-import { AppliedMLError, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, checkOptionsObject } from '@appliedml/engine';
 
 export interface VocabularyOptions {
   /** Keep terms seen in at least this many documents (default 1). */
@@ -8,6 +8,8 @@ export interface VocabularyOptions {
   /** Reserve index 0 for padding and 1 for unknown terms (sequence models; default false). */
   reserveSpecial?: boolean;
 }
+
+const OPTION_KEYS = Object.keys({ minCount: 1, maxSize: 1, reserveSpecial: 1 } satisfies Record<keyof VocabularyOptions, 1>);
 
 /** Two independent 32-bit hashes of a term (FNV-1a and a multiplicative hash over UTF-16 units, each avalanched). */
 let hash2 = 0;
@@ -119,6 +121,7 @@ export class Vocabulary {
     const docs: unknown = documents;
     if (!Array.isArray(docs) || docs.some((d) => !Array.isArray(d)))
       throw new AppliedMLError('E_INPUT_INVALID', 'Vocabulary.fit takes a list of token lists (string arrays).');
+    checkKnownKeys('Vocabulary.fit options', options, OPTION_KEYS);
     const { minCount, maxSize } = vocabularyLimits(options);
     const df = new Map<string, number>();
     for (const doc of documents) {
