@@ -28,6 +28,8 @@ export default defineConfig({
     // 2-core machine and several times that on a loaded one (speed belongs to `npm run bench`).
     testTimeout: 300_000,
     hookTimeout: 300_000,
+    // expect.poll waits for a page or a service to show something: as long as a browser action may take.
+    expect: { poll: { timeout: 15_000 } },
     reporters: ci ? ['default', ['json', { outputFile: 'reports/vitest.json' }]] : ['default'],
   },
 });

@@ -91,8 +91,9 @@ describe('inference worker pool', () => {
     clearInterval(timer);
     const elapsed = performance.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(390);
-    // A blocked loop would tick once; a free one about every 10 ms (generous for a busy machine).
-    expect(ticks).toBeGreaterThan(10);
+    // A blocked loop would tick once; a free one about every 10 ms (40 here when quiet; a loaded
+    // machine may schedule the main thread far less often, but more than once).
+    expect(ticks).toBeGreaterThan(2);
   });
 
   it('answers 503 E_BUSY with a retry hint when the queue is full', async () => {

@@ -692,6 +692,8 @@ describe('limits and shutdown', () => {
 
   it('finishes an in-flight request on close, then runs onClose and stops listening', async () => {
     const events: string[] = [];
+    let entered: () => void = () => undefined;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
     const service = await createService({
       name: 'shutdown',
       onClose: () => {
@@ -699,6 +701,7 @@ describe('limits and shutdown', () => {
       },
       routes(app) {
         app.get('/slow', { schema: { response: { 200: { type: 'object', properties: { done: { type: 'boolean' } } } } } }, async () => {
+          entered();
           await sleep(300);
           events.push('handled');
           return { done: true };
@@ -707,7 +710,8 @@ describe('limits and shutdown', () => {
     });
     const { url } = await service.listen();
     const inflight = fetch(`${url}/slow`).then(async (r) => [r.status, await r.json()]);
-    await sleep(50);
+    // close() once the request is in its handler (a first fetch can take longer than any fixed sleep).
+    await inHandler;
     const closing = service.close();
     expect(service.closing).toBe(true);
     expect(await inflight).toEqual([200, { done: true }]);
@@ -720,10 +724,13 @@ describe('limits and shutdown', () => {
   });
 
   it('answers requests that arrive while shutting down 503 E_BUSY with Retry-After; readiness says shutting-down', async () => {
+    let entered: () => void = () => undefined;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
     const service = await createService({
       name: 'draining',
       routes(app) {
         app.get('/slow', { schema: { response: { 200: { type: 'object', properties: { done: { type: 'boolean' } } } } } }, async () => {
+          entered();
           await sleep(600);
           return { done: true };
         });
@@ -746,7 +753,7 @@ describe('limits and shutdown', () => {
         }),
     );
     const inflight = fetch(`${url}/slow`).then((r) => r.status);
-    await sleep(100);
+    await inHandler;
     const closing = service.close();
     await sleep(50);
     sockets.forEach((s) => s.write('Connection: close\r\n\r\n'));

@@ -161,7 +161,8 @@ describe('fraud service on the demo kit', () => {
     const started = performance.now();
     expect(await fire(500)).toBe(0);
     const after = process.memoryUsage();
-    expect(performance.now() - started).toBeLessThan(10_000);
+    // A stall, not a speed check (about 1–2 s here when quiet): memory is what this test is about.
+    expect(performance.now() - started).toBeLessThan(60_000);
     expect(after.heapUsed - before.heapUsed).toBeLessThan(48 * 1024 * 1024);
     expect(after.rss - before.rss).toBeLessThan(96 * 1024 * 1024);
   });
