@@ -1,3 +1,5 @@
+import { AppliedMLError, describeValue } from '@appliedml/engine';
+
 /** A single-channel image, row-major, values in [0, 1]: what the models read. */
 export interface GrayImage {
   width: number;
@@ -16,6 +18,15 @@ export interface ColorImage {
 /** What the segmenter reads: grayscale or RGB. */
 export type AnyImage = GrayImage | ColorImage;
 
+/** 3 for an RGB image, 1 for a grayscale one (no `channels`, or 1); E_INPUT_INVALID for anything else. */
 export function channelsOf(image: AnyImage): 1 | 3 {
-  return (image as ColorImage).channels === 3 ? 3 : 1;
+  const channels = (image as { channels?: unknown } | null)?.channels;
+  if (image === null || typeof image !== 'object' || (channels !== undefined && channels !== 1 && channels !== 3))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `An image is { width, height, data } (grayscale) or { width, height, channels: 3, data } (RGB); got ${
+        image === null || typeof image !== 'object' ? describeValue(image) : `channels ${describeValue(channels)}`
+      }.`,
+    );
+  return channels === 3 ? 3 : 1;
 }

@@ -4,7 +4,7 @@
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import type { Logger } from '@appliedml/engine';
-import { applyWindowInto, dicomToColor, dicomToDisplay, minMaxScale } from './dicom/dicom-pixels';
+import { applyWindowInto, checkVoi, dicomToColor, dicomToDisplay, minMaxScale } from './dicom/dicom-pixels';
 import type { VoiSetting } from './dicom/dicom-pixels';
 import { isDicom, readDicom } from './dicom/dicom-reader';
 import type { DicomImage, DicomMetadata, DicomTag } from './dicom/dicom-reader';
@@ -328,6 +328,7 @@ export async function readMedicalImage(input: Uint8Array | string, options: Read
   if (!(input instanceof Uint8Array) && typeof input !== 'string')
     throw new AppliedMLError('E_INPUT_INVALID', 'readMedicalImage takes a file path or the file bytes (a Uint8Array or Buffer).');
   checkKnownKeys('readMedicalImage options', options, READ_MEDICAL_KEYS);
+  checkVoi(options.voi);
   checkLimit('maxPixels', options.maxPixels);
   checkLimit('maxDecodedBytes', options.maxDecodedBytes);
   if (typeof input !== 'string') return decodeMedicalImage(input, options);

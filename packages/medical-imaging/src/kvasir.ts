@@ -3,7 +3,7 @@
 // model trained on it ships.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, checkPathArgument } from '@appliedml/engine';
 import type { ColorImage, GrayImage } from './gray-image';
 import { loadSharp } from './image-reader';
 
@@ -15,6 +15,7 @@ export interface SegmentationSet {
 
 /** The sorted image ids of a Kvasir-SEG folder (images/<id>.jpg with masks/<id>.jpg). */
 export async function kvasirIds(root: string): Promise<string[]> {
+  checkPathArgument(root, 'root');
   let files: string[];
   try {
     files = await readdir(join(root, 'images'));
@@ -29,6 +30,7 @@ export async function kvasirIds(root: string): Promise<string[]> {
 
 /** Load the given ids at size × size: RGB images in [0, 1], masks as 0/1. */
 export async function readKvasirSeg(root: string, ids: string[], size: number): Promise<SegmentationSet> {
+  checkPathArgument(root, 'root');
   const sharp = await loadSharp();
   const images: ColorImage[] = [];
   const masks: GrayImage[] = [];

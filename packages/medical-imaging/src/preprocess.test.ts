@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GrayImage } from './gray-image';
-import { packImages, resizeGray } from './preprocess';
+import { codeOf as code } from './test-discs';
+import { applyNormalization, fitNormalization, packImages, resizeGray } from './preprocess';
 
 const img = (w = 4, h = 4): GrayImage => ({ width: w, height: h, data: Float32Array.from({ length: w * h }, (_, i) => (i % 5) / 5) });
 const tooLarge = (pattern: RegExp) => expect.objectContaining({ code: 'E_INPUT_TOO_LARGE', message: expect.stringMatching(pattern) });
@@ -21,5 +22,20 @@ describe('packImages and resizeGray sizes', () => {
     );
     expect(() => packImages([img()], 1e6)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
     expect(() => resizeGray(img(), 65_536, 65_536)).toThrow(tooLarge(/65536 × 65536 is over the limit/));
+  });
+});
+
+describe('normalisation and packing arguments', () => {
+  it('refuse null or wrong-type arguments, an unknown mode and non-finite values (E_INPUT_INVALID)', async () => {
+    expect(fitNormalization(new Float32Array([0, 1]), 'dataset')).toEqual({ mode: 'dataset', mean: 0.5, std: 0.5 });
+    expect(fitNormalization(new Float32Array([0, 1]), 'per-image')).toEqual({ mode: 'per-image', mean: 0, std: 1 });
+    expect(await code(() => fitNormalization(null as never, 'dataset'))).toBe('E_INPUT_INVALID');
+    expect(await code(() => fitNormalization(new Float32Array([1, 2]), 'bogus' as never))).toBe('E_INPUT_INVALID');
+    expect(await code(() => fitNormalization(new Float32Array([1, NaN]), 'dataset'))).toBe('E_INPUT_INVALID');
+    expect(await code(() => fitNormalization([1e300, -1e300] as never, 'dataset'))).toBe('E_INPUT_INVALID');
+    expect(await code(() => applyNormalization(null as never, 4, { mode: 'dataset', mean: 0, std: 1 }))).toBe('E_INPUT_INVALID');
+    expect(await code(() => applyNormalization('abcd' as never, 4, { mode: 'dataset', mean: 0, std: 1 }))).toBe('E_INPUT_INVALID');
+    expect(await code(() => packImages(null as never, 8))).toBe('E_INPUT_INVALID');
+    expect(await code(() => packImages({ length: 1 } as never, 8))).toBe('E_INPUT_INVALID');
   });
 });

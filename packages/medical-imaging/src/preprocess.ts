@@ -1,7 +1,7 @@
 // Preprocessing (resize, normalise) on plain arrays and augmentation on tensors inside the trainer's
 // augment hook (flips, small rotations/shifts/zoom, brightness/contrast), drawn from the trainer's
 // seeded Math.random.
-import { AppliedMLError, checkNumberOption, tf } from '@appliedml/engine';
+import { AppliedMLError, assertInput, checkNumberOption, describeValue, tf } from '@appliedml/engine';
 import type { GrayImage } from './gray-image';
 
 /** The most pixels a resize target holds: the readers' default pixel limit (1 GiB as Float32). */
@@ -130,10 +130,24 @@ export interface FittedNormalization {
   std: number;
 }
 
-/** Fit the dataset mean/std (training images only). */
+/** An array or typed array (E_INPUT_INVALID naming `name` for null, a string, a number or a plain object). */
+function checkArray(values: unknown, name: string): void {
+  assertInput(
+    Array.isArray(values) || (ArrayBuffer.isView(values) && !(values instanceof DataView)),
+    `${name} must be an array of values (got ${describeValue(values)}).`,
+    { argument: name },
+  );
+}
+
+/** Fit the dataset mean/std (training images only): finite values; mode 'dataset' or 'per-image'. */
 export function fitNormalization(images: Float32Array, mode: Normalization): FittedNormalization {
+  assertInput(mode === 'dataset' || mode === 'per-image', `mode must be 'dataset' or 'per-image' (got ${describeValue(mode)}).`, {
+    argument: 'mode',
+  });
+  checkArray(images, 'images');
   if (mode === 'per-image') return { mode, mean: 0, std: 1 };
   if (images.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Fitting a normalisation needs at least one pixel.');
+  checkValues(images, 'image data', false);
   let sum = 0;
   let sq = 0;
   for (const v of images) {
@@ -142,6 +156,8 @@ export function fitNormalization(images: Float32Array, mode: Normalization): Fit
   }
   const mean = sum / images.length;
   const std = Math.sqrt(Math.max(1e-8, sq / images.length - mean * mean));
+  if (!Number.isFinite(mean) || !Number.isFinite(std))
+    throw new AppliedMLError('E_INPUT_INVALID', 'The images are too large to fit a normalisation (their mean or spread overflows).');
   return { mode, mean, std };
 }
 
@@ -161,6 +177,7 @@ export function validNormalization(norm: unknown): norm is FittedNormalization {
 
 /** Normalise packed images of `pixels` values each, in place. */
 export function applyNormalization(packed: Float32Array, pixels: number, norm: FittedNormalization): Float32Array {
+  checkArray(packed, 'packed');
   if (!(Number.isInteger(pixels) && pixels > 0 && packed.length % pixels === 0))
     throw new AppliedMLError('E_SHAPE_MISMATCH', `${packed.length} values do not split into images of ${pixels} pixels.`);
   if (!validNormalization(norm))
@@ -188,6 +205,7 @@ export function applyNormalization(packed: Float32Array, pixels: number, norm: F
  * image and 2^30 values in all (E_INPUT_TOO_LARGE), checked before anything is allocated.
  */
 export function packImages(images: GrayImage[], size: number): Float32Array {
+  assertInput(Array.isArray(images), `packImages takes a list of images (got ${describeValue(images)}).`, { argument: 'images' });
   checkResizeTarget(size, size);
   const pixels = size * size;
   if (images.length * pixels > MAX_PACKED_VALUES)

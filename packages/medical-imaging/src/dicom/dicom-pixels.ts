@@ -1,6 +1,6 @@
 // From stored DICOM values to modality values (rescale) and display values in [0, 1] (VOI window or
 // LUT, MONOCHROME1 inverted). Colour frames become luminance for the grayscale models.
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, assertInput, checkKnownKeys, describeValue } from '@appliedml/engine';
 import type { DicomFrameValues, DicomImage } from './dicom-reader';
 import type { ColorImage, GrayImage } from '../gray-image';
 
@@ -20,7 +20,42 @@ export interface DisplayOptions {
   voi?: VoiSetting;
 }
 
+const DISPLAY_KEYS = Object.keys({ frame: 1, voi: 1 } satisfies Record<keyof DisplayOptions, 1>);
+const WINDOW_KEYS = Object.keys({ center: 1, width: 1, function: 1 } satisfies Record<keyof Exclude<VoiSetting, string>, 1>);
+
+/** A `voi` setting: 'auto', 'minmax' or a window object naming only center, width and function (undefined: the default). */
+export function checkVoi(voi: unknown): void {
+  if (voi === undefined || voi === 'auto' || voi === 'minmax') return;
+  assertInput(
+    voi !== null && typeof voi === 'object' && !Array.isArray(voi),
+    `voi must be 'auto', 'minmax' or { center, width, function? } (got ${describeValue(voi)}).`,
+    { field: 'voi' },
+  );
+  checkKnownKeys('voi', voi, WINDOW_KEYS);
+}
+
+/** A DICOM image as readDicom gives it (E_INPUT_INVALID for null, {} or a hand-made object missing its parts). */
+function checkDicomImage(image: unknown, what: string): asserts image is DicomImage {
+  const d = image as Partial<DicomImage> | null;
+  assertInput(
+    d !== null &&
+      typeof d === 'object' &&
+      Number.isInteger(d.rows) &&
+      d.rows! > 0 &&
+      Number.isInteger(d.columns) &&
+      d.columns! > 0 &&
+      (d.samplesPerPixel === 1 || d.samplesPerPixel === 3) &&
+      Array.isArray(d.frames) &&
+      d.metadata !== null &&
+      typeof d.metadata === 'object',
+    `${what} takes a DICOM image as readDicom returns it ({ rows, columns, samplesPerPixel, frames, metadata, … }).`,
+    { argument: 'image' },
+  );
+}
+
 function frameAt(image: DicomImage, frame: number): DicomImage['frames'][number] {
+  if (!Number.isInteger(frame))
+    throw new AppliedMLError('E_INPUT_INVALID', `frame must be an integer (got ${describeValue(frame)}).`, { details: { field: 'frame' } });
   const data = image.frames[frame];
   if (!data) throw new AppliedMLError('E_INPUT_INVALID', `Frame ${frame} does not exist (the image has ${image.frames.length}).`);
   return data;
@@ -36,6 +71,7 @@ function valuesOf(image: DicomImage, frame: number): DicomFrameValues {
  * (with the frame's own rescale in an enhanced multi-frame object: `metadata.perFrame`).
  */
 export function dicomToModality(image: DicomImage, frame = 0): Float32Array {
+  checkDicomImage(image, 'dicomToModality');
   const data = frameAt(image, frame);
   const { rescaleSlope: slope, rescaleIntercept: intercept } = valuesOf(image, frame);
   const out = new Float32Array(data.length);
@@ -58,6 +94,7 @@ function luminance(values: Float32Array, pixels: number, photometric: string): F
  * range), YBR_FULL / YBR_FULL_422 converted to RGB (PS3.3 C.7.6.3.1.2); undefined for a grayscale frame.
  */
 export function dicomToColor(image: DicomImage, frame = 0): ColorImage | undefined {
+  checkDicomImage(image, 'dicomToColor');
   if (image.samplesPerPixel !== 3) return undefined;
   const values = dicomToModality(image, frame);
   const photometric = image.photometric;
@@ -93,6 +130,11 @@ export function dicomToColor(image: DicomImage, frame = 0): ColorImage | undefin
  * `LINEAR_EXACT` ((x − c) / w + 0.5 clipped, width > 0) or `SIGMOID` (1 / (1 + e^(−4 (x − c) / w)), C.11.2.1.3).
  */
 export function applyWindow(values: Float32Array, center: number, width: number, fn: VoiLutFunction = 'LINEAR'): Float32Array {
+  assertInput(
+    Array.isArray(values) || (ArrayBuffer.isView(values) && !(values instanceof DataView)),
+    `applyWindow takes an array of values (got ${describeValue(values)}).`,
+    { argument: 'values' },
+  );
   return applyWindowInto(values, new Float32Array(values.length), center, width, fn);
 }
 
@@ -144,6 +186,9 @@ export function minMaxScale(values: Float32Array, out: Float32Array = new Float3
  * MONOCHROME1 inverted so that bright means dense everywhere. Full bit depth is kept until this step.
  */
 export function dicomToDisplay(image: DicomImage, options: DisplayOptions = {}): GrayImage {
+  checkDicomImage(image, 'dicomToDisplay');
+  checkKnownKeys('dicomToDisplay options', options, DISPLAY_KEYS);
+  checkVoi(options.voi);
   const frame = options.frame ?? 0;
   const pixels = image.rows * image.columns;
   let values = dicomToModality(image, frame);
