@@ -1,6 +1,6 @@
-import { AppliedMLError, createRng, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, checkNumberOption, createRng } from '@appliedml/engine';
 import { createAdjacency, type Adjacency } from './adjacency';
-import { createSeries, toEpochMs, type TrafficSeries } from './series';
+import { checkInterval, createSeries, toEpochMs, type TrafficSeries } from './series';
 
 export interface SyntheticNetworkOptions {
   /** Sensors (default 24), laid out along corridors of `corridorLength`. */
@@ -9,16 +9,30 @@ export interface SyntheticNetworkOptions {
   corridorLength?: number;
   /** Length of the series in days (default 14). */
   days?: number;
-  /** Minutes between readings (default 5). */
+  /** Minutes between readings (default 5), in (0, 1440]; steps × sensors at most 50 million (E_INPUT_TOO_LARGE). */
   intervalMinutes?: number;
-  /** Incidents injected (default 6): a sharp slow-down at one sensor that spreads upstream. */
+  /** Incidents injected (default 6; an integer in 0..10000): a sharp slow-down at one sensor that spreads upstream. */
   incidents?: number;
-  /** Share of readings dropped as missing (default 0.002). */
+  /** Share of readings dropped as missing (default 0.002), in [0, 1). */
   missingRate?: number;
   /** Default 2026-01-05T00:00Z (a Monday). */
   start?: Date | number | string;
   seed?: number;
 }
+
+const SYNTHETIC_KEYS = Object.keys({
+  sensors: 1,
+  corridorLength: 1,
+  days: 1,
+  intervalMinutes: 1,
+  incidents: 1,
+  missingRate: 1,
+  start: 1,
+  seed: 1,
+} satisfies Record<keyof SyntheticNetworkOptions, 1>);
+
+/** Most values (steps × sensors) a generated network holds, as resampleToGrid allows. */
+const MAX_SYNTHETIC_VALUES = 50_000_000;
 
 export interface InjectedIncident {
   sensor: string;
@@ -38,7 +52,7 @@ export function generateTrafficNetwork(options: SyntheticNetworkOptions = {}): {
   adjacency: Adjacency;
   incidents: InjectedIncident[];
 } {
-  checkOptionsObject('generateTrafficNetwork options', options);
+  checkKnownKeys('generateTrafficNetwork options', options, SYNTHETIC_KEYS);
   const n = options.sensors ?? 24;
   const corridor = options.corridorLength ?? 8;
   const days = options.days ?? 14;
@@ -49,7 +63,18 @@ export function generateTrafficNetwork(options: SyntheticNetworkOptions = {}): {
     throw new AppliedMLError('E_INPUT_INVALID', `sensors must be an integer in 2..2000; got ${n}.`);
   if (!Number.isInteger(corridor) || corridor < 1)
     throw new AppliedMLError('E_INPUT_INVALID', `corridorLength must be a positive integer; got ${corridor}.`);
-  if (!(days > 0 && days <= 366)) throw new AppliedMLError('E_INPUT_INVALID', `days must be in (0, 366]; got ${days}.`);
+  if (!(typeof days === 'number' && days > 0 && days <= 366))
+    throw new AppliedMLError('E_INPUT_INVALID', `days must be in (0, 366]; got ${String(days)}.`);
+  checkInterval(interval);
+  checkIntegerOption('incidents', incidentCount, 0, 10_000);
+  checkNumberOption('missingRate', missingRate, 0, 1, { open: 'max' });
+  const valuesNeeded = Math.round(days * Math.round((24 * 60) / interval)) * n;
+  if (valuesNeeded > MAX_SYNTHETIC_VALUES)
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `A network of ${n} sensors over ${days} days at ${interval} min holds ${valuesNeeded} readings; at most ${MAX_SYNTHETIC_VALUES}.`,
+      { details: { sensors: n, days, intervalMinutes: interval } },
+    );
   const start = toEpochMs(options.start ?? '2026-01-05T00:00:00Z', 'start');
   const rng = createRng(options.seed ?? 7);
   const perDay = Math.round((24 * 60) / interval);
