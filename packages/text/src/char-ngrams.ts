@@ -1,4 +1,5 @@
 import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
+import { checkStringArgument } from './text-input';
 
 export interface CharNgramOptions {
   /** Smallest and largest n (default 2..4). */
@@ -17,6 +18,7 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Character n-grams, by code point (a surrogate pair is one character). */
 export function charNgrams(text: string, options: CharNgramOptions = {}): string[] {
+  checkStringArgument('charNgrams text', text);
   checkKnownKeys('charNgrams options', options, OPTION_KEYS);
   const min = options.min ?? 2;
   const max = options.max ?? 4;

@@ -1,7 +1,8 @@
-import { AppliedMLError, checkKnownKeys, keepKnownKeys } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, describeValue, keepKnownKeys } from '@appliedml/engine';
 import { charNgrams } from './char-ngrams';
 import { WordNetNouns } from './wordnet';
 import { TOKENIZERS, stemmerFor, stopWordsFor, tokenizerFor, type TokenizerName } from './languages';
+import { checkStringArgument } from './text-input';
 
 /** How a text becomes tokens and features. Stored in the bundle, so a loaded model sees texts the same way. */
 export interface FeatureConfig {
@@ -165,6 +166,15 @@ const SKIP_AFTER_WH = new Set([
 
 /** Tokens of a text under a config: tokenised, lowercased, stop words dropped, stemmed. */
 export function tokenize(text: string, config: ResolvedFeatureConfig): string[] {
+  checkStringArgument('tokenize text', text);
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `The feature config must be an object from resolveFeatureConfig (got ${describeValue(config)}).`,
+      {
+        details: { field: 'config' },
+      },
+    );
   let tokens = tokenizerFor(config.tokenizer).tokenize(config.lowercase ? text.toLowerCase() : text);
   if (config.removeStopWords) {
     const stop = stopWordsFor(config.language);

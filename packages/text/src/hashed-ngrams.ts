@@ -1,5 +1,6 @@
 import { checkIntegerOption, checkKnownKeys } from '@appliedml/engine';
 import { hashBucket } from './hash';
+import { checkStringList } from './text-input';
 
 export interface HashedNgramOptions {
   /** Number of hash buckets, 2 to 2^31 (default 2^18). Index 0 is kept for padding. */
@@ -17,6 +18,7 @@ const OPTION_KEYS = Object.keys({ buckets: 1, maxN: 1 } satisfies Record<keyof H
  * [1, buckets). No vocabulary to store; collisions are rare at the default size.
  */
 export function hashedNgrams(tokens: readonly string[], options: HashedNgramOptions = {}): Int32Array {
+  checkStringList('hashedNgrams tokens', tokens);
   checkKnownKeys('hashedNgrams options', options, OPTION_KEYS);
   // Ids are Int32: above 2^31 buckets they wrapped to negative numbers.
   checkIntegerOption('hashedNgrams buckets', options.buckets, 2, 2 ** 31);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { charNgrams } from './char-ngrams';
+import { extractFeatures, resolveFeatureConfig, tokenize } from './features';
+import { fnv1a } from './hash';
 import { hashedNgrams } from './hashed-ngrams';
 import { codeOf } from './test-helpers';
+import { TfidfVectorizer } from './tfidf';
+import { Vocabulary } from './vocabulary';
 
 const TOKENS = ['win', 'a', 'prize', 'hello', 'world', 'x', 'y'];
 
@@ -14,5 +19,46 @@ describe('hashedNgrams sizes', () => {
     expect(top.length).toBe(7 + 6 + 5 + 4 + 3 + 2 + 1); // every n-gram of 7 tokens
     expect(top.every((id) => id >= 1 && id < 2 ** 31)).toBe(true);
     expect(hashedNgrams(TOKENS, { buckets: undefined, maxN: undefined })).toEqual(hashedNgrams(TOKENS));
+  });
+});
+
+describe('helper arguments of the wrong type', () => {
+  it('null, a number or a string where a text or a token list belongs is E_INPUT_INVALID (TypeErrors or silent reads before)', async () => {
+    const config = resolveFeatureConfig({});
+    const invalid = async (fn: () => unknown): Promise<void> => expect(await codeOf(fn)).toBe('E_INPUT_INVALID');
+    for (const bad of [null, undefined, 5, 'a b', ['a', 5], ['a', null], { length: 1 }]) await invalid(() => hashedNgrams(bad as never));
+    for (const bad of [null, undefined, 5, ['ab']]) {
+      await invalid(() => charNgrams(bad as never));
+      await invalid(() => fnv1a(bad as never));
+      await invalid(() => tokenize(bad as never, config));
+      await invalid(() => extractFeatures(bad as never, config));
+    }
+    for (const seed of [Number.NaN, 1.5, 2 ** 32, null, '1']) await invalid(() => fnv1a('a', seed as never));
+    for (const bad of [null, undefined, 5, 'abc']) {
+      await invalid(() => tokenize('Hello world', bad as never));
+      await invalid(() => extractFeatures('Hello world', bad as never));
+    }
+    // undefined still means the default seed; the old results are unchanged.
+    expect(fnv1a('a', undefined)).toBe(fnv1a('a'));
+    expect(fnv1a('a')).toBe(0xe40c292c);
+    expect(fnv1a('a', -1)).toBe(fnv1a('a', 2 ** 32 - 1));
+  });
+
+  it('TF-IDF and Vocabulary refuse a non-list, a string or non-string terms (a string was vectorised by its characters)', async () => {
+    const invalid = async (fn: () => unknown): Promise<void> => expect(await codeOf(fn)).toBe('E_INPUT_INVALID');
+    for (const bad of [null, undefined, 'ab', [['a'], 'b'], [['a', 2]], [[1, 2], [1]]]) {
+      await invalid(() => TfidfVectorizer.fit(bad as never));
+      await invalid(() => TfidfVectorizer.fitTransform(bad as never));
+      await invalid(() => Vocabulary.fit(bad as never));
+    }
+    const tfidf = TfidfVectorizer.fit([
+      ['a', 'b'],
+      ['b', 'c'],
+    ]);
+    for (const bad of [null, undefined, 'ab', [5, 'a'], ['a', null]]) await invalid(() => tfidf.transform(bad as never));
+    expect(tfidf.transform(['a', 'b']).indices.length).toBe(2);
+    // What Vocabulary.fit keeps, its saved JSON loads again.
+    const { vocabulary } = Vocabulary.fit([['x', 'y'], ['x']]);
+    expect(Vocabulary.fromJSON(vocabulary.toJSON()).terms).toEqual(['x', 'y']);
   });
 });

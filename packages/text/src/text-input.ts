@@ -1,4 +1,4 @@
-import { AppliedMLError, checkIntegerOption, checkKnownKeys } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, describeValue } from '@appliedml/engine';
 
 /** Longest text accepted by default, in UTF-16 code units (1 MiB of characters). Longer → E_INPUT_TOO_LARGE. */
 export const DEFAULT_MAX_TEXT_CHARS = 1_048_576;
@@ -42,6 +42,31 @@ export function checkText(text: unknown, options: TextCheckOptions = {}): string
   if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text))
     throw new AppliedMLError('E_INPUT_INVALID', 'A text holds lone UTF-16 surrogates (not valid Unicode).', { details });
   return text;
+}
+
+/**
+ * Internal (not exported from the package): `value` is a string, else E_INPUT_INVALID naming the argument
+ * (a helper given null or a number failed with a TypeError, or read a number's missing characters).
+ */
+export function checkStringArgument(field: string, value: unknown): void {
+  if (typeof value !== 'string')
+    throw new AppliedMLError('E_INPUT_INVALID', `${field} must be a string (got ${describeValue(value)}).`, { details: { field } });
+}
+
+/**
+ * Internal: `value` is a list of strings (tokens or terms), else E_INPUT_INVALID naming the argument and,
+ * for a bad entry, its index. A string is refused too: its characters would be read as the tokens.
+ */
+export function checkStringList(field: string, value: unknown): void {
+  if (!Array.isArray(value))
+    throw new AppliedMLError('E_INPUT_INVALID', `${field} must be a list of strings (got ${describeValue(value)}).`, {
+      details: { field },
+    });
+  for (let i = 0; i < value.length; i++)
+    if (typeof value[i] !== 'string')
+      throw new AppliedMLError('E_INPUT_INVALID', `${field}[${i}] must be a string (got ${describeValue(value[i])}).`, {
+        details: { field, index: i },
+      });
 }
 
 /** Decode bytes strictly: UTF-8 (default) fails on invalid sequences with E_INPUT_INVALID; latin1 never fails. */

@@ -1,6 +1,7 @@
 import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import { charFeatureGroups, type WordGrams } from './features';
-import { Vocabulary, vocabularyLimits, type VocabularyOptions } from './vocabulary';
+import { checkStringList } from './text-input';
+import { Vocabulary, checkDocuments, vocabularyLimits, type VocabularyOptions } from './vocabulary';
 
 /** A sparse row: feature indices (ascending) and their values. */
 export interface SparseVector {
@@ -41,6 +42,7 @@ export class TfidfVectorizer {
   }
 
   static fit(documents: readonly (readonly string[])[], options: TfidfOptions = {}): TfidfVectorizer {
+    checkDocuments('TfidfVectorizer.fit', documents);
     checkKnownKeys('TF-IDF options', options, OPTION_KEYS);
     if (documents.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
     const { vocabulary, documentFrequency } = Vocabulary.fit(documents, {
@@ -109,6 +111,7 @@ export class TfidfVectorizer {
 
   /** One document's sparse TF-IDF row; unknown terms are dropped. */
   transform(terms: readonly string[]): SparseVector {
+    checkStringList('TfidfVectorizer.transform terms', terms); // a string's characters were read as its terms
     if (this.ids.length < terms.length) this.ids = new Int32Array(Math.max(terms.length, this.ids.length * 2));
     const ids = this.ids;
     let m = 0;
@@ -172,6 +175,7 @@ export class TfidfVectorizer {
     documents: readonly (readonly string[])[],
     options: TfidfOptions = {},
   ): { vectorizer: TfidfVectorizer; rows: SparseVector[] } {
+    checkDocuments('TfidfVectorizer.fitTransform', documents);
     checkKnownKeys('TF-IDF options', options, OPTION_KEYS);
     if (documents.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
     vocabularyLimits(options); // refuse bad limits before any work (they are applied below)

@@ -1,4 +1,5 @@
 import { AppliedMLError, checkKnownKeys, checkOptionsObject } from '@appliedml/engine';
+import { checkStringList } from './text-input';
 
 export interface VocabularyOptions {
   /** Keep terms seen in at least this many documents (default 1). */
@@ -53,6 +54,16 @@ export function vocabularyLimits(options: VocabularyOptions): { minCount: number
     );
   return { minCount, maxSize };
 }
+/**
+ * Internal: `documents` is a list of token lists of strings, else E_INPUT_INVALID naming the document. A
+ * number token was kept, and the saved vocabulary then failed to load.
+ */
+export function checkDocuments(field: string, documents: unknown): void {
+  if (!Array.isArray(documents))
+    throw new AppliedMLError('E_INPUT_INVALID', `${field} takes a list of token lists (string arrays).`, { details: { field } });
+  for (let d = 0; d < documents.length; d++) checkStringList(`${field} document ${d}`, documents[d]);
+}
+
 export class Vocabulary {
   readonly terms: readonly string[];
   readonly offset: number;
@@ -118,9 +129,7 @@ export class Vocabulary {
     documents: readonly (readonly string[])[],
     options: VocabularyOptions = {},
   ): { vocabulary: Vocabulary; documentFrequency: Map<string, number> } {
-    const docs: unknown = documents;
-    if (!Array.isArray(docs) || docs.some((d) => !Array.isArray(d)))
-      throw new AppliedMLError('E_INPUT_INVALID', 'Vocabulary.fit takes a list of token lists (string arrays).');
+    checkDocuments('Vocabulary.fit', documents);
     checkKnownKeys('Vocabulary.fit options', options, OPTION_KEYS);
     const { minCount, maxSize } = vocabularyLimits(options);
     const df = new Map<string, number>();
