@@ -1,5 +1,6 @@
 import { AppliedMLError } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
+import { fsddOfficialSplit, type FsddRecording } from './datasets';
 import { SpeechRecognizer } from './speech-recognizer';
 import { StreamingRecognizer } from './streaming';
 import { detectSpeech, trimSilence } from './vad';
@@ -173,5 +174,48 @@ describe('misspelt option names of the audio and VAD helpers are refused with th
     expect(() => SpeechRecognizer.create({ vad: { padMS: 10 } } as never)).toThrow(
       expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringMatching(/^vad has no option 'padMS'; valid: /) }),
     );
+  });
+});
+
+describe('null and NaN arguments are E_INPUT_INVALID where they gave a TypeError or failed later (S7)', () => {
+  it('fsddOfficialSplit: not a list, or a recording without a whole-number index (it fell out of both sides)', () => {
+    for (const [bad, index] of [
+      [null, undefined],
+      [{ length: 1 }, undefined],
+      [[{ label: '1', speaker: 'a', path: 'p' }], 0],
+      [[{ label: '1', speaker: 'a', path: 'p', index: 3 }, { index: '7' }], 1],
+      [[null], 0],
+      [new Array(1), 0],
+    ] as const) {
+      const e = errorOf(() => fsddOfficialSplit(bad as never));
+      expect([e.code, (e.details as { index?: unknown }).index]).toEqual(['E_INPUT_INVALID', index]);
+    }
+    const rec = (index: number): FsddRecording => ({ path: `p${index}`, label: '1', speaker: 'a', index });
+    const split = fsddOfficialSplit([rec(0), rec(4), rec(5), rec(49)]);
+    expect([split.train.map((r) => r.index), split.test.map((r) => r.index)]).toEqual([
+      [5, 49],
+      [0, 4],
+    ]);
+    expect(fsddOfficialSplit([])).toEqual({ train: [], test: [] });
+  });
+
+  it('new StreamingRecognizer refuses a rate that is not a whole number of Hz and a classify that is not a function at construction', () => {
+    const classify = (): { probs: Float32Array; labels: string[] } => ({ probs: new Float32Array([1]), labels: ['x'] });
+    for (const [rate, fn, field] of [
+      [NaN, classify, 'rate'],
+      [0, classify, 'rate'],
+      [8000.5, classify, 'rate'],
+      ['8000', classify, 'rate'],
+      [8000, null, 'classify'],
+      [8000, 'classify', 'classify'],
+    ] as const) {
+      const e = errorOf(() => new StreamingRecognizer(rate as never, fn as never));
+      expect([e.code, fieldOf(e)]).toEqual(['E_INPUT_INVALID', field]);
+    }
+    expect(fieldOf(errorOf(() => new StreamingRecognizer(8000, classify, {}, null as never)))).toBe('alive');
+    // undefined options and callback take the defaults.
+    const stream = new StreamingRecognizer(8000, classify, undefined, undefined);
+    expect(stream.push(new Float32Array(800))).toEqual([]);
+    expect(stream.flush()).toEqual([]);
   });
 });

@@ -48,5 +48,18 @@ export async function readFsdd(options: ResolveDatasetOptions = {}): Promise<Fsd
 
 /** The dataset's official split: indices 0–4 of each digit and speaker are test. */
 export function fsddOfficialSplit(recordings: FsddRecording[]): { train: FsddRecording[]; test: FsddRecording[] } {
+  if (!Array.isArray(recordings))
+    throw new AppliedMLError('E_INPUT_INVALID', 'fsddOfficialSplit needs the list of recordings readFsdd returns.', {
+      details: { field: 'recordings' },
+    });
+  // Every index, holes included: a record without a whole-number index fell out of both sides unnoticed.
+  for (let i = 0; i < recordings.length; i++) {
+    const r: unknown = recordings[i];
+    const index = r !== null && typeof r === 'object' ? (r as { index?: unknown }).index : undefined;
+    if (!(Number.isInteger(index) && (index as number) >= 0))
+      throw new AppliedMLError('E_INPUT_INVALID', `recordings[${i}] needs a recording index, a whole number ≥ 0.`, {
+        details: { field: 'recordings', index: i },
+      });
+  }
   return { train: recordings.filter((r) => r.index >= 5), test: recordings.filter((r) => r.index < 5) };
 }

@@ -1,4 +1,4 @@
-import { AppliedMLError, checkNumberOption } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkNumberOption } from '@appliedml/engine';
 import { checkFiniteSamples } from './features';
 import { checkVadOptions, definedOnly, detectSpeech, type VadOptions } from './vad';
 import { StreamingResampler } from './wav';
@@ -66,6 +66,16 @@ export class StreamingRecognizer {
      */
     private readonly alive: () => void = () => {},
   ) {
+    // The model's rate and the callbacks too: a NaN rate or a null classify was taken here and failed at push.
+    checkIntegerOption('rate', rate, 1000, 384_000, false);
+    if (typeof classify !== 'function' || typeof alive !== 'function')
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        'A StreamingRecognizer needs a classify function (create it with SpeechRecognizer.createStream()).',
+        {
+          details: { field: typeof classify !== 'function' ? 'classify' : 'alive' },
+        },
+      );
     // Checked here, at createStream: a zero maxWordSeconds made push() loop forever on an empty word.
     if (options === null || typeof options !== 'object') throw new AppliedMLError('E_INPUT_INVALID', 'Stream options must be an object.');
     checkNumberOption('sampleRate', options.sampleRate, 1000, 384_000);
