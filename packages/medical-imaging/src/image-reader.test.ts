@@ -294,3 +294,15 @@ describe('maxDecodedBytes', () => {
     expect((await readMedicalImage(dicom, { maxDecodedBytes: 1 })).format).toBe('dicom');
   });
 });
+
+describe('raster channel counts', () => {
+  it('rasterToColor and rasterToGray refuse a raster of more than 4 channels (E_INPUT_INVALID; 5 channels gave zeros)', () => {
+    const five = { width: 1, height: 1, channels: 5, bitDepth: 8 as const, data: Uint8Array.of(10, 20, 30, 40, 50), format: 'raw' };
+    expect(() => rasterToColor(five)).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringMatching(/1 to 4 channels/) }),
+    );
+    expect(() => rasterToGray(five)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    const rgba = { ...five, channels: 4, data: Uint8Array.of(255, 0, 51, 7) };
+    expect(rasterToColor(rgba).data).toEqual(Float32Array.of(1, 0, 0.2));
+  });
+});

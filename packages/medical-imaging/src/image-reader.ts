@@ -2,7 +2,7 @@
 // the bytes the read allocates, both checked from the header before any pixel is decoded; 16-bit images
 // stay 16-bit. `readMedicalImage` picks DICOM or sharp from the bytes.
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
-import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, describeValue } from '@appliedml/engine';
 import type { Logger } from '@appliedml/engine';
 import { applyWindowInto, checkVoi, dicomToColor, dicomToDisplay, minMaxScale } from './dicom/dicom-pixels';
 import type { VoiSetting } from './dicom/dicom-pixels';
@@ -225,6 +225,11 @@ function checkRaster(raster: RasterImage, name: string): void {
   if (raster === null || typeof raster !== 'object' || !raster.data)
     throw new AppliedMLError('E_INPUT_INVALID', `${name} needs a raster { width, height, channels, bitDepth, data }.`);
   const { width, height, channels } = raster;
+  if (!(Number.isInteger(channels) && channels >= 1 && channels <= 4))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${name} reads rasters of 1 to 4 channels (gray, gray + alpha, RGB, RGBA); got ${describeValue(channels)}.`,
+    );
   if (![width, height, channels].every((v) => Number.isInteger(v) && v > 0) || raster.data.length !== width * height * channels)
     throw new AppliedMLError(
       'E_SHAPE_MISMATCH',

@@ -3,7 +3,7 @@
 // model trained on it ships.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError, checkPathArgument } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkPathArgument, describeValue } from '@appliedml/engine';
 import type { ColorImage, GrayImage } from './gray-image';
 import { loadSharp } from './image-reader';
 
@@ -28,9 +28,26 @@ export async function kvasirIds(root: string): Promise<string[]> {
     .sort();
 }
 
-/** Load the given ids at size × size: RGB images in [0, 1], masks as 0/1. */
+/**
+ * Load the given ids at size × size (1..1024): RGB images in [0, 1], masks as 0/1. An id is a file name
+ * without `.jpg` (as `kvasirIds` lists them): one with a path separator or `..` is refused, so that no
+ * file outside `root` is read.
+ */
 export async function readKvasirSeg(root: string, ids: string[], size: number): Promise<SegmentationSet> {
   checkPathArgument(root, 'root');
+  if (!Array.isArray(ids))
+    throw new AppliedMLError('E_INPUT_INVALID', `ids must be a list of image ids (got ${describeValue(ids)}).`, {
+      details: { field: 'ids' },
+    });
+  ids.forEach((id: unknown, i) => {
+    if (typeof id !== 'string' || id === '' || /[/\\\0]/.test(id) || id.includes('..'))
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `ids[${i}] = ${describeValue(id)} is not an image id (a file name in ${join(root, 'images')} without .jpg: no path separator or '..').`,
+        { details: { field: 'ids', index: i } },
+      );
+  });
+  checkIntegerOption('size', size, 1, 1024, false);
   const sharp = await loadSharp();
   const images: ColorImage[] = [];
   const masks: GrayImage[] = [];

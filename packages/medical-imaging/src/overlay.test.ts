@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf as code } from './test-discs';
 import { readImage } from './image-reader';
 import { grayToPng, heatmapOverlayPng, maskOverlayPng } from './overlay';
 
@@ -30,5 +31,27 @@ describe('PNG overlays', () => {
     const back = await readImage(await grayToPng(tall, { width: 256 }));
     expect(back.height).toBe(8192);
     expect(back.width).toBe(1); // 256 × 8192 / 15,360,000 rounds to 0: at least one pixel
+  });
+});
+
+describe('overlay options', () => {
+  const mask = { width: 8, height: 4, data: Float32Array.from({ length: 32 }, (_, i) => i % 2) };
+
+  it('refuses misspelt names, null options, a colour that is not three values in 0..255 and alpha outside [0, 1] (E_INPUT_INVALID)', async () => {
+    expect(
+      (await maskOverlayPng(image, mask, { color: [255, 0, 0], truthColor: [0, 0, 255], alpha: 1, truth: mask })).length,
+    ).toBeGreaterThan(0);
+    expect((await maskOverlayPng(image, mask, undefined)).length).toBeGreaterThan(0);
+    await expect(maskOverlayPng(image, mask, { colour: [1, 2, 3] } as never)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: expect.stringMatching(/maskOverlayPng options has no option 'colour'; valid: width, alpha, color, truth, truthColor/),
+    });
+    for (const color of ['red', [300, -1, NaN], [1, 2], [0, 0, 256], null])
+      expect(await code(() => maskOverlayPng(image, mask, { color } as never)), JSON.stringify(color)).toBe('E_INPUT_INVALID');
+    expect(await code(() => maskOverlayPng(image, mask, { truthColor: 'blue' } as never))).toBe('E_INPUT_INVALID');
+    expect(await code(() => maskOverlayPng(image, mask, null as never))).toBe('E_INPUT_INVALID');
+    expect(await code(() => heatmapOverlayPng(image, image, { alpha: 5 }))).toBe('E_INPUT_INVALID');
+    expect(await code(() => heatmapOverlayPng(image, image, { widht: 16 } as never))).toBe('E_INPUT_INVALID');
+    expect(await code(() => grayToPng(image, { alpha: NaN }))).toBe('E_INPUT_INVALID');
   });
 });

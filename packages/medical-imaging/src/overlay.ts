@@ -1,5 +1,5 @@
 // Pictures for people: the image, a Grad-CAM heatmap over it, or masks over it, written as PNG.
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, checkNumberOption, describeValue } from '@appliedml/engine';
 import type { GrayImage } from './gray-image';
 import { loadSharp } from './image-reader';
 import { checkImage, resizeGray } from './preprocess';
@@ -7,16 +7,41 @@ import { checkImage, resizeGray } from './preprocess';
 export interface OverlayOptions {
   /** Output width in pixels (height keeps the aspect); default the image's own width. */
   width?: number;
-  /** Opacity of the heatmap or mask colour (default 0.45). */
+  /** Opacity of the heatmap or mask colour, in [0, 1] (default 0.45). */
   alpha?: number;
 }
 
 export interface MaskOverlayOptions extends OverlayOptions {
-  /** RGB of the predicted mask (default green). */
+  /** RGB of the predicted mask, each from 0 to 255 (default green). */
   color?: [number, number, number];
   /** A second mask (e.g. the ground truth) drawn as an outline in `truthColor` (default red). */
   truth?: GrayImage;
   truthColor?: [number, number, number];
+}
+
+const OVERLAY_KEYS = Object.keys({ width: 1, alpha: 1 } satisfies Record<keyof OverlayOptions, 1>);
+const MASK_OVERLAY_KEYS = Object.keys({ width: 1, alpha: 1, color: 1, truth: 1, truthColor: 1 } satisfies Record<
+  keyof MaskOverlayOptions,
+  1
+>);
+
+/** The options of an overlay: known names only (a misspelt `colour` is refused), `alpha` in [0, 1]. */
+function checkOverlayOptions(what: string, options: OverlayOptions, known: readonly string[]): void {
+  checkKnownKeys(`${what} options`, options, known);
+  checkNumberOption('alpha', options.alpha, 0, 1);
+}
+
+/** An RGB colour option: three numbers in [0, 255] (undefined: the default). */
+function checkColor(field: string, value: unknown): void {
+  if (value === undefined) return;
+  if (!(
+    Array.isArray(value) &&
+    value.length === 3 &&
+    value.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 255)
+  ))
+    throw new AppliedMLError('E_INPUT_INVALID', `${field} must be [red, green, blue], each from 0 to 255 (got ${describeValue(value)}).`, {
+      details: { field },
+    });
 }
 
 /** One channel of the classic "jet" colour map: 255 · clamp(1.5 − |4t − k|). */
@@ -60,6 +85,7 @@ async function encodePng(rgb: Uint8Array, width: number, height: number): Promis
 
 /** The grayscale image alone, as PNG. */
 export async function grayToPng(image: GrayImage, options: OverlayOptions = {}): Promise<Uint8Array> {
+  checkOverlayOptions('grayToPng', options, OVERLAY_KEYS);
   checkImage(image);
   const { width, height } = outputSize(image, options);
   const base = resizeGray(image, width, height).data;
@@ -70,6 +96,7 @@ export async function grayToPng(image: GrayImage, options: OverlayOptions = {}):
 
 /** A heatmap (values in [0, 1], any size) in jet colours over the image, as PNG. */
 export async function heatmapOverlayPng(image: GrayImage, heatmap: GrayImage, options: OverlayOptions = {}): Promise<Uint8Array> {
+  checkOverlayOptions('heatmapOverlayPng', options, OVERLAY_KEYS);
   checkImage(image);
   checkImage(heatmap, 'heatmap');
   const { width, height } = outputSize(image, options);
@@ -100,6 +127,9 @@ function sameAspect(image: GrayImage, mask: GrayImage, what: string): void {
 
 /** A binary mask (values > 0.5) filled in colour over the image, optionally a second mask's outline; as PNG. */
 export async function maskOverlayPng(image: GrayImage, mask: GrayImage, options: MaskOverlayOptions = {}): Promise<Uint8Array> {
+  checkOverlayOptions('maskOverlayPng', options, MASK_OVERLAY_KEYS);
+  checkColor('color', options.color);
+  checkColor('truthColor', options.truthColor);
   checkImage(image);
   checkImage(mask, 'mask');
   sameAspect(image, mask, 'mask');
