@@ -1,5 +1,5 @@
 import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
-import { checkStringArgument } from './text-input';
+import { checkChoice, checkStringArgument } from './text-input';
 
 export interface CharNgramOptions {
   /** Smallest and largest n (default 2..4). */
@@ -20,6 +20,7 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 export function charNgrams(text: string, options: CharNgramOptions = {}): string[] {
   checkStringArgument('charNgrams text', text);
   checkKnownKeys('charNgrams options', options, OPTION_KEYS);
+  checkChoice('charNgrams scope', options.scope, ['word', 'text']); // another value counted as 'word'
   const min = options.min ?? 2;
   const max = options.max ?? 4;
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min || max > 16) {

@@ -3,7 +3,10 @@ import { charNgrams } from './char-ngrams';
 import { extractFeatures, resolveFeatureConfig, tokenize } from './features';
 import { fnv1a } from './hash';
 import { hashedNgrams } from './hashed-ngrams';
+import { readSmsSpam, readTrec } from './loaders';
+import { SentimentScorer } from './sentiment';
 import { codeOf } from './test-helpers';
+import { decodeText } from './text-input';
 import { TfidfVectorizer } from './tfidf';
 import { Vocabulary } from './vocabulary';
 
@@ -60,5 +63,29 @@ describe('helper arguments of the wrong type', () => {
     // What Vocabulary.fit keeps, its saved JSON loads again.
     const { vocabulary } = Vocabulary.fit([['x', 'y'], ['x']]);
     expect(Vocabulary.fromJSON(vocabulary.toJSON()).terms).toEqual(['x', 'y']);
+  });
+});
+
+describe('yes/no options and named choices', () => {
+  it("a flag that is not a boolean or a choice not in the list is refused ('no' was truthy, 'bogus' fell back to a default)", async () => {
+    const invalid = async (fn: () => unknown): Promise<void> => expect(await codeOf(fn)).toBe('E_INPUT_INVALID');
+    await invalid(() => charNgrams('ab cd', { scope: 'bogus' as never }));
+    await invalid(() => readTrec('/nonexistent/t.label', { granularity: 'x' as never }));
+    await invalid(() => readSmsSpam('/nonexistent/s.tsv', { dedupe: 'no' as never }));
+    await invalid(() => new SentimentScorer({ stem: 'yes' as never }));
+    await invalid(() => Vocabulary.fit([['a']], { reserveSpecial: 1 as never }));
+    await invalid(() => TfidfVectorizer.fit([['a']], { sublinearTf: 'false' as never }));
+    await invalid(() => TfidfVectorizer.fitTransform([['a']], { normalize: 0 as never }));
+    await invalid(() => decodeText(new Uint8Array([104, 0]), 'utf-16' as never));
+    await invalid(() => decodeText(null as never));
+    await invalid(() => decodeText('abc' as never));
+    // A stored flag that is not a boolean is a corrupt bundle, not read as true.
+    const json = TfidfVectorizer.fit([['a', 'b']]).toJSON();
+    expect(await codeOf(() => TfidfVectorizer.fromJSON({ ...json, sublinearTf: 'false' as never }))).toBe('E_BUNDLE_CORRUPT');
+    expect(TfidfVectorizer.fromJSON({ ...json, normalize: false }).normalize).toBe(false);
+    // Left out (undefined) still means the default.
+    expect(charNgrams('ab', { scope: undefined, min: 2, max: 2 })).toEqual([' a', 'ab', 'b ']);
+    expect(decodeText(Buffer.from('café'), undefined)).toBe('café');
+    expect(TfidfVectorizer.fit([['a']], { sublinearTf: undefined, normalize: undefined }).sublinearTf).toBe(true);
   });
 });

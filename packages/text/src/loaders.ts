@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { AppliedMLError, checkIntegerOption, checkKnownKeys, readCsv } from '@appliedml/engine';
-import { checkText, decodeText } from './text-input';
+import { checkChoice, checkFlag, checkText, decodeText } from './text-input';
 
 /** One labelled text. `label` is one class, or several for multi-label data. */
 export interface TextExample {
@@ -68,6 +68,7 @@ function nonEmpty(rows: TextExample[], file: string): TextExample[] {
  * true) a text that repeats an earlier one is dropped, as the dataset's notes advise.
  */
 export async function readSmsSpam(file: string, options: LoaderOptions & { dedupe?: boolean } = {}): Promise<TextExample[]> {
+  checkFlag('readSmsSpam dedupe', options?.dedupe);
   const text = decodeText(await readBytes(file, options, 'readSmsSpam', [...LOADER_KEYS, 'dedupe']), 'utf-8', file);
   const seen = new Set<string>();
   const rows: TextExample[] = [];
@@ -96,6 +97,7 @@ export async function readSmsSpam(file: string, options: LoaderOptions & { dedup
  * `granularity` 'coarse' (default, TREC-6) or 'fine' (TREC-50, labels like `NUM:dist`).
  */
 export async function readTrec(file: string, options: LoaderOptions & { granularity?: 'coarse' | 'fine' } = {}): Promise<TextExample[]> {
+  checkChoice('readTrec granularity', options?.granularity, ['coarse', 'fine']);
   const text = decodeText(await readBytes(file, options, 'readTrec', [...LOADER_KEYS, 'granularity']), 'latin1', file);
   const rows: TextExample[] = [];
   text.split('\n').forEach((raw, i) => {

@@ -1,7 +1,7 @@
 import { AppliedMLError, checkIntegerOption, checkKnownKeys } from '@appliedml/engine';
 import { stemmerFor, tokenizerFor } from './languages';
 import { naturalModule, type SentimentCtor } from './natural-modules';
-import { checkText } from './text-input';
+import { checkFlag, checkText } from './text-input';
 
 /** Languages and vocabularies natural's SentimentAnalyzer has. */
 const VOCABULARIES = {
@@ -40,6 +40,7 @@ export class SentimentScorer {
   constructor(options: SentimentOptions = {}) {
     checkKnownKeys('SentimentScorer options', options, OPTION_KEYS);
     checkIntegerOption('maxTextChars', options.maxTextChars, 1, Number.MAX_SAFE_INTEGER);
+    checkFlag('SentimentScorer stem', options.stem);
     const vocabulary = options.vocabulary ?? 'afinn';
     const language = options.language ?? 'en';
     // Own keys only: 'constructor' or 'toString' must not find Object's.

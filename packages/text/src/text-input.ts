@@ -69,8 +69,31 @@ export function checkStringList(field: string, value: unknown): void {
       });
 }
 
+/** Internal: a yes/no option is true, false or left out (undefined); 'no' or 1 were read by truthiness. */
+export function checkFlag(field: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new AppliedMLError('E_INPUT_INVALID', `${field} must be true or false (got ${describeValue(value)}).`, { details: { field } });
+}
+
+/** Internal: a named choice is one of `choices` or left out (undefined); another name fell back to a default. */
+export function checkChoice(field: string, value: unknown, choices: readonly string[]): void {
+  if (value !== undefined && !choices.includes(value as string))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${field} must be one of ${choices.map((c) => `'${c}'`).join(', ')} (got ${describeValue(value)}).`,
+      {
+        details: { field },
+      },
+    );
+}
+
 /** Decode bytes strictly: UTF-8 (default) fails on invalid sequences with E_INPUT_INVALID; latin1 never fails. */
 export function decodeText(bytes: Uint8Array, encoding: 'utf-8' | 'latin1' = 'utf-8', file?: string): string {
+  if (!(bytes instanceof Uint8Array))
+    throw new AppliedMLError('E_INPUT_INVALID', `decodeText takes bytes (a Uint8Array or Buffer); got ${describeValue(bytes)}.`, {
+      details: { field: 'bytes' },
+    });
+  checkChoice('decodeText encoding', encoding, ['utf-8', 'latin1']); // 'utf-16' was decoded as UTF-8
   if (encoding === 'latin1') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);

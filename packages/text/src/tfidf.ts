@@ -1,6 +1,6 @@
 import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import { charFeatureGroups, type WordGrams } from './features';
-import { checkStringList } from './text-input';
+import { checkFlag, checkStringList } from './text-input';
 import { Vocabulary, checkDocuments, vocabularyLimits, type VocabularyOptions } from './vocabulary';
 
 /** A sparse row: feature indices (ascending) and their values. */
@@ -45,6 +45,8 @@ export class TfidfVectorizer {
     checkDocuments('TfidfVectorizer.fit', documents);
     checkKnownKeys('TF-IDF options', options, OPTION_KEYS);
     if (documents.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
+    checkFlag('TF-IDF sublinearTf', options.sublinearTf);
+    checkFlag('TF-IDF normalize', options.normalize);
     const { vocabulary, documentFrequency } = Vocabulary.fit(documents, {
       minCount: options.minCount,
       maxSize: options.maxSize,
@@ -75,6 +77,10 @@ export class TfidfVectorizer {
       // A fitted idf is log((1 + n) / (1 + df)) + 1: at least 1, far below 1000 for any corpus.
       throw new AppliedMLError('E_BUNDLE_CORRUPT', 'The stored TF-IDF weights do not match the vocabulary or are out of range.');
     }
+    // Left out means true (as fit's defaults); anything but a boolean ('false' read as true) is corrupt.
+    for (const flag of [json.sublinearTf, json.normalize] as unknown[])
+      if (flag !== undefined && typeof flag !== 'boolean')
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', 'The stored TF-IDF sublinearTf / normalize flags are not true or false.');
     return new TfidfVectorizer(vocabulary, Float32Array.from(json.idf), json.sublinearTf !== false, json.normalize !== false);
   }
 
@@ -179,6 +185,8 @@ export class TfidfVectorizer {
     checkKnownKeys('TF-IDF options', options, OPTION_KEYS);
     if (documents.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
     vocabularyLimits(options); // refuse bad limits before any work (they are applied below)
+    checkFlag('TF-IDF sublinearTf', options.sublinearTf);
+    checkFlag('TF-IDF normalize', options.normalize);
     const n = documents.length;
     const provisional = new Map<string, number>();
     const terms: string[] = [];

@@ -1,5 +1,5 @@
 import { AppliedMLError, checkKnownKeys, checkOptionsObject } from '@appliedml/engine';
-import { checkStringList } from './text-input';
+import { checkFlag, checkStringList } from './text-input';
 
 export interface VocabularyOptions {
   /** Keep terms seen in at least this many documents (default 1). */
@@ -131,6 +131,7 @@ export class Vocabulary {
   ): { vocabulary: Vocabulary; documentFrequency: Map<string, number> } {
     checkDocuments('Vocabulary.fit', documents);
     checkKnownKeys('Vocabulary.fit options', options, OPTION_KEYS);
+    checkFlag('Vocabulary.fit reserveSpecial', options.reserveSpecial);
     const { minCount, maxSize } = vocabularyLimits(options);
     const df = new Map<string, number>();
     for (const doc of documents) {
