@@ -1,4 +1,4 @@
-import { AppliedMLError, describeValue, readNumericMatrix, type CsvSource, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, describeValue, readNumericMatrix, type CsvSource } from '@appliedml/engine';
 
 /** A square road-graph matrix (weighted or 0/1), row-major; entry (i, j) links sensor i to j. */
 export interface Adjacency {
@@ -108,7 +108,11 @@ export function createAdjacency(matrix: ArrayLike<ArrayLike<number>> | Float64Ar
 
 /** Reads a headerless square CSV (los_adj.csv). Not square → E_SHAPE_MISMATCH; bad cells → E_INPUT_INVALID. */
 export async function readAdjacencyCsv(source: CsvSource, options: { header?: boolean } = {}): Promise<Adjacency> {
-  checkOptionsObject('readAdjacencyCsv options', options);
+  checkKnownKeys('readAdjacencyCsv options', options, ['header']);
+  if (options.header !== undefined && typeof options.header !== 'boolean')
+    throw new AppliedMLError('E_INPUT_INVALID', `readAdjacencyCsv header must be true or false; got ${describeValue(options.header)}.`, {
+      details: { field: 'header' },
+    });
   const m = await readNumericMatrix(source, { header: options.header ?? false });
   if (m.rows !== m.cols) {
     throw new AppliedMLError('E_SHAPE_MISMATCH', `An adjacency matrix must be square; the CSV is ${m.rows} × ${m.cols}.`, {

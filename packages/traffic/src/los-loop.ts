@@ -1,4 +1,4 @@
-import { resolveDataset, type DatasetSpec, type ResolveDatasetOptions, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, resolveDataset, type DatasetSpec, type ResolveDatasetOptions } from '@appliedml/engine';
 import { readAdjacencyCsv, subAdjacency, type Adjacency } from './adjacency';
 import { readSeriesCsv } from './read-csv';
 import { selectSensors, type TrafficSeries } from './series';
@@ -20,8 +20,24 @@ export interface LoadLosLoopOptions extends ResolveDatasetOptions {
   sensorIndices?: readonly number[];
 }
 
+const LOAD_LOS_LOOP_KEYS = Object.keys({
+  sensorIndices: 1,
+  dataDir: 1,
+  cacheDir: 1,
+  allowDownload: 1,
+  verify: 1,
+  logger: 1,
+  downloadTimeoutMs: 1,
+  maxDownloadBytes: 1,
+  env: 1,
+} satisfies Record<keyof LoadLosLoopOptions, 1>);
+
 export async function loadLosLoop(options: LoadLosLoopOptions = {}): Promise<{ series: TrafficSeries; adjacency: Adjacency }> {
-  checkOptionsObject('loadLosLoop options', options);
+  checkKnownKeys('loadLosLoop options', options, LOAD_LOS_LOOP_KEYS);
+  if (options.sensorIndices !== undefined && !Array.isArray(options.sensorIndices))
+    throw new AppliedMLError('E_INPUT_INVALID', 'loadLosLoop sensorIndices must be a list of sensor indices (0..206).', {
+      details: { field: 'sensorIndices' },
+    });
   const { sensorIndices, ...resolveOptions } = options;
   const ds = await resolveDataset(LOS_LOOP, resolveOptions);
   let series = await readSeriesCsv(ds.files['los_speed.csv'] as string, { intervalMinutes: 5, start: LOS_LOOP_START, header: true });

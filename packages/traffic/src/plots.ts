@@ -1,4 +1,4 @@
-import { AppliedMLError, checkNumberOption, checkOptionsObject } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, checkNumberOption, describeValue } from '@appliedml/engine';
 import type { HorizonMetrics } from './horizon-metrics';
 
 /** A Vega-Lite specification (plain JSON). */
@@ -45,9 +45,20 @@ export interface ForecastChartInput {
   height?: number;
 }
 
+const CHART_INPUT_KEYS = Object.keys({
+  sensor: 1,
+  times: 1,
+  actual: 1,
+  forecast: 1,
+  label: 1,
+  alerts: 1,
+  width: 1,
+  height: 1,
+} satisfies Record<keyof ForecastChartInput, 1>);
+
 /** Forecast against actual for one sensor (a Vega-Lite spec; render it with `renderChartSvg`). */
 export function forecastChartSpec(input: ForecastChartInput): ChartSpec {
-  checkOptionsObject('forecastChartSpec input', input);
+  checkKnownKeys('forecastChartSpec input', input, CHART_INPUT_KEYS);
   for (const key of ['times', 'actual', 'forecast'] as const)
     if (!Array.isArray(input[key]))
       throw new AppliedMLError('E_INPUT_INVALID', `forecastChartSpec needs ${key} as an array.`, { details: { field: key } });
@@ -97,7 +108,25 @@ export function errorByHorizonSpec(
   results: { model: string; horizons: Pick<HorizonMetrics, 'minutes' | 'rmse' | 'mae'>[] }[],
   options: { width?: number; height?: number } = {},
 ): ChartSpec {
-  checkOptionsObject('errorByHorizonSpec options', options);
+  checkKnownKeys('errorByHorizonSpec options', options, ['width', 'height']);
+  if (!Array.isArray(results))
+    throw new AppliedMLError('E_INPUT_INVALID', `errorByHorizonSpec needs a list of { model, horizons }; got ${describeValue(results)}.`, {
+      details: { field: 'results' },
+    });
+  results.forEach((r, i) => {
+    if (r === null || typeof r !== 'object' || typeof r.model !== 'string' || !Array.isArray(r.horizons))
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `errorByHorizonSpec results[${i}] must be { model: string, horizons: [...] } (e.g. from evaluate); got ${describeValue(r)}.`,
+        { details: { index: i } },
+      );
+    r.horizons.forEach((h, j) => {
+      if (h === null || typeof h !== 'object')
+        throw new AppliedMLError('E_INPUT_INVALID', `errorByHorizonSpec results[${i}].horizons[${j}] must be { minutes, rmse, mae }.`, {
+          details: { index: i, horizon: j },
+        });
+    });
+  });
   checkChartSize('width', options.width);
   checkChartSize('height', options.height);
   const rows = results.flatMap((r) =>

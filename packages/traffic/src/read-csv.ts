@@ -2,6 +2,7 @@ import {
   AppliedMLError,
   checkKnownKeys,
   csvRowLine,
+  describeValue,
   parseNumberCell,
   readCsv,
   readCsvAll,
@@ -87,6 +88,10 @@ const READ_SERIES_KEYS = Object.keys({
 } satisfies Record<keyof ReadSeriesOptions, 1>);
 
 export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOptions): Promise<TrafficSeries> {
+  if (options === undefined)
+    throw new AppliedMLError('E_INPUT_INVALID', 'readSeriesCsv needs options with at least intervalMinutes.', {
+      details: { field: 'options' },
+    });
   checkKnownKeys('readSeriesCsv options', options, READ_SERIES_KEYS);
   const intervalMinutes = checkInterval(options.intervalMinutes);
   if (options.sensorColumn !== undefined || options.valueColumn !== undefined || options.sensors !== undefined)
@@ -166,6 +171,22 @@ export function resampleToGrid(
   missingValue?: number,
   timeZone?: string,
 ): TrafficSeries {
+  for (const [name, list] of [
+    ['times', times as unknown],
+    ['readings', readings as unknown],
+  ] as const)
+    if (!(list instanceof Float64Array) && !(Array.isArray(list) && list.every((v) => typeof v === 'number')))
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `resampleToGrid needs ${name} as a Float64Array of numbers; got ${describeValue(list)}.`,
+        {
+          details: { field: name },
+        },
+      );
+  if (!Array.isArray(sensors))
+    throw new AppliedMLError('E_INPUT_INVALID', `resampleToGrid needs sensors as a list of ids; got ${describeValue(sensors)}.`, {
+      details: { field: 'sensors' },
+    });
   const n = sensors.length;
   checkInterval(intervalMinutes);
   if (times.length === 0 || n === 0 || readings.length !== times.length * n)

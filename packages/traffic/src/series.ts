@@ -1,4 +1,4 @@
-import { AppliedMLError, chronologicalSplit, describeValue, parseDateCell } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, chronologicalSplit, describeValue, parseDateCell } from '@appliedml/engine';
 import { checkTimeZone, instantOfWall } from './time-zone';
 
 /**
@@ -44,6 +44,16 @@ export interface CreateSeriesInput {
   timeZone?: string;
   synthetic?: boolean;
 }
+
+const CREATE_SERIES_KEYS = Object.keys({
+  values: 1,
+  sensors: 1,
+  intervalMinutes: 1,
+  start: 1,
+  missingValue: 1,
+  timeZone: 1,
+  synthetic: 1,
+} satisfies Record<keyof CreateSeriesInput, 1>);
 
 function invalid(message: string, details: Record<string, unknown> = {}): never {
   throw new AppliedMLError('E_INPUT_INVALID', message, { details });
@@ -152,6 +162,7 @@ export function checkSeriesShape(series: TrafficSeries, what = 'The series'): vo
  */
 export function createSeries(input: CreateSeriesInput): TrafficSeries {
   if (input === null || typeof input !== 'object') invalid('createSeries needs { values, sensors?, intervalMinutes, start? }.');
+  checkKnownKeys('createSeries input', input, CREATE_SERIES_KEYS);
   const intervalMinutes = checkInterval(input.intervalMinutes);
   let values: Float64Array;
   let sensorCount: number;
@@ -245,7 +256,9 @@ export function assertEverySensorObserved(series: TrafficSeries, what = 'The ser
 }
 
 /** Steps [from, to) of a series as a new series (start time moved accordingly). */
-export function sliceSeries(series: TrafficSeries, from: number, to = series.steps): TrafficSeries {
+export function sliceSeries(series: TrafficSeries, from: number, to?: number): TrafficSeries {
+  checkSeriesShape(series, 'sliceSeries: the series');
+  to ??= series.steps;
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > series.steps || from >= to) {
     invalid(`sliceSeries(${from}, ${to}) is outside 0..${series.steps}.`, { from, to, steps: series.steps });
   }
@@ -258,12 +271,19 @@ export function sliceSeries(series: TrafficSeries, from: number, to = series.ste
   };
 }
 
-/** Keep only some sensors (by id or index), in the order given. */
+/** Keep only some sensors (by id or index), in the order given; each at most once. */
 export function selectSensors(series: TrafficSeries, sensors: readonly (string | number)[]): TrafficSeries {
+  checkSeriesShape(series, 'selectSensors: the series');
+  if (!Array.isArray(sensors))
+    invalid(`selectSensors needs a list of sensor ids or indices; got ${describeValue(sensors)}.`, { field: 'sensors' });
   const n = series.sensors.length;
+  const seen = new Set<number>();
   const idx = sensors.map((s) => {
     const i = typeof s === 'number' ? s : series.sensors.indexOf(s);
     if (!Number.isInteger(i) || i < 0 || i >= n) invalid(`Unknown sensor ${describeValue(s)}.`, { sensor: s });
+    // A sensor twice would make duplicate ids, which createSeries and every model refuse.
+    if (seen.has(i)) invalid(`selectSensors names sensor '${series.sensors[i]}' twice; each sensor once.`, { sensor: series.sensors[i] });
+    seen.add(i);
     return i;
   });
   const m = idx.length;
@@ -276,7 +296,9 @@ export function selectSensors(series: TrafficSeries, sensors: readonly (string |
 
 /** Chronological split by fraction: the first floor(steps * trainFraction) steps, then the rest. */
 export function splitSeries(series: TrafficSeries, trainFraction = 0.8): { train: TrafficSeries; test: TrafficSeries; testStart: number } {
-  if (!(trainFraction > 0 && trainFraction < 1)) invalid(`trainFraction must be in (0, 1); got ${trainFraction}.`);
+  checkSeriesShape(series, 'splitSeries: the series');
+  if (!(typeof trainFraction === 'number' && trainFraction > 0 && trainFraction < 1))
+    invalid(`trainFraction must be a number in (0, 1); got ${describeValue(trainFraction)}.`);
   const cut = chronologicalSplit(series.steps, { trainFraction }).train.length;
   if (cut < 1 || cut >= series.steps) invalid(`A ${trainFraction} split of ${series.steps} steps leaves one side empty.`);
   return { train: sliceSeries(series, 0, cut), test: sliceSeries(series, cut), testStart: cut };
