@@ -930,11 +930,15 @@ export class TrafficForecaster {
           bytes.byteLength !== n * D * model.maxHorizon * 8
         )
           bad('the ridge weights do not match the sensors');
+        const weights = new Float64Array(bytes!.buffer.slice(bytes!.byteOffset, bytes!.byteOffset + bytes!.byteLength));
+        // A re-sealed edit can pass the checksums: a NaN weight would give that sensor NaN forecasts.
+        const at = weights.findIndex((w) => !Number.isFinite(w));
+        if (at >= 0) bad(`ridge weight ${at} is ${weights[at]}, not a finite number`);
         ridge = {
           neighbours: meta!.neighbours as number[][],
           lambdas: Array.isArray(meta!.lambdas) ? (meta!.lambdas as unknown[]).map(Number) : [],
           features: D,
-          weights: new Float64Array(bytes!.buffer.slice(bytes!.byteOffset, bytes!.byteOffset + bytes!.byteLength)),
+          weights,
         };
       }
       model.setFitted(
