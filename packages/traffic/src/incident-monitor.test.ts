@@ -61,3 +61,12 @@ describe('IncidentMonitor', () => {
     await expectCode(() => m.observe({ observed: [1], expected: [1, 2] }), 'E_SHAPE_MISMATCH');
   });
 });
+
+describe('IncidentMonitor sensor ids (SDK fuzz S12)', () => {
+  it('numeric or missing sensor ids are refused: alerts name sensors by string id', async () => {
+    const error = await expectCode(() => new IncidentMonitor({ sensors: [1, 2] as never }), 'E_INPUT_INVALID');
+    expect(error.message).toMatch(/sensors\[0\] is not/);
+    await expectCode(() => new IncidentMonitor({ sensors: ['a', null] as never }), 'E_INPUT_INVALID');
+    expect(new IncidentMonitor({ sensors: ['a', 'b'] }).active).toEqual([]);
+  });
+});

@@ -132,6 +132,11 @@ export class IncidentMonitor {
         });
       return x;
     };
+    const notText = options.sensors.findIndex((id) => typeof id !== 'string');
+    if (notText >= 0)
+      throw new AppliedMLError('E_INPUT_INVALID', `IncidentMonitor sensor ids are strings (model.sensors); sensors[${notText}] is not.`, {
+        details: { index: notText },
+      });
     this.sensors = [...options.sensors];
     if (new Set(this.sensors).size !== this.sensors.length)
       throw new AppliedMLError('E_INPUT_INVALID', 'Sensor ids must be unique.', { details: { sensors: this.sensors.length } });
