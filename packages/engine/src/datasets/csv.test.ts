@@ -195,6 +195,22 @@ describe('csvRowLine', () => {
     const error = await expectCode(() => readCsvAll(empty), 'E_INPUT_INVALID');
     expect(error.message).toBe(`${empty}: the CSV is empty: no header row was found.`);
   });
+
+  it('counts a CRLF inside a quoted field as one line break, also when a chunk ends between its CR and LF', async () => {
+    const text = '\uFEFFa,b\r\n\r\n1,"x\r\ny"\r\n2,"p\rq"\r\n3,"m\n\nn"\r\n4,z';
+    const expected = [4, 6, 9, 10];
+    expect((await readCsvAll(Buffer.from(text))).map((r) => csvRowLine(r))).toEqual(expected);
+    // One byte per chunk: every CRLF is split across two chunks.
+    const bytes = Buffer.from(text);
+    const oneByOne = Readable.from(Array.from(bytes, (b) => Buffer.from([b])));
+    expect((await readCsvAll(oneByOne)).map((r) => csvRowLine(r))).toEqual(expected);
+    // Text chunks (a string stream) are counted in the same bytes the parser reads.
+    const asText = Readable.from(['\uFEFFa,b\r\n\r\n1,"é\r', '\ny"\r\n2,"p\rq"\r\n3,"m\n\nn"\r\n4,z']);
+    expect((await readCsvAll(asText)).map((r) => csvRowLine(r))).toEqual(expected);
+    // Errors name the same lines.
+    const ragged = await expectCode(() => readCsvAll(Buffer.from('a,b\r\n1,"x\r\ny"\r\n2,3,4\r\n')), 'E_INPUT_INVALID');
+    expect(ragged.details).toMatchObject({ line: 4 });
+  });
 });
 
 describe('readNumericMatrix', () => {

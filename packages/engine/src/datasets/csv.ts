@@ -4,6 +4,7 @@ import { parse, type Parser } from 'csv-parse';
 import { AppliedMLError, describeValue } from '../errors';
 import { checkOptionsObject } from '../option-checks';
 import { parseBooleanCell, parseDateCell, parseNumberCell } from './csv-cells';
+import { CsvLineCounter } from './csv-lines';
 import { setOwn } from './own-property';
 
 /**
@@ -106,7 +107,7 @@ function openSource(source: CsvSource): OpenedSource {
 }
 
 interface RawRecord {
-  info: { lines: number };
+  info: { lines: number; bytes: number };
   record: string[];
 }
 
@@ -114,7 +115,7 @@ interface RawRecord {
 async function* rawRecords(
   source: CsvSource,
   options: { delimiter?: string; quote?: string | false; maxRecordChars?: number },
-): AsyncGenerator<RawRecord & { label: string }> {
+): AsyncGenerator<RawRecord & { label: string; line: number }> {
   // Options are checked before the source is opened: a stream opened and then abandoned would report
   // its own error (a missing file) with no listener, and that ends the process.
   if (options.delimiter !== undefined && (typeof options.delimiter !== 'string' || options.delimiter.length === 0)) {
@@ -152,11 +153,16 @@ async function* rawRecords(
   }
   // Chunks must be bytes or text: an object-mode stream of anything else is E_INPUT_INVALID (pipe()
   // threw an uncaught ERR_INVALID_ARG_TYPE that ended the process).
+  const lines = new CsvLineCounter();
   const bytesOnly = new Transform({
     writableObjectMode: true,
     transform(chunk: unknown, _encoding, done): void {
-      if (typeof chunk === 'string' || chunk instanceof Uint8Array) done(null, chunk);
-      else
+      if (typeof chunk === 'string' || chunk instanceof Uint8Array) {
+        // Text goes on as UTF-8 bytes, the offsets the parser counts in.
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+        lines.scan(bytes);
+        done(null, bytes);
+      } else
         done(
           new AppliedMLError('E_INPUT_INVALID', `${label} gave ${describeValue(chunk)}; a CSV stream must give bytes or text.`, {
             details: { source: label },
@@ -168,7 +174,7 @@ async function* rawRecords(
   // a timeout): that is E_IO, not the rows so far, so a cut-off upload is never taken for the whole file.
   pipeline(stream, bytesOnly, parser, () => undefined);
   try {
-    for await (const item of parser as AsyncIterable<RawRecord>) yield { ...item, label };
+    for await (const item of parser as AsyncIterable<RawRecord>) yield { ...item, label, line: lines.lineOf(item.info.bytes) };
   } catch (error) {
     if (AppliedMLError.isInstance(error)) throw error;
     const err = error as { code?: unknown; lines?: unknown; message?: string };
@@ -288,8 +294,7 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
     });
   };
 
-  for await (const { info, record, label } of rawRecords(source, options)) {
-    const line = info.lines;
+  for await (const { line, record, label } of rawRecords(source, options)) {
     if (!names || converters.length === 0) {
       if (header) {
         setNames(
@@ -387,9 +392,8 @@ export async function readNumericMatrix(source: CsvSource, options: NumericMatri
   let first = true;
 
   for await (const item of rawRecords(source, options)) {
-    const { info, record } = item;
+    const { line, record } = item;
     label = item.label;
-    const line = info.lines;
     if (first) {
       first = false;
       const isHeader = headerMode === 'auto' ? record.some((t) => parseNumberCell(t) === undefined && !missing.has(t.trim())) : headerMode;
