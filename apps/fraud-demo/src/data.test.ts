@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvRecordLines, loadTransactions, toTransaction } from './data';
+import { loadTransactions, toTransaction } from './data';
 
 // Transaction files as a user hands them to `train` / `evaluate` / `serve --data`: each bad row is refused
 // where it is read, naming the file, its physical line (1-based, blank lines counted) and the field.
@@ -61,7 +61,9 @@ describe('transaction files: every refusal names the file and the physical line'
       message: `${csv}: line 8: Transaction field amount must be a finite number in [0, 1000000000] (got -5).`,
       details: { file: csv, line: 8, field: 'amount' },
     });
-    expect(csvRecordLines('\uFEFFa,b\r\n\r\n1,"x\r\ny"\r\n2,"say ""hi""\n"\n3,z')).toEqual([1, 4, 6, 7]);
+    // A byte-order mark, CRLF line ends and a quoted CRLF count as a reader of the file would count them.
+    const crlf = await file('crlf.csv', `\uFEFFcard,amount,timestamp,merchant\r\n\r\nc1,10,${T0},"x\r\ny"\r\nc2,-5,${T0 + 1000},m2\r\n`);
+    await expect(loadTransactions(crlf)).rejects.toMatchObject({ details: { file: crlf, line: 5, field: 'amount' } });
   });
 
   it('digit-only timestamps outside a plausible epoch range (2026 as a year, YYYYMMDDhhmmss, seconds read as ms) are refused', async () => {

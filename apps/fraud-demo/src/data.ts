@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { checkInputFile } from '@appliedml/demo-kit';
-import { AppliedMLError, parseNumberCell, readCsvAll } from '@appliedml/engine';
+import { AppliedMLError, csvRowLine, parseNumberCell, readCsvAll } from '@appliedml/engine';
 import { SYNTHETIC_NOTICE, checkTransaction, generateTransactions, readLabel, type TimeUnit, type Transaction } from '@appliedml/fraud';
 
 export interface LabelledTransactions {
@@ -28,7 +28,7 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
   // A directory, FIFO or device is refused before it is opened (a FIFO would block the read for ever).
   await checkInputFile(spec, 'transactions file');
   let rows: unknown[];
-  let lineOf: (i: number) => Promise<number | undefined>;
+  let lineOf: (i: number) => number | undefined;
   if (lower.endsWith('.jsonl')) {
     const text = await readFile(spec, 'utf8').catch((cause: unknown) => {
       throw new AppliedMLError('E_IO', `Cannot read ${spec}: ${(cause as Error).message}`, { cause, details: { file: spec } });
@@ -50,7 +50,7 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
           });
         }
       });
-    lineOf = (i) => Promise.resolve(lines[i]);
+    lineOf = (i) => lines[i];
   } else {
     try {
       rows = await readCsvAll(spec, { columns: { amount: 'number' } });
@@ -60,8 +60,9 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
         throw new AppliedMLError(error.code, `${spec}: ${error.message}`, { cause: error, details: { ...error.details, file: spec } });
       throw error;
     }
-    let lines: Promise<number[] | undefined> | undefined;
-    lineOf = async (i) => (await (lines ??= csvLinesOf(spec)))?.[i];
+    // The engine's reader knows the physical line each row ends on (blank lines, quoted line breaks).
+    const read = rows;
+    lineOf = (i) => csvRowLine(read[i] as object);
   }
   if (rows.length === 0) {
     const layout = lower.endsWith('.csv') ? 'a header row, then one transaction per line' : 'one JSON transaction per line';
@@ -73,8 +74,8 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
       },
     );
   }
-  const where = async (i: number): Promise<string> => {
-    const line = await lineOf(i);
+  const where = (i: number): string => {
+    const line = lineOf(i);
     return line === undefined ? `${spec}: transaction ${i + 1}` : `${spec}: line ${line}`;
   };
   const txs: Transaction[] = [];
@@ -83,13 +84,13 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
       txs.push(readTransactionRow(rows[i], timeUnit));
     } catch (error) {
       // Read again with its place named (only a failing row pays for finding its CSV line).
-      const place = await where(i);
+      const place = where(i);
       try {
         readTransactionRow(rows[i], timeUnit, place);
       } catch (again) {
-        throw located(again, place, { file: spec, line: await lineOf(i) });
+        throw located(again, place, { file: spec, line: lineOf(i) });
       }
-      throw located(error, place, { file: spec, line: await lineOf(i) });
+      throw located(error, place, { file: spec, line: lineOf(i) });
     }
   }
   // Labelled when any row carries a label; then every row must (a gap is an error naming its line, not
@@ -103,8 +104,8 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
     if (label === undefined)
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `${await where(i)}, field 'label': ${describe(raw)} is not a label; labels are 0 or 1, and a file with labels needs one on every transaction.`,
-        { details: { file: spec, line: await lineOf(i), field: 'label' } },
+        `${where(i)}, field 'label': ${describe(raw)} is not a label; labels are 0 or 1, and a file with labels needs one on every transaction.`,
+        { details: { file: spec, line: lineOf(i), field: 'label' } },
       );
     labels.push(label);
   }
@@ -219,53 +220,4 @@ export function located(error: unknown, where: string, details: Record<string, u
   if (!AppliedMLError.isInstance(error)) return error;
   const message = error.message.startsWith(where) ? error.message : `${where}: ${error.message}`;
   return new AppliedMLError(error.code, message, { cause: error, details: { ...error.details, ...details } });
-}
-
-/**
- * The physical line (1-based) each data record of a CSV file ends on, as the engine's reader counts
- * them (blank lines skipped but counted, line breaks inside quoted fields counted, the header dropped);
- * undefined when the file cannot be read again. Only called to word an error.
- */
-async function csvLinesOf(file: string): Promise<number[] | undefined> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch {
-    return undefined;
-  }
-  const text =
-    bytes[0] === 0xff && bytes[1] === 0xfe
-      ? new TextDecoder('utf-16le').decode(bytes)
-      : bytes[0] === 0xfe && bytes[1] === 0xff
-        ? new TextDecoder('utf-16be').decode(bytes)
-        : bytes.toString('utf8');
-  return csvRecordLines(text).slice(1);
-}
-
-/**
- * The line each record of CSV text ends on, header included. For text the CSV reader accepted, a quote
- * toggles the quoted state (a doubled quote inside a quoted field toggles twice).
- */
-export function csvRecordLines(text: string): number[] {
-  const ends: number[] = [];
-  let line = 1;
-  let quoted = false;
-  let content = false;
-  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (let k = start; k < text.length; k++) {
-    const c = text[k];
-    if (c === '"') quoted = !quoted;
-    if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[k + 1] === '\n') k++;
-      if (!quoted) {
-        if (content) ends.push(line);
-        content = false;
-      }
-      line++;
-      continue;
-    }
-    content = true;
-  }
-  if (content) ends.push(line);
-  return ends;
 }
