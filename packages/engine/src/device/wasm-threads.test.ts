@@ -243,7 +243,9 @@ describe('wasm threads', () => {
     );
     try {
       const output = await new Promise<string>((resolve, reject) => {
-        execFile(process.execPath, ['--import', 'tsx', child], { cwd: root, timeout: 15_000 }, (error, stdout, stderr) =>
+        // Held by its workers it would never exit: the timeout tells that apart from a slow start (tsx, tfjs
+        // and the wasm threads take 2–7 s here, more on a loaded machine).
+        execFile(process.execPath, ['--import', 'tsx', child], { cwd: root, timeout: 90_000 }, (error, stdout, stderr) =>
           error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
         );
       });
