@@ -2,6 +2,7 @@ import { AppliedMLError } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
 import { fsddOfficialSplit, type FsddRecording } from './datasets';
 import { SpeechRecognizer } from './speech-recognizer';
+import { rejectionOf } from './test-helpers';
 import { StreamingRecognizer } from './streaming';
 import { detectSpeech, trimSilence } from './vad';
 import { decodeAudioSync, decodeWav, encodeWav, readAudio } from './wav';
@@ -23,17 +24,6 @@ import {
 function errorOf(fn: () => unknown): AppliedMLError {
   try {
     fn();
-  } catch (e) {
-    if (AppliedMLError.isInstance(e)) return e;
-    throw new Error(`untyped error: ${String(e)}`);
-  }
-  throw new Error('no error');
-}
-
-/** The error `fn` rejects (or throws) with; fails the test when there is none or it is untyped. */
-async function rejectionOf(fn: () => unknown): Promise<AppliedMLError> {
-  try {
-    await fn();
   } catch (e) {
     if (AppliedMLError.isInstance(e)) return e;
     throw new Error(`untyped error: ${String(e)}`);

@@ -6,22 +6,11 @@ import { AppliedMLError, tf } from '@appliedml/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFeatureConfig } from './features';
 import { SpeechRecognizer } from './speech-recognizer';
-import { SYNTH_RATE, TINY_CONFIG, synthSet, synthWord } from './test-helpers';
+import { SYNTH_RATE, TINY_CONFIG, rejectionOf, synthSet, synthWord } from './test-helpers';
 
 // Found by a fuzz review of saved bundles: hand-edited settings (a bundle without `manifestSha256` loads
 // unchecked by design) that the loader let through to predict, values that type coercion let through, and
 // finite but huge weights that gave NaN scores.
-
-/** The error `fn` throws (or rejects with); fails the test when it throws nothing or an untyped error. */
-async function errorOf(fn: () => unknown): Promise<AppliedMLError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (AppliedMLError.isInstance(e)) return e;
-    throw new Error(`untyped error: ${String(e)}`);
-  }
-  throw new Error('no error');
-}
 
 const fieldOf = (e: AppliedMLError): unknown => (e.details as { field?: unknown } | undefined)?.field;
 
@@ -90,7 +79,7 @@ describe('SpeechRecognizer.load refuses saved settings that do not fit (E_BUNDLE
     it(what, async () => {
       const dir = editedManifest(good, edit);
       const before = tf.memory().numTensors;
-      const e = await errorOf(() => SpeechRecognizer.load(dir));
+      const e = await rejectionOf(() => SpeechRecognizer.load(dir));
       expect(e.code).toBe('E_BUNDLE_CORRUPT');
       expect(fieldOf(e)).toBe(field);
       expect(e.message).toContain(field);
@@ -106,7 +95,7 @@ describe('SpeechRecognizer.load refuses saved settings that do not fit (E_BUNDLE
       [(m: any) => (m.preprocessing.testTimeWarps = 0), 'preprocessing.testTimeWarps'],
     ] as const) {
       const before = tf.memory().numTensors;
-      const e = await errorOf(() => SpeechRecognizer.load(editedManifest(twoFronts, edit)));
+      const e = await rejectionOf(() => SpeechRecognizer.load(editedManifest(twoFronts, edit)));
       expect([e.code, fieldOf(e)]).toEqual(['E_BUNDLE_CORRUPT', field]);
       expect(tf.memory().numTensors).toBe(before);
     }
@@ -163,9 +152,9 @@ describe('options checked by type, not by coercion (E_INPUT_INVALID naming the o
   ];
   it('resolveFeatureConfig and create', async () => {
     for (const [f, field] of features) {
-      const a = await errorOf(() => resolveFeatureConfig(f as never));
+      const a = await rejectionOf(() => resolveFeatureConfig(f as never));
       expect([a.code, fieldOf(a)], JSON.stringify(f)).toEqual(['E_INPUT_INVALID', field]);
-      const b = await errorOf(() => SpeechRecognizer.create({ features: f as never }));
+      const b = await rejectionOf(() => SpeechRecognizer.create({ features: f as never }));
       expect([b.code, fieldOf(b)], JSON.stringify(f)).toEqual(['E_INPUT_INVALID', field]);
     }
     // Undefined is the default, as an option left out.
@@ -179,7 +168,7 @@ describe('options checked by type, not by coercion (E_INPUT_INVALID naming the o
       [{ vad: { padMs: null } }, 'vad.padMs'],
       [{ vad: { padMs: '30' } }, 'vad.padMs'],
     ] as const) {
-      const e = await errorOf(() => SpeechRecognizer.create(config as never));
+      const e = await rejectionOf(() => SpeechRecognizer.create(config as never));
       expect([e.code, fieldOf(e)], JSON.stringify(config)).toEqual(['E_INPUT_INVALID', field]);
     }
   });
@@ -199,17 +188,17 @@ describe('a network whose output is not finite is an error, never NaN scores', (
         () => model.recognizeSequence(word, { sampleRate: SYNTH_RATE }),
         () => model.evaluate(synthSet(1)),
       ]) {
-        const e = await errorOf(call);
+        const e = await rejectionOf(call);
         expect([e.code, reasonOf(e)]).toEqual(['E_INPUT_INVALID', 'not-finite-output']);
         expect(e.message).toContain('not finite');
       }
       // With test-time warps the error names the input, not the warped row.
       model.testTimeWarps = [0.9, 1, 1.1];
-      const warped = await errorOf(() => model.predictBatch([word, word], { sampleRate: SYNTH_RATE }));
+      const warped = await rejectionOf(() => model.predictBatch([word, word], { sampleRate: SYNTH_RATE }));
       expect((warped.details as { item?: unknown }).item).toBe(0);
       // A stream says so rather than skipping every word as if it were noise.
       const stream = model.createStream();
-      const e = await errorOf(() => {
+      const e = await rejectionOf(() => {
         stream.push(word);
         stream.push(new Float32Array(SYNTH_RATE));
         stream.flush();
@@ -226,7 +215,7 @@ describe('a network whose output is not finite is an error, never NaN scores', (
     const name = Object.keys(m.models).sort().at(-1) as string;
     const model = await SpeechRecognizer.load(withWeights(twoFronts, name, 3e38));
     try {
-      const e = await errorOf(() => model.predict(synthWord('up', 3), { sampleRate: SYNTH_RATE }));
+      const e = await rejectionOf(() => model.predict(synthWord('up', 3), { sampleRate: SYNTH_RATE }));
       expect(e.code).toBe('E_INPUT_INVALID');
     } finally {
       model.dispose();
