@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,13 @@ describe('transaction files: every refusal names the file and the physical line'
     // A byte-order mark, CRLF line ends and a quoted CRLF count as a reader of the file would count them.
     const crlf = await file('crlf.csv', `\uFEFFcard,amount,timestamp,merchant\r\n\r\nc1,10,${T0},"x\r\ny"\r\nc2,-5,${T0 + 1000},m2\r\n`);
     await expect(loadTransactions(crlf)).rejects.toMatchObject({ details: { file: crlf, line: 5, field: 'amount' } });
+    // The same file saved as UTF-16LE (as some spreadsheet exports are).
+    const utf16 = await file('utf16.csv', '');
+    await writeFile(
+      utf16,
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from((await readFile(crlf, 'utf8')).replace(/^\uFEFF/, ''), 'utf16le')]),
+    );
+    await expect(loadTransactions(utf16)).rejects.toMatchObject({ details: { file: utf16, line: 5, field: 'amount' } });
   });
 
   it('digit-only timestamps outside a plausible epoch range (2026 as a year, YYYYMMDDhhmmss, seconds read as ms) are refused', async () => {

@@ -207,9 +207,26 @@ describe('csvRowLine', () => {
     // Text chunks (a string stream) are counted in the same bytes the parser reads.
     const asText = Readable.from(['\uFEFFa,b\r\n\r\n1,"é\r', '\ny"\r\n2,"p\rq"\r\n3,"m\n\nn"\r\n4,z']);
     expect((await readCsvAll(asText)).map((r) => csvRowLine(r))).toEqual(expected);
-    // Errors name the same lines.
+    // Errors name the same lines: the reader's own, and the parser's (csv-parse's count is not used).
     const ragged = await expectCode(() => readCsvAll(Buffer.from('a,b\r\n1,"x\r\ny"\r\n2,3,4\r\n')), 'E_INPUT_INVALID');
     expect(ragged.details).toMatchObject({ line: 4 });
+    const badQuote = await expectCode(() => readCsvAll(Buffer.from('a,b\r\n1,"x\r\ny"\r\n2,"bad"x\r\n')), 'E_INPUT_INVALID');
+    expect(badQuote.details).toMatchObject({ line: 4, csvCode: 'CSV_INVALID_CLOSING_QUOTE' });
+    expect(badQuote.message).toMatch(/^CSV input: malformed CSV at line 4: /);
+    expect(badQuote.message.match(/line \d+/g)).toEqual(['line 4']);
+    const unclosed = await expectCode(() => readCsvAll(Buffer.from('a,b\r\n1,"x\r\ny"\r\n2,z\r\n"open\r\nmore')), 'E_INPUT_INVALID');
+    expect(unclosed.details).toMatchObject({ line: 5, csvCode: 'CSV_QUOTE_NOT_CLOSED' });
+  });
+
+  it('counts lines of a UTF-16LE file (byte-order mark FF FE) in 2-byte code units', async () => {
+    const utf16 = (text: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    expect((await readCsvAll(utf16('a,b\n1,x\n2,y\n'))).map((r) => csvRowLine(r))).toEqual([2, 3]);
+    const text = 'a,b\r\n\r\n1,"x\r\ny"\r\n2,z\r\n';
+    expect((await readCsvAll(utf16(text))).map((r) => csvRowLine(r))).toEqual([4, 5]);
+    const oneByOne = Readable.from(Array.from(utf16(text), (b) => Buffer.from([b])));
+    expect((await readCsvAll(oneByOne)).map((r) => csvRowLine(r))).toEqual([4, 5]);
+    const ragged = await expectCode(() => readCsvAll(utf16('a,b\r\n1,2\r\n1,2,3\r\n')), 'E_INPUT_INVALID');
+    expect(ragged.details).toMatchObject({ line: 3 });
   });
 });
 

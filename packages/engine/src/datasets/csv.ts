@@ -177,13 +177,19 @@ async function* rawRecords(
     for await (const item of parser as AsyncIterable<RawRecord>) yield { ...item, label, line: lines.lineOf(item.info.bytes) };
   } catch (error) {
     if (AppliedMLError.isInstance(error)) throw error;
-    const err = error as { code?: unknown; lines?: unknown; message?: string };
+    const err = error as { code?: unknown; lines?: unknown; bytes?: unknown; message?: string };
     if (typeof err.code === 'string' && /^(CSV_|INVALID_)/.test(err.code)) {
-      const line = typeof err.lines === 'number' ? err.lines : undefined;
-      throw new AppliedMLError('E_INPUT_INVALID', `${label}: malformed CSV${line ? ` at line ${line}` : ''}: ${err.message ?? err.code}`, {
-        cause: error,
-        details: { line, csvCode: err.code, source: label },
-      });
+      // The line of the byte the parser stopped at, counted as the rows' lines are (csv-parse's own count
+      // takes a quoted CRLF for two lines).
+      const line = typeof err.bytes === 'number' ? lines.lineAt(err.bytes) : typeof err.lines === 'number' ? err.lines : undefined;
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `${label}: malformed CSV${line ? ` at line ${line}` : ''}: ${(err.message ?? err.code).replace(/ at line \d+/g, '')}`,
+        {
+          cause: error,
+          details: { line, csvCode: err.code, source: label },
+        },
+      );
     }
     const why = err.code === 'ERR_STREAM_PREMATURE_CLOSE' ? 'the stream was closed before its end' : (err.message ?? String(error));
     throw new AppliedMLError('E_IO', `Cannot read ${label}: ${why}`, { cause: error, details: { source: label } });
