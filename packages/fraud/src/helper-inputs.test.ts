@@ -156,6 +156,10 @@ describe('saved card state', () => {
         name,
       ).toBe('E_BUNDLE_CORRUPT');
     }
+    // Times are kept in ms for a stream in seconds too: a time after 2243 (over 8.64e12 ms) round-trips.
+    const seconds = new TransactionFeatures({ timeUnit: 's' });
+    seconds.update({ card: 'c1', amount: 10, timestamp: 9e9 });
+    expect(TransactionFeatures.fromState(JSON.parse(JSON.stringify(seconds.toState())) as never).size).toBe(1);
     // A field a later version saved beside the options is ignored.
     const later = base();
     (later.options as Record<string, unknown>).futureOption = 1;

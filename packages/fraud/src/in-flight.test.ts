@@ -51,14 +51,18 @@ describe('calls in flight during dispose or retrain', () => {
         // chance whatever the machine's speed (a fast one finished 60,000 rows inside one 50 ms turn).
         let now = performance.now();
         const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 100));
-        const run = call(model);
-        // At the first turn: the batch is under way (transforming or scoring).
-        setImmediate(() => model.dispose());
-        const error = await run.then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        clock.mockRestore();
+        let error: unknown;
+        try {
+          const run = call(model);
+          // At the first turn: the batch is under way (transforming or scoring).
+          setImmediate(() => model.dispose());
+          error = await run.then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        } finally {
+          clock.mockRestore();
+        }
         expect(AppliedMLError.isInstance(error), String(error)).toBe(true);
         expect(error).toMatchObject({ code: 'E_MODEL_DISPOSED' });
         expect(tf.memory().numTensors).toBe(before);

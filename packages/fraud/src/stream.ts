@@ -275,8 +275,8 @@ export class TransactionFeatures {
       Array.isArray(a) && a.every((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number' && Number.isFinite(p[1]));
     if (state.entities.length > f.options.maxEntities)
       throw corrupt(`holds ${state.entities.length} cards, over its maxEntities (${f.options.maxEntities})`);
-    // Times as a Date holds them (in the state's unit), amounts as a transaction may carry them.
-    const maxTime = f.options.timeUnit === 's' ? MAX_DATE_MS / 1000 : MAX_DATE_MS;
+    // Times as a Date holds them (kept in ms whatever the input's unit), amounts as a transaction may carry them.
+    const maxTime = MAX_DATE_MS;
     for (const entry of state.entities) {
       const [k, v] = (Array.isArray(entry) ? entry : []) as [unknown, Partial<SavedEntityState> | undefined];
       if (
