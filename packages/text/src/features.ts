@@ -79,6 +79,16 @@ export function savedFeatureConfig(saved: unknown): FeatureConfig {
 
 export type ResolvedFeatureConfig = Required<Omit<FeatureConfig, 'charNgrams'>> & { charNgrams: FeatureConfig['charNgrams'] };
 
+/**
+ * Configs `resolveFeatureConfig` made and checked. Any other object given where a resolved config is
+ * expected (a spread of one with a setting changed, a hand-built one) is resolved, so checked, again.
+ */
+const RESOLVED = new WeakSet<object>();
+
+function resolvedOf(config: ResolvedFeatureConfig): ResolvedFeatureConfig {
+  return RESOLVED.has(config) ? config : resolveFeatureConfig(config);
+}
+
 export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatureConfig {
   checkKnownKeys('features', config, FEATURE_KEYS);
   const resolved: ResolvedFeatureConfig = {
@@ -118,6 +128,7 @@ export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatur
     throw new AppliedMLError('E_INPUT_INVALID', 'wordnet features need questionFeatures: true.');
   if (resolved.stem) stemmerFor(resolved.language);
   if (resolved.removeStopWords) stopWordsFor(resolved.language);
+  RESOLVED.add(resolved);
   return resolved;
 }
 
@@ -165,16 +176,17 @@ const SKIP_AFTER_WH = new Set([
 ]);
 
 /** Tokens of a text under a config: tokenised, lowercased, stop words dropped, stemmed. */
-export function tokenize(text: string, config: ResolvedFeatureConfig): string[] {
+export function tokenize(text: string, given: ResolvedFeatureConfig): string[] {
   checkStringArgument('tokenize text', text);
-  if (config === null || typeof config !== 'object' || Array.isArray(config))
+  if (given === null || typeof given !== 'object' || Array.isArray(given))
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `The feature config must be an object from resolveFeatureConfig (got ${describeValue(config)}).`,
+      `The feature config must be an object from resolveFeatureConfig (got ${describeValue(given)}).`,
       {
         details: { field: 'config' },
       },
     );
+  const config = resolvedOf(given);
   let tokens = tokenizerFor(config.tokenizer).tokenize(config.lowercase ? text.toLowerCase() : text);
   if (config.removeStopWords) {
     const stop = stopWordsFor(config.language);
@@ -401,8 +413,9 @@ export interface WordGrams {
 export const charFeatureGroups = new WeakMap<readonly string[], CharFeatureGroups>();
 
 /** A text's tokens and its feature strings (prefixed: w: words, c: characters, q: question, s: shape). */
-export function extractFeatures(text: string, config: ResolvedFeatureConfig): { tokens: string[]; features: string[] } {
-  const tokens = tokenize(text, config);
+export function extractFeatures(text: string, given: ResolvedFeatureConfig): { tokens: string[]; features: string[] } {
+  const tokens = tokenize(text, given);
+  const config = resolvedOf(given);
   const features: string[] = [];
   for (let n = 1; n <= config.wordNgrams; n++) {
     for (let i = 0; i + n <= tokens.length; i++)

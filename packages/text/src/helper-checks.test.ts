@@ -89,3 +89,17 @@ describe('yes/no options and named choices', () => {
     expect(TfidfVectorizer.fit([['a']], { sublinearTf: undefined, normalize: undefined }).sublinearTf).toBe(true);
   });
 });
+
+describe('feature configs changed after resolveFeatureConfig', () => {
+  it('a spread or hand-built config is checked again (out-of-range n-grams, misspelt settings); a valid one reads as its resolved twin', async () => {
+    const resolved = resolveFeatureConfig({});
+    const swapped = { ...resolved, charNgrams: { min: 5, max: 2 } };
+    expect(await codeOf(() => extractFeatures('refund my order', swapped))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => tokenize('refund my order', { ...resolved, tokenizer: 'bogus' } as never))).toBe('E_INPUT_INVALID');
+    expect(await codeOf(() => extractFeatures('refund my order', { ...resolved, wordNgram: 3 } as never))).toBe('E_INPUT_INVALID');
+    const changed = { ...resolved, wordNgrams: 1, charNgrams: false as const };
+    expect(extractFeatures('Refund my order', changed)).toEqual(
+      extractFeatures('Refund my order', resolveFeatureConfig({ wordNgrams: 1, charNgrams: false })),
+    );
+  });
+});
