@@ -93,6 +93,10 @@ export function createRng(seed: Seed): Rng {
   };
 
   const shuffle = <T>(items: T[]): T[] => {
+    if (!Array.isArray(items))
+      throw new AppliedMLError('E_INPUT_INVALID', `shuffle needs an array to shuffle in place; got ${describeValue(items)}.`, {
+        details: { field: 'items' },
+      });
     for (let i = items.length - 1; i > 0; i--) {
       const j = nextInt(i + 1);
       const tmp = items[i] as T;

@@ -79,16 +79,19 @@ function envDir(value: string | undefined, env: NodeJS.ProcessEnv): string | und
 
 /** $APPLIEDML_DATA_DIR as an absolute path (relative values resolve against INIT_CWD, else process.cwd()), or undefined. */
 export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  checkOptionsObject('dataDirFromEnv env', env);
   return envDir(env.APPLIEDML_DATA_DIR, env);
 }
 
 /** $APPLIEDML_CACHE_DIR as an absolute path, or ~/.cache/appliedml. */
 export function cacheDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  checkOptionsObject('cacheDirFromEnv env', env);
   return envDir(env.APPLIEDML_CACHE_DIR, env) ?? join(homedir(), '.cache', 'appliedml');
 }
 
 /** True when $APPLIEDML_ALLOW_DOWNLOAD is '1' or 'true'. */
 export function downloadAllowedFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  checkOptionsObject('downloadAllowedFromEnv env', env);
   const v = (env.APPLIEDML_ALLOW_DOWNLOAD ?? '').trim().toLowerCase();
   return v === '1' || v === 'true';
 }
