@@ -94,8 +94,11 @@ export function changeSpeed(samples: Float32Array, factor: number): Float32Array
 /** White noise at `snrDb` below the signal's power. */
 export function addNoise(samples: Float32Array, snrDb: number, rng: UniformSource): Float32Array {
   checkAudioSamples(samples, 'addNoise samples');
-  if (typeof snrDb !== 'number' || !Number.isFinite(snrDb))
-    throw new AppliedMLError('E_INPUT_INVALID', `addNoise needs a finite snrDb (got ${String(snrDb)}).`, { details: { field: 'snrDb' } });
+  // The recognizer's augment.noiseSnrDb range: at -400 dB the noise was 10^20 times the signal.
+  if (typeof snrDb !== 'number' || !(snrDb >= -20 && snrDb <= 120))
+    throw new AppliedMLError('E_INPUT_INVALID', `addNoise needs snrDb from -20 to 120 dB (got ${String(snrDb)}).`, {
+      details: { field: 'snrDb' },
+    });
   if (rng === null || typeof rng !== 'object' || typeof rng.next !== 'function')
     throw new AppliedMLError(
       'E_INPUT_INVALID',
@@ -111,8 +114,18 @@ export function addNoise(samples: Float32Array, snrDb: number, rng: UniformSourc
   const out = new Float32Array(samples.length);
   for (let i = 0; i < samples.length; i++) {
     // Box–Muller
-    const u = Math.max(1e-12, rng.next());
+    const draw = rng.next();
     const v = rng.next();
+    // A source outside [0, 1) (NaN from a custom one) would make every sample NaN or huge.
+    if (!(draw >= 0 && draw < 1 && v >= 0 && v < 1))
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `addNoise's random source gave ${String(draw)}, ${String(v)}; next() must return numbers in [0, 1).`,
+        {
+          details: { field: 'rng' },
+        },
+      );
+    const u = Math.max(1e-12, draw);
     out[i] = (samples[i] as number) + sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
   return out;

@@ -226,7 +226,11 @@ export function hzToMel(hz: number): number {
 
 export function melToHz(mel: number): number {
   checkFinite(mel, 'mel');
-  return mel >= MIN_LOG_MEL ? MIN_LOG_HZ * Math.exp(LOG_STEP * (mel - MIN_LOG_MEL)) : F_SP * mel;
+  const hz = mel >= MIN_LOG_MEL ? MIN_LOG_HZ * Math.exp(LOG_STEP * (mel - MIN_LOG_MEL)) : F_SP * mel;
+  // Past about 10,000 mel the frequency overflows to Infinity.
+  if (!Number.isFinite(hz))
+    throw new AppliedMLError('E_INPUT_INVALID', `mel ${mel} is beyond any frequency.`, { details: { field: 'mel' } });
+  return hz;
 }
 
 interface SparseFilter {

@@ -79,6 +79,11 @@ describe('public helpers refuse what is not audio samples or a sample rate', () 
       expect(await code(() => addNoise(v as never, 20, createRng(1))), what).toBe('E_INPUT_INVALID');
       expect(await code(() => encodeWav(v as never, 8000)), what).toBe('E_INPUT_INVALID');
     }
+    // Noise 10^20 times the signal, or a random source that gives NaN: refused, not huge or NaN samples.
+    for (const snr of [-400, -21, 121]) expect(await code(() => addNoise(tone, snr, createRng(1))), String(snr)).toBe('E_INPUT_INVALID');
+    expect(await code(() => addNoise(tone, 20, { next: () => Number.NaN }))).toBe('E_INPUT_INVALID');
+    expect(Array.from(addNoise(tone, -20, createRng(1))).every(Number.isFinite)).toBe(true);
+    expect(await code(() => melToHz(1e6))).toBe('E_INPUT_INVALID');
     const nan = tone.slice();
     nan[3] = Number.NaN;
     expect(await code(() => resample(nan, 8000, 16000))).toBe('E_INPUT_INVALID');
