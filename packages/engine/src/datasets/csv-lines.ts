@@ -71,9 +71,10 @@ export class CsvLineCounter {
   /** Drops what earlier records passed, now and then, so the lists stay as long as the data in flight. */
   private compact(): void {
     if (this.head > 4096 && this.head * 2 > this.starts.length) {
-      this.starts = this.starts.slice(this.head);
-      this.ends = this.ends.slice(this.head);
-      this.head = 0;
+      // The last passed break stays: lineOf asks whether it was the record's own.
+      this.starts = this.starts.slice(this.head - 1);
+      this.ends = this.ends.slice(this.head - 1);
+      this.head = 1;
     }
   }
 
@@ -87,9 +88,18 @@ export class CsvLineCounter {
     return 1 + before - (this.head > 0 && this.ends[this.head - 1] === bytes ? 1 : 0);
   }
 
-  /** The 1-based line the byte at offset `bytes` is on (where a parser error stopped: the line after a break). */
+  /**
+   * The 1-based line a parser error names, from its `bytes`: the line of that byte, past any blank lines
+   * that start there (an unclosed quote is reported at the end of the last whole row before it).
+   */
   lineAt(bytes: number): number {
-    return 1 + this.breaksBefore(bytes);
+    let line = 1 + this.breaksBefore(bytes);
+    let at = bytes;
+    for (let k = this.head; k < this.starts.length && this.starts[k] === at; k++) {
+      line++;
+      at = this.ends[k] as number;
+    }
+    return line;
   }
 
   private breaksBefore(bytes: number): number {

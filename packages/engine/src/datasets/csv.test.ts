@@ -218,6 +218,30 @@ describe('csvRowLine', () => {
     expect(unclosed.details).toMatchObject({ line: 5, csvCode: 'CSV_QUOTE_NOT_CLOSED' });
   });
 
+  it('keeps every line right past the counter’s clean-ups (20,000 rows, some with quoted line breaks), from bytes and from a file', async () => {
+    const parts = ['n,t\r\n'];
+    const expected: number[] = [];
+    let line = 1;
+    for (let i = 0; i < 20_000; i++) {
+      const quoted = i % 997 === 0;
+      parts.push(quoted ? `${i},"a\r\nb"\r\n` : `${i},x\r\n`);
+      line += quoted ? 2 : 1;
+      expected.push(line);
+      if (i % 1500 === 0) {
+        parts.push('\r\n'); // a blank line
+        line += 1;
+      }
+    }
+    const text = parts.join('');
+    expect((await readCsvAll(Buffer.from(text))).map((r) => csvRowLine(r))).toEqual(expected);
+    const file = join(tempDir(), 'long.csv');
+    writeFileSync(file, text);
+    expect((await readCsvAll(file)).map((r) => csvRowLine(r))).toEqual(expected);
+    // A parser error after blank lines names the line its unclosed quote starts on.
+    const unclosed = await expectCode(() => readCsvAll(Buffer.from('a,b\n1,2\n\n\n"open\n')), 'E_INPUT_INVALID');
+    expect(unclosed.details).toMatchObject({ line: 5, csvCode: 'CSV_QUOTE_NOT_CLOSED' });
+  });
+
   it('counts lines of a UTF-16LE file (byte-order mark FF FE) in 2-byte code units', async () => {
     const utf16 = (text: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
     expect((await readCsvAll(utf16('a,b\n1,x\n2,y\n'))).map((r) => csvRowLine(r))).toEqual([2, 3]);

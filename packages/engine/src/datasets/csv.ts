@@ -99,9 +99,15 @@ interface OpenedSource {
   label: string;
 }
 
+function* byteViews(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += 65_536) yield bytes.subarray(at, at + 65_536);
+}
+
 function openSource(source: CsvSource): OpenedSource {
   if (typeof source === 'string') return { stream: createReadStream(source), label: source };
-  if (source instanceof Uint8Array) return { stream: Readable.from([source]), label: 'CSV input' };
+  // Bytes in memory are read in 64 KiB views (no copy), so the parser and the line counter work on a
+  // bounded window instead of the whole input at once.
+  if (source instanceof Uint8Array) return { stream: Readable.from(byteViews(source)), label: 'CSV input' };
   if (source && typeof (source as NodeJS.ReadableStream).pipe === 'function') return { stream: source, label: 'CSV stream' };
   throw new AppliedMLError('E_INPUT_INVALID', 'A CSV source must be a file path, a Uint8Array/Buffer or a readable stream.');
 }
