@@ -176,16 +176,20 @@ const SKIP_AFTER_WH = new Set([
 ]);
 
 /** Tokens of a text under a config: tokenised, lowercased, stop words dropped, stemmed. */
-export function tokenize(text: string, given: ResolvedFeatureConfig): string[] {
-  checkStringArgument('tokenize text', text);
-  if (given === null || typeof given !== 'object' || Array.isArray(given))
+function checkConfigObject(config: unknown): void {
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `The feature config must be an object from resolveFeatureConfig (got ${describeValue(given)}).`,
+      `The feature config must be an object from resolveFeatureConfig (got ${describeValue(config)}).`,
       {
         details: { field: 'config' },
       },
     );
+}
+
+export function tokenize(text: string, given: ResolvedFeatureConfig): string[] {
+  checkStringArgument('tokenize text', text);
+  checkConfigObject(given);
   const config = resolvedOf(given);
   let tokens = tokenizerFor(config.tokenizer).tokenize(config.lowercase ? text.toLowerCase() : text);
   if (config.removeStopWords) {
@@ -414,8 +418,10 @@ export const charFeatureGroups = new WeakMap<readonly string[], CharFeatureGroup
 
 /** A text's tokens and its feature strings (prefixed: w: words, c: characters, q: question, s: shape). */
 export function extractFeatures(text: string, given: ResolvedFeatureConfig): { tokens: string[]; features: string[] } {
-  const tokens = tokenize(text, given);
+  checkStringArgument('extractFeatures text', text);
+  checkConfigObject(given);
   const config = resolvedOf(given);
+  const tokens = tokenize(text, config);
   const features: string[] = [];
   for (let n = 1; n <= config.wordNgrams; n++) {
     for (let i = 0; i + n <= tokens.length; i++)

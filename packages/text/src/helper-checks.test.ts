@@ -93,10 +93,16 @@ describe('yes/no options and named choices', () => {
 describe('feature configs changed after resolveFeatureConfig', () => {
   it('a spread or hand-built config is checked again (out-of-range n-grams, misspelt settings); a valid one reads as its resolved twin', async () => {
     const resolved = resolveFeatureConfig({});
-    const swapped = { ...resolved, charNgrams: { min: 5, max: 2 } };
-    expect(await codeOf(() => extractFeatures('refund my order', swapped))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => tokenize('refund my order', { ...resolved, tokenizer: 'bogus' } as never))).toBe('E_INPUT_INVALID');
-    expect(await codeOf(() => extractFeatures('refund my order', { ...resolved, wordNgram: 3 } as never))).toBe('E_INPUT_INVALID');
+    // Values the functions used as given before (a fractional or negative n-gram size, a string flag).
+    for (const changed of [{ wordNgrams: 2.5 }, { wordNgrams: -3 }, { lowercase: 'yes' }, { removeStopWords: 1 }, { wordNgram: 3 }]) {
+      expect(await codeOf(() => extractFeatures('Refund my order', { ...resolved, ...changed } as never)), JSON.stringify(changed)).toBe(
+        'E_INPUT_INVALID',
+      );
+      expect(await codeOf(() => tokenize('Refund my order', { ...resolved, ...changed } as never)), JSON.stringify(changed)).toBe(
+        'E_INPUT_INVALID',
+      );
+    }
+    expect(await codeOf(() => extractFeatures('refund my order', { ...resolved, charNgrams: { min: 5, max: 2 } }))).toBe('E_INPUT_INVALID');
     const changed = { ...resolved, wordNgrams: 1, charNgrams: false as const };
     expect(extractFeatures('Refund my order', changed)).toEqual(
       extractFeatures('Refund my order', resolveFeatureConfig({ wordNgrams: 1, charNgrams: false })),
