@@ -27,9 +27,6 @@ export interface ClassificationMetrics {
   confusion: number[][];
 }
 
-/** A value for a message: numbers as written (NaN, Infinity), anything else as JSON. */
-const show = (value: unknown): string => (typeof value === 'number' ? String(value) : describeValue(value));
-
 /** An array or typed array of finite numbers (E_INPUT_INVALID naming `name` otherwise). */
 function checkNumbers(values: unknown, name: string): asserts values is ArrayLike<number> {
   assertInput(
@@ -40,7 +37,7 @@ function checkNumbers(values: unknown, name: string): asserts values is ArrayLik
   const list = values as ArrayLike<unknown>;
   for (let i = 0; i < list.length; i++)
     if (typeof list[i] !== 'number' || !Number.isFinite(list[i]))
-      throw new AppliedMLError('E_INPUT_INVALID', `${name}[${i}] = ${show(list[i])} is not a finite number.`, {
+      throw new AppliedMLError('E_INPUT_INVALID', `${name}[${i}] = ${describeValue(list[i])} is not a finite number.`, {
         details: { argument: name, index: i },
       });
 }
@@ -52,8 +49,8 @@ function checkClassIndices(values: ArrayLike<number>, classes: number, name: str
       throw new AppliedMLError(
         'E_INPUT_INVALID',
         classes === 2
-          ? `${name}[${i}] = ${show(values[i])} is not a binary label; expected 0 or 1.`
-          : `${name}[${i}] = ${show(values[i])} is not a class index in [0, ${classes}).`,
+          ? `${name}[${i}] = ${describeValue(values[i])} is not a binary label; expected 0 or 1.`
+          : `${name}[${i}] = ${describeValue(values[i])} is not a class index in [0, ${classes}).`,
         { details: { argument: name, index: i } },
       );
 }
@@ -72,9 +69,13 @@ function checkSameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>, nameA: st
 /** Threshold-based binary decisions: 1 where the score is at or above `threshold` (finite numbers). */
 export function binaryDecisions(scores: ArrayLike<number>, threshold: number): number[] {
   checkNumbers(scores, 'scores');
-  assertInput(typeof threshold === 'number' && Number.isFinite(threshold), `threshold must be a finite number (got ${show(threshold)}).`, {
-    argument: 'threshold',
-  });
+  assertInput(
+    typeof threshold === 'number' && Number.isFinite(threshold),
+    `threshold must be a finite number (got ${describeValue(threshold)}).`,
+    {
+      argument: 'threshold',
+    },
+  );
   return Array.from(scores, (s) => (s >= threshold ? 1 : 0));
 }
 
@@ -146,7 +147,7 @@ export function classificationMetrics(
   if (threshold !== undefined)
     assertInput(
       typeof threshold === 'number' && threshold >= 0 && threshold <= 1,
-      `threshold must be a number in [0, 1] or undefined (got ${show(threshold)}).`,
+      `threshold must be a number in [0, 1] or undefined (got ${describeValue(threshold)}).`,
       { argument: 'threshold' },
     );
   const predicted: number[] = [];
