@@ -1,15 +1,6 @@
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { AppliedMLError } from '@appliedml/engine';
-
-/** What a path that is not a regular file is, in words. */
-function kindOf(info: Stats): string {
-  if (info.isDirectory()) return 'a directory';
-  if (info.isFIFO()) return 'a FIFO (named pipe)';
-  if (info.isSocket()) return 'a socket';
-  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
-  return 'not a regular file';
-}
+import { AppliedMLError, describeFileKind } from '@appliedml/engine';
 
 /** Why a path could not be looked at, in words (the system's code kept in `details.reason`). */
 function reasonOf(cause: unknown): string {
@@ -49,7 +40,7 @@ export async function checkInputFile(path: string, what: string): Promise<void> 
     });
   }
   if (!info.isFile()) {
-    const kind = kindOf(info);
+    const kind = describeFileKind(info);
     throw new AppliedMLError(
       'E_IO',
       `Cannot read ${what} ${path}: ${kind === 'not a regular file' ? 'it is not a regular file' : `it is ${kind}, not a regular file`}.`,

@@ -100,6 +100,7 @@ export {
   cacheDirFromEnv,
   chronologicalSplit,
   dataDirFromEnv,
+  describeFileKind,
   downloadAllowedFromEnv,
   downloadFile,
   kFold,

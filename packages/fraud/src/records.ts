@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { AppliedMLError, checkIntegerOption, checkKnownKeys, describeValue, readCsvAll } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, describeFileKind, describeValue, readCsvAll } from '@appliedml/engine';
 import type { TabularRecord } from './tabular';
 
 /** Largest records file read in one go (default 512 MiB). */
@@ -20,7 +20,7 @@ export async function readRecords(path: string, options: { maxBytes?: number } =
     const info = await stat(path);
     // A FIFO or a device reports size 0 and may never end; a directory is no records file.
     if (!info.isFile())
-      throw new AppliedMLError('E_IO', `Cannot read ${path}: it is ${info.isDirectory() ? 'a directory' : 'not a regular file'}.`, {
+      throw new AppliedMLError('E_IO', `Cannot read ${path}: it is ${describeFileKind(info)}, not a regular file.`, {
         details: { file: path },
       });
     size = info.size;

@@ -1,6 +1,5 @@
-import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { AppliedMLError, checkIntegerOption, checkKnownKeys, readCsv } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, describeFileKind, readCsv } from '@appliedml/engine';
 import { checkChoice, checkFlag, checkText, decodeText } from './text-input';
 
 /** One labelled text. `label` is one class, or several for multi-label data. */
@@ -31,7 +30,8 @@ async function readBytes(file: string, options: LoaderOptions, name: string, key
   try {
     const info = await stat(file);
     // A FIFO or a device (/dev/zero) reports size 0 and then never ends: read regular files only.
-    if (!info.isFile()) throw new AppliedMLError('E_IO', `${file} is not a regular file (${describeKind(info)}).`, { details: { file } });
+    if (!info.isFile())
+      throw new AppliedMLError('E_IO', `${file} is not a regular file (${describeFileKind(info)}).`, { details: { file } });
     if (info.size > max) {
       throw new AppliedMLError('E_INPUT_TOO_LARGE', `${file} is ${info.size} bytes, over the limit of ${max}.`, {
         details: { file, bytes: info.size, maxBytes: max },
@@ -42,13 +42,6 @@ async function readBytes(file: string, options: LoaderOptions, name: string, key
     if (AppliedMLError.isInstance(cause)) throw cause;
     throw new AppliedMLError('E_IO', `Cannot read ${file}.`, { cause, details: { file } });
   }
-}
-
-function describeKind(info: Stats): string {
-  if (info.isDirectory()) return 'a directory';
-  if (info.isFIFO()) return 'a FIFO (named pipe)';
-  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
-  return info.isSocket() ? 'a socket' : 'not a regular file';
 }
 
 function checkLabel(label: unknown, file: string, line: number): string {

@@ -10,3 +10,11 @@ export function specialFileKind(info: Stats): string {
   if (info.isSocket()) return 'a socket';
   return 'not a regular file';
 }
+
+/**
+ * What a path that is not a regular file is, for a reader's refusal: 'a directory', 'a FIFO (named
+ * pipe)', 'a device', 'a socket', or 'not a regular file'.
+ */
+export function describeFileKind(info: Stats): string {
+  return info.isDirectory() ? 'a directory' : specialFileKind(info);
+}
