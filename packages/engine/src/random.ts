@@ -82,7 +82,10 @@ export function createRng(seed: Seed): Rng {
 
   const nextInt = (maxExclusive: number): number => {
     if (!Number.isSafeInteger(maxExclusive) || maxExclusive <= 0) {
-      throw new AppliedMLError('E_INPUT_INVALID', `nextInt needs a positive integer bound; got ${String(maxExclusive)}.`);
+      // describeValue, not String(): a bound whose toString throws (or that has none) must not make this throw untyped.
+      throw new AppliedMLError('E_INPUT_INVALID', `nextInt needs a positive integer bound; got ${describeValue(maxExclusive)}.`, {
+        details: { field: 'maxExclusive' },
+      });
     }
     if (maxExclusive > TWO_32) return Math.floor(next() * maxExclusive);
     // Rejection sampling: drop the top sliver that would bias the modulo.
@@ -109,10 +112,46 @@ export function createRng(seed: Seed): Rng {
   return { next, nextUint32, nextInt, shuffle };
 }
 
+/** What `withSeededRandom` says when `fn` is async: why it cannot be seeded, and what to do instead. */
+const ASYNC_ADVICE =
+  'Math.random is seeded only while fn runs synchronously: after its first await it would draw from the global ' +
+  'generator again (and other code would draw from the seeded one meanwhile). Call withSeededRandom inside each ' +
+  'synchronous step instead, e.g. build the model in it, then await the training outside.';
+
+/** The tag of an async function or of a generator function, whose body runs after the call returns. */
+function deferredKind(fn: (...args: never[]) => unknown): string | undefined {
+  const tag = Object.prototype.toString.call(fn);
+  if (tag === '[object AsyncFunction]') return 'an async function';
+  if (tag === '[object AsyncGeneratorFunction]') return 'an async generator function';
+  if (tag === '[object GeneratorFunction]') return 'a generator function';
+  return undefined;
+}
+
+/** A promise or other thenable (reading `then` may throw: that is no thenable we can wait for either). */
+function isThenable(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Run `fn` with Math.random drawing from `rng`, restored afterwards even when `fn` throws. tfjs
  * draws weight initialisers, dropout masks and shuffles from Math.random when no seed is given, so
  * building and training inside this gives the same model and run for the same seed.
+ *
+ * Synchronous functions only. The swap lasts exactly as long as `fn` runs on the stack: everything
+ * that calls Math.random in that time draws from `rng` (all of it is `fn`'s own work, as nothing
+ * else runs in between), and nothing after `fn` returns does. An async function would run unseeded
+ * after its first `await`, so it is refused before it runs: an async function, an async generator
+ * function or a generator function (whose body runs later) is `E_INPUT_INVALID`, and so is a
+ * synchronous `fn` that returns a promise or another thenable (`E_INPUT_INVALID` after it ran,
+ * Math.random already restored; the promise is left to run, and its rejection is caught so it
+ * cannot end the process as an unhandled rejection). Seed each synchronous step instead:
+ * `const model = withSeededRandom(rng, () => build())`, then `await fitModel(model, …, { seed })`
+ * (the trainer seeds each of its own steps this way).
  */
 export function withSeededRandom<T>(rng: Rng, fn: () => T): T {
   checkRng(rng, 'withSeededRandom');
@@ -120,13 +159,35 @@ export function withSeededRandom<T>(rng: Rng, fn: () => T): T {
     throw new AppliedMLError('E_INPUT_INVALID', `withSeededRandom needs a function to run (got ${describeValue(fn)}).`, {
       details: { field: 'fn' },
     });
+  const deferred = deferredKind(fn);
+  if (deferred !== undefined)
+    throw new AppliedMLError('E_INPUT_INVALID', `withSeededRandom runs synchronous functions only (got ${deferred}). ${ASYNC_ADVICE}`, {
+      details: { field: 'fn' },
+    });
   const original = Math.random;
   Math.random = () => rng.next();
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     Math.random = original;
   }
+  if (isThenable(result)) {
+    // fn has run and its promise goes on without us: keep its failure from becoming an unhandled rejection.
+    try {
+      (result as PromiseLike<unknown>).then(undefined, () => undefined);
+    } catch {
+      // a thenable whose then throws: nothing is pending on it
+    }
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `withSeededRandom runs synchronous functions only (fn returned a promise). ${ASYNC_ADVICE}`,
+      {
+        details: { field: 'fn' },
+      },
+    );
+  }
+  return result;
 }
 
 /** Longest permutation: 2^28 indices, 1 GiB of Int32Array, filled whole. */
