@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { AppliedMLError } from '../errors';
-import { checkOptionsObject } from '../option-checks';
+import { AppliedMLError, describeValue } from '../errors';
+import { checkKnownKeys, checkOptionsObject } from '../option-checks';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { registerBackendFixes } from '../kernels/register';
 import type { Device, DeviceInfo } from './device';
-import { DEVICE_DESCRIPTIONS, checkDevice } from './device';
+import { DEVICE_DESCRIPTIONS, checkDevice, isDevice } from './device';
 import type { DeviceLoaders } from './loaders';
 import { defaultLoaders } from './loaders';
 import { selectDevice } from './select-device';
-import { enableWasmThreads, recordGlueListeners, removeGlueListeners, wasmThreadsInfo } from './wasm-threads';
+import { enableWasmThreads, maxWasmThreads, recordGlueListeners, removeGlueListeners, wasmThreadsInfo } from './wasm-threads';
 
 export interface EngineOptions {
   /** 'auto' (default, or APPLIEDML_DEVICE) walks cuda → cpu → wasm → js. */
@@ -19,21 +19,89 @@ export interface EngineOptions {
   loaders?: DeviceLoaders;
   /**
    * Opt-in: run the wasm backend with this many XNNPACK threads (2 to the logical cores, at most 8;
-   * also APPLIEDML_WASM_THREADS). It speeds up large-batch inference and can slow small-model
-   * training (see docs/benchmarks/engine.md); it must be chosen before wasm first starts.
+   * 1, the default, is one thread; also APPLIEDML_WASM_THREADS). It speeds up large-batch inference
+   * and can slow small-model training (see docs/benchmarks/engine.md); it must be chosen before wasm
+   * first starts. Checked whatever device runs (E_INPUT_INVALID). Threads belong to the wasm backend
+   * only: more than 1 together with an explicit `device` that is not wasm ('cuda', 'cpu', 'js') is
+   * E_INPUT_INVALID; when the device comes from `auto` or APPLIEDML_DEVICE (or the count from
+   * APPLIEDML_WASM_THREADS) and is not wasm, the count is ignored and the logger told once.
    */
   wasmThreads?: number;
 }
+
+/** initEngine's option names, so a misspelt one (`wasmthreads`) is refused rather than ignored. */
+const ENGINE_OPTION_KEYS = Object.keys({ device: 1, logger: 1, loaders: 1, wasmThreads: 1 } satisfies Record<keyof EngineOptions, 1>);
 
 let current: DeviceInfo | undefined;
 let pending: Promise<DeviceInfo> | undefined;
 let pendingDevice: string | undefined;
 let announced = false;
+let threadsIgnoredTold = false;
 
-function requestedThreads(options: EngineOptions): number | undefined {
-  if (options.wasmThreads !== undefined) return options.wasmThreads;
-  const env = process.env.APPLIEDML_WASM_THREADS;
-  return env === undefined || env.trim() === '' ? undefined : Number(env);
+/** A thread count asked for, and where it came from (for messages). */
+interface ThreadsRequest {
+  threads: number;
+  source: 'wasmThreads' | 'APPLIEDML_WASM_THREADS';
+}
+
+/**
+ * The wasm thread count asked for (the option, else APPLIEDML_WASM_THREADS), checked whatever device
+ * will run: an integer from 1 (one thread, the default) to `maxWasmThreads()`, else E_INPUT_INVALID
+ * naming where it came from. A bad count on a machine that happens to pick cuda today would otherwise
+ * surface only on the machine that picks wasm.
+ */
+function requestedThreads(options: EngineOptions): ThreadsRequest | undefined {
+  let request: { value: unknown; source: ThreadsRequest['source']; shown: string };
+  if (options.wasmThreads !== undefined)
+    request = { value: options.wasmThreads, source: 'wasmThreads', shown: describeValue(options.wasmThreads) };
+  else {
+    const env = process.env.APPLIEDML_WASM_THREADS;
+    if (env === undefined || env.trim() === '') return undefined;
+    request = { value: Number(env), source: 'APPLIEDML_WASM_THREADS', shown: describeValue(env) };
+  }
+  const { value, source, shown } = request;
+  const max = maxWasmThreads();
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    const range = max >= 2 ? `an integer from 1 (one thread, the default) to ${max}` : '1: this machine has a single core';
+    throw new AppliedMLError('E_INPUT_INVALID', `${source} must be ${range} (got ${shown}).`, {
+      details: { field: source, min: 1, max },
+    });
+  }
+  return { threads: value, source };
+}
+
+/**
+ * Threads on a device that is not wasm. Asked for in the same call as an explicit non-wasm device
+ * (both options given together contradict each other): E_INPUT_INVALID before anything is loaded.
+ */
+function checkThreadsFitDevice(options: EngineOptions, threads: ThreadsRequest | undefined): void {
+  const device = options.device;
+  if (threads === undefined || threads.threads <= 1 || threads.source !== 'wasmThreads') return;
+  // An unknown device is selectDevice's E_DEVICE_INVALID.
+  if (!isDevice(device) || device === 'auto' || device === 'wasm') return;
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    `wasmThreads (${threads.threads}) applies to the wasm device only, but device '${device}' was asked for. ` +
+      `Leave wasmThreads out, or ask for device 'wasm' (or 'auto', which uses the threads when it picks wasm).`,
+    { details: { field: 'wasmThreads', device, threads: threads.threads } },
+  );
+}
+
+/**
+ * Threads asked for where the engine does not run wasm (`auto`'s pick, APPLIEDML_DEVICE, or an
+ * APPLIEDML_WASM_THREADS meant for another program): ignored, and said once, like `auto`'s pick, to
+ * the first logger given that is not the silent one.
+ */
+function tellThreadsIgnored(info: DeviceInfo, threads: ThreadsRequest | undefined, options: EngineOptions): void {
+  if (threads === undefined || threads.threads <= 1 || info.backend === 'wasm') return;
+  if (threadsIgnoredTold || !options.logger || options.logger === silentLogger) return;
+  threadsIgnoredTold = true;
+  const setting = threads.source === 'wasmThreads' ? `wasmThreads ${threads.threads}` : `APPLIEDML_WASM_THREADS=${threads.threads}`;
+  const chosen = info.requested === 'auto' ? `'auto' picked ${info.device}` : `device '${info.device}' was asked for`;
+  options.logger.warn(`${setting} is ignored: ${chosen}, and threads apply to the wasm device only.`, {
+    device: info.device,
+    wasmThreads: threads.threads,
+  });
 }
 
 function requestedDevice(options: EngineOptions): Device {
@@ -63,8 +131,8 @@ async function initialise(options: EngineOptions): Promise<DeviceInfo> {
   // Library code is quiet: no tfjs banners ("install our node backend" and the like).
   tf.enableProdMode();
   const selection = await selectDevice(requested, options.loaders ?? defaultLoaders, logger);
-  const threads = requestedThreads(options);
-  // enableWasmThreads validates the count (E_INPUT_INVALID for 0, 1.5, 'abc' …); 1 means the default.
+  // Checked by initEngine (an integer from 1 to maxWasmThreads()); 1 means the default.
+  const threads = requestedThreads(options)?.threads;
   if (selection.loaded.backend === 'wasm' && threads !== undefined && threads !== 1 && wasmThreadsInfo()?.threads !== threads) {
     await enableWasmThreads(threads);
   }
@@ -110,18 +178,26 @@ async function initialise(options: EngineOptions): Promise<DeviceInfo> {
  */
 export async function initEngine(options: EngineOptions = {}): Promise<DeviceInfo> {
   checkOptionsObject('initEngine options', options);
+  checkKnownKeys('initEngine options', options, ENGINE_OPTION_KEYS);
   const requested = requestedDevice(options);
-  const want = requestedThreads(options);
+  const threads = requestedThreads(options);
+  checkThreadsFitDevice(options, threads);
+  const want = threads?.threads;
+  const settle = (info: DeviceInfo): DeviceInfo => {
+    announce(info, requested, options);
+    tellThreadsIgnored(info, threads, options);
+    return info;
+  };
   if (
     current &&
     !options.loaders &&
     (requested === 'auto' || requested === current.device) &&
     tf.getBackend() === current.backend &&
-    (want === undefined || current.backend !== 'wasm' || current.details.threads === Math.max(1, want))
+    (want === undefined || current.backend !== 'wasm' || current.details.threads === want)
   ) {
-    return announce(current, requested, options);
+    return settle(current);
   }
-  if (pending && pendingDevice === requested && !options.loaders) return pending.then((info) => announce(info, requested, options));
+  if (pending && pendingDevice === requested && !options.loaders) return pending.then(settle);
   pendingDevice = requested;
   const started: Promise<DeviceInfo> = initialise(options)
     .then((info) => {
@@ -136,7 +212,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<DeviceInf
       }
     });
   pending = started;
-  return started.then((info) => announce(info, requested, options));
+  return started.then(settle);
 }
 
 /** What the engine runs on, or undefined before initEngine. */

@@ -132,8 +132,15 @@ describe('wasm threads', () => {
 
   it('rejects thread counts that are not an integer from 2 to maxWasmThreads() with E_INPUT_INVALID', async () => {
     expect(maxWasmThreads()).toBeGreaterThanOrEqual(2);
-    for (const bad of [1, 0, -2, 2.5, Number.NaN, Number.POSITIVE_INFINITY, maxWasmThreads() + 1, '2' as unknown as number]) {
-      expect(await codeOf(enableWasmThreads(bad)), `threads=${String(bad)}`).toBe('E_INPUT_INVALID');
+    // A count whose toString throws, or that has none, is refused like the others (it threw untyped).
+    const throwing = {
+      toString(): string {
+        throw new Error('no text');
+      },
+    };
+    const odd = [1, 0, -2, 2.5, Number.NaN, Number.POSITIVE_INFINITY, maxWasmThreads() + 1, '2', throwing, Object.create(null) as object];
+    for (const [i, bad] of odd.entries()) {
+      expect(await codeOf(enableWasmThreads(bad as number)), `threads #${i}`).toBe('E_INPUT_INVALID');
     }
     expect(wasmThreadsInfo()).toBeUndefined();
   });

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { AppliedMLError } from '../errors';
+import { AppliedMLError, describeValue } from '../errors';
 
 /**
  * Opt-in multi-threaded WebAssembly in Node.
@@ -133,8 +133,9 @@ function validateThreads(threads: number): void {
   const max = maxWasmThreads();
   if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 2 || threads > max) {
     const range = max >= 2 ? `an integer from 2 to ${max}` : 'at least 2, but this machine has a single core';
-    throw new AppliedMLError('E_INPUT_INVALID', `wasm threads must be ${range} (got ${String(threads)}).`, {
-      details: { threads, min: 2, max, logicalCores: logicalCores() },
+    // describeValue, not String(): a count whose toString throws (or that has none) must not make this throw untyped.
+    throw new AppliedMLError('E_INPUT_INVALID', `wasm threads must be ${range} (got ${describeValue(threads)}).`, {
+      details: { threads: typeof threads === 'number' ? threads : describeValue(threads), min: 2, max, logicalCores: logicalCores() },
     });
   }
 }
