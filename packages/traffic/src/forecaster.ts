@@ -23,7 +23,16 @@ import { buildModel, maskedLoss, type NeuralKind } from './models';
 import { fitScaler, type SensorScaler } from './scaler';
 import { assertEverySensorObserved, checkSeriesShape, MAX_READING, sliceSeries, toEpochMs, type TrafficSeries } from './series';
 import { checkTimeZone } from './time-zone';
-import { fitGraphRidge, predictGraphRidge, resolveRidgeConfig, strongestNeighbours, type RidgeConfig, type RidgeModel } from './ridge';
+import {
+  findImplausibleRidgeWeight,
+  fitGraphRidge,
+  MAX_SCALED_RIDGE_WEIGHT,
+  predictGraphRidge,
+  resolveRidgeConfig,
+  strongestNeighbours,
+  type RidgeConfig,
+  type RidgeModel,
+} from './ridge';
 import { registerTrafficLayers } from './tgcn-layer';
 import { assertLongEnough, buildInputs, buildTargets, windowStarts } from './windows';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
@@ -142,6 +151,8 @@ interface Fitted {
   missingValue?: number;
   /** The training series' time zone: the clock of every series and time the model reads. */
   timeZone?: string;
+  /** The bundle directory the model was loaded from (for the error when its weights forecast nonsense). */
+  bundle?: string;
 }
 
 interface ResolvedConfig {
@@ -506,6 +517,17 @@ export class TrafficForecaster {
     if (fitted.ridge) {
       const ha = this.ridgeHistorical(fitted, series, starts, inputs.last);
       raw = predictGraphRidge(fitted.ridge, inputs, ha, this.ridgeShape(n), fitted.scaler, this.config.ridge.neighbourLags);
+      // Load and training refuse weights that could overflow; should one still slip through, an error
+      // naming where the weights came from, never an Infinity / NaN forecast.
+      const bad = raw.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        const what = `The graph ridge's forecast for sensor '${fitted.sensors[bad % n]}' is not finite: its weights are far outside anything fitting makes`;
+        throw fitted.bundle !== undefined
+          ? new AppliedMLError('E_BUNDLE_CORRUPT', `${what} (bundle ${fitted.bundle}).`, {
+              details: { dir: fitted.bundle, sensor: fitted.sensors[bad % n] },
+            })
+          : new AppliedMLError('E_TRAINING_FAILED', `${what}; train it again.`, { details: { sensor: fitted.sensors[bad % n] } });
+      }
     } else if (!this.neural) {
       return baselineForecast(this.config.model as BaselineKind, {
         series,
@@ -940,6 +962,19 @@ export class TrafficForecaster {
           features: D,
           weights,
         };
+        // A finite but huge weight (1e300) would forecast 1e300: none that fitting makes (see MAX_SCALED_RIDGE_WEIGHT).
+        const wild = findImplausibleRidgeWeight(
+          ridge,
+          scaler!,
+          config.inputSteps,
+          config.ridge.neighbourLags,
+          model.maxHorizon,
+          config.ridge.historicalAverage,
+        );
+        if (wild)
+          bad(
+            `ridge weight ${wild.index} is ${wild.weight}, ${wild.scaled} on the series' scale: past ${MAX_SCALED_RIDGE_WEIGHT}, more than fitting makes`,
+          );
       }
       model.setFitted(
         {
@@ -952,6 +987,7 @@ export class TrafficForecaster {
           ...(ridge ? { ridge } : {}),
           ...(typeof pre.missingValue === 'number' ? { missingValue: pre.missingValue } : {}),
           ...(timeZone !== undefined ? { timeZone } : {}),
+          bundle: dir,
         },
         network,
       );

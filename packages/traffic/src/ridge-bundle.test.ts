@@ -55,3 +55,76 @@ describe('ridge bundle values (SDK fuzz S11)', () => {
     model.dispose();
   });
 });
+
+describe('ridge weights no fit makes (T3)', () => {
+  const net = generateTrafficNetwork({ sensors: 4, corridorLength: 2, days: 2, incidents: 0, seed: 5 });
+  const n = net.series.sensors.length;
+  const rows = Array.from({ length: 12 }, (_, t) => Array.from(net.series.values.subarray(t * n, (t + 1) * n)));
+  const end = net.series.start! + 11 * 5 * 60_000;
+
+  it('a re-sealed ridge.f64 with a finite but huge weight (1e300, or 1e13 on the series scale) is E_BUNDLE_CORRUPT at load', async () => {
+    const model = TrafficForecaster.create({ model: 'ridge', inputSteps: 6, horizons: [1, 3] });
+    await model.train(net.series, { adjacency: net.adjacency });
+    const std = (model as unknown as { fitted: { scaler: { std: number[] } } }).fitted.scaler.std;
+    // Weight 3 of sensor 0 reads its own window: on the series' scale it is the weight itself.
+    for (const [label, huge] of [
+      ['1e300', 1e300],
+      ['1e13', 1e13],
+      ['-1e13', -1e13],
+    ] as const) {
+      const path = join(dir, `ridge-huge-${label}`);
+      await model.save(path);
+      await editWeights(path, (w) => {
+        w[3] = huge;
+      });
+      const error = await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
+      expect(error.message).toMatch(/ridge weight 3 is .*on the series' scale: past 1000000000000/);
+    }
+    // The constant's weight (sensor units) is scaled by 1 / std: 1e11 × std is within the bound, 2e12 × std past it.
+    // Sensor 0's weights are [features, 3 steps ahead]: its window (6), each neighbour's 6 lags, sin, cos, 1, ...
+    const neighbours = (model as unknown as { fitted: { ridge: { neighbours: number[][] } } }).fitted.ridge.neighbours[0]!.length;
+    const at = (6 + neighbours * 6 + 2) * 3;
+    const path = join(dir, 'ridge-constant');
+    await model.save(path);
+    await editWeights(path, (w) => {
+      w[at] = 1e11 * std[0]!;
+    });
+    const loaded = await TrafficForecaster.load(path);
+    const forecast = await loaded.predict({ values: rows, end });
+    expect(forecast.steps.every((s) => s.values.every(Number.isFinite))).toBe(true);
+    loaded.dispose();
+    await editWeights(path, (w) => {
+      w[at] = 2e12 * std[0]!;
+    });
+    await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
+    model.dispose();
+  });
+
+  it('a ridge whose weights still overflow (set after load) is an error at predict, never an Infinity forecast', async () => {
+    const model = TrafficForecaster.create({ model: 'ridge', inputSteps: 6, horizons: [1, 3] });
+    await model.train(net.series, { adjacency: net.adjacency });
+    const path = join(dir, 'ridge-poked');
+    await model.save(path);
+    const loaded = await TrafficForecaster.load(path);
+    (loaded as unknown as { fitted: { ridge: { weights: Float64Array } } }).fitted.ridge.weights[0] = 1.7e308;
+    const error = await expectCode(() => loaded.predict({ values: rows.map((r, t) => r.map((v) => v + t)), end }), 'E_BUNDLE_CORRUPT');
+    expect(error.message).toMatch(/sensor 'S000' is not finite/);
+    await expectCode(() => loaded.evaluate(net.series), 'E_BUNDLE_CORRUPT');
+    loaded.dispose();
+    // Trained in this process: E_TRAINING_FAILED.
+    (model as unknown as { fitted: { ridge: { weights: Float64Array } } }).fitted.ridge.weights[0] = -1.7e308;
+    await expectCode(() => model.predict({ values: rows.map((r, t) => r.map((v) => v + t)), end }), 'E_TRAINING_FAILED');
+    model.dispose();
+  });
+
+  it('training with next to no penalty still gives weights that load (the bound is far from what fitting makes)', async () => {
+    const model = TrafficForecaster.create({ model: 'ridge', inputSteps: 6, horizons: [1, 3], ridge: { lambdas: [1e-300] } });
+    await model.train(net.series, { adjacency: net.adjacency });
+    const path = join(dir, 'ridge-weak');
+    await model.save(path);
+    const loaded = await TrafficForecaster.load(path);
+    expect(loaded.isTrained).toBe(true);
+    loaded.dispose();
+    model.dispose();
+  });
+});

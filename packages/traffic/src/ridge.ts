@@ -266,7 +266,16 @@ export function fitGraphRidge(
     }
   }
   // Sensors with fewer neighbours than K keep zero weights in the unused slots (their features are 0).
-  return { neighbours: neighbours.map((a) => [...a]), lambdas, features: D, weights };
+  const model = { neighbours: neighbours.map((a) => [...a]), lambdas, features: D, weights };
+  // What load refuses, training does not hand out: a model that trains also loads.
+  const wild = findImplausibleRidgeWeight(model, scaler, shape.inputSteps, config.neighbourLags, P, ha !== null);
+  if (wild)
+    throw new AppliedMLError(
+      'E_TRAINING_FAILED',
+      `The graph ridge fitted a weight of ${wild.weight} for sensor ${Math.floor(wild.index / (D * P))} (${wild.scaled} on the series' scale, past ${MAX_SCALED_RIDGE_WEIGHT}): its inputs are near-identical and the ridge strengths (${lambdas.join(', ')}) too weak; use larger ridge.lambdas.`,
+      { details: { index: wild.index, lambdas: [...new Set(lambdas)] } },
+    );
+  return model;
 }
 
 /** Raw change targets (sensor units) of window b for sensor s; false if a step ahead is unobserved. */
@@ -306,4 +315,58 @@ export function predictGraphRidge(
     }
   }
   return out;
+}
+
+/**
+ * Largest size a graph ridge weight may have on the series' scale (see `findImplausibleRidgeWeight`).
+ * There a weight is a standardised regression coefficient: how many of its sensor's standard
+ * deviations of change one standard deviation of the input moves the forecast. Ridge shrinks these
+ * towards 0: fitted on Los-loop (207 sensors) and on a synthetic network with the default lambdas they
+ * stay below 1, and even with lambdas of 1e-300 (next to no penalty) below 1e7. Past 1e12 a forecast
+ * would be the difference of terms 1e12 times its size, with 4 of float64's 16 digits left, and a
+ * (finite) weight of 1e300 forecasts 1e300. `fitGraphRidge` refuses to return such weights and a
+ * saved bundle holding one is refused at load.
+ */
+export const MAX_SCALED_RIDGE_WEIGHT = 1e12;
+
+/**
+ * The first weight of `model` whose size on the series' scale passes MAX_SCALED_RIDGE_WEIGHT (or that
+ * is not a finite number), or undefined. On that scale a weight of sensor s is w × (std of the sensor
+ * its feature reads) / std[s]: its own window and the historical average read s, a neighbour's lags
+ * read that neighbour; the clock, the constant and the unused neighbour slots (their feature is 0) read
+ * no sensor, w / std[s]. `fitGraphRidge` lays a sensor's features out as: its window, each
+ * neighbour's last `neighbourLags` readings, time-of-day sin and cos, 1, the historical average per
+ * step ahead (when used), then 0s up to `features`.
+ */
+export function findImplausibleRidgeWeight(
+  model: RidgeModel,
+  scaler: SensorScaler,
+  inputSteps: number,
+  neighbourLags: number,
+  outputSteps: number,
+  historicalAverage: boolean,
+): { index: number; weight: number; scaled: number } | undefined {
+  const D = model.features;
+  const P = outputSteps;
+  const n = model.neighbours.length;
+  const scale = new Float64Array(D);
+  for (let s = 0; s < n; s++) {
+    const own = scaler.std[s] as number;
+    const neighbours = model.neighbours[s] as number[];
+    scale.fill(1);
+    let d = 0;
+    for (let k = 0; k < inputSteps; k++) scale[d++] = own;
+    for (const j of neighbours) for (let k = 0; k < neighbourLags; k++) scale[d++] = scaler.std[j] as number;
+    d += 3;
+    if (historicalAverage) for (let p = 0; p < P; p++) scale[d++] = own;
+    for (let i = 0; i < D; i++) {
+      for (let c = 0; c < P; c++) {
+        const index = (s * D + i) * P + c;
+        const weight = model.weights[index] as number;
+        const scaled = (Math.abs(weight) * (scale[i] as number)) / own;
+        if (!(scaled <= MAX_SCALED_RIDGE_WEIGHT)) return { index, weight, scaled };
+      }
+    }
+  }
+  return undefined;
 }
