@@ -20,9 +20,20 @@ export type Inputs = tf.Tensor | tf.Tensor[];
 
 export interface EpochLogs {
   epoch: number;
+  /**
+   * The epoch's training loss: the mean over its rows of each batch's loss, each measured in training
+   * mode (dropout on) before that batch's update, so while the weights moved; it includes the class and
+   * sample weights and the layers' L1/L2 penalties. Not the loss of the weights the epoch ends with.
+   */
   loss: number;
+  /** The epoch's training accuracy, measured like `loss`: batch by batch, before each update. */
   accuracy?: number;
+  /**
+   * The validation loss of the weights the epoch ends with (inference mode, unweighted, without the
+   * L1/L2 penalties).
+   */
   valLoss?: number;
+  /** The validation accuracy of the weights the epoch ends with. */
   valAccuracy?: number;
   learningRate: number;
   seconds: number;
@@ -38,10 +49,35 @@ export interface TrainingCallbacks {
 export type Monitor = 'val_loss' | 'val_accuracy' | 'loss' | 'accuracy';
 
 export interface EarlyStopping {
+  /**
+   * The value watched: 'val_loss' (the default with validation data), 'val_accuracy', 'loss' (the
+   * default without) or 'accuracy'. An epoch is an improvement when its value beats the best so far
+   * by more than `minDelta` (lower for a loss, higher for an accuracy); the best epoch's weights are a
+   * copy taken at the end of that epoch.
+   *
+   * The validation monitors measure exactly those weights (after the epoch's last update), so the
+   * weights kept are the ones that scored `bestValue`. The training monitors do not: an epoch's
+   * 'loss' (and 'accuracy') is the mean over its batches, each measured before its own update while
+   * the weights moved (see `EpochLogs.loss`), so the copy kept for the best epoch, taken after its
+   * last update, was never measured, and `bestValue` is that epoch's running mean, not the kept
+   * weights' loss (usually a little above it while the loss still falls; with a large learning rate or
+   * dropout it can be either side). Keras's EarlyStopping does the same. When the restored weights
+   * matter, give validation data (`validationData` or `validationSplit`) and monitor 'val_loss' or
+   * 'val_accuracy'.
+   */
   monitor?: Monitor;
+  /**
+   * How many epochs in a row without an improvement are tolerated: the next one stops training, so a
+   * fit stops after `patience + 1` epochs without one (0: at the first). Keras's `patience` counts
+   * that stopping epoch (for n ≥ 1, Keras `patience: n` stops where this `patience: n - 1` does).
+   */
   patience: number;
+  /** How much an epoch must beat the best value by to count as an improvement (default 0). */
   minDelta?: number;
-  /** Put the best epoch's weights back at the end (default true). */
+  /**
+   * Put the best epoch's weights back at the end (default true), whether or not training stopped
+   * early; also when training diverges (the best epoch's, or the initial weights before any).
+   */
   restoreBestWeights?: boolean;
 }
 
