@@ -21,6 +21,7 @@ export default defineConfig({
       'apps/*/src/**/*.test.ts',
       'apps/*/test/**/*.test.ts',
       'tools/pack-test/*.test.ts',
+      'tools/docs-check/*.test.ts',
     ],
     environment: 'node',
     pool: 'forks',
