@@ -117,6 +117,7 @@ export {
   resolveDataset,
   sha256File,
   shuffleIndices,
+  statRegularFile,
   trainTestSplit,
   writeNpy,
 } from './datasets/index';
@@ -147,6 +148,7 @@ export type {
   NumericMatrixOptions,
   ResolveDatasetOptions,
   ResolvedDataset,
+  StatRegularFileOptions,
   TrainTestSplit,
   TrainTestSplitOptions,
 } from './datasets/index';

@@ -158,7 +158,10 @@ describe('parseNpy / writeNpy round trip', () => {
     writeFileSync(path, writeNpy({ data: new Int32Array([4, 5, 6]) }));
     expect(Array.from((await readNpy(path)).data as Int32Array)).toEqual([4, 5, 6]);
     const error = await expectCode(() => readNpy(join(dir, 'nope.npy')), 'E_IO');
-    expect(error.message).toContain('nope.npy');
+    expect(error.message).toBe(`Cannot read .npy file ${join(dir, 'nope.npy')}: no such file.`);
+    expect(error.details).toEqual({ path: join(dir, 'nope.npy'), reason: 'ENOENT' });
+    // What is no path at all is bad input, not a failed read.
+    await expectCode(() => readNpy(undefined as never), 'E_INPUT_INVALID');
   });
 });
 
@@ -320,6 +323,10 @@ describe('parseNpy limits and readNpy on special files (API fuzz F19)', () => {
     expect((await expectCode(() => readNpy(fifo), 'E_IO')).message).toMatch(/FIFO/);
     expect((await expectCode(() => readNpy('/dev/zero'), 'E_IO')).message).toMatch(/a device/);
     mkdirSync(join(dir, 'folder.npy'));
-    expect((await expectCode(() => readNpy(join(dir, 'folder.npy')), 'E_IO')).message).toMatch(/a folder/);
+    // In statRegularFile's words, as every reader of the engine says it.
+    const folder = join(dir, 'folder.npy');
+    const error = await expectCode(() => readNpy(folder), 'E_IO');
+    expect(error.message).toBe(`Cannot read .npy file ${folder}: it is a directory, not a regular file.`);
+    expect(error.details).toEqual({ path: folder, reason: 'not-a-regular-file' });
   });
 });

@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { AppliedMLError, describeValue } from '../errors';
 import { checkIntegerOption, checkOptionsObject } from '../option-checks';
-import { specialFileKind } from './file-kind';
+import { statRegularFile } from './file-kind';
 import { parsePythonLiteral, PythonLiteralError, type PythonLiteral } from './python-literal';
 
 /**
@@ -445,20 +445,20 @@ export function parseNpy(input: Uint8Array | ArrayBuffer, options: NpyParseOptio
   return { dtype: header.dtype, shape: header.shape, data, fortranOrder: header.fortranOrder };
 }
 
-/** Reads and parses a `.npy` file. I/O failures become E_IO. */
+/**
+ * Reads and parses a `.npy` file. What is not a regular file (a folder, FIFO, device) and a missing one
+ * are E_IO in `statRegularFile`'s words (`details.path`, `details.reason`); other I/O failures become E_IO.
+ */
 export async function readNpy(path: string, options: NpyParseOptions = {}): Promise<NpyArray> {
   checkOptionsObject('readNpy options', options);
   // A FIFO or device (/dev/zero) was read without bound: only a regular file is read, as readNpz does.
-  let bytes: Uint8Array = new Uint8Array(0);
-  let kind: string | undefined;
+  await statRegularFile(path, '.npy file');
+  let bytes: Uint8Array;
   try {
-    const info = await stat(path);
-    if (info.isFile()) bytes = await readFile(path);
-    else kind = info.isDirectory() ? 'a folder' : specialFileKind(info);
+    bytes = await readFile(path);
   } catch (cause) {
     throw new AppliedMLError('E_IO', `Cannot read .npy file ${path}: ${(cause as Error).message}`, { cause, details: { path } });
   }
-  if (kind) throw new AppliedMLError('E_IO', `Cannot read .npy file ${path}: it is ${kind}, not a regular file.`, { details: { path } });
   try {
     return parseNpy(bytes, options);
   } catch (error) {

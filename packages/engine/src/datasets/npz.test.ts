@@ -92,7 +92,13 @@ describe('parseNpz / readNpz on synthetic archives', () => {
     expect(Object.keys(await readNpz(path)).sort()).toEqual(['X', 'y']);
     expect(Object.keys(await readNpz(fixture().buffer as ArrayBuffer)).sort()).toEqual(['X', 'y']);
     await expectCode(() => readNpz(join(dir, 'missing.npz')), 'E_IO');
-    await expectCode(() => readNpz(dir), 'E_IO');
+    // What the path is, in statRegularFile's words (it said only "not a regular file").
+    const error = await expectCode(() => readNpz(dir), 'E_IO');
+    expect(error.message).toBe(`Cannot read .npz file ${dir}: it is a directory, not a regular file.`);
+    expect(error.details).toEqual({ path: dir, reason: 'not-a-regular-file' });
+    expect((await expectCode(() => readNpz('/dev/null'), 'E_IO')).message).toBe(
+      'Cannot read .npz file /dev/null: it is a device, not a regular file.',
+    );
   });
 });
 

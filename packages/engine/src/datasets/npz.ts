@@ -1,8 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
 import { AppliedMLError, describeValue } from '../errors';
 import { checkIntegerOption, checkOptionsObject } from '../option-checks';
 import { crc32 } from './crc32';
+import { statRegularFile } from './file-kind';
 import { parseNpy, type NpyArray, type NpyParseOptions } from './npy';
 import { setOwn } from './own-property';
 import { readZipDirectory, type ZipEntry } from './zip-directory';
@@ -151,15 +152,14 @@ export async function readNpz(
   checkOptionsObject('readNpz options', options);
   if (typeof pathOrBuffer !== 'string') return parseNpz(pathOrBuffer, options);
   const path = pathOrBuffer;
-  let bytes: Uint8Array = new Uint8Array(0);
-  let isFile = true;
+  // A FIFO or device is refused before it is opened (reading one blocks or never ends).
+  await statRegularFile(path, '.npz file');
+  let bytes: Uint8Array;
   try {
-    isFile = (await stat(path)).isFile();
-    if (isFile) bytes = await readFile(path);
+    bytes = await readFile(path);
   } catch (cause) {
     throw new AppliedMLError('E_IO', `Cannot read .npz file ${path}: ${(cause as Error).message}`, { cause, details: { path } });
   }
-  if (!isFile) throw new AppliedMLError('E_IO', `Cannot read .npz file ${path}: not a regular file.`, { details: { path } });
   try {
     return parseNpz(bytes, options);
   } catch (error) {
