@@ -19,6 +19,15 @@ describe('option checks', () => {
     expect(() => checkNumberOption('x', 0.5, 0, 1, { open: 'both' })).not.toThrow();
     for (const bad of [Number.NaN, Infinity, -1, '0.5']) expect(() => checkNumberOption('x', bad, 0, 1)).toThrow(invalid);
     expect(() => checkNumberOption('x', undefined, 0, 1, { optional: false })).toThrow(invalid);
+    // Values that cannot be compared with a number (the comparison threw a TypeError, or the value's own error).
+    const throwing = {
+      toString(): string {
+        throw new Error('no text');
+      },
+    };
+    for (const bad of [Symbol('s'), throwing, Object.create(null) as object, 10n])
+      for (const open of [undefined, 'min', 'max', 'both'] as const)
+        expect(() => checkNumberOption('x', bad, 0, 1, { open })).toThrow(invalid);
   });
   it('known keys: a misspelt option is refused with the valid names; undefined passes; a non-object is refused', () => {
     expect(() => checkKnownKeys('x', { trees: 3 }, ['trees', 'depth'])).not.toThrow();

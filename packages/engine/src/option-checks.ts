@@ -28,9 +28,12 @@ export function checkNumberOption(
 ): void {
   if ((value === undefined || value === null) && (options.optional ?? true)) return;
   const open = options.open;
-  const lowOk = open === 'min' || open === 'both' ? (value as number) > min : (value as number) >= min;
-  const highOk = open === 'max' || open === 'both' ? (value as number) < max : (value as number) <= max;
-  if (!(typeof value === 'number' && Number.isFinite(value) && lowOk && highOk)) {
+  // Compared only once it is a number: comparing a symbol, or an object whose toString throws (or that
+  // has none), throws a TypeError of its own.
+  const isNumber = typeof value === 'number' && Number.isFinite(value);
+  const lowOk = isNumber && (open === 'min' || open === 'both' ? value > min : value >= min);
+  const highOk = isNumber && (open === 'max' || open === 'both' ? value < max : value <= max);
+  if (!(isNumber && lowOk && highOk)) {
     const lo = open === 'min' || open === 'both' ? '(' : '[';
     const hi = open === 'max' || open === 'both' ? ')' : ']';
     refuse(field, value, `a number in ${lo}${min}, ${max}${hi}`);
