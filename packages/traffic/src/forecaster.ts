@@ -1,5 +1,6 @@
 import {
   checkKnownKeys,
+  describeValue,
   AppliedMLError,
   checkIntegerOption,
   checkNumberOption,
@@ -21,7 +22,16 @@ import { featureCount } from './features';
 import { scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizon-metrics';
 import { buildModel, maskedLoss, type NeuralKind } from './models';
 import { fitScaler, type SensorScaler } from './scaler';
-import { assertEverySensorObserved, checkSeriesShape, MAX_READING, sliceSeries, toEpochMs, type TrafficSeries } from './series';
+import {
+  assertEverySensorObserved,
+  checkSeriesShape,
+  MAX_INTERVAL_MINUTES,
+  MAX_READING,
+  MIN_INTERVAL_MINUTES,
+  sliceSeries,
+  toEpochMs,
+  type TrafficSeries,
+} from './series';
 import { checkTimeZone } from './time-zone';
 import {
   findImplausibleRidgeWeight,
@@ -866,8 +876,9 @@ export class TrafficForecaster {
       if (n === 0 || !sensors!.every((id) => typeof id === 'string') || new Set(sensors).size !== n)
         bad('its sensor ids are not distinct strings');
       const intervalMinutes = pre.intervalMinutes;
-      if (typeof intervalMinutes !== 'number' || !(intervalMinutes > 0 && intervalMinutes <= 7 * 24 * 60))
-        bad('its interval is not a positive number of minutes');
+      // The range createSeries takes: no model is trained on another (a bundle's 1e-9 min would ask for 1.44e12 slots a day).
+      if (typeof intervalMinutes !== 'number' || !(intervalMinutes >= MIN_INTERVAL_MINUTES && intervalMinutes <= MAX_INTERVAL_MINUTES))
+        bad(`its interval (${describeValue(intervalMinutes)}) is not a number of minutes in [1/60, 1440]`);
       const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_READING;
       if (
         !scaler ||

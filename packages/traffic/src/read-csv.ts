@@ -13,7 +13,7 @@ import { checkInterval, createSeries, parseTimeText, toEpochMs, type TrafficSeri
 import { checkTimeZone } from './time-zone';
 
 export interface ReadSeriesOptions {
-  /** Minutes between steps. Irregular timestamps are resampled onto this grid. */
+  /** Minutes between steps, in [1/60, 1440] (one second to one day). Irregular timestamps are resampled onto this grid. */
   intervalMinutes: number;
   /**
    * Name of a timestamp column: ISO 8601 (one without an offset is wall-clock time, read in UTC

@@ -1,5 +1,11 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TrafficForecaster } from './forecaster';
+import { readSeriesCsv } from './read-csv';
 import { createSeries, selectSensors, sliceSeries, splitSeries } from './series';
+import { generateTrafficNetwork } from './synthetic';
 import { expectCode } from './test-helpers';
 
 describe('createSeries', () => {
@@ -54,5 +60,68 @@ describe('createSeries', () => {
     expect(test.values[0]).toBe(1612 * 2);
     const b = selectSensors(sliceSeries(s, 10, 12), ['b']);
     expect(Array.from(b.values)).toEqual([21, 23]);
+  });
+});
+
+describe('intervals and sensor ids (T1, T2)', () => {
+  it('intervalMinutes is one second to one day, wherever a series is made', async () => {
+    for (const intervalMinutes of [1e-9, 0.5 / 60, 0.01, 1441, 7 * 24 * 60, 0, -5, NaN, Infinity, '5']) {
+      const error = await expectCode(
+        () => createSeries({ values: [[1, 2]], intervalMinutes: intervalMinutes as number }),
+        'E_INPUT_INVALID',
+      );
+      expect(error.message).toMatch(/^intervalMinutes must be a number of minutes in \[1\/60, 1440\] \(one second to one day\); got /);
+      expect(error.details.field).toBe('intervalMinutes');
+    }
+    await expectCode(() => generateTrafficNetwork({ sensors: 2, days: 1, intervalMinutes: 1e-9 }), 'E_INPUT_INVALID');
+    await expectCode(() => readSeriesCsv(new TextEncoder().encode('a,b\n1,2\n'), { intervalMinutes: 1e-9 }), 'E_INPUT_INVALID');
+    for (const intervalMinutes of [1 / 60, 0.5, 5, 1440])
+      expect(createSeries({ values: [[1, 2]], intervalMinutes }).intervalMinutes).toBe(intervalMinutes);
+  });
+
+  it('a bundle whose interval is outside that range is E_BUNDLE_CORRUPT at load', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'traffic-interval-'));
+    try {
+      const series = createSeries({ values: Array.from({ length: 40 }, (_, t) => [50 + (t % 7), 60 - (t % 5)]), intervalMinutes: 5 });
+      const model = TrafficForecaster.create({ model: 'last-value', inputSteps: 4, horizons: [1] });
+      await model.train(series);
+      for (const bad of [1e-9, 2 * 24 * 60]) {
+        const path = join(dir, String(bad));
+        await model.save(path);
+        const file = join(path, 'manifest.json');
+        const manifest = JSON.parse(await readFile(file, 'utf8')) as {
+          manifestSha256?: string;
+          preprocessing: { intervalMinutes: number };
+        };
+        delete manifest.manifestSha256;
+        manifest.preprocessing.intervalMinutes = bad;
+        await writeFile(file, JSON.stringify(manifest));
+        const error = await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
+        expect(error.message).toMatch(/is not a number of minutes in \[1\/60, 1440\]/);
+      }
+      model.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sensor ids are strings: a number is refused (selectSensors reads numbers as positions), string ids round-trip', async () => {
+    const error = await expectCode(
+      () => createSeries({ values: [[1, 2, 3]], sensors: [773869, 767541, 767542] as never, intervalMinutes: 5 }),
+      'E_INPUT_INVALID',
+    );
+    expect(error.message).toMatch(/^sensors\[0\] is 773869; sensor ids are strings/);
+    expect(error.details).toMatchObject({ field: 'sensors', index: 0 });
+    await expectCode(
+      () => createSeries({ values: new Float64Array(3), sensors: ['a', 2, 'c'] as never, intervalMinutes: 5 }),
+      'E_INPUT_INVALID',
+    );
+    const ids = [773869, 767541, 767542].map(String);
+    const s = createSeries({ values: [[1, 2, 3]], sensors: ids, intervalMinutes: 5 });
+    expect(s.sensors).toEqual(['773869', '767541', '767542']);
+    expect(selectSensors(s, ['767541']).sensors).toEqual(['767541']);
+    // Los-loop's numeric header is read as text ids, as before.
+    const wide = await readSeriesCsv(new TextEncoder().encode('773869,767541\n60,61\n62,63\n'), { intervalMinutes: 5 });
+    expect(wide.sensors).toEqual(['773869', '767541']);
   });
 });

@@ -10,7 +10,7 @@ export interface TrafficSeries {
   /** Sensor ids, one per column. */
   sensors: string[];
   steps: number;
-  /** Minutes between two steps (5 for Los-loop). */
+  /** Minutes between two steps (5 for Los-loop), in [1/60, 1440]. */
   intervalMinutes: number;
   /** Epoch milliseconds (UTC) of step 0, or null when the series has no clock (time features are then off). */
   start: number | null;
@@ -33,8 +33,12 @@ export interface TrafficSeries {
 export interface CreateSeriesInput {
   /** steps × sensors, as rows or row-major. NaN (and `missingValue`) mark missing readings. */
   values: ArrayLike<ArrayLike<number>> | Float64Array;
-  /** Required with a flat `values`; otherwise taken from the first row. */
+  /**
+   * Sensor ids (strings: a number is E_INPUT_INVALID, give numeric ids as text) or, with a flat
+   * `values`, the sensor count; required with a flat `values`, otherwise ids s0, s1, … by default.
+   */
   sensors?: string[] | number;
+  /** Minutes between two steps, in [1/60, 1440]: one second to one day. */
   intervalMinutes: number;
   /** Time of step 0 (Date, epoch ms or ISO string); omit for a series without clock. */
   start?: Date | number | string | null;
@@ -119,9 +123,26 @@ export function toEpochMs(value: Date | number | string, what = 'time', timeZone
   return ms;
 }
 
+/**
+ * Shortest and longest step a series may have, in minutes: one second (loop detectors report every
+ * 20 or 30 s at the finest, PeMS' raw feed) to one day (the models' time-of-day features and the
+ * historical average's slots need at least one step a day). METR-LA, PEMS-BAY and Los-loop are 5 min.
+ * Below a second, a day is more than 86,400 steps (1e-9 min asked for 1.44e12 slots and crashed).
+ */
+export const MIN_INTERVAL_MINUTES = 1 / 60;
+export const MAX_INTERVAL_MINUTES = 24 * 60;
+
 export function checkInterval(intervalMinutes: unknown): number {
-  if (typeof intervalMinutes !== 'number' || !Number.isFinite(intervalMinutes) || intervalMinutes <= 0 || intervalMinutes > 24 * 60) {
-    invalid(`intervalMinutes must be a number of minutes in (0, 1440]; got ${String(intervalMinutes)}.`, { intervalMinutes });
+  if (
+    typeof intervalMinutes !== 'number' ||
+    !Number.isFinite(intervalMinutes) ||
+    intervalMinutes < MIN_INTERVAL_MINUTES ||
+    intervalMinutes > MAX_INTERVAL_MINUTES
+  ) {
+    invalid(`intervalMinutes must be a number of minutes in [1/60, 1440] (one second to one day); got ${describeValue(intervalMinutes)}.`, {
+      field: 'intervalMinutes',
+      intervalMinutes,
+    });
   }
   return intervalMinutes;
 }
@@ -201,7 +222,17 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
   }
   const steps = values.length / sensorCount;
   if (steps === 0) invalid('The series has no rows.');
-  const sensors = Array.isArray(input.sensors) ? input.sensors.map(String) : Array.from({ length: sensorCount }, (_, i) => `s${i}`);
+  // Ids are strings everywhere (CSV headers, long files, the incident monitor, model.sensors); a number
+  // in selectSensors is a position, so numeric ids turned into text would not match where they are used.
+  if (Array.isArray(input.sensors)) {
+    const notText = input.sensors.findIndex((id) => typeof id !== 'string');
+    if (notText >= 0)
+      invalid(
+        `sensors[${notText}] is ${describeValue(input.sensors[notText])}; sensor ids are strings (numeric ids such as METR-LA's as text: ids.map(String)).`,
+        { field: 'sensors', index: notText },
+      );
+  }
+  const sensors = Array.isArray(input.sensors) ? [...input.sensors] : Array.from({ length: sensorCount }, (_, i) => `s${i}`);
   if (sensors.length !== sensorCount) {
     throw new AppliedMLError('E_SHAPE_MISMATCH', `${sensors.length} sensor ids for ${sensorCount} columns.`, {
       details: { ids: sensors.length, columns: sensorCount },

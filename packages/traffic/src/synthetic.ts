@@ -9,7 +9,7 @@ export interface SyntheticNetworkOptions {
   corridorLength?: number;
   /** Length of the series in days (default 14). */
   days?: number;
-  /** Minutes between readings (default 5), in (0, 1440]; steps × sensors at most 50 million (E_INPUT_TOO_LARGE). */
+  /** Minutes between readings (default 5), in [1/60, 1440] (one second to one day); steps × sensors at most 50 million (E_INPUT_TOO_LARGE). */
   intervalMinutes?: number;
   /** Incidents injected (default 6; an integer in 0..10000): a sharp slow-down at one sensor that spreads upstream. */
   incidents?: number;
