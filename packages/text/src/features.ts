@@ -80,13 +80,45 @@ export function savedFeatureConfig(saved: unknown): FeatureConfig {
 export type ResolvedFeatureConfig = Required<Omit<FeatureConfig, 'charNgrams'>> & { charNgrams: FeatureConfig['charNgrams'] };
 
 /**
- * Configs `resolveFeatureConfig` made and checked. Any other object given where a resolved config is
- * expected (a spread of one with a setting changed, a hand-built one) is resolved, so checked, again.
+ * Configs `resolveFeatureConfig` made and checked, each with a frozen copy of the values it checked.
+ * A config is used as it stands only while it still holds exactly those values: one changed in place
+ * after it was resolved (`config.wordNgrams = 2.5`, `config.charNgrams.min = 0`, a key added), a
+ * spread of one with a setting changed and a hand-built one are resolved, so checked, again. The
+ * user's object is never frozen.
  */
-const RESOLVED = new WeakSet<object>();
+const RESOLVED = new WeakMap<object, Readonly<Record<string, unknown>>>();
+
+/** The values of a resolved config, `charNgrams` copied (it is the caller's object). */
+function snapshotOf(config: ResolvedFeatureConfig): Readonly<Record<string, unknown>> {
+  const copy: Record<string, unknown> = { ...config };
+  if (config.charNgrams !== false && config.charNgrams !== null && typeof config.charNgrams === 'object')
+    copy.charNgrams = Object.freeze({ ...config.charNgrams });
+  return Object.freeze(copy);
+}
+
+/** Whether `value` holds the same keys as `saved`, each the same value (one level down for charNgrams). */
+function sameValues(value: object, saved: Readonly<Record<string, unknown>>): boolean {
+  const keys = Object.keys(value);
+  if (keys.length !== Object.keys(saved).length) return false;
+  for (const key of keys) {
+    if (!Object.prototype.hasOwnProperty.call(saved, key)) return false;
+    const now = (value as Record<string, unknown>)[key];
+    const then = saved[key];
+    if (Object.is(now, then)) continue;
+    if (key !== 'charNgrams' || now === null || typeof now !== 'object' || then === null || typeof then !== 'object') return false;
+    if (!sameValues(now, then as Readonly<Record<string, unknown>>)) return false;
+  }
+  return true;
+}
 
 function resolvedOf(config: ResolvedFeatureConfig): ResolvedFeatureConfig {
-  return RESOLVED.has(config) ? config : resolveFeatureConfig(config);
+  const saved = RESOLVED.get(config);
+  if (saved !== undefined && sameValues(config, saved)) return config;
+  const resolved = resolveFeatureConfig(config);
+  // Checked now: while it keeps these values, the next call takes `config` as it stands.
+  const values = RESOLVED.get(resolved) as Readonly<Record<string, unknown>>;
+  if (sameValues(config, values)) RESOLVED.set(config, values);
+  return resolved;
 }
 
 export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatureConfig {
@@ -128,7 +160,7 @@ export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatur
     throw new AppliedMLError('E_INPUT_INVALID', 'wordnet features need questionFeatures: true.');
   if (resolved.stem) stemmerFor(resolved.language);
   if (resolved.removeStopWords) stopWordsFor(resolved.language);
-  RESOLVED.add(resolved);
+  RESOLVED.set(resolved, snapshotOf(resolved));
   return resolved;
 }
 

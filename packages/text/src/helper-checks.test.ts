@@ -109,3 +109,60 @@ describe('feature configs changed after resolveFeatureConfig', () => {
     );
   });
 });
+
+describe('a resolved feature config changed in place (X1)', () => {
+  const text = 'Refund my order';
+  // Each kind of field: a number, a boolean, a string, the charNgrams object (replaced, or one of its
+  // values changed), and a key added.
+  const changes: [string, (c: Record<string, any>) => void][] = [
+    ['wordNgrams = 2.5', (c) => (c.wordNgrams = 2.5)],
+    ['wordNgrams = -3', (c) => (c.wordNgrams = -3)],
+    ["lowercase = 'yes'", (c) => (c.lowercase = 'yes')],
+    ['removeStopWords = 1', (c) => (c.removeStopWords = 1)],
+    ["tokenizer = 'nope'", (c) => (c.tokenizer = 'nope')],
+    ['wordnet = true without questionFeatures', (c) => (c.wordnet = true)],
+    ['charNgrams.min = 0', (c) => (c.charNgrams.min = 0)],
+    ["charNgrams.scope = 'line'", (c) => (c.charNgrams.scope = 'line')],
+    ['charNgrams.mx = 3 (misspelt, added)', (c) => (c.charNgrams.mx = 3)],
+    ['charNgrams = { min: 5, max: 2 }', (c) => (c.charNgrams = { min: 5, max: 2 })],
+    ['wordngram = 3 (misspelt, added)', (c) => (c.wordngram = 3)],
+  ];
+  for (const [name, change] of changes) {
+    it(`${name}: E_INPUT_INVALID from extractFeatures and tokenize, even after the config was used`, async () => {
+      const config = resolveFeatureConfig({});
+      extractFeatures(text, config);
+      tokenize(text, config);
+      change(config as Record<string, any>);
+      expect(Object.isFrozen(config)).toBe(false);
+      expect(await codeOf(() => extractFeatures(text, config))).toBe('E_INPUT_INVALID');
+      expect(await codeOf(() => tokenize(text, config))).toBe('E_INPUT_INVALID');
+    });
+  }
+
+  it('a valid change in place is used (string, boolean, number, charNgrams), and the options object given is not frozen', () => {
+    const options = { charNgrams: { min: 2, max: 3 } };
+    const config = resolveFeatureConfig(options);
+    expect(Object.isFrozen(config) || Object.isFrozen(options) || Object.isFrozen(options.charNgrams)).toBe(false);
+    expect(extractFeatures(text, config).features.some((f) => f.startsWith('c:'))).toBe(true);
+    config.lowercase = false;
+    expect(tokenize(text, config)).toEqual(['Refund', 'my', 'order']);
+    config.wordNgrams = 1;
+    config.charNgrams = false;
+    expect(extractFeatures(text, config)).toEqual(
+      extractFeatures(text, resolveFeatureConfig({ lowercase: false, wordNgrams: 1, charNgrams: false })),
+    );
+    // The charNgrams object given to resolveFeatureConfig, changed in place, is checked again too.
+    const shared = resolveFeatureConfig(options);
+    options.charNgrams.min = 9;
+    expect(() => extractFeatures(text, shared)).toThrow(/n-gram sizes/);
+    options.charNgrams.min = 3;
+    expect(extractFeatures(text, shared).features).toEqual(
+      extractFeatures(text, resolveFeatureConfig({ charNgrams: { min: 3, max: 3 } })).features,
+    );
+    config.language = 'fr';
+    config.stem = true;
+    expect(tokenize('les chanteuses', config)).toEqual(
+      tokenize('les chanteuses', resolveFeatureConfig({ language: 'fr', stem: true, lowercase: false })),
+    );
+  });
+});
