@@ -145,6 +145,35 @@ describe('wasm threads', () => {
     expect(wasmThreadsInfo()).toBeUndefined();
   });
 
+  it('rejects bad options with E_INPUT_INVALID before anything starts (null, unknown names, a timer Node cannot keep)', async () => {
+    const throwing = {
+      toString(): string {
+        throw new Error('no text');
+      },
+    };
+    // null failed as a TypeError; a throwing initTimeoutMs threw its own error; 1e10 ms overflowed
+    // Node's timer, which fired after 1 ms and failed the start at once.
+    const bad = [
+      null,
+      5,
+      { initTimeoutMs: throwing },
+      { initTimeoutMs: 1e10 },
+      { initTimeoutMs: 0 },
+      { initTimeoutMs: Number.NaN },
+      { initTimeoutMs: '100' },
+      { inittimeoutms: 100 },
+      { tempDir: 5 },
+      { tempDir: '' },
+      { mainScript: {} },
+      { keepProcessAlive: 'yes' },
+      { keepIdleWorkers: 1 },
+    ];
+    for (const [i, options] of bad.entries()) {
+      expect(await codeOf(enableWasmThreads(2, options as never)), `options #${i}`).toBe('E_INPUT_INVALID');
+    }
+    expect(wasmThreadsInfo()).toBeUndefined();
+  });
+
   it('tears everything down with E_DEVICE_UNAVAILABLE when a worker fails to load', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'appliedml-wasm-threads-test-'));
     const badGlue = path.join(dir, 'bad-glue.js');

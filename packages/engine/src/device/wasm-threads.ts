@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { AppliedMLError, describeValue } from '../errors';
+import { checkKnownKeys, checkNumberOption } from '../option-checks';
 
 /**
  * Opt-in multi-threaded WebAssembly in Node.
@@ -65,7 +66,10 @@ export interface WasmThreadsOptions {
    * the spare ones). Default false: they are terminated after the start, saving ~90 MB of RSS.
    */
   keepIdleWorkers?: boolean;
-  /** Give up (E_DEVICE_UNAVAILABLE) when the threaded backend has not started by then (default 30 s). */
+  /**
+   * Give up (E_DEVICE_UNAVAILABLE) when the threaded backend has not started by then (default 30 s; at
+   * most 2^31 − 1 ms, about 24.8 days, the longest timer Node keeps).
+   */
   initTimeoutMs?: number;
   /** For tests: the glue script the workers import instead of the package's threaded one. */
   mainScript?: string;
@@ -137,6 +141,36 @@ function validateThreads(threads: number): void {
     throw new AppliedMLError('E_INPUT_INVALID', `wasm threads must be ${range} (got ${describeValue(threads)}).`, {
       details: { threads: typeof threads === 'number' ? threads : describeValue(threads), min: 2, max, logicalCores: logicalCores() },
     });
+  }
+}
+
+const OPTION_KEYS = Object.keys({
+  tempDir: 1,
+  keepProcessAlive: 1,
+  keepIdleWorkers: 1,
+  initTimeoutMs: 1,
+  mainScript: 1,
+} satisfies Record<keyof WasmThreadsOptions, 1>);
+/** Node runs a longer timer after 1 ms (with a TimeoutOverflowWarning): the start would "time out" at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The options of enableWasmThreads: an object (a null one failed as a TypeError) of known names and types. */
+function validateOptions(options: WasmThreadsOptions): void {
+  checkKnownKeys('enableWasmThreads options', options, OPTION_KEYS);
+  checkNumberOption('initTimeoutMs', options.initTimeoutMs, 0, MAX_TIMER_MS, { open: 'min' });
+  for (const field of ['tempDir', 'mainScript'] as const) {
+    const value = options[field];
+    if (value !== undefined && (typeof value !== 'string' || value === ''))
+      throw new AppliedMLError('E_INPUT_INVALID', `${field} must be a folder or file path (got ${describeValue(value)}).`, {
+        details: { field },
+      });
+  }
+  for (const field of ['keepProcessAlive', 'keepIdleWorkers'] as const) {
+    const value = options[field];
+    if (value !== undefined && typeof value !== 'boolean')
+      throw new AppliedMLError('E_INPUT_INVALID', `${field} must be true or false (got ${describeValue(value)}).`, {
+        details: { field },
+      });
   }
 }
 
@@ -443,8 +477,8 @@ async function enable(threads: number, options: WasmThreadsOptions): Promise<Was
   if (typeof SharedArrayBuffer === 'undefined') {
     throw new AppliedMLError('E_DEVICE_UNAVAILABLE', 'wasm threads need SharedArrayBuffer, which this runtime does not provide.');
   }
+  // Checked in enableWasmThreads, before anything starts.
   const timeoutMs = options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
-  if (!(timeoutMs > 0)) throw new AppliedMLError('E_INPUT_INVALID', `initTimeoutMs must be positive (got ${timeoutMs}).`);
   const priority = engineInternals().registryFactory[BACKEND]?.priority ?? WASM_PRIORITY;
   const mainScript = resolveMainScript(options.mainScript);
   const previousBackend = tf.getBackend() as string | null | undefined;
@@ -546,6 +580,7 @@ async function enable(threads: number, options: WasmThreadsOptions): Promise<Was
 export function enableWasmThreads(threads: number, options: WasmThreadsOptions = {}): Promise<WasmThreadsInfo> {
   try {
     validateThreads(threads);
+    validateOptions(options);
   } catch (error) {
     return Promise.reject(error);
   }
