@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { intFlag, parseCliArgs } from './cli-args';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { intFlag, parseCliArgs, useInvocationDir } from './cli-args';
 
 describe('parseCliArgs', () => {
   const config = { args: [] as string[], allowPositionals: true, options: { limit: { type: 'string' as const } } };
@@ -28,5 +31,28 @@ describe('intFlag', () => {
       );
     expect(() => intFlag('70000', 'port', { min: 0, max: 65535 })).toThrow(/--port must be a whole number in 0\.\.65535; got '70000'/);
     expect(() => intFlag('0', 'workers', { min: 1 })).toThrow(/--workers/);
+  });
+});
+
+describe('useInvocationDir', () => {
+  const start = process.cwd();
+  afterEach(() => process.chdir(start));
+
+  it('moves to INIT_CWD (where npm was typed), so relative paths mean the folder the user was in', () => {
+    const typedIn = realpathSync(mkdtempSync(join(tmpdir(), 'typed-in-')));
+    try {
+      expect(useInvocationDir({ INIT_CWD: typedIn })).toBe(typedIn);
+      expect(process.cwd()).toBe(typedIn);
+    } finally {
+      process.chdir(start);
+      rmSync(typedIn, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the working directory without INIT_CWD, with a relative one, or when the folder is gone', () => {
+    for (const env of [{}, { INIT_CWD: '' }, { INIT_CWD: 'relative/dir' }, { INIT_CWD: join(tmpdir(), 'appliedml-no-such-dir-7f3a') }]) {
+      expect(useInvocationDir(env)).toBe(start);
+      expect(process.cwd()).toBe(start);
+    }
   });
 });

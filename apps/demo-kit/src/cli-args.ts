@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppliedMLError } from '@appliedml/engine';
 
@@ -28,4 +29,24 @@ export function intFlag(value: string | undefined, name: string, range: { min?: 
       details: { option: name, value },
     });
   return x;
+}
+
+/**
+ * Makes relative paths mean what the user typed them against. `npm run <script> -w <app>` (and the
+ * root `npm run demo`) run a demo inside its app folder, so `--report reports/x.html`, a default
+ * output folder or `--bundle models/x` would land in or be looked up in `apps/<app>/`; npm passes the
+ * folder the command was typed in as `INIT_CWD`. A demo CLI calls this first: it moves to that folder
+ * when npm set it and it exists (a bin started directly keeps its own working directory). Returns the
+ * working directory in use.
+ */
+export function useInvocationDir(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env.INIT_CWD;
+  if (dir && isAbsolute(dir) && dir !== process.cwd()) {
+    try {
+      process.chdir(dir);
+    } catch {
+      // The folder is gone or not ours to enter: paths stay relative to the app's folder.
+    }
+  }
+  return process.cwd();
 }

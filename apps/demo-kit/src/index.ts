@@ -11,7 +11,7 @@ export type { ConcurrencyLimit, ConcurrencyLimitOptions } from './limiter';
 export { writeOutputFile } from './write-output';
 export { checkInputFile } from './input-file';
 export { runCli, type CliRun } from './run-cli';
-export { intFlag, parseCliArgs } from './cli-args';
+export { intFlag, parseCliArgs, useInvocationDir } from './cli-args';
 export type { LoadableModel, LoadingModel } from './loading-model';
 export { createInferencePool, openInferencePool } from './pool';
 export type { InferencePool, InferencePoolOptions, MicroBatchOptions, PoolStats } from './pool';

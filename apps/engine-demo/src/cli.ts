@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
-import { intFlag, parseCliArgs } from '@appliedml/demo-kit';
+import { intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit';
 import { AppliedMLError, consoleLogger, doctor, formatDoctor, initEngine, loadBundle, saveBundle, tf } from '@appliedml/engine';
 import { classify, runExperiment } from './experiments';
 import type { ModelKind } from './experiments';
@@ -83,6 +83,7 @@ async function withBundle(dir: string, fn: (model: tf.LayersModel) => void): Pro
 }
 
 async function main(argv: string[]): Promise<void> {
+  useInvocationDir(); // paths are relative to where the command was typed, also under npm run -w
   const { positionals, values } = parseCliArgs(
     {
       args: argv,

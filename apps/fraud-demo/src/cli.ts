@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import Table from 'cli-table3';
-import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
 import { AppliedMLError, averagePrecision, consoleLogger, dataDirFromEnv, rocAuc } from '@appliedml/engine';
 import {
   ADBENCH_FILES,
@@ -183,6 +183,7 @@ async function servedCurves(model: string, spec: string, seed: number, timeUnit:
 }
 
 async function main(): Promise<void> {
+  useInvocationDir(); // paths are relative to where the command was typed, also under npm run -w
   const { values, positionals } = parseCliArgs(
     {
       allowPositionals: true,

@@ -8,7 +8,7 @@ import { PRESETS, PUBLISHED, type PresetName } from './presets';
 import { outOfDistribution } from './input-checks';
 import { htmlReport } from './report';
 import { runClassifier, runSegmenter } from './run';
-import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
 import { createMedicalService, inProcess, medicalWorkerPool, type MedicalInference } from './server';
 
 const USAGE = `appliedml medical imaging demo — a pneumonia classifier with Grad-CAM and a polyp segmenter
@@ -111,6 +111,7 @@ function requireArg(value: string | undefined, name: string): string {
 }
 
 async function main(): Promise<void> {
+  useInvocationDir(); // paths are relative to where the command was typed, also under npm run -w
   const { positionals, values } = parseCliArgs(
     {
       allowPositionals: true,

@@ -9,7 +9,7 @@ import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
 import { featurePictures, pngDataUrl } from './pictures';
 import { FSDD_REFERENCE, presetFor, type Preset } from './presets';
 import { htmlReport } from './report';
-import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
 import { createSpeechService, inProcess, speechWorkerPool, type SpeechInference } from './server';
 
 const USAGE = `appliedml speech demo — spoken-digit recognition (FSDD, or synthetic mespeak digits offline)
@@ -137,6 +137,7 @@ function parsedArgs() {
 }
 
 async function main(): Promise<void> {
+  useInvocationDir(); // paths are relative to where the command was typed, also under npm run -w
   const { positionals, values } = parsedArgs();
   const command = positionals[0];
   if (values.device !== undefined) checkDevice(values.device, '--device');

@@ -6,7 +6,7 @@ import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type Text
 import { DATASETS, hasDataDir, loadDataset, type DatasetName, type DemoSplit } from './data';
 import { PUBLISHED, presetFor } from './presets';
 import { htmlReport, type ReportSection } from './report';
-import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
 import { createTextService, textWorkerPool, type HeldOutMetrics } from './server';
 
 const USAGE = `appliedml text demo — spam filtering and question classification on real data
@@ -153,6 +153,7 @@ function parsedArgs() {
 }
 
 async function main(): Promise<void> {
+  useInvocationDir(); // paths are relative to where the command was typed, also under npm run -w
   const { positionals, values } = parsedArgs();
   const command = positionals[0];
   if (values.device !== undefined) checkDevice(values.device, '--device');

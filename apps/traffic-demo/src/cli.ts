@@ -1,7 +1,6 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { closeOnSignals, intFlag, parseCliArgs } from '@appliedml/demo-kit';
+import { join } from 'node:path';
+import { closeOnSignals, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit';
 import { AppliedMLError, checkDevice, type Device } from '@appliedml/engine';
 import { MODEL_KINDS, splitSeries, TrafficForecaster, type TrafficModelKind } from '@appliedml/traffic';
 import { loadDemoData, type DataChoice, type FileDataOptions } from './data';
@@ -57,14 +56,14 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as FileDataOptions;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-const DEFAULT_OUT = resolve(here, '../../../reports/traffic-demo');
+const DEFAULT_OUT = 'reports/traffic-demo'; // relative to where the command was typed (useInvocationDir)
 
 function out(text = ''): void {
   process.stdout.write(`${text}\n`);
 }
 
 async function main(argv: string[]): Promise<void> {
+  useInvocationDir(); // paths are relative to where the command was typed, also under npm run -w
   const { positionals, values } = parseCliArgs(
     {
       args: argv,
