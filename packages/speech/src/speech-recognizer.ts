@@ -43,7 +43,7 @@ import {
   type ResolvedFeatureConfig,
 } from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
-import { NOT_FINITE_OUTPUT, STREAM_MODEL_CHANGED, StreamingRecognizer, type StreamingOptions } from './streaming';
+import { NOT_FINITE_OUTPUT, STREAM_KEYS, STREAM_MODEL_CHANGED, StreamingRecognizer, type StreamingOptions } from './streaming';
 import { VAD_KEYS, checkVadOptions, definedOnly, detectSpeech, type VadOptions } from './vad';
 import { SPEECH_PACKAGE, SPEECH_TASK, SPEECH_VERSION } from './version';
 import { DEFAULT_MAX_AUDIO_SECONDS, readAudio, type AudioInput, type DecodedAudio } from './wav';
@@ -521,13 +521,6 @@ const TRAIN_KEYS = Object.keys({
   parallel: 1,
 } satisfies Record<keyof TrainOptions, 1>);
 const RATE_KEYS = ['sampleRate'];
-const STREAM_KEYS = Object.keys({
-  sampleRate: 1,
-  vad: 1,
-  minScore: 1,
-  maxWordSeconds: 1,
-  endSilenceSeconds: 1,
-} satisfies Record<keyof StreamingOptions, 1>);
 const SEQUENCE_KEYS = Object.keys({ vad: 1, minScore: 1, sampleRate: 1 } satisfies Record<
   keyof (SequenceOptions & { sampleRate?: number }),
   1

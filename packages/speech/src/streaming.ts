@@ -1,4 +1,4 @@
-import { AppliedMLError, checkIntegerOption, checkNumberOption } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, checkNumberOption, describeValue } from '@appliedml/engine';
 import { checkFiniteSamples } from './features';
 import { checkVadOptions, definedOnly, detectSpeech, type VadOptions } from './vad';
 import { StreamingResampler } from './wav';
@@ -15,6 +15,15 @@ export interface StreamingOptions {
   /** A word is final once this much silence follows it (default 0.25 s). */
   endSilenceSeconds?: number;
 }
+
+/** The option names a stream takes (a misspelt one is E_INPUT_INVALID listing these). */
+export const STREAM_KEYS = Object.keys({
+  sampleRate: 1,
+  vad: 1,
+  minScore: 1,
+  maxWordSeconds: 1,
+  endSilenceSeconds: 1,
+} satisfies Record<keyof StreamingOptions, 1>);
 
 export interface StreamDetection {
   label: string;
@@ -37,7 +46,71 @@ export const NOT_FINITE_OUTPUT = 'not-finite-output';
  */
 export const STREAM_MODEL_CHANGED = 'model-sample-rate-changed';
 
+/**
+ * `details.reason` of the E_INPUT_INVALID a stream throws when its classify callback returns something
+ * that is not `{ probs, labels }` (one finite probability in [0, 1] per distinct string label),
+ * returns a promise, or answers a word with no labels at all.
+ */
+export const CLASSIFY_OUTPUT_INVALID = 'classify-output-invalid';
+
+/**
+ * `details.reason` of the E_INTERNAL a stream throws when its classify callback throws something other than
+ * an appliedml error (the thrown value is the error's `cause`).
+ */
+export const CLASSIFY_FAILED = 'classify-failed';
+
 type Classify = (samples: Float32Array) => { probs: Float32Array; labels: string[] };
+
+/** Scores a little outside [0, 1] are rounding (averaged float32 softmax); more is not a probability. */
+const SCORE_SLACK = 1e-3;
+
+function invalidOutput(problem: string, cause?: unknown): AppliedMLError {
+  return new AppliedMLError(
+    'E_INPUT_INVALID',
+    `The stream's classify callback must return { probs, labels }: one probability in [0, 1] per distinct string label; ${problem}.`,
+    { ...(cause === undefined ? {} : { cause }), details: { reason: CLASSIFY_OUTPUT_INVALID } },
+  );
+}
+
+/**
+ * `classify`'s answer for one word, checked where it is used: garbage (not an object, NaN scores, labels
+ * that are not strings, a promise) was read as a detection, no detection or a TypeError at `push`.
+ */
+function checkClassifyResult(result: unknown): { probs: ArrayLike<number>; labels: string[] } {
+  if (result === null || typeof result !== 'object') throw invalidOutput(`got ${describeValue(result)}`);
+  let probs: unknown;
+  let labels: unknown;
+  let then: unknown;
+  try {
+    ({ probs, labels, then } = result as { probs?: unknown; labels?: unknown; then?: unknown });
+  } catch (cause) {
+    // A Proxy or getter that throws: its output cannot be read.
+    throw invalidOutput('reading its result threw', cause);
+  }
+  if (typeof then === 'function') {
+    // Handled here, so a rejected promise is not an unhandled rejection on top of this error.
+    try {
+      (then as (ok: unknown, fail: unknown) => unknown).call(result, undefined, () => {});
+    } catch {
+      // A thenable whose then throws: nothing is pending.
+    }
+    throw invalidOutput('it returned a promise (classify is called synchronously)');
+  }
+  if (!Array.isArray(probs) && !(ArrayBuffer.isView(probs) && !(probs instanceof DataView)))
+    throw invalidOutput(`probs is ${describeValue(probs)}`);
+  if (!Array.isArray(labels)) throw invalidOutput(`labels is ${describeValue(labels)}`);
+  const scores = probs as ArrayLike<unknown>;
+  if (scores.length === 0 || scores.length !== labels.length)
+    throw invalidOutput(`got ${scores.length} probabilities for ${labels.length} labels`);
+  for (let i = 0; i < scores.length; i++) {
+    const p = scores[i];
+    if (!(typeof p === 'number' && p >= -SCORE_SLACK && p <= 1 + SCORE_SLACK)) throw invalidOutput(`probs[${i}] is ${describeValue(p)}`);
+  }
+  const bad = labels.findIndex((l) => typeof l !== 'string');
+  if (bad >= 0) throw invalidOutput(`labels[${bad}] is ${describeValue(labels[bad])}`);
+  if (new Set(labels).size !== labels.length) throw invalidOutput(`labels repeat a name (${describeValue(labels)})`);
+  return { probs: scores as ArrayLike<number>, labels: labels as string[] };
+}
 
 /**
  * Keyword spotting over an endless stream: chunks are buffered, the VAD finds words, and a word is
@@ -50,6 +123,8 @@ export class StreamingRecognizer {
   /** Stream position (samples) of buffer[0]. */
   private offset = 0;
   private closed = false;
+  /** Set when `flush` starts: a flush that throws on a word takes no more audio, and a second flush recognises the rest. */
+  private ending = false;
   private readonly resampler: StreamingResampler | undefined;
   private readonly vad: VadOptions;
   private readonly maxWord: number;
@@ -76,8 +151,11 @@ export class StreamingRecognizer {
           details: { field: typeof classify !== 'function' ? 'classify' : 'alive' },
         },
       );
-    // Checked here, at createStream: a zero maxWordSeconds made push() loop forever on an empty word.
-    if (options === null || typeof options !== 'object') throw new AppliedMLError('E_INPUT_INVALID', 'Stream options must be an object.');
+    // Checked here, at createStream: a zero maxWordSeconds made push() loop forever on an empty word. A
+    // misspelt name (minscore) was ignored without a word; null, a list or a number is refused too.
+    if (options === null)
+      throw new AppliedMLError('E_INPUT_INVALID', 'Stream options must be an object.', { details: { field: 'options' } });
+    checkKnownKeys('StreamingRecognizer options', options, STREAM_KEYS);
     checkNumberOption('sampleRate', options.sampleRate, 1000, 384_000);
     if (options.sampleRate !== undefined && !Number.isInteger(options.sampleRate))
       throw new AppliedMLError('E_INPUT_INVALID', `sampleRate must be a whole number of Hz (got ${options.sampleRate}).`, {
@@ -105,7 +183,7 @@ export class StreamingRecognizer {
   /** Add samples; returns the words completed by this chunk. E_MODEL_DISPOSED once its recognizer was disposed. */
   push(chunk: Float32Array): StreamDetection[] {
     this.alive();
-    if (this.closed) throw new AppliedMLError('E_INPUT_INVALID', 'This stream was flushed; create a new one.');
+    if (this.closed || this.ending) throw new AppliedMLError('E_INPUT_INVALID', 'This stream was flushed; create a new one.');
     if (!(chunk instanceof Float32Array)) throw new AppliedMLError('E_INPUT_INVALID', 'Stream chunks must be Float32Array samples.');
     // Every check before the chunk is kept: a refused chunk leaves the stream as it was.
     try {
@@ -131,6 +209,7 @@ export class StreamingRecognizer {
   flush(): StreamDetection[] {
     this.alive();
     if (this.closed) return [];
+    this.ending = true;
     if (this.resampler) {
       const tail = this.resampler.flush();
       const joined = new Float32Array(this.buffer.length + tail.length);
@@ -164,32 +243,49 @@ export class StreamingRecognizer {
       }
       const end = tooLong && !closedByGap ? first.start + this.maxWord : first.end;
       const word = this.buffer.slice(first.start, end);
-      try {
-        const { probs, labels } = this.classify(word);
-        let k = 0;
-        for (let i = 1; i < probs.length; i++) if ((probs[i] as number) > (probs[k] as number)) k = i;
-        const score = probs[k] as number;
-        if (score >= (this.options.minScore ?? 0.5)) {
-          out.push({
-            label: labels[k] as string,
-            score,
-            scores: Object.fromEntries(labels.map((l, i) => [l, probs[i] as number])),
-            startSeconds: (this.offset + first.start) / this.rate,
-            endSeconds: (this.offset + end) / this.rate,
-          });
-        }
-      } catch (error) {
-        if (!AppliedMLError.hasCode(error, 'E_INPUT_INVALID')) throw error;
-        // A broken network fails every word: said at once, not read as a stream without words. The word is
-        // let go first, so a caller that goes on pushing is not handed the same word again.
-        if ((error.details as { reason?: unknown } | undefined)?.reason === NOT_FINITE_OUTPUT) {
-          this.cut(end);
-          throw error;
-        }
-      }
+      const detection = this.recognise(word, end);
+      if (detection)
+        out.push({ ...detection, startSeconds: (this.offset + first.start) / this.rate, endSeconds: (this.offset + end) / this.rate });
       this.cut(end);
       if (final && this.buffer.length === 0) return out;
     }
+  }
+
+  /**
+   * The word's detection (undefined when it scores under minScore or its recogniser skips it: too short or
+   * silent). On any error the word, which ends at `end`, is let go first, so a caller that goes on pushing
+   * is not handed it again.
+   */
+  private recognise(word: Float32Array, end: number): Omit<StreamDetection, 'startSeconds' | 'endSeconds'> | undefined {
+    let checked: ReturnType<typeof checkClassifyResult>;
+    try {
+      let result: unknown;
+      try {
+        result = this.classify(word);
+      } catch (error) {
+        if (!AppliedMLError.isInstance(error))
+          throw new AppliedMLError(
+            'E_INTERNAL',
+            `The stream's classify callback threw: ${error instanceof Error ? error.message || error.name : describeValue(error)}`,
+            { cause: error, details: { reason: CLASSIFY_FAILED } },
+          );
+        // Too short or silent: skipped. A broken network fails every word: said at once, not read as a
+        // stream without words. Other appliedml errors (a disposed or retrained recognizer) as they are.
+        if (error.code === 'E_INPUT_INVALID' && (error.details as { reason?: unknown } | undefined)?.reason !== NOT_FINITE_OUTPUT)
+          return undefined;
+        throw error;
+      }
+      checked = checkClassifyResult(result);
+    } catch (error) {
+      this.cut(end);
+      throw error;
+    }
+    const { probs, labels } = checked;
+    let k = 0;
+    for (let i = 1; i < probs.length; i++) if ((probs[i] as number) > (probs[k] as number)) k = i;
+    const score = probs[k] as number;
+    if (score < (this.options.minScore ?? 0.5)) return undefined;
+    return { label: labels[k] as string, score, scores: Object.fromEntries(labels.map((l, i) => [l, probs[i] as number])) };
   }
 
   private cut(n: number): void {

@@ -1,0 +1,187 @@
+import { AppliedMLError } from '@appliedml/engine';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CLASSIFY_FAILED, CLASSIFY_OUTPUT_INVALID, StreamingRecognizer } from './streaming';
+
+// A StreamingRecognizer built directly takes any classify callback: what it returns (or throws) was used
+// unchecked at push, and a misspelt top-level option was ignored (review S1, S2).
+
+const RATE = 8000;
+
+/** 0.3 s of tone then 0.6 s of silence: one word, closed by the silence after it. */
+function word(): Float32Array {
+  const a = new Float32Array(Math.round(0.9 * RATE));
+  for (let i = 0; i < 0.3 * RATE; i++) a[i] = 0.5 * Math.sin((2 * Math.PI * 440 * i) / RATE);
+  return a;
+}
+
+const good = (): { probs: Float32Array; labels: string[] } => ({ probs: Float32Array.from([0.9, 0.1]), labels: ['a', 'b'] });
+
+function errorOf(fn: () => unknown): AppliedMLError {
+  try {
+    fn();
+  } catch (e) {
+    if (AppliedMLError.isInstance(e)) return e;
+    throw new Error(`untyped error: ${String(e)}`, { cause: e });
+  }
+  throw new Error('no error');
+}
+
+describe('StreamingRecognizer: a classify callback that returns garbage or throws (S1)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const garbage: Record<string, () => unknown> = {
+    'a number': () => 42,
+    null: () => null,
+    'NaN scores': () => ({ probs: Float32Array.from([Number.NaN, Number.NaN]), labels: ['a', 'b'] }),
+    'an infinite score': () => ({ probs: Float32Array.from([Infinity, 0]), labels: ['a', 'b'] }),
+    'a score that is no probability (a logit)': () => ({ probs: Float32Array.from([3.5, -2]), labels: ['a', 'b'] }),
+    'scores as strings': () => ({ probs: ['0.9', '0.1'], labels: ['a', 'b'] }),
+    'labels that are numbers': () => ({ probs: Float32Array.from([0.9, 0.1]), labels: [1, 2] }),
+    'labels that are not a list': () => ({ probs: Float32Array.from([0.9, 0.1]), labels: 'ab' }),
+    'fewer labels than scores': () => ({ probs: Float32Array.from([0.9, 0.1]), labels: ['a'] }),
+    'no scores at all': () => ({ probs: new Float32Array(0), labels: [] }),
+    'a repeated label': () => ({ probs: Float32Array.from([0.6, 0.4]), labels: ['a', 'a'] }),
+    'a promise': () => Promise.resolve(good()),
+    'a getter that throws': () => ({
+      get probs(): never {
+        throw new Error('no');
+      },
+      labels: ['a'],
+    }),
+  };
+
+  for (const [name, classify] of Object.entries(garbage)) {
+    it(`${name}: E_INPUT_INVALID with reason ${CLASSIFY_OUTPUT_INVALID}, and the next push works`, () => {
+      const stream = new StreamingRecognizer(RATE, classify as never, { minScore: 0 });
+      const e = errorOf(() => stream.push(word()));
+      expect([e.code, e.details.reason]).toEqual(['E_INPUT_INVALID', CLASSIFY_OUTPUT_INVALID]);
+      expect(e.message).toMatch(/^The stream's classify callback must return \{ probs, labels \}/);
+      // The word was let go: more audio is not handed the same word again.
+      expect(stream.push(new Float32Array(800))).toEqual([]);
+      expect(stream.flush()).toEqual([]);
+    });
+  }
+
+  it('a rejected promise is refused without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const stream = new StreamingRecognizer(RATE, (() => Promise.reject(new Error('async boom'))) as never);
+      const e = errorOf(() => stream.push(word()));
+      expect([e.code, e.details.reason]).toEqual(['E_INPUT_INVALID', CLASSIFY_OUTPUT_INVALID]);
+      expect(e.message).toMatch(/returned a promise/);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('a thrown Error or non-Error is E_INTERNAL with reason classify-failed, keeping it as the cause', () => {
+    const boom = new TypeError('boom');
+    for (const thrown of [boom, 'boom', 42, null]) {
+      let calls = 0;
+      const stream = new StreamingRecognizer(RATE, () => {
+        calls++;
+        throw thrown;
+      });
+      const e = errorOf(() => stream.push(word()));
+      expect([e.code, e.details.reason, e.cause]).toEqual(['E_INTERNAL', CLASSIFY_FAILED, thrown]);
+      expect(e.message).toMatch(/^The stream's classify callback threw: /);
+      // Usable afterwards, and the failed word is not classified again.
+      expect(stream.push(new Float32Array(800))).toEqual([]);
+      expect(calls).toBe(1);
+    }
+    expect(
+      errorOf(() =>
+        new StreamingRecognizer(RATE, () => {
+          throw boom;
+        }).push(word()),
+      ).message,
+    ).toMatch(/threw: boom$/);
+  });
+
+  it('an appliedml error from classify keeps its meaning: skipped (too short / silent), or passed on', () => {
+    const skip = new AppliedMLError('E_INPUT_INVALID', 'too short');
+    const skipped = new StreamingRecognizer(RATE, () => {
+      throw skip;
+    });
+    expect(skipped.push(word())).toEqual([]);
+    const disposed = new AppliedMLError('E_MODEL_DISPOSED', 'gone');
+    const stream = new StreamingRecognizer(RATE, () => {
+      throw disposed;
+    });
+    expect(errorOf(() => stream.push(word()))).toBe(disposed);
+  });
+
+  it('a word after a refused one is recognised; good output is unchanged (a number list too)', () => {
+    let n = 0;
+    const stream = new StreamingRecognizer(RATE, () => (n++ === 0 ? { probs: [Number.NaN], labels: ['a'] } : good()) as never);
+    expect(errorOf(() => stream.push(word())).code).toBe('E_INPUT_INVALID');
+    const [d] = stream.push(word());
+    expect([d?.label, d?.score]).toEqual(['a', Math.fround(0.9)]);
+    // The second chunk's word (0.9 s in, less the VAD's padding), not the refused one again.
+    expect(d?.startSeconds).toBeGreaterThan(0.8);
+    expect(d?.scores).toEqual({ a: Math.fround(0.9), b: Math.fround(0.1) });
+    const plain = new StreamingRecognizer(RATE, () => ({ probs: [0.2, 1.0000001], labels: ['x', 'y'] }) as never);
+    expect(plain.push(word()).map((w) => w.label)).toEqual(['y']);
+  });
+
+  it('a word that fails at flush: the error, then the stream takes no more audio and a second flush ends it', () => {
+    for (const sampleRate of [undefined, 16_000]) {
+      let calls = 0;
+      const stream = new StreamingRecognizer(
+        RATE,
+        () => {
+          calls++;
+          throw new Error('last word');
+        },
+        sampleRate ? { sampleRate } : {},
+      );
+      const open = word().subarray(0, Math.round(0.35 * RATE));
+      // Still open (no silence after it): only flush recognises it.
+      expect(stream.push(sampleRate ? resampleBy2(open) : open)).toEqual([]);
+      expect(errorOf(() => stream.flush()).code).toBe('E_INTERNAL');
+      expect(errorOf(() => stream.push(new Float32Array(800))).message).toMatch(/was flushed/);
+      expect(stream.flush()).toEqual([]);
+      expect(calls).toBe(1);
+    }
+  });
+});
+
+/** 8 kHz samples at 16 kHz (each sample twice): enough for a stream at another rate. */
+function resampleBy2(a: Float32Array): Float32Array {
+  const out = new Float32Array(a.length * 2);
+  a.forEach((v, i) => out.fill(v, 2 * i, 2 * i + 2));
+  return out;
+}
+
+describe('StreamingRecognizer: option names and types (S2)', () => {
+  it('a misspelt option is E_INPUT_INVALID listing the valid names', () => {
+    for (const bad of [{ minscore: 0.9 }, { maxWordSecs: 1 }, { sampleRate: 8000, endSilence: 0.3 }]) {
+      const e = errorOf(() => new StreamingRecognizer(RATE, good, bad as never));
+      expect(e.code).toBe('E_INPUT_INVALID');
+      expect(e.message).toMatch(
+        /^StreamingRecognizer options has no option '\w+'; valid: sampleRate, vad, minScore, maxWordSeconds, endSilenceSeconds\.$/,
+      );
+    }
+  });
+
+  it('options that are not an object, and options of the wrong type, are E_INPUT_INVALID naming them', () => {
+    for (const bad of [null, [], 'fast', 3])
+      expect(errorOf(() => new StreamingRecognizer(RATE, good, bad as never)).code).toBe('E_INPUT_INVALID');
+    for (const [field, value] of [
+      ['minScore', '0.5'],
+      ['minScore', 1.5],
+      ['maxWordSeconds', Number.NaN],
+      ['endSilenceSeconds', true],
+      ['sampleRate', 44_100.5],
+      ['vad', 'loud'],
+    ] as const) {
+      const e = errorOf(() => new StreamingRecognizer(RATE, good, { [field]: value } as never));
+      expect([e.code, e.message]).toEqual(['E_INPUT_INVALID', expect.stringContaining(field)]);
+    }
+    expect(() => new StreamingRecognizer(RATE, good, { minScore: undefined, vad: { padMs: 10 } })).not.toThrow();
+  });
+});
