@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { AppliedMLError, checkIntegerOption, checkKnownKeys, describeFileKind, describeValue, readCsvAll } from '@appliedml/engine';
+import { readFile } from 'node:fs/promises';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, describeValue, readCsvAll, statRegularFile } from '@appliedml/engine';
 import type { TabularRecord } from './tabular';
 
 /** Largest records file read in one go (default 512 MiB). */
@@ -15,19 +15,8 @@ export async function readRecords(path: string, options: { maxBytes?: number } =
   checkKnownKeys('readRecords options', options, ['maxBytes']);
   checkIntegerOption('maxBytes', options.maxBytes, 1, Number.MAX_SAFE_INTEGER);
   const max = options.maxBytes ?? MAX_RECORDS_FILE_BYTES;
-  let size: number;
-  try {
-    const info = await stat(path);
-    // A FIFO or a device reports size 0 and may never end; a directory is no records file.
-    if (!info.isFile())
-      throw new AppliedMLError('E_IO', `Cannot read ${path}: it is ${describeFileKind(info)}, not a regular file.`, {
-        details: { file: path },
-      });
-    size = info.size;
-  } catch (cause) {
-    if (AppliedMLError.isInstance(cause)) throw cause;
-    throw new AppliedMLError('E_IO', `Cannot read ${path}: ${(cause as Error).message}`, { cause, details: { file: path } });
-  }
+  // A FIFO or a device reports size 0 and may never end; a directory is no records file.
+  const { size } = await statRegularFile(path, 'records file', { detailsKey: 'file' });
   if (size > max)
     throw new AppliedMLError('E_INPUT_TOO_LARGE', `${path} is ${size} bytes; the limit is ${max}. Split it or raise maxBytes.`, {
       details: { file: path },

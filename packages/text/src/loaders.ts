@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { AppliedMLError, checkIntegerOption, checkKnownKeys, describeFileKind, readCsv } from '@appliedml/engine';
+import { readFile } from 'node:fs/promises';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, readCsv, statRegularFile } from '@appliedml/engine';
 import { checkChoice, checkFlag, checkText, decodeText } from './text-input';
 
 /** One labelled text. `label` is one class, or several for multi-label data. */
@@ -27,11 +27,9 @@ async function readBytes(file: string, options: LoaderOptions, name: string, key
   checkIntegerOption('maxBytes', options.maxBytes, 1, Number.MAX_SAFE_INTEGER);
   checkIntegerOption('maxTextChars', options.maxTextChars, 1, Number.MAX_SAFE_INTEGER);
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  // A FIFO or a device (/dev/zero) reports size 0 and then never ends: read regular files only.
+  const info = await statRegularFile(file, 'text file', { detailsKey: 'file' });
   try {
-    const info = await stat(file);
-    // A FIFO or a device (/dev/zero) reports size 0 and then never ends: read regular files only.
-    if (!info.isFile())
-      throw new AppliedMLError('E_IO', `${file} is not a regular file (${describeFileKind(info)}).`, { details: { file } });
     if (info.size > max) {
       throw new AppliedMLError('E_INPUT_TOO_LARGE', `${file} is ${info.size} bytes, over the limit of ${max}.`, {
         details: { file, bytes: info.size, maxBytes: max },
