@@ -39,3 +39,36 @@ describe('normalisation and packing arguments', () => {
     expect(await code(() => packImages({ length: 1 } as never, 8))).toBe('E_INPUT_INVALID');
   });
 });
+
+describe('applyNormalization: NaN and ±Infinity pixels (M1)', () => {
+  it('are E_INPUT_INVALID with the first one’s index, before any value is changed (NaN came out as NaN)', () => {
+    for (const mode of ['dataset', 'per-image'] as const)
+      for (const [bad, index] of [
+        [Number.NaN, 5],
+        [Infinity, 0],
+        [-Infinity, 7],
+      ] as const) {
+        const packed = Float32Array.from([0, 1, 2, 3, 4, 5, 6, 7]);
+        packed[index] = bad;
+        if (index !== 7) packed[7] = Number.NaN;
+        const before = Array.from(packed);
+        let error: unknown;
+        try {
+          applyNormalization(packed, 4, { mode, mean: 1, std: 2 });
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toMatchObject({
+          code: 'E_INPUT_INVALID',
+          message: `The packed array holds ${bad} at pixel ${index}.`,
+          details: { index },
+        });
+        // Refused in place: nothing normalised half-way.
+        expect(Array.from(packed)).toEqual(before);
+      }
+    expect(Array.from(applyNormalization(Float32Array.from([1, 3, 5, 7]), 2, { mode: 'dataset', mean: 1, std: 2 }))).toEqual([0, 1, 2, 3]);
+    expect(Array.from(applyNormalization(Float32Array.from([1, 3, 5, 7]), 2, { mode: 'per-image', mean: 0, std: 1 }))).toEqual([
+      -1, 1, -1, 1,
+    ]);
+  });
+});

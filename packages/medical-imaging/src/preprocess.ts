@@ -99,8 +99,9 @@ export function checkModelImage(image: GrayImage, what = 'image'): void {
 }
 
 /**
- * Every value finite and, with `unitRange`, within [0, 1] (a little rounding either side allowed): the
- * models read images in [0, 1], as `readMedicalImage` gives them. Values of 0..255 or raw 16-bit samples
+ * Every value finite (else E_INPUT_INVALID naming the first bad one, its place in `details.index`) and,
+ * with `unitRange`, within [0, 1] (a little rounding either side allowed): the models read images in
+ * [0, 1], as `readMedicalImage` gives them. Values of 0..255 or raw 16-bit samples
  * would be read as nearly all white and scored as garbage, so a model refuses them with the way to scale
  * them. Resizing, overlays and masks take any finite values.
  */
@@ -109,7 +110,8 @@ export function checkValues(data: ArrayLike<number>, what: string, unitRange: bo
   let min = Infinity;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
-    if (!Number.isFinite(v)) throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds a non-finite value at pixel ${i}.`);
+    if (!Number.isFinite(v))
+      throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds ${describeValue(v)} at pixel ${i}.`, { details: { index: i } });
     if (v > max) max = v;
     if (v < min) min = v;
   }
@@ -175,13 +177,18 @@ export function validNormalization(norm: unknown): norm is FittedNormalization {
   );
 }
 
-/** Normalise packed images of `pixels` values each, in place. */
+/**
+ * Normalise packed images of `pixels` values each, in place. A NaN or ±Infinity is E_INPUT_INVALID with
+ * its place (`details.index`), checked before any value is changed: it came out as NaN or ±Infinity (in
+ * 'per-image' mode, its whole image as NaN). Images the SDK reads never hold one, so it comes from an array built by hand.
+ */
 export function applyNormalization(packed: Float32Array, pixels: number, norm: FittedNormalization): Float32Array {
   checkArray(packed, 'packed');
   if (!(Number.isInteger(pixels) && pixels > 0 && packed.length % pixels === 0))
     throw new AppliedMLError('E_SHAPE_MISMATCH', `${packed.length} values do not split into images of ${pixels} pixels.`);
   if (!validNormalization(norm))
     throw new AppliedMLError('E_INPUT_INVALID', 'The normalisation needs a mode and a finite mean and positive std.');
+  checkValues(packed, 'packed array', false);
   if (norm.mode === 'dataset') {
     for (let i = 0; i < packed.length; i++) packed[i] = (packed[i]! - norm.mean) / norm.std;
     return packed;

@@ -3,6 +3,7 @@
 import { AppliedMLError, assertInput, checkKnownKeys, describeValue } from '@appliedml/engine';
 import type { DicomFrameValues, DicomImage } from './dicom-reader';
 import type { ColorImage, GrayImage } from '../gray-image';
+import { checkValues } from '../preprocess';
 
 /** How stored values become display values. */
 export type VoiSetting =
@@ -23,6 +24,39 @@ export interface DisplayOptions {
 const DISPLAY_KEYS = Object.keys({ frame: 1, voi: 1 } satisfies Record<keyof DisplayOptions, 1>);
 const WINDOW_KEYS = Object.keys({ center: 1, width: 1, function: 1 } satisfies Record<keyof Exclude<VoiSetting, string>, 1>);
 
+/**
+ * The largest |center| and width of a VOI window. DICOM writes them as DS (up to 16 characters, so
+ * 1e308 fits) but a window is only useful over values the image can hold: stored samples of at most 32
+ * bits (a full-range 32-bit window has width 2^32 ≈ 4.3e9) moved by a RescaleIntercept of at most 1e9
+ * (the reader's own limit). 1e10 covers both; past it, (x − c) / w rounds every pixel to the same gray
+ * (width 1e308 gave 0.5 everywhere) or c ± w / 2 overflows to Infinity.
+ */
+export const MAX_WINDOW = 1e10;
+const MAX_WINDOW_TEXT = '1e10';
+
+/** What is wrong with a window (its field and the message), or undefined when it can be applied. */
+function windowProblem(center: unknown, width: unknown, fn: unknown): { field: string; message: string } | undefined {
+  if (fn !== 'LINEAR' && fn !== 'LINEAR_EXACT' && fn !== 'SIGMOID')
+    return { field: 'function', message: `VOI LUT function must be LINEAR, LINEAR_EXACT or SIGMOID (got ${describeValue(fn)}).` };
+  if (!(typeof width === 'number' && (fn === 'LINEAR' ? width >= 1 : width > 0) && width <= MAX_WINDOW))
+    return {
+      field: 'width',
+      message: `Window width must be ${fn === 'LINEAR' ? 'at least 1' : 'positive'} and at most ${MAX_WINDOW_TEXT} (got ${describeValue(width)}).`,
+    };
+  if (!(typeof center === 'number' && Math.abs(center) <= MAX_WINDOW))
+    return {
+      field: 'center',
+      message: `Window center must be a number from -${MAX_WINDOW_TEXT} to ${MAX_WINDOW_TEXT} (got ${describeValue(center)}).`,
+    };
+  return undefined;
+}
+
+/** Throws E_INPUT_INVALID (`details.field` 'center', 'width' or 'function') for a window that cannot be applied. */
+function checkWindow(center: unknown, width: unknown, fn: unknown): void {
+  const problem = windowProblem(center, width, fn);
+  if (problem) throw new AppliedMLError('E_INPUT_INVALID', problem.message, { details: { field: problem.field } });
+}
+
 /** A `voi` setting: 'auto', 'minmax' or a window object naming only center, width and function (undefined: the default). */
 export function checkVoi(voi: unknown): void {
   if (voi === undefined || voi === 'auto' || voi === 'minmax') return;
@@ -32,6 +66,9 @@ export function checkVoi(voi: unknown): void {
     { field: 'voi' },
   );
   checkKnownKeys('voi', voi, WINDOW_KEYS);
+  // Before any file is read or decoded, not after.
+  const { center, width, function: fn } = voi as Exclude<VoiSetting, string>;
+  checkWindow(center, width, fn ?? 'LINEAR');
 }
 
 /** A DICOM image as readDicom gives it (E_INPUT_INVALID for null, {} or a hand-made object missing its parts). */
@@ -128,6 +165,9 @@ export function dicomToColor(image: DicomImage, frame = 0): ColorImage | undefin
 /**
  * Apply a DICOM VOI window into [0, 1]: `LINEAR` (the default, PS3.3 C.11.2.1.2, width ≥ 1),
  * `LINEAR_EXACT` ((x − c) / w + 0.5 clipped, width > 0) or `SIGMOID` (1 / (1 + e^(−4 (x − c) / w)), C.11.2.1.3).
+ * |center| and width are at most 1e10 (`MAX_WINDOW`). A NaN or ±Infinity value is E_INPUT_INVALID with its
+ * place (`details.index`): NaN came out as NaN, a pixel no display can show, and ±Infinity is refused as by
+ * every other image helper; the SDK's readers never give either.
  */
 export function applyWindow(values: Float32Array, center: number, width: number, fn: VoiLutFunction = 'LINEAR'): Float32Array {
   assertInput(
@@ -135,6 +175,8 @@ export function applyWindow(values: Float32Array, center: number, width: number,
     `applyWindow takes an array of values (got ${describeValue(values)}).`,
     { argument: 'values' },
   );
+  checkWindow(center, width, fn);
+  checkValues(values, 'array given to applyWindow', false);
   return applyWindowInto(values, new Float32Array(values.length), center, width, fn);
 }
 
@@ -146,11 +188,7 @@ export function applyWindowInto(
   width: number,
   fn: VoiLutFunction = 'LINEAR',
 ): Float32Array {
-  if (fn !== 'LINEAR' && fn !== 'LINEAR_EXACT' && fn !== 'SIGMOID')
-    throw new AppliedMLError('E_INPUT_INVALID', `VOI LUT function must be LINEAR, LINEAR_EXACT or SIGMOID (got ${String(fn)}).`);
-  if (!((fn === 'LINEAR' ? width >= 1 : width > 0) && Number.isFinite(width)))
-    throw new AppliedMLError('E_INPUT_INVALID', `Window width must be ${fn === 'LINEAR' ? 'at least 1' : 'positive'} (got ${width}).`);
-  if (!Number.isFinite(center)) throw new AppliedMLError('E_INPUT_INVALID', `Window center must be a finite number (got ${center}).`);
+  checkWindow(center, width, fn);
   if (fn === 'SIGMOID') {
     for (let i = 0; i < values.length; i++) out[i] = 1 / (1 + Math.exp((-4 * (values[i]! - center)) / width));
     return out;
@@ -200,14 +238,9 @@ export function dicomToDisplay(image: DicomImage, options: DisplayOptions = {}):
   let out: Float32Array;
   const fn = own.voiLutFunction ?? 'LINEAR';
   if (typeof voi === 'object') out = applyWindow(values, voi.center, voi.width, voi.function ?? 'LINEAR');
-  else if (
-    voi === 'auto' &&
-    !color &&
-    own.windowCenter !== undefined &&
-    own.windowWidth !== undefined &&
-    (fn === 'LINEAR' ? own.windowWidth >= 1 : own.windowWidth > 0)
-  )
-    out = applyWindow(values, own.windowCenter, own.windowWidth, fn);
+  // The file's window when it can be applied; one that cannot (width 0, or 1e308 from a DS value) is passed over.
+  else if (voi === 'auto' && !color && windowProblem(own.windowCenter, own.windowWidth, fn) === undefined)
+    out = applyWindow(values, own.windowCenter!, own.windowWidth!, fn);
   else if (voi === 'auto' && !color && meta.voiLut && meta.voiLut.data.length > 0) {
     const { firstMapped, bits, data } = meta.voiLut;
     const scale = 1 / (2 ** bits - 1);
