@@ -5,6 +5,7 @@ import { makeDirs } from '../bundle/atomic-dir';
 import { AppliedMLError, describeValue } from '../errors';
 import { checkIntegerOption, checkOptionsObject } from '../option-checks';
 import { isSha256 } from './checksum';
+import { notRegularFileReason } from './file-kind';
 import { silentLogger, type Logger } from '../logger';
 
 export interface DownloadOptions {
@@ -74,16 +75,12 @@ export async function downloadFile(url: string, destination: string, options: Do
       details: { destination },
     });
   }
-  // A folder at the destination would fail the final rename, after the whole download.
+  // A directory at the destination would fail the final rename, after the whole download. Missing is fine.
   const existing = await stat(destination).catch(() => undefined);
   if (existing && !existing.isFile())
-    throw new AppliedMLError(
-      'E_IO',
-      `Cannot download to ${destination}: it is ${existing.isDirectory() ? 'a folder' : 'not a regular file'}.`,
-      {
-        details: { destination },
-      },
-    );
+    throw new AppliedMLError('E_IO', `Cannot download to ${destination}: ${notRegularFileReason(existing)}.`, {
+      details: { destination, reason: 'not-a-regular-file' },
+    });
   const temp = `${destination}.${process.pid}.${randomBytes(6).toString('hex')}.part`;
   logger.debug('downloading', { url, destination });
 

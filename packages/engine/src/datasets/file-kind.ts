@@ -22,6 +22,15 @@ export function describeFileKind(info: Stats): string {
   return info.isDirectory() ? 'a directory' : specialFileKind(info);
 }
 
+/**
+ * Why a path that is not a regular file is refused, for the end of a message: 'it is a directory, not a
+ * regular file', 'it is a FIFO (named pipe), not a regular file' … or 'it is not a regular file'.
+ */
+export function notRegularFileReason(info: Stats): string {
+  const kind = describeFileKind(info);
+  return kind === 'not a regular file' ? 'it is not a regular file' : `it is ${kind}, not a regular file`;
+}
+
 /** Why a path could not be looked at, in words (the system's code goes to `details.reason`). */
 function statFailure(cause: unknown): string {
   const code = (cause as { code?: unknown } | null)?.code;
@@ -93,13 +102,9 @@ export async function statRegularFile(path: string, what: string, options: StatR
       details: { [key]: path, reason: typeof code === 'string' ? code : 'stat-failed' },
     });
   }
-  if (!info.isFile()) {
-    const kind = describeFileKind(info);
-    throw new AppliedMLError(
-      'E_IO',
-      `Cannot read ${what} ${path}: ${kind === 'not a regular file' ? 'it is not a regular file' : `it is ${kind}, not a regular file`}.`,
-      { details: { [key]: path, reason: 'not-a-regular-file' } },
-    );
-  }
+  if (!info.isFile())
+    throw new AppliedMLError('E_IO', `Cannot read ${what} ${path}: ${notRegularFileReason(info)}.`, {
+      details: { [key]: path, reason: 'not-a-regular-file' },
+    });
   return info;
 }

@@ -333,8 +333,18 @@ describe('resolveDataset: downloads (local HTTP server on 127.0.0.1 only)', () =
     const dir = tempDir();
     mkdirSync(join(dir, 'x.csv'));
     const error = await expectCode(() => downloadFile(`${base}/data.csv`, join(dir, 'x.csv')), 'E_IO');
-    expect(error.message).toMatch(/is a folder/);
+    // In describeFileKind's words, as statRegularFile says it (it said 'a folder').
+    expect(error.message).toBe(`Cannot download to ${join(dir, 'x.csv')}: it is a directory, not a regular file.`);
+    expect(error.details).toEqual({ destination: join(dir, 'x.csv'), reason: 'not-a-regular-file' });
     expect(listFiles(dir)).toEqual([]);
+  });
+
+  it.skipIf(process.platform === 'win32')('a FIFO at the destination is E_IO naming its kind (it said "not a regular file")', async () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'x.csv');
+    execFileSync('mkfifo', [fifo]);
+    const error = await expectCode(() => downloadFile(`${base}/data.csv`, fifo), 'E_IO');
+    expect(error.message).toBe(`Cannot download to ${fifo}: it is a FIFO (named pipe), not a regular file.`);
   });
 });
 
