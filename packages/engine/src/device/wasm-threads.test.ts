@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -257,6 +257,59 @@ describe('wasm threads', () => {
     expect(maxAbsDiff(matmul(), jsMatmul)).toBeLessThan(1e-4);
     expect(await codeOf(enableWasmThreads(2))).toBe('E_DEVICE_UNAVAILABLE');
     expect(getThreadsCount()).toBe(1);
+  });
+
+  it('a start that times out while its workers load rejects with E_DEVICE_UNAVAILABLE, and the process lives on (child process)', async () => {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const root = path.resolve(here, '../../../..');
+    const require = createRequire(import.meta.url);
+    const tfEntry = pathToFileURL(require.resolve('@tensorflow/tfjs')).href;
+    const wasmEntry = pathToFileURL(require.resolve('@tensorflow/tfjs-backend-wasm')).href;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'appliedml-wasm-threads-test-'));
+    const scripts = path.join(dir, 'scripts');
+    mkdirSync(scripts);
+    const child = path.join(dir, 'child.mjs');
+    // 1 ms: the timer fires right after the glue made its pool, before any worker has loaded the script.
+    // The teardown deleted the script under them, and Emscripten's handler rethrew the worker's
+    // ERR_MODULE_NOT_FOUND on the main thread: the process died with exit code 7 before 'alive' was printed.
+    writeFileSync(
+      child,
+      [
+        `import * as tf from ${JSON.stringify(tfEntry)};`,
+        `import { getThreadsCount } from ${JSON.stringify(wasmEntry)};`,
+        `import { enableWasmThreads } from ${JSON.stringify(pathToFileURL(path.join(here, 'wasm-threads.ts')).href)};`,
+        `tf.enableProdMode();`,
+        `const error = await enableWasmThreads(2, { initTimeoutMs: 1, tempDir: ${JSON.stringify(scripts)} }).then(() => undefined, (e) => e);`,
+        // Past the time the workers would have needed to find the script gone.
+        `await new Promise((resolve) => setTimeout(resolve, 1500));`,
+        // The documented way on: single-threaded wasm.
+        `const backend = await tf.setBackend('wasm');`,
+        `const sum = tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).sum().dataSync()[0]);`,
+        `console.log('alive ' + JSON.stringify({ code: error?.code, message: error?.message, backend, sum, threads: getThreadsCount() }));`,
+        // No disableWasmThreads() and no process.exit(): a worker left running would hold the process.
+      ].join('\n'),
+    );
+    try {
+      const { output, stderr } = await new Promise<{ output: string; stderr: string }>((resolve, reject) => {
+        execFile(process.execPath, ['--import', 'tsx', child], { cwd: root, timeout: 90_000 }, (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve({ output: stdout, stderr }),
+        );
+      });
+      const line = output.split('\n').find((l) => l.startsWith('alive '));
+      expect(line, output).toBeDefined();
+      expect(JSON.parse(line!.slice('alive '.length))).toEqual({
+        code: 'E_DEVICE_UNAVAILABLE',
+        message: 'The threaded wasm backend failed to start: no start within 1 ms.',
+        backend: true,
+        sum: 64 * 64 * 64,
+        threads: 1,
+      });
+      expect(stderr).not.toContain('worker sent an error');
+      // The worker script went once its workers had exited.
+      expect(readdirSync(scripts)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lets a process exit on its own while threads run (child process)', async () => {

@@ -23,12 +23,17 @@ import { checkKnownKeys, checkNumberOption } from '../option-checks';
  *  2. `Worker.prototype.postMessage` rewrites each worker's `load` message to name the real
  *     `wasm-out/tfjs-backend-wasm-threaded-simd.js` instead of a Blob the worker cannot import;
  *  3. `os.cpus()` reports at least 2×n entries, so the pool may have n threads;
- *  4. `WASM_HAS_MULTITHREAD_SUPPORT` is set and `setThreadsCount(n)` called.
+ *  4. the global `Worker` that Emscripten's glue defines becomes a subclass that records every worker
+ *     it makes, so a failed start can end them all;
+ *  5. `WASM_HAS_MULTITHREAD_SUPPORT` is set and `setThreadsCount(n)` called.
  *
  * Then `tf.setBackend('wasm')` runs. Emscripten loads its whole worker pool before the backend
- * resolves, so patches 1–3 (and the global `Worker` Emscripten defines) are undone right after, and
+ * resolves, so patches 1–4 (and the global `Worker` Emscripten defines) are undone right after, and
  * the temporary script deleted. `getThreadsCount()` must then equal n; otherwise, or when a worker
- * fails to load or the start times out, everything is torn down and `E_DEVICE_UNAVAILABLE` thrown.
+ * fails to load or the start times out, everything is torn down and `E_DEVICE_UNAVAILABLE` thrown:
+ * every worker of the pool is terminated, and the temporary script deleted once they have exited (a
+ * worker still loading it would fail, and the glue rethrows that on the main thread, ending the
+ * process). The wasm backend can then start single-threaded (`tf.setBackend('wasm')`, `initEngine()`).
  *
  * Rules:
  *  - Call it BEFORE anything initialises the wasm backend. If wasm is already initialised
@@ -68,7 +73,8 @@ export interface WasmThreadsOptions {
   keepIdleWorkers?: boolean;
   /**
    * Give up (E_DEVICE_UNAVAILABLE) when the threaded backend has not started by then (default 30 s; at
-   * most 2^31 − 1 ms, about 24.8 days, the longest timer Node keeps).
+   * most 2^31 − 1 ms, about 24.8 days, the longest timer Node keeps). The start's workers are ended
+   * and the process goes on; the wasm backend can then start single-threaded.
    */
   initTimeoutMs?: number;
   /** For tests: the glue script the workers import instead of the package's threaded one. */
@@ -306,6 +312,8 @@ interface Patches {
   tempDir: string;
   /** Workers that were sent a `load` message while the patches were on. */
   workers: Set<WorkerWithHandlers>;
+  /** Every worker the glue made while the patches were on (those not yet sent `load` included). */
+  created: Set<WorkerWithHandlers>;
   /** Undo the process-wide patches. */
   restore: () => void;
   /** Give the workers Emscripten's error handler back (it throws on the main thread). */
@@ -405,6 +413,36 @@ function installPatches(threads: number, mainScript: string, parentDir: string, 
   };
   osMutable.cpus = cpus;
 
+  // 4. Every worker the glue makes is recorded, so a failed or timed-out start can end them all: until
+  //    the wasm is compiled and their `load` message sent, the workers are only in the glue's pool. The
+  //    glue makes them with the global `Worker`, which it sets itself (Node has none): the setter gives it
+  //    a subclass that records each instance.
+  const created = new Set<WorkerWithHandlers>();
+  const recordingClasses = new Map<unknown, unknown>();
+  const recording = (base: unknown): unknown => {
+    if (typeof base !== 'function') return base;
+    let recorder = recordingClasses.get(base);
+    if (!recorder) {
+      recorder = class RecordedWorker extends (base as typeof Worker) {
+        constructor(...args: ConstructorParameters<typeof Worker>) {
+          super(...args);
+          created.add(this);
+        }
+      };
+      recordingClasses.set(base, recorder);
+    }
+    return recorder;
+  };
+  let exposedWorker = recording(g.Worker);
+  Object.defineProperty(globalThis, 'Worker', {
+    configurable: true,
+    enumerable: workerDescriptor?.enumerable ?? true,
+    get: () => exposedWorker,
+    set: (value: unknown) => {
+      exposedWorker = recording(value);
+    },
+  });
+
   const restore = (): void => {
     if (g.Blob === RecordingBlob) g.Blob = OriginalBlob;
     if (URL.createObjectURL === createObjectURL) URL.createObjectURL = originalCreateObjectURL;
@@ -420,7 +458,7 @@ function installPatches(threads: number, mainScript: string, parentDir: string, 
   const removeTemp = (): void => {
     rmSync(tempDir, { recursive: true, force: true });
   };
-  return { tempDir, workers, restore, restoreWorkerErrorHandlers, removeTemp };
+  return { tempDir, workers, created, restore, restoreWorkerErrorHandlers, removeTemp };
 }
 
 function describeFailure(failure: unknown): string {
@@ -539,11 +577,12 @@ async function enable(threads: number, options: WasmThreadsOptions): Promise<Was
   }
 
   if (!backend || !pool || actual !== threads) {
-    for (const worker of patches.workers) void worker.terminate();
+    // A started backend is disposed first (its threads joined while they live), then every worker ended.
     reinstateStockBackend(stockFactory, priority);
+    const ended = endWorkers(new Set([...patches.created, ...patches.workers]));
     setListeners(listenersBefore);
     restoreFlags();
-    patches.removeTemp();
+    await removeTempWhenEnded(patches.tempDir, ended);
     if (previousBackend && previousBackend !== BACKEND && tf.findBackendFactory(previousBackend) != null) {
       await tf.setBackend(previousBackend).catch(() => false);
     }
@@ -628,6 +667,52 @@ export function disableWasmThreads(): Promise<boolean> {
     await Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     return true;
   });
+}
+
+/** How long a failed start waits for its workers to exit before it reports (they normally take milliseconds). */
+const WORKER_EXIT_WAIT_MS = 2000;
+
+/** Terminate `workers`; resolves once all have exited (a worker that already had, at once). */
+function endWorkers(workers: Iterable<Worker>): Promise<void> {
+  return Promise.all(
+    [...workers].map((worker) =>
+      worker.terminate().then(
+        () => undefined,
+        () => undefined,
+      ),
+    ),
+  ).then(() => undefined);
+}
+
+function removeTempDir(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // Left for disableWasmThreads() to try again; a temporary file must not fail the caller.
+    return;
+  }
+  tempDirs.delete(dir);
+}
+
+/**
+ * Delete a failed start's worker script once its workers have exited. A worker still loading it when
+ * it goes fails to load, and Emscripten's error handler rethrows that on the main thread: an uncaught
+ * ERR_MODULE_NOT_FOUND ended the process when a start timed out while its pool was loading. Waits for
+ * the exits up to WORKER_EXIT_WAIT_MS; a script still needed then is deleted when they exit (or by
+ * disableWasmThreads()).
+ *
+ * The start given up never completes later: Emscripten resolves its module only once every pool worker
+ * has loaded, and they are all ended.
+ */
+async function removeTempWhenEnded(dir: string, ended: Promise<void>): Promise<void> {
+  tempDirs.add(dir);
+  const removed = ended.then(() => removeTempDir(dir));
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, WORKER_EXIT_WAIT_MS).unref();
+  });
+  await Promise.race([removed, waited]);
+  clearTimeout(timer);
 }
 
 function removeTempDirs(): void {
