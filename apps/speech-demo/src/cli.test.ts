@@ -52,10 +52,10 @@ describe('speech-demo recognize on awkward files', () => {
     }
     if (onFifo) {
       expect(onFifo.status, 'a FIFO must not hang').toBe(1);
-      expect(onFifo.stderr).toContain(`error E_IO: Cannot read ${fifo}: it is not a file.`);
+      expect(onFifo.stderr).toContain(`error E_IO: Cannot read audio file ${fifo}: it is a FIFO (named pipe), not a regular file.`);
     }
     expect(onFolder.status).toBe(1);
-    expect(onFolder.stderr).toContain(`error E_IO: Cannot read ${folder}: it is not a file.`);
+    expect(onFolder.stderr).toContain(`error E_IO: Cannot read audio file ${folder}: it is a directory, not a regular file.`);
   }, 120_000);
 
   it('still recognizes a good file given by its path', async () => {

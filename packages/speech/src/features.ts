@@ -444,12 +444,24 @@ export function checkAudioSamples(samples: unknown, what: string, float64 = fals
   checkFiniteSamples(samples);
 }
 
-/** A sample rate given to a public helper: a finite number of Hz from 1 kHz to 384 kHz. */
+/**
+ * The sample rates audio may have here, in Hz: from 1 kHz to 768 kHz (the highest rate pro audio
+ * records at), for a WAV file's header and for every rate given to a function or option alike, so that
+ * audio one part reads another takes.
+ */
+export const MIN_SAMPLE_RATE = 1000;
+export const MAX_SAMPLE_RATE = 768_000;
+
+/** A sample rate given to a public helper: a finite number of Hz from MIN_SAMPLE_RATE to MAX_SAMPLE_RATE. */
 export function checkSampleRateArgument(rate: unknown, name: string): void {
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 1000 || rate > 384_000)
-    throw new AppliedMLError('E_INPUT_INVALID', `${name} must be a sample rate from 1000 to 384000 Hz (got ${describeValue(rate)}).`, {
-      details: { field: name },
-    });
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < MIN_SAMPLE_RATE || rate > MAX_SAMPLE_RATE)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${name} must be a sample rate from ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz (got ${describeValue(rate)}).`,
+      {
+        details: { field: name },
+      },
+    );
 }
 
 export function checkFiniteSamples(samples: ArrayLike<number>): void {

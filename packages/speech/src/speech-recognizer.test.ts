@@ -488,9 +488,12 @@ describe('SpeechRecognizer bad input', () => {
     expect(sampleError).toMatchObject({ code: 'E_INPUT_INVALID', details: { item: 1, index: 1234 } });
     expect((error as Error).message).toMatch(/^Input 0: No speech found/);
     const missing = await model.evaluate([{ audio: '/nonexistent/one.wav', label: model.labels[0]! }]).catch((e: unknown) => e);
-    expect(missing).toMatchObject({ details: { item: 0, path: '/nonexistent/one.wav' } });
+    expect(missing).toMatchObject({
+      code: 'E_IO',
+      details: { item: 0, path: '/nonexistent/one.wav', file: '/nonexistent/one.wav', reason: 'ENOENT' },
+    });
     // A read error already names the file: it is not named again in front.
-    expect((missing as Error).message).toMatch(/^Evaluation example 0: Cannot read \/nonexistent\/one\.wav/);
+    expect((missing as Error).message).toMatch(/^Evaluation example 0: Cannot read audio file \/nonexistent\/one\.wav: no such file\.$/);
   });
 
   it('misspelt train and recognizeSequence options are refused with the valid names', async () => {

@@ -1,5 +1,5 @@
 import { AppliedMLError, checkIntegerOption, checkKnownKeys, checkNumberOption, describeValue } from '@appliedml/engine';
-import { checkFiniteSamples } from './features';
+import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, checkFiniteSamples } from './features';
 import { checkVadOptions, definedOnly, detectSpeech, type VadOptions } from './vad';
 import { StreamingResampler } from './wav';
 
@@ -142,7 +142,7 @@ export class StreamingRecognizer {
     private readonly alive: () => void = () => {},
   ) {
     // The model's rate and the callbacks too: a NaN rate or a null classify was taken here and failed at push.
-    checkIntegerOption('rate', rate, 1000, 384_000, false);
+    checkIntegerOption('rate', rate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, false);
     if (typeof classify !== 'function' || typeof alive !== 'function')
       throw new AppliedMLError(
         'E_INPUT_INVALID',
@@ -156,7 +156,7 @@ export class StreamingRecognizer {
     if (options === null)
       throw new AppliedMLError('E_INPUT_INVALID', 'Stream options must be an object.', { details: { field: 'options' } });
     checkKnownKeys('StreamingRecognizer options', options, STREAM_KEYS);
-    checkNumberOption('sampleRate', options.sampleRate, 1000, 384_000);
+    checkNumberOption('sampleRate', options.sampleRate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
     if (options.sampleRate !== undefined && !Number.isInteger(options.sampleRate))
       throw new AppliedMLError('E_INPUT_INVALID', `sampleRate must be a whole number of Hz (got ${options.sampleRate}).`, {
         details: { field: 'sampleRate' },

@@ -1,7 +1,14 @@
-import { readFile, stat } from 'node:fs/promises';
-import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
+import { open, readFile } from 'node:fs/promises';
+import { AppliedMLError, checkKnownKeys, statRegularFile } from '@appliedml/engine';
 import * as wavefileModule from 'wavefile';
-import { MAX_SAMPLE_MAGNITUDE, checkAudioSamples, checkSampleRateArgument, describeValue } from './features';
+import {
+  MAX_SAMPLE_MAGNITUDE,
+  MAX_SAMPLE_RATE,
+  MIN_SAMPLE_RATE,
+  checkAudioSamples,
+  checkSampleRateArgument,
+  describeValue,
+} from './features';
 
 // wavefile is CommonJS; reach its class the same way under ESM, CommonJS and bundlers.
 type WaveFileClass = typeof import('wavefile').WaveFile;
@@ -12,9 +19,9 @@ const wavefile: { WaveFile: WaveFileClass } = {
 
 /**
  * WAV reading: RIFF/WAVE with PCM 8/16/24/32-bit integer or IEEE float 32/64 samples, any number of
- * channels (mixed down to mono by averaging), any rate (resampled by a windowed-sinc, band-limited
- * resampler). The chunk structure is checked here first so that every bad file gets a typed error a
- * user can act on; the sample decoding is wavefile's.
+ * channels (mixed down to mono by averaging), any rate from 1 kHz to 768 kHz (resampled, when another
+ * rate is asked for, by a windowed-sinc, band-limited resampler). The chunk structure is checked here
+ * first so that every bad file gets a typed error a user can act on; the sample decoding is wavefile's.
  */
 
 /** Audio as the SDK accepts it: a path, WAV bytes, or mono samples in [-1, 1] (then give `sampleRate`). */
@@ -72,10 +79,18 @@ function invalid(message: string, details: Record<string, unknown> = {}): Applie
   return new AppliedMLError('E_INPUT_INVALID', message, { details });
 }
 
-/** A sample rate option: an integer from 1 kHz to 384 kHz (undefined passes). */
+/** A sample rate option: an integer from 1 kHz to 768 kHz (undefined passes). */
 function checkRate(rate: number | undefined, option: string, name: string): void {
-  if (rate !== undefined && !(Number.isInteger(rate) && rate >= 1000 && rate <= 384_000))
-    throw invalid(`${name}: ${option} must be an integer in [1000, 384000] Hz (got ${rate}).`, { name, option });
+  if (rate !== undefined && !(Number.isInteger(rate) && rate >= MIN_SAMPLE_RATE && rate <= MAX_SAMPLE_RATE))
+    throw invalid(`${name}: ${option} must be an integer in [${MIN_SAMPLE_RATE}, ${MAX_SAMPLE_RATE}] Hz (got ${describeValue(rate)}).`, {
+      name,
+      option,
+    });
+}
+
+/** The `maxSeconds` option: positive (undefined passes; NaN, 0 and negatives are refused). */
+function checkMaxSeconds(max: number | undefined, name: string): void {
+  if (max !== undefined && !(max > 0)) throw invalid(`${name}: maxSeconds must be positive (got ${describeValue(max)}).`, { name });
 }
 
 /** Whether a chunk header (four printable ASCII bytes and a size that fits) starts at `at`. */
@@ -172,17 +187,29 @@ export function parseWavHeader(bytes: Uint8Array, name = 'WAV input'): WavHeader
     );
   }
   if (fmt.channels < 1 || fmt.channels > 64) throw invalid(`${name}: ${fmt.channels} channels is not a valid WAV.`, { name });
-  if (fmt.sampleRate < 1000 || fmt.sampleRate > 768_000)
-    throw invalid(`${name}: sample rate ${fmt.sampleRate} Hz is out of range.`, { name });
+  if (fmt.sampleRate < MIN_SAMPLE_RATE || fmt.sampleRate > MAX_SAMPLE_RATE)
+    throw invalid(
+      `${name}: sample rate ${fmt.sampleRate} Hz is out of range (WAV files are read at ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz).`,
+      {
+        name,
+        sampleRate: fmt.sampleRate,
+      },
+    );
   if (fmt.blockAlign !== (fmt.channels * fmt.bitsPerSample) / 8)
     throw invalid(`${name}: inconsistent block alignment in the fmt chunk.`, { name });
   return { ...fmt, dataOffset: data.offset, dataBytes: data.bytes - (data.bytes % fmt.blockAlign) };
 }
 
+/** Finite samples of a size the features can take (as `checkAudioSamples` wants them), refused naming the input. */
 function checkSamples(samples: Float32Array, name: string): void {
   for (let i = 0; i < samples.length; i++) {
     const v = samples[i] as number;
     if (!Number.isFinite(v)) throw invalid(`${name} has a non-finite sample (${v}) at index ${i}.`, { name, index: i });
+    if (Math.abs(v) > MAX_SAMPLE_MAGNITUDE)
+      throw invalid(
+        `${name} has a sample of ${v} at index ${i}; audio samples are expected in [-1, 1] (at most ${MAX_SAMPLE_MAGNITUDE} in size).`,
+        { name, index: i },
+      );
   }
 }
 
@@ -343,8 +370,7 @@ export function decodeWav(bytes: Uint8Array, options: ReadAudioOptions & { name?
   const name = options.name ?? 'WAV input';
   if (!(bytes instanceof Uint8Array)) throw invalid(`${name}: WAV input must be bytes (a Uint8Array or Buffer).`, { name });
   checkRate(options.targetSampleRate, 'targetSampleRate', name);
-  const max0 = options.maxSeconds;
-  if (max0 !== undefined && !(max0 > 0)) throw invalid(`${name}: maxSeconds must be positive (got ${max0}).`, { name });
+  checkMaxSeconds(options.maxSeconds, name);
   const header = parseWavHeader(bytes, name);
   const frames = header.dataBytes / header.blockAlign;
   if (frames === 0) throw invalid(`${name} has no samples (empty data chunk).`, { name });
@@ -384,7 +410,9 @@ export function decodeWav(bytes: Uint8Array, options: ReadAudioOptions & { name?
   }
   checkSamples(mono, name);
   const rate = options.targetSampleRate ?? header.sampleRate;
-  const samples = resample(mono, header.sampleRate, rate);
+  // The file's rate and the target are checked above, so resampling refuses nothing (its messages would
+  // name its own arguments, not the file); audio already at the target is not resampled at all.
+  const samples = rate === header.sampleRate ? mono : resample(mono, header.sampleRate, rate);
   return {
     samples,
     sampleRate: rate,
@@ -398,23 +426,69 @@ export function decodeWav(bytes: Uint8Array, options: ReadAudioOptions & { name?
   };
 }
 
+/** How much of a file `readAudio` reads first to learn its length (the chunks before the data are small). */
+const HEADER_BYTES = 64 * 1024;
+
+/**
+ * How long the WAV file of `fileSize` bytes that starts with `head` is, in seconds, from its fmt chunk
+ * (rate, frame size) and its data chunk's size (cut to what the file holds, so a placeholder size runs to
+ * the end as decodeWav reads it); undefined when those bytes do not say (not a RIFF WAV, the data chunk
+ * not in them, an inconsistent fmt chunk), which leaves the file to decodeWav.
+ */
+function wavSecondsOf(head: Uint8Array, fileSize: number): number | undefined {
+  if (head.length < 12 || fourcc(head, 0) !== 'RIFF' || fourcc(head, 8) !== 'WAVE') return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let frame: { rate: number; align: number } | undefined;
+  for (let at = 12; at + 8 <= head.length;) {
+    const id = fourcc(head, at);
+    const size = view.getUint32(at + 4, true);
+    if (id === 'fmt ' && at + 24 <= head.length) {
+      const channels = view.getUint16(at + 10, true);
+      const rate = view.getUint32(at + 12, true);
+      const align = view.getUint16(at + 20, true);
+      frame = rate > 0 && align > 0 && align === (channels * view.getUint16(at + 22, true)) / 8 ? { rate, align } : undefined;
+    } else if (id === 'data') {
+      return frame && Math.floor(Math.min(size, fileSize - at - 8) / frame.align) / frame.rate;
+    }
+    at += 8 + size + (size % 2);
+  }
+  return undefined;
+}
+
 /** Read audio from a path, WAV bytes or float samples; mono, at `targetSampleRate` when given. */
 export async function readAudio(input: AudioInput, options: ReadAudioOptions = {}): Promise<DecodedAudio> {
   checkKnownKeys('readAudio options', options, READ_KEYS);
   if (typeof input === 'string') {
+    // The options first: a negative maxSeconds is a bad option, not a file too long.
+    checkRate(options.targetSampleRate, 'targetSampleRate', input);
+    checkMaxSeconds(options.maxSeconds, input);
     const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
-    let size: number;
+    // A missing path, a directory, a FIFO or a device is refused before it is opened, in the words every
+    // SDK's readers use (a FIFO would wait for a writer, a device never end).
+    const { size } = await statRegularFile(input, 'audio file', { detailsKey: 'file' });
     let bytes: Uint8Array;
     try {
-      const info = await stat(input);
-      if (!info.isFile()) throw new AppliedMLError('E_IO', `Cannot read ${input}: it is not a file.`, { details: { file: input } });
-      size = info.size;
-      // 64-bit float, 8 channels at 192 kHz is the most bytes per second a file we read can hold.
-      if (size > max * 192_000 * 8 * 8 + 1024) throw tooLong(size / (192_000 * 8 * 8), max, input);
+      // A file longer than `max` by its header is refused before the whole of it is read, at any rate and
+      // frame size (a header that does not say is left to decodeWav, which names what is wrong).
+      if (size > HEADER_BYTES) {
+        const file = await open(input, 'r');
+        let head: Uint8Array;
+        try {
+          const { buffer, bytesRead } = await file.read(new Uint8Array(HEADER_BYTES), 0, HEADER_BYTES, 0);
+          head = buffer.subarray(0, bytesRead);
+        } finally {
+          await file.close();
+        }
+        const seconds = wavSecondsOf(head, size);
+        if (seconds !== undefined && seconds > max) throw tooLong(seconds, max, input);
+      }
       bytes = await readFile(input);
     } catch (cause) {
       if (AppliedMLError.isInstance(cause)) throw cause;
-      throw new AppliedMLError('E_IO', `Cannot read ${input}: ${(cause as Error).message}`, { cause, details: { file: input } });
+      throw new AppliedMLError('E_IO', `Cannot read audio file ${input}: ${(cause as Error).message}`, {
+        cause,
+        details: { file: input },
+      });
     }
     return decodeWav(bytes, { ...options, name: input });
   }
@@ -430,8 +504,7 @@ export function decodeAudioSync(input: Uint8Array | Float32Array, options: ReadA
     if (rate === undefined) throw invalid(`${name}: float samples need a sampleRate.`);
     checkRate(rate, 'sampleRate', name);
     checkRate(options.targetSampleRate, 'targetSampleRate', name);
-    if (options.maxSeconds !== undefined && !(options.maxSeconds > 0))
-      throw invalid(`${name}: maxSeconds must be positive (got ${options.maxSeconds}).`, { name });
+    checkMaxSeconds(options.maxSeconds, name);
     if (input.length === 0) throw invalid(`${name} has no samples.`, { name });
     const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
     if (input.length / rate > max) throw tooLong(input.length / rate, max, name);
@@ -457,10 +530,13 @@ export function encodeWav(
   channels = 1,
 ): Uint8Array {
   checkAudioSamples(samples, 'encodeWav samples');
-  if (!Number.isInteger(sampleRate) || sampleRate < 1000 || sampleRate > 384_000)
-    throw invalid(`encodeWav: sampleRate must be an integer in [1000, 384000] Hz (got ${describeValue(sampleRate)}).`, {
-      option: 'sampleRate',
-    });
+  if (!Number.isInteger(sampleRate) || sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE)
+    throw invalid(
+      `encodeWav: sampleRate must be an integer in [${MIN_SAMPLE_RATE}, ${MAX_SAMPLE_RATE}] Hz (got ${describeValue(sampleRate)}).`,
+      {
+        option: 'sampleRate',
+      },
+    );
   if (!(['8', '16', '24', '32', '32f'] as unknown[]).includes(bitDepth))
     throw invalid(`encodeWav: bitDepth must be '8', '16', '24', '32' or '32f' (got ${describeValue(bitDepth)}).`, { option: 'bitDepth' });
   if (!Number.isInteger(channels) || channels < 1 || channels > 64)
