@@ -17,7 +17,10 @@ let failed = 0;
 for (const pkg of apps) {
   if (only.length > 0 && !only.some((o) => pkg.name.includes(o))) continue;
   process.stdout.write(`\n━━━ ${pkg.name} ━━━\n`);
-  const run = spawnSync('npm', ['run', 'demo', '--silent', '-w', pkg.name], { stdio: 'inherit', cwd: root });
+  // The nested npm sets INIT_CWD to the root again: the demos learn where the user typed the command
+  // (their reports and paths are relative to it) from APPLIEDML_INVOCATION_DIR.
+  const env = { ...process.env, APPLIEDML_INVOCATION_DIR: process.env.INIT_CWD || process.cwd() };
+  const run = spawnSync('npm', ['run', 'demo', '--silent', '-w', pkg.name], { stdio: 'inherit', cwd: root, env });
   if (run.status !== 0) {
     failed++;
     process.stderr.write(`${pkg.name}: demo exited with ${run.status ?? run.signal}\n`);

@@ -1,7 +1,7 @@
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { intFlag, parseCliArgs, useInvocationDir } from './cli-args';
 
 describe('parseCliArgs', () => {
@@ -36,22 +36,36 @@ describe('intFlag', () => {
 
 describe('useInvocationDir', () => {
   const start = process.cwd();
-  afterEach(() => process.chdir(start));
+  // What npm sets when it runs a script of the package in `folder` (it starts the script there).
+  const npmRun = (folder: string, extra: NodeJS.ProcessEnv = {}) => ({ npm_package_json: join(folder, 'package.json'), ...extra });
+  let typedIn = '';
+  beforeEach(() => {
+    typedIn = realpathSync(mkdtempSync(join(tmpdir(), 'typed-in-')));
+  });
+  afterEach(() => {
+    process.chdir(start);
+    rmSync(typedIn, { recursive: true, force: true });
+  });
 
-  it('moves to INIT_CWD (where npm was typed), so relative paths mean the folder the user was in', () => {
-    const typedIn = realpathSync(mkdtempSync(join(tmpdir(), 'typed-in-')));
-    try {
-      expect(useInvocationDir({ INIT_CWD: typedIn })).toBe(typedIn);
-      expect(process.cwd()).toBe(typedIn);
-    } finally {
-      process.chdir(start);
-      rmSync(typedIn, { recursive: true, force: true });
+  it('under npm run -w, moves to INIT_CWD (where npm was typed), so relative paths mean the folder the user was in', () => {
+    expect(useInvocationDir(npmRun(start, { INIT_CWD: typedIn }))).toBe(typedIn);
+    expect(process.cwd()).toBe(typedIn);
+  });
+
+  it('prefers APPLIEDML_INVOCATION_DIR (the root npm run demo passes it: its nested npm resets INIT_CWD)', () => {
+    expect(useInvocationDir(npmRun(start, { INIT_CWD: tmpdir(), APPLIEDML_INVOCATION_DIR: typedIn }))).toBe(typedIn);
+  });
+
+  it('stays put when npm did not place the process in its package folder (a bin run directly, a script that did cd sub)', () => {
+    for (const env of [{ INIT_CWD: typedIn }, npmRun(join(start, 'elsewhere'), { INIT_CWD: typedIn, APPLIEDML_INVOCATION_DIR: typedIn })]) {
+      expect(useInvocationDir(env)).toBe(start);
+      expect(process.cwd()).toBe(start);
     }
   });
 
-  it('keeps the working directory without INIT_CWD, with a relative one, or when the folder is gone', () => {
-    for (const env of [{}, { INIT_CWD: '' }, { INIT_CWD: 'relative/dir' }, { INIT_CWD: join(tmpdir(), 'appliedml-no-such-dir-7f3a') }]) {
-      expect(useInvocationDir(env)).toBe(start);
+  it('keeps the working directory without a folder, with a relative one, or when the folder is gone', () => {
+    for (const dir of ['', 'relative/dir', join(tmpdir(), 'appliedml-no-such-dir-7f3a')]) {
+      expect(useInvocationDir(npmRun(start, { INIT_CWD: dir }))).toBe(start);
       expect(process.cwd()).toBe(start);
     }
   });

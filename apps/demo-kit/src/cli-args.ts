@@ -1,4 +1,4 @@
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppliedMLError } from '@appliedml/engine';
 
@@ -34,14 +34,19 @@ export function intFlag(value: string | undefined, name: string, range: { min?: 
 /**
  * Makes relative paths mean what the user typed them against. `npm run <script> -w <app>` (and the
  * root `npm run demo`) run a demo inside its app folder, so `--report reports/x.html`, a default
- * output folder or `--bundle models/x` would land in or be looked up in `apps/<app>/`; npm passes the
- * folder the command was typed in as `INIT_CWD`. A demo CLI calls this first: it moves to that folder
- * when npm set it and it exists (a bin started directly keeps its own working directory). Returns the
+ * output folder or `--bundle models/x` would land in or be looked up in `apps/<app>/`. A demo CLI
+ * calls this first. Only when npm itself put the process in the folder of the package whose script
+ * runs (`npm_package_json` is `<cwd>/package.json`) does it move: to `APPLIEDML_INVOCATION_DIR` when
+ * set (the root `npm run demo` passes the folder it was typed in, since the nested npm it starts
+ * resets `INIT_CWD`), else to npm's `INIT_CWD`. A bin started directly, or from a script that moved
+ * (`cd sub && …`), keeps its own working directory; so does a folder that is gone. Returns the
  * working directory in use.
  */
 export function useInvocationDir(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env.INIT_CWD;
-  if (dir && isAbsolute(dir) && dir !== process.cwd()) {
+  const here = process.cwd();
+  const placedByNpm = typeof env.npm_package_json === 'string' && resolve(env.npm_package_json) === join(here, 'package.json');
+  const dir = placedByNpm ? env.APPLIEDML_INVOCATION_DIR || env.INIT_CWD : undefined;
+  if (dir && isAbsolute(dir) && dir !== here) {
     try {
       process.chdir(dir);
     } catch {

@@ -44,8 +44,9 @@ export async function loadDemoData(
   file: FileDataOptions = {},
 ): Promise<DemoData> {
   if (!['auto', 'los-loop', 'synthetic'].includes(choice)) {
-    // Relative paths are taken from where npm was started (`npm run demo` runs in the app's folder).
-    const from = env.INIT_CWD ?? process.cwd();
+    // Relative paths are taken from the working directory, which the CLI has moved to where the command
+    // was typed (useInvocationDir: `npm run demo` starts in the app's folder).
+    const from = process.cwd();
     return loadFileData(resolve(from, choice), sensors, file.adjacency ? { ...file, adjacency: resolve(from, file.adjacency) } : file);
   }
   const raw = env.APPLIEDML_DATA_DIR?.trim();

@@ -42,9 +42,15 @@ describe('traffic demo on your own CSV', () => {
     const two = await loadDemoData(longCsv, 2, {}, { ...longFlags, adjacency: join(dir, 'adj.csv') });
     expect(two.series.sensors).toEqual(['s-9', 's-2']);
     expect(Array.from(two.adjacency.weights)).toEqual([0, 1, 1, 0]);
-    // Relative paths (data and graph) are taken from where npm was started.
-    const relative = await loadDemoData('speeds.csv', undefined, { INIT_CWD: dir }, { ...longFlags, adjacency: 'adj.csv' });
-    expect(relative.adjacency.size).toBe(3);
+    // Relative paths (data and graph) are taken from the working directory (the CLI moves to where the command was typed).
+    const start = process.cwd();
+    try {
+      process.chdir(dir);
+      const relative = await loadDemoData('speeds.csv', undefined, { INIT_CWD: start }, { ...longFlags, adjacency: 'adj.csv' });
+      expect(relative.adjacency.size).toBe(3);
+    } finally {
+      process.chdir(start);
+    }
     const alone = await loadDemoData(longCsv, undefined, {}, longFlags);
     expect(Array.from(alone.adjacency.weights)).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
     expect(alone.note).toMatch(/no road graph/);
