@@ -47,7 +47,7 @@ describe('medical-imaging-demo predict on awkward files', () => {
     ]);
     if (onFifo) {
       expect(onFifo.status, 'a FIFO must not hang').toBe(1);
-      expect(onFifo.stderr).toMatch(/^error E_IO: .*scan\.png: it is not a regular file \(a FIFO\)/m);
+      expect(onFifo.stderr).toMatch(/^error E_IO: Cannot read .*scan\.png: it is a FIFO \(named pipe\), not a regular file\./m);
     }
     expect(onCut.status).toBe(1);
     expect(onCut.stderr).toMatch(new RegExp(`^error E_INPUT_INVALID: ${cut.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `, 'm'));
