@@ -146,6 +146,8 @@ export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatur
       throw new AppliedMLError('E_INPUT_INVALID', "features.charNgrams must be false or { min, max, scope?: 'word' | 'text' }.");
     checkKnownKeys('features.charNgrams', c, CHAR_NGRAM_KEYS);
     charNgrams('', { min: c.min as number, max: c.max as number }); // validates the sizes
+    // A copy: a later change to the caller's options object must not reach a config (or a trained model) made from it.
+    resolved.charNgrams = { ...(c as { min: number; max: number; scope?: 'word' | 'text' }) };
   }
   if (!Number.isInteger(resolved.wordNgrams) || resolved.wordNgrams < 0 || resolved.wordNgrams > 5) {
     throw new AppliedMLError('E_INPUT_INVALID', `wordNgrams must be an integer from 0 to 5; got ${resolved.wordNgrams}.`);

@@ -9,6 +9,7 @@ import { codeOf } from './test-helpers';
 import { decodeText } from './text-input';
 import { TfidfVectorizer } from './tfidf';
 import { Vocabulary } from './vocabulary';
+import { TextClassifier } from './text-classifier';
 
 const TOKENS = ['win', 'a', 'prize', 'hello', 'world', 'x', 'y'];
 
@@ -151,18 +152,43 @@ describe('a resolved feature config changed in place (X1)', () => {
     expect(extractFeatures(text, config)).toEqual(
       extractFeatures(text, resolveFeatureConfig({ lowercase: false, wordNgrams: 1, charNgrams: false })),
     );
-    // The charNgrams object given to resolveFeatureConfig, changed in place, is checked again too.
-    const shared = resolveFeatureConfig(options);
+    // The charNgrams object given to resolveFeatureConfig is copied: changing it later leaves the config
+    // (and a model trained with it) as resolved, valid or not.
+    const copied = resolveFeatureConfig(options);
+    const before = extractFeatures(text, copied).features;
     options.charNgrams.min = 9;
-    expect(() => extractFeatures(text, shared)).toThrow(/n-gram sizes/);
+    expect(extractFeatures(text, copied).features).toEqual(before);
     options.charNgrams.min = 3;
-    expect(extractFeatures(text, shared).features).toEqual(
-      extractFeatures(text, resolveFeatureConfig({ charNgrams: { min: 3, max: 3 } })).features,
-    );
+    expect(extractFeatures(text, copied).features).toEqual(before);
+    expect(copied.charNgrams).toEqual({ min: 2, max: 3 });
+    // The config's own charNgrams, changed in place, is checked again.
+    (copied.charNgrams as { min: number }).min = 9;
+    expect(() => extractFeatures(text, copied)).toThrow(/n-gram sizes/);
     config.language = 'fr';
     config.stem = true;
     expect(tokenize('les chanteuses', config)).toEqual(
       tokenize('les chanteuses', resolveFeatureConfig({ language: 'fr', stem: true, lowercase: false })),
     );
+  });
+});
+
+describe('a trained classifier and the options it was created with', () => {
+  it('a later change to the options object (reused for another classifier) leaves the trained model as it was', async () => {
+    const data = [
+      ...Array.from({ length: 30 }, (_, i) => ({ text: `win a free prize now ${i} claim cash`, label: 'spam' })),
+      ...Array.from({ length: 30 }, (_, i) => ({ text: `see you at lunch tomorrow ${i} ok`, label: 'ham' })),
+    ];
+    const options = { model: 'linear' as const, features: { charNgrams: { min: 2, max: 3 } } };
+    const model = TextClassifier.create(options);
+    try {
+      await model.train(data);
+      const before = await model.predict('free cash prize');
+      options.features.charNgrams.max = 5;
+      expect(await model.predict('free cash prize')).toEqual(before);
+      options.features.charNgrams.min = 0; // invalid, but no longer the model's business
+      expect(await model.predict('free cash prize')).toEqual(before);
+    } finally {
+      model.dispose();
+    }
   });
 });
