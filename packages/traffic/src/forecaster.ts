@@ -17,7 +17,17 @@ import {
   type LrSchedule,
 } from '@appliedml/engine';
 import { checkAdjacency, normalizedAdjacency, type Adjacency } from './adjacency';
-import { baselineForecast, fitHistoricalAverage, slotsPerDay, type BaselineKind, type HistoricalAverage } from './baselines';
+import {
+  baselineForecast,
+  checkHistoricalAverageSize,
+  findImplausibleHistoricalCell,
+  fitHistoricalAverage,
+  historicalAverageOf,
+  MAX_HISTORICAL_VALUES,
+  slotsPerDay,
+  type BaselineKind,
+  type HistoricalAverage,
+} from './baselines';
 import { featureCount } from './features';
 import { scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizon-metrics';
 import { buildModel, maskedLoss, type NeuralKind } from './models';
@@ -60,6 +70,8 @@ export const MODEL_KINDS: readonly TrafficModelKind[] = [
 ];
 const NEURAL: readonly string[] = ['gru', 'lstm', 'tgcn'];
 const TASK = 'traffic-forecasting';
+/** The bundle file of the historical average's tables (float64, `HistoricalAverage.cells`); before, they were JSON in the manifest. */
+const HA_FILE = 'ha.f64';
 
 export interface TrafficForecasterConfig {
   /** Default 'ridge' (the graph ridge: reads the adjacency when given; the most accurate and fastest on Los-loop). 'tgcn' needs an adjacency. */
@@ -313,6 +325,39 @@ export class TrafficForecaster {
     return this.config.seasonSteps ?? slotsPerDay(intervalMinutes);
   }
 
+  /**
+   * E_INPUT_TOO_LARGE when seasonal naive's stream (`streamCapacity`: inputSteps + one season of rows,
+   * each a reading per sensor) would hold more than MAX_HISTORICAL_VALUES readings: the same 400 MB as
+   * the historical average's tables.
+   */
+  private checkStreamSize(intervalMinutes: number, sensors: number): void {
+    const season = this.season(intervalMinutes);
+    const rows = this.config.inputSteps + season;
+    const values = rows * sensors;
+    if (values <= MAX_HISTORICAL_VALUES) return;
+    const maxRows = Math.floor(MAX_HISTORICAL_VALUES / sensors);
+    const shorter =
+      this.config.seasonSteps === null
+        ? 'a coarser interval (a season is a day of steps)'
+        : maxRows > this.config.inputSteps
+          ? `a shorter seasonSteps (at most ${maxRows - this.config.inputSteps} for ${sensors} sensors)`
+          : 'a shorter seasonSteps';
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `The 'seasonal-naive' model's stream keeps inputSteps + one season = ${rows} rows × ${sensors} sensors = ${values} readings (${Math.round((values * 8) / 1e6)} MB); at most ${MAX_HISTORICAL_VALUES} (${(MAX_HISTORICAL_VALUES * 8) / 1e6} MB). Train with ${shorter} or fewer sensors (at most ${Math.floor(MAX_HISTORICAL_VALUES / rows)}: selectSensors).`,
+      { details: { model: 'seasonal-naive', rows, season, sensors, values, max: MAX_HISTORICAL_VALUES } },
+    );
+  }
+
+  /**
+   * Whether the model reads the historical average (its per-slot tables): the baseline itself, seasonal
+   * naive (its fallback) and the graph ridge with `historicalAverage`. The others neither fit nor save it.
+   */
+  private get readsHistoricalAverage(): boolean {
+    const { model, ridge } = this.config;
+    return model === 'historical-average' || model === 'seasonal-naive' || (model === 'ridge' && ridge.historicalAverage);
+  }
+
   /** Fits scalers and the historical average on `series`, then trains the network (baselines need no training). */
   async train(series: TrafficSeries, options: TrafficTrainOptions = {}): Promise<TrafficTrainingReport> {
     this.alive();
@@ -350,6 +395,17 @@ export class TrafficForecaster {
         );
       }
     }
+    // What the model keeps per time-of-day slot (and seasonal naive's stream, a season of rows) is
+    // bounded before anything is allocated: 300 sensors at 1 s asked for 78 million numbers.
+    const keepsTables = this.readsHistoricalAverage && series.start !== null;
+    if (keepsTables)
+      checkHistoricalAverageSize(
+        series.intervalMinutes,
+        n,
+        kind,
+        kind === 'ridge' ? ', or train the ridge without it (ridge: { historicalAverage: false })' : '',
+      );
+    if (kind === 'seasonal-naive') this.checkStreamSize(series.intervalMinutes, n);
     const fitPart = sliceSeries(series, 0, fitSteps);
     const scaler = fitScaler(fitPart);
     const fitted: Fitted = {
@@ -357,7 +413,7 @@ export class TrafficForecaster {
       intervalMinutes: series.intervalMinutes,
       clock: series.start !== null,
       scaler,
-      ha: fitHistoricalAverage(fitPart),
+      ha: keepsTables ? fitHistoricalAverage(fitPart) : null,
       adjacencyNormalized: kind === 'tgcn',
       ...(series.missingValue !== undefined ? { missingValue: series.missingValue } : {}),
       ...(series.timeZone !== undefined ? { timeZone: series.timeZone } : {}),
@@ -824,21 +880,25 @@ export class TrafficForecaster {
   /** Writes a bundle directory (atomic): the network, the scalers, the historical average and the config. */
   async save(dir: string): Promise<void> {
     const fitted = this.ready();
+    const files: Record<string, Uint8Array> = {};
+    if (fitted.ridge) files['ridge.f64'] = new Uint8Array(fitted.ridge.weights.buffer.slice(0));
+    // The tables as float64 (table, then pooled; NaN for no reading), not copied: fitting and loading
+    // make new arrays and nothing writes into them. As JSON in the manifest (before) they passed its
+    // 16 MB limit from 300 sensors at 30 s on, and ran out of memory at 1 s.
+    if (fitted.ha) files[HA_FILE] = new Uint8Array(fitted.ha.cells.buffer, fitted.ha.cells.byteOffset, fitted.ha.cells.byteLength);
     await saveBundle(dir, {
       package: PACKAGE_NAME,
       packageVersion: PACKAGE_VERSION,
       task: TASK,
       ...(this.network ? { models: { main: this.network } } : {}),
-      ...(fitted.ridge ? { files: { 'ridge.f64': new Uint8Array(fitted.ridge.weights.buffer.slice(0)) } } : {}),
+      ...(Object.keys(files).length > 0 ? { files } : {}),
       labels: fitted.sensors,
       config: { ...this.config, horizons: [...this.config.horizons] } as unknown as JsonValue,
       preprocessing: {
         intervalMinutes: fitted.intervalMinutes,
         clock: fitted.clock,
         scaler: { mean: fitted.scaler.mean, std: fitted.scaler.std },
-        ha: fitted.ha
-          ? { slotsPerDay: fitted.ha.slotsPerDay, table: fitted.ha.table.map(nanToNull), pooled: fitted.ha.pooled.map(nanToNull) }
-          : null,
+        ha: fitted.ha ? { slotsPerDay: fitted.ha.slotsPerDay, file: HA_FILE } : null,
         adjacencyNormalized: fitted.adjacencyNormalized,
         ...(fitted.missingValue !== undefined ? { missingValue: fitted.missingValue } : {}),
         ...(fitted.timeZone !== undefined ? { timeZone: fitted.timeZone } : {}),
@@ -890,28 +950,7 @@ export class TrafficForecaster {
         !scaler.std.every((v) => finite(v) && v > 0)
       )
         bad('the scaler does not match the sensors');
-      const haRaw = pre.ha as { slotsPerDay: unknown; table: unknown; pooled: unknown } | null | undefined;
-      let ha: HistoricalAverage | null = null;
-      if (haRaw !== null && haRaw !== undefined) {
-        const slots = slotsPerDay(intervalMinutes as number);
-        const cell = (v: unknown): boolean => v === null || finite(v);
-        if (
-          typeof haRaw !== 'object' ||
-          haRaw.slotsPerDay !== slots ||
-          !Array.isArray(haRaw.table) ||
-          haRaw.table.length !== 2 * slots * n ||
-          !haRaw.table.every(cell) ||
-          !Array.isArray(haRaw.pooled) ||
-          haRaw.pooled.length !== slots * n ||
-          !haRaw.pooled.every(cell)
-        )
-          bad('the historical average does not match the sensors and interval');
-        ha = {
-          slotsPerDay: slots,
-          table: (haRaw.table as (number | null)[]).map(nullToNan),
-          pooled: (haRaw.pooled as (number | null)[]).map(nullToNan),
-        };
-      }
+      const ha = readHistoricalAverage(pre.ha, bundle.files[HA_FILE], intervalMinutes as number, n, bad);
       const model = new TrafficForecaster(config);
       const network = bundle.models.main as LayersModel | undefined;
       if (model.neural && !network) bad('the network is missing');
@@ -1019,12 +1058,61 @@ export class TrafficForecaster {
   }
 }
 
-function nanToNull(v: number): number | null {
-  return Number.isNaN(v) ? null : v;
-}
-
-function nullToNan(v: number | null): number {
-  return v === null ? NaN : v;
+/**
+ * The historical average of a bundle, checked: `ha.f64` named by the manifest (`{ slotsPerDay, file }`),
+ * or, in bundles from before it, JSON in the manifest (`{ slotsPerDay, table, pooled }`, null for no
+ * reading). Its size must be the sensors' and interval's, its cells plausible (`findImplausibleHistoricalCell`).
+ */
+function readHistoricalAverage(
+  raw: unknown,
+  bytes: Uint8Array | undefined,
+  intervalMinutes: number,
+  n: number,
+  bad: (what: string) => never,
+): HistoricalAverage | null {
+  if (raw === null || raw === undefined) return null;
+  const slots = slotsPerDay(intervalMinutes);
+  const size = 3 * slots * n;
+  const mismatch = 'the historical average does not match the sensors and interval';
+  if (typeof raw !== 'object' || Array.isArray(raw)) bad(mismatch);
+  const ha = raw as Record<string, unknown>;
+  const keys = Object.keys(ha);
+  if (ha.slotsPerDay !== slots)
+    bad(`${mismatch} (${describeValue(ha.slotsPerDay)} slots a day; ${intervalMinutes}-min steps make ${slots})`);
+  let cells: Float64Array;
+  if ('file' in ha) {
+    if (ha.file !== HA_FILE || !keys.every((k) => k === 'slotsPerDay' || k === 'file'))
+      bad(`the historical average is not { slotsPerDay, file: '${HA_FILE}' } (${describeValue(ha)})`);
+    if (!bytes) bad(`the historical average's ${HA_FILE} is missing`);
+    if (bytes!.byteLength !== size * 8)
+      bad(`${HA_FILE} holds ${bytes!.byteLength} bytes; ${slots} slots a day × ${n} sensors × 3 tables take ${size * 8} (${mismatch})`);
+    // A view when the bytes are aligned (no second copy of up to 400 MB), else a copy.
+    cells =
+      bytes!.byteOffset % 8 === 0
+        ? new Float64Array(bytes!.buffer, bytes!.byteOffset, size)
+        : new Float64Array(bytes!.buffer.slice(bytes!.byteOffset, bytes!.byteOffset + bytes!.byteLength));
+  } else {
+    const { table, pooled } = ha;
+    if (
+      !keys.every((k) => k === 'slotsPerDay' || k === 'table' || k === 'pooled') ||
+      !Array.isArray(table) ||
+      table.length !== 2 * slots * n ||
+      !Array.isArray(pooled) ||
+      pooled.length !== slots * n
+    )
+      bad(mismatch);
+    cells = new Float64Array(size);
+    const all = [...(table as unknown[]), ...(pooled as unknown[])];
+    for (let i = 0; i < size; i++) {
+      const v = all[i];
+      if (v !== null && typeof v !== 'number') bad(`the historical average's cell ${i} is ${describeValue(v)}, not a number or null`);
+      cells[i] = v === null ? NaN : (v as number);
+    }
+  }
+  const out = historicalAverageOf(slots, n, cells);
+  const wrong = findImplausibleHistoricalCell(out, n);
+  if (wrong) bad(`the historical average's ${wrong}`);
+  return out;
 }
 
 /** Whether a stream fed to the model `a` reads the same for `b`: same sensors in order, interval and missing-value marker. */

@@ -49,7 +49,7 @@ describe('TrafficForecaster.load checks the values a forecast depends on', () =>
     ['scaler sd 0', 'gru', (m) => (m.preprocessing.scaler.std[0] = 0)],
     ['scaler mean huge', 'gru', (m) => (m.preprocessing.scaler.mean[0] = 1e308)],
     ['historical average not a table', 'historical-average', (m) => (m.preprocessing.ha.table = 5)],
-    ['historical average cut short', 'ridge', (m) => m.preprocessing.ha.table.pop()],
+    ['historical average naming another file', 'ridge', (m) => (m.preprocessing.ha.file = 'ridge.f64')],
     ['slots per day 0', 'ridge', (m) => (m.preprocessing.ha.slotsPerDay = 0)],
     ['duplicate sensor ids', 'historical-average', (m) => (m.labels[1] = m.labels[0])],
     ['horizons edited after training', 'gru', (m) => (m.config.horizons = [3])],
