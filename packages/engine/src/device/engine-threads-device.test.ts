@@ -58,7 +58,7 @@ describe('wasmThreads on a device that is not wasm', () => {
         throw new Error('no text');
       },
     };
-    for (const bad of [0, -1, 1.5, Number.NaN, 99, '2', throwing]) {
+    for (const bad of [0, -1, 1.5, Number.NaN, '2', throwing]) {
       const error = await refusal(initEngine({ device: 'js', wasmThreads: bad as number }));
       expect(error.message).toMatch(/^wasmThreads must be an integer from 1 \(one thread, the default\) to \d+ \(got /);
       expect(error.details).toMatchObject({ field: 'wasmThreads', min: 1 });
@@ -70,6 +70,27 @@ describe('wasmThreads on a device that is not wasm', () => {
     expect(misspelt.message).toMatch(/initEngine options has no option 'wasmthreads'; valid: device, logger, loaders, wasmThreads/);
     // An unknown device with threads is still the device's error, not the threads'.
     await expect(initEngine({ device: 'gpu' as never, wasmThreads: 2 })).rejects.toMatchObject({ code: 'E_DEVICE_INVALID' });
+  });
+
+  it("more threads than this machine's cores: refused where wasm runs (before it loads), no error where it does not", async () => {
+    delete process.env.APPLIEDML_DEVICE;
+    // A count meant for a larger machine, or for another program, with a device that is not wasm.
+    process.env.APPLIEDML_WASM_THREADS = '99';
+    expect((await initEngine({ device: 'js' })).device).toBe('js');
+    delete process.env.APPLIEDML_WASM_THREADS;
+    for (const options of [
+      { device: 'wasm' as const, wasmThreads: 99 },
+      { device: 'wasm' as const, wasmThreads: 9 },
+    ]) {
+      const error = await refusal(initEngine(options));
+      expect(error.message).toMatch(
+        new RegExp(
+          `^wasmThreads must be an integer from 1 \\(one thread, the default\\) to \\d+ on this machine \\(its logical cores, at most 8; got ${options.wasmThreads}\\)\\.$`,
+        ),
+      );
+      expect(error.details).toMatchObject({ field: 'wasmThreads', min: 1 });
+    }
+    expect(engineInfo()?.device).toBe('js');
   });
 
   it('when auto picks another backend the count is ignored and the first logger told once (quiet calls do not use it up)', async () => {

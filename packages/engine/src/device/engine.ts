@@ -46,9 +46,11 @@ interface ThreadsRequest {
 
 /**
  * The wasm thread count asked for (the option, else APPLIEDML_WASM_THREADS), checked whatever device
- * will run: an integer from 1 (one thread, the default) to `maxWasmThreads()`, else E_INPUT_INVALID
- * naming where it came from. A bad count on a machine that happens to pick cuda today would otherwise
- * surface only on the machine that picks wasm.
+ * will run: a whole number ≥ 1 (one thread, the default), else E_INPUT_INVALID naming where it came
+ * from. A malformed count on a machine that happens to pick cuda today would otherwise surface only on
+ * the machine that picks wasm. Whether this machine has that many cores is checked only when wasm
+ * starts (`checkThreadsFitMachine`): a count meant for a larger machine, or for another program, is no
+ * error where wasm does not run.
  */
 function requestedThreads(options: EngineOptions): ThreadsRequest | undefined {
   let request: { value: unknown; source: ThreadsRequest['source']; shown: string };
@@ -60,14 +62,26 @@ function requestedThreads(options: EngineOptions): ThreadsRequest | undefined {
     request = { value: Number(env), source: 'APPLIEDML_WASM_THREADS', shown: describeValue(env) };
   }
   const { value, source, shown } = request;
-  const max = maxWasmThreads();
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    const range = max >= 2 ? `an integer from 1 (one thread, the default) to ${max}` : '1: this machine has a single core';
-    throw new AppliedMLError('E_INPUT_INVALID', `${source} must be ${range} (got ${shown}).`, {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    const max = maxWasmThreads();
+    throw new AppliedMLError('E_INPUT_INVALID', `${source} must be an integer from 1 (one thread, the default) to ${max} (got ${shown}).`, {
       details: { field: source, min: 1, max },
     });
   }
   return { threads: value, source };
+}
+
+/** When wasm starts: at most `maxWasmThreads()` threads here, else E_INPUT_INVALID naming where the count came from. */
+function checkThreadsFitMachine(request: ThreadsRequest | undefined): void {
+  const max = maxWasmThreads();
+  if (request === undefined || request.threads <= max) return;
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    `${request.source} must be an integer from 1 (one thread, the default) to ${max} on this machine (its logical cores, at most 8; got ${request.threads}).`,
+    {
+      details: { field: request.source, min: 1, max },
+    },
+  );
 }
 
 /**
@@ -131,8 +145,10 @@ async function initialise(options: EngineOptions): Promise<DeviceInfo> {
   // Library code is quiet: no tfjs banners ("install our node backend" and the like).
   tf.enableProdMode();
   const selection = await selectDevice(requested, options.loaders ?? defaultLoaders, logger);
-  // Checked by initEngine (an integer from 1 to maxWasmThreads()); 1 means the default.
-  const threads = requestedThreads(options)?.threads;
+  // Checked by initEngine (a whole number ≥ 1); 1 means the default. The machine's cores bound it on wasm only.
+  const request = requestedThreads(options);
+  if (selection.loaded.backend === 'wasm') checkThreadsFitMachine(request);
+  const threads = request?.threads;
   if (selection.loaded.backend === 'wasm' && threads !== undefined && threads !== 1 && wasmThreadsInfo()?.threads !== threads) {
     await enableWasmThreads(threads);
   }
@@ -182,6 +198,8 @@ export async function initEngine(options: EngineOptions = {}): Promise<DeviceInf
   const requested = requestedDevice(options);
   const threads = requestedThreads(options);
   checkThreadsFitDevice(options, threads);
+  // wasm asked for by name: the cores are checked before anything loads (auto's pick, once it is made).
+  if (requested === 'wasm') checkThreadsFitMachine(threads);
   const want = threads?.threads;
   const settle = (info: DeviceInfo): DeviceInfo => {
     announce(info, requested, options);
