@@ -27,6 +27,12 @@ export interface Snippet {
   prelude: string;
 }
 
+export interface Extracted {
+  snippets: Snippet[];
+  /** Blocks the check cannot take as they are (an unclosed fence, a prelude that switches checking off). */
+  problems: SnippetError[];
+}
+
 export interface SnippetError {
   file: string;
   /** 1-based line in the markdown file. */
@@ -34,15 +40,31 @@ export interface SnippetError {
   message: string;
 }
 
-const CHECKED_LANGS = new Set(['ts', 'typescript', 'js', 'javascript', 'mts']);
-const FENCE = /^\s{0,3}(`{3,}|~{3,})\s*([\w-]*)/;
+/** Fence languages checked (JSX ones as .tsx); any other language is prose to this check. */
+const CHECKED_LANGS = new Set(['ts', 'typescript', 'mts', 'cts', 'js', 'javascript', 'mjs', 'cjs', 'tsx', 'jsx']);
+const JSX_LANGS = new Set(['tsx', 'jsx']);
+// Any indentation: a fence inside a list item is indented too.
+const FENCE = /^(\s*)(`{3,}|~{3,})\s*([\w-]*)/;
+/** What a prelude may not hold: it declares stand-ins, it must not switch checking off. */
+const PRELUDE_FORBIDDEN: ReadonlyArray<[RegExp, string]> = [
+  [/\bany\b/, "'any'"],
+  [/declare\s+(module|global|namespace)\b/, 'a module, global or namespace declaration'],
+  [/@ts-/, 'a @ts- directive'],
+  [/\bas\s+unknown\b/, "'as unknown'"],
+];
 const PRELUDE_OPEN = '<!-- docs-check:';
 
-/** The documents whose code blocks are checked: the README, the guides, each package's and app's README. */
+/** The documents whose code blocks are checked: the README, everything under docs/, each package's and app's README. */
 export function docFiles(root: string): string[] {
   const files = ['README.md'];
-  const guides = join(root, 'docs');
-  if (existsSync(guides)) for (const name of readdirSync(guides).sort()) if (name.endsWith('.md')) files.push(`docs/${name}`);
+  const walk = (dir: string): void => {
+    if (!existsSync(join(root, dir))) return;
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.isDirectory()) walk(`${dir}/${entry.name}`);
+      else if (entry.name.endsWith('.md')) files.push(`${dir}/${entry.name}`);
+    }
+  };
+  walk('docs');
   for (const area of ['packages', 'apps']) {
     const dir = join(root, area);
     if (!existsSync(dir)) continue;
@@ -51,26 +73,51 @@ export function docFiles(root: string): string[] {
   return files;
 }
 
-/** Every TypeScript / JavaScript block of one markdown text, with its prelude. */
-export function extractSnippets(markdown: string, file: string): Snippet[] {
+/** Every TypeScript / JavaScript block of one markdown text, with its prelude, and what is wrong with any. */
+export function extractSnippets(markdown: string, file: string): Extracted {
   const lines = markdown.split(/\r?\n/);
   const snippets: Snippet[] = [];
-  let open: { fence: string; lang: string; line: number; body: string[]; prelude: string } | undefined;
+  const problems: SnippetError[] = [];
+  let open: { indent: number; fence: string; lang: string; line: number; body: string[]; prelude: string } | undefined;
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!;
     const fence = FENCE.exec(text);
     if (open) {
       // A fence closes with the same character, at least as long, and nothing after it.
-      if (fence && fence[1]![0] === open.fence[0] && fence[1]!.length >= open.fence.length && fence[2] === '') {
-        if (CHECKED_LANGS.has(open.lang))
+      if (fence && fence[2]![0] === open.fence[0] && fence[2]!.length >= open.fence.length && fence[3] === '') {
+        if (CHECKED_LANGS.has(open.lang)) {
           snippets.push({ file, line: open.line, lang: open.lang, code: open.body.join('\n'), prelude: open.prelude });
+          for (const [pattern, what] of PRELUDE_FORBIDDEN)
+            if (pattern.test(open.prelude))
+              problems.push({
+                file,
+                line: open.line,
+                message: `the docs-check prelude holds ${what}: declare the stand-ins with their real types`,
+              });
+        }
         open = undefined;
-      } else open.body.push(text);
+      } else open.body.push(dedent(text, open.indent));
       continue;
     }
-    if (fence) open = { fence: fence[1]!, lang: fence[2]!.toLowerCase(), line: i + 1, body: [], prelude: preludeBefore(lines, i) };
+    if (fence)
+      open = {
+        indent: fence[1]!.length,
+        fence: fence[2]!,
+        lang: fence[3]!.toLowerCase(),
+        line: i + 1,
+        body: [],
+        prelude: preludeBefore(lines, i),
+      };
   }
-  return snippets;
+  if (open) problems.push({ file, line: open.line, message: 'this code fence is never closed' });
+  return { snippets, problems };
+}
+
+/** A fenced line without the fence's own indentation (a block inside a list item). */
+function dedent(line: string, indent: number): string {
+  let cut = 0;
+  while (cut < indent && cut < line.length && (line[cut] === ' ' || line[cut] === '\t')) cut++;
+  return line.slice(cut);
 }
 
 /** The `<!-- docs-check: … -->` comment ending on the last non-blank line before `index`, if any. */
@@ -96,10 +143,11 @@ function preludeBefore(lines: string[], index: number): string {
 export function checkSnippets(root: string, snippets: Snippet[], workDir: string): SnippetError[] {
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
+  const jsx = snippets.some((snippet) => JSX_LANGS.has(snippet.lang));
   // generated file → how to map its lines back
   const sources = new Map<string, { snippet: Snippet; codeStart: number }>();
   snippets.forEach((snippet, n) => {
-    const name = `snippet-${String(n).padStart(3, '0')}.ts`;
+    const name = `snippet-${String(n).padStart(3, '0')}.${JSX_LANGS.has(snippet.lang) ? 'tsx' : 'ts'}`;
     const head = [`// ${snippet.file}:${snippet.line}`, 'export {};', ...(snippet.prelude ? snippet.prelude.split('\n') : [])];
     writeFileSync(join(workDir, name), `${head.join('\n')}\n${snippet.code}\n`);
     sources.set(name, { snippet, codeStart: head.length + 1 });
@@ -107,7 +155,15 @@ export function checkSnippets(root: string, snippets: Snippet[], workDir: string
   const base = relative(workDir, join(root, 'tsconfig.base.json')).split('\\').join('/');
   writeFileSync(
     join(workDir, 'tsconfig.json'),
-    JSON.stringify({ extends: base, compilerOptions: { noEmit: true, declaration: false, sourceMap: false }, include: ['*.ts'] }, null, 2),
+    JSON.stringify(
+      {
+        extends: base,
+        compilerOptions: { noEmit: true, declaration: false, sourceMap: false, ...(jsx ? { jsx: 'preserve' } : {}) },
+        include: ['*.ts', '*.tsx'],
+      },
+      null,
+      2,
+    ),
   );
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
   const run = spawnSync(process.execPath, [tsc, '-p', join(workDir, 'tsconfig.json'), '--pretty', 'false'], {
@@ -118,7 +174,7 @@ export function checkSnippets(root: string, snippets: Snippet[], workDir: string
   const output = `${run.stdout}${run.stderr}`;
   const errors: SnippetError[] = [];
   for (const raw of output.split('\n')) {
-    const m = /^(.*?snippet-\d{3}\.ts)\((\d+),(\d+)\): (error .*)$/.exec(raw.trim());
+    const m = /^(.*?snippet-\d{3}\.tsx?)\((\d+),(\d+)\): (error .*)$/.exec(raw.trim());
     if (!m) continue;
     const source = sources.get(m[1]!.split(/[\\/]/).pop()!);
     if (!source) continue;
@@ -133,7 +189,13 @@ export function checkSnippets(root: string, snippets: Snippet[], workDir: string
   return errors;
 }
 
-/** Every snippet of the documents, read from disk. */
-export function collectSnippets(root: string, files = docFiles(root)): Snippet[] {
-  return files.flatMap((file) => extractSnippets(readFileSync(join(root, file), 'utf8'), file));
+/** Every snippet of the documents, read from disk, with the problems found while reading them. */
+export function collectSnippets(root: string, files = docFiles(root)): Extracted {
+  const all: Extracted = { snippets: [], problems: [] };
+  for (const file of files) {
+    const { snippets, problems } = extractSnippets(readFileSync(join(root, file), 'utf8'), file);
+    all.snippets.push(...snippets);
+    all.problems.push(...problems);
+  }
+  return all;
 }
