@@ -142,12 +142,16 @@ export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatur
       throw new AppliedMLError('E_INPUT_INVALID', `features.${key} must be true or false; got ${String(resolved[key])}.`);
   if (resolved.charNgrams !== false) {
     const c = resolved.charNgrams as { min?: unknown; max?: unknown; scope?: unknown } | null;
-    if (c === null || typeof c !== 'object' || (c.scope !== undefined && c.scope !== 'word' && c.scope !== 'text'))
+    if (c === null || typeof c !== 'object')
       throw new AppliedMLError('E_INPUT_INVALID', "features.charNgrams must be false or { min, max, scope?: 'word' | 'text' }.");
     checkKnownKeys('features.charNgrams', c, CHAR_NGRAM_KEYS);
-    charNgrams('', { min: c.min as number, max: c.max as number }); // validates the sizes
-    // A copy: a later change to the caller's options object must not reach a config (or a trained model) made from it.
-    resolved.charNgrams = { ...(c as { min: number; max: number; scope?: 'word' | 'text' }) };
+    // Each value read once (a getter may answer differently the second time, an inherited one counts), checked,
+    // and kept in a plain copy: a later change to the caller's object must not reach a config (or a trained model).
+    const { min, max, scope } = c;
+    if (scope !== undefined && scope !== 'word' && scope !== 'text')
+      throw new AppliedMLError('E_INPUT_INVALID', "features.charNgrams must be false or { min, max, scope?: 'word' | 'text' }.");
+    charNgrams('', { min: min as number, max: max as number }); // validates the sizes
+    resolved.charNgrams = { min: min as number, max: max as number, ...(scope !== undefined ? { scope } : {}) };
   }
   if (!Number.isInteger(resolved.wordNgrams) || resolved.wordNgrams < 0 || resolved.wordNgrams > 5) {
     throw new AppliedMLError('E_INPUT_INVALID', `wordNgrams must be an integer from 0 to 5; got ${resolved.wordNgrams}.`);

@@ -172,6 +172,33 @@ describe('a resolved feature config changed in place (X1)', () => {
   });
 });
 
+describe('charNgrams given as any object', () => {
+  it('inherited values and getters count (read once), and the config keeps a plain copy', () => {
+    class Sizes {
+      get min(): number {
+        return 2;
+      }
+      get max(): number {
+        return 3;
+      }
+    }
+    const plain = extractFeatures('hello', resolveFeatureConfig({ charNgrams: { min: 2, max: 3 }, wordNgrams: 1 })).features;
+    for (const given of [new Sizes(), Object.create({ min: 2, max: 3 }) as { min: number; max: number }]) {
+      const config = resolveFeatureConfig({ charNgrams: given, wordNgrams: 1 });
+      expect(config.charNgrams).toEqual({ min: 2, max: 3 });
+      expect(extractFeatures('hello', config).features).toEqual(plain);
+    }
+    let reads = 0;
+    const changing = {
+      get min(): number {
+        return ++reads > 1 ? 0 : 2;
+      },
+      max: 3,
+    };
+    expect(resolveFeatureConfig({ charNgrams: changing, wordNgrams: 1 }).charNgrams).toEqual({ min: 2, max: 3 });
+  });
+});
+
 describe('a trained classifier and the options it was created with', () => {
   it('a later change to the options object (reused for another classifier) leaves the trained model as it was', async () => {
     const data = [
