@@ -48,6 +48,8 @@ const FENCE = /^(\s*)(`{3,}|~{3,})\s*([\w-]*)/;
 /** What a prelude may not hold: it declares stand-ins, it must not switch checking off. */
 const PRELUDE_FORBIDDEN: ReadonlyArray<[RegExp, string]> = [
   [/\bany\b/, "'any'"],
+  [/\bnever\b/, "'never'"],
+  [/\bFunction\b/, "'Function'"],
   [/declare\s+(module|global|namespace)\b/, 'a module, global or namespace declaration'],
   [/@ts-/, 'a @ts- directive'],
   [/\bas\s+unknown\b/, "'as unknown'"],
