@@ -90,6 +90,9 @@ describe('blocks the check must not miss', () => {
   it('a prelude that would switch checking off is a problem, not a pass', () => {
     for (const prelude of [
       'declare const x: any;',
+      'declare const x: never;',
+      'const x = {} as never;',
+      'declare const x: Function;',
       "declare module '@appliedml/fraud' {}",
       '// @ts-nocheck',
       'const y = 1 as unknown as string;',
