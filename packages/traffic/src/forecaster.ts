@@ -441,7 +441,17 @@ export class TrafficForecaster {
       const targets = buildTargets(series, starts, T, P, scaler, inputs.last);
       const neighbours = strongestNeighbours(options.adjacency, n, this.config.ridge.neighbours);
       const ha = this.ridgeHistorical(fitted, series, starts, inputs.last);
-      fitted.ridge = fitGraphRidge(inputs, ha, targets, this.ridgeShape(n), scaler, neighbours, this.config.ridge, valFraction);
+      fitted.ridge = fitGraphRidge(
+        inputs,
+        ha,
+        targets,
+        this.ridgeShape(n),
+        scaler,
+        neighbours,
+        this.config.ridge,
+        valFraction,
+        series.sensors,
+      );
       this.setFitted(fitted, undefined);
       report.trainWindows = starts.length;
       report.seconds = (performance.now() - started) / 1000;

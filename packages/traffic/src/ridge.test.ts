@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { TrafficForecaster } from './forecaster';
+import { createSeries } from './series';
 import { findImplausibleRidgeWeight, fitGraphRidge, MAX_SCALED_RIDGE_WEIGHT, RIDGE_DEFAULTS, strongestNeighbours } from './ridge';
 import { fitScaler, type SensorScaler } from './scaler';
 import { generateTrafficNetwork } from './synthetic';
@@ -24,6 +26,7 @@ function fit(scaler: SensorScaler) {
     neighbours,
     { ...RIDGE_DEFAULTS, historicalAverage: false, neighbourLags: T },
     0.2,
+    net.series.sensors,
   );
 }
 
@@ -48,6 +51,56 @@ describe('graph ridge weights on the series scale (T3)', () => {
     const scaler = fitScaler(net.series);
     const tiny = { mean: scaler.mean, std: scaler.std.map((s, i) => (i === 0 ? 1e-13 : s)) };
     const error = await expectCode(() => fit(tiny), 'E_TRAINING_FAILED');
-    expect(error.message).toMatch(/sensor 0 .*past 1000000000000.*use larger ridge\.lambdas/);
+    expect(error.message).toMatch(/sensor 'S000' .*past 1000000000000.*Use larger ridge\.lambdas/);
+    expect(error.details).toMatchObject({ sensor: 'S000' });
+  });
+});
+
+describe('a ridge fit that breaks down (review finding 7)', () => {
+  // Sensor 1 repeats sensor 0 (a duplicated feed) in units 1e10 times larger than the defaults suit:
+  // their Gram matrix is about 1e24 on its diagonal, and a strength of 1000 is lost to rounding.
+  const n = net.series.sensors.length;
+  const values = net.series.values.map((v) => v * 1e10);
+  for (let t = 0; t < net.series.steps; t++) values[t * n + 1] = values[t * n] as number;
+  const series = createSeries({ values, sensors: net.series.sensors, intervalMinutes: 5, start: net.series.start! });
+
+  it('says the weight is not a finite number, names the sensor id and the cause (strengths too small for the units)', async () => {
+    const model = TrafficForecaster.create({ model: 'ridge', inputSteps: 6, horizons: [1, 3] });
+    const error = await expectCode(() => model.train(series, { adjacency: net.adjacency }), 'E_TRAINING_FAILED');
+    expect(error.message).toMatch(/^The graph ridge broke down for sensor 'S00[01]': a weight it fitted is not a finite number \(NaN\)\./);
+    expect(error.message).not.toMatch(/NaN on the series' scale|past 1000000000000|sensor \d/);
+    expect(error.message).toMatch(
+      /The ridge strength used \(\d+; of 10, 100, 1000, 10000, 100000 tried\) is too small next to its inputs: this sensor's Gram matrix/,
+    );
+    expect(error.message).toMatch(/readings k times larger need lambdas k² times larger/);
+    const { gramDiagonal, sensor } = error.details as { gramDiagonal: number; sensor: string };
+    expect(['S000', 'S001']).toContain(sensor);
+    expect(gramDiagonal).toBeGreaterThan(1e22);
+    const range = /Use larger ridge\.lambdas \(about (\S+) to (\S+) here\)/.exec(error.message);
+    expect(range).not.toBeNull();
+    expect(Number(range![2])).toBeCloseTo(gramDiagonal, -Math.floor(Math.log10(gramDiagonal)) + 1);
+    expect(model.isTrained).toBe(false);
+    model.dispose();
+    // The range it names trains, and forecasts as well as the defaults do on the data in its own units.
+    const low = Number(range![1]);
+    const suggested = TrafficForecaster.create({
+      model: 'ridge',
+      inputSteps: 6,
+      horizons: [1, 3],
+      ridge: { lambdas: [low, low * 10, low * 100, low * 1000] },
+    });
+    await suggested.train(series, { adjacency: net.adjacency });
+    const small = series.values.map((v) => v / 1e10);
+    const plain = TrafficForecaster.create({ model: 'ridge', inputSteps: 6, horizons: [1, 3] });
+    await plain.train(createSeries({ values: small, sensors: series.sensors, intervalMinutes: 5, start: series.start! }), {
+      adjacency: net.adjacency,
+    });
+    const mae = (await suggested.evaluate(series)).horizons[0]!.mae / 1e10;
+    const plainMae = (
+      await plain.evaluate(createSeries({ values: small, sensors: series.sensors, intervalMinutes: 5, start: series.start! }))
+    ).horizons[0]!.mae;
+    expect(mae).toBeLessThan(plainMae * 1.05);
+    suggested.dispose();
+    plain.dispose();
   });
 });

@@ -17,7 +17,12 @@ export interface RidgeConfig {
   neighbourLags: number;
   /** Also read the historical average (by time of day, weekday/weekend) at every step ahead (default true). */
   historicalAverage: boolean;
-  /** Ridge strengths tried; for each step ahead the one with the lowest validation error on the last windows of the training series is kept. */
+  /**
+   * Ridge strengths tried; for each step ahead the one with the lowest validation error on the last windows of the training series is kept.
+   * They are added to the diagonal of each sensor's Gram matrix of raw features (changes in the readings' units, summed over the
+   * training windows), so they are in the readings' units squared: readings k times larger need lambdas k² times larger for the
+   * same fit. The defaults suit speeds in mph or km/h over days of 5-minute steps (on Los-loop the diagonal averages 6e3 to 6e5).
+   */
   lambdas: number[];
 }
 
@@ -182,6 +187,7 @@ export function fitGraphRidge(
   neighbours: number[][],
   config: RidgeConfig,
   valFraction: number,
+  sensorIds: readonly string[],
 ): RidgeModel {
   const { outputSteps: P, sensors: n } = shape;
   const K = neighbours.reduce((m, a) => Math.max(m, a.length), 0);
@@ -269,13 +275,67 @@ export function fitGraphRidge(
   const model = { neighbours: neighbours.map((a) => [...a]), lambdas, features: D, weights };
   // What load refuses, training does not hand out: a model that trains also loads.
   const wild = findImplausibleRidgeWeight(model, scaler, shape.inputSteps, config.neighbourLags, P, ha !== null);
-  if (wild)
-    throw new AppliedMLError(
-      'E_TRAINING_FAILED',
-      `The graph ridge fitted a weight of ${wild.weight} for sensor ${Math.floor(wild.index / (D * P))} (${wild.scaled} on the series' scale, past ${MAX_SCALED_RIDGE_WEIGHT}): its inputs are near-identical and the ridge strengths (${lambdas.join(', ')}) too weak; use larger ridge.lambdas.`,
-      { details: { index: wild.index, lambdas: [...new Set(lambdas)] } },
-    );
+  if (wild) throw ridgeFitFailed(wild, D, P, allGram, lambdas, config.lambdas, sensorIds, scaler);
   return model;
+}
+
+/**
+ * E_TRAINING_FAILED for a fitted weight past MAX_SCALED_RIDGE_WEIGHT or not a finite number, naming the
+ * sensor by its id and the cause: ridge strengths too small next to the sensor's inputs. They are added
+ * to the Gram matrix of the raw features (changes in the readings' units, summed over the windows), so
+ * with readings in large units, or near-collinear inputs and a tiny strength, float64 rounding loses the
+ * penalty: a Cholesky pivot comes out 0 or negative and the solve returns NaN.
+ */
+function ridgeFitFailed(
+  wild: { index: number; weight: number; scaled: number },
+  D: number,
+  P: number,
+  gram: readonly Float64Array[],
+  lambdas: readonly number[],
+  tried: readonly number[],
+  sensorIds: readonly string[],
+  scaler: SensorScaler,
+): AppliedMLError {
+  const s = Math.floor(wild.index / (D * P));
+  const std = scaler.std[s] as number;
+  const sensor = sensorIds[s] ?? String(s);
+  const g = gram[s] as Float64Array;
+  let trace = 0;
+  for (let i = 0; i < D; i++) trace += g[i * D + i] as number;
+  const diagonal = trace / D;
+  const used = [...new Set(lambdas)];
+  const strengths =
+    tried.length === 1
+      ? `the ridge strength (${used.join(', ')})`
+      : `the ridge strength${used.length === 1 ? '' : 's'} used (${used.join(', ')}; of ${tried.join(', ')} tried)`;
+  const units =
+    `Strengths are in the readings' units squared: readings k times larger need lambdas k² times larger ` +
+    `(the defaults suit a diagonal of about 1e4 to 1e6, as speeds in mph give). ` +
+    `Use larger ridge.lambdas (about ${roughly(diagonal * 1e-3)} to ${roughly(diagonal)} here), or give the readings in smaller units.`;
+  const gramSize = `this sensor's Gram matrix (its inputs' changes in the readings' units, squared and summed over the training windows) averages ${roughly(diagonal)} on its diagonal`;
+  const message = Number.isFinite(wild.weight)
+    ? `The graph ridge fitted a weight of ${roughly(wild.weight)} for sensor '${sensor}' (${roughly(wild.scaled)} on the series' scale, past ${MAX_SCALED_RIDGE_WEIGHT}): ` +
+      `its inputs are near-collinear and ${strengths} too small to hold the weights down, or the sensor barely varies (standard deviation ${roughly(std)}); ` +
+      `${gramSize}. ${units}`
+    : `The graph ridge broke down for sensor '${sensor}': a weight it fitted is not a finite number (${wild.weight}). ` +
+      `${strengths[0]!.toUpperCase()}${strengths.slice(1)} ${used.length === 1 ? 'is' : 'are'} too small next to its inputs: ${gramSize}, ` +
+      `and with readings in large units or near-collinear inputs float64 rounding loses so small a penalty. ${units}`;
+  return new AppliedMLError('E_TRAINING_FAILED', message, {
+    details: {
+      sensor,
+      index: wild.index,
+      weight: wild.weight,
+      lambdas: used,
+      gramDiagonal: diagonal,
+    },
+  });
+}
+
+/** `v` to two significant digits, in exponent form when large or small (83, 2.2e+21, 1e-300). */
+function roughly(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const r = Number(v.toPrecision(2));
+  return Math.abs(r) >= 1e6 || Math.abs(r) < 1e-3 ? r.toExponential() : String(r);
 }
 
 /** Raw change targets (sensor units) of window b for sensor s; false if a step ahead is unobserved. */
