@@ -73,6 +73,32 @@ const TASK = 'traffic-forecasting';
 /** The bundle file of the historical average's tables (float64, `HistoricalAverage.cells`); before, they were JSON in the manifest. */
 const HA_FILE = 'ha.f64';
 
+type ByteOrder = 'little' | 'big';
+/**
+ * The byte order of this machine's typed arrays, in which `ha.f64` and `ridge.f64` are written; the
+ * manifest records it (`preprocessing.byteOrder`). Bundles from before it are little-endian: every
+ * machine that wrote them was x64 or arm64.
+ */
+const MACHINE_BYTE_ORDER: ByteOrder = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 'little' : 'big';
+
+/**
+ * The float64s of a bundle file written in `order` (its byte length a multiple of 8). In this machine's
+ * order: a view of the bytes when `view` and they are aligned (no second copy of up to 400 MB), else a
+ * copy; in the other order, a copy with each number's bytes reversed.
+ */
+function float64sOf(bytes: Uint8Array, order: ByteOrder, view: boolean): Float64Array {
+  const count = bytes.byteLength / 8;
+  if (order === MACHINE_BYTE_ORDER)
+    return view && bytes.byteOffset % 8 === 0
+      ? new Float64Array(bytes.buffer, bytes.byteOffset, count)
+      : new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float64Array(count);
+  const little = order === 'little';
+  for (let i = 0; i < count; i++) out[i] = data.getFloat64(i * 8, little);
+  return out;
+}
+
 export interface TrafficForecasterConfig {
   /** Default 'ridge' (the graph ridge: reads the adjacency when given; the most accurate and fastest on Los-loop). 'tgcn' needs an adjacency. */
   model?: TrafficModelKind;
@@ -907,6 +933,8 @@ export class TrafficForecaster {
       preprocessing: {
         intervalMinutes: fitted.intervalMinutes,
         clock: fitted.clock,
+        // The order ha.f64 and ridge.f64 are written in (load converts from the other one).
+        byteOrder: MACHINE_BYTE_ORDER,
         scaler: { mean: fitted.scaler.mean, std: fitted.scaler.std },
         ha: fitted.ha ? { slotsPerDay: fitted.ha.slotsPerDay, file: HA_FILE } : null,
         adjacencyNormalized: fitted.adjacencyNormalized,
@@ -960,7 +988,11 @@ export class TrafficForecaster {
         !scaler.std.every((v) => finite(v) && v > 0)
       )
         bad('the scaler does not match the sensors');
-      const ha = readHistoricalAverage(pre.ha, bundle.files[HA_FILE], intervalMinutes as number, n, bad);
+      // Absent in bundles from before it: little-endian (see MACHINE_BYTE_ORDER).
+      const byteOrder = (pre.byteOrder === undefined ? 'little' : pre.byteOrder) as ByteOrder;
+      if (byteOrder !== 'little' && byteOrder !== 'big')
+        bad(`the byte order of its .f64 files (${describeValue(byteOrder)}) is not 'little' or 'big'`);
+      const ha = readHistoricalAverage(pre.ha, bundle.files[HA_FILE], byteOrder, intervalMinutes as number, n, bad);
       const model = new TrafficForecaster(config);
       const network = bundle.models.main as LayersModel | undefined;
       if (model.neural && !network) bad('the network is missing');
@@ -1012,7 +1044,7 @@ export class TrafficForecaster {
           bytes.byteLength !== n * D * model.maxHorizon * 8
         )
           bad('the ridge weights do not match the sensors');
-        const weights = new Float64Array(bytes!.buffer.slice(bytes!.byteOffset, bytes!.byteOffset + bytes!.byteLength));
+        const weights = float64sOf(bytes!, byteOrder, false);
         // A re-sealed edit can pass the checksums: a NaN weight would give that sensor NaN forecasts.
         const at = weights.findIndex((w) => !Number.isFinite(w));
         if (at >= 0) bad(`ridge weight ${at} is ${weights[at]}, not a finite number`);
@@ -1076,6 +1108,7 @@ export class TrafficForecaster {
 function readHistoricalAverage(
   raw: unknown,
   bytes: Uint8Array | undefined,
+  byteOrder: ByteOrder,
   intervalMinutes: number,
   n: number,
   bad: (what: string) => never,
@@ -1096,11 +1129,7 @@ function readHistoricalAverage(
     if (!bytes) bad(`the historical average's ${HA_FILE} is missing`);
     if (bytes!.byteLength !== size * 8)
       bad(`${HA_FILE} holds ${bytes!.byteLength} bytes; ${slots} slots a day × ${n} sensors × 3 tables take ${size * 8} (${mismatch})`);
-    // A view when the bytes are aligned (no second copy of up to 400 MB), else a copy.
-    cells =
-      bytes!.byteOffset % 8 === 0
-        ? new Float64Array(bytes!.buffer, bytes!.byteOffset, size)
-        : new Float64Array(bytes!.buffer.slice(bytes!.byteOffset, bytes!.byteOffset + bytes!.byteLength));
+    cells = float64sOf(bytes!, byteOrder, true);
   } else {
     const { table, pooled } = ha;
     if (
