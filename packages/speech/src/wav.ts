@@ -1,4 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { AppliedMLError, checkKnownKeys, statRegularFile } from '@appliedml/engine';
 import * as wavefileModule from 'wavefile';
 import {
@@ -21,7 +21,8 @@ const wavefile: { WaveFile: WaveFileClass } = {
  * WAV reading: RIFF/WAVE with PCM 8/16/24/32-bit integer or IEEE float 32/64 samples, any number of
  * channels (mixed down to mono by averaging), any rate from 1 kHz to 768 kHz (resampled, when another
  * rate is asked for, by a windowed-sinc, band-limited resampler). The chunk structure is checked here
- * first so that every bad file gets a typed error a user can act on; the sample decoding is wavefile's.
+ * first so that every bad file gets a typed error a user can act on; the samples are decoded here too,
+ * block by block (wavefile writes WAVs for `encodeWav`).
  */
 
 /** Audio as the SDK accepts it: a path, WAV bytes, or mono samples in [-1, 1] (then give `sampleRate`). */
@@ -93,11 +94,23 @@ function checkMaxSeconds(max: number | undefined, name: string): void {
   if (max !== undefined && !(max > 0)) throw invalid(`${name}: maxSeconds must be positive (got ${describeValue(max)}).`, { name });
 }
 
-/** Whether a chunk header (four printable ASCII bytes and a size that fits) starts at `at`. */
-function looksLikeChunk(bytes: Uint8Array, at: number, view: DataView): boolean {
-  if (at + 8 > bytes.length) return false;
+/**
+ * Thrown by the header walk over the first bytes of a file when it needs bytes past them (a data chunk
+ * that starts further in): the caller reads the whole file instead.
+ */
+class BeyondHead extends Error {}
+
+/** Throws BeyondHead when `end` is past the bytes held but inside the file. */
+function need(bytes: Uint8Array, end: number, total: number): void {
+  if (end > bytes.length && end <= total) throw new BeyondHead();
+}
+
+/** Whether a chunk header (four printable ASCII bytes and a size that fits in the `total` bytes of the file) starts at `at`. */
+function looksLikeChunk(bytes: Uint8Array, at: number, view: DataView, total: number): boolean {
+  if (at + 8 > total) return false;
+  need(bytes, at + 8, total);
   for (let i = 0; i < 4; i++) if (bytes[at + i]! < 0x20 || bytes[at + i]! > 0x7e) return false;
-  return at + 8 + view.getUint32(at + 4, true) <= bytes.length;
+  return at + 8 + view.getUint32(at + 4, true) <= total;
 }
 
 function fourcc(bytes: Uint8Array, at: number): string {
@@ -108,8 +121,18 @@ function fourcc(bytes: Uint8Array, at: number): string {
 export function parseWavHeader(bytes: Uint8Array, name = 'WAV input'): WavHeader {
   if (!(bytes instanceof Uint8Array))
     throw invalid(`${name}: WAV input must be bytes (a Uint8Array or Buffer), got ${describeValue(bytes)}.`, { name });
-  if (bytes.length === 0) throw invalid(`${name} is empty (0 bytes).`, { name });
-  if (bytes.length < 12 || fourcc(bytes, 8) !== 'WAVE' || !['RIFF', 'RIFX', 'RF64'].includes(fourcc(bytes, 0))) {
+  return walkWav(bytes, name, bytes.length);
+}
+
+/**
+ * `parseWavHeader` of a file of `total` bytes of which `bytes` are the first: every size is checked
+ * against the whole file, and a walk that needs bytes past `bytes` throws BeyondHead (never when `bytes`
+ * is the whole file), so a header read from the head is the one the whole file gives, its errors too.
+ */
+function walkWav(bytes: Uint8Array, name: string, total: number): WavHeader {
+  if (total === 0) throw invalid(`${name} is empty (0 bytes).`, { name });
+  need(bytes, 12, total);
+  if (total < 12 || fourcc(bytes, 8) !== 'WAVE' || !['RIFF', 'RIFX', 'RF64'].includes(fourcc(bytes, 0))) {
     throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `${name} is not a WAV file (no RIFF/WAVE header); convert it to WAV (PCM or float).`, {
       details: { name },
     });
@@ -123,14 +146,19 @@ export function parseWavHeader(bytes: Uint8Array, name = 'WAV input'): WavHeader
   let at = 12;
   let fmt: Omit<WavHeader, 'dataOffset' | 'dataBytes'> | undefined;
   let data: { offset: number; bytes: number } | undefined;
-  while (at + 8 <= bytes.length) {
+  while (at + 8 <= total) {
+    need(bytes, at + 8, total);
     const id = fourcc(bytes, at);
     const size = view.getUint32(at + 4, true);
     const body = at + 8;
     if (id === 'fmt ') {
-      if (size < 16 || body + 16 > bytes.length) throw invalid(`${name}: the fmt chunk is truncated.`, { name });
+      if (size < 16 || body + 16 > total) throw invalid(`${name}: the fmt chunk is truncated.`, { name });
+      need(bytes, body + 16, total);
       let format = view.getUint16(body, true);
-      if (format === 0xfffe && size >= 40 && body + 26 <= bytes.length) format = view.getUint16(body + 24, true); // WAVE_FORMAT_EXTENSIBLE sub-format
+      if (format === 0xfffe && size >= 40 && body + 26 <= total) {
+        need(bytes, body + 26, total);
+        format = view.getUint16(body + 24, true); // WAVE_FORMAT_EXTENSIBLE sub-format
+      }
       fmt = {
         format,
         channels: view.getUint16(body + 2, true),
@@ -140,24 +168,24 @@ export function parseWavHeader(bytes: Uint8Array, name = 'WAV input'): WavHeader
       };
     } else if (id === 'data') {
       if (!fmt) throw invalid(`${name}: the data chunk comes before the fmt chunk.`, { name });
-      const rest = bytes.length - body;
+      const rest = total - body;
       // Recorders that stream (ffmpeg to a pipe, live capture) cannot go back to write the sizes: they
       // leave 0xFFFFFFFF or 0, or a huge placeholder (SoX 0x7ffff000, arecord 0x7fffff00), and the samples
       // run to the end of the file. A zero data size counts as such only when the RIFF size says so too
       // (0 or 0xFFFFFFFF, or a RIFF that ends at the data header); else the chunk is empty.
       const riff = view.getUint32(4, true);
       const riffUnknown = riff === 0 || riff === 0xffffffff || riff + 8 === body;
-      const placeholder = size === 0xffffffff || (size >= 0x7fff0000 && body + size > bytes.length);
-      if (rest > 0 && (placeholder || (size === 0 && riffUnknown && !looksLikeChunk(bytes, body, view)))) {
+      const placeholder = size === 0xffffffff || (size >= 0x7fff0000 && body + size > total);
+      if (rest > 0 && (placeholder || (size === 0 && riffUnknown && !looksLikeChunk(bytes, body, view, total)))) {
         const align = fmt.blockAlign > 0 ? fmt.blockAlign : 1;
         data = { offset: body, bytes: rest - (rest % align) };
         break;
       }
-      if (body + size > bytes.length) {
-        throw invalid(`${name}: the data chunk is truncated (header says ${size} bytes, ${bytes.length - body} present).`, {
+      if (body + size > total) {
+        throw invalid(`${name}: the data chunk is truncated (header says ${size} bytes, ${total - body} present).`, {
           name,
           declaredBytes: size,
-          presentBytes: bytes.length - body,
+          presentBytes: total - body,
         });
       }
       data = { offset: body, bytes: size };
@@ -200,10 +228,14 @@ export function parseWavHeader(bytes: Uint8Array, name = 'WAV input'): WavHeader
   return { ...fmt, dataOffset: data.offset, dataBytes: data.bytes - (data.bytes % fmt.blockAlign) };
 }
 
-/** Finite samples of a size the features can take (as `checkAudioSamples` wants them), refused naming the input. */
-function checkSamples(samples: Float32Array, name: string): void {
-  for (let i = 0; i < samples.length; i++) {
-    const v = samples[i] as number;
+/**
+ * Finite samples of a size the features can take (as `checkAudioSamples` wants them), refused naming the
+ * input; `start` is the index of `samples[0]` in the whole input (a block of it).
+ */
+function checkSamples(samples: Float32Array, name: string, start = 0): void {
+  for (let j = 0; j < samples.length; j++) {
+    const v = samples[j] as number;
+    const i = start + j;
     if (!Number.isFinite(v)) throw invalid(`${name} has a non-finite sample (${v}) at index ${i}.`, { name, index: i });
     if (Math.abs(v) > MAX_SAMPLE_MAGNITUDE)
       throw invalid(
@@ -364,6 +396,115 @@ export class StreamingResampler {
   }
 }
 
+/**
+ * How much of the data chunk is decoded at a time (whole frames, at least one): the decoder's working
+ * memory beside its output.
+ */
+const BLOCK_BYTES = 1 << 20;
+
+/**
+ * Mono samples from a WAV's data chunk, fed block by block in order: each block of frames is mixed down
+ * (the channels' samples in [-1, 1] averaged), checked, and either written to the output or pushed through
+ * one `StreamingResampler` (the same output as `resample` of the whole, bit for bit). Memory beyond the
+ * input is the output and one block: no copy of the file, no 64-bit copy of every sample, and no
+ * full-rate mono copy when resampling (wavefile's decoder made all three: 120 s of 768 kHz 16-bit mono,
+ * a 184 MB file, peaked at 2.1 GB read to 16 kHz).
+ */
+class MonoDecoder {
+  readonly blockBytes: number;
+  private readonly out: Float32Array;
+  private written = 0;
+  private frame = 0;
+  private readonly resampler: StreamingResampler | undefined;
+  private readonly block: Float32Array | undefined;
+
+  constructor(
+    private readonly header: WavHeader,
+    frames: number,
+    rate: number,
+    private readonly name: string,
+  ) {
+    this.blockBytes = Math.max(1, Math.floor(BLOCK_BYTES / header.blockAlign)) * header.blockAlign;
+    if (rate === header.sampleRate) {
+      // Audio already at the rate asked for is not resampled: decoded straight into the output.
+      this.out = new Float32Array(frames);
+    } else {
+      // The rates are checked before, so the resampler refuses nothing (its messages would name its own
+      // arguments, not the file). As many samples in all as `resample` gives.
+      this.resampler = new StreamingResampler(header.sampleRate, rate);
+      this.out = new Float32Array(Math.max(1, Math.round((frames * rate) / header.sampleRate)));
+      this.block = new Float32Array(this.blockBytes / header.blockAlign);
+    }
+  }
+
+  /** The next whole frames of the data chunk. */
+  write(bytes: Uint8Array): void {
+    const { channels, bitsPerSample, format, blockAlign } = this.header;
+    const frames = bytes.length / blockAlign;
+    const mono = this.block ? this.block.subarray(0, frames) : this.out.subarray(this.frame, this.frame + frames);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const step = bitsPerSample / 8;
+    // The file's values as integers (8-bit unsigned, 16/24/32-bit signed) or floats, scaled to [-1, 1].
+    const sample: (at: number) => number =
+      format === 3
+        ? bitsPerSample === 32
+          ? (at) => view.getFloat32(at, true)
+          : (at) => view.getFloat64(at, true)
+        : bitsPerSample === 8
+          ? (at) => (view.getUint8(at) - 128) / 128
+          : bitsPerSample === 16
+            ? (at) => view.getInt16(at, true) / 32768
+            : bitsPerSample === 24
+              ? (at) => (view.getUint16(at, true) | (view.getInt8(at + 2) << 16)) / 8388608
+              : (at) => view.getInt32(at, true) / 2147483648;
+    let at = 0;
+    for (let f = 0; f < frames; f++) {
+      let sum = 0;
+      for (let c = 0; c < channels; c++, at += step) sum += sample(at);
+      mono[f] = sum / channels;
+    }
+    // Integer samples are in [-1, 1] by construction; float ones may be anything.
+    if (format === 3) checkSamples(mono, this.name, this.frame);
+    this.frame += frames;
+    if (this.resampler) this.put(this.resampler.push(mono));
+    else this.written += frames;
+  }
+
+  /** The decoded samples, once every frame was written. */
+  finish(): Float32Array {
+    if (this.resampler) this.put(this.resampler.flush());
+    return this.written === this.out.length ? this.out : this.out.slice(0, this.written);
+  }
+
+  private put(samples: Float32Array): void {
+    this.out.set(samples.subarray(0, this.out.length - this.written), this.written);
+    this.written += Math.min(samples.length, this.out.length - this.written);
+  }
+}
+
+/** The checks on a parsed header that need no samples (frames, `maxSeconds`), then its decoder. */
+function decoderFor(header: WavHeader, options: ReadAudioOptions, name: string): MonoDecoder {
+  const frames = header.dataBytes / header.blockAlign;
+  if (frames === 0) throw invalid(`${name} has no samples (empty data chunk).`, { name });
+  const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
+  if (frames / header.sampleRate > max) throw tooLong(frames / header.sampleRate, max, name);
+  return new MonoDecoder(header, frames, options.targetSampleRate ?? header.sampleRate, name);
+}
+
+function decoded(header: WavHeader, samples: Float32Array, rate: number): DecodedAudio {
+  return {
+    samples,
+    sampleRate: rate,
+    source: {
+      sampleRate: header.sampleRate,
+      channels: header.channels,
+      encoding: header.format === 3 ? 'float' : 'pcm',
+      bitsPerSample: header.bitsPerSample,
+    },
+    durationSeconds: samples.length / rate,
+  };
+}
+
 /** Decode WAV bytes to mono float samples (mixdown, optional resampling). */
 export function decodeWav(bytes: Uint8Array, options: ReadAudioOptions & { name?: string } = {}): DecodedAudio {
   checkKnownKeys('decodeWav options', options, DECODE_KEYS);
@@ -372,87 +513,61 @@ export function decodeWav(bytes: Uint8Array, options: ReadAudioOptions & { name?
   checkRate(options.targetSampleRate, 'targetSampleRate', name);
   checkMaxSeconds(options.maxSeconds, name);
   const header = parseWavHeader(bytes, name);
-  const frames = header.dataBytes / header.blockAlign;
-  if (frames === 0) throw invalid(`${name} has no samples (empty data chunk).`, { name });
-  const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
-  if (frames / header.sampleRate > max) throw tooLong(frames / header.sampleRate, max, name);
-  // Hand wavefile a minimal, well-formed file: a canonical header and the data cut to whole frames.
-  const raw = bytes.subarray(header.dataOffset, header.dataOffset + header.dataBytes);
-  const clean = new Uint8Array(44 + raw.length);
-  const v = new DataView(clean.buffer);
-  clean.set([0x52, 0x49, 0x46, 0x46], 0); // RIFF
-  v.setUint32(4, 36 + raw.length, true);
-  clean.set([0x57, 0x41, 0x56, 0x45, 0x66, 0x6d, 0x74, 0x20], 8); // WAVEfmt
-  v.setUint32(16, 16, true);
-  v.setUint16(20, header.format, true);
-  v.setUint16(22, header.channels, true);
-  v.setUint32(24, header.sampleRate, true);
-  v.setUint32(28, header.sampleRate * header.blockAlign, true);
-  v.setUint16(32, header.blockAlign, true);
-  v.setUint16(34, header.bitsPerSample, true);
-  clean.set([0x64, 0x61, 0x74, 0x61], 36); // data
-  v.setUint32(40, raw.length, true);
-  clean.set(raw, 44);
-  let all: Float64Array;
-  try {
-    all = new wavefile.WaveFile(clean).getSamples(true, Float64Array) as unknown as Float64Array;
-  } catch (cause) {
-    throw invalid(`${name} could not be decoded: ${(cause as Error).message}`, { name });
-  }
-  const scale = header.format === 3 ? 1 : 2 ** (header.bitsPerSample - 1);
-  const offset = header.format === 1 && header.bitsPerSample === 8 ? 128 : 0;
-  const mono = new Float32Array(frames);
-  const ch = header.channels;
-  for (let f = 0; f < frames; f++) {
-    let sum = 0;
-    for (let c = 0; c < ch; c++) sum += ((all[f * ch + c] as number) - offset) / scale;
-    mono[f] = sum / ch;
-  }
-  checkSamples(mono, name);
-  const rate = options.targetSampleRate ?? header.sampleRate;
-  // The file's rate and the target are checked above, so resampling refuses nothing (its messages would
-  // name its own arguments, not the file); audio already at the target is not resampled at all.
-  const samples = rate === header.sampleRate ? mono : resample(mono, header.sampleRate, rate);
-  return {
-    samples,
-    sampleRate: rate,
-    source: {
-      sampleRate: header.sampleRate,
-      channels: ch,
-      encoding: header.format === 3 ? 'float' : 'pcm',
-      bitsPerSample: header.bitsPerSample,
-    },
-    durationSeconds: samples.length / rate,
-  };
+  const decoder = decoderFor(header, options, name);
+  const end = header.dataOffset + header.dataBytes;
+  for (let at = header.dataOffset; at < end; at += decoder.blockBytes)
+    decoder.write(bytes.subarray(at, Math.min(end, at + decoder.blockBytes)));
+  return decoded(header, decoder.finish(), options.targetSampleRate ?? header.sampleRate);
 }
 
-/** How much of a file `readAudio` reads first to learn its length (the chunks before the data are small). */
+/** How much of a file `readAudio` reads first for its header (the chunks before the data are small). */
 const HEADER_BYTES = 64 * 1024;
 
 /**
- * How long the WAV file of `fileSize` bytes that starts with `head` is, in seconds, from its fmt chunk
- * (rate, frame size) and its data chunk's size (cut to what the file holds, so a placeholder size runs to
- * the end as decodeWav reads it); undefined when those bytes do not say (not a RIFF WAV, the data chunk
- * not in them, an inconsistent fmt chunk), which leaves the file to decodeWav.
+ * A WAV file decoded from the file block by block (the whole file is never in memory, and a file longer
+ * than `maxSeconds` is refused from its header before any sample is read); undefined when the file's
+ * first HEADER_BYTES do not hold its header (a data chunk further in), which leaves it to `decodeWav`.
  */
-function wavSecondsOf(head: Uint8Array, fileSize: number): number | undefined {
-  if (head.length < 12 || fourcc(head, 0) !== 'RIFF' || fourcc(head, 8) !== 'WAVE') return undefined;
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  let frame: { rate: number; align: number } | undefined;
-  for (let at = 12; at + 8 <= head.length;) {
-    const id = fourcc(head, at);
-    const size = view.getUint32(at + 4, true);
-    if (id === 'fmt ' && at + 24 <= head.length) {
-      const channels = view.getUint16(at + 10, true);
-      const rate = view.getUint32(at + 12, true);
-      const align = view.getUint16(at + 20, true);
-      frame = rate > 0 && align > 0 && align === (channels * view.getUint16(at + 22, true)) / 8 ? { rate, align } : undefined;
-    } else if (id === 'data') {
-      return frame && Math.floor(Math.min(size, fileSize - at - 8) / frame.align) / frame.rate;
+async function decodeWavFile(path: string, size: number, options: ReadAudioOptions): Promise<DecodedAudio | undefined> {
+  const file = await open(path, 'r');
+  try {
+    const head = new Uint8Array(Math.min(size, HEADER_BYTES));
+    await readFully(file, head, 0, path);
+    let header: WavHeader;
+    try {
+      header = walkWav(head, path, size);
+    } catch (error) {
+      if (error instanceof BeyondHead) return undefined;
+      throw error;
     }
-    at += 8 + size + (size % 2);
+    const decoder = decoderFor(header, options, path);
+    const block = new Uint8Array(decoder.blockBytes);
+    const end = header.dataOffset + header.dataBytes;
+    for (let at = header.dataOffset; at < end; at += block.length) {
+      const part = block.subarray(0, Math.min(block.length, end - at));
+      await readFully(file, part, at, path);
+      decoder.write(part);
+    }
+    return decoded(header, decoder.finish(), options.targetSampleRate ?? header.sampleRate);
+  } finally {
+    await file.close();
   }
-  return undefined;
+}
+
+/** Fills `into` from byte `position` of the file; a file that ends first (it shrank while read) is E_IO. */
+async function readFully(file: FileHandle, into: Uint8Array, position: number, path: string): Promise<void> {
+  for (let got = 0; got < into.length;) {
+    const { bytesRead } = await file.read(into, got, into.length - got, position + got);
+    if (bytesRead === 0)
+      throw new AppliedMLError(
+        'E_IO',
+        `Cannot read audio file ${path}: it ended at byte ${position + got} while it was read (did it change?).`,
+        {
+          details: { file: path, reason: 'file-changed' },
+        },
+      );
+    got += bytesRead;
+  }
 }
 
 /** Read audio from a path, WAV bytes or float samples; mono, at `targetSampleRate` when given. */
@@ -462,27 +577,12 @@ export async function readAudio(input: AudioInput, options: ReadAudioOptions = {
     // The options first: a negative maxSeconds is a bad option, not a file too long.
     checkRate(options.targetSampleRate, 'targetSampleRate', input);
     checkMaxSeconds(options.maxSeconds, input);
-    const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
     // A missing path, a directory, a FIFO or a device is refused before it is opened, in the words every
     // SDK's readers use (a FIFO would wait for a writer, a device never end).
     const { size } = await statRegularFile(input, 'audio file', { detailsKey: 'file' });
-    let bytes: Uint8Array;
     try {
-      // A file longer than `max` by its header is refused before the whole of it is read, at any rate and
-      // frame size (a header that does not say is left to decodeWav, which names what is wrong).
-      if (size > HEADER_BYTES) {
-        const file = await open(input, 'r');
-        let head: Uint8Array;
-        try {
-          const { buffer, bytesRead } = await file.read(new Uint8Array(HEADER_BYTES), 0, HEADER_BYTES, 0);
-          head = buffer.subarray(0, bytesRead);
-        } finally {
-          await file.close();
-        }
-        const seconds = wavSecondsOf(head, size);
-        if (seconds !== undefined && seconds > max) throw tooLong(seconds, max, input);
-      }
-      bytes = await readFile(input);
+      // Read from the file block by block; the whole file only when its header is not in its first bytes.
+      return (await decodeWavFile(input, size, options)) ?? decodeWav(await readFile(input), { ...options, name: input });
     } catch (cause) {
       if (AppliedMLError.isInstance(cause)) throw cause;
       throw new AppliedMLError('E_IO', `Cannot read audio file ${input}: ${(cause as Error).message}`, {
@@ -490,7 +590,6 @@ export async function readAudio(input: AudioInput, options: ReadAudioOptions = {
         details: { file: input },
       });
     }
-    return decodeWav(bytes, { ...options, name: input });
   }
   return decodeAudioSync(input, options);
 }
