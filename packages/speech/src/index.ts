@@ -12,7 +12,7 @@ export type {
   TrainOptions,
   WordDetection,
 } from './speech-recognizer';
-export { StreamingRecognizer } from './streaming';
+export { StreamingRecognizer, detectionsBefore } from './streaming';
 export type { StreamDetection, StreamingOptions } from './streaming';
 export { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS } from './models';
 export type { CnnConfig, ModelType, RnnConfig } from './models';

@@ -1,6 +1,13 @@
 import { AppliedMLError } from '@appliedml/engine';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CLASSIFY_FAILED, CLASSIFY_OUTPUT_INVALID, StreamingRecognizer } from './streaming';
+import {
+  CLASSIFY_FAILED,
+  CLASSIFY_OUTPUT_INVALID,
+  NOT_FINITE_OUTPUT,
+  StreamingRecognizer,
+  detectionsBefore,
+  type StreamDetection,
+} from './streaming';
 
 // A StreamingRecognizer built directly takes any classify callback: what it returns (or throws) was used
 // unchecked at push, and a misspelt top-level option was ignored (review S1, S2).
@@ -147,6 +154,112 @@ describe('StreamingRecognizer: a classify callback that returns garbage or throw
       expect(stream.flush()).toEqual([]);
       expect(calls).toBe(1);
     }
+  });
+});
+
+/** `words` words of 0.3 s, each followed by 0.6 s of silence: each one closed by the silence after it. */
+function words(n: number): Float32Array {
+  const out = new Float32Array(n * word().length);
+  for (let i = 0; i < n; i++) out.set(word(), i * word().length);
+  return out;
+}
+
+/** A classify that answers word k (from 1) with label `w<k>`, and throws what `fail(k)` gives for the words it names. */
+function scripted(fail: (k: number) => unknown): { classify: () => { probs: Float32Array; labels: string[] }; calls: () => number } {
+  let k = 0;
+  return {
+    classify: () => {
+      k++;
+      const error = fail(k);
+      if (error !== undefined) throw error;
+      return { probs: Float32Array.from([0.9, 0.1]), labels: [`w${k}`, 'other'] };
+    },
+    calls: () => k,
+  };
+}
+
+describe('StreamingRecognizer: the words before a word that fails are not lost (review 5)', () => {
+  it('one push completes word 1, then word 2 fails: word 1 is on the error (details.detections), not returned again', () => {
+    const crash = new Error('model crashed on word 2');
+    const { classify, calls } = scripted((k) => (k === 2 ? crash : undefined));
+    const stream = new StreamingRecognizer(RATE, classify);
+    const e = errorOf(() => stream.push(words(2)));
+    // The error as before (code, reason, cause), with word 1 beside it.
+    expect([e.code, e.details.reason, e.cause]).toEqual(['E_INTERNAL', CLASSIFY_FAILED, crash]);
+    expect(e.message).toBe(
+      "The stream's classify callback threw: model crashed on word 2. The word recognised before it in this call is in details.detections.",
+    );
+    const before = detectionsBefore(e);
+    expect(before.map((d) => [d.label, d.score])).toEqual([['w1', Math.fround(0.9)]]);
+    expect(before[0]!.startSeconds).toBeLessThan(0.1);
+    expect(before[0]!.endSeconds).toBeGreaterThan(0.25);
+    expect(e.details.detections).toBe(before);
+    // Word 1 was let go with its detection on the error; the stream goes on with what follows.
+    expect(stream.push(word()).map((d) => d.label)).toEqual(['w3']);
+    expect(stream.flush()).toEqual([]);
+    expect(calls()).toBe(3);
+  });
+
+  it('the same for a network whose output is not finite', () => {
+    const notFinite = new AppliedMLError('E_INPUT_INVALID', 'The network output is not finite.', {
+      details: { reason: NOT_FINITE_OUTPUT, item: 0 },
+    });
+    const { classify, calls } = scripted((k) => (k === 3 ? notFinite : undefined));
+    const stream = new StreamingRecognizer(RATE, classify);
+    const e = errorOf(() => stream.push(words(4)));
+    expect([e.code, e.details.reason, e.details.item]).toEqual(['E_INPUT_INVALID', NOT_FINITE_OUTPUT, 0]);
+    expect(e.message).toBe('The network output is not finite. The 2 words recognised before it in this call are in details.detections.');
+    expect(detectionsBefore(e).map((d) => d.label)).toEqual(['w1', 'w2']);
+    // Times from the stream's start, in order.
+    expect(detectionsBefore(e)[1]!.startSeconds).toBeGreaterThan(0.8);
+    expect(detectionsBefore(e)[1]!.startSeconds).toBeLessThan(0.9);
+    // The call stopped at word 3; word 4 comes with the next call.
+    expect(stream.flush().map((d) => d.label)).toEqual(['w4']);
+    expect(calls()).toBe(4);
+  });
+
+  it('a service loop that catches each call gets every recognised word once, in order', () => {
+    // Five words (words 2 and 4 fail) in 128-frame chunks, in 0.5 s chunks and in one chunk: the same words.
+    for (const size of [128, 4000, 5 * word().length]) {
+      const { classify } = scripted((k) => (k === 2 || k === 4 ? new Error(`word ${k}`) : undefined));
+      const stream = new StreamingRecognizer(RATE, classify);
+      const audio = words(5);
+      const results: StreamDetection[] = [];
+      const errors: unknown[] = [];
+      const call = (fn: () => StreamDetection[]): void => {
+        try {
+          results.push(...fn());
+        } catch (error) {
+          results.push(...detectionsBefore(error));
+          errors.push(error);
+        }
+      };
+      for (let at = 0; at < audio.length; at += size) call(() => stream.push(audio.subarray(at, at + size)));
+      // A flush that throws ends the input; the next flush recognises what is left.
+      call(() => stream.flush());
+      call(() => stream.flush());
+      expect(
+        results.map((d) => d.label),
+        String(size),
+      ).toEqual(['w1', 'w3', 'w5']);
+      expect(
+        errors.map((e) => (e as AppliedMLError).cause),
+        String(size),
+      ).toEqual([new Error('word 2'), new Error('word 4')]);
+      expect(new Set(results.map((d) => d.startSeconds)).size).toBe(3);
+    }
+  });
+
+  it("an error thrown again later carries only its own call's words; with none before it, it is the error itself", () => {
+    const ended = new AppliedMLError('E_SHAPE_MISMATCH', 'The model changed.', { details: { reason: 'model-sample-rate-changed' } });
+    const stream = new StreamingRecognizer(RATE, scripted((k) => (k >= 2 ? ended : undefined)).classify);
+    const first = errorOf(() => stream.push(words(2)));
+    expect(detectionsBefore(first).map((d) => d.label)).toEqual(['w1']);
+    expect(ended.details).toEqual({ reason: 'model-sample-rate-changed' });
+    expect(errorOf(() => stream.push(word()))).toBe(ended);
+    expect(detectionsBefore(ended)).toEqual([]);
+    expect(detectionsBefore(new Error('x'))).toEqual([]);
+    expect(detectionsBefore(null)).toEqual([]);
   });
 });
 

@@ -59,6 +59,45 @@ export const CLASSIFY_OUTPUT_INVALID = 'classify-output-invalid';
  */
 export const CLASSIFY_FAILED = 'classify-failed';
 
+/**
+ * The words a `push` / `flush` recognised before it threw: an error thrown while recognising a word
+ * after others in the same call carries them in `details.detections` (in order, with their times), and
+ * they are not returned again, so a loop that catches the error keeps every word:
+ *
+ * ```ts
+ * try {
+ *   results.push(...stream.push(chunk));
+ * } catch (error) {
+ *   results.push(...detectionsBefore(error));
+ *   log(error);
+ * }
+ * ```
+ *
+ * `[]` for any other error (one on the call's first word, a refused chunk, not an appliedml error).
+ */
+export function detectionsBefore(error: unknown): StreamDetection[] {
+  if (!AppliedMLError.isInstance(error)) return [];
+  const detections = error.details.detections;
+  return Array.isArray(detections) ? (detections as StreamDetection[]) : [];
+}
+
+/**
+ * The error a word's recognition threw, with the words this call recognised before it in
+ * `details.detections` (their audio is already let go): a copy, so an error thrown again later (a
+ * stream that ended) does not carry one call's words into another. Code, cause and the other details
+ * are kept, and the message says where the words are. With no words before it, the error itself.
+ */
+function withDetections(error: unknown, detections: StreamDetection[]): unknown {
+  if (!AppliedMLError.isInstance(error) || detections.length === 0) return error;
+  const n = detections.length;
+  const note = ` The ${n === 1 ? 'word' : `${n} words`} recognised before it in this call ${n === 1 ? 'is' : 'are'} in details.detections.`;
+  const stop = /[.!?)]$/.test(error.message) ? '' : '.';
+  return new AppliedMLError(error.code, `${error.message}${stop}${note}`, {
+    cause: error.cause,
+    details: { ...error.details, detections },
+  });
+}
+
 type Classify = (samples: Float32Array) => { probs: Float32Array; labels: string[] };
 
 /** Scores a little outside [0, 1] are rounding (averaged float32 softmax); more is not a probability. */
@@ -180,7 +219,11 @@ export class StreamingRecognizer {
     return (this.offset + this.buffer.length) / this.rate;
   }
 
-  /** Add samples; returns the words completed by this chunk. E_MODEL_DISPOSED once its recognizer was disposed. */
+  /**
+   * Add samples; returns the words completed by this chunk. E_MODEL_DISPOSED once its recognizer was
+   * disposed. When recognising a word throws after others this chunk completed, those words are in the
+   * error's `details.detections` (read them with `detectionsBefore(error)`), not returned again.
+   */
   push(chunk: Float32Array): StreamDetection[] {
     this.alive();
     if (this.closed || this.ending) throw new AppliedMLError('E_INPUT_INVALID', 'This stream was flushed; create a new one.');
@@ -205,7 +248,10 @@ export class StreamingRecognizer {
     return this.drain(false);
   }
 
-  /** End of stream: recognise whatever word is still open. E_MODEL_DISPOSED once its recognizer was disposed. */
+  /**
+   * End of stream: recognise whatever word is still open. E_MODEL_DISPOSED once its recognizer was
+   * disposed. A word that throws carries the words before it in `details.detections`, as in `push`.
+   */
   flush(): StreamDetection[] {
     this.alive();
     if (this.closed) return [];
@@ -243,7 +289,13 @@ export class StreamingRecognizer {
       }
       const end = tooLong && !closedByGap ? first.start + this.maxWord : first.end;
       const word = this.buffer.slice(first.start, end);
-      const detection = this.recognise(word, end);
+      let detection: ReturnType<StreamingRecognizer['recognise']>;
+      try {
+        detection = this.recognise(word, end);
+      } catch (error) {
+        // The words before it are not lost with the call's return value: they travel on the error.
+        throw withDetections(error, out);
+      }
       if (detection)
         out.push({ ...detection, startSeconds: (this.offset + first.start) / this.rate, endSeconds: (this.offset + end) / this.rate });
       this.cut(end);
