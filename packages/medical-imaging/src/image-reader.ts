@@ -66,7 +66,8 @@ function signatureFormat(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-function mapSharpError(error: unknown, bytes: Uint8Array): AppliedMLError {
+/** sharp's error for `bytes` as a typed one: over the pixel limit, corrupt or truncated, or not an image format the readers know. */
+export function mapSharpError(error: unknown, bytes: Uint8Array): AppliedMLError {
   // libvips repeats lines ("premature end of JPEG image" three times): one line, each reason once.
   const lines = (error instanceof Error ? error.message : String(error)).split('\n').map((l) => l.trim());
   const message = [...new Set(lines.filter((l) => l !== ''))].join('; ');

@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppliedMLError } from '@appliedml/engine';
 import { kvasirIds, readKvasirSeg } from './kvasir';
 import { codeOf as code } from './test-discs';
 
@@ -38,5 +41,79 @@ describe('Kvasir-SEG reader arguments', () => {
       expect(await code(() => readKvasirSeg(root, [id as string], 4)), String(id)).toBe('E_INPUT_INVALID');
     expect(await code(() => readKvasirSeg(root, 'a' as never, 4))).toBe('E_INPUT_INVALID');
     expect(await code(() => readKvasirSeg(root, ['a'], 0))).toBe('E_INPUT_INVALID');
+  });
+});
+
+/** The error `readKvasirSeg` ends with; after 5 s a writer opens and closes a FIFO it waits on (the old read hung). */
+async function failure(read: () => Promise<unknown>, fifo?: string): Promise<{ error: AppliedMLError; hung: boolean }> {
+  let hung = false;
+  const timer = setTimeout(() => {
+    hung = true;
+    try {
+      if (fifo) closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      // No reader is waiting on it.
+    }
+  }, 5000);
+  try {
+    const error = await read().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(AppliedMLError.isInstance(error), String(error)).toBe(true);
+    return { error: error as AppliedMLError, hung };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('Kvasir-SEG files that cannot be read', () => {
+  it('a missing image or mask, a directory or a FIFO: E_IO in the words of every reader, before the file is opened', async () => {
+    const root = join(dir, 'broken');
+    const jpg = await sharp(Buffer.alloc(8 * 8 * 3, 90), { raw: { width: 8, height: 8, channels: 3 } })
+      .jpeg()
+      .toBuffer();
+    for (const sub of ['images', 'masks']) await mkdir(join(root, sub), { recursive: true });
+    await writeFile(join(root, 'images', 'nomask.jpg'), jpg);
+    await mkdir(join(root, 'images', 'folder.jpg'));
+    const missing = join(root, 'images', 'gone.jpg');
+    const noMask = join(root, 'masks', 'nomask.jpg');
+    const folder = join(root, 'images', 'folder.jpg');
+    // The system's message came through as it was ("ENOENT: no such file or directory, open '…'", "EISDIR: illegal operation on a directory, read").
+    for (const [id, path, what, end, reason] of [
+      ['gone', missing, 'image', 'no such file.', 'ENOENT'],
+      ['nomask', noMask, 'mask', 'no such file.', 'ENOENT'],
+      ['folder', folder, 'image', 'it is a directory, not a regular file.', 'not-a-regular-file'],
+    ] as const) {
+      const { error } = await failure(() => readKvasirSeg(root, [id], 4));
+      expect(error.message).toBe(`Cannot read Kvasir-SEG ${what} ${path}: ${end}`);
+      expect([error.code, error.details]).toEqual(['E_IO', { path, reason }]);
+    }
+    if (process.platform !== 'win32') {
+      const fifo = join(root, 'images', 'pipe.jpg');
+      execFileSync('mkfifo', [fifo]);
+      const { error, hung } = await failure(() => readKvasirSeg(root, ['pipe'], 4), fifo);
+      expect(hung).toBe(false);
+      expect(error.message).toBe(`Cannot read Kvasir-SEG image ${fifo}: it is a FIFO (named pipe), not a regular file.`);
+      expect([error.code, error.details]).toEqual(['E_IO', { path: fifo, reason: 'not-a-regular-file' }]);
+    }
+  });
+
+  it("bytes that are no image, or a cut JPEG: the image readers' typed error, naming the file (sharp's Error came out untyped)", async () => {
+    const root = join(dir, 'garbage');
+    const jpg = await sharp(Buffer.alloc(64 * 64 * 3, 150), { raw: { width: 64, height: 64, channels: 3 } })
+      .jpeg()
+      .toBuffer();
+    for (const sub of ['images', 'masks']) await mkdir(join(root, sub), { recursive: true });
+    await writeFile(join(root, 'images', 'text.jpg'), 'not a jpeg');
+    await writeFile(join(root, 'masks', 'text.jpg'), jpg);
+    await writeFile(join(root, 'images', 'cut.jpg'), jpg);
+    await writeFile(join(root, 'masks', 'cut.jpg'), jpg.subarray(0, 20));
+    const text = await failure(() => readKvasirSeg(root, ['text'], 4));
+    expect([text.error.code, text.error.details.path]).toEqual(['E_FORMAT_UNSUPPORTED', join(root, 'images', 'text.jpg')]);
+    expect(text.error.message).toMatch(/^\S+text\.jpg: The bytes are not an image format this reader knows/);
+    const cut = await failure(() => readKvasirSeg(root, ['cut'], 4));
+    expect([cut.error.code, cut.error.details.path]).toEqual(['E_INPUT_INVALID', join(root, 'masks', 'cut.jpg')]);
+    expect(cut.error.message).toMatch(/cut\.jpg: The image is corrupt or truncated \(.*premature end of JPEG image/);
   });
 });

@@ -1,11 +1,13 @@
 // Kvasir-SEG: RGB colonoscopy frames and JPEG masks (binarised at 128), resized to size × size.
 // Research and educational use only (see docs/medical-imaging.md): it measures the segmenter, no
 // model trained on it ships.
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppliedMLError, checkIntegerOption, checkPathArgument, describeValue } from '@appliedml/engine';
+import type { Sharp } from 'sharp';
 import type { ColorImage, GrayImage } from './gray-image';
-import { loadSharp } from './image-reader';
+import { loadSharp, mapSharpError } from './image-reader';
+import { namingFile, readRegularFile } from './read-file';
 
 export interface SegmentationSet {
   images: (GrayImage | ColorImage)[];
@@ -48,31 +50,33 @@ export async function readKvasirSeg(root: string, ids: string[], size: number): 
       );
   });
   checkIntegerOption('size', size, 1, 1024, false);
-  const sharp = await loadSharp();
   const images: ColorImage[] = [];
   const masks: GrayImage[] = [];
   for (const id of ids) {
-    const rgb = await sharp(await readBytes(join(root, 'images', `${id}.jpg`)), { limitInputPixels: 2 ** 26 })
-      .resize(size, size, { fit: 'fill' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer();
-    const mask = await sharp(await readBytes(join(root, 'masks', `${id}.jpg`)), { limitInputPixels: 2 ** 26 })
-      .resize(size, size, { fit: 'fill' })
-      .toColourspace('b-w')
-      .raw()
-      .toBuffer();
+    const rgb = await decodeJpeg(join(root, 'images', `${id}.jpg`), 'Kvasir-SEG image', (image) =>
+      image.resize(size, size, { fit: 'fill' }).removeAlpha().toColourspace('srgb').raw().toBuffer(),
+    );
+    const mask = await decodeJpeg(join(root, 'masks', `${id}.jpg`), 'Kvasir-SEG mask', (image) =>
+      image.resize(size, size, { fit: 'fill' }).toColourspace('b-w').raw().toBuffer(),
+    );
     images.push({ width: size, height: size, channels: 3, data: Float32Array.from(rgb, (v) => v / 255) });
     masks.push({ width: size, height: size, data: Float32Array.from(mask.subarray(0, size * size), (v) => (v >= 128 ? 1 : 0)) });
   }
   return { images, masks, ids };
 }
 
-async function readBytes(path: string): Promise<Uint8Array> {
+/**
+ * The file at `path` through sharp: read as every reader here reads a path (`readRegularFile`: a missing
+ * file, a directory, FIFO or device is E_IO in the engine's words, before it is opened; a FIFO blocked the
+ * read for ever), and what sharp cannot decode is the image readers' typed error naming the file (sharp's
+ * own Error came out as it was).
+ */
+async function decodeJpeg(path: string, what: string, decode: (image: Sharp) => Promise<Buffer>): Promise<Buffer> {
+  const sharp = await loadSharp();
+  const bytes = await readRegularFile(path, what);
   try {
-    return await readFile(path);
-  } catch (cause) {
-    throw new AppliedMLError('E_IO', `Cannot read ${path}: ${(cause as Error).message}`, { cause });
+    return await decode(sharp(bytes, { limitInputPixels: 2 ** 26 }));
+  } catch (error) {
+    throw namingFile(AppliedMLError.isInstance(error) ? error : mapSharpError(error, bytes), path);
   }
 }
