@@ -354,13 +354,18 @@ export class TrafficForecaster {
   /**
    * E_INPUT_TOO_LARGE when seasonal naive's stream (`streamCapacity`: inputSteps + one season of rows,
    * each a reading per sensor) would hold more than MAX_HISTORICAL_VALUES readings: the same 400 MB as
-   * the historical average's tables.
+   * the historical average's tables. For a bundle (`bad` given) it is E_BUNDLE_CORRUPT: training refuses
+   * such a model, so its config was changed after (a re-sealed `seasonSteps` of 1,000,000).
    */
-  private checkStreamSize(intervalMinutes: number, sensors: number): void {
+  private checkStreamSize(intervalMinutes: number, sensors: number, bad?: (what: string) => never): void {
     const season = this.season(intervalMinutes);
     const rows = this.config.inputSteps + season;
     const values = rows * sensors;
     if (values <= MAX_HISTORICAL_VALUES) return;
+    if (bad)
+      bad(
+        `its 'seasonal-naive' stream would keep inputSteps + one season = ${rows} rows × ${sensors} sensors = ${values} readings, past the ${MAX_HISTORICAL_VALUES} that training allows (its config was changed after training)`,
+      );
     const maxRows = Math.floor(MAX_HISTORICAL_VALUES / sensors);
     const shorter =
       this.config.seasonSteps === null
@@ -994,6 +999,8 @@ export class TrafficForecaster {
         bad(`the byte order of its .f64 files (${describeValue(byteOrder)}) is not 'little' or 'big'`);
       const ha = readHistoricalAverage(pre.ha, bundle.files[HA_FILE], byteOrder, intervalMinutes as number, n, bad);
       const model = new TrafficForecaster(config);
+      // What train bounds, load does too: a re-sealed seasonSteps would let the stream grow past it.
+      if (config.model === 'seasonal-naive') model.checkStreamSize(intervalMinutes as number, n, bad);
       const network = bundle.models.main as LayersModel | undefined;
       if (model.neural && !network) bad('the network is missing');
       if (network) {

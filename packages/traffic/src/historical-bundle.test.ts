@@ -174,6 +174,34 @@ describe('training refuses tables past MAX_HISTORICAL_VALUES before building the
   });
 });
 
+describe("seasonal naive's stream bound is checked at load too", () => {
+  // Training refuses a stream past MAX_HISTORICAL_VALUES readings; a bundle whose seasonSteps was
+  // edited and re-sealed loaded, and its stream then kept up to 1,000,012 rows × 50 sensors.
+  const hourly = wave(50, 100, 60, '2026-01-05T00:00:00Z');
+
+  it('a re-sealed seasonSteps past it is E_BUNDLE_CORRUPT; up to it the bundle loads', async () => {
+    const model = TrafficForecaster.create({ model: 'seasonal-naive', seasonSteps: 24 });
+    await model.train(hourly);
+    const path = join(dir, 'seasonal-edited');
+    await model.save(path);
+    model.dispose();
+    // inputSteps 12 + 999,988 = 1,000,000 rows × 50 sensors: exactly the bound.
+    await editManifest(path, (m) => (m.config.seasonSteps = 999_988));
+    const atBound = await TrafficForecaster.load(path);
+    expect(atBound.streamCapacity * 50).toBe(MAX_HISTORICAL_VALUES);
+    atBound.dispose();
+    await editManifest(path, (m) => (m.config.seasonSteps = 1_000_000));
+    const error = await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
+    expect(error.message).toMatch(
+      /its 'seasonal-naive' stream would keep inputSteps \+ one season = 1000012 rows × 50 sensors = 50000600 readings, past the 50000000 that training allows/,
+    );
+    // Training with that config is refused the same way.
+    const again = TrafficForecaster.create({ model: 'seasonal-naive', seasonSteps: 1_000_000 });
+    await expectCode(() => again.train(hourly), 'E_INPUT_TOO_LARGE');
+    again.dispose();
+  });
+});
+
 describe('ha.f64 is checked at load', () => {
   let path: string;
   let k = 0;
