@@ -1,6 +1,7 @@
 // From stored DICOM values to modality values (rescale) and display values in [0, 1] (VOI window or
 // LUT, MONOCHROME1 inverted). Colour frames become luminance for the grayscale models.
 import { AppliedMLError, assertInput, checkKnownKeys, describeValue } from '@appliedml/engine';
+import { MAX_RESCALE_INTERCEPT, MAX_RESCALE_SLOPE } from './dicom-reader';
 import type { DicomFrameValues, DicomImage } from './dicom-reader';
 import type { ColorImage, GrayImage } from '../gray-image';
 import { checkValues } from '../preprocess';
@@ -25,14 +26,22 @@ const DISPLAY_KEYS = Object.keys({ frame: 1, voi: 1 } satisfies Record<keyof Dis
 const WINDOW_KEYS = Object.keys({ center: 1, width: 1, function: 1 } satisfies Record<keyof Exclude<VoiSetting, string>, 1>);
 
 /**
- * The largest |center| and width of a VOI window. DICOM writes them as DS (up to 16 characters, so
- * 1e308 fits) but a window is only useful over values the image can hold: stored samples of at most 32
- * bits (a full-range 32-bit window has width 2^32 ≈ 4.3e9) moved by a RescaleIntercept of at most 1e9
- * (the reader's own limit). 1e10 covers both; past it, (x − c) / w rounds every pixel to the same gray
- * (width 1e308 gave 0.5 everywhere) or c ± w / 2 overflows to Infinity.
+ * The largest |modality value| the reader can give: a stored sample of at most 32 bits (2^32 − 1
+ * unsigned, −2^31 signed) times a RescaleSlope of at most 1e6 plus a RescaleIntercept of at most 1e9
+ * (the reader's own limits), about 4.3e15.
  */
-export const MAX_WINDOW = 1e10;
-const MAX_WINDOW_TEXT = '1e10';
+export const MAX_MODALITY_VALUE = (2 ** 32 - 1) * MAX_RESCALE_SLOPE + MAX_RESCALE_INTERCEPT;
+
+/**
+ * The largest |center| and width of a VOI window. DICOM writes them as DS (up to 16 characters, so
+ * 1e308 fits) but a window is only useful over values an image can hold: 1e16 covers every window over
+ * the modality values the reader can give (`MAX_MODALITY_VALUE`, so a window centred on 0 that spans
+ * them all has width 8.6e15), with c ± w / 2 and (x − c) / w finite and far from overflowing.
+ * Past it, (x − c) / w rounds every pixel to the same gray (width 1e308 gave 0.5 everywhere) or c ± w / 2
+ * overflows to Infinity.
+ */
+export const MAX_WINDOW = 1e16;
+const MAX_WINDOW_TEXT = '1e16';
 
 /** What is wrong with a window (its field and the message), or undefined when it can be applied. */
 function windowProblem(center: unknown, width: unknown, fn: unknown): { field: string; message: string } | undefined {
@@ -165,7 +174,7 @@ export function dicomToColor(image: DicomImage, frame = 0): ColorImage | undefin
 /**
  * Apply a DICOM VOI window into [0, 1]: `LINEAR` (the default, PS3.3 C.11.2.1.2, width ≥ 1),
  * `LINEAR_EXACT` ((x − c) / w + 0.5 clipped, width > 0) or `SIGMOID` (1 / (1 + e^(−4 (x − c) / w)), C.11.2.1.3).
- * |center| and width are at most 1e10 (`MAX_WINDOW`). A NaN or ±Infinity value is E_INPUT_INVALID with its
+ * |center| and width are at most 1e16 (`MAX_WINDOW`, past every value the DICOM reader can give). A NaN or ±Infinity value is E_INPUT_INVALID with its
  * place (`details.index`): NaN came out as NaN, a pixel no display can show, and ±Infinity is refused as by
  * every other image helper; the SDK's readers never give either.
  */

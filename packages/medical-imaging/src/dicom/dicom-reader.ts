@@ -372,12 +372,24 @@ function groupNumbers(ds: DataSet, tag: string, frame = 0): number[] | undefined
 
 type FrameWindow = Pick<DicomFrameValues, 'windowCenter' | 'windowWidth' | 'voiLutFunction'>;
 
+/**
+ * The largest |RescaleSlope| and |RescaleIntercept| the reader takes (modality values are float32: a slope
+ * or intercept much larger turns every pixel into Infinity). The VOI window bound (`MAX_WINDOW` in
+ * dicom-pixels.ts) covers every modality value they allow (`MAX_MODALITY_VALUE`, tested there).
+ */
+export const MAX_RESCALE_SLOPE = 1e6;
+export const MAX_RESCALE_INTERCEPT = 1e9;
+
 /** One frame's rescale (checked) and window. */
 function frameValues(ds: DataSet, frame: number): DicomFrameValues {
   const slope = groupNumbers(ds, 'x00281053', frame)?.[0] ?? 1;
   const intercept = groupNumbers(ds, 'x00281052', frame)?.[0] ?? 0;
-  // Modality values are float32: a slope or intercept this large turns every pixel into Infinity.
-  if (!(Number.isFinite(slope) && Math.abs(slope) <= 1e6 && Number.isFinite(intercept) && Math.abs(intercept) <= 1e9))
+  if (!(
+    Number.isFinite(slope) &&
+    Math.abs(slope) <= MAX_RESCALE_SLOPE &&
+    Number.isFinite(intercept) &&
+    Math.abs(intercept) <= MAX_RESCALE_INTERCEPT
+  ))
     throw invalid(
       `RescaleSlope ${slope} / RescaleIntercept ${intercept}${frame > 0 ? ` of frame ${frame}` : ''} are out of range (|slope| ≤ 1e6, |intercept| ≤ 1e9).`,
     );
