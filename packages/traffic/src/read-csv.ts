@@ -9,7 +9,7 @@ import {
   readNumericMatrix,
   type CsvSource,
 } from '@appliedml/engine';
-import { checkInterval, createSeries, parseTimeText, toEpochMs, type TrafficSeries } from './series';
+import { checkInterval, createSeries, MAX_READING, parseTimeText, toEpochMs, type TrafficSeries } from './series';
 import { checkTimeZone } from './time-zone';
 
 export interface ReadSeriesOptions {
@@ -220,7 +220,9 @@ export function resampleToGrid(
 
 /**
  * The grid from `first` to `last` (nearest slots): `fill` hands every reading to `add`; missing ones
- * (NaN, `missingValue`) are skipped, a slot's readings averaged, empty slots NaN.
+ * (NaN, `missingValue`) are skipped, a slot's readings averaged, empty slots NaN. A reading larger than
+ * MAX_READING in size is E_INPUT_INVALID naming the sensor, time and value (averaged with others, it
+ * could have passed createSeries' check).
  */
 function accumulateOnGrid(
   first: number,
@@ -244,6 +246,14 @@ function accumulateOnGrid(
   const count = new Uint32Array(steps * n);
   fill((time, s, v) => {
     if (Number.isNaN(v) || (missingValue !== undefined && v === missingValue)) return;
+    if (!(Math.abs(v) <= MAX_READING)) {
+      const when = Math.abs(time) <= 8.64e15 ? new Date(time).toISOString() : String(time);
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Sensor '${sensors[s]}' at ${when} is ${v}; readings must be finite, at most ${MAX_READING} in size (NaN for missing).`,
+        { details: { sensor: sensors[s], time: when, value: v } },
+      );
+    }
     const at = Math.round((time - first) / stepMs) * n + s;
     sum[at] = (sum[at] as number) + v;
     count[at] = (count[at] as number) + 1;

@@ -1,5 +1,5 @@
 import { AppliedMLError } from '@appliedml/engine';
-import type { TrafficSeries } from './series';
+import { MAX_READING, type TrafficSeries } from './series';
 
 /** Per-sensor standardisation fitted on the training steps only (observed readings only). */
 export interface SensorScaler {
@@ -32,11 +32,15 @@ export function fitScaler(series: TrafficSeries): SensorScaler {
   const globalMean = globalSum / globalCount;
   for (let s = 0; s < n; s++) {
     const c = count[s] as number;
+    // Readings are at most MAX_READING (1e12) in size, and so are their mean and standard deviation, as
+    // load checks. The mean keeps to it as computed (each partial sum's bound, k × 1e12, is a float64 for
+    // k below 3.6e7); the standard deviation can round past it (9,000 readings of ±1e12 gave 1e12 + 0.03),
+    // so it is held there.
     const m = c > 0 ? (sum[s] as number) / c : globalMean;
     const variance = c > 1 ? Math.max(0, (sq[s] as number) / c - m * m) : 0;
     mean.push(m);
     // A floor keeps a flat sensor from blowing up its scaled values.
-    std.push(Math.max(Math.sqrt(variance), 1e-3 * Math.max(1, Math.abs(m)), 1e-6));
+    std.push(Math.max(Math.min(Math.sqrt(variance), MAX_READING), 1e-3 * Math.max(1, Math.abs(m)), 1e-6));
   }
   return { mean, std };
 }

@@ -63,8 +63,31 @@ function invalid(message: string, details: Record<string, unknown> = {}): never 
   throw new AppliedMLError('E_INPUT_INVALID', message, { details });
 }
 
-/** Largest reading accepted: beyond it, squares in the scaler and the models overflow. */
+/**
+ * Largest reading accepted: beyond it, squares in the scaler and the models overflow. `load` holds a
+ * bundle's scaler (means and standard deviations) and historical-average cells to the same bound, so
+ * every series `train` takes (through createSeries, the readers or built by hand) makes a bundle that loads.
+ */
 export const MAX_READING = 1e12;
+
+/**
+ * E_INPUT_INVALID naming the row, the sensor and the value when a reading of `values` (row-major over
+ * `sensors`) is larger than MAX_READING in size or ±Infinity; NaN is a missing reading. `what` prefixes
+ * the message (createSeries gives none).
+ */
+function checkReadings(values: Float64Array, sensors: readonly string[], what?: string): void {
+  const n = sensors.length;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!(Math.abs(v) > MAX_READING)) continue;
+    const row = Math.floor(i / n);
+    const sensor = sensors[i % n] as string;
+    invalid(
+      `${what === undefined ? 'Row' : `${what}: row`} ${row}, sensor '${sensor}' is ${v}; readings must be finite, at most ${MAX_READING} in size (NaN for missing).`,
+      { row, sensor, value: v },
+    );
+  }
+}
 
 /** Latest (and, negated, earliest) time accepted: ten days inside what a Date can hold. */
 const MAX_EPOCH_MS = 8.64e15 - 10 * 86_400_000;
@@ -149,7 +172,8 @@ export function checkInterval(intervalMinutes: unknown): number {
 
 /**
  * A series built by hand (not by createSeries) checked for the shape every method relies on: distinct
- * string sensor ids, a whole number of steps, steps × sensors values, a valid interval and start.
+ * string sensor ids, a whole number of steps, steps × sensors values, a valid interval and start, and
+ * readings (NaN or at most MAX_READING in size) as createSeries takes them.
  */
 export function checkSeriesShape(series: TrafficSeries, what = 'The series'): void {
   if (series === null || typeof series !== 'object' || !(series.values instanceof Float64Array))
@@ -175,6 +199,7 @@ export function checkSeriesShape(series: TrafficSeries, what = 'The series'): vo
   if (series.timeZone !== undefined) checkTimeZone(series.timeZone);
   if (series.missingValue !== undefined && !(typeof series.missingValue === 'number' && Number.isFinite(series.missingValue)))
     invalid(`${what}: missingValue must be a finite number; got ${String(series.missingValue)}.`);
+  checkReadings(series.values, sensors, what);
 }
 
 /**
@@ -242,20 +267,8 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
   const timeZone = input.timeZone === undefined ? undefined : checkTimeZone(input.timeZone);
   const missing = input.missingValue;
   if (missing !== undefined && !Number.isFinite(missing)) invalid(`missingValue must be a finite number; got ${String(missing)}.`);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (missing !== undefined && v === missing) values[i] = NaN;
-    else if (Math.abs(v) > MAX_READING) {
-      const t = Math.floor(i / sensorCount);
-      invalid(
-        `Row ${t}, sensor '${sensors[i % sensorCount]}' is ${v}; readings must be finite, at most ${MAX_READING} in size (NaN for missing).`,
-        {
-          row: t,
-          sensor: sensors[i % sensorCount],
-        },
-      );
-    }
-  }
+  if (missing !== undefined) for (let i = 0; i < values.length; i++) if (values[i] === missing) values[i] = NaN;
+  checkReadings(values, sensors);
   const series: TrafficSeries = {
     sensors,
     steps,
