@@ -66,3 +66,37 @@ export const TINY_CONFIG: SpeechRecognizerConfig = {
   batchSize: 8,
   seed: 1,
 };
+
+/**
+ * A hand-built WAV file for the layouts encodeWav does not write (any format tag: µ-law, 64-bit float, …):
+ * the RIFF header, a 16-byte fmt chunk, the `before` chunks (a LIST chunk, …), then a data chunk that
+ * declares `dataBytes` (default: the length of `data`; another value makes a truncated, overlong or
+ * streaming file) and holds `data`.
+ */
+export function wavBytes(
+  format: number,
+  channels: number,
+  rate: number,
+  bits: number,
+  data: Uint8Array,
+  { dataBytes = data.length, before = new Uint8Array(0) }: { dataBytes?: number; before?: Uint8Array } = {},
+): Uint8Array {
+  const out = new Uint8Array(44 + before.length + data.length);
+  const v = new DataView(out.buffer);
+  out.set(Buffer.from('RIFF'), 0);
+  v.setUint32(4, out.length - 8, true);
+  out.set(Buffer.from('WAVEfmt '), 8);
+  v.setUint32(16, 16, true);
+  v.setUint16(20, format, true);
+  v.setUint16(22, channels, true);
+  v.setUint32(24, rate, true);
+  v.setUint32(28, (rate * channels * bits) / 8, true);
+  v.setUint16(32, (channels * bits) / 8, true);
+  v.setUint16(34, bits, true);
+  out.set(before, 36);
+  const at = 36 + before.length;
+  out.set(Buffer.from('data'), at);
+  v.setUint32(at + 4, dataBytes, true);
+  out.set(data, at + 8);
+  return out;
+}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wavBytes } from './test-helpers';
 import { decodeWav, encodeWav, readAudio, resample } from './wav';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,26 +26,9 @@ function pcm16(
   sample: (f: number, c: number) => number,
   extra: Uint8Array = new Uint8Array(0),
 ): Uint8Array {
-  const dataBytes = frames * channels * 2;
-  const bytes = new Uint8Array(44 + extra.length + dataBytes);
-  const view = new DataView(bytes.buffer);
-  bytes.set(Buffer.from('RIFF'), 0);
-  view.setUint32(4, bytes.length - 8, true);
-  bytes.set(Buffer.from('WAVEfmt '), 8);
-  view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true);
-  view.setUint16(22, channels, true);
-  view.setUint32(24, rate, true);
-  view.setUint32(28, rate * channels * 2, true);
-  view.setUint16(32, channels * 2, true);
-  view.setUint16(34, 16, true);
-  bytes.set(extra, 36);
-  const data = 36 + extra.length;
-  bytes.set(Buffer.from('data'), data);
-  view.setUint32(data + 4, dataBytes, true);
-  const samples = new Int16Array(bytes.buffer, data + 8, frames * channels);
+  const samples = new Int16Array(frames * channels);
   for (let f = 0; f < frames; f++) for (let c = 0; c < channels; c++) samples[f * channels + c] = sample(f, c);
-  return bytes;
+  return wavBytes(1, channels, rate, 16, new Uint8Array(samples.buffer), { before: extra });
 }
 
 /** A LIST chunk of `size` bytes of text, as tagging tools put before the data. */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { AppliedMLError } from '@appliedml/engine';
+import { wavBytes } from './test-helpers';
 import { detectSpeech } from './vad';
 import { StreamingResampler, decodeAudioSync, decodeWav, encodeWav, readAudio, resample } from './wav';
 
@@ -19,26 +20,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const tone = (n: number, f: number, rate: number, amp = 0.5): Float32Array =>
   Float32Array.from({ length: n }, (_, i) => amp * Math.sin((2 * Math.PI * f * i) / rate));
-
-/** A WAV header (fmt chunk, then a data chunk declaring `dataBytes`) in front of `data`. */
-function wavBytes(format: 1 | 3, channels: number, rate: number, bits: number, data: Uint8Array, dataBytes = data.length): Uint8Array {
-  const out = new Uint8Array(44 + data.length);
-  const v = new DataView(out.buffer);
-  out.set(Buffer.from('RIFF'), 0);
-  v.setUint32(4, 36 + data.length, true);
-  out.set(Buffer.from('WAVEfmt '), 8);
-  v.setUint32(16, 16, true);
-  v.setUint16(20, format, true);
-  v.setUint16(22, channels, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, (rate * channels * bits) / 8, true);
-  v.setUint16(32, (channels * bits) / 8, true);
-  v.setUint16(34, bits, true);
-  out.set(Buffer.from('data'), 36);
-  v.setUint32(40, dataBytes, true);
-  out.set(data, 44);
-  return out;
-}
 
 /** 16-bit mono PCM of `samples` at `rate`. */
 function pcm16(samples: Float32Array, rate: number): { wav: Uint8Array; ints: Int16Array } {
@@ -182,7 +163,7 @@ describe('readAudio(path): the length in the header, at any rate and frame size'
   it('a 3 GB file is refused from its header, before it is read (it was E_IO from readFile)', async () => {
     const path = join(dir, 'huge.wav');
     // 8 kHz 16-bit mono whose data runs to the end of the file (a streaming recorder's size), sparse.
-    writeFileSync(path, wavBytes(1, 1, 8000, 16, new Uint8Array(0), 0xffffffff));
+    writeFileSync(path, wavBytes(1, 1, 8000, 16, new Uint8Array(0), { dataBytes: 0xffffffff }));
     const fd = openSync(path, 'r+');
     ftruncateSync(fd, 3e9);
     closeSync(fd);

@@ -2,38 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { wavBytes } from './test-helpers';
 import { StreamingResampler, decodeAudioSync, decodeWav, encodeWav, readAudio, resample } from './wav';
 
 const RATE = 8000;
 const tone = (n: number, f = 440, rate = RATE, amp = 0.5): Float32Array =>
   Float32Array.from({ length: n }, (_, i) => amp * Math.sin((2 * Math.PI * f * i) / rate));
-
-/** A hand-built WAV with any format tag, for encodings wavefile will not write. */
-function rawWav(
-  format: number,
-  channels: number,
-  rate: number,
-  bits: number,
-  data: Uint8Array,
-  declaredDataBytes = data.length,
-): Uint8Array {
-  const out = new Uint8Array(44 + data.length);
-  const v = new DataView(out.buffer);
-  out.set(Buffer.from('RIFF'), 0);
-  v.setUint32(4, 36 + data.length, true);
-  out.set(Buffer.from('WAVEfmt '), 8);
-  v.setUint32(16, 16, true);
-  v.setUint16(20, format, true);
-  v.setUint16(22, channels, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, (rate * channels * bits) / 8, true);
-  v.setUint16(32, (channels * bits) / 8, true);
-  v.setUint16(34, bits, true);
-  out.set(Buffer.from('data'), 36);
-  v.setUint32(40, declaredDataBytes, true);
-  out.set(data, 44);
-  return out;
-}
 
 const code = (fn: () => unknown): string | undefined => {
   try {
@@ -61,7 +35,7 @@ describe('WAV reading', () => {
   it('decodes 64-bit float', () => {
     const x = tone(100);
     const bytes = new Uint8Array(new Float64Array(Array.from(x)).buffer);
-    const d = decodeWav(rawWav(3, 1, RATE, 64, bytes));
+    const d = decodeWav(wavBytes(3, 1, RATE, 64, bytes));
     expect(d.samples[10]).toBeCloseTo(x[10] as number, 6);
   });
 
@@ -73,7 +47,7 @@ describe('WAV reading', () => {
       inter[2 * i] = v;
       inter[2 * i + 1] = right[i] as number;
     });
-    const d = decodeWav(rawWav(1, 2, RATE, 16, new Uint8Array(inter.buffer)));
+    const d = decodeWav(wavBytes(1, 2, RATE, 16, new Uint8Array(inter.buffer)));
     expect(Array.from(d.samples)).toEqual([2000 / 32768, 1000 / 32768, -1000 / 32768]);
     expect(d.source.channels).toBe(2);
   });
@@ -183,28 +157,28 @@ describe('WAV bad input', () => {
     new DataView(zeroed.buffer).setUint32(dataAt + 4, 0, true);
     expect(code(() => decodeWav(zeroed))).toBe('E_INPUT_INVALID');
     // A truly empty data chunk followed by another chunk is still empty.
-    const empty = rawWav(1, 1, RATE, 16, new Uint8Array(0));
+    const empty = wavBytes(1, 1, RATE, 16, new Uint8Array(0));
     const withList = Uint8Array.from([...empty, ...new TextEncoder().encode('LIST'), 4, 0, 0, 0, 0x49, 0x4e, 0x46, 0x4f]);
     expect(code(() => decodeWav(withList))).toBe('E_INPUT_INVALID');
   });
   it('µ-law, A-law and ADPCM → E_FORMAT_UNSUPPORTED', () => {
-    expect(code(() => decodeWav(rawWav(7, 1, RATE, 8, new Uint8Array(100))))).toBe('E_FORMAT_UNSUPPORTED');
-    expect(code(() => decodeWav(rawWav(6, 1, RATE, 8, new Uint8Array(100))))).toBe('E_FORMAT_UNSUPPORTED');
-    expect(code(() => decodeWav(rawWav(0x11, 1, RATE, 4, new Uint8Array(100))))).toBe('E_FORMAT_UNSUPPORTED');
-    expect(() => decodeWav(rawWav(7, 1, RATE, 8, new Uint8Array(100)))).toThrow(/µ-law/);
+    expect(code(() => decodeWav(wavBytes(7, 1, RATE, 8, new Uint8Array(100))))).toBe('E_FORMAT_UNSUPPORTED');
+    expect(code(() => decodeWav(wavBytes(6, 1, RATE, 8, new Uint8Array(100))))).toBe('E_FORMAT_UNSUPPORTED');
+    expect(code(() => decodeWav(wavBytes(0x11, 1, RATE, 4, new Uint8Array(100))))).toBe('E_FORMAT_UNSUPPORTED');
+    expect(() => decodeWav(wavBytes(7, 1, RATE, 8, new Uint8Array(100)))).toThrow(/µ-law/);
   });
   it('zero samples → E_INPUT_INVALID', () => {
-    expect(code(() => decodeWav(rawWav(1, 1, RATE, 16, new Uint8Array(0))))).toBe('E_INPUT_INVALID');
+    expect(code(() => decodeWav(wavBytes(1, 1, RATE, 16, new Uint8Array(0))))).toBe('E_INPUT_INVALID');
     expect(code(() => decodeAudioSync(new Float32Array(0), { sampleRate: RATE }))).toBe('E_INPUT_INVALID');
   });
   it('NaN samples → E_INPUT_INVALID with the index', () => {
     const floats = new Float32Array([0.1, Number.NaN, 0.2]);
-    expect(code(() => decodeWav(rawWav(3, 1, RATE, 32, new Uint8Array(floats.buffer))))).toBe('E_INPUT_INVALID');
+    expect(code(() => decodeWav(wavBytes(3, 1, RATE, 32, new Uint8Array(floats.buffer))))).toBe('E_INPUT_INVALID');
     expect(code(() => decodeAudioSync(floats, { sampleRate: RATE }))).toBe('E_INPUT_INVALID');
   });
   it('hours of audio → E_INPUT_TOO_LARGE before decoding (documented cap, default 600 s)', () => {
     // a header that declares two hours of 8 kHz audio, with the bytes present
-    const twoHours = rawWav(1, 1, RATE, 8, new Uint8Array(2 * 3600 * RATE).fill(128));
+    const twoHours = wavBytes(1, 1, RATE, 8, new Uint8Array(2 * 3600 * RATE).fill(128));
     expect(code(() => decodeWav(twoHours))).toBe('E_INPUT_TOO_LARGE');
     expect(code(() => decodeWav(encodeWav(tone(RATE * 2), RATE), { maxSeconds: 1 }))).toBe('E_INPUT_TOO_LARGE');
     expect(code(() => decodeAudioSync(new Float32Array(RATE * 2), { sampleRate: RATE, maxSeconds: 1 }))).toBe('E_INPUT_TOO_LARGE');
