@@ -999,8 +999,11 @@ export class TrafficForecaster {
         bad(`the byte order of its .f64 files (${describeValue(byteOrder)}) is not 'little' or 'big'`);
       const ha = readHistoricalAverage(pre.ha, bundle.files[HA_FILE], byteOrder, intervalMinutes as number, n, bad);
       const model = new TrafficForecaster(config);
-      // What train bounds, load does too: a re-sealed seasonSteps would let the stream grow past it.
-      if (config.model === 'seasonal-naive') model.checkStreamSize(intervalMinutes as number, n, bad);
+      // What train bounds, load does too: a re-sealed seasonSteps would let the stream grow past it. Only for
+      // bundles saved since the bound exists (their tables in ha.f64): 0.1.0 trained any seasonSteps up to
+      // 1,000,000, and a bundle it saved honestly keeps loading as it did.
+      const savedWithBound = typeof pre.ha === 'object' && pre.ha !== null && 'file' in pre.ha;
+      if (config.model === 'seasonal-naive' && savedWithBound) model.checkStreamSize(intervalMinutes as number, n, bad);
       const network = bundle.models.main as LayersModel | undefined;
       if (model.neural && !network) bad('the network is missing');
       if (network) {

@@ -200,6 +200,33 @@ describe("seasonal naive's stream bound is checked at load too", () => {
     await expectCode(() => again.train(hourly), 'E_INPUT_TOO_LARGE');
     again.dispose();
   });
+
+  it('a bundle in the 0.1.0 layout (tables as JSON) keeps loading with any seasonSteps 0.1.0 trained', async () => {
+    // 0.1.0 had no stream bound: it trained and saved seasonSteps up to 1,000,000 on any number of sensors.
+    const model = TrafficForecaster.create({ model: 'seasonal-naive', seasonSteps: 24 });
+    await model.train(hourly);
+    const path = join(dir, 'seasonal-0.1');
+    await model.save(path);
+    model.dispose();
+    const floats = asFloats(await readFile(join(path, 'ha.f64')));
+    const third = floats.length / 3;
+    const json = (values: Float64Array) => Array.from(values, (v) => (Number.isNaN(v) ? null : v));
+    await rm(join(path, 'ha.f64'));
+    await editManifest(path, (m) => {
+      const pre = m.preprocessing as Json;
+      pre.ha = {
+        slotsPerDay: (pre.ha as Json).slotsPerDay,
+        table: json(floats.subarray(0, 2 * third)),
+        pooled: json(floats.subarray(2 * third)),
+      };
+      delete pre.byteOrder;
+      delete (m.files as Json)['ha.f64'];
+      (m.config as Json).seasonSteps = 1_000_000;
+    });
+    const old = await TrafficForecaster.load(path);
+    expect(old.streamCapacity).toBe(1_000_012);
+    old.dispose();
+  });
 });
 
 describe('ha.f64 is checked at load', () => {
