@@ -218,6 +218,37 @@ describe('StreamingRecognizer: the words before a word that fails are not lost (
     expect(calls()).toBe(4);
   });
 
+  it("the copy keeps the original error's stack (where it was thrown) under its new message; one without a stack is its cause", () => {
+    // Thrown from a named function, so its frames can be told from those of the stream that copies it.
+    let thrown: AppliedMLError | undefined;
+    const deepInTheModel = (): AppliedMLError =>
+      (thrown = new AppliedMLError('E_INPUT_INVALID', 'The network output is not finite.', { details: { reason: NOT_FINITE_OUTPUT } }));
+    const stream = new StreamingRecognizer(RATE, scripted((k) => (k === 2 ? deepInTheModel() : undefined)).classify);
+    const e = errorOf(() => stream.push(words(2)));
+    expect(e).not.toBe(thrown);
+    const original = thrown!.stack!;
+    const frames = original.slice(original.indexOf('\n'));
+    expect(original).toMatch(/deepInTheModel/);
+    // The copy's stack: its own first line, then the original's frames (it had a new stack, taken where it was copied).
+    expect(e.stack).toBe(`AppliedMLError: ${e.message}${frames}`);
+    expect(e.cause).toBeUndefined();
+
+    // An error without a stack (one from a realm or library that strips it): the copy says where it came from by its cause.
+    const bare = new AppliedMLError('E_INTERNAL', 'No stack here.', { details: { reason: 'x' } });
+    bare.stack = undefined;
+    const noStack = errorOf(() => new StreamingRecognizer(RATE, scripted((k) => (k === 2 ? bare : undefined)).classify).push(words(2)));
+    expect(noStack.cause).toBe(bare);
+    expect(detectionsBefore(noStack).map((d) => d.label)).toEqual(['w1']);
+    // One with a cause of its own keeps that cause.
+    const inner = new Error('inner');
+    const bareWithCause = new AppliedMLError('E_INTERNAL', 'No stack, a cause.', { cause: inner });
+    bareWithCause.stack = undefined;
+    const withCause = errorOf(() =>
+      new StreamingRecognizer(RATE, scripted((k) => (k === 2 ? bareWithCause : undefined)).classify).push(words(2)),
+    );
+    expect(withCause.cause).toBe(inner);
+  });
+
   it('a service loop that catches each call gets every recognised word once, in order', () => {
     // Five words (words 2 and 4 fail) in 128-frame chunks, in 0.5 s chunks and in one chunk: the same words.
     for (const size of [128, 4000, 5 * word().length]) {

@@ -84,18 +84,37 @@ export function detectionsBefore(error: unknown): StreamDetection[] {
 /**
  * The error a word's recognition threw, with the words this call recognised before it in
  * `details.detections` (their audio is already let go): a copy, so an error thrown again later (a
- * stream that ended) does not carry one call's words into another. Code, cause and the other details
- * are kept, and the message says where the words are. With no words before it, the error itself.
+ * stream that ended) does not carry one call's words into another. Code, cause, the other details and
+ * the stack (where the word's recognition threw, under the new message) are kept, and the message says
+ * where the words are; an error without a stack is the copy's cause instead, unless it has a cause of
+ * its own. With no words before it, the error itself.
  */
 function withDetections(error: unknown, detections: StreamDetection[]): unknown {
   if (!AppliedMLError.isInstance(error) || detections.length === 0) return error;
   const n = detections.length;
   const note = ` The ${n === 1 ? 'word' : `${n} words`} recognised before it in this call ${n === 1 ? 'is' : 'are'} in details.detections.`;
   const stop = /[.!?)]$/.test(error.message) ? '' : '.';
-  return new AppliedMLError(error.code, `${error.message}${stop}${note}`, {
-    cause: error.cause,
+  const stack = stackOf(error);
+  const copy = new AppliedMLError(error.code, `${error.message}${stop}${note}`, {
+    cause: stack === undefined ? (error.cause ?? error) : error.cause,
     details: { ...error.details, detections },
   });
+  if (stack !== undefined) {
+    // The original frames under the copy's own first line (V8 starts a stack with `name: message`).
+    const head = `${String(error.name)}: ${error.message}`;
+    copy.stack = stack.startsWith(head) ? `${copy.name}: ${copy.message}${stack.slice(head.length)}` : stack;
+  }
+  return copy;
+}
+
+/** An error's stack, when it has one (a non-empty string; a getter that throws counts as none). */
+function stackOf(error: Error): string | undefined {
+  try {
+    const stack: unknown = error.stack;
+    return typeof stack === 'string' && stack.length > 0 ? stack : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 type Classify = (samples: Float32Array) => { probs: Float32Array; labels: string[] };
