@@ -174,6 +174,23 @@ describe('readAudio(path): the length in the header, at any rate and frame size'
   });
 });
 
+describe('readAudio(path): the header wherever the data chunk starts (review 3, finding 2)', () => {
+  it('a 3 GB file with 70 KB of tags before its data is refused from its header too (it was read whole: E_IO, past 2 GiB)', async () => {
+    const path = join(dir, 'huge-tagged.wav');
+    const list = new Uint8Array(8 + 70_000).fill(0x61);
+    list.set(Buffer.from('LIST'), 0);
+    new DataView(list.buffer).setUint32(4, 70_000, true);
+    writeFileSync(path, wavBytes(1, 1, 8000, 16, new Uint8Array(0), { dataBytes: 0xffffffff, before: list }));
+    const fd = openSync(path, 'r+');
+    ftruncateSync(fd, 3e9);
+    closeSync(fd);
+    const error = await rejectionOf(readAudio(path));
+    expect(error.code).toBe('E_INPUT_TOO_LARGE');
+    expect(error.details).toMatchObject({ name: path, maxSeconds: 600 });
+    expect(error.details.seconds).toBeCloseTo((3e9 - 44 - 70_008) / 16_000, 3);
+  });
+});
+
 describe('readAudio(path) refuses what is not a regular file in the engine words', () => {
   it('a missing file and a directory: E_IO naming the audio file, with details.file and reason', async () => {
     const missing = join(dir, 'nope.wav');

@@ -1,4 +1,4 @@
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { AppliedMLError, checkKnownKeys, statRegularFile } from '@appliedml/engine';
 import * as wavefileModule from 'wavefile';
 import {
@@ -95,22 +95,29 @@ function checkMaxSeconds(max: number | undefined, name: string): void {
 }
 
 /**
- * Thrown by the header walk over the first bytes of a file when it needs bytes past them (a data chunk
- * that starts further in): the caller reads the whole file instead.
+ * What the chunk walk asks for: `length` bytes from byte `at` of the input, always inside it. The walk
+ * reads only chunk headers (8 bytes each), the start of the fmt body and 8 bytes at the data chunk's
+ * start, never a body it skips; and it keeps numbers, never the bytes it was given (the file reader
+ * reuses one buffer).
  */
-class BeyondHead extends Error {}
-
-/** Throws BeyondHead when `end` is past the bytes held but inside the file. */
-function need(bytes: Uint8Array, end: number, total: number): void {
-  if (end > bytes.length && end <= total) throw new BeyondHead();
+interface Need {
+  at: number;
+  length: number;
 }
 
-/** Whether a chunk header (four printable ASCII bytes and a size that fits in the `total` bytes of the file) starts at `at`. */
-function looksLikeChunk(bytes: Uint8Array, at: number, view: DataView, total: number): boolean {
+type Walk = Generator<Need, WavHeader, Uint8Array>;
+
+/** `fourcc` and the little-endian uint32 at byte 4 of `bytes` (a chunk header). */
+function chunkHeader(bytes: Uint8Array): { id: string; size: number } {
+  return { id: fourcc(bytes, 0), size: (bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24)) >>> 0 };
+}
+
+/** Whether a chunk header (four printable ASCII bytes and a size that fits in the `total` bytes of the input) starts at `at`. */
+function* looksLikeChunk(at: number, total: number): Generator<Need, boolean, Uint8Array> {
   if (at + 8 > total) return false;
-  need(bytes, at + 8, total);
-  for (let i = 0; i < 4; i++) if (bytes[at + i]! < 0x20 || bytes[at + i]! > 0x7e) return false;
-  return at + 8 + view.getUint32(at + 4, true) <= total;
+  const bytes = yield { at, length: 8 };
+  for (let i = 0; i < 4; i++) if (bytes[i]! < 0x20 || bytes[i]! > 0x7e) return false;
+  return at + 8 + chunkHeader(bytes).size <= total;
 }
 
 function fourcc(bytes: Uint8Array, at: number): string {
@@ -121,50 +128,50 @@ function fourcc(bytes: Uint8Array, at: number): string {
 export function parseWavHeader(bytes: Uint8Array, name = 'WAV input'): WavHeader {
   if (!(bytes instanceof Uint8Array))
     throw invalid(`${name}: WAV input must be bytes (a Uint8Array or Buffer), got ${describeValue(bytes)}.`, { name });
-  return walkWav(bytes, name, bytes.length);
+  const walk = walkWav(name, bytes.length);
+  let step = walk.next();
+  while (!step.done) step = walk.next(bytes.subarray(step.value.at, step.value.at + step.value.length));
+  return step.value;
 }
 
 /**
- * `parseWavHeader` of a file of `total` bytes of which `bytes` are the first: every size is checked
- * against the whole file, and a walk that needs bytes past `bytes` throws BeyondHead (never when `bytes`
- * is the whole file), so a header read from the head is the one the whole file gives, its errors too.
+ * The header of a WAV input of `total` bytes, asking for the bytes it reads (`Need`): the one walk for
+ * bytes in memory (`parseWavHeader`) and for a file read at those positions (`readAudio(path)`), so a
+ * file's header and errors are the ones its bytes give, wherever its chunks are.
  */
-function walkWav(bytes: Uint8Array, name: string, total: number): WavHeader {
+function* walkWav(name: string, total: number): Walk {
   if (total === 0) throw invalid(`${name} is empty (0 bytes).`, { name });
-  need(bytes, 12, total);
-  if (total < 12 || fourcc(bytes, 8) !== 'WAVE' || !['RIFF', 'RIFX', 'RF64'].includes(fourcc(bytes, 0))) {
+  const head = total < 12 ? new Uint8Array(0) : yield { at: 0, length: 12 };
+  if (total < 12 || fourcc(head, 8) !== 'WAVE' || !['RIFF', 'RIFX', 'RF64'].includes(fourcc(head, 0))) {
     throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `${name} is not a WAV file (no RIFF/WAVE header); convert it to WAV (PCM or float).`, {
       details: { name },
     });
   }
-  if (fourcc(bytes, 0) !== 'RIFF') {
-    throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `${name} is a ${fourcc(bytes, 0)} container; only little-endian RIFF WAV is read.`, {
+  if (fourcc(head, 0) !== 'RIFF') {
+    throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `${name} is a ${fourcc(head, 0)} container; only little-endian RIFF WAV is read.`, {
       details: { name },
     });
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const riff = chunkHeader(head).size;
   let at = 12;
   let fmt: Omit<WavHeader, 'dataOffset' | 'dataBytes'> | undefined;
   let data: { offset: number; bytes: number } | undefined;
   while (at + 8 <= total) {
-    need(bytes, at + 8, total);
-    const id = fourcc(bytes, at);
-    const size = view.getUint32(at + 4, true);
+    const { id, size } = chunkHeader(yield { at, length: 8 });
     const body = at + 8;
     if (id === 'fmt ') {
       if (size < 16 || body + 16 > total) throw invalid(`${name}: the fmt chunk is truncated.`, { name });
-      need(bytes, body + 16, total);
-      let format = view.getUint16(body, true);
-      if (format === 0xfffe && size >= 40 && body + 26 <= total) {
-        need(bytes, body + 26, total);
-        format = view.getUint16(body + 24, true); // WAVE_FORMAT_EXTENSIBLE sub-format
-      }
+      // The 16 bytes every fmt chunk has, and WAVE_FORMAT_EXTENSIBLE's sub-format tag at 24 when present.
+      const bytes = yield { at: body, length: Math.min(26, total - body) };
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      let format = view.getUint16(0, true);
+      if (format === 0xfffe && size >= 40 && bytes.length >= 26) format = view.getUint16(24, true); // WAVE_FORMAT_EXTENSIBLE sub-format
       fmt = {
         format,
-        channels: view.getUint16(body + 2, true),
-        sampleRate: view.getUint32(body + 4, true),
-        blockAlign: view.getUint16(body + 12, true),
-        bitsPerSample: view.getUint16(body + 14, true),
+        channels: view.getUint16(2, true),
+        sampleRate: view.getUint32(4, true),
+        blockAlign: view.getUint16(12, true),
+        bitsPerSample: view.getUint16(14, true),
       };
     } else if (id === 'data') {
       if (!fmt) throw invalid(`${name}: the data chunk comes before the fmt chunk.`, { name });
@@ -173,10 +180,9 @@ function walkWav(bytes: Uint8Array, name: string, total: number): WavHeader {
       // leave 0xFFFFFFFF or 0, or a huge placeholder (SoX 0x7ffff000, arecord 0x7fffff00), and the samples
       // run to the end of the file. A zero data size counts as such only when the RIFF size says so too
       // (0 or 0xFFFFFFFF, or a RIFF that ends at the data header); else the chunk is empty.
-      const riff = view.getUint32(4, true);
       const riffUnknown = riff === 0 || riff === 0xffffffff || riff + 8 === body;
       const placeholder = size === 0xffffffff || (size >= 0x7fff0000 && body + size > total);
-      if (rest > 0 && (placeholder || (size === 0 && riffUnknown && !looksLikeChunk(bytes, body, view, total)))) {
+      if (rest > 0 && (placeholder || (size === 0 && riffUnknown && !(yield* looksLikeChunk(body, total))))) {
         const align = fmt.blockAlign > 0 ? fmt.blockAlign : 1;
         data = { offset: body, bytes: rest - (rest % align) };
         break;
@@ -191,6 +197,7 @@ function walkWav(bytes: Uint8Array, name: string, total: number): WavHeader {
       data = { offset: body, bytes: size };
       break;
     }
+    // Any other chunk (LIST, JUNK, id3 cover art, …) is skipped unread, with its pad byte.
     at = body + size + (size % 2);
   }
   if (!fmt) throw invalid(`${name}: no fmt chunk (truncated header?).`, { name });
@@ -520,26 +527,22 @@ export function decodeWav(bytes: Uint8Array, options: ReadAudioOptions & { name?
   return decoded(header, decoder.finish(), options.targetSampleRate ?? header.sampleRate);
 }
 
-/** How much of a file `readAudio` reads first for its header (the chunks before the data are small). */
+/**
+ * How much of a file `readAudio` reads at a time for its chunk walk: the chunks before the data are
+ * usually small, so one read holds them all; a big one (cover art) is skipped, not read.
+ */
 const HEADER_BYTES = 64 * 1024;
 
 /**
- * A WAV file decoded from the file block by block (the whole file is never in memory, and a file longer
- * than `maxSeconds` is refused from its header before any sample is read); undefined when the file's
- * first HEADER_BYTES do not hold its header (a data chunk further in), which leaves it to `decodeWav`.
+ * A WAV file decoded from the file block by block: its chunk walk reads only the chunk headers and the
+ * fmt body, at their positions (a window of HEADER_BYTES at a time), never a chunk it skips; then the
+ * data chunk is read a block at a time. The whole file is never in memory, and a file longer than
+ * `maxSeconds` is refused from its header before any sample is read, wherever its data chunk starts.
  */
-async function decodeWavFile(path: string, size: number, options: ReadAudioOptions): Promise<DecodedAudio | undefined> {
+async function decodeWavFile(path: string, size: number, options: ReadAudioOptions): Promise<DecodedAudio> {
   const file = await open(path, 'r');
   try {
-    const head = new Uint8Array(Math.min(size, HEADER_BYTES));
-    await readFully(file, head, 0, path);
-    let header: WavHeader;
-    try {
-      header = walkWav(head, path, size);
-    } catch (error) {
-      if (error instanceof BeyondHead) return undefined;
-      throw error;
-    }
+    const header = await walkFile(file, path, size);
     const decoder = decoderFor(header, options, path);
     const block = new Uint8Array(decoder.blockBytes);
     const end = header.dataOffset + header.dataBytes;
@@ -552,6 +555,28 @@ async function decodeWavFile(path: string, size: number, options: ReadAudioOptio
   } finally {
     await file.close();
   }
+}
+
+/**
+ * `walkWav` over a file of `total` bytes (its size at `stat`): each range it asks for comes from a
+ * window of up to HEADER_BYTES read at that position, which serves the ranges after it that it holds.
+ */
+async function walkFile(file: FileHandle, path: string, total: number): Promise<WavHeader> {
+  const window = new Uint8Array(Math.min(total, HEADER_BYTES));
+  let start = 0;
+  let held = 0;
+  const walk = walkWav(path, total);
+  let step = walk.next();
+  while (!step.done) {
+    const { at, length } = step.value;
+    if (at < start || at + length > start + held) {
+      start = at;
+      held = Math.min(window.length, total - at);
+      await readFully(file, window.subarray(0, held), at, path);
+    }
+    step = walk.next(window.subarray(at - start, at - start + length));
+  }
+  return step.value;
 }
 
 /** Fills `into` from byte `position` of the file; a file that ends first (it shrank while read) is E_IO. */
@@ -581,8 +606,8 @@ export async function readAudio(input: AudioInput, options: ReadAudioOptions = {
     // SDK's readers use (a FIFO would wait for a writer, a device never end).
     const { size } = await statRegularFile(input, 'audio file', { detailsKey: 'file' });
     try {
-      // Read from the file block by block; the whole file only when its header is not in its first bytes.
-      return (await decodeWavFile(input, size, options)) ?? decodeWav(await readFile(input), { ...options, name: input });
+      // Read from the file block by block: its chunk headers, then its data chunk.
+      return await decodeWavFile(input, size, options);
     } catch (cause) {
       if (AppliedMLError.isInstance(cause)) throw cause;
       throw new AppliedMLError('E_IO', `Cannot read audio file ${input}: ${(cause as Error).message}`, {
