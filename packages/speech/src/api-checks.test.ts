@@ -2,7 +2,7 @@ import { AppliedMLError } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
 import { fsddOfficialSplit, type FsddRecording } from './datasets';
 import { SpeechRecognizer } from './speech-recognizer';
-import { rejectionOf } from './test-helpers';
+import { errorOf, rejectionOf } from './test-helpers';
 import { StreamingRecognizer } from './streaming';
 import { detectSpeech, trimSilence } from './vad';
 import { decodeAudioSync, decodeWav, encodeWav, readAudio } from './wav';
@@ -19,17 +19,6 @@ import {
 
 // Found by an API fuzz of the SDKs (review 18, S1/S3/S7): resolved feature configs changed by a spread
 // were trusted, misspelt helper options were ignored, and null or NaN arguments gave TypeErrors.
-
-/** The error `fn` throws; fails the test when it throws nothing or an untyped error. */
-function errorOf(fn: () => unknown): AppliedMLError {
-  try {
-    fn();
-  } catch (e) {
-    if (AppliedMLError.isInstance(e)) return e;
-    throw new Error(`untyped error: ${String(e)}`);
-  }
-  throw new Error('no error');
-}
 
 const fieldOf = (e: AppliedMLError): unknown => (e.details as { field?: unknown } | undefined)?.field;
 const tone = (n: number, rate = 8000): Float32Array =>

@@ -1,19 +1,10 @@
-import { AppliedMLError } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
 import { changeSpeed } from './augment';
 import { extractFeatures, logMel, mfcc } from './features';
 import { SpeechRecognizer } from './speech-recognizer';
 import { detectSpeech } from './vad';
+import { codeOf } from './test-helpers';
 import { decodeAudioSync, decodeWav, encodeWav } from './wav';
-
-async function codeOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (e) {
-    return AppliedMLError.isInstance(e) ? e.code : `untyped ${String(e)}`;
-  }
-  return 'no error';
-}
 
 const tone = Float32Array.from({ length: 8000 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 440 * i) / 8000));
 

@@ -8,6 +8,7 @@ import {
   detectionsBefore,
   type StreamDetection,
 } from './streaming';
+import { errorOf } from './test-helpers';
 
 // A StreamingRecognizer built directly takes any classify callback: what it returns (or throws) was used
 // unchecked at push, and a misspelt top-level option was ignored (review S1, S2).
@@ -22,16 +23,6 @@ function word(): Float32Array {
 }
 
 const good = (): { probs: Float32Array; labels: string[] } => ({ probs: Float32Array.from([0.9, 0.1]), labels: ['a', 'b'] });
-
-function errorOf(fn: () => unknown): AppliedMLError {
-  try {
-    fn();
-  } catch (e) {
-    if (AppliedMLError.isInstance(e)) return e;
-    throw new Error(`untyped error: ${String(e)}`, { cause: e });
-  }
-  throw new Error('no error');
-}
 
 describe('StreamingRecognizer: a classify callback that returns garbage or throws (S1)', () => {
   afterEach(() => vi.restoreAllMocks());

@@ -45,6 +45,17 @@ export async function codeOf(fn: () => unknown): Promise<string> {
   return 'no error';
 }
 
+/** The typed error `fn` throws (synchronously); fails the test when it throws nothing or an untyped error. */
+export function errorOf(fn: () => unknown): AppliedMLError {
+  try {
+    fn();
+  } catch (e) {
+    if (AppliedMLError.isInstance(e)) return e;
+    throw new Error(`untyped error: ${String(e)}`, { cause: e });
+  }
+  throw new Error('no error');
+}
+
 /** The typed error `fn` throws or rejects with; fails the test when it throws nothing or an untyped error. */
 export async function rejectionOf(fn: () => unknown): Promise<AppliedMLError> {
   try {

@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import { AppliedMLError } from '@appliedml/engine';
-import { wavBytes } from './test-helpers';
+import { errorOf, rejectionOf, wavBytes } from './test-helpers';
 import { detectSpeech } from './vad';
 import { StreamingResampler, decodeAudioSync, decodeWav, encodeWav, readAudio, resample } from './wav';
 
@@ -25,25 +24,6 @@ const tone = (n: number, f: number, rate: number, amp = 0.5): Float32Array =>
 function pcm16(samples: Float32Array, rate: number): { wav: Uint8Array; ints: Int16Array } {
   const ints = Int16Array.from(samples, (s) => Math.round(s * 32767));
   return { wav: wavBytes(1, 1, rate, 16, new Uint8Array(ints.buffer)), ints };
-}
-
-function errorOf(fn: () => unknown): AppliedMLError {
-  try {
-    fn();
-  } catch (e) {
-    expect(AppliedMLError.isInstance(e), String(e)).toBe(true);
-    return e as AppliedMLError;
-  }
-  throw new Error('expected an error');
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<AppliedMLError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(AppliedMLError.isInstance(error), String(error)).toBe(true);
-  return error as AppliedMLError;
 }
 
 /** Largest difference from the reference tone, away from the edges the filter sees past. */
@@ -94,7 +74,7 @@ describe('WAV files from 1 kHz to 768 kHz', () => {
       expect(error.details).toMatchObject({ name: 'high.wav', sampleRate: rate });
       const path = join(dir, `rate-${rate}.wav`);
       writeFileSync(path, wav);
-      const fromPath = await rejectionOf(readAudio(path));
+      const fromPath = await rejectionOf(() => readAudio(path));
       expect(fromPath.code).toBe('E_INPUT_INVALID');
       expect(fromPath.message.startsWith(`${path}: sample rate ${rate} Hz`)).toBe(true);
     }
@@ -144,7 +124,7 @@ describe('readAudio(path): the length in the header, at any rate and frame size'
   it('a file over maxSeconds is E_INPUT_TOO_LARGE with its true length', async () => {
     const path = join(dir, 'dense-long.wav');
     writeFileSync(path, denseWav(0.3));
-    const error = await rejectionOf(readAudio(path, { maxSeconds: 0.25 }));
+    const error = await rejectionOf(() => readAudio(path, { maxSeconds: 0.25 }));
     expect(error.code).toBe('E_INPUT_TOO_LARGE');
     expect(error.details.seconds).toBeCloseTo(0.3, 9);
     expect(error.message).toMatch(/is 0\.3 s long; the limit is 0\.25 s/);
@@ -154,7 +134,7 @@ describe('readAudio(path): the length in the header, at any rate and frame size'
     const path = join(dir, 'dense-options.wav');
     writeFileSync(path, denseWav(0.2));
     for (const options of [{ maxSeconds: -1 }, { maxSeconds: 0 }, { maxSeconds: Number.NaN }, { targetSampleRate: 768_001 }]) {
-      const error = await rejectionOf(readAudio(path, options));
+      const error = await rejectionOf(() => readAudio(path, options));
       expect(error.code, JSON.stringify(options)).toBe('E_INPUT_INVALID');
       expect(error.message.startsWith(`${path}: `)).toBe(true);
     }
@@ -167,7 +147,7 @@ describe('readAudio(path): the length in the header, at any rate and frame size'
     const fd = openSync(path, 'r+');
     ftruncateSync(fd, 3e9);
     closeSync(fd);
-    const error = await rejectionOf(readAudio(path));
+    const error = await rejectionOf(() => readAudio(path));
     expect(error.code).toBe('E_INPUT_TOO_LARGE');
     expect(error.details).toMatchObject({ name: path, maxSeconds: 600 });
     expect(error.details.seconds).toBeCloseTo((3e9 - 44) / 16_000, 3);
@@ -184,7 +164,7 @@ describe('readAudio(path): the header wherever the data chunk starts (review 3, 
     const fd = openSync(path, 'r+');
     ftruncateSync(fd, 3e9);
     closeSync(fd);
-    const error = await rejectionOf(readAudio(path));
+    const error = await rejectionOf(() => readAudio(path));
     expect(error.code).toBe('E_INPUT_TOO_LARGE');
     expect(error.details).toMatchObject({ name: path, maxSeconds: 600 });
     expect(error.details.seconds).toBeCloseTo((3e9 - 44 - 70_008) / 16_000, 3);
@@ -194,15 +174,15 @@ describe('readAudio(path): the header wherever the data chunk starts (review 3, 
 describe('readAudio(path) refuses what is not a regular file in the engine words', () => {
   it('a missing file and a directory: E_IO naming the audio file, with details.file and reason', async () => {
     const missing = join(dir, 'nope.wav');
-    const gone = await rejectionOf(readAudio(missing));
+    const gone = await rejectionOf(() => readAudio(missing));
     expect(gone).toMatchObject({ code: 'E_IO', details: { file: missing, reason: 'ENOENT' } });
     expect(gone.message).toBe(`Cannot read audio file ${missing}: no such file.`);
     const folder = join(dir, 'folder.wav');
     mkdirSync(folder);
-    const onFolder = await rejectionOf(readAudio(folder));
+    const onFolder = await rejectionOf(() => readAudio(folder));
     expect(onFolder).toMatchObject({ code: 'E_IO', details: { file: folder, reason: 'not-a-regular-file' } });
     expect(onFolder.message).toBe(`Cannot read audio file ${folder}: it is a directory, not a regular file.`);
-    expect((await rejectionOf(readAudio(''))).code).toBe('E_INPUT_INVALID');
+    expect((await rejectionOf(() => readAudio(''))).code).toBe('E_INPUT_INVALID');
   });
 
   it.runIf(process.platform !== 'win32')('a FIFO: E_IO at once, never opened', async () => {
@@ -211,7 +191,7 @@ describe('readAudio(path) refuses what is not a regular file in the engine words
     // Should a reader open it, a writer comes after 5 s so that the test fails rather than hangs.
     const timer = setTimeout(() => closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)), 5000);
     try {
-      const error = await rejectionOf(readAudio(fifo));
+      const error = await rejectionOf(() => readAudio(fifo));
       expect(error).toMatchObject({ code: 'E_IO', details: { file: fifo, reason: 'not-a-regular-file' } });
       expect(error.message).toBe(`Cannot read audio file ${fifo}: it is a FIFO (named pipe), not a regular file.`);
     } finally {
