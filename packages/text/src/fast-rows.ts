@@ -1,5 +1,5 @@
 import { charNgrams } from './char-ngrams';
-import { questionFeatures, shapeFeatures, tokenize, type ResolvedFeatureConfig } from './features';
+import { questionFeatures, shapeFeatures, tokensOf, type ResolvedFeatureConfig } from './features';
 import { tokenizerFor } from './languages';
 import { softmaxInPlace, type LinearModel } from './linear-model';
 import type { SparseVector, TfidfVectorizer } from './tfidf';
@@ -111,7 +111,7 @@ export class TfidfRowBuilder {
   private gather(text: string): void {
     const config = this.config;
     this.used = 0;
-    const tokens = config.wordNgrams > 0 ? tokenize(text, config) : [];
+    const tokens = config.wordNgrams > 0 ? tokensOf(text, config) : [];
     const entries: TokenEntry[] = this.entries;
     if (config.wordNgrams > 0) {
       entries.length = 0;

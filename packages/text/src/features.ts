@@ -228,7 +228,14 @@ function checkConfigObject(config: unknown): void {
 export function tokenize(text: string, given: ResolvedFeatureConfig): string[] {
   checkStringArgument('tokenize text', text);
   checkConfigObject(given);
-  const config = resolvedOf(given);
+  return tokensOf(text, resolvedOf(given));
+}
+
+/**
+ * `tokenize` without its checks, for the package's own per-text loops: `text` a string and `config` a
+ * resolved config the caller owns (a classifier's private copy), both checked once before the loop.
+ */
+export function tokensOf(text: string, config: ResolvedFeatureConfig): string[] {
   let tokens = tokenizerFor(config.tokenizer).tokenize(config.lowercase ? text.toLowerCase() : text);
   if (config.removeStopWords) {
     const stop = stopWordsFor(config.language);
@@ -458,8 +465,12 @@ export const charFeatureGroups = new WeakMap<readonly string[], CharFeatureGroup
 export function extractFeatures(text: string, given: ResolvedFeatureConfig): { tokens: string[]; features: string[] } {
   checkStringArgument('extractFeatures text', text);
   checkConfigObject(given);
-  const config = resolvedOf(given);
-  const tokens = tokenize(text, config);
+  return featuresOf(text, resolvedOf(given));
+}
+
+/** `extractFeatures` without its checks, on the terms of `tokensOf`. */
+export function featuresOf(text: string, config: ResolvedFeatureConfig): { tokens: string[]; features: string[] } {
+  const tokens = tokensOf(text, config);
   const features: string[] = [];
   for (let n = 1; n <= config.wordNgrams; n++) {
     for (let i = 0; i + n <= tokens.length; i++)

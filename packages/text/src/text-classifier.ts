@@ -22,10 +22,10 @@ import {
 import { registerTextLayers } from './embedding-layer';
 import {
   FEATURE_KEYS,
-  extractFeatures,
+  featuresOf,
   resolveFeatureConfig,
   savedFeatureConfig,
-  tokenize,
+  tokensOf,
   type FeatureConfig,
   type ResolvedFeatureConfig,
 } from './features';
@@ -433,10 +433,10 @@ export class TextClassifier {
     if (kind === 'linear' || kind === 'naive-bayes') {
       // Feature extraction and SGD run on the main thread; the event loop gets a turn every ~50 ms.
       const turns = eventLoopTurns(50);
-      const docs: ReturnType<typeof extractFeatures>['features'][] = [];
+      const docs: ReturnType<typeof featuresOf>['features'][] = [];
       for (let i = 0; i < texts.length; i++) {
         if ((i & 255) === 255) await turns.turn();
-        docs.push(extractFeatures(texts[i] as string, features).features);
+        docs.push(featuresOf(texts[i] as string, features).features);
       }
       const cfg = kind === 'linear' ? this.config.linear : this.config.naiveBayes;
       const { vectorizer: tfidf, rows } = TfidfVectorizer.fitTransform(docs, {
@@ -471,7 +471,7 @@ export class TextClassifier {
       await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
       // Disposed while the engine started: build nothing.
       this.alive();
-      const tokens = texts.map((t) => tokenize(t, features));
+      const tokens = texts.map((t) => tokensOf(t, features));
       // Fit the input length to the data: short texts (questions) need far fewer positions than the cap.
       const longest = Math.max(...tokens.map((t) => t.length));
       const self = this.config as Preprocessing;
@@ -528,7 +528,7 @@ export class TextClassifier {
           if (checkedValidation) {
             const v = checkedValidation;
             const vx = this.encodeNeural(
-              v.texts.map((t) => tokenize(t, features)),
+              v.texts.map((t) => tokensOf(t, features)),
               state,
             );
             const vy = this.config.multiLabel
@@ -680,7 +680,7 @@ export class TextClassifier {
     let method: TextExplanation['method'];
     if (state.linear && state.tfidf) {
       method = 'linear-contributions';
-      const feats = extractFeatures(checked, state.features).features;
+      const feats = featuresOf(checked, state.features).features;
       const row = state.tfidf.transform(feats);
       const contributions = state.linear.contributions(row, k);
       featureList = [];
@@ -714,7 +714,7 @@ export class TextClassifier {
       // The network reads only the first tokens (cnn.maxLength, fasttext.maxIds): each variant keeps just
       // enough words for that, even with its own word taken out, instead of 128 copies of a long text.
       const limit = this.config.model === 'cnn' ? this.config.cnn.maxLength : this.config.fasttext.maxIds;
-      const perWord = words.map((w) => tokenize(w, state.features).length);
+      const perWord = words.map((w) => tokensOf(w, state.features).length);
       const widest = Math.max(0, ...perWord.slice(0, shown.length));
       let keep = 0;
       for (let read = 0; keep < words.length && read < limit + widest; keep++) read += perWord[keep] as number;
@@ -1022,7 +1022,7 @@ export class TextClassifier {
       return texts.map((t) => rows.probabilities(t, linear));
     }
     const network = state.network as tf.LayersModel;
-    const tokens = texts.map((t) => tokenize(t, state.features));
+    const tokens = texts.map((t) => tokensOf(t, state.features));
     let probs: Float64Array[];
     if (this.config.model === 'cnn' && isFreeWidth(network)) probs = this.cnnProbabilities(tokens, state, network);
     else {
