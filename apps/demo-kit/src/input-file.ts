@@ -1,4 +1,4 @@
-import { AppliedMLError, statRegularFile } from '@appliedml/engine';
+import { statRegularFile } from '@appliedml/engine';
 
 /**
  * Checks, before a demo CLI reads it, that a path the user gave (`--data FILE`, a positional input)
@@ -14,7 +14,5 @@ import { AppliedMLError, statRegularFile } from '@appliedml/engine';
  * reader, which names the file too.
  */
 export async function checkInputFile(path: string, what: string): Promise<void> {
-  if (typeof path !== 'string' || path === '')
-    throw new AppliedMLError('E_INPUT_INVALID', `The ${what} must be a non-empty path.`, { details: { file: path } });
   await statRegularFile(path, what, { detailsKey: 'file' });
 }
