@@ -189,7 +189,11 @@ export function applyWindow(values: Float32Array, center: number, width: number,
   return applyWindowInto(values, new Float32Array(values.length), center, width, fn);
 }
 
-/** `applyWindow` writing into `out` (which may be `values` itself: each value is read before its slot is written). */
+/**
+ * `applyWindow` writing into `out` (which may be `values` itself: each value is read before its slot is
+ * written), with no checks: for the package's own paths, whose window has already passed `checkVoi` or
+ * `windowProblem` and whose values come from the readers (never NaN or ±Infinity).
+ */
 export function applyWindowInto(
   values: Float32Array,
   out: Float32Array,
@@ -197,7 +201,6 @@ export function applyWindowInto(
   width: number,
   fn: VoiLutFunction = 'LINEAR',
 ): Float32Array {
-  checkWindow(center, width, fn);
   if (fn === 'SIGMOID') {
     for (let i = 0; i < values.length; i++) out[i] = 1 / (1 + Math.exp((-4 * (values[i]! - center)) / width));
     return out;
@@ -246,10 +249,12 @@ export function dicomToDisplay(image: DicomImage, options: DisplayOptions = {}):
   const own = valuesOf(image, frame);
   let out: Float32Array;
   const fn = own.voiLutFunction ?? 'LINEAR';
-  if (typeof voi === 'object') out = applyWindow(values, voi.center, voi.width, voi.function ?? 'LINEAR');
+  // The window was checked above (checkVoi, windowProblem) and the values are the reader's: applied unchecked.
+  if (typeof voi === 'object')
+    out = applyWindowInto(values, new Float32Array(values.length), voi.center, voi.width, voi.function ?? 'LINEAR');
   // The file's window when it can be applied; one that cannot (width 0, or 1e308 from a DS value) is passed over.
   else if (voi === 'auto' && !color && windowProblem(own.windowCenter, own.windowWidth, fn) === undefined)
-    out = applyWindow(values, own.windowCenter!, own.windowWidth!, fn);
+    out = applyWindowInto(values, new Float32Array(values.length), own.windowCenter!, own.windowWidth!, fn);
   else if (voi === 'auto' && !color && meta.voiLut && meta.voiLut.data.length > 0) {
     const { firstMapped, bits, data } = meta.voiLut;
     const scale = 1 / (2 ** bits - 1);
