@@ -938,7 +938,8 @@ export class TrafficForecaster {
       preprocessing: {
         intervalMinutes: fitted.intervalMinutes,
         clock: fitted.clock,
-        // The order ha.f64 and ridge.f64 are written in (load converts from the other one).
+        // The order ha.f64 and ridge.f64 are written in (load converts from the other one). Its presence
+        // also tells load the bundle is newer than 0.1.0 (seasonal naive's stream bound applies).
         byteOrder: MACHINE_BYTE_ORDER,
         scaler: { mean: fitted.scaler.mean, std: fitted.scaler.std },
         ha: fitted.ha ? { slotsPerDay: fitted.ha.slotsPerDay, file: HA_FILE } : null,
@@ -1000,9 +1001,10 @@ export class TrafficForecaster {
       const ha = readHistoricalAverage(pre.ha, bundle.files[HA_FILE], byteOrder, intervalMinutes as number, n, bad);
       const model = new TrafficForecaster(config);
       // What train bounds, load does too: a re-sealed seasonSteps would let the stream grow past it. Only for
-      // bundles saved since the bound exists (their tables in ha.f64): 0.1.0 trained any seasonSteps up to
+      // bundles saved since the bound exists, which all record byteOrder (0.1.0 never wrote it; a series
+      // without a clock has no tables, so ha.f64 can't tell them apart): 0.1.0 trained any seasonSteps up to
       // 1,000,000, and a bundle it saved honestly keeps loading as it did.
-      const savedWithBound = typeof pre.ha === 'object' && pre.ha !== null && 'file' in pre.ha;
+      const savedWithBound = pre.byteOrder !== undefined;
       if (config.model === 'seasonal-naive' && savedWithBound) model.checkStreamSize(intervalMinutes as number, n, bad);
       const network = bundle.models.main as LayersModel | undefined;
       if (model.neural && !network) bad('the network is missing');

@@ -201,6 +201,24 @@ describe("seasonal naive's stream bound is checked at load too", () => {
     again.dispose();
   });
 
+  it('a series without a clock (no tables to save) is bounded too', async () => {
+    // Its bundle has no ha.f64 (preprocessing.ha is null), which load took for a 0.1.0 bundle and skipped the bound.
+    const unclocked = createSeries({ values: hourly.values, sensors: 50, intervalMinutes: 60, start: null });
+    const model = TrafficForecaster.create({ model: 'seasonal-naive', seasonSteps: 24 });
+    await model.train(unclocked);
+    const path = join(dir, 'seasonal-no-clock');
+    await model.save(path);
+    model.dispose();
+    expect((await manifestOf(path)).preprocessing.ha).toBeNull();
+    await editManifest(path, (m) => (m.config.seasonSteps = 999_988));
+    const atBound = await TrafficForecaster.load(path);
+    expect(atBound.streamCapacity * 50).toBe(MAX_HISTORICAL_VALUES);
+    atBound.dispose();
+    await editManifest(path, (m) => (m.config.seasonSteps = 1_000_000));
+    const error = await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
+    expect(error.message).toMatch(/1000012 rows × 50 sensors = 50000600 readings, past the 50000000 that training allows/);
+  });
+
   it('a bundle in the 0.1.0 layout (tables as JSON) keeps loading with any seasonSteps 0.1.0 trained', async () => {
     // 0.1.0 had no stream bound: it trained and saved seasonSteps up to 1,000,000 on any number of sensors.
     const model = TrafficForecaster.create({ model: 'seasonal-naive', seasonSteps: 24 });
