@@ -24,10 +24,10 @@ import type { GrayImage } from './gray-image';
 import { CLASSIFIER_LAYER, FEATURES_LAYER, buildResNet } from './models';
 import {
   AUGMENTATION_DEFAULTS,
-  applyNormalization,
   augmenter,
   checkModelImage,
   fitNormalization,
+  normalizeInPlace,
   packImages,
   validNormalization,
   checkAugmentation,
@@ -292,10 +292,10 @@ export class ImageClassifier {
     return { model: this.model, fitted: this.fitted };
   }
 
-  /** Images → normalised [n, size, size, 1] values. */
+  /** Checked images (checkModelImage, assertLabeled) → normalised [n, size, size, 1] values; not scanned again. */
   private prepare(images: GrayImage[], norm: FittedNormalization): Float32Array {
     const size = this.config.imageSize;
-    return applyNormalization(packImages(images, size), size * size, norm);
+    return normalizeInPlace(packImages(images, size), size * size, norm);
   }
 
   private toTensor(values: Float32Array, n: number): tf.Tensor4D {
@@ -341,7 +341,8 @@ export class ImageClassifier {
     const size = this.config.imageSize;
     const raw = packImages(train.images, size);
     const normalization = fitNormalization(raw, this.config.normalization);
-    const xTrainValues = applyNormalization(raw, size * size, normalization);
+    // assertLabeled and packImages have checked these pixels, and fitNormalization has scanned them.
+    const xTrainValues = normalizeInPlace(raw, size * size, normalization);
     const xValValues = this.prepare(validation.images, normalization);
 
     const classes = labels.length;

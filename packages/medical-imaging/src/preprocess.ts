@@ -189,6 +189,14 @@ export function applyNormalization(packed: Float32Array, pixels: number, norm: F
   if (!validNormalization(norm))
     throw new AppliedMLError('E_INPUT_INVALID', 'The normalisation needs a mode and a finite mean and positive std.');
   checkValues(packed, 'packed array', false);
+  return normalizeInPlace(packed, pixels, norm);
+}
+
+/**
+ * `applyNormalization` with no checks, for the models' own paths: `packed` is `packImages` output (whole
+ * images of `pixels` values) of images already checked, and `norm` fitted or read back valid.
+ */
+export function normalizeInPlace(packed: Float32Array, pixels: number, norm: FittedNormalization): Float32Array {
   if (norm.mode === 'dataset') {
     for (let i = 0; i < packed.length; i++) packed[i] = (packed[i]! - norm.mean) / norm.std;
     return packed;
