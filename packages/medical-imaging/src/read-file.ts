@@ -11,7 +11,7 @@ import { AppliedMLError, statRegularFile } from '@appliedml/engine';
  * file", "DICOM file").
  */
 export async function readRegularFile(path: string, what: string): Promise<Uint8Array> {
-  await statRegularFile(path, what, { detailsKey: 'path' });
+  await statRegularFile(path, what);
   try {
     return await readFile(path);
   } catch (cause) {
