@@ -38,7 +38,7 @@ import {
   MAX_INTERVAL_MINUTES,
   MAX_READING,
   MIN_INTERVAL_MINUTES,
-  sliceSeries,
+  sliceUnchecked,
   toEpochMs,
   type TrafficSeries,
 } from './series';
@@ -437,7 +437,7 @@ export class TrafficForecaster {
         kind === 'ridge' ? ', or train the ridge without it (ridge: { historicalAverage: false })' : '',
       );
     if (kind === 'seasonal-naive') this.checkStreamSize(series.intervalMinutes, n);
-    const fitPart = sliceSeries(series, 0, fitSteps);
+    const fitPart = sliceUnchecked(series, 0, fitSteps); // checked above, and 1 <= fitSteps <= steps
     const scaler = fitScaler(fitPart);
     const fitted: Fitted = {
       sensors: [...series.sensors],

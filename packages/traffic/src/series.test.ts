@@ -61,6 +61,32 @@ describe('createSeries', () => {
     const b = selectSensors(sliceSeries(s, 10, 12), ['b']);
     expect(Array.from(b.values)).toEqual([21, 23]);
   });
+
+  it('splitSeries and train check the series (a scan of every reading) once, not again for each slice', async () => {
+    // Each check asks the ids `every` once; the slices share the ids array.
+    let checks = 0;
+    const ids = ['a', 'b'];
+    Object.defineProperty(ids, 'every', {
+      value: (predicate: (id: string, i: number, all: string[]) => unknown) => {
+        checks++;
+        return Array.prototype.every.call(ids, predicate);
+      },
+    });
+    const values = new Float64Array(200 * 2).map((_, i) => 50 + (i % 13));
+    const s = { ...createSeries({ values, sensors: ['a', 'b'], intervalMinutes: 5, start: 0 }), sensors: ids };
+    const { train, test } = splitSeries(s, 0.5);
+    expect([train.steps, test.steps, train.values[0], test.values[0]]).toEqual([100, 100, 50, 50 + (200 % 13)]);
+    expect(checks).toBe(1);
+    checks = 0;
+    const model = TrafficForecaster.create({ model: 'last-value', inputSteps: 4, horizons: [1] });
+    await model.train(s);
+    model.dispose();
+    expect(checks).toBe(1);
+    // The public slice still checks.
+    checks = 0;
+    sliceSeries(s, 0, 10);
+    expect(checks).toBe(1);
+  });
 });
 
 describe('intervals and sensor ids (T1, T2)', () => {

@@ -306,6 +306,14 @@ export function sliceSeries(series: TrafficSeries, from: number, to?: number): T
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > series.steps || from >= to) {
     invalid(`sliceSeries(${from}, ${to}) is outside 0..${series.steps}.`, { from, to, steps: series.steps });
   }
+  return sliceUnchecked(series, from, to);
+}
+
+/**
+ * sliceSeries without its checks, for callers that have just checked the series (a check scans every
+ * reading, up to 50 million) and the range (0 <= from < to <= steps).
+ */
+export function sliceUnchecked(series: TrafficSeries, from: number, to: number): TrafficSeries {
   const n = series.sensors.length;
   return {
     ...series,
@@ -345,5 +353,5 @@ export function splitSeries(series: TrafficSeries, trainFraction = 0.8): { train
     invalid(`trainFraction must be a number in (0, 1); got ${describeValue(trainFraction)}.`);
   const cut = chronologicalSplit(series.steps, { trainFraction }).train.length;
   if (cut < 1 || cut >= series.steps) invalid(`A ${trainFraction} split of ${series.steps} steps leaves one side empty.`);
-  return { train: sliceSeries(series, 0, cut), test: sliceSeries(series, cut), testStart: cut };
+  return { train: sliceUnchecked(series, 0, cut), test: sliceUnchecked(series, cut, series.steps), testStart: cut };
 }
