@@ -64,10 +64,15 @@ describe('the real device chain', () => {
 
 describe('initEngine arguments (API fuzz F12)', () => {
   it('refuses null or non-object options, and a device whose toString throws, with typed errors', async () => {
-    for (const bad of [null, 5, 'wasm'])
+    for (const [bad, shown] of [
+      [null, 'null'],
+      [5, '5'],
+      ['wasm', '"wasm"'],
+      [[], '[]'],
+    ] as const)
       await expect(initEngine(bad as never)).rejects.toMatchObject({
         code: 'E_INPUT_INVALID',
-        message: /initEngine options must be an object/,
+        message: `initEngine options must be an object of options (got ${shown}).`,
       });
     const device = {
       toString(): string {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { AppliedMLError, describeValue } from '../errors';
-import { checkKnownKeys, checkOptionsObject } from '../option-checks';
+import { checkKnownKeys } from '../option-checks';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { registerBackendFixes } from '../kernels/register';
@@ -139,15 +139,17 @@ function announce(info: DeviceInfo, requested: Device, options: EngineOptions): 
   return info;
 }
 
-async function initialise(options: EngineOptions): Promise<DeviceInfo> {
+/**
+ * Start the device initEngine worked out (`requested`, with the thread count it checked: a whole
+ * number ≥ 1, 1 meaning the default). The machine's cores bound the count on wasm only, checked here
+ * once auto has picked (initEngine checked an explicit wasm before anything loaded).
+ */
+async function initialise(options: EngineOptions, requested: Device, request: ThreadsRequest | undefined): Promise<DeviceInfo> {
   const logger = options.logger ?? silentLogger;
-  const requested = requestedDevice(options);
   // Library code is quiet: no tfjs banners ("install our node backend" and the like).
   tf.enableProdMode();
   const selection = await selectDevice(requested, options.loaders ?? defaultLoaders, logger);
-  // Checked by initEngine (a whole number ≥ 1); 1 means the default. The machine's cores bound it on wasm only.
-  const request = requestedThreads(options);
-  if (selection.loaded.backend === 'wasm') checkThreadsFitMachine(request);
+  if (selection.loaded.backend === 'wasm' && requested !== 'wasm') checkThreadsFitMachine(request);
   const threads = request?.threads;
   if (selection.loaded.backend === 'wasm' && threads !== undefined && threads !== 1 && wasmThreadsInfo()?.threads !== threads) {
     await enableWasmThreads(threads);
@@ -193,7 +195,7 @@ async function initialise(options: EngineOptions): Promise<DeviceInfo> {
  * later calls with the same request return the same info; a different explicit device switches.
  */
 export async function initEngine(options: EngineOptions = {}): Promise<DeviceInfo> {
-  checkOptionsObject('initEngine options', options);
+  // Refuses null and non-objects too ('initEngine options must be an object of options').
   checkKnownKeys('initEngine options', options, ENGINE_OPTION_KEYS);
   const requested = requestedDevice(options);
   const threads = requestedThreads(options);
@@ -217,7 +219,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<DeviceInf
   }
   if (pending && pendingDevice === requested && !options.loaders) return pending.then(settle);
   pendingDevice = requested;
-  const started: Promise<DeviceInfo> = initialise(options)
+  const started: Promise<DeviceInfo> = initialise(options, requested, threads)
     .then((info) => {
       current = info;
       return info;
