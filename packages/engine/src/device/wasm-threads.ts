@@ -318,7 +318,6 @@ interface Patches {
   restore: () => void;
   /** Give the workers Emscripten's error handler back (it throws on the main thread). */
   restoreWorkerErrorHandlers: () => void;
-  removeTemp: () => void;
 }
 
 /**
@@ -455,10 +454,7 @@ function installPatches(threads: number, mainScript: string, parentDir: string, 
   const restoreWorkerErrorHandlers = (): void => {
     for (const [worker, handler] of glueErrorHandlers) worker.onerror = handler;
   };
-  const removeTemp = (): void => {
-    rmSync(tempDir, { recursive: true, force: true });
-  };
-  return { tempDir, workers, created, restore, restoreWorkerErrorHandlers, removeTemp };
+  return { tempDir, workers, created, restore, restoreWorkerErrorHandlers };
 }
 
 function describeFailure(failure: unknown): string {
@@ -595,7 +591,7 @@ async function enable(threads: number, options: WasmThreadsOptions): Promise<Was
   patches.restoreWorkerErrorHandlers();
   // Every worker has loaded the script by now (Emscripten waits for its pool): the copy can go.
   const workers = [...pool.runningWorkers, ...pool.unusedWorkers] as WorkerWithHandlers[];
-  if (workers.every((w) => w.loaded === true)) patches.removeTemp();
+  if (workers.every((w) => w.loaded === true)) removeTempDir(patches.tempDir);
   else tempDirs.add(patches.tempDir);
   // XNNPACK made its threads in the backend's constructor and makes no more: the rest of the
   // preloaded pool only costs memory (a V8 isolate each).
@@ -684,11 +680,13 @@ function endWorkers(workers: Iterable<Worker>): Promise<void> {
   ).then(() => undefined);
 }
 
+/** The one place a temporary folder is deleted. One that cannot be is kept for disableWasmThreads() to try again. */
 function removeTempDir(dir: string): void {
   try {
     rmSync(dir, { recursive: true, force: true });
   } catch {
-    // Left for disableWasmThreads() to try again; a temporary file must not fail the caller.
+    // A temporary file must not fail the caller (a started backend, or the disable that ends it).
+    tempDirs.add(dir);
     return;
   }
   tempDirs.delete(dir);
@@ -716,8 +714,5 @@ async function removeTempWhenEnded(dir: string, ended: Promise<void>): Promise<v
 }
 
 function removeTempDirs(): void {
-  for (const dir of tempDirs) {
-    rmSync(dir, { recursive: true, force: true });
-    tempDirs.delete(dir);
-  }
+  for (const dir of tempDirs) removeTempDir(dir);
 }
