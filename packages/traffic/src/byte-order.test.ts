@@ -1,18 +1,16 @@
-import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine } from '@appliedml/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrafficForecaster } from './forecaster';
 import { generateTrafficNetwork } from './synthetic';
-import { expectCode } from './test-helpers';
+import { bits, expectCode, resealBundle, type BundleJson as Json } from './test-helpers';
 
 // ha.f64 and ridge.f64 hold float64s in the byte order of the machine that saved them. The manifest
 // records it (preprocessing.byteOrder); load converts a bundle from a machine of the other order, and
 // takes a bundle without the field as little-endian (x64 and arm64 wrote every one of them).
 
-type Json = Record<string, any>;
 const machine = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 'little' : 'big';
 const other = machine === 'little' ? 'big' : 'little';
 
@@ -27,29 +25,11 @@ const input = {
 };
 const starts = Array.from({ length: 30 }, (_, k) => k * 20);
 
-/** Each number's 8 bytes, so forecasts compare to the last bit. */
-function bits(values: ArrayLike<number>): string {
-  return Buffer.from(Float64Array.from(values as ArrayLike<number>).buffer).toString('hex');
-}
-
 /** Every 8-byte group reversed: the same float64s in the other byte order. */
 function swapped(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(bytes.length);
   for (let i = 0; i < bytes.length; i += 8) for (let k = 0; k < 8; k++) out[i + k] = bytes[i + 7 - k] as number;
   return out;
-}
-
-/** Rewrites the .f64 files with `edit` and the manifest with `change`, re-sealed (file checksums; its own dropped). */
-async function reseal(path: string, edit: (bytes: Uint8Array) => Uint8Array, change: (m: Json) => void): Promise<void> {
-  const manifest = JSON.parse(await readFile(join(path, 'manifest.json'), 'utf8')) as Json;
-  for (const file of ['ha.f64', 'ridge.f64']) {
-    const bytes = edit(await readFile(join(path, file)));
-    await writeFile(join(path, file), bytes);
-    manifest.files[file] = createHash('sha256').update(bytes).digest('hex');
-  }
-  delete manifest.manifestSha256;
-  change(manifest);
-  await writeFile(join(path, 'manifest.json'), JSON.stringify(manifest));
 }
 
 let k = 0;
@@ -89,18 +69,15 @@ describe('the byte order of ha.f64 and ridge.f64', () => {
 
   it(`a bundle written in the other order (${other}-endian) is converted at load: the same forecasts to the last bit`, async () => {
     const path = await copy();
-    await reseal(path, swapped, (m) => (m.preprocessing.byteOrder = other));
+    await resealBundle(path, { files: { 'ha.f64': swapped, 'ridge.f64': swapped }, manifest: (m) => (m.preprocessing.byteOrder = other) });
     await expectSameForecasts(path);
   });
 
   it('a bundle without the field (saved before it) is read as little-endian', async () => {
     const path = await copy();
     // Its files as a little-endian machine wrote them.
-    await reseal(
-      path,
-      (b) => (machine === 'little' ? b : swapped(b)),
-      (m) => delete m.preprocessing.byteOrder,
-    );
+    const little = (b: Uint8Array): Uint8Array => (machine === 'little' ? b : swapped(b));
+    await resealBundle(path, { files: { 'ha.f64': little, 'ridge.f64': little }, manifest: (m) => delete m.preprocessing.byteOrder });
     await expectSameForecasts(path);
   });
 
@@ -112,11 +89,10 @@ describe('the byte order of ha.f64 and ridge.f64', () => {
   ] as const) {
     it(`a byte order of ${label} is E_BUNDLE_CORRUPT`, async () => {
       const path = await copy();
-      await reseal(
-        path,
-        (b) => b,
-        (m) => (m.preprocessing.byteOrder = value),
-      );
+      await resealBundle(path, {
+        files: { 'ha.f64': (b) => b, 'ridge.f64': (b) => b },
+        manifest: (m) => (m.preprocessing.byteOrder = value),
+      });
       const error = await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
       expect(error.message).toMatch(/the byte order of its \.f64 files \(.*\) is not 'little' or 'big'/);
     });

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkHistoricalAverageSize, MAX_HISTORICAL_VALUES } from './baselines';
 import { TrafficForecaster, type TrafficForecasterConfig } from './forecaster';
 import { createSeries, type TrafficSeries } from './series';
-import { expectCode } from './test-helpers';
+import { bits, expectCode, manifestOf, resealBundle, type BundleJson as Json } from './test-helpers';
 
 // The historical average's per-slot tables (3 × slots a day × sensors numbers) were JSON in
 // manifest.json: 300 sensors at 30 s made a 37.8 MB manifest that load refused (its limit is 16 MB),
@@ -23,13 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-type Json = Record<string, any>;
-
-/** Each number's 8 bytes, so forecasts compare to the last bit (NaN and -0 included). */
-function bits(values: ArrayLike<number>): string {
-  return Buffer.from(Float64Array.from(values as ArrayLike<number>).buffer).toString('hex');
-}
 
 function wave(sensors: number, steps: number, intervalMinutes: number, start: string): TrafficSeries {
   const values = new Float64Array(steps * sensors);
@@ -48,25 +40,6 @@ function fixtureSeries(): TrafficSeries {
     }),
   );
   return createSeries({ values: rows, sensors: ['a', 'b', 'c'], intervalMinutes: 60, start: '2026-01-05T00:00:00Z' });
-}
-
-async function manifestOf(path: string): Promise<Json> {
-  return JSON.parse(await readFile(join(path, 'manifest.json'), 'utf8')) as Json;
-}
-
-/** Rewrites the manifest without its own checksum (as an earlier version or another tool would). */
-async function editManifest(path: string, change: (m: Json) => void): Promise<void> {
-  const m = await manifestOf(path);
-  delete m.manifestSha256;
-  change(m);
-  await writeFile(join(path, 'manifest.json'), JSON.stringify(m));
-}
-
-/** Writes ha.f64 and re-seals the manifest (the file's checksum; its own checksum dropped). */
-async function editTables(path: string, edit: (bytes: Buffer) => Uint8Array): Promise<void> {
-  const bytes = edit(await readFile(join(path, 'ha.f64')));
-  await writeFile(join(path, 'ha.f64'), bytes);
-  await editManifest(path, (m) => (m.files['ha.f64'] = createHash('sha256').update(bytes).digest('hex')));
 }
 
 function asFloats(bytes: Buffer): Float64Array {
@@ -186,11 +159,11 @@ describe("seasonal naive's stream bound is checked at load too", () => {
     await model.save(path);
     model.dispose();
     // inputSteps 12 + 999,988 = 1,000,000 rows × 50 sensors: exactly the bound.
-    await editManifest(path, (m) => (m.config.seasonSteps = 999_988));
+    await resealBundle(path, { manifest: (m) => (m.config.seasonSteps = 999_988) });
     const atBound = await TrafficForecaster.load(path);
     expect(atBound.streamCapacity * 50).toBe(MAX_HISTORICAL_VALUES);
     atBound.dispose();
-    await editManifest(path, (m) => (m.config.seasonSteps = 1_000_000));
+    await resealBundle(path, { manifest: (m) => (m.config.seasonSteps = 1_000_000) });
     const error = await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
     expect(error.message).toMatch(
       /its 'seasonal-naive' stream would keep inputSteps \+ one season = 1000012 rows × 50 sensors = 50000600 readings, past the 50000000 that training allows/,
@@ -210,11 +183,11 @@ describe("seasonal naive's stream bound is checked at load too", () => {
     await model.save(path);
     model.dispose();
     expect((await manifestOf(path)).preprocessing.ha).toBeNull();
-    await editManifest(path, (m) => (m.config.seasonSteps = 999_988));
+    await resealBundle(path, { manifest: (m) => (m.config.seasonSteps = 999_988) });
     const atBound = await TrafficForecaster.load(path);
     expect(atBound.streamCapacity * 50).toBe(MAX_HISTORICAL_VALUES);
     atBound.dispose();
-    await editManifest(path, (m) => (m.config.seasonSteps = 1_000_000));
+    await resealBundle(path, { manifest: (m) => (m.config.seasonSteps = 1_000_000) });
     const error = await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
     expect(error.message).toMatch(/1000012 rows × 50 sensors = 50000600 readings, past the 50000000 that training allows/);
   });
@@ -230,16 +203,18 @@ describe("seasonal naive's stream bound is checked at load too", () => {
     const third = floats.length / 3;
     const json = (values: Float64Array) => Array.from(values, (v) => (Number.isNaN(v) ? null : v));
     await rm(join(path, 'ha.f64'));
-    await editManifest(path, (m) => {
-      const pre = m.preprocessing as Json;
-      pre.ha = {
-        slotsPerDay: (pre.ha as Json).slotsPerDay,
-        table: json(floats.subarray(0, 2 * third)),
-        pooled: json(floats.subarray(2 * third)),
-      };
-      delete pre.byteOrder;
-      delete (m.files as Json)['ha.f64'];
-      (m.config as Json).seasonSteps = 1_000_000;
+    await resealBundle(path, {
+      manifest: (m) => {
+        const pre = m.preprocessing as Json;
+        pre.ha = {
+          slotsPerDay: (pre.ha as Json).slotsPerDay,
+          table: json(floats.subarray(0, 2 * third)),
+          pooled: json(floats.subarray(2 * third)),
+        };
+        delete pre.byteOrder;
+        delete (m.files as Json)['ha.f64'];
+        (m.config as Json).seasonSteps = 1_000_000;
+      },
     });
     const old = await TrafficForecaster.load(path);
     expect(old.streamCapacity).toBe(1_000_012);
@@ -267,48 +242,60 @@ describe('ha.f64 is checked at load', () => {
     [
       'truncated, re-sealed',
       /ha\.f64 holds 1720 bytes; 24 slots a day × 3 sensors × 3 tables take 1728/,
-      (p) => editTables(p, (b) => b.subarray(0, b.length - 8)),
+      (p) => resealBundle(p, { files: { 'ha.f64': (b) => b.subarray(0, b.length - 8) } }),
     ],
     [
       'truncated',
       /'ha\.f64' does not match its checksum/,
       async (p) => writeFile(join(p, 'ha.f64'), (await readFile(join(p, 'ha.f64'))).subarray(0, 100)),
     ],
-    ['longer, re-sealed', /ha\.f64 holds 1736 bytes/, (p) => editTables(p, (b) => Buffer.concat([b, Buffer.alloc(8)]))],
+    [
+      'longer, re-sealed',
+      /ha\.f64 holds 1736 bytes/,
+      (p) => resealBundle(p, { files: { 'ha.f64': (b) => Buffer.concat([b, Buffer.alloc(8)]) } }),
+    ],
     [
       'an infinite cell',
       /cell 5 is Infinity, not a reading/,
-      (p) => editTables(p, (b) => new Uint8Array(asFloats(b).fill(Infinity, 5, 6).buffer)),
+      (p) => resealBundle(p, { files: { 'ha.f64': (b) => new Uint8Array(asFloats(b).fill(Infinity, 5, 6).buffer) } }),
     ],
-    ['a huge cell', /cell 7 is 1e\+300, not a reading/, (p) => editTables(p, (b) => new Uint8Array(asFloats(b).fill(1e300, 7, 8).buffer))],
+    [
+      'a huge cell',
+      /cell 7 is 1e\+300, not a reading/,
+      (p) => resealBundle(p, { files: { 'ha.f64': (b) => new Uint8Array(asFloats(b).fill(1e300, 7, 8).buffer) } }),
+    ],
     [
       'a pooled cell outside its weekday and weekend cells',
       /pooled cell 4 \(slot 1, sensor 1\) is 1000, not the mean/,
-      (p) => editTables(p, (b) => new Uint8Array(asFloats(b).fill(1000, 148, 149).buffer)),
+      (p) => resealBundle(p, { files: { 'ha.f64': (b) => new Uint8Array(asFloats(b).fill(1000, 148, 149).buffer) } }),
     ],
     [
       'a pooled cell NaN where the tables have readings',
       /pooled cell 0 \(slot 0, sensor 0\) is NaN/,
-      (p) => editTables(p, (b) => new Uint8Array(asFloats(b).fill(NaN, 144, 145).buffer)),
+      (p) => resealBundle(p, { files: { 'ha.f64': (b) => new Uint8Array(asFloats(b).fill(NaN, 144, 145).buffer) } }),
     ],
     [
       'missing',
       /ha\.f64 is missing/,
       async (p) => {
         await unlink(join(p, 'ha.f64'));
-        await editManifest(p, (m) => delete m.files['ha.f64']);
+        await resealBundle(p, { manifest: (m) => delete m.files['ha.f64'] });
       },
     ],
     [
       'another file named',
       /not \{ slotsPerDay, file: 'ha\.f64' \}/,
-      (p) => editManifest(p, (m) => (m.preprocessing.ha.file = 'manifest.json')),
+      (p) => resealBundle(p, { manifest: (m) => (m.preprocessing.ha.file = 'manifest.json') }),
     ],
-    ['a file and a JSON table', /not \{ slotsPerDay, file: 'ha\.f64' \}/, (p) => editManifest(p, (m) => (m.preprocessing.ha.table = []))],
+    [
+      'a file and a JSON table',
+      /not \{ slotsPerDay, file: 'ha\.f64' \}/,
+      (p) => resealBundle(p, { manifest: (m) => (m.preprocessing.ha.table = []) }),
+    ],
     [
       'slots per day of another interval',
       /48 slots a day; 60-min steps make 24/,
-      (p) => editManifest(p, (m) => (m.preprocessing.ha.slotsPerDay = 48)),
+      (p) => resealBundle(p, { manifest: (m) => (m.preprocessing.ha.slotsPerDay = 48) }),
     ],
   ];
   for (const [name, message, damage] of cases) {
@@ -364,7 +351,7 @@ describe('bundles saved before ha.f64 (the tables as JSON in manifest.json, @app
     it(`with its JSON table ${name}: E_BUNDLE_CORRUPT`, async () => {
       const path = join(dir, `old-${name.replace(/\W+/g, '-')}`);
       await cp(join(fixtures, 'historical-average-bundle'), path, { recursive: true });
-      await editManifest(path, (m) => change(m.preprocessing.ha));
+      await resealBundle(path, { manifest: (m) => change(m.preprocessing.ha) });
       const error = await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
       expect(error.message).toMatch(message);
     });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { TrafficForecaster } from './forecaster';
 import { IncidentMonitor } from './incident-monitor';
 import { createSeries, selectSensors, sliceSeries, splitSeries } from './series';
 import { generateTrafficNetwork } from './synthetic';
-import { expectCode } from './test-helpers';
+import { expectCode, resealBundle, type BundleJson as Json } from './test-helpers';
 
 // Found by a first-hour review of the SDK: manifest values a forecast depends on, a sensor order that
 // scored silently, readings closer than one interval, an incident monitor without range checks.
@@ -22,8 +22,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-type Json = Record<string, any>;
-
 async function saved(kind: 'ridge' | 'historical-average' | 'gru'): Promise<string> {
   const model = TrafficForecaster.create({ model: kind, hiddenUnits: 4 });
   await model.train(train, { epochs: 1 });
@@ -31,15 +29,6 @@ async function saved(kind: 'ridge' | 'historical-average' | 'gru'): Promise<stri
   await model.save(path);
   model.dispose();
   return path;
-}
-
-/** Rewrites the manifest without its own checksum (as an earlier version or another tool would). */
-async function edit(path: string, change: (m: Json) => void): Promise<void> {
-  const file = join(path, 'manifest.json');
-  const m = JSON.parse(await readFile(file, 'utf8')) as Json;
-  delete m.manifestSha256;
-  change(m);
-  await writeFile(file, JSON.stringify(m));
 }
 
 describe('TrafficForecaster.load checks the values a forecast depends on', () => {
@@ -59,7 +48,7 @@ describe('TrafficForecaster.load checks the values a forecast depends on', () =>
     it(`${name}: E_BUNDLE_CORRUPT`, async () => {
       const path = await saved(kind);
       await TrafficForecaster.load(path).then((m) => m.dispose());
-      await edit(path, change);
+      await resealBundle(path, { manifest: change });
       await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
     });
   }
@@ -167,8 +156,10 @@ describe('missingValue travels from the series to the model and its bundle', () 
     expect(loaded.missingValue).toBe(0);
     withZero.forEach((r, t) => loaded.update({ values: r, time: end - (11 - t) * test.intervalMinutes * 60_000 }));
     expect(await loaded.forecast()).toEqual(a);
-    await edit(path, (m) => {
-      m.preprocessing.missingValue = 'zero';
+    await resealBundle(path, {
+      manifest: (m) => {
+        m.preprocessing.missingValue = 'zero';
+      },
     });
     await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
     for (const m of [model, plain, loaded]) m.dispose();
