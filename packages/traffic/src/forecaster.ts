@@ -31,7 +31,7 @@ import {
 import { featureCount } from './features';
 import { scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizon-metrics';
 import { buildModel, maskedLoss, type NeuralKind } from './models';
-import { fitScaler, type SensorScaler } from './scaler';
+import { fitScaler, stdFloor, type SensorScaler } from './scaler';
 import {
   assertEverySensorObserved,
   checkSeriesShape,
@@ -994,6 +994,13 @@ export class TrafficForecaster {
         !scaler.std.every((v) => finite(v) && v > 0)
       )
         bad('the scaler does not match the sensors');
+      // fitScaler floors every standard deviation; one below the floor (an edited 1e-300) would void the ridge weight bound.
+      const { mean, std } = scaler!;
+      const low = std.findIndex((v, s) => v < stdFloor(mean[s] as number));
+      if (low >= 0)
+        bad(
+          `the standard deviation of sensor '${sensors![low]}' (${std[low]}) is below ${stdFloor(mean[low] as number)}, the least training gives a mean of ${mean[low]}`,
+        );
       // Absent in bundles from before it: little-endian (see MACHINE_BYTE_ORDER).
       const byteOrder = (pre.byteOrder === undefined ? 'little' : pre.byteOrder) as ByteOrder;
       if (byteOrder !== 'little' && byteOrder !== 'big')

@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine, tf } from '@appliedml/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrafficForecaster } from './forecaster';
+import { createSeries } from './series';
 import { generateTrafficNetwork } from './synthetic';
-import { expectCode } from './test-helpers';
+import { expectCode, manifestOf, resealBundle } from './test-helpers';
 
 let dir: string;
 beforeAll(async () => {
@@ -17,20 +17,17 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Writes `weights` as ridge.f64 and re-seals the manifest (its file checksum, its own checksum dropped). */
+/** Edits ridge.f64's weights in place and re-seals the bundle. */
 async function editWeights(path: string, edit: (weights: Float64Array) => void): Promise<void> {
-  const buf = await readFile(join(path, 'ridge.f64'));
-  const weights = new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  edit(weights);
-  const bytes = new Uint8Array(weights.buffer);
-  await writeFile(join(path, 'ridge.f64'), bytes);
-  const manifest = JSON.parse(await readFile(join(path, 'manifest.json'), 'utf8')) as {
-    files: Record<string, string>;
-    manifestSha256?: string;
-  };
-  manifest.files['ridge.f64'] = createHash('sha256').update(bytes).digest('hex');
-  delete manifest.manifestSha256;
-  await writeFile(join(path, 'manifest.json'), JSON.stringify(manifest));
+  await resealBundle(path, {
+    files: {
+      'ridge.f64': (buf) => {
+        const weights = new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+        edit(weights);
+        return new Uint8Array(weights.buffer);
+      },
+    },
+  });
 }
 
 describe('ridge bundle values (SDK fuzz S11)', () => {
@@ -125,6 +122,50 @@ describe('ridge weights no fit makes (T3)', () => {
     const loaded = await TrafficForecaster.load(path);
     expect(loaded.isTrained).toBe(true);
     loaded.dispose();
+    model.dispose();
+  });
+});
+
+describe('a saved standard deviation below what training gives (K1)', () => {
+  const net = generateTrafficNetwork({ sensors: 4, corridorLength: 2, days: 2, incidents: 0, seed: 5 });
+
+  it("is E_BUNDLE_CORRUPT at load: with 1e-300 the weight bound (on the series' scale) no longer bounds the forecast", async () => {
+    const model = TrafficForecaster.create({ model: 'ridge', inputSteps: 6, horizons: [1, 3] });
+    await model.train(net.series, { adjacency: net.adjacency });
+    const fitted = (model as unknown as { fitted: { scaler: { std: number[] }; ridge: { neighbours: number[][]; features: number } } })
+      .fitted;
+    const D = fitted.ridge.features;
+    const j = fitted.ridge.neighbours[0]![0]!;
+    const path = join(dir, 'ridge-tiny-std');
+    await model.save(path);
+    // Sensor j reads only its own window (so its weights pass the bound with a tiny std); sensor 0's
+    // first weight on j's lags is 1e300 on the series' scale of a std of 1e-300: 1 × std[0].
+    await editWeights(path, (w) => {
+      for (let i = 6; i < D; i++) for (let h = 0; h < 3; h++) w[(j * D + i) * 3 + h] = 0;
+      w[(0 * D + 6) * 3] = 1e300 * fitted.scaler.std[0]!;
+    });
+    await resealBundle(path, { manifest: (m) => (m.preprocessing.scaler.std[j] = 1e-300) });
+    const error = await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
+    expect(error.message).toMatch(new RegExp(`standard deviation of sensor '${net.series.sensors[j]}' \\(1e-300\\) is below`));
+    model.dispose();
+  });
+
+  it("is refused just below the floor (max(1e-3 × max(1, |mean|), 1e-6)); a flat sensor's floored std still loads", async () => {
+    const n = net.series.sensors.length;
+    const values = Float64Array.from(net.series.values, (v, i) => (i % n === 1 ? 250 : v)); // sensor 1 flat at 250
+    const series = createSeries({ values, sensors: net.series.sensors, intervalMinutes: 5, start: net.series.start });
+    const model = TrafficForecaster.create({ model: 'ridge', inputSteps: 6, horizons: [1, 3] });
+    await model.train(series, { adjacency: net.adjacency });
+    const path = join(dir, 'ridge-flat');
+    await model.save(path);
+    const std = (await manifestOf(path)).preprocessing.scaler.std as number[];
+    expect(std[1]).toBe(0.25);
+    const loaded = await TrafficForecaster.load(path);
+    expect(loaded.isTrained).toBe(true);
+    loaded.dispose();
+    await resealBundle(path, { manifest: (m) => (m.preprocessing.scaler.std[1] = 0.2499) });
+    const error = await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_CORRUPT');
+    expect(error.message).toMatch(/\(0\.2499\) is below 0\.25, the least training gives a mean of 250/);
     model.dispose();
   });
 });

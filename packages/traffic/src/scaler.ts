@@ -7,6 +7,15 @@ export interface SensorScaler {
   std: number[];
 }
 
+/**
+ * The least standard deviation `fitScaler` gives a sensor of mean `mean`: a flat sensor's scaled values
+ * stay small. Load refuses a saved one below it (every bundle ever saved was floored), as the graph ridge's
+ * weight bound, measured on the series' scale, holds only with it (a hand-edited 1e-300 let a forecast reach 1e300).
+ */
+export function stdFloor(mean: number): number {
+  return Math.max(1e-3 * Math.max(1, Math.abs(mean)), 1e-6);
+}
+
 export function fitScaler(series: TrafficSeries): SensorScaler {
   const n = series.sensors.length;
   const sum = new Float64Array(n);
@@ -40,7 +49,7 @@ export function fitScaler(series: TrafficSeries): SensorScaler {
     const variance = c > 1 ? Math.max(0, (sq[s] as number) / c - m * m) : 0;
     mean.push(m);
     // A floor keeps a flat sensor from blowing up its scaled values.
-    std.push(Math.max(Math.min(Math.sqrt(variance), MAX_READING), 1e-3 * Math.max(1, Math.abs(m)), 1e-6));
+    std.push(Math.max(Math.min(Math.sqrt(variance), MAX_READING), stdFloor(m)));
   }
   return { mean, std };
 }
