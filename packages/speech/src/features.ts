@@ -464,20 +464,35 @@ export function checkSampleRateArgument(rate: unknown, name: string): void {
     );
 }
 
-export function checkFiniteSamples(samples: ArrayLike<number>): void {
-  for (let i = 0; i < samples.length; i++) {
-    const v = samples[i] as number;
-    if (!Number.isFinite(v)) {
-      throw new AppliedMLError('E_INPUT_INVALID', `Sample ${i} is ${v}; audio samples must be finite.`, {
-        details: { sample: i },
-      });
-    }
-    if (Math.abs(v) > MAX_SAMPLE_MAGNITUDE)
+/**
+ * Finite samples no larger than MAX_SAMPLE_MAGNITUDE (what the features can take). A bad one is refused as
+ * `Sample i is v; …` (`details.sample`), or, given `input`, naming it: `<name> has … at index i`
+ * (`details.name`, `details.index`), `input.start` being the index of `samples[0]` in the whole input (a
+ * block of it, as the WAV decoder checks).
+ */
+export function checkFiniteSamples(samples: ArrayLike<number>, input?: { name: string; start?: number }): void {
+  const start = input?.start ?? 0;
+  for (let j = 0; j < samples.length; j++) {
+    const v = samples[j] as number;
+    if (Number.isFinite(v) && Math.abs(v) <= MAX_SAMPLE_MAGNITUDE) continue;
+    const i = start + j;
+    const finite = Number.isFinite(v);
+    const range = `audio samples are expected in [-1, 1] (at most ${MAX_SAMPLE_MAGNITUDE} in size).`;
+    if (input) {
+      const { name } = input;
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `Sample ${i} is ${v}; audio samples are expected in [-1, 1] (at most ${MAX_SAMPLE_MAGNITUDE} in size).`,
-        { details: { sample: i } },
+        finite ? `${name} has a sample of ${v} at index ${i}; ${range}` : `${name} has a non-finite sample (${v}) at index ${i}.`,
+        { details: { name, index: i } },
       );
+    }
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      finite ? `Sample ${i} is ${v}; ${range}` : `Sample ${i} is ${v}; audio samples must be finite.`,
+      {
+        details: { sample: i },
+      },
+    );
   }
 }
 

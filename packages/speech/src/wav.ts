@@ -6,6 +6,7 @@ import {
   MAX_SAMPLE_RATE,
   MIN_SAMPLE_RATE,
   checkAudioSamples,
+  checkFiniteSamples,
   checkSampleRateArgument,
   describeValue,
 } from './features';
@@ -235,23 +236,6 @@ function* walkWav(name: string, total: number): Walk {
   return { ...fmt, dataOffset: data.offset, dataBytes: data.bytes - (data.bytes % fmt.blockAlign) };
 }
 
-/**
- * Finite samples of a size the features can take (as `checkAudioSamples` wants them), refused naming the
- * input; `start` is the index of `samples[0]` in the whole input (a block of it).
- */
-function checkSamples(samples: Float32Array, name: string, start = 0): void {
-  for (let j = 0; j < samples.length; j++) {
-    const v = samples[j] as number;
-    const i = start + j;
-    if (!Number.isFinite(v)) throw invalid(`${name} has a non-finite sample (${v}) at index ${i}.`, { name, index: i });
-    if (Math.abs(v) > MAX_SAMPLE_MAGNITUDE)
-      throw invalid(
-        `${name} has a sample of ${v} at index ${i}; audio samples are expected in [-1, 1] (at most ${MAX_SAMPLE_MAGNITUDE} in size).`,
-        { name, index: i },
-      );
-  }
-}
-
 function tooLong(seconds: number, max: number, name: string): AppliedMLError {
   return new AppliedMLError(
     'E_INPUT_TOO_LARGE',
@@ -302,8 +286,13 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
   checkAudioSamples(samples, 'resample samples');
   checkSampleRateArgument(fromRate, 'fromRate');
   checkSampleRateArgument(toRate, 'toRate');
+  return resampleUnchecked(samples, fromRate, toRate);
+}
+
+/** `resample` of samples and rates already checked (`resample` and the decoder check them once). */
+function resampleUnchecked(samples: Float32Array, fromRate: number, toRate: number): Float32Array {
   if (fromRate === toRate || samples.length === 0) return samples;
-  const r = new StreamingResampler(fromRate, toRate);
+  const r = new SincResampler(fromRate, toRate);
   const head = r.push(samples);
   const tail = r.flush();
   const out = new Float32Array(head.length + tail.length);
@@ -319,6 +308,31 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
  * samples whose filter window is complete, `flush` the rest.
  */
 export class StreamingResampler {
+  private readonly core: SincResampler;
+
+  constructor(fromRate: number, toRate: number) {
+    checkSampleRateArgument(fromRate, 'fromRate');
+    checkSampleRateArgument(toRate, 'toRate');
+    this.core = new SincResampler(fromRate, toRate);
+  }
+
+  push(chunk: Float32Array): Float32Array {
+    if (this.core.flushed) throw invalid('This resampler was flushed: its stream has ended.');
+    checkAudioSamples(chunk, 'A resampler chunk');
+    return this.core.push(chunk);
+  }
+
+  /** End of stream: the output samples still owed (as many in all as `resample` gives for the whole input). */
+  flush(): Float32Array {
+    return this.core.flush();
+  }
+}
+
+/**
+ * The filter of `StreamingResampler`, with no checks of its own: for `resample` and the WAV decoder, whose
+ * samples and rates are checked before (the public check would scan every sample a second time).
+ */
+class SincResampler {
   private readonly ratio: number;
   private readonly scale: number;
   private readonly half: number;
@@ -328,22 +342,16 @@ export class StreamingResampler {
   private received = 0;
   /** Absolute index of the next output sample. */
   private next = 0;
-  private flushed = false;
+  flushed = false;
 
-  constructor(
-    private readonly fromRate: number,
-    private readonly toRate: number,
-  ) {
-    checkSampleRateArgument(fromRate, 'fromRate');
-    checkSampleRateArgument(toRate, 'toRate');
+  constructor(fromRate: number, toRate: number) {
     this.ratio = toRate / fromRate;
     this.scale = Math.min(1, this.ratio) * ROLLOFF;
     this.half = ZEROS / this.scale;
   }
 
+  /** Samples already checked, before `flush`. */
   push(chunk: Float32Array): Float32Array {
-    if (this.flushed) throw invalid('This resampler was flushed: its stream has ended.');
-    checkAudioSamples(chunk, 'A resampler chunk');
     if (chunk.length > 0) {
       if (this.history.length === 0)
         this.history = chunk.slice(); // a copy: a caller may reuse its chunk buffer (audio worklets do)
@@ -363,7 +371,6 @@ export class StreamingResampler {
     return this.produce(end);
   }
 
-  /** End of stream: the output samples still owed (as many in all as `resample` gives for the whole input). */
   flush(): Float32Array {
     if (this.flushed) return new Float32Array(0);
     this.flushed = true;
@@ -411,8 +418,9 @@ const BLOCK_BYTES = 1 << 20;
 
 /**
  * Mono samples from a WAV's data chunk, fed block by block in order: each block of frames is mixed down
- * (the channels' samples in [-1, 1] averaged), checked, and either written to the output or pushed through
- * one `StreamingResampler` (the same output as `resample` of the whole, bit for bit). Memory beyond the
+ * (the channels' samples in [-1, 1] averaged), checked (float ones: integer ones are in range by
+ * construction), and either written to the output or pushed through one resampling filter, unchecked (the
+ * same output as `resample` of the whole, bit for bit). Memory beyond the
  * input is the output and one block: no copy of the file, no 64-bit copy of every sample, and no
  * full-rate mono copy when resampling (wavefile's decoder made all three: 120 s of 768 kHz 16-bit mono,
  * a 184 MB file, peaked at 2.1 GB read to 16 kHz).
@@ -422,7 +430,7 @@ class MonoDecoder {
   private readonly out: Float32Array;
   private written = 0;
   private frame = 0;
-  private readonly resampler: StreamingResampler | undefined;
+  private readonly resampler: SincResampler | undefined;
   private readonly block: Float32Array | undefined;
 
   constructor(
@@ -436,9 +444,9 @@ class MonoDecoder {
       // Audio already at the rate asked for is not resampled: decoded straight into the output.
       this.out = new Float32Array(frames);
     } else {
-      // The rates are checked before, so the resampler refuses nothing (its messages would name its own
-      // arguments, not the file). As many samples in all as `resample` gives.
-      this.resampler = new StreamingResampler(header.sampleRate, rate);
+      // The rates are checked before and every block is checked here, so the filter checks nothing again
+      // (StreamingResampler.push would scan each block a second time). As many samples in all as `resample` gives.
+      this.resampler = new SincResampler(header.sampleRate, rate);
       this.out = new Float32Array(Math.max(1, Math.round((frames * rate) / header.sampleRate)));
       this.block = new Float32Array(this.blockBytes / header.blockAlign);
     }
@@ -471,7 +479,7 @@ class MonoDecoder {
       mono[f] = sum / channels;
     }
     // Integer samples are in [-1, 1] by construction; float ones may be anything.
-    if (format === 3) checkSamples(mono, this.name, this.frame);
+    if (format === 3) checkFiniteSamples(mono, { name: this.name, start: this.frame });
     this.frame += frames;
     if (this.resampler) this.put(this.resampler.push(mono));
     else this.written += frames;
@@ -632,9 +640,9 @@ export function decodeAudioSync(input: Uint8Array | Float32Array, options: ReadA
     if (input.length === 0) throw invalid(`${name} has no samples.`, { name });
     const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
     if (input.length / rate > max) throw tooLong(input.length / rate, max, name);
-    checkSamples(input, name);
+    checkFiniteSamples(input, { name });
     const target = options.targetSampleRate ?? rate;
-    const samples = resample(input, rate, target);
+    const samples = resampleUnchecked(input, rate, target); // samples and rates checked above
     return {
       samples,
       sampleRate: target,
