@@ -12,7 +12,7 @@ export {
 } from './resolver';
 export { downloadFile, type DownloadOptions, type DownloadResult } from './download';
 export { sha256File } from './checksum';
-export { describeFileKind, statRegularFile, type StatRegularFileOptions } from './file-kind';
+export { describeFileKind, statDirectory, statRegularFile, type StatDirectoryOptions, type StatRegularFileOptions } from './file-kind';
 export {
   parseNpy,
   readNpy,
