@@ -125,6 +125,51 @@ function fourcc(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(bytes[at] ?? 0, bytes[at + 1] ?? 0, bytes[at + 2] ?? 0, bytes[at + 3] ?? 0);
 }
 
+/**
+ * The most chunks the walk visits before the data chunk (fmt included). Real writers put a handful there
+ * (fmt, fact, LIST/INFO, bext, iXML, cue, smpl, id3, JUNK/PAD …; a LIST's entries are inside it, skipped
+ * with it); a crafted file of millions of empty chunks took about a second per 100 MB to walk.
+ */
+export const MAX_WAV_CHUNKS = 10_000;
+
+/**
+ * The fmt chunk's checks: an encoding the decoder reads (else E_FORMAT_UNSUPPORTED), then channels, rate
+ * and block alignment. Made as soon as the data chunk is found, before its size is looked at: a µ-law file
+ * that is also truncated or too long is told first what converting it mends.
+ */
+function checkFormat(fmt: Omit<WavHeader, 'dataOffset' | 'dataBytes'>, name: string): void {
+  if (fmt.format !== 1 && fmt.format !== 3) {
+    const what = FORMAT_NAMES[fmt.format] ?? `format tag 0x${fmt.format.toString(16)}`;
+    throw new AppliedMLError(
+      'E_FORMAT_UNSUPPORTED',
+      `${name} is ${what}-encoded; only PCM (8/16/24/32-bit) and IEEE float WAV are read. Convert it, e.g. \`ffmpeg -i in.wav -c:a pcm_s16le out.wav\`.`,
+      { details: { name, formatTag: fmt.format } },
+    );
+  }
+  const pcmOk = fmt.format === 1 && [8, 16, 24, 32].includes(fmt.bitsPerSample);
+  const floatOk = fmt.format === 3 && [32, 64].includes(fmt.bitsPerSample);
+  if (!pcmOk && !floatOk) {
+    throw new AppliedMLError(
+      'E_FORMAT_UNSUPPORTED',
+      `${name}: ${fmt.bitsPerSample}-bit ${fmt.format === 3 ? 'float' : 'PCM'} is not supported.`,
+      {
+        details: { name, bitsPerSample: fmt.bitsPerSample },
+      },
+    );
+  }
+  if (fmt.channels < 1 || fmt.channels > 64) throw invalid(`${name}: ${fmt.channels} channels is not a valid WAV.`, { name });
+  if (fmt.sampleRate < MIN_SAMPLE_RATE || fmt.sampleRate > MAX_SAMPLE_RATE)
+    throw invalid(
+      `${name}: sample rate ${fmt.sampleRate} Hz is out of range (WAV files are read at ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz).`,
+      {
+        name,
+        sampleRate: fmt.sampleRate,
+      },
+    );
+  if (fmt.blockAlign !== (fmt.channels * fmt.bitsPerSample) / 8)
+    throw invalid(`${name}: inconsistent block alignment in the fmt chunk.`, { name });
+}
+
 /** Walks the RIFF chunks and validates what the decoder will rely on. */
 export function parseWavHeader(bytes: Uint8Array, name = 'WAV input'): WavHeader {
   if (!(bytes instanceof Uint8Array))
@@ -157,8 +202,14 @@ function* walkWav(name: string, total: number): Walk {
   let at = 12;
   let fmt: Omit<WavHeader, 'dataOffset' | 'dataBytes'> | undefined;
   let data: { offset: number; bytes: number } | undefined;
-  while (at + 8 <= total) {
+  for (let passed = 0; at + 8 <= total; passed++) {
     const { id, size } = chunkHeader(yield { at, length: 8 });
+    if (passed === MAX_WAV_CHUNKS && id !== 'data')
+      throw invalid(`${name}: more than ${MAX_WAV_CHUNKS} chunks before the data chunk (a WAV file has a few); it is not read further.`, {
+        name,
+        maxChunks: MAX_WAV_CHUNKS,
+        at,
+      });
     const body = at + 8;
     if (id === 'fmt ') {
       if (size < 16 || body + 16 > total) throw invalid(`${name}: the fmt chunk is truncated.`, { name });
@@ -176,6 +227,7 @@ function* walkWav(name: string, total: number): Walk {
       };
     } else if (id === 'data') {
       if (!fmt) throw invalid(`${name}: the data chunk comes before the fmt chunk.`, { name });
+      checkFormat(fmt, name);
       const rest = total - body;
       // Recorders that stream (ffmpeg to a pipe, live capture) cannot go back to write the sizes: they
       // leave 0xFFFFFFFF or 0, or a huge placeholder (SoX 0x7ffff000, arecord 0x7fffff00), and the samples
@@ -184,8 +236,7 @@ function* walkWav(name: string, total: number): Walk {
       const riffUnknown = riff === 0 || riff === 0xffffffff || riff + 8 === body;
       const placeholder = size === 0xffffffff || (size >= 0x7fff0000 && body + size > total);
       if (rest > 0 && (placeholder || (size === 0 && riffUnknown && !(yield* looksLikeChunk(body, total))))) {
-        const align = fmt.blockAlign > 0 ? fmt.blockAlign : 1;
-        data = { offset: body, bytes: rest - (rest % align) };
+        data = { offset: body, bytes: rest - (rest % fmt.blockAlign) }; // blockAlign checked: at least 1
         break;
       }
       if (body + size > total) {
@@ -202,37 +253,10 @@ function* walkWav(name: string, total: number): Walk {
     at = body + size + (size % 2);
   }
   if (!fmt) throw invalid(`${name}: no fmt chunk (truncated header?).`, { name });
-  if (!data) throw invalid(`${name}: no data chunk (truncated file?).`, { name });
-  if (fmt.format !== 1 && fmt.format !== 3) {
-    const what = FORMAT_NAMES[fmt.format] ?? `format tag 0x${fmt.format.toString(16)}`;
-    throw new AppliedMLError(
-      'E_FORMAT_UNSUPPORTED',
-      `${name} is ${what}-encoded; only PCM (8/16/24/32-bit) and IEEE float WAV are read. Convert it, e.g. \`ffmpeg -i in.wav -c:a pcm_s16le out.wav\`.`,
-      { details: { name, formatTag: fmt.format } },
-    );
+  if (!data) {
+    checkFormat(fmt, name);
+    throw invalid(`${name}: no data chunk (truncated file?).`, { name });
   }
-  const pcmOk = fmt.format === 1 && [8, 16, 24, 32].includes(fmt.bitsPerSample);
-  const floatOk = fmt.format === 3 && [32, 64].includes(fmt.bitsPerSample);
-  if (!pcmOk && !floatOk) {
-    throw new AppliedMLError(
-      'E_FORMAT_UNSUPPORTED',
-      `${name}: ${fmt.bitsPerSample}-bit ${fmt.format === 3 ? 'float' : 'PCM'} is not supported.`,
-      {
-        details: { name, bitsPerSample: fmt.bitsPerSample },
-      },
-    );
-  }
-  if (fmt.channels < 1 || fmt.channels > 64) throw invalid(`${name}: ${fmt.channels} channels is not a valid WAV.`, { name });
-  if (fmt.sampleRate < MIN_SAMPLE_RATE || fmt.sampleRate > MAX_SAMPLE_RATE)
-    throw invalid(
-      `${name}: sample rate ${fmt.sampleRate} Hz is out of range (WAV files are read at ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz).`,
-      {
-        name,
-        sampleRate: fmt.sampleRate,
-      },
-    );
-  if (fmt.blockAlign !== (fmt.channels * fmt.bitsPerSample) / 8)
-    throw invalid(`${name}: inconsistent block alignment in the fmt chunk.`, { name });
   return { ...fmt, dataOffset: data.offset, dataBytes: data.bytes - (data.bytes % fmt.blockAlign) };
 }
 
