@@ -20,6 +20,10 @@ export { WASM_DELEGATED_KERNELS, registerBackendFixes } from './kernels/register
 export { disableWasmThreads, enableWasmThreads, maxWasmThreads, wasmThreadsInfo } from './device/wasm-threads';
 export type { WasmThreadsInfo, WasmThreadsOptions } from './device/wasm-threads';
 
+// Byte order
+export { HOST_BYTE_ORDER, hostOrderBytes } from './byte-order';
+export type { ByteOrder, HostOrderBytesOptions } from './byte-order';
+
 // Randomness
 export { createRng, permutation, withSeededRandom } from './random';
 export type { Rng, Seed } from './random';

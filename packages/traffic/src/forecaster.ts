@@ -5,12 +5,15 @@ import {
   checkIntegerOption,
   checkNumberOption,
   fitModel,
+  HOST_BYTE_ORDER,
+  hostOrderBytes,
   initEngine,
   loadBundle,
   predictBatched,
   saveBundle,
   silentLogger,
   tf,
+  type ByteOrder,
   type Device,
   type JsonValue,
   type Logger,
@@ -73,30 +76,17 @@ const TASK = 'traffic-forecasting';
 /** The bundle file of the historical average's tables (float64, `HistoricalAverage.cells`); before, they were JSON in the manifest. */
 const HA_FILE = 'ha.f64';
 
-type ByteOrder = 'little' | 'big';
 /**
- * The byte order of this machine's typed arrays, in which `ha.f64` and `ridge.f64` are written; the
- * manifest records it (`preprocessing.byteOrder`). Bundles from before it are little-endian: every
- * machine that wrote them was x64 or arm64.
- */
-const MACHINE_BYTE_ORDER: ByteOrder = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 'little' : 'big';
-
-/**
- * The float64s of a bundle file written in `order` (its byte length a multiple of 8). In this machine's
- * order: a view of the bytes when `view` and they are aligned (no second copy of up to 400 MB), else a
- * copy; in the other order, a copy with each number's bytes reversed.
+ * The float64s of a bundle file written in `order` (its byte length a multiple of 8), through the
+ * engine's `hostOrderBytes`: in this machine's order (`HOST_BYTE_ORDER`, in which `ha.f64` and
+ * `ridge.f64` are written and which the manifest records as `preprocessing.byteOrder`), a view of the
+ * bytes when `view` and they are aligned (no second copy of up to 400 MB), else a copy; in the other
+ * order, a copy with each number's bytes reversed. Bundles from before the field are little-endian:
+ * every machine that wrote them was x64 or arm64.
  */
 function float64sOf(bytes: Uint8Array, order: ByteOrder, view: boolean): Float64Array {
-  const count = bytes.byteLength / 8;
-  if (order === MACHINE_BYTE_ORDER)
-    return view && bytes.byteOffset % 8 === 0
-      ? new Float64Array(bytes.buffer, bytes.byteOffset, count)
-      : new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float64Array(count);
-  const little = order === 'little';
-  for (let i = 0; i < count; i++) out[i] = data.getFloat64(i * 8, little);
-  return out;
+  const host = hostOrderBytes(bytes, order, 8, { view });
+  return new Float64Array(host.buffer, host.byteOffset, host.byteLength / 8);
 }
 
 export interface TrafficForecasterConfig {
@@ -940,7 +930,7 @@ export class TrafficForecaster {
         clock: fitted.clock,
         // The order ha.f64 and ridge.f64 are written in (load converts from the other one). Its presence
         // also tells load the bundle is newer than 0.1.0 (seasonal naive's stream bound applies).
-        byteOrder: MACHINE_BYTE_ORDER,
+        byteOrder: HOST_BYTE_ORDER,
         scaler: { mean: fitted.scaler.mean, std: fitted.scaler.std },
         ha: fitted.ha ? { slotsPerDay: fitted.ha.slotsPerDay, file: HA_FILE } : null,
         adjacencyNormalized: fitted.adjacencyNormalized,
@@ -1001,7 +991,7 @@ export class TrafficForecaster {
         bad(
           `the standard deviation of sensor '${sensors![low]}' (${std[low]}) is below ${stdFloor(mean[low] as number)}, the least training gives a mean of ${mean[low]}`,
         );
-      // Absent in bundles from before it: little-endian (see MACHINE_BYTE_ORDER).
+      // Absent in bundles from before it: little-endian (see float64sOf).
       const byteOrder = (pre.byteOrder === undefined ? 'little' : pre.byteOrder) as ByteOrder;
       if (byteOrder !== 'little' && byteOrder !== 'big')
         bad(`the byte order of its .f64 files (${describeValue(byteOrder)}) is not 'little' or 'big'`);

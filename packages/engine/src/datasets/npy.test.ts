@@ -134,6 +134,26 @@ describe('parseNpy / writeNpy round trip', () => {
     expect(empty.data.length).toBe(0);
   });
 
+  it('big-endian float16 / float32 / float64 / int64 (as numbers and as BigInts), at an odd offset, in host order', () => {
+    const halves = [0x3c00, 0xc000, 0x7bff, 0x0001];
+    const f2 = new Uint8Array(halves.length * 2);
+    halves.forEach((h, i) => new DataView(f2.buffer).setUint16(i * 2, h, false));
+    const odd = (bytes: Uint8Array): Uint8Array => Buffer.concat([Buffer.alloc(1), bytes]).subarray(1);
+    const half = parseNpy(odd(rawNpy(`{'descr': '>f2', 'fortran_order': False, 'shape': (4,), }`, f2)));
+    expect(Array.from(half.data as Float32Array)).toEqual([1, -2, 65504, 2 ** -24]);
+    expect(Array.from(parseNpy(odd(writeNpy({ data: new Float32Array([1.5, -3]) }, { byteOrder: 'big' }))).data as Float32Array)).toEqual([
+      1.5, -3,
+    ]);
+    expect(
+      Array.from(parseNpy(odd(writeNpy({ data: new Float64Array([Math.PI, -0]) }, { byteOrder: 'big' }))).data as Float64Array),
+    ).toEqual([Math.PI, -0]);
+    const int64 = odd(writeNpy({ data: new BigInt64Array([-(2n ** 53n), 2n ** 40n + 3n, -1n]) }, { byteOrder: 'big' }));
+    expect(Array.from(parseNpy(int64).data as Float64Array)).toEqual([-(2 ** 53), 2 ** 40 + 3, -1]);
+    expect(Array.from(parseNpy(int64, { int64: 'bigint' }).data as BigInt64Array)).toEqual([-(2n ** 53n), 2n ** 40n + 3n, -1n]);
+    const beyond = writeNpy({ data: new BigInt64Array([0n, -(2n ** 53n) - 1n]) }, { byteOrder: 'big' });
+    expect(() => parseNpy(beyond)).toThrow('int64 value -9007199254740993 at flat index 1 exceeds 2^53');
+  });
+
   it('accepts Buffers at any offset (copies, never aliases a misaligned view)', () => {
     const bytes = writeNpy({ data: new Float64Array([1.25, 2.5]) });
     const pool = Buffer.alloc(bytes.length + 3);

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { HOST_BYTE_ORDER, hostOrderBytes } from '../byte-order';
 import { AppliedMLError, describeValue } from '../errors';
 import { checkIntegerOption, checkOptionsObject } from '../option-checks';
 import { statRegularFile } from './file-kind';
@@ -82,7 +83,6 @@ export const NPY_DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
 export const NPY_DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const DTYPE_SIZE: Record<NpyDtype, number> = {
   bool: 1,
@@ -145,7 +145,7 @@ function parseDescr(descr: string): ParsedDescr {
   else if (kind === 'f' && [2, 4, 8].includes(size)) dtype = `float${size * 8}` as NpyDtype;
   if (!dtype) throw unsupported(kind === 'f' ? 'only float16/32/64' : 'unknown kind or size');
   if (order === '|' && size !== 1) throw unsupported("byte order '|' is only valid for 1-byte types");
-  const littleEndian = order === '>' ? false : order === '<' ? true : HOST_LITTLE_ENDIAN;
+  const littleEndian = order === '>' ? false : order === '<' ? true : HOST_BYTE_ORDER === 'little';
   return { dtype, littleEndian };
 }
 
@@ -159,105 +159,61 @@ function float16ToNumber(h: number): number {
 }
 
 function decodeData(bytes: Uint8Array, count: number, dtype: NpyDtype, littleEndian: boolean, int64: 'number' | 'bigint'): NpyData {
-  const size = DTYPE_SIZE[dtype];
-  // Copy into a fresh, aligned buffer: the source view may sit at any offset. (Not `.slice()`:
-  // on a Node Buffer that returns a view, not a copy.)
-  const copy = new Uint8Array(bytes.subarray(0, count * size));
-  const native = littleEndian === HOST_LITTLE_ENDIAN;
-  const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
+  const size = DTYPE_SIZE[dtype] as 1 | 2 | 4 | 8;
+  // A fresh copy in this machine's byte order at the start of its own buffer, so aligned for any typed
+  // array: the source view may sit at any offset, and the file may be of the other byte order.
+  const host = hostOrderBytes(bytes.subarray(0, count * size), littleEndian ? 'little' : 'big', size);
+  const { buffer, byteOffset } = host;
   switch (dtype) {
     case 'bool': {
-      for (let i = 0; i < count; i++) if (copy[i] !== 0) copy[i] = 1;
-      return copy;
+      for (let i = 0; i < count; i++) if (host[i] !== 0) host[i] = 1;
+      return host;
     }
     case 'uint8':
-      return copy;
+      return host;
     case 'int8':
-      return new Int8Array(copy.buffer, 0, count);
+      return new Int8Array(buffer, byteOffset, count);
     case 'float16': {
+      const halves = new Uint16Array(buffer, byteOffset, count);
       const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = float16ToNumber(view.getUint16(i * 2, littleEndian));
+      for (let i = 0; i < count; i++) out[i] = float16ToNumber(halves[i] as number);
       return out;
     }
     case 'int64':
     case 'uint64': {
-      if (int64 === 'bigint') {
-        if (native) return dtype === 'int64' ? new BigInt64Array(copy.buffer, 0, count) : new BigUint64Array(copy.buffer, 0, count);
-        const out = dtype === 'int64' ? new BigInt64Array(count) : new BigUint64Array(count);
-        for (let i = 0; i < count; i++) {
-          out[i] = dtype === 'int64' ? view.getBigInt64(i * 8, littleEndian) : view.getBigUint64(i * 8, littleEndian);
-        }
-        return out;
-      }
+      const exact = dtype === 'int64' ? new BigInt64Array(buffer, byteOffset, count) : new BigUint64Array(buffer, byteOffset, count);
+      if (int64 === 'bigint') return exact;
+      const words = new Uint32Array(buffer, byteOffset, count * 2);
+      const loOff = HOST_BYTE_ORDER === 'little' ? 0 : 1;
       const out = new Float64Array(count);
-      const hiOff = littleEndian ? 4 : 0;
-      const loOff = littleEndian ? 0 : 4;
       for (let i = 0; i < count; i++) {
-        const lo = view.getUint32(i * 8 + loOff, littleEndian);
-        const hi = dtype === 'int64' ? view.getInt32(i * 8 + hiOff, littleEndian) : view.getUint32(i * 8 + hiOff, littleEndian);
+        const lo = words[i * 2 + loOff] as number;
+        const high = words[i * 2 + 1 - loOff] as number;
+        const hi = dtype === 'int64' ? high | 0 : high;
         // |x| <= 2^53 exactly when hi lies in [-2^21, 2^21] (2^21 only with lo = 0).
         if (hi < -2097152 || hi > 2097152 || (hi === 2097152 && lo !== 0)) {
-          const exact = dtype === 'int64' ? view.getBigInt64(i * 8, littleEndian) : view.getBigUint64(i * 8, littleEndian);
           throw new AppliedMLError(
             'E_FORMAT_UNSUPPORTED',
-            `${dtype} value ${exact} at flat index ${i} exceeds 2^53 and cannot be represented exactly as a number; parse with { int64: 'bigint' }.`,
-            { details: { index: i, value: exact.toString() } },
+            `${dtype} value ${exact[i]} at flat index ${i} exceeds 2^53 and cannot be represented exactly as a number; parse with { int64: 'bigint' }.`,
+            { details: { index: i, value: (exact[i] as bigint).toString() } },
           );
         }
         out[i] = hi * 4294967296 + lo;
       }
       return out;
     }
+    case 'int16':
+      return new Int16Array(buffer, byteOffset, count);
+    case 'uint16':
+      return new Uint16Array(buffer, byteOffset, count);
+    case 'int32':
+      return new Int32Array(buffer, byteOffset, count);
+    case 'uint32':
+      return new Uint32Array(buffer, byteOffset, count);
+    case 'float32':
+      return new Float32Array(buffer, byteOffset, count);
     default:
-      break;
-  }
-  if (native) {
-    switch (dtype) {
-      case 'int16':
-        return new Int16Array(copy.buffer, 0, count);
-      case 'uint16':
-        return new Uint16Array(copy.buffer, 0, count);
-      case 'int32':
-        return new Int32Array(copy.buffer, 0, count);
-      case 'uint32':
-        return new Uint32Array(copy.buffer, 0, count);
-      case 'float32':
-        return new Float32Array(copy.buffer, 0, count);
-      case 'float64':
-        return new Float64Array(copy.buffer, 0, count);
-    }
-  }
-  switch (dtype) {
-    case 'int16': {
-      const out = new Int16Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt16(i * 2, littleEndian);
-      return out;
-    }
-    case 'uint16': {
-      const out = new Uint16Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getUint16(i * 2, littleEndian);
-      return out;
-    }
-    case 'int32': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, littleEndian);
-      return out;
-    }
-    case 'uint32': {
-      const out = new Uint32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getUint32(i * 4, littleEndian);
-      return out;
-    }
-    case 'float32': {
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, littleEndian);
-      return out;
-    }
-    default: {
-      const out = new Float64Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, littleEndian);
-      return out;
-    }
+      return new Float64Array(buffer, byteOffset, count);
   }
 }
 
