@@ -117,3 +117,23 @@ describe('Kvasir-SEG files that cannot be read', () => {
     expect(cut.error.message).toMatch(/cut\.jpg: The image is corrupt or truncated \(.*premature end of JPEG image/);
   });
 });
+
+describe('kvasirIds of a folder that cannot be listed (it said "Cannot list <dir>: <system message>", no details)', () => {
+  it("a missing folder, a file in the images folder's place or in root's: E_IO in the engine's words for a folder, details.path and reason", async () => {
+    const flat = join(dir, 'flat');
+    await mkdir(flat, { recursive: true });
+    await writeFile(join(flat, 'images'), 'not a folder');
+    await writeFile(join(dir, 'root-file'), 'not a folder');
+    for (const [root, end, reason] of [
+      [join(dir, 'nowhere'), 'no such directory.', 'ENOENT'],
+      [flat, 'it is a regular file, not a directory.', 'not-a-directory'],
+      [join(dir, 'root-file'), 'a part of the path is not a directory.', 'ENOTDIR'],
+    ] as const) {
+      const images = join(root, 'images');
+      const error = await kvasirIds(root).catch((e: unknown) => e);
+      expect(AppliedMLError.isInstance(error), String(error)).toBe(true);
+      expect((error as AppliedMLError).message).toBe(`Cannot read Kvasir-SEG images folder ${images}: ${end}`);
+      expect([(error as AppliedMLError).code, (error as AppliedMLError).details]).toEqual(['E_IO', { path: images, reason }]);
+    }
+  });
+});

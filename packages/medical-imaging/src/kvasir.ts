@@ -3,7 +3,7 @@
 // model trained on it ships.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError, checkIntegerOption, checkPathArgument, describeValue } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkPathArgument, describeValue, statDirectory } from '@appliedml/engine';
 import type { Sharp } from 'sharp';
 import type { ColorImage, GrayImage } from './gray-image';
 import { loadSharp, mapSharpError } from './image-reader';
@@ -15,14 +15,26 @@ export interface SegmentationSet {
   ids: string[];
 }
 
-/** The sorted image ids of a Kvasir-SEG folder (images/<id>.jpg with masks/<id>.jpg). */
+/**
+ * The sorted image ids of a Kvasir-SEG folder (images/<id>.jpg with masks/<id>.jpg). The images folder is
+ * checked before it is listed (the engine's `statDirectory`): a missing one, a file in its place or one
+ * that cannot be listed is E_IO `Cannot read Kvasir-SEG images folder <dir>: no such directory.` (…),
+ * `details.path` and `details.reason`, as the readers word a file.
+ */
 export async function kvasirIds(root: string): Promise<string[]> {
   checkPathArgument(root, 'root');
+  const images = join(root, 'images');
+  await statDirectory(images, 'Kvasir-SEG images folder');
   let files: string[];
   try {
-    files = await readdir(join(root, 'images'));
+    files = await readdir(images);
   } catch (cause) {
-    throw new AppliedMLError('E_IO', `Cannot list ${join(root, 'images')}: ${(cause as Error).message}`, { cause });
+    // Changed since the check (removed, made unreadable), or a system failure (EMFILE, EIO).
+    const code = (cause as { code?: unknown } | null)?.code;
+    throw new AppliedMLError('E_IO', `Cannot read Kvasir-SEG images folder ${images}: ${(cause as Error).message}`, {
+      cause,
+      details: { path: images, reason: typeof code === 'string' ? code : 'readdir-failed' },
+    });
   }
   return files
     .filter((f) => f.endsWith('.jpg'))
