@@ -4,7 +4,7 @@ import { readMedicalImage } from '../image-reader';
 import { codeOf as code } from '../test-discs';
 import { applyWindow, dicomToColor, dicomToDisplay, dicomToModality } from './dicom-pixels';
 import { MAX_MODALITY_VALUE, MAX_WINDOW } from './dicom-pixels';
-import { MAX_RESCALE_INTERCEPT, MAX_RESCALE_SLOPE, readDicom } from './dicom-reader';
+import { MAX_RESCALE_INTERCEPT, MAX_RESCALE_SLOPE, boundText, readDicom } from './dicom-reader';
 import { EXPLICIT, dataSet, encode, file, text, u16, u32 } from './test-dicom-bytes';
 import type { El } from './test-dicom-bytes';
 
@@ -187,5 +187,35 @@ describe('the window bound covers every modality value the reader gives (review:
     expect(dicomToModality(low)[1]).toBe(-top);
     const lowShown = Array.from(dicomToDisplay(low, { voi: { center: -top, width: 1e9 } }).data);
     expect(lowShown[1]).toBeCloseTo(0.5, 6);
+  });
+});
+
+describe('the rescale and window messages name the bounds their checks enforce (they were literals beside the constants)', () => {
+  it('boundText writes a bound as the docs do', () => {
+    expect([1e6, 1e9, 1e16, 4.3e15, 1000, -2e7].map(boundText)).toEqual(['1e6', '1e9', '1e16', '4.3e15', '1000', '-2e7']);
+  });
+
+  it('a RescaleSlope or RescaleIntercept just past its bound is refused, with that bound in the message; at the bound it is read', async () => {
+    const limits = `(|slope| ≤ ${boundText(MAX_RESCALE_SLOPE)}, |intercept| ≤ ${boundText(MAX_RESCALE_INTERCEPT)})`;
+    expect(limits).toBe('(|slope| ≤ 1e6, |intercept| ≤ 1e9)');
+    const slope = String(MAX_RESCALE_SLOPE + 1);
+    const intercept = String(-(MAX_RESCALE_INTERCEPT + 1));
+    for (const [s, i] of [
+      [slope, '0'],
+      ['1', intercept],
+    ] as const) {
+      const error = await readDicom(rescaledFile(16, [0, 1, 2, 3], s, i)).catch((e: unknown) => e);
+      expect(AppliedMLError.hasCode(error, 'E_INPUT_INVALID'), String(error)).toBe(true);
+      expect((error as Error).message).toBe(`RescaleSlope ${s} / RescaleIntercept ${i} are out of range ${limits}.`);
+    }
+    const edge = await readDicom(rescaledFile(16, [0, 1, 2, 3], String(-MAX_RESCALE_SLOPE), String(MAX_RESCALE_INTERCEPT)));
+    expect(edge.metadata).toMatchObject({ rescaleSlope: -MAX_RESCALE_SLOPE, rescaleIntercept: MAX_RESCALE_INTERCEPT });
+  });
+
+  it('a window past MAX_WINDOW is refused naming MAX_WINDOW', () => {
+    const values = new Float32Array([0, 1]);
+    expect(() => applyWindow(values, 0, MAX_WINDOW * 2)).toThrow(`at most ${boundText(MAX_WINDOW)} (got`);
+    expect(() => applyWindow(values, -MAX_WINDOW * 2, 1)).toThrow(`from -${boundText(MAX_WINDOW)} to ${boundText(MAX_WINDOW)} (got`);
+    expect(boundText(MAX_WINDOW)).toBe('1e16');
   });
 });

@@ -1,7 +1,7 @@
 // From stored DICOM values to modality values (rescale) and display values in [0, 1] (VOI window or
 // LUT, MONOCHROME1 inverted). Colour frames become luminance for the grayscale models.
 import { AppliedMLError, assertInput, checkKnownKeys, describeValue } from '@appliedml/engine';
-import { MAX_RESCALE_INTERCEPT, MAX_RESCALE_SLOPE } from './dicom-reader';
+import { MAX_RESCALE_INTERCEPT, MAX_RESCALE_SLOPE, boundText } from './dicom-reader';
 import type { DicomFrameValues, DicomImage } from './dicom-reader';
 import type { ColorImage, GrayImage } from '../gray-image';
 import { checkValues } from '../preprocess';
@@ -41,7 +41,7 @@ export const MAX_MODALITY_VALUE = (2 ** 32 - 1) * MAX_RESCALE_SLOPE + MAX_RESCAL
  * overflows to Infinity.
  */
 export const MAX_WINDOW = 1e16;
-const MAX_WINDOW_TEXT = '1e16';
+const MAX_WINDOW_TEXT = boundText(MAX_WINDOW);
 
 /** What is wrong with a window (its field and the message), or undefined when it can be applied. */
 function windowProblem(center: unknown, width: unknown, fn: unknown): { field: string; message: string } | undefined {

@@ -380,6 +380,11 @@ type FrameWindow = Pick<DicomFrameValues, 'windowCenter' | 'windowWidth' | 'voiL
 export const MAX_RESCALE_SLOPE = 1e6;
 export const MAX_RESCALE_INTERCEPT = 1e9;
 
+/** A bound in a message as the docs write it: 1e6, 1e16, 4.3e15 (not 1000000). */
+export function boundText(bound: number): string {
+  return Math.abs(bound) >= 1e5 ? bound.toExponential().replace('e+', 'e') : String(bound);
+}
+
 /** One frame's rescale (checked) and window. */
 function frameValues(ds: DataSet, frame: number): DicomFrameValues {
   const slope = groupNumbers(ds, 'x00281053', frame)?.[0] ?? 1;
@@ -391,7 +396,7 @@ function frameValues(ds: DataSet, frame: number): DicomFrameValues {
     Math.abs(intercept) <= MAX_RESCALE_INTERCEPT
   ))
     throw invalid(
-      `RescaleSlope ${slope} / RescaleIntercept ${intercept}${frame > 0 ? ` of frame ${frame}` : ''} are out of range (|slope| ≤ 1e6, |intercept| ≤ 1e9).`,
+      `RescaleSlope ${slope} / RescaleIntercept ${intercept}${frame > 0 ? ` of frame ${frame}` : ''} are out of range (|slope| ≤ ${boundText(MAX_RESCALE_SLOPE)}, |intercept| ≤ ${boundText(MAX_RESCALE_INTERCEPT)}).`,
     );
   const values: DicomFrameValues = { rescaleSlope: slope, rescaleIntercept: intercept };
   const center = groupNumbers(ds, 'x00281050', frame)?.[0];
