@@ -285,6 +285,21 @@ describe('readNumericMatrix', () => {
     expect(Number.isNaN(m.data[3])).toBe(true);
   });
 
+  it('rowLines: the line each row ends on (header, blank lines and quoted line breaks counted), on request', async () => {
+    const input = 'a,b\n1,2\n\n3,"4\n"\n5,6\n';
+    const m = await readNumericMatrix(text(input), { rowLines: true });
+    expect(Array.from(m.rowLines!)).toEqual([2, 5, 6]);
+    const rows = await readCsvAll(text(input));
+    expect(rows.map((row) => csvRowLine(row))).toEqual([2, 5, 6]);
+    expect(Array.from((await readNumericMatrix(text('1\n2\n'), { rowLines: true })).rowLines!)).toEqual([1, 2]);
+    const many = await readNumericMatrix(text(Array.from({ length: 700 }, (_, r) => String(r)).join('\n')), { rowLines: true });
+    expect(many.rowLines!.length).toBe(700);
+    expect(many.rowLines![699]).toBe(700);
+    expect((await readNumericMatrix(text('1\n'))).rowLines).toBeUndefined();
+    const bad = await expectCode(() => readNumericMatrix(text('1\n'), { rowLines: 'yes' as never }), 'E_INPUT_INVALID');
+    expect(bad.message).toBe('rowLines must be true or false (got "yes").');
+  });
+
   it('bad cells, ragged rows, empty input and limits → typed errors', async () => {
     const bad = await expectCode(() => readNumericMatrix(text('1,2\n3,four\n')), 'E_INPUT_INVALID');
     expect(bad.details).toMatchObject({ line: 2, column: '1', value: 'four' });

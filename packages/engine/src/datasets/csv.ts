@@ -74,6 +74,12 @@ export interface NumericMatrix {
   cols: number;
   /** rows × cols values, row-major: value (r, c) is data[r * cols + c]. */
   data: Float64Array;
+  /**
+   * With `rowLines: true`: the 1-based physical line of the file each row ends on (the header, blank
+   * lines and quoted line breaks counted, as `csvRowLine` gives for `readCsv`), for a caller's own
+   * check of the values to point the user at the line to fix.
+   */
+  rowLines?: Uint32Array;
 }
 
 export interface NumericMatrixOptions {
@@ -92,6 +98,8 @@ export interface NumericMatrixOptions {
   /** Safety limit on rows × cols → E_INPUT_TOO_LARGE (default 2^28 = 2 GiB of float64). */
   maxCells?: number;
   maxRecordChars?: number;
+  /** Also return `rowLines`, the line each row ends on (default false: 4 bytes a row not kept). */
+  rowLines?: boolean;
 }
 
 interface OpenedSource {
@@ -399,7 +407,12 @@ export async function readNumericMatrix(source: CsvSource, options: NumericMatri
   let columns: string[] | null = null;
   let cols = -1;
   let rows = 0;
+  if (options.rowLines !== undefined && typeof options.rowLines !== 'boolean')
+    throw new AppliedMLError('E_INPUT_INVALID', `rowLines must be true or false (got ${describeValue(options.rowLines)}).`, {
+      details: { field: 'rowLines' },
+    });
   let data = new Float64Array(1024);
+  let lines = options.rowLines ? new Uint32Array(256) : undefined;
   let label = 'CSV input';
   let first = true;
 
@@ -455,10 +468,18 @@ export async function readNumericMatrix(source: CsvSource, options: NumericMatri
       }
       data[base + c] = value;
     }
+    if (lines) {
+      if (rows === lines.length) {
+        const grown = new Uint32Array(lines.length * 2);
+        grown.set(lines);
+        lines = grown;
+      }
+      lines[rows] = line;
+    }
     rows++;
   }
   if (first) throw new AppliedMLError('E_INPUT_INVALID', `${label}: the CSV is empty.`, { details: { source: label } });
   if (rows === 0)
     throw new AppliedMLError('E_INPUT_INVALID', `${label}: the CSV has a header but no data rows.`, { details: { source: label } });
-  return { columns, rows, cols, data: data.slice(0, rows * cols) };
+  return { columns, rows, cols, data: data.slice(0, rows * cols), ...(lines ? { rowLines: lines.slice(0, rows) } : {}) };
 }
