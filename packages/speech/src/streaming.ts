@@ -1,6 +1,6 @@
 import { AppliedMLError, checkIntegerOption, checkKnownKeys, checkNumberOption, describeValue } from '@appliedml/engine';
 import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, checkFiniteSamples } from './features';
-import { checkVadOptions, definedOnly, detectSpeech, type VadOptions } from './vad';
+import { checkVadOptions, definedOnly, speechSegments, type VadOptions } from './vad';
 import { StreamingResampler } from './wav';
 
 export interface StreamingOptions {
@@ -119,6 +119,12 @@ function stackOf(error: Error): string | undefined {
 
 type Classify = (samples: Float32Array) => { probs: Float32Array; labels: string[] };
 
+/**
+ * How much new audio a stream takes in before it looks for words again (or a 32nd of the audio it holds,
+ * when more): a word is returned at most this much later than after the chunk that completed it.
+ */
+const ANALYSIS_STEP_SECONDS = 0.05;
+
 /** Scores a little outside [0, 1] are rounding (averaged float32 softmax); more is not a probability. */
 const SCORE_SLACK = 1e-3;
 
@@ -177,9 +183,16 @@ function checkClassifyResult(result: unknown): { probs: ArrayLike<number>; label
  * `recognize`. Create it with `SpeechRecognizer.createStream()`.
  */
 export class StreamingRecognizer {
-  private buffer = new Float32Array(0);
+  /**
+   * The audio held, `store[0, held)`, in an array that grows by doubling: a push appends to it (it was
+   * copied whole on every push, as long as the open word).
+   */
+  private store = new Float32Array(0);
+  private held = 0;
   /** Stream position (samples) of buffer[0]. */
   private offset = 0;
+  /** Samples taken in since the VAD last looked at the buffer. */
+  private unseen = 0;
   private closed = false;
   /** Set when `flush` starts: a flush that throws on a word takes no more audio, and a second flush recognises the rest. */
   private ending = false;
@@ -188,6 +201,7 @@ export class StreamingRecognizer {
   private readonly maxWord: number;
   private readonly endSilence: number;
   private readonly keep: number;
+  private readonly step: number;
 
   constructor(
     private readonly rate: number,
@@ -228,6 +242,22 @@ export class StreamingRecognizer {
     this.maxWord = Math.round((options.maxWordSeconds ?? 2) * rate);
     this.endSilence = Math.round((options.endSilenceSeconds ?? 0.25) * rate);
     this.keep = Math.round(0.5 * rate);
+    this.step = Math.round(ANALYSIS_STEP_SECONDS * rate);
+  }
+
+  /** The audio held (a view: copy what outlives the next push). */
+  private get buffer(): Float32Array {
+    return this.store.subarray(0, this.held);
+  }
+
+  private append(samples: Float32Array): void {
+    if (this.held + samples.length > this.store.length) {
+      const grown = new Float32Array(Math.max(2 * this.store.length, this.held + samples.length, this.keep));
+      grown.set(this.buffer);
+      this.store = grown;
+    }
+    this.store.set(samples, this.held);
+    this.held += samples.length;
   }
 
   /**
@@ -235,13 +265,15 @@ export class StreamingRecognizer {
    * milliseconds the resampler still holds come in with the next chunk (all of it after `flush`).
    */
   get seconds(): number {
-    return (this.offset + this.buffer.length) / this.rate;
+    return (this.offset + this.held) / this.rate;
   }
 
   /**
-   * Add samples; returns the words completed by this chunk. E_MODEL_DISPOSED once its recognizer was
-   * disposed. When recognising a word throws after others this chunk completed, those words are in the
-   * error's `details.detections` (read them with `detectionsBefore(error)`), not returned again.
+   * Add samples; returns the words found since the last push (the stream looks for words once 50 ms of
+   * new audio has come, or a 32nd of what it holds, not after every chunk: a word may come up to that
+   * much audio after the chunk that completed it). E_MODEL_DISPOSED once its recognizer was disposed.
+   * When recognising a word throws after others this call found, those words are in the error's
+   * `details.detections` (read them with `detectionsBefore(error)`), not returned again.
    */
   push(chunk: Float32Array): StreamDetection[] {
     this.alive();
@@ -260,10 +292,11 @@ export class StreamingRecognizer {
     }
     // One resampler over the whole stream: resampling chunk by chunk drifted in time and broke up tiny chunks.
     const input = this.resampler ? this.resampler.push(chunk) : chunk;
-    const joined = new Float32Array(this.buffer.length + input.length);
-    joined.set(this.buffer);
-    joined.set(input, this.buffer.length);
-    this.buffer = joined;
+    this.append(input);
+    // The VAD reads the whole buffer: looked at after every tiny chunk (a browser's 128 frames), its cost
+    // grew with the open word (maxWordSeconds 60: slower than real time after 20 s of sound).
+    this.unseen += input.length;
+    if (this.unseen < Math.max(this.step, this.held / 32)) return [];
     return this.drain(false);
   }
 
@@ -275,25 +308,22 @@ export class StreamingRecognizer {
     this.alive();
     if (this.closed) return [];
     this.ending = true;
-    if (this.resampler) {
-      const tail = this.resampler.flush();
-      const joined = new Float32Array(this.buffer.length + tail.length);
-      joined.set(this.buffer);
-      joined.set(tail, this.buffer.length);
-      this.buffer = joined;
-    }
+    if (this.resampler) this.append(this.resampler.flush());
     const out = this.drain(true);
     this.closed = true;
     // The audio stays counted in `seconds` after the buffer is let go.
-    this.offset += this.buffer.length;
-    this.buffer = new Float32Array(0);
+    this.offset += this.held;
+    this.held = 0;
+    this.store = new Float32Array(0);
     return out;
   }
 
   private drain(final: boolean): StreamDetection[] {
+    this.unseen = 0;
     const out: StreamDetection[] = [];
     for (;;) {
-      const segments = detectSpeech(this.buffer, this.rate, this.vad);
+      // Samples checked at push, options at construction.
+      const segments = speechSegments(this.buffer, this.rate, this.vad);
       const first = segments[0];
       if (!first) {
         // Silence: keep only a short tail so a word starting at the chunk edge is not cut.
@@ -360,7 +390,10 @@ export class StreamingRecognizer {
   }
 
   private cut(n: number): void {
-    this.buffer = this.buffer.slice(n);
+    this.store.copyWithin(0, n, this.held);
+    this.held -= n;
     this.offset += n;
+    // After a long word, the array it grew to is let go.
+    if (this.store.length > 4 * Math.max(this.held, this.rate)) this.store = this.store.slice(0, 2 * Math.max(this.held, this.rate));
   }
 }

@@ -91,6 +91,14 @@ export function detectSpeech(samples: Float32Array, sampleRate: number, options:
   checkAudioSamples(samples, 'detectSpeech samples', true);
   checkSampleRateArgument(sampleRate, 'sampleRate');
   checkVadOptions(options);
+  return speechSegments(samples, sampleRate, options);
+}
+
+/**
+ * `detectSpeech` without its checks, for a caller whose samples, rate and options were checked already
+ * (a stream checks each chunk as it comes and its VAD options once, then looks for words many times).
+ */
+export function speechSegments(samples: Float32Array, sampleRate: number, options: VadOptions): Segment[] {
   const o = { ...DEFAULTS, ...definedOnly(options) };
   const frame = Math.max(1, Math.round((o.frameMs * sampleRate) / 1000));
   const hop = Math.max(1, Math.round((o.hopMs * sampleRate) / 1000));

@@ -1,0 +1,80 @@
+// A stream's cost per second of audio does not grow with the open word or shrink with the chunk size.
+// The VAD reads the whole buffer; it ran after every push, so a browser's 128-frame chunks ran it 125
+// times a second over up to maxWordSeconds of audio (default 2 s: 0.15 x real time on noise without any
+// network; maxWordSeconds 60: slower than real time after 20 s of sound, 210 ms for an 8 ms push), and
+// every push copied the whole buffer. Now it looks again after 50 ms of new audio (or a 32nd of what it
+// holds), and a push appends to an array that grows by doubling.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+/** The length of every buffer the VAD read. */
+const analysed: number[] = [];
+
+vi.mock('./vad', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('./vad')>();
+  const record =
+    <F extends (samples: Float32Array, ...rest: never[]) => unknown>(fn: F) =>
+    (samples: Float32Array, ...rest: never[]) => {
+      analysed.push(samples.length);
+      return fn(samples, ...rest);
+    };
+  return {
+    ...actual,
+    detectSpeech: record(actual.detectSpeech),
+    ...('speechSegments' in actual ? { speechSegments: record(actual.speechSegments as typeof actual.detectSpeech) } : {}),
+  };
+});
+
+import { StreamingRecognizer, type StreamDetection } from './streaming';
+
+const RATE = 16_000;
+const good = (): { probs: Float32Array; labels: string[] } => ({ probs: Float32Array.from([0.9, 0.1]), labels: ['a', 'b'] });
+
+/** `seconds` of loud noise (one endless "word" to the VAD), seeded. */
+function noise(seconds: number): Float32Array {
+  let seed = 1;
+  return Float32Array.from({ length: seconds * RATE }, () => 0.3 * ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5));
+}
+
+function feed(stream: StreamingRecognizer, audio: Float32Array, size: number): StreamDetection[] {
+  const found: StreamDetection[] = [];
+  for (let i = 0; i < audio.length; i += size) found.push(...stream.push(audio.subarray(i, i + size)));
+  return [...found, ...stream.flush()];
+}
+
+afterEach(() => {
+  analysed.length = 0;
+});
+
+describe('a stream looks for words once per 50 ms of new audio, not after every chunk', () => {
+  it('128-sample chunks: the VAD runs at most 20 times a second of audio (it ran 125 times)', () => {
+    feed(new StreamingRecognizer(RATE, good), noise(10), 128);
+    expect(analysed.length).toBeGreaterThan(0);
+    expect(analysed.length).toBeLessThanOrEqual(10 * 20 + 10); // + one run a word, and the flush
+  });
+
+  it('maxWordSeconds 60 over 30 s of sound: the audio the VAD reads stays within 40 x the stream (it was quadratic)', () => {
+    const audio = noise(30);
+    const found = feed(new StreamingRecognizer(RATE, good, { maxWordSeconds: 60 }), audio, 128);
+    expect(found).toHaveLength(1); // the one 30 s "word", at flush
+    const read = analysed.reduce((a, b) => a + b, 0);
+    expect(read / audio.length).toBeLessThan(40); // old: about 1,900
+  });
+
+  it('the words and their times are those of pushing the whole stream at once, within a VAD look (50 ms)', () => {
+    const tone = (seconds: number, f: number): Float32Array =>
+      Float32Array.from({ length: seconds * RATE }, (_, i) => 0.4 * Math.sin((2 * Math.PI * f * i) / RATE));
+    const parts = [new Float32Array(RATE / 2), tone(0.4, 300), new Float32Array(RATE / 2), tone(0.3, 500), new Float32Array(RATE)];
+    const audio = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (audio.set(p, at), at + p.length), 0);
+    const whole = feed(new StreamingRecognizer(RATE, good), audio, audio.length);
+    expect(whole).toHaveLength(2);
+    for (const size of [1, 128, 1000]) {
+      const found = feed(new StreamingRecognizer(RATE, good), audio, size);
+      expect(found.map((d) => d.label)).toEqual(whole.map((d) => d.label));
+      found.forEach((d, k) => {
+        expect(Math.abs(d.startSeconds - whole[k]!.startSeconds)).toBeLessThan(0.01);
+        expect(Math.abs(d.endSeconds - whole[k]!.endSeconds)).toBeLessThan(0.01);
+      });
+    }
+  });
+});
