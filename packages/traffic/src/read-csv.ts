@@ -9,7 +9,16 @@ import {
   readNumericMatrix,
   type CsvSource,
 } from '@appliedml/engine';
-import { checkInterval, createSeries, MAX_READING, parseTimeText, toEpochMs, type TrafficSeries } from './series';
+import {
+  checkInterval,
+  checkMissingValue,
+  createSeries,
+  MAX_EPOCH_MS,
+  MAX_READING,
+  parseTimeText,
+  toEpochMs,
+  type TrafficSeries,
+} from './series';
 import { checkTimeZone } from './time-zone';
 
 export interface ReadSeriesOptions {
@@ -94,6 +103,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     });
   checkKnownKeys('readSeriesCsv options', options, READ_SERIES_KEYS);
   const intervalMinutes = checkInterval(options.intervalMinutes);
+  const missingValue = checkMissingValue(options.missingValue);
   if (options.sensorColumn !== undefined || options.valueColumn !== undefined || options.sensors !== undefined)
     return readLongCsv(source, options, intervalMinutes);
   if (options.timestampColumn === undefined) {
@@ -102,7 +112,18 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       allowMissing: true,
       ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
       ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
+      rowLines: true,
     });
+    // Here, not in createSeries, to name the line of the file besides the row of the series.
+    const at = lineLabel(source);
+    for (let i = 0; i < m.data.length; i++) {
+      const v = m.data[i] as number;
+      if (!outOfRange(v, missingValue)) continue;
+      const row = Math.floor(i / m.cols);
+      const line = m.rowLines![row] as number;
+      const sensor = m.columns?.[i % m.cols] ?? `s${i % m.cols}`;
+      throw readingOutOfRange(`${at(line)} (row ${row}), sensor '${sensor}'`, v, { line, row, sensor });
+    }
     return createSeries({
       values: m.data,
       sensors: m.columns ?? m.cols,
@@ -155,11 +176,17 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     }
     times[r] = ms;
     sensors.forEach((name, s) => {
-      readings[r * sensors.length + s] = readingOf(cellText(row[name]), line, name, at);
+      const v = readingOf(cellText(row[name]), line, name, at);
+      if (outOfRange(v, missingValue)) {
+        const time = new Date(ms).toISOString();
+        throw readingOutOfRange(`${at(line)}, sensor '${name}' at ${time}`, v, { line, sensor: name, time });
+      }
+      readings[r * sensors.length + s] = v;
     });
   });
   clock.finish(rows.length, times);
-  return resampleToGrid(times, readings, sensors, intervalMinutes, options.missingValue, clock.timeZone);
+  const span = { at, first: csvRowLine(rows[0]!) ?? 2, last: csvRowLine(rows[rows.length - 1]!) ?? rows.length + 1 };
+  return gridOf(times, readings, sensors, intervalMinutes, missingValue, clock.timeZone, span);
 }
 
 /** Nearest-slot resampling onto a regular grid from the first timestamp (see readSeriesCsv). */
@@ -205,6 +232,20 @@ export function resampleToGrid(
         },
       );
   }
+  return gridOf(times, readings, sensors, intervalMinutes, missingValue, timeZone);
+}
+
+/** resampleToGrid's work, on checked arguments; `span` gives the file lines of the first and last time. */
+function gridOf(
+  times: Float64Array,
+  readings: Float64Array,
+  sensors: string[],
+  intervalMinutes: number,
+  missingValue: number | undefined,
+  timeZone: string | undefined,
+  span?: Span,
+): TrafficSeries {
+  const n = sensors.length;
   return accumulateOnGrid(
     times[0] as number,
     times[times.length - 1] as number,
@@ -215,6 +256,28 @@ export function resampleToGrid(
     (add) => {
       for (let r = 0; r < times.length; r++) for (let s = 0; s < n; s++) add(times[r] as number, s, readings[r * n + s] as number);
     },
+    span,
+  );
+}
+
+/** The file lines of a reader's earliest and latest timestamps, for the message of a span too long to resample. */
+interface Span {
+  at: (line: number) => string;
+  first: number;
+  last: number;
+}
+
+/** Whether a parsed reading is past MAX_READING in size (a missing-value marker past it is no reading). */
+function outOfRange(v: number, missingValue: number | undefined): boolean {
+  return Math.abs(v) > MAX_READING && v !== missingValue;
+}
+
+/** E_INPUT_INVALID for a reading past MAX_READING in size; `where` names the line, sensor and row or time. */
+function readingOutOfRange(where: string, v: number, details: Record<string, unknown>): AppliedMLError {
+  return new AppliedMLError(
+    'E_INPUT_INVALID',
+    `${where} is ${v}; readings must be finite, at most ${MAX_READING} in size (NaN for missing).`,
+    { details: { ...details, value: v } },
   );
 }
 
@@ -232,6 +295,7 @@ function accumulateOnGrid(
   missingValue: number | undefined,
   timeZone: string | undefined,
   fill: (add: (time: number, sensor: number, value: number) => void) => void,
+  span?: Span,
 ): TrafficSeries {
   const n = sensors.length;
   const stepMs = intervalMinutes * 60_000;
@@ -239,8 +303,12 @@ function accumulateOnGrid(
   if (steps > 50_000_000 / n)
     throw new AppliedMLError(
       'E_INPUT_TOO_LARGE',
-      `Resampling spans ${steps} steps of ${intervalMinutes} min; check the interval and timestamps.`,
-      { details: { steps } },
+      `Resampling spans ${steps} steps of ${intervalMinutes} min${
+        span
+          ? `, from ${new Date(first).toISOString()} (${span.at(span.first)}) to ${new Date(last).toISOString()} (line ${span.last})`
+          : ''
+      }; check the interval and timestamps.`,
+      { details: { steps, ...(span ? { firstLine: span.first, lastLine: span.last } : {}) } },
     );
   const sum = new Float64Array(steps * n);
   const count = new Uint32Array(steps * n);
@@ -355,6 +423,13 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
           `${at(line)}: timestamp '${text.slice(0, 40)}' is not ${format === 'mdy' ? 'MM/DD/YYYY HH:mm[:ss]' : 'an ISO 8601 date'} or an epoch number.`,
           { details: { line, column, value: text.slice(0, 40) } },
         );
+      // Past it, the series' times or its forecasts' would not be dates (toEpochMs refused the first one, naming no line).
+      if (Math.abs(ms) > MAX_EPOCH_MS)
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `${at(line)}: timestamp '${text.slice(0, 40)}' is outside the times a series can hold (${new Date(-MAX_EPOCH_MS).toISOString()} to ${new Date(MAX_EPOCH_MS).toISOString()}${numeric ? `, read as epoch ${timeUnit === 's' ? 'seconds' : 'milliseconds'}` : ''}).`,
+          { details: { line, column, value: text.slice(0, 40), reason: 'time-out-of-range' } },
+        );
       if (numeric && timeUnit === 'ms' && ms >= 1e9 && ms < 1e10) secondsLike++;
       if (numeric) {
         numbers++;
@@ -437,6 +512,7 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
     if (dup !== undefined)
       throw new AppliedMLError('E_INPUT_INVALID', `sensors lists '${dup}' twice.`, { details: { field: 'sensors', sensor: dup } });
   }
+  const missingValue = options.missingValue; // checked by readSeriesCsv
   const at = lineLabel(source);
   const clock = timestampReader(ts, options, at);
   const index = new Map<string, number>((wanted ?? []).map((id, i) => [id.trim(), i]));
@@ -444,6 +520,7 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
   const times = new Float64Buffer();
   const which = new Float64Buffer();
   const values = new Float64Buffer();
+  const lines = new Float64Buffer();
   const lastTime: (number | undefined)[] = [];
   let rows = 0;
   let line = (options.header ?? true) ? 1 : 0;
@@ -482,14 +559,21 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
       index.set(id, s);
     }
     const ms = clock.read(cellText(row[ts]), line, lastTime[s]);
+    const v = readingOf(cellText(row[valueCol]), line, valueCol, at);
+    if (outOfRange(v, missingValue)) {
+      const time = new Date(ms).toISOString();
+      throw readingOutOfRange(`${at(line)}, sensor '${id}' at ${time}`, v, { line, sensor: id, time });
+    }
     lastTime[s] = ms;
     times.push(ms);
     which.push(s);
-    values.push(readingOf(cellText(row[valueCol]), line, valueCol, at));
+    values.push(v);
+    lines.push(line);
   }
   if (rows === 0) throw noDataRows(source);
   const t = times.view();
   const sensorOf = which.view();
+  const lineOf = lines.view();
   // Rows by sensor, then time: for the clock's spacing check and the duplicate check below.
   const order = Array.from({ length: t.length }, (_, i) => i).sort(
     (a, b) => (sensorOf[a] as number) - (sensorOf[b] as number) || (t[a] as number) - (t[b] as number),
@@ -505,19 +589,32 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
     const b = order[k] as number;
     if (sensorOf[a] === sensorOf[b] && t[a] === t[b]) {
       const sensor = sensors[sensorOf[b] as number] as string;
-      throw new AppliedMLError('E_INPUT_INVALID', `Sensor '${sensor}' has two rows at ${new Date(t[b] as number).toISOString()}.`, {
-        details: { reason: 'timestamps-duplicated', sensor, time: new Date(t[b] as number).toISOString() },
-      });
+      const [one, two] = [lineOf[a] as number, lineOf[b] as number].sort((x, y) => x - y) as [number, number];
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Sensor '${sensor}' has two rows at ${new Date(t[b] as number).toISOString()} (${at(one)} and line ${two}).`,
+        { details: { reason: 'timestamps-duplicated', sensor, time: new Date(t[b] as number).toISOString(), lines: [one, two] } },
+      );
     }
   }
-  let first = Infinity;
-  let last = -Infinity;
-  for (const ms of t) {
-    if (ms < first) first = ms;
-    if (ms > last) last = ms;
+  let first = 0;
+  let last = 0;
+  for (let i = 1; i < t.length; i++) {
+    if ((t[i] as number) < (t[first] as number)) first = i;
+    if ((t[i] as number) > (t[last] as number)) last = i;
   }
-  return accumulateOnGrid(first, last, sensors, intervalMinutes, options.missingValue, clock.timeZone, (add) => {
-    const v = values.view();
-    for (let i = 0; i < t.length; i++) add(t[i] as number, sensorOf[i] as number, v[i] as number);
-  });
+  const span = { at, first: lineOf[first] as number, last: lineOf[last] as number };
+  return accumulateOnGrid(
+    t[first] as number,
+    t[last] as number,
+    sensors,
+    intervalMinutes,
+    missingValue,
+    clock.timeZone,
+    (add) => {
+      const v = values.view();
+      for (let i = 0; i < t.length; i++) add(t[i] as number, sensorOf[i] as number, v[i] as number);
+    },
+    span,
+  );
 }

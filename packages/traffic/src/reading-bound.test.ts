@@ -145,7 +145,7 @@ describe('the readers refuse a reading past 1e12 before averaging it into a grid
   it('a wide file with timestamps: 2e12 and 0 in one 5-min slot are refused, not averaged to 1e12', async () => {
     const text = 'time,a,big\n2026-01-05T00:00:00Z,1,2e12\n2026-01-05T00:01:00Z,2,0\n2026-01-05T00:05:00Z,3,4\n';
     const e = await expectCode(() => readSeriesCsv(bytes(text), { intervalMinutes: 5, timestampColumn: 'time' }), 'E_INPUT_INVALID');
-    expect(e.message).toContain("Sensor 'big' at 2026-01-05T00:00:00.000Z is 2000000000000");
+    expect(e.message).toContain("Line 2, sensor 'big' at 2026-01-05T00:00:00.000Z is 2000000000000");
     expect(e.details).toMatchObject({ sensor: 'big', value: 2e12 });
     const ok = await readSeriesCsv(bytes(text.replace('2e12', '1e12').replace(',0\n', ',1e12\n')), {
       intervalMinutes: 5,

@@ -90,7 +90,7 @@ function checkReadings(values: Float64Array, sensors: readonly string[], what?: 
 }
 
 /** Latest (and, negated, earliest) time accepted: ten days inside what a Date can hold. */
-const MAX_EPOCH_MS = 8.64e15 - 10 * 86_400_000;
+export const MAX_EPOCH_MS = 8.64e15 - 10 * 86_400_000;
 
 /**
  * Epoch ms of an ISO 8601 date or date-time (the engine's `parseDateCell`): one without an offset is
@@ -265,8 +265,7 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
   }
   if (new Set(sensors).size !== sensors.length) invalid('Sensor ids must be unique.', { sensors: sensors.length });
   const timeZone = input.timeZone === undefined ? undefined : checkTimeZone(input.timeZone);
-  const missing = input.missingValue;
-  if (missing !== undefined && !Number.isFinite(missing)) invalid(`missingValue must be a finite number; got ${String(missing)}.`);
+  const missing = checkMissingValue(input.missingValue);
   if (missing !== undefined) for (let i = 0; i < values.length; i++) if (values[i] === missing) values[i] = NaN;
   checkReadings(values, sensors);
   const series: TrafficSeries = {
@@ -281,6 +280,13 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
   };
   assertEverySensorObserved(series);
   return series;
+}
+
+/** A missing-value marker (e.g. 0) is a finite number, or undefined for none. */
+export function checkMissingValue(missing: unknown): number | undefined {
+  if (missing !== undefined && (typeof missing !== 'number' || !Number.isFinite(missing)))
+    invalid(`missingValue must be a finite number; got ${describeValue(missing)}.`, { field: 'missingValue' });
+  return missing as number | undefined;
 }
 
 /** A sensor with no reading at all cannot be scaled or forecast: E_INPUT_INVALID naming the sensors. */
