@@ -83,6 +83,16 @@ describe('checkLrSchedule', () => {
       expect(refusal(schedule)).toMatchObject({ code: 'E_INPUT_INVALID', details: { field: 'lrSchedule' } });
   });
 
+  it("plateau lowers the rate after patience + 1 epochs without an improvement (as early stopping's patience)", () => {
+    for (const patience of [0, 1, 2]) {
+      const scheduler = new LrScheduler({ type: 'plateau', patience, factor: 0.5 }, 1, 20);
+      const rates = [scheduler.atEpochEnd(1)]; // the first epoch sets the best
+      for (let epoch = 1; epoch < 2 * (patience + 1) + 1; epoch++) rates.push(scheduler.atEpochEnd(1));
+      const lowered = rates.map((rate, epoch) => (epoch > 0 && rate < rates[epoch - 1]! ? epoch : -1)).filter((e) => e >= 0);
+      expect(lowered, `patience ${patience}`).toEqual([patience + 1, 2 * (patience + 1)]);
+    }
+  });
+
   it('LrScheduler checks its schedule too, and takes null as none', () => {
     expect(() => new LrScheduler({ type: 'linear' } as unknown as LrSchedule, 0.1, 3)).toThrow(/lrSchedule.type/);
     expect(new LrScheduler(null, 0.1, 3).atEpochStart(2)).toBe(0.1);

@@ -9,6 +9,12 @@ export type LrSchedule =
   | { type: 'step'; every: number; factor: number }
   | { type: 'exponential'; decay: number }
   | { type: 'cosine'; minLearningRate?: number; warmupEpochs?: number }
+  /**
+   * `plateau`: the rate × `factor` (default 0.5, floored at `minLearningRate`, default 0) after
+   * `patience` + 1 epochs in a row (default 2 + 1) whose monitored value is not below the best so far by
+   * more than `minDelta` (default 1e-4), then the count starts again; as early stopping's `patience`,
+   * which Keras's ReduceLROnPlateau `patience` exceeds by one (Keras `patience: 3` is `patience: 2` here).
+   */
   | { type: 'plateau'; factor?: number; patience?: number; minLearningRate?: number; minDelta?: number }
   | ((epoch: number, learningRate: number) => number);
 
