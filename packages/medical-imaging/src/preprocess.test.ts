@@ -72,3 +72,30 @@ describe('applyNormalization: NaN and ±Infinity pixels (M1)', () => {
     ]);
   });
 });
+
+describe('resizeGray when one axis shrinks and the other enlarges', () => {
+  /** A 1024 × 16 strip, 0 but for a bright 1-pixel column at `column` (a catheter, a fracture line). */
+  const strip = (column: number): GrayImage => {
+    const data = new Float32Array(1024 * 16);
+    for (let y = 0; y < 16; y++) data[y * 1024 + column] = 1;
+    return { width: 1024, height: 16, data };
+  };
+
+  it('averages the columns it shrinks: a thin line is kept at 1/16 (bilinear sampling lost it: 0 everywhere)', () => {
+    const out = resizeGray(strip(100), 64, 64); // 16 columns into each, 16 rows spread over 64
+    for (let y = 0; y < 64; y++)
+      for (let x = 0; x < 64; x++) expect(out.data[y * 64 + x], `${x}, ${y}`).toBeCloseTo(x === 6 ? 1 / 16 : 0, 6);
+  });
+
+  it('is area averaging along x then bilinear along y, as the two one-axis resizes one after the other', () => {
+    const image: GrayImage = { width: 300, height: 20, data: Float32Array.from({ length: 6000 }, (_, i) => Math.sin(i * 0.37) ** 2) };
+    const direct = resizeGray(image, 64, 50).data;
+    const twoSteps = resizeGray(resizeGray(image, 64, 20), 64, 50).data;
+    direct.forEach((v, i) => expect(v).toBeCloseTo(twoSteps[i]!, 6));
+    // and the other way round (enlarge x, shrink y)
+    const tall: GrayImage = { width: 20, height: 300, data: image.data };
+    const directTall = resizeGray(tall, 50, 64).data;
+    const twoStepsTall = resizeGray(resizeGray(tall, 20, 64), 50, 64).data;
+    directTall.forEach((v, i) => expect(v).toBeCloseTo(twoStepsTall[i]!, 6));
+  });
+});

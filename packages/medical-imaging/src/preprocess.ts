@@ -24,8 +24,9 @@ function checkResizeTarget(width: number, height: number): void {
 }
 
 /**
- * Resize to width × height: area averaging when shrinking, bilinear when enlarging. The target is at
- * most 2^28 pixels (E_INPUT_TOO_LARGE).
+ * Resize to width × height: area averaging along an axis that shrinks, bilinear along one that enlarges
+ * (each axis on its own: a strip 1024 wide and 16 high made 64 × 64 averages 16 columns into each). The
+ * target is at most 2^28 pixels (E_INPUT_TOO_LARGE).
  */
 export function resizeGray(image: GrayImage, width: number, height: number): GrayImage {
   checkImage(image);
@@ -37,7 +38,25 @@ export function resizeGray(image: GrayImage, width: number, height: number): Gra
   const src = image.data;
   const W = image.width;
   const H = image.height;
-  if (sx >= 1 && sy >= 1) {
+  if ((sx > 1 && sy < 1) || (sx < 1 && sy > 1)) {
+    // One axis shrinks, the other enlarges: bilinear sampling along the shrinking one read 2 of every sx
+    // columns (a thin line between them vanished), so each axis gets its own weights.
+    const columns = axisTaps(W, width);
+    const rows = axisTaps(H, height);
+    for (let y = 0; y < height; y++) {
+      const row = rows[y]!;
+      for (let x = 0; x < width; x++) {
+        const column = columns[x]!;
+        let sum = 0;
+        for (let i = 0; i < row.index.length; i++) {
+          let line = 0;
+          for (let j = 0; j < column.index.length; j++) line += column.weight[j]! * src[row.index[i]! * W + column.index[j]!]!;
+          sum += row.weight[i]! * line;
+        }
+        out[y * width + x] = sum;
+      }
+    }
+  } else if (sx >= 1 && sy >= 1) {
     for (let y = 0; y < height; y++) {
       const y0 = y * sy;
       const y1 = y0 + sy;
@@ -75,6 +94,35 @@ export function resizeGray(image: GrayImage, width: number, height: number): Gra
     }
   }
   return { width, height, data: out };
+}
+
+/**
+ * The source pixels and weights (summing to 1) of each of `to` output pixels along one axis of `from`
+ * pixels: the pixels the output pixel covers, by the length covered, when shrinking; the two nearest,
+ * bilinear, when enlarging (the same weights as resizeGray's area and bilinear paths).
+ */
+function axisTaps(from: number, to: number): { index: number[]; weight: number[] }[] {
+  const scale = from / to;
+  return Array.from({ length: to }, (_, o) => {
+    if (scale >= 1) {
+      const a = o * scale;
+      const b = a + scale;
+      const index: number[] = [];
+      const weight: number[] = [];
+      let total = 0;
+      for (let i = Math.floor(a); i < Math.min(from, Math.ceil(b)); i++) {
+        const w = Math.min(i + 1, b) - Math.max(i, a);
+        index.push(i);
+        weight.push(w);
+        total += w;
+      }
+      return { index, weight: weight.map((w) => w / total) };
+    }
+    const f = Math.min(from - 1, Math.max(0, (o + 0.5) * scale - 0.5));
+    const i0 = Math.floor(f);
+    const t = f - i0;
+    return { index: [i0, Math.min(from - 1, i0 + 1)], weight: [1 - t, t] };
+  });
 }
 
 /** Throws E_INPUT_INVALID for an image whose data does not match its size or holds NaN/Infinity. */
