@@ -123,7 +123,10 @@ export interface TrafficTrainOptions {
   lrSchedule?: LrSchedule;
   /** Share of the given series (its end) kept for validation and early stopping (default 0.2). Never the test part. */
   valFraction?: number;
-  /** Early-stopping patience in epochs (default 5). */
+  /**
+   * Early-stopping patience in epochs (default 5), the engine's: training stops after patience + 1
+   * epochs in a row without a lower validation loss (Keras's `patience` counts that last epoch too).
+   */
   patience?: number;
   device?: Device;
   logger?: Logger;
