@@ -413,7 +413,11 @@ export class FraudDetector {
     // meanwhile stops it at the next turn.
     const stopIfDisposed = (): void => this.stopIfDisposed('trained; create or load another');
     const turns = eventLoopTurns(50);
-    const pre = await runStepsWithTurns(Preprocessor.fitSteps(data, this.config.preprocess), stopIfDisposed, turns);
+    const pre = await runStepsWithTurns(
+      Preprocessor.fitSteps(data, this.config.preprocess, this.supervised ? 'cyclic' : 'rarity'),
+      stopIfDisposed,
+      turns,
+    );
     const x = await runStepsWithTurns(pre.transformSteps(data), stopIfDisposed, turns);
     if (x.rows < 2) throw new AppliedMLError('E_INPUT_INVALID', `Training needs at least 2 rows (got ${x.rows}).`);
     warnConstantColumns(x, pre, logger);
@@ -752,8 +756,17 @@ export class FraudDetector {
       const t = f.pre.timeValue(data, r, column);
       if (t !== undefined) {
         const d = new Date(t);
-        const weekend = d.getUTCDay() === 0 || d.getUTCDay() === 6;
-        text = `${column} at ${d.toISOString().slice(11, 16)} UTC on a ${weekend ? 'weekend' : 'weekday'} (time of day / week unusual; ${pct})`;
+        const shares = f.pre.timeShares(column, t);
+        if (shares) {
+          // How rare the hour and the weekday were in training: what the detectors saw.
+          const day = WEEKDAYS[d.getUTCDay()] as string;
+          text =
+            `${column} at ${d.toISOString().slice(11, 16)} UTC on a ${day}: ${percent(shares.hour)} of training transactions ` +
+            `in that hour, ${percent(shares.weekday)} on ${day}s (${pct})`;
+        } else {
+          const weekend = d.getUTCDay() === 0 || d.getUTCDay() === 6;
+          text = `${column} at ${d.toISOString().slice(11, 16)} UTC on a ${weekend ? 'weekend' : 'weekday'} (time of day / week unusual; ${pct})`;
+        }
       }
     }
     return { feature: column, share, ...(value !== undefined ? { value } : {}), text };
@@ -1096,6 +1109,8 @@ function warnConstantColumns(x: Matrix, pre: Preprocessor, logger: Logger): void
   const all = new Set<string>();
   for (let c = 0; c < x.cols; c++) {
     const column = (features[c] as { column: string }).column;
+    // A time's rarity is 0 at every hour when training spread evenly, and stays 0 for every later time.
+    if ((features[c] as { name: string }).name.endsWith('_rarity')) continue;
     all.add(column);
     const first = x.data[c] as number;
     for (let r = 1; r < x.rows; r++)
@@ -1110,6 +1125,15 @@ function warnConstantColumns(x: Matrix, pre: Preprocessor, logger: Logger): void
       `${constant.length} input column(s) hold one value in every training row (${constant.slice(0, 8).join(', ')}${constant.length > 8 ? ', …' : ''}): any other value when scoring lies beyond everything the detector saw and scores as extreme. Drop such fields (metadata like a version number) unless a change in them is itself suspicious.`,
       { columns: constant.slice(0, 50) },
     );
+}
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** A share as a percentage that does not round a rare one to 0 % (0.4 %, < 0.1 %). */
+function percent(share: number): string {
+  if (share === 0) return '0%';
+  if (share < 0.001) return '< 0.1%';
+  return share < 0.1 ? `${(share * 100).toFixed(1)}%` : `${Math.round(share * 100)}%`;
 }
 
 function fmt(v: number): string {

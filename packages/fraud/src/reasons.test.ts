@@ -39,7 +39,8 @@ describe('reasons name what is unusual, not what fills the slots', () => {
     const [odd] = await model.predictBatch([{ ...typical, channel: 'pos', at: '2026-01-11T03:10:00Z' }]);
     const text = odd!.reasons.map((r) => r.text).join(' | ');
     expect(text).toMatch(/channel = pos \((\d|< 1)+% of training rows; \d+% of the evidence\)/);
-    expect(text).toMatch(/at at 03:10 UTC on a weekend/);
+    // The time by how rare its hour and weekday were in training (all of them between 08:00 and 20:00).
+    expect(text).toMatch(/at at 03:10 UTC on a Sunday: 0% of training transactions in that hour, \d+% on Sundays \(\d+% of the evidence\)/);
     const [unseen] = await model.predictBatch([{ ...typical, channel: 'phone' }]);
     expect(unseen!.reasons.find((r) => r.feature === 'channel')?.text).toMatch(/channel = phone \(never seen in training/);
     model.dispose();

@@ -28,7 +28,7 @@ describe('readRecords', () => {
     expect(c).toHaveLength(50);
     const model = FraudDetector.create({ detector: 'ecod' });
     await model.train(c);
-    expect(model.featureNames).toEqual(['amount', 'channel=pos', 'channel=web', 'when:hour_sin', 'when:hour_cos', 'when:weekend']);
+    expect(model.featureNames).toEqual(['amount', 'channel=pos', 'channel=web', 'when:hour_rarity', 'when:weekday_rarity']);
     expect(Array.from(model.scores(j))).toEqual(Array.from(model.scores(c)));
     model.dispose();
   });

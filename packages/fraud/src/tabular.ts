@@ -1,4 +1,4 @@
-import { AppliedMLError, parseDateCell, parseNumberCell } from '@appliedml/engine';
+import { AppliedMLError, describeValue, parseDateCell, parseNumberCell } from '@appliedml/engine';
 import { MAX_CELLS, isMatrix, toMatrix, type Matrix } from './matrix';
 import { runSteps, type Steps } from './steps';
 import { epochMs } from './stream';
@@ -59,6 +59,14 @@ interface CategoricalColumn {
   levels: string[] | null;
   buckets: number;
 }
+/**
+ * How a timestamp becomes features: 'cyclic' is hour sin / cos and a weekend flag (supervised
+ * detectors; every state before `encoding` was stored); 'rarity' is how rare the hour (UTC) and the
+ * weekday were in training, −log of their smoothed share against an even spread (unsupervised
+ * detectors: only a rare time is an extreme, whatever the hour's place on the clock).
+ */
+export type TimeEncoding = 'cyclic' | 'rarity';
+
 interface TimestampColumn {
   name: string;
   kind: 'timestamp';
@@ -66,6 +74,11 @@ interface TimestampColumn {
   unit?: 'ms' | 's';
   /** Earliest and latest training time, epoch ms (absent in earlier versions' states: no range check). */
   range?: [number, number];
+  /** The features the time becomes (absent in earlier versions' states: 'cyclic'). */
+  encoding?: TimeEncoding;
+  /** 'rarity' only: training transactions per UTC hour (24) and per UTC weekday (7, Sunday first). */
+  hourCounts?: number[];
+  weekdayCounts?: number[];
 }
 export type FittedColumn = NumericColumn | CategoricalColumn | TimestampColumn;
 
@@ -138,6 +151,29 @@ function shown(v: unknown): string {
   }
 }
 
+/**
+ * A present field value that is not a string, number, boolean or Date (an object, an array, a
+ * function …) is E_INPUT_INVALID naming the row and field: `String(v)` would read ['web'] as 'web'
+ * and every object as the one level '[object Object]'.
+ */
+function checkCell(v: unknown, column: string, row: number, what: string): void {
+  if (MISSING(v) || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) return;
+  const kind = Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    `${what}: row ${row}, field '${column}' holds ${kind} (${describeValue(v, 60)}); a field holds a string, a number, a boolean or a Date (null when missing).`,
+    { details: { row, field: column, reason: 'not-a-scalar' } },
+  );
+}
+
+/** Smoothed share of training times in `counts[bin]`, against an even spread: ≥ 0, 0 unless under half of even. */
+function rarityOf(counts: readonly number[], bin: number): number {
+  let n = 0;
+  for (const c of counts) n += c;
+  const share = ((counts[bin] as number) + 1) / (n + counts.length);
+  return Math.max(0, Math.log(1 / counts.length / share) - Math.LN2);
+}
+
 function toNumber(v: unknown, column: string, row: number): number {
   // Strings in decimal or scientific notation only (Number() would read '0x10' as 16).
   const n = typeof v === 'number' ? v : typeof v === 'string' ? (parseNumberCell(v) ?? NaN) : typeof v === 'boolean' ? Number(v) : NaN;
@@ -181,13 +217,22 @@ function timeLikeName(name: string): boolean {
   );
 }
 
-/** Whether every present value is a number of one epoch unit (2001–2286): 's' or 'ms', else undefined. */
+/** The epoch unit a number lies in (2001–2286): 's' in [1e9, 1e10), 'ms' in [1e12, 1e13), else undefined. */
+function unitOf(n: number): 'ms' | 's' | undefined {
+  return n >= 1e9 && n < 1e10 ? 's' : n >= 1e12 && n < 1e13 ? 'ms' : undefined;
+}
+
+/**
+ * Whether every present number (as a number or decimal text; dates and ISO strings are skipped) is of
+ * one epoch unit: 's' or 'ms', else undefined (also when there are no numbers).
+ */
 function epochUnit(values: unknown[]): 'ms' | 's' | undefined {
   let unit: 'ms' | 's' | undefined;
   for (const v of values) {
-    if (MISSING(v)) continue;
+    if (MISSING(v) || v instanceof Date) continue;
     const n = epochNumber(v);
-    const u = n === undefined ? undefined : n >= 1e9 && n < 1e10 ? 's' : n >= 1e12 && n < 1e13 ? 'ms' : undefined;
+    if (n === undefined && typeof v === 'string' && parseDateCell(v) !== undefined) continue;
+    const u = n === undefined ? undefined : unitOf(n);
     if (u === undefined || (unit !== undefined && u !== unit)) return undefined;
     unit = u;
   }
@@ -214,18 +259,47 @@ function inferKind(values: unknown[], column: string): ColumnKind {
   let dates = 0;
   let seen = 0;
   let stray = -1;
+  // Numbers in each epoch unit, and the first present value that is neither a date nor such a number.
+  const epochs = { s: 0, ms: 0 };
+  const notTime = { s: -1, ms: -1 };
   for (const [i, v] of values.entries()) {
     if (MISSING(v)) continue;
     seen++;
-    if (v instanceof Date) dates++;
-    else if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && parseNumberCell(v) !== undefined)) numeric++;
-    else if (typeof v === 'string' && parseDateCell(v) !== undefined) dates++;
+    let unit: 'ms' | 's' | undefined;
+    let date = false;
+    if (v instanceof Date) date = true;
+    else if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && parseNumberCell(v) !== undefined)) {
+      numeric++;
+      const n = epochNumber(v);
+      unit = n === undefined ? undefined : unitOf(n);
+      if (unit) epochs[unit]++;
+    } else if (typeof v === 'string' && parseDateCell(v) !== undefined) date = true;
     else if (stray < 0) stray = i;
+    if (date) dates++;
+    for (const u of ['s', 'ms'] as const) if (!date && unit !== u && notTime[u] < 0) notTime[u] = i;
   }
   if (seen === 0) return 'numeric';
   if (dates === seen) return 'timestamp';
-  // Epoch numbers in a field named like a time (created_at: 1767571200) are times, not amounts.
-  if (numeric === seen && timeLikeName(column) && epochUnit(values) !== undefined) return 'timestamp';
+  // Epoch numbers in a field named like a time (created_at: 1767571200) are times, not amounts; so are
+  // ISO times beside epoch numbers of one unit (two exporters), which the timestamp reading takes both.
+  const unit = epochs.ms >= epochs.s ? 'ms' : 's';
+  const times = dates + epochs[unit];
+  const timeLike = timeLikeName(column) || dates > 0;
+  if (timeLike && times === seen) return 'timestamp';
+  // A time field with a few values of another kind (0 or -1 for unknown, one row in seconds among
+  // milliseconds, 'N/A') would silently become an amount-like number or hashed codes, and every later
+  // time an outlier: refused, naming the row.
+  if (timeLike && times >= MOSTLY_NUMERIC * seen && (dates > 0 || numeric === seen)) {
+    const row = notTime[unit];
+    const held = dates === 0 ? `epoch ${unit === 's' ? 'seconds' : 'milliseconds'}` : epochs[unit] > 0 ? 'times' : 'dates';
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `training data: field '${column}' holds ${held} in ${times} of ${seen} rows, but row ${row} holds ${shown(values[row])}. ` +
+        `Give unknown times as null, '' or NaN, write every time in one form (ISO 8601, or epoch ${unit === 's' ? 'seconds' : 'milliseconds'} throughout), ` +
+        `or declare the field with preprocess: { schema: { '${column}': 'numeric' } } if it is not a time.`,
+      { details: { row, field: column, reason: 'time-field-mixed' } },
+    );
+  }
   if (numeric === seen) return 'numeric';
   // A numeric field with a few text cells ('N/A', '-', 'unknown') is far more often a missing-value
   // marker than a field of codes: hashing it as a category would silently drop the numbers' meaning.
@@ -289,6 +363,12 @@ export class Preprocessor {
           !(Array.isArray(c.range) && c.range.length === 2 && c.range.every((t) => Number.isFinite(t)) && c.range[0] <= c.range[1])
         )
           throw bad(`timestamp column '${c.name}' has a malformed range`);
+        if (c.encoding !== undefined && c.encoding !== 'cyclic' && c.encoding !== 'rarity')
+          throw bad(`timestamp column '${c.name}' has encoding ${shown(c.encoding)}`);
+        const counts = (v: unknown, n: number): boolean =>
+          Array.isArray(v) && v.length === n && v.every((k) => Number.isSafeInteger(k) && (k as number) >= 0);
+        if (c.encoding === 'rarity' && !(counts(c.hourCounts, 24) && counts(c.weekdayCounts, 7)))
+          throw bad(`timestamp column '${c.name}' needs 24 hour and 7 weekday counts`);
       } else {
         throw bad(`column '${(c as { name: string }).name}' has kind ${shown((c as { kind?: unknown }).kind)}`);
       }
@@ -298,12 +378,15 @@ export class Preprocessor {
   }
 
   /** Fits on training data. */
-  static fit(input: TabularInput, options: PreprocessOptions = {}): Preprocessor {
-    return runSteps(Preprocessor.fitSteps(input, options));
+  static fit(input: TabularInput, options: PreprocessOptions = {}, timeEncoding: TimeEncoding = 'cyclic'): Preprocessor {
+    return runSteps(Preprocessor.fitSteps(input, options, timeEncoding));
   }
 
-  /** `fit` as steps that pause after each column (`runStepsWithTurns` gives the event loop a turn there). */
-  static *fitSteps(input: TabularInput, options: PreprocessOptions = {}): Steps<Preprocessor> {
+  /**
+   * `fit` as steps that pause after each column (`runStepsWithTurns` gives the event loop a turn there).
+   * `timeEncoding` is the detector's choice, not the caller's: see `TimeEncoding`.
+   */
+  static *fitSteps(input: TabularInput, options: PreprocessOptions = {}, timeEncoding: TimeEncoding = 'cyclic'): Steps<Preprocessor> {
     const maxOneHot = options.maxOneHot ?? 32;
     const buckets = options.hashBuckets ?? 16;
     if (!(Number.isInteger(maxOneHot) && maxOneHot >= 0 && maxOneHot <= MAX_ENCODED_WIDTH)) {
@@ -388,6 +471,7 @@ export class Preprocessor {
     const columns: FittedColumn[] = [];
     for (const name of names) {
       const values = records.map((r) => r[name]);
+      values.forEach((v, i) => checkCell(v, name, i, 'training data'));
       const kind = options.schema?.[name] ?? inferKind(values, name);
       if (kind === 'numeric') {
         const present: number[] = [];
@@ -404,13 +488,24 @@ export class Preprocessor {
         const unit = options.timeUnit ?? epochUnit(values) ?? 'ms';
         let lo = Infinity;
         let hi = -Infinity;
+        const hourCounts = new Array<number>(24).fill(0);
+        const weekdayCounts = new Array<number>(7).fill(0);
         values.forEach((v, i) => {
           if (MISSING(v)) return;
           const t = toTime(epochNumber(v) ?? v, name, i, unit);
           if (t < lo) lo = t;
           if (t > hi) hi = t;
+          const d = new Date(t);
+          (hourCounts[d.getUTCHours()] as number)++;
+          (weekdayCounts[d.getUTCDay()] as number)++;
         });
-        columns.push({ name, kind, unit, ...(lo <= hi ? { range: [lo, hi] as [number, number] } : {}) });
+        columns.push({
+          name,
+          kind,
+          unit,
+          ...(lo <= hi ? { range: [lo, hi] as [number, number] } : {}),
+          ...(timeEncoding === 'rarity' ? { encoding: 'rarity' as const, hourCounts, weekdayCounts } : {}),
+        });
       }
       yield;
     }
@@ -427,6 +522,8 @@ export class Preprocessor {
       } else if (c.kind === 'categorical') {
         if (c.levels) for (const l of c.levels) out.push({ name: `${c.name}=${l}`, column: c.name });
         else for (let b = 0; b < c.buckets; b++) out.push({ name: `${c.name}#${b}`, column: c.name });
+      } else if (c.encoding === 'rarity') {
+        out.push({ name: `${c.name}:hour_rarity`, column: c.name }, { name: `${c.name}:weekday_rarity`, column: c.name });
       } else {
         out.push(
           { name: `${c.name}:hour_sin`, column: c.name },
@@ -464,6 +561,20 @@ export class Preprocessor {
     const v = this.rawValue(input, row, column);
     if (!col || col.kind !== 'timestamp' || v === undefined) return undefined;
     return toTime(epochNumber(v) ?? v, column, row, col.unit);
+  }
+
+  /**
+   * For a 'rarity' timestamp column: the share of training times in `t`'s UTC hour and weekday (as
+   * counted, not smoothed), for explanations; undefined for other columns.
+   */
+  timeShares(column: string, t: number): { hour: number; weekday: number } | undefined {
+    const col = this.state.columns.find((c) => c.name === column);
+    if (!col || col.kind !== 'timestamp' || col.encoding !== 'rarity') return undefined;
+    const hours = col.hourCounts as number[];
+    const days = col.weekdayCounts as number[];
+    const n = hours.reduce((a, b) => a + b, 0);
+    const d = new Date(t);
+    return n > 0 ? { hour: (hours[d.getUTCHours()] as number) / n, weekday: (days[d.getUTCDay()] as number) / n } : { hour: 0, weekday: 0 };
   }
 
   /** Transforms to the scaled feature matrix the detectors see. */
@@ -525,6 +636,7 @@ export class Preprocessor {
       let j = r * width;
       for (const c of s.columns) {
         const v = rec[c.name];
+        checkCell(v, c.name, r, 'input');
         if (c.kind === 'numeric') {
           const miss = MISSING(v);
           out[j++] = miss ? 0 : clipScaled((toNumber(v, c.name, r) - c.median) / c.scale);
@@ -545,7 +657,7 @@ export class Preprocessor {
           }
           j += size;
         } else {
-          if (MISSING(v)) j += 3;
+          if (MISSING(v)) j += c.encoding === 'rarity' ? 2 : 3;
           else {
             const n = epochNumber(v);
             const numeric = n !== undefined;
@@ -558,6 +670,11 @@ export class Preprocessor {
                 { details: { row: r, field: c.name, reason: 'timestamp-off-clock' } },
               );
             const d = new Date(t);
+            if (c.encoding === 'rarity') {
+              out[j++] = rarityOf(c.hourCounts as number[], d.getUTCHours());
+              out[j++] = rarityOf(c.weekdayCounts as number[], d.getUTCDay());
+              continue;
+            }
             const hour = d.getUTCHours() + d.getUTCMinutes() / 60;
             out[j++] = Math.sin((2 * Math.PI * hour) / 24);
             out[j++] = Math.cos((2 * Math.PI * hour) / 24);

@@ -1,0 +1,219 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppliedMLError, createRng } from '@appliedml/engine';
+import { describe, expect, it } from 'vitest';
+import { FraudDetector } from './detector';
+import { Preprocessor, type PreprocessorState } from './tabular';
+
+const BASE = Date.UTC(2026, 8, 1);
+const HOUR = 3_600_000;
+
+/** Records with a lognormal amount, a 3-level channel and a time from `at` (uniform over 30 days by default). */
+function records(n: number, seed: number, at?: (rng: { next(): number }) => number): Array<Record<string, unknown>> {
+  const rng = createRng(seed);
+  return Array.from({ length: n }, () => {
+    const z = Math.sqrt(-2 * Math.log(rng.next() + 1e-12)) * Math.cos(2 * Math.PI * rng.next());
+    return {
+      amount: Math.round(Math.exp(3.5 + 0.8 * z) * 100) / 100,
+      channel: ['web', 'pos', 'app'][rng.nextInt(3)],
+      timestamp: new Date(at ? at(rng) : BASE + Math.floor(rng.next() * 30 * 86_400) * 1000).toISOString(),
+    };
+  });
+}
+
+/** Minutes from the nearest of 00:00, 06:00, 12:00, 18:00 UTC: the ends of an hour's sine and cosine. */
+function nearQuarterDay(iso: unknown): boolean {
+  const d = new Date(iso as string);
+  const r = (d.getUTCHours() * 60 + d.getUTCMinutes()) % 360;
+  return Math.min(r, 360 - r) <= 15;
+}
+
+async function caught(p: Promise<unknown> | (() => unknown)): Promise<AppliedMLError> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    if (AppliedMLError.isInstance(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a typed error');
+}
+
+describe('time of day for the unsupervised detectors: how rare the hour was, not where it sits on the clock', () => {
+  it('uniform hours: no alert near 00/06/12/18 UTC more than elsewhere, none blamed on the time', async () => {
+    const train = records(6000, 1);
+    const test = records(6000, 2);
+    for (const detector of ['ecod', 'ensemble'] as const) {
+      const m = FraudDetector.create({ detector, contamination: 0.02 });
+      await m.train(train);
+      expect(m.featureNames).toEqual([
+        'amount',
+        'channel=app',
+        'channel=pos',
+        'channel=web',
+        'timestamp:hour_rarity',
+        'timestamp:weekday_rarity',
+      ]);
+      const preds = await m.predictBatch(test);
+      let near = 0;
+      let nearAlerts = 0;
+      let alerts = 0;
+      test.forEach((t, i) => {
+        const p = preds[i]!;
+        if (p.isFraud) alerts++;
+        if (nearQuarterDay(t.timestamp)) {
+          near++;
+          if (p.isFraud) nearAlerts++;
+        }
+        expect(p.reasons.some((r) => r.feature === 'timestamp')).toBe(false);
+      });
+      // With sin / cos, ECOD flagged 13 % of these rows (0.9 % elsewhere).
+      expect(nearAlerts / near).toBeLessThan(Math.max(0.04, (2 * alerts) / test.length));
+    }
+  });
+
+  it('a rare hour is evidence, and the reason says how rare', async () => {
+    // Training: 08:00–20:00 UTC only, every day.
+    const daytime = (rng: { next(): number }): number =>
+      BASE + Math.floor(rng.next() * 30) * 86_400_000 + Math.floor((8 + 12 * rng.next()) * HOUR);
+    const m = FraudDetector.create({ detector: 'ecod', contamination: 0.02 });
+    await m.train(records(3000, 3, daytime));
+    const [night, day] = await m.predictBatch([
+      { amount: 33, channel: 'web', timestamp: '2026-10-07T03:10:00Z' },
+      { amount: 33, channel: 'web', timestamp: '2026-10-07T13:10:00Z' },
+    ]);
+    expect(night!.score).toBeGreaterThan(day!.score);
+    expect(night!.reasons[0]!.feature).toBe('timestamp');
+    expect(night!.reasons[0]!.text).toMatch(
+      /^timestamp at 03:10 UTC on a Wednesday: 0% of training transactions in that hour, 1[0-9]% on Wednesdays \(\d+% of the evidence\)$/,
+    );
+    expect(day!.reasons.some((r) => r.feature === 'timestamp')).toBe(false);
+  });
+
+  it('supervised detectors keep the hour sine / cosine and weekend flag', async () => {
+    const train = records(400, 4);
+    const labels = train.map((_, i) => (i % 10 === 0 ? 1 : 0));
+    const m = FraudDetector.create({ detector: 'gbt' });
+    await m.train(train, { labels });
+    expect(m.featureNames.slice(-3)).toEqual(['timestamp:hour_sin', 'timestamp:hour_cos', 'timestamp:weekend']);
+  });
+
+  it('a bundle saved before the encoding was stored loads and scores exactly as it did (sin / cos)', async () => {
+    const fixtures = join(__dirname, '__fixtures__');
+    const expected = JSON.parse(await readFile(join(fixtures, 'ecod-timestamp-v1.expected.json'), 'utf8')) as {
+      records: Array<Record<string, unknown>>;
+      scores: number[];
+      reasons: string[][];
+    };
+    const m = await FraudDetector.load(join(fixtures, 'ecod-timestamp-v1'));
+    expect(m.featureNames.slice(-3)).toEqual(['timestamp:hour_sin', 'timestamp:hour_cos', 'timestamp:weekend']);
+    const preds = await m.predictBatch(expected.records);
+    expect(preds.map((p) => p.score)).toEqual(expected.scores);
+    expect(preds.map((p) => p.reasons.map((r) => r.text))).toEqual(expected.reasons);
+  });
+
+  it('a saved rarity encoding round-trips, and malformed counts are E_BUNDLE_CORRUPT', () => {
+    const pre = Preprocessor.fit(records(200, 5), {}, 'rarity');
+    const state = JSON.parse(JSON.stringify(pre.state)) as PreprocessorState;
+    const again = Preprocessor.fromState(state);
+    const probe = records(20, 6);
+    expect(Array.from(again.transform(probe).data)).toEqual(Array.from(pre.transform(probe).data));
+    const col = (s: PreprocessorState): Record<string, unknown> =>
+      s.columns.find((c) => c.kind === 'timestamp') as unknown as Record<string, unknown>;
+    for (const edit of [
+      (c: Record<string, unknown>) => (c.encoding = 'spiral'),
+      (c: Record<string, unknown>) => (c.hourCounts = (c.hourCounts as number[]).slice(1)),
+      (c: Record<string, unknown>) => (c.weekdayCounts = [1, 2, 3, 4, 5, 6, -7]),
+      (c: Record<string, unknown>) => delete c.hourCounts,
+    ]) {
+      const bad = JSON.parse(JSON.stringify(pre.state)) as PreprocessorState;
+      edit(col(bad));
+      let code: string | undefined;
+      try {
+        Preprocessor.fromState(bad);
+      } catch (e) {
+        code = AppliedMLError.isInstance(e) ? e.code : 'untyped';
+      }
+      expect(code).toBe('E_BUNDLE_CORRUPT');
+    }
+  });
+});
+
+describe('a time field with a few values of another kind is refused, naming the row', () => {
+  const base = Date.UTC(2026, 9, 5);
+  const ms = Array.from({ length: 2000 }, (_, i) => ({ amount: 20 + (i % 50), timestamp: base + i * 300_000 }));
+  const poisoned = (value: unknown, field = 'timestamp'): Array<Record<string, unknown>> =>
+    ms.map((r, i) => {
+      const { timestamp, ...rest } = r;
+      return { ...rest, [field]: i === 17 ? value : timestamp };
+    });
+
+  it.each([
+    ['0', 0],
+    ['-1', -1],
+    ['Unix seconds among milliseconds', Math.floor(base / 1000)],
+    ['the text "0"', '0'],
+  ])('epoch milliseconds with one %s', async (_, value) => {
+    const e = await caught(FraudDetector.create({ detector: 'ecod' }).train(poisoned(value)));
+    expect(e.code).toBe('E_INPUT_INVALID');
+    expect(e.message).toContain("field 'timestamp' holds epoch milliseconds in 1999 of 2000 rows, but row 17 holds");
+    expect(e.details).toMatchObject({ row: 17, field: 'timestamp' });
+  });
+
+  it('the same in a createdAt field, and a declared schema still wins', () => {
+    const e = (() => {
+      try {
+        Preprocessor.fit(poisoned(-1, 'createdAt'));
+      } catch (err) {
+        return err as AppliedMLError;
+      }
+      return undefined;
+    })();
+    expect(e?.details).toMatchObject({ row: 17, field: 'createdAt' });
+    expect(Preprocessor.fit(poisoned(-1), { schema: { timestamp: 'numeric' } }).state.columns[1]?.kind).toBe('numeric');
+  });
+
+  it('ISO times with one "N/A", or ISO with one stray number, are refused; ISO beside epoch milliseconds is one timestamp field', async () => {
+    const iso = ms.map((r) => ({ ...r, timestamp: new Date(r.timestamp).toISOString() }));
+    const na = iso.map((r, i) => (i === 5 ? { ...r, timestamp: 'N/A' } : r));
+    const e = await caught(() => Preprocessor.fit(na));
+    expect(e.message).toContain(`field 'timestamp' holds dates in 1999 of 2000 rows, but row 5 holds "N/A"`);
+    expect(e.details).toMatchObject({ row: 5, field: 'timestamp' });
+    const stray = iso.map((r, i) => (i === 9 ? { ...r, timestamp: 0 } : r));
+    expect((await caught(() => Preprocessor.fit(stray))).details).toMatchObject({ row: 9, field: 'timestamp' });
+    // Two exporters: half ISO, half epoch ms. The same times, the same features.
+    const mixed = iso.map((r, i) => (i % 2 ? { ...r, timestamp: ms[i]!.timestamp } : r));
+    const pre = Preprocessor.fit(mixed);
+    expect(pre.state.columns[1]).toMatchObject({ kind: 'timestamp', unit: 'ms' });
+    expect(Array.from(pre.transform(mixed).data)).toEqual(Array.from(Preprocessor.fit(iso).transform(iso).data));
+  });
+});
+
+describe('record fields that are not strings, numbers, booleans or Dates', () => {
+  const train = Array.from({ length: 60 }, (_, i) => ({ amount: 10 + i, channel: ['web', 'pos', 'app'][i % 3] }));
+
+  it.each([
+    ['an array', ['web'], 'an array (["web"])'],
+    ['an object', { a: 1 }, 'an object ({"a":1})'],
+    ['a function', () => 1, 'a function'],
+  ])('%s is refused at training and at scoring, naming the row and field', async (_, value, shownAs) => {
+    const bad = train.map((r, i) => (i === 4 ? { ...r, channel: value } : r));
+    const e = await caught(FraudDetector.create({ detector: 'ecod' }).train(bad));
+    expect(e.code).toBe('E_INPUT_INVALID');
+    expect(e.message).toContain(`training data: row 4, field 'channel' holds ${shownAs}`);
+    expect(e.details).toMatchObject({ row: 4, field: 'channel' });
+    const m = FraudDetector.create({ detector: 'ecod', preprocess: { unknownCategory: 'error' } });
+    await m.train(train);
+    const s = await caught(m.predictBatch([train[0]!, { amount: 12, channel: value }]));
+    expect(s.code).toBe('E_INPUT_INVALID');
+    expect(s.message).toContain(`input: row 1, field 'channel' holds ${shownAs}`);
+    const n = await caught(m.predictBatch([{ amount: value, channel: 'web' }]));
+    expect(n.details).toMatchObject({ row: 0, field: 'amount' });
+  });
+
+  it('strings, numbers, booleans, Dates and missing values still pass', async () => {
+    const m = FraudDetector.create({ detector: 'ecod' });
+    await m.train(train.map((r, i) => ({ ...r, flag: i % 2 === 0, note: i % 5 === 0 ? null : 'x' })));
+    const [p] = await m.predictBatch([{ amount: 12, channel: 'web', flag: true, note: undefined }]);
+    expect(Number.isFinite(p!.score)).toBe(true);
+  });
+});
