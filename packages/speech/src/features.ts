@@ -438,10 +438,25 @@ export function checkAudioSamples(samples: unknown, what: string, float64 = fals
   if (!(samples instanceof Float32Array || (float64 && samples instanceof Float64Array)))
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `${what} must be a Float32Array${float64 ? ' or Float64Array' : ''} of mono audio samples (got ${describeValue(samples)}).`,
+      `${what} must be a Float32Array${float64 ? ' or Float64Array' : ''} of mono audio samples (got ${describeSamples(samples)}).`,
       { details: { field: 'samples' } },
     );
   checkFiniteSamples(samples);
+}
+
+/**
+ * What was given where samples were expected, for a refusal: an array of another type by its name and
+ * length, with the conversion for 16-bit PCM (a microphone's or ffmpeg's `s16le`), which describeValue
+ * wrote as `{"0":12,"1":-40,…}`; anything else as describeValue writes it.
+ */
+export function describeSamples(value: unknown): string {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) return describeValue(value);
+  const type = typeof Buffer !== 'undefined' && Buffer.isBuffer(value) ? 'Buffer' : Object.prototype.toString.call(value).slice(8, -1);
+  const what = `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type} of ${(value as unknown as ArrayLike<unknown>).length} values`;
+  if (value instanceof Int16Array) return `${what}: 16-bit PCM becomes samples with Float32Array.from(pcm, (v) => v / 32768)`;
+  if (value instanceof Uint8Array)
+    return `${what}: a WAV file's bytes go to decodeWav; raw 16-bit little-endian PCM is new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), then / 32768`;
+  return what;
 }
 
 /**

@@ -4,6 +4,7 @@
 // network; maxWordSeconds 60: slower than real time after 20 s of sound, 210 ms for an 8 ms push), and
 // every push copied the whole buffer. Now it looks again after 50 ms of new audio (or a 32nd of what it
 // holds), and a push appends to an array that grows by doubling.
+// And a chunk of another type (a microphone's Int16Array) is refused naming its type and the conversion.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 /** The length of every buffer the VAD read. */
@@ -25,6 +26,7 @@ vi.mock('./vad', async (importOriginal) => {
 });
 
 import { StreamingRecognizer, type StreamDetection } from './streaming';
+import { resample } from './wav';
 
 const RATE = 16_000;
 const good = (): { probs: Float32Array; labels: string[] } => ({ probs: Float32Array.from([0.9, 0.1]), labels: ['a', 'b'] });
@@ -76,5 +78,33 @@ describe('a stream looks for words once per 50 ms of new audio, not after every 
         expect(Math.abs(d.endSeconds - whole[k]!.endSeconds)).toBeLessThan(0.01);
       });
     }
+  });
+});
+
+describe('a chunk of another type says what it is and how to convert it', () => {
+  it('16-bit PCM (Int16Array), PCM bytes (Buffer), a Float64Array, a plain array: E_INPUT_INVALID naming the type', () => {
+    const stream = new StreamingRecognizer(RATE, good);
+    const refusal = (chunk: unknown): string => {
+      try {
+        stream.push(chunk as Float32Array);
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'E_INPUT_INVALID', details: { field: 'chunk' } });
+        return (error as Error).message;
+      }
+      throw new Error('not refused');
+    };
+    expect(refusal(new Int16Array(128))).toBe(
+      'Stream chunks must be Float32Array samples in [-1, 1] (got an Int16Array of 128 values: 16-bit PCM becomes samples with Float32Array.from(pcm, (v) => v / 32768)).',
+    );
+    expect(refusal(Buffer.alloc(256))).toMatch(
+      /\(got a Buffer of 256 values: a WAV file's bytes go to decodeWav; raw 16-bit little-endian PCM is new Int16Array\(bytes\.buffer/,
+    );
+    expect(refusal(new Float64Array(4))).toMatch(/\(got a Float64Array of 4 values\)\.$/);
+    expect(refusal([0.1, 0.2])).toMatch(/\(got an array\)\.$/);
+    expect(stream.seconds).toBe(0);
+    // The helpers that take samples say it the same way.
+    expect(() => resample(new Int16Array(4) as never, 8000, 16000)).toThrow(
+      /^resample samples must be a Float32Array of mono audio samples \(got an Int16Array of 4 values: 16-bit PCM becomes samples with/,
+    );
   });
 });
