@@ -1,0 +1,119 @@
+// Session 20's gate (docs/benchmarks/fraud.md, "Robust standardisation of the ensemble's members"), on the
+// label-free design suites only (generated sets, or with `--real DIR` the scikit-learn tasks; never the 8
+// ADBench sets): the default ensemble's two members, ECOD and the isolation forest, are trained on each
+// training part without labels, and their scores combined two ways from the same member scores — the
+// shipped z-score (each member standardised by its training scores' mean and standard deviation) and the
+// candidate (median and interquartile range / 1.349, the standard deviation where the range is 0) — and
+// the default ensemble itself as a check that the first reproduces it.
+//
+//   npx tsx --conditions=@appliedml/source packages/fraud/bench/normalize-gate.ts [--real DIR] [--out FILE]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { averagePrecision, rocAuc, trainTestSplit } from '@appliedml/engine';
+import { FraudDetector } from '../src/detector';
+import { takeRows } from '../src/matrix';
+import { generatedSets, realSets, type SuiteSet } from './suite-sets';
+
+const HERE = typeof __dirname === 'string' ? __dirname : join(process.cwd(), 'bench');
+
+/** Linear-interpolation quantile of sorted values (numpy's default). */
+function quantile(sorted: Float64Array, q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+}
+
+function meanSd(s: Float64Array): [number, number] {
+  let m = 0;
+  for (const v of s) m += v / s.length;
+  let ss = 0;
+  for (const v of s) ss += (v - m) ** 2;
+  return [m, Math.sqrt(ss / s.length) || 1];
+}
+
+function medianIqr(s: Float64Array): [number, number] {
+  const sorted = Float64Array.from(s).sort();
+  const iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25);
+  return [quantile(sorted, 0.5), iqr > 0 ? iqr / 1.349 : meanSd(s)[1]];
+}
+
+const DESIGNS = ['ensemble (shipped)', 'zscore (mean / sd)', 'robust (median / IQR)'] as const;
+
+async function main(): Promise<void> {
+  const realAt = process.argv.indexOf('--real');
+  const realDir = realAt >= 0 ? process.argv[realAt + 1] : undefined;
+  const sets: SuiteSet[] = realDir ? await realSets(realDir) : generatedSets();
+  const seeds = realDir ? [0, 1, 2] : [0];
+  const families = [...new Set(sets.map((s) => s.family))];
+  const sums = new Map<string, { aucroc: number; aucpr: number; n: number }>();
+  let worstCheck = 0;
+  for (const s of sets) {
+    for (const seed of seeds) {
+      const split = trainTestSplit(s.x.rows, { testFraction: 0.3, seed, stratify: s.y });
+      const train = takeRows(s.x, split.train);
+      const test = takeRows(s.x, split.test);
+      const y = split.test.map((i) => s.y[i] as number);
+      const members = [];
+      for (const detector of ['ecod', 'iforest'] as const) {
+        const m = FraudDetector.create({ detector, seed });
+        await m.train(train);
+        members.push({ train: m.scores(train), test: m.scores(test) });
+        m.dispose();
+      }
+      const shipped = FraudDetector.create({ detector: 'ensemble', seed });
+      await shipped.train(train);
+      const scores: Record<(typeof DESIGNS)[number], Float64Array> = {
+        'ensemble (shipped)': shipped.scores(test),
+        'zscore (mean / sd)': new Float64Array(y.length),
+        'robust (median / IQR)': new Float64Array(y.length),
+      };
+      shipped.dispose();
+      for (const m of members) {
+        const [a, sa] = meanSd(m.train);
+        const [b, sb] = medianIqr(m.train);
+        for (let i = 0; i < y.length; i++) {
+          const v = m.test[i] as number;
+          scores['zscore (mean / sd)'][i] = (scores['zscore (mean / sd)'][i] as number) + (v - a) / sa / members.length;
+          scores['robust (median / IQR)'][i] = (scores['robust (median / IQR)'][i] as number) + (v - b) / sb / members.length;
+        }
+      }
+      for (const d of DESIGNS) {
+        const aucroc = 100 * rocAuc(y, scores[d]);
+        const aucpr = 100 * averagePrecision(y, scores[d]);
+        const key = `${d}|${s.family}`;
+        const acc = sums.get(key) ?? { aucroc: 0, aucpr: 0, n: 0 };
+        sums.set(key, { aucroc: acc.aucroc + aucroc, aucpr: acc.aucpr + aucpr, n: acc.n + 1 });
+      }
+      // The in-script z-score must be the shipped ensemble's ranking.
+      const a = rocAuc(y, scores['ensemble (shipped)']) - rocAuc(y, scores['zscore (mean / sd)']);
+      const b = averagePrecision(y, scores['ensemble (shipped)']) - averagePrecision(y, scores['zscore (mean / sd)']);
+      worstCheck = Math.max(worstCheck, Math.abs(a), Math.abs(b));
+    }
+  }
+  const rows = DESIGNS.map((d) => {
+    const fam = families.map((f) => {
+      const a = sums.get(`${d}|${f}`) ?? { aucroc: 0, aucpr: 0, n: 1 };
+      return { family: f, aucroc: a.aucroc / a.n, aucpr: a.aucpr / a.n };
+    });
+    const aucroc = fam.reduce((t, f) => t + f.aucroc, 0) / fam.length;
+    const aucpr = fam.reduce((t, f) => t + f.aucpr, 0) / fam.length;
+    return { design: d, aucroc, aucpr, figure: (aucroc + aucpr) / 2, fam };
+  });
+  console.log(
+    `${sets.length} sets, ${families.length} families, seeds ${seeds.join(',')}; largest |shipped − in-script z-score| AUC difference ${worstCheck.toExponential(2)}`,
+  );
+  for (const r of rows)
+    console.log(
+      `${r.design} | ${r.aucroc.toFixed(2)} / ${r.aucpr.toFixed(2)} → ${r.figure.toFixed(2)} | ${r.fam.map((f) => `${f.family} ${f.aucroc.toFixed(1)} / ${f.aucpr.toFixed(1)}`).join(' | ')}`,
+    );
+  const outAt = process.argv.indexOf('--out');
+  const out =
+    outAt >= 0 && process.argv[outAt + 1]
+      ? (process.argv[outAt + 1] as string)
+      : join(HERE, `../../../.bench-out/fraud-normalize-gate${realDir ? '-real' : ''}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ sets: sets.length, seeds, worstCheck, rows }, null, 1));
+}
+
+void main();
