@@ -200,6 +200,35 @@ describe('model bundles', () => {
     m.dispose();
   });
 
+  it('a schema version that is no whole number from 1 is E_BUNDLE_CORRUPT, not "upgrade the engine" (nor loaded)', async () => {
+    const target = join(dir, 'bundle');
+    const m = model();
+    await saveBundle(target, input(m));
+    m.dispose();
+    const manifestPath = join(target, 'manifest.json');
+    const manifest = unsealedManifest(await readFile(manifestPath, 'utf8'));
+    const { schemaVersion: _dropped, ...withoutVersion } = manifest;
+    for (const edited of [
+      withoutVersion,
+      { ...manifest, schemaVersion: '1' },
+      { ...manifest, schemaVersion: 0 },
+      { ...manifest, schemaVersion: 0.5 },
+    ]) {
+      await writeFile(manifestPath, JSON.stringify(edited));
+      await expectCode(loadBundle(target), 'E_BUNDLE_CORRUPT', /manifest\.json has no schema version, a whole number from 1 \(got /);
+    }
+    await writeFile(manifestPath, JSON.stringify({ ...manifest, schemaVersion: 2 }));
+    await expectCode(
+      loadBundle(target),
+      'E_BUNDLE_INCOMPATIBLE',
+      /schema version 2; this engine reads up to 1\. Upgrade @appliedml\/engine\./,
+    );
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    const loaded = await loadBundle(target);
+    expect(loaded.manifest.schemaVersion).toBe(1);
+    for (const net of Object.values(loaded.models)) net.dispose();
+  });
+
   it('refuses a topology that does not fit its weights without leaking the half-built network', async () => {
     const target = join(dir, 'bundle');
     const m = model();

@@ -284,7 +284,11 @@ function parseManifest(text: string, dir: string): BundleManifest {
   if (!isRecord(m) || m.format !== BUNDLE_FORMAT) {
     throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json is not an appliedml bundle manifest.`, { details: { dir } });
   }
-  if (typeof m.schemaVersion !== 'number' || m.schemaVersion > BUNDLE_SCHEMA_VERSION) {
+  // Every engine wrote a whole number from 1: anything else is damage or an edit, not a newer format
+  // (it was E_BUNDLE_INCOMPATIBLE "Upgrade @appliedml/engine", or, for 0 or 0.5, loaded).
+  if (!Number.isInteger(m.schemaVersion) || (m.schemaVersion as number) < 1)
+    throw corruptManifest(dir, `has no schema version, a whole number from 1 (got ${describeValue(m.schemaVersion)})`, 'schemaVersion');
+  if ((m.schemaVersion as number) > BUNDLE_SCHEMA_VERSION) {
     throw new AppliedMLError(
       'E_BUNDLE_INCOMPATIBLE',
       `Bundle ${dir} has schema version ${describeValue(m.schemaVersion)}; this engine reads up to ${BUNDLE_SCHEMA_VERSION}. Upgrade @appliedml/engine.`,
