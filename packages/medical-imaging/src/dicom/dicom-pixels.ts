@@ -218,17 +218,44 @@ export function applyWindowInto(
   return out;
 }
 
-export function minMaxScale(values: Float32Array, out: Float32Array = new Float32Array(values.length)): Float32Array {
+/**
+ * `values` scaled from their min..max to [0, 1]. With `skip`, the values it marks (padding) are left out
+ * of the min and max and clamped to [0, 1] with the rest.
+ */
+export function minMaxScale(values: Float32Array, out: Float32Array = new Float32Array(values.length), skip?: Uint8Array): Float32Array {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    if (skip?.[i]) continue;
+    const v = values[i]!;
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
   const range = hi - lo;
-  if (range > 0) for (let i = 0; i < values.length; i++) out[i] = (values[i]! - lo) / range;
-  else out.fill(0);
+  if (!(range > 0)) out.fill(0);
+  else if (skip) for (let i = 0; i < values.length; i++) out[i] = Math.min(1, Math.max(0, (values[i]! - lo) / range));
+  else for (let i = 0; i < values.length; i++) out[i] = (values[i]! - lo) / range;
   return out;
+}
+
+/**
+ * The pixels of a grayscale frame whose stored value is the Pixel Padding Value (or within its range to
+ * the Pixel Padding Range Limit), or undefined when the file declares no padding or no pixel has it.
+ */
+function paddingMask(image: DicomImage, frame: number): Uint8Array | undefined {
+  const { pixelPaddingValue: value, pixelPaddingRangeLimit: limit } = image.metadata;
+  if (typeof value !== 'number' || image.samplesPerPixel !== 1) return undefined;
+  const lo = typeof limit === 'number' ? Math.min(value, limit) : value;
+  const hi = typeof limit === 'number' ? Math.max(value, limit) : value;
+  const stored = frameAt(image, frame);
+  const mask = new Uint8Array(stored.length);
+  let any = false;
+  for (let i = 0; i < stored.length; i++) {
+    const v = Number(stored[i]);
+    if (v >= lo && v <= hi) mask[i] = 1;
+    any ||= mask[i] === 1;
+  }
+  return any ? mask : undefined;
 }
 
 /**
@@ -263,7 +290,7 @@ export function dicomToDisplay(image: DicomImage, options: DisplayOptions = {}):
       const index = Math.min(data.length - 1, Math.max(0, Math.round(values[i]!) - firstMapped));
       out[i] = Math.min(1, data[index]! * scale);
     }
-  } else out = minMaxScale(values);
+  } else out = minMaxScale(values, new Float32Array(values.length), color ? undefined : paddingMask(image, frame)); // padding left out of min..max
   if (!color && meta.photometricInterpretation === 'MONOCHROME1') for (let i = 0; i < out.length; i++) out[i] = 1 - out[i]!;
   return { width: image.columns, height: image.rows, data: out };
 }

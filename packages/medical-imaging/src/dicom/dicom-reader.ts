@@ -60,6 +60,12 @@ export interface DicomMetadata {
   /** VOI LUT Function (0028,1056) of the window, when the file names one the reader knows. */
   voiLutFunction?: 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
   voiLut?: VoiLut;
+  /**
+   * Pixel Padding Value (0028,0120) and Pixel Padding Range Limit (0028,0121), stored values: the pixels
+   * outside the scanned area (a CT's circle, -2000 or -3024 HU), left out of `dicomToDisplay`'s min..max.
+   */
+  pixelPaddingValue?: number;
+  pixelPaddingRangeLimit?: number;
   manufacturer?: string;
   /**
    * Enhanced multi-frame objects whose Per-frame Functional Groups carry a frame's own rescale or
@@ -328,6 +334,13 @@ function intAttr(ds: DataSet, tag: string, name: string): number | undefined {
     return Number(text);
   }
   return ds.uint16(tag);
+}
+
+/** A US or SS element (the VR written, else the Pixel Representation's), undefined when absent or not 2 bytes. */
+function pixelValueAttr(ds: DataSet, tag: string, signed: boolean): number | undefined {
+  const el = ds.elements[tag];
+  if (!el || el.length !== 2) return undefined;
+  return (el.vr === undefined ? signed : el.vr === 'SS') ? ds.int16(tag) : ds.uint16(tag);
 }
 
 function numbers(ds: DataSet, tag: string): number[] | undefined {
@@ -797,6 +810,12 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
     if (first.voiLutFunction) metadata.voiLutFunction = first.voiLutFunction;
   }
   if (lut) metadata.voiLut = lut;
+  const padding = pixelValueAttr(ds, 'x00280120', signed);
+  if (padding !== undefined) {
+    metadata.pixelPaddingValue = padding;
+    const limit = pixelValueAttr(ds, 'x00280121', signed);
+    if (limit !== undefined) metadata.pixelPaddingRangeLimit = limit;
+  }
   if (perFrame) metadata.perFrame = perFrame;
   const manufacturer = str(ds, 'x00080070');
   if (manufacturer) metadata.manufacturer = manufacturer.trim();
