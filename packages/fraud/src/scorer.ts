@@ -329,8 +329,12 @@ export class TransactionScorer {
     this.assertReady();
     const out: TransactionScore[] = new Array<TransactionScore>(txs.length);
     const order = byTime(txs, this.features.options.timeUnit);
-    const rows = order.map((i) => this.features.update(txs[i] as Transaction));
-    const preds = await this.detector.predictBatch(rows);
+    // A failure while scoring (a batch over the size limit, say) puts every card the batch changed back.
+    const features = this.features;
+    const { rows, preds } = await features.batch(async () => {
+      const rows = order.map((i) => features.update(txs[i] as Transaction));
+      return { rows, preds: await this.detector.predictBatch(rows) };
+    });
     this.widenClock(txs);
     order.forEach((i, k) => {
       const row = rows[k] as TransactionFeatureRow;
@@ -350,13 +354,17 @@ export class TransactionScorer {
     checkClock(txs, this.features.options.timeUnit, this.clock, 'Evaluation');
     const y = checkLabels(labels, txs, true);
     this.assertReady();
-    this.widenClock(txs);
     const order = byTime(txs, this.features.options.timeUnit);
-    const rows = order.map((i) => this.features.update(txs[i] as Transaction));
-    return this.detector.evaluate(
-      rows,
-      order.map((i) => y[i] as number),
-    );
+    const features = this.features;
+    const evaluation = await features.batch(async () => {
+      const rows = order.map((i) => features.update(txs[i] as Transaction));
+      return this.detector.evaluate(
+        rows,
+        order.map((i) => y[i] as number),
+      );
+    });
+    this.widenClock(txs);
+    return evaluation;
   }
 
   /** E_MODEL_NOT_TRAINED / E_MODEL_DISPOSED before a batch enters the card state, not after. */

@@ -47,6 +47,8 @@ interface EntityState {
   /** When each merchant / country was first seen, parallel to the lists. */
   merchantSince: number[];
   countrySince: number[];
+  /** When the card was last seen, as a count of updates: its place in the least-recently-seen order. */
+  seq: number;
 }
 
 /** A card's state as saved: first-seen times as [name, time] pairs (absent in states saved before them). */
@@ -194,6 +196,17 @@ function median(values: number[], count: number): number {
 export class TransactionFeatures {
   readonly options: Required<StreamFeatureOptions>;
   private readonly entities = new Map<string, EntityState>();
+  /** Updates so far: each card's `seq`. */
+  private seq = 0;
+  /**
+   * One iterator over the cards for forgetting the least recently seen, kept between updates: a new
+   * `keys()` each time starts at the table's first slot and skips every card deleted since V8 last
+   * rehashed it (up to ~170 µs an update with millions of distinct cards). Everything before this
+   * iterator's place has been forgotten or moved to the end, so its next card is always the oldest.
+   */
+  private evictor: Iterator<string> | undefined;
+  /** During `batch`: each card's state before the batch first changed it (null: it was not there). */
+  private journal: Map<string, EntityState | null> | undefined;
   /** Version 1 (a card state saved before version 2): a zero median gives a ratio of 1, as it was learnt. */
   private version = FEATURE_VERSION;
 
@@ -308,6 +321,7 @@ export class TransactionFeatures {
         countries: [...v.countries!],
         merchantSince: since(v.merchants!, v.merchantFirstSeen),
         countrySince: since(v.countries!, v.countryFirstSeen),
+        seq: ++f.seq,
       });
     }
     const version = state.version ?? 1;
@@ -393,8 +407,10 @@ export class TransactionFeatures {
     const t = transactionTime(tx, this.options.timeUnit);
     const row = this.rowOf(tx, t);
     let e = this.entities.get(tx.card);
+    if (this.journal && !this.journal.has(tx.card)) this.journal.set(tx.card, e ? copyEntity(e) : null);
     if (e) this.entities.delete(tx.card);
-    else e = { times: [], amounts: [], merchants: [], countries: [], merchantSince: [], countrySince: [] };
+    else e = { times: [], amounts: [], merchants: [], countries: [], merchantSince: [], countrySince: [], seq: 0 };
+    e.seq = ++this.seq;
     this.entities.set(tx.card, e);
     // Keep times ordered: a late transaction is inserted in place.
     const i = countUpTo(e.times, t);
@@ -406,16 +422,70 @@ export class TransactionFeatures {
     }
     remember(e.merchants, e.merchantSince, tx.merchant, t, this.options.maxSeenPerEntity);
     remember(e.countries, e.countrySince, tx.country, t, this.options.maxSeenPerEntity);
-    if (this.entities.size > this.options.maxEntities) {
-      const oldest = this.entities.keys().next().value;
-      if (oldest !== undefined) this.entities.delete(oldest);
-    }
+    if (this.entities.size > this.options.maxEntities) this.forgetOldest();
     return row;
+  }
+
+  /** Forgets the least recently seen card. */
+  private forgetOldest(): void {
+    let next = this.evictor?.next();
+    if (!next || next.done) {
+      this.evictor = this.entities.keys();
+      next = this.evictor.next();
+    }
+    if (next.done) return;
+    const oldest = next.value;
+    // Forgotten, not changed: the state object itself is what the batch's undo puts back.
+    if (this.journal && !this.journal.has(oldest)) this.journal.set(oldest, this.entities.get(oldest) ?? null);
+    this.entities.delete(oldest);
+  }
+
+  /**
+   * Runs `work` (which may update cards, and wait) and keeps its changes only if it succeeds: when it
+   * throws or rejects, every card it changed, added or forgot is put back as it was, in its place in the
+   * least-recently-seen order. The cost is a copy of each card the batch touches, not of the whole state.
+   * Batches do not nest.
+   */
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    if (this.journal) throw new AppliedMLError('E_INTERNAL', 'TransactionFeatures batches do not nest.');
+    const journal = new Map<string, EntityState | null>();
+    this.journal = journal;
+    try {
+      return await work();
+    } catch (error) {
+      this.undo(journal);
+      throw error;
+    } finally {
+      this.journal = undefined;
+    }
+  }
+
+  private undo(journal: Map<string, EntityState | null>): void {
+    const kept: Array<[string, EntityState]> = [];
+    for (const [card, e] of this.entities) if (!journal.has(card)) kept.push([card, e]);
+    for (const [card, e] of journal) if (e) kept.push([card, e]);
+    kept.sort((a, b) => a[1].seq - b[1].seq);
+    this.entities.clear();
+    for (const [card, e] of kept) this.entities.set(card, e);
+    this.evictor = undefined;
   }
 
   reset(): void {
     this.entities.clear();
+    this.evictor = undefined;
   }
+}
+
+function copyEntity(e: EntityState): EntityState {
+  return {
+    times: [...e.times],
+    amounts: [...e.amounts],
+    merchants: [...e.merchants],
+    countries: [...e.countries],
+    merchantSince: [...e.merchantSince],
+    countrySince: [...e.countrySince],
+    seq: e.seq,
+  };
 }
 
 /** How many of the ordered `times` are at or before `t` (scanning from the latest: late arrivals are rare). */
