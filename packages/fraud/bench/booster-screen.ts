@@ -10,27 +10,19 @@
 //   FRAUD_SCREEN_OUT=.bench-out/fraud-booster-screen.json
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { averagePrecision, kFold, rocAuc } from '@appliedml/engine';
+import { AppliedMLError, averagePrecision, kFold, rocAuc } from '@appliedml/engine';
 import { loadAdbench } from '../src/adbench';
 import { ADBENCH_SEEDS, adbenchSplit } from '../src/adbench-split';
 import { fitForest, scoreForest } from '../src/forest';
 import { fitGbt, scoreGbt, type GbtOptions } from '../src/gbt';
 import { takeRows } from '../src/matrix';
+import { GBT_CANDIDATES } from './gbt-candidates';
 
 const HERE = typeof __dirname === 'string' ? __dirname : join(process.cwd(), 'bench');
 
 /** gbt-select.ts's `symmetric` candidate: CatBoost-like oblivious depth-6 trees, early-stopped. */
-const OBLIVIOUS: GbtOptions = {
-  growth: 'symmetric',
-  maxDepth: 6,
-  learningRate: 0.05,
-  l2: 3,
-  minLeafRows: 1,
-  featureFraction: 1,
-  trees: 1000,
-  patience: 100,
-  forest: false,
-};
+const OBLIVIOUS: GbtOptions = { ...GBT_CANDIDATES['symmetric'] };
+if (OBLIVIOUS.growth !== 'symmetric') throw new AppliedMLError('E_INPUT_INVALID', "gbt-candidates.ts has no 'symmetric' candidate.");
 
 type Scores = Record<'lw' | 'ob' | 'forest', Float64Array>;
 
