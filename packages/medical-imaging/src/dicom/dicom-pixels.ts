@@ -114,13 +114,21 @@ function valuesOf(image: DicomImage, frame: number): DicomFrameValues {
 
 /**
  * Modality values (stored × RescaleSlope + RescaleIntercept, e.g. Hounsfield units) of one frame
- * (with the frame's own rescale in an enhanced multi-frame object: `metadata.perFrame`).
+ * (with the frame's own rescale in an enhanced multi-frame object: `metadata.perFrame`), or, for a
+ * grayscale file with a Modality LUT Sequence (`metadata.modalityLut`), each stored value mapped
+ * through it (values below its first mapped value take its first entry, above its range its last).
  */
 export function dicomToModality(image: DicomImage, frame = 0): Float32Array {
   checkDicomImage(image, 'dicomToModality');
   const data = frameAt(image, frame);
-  const { rescaleSlope: slope, rescaleIntercept: intercept } = valuesOf(image, frame);
   const out = new Float32Array(data.length);
+  const lut = image.metadata.modalityLut;
+  if (image.samplesPerPixel === 1 && image.metadata.perFrame === undefined && lut && lut.data.length > 0) {
+    const last = lut.data.length - 1;
+    for (let i = 0; i < data.length; i++) out[i] = lut.data[Math.min(last, Math.max(0, Number(data[i]) - lut.firstMapped))]!;
+    return out;
+  }
+  const { rescaleSlope: slope, rescaleIntercept: intercept } = valuesOf(image, frame);
   for (let i = 0; i < data.length; i++) out[i] = data[i]! * slope + intercept;
   return out;
 }

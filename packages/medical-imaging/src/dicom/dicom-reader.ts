@@ -61,6 +61,12 @@ export interface DicomMetadata {
   voiLutFunction?: 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
   voiLut?: VoiLut;
   /**
+   * The Modality LUT Sequence (0028,3000), which some CR / XA / US files give instead of RescaleSlope and
+   * RescaleIntercept: `dicomToModality` maps each stored value through it (it was ignored, so the file's
+   * window, written for its output, was applied to the stored values).
+   */
+  modalityLut?: VoiLut;
+  /**
    * Pixel Padding Value (0028,0120) and Pixel Padding Range Limit (0028,0121), stored values: the pixels
    * outside the scanned area (a CT's circle, -2000 or -3024 HU), left out of `dicomToDisplay`'s min..max.
    */
@@ -438,8 +444,9 @@ function perFrameValues(ds: DataSet, frameCount: number): DicomFrameValues[] | u
   return Array.from({ length: frameCount }, (_, f) => frameValues(ds, f));
 }
 
-function voiLut(ds: DataSet): VoiLut | undefined {
-  const item = ds.elements.x00283010?.items?.[0]?.dataSet;
+/** The first item of a LUT sequence: the VOI LUT Sequence (0028,3010) or the Modality LUT Sequence (0028,3000). */
+function voiLut(ds: DataSet, sequence = 'x00283010'): VoiLut | undefined {
+  const item = ds.elements[sequence]?.items?.[0]?.dataSet;
   if (!item) return undefined;
   const descriptor = item.elements.x00283002;
   const dataEl = item.elements.x00283006;
@@ -810,6 +817,8 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
     if (first.voiLutFunction) metadata.voiLutFunction = first.voiLutFunction;
   }
   if (lut) metadata.voiLut = lut;
+  const modalityLut = samples === 1 ? voiLut(ds, 'x00283000') : undefined;
+  if (modalityLut && modalityLut.data.length > 0) metadata.modalityLut = modalityLut;
   const padding = pixelValueAttr(ds, 'x00280120', signed);
   if (padding !== undefined) {
     metadata.pixelPaddingValue = padding;
