@@ -91,7 +91,16 @@ const scoreSchemaFor = (timeUnit: 'ms' | 's') =>
               type: 'number',
               description: timeUnit === 's' ? 'Unix seconds (this model was trained with --time-unit s).' : 'Epoch milliseconds.',
             },
-            { type: 'string', format: 'date-time', maxLength: 64, description: 'An ISO 8601 date and time.' },
+            // What the SDK reads (one without an offset in UTC fields, `2026-10-31 12:00` too): JSON Schema's
+            // date-time wants an offset, and its refusal made the anyOf say "must be of type number".
+            // Digits and date punctuation only, so a refusal by the SDK cannot echo markup.
+            {
+              type: 'string',
+              minLength: 1,
+              maxLength: 64,
+              pattern: '^[+-]?[0-9][0-9T:.,+Z -]*$',
+              description: 'An ISO 8601 date, or date and time (one without an offset is read in UTC).',
+            },
           ],
         },
         merchant: text(128, 'The merchant id.'),

@@ -58,6 +58,15 @@ describe('fraud service on the demo kit', () => {
     expect(res.features.amount).toBe(25000);
     const iso = await post(JSON.stringify({ card: 'c-new', amount: 12.5, timestamp: '2026-01-02T10:00:00Z' }));
     expect(iso.status).toBe(200);
+    // What the SDK and the CLI read: no offset (UTC fields), a space for the T, a date alone.
+    for (const timestamp of ['2026-01-02T11:00:00', '2026-01-02 11:30', '2026-01-03']) {
+      const res = await post(JSON.stringify({ card: 'c-new', amount: 12.5, timestamp }));
+      expect([timestamp, res.status]).toEqual([timestamp, 200]);
+    }
+    // Date-shaped but no date: the SDK's refusal, naming the field.
+    const bad = await post(JSON.stringify({ card: 'c-new', amount: 12.5, timestamp: '2026-13-45T00:00:00' }));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/timestamp/);
     const alerts = (await (await fetch(`${base}/alerts`)).json()) as { card: string }[];
     expect(alerts[0]?.card).toBe(last.card);
     const page = await (await fetch(`${base}/`)).text();
