@@ -196,6 +196,7 @@ export function checkSeriesShape(series: TrafficSeries, what = 'The series'): vo
   checkInterval(series.intervalMinutes);
   if (series.start !== null && !(typeof series.start === 'number' && Number.isFinite(series.start) && Math.abs(series.start) <= 8.64e15))
     invalid(`${what}: start must be epoch milliseconds or null; got ${String(series.start)}.`);
+  checkSeriesEnd(series.start, steps, series.intervalMinutes, what);
   if (series.timeZone !== undefined) checkTimeZone(series.timeZone);
   if (series.missingValue !== undefined && !(typeof series.missingValue === 'number' && Number.isFinite(series.missingValue)))
     invalid(`${what}: missingValue must be a finite number; got ${String(series.missingValue)}.`);
@@ -278,8 +279,23 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
     ...(timeZone !== undefined ? { timeZone } : {}),
     ...(missing !== undefined ? { missingValue: missing } : {}),
   };
+  checkSeriesEnd(series.start, steps, intervalMinutes, 'The series');
   assertEverySensorObserved(series);
   return series;
+}
+
+/**
+ * A series' last step is a time too, held to the bound of its start: past it a slice's start was no
+ * date (a typed error only later, at train) and the steps' time features were computed from no date.
+ */
+function checkSeriesEnd(start: number | null, steps: number, intervalMinutes: number, what: string): void {
+  if (start === null || steps === 0) return;
+  const end = start + (steps - 1) * intervalMinutes * 60_000;
+  if (end > MAX_EPOCH_MS)
+    invalid(
+      `${what} ends past the latest time a series can hold (${new Date(MAX_EPOCH_MS).toISOString()}): ${steps} steps of ${intervalMinutes} min from ${new Date(start).toISOString()}; check start and intervalMinutes.`,
+      { field: 'start', start, steps, intervalMinutes },
+    );
 }
 
 /** A missing-value marker (e.g. 0) is a finite number, or undefined for none. */
