@@ -95,6 +95,18 @@ describe('a timestamp past the times a series holds names its line', () => {
   });
 });
 
+it('a local time the clocks skip has its line in details too (the message named it already)', async () => {
+  const text = 't,id,v\n2012-03-11 01:55:00,a,1\n\n2012-03-11 02:00:00,a,2\n';
+  const e = await expectCode(
+    () => readSeriesCsv(new TextEncoder().encode(text), { ...long, timeZone: 'America/Los_Angeles' }),
+    'E_INPUT_INVALID',
+  );
+  expect(e.message).toBe(
+    'Line 4: timestamp 2012-03-11 02:00:00 does not exist in America/Los_Angeles (the clocks skip it when they go forward).',
+  );
+  expect(e.details).toEqual({ line: 4, column: 't', value: '2012-03-11 02:00:00', reason: 'time-skipped-by-clock-change' });
+});
+
 describe('errors about two timestamps name both lines', () => {
   it('a long file: the same sensor twice at one time', async () => {
     const path = await file('dup.csv', 't,id,v\n2024-01-01T00:00Z,a,1\n2024-01-01T00:05Z,a,1\n2024-01-01T00:00Z,a,2\n');
@@ -132,4 +144,22 @@ it('a missing-value marker that is no finite number is refused before the file i
   );
   expect(e.message).toBe('missingValue must be a finite number; got "x".');
   expect(e.details).toEqual({ field: 'missingValue' });
+});
+
+it("a wide file with timestamps and header: false: columns '0', '1', … and every row read (the first was taken for a header)", async () => {
+  const text = '2012-03-01 00:00:00,64.375,67.625\n2012-03-01 00:05:00,1e13,68.5\n';
+  const e = await expectCode(
+    () => readSeriesCsv(new TextEncoder().encode(text), { intervalMinutes: 5, timestampColumn: '0', header: false }),
+    'E_INPUT_INVALID',
+  );
+  expect(e.details).toEqual({ line: 2, sensor: '1', time: '2012-03-01T00:05:00.000Z', value: 1e13 });
+  const s = await readSeriesCsv(new TextEncoder().encode(text.replace('1e13', '64.5')), {
+    intervalMinutes: 5,
+    timestampColumn: '0',
+    header: false,
+  });
+  expect(s.sensors).toEqual(['1', '2']);
+  expect(s.steps).toBe(2);
+  expect(Array.from(s.values)).toEqual([64.375, 67.625, 64.5, 68.5]);
+  expect(s.start).toBe(Date.UTC(2012, 2, 1));
 });

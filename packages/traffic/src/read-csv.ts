@@ -45,7 +45,11 @@ export interface ReadSeriesOptions {
   start?: Date | number | string;
   /** A reading equal to this value is missing (e.g. 0). Empty, NA, NaN and null cells always are. */
   missingValue?: number;
-  /** Whether the first row holds sensor ids (default true; los_speed.csv has a numeric header). */
+  /**
+   * Whether the first row holds the column names (default true; los_speed.csv has a numeric header).
+   * Without one the columns are named '0', '1', … (the sensor ids; `timestampColumn: '0'` for times in
+   * the first column).
+   */
   header?: boolean;
   delimiter?: string;
   /** Safety limit on rows (E_INPUT_TOO_LARGE). */
@@ -138,8 +142,11 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
   const clock = timestampReader(tsColumn, options, at);
   // The file's column order (a row's keys put numeric ids like '716331' first, ascending).
   let columns: readonly string[] = [];
+  const header = options.header ?? true;
   const rows = await readCsvAll(source, {
-    header: true,
+    // Without a header the columns are named '0', '1', … (it was read as a header regardless: the first
+    // row's readings became the sensor ids, or the timestamp column was not found).
+    header,
     onHeader: (names) => {
       columns = names;
     },
@@ -158,7 +165,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
   const readings = new Float64Array(rows.length * sensors.length);
   rows.forEach((row, r) => {
     // The physical line (blank lines and quoted line breaks counted).
-    const line = csvRowLine(row) ?? r + 2;
+    const line = csvRowLine(row) ?? r + (header ? 2 : 1);
     const text = cellText(row[tsColumn]);
     const ms = clock.read(text, line, r > 0 ? (times[r - 1] as number) : undefined);
     if (r > 0) {
@@ -185,7 +192,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     });
   });
   clock.finish(rows.length, times);
-  const span = { at, first: csvRowLine(rows[0]!) ?? 2, last: csvRowLine(rows[rows.length - 1]!) ?? rows.length + 1 };
+  const span = { at, first: csvRowLine(rows[0]!) ?? 1, last: csvRowLine(rows[rows.length - 1]!) ?? rows.length };
   return gridOf(times, readings, sensors, intervalMinutes, missingValue, clock.timeZone, span);
 }
 
@@ -416,7 +423,15 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
     read(text, line, after) {
       const numeric = /^-?\d+(\.\d+)?$/.test(text);
       const iso = format === 'mdy' && !numeric ? mdyToIso(text) : text;
-      const ms = numeric ? Number(text) * (timeUnit === 's' ? 1000 : 1) : parseTimeText(iso, `${at(line)}: timestamp`, timeZone, after);
+      let ms: number;
+      try {
+        ms = numeric ? Number(text) * (timeUnit === 's' ? 1000 : 1) : parseTimeText(iso, `${at(line)}: timestamp`, timeZone, after);
+      } catch (error) {
+        // A local time the clocks skip: its message names the line; so do its details, as every error here.
+        if (AppliedMLError.isInstance(error))
+          throw new AppliedMLError(error.code, error.message, { cause: error, details: { line, column, ...error.details } });
+        throw error;
+      }
       if (!Number.isFinite(ms))
         throw new AppliedMLError(
           'E_INPUT_INVALID',
