@@ -457,6 +457,59 @@ describe('fitModel option objects (F12)', () => {
   });
 });
 
+describe('fitModel option names', () => {
+  it('a misspelt option, early-stopping setting or callback is refused, listing the valid names (it was ignored)', async () => {
+    const model = dense(3, 1, 'linear');
+    const x = ramp(8, 3);
+    const y = tf.zeros([8, 1]);
+    const base: FitOptions = { epochs: 1, loss: 'meanSquaredError', progress: false };
+    const misspelt = await fitModel(model, x, y, { ...base, validationsplit: 0.5 } as never).then(
+      () => 'trained',
+      (e: unknown) => e,
+    );
+    expect(AppliedMLError.hasCode(misspelt, 'E_INPUT_INVALID'), String(misspelt)).toBe(true);
+    expect((misspelt as AppliedMLError).message).toMatch(
+      /^fitModel options has no option 'validationsplit'; valid: epochs, batchSize, loss, /,
+    );
+    expect((misspelt as AppliedMLError).details).toEqual({ field: 'fitModel options', unknown: ['validationsplit'] });
+    await expectRefused(
+      model,
+      x,
+      y,
+      { ...base, earlyStopping: { patience: 1, restoreBestweights: false } as never },
+      'E_INPUT_INVALID',
+      /^earlyStopping has no option 'restoreBestweights'; valid: monitor, patience, minDelta, restoreBestWeights\.$/,
+    );
+    await expectRefused(
+      model,
+      x,
+      y,
+      { ...base, callbacks: { onEpochEnd: () => undefined, onEpochStart: () => undefined } as never },
+      'E_INPUT_INVALID',
+      /^callbacks has no option 'onEpochStart'; valid: onEpochEnd, onBatchEnd, shouldStop\.$/,
+    );
+    // Every option by its own name still trains.
+    const report = await fitModel(model, x, y, {
+      ...base,
+      batchSize: 4,
+      optimizer: 'adam',
+      learningRate: 0.01,
+      lrSchedule: { type: 'cosine' },
+      validationSplit: 0.25,
+      earlyStopping: { monitor: 'val_loss', patience: 1, minDelta: 0, restoreBestWeights: true },
+      accuracy: false,
+      seed: 1,
+      shuffle: true,
+      clipNorm: 1,
+      callbacks: { onEpochEnd: () => undefined, onBatchEnd: () => undefined, shouldStop: () => false },
+      progressLabel: 'names',
+    });
+    expect(report.epochsRun).toBe(1);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});
+
 describe('fitModel augment (F9)', () => {
   it('is refused with a multi-input x (it was skipped without a word)', async () => {
     const model = withSeededRandom(createRng(1), () => {

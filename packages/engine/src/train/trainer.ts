@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fromBackendError } from '../device/backend-errors';
 import { AppliedMLError, describeValue } from '../errors';
-import { checkIntegerOption, checkNumberOption, checkOptionsObject } from '../option-checks';
+import { checkIntegerOption, checkKnownKeys, checkNumberOption } from '../option-checks';
 import { checkLayersModel, checkTensor } from '../tensor-checks';
 import type { Logger } from '../logger';
 import { eventLoopTurns } from './event-loop';
@@ -383,8 +383,38 @@ export function evaluateLoss(
  * call that throws leaves no tensor behind. When training diverges with `earlyStopping` (and
  * `restoreBestWeights`, the default) the best epoch's weights, or the initial ones, are put back first.
  */
+/** The names fitModel takes: a misspelt one (`validationsplit`, `earlyStop`) was ignored without a word. */
+const FIT_KEYS = Object.keys({
+  epochs: 1,
+  batchSize: 1,
+  loss: 1,
+  optimizer: 1,
+  learningRate: 1,
+  lrSchedule: 1,
+  validationData: 1,
+  validationSplit: 1,
+  earlyStopping: 1,
+  classWeight: 1,
+  sampleWeight: 1,
+  accuracy: 1,
+  seed: 1,
+  shuffle: 1,
+  bucketBy: 1,
+  augment: 1,
+  clipNorm: 1,
+  callbacks: 1,
+  progress: 1,
+  progressLabel: 1,
+  logger: 1,
+} satisfies Record<keyof FitOptions, 1>);
+const EARLY_STOPPING_KEYS = Object.keys({ monitor: 1, patience: 1, minDelta: 1, restoreBestWeights: 1 } satisfies Record<
+  keyof EarlyStopping,
+  1
+>);
+const CALLBACK_KEYS = Object.keys({ onEpochEnd: 1, onBatchEnd: 1, shouldStop: 1 } satisfies Record<keyof TrainingCallbacks, 1>);
+
 export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, options: FitOptions): Promise<TrainingReport> {
-  checkOptionsObject('fitModel options', options);
+  checkKnownKeys('fitModel options', options, FIT_KEYS);
   if (options === undefined || options === null)
     throw new AppliedMLError('E_INPUT_INVALID', 'fitModel needs options (at least epochs and loss).', { details: { field: 'options' } });
   checkLayersModel(model, 'fitModel');
@@ -752,7 +782,7 @@ function checkCallbackOptions(options: FitOptions): void {
   }
   const callbacks = options.callbacks as unknown;
   if (callbacks === undefined || callbacks === null) return;
-  checkOptionsObject('callbacks', callbacks);
+  checkKnownKeys('callbacks', callbacks, CALLBACK_KEYS);
   for (const name of ['onEpochEnd', 'onBatchEnd', 'shouldStop'] as const) {
     const fn = (callbacks as Record<string, unknown>)[name];
     if (fn !== undefined && typeof fn !== 'function')
@@ -766,7 +796,7 @@ const MONITORS: readonly Monitor[] = ['val_loss', 'val_accuracy', 'loss', 'accur
 
 /** earlyStopping: a monitor the fit reports, patience an integer ≥ 0, minDelta a finite number ≥ 0. */
 function checkEarlyStopping(early: unknown, hasVal: boolean, withAccuracy: boolean): void {
-  checkOptionsObject('earlyStopping', early);
+  checkKnownKeys('earlyStopping', early, EARLY_STOPPING_KEYS);
   const e = early as EarlyStopping;
   if (e.monitor !== undefined) {
     if (!MONITORS.includes(e.monitor))
