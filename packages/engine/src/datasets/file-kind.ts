@@ -36,7 +36,7 @@ export function notRegularFileReason(info: Stats): string {
  * Why a path could not be looked at, in words (the system's code goes to `details.reason`); `noun` is
  * what was looked for ('file', 'directory').
  */
-function statFailure(cause: unknown, noun: string): string {
+export function statFailure(cause: unknown, noun: string): string {
   const code = (cause as { code?: unknown } | null)?.code;
   if (code === 'ENOENT') return `no such ${noun}`;
   if (code === 'ENOTDIR') return 'a part of the path is not a directory';

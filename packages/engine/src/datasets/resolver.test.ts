@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, relative } from 'node:path';
@@ -180,6 +180,31 @@ describe('resolveDataset: option types and special files (API fuzz F13)', () => 
     // allowDownload: false (and undefined without the environment) never downloads.
     await expectCode(
       () => resolveDataset(remote, { cacheDir, allowDownload: false, env: { APPLIEDML_ALLOW_DOWNLOAD: '1' } }),
+      'E_DATASET_MISSING',
+    );
+  });
+
+  it('a path that cannot be looked at is E_IO naming it and why, not E_DATASET_MISSING ("missing" sent the user looking for a file that is there)', async () => {
+    const dataDir = tempDir();
+    mkdirSync(join(dataDir, 'toy'));
+    const loop = join(dataDir, 'toy', 'a.csv');
+    symlinkSync(join(dataDir, 'toy', 'b.csv'), loop);
+    symlinkSync(loop, join(dataDir, 'toy', 'b.csv'));
+    const error = await expectCode(() => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir, cacheDir: tempDir(), env: none }), 'E_IO');
+    expect(error.message).toBe(`Dataset 'toy': cannot read ${loop}: too many symbolic links.`);
+    expect(error.details).toEqual({ name: 'toy', path: loop, reason: 'ELOOP' });
+    // A file where the dataset's folder should be.
+    const flat = tempDir();
+    writeFileSync(join(flat, 'toy'), 'not a folder');
+    const under = await expectCode(
+      () => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir: flat, cacheDir: tempDir(), env: none }),
+      'E_IO',
+    );
+    expect(under.message).toBe(`Dataset 'toy': cannot read ${join(flat, 'toy', 'a.csv')}: a part of the path is not a directory.`);
+    expect(under.details).toMatchObject({ reason: 'ENOTDIR' });
+    // One that does not exist is still missing.
+    await expectCode(
+      () => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir: tempDir(), cacheDir: tempDir(), env: none }),
       'E_DATASET_MISSING',
     );
   });

@@ -6,7 +6,7 @@ import { checkIntegerOption, checkOptionsObject } from '../option-checks';
 import { silentLogger, type Logger } from '../logger';
 import { isSha256, sha256File } from './checksum';
 import { MAX_DOWNLOAD_TIMEOUT_MS, downloadFile } from './download';
-import { specialFileKind } from './file-kind';
+import { specialFileKind, statFailure } from './file-kind';
 
 /**
  * Finds a dataset's files on disk, in this order:
@@ -128,14 +128,20 @@ function validateSpec(spec: DatasetSpec): void {
 /**
  * Whether `path` is there as a file or folder. Anything else in its place (a FIFO, a device, a socket)
  * is E_IO naming it: reading it would block or never end, and "missing" would send the user looking
- * for a file that is there.
+ * for a file that is there. So is a path that cannot be looked at (no permission, a loop of links, a
+ * file where a folder of the path should be): only one that does not exist is missing.
  */
 async function exists(path: string, name: string): Promise<boolean> {
   let info;
   try {
     info = await stat(path);
-  } catch {
-    return false;
+  } catch (cause) {
+    const code = (cause as { code?: unknown } | null)?.code;
+    if (code === 'ENOENT') return false;
+    throw new AppliedMLError('E_IO', `Dataset '${name}': cannot read ${path}: ${statFailure(cause, 'file')}.`, {
+      cause,
+      details: { name, path, reason: typeof code === 'string' ? code : 'stat-failed' },
+    });
   }
   if (info.isFile() || info.isDirectory()) return true;
   throw new AppliedMLError(
