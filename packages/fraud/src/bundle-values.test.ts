@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppliedMLError, createRng } from '@appliedml/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCardFiles } from './card-files';
 import { FraudDetector } from './detector';
 import { TransactionScorer } from './scorer';
 import { generateTransactions } from './synthetic';
@@ -101,21 +102,36 @@ describe('the transaction scorer', () => {
     await TransactionScorer.load(path).then((s) => s.dispose());
     const stream = join(path, 'stream.json');
     const saved = await readFile(stream, 'utf8');
-    // Any edit of a checksummed stream.json (one card's amounts ×100 would flip its verdicts) is refused.
-    await editJson(stream, (s) => {
-      const [, card] = ((s.state as Json).entities as Array<[string, Json]>)[0]!;
-      card.amounts = (card.amounts as number[]).map((a) => a * 100);
-    });
+    // Any edit of a checksummed stream.json is refused; so is one of the card files (one card's amounts
+    // ×100 would flip its verdicts), whose checksums stream.json holds.
+    await editJson(stream, (s) => void ((s.cards as Json).count = 1));
     await expectCode(TransactionScorer.load(path), 'E_BUNDLE_CORRUPT', /checksum/);
     await writeFile(stream, saved);
-    // Without a checksum (earlier versions), the values are still checked.
+    const history = join(path, 'history.f64');
+    const values = await readFile(history);
+    const edited = new Float64Array(new Uint8Array(values).buffer);
+    edited[edited.length - 1] = (edited[edited.length - 1] as number) * 100;
+    await writeFile(history, new Uint8Array(edited.buffer));
+    await expectCode(TransactionScorer.load(path), 'E_BUNDLE_CORRUPT', /history.f64 does not match its checksum/);
+    await writeFile(history, values);
+    // Card files with the checksum removed are refused (it covers them).
     await editJson(stream, (s) => void delete s.sha256);
+    await expectCode(TransactionScorer.load(path), 'E_BUNDLE_CORRUPT', /no checksum/);
+    await writeFile(stream, saved);
+    // Without a checksum (earlier versions: the cards inside stream.json), the values are still checked.
+    const entities = await readCardFiles(path, (JSON.parse(saved) as Json).cards, path);
+    const legacy = (s: Json): void => {
+      (s.state as Json).entities = entities;
+      delete s.cards;
+      delete s.sha256;
+    };
+    await editJson(stream, legacy);
     await TransactionScorer.load(path).then((s) => s.dispose());
     await editJson(stream, (s) => void (((s.state as Json).options as Json).windowsSeconds = [60]));
     await expectCode(TransactionScorer.load(path), 'E_BUNDLE_CORRUPT', /not the detector's/);
     await writeFile(stream, saved);
     await editJson(stream, (s) => {
-      delete s.sha256;
+      legacy(s);
       ((s.state as Json).options as Json).windowsSeconds = ['x'];
     });
     await expectCode(TransactionScorer.load(path), 'E_BUNDLE_CORRUPT');

@@ -12,6 +12,7 @@ import {
   type Logger,
 } from '@appliedml/engine';
 import { FraudDetector, type FraudDetectorConfig, type FraudEvaluation, type FraudPrediction, type FraudTrainingReport } from './detector';
+import { readCardFiles, writeCardFiles, type CardFiles } from './card-files';
 import { readLabels } from './labels';
 import type { ThresholdChoice, ThresholdRule } from './thresholds';
 import {
@@ -443,13 +444,16 @@ export class TransactionScorer {
     return this.serial(async () => {
       this.alive();
       checkKnownKeys('save options', options, ['includeState']);
-      const state: StreamState =
+      const { entities, ...state }: StreamState =
         options?.includeState === false ? { options: this.features.options, entities: [] } : this.features.toState();
-      const body = { config: this.config, state, ...(this.clock ? { clock: this.clock } : {}) };
       await replaceDirAtomic(
         dir,
         async (staging) => {
           await this.detector.save(join(staging, 'detector'));
+          // The cards go to files written a chunk at a time (never one string: see card-files.ts);
+          // stream.json holds the rest and the files' checksums, under its own.
+          const cards = await writeCardFiles(staging, entities);
+          const body = { config: this.config, state, cards, ...(this.clock ? { clock: this.clock } : {}) };
           await writeFileDurable(join(staging, 'stream.json'), JSON.stringify({ ...body, sha256: streamChecksum(body) }));
         },
         { marker: 'stream.json' },
@@ -460,7 +464,7 @@ export class TransactionScorer {
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<TransactionScorer> {
     checkPathArgument(dir, 'The scorer path');
     checkKnownKeys('load options', options, ['device', 'logger']);
-    let parsed: { config: TransactionScorerConfig; state: StreamState; clock?: [number, number]; sha256?: string };
+    let parsed: { config: TransactionScorerConfig; state: StreamState; cards?: CardFiles; clock?: [number, number]; sha256?: string };
     try {
       parsed = JSON.parse(await readFile(join(dir, 'stream.json'), 'utf8')) as typeof parsed;
     } catch (cause) {
@@ -484,7 +488,8 @@ export class TransactionScorer {
         code === 'ENOTDIR' ? `${dir} is a file, not a scorer folder` : `stream.json ${missing ? 'is missing' : 'is not valid JSON'}`;
       throw new AppliedMLError(missing ? 'E_BUNDLE_MISSING' : 'E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: ${why}.`, { cause });
     }
-    if (!parsed?.state?.options || !Array.isArray(parsed.state.entities))
+    // Saved before the card files: the cards are in stream.json itself.
+    if (!parsed?.state?.options || (parsed.cards === undefined && !Array.isArray(parsed.state.entities)))
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json has no state.`);
     // Earlier versions wrote no checksum; one that is there must match (an edited amount would change verdicts).
     if (parsed.sha256 !== undefined) {
@@ -501,6 +506,11 @@ export class TransactionScorer {
       !(Array.isArray(clock) && clock.length === 2 && clock.every((t) => Number.isFinite(t)) && clock[0] <= clock[1])
     )
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json's clock is malformed.`);
+    if (parsed.cards !== undefined) {
+      if (parsed.sha256 === undefined)
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json has card files but no checksum.`);
+      parsed.state = { ...parsed.state, entities: await readCardFiles(dir, parsed.cards, dir) };
+    }
     const detector = await FraudDetector.load(join(dir, 'detector'), options);
     try {
       const scorer = new TransactionScorer(parsed.config ?? {}, detector, TransactionFeatures.fromState(parsed.state));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppliedMLError } from '@appliedml/engine';
 import { describe, expect, it, vi } from 'vitest';
+import { readCardFiles } from './card-files';
 import { TransactionScorer, describe as describeReasons } from './scorer';
 import { TransactionFeatures } from './stream';
 import { generateTransactions } from './synthetic';
@@ -177,7 +178,10 @@ describe('TransactionFeatures', () => {
       const saved = JSON.parse(await readFile(file, 'utf8'));
       saved.config.features = { windowsSeconds: [3600, 86400, 86400] };
       saved.state.options.windowsSeconds = [3600, 86400, 86400];
-      delete saved.sha256; // as earlier versions wrote it
+      // As earlier versions wrote it: the cards in stream.json, no checksum.
+      saved.state.entities = await readCardFiles(dir, saved.cards, dir);
+      delete saved.cards;
+      delete saved.sha256;
       delete saved.clock;
       await writeFile(file, JSON.stringify(saved));
       const loaded = await TransactionScorer.load(dir);

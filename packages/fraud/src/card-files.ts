@@ -1,0 +1,192 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { AppliedMLError, hostOrderBytes } from '@appliedml/engine';
+import type { SavedEntityState, StreamState } from './stream';
+
+/**
+ * A scorer's card state on disk, written as it goes instead of as one JSON string (which V8 cannot make
+ * past ~512 MB: a state of ~180,000 cards × 64 transactions failed with "Invalid string length", and
+ * 100,000 × 64 was a 285 MB stream.json taking 15 s):
+ *
+ * - `cards.jsonl`: a line per card, least recently seen first: `[card, n, merchants, merchantSince,
+ *   countries, countrySince]`, n the number of kept transactions;
+ * - `history.f64`: per card in the same order, its n times (epoch ms) then its n amounts, float64
+ *   little-endian.
+ *
+ * stream.json keeps the options and each file's byte count and SHA-256 (its own checksum covers them).
+ */
+export const CARDS_FILE = 'cards.jsonl';
+export const HISTORY_FILE = 'history.f64';
+
+export interface CardFiles {
+  /** Cards in the files. */
+  count: number;
+  /** Per file: bytes and SHA-256 (hex). */
+  files: Record<string, { bytes: number; sha256: string }>;
+}
+
+/** Cards written per chunk (a few MB of text and numbers at the default 64 transactions a card). */
+const CHUNK_CARDS = 2048;
+
+class HashedWriter {
+  private readonly hash: Hash = createHash('sha256');
+  bytes = 0;
+  private constructor(private readonly handle: FileHandle) {}
+
+  static async open(path: string): Promise<HashedWriter> {
+    return new HashedWriter(await open(path, 'wx'));
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    this.hash.update(data);
+    this.bytes += data.byteLength;
+    let done = 0;
+    while (done < data.byteLength) done += (await this.handle.write(data, done, data.byteLength - done)).bytesWritten;
+  }
+
+  async close(): Promise<{ bytes: number; sha256: string }> {
+    try {
+      await this.handle.sync();
+    } finally {
+      await this.handle.close();
+    }
+    return { bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+
+  async abandon(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+  }
+}
+
+/** Writes `entities` into `dir` (cards.jsonl, history.f64), a chunk of cards at a time. */
+export async function writeCardFiles(dir: string, entities: StreamState['entities']): Promise<CardFiles> {
+  const cards = await HashedWriter.open(join(dir, CARDS_FILE));
+  let history: HashedWriter | undefined;
+  try {
+    history = await HashedWriter.open(join(dir, HISTORY_FILE));
+    const encoder = new TextEncoder();
+    for (let start = 0; start < entities.length; start += CHUNK_CARDS) {
+      const chunk = entities.slice(start, start + CHUNK_CARDS);
+      let numbers = 0;
+      for (const [, e] of chunk) numbers += 2 * e.times.length;
+      const values = new Float64Array(numbers);
+      let k = 0;
+      let text = '';
+      for (const [card, e] of chunk) {
+        const since = (names: string[], pairs: Array<[string, number]> | undefined): number[] => {
+          const byName = new Map(pairs ?? []);
+          return names.map((name) => byName.get(name) as number);
+        };
+        text += `${JSON.stringify([card, e.times.length, e.merchants, since(e.merchants, e.merchantFirstSeen), e.countries, since(e.countries, e.countryFirstSeen)])}\n`;
+        values.set(e.times, k);
+        values.set(e.amounts, k + e.times.length);
+        k += 2 * e.times.length;
+      }
+      await cards.write(encoder.encode(text));
+      const bytes = new Uint8Array(values.buffer);
+      // Little-endian on every machine (the same reordering either way: on a little-endian one, the bytes as they are).
+      await history.write(hostOrderBytes(bytes, 'little', 8, { view: true }));
+    }
+    return { count: entities.length, files: { [CARDS_FILE]: await cards.close(), [HISTORY_FILE]: await history.close() } };
+  } catch (error) {
+    await cards.abandon();
+    await history?.abandon();
+    throw error;
+  }
+}
+
+/**
+ * Reads the card state `files` describes from `dir`: every file's size and checksum is checked, and
+ * every line's shape (the values themselves are checked by `TransactionFeatures.fromState`).
+ */
+export async function readCardFiles(dir: string, files: unknown, where: string): Promise<StreamState['entities']> {
+  const corrupt = (why: string, cause?: unknown): AppliedMLError =>
+    new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${where}: ${why}.`, cause === undefined ? {} : { cause });
+  const meta = files as Partial<CardFiles> | null;
+  const entry = (name: string): { bytes: number; sha256: string } => {
+    const f = (meta?.files as Record<string, unknown> | undefined)?.[name] as { bytes?: unknown; sha256?: unknown } | undefined;
+    if (!f || !Number.isSafeInteger(f.bytes) || typeof f.sha256 !== 'string') throw corrupt(`stream.json does not describe ${name}`);
+    return f as { bytes: number; sha256: string };
+  };
+  if (!meta || typeof meta !== 'object' || !Number.isSafeInteger(meta.count) || (meta.count as number) < 0)
+    throw corrupt('stream.json has no card count');
+  const count = meta.count as number;
+  const cardsEntry = entry(CARDS_FILE);
+  const historyEntry = entry(HISTORY_FILE);
+  const readFailed = (name: string, cause: unknown): AppliedMLError => {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return new AppliedMLError(
+      code === 'ENOENT' ? 'E_BUNDLE_MISSING' : 'E_BUNDLE_CORRUPT',
+      `Transaction scorer at ${where}: ${name} ${code === 'ENOENT' ? 'is missing' : `cannot be read (${(cause as Error).message})`}.`,
+      { cause },
+    );
+  };
+  let raw: Buffer;
+  try {
+    raw = await readFile(join(dir, HISTORY_FILE));
+  } catch (cause) {
+    throw readFailed(HISTORY_FILE, cause);
+  }
+  if (raw.byteLength !== historyEntry.bytes || createHash('sha256').update(raw).digest('hex') !== historyEntry.sha256)
+    throw corrupt(`${HISTORY_FILE} does not match its checksum (edited or damaged)`);
+  if (raw.byteLength % 8 !== 0) throw corrupt(`${HISTORY_FILE} is not a whole number of float64 values`);
+  const host = hostOrderBytes(raw, 'little', 8);
+  const values = new Float64Array(host.buffer, host.byteOffset, host.byteLength / 8);
+  const entities: StreamState['entities'] = [];
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let k = 0;
+  const stream = createReadStream(join(dir, CARDS_FILE));
+  stream.on('data', (chunk) => {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).byteLength;
+  });
+  try {
+    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch (cause) {
+        throw corrupt(`${CARDS_FILE} line ${entities.length + 1} is not JSON`, cause);
+      }
+      const [card, n, merchants, merchantSince, countries, countrySince] = (Array.isArray(parsed) ? parsed : []) as unknown[];
+      const list = (a: unknown, since: unknown): boolean => Array.isArray(a) && Array.isArray(since) && a.length === since.length;
+      if (
+        typeof card !== 'string' ||
+        !Number.isSafeInteger(n) ||
+        (n as number) < 0 ||
+        k + 2 * (n as number) > values.length ||
+        !list(merchants, merchantSince) ||
+        !list(countries, countrySince) ||
+        entities.length >= count
+      )
+        throw corrupt(`${CARDS_FILE} line ${entities.length + 1} is not a card`);
+      const m = n as number;
+      const pairs = (names: unknown[], since: unknown[]): Array<[string, number]> =>
+        names.map((name, i) => [name as string, since[i] as number]);
+      const e: SavedEntityState = {
+        times: Array.from(values.subarray(k, k + m)),
+        amounts: Array.from(values.subarray(k + m, k + 2 * m)),
+        merchants: merchants as string[],
+        countries: countries as string[],
+        merchantFirstSeen: pairs(merchants as unknown[], merchantSince as unknown[]),
+        countryFirstSeen: pairs(countries as unknown[], countrySince as unknown[]),
+      };
+      k += 2 * m;
+      entities.push([card, e]);
+    }
+  } catch (cause) {
+    if (AppliedMLError.isInstance(cause)) throw cause;
+    throw readFailed(CARDS_FILE, cause);
+  } finally {
+    stream.destroy();
+  }
+  if (bytes !== cardsEntry.bytes || hash.digest('hex') !== cardsEntry.sha256)
+    throw corrupt(`${CARDS_FILE} does not match its checksum (edited or damaged)`);
+  if (entities.length !== count || k !== values.length)
+    throw corrupt(`the card files hold ${entities.length} cards and ${values.length - k} values more than stream.json says`);
+  return entities;
+}
