@@ -735,7 +735,7 @@ export class FraudDetector {
       const ratio = col.median > 0 && value > 0 ? value / col.median : undefined;
       const rel =
         ratio !== undefined && Number.isFinite(ratio)
-          ? `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}× the training median ${fmt(col.median)}`
+          ? `${ratioText(ratio)}× the training median ${fmt(col.median)}`
           : `training median ${fmt(col.median)}`;
       text = `${column} = ${fmt(value)} (${rel}; ${pct})`;
     } else if (col?.kind === 'categorical') {
@@ -1125,6 +1125,14 @@ function warnConstantColumns(x: Matrix, pre: Preprocessor, logger: Logger): void
       `${constant.length} input column(s) hold one value in every training row (${constant.slice(0, 8).join(', ')}${constant.length > 8 ? ', …' : ''}): any other value when scoring lies beyond everything the detector saw and scores as extreme. Drop such fields (metadata like a version number) unless a change in them is itself suspicious.`,
       { columns: constant.slice(0, 50) },
     );
+}
+
+/**
+ * A ratio as the reasons write it: whole from 10, one decimal from 1, two significant digits below
+ * (0.023×, where one decimal said 0.0×).
+ */
+export function ratioText(ratio: number): string {
+  return ratio >= 10 ? ratio.toFixed(0) : ratio >= 1 || ratio === 0 ? ratio.toFixed(1) : ratio.toPrecision(2);
 }
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];

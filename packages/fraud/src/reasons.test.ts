@@ -1,6 +1,7 @@
 import { initEngine, tf } from '@appliedml/engine';
 import { describe, expect, it, vi } from 'vitest';
-import { FraudDetector, type FraudDetectorConfig } from './detector';
+import { FraudDetector, ratioText, type FraudDetectorConfig } from './detector';
+import { describe as describeScore } from './scorer';
 
 /** Purchases: amount ~ 20–60, items 1–4, channel web 70 % / app 25 % / pos 5 %, at 08:00–20:00 UTC on weekdays. */
 function purchases(n: number, seed: number, extra: Record<string, unknown> = {}): Array<Record<string, unknown>> {
@@ -196,6 +197,31 @@ describe('large batches', () => {
     // A sampled AUC from the one-pass scores agrees with evaluate's (exact equality is for scores above).
     expect(Math.abs(evaluation.aucroc - pairs / (pos.length * neg.length))).toBeLessThan(0.1);
     await expect(model.evaluate(rows, labels.slice(1))).rejects.toMatchObject({ code: 'E_SHAPE_MISMATCH' });
+    model.dispose();
+  });
+
+  it('a small ratio keeps two significant digits (it read 0.0×)', async () => {
+    expect([ratioText(0.0234), ratioText(0.45), ratioText(0), ratioText(3.14), ratioText(48.2)]).toEqual([
+      '0.023',
+      '0.45',
+      '0.0',
+      '3.1',
+      '48',
+    ]);
+    const model = FraudDetector.create({ detector: 'ecod', contamination: 0.02 });
+    await model.train(purchases(800, 2));
+    const [tiny] = await model.predictBatch([{ amount: 1, items: 2, channel: 'web', at: '2026-01-07T13:00:00Z' }]);
+    expect(tiny!.reasons.find((r) => r.feature === 'amount')?.text).toMatch(
+      /^amount = 1\.00 \(0\.0[1-9][0-9]?× the training median \d+\.\d\d; \d+% of the evidence\)$/,
+    );
+    const card = describeScore(
+      { score: 1, isFraud: true, reasons: [{ feature: 'amount_vs_card_median', share: 1, text: '' }] },
+      {
+        amount_vs_card_median: 0.02,
+        card_history: 5,
+      },
+    );
+    expect(card.reasons[0]!.text).toBe("amount 0.020× this card's median (100% of the evidence)");
     model.dispose();
   });
 });

@@ -11,7 +11,14 @@ import {
   type Device,
   type Logger,
 } from '@appliedml/engine';
-import { FraudDetector, type FraudDetectorConfig, type FraudEvaluation, type FraudPrediction, type FraudTrainingReport } from './detector';
+import {
+  FraudDetector,
+  ratioText,
+  type FraudDetectorConfig,
+  type FraudEvaluation,
+  type FraudPrediction,
+  type FraudTrainingReport,
+} from './detector';
 import { readCardFiles, writeCardFiles, type CardFiles } from './card-files';
 import { readLabels } from './labels';
 import type { ThresholdChoice, ThresholdRule } from './thresholds';
@@ -136,7 +143,7 @@ export function describe(p: FraudPrediction, row: TransactionFeatureRow): FraudP
       const pct = `${Math.round(r.share * 100)}% of the evidence`;
       if (v === undefined) return r;
       let text = r.text;
-      if (r.feature === 'amount_vs_card_median') text = `amount ${v >= 10 ? v.toFixed(0) : v.toFixed(1)}× this card's median (${pct})`;
+      if (r.feature === 'amount_vs_card_median') text = `amount ${ratioText(v)}× this card's median (${pct})`;
       else if (r.feature.startsWith('count_')) text = `${v} transactions on this card in the last ${r.feature.slice(6)} (${pct})`;
       else if (r.feature.startsWith('sum_')) text = `${v.toFixed(2)} spent on this card in the last ${r.feature.slice(4)} (${pct})`;
       else if (r.feature === 'new_merchant' && v === 1) text = `first purchase at this merchant (${pct})`;

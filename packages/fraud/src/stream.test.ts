@@ -415,4 +415,21 @@ describe('card state saved before the zero-median floor', () => {
     expect(TransactionFeatures.fromState(state).peek({ card: 'z', amount: 900, timestamp: T0 + 300e3 }).amount_vs_card_median).toBe(90_000);
     expect(() => TransactionFeatures.fromState({ ...state, version: 7 })).toThrow(expect.objectContaining({ code: 'E_BUNDLE_CORRUPT' }));
   });
+
+  it('merchant and country are bounded like the card (≤ 256 characters: 32 of each are kept per card, and saved)', () => {
+    const f = new TransactionFeatures();
+    const tx = { card: 'c', amount: 5, timestamp: Date.UTC(2026, 0, 1) };
+    for (const field of ['merchant', 'country'] as const) {
+      expect(() => f.update({ ...tx, [field]: 'm'.repeat(256) })).not.toThrow();
+      let caught: unknown;
+      try {
+        f.update({ ...tx, [field]: 'm'.repeat(257) });
+      } catch (e) {
+        caught = e;
+      }
+      expect(AppliedMLError.isInstance(caught) && caught.code).toBe('E_INPUT_INVALID');
+      expect((caught as AppliedMLError).message).toBe(`Transaction field ${field} must be a string (≤ 256 chars); got 257 chars.`);
+      expect((caught as AppliedMLError).details).toMatchObject({ field });
+    }
+  });
 });

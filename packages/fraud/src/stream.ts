@@ -151,9 +151,15 @@ export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx
       },
     );
   }
+  // Bounded like the card: up to 32 of each are kept per card, and saved.
   for (const k of ['merchant', 'country'] as const) {
-    if (t[k] !== undefined && typeof t[k] !== 'string')
-      throw new AppliedMLError('E_INPUT_INVALID', `Transaction field ${k} must be a string.`, { details: { field: k } });
+    const v = t[k];
+    if (v !== undefined && (typeof v !== 'string' || v.length > 256))
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Transaction field ${k} must be a string (≤ 256 chars)${typeof v === 'string' ? `; got ${v.length} chars` : ''}.`,
+        { details: { field: k } },
+      );
   }
   transactionTime(t as unknown as Transaction, unit);
 }

@@ -96,4 +96,13 @@ describe('chooseThreshold refuses what it cannot read', () => {
   it('a share of a small set flags its top row rather than none', () => {
     expect(chooseThreshold([0.3, 0.9, 0.1], { contamination: 0.05 })).toMatchObject({ threshold: 0.9, alerts: 1 });
   });
+
+  it('costs too large to add up (1e308 per error) choose the cut their ratio chooses, not "flag nothing"', () => {
+    const same = chooseThreshold(scores, { cost: { falsePositive: 1, falseNegative: 10 } }, labels);
+    const huge = chooseThreshold(scores, { cost: { falsePositive: 1e307, falseNegative: 1e308 } }, labels);
+    expect(huge.threshold).toBe(same.threshold);
+    expect(huge.cost! / 3e307).toBeCloseTo(1, 9);
+    const even = chooseThreshold(scores, { cost: { falsePositive: 1e308, falseNegative: 1e308 } }, labels);
+    expect(even.threshold).toBe(chooseThreshold(scores, { cost: { falsePositive: 1, falseNegative: 1 } }, labels).threshold);
+  });
 });

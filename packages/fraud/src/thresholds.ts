@@ -106,9 +106,17 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
   // Walk down the distinct scores, tracking tp/fp at each cut.
   let tp = 0;
   let fp = 0;
+  // Costs compared in units of the larger one (the same choice): 1e308 per error would overflow to
+  // Infinity at every cut and leave "flag nothing" the pick. The cost reported is in the caller's units.
+  // (Only then: dividing would round the costs of ordinary weights.)
+  const unit =
+    'cost' in rule && !Number.isFinite(n * (rule.cost.falsePositive + rule.cost.falseNegative))
+      ? Math.max(rule.cost.falsePositive, rule.cost.falseNegative)
+      : 1;
+  const fpCost = 'cost' in rule ? rule.cost.falsePositive / unit : 0;
+  const fnCost = 'cost' in rule ? rule.cost.falseNegative / unit : 0;
   // Flagging nothing is a choice too: for the cost rule it can be the cheapest.
-  let best: { thr: number; value: number } | undefined =
-    'cost' in rule ? { thr: above(s(0)), value: positives * rule.cost.falseNegative } : undefined;
+  let best: { thr: number; value: number } | undefined = 'cost' in rule ? { thr: above(s(0)), value: positives * fnCost } : undefined;
   for (let k = 0; k < n; k++) {
     if (labels[order[k] as number] === 1) tp++;
     else fp++;
@@ -126,14 +134,14 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
         break;
       }
     } else {
-      const cost = fp * rule.cost.falsePositive + (positives - tp) * rule.cost.falseNegative;
+      const cost = fp * fpCost + (positives - tp) * fnCost;
       if (!best || cost < best.value) best = { thr, value: cost };
     }
   }
   if (!best) {
     throw new AppliedMLError('E_INPUT_INVALID', `No threshold meets ${describeValue(rule)} on this data.`, { details: { rule } });
   }
-  return summarise(scores, best.thr, labels, 'cost' in rule ? best.value : undefined);
+  return summarise(scores, best.thr, labels, 'cost' in rule ? best.value * unit : undefined);
 }
 
 /** The smallest number above x (a threshold no score reaches when x is the highest). */
