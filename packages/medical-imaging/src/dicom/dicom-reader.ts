@@ -444,23 +444,41 @@ function perFrameValues(ds: DataSet, frameCount: number): DicomFrameValues[] | u
   return Array.from({ length: frameCount }, (_, f) => frameValues(ds, f));
 }
 
-/** The first item of a LUT sequence: the VOI LUT Sequence (0028,3010) or the Modality LUT Sequence (0028,3000). */
+const LUT_SEQUENCES: Record<string, string> = { x00283010: 'VOI LUT Sequence (0028,3010)', x00283000: 'Modality LUT Sequence (0028,3000)' };
+
+/**
+ * The first item of a LUT sequence: the VOI LUT Sequence (0028,3010) or the Modality LUT Sequence (0028,3000).
+ * The descriptor (0028,3002) gives the entry count (0 = 65536), the first mapped value and the bits of an
+ * entry; the entries are 16-bit words, or bytes when the descriptor says 8 bits and the data is one byte an
+ * entry (one pad byte allowed). LUT Data of any other length is E_INPUT_INVALID naming the sequence: it
+ * used to be read as garbage (a byte an entry, or past the element into the bytes after it).
+ */
 function voiLut(ds: DataSet, sequence = 'x00283010'): VoiLut | undefined {
   const item = ds.elements[sequence]?.items?.[0]?.dataSet;
   if (!item) return undefined;
   const descriptor = item.elements.x00283002;
   const dataEl = item.elements.x00283006;
   if (!descriptor || !dataEl) return undefined;
+  const name = LUT_SEQUENCES[sequence] ?? sequence;
+  if (descriptor.length < 6)
+    throw invalid(`The ${name} has a LUT Descriptor (0028,3002) of ${descriptor.length} bytes, not three values.`, {
+      field: 'LUT Descriptor',
+      bytes: descriptor.length,
+    });
   const entries = item.uint16('x00283002', 0) || 65536;
   const firstRaw = item.uint16('x00283002', 1) ?? 0;
   const bits = item.uint16('x00283002', 2) ?? 16;
   const firstMapped = (ds.uint16('x00280103') ?? 0) === 1 && firstRaw > 32767 ? firstRaw - 65536 : firstRaw;
-  const data: number[] = [];
-  const wide = dataEl.length >= entries * 2;
-  for (let i = 0; i < entries; i++) {
-    const value = wide ? item.uint16('x00283006', i) : item.byteArray[dataEl.dataOffset + i];
-    data.push(value ?? 0);
-  }
+  const bytes = dataEl.length;
+  // 8-bit entries come one a byte, or one a 16-bit word (the 8-in-16 layout); wider ones one a word.
+  const width = bits === 8 && bytes !== entries * 2 ? 1 : 2;
+  if ((bytes !== entries * width && bytes !== entries * width + 1) || dataEl.dataOffset + entries * width > item.byteArray.length)
+    throw invalid(
+      `The ${name} holds ${bytes} bytes of LUT Data (0028,3006) where its descriptor says ${entries} entries of ${bits} bits (${entries * width} bytes).`,
+      { field: 'LUT Data', entries, bits, bytes },
+    );
+  const data: number[] = new Array<number>(entries);
+  for (let i = 0; i < entries; i++) data[i] = width === 2 ? (item.uint16('x00283006', i) ?? 0) : item.byteArray[dataEl.dataOffset + i]!;
   return { firstMapped, bits, data };
 }
 
