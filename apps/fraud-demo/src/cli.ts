@@ -13,7 +13,7 @@ import {
   type TimeUnit,
   type Transaction,
 } from '@appliedml/fraud';
-import { loadTransactions, readTransactionRow } from './data';
+import { loadTransactions, readTransactionRow, trainedOnSynthetic, writeTrainedOn } from './data';
 import { isSupervised, publishedFor, runProtocol, type ProtocolResult } from './protocol';
 import { heldOutCurves } from './curves';
 import { htmlTable, renderHtmlReport, type CurveEntry } from './report';
@@ -223,6 +223,7 @@ async function main(): Promise<void> {
         logger: consoleLogger(),
       });
       await scorer.save(values.out);
+      await writeTrainedOn(values.out, data.synthetic);
       out(
         `trained ${report.detector} on ${report.rows} transactions (${report.features} features) in ${report.seconds.toFixed(2)} s; threshold ${report.threshold.toFixed(4)}; saved to ${values.out}`,
       );
@@ -287,6 +288,8 @@ async function main(): Promise<void> {
     const curves = await servedCurves(values.model, values.data, seed + 1, scorer.timeUnit);
     const service = await createFraudService(scorer, {
       logger: true,
+      // The page says SYNTHETIC when `train` recorded the generated stream beside the model.
+      synthetic: await trainedOnSynthetic(values.model),
       ...(curves ? { curves } : {}),
       onClose: () => scorer.dispose(),
     });

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { checkInputFile } from '@appliedml/demo-kit';
 import { AppliedMLError, csvRowLine, parseNumberCell, readCsvAll } from '@appliedml/engine';
 import { SYNTHETIC_NOTICE, checkTransaction, generateTransactions, readLabel, type TimeUnit, type Transaction } from '@appliedml/fraud';
@@ -220,4 +221,21 @@ export function located(error: unknown, where: string, details: Record<string, u
   if (!AppliedMLError.isInstance(error)) return error;
   const message = error.message.startsWith(where) ? error.message : `${where}: ${error.message}`;
   return new AppliedMLError(error.code, message, { cause: error, details: { ...error.details, ...details } });
+}
+
+/** Beside a model `train` saved: what it was trained on, so `serve` can say so on its page. */
+export const TRAINED_ON_FILE = 'fraud-demo.json';
+
+/** Records beside the saved model in `dir` whether its training stream was the generated one. */
+export async function writeTrainedOn(dir: string, synthetic: boolean): Promise<void> {
+  await writeFile(join(dir, TRAINED_ON_FILE), `${JSON.stringify({ data: synthetic ? 'synthetic' : 'file' })}\n`);
+}
+
+/** Whether the model in `dir` was trained on the generated stream (false when unrecorded: a model saved otherwise). */
+export async function trainedOnSynthetic(dir: string): Promise<boolean> {
+  try {
+    return (JSON.parse(await readFile(join(dir, TRAINED_ON_FILE), 'utf8')) as { data?: unknown } | null)?.data === 'synthetic';
+  } catch {
+    return false;
+  }
 }
