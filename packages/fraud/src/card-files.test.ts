@@ -158,4 +158,25 @@ describe('card state on disk', () => {
     await writeFile(join(copy, 'stream.json'), JSON.stringify(saved));
     expect(await codeOf(TransactionScorer.load(copy))).toMatch(/E_BUNDLE_CORRUPT: .*no checksum/);
   });
+
+  it("a legacy stream.json without its checksum still needs a config that fits (scorer.config reported 42, or 'gbt' beside an ECOD)", async () => {
+    const fixtures = join(__dirname, '__fixtures__');
+    for (const [config, expected] of [
+      [42, /E_BUNDLE_CORRUPT: .*config is malformed \(42\)/],
+      [{ detector: { detector: 'gbt' } }, /E_BUNDLE_CORRUPT: .*names the detector "gbt", but detector\/ holds "ecod"/],
+      [{ detektor: {} }, /E_BUNDLE_CORRUPT: .*config is malformed/],
+      [{ detector: { detector: 'ecod' }, features: {} }, undefined],
+    ] as const) {
+      const copy = join(dir, `config-${Math.random()}`);
+      await cp(join(fixtures, 'scorer-stream-json-v1'), copy, { recursive: true });
+      const file = join(copy, 'stream.json');
+      const saved = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      saved.config = config;
+      delete saved.sha256;
+      await writeFile(file, JSON.stringify(saved));
+      const result = TransactionScorer.load(copy);
+      if (expected) expect(await codeOf(result)).toMatch(expected);
+      else (await result).dispose();
+    }
+  });
 });

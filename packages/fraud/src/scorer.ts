@@ -518,9 +518,29 @@ export class TransactionScorer {
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json has card files but no checksum.`);
       parsed.state = { ...parsed.state, entities: await readCardFiles(dir, parsed.cards, dir) };
     }
+    // The config is what `scorer.config` reports and the next save writes: an object of the known keys whose
+    // detector kind, if given, is the saved detector's (a legacy file without a checksum can say anything).
+    const config = parsed.config ?? {};
+    if (
+      typeof config !== 'object' ||
+      config === null ||
+      Array.isArray(config) ||
+      Object.keys(config).some((k) => !SCORER_KEYS.includes(k)) ||
+      (config.detector !== undefined && (typeof config.detector !== 'object' || config.detector === null))
+    )
+      throw new AppliedMLError(
+        'E_BUNDLE_CORRUPT',
+        `Transaction scorer at ${dir}: stream.json's config is malformed (${describeValue(config)}).`,
+      );
     const detector = await FraudDetector.load(join(dir, 'detector'), options);
     try {
-      const scorer = new TransactionScorer(parsed.config ?? {}, detector, TransactionFeatures.fromState(parsed.state));
+      const kind = config.detector?.detector;
+      if (kind !== undefined && kind !== detector.config.detector)
+        throw new AppliedMLError(
+          'E_BUNDLE_CORRUPT',
+          `Transaction scorer at ${dir}: stream.json's config names the detector ${describeValue(kind)}, but detector/ holds ${describeValue(detector.config.detector)}.`,
+        );
+      const scorer = new TransactionScorer(config, detector, TransactionFeatures.fromState(parsed.state));
       if (clock) scorer.clock = [clock[0], clock[1]];
       else {
         // Saved by an earlier version: the cards' kept times stand for the clock.
