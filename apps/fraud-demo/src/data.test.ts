@@ -106,6 +106,15 @@ describe('transaction files: every refusal names the file and the physical line'
     await expect(loadTransactions(iso)).rejects.toMatchObject({
       message: expect.stringMatching(/iso\.csv: line 3, field 'timestamp': "01\/02\/2026" is not a time; give an ISO 8601 time/),
     });
+    // Epoch ms in scientific notation (a spreadsheet's 13 digits) is a number; an hours-only offset is told what to add.
+    const sci = await file('sci.csv', `card,amount,timestamp\nc1,10,1.79e12\nc1,11,1.79E+12\n`);
+    expect((await loadTransactions(sci)).txs.map((t) => t.timestamp)).toEqual([1.79e12, 1.79e12]);
+    const pg = await file('pg.csv', `card,amount,timestamp\nc1,10,2026-10-01 01:00:00+00\n`);
+    await expect(loadTransactions(pg)).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /line 2, field 'timestamp': "2026-10-01 01:00:00\+00" is not a time; .* \(an offset needs its minutes: 2026-10-01 01:00:00\+00:00\)\.$/,
+      ),
+    });
   });
 
   it('an object, array or boolean card / merchant / country is refused, not scored as "[object Object]" or "true"; numbers are identifiers', async () => {

@@ -126,6 +126,11 @@ function describe(v: unknown): string {
 }
 
 /** The forms a timestamp may take, for messages (the demo's flags, not SDK options). */
+/** For a time ending in an hours-only offset (PostgreSQL's `2026-10-01 01:00:00+00`): what to write instead. */
+function offsetHint(v: unknown): string {
+  return typeof v === 'string' && /\d[+-]\d\d\s*$/.test(v) ? ` (an offset needs its minutes: ${v.trim()}:00)` : '';
+}
+
 export function timestampForms(unit: TimeUnit): string {
   return unit === 's'
     ? 'give an ISO 8601 time (2026-01-01T12:00:00Z) or Unix seconds (10 digits, 2001–2286), as this time unit (s, --time-unit s) reads numbers'
@@ -171,7 +176,8 @@ export function toTransaction(r: unknown, timeUnit: TimeUnit = 'ms', where?: str
   const row = r as Record<string, unknown>;
   let timestamp = row.timestamp;
   // An absent timestamp stays absent, so the SDK's message says so (not "got a string").
-  if (typeof timestamp === 'string' && !absent(timestamp) && /^\s*-?\d+(\.\d+)?\s*$/.test(timestamp)) timestamp = Number(timestamp);
+  // Decimal or scientific notation ('1.79e12', as a spreadsheet writes a 13-digit number), not hex or ''.
+  if (typeof timestamp === 'string' && !absent(timestamp)) timestamp = parseNumberCell(timestamp) ?? timestamp;
   if (typeof timestamp === 'number') {
     const [lo, hi] = EPOCH_RANGE[timeUnit];
     if (!(timestamp >= lo && timestamp < hi))
@@ -206,7 +212,7 @@ export function readTransactionRow(r: unknown, timeUnit: TimeUnit = 'ms', where?
       throw fieldError(
         where,
         'timestamp',
-        `${describe((r as Record<string, unknown>).timestamp)} is not a time; ${timestampForms(timeUnit)}.`,
+        `${describe((r as Record<string, unknown>).timestamp)} is not a time; ${timestampForms(timeUnit)}${offsetHint((r as Record<string, unknown>).timestamp)}.`,
         {
           reason: 'not-a-time',
         },
