@@ -764,12 +764,17 @@ export class TrafficForecaster {
       }
       for (let s = 0; s < n; s++) {
         const v = row[s];
+        // The model's missing-value marker first: one past MAX_READING (a sentinel such as -1e15) trained and was then refused here.
+        if (v !== undefined && v === fitted.missingValue) {
+          values[t * n + s] = NaN;
+          continue;
+        }
         if (typeof v !== 'number' || Math.abs(v) > MAX_READING)
-          invalid(`Row ${t}, sensor ${s}: ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN for missing).`, {
-            row: t,
-            sensor: s,
-          });
-        values[t * n + s] = v === fitted.missingValue ? NaN : v;
+          invalid(
+            `Row ${t}, sensor ${s} ('${fitted.sensors[s]}'): ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN for missing).`,
+            { row: t, sensor: s, sensorId: fitted.sensors[s] },
+          );
+        values[t * n + s] = v;
       }
     }
     const start = end === null ? null : end - (rows.length - 1) * step;
@@ -849,9 +854,16 @@ export class TrafficForecaster {
     const row = new Float64Array(n);
     for (let s = 0; s < n; s++) {
       const v = obs.values[s];
+      if (v !== undefined && v === fitted.missingValue) {
+        row[s] = NaN;
+        continue;
+      }
       if (typeof v !== 'number' || Math.abs(v) > MAX_READING)
-        invalid(`Sensor ${s}: ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN for missing).`, { sensor: s });
-      row[s] = v === fitted.missingValue ? NaN : v;
+        invalid(
+          `Sensor ${s} ('${fitted.sensors[s]}'): ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN for missing).`,
+          { sensor: s, sensorId: fitted.sensors[s] },
+        );
+      row[s] = v;
     }
     const step = fitted.intervalMinutes * 60_000;
     let time: number | null =

@@ -231,11 +231,13 @@ export class IncidentMonitor {
     ] as const) {
       for (let s = 0; s < n; s++) {
         const v = values[s];
+        // The monitor's missing-value marker is no reading to bound (a sentinel such as -1e15 was refused).
+        if (name === 'observed' && v !== undefined && v === this.missingValue) continue;
         if (typeof v !== 'number' || (!Number.isNaN(v) && !(Math.abs(v) <= MAX_READING)))
           throw new AppliedMLError(
             'E_INPUT_INVALID',
-            `${name}[${s}] is ${String(v)}; a reading is a number at most ${MAX_READING} in size (NaN for missing).`,
-            { details: { field: name, sensor: s } },
+            `${name}[${s}] (sensor '${this.sensors[s]}') is ${String(v)}; a reading is a number at most ${MAX_READING} in size (NaN for missing).`,
+            { details: { field: name, sensor: s, sensorId: this.sensors[s] } },
           );
       }
     }
