@@ -40,21 +40,48 @@ export function resizeGray(image: GrayImage, width: number, height: number): Gra
   const H = image.height;
   if ((sx > 1 && sy < 1) || (sx < 1 && sy > 1)) {
     // One axis shrinks, the other enlarges: bilinear sampling along the shrinking one read 2 of every sx
-    // columns (a thin line between them vanished), so each axis gets its own weights.
+    // columns (a thin line between them vanished), so each axis gets its own weights. The weights are
+    // separable: two passes, the shrinking axis first so the buffer between them is the smaller one
+    // (summing the shrunk line again for every output pixel cost height × W × 2: 32768 × 2 made
+    // 2 × 32768 took 14 s).
     const columns = axisTaps(W, width);
     const rows = axisTaps(H, height);
-    for (let y = 0; y < height; y++) {
-      const row = rows[y]!;
-      for (let x = 0; x < width; x++) {
-        const column = columns[x]!;
-        let sum = 0;
-        for (let i = 0; i < row.index.length; i++) {
-          let line = 0;
-          for (let j = 0; j < column.index.length; j++) line += column.weight[j]! * src[row.index[i]! * W + column.index[j]!]!;
-          sum += row.weight[i]! * line;
+    if (sx > 1) {
+      // Along x into H × width, then along y.
+      const mid = new Float32Array(H * width);
+      for (let r = 0; r < H; r++)
+        for (let x = 0; x < width; x++) {
+          const { index, weight } = columns[x]!;
+          let sum = 0;
+          for (let j = 0; j < index.length; j++) sum += weight[j]! * src[r * W + index[j]!]!;
+          mid[r * width + x] = sum;
         }
-        out[y * width + x] = sum;
+      for (let y = 0; y < height; y++) {
+        const { index, weight } = rows[y]!;
+        for (let x = 0; x < width; x++) {
+          let sum = 0;
+          for (let i = 0; i < index.length; i++) sum += weight[i]! * mid[index[i]! * width + x]!;
+          out[y * width + x] = sum;
+        }
       }
+    } else {
+      // Along y into height × W, then along x.
+      const mid = new Float32Array(height * W);
+      for (let y = 0; y < height; y++) {
+        const { index, weight } = rows[y]!;
+        for (let c = 0; c < W; c++) {
+          let sum = 0;
+          for (let i = 0; i < index.length; i++) sum += weight[i]! * src[index[i]! * W + c]!;
+          mid[y * W + c] = sum;
+        }
+      }
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++) {
+          const { index, weight } = columns[x]!;
+          let sum = 0;
+          for (let j = 0; j < index.length; j++) sum += weight[j]! * mid[y * W + index[j]!]!;
+          out[y * width + x] = sum;
+        }
     }
   } else if (sx >= 1 && sy >= 1) {
     for (let y = 0; y < height; y++) {
