@@ -46,6 +46,8 @@ import {
 import {
   Preprocessor,
   SCALED_LIMIT,
+  timeLikeName,
+  type ColumnKind,
   type FeatureInfo,
   type PreprocessOptions,
   type PreprocessorState,
@@ -421,6 +423,7 @@ export class FraudDetector {
     const x = await runStepsWithTurns(pre.transformSteps(data), stopIfDisposed, turns);
     if (x.rows < 2) throw new AppliedMLError('E_INPUT_INVALID', `Training needs at least 2 rows (got ${x.rows}).`);
     warnConstantColumns(x, pre, logger);
+    warnTimeNamedColumns(pre, (this.config.preprocess as PreprocessOptions | undefined)?.schema, logger);
     const seed = this.config.seed;
     const active = this.fittedKinds;
     const ecod = await runStepsWithTurns(fitEcodSteps(x), stopIfDisposed, turns);
@@ -1098,6 +1101,21 @@ function overrideRows(
 }
 
 const TRAIN_OPTION_KEYS = Object.keys({ labels: 1, device: 1, logger: 1 } satisfies Record<keyof FraudTrainOptions, 1>);
+
+/**
+ * Tells the logger about fields named like a time (created_at, ts, eventTime …) that were not read as
+ * times (too few of their values are dates or epoch numbers of one unit): as a number or as categories
+ * a later time lies beyond everything seen, or is one more unseen level. A field the schema declared is
+ * as the caller said.
+ */
+function warnTimeNamedColumns(pre: Preprocessor, schema: Record<string, ColumnKind> | undefined, logger: Logger): void {
+  const fields = pre.state.columns.filter((c) => c.kind !== 'timestamp' && timeLikeName(c.name) && schema?.[c.name] === undefined);
+  for (const c of fields)
+    logger.warn(
+      `Field '${c.name}' is named like a time but is read as ${c.kind === 'numeric' ? 'a number' : 'categories'}: its values are not dates or epoch numbers of one unit (2001–2286). Declare it with preprocess: { schema: { '${c.name}': 'timestamp' } } (and timeUnit) if it is a time, or '${c.kind}' to keep it so.`,
+      { field: c.name, kind: c.kind },
+    );
+}
 
 /**
  * Tells the logger about input columns with one value in every training row: any other value later

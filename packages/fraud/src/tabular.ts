@@ -210,7 +210,7 @@ function epochNumber(v: unknown): number | undefined {
 const TIME_MARGIN_MS = 20 * 365.25 * 86_400_000;
 
 /** Field names that say "time": timestamp, ts, event_time, created_at, txn-date, createdAt, eventTime … */
-function timeLikeName(name: string): boolean {
+export function timeLikeName(name: string): boolean {
   return (
     /(^|[_\-. ])(time|timestamp|ts|date|datetime|at)$|^(time|timestamp|ts|date|datetime)([_\-. ]|$)/i.test(name) ||
     /[a-z](Time|Timestamp|At|Date)$/.test(name)

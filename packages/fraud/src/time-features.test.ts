@@ -216,4 +216,25 @@ describe('record fields that are not strings, numbers, booleans or Dates', () =>
     const [p] = await m.predictBatch([{ amount: 12, channel: 'web', flag: true, note: undefined }]);
     expect(Number.isFinite(p!.score)).toBe(true);
   });
+
+  it('a field named like a time that is not read as one is told to the logger (unless the schema declared it)', async () => {
+    const warnings: string[] = [];
+    const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => void warnings.push(m) };
+    const rows = Array.from({ length: 300 }, (_, i) => ({
+      amount: 10 + (i % 37),
+      ts: i * 60, // seconds since the start of a session, not an epoch
+      created_at: ['today', 'yesterday', 'last week'][i % 3],
+      timestamp: Date.UTC(2026, 0, 5) + i * 600_000,
+    }));
+    await FraudDetector.create({ detector: 'ecod' }).train(rows, { logger });
+    expect(warnings.filter((w) => w.includes('named like a time'))).toEqual([
+      expect.stringMatching(/^Field 'ts' is named like a time but is read as a number: .*schema: \{ 'ts': 'timestamp' \}/),
+      expect.stringMatching(/^Field 'created_at' is named like a time but is read as categories/),
+    ]);
+    warnings.length = 0;
+    await FraudDetector.create({ detector: 'ecod', preprocess: { schema: { ts: 'numeric', created_at: 'categorical' } } }).train(rows, {
+      logger,
+    });
+    expect(warnings.filter((w) => w.includes('named like a time'))).toEqual([]);
+  });
 });
