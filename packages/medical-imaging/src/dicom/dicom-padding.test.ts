@@ -49,6 +49,16 @@ describe('Pixel Padding Value', () => {
     expect(Array.from(read.image.data)).toEqual([0, 0, 0.5, 1]);
   });
 
+  // The VR should follow Pixel Representation; written as US or UN on a signed image it was read
+  // unsigned (63536 for -2000), matched no pixel and changed nothing, without a word.
+  it('written with VR US or UN on signed pixels, it is read signed as the pixels are', async () => {
+    for (const vr of ['US', 'UN']) {
+      const image = await readDicom(paddedCt([-2000, 0, 500, 1000], [[0x0028, 0x0120, vr, u16(-2000)]]));
+      expect(image.metadata.pixelPaddingValue).toBe(-2000);
+      expect(Array.from(dicomToDisplay(image).data)).toEqual([0, 0, 0.5, 1]);
+    }
+  });
+
   it('a Pixel Padding Range Limit pads the whole range (either order); a file without padding is scaled as before', async () => {
     const ranged = await readDicom(
       paddedCt(

@@ -342,11 +342,15 @@ function intAttr(ds: DataSet, tag: string, name: string): number | undefined {
   return ds.uint16(tag);
 }
 
-/** A US or SS element (the VR written, else the Pixel Representation's), undefined when absent or not 2 bytes. */
+/**
+ * A 2-byte pixel value (US or SS), read as the pixels are (Pixel Representation), whatever VR the file
+ * wrote: the standard ties the VR to Pixel Representation, and a signed image's padding written as US or
+ * UN (63536 for -2000) matched no pixel. Undefined when absent or not 2 bytes.
+ */
 function pixelValueAttr(ds: DataSet, tag: string, signed: boolean): number | undefined {
   const el = ds.elements[tag];
   if (!el || el.length !== 2) return undefined;
-  return (el.vr === undefined ? signed : el.vr === 'SS') ? ds.int16(tag) : ds.uint16(tag);
+  return signed ? ds.int16(tag) : ds.uint16(tag);
 }
 
 function numbers(ds: DataSet, tag: string): number[] | undefined {
