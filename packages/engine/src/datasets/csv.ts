@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { parse, type Parser } from 'csv-parse';
 import { AppliedMLError, describeValue } from '../errors';
-import { checkOptionsObject } from '../option-checks';
+import { checkKnownKeys } from '../option-checks';
 import { parseBooleanCell, parseDateCell, parseNumberCell } from './csv-cells';
 import { CsvLineCounter } from './csv-lines';
 import { setOwn } from './own-property';
@@ -101,6 +101,31 @@ export interface NumericMatrixOptions {
   /** Also return `rowLines`, the line each row ends on (default false: 4 bytes a row not kept). */
   rowLines?: boolean;
 }
+
+/** The option names of readCsv / readCsvAll and readNumericMatrix: a misspelt one (`allowmissing`, `delimeter`) was ignored. */
+const CSV_READ_KEYS = Object.keys({
+  columns: 1,
+  header: 1,
+  names: 1,
+  delimiter: 1,
+  quote: 1,
+  missing: 1,
+  maxRows: 1,
+  limit: 1,
+  raggedRows: 1,
+  maxRecordChars: 1,
+  onHeader: 1,
+} satisfies Record<keyof CsvReadOptions, 1>);
+const NUMERIC_MATRIX_KEYS = Object.keys({
+  header: 1,
+  delimiter: 1,
+  allowMissing: 1,
+  missing: 1,
+  maxRows: 1,
+  maxCells: 1,
+  maxRecordChars: 1,
+  rowLines: 1,
+} satisfies Record<keyof NumericMatrixOptions, 1>);
 
 interface OpenedSource {
   stream: NodeJS.ReadableStream;
@@ -248,7 +273,7 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
   source: CsvSource,
   options: CsvReadOptions<C> = {},
 ): AsyncGenerator<CsvRow<C>, void, undefined> {
-  checkOptionsObject('readCsv options', options);
+  checkKnownKeys('readCsv options', options, CSV_READ_KEYS);
   const header = options.header ?? true;
   const types: CsvColumnTypes = options.columns ?? {};
   if (options.raggedRows !== undefined && options.raggedRows !== 'error' && options.raggedRows !== 'pad')
@@ -387,7 +412,7 @@ export async function readCsvAll<C extends CsvColumnTypes = CsvColumnTypes>(
   source: CsvSource,
   options: CsvReadOptions<C> = {},
 ): Promise<CsvRow<C>[]> {
-  checkOptionsObject('readCsvAll options', options);
+  checkKnownKeys('readCsvAll options', options, CSV_READ_KEYS);
   const out: CsvRow<C>[] = [];
   for await (const row of readCsv(source, options)) out.push(row);
   return out;
@@ -399,7 +424,7 @@ export async function readCsvAll<C extends CsvColumnTypes = CsvColumnTypes>(
  * input → E_INPUT_INVALID with the line (and column).
  */
 export async function readNumericMatrix(source: CsvSource, options: NumericMatrixOptions = {}): Promise<NumericMatrix> {
-  checkOptionsObject('readNumericMatrix options', options);
+  checkKnownKeys('readNumericMatrix options', options, NUMERIC_MATRIX_KEYS);
   const headerMode = options.header ?? 'auto';
   const missing = new Set(checkStrings('missing', options.missing) ?? CSV_DEFAULT_MISSING);
   const maxRows = checkLimit('maxRows', options.maxRows);

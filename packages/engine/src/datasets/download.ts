@@ -3,7 +3,7 @@ import { open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { makeDirs } from '../bundle/atomic-dir';
 import { AppliedMLError, describeValue } from '../errors';
-import { checkIntegerOption, checkOptionsObject } from '../option-checks';
+import { checkIntegerOption, checkKnownKeys } from '../option-checks';
 import { isSha256 } from './checksum';
 import { notRegularFileReason } from './file-kind';
 import { silentLogger, type Logger } from '../logger';
@@ -48,7 +48,7 @@ function checkDownloadOptions(options: DownloadOptions): void {
  * `destination`. Network and HTTP failures → E_IO.
  */
 export async function downloadFile(url: string, destination: string, options: DownloadOptions = {}): Promise<DownloadResult> {
-  checkOptionsObject('downloadFile options', options);
+  checkKnownKeys('downloadFile options', options, ['sha256', 'timeoutMs', 'maxBytes', 'logger']);
   checkDownloadOptions(options);
   if (typeof destination !== 'string' || destination.trim() === '')
     throw new AppliedMLError('E_INPUT_INVALID', `downloadFile needs a destination file path (got ${describeValue(destination)}).`, {

@@ -48,6 +48,42 @@ describe('options objects of the dataset functions', () => {
       expect(await codeOf(fn), name).toMatch(new RegExp(`^E_INPUT_INVALID: ${name} options must be an object`));
   });
 
+  it('refuse an option name they do not know, listing the valid ones (a misspelt one was ignored)', async () => {
+    const cases: [string, string, () => unknown][] = [
+      ['trainTestSplit', 'testfraction', () => trainTestSplit(10, { testFraction: 0.2, testfraction: 0.5 } as never)],
+      ['kFold', 'stratified', () => kFold(10, { k: 2, stratified: [] } as never)],
+      ['chronologicalSplit', 'valfraction', () => chronologicalSplit(10, { trainFraction: 0.8, valfraction: 0.1 } as never)],
+      [
+        'readCsv',
+        'delimeter',
+        async () => {
+          for await (const _ of readCsv(csv, { delimeter: ';' } as never));
+        },
+      ],
+      ['readCsvAll', 'heading', () => readCsvAll(csv, { heading: false } as never)],
+      ['readNumericMatrix', 'allowmissing', () => readNumericMatrix(csv, { allowmissing: true } as never)],
+      ['resolveDataset', 'allowdownload', () => resolveDataset(spec, { allowdownload: true } as never)],
+      ['downloadFile', 'timeout', () => downloadFile('http://127.0.0.1:1/x', '/nonexistent/dir/x', { timeout: 5 } as never)],
+    ];
+    for (const [name, key, fn] of cases)
+      expect(await codeOf(fn), name).toMatch(new RegExp(`^E_INPUT_INVALID: ${name} options has no option '${key}'; valid: `));
+    // Every name by itself is still taken.
+    expect(
+      await readNumericMatrix(csv, {
+        header: true,
+        delimiter: ',',
+        allowMissing: true,
+        missing: ['NA'],
+        maxRows: 5,
+        maxCells: 10,
+        maxRecordChars: 100,
+        rowLines: true,
+      }),
+    ).toMatchObject({ rows: 1 });
+    expect(kFold(4, { k: 2, seed: 1, shuffle: false, stratify: [0, 1, 0, 1] })).toHaveLength(2);
+    expect(chronologicalSplit(10, { trainFraction: 0.6, valFraction: 0.2 }).val).toHaveLength(2);
+  });
+
   it('split functions with no options name the missing required field', async () => {
     expect(await codeOf(() => trainTestSplit(10, undefined as never))).toMatch(/^E_INPUT_INVALID: testFraction must be/);
     expect(await codeOf(() => kFold(10, undefined as never))).toMatch(/^E_INPUT_INVALID: kFold needs an integer k/);

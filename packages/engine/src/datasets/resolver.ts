@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
-import { checkIntegerOption, checkOptionsObject } from '../option-checks';
+import { checkIntegerOption, checkKnownKeys, checkOptionsObject } from '../option-checks';
 import { silentLogger, type Logger } from '../logger';
 import { isSha256, sha256File } from './checksum';
 import { MAX_DOWNLOAD_TIMEOUT_MS, downloadFile } from './download';
@@ -157,13 +157,25 @@ async function findMissing(root: string, files: DatasetFile[], name: string): Pr
   return missing;
 }
 
+/** resolveDataset's option names: a misspelt `allowdownload` was ignored, and the dataset reported missing. */
+const RESOLVE_KEYS = Object.keys({
+  dataDir: 1,
+  cacheDir: 1,
+  allowDownload: 1,
+  verify: 1,
+  logger: 1,
+  downloadTimeoutMs: 1,
+  maxDownloadBytes: 1,
+  env: 1,
+} satisfies Record<keyof ResolveDatasetOptions, 1>);
+
 /**
  * The options' types, before anything is looked at: a folder is a non-empty string (null from a JSON
  * config was a TypeError, '' meant the working directory), and the flags are true or false (the string
  * 'false' is truthy and turned downloads on).
  */
 function checkResolveOptions(options: ResolveDatasetOptions): void {
-  checkOptionsObject('resolveDataset options', options);
+  checkKnownKeys('resolveDataset options', options, RESOLVE_KEYS);
   for (const field of ['dataDir', 'cacheDir'] as const)
     if (options[field] !== undefined) checkPathArgument(options[field], `resolveDataset ${field}`);
   for (const field of ['allowDownload', 'verify'] as const) {

@@ -1,5 +1,5 @@
 import { AppliedMLError, describeValue } from '../errors';
-import { checkOptionsObject } from '../option-checks';
+import { checkKnownKeys } from '../option-checks';
 import { createRng, type Rng, type Seed } from '../random';
 
 /** Class labels for stratification: one per example (numbers, strings, booleans or bigints). */
@@ -145,7 +145,7 @@ export function shuffleIndices(n: number, seed: Seed = 0): number[] {
 export function trainTestSplit(n: number, options: TrainTestSplitOptions): TrainTestSplit {
   assertCount(n, 'trainTestSplit', 2);
   // Undefined options read as {} (the error then names the missing required field); null or a non-object is refused.
-  checkOptionsObject('trainTestSplit options', options);
+  checkKnownKeys('trainTestSplit options', options, ['testFraction', 'seed', 'stratify']);
   options ??= {} as TrainTestSplitOptions;
   const fraction = assertFraction(options.testFraction, 'testFraction', true, true);
   const rng = createRng(options.seed ?? 0);
@@ -181,7 +181,7 @@ export function trainTestSplit(n: number, options: TrainTestSplitOptions): Train
 export function kFold(n: number, options: KFoldOptions): TrainTestSplit[] {
   assertCount(n, 'kFold', 2);
   // Undefined options read as {} (the error then names the missing required field); null or a non-object is refused.
-  checkOptionsObject('kFold options', options);
+  checkKnownKeys('kFold options', options, ['k', 'seed', 'shuffle', 'stratify']);
   options ??= {} as KFoldOptions;
   const k = options.k;
   if (!Number.isSafeInteger(k) || k < 2 || k > n) {
@@ -236,7 +236,7 @@ export function kFold(n: number, options: KFoldOptions): TrainTestSplit[] {
 export function chronologicalSplit(n: number, options: ChronologicalSplitOptions): ChronologicalSplit {
   assertCount(n, 'chronologicalSplit', 1);
   // Undefined options read as {} (the error then names the missing required field); null or a non-object is refused.
-  checkOptionsObject('chronologicalSplit options', options);
+  checkKnownKeys('chronologicalSplit options', options, ['trainFraction', 'valFraction']);
   options ??= {} as ChronologicalSplitOptions;
   const trainFraction = assertFraction(options.trainFraction, 'trainFraction', true, false);
   const valFraction = assertFraction(options.valFraction ?? 0, 'valFraction', false, true);

@@ -44,6 +44,21 @@ describe('predictBatched', () => {
     model.dispose();
   });
 
+  it('refuses an option name it does not know (a misspelt batchsize ran at the default 256)', () => {
+    const model = mlp();
+    const x = tf.zeros([2, 784]);
+    let error: unknown;
+    try {
+      predictBatched(model, x, { batchsize: 1 } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(AppliedMLError.hasCode(error, 'E_INPUT_INVALID'), String(error)).toBe(true);
+    expect((error as AppliedMLError).message).toBe("predictBatched options has no option 'batchsize'; valid: batchSize.");
+    x.dispose();
+    model.dispose();
+  });
+
   it('runs 8,000 rows at batch speed, not quadratically (wasm Slice reads the heap in place)', () => {
     const model = mlp();
     const big = tf.randomUniform([8000, 784], 0, 1, 'float32', 4);

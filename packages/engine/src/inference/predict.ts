@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fromBackendError } from '../device/backend-errors';
 import { AppliedMLError, describeValue } from '../errors';
-import { checkOptionsObject } from '../option-checks';
+import { checkKnownKeys } from '../option-checks';
 import { checkLayersModel, checkTensor } from '../tensor-checks';
 
 /** A model output as plain data: row-major values and the full shape. */
@@ -19,7 +19,7 @@ export interface PredictOptions {
  * scope and is read outside it (reading a large array inside tidy is slow); nothing is left behind.
  */
 export function predictBatched(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], options: PredictOptions = {}): PredictionArray {
-  checkOptionsObject('predictBatched options', options);
+  checkKnownKeys('predictBatched options', options, ['batchSize']);
   checkLayersModel(model, 'predictBatched');
   const batchSize = options.batchSize ?? 256;
   const inputs = Array.isArray(x) ? x : [x];
