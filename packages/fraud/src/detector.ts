@@ -763,9 +763,16 @@ export class FraudDetector {
         if (shares) {
           // How rare the hour and the weekday were in training: what the detectors saw.
           const day = WEEKDAYS[d.getUTCDay()] as string;
-          text =
-            `${column} at ${d.toISOString().slice(11, 16)} UTC on a ${day}: ${percent(shares.hour)} of training transactions ` +
-            `in that hour, ${percent(shares.weekday)} on ${day}s (${pct})`;
+          const hour = `${percent(shares.hour)} of training transactions in that hour`;
+          const weekday = `${percent(shares.weekday)} on ${day}s`;
+          // The rare part first (a rarity of 0 is no evidence); both when both are rare, or neither.
+          const said =
+            shares.hourRare === shares.weekdayRare
+              ? `${hour}, ${weekday}`
+              : shares.hourRare
+                ? hour
+                : `${percent(shares.weekday)} of training transactions on ${day}s`;
+          text = `${column} at ${d.toISOString().slice(11, 16)} UTC on a ${day}: ${said} (${pct})`;
         } else {
           const weekend = d.getUTCDay() === 0 || d.getUTCDay() === 6;
           text = `${column} at ${d.toISOString().slice(11, 16)} UTC on a ${weekend ? 'weekend' : 'weekday'} (time of day / week unusual; ${pct})`;

@@ -567,14 +567,21 @@ export class Preprocessor {
    * For a 'rarity' timestamp column: the share of training times in `t`'s UTC hour and weekday (as
    * counted, not smoothed), for explanations; undefined for other columns.
    */
-  timeShares(column: string, t: number): { hour: number; weekday: number } | undefined {
+  timeShares(column: string, t: number): { hour: number; weekday: number; hourRare: boolean; weekdayRare: boolean } | undefined {
     const col = this.state.columns.find((c) => c.name === column);
     if (!col || col.kind !== 'timestamp' || col.encoding !== 'rarity') return undefined;
     const hours = col.hourCounts as number[];
     const days = col.weekdayCounts as number[];
     const n = hours.reduce((a, b) => a + b, 0);
     const d = new Date(t);
-    return n > 0 ? { hour: (hours[d.getUTCHours()] as number) / n, weekday: (days[d.getUTCDay()] as number) / n } : { hour: 0, weekday: 0 };
+    const [h, w] = [d.getUTCHours(), d.getUTCDay()];
+    return {
+      hour: n > 0 ? (hours[h] as number) / n : 0,
+      weekday: n > 0 ? (days[w] as number) / n : 0,
+      // Whether each is evidence at all (a rarity above 0): the reason names only those.
+      hourRare: rarityOf(hours, h) > 0,
+      weekdayRare: rarityOf(days, w) > 0,
+    };
   }
 
   /** Transforms to the scaled feature matrix the detectors see. */
