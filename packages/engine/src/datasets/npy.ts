@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { HOST_BYTE_ORDER, hostOrderBytes } from '../byte-order';
 import { AppliedMLError, describeValue } from '../errors';
-import { checkIntegerOption, checkOptionsObject } from '../option-checks';
+import { checkIntegerOption, checkKnownKeys } from '../option-checks';
 import { statRegularFile } from './file-kind';
 import { parsePythonLiteral, PythonLiteralError, type PythonLiteral } from './python-literal';
 
@@ -78,6 +78,9 @@ export interface NpyWriteOptions {
   /** Store column-major with fortran_order=True (input `data` is C order). */
   fortranOrder?: boolean;
 }
+
+/** parseNpy's and readNpy's option names: a misspelt `maxbytes` or `int46` was ignored. */
+export const NPY_PARSE_KEYS = Object.keys({ maxBytes: 1, maxHeaderBytes: 1, int64: 1 } satisfies Record<keyof NpyParseOptions, 1>);
 
 export const NPY_DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
 export const NPY_DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
@@ -367,7 +370,7 @@ function latin1(bytes: Uint8Array): string {
 
 /** Parses a `.npy` file held in memory. See the module notes for dtypes, order and limits. */
 export function parseNpy(input: Uint8Array | ArrayBuffer, options: NpyParseOptions = {}): NpyArray {
-  checkOptionsObject('parseNpy options', options);
+  checkKnownKeys('parseNpy options', options, NPY_PARSE_KEYS);
   // A NaN limit turned the size guards off.
   checkIntegerOption('maxBytes', options.maxBytes, 0, Number.MAX_SAFE_INTEGER);
   checkIntegerOption('maxHeaderBytes', options.maxHeaderBytes, 0, Number.MAX_SAFE_INTEGER);
@@ -406,7 +409,7 @@ export function parseNpy(input: Uint8Array | ArrayBuffer, options: NpyParseOptio
  * are E_IO in `statRegularFile`'s words (`details.path`, `details.reason`); other I/O failures become E_IO.
  */
 export async function readNpy(path: string, options: NpyParseOptions = {}): Promise<NpyArray> {
-  checkOptionsObject('readNpy options', options);
+  checkKnownKeys('readNpy options', options, NPY_PARSE_KEYS);
   // A FIFO or device (/dev/zero) was read without bound: only a regular file is read, as readNpz does.
   await statRegularFile(path, '.npy file');
   let bytes: Uint8Array;
@@ -469,7 +472,7 @@ function checkWriteOptions(options: NpyWriteOptions): void {
  * outside the dtype's range, throw E_INPUT_INVALID. float16 output is not supported.
  */
 export function writeNpy(input: NpyWriteInput, options: NpyWriteOptions = {}): Uint8Array {
-  checkOptionsObject('writeNpy options', options);
+  checkKnownKeys('writeNpy options', options, ['version', 'byteOrder', 'fortranOrder']);
   if (input === null || typeof input !== 'object' || Array.isArray(input))
     throw invalid(`writeNpy needs {data, dtype?, shape?} (got ${describeValue(input)}).`, { field: 'input' });
   if (!Array.isArray(input.data) && !(ArrayBuffer.isView(input.data) && !(input.data instanceof DataView)))

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
 import { AppliedMLError, describeValue } from '../errors';
-import { checkIntegerOption, checkOptionsObject } from '../option-checks';
+import { checkIntegerOption, checkKnownKeys } from '../option-checks';
 import { crc32 } from './crc32';
 import { statRegularFile } from './file-kind';
-import { parseNpy, type NpyArray, type NpyParseOptions } from './npy';
+import { NPY_PARSE_KEYS, parseNpy, type NpyArray, type NpyParseOptions } from './npy';
 import { setOwn } from './own-property';
 import { readZipDirectory, type ZipEntry } from './zip-directory';
 
@@ -34,9 +34,12 @@ function stripNpy(name: string): string | undefined {
   return name.endsWith('.npy') ? name.slice(0, -4) : undefined;
 }
 
+/** parseNpz's and readNpz's option names (parseNpy's and two of their own): a misspelt one was ignored. */
+const NPZ_READ_KEYS = [...NPY_PARSE_KEYS, 'keys', 'maxUncompressedBytes'];
+
 /** Parses an `.npz` archive held in memory. */
 export function parseNpz(input: Uint8Array | ArrayBuffer, options: NpzReadOptions = {}): Record<string, NpyArray> {
-  checkOptionsObject('parseNpz options', options);
+  checkKnownKeys('parseNpz options', options, NPZ_READ_KEYS);
   // A NaN limit turned the zip-bomb guard off; a string 'Xy' was read as the keys 'X' and 'y'.
   checkIntegerOption('maxUncompressedBytes', options.maxUncompressedBytes, 0, Number.MAX_SAFE_INTEGER);
   if (options.keys !== undefined && (!Array.isArray(options.keys) || !options.keys.every((k) => typeof k === 'string')))
@@ -48,6 +51,8 @@ export function parseNpz(input: Uint8Array | ArrayBuffer, options: NpzReadOption
     throw new AppliedMLError('E_INPUT_INVALID', 'parseNpz expects a Uint8Array, Buffer or ArrayBuffer.');
   }
   const limit = options.maxUncompressedBytes ?? NPZ_DEFAULT_MAX_UNCOMPRESSED_BYTES;
+  // What each member's parseNpy takes (it refuses names it does not know).
+  const { keys: _keys, maxUncompressedBytes: _limit, ...npyOptions } = options;
   const entries = readZipDirectory(bytes);
 
   const byName = new Map<string, ZipEntry>();
@@ -127,7 +132,7 @@ export function parseNpz(input: Uint8Array | ArrayBuffer, options: NpzReadOption
       );
     }
     try {
-      setOwn(out, key, parseNpy(data, options));
+      setOwn(out, key, parseNpy(data, npyOptions));
     } catch (error) {
       if (AppliedMLError.isInstance(error)) {
         throw new AppliedMLError(error.code, `.npz member '${entry.name}': ${error.message}`, {
@@ -149,7 +154,7 @@ export async function readNpz(
   pathOrBuffer: string | Uint8Array | ArrayBuffer,
   options: NpzReadOptions = {},
 ): Promise<Record<string, NpyArray>> {
-  checkOptionsObject('readNpz options', options);
+  checkKnownKeys('readNpz options', options, NPZ_READ_KEYS);
   if (typeof pathOrBuffer !== 'string') return parseNpz(pathOrBuffer, options);
   const path = pathOrBuffer;
   // A FIFO or device is refused before it is opened (reading one blocks or never ends).

@@ -1,5 +1,6 @@
 // Options objects of the dataset functions (API fuzz F12): null, a number or a list is E_INPUT_INVALID
 // naming the function before anything is opened or allocated; undefined still means the defaults.
+import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
 import { readCsv, readCsvAll, readNumericMatrix } from './csv';
@@ -64,6 +65,11 @@ describe('options objects of the dataset functions', () => {
       ['readNumericMatrix', 'allowmissing', () => readNumericMatrix(csv, { allowmissing: true } as never)],
       ['resolveDataset', 'allowdownload', () => resolveDataset(spec, { allowdownload: true } as never)],
       ['downloadFile', 'timeout', () => downloadFile('http://127.0.0.1:1/x', '/nonexistent/dir/x', { timeout: 5 } as never)],
+      ['parseNpy', 'maxbytes', () => parseNpy(npy, { maxbytes: 1 } as never)],
+      ['readNpy', 'int46', () => readNpy('/nonexistent.npy', { int46: 'bigint' } as never)],
+      ['writeNpy', 'endian', () => writeNpy({ data: [1] }, { endian: 'big' } as never)],
+      ['parseNpz', 'key', () => parseNpz(new Uint8Array(22), { key: ['x'] } as never)],
+      ['readNpz', 'maxUncompressed', () => readNpz('/nonexistent.npz', { maxUncompressed: 1 } as never)],
     ];
     for (const [name, key, fn] of cases)
       expect(await codeOf(fn), name).toMatch(new RegExp(`^E_INPUT_INVALID: ${name} options has no option '${key}'; valid: `));
@@ -82,6 +88,17 @@ describe('options objects of the dataset functions', () => {
     ).toMatchObject({ rows: 1 });
     expect(kFold(4, { k: 2, seed: 1, shuffle: false, stratify: [0, 1, 0, 1] })).toHaveLength(2);
     expect(chronologicalSplit(10, { trainFraction: 0.6, valFraction: 0.2 }).val).toHaveLength(2);
+    // parseNpz hands each member only parseNpy's options.
+    const big = writeNpy({ data: new BigInt64Array([5n]) }, { version: 1, byteOrder: 'big', fortranOrder: false });
+    const arrays = parseNpz(zipSync({ 'a.npy': big, 'b.npy': npy }), {
+      keys: ['a'],
+      maxUncompressedBytes: 1000,
+      int64: 'bigint',
+      maxBytes: 100,
+      maxHeaderBytes: 1000,
+    });
+    expect(Object.keys(arrays)).toEqual(['a']);
+    expect(arrays.a!.data[0]).toBe(5n);
   });
 
   it('split functions with no options name the missing required field', async () => {
