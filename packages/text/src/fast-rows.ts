@@ -1,5 +1,5 @@
 import { charNgrams } from './char-ngrams';
-import { questionFeatures, shapeFeatures, tokensOf, type ResolvedFeatureConfig } from './features';
+import { normalizedText, questionFeatures, shapeFeatures, tokensOfNormalized, type ResolvedFeatureConfig } from './features';
 import { tokenizerFor } from './languages';
 import { softmaxInPlace, type LinearModel } from './linear-model';
 import type { SparseVector, TfidfVectorizer } from './tfidf';
@@ -108,10 +108,11 @@ export class TfidfRowBuilder {
   }
 
   /** The term ids of a text's features, with repeats, into `ids[0..used)`. */
-  private gather(text: string): void {
+  private gather(given: string): void {
     const config = this.config;
     this.used = 0;
-    const tokens = config.wordNgrams > 0 ? tokensOf(text, config) : [];
+    const text = normalizedText(given, config);
+    const tokens = config.wordNgrams > 0 ? tokensOfNormalized(text, config) : [];
     const entries: TokenEntry[] = this.entries;
     if (config.wordNgrams > 0) {
       entries.length = 0;

@@ -30,6 +30,14 @@ export interface FeatureConfig {
   wordnet?: boolean;
   /** Shape features (default false): digits, currency, URLs, capitals, length bucket — useful for spam. */
   shapeFeatures?: boolean;
+  /**
+   * Unicode normalisation applied to every text before anything reads it (default 'NFC'): 'café' typed
+   * as one code point (NFC) or as 'e' + a combining accent (NFD, as macOS and some PDFs write it) gives
+   * the same tokens. 'NFKC' also folds compatibility forms (ligatures, full-width letters, superscripts);
+   * false reads texts as they are. A bundle saved without this setting (before it existed) loads as false,
+   * so it predicts exactly as it did.
+   */
+  normalize?: 'NFC' | 'NFKC' | false;
 }
 
 /**
@@ -56,6 +64,7 @@ export const FEATURE_KEYS = Object.keys({
   questionFeatures: 1,
   wordnet: 1,
   shapeFeatures: 1,
+  normalize: 1,
 } satisfies Record<keyof FeatureConfig, 1>);
 /** The option names of `features.charNgrams`. */
 export const CHAR_NGRAM_KEYS = Object.keys({ min: 1, max: 1, scope: 1 } satisfies Record<
@@ -71,6 +80,8 @@ export const CHAR_NGRAM_KEYS = Object.keys({ min: 1, max: 1, scope: 1 } satisfie
 export function savedFeatureConfig(saved: unknown): FeatureConfig {
   if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) return saved as FeatureConfig; // resolveFeatureConfig refuses it
   const kept = keepKnownKeys(saved as FeatureConfig, FEATURE_KEYS);
+  // Saved before texts were normalised: read them as that model did (not as NFC, the default now).
+  if (!Object.prototype.hasOwnProperty.call(kept, 'normalize')) kept.normalize = false;
   const c: unknown = kept.charNgrams;
   if (c !== null && typeof c === 'object' && !Array.isArray(c))
     kept.charNgrams = keepKnownKeys(c as { min: number; max: number }, CHAR_NGRAM_KEYS);
@@ -134,7 +145,14 @@ export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatur
     questionFeatures: config.questionFeatures ?? false,
     wordnet: config.wordnet ?? false,
     shapeFeatures: config.shapeFeatures ?? false,
+    normalize: config.normalize ?? 'NFC',
   };
+  if (resolved.normalize !== 'NFC' && resolved.normalize !== 'NFKC' && resolved.normalize !== false)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `features.normalize must be 'NFC', 'NFKC' or false (got ${describeValue(resolved.normalize)}).`,
+      { details: { field: 'features.normalize' } },
+    );
   if (!(TOKENIZERS as readonly string[]).includes(resolved.tokenizer))
     throw new AppliedMLError('E_INPUT_INVALID', `Unknown tokenizer '${String(resolved.tokenizer)}'; use one of ${TOKENIZERS.join(', ')}.`);
   for (const key of ['lowercase', 'stem', 'removeStopWords', 'questionFeatures', 'wordnet', 'shapeFeatures'] as const)
@@ -236,6 +254,19 @@ export function tokenize(text: string, given: ResolvedFeatureConfig): string[] {
  * resolved config the caller owns (a classifier's private copy), both checked once before the loop.
  */
 export function tokensOf(text: string, config: ResolvedFeatureConfig): string[] {
+  return tokensOfNormalized(normalizedText(text, config), config);
+}
+
+/**
+ * Internal: `text` in the config's Unicode normalisation form (NFC by default; as it is for `normalize:
+ * false`, which bundles saved before the setting existed load with).
+ */
+export function normalizedText(text: string, config: ResolvedFeatureConfig): string {
+  return config.normalize ? text.normalize(config.normalize) : text;
+}
+
+/** Internal: `tokensOf` for a text `normalizedText` already normalised. */
+export function tokensOfNormalized(text: string, config: ResolvedFeatureConfig): string[] {
   let tokens = tokenizerFor(config.tokenizer).tokenize(config.lowercase ? text.toLowerCase() : text);
   if (config.removeStopWords) {
     const stop = stopWordsFor(config.language);
@@ -469,8 +500,9 @@ export function extractFeatures(text: string, given: ResolvedFeatureConfig): { t
 }
 
 /** `extractFeatures` without its checks, on the terms of `tokensOf`. */
-export function featuresOf(text: string, config: ResolvedFeatureConfig): { tokens: string[]; features: string[] } {
-  const tokens = tokensOf(text, config);
+export function featuresOf(given: string, config: ResolvedFeatureConfig): { tokens: string[]; features: string[] } {
+  const text = normalizedText(given, config);
+  const tokens = tokensOfNormalized(text, config);
   const features: string[] = [];
   for (let n = 1; n <= config.wordNgrams; n++) {
     for (let i = 0; i + n <= tokens.length; i++)

@@ -23,6 +23,7 @@ import { registerTextLayers } from './embedding-layer';
 import {
   FEATURE_KEYS,
   featuresOf,
+  normalizedText,
   resolveFeatureConfig,
   savedFeatureConfig,
   tokensOf,
@@ -671,7 +672,10 @@ export class TextClassifier {
     const explained = options.label ?? prediction.label;
     const k = state.labels.indexOf(explained);
     if (k < 0) throw new AppliedMLError('E_INPUT_INVALID', `Unknown label '${explained}'; the model knows ${state.labels.join(', ')}.`);
-    const words = checked.split(/\s+/).filter((w) => w !== '');
+    // The words as the features read them (normalised), so a decomposed 'café' still finds its features.
+    const words = normalizedText(checked, state.features)
+      .split(/\s+/)
+      .filter((w) => w !== '');
     const byWord = new Map<string, number>();
     const add = (word: string, w: number): void => {
       byWord.set(word, (byWord.get(word) ?? 0) + w);
