@@ -430,19 +430,50 @@ function baseFeatures(samples: Float32Array, c: ResolvedFeatureConfig, warp: num
 export const MAX_SAMPLE_MAGNITUDE = 1e6;
 
 /**
+ * A typed array of the given kind from this realm or another (a `vm` context, an iframe): `instanceof`
+ * misses the latter. The tag of a view cannot be faked by a plain object (ArrayBuffer.isView), and the
+ * element size rules out a DataView given the tag by hand.
+ */
+function isTypedArrayOf(value: unknown, type: 'Float32Array' | 'Float64Array' | 'Int16Array' | 'Uint8Array', size: number): boolean {
+  return (
+    ArrayBuffer.isView(value) &&
+    Object.prototype.toString.call(value) === `[object ${type}]` &&
+    (value as unknown as { BYTES_PER_ELEMENT: unknown }).BYTES_PER_ELEMENT === size
+  );
+}
+
+/** A Float32Array, also one made in another realm (a `vm` context, an iframe). */
+export function isFloat32Array(value: unknown): value is Float32Array {
+  return value instanceof Float32Array || isTypedArrayOf(value, 'Float32Array', 4);
+}
+
+function isFloat64Array(value: unknown): value is Float64Array {
+  return value instanceof Float64Array || isTypedArrayOf(value, 'Float64Array', 8);
+}
+
+/**
  * Audio given to a public helper: a Float32Array (or, where `float64` says so, a Float64Array) of finite
- * samples. Anything else (null, a number, a string, a plain array) is E_INPUT_INVALID rather than a
- * TypeError or a silently empty result.
+ * samples, also one from another realm. Anything else (null, a number, a string, a plain array) is
+ * E_INPUT_INVALID rather than a TypeError or a silently empty result.
  */
 export function checkAudioSamples(samples: unknown, what: string, float64 = false): void {
-  if (!(samples instanceof Float32Array || (float64 && samples instanceof Float64Array)))
+  if (!(isFloat32Array(samples) || (float64 && isFloat64Array(samples))))
     throw new AppliedMLError(
       'E_INPUT_INVALID',
       `${what} must be a Float32Array${float64 ? ' or Float64Array' : ''} of mono audio samples (got ${describeSamples(samples)}).`,
       { details: { field: 'samples' } },
     );
-  checkFiniteSamples(samples);
+  checkFiniteSamples(samples as ArrayLike<number>);
 }
+
+/**
+ * The conversion a refusal of bytes suggests for raw 16-bit little-endian PCM: the even part copied into
+ * a buffer of its own (a chunk from a pipe or socket can start at an odd offset, which an Int16Array
+ * cannot view, and a Buffer's `slice` and `buffer` are the shared pool), an odd last byte kept for the
+ * next chunk (dropped, it shifted every later sample by a byte: noise).
+ */
+export const PCM_BYTES_HINT =
+  'raw 16-bit little-endian PCM is new Int16Array(Uint8Array.from(bytes.subarray(0, bytes.length & ~1)).buffer), then / 32768, with an odd last byte put before the next chunk';
 
 /**
  * What was given where samples were expected, for a refusal: an array of another type by its name and
@@ -453,9 +484,8 @@ export function describeSamples(value: unknown): string {
   if (!ArrayBuffer.isView(value) || value instanceof DataView) return describeValue(value);
   const type = typeof Buffer !== 'undefined' && Buffer.isBuffer(value) ? 'Buffer' : Object.prototype.toString.call(value).slice(8, -1);
   const what = `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type} of ${(value as unknown as ArrayLike<unknown>).length} values`;
-  if (value instanceof Int16Array) return `${what}: 16-bit PCM becomes samples with Float32Array.from(pcm, (v) => v / 32768)`;
-  if (value instanceof Uint8Array)
-    return `${what}: a WAV file's bytes go to decodeWav; raw 16-bit little-endian PCM is new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), then / 32768`;
+  if (isTypedArrayOf(value, 'Int16Array', 2)) return `${what}: 16-bit PCM becomes samples with Float32Array.from(pcm, (v) => v / 32768)`;
+  if (type === 'Buffer' || isTypedArrayOf(value, 'Uint8Array', 1)) return `${what}: a WAV file's bytes go to decodeWav; ${PCM_BYTES_HINT}`;
   return what;
 }
 

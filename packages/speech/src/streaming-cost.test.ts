@@ -25,8 +25,10 @@ vi.mock('./vad', async (importOriginal) => {
   };
 });
 
+import { runInNewContext } from 'node:vm';
+import { PCM_BYTES_HINT, describeSamples } from './features';
 import { StreamingRecognizer, type StreamDetection } from './streaming';
-import { resample } from './wav';
+import { decodeAudioSync, resample } from './wav';
 
 const RATE = 16_000;
 const good = (): { probs: Float32Array; labels: string[] } => ({ probs: Float32Array.from([0.9, 0.1]), labels: ['a', 'b'] });
@@ -97,7 +99,7 @@ describe('a chunk of another type says what it is and how to convert it', () => 
       'Stream chunks must be Float32Array samples in [-1, 1] (got an Int16Array of 128 values: 16-bit PCM becomes samples with Float32Array.from(pcm, (v) => v / 32768)).',
     );
     expect(refusal(Buffer.alloc(256))).toMatch(
-      /\(got a Buffer of 256 values: a WAV file's bytes go to decodeWav; raw 16-bit little-endian PCM is new Int16Array\(bytes\.buffer/,
+      /\(got a Buffer of 256 values: a WAV file's bytes go to decodeWav; raw 16-bit little-endian PCM is new Int16Array\(Uint8Array\.from/,
     );
     expect(refusal(new Float64Array(4))).toMatch(/\(got a Float64Array of 4 values\)\.$/);
     expect(refusal([0.1, 0.2])).toMatch(/\(got an array\)\.$/);
@@ -105,6 +107,48 @@ describe('a chunk of another type says what it is and how to convert it', () => 
     // The helpers that take samples say it the same way.
     expect(() => resample(new Int16Array(4) as never, 8000, 16000)).toThrow(
       /^resample samples must be a Float32Array of mono audio samples \(got an Int16Array of 4 values: 16-bit PCM becomes samples with/,
+    );
+  });
+
+  // The conversion suggested was new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2): an odd
+  // length dropped its last byte (every later sample a byte off: noise) and an odd offset threw a RangeError.
+  it("the refusal's bytes conversion is right on chunks of odd length at odd offsets (ffmpeg's stdout, a socket)", () => {
+    const hint = describeSamples(Buffer.alloc(2));
+    expect(hint).toContain(PCM_BYTES_HINT);
+    expect(PCM_BYTES_HINT).toContain('new Int16Array(Uint8Array.from(bytes.subarray(0, bytes.length & ~1)).buffer)');
+    const pcm = Int16Array.from({ length: 3001 }, (_, i) => ((i * 7919) % 65536) - 32768);
+    const all = Buffer.from(pcm.buffer);
+    // Chunks cut at odd places, each a view at an odd offset into a larger pool, as a Buffer from a pipe is.
+    const cuts = [0, 1, 4098, 4099, 5001, all.length];
+    const got: number[] = [];
+    let carry = new Uint8Array(0);
+    for (let c = 0; c + 1 < cuts.length; c++) {
+      const pool = Buffer.alloc(cuts[c + 1]! - cuts[c]! + 3);
+      all.copy(pool, 1, cuts[c], cuts[c + 1]);
+      const chunk = pool.subarray(1, pool.length - 2);
+      // As the hint says: the odd byte left from the last chunk goes first, an odd last byte waits.
+      const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      got.push(...new Int16Array(Uint8Array.from(bytes.subarray(0, bytes.length & ~1)).buffer));
+      carry = Uint8Array.from(bytes.subarray(bytes.length & ~1));
+    }
+    expect(carry.length).toBe(0);
+    expect(got).toEqual(Array.from(pcm));
+  });
+
+  it('a Float32Array from another realm (vm, an iframe) is taken as samples; its Int16Array still gets the hint', () => {
+    const foreign = runInNewContext('new Float32Array(512).fill(0.25)') as Float32Array;
+    expect(foreign instanceof Float32Array).toBe(false);
+    const stream = new StreamingRecognizer(RATE, good);
+    expect(stream.push(foreign)).toEqual([]);
+    expect(stream.seconds).toBe(512 / RATE);
+    expect(resample(foreign, 16000, 8000)).toHaveLength(256);
+    expect(decodeAudioSync(foreign, { sampleRate: 16000, targetSampleRate: 8000 }).samples).toHaveLength(256);
+    expect(() => stream.push(runInNewContext('new Int16Array(8)') as never)).toThrow(
+      /\(got an Int16Array of 8 values: 16-bit PCM becomes samples with Float32Array\.from/,
+    );
+    // A plain object tagged as one is not taken for it.
+    expect(() => stream.push({ [Symbol.toStringTag]: 'Float32Array', length: 4, BYTES_PER_ELEMENT: 4 } as never)).toThrow(
+      /Stream chunks must be/,
     );
   });
 });

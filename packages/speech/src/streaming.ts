@@ -1,5 +1,5 @@
 import { AppliedMLError, checkIntegerOption, checkKnownKeys, checkNumberOption, describeValue } from '@appliedml/engine';
-import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, checkFiniteSamples, describeSamples } from './features';
+import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, checkFiniteSamples, describeSamples, isFloat32Array } from './features';
 import { checkVadOptions, definedOnly, speechSegments, type VadOptions } from './vad';
 import { StreamingResampler } from './wav';
 
@@ -278,7 +278,7 @@ export class StreamingRecognizer {
   push(chunk: Float32Array): StreamDetection[] {
     this.alive();
     if (this.closed || this.ending) throw new AppliedMLError('E_INPUT_INVALID', 'This stream was flushed; create a new one.');
-    if (!(chunk instanceof Float32Array))
+    if (!isFloat32Array(chunk))
       throw new AppliedMLError(
         'E_INPUT_INVALID',
         `Stream chunks must be Float32Array samples in [-1, 1] (got ${describeSamples(chunk)}).`,

@@ -6,6 +6,7 @@ import {
   MAX_SAMPLE_RATE,
   MIN_SAMPLE_RATE,
   checkAudioSamples,
+  isFloat32Array,
   checkFiniteSamples,
   checkSampleRateArgument,
   describeValue,
@@ -654,7 +655,7 @@ export async function readAudio(input: AudioInput, options: ReadAudioOptions = {
 /** The synchronous core of `readAudio` for bytes and samples. */
 export function decodeAudioSync(input: Uint8Array | Float32Array, options: ReadAudioOptions & { name?: string } = {}): DecodedAudio {
   checkKnownKeys('decodeAudioSync options', options, DECODE_KEYS);
-  if (input instanceof Float32Array) {
+  if (isFloat32Array(input)) {
     const name = options.name ?? 'audio samples';
     const rate = options.sampleRate ?? options.targetSampleRate;
     if (rate === undefined) throw invalid(`${name}: float samples need a sampleRate.`);
