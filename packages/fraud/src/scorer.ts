@@ -148,6 +148,9 @@ export function describe(p: FraudPrediction, row: TransactionFeatureRow): FraudP
       else if (r.feature.startsWith('sum_')) text = `${v.toFixed(2)} spent on this card in the last ${r.feature.slice(4)} (${pct})`;
       else if (r.feature === 'new_merchant' && v === 1) text = `first purchase at this merchant (${pct})`;
       else if (r.feature === 'new_country' && v === 1) text = `first purchase from this country (${pct})`;
+      // A flag at 0 is evidence too for a supervised detector (its trees split on it); said as the flag, not '= 0.00'.
+      else if (r.feature === 'new_merchant' && v === 0) text = `a merchant this card has bought from before (${pct})`;
+      else if (r.feature === 'new_country' && v === 0) text = `a country this card has bought from before (${pct})`;
       else if ((r.feature === 'log_seconds_since_last' || r.feature === 'card_history') && row.card_history === 0)
         text = `first transaction seen on this card (${pct})`;
       else if (r.feature === 'log_seconds_since_last') text = `${duration(Math.expm1(v))} since this card's last transaction (${pct})`;

@@ -432,4 +432,19 @@ describe('card state saved before the zero-median floor', () => {
       expect((caught as AppliedMLError).details).toMatchObject({ field });
     }
   });
+
+  it('the new-merchant / new-country flags at 0 are worded as flags, not as "= 0.00 (training median 0.00)"', () => {
+    const p = {
+      score: 1,
+      isFraud: true,
+      reasons: [
+        { feature: 'new_merchant', share: 0.3, text: 'new_merchant = 0.00 (training median 0.00; 30% of the evidence)' },
+        { feature: 'new_country', share: 0.2, text: 'new_country = 0.00 (training median 0.00; 20% of the evidence)' },
+      ],
+    };
+    expect(describeReasons(p, { new_merchant: 0, new_country: 0, card_history: 4 }).reasons.map((r) => r.text)).toEqual([
+      'a merchant this card has bought from before (30% of the evidence)',
+      'a country this card has bought from before (20% of the evidence)',
+    ]);
+  });
 });
