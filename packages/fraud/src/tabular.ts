@@ -296,7 +296,7 @@ function inferKind(values: unknown[], column: string): ColumnKind {
       'E_INPUT_INVALID',
       `training data: field '${column}' holds ${held} in ${times} of ${seen} rows, but row ${row} holds ${shown(values[row])}. ` +
         `Give unknown times as null, '' or NaN, write every time in one form (ISO 8601, or epoch ${unit === 's' ? 'seconds' : 'milliseconds'} throughout), ` +
-        `or declare the field with preprocess: { schema: { '${column}': 'numeric' } } if it is not a time.`,
+        `or declare the field with preprocess: { schema: { '${column}': '${dates > 0 ? 'categorical' : 'numeric'}' } } if it is not a time.`,
       { details: { row, field: column, reason: 'time-field-mixed' } },
     );
   }

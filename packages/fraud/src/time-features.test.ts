@@ -192,6 +192,7 @@ describe('a time field with a few values of another kind is refused, naming the 
     const e = await caught(() => Preprocessor.fit(na));
     expect(e.message).toContain(`field 'timestamp' holds dates in 1999 of 2000 rows, but row 5 holds "N/A"`);
     expect(e.details).toMatchObject({ row: 5, field: 'timestamp' });
+    expect(e.message).toContain(`schema: { 'timestamp': 'categorical' } } if it is not a time.`);
     const stray = iso.map((r, i) => (i === 9 ? { ...r, timestamp: 0 } : r));
     expect((await caught(() => Preprocessor.fit(stray))).details).toMatchObject({ row: 9, field: 'timestamp' });
     // Two exporters: half ISO, half epoch ms. The same times, the same features.
