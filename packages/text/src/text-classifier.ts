@@ -187,7 +187,10 @@ const MAX_EXPLAIN_WORDS = 128;
  * const { label, scores } = await model.predict('Call me when you land');
  * ```
  */
-/** Largest embedding table a network may allocate (rows × width floats, about 400 MB). */
+/**
+ * Largest embedding table a network may allocate (rows × width floats, about 400 MB), and largest
+ * features × labels weight table of the linear and naive Bayes models (the same 400 MB of Float32).
+ */
 const MAX_EMBEDDING_CELLS = 100_000_000;
 
 /** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
@@ -445,6 +448,17 @@ export class TextClassifier {
         maxSize: cfg.maxFeatures,
         sublinearTf: true,
       });
+      // The weight table is features × labels: sized before it is allocated (10,000 labels × 500,000
+      // features was a bare RangeError, × 300,000 a 12 GB allocation).
+      if (tfidf.size * K > MAX_EMBEDDING_CELLS) {
+        const field = kind === 'linear' ? 'linear.maxFeatures' : 'naiveBayes.maxFeatures';
+        const fits = Math.floor(MAX_EMBEDDING_CELLS / K);
+        throw new AppliedMLError(
+          'E_INPUT_TOO_LARGE',
+          `The ${kind} model's weight table would hold ${tfidf.size} features × ${K} labels; at most ${MAX_EMBEDDING_CELLS} cells (about 400 MB). Set ${field} to ${fits} or fewer for ${K} labels, or train with fewer labels.`,
+          { details: { field, features: tfidf.size, labels: K, maxCells: MAX_EMBEDDING_CELLS, maxFeaturesThatFit: fits } },
+        );
+      }
       const model = new LinearModel(tfidf.size, K, this.config.multiLabel);
       if (kind === 'linear') {
         const lin = this.config.linear;
