@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AppliedMLError, hostOrderBytes } from '@appliedml/engine';
@@ -98,6 +98,42 @@ export async function writeCardFiles(dir: string, entities: StreamState['entitie
   }
 }
 
+/** Bytes read from history.f64 at a time (a multiple of 8). */
+const READ_CHUNK = 1 << 22;
+
+/**
+ * history.f64 as numbers, read a chunk at a time into one array (readFile stops at 2 GiB) and hashed as
+ * it is read; its size and checksum must be those stream.json records.
+ */
+async function readHistory(path: string, entry: { bytes: number; sha256: string }, where: string): Promise<Float64Array> {
+  const corrupt = (why: string): AppliedMLError =>
+    new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${where}: ${HISTORY_FILE} ${why}.`);
+  const handle = await open(path, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    if (size !== entry.bytes) throw corrupt(`does not match its checksum (edited or damaged): ${size} bytes, not ${entry.bytes}`);
+    if (size % 8 !== 0) throw corrupt('is not a whole number of float64 values');
+    const values = new Float64Array(size / 8);
+    const bytes = new Uint8Array(values.buffer);
+    const hash = createHash('sha256');
+    const chunk = Buffer.alloc(Math.min(READ_CHUNK, Math.max(size, 8)));
+    for (let at = 0; at < size;) {
+      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - at), at);
+      if (bytesRead === 0) throw corrupt('ended early');
+      const part = chunk.subarray(0, bytesRead);
+      hash.update(part);
+      bytes.set(part, at);
+      at += bytesRead;
+    }
+    if (hash.digest('hex') !== entry.sha256) throw corrupt('does not match its checksum (edited or damaged)');
+    // Little-endian on disk: this machine's order (a copy only on a big-endian one).
+    const host = hostOrderBytes(bytes, 'little', 8, { view: true });
+    return host === bytes ? values : new Float64Array(host.buffer, host.byteOffset, host.byteLength / 8);
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Reads the card state `files` describes from `dir`: every file's size and checksum is checked, and
  * every line's shape (the values themselves are checked by `TransactionFeatures.fromState`).
@@ -124,17 +160,13 @@ export async function readCardFiles(dir: string, files: unknown, where: string):
       { cause },
     );
   };
-  let raw: Buffer;
+  let values: Float64Array;
   try {
-    raw = await readFile(join(dir, HISTORY_FILE));
+    values = await readHistory(join(dir, HISTORY_FILE), historyEntry, where);
   } catch (cause) {
+    if (AppliedMLError.isInstance(cause)) throw cause;
     throw readFailed(HISTORY_FILE, cause);
   }
-  if (raw.byteLength !== historyEntry.bytes || createHash('sha256').update(raw).digest('hex') !== historyEntry.sha256)
-    throw corrupt(`${HISTORY_FILE} does not match its checksum (edited or damaged)`);
-  if (raw.byteLength % 8 !== 0) throw corrupt(`${HISTORY_FILE} is not a whole number of float64 values`);
-  const host = hostOrderBytes(raw, 'little', 8);
-  const values = new Float64Array(host.buffer, host.byteOffset, host.byteLength / 8);
   const entities: StreamState['entities'] = [];
   const hash = createHash('sha256');
   let bytes = 0;
