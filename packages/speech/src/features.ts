@@ -1,4 +1,4 @@
-import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, describeValue } from '@appliedml/engine';
 import * as meydaModule from 'meyda';
 
 // Meyda ships CommonJS for Node; take its default export the same way under ESM and CommonJS.
@@ -149,16 +149,6 @@ function checkWarp(warp: unknown): void {
   checkFinite(warp, 'warp');
   if ((warp as number) < 0.5 || (warp as number) > 2)
     throw new AppliedMLError('E_INPUT_INVALID', `warp must be in [0.5, 2] (got ${warp as number}).`, { details: { field: 'warp' } });
-}
-
-/** A short printable form of any value for an error message (never the value itself when it is large). */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return 'a string';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  return typeof value;
 }
 
 export function resolveFeatureConfig(config: Partial<FeatureConfig> = {}): ResolvedFeatureConfig {
@@ -478,9 +468,10 @@ export const PCM_BYTES_HINT =
 /**
  * What was given where samples were expected, for a refusal: an array of another type by its name and
  * length, with the conversion for 16-bit PCM (a microphone's or ffmpeg's `s16le`), which describeValue
- * wrote as `{"0":12,"1":-40,…}`; anything else as describeValue writes it.
+ * wrote as `{"0":12,"1":-40,…}`, or from a plain array; anything else as the engine's describeValue writes it.
  */
 export function describeSamples(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length} values: samples are Float32Array.from(values)`;
   if (!ArrayBuffer.isView(value) || value instanceof DataView) return describeValue(value);
   const type = typeof Buffer !== 'undefined' && Buffer.isBuffer(value) ? 'Buffer' : Object.prototype.toString.call(value).slice(8, -1);
   const what = `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type} of ${(value as unknown as ArrayLike<unknown>).length} values`;

@@ -28,7 +28,7 @@ vi.mock('./vad', async (importOriginal) => {
 import { runInNewContext } from 'node:vm';
 import { PCM_BYTES_HINT, describeSamples } from './features';
 import { StreamingRecognizer, type StreamDetection } from './streaming';
-import { decodeAudioSync, resample } from './wav';
+import { decodeAudioSync, decodeWav, resample } from './wav';
 
 const RATE = 16_000;
 const good = (): { probs: Float32Array; labels: string[] } => ({ probs: Float32Array.from([0.9, 0.1]), labels: ['a', 'b'] });
@@ -102,12 +102,28 @@ describe('a chunk of another type says what it is and how to convert it', () => 
       /\(got a Buffer of 256 values: a WAV file's bytes go to decodeWav; raw 16-bit little-endian PCM is new Int16Array\(Uint8Array\.from/,
     );
     expect(refusal(new Float64Array(4))).toMatch(/\(got a Float64Array of 4 values\)\.$/);
-    expect(refusal([0.1, 0.2])).toMatch(/\(got an array\)\.$/);
+    expect(refusal([0.1, 0.2])).toMatch(/\(got an array of 2 values: samples are Float32Array\.from\(values\)\)\.$/);
     expect(stream.seconds).toBe(0);
     // The helpers that take samples say it the same way.
     expect(() => resample(new Int16Array(4) as never, 8000, 16000)).toThrow(
       /^resample samples must be a Float32Array of mono audio samples \(got an Int16Array of 4 values: 16-bit PCM becomes samples with/,
     );
+  });
+
+  // speech kept its own describeValue ('a string', 'an array', 'object'); the engine's shows the value.
+  it("other refusals show the value as the engine's describeValue writes it, typed arrays by type and length", () => {
+    const message = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'E_INPUT_INVALID' });
+        return (error as Error).message;
+      }
+      throw new Error('not refused');
+    };
+    expect(message(() => resample(new Float32Array(4), '8000' as never, 16000))).toMatch(/\(got "8000"\)/);
+    expect(message(() => decodeWav(new Float32Array(4) as never))).toMatch(/got a Float32Array of 4 values\.$/);
+    expect(message(() => decodeWav({ riff: true } as never))).toMatch(/got \{"riff":true\}\.$/);
   });
 
   // The conversion suggested was new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2): an odd

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { AppliedMLError, checkKnownKeys, statRegularFile } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, describeValue, statRegularFile } from '@appliedml/engine';
 import * as wavefileModule from 'wavefile';
 import {
   MAX_SAMPLE_MAGNITUDE,
@@ -9,7 +9,7 @@ import {
   isFloat32Array,
   checkFiniteSamples,
   checkSampleRateArgument,
-  describeValue,
+  describeSamples,
 } from './features';
 
 // wavefile is CommonJS; reach its class the same way under ESM, CommonJS and bundlers.
@@ -171,10 +171,15 @@ function checkFormat(fmt: Omit<WavHeader, 'dataOffset' | 'dataBytes'>, name: str
     throw invalid(`${name}: inconsistent block alignment in the fmt chunk.`, { name });
 }
 
+/** WAV input that is not bytes, named by type and length (a typed array) or shown (anything else). */
+function notBytes(name: string, bytes: unknown): AppliedMLError {
+  const got = ArrayBuffer.isView(bytes) ? describeSamples(bytes) : describeValue(bytes);
+  return invalid(`${name}: WAV input must be bytes (a Uint8Array or Buffer), got ${got}.`, { name });
+}
+
 /** Walks the RIFF chunks and validates what the decoder will rely on. */
 export function parseWavHeader(bytes: Uint8Array, name = 'WAV input'): WavHeader {
-  if (!(bytes instanceof Uint8Array))
-    throw invalid(`${name}: WAV input must be bytes (a Uint8Array or Buffer), got ${describeValue(bytes)}.`, { name });
+  if (!(bytes instanceof Uint8Array)) throw notBytes(name, bytes);
   const walk = walkWav(name, bytes.length);
   let step = walk.next();
   while (!step.done) step = walk.next(bytes.subarray(step.value.at, step.value.at + step.value.length));
@@ -549,7 +554,7 @@ function decoded(header: WavHeader, samples: Float32Array, rate: number): Decode
 export function decodeWav(bytes: Uint8Array, options: ReadAudioOptions & { name?: string } = {}): DecodedAudio {
   checkKnownKeys('decodeWav options', options, DECODE_KEYS);
   const name = options.name ?? 'WAV input';
-  if (!(bytes instanceof Uint8Array)) throw invalid(`${name}: WAV input must be bytes (a Uint8Array or Buffer).`, { name });
+  if (!(bytes instanceof Uint8Array)) throw notBytes(name, bytes);
   checkRate(options.targetSampleRate, 'targetSampleRate', name);
   checkMaxSeconds(options.maxSeconds, name);
   const header = parseWavHeader(bytes, name);
