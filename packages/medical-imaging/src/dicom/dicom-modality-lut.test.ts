@@ -142,6 +142,13 @@ describe('Modality LUT Sequence', () => {
     expect(Array.from(dicomToModality(image))).toEqual([100, 200, 300, 400]);
   });
 
+  it("is not applied to an enhanced multi-frame object whose frames carry their own rescale (metadata.perFrame): the frame's rescale is", async () => {
+    const image = await readDicom(crWithLut([0, 1, 2, 3], { first: 0, data: [100, 200, 300, 400] }));
+    // As the reader gives it for a multi-frame file with Per-frame Functional Groups.
+    const enhanced = { ...image, metadata: { ...image.metadata, perFrame: [{ rescaleSlope: 2, rescaleIntercept: -1 }] } };
+    expect(Array.from(dicomToModality(enhanced))).toEqual([-1, 1, 3, 5]);
+  });
+
   // LUT Data that does not match its descriptor was read one byte an entry, or on past the element into
   // the bytes after it (the Pixel Data header): [100, 0, 200, 1] for 8 entries described, 4 written.
   it('LUT Data of another length than its descriptor says is E_INPUT_INVALID naming the sequence, never read past', async () => {
