@@ -64,7 +64,7 @@ describe('a stream looks for words once per 50 ms of new audio, not after every 
     expect(read / audio.length).toBeLessThan(40); // old: about 1,900
   });
 
-  it('the words and their times are those of pushing the whole stream at once, within a VAD look (50 ms)', () => {
+  it('two tones in digital silence: the words and their times are those of pushing the whole stream at once, within a VAD look (50 ms; on real speech they are not: test/streaming-fsdd.test.ts)', () => {
     const tone = (seconds: number, f: number): Float32Array =>
       Float32Array.from({ length: seconds * RATE }, (_, i) => 0.4 * Math.sin((2 * Math.PI * f * i) / RATE));
     const parts = [new Float32Array(RATE / 2), tone(0.4, 300), new Float32Array(RATE / 2), tone(0.3, 500), new Float32Array(RATE)];
