@@ -193,6 +193,9 @@ const MAX_EXPLAIN_WORDS = 128;
  */
 const MAX_EMBEDDING_CELLS = 100_000_000;
 
+/** Texts scored between two looks at the event loop in predictBatch and evaluate (~25 ms for a linear model). */
+const PREDICT_CHUNK = 512;
+
 /** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
 const CONFIG_KEYS = Object.keys({
   model: 1,
@@ -670,7 +673,8 @@ export class TextClassifier {
     if (texts.length === 0) return [];
     // Array.from visits holes too (map skips them and would return holes).
     const checked = Array.from(texts, (t, i) => checkText(t, { maxChars: this.config.maxTextChars, where: { index: i } }));
-    return this.probabilities(checked, state).map((p) => this.toPrediction(p, state));
+    const { probs, state: scoredBy } = await this.probabilitiesInTurns(checked, state);
+    return probs.map((p) => this.toPrediction(p, scoredBy));
   }
 
   /** Which words pushed the decision: exact contributions for linear models, occlusion for the neural ones. */
@@ -756,7 +760,7 @@ export class TextClassifier {
     this.ready();
     checkKnownKeys('evaluate options', options, EVALUATE_KEYS);
     if (this.config.multiLabel) throw new AppliedMLError('E_INPUT_INVALID', 'This is a multi-label model; use evaluateMultiLabel.');
-    const { state, texts, labelSets, index, probs } = this.scored(data);
+    const { state, texts, labelSets, index, probs } = await this.scored(data);
     const yTrue = labelSets.map((set) => index.get(set[0] as string) as number);
     const yPred = probs.map(argMax);
     void texts;
@@ -772,7 +776,7 @@ export class TextClassifier {
   async evaluateMultiLabel(data: readonly TextExample[]): Promise<MultiLabelMetrics> {
     this.ready();
     if (!this.config.multiLabel) throw new AppliedMLError('E_INPUT_INVALID', 'This is a multi-class model; use evaluate.');
-    const { state, texts, labelSets, index, probs } = this.scored(data);
+    const { state, texts, labelSets, index, probs } = await this.scored(data);
     const K = state.labels.length;
     const truth = new Uint8Array(texts.length * K);
     const predicted = new Uint8Array(texts.length * K);
@@ -972,13 +976,13 @@ export class TextClassifier {
     return { texts, labelSets };
   }
 
-  private scored(data: readonly TextExample[]): {
+  private async scored(data: readonly TextExample[]): Promise<{
     state: State;
     texts: string[];
     labelSets: string[][];
     index: Map<string, number>;
     probs: Float64Array[];
-  } {
+  }> {
     const state = this.ready();
     const { texts, labelSets } = this.checkExamples(data, 'evaluation data');
     const index = new Map(state.labels.map((l, i) => [l, i]));
@@ -988,7 +992,10 @@ export class TextClassifier {
         details: { unknown },
       });
     }
-    return { state, texts, labelSets, index, probs: this.probabilities(texts, state) };
+    const scored = await this.probabilitiesInTurns(texts, state);
+    // Retrained meanwhile (its labels may differ): scored again, checked against the new model.
+    if (scored.state !== state) return this.scored(data);
+    return { state, texts, labelSets, index, probs: scored.probs };
   }
 
   private classWeights(option: TrainOptions['classWeight'], labels: string[], counts: number[]): Float64Array | undefined {
@@ -1032,7 +1039,36 @@ export class TextClassifier {
     return [tf.tensor2d(ids, [n, L], 'int32'), tf.tensor3d(weights, [n, L, 1], 'float32')];
   }
 
-  private probabilities(texts: string[], state: State): Float64Array[] {
+  /**
+   * `probabilities` of many texts in chunks of PREDICT_CHUNK, giving the event loop a turn every ~50 ms
+   * between chunks (as `train` does), so a large batch does not stall a service. The same numbers as one
+   * call. A batch is scored by one model: if a retrain replaces it meanwhile, the batch is scored again
+   * by the new one (the old network is freed); a `dispose` meanwhile is E_MODEL_DISPOSED.
+   */
+  private async probabilitiesInTurns(texts: string[], first: State): Promise<{ probs: Float64Array[]; state: State }> {
+    const turns = eventLoopTurns(50);
+    let state = first;
+    for (;;) {
+      const probs: Float64Array[] = [];
+      let replaced = false;
+      for (let i = 0; i < texts.length; i += PREDICT_CHUNK) {
+        const turn = i > 0 ? turns.turn() : undefined;
+        if (turn) {
+          await turn;
+          const now = this.ready();
+          if (now !== state) {
+            state = now;
+            replaced = true;
+            break;
+          }
+        }
+        for (const p of this.probabilities(texts.slice(i, i + PREDICT_CHUNK), state, i)) probs.push(p);
+      }
+      if (!replaced) return { probs, state };
+    }
+  }
+
+  private probabilities(texts: string[], state: State, offset = 0): Float64Array[] {
     const K = state.labels.length;
     if (state.linear && state.tfidf) {
       const linear = state.linear;
@@ -1054,8 +1090,9 @@ export class TextClassifier {
     }
     // A text becomes bounded ids, so a network whose output is not finite has weights no training makes
     // (finite but huge values overflow to NaN): an error naming the model, never NaN scores.
-    const bad = probs.findIndex((p) => !p.every((v) => Number.isFinite(v)));
-    if (bad >= 0) {
+    const found = probs.findIndex((p) => !p.every((v) => Number.isFinite(v)));
+    if (found >= 0) {
+      const bad = found + offset;
       const what = `The ${this.config.model} network's output for text ${bad} is not finite: its weights are far outside anything training makes`;
       throw state.loadedFrom !== undefined
         ? new AppliedMLError('E_BUNDLE_CORRUPT', `${what} (bundle ${state.loadedFrom}).`, {
