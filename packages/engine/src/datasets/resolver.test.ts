@@ -184,15 +184,27 @@ describe('resolveDataset: option types and special files (API fuzz F13)', () => 
     );
   });
 
-  it('a path that cannot be looked at is E_IO naming it and why, not E_DATASET_MISSING ("missing" sent the user looking for a file that is there)', async () => {
+  it('a path that cannot be looked at, with the dataset nowhere else, is E_IO naming it and why, not E_DATASET_MISSING ("missing" sent the user looking for a file that is there)', async () => {
     const dataDir = tempDir();
+    const cacheDir = tempDir();
     mkdirSync(join(dataDir, 'toy'));
     const loop = join(dataDir, 'toy', 'a.csv');
     symlinkSync(join(dataDir, 'toy', 'b.csv'), loop);
     symlinkSync(loop, join(dataDir, 'toy', 'b.csv'));
-    const error = await expectCode(() => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir, cacheDir: tempDir(), env: none }), 'E_IO');
-    expect(error.message).toBe(`Dataset 'toy': cannot read ${loop}: too many symbolic links.`);
-    expect(error.details).toEqual({ name: 'toy', path: loop, reason: 'ELOOP' });
+    const error = await expectCode(() => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir, cacheDir, env: none }), 'E_IO');
+    expect(error.message).toBe(
+      [
+        `Dataset 'toy' was not found, and a path that is there cannot be used (fix or remove it, or put the dataset elsewhere). Looked in:`,
+        `  - data directory (dataDir option) ${join(dataDir, 'toy')}: cannot be used`,
+        `    ${loop}: too many symbolic links`,
+        `  - cache ${join(cacheDir, 'toy')}: missing`,
+        `    ${join(cacheDir, 'toy', 'a.csv')}`,
+        '  - download: disabled (pass allowDownload: true or set APPLIEDML_ALLOW_DOWNLOAD=1)',
+        'How to get it: Toy data: generate it with tools/make-toy.mjs (CC0) and put it in <data dir>/toy/.',
+        'Then place the files under <data dir>/toy/ and set APPLIEDML_DATA_DIR=<data dir>.',
+      ].join('\n'),
+    );
+    expect(error.details).toMatchObject({ name: 'toy', path: loop, reason: 'ELOOP', unusable: [{ path: loop, reason: 'ELOOP' }] });
     // A file where the dataset's folder should be.
     const flat = tempDir();
     writeFileSync(join(flat, 'toy'), 'not a folder');
@@ -200,7 +212,7 @@ describe('resolveDataset: option types and special files (API fuzz F13)', () => 
       () => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir: flat, cacheDir: tempDir(), env: none }),
       'E_IO',
     );
-    expect(under.message).toBe(`Dataset 'toy': cannot read ${join(flat, 'toy', 'a.csv')}: a part of the path is not a directory.`);
+    expect(under.message).toContain(`\n    ${join(flat, 'toy', 'a.csv')}: a part of the path is not a directory\n`);
     expect(under.details).toMatchObject({ reason: 'ENOTDIR' });
     // One that does not exist is still missing.
     await expectCode(
@@ -209,7 +221,7 @@ describe('resolveDataset: option types and special files (API fuzz F13)', () => 
     );
   });
 
-  it('a FIFO where a dataset file should be is E_IO naming it, at once (it was E_DATASET_MISSING)', async () => {
+  it('a FIFO where a dataset file should be, with the dataset nowhere else, is E_IO naming it (it was E_DATASET_MISSING)', async () => {
     const dataDir = tempDir();
     mkdirSync(join(dataDir, 'toy'));
     const fifo = join(dataDir, 'toy', 'a.csv');
@@ -218,8 +230,72 @@ describe('resolveDataset: option types and special files (API fuzz F13)', () => 
       () => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir, cacheDir: tempDir(), verify: true, env: none }),
       'E_IO',
     );
-    expect(error.message).toContain(fifo);
-    expect(error.message).toMatch(/FIFO/);
+    expect(error.message).toContain(`    ${fifo}: it is a FIFO (named pipe), not a file or folder\n`);
+  });
+
+  it('a data-dir location that cannot be used is skipped, with a warning, when the cache holds the dataset (ec9d49d stopped at it with E_IO)', async () => {
+    const cacheDir = tempDir();
+    put(join(cacheDir, 'toy'), 'a.csv');
+    put(join(cacheDir, 'toy'), 'sub/b.csv');
+    const files = [{ path: 'a.csv' }, { path: 'sub/b.csv' }];
+    const warnings: Array<Record<string, unknown> | undefined> = [];
+    const logger = { debug() {}, info() {}, warn: (_m: string, meta?: Record<string, unknown>) => void warnings.push(meta) };
+    // A not-yet-unpacked archive where the dataset's folder should be (ENOTDIR).
+    const flat = tempDir();
+    writeFileSync(join(flat, 'toy'), 'a zip, not unpacked');
+    const fromCache = await resolveDataset(spec(files), { dataDir: flat, cacheDir, env: none, logger });
+    expect(fromCache).toMatchObject({ source: 'cache', root: join(cacheDir, 'toy') });
+    expect(warnings).toEqual([
+      {
+        name: 'toy',
+        location: 'data directory',
+        root: join(flat, 'toy'),
+        unusable: [
+          `${join(flat, 'toy', 'a.csv')}: a part of the path is not a directory`,
+          `${join(flat, 'toy', 'sub', 'b.csv')}: a part of the path is not a directory`,
+        ],
+      },
+    ]);
+    // A FIFO in one file's place, the other file there: the data dir is not half-used.
+    const withFifo = tempDir();
+    put(join(withFifo, 'toy'), 'sub/b.csv');
+    execFileSync('mkfifo', [join(withFifo, 'toy', 'a.csv')]);
+    expect((await resolveDataset(spec(files), { dataDir: withFifo, cacheDir, env: none, verify: true })).source).toBe('cache');
+    // A loop of links.
+    const looped = tempDir();
+    mkdirSync(join(looped, 'toy'));
+    symlinkSync(join(looped, 'toy', 'x'), join(looped, 'toy', 'a.csv'));
+    symlinkSync(join(looped, 'toy', 'a.csv'), join(looped, 'toy', 'x'));
+    expect((await resolveDataset(spec(files), { dataDir: looped, cacheDir, env: none })).source).toBe('cache');
+  });
+
+  it('a cache location that cannot be used is the same: skipped, not downloaded over, and E_IO naming every unusable path only when nothing is found', async () => {
+    const cacheDir = tempDir();
+    writeFileSync(join(cacheDir, 'toy'), 'not a folder');
+    const dataDir = tempDir();
+    put(join(dataDir, 'toy'), 'a.csv');
+    // The data dir is complete: the cache is not looked at.
+    expect((await resolveDataset(spec([{ path: 'a.csv' }]), { dataDir, cacheDir, env: none })).source).toBe('data-dir');
+    // Neither location usable: both are named, with why, and the advice where to put the files stays.
+    const flat = tempDir();
+    writeFileSync(join(flat, 'toy'), 'not a folder');
+    const remoteSpec = spec([{ path: 'a.csv', url: 'http://127.0.0.1:9/a.csv' }]);
+    const error = await expectCode(() => resolveDataset(remoteSpec, { dataDir: flat, cacheDir, allowDownload: true, env: none }), 'E_IO');
+    expect(error.message).toContain("Dataset 'toy' was not found, and 2 paths that are there cannot be used");
+    expect(error.message).toContain(`  - data directory (dataDir option) ${join(flat, 'toy')}: cannot be used\n`);
+    expect(error.message).toContain(
+      `  - cache ${join(cacheDir, 'toy')}: cannot be used\n    ${join(cacheDir, 'toy', 'a.csv')}: a part of the path is not a directory\n`,
+    );
+    expect(error.message).toContain('  - download: not tried, the cache location cannot be used\n');
+    expect(error.message).toContain('Then place the files under <data dir>/toy/ and set APPLIEDML_DATA_DIR=<data dir>.');
+    expect(error.details).toMatchObject({
+      unusable: [
+        { path: join(flat, 'toy', 'a.csv'), reason: 'ENOTDIR' },
+        { path: join(cacheDir, 'toy', 'a.csv'), reason: 'ENOTDIR' },
+      ],
+    });
+    // The cache unusable and the data dir simply missing: still E_IO (the cache has to be fixed first).
+    await expectCode(() => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir: tempDir(), cacheDir, env: none }), 'E_IO');
   });
 });
 

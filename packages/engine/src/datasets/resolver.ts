@@ -14,9 +14,12 @@ import { specialFileKind, statFailure } from './file-kind';
  *   2. `<cacheDir>/<name>/<path>` where cacheDir = options.cacheDir ?? $APPLIEDML_CACHE_DIR ?? ~/.cache/appliedml;
  *   3. only when downloads are allowed (options.allowDownload, or $APPLIEDML_ALLOW_DOWNLOAD=1) and every
  *      file missing from the cache has a `url`: download into the cache (atomically, sha256-checked).
- * A location is used only when it holds every file of the spec. Relative directories (options or
- * environment) are resolved against process.cwd(). When nothing is found → E_DATASET_MISSING whose
- * message lists every path looked at and the spec's `howToGet`.
+ * A location is used only when it holds every file of the spec. One where a path is there but cannot be
+ * used (no permission, a loop of links, a file where a folder should be, a FIFO in a file's place) is
+ * skipped with a logger warning, and the search goes on. Relative directories (options or environment)
+ * are resolved against process.cwd(). When nothing is found → E_DATASET_MISSING whose message lists
+ * every path looked at and the spec's `howToGet`; or E_IO with the same message, when a location was
+ * skipped, naming each path that cannot be used and why.
  */
 
 export interface DatasetFile {
@@ -125,36 +128,47 @@ function validateSpec(spec: DatasetSpec): void {
   }
 }
 
+/** A path at a location that is there but cannot be used: why, in words, and the system's code. */
+interface UnusablePath {
+  path: string;
+  reason: string;
+  code: string;
+}
+
 /**
- * Whether `path` is there as a file or folder. Anything else in its place (a FIFO, a device, a socket)
- * is E_IO naming it: reading it would block or never end, and "missing" would send the user looking
- * for a file that is there. So is a path that cannot be looked at (no permission, a loop of links, a
- * file where a folder of the path should be): only one that does not exist is missing.
+ * Whether `path` is there as a file or folder: true, false when it does not exist, or why it cannot be
+ * used. Anything else in its place (a FIFO, a device, a socket) cannot be used: reading it would block
+ * or never end. Nor can a path that cannot be looked at (no permission, a loop of links, a file where a
+ * folder of the path should be): only one that does not exist is missing, as "missing" would send the
+ * user looking for a file that is there.
  */
-async function exists(path: string, name: string): Promise<boolean> {
+async function lookAt(path: string): Promise<boolean | UnusablePath> {
   let info;
   try {
     info = await stat(path);
   } catch (cause) {
     const code = (cause as { code?: unknown } | null)?.code;
     if (code === 'ENOENT') return false;
-    throw new AppliedMLError('E_IO', `Dataset '${name}': cannot read ${path}: ${statFailure(cause, 'file')}.`, {
-      cause,
-      details: { name, path, reason: typeof code === 'string' ? code : 'stat-failed' },
-    });
+    return { path, reason: statFailure(cause, 'file'), code: typeof code === 'string' ? code : 'stat-failed' };
   }
   if (info.isFile() || info.isDirectory()) return true;
-  throw new AppliedMLError(
-    'E_IO',
-    `Dataset '${name}': ${path} is ${specialFileKind(info)}, not a file or folder; replace it with the dataset's file.`,
-    { details: { name, path } },
-  );
+  return { path, reason: `it is ${specialFileKind(info)}, not a file or folder`, code: 'not-a-file' };
 }
 
-async function findMissing(root: string, files: DatasetFile[], name: string): Promise<DatasetFile[]> {
-  const missing: DatasetFile[] = [];
-  for (const file of files) if (!(await exists(join(root, file.path), name))) missing.push(file);
-  return missing;
+/** One location's files: those that are not there, and those that are there but cannot be used. */
+interface LocationCheck {
+  missing: DatasetFile[];
+  unusable: UnusablePath[];
+}
+
+async function checkLocation(root: string, files: DatasetFile[]): Promise<LocationCheck> {
+  const check: LocationCheck = { missing: [], unusable: [] };
+  for (const file of files) {
+    const seen = await lookAt(join(root, file.path));
+    if (seen === false) check.missing.push(file);
+    else if (seen !== true) check.unusable.push(seen);
+  }
+  return check;
 }
 
 /** resolveDataset's option names: a misspelt `allowdownload` was ignored, and the dataset reported missing. */
@@ -220,6 +234,16 @@ function listPaths(root: string, missing: DatasetFile[], limit = 20): string[] {
   return lines;
 }
 
+/** A location's lines for the report: what cannot be used there and why, then what is missing. */
+function describeLocation(label: string, root: string, check: LocationCheck, limit = 20): string[] {
+  if (check.unusable.length === 0) return [`  - ${label} ${root}: missing`, ...listPaths(root, check.missing, limit)];
+  const lines = [`  - ${label} ${root}: cannot be used`];
+  lines.push(...check.unusable.slice(0, limit).map((u) => `    ${u.path}: ${u.reason}`));
+  if (check.unusable.length > limit) lines.push(`    … and ${check.unusable.length - limit} more that cannot be used`);
+  if (check.missing.length > 0) lines.push('    missing:', ...listPaths(root, check.missing, limit));
+  return lines;
+}
+
 /** Locates (and, if allowed, downloads) a dataset. See the module notes for the search order. */
 export async function resolveDataset(spec: DatasetSpec, options: ResolveDatasetOptions = {}): Promise<ResolvedDataset> {
   validateSpec(spec);
@@ -231,34 +255,50 @@ export async function resolveDataset(spec: DatasetSpec, options: ResolveDatasetO
   const allowDownload = options.allowDownload === undefined ? downloadAllowedFromEnv(env) : options.allowDownload === true;
   const report: string[] = [];
   const looked: string[] = [];
+  // Paths that are there but cannot be used. A location holding one is skipped, and the search goes
+  // on: the dataset may be complete in the next one. Only when nothing is found are they an E_IO.
+  const unusable: UnusablePath[] = [];
+  const skip = (where: string, root: string, check: LocationCheck): void => {
+    unusable.push(...check.unusable);
+    logger.warn('dataset location cannot be used; looking further', {
+      name: spec.name,
+      location: where,
+      root,
+      unusable: check.unusable.map((u) => `${u.path}: ${u.reason}`),
+    });
+  };
 
   if (dataDir) {
     const root = join(dataDir, spec.name);
-    const missing = await findMissing(root, spec.files, spec.name);
-    if (missing.length === 0) {
+    const check = await checkLocation(root, spec.files);
+    if (check.missing.length === 0 && check.unusable.length === 0) {
       if (options.verify) await verifyFiles(root, spec.files, spec.name);
       logger.debug('dataset found in data dir', { name: spec.name, root });
       return { name: spec.name, root, files: filesMap(root, spec.files), source: 'data-dir' };
     }
     const from = options.dataDir !== undefined ? 'dataDir option' : 'APPLIEDML_DATA_DIR';
-    report.push(`  - data directory (${from}) ${root}: missing`, ...listPaths(root, missing));
-    looked.push(...missing.map((f) => join(root, f.path)));
+    report.push(...describeLocation(`data directory (${from})`, root, check));
+    looked.push(...check.missing.map((f) => join(root, f.path)));
+    if (check.unusable.length > 0) skip('data directory', root, check);
   } else {
     report.push('  - data directory: not set (set APPLIEDML_DATA_DIR or pass dataDir)');
   }
 
   const cacheRoot = join(cacheDir, spec.name);
-  const missingInCache = await findMissing(cacheRoot, spec.files, spec.name);
-  if (missingInCache.length === 0) {
+  const cacheCheck = await checkLocation(cacheRoot, spec.files);
+  const missingInCache = cacheCheck.missing;
+  if (missingInCache.length === 0 && cacheCheck.unusable.length === 0) {
     if (options.verify) await verifyFiles(cacheRoot, spec.files, spec.name);
     logger.debug('dataset found in cache', { name: spec.name, root: cacheRoot });
     return { name: spec.name, root: cacheRoot, files: filesMap(cacheRoot, spec.files), source: 'cache' };
   }
-  report.push(`  - cache ${cacheRoot}: missing`, ...listPaths(cacheRoot, missingInCache));
+  report.push(...describeLocation('cache', cacheRoot, cacheCheck));
   looked.push(...missingInCache.map((f) => join(cacheRoot, f.path)));
+  if (cacheCheck.unusable.length > 0) skip('cache', cacheRoot, cacheCheck);
 
   const noUrl = missingInCache.filter((f) => !f.url);
-  if (allowDownload && noUrl.length === 0) {
+  // Downloads go into the cache, so one that cannot be used there is not downloaded over.
+  if (allowDownload && noUrl.length === 0 && cacheCheck.unusable.length === 0) {
     for (const file of missingInCache) {
       await downloadFile(file.url as string, join(cacheRoot, file.path), {
         ...(file.sha256 ? { sha256: file.sha256 } : {}),
@@ -273,18 +313,38 @@ export async function resolveDataset(spec: DatasetSpec, options: ResolveDatasetO
   }
   if (!allowDownload) {
     report.push('  - download: disabled (pass allowDownload: true or set APPLIEDML_ALLOW_DOWNLOAD=1)');
-  } else {
+  } else if (noUrl.length > 0) {
     report.push(`  - download: no url for ${noUrl.map((f) => f.path).join(', ')}`);
+  } else {
+    report.push('  - download: not tried, the cache location cannot be used');
   }
 
-  throw new AppliedMLError(
-    'E_DATASET_MISSING',
-    [
-      `Dataset '${spec.name}' was not found. Looked in:`,
-      ...report,
-      `How to get it: ${spec.howToGet.trim() || '(no instructions given)'}`,
-      `Then place the files under <data dir>/${spec.name}/ and set APPLIEDML_DATA_DIR=<data dir>.`,
-    ].join('\n'),
-    { details: { name: spec.name, looked, dataDir: dataDir ?? null, cacheDir, allowDownload } },
-  );
+  const details = { name: spec.name, looked, dataDir: dataDir ?? null, cacheDir, allowDownload };
+  const tail = [
+    `How to get it: ${spec.howToGet.trim() || '(no instructions given)'}`,
+    `Then place the files under <data dir>/${spec.name}/ and set APPLIEDML_DATA_DIR=<data dir>.`,
+  ];
+  const [first] = unusable;
+  if (first) {
+    const count =
+      unusable.length === 1
+        ? 'a path that is there cannot be used (fix or remove it'
+        : `${unusable.length} paths that are there cannot be used (fix or remove them`;
+    throw new AppliedMLError(
+      'E_IO',
+      [`Dataset '${spec.name}' was not found, and ${count}, or put the dataset elsewhere). Looked in:`, ...report, ...tail].join('\n'),
+      {
+        details: {
+          ...details,
+          // The first one, as before this error listed them all; `unusable` has every one.
+          path: first.path,
+          reason: first.code,
+          unusable: unusable.map((u) => ({ path: u.path, reason: u.code })),
+        },
+      },
+    );
+  }
+  throw new AppliedMLError('E_DATASET_MISSING', [`Dataset '${spec.name}' was not found. Looked in:`, ...report, ...tail].join('\n'), {
+    details,
+  });
 }
