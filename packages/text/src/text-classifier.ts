@@ -605,6 +605,10 @@ export class TextClassifier {
             logger,
           });
           history = engineReport.history;
+          // Rows no training text reached keep their random initial values (Adam never moves a row whose
+          // gradient is always 0): zeroed, so a text of only unknown words gets the output layer's bias
+          // (fastText), not an arbitrary confident answer (0.995 for 'qzxv'), and unknown ids add nothing.
+          zeroUnreachedRows(network, (Array.isArray(x) ? (x[0] as tf.Tensor) : x).dataSync() as Int32Array);
         } catch (error) {
           network.dispose();
           throw error;
@@ -1199,6 +1203,33 @@ function checkNetworkFits(
       `its vocabulary has ${size} ids (${size - (vocabulary as Vocabulary).offset} terms + ${(vocabulary as Vocabulary).offset} reserved); the network's embedding has ${rows} rows`,
     );
   return widest;
+}
+
+/**
+ * Zeroes the embedding rows of `network` that no id in `ids` (the training inputs) reaches. Done once
+ * after training, this equals having started those rows at zero: no gradient ever reached them.
+ */
+function zeroUnreachedRows(network: tf.LayersModel, ids: Int32Array): void {
+  const layer = network.getLayer('embedding');
+  const [table] = layer.getWeights();
+  if (!table || table.shape.length !== 2) return;
+  const [rows, dim] = table.shape as [number, number];
+  const reached = new Uint8Array(rows);
+  for (let i = 0; i < ids.length; i++) reached[ids[i] as number] = 1;
+  const values = Float32Array.from(table.dataSync());
+  let zeroed = 0;
+  for (let r = 0; r < rows; r++)
+    if (reached[r] === 0) {
+      values.fill(0, r * dim, (r + 1) * dim);
+      zeroed++;
+    }
+  if (zeroed === 0) return;
+  const next = tf.tensor2d(values, [rows, dim], 'float32');
+  try {
+    layer.setWeights([next]);
+  } finally {
+    next.dispose();
+  }
 }
 
 /** True for networks whose input width is free (the length-masked CNN); bundles from 0.1 have a fixed width. */

@@ -1,0 +1,59 @@
+import { initEngine, tf } from '@appliedml/engine';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TextClassifier } from './text-classifier';
+import { TICKETS } from './test-helpers';
+
+beforeAll(async () => {
+  await initEngine({ device: 'wasm' });
+});
+
+/** Texts none of whose words (nor their hashed n-grams) appear in TICKETS. */
+const UNKNOWN = ['qzxv', 'qzxv wqpl', 'Ωμέγα λόγος', '退款退款', 'xjq zzkw vlor'];
+
+function softmax(z: number[]): number[] {
+  const top = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - top));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+describe('a text of only unknown words', () => {
+  it('fastText: gets the output layer bias (the embedding rows no training text reached are zero)', async () => {
+    const before = tf.memory().numTensors;
+    const m = TextClassifier.create({ model: 'fasttext', seed: 2, fasttext: { epochs: 5, dim: 8, buckets: 8192 } });
+    await m.train(TICKETS);
+    const network = (m as unknown as { state: { network: tf.LayersModel } }).state.network;
+    const bias = Array.from(network.getLayer('out').getWeights()[1]!.dataSync());
+    const expected = softmax(bias);
+    const got = await m.predictBatch(UNKNOWN);
+    for (const p of got) m.labels.forEach((l, k) => expect(p.scores[l]).toBeCloseTo(expected[k]!, 6));
+    // Every text of unknown words gets the same answer.
+    expect(new Set(got.map((p) => JSON.stringify(p.scores))).size).toBe(1);
+    // The known words still decide.
+    expect((await m.predict('refund the double charge on my invoice')).label).toBe('billing');
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('fastText multi-label: an unknown text takes no label by accident (all sigmoid(bias))', async () => {
+    const m = TextClassifier.create({ model: 'fasttext', multiLabel: true, seed: 2, fasttext: { epochs: 5, dim: 8, buckets: 8192 } });
+    await m.train(TICKETS.map((t) => ({ text: t.text, label: [t.label as string] })));
+    const network = (m as unknown as { state: { network: tf.LayersModel } }).state.network;
+    const bias = Array.from(network.getLayer('out').getWeights()[1]!.dataSync());
+    const [p] = await m.predictBatch(['hello there qzxv']);
+    m.labels.forEach((l, k) => expect(p!.scores[l]).toBeCloseTo(1 / (1 + Math.exp(-bias[k]!)), 6));
+    m.dispose();
+  });
+
+  it('CNN: the unknown-word embedding is zero when no training text had an unknown word; every unknown text scores alike', async () => {
+    const m = TextClassifier.create({ model: 'cnn', seed: 2, cnn: { epochs: 3, embeddingDim: 8, filters: 4 } });
+    await m.train(TICKETS);
+    const network = (m as unknown as { state: { network: tf.LayersModel } }).state.network;
+    const table = network.getLayer('embedding').getWeights()[0]!;
+    const dim = table.shape[1] as number;
+    expect(Array.from(table.dataSync().subarray(dim, 2 * dim))).toEqual(new Array(dim).fill(0)); // id 1: unknown words
+    const got = await m.predictBatch(['qzxv', 'wqpl', 'xjq']);
+    expect(new Set(got.map((p) => JSON.stringify(p.scores))).size).toBe(1);
+    m.dispose();
+  });
+});
