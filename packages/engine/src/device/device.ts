@@ -15,6 +15,7 @@ export const DEVICE_DESCRIPTIONS: Record<ConcreteDevice, string> = {
   js: 'pure JavaScript (the tfjs "cpu" backend)',
 };
 
+/** Whether `value` is a device name (`auto`, `cuda`, `cpu`, `wasm`, `js`), without throwing; `checkDevice` refuses one that is not. */
 export function isDevice(value: unknown): value is Device {
   return typeof value === 'string' && (DEVICES as readonly string[]).includes(value);
 }

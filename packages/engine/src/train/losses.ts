@@ -43,6 +43,10 @@ export const LOSSES: Record<LossName, LossFn> = {
   },
 };
 
+/**
+ * The loss function for a loss name (`LOSS_NAMES`), or a custom loss function as given; an unknown name
+ * is E_INPUT_INVALID listing the valid ones.
+ */
 export function resolveLoss(loss: LossName | LossFn): LossFn {
   if (typeof loss === 'function') return loss;
   // Own names only: 'constructor' or 'toString' would find Object.prototype's members.

@@ -4,6 +4,10 @@ import { AppliedMLError } from '../errors';
 export const OPTIMIZER_NAMES = ['adam', 'sgd', 'momentum', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
+/**
+ * A new tfjs optimizer by name (`OPTIMIZER_NAMES`; `momentum` is Nesterov momentum 0.9) at the given
+ * learning rate; an unknown name is E_INPUT_INVALID listing the valid ones.
+ */
 export function createOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
   switch (name) {
     case 'adam':

@@ -9,6 +9,10 @@ export interface Progress {
 
 const silent: Progress = { start() {}, update() {}, stop() {} };
 
+/**
+ * A progress bar on `stream` (stderr by default). `'auto'` shows it only on an interactive terminal
+ * outside CI; `true` always (every 2 s when not a terminal); `false` never: the returned object then does nothing.
+ */
 export function createProgress(enabled: boolean | 'auto' = 'auto', stream: NodeJS.WriteStream = process.stderr): Progress {
   const on = enabled === 'auto' ? Boolean(stream.isTTY) && process.env.CI === undefined : enabled;
   if (!on) return silent;

@@ -370,19 +370,6 @@ export function evaluateLoss(
   return withAccuracy ? { loss: lossSum / n, accuracy: correct / n } : { loss: lossSum / n };
 }
 
-/**
- * Train a tfjs Layers model: seeded shuffling, class weights, L1/L2 (from the layers' regularizers),
- * learning-rate schedules, validation, early stopping that restores the best weights, callbacks and
- * a progress bar. One tidy scope per step; the loss is read once per epoch, not per batch. The event
- * loop gets a turn at least every ~50 ms of training (timers, requests and health checks of the process
- * keep running); the model's weights change between those turns.
- *
- * Everything is checked before the first tensor is made: `x` against the model's inputs and `y` (and
- * the validation data) against its output (E_SHAPE_MISMATCH; a custom loss defines its own targets, so
- * only their rows are checked), class labels against the loss (E_INPUT_INVALID), and the options. A
- * call that throws leaves no tensor behind. When training diverges with `earlyStopping` (and
- * `restoreBestWeights`, the default) the best epoch's weights, or the initial ones, are put back first.
- */
 /** The names fitModel takes: a misspelt one (`validationsplit`, `earlyStop`) was ignored without a word. */
 const FIT_KEYS = Object.keys({
   epochs: 1,
@@ -413,6 +400,19 @@ const EARLY_STOPPING_KEYS = Object.keys({ monitor: 1, patience: 1, minDelta: 1, 
 >);
 const CALLBACK_KEYS = Object.keys({ onEpochEnd: 1, onBatchEnd: 1, shouldStop: 1 } satisfies Record<keyof TrainingCallbacks, 1>);
 
+/**
+ * Train a tfjs Layers model: seeded shuffling, class weights, L1/L2 (from the layers' regularizers),
+ * learning-rate schedules, validation, early stopping that restores the best weights, callbacks and
+ * a progress bar. One tidy scope per step; the loss is read once per epoch, not per batch. The event
+ * loop gets a turn at least every ~50 ms of training (timers, requests and health checks of the process
+ * keep running); the model's weights change between those turns.
+ *
+ * Everything is checked before the first tensor is made: `x` against the model's inputs and `y` (and
+ * the validation data) against its output (E_SHAPE_MISMATCH; a custom loss defines its own targets, so
+ * only their rows are checked), class labels against the loss (E_INPUT_INVALID), and the options. A
+ * call that throws leaves no tensor behind. When training diverges with `earlyStopping` (and
+ * `restoreBestWeights`, the default) the best epoch's weights, or the initial ones, are put back first.
+ */
 export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, options: FitOptions): Promise<TrainingReport> {
   checkKnownKeys('fitModel options', options, FIT_KEYS);
   if (options === undefined || options === null)
