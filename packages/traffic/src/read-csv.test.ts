@@ -367,3 +367,44 @@ describe('readSeriesCsv options', () => {
     expect(err.message).toMatch(/readSeriesCsv options has no option 'sensorColum'; valid: .*sensorColumn/);
   });
 });
+
+describe('readSeriesCsv column options are column names', () => {
+  const headerless = '2026-01-05T00:00:00Z,50,40\n2026-01-05T00:05:00Z,51,41\n';
+
+  it("a number is refused saying to pass the name ('0'), not 'No timestamp column '0' (columns: 0, 1, 2…)'", async () => {
+    const error = await expectCode(
+      () => readSeriesCsv(bytes(headerless), { intervalMinutes: 5, header: false, timestampColumn: 0 as unknown as string }),
+      'E_INPUT_INVALID',
+    );
+    expect(error.message).toBe(
+      "readSeriesCsv timestampColumn must be a column name, a non-empty string (got 0). Column options name columns; without a header the columns are named '0', '1', …: pass '0'.",
+    );
+    expect(error.details).toEqual({ field: 'timestampColumn' });
+    // The name reads the file.
+    const series = await readSeriesCsv(bytes(headerless), { intervalMinutes: 5, header: false, timestampColumn: '0' });
+    expect(series.sensors).toEqual(['1', '2']);
+    // The long-file columns alike; other values are refused without the hint.
+    const long = 'time,station,speed\n2026-01-05T00:00:00Z,a,1\n';
+    const e2 = await expectCode(
+      () =>
+        readSeriesCsv(bytes(long), {
+          intervalMinutes: 5,
+          timestampColumn: 'time',
+          sensorColumn: 1 as unknown as string,
+          valueColumn: 'speed',
+        }),
+      'E_INPUT_INVALID',
+    );
+    expect(e2.message).toContain(
+      "readSeriesCsv sensorColumn must be a column name, a non-empty string (got 1). Column options name columns; without a header the columns are named '0', '1', …: pass '1'.",
+    );
+    for (const bad of [null, '', -1, 1.5, ['time']]) {
+      const e = await expectCode(
+        () => readSeriesCsv(bytes(headerless), { intervalMinutes: 5, header: false, timestampColumn: bad as unknown as string }),
+        'E_INPUT_INVALID',
+      );
+      expect(e.message).not.toContain('pass');
+      expect(e.message).toMatch(/^readSeriesCsv timestampColumn must be a column name, a non-empty string \(got /);
+    }
+  });
+});

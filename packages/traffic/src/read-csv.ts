@@ -48,7 +48,7 @@ export interface ReadSeriesOptions {
   /**
    * Whether the first row holds the column names (default true; los_speed.csv has a numeric header).
    * Without one the columns are named '0', '1', … (the sensor ids; `timestampColumn: '0'` for times in
-   * the first column).
+   * the first column: column options are names, and a number such as `0` is E_INPUT_INVALID).
    */
   header?: boolean;
   delimiter?: string;
@@ -108,6 +108,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
   checkKnownKeys('readSeriesCsv options', options, READ_SERIES_KEYS);
   const intervalMinutes = checkInterval(options.intervalMinutes);
   const missingValue = checkMissingValue(options.missingValue);
+  for (const field of ['timestampColumn', 'sensorColumn', 'valueColumn'] as const) checkColumnName(field, options[field]);
   if (options.sensorColumn !== undefined || options.valueColumn !== undefined || options.sensors !== undefined)
     return readLongCsv(source, options, intervalMinutes);
   if (options.timestampColumn === undefined) {
@@ -493,6 +494,23 @@ class Float64Buffer {
   view(): Float64Array {
     return this.data.subarray(0, this.length);
   }
+}
+
+/**
+ * A column option is a column's name, a non-empty string. A number is refused, not read as an index: a
+ * headerless file's columns are named '0', '1', …, and `0` gave "No timestamp column '0' (columns: 0, 1…)".
+ */
+function checkColumnName(field: string, value: unknown): void {
+  if (value === undefined || (typeof value === 'string' && value.length > 0)) return;
+  const hint =
+    typeof value === 'number' && Number.isInteger(value) && value >= 0
+      ? ` Column options name columns; without a header the columns are named '0', '1', …: pass '${value}'.`
+      : '';
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    `readSeriesCsv ${field} must be a column name, a non-empty string (got ${describeValue(value)}).${hint}`,
+    { details: { field } },
+  );
 }
 
 /**
