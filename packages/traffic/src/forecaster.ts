@@ -158,8 +158,11 @@ export interface TrafficTrainingReport {
 }
 
 export interface ForecastInput {
-  /** Recent readings, oldest first: at least `inputSteps` rows × sensors (NaN = missing). Earlier rows feed seasonal naive. */
-  values: ArrayLike<ArrayLike<number>>;
+  /**
+   * Recent readings, oldest first: at least `inputSteps` rows × sensors (NaN or null = missing: JSON has
+   * no NaN, and JSON.stringify writes one as null). Earlier rows feed seasonal naive.
+   */
+  values: ArrayLike<ArrayLike<number | null>>;
   /** Time of the last row (needed for the time features when the model was trained on a series with a clock). */
   end?: Date | number | string;
 }
@@ -756,7 +759,7 @@ export class TrafficForecaster {
       invalid('`end` plus the forecast horizon goes beyond what a date can hold.', { field: 'end' });
     const values = new Float64Array(rows.length * n);
     for (let t = 0; t < rows.length; t++) {
-      const row = rows[t] as ArrayLike<number>;
+      const row = rows[t] as ArrayLike<number | null>;
       if (!row || row.length !== n) {
         throw new AppliedMLError('E_SHAPE_MISMATCH', `Row ${t} has ${row?.length ?? 0} readings; the model expects ${n} sensors.`, {
           details: { row: t, expected: n, actual: row?.length ?? 0 },
@@ -764,14 +767,15 @@ export class TrafficForecaster {
       }
       for (let s = 0; s < n; s++) {
         const v = row[s];
-        // The model's missing-value marker first: one past MAX_READING (a sentinel such as -1e15) trained and was then refused here.
-        if (v !== undefined && v === fitted.missingValue) {
+        // null (JSON's missing reading) and the model's missing-value marker first: one past MAX_READING
+        // (a sentinel such as -1e15) trained and was then refused here.
+        if (v === null || (v !== undefined && v === fitted.missingValue)) {
           values[t * n + s] = NaN;
           continue;
         }
         if (typeof v !== 'number' || Math.abs(v) > MAX_READING)
           invalid(
-            `Row ${t}, sensor ${s} ('${fitted.sensors[s]}'): ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN for missing).`,
+            `Row ${t}, sensor ${s} ('${fitted.sensors[s]}'): ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN or null for missing).`,
             { row: t, sensor: s, sensorId: fitted.sensors[s] },
           );
         values[t * n + s] = v;
@@ -834,15 +838,15 @@ export class TrafficForecaster {
   }
 
   /**
-   * Streaming: add the readings of the next step (NaN = missing). Memory is bounded by
+   * Streaming: add the readings of the next step (NaN or null = missing). Memory is bounded by
    * `streamCapacity` rows. `time` defaults to one interval after the previous observation.
    */
-  update(observation: ArrayLike<number> | { values: ArrayLike<number>; time?: Date | number | string }): void {
+  update(observation: ArrayLike<number | null> | { values: ArrayLike<number | null>; time?: Date | number | string }): void {
     const fitted = this.ready();
     const isRecord = typeof observation === 'object' && observation !== null && !('length' in observation) && 'values' in observation;
     const obs = isRecord
-      ? (observation as { values: ArrayLike<number>; time?: Date | number | string })
-      : { values: observation as ArrayLike<number> };
+      ? (observation as { values: ArrayLike<number | null>; time?: Date | number | string })
+      : { values: observation as ArrayLike<number | null> };
     const n = fitted.sensors.length;
     if (!obs.values || obs.values.length !== n) {
       throw new AppliedMLError(
@@ -854,13 +858,13 @@ export class TrafficForecaster {
     const row = new Float64Array(n);
     for (let s = 0; s < n; s++) {
       const v = obs.values[s];
-      if (v !== undefined && v === fitted.missingValue) {
+      if (v === null || (v !== undefined && v === fitted.missingValue)) {
         row[s] = NaN;
         continue;
       }
       if (typeof v !== 'number' || Math.abs(v) > MAX_READING)
         invalid(
-          `Sensor ${s} ('${fitted.sensors[s]}'): ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN for missing).`,
+          `Sensor ${s} ('${fitted.sensors[s]}'): ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN or null for missing).`,
           { sensor: s, sensorId: fitted.sensors[s] },
         );
       row[s] = v;

@@ -212,8 +212,15 @@ export class IncidentMonitor {
     this.filled[s] = Math.min((this.filled[s] as number) + 1, this.historySize);
   }
 
-  /** One step: readings and the forecast for that step (NaN = missing). Returns alerts raised and cleared. */
-  observe(input: { observed: ArrayLike<number>; expected: ArrayLike<number>; time?: Date | number | string }): IncidentEvent[] {
+  /**
+   * One step: readings and the forecast for that step (NaN or null = missing: JSON has no NaN, and
+   * JSON.stringify writes one as null). Returns alerts raised and cleared.
+   */
+  observe(input: {
+    observed: ArrayLike<number | null>;
+    expected: ArrayLike<number | null>;
+    time?: Date | number | string;
+  }): IncidentEvent[] {
     const n = this.sensors.length;
     if (!input || input.observed?.length !== n || input.expected?.length !== n) {
       throw new AppliedMLError('E_SHAPE_MISMATCH', `observe needs ${n} observed and ${n} expected values.`, {
@@ -222,9 +229,13 @@ export class IncidentMonitor {
     }
     // Each value read once (what is checked is what is used), and every value checked before any state
     // changes: a number (NaN marks a missing reading or forecast) at most MAX_READING in size, as
-    // everywhere else in the package.
-    const observed = Array.from({ length: n }, (_, s) => input.observed[s]);
-    const expected = Array.from({ length: n }, (_, s) => input.expected[s]);
+    // everywhere else in the package. null (JSON's missing value) is read as NaN.
+    const read = (values: ArrayLike<number | null>, s: number): unknown => {
+      const v = values[s];
+      return v === null ? NaN : v;
+    };
+    const observed = Array.from({ length: n }, (_, s) => read(input.observed, s));
+    const expected = Array.from({ length: n }, (_, s) => read(input.expected, s));
     for (const [name, values] of [
       ['observed', observed],
       ['expected', expected],
@@ -236,7 +247,7 @@ export class IncidentMonitor {
         if (typeof v !== 'number' || (!Number.isNaN(v) && !(Math.abs(v) <= MAX_READING)))
           throw new AppliedMLError(
             'E_INPUT_INVALID',
-            `${name}[${s}] (sensor '${this.sensors[s]}') is ${String(v)}; a reading is a number at most ${MAX_READING} in size (NaN for missing).`,
+            `${name}[${s}] (sensor '${this.sensors[s]}') is ${String(v)}; a reading is a number at most ${MAX_READING} in size (NaN or null for missing).`,
             { details: { field: name, sensor: s, sensorId: this.sensors[s] } },
           );
       }

@@ -46,7 +46,7 @@ describe('the missing-value marker is read as missing before any range check', (
       'E_INPUT_INVALID',
     );
     expect(e.message).toBe(
-      "Row 3, sensor 1 ('773869'): 3000000000000 is not a reading (finite, at most 1000000000000 in size; NaN for missing).",
+      "Row 3, sensor 1 ('773869'): 3000000000000 is not a reading (finite, at most 1000000000000 in size; NaN or null for missing).",
     );
     expect(e.details).toEqual({ row: 3, sensor: 1, sensorId: '773869' });
   });
@@ -55,8 +55,10 @@ describe('the missing-value marker is read as missing before any range check', (
     model.resetStream();
     model.update({ values: [SENTINEL, 40], time: '2026-01-05T00:00:00Z' });
     expect(model.bufferedSteps).toBe(1);
-    const e = await expectCode(() => model.update({ values: [null as never, 40], time: '2026-01-05T00:05:00Z' }), 'E_INPUT_INVALID');
-    expect(e.message).toBe("Sensor 0 ('717490'): null is not a reading (finite, at most 1000000000000 in size; NaN for missing).");
+    const e = await expectCode(() => model.update({ values: [undefined as never, 40], time: '2026-01-05T00:05:00Z' }), 'E_INPUT_INVALID');
+    expect(e.message).toBe(
+      "Sensor 0 ('717490'): undefined is not a reading (finite, at most 1000000000000 in size; NaN or null for missing).",
+    );
     expect(e.details).toEqual({ sensor: 0, sensorId: '717490' });
     expect(model.bufferedSteps).toBe(1);
   });
@@ -67,7 +69,7 @@ describe('the missing-value marker is read as missing before any range check', (
     // The marker is the observed reading's: a forecast past the bound is still refused.
     const e = await expectCode(() => monitor.observe({ observed: [50, 40], expected: [SENTINEL, 40] }), 'E_INPUT_INVALID');
     expect(e.message).toBe(
-      "expected[0] (sensor '717490') is -1000000000000000; a reading is a number at most 1000000000000 in size (NaN for missing).",
+      "expected[0] (sensor '717490') is -1000000000000000; a reading is a number at most 1000000000000 in size (NaN or null for missing).",
     );
     expect(e.details).toEqual({ field: 'expected', sensor: 0, sensorId: '717490' });
   });

@@ -31,8 +31,11 @@ export interface TrafficSeries {
 }
 
 export interface CreateSeriesInput {
-  /** steps × sensors, as rows or row-major. NaN (and `missingValue`) mark missing readings. */
-  values: ArrayLike<ArrayLike<number>> | Float64Array;
+  /**
+   * steps × sensors, as rows or row-major. NaN (and `missingValue`) mark missing readings; so does null
+   * in rows (JSON has no NaN).
+   */
+  values: ArrayLike<ArrayLike<number | null>> | Float64Array;
   /**
    * Sensor ids (strings: a number is E_INPUT_INVALID, give numeric ids as text) or, with a flat
    * `values`, the sensor count; required with a flat `values`, otherwise ids s0, s1, … by default.
@@ -231,7 +234,7 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
     if (sensorCount === 0) invalid('The series has no sensors (the first row is empty).');
     values = new Float64Array(rows.length * sensorCount);
     for (let t = 0; t < rows.length; t++) {
-      const row = rows[t] as ArrayLike<number>;
+      const row = rows[t] as ArrayLike<number | null>;
       if (row === null || typeof row !== 'object') invalid(`Row ${t} is not an array of readings.`, { row: t });
       if (row.length !== sensorCount)
         invalid(`Row ${t} has ${row.length} values but row 0 has ${sensorCount} (ragged rows).`, {
@@ -241,6 +244,10 @@ export function createSeries(input: CreateSeriesInput): TrafficSeries {
         });
       for (let s = 0; s < sensorCount; s++) {
         const v = row[s];
+        if (v === null) {
+          values[t * sensorCount + s] = NaN;
+          continue;
+        }
         if (typeof v !== 'number') invalid(`Row ${t}, sensor ${s}: ${describeValue(v)} is not a number.`, { row: t, sensor: s });
         values[t * sensorCount + s] = v;
       }
