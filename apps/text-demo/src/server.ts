@@ -8,7 +8,7 @@ import {
   type ServiceOptions,
 } from '@appliedml/demo-kit';
 import type { TextClassifier, TextMetrics } from '@appliedml/text';
-import { TOP_WORDS, toAnswer, type PredictAnswer } from './answer';
+import { answerFor, type PredictAnswer } from './answer';
 import { confusionSvg } from './report';
 
 export type { PredictAnswer } from './answer';
@@ -33,7 +33,7 @@ export function inProcess(model: TextClassifier): TextInference {
       return model.labels;
     },
     isReady: true,
-    predict: async (text) => toAnswer(await model.explain(text, { top: TOP_WORDS })),
+    predict: (text) => answerFor(model, text),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { InferenceModel } from '@appliedml/demo-kit';
 import { TextClassifier } from '@appliedml/text';
-import { TOP_WORDS, toAnswer, type PredictAnswer } from './answer';
+import { answerFor, type PredictAnswer } from './answer';
 
 /**
  * Runs in each worker thread of the text service's pool: loads the saved bundle once (its own
@@ -10,6 +10,6 @@ export async function load(bundle: string): Promise<InferenceModel<string, Predi
   const model = await TextClassifier.load(bundle);
   return {
     info: { labels: model.labels, model: `${model.config.model} (${bundle})` },
-    predictBatch: (texts) => Promise.all(texts.map(async (text) => toAnswer(await model.explain(text, { top: TOP_WORDS })))),
+    predictBatch: (texts) => Promise.all(texts.map((text) => answerFor(model, text))),
   };
 }
