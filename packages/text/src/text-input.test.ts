@@ -22,6 +22,16 @@ describe('checkText', () => {
     expect(code(() => checkText(null))).toBe('E_INPUT_INVALID');
     expect(code(() => checkText(undefined))).toBe('E_INPUT_INVALID');
   });
+  it('refuses a text of only zero-width / invisible format characters as it refuses whitespace', () => {
+    for (const blank of ['\u200b', '\u2060', ' \u200b\u200d \ufeff', '\u200e\u200f\u00ad', '\ufe0f', '\u200c\n\u2060'])
+      expect(
+        code(() => checkText(blank)),
+        JSON.stringify(blank),
+      ).toBe('E_INPUT_INVALID');
+    // A visible character among them is a text.
+    expect(checkText('\u200bhi\u200b')).toBe('\u200bhi\u200b');
+    expect(checkText('❤\ufe0f')).toBe('❤\ufe0f');
+  });
   it('refuses texts over the cap with E_INPUT_TOO_LARGE', () => {
     expect(code(() => checkText('a'.repeat(2_000_000)))).toBe('E_INPUT_TOO_LARGE');
     expect(code(() => checkText('abcdef', { maxChars: 5 }))).toBe('E_INPUT_TOO_LARGE');

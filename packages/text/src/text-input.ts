@@ -10,10 +10,13 @@ export interface TextCheckOptions {
   where?: Record<string, unknown>;
 }
 
+/** Whitespace, invisible format characters (\p{Cf}) and variation selectors only (or nothing). */
+const ONLY_BLANK = /^[\s\p{Cf}\uFE00-\uFE0F]*$/u;
+
 const CHECK_KEYS = Object.keys({ maxChars: 1, where: 1 } satisfies Record<keyof TextCheckOptions, 1>);
 
 /**
- * The one gate every text passes: a string, not empty or only whitespace, not over the cap, and
+ * The one gate every text passes: a string, not empty or only whitespace (or zero-width characters), not over the cap, and
  * free of U+FFFD replacement characters (the mark a wrong decoding leaves) and lone surrogates.
  */
 export function checkText(text: unknown, options: TextCheckOptions = {}): string {
@@ -33,7 +36,9 @@ export function checkText(text: unknown, options: TextCheckOptions = {}): string
       },
     );
   }
-  if (text.trim() === '') throw new AppliedMLError('E_INPUT_INVALID', 'A text is empty or only whitespace.', { details });
+  // Invisible format characters (zero-width space U+200B, word joiner U+2060, ZWJ, bidi marks, soft
+  // hyphen) and variation selectors count as whitespace here: a text of only those has no word to read.
+  if (ONLY_BLANK.test(text)) throw new AppliedMLError('E_INPUT_INVALID', 'A text is empty or only whitespace.', { details });
   if (text.includes('\uFFFD')) {
     throw new AppliedMLError('E_INPUT_INVALID', 'A text holds U+FFFD replacement characters: it was decoded with the wrong encoding.', {
       details,
