@@ -424,6 +424,7 @@ export class FraudDetector {
     if (x.rows < 2) throw new AppliedMLError('E_INPUT_INVALID', `Training needs at least 2 rows (got ${x.rows}).`);
     warnConstantColumns(x, pre, logger);
     warnTimeNamedColumns(pre, (this.config.preprocess as PreprocessOptions | undefined)?.schema, logger);
+    for (const note of pre.notes) logger.warn(note);
     const seed = this.config.seed;
     const active = this.fittedKinds;
     const ecod = await runStepsWithTurns(fitEcodSteps(x), stopIfDisposed, turns);

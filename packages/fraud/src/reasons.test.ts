@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { FraudDetector, ratioText, type FraudDetectorConfig } from './detector';
 import { describe as describeScore } from './scorer';
 
-/** Purchases: amount ~ 20–60, items 1–4, channel web 70 % / app 25 % / pos 5 %, at 08:00–20:00 UTC on weekdays. */
+/** Purchases: amount ~ 20–60, items 1–4, channel web 70 % / app 25 % / pos 5 %, at 08:00–20:00 UTC on weekdays (800: four weeks). */
 function purchases(n: number, seed: number, extra: Record<string, unknown> = {}): Array<Record<string, unknown>> {
   let x = seed;
   const next = (): number => {
@@ -12,7 +12,8 @@ function purchases(n: number, seed: number, extra: Record<string, unknown> = {})
   };
   return Array.from({ length: n }, (_, i) => {
     const u = next();
-    const day = Math.floor(i / 40) % 5; // Monday … Friday
+    // Monday … Friday of four weeks (the weekday counts as evidence from 14 days of training times).
+    const day = (Math.floor(i / 40) % 5) + 7 * (Math.floor(i / 200) % 4);
     return {
       amount: 20 + 40 * next(),
       items: 1 + Math.floor(4 * next()),

@@ -79,6 +79,14 @@ interface TimestampColumn {
   /** 'rarity' only: training transactions per UTC hour (24) and per UTC weekday (7, Sunday first). */
   hourCounts?: number[];
   weekdayCounts?: number[];
+  /**
+   * 'rarity' only: whether the hour / weekday rarity is a feature (else it is 0 for every time). Off
+   * when the training times cover fewer than two of its cycles (`RARITY_MIN_HOURS`, `RARITY_MIN_DAYS`):
+   * a weekday or hour training could not have seen is no evidence. Absent in states saved before
+   * (both on, scored as they were).
+   */
+  hourRarity?: boolean;
+  weekdayRarity?: boolean;
 }
 export type FittedColumn = NumericColumn | CategoricalColumn | TimestampColumn;
 
@@ -166,12 +174,47 @@ function checkCell(v: unknown, column: string, row: number, what: string): void 
   );
 }
 
+/**
+ * The hour rarity is a feature only when the middle 98 % of the training times cover at least this many
+ * UTC clock hours (every hour twice), the weekday rarity only when they cover this many UTC days (every
+ * weekday twice). With one day of training every other weekday had a count of 0 and a rarity (about 5
+ * at 3,000 rows) beyond anything ECOD saw: the whole next day was alerts, blamed on the weekday.
+ */
+export const RARITY_MIN_HOURS = 48;
+export const RARITY_MIN_DAYS = 14;
+/** Share of training times left out at each end when measuring what the times cover (a stray old record). */
+const COVER_TRIM = 0.01;
+
 /** Smoothed share of training times in `counts[bin]`, against an even spread: ≥ 0, 0 unless under half of even. */
 function rarityOf(counts: readonly number[], bin: number): number {
   let n = 0;
   for (const c of counts) n += c;
   const share = ((counts[bin] as number) + 1) / (n + counts.length);
   return Math.max(0, Math.log(1 / counts.length / share) - Math.LN2);
+}
+
+/**
+ * The UTC clock hours and UTC days the middle 98 % of `times` (epoch ms) touch, first to last
+ * inclusive, and that stretch in days (for the message).
+ */
+function coverOf(times: number[]): { hours: number; days: number; span: number } {
+  if (times.length === 0) return { hours: 0, days: 0, span: 0 };
+  const s = Float64Array.from(times).sort();
+  const lo = quantile(s, COVER_TRIM);
+  const hi = quantile(s, 1 - COVER_TRIM);
+  const bins = (width: number): number => Math.floor(hi / width) - Math.floor(lo / width) + 1;
+  return { hours: bins(3_600_000), days: bins(86_400_000), span: (hi - lo) / 86_400_000 };
+}
+
+/** What `train` tells the logger when a timestamp's training times are too short for its rarity features. */
+function shortTimesNote(name: string, cover: { days: number; span: number }, hourRarity: boolean): string {
+  const off = hourRarity ? 'the weekday is' : 'neither the hour nor the weekday is';
+  const span = cover.span < 2 ? `${(cover.span * 24).toFixed(1)} hours` : `${cover.span.toFixed(1)} days`;
+  return (
+    `Field '${name}': the training times span ${span} (${cover.days} UTC day${cover.days === 1 ? '' : 's'}, the middle 98 %), so ${off} used as evidence: ` +
+    `a weekday needs ${RARITY_MIN_DAYS} days of training times and an hour ${RARITY_MIN_HOURS / 24} days, or every later time on a weekday (an hour) training never covered would be an alert. ` +
+    `Train on a longer history to use them.`
+  );
 }
 
 function toNumber(v: unknown, column: string, row: number): number {
@@ -329,6 +372,12 @@ function clipScaled(v: number): number {
 const MAX_ENCODED_WIDTH = 4096;
 
 export class Preprocessor {
+  /**
+   * What fitting found worth telling the caller (a timestamp whose training times are too short for its
+   * rarity features); `train` passes them to the logger. Not saved.
+   */
+  readonly notes: string[] = [];
+
   private constructor(readonly state: PreprocessorState) {}
 
   /** A saved state (from a bundle): checked, since a bad median or scale would score silently wrong. */
@@ -369,6 +418,8 @@ export class Preprocessor {
           Array.isArray(v) && v.length === n && v.every((k) => Number.isSafeInteger(k) && (k as number) >= 0);
         if (c.encoding === 'rarity' && !(counts(c.hourCounts, 24) && counts(c.weekdayCounts, 7)))
           throw bad(`timestamp column '${c.name}' needs 24 hour and 7 weekday counts`);
+        for (const key of ['hourRarity', 'weekdayRarity'] as const)
+          if (c[key] !== undefined && typeof c[key] !== 'boolean') throw bad(`timestamp column '${c.name}' has ${key} ${shown(c[key])}`);
       } else {
         throw bad(`column '${(c as { name: string }).name}' has kind ${shown((c as { kind?: unknown }).kind)}`);
       }
@@ -469,6 +520,7 @@ export class Preprocessor {
     }
     if (common.required) checkRequired(records, common.required, 'training data');
     const columns: FittedColumn[] = [];
+    const notes: string[] = [];
     for (const name of names) {
       const values = records.map((r) => r[name]);
       values.forEach((v, i) => checkCell(v, name, i, 'training data'));
@@ -490,26 +542,32 @@ export class Preprocessor {
         let hi = -Infinity;
         const hourCounts = new Array<number>(24).fill(0);
         const weekdayCounts = new Array<number>(7).fill(0);
+        const times: number[] = [];
         values.forEach((v, i) => {
           if (MISSING(v)) return;
           const t = toTime(epochNumber(v) ?? v, name, i, unit);
           if (t < lo) lo = t;
           if (t > hi) hi = t;
+          times.push(t);
           const d = new Date(t);
           (hourCounts[d.getUTCHours()] as number)++;
           (weekdayCounts[d.getUTCDay()] as number)++;
         });
-        columns.push({
-          name,
-          kind,
-          unit,
-          ...(lo <= hi ? { range: [lo, hi] as [number, number] } : {}),
-          ...(timeEncoding === 'rarity' ? { encoding: 'rarity' as const, hourCounts, weekdayCounts } : {}),
-        });
+        let rarity = {};
+        if (timeEncoding === 'rarity') {
+          const cover = coverOf(times);
+          const hourRarity = cover.hours >= RARITY_MIN_HOURS;
+          const weekdayRarity = cover.days >= RARITY_MIN_DAYS;
+          rarity = { encoding: 'rarity' as const, hourCounts, weekdayCounts, hourRarity, weekdayRarity };
+          if (times.length > 0 && !(hourRarity && weekdayRarity)) notes.push(shortTimesNote(name, cover, hourRarity));
+        }
+        columns.push({ name, kind, unit, ...(lo <= hi ? { range: [lo, hi] as [number, number] } : {}), ...rarity });
       }
       yield;
     }
-    return new Preprocessor({ input: 'records', columns, ...common });
+    const pre = new Preprocessor({ input: 'records', columns, ...common });
+    pre.notes.push(...notes);
+    return pre;
   }
 
   /** Output features, in order. */
@@ -579,8 +637,8 @@ export class Preprocessor {
       hour: n > 0 ? (hours[h] as number) / n : 0,
       weekday: n > 0 ? (days[w] as number) / n : 0,
       // Whether each is evidence at all (a rarity above 0): the reason names only those.
-      hourRare: rarityOf(hours, h) > 0,
-      weekdayRare: rarityOf(days, w) > 0,
+      hourRare: col.hourRarity !== false && rarityOf(hours, h) > 0,
+      weekdayRare: col.weekdayRarity !== false && rarityOf(days, w) > 0,
     };
   }
 
@@ -678,8 +736,8 @@ export class Preprocessor {
               );
             const d = new Date(t);
             if (c.encoding === 'rarity') {
-              out[j++] = rarityOf(c.hourCounts as number[], d.getUTCHours());
-              out[j++] = rarityOf(c.weekdayCounts as number[], d.getUTCDay());
+              out[j++] = c.hourRarity === false ? 0 : rarityOf(c.hourCounts as number[], d.getUTCHours());
+              out[j++] = c.weekdayRarity === false ? 0 : rarityOf(c.weekdayCounts as number[], d.getUTCDay());
               continue;
             }
             const hour = d.getUTCHours() + d.getUTCMinutes() / 60;

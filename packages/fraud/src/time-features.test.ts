@@ -103,6 +103,65 @@ describe('time of day for the unsupervised detectors: how rare the hour was, not
     );
   });
 
+  it('train on one day, score the next: about the contamination in alerts, not all of them, and one warning', async () => {
+    // 2026-09-01 is a Tuesday. Before, every Wednesday row was an alert: 'on Wednesdays: 0%'.
+    const tuesday = Date.UTC(2026, 8, 1);
+    const train = records(3000, 8, (rng) => tuesday + Math.floor(rng.next() * 86_400_000));
+    const next = records(3000, 9, (rng) => tuesday + 86_400_000 + Math.floor(rng.next() * 86_400_000));
+    for (const detector of ['ecod', 'ensemble'] as const) {
+      const warnings: string[] = [];
+      const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => void warnings.push(m) };
+      const m = FraudDetector.create({ detector, contamination: 0.02 });
+      await m.train(train, { logger });
+      expect(warnings.filter((w) => w.startsWith("Field 'timestamp'"))).toEqual([
+        expect.stringMatching(
+          /^Field 'timestamp': the training times span 2\d\.\d hours \(1 UTC day, .*neither the hour nor the weekday is used/,
+        ),
+      ]);
+      const preds = await m.predictBatch(next);
+      const alerts = preds.filter((p) => p.isFraud).length / preds.length;
+      expect(alerts).toBeLessThan(0.05);
+      expect(preds.some((p) => p.reasons.some((r) => r.feature === 'timestamp'))).toBe(false);
+    }
+  });
+
+  it('the hour counts from 2 days of training times, the weekday from 14 (the middle 98 %: a stray old record does not count)', () => {
+    const day = 86_400_000;
+    const over = (days: number) => (rng: { next(): number }) => BASE + Math.floor(rng.next() * days * day);
+    const flags = (rows: Array<Record<string, unknown>>): unknown => {
+      const c = Preprocessor.fit(rows, {}, 'rarity').state.columns.find((x) => x.kind === 'timestamp');
+      return c && c.kind === 'timestamp' ? [c.hourRarity, c.weekdayRarity] : undefined;
+    };
+    expect(flags(records(2000, 10, over(3)))).toEqual([true, false]);
+    expect(flags(records(2000, 11, over(14)))).toEqual([true, true]);
+    expect(flags(records(2000, 12, over(1)))).toEqual([false, false]);
+    // One day of times and one record a month earlier: still one day.
+    const stray = records(2000, 13, over(1));
+    stray[0]!.timestamp = new Date(BASE - 30 * day).toISOString();
+    expect(flags(stray)).toEqual([false, false]);
+    // A weekday training never saw over 3 weeks (closed on Sundays) is still evidence.
+    const closedSundays = records(3000, 14, over(21)).filter((r) => new Date(r.timestamp as string).getUTCDay() !== 0);
+    const pre = Preprocessor.fit(closedSundays, {}, 'rarity');
+    const [sunday] = Array.from(pre.transform([{ amount: 33, channel: 'web', timestamp: '2026-09-27T13:00:00Z' }]).data).slice(-1);
+    expect(sunday).toBeGreaterThan(1);
+  });
+
+  it('a rarity bundle saved before the 2 / 14-day rule (no hourRarity / weekdayRarity) scores exactly as it did', async () => {
+    // Made by .scratch/s20/fraud-writer-2/make-rarity-fixture.mts on the code of a49f09c: ECOD on one day.
+    const fixtures = join(__dirname, '__fixtures__');
+    const expected = JSON.parse(await readFile(join(fixtures, 'ecod-rarity-one-day.expected.json'), 'utf8')) as {
+      records: Array<Record<string, unknown>>;
+      scores: number[];
+      isFraud: boolean[];
+      reasons: string[][];
+    };
+    const m = await FraudDetector.load(join(fixtures, 'ecod-rarity-one-day'));
+    const preds = await m.predictBatch(expected.records);
+    expect(preds.map((p) => p.score)).toEqual(expected.scores);
+    expect(preds.map((p) => p.isFraud)).toEqual(expected.isFraud);
+    expect(preds.map((p) => p.reasons.map((r) => r.text))).toEqual(expected.reasons);
+  });
+
   it('supervised detectors keep the hour sine / cosine and weekend flag', async () => {
     const train = records(400, 4);
     const labels = train.map((_, i) => (i % 10 === 0 ? 1 : 0));
@@ -138,6 +197,7 @@ describe('time of day for the unsupervised detectors: how rare the hour was, not
       (c: Record<string, unknown>) => (c.hourCounts = (c.hourCounts as number[]).slice(1)),
       (c: Record<string, unknown>) => (c.weekdayCounts = [1, 2, 3, 4, 5, 6, -7]),
       (c: Record<string, unknown>) => delete c.hourCounts,
+      (c: Record<string, unknown>) => (c.weekdayRarity = 'yes'),
     ]) {
       const bad = JSON.parse(JSON.stringify(pre.state)) as PreprocessorState;
       edit(col(bad));
