@@ -266,6 +266,31 @@ function unitOf(n: number): 'ms' | 's' | undefined {
 }
 
 /**
+ * An epoch number that is a time before 2001 in `unit`, back to 1973 ('s' in [1e8, 1e9), 'ms' in
+ * [1e11, 1e12)): a real time (an account opened in 1999) that the undeclared reading does not take.
+ */
+function earlyIn(n: number, unit: 'ms' | 's'): boolean {
+  return unit === 's' ? n >= 1e8 && n < 1e9 : n >= 1e11 && n < 1e12;
+}
+
+/**
+ * For a field declared a timestamp without `timeUnit` whose numbers are not all of one unit's
+ * 2001–2286 range: 's' when every present number is Unix seconds of 1973–2286 ([1e8, 1e10)), else
+ * undefined (read as ms). Seconds with a few times before 2001 were read as milliseconds of 1970.
+ */
+function earlySecondsUnit(values: unknown[]): 's' | undefined {
+  let any = false;
+  for (const v of values) {
+    if (MISSING(v) || v instanceof Date) continue;
+    const n = epochNumber(v);
+    if (n === undefined) continue;
+    if (!(n >= 1e8 && n < 1e10)) return undefined;
+    any = true;
+  }
+  return any ? 's' : undefined;
+}
+
+/**
  * Whether every present number (as a number or decimal text; dates and ISO strings are skipped) is of
  * one epoch unit: 's' or 'ms', else undefined (also when there are no numbers).
  */
@@ -305,6 +330,8 @@ function inferKind(values: unknown[], column: string): ColumnKind {
   // Numbers in each epoch unit, and the first present value that is neither a date nor such a number.
   const epochs = { s: 0, ms: 0 };
   const notTime = { s: -1, ms: -1 };
+  // The first present value that is neither a date, nor such a number, nor a time before 2001 in that unit.
+  const notEarly = { s: -1, ms: -1 };
   for (const [i, v] of values.entries()) {
     if (MISSING(v)) continue;
     seen++;
@@ -319,7 +346,12 @@ function inferKind(values: unknown[], column: string): ColumnKind {
     } else if (typeof v === 'string' && parseDateCell(v) !== undefined) date = true;
     else if (stray < 0) stray = i;
     if (date) dates++;
-    for (const u of ['s', 'ms'] as const) if (!date && unit !== u && notTime[u] < 0) notTime[u] = i;
+    for (const u of ['s', 'ms'] as const) {
+      if (date || unit === u) continue;
+      if (notTime[u] < 0) notTime[u] = i;
+      const n = epochNumber(v);
+      if (notEarly[u] < 0 && !(n !== undefined && earlyIn(n, u))) notEarly[u] = i;
+    }
   }
   if (seen === 0) return 'numeric';
   if (dates === seen) return 'timestamp';
@@ -333,7 +365,21 @@ function inferKind(values: unknown[], column: string): ColumnKind {
   // milliseconds, 'N/A') would silently become an amount-like number or hashed codes, and every later
   // time an outlier: refused, naming the row.
   if (timeLike && times >= MOSTLY_NUMERIC * seen && (dates > 0 || numeric === seen)) {
-    const row = notTime[unit];
+    const unitName = unit === 's' ? 'seconds' : 'milliseconds';
+    // Every other value a real time before 2001 in the same unit (accounts opened in 1999): times
+    // throughout, only earlier than the range read without a declaration.
+    if (dates === 0 && notEarly[unit] < 0) {
+      const row = notTime[unit];
+      const n = epochNumber(values[row]) as number;
+      const day = new Date(unit === 's' ? n * 1000 : n).toISOString().slice(0, 10);
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `training data: field '${column}' holds epoch ${unitName} in ${times} of ${seen} rows and earlier times in the others: row ${row} holds ${shown(values[row])}, ${day} in epoch ${unitName}, before the 2001–2286 range read without a declaration. ` +
+          `If these are times, declare the field with preprocess: { schema: { '${column}': 'timestamp' } }${unit === 's' ? ` (its numbers are then read as seconds, back to 1973; timeUnit: 's' says so for every timestamp field)` : ''}; if not, declare it 'numeric'.`,
+        { details: { row, field: column, reason: 'time-field-early' } },
+      );
+    }
+    const row = notEarly[unit] >= 0 ? notEarly[unit] : notTime[unit];
     const held = dates === 0 ? `epoch ${unit === 's' ? 'seconds' : 'milliseconds'}` : epochs[unit] > 0 ? 'times' : 'dates';
     throw new AppliedMLError(
       'E_INPUT_INVALID',
@@ -537,7 +583,7 @@ export class Preprocessor {
         const levels = [...new Set(values.filter((v) => !MISSING(v)).map((v) => String(v)))].sort();
         columns.push({ name, kind, levels: levels.length <= maxOneHot ? levels : null, buckets });
       } else {
-        const unit = options.timeUnit ?? epochUnit(values) ?? 'ms';
+        const unit = options.timeUnit ?? epochUnit(values) ?? earlySecondsUnit(values) ?? 'ms';
         let lo = Infinity;
         let hi = -Infinity;
         const hourCounts = new Array<number>(24).fill(0);

@@ -263,6 +263,47 @@ describe('a time field with a few values of another kind is refused, naming the 
   });
 });
 
+describe('epoch numbers of real times before 2001 (accounts opened in 1999)', () => {
+  const base = Date.UTC(2026, 9, 5);
+  // 5 % of the accounts opened in 1999 (930000000 s is 1999-06-21), the rest from 2026.
+  const accounts = (unit: 's' | 'ms'): Array<Record<string, unknown>> =>
+    Array.from({ length: 2000 }, (_, i) => {
+      const t = i % 20 === 0 ? 930_000_000_000 + i * 3_600_000 : base + i * 300_000;
+      return { amount: 20 + (i % 50), account_created_at: unit === 's' ? t / 1000 : t };
+    });
+
+  it.each([
+    ['seconds', 's', '930000000', ` (its numbers are then read as seconds, back to 1973; timeUnit: 's' says so for every timestamp field)`],
+    ['milliseconds', 'ms', '930000000000', ''],
+  ] as const)(
+    'in epoch %s: refused saying they are early times and which declaration reads them; declared, they train',
+    async (name, unit, held, hint) => {
+      const rows = accounts(unit);
+      const e = await caught(FraudDetector.create({ detector: 'ecod' }).train(rows));
+      expect(e.code).toBe('E_INPUT_INVALID');
+      expect(e.message).toBe(
+        `training data: field 'account_created_at' holds epoch ${name} in 1900 of 2000 rows and earlier times in the others: row 0 holds ${held}, 1999-06-21 in epoch ${name}, before the 2001–2286 range read without a declaration. ` +
+          `If these are times, declare the field with preprocess: { schema: { 'account_created_at': 'timestamp' } }${hint}; if not, declare it 'numeric'.`,
+      );
+      expect(e.details).toMatchObject({ row: 0, field: 'account_created_at', reason: 'time-field-early' });
+      // The declaration the message gives, and nothing else, reads them as the times they are.
+      const pre = Preprocessor.fit(rows, { schema: { account_created_at: 'timestamp' } }, 'rarity');
+      expect(pre.state.columns[1]).toMatchObject({ kind: 'timestamp', unit, range: [930_000_000_000, base + 1999 * 300_000] });
+      const m = FraudDetector.create({ detector: 'ecod', preprocess: { schema: { account_created_at: 'timestamp' } } });
+      await m.train(rows);
+      const [p] = await m.predictBatch([rows[40]!]);
+      expect(Number.isFinite(p!.score)).toBe(true);
+    },
+  );
+
+  it('an early time beside a 0 still names the 0', async () => {
+    const rows = accounts('s').map((r, i) => (i === 33 ? { ...r, account_created_at: 0 } : r));
+    const e = await caught(() => Preprocessor.fit(rows));
+    expect(e.details).toMatchObject({ row: 33, reason: 'time-field-mixed' });
+    expect(e.message).toContain('but row 33 holds 0.');
+  });
+});
+
 describe('record fields that are not strings, numbers, booleans or Dates', () => {
   const train = Array.from({ length: 60 }, (_, i) => ({ amount: 10 + i, channel: ['web', 'pos', 'app'][i % 3] }));
 
