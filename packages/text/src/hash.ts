@@ -24,3 +24,32 @@ function hash32(text: string, seed: number): number {
 export function hashBucket(feature: string, buckets: number): number {
   return hash32(feature, 0x811c9dc5) % buckets;
 }
+
+/**
+ * Internal: the 32-bit hash of every word n-gram of `tokens` up to `maxN`, in `hashedNgrams`' order (all
+ * words, then all bigrams, …); `1 + hash % (buckets - 1)` is the n-gram's bucket id.
+ */
+export function ngramHashes(tokens: readonly string[], maxN: number): Uint32Array {
+  let count = 0;
+  for (let n = 1; n <= maxN; n++) count += Math.max(0, tokens.length - n + 1);
+  const out = new Uint32Array(count);
+  let at = 0;
+  for (let n = 1; n <= maxN; n++)
+    for (let i = 0; i + n <= tokens.length; i++)
+      out[at++] = hash32(n === 1 ? (tokens[i] as string) : tokens.slice(i, i + n).join(' '), 0x811c9dc5);
+  return out;
+}
+
+/** Internal: whether `value` is in the ascending `sorted` (binary search). */
+export function sortedHas(sorted: Uint32Array, value: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid] as number;
+    if (v === value) return true;
+    if (v < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}

@@ -31,7 +31,7 @@ import {
   type ResolvedFeatureConfig,
 } from './features';
 import { TfidfRowBuilder } from './fast-rows';
-import { hashedNgrams } from './hashed-ngrams';
+import { ngramHashes, sortedHas } from './hash';
 import { LinearModel, trainLogistic, trainNaiveBayes } from './linear-model';
 import type { TextExample } from './loaders';
 import { CNN_DEFAULTS, FASTTEXT_DEFAULTS, buildFastText, buildKimCnn, type CnnConfig, type FastTextConfig } from './neural-models';
@@ -151,6 +151,12 @@ interface State {
   widestKernel?: number;
   /** The bundle the network came from (undefined when trained in this process). */
   loadedFrom?: string;
+  /**
+   * fastText: the 32-bit hashes of the word n-grams its training texts gave the network, ascending. Other
+   * n-grams are dropped before the mean (a text of only those gets the output bias), so an unknown word
+   * never reads the bucket of a trained n-gram it collides with. Absent in bundles saved before: all read.
+   */
+  knownNgrams?: Uint32Array;
 }
 
 /** The input-length caps the user asked for: each training fits the network's width to its data under these. */
@@ -530,6 +536,7 @@ export class TextClassifier {
           featureCount = this.config.fasttext.buckets;
         }
         state.network = network;
+        if (kind === 'fasttext') state.knownNgrams = knownNgrams(tokens, this.config.fasttext);
         const neural = kind === 'cnn' ? this.config.cnn : this.config.fasttext;
         let x: ReturnType<TextClassifier['encodeNeural']>;
         try {
@@ -798,6 +805,8 @@ export class TextClassifier {
     if (state.tfidf) files['tfidf.json'] = JSON.stringify(state.tfidf.toJSON());
     if (state.linear) files['linear.bin'] = state.linear.toBytes();
     if (state.vocabulary) files['vocabulary.json'] = JSON.stringify(state.vocabulary.toJSON());
+    if (state.knownNgrams)
+      files['fasttext-known.bin'] = new Uint8Array(state.knownNgrams.buffer, state.knownNgrams.byteOffset, state.knownNgrams.byteLength);
     await saveBundle(dir, {
       package: TEXT_PACKAGE,
       packageVersion: TEXT_VERSION,
@@ -913,6 +922,15 @@ export class TextClassifier {
           throw corrupt(`its network takes ${network.inputs.length} input(s), a ${pre.model} network ${inputs}`);
         state.network = network;
         if (pre.model === 'cnn') state.vocabulary = Vocabulary.fromJSON(json('vocabulary.json') as { terms: string[]; offset: number });
+        const known = bundle.files['fasttext-known.bin'];
+        if (pre.model === 'fasttext' && known) {
+          if (known.byteLength % 4 !== 0) throw corrupt('fasttext-known.bin is not a list of 32-bit hashes');
+          const hashes = new Uint32Array(known.byteLength / 4);
+          new Uint8Array(hashes.buffer).set(known);
+          for (let i = 1; i < hashes.length; i++)
+            if ((hashes[i] as number) <= (hashes[i - 1] as number)) throw corrupt('fasttext-known.bin is not in ascending order');
+          state.knownNgrams = hashes;
+        }
         // Without manifestSha256 a hand-edited manifest or vocabulary reaches here: the values that size the
         // network's input are checked against the rebuilt network itself, so nothing reads past its tables.
         const widest = checkNetworkFits(network, checkedPre, state.vocabulary, corrupt);
@@ -1036,12 +1054,17 @@ export class TextClassifier {
     const L = ft.maxIds;
     const ids = new Int32Array(n * L);
     const weights = new Float32Array(n * L);
+    const known = state.knownNgrams;
     tokens.forEach((t, i) => {
-      const hashed = hashedNgrams(t, { buckets: ft.buckets, maxN: ft.wordNgrams });
-      const m = Math.min(L, hashed.length);
-      if (m === 0) return;
-      ids.set(hashed.subarray(0, m), i * L);
-      weights.fill(1 / m, i * L, i * L + m);
+      // hashedNgrams' ids (1 + hash % (buckets - 1)), without the n-grams training never gave the network.
+      const hashes = ngramHashes(t, ft.wordNgrams);
+      let m = 0;
+      for (let j = 0; j < hashes.length && m < L; j++) {
+        const h = hashes[j] as number;
+        if (known && !sortedHas(known, h)) continue;
+        ids[i * L + m++] = 1 + (h % (ft.buckets - 1));
+      }
+      if (m > 0) weights.fill(1 / m, i * L, i * L + m);
     });
     return [tf.tensor2d(ids, [n, L], 'int32'), tf.tensor3d(weights, [n, L, 1], 'float32')];
   }
@@ -1212,6 +1235,16 @@ function checkNetworkFits(
  * Zeroes the embedding rows of `network` that no id in `ids` (the training inputs) reaches. Done once
  * after training, this equals having started those rows at zero: no gradient ever reached them.
  */
+/** The hashes of the n-grams fastText reads of the training texts (the first `maxIds` of each), ascending, distinct. */
+function knownNgrams(tokens: readonly string[][], ft: FastTextConfig): Uint32Array {
+  const seen = new Set<number>();
+  for (const t of tokens) {
+    const hashes = ngramHashes(t, ft.wordNgrams);
+    for (let j = 0; j < Math.min(ft.maxIds, hashes.length); j++) seen.add(hashes[j] as number);
+  }
+  return Uint32Array.from(seen).sort();
+}
+
 function zeroUnreachedRows(network: tf.LayersModel, ids: Int32Array): void {
   const layer = network.getLayer('embedding');
   const [table] = layer.getWeights();

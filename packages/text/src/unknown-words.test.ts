@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { initEngine, tf } from '@appliedml/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TextClassifier } from './text-classifier';
@@ -33,6 +36,30 @@ describe('a text of only unknown words', () => {
     expect((await m.predict('refund the double charge on my invoice')).label).toBe('billing');
     m.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('fastText: an unknown word that shares a bucket with a trained n-gram is dropped too (64 buckets: every one trained), also after save/load', async () => {
+    const m = TextClassifier.create({ model: 'fasttext', seed: 2, fasttext: { epochs: 5, dim: 8, buckets: 64 } });
+    await m.train(TICKETS);
+    const network = (m as unknown as { state: { network: tf.LayersModel } }).state.network;
+    const bias = Array.from(network.getLayer('out').getWeights()[1]!.dataSync());
+    const expected = softmax(bias);
+    const check = async (model: TextClassifier): Promise<void> => {
+      for (const p of await model.predictBatch(UNKNOWN)) model.labels.forEach((l, k) => expect(p.scores[l]).toBeCloseTo(expected[k]!, 6));
+      // Known words among unknown ones score as the known words alone.
+      expect((await model.predict('qzxv refund invoice wqpl')).scores).toEqual((await model.predict('refund invoice')).scores);
+    };
+    await check(m);
+    const dir = await mkdtemp(join(tmpdir(), 'text-known-'));
+    try {
+      await m.save(dir);
+      const again = await TextClassifier.load(dir);
+      await check(again);
+      again.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    m.dispose();
   });
 
   it('fastText multi-label: an unknown text takes no label by accident (all sigmoid(bias))', async () => {
