@@ -84,3 +84,20 @@ describe('a text of only unknown words', () => {
     m.dispose();
   });
 });
+
+describe('a fastText bundle saved before the known n-grams were kept', () => {
+  it('loads without them and predicts exactly as it did (every n-gram read)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const fixtures = join(__dirname, '..', 'test', '__fixtures__');
+    const expected = JSON.parse(await readFile(join(fixtures, 'fasttext-pre-known-expected.json'), 'utf8')) as {
+      predictions: { text: string; label: string; scores: Record<string, number> }[];
+    };
+    const m = await TextClassifier.load(join(fixtures, 'fasttext-pre-known-bundle'));
+    const got = await m.predictBatch(expected.predictions.map((p) => p.text));
+    got.forEach((p, i) => {
+      expect(p.label).toBe(expected.predictions[i]!.label);
+      for (const [label, score] of Object.entries(expected.predictions[i]!.scores)) expect(p.scores[label]).toBeCloseTo(score, 6);
+    });
+    m.dispose();
+  });
+});
