@@ -290,6 +290,15 @@ export function dicomToDisplay(image: DicomImage, options: DisplayOptions = {}):
   // The file's window when it can be applied; one that cannot (width 0, or 1e308 from a DS value) is passed over.
   else if (voi === 'auto' && !color && windowProblem(own.windowCenter, own.windowWidth, fn) === undefined)
     out = applyWindowInto(values, new Float32Array(values.length), own.windowCenter!, own.windowWidth!, fn);
+  // A VOI LUT the reader could not read (metadata.voiLutProblem) is refused only here, where it would be applied.
+  else if (voi === 'auto' && !color && meta.voiLutProblem && !(meta.voiLut && meta.voiLut.data.length > 0))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${meta.voiLutProblem.message} Frame ${frame} has no usable window to show instead; pass voi: 'minmax' or a window.`,
+      {
+        details: { ...meta.voiLutProblem.details, frame },
+      },
+    );
   else if (voi === 'auto' && !color && meta.voiLut && meta.voiLut.data.length > 0) {
     const { firstMapped, bits, data } = meta.voiLut;
     const scale = 1 / (2 ** bits - 1);

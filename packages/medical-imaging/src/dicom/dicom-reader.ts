@@ -61,6 +61,13 @@ export interface DicomMetadata {
   voiLutFunction?: 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
   voiLut?: VoiLut;
   /**
+   * Why the VOI LUT Sequence (0028,3010) of a grayscale file could not be read (LUT Data shorter than its
+   * LUT Descriptor says, or bits outside 1..16); `voiLut` is then absent. The file still reads:
+   * `dicomToDisplay` refuses with E_INPUT_INVALID (this message and details) only a frame it would apply
+   * the VOI LUT to (`voi: 'auto'` and no usable window). `readDicom` logs one warning.
+   */
+  voiLutProblem?: { message: string; details: Record<string, unknown> };
+  /**
    * The Modality LUT Sequence (0028,3000), which some CR / XA / US files give instead of RescaleSlope and
    * RescaleIntercept: `dicomToModality` maps each stored value through it (it was ignored, so the file's
    * window, written for its output, was applied to the stored values).
@@ -453,11 +460,13 @@ const LUT_SEQUENCES: Record<string, string> = { x00283010: 'VOI LUT Sequence (00
 /**
  * The first item of a LUT sequence: the VOI LUT Sequence (0028,3010) or the Modality LUT Sequence (0028,3000).
  * The descriptor (0028,3002) gives the entry count (0 = 65536), the first mapped value and the bits of an
- * entry; the entries are 16-bit words, or bytes when the descriptor says 8 bits and the data is one byte an
- * entry (one pad byte allowed). LUT Data of any other length is E_INPUT_INVALID naming the sequence: it
- * used to be read as garbage (a byte an entry, or past the element into the bytes after it).
+ * entry (1 to 16); the entries are 16-bit words, or bytes when the descriptor says 8 bits and the data is
+ * shorter than a word an entry (one pad byte allowed). LUT Data longer than the descriptor says is read
+ * for its first described entries with one `logger.warn` (as DCMTK does); shorter LUT Data, or bits
+ * outside 1..16 (0 gave NaN display pixels), is E_INPUT_INVALID naming the sequence. The caller decides
+ * whether that refuses the file: only when the LUT would be applied (`readDicom`).
  */
-function voiLut(ds: DataSet, sequence = 'x00283010'): VoiLut | undefined {
+function voiLut(ds: DataSet, sequence: string, logger: Logger): VoiLut | undefined {
   const item = ds.elements[sequence]?.items?.[0]?.dataSet;
   if (!item) return undefined;
   const descriptor = item.elements.x00283002;
@@ -472,18 +481,39 @@ function voiLut(ds: DataSet, sequence = 'x00283010'): VoiLut | undefined {
   const entries = item.uint16('x00283002', 0) || 65536;
   const firstRaw = item.uint16('x00283002', 1) ?? 0;
   const bits = item.uint16('x00283002', 2) ?? 16;
+  if (bits < 1 || bits > 16)
+    throw invalid(`The ${name} has a LUT Descriptor (0028,3002) saying ${bits} bits an entry; it must be 1 to 16.`, {
+      field: 'LUT Descriptor',
+      bits,
+    });
   const firstMapped = (ds.uint16('x00280103') ?? 0) === 1 && firstRaw > 32767 ? firstRaw - 65536 : firstRaw;
   const bytes = dataEl.length;
   // 8-bit entries come one a byte, or one a 16-bit word (the 8-in-16 layout); wider ones one a word.
-  const width = bits === 8 && bytes !== entries * 2 ? 1 : 2;
-  if ((bytes !== entries * width && bytes !== entries * width + 1) || dataEl.dataOffset + entries * width > item.byteArray.length)
+  const width = bits === 8 && bytes < entries * 2 ? 1 : 2;
+  if (bytes < entries * width || dataEl.dataOffset + entries * width > item.byteArray.length)
     throw invalid(
       `The ${name} holds ${bytes} bytes of LUT Data (0028,3006) where its descriptor says ${entries} entries of ${bits} bits (${entries * width} bytes).`,
       { field: 'LUT Data', entries, bits, bytes },
     );
+  if (bytes > entries * width + 1)
+    logger.warn(
+      `dicom ${name} holds ${bytes} bytes of LUT Data (0028,3006) where its descriptor says ${entries} entries of ${bits} bits (${entries * width} bytes); the first ${entries} entries are used`,
+      { entries, bits, bytes },
+    );
   const data: number[] = new Array<number>(entries);
   for (let i = 0; i < entries; i++) data[i] = width === 2 ? (item.uint16('x00283006', i) ?? 0) : item.byteArray[dataEl.dataOffset + i]!;
   return { firstMapped, bits, data };
+}
+
+/** A LUT sequence read with `voiLut`, or the E_INPUT_INVALID that says why it cannot be. */
+function lutOrProblem(ds: DataSet, sequence: string, logger: Logger): { lut?: VoiLut; problem?: AppliedMLError } {
+  try {
+    const lut = voiLut(ds, sequence, logger);
+    return lut ? { lut } : {};
+  } catch (error) {
+    if (error instanceof AppliedMLError) return { problem: error };
+    throw error;
+  }
 }
 
 const SAFE_TAGS: Array<[string, string]> = [
@@ -800,7 +830,7 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
   const spacing = groupNumbers(ds, 'x00280030') ?? numbers(ds, 'x00181164');
   const first = frameValues(ds, 0);
   const perFrame = perFrameValues(ds, frameCount);
-  const lut = voiLut(ds);
+  const voi = lutOrProblem(ds, 'x00283010', logger);
   const orientation = str(ds, 'x00200020');
   const metadata: DicomMetadata = {
     transferSyntaxUid: syntax.uid,
@@ -838,9 +868,27 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
     metadata.windowWidth = first.windowWidth;
     if (first.voiLutFunction) metadata.voiLutFunction = first.voiLutFunction;
   }
-  if (lut) metadata.voiLut = lut;
-  const modalityLut = samples === 1 ? voiLut(ds, 'x00283000') : undefined;
-  if (modalityLut && modalityLut.data.length > 0) metadata.modalityLut = modalityLut;
+  // A LUT that cannot be read refuses the file only where it would be applied. A Modality LUT is applied
+  // to every grayscale frame unless the frames carry their own rescale (perFrame); there it is refused
+  // now. A VOI LUT is applied only by dicomToDisplay's 'auto' on a grayscale frame without a usable window,
+  // which depends on the call: it is left out with its problem in metadata.voiLutProblem, and
+  // dicomToDisplay refuses such a frame. Either way left out, it is one warning; a colour image's is
+  // never applied.
+  if (voi.lut) metadata.voiLut = voi.lut;
+  else if (voi.problem) {
+    if (samples === 1) metadata.voiLutProblem = { message: voi.problem.message, details: { ...voi.problem.details } };
+    logger.warn(
+      `dicom VOI LUT Sequence left out: ${voi.problem.message}${samples === 1 ? ' dicomToDisplay refuses a frame it would be applied to (no usable window).' : ''}`,
+      { ...voi.problem.details },
+    );
+  }
+  const modalityRead = samples === 1 ? lutOrProblem(ds, 'x00283000', logger) : {};
+  if (modalityRead.problem && !perFrame) throw modalityRead.problem;
+  if (modalityRead.problem)
+    logger.warn(`dicom Modality LUT Sequence left out (the frames carry their own rescale): ${modalityRead.problem.message}`, {
+      ...modalityRead.problem.details,
+    });
+  if (modalityRead.lut && modalityRead.lut.data.length > 0) metadata.modalityLut = modalityRead.lut;
   const padding = pixelValueAttr(ds, 'x00280120', signed);
   if (padding !== undefined) {
     metadata.pixelPaddingValue = padding;
