@@ -184,7 +184,7 @@ describe('resolveDataset: option types and special files (API fuzz F13)', () => 
     );
   });
 
-  it('a path that cannot be looked at, with the dataset nowhere else, is E_IO naming it and why, not E_DATASET_MISSING ("missing" sent the user looking for a file that is there)', async () => {
+  it('a path in the data dir that cannot be looked at, with the dataset nowhere else, is E_IO naming it and why, not E_DATASET_MISSING ("missing" sent the user looking for a file that may be there)', async () => {
     const dataDir = tempDir();
     const cacheDir = tempDir();
     mkdirSync(join(dataDir, 'toy'));
@@ -194,8 +194,8 @@ describe('resolveDataset: option types and special files (API fuzz F13)', () => 
     const error = await expectCode(() => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir, cacheDir, env: none }), 'E_IO');
     expect(error.message).toBe(
       [
-        `Dataset 'toy' was not found, and a path that is there cannot be used (fix or remove it, or put the dataset elsewhere). Looked in:`,
-        `  - data directory (dataDir option) ${join(dataDir, 'toy')}: cannot be used`,
+        `Dataset 'toy' was not found, and a path in the data directory cannot be looked at (fix or remove it, or put the dataset elsewhere). Looked in:`,
+        `  - data directory (dataDir option) ${join(dataDir, 'toy')}: cannot be looked at`,
         `    ${loop}: too many symbolic links`,
         `  - cache ${join(cacheDir, 'toy')}: missing`,
         `    ${join(cacheDir, 'toy', 'a.csv')}`,
@@ -230,7 +230,11 @@ describe('resolveDataset: option types and special files (API fuzz F13)', () => 
       () => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir, cacheDir: tempDir(), verify: true, env: none }),
       'E_IO',
     );
-    expect(error.message).toContain(`    ${fifo}: it is a FIFO (named pipe), not a file or folder\n`);
+    expect(error.message).toContain(
+      `a path in the data directory cannot be used (fix or remove it, or put the dataset elsewhere). Looked in:\n` +
+        `  - data directory (dataDir option) ${join(dataDir, 'toy')}: cannot be used\n` +
+        `    ${fifo}: it is a FIFO (named pipe), not a file or folder\n`,
+    );
   });
 
   it('a data-dir location that cannot be used is skipped, with a warning, when the cache holds the dataset (ec9d49d stopped at it with E_IO)', async () => {
@@ -269,7 +273,7 @@ describe('resolveDataset: option types and special files (API fuzz F13)', () => 
     expect((await resolveDataset(spec(files), { dataDir: looped, cacheDir, env: none })).source).toBe('cache');
   });
 
-  it('a cache location that cannot be used is the same: skipped, not downloaded over, and E_IO naming every unusable path only when nothing is found', async () => {
+  it('a cache location that cannot be looked at is skipped, not downloaded over, and named in the report; E_IO only when the data dir has such a path too', async () => {
     const cacheDir = tempDir();
     writeFileSync(join(cacheDir, 'toy'), 'not a folder');
     const dataDir = tempDir();
@@ -281,21 +285,45 @@ describe('resolveDataset: option types and special files (API fuzz F13)', () => 
     writeFileSync(join(flat, 'toy'), 'not a folder');
     const remoteSpec = spec([{ path: 'a.csv', url: 'http://127.0.0.1:9/a.csv' }]);
     const error = await expectCode(() => resolveDataset(remoteSpec, { dataDir: flat, cacheDir, allowDownload: true, env: none }), 'E_IO');
-    expect(error.message).toContain("Dataset 'toy' was not found, and 2 paths that are there cannot be used");
-    expect(error.message).toContain(`  - data directory (dataDir option) ${join(flat, 'toy')}: cannot be used\n`);
+    expect(error.message).toContain("Dataset 'toy' was not found, and a path in the data directory cannot be looked at (fix or remove it");
+    expect(error.message).toContain(`  - data directory (dataDir option) ${join(flat, 'toy')}: cannot be looked at\n`);
     expect(error.message).toContain(
-      `  - cache ${join(cacheDir, 'toy')}: cannot be used\n    ${join(cacheDir, 'toy', 'a.csv')}: a part of the path is not a directory\n`,
+      `  - cache ${join(cacheDir, 'toy')}: cannot be looked at\n    ${join(cacheDir, 'toy', 'a.csv')}: a part of the path is not a directory\n`,
     );
-    expect(error.message).toContain('  - download: not tried, the cache location cannot be used\n');
+    expect(error.message).toContain('  - download: not tried, the cache location cannot be looked at\n');
     expect(error.message).toContain('Then place the files under <data dir>/toy/ and set APPLIEDML_DATA_DIR=<data dir>.');
     expect(error.details).toMatchObject({
+      path: join(flat, 'toy', 'a.csv'),
+      reason: 'ENOTDIR',
       unusable: [
         { path: join(flat, 'toy', 'a.csv'), reason: 'ENOTDIR' },
         { path: join(cacheDir, 'toy', 'a.csv'), reason: 'ENOTDIR' },
       ],
     });
-    // The cache unusable and the data dir simply missing: still E_IO (the cache has to be fixed first).
-    await expectCode(() => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir: tempDir(), cacheDir, env: none }), 'E_IO');
+    // The cache unusable and the data dir simply missing: the dataset is not there, E_DATASET_MISSING
+    // (c0d657c made it E_IO, and the demos, which fall back to offline data on E_DATASET_MISSING,
+    // crashed), with the cache named in the report and details.unusable.
+    const dataDir2 = tempDir();
+    const missing = await expectCode(
+      () => resolveDataset(spec([{ path: 'a.csv' }]), { dataDir: dataDir2, cacheDir, env: none }),
+      'E_DATASET_MISSING',
+    );
+    expect(missing.message).toBe(
+      [
+        `Dataset 'toy' was not found. Looked in:`,
+        `  - data directory (dataDir option) ${join(dataDir2, 'toy')}: missing`,
+        `    ${join(dataDir2, 'toy', 'a.csv')}`,
+        `  - cache ${join(cacheDir, 'toy')}: cannot be looked at`,
+        `    ${join(cacheDir, 'toy', 'a.csv')}: a part of the path is not a directory`,
+        '  - download: disabled (pass allowDownload: true or set APPLIEDML_ALLOW_DOWNLOAD=1)',
+        'How to get it: Toy data: generate it with tools/make-toy.mjs (CC0) and put it in <data dir>/toy/.',
+        'Then place the files under <data dir>/toy/ and set APPLIEDML_DATA_DIR=<data dir>.',
+      ].join('\n'),
+    );
+    expect(missing.details).toMatchObject({ unusable: [{ path: join(cacheDir, 'toy', 'a.csv'), reason: 'ENOTDIR' }] });
+    expect(missing.details).not.toHaveProperty('path');
+    // No data dir set at all: the same.
+    await expectCode(() => resolveDataset(spec([{ path: 'a.csv' }]), { cacheDir, env: none }), 'E_DATASET_MISSING');
   });
 });
 

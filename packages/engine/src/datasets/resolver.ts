@@ -14,12 +14,17 @@ import { specialFileKind, statFailure } from './file-kind';
  *   2. `<cacheDir>/<name>/<path>` where cacheDir = options.cacheDir ?? $APPLIEDML_CACHE_DIR ?? ~/.cache/appliedml;
  *   3. only when downloads are allowed (options.allowDownload, or $APPLIEDML_ALLOW_DOWNLOAD=1) and every
  *      file missing from the cache has a `url`: download into the cache (atomically, sha256-checked).
- * A location is used only when it holds every file of the spec. One where a path is there but cannot be
- * used (no permission, a loop of links, a file where a folder should be, a FIFO in a file's place) is
+ * A location is used only when it holds every file of the spec. One where a path cannot be looked at
+ * (no permission, a loop of links, a file where a folder should be) or used (a FIFO in a file's place) is
  * skipped with a logger warning, and the search goes on. Relative directories (options or environment)
  * are resolved against process.cwd(). When nothing is found → E_DATASET_MISSING whose message lists
- * every path looked at and the spec's `howToGet`; or E_IO with the same message, when a location was
- * skipped, naming each path that cannot be used and why.
+ * every path looked at, each one that cannot be looked at or used and why (`details.unusable`), and
+ * the spec's `howToGet`. Only when such a path is in the data directory is it E_IO (same message): the
+ * data directory is never a default, it is where the user said the data is, so something there that
+ * cannot be read is theirs to fix, not a dataset to replace with offline data. The cache is a default
+ * (~/.cache/appliedml, unusable e.g. as another user with HOME=/root) or a place for downloads: one
+ * that cannot be used says nothing of where the dataset is, and callers falling back on
+ * E_DATASET_MISSING must still do so.
  */
 
 export interface DatasetFile {
@@ -128,11 +133,22 @@ function validateSpec(spec: DatasetSpec): void {
   }
 }
 
-/** A path at a location that is there but cannot be used: why, in words, and the system's code. */
+/**
+ * A path at a location that cannot be looked at (`seen` false: stat failed, so whether it is there is
+ * unknown) or is there but cannot be used (`seen` true: a FIFO …): why, in words, and the system's code.
+ */
 interface UnusablePath {
   path: string;
   reason: string;
   code: string;
+  seen: boolean;
+}
+
+/** 'cannot be looked at', 'cannot be used', or both, for what `list` holds. */
+function cannot(list: UnusablePath[]): string {
+  const looked = list.some((u) => !u.seen);
+  const used = list.some((u) => u.seen);
+  return looked && used ? 'cannot be looked at or used' : looked ? 'cannot be looked at' : 'cannot be used';
 }
 
 /**
@@ -149,13 +165,13 @@ async function lookAt(path: string): Promise<boolean | UnusablePath> {
   } catch (cause) {
     const code = (cause as { code?: unknown } | null)?.code;
     if (code === 'ENOENT') return false;
-    return { path, reason: statFailure(cause, 'file'), code: typeof code === 'string' ? code : 'stat-failed' };
+    return { path, reason: statFailure(cause, 'file'), code: typeof code === 'string' ? code : 'stat-failed', seen: false };
   }
   if (info.isFile() || info.isDirectory()) return true;
-  return { path, reason: `it is ${specialFileKind(info)}, not a file or folder`, code: 'not-a-file' };
+  return { path, reason: `it is ${specialFileKind(info)}, not a file or folder`, code: 'not-a-file', seen: true };
 }
 
-/** One location's files: those that are not there, and those that are there but cannot be used. */
+/** One location's files: those that are not there, and those that cannot be looked at or used. */
 interface LocationCheck {
   missing: DatasetFile[];
   unusable: UnusablePath[];
@@ -234,12 +250,12 @@ function listPaths(root: string, missing: DatasetFile[], limit = 20): string[] {
   return lines;
 }
 
-/** A location's lines for the report: what cannot be used there and why, then what is missing. */
+/** A location's lines for the report: what cannot be looked at or used there and why, then what is missing. */
 function describeLocation(label: string, root: string, check: LocationCheck, limit = 20): string[] {
   if (check.unusable.length === 0) return [`  - ${label} ${root}: missing`, ...listPaths(root, check.missing, limit)];
-  const lines = [`  - ${label} ${root}: cannot be used`];
+  const lines = [`  - ${label} ${root}: ${cannot(check.unusable)}`];
   lines.push(...check.unusable.slice(0, limit).map((u) => `    ${u.path}: ${u.reason}`));
-  if (check.unusable.length > limit) lines.push(`    … and ${check.unusable.length - limit} more that cannot be used`);
+  if (check.unusable.length > limit) lines.push(`    … and ${check.unusable.length - limit} more that ${cannot(check.unusable)}`);
   if (check.missing.length > 0) lines.push('    missing:', ...listPaths(root, check.missing, limit));
   return lines;
 }
@@ -255,12 +271,14 @@ export async function resolveDataset(spec: DatasetSpec, options: ResolveDatasetO
   const allowDownload = options.allowDownload === undefined ? downloadAllowedFromEnv(env) : options.allowDownload === true;
   const report: string[] = [];
   const looked: string[] = [];
-  // Paths that are there but cannot be used. A location holding one is skipped, and the search goes
-  // on: the dataset may be complete in the next one. Only when nothing is found are they an E_IO.
+  // Paths that cannot be looked at or used. A location holding one is skipped, and the search goes
+  // on: the dataset may be complete in the next one. When nothing is found, those in the data
+  // directory make it E_IO; the cache's are only reported.
   const unusable: UnusablePath[] = [];
+  let dataDirUnusable: UnusablePath[] = [];
   const skip = (where: string, root: string, check: LocationCheck): void => {
     unusable.push(...check.unusable);
-    logger.warn('dataset location cannot be used; looking further', {
+    logger.warn('dataset location cannot be looked at or used; looking further', {
       name: spec.name,
       location: where,
       root,
@@ -280,6 +298,7 @@ export async function resolveDataset(spec: DatasetSpec, options: ResolveDatasetO
     report.push(...describeLocation(`data directory (${from})`, root, check));
     looked.push(...check.missing.map((f) => join(root, f.path)));
     if (check.unusable.length > 0) skip('data directory', root, check);
+    dataDirUnusable = check.unusable;
   } else {
     report.push('  - data directory: not set (set APPLIEDML_DATA_DIR or pass dataDir)');
   }
@@ -316,32 +335,34 @@ export async function resolveDataset(spec: DatasetSpec, options: ResolveDatasetO
   } else if (noUrl.length > 0) {
     report.push(`  - download: no url for ${noUrl.map((f) => f.path).join(', ')}`);
   } else {
-    report.push('  - download: not tried, the cache location cannot be used');
+    report.push(`  - download: not tried, the cache location ${cannot(cacheCheck.unusable)}`);
   }
 
-  const details = { name: spec.name, looked, dataDir: dataDir ?? null, cacheDir, allowDownload };
+  const details = {
+    name: spec.name,
+    looked,
+    dataDir: dataDir ?? null,
+    cacheDir,
+    allowDownload,
+    unusable: unusable.map((u) => ({ path: u.path, reason: u.code })),
+  };
   const tail = [
     `How to get it: ${spec.howToGet.trim() || '(no instructions given)'}`,
     `Then place the files under <data dir>/${spec.name}/ and set APPLIEDML_DATA_DIR=<data dir>.`,
   ];
-  const [first] = unusable;
+  const [first] = dataDirUnusable;
   if (first) {
-    const count =
-      unusable.length === 1
-        ? 'a path that is there cannot be used (fix or remove it'
-        : `${unusable.length} paths that are there cannot be used (fix or remove them`;
+    const count = dataDirUnusable.length === 1 ? 'a path' : `${dataDirUnusable.length} paths`;
+    const fix = dataDirUnusable.length === 1 ? 'fix or remove it' : 'fix or remove them';
     throw new AppliedMLError(
       'E_IO',
-      [`Dataset '${spec.name}' was not found, and ${count}, or put the dataset elsewhere). Looked in:`, ...report, ...tail].join('\n'),
-      {
-        details: {
-          ...details,
-          // The first one, as before this error listed them all; `unusable` has every one.
-          path: first.path,
-          reason: first.code,
-          unusable: unusable.map((u) => ({ path: u.path, reason: u.code })),
-        },
-      },
+      [
+        `Dataset '${spec.name}' was not found, and ${count} in the data directory ${cannot(dataDirUnusable)} (${fix}, or put the dataset elsewhere). Looked in:`,
+        ...report,
+        ...tail,
+      ].join('\n'),
+      // The first one in the data directory, as before this error listed them all; `unusable` has every one.
+      { details: { ...details, path: first.path, reason: first.code } },
     );
   }
   throw new AppliedMLError('E_DATASET_MISSING', [`Dataset '${spec.name}' was not found. Looked in:`, ...report, ...tail].join('\n'), {
