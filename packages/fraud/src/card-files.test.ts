@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,4 +180,106 @@ describe('card state on disk', () => {
       else (await result).dispose();
     }
   });
+});
+
+describe('card files are checked before they are read, and a save meanwhile is not "damage"', () => {
+  /** Rewrites stream.json with `edit` applied and its checksum recomputed (as a save would write it). */
+  async function rewrite(path: string, edit: (s: Record<string, unknown>) => void): Promise<void> {
+    const file = join(path, 'stream.json');
+    const saved = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    delete saved.sha256;
+    edit(saved);
+    await writeFile(file, JSON.stringify({ ...saved, sha256: createHash('sha256').update(JSON.stringify(saved)).digest('hex') }));
+  }
+  let path: string;
+  beforeAll(async () => {
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await scorer.train(generateTransactions({ cards: 20, days: 3, seed: 9 }));
+    path = join(dir, 'checked');
+    await scorer.save(path);
+    scorer.dispose();
+  });
+  const copy = async (): Promise<string> => {
+    const to = join(dir, `checked-${Math.random()}`);
+    await cp(path, to, { recursive: true });
+    return to;
+  };
+
+  it('a cards.jsonl of another size is refused before it is read (one 8 MB line said "line 1 is not JSON" after reading it all)', async () => {
+    const to = await copy();
+    const recorded = (await readFile(join(to, 'cards.jsonl'))).byteLength;
+    await writeFile(join(to, 'cards.jsonl'), 'x'.repeat(8 << 20));
+    expect(await codeOf(TransactionScorer.load(to))).toBe(
+      `E_BUNDLE_CORRUPT: Transaction scorer at ${to}: cards.jsonl does not match its checksum (edited or damaged): ${8 << 20} bytes, not ${recorded}.`,
+    );
+  });
+
+  it('a line longer than any card can be is refused without holding it whole, even when the recorded size says so', async () => {
+    const to = await copy();
+    const text = 'x'.repeat(300_000);
+    await writeFile(join(to, 'cards.jsonl'), text);
+    await rewrite(to, (s) => {
+      const cards = s.cards as { files: Record<string, { bytes: number; sha256: string }> };
+      cards.files['cards.jsonl'] = { bytes: text.length, sha256: createHash('sha256').update(text).digest('hex') };
+    });
+    expect(await codeOf(TransactionScorer.load(to))).toMatch(
+      /^E_BUNDLE_CORRUPT: .*cards\.jsonl line 1 is longer than a card can be \(over \d+ bytes\)\.$/,
+    );
+  });
+
+  it('a card count over the saved maxEntities is refused before the files are read', async () => {
+    const to = await copy();
+    await rewrite(to, (s) => {
+      (s.state as { options: { maxEntities: number } }).options.maxEntities = 10;
+      (s.cards as { count: number }).count = 11;
+    });
+    expect(await codeOf(TransactionScorer.load(to))).toMatch(
+      /^E_BUNDLE_CORRUPT: .*stream\.json counts 11 cards, over its maxEntities \(10\)\.$/,
+    );
+  });
+
+  it('stream.json says its format (2); a later one is E_BUNDLE_INCOMPATIBLE "saved by a newer version", not corrupt', async () => {
+    const to = await copy();
+    expect((JSON.parse(await readFile(join(to, 'stream.json'), 'utf8')) as { format?: number }).format).toBe(2);
+    await rewrite(to, (s) => void (s.format = 3));
+    expect(await codeOf(TransactionScorer.load(to))).toBe(
+      `E_BUNDLE_INCOMPATIBLE: Transaction scorer at ${to} was saved by a newer version of @appliedml/fraud (stream.json format 3; this version reads up to 2). Upgrade @appliedml/fraud to load it.`,
+    );
+    await rewrite(to, (s) => void (s.format = 'two'));
+    expect(await codeOf(TransactionScorer.load(to))).toMatch(/^E_BUNDLE_CORRUPT: .*stream\.json's format is "two"\.$/);
+  });
+
+  it('loads while another scorer keeps saving to the same folder: each load is one save, whole, never "edited or damaged"', async () => {
+    const a = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    const b = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await a.train(generateTransactions({ cards: 400, days: 4, seed: 10 }));
+    await b.train(generateTransactions({ cards: 900, days: 4, seed: 11 }));
+    const to = join(dir, 'busy');
+    await a.save(to);
+    let saving = true;
+    const saver = (async () => {
+      for (let i = 0; saving; i++) await (i % 2 ? a : b).save(to);
+    })();
+    const errors: string[] = [];
+    const sizes = new Set<number>();
+    try {
+      for (let i = 0; i < 25; i++) {
+        try {
+          const s = await TransactionScorer.load(to);
+          sizes.add(s.entities);
+          s.dispose();
+        } catch (e) {
+          errors.push(AppliedMLError.isInstance(e) ? `${e.code}: ${e.message}` : String(e));
+        }
+      }
+    } finally {
+      saving = false;
+      await saver;
+    }
+    // E_BUSY if saves kept replacing it three times in a row; never a corrupt or a mixed state.
+    expect(errors.filter((e) => !e.startsWith('E_BUSY') && !/E_BUNDLE_MISSING: .*stream\.json is missing/.test(e))).toEqual([]);
+    for (const n of sizes) expect([a.entities, b.entities]).toContain(n);
+    a.dispose();
+    b.dispose();
+  }, 60_000);
 });

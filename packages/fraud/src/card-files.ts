@@ -1,8 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { AppliedMLError, hostOrderBytes } from '@appliedml/engine';
 import type { SavedEntityState, StreamState } from './stream';
 
@@ -135,10 +133,73 @@ async function readHistory(path: string, entry: { bytes: number; sha256: string 
 }
 
 /**
- * Reads the card state `files` describes from `dir`: every file's size and checksum is checked, and
- * every line's shape (the values themselves are checked by `TransactionFeatures.fromState`).
+ * The longest line a card can take in cards.jsonl with `maxSeenPerEntity` merchants and as many
+ * countries: names are at most 256 characters (6 bytes each when JSON escapes them), a first-seen time
+ * at most 26 characters, plus the card and its count.
  */
-export async function readCardFiles(dir: string, files: unknown, where: string): Promise<StreamState['entities']> {
+export function maxCardLineBytes(maxSeenPerEntity: number): number {
+  return 4096 + 2 * maxSeenPerEntity * (256 * 6 + 2 + 1 + 26 + 1);
+}
+
+/**
+ * The lines of an open file of `size` bytes, read a chunk at a time and hashed as they are read; a line
+ * longer than `maxLine` bytes is refused before it is held whole (`tooLong(line number)`).
+ */
+async function* fileLines(
+  handle: FileHandle,
+  size: number,
+  maxLine: number,
+  hash: Hash,
+  tooLong: (line: number) => Error,
+  endedEarly: () => Error,
+): AsyncGenerator<string> {
+  let parts: Buffer[] = [];
+  let pending = 0;
+  let line = 0;
+  for (let at = 0; at < size;) {
+    const chunk = Buffer.alloc(Math.min(READ_CHUNK, size - at));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, at);
+    if (bytesRead === 0) throw endedEarly();
+    const part = chunk.subarray(0, bytesRead);
+    hash.update(part);
+    at += bytesRead;
+    let start = 0;
+    for (let end = part.indexOf(10, start); end >= 0; end = part.indexOf(10, start)) {
+      if (pending + end - start > maxLine) throw tooLong(line + 1);
+      const text = (parts.length ? Buffer.concat([...parts, part.subarray(start, end)]) : part.subarray(start, end)).toString('utf8');
+      parts = [];
+      pending = 0;
+      start = end + 1;
+      line++;
+      yield text;
+    }
+    if (start < part.length) {
+      pending += part.length - start;
+      if (pending > maxLine) throw tooLong(line + 1);
+      parts.push(part.subarray(start));
+    }
+  }
+  if (pending > 0) yield Buffer.concat(parts).toString('utf8');
+}
+
+/** Bounds a saved state's options put on its card files (unchecked values fall back to the hard limits). */
+export interface CardLimits {
+  maxEntities: number;
+  maxSeenPerEntity: number;
+}
+
+/**
+ * Reads the card state `files` describes from `dir`: every file's size is compared with the recorded
+ * one before it is read, the card count with `limits.maxEntities`, each line's length with what a card
+ * can take; then every checksum, and every line's shape (the values themselves are checked by
+ * `TransactionFeatures.fromState`).
+ */
+export async function readCardFiles(
+  dir: string,
+  files: unknown,
+  where: string,
+  limits: CardLimits = { maxEntities: 100_000_000, maxSeenPerEntity: 100_000 },
+): Promise<StreamState['entities']> {
   const corrupt = (why: string, cause?: unknown): AppliedMLError =>
     new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${where}: ${why}.`, cause === undefined ? {} : { cause });
   const meta = files as Partial<CardFiles> | null;
@@ -150,6 +211,7 @@ export async function readCardFiles(dir: string, files: unknown, where: string):
   if (!meta || typeof meta !== 'object' || !Number.isSafeInteger(meta.count) || (meta.count as number) < 0)
     throw corrupt('stream.json has no card count');
   const count = meta.count as number;
+  if (count > limits.maxEntities) throw corrupt(`stream.json counts ${count} cards, over its maxEntities (${limits.maxEntities})`);
   const cardsEntry = entry(CARDS_FILE);
   const historyEntry = entry(HISTORY_FILE);
   const readFailed = (name: string, cause: unknown): AppliedMLError => {
@@ -160,24 +222,34 @@ export async function readCardFiles(dir: string, files: unknown, where: string):
       { cause },
     );
   };
+  // Both files are opened before either is read: a save replacing the folder later does not mix them.
+  let cards: FileHandle | undefined;
   let values: Float64Array;
   try {
+    cards = await open(join(dir, CARDS_FILE), 'r');
     values = await readHistory(join(dir, HISTORY_FILE), historyEntry, where);
   } catch (cause) {
+    await cards?.close();
     if (AppliedMLError.isInstance(cause)) throw cause;
-    throw readFailed(HISTORY_FILE, cause);
+    throw readFailed(cards ? HISTORY_FILE : CARDS_FILE, cause);
   }
   const entities: StreamState['entities'] = [];
   const hash = createHash('sha256');
-  let bytes = 0;
   let k = 0;
-  const stream = createReadStream(join(dir, CARDS_FILE));
-  stream.on('data', (chunk) => {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).byteLength;
-  });
   try {
-    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+    const size = (await cards.stat()).size;
+    if (size !== cardsEntry.bytes)
+      throw corrupt(`${CARDS_FILE} does not match its checksum (edited or damaged): ${size} bytes, not ${cardsEntry.bytes}`);
+    const maxLine = maxCardLineBytes(limits.maxSeenPerEntity);
+    const lines = fileLines(
+      cards,
+      size,
+      maxLine,
+      hash,
+      (line) => corrupt(`${CARDS_FILE} line ${line} is longer than a card can be (over ${maxLine} bytes)`),
+      () => corrupt(`${CARDS_FILE} ended early`),
+    );
+    for await (const line of lines) {
       let parsed: unknown;
       try {
         parsed = JSON.parse(line);
@@ -214,10 +286,9 @@ export async function readCardFiles(dir: string, files: unknown, where: string):
     if (AppliedMLError.isInstance(cause)) throw cause;
     throw readFailed(CARDS_FILE, cause);
   } finally {
-    stream.destroy();
+    await cards.close();
   }
-  if (bytes !== cardsEntry.bytes || hash.digest('hex') !== cardsEntry.sha256)
-    throw corrupt(`${CARDS_FILE} does not match its checksum (edited or damaged)`);
+  if (hash.digest('hex') !== cardsEntry.sha256) throw corrupt(`${CARDS_FILE} does not match its checksum (edited or damaged)`);
   if (entities.length !== count || k !== values.length)
     throw corrupt(`the card files hold ${entities.length} cards and ${values.length - k} values more than stream.json says`);
   return entities;

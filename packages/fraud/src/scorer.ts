@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AppliedMLError,
@@ -21,6 +21,7 @@ import {
 } from './detector';
 import { readCardFiles, writeCardFiles, type CardFiles } from './card-files';
 import { readLabels } from './labels';
+import { FRAUD_PACKAGE } from './version';
 import type { ThresholdChoice, ThresholdRule } from './thresholds';
 import {
   TransactionFeatures,
@@ -97,6 +98,62 @@ function checkClock(txs: readonly Transaction[], unit: TimeUnit, clock: [number,
       { details: { index: i, field: 'timestamp', reason: 'timestamp-off-clock' } },
     );
   });
+}
+
+/**
+ * stream.json's layout: 2 is the card files (cards.jsonl, history.f64) beside it; absent in earlier
+ * saves (cards inside stream.json, or the card files from this session before the field). A later
+ * layout is E_BUNDLE_INCOMPATIBLE "saved by a newer version", not "corrupt".
+ */
+export const SCORER_FORMAT = 2;
+
+/** Loads read the folder again at most this many times while saves keep replacing it. */
+const LOAD_ATTEMPTS = 3;
+
+/** What identifies a file's version on disk (a save writes a new stream.json into a new folder). */
+async function statId(path: string): Promise<string | undefined> {
+  try {
+    const st = await stat(path, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** stream.json's text and identity, from one open file; a missing or unreadable one is a typed error. */
+async function readStreamJson(dir: string): Promise<{ text: string; id: string }> {
+  const path = join(dir, 'stream.json');
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, 'r');
+    const st = await handle.stat({ bigint: true });
+    const text = await handle.readFile('utf8');
+    return { text, id: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` };
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    // ENOTDIR: `dir` is a file (a path inside a file cannot exist), so there is no scorer there.
+    const missing = code === 'ENOENT' || code === 'ENOTDIR';
+    // A folder holding some model's manifest but no stream.json is another kind of bundle, not a missing one.
+    if (
+      code === 'ENOENT' &&
+      (await readFile(join(dir, 'manifest.json'), 'utf8').then(
+        () => true,
+        () => false,
+      ))
+    )
+      throw new AppliedMLError(
+        'E_BUNDLE_INCOMPATIBLE',
+        `${dir} holds a model bundle (manifest.json), not a transaction scorer (stream.json beside detector/): load it with that model's own load (a FraudDetector: FraudDetector.load).`,
+        { cause },
+      );
+    const why =
+      code === 'ENOTDIR'
+        ? `${dir} is a file, not a scorer folder`
+        : `stream.json ${missing ? 'is missing' : `cannot be read (${(cause as Error).message})`}`;
+    throw new AppliedMLError(missing ? 'E_BUNDLE_MISSING' : 'E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: ${why}.`, { cause });
+  } finally {
+    await handle?.close();
+  }
 }
 
 /** The checksum stream.json carries over its other fields (an edited or damaged card state is E_BUNDLE_CORRUPT). */
@@ -463,7 +520,7 @@ export class TransactionScorer {
           // The cards go to files written a chunk at a time (never one string: see card-files.ts);
           // stream.json holds the rest and the files' checksums, under its own.
           const cards = await writeCardFiles(staging, entities);
-          const body = { config: this.config, state, cards, ...(this.clock ? { clock: this.clock } : {}) };
+          const body = { format: SCORER_FORMAT, config: this.config, state, cards, ...(this.clock ? { clock: this.clock } : {}) };
           await writeFileDurable(join(staging, 'stream.json'), JSON.stringify({ ...body, sha256: streamChecksum(body) }));
         },
         { marker: 'stream.json' },
@@ -474,30 +531,60 @@ export class TransactionScorer {
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<TransactionScorer> {
     checkPathArgument(dir, 'The scorer path');
     checkKnownKeys('load options', options, ['device', 'logger']);
-    let parsed: { config: TransactionScorerConfig; state: StreamState; cards?: CardFiles; clock?: [number, number]; sha256?: string };
-    try {
-      parsed = JSON.parse(await readFile(join(dir, 'stream.json'), 'utf8')) as typeof parsed;
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      // ENOTDIR: `dir` is a file (a path inside a file cannot exist), so there is no scorer there.
-      const missing = code === 'ENOENT' || code === 'ENOTDIR';
-      // A folder holding some model's manifest but no stream.json is another kind of bundle, not a missing one.
-      if (
-        code === 'ENOENT' &&
-        (await readFile(join(dir, 'manifest.json'), 'utf8').then(
-          () => true,
-          () => false,
-        ))
-      )
+    // A save replacing the folder while it loads (a trainer re-publishing beside a service) can give
+    // stream.json from one save and the card files or the detector from the next: when stream.json is
+    // no longer the file it read, it reads the folder again, up to LOAD_ATTEMPTS times, then E_BUSY.
+    for (let attempt = 1; ; attempt++) {
+      let read: { text: string; id: string } | undefined;
+      let result: TransactionScorer | undefined;
+      let failure: unknown;
+      try {
+        read = await readStreamJson(dir);
+        result = await TransactionScorer.loadFrom(dir, read.text, options);
+      } catch (error) {
+        failure = error;
+      }
+      const now = await statId(join(dir, 'stream.json'));
+      if (read === undefined ? now === undefined : now === read.id) {
+        if (result) return result;
+        throw failure;
+      }
+      result?.dispose();
+      if (attempt >= LOAD_ATTEMPTS)
         throw new AppliedMLError(
-          'E_BUNDLE_INCOMPATIBLE',
-          `${dir} holds a model bundle (manifest.json), not a transaction scorer (stream.json beside detector/): load it with that model's own load (a FraudDetector: FraudDetector.load).`,
-          { cause },
+          'E_BUSY',
+          `Transaction scorer at ${dir} was saved again while it loaded, ${attempt} times in a row; load it once the saves pause.`,
+          { cause: failure, details: { dir } },
         );
-      const why =
-        code === 'ENOTDIR' ? `${dir} is a file, not a scorer folder` : `stream.json ${missing ? 'is missing' : 'is not valid JSON'}`;
-      throw new AppliedMLError(missing ? 'E_BUNDLE_MISSING' : 'E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: ${why}.`, { cause });
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
+  }
+
+  /** `load` from stream.json's text as read. */
+  private static async loadFrom(dir: string, text: string, options: { device?: Device; logger?: Logger }): Promise<TransactionScorer> {
+    let parsed: {
+      config: TransactionScorerConfig;
+      state: StreamState;
+      cards?: CardFiles;
+      clock?: [number, number];
+      sha256?: string;
+      format?: unknown;
+    };
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch (cause) {
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json is not valid JSON.`, { cause });
+    }
+    // A later version's save (a format past this one's): say so, not "corrupt".
+    const format = parsed?.format;
+    if (format !== undefined && !(typeof format === 'number' && Number.isInteger(format) && format >= 1 && format <= SCORER_FORMAT))
+      throw new AppliedMLError(
+        typeof format === 'number' && Number.isInteger(format) && format > SCORER_FORMAT ? 'E_BUNDLE_INCOMPATIBLE' : 'E_BUNDLE_CORRUPT',
+        typeof format === 'number' && Number.isInteger(format) && format > SCORER_FORMAT
+          ? `Transaction scorer at ${dir} was saved by a newer version of ${FRAUD_PACKAGE} (stream.json format ${format}; this version reads up to ${SCORER_FORMAT}). Upgrade ${FRAUD_PACKAGE} to load it.`
+          : `Transaction scorer at ${dir}: stream.json's format is ${describeValue(format)}.`,
+        { details: { dir, format } },
+      );
     // Saved before the card files: the cards are in stream.json itself.
     if (!parsed?.state?.options || (parsed.cards === undefined && !Array.isArray(parsed.state.entities)))
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json has no state.`);
@@ -519,7 +606,17 @@ export class TransactionScorer {
     if (parsed.cards !== undefined) {
       if (parsed.sha256 === undefined)
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json has card files but no checksum.`);
-      parsed.state = { ...parsed.state, entities: await readCardFiles(dir, parsed.cards, dir) };
+      // The saved options bound the files (checked in full by fromState; out-of-range ones fall back to the hard limits).
+      const opts = parsed.state.options as Partial<Record<'maxEntities' | 'maxSeenPerEntity', unknown>>;
+      const bounded = (v: unknown, max: number): number =>
+        Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= max ? (v as number) : max;
+      parsed.state = {
+        ...parsed.state,
+        entities: await readCardFiles(dir, parsed.cards, dir, {
+          maxEntities: bounded(opts.maxEntities, 100_000_000),
+          maxSeenPerEntity: bounded(opts.maxSeenPerEntity, 100_000),
+        }),
+      };
     }
     // The config is what `scorer.config` reports and the next save writes: an object of the known keys whose
     // detector kind, if given, is the saved detector's (a legacy file without a checksum can say anything).
