@@ -144,6 +144,13 @@ export interface ServiceLimits {
   headersTimeoutMs?: number;
   /** An idle socket is destroyed after this (default 60 s; keep it over the slowest inference). */
   connectionTimeoutMs?: number;
+  /**
+   * Longest time a request may take, from its arrival to its answer, before it is answered 503 E_BUSY
+   * with Retry-After: 1 (default `connectionTimeoutMs` less 5 s, or less a tenth when that is under
+   * 50 s; 0 turns it off): a request still waiting (a long queue, a worker reloading the model) gets
+   * an answer before its idle connection would be dropped without one.
+   */
+  answerTimeoutMs?: number;
   /** Keep-alive idle time between requests (default 5 s). */
   keepAliveTimeoutMs?: number;
   /** How often Node checks the request and header timeouts (default 1 s). */
@@ -255,7 +262,7 @@ export const DEFAULT_BODY_BUDGET_BYTES = 256 * 1024 * 1024;
 /** Methods whose body Fastify reads (GET, HEAD and TRACE bodies are never read, so never held). */
 const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'TRACE']);
 
-const DEFAULT_LIMITS: Omit<Required<ServiceLimits>, 'bodyBudgetBytes'> = {
+const DEFAULT_LIMITS: Omit<Required<ServiceLimits>, 'bodyBudgetBytes' | 'answerTimeoutMs'> = {
   bodyLimit: 1024 * 1024,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
@@ -266,6 +273,14 @@ const DEFAULT_LIMITS: Omit<Required<ServiceLimits>, 'bodyBudgetBytes'> = {
   shutdownTimeoutMs: 10_000,
   shutdownRetryAfterSeconds: 5,
 };
+
+/** The answer limit: as given, else `connectionTimeoutMs` less 5 s (less a tenth under 50 s); 0 for off. */
+export function resolveAnswerTimeout(limits: Pick<ServiceLimits, 'answerTimeoutMs' | 'connectionTimeoutMs'>): number {
+  if (limits.answerTimeoutMs !== undefined) return limits.answerTimeoutMs;
+  const connection = limits.connectionTimeoutMs ?? DEFAULT_LIMITS.connectionTimeoutMs;
+  if (!(connection > 0)) return 0;
+  return Math.max(1, connection - Math.min(5_000, Math.ceil(connection / 10)));
+}
 
 /**
  * Node's `headersTimeout`: the headers limit, but never past the whole-request limit. A limit of
@@ -547,6 +562,23 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       throw new AppliedMLError('E_FORMAT_UNSUPPORTED', 'This route does not accept that content type.');
     request.routeOptions.config.admit?.();
   });
+  // A request not answered within the answer limit is 503 E_BUSY with Retry-After, before the
+  // connection's idle limit would close it with no answer (Fastify's own handlerTimeout is cleared
+  // once a POST body has been read, so it does not cover a handler waiting for a worker).
+  const answerTimeoutMs = resolveAnswerTimeout(limits);
+  if (answerTimeoutMs > 0)
+    app.addHook('onRequest', async (request, reply) => {
+      const timer = setTimeout(() => {
+        if (reply.sent || reply.raw.headersSent || reply.raw.destroyed) return;
+        request.log.warn({ code: 'E_BUSY', status: 503, afterMs: answerTimeoutMs }, 'request not answered in time');
+        void reply
+          .code(503)
+          .header('retry-after', '1')
+          .send({ code: 'E_BUSY', message: 'The request was not answered within the time limit of this service; retry shortly.' });
+      }, answerTimeoutMs);
+      timer.unref();
+      reply.raw.once('close', () => clearTimeout(timer));
+    });
   // The body budget, still before the body is read: a body announced by Content-Length is claimed
   // whole now (one over the route's bodyLimit is left to its 413); a chunked one claims its bytes
   // as they arrive (preParsing below). The claim is held until the answer is done or the
