@@ -38,4 +38,11 @@ describe('a request still unanswered near the connection timeout', () => {
     expect(resolveAnswerTimeout({ connectionTimeoutMs: 60_000, answerTimeoutMs: 0 })).toBe(0);
     expect(resolveAnswerTimeout({ answerTimeoutMs: 7_000 })).toBe(7_000);
   });
+
+  it('refuses an answerTimeoutMs that is not a whole number of milliseconds (NaN fired at once)', async () => {
+    for (const bad of [Number.NaN, -1, 2.5])
+      await expect(createService({ name: 'bad', logger: false, limits: { answerTimeoutMs: bad }, routes() {} })).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+      });
+  });
 });

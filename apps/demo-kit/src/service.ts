@@ -565,6 +565,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   // A request not answered within the answer limit is 503 E_BUSY with Retry-After, before the
   // connection's idle limit would close it with no answer (Fastify's own handlerTimeout is cleared
   // once a POST body has been read, so it does not cover a handler waiting for a worker).
+  if (limits.answerTimeoutMs !== undefined && !(Number.isSafeInteger(limits.answerTimeoutMs) && limits.answerTimeoutMs >= 0))
+    throw new AppliedMLError('E_INPUT_INVALID', 'limits.answerTimeoutMs must be a whole number of milliseconds, 0 for off.', {
+      details: { field: 'limits.answerTimeoutMs' },
+    });
   const answerTimeoutMs = resolveAnswerTimeout(limits);
   if (answerTimeoutMs > 0)
     app.addHook('onRequest', async (request, reply) => {
