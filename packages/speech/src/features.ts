@@ -437,6 +437,17 @@ export function isFloat32Array(value: unknown): value is Float32Array {
   return value instanceof Float32Array || isTypedArrayOf(value, 'Float32Array', 4);
 }
 
+/**
+ * Bytes as a Uint8Array of this realm: a Uint8Array or Buffer as is, one made in another realm (a `vm`
+ * context, an iframe: `instanceof` misses it) as a view of the same memory; anything else undefined.
+ */
+export function asUint8Array(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value;
+  if (!isTypedArrayOf(value, 'Uint8Array', 1)) return undefined;
+  const view = value as unknown as { buffer: ArrayBufferLike; byteOffset: number; byteLength: number };
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
 function isFloat64Array(value: unknown): value is Float64Array {
   return value instanceof Float64Array || isTypedArrayOf(value, 'Float64Array', 8);
 }
@@ -474,7 +485,7 @@ export function describeSamples(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length} values: samples are Float32Array.from(values)`;
   if (!ArrayBuffer.isView(value) || value instanceof DataView) return describeValue(value);
   const type = typeof Buffer !== 'undefined' && Buffer.isBuffer(value) ? 'Buffer' : Object.prototype.toString.call(value).slice(8, -1);
-  const what = `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type} of ${(value as unknown as ArrayLike<unknown>).length} values`;
+  const what = `${/^[AEIO]/.test(type) ? 'an' : 'a'} ${type} of ${(value as unknown as ArrayLike<unknown>).length} values`;
   if (isTypedArrayOf(value, 'Int16Array', 2)) return `${what}: 16-bit PCM becomes samples with Float32Array.from(pcm, (v) => v / 32768)`;
   if (type === 'Buffer' || isTypedArrayOf(value, 'Uint8Array', 1)) return `${what}: a WAV file's bytes go to decodeWav; ${PCM_BYTES_HINT}`;
   return what;

@@ -6,6 +6,7 @@ import {
   MAX_SAMPLE_RATE,
   MIN_SAMPLE_RATE,
   checkAudioSamples,
+  asUint8Array,
   isFloat32Array,
   checkFiniteSamples,
   checkSampleRateArgument,
@@ -178,8 +179,9 @@ function notBytes(name: string, bytes: unknown): AppliedMLError {
 }
 
 /** Walks the RIFF chunks and validates what the decoder will rely on. */
-export function parseWavHeader(bytes: Uint8Array, name = 'WAV input'): WavHeader {
-  if (!(bytes instanceof Uint8Array)) throw notBytes(name, bytes);
+export function parseWavHeader(input: Uint8Array, name = 'WAV input'): WavHeader {
+  const bytes = asUint8Array(input); // also a Uint8Array from another realm (a vm context, an iframe)
+  if (!bytes) throw notBytes(name, input);
   const walk = walkWav(name, bytes.length);
   let step = walk.next();
   while (!step.done) step = walk.next(bytes.subarray(step.value.at, step.value.at + step.value.length));
@@ -551,10 +553,11 @@ function decoded(header: WavHeader, samples: Float32Array, rate: number): Decode
 }
 
 /** Decode WAV bytes to mono float samples (mixdown, optional resampling). */
-export function decodeWav(bytes: Uint8Array, options: ReadAudioOptions & { name?: string } = {}): DecodedAudio {
+export function decodeWav(input: Uint8Array, options: ReadAudioOptions & { name?: string } = {}): DecodedAudio {
   checkKnownKeys('decodeWav options', options, DECODE_KEYS);
   const name = options.name ?? 'WAV input';
-  if (!(bytes instanceof Uint8Array)) throw notBytes(name, bytes);
+  const bytes = asUint8Array(input); // also a Uint8Array from another realm (a vm context, an iframe)
+  if (!bytes) throw notBytes(name, input);
   checkRate(options.targetSampleRate, 'targetSampleRate', name);
   checkMaxSeconds(options.maxSeconds, name);
   const header = parseWavHeader(bytes, name);
@@ -680,8 +683,11 @@ export function decodeAudioSync(input: Uint8Array | Float32Array, options: ReadA
       durationSeconds: samples.length / target,
     };
   }
-  if (input instanceof Uint8Array) return decodeWav(input, options);
-  throw invalid('Audio must be a file path, WAV bytes (Buffer/Uint8Array) or a Float32Array of samples.');
+  const bytes = asUint8Array(input); // also from another realm (a vm context, an iframe), like a Float32Array
+  if (bytes) return decodeWav(bytes, options);
+  throw invalid(
+    `Audio must be a file path, WAV bytes (a Uint8Array or Buffer) or a Float32Array of samples (got ${describeSamples(input)}).`,
+  );
 }
 
 /** Encode mono float samples as a 16-bit PCM WAV (for tests, demos and debugging). */
