@@ -221,6 +221,7 @@ describe('large batches', () => {
         amount_vs_card_median: 0.02,
         card_history: 5,
       },
+      {},
     );
     expect(card.reasons[0]!.text).toBe("amount 0.020× this card's median (100% of the evidence)");
     model.dispose();

@@ -182,15 +182,23 @@ function duration(seconds: number): string {
   return `${(seconds / 86400).toFixed(1)} days`;
 }
 
-/** Reason texts in the card's terms (exported for tests; not part of the package surface). */
-export function describe(p: FraudPrediction, row: TransactionFeatureRow): FraudPrediction {
-  // On a card's first transaction, time-since-last and history say one thing: one reason, their shares summed.
+/** The features that, on a card's first transaction (nothing known of the card), are worded as that. */
+const FIRST_TRANSACTION_FEATURES = new Set(['log_seconds_since_last', 'card_history', 'new_merchant', 'new_country']);
+
+/**
+ * Reason texts in the card's terms (exported for tests; not part of the package surface); `tx` is the
+ * transaction `row` describes (whether it named a merchant / country).
+ */
+export function describe(p: FraudPrediction, row: TransactionFeatureRow, tx: Pick<Transaction, 'merchant' | 'country'>): FraudPrediction {
+  // On a card's first transaction, time-since-last, history and the new-merchant / new-country flags (0
+  // when nothing is known of the card) say one thing: one reason, their shares summed.
   let reasons = p.reasons;
-  const firstFeatures = new Set(['log_seconds_since_last', 'card_history']);
-  if (row.card_history === 0 && reasons.filter((r) => firstFeatures.has(r.feature)).length > 1) {
-    const first = reasons.find((r) => firstFeatures.has(r.feature))!;
-    const share = reasons.filter((r) => firstFeatures.has(r.feature)).reduce((s, r) => s + r.share, 0);
-    reasons = reasons.filter((r) => !firstFeatures.has(r.feature) || r === first).map((r) => (r === first ? { ...r, share } : r));
+  if (row.card_history === 0 && reasons.filter((r) => FIRST_TRANSACTION_FEATURES.has(r.feature)).length > 1) {
+    const first = reasons.find((r) => FIRST_TRANSACTION_FEATURES.has(r.feature))!;
+    const share = reasons.filter((r) => FIRST_TRANSACTION_FEATURES.has(r.feature)).reduce((s, r) => s + r.share, 0);
+    reasons = reasons
+      .filter((r) => !FIRST_TRANSACTION_FEATURES.has(r.feature) || r === first)
+      .map((r) => (r === first ? { ...r, share } : r));
     reasons.sort((a, b) => b.share - a.share);
   }
   return {
@@ -205,11 +213,13 @@ export function describe(p: FraudPrediction, row: TransactionFeatureRow): FraudP
       else if (r.feature.startsWith('sum_')) text = `${v.toFixed(2)} spent on this card in the last ${r.feature.slice(4)} (${pct})`;
       else if (r.feature === 'new_merchant' && v === 1) text = `first purchase at this merchant (${pct})`;
       else if (r.feature === 'new_country' && v === 1) text = `first purchase from this country (${pct})`;
-      // A flag at 0 is evidence too for a supervised detector (its trees split on it); said as the flag, not '= 0.00'.
-      else if (r.feature === 'new_merchant' && v === 0) text = `a merchant this card has bought from before (${pct})`;
-      else if (r.feature === 'new_country' && v === 0) text = `a country this card has bought from before (${pct})`;
-      else if ((r.feature === 'log_seconds_since_last' || r.feature === 'card_history') && row.card_history === 0)
-        text = `first transaction seen on this card (${pct})`;
+      else if (FIRST_TRANSACTION_FEATURES.has(r.feature) && row.card_history === 0) text = `first transaction seen on this card (${pct})`;
+      // A flag at 0 is evidence too for a supervised detector (its trees split on it); said as the flag, not
+      // '= 0.00'. It is 0 as well when the transaction named no merchant / country (nothing to compare).
+      else if (r.feature === 'new_merchant' && v === 0)
+        text = tx.merchant === undefined ? `no merchant given (${pct})` : `a merchant this card has bought from before (${pct})`;
+      else if (r.feature === 'new_country' && v === 0)
+        text = tx.country === undefined ? `no country given (${pct})` : `a country this card has bought from before (${pct})`;
       else if (r.feature === 'log_seconds_since_last') text = `${duration(Math.expm1(v))} since this card's last transaction (${pct})`;
       else if (r.feature === 'card_history') text = `${v} earlier transaction${v === 1 ? '' : 's'} on this card (${pct})`;
       return { ...r, text };
@@ -380,7 +390,7 @@ export class TransactionScorer {
         this.features.update(tx);
         this.widenClock([tx]);
       }
-      return { ...describe(p, row), features: row };
+      return { ...describe(p, row, tx), features: row };
     });
   }
 
@@ -406,7 +416,7 @@ export class TransactionScorer {
     this.widenClock(txs);
     order.forEach((i, k) => {
       const row = rows[k] as TransactionFeatureRow;
-      out[i] = { ...describe(preds[k] as FraudPrediction, row), features: row };
+      out[i] = { ...describe(preds[k] as FraudPrediction, row, txs[i] as Transaction), features: row };
     });
     return out;
   }

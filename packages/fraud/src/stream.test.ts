@@ -268,14 +268,14 @@ describe('TransactionScorer on the synthetic stream (flagged synthetic)', () => 
     const p = { score: 1, isFraud: true, reasons: [reason('log_seconds_since_last', 0.5), reason('card_history', 0.25)] };
     // On a first transaction both features say the same: one reason carrying both shares, ranked by it.
     const withAmount = { ...p, reasons: [reason('amount', 0.6), ...p.reasons] };
-    const first = describeReasons(withAmount, { card_history: 0, log_seconds_since_last: Math.log1p(30 * 86400), amount: 5 });
+    const first = describeReasons(withAmount, { card_history: 0, log_seconds_since_last: Math.log1p(30 * 86400), amount: 5 }, {});
     expect(first.reasons.map((r) => [r.feature, r.share])).toEqual([
       ['log_seconds_since_last', 0.75],
       ['amount', 0.6],
     ]);
     expect(first.reasons[0]!.text).toBe('first transaction seen on this card (75% of the evidence)');
     const texts = (seconds: number, history: number): string[] =>
-      describeReasons(p, { card_history: history, log_seconds_since_last: Math.log1p(seconds) }).reasons.map((r) => r.text);
+      describeReasons(p, { card_history: history, log_seconds_since_last: Math.log1p(seconds) }, {}).reasons.map((r) => r.text);
     expect(texts(42, 1)).toEqual([
       "42 s since this card's last transaction (50% of the evidence)",
       '1 earlier transaction on this card (25% of the evidence)',
@@ -433,18 +433,80 @@ describe('card state saved before the zero-median floor', () => {
     }
   });
 
-  it('the new-merchant / new-country flags at 0 are worded as flags, not as "= 0.00 (training median 0.00)"', () => {
-    const p = {
+  it('the new-merchant / new-country flags at 0 are worded as flags, and as bought-before only when the card had history and the transaction named one', async () => {
+    const flagged = (shares: Record<string, number>) => ({
       score: 1,
       isFraud: true,
-      reasons: [
-        { feature: 'new_merchant', share: 0.3, text: 'new_merchant = 0.00 (training median 0.00; 30% of the evidence)' },
-        { feature: 'new_country', share: 0.2, text: 'new_country = 0.00 (training median 0.00; 20% of the evidence)' },
-      ],
-    };
-    expect(describeReasons(p, { new_merchant: 0, new_country: 0, card_history: 4 }).reasons.map((r) => r.text)).toEqual([
+      reasons: Object.entries(shares).map(([feature, share]) => ({
+        feature,
+        share,
+        text: `${feature} = 0.00 (training median 0.00; ${share * 100}% of the evidence)`,
+      })),
+    });
+    const p = flagged({ new_merchant: 0.3, new_country: 0.2 });
+    const texts = (
+      prediction: typeof p,
+      row: Record<string, number>,
+      tx: { card?: string; merchant?: string; country?: string },
+    ): string[] => describeReasons(prediction, row, tx).reasons.map((r) => r.text);
+    // Real rows: the flags are 0 in all three cases below.
+    const f = new TransactionFeatures();
+    const first = { card: 'c1', amount: 20, timestamp: T0, merchant: 'm-new', country: 'FR' };
+    const firstRow = f.update(first);
+    f.update({ card: 'c2', amount: 20, timestamp: T0, merchant: 'm1', country: 'FR' });
+    const bare = { card: 'c2', amount: 25, timestamp: T0 + 3_600_000 };
+    const bareRow = f.update(bare);
+    const again = { card: 'c2', amount: 30, timestamp: T0 + 7_200_000, merchant: 'm1', country: 'FR' };
+    const againRow = f.update(again);
+    for (const row of [firstRow, bareRow, againRow]) expect([row.new_merchant, row.new_country]).toEqual([0, 0]);
+    // The card had history and the transaction named a merchant and a country it had bought from.
+    expect(texts(p, againRow, again)).toEqual([
       'a merchant this card has bought from before (30% of the evidence)',
       'a country this card has bought from before (20% of the evidence)',
     ]);
+    // A card's first transaction, at a merchant and from a country never seen: nothing is known of the card
+    // (one reason, as time-since-last and history are on a first transaction).
+    expect(texts(p, firstRow, first)).toEqual(['first transaction seen on this card (50% of the evidence)']);
+    expect(texts(flagged({ new_country: 0.4 }), firstRow, first)).toEqual(['first transaction seen on this card (40% of the evidence)']);
+    expect(texts(flagged({ new_merchant: 0.3, card_history: 0.25, amount: 0.1 }), firstRow, first)).toEqual([
+      'first transaction seen on this card (55% of the evidence)',
+      'amount = 0.00 (training median 0.00; 10% of the evidence)',
+    ]);
+    // A transaction that gave no merchant / country.
+    expect(texts(p, bareRow, bare)).toEqual(['no merchant given (30% of the evidence)', 'no country given (20% of the evidence)']);
+    expect(texts(p, bareRow, { merchant: 'm1' })).toEqual([
+      'a merchant this card has bought from before (30% of the evidence)',
+      'no country given (20% of the evidence)',
+    ]);
+
+    // The scorer words them from the transaction it scored, one at a time and in a batch.
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    try {
+      await scorer.train(generateTransactions({ cards: 10, days: 2, seed: 3 }));
+      // Its detector answers these reasons, whatever the row (the wording is what is tested here).
+      const detector = (scorer as unknown as { detector: { predict: () => unknown; predictBatch: (rows: unknown[]) => unknown } }).detector;
+      vi.spyOn(detector, 'predict').mockResolvedValue(p);
+      vi.spyOn(detector, 'predictBatch').mockImplementation(async (rows) => rows.map(() => p));
+      const t = Date.UTC(2026, 10, 1);
+      const card = { card: 'fresh', amount: 20, timestamp: t, merchant: 'm-new', country: 'FR' };
+      expect((await scorer.score(card, { remember: false })).reasons.map((r) => r.text)).toEqual([
+        'first transaction seen on this card (50% of the evidence)',
+      ]);
+      const batch = await scorer.scoreAll([
+        card,
+        { card: 'fresh', amount: 25, timestamp: t + 60_000 },
+        { card: 'fresh', amount: 30, timestamp: t + 120_000, merchant: 'm-new', country: 'FR' },
+      ]);
+      expect(batch.map((s) => s.reasons.map((r) => r.text))).toEqual([
+        ['first transaction seen on this card (50% of the evidence)'],
+        ['no merchant given (30% of the evidence)', 'no country given (20% of the evidence)'],
+        [
+          'a merchant this card has bought from before (30% of the evidence)',
+          'a country this card has bought from before (20% of the evidence)',
+        ],
+      ]);
+    } finally {
+      scorer.dispose();
+    }
   });
 });
