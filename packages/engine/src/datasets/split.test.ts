@@ -220,3 +220,21 @@ describe('split errors with BigInt arguments (API fuzz F14)', () => {
     expect(JSON.parse(JSON.stringify(fraction)).details).toEqual({ testFraction: '1n' });
   });
 });
+
+describe('split errors for rows passed instead of their count', () => {
+  it('carry a description of the value in details.n, not the array itself', async () => {
+    const rows = Array.from({ length: 100_000 }, (_, i) => [i, i + 1]);
+    for (const call of [
+      () => trainTestSplit(rows as never, { testFraction: 0.3 }),
+      () => kFold(rows as never, { k: 5 }),
+      () => chronologicalSplit(rows as never, { trainFraction: 0.8, valFraction: 0.1 }),
+    ]) {
+      const error = await expectCode(call, 'E_INPUT_INVALID');
+      const n = (error.details as { n: unknown }).n;
+      expect(typeof n).toBe('string');
+      expect(JSON.stringify(error.details).length).toBeLessThan(200);
+    }
+    const counted = await expectCode(() => trainTestSplit(1, { testFraction: 0.3 }), 'E_INPUT_INVALID');
+    expect((counted.details as { n: unknown }).n).toBe(1);
+  });
+});

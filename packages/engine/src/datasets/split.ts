@@ -56,9 +56,9 @@ function assertCount(n: number, what: string, min = 0): void {
     throw new AppliedMLError(
       'E_INPUT_INVALID',
       `${what} needs an integer number of examples in [${min}, ${MAX_EXAMPLES}]; got ${describeValue(n)}.`,
-      {
-        details: { n },
-      },
+      // The value itself only when it is a number: an array passed by mistake (the rows instead of their
+      // count) would otherwise travel whole in the error's details and every log line that prints them.
+      { details: { n: typeof n === 'number' ? n : describeValue(n) } },
     );
   }
 }
