@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, constants, openSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppliedMLError } from '@appliedml/engine';
@@ -225,6 +227,68 @@ describe('card files are checked before they are read, and a save meanwhile is n
     expect(await codeOf(TransactionScorer.load(to))).toMatch(
       /^E_BUNDLE_CORRUPT: .*cards\.jsonl line 1 is longer than a card can be \(over \d+ bytes\)\.$/,
     );
+  });
+
+  it.runIf(process.platform !== 'win32')(
+    'a FIFO in place of stream.json, cards.jsonl or history.f64 is refused at once, naming it (the load waited for a writer for ever)',
+    async () => {
+      for (const [file, what] of [
+        ['history.f64', 'card file'],
+        ['cards.jsonl', 'card file'],
+        ['stream.json', 'scorer file'],
+      ] as const) {
+        const to = await copy();
+        const fifo = join(to, file);
+        await unlink(fifo);
+        execFileSync('mkfifo', [fifo]);
+        // A load that opens the FIFO waits for a writer: after 1 s one opens and closes it, so the old code
+        // ends (and fails here) instead of holding one of libuv's threads until the process exits.
+        let hung = false;
+        const timer = setTimeout(() => {
+          hung = true;
+          try {
+            closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+          } catch {
+            // No reader is waiting on it.
+          }
+        }, 1000);
+        const error = await TransactionScorer.load(to).then(
+          (s) => s.dispose(),
+          (e: unknown) => e,
+        );
+        clearTimeout(timer);
+        expect(hung, file).toBe(false);
+        expect(error).toMatchObject({
+          code: 'E_BUNDLE_CORRUPT',
+          message: `Transaction scorer at ${to}: cannot read ${what} ${fifo}: it is a FIFO (named pipe), not a regular file.`,
+          details: { path: fifo, reason: 'not-a-regular-file', dir: to, file },
+        });
+      }
+    },
+    10_000,
+  );
+
+  it('a directory in place of a card file or stream.json is named as one (it read as "does not match its checksum … 4096 bytes")', async () => {
+    for (const [file, what] of [
+      ['history.f64', 'card file'],
+      ['cards.jsonl', 'card file'],
+      ['stream.json', 'scorer file'],
+    ] as const) {
+      const to = await copy();
+      await unlink(join(to, file));
+      await mkdir(join(to, file));
+      expect(await codeOf(TransactionScorer.load(to))).toBe(
+        `E_BUNDLE_CORRUPT: Transaction scorer at ${to}: cannot read ${what} ${join(to, file)}: it is a directory, not a regular file.`,
+      );
+    }
+    // Missing ones keep their words and code.
+    const to = await copy();
+    await unlink(join(to, 'history.f64'));
+    await expect(TransactionScorer.load(to)).rejects.toMatchObject({
+      code: 'E_BUNDLE_MISSING',
+      message: `Transaction scorer at ${to}: history.f64 is missing.`,
+      details: { reason: 'ENOENT', file: 'history.f64' },
+    });
   });
 
   it('a card count over the saved maxEntities is refused before the files are read', async () => {

@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError, hostOrderBytes } from '@appliedml/engine';
+import { AppliedMLError, describeFileKind, hostOrderBytes, statRegularFile } from '@appliedml/engine';
 import type { SavedEntityState, StreamState } from './stream';
 
 /**
@@ -96,6 +97,56 @@ export async function writeCardFiles(dir: string, entities: StreamState['entitie
   }
 }
 
+/** Read-only, and a FIFO put in a file's place after the check does not block the open (where the system has the flag). */
+const OPEN_READ = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * Opens the scorer's file `name` in `dir` for reading, once the engine's `statRegularFile` has seen a
+ * regular file there: a FIFO in its place blocked the open until some process wrote to it (holding one
+ * of libuv's 4 threads), and a directory was read as a 4096-byte file "not matching its checksum".
+ *
+ * - missing → `E_BUNDLE_MISSING` `Transaction scorer at <where>: <name> is missing.`;
+ * - a directory, FIFO, device or socket, or a path that cannot be looked at → `E_BUNDLE_CORRUPT`
+ *   `Transaction scorer at <where>: cannot read <what> <path>: it is a FIFO (named pipe), not a regular
+ *   file.` (the engine's words; its `details.path` and `details.reason`, with `dir` and `file`).
+ *
+ * Other failures to open are the caller's to word (the system's error is thrown as it is).
+ */
+export async function openScorerFile(dir: string, name: string, where: string, what: string): Promise<FileHandle> {
+  const path = join(dir, name);
+  const refused = (error: AppliedMLError): AppliedMLError => {
+    const missing = error.details.reason === 'ENOENT';
+    return new AppliedMLError(
+      missing ? 'E_BUNDLE_MISSING' : 'E_BUNDLE_CORRUPT',
+      `Transaction scorer at ${where}: ${missing ? `${name} is missing` : error.message.replace(/^Cannot/, 'cannot').replace(/\.$/, '')}.`,
+      { cause: error, details: { ...error.details, dir: where, file: name } },
+    );
+  };
+  try {
+    await statRegularFile(path, what);
+  } catch (error) {
+    throw AppliedMLError.isInstance(error) && error.code === 'E_IO' ? refused(error) : error;
+  }
+  const handle = await open(path, OPEN_READ);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      const kind = describeFileKind(info);
+      throw refused(
+        new AppliedMLError(
+          'E_IO',
+          `Cannot read ${what} ${path}: ${kind === 'not a regular file' ? 'it is not a regular file' : `it is ${kind}, not a regular file`}.`,
+          { details: { path, reason: 'not-a-regular-file' } },
+        ),
+      );
+    }
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
+  return handle;
+}
+
 /** Bytes read from history.f64 at a time (a multiple of 8). */
 const READ_CHUNK = 1 << 22;
 
@@ -103,33 +154,28 @@ const READ_CHUNK = 1 << 22;
  * history.f64 as numbers, read a chunk at a time into one array (readFile stops at 2 GiB) and hashed as
  * it is read; its size and checksum must be those stream.json records.
  */
-async function readHistory(path: string, entry: { bytes: number; sha256: string }, where: string): Promise<Float64Array> {
+async function readHistory(handle: FileHandle, entry: { bytes: number; sha256: string }, where: string): Promise<Float64Array> {
   const corrupt = (why: string): AppliedMLError =>
     new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${where}: ${HISTORY_FILE} ${why}.`);
-  const handle = await open(path, 'r');
-  try {
-    const size = (await handle.stat()).size;
-    if (size !== entry.bytes) throw corrupt(`does not match its checksum (edited or damaged): ${size} bytes, not ${entry.bytes}`);
-    if (size % 8 !== 0) throw corrupt('is not a whole number of float64 values');
-    const values = new Float64Array(size / 8);
-    const bytes = new Uint8Array(values.buffer);
-    const hash = createHash('sha256');
-    const chunk = Buffer.alloc(Math.min(READ_CHUNK, Math.max(size, 8)));
-    for (let at = 0; at < size;) {
-      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - at), at);
-      if (bytesRead === 0) throw corrupt('ended early');
-      const part = chunk.subarray(0, bytesRead);
-      hash.update(part);
-      bytes.set(part, at);
-      at += bytesRead;
-    }
-    if (hash.digest('hex') !== entry.sha256) throw corrupt('does not match its checksum (edited or damaged)');
-    // Little-endian on disk: this machine's order (a copy only on a big-endian one).
-    const host = hostOrderBytes(bytes, 'little', 8, { view: true });
-    return host === bytes ? values : new Float64Array(host.buffer, host.byteOffset, host.byteLength / 8);
-  } finally {
-    await handle.close();
+  const size = (await handle.stat()).size;
+  if (size !== entry.bytes) throw corrupt(`does not match its checksum (edited or damaged): ${size} bytes, not ${entry.bytes}`);
+  if (size % 8 !== 0) throw corrupt('is not a whole number of float64 values');
+  const values = new Float64Array(size / 8);
+  const bytes = new Uint8Array(values.buffer);
+  const hash = createHash('sha256');
+  const chunk = Buffer.alloc(Math.min(READ_CHUNK, Math.max(size, 8)));
+  for (let at = 0; at < size;) {
+    const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - at), at);
+    if (bytesRead === 0) throw corrupt('ended early');
+    const part = chunk.subarray(0, bytesRead);
+    hash.update(part);
+    bytes.set(part, at);
+    at += bytesRead;
   }
+  if (hash.digest('hex') !== entry.sha256) throw corrupt('does not match its checksum (edited or damaged)');
+  // Little-endian on disk: this machine's order (a copy only on a big-endian one).
+  const host = hostOrderBytes(bytes, 'little', 8, { view: true });
+  return host === bytes ? values : new Float64Array(host.buffer, host.byteOffset, host.byteLength / 8);
 }
 
 /**
@@ -224,14 +270,18 @@ export async function readCardFiles(
   };
   // Both files are opened before either is read: a save replacing the folder later does not mix them.
   let cards: FileHandle | undefined;
+  let history: FileHandle | undefined;
   let values: Float64Array;
   try {
-    cards = await open(join(dir, CARDS_FILE), 'r');
-    values = await readHistory(join(dir, HISTORY_FILE), historyEntry, where);
+    cards = await openScorerFile(dir, CARDS_FILE, where, 'card file');
+    history = await openScorerFile(dir, HISTORY_FILE, where, 'card file');
+    values = await readHistory(history, historyEntry, where);
   } catch (cause) {
     await cards?.close();
     if (AppliedMLError.isInstance(cause)) throw cause;
     throw readFailed(cards ? HISTORY_FILE : CARDS_FILE, cause);
+  } finally {
+    await history?.close();
   }
   const entities: StreamState['entities'] = [];
   const hash = createHash('sha256');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AppliedMLError,
@@ -7,6 +7,7 @@ import {
   checkPathArgument,
   describeValue,
   replaceDirAtomic,
+  statRegularFile,
   writeFileDurable,
   type Device,
   type Logger,
@@ -19,7 +20,7 @@ import {
   type FraudPrediction,
   type FraudTrainingReport,
 } from './detector';
-import { readCardFiles, writeCardFiles, type CardFiles } from './card-files';
+import { openScorerFile, readCardFiles, writeCardFiles, type CardFiles } from './card-files';
 import { readLabels } from './labels';
 import { FRAUD_PACKAGE } from './version';
 import type { ThresholdChoice, ThresholdRule } from './thresholds';
@@ -120,39 +121,52 @@ async function statId(path: string): Promise<string | undefined> {
   }
 }
 
-/** stream.json's text and identity, from one open file; a missing or unreadable one is a typed error. */
+/**
+ * stream.json's text and identity, from one open file; a missing or unreadable one is a typed error, and
+ * so is a directory, FIFO or device in its place (`openScorerFile`: a FIFO blocked the load for ever).
+ */
 async function readStreamJson(dir: string): Promise<{ text: string; id: string }> {
-  const path = join(dir, 'stream.json');
   let handle: FileHandle | undefined;
   try {
-    handle = await open(path, 'r');
+    handle = await openScorerFile(dir, 'stream.json', dir, 'scorer file');
     const st = await handle.stat({ bigint: true });
     const text = await handle.readFile('utf8');
     return { text, id: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` };
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
+  } catch (error) {
     // ENOTDIR: `dir` is a file (a path inside a file cannot exist), so there is no scorer there.
+    const code = AppliedMLError.isInstance(error) ? error.details.reason : (error as NodeJS.ErrnoException).code;
     const missing = code === 'ENOENT' || code === 'ENOTDIR';
+    const cause = AppliedMLError.isInstance(error) ? (error.cause ?? error) : error;
     // A folder holding some model's manifest but no stream.json is another kind of bundle, not a missing one.
-    if (
-      code === 'ENOENT' &&
-      (await readFile(join(dir, 'manifest.json'), 'utf8').then(
-        () => true,
-        () => false,
-      ))
-    )
+    if (code === 'ENOENT' && (await isModelBundle(dir)))
       throw new AppliedMLError(
         'E_BUNDLE_INCOMPATIBLE',
         `${dir} holds a model bundle (manifest.json), not a transaction scorer (stream.json beside detector/): load it with that model's own load (a FraudDetector: FraudDetector.load).`,
         { cause },
       );
-    const why =
-      code === 'ENOTDIR'
-        ? `${dir} is a file, not a scorer folder`
-        : `stream.json ${missing ? 'is missing' : `cannot be read (${(cause as Error).message})`}`;
-    throw new AppliedMLError(missing ? 'E_BUNDLE_MISSING' : 'E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: ${why}.`, { cause });
+    if (code === 'ENOTDIR')
+      throw new AppliedMLError('E_BUNDLE_MISSING', `Transaction scorer at ${dir}: ${dir} is a file, not a scorer folder.`, { cause });
+    // Missing, or not a regular file: openScorerFile's words.
+    if (AppliedMLError.isInstance(error)) throw error;
+    throw new AppliedMLError(
+      missing ? 'E_BUNDLE_MISSING' : 'E_BUNDLE_CORRUPT',
+      `Transaction scorer at ${dir}: stream.json ${missing ? 'is missing' : `cannot be read (${(error as Error).message})`}.`,
+      { cause },
+    );
   } finally {
     await handle?.close();
+  }
+}
+
+/** Whether `dir` holds a readable manifest.json (a regular file: a FIFO there is not waited on). */
+async function isModelBundle(dir: string): Promise<boolean> {
+  const path = join(dir, 'manifest.json');
+  try {
+    await statRegularFile(path, 'manifest');
+    await readFile(path, 'utf8');
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -548,6 +562,8 @@ export class TransactionScorer {
       let read: { text: string; id: string } | undefined;
       let result: TransactionScorer | undefined;
       let failure: unknown;
+      // What was there before a read that fails (nothing, or a folder or FIFO refused in stream.json's place).
+      const before = await statId(join(dir, 'stream.json'));
       try {
         read = await readStreamJson(dir);
         result = await TransactionScorer.loadFrom(dir, read.text, options);
@@ -555,7 +571,7 @@ export class TransactionScorer {
         failure = error;
       }
       const now = await statId(join(dir, 'stream.json'));
-      if (read === undefined ? now === undefined : now === read.id) {
+      if (now === (read === undefined ? before : read.id)) {
         if (result) return result;
         throw failure;
       }
