@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { AppliedMLError, readNpz, resolveDataset, type DatasetSpec, type ResolveDatasetOptions } from '@appliedml/engine';
+import {
+  AppliedMLError,
+  checkKnownKeys,
+  describeValue,
+  readNpz,
+  resolveDataset,
+  type DatasetSpec,
+  type ResolveDatasetOptions,
+} from '@appliedml/engine';
 import type { Matrix } from './matrix';
 
 export const ADBENCH_SPEC_NAME = 'adbench';
@@ -26,11 +34,29 @@ export interface LabelledMatrix {
   y: Uint8Array;
 }
 
+/** loadAdbench's option names (resolveDataset's): a misspelt one is refused in loadAdbench's name, not resolveDataset's. */
+const LOAD_ADBENCH_KEYS = Object.keys({
+  dataDir: 1,
+  cacheDir: 1,
+  allowDownload: 1,
+  verify: 1,
+  logger: 1,
+  downloadTimeoutMs: 1,
+  maxDownloadBytes: 1,
+  env: 1,
+} satisfies Record<keyof ResolveDatasetOptions, 1>);
+
 /** Loads one ADBench set through APPLIEDML_DATA_DIR (E_DATASET_MISSING with instructions when absent). */
 export async function loadAdbench(name: string, options: ResolveDatasetOptions = {}): Promise<LabelledMatrix> {
-  const file = ADBENCH_FILES[name];
+  checkKnownKeys('loadAdbench options', options, LOAD_ADBENCH_KEYS);
+  // Own names only: 'constructor' or 'toString' are not sets.
+  const file = typeof name === 'string' && Object.hasOwn(ADBENCH_FILES, name) ? ADBENCH_FILES[name] : undefined;
   if (!file) {
-    throw new AppliedMLError('E_INPUT_INVALID', `Unknown ADBench set '${name}'. Known: ${Object.keys(ADBENCH_FILES).join(', ')}.`);
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `Unknown ADBench set ${typeof name === 'string' ? `'${name}'` : describeValue(name)}. Known: ${Object.keys(ADBENCH_FILES).join(', ')}.`,
+      { details: { field: 'name' } },
+    );
   }
   const spec: DatasetSpec = { name: ADBENCH_SPEC_NAME, files: [{ path: file }], howToGet: ADBENCH_HOW_TO_GET };
   const resolved = await resolveDataset(spec, options);
