@@ -104,6 +104,11 @@ export interface TextTrainingReport extends TrainingReport {
   labels: string[];
   /** Number of features (linear, naive Bayes), hash buckets (fastText) or vocabulary size (CNN). */
   featureCount: number;
+  /**
+   * Linear and naive Bayes: the feature cap this training used. Left unset, `maxFeatures` (300,000) is
+   * lowered to what fits the weight table: 100 million cells ÷ the labels (e.g. 200,000 for 500 labels).
+   */
+  maxFeatures?: number;
   validation?: TextMetrics | MultiLabelMetrics;
 }
 
@@ -168,6 +173,12 @@ interface LengthCaps {
 interface Preprocessing {
   /** Absent in bundles saved before it: their caps are the defaults. */
   lengthCaps?: LengthCaps;
+  /**
+   * Whether the user set `linear.maxFeatures` / `naiveBayes.maxFeatures`: a default one is lowered to what
+   * fits the weight table for the labels trained on, a set one is refused. Absent in bundles saved before
+   * it: a value other than the default counts as set.
+   */
+  maxFeaturesSet?: { linear: boolean; naiveBayes: boolean };
   model: ModelType;
   labels: string[];
   positiveLabel: string | null;
@@ -195,7 +206,8 @@ const MAX_EXPLAIN_WORDS = 128;
  */
 /**
  * Largest embedding table a network may allocate (rows × width floats, about 400 MB), and largest
- * features × labels weight table of the linear and naive Bayes models (the same 400 MB of Float32).
+ * features × labels weight table of the linear and naive Bayes models (the same 400 MB of Float32;
+ * naive Bayes also counts in Float64 while it trains, 800 MB more).
  */
 const MAX_EMBEDDING_CELLS = 100_000_000;
 
@@ -374,6 +386,7 @@ export class TextClassifier {
       fasttext,
       cnn,
       lengthCaps: { cnnMaxLength: cnn.maxLength, fasttextMaxIds: fasttext.maxIds },
+      maxFeaturesSet: { linear: config.linear?.maxFeatures !== undefined, naiveBayes: config.naiveBayes?.maxFeatures !== undefined },
     });
   }
 
@@ -440,6 +453,7 @@ export class TextClassifier {
     let history: EpochLogs[] = [];
     let engineReport: TrainingReport | undefined;
     let featureCount = 0;
+    let maxFeaturesUsed: number | undefined;
     const kind = this.config.model;
     logger.debug(`training ${kind} on ${texts.length} texts, ${K} labels`);
 
@@ -452,19 +466,27 @@ export class TextClassifier {
         docs.push(featuresOf(texts[i] as string, features).features);
       }
       const cfg = kind === 'linear' ? this.config.linear : this.config.naiveBayes;
+      const section = kind === 'linear' ? 'linear' : 'naiveBayes';
+      const field = `${section}.maxFeatures`;
+      // The weight table is features × labels, at most MAX_EMBEDDING_CELLS (10,000 labels × 500,000
+      // features was a bare RangeError, × 300,000 a 12 GB allocation). A default maxFeatures is lowered to
+      // what fits (the most frequent features are kept); one the user set is refused below.
+      const fits = Math.floor(MAX_EMBEDDING_CELLS / K);
+      const userSet = this.config.maxFeaturesSet?.[section] ?? true;
+      maxFeaturesUsed = userSet ? cfg.maxFeatures : Math.min(cfg.maxFeatures, fits);
       const { vectorizer: tfidf, rows } = TfidfVectorizer.fitTransform(docs, {
         minCount: cfg.minCount,
-        maxSize: cfg.maxFeatures,
+        maxSize: maxFeaturesUsed,
         sublinearTf: true,
       });
-      // The weight table is features × labels: sized before it is allocated (10,000 labels × 500,000
-      // features was a bare RangeError, × 300,000 a 12 GB allocation).
+      if (maxFeaturesUsed < cfg.maxFeatures && tfidf.size === maxFeaturesUsed)
+        logger.info(
+          `${field} lowered from the default ${cfg.maxFeatures} to ${maxFeaturesUsed} for ${K} labels: the ${kind} weight table holds at most ${MAX_EMBEDDING_CELLS} cells (features × labels); the ${maxFeaturesUsed} most frequent features are kept. Set ${field} to choose (at most ${fits}).`,
+        );
       if (tfidf.size * K > MAX_EMBEDDING_CELLS) {
-        const field = kind === 'linear' ? 'linear.maxFeatures' : 'naiveBayes.maxFeatures';
-        const fits = Math.floor(MAX_EMBEDDING_CELLS / K);
         throw new AppliedMLError(
           'E_INPUT_TOO_LARGE',
-          `The ${kind} model's weight table would hold ${tfidf.size} features × ${K} labels; at most ${MAX_EMBEDDING_CELLS} cells (about 400 MB). Set ${field} to ${fits} or fewer for ${K} labels, or train with fewer labels.`,
+          `The ${kind} model's weight table would hold ${tfidf.size} features × ${K} labels; at most ${MAX_EMBEDDING_CELLS} cells (${kind === 'linear' ? 'about 400 MB' : 'about 1.2 GB while naive Bayes counts'}). Set ${field} to ${fits} or fewer for ${K} labels (or leave it unset: the default is lowered to what fits), or train with fewer labels.`,
           { details: { field, features: tfidf.size, labels: K, maxCells: MAX_EMBEDDING_CELLS, maxFeaturesThatFit: fits } },
         );
       }
@@ -663,6 +685,7 @@ export class TextClassifier {
       model: kind,
       labels,
       featureCount,
+      ...(maxFeaturesUsed !== undefined ? { maxFeatures: maxFeaturesUsed } : {}),
     };
     if (options.validation && options.validation.length > 0) {
       report.validation = this.config.multiLabel
@@ -874,6 +897,17 @@ export class TextClassifier {
       } catch (cause) {
         throw corrupt(`its model options are invalid (${(cause as Error).message})`, cause);
       }
+      const set = pre.maxFeaturesSet;
+      if (
+        set !== undefined &&
+        !(set !== null && typeof set === 'object' && typeof set.linear === 'boolean' && typeof set.naiveBayes === 'boolean')
+      )
+        throw corrupt('its maxFeaturesSet is not { linear, naiveBayes } of true or false');
+      // Saved before it was kept: a maxFeatures other than the default was set by the user.
+      checkedPre.maxFeaturesSet ??= {
+        linear: checkedPre.linear.maxFeatures !== LINEAR_DEFAULTS.maxFeatures,
+        naiveBayes: checkedPre.naiveBayes.maxFeatures !== NAIVE_BAYES_DEFAULTS.maxFeatures,
+      };
       // Saved before the caps were kept: the caps asked for are unknown, so the saved widths count as
       // caps when they are wider than the defaults (a model made with a wider cap keeps reading that far).
       checkedPre.lengthCaps ??= {
