@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, constants, openSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, open, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppliedMLError } from '@appliedml/engine';
@@ -128,6 +128,21 @@ describe('card state on disk', () => {
     expect(stateOf(loaded)).toEqual(stateOf(scorer));
     scorer.dispose();
     loaded.dispose();
+    // history.f64 (6.1 MB) is read and hashed 4 MB at a time: a byte flipped in its second chunk is caught.
+    const flipped = join(dir, 'big-flipped');
+    await cp(path, flipped, { recursive: true });
+    const handle = await open(join(flipped, 'history.f64'), 'r+');
+    try {
+      const byte = Buffer.alloc(1);
+      await handle.read(byte, 0, 1, 5_000_000);
+      byte[0] ^= 1;
+      await handle.write(byte, 0, 1, 5_000_000);
+    } finally {
+      await handle.close();
+    }
+    expect(await codeOf(TransactionScorer.load(flipped))).toBe(
+      `E_BUNDLE_CORRUPT: Transaction scorer at ${flipped}: history.f64 does not match its checksum (edited or damaged).`,
+    );
   }, 60_000);
 
   it('a damaged, truncated or missing card file is refused', async () => {
