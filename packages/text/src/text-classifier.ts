@@ -637,7 +637,18 @@ export class TextClassifier {
           // Rows no training text reached keep their random initial values (Adam never moves a row whose
           // gradient is always 0): zeroed, so a text of only unknown words gets the output layer's bias
           // (fastText), not an arbitrary confident answer (0.995 for 'qzxv'), and unknown ids add nothing.
-          zeroUnreachedRows(network, (Array.isArray(x) ? (x[0] as tf.Tensor) : x).dataSync() as Int32Array);
+          // Only ids the network reads count as reached: fastText's padding (id 0 at weight 0) is not, nor
+          // the CNN's padding past its widest kernel (pooling ignores windows beyond a text's end; a text
+          // shorter than the widest kernel is padded to it, and those pads are read).
+          const ids = (Array.isArray(x) ? (x[0] as tf.Tensor) : x).dataSync() as Int32Array;
+          if (Array.isArray(x)) {
+            const weights = (x[1] as tf.Tensor).dataSync() as Float32Array;
+            zeroUnreachedRows(network, ids, (i) => (weights[i] as number) > 0);
+          } else if (isFreeWidth(network)) {
+            const width = x.shape[1] as number;
+            const widest = Math.max(...this.config.cnn.kernelSizes);
+            zeroUnreachedRows(network, ids, (i) => ids[i] !== 0 || i % width < widest);
+          } else zeroUnreachedRows(network, ids, () => true);
         } catch (error) {
           network.dispose();
           throw error;
@@ -1279,13 +1290,14 @@ function knownNgrams(tokens: readonly string[][], ft: FastTextConfig): Uint32Arr
   return Uint32Array.from(seen).sort();
 }
 
-function zeroUnreachedRows(network: tf.LayersModel, ids: Int32Array): void {
+/** Zeroes the embedding rows of the ids never read in training: `read(i)` says whether `ids[i]` was. */
+function zeroUnreachedRows(network: tf.LayersModel, ids: Int32Array, read: (i: number) => boolean): void {
   const layer = network.getLayer('embedding');
   const [table] = layer.getWeights();
   if (!table || table.shape.length !== 2) return;
   const [rows, dim] = table.shape as [number, number];
   const reached = new Uint8Array(rows);
-  for (let i = 0; i < ids.length; i++) reached[ids[i] as number] = 1;
+  for (let i = 0; i < ids.length; i++) if (read(i)) reached[ids[i] as number] = 1;
   const values = Float32Array.from(table.dataSync());
   let zeroed = 0;
   for (let r = 0; r < rows; r++)

@@ -85,6 +85,31 @@ describe('a text of only unknown words', () => {
   });
 });
 
+describe('padding counts as reached only where the network reads it', () => {
+  const row0 = (m: TextClassifier): number[] => {
+    const table = (m as unknown as { state: { network: tf.LayersModel } }).state.network.getLayer('embedding').getWeights()[0]!;
+    return Array.from(table.dataSync().subarray(0, table.shape[1] as number));
+  };
+
+  it('fastText: bucket 0 (padding, at weight 0) is zeroed', async () => {
+    const m = TextClassifier.create({ model: 'fasttext', seed: 2, fasttext: { epochs: 2, dim: 8, buckets: 8192 } });
+    await m.train(TICKETS);
+    expect(row0(m)).toEqual(new Array(8).fill(0));
+    m.dispose();
+  });
+
+  it('CNN: the padding row is zeroed when every training text is as long as the widest kernel, kept when a shorter one read it', async () => {
+    const m = TextClassifier.create({ model: 'cnn', seed: 2, cnn: { epochs: 2, embeddingDim: 8, filters: 4, kernelSizes: [2, 3] } });
+    expect(TICKETS.every((t) => t.text.split(' ').length >= 3)).toBe(true);
+    await m.train(TICKETS);
+    expect(row0(m)).toEqual(new Array(8).fill(0));
+    // 'Refund please' is two tokens, padded to the widest kernel (3): its windows read the padding row.
+    await m.train([...TICKETS, { text: 'Refund please', label: 'billing' }]);
+    expect(row0(m).some((v) => v !== 0)).toBe(true);
+    m.dispose();
+  });
+});
+
 describe('a fastText bundle saved before the known n-grams were kept', () => {
   it('loads without them and predicts exactly as it did (every n-gram read)', async () => {
     const { readFile } = await import('node:fs/promises');
