@@ -49,3 +49,47 @@ describe('predictBatch gives the event loop turns on a large batch, with the sam
     await expect(pending).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
   }, 120_000);
 });
+
+describe('a batch starts again on a model retrained under it at most three times', () => {
+  /** Retrains `m` every ~80 ms (each retrain ends during the batch) until `pending` settles or `limit` retrains. */
+  async function retrainUntil(m: TextClassifier, pending: Promise<unknown>, limit: number): Promise<number> {
+    let settled = false;
+    void pending.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    let retrains = 0;
+    while (!settled && retrains < limit) {
+      await new Promise((r) => setTimeout(r, 80));
+      if (settled) break;
+      await m.train(TICKETS, { epochs: 1 });
+      retrains++;
+    }
+    return retrains;
+  }
+
+  it('predictBatch and evaluate: retrained on and on during a batch is E_BUSY after three restarts', async () => {
+    const m = TextClassifier.create({ seed: 1 });
+    await m.train(TICKETS);
+    const pending = m.predictBatch(BIG);
+    const retrains = retrainUntil(m, pending, 25);
+    await expect(pending).rejects.toMatchObject({ code: 'E_BUSY', details: { restarts: 4, texts: BIG.length } });
+    expect(await retrains).toBeLessThan(25);
+    const evaluating = m.evaluate(BIG.map((text, i) => ({ text, label: TICKETS[i % TICKETS.length]!.label })));
+    void retrainUntil(m, evaluating, 25);
+    await expect(evaluating).rejects.toMatchObject({ code: 'E_BUSY' });
+    m.dispose();
+  }, 120_000);
+
+  it('one retrain during a batch: the batch is scored by the new model', async () => {
+    const m = TextClassifier.create({ seed: 1 });
+    await m.train(TICKETS);
+    const pending = m.predictBatch(BIG);
+    await new Promise((r) => setTimeout(r, 80));
+    await m.train(TICKETS.map((t) => ({ text: t.text, label: `new-${t.label as string}` })));
+    const got = await pending;
+    expect(got).toHaveLength(BIG.length);
+    expect(got.every((p) => p.label.startsWith('new-'))).toBe(true);
+    m.dispose();
+  }, 120_000);
+});

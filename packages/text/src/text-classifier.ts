@@ -214,6 +214,9 @@ const MAX_EMBEDDING_CELLS = 100_000_000;
 /** Texts scored between two looks at the event loop in predictBatch and evaluate (~25 ms for a linear model). */
 const PREDICT_CHUNK = 512;
 
+/** How many times a batch (predictBatch, evaluate) starts again on a model retrained under it before E_BUSY, as fraud's. */
+const MAX_BATCH_RESTARTS = 3;
+
 /** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
 const CONFIG_KEYS = Object.keys({
   model: 1,
@@ -1053,19 +1056,22 @@ export class TextClassifier {
     index: Map<string, number>;
     probs: Float64Array[];
   }> {
-    const state = this.ready();
+    const first = this.ready();
     const { texts, labelSets } = this.checkExamples(data, 'evaluation data');
-    const index = new Map(state.labels.map((l, i) => [l, i]));
-    const unknown = [...new Set(labelSets.flat())].filter((l) => !index.has(l));
-    if (unknown.length > 0) {
-      throw new AppliedMLError('E_INPUT_INVALID', `Evaluation labels the model was not trained on: ${unknown.slice(0, 10).join(', ')}.`, {
-        details: { unknown },
-      });
-    }
-    const scored = await this.probabilitiesInTurns(texts, state);
-    // Retrained meanwhile (its labels may differ): scored again, checked against the new model.
-    if (scored.state !== state) return this.scored(data);
-    return { state, texts, labelSets, index, probs: scored.probs };
+    const indexOf = (state: State): Map<string, number> => {
+      const index = new Map(state.labels.map((l, i) => [l, i]));
+      const unknown = [...new Set(labelSets.flat())].filter((l) => !index.has(l));
+      if (unknown.length > 0) {
+        throw new AppliedMLError('E_INPUT_INVALID', `Evaluation labels the model was not trained on: ${unknown.slice(0, 10).join(', ')}.`, {
+          details: { unknown },
+        });
+      }
+      return index;
+    };
+    const index = indexOf(first);
+    const { state, probs } = await this.probabilitiesInTurns(texts, first);
+    // Retrained meanwhile: scored by the new model (its restarts bounded there), whose labels may differ.
+    return { state, texts, labelSets, index: state === first ? index : indexOf(state), probs };
   }
 
   private classWeights(option: TrainOptions['classWeight'], labels: string[], counts: number[]): Float64Array | undefined {
@@ -1118,12 +1124,14 @@ export class TextClassifier {
    * `probabilities` of many texts in chunks of PREDICT_CHUNK, giving the event loop a turn every ~50 ms
    * between chunks (as `train` does), so a large batch does not stall a service. The same numbers as one
    * call. A batch is scored by one model: if a retrain replaces it meanwhile, the batch is scored again
-   * by the new one (the old network is freed); a `dispose` meanwhile is E_MODEL_DISPOSED.
+   * by the new one (the old network is freed), at most MAX_BATCH_RESTARTS times, then E_BUSY; a `dispose`
+   * meanwhile is E_MODEL_DISPOSED.
    */
   private async probabilitiesInTurns(texts: string[], first: State): Promise<{ probs: Float64Array[]; state: State }> {
     const turns = eventLoopTurns(50);
     let state = first;
-    for (;;) {
+    let restarts = 0;
+    for (; ; restarts++) {
       const probs: Float64Array[] = [];
       let replaced = false;
       for (let i = 0; i < texts.length; i += PREDICT_CHUNK) {
@@ -1132,6 +1140,13 @@ export class TextClassifier {
           await turn;
           const now = this.ready();
           if (now !== state) {
+            // A service that retrains more often than a batch takes would never finish it.
+            if (restarts >= MAX_BATCH_RESTARTS)
+              throw new AppliedMLError(
+                'E_BUSY',
+                `The model was retrained ${restarts + 1} times while this batch of ${texts.length} texts was scored (each retrain replaces the model it scores with, so the batch starts again); try again once retraining settles, or score smaller batches.`,
+                { details: { restarts: restarts + 1, texts: texts.length } },
+              );
             state = now;
             replaced = true;
             break;
