@@ -135,7 +135,7 @@ describe('card state on disk', () => {
     try {
       const byte = Buffer.alloc(1);
       await handle.read(byte, 0, 1, 5_000_000);
-      byte[0] ^= 1;
+      byte.writeUInt8(byte.readUInt8(0) ^ 1, 0);
       await handle.write(byte, 0, 1, 5_000_000);
     } finally {
       await handle.close();
