@@ -130,7 +130,11 @@ export interface TokenWeight {
 export interface TextExplanation extends TextPrediction {
   /** The label explained (the predicted one unless asked). */
   explained: string;
-  /** The words of the text that mattered most, by |weight|. */
+  /**
+   * The words of the text that mattered most, by |weight|, as the model read them: normalised (the
+   * `normalize` setting, NFC by default), so a decomposed 'café' comes back composed and, under NFKC, 'ﬁle'
+   * as 'file'. To find them in the original text, normalise it the same way first.
+   */
   tokens: TokenWeight[];
   /** Linear models: the strongest features themselves (w: word n-grams, c: character n-grams, q: question, s: shape). */
   features?: TokenWeight[];
@@ -344,7 +348,7 @@ export class TextClassifier {
         { details: { field: 'threshold' } },
       );
     if (model === 'fasttext' || model === 'cnn') {
-      // The networks read tokens (tokenizer, lowercase, stem, removeStopWords); these shape TF-IDF rows only.
+      // The networks read tokens (normalize, tokenizer, lowercase, stem, removeStopWords); these shape TF-IDF rows only.
       const neuralDefaults: Record<string, unknown> = {
         wordNgrams: 1,
         charNgrams: false,
