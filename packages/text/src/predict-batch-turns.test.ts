@@ -76,8 +76,9 @@ describe('a batch starts again on a model retrained under it at most three times
     await expect(pending).rejects.toMatchObject({ code: 'E_BUSY', details: { restarts: 4, texts: BIG.length } });
     expect(await retrains).toBeLessThan(25);
     const evaluating = m.evaluate(BIG.map((text, i) => ({ text, label: TICKETS[i % TICKETS.length]!.label })));
-    void retrainUntil(m, evaluating, 25);
+    const retraining = retrainUntil(m, evaluating, 25);
     await expect(evaluating).rejects.toMatchObject({ code: 'E_BUSY' });
+    expect(await retraining).toBeLessThan(25);
     m.dispose();
   }, 120_000);
 
