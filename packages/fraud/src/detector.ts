@@ -53,6 +53,7 @@ import {
   type PreprocessorState,
   type TabularInput,
   type TabularRecord,
+  type TimeFeatures,
 } from './tabular';
 import { chooseThreshold, type ThresholdChoice, type ThresholdRule } from './thresholds';
 import { FRAUD_PACKAGE, FRAUD_TASK, FRAUD_VERSION } from './version';
@@ -123,6 +124,13 @@ export interface FraudTrainingReport {
   training?: TrainingReport;
   /** Gradient-boosted trees: rounds kept (best validation round) and that round's validation log-loss (NaN without validation). */
   boosting?: { rounds: number; validationLoss: number };
+  /**
+   * Unsupervised detectors: per timestamp field, whether its hour / weekday rarity is a feature, and the
+   * distinct UTC days / UTC clock hours holding training times that decided it (the weekday from 14 days,
+   * the hour from 48 clock hours or 14 days). A retrain on a longer history can switch one on (and change
+   * the scores). Empty without a timestamp field; absent for `gbt` / `mlp`, which keep the sin / cos.
+   */
+  timeFeatures?: TimeFeatures[];
 }
 
 export interface FeatureReason {
@@ -522,6 +530,7 @@ export class FraudDetector {
       threshold: fitted.threshold,
       ...(training ? { training } : {}),
       ...(fitted.gbt ? { boosting: { rounds: fitted.gbt.rounds, validationLoss: fitted.gbt.validationLoss } } : {}),
+      ...(this.supervised ? {} : { timeFeatures: pre.timeFeatures.map((t) => ({ ...t })) }),
     };
   }
 

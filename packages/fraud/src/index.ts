@@ -12,7 +12,16 @@ export type {
   UnsupervisedKind,
 } from './detector';
 export { Preprocessor } from './tabular';
-export type { ColumnKind, FeatureInfo, FittedColumn, PreprocessOptions, PreprocessorState, TabularInput, TabularRecord } from './tabular';
+export type {
+  ColumnKind,
+  FeatureInfo,
+  FittedColumn,
+  PreprocessOptions,
+  PreprocessorState,
+  TabularInput,
+  TabularRecord,
+  TimeFeatures,
+} from './tabular';
 export { chooseThreshold } from './thresholds';
 export type { ThresholdChoice, ThresholdRule } from './thresholds';
 export { readLabel, readLabels } from './labels';

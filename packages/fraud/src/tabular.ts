@@ -81,12 +81,21 @@ interface TimestampColumn {
   weekdayCounts?: number[];
   /**
    * 'rarity' only: whether the hour / weekday rarity is a feature (else it is 0 for every time). Off
-   * when the training times cover fewer than two of its cycles (`RARITY_MIN_HOURS`, `RARITY_MIN_DAYS`):
-   * a weekday or hour training could not have seen is no evidence. Absent in states saved before
-   * (both on, scored as they were).
+   * when the training times fall in fewer distinct UTC clock hours / days than two of its cycles
+   * (`RARITY_MIN_HOURS`, `RARITY_MIN_DAYS`): a weekday or hour training could not have seen is no
+   * evidence. Decided when fitting and saved, so a loaded state scores as it was saved. Absent in states
+   * saved before (both on, scored as they were).
    */
   hourRarity?: boolean;
   weekdayRarity?: boolean;
+}
+/** A timestamp field's rarity features as fitted: whether each is on, and the distinct UTC days / clock hours holding training times. */
+export interface TimeFeatures {
+  field: string;
+  hourRarity: boolean;
+  weekdayRarity: boolean;
+  days: number;
+  clockHours: number;
 }
 export type FittedColumn = NumericColumn | CategoricalColumn | TimestampColumn;
 
@@ -175,15 +184,18 @@ function checkCell(v: unknown, column: string, row: number, what: string): void 
 }
 
 /**
- * The hour rarity is a feature only when the middle 98 % of the training times cover at least this many
- * UTC clock hours (every hour twice), the weekday rarity only when they cover this many UTC days (every
- * weekday twice). With one day of training every other weekday had a count of 0 and a rarity (about 5
- * at 3,000 rows) beyond anything ECOD saw: the whole next day was alerts, blamed on the weekday.
+ * The weekday rarity is a feature only when the training times fall on at least this many distinct UTC
+ * days, the hour rarity only when they fall in at least this many distinct UTC clock hours (or on
+ * `RARITY_MIN_DAYS` days). Times in that many distinct days (hours) run first to last over at least two
+ * weeks (two days), so every weekday (hour) came round at least twice while training was watching, and a
+ * weekday (hour) training never saw is evidence (a shop closed on Sundays); a stray old record adds one
+ * day and one clock hour, not its distance (39522fd measured first to last of the middle 98 %, and under
+ * about 100 rows that trim dropped nothing: one record 60 days back made one day look like 60). With one
+ * day of training every other weekday had a count of 0 and a rarity (about 5 at 3,000 rows) beyond
+ * anything ECOD saw: the whole next day was alerts, blamed on the weekday.
  */
 export const RARITY_MIN_HOURS = 48;
 export const RARITY_MIN_DAYS = 14;
-/** Share of training times left out at each end when measuring what the times cover (a stray old record). */
-const COVER_TRIM = 0.01;
 
 /** Smoothed share of training times in `counts[bin]`, against an even spread: ≥ 0, 0 unless under half of even. */
 function rarityOf(counts: readonly number[], bin: number): number {
@@ -193,26 +205,35 @@ function rarityOf(counts: readonly number[], bin: number): number {
   return Math.max(0, Math.log(1 / counts.length / share) - Math.LN2);
 }
 
-/**
- * The UTC clock hours and UTC days the middle 98 % of `times` (epoch ms) touch, first to last
- * inclusive, and that stretch in days (for the message).
- */
-function coverOf(times: number[]): { hours: number; days: number; span: number } {
-  if (times.length === 0) return { hours: 0, days: 0, span: 0 };
-  const s = Float64Array.from(times).sort();
-  const lo = quantile(s, COVER_TRIM);
-  const hi = quantile(s, 1 - COVER_TRIM);
-  const bins = (width: number): number => Math.floor(hi / width) - Math.floor(lo / width) + 1;
-  return { hours: bins(3_600_000), days: bins(86_400_000), span: (hi - lo) / 86_400_000 };
+/** What a timestamp's training times cover: distinct UTC days and UTC clock hours holding a time, and first to last in days. */
+interface TimeCover {
+  days: number;
+  clockHours: number;
+  span: number;
 }
 
-/** What `train` tells the logger when a timestamp's training times are too short for its rarity features. */
-function shortTimesNote(name: string, cover: { days: number; span: number }, hourRarity: boolean): string {
-  const off = hourRarity ? 'the weekday is' : 'neither the hour nor the weekday is';
+function coverOf(times: readonly number[]): TimeCover {
+  const days = new Set<number>();
+  const hours = new Set<number>();
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const t of times) {
+    days.add(Math.floor(t / 86_400_000));
+    hours.add(Math.floor(t / 3_600_000));
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return { days: days.size, clockHours: hours.size, span: times.length > 0 ? (hi - lo) / 86_400_000 : 0 };
+}
+
+/** What `train` tells the logger when a timestamp's training times are too few for its rarity features. */
+function shortTimesNote(name: string, cover: TimeCover, hourRarity: boolean): string {
+  const used = hourRarity ? 'the hour is used as evidence but the weekday is not' : 'neither the hour nor the weekday is used as evidence';
   const span = cover.span < 2 ? `${(cover.span * 24).toFixed(1)} hours` : `${cover.span.toFixed(1)} days`;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   return (
-    `Field '${name}': the training times span ${span} (${cover.days} UTC day${cover.days === 1 ? '' : 's'}, the middle 98 %), so ${off} used as evidence: ` +
-    `a weekday needs ${RARITY_MIN_DAYS} days of training times and an hour ${RARITY_MIN_HOURS / 24} days, or every later time on a weekday (an hour) training never covered would be an alert. ` +
+    `Field '${name}': the training times fall on ${plural(cover.days, 'UTC day')} and in ${plural(cover.clockHours, 'UTC clock hour')} (first to last ${span}), so ${used}: ` +
+    `a weekday needs training times on ${RARITY_MIN_DAYS} distinct days and an hour in ${RARITY_MIN_HOURS} distinct clock hours, or every later time on a weekday (an hour) training never covered would be an alert. ` +
     `Train on a longer history to use them.`
   );
 }
@@ -423,6 +444,8 @@ export class Preprocessor {
    * rarity features); `train` passes them to the logger. Not saved.
    */
   readonly notes: string[] = [];
+  /** Per rarity-encoded timestamp field, whether its rarities are on and what its training times cover (the training report's `timeFeatures`). Not saved. */
+  readonly timeFeatures: TimeFeatures[] = [];
 
   private constructor(readonly state: PreprocessorState) {}
 
@@ -567,6 +590,7 @@ export class Preprocessor {
     if (common.required) checkRequired(records, common.required, 'training data');
     const columns: FittedColumn[] = [];
     const notes: string[] = [];
+    const timeFeatures: TimeFeatures[] = [];
     for (const name of names) {
       const values = records.map((r) => r[name]);
       values.forEach((v, i) => checkCell(v, name, i, 'training data'));
@@ -602,9 +626,10 @@ export class Preprocessor {
         let rarity = {};
         if (timeEncoding === 'rarity') {
           const cover = coverOf(times);
-          const hourRarity = cover.hours >= RARITY_MIN_HOURS;
           const weekdayRarity = cover.days >= RARITY_MIN_DAYS;
+          const hourRarity = weekdayRarity || cover.clockHours >= RARITY_MIN_HOURS;
           rarity = { encoding: 'rarity' as const, hourCounts, weekdayCounts, hourRarity, weekdayRarity };
+          timeFeatures.push({ field: name, hourRarity, weekdayRarity, days: cover.days, clockHours: cover.clockHours });
           if (times.length > 0 && !(hourRarity && weekdayRarity)) notes.push(shortTimesNote(name, cover, hourRarity));
         }
         columns.push({ name, kind, unit, ...(lo <= hi ? { range: [lo, hi] as [number, number] } : {}), ...rarity });
@@ -613,6 +638,7 @@ export class Preprocessor {
     }
     const pre = new Preprocessor({ input: 'records', columns, ...common });
     pre.notes.push(...notes);
+    pre.timeFeatures.push(...timeFeatures);
     return pre;
   }
 

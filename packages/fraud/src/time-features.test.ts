@@ -115,7 +115,7 @@ describe('time of day for the unsupervised detectors: how rare the hour was, not
       await m.train(train, { logger });
       expect(warnings.filter((w) => w.startsWith("Field 'timestamp'"))).toEqual([
         expect.stringMatching(
-          /^Field 'timestamp': the training times span 2\d\.\d hours \(1 UTC day, .*neither the hour nor the weekday is used/,
+          /^Field 'timestamp': the training times fall on 1 UTC day and in 24 UTC clock hours \(first to last 2\d\.\d hours\), so neither the hour nor the weekday is used as evidence: /,
         ),
       ]);
       const preds = await m.predictBatch(next);
@@ -125,7 +125,7 @@ describe('time of day for the unsupervised detectors: how rare the hour was, not
     }
   });
 
-  it('the hour counts from 2 days of training times, the weekday from 14 (the middle 98 %: a stray old record does not count)', () => {
+  it('the hour counts from 48 distinct UTC clock hours of training times, the weekday from 14 distinct UTC days (a stray old record adds one)', () => {
     const day = 86_400_000;
     const over = (days: number) => (rng: { next(): number }) => BASE + Math.floor(rng.next() * days * day);
     const flags = (rows: Array<Record<string, unknown>>): unknown => {
@@ -144,6 +144,93 @@ describe('time of day for the unsupervised detectors: how rare the hour was, not
     const pre = Preprocessor.fit(closedSundays, {}, 'rarity');
     const [sunday] = Array.from(pre.transform([{ amount: 33, channel: 'web', timestamp: '2026-09-27T13:00:00Z' }]).data).slice(-1);
     expect(sunday).toBeGreaterThan(1);
+  });
+
+  it('a stray old record in a small training set adds one day, not its distance: both rarities stay off, one warning', async () => {
+    // 39522fd measured first to last of the middle 98 %; under ~100 rows that trim dropped nothing, so one
+    // record 60 days back made one day look like 60: both on, and the next day was ~98 % alerts ('on Wednesdays: 0%').
+    const day = 86_400_000;
+    const oneDay = (rng: { next(): number }): number => BASE + Math.floor(rng.next() * day);
+    const next = records(1000, 9, (rng) => BASE + day + Math.floor(rng.next() * day));
+    for (const n of [20, 60]) {
+      const train = records(n, 8, oneDay);
+      train[0]!.timestamp = new Date(BASE - 60 * day).toISOString();
+      const warnings: string[] = [];
+      const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => void warnings.push(m) };
+      const m = FraudDetector.create({ detector: 'ecod', contamination: 0.02 });
+      const report = await m.train(train, { logger });
+      const preds = await m.predictBatch(next);
+      expect(preds.filter((p) => p.reasons[0]?.feature === 'timestamp')).toEqual([]);
+      // Before: ~98 % (60 rows). 20 training rows give a rough threshold (~10 %), not the time.
+      expect(preds.filter((p) => p.isFraud).length / preds.length).toBeLessThan(0.2);
+      expect(warnings.filter((w) => w.startsWith("Field 'timestamp'"))).toEqual([
+        expect.stringMatching(
+          /^Field 'timestamp': the training times fall on 2 UTC days and in \d+ UTC clock hours \(first to last 6\d\.\d days\), so neither the hour nor the weekday is used as evidence: /,
+        ),
+      ]);
+      expect(report.timeFeatures).toEqual([
+        { field: 'timestamp', hourRarity: false, weekdayRarity: false, days: 2, clockHours: expect.any(Number) },
+      ]);
+      expect(report.timeFeatures?.[0]?.clockHours).toBeLessThanOrEqual(25);
+    }
+  });
+
+  it('2-13 days of training times: the warning says the hour is used and the weekday is not; the report says so too', async () => {
+    const day = 86_400_000;
+    const warnings: string[] = [];
+    const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => void warnings.push(m) };
+    const m = FraudDetector.create({ detector: 'ecod' });
+    const report = await m.train(
+      records(2000, 3, (rng) => BASE + Math.floor(rng.next() * 10 * day)),
+      { logger },
+    );
+    expect(report.timeFeatures).toEqual([{ field: 'timestamp', hourRarity: true, weekdayRarity: false, days: 10, clockHours: 240 }]);
+    expect(warnings.filter((w) => w.startsWith("Field 'timestamp'"))).toEqual([
+      "Field 'timestamp': the training times fall on 10 UTC days and in 240 UTC clock hours (first to last 10.0 days), so the hour is used as evidence but the weekday is not: " +
+        'a weekday needs training times on 14 distinct days and an hour in 48 distinct clock hours, or every later time on a weekday (an hour) training never covered would be an alert. ' +
+        'Train on a longer history to use them.',
+    ]);
+  });
+
+  it("the training report's timeFeatures: a retrain on a longer history shows the weekday switched on; none for gbt", async () => {
+    const day = 86_400_000;
+    const over = (days: number) => (rng: { next(): number }) => BASE + Math.floor(rng.next() * days * day);
+    const m = FraudDetector.create({ detector: 'ensemble', preprocess: { schema: { at: 'timestamp', timestamp: 'timestamp' } } });
+    const rows = (days: number): Array<Record<string, unknown>> =>
+      records(1500, days, over(days)).map((r, i) => ({ ...r, at: new Date(BASE + i * 60_000).toISOString() }));
+    const first = await m.train(rows(10));
+    expect(first.timeFeatures?.map((t) => [t.field, t.hourRarity, t.weekdayRarity])).toEqual([
+      ['timestamp', true, false],
+      ['at', false, false],
+    ]);
+    const again = await m.train(rows(21));
+    expect(again.timeFeatures?.map((t) => [t.field, t.hourRarity, t.weekdayRarity, t.days])).toEqual([
+      ['timestamp', true, true, 21],
+      ['at', false, false, 2],
+    ]);
+    // Without a timestamp: an empty list; supervised detectors keep the sin / cos: no timeFeatures.
+    const plain = await FraudDetector.create({ detector: 'ecod' }).train(records(200, 5).map(({ timestamp: _t, ...r }) => r));
+    expect(plain.timeFeatures).toEqual([]);
+    const train = records(400, 4);
+    const gbt = await FraudDetector.create({ detector: 'gbt' }).train(train, { labels: train.map((_, i) => (i % 10 === 0 ? 1 : 0)) });
+    expect(gbt.timeFeatures).toBeUndefined();
+  });
+
+  it("a bundle saved under 39522fd's span rule scores exactly as saved (its hourRarity / weekdayRarity are not decided again)", async () => {
+    // Made by .scratch/s20/fraud-writer-4/make-span-fixture.mts on the code of e574cf7: ECOD on 60 rows of one
+    // day plus one record 60 days back, which that rule saved with both rarities on.
+    const fixtures = join(__dirname, '__fixtures__');
+    const expected = JSON.parse(await readFile(join(fixtures, 'ecod-rarity-stray-span.expected.json'), 'utf8')) as {
+      records: Array<Record<string, unknown>>;
+      scores: number[];
+      isFraud: boolean[];
+      reasons: string[][];
+    };
+    const m = await FraudDetector.load(join(fixtures, 'ecod-rarity-stray-span'));
+    const preds = await m.predictBatch(expected.records);
+    expect(preds.map((p) => p.score)).toEqual(expected.scores);
+    expect(preds.map((p) => p.isFraud)).toEqual(expected.isFraud);
+    expect(preds.map((p) => p.reasons.map((r) => r.text))).toEqual(expected.reasons);
   });
 
   it('a rarity bundle saved before the 2 / 14-day rule (no hourRarity / weekdayRarity) scores exactly as it did', async () => {
