@@ -32,6 +32,7 @@ import {
 } from './features';
 import { TfidfRowBuilder } from './fast-rows';
 import { ngramHashes, sortedHas } from './hash';
+import { MAX_KNOWN_NGRAMS, distinctHashes } from './known-ngrams';
 import { LinearModel, trainLogistic, trainNaiveBayes } from './linear-model';
 import type { TextExample } from './loaders';
 import { CNN_DEFAULTS, FASTTEXT_DEFAULTS, buildFastText, buildKimCnn, type CnnConfig, type FastTextConfig } from './neural-models';
@@ -526,7 +527,9 @@ export class TextClassifier {
       this.alive();
       const tokens = texts.map((t) => tokensOf(t, features));
       // Fit the input length to the data: short texts (questions) need far fewer positions than the cap.
-      const longest = Math.max(...tokens.map((t) => t.length));
+      // A loop, not Math.max(...): spreading one argument per text overflows the stack past ~120k texts.
+      let longest = 0;
+      for (const t of tokens) longest = Math.max(longest, t.length);
       const self = this.config as Preprocessing;
       // The length settings are fitted to this data under the caps asked for (not under the width an
       // earlier training fitted); a train that fails puts them back.
@@ -565,10 +568,17 @@ export class TextClassifier {
           featureCount = this.config.fasttext.buckets;
         }
         state.network = network;
-        if (kind === 'fasttext') state.knownNgrams = knownNgrams(tokens, this.config.fasttext);
         const neural = kind === 'cnn' ? this.config.cnn : this.config.fasttext;
         let x: ReturnType<TextClassifier['encodeNeural']>;
         try {
+          if (kind === 'fasttext') {
+            const known = knownNgrams(tokens, this.config.fasttext);
+            if (known) state.knownNgrams = known;
+            else
+              logger.warn(
+                `fastText: the training texts hold more than ${MAX_KNOWN_NGRAMS} distinct n-grams, so the model keeps no list of them and reads every n-gram (an unknown word may land on a trained bucket).`,
+              );
+          }
           x = this.encodeNeural(tokens, state);
         } catch (error) {
           network.dispose();
@@ -1299,14 +1309,17 @@ function checkNetworkFits(
  * Zeroes the embedding rows of `network` that no id in `ids` (the training inputs) reaches. Done once
  * after training, this equals having started those rows at zero: no gradient ever reached them.
  */
-/** The hashes of the n-grams fastText reads of the training texts (the first `maxIds` of each), ascending, distinct. */
-function knownNgrams(tokens: readonly string[][], ft: FastTextConfig): Uint32Array {
-  const seen = new Set<number>();
-  for (const t of tokens) {
-    const hashes = ngramHashes(t, ft.wordNgrams);
-    for (let j = 0; j < Math.min(ft.maxIds, hashes.length); j++) seen.add(hashes[j] as number);
-  }
-  return Uint32Array.from(seen).sort();
+/**
+ * The hashes of the n-grams fastText reads of the training texts (the first `maxIds` of each), ascending,
+ * distinct; undefined past MAX_KNOWN_NGRAMS distinct ones.
+ */
+function knownNgrams(tokens: readonly string[][], ft: FastTextConfig): Uint32Array | undefined {
+  return distinctHashes(
+    (function* () {
+      for (const t of tokens) yield ngramHashes(t, ft.wordNgrams);
+    })(),
+    ft.maxIds,
+  );
 }
 
 /** Zeroes the embedding rows of the ids never read in training: `read(i)` says whether `ids[i]` was. */
