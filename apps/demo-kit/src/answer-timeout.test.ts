@@ -46,3 +46,46 @@ describe('a request still unanswered near the connection timeout', () => {
       });
   });
 });
+
+describe('the answer limit is timed from the end of the body', () => {
+  it('a slow upload followed by a quick handler is answered 200, not cut at the limit while its body still arrives', async () => {
+    const service = await createService({
+      name: 'upload',
+      logger: false,
+      limits: { connectionTimeoutMs: 3_000, answerTimeoutMs: 800, timeoutCheckIntervalMs: 100 },
+      routes(app) {
+        app.post(
+          '/echo',
+          { schema: { body: { type: 'object' }, response: { 200: { type: 'object', additionalProperties: true } } } },
+          async (req) => {
+            await sleep(200);
+            return { got: Object.keys(req.body as object).length };
+          },
+        );
+      },
+    });
+    const { url } = await service.listen();
+    try {
+      // The body arrives over ~1.5 s (past the 800 ms limit), in chunks the idle limit never sees pause.
+      const parts = ['{"a":1', ',"b":2', ',"c":3', ',"d":4', ',"e":5}'];
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const part = parts.shift();
+          if (part === undefined) return controller.close();
+          await sleep(300);
+          controller.enqueue(new TextEncoder().encode(part));
+        },
+      });
+      const res = await fetch(`${url}/echo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ got: 5 });
+    } finally {
+      await service.close();
+    }
+  }, 20_000);
+});

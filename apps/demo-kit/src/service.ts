@@ -145,7 +145,7 @@ export interface ServiceLimits {
   /** An idle socket is destroyed after this (default 60 s; keep it over the slowest inference). */
   connectionTimeoutMs?: number;
   /**
-   * Longest time a request may take, from its arrival to its answer, before it is answered 503 E_BUSY
+   * Longest time a request may take, from the end of its body to its answer, before it is answered 503 E_BUSY
    * with Retry-After: 1 (default `connectionTimeoutMs` less 5 s, or less a tenth when that is under
    * 50 s; 0 turns it off): a request still waiting (a long queue, a worker reloading the model) gets
    * an answer before its idle connection would be dropped without one.
@@ -564,14 +564,16 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   });
   // A request not answered within the answer limit is 503 E_BUSY with Retry-After, before the
   // connection's idle limit would close it with no answer (Fastify's own handlerTimeout is cleared
-  // once a POST body has been read, so it does not cover a handler waiting for a worker).
+  // once a POST body has been read, so it does not cover a handler waiting for a worker). Timed from
+  // the end of the body, as the idle limit is (every body byte restarts it): a slow upload is not cut.
+  // The handler itself goes on after a 503 (its late answer is dropped).
   if (limits.answerTimeoutMs !== undefined && !(Number.isSafeInteger(limits.answerTimeoutMs) && limits.answerTimeoutMs >= 0))
     throw new AppliedMLError('E_INPUT_INVALID', 'limits.answerTimeoutMs must be a whole number of milliseconds, 0 for off.', {
       details: { field: 'limits.answerTimeoutMs' },
     });
   const answerTimeoutMs = resolveAnswerTimeout(limits);
   if (answerTimeoutMs > 0)
-    app.addHook('onRequest', async (request, reply) => {
+    app.addHook('preHandler', async (request, reply) => {
       const timer = setTimeout(() => {
         if (reply.sent || reply.raw.headersSent || reply.raw.destroyed) return;
         request.log.warn({ code: 'E_BUSY', status: 503, afterMs: answerTimeoutMs }, 'request not answered in time');
