@@ -119,6 +119,7 @@ export {
   readNpz,
   readNumericMatrix,
   resolveDataset,
+  RESOLVE_DATASET_OPTION_NAMES,
   sha256File,
   shuffleIndices,
   statDirectory,

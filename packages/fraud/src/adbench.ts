@@ -4,6 +4,7 @@ import {
   checkKnownKeys,
   describeValue,
   readNpz,
+  RESOLVE_DATASET_OPTION_NAMES,
   resolveDataset,
   type DatasetSpec,
   type ResolveDatasetOptions,
@@ -34,21 +35,9 @@ export interface LabelledMatrix {
   y: Uint8Array;
 }
 
-/** loadAdbench's option names (resolveDataset's): a misspelt one is refused in loadAdbench's name, not resolveDataset's. */
-const LOAD_ADBENCH_KEYS = Object.keys({
-  dataDir: 1,
-  cacheDir: 1,
-  allowDownload: 1,
-  verify: 1,
-  logger: 1,
-  downloadTimeoutMs: 1,
-  maxDownloadBytes: 1,
-  env: 1,
-} satisfies Record<keyof ResolveDatasetOptions, 1>);
-
 /** Loads one ADBench set through APPLIEDML_DATA_DIR (E_DATASET_MISSING with instructions when absent). */
 export async function loadAdbench(name: string, options: ResolveDatasetOptions = {}): Promise<LabelledMatrix> {
-  checkKnownKeys('loadAdbench options', options, LOAD_ADBENCH_KEYS);
+  checkKnownKeys('loadAdbench options', options, RESOLVE_DATASET_OPTION_NAMES);
   // Own names only: 'constructor' or 'toString' are not sets.
   const file = typeof name === 'string' && Object.hasOwn(ADBENCH_FILES, name) ? ADBENCH_FILES[name] : undefined;
   if (!file) {

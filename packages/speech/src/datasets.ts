@@ -1,6 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError, checkKnownKeys, resolveDataset, type DatasetSpec, type ResolveDatasetOptions } from '@appliedml/engine';
+import {
+  AppliedMLError,
+  checkKnownKeys,
+  RESOLVE_DATASET_OPTION_NAMES,
+  resolveDataset,
+  type DatasetSpec,
+  type ResolveDatasetOptions,
+} from '@appliedml/engine';
 
 /** The Free Spoken Digit Dataset (FSDD v1.0.10, CC BY-SA 4.0), found under APPLIEDML_DATA_DIR/fsdd. */
 export const FSDD_DATASET: DatasetSpec = {
@@ -23,21 +30,9 @@ export interface FsddRecording {
 
 const NAME = /^(\d)_([a-z]+)_(\d+)\.wav$/;
 
-/** readFsdd's option names (resolveDataset's): a misspelt one is refused in readFsdd's name, not resolveDataset's. */
-const READ_FSDD_KEYS = Object.keys({
-  dataDir: 1,
-  cacheDir: 1,
-  allowDownload: 1,
-  verify: 1,
-  logger: 1,
-  downloadTimeoutMs: 1,
-  maxDownloadBytes: 1,
-  env: 1,
-} satisfies Record<keyof ResolveDatasetOptions, 1>);
-
 /** Every FSDD recording, sorted by speaker, digit and index. Missing data → E_DATASET_MISSING. */
 export async function readFsdd(options: ResolveDatasetOptions = {}): Promise<FsddRecording[]> {
-  checkKnownKeys('readFsdd options', options, READ_FSDD_KEYS);
+  checkKnownKeys('readFsdd options', options, RESOLVE_DATASET_OPTION_NAMES);
   const resolved = await resolveDataset(FSDD_DATASET, options);
   const dir = resolved.files.recordings as string;
   const names = await readdir(dir);

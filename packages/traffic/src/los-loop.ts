@@ -1,4 +1,11 @@
-import { AppliedMLError, checkKnownKeys, resolveDataset, type DatasetSpec, type ResolveDatasetOptions } from '@appliedml/engine';
+import {
+  AppliedMLError,
+  checkKnownKeys,
+  RESOLVE_DATASET_OPTION_NAMES,
+  resolveDataset,
+  type DatasetSpec,
+  type ResolveDatasetOptions,
+} from '@appliedml/engine';
 import { readAdjacencyCsv, subAdjacency, type Adjacency } from './adjacency';
 import { readSeriesCsv } from './read-csv';
 import { selectSensors, type TrafficSeries } from './series';
@@ -20,17 +27,7 @@ export interface LoadLosLoopOptions extends ResolveDatasetOptions {
   sensorIndices?: readonly number[];
 }
 
-const LOAD_LOS_LOOP_KEYS = Object.keys({
-  sensorIndices: 1,
-  dataDir: 1,
-  cacheDir: 1,
-  allowDownload: 1,
-  verify: 1,
-  logger: 1,
-  downloadTimeoutMs: 1,
-  maxDownloadBytes: 1,
-  env: 1,
-} satisfies Record<keyof LoadLosLoopOptions, 1>);
+const LOAD_LOS_LOOP_KEYS = [...RESOLVE_DATASET_OPTION_NAMES, 'sensorIndices'];
 
 export async function loadLosLoop(options: LoadLosLoopOptions = {}): Promise<{ series: TrafficSeries; adjacency: Adjacency }> {
   checkKnownKeys('loadLosLoop options', options, LOAD_LOS_LOOP_KEYS);

@@ -1,6 +1,7 @@
 /** Dataset layer: locate data, read NumPy/CSV files, and split it reproducibly. No tensors here. */
 export {
   resolveDataset,
+  RESOLVE_DATASET_OPTION_NAMES,
   dataDirFromEnv,
   cacheDirFromEnv,
   downloadAllowedFromEnv,

@@ -187,17 +187,22 @@ async function checkLocation(root: string, files: DatasetFile[]): Promise<Locati
   return check;
 }
 
-/** resolveDataset's option names: a misspelt `allowdownload` was ignored, and the dataset reported missing. */
-const RESOLVE_KEYS = Object.keys({
-  dataDir: 1,
-  cacheDir: 1,
-  allowDownload: 1,
-  verify: 1,
-  logger: 1,
-  downloadTimeoutMs: 1,
-  maxDownloadBytes: 1,
-  env: 1,
-} satisfies Record<keyof ResolveDatasetOptions, 1>);
+/**
+ * resolveDataset's option names (a misspelt `allowdownload` was ignored, and the dataset reported
+ * missing). Exported so that an SDK loader taking these options can check them in its own name first.
+ */
+export const RESOLVE_DATASET_OPTION_NAMES: readonly string[] = Object.freeze(
+  Object.keys({
+    dataDir: 1,
+    cacheDir: 1,
+    allowDownload: 1,
+    verify: 1,
+    logger: 1,
+    downloadTimeoutMs: 1,
+    maxDownloadBytes: 1,
+    env: 1,
+  } satisfies Record<keyof ResolveDatasetOptions, 1>),
+);
 
 /**
  * The options' types, before anything is looked at: a folder is a non-empty string (null from a JSON
@@ -205,7 +210,7 @@ const RESOLVE_KEYS = Object.keys({
  * 'false' is truthy and turned downloads on).
  */
 function checkResolveOptions(options: ResolveDatasetOptions): void {
-  checkKnownKeys('resolveDataset options', options, RESOLVE_KEYS);
+  checkKnownKeys('resolveDataset options', options, RESOLVE_DATASET_OPTION_NAMES);
   for (const field of ['dataDir', 'cacheDir'] as const)
     if (options[field] !== undefined) checkPathArgument(options[field], `resolveDataset ${field}`);
   for (const field of ['allowDownload', 'verify'] as const) {
