@@ -192,7 +192,9 @@ function checkCell(v: unknown, column: string, row: number, what: string): void 
  * day and one clock hour, not its distance (39522fd measured first to last of the middle 98 %, and under
  * about 100 rows that trim dropped nothing: one record 60 days back made one day look like 60). With one
  * day of training every other weekday had a count of 0 and a rarity (about 5 at 3,000 rows) beyond
- * anything ECOD saw: the whole next day was alerts, blamed on the weekday.
+ * anything ECOD saw: the whole next day was alerts, blamed on the weekday. The middle 98 % of the times
+ * must also touch that many days (hours), so that a few back-dated records on as many earlier days do
+ * not make one day of data look like two weeks.
  */
 export const RARITY_MIN_HOURS = 48;
 export const RARITY_MIN_DAYS = 14;
@@ -205,25 +207,39 @@ function rarityOf(counts: readonly number[], bin: number): number {
   return Math.max(0, Math.log(1 / counts.length / share) - Math.LN2);
 }
 
-/** What a timestamp's training times cover: distinct UTC days and UTC clock hours holding a time, and first to last in days. */
+/**
+ * What a timestamp's training times cover: distinct UTC days and UTC clock hours holding a time, first
+ * to last in days, and the UTC days / clock hours the middle 98 % of the times touch (at least one time
+ * dropped at each end from 2 times on; no interpolation).
+ */
 interface TimeCover {
   days: number;
   clockHours: number;
   span: number;
+  trimmedDays: number;
+  trimmedHours: number;
 }
 
 function coverOf(times: readonly number[]): TimeCover {
   const days = new Set<number>();
   const hours = new Set<number>();
-  let lo = Infinity;
-  let hi = -Infinity;
   for (const t of times) {
     days.add(Math.floor(t / 86_400_000));
     hours.add(Math.floor(t / 3_600_000));
-    if (t < lo) lo = t;
-    if (t > hi) hi = t;
   }
-  return { days: days.size, clockHours: hours.size, span: times.length > 0 ? (hi - lo) / 86_400_000 : 0 };
+  if (times.length === 0) return { days: 0, clockHours: 0, span: 0, trimmedDays: 0, trimmedHours: 0 };
+  const sorted = Float64Array.from(times).sort();
+  const last = sorted.length - 1;
+  const lo = sorted[Math.min(last, Math.ceil(0.01 * last))] as number;
+  const hi = sorted[Math.max(0, Math.floor(0.99 * last))] as number;
+  const touched = (unit: number): number => (hi >= lo ? Math.floor(hi / unit) - Math.floor(lo / unit) + 1 : 1);
+  return {
+    days: days.size,
+    clockHours: hours.size,
+    span: ((sorted[last] as number) - (sorted[0] as number)) / 86_400_000,
+    trimmedDays: touched(86_400_000),
+    trimmedHours: touched(3_600_000),
+  };
 }
 
 /** What `train` tells the logger when a timestamp's training times are too few for its rarity features. */
@@ -232,8 +248,8 @@ function shortTimesNote(name: string, cover: TimeCover, hourRarity: boolean): st
   const span = cover.span < 2 ? `${(cover.span * 24).toFixed(1)} hours` : `${cover.span.toFixed(1)} days`;
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   return (
-    `Field '${name}': the training times fall on ${plural(cover.days, 'UTC day')} and in ${plural(cover.clockHours, 'UTC clock hour')} (first to last ${span}), so ${used}: ` +
-    `a weekday needs training times on ${RARITY_MIN_DAYS} distinct days and an hour in ${RARITY_MIN_HOURS} distinct clock hours, or every later time on a weekday (an hour) training never covered would be an alert. ` +
+    `Field '${name}': the training times fall on ${plural(cover.days, 'UTC day')} and in ${plural(cover.clockHours, 'UTC clock hour')} (first to last ${span}; the middle 98 % touch ${plural(cover.trimmedDays, 'day')}, ${plural(cover.trimmedHours, 'clock hour')}), so ${used}: ` +
+    `a weekday needs training times on ${RARITY_MIN_DAYS} distinct days with the middle 98 % of them touching ${RARITY_MIN_DAYS} days, and an hour the same with ${RARITY_MIN_HOURS} clock hours, or every later time on a weekday (an hour) training never covered would be an alert. ` +
     `Train on a longer history to use them.`
   );
 }
@@ -626,8 +642,11 @@ export class Preprocessor {
         let rarity = {};
         if (timeEncoding === 'rarity') {
           const cover = coverOf(times);
-          const weekdayRarity = cover.days >= RARITY_MIN_DAYS;
-          const hourRarity = weekdayRarity || cover.clockHours >= RARITY_MIN_HOURS;
+          // Both: enough distinct days (hours) — a stray adds one, not its distance — and the middle
+          // 98 % of the times spanning them — a few back-dated records (13 strays on 13 earlier days
+          // beside 3,000 times of one day) are not two weeks of data.
+          const weekdayRarity = cover.days >= RARITY_MIN_DAYS && cover.trimmedDays >= RARITY_MIN_DAYS;
+          const hourRarity = weekdayRarity || (cover.clockHours >= RARITY_MIN_HOURS && cover.trimmedHours >= RARITY_MIN_HOURS);
           rarity = { encoding: 'rarity' as const, hourCounts, weekdayCounts, hourRarity, weekdayRarity };
           timeFeatures.push({ field: name, hourRarity, weekdayRarity, days: cover.days, clockHours: cover.clockHours });
           if (times.length > 0 && !(hourRarity && weekdayRarity)) notes.push(shortTimesNote(name, cover, hourRarity));

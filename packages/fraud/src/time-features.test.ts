@@ -115,7 +115,7 @@ describe('time of day for the unsupervised detectors: how rare the hour was, not
       await m.train(train, { logger });
       expect(warnings.filter((w) => w.startsWith("Field 'timestamp'"))).toEqual([
         expect.stringMatching(
-          /^Field 'timestamp': the training times fall on 1 UTC day and in 24 UTC clock hours \(first to last 2\d\.\d hours\), so neither the hour nor the weekday is used as evidence: /,
+          /^Field 'timestamp': the training times fall on 1 UTC day and in 24 UTC clock hours \(first to last 2\d\.\d hours; the middle 98 % touch 1 day, 2\d clock hours\), so neither the hour nor the weekday is used as evidence: /,
         ),
       ]);
       const preds = await m.predictBatch(next);
@@ -165,7 +165,7 @@ describe('time of day for the unsupervised detectors: how rare the hour was, not
       expect(preds.filter((p) => p.isFraud).length / preds.length).toBeLessThan(0.2);
       expect(warnings.filter((w) => w.startsWith("Field 'timestamp'"))).toEqual([
         expect.stringMatching(
-          /^Field 'timestamp': the training times fall on 2 UTC days and in \d+ UTC clock hours \(first to last 6\d\.\d days\), so neither the hour nor the weekday is used as evidence: /,
+          /^Field 'timestamp': the training times fall on 2 UTC days and in \d+ UTC clock hours \(first to last 6\d\.\d days; the middle 98 % touch 1 day, \d+ clock hours\), so neither the hour nor the weekday is used as evidence: /,
         ),
       ]);
       expect(report.timeFeatures).toEqual([
@@ -173,6 +173,26 @@ describe('time of day for the unsupervised detectors: how rare the hour was, not
       ]);
       expect(report.timeFeatures?.[0]?.clockHours).toBeLessThanOrEqual(25);
     }
+  });
+
+  it('a few back-dated records on 13 earlier days beside one day of times: rarities off (distinct days alone were 14: 100 % alerts)', async () => {
+    const day = 86_400_000;
+    const next = records(1000, 9, (rng) => BASE + day + Math.floor(rng.next() * day));
+    const train = records(3000, 8, (rng) => BASE + Math.floor(rng.next() * day));
+    // Late-posted records, one from each of the 13 days before (0.43 % of the rows).
+    for (let k = 1; k <= 13; k++) train[k]!.timestamp = new Date(BASE - k * day + 12 * 3_600_000).toISOString();
+    const warnings: string[] = [];
+    const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => void warnings.push(m) };
+    const m = FraudDetector.create({ detector: 'ecod', contamination: 0.02 });
+    const report = await m.train(train, { logger });
+    expect(report.timeFeatures).toEqual([
+      { field: 'timestamp', hourRarity: false, weekdayRarity: false, days: 14, clockHours: expect.any(Number) },
+    ]);
+    const preds = await m.predictBatch(next);
+    expect(preds.filter((p) => p.reasons[0]?.feature === 'timestamp')).toEqual([]);
+    expect(preds.filter((p) => p.isFraud).length / preds.length).toBeLessThan(0.1);
+    expect(warnings.filter((w) => w.startsWith("Field 'timestamp'"))).toHaveLength(1);
+    m.dispose();
   });
 
   it('2-13 days of training times: the warning says the hour is used and the weekday is not; the report says so too', async () => {
@@ -186,8 +206,8 @@ describe('time of day for the unsupervised detectors: how rare the hour was, not
     );
     expect(report.timeFeatures).toEqual([{ field: 'timestamp', hourRarity: true, weekdayRarity: false, days: 10, clockHours: 240 }]);
     expect(warnings.filter((w) => w.startsWith("Field 'timestamp'"))).toEqual([
-      "Field 'timestamp': the training times fall on 10 UTC days and in 240 UTC clock hours (first to last 10.0 days), so the hour is used as evidence but the weekday is not: " +
-        'a weekday needs training times on 14 distinct days and an hour in 48 distinct clock hours, or every later time on a weekday (an hour) training never covered would be an alert. ' +
+      "Field 'timestamp': the training times fall on 10 UTC days and in 240 UTC clock hours (first to last 10.0 days; the middle 98 % touch 10 days, 236 clock hours), so the hour is used as evidence but the weekday is not: " +
+        'a weekday needs training times on 14 distinct days with the middle 98 % of them touching 14 days, and an hour the same with 48 clock hours, or every later time on a weekday (an hour) training never covered would be an alert. ' +
         'Train on a longer history to use them.',
     ]);
   });
