@@ -50,6 +50,8 @@ export { BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION, loadBundle, saveBundle } from './
 export { networkSkeleton } from './bundle/rebuild-model';
 export type { BundleManifest, JsonValue, LoadBundleOptions, LoadedBundle, SaveBundleInput } from './bundle/bundle';
 export { makeDirs, replaceDirAtomic, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
+export { incompatibleIfNewer, isNewerVersion } from './bundle/newer-version';
+export type { BundleVersions } from './bundle/newer-version';
 export { checkIntegerOption, checkKnownKeys, checkNumberOption, checkOptionsObject, keepKnownKeys } from './option-checks';
 export type { ReplaceDirOptions } from './bundle/atomic-dir';
 export { ENGINE_VERSION } from './version';

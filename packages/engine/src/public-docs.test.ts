@@ -69,6 +69,8 @@ describe('TSDoc of the public surface', () => {
     const functions = publicFunctions();
     expect(functions.length).toBeGreaterThan(80);
     expect(functions.map((f) => f.where)).toContain('train/trainer.ts: fitModel');
+    expect(functions.map((f) => f.where)).toContain('bundle/newer-version.ts: incompatibleIfNewer');
+    expect(functions.map((f) => f.where)).toContain('bundle/newer-version.ts: isNewerVersion');
     expect(functions.filter((f) => !f.documented).map((f) => f.where)).toEqual([]);
   });
 

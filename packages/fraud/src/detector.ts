@@ -5,6 +5,7 @@ import {
   checkKnownKeys,
   describeValue,
   eventLoopTurns,
+  incompatibleIfNewer,
   initEngine,
   loadBundle,
   precisionAtK,
@@ -905,7 +906,10 @@ export class FraudDetector {
       try {
         model = new FraudDetector(cfg);
       } catch (cause) {
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: its config is invalid.`, { cause, details: { dir } });
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: its config is invalid (${(cause as Error).message}).`, {
+          cause,
+          details: { dir },
+        });
       }
       // The threshold and the ensemble's normalisation were fitted on the ECOD scores of the version
       // that wrote the bundle; with other ECOD scores they would flag the wrong share of rows.
@@ -1043,8 +1047,12 @@ export class FraudDetector {
       return model;
     } catch (error) {
       for (const m of Object.values(bundle.models)) m.dispose();
-      if (AppliedMLError.isInstance(error)) throw error;
-      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir} could not be read: ${(error as Error).message}`, { cause: error });
+      const failure = AppliedMLError.isInstance(error)
+        ? error
+        : new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir} could not be read: ${(error as Error).message}`, { cause: error });
+      // What this version cannot read in a bundle a newer one saved (a detector kind, a config field, a
+      // file it added) is no damage: say so, and to upgrade (it said "corrupt").
+      throw incompatibleIfNewer(failure, { dir, package: FRAUD_PACKAGE, saved: bundle.manifest.packageVersion, running: FRAUD_VERSION });
     }
   }
 

@@ -7,6 +7,7 @@ import {
   fitModel,
   HOST_BYTE_ORDER,
   hostOrderBytes,
+  incompatibleIfNewer,
   initEngine,
   loadBundle,
   predictBatched,
@@ -75,16 +76,6 @@ const NEURAL: readonly string[] = ['gru', 'lstm', 'tgcn'];
 const TASK = 'traffic-forecasting';
 /** The bundle file of the historical average's tables (float64, `HistoricalAverage.cells`); before, they were JSON in the manifest. */
 const HA_FILE = 'ha.f64';
-
-/** Whether version `a` (major.minor.patch, as package.json writes it) is later than `b`; false when either is no such text. */
-function isNewerVersion(a: string, b: string): boolean {
-  const parse = (v: string): number[] | undefined => /^(\d+)\.(\d+)\.(\d+)/.exec(v)?.slice(1, 4).map(Number);
-  const x = parse(a);
-  const y = parse(b);
-  if (!x || !y) return false;
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] as number) > (y[i] as number);
-  return false;
-}
 
 /**
  * The float64s of a bundle file written in `order` (its byte length a multiple of 8), through the
@@ -1126,14 +1117,7 @@ export class TrafficForecaster {
       Object.values(bundle.models).forEach((m) => m.dispose());
       // What this version cannot read in a bundle a newer one saved (a model kind, a config field, a
       // value range it added) is no damage: say so, and what to do (it said "corrupt").
-      const saved = bundle.manifest.packageVersion;
-      if (AppliedMLError.isInstance(error) && error.code === 'E_BUNDLE_CORRUPT' && isNewerVersion(saved, PACKAGE_VERSION))
-        throw new AppliedMLError(
-          'E_BUNDLE_INCOMPATIBLE',
-          `Bundle ${dir} was saved by ${PACKAGE_NAME} ${saved}, newer than this ${PACKAGE_VERSION}, which cannot read it (${error.message.replace(`Bundle ${dir}: `, '').replace(/\.$/, '')}). Upgrade ${PACKAGE_NAME} to ${saved} or later.`,
-          { cause: error, details: { ...error.details, dir, packageVersion: saved, version: PACKAGE_VERSION } },
-        );
-      throw error;
+      throw incompatibleIfNewer(error, { dir, package: PACKAGE_NAME, saved: bundle.manifest.packageVersion, running: PACKAGE_VERSION });
     }
   }
 

@@ -1,0 +1,59 @@
+import { AppliedMLError } from '../errors';
+
+/** `major.minor.patch` at the start of a version (pre-release and build suffixes are not compared). */
+function versionNumbers(version: string): number[] | undefined {
+  return /^(\d+)\.(\d+)\.(\d+)/.exec(version)?.slice(1, 4).map(Number);
+}
+
+/**
+ * Whether version `a` is later than version `b`, comparing the `major.minor.patch` each starts with (as
+ * package.json writes them; anything after the patch number is ignored). False when they are equal, when
+ * `a` is earlier, and when either is not such text (a hand-edited manifest's `packageVersion` can be
+ * anything): `isNewerVersion('0.2.0', '0.1.9')` is true, `isNewerVersion('0.10.0', '0.9.0')` too.
+ */
+export function isNewerVersion(a: string, b: string): boolean {
+  const x = typeof a === 'string' ? versionNumbers(a) : undefined;
+  const y = typeof b === 'string' ? versionNumbers(b) : undefined;
+  if (!x || !y) return false;
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] as number) > (y[i] as number);
+  return false;
+}
+
+/** Which bundle an SDK's load was reading, who saved it and who reads it (see `incompatibleIfNewer`). */
+export interface BundleVersions {
+  /** The bundle's folder, as the SDK's errors name it. */
+  dir: string;
+  /** The SDK package that saves and loads such bundles, e.g. `'@appliedml/fraud'`. */
+  package: string;
+  /** The version that saved the bundle: its manifest's `packageVersion` (anything not a version counts as not newer). */
+  saved: unknown;
+  /** The version reading it: the SDK's own. */
+  running: string;
+}
+
+/**
+ * What an SDK's `load` should throw for `error`, a failure while reading a bundle whose manifest it has:
+ * an `E_BUNDLE_CORRUPT` error from a bundle saved by a newer version of the package (`versions.saved`
+ * later than `versions.running`, by `isNewerVersion`) becomes `E_BUNDLE_INCOMPATIBLE`, since what this
+ * version cannot read there (a model kind, a config field, a file a later version added) is no damage:
+ * `Bundle <dir> was saved by <package> <saved>, newer than this <running>, which cannot read it (<the
+ * corrupt error's reason>). Upgrade <package> to <saved> or later.`, with the corrupt error as `cause`
+ * and its details plus `dir`, `packageVersion` (saved) and `version` (running). The reason is the corrupt
+ * error's message without a leading `<words> <dir>: ` and final full stop. Any other error, and a corrupt
+ * one from this version or an earlier one (or a bundle with no readable version), is returned as given:
+ * `throw incompatibleIfNewer(error, { dir, package: NAME, saved: manifest.packageVersion, running: VERSION })`.
+ */
+export function incompatibleIfNewer(error: unknown, versions: BundleVersions): unknown {
+  const { dir, package: name, saved, running } = versions;
+  if (!AppliedMLError.hasCode(error, 'E_BUNDLE_CORRUPT') || typeof saved !== 'string' || !isNewerVersion(saved, running)) return error;
+  const corrupt = error;
+  let reason = corrupt.message;
+  const at = reason.indexOf(`${dir}: `);
+  if (at >= 0 && /^(?:[A-Za-z]+ )*$/.test(reason.slice(0, at))) reason = reason.slice(at + dir.length + 2);
+  reason = reason.replace(/\.$/, '');
+  return new AppliedMLError(
+    'E_BUNDLE_INCOMPATIBLE',
+    `Bundle ${dir} was saved by ${name} ${saved}, newer than this ${running}, which cannot read it (${reason}). Upgrade ${name} to ${saved} or later.`,
+    { cause: corrupt, details: { ...corrupt.details, dir, packageVersion: saved, version: running } },
+  );
+}

@@ -1,0 +1,105 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppliedMLError, createRng } from '@appliedml/engine';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FraudDetector } from './detector';
+import { TransactionScorer } from './scorer';
+import { generateTransactions } from './synthetic';
+import { FRAUD_VERSION } from './version';
+
+// A detector bundle saved by a newer version of the package, holding what this one cannot read (a
+// detector kind or a config field it added), was E_BUNDLE_CORRUPT "its config is invalid": an operator
+// on the older version went looking for disk damage. It is E_BUNDLE_INCOMPATIBLE now, naming the version
+// that saved it and this one and asking for an upgrade (the engine's incompatibleIfNewer, as traffic
+// does); the same edit in a bundle of this version or an earlier one is still E_BUNDLE_CORRUPT.
+
+let root: string;
+let saved: string;
+let scorerSaved: string;
+let k = 0;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'fraud-bundle-version-'));
+  const rng = createRng(3);
+  const rows = Array.from({ length: 200 }, (_, i) => ({ amount: 10 + 90 * rng.next(), channel: i % 3 ? 'web' : 'pos' }));
+  const model = FraudDetector.create({ detector: 'ecod', seed: 1 });
+  await model.train(rows);
+  saved = join(root, 'detector');
+  await model.save(saved);
+  model.dispose();
+  const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+  await scorer.train(generateTransactions({ cards: 40, days: 6, seed: 5 }));
+  scorerSaved = join(root, 'scorer');
+  await scorer.save(scorerSaved);
+  scorer.dispose();
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** A copy of `from` whose manifest (in `manifestDir` below it) says `packageVersion` and, if given, the detector `kind`. */
+async function edited(from: string, packageVersion: string, kind?: string, manifestDir = ''): Promise<string> {
+  const to = join(root, `copy-${k++}`);
+  await cp(from, to, { recursive: true });
+  const path = join(to, manifestDir, 'manifest.json');
+  const manifest = JSON.parse(await readFile(path, 'utf8')) as {
+    manifestSha256?: string;
+    packageVersion: string;
+    config: { detector: string };
+  };
+  // As a newer version's own save would be sealed: without the seal the loader checks the values themselves.
+  delete manifest.manifestSha256;
+  manifest.packageVersion = packageVersion;
+  if (kind) manifest.config.detector = kind;
+  await writeFile(path, JSON.stringify(manifest));
+  return to;
+}
+
+async function failure(p: Promise<unknown>): Promise<AppliedMLError> {
+  const caught = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(AppliedMLError.isInstance(caught), String(caught)).toBe(true);
+  return caught as AppliedMLError;
+}
+
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('a fraud bundle from a newer version of the package', () => {
+  it('that this version cannot read (an unknown detector kind) is E_BUNDLE_INCOMPATIBLE naming both versions', async () => {
+    const path = await edited(saved, '9.1.0', 'lof');
+    const e = await failure(FraudDetector.load(path));
+    expect(e.code).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(e.message).toMatch(
+      new RegExp(
+        `^Bundle ${escaped(path)} was saved by @appliedml/fraud 9\\.1\\.0, newer than this ${escaped(FRAUD_VERSION)}, which cannot read it \\(its config is invalid \\(Unknown detector 'lof'\\. Use one of .*\\)\\)\\. Upgrade @appliedml/fraud to 9\\.1\\.0 or later\\.$`,
+      ),
+    );
+    expect(e.details).toMatchObject({ dir: path, packageVersion: '9.1.0', version: FRAUD_VERSION });
+    expect((e.cause as { code?: string }).code).toBe('E_BUNDLE_CORRUPT');
+  });
+
+  it('that this version can read loads', async () => {
+    const model = await FraudDetector.load(await edited(saved, '9.1.0'));
+    expect(model.isTrained).toBe(true);
+    model.dispose();
+  });
+
+  it('from this version or an earlier one, the same edit is still E_BUNDLE_CORRUPT', async () => {
+    for (const version of [FRAUD_VERSION, '0.0.9', 'not a version']) {
+      const e = await failure(FraudDetector.load(await edited(saved, version, 'lof')));
+      expect(e.code, version).toBe('E_BUNDLE_CORRUPT');
+      expect(e.message).toContain("its config is invalid (Unknown detector 'lof'.");
+    }
+  });
+
+  it("inside a transaction scorer's save, the scorer's load says the same", async () => {
+    const path = await edited(scorerSaved, '9.1.0', 'lof', 'detector');
+    const e = await failure(TransactionScorer.load(path));
+    expect(e.code).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(e.message).toContain(`Bundle ${join(path, 'detector')} was saved by @appliedml/fraud 9.1.0, newer than this ${FRAUD_VERSION}`);
+    const same = await failure(TransactionScorer.load(await edited(scorerSaved, FRAUD_VERSION, 'lof', 'detector')));
+    expect(same.code).toBe('E_BUNDLE_CORRUPT');
+  });
+});
