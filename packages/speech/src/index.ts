@@ -21,6 +21,7 @@ export type { AugmentConfig } from './augment';
 
 // Audio and features
 export {
+  DEFAULT_CHUNK_SECONDS,
   DEFAULT_MAX_AUDIO_SECONDS,
   StreamingResampler,
   decodeAudioSync,
@@ -28,9 +29,10 @@ export {
   encodeWav,
   parseWavHeader,
   readAudio,
+  readAudioChunks,
   resample,
 } from './wav';
-export type { AudioInput, DecodedAudio, ReadAudioOptions, WavEncoding } from './wav';
+export type { AudioChunks, AudioInput, DecodedAudio, ReadAudioChunksOptions, ReadAudioOptions, WavEncoding } from './wav';
 export {
   CMVN_MODES,
   FEATURE_DEFAULTS,

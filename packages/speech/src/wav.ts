@@ -486,32 +486,9 @@ class MonoDecoder {
 
   /** The next whole frames of the data chunk. */
   write(bytes: Uint8Array): void {
-    const { channels, bitsPerSample, format, blockAlign } = this.header;
-    const frames = bytes.length / blockAlign;
+    const frames = bytes.length / this.header.blockAlign;
     const mono = this.block ? this.block.subarray(0, frames) : this.out.subarray(this.frame, this.frame + frames);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const step = bitsPerSample / 8;
-    // The file's values as integers (8-bit unsigned, 16/24/32-bit signed) or floats, scaled to [-1, 1].
-    const sample: (at: number) => number =
-      format === 3
-        ? bitsPerSample === 32
-          ? (at) => view.getFloat32(at, true)
-          : (at) => view.getFloat64(at, true)
-        : bitsPerSample === 8
-          ? (at) => (view.getUint8(at) - 128) / 128
-          : bitsPerSample === 16
-            ? (at) => view.getInt16(at, true) / 32768
-            : bitsPerSample === 24
-              ? (at) => (view.getUint16(at, true) | (view.getInt8(at + 2) << 16)) / 8388608
-              : (at) => view.getInt32(at, true) / 2147483648;
-    let at = 0;
-    for (let f = 0; f < frames; f++) {
-      let sum = 0;
-      for (let c = 0; c < channels; c++, at += step) sum += sample(at);
-      mono[f] = sum / channels;
-    }
-    // Integer samples are in [-1, 1] by construction; float ones may be anything.
-    if (format === 3) checkFiniteSamples(mono, { name: this.name, start: this.frame });
+    mixDown(this.header, bytes, mono, this.name, this.frame);
     this.frame += frames;
     if (this.resampler) this.put(this.resampler.push(mono));
     else this.written += frames;
@@ -529,10 +506,49 @@ class MonoDecoder {
   }
 }
 
+/**
+ * Whole frames of a data chunk (`bytes`, frame `start` of the file onwards) mixed down to mono in `mono`
+ * (one sample a frame): each channel's value scaled to [-1, 1], the channels averaged; float samples
+ * checked (integer ones are in range by construction). The one mixdown of `readAudio`, `decodeWav` and
+ * `readAudioChunks`, so their samples agree bit for bit.
+ */
+function mixDown(header: WavHeader, bytes: Uint8Array, mono: Float32Array, name: string, start: number): void {
+  const { channels, bitsPerSample, format, blockAlign } = header;
+  const frames = bytes.length / blockAlign;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const step = bitsPerSample / 8;
+  // The file's values as integers (8-bit unsigned, 16/24/32-bit signed) or floats, scaled to [-1, 1].
+  const sample: (at: number) => number =
+    format === 3
+      ? bitsPerSample === 32
+        ? (at) => view.getFloat32(at, true)
+        : (at) => view.getFloat64(at, true)
+      : bitsPerSample === 8
+        ? (at) => (view.getUint8(at) - 128) / 128
+        : bitsPerSample === 16
+          ? (at) => view.getInt16(at, true) / 32768
+          : bitsPerSample === 24
+            ? (at) => (view.getUint16(at, true) | (view.getInt8(at + 2) << 16)) / 8388608
+            : (at) => view.getInt32(at, true) / 2147483648;
+  let at = 0;
+  for (let f = 0; f < frames; f++) {
+    let sum = 0;
+    for (let c = 0; c < channels; c++, at += step) sum += sample(at);
+    mono[f] = sum / channels;
+  }
+  // Integer samples are in [-1, 1] by construction; float ones may be anything.
+  if (format === 3) checkFiniteSamples(mono.subarray(0, frames), { name, start });
+}
+
+/** A data chunk that holds no whole frame. */
+function noSamples(name: string): AppliedMLError {
+  return invalid(`${name} has no samples (empty data chunk).`, { name });
+}
+
 /** The checks on a parsed header that need no samples (frames, `maxSeconds`), then its decoder. */
 function decoderFor(header: WavHeader, options: ReadAudioOptions, name: string): MonoDecoder {
   const frames = header.dataBytes / header.blockAlign;
-  if (frames === 0) throw invalid(`${name} has no samples (empty data chunk).`, { name });
+  if (frames === 0) throw noSamples(name);
   const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
   if (frames / header.sampleRate > max) throw tooLong(frames / header.sampleRate, max, name);
   return new MonoDecoder(header, frames, options.targetSampleRate ?? header.sampleRate, name);
@@ -658,6 +674,187 @@ export async function readAudio(input: AudioInput, options: ReadAudioOptions = {
     }
   }
   return decodeAudioSync(input, options);
+}
+
+/** Options of `readAudioChunks`. */
+export interface ReadAudioChunksOptions {
+  /**
+   * Length of each chunk in seconds, at the rate of the chunks (default 1): every chunk holds
+   * `round(chunkSeconds × sampleRate)` samples (at least one), the last one what is left. At most 600.
+   */
+  chunkSeconds?: number;
+  /** Resample to this rate, through one resampler for the whole file (default: keep the file's rate). */
+  targetSampleRate?: number;
+}
+
+/** Default of `readAudioChunks`' `chunkSeconds`. */
+export const DEFAULT_CHUNK_SECONDS = 1;
+/** The largest `chunkSeconds`: a chunk is one array in memory (600 s of 768 kHz audio is 1.8 GB). */
+const MAX_CHUNK_SECONDS = DEFAULT_MAX_AUDIO_SECONDS;
+const CHUNK_KEYS = Object.keys({ chunkSeconds: 1, targetSampleRate: 1 } satisfies Record<keyof ReadAudioChunksOptions, 1>);
+
+/**
+ * A WAV file read in chunks (`readAudioChunks`): what its header says, and its mono samples as
+ * `Float32Array` chunks for `for await`. Each iteration opens the file, reads it from the start and
+ * closes it when the loop ends, breaks or throws.
+ */
+export interface AudioChunks extends AsyncIterable<Float32Array> {
+  /** Rate of the chunks: `targetSampleRate`, else the file's. */
+  readonly sampleRate: number;
+  /** Samples in each chunk but the last. */
+  readonly chunkSamples: number;
+  /** Samples in all the chunks together: as many as `readAudio` of the file returns. */
+  readonly totalSamples: number;
+  /** `totalSamples / sampleRate`. */
+  readonly durationSeconds: number;
+  /** What the file holds before mixdown and resampling. */
+  readonly source: DecodedAudio['source'];
+}
+
+function checkChunkSeconds(seconds: unknown, name: string): void {
+  if (seconds !== undefined && !(typeof seconds === 'number' && seconds > 0 && seconds <= MAX_CHUNK_SECONDS))
+    throw invalid(`${name}: chunkSeconds must be a number in (0, ${MAX_CHUNK_SECONDS}] (got ${describeValue(seconds)}).`, {
+      name,
+      option: 'chunkSeconds',
+    });
+}
+
+/** A system error from opening or reading `path` as the typed E_IO every reader here throws (typed errors pass). */
+function ioError(cause: unknown, path: string): AppliedMLError {
+  if (AppliedMLError.isInstance(cause)) return cause;
+  return new AppliedMLError('E_IO', `Cannot read audio file ${path}: ${(cause as Error).message}`, { cause, details: { file: path } });
+}
+
+/** The header `walkFile` finds in the file at `path` now (opened and closed here). */
+async function headerOfFile(path: string, size: number): Promise<WavHeader> {
+  const file = await open(path, 'r');
+  try {
+    return await walkFile(file, path, size);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Stream a WAV file from disk as mono `Float32Array` chunks of `chunkSeconds` (default 1 s), without
+ * reading it whole: for a recording longer than `readAudio`'s `maxSeconds` (a two-hour call), fed to a
+ * `StreamingRecognizer` or to `mfcc` chunk by chunk. It takes the files `readAudio` takes (PCM
+ * 8/16/24/32-bit, float 32/64, any number of channels mixed down by averaging, 1–768 kHz) and has no
+ * length cap.
+ *
+ * The promise reads and checks the header, with `readAudio`'s typed errors and messages (not a WAV →
+ * E_FORMAT_UNSUPPORTED; truncated header or data chunk, no samples → E_INPUT_INVALID; a missing path,
+ * a directory or FIFO → E_IO), and closes the file again. Each `for await` over the result opens the
+ * file, reads its data chunk 1 MB at a time (whole frames), mixes each block down, resamples it (one
+ * filter for the whole file) and hands out chunks as they fill; the file is closed when the loop ends,
+ * `break`s or throws. Memory is a block and a chunk, however long the file. The chunks joined are
+ * `readAudio(path, { targetSampleRate, maxSeconds: Infinity })`'s samples, bit for bit; a float sample
+ * that is NaN, infinite or beyond ±10⁶ is E_INPUT_INVALID at the chunk that holds it (the chunks before
+ * it have been handed out). A file whose header changed since this promise read it, or that ends before
+ * its data chunk does, is E_IO with `details.reason` 'file-changed'.
+ *
+ * ```ts
+ * const audio = await readAudioChunks('call.wav', { chunkSeconds: 0.5 });
+ * const stream = model.createStream({ sampleRate: audio.sampleRate });
+ * for await (const chunk of audio) for (const word of stream.push(chunk)) console.log(word);
+ * stream.flush();
+ * ```
+ */
+export async function readAudioChunks(path: string, options: ReadAudioChunksOptions = {}): Promise<AudioChunks> {
+  if (typeof path !== 'string')
+    throw invalid(`readAudioChunks takes the path of a WAV file (got ${describeSamples(path)}); decode bytes with decodeWav.`);
+  checkKnownKeys('readAudioChunks options', options, CHUNK_KEYS);
+  checkRate(options.targetSampleRate, 'targetSampleRate', path);
+  checkChunkSeconds(options.chunkSeconds, path);
+  const { size } = await statRegularFile(path, 'audio file', { detailsKey: 'file' });
+  let header: WavHeader;
+  try {
+    header = await headerOfFile(path, size);
+  } catch (cause) {
+    throw ioError(cause, path);
+  }
+  const frames = header.dataBytes / header.blockAlign;
+  if (frames === 0) throw noSamples(path);
+  const rate = options.targetSampleRate ?? header.sampleRate;
+  // As many samples as `readAudio` gives: its output length, which cuts the resampler's output there.
+  const totalSamples = rate === header.sampleRate ? frames : Math.max(1, Math.round((frames * rate) / header.sampleRate));
+  const chunkSamples = Math.max(1, Math.round((options.chunkSeconds ?? DEFAULT_CHUNK_SECONDS) * rate));
+  const source = decoded(header, new Float32Array(0), rate).source;
+  return {
+    sampleRate: rate,
+    chunkSamples,
+    totalSamples,
+    durationSeconds: totalSamples / rate,
+    source,
+    [Symbol.asyncIterator]: () => fileChunks(path, header, rate, chunkSamples, totalSamples),
+  };
+}
+
+/** True when two headers describe the same data chunk in the same encoding. */
+function sameHeader(a: WavHeader, b: WavHeader): boolean {
+  return (Object.keys(a) as Array<keyof WavHeader>).every((key) => a[key] === b[key]);
+}
+
+/** One pass of `readAudioChunks` over the file: opened here, closed when the pass ends, breaks or throws. */
+async function* fileChunks(
+  path: string,
+  expected: WavHeader,
+  rate: number,
+  chunkSamples: number,
+  totalSamples: number,
+): AsyncGenerator<Float32Array, void, undefined> {
+  let file: FileHandle | undefined;
+  try {
+    file = await open(path, 'r');
+    const header = await walkFile(file, path, (await file.stat()).size);
+    if (!sameHeader(header, expected))
+      throw new AppliedMLError('E_IO', `Cannot read audio file ${path}: its header changed since readAudioChunks read it.`, {
+        details: { file: path, reason: 'file-changed' },
+      });
+    const blockBytes = Math.max(1, Math.floor(BLOCK_BYTES / header.blockAlign)) * header.blockAlign;
+    const block = new Uint8Array(blockBytes);
+    const mono = new Float32Array(blockBytes / header.blockAlign);
+    const resampler = rate === header.sampleRate ? undefined : new SincResampler(header.sampleRate, rate);
+    let chunk = new Float32Array(Math.min(chunkSamples, totalSamples));
+    let filled = 0;
+    let handed = 0; // samples handed out in full chunks
+    const end = header.dataOffset + header.dataBytes;
+    let frame = 0;
+    // The samples of `part` that fit before `totalSamples`, into chunks; the full ones returned.
+    const take = (part: Float32Array): Float32Array[] => {
+      const full: Float32Array[] = [];
+      let from = 0;
+      const usable = Math.min(part.length, totalSamples - handed - filled);
+      while (from < usable) {
+        const n = Math.min(chunk.length - filled, usable - from);
+        chunk.set(part.subarray(from, from + n), filled);
+        filled += n;
+        from += n;
+        if (filled === chunk.length) {
+          full.push(chunk);
+          handed += filled;
+          filled = 0;
+          chunk = new Float32Array(Math.min(chunkSamples, totalSamples - handed) || 1);
+        }
+      }
+      return full;
+    };
+    for (let at = header.dataOffset; at < end; at += blockBytes) {
+      const bytes = block.subarray(0, Math.min(blockBytes, end - at));
+      await readFully(file, bytes, at, path);
+      const frames = bytes.length / header.blockAlign;
+      const part = mono.subarray(0, frames);
+      mixDown(header, bytes, part, path, frame);
+      frame += frames;
+      for (const full of take(resampler ? resampler.push(part) : part)) yield full;
+    }
+    if (resampler) for (const full of take(resampler.flush())) yield full;
+    if (filled > 0) yield chunk.subarray(0, filled);
+  } catch (cause) {
+    throw ioError(cause, path);
+  } finally {
+    await file?.close();
+  }
 }
 
 /** The synchronous core of `readAudio` for bytes and samples. */
