@@ -49,11 +49,11 @@ export type { PredictOptions, PredictionArray } from './inference/predict';
 export { BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION, loadBundle, saveBundle } from './bundle/bundle';
 export { networkSkeleton } from './bundle/rebuild-model';
 export type { BundleManifest, JsonValue, LoadBundleOptions, LoadedBundle, SaveBundleInput } from './bundle/bundle';
-export { makeDirs, replaceDirAtomic, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
+export { makeDirs, replaceDirAtomic, waitForSave, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
 export { incompatibleIfNewer, isNewerVersion } from './bundle/newer-version';
 export type { BundleVersions } from './bundle/newer-version';
 export { checkIntegerOption, checkKnownKeys, checkNumberOption, checkOptionsObject, keepKnownKeys } from './option-checks';
-export type { ReplaceDirOptions } from './bundle/atomic-dir';
+export type { ReplaceDirOptions, WaitForSaveOptions } from './bundle/atomic-dir';
 export { ENGINE_VERSION } from './version';
 
 // Metrics

@@ -8,6 +8,7 @@ import {
   describeValue,
   replaceDirAtomic,
   statRegularFile,
+  waitForSave,
   writeFileDurable,
   type Device,
   type Logger,
@@ -558,7 +559,11 @@ export class TransactionScorer {
     // A save replacing the folder while it loads (a trainer re-publishing beside a service) can give
     // stream.json from one save and the card files or the detector from the next: when stream.json is
     // no longer the file it read, it reads the folder again, up to LOAD_ATTEMPTS times, then E_BUSY.
-    for (let attempt = 1; ; attempt++) {
+    // Between the save's two renames the folder is absent: that save is waited for (as loadBundle
+    // waits), then the new state read; it said "stream.json is missing".
+    let attempt = 0;
+    let waits = 0;
+    for (;;) {
       let read: { text: string; id: string } | undefined;
       let result: TransactionScorer | undefined;
       let failure: unknown;
@@ -571,11 +576,22 @@ export class TransactionScorer {
         failure = error;
       }
       const now = await statId(join(dir, 'stream.json'));
+      // (Or the save finished between the two looks: stream.json is there again.)
+      if (
+        now === undefined &&
+        waits < LOAD_ATTEMPTS &&
+        ((await waitForSave(dir)) || (await statId(join(dir, 'stream.json'))) !== undefined)
+      ) {
+        result?.dispose();
+        waits++;
+        continue;
+      }
       if (now === (read === undefined ? before : read.id)) {
         if (result) return result;
         throw failure;
       }
       result?.dispose();
+      attempt++;
       if (attempt >= LOAD_ATTEMPTS)
         throw new AppliedMLError(
           'E_BUSY',

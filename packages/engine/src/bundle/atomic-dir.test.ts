@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
-import { makeDirs, removeStaleSiblings, replaceDirAtomic } from './atomic-dir';
+import { makeDirs, removeStaleSiblings, replaceDirAtomic, waitForSave } from './atomic-dir';
 
 let root: string;
 beforeEach(async () => {
@@ -164,5 +164,50 @@ describe('replaceDirAtomic, leftovers and bad paths', () => {
       const err = await replaceDirAtomic(bad as never, async () => undefined).catch((e: unknown) => e);
       expect(AppliedMLError.hasCode(err, 'E_INPUT_INVALID'), String(err)).toBe(true);
     }
+  });
+});
+
+describe('waitForSave', () => {
+  it('waits while a save is between its two renames, then answers true once the folder is back', async () => {
+    const dir = join(root, 'scorer');
+    await replaceDirAtomic(dir, (staging) => writeFile(join(staging, 'state.json'), '1'));
+    // The moment between the renames, as replaceDirAtomic leaves it: the folder retired aside, the new one in staging.
+    const retired = join(root, '.scorer.old-0123456789ab');
+    const staging = join(root, '.scorer.tmp-0123456789ab');
+    await rename(dir, retired);
+    await mkdir(staging);
+    await writeFile(join(staging, 'state.json'), '2');
+    const done = new Promise((resolve) => setTimeout(resolve, 60)).then(async () => {
+      await rename(staging, dir);
+      await rm(retired, { recursive: true });
+    });
+    const t0 = Date.now();
+    expect(await waitForSave(dir)).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(50);
+    expect(await readFile(join(dir, 'state.json'), 'utf8')).toBe('2');
+    await done;
+  });
+
+  it('answers false at once with no save under way: a folder that is there, missing, or left by a crashed first save', async () => {
+    const dir = join(root, 'scorer');
+    let t0 = Date.now();
+    expect(await waitForSave(dir)).toBe(false);
+    await mkdir(join(root, '.scorer.tmp-0123456789ab'));
+    expect(await waitForSave(dir)).toBe(false);
+    await mkdir(dir);
+    expect(await waitForSave(dir)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(300);
+    // A save that never finishes: false after the wait, the folder still absent.
+    await rm(dir, { recursive: true });
+    await mkdir(join(root, '.scorer.old-0123456789ab'));
+    t0 = Date.now();
+    expect(await waitForSave(dir, { maxWaitMs: 120 })).toBe(false);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(110);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('refuses a maxWaitMs that is not a number from 0', async () => {
+    for (const maxWaitMs of [-1, Number.NaN, '100' as unknown as number])
+      await expect(waitForSave(join(root, 'x'), { maxWaitMs })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
   });
 });

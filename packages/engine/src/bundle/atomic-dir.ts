@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { AppliedMLError, checkPathArgument } from '../errors';
+import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 
 /** Write a new file and fsync it before closing (it must not exist yet). */
 export async function writeFileDurable(path: string, data: Uint8Array | string): Promise<void> {
@@ -248,6 +248,39 @@ export async function saveInProgress(dir: string, withinMs: number, now = Date.n
     if (info?.isDirectory() && now - Math.max(info.mtimeMs, info.ctimeMs) < withinMs) return path;
   }
   return undefined;
+}
+
+/** A retired copy of a folder younger than this, with the folder absent, is taken for a save between its renames. */
+export const SAVE_UNDER_WAY_MS = 5_000;
+
+export interface WaitForSaveOptions {
+  /** The longest wait in all, in milliseconds (default 2000). */
+  maxWaitMs?: number;
+}
+
+/**
+ * For a reader that found `dir` (or a file in it) missing: when a save into `dir` (`replaceDirAtomic`,
+ * so `saveBundle` and the SDKs' own saves) is between its two renames, as `saveInProgress` tells (`dir`
+ * absent, the save's retired copy renamed aside in the last 5 s), waits until `dir` is there again,
+ * looking after 1, 2, 4 … 50 ms, for at most `options.maxWaitMs` (default 2000). Resolves to true when
+ * it waited and `dir` is back (read it again: it is the new save, whole), false at once when no save is
+ * under way (a folder that is missing, or whose last save crashed, is missing: report it), and false
+ * when `dir` is still absent after the wait. `loadBundle` waits the same way by itself; a loader that
+ * reads its own files from a folder a save replaces (fraud's transaction scorer) calls this.
+ */
+export async function waitForSave(dir: string, options: WaitForSaveOptions = {}): Promise<boolean> {
+  const maxWaitMs = options.maxWaitMs ?? 2000;
+  if (typeof maxWaitMs !== 'number' || !(maxWaitMs >= 0))
+    throw new AppliedMLError('E_INPUT_INVALID', `waitForSave's maxWaitMs must be a number from 0 (got ${describeValue(maxWaitMs)}).`);
+  if ((await saveInProgress(dir, SAVE_UNDER_WAY_MS)) === undefined) return false;
+  const start = Date.now();
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    const left = maxWaitMs - (Date.now() - start);
+    if (left <= 0) return exists(dir);
+    await new Promise<void>((done) => setTimeout(done, Math.min(delay, left)));
+    // The save's second rename is done (or its retired copy went stale: a crash, nothing more to wait for).
+    if ((await saveInProgress(dir, SAVE_UNDER_WAY_MS)) === undefined) return exists(dir);
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
-import { saveInProgress, writeDirAtomic } from './atomic-dir';
+import { SAVE_UNDER_WAY_MS, saveInProgress, writeDirAtomic } from './atomic-dir';
 import { rebuildNetwork } from './rebuild-model';
 import { checkFiniteWeights, checkWeightSizes, parseNetworkFile } from './saved-network';
 
@@ -401,8 +401,6 @@ async function manifestReadable(dir: string): Promise<boolean> {
 /** How long a read waits, in all, for saves that swap the folder under it, and how often it starts over. */
 const SWAP_WAIT_MS = 2000;
 const SWAP_RETRIES = 40;
-/** A retired copy of the folder younger than this, with the folder absent, is taken for a save between its renames. */
-const SAVE_UNDER_WAY_MS = 5_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
