@@ -1,4 +1,5 @@
 import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
+import { charactersKeepingEmoji } from './emoji';
 import { checkChoice, checkStringArgument } from './text-input';
 
 export interface CharNgramOptions {
@@ -26,21 +27,30 @@ export function charNgrams(text: string, options: CharNgramOptions = {}): string
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min || max > 16) {
     throw new AppliedMLError('E_INPUT_INVALID', `Character n-gram sizes must be integers with 1 ≤ min ≤ max ≤ 16; got ${min}..${max}.`);
   }
+  return charNgramsOf(text, min, max, options.scope ?? 'word', false);
+}
+
+/**
+ * Internal (not exported from the package): `charNgrams` on sizes it checked, and with `emojiClusters` an
+ * emoji grapheme cluster (👨‍👩‍👧, 🇫🇷, 👍🏽, 1️⃣) counts as one character.
+ */
+export function charNgramsOf(text: string, min: number, max: number, scope: 'word' | 'text', emojiClusters: boolean): string[] {
   const out: string[] = [];
   const pieces =
-    options.scope === 'text'
+    scope === 'text'
       ? [text.replace(/\s+/g, ' ').trim()]
       : text
           .split(/\s+/)
           .filter((w) => w !== '')
           .map((w) => ` ${w} `);
   for (const piece of pieces) {
-    if (!SURROGATE.test(piece)) {
+    const clustered = emojiClusters ? charactersKeepingEmoji(piece) : undefined;
+    if (clustered === undefined && !SURROGATE.test(piece)) {
       // Fast path: no surrogate pairs, so UTF-16 units are code points.
       for (let n = min; n <= max; n++) for (let i = 0; i + n <= piece.length; i++) out.push(piece.substring(i, i + n));
       continue;
     }
-    const chars = Array.from(piece);
+    const chars = clustered ?? Array.from(piece);
     for (let n = min; n <= max; n++) {
       for (let i = 0; i + n <= chars.length; i++) out.push(chars.slice(i, i + n).join(''));
     }

@@ -1,6 +1,5 @@
-import { charNgrams } from './char-ngrams';
-import { normalizedText, questionFeatures, shapeFeatures, tokensOfNormalized, type ResolvedFeatureConfig } from './features';
-import { tokenizerFor } from './languages';
+import { charNgrams, charNgramsOf } from './char-ngrams';
+import { normalizedText, questionFeatures, rawTokens, shapeFeatures, tokensOfNormalized, type ResolvedFeatureConfig } from './features';
 import { softmaxInPlace, type LinearModel } from './linear-model';
 import type { SparseVector, TfidfVectorizer } from './tfidf';
 
@@ -90,7 +89,7 @@ export class TfidfRowBuilder {
     let ids = this.wordChars.get(word);
     if (ids === undefined) {
       const found: number[] = [];
-      for (const g of charNgrams(word, { min, max, scope: 'word' })) {
+      for (const g of charNgramsOf(word, min, max, 'word', this.config.emojiClusters)) {
         const id = this.tfidf.vocabulary.get('c:' + g);
         if (id !== undefined) found.push(id);
       }
@@ -134,7 +133,8 @@ export class TfidfRowBuilder {
     const chars = config.charNgrams;
     if (chars) {
       const source = config.lowercase ? text.toLowerCase() : text;
-      if (chars.scope === 'text') for (const g of charNgrams(source, chars)) this.pushTerm('c:' + g);
+      if (chars.scope === 'text')
+        for (const g of charNgramsOf(source, chars.min, chars.max, 'text', config.emojiClusters)) this.pushTerm('c:' + g);
       else {
         for (const word of source.split(/\s+/)) {
           if (word === '') continue;
@@ -143,8 +143,7 @@ export class TfidfRowBuilder {
         }
       }
     }
-    if (config.questionFeatures)
-      for (const f of questionFeatures(tokenizerFor(config.tokenizer).tokenize(text), config.wordnet)) this.pushTerm(f);
+    if (config.questionFeatures) for (const f of questionFeatures(rawTokens(text, config), config.wordnet)) this.pushTerm(f);
     if (config.shapeFeatures) for (const f of shapeFeatures(text)) this.pushTerm(f);
   }
 

@@ -1,5 +1,6 @@
 import { AppliedMLError, checkKnownKeys, describeValue, keepKnownKeys } from '@appliedml/engine';
-import { charNgrams } from './char-ngrams';
+import { charNgrams, charNgramsOf } from './char-ngrams';
+import { tokensKeepingEmoji } from './emoji';
 import { WordNetNouns } from './wordnet';
 import { TOKENIZERS, stemmerFor, stopWordsFor, tokenizerFor, type TokenizerName } from './languages';
 import { checkStringArgument } from './text-input';
@@ -38,6 +39,15 @@ export interface FeatureConfig {
    * so it predicts exactly as it did.
    */
   normalize?: 'NFC' | 'NFKC' | false;
+  /**
+   * Each emoji grapheme cluster is one token, and one character for character n-grams (default true): a
+   * ZWJ sequence (👨‍👩‍👧), a flag (🇫🇷), a skin tone (👍🏽), a keycap (1️⃣) or an emoji with its variation
+   * selector (❤️) instead of its code points and stray joiners. Every tokenizer but 'whitespace' (which
+   * never splits them) keeps it whole, also 'word' and 'aggressive', which dropped emoji. false splits
+   * them as the tokenizer does. A bundle saved without this setting (before it existed) loads as false,
+   * so it predicts exactly as it did.
+   */
+  emojiClusters?: boolean;
 }
 
 /**
@@ -65,6 +75,7 @@ export const FEATURE_KEYS = Object.keys({
   wordnet: 1,
   shapeFeatures: 1,
   normalize: 1,
+  emojiClusters: 1,
 } satisfies Record<keyof FeatureConfig, 1>);
 /** The option names of `features.charNgrams`. */
 export const CHAR_NGRAM_KEYS = Object.keys({ min: 1, max: 1, scope: 1 } satisfies Record<
@@ -82,6 +93,8 @@ export function savedFeatureConfig(saved: unknown): FeatureConfig {
   const kept = keepKnownKeys(saved as FeatureConfig, FEATURE_KEYS);
   // Saved before texts were normalised: read them as that model did (not as NFC, the default now).
   if (!Object.prototype.hasOwnProperty.call(kept, 'normalize')) kept.normalize = false;
+  // Saved before emoji clusters were kept whole: split them as that model did.
+  if (!Object.prototype.hasOwnProperty.call(kept, 'emojiClusters')) kept.emojiClusters = false;
   const c: unknown = kept.charNgrams;
   if (c !== null && typeof c === 'object' && !Array.isArray(c))
     kept.charNgrams = keepKnownKeys(c as { min: number; max: number }, CHAR_NGRAM_KEYS);
@@ -146,6 +159,7 @@ export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatur
     wordnet: config.wordnet ?? false,
     shapeFeatures: config.shapeFeatures ?? false,
     normalize: config.normalize ?? 'NFC',
+    emojiClusters: config.emojiClusters ?? true,
   };
   if (resolved.normalize !== 'NFC' && resolved.normalize !== 'NFKC' && resolved.normalize !== false)
     throw new AppliedMLError(
@@ -155,7 +169,7 @@ export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatur
     );
   if (!(TOKENIZERS as readonly string[]).includes(resolved.tokenizer))
     throw new AppliedMLError('E_INPUT_INVALID', `Unknown tokenizer '${String(resolved.tokenizer)}'; use one of ${TOKENIZERS.join(', ')}.`);
-  for (const key of ['lowercase', 'stem', 'removeStopWords', 'questionFeatures', 'wordnet', 'shapeFeatures'] as const)
+  for (const key of ['lowercase', 'stem', 'removeStopWords', 'questionFeatures', 'wordnet', 'shapeFeatures', 'emojiClusters'] as const)
     if (typeof resolved[key] !== 'boolean')
       throw new AppliedMLError('E_INPUT_INVALID', `features.${key} must be true or false; got ${String(resolved[key])}.`);
   if (resolved.charNgrams !== false) {
@@ -265,9 +279,18 @@ export function normalizedText(text: string, config: ResolvedFeatureConfig): str
   return config.normalize ? text.normalize(config.normalize) : text;
 }
 
+/**
+ * Internal: the config's tokenizer on `text`, with each emoji cluster one token when `emojiClusters` is on
+ * ('whitespace' never splits them).
+ */
+export function rawTokens(text: string, config: ResolvedFeatureConfig): string[] {
+  const tokenizer = tokenizerFor(config.tokenizer);
+  return config.emojiClusters && config.tokenizer !== 'whitespace' ? tokensKeepingEmoji(text, tokenizer) : tokenizer.tokenize(text);
+}
+
 /** Internal: `tokensOf` for a text `normalizedText` already normalised. */
 export function tokensOfNormalized(text: string, config: ResolvedFeatureConfig): string[] {
-  let tokens = tokenizerFor(config.tokenizer).tokenize(config.lowercase ? text.toLowerCase() : text);
+  let tokens = rawTokens(config.lowercase ? text.toLowerCase() : text, config);
   if (config.removeStopWords) {
     const stop = stopWordsFor(config.language);
     tokens = tokens.filter((t) => !stop.has(t.toLowerCase()));
@@ -449,8 +472,8 @@ const wordCaches = new Map<string, Map<string, WordGrams>>();
  * and reused: no substring or concatenation per n-gram in the steady state, and the strings keep their
  * cached hashes.
  */
-function pushWordCharFeatures(source: string, min: number, max: number, out: string[], groups: WordGrams[]): void {
-  const key = `${min},${max}`;
+function pushWordCharFeatures(source: string, min: number, max: number, emoji: boolean, out: string[], groups: WordGrams[]): void {
+  const key = `${min},${max},${emoji}`;
   let cache = wordCaches.get(key);
   if (cache === undefined) {
     charNgrams('', { min, max }); // validates the sizes
@@ -461,7 +484,7 @@ function pushWordCharFeatures(source: string, min: number, max: number, out: str
     if (word === '') continue;
     let entry = cache.get(word);
     if (entry === undefined) {
-      entry = { grams: charNgrams(word, { min, max, scope: 'word' }).map((g) => 'c:' + g), owner: undefined, ids: undefined };
+      entry = { grams: charNgramsOf(word, min, max, 'word', emoji).map((g) => 'c:' + g), owner: undefined, ids: undefined };
       if (cache.size >= WORD_CACHE_LIMIT) cache.clear();
       cache.set(word, entry);
     }
@@ -512,15 +535,17 @@ export function featuresOf(given: string, config: ResolvedFeatureConfig): { toke
   }
   if (config.charNgrams) {
     const source = config.lowercase ? text.toLowerCase() : text;
-    if (config.charNgrams.scope === 'text') for (const g of charNgrams(source, config.charNgrams)) features.push('c:' + g);
+    const { min, max } = config.charNgrams;
+    if (config.charNgrams.scope === 'text')
+      for (const g of charNgramsOf(source, min, max, 'text', config.emojiClusters)) features.push('c:' + g);
     else {
       const groups: WordGrams[] = [];
       const start = features.length;
-      pushWordCharFeatures(source, config.charNgrams.min, config.charNgrams.max, features, groups);
+      pushWordCharFeatures(source, min, max, config.emojiClusters, features, groups);
       charFeatureGroups.set(features, { start, groups });
     }
   }
-  if (config.questionFeatures) features.push(...questionFeatures(tokenizerFor(config.tokenizer).tokenize(text), config.wordnet));
+  if (config.questionFeatures) features.push(...questionFeatures(rawTokens(text, config), config.wordnet));
   if (config.shapeFeatures) features.push(...shapeFeatures(text));
   return { tokens, features };
 }

@@ -349,7 +349,7 @@ export class TextClassifier {
         { details: { field: 'threshold' } },
       );
     if (model === 'fasttext' || model === 'cnn') {
-      // The networks read tokens (normalize, tokenizer, lowercase, stem, removeStopWords); these shape TF-IDF rows only.
+      // The networks read tokens (normalize, emojiClusters, tokenizer, lowercase, stem, removeStopWords); these shape TF-IDF rows only.
       const neuralDefaults: Record<string, unknown> = {
         wordNgrams: 1,
         charNgrams: false,
