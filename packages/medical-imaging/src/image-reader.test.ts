@@ -283,7 +283,7 @@ describe('maxDecodedBytes', () => {
     expect(await decoded(await rgb.clone().jpeg().withMetadata({ orientation: 6 }).toBuffer())).toBe(6 * pixels);
   });
 
-  it('a maxDecodedBytes that is not a positive integer is E_INPUT_INVALID, for DICOM input too (where it is not applied)', async () => {
+  it('a maxDecodedBytes that is not a positive integer is E_INPUT_INVALID, for DICOM input too (where it is applied)', async () => {
     const png = zeroPng(4, 4, 0, 8);
     const dicom = file('part10', EXPLICIT, dataSet(true));
     for (const bad of [0, -1, 1.5, Number.NaN, '1024']) {
@@ -291,7 +291,8 @@ describe('maxDecodedBytes', () => {
       await expect(readMedicalImage(png, { maxDecodedBytes: bad as number })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
       await expect(readMedicalImage(dicom, { maxDecodedBytes: bad as number })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
     }
-    expect((await readMedicalImage(dicom, { maxDecodedBytes: 1 })).format).toBe('dicom');
+    await expect(readMedicalImage(dicom, { maxDecodedBytes: 1 })).rejects.toMatchObject({ code: 'E_INPUT_TOO_LARGE' });
+    expect((await readMedicalImage(dicom, { maxDecodedBytes: 56 })).format).toBe('dicom');
   });
 });
 

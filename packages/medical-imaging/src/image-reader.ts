@@ -6,21 +6,16 @@ import { AppliedMLError, checkKnownKeys, describeValue } from '@appliedml/engine
 import type { Logger } from '@appliedml/engine';
 import { applyWindowInto, checkVoi, dicomToColor, dicomToDisplay, minMaxScale } from './dicom/dicom-pixels';
 import type { VoiSetting } from './dicom/dicom-pixels';
-import { isDicom, readDicom } from './dicom/dicom-reader';
+import { isDicom, readDicomCounting } from './dicom/dicom-reader';
 import type { DicomImage, DicomMetadata, DicomTag } from './dicom/dicom-reader';
 import type { ColorImage, GrayImage } from './gray-image';
+import { DEFAULT_MAX_DECODED_BYTES, checkLimit, formatBytes } from './limits';
 import { namingFile, readRegularFile } from './read-file';
 
 /** Default pixel limit for every reader: 2^28 (≈ 16,384 × 16,384), as sharp's own default. */
 export const DEFAULT_MAX_PIXELS = 2 ** 28;
 
-/**
- * Default limit on the bytes a PNG / JPEG / TIFF / WebP read allocates: 1.5 GiB, what an 8,192 × 8,192
- * RGBA image at 16 bits needs when `readMedicalImage` reads it with `color: true` (24 bytes a pixel). A
- * 16,384 × 16,384 RGB image (2^28 pixels, within `maxPixels`) needs 1.75 GiB as grayscale and 4.75 GiB
- * with `color: true`, and is refused before decoding.
- */
-export const DEFAULT_MAX_DECODED_BYTES = 1.5 * 2 ** 30;
+export { DEFAULT_MAX_DECODED_BYTES } from './limits';
 
 export interface RasterImage {
   width: number;
@@ -41,7 +36,9 @@ export interface ReadImageOptions {
    * 1.5 GiB, `DEFAULT_MAX_DECODED_BYTES`), counted from the header before decoding: width × height ×
    * channels × bytes per sample of the decoded samples, the decoder's whole-image buffer when it needs
    * one (interlaced PNG, progressive JPEG), one more copy for an EXIF rotation, and for `readMedicalImage`
-   * the Float32 images it returns (4 bytes a pixel for `image`, 12 more for `color`). Not applied to DICOM.
+   * the Float32 images it returns (4 bytes a pixel for `image`, 12 more for `color`). DICOM (in
+   * `readMedicalImage`): every frame's stored values, two frames more for decoding copies, and the Float32
+   * images made from the frame shown (see `readDicom`'s `maxDecodedBytes`).
    */
   maxDecodedBytes?: number;
 }
@@ -107,15 +104,6 @@ function headerSize(bytes: Uint8Array): { width: number; height: number } | unde
     }
   }
   return undefined;
-}
-
-function checkLimit(name: 'maxPixels' | 'maxDecodedBytes', value: unknown): void {
-  if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value > 0))
-    throw new AppliedMLError('E_INPUT_INVALID', `${name} must be a positive integer (got ${String(value)}).`);
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 /** Bytes a pixel an interlaced PNG or progressive JPEG decoder holds for the whole image. */
@@ -350,10 +338,18 @@ export async function readMedicalImage(input: Uint8Array | string, options: Read
 
 async function decodeMedicalImage(bytes: Uint8Array, options: ReadMedicalImageOptions): Promise<MedicalImage> {
   if (isDicom(bytes)) {
-    const dicom = await readDicom(bytes, {
-      maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
+    // The Float32 images made below from the frame shown, counted against maxDecodedBytes with the frames:
+    // the modality values (4 bytes a sample) and `image` (4), with the luminance (4) of a colour frame;
+    // with `color: true` a colour frame's modality values again (12) and `color` (12).
+    const dicom = await readDicomCounting(
+      bytes,
+      {
+        maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+        maxDecodedBytes: options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES,
+        ...(options.logger ? { logger: options.logger } : {}),
+      },
+      (samples) => (samples === 3 ? 20 + (options.color ? 24 : 0) : 8),
+    );
     const image = dicomToDisplay(dicom, { frame: options.frame ?? 0, voi: options.voi ?? 'auto' });
     const color = options.color ? colorOrNone(dicom, options.frame ?? 0) : undefined;
     return {

@@ -11,6 +11,7 @@ import type { Logger } from '@appliedml/engine';
 import { decodeJpeg2000, decodeJpeg8, decodeJpegLossless, decodeJpegLs } from './codecs';
 import type { DecodedFrame } from './codecs';
 import { decodeJpegDct } from './jpeg-dct';
+import { DEFAULT_MAX_DECODED_BYTES, checkLimit, formatBytes } from '../limits';
 import { namingFile, readRegularFile } from '../read-file';
 import { decodeRle } from './rle';
 import { transferSyntaxFor } from './transfer-syntax';
@@ -119,13 +120,22 @@ export interface DicomImage {
 export interface ReadDicomOptions {
   /** Refuse images with more than this many pixels over all frames (default 2^28). */
   maxPixels?: number;
+  /**
+   * Refuse a file whose pixel data would decode to more bytes than this (default 1.5 GiB,
+   * `DEFAULT_MAX_DECODED_BYTES`; the option `readImage` and `readMedicalImage` take), counted from the
+   * header before any pixel data is read or decoded, whatever the transfer syntax: every frame's stored
+   * values (Rows × Columns × Samples per Pixel × 1, 2 or 4 bytes for Bits Allocated 1 or 8, 16, 32, ×
+   * Number of Frames) and two frames more for the copies decoding a frame makes. A small file can
+   * declare a huge image (an RLE or JPEG frame of 16,384 × 16,384 takes a few kilobytes).
+   */
+  maxDecodedBytes?: number;
   /** Refuse files (and inflated data sets) larger than this (default 1 GiB). */
   maxBytes?: number;
   logger?: Logger;
 }
 
 export const DICOM_DEFAULT_MAX_PIXELS = 2 ** 28;
-const OPTION_KEYS = Object.keys({ maxPixels: 1, maxBytes: 1, logger: 1 } satisfies Record<keyof ReadDicomOptions, 1>);
+const OPTION_KEYS = Object.keys({ maxPixels: 1, maxDecodedBytes: 1, maxBytes: 1, logger: 1 } satisfies Record<keyof ReadDicomOptions, 1>);
 const DEFAULT_MAX_BYTES = 2 ** 30;
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -721,17 +731,33 @@ function unpackBits1(bytes: Uint8Array, offsetBits: number, count: number): Uint
  * preamble ('DICM' or the file meta group at offset 0) and data sets without any file meta header
  * (implicit or explicit VR little endian, inferred from their first elements; then
  * `metadata.transferSyntaxInferred` is true). Typed errors: E_INPUT_INVALID (truncated, corrupt,
- * inconsistent), E_FORMAT_UNSUPPORTED (not DICOM, unknown transfer syntax), E_INPUT_TOO_LARGE.
+ * inconsistent), E_FORMAT_UNSUPPORTED (not DICOM, unknown transfer syntax), E_INPUT_TOO_LARGE (over
+ * `maxBytes`, `maxPixels` or `maxDecodedBytes`, the last two from the header before any pixel is decoded).
  */
-export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDicomOptions = {}): Promise<DicomImage> {
+export function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDicomOptions = {}): Promise<DicomImage> {
+  return readDicomCounting(input, options, () => 0);
+}
+
+/**
+ * `readDicom`, counting against `maxDecodedBytes` also what the caller will allocate from the frame it
+ * shows: `shownBytesPerPixel(samplesPerPixel)` bytes a pixel of one frame (`readMedicalImage`'s Float32
+ * images).
+ */
+export async function readDicomCounting(
+  input: Uint8Array | ArrayBuffer,
+  options: ReadDicomOptions,
+  shownBytesPerPixel: (samplesPerPixel: number) => number,
+): Promise<DicomImage> {
   // Only bytes: `new Uint8Array(x)` would take a number as a length (42 → 42 zero bytes), throw a
   // RangeError for Infinity and a TypeError for a bigint.
   if (!types.isUint8Array(input) && !types.isAnyArrayBuffer(input))
     throw invalid(`readDicom takes the file's bytes (a Uint8Array, Buffer or ArrayBuffer), not ${kindOf(input)}.`);
   checkKnownKeys('readDicom options', options, OPTION_KEYS);
+  checkLimit('maxDecodedBytes', options.maxDecodedBytes);
   const logger = options.logger ?? silentLogger;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxPixels = options.maxPixels ?? DICOM_DEFAULT_MAX_PIXELS;
+  const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   const bytes = types.isUint8Array(input) ? input : new Uint8Array(input);
   if (bytes.length > maxBytes) throw new AppliedMLError('E_INPUT_TOO_LARGE', `The DICOM file is larger than ${maxBytes} bytes.`);
   const { ds, inferredSyntax } = parse(bytes, maxBytes, logger);
@@ -769,6 +795,21 @@ export async function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDi
   const g: Geometry = { rows, columns, samples, bitsAllocated, signed };
   const pixels = rows * columns;
   const count = pixels * samples;
+  // What decoding allocates, from the header, before any pixel data is read: every frame's stored values
+  // (one byte a 1-bit value), two frames more for the copies one frame's decoding makes (the frame's
+  // bytes, the RLE segments or a codec's output, then its typed array; the stored bits kept), and what
+  // the caller makes from the frame it shows. An RLE frame of 16,384 × 16,384 RGB at 32 bits (within
+  // maxPixels) takes a few kilobytes and allocated 3 GiB before its segments were looked at.
+  const frameBytes = count * (bitsAllocated <= 8 ? 1 : bitsAllocated / 8);
+  const decodedBytes = frameBytes * (frameCount + 2) + pixels * shownBytesPerPixel(samples);
+  if (decodedBytes > maxDecodedBytes)
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `Reading this DICOM image (${rows} × ${columns}, ${frameCount} frame${frameCount === 1 ? '' : 's'}, ${samples} sample${samples === 1 ? '' : 's'} a pixel, ` +
+        `${bitsAllocated} bits allocated) would allocate ${formatBytes(decodedBytes)}, over the maxDecodedBytes limit of ${formatBytes(maxDecodedBytes)}; ` +
+        'raise maxDecodedBytes to read it.',
+      { details: { rows, columns, frames: frameCount, samplesPerPixel: samples, bitsAllocated, decodedBytes, maxDecodedBytes } },
+    );
   const frames: DicomPixelArray[] = [];
   let decodedPhotometric = photometric;
 
@@ -908,6 +949,7 @@ export async function readDicomFile(path: string, options: ReadDicomOptions = {}
   // A number would be read as a file descriptor.
   if (typeof path !== 'string' || path === '') throw invalid(`readDicomFile takes a file path, not ${kindOf(path)}.`);
   checkKnownKeys('readDicomFile options', options, OPTION_KEYS);
+  checkLimit('maxDecodedBytes', options.maxDecodedBytes);
   // A directory, FIFO or device is refused before it is opened; errors from the bytes name the file.
   const bytes = await readRegularFile(path, 'DICOM file');
   try {
