@@ -88,3 +88,16 @@ describe("scikit-learn's stratified train_test_split", () => {
     expect(test.filter((r) => labels[r] === 1)).toHaveLength(12); // 40 anomalies: 28 train, 12 test
   });
 });
+
+describe('stratifiedSplit of many rows', () => {
+  // Each class's rows went into the lists with push(...), one argument per row: past ~120,000 rows in a
+  // class, 'Maximum call stack size exceeded'. (adbenchSplit draws at most ADBENCH_MAX_ROWS first.)
+  it('splits 300,000 rows, every row once, each class 70 / 30', () => {
+    const labels = Uint8Array.from({ length: 300_000 }, (_, i) => (i % 10 === 0 ? 1 : 0));
+    const { train, test } = stratifiedSplit(labels, 0.3, new LegacyRandomState(0));
+    expect(train).toHaveLength(210_000);
+    expect(test).toHaveLength(90_000);
+    expect(new Set([...train, ...test]).size).toBe(300_000);
+    expect(test.filter((i) => labels[i] === 1)).toHaveLength(9_000);
+  });
+});

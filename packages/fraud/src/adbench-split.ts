@@ -90,8 +90,9 @@ export function stratifiedSplit(labels: ArrayLike<number>, testSize: number, rng
   const test: number[] = [];
   byClass.forEach((rows, i) => {
     const order = rng.permutation(rows.length).map((k) => rows[k]!);
-    train.push(...order.slice(0, trainCounts[i]));
-    test.push(...order.slice(trainCounts[i], trainCounts[i]! + testCounts[i]!));
+    // Loops, not push(...): one argument per row overflowed the call stack past ~120,000 rows in a class.
+    for (let k = 0; k < trainCounts[i]!; k++) train.push(order[k]!);
+    for (let k = trainCounts[i]!; k < trainCounts[i]! + testCounts[i]!; k++) test.push(order[k]!);
   });
   return { train: rng.shuffle(train), test: rng.shuffle(test) };
 }

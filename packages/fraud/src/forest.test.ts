@@ -180,3 +180,23 @@ describe('random forest', () => {
     expect(() => fitGbt(train.x, train.y, { forest: 3 as unknown as false })).toThrow(/gbt.forest/);
   });
 });
+
+/** A matrix wider than a call's argument limit (~125,000 here): 8 rows × 150,000 features. */
+function wideMatrix(): { x: { data: Float64Array; rows: number; cols: number }; y: Uint8Array } {
+  const rows = 8;
+  const cols = 150_000;
+  const data = new Float64Array(rows * cols);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 13;
+  return { x: { data, rows, cols }, y: Uint8Array.from({ length: rows }, (_, i) => (i % 2 === 0 ? 1 : 0)) };
+}
+
+describe('random forest on a very wide matrix', () => {
+  // The widest bin count was Math.max(...) with one argument per feature: past ~120,000 features a
+  // RangeError 'Maximum call stack size exceeded', not a typed error nor a forest.
+  it('fits 150,000 features', () => {
+    const { x, y } = wideMatrix();
+    const state = fitForest(x, y, { trees: 1, maxDepth: 1 }, 1);
+    expect(state.trees).toHaveLength(1);
+    expect(scoreForest(state, x)).toHaveLength(8);
+  }, 30_000);
+});

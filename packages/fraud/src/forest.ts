@@ -100,7 +100,9 @@ export function* fitForestSteps(x: Matrix, y: Uint8Array, options: ForestOptions
   const d = x.cols;
   const all = Int32Array.from({ length: n }, (_, i) => i);
   const edges = yield* binEdgesSteps(x, all, o.maxBins, rng);
-  const nb = Math.max(...edges.map((e) => e.length));
+  // A loop, not Math.max(...): one argument per feature overflowed the call stack past ~120,000 features.
+  let nb = 0;
+  for (const e of edges) nb = Math.max(nb, e.length);
   const bins = yield* binCodesSteps(x, edges);
 
   const weight = new Int32Array(n);

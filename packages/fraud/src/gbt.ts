@@ -263,7 +263,9 @@ function* fitOne(x: Matrix, y: Uint8Array, options: GbtOptions, o: Resolved, see
   const d = x.cols;
   const [trainRows, valRows] = stratifiedHoldout(y, o.validationFraction, rng);
   const edges = yield* binEdgesSteps(x, trainRows, o.maxBins, rng);
-  const nb = Math.max(...edges.map((e) => e.length));
+  // A loop, not Math.max(...): one argument per feature overflowed the call stack past ~120,000 features.
+  let nb = 0;
+  for (const e of edges) nb = Math.max(nb, e.length);
   // Bin codes for every row (validation rows are scored through the thresholds, not the bins).
   const bins = yield* binCodesSteps(x, edges);
 

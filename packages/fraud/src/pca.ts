@@ -105,7 +105,9 @@ export function fitPca(x: Matrix): PcaState {
     }
   }
   const { values, vectors } = symmetricEigen(corr, d);
-  const top = Math.max(...values, 1e-12);
+  // Loops, not Math.max(...): one argument per feature overflows the call stack past ~120,000.
+  let top = 1e-12;
+  for (const v of values) if (v > top) top = v;
   const components: number[][] = [];
   const variance: number[] = [];
   for (let k = 0; k < d; k++) {
@@ -138,7 +140,8 @@ export function checkPcaState(s: unknown, features: number, meanLimit: number): 
   const k = Array.isArray(st.components) ? st.components.length : -1;
   if (k < 1 || k > features || !numbers(st.variance, k, (v) => v > 0)) return false;
   if (!st.components.every((c) => numbers(c, features, (v) => Math.abs(v) <= 1 + 1e-9))) return false;
-  const top = Math.max(...st.variance);
+  let top = -Infinity;
+  for (const v of st.variance) if (v > top) top = v;
   if (!st.variance.every((v) => v >= FLOOR * top * (1 - 1e-9))) return false;
   const varies = st.sd.some((v) => v > 0);
   return !varies || (top >= (1 / features) * (1 - 1e-9) && top <= features * (1 + 1e-9));
