@@ -209,3 +209,40 @@ describe('maxDecodedBytes bounds DICOM too, from the header, before any pixel da
     expect((await failure(() => readDicomFile('/nonexistent.dcm', { maxDecodedBytes: 0 }))).code).toBe('E_INPUT_INVALID');
   });
 });
+
+describe('readDicom’s other size limits are checked and named', () => {
+  it('a maxPixels or maxBytes that is not a positive integer is E_INPUT_INVALID: NaN turned its check off', async () => {
+    // 4096 × 4096 declared, 8 bytes of pixel data: with maxPixels NaN it got past the pixel limit.
+    const big = file('part10', EXPLICIT, dataSet(true, PIXELS, { rows: 4096, columns: 4096 }));
+    const small = file('part10', EXPLICIT, dataSet(true));
+    for (const [option, bytes] of [
+      ['maxPixels', big],
+      ['maxBytes', small],
+    ] as const)
+      for (const bad of [Number.NaN, 0, -1, 2.5, '64']) {
+        const options = { [option]: bad } as unknown as ReadDicomOptions;
+        const error = await failure(() => readDicom(bytes, options));
+        expect([error.code, error.message], `${option} ${String(bad)}`).toEqual([
+          'E_INPUT_INVALID',
+          `${option} must be a positive integer (got ${String(bad)}).`,
+        ]);
+        expect((await failure(() => readDicomFile('/nonexistent.dcm', options))).code).toBe('E_INPUT_INVALID');
+      }
+  });
+
+  it('over maxPixels or maxBytes, the message names the option and the sizes', async () => {
+    const big = file('part10', EXPLICIT, dataSet(true, PIXELS, { rows: 4096, columns: 4096 }));
+    const pixels = await failure(() => readDicom(big, { maxPixels: 1000 }));
+    expect([pixels.code, pixels.message]).toEqual([
+      'E_INPUT_TOO_LARGE',
+      'The DICOM image declares 16777216 pixels (4096 × 4096 × 1 frame), over the maxPixels limit of 1000.',
+    ]);
+    const small = file('part10', EXPLICIT, dataSet(true));
+    const bytes = await failure(() => readDicom(small, { maxBytes: 100 }));
+    expect([bytes.code, bytes.message]).toEqual([
+      'E_INPUT_TOO_LARGE',
+      `The DICOM file is ${small.length} bytes, over the maxBytes limit of 100.`,
+    ]);
+    expect(bytes.details).toEqual({ bytes: small.length, maxBytes: 100 });
+  });
+});

@@ -332,7 +332,10 @@ function parse(bytes: Uint8Array, maxBytes: number, logger: Logger): Parsed {
     if (/0002,0010/.test(message))
       throw invalid('The DICOM file meta header has no Transfer Syntax UID (0002,0010); the pixel encoding is unknown.', {}, error);
     if (/maxOutputLength|buffer length/i.test(message))
-      throw new AppliedMLError('E_INPUT_TOO_LARGE', 'The deflated DICOM data set inflates past the size limit.', { cause: error });
+      throw new AppliedMLError('E_INPUT_TOO_LARGE', `The deflated DICOM data set inflates past the maxBytes limit of ${maxBytes} bytes.`, {
+        cause: error,
+        details: { maxBytes },
+      });
     throw invalid(`The DICOM data set is truncated or corrupt (${message.replace(/^dicomParser[.:]\w*:?\s*/, '')}).`, {}, error);
   }
   if (layout.kind !== 'dataset') return { ds };
@@ -725,6 +728,13 @@ function unpackBits1(bytes: Uint8Array, offsetBits: number, count: number): Uint
   return out;
 }
 
+/** The size limits given: positive integers (a NaN turned its check off, a fraction or a string is a mistake). */
+function checkLimits(options: ReadDicomOptions): void {
+  checkLimit('maxPixels', options.maxPixels);
+  checkLimit('maxDecodedBytes', options.maxDecodedBytes);
+  checkLimit('maxBytes', options.maxBytes);
+}
+
 /**
  * Read a DICOM file from bytes: every frame's stored values at full bit depth, the technical
  * metadata, and the non-identifying tags. Part 10 files are read, and also files without the 128-byte
@@ -753,13 +763,16 @@ export async function readDicomCounting(
   if (!types.isUint8Array(input) && !types.isAnyArrayBuffer(input))
     throw invalid(`readDicom takes the file's bytes (a Uint8Array, Buffer or ArrayBuffer), not ${kindOf(input)}.`);
   checkKnownKeys('readDicom options', options, OPTION_KEYS);
-  checkLimit('maxDecodedBytes', options.maxDecodedBytes);
+  checkLimits(options);
   const logger = options.logger ?? silentLogger;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxPixels = options.maxPixels ?? DICOM_DEFAULT_MAX_PIXELS;
   const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   const bytes = types.isUint8Array(input) ? input : new Uint8Array(input);
-  if (bytes.length > maxBytes) throw new AppliedMLError('E_INPUT_TOO_LARGE', `The DICOM file is larger than ${maxBytes} bytes.`);
+  if (bytes.length > maxBytes)
+    throw new AppliedMLError('E_INPUT_TOO_LARGE', `The DICOM file is ${bytes.length} bytes, over the maxBytes limit of ${maxBytes}.`, {
+      details: { bytes: bytes.length, maxBytes },
+    });
   const { ds, inferredSyntax } = parse(bytes, maxBytes, logger);
 
   const tsUid = inferredSyntax ?? (str(ds, 'x00020010') ?? '').replace(/\0/g, '').trim();
@@ -789,9 +802,13 @@ export async function readDicomCounting(
     throw invalid(`DICOM Bits Stored ${bitsStored} / High Bit ${highBit} do not fit Bits Allocated ${bitsAllocated}.`);
   const total = rows * columns * frameCount;
   if (total > maxPixels)
-    throw new AppliedMLError('E_INPUT_TOO_LARGE', `The DICOM image declares ${total} pixels, over the limit of ${maxPixels}.`, {
-      details: { rows, columns, frames: frameCount, maxPixels },
-    });
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `The DICOM image declares ${total} pixels (${rows} × ${columns} × ${frameCount} frame${frameCount === 1 ? '' : 's'}), over the maxPixels limit of ${maxPixels}.`,
+      {
+        details: { rows, columns, frames: frameCount, maxPixels },
+      },
+    );
   const g: Geometry = { rows, columns, samples, bitsAllocated, signed };
   const pixels = rows * columns;
   const count = pixels * samples;
@@ -949,7 +966,7 @@ export async function readDicomFile(path: string, options: ReadDicomOptions = {}
   // A number would be read as a file descriptor.
   if (typeof path !== 'string' || path === '') throw invalid(`readDicomFile takes a file path, not ${kindOf(path)}.`);
   checkKnownKeys('readDicomFile options', options, OPTION_KEYS);
-  checkLimit('maxDecodedBytes', options.maxDecodedBytes);
+  checkLimits(options);
   // A directory, FIFO or device is refused before it is opened; errors from the bytes name the file.
   const bytes = await readRegularFile(path, 'DICOM file');
   try {
