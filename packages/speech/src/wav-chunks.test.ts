@@ -220,7 +220,10 @@ describe('readAudioChunks: readAudio’s typed errors for the same files', () =>
       { targetSampleRate: 500 },
     ])
       expect((await failure(() => readAudioChunks(file, options as never))).code).toBe('E_INPUT_INVALID');
-    expect((await failure(() => readAudioChunks(good as never))).message).toMatch(/decodeWav/);
+    expect((await failure(() => readAudioChunks(good as never))).message).toBe(
+      `readAudioChunks takes the path of a WAV file, not its bytes (${good.length} bytes given): decode bytes in memory with decodeWav.`,
+    );
+    expect((await failure(() => readAudioChunks(42 as never))).message).toBe('readAudioChunks takes the path of a WAV file (got 42).');
   });
 
   it('a file whose header changed after the promise read it: E_IO file-changed at the pass, the file closed', async () => {

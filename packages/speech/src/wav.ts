@@ -761,8 +761,14 @@ async function headerOfFile(path: string, size: number): Promise<WavHeader> {
  * ```
  */
 export async function readAudioChunks(path: string, options: ReadAudioChunksOptions = {}): Promise<AudioChunks> {
-  if (typeof path !== 'string')
-    throw invalid(`readAudioChunks takes the path of a WAV file (got ${describeSamples(path)}); decode bytes with decodeWav.`);
+  if (typeof path !== 'string') {
+    const bytes = asUint8Array(path);
+    throw invalid(
+      bytes
+        ? `readAudioChunks takes the path of a WAV file, not its bytes (${bytes.length} bytes given): decode bytes in memory with decodeWav.`
+        : `readAudioChunks takes the path of a WAV file (got ${describeSamples(path)}).`,
+    );
+  }
   checkKnownKeys('readAudioChunks options', options, CHUNK_KEYS);
   checkRate(options.targetSampleRate, 'targetSampleRate', path);
   checkChunkSeconds(options.chunkSeconds, path);
