@@ -667,9 +667,45 @@ function hasEndMarker(frame: Uint8Array): boolean {
   return false;
 }
 
+/**
+ * The width and height a compressed frame's own header declares, read before a codec sees it: a JPEG or
+ * JPEG-LS frame header (SOF, SOF55), or a JPEG 2000 codestream's SIZ (image size less its offset).
+ * Undefined when the frame starts otherwise or no frame header comes before the first scan. A JPEG's
+ * height may be 0 (given by a DNL marker after the scan).
+ */
+function declaredFrameSize(frame: Uint8Array): { width: number; height: number } | undefined {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length >= 24 && view.getUint16(0) === 0xff4f && view.getUint16(2) === 0xff51)
+    return { width: view.getUint32(8) - view.getUint32(16), height: view.getUint32(12) - view.getUint32(20) };
+  if (frame.length < 4 || view.getUint16(0) !== 0xffd8) return undefined;
+  for (let i = 2; i + 4 <= frame.length;) {
+    if (frame[i] !== 0xff) return undefined;
+    const marker = frame[i + 1]!;
+    if (marker === 0xff)
+      i += 1; // a fill byte before a marker
+    else if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8))
+      i += 2; // markers without a length
+    else if ((marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xf7)
+      return i + 9 <= frame.length ? { height: view.getUint16(i + 5), width: view.getUint16(i + 7) } : undefined;
+    else if (marker === 0xda || marker === 0xd9)
+      return undefined; // a scan or the end before any frame header
+    else i += 2 + view.getUint16(i + 2);
+  }
+  return undefined;
+}
+
 async function decodeCompressed(encoded: Uint8Array, syntax: TransferSyntax, g: Geometry): Promise<DicomPixelArray> {
   const pixels = g.rows * g.columns;
   const count = pixels * g.samples;
+  // A codec allocates for the size its stream declares, not the DICOM header's (which maxDecodedBytes
+  // bounds): a 64 × 64 JPEG-LS file whose frame header said 20,000 × 20,000 grew the codec's wasm memory,
+  // which never shrinks, by 800 MB before it failed. The size is compared before decoding, as after.
+  const declared = syntax.encoding === 'rle' ? undefined : declaredFrameSize(encoded);
+  if (declared && (declared.width !== g.columns || (declared.height !== g.rows && declared.height !== 0)))
+    throw invalid(
+      `The ${syntax.name} frame is ${declared.width}×${declared.height} but the header says ${g.columns}×${g.rows}: the stream is corrupt.`,
+      { streamWidth: declared.width, streamHeight: declared.height, columns: g.columns, rows: g.rows },
+    );
   let decoded: DecodedFrame;
   switch (syntax.encoding) {
     case 'rle': {
