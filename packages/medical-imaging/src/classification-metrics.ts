@@ -29,11 +29,11 @@ export interface ClassificationMetrics {
 
 /** An array or typed array of finite numbers (E_INPUT_INVALID naming `name` otherwise). */
 function checkNumbers(values: unknown, name: string): asserts values is ArrayLike<number> {
-  assertInput(
-    Array.isArray(values) || (ArrayBuffer.isView(values) && !(values instanceof DataView)),
-    `${name} must be an array of numbers (got ${describeValue(values)}).`,
-    { argument: name },
-  );
+  // The message only when the check fails: describeValue writes the whole value out.
+  if (!(Array.isArray(values) || (ArrayBuffer.isView(values) && !(values instanceof DataView))))
+    throw new AppliedMLError('E_INPUT_INVALID', `${name} must be an array of numbers (got ${describeValue(values)}).`, {
+      details: { argument: name },
+    });
   const list = values as ArrayLike<unknown>;
   for (let i = 0; i < list.length; i++)
     if (typeof list[i] !== 'number' || !Number.isFinite(list[i]))
@@ -69,13 +69,10 @@ function checkSameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>, nameA: st
 /** Threshold-based binary decisions: 1 where the score is at or above `threshold` (finite numbers). */
 export function binaryDecisions(scores: ArrayLike<number>, threshold: number): number[] {
   checkNumbers(scores, 'scores');
-  assertInput(
-    typeof threshold === 'number' && Number.isFinite(threshold),
-    `threshold must be a finite number (got ${describeValue(threshold)}).`,
-    {
-      argument: 'threshold',
-    },
-  );
+  if (!(typeof threshold === 'number' && Number.isFinite(threshold)))
+    throw new AppliedMLError('E_INPUT_INVALID', `threshold must be a finite number (got ${describeValue(threshold)}).`, {
+      details: { argument: 'threshold' },
+    });
   return Array.from(scores, (s) => (s >= threshold ? 1 : 0));
 }
 
@@ -127,11 +124,10 @@ export function classificationMetrics(
   labels: string[],
   threshold: number | undefined,
 ): ClassificationMetrics {
-  assertInput(
-    Array.isArray(labels) && labels.length > 0 && labels.every((l) => typeof l === 'string'),
-    `labels must be a non-empty list of class names (got ${describeValue(labels)}).`,
-    { argument: 'labels' },
-  );
+  if (!(Array.isArray(labels) && labels.length > 0 && labels.every((l) => typeof l === 'string')))
+    throw new AppliedMLError('E_INPUT_INVALID', `labels must be a non-empty list of class names (got ${describeValue(labels)}).`, {
+      details: { argument: 'labels' },
+    });
   checkNumbers(yTrue, 'yTrue');
   checkNumbers(probabilities, 'probabilities');
   const classes = labels.length;
@@ -144,12 +140,10 @@ export function classificationMetrics(
       { details: { probabilities: probabilities.length, expected: n * classes } },
     );
   checkClassIndices(yTrue, classes, 'yTrue');
-  if (threshold !== undefined)
-    assertInput(
-      typeof threshold === 'number' && threshold >= 0 && threshold <= 1,
-      `threshold must be a number in [0, 1] or undefined (got ${describeValue(threshold)}).`,
-      { argument: 'threshold' },
-    );
+  if (threshold !== undefined && !(typeof threshold === 'number' && threshold >= 0 && threshold <= 1))
+    throw new AppliedMLError('E_INPUT_INVALID', `threshold must be a number in [0, 1] or undefined (got ${describeValue(threshold)}).`, {
+      details: { argument: 'threshold' },
+    });
   const predicted: number[] = [];
   if (classes === 2 && threshold !== undefined) {
     for (let i = 0; i < n; i++) predicted.push(probabilities[i * 2 + 1]! >= threshold ? 1 : 0);

@@ -69,11 +69,14 @@ function checkWindow(center: unknown, width: unknown, fn: unknown): void {
 /** A `voi` setting: 'auto', 'minmax' or a window object naming only center, width and function (undefined: the default). */
 export function checkVoi(voi: unknown): void {
   if (voi === undefined || voi === 'auto' || voi === 'minmax') return;
-  assertInput(
-    voi !== null && typeof voi === 'object' && !Array.isArray(voi),
-    `voi must be 'auto', 'minmax' or { center, width, function? } (got ${describeValue(voi)}).`,
-    { field: 'voi' },
-  );
+  if (voi === null || typeof voi !== 'object' || Array.isArray(voi))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `voi must be 'auto', 'minmax' or { center, width, function? } (got ${describeValue(voi)}).`,
+      {
+        details: { field: 'voi' },
+      },
+    );
   checkKnownKeys('voi', voi, WINDOW_KEYS);
   // Before any file is read or decoded, not after.
   const { center, width, function: fn } = voi as Exclude<VoiSetting, string>;
@@ -187,11 +190,11 @@ export function dicomToColor(image: DicomImage, frame = 0): ColorImage | undefin
  * every other image helper; the SDK's readers never give either.
  */
 export function applyWindow(values: Float32Array, center: number, width: number, fn: VoiLutFunction = 'LINEAR'): Float32Array {
-  assertInput(
-    Array.isArray(values) || (ArrayBuffer.isView(values) && !(values instanceof DataView)),
-    `applyWindow takes an array of values (got ${describeValue(values)}).`,
-    { argument: 'values' },
-  );
+  // The message only when the check fails: describeValue writes the whole value out (every pixel).
+  if (!(Array.isArray(values) || (ArrayBuffer.isView(values) && !(values instanceof DataView))))
+    throw new AppliedMLError('E_INPUT_INVALID', `applyWindow takes an array of values (got ${describeValue(values)}).`, {
+      details: { argument: 'values' },
+    });
   checkWindow(center, width, fn);
   checkValues(values, 'array given to applyWindow', false);
   return applyWindowInto(values, new Float32Array(values.length), center, width, fn);
