@@ -1,4 +1,4 @@
-import { createRng } from '@appliedml/engine';
+import { AppliedMLError, createRng } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
 import { fitTailNorm, isTailNorm, MAX_KEPT, tailRarity } from './normalize';
 import { fitPca, scorePca, symmetricEigen } from './pca';
@@ -41,5 +41,21 @@ describe('PCA / Mahalanobis detector and tail normalisation', () => {
     expect(tailRarity(big, 49_990)).toBeGreaterThan(tailRarity(big, 40_000));
     expect(isTailNorm(big)).toBe(true);
     expect(isTailNorm({ n: 1, q: [], sd: 1 })).toBe(false);
+  });
+});
+
+describe('PCA on a very wide matrix', () => {
+  // Its features × features matrices: 70,000 features threw a bare RangeError ('Invalid typed array
+  // length'); narrower ones past the per-call cell limit tried to allocate tens of GB.
+  it('refuses more features than the cell limit allows with E_INPUT_TOO_LARGE, before allocating', () => {
+    const cols = 70_000;
+    let caught: unknown;
+    try {
+      fitPca({ data: new Float64Array(cols).fill(1), rows: 1, cols });
+    } catch (e) {
+      caught = e;
+    }
+    expect(AppliedMLError.hasCode(caught, 'E_INPUT_TOO_LARGE'), String(caught)).toBe(true);
+    expect((caught as AppliedMLError).details).toMatchObject({ features: cols, cells: cols * cols, maxCells: 200_000_000 });
   });
 });

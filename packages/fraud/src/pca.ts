@@ -1,4 +1,5 @@
-import type { Matrix } from './matrix';
+import { AppliedMLError } from '@appliedml/engine';
+import { MAX_CELLS, type Matrix } from './matrix';
 
 /**
  * PCA-style detector: the Mahalanobis distance of a row from the training mean, computed in the
@@ -75,6 +76,14 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
 export function fitPca(x: Matrix): PcaState {
   const d = x.cols;
   const n = x.rows;
+  // Four features × features matrices (covariance, correlation, and the eigen-decomposition's two): past
+  // ~65,000 features a bare RangeError ('Invalid typed array length'), and below that up to tens of GB.
+  if (d * d > MAX_CELLS)
+    throw new AppliedMLError(
+      'E_INPUT_TOO_LARGE',
+      `The pca detector needs a ${d}×${d} correlation matrix of the features (${d * d} cells), past the ${MAX_CELLS} cells a call may hold (and its fit grows as the cube of the features). Use fewer features, or another detector (ecod, iforest, gbt).`,
+      { details: { features: d, cells: d * d, maxCells: MAX_CELLS } },
+    );
   const mean = new Array<number>(d).fill(0);
   for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) mean[c] = (mean[c] as number) + (x.data[r * d + c] as number) / n;
   const cov = new Float64Array(d * d);
