@@ -2,7 +2,7 @@ import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { AppliedMLError } from '@appliedml/engine';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TransactionScorer } from './scorer';
 import { generateTransactions } from './synthetic';
 
@@ -11,6 +11,25 @@ import { generateTransactions } from './synthetic';
 // the two; TransactionScorer.load, which reads stream.json and the card files itself, landed there and
 // said "stream.json is missing" (E_BUNDLE_MISSING) to a service reloading beside a trainer. It waits
 // for that save now and reads the new state.
+
+type Hook = (path: string) => Promise<void> | void;
+const hooks = vi.hoisted(() => ({ realpath: undefined as Hook | undefined }));
+
+// The engine's loadBundle starts reading a bundle with realpath: a test steps in there to start a save's
+// window at that exact moment (the detector's bundle, after stream.json and the card files were read).
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  return {
+    ...actual,
+    realpath: async (...args: Parameters<typeof actual.realpath>) => {
+      if (hooks.realpath && typeof args[0] === 'string') await hooks.realpath(args[0]);
+      return actual.realpath(...args);
+    },
+  };
+});
+afterEach(() => {
+  hooks.realpath = undefined;
+});
 
 let root: string;
 let a: TransactionScorer;
@@ -60,6 +79,33 @@ describe('TransactionScorer.load between the two renames of a save', () => {
     } finally {
       await second;
     }
+  });
+
+  it('a save whose window opens mid-load (stream.json read, the detector not yet) is waited for too', async () => {
+    const to = join(root, 'mid-load');
+    await a.save(to);
+    const staging = join(dirname(to), `.${basename(to)}.tmp-0123456789ab`);
+    const retired = join(dirname(to), `.${basename(to)}.old-0123456789ab`);
+    await b.save(join(root, 'next-mid'));
+    await rename(join(root, 'next-mid'), staging);
+    let second: Promise<void> | undefined;
+    hooks.realpath = async (path) => {
+      if (path !== join(to, 'detector') || second) return;
+      await rename(to, retired);
+      // Longer than the 50 ms pause before a re-read, so the re-read lands in the window as well.
+      second = new Promise((resolve) => setTimeout(resolve, 300)).then(async () => {
+        await rename(staging, to);
+        await rm(retired, { recursive: true });
+      });
+    };
+    try {
+      const loaded = await TransactionScorer.load(to);
+      expect(loaded.entities).toBe(b.entities);
+      loaded.dispose();
+    } finally {
+      await second;
+    }
+    expect(second).toBeDefined();
   });
 
   it('a scorer genuinely missing, or whose first save crashed, still fails at once', async () => {
