@@ -2,6 +2,7 @@
 // set, our own native/RLE paths and the wasm codecs for compressed pixel data. Stored values stay at full bit depth (8/16/32-bit, signed or not);
 // rescale, VOI and MONOCHROME1 inversion are applied only when a caller asks for modality or display
 // values. Patient identifiers are never read into the result, never logged.
+import { constants as bufferConstants } from 'node:buffer';
 import { types } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
@@ -289,6 +290,27 @@ const NOT_DICOM =
   'Not a DICOM file: expected "DICM" at offset 128 (Part 10) or 0, a file meta group (0002,xxxx) at offset 0, or a data set ' +
   'without file meta header starting with an even group such as (0008,xxxx) in implicit or explicit VR little endian.';
 
+/**
+ * A deflated data set inflated, at most `maxBytes` of it: past that E_INPUT_TOO_LARGE, known by zlib's
+ * error code (its message, which an earlier check matched, is not the same on every Node version:
+ * "Cannot create a Buffer larger than …" on Node 20 read as a corrupt file). zlib takes no output limit
+ * above the largest Buffer (4 GiB on Node 20), so a larger maxBytes asks for that, past which no Buffer
+ * could hold the data set anyway (a maxBytes over it refused every deflated file as too large).
+ */
+function inflateWithin(deflated: Uint8Array, maxBytes: number): Buffer {
+  const limit = Math.min(maxBytes, bufferConstants.MAX_LENGTH);
+  try {
+    return inflateRawSync(deflated, { maxOutputLength: limit });
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== 'ERR_BUFFER_TOO_LARGE') throw error;
+    const option = limit === maxBytes ? `the maxBytes limit of ${maxBytes} bytes` : `${limit} bytes, the largest Buffer this Node.js makes`;
+    throw new AppliedMLError('E_INPUT_TOO_LARGE', `The deflated DICOM data set inflates past ${option}.`, {
+      cause: error,
+      details: { maxBytes, limit },
+    });
+  }
+}
+
 function parse(bytes: Uint8Array, maxBytes: number, logger: Logger): Parsed {
   if (bytes.length === 0) throw invalid('The DICOM input is empty.');
   const layout = layoutOf(bytes);
@@ -320,7 +342,7 @@ function parse(bytes: Uint8Array, maxBytes: number, logger: Logger): Parsed {
       inflater: (array: Uint8Array, at: number | undefined) => {
         // Without a file meta header in the parsed bytes, dicom-parser passes no position.
         const position = at ?? 0;
-        const inflated = inflateRawSync(array.subarray(position), { maxOutputLength: maxBytes });
+        const inflated = inflateWithin(array.subarray(position), maxBytes);
         const full = new Uint8Array(position + inflated.length);
         full.set(array.subarray(0, position), 0);
         full.set(inflated, position);
@@ -328,14 +350,10 @@ function parse(bytes: Uint8Array, maxBytes: number, logger: Logger): Parsed {
       },
     } as never);
   } catch (error) {
+    if (AppliedMLError.isInstance(error)) throw error;
     const message = parseMessage(error);
     if (/0002,0010/.test(message))
       throw invalid('The DICOM file meta header has no Transfer Syntax UID (0002,0010); the pixel encoding is unknown.', {}, error);
-    if (/maxOutputLength|buffer length/i.test(message))
-      throw new AppliedMLError('E_INPUT_TOO_LARGE', `The deflated DICOM data set inflates past the maxBytes limit of ${maxBytes} bytes.`, {
-        cause: error,
-        details: { maxBytes },
-      });
     throw invalid(`The DICOM data set is truncated or corrupt (${message.replace(/^dicomParser[.:]\w*:?\s*/, '')}).`, {}, error);
   }
   if (layout.kind !== 'dataset') return { ds };
