@@ -30,3 +30,20 @@ export function channelsOf(image: AnyImage): 1 | 3 {
     );
   return channels === 3 ? 3 : 1;
 }
+
+/** True for an image that says it is RGB: `channels: 3` (its data then holds width × height × 3 values). */
+export function isColorImage(image: unknown): image is ColorImage {
+  return image !== null && typeof image === 'object' && (image as { channels?: unknown }).channels === 3;
+}
+
+/**
+ * The luminance of an RGB image (0.299 R + 0.587 G + 0.114 B, as `readMedicalImage` makes its `image` of a
+ * colour file), one value a pixel; `image.data` must hold width × height × 3 values (the caller checks).
+ */
+export function luminanceOf(image: ColorImage): GrayImage {
+  const pixels = image.width * image.height;
+  const rgb = image.data;
+  const data = new Float32Array(pixels);
+  for (let p = 0; p < pixels; p++) data[p] = 0.299 * rgb[3 * p]! + 0.587 * rgb[3 * p + 1]! + 0.114 * rgb[3 * p + 2]!;
+  return { width: image.width, height: image.height, data };
+}

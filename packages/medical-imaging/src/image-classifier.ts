@@ -26,6 +26,7 @@ import {
   AUGMENTATION_DEFAULTS,
   augmenter,
   checkModelImage,
+  grayForModel,
   fitNormalization,
   normalizeInPlace,
   packImages,
@@ -127,21 +128,31 @@ interface Fitted {
   threshold?: number;
 }
 
-function assertLabeled(data: LabeledImages, what: string): void {
+/** An image a model reads, checked, an RGB one (channels: 3) as its luminance (see `grayForModel`). */
+function grayImage(image: GrayImage, what: string): GrayImage {
+  const gray = grayForModel(image, what);
+  checkModelImage(gray, what);
+  return gray;
+}
+
+/** The labelled images checked, with RGB images as their luminance. */
+function assertLabeled(data: LabeledImages, what: string): LabeledImages {
   if (!data || !Array.isArray(data.images) || !Array.isArray(data.labels))
     throw new AppliedMLError('E_INPUT_INVALID', `The ${what} must be { images, labels }.`);
   if (data.images.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds no images.`);
   if (data.images.length !== data.labels.length)
     throw new AppliedMLError('E_SHAPE_MISMATCH', `The ${what} has ${data.images.length} images but ${data.labels.length} labels.`);
+  const images: GrayImage[] = [];
   // Every index, holes included (forEach would skip them).
   for (let i = 0; i < data.images.length; i++) {
-    checkModelImage(data.images[i] as GrayImage, `${what} image ${i}`);
+    images.push(grayImage(data.images[i] as GrayImage, `${what} image ${i}`));
     const label = data.labels[i];
     if (typeof label !== 'string' || label === '')
       throw new AppliedMLError('E_INPUT_INVALID', `The ${what}: label ${i} must be a non-empty string (got ${String(label)}).`, {
         details: { index: i },
       });
   }
+  return { images, labels: data.labels };
 }
 
 /** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
@@ -307,7 +318,7 @@ export class ImageClassifier {
     this.alive();
     checkKnownKeys('train options', options, TRAIN_KEYS);
     checkTrainOptions(options);
-    assertLabeled(data, 'training data');
+    data = assertLabeled(data, 'training data');
     const logger = options.logger ?? this.logger;
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
     this.alive();
@@ -322,7 +333,7 @@ export class ImageClassifier {
 
     let train = data;
     let validation = options.validation;
-    if (validation) assertLabeled(validation, 'validation data');
+    if (validation) validation = assertLabeled(validation, 'validation data');
     else {
       const fraction = options.validationFraction ?? 0.1;
       const rng = createRng(this.config.seed);
@@ -438,9 +449,9 @@ export class ImageClassifier {
     return { ...report, selectedEpoch: best.epoch, ...(threshold !== undefined ? { threshold } : {}), validation: validationMetrics };
   }
 
+  /** Probabilities of images `grayImage` or `assertLabeled` has checked. */
   private probabilities(images: GrayImage[], batchSize = 256): Float32Array {
     const { model, fitted } = this.ready();
-    for (let i = 0; i < images.length; i++) checkModelImage(images[i] as GrayImage, `image ${i}`);
     const x = this.toTensor(this.prepare(images, fitted.normalization), images.length);
     let data: Float32Array;
     try {
@@ -476,6 +487,9 @@ export class ImageClassifier {
     checkKnownKeys('predict options', options, PREDICT_KEYS);
     if (!Array.isArray(images) || images.length === 0)
       throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch needs at least one image.');
+    // RGB images (channels: 3) as their luminance, as readMedicalImage makes the image of a colour file:
+    // they were refused as 'holds 1200 values for 20 × 20 pixels', which read like a corrupt image.
+    images = Array.from(images, (image, i) => grayImage(image, `image ${i}`));
     const probs = this.probabilities(images, options.batchSize);
     const classes = fitted.labels.length;
     const decisions = images.map((_, i) => this.decide(probs, i, fitted));
@@ -523,7 +537,7 @@ export class ImageClassifier {
 
   async evaluate(data: LabeledImages): Promise<ClassificationMetrics> {
     const { fitted } = this.ready();
-    assertLabeled(data, 'evaluation data');
+    data = assertLabeled(data, 'evaluation data');
     const index = new Map(fitted.labels.map((l, i) => [l, i]));
     const yTrue = data.labels.map((l) => {
       const i = index.get(l);

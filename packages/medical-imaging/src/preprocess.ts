@@ -2,7 +2,8 @@
 // augment hook (flips, small rotations/shifts/zoom, brightness/contrast), drawn from the trainer's
 // seeded Math.random.
 import { AppliedMLError, checkNumberOption, describeValue, tf } from '@appliedml/engine';
-import type { GrayImage } from './gray-image';
+import { isColorImage, luminanceOf } from './gray-image';
+import type { AnyImage, ColorImage, GrayImage } from './gray-image';
 
 /** The most pixels a resize target holds: the readers' default pixel limit (1 GiB as Float32). */
 const MAX_RESIZE_PIXELS = 2 ** 28;
@@ -152,10 +153,43 @@ function axisTaps(from: number, to: number): { index: number[]; weight: number[]
   });
 }
 
+/** Whole positive width and height. */
+function hasSize(image: GrayImage | null | undefined): image is GrayImage {
+  return !!image && Number.isInteger(image.width) && Number.isInteger(image.height) && image.width >= 1 && image.height >= 1;
+}
+
+/** An RGB image's data must hold 3 values a pixel (else E_SHAPE_MISMATCH saying so). */
+function checkColorValues(image: ColorImage, what: string): void {
+  const values = image.data?.length ?? 0;
+  if (values !== image.width * image.height * 3)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `The ${what} (channels: 3) holds ${values} values for ${image.width} × ${image.height} RGB pixels; it needs ${image.width * image.height * 3}.`,
+      { details: { width: image.width, height: image.height, channels: 3, values } },
+    );
+}
+
+/**
+ * An image for the grayscale classifier: a grayscale one as it is, an RGB one (`channels: 3`, as
+ * `readMedicalImage(…, { color: true }).color` gives) as its luminance, as `readMedicalImage` makes
+ * `image` of a colour file. Anything else is returned as given, for `checkModelImage` to judge.
+ */
+export function grayForModel(image: AnyImage, what = 'image'): GrayImage {
+  if (!isColorImage(image) || !hasSize(image)) return image as GrayImage;
+  checkColorValues(image, what);
+  return luminanceOf(image);
+}
+
 /** Throws E_INPUT_INVALID for an image whose data does not match its size or holds NaN/Infinity. */
 export function checkImage(image: GrayImage, what = 'image'): void {
-  if (!image || !Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1)
-    throw new AppliedMLError('E_INPUT_INVALID', `The ${what} has no valid width and height.`);
+  if (!hasSize(image)) throw new AppliedMLError('E_INPUT_INVALID', `The ${what} has no valid width and height.`);
+  // An RGB image where a grayscale one is read: say so (the count of values alone read like a corrupt image).
+  if (isColorImage(image) && image.data?.length === image.width * image.height * 3)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `The ${what} is an RGB image (channels: 3, ${image.data.length} values for ${image.width} × ${image.height} pixels); this takes a grayscale one: readMedicalImage gives it as image (its luminance) beside color.`,
+      { details: { width: image.width, height: image.height, channels: 3, values: image.data.length } },
+    );
   if (!image.data || image.data.length !== image.width * image.height)
     throw new AppliedMLError(
       'E_SHAPE_MISMATCH',
