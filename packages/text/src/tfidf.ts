@@ -1,4 +1,4 @@
-import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, eventLoopTurns } from '@appliedml/engine';
 import { charFeatureGroups, type WordGrams } from './features';
 import { checkFlag, checkStringList } from './text-input';
 import { Vocabulary, checkDocuments, vocabularyLimits, type VocabularyOptions } from './vocabulary';
@@ -23,6 +23,35 @@ const OPTION_KEYS = Object.keys({
   sublinearTf: 1,
   normalize: 1,
 } satisfies Record<keyof TfidfOptions, 1>);
+
+/**
+ * A long computation cut into steps: it yields between chunks of about a millisecond or more of work, so
+ * a driver may give the event loop a turn there. `finish` runs it in one go, `finishInTurns` turns the
+ * event loop every ~50 ms; both run the same code, so they give the same result.
+ */
+type Steps<T> = Generator<void, T, void>;
+
+function finish<T>(steps: Steps<T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+async function finishInTurns<T>(steps: Steps<T>): Promise<T> {
+  const turns = eventLoopTurns(50);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    const turn = turns.turn();
+    if (turn !== undefined) await turn;
+  }
+}
+
+/** Documents between two yields of the fit (a few hundred microseconds each of review-length texts). */
+const DOCS_PER_STEP = 64;
+/** Array entries (terms, ids, strings to sort) between two yields of the fit. */
+const ITEMS_PER_STEP = 1 << 15;
 
 /**
  * TF-IDF over term lists, as scikit-learn's TfidfVectorizer with smooth_idf:
@@ -175,48 +204,169 @@ export class TfidfVectorizer {
    * `fit(documents, options)` and the row of every document, as `transform` gives it, in one pass over the
    * strings: each term is hashed once (a cached word's character n-grams once per distinct word), its
    * provisional id counted per document, and the rows built from those ids once the vocabulary is chosen.
-   * Same vocabulary, idf and rows, bit for bit, as fit then transform.
+   * Same vocabulary, idf and rows, bit for bit, as fit then transform. Runs in one go: on a large corpus
+   * (100,000 texts, seconds) `fitTransformAsync` keeps the event loop turning.
    */
   static fitTransform(
     documents: readonly (readonly string[])[],
     options: TfidfOptions = {},
   ): { vectorizer: TfidfVectorizer; rows: SparseVector[] } {
-    checkDocuments('TfidfVectorizer.fitTransform', documents);
+    return finish(TfidfVectorizer.fitTransformSteps(documents, options));
+  }
+
+  /**
+   * `fitTransform`, giving the event loop a turn every ~50 ms (timers, I/O and requests run meanwhile): the
+   * same vocabulary, idf and rows, bit for bit. The documents must not change until it resolves.
+   */
+  static fitTransformAsync(
+    documents: readonly (readonly string[])[],
+    options: TfidfOptions = {},
+  ): Promise<{ vectorizer: TfidfVectorizer; rows: SparseVector[] }> {
+    return finishInTurns(TfidfVectorizer.fitTransformSteps(documents, options));
+  }
+
+  private static *fitTransformSteps(
+    documents: readonly (readonly string[])[],
+    options: TfidfOptions,
+  ): Steps<{ vectorizer: TfidfVectorizer; rows: SparseVector[] }> {
+    checkDocuments('TfidfVectorizer.fitTransform', documents, 0, 0);
+    for (let d = 0; d < documents.length; d += DOCS_PER_STEP * 16) {
+      checkDocuments('TfidfVectorizer.fitTransform', documents, d, d + DOCS_PER_STEP * 16);
+      yield;
+    }
     checkKnownKeys('TF-IDF options', options, OPTION_KEYS);
     if (documents.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
     vocabularyLimits(options); // refuse bad limits before any work (they are applied below)
     checkFlag('TF-IDF sublinearTf', options.sublinearTf);
     checkFlag('TF-IDF normalize', options.normalize);
     const n = documents.length;
-    const provisional = new Map<string, number>();
-    const terms: string[] = [];
-    let df = new Int32Array(1024);
-    let lastDoc = new Int32Array(1024);
-    const groupIds = new Map<WordGrams, Int32Array>();
-    const offsets = new Int32Array(n + 1);
-    let all = new Int32Array(4096);
-    let used = 0;
-    const idOf = (term: string, doc: number): number => {
-      let id = provisional.get(term);
-      if (id === undefined) {
-        id = terms.length;
-        provisional.set(term, id);
-        terms.push(term);
-        if (id === df.length) {
-          df = grow(df);
-          lastDoc = grow(lastDoc);
+    const counter = new TermCounter(n);
+    for (let d = 0; d < n; d += DOCS_PER_STEP) {
+      counter.count(documents, d, Math.min(n, d + DOCS_PER_STEP));
+      yield;
+    }
+    const { provisional, terms, df, all } = counter;
+    const offsets = counter.offsets;
+    return yield* TfidfVectorizer.fromTermIds({ terms, df, ids: all, offsets, idOf: (term) => provisional.get(term) as number }, options);
+  }
+
+  /**
+   * The vectorizer `fit` would give, and every document's row, from documents already mapped to provisional
+   * term ids: `terms[id]` is the term, `df[id]` its document frequency, and document d's ids (with repeats)
+   * are `ids[offsets[d]..offsets[d + 1])`; `idOf` maps a term back to its id.
+   */
+  private static *fromTermIds(
+    counted: { terms: readonly string[]; df: Int32Array; ids: Int32Array; offsets: Int32Array; idOf: (term: string) => number },
+    options: TfidfOptions = {},
+  ): Steps<{ vectorizer: TfidfVectorizer; rows: SparseVector[] }> {
+    const { terms, df, ids: all, offsets } = counted;
+    const n = offsets.length - 1;
+    const { minCount, maxSize } = vocabularyLimits(options);
+    if (n < 1) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
+    // The vocabulary Vocabulary.fit would choose: most documents first, ties by the term (code-unit order,
+    // as the comparator-free sort of strings gives it), built by document frequency then sorted within each.
+    let top = 0;
+    for (let id = 0; id < terms.length; id++) {
+      if (id % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+      if ((df[id] as number) > top) top = df[id] as number;
+    }
+    const byCount: number[][] = Array.from({ length: top + 1 }, () => []);
+    for (let id = 0; id < terms.length; id++) {
+      if (id % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+      if ((df[id] as number) >= minCount) (byCount[df[id] as number] as number[]).push(id);
+    }
+    const chosen: string[] = [];
+    const final = new Int32Array(terms.length).fill(-1);
+    const idf: number[] = [];
+    for (let count = top; count >= 1 && chosen.length < maxSize; count--) {
+      const ids = byCount[count] as number[];
+      if (ids.length === 0) continue;
+      const names: string[] = new Array(ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+        names[i] = terms[ids[i] as number] as string;
+      }
+      yield* sortCodeUnitsSteps(names);
+      const weight = Math.log((1 + n) / (1 + count)) + 1;
+      for (let i = 0; i < names.length; i++) {
+        if (chosen.length >= maxSize) break;
+        if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+        const name = names[i] as string;
+        final[counted.idOf(name)] = chosen.length;
+        chosen.push(name);
+        idf.push(weight);
+      }
+      yield;
+    }
+    const vocabulary = Vocabulary.fromJSON({ terms: chosen, offset: 0 });
+    yield;
+    const vectorizer = new TfidfVectorizer(vocabulary, Float32Array.from(idf), options.sublinearTf ?? true, options.normalize ?? true);
+    const rows: SparseVector[] = new Array(n);
+    let scratch = new Int32Array(256);
+    const rowsOf = (first: number, last: number): void => {
+      for (let d = first; d < last; d++) {
+        const from = offsets[d] as number;
+        const to = offsets[d + 1] as number;
+        if (scratch.length < to - from) scratch = new Int32Array(to - from);
+        let m = 0;
+        for (let k = from; k < to; k++) {
+          const id = final[all[k] as number] as number;
+          if (id >= 0) scratch[m++] = id;
         }
+        rows[d] = vectorizer.rowOf(scratch, m);
       }
-      if (lastDoc[id] !== doc) {
-        lastDoc[id] = doc;
-        df[id] = (df[id] as number) + 1;
-      }
-      return id;
     };
-    for (let d = 0; d < n; d++) {
+    for (let d = 0; d < n; d += DOCS_PER_STEP) {
+      rowsOf(d, Math.min(n, d + DOCS_PER_STEP));
+      yield;
+    }
+    return { vectorizer, rows };
+  }
+}
+
+/**
+ * The first pass of `fitTransform`, a chunk of documents at a time: each term's provisional id (in order of
+ * first appearance), its document frequency, and every document's ids with repeats (`all[offsets[d]..
+ * offsets[d + 1])`).
+ */
+class TermCounter {
+  readonly provisional = new Map<string, number>();
+  readonly terms: string[] = [];
+  df = new Int32Array(1024);
+  private lastDoc = new Int32Array(1024);
+  private readonly groupIds = new Map<WordGrams, Int32Array>();
+  readonly offsets: Int32Array;
+  all = new Int32Array(4096);
+  private used = 0;
+
+  constructor(documents: number) {
+    this.offsets = new Int32Array(documents + 1);
+  }
+
+  private idOf(term: string, doc: number): number {
+    let id = this.provisional.get(term);
+    if (id === undefined) {
+      id = this.terms.length;
+      this.provisional.set(term, id);
+      this.terms.push(term);
+      if (id === this.df.length) {
+        this.df = grow(this.df);
+        this.lastDoc = grow(this.lastDoc);
+      }
+    }
+    if (this.lastDoc[id] !== doc) {
+      this.lastDoc[id] = doc;
+      this.df[id] = (this.df[id] as number) + 1;
+    }
+    return id;
+  }
+
+  /** Counts documents[first..last). */
+  count(documents: readonly (readonly string[])[], first: number, last: number): void {
+    for (let d = first; d < last; d++) {
       const doc = documents[d] as readonly string[];
       const mark = d + 1;
-      if (all.length < used + doc.length) all = grow(all, used + doc.length);
+      if (this.all.length < this.used + doc.length) this.all = grow(this.all, this.used + doc.length);
       const grouped = intactGroups(doc);
       let groupedFrom = doc.length;
       let groupedTo = doc.length;
@@ -224,11 +374,14 @@ export class TfidfVectorizer {
         groupedFrom = grouped.from;
         groupedTo = grouped.to;
         for (const group of grouped.groups) {
-          let ids = groupIds.get(group);
+          let ids = this.groupIds.get(group);
           if (ids === undefined) {
-            ids = Int32Array.from(group.grams, (g) => idOf(g, mark));
-            groupIds.set(group, ids);
+            ids = Int32Array.from(group.grams, (g) => this.idOf(g, mark));
+            this.groupIds.set(group, ids);
           } else {
+            // Read here: idOf may have grown them.
+            const df = this.df;
+            const lastDoc = this.lastDoc;
             for (let j = 0; j < ids.length; j++) {
               const id = ids[j] as number;
               if (lastDoc[id] !== mark) {
@@ -237,70 +390,21 @@ export class TfidfVectorizer {
               }
             }
           }
-          all.set(ids, used);
-          used += ids.length;
+          if (this.all.length < this.used + ids.length) this.all = grow(this.all, this.used + ids.length);
+          this.all.set(ids, this.used);
+          this.used += ids.length;
         }
       }
+      const all = (this.all = this.all.length < this.used + doc.length ? grow(this.all, this.used + doc.length) : this.all);
+      let used = this.used;
       for (let k = 0; k < doc.length; k++) {
         if (k === groupedFrom) k = groupedTo;
         if (k >= doc.length) break;
-        all[used++] = idOf(doc[k] as string, mark);
+        all[used++] = this.idOf(doc[k] as string, mark);
       }
-      offsets[d + 1] = used;
+      this.used = used;
+      this.offsets[d + 1] = used;
     }
-    return TfidfVectorizer.fromTermIds({ terms, df, ids: all, offsets, idOf: (term) => provisional.get(term) as number }, options);
-  }
-
-  /**
-   * The vectorizer `fit` would give, and every document's row, from documents already mapped to provisional
-   * term ids: `terms[id]` is the term, `df[id]` its document frequency, and document d's ids (with repeats)
-   * are `ids[offsets[d]..offsets[d + 1])`; `idOf` maps a term back to its id.
-   */
-  private static fromTermIds(
-    counted: { terms: readonly string[]; df: Int32Array; ids: Int32Array; offsets: Int32Array; idOf: (term: string) => number },
-    options: TfidfOptions = {},
-  ): { vectorizer: TfidfVectorizer; rows: SparseVector[] } {
-    const { terms, df, ids: all, offsets } = counted;
-    const n = offsets.length - 1;
-    const { minCount, maxSize } = vocabularyLimits(options);
-    if (n < 1) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
-    // The vocabulary Vocabulary.fit would choose: most documents first, ties by the term (code-unit order,
-    // as the comparator-free sort of strings gives it), built by document frequency then sorted within each.
-    let top = 0;
-    for (let id = 0; id < terms.length; id++) if ((df[id] as number) > top) top = df[id] as number;
-    const byCount: number[][] = Array.from({ length: top + 1 }, () => []);
-    for (let id = 0; id < terms.length; id++) if ((df[id] as number) >= minCount) (byCount[df[id] as number] as number[]).push(id);
-    const chosen: string[] = [];
-    const final = new Int32Array(terms.length).fill(-1);
-    const idf: number[] = [];
-    for (let count = top; count >= 1 && chosen.length < maxSize; count--) {
-      const ids = byCount[count] as number[];
-      if (ids.length === 0) continue;
-      const names = sortCodeUnits(ids.map((id) => terms[id] as string));
-      const weight = Math.log((1 + n) / (1 + count)) + 1;
-      for (const name of names) {
-        if (chosen.length >= maxSize) break;
-        final[counted.idOf(name)] = chosen.length;
-        chosen.push(name);
-        idf.push(weight);
-      }
-    }
-    const vocabulary = Vocabulary.fromJSON({ terms: chosen, offset: 0 });
-    const vectorizer = new TfidfVectorizer(vocabulary, Float32Array.from(idf), options.sublinearTf ?? true, options.normalize ?? true);
-    const rows: SparseVector[] = new Array(n);
-    let scratch = new Int32Array(256);
-    for (let d = 0; d < n; d++) {
-      const from = offsets[d] as number;
-      const to = offsets[d + 1] as number;
-      if (scratch.length < to - from) scratch = new Int32Array(to - from);
-      let m = 0;
-      for (let k = from; k < to; k++) {
-        const id = final[all[k] as number] as number;
-        if (id >= 0) scratch[m++] = id;
-      }
-      rows[d] = vectorizer.rowOf(scratch, m);
-    }
-    return { vectorizer, rows };
   }
 }
 
@@ -333,6 +437,11 @@ function intactGroups(terms: readonly string[]): { from: number; to: number; gro
  * and merged in. Sorts in place.
  */
 export function sortCodeUnits(strings: string[]): string[] {
+  return finish(sortCodeUnitsSteps(strings));
+}
+
+/** `sortCodeUnits` in steps (see `Steps`). */
+function* sortCodeUnitsSteps(strings: string[]): Steps<string[]> {
   const n = strings.length;
   if (n < 256) return strings.sort();
   const hi = new Uint32Array(n);
@@ -340,6 +449,7 @@ export function sortCodeUnits(strings: string[]): string[] {
   const keyed: number[] = [];
   const others: string[] = [];
   for (let i = 0; i < n; i++) {
+    if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
     const s = strings[i] as string;
     let h = 0;
     let l = 0;
@@ -376,20 +486,29 @@ export function sortCodeUnits(strings: string[]): string[] {
     [hi, 16],
   ] as const) {
     counts.fill(0);
-    for (let i = 0; i < m; i++) {
-      const slot = (((keys[order[i] as number] as number) >>> shift) & 0xffff) + 1;
-      counts[slot] = (counts[slot] as number) + 1;
+    for (let start = 0; start < m; start += ITEMS_PER_STEP) {
+      const end = Math.min(m, start + ITEMS_PER_STEP);
+      for (let i = start; i < end; i++) {
+        const slot = (((keys[order[i] as number] as number) >>> shift) & 0xffff) + 1;
+        counts[slot] = (counts[slot] as number) + 1;
+      }
+      yield;
     }
     for (let d = 0; d < 65536; d++) counts[d + 1] = (counts[d + 1] as number) + (counts[d] as number);
-    for (let i = 0; i < m; i++) {
-      const at = order[i] as number;
-      const digit = ((keys[at] as number) >>> shift) & 0xffff;
-      spare[counts[digit] as number] = at;
-      counts[digit] = (counts[digit] as number) + 1;
+    for (let start = 0; start < m; start += ITEMS_PER_STEP) {
+      const end = Math.min(m, start + ITEMS_PER_STEP);
+      for (let i = start; i < end; i++) {
+        const at = order[i] as number;
+        const digit = ((keys[at] as number) >>> shift) & 0xffff;
+        spare[counts[digit] as number] = at;
+        counts[digit] = (counts[digit] as number) + 1;
+      }
+      yield;
     }
     [order, spare] = [spare, order];
   }
   const sorted: string[] = new Array(m);
+  let since = 0;
   for (let i = 0; i < m;) {
     const first = order[i] as number;
     let j = i + 1;
@@ -398,18 +517,67 @@ export function sortCodeUnits(strings: string[]): string[] {
     else {
       const run: string[] = [];
       for (let k = i; k < j; k++) run.push(strings[keyed[order[k] as number] as number] as string);
-      run.sort();
+      if (run.length > SORT_BLOCK) yield* sortStringsSteps(run);
+      else run.sort();
       for (let k = 0; k < run.length; k++) sorted[i + k] = run[k] as string;
+    }
+    since += j - i;
+    if (since >= ITEMS_PER_STEP) {
+      since = 0;
+      yield;
     }
     i = j;
   }
-  others.sort();
+  yield* sortStringsSteps(others);
   // Merge the two sorted lists back into `strings`.
   let a = 0;
   let b = 0;
   for (let i = 0; i < n; i++) {
+    if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
     if (b >= others.length || (a < m && (sorted[a] as string) < (others[b] as string))) strings[i] = sorted[a++] as string;
     else strings[i] = others[b++] as string;
+  }
+  return strings;
+}
+
+/** Strings to sort at once by the builtin sort (a few milliseconds); longer lists sort those blocks, then merge them. */
+const SORT_BLOCK = 4096;
+
+/**
+ * `strings.sort()` in steps: blocks of SORT_BLOCK sorted by the builtin sort, then merged pairwise (code-unit
+ * order, as the builtin's; equal strings are interchangeable, so the result is the same). Sorts in place.
+ */
+function* sortStringsSteps(strings: string[]): Steps<string[]> {
+  const n = strings.length;
+  if (n <= SORT_BLOCK) return strings.sort();
+  let from: string[] = [];
+  for (let start = 0; start < n; start += SORT_BLOCK) {
+    const block = strings.slice(start, start + SORT_BLOCK).sort();
+    for (const s of block) from.push(s);
+    yield;
+  }
+  let to: string[] = new Array(n);
+  for (let width = SORT_BLOCK; width < n; width *= 2) {
+    let since = 0;
+    for (let left = 0; left < n; left += 2 * width) {
+      const mid = Math.min(left + width, n);
+      const end = Math.min(left + 2 * width, n);
+      let a = left;
+      let b = mid;
+      for (let k = left; k < end; k++) {
+        if (b >= end || (a < mid && (from[a] as string) <= (from[b] as string))) to[k] = from[a++] as string;
+        else to[k] = from[b++] as string;
+        if (++since >= ITEMS_PER_STEP) {
+          since = 0;
+          yield;
+        }
+      }
+    }
+    [from, to] = [to, from];
+  }
+  for (let i = 0; i < n; i++) {
+    if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+    strings[i] = from[i] as string;
   }
   return strings;
 }

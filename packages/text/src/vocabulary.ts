@@ -56,12 +56,14 @@ export function vocabularyLimits(options: VocabularyOptions): { minCount: number
 }
 /**
  * Internal: `documents` is a list of token lists of strings, else E_INPUT_INVALID naming the document. A
- * number token was kept, and the saved vocabulary then failed to load.
+ * number token was kept, and the saved vocabulary then failed to load. `from` / `to` check only those
+ * documents (a caller checking in turns); the list itself is always checked.
  */
-export function checkDocuments(field: string, documents: unknown): void {
+export function checkDocuments(field: string, documents: unknown, from = 0, to?: number): void {
   if (!Array.isArray(documents))
     throw new AppliedMLError('E_INPUT_INVALID', `${field} takes a list of token lists (string arrays).`, { details: { field } });
-  for (let d = 0; d < documents.length; d++) checkStringList(`${field} document ${d}`, documents[d]);
+  const end = Math.min(documents.length, to ?? documents.length);
+  for (let d = from; d < end; d++) checkStringList(`${field} document ${d}`, documents[d]);
 }
 
 export class Vocabulary {
