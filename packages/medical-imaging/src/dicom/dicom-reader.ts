@@ -362,6 +362,12 @@ function parse(bytes: Uint8Array, maxBytes: number, logger: Logger): Parsed {
   return { ds, inferredSyntax: layout.transferSyntax };
 }
 
+/** The pixel data elements of floating point values (parametric maps), which are not decoded. */
+const FLOAT_PIXEL_DATA = [
+  { tag: 'x7fe00008', element: '7FE0,0008', name: 'Float Pixel Data' },
+  { tag: 'x7fe00009', element: '7FE0,0009', name: 'Double Float Pixel Data' },
+] as const;
+
 function str(ds: DataSet, tag: string): string | undefined {
   const value = ds.string(tag);
   return value === undefined || value === '' ? undefined : value;
@@ -795,7 +801,8 @@ function checkLimits(options: ReadDicomOptions): void {
  * preamble ('DICM' or the file meta group at offset 0) and data sets without any file meta header
  * (implicit or explicit VR little endian, inferred from their first elements; then
  * `metadata.transferSyntaxInferred` is true). Typed errors: E_INPUT_INVALID (truncated, corrupt,
- * inconsistent), E_FORMAT_UNSUPPORTED (not DICOM, unknown transfer syntax), E_INPUT_TOO_LARGE (over
+ * inconsistent), E_FORMAT_UNSUPPORTED (not DICOM, unknown transfer syntax, Float or Double Float Pixel
+ * Data), E_INPUT_TOO_LARGE (over
  * `maxBytes`, `maxPixels` or `maxDecodedBytes`, the last two from the header before any pixel is decoded).
  */
 export function readDicom(input: Uint8Array | ArrayBuffer, options: ReadDicomOptions = {}): Promise<DicomImage> {
@@ -836,7 +843,18 @@ export async function readDicomCounting(
       details: { transferSyntax: tsUid },
     });
   const pixelEl = ds.elements.x7fe00010;
-  if (!pixelEl) throw invalid('The DICOM file holds no pixel data (7FE0,0010).');
+  if (!pixelEl) {
+    // Parametric maps and other computed images keep their values as floats in elements of their own:
+    // pixel data, only not the integer kind this reader decodes (it said "no pixel data").
+    const float = FLOAT_PIXEL_DATA.find((f) => ds.elements[f.tag]);
+    if (float)
+      throw new AppliedMLError(
+        'E_FORMAT_UNSUPPORTED',
+        `The DICOM file holds ${float.name} (${float.element}), which is not decoded: only integer Pixel Data (7FE0,0010) is.`,
+        { details: { element: float.element, name: float.name } },
+      );
+    throw invalid('The DICOM file holds no pixel data (7FE0,0010).');
+  }
 
   const rows = intAttr(ds, 'x00280010', 'Rows') ?? 0;
   const columns = intAttr(ds, 'x00280011', 'Columns') ?? 0;

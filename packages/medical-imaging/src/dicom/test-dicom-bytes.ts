@@ -5,7 +5,7 @@ import type { Logger } from '@appliedml/engine';
 export const IMPLICIT = '1.2.840.10008.1.2';
 export const EXPLICIT = '1.2.840.10008.1.2.1';
 export const DEFLATED = '1.2.840.10008.1.2.1.99';
-const LONG_VRS = new Set(['OB', 'OW', 'SQ', 'UN', 'UT']);
+const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OW', 'SQ', 'UN', 'UT']);
 
 export type El = [group: number, element: number, vr: string, value: number[]];
 
