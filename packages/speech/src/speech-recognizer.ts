@@ -7,6 +7,7 @@ import {
   confusionMatrix,
   createRng,
   describeValue,
+  incompatibleIfNewer,
   fitModel,
   initEngine,
   keepKnownKeys,
@@ -1010,6 +1011,13 @@ export class SpeechRecognizer {
         });
       const networks = names.map((n) => bundle.models[n] as tf.LayersModel);
       const pre = bundle.manifest.preprocessing as unknown as Preprocessing | undefined;
+      // A model type this version does not have (one a later version added, say) is named as such.
+      if (pre && typeof pre === 'object' && typeof pre.model === 'string' && !MODEL_TYPES.includes(pre.model))
+        throw new AppliedMLError(
+          'E_BUNDLE_CORRUPT',
+          `Bundle ${dir}: its model ${describeValue(pre.model)} is not one this version has (${MODEL_TYPES.join(', ')}).`,
+          { details: { dir, field: 'preprocessing.model' } },
+        );
       if (
         !pre ||
         typeof pre !== 'object' ||
@@ -1112,7 +1120,9 @@ export class SpeechRecognizer {
       return model;
     } catch (error) {
       Object.values(bundle.models).forEach((m) => m.dispose());
-      throw error;
+      // What this version cannot read in a bundle a newer one saved (a model type, a setting or a value
+      // it added) is no damage: say so, and to upgrade (it said "corrupt").
+      throw incompatibleIfNewer(error, { dir, package: SPEECH_PACKAGE, saved: bundle.manifest.packageVersion, running: SPEECH_VERSION });
     }
   }
 

@@ -1,0 +1,84 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SpeechRecognizer } from './speech-recognizer';
+import { TINY_CONFIG, rejectionOf, synthSet } from './test-helpers';
+import { SPEECH_VERSION } from './version';
+
+// A bundle saved by a newer version of the package, holding what this one cannot read (a model type or
+// a feature setting it added), was E_BUNDLE_CORRUPT: a service on the older version was told the bundle
+// was damaged. It is E_BUNDLE_INCOMPATIBLE now (the engine's incompatibleIfNewer, as fraud and traffic
+// do), naming the version that saved it and this one and asking for an upgrade; a newer bundle this
+// version can read loads, and the same edit in a bundle of this version or an earlier one is still
+// E_BUNDLE_CORRUPT.
+
+let root: string;
+let saved: string;
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'speech-bundle-version-'));
+  saved = join(root, 'saved');
+  const model = SpeechRecognizer.create(TINY_CONFIG);
+  await model.train(synthSet(2));
+  await model.save(saved);
+  model.dispose();
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let copies = 0;
+/** A copy of the saved bundle whose manifest says `packageVersion`, edited by `edit`, unsealed (as a newer save's seal would not be checked against these values). */
+function edited(packageVersion: string, edit: (m: any) => void = () => {}): string {
+  const dir = join(root, `copy-${copies++}`);
+  cpSync(saved, dir, { recursive: true });
+  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  delete m.manifestSha256;
+  m.packageVersion = packageVersion;
+  edit(m);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
+  return dir;
+}
+
+const newModel = (m: any): void => {
+  m.preprocessing.model = 'conformer';
+};
+const newCmvn = (m: any): void => {
+  m.preprocessing.features.cmvn = 'sliding';
+};
+
+describe('a speech bundle from a newer version of the package', () => {
+  it('that this version cannot read (a model type it does not have) is E_BUNDLE_INCOMPATIBLE naming both versions', async () => {
+    const dir = edited('9.1.0', newModel);
+    const e = await rejectionOf(() => SpeechRecognizer.load(dir));
+    expect(e.code).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(e.message).toBe(
+      `Bundle ${dir} was saved by @appliedml/speech 9.1.0, newer than this ${SPEECH_VERSION}, which cannot read it (its model "conformer" is not one this version has (cnn, gru, lstm)). Upgrade @appliedml/speech to 9.1.0 or later.`,
+    );
+    expect(e.details).toMatchObject({ dir, packageVersion: '9.1.0', version: SPEECH_VERSION, field: 'preprocessing.model' });
+    expect((e.cause as { code?: string }).code).toBe('E_BUNDLE_CORRUPT');
+  });
+
+  it('a feature setting value it does not know, too', async () => {
+    const dir = edited('9.1.0', newCmvn);
+    const e = await rejectionOf(() => SpeechRecognizer.load(dir));
+    expect(e.code).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(e.message).toBe(
+      `Bundle ${dir} was saved by @appliedml/speech 9.1.0, newer than this ${SPEECH_VERSION}, which cannot read it (preprocessing.features.cmvn is invalid (Feature config: cmvn must be one of mean-variance, mean, none.)). Upgrade @appliedml/speech to 9.1.0 or later.`,
+    );
+  });
+
+  it('that this version can read loads', async () => {
+    const model = await SpeechRecognizer.load(edited('9.1.0'));
+    expect(model.isTrained).toBe(true);
+    model.dispose();
+  });
+
+  it('from this version or an earlier one, the same edits are still E_BUNDLE_CORRUPT', async () => {
+    for (const version of [SPEECH_VERSION, '0.0.1', 'not a version'])
+      for (const edit of [newModel, newCmvn]) {
+        const e = await rejectionOf(() => SpeechRecognizer.load(edited(version, edit)));
+        expect(e.code, `${version}: ${e.message}`).toBe('E_BUNDLE_CORRUPT');
+      }
+    const e = await rejectionOf(() => SpeechRecognizer.load(edited(SPEECH_VERSION, newModel)));
+    expect(e.message).toMatch(/: its model "conformer" is not one this version has \(cnn, gru, lstm\)\.$/);
+  });
+});
