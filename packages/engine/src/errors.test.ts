@@ -92,6 +92,54 @@ describe('error texts and JSON (API fuzz F14)', () => {
     expect(describeValue(`${'x'.repeat(77)}😀😀`, 80)).toBe(`"${'x'.repeat(77)}😀…`);
   });
 
+  // It JSON-stringified the whole value before cutting to 80 characters: 1.7 s for a 4-million-element
+  // list, 24 s for a 50-million-element one, 80 s for a 50-million-byte Uint8Array (built past the
+  // longest string, then '[object Uint8Array]'), paid by every check that built its message eagerly.
+  it('describeValue does work bounded by max: 4- and 50-million-element lists and typed arrays take well under 50 ms', () => {
+    const image = { width: 2048, height: 2048, data: new Float32Array(2048 * 2048).fill(0.25) };
+    const values: [unknown, string][] = [
+      [new Array(4_000_000).fill(0.5), `[${'0.5,'.repeat(20)}`.slice(0, 80)],
+      [image, `{"width":2048,"height":2048,"data":{"0":0.25,"1":0.25,"2":0.25,"3":0.25,"4":0.25,"5":0.`],
+      [new Array(50_000_000), `[${'null,'.repeat(16)}`.slice(0, 80)],
+      [new Uint8Array(50_000_000).fill(7), `{"0":7,"1":7,"2":7,"3":7,"4":7,"5":7,"6":7,"7":7,"8":7,"9":7,"10":7,"11":7,"12":`],
+      [[new Float64Array(50_000_000 / 8)], '[{"0":0,"1":0,"2":0,"3":0,"4":0,"5":0,"6":0,"7":0,"8":0,"9":0,"10":0,"11":0,"12"'],
+    ];
+    for (const [value, shown] of values) {
+      const start = performance.now();
+      const text = describeValue(value);
+      const ms = performance.now() - start;
+      expect(text).toBe(`${shown.slice(0, 80)}…`);
+      expect(ms).toBeLessThan(50);
+    }
+    // A long string is read only as far as it is shown, a long key too.
+    const long = 'y'.repeat(30_000_000);
+    expect(describeValue(long, 10)).toBe(`"${'y'.repeat(9)}…`);
+    expect(describeValue({ [long]: 1 }, 10)).toBe(`{"${'y'.repeat(8)}…`);
+  });
+
+  it('describeValue writes what JSON writes, up to the cut (Buffers, typed arrays with names, boxed values, toJSON)', () => {
+    expect(describeValue(Buffer.from([1, 2]))).toBe('{"type":"Buffer","data":[1,2]}');
+    expect(describeValue(Object.assign(new Uint8Array(2), { extra: 'x' }))).toBe('{"0":0,"1":0,"extra":"x"}');
+    expect(describeValue([undefined, () => 1, Symbol('s'), new Number(NaN), new String('s'), new Boolean(false)])).toBe(
+      '[null,null,null,null,"s",false]',
+    );
+    expect(describeValue({ a: undefined, b: NaN, c: [10n], d: new Date(0), e: { toJSON: (key: string) => `at ${key}` } })).toBe(
+      '{"b":NaN,"c":["10n"],"d":"1970-01-01T00:00:00.000Z","e":"at e"}',
+    );
+    expect(describeValue(new BigInt64Array(2))).toBe('{"0":"0n","1":"0n"}');
+    expect(describeValue(new Map([[1, 2]]))).toBe('{}');
+    expect(describeValue({ toJSON: () => undefined })).toBe('[object Object]');
+    expect(describeValue([1, 2, 3], 4)).toBe('[1,2…');
+    expect(describeValue([1, 2, 3], 7)).toBe('[1,2,3]');
+    // A cycle JSON refuses is still named by its kind, as before; one past the cut is never reached.
+    const cyclic: unknown[] = [1];
+    cyclic.push(cyclic);
+    expect(describeValue(cyclic)).toBe('[object Array]');
+    const far: unknown[] = new Array(100).fill(0);
+    far.push(far);
+    expect(describeValue(far, 10)).toBe('[0,0,0,0,0…');
+  });
+
   it('JSON.stringify of an error with BigInt or cyclic details works (it threw)', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;

@@ -119,19 +119,145 @@ function bigintText(_key: string, v: unknown): unknown {
   return typeof v === 'bigint' ? `${v}n` : v;
 }
 
-/** Marks NaN and ±Infinity inside JSON (which writes them as null), to be put back bare. */
-const NON_FINITE = /"\\u0000(NaN|-?Infinity)\\u0000"/g;
+/** Thrown by `BoundedText.add` once the text is longer than it may be shown: the rest is never built. */
+const ENOUGH = Symbol('enough');
 
-function describeReplacer(key: string, v: unknown): unknown {
-  if (typeof v === 'number' && !Number.isFinite(v)) return `\u0000${v}\u0000`;
-  return bigintText(key, v);
+/** Text built in pieces that stops (throws ENOUGH) once it is longer than `limit`. */
+class BoundedText {
+  private readonly parts: string[] = [];
+  length = 0;
+  constructor(readonly limit: number) {}
+  add(piece: string): void {
+    this.parts.push(piece);
+    this.length += piece.length;
+    if (this.length > this.limit) throw ENOUGH;
+  }
+  /** A string as JSON, built from no more of it than can still be shown. */
+  addString(value: string): void {
+    // One character past what is left: the text then runs past `limit`, and a pair cut apart by the slice
+    // (its high half written as an escape) lies past the cut.
+    const left = this.limit - this.length + 1;
+    this.add(JSON.stringify(value.length > left ? value.slice(0, left) : value));
+  }
+  toString(): string {
+    return this.parts.join('');
+  }
+}
+
+/** A value JSON leaves out of an object (and writes as null in a list). */
+const OMIT = Symbol('omit');
+
+/** Node's Buffer, whose toJSON copies every byte into an array: written from the bytes instead. */
+function isNodeBuffer(value: object): value is Uint8Array {
+  const buffer = (globalThis as { Buffer?: { isBuffer(v: unknown): boolean; prototype: { toJSON: unknown } } }).Buffer;
+  return buffer !== undefined && buffer.isBuffer(value) && (value as { toJSON?: unknown }).toJSON === buffer.prototype.toJSON;
+}
+
+/** A Buffer standing for the `{ type: 'Buffer', data: [...] }` its toJSON gives. */
+class BufferJson {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/**
+ * What JSON.stringify writes for the property `key` holding `value`, before writing it: toJSON called,
+ * BigInt as its text ('10n'), boxed primitives unboxed; OMIT for undefined, functions and symbols.
+ * Non-finite numbers stay numbers (written bare, where JSON writes null).
+ */
+function prepare(key: string, value: unknown): unknown {
+  if ((typeof value === 'object' && value !== null) || typeof value === 'bigint') {
+    if (typeof value === 'object' && isNodeBuffer(value)) return new BufferJson(value);
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') value = (toJSON as (key: string) => unknown).call(value, key);
+  }
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'object' && value !== null) {
+    // Boxed primitives, told by their internal slot as JSON does (valueOf throws for any other object).
+    const unboxed = unbox(value);
+    if (unboxed !== OMIT) return unboxed;
+  }
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return OMIT;
+  return value;
+}
+
+function unbox(value: object): unknown {
+  const tries: [(v: object) => unknown, (v: object) => unknown][] = [
+    [(v) => Number.prototype.valueOf.call(v), (v) => Number(v)],
+    [(v) => String.prototype.valueOf.call(v), (v) => String(v)],
+    [(v) => Boolean.prototype.valueOf.call(v), (v) => Boolean.prototype.valueOf.call(v)],
+  ];
+  for (const [test, convert] of tries) {
+    try {
+      test(value);
+    } catch {
+      continue;
+    }
+    const primitive = convert(value);
+    // JSON writes a boxed NaN as null (the replacer, which marks NaN, saw the box).
+    return typeof primitive === 'number' && !Number.isFinite(primitive) ? null : primitive;
+  }
+  try {
+    BigInt.prototype.valueOf.call(value);
+  } catch {
+    return OMIT;
+  }
+  throw new TypeError('Do not know how to serialize a BigInt');
+}
+
+/** Writes a prepared value as JSON.stringify would (NaN and ±Infinity bare), stopping once `out` is full. */
+function writeJson(out: BoundedText, value: unknown, stack: object[]): void {
+  if (value === null) return out.add('null');
+  if (typeof value === 'boolean') return out.add(String(value));
+  if (typeof value === 'number') return out.add(String(value));
+  if (typeof value === 'string') return out.addString(value);
+  const object = value as object;
+  if (stack.includes(object)) throw new TypeError('Converting circular structure to JSON');
+  stack.push(object);
+  if (object instanceof BufferJson) {
+    out.add('{"type":"Buffer","data":[');
+    writeItems(out, object.bytes, object.bytes.length, stack);
+    out.add(']}');
+  } else if (Array.isArray(object)) {
+    out.add('[');
+    writeItems(out, object, object.length, stack);
+    out.add(']');
+  } else {
+    out.add('{');
+    let first = true;
+    const member = (key: string, item: unknown): void => {
+      const prepared = prepare(key, item);
+      if (prepared === OMIT) return;
+      if (!first) out.add(',');
+      first = false;
+      out.addString(key);
+      out.add(':');
+      writeJson(out, prepared, stack);
+    };
+    // A typed array's keys are its indices (then any own names): read by index, never listed all at once.
+    const indexed = ArrayBuffer.isView(object) && !(object instanceof DataView) ? (object as unknown as ArrayLike<unknown>) : undefined;
+    const count = indexed ? indexed.length : 0;
+    for (let i = 0; i < count; i++) member(String(i), (indexed as ArrayLike<unknown>)[i]);
+    const keys = Object.keys(object);
+    for (let k = count; k < keys.length; k++) member(keys[k] as string, (object as Record<string, unknown>)[keys[k] as string]);
+    out.add('}');
+  }
+  stack.pop();
+}
+
+function writeItems(out: BoundedText, list: ArrayLike<unknown>, length: number, stack: object[]): void {
+  for (let i = 0; i < length; i++) {
+    if (i > 0) out.add(',');
+    const prepared = prepare(String(i), list[i]);
+    if (prepared === OMIT) out.add('null');
+    else writeJson(out, prepared, stack);
+  }
 }
 
 /**
  * A short text for a value in an error message that never throws (not even for a revoked Proxy): JSON
  * where it can, with NaN and Infinity as such (JSON writes null), BigInt as `10n`, symbols and
  * functions by name, an invalid Date as 'Invalid Date'; cut to `max` characters, never inside a
- * surrogate pair.
+ * surrogate pair. Its work is bounded by `max` too: a list, typed array, object or string is written
+ * only as far as is shown (a 50-million-element array costs what its first elements do).
  */
 export function describeValue(value: unknown, max = 80): string {
   let text: string;
@@ -140,7 +266,7 @@ export function describeValue(value: unknown, max = 80): string {
     else if (typeof value === 'number') text = String(value);
     else if (typeof value === 'symbol' || typeof value === 'function') text = String(value);
     else if (value instanceof Date && Number.isNaN(value.getTime())) text = 'Invalid Date';
-    else text = (JSON.stringify(value, describeReplacer) ?? String(value)).replace(NON_FINITE, '$1');
+    else text = boundedJson(value, max) ?? String(value);
   } catch {
     try {
       text = Object.prototype.toString.call(value);
@@ -152,6 +278,22 @@ export function describeValue(value: unknown, max = 80): string {
   const high = text.charCodeAt(max - 1);
   const cut = high >= 0xd800 && high <= 0xdbff ? max - 1 : max;
   return `${text.slice(0, cut)}…`;
+}
+
+/**
+ * `JSON.stringify(value)` with NaN and ±Infinity bare and BigInt as '10n', or undefined where JSON gives
+ * undefined; once longer than `max` characters, its beginning (a little past `max`), the rest unbuilt.
+ */
+function boundedJson(value: unknown, max: number): string | undefined {
+  const out = new BoundedText(max >= 0 ? Math.floor(max) : 0);
+  try {
+    const prepared = prepare('', value);
+    if (prepared === OMIT) return undefined;
+    writeJson(out, prepared, []);
+  } catch (stop) {
+    if (stop !== ENOUGH) throw stop;
+  }
+  return out.toString();
 }
 
 /** `path` names a file or folder (a non-empty string); anything else is E_INPUT_INVALID naming `what`. */

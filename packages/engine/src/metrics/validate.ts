@@ -104,8 +104,10 @@ export function assertMetricOptions(options: unknown, known: readonly string[], 
   if (options === undefined) return;
   for (const key of booleans) {
     const v = (options as Record<string, unknown>)[key];
-    assertInput(v === undefined || typeof v === 'boolean', `options.${key} must be true or false (got ${describeValue(v)}).`, {
-      field: `options.${key}`,
-    });
+    // The message is built only when the check fails.
+    if (v !== undefined && typeof v !== 'boolean')
+      throw new AppliedMLError('E_INPUT_INVALID', `options.${key} must be true or false (got ${describeValue(v)}).`, {
+        details: { field: `options.${key}` },
+      });
   }
 }
