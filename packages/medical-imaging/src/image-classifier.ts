@@ -7,6 +7,7 @@ import {
   checkNumberOption,
   createRng,
   describeValue,
+  incompatibleIfNewer,
   fitModel,
   initEngine,
   keepKnownKeys,
@@ -17,7 +18,7 @@ import {
   tf,
   withSeededRandom,
 } from '@appliedml/engine';
-import type { Device, JsonValue, Logger, TrainingReport } from '@appliedml/engine';
+import type { Device, JsonValue, LoadedBundle, Logger, TrainingReport } from '@appliedml/engine';
 import { classificationMetrics, youdenThreshold } from './classification-metrics';
 import type { ClassificationMetrics } from './classification-metrics';
 import type { GrayImage } from './gray-image';
@@ -570,6 +571,22 @@ export class ImageClassifier {
     checkKnownKeys('ImageClassifier.load options', options, LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     const bundle = await loadBundle(dir, { package: MEDICAL_IMAGING_PACKAGE, task: CLASSIFICATION_TASK });
+    try {
+      return ImageClassifier.fromBundle(dir, bundle, options.logger);
+    } catch (error) {
+      // What this version cannot read in a bundle a newer one saved (a config value, a preprocessing
+      // field it added) is no damage: say so, and to upgrade (it said "corrupt").
+      throw incompatibleIfNewer(error, {
+        dir,
+        package: MEDICAL_IMAGING_PACKAGE,
+        saved: bundle.manifest.packageVersion,
+        running: MEDICAL_IMAGING_VERSION,
+      });
+    }
+  }
+
+  /** The classifier a loaded bundle holds (its models disposed on any failure: E_BUNDLE_CORRUPT). */
+  private static fromBundle(dir: string, bundle: LoadedBundle, logger: Logger | undefined): ImageClassifier {
     const corrupt = (what: string): AppliedMLError =>
       new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${what}.`, { details: { dir } });
     const model = bundle.models.classifier;
@@ -614,7 +631,7 @@ export class ImageClassifier {
       const known = keepKnownKeys(config, CONFIG_KEYS);
       if (known.augmentation && typeof known.augmentation === 'object')
         known.augmentation = keepKnownKeys(known.augmentation, AUGMENTATION_KEYS);
-      classifier = ImageClassifier.create(known, options.logger ? { logger: options.logger } : {});
+      classifier = ImageClassifier.create(known, logger ? { logger } : {});
     } catch (cause) {
       dispose();
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: its config is not valid (${(cause as Error).message}).`, {

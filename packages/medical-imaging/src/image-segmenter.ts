@@ -10,6 +10,7 @@ import {
   createOptimizer,
   createRng,
   describeValue,
+  incompatibleIfNewer,
   fitModel,
   initEngine,
   iou,
@@ -22,7 +23,7 @@ import {
   tf,
   withSeededRandom,
 } from '@appliedml/engine';
-import type { Device, EpochLogs, JsonValue, Logger, TrainingReport } from '@appliedml/engine';
+import type { Device, EpochLogs, JsonValue, LoadedBundle, Logger, TrainingReport } from '@appliedml/engine';
 import { channelsOf } from './gray-image';
 import type { AnyImage, GrayImage } from './gray-image';
 import { buildUNet } from './models';
@@ -957,6 +958,22 @@ export class ImageSegmenter {
     checkKnownKeys('ImageSegmenter.load options', options, SEGMENTER_LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     const bundle = await loadBundle(dir, { package: MEDICAL_IMAGING_PACKAGE, task: SEGMENTATION_TASK });
+    try {
+      return ImageSegmenter.fromBundle(dir, bundle, options.logger);
+    } catch (error) {
+      // What this version cannot read in a bundle a newer one saved (a config value, a preprocessing
+      // field it added) is no damage: say so, and to upgrade (it said "corrupt").
+      throw incompatibleIfNewer(error, {
+        dir,
+        package: MEDICAL_IMAGING_PACKAGE,
+        saved: bundle.manifest.packageVersion,
+        running: MEDICAL_IMAGING_VERSION,
+      });
+    }
+  }
+
+  /** The segmenter a loaded bundle holds (its models disposed on any failure: E_BUNDLE_CORRUPT). */
+  private static fromBundle(dir: string, bundle: LoadedBundle, logger: Logger | undefined): ImageSegmenter {
     const model = bundle.models.segmenter;
     const pre = bundle.manifest.preprocessing as { imageSize?: number; channels?: 1 | 3; mean?: number[]; std?: number[] } | undefined;
     if (!model || !pre || typeof pre.imageSize !== 'number' || !pre.mean || !pre.std || (pre.channels !== 1 && pre.channels !== 3)) {
@@ -980,7 +997,7 @@ export class ImageSegmenter {
     if (problem) throw corrupt(`its normalisation is not valid (${problem})`);
     let segmenter: ImageSegmenter;
     try {
-      segmenter = ImageSegmenter.create(keepKnownKeys(config, CONFIG_KEYS), options.logger ? { logger: options.logger } : {});
+      segmenter = ImageSegmenter.create(keepKnownKeys(config, CONFIG_KEYS), logger ? { logger } : {});
     } catch (cause) {
       throw corrupt(`its config is not valid (${(cause as Error).message})`, cause);
     }

@@ -2,7 +2,7 @@
 // from (trained members) → predict / predictBatch → evaluate → save / load → dispose.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError, checkKnownKeys, iou, meanDice, replaceDirAtomic, writeFileDurable } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, incompatibleIfNewer, iou, meanDice, replaceDirAtomic, writeFileDurable } from '@appliedml/engine';
 import type { Device, JsonValue, Logger } from '@appliedml/engine';
 import type { AnyImage } from './gray-image';
 import { ImageSegmenter, SEGMENTER_LOAD_KEYS } from './image-segmenter';
@@ -189,32 +189,49 @@ export class SegmenterEnsemble {
         `Segmenter ensemble ${dir} has layout ${String(index.format)}; this version reads up to ${SEGMENTER_ENSEMBLE_FORMAT}. Upgrade ${MEDICAL_IMAGING_PACKAGE}.`,
         { details: { dir, format: typeof index.format === 'number' ? index.format : null } },
       );
-    const names = index.members;
-    if (
-      !Array.isArray(names) ||
-      names.length < 1 ||
-      names.length > MAX_ENSEMBLE_MEMBERS ||
-      !names.every((n) => typeof n === 'string' && MEMBER_NAME.test(n)) ||
-      new Set(names).size !== names.length
-    )
-      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Segmenter ensemble ${dir}: ${INDEX} lists no valid members.`, { details: { dir } });
-    const members: ImageSegmenter[] = [];
     try {
-      for (const name of names) members.push(await ImageSegmenter.load(join(dir, name), options));
+      return new SegmenterEnsemble(await loadMembers(dir, index, options));
     } catch (error) {
-      members.forEach((m) => m.dispose());
-      if (AppliedMLError.isInstance(error) && error.code === 'E_BUNDLE_MISSING')
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Segmenter ensemble ${dir}: a member listed in ${INDEX} is missing.`, {
-          cause: error,
-          details: { dir },
-        });
-      throw error;
+      // What this version cannot read in an ensemble a newer one saved (more members, another member
+      // layout) is no damage: say so, and to upgrade (it said "corrupt"). A member's own load says it
+      // of the member.
+      throw incompatibleIfNewer(error, {
+        dir,
+        package: MEDICAL_IMAGING_PACKAGE,
+        saved: index.packageVersion,
+        running: MEDICAL_IMAGING_VERSION,
+      });
     }
-    return new SegmenterEnsemble(members);
   }
 
   dispose(): void {
     this.members?.forEach((m) => m.dispose());
     this.members = undefined;
   }
+}
+
+/** The members `index` lists, each loaded from its folder in `dir` (E_BUNDLE_CORRUPT if the list is not valid or one is missing). */
+async function loadMembers(dir: string, index: EnsembleIndex, options: { device?: Device; logger?: Logger }): Promise<ImageSegmenter[]> {
+  const names = index.members;
+  if (
+    !Array.isArray(names) ||
+    names.length < 1 ||
+    names.length > MAX_ENSEMBLE_MEMBERS ||
+    !names.every((n) => typeof n === 'string' && MEMBER_NAME.test(n)) ||
+    new Set(names).size !== names.length
+  )
+    throw new AppliedMLError('E_BUNDLE_CORRUPT', `Segmenter ensemble ${dir}: ${INDEX} lists no valid members.`, { details: { dir } });
+  const members: ImageSegmenter[] = [];
+  try {
+    for (const name of names) members.push(await ImageSegmenter.load(join(dir, name), options));
+  } catch (error) {
+    members.forEach((m) => m.dispose());
+    if (AppliedMLError.isInstance(error) && error.code === 'E_BUNDLE_MISSING')
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Segmenter ensemble ${dir}: a member listed in ${INDEX} is missing.`, {
+        cause: error,
+        details: { dir },
+      });
+    throw error;
+  }
+  return members;
 }
