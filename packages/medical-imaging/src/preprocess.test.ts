@@ -120,3 +120,32 @@ describe('resizeGray when one axis shrinks and the other enlarges', () => {
     expect(back.data[0]).toBeCloseTo(tall.data.filter((_, i) => i % 2 === 0 && i < 32768).reduce((a, b) => a + b, 0) / 16384, 4);
   });
 });
+
+describe('sizes that are not numbers', () => {
+  // They were written as they convert: packImages([image], '28') said "(got 28 × 28)", and a
+  // normalisation given as the pixel count "do not split into images of [object Object] pixels".
+  it('are shown as given', () => {
+    expect(() => packImages([img()], '28' as unknown as number)).toThrow(
+      expect.objectContaining({
+        code: 'E_INPUT_INVALID',
+        message: 'A resize target is width × height in whole pixels from 1 to 65536 (got "28" × "28").',
+      }),
+    );
+    const norm = { mode: 'dataset' as const, mean: 0, std: 1 };
+    for (const [pixels, shown] of [
+      [norm, '{"mode":"dataset","mean":0,"std":1}'],
+      ['16', '"16"'],
+      [0, '0'],
+    ] as const)
+      expect(() => applyNormalization(new Float32Array(16), pixels as unknown as number, norm)).toThrow(
+        expect.objectContaining({
+          code: 'E_INPUT_INVALID',
+          message: `pixels must be the whole number of values an image holds, at least 1 (got ${shown}).`,
+          details: { argument: 'pixels' },
+        }),
+      );
+    expect(() => applyNormalization(new Float32Array(16), 5, norm)).toThrow(
+      expect.objectContaining({ code: 'E_SHAPE_MISMATCH', message: '16 values do not split into images of 5 pixels.' }),
+    );
+  });
+});

@@ -14,7 +14,7 @@ function checkResizeTarget(width: number, height: number): void {
   if (![width, height].every((v) => Number.isInteger(v) && v >= 1 && v <= 65_536))
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `A resize target is width × height in whole pixels from 1 to 65536 (got ${width} × ${height}).`,
+      `A resize target is width × height in whole pixels from 1 to 65536 (got ${describeValue(width)} × ${describeValue(height)}).`,
     );
   if (width * height > MAX_RESIZE_PIXELS)
     throw new AppliedMLError(
@@ -294,7 +294,16 @@ export function validNormalization(norm: unknown): norm is FittedNormalization {
  */
 export function applyNormalization(packed: Float32Array, pixels: number, norm: FittedNormalization): Float32Array {
   checkArray(packed, 'packed');
-  if (!(Number.isInteger(pixels) && pixels > 0 && packed.length % pixels === 0))
+  // A string or an object was written as it converts ('16', '[object Object]'), which read like a number.
+  if (!(Number.isInteger(pixels) && pixels > 0))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `pixels must be the whole number of values an image holds, at least 1 (got ${describeValue(pixels)}).`,
+      {
+        details: { argument: 'pixels' },
+      },
+    );
+  if (packed.length % pixels !== 0)
     throw new AppliedMLError('E_SHAPE_MISMATCH', `${packed.length} values do not split into images of ${pixels} pixels.`);
   if (!validNormalization(norm))
     throw new AppliedMLError('E_INPUT_INVALID', 'The normalisation needs a mode and a finite mean and positive std.');
