@@ -108,6 +108,37 @@ describe('replaceDirAtomic, concurrent saves', () => {
   });
 });
 
+describe('replaceDirAtomic onto or under a file', () => {
+  it("names the file when a folder on the path is one: '<dir>: <parent> is a file', not '<dir>: it is a file'", async () => {
+    const file = join(root, 'model.bin');
+    await writeFile(file, 'x');
+    for (const options of [{ marker: 'manifest.json' }, {}]) {
+      for (const dir of [join(file, 'sub'), join(file, 'sub', 'deeper')]) {
+        const err = await replaceDirAtomic(dir, (staging) => writeFile(join(staging, 'a.txt'), 'a'), options).catch((e: unknown) => e);
+        expect(err).toMatchObject({
+          code: 'E_INPUT_INVALID',
+          message: `Refusing to save to ${dir}: ${file} is a file, not a folder.`,
+          details: { dir, file },
+        });
+      }
+    }
+    expect(await readdir(root)).toEqual(['model.bin']);
+  });
+
+  it('refuses to replace a file with a folder, with or without a marker (without one the file was deleted)', async () => {
+    const file = join(root, 'notes.txt');
+    await writeFile(file, 'keep me');
+    for (const options of [{ marker: 'manifest.json' }, {}]) {
+      await expect(replaceDirAtomic(file, (staging) => writeFile(join(staging, 'a.txt'), 'a'), options)).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+        message: `Refusing to save over ${file}: it is a file, not a folder.`,
+      });
+    }
+    expect(await readFile(file, 'utf8')).toBe('keep me');
+    expect(await readdir(root)).toEqual(['notes.txt']);
+  });
+});
+
 describe('makeDirs', () => {
   it('makes every missing level, accepts an existing folder, refuses a path through a file', async () => {
     const deep = join(root, 'a', 'b', 'c');
@@ -209,5 +240,20 @@ describe('waitForSave', () => {
   it('refuses a maxWaitMs that is not a number from 0', async () => {
     for (const maxWaitMs of [-1, Number.NaN, '100' as unknown as number])
       await expect(waitForSave(join(root, 'x'), { maxWaitMs })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+  });
+
+  it('refuses an option name it does not know (a misspelt maxWait waited the default 2 s without a word), a non-object and a non-path', async () => {
+    const dir = join(root, 'x');
+    await expect(waitForSave(dir, { maxWait: 100 } as unknown as { maxWaitMs: number })).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: "waitForSave options has no option 'maxWait'; valid: maxWaitMs.",
+      details: { field: 'waitForSave options', unknown: ['maxWait'] },
+    });
+    await expect(waitForSave(dir, null as unknown as { maxWaitMs: number })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    await expect(waitForSave(42 as unknown as string)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      details: { field: 'waitForSave dir' },
+    });
+    expect(await waitForSave(dir, { maxWaitMs: 10 })).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
+import { checkKnownKeys } from '../option-checks';
 
 /** Write a new file and fsync it before closing (it must not exist yet). */
 export async function writeFileDurable(path: string, data: Uint8Array | string): Promise<void> {
@@ -60,7 +61,41 @@ async function physicalPath(path: string): Promise<string> {
   }
 }
 
-/** Refuses a `dir` the swap must not replace: the working directory or one above it, or (with a marker) a foreign one. */
+/**
+ * Refuses a `dir` that is a file, or whose path goes through one ('model.bin/v2'): the save would
+ * delete the file (a folder took its place) or fail on a folder it cannot make. The error names which.
+ */
+async function refuseFileInPath(dir: string, target: string, cause?: unknown): Promise<void> {
+  const info = await stat(target).catch((error: NodeJS.ErrnoException) => error);
+  if (!(info instanceof Error)) {
+    if (info.isDirectory()) return;
+    throw new AppliedMLError('E_INPUT_INVALID', `Refusing to save over ${dir}: it is a file, not a folder.`, {
+      ...(cause !== undefined ? { cause } : {}),
+      details: { dir, file: target },
+    });
+  }
+  if (info.code !== 'ENOTDIR') return;
+  // A level above is a file: the nearest one that exists.
+  let at = dirname(target);
+  for (;;) {
+    const up = await stat(at).catch(() => undefined);
+    if (up) {
+      if (up.isDirectory()) return;
+      throw new AppliedMLError('E_INPUT_INVALID', `Refusing to save to ${dir}: ${at} is a file, not a folder.`, {
+        cause: cause ?? info,
+        details: { dir, file: at },
+      });
+    }
+    const next = dirname(at);
+    if (next === at) return;
+    at = next;
+  }
+}
+
+/**
+ * Refuses a `dir` the swap must not replace: the working directory or one above it, a file (or a path
+ * through one), or (with a marker) a foreign folder.
+ */
 async function checkReplaceable(dir: string, marker: string | undefined): Promise<void> {
   const target = await physicalPath(resolve(dir));
   const cwd = process.cwd();
@@ -69,6 +104,7 @@ async function checkReplaceable(dir: string, marker: string | undefined): Promis
       details: { dir },
     });
   }
+  await refuseFileInPath(dir, target);
   if (marker === undefined) return;
   let entries: string[];
   try {
@@ -76,8 +112,8 @@ async function checkReplaceable(dir: string, marker: string | undefined): Promis
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return;
-    if (code === 'ENOTDIR')
-      throw new AppliedMLError('E_INPUT_INVALID', `Refusing to save over ${dir}: it is a file.`, { cause, details: { dir } });
+    // Made a file (or a path through one) since the check above.
+    if (code === 'ENOTDIR') await refuseFileInPath(dir, target, cause);
     throw new AppliedMLError('E_IO', `Could not read ${dir}: ${(cause as Error).message}`, { cause, details: { dir } });
   }
   if (entries.length > 0 && !entries.includes(marker)) {
@@ -170,7 +206,8 @@ async function replaceNow(dir: string, fill: (staging: string) => Promise<void>,
     await mkdir(staging);
     await fill(staging);
   } catch (cause) {
-    await rm(staging, { recursive: true, force: true });
+    // Never in place of the error (rm's force ignores a missing staging folder, not a path through a file).
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
     if (AppliedMLError.isInstance(cause)) throw cause;
     throw new AppliedMLError('E_IO', `Could not write the bundle to ${dir}: ${(cause as Error).message}`, { cause, details: { dir } });
   }
@@ -181,7 +218,7 @@ async function replaceNow(dir: string, fill: (staging: string) => Promise<void>,
   } catch (cause) {
     // Put the previous bundle back if it was moved aside.
     if (hadPrevious && !(await exists(dir)) && (await exists(retired))) await rename(retired, dir).catch(() => undefined);
-    await rm(staging, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
     const code = (cause as NodeJS.ErrnoException).code;
     const raced =
       code === 'ENOTEMPTY' || code === 'EEXIST'
@@ -258,6 +295,8 @@ export interface WaitForSaveOptions {
   maxWaitMs?: number;
 }
 
+const WAIT_FOR_SAVE_KEYS = Object.keys({ maxWaitMs: 1 } satisfies Record<keyof WaitForSaveOptions, 1>);
+
 /**
  * For a reader that found `dir` (or a file in it) missing: when a save into `dir` (`replaceDirAtomic`,
  * so `saveBundle` and the SDKs' own saves) is between its two renames, as `saveInProgress` tells (`dir`
@@ -269,6 +308,9 @@ export interface WaitForSaveOptions {
  * reads its own files from a folder a save replaces (fraud's transaction scorer) calls this.
  */
 export async function waitForSave(dir: string, options: WaitForSaveOptions = {}): Promise<boolean> {
+  checkPathArgument(dir, 'waitForSave dir');
+  // A misspelt option (maxWait, timeoutMs) would otherwise leave the default wait without a word.
+  checkKnownKeys('waitForSave options', options, WAIT_FOR_SAVE_KEYS);
   const maxWaitMs = options.maxWaitMs ?? 2000;
   if (typeof maxWaitMs !== 'number' || !(maxWaitMs >= 0))
     throw new AppliedMLError('E_INPUT_INVALID', `waitForSave's maxWaitMs must be a number from 0 (got ${describeValue(maxWaitMs)}).`);
