@@ -7,7 +7,9 @@ import {
   describeValue,
   eventLoopTurns,
   fitModel,
+  incompatibleIfNewer,
   initEngine,
+  isNewerVersion,
   loadBundle,
   predictBatched,
   saveBundle,
@@ -21,6 +23,7 @@ import {
 } from '@appliedml/engine';
 import { registerTextLayers } from './embedding-layer';
 import {
+  CHAR_NGRAM_KEYS,
   FEATURE_KEYS,
   featuresOf,
   normalizedText,
@@ -273,6 +276,58 @@ const TRAIN_KEYS = Object.keys({
 const EVALUATE_KEYS = Object.keys({ positiveLabel: 1 } satisfies Record<keyof EvaluateOptions, 1>);
 const EXPLAIN_KEYS = Object.keys({ label: 1, top: 1 } satisfies Record<'label' | 'top', 1>);
 const LOAD_KEYS = Object.keys({ device: 1, logger: 1 } satisfies Record<'device' | 'logger', 1>);
+/** Every field a save writes into the manifest's preprocessing, and the fields of those that are objects. */
+const PREPROCESSING_KEYS = Object.keys({
+  lengthCaps: 1,
+  maxFeaturesSet: 1,
+  model: 1,
+  labels: 1,
+  positiveLabel: 1,
+  features: 1,
+  multiLabel: 1,
+  threshold: 1,
+  maxTextChars: 1,
+  seed: 1,
+  linear: 1,
+  naiveBayes: 1,
+  fasttext: 1,
+  cnn: 1,
+} satisfies Record<keyof Preprocessing, 1>);
+const PREPROCESSING_SECTION_KEYS: Record<string, readonly string[]> = {
+  ...NESTED_KEYS,
+  lengthCaps: Object.keys({ cnnMaxLength: 1, fasttextMaxIds: 1 } satisfies Record<keyof LengthCaps, 1>),
+  maxFeaturesSet: ['linear', 'naiveBayes'],
+};
+/** The files a save writes beside its network's, and the fields of the JSON ones. */
+const BUNDLE_FILE_KEYS: Record<string, readonly string[] | undefined> = {
+  'tfidf.json': ['vocabulary', 'idf', 'sublinearTf', 'normalize'],
+  'vocabulary.json': ['terms', 'offset'],
+  'linear.bin': undefined,
+  'fasttext-known.bin': undefined,
+};
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * What a manifest's preprocessing and a bundle's files hold that no save of this version writes, each
+ * named ('features.stemmer', 'cnn.attention', 'tfidf.json bm25', "file 'x.bin'", "network 'y'"). Looked
+ * for in bundles saved by a newer version only: there it is something this version cannot read (a setting
+ * it would drop, so texts would be read otherwise than the model was trained on). Bundles of this version
+ * and earlier ones keep loading with such names ignored, as they always did.
+ */
+function unknownParts(pre: Record<string, unknown>, files: Record<string, unknown>, networks: string[]): string[] {
+  const out: string[] = [];
+  const extra = (where: string, value: unknown, known: readonly string[]): void => {
+    if (isPlainObject(value)) for (const key of Object.keys(value)) if (!known.includes(key)) out.push(`${where}${key}`);
+  };
+  extra('', pre, PREPROCESSING_KEYS);
+  for (const [section, keys] of Object.entries(PREPROCESSING_SECTION_KEYS)) extra(`${section}.`, pre[section], keys);
+  if (isPlainObject(pre.features)) extra('features.charNgrams.', pre.features.charNgrams, CHAR_NGRAM_KEYS);
+  for (const name of Object.keys(files)) if (!Object.hasOwn(BUNDLE_FILE_KEYS, name)) out.push(`file '${name}'`);
+  for (const name of networks) if (name !== 'main') out.push(`network '${name}'`);
+  return out;
+}
 
 /** Refuses model options that would train nothing, give NaN or fail inside tfjs (E_INPUT_INVALID naming the option). */
 function checkModelOptions(linear: LinearConfig, naiveBayes: NaiveBayesConfig, fasttext: FastTextConfig, cnn: CnnConfig): void {
@@ -877,19 +932,35 @@ export class TextClassifier {
     registerTextLayers();
     const bundle = await loadBundle(dir, { package: TEXT_PACKAGE, task: TEXT_TASK });
     const networks = Object.values(bundle.models);
+    const saved = bundle.manifest.packageVersion;
+    // A newer version's save: what this version does not know in it is refused, not dropped (see unknownParts).
+    const newer = isNewerVersion(saved, TEXT_VERSION);
+    const corrupt = (what: string, cause?: unknown, details: Record<string, unknown> = {}): AppliedMLError =>
+      new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${what}.`, { ...(cause ? { cause } : {}), details: { dir, ...details } });
+    /** `read()`'s E_BUNDLE_CORRUPT about a file's contents, with the bundle and the file named. */
+    const fromFile = <T>(file: string, read: () => T): T => {
+      try {
+        return read();
+      } catch (cause) {
+        if (!AppliedMLError.hasCode(cause, 'E_BUNDLE_CORRUPT')) throw cause;
+        throw corrupt(`${file} cannot be read (${cause.message.replace(/\.$/, '')})`, cause, { file });
+      }
+    };
     try {
       const pre = bundle.manifest.preprocessing as unknown as Preprocessing | undefined;
-      if (
-        !pre ||
-        typeof pre !== 'object' ||
-        !(MODEL_TYPES as readonly string[]).includes(pre.model) ||
-        !Array.isArray(pre.labels) ||
-        pre.labels.length < 2
-      ) {
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no usable text-classifier preprocessing.`, { details: { dir } });
+      if (!isPlainObject(pre)) throw corrupt('it has no text-classifier preprocessing');
+      if (newer) {
+        const unknown = unknownParts(pre as unknown as Record<string, unknown>, bundle.files, Object.keys(bundle.models));
+        if (unknown.length > 0)
+          throw corrupt(
+            `it holds what this version does not know: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}`,
+            undefined,
+            { unknown },
+          );
       }
-      const corrupt = (what: string, cause?: unknown): AppliedMLError =>
-        new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${what}.`, { ...(cause ? { cause } : {}), details: { dir } });
+      if (!(MODEL_TYPES as readonly string[]).includes(pre.model))
+        throw corrupt(`its model type ${describeValue(pre.model)} is not one this version reads (${MODEL_TYPES.join(', ')})`);
+      if (!Array.isArray(pre.labels) || pre.labels.length < 2) throw corrupt('its labels are not a list of two or more');
       // The values a prediction depends on are checked here, whatever wrote the manifest.
       if (!pre.labels.every((l) => typeof l === 'string' && l.trim() !== '') || new Set(pre.labels).size !== pre.labels.length)
         throw corrupt('its labels are not distinct non-empty strings');
@@ -947,7 +1018,7 @@ export class TextClassifier {
       try {
         features = resolveFeatureConfig(savedFeatureConfig(pre.features));
       } catch (cause) {
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has an invalid feature config.`, { cause, details: { dir } });
+        throw corrupt(`its feature config is invalid (${(cause as Error).message.replace(/\.$/, '')})`, cause);
       }
       // The resolved config, so a retraining reads texts as this model does (without names a bundle kept unchecked).
       const model = new TextClassifier({ ...checkedPre, features });
@@ -958,24 +1029,34 @@ export class TextClassifier {
       };
       const json = (name: string): unknown => {
         const buf = bundle.files[name];
-        if (!buf) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} is missing ${name}.`, { details: { dir, file: name } });
+        if (!buf) throw corrupt(`${name} is missing`, undefined, { file: name });
+        let value: unknown;
         try {
-          return JSON.parse(buf.toString('utf8'));
+          value = JSON.parse(buf.toString('utf8'));
         } catch (cause) {
-          throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${name} is not valid JSON.`, {
-            cause,
-            details: { dir, file: name },
-          });
+          throw corrupt(`${name} is not valid JSON`, cause, { file: name });
         }
+        if (newer) {
+          const unknown = isPlainObject(value) ? Object.keys(value).filter((key) => !BUNDLE_FILE_KEYS[name]?.includes(key)) : [];
+          if (unknown.length > 0)
+            throw corrupt(`it holds what this version does not know: ${unknown.map((key) => `${name} ${key}`).join(', ')}`, undefined, {
+              file: name,
+              unknown,
+            });
+        }
+        return value;
       };
       if (pre.model === 'linear' || pre.model === 'naive-bayes') {
-        state.tfidf = TfidfVectorizer.fromJSON(json('tfidf.json') as Parameters<typeof TfidfVectorizer.fromJSON>[0]);
+        const tfidf = fromFile('tfidf.json', () =>
+          TfidfVectorizer.fromJSON(json('tfidf.json') as Parameters<typeof TfidfVectorizer.fromJSON>[0]),
+        );
+        state.tfidf = tfidf;
         const bytes = bundle.files['linear.bin'];
-        if (!bytes) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} is missing linear.bin.`, { details: { dir } });
-        state.linear = LinearModel.fromBytes(bytes, state.tfidf.size, pre.labels.length, pre.multiLabel);
+        if (!bytes) throw corrupt('linear.bin is missing', undefined, { file: 'linear.bin' });
+        state.linear = fromFile('linear.bin', () => LinearModel.fromBytes(bytes, tfidf.size, pre.labels.length, pre.multiLabel));
       } else {
         const network = bundle.models.main;
-        if (!network) throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no network.`, { details: { dir } });
+        if (!network) throw corrupt('it has no network');
         const outputs = network.outputs[0]?.shape;
         if (network.outputs.length !== 1 || outputs?.[outputs.length - 1] !== pre.labels.length)
           throw corrupt(`its network has ${String(outputs?.[outputs.length - 1])} outputs for ${pre.labels.length} labels`);
@@ -984,7 +1065,10 @@ export class TextClassifier {
         if (network.inputs.length !== inputs)
           throw corrupt(`its network takes ${network.inputs.length} input(s), a ${pre.model} network ${inputs}`);
         state.network = network;
-        if (pre.model === 'cnn') state.vocabulary = Vocabulary.fromJSON(json('vocabulary.json') as { terms: string[]; offset: number });
+        if (pre.model === 'cnn')
+          state.vocabulary = fromFile('vocabulary.json', () =>
+            Vocabulary.fromJSON(json('vocabulary.json') as { terms: string[]; offset: number }),
+          );
         const known = bundle.files['fasttext-known.bin'];
         if (pre.model === 'fasttext' && known) {
           if (known.byteLength % 4 !== 0) throw corrupt('fasttext-known.bin is not a list of 32-bit hashes');
@@ -1004,7 +1088,12 @@ export class TextClassifier {
       return model;
     } catch (error) {
       networks.forEach((n) => n.dispose());
-      throw error;
+      const failure = AppliedMLError.isInstance(error)
+        ? error
+        : corrupt(`it could not be read (${String((error as Error)?.message ?? error)})`, error);
+      // What this version cannot read in a bundle a newer one saved (a model type, a tokenizer, a setting,
+      // a file it added) is no damage: say so, and to upgrade (it said "corrupt").
+      throw incompatibleIfNewer(failure, { dir, package: TEXT_PACKAGE, saved, running: TEXT_VERSION });
     }
   }
 
