@@ -43,7 +43,7 @@ import {
   MAX_READING,
   MIN_INTERVAL_MINUTES,
   sliceUnchecked,
-  toEpochMs,
+  toFeedTimeMs,
   type TrafficSeries,
 } from './series';
 import { checkTimeZone } from './time-zone';
@@ -743,7 +743,7 @@ export class TrafficForecaster {
     if (rows.length < T)
       invalid(`predict needs at least ${T} rows of readings (one input window); got ${rows.length}.`, { rows: rows.length, needed: T });
     const n = fitted.sensors.length;
-    const end = input.end === undefined ? null : toEpochMs(input.end, 'end', fitted.timeZone);
+    const end = input.end === undefined ? null : toFeedTimeMs(input.end, 'end', fitted.timeZone);
     if (fitted.clock && end === null) invalid('This model uses time-of-day features: pass `end`, the time of the last row.');
     const step = fitted.intervalMinutes * 60_000;
     if (end !== null && Math.abs(end + this.maxHorizon * step) > 8.64e15)
@@ -766,7 +766,7 @@ export class TrafficForecaster {
         }
         if (typeof v !== 'number' || Math.abs(v) > MAX_READING)
           invalid(
-            `Row ${t}, sensor ${s} ('${fitted.sensors[s]}'): ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN or null for missing).`,
+            `Row ${t}, sensor ${s} ('${fitted.sensors[s]}'): ${describeValue(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN or null for missing).`,
             { row: t, sensor: s, sensorId: fitted.sensors[s] },
           );
         values[t * n + s] = v;
@@ -855,7 +855,7 @@ export class TrafficForecaster {
       }
       if (typeof v !== 'number' || Math.abs(v) > MAX_READING)
         invalid(
-          `Sensor ${s} ('${fitted.sensors[s]}'): ${String(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN or null for missing).`,
+          `Sensor ${s} ('${fitted.sensors[s]}'): ${describeValue(v)} is not a reading (finite, at most ${MAX_READING} in size; NaN or null for missing).`,
           { sensor: s, sensorId: fitted.sensors[s] },
         );
       row[s] = v;
@@ -866,11 +866,15 @@ export class TrafficForecaster {
         ? this.bufferEnd === null
           ? null
           : this.bufferEnd + step
-        : toEpochMs(obs.time, 'time', fitted.timeZone, this.bufferEnd ?? undefined);
+        : toFeedTimeMs(obs.time, 'time', fitted.timeZone, this.bufferEnd ?? undefined);
     if (time !== null && this.bufferEnd !== null && time <= this.bufferEnd) {
+      // The same time again is a duplicate (as in readSeriesCsv and the incident monitor), not a step back.
+      const same = time === this.bufferEnd;
       invalid(
-        `Observation time ${new Date(time).toISOString()} is not after the previous one (${new Date(this.bufferEnd).toISOString()}).`,
-        { reason: 'timestamps-out-of-order' },
+        same
+          ? `Observation time ${new Date(time).toISOString()} is the same as the previous one; a stream takes one reading per ${fitted.intervalMinutes}-min slot (aggregate readings to one per interval first).`
+          : `Observation time ${new Date(time).toISOString()} is not after the previous one (${new Date(this.bufferEnd).toISOString()}).`,
+        { reason: same ? 'timestamps-duplicated' : 'timestamps-out-of-order' },
       );
     }
     if (time !== null && this.bufferEnd !== null) {

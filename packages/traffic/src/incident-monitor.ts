@@ -1,12 +1,15 @@
-import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
-import { MAX_READING, toEpochMs } from './series';
+import { AppliedMLError, checkKnownKeys, describeValue } from '@appliedml/engine';
+import { MAX_READING, toFeedTimeMs } from './series';
 import { checkTimeZone } from './time-zone';
 
 export interface IncidentMonitorOptions {
   sensors: readonly string[];
   /** |robust z| above this is abnormal (default 3.5, Iglewicz & Hoaglin's cut-off). */
   threshold?: number;
-  /** Consecutive abnormal steps before an alert is raised (default 3 = 15 min at 5-min steps). */
+  /**
+   * Consecutive abnormal steps before an alert is raised (default 3 = 15 min at 5-min steps). A step
+   * without a reading from the sensor breaks the run: it counts again from its next abnormal reading.
+   */
   persistence?: number;
   /**
    * Residuals kept per sensor for the median and MAD (default 288 = a day of 5-min steps); memory is
@@ -36,7 +39,8 @@ export interface IncidentMonitorOptions {
   clearAfterMissing?: number;
   /**
    * IANA time zone in which `observe` reads a `time` without an offset (`model.timeZone`, as the
-   * forecaster reads them); without it such a time is read in UTC fields.
+   * forecaster reads them, the hour repeated when clocks go back included); without it such a time is
+   * read in UTC fields.
    */
   timeZone?: string;
 }
@@ -92,8 +96,10 @@ function median(sorted: Float64Array): number {
  * expected; it keeps a bounded history of residuals per sensor and scores the new residual with a
  * robust z-score, (r − median) / (1.4826 · MAD). An alert is raised when a sensor stays abnormal for
  * `persistence` consecutive steps and cleared at its first normal step. Abnormal residuals do not
- * enter the history, so an incident does not teach the monitor that it is normal. Missing readings
- * (NaN) neither count as abnormal nor break a run.
+ * enter the history, so an incident does not teach the monitor that it is normal. A missing reading
+ * (NaN) is not abnormal and breaks a run (an alert raised hours after its first abnormal reading,
+ * across a detector's dark spell, was raised on readings that were never consecutive); an open alert
+ * stays open through it (see `clearAfterMissing`).
  */
 export class IncidentMonitor {
   private readonly sensors: string[];
@@ -247,12 +253,14 @@ export class IncidentMonitor {
         if (typeof v !== 'number' || (!Number.isNaN(v) && !(Math.abs(v) <= MAX_READING)))
           throw new AppliedMLError(
             'E_INPUT_INVALID',
-            `${name}[${s}] (sensor '${this.sensors[s]}') is ${String(v)}; a reading is a number at most ${MAX_READING} in size (NaN or null for missing).`,
+            `${name}[${s}] (sensor '${this.sensors[s]}') is ${describeValue(v)}; a reading is a number at most ${MAX_READING} in size (NaN or null for missing).`,
             { details: { field: name, sensor: s, sensorId: this.sensors[s] } },
           );
       }
     }
-    const time = input.time === undefined ? null : toEpochMs(input.time, 'time', this.timeZone);
+    // After the previous time, as the forecaster's update reads it: a zone-less time in the hour repeated
+    // when clocks go back is its second pass once the first was seen (it was refused as going back).
+    const time = input.time === undefined ? null : toFeedTimeMs(input.time, 'time', this.timeZone, this.lastTime ?? undefined);
     if (time !== null && this.lastTime !== null && time <= this.lastTime) {
       const same = time === this.lastTime;
       throw new AppliedMLError(
@@ -268,10 +276,11 @@ export class IncidentMonitor {
       const e = expected[s] as number;
       if (Number.isNaN(o) || Number.isNaN(e) || o === this.missingValue) {
         this.missingRun[s] = (this.missingRun[s] as number) + 1;
+        // No reading: the abnormal steps before it and after it are not consecutive.
+        this.run[s] = 0;
         const open = this.activeAlerts.get(s);
         if (open && this.clearAfterMissing !== undefined && (this.missingRun[s] as number) >= this.clearAfterMissing) {
           this.activeAlerts.delete(s);
-          this.run[s] = 0;
           events.push({ type: 'cleared', alert: open, step: this.step, time: iso, reason: 'no-data' });
         }
         continue;

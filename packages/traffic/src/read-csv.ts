@@ -156,9 +156,11 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
   });
   if (rows.length === 0) throw noDataRows(source);
   if (!columns.includes(tsColumn)) {
-    throw new AppliedMLError('E_INPUT_INVALID', `No timestamp column '${tsColumn}' (columns: ${columns.slice(0, 8).join(', ')}…).`, {
-      details: { column: tsColumn },
-    });
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `No timestamp column '${tsColumn}' (columns: ${columns.slice(0, 8).join(', ')}${columns.length > 8 ? ', …' : ''}).${delimiterHint(columns, options.delimiter)}`,
+      { details: { column: tsColumn } },
+    );
   }
   const sensors = columns.filter((c) => c !== tsColumn);
   if (sensors.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The CSV has a timestamp column but no sensor columns.');
@@ -344,6 +346,18 @@ function accumulateOnGrid(
     ...(missingValue !== undefined ? { missingValue } : {}),
     ...(timeZone !== undefined ? { timeZone } : {}),
   });
+}
+
+/**
+ * For a header read as one column: when it holds another usual delimiter (a ';'-separated export, as
+ * spreadsheets in many locales write, or tabs), the hint to pass it; otherwise ''.
+ */
+function delimiterHint(columns: readonly string[], given: string | undefined): string {
+  if (columns.length !== 1) return '';
+  const found = [';', '\t', '|'].find((d) => d !== (given ?? ',') && (columns[0] as string).includes(d));
+  if (found === undefined) return '';
+  const shown = found === '\t' ? "'\\t'" : `'${found}'`;
+  return ` The header is one column holding ${shown}: if the file is separated by ${shown}, pass delimiter: ${shown}.`;
 }
 
 const MISSING_CELLS = new Set(['', 'NA', 'NaN', 'nan', 'null']);
@@ -567,7 +581,7 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
       if (absent.length > 0)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
-          `No column ${absent.map((c) => `'${c}'`).join(', ')} (columns: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}).`,
+          `No column ${absent.map((c) => `'${c}'`).join(', ')} (columns: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}).${delimiterHint(names, options.delimiter)}`,
           {
             details: { missingColumns: absent, columns: names.slice(0, 200) },
           },

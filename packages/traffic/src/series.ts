@@ -150,6 +150,23 @@ export function toEpochMs(value: Date | number | string, what = 'time', timeZone
 }
 
 /**
+ * A feed's time (`predict`'s `end`, `update`'s and the incident monitor's `time`) as epoch ms, as
+ * `toEpochMs`; a number from 1e9 to 1e10 is refused: as epoch milliseconds it is 12 January to 26 April
+ * 1970, as Unix seconds 2001 to 2286, so it is almost surely seconds (read as milliseconds it forecast
+ * from 1970 on the wrong time of day, or refused the next step as the same slot). `readSeriesCsv`
+ * refuses such a column the same way (`details.reason` 'timestamps-look-like-seconds'). A Date or an
+ * ISO string is taken as given.
+ */
+export function toFeedTimeMs(value: Date | number | string, what: string, timeZone?: string, after?: number): number {
+  if (typeof value === 'number' && value >= 1e9 && value < 1e10)
+    invalid(
+      `${what} ${value} is a number between 1e9 and 1e10: as epoch milliseconds that is January to April 1970. If it is Unix seconds, pass it times 1000 (epoch milliseconds, as Date.getTime() gives); a Date or an ISO 8601 string is read as given.`,
+      { field: what, value, reason: 'timestamps-look-like-seconds' },
+    );
+  return toEpochMs(value, what, timeZone, after);
+}
+
+/**
  * Shortest and longest step a series may have, in minutes: one second (loop detectors report every
  * 20 or 30 s at the finest, PeMS' raw feed) to one day (the models' time-of-day features and the
  * historical average's slots need at least one step a day). METR-LA, PEMS-BAY and Los-loop are 5 min.
