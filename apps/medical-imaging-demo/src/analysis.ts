@@ -44,7 +44,8 @@ export interface PredictAnswer {
  */
 const READ_MESSAGES: Partial<Record<ErrorCode, string>> = {
   E_INPUT_TOO_LARGE: `The image is over this service's limits (${MAX_UPLOAD_PIXELS} pixels, 8,192 × 8,192, and the memory its decoding needs).`,
-  E_FORMAT_UNSUPPORTED: 'The upload is not an image this service reads (DICOM, PNG, JPEG or TIFF).',
+  E_FORMAT_UNSUPPORTED:
+    'The upload is not an image this service reads (DICOM, PNG, JPEG or TIFF), or holds an image in an encoding it does not decode.',
   E_INPUT_INVALID: 'The image is corrupt, truncated or empty.',
   E_SHAPE_MISMATCH: 'The image has a layout this service does not read.',
 };

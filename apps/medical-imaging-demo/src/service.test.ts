@@ -36,6 +36,36 @@ afterAll(async () => {
 const post = (body: Uint8Array | string, type = 'image/png'): Promise<Response> =>
   fetch(`${base}/predict`, { method: 'POST', headers: { 'content-type': type }, body });
 
+/** A Part 10 DICOM file (explicit VR little endian) of a 2 × 2 image in Float Pixel Data (7FE0,0008). */
+function floatPixelDicom(): Uint8Array {
+  const element = (group: number, el: number, vr: string, value: Buffer): Buffer => {
+    const long = vr === 'OF' || vr === 'OB';
+    const head = Buffer.alloc(long ? 12 : 8);
+    head.writeUInt16LE(group, 0);
+    head.writeUInt16LE(el, 2);
+    head.write(vr, 4, 'latin1');
+    if (long) head.writeUInt32LE(value.length, 8);
+    else head.writeUInt16LE(value.length, 6);
+    return Buffer.concat([head, value]);
+  };
+  const us = (v: number): Buffer => Buffer.from([v & 0xff, v >> 8]);
+  const meta = element(0x0002, 0x0010, 'UI', Buffer.from('1.2.840.10008.1.2.1\0', 'latin1'));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(meta.length);
+  return Buffer.concat([
+    Buffer.alloc(128),
+    Buffer.from('DICM'),
+    element(0x0002, 0x0000, 'UL', length),
+    meta,
+    element(0x0028, 0x0002, 'US', us(1)),
+    element(0x0028, 0x0004, 'CS', Buffer.from('MONOCHROME2 ')),
+    element(0x0028, 0x0010, 'US', us(2)),
+    element(0x0028, 0x0011, 'US', us(2)),
+    element(0x0028, 0x0100, 'US', us(32)),
+    element(0x7fe0, 0x0008, 'OF', Buffer.alloc(16)),
+  ]);
+}
+
 const answerOf = async (res: Response): Promise<{ status: number; code: string; text: string }> => {
   const text = await res.text();
   return { status: res.status, code: (JSON.parse(text) as { code: string }).code, text };
@@ -145,6 +175,14 @@ describe('medical imaging service on the demo kit', () => {
     const broken = await answerOf(await post(await readFile(join(data.root, 'MR_truncated.dcm')), 'application/dicom'));
     expect(broken).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
     expect(await answerOf(await post(new Uint8Array(0)))).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    // A DICOM file the reader does not decode (Float Pixel Data, a parametric map's): 415, and the answer
+    // does not say the upload is no DICOM (it said "corrupt, truncated or empty", a 400).
+    const float = await answerOf(await post(floatPixelDicom(), 'application/dicom'));
+    expect(float).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
+    expect(JSON.parse(float.text)).toMatchObject({
+      message:
+        'The upload is not an image this service reads (DICOM, PNG, JPEG or TIFF), or holds an image in an encoding it does not decode.',
+    });
     // A PNG header declaring 100,000 × 100,000 pixels: 413 from the header, fast, without its size in the answer.
     const bomb = Buffer.from('89504e470d0a1a0a0000000d49484452000186a0000186a00800000000', 'hex');
     const started = performance.now();
