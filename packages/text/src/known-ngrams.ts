@@ -17,30 +17,63 @@ function compact(buf: Uint32Array, n: number): number {
 }
 
 /**
+ * Gathers the distinct values of lists added one at a time (each read up to `maxPerList`), in memory
+ * within 2 × `max` values: `add` each list (false once there are more than `max`: stop there), then
+ * `result`. A caller may give the event loop a turn between lists (training does).
+ */
+export class DistinctHashes {
+  private buf: Uint32Array;
+  private n = 0;
+  private over = false;
+
+  constructor(
+    private readonly maxPerList: number,
+    private readonly max: number = MAX_KNOWN_NGRAMS,
+  ) {
+    this.buf = new Uint32Array(Math.min(2 * max, 1 << 16));
+  }
+
+  /** Adds a list's values; false when there are more than `max` distinct values (`result` is then undefined). */
+  add(list: Uint32Array): boolean {
+    if (this.over) return false;
+    const take = Math.min(this.maxPerList, list.length);
+    for (let j = 0; j < take; j++) {
+      if (this.n === this.buf.length) {
+        this.n = compact(this.buf, this.n);
+        if (this.n > this.max) return this.overflow();
+        // Still over half full after removing repeats: grow (up to twice the cap) so each compaction
+        // frees a good share of the buffer.
+        if (this.n > this.buf.length / 2 && this.buf.length < 2 * this.max) {
+          const bigger = new Uint32Array(Math.min(2 * this.max, this.buf.length * 2));
+          bigger.set(this.buf.subarray(0, this.n));
+          this.buf = bigger;
+        }
+        if (this.n === this.buf.length) return this.overflow();
+      }
+      this.buf[this.n++] = list[j] as number;
+    }
+    return true;
+  }
+
+  private overflow(): false {
+    this.over = true;
+    return false;
+  }
+
+  /** The distinct values added, ascending; undefined when there are more than `max`. */
+  result(): Uint32Array | undefined {
+    if (this.over) return undefined;
+    this.n = compact(this.buf, this.n);
+    return this.n > this.max ? undefined : this.buf.slice(0, this.n);
+  }
+}
+
+/**
  * The distinct values of every list in `lists` (each read up to `maxPerList`), ascending; undefined when
  * there are more than `max` of them. Memory stays within 2 × `max` values whatever the lists hold.
  */
 export function distinctHashes(lists: Iterable<Uint32Array>, maxPerList: number, max: number = MAX_KNOWN_NGRAMS): Uint32Array | undefined {
-  let buf = new Uint32Array(Math.min(2 * max, 1 << 16));
-  let n = 0;
-  for (const list of lists) {
-    const take = Math.min(maxPerList, list.length);
-    for (let j = 0; j < take; j++) {
-      if (n === buf.length) {
-        n = compact(buf, n);
-        if (n > max) return undefined;
-        // Still over half full after removing repeats: grow (up to twice the cap) so each compaction
-        // frees a good share of the buffer.
-        if (n > buf.length / 2 && buf.length < 2 * max) {
-          const bigger = new Uint32Array(Math.min(2 * max, buf.length * 2));
-          bigger.set(buf.subarray(0, n));
-          buf = bigger;
-        }
-        if (n === buf.length) return undefined;
-      }
-      buf[n++] = list[j] as number;
-    }
-  }
-  n = compact(buf, n);
-  return n > max ? undefined : buf.slice(0, n);
+  const distinct = new DistinctHashes(maxPerList, max);
+  for (const list of lists) if (!distinct.add(list)) return undefined;
+  return distinct.result();
 }

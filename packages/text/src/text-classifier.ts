@@ -35,7 +35,7 @@ import {
 } from './features';
 import { TfidfRowBuilder } from './fast-rows';
 import { ngramHashes, sortedHas } from './hash';
-import { MAX_KNOWN_NGRAMS, distinctHashes } from './known-ngrams';
+import { DistinctHashes, MAX_KNOWN_NGRAMS } from './known-ngrams';
 import { LinearModel, trainLogistic, trainNaiveBayes } from './linear-model';
 import type { TextExample } from './loaders';
 import { CNN_DEFAULTS, FASTTEXT_DEFAULTS, buildFastText, buildKimCnn, type CnnConfig, type FastTextConfig } from './neural-models';
@@ -581,162 +581,158 @@ export class TextClassifier {
       await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
       // Disposed while the engine started: build nothing.
       this.alive();
-      const tokens = texts.map((t) => tokensOf(t, features));
+      // Tokens, the vocabulary or known n-grams and the ids are made in turns too (the event loop waited
+      // seconds for them on 100,000 texts); the network's trainer then gives it turns of its own.
+      const turns = eventLoopTurns(50);
+      const tokens: string[][] = [];
+      for (let i = 0; i < texts.length; i++) {
+        if ((i & 255) === 255) await turns.turn();
+        tokens.push(tokensOf(texts[i] as string, features));
+      }
       // Fit the input length to the data: short texts (questions) need far fewer positions than the cap.
       // A loop, not Math.max(...): spreading one argument per text overflows the stack past ~120k texts.
       let longest = 0;
       for (const t of tokens) longest = Math.max(longest, t.length);
       const self = this.config as Preprocessing;
       // The length settings are fitted to this data under the caps asked for (not under the width an
-      // earlier training fitted); a train that fails puts them back.
-      const previous = { cnn: self.cnn, fasttext: self.fasttext };
+      // earlier training fitted). They stay out of the config until the new network is in place, so a
+      // predict meanwhile reads the current network with its own widths.
       const caps = self.lengthCaps ?? { cnnMaxLength: self.cnn.maxLength, fasttextMaxIds: self.fasttext.maxIds };
-      // The widths this train wrote into the config, while they are still there (until they go back
-      // out before the network trains).
-      let mine: Pick<Preprocessing, 'cnn' | 'fasttext'> | undefined;
-      try {
-        if (kind === 'cnn')
-          self.cnn = { ...self.cnn, maxLength: Math.max(Math.max(...self.cnn.kernelSizes), Math.min(caps.cnnMaxLength, longest)) };
-        else
-          self.fasttext = {
-            ...self.fasttext,
-            maxIds: Math.max(1, Math.min(caps.fasttextMaxIds, ngramCount(longest, self.fasttext.wordNgrams))),
-          };
-        mine = { cnn: self.cnn, fasttext: self.fasttext };
-        let network: tf.LayersModel;
-        if (kind === 'cnn') {
-          const cnn = this.config.cnn;
-          state.vocabulary = Vocabulary.fit(tokens, {
-            minCount: cnn.minCount,
-            maxSize: cnn.maxVocabulary,
-            reserveSpecial: true,
-          }).vocabulary;
-          if (state.vocabulary.size * cnn.embeddingDim > MAX_EMBEDDING_CELLS)
-            throw new AppliedMLError(
-              'E_INPUT_TOO_LARGE',
-              `The CNN's embedding table would hold ${state.vocabulary.size} words × ${cnn.embeddingDim}; at most ${MAX_EMBEDDING_CELLS} cells. Lower cnn.maxVocabulary or cnn.embeddingDim.`,
-            );
-          network = buildKimCnn(cnn, state.vocabulary.size, K, this.config.multiLabel, this.config.seed);
-          state.widestKernel = Math.max(...cnn.kernelSizes);
-          featureCount = state.vocabulary.size;
-        } else {
-          network = buildFastText(this.config.fasttext, K, this.config.multiLabel, this.config.seed);
-          featureCount = this.config.fasttext.buckets;
-        }
-        state.network = network;
-        const neural = kind === 'cnn' ? this.config.cnn : this.config.fasttext;
-        let x: ReturnType<TextClassifier['encodeNeural']>;
-        try {
-          if (kind === 'fasttext') {
-            const known = knownNgrams(tokens, this.config.fasttext);
-            if (known) state.knownNgrams = known;
-            else
-              logger.warn(
-                `fastText: the training texts hold more than ${MAX_KNOWN_NGRAMS} distinct n-grams, so the model keeps no list of them and reads every n-gram (an unknown word may land on a trained bucket).`,
-              );
-          }
-          x = this.encodeNeural(tokens, state);
-        } catch (error) {
-          network.dispose();
-          throw error;
-        }
-        const y = this.config.multiLabel
-          ? tf.tensor2d(targets, [texts.length, K], 'float32')
-          : tf.tensor1d(Int32Array.from(targets), 'float32');
-        let validation: { x: tf.Tensor | tf.Tensor[]; y: tf.Tensor } | undefined;
-        try {
-          if (checkedValidation) {
-            const v = checkedValidation;
-            const vx = this.encodeNeural(
-              v.texts.map((t) => tokensOf(t, features)),
-              state,
-            );
-            const vy = this.config.multiLabel
-              ? tf.tensor2d(
-                  Uint8Array.from(v.labelSets.flatMap((set) => labels.map((l) => (set.includes(l) ? 1 : 0)))),
-                  [v.texts.length, K],
-                  'float32',
-                )
-              : tf.tensor1d(
-                  Int32Array.from(v.labelSets, (set) => index.get(set[0] as string) as number),
-                  'float32',
-                );
-            validation = { x: vx, y: vy };
-          }
-          // The CNN takes any width: batch texts of similar length and cut each batch to its longest.
-          let cnnBatching = {};
-          if (kind === 'cnn' && isFreeWidth(network)) {
-            const lengths = Int32Array.from(tokens, (t) => Math.min(t.length, this.config.cnn.maxLength));
-            const widest = Math.max(...this.config.cnn.kernelSizes);
-            cnnBatching = {
-              bucketBy: lengths,
-              augment: (ids: tf.Tensor, rows: Int32Array): tf.Tensor => {
-                let longest = widest;
-                for (const r of rows) longest = Math.max(longest, lengths[r] as number);
-                return tf.slice(ids, [0, 0], [-1, longest]);
+      const fitted: Pick<Preprocessing, 'cnn' | 'fasttext'> =
+        kind === 'cnn'
+          ? {
+              cnn: { ...self.cnn, maxLength: Math.max(Math.max(...self.cnn.kernelSizes), Math.min(caps.cnnMaxLength, longest)) },
+              fasttext: self.fasttext,
+            }
+          : {
+              cnn: self.cnn,
+              fasttext: {
+                ...self.fasttext,
+                maxIds: Math.max(1, Math.min(caps.fasttextMaxIds, ngramCount(longest, self.fasttext.wordNgrams))),
               },
             };
-          }
-          // The fitted widths go back out of the config while the network trains (the event loop turns
-          // meanwhile, and a predict then still reads the current network with its own widths); they come
-          // in again when the new network does.
-          fittedWidths = { cnn: self.cnn, fasttext: self.fasttext };
-          self.cnn = previous.cnn;
-          self.fasttext = previous.fasttext;
-          mine = undefined;
-          engineReport = await fitModel(network, x, y, {
-            ...cnnBatching,
-            epochs: options.epochs ?? neural.epochs,
-            batchSize: neural.batchSize,
-            loss: this.config.multiLabel ? 'binaryCrossentropy' : 'sparseCategoricalCrossentropy',
-            optimizer: 'adam',
-            learningRate: neural.learningRate,
-            seed: this.config.seed,
-            accuracy: !this.config.multiLabel,
-            ...(validation
-              ? {
-                  validationData: validation,
-                  earlyStopping: { monitor: this.config.multiLabel ? 'val_loss' : 'val_accuracy', patience: 3 },
-                }
-              : {}),
-            // Multi-label rows have no single class: each row weighs as its heaviest label (as for the linear models).
-            ...(classWeights && !this.config.multiLabel ? { classWeight: Array.from(classWeights) } : {}),
-            ...(sampleWeights && this.config.multiLabel ? { sampleWeight: sampleWeights } : {}),
-            progress: options.progress ?? false,
-            progressLabel: kind,
-            logger,
-          });
-          history = engineReport.history;
-          // Rows no training text reached keep their random initial values (Adam never moves a row whose
-          // gradient is always 0): zeroed, so a text of only unknown words gets the output layer's bias
-          // (fastText), not an arbitrary confident answer (0.995 for 'qzxv'), and unknown ids add nothing.
-          // Only ids the network reads count as reached: fastText's padding (id 0 at weight 0) is not, nor
-          // the CNN's padding past its widest kernel (pooling ignores windows beyond a text's end; a text
-          // shorter than the widest kernel is padded to it, and those pads are read).
-          const ids = (Array.isArray(x) ? (x[0] as tf.Tensor) : x).dataSync() as Int32Array;
-          if (Array.isArray(x)) {
-            const weights = (x[1] as tf.Tensor).dataSync() as Float32Array;
-            zeroUnreachedRows(network, ids, (i) => (weights[i] as number) > 0);
-          } else if (isFreeWidth(network)) {
-            const width = x.shape[1] as number;
-            const widest = Math.max(...this.config.cnn.kernelSizes);
-            zeroUnreachedRows(network, ids, (i) => ids[i] !== 0 || i % width < widest);
-          } else zeroUnreachedRows(network, ids, () => true);
-        } catch (error) {
-          network.dispose();
-          throw error;
-        } finally {
-          tf.dispose([...(Array.isArray(x) ? x : [x]), y]);
-          if (validation) tf.dispose([...(Array.isArray(validation.x) ? validation.x : [validation.x]), validation.y]);
-        }
+      let network: tf.LayersModel;
+      if (kind === 'cnn') {
+        const cnn = fitted.cnn;
+        state.vocabulary = Vocabulary.fit(tokens, {
+          minCount: cnn.minCount,
+          maxSize: cnn.maxVocabulary,
+          reserveSpecial: true,
+        }).vocabulary;
+        if (state.vocabulary.size * cnn.embeddingDim > MAX_EMBEDDING_CELLS)
+          throw new AppliedMLError(
+            'E_INPUT_TOO_LARGE',
+            `The CNN's embedding table would hold ${state.vocabulary.size} words × ${cnn.embeddingDim}; at most ${MAX_EMBEDDING_CELLS} cells. Lower cnn.maxVocabulary or cnn.embeddingDim.`,
+          );
+        state.widestKernel = Math.max(...cnn.kernelSizes);
+        featureCount = state.vocabulary.size;
+      } else {
+        const known = await knownNgrams(tokens, fitted.fasttext, turns);
+        if (known) state.knownNgrams = known;
+        else
+          logger.warn(
+            `fastText: the training texts hold more than ${MAX_KNOWN_NGRAMS} distinct n-grams, so the model keeps no list of them and reads every n-gram (an unknown word may land on a trained bucket).`,
+          );
+        featureCount = fitted.fasttext.buckets;
+      }
+      const x = await this.encodeNeuralInTurns(tokens, state, fitted, turns);
+      // Disposed meanwhile: build nothing.
+      try {
+        this.alive();
+        network =
+          kind === 'cnn'
+            ? buildKimCnn(fitted.cnn, (state.vocabulary as Vocabulary).size, K, this.config.multiLabel, this.config.seed)
+            : buildFastText(fitted.fasttext, K, this.config.multiLabel, this.config.seed);
       } catch (error) {
-        // Put back only what this train wrote: once its widths went back out, the config may hold those
-        // of another train that ended meanwhile (overlapping retrains), with its network.
-        if (mine && self.cnn === mine.cnn && self.fasttext === mine.fasttext) {
-          self.cnn = previous.cnn;
-          self.fasttext = previous.fasttext;
-        }
+        tf.dispose(x);
         throw error;
+      }
+      state.network = network;
+      const neural = kind === 'cnn' ? fitted.cnn : fitted.fasttext;
+      const y = this.config.multiLabel
+        ? tf.tensor2d(targets, [texts.length, K], 'float32')
+        : tf.tensor1d(Int32Array.from(targets), 'float32');
+      let validation: { x: tf.Tensor | tf.Tensor[]; y: tf.Tensor } | undefined;
+      try {
+        if (checkedValidation) {
+          const v = checkedValidation;
+          const vx = this.encodeNeural(
+            v.texts.map((t) => tokensOf(t, features)),
+            state,
+            fitted,
+          );
+          const vy = this.config.multiLabel
+            ? tf.tensor2d(
+                Uint8Array.from(v.labelSets.flatMap((set) => labels.map((l) => (set.includes(l) ? 1 : 0)))),
+                [v.texts.length, K],
+                'float32',
+              )
+            : tf.tensor1d(
+                Int32Array.from(v.labelSets, (set) => index.get(set[0] as string) as number),
+                'float32',
+              );
+          validation = { x: vx, y: vy };
+        }
+        // The CNN takes any width: batch texts of similar length and cut each batch to its longest.
+        let cnnBatching = {};
+        if (kind === 'cnn' && isFreeWidth(network)) {
+          const lengths = Int32Array.from(tokens, (t) => Math.min(t.length, fitted.cnn.maxLength));
+          const widest = Math.max(...this.config.cnn.kernelSizes);
+          cnnBatching = {
+            bucketBy: lengths,
+            augment: (ids: tf.Tensor, rows: Int32Array): tf.Tensor => {
+              let longest = widest;
+              for (const r of rows) longest = Math.max(longest, lengths[r] as number);
+              return tf.slice(ids, [0, 0], [-1, longest]);
+            },
+          };
+        }
+        // The fitted widths come into the config with the new network, once it is trained.
+        fittedWidths = fitted;
+        engineReport = await fitModel(network, x, y, {
+          ...cnnBatching,
+          epochs: options.epochs ?? neural.epochs,
+          batchSize: neural.batchSize,
+          loss: this.config.multiLabel ? 'binaryCrossentropy' : 'sparseCategoricalCrossentropy',
+          optimizer: 'adam',
+          learningRate: neural.learningRate,
+          seed: this.config.seed,
+          accuracy: !this.config.multiLabel,
+          ...(validation
+            ? {
+                validationData: validation,
+                earlyStopping: { monitor: this.config.multiLabel ? 'val_loss' : 'val_accuracy', patience: 3 },
+              }
+            : {}),
+          // Multi-label rows have no single class: each row weighs as its heaviest label (as for the linear models).
+          ...(classWeights && !this.config.multiLabel ? { classWeight: Array.from(classWeights) } : {}),
+          ...(sampleWeights && this.config.multiLabel ? { sampleWeight: sampleWeights } : {}),
+          progress: options.progress ?? false,
+          progressLabel: kind,
+          logger,
+        });
+        history = engineReport.history;
+        // Rows no training text reached keep their random initial values (Adam never moves a row whose
+        // gradient is always 0): zeroed, so a text of only unknown words gets the output layer's bias
+        // (fastText), not an arbitrary confident answer (0.995 for 'qzxv'), and unknown ids add nothing.
+        // Only ids the network reads count as reached: fastText's padding (id 0 at weight 0) is not, nor
+        // the CNN's padding past its widest kernel (pooling ignores windows beyond a text's end; a text
+        // shorter than the widest kernel is padded to it, and those pads are read).
+        const ids = (Array.isArray(x) ? (x[0] as tf.Tensor) : x).dataSync() as Int32Array;
+        if (Array.isArray(x)) {
+          const weights = (x[1] as tf.Tensor).dataSync() as Float32Array;
+          zeroUnreachedRows(network, ids, (i) => (weights[i] as number) > 0);
+        } else if (isFreeWidth(network)) {
+          const width = x.shape[1] as number;
+          const widest = Math.max(...this.config.cnn.kernelSizes);
+          zeroUnreachedRows(network, ids, (i) => ids[i] !== 0 || i % width < widest);
+        } else zeroUnreachedRows(network, ids, () => true);
+      } catch (error) {
+        network.dispose();
+        throw error;
+      } finally {
+        tf.dispose([...(Array.isArray(x) ? x : [x]), y]);
+        if (validation) tf.dispose([...(Array.isArray(validation.x) ? validation.x : [validation.x]), validation.y]);
       }
     }
 
@@ -1202,17 +1198,58 @@ export class TextClassifier {
     return weights;
   }
 
-  private encodeNeural(tokens: string[][], state: State): tf.Tensor | tf.Tensor[] {
+  /**
+   * The network's input for `tokens`: the CNN's ids, or fastText's ids and weights, at the widths of
+   * `widths` (the config's, or those a training fitted).
+   */
+  private encodeNeural(
+    tokens: string[][],
+    state: State,
+    widths: Pick<Preprocessing, 'cnn' | 'fasttext'> = this.config,
+  ): tf.Tensor | tf.Tensor[] {
+    return finishSteps(this.encodeSteps(tokens, state, widths));
+  }
+
+  /** `encodeNeural`, giving the event loop a turn through `turns` every ~50 ms (training's inputs). */
+  private async encodeNeuralInTurns(
+    tokens: string[][],
+    state: State,
+    widths: Pick<Preprocessing, 'cnn' | 'fasttext'>,
+    turns: ReturnType<typeof eventLoopTurns>,
+  ): Promise<tf.Tensor | tf.Tensor[]> {
+    const steps = this.encodeSteps(tokens, state, widths);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      await turns.turn();
+    }
+  }
+
+  /** The encoding, yielding every 256 texts (the tensors are made at the end, after the last yield). */
+  private *encodeSteps(
+    tokens: string[][],
+    state: State,
+    widths: Pick<Preprocessing, 'cnn' | 'fasttext'>,
+  ): Generator<void, tf.Tensor | tf.Tensor[], void> {
     const n = tokens.length;
-    if (this.config.model === 'cnn') return cnnIds(tokens, state.vocabulary as Vocabulary, this.config.cnn.maxLength);
-    const ft = this.config.fasttext;
+    if (this.config.model === 'cnn') {
+      const width = widths.cnn.maxLength;
+      const ids = new Int32Array(n * width);
+      for (let i = 0; i < n; i++) {
+        if ((i & 255) === 255) yield;
+        cnnRow(tokens[i] as string[], state.vocabulary as Vocabulary, ids, i, width);
+      }
+      return tf.tensor2d(ids, [n, width], 'int32');
+    }
+    const ft = widths.fasttext;
     const L = ft.maxIds;
     const ids = new Int32Array(n * L);
     const weights = new Float32Array(n * L);
     const known = state.knownNgrams;
-    tokens.forEach((t, i) => {
+    for (let i = 0; i < n; i++) {
+      if ((i & 255) === 255) yield;
       // hashedNgrams' ids (1 + hash % (buckets - 1)), without the n-grams training never gave the network.
-      const hashes = ngramHashes(t, ft.wordNgrams);
+      const hashes = ngramHashes(tokens[i] as string[], ft.wordNgrams);
       let m = 0;
       for (let j = 0; j < hashes.length && m < L; j++) {
         const h = hashes[j] as number;
@@ -1220,7 +1257,7 @@ export class TextClassifier {
         ids[i * L + m++] = 1 + (h % (ft.buckets - 1));
       }
       if (m > 0) weights.fill(1 / m, i * L, i * L + m);
-    });
+    }
     return [tf.tensor2d(ids, [n, L], 'int32'), tf.tensor3d(weights, [n, L, 1], 'float32')];
   }
 
@@ -1401,15 +1438,19 @@ function checkNetworkFits(
  */
 /**
  * The hashes of the n-grams fastText reads of the training texts (the first `maxIds` of each), ascending,
- * distinct; undefined past MAX_KNOWN_NGRAMS distinct ones.
+ * distinct; undefined past MAX_KNOWN_NGRAMS distinct ones. Gives the event loop a turn through `turns`.
  */
-function knownNgrams(tokens: readonly string[][], ft: FastTextConfig): Uint32Array | undefined {
-  return distinctHashes(
-    (function* () {
-      for (const t of tokens) yield ngramHashes(t, ft.wordNgrams);
-    })(),
-    ft.maxIds,
-  );
+async function knownNgrams(
+  tokens: readonly string[][],
+  ft: FastTextConfig,
+  turns: ReturnType<typeof eventLoopTurns>,
+): Promise<Uint32Array | undefined> {
+  const distinct = new DistinctHashes(ft.maxIds);
+  for (let i = 0; i < tokens.length; i++) {
+    if ((i & 255) === 255) await turns.turn();
+    if (!distinct.add(ngramHashes(tokens[i] as string[], ft.wordNgrams))) return undefined;
+  }
+  return distinct.result();
 }
 
 /** Zeroes the embedding rows of the ids never read in training: `read(i)` says whether `ids[i]` was. */
@@ -1445,10 +1486,21 @@ function isFreeWidth(network: tf.LayersModel): boolean {
 /** Vocabulary ids of tokenised texts, cut or padded with 0 to `width`; unknown words are 1. */
 function cnnIds(tokens: string[][], vocab: Vocabulary, width: number): tf.Tensor2D {
   const ids = new Int32Array(tokens.length * width);
-  tokens.forEach((t, i) => {
-    for (let j = 0; j < Math.min(width, t.length); j++) ids[i * width + j] = vocab.get(t[j] as string) ?? 1;
-  });
+  tokens.forEach((t, i) => cnnRow(t, vocab, ids, i, width));
   return tf.tensor2d(ids, [tokens.length, width], 'int32');
+}
+
+/** Writes the CNN ids of text `i` (`t`, cut to `width`; unknown words 1, padding 0) into `ids`. */
+function cnnRow(t: string[], vocab: Vocabulary, ids: Int32Array, i: number, width: number): void {
+  for (let j = 0; j < Math.min(width, t.length); j++) ids[i * width + j] = vocab.get(t[j] as string) ?? 1;
+}
+
+/** Runs steps (a generator yielding between chunks of work) in one go. */
+function finishSteps<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
 
 /**
