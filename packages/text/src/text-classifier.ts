@@ -922,6 +922,14 @@ export class TextClassifier {
     });
   }
 
+  /**
+   * A model saved by `save`, predicting as it did. `E_BUNDLE_MISSING` without a bundle at `dir`;
+   * `E_BUNDLE_CORRUPT` for damage or values a prediction cannot use (checked whatever wrote the manifest);
+   * `E_BUNDLE_INCOMPATIBLE` for another package's or task's bundle, and for one saved by a newer version of
+   * this package holding what this version cannot read (a model type, a setting value, or a setting, field,
+   * file or network it does not know: `details.unknown`), naming both versions (`details.packageVersion`,
+   * `details.version`).
+   */
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<TextClassifier> {
     checkKnownKeys('load options', options, LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
