@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,5 +102,93 @@ describe('a fraud bundle from a newer version of the package', () => {
     expect(e.message).toContain(`Bundle ${join(path, 'detector')} was saved by @appliedml/fraud 9.1.0, newer than this ${FRAUD_VERSION}`);
     const same = await failure(TransactionScorer.load(await edited(scorerSaved, FRAUD_VERSION, 'lof', 'detector')));
     expect(same.code).toBe('E_BUNDLE_CORRUPT');
+  });
+});
+
+// A newer version's bundle holding a config field, a state field or a file this version does not know
+// loaded silently (only an unknown detector kind was refused), scoring without what the newer version
+// saved it to use: it is E_BUNDLE_INCOMPATIBLE naming what it holds. In a bundle of this version or an
+// earlier one such names are ignored, as they always were.
+type Manifest = Record<string, any>;
+
+async function editedWith(
+  from: string,
+  packageVersion: string,
+  edit: (manifest: Manifest, dir: string) => Promise<void> | void,
+): Promise<string> {
+  const to = join(root, `copy-${k++}`);
+  await cp(from, to, { recursive: true });
+  const path = join(to, 'manifest.json');
+  const manifest = JSON.parse(await readFile(path, 'utf8')) as Manifest;
+  delete manifest.manifestSha256;
+  manifest.packageVersion = packageVersion;
+  await edit(manifest, to);
+  await writeFile(path, JSON.stringify(manifest));
+  return to;
+}
+
+/** Rewrites (or adds) `name` in a bundle copy and records its checksum, as a save would. */
+async function putFile(manifest: Manifest, dir: string, name: string, bytes: Buffer): Promise<void> {
+  await writeFile(join(dir, name), bytes);
+  manifest.files[name] = createHash('sha256').update(bytes).digest('hex');
+}
+
+describe('a newer fraud bundle holding what this version does not know', () => {
+  let ensemble: string;
+  beforeAll(async () => {
+    const rng = createRng(4);
+    const rows = Array.from({ length: 200 }, () => ({ amount: 10 + 90 * rng.next(), hour: Math.floor(24 * rng.next()) }));
+    const model = FraudDetector.create({ detector: 'ensemble', seed: 2, iforest: { trees: 20 } });
+    await model.train(rows);
+    ensemble = join(root, 'ensemble');
+    await model.save(ensemble);
+    model.dispose();
+  });
+
+  const edits: [string, string, (m: Manifest, dir: string) => Promise<void> | void][] = [
+    ['a config field', 'lofNeighbours', (m) => void (m.config.lofNeighbours = 20)],
+    ['a config.state field', 'state.calibration', (m) => void (m.config.state.calibration = { method: 'isotonic' })],
+    ['an explainer state field', 'state.explainer.bandwidth', (m) => void (m.config.state.explainer.bandwidth = 0.5)],
+    ['a member option', 'iforest.extended', (m) => void (m.config.iforest = { ...m.config.iforest, extended: true })],
+    ['a preprocessing field', 'preprocessing.scaling', (m) => void (m.preprocessing.scaling = 'robust')],
+    ['a file', "file 'calibration.bin'", (m, dir) => putFile(m, dir, 'calibration.bin', Buffer.from('new data'))],
+    [
+      'a field of a state file',
+      'iforest.json extended',
+      async (m, dir) => {
+        const state = JSON.parse(await readFile(join(dir, 'iforest.json'), 'utf8')) as Manifest;
+        await putFile(m, dir, 'iforest.json', Buffer.from(JSON.stringify({ ...state, extended: true })));
+      },
+    ],
+  ];
+
+  it.each(edits)('%s is E_BUNDLE_INCOMPATIBLE naming it (it loaded silently)', async (_what, named, edit) => {
+    const path = await editedWith(ensemble, '9.1.0', edit);
+    const e = await failure(FraudDetector.load(path));
+    expect(e.code).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(e.message).toBe(
+      `Bundle ${path} was saved by @appliedml/fraud 9.1.0, newer than this ${FRAUD_VERSION}, which cannot read it (it holds what this version does not know: ${named}). Upgrade @appliedml/fraud to 9.1.0 or later.`,
+    );
+    expect(e.details).toMatchObject({ dir: path, unknown: [named], packageVersion: '9.1.0', version: FRAUD_VERSION });
+  });
+
+  it('the same in a bundle of this version or an earlier one is ignored and it loads, as before; a newer one without them scores as saved', async () => {
+    const probe = [
+      { amount: 55, hour: 3 },
+      { amount: 5000, hour: 4 },
+    ];
+    const original = await FraudDetector.load(ensemble);
+    const expected = await original.scores(probe);
+    original.dispose();
+    for (const version of [FRAUD_VERSION, '0.0.9']) {
+      for (const [what, , edit] of edits) {
+        const model = await FraudDetector.load(await editedWith(ensemble, version, edit));
+        expect(Array.from(await model.scores(probe)), `${what} at ${version}`).toEqual(Array.from(expected));
+        model.dispose();
+      }
+    }
+    const newer = await FraudDetector.load(await editedWith(ensemble, '9.1.0', () => undefined));
+    expect(Array.from(await newer.scores(probe))).toEqual(Array.from(expected));
+    newer.dispose();
   });
 });
