@@ -126,7 +126,10 @@ describe('public helpers refuse what is not audio samples or a sample rate', () 
   });
 
   it('good input still works: Float64Array for the VAD, the same rate, a tone', () => {
-    expect(detectSpeech(Float64Array.from(tone) as never, 8000)).toHaveLength(1);
+    // A tone between silences (a steady tone alone is no speech to the VAD: noise, a hum).
+    const burst = new Float64Array(16000);
+    burst.set(tone, 4000);
+    expect(detectSpeech(burst as never, 8000)).toHaveLength(1);
     expect(resample(tone, 8000, 8000)).toBe(tone);
     expect(resample(tone, 8000, 16000)).toHaveLength(16000);
     expect(frameCount(8000, resolveFeatureConfig({ sampleRate: 8000 }))).toBeGreaterThan(0);

@@ -45,7 +45,16 @@ import {
 } from './features';
 import { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS, buildCnn, buildRnn, type CnnConfig, type ModelType, type RnnConfig } from './models';
 import { NOT_FINITE_OUTPUT, STREAM_KEYS, STREAM_MODEL_CHANGED, StreamingRecognizer, type StreamingOptions } from './streaming';
-import { VAD_KEYS, checkVadOptions, definedOnly, detectSpeech, type VadOptions } from './vad';
+import {
+  DEFAULT_MIN_SPEECH_MS,
+  VAD_KEYS,
+  checkVadOptions,
+  definedOnly,
+  detectSpeech,
+  speechAnalysis,
+  type NoSpeechReason,
+  type VadOptions,
+} from './vad';
 import { SPEECH_PACKAGE, SPEECH_TASK, SPEECH_VERSION } from './version';
 import { DEFAULT_MAX_AUDIO_SECONDS, readAudio, type AudioInput, type DecodedAudio } from './wav';
 
@@ -1216,15 +1225,16 @@ export class SpeechRecognizer {
     }
   }
 
-  /** The speech part of an utterance. Silence only → E_INPUT_INVALID (reason 'silence'). */
+  /**
+   * The speech part of an utterance. None → E_INPUT_INVALID saying why: `details.reason` 'silence' (quiet
+   * only), 'steady-sound' (noise, a hum, a tone: nothing rises above the rest) or 'too-short' (sounds
+   * shorter than the VAD's minSpeechMs).
+   */
   private speechOf(samples: Float32Array, pre: Preprocessing): { samples: Float32Array; start: number; end: number } {
     if (pre.vad === false) return { samples, start: 0, end: samples.length };
-    const segments = detectSpeech(samples, pre.features.sampleRate, pre.vad);
-    if (segments.length === 0) {
-      throw new AppliedMLError('E_INPUT_INVALID', 'No speech found in the audio (silence only, or too quiet).', {
-        details: { reason: 'silence' },
-      });
-    }
+    // Samples checked when decoded, the VAD settings at create / load.
+    const { segments, reason } = speechAnalysis(samples, pre.features.sampleRate, pre.vad);
+    if (segments.length === 0) throw noSpeech(reason ?? 'silence', pre.vad);
     // One word: segments whose silence between them (their VAD padding left out) is under
     // WORD_GAP_SECONDS belong to it. Sounds further away (a cough, a click, a beep before hanging up)
     // are other events: the one with the highest mean power is taken as the word (the total energy would
@@ -1358,6 +1368,18 @@ export class SpeechRecognizer {
       n: truth.length,
     };
   }
+}
+
+/** E_INPUT_INVALID for audio without a word, saying why (`details.reason`). */
+function noSpeech(reason: NoSpeechReason, vad: VadOptions): AppliedMLError {
+  const minSpeechMs = vad.minSpeechMs ?? DEFAULT_MIN_SPEECH_MS;
+  const message =
+    reason === 'steady-sound'
+      ? 'No speech found in the audio: it is a steady sound (noise, a hum or a tone) with no louder part that could be a word.'
+      : reason === 'too-short'
+        ? `No speech found in the audio: its sounds are shorter than the VAD's minSpeechMs (${minSpeechMs} ms), too short for a word.`
+        : 'No speech found in the audio (silence only, or too quiet).';
+  return new AppliedMLError('E_INPUT_INVALID', message, { details: { reason, ...(reason === 'too-short' ? { minSpeechMs } : {}) } });
 }
 
 /**

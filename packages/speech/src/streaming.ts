@@ -1,6 +1,6 @@
 import { AppliedMLError, checkIntegerOption, checkKnownKeys, checkNumberOption, describeValue } from '@appliedml/engine';
 import { MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, checkFiniteSamples, describeSamples, isFloat32Array } from './features';
-import { checkVadOptions, definedOnly, speechSegments, type VadOptions } from './vad';
+import { NoiseFloor, checkVadOptions, definedOnly, speechSegments, type VadOptions } from './vad';
 import { StreamingResampler } from './wav';
 
 export interface StreamingOptions {
@@ -202,6 +202,8 @@ export class StreamingRecognizer {
   private readonly endSilence: number;
   private readonly keep: number;
   private readonly step: number;
+  /** The level of the stream's background over the last seconds, which the VAD holds words against. */
+  private readonly floor: NoiseFloor;
 
   constructor(
     private readonly rate: number,
@@ -243,6 +245,7 @@ export class StreamingRecognizer {
     this.endSilence = Math.round((options.endSilenceSeconds ?? 0.25) * rate);
     this.keep = Math.round(0.5 * rate);
     this.step = Math.round(ANALYSIS_STEP_SECONDS * rate);
+    this.floor = new NoiseFloor(rate, this.vad);
   }
 
   /** The audio held (a view: copy what outlives the next push). */
@@ -300,6 +303,7 @@ export class StreamingRecognizer {
     // One resampler over the whole stream: resampling chunk by chunk drifted in time and broke up tiny chunks.
     const input = this.resampler ? this.resampler.push(chunk) : chunk;
     this.append(input);
+    this.floor.measure(this.buffer, this.offset);
     // The VAD reads the whole buffer: looked at after every tiny chunk (a browser's 128 frames), its cost
     // grew with the open word (maxWordSeconds 60: slower than real time after 20 s of sound).
     this.unseen += input.length;
@@ -330,7 +334,9 @@ export class StreamingRecognizer {
     const out: StreamDetection[] = [];
     for (;;) {
       // Samples checked at push, options at construction.
-      const segments = speechSegments(this.buffer, this.rate, this.vad);
+      // Against the stream's own background: steady noise, however loud, is no word (each buffer of it
+      // was read as one, closed every maxWordSeconds).
+      const segments = speechSegments(this.buffer, this.rate, this.vad, this.floor.db);
       const first = segments[0];
       if (!first) {
         // Silence: keep only a short tail so a word starting at the chunk edge is not cut.

@@ -36,6 +36,9 @@ export interface Segment {
   endSeconds: number;
 }
 
+/** Sounds shorter than this are no word, by default (`minSpeechMs`). */
+export const DEFAULT_MIN_SPEECH_MS = 80;
+
 const DEFAULTS: Required<VadOptions> = {
   frameMs: 20,
   hopMs: 10,
@@ -44,7 +47,7 @@ const DEFAULTS: Required<VadOptions> = {
   rangeDb: 35,
   fricativeZcr: 0.25,
   minSilenceMs: 150,
-  minSpeechMs: 80,
+  minSpeechMs: DEFAULT_MIN_SPEECH_MS,
   padMs: 30,
 };
 
@@ -94,76 +97,171 @@ export function detectSpeech(samples: Float32Array, sampleRate: number, options:
   return speechSegments(samples, sampleRate, options);
 }
 
+/** Analysis frame and hop in samples for `options` at `sampleRate`. */
+export function vadFrames(sampleRate: number, options: VadOptions): { frame: number; hop: number } {
+  const o = { ...DEFAULTS, ...definedOnly(options) };
+  return { frame: Math.max(1, Math.round((o.frameMs * sampleRate) / 1000)), hop: Math.max(1, Math.round((o.hopMs * sampleRate) / 1000)) };
+}
+
+/** The level (dB RMS, its mean removed) of `samples[s0, s1)`, and its zero-crossing rate per sample. */
+export function frameLevel(samples: Float32Array, s0: number, s1: number): { db: number; zcr: number } {
+  let energy = 0;
+  let mean = 0;
+  for (let i = s0; i < s1; i++) mean += samples[i] as number;
+  mean /= s1 - s0;
+  let crossings = 0;
+  let prev = (samples[s0] as number) - mean;
+  for (let i = s0; i < s1; i++) {
+    const v = (samples[i] as number) - mean;
+    energy += v * v;
+    if (v >= 0 !== prev >= 0) crossings++;
+    prev = v;
+  }
+  return { db: 10 * Math.log10(energy / (s1 - s0) + 1e-12), zcr: crossings / (s1 - s0) };
+}
+
+/**
+ * A buffer of at least 10 frames whose loudest frame is less than this many dB above its quiet ones (the
+ * 10th percentile) is a steady sound: noise, a hum, a tone. Spoken words rise and fall far more (the
+ * 2,500 FSDD recordings, trimmed to the word: at least 4.9 dB, 23.8 dB typically); white noise of 20 ms
+ * frames spreads about 2 dB.
+ */
+export const STEADY_SPREAD_DB = 3;
+
+/** Why a buffer holds no speech segment: quiet, a steady sound, or sounds shorter than `minSpeechMs`. */
+export type NoSpeechReason = 'silence' | 'steady-sound' | 'too-short';
+
 /**
  * `detectSpeech` without its checks, for a caller whose samples, rate and options were checked already
  * (a stream checks each chunk as it comes and its VAD options once, then looks for words many times).
+ * `noiseFloorDb`, a stream's floor over the last seconds (see `NoiseFloor`), is used where the buffer
+ * holds no silence of its own to measure one (a buffer of steady noise, or of a noise that varies): only
+ * frames `floorMarginDb` above it can be speech. Without it such a buffer counted every frame within
+ * `rangeDb` of its loudest as speech, so background noise became one long "word".
  */
-export function speechSegments(samples: Float32Array, sampleRate: number, options: VadOptions): Segment[] {
+export function speechSegments(samples: Float32Array, sampleRate: number, options: VadOptions, noiseFloorDb?: number): Segment[] {
+  return speechAnalysis(samples, sampleRate, options, noiseFloorDb).segments;
+}
+
+/** `speechSegments`, with the reason it found none (`reason` is set exactly when `segments` is empty). */
+export function speechAnalysis(
+  samples: Float32Array,
+  sampleRate: number,
+  options: VadOptions,
+  noiseFloorDb?: number,
+): { segments: Segment[]; reason?: NoSpeechReason } {
   const o = { ...DEFAULTS, ...definedOnly(options) };
-  const frame = Math.max(1, Math.round((o.frameMs * sampleRate) / 1000));
-  const hop = Math.max(1, Math.round((o.hopMs * sampleRate) / 1000));
+  const { frame, hop } = vadFrames(sampleRate, options);
   const n = samples.length;
-  if (n === 0) return [];
+  if (n === 0) return { segments: [], reason: 'silence' };
   const frames = Math.max(1, 1 + Math.floor(Math.max(0, n - frame) / hop));
   const db = new Float64Array(frames);
   const zcr = new Float64Array(frames);
   for (let f = 0; f < frames; f++) {
-    const s0 = f * hop;
-    const s1 = Math.min(n, s0 + frame);
-    let energy = 0;
-    let mean = 0;
-    for (let i = s0; i < s1; i++) mean += samples[i] as number;
-    mean /= s1 - s0;
-    let crossings = 0;
-    let prev = (samples[s0] as number) - mean;
-    for (let i = s0; i < s1; i++) {
-      const v = (samples[i] as number) - mean;
-      energy += v * v;
-      if (v >= 0 !== prev >= 0) crossings++;
-      prev = v;
-    }
-    db[f] = 10 * Math.log10(energy / (s1 - s0) + 1e-12);
-    zcr[f] = crossings / (s1 - s0);
+    const level = frameLevel(samples, f * hop, Math.min(n, f * hop + frame));
+    db[f] = level.db;
+    zcr[f] = level.zcr;
   }
   const sorted = Float64Array.from(db).sort();
   const floor = sorted[Math.floor(0.1 * (frames - 1))] as number;
   const peak = sorted[frames - 1] as number;
-  if (peak < o.absoluteFloorDb) return [];
+  if (peak < o.absoluteFloorDb) return { segments: [], reason: 'silence' };
+  // Noise, a hum, a tone: no frame stands out from the rest (read as one long word before).
+  if (frames >= 10 && peak - floor < STEADY_SPREAD_DB) return { segments: [], reason: 'steady-sound' };
   // The floor (10th percentile) only tells silence from speech when the recording holds some silence;
-  // in audio trimmed to the word it is speech itself, and then only the range below the peak counts.
+  // in audio trimmed to the word it is speech itself, and then only the range below the peak counts,
+  // and the stream's floor when there is one.
   const hasSilence = frames >= 10 && peak - floor > 2 * o.floorMarginDb;
-  const loud = Math.max(o.absoluteFloorDb, peak - o.rangeDb, hasSilence ? floor + o.floorMarginDb : -Infinity);
-  const quiet = Math.max(o.absoluteFloorDb, hasSilence ? floor + o.floorMarginDb / 2 : peak - o.rangeDb - 10);
+  const known = noiseFloorDb ?? -Infinity;
+  const loud = Math.max(o.absoluteFloorDb, peak - o.rangeDb, hasSilence ? floor + o.floorMarginDb : known + o.floorMarginDb);
+  const quiet = Math.max(
+    o.absoluteFloorDb,
+    hasSilence ? floor + o.floorMarginDb / 2 : Math.max(peak - o.rangeDb - 10, known + o.floorMarginDb / 2),
+  );
+  // 2 = above `loud`, 1 = a quieter fricative frame.
   const speech = new Uint8Array(frames);
+  let any = false;
   for (let f = 0; f < frames; f++) {
     const d = db[f] as number;
-    speech[f] = d >= loud || (d >= quiet && (zcr[f] as number) >= o.fricativeZcr) ? 1 : 0;
+    speech[f] = d >= loud ? 2 : d >= quiet && (zcr[f] as number) >= o.fricativeZcr ? 1 : 0;
+    if (speech[f]) any = true;
   }
-  // Runs of speech frames → sample ranges.
-  const runs: Array<[number, number]> = [];
+  if (!any) return { segments: [], reason: noiseFloorDb === undefined ? 'silence' : 'steady-sound' };
+  // Runs of speech frames → sample ranges, with whether a frame of each is loud.
+  const runs: Array<[number, number, boolean]> = [];
   for (let f = 0; f < frames; f++) {
     if (!speech[f]) continue;
     let g = f;
-    while (g + 1 < frames && speech[g + 1]) g++;
-    runs.push([f * hop, Math.min(n, g * hop + frame)]);
+    let voiced = speech[f] === 2;
+    while (g + 1 < frames && speech[g + 1]) {
+      g++;
+      if (speech[g] === 2) voiced = true;
+    }
+    runs.push([f * hop, Math.min(n, g * hop + frame), voiced]);
     f = g;
   }
   const gap = Math.round((o.minSilenceMs * sampleRate) / 1000);
-  const merged: Array<[number, number]> = [];
+  const merged: Array<[number, number, boolean]> = [];
   for (const r of runs) {
     const last = merged[merged.length - 1];
-    if (last && r[0] - last[1] < gap) last[1] = r[1];
-    else merged.push([r[0], r[1]]);
+    if (last && r[0] - last[1] < gap) {
+      last[1] = r[1];
+      last[2] ||= r[2];
+    } else merged.push([r[0], r[1], r[2]]);
   }
+  // In a stream, hiss a few dB over the floor (a high zero-crossing rate, as a fricative's) is no word
+  // unless something in it is loud: a fricative is the edge of a word, not one.
+  const voicedOnly = noiseFloorDb !== undefined;
   const minLen = Math.round((o.minSpeechMs * sampleRate) / 1000);
   const pad = Math.round((o.padMs * sampleRate) / 1000);
-  return merged
-    .filter(([s, e]) => e - s >= minLen)
+  const segments = merged
+    .filter(([s, e, voiced]) => e - s >= minLen && (voiced || !voicedOnly))
     .map(([s, e]) => {
       const start = Math.max(0, s - pad);
       const end = Math.min(n, e + pad);
       return { start, end, startSeconds: start / sampleRate, endSeconds: end / sampleRate };
     });
+  return segments.length > 0 ? { segments } : { segments, reason: 'too-short' };
+}
+
+/**
+ * A stream's noise floor: the 10th percentile of the levels of its frames over the last `seconds`
+ * (minimum statistics), known once 10 frames (100 ms by default) have been measured. Frames are measured as they
+ * come, whatever the VAD later keeps of the buffer, so a steady level (a fan, line noise) becomes the
+ * floor however loud, while the words over it stay above it.
+ */
+export class NoiseFloor {
+  private readonly levels: Float64Array;
+  private count = 0;
+  private next = 0;
+  /** Stream position (samples) where the next frame starts. */
+  private position = 0;
+  private readonly frame: number;
+  private readonly hop: number;
+
+  constructor(sampleRate: number, options: VadOptions, seconds = 5) {
+    ({ frame: this.frame, hop: this.hop } = vadFrames(sampleRate, options));
+    this.levels = new Float64Array(Math.max(10, Math.round((seconds * sampleRate) / this.hop)));
+  }
+
+  /** Measures the frames that `buffer` (stream positions [offset, offset + buffer.length)) now completes. */
+  measure(buffer: Float32Array, offset: number): void {
+    this.position = Math.max(this.position, offset);
+    while (this.position + this.frame <= offset + buffer.length) {
+      const s0 = this.position - offset;
+      this.levels[this.next] = frameLevel(buffer, s0, s0 + this.frame).db;
+      this.next = (this.next + 1) % this.levels.length;
+      this.count = Math.min(this.count + 1, this.levels.length);
+      this.position += this.hop;
+    }
+  }
+
+  /** The floor in dB, or undefined before 10 frames. */
+  get db(): number | undefined {
+    if (this.count < 10) return undefined;
+    const sorted = this.levels.slice(0, this.count).sort();
+    return sorted[Math.floor(0.1 * (this.count - 1))] as number;
+  }
 }
 
 /**

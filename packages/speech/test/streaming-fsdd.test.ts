@@ -106,4 +106,42 @@ describe('a stream on real speech (FSDD digits, 8 kHz)', () => {
     expect(ended[0]!.at).toBe(Infinity);
     expect([ended[0]!.startSeconds, ended[0]!.endSeconds]).toEqual([whole!.startSeconds, whole!.endSeconds]);
   });
+
+  // Steady background noise was a stream of fake words: a buffer of noise alone has no silence of its own
+  // to measure a floor against, so every frame within 35 dB of its loudest was speech, one long "word"
+  // closed every maxWordSeconds (30 words in 60 s of white noise from -54 to -30 dBFS, 21 fake ones among
+  // ten digits over -55 dBFS). The stream holds words against its own floor over the last seconds now.
+  it('ten digits 6 s apart over steady background noise: the ten words, none from the noise', async () => {
+    const all = await readFsdd();
+    const digits: Float32Array[] = [];
+    for (let k = 0; k < 10; k++) {
+      const rec = all.find((r) => r.speaker === 'jackson' && r.label === String(k) && r.index === k % 5)!;
+      digits.push(decodeWav(await readFile(rec.path), { targetSampleRate: RATE }).samples);
+    }
+    let seed = 11;
+    const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const gauss = (): number => rnd() + rnd() + rnd() + rnd() + rnd() + rnd() - 3;
+    for (const [db, swingDb] of [
+      [-55, 0],
+      [-45, 0],
+      [-30, 0],
+      [-50, 8],
+    ] as const) {
+      const level = 10 ** (db / 20);
+      // White noise, steady or rising and falling `swingDb` (peak to peak) 0.7 times a second.
+      const noise = Float32Array.from(
+        { length: 60 * RATE },
+        (_, i) => level * 10 ** (((swingDb / 2) * Math.sin((2 * Math.PI * 0.7 * i) / RATE)) / 20) * gauss(),
+      );
+      expect(feed(noise, CHUNK), `noise alone at ${db} dBFS`).toEqual([]);
+      if (db === -30) continue; // louder than these quiet recordings' own words
+      const audio = Float32Array.from(noise);
+      digits.forEach((d, k) => d.forEach((v, i) => (audio[(6 * k + 1) * RATE + i]! += v)));
+      const words = feed(audio, CHUNK);
+      expect(
+        words.map((w) => Math.round(w.startSeconds)),
+        `${db} dBFS`,
+      ).toEqual([1, 7, 13, 19, 25, 31, 37, 43, 49, 55]);
+    }
+  });
 });
