@@ -481,6 +481,18 @@ describe('uploads refused before their body is read', () => {
       const json = await headOnly(port, head('application/json'));
       expect(json).toMatch(/^HTTP\/1\.1 415/);
       expect(json).toContain('"code":"E_FORMAT_UNSUPPORTED"');
+      // It names the route's types (it said only 'This route does not accept that content type.'), never the one sent.
+      for (const sent of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
+        const answer = await fetch(`${url}/upload`, { method: 'POST', headers: { 'content-type': sent }, body: 'x' });
+        expect([answer.status, await answer.json()]).toEqual([
+          415,
+          {
+            code: 'E_FORMAT_UNSUPPORTED',
+            message:
+              'This route does not accept that content type; send the body as one of application/octet-stream, image/png (the raw bytes, not a form).',
+          },
+        ]);
+      }
       full = true;
       const busy = await headOnly(port, head('image/png'));
       expect(busy).toMatch(/^HTTP\/1\.1 503/);

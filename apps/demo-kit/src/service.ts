@@ -558,8 +558,14 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     }
     const consumes = (request.routeOptions.schema as { consumes?: readonly string[] } | undefined)?.consumes;
     const type = mediaType(request.headers['content-type']);
+    // The types the route takes, from its own schema (an answer never quotes the request): a client
+    // sending curl's default form type or multipart learns what to send instead.
     if (consumes && type !== undefined && !consumes.some((c) => c.toLowerCase() === type))
-      throw new AppliedMLError('E_FORMAT_UNSUPPORTED', 'This route does not accept that content type.');
+      throw new AppliedMLError(
+        'E_FORMAT_UNSUPPORTED',
+        `This route does not accept that content type; send the body as ${consumes.length === 1 ? consumes[0] : `one of ${consumes.join(', ')}`} (the raw bytes, not a form).`,
+        { details: { accepted: [...consumes] } },
+      );
     request.routeOptions.config.admit?.();
   });
   // A request not answered within the answer limit is 503 E_BUSY with Retry-After, before the
