@@ -269,6 +269,23 @@ describe('readNumericMatrix', () => {
     expect(forced.rows).toBe(2);
   });
 
+  it("a ';'- or tab-separated file read with commas says to pass its delimiter (it said only that the row is not a number)", async () => {
+    const semi = await expectCode(() => readNumericMatrix(text('a;b\n1;2\n')), 'E_INPUT_INVALID');
+    expect(semi.message).toBe(
+      "CSV input: line 2, column 'a;b': '1;2' is not a number. The rows are one field holding ';': if the file is separated by ';', pass delimiter: ';'.",
+    );
+    const tab = await expectCode(() => readNumericMatrix(text('1\t2\n3\t4\n')), 'E_INPUT_INVALID');
+    expect(tab.message).toMatch(/pass delimiter: '\\t'\.$/);
+    expect(Array.from((await readNumericMatrix(text('a;b\n1;2\n'), { delimiter: ';' })).data)).toEqual([1, 2]);
+    // Several fields, or one without another delimiter in it: no hint.
+    expect((await expectCode(() => readNumericMatrix(text('a,b\n1,x;y\n')), 'E_INPUT_INVALID')).message).toBe(
+      "CSV input: line 2, column 'b': 'x;y' is not a number.",
+    );
+    expect((await expectCode(() => readNumericMatrix(text('a\nx\n')), 'E_INPUT_INVALID')).message).toBe(
+      "CSV input: line 2, column 'a': 'x' is not a number.",
+    );
+  });
+
   it('grows past its initial buffer', async () => {
     const lines = Array.from({ length: 3000 }, (_, r) => `${r},${r * 2}`).join('\n');
     const m = await readNumericMatrix(text(lines));

@@ -419,6 +419,17 @@ export async function readCsvAll<C extends CsvColumnTypes = CsvColumnTypes>(
 }
 
 /**
+ * For a row read as one field that holds another usual delimiter (a ';'-separated export, as spreadsheets
+ * in many locales write, or tabs): the hint to pass it; otherwise ''.
+ */
+function otherDelimiterHint(text: string, given: string | undefined): string {
+  const found = [';', '\t', '|'].find((d) => d !== (given ?? ',') && text.includes(d));
+  if (found === undefined) return '';
+  const shown = found === '\t' ? "'\\t'" : `'${found}'`;
+  return ` The rows are one field holding ${shown}: if the file is separated by ${shown}, pass delimiter: ${shown}.`;
+}
+
+/**
  * Reads an all-numeric CSV (a time × sensors matrix, an adjacency matrix …) into a row-major
  * Float64Array. Non-numeric cells, missing cells (unless `allowMissing`), ragged rows and empty
  * input → E_INPUT_INVALID with the line (and column).
@@ -486,7 +497,7 @@ export async function readNumericMatrix(source: CsvSource, options: NumericMatri
             'E_INPUT_INVALID',
             isMissing
               ? `${label}: line ${line}, column '${column}' is missing ('${cellPreview(text)}'); pass allowMissing: true to read it as NaN.`
-              : `${label}: line ${line}, column '${column}': '${cellPreview(text)}' is not a number.`,
+              : `${label}: line ${line}, column '${column}': '${cellPreview(text)}' is not a number.${cols === 1 ? otherDelimiterHint(text, options.delimiter) : ''}`,
             { details: { line, column, columnIndex: c, value: cellPreview(text) } },
           );
         }
