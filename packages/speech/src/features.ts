@@ -476,6 +476,11 @@ export function checkAudioSamples(samples: unknown, what: string, float64 = fals
 export const PCM_BYTES_HINT =
   'raw 16-bit little-endian PCM is new Int16Array(Uint8Array.from(bytes.subarray(0, bytes.length & ~1)).buffer), then / 32768, with an odd last byte put before the next chunk';
 
+/** A WHATWG URL (also one from another realm). */
+function isUrl(value: unknown): value is URL {
+  return value instanceof URL || (Object.prototype.toString.call(value) === '[object URL]' && typeof (value as URL).href === 'string');
+}
+
 /**
  * What was given where samples were expected, for a refusal: an array of another type by its name and
  * length, with the conversion for 16-bit PCM (a microphone's or ffmpeg's `s16le`), which describeValue
@@ -483,6 +488,9 @@ export const PCM_BYTES_HINT =
  */
 export function describeSamples(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length} values: samples are Float32Array.from(values)`;
+  // describeValue writes a URL as its text, which read like a refused path.
+  if (isUrl(value))
+    return `a URL object, ${describeValue(value.href)}: pass a file path${value.protocol === 'file:' ? ", fileURLToPath(url) from 'node:url'" : ' (read or download it first)'}`;
   if (!ArrayBuffer.isView(value) || value instanceof DataView) return describeValue(value);
   const type = typeof Buffer !== 'undefined' && Buffer.isBuffer(value) ? 'Buffer' : Object.prototype.toString.call(value).slice(8, -1);
   const what = `${/^[AEIO]/.test(type) ? 'an' : 'a'} ${type} of ${(value as unknown as ArrayLike<unknown>).length} values`;

@@ -271,7 +271,7 @@ function* walkWav(name: string, total: number): Walk {
 function tooLong(seconds: number, max: number, name: string): AppliedMLError {
   return new AppliedMLError(
     'E_INPUT_TOO_LARGE',
-    `${name} is ${seconds.toFixed(1)} s long; the limit is ${max} s (maxSeconds). Feed longer audio to StreamingRecognizer in chunks.`,
+    `${name} is ${seconds.toFixed(1)} s long; the limit is ${max} s (maxSeconds). Read longer audio in chunks with readAudioChunks and push them to a stream (recognizer.createStream()), or raise maxSeconds.`,
     { details: { name, seconds, maxSeconds: max } },
   );
 }

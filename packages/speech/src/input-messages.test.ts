@@ -1,0 +1,36 @@
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { StreamingRecognizer } from './streaming';
+import { rejectionOf } from './test-helpers';
+import { readAudio, readAudioChunks } from './wav';
+
+// Messages that sent a user the wrong way: a file: URL (as import.meta.url gives) was quoted as its text,
+// like a refused path string; audio over maxSeconds pointed at "StreamingRecognizer in chunks", not at
+// readAudioChunks and createStream, which read a long file from disk.
+
+describe('a URL given where a path or samples go', () => {
+  it('is named as a URL, with the way to its path', async () => {
+    const url = pathToFileURL('/data/call.wav');
+    const say = `a URL object, "file:///data/call.wav": pass a file path, fileURLToPath(url) from 'node:url'`;
+    const read = await rejectionOf(() => readAudio(url as never));
+    expect(read.code).toBe('E_INPUT_INVALID');
+    expect(read.message).toBe(`Audio must be a file path, WAV bytes (a Uint8Array or Buffer) or a Float32Array of samples (got ${say}).`);
+    expect((await rejectionOf(() => readAudioChunks(url as never))).message).toBe(
+      `readAudioChunks takes the path of a WAV file (got ${say}).`,
+    );
+    const stream = new StreamingRecognizer(8000, () => ({ probs: Float32Array.from([1]), labels: ['a'] }));
+    expect((await rejectionOf(() => stream.push(new URL('https://example.com/a.wav') as never))).message).toBe(
+      'Stream chunks must be Float32Array samples in [-1, 1] (got a URL object, "https://example.com/a.wav": pass a file path (read or download it first)).',
+    );
+  });
+});
+
+describe('audio over maxSeconds', () => {
+  it('points at readAudioChunks and a stream', async () => {
+    const e = await rejectionOf(() => readAudio(new Float32Array(8000), { sampleRate: 8000, maxSeconds: 0.5 }));
+    expect(e.code).toBe('E_INPUT_TOO_LARGE');
+    expect(e.message).toMatch(
+      /is 1\.0 s long; the limit is 0\.5 s \(maxSeconds\)\. Read longer audio in chunks with readAudioChunks and push them to a stream \(recognizer\.createStream\(\)\), or raise maxSeconds\.$/,
+    );
+  });
+});
