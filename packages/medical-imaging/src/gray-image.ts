@@ -38,7 +38,7 @@ export function isColorImage(image: unknown): image is ColorImage {
 
 /**
  * The luminance of an RGB image (0.299 R + 0.587 G + 0.114 B, as `readMedicalImage` makes its `image` of a
- * colour file), one value a pixel; `image.data` must hold width × height × 3 values (the caller checks).
+ * colour PNG, JPEG or TIFF; of a colour DICOM it stretches that to the frame's min..max), one value a pixel; `image.data` must hold width × height × 3 values (the caller checks).
  */
 export function luminanceOf(image: ColorImage): GrayImage {
   const pixels = image.width * image.height;

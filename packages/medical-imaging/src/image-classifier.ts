@@ -488,7 +488,7 @@ export class ImageClassifier {
     checkKnownKeys('predict options', options, PREDICT_KEYS);
     if (!Array.isArray(images) || images.length === 0)
       throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch needs at least one image.');
-    // RGB images (channels: 3) as their luminance, as readMedicalImage makes the image of a colour file:
+    // RGB images (channels: 3) as their luminance, as readMedicalImage makes the image of a colour PNG:
     // they were refused as 'holds 1200 values for 20 × 20 pixels', which read like a corrupt image.
     images = Array.from(images, (image, i) => grayImage(image, `image ${i}`));
     const probs = this.probabilities(images, options.batchSize);

@@ -172,7 +172,7 @@ function checkColorValues(image: ColorImage, what: string): void {
 /**
  * An image for the grayscale classifier: a grayscale one as it is, an RGB one (`channels: 3`, as
  * `readMedicalImage(…, { color: true }).color` gives) as its luminance, as `readMedicalImage` makes
- * `image` of a colour file. Anything else is returned as given, for `checkModelImage` to judge.
+ * `image` of a colour PNG, JPEG or TIFF (of a colour DICOM, `image` is that stretched to its min..max). Anything else is returned as given, for `checkModelImage` to judge.
  */
 export function grayForModel(image: AnyImage, what = 'image'): GrayImage {
   if (!isColorImage(image) || !hasSize(image)) return image as GrayImage;
