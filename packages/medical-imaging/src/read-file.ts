@@ -8,10 +8,17 @@ import { AppliedMLError, statRegularFile } from '@appliedml/engine';
  * before it is opened (opening a FIFO would wait for a writer, and a device may never end), in the
  * engine's words (`statRegularFile`: "Cannot read image file <path>: it is a FIFO (named pipe), not a
  * regular file.", `details.path` and `details.reason`); `what` names the file in the messages ("image
- * file", "DICOM file").
+ * file", "DICOM file"). With `limit`, a file larger than `limit.maxBytes` is refused (`limit.refuse`'s error) from
+ * its size, before it is read.
  */
-export async function readRegularFile(path: string, what: string): Promise<Uint8Array> {
-  await statRegularFile(path, what);
+export async function readRegularFile(
+  path: string,
+  what: string,
+  limit?: { maxBytes: number; refuse: (bytes: number) => AppliedMLError },
+): Promise<Uint8Array> {
+  const { size } = await statRegularFile(path, what);
+  // From its size before it is read: a file over the limit was read whole first (800 MB to refuse).
+  if (limit && size > limit.maxBytes) throw limit.refuse(size);
   try {
     return await readFile(path);
   } catch (cause) {

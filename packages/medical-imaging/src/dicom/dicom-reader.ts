@@ -830,10 +830,7 @@ export async function readDicomCounting(
   const maxPixels = options.maxPixels ?? DICOM_DEFAULT_MAX_PIXELS;
   const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   const bytes = types.isUint8Array(input) ? input : new Uint8Array(input);
-  if (bytes.length > maxBytes)
-    throw new AppliedMLError('E_INPUT_TOO_LARGE', `The DICOM file is ${bytes.length} bytes, over the maxBytes limit of ${maxBytes}.`, {
-      details: { bytes: bytes.length, maxBytes },
-    });
+  if (bytes.length > maxBytes) throw fileTooLarge(bytes.length, maxBytes);
   const { ds, inferredSyntax } = parse(bytes, maxBytes, logger);
 
   const tsUid = inferredSyntax ?? (str(ds, 'x00020010') ?? '').replace(/\0/g, '').trim();
@@ -1034,13 +1031,26 @@ export async function readDicomCounting(
 }
 
 /** Read a DICOM file from disk (see `readDicom`); a directory, FIFO or device is `E_IO`, and errors name the file. */
+/** E_INPUT_TOO_LARGE for a DICOM file of `bytes` bytes over `maxBytes`. */
+function fileTooLarge(bytes: number, maxBytes: number): AppliedMLError {
+  return new AppliedMLError('E_INPUT_TOO_LARGE', `The DICOM file is ${bytes} bytes, over the maxBytes limit of ${maxBytes}.`, {
+    details: { bytes, maxBytes },
+  });
+}
+
 export async function readDicomFile(path: string, options: ReadDicomOptions = {}): Promise<DicomImage> {
   // A number would be read as a file descriptor.
   if (typeof path !== 'string' || path === '') throw invalid(`readDicomFile takes a file path, not ${kindOf(path)}.`);
   checkKnownKeys('readDicomFile options', options, OPTION_KEYS);
   checkLimits(options);
   // A directory, FIFO or device is refused before it is opened; errors from the bytes name the file.
-  const bytes = await readRegularFile(path, 'DICOM file');
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readRegularFile(path, 'DICOM file', { maxBytes, refuse: (size) => fileTooLarge(size, maxBytes) });
+  } catch (error) {
+    throw namingFile(error, path);
+  }
   try {
     return await readDicom(bytes, options);
   } catch (error) {
