@@ -746,11 +746,12 @@ async function headerOfFile(path: string, size: number): Promise<WavHeader> {
  * E_FORMAT_UNSUPPORTED; truncated header or data chunk, no samples → E_INPUT_INVALID; a missing path,
  * a directory or FIFO → E_IO), and closes the file again. Each `for await` over the result opens the
  * file, reads its data chunk 1 MB at a time (whole frames), mixes each block down, resamples it (one
- * filter for the whole file) and hands out chunks as they fill; the file is closed when the loop ends,
- * `break`s or throws. Memory is a block and a chunk, however long the file. The chunks joined are
+ * filter for the whole file, 65,536 output samples at a time) and hands out chunks as they fill; the
+ * file is closed when the loop ends, `break`s or throws. Memory is a block, a resampled slice and a
+ * chunk, however long the file and whatever the rates. The chunks joined are
  * `readAudio(path, { targetSampleRate, maxSeconds: Infinity })`'s samples, bit for bit; a float sample
- * that is NaN, infinite or beyond ±10⁶ is E_INPUT_INVALID at the chunk that holds it (the chunks before
- * it have been handed out). A file whose header changed since this promise read it, or that ends before
+ * that is NaN, infinite or beyond ±10⁶ is E_INPUT_INVALID when the 1 MB block that holds it is read
+ * (the chunks of the blocks before it have been handed out; those of its own block before it have not). A file whose header changed since this promise read it, or that ends before
  * its data chunk does, is E_IO with `details.reason` 'file-changed'.
  *
  * ```ts
@@ -801,6 +802,9 @@ function sameHeader(a: WavHeader, b: WavHeader): boolean {
   return (Object.keys(a) as Array<keyof WavHeader>).every((key) => a[key] === b[key]);
 }
 
+/** The most samples `readAudioChunks` resamples at once (256 KB of Float32). */
+const RESAMPLE_SLICE_SAMPLES = 65_536;
+
 /** One pass of `readAudioChunks` over the file: opened here, closed when the pass ends, breaks or throws. */
 async function* fileChunks(
   path: string,
@@ -821,6 +825,8 @@ async function* fileChunks(
     const block = new Uint8Array(blockBytes);
     const mono = new Float32Array(blockBytes / header.blockAlign);
     const resampler = rate === header.sampleRate ? undefined : new SincResampler(header.sampleRate, rate);
+    // Input frames resampled at once: at most RESAMPLE_SLICE_SAMPLES out.
+    const slice = Math.max(1, Math.floor((RESAMPLE_SLICE_SAMPLES * header.sampleRate) / rate));
     let chunk = new Float32Array(Math.min(chunkSamples, totalSamples));
     let filled = 0;
     let handed = 0; // samples handed out in full chunks
@@ -852,7 +858,14 @@ async function* fileChunks(
       const part = mono.subarray(0, frames);
       mixDown(header, bytes, part, path, frame);
       frame += frames;
-      for (const full of take(resampler ? resampler.push(part) : part)) yield full;
+      if (!resampler) {
+        for (const full of take(part)) yield full;
+        continue;
+      }
+      // Resampled a slice at a time: a whole block upsampled at once (1 kHz 8-bit to 48 kHz: 1 MB in,
+      // 190 MB out) held its output whole and handed out no chunk until it was done.
+      for (let from = 0; from < part.length; from += slice)
+        for (const full of take(resampler.push(part.subarray(from, from + slice)))) yield full;
     }
     if (resampler) for (const full of take(resampler.flush())) yield full;
     if (filled > 0) yield chunk.subarray(0, filled);
