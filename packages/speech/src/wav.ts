@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { AppliedMLError, checkKnownKeys, describeValue, statRegularFile } from '@appliedml/engine';
 import * as wavefileModule from 'wavefile';
@@ -751,8 +752,9 @@ async function headerOfFile(path: string, size: number): Promise<WavHeader> {
  * chunk, however long the file and whatever the rates. The chunks joined are
  * `readAudio(path, { targetSampleRate, maxSeconds: Infinity })`'s samples, bit for bit; a float sample
  * that is NaN, infinite or beyond ±10⁶ is E_INPUT_INVALID when the 1 MB block that holds it is read
- * (the chunks of the blocks before it have been handed out; those of its own block before it have not). A file whose header changed since this promise read it, or that ends before
- * its data chunk does, is E_IO with `details.reason` 'file-changed'.
+ * (the chunks of the blocks before it have been handed out; those of its own block before it have not). A file whose header changed since this promise read it, that ends before
+ * its data chunk does, or that is no longer a regular file when a pass opens it (removed, a directory or
+ * FIFO in its place: checked first, as `readAudio` checks it), is E_IO with `details.reason` 'file-changed'.
  *
  * ```ts
  * const audio = await readAudioChunks('call.wav', { chunkSeconds: 0.5 });
@@ -802,6 +804,18 @@ function sameHeader(a: WavHeader, b: WavHeader): boolean {
   return (Object.keys(a) as Array<keyof WavHeader>).every((key) => a[key] === b[key]);
 }
 
+/** E_IO 'file-changed': the file a pass of `readAudioChunks` reads is no longer the regular file it was. */
+function changed(path: string, cause: unknown): AppliedMLError {
+  // The check's own reason, without its "Cannot read audio file <path>: " again.
+  const text = AppliedMLError.isInstance(cause) ? cause.message : '';
+  const at = text.indexOf(`${path}: `);
+  const why = text ? `: ${(at >= 0 ? text.slice(at + path.length + 2) : text).replace(/\.$/, '')}` : '';
+  return new AppliedMLError('E_IO', `Cannot read audio file ${path}: it is no longer the regular file readAudioChunks read${why}.`, {
+    ...(cause === undefined ? {} : { cause }),
+    details: { file: path, reason: 'file-changed' },
+  });
+}
+
 /** The most samples `readAudioChunks` resamples at once (256 KB of Float32). */
 const RESAMPLE_SLICE_SAMPLES = 65_536;
 
@@ -815,8 +829,16 @@ async function* fileChunks(
 ): AsyncGenerator<Float32Array, void, undefined> {
   let file: FileHandle | undefined;
   try {
-    file = await open(path, 'r');
-    const header = await walkFile(file, path, (await file.stat()).size);
+    // Checked again on every pass, as readAudio checks it: a FIFO put in its place blocked open() for a
+    // writer, and a directory or a removed file failed with the system's words (it said nothing of the
+    // file having changed). Opened without blocking, in case one is swapped in after the check.
+    await statRegularFile(path, 'audio file', { detailsKey: 'file' }).catch((cause: unknown) => {
+      throw changed(path, cause);
+    });
+    file = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const stats = await file.stat();
+    if (!stats.isFile()) throw changed(path, undefined);
+    const header = await walkFile(file, path, stats.size);
     if (!sameHeader(header, expected))
       throw new AppliedMLError('E_IO', `Cannot read audio file ${path}: its header changed since readAudioChunks read it.`, {
         details: { file: path, reason: 'file-changed' },
