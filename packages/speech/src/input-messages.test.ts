@@ -34,3 +34,22 @@ describe('audio over maxSeconds', () => {
     );
   });
 });
+
+describe('readAudioChunks given something other than a path', () => {
+  // Its hints pointed at other inputs it refuses too: an array "samples are Float32Array.from(values)",
+  // an Int16Array "16-bit PCM becomes samples with ..."; an ArrayBuffer was "(got {})".
+  it('names what was given, hinting only at what works', async () => {
+    const said = async (value: unknown): Promise<string> => (await rejectionOf(() => readAudioChunks(value as never))).message;
+    const start = 'readAudioChunks takes the path of a WAV file';
+    expect(await said([1, 2])).toBe(`${start} (got an array of 2 values).`);
+    expect(await said(new Int16Array(4))).toBe(`${start} (got an Int16Array of 4 values).`);
+    expect(await said(new Float64Array(3))).toBe(`${start} (got a Float64Array of 3 values).`);
+    expect(await said(new Float32Array(10))).toBe(
+      `${start} (got a Float32Array of 10 values: samples already in memory need no reading; push them to a stream).`,
+    );
+    expect(await said(new ArrayBuffer(16))).toBe(
+      `${start}, not its bytes (an ArrayBuffer of 16 bytes): decode them in memory with decodeWav(new Uint8Array(buffer)).`,
+    );
+    expect(await said(new Uint8Array(4))).toBe(`${start}, not its bytes (4 bytes given): decode bytes in memory with decodeWav.`);
+  });
+});

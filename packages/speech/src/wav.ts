@@ -766,10 +766,13 @@ async function headerOfFile(path: string, size: number): Promise<WavHeader> {
 export async function readAudioChunks(path: string, options: ReadAudioChunksOptions = {}): Promise<AudioChunks> {
   if (typeof path !== 'string') {
     const bytes = asUint8Array(path);
+    const buffer = (path as unknown) instanceof ArrayBuffer ? (path as unknown as ArrayBuffer) : undefined;
     throw invalid(
       bytes
         ? `readAudioChunks takes the path of a WAV file, not its bytes (${bytes.length} bytes given): decode bytes in memory with decodeWav.`
-        : `readAudioChunks takes the path of a WAV file (got ${describeSamples(path)}).`,
+        : buffer
+          ? `readAudioChunks takes the path of a WAV file, not its bytes (an ArrayBuffer of ${buffer.byteLength} bytes): decode them in memory with decodeWav(new Uint8Array(buffer)).`
+          : `readAudioChunks takes the path of a WAV file (got ${notAPath(path)}).`,
     );
   }
   checkKnownKeys('readAudioChunks options', options, CHUNK_KEYS);
@@ -814,6 +817,20 @@ function changed(path: string, cause: unknown): AppliedMLError {
     ...(cause === undefined ? {} : { cause }),
     details: { file: path, reason: 'file-changed' },
   });
+}
+
+/**
+ * What was given to `readAudioChunks` instead of a path: an array by its type and length, with no hint
+ * toward another input it refuses too (the samples' conversions `describeSamples` gives), a URL as one.
+ */
+function notAPath(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length} values`;
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const type = Object.prototype.toString.call(value).slice(8, -1);
+    const what = `${/^[AEIO]/.test(type) ? 'an' : 'a'} ${type} of ${(value as unknown as ArrayLike<unknown>).length} values`;
+    return type === 'Float32Array' ? `${what}: samples already in memory need no reading; push them to a stream` : what;
+  }
+  return describeSamples(value);
 }
 
 /** The most samples `readAudioChunks` resamples at once (256 KB of Float32). */
