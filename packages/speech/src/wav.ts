@@ -234,6 +234,11 @@ function* walkWav(name: string, total: number): Walk {
         blockAlign: view.getUint16(12, true),
         bitsPerSample: view.getUint16(14, true),
       };
+      // PCM of 12 (or any N not a multiple of 8) bits sits left-justified in a container of whole bytes,
+      // its low bits zero (the WAV spec): read as the container, it is the same value. It was refused.
+      const container = Math.ceil(fmt.bitsPerSample / 8) * 8;
+      if (format === 1 && fmt.bitsPerSample % 8 !== 0 && container <= 32 && fmt.blockAlign === (fmt.channels * container) / 8)
+        fmt.bitsPerSample = container;
     } else if (id === 'data') {
       if (!fmt) throw invalid(`${name}: the data chunk comes before the fmt chunk.`, { name });
       checkFormat(fmt, name);
