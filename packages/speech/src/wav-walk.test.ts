@@ -60,13 +60,17 @@ describe('an unsupported encoding is told before the length or the data chunk', 
     expect(pcm.message).toMatch(/no data chunk/);
   });
 
-  it('a 12-bit PCM file (no decoder) over maxSeconds: E_FORMAT_UNSUPPORTED too', async () => {
-    // blockAlign 2 for 12 bits a sample, as writers pad them
-    const bytes = wavBytes(PCM, 1, 8000, 16, new Uint8Array(8000 * 2 * 3));
+  it('a 12-bit PCM file that fits no container (no decoder) over maxSeconds: E_FORMAT_UNSUPPORTED too', async () => {
+    // blockAlign 1 for 12 bits a sample: no whole-byte container holds them (in 2 bytes, as writers pad
+    // them, 12-bit PCM is read as 16-bit, and such a file over maxSeconds is E_INPUT_TOO_LARGE).
+    const bytes = wavBytes(PCM, 1, 8000, 8, new Uint8Array(8000 * 3));
     new DataView(bytes.buffer).setUint16(34, 12, true);
     const error = await refusals(bytes, 'long-12bit.wav', { maxSeconds: 2 });
     expect(error.code).toBe('E_FORMAT_UNSUPPORTED');
     expect(error.message).toMatch(/12-bit PCM is not supported/);
+    const padded = wavBytes(PCM, 1, 8000, 16, new Uint8Array(8000 * 2 * 3));
+    new DataView(padded.buffer).setUint16(34, 12, true);
+    expect((await refusals(padded, 'long-12in16.wav', { maxSeconds: 2 })).code).toBe('E_INPUT_TOO_LARGE');
   });
 });
 
