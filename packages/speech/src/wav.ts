@@ -124,6 +124,29 @@ function* looksLikeChunk(at: number, total: number): Generator<Need, boolean, Ui
   return at + 8 + chunkHeader(bytes).size <= total;
 }
 
+/** Chunk ids WAV writers put before or after the data (to tell where a chunk starts when a pad byte is missing). */
+const KNOWN_CHUNKS = new Set([
+  'data',
+  'fmt ',
+  'LIST',
+  'fact',
+  'JUNK',
+  'junk',
+  'PAD ',
+  'bext',
+  'iXML',
+  'cue ',
+  'smpl',
+  'inst',
+  'id3 ',
+  'ID3 ',
+  'acid',
+  'cart',
+  'DISP',
+  'PEAK',
+  'FLLR',
+]);
+
 function fourcc(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(bytes[at] ?? 0, bytes[at + 1] ?? 0, bytes[at + 2] ?? 0, bytes[at + 3] ?? 0);
 }
@@ -263,8 +286,20 @@ function* walkWav(name: string, total: number): Walk {
       data = { offset: body, bytes: size };
       break;
     }
-    // Any other chunk (LIST, JUNK, id3 cover art, …) is skipped unread, with its pad byte.
+    // Any other chunk (LIST, JUNK, id3 cover art, …) is skipped unread, with its pad byte. Some writers
+    // leave out the pad byte after an odd-sized chunk: when no chunk starts after it but one starts
+    // where it should have been, the walk goes on from there (it said "no data chunk").
     at = body + size + (size % 2);
+    if (size % 2 === 1 && at + 7 <= total) {
+      const near = yield { at: at - 1, length: Math.min(9, total - at + 1) };
+      const padded = fourcc(near, 1);
+      const unpadded = fourcc(near, 0);
+      if (
+        !KNOWN_CHUNKS.has(padded) &&
+        (KNOWN_CHUNKS.has(unpadded) || (!(yield* looksLikeChunk(at, total)) && (yield* looksLikeChunk(at - 1, total))))
+      )
+        at -= 1;
+    }
   }
   if (!fmt) throw invalid(`${name}: no fmt chunk (truncated header?).`, { name });
   if (!data) {
