@@ -139,7 +139,7 @@ describe('sizes that are not numbers', () => {
     ] as const)
       expect(() => applyNormalization(new Float32Array(16), pixels as unknown as number, norm)).toThrow(
         expect.objectContaining({
-          code: 'E_INPUT_INVALID',
+          code: 'E_SHAPE_MISMATCH',
           message: `pixels must be the whole number of values an image holds, at least 1 (got ${shown}).`,
           details: { argument: 'pixels' },
         }),

@@ -297,7 +297,7 @@ export function applyNormalization(packed: Float32Array, pixels: number, norm: F
   // A string or an object was written as it converts ('16', '[object Object]'), which read like a number.
   if (!(Number.isInteger(pixels) && pixels > 0))
     throw new AppliedMLError(
-      'E_INPUT_INVALID',
+      'E_SHAPE_MISMATCH',
       `pixels must be the whole number of values an image holds, at least 1 (got ${describeValue(pixels)}).`,
       {
         details: { argument: 'pixels' },
