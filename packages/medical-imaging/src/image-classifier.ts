@@ -35,6 +35,7 @@ import {
   checkAugmentation,
 } from './preprocess';
 import type { AugmentationConfig, FittedNormalization, Normalization } from './preprocess';
+import { unknownParts, unknownPartsError } from './newer-bundle';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
 export const CLASSIFICATION_TASK = 'image-classification';
@@ -587,6 +588,18 @@ export class ImageClassifier {
 
   /** The classifier a loaded bundle holds (its models disposed on any failure: E_BUNDLE_CORRUPT). */
   private static fromBundle(dir: string, bundle: LoadedBundle, logger: Logger | undefined): ImageClassifier {
+    // A newer version's save: what this version does not know in it is refused, not dropped.
+    const unknown = unknownParts(bundle, {
+      config: CONFIG_KEYS,
+      configObjects: { augmentation: AUGMENTATION_KEYS },
+      preprocessing: ['imageSize', 'normalization', 'threshold'],
+      preprocessingObjects: { normalization: ['mode', 'mean', 'std'] },
+      models: ['classifier'],
+    });
+    if (unknown.length > 0) {
+      Object.values(bundle.models).forEach((m) => m.dispose());
+      throw unknownPartsError(dir, unknown);
+    }
     const corrupt = (what: string): AppliedMLError =>
       new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${what}.`, { details: { dir } });
     const model = bundle.models.classifier;

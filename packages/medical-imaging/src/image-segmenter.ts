@@ -43,6 +43,7 @@ import {
   parseCheckpointState,
 } from './segmenter-checkpoint-state';
 import type { CheckpointState, RunIdentity } from './segmenter-checkpoint-state';
+import { unknownParts, unknownPartsError } from './newer-bundle';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
 export const SEGMENTATION_TASK = 'image-segmentation';
@@ -974,6 +975,16 @@ export class ImageSegmenter {
 
   /** The segmenter a loaded bundle holds (its models disposed on any failure: E_BUNDLE_CORRUPT). */
   private static fromBundle(dir: string, bundle: LoadedBundle, logger: Logger | undefined): ImageSegmenter {
+    // A newer version's save: what this version does not know in it is refused, not dropped.
+    const unknown = unknownParts(bundle, {
+      config: CONFIG_KEYS,
+      preprocessing: ['imageSize', 'channels', 'mean', 'std'],
+      models: ['segmenter'],
+    });
+    if (unknown.length > 0) {
+      Object.values(bundle.models).forEach((m) => m.dispose());
+      throw unknownPartsError(dir, unknown);
+    }
     const model = bundle.models.segmenter;
     const pre = bundle.manifest.preprocessing as { imageSize?: number; channels?: 1 | 3; mean?: number[]; std?: number[] } | undefined;
     if (!model || !pre || typeof pre.imageSize !== 'number' || !pre.mean || !pre.std || (pre.channels !== 1 && pre.channels !== 3)) {
