@@ -81,4 +81,36 @@ describe('a speech bundle from a newer version of the package', () => {
     const e = await rejectionOf(() => SpeechRecognizer.load(edited(SPEECH_VERSION, newModel)));
     expect(e.message).toMatch(/: its model "conformer" is not one this version has \(cnn, gru, lstm\)\.$/);
   });
+
+  // What a newer version added and this one does not know was dropped: the model loaded and heard its
+  // audio otherwise than it was saved to. In a newer bundle it is refused, named (details.unknown).
+  it('a setting this version does not know, in a newer bundle, is E_BUNDLE_INCOMPATIBLE naming it', async () => {
+    const added = (m: any): void => {
+      m.preprocessing.denoise = 'spectral';
+      m.preprocessing.features.pcen = true;
+      m.preprocessing.vad.energyFloor = 3;
+    };
+    const dir = edited('9.1.0', added);
+    const e = await rejectionOf(() => SpeechRecognizer.load(dir));
+    expect(e.code).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(e.message).toBe(
+      `Bundle ${dir} was saved by @appliedml/speech 9.1.0, newer than this ${SPEECH_VERSION}, which cannot read it (it holds what this version does not know: preprocessing.denoise, preprocessing.features.pcen, preprocessing.vad.energyFloor). Upgrade @appliedml/speech to 9.1.0 or later.`,
+    );
+    expect(e.details).toMatchObject({ unknown: ['preprocessing.denoise', 'preprocessing.features.pcen', 'preprocessing.vad.energyFloor'] });
+    // In a bundle of this version or an earlier one such names stay ignored, as before.
+    for (const version of [SPEECH_VERSION, '0.0.1']) (await SpeechRecognizer.load(edited(version, added))).dispose();
+  });
+
+  it('a newer bundle of two front ends, with nothing unknown, loads', async () => {
+    const two = SpeechRecognizer.create({ ...TINY_CONFIG, frontEnds: [{}, { cmvn: 'mean', utteranceStats: true }] });
+    await two.train(synthSet(2));
+    const dir = join(root, 'two-fronts');
+    await two.save(dir);
+    two.dispose();
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    delete m.manifestSha256;
+    m.packageVersion = '9.1.0';
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
+    (await SpeechRecognizer.load(dir)).dispose();
+  });
 });

@@ -8,6 +8,7 @@ import {
   createRng,
   describeValue,
   incompatibleIfNewer,
+  isNewerVersion,
   fitModel,
   initEngine,
   keepKnownKeys,
@@ -1020,6 +1021,15 @@ export class SpeechRecognizer {
         });
       const networks = names.map((n) => bundle.models[n] as tf.LayersModel);
       const pre = bundle.manifest.preprocessing as unknown as Preprocessing | undefined;
+      // A newer version's save: a setting this version does not know is refused, not dropped (dropped,
+      // the model would hear its audio otherwise than it was saved to).
+      const unknown = unknownSettings(bundle.manifest.packageVersion, pre);
+      if (unknown.length > 0)
+        throw new AppliedMLError(
+          'E_BUNDLE_CORRUPT',
+          `Bundle ${dir}: it holds what this version does not know: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}.`,
+          { details: { dir, unknown } },
+        );
       // A model type this version does not have (one a later version added, say) is named as such.
       if (pre && typeof pre === 'object' && typeof pre.model === 'string' && !MODEL_TYPES.includes(pre.model))
         throw new AppliedMLError(
@@ -1404,6 +1414,43 @@ function corruptSetting(dir: string, group: string | undefined, cause: unknown):
  * [1], as in the first bundles' type.
  */
 /** A feature config read back from a bundle: a field an earlier version wrote beside the settings is ignored, not refused. */
+/** The preprocessing fields a save writes. */
+const PREPROCESSING_KEYS = Object.keys({
+  model: 1,
+  labels: 1,
+  features: 1,
+  frontEnds: 1,
+  frames: 1,
+  windowSeconds: 1,
+  vad: 1,
+  maxSeconds: 1,
+  testTimeWarps: 1,
+} satisfies Record<keyof Preprocessing, 1>);
+
+/** The feature settings a save writes: the options and what resolving them adds. */
+const SAVED_FEATURE_KEYS = [...new Set([...FEATURE_KEYS, ...Object.keys(resolveFeatureConfig({}))])];
+
+/**
+ * In a bundle a newer version saved, the preprocessing fields, feature settings (of every front end) and
+ * VAD settings this version does not know; none in a bundle of this version or an earlier one, whose
+ * unknown names stay ignored.
+ */
+function unknownSettings(savedVersion: unknown, pre: unknown): string[] {
+  if (typeof savedVersion !== 'string' || !isNewerVersion(savedVersion, SPEECH_VERSION)) return [];
+  const out: string[] = [];
+  const isRecord = (value: unknown): value is Record<string, unknown> =>
+    value !== null && typeof value === 'object' && !Array.isArray(value);
+  const extra = (where: string, value: unknown, keys: readonly string[]): void => {
+    if (isRecord(value)) for (const key of Object.keys(value)) if (!keys.includes(key)) out.push(`${where}.${key}`);
+  };
+  if (!isRecord(pre)) return out;
+  extra('preprocessing', pre, PREPROCESSING_KEYS);
+  extra('preprocessing.features', pre.features, SAVED_FEATURE_KEYS);
+  if (Array.isArray(pre.frontEnds)) pre.frontEnds.forEach((fe, i) => extra(`preprocessing.frontEnds[${i}]`, fe, SAVED_FEATURE_KEYS));
+  extra('preprocessing.vad', pre.vad, VAD_KEYS);
+  return out;
+}
+
 function savedFeatures(value: unknown): Partial<FeatureConfig> {
   return (
     value !== null && typeof value === 'object' && !Array.isArray(value) ? keepKnownKeys(value, FEATURE_KEYS) : value
