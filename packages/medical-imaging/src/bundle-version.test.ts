@@ -173,4 +173,16 @@ describe('a medical-imaging bundle from a newer version of the package', () => {
       g.dispose();
     }
   });
+
+  it('an ensemble index field this version does not know, in a newer ensemble, is E_BUNDLE_INCOMPATIBLE naming it', async () => {
+    const weights = (index: any): void => {
+      index.weights = [1];
+    };
+    const dir = await edited(ensemble, '9.1.0', weights, 'ensemble.json');
+    const e = await failure(SegmenterEnsemble.load(dir));
+    expect(e.code).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(e.message).toBe(upgrade(dir, 'ensemble.json holds what this version does not know: weights'));
+    expect(e.details).toMatchObject({ unknown: ['weights'] });
+    (await SegmenterEnsemble.load(await edited(ensemble, MEDICAL_IMAGING_VERSION, weights, 'ensemble.json'))).dispose();
+  });
 });

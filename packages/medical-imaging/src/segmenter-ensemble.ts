@@ -2,7 +2,16 @@
 // from (trained members) → predict / predictBatch → evaluate → save / load → dispose.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError, checkKnownKeys, incompatibleIfNewer, iou, meanDice, replaceDirAtomic, writeFileDurable } from '@appliedml/engine';
+import {
+  AppliedMLError,
+  checkKnownKeys,
+  incompatibleIfNewer,
+  isNewerVersion,
+  iou,
+  meanDice,
+  replaceDirAtomic,
+  writeFileDurable,
+} from '@appliedml/engine';
 import type { Device, JsonValue, Logger } from '@appliedml/engine';
 import type { AnyImage } from './gray-image';
 import { ImageSegmenter, SEGMENTER_LOAD_KEYS } from './image-segmenter';
@@ -18,6 +27,9 @@ const INDEX = 'ensemble.json';
 /** Layout of `ensemble.json`; a newer one is refused with E_BUNDLE_INCOMPATIBLE. */
 export const SEGMENTER_ENSEMBLE_FORMAT = 1;
 const MEMBER_NAME = /^member-[0-9]{1,2}$/;
+
+/** The fields a save writes in ensemble.json. */
+const INDEX_KEYS: readonly string[] = ['format', 'package', 'packageVersion', 'task', 'members', 'metrics'];
 
 interface EnsembleIndex {
   format: number;
@@ -212,6 +224,18 @@ export class SegmenterEnsemble {
 
 /** The members `index` lists, each loaded from its folder in `dir` (E_BUNDLE_CORRUPT if the list is not valid or one is missing). */
 async function loadMembers(dir: string, index: EnsembleIndex, options: { device?: Device; logger?: Logger }): Promise<ImageSegmenter[]> {
+  // A newer version's index: a field this version does not know (member weights, say) is refused, not dropped.
+  if (isNewerVersion(index.packageVersion, MEDICAL_IMAGING_VERSION)) {
+    const unknown = Object.keys(index).filter((key) => !INDEX_KEYS.includes(key));
+    if (unknown.length > 0)
+      throw new AppliedMLError(
+        'E_BUNDLE_CORRUPT',
+        `Segmenter ensemble ${dir}: ${INDEX} holds what this version does not know: ${unknown.join(', ')}.`,
+        {
+          details: { dir, unknown },
+        },
+      );
+  }
   const names = index.members;
   if (
     !Array.isArray(names) ||
