@@ -1237,8 +1237,8 @@ export class SpeechRecognizer {
 
   /**
    * The speech part of an utterance. None → E_INPUT_INVALID saying why: `details.reason` 'silence' (quiet
-   * only), 'steady-sound' (noise, a hum, a tone: nothing rises above the rest) or 'too-short' (sounds
-   * shorter than the VAD's minSpeechMs).
+   * only) or 'too-short' (sounds shorter than the VAD's minSpeechMs). A steady sound (noise, a hum) is read
+   * whole, as the model may have a class for it ('steady-sound' is a stream's reason only).
    */
   private speechOf(samples: Float32Array, pre: Preprocessing): { samples: Float32Array; start: number; end: number } {
     if (pre.vad === false) return { samples, start: 0, end: samples.length };

@@ -121,8 +121,8 @@ export function frameLevel(samples: Float32Array, s0: number, s1: number): { db:
 }
 
 /**
- * A buffer of at least 10 frames whose loudest frame is less than this many dB above its quiet ones (the
- * 10th percentile) is a steady sound: noise, a hum, a tone. Spoken words rise and fall far more (the
+ * In a stream, a buffer of at least 10 frames whose loudest frame is less than this many dB above its quiet
+ * ones (the 10th percentile) is a steady sound: noise, a hum, a tone. Spoken words rise and fall far more (the
  * 2,500 FSDD recordings, trimmed to the word: at least 4.9 dB, 23.8 dB typically); white noise of 20 ms
  * frames spreads about 2 dB.
  */
@@ -166,8 +166,10 @@ export function speechAnalysis(
   const floor = sorted[Math.floor(0.1 * (frames - 1))] as number;
   const peak = sorted[frames - 1] as number;
   if (peak < o.absoluteFloorDb) return { segments: [], reason: 'silence' };
-  // Noise, a hum, a tone: no frame stands out from the rest (read as one long word before).
-  if (frames >= 10 && peak - floor < STEADY_SPREAD_DB) return { segments: [], reason: 'steady-sound' };
+  // In a stream: noise, a hum, a tone, where no frame stands out from the rest, is no word (it was one
+  // long word). Not in one recording (detectSpeech, recognize, train): a model with a background-noise
+  // class learns and answers such recordings, and refusing them failed its training.
+  if (noiseFloorDb !== undefined && frames >= 10 && peak - floor < STEADY_SPREAD_DB) return { segments: [], reason: 'steady-sound' };
   // The floor (10th percentile) only tells silence from speech when the recording holds some silence;
   // in audio trimmed to the word it is speech itself, and then only the range below the peak counts,
   // and the stream's floor when there is one.
