@@ -154,3 +154,31 @@ describe('a truncated TIFF', () => {
     expect(header.message).not.toContain('\n');
   });
 });
+
+describe('readMedicalImage(path) refuses a file over maxBytes from its size, before reading it', () => {
+  it('a 1.1 GiB file (sparse) at the default 1 GiB, and a small PNG under maxBytes: 10; raised, it reads', async () => {
+    const big = join(dir, 'huge.dcm');
+    const handle = openSync(big, 'w');
+    closeSync(handle);
+    execFileSync('truncate', ['-s', String(Math.round(1.1 * 2 ** 30)), big]);
+    const t0 = performance.now();
+    const error = await errorOf(readMedicalImage(big));
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(error.code).toBe('E_INPUT_TOO_LARGE');
+    expect(error.message).toContain('over the maxBytes limit of 1073741824; raise maxBytes to read it');
+    expect(error.details).toMatchObject({ path: big, maxBytes: 2 ** 30 });
+    await rm(big);
+
+    const png = join(dir, 'small.png');
+    await writeFile(
+      png,
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+        .png()
+        .toBuffer(),
+    );
+    expect((await errorOf(readMedicalImage(png, { maxBytes: 10 }))).code).toBe('E_INPUT_TOO_LARGE');
+    expect((await readMedicalImage(png, { maxBytes: 10_000 })).image.width).toBe(4);
+    for (const maxBytes of [0, -1, 1.5, Number.NaN, '10' as unknown as number])
+      expect((await errorOf(readMedicalImage(png, { maxBytes }))).code).toBe('E_INPUT_INVALID');
+  });
+});
