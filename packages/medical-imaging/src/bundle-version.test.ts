@@ -136,6 +136,14 @@ describe('a medical-imaging bundle from a newer version of the package', () => {
     e.dispose();
   });
 
+  it('a newer ensemble whose member folder is gone is damage, E_BUNDLE_CORRUPT, not a version problem (review R4-9)', async () => {
+    const dir = await edited(ensemble, '9.1.0', () => {}, 'ensemble.json');
+    await rm(join(dir, 'member-0'), { recursive: true });
+    const e = await failure(SegmenterEnsemble.load(dir));
+    expect(e.code).toBe('E_BUNDLE_CORRUPT');
+    expect(e.message).toBe(`Segmenter ensemble ${dir}: a member listed in ensemble.json is missing.`);
+  });
+
   it('from this version or an earlier one, the same edits are still E_BUNDLE_CORRUPT', async () => {
     for (const version of [MEDICAL_IMAGING_VERSION, '0.0.1', 'not a version']) {
       const c = await failure(ImageClassifier.load(await edited(classifier, version, newNormalization)));

@@ -24,6 +24,9 @@ export const SEGMENTER_ENSEMBLE_TASK = 'image-segmentation-ensemble';
 /** Members an ensemble may hold: each costs one network evaluation per image. */
 export const MAX_ENSEMBLE_MEMBERS = 8;
 const INDEX = 'ensemble.json';
+/** `details.reason` of the error for a member folder that is gone (damage, never a newer version's layout). */
+const MEMBER_MISSING = 'member-missing';
+
 /** Layout of `ensemble.json`; a newer one is refused with E_BUNDLE_INCOMPATIBLE. */
 export const SEGMENTER_ENSEMBLE_FORMAT = 1;
 const MEMBER_NAME = /^member-[0-9]{1,2}$/;
@@ -207,6 +210,8 @@ export class SegmenterEnsemble {
       // What this version cannot read in an ensemble a newer one saved (more members, another member
       // layout) is no damage: say so, and to upgrade (it said "corrupt"). A member's own load says it
       // of the member.
+      // A member folder that is gone is damage whatever version saved the ensemble.
+      if (AppliedMLError.hasCode(error, 'E_BUNDLE_CORRUPT') && error.details.reason === MEMBER_MISSING) throw error;
       throw incompatibleIfNewer(error, {
         dir,
         package: MEDICAL_IMAGING_PACKAGE,
@@ -253,7 +258,7 @@ async function loadMembers(dir: string, index: EnsembleIndex, options: { device?
     if (AppliedMLError.isInstance(error) && error.code === 'E_BUNDLE_MISSING')
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Segmenter ensemble ${dir}: a member listed in ${INDEX} is missing.`, {
         cause: error,
-        details: { dir },
+        details: { dir, reason: MEMBER_MISSING },
       });
     throw error;
   }
