@@ -1,4 +1,4 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, createRng } from '@appliedml/engine';
 import type { TextExample } from './loaders';
 
 /** A small hand-written ticket-routing set (not a benchmark: lifecycle and bad-input tests only). */
@@ -36,4 +36,54 @@ export async function codeOf(fn: () => unknown): Promise<string | undefined> {
     return AppliedMLError.isInstance(e) ? e.code : `not-appliedml: ${String(e)}`;
   }
   return undefined;
+}
+
+/** Review-like texts over a Zipf-ish vocabulary of made-up words, three labels. */
+export function reviewCorpus(n: number, seed: number): { text: string; label: string }[] {
+  const rng = createRng(seed);
+  const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'po', 'si', 'de', 'fu', 'ga', 'hi', 'jo', 'be', 'vu', 'zo'];
+  const words = Array.from({ length: 30_000 }, (_, i) => {
+    let w = '';
+    let x = i + 7;
+    do {
+      w += syllables[x % 16];
+      x = Math.floor(x / 16);
+    } while (x > 0);
+    return w;
+  });
+  return Array.from({ length: n }, (_, i) => {
+    const label = ['alpha', 'beta', 'gamma'][i % 3] as string;
+    const length = 8 + Math.floor(rng.next() * 25);
+    const text: string[] = [];
+    for (let k = 0; k < length; k++) text.push(words[Math.floor(words.length * rng.next() ** 3)] as string);
+    text.push(label);
+    return { text: text.join(' '), label };
+  });
+}
+
+/**
+ * Runs `work` with a 5 ms timer probing the event loop: the longest stretch between two ticks, in wall
+ * time and in this process's CPU time (the CPU time is what the work spent; the wall time also counts
+ * other processes on a busy machine). One more tick after it, so a stretch at its very end is measured too.
+ */
+export async function longestPause<T>(work: () => Promise<T>): Promise<{ result: T; wallMs: number; cpuMs: number }> {
+  let last = performance.now();
+  let lastCpu = process.cpuUsage();
+  let wallMs = 0;
+  let cpuMs = 0;
+  const probe = setInterval(() => {
+    const now = performance.now();
+    const cpu = process.cpuUsage(lastCpu);
+    wallMs = Math.max(wallMs, now - last);
+    cpuMs = Math.max(cpuMs, (cpu.user + cpu.system) / 1000);
+    last = now;
+    lastCpu = process.cpuUsage();
+  }, 5);
+  try {
+    const result = await work();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    return { result, wallMs, cpuMs };
+  } finally {
+    clearInterval(probe);
+  }
 }
