@@ -52,6 +52,8 @@ export type { BundleManifest, JsonValue, LoadBundleOptions, LoadedBundle, SaveBu
 export { makeDirs, replaceDirAtomic, waitForSave, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
 export { incompatibleIfNewer, isNewerVersion } from './bundle/newer-version';
 export type { BundleVersions } from './bundle/newer-version';
+export { eachEntry, unknownBundleParts, unknownPartsError } from './bundle/unknown-parts';
+export type { BundleParts, EachEntry, KnownBundleParts, KnownFields, KnownNames } from './bundle/unknown-parts';
 export { checkIntegerOption, checkKnownKeys, checkNumberOption, checkOptionsObject, keepKnownKeys } from './option-checks';
 export type { ReplaceDirOptions, WaitForSaveOptions } from './bundle/atomic-dir';
 export { ENGINE_VERSION } from './version';

@@ -71,6 +71,8 @@ describe('TSDoc of the public surface', () => {
     expect(functions.map((f) => f.where)).toContain('train/trainer.ts: fitModel');
     expect(functions.map((f) => f.where)).toContain('bundle/newer-version.ts: incompatibleIfNewer');
     expect(functions.map((f) => f.where)).toContain('bundle/newer-version.ts: isNewerVersion');
+    expect(functions.map((f) => f.where)).toContain('bundle/unknown-parts.ts: unknownBundleParts');
+    expect(functions.map((f) => f.where)).toContain('bundle/unknown-parts.ts: unknownPartsError');
     expect(functions.filter((f) => !f.documented).map((f) => f.where)).toEqual([]);
   });
 
