@@ -160,6 +160,17 @@ describe('a newer fraud bundle holding what this version does not know', () => {
         await putFile(m, dir, 'iforest.json', Buffer.from(JSON.stringify({ ...state, extended: true })));
       },
     ],
+    // Inside a list's entries: were not looked at (a newer column field or tree node field loaded silently).
+    ['a field of a preprocessing column', 'preprocessing.columns[0].clip', (m) => void (m.preprocessing.columns[0].clip = [0, 1])],
+    [
+      'a field of the trees in a state file (named once, at the first tree holding it)',
+      'iforest.json trees[0].depth',
+      async (m, dir) => {
+        const state = JSON.parse(await readFile(join(dir, 'iforest.json'), 'utf8')) as { trees: Manifest[] };
+        for (const tree of state.trees) tree.depth = [0];
+        await putFile(m, dir, 'iforest.json', Buffer.from(JSON.stringify(state)));
+      },
+    ],
   ];
 
   it.each(edits)('%s is E_BUNDLE_INCOMPATIBLE naming it (it loaded silently)', async (_what, named, edit) => {
@@ -190,5 +201,33 @@ describe('a newer fraud bundle holding what this version does not know', () => {
     const newer = await FraudDetector.load(await editedWith(ensemble, '9.1.0', () => undefined));
     expect(Array.from(await newer.scores(probe))).toEqual(Array.from(expected));
     newer.dispose();
+  });
+});
+
+describe('a newer gradient-boosted bundle with a forest', () => {
+  it('loads as saved, and a field of a boosted or a forest tree it does not know is E_BUNDLE_INCOMPATIBLE naming it', async () => {
+    const rng = createRng(8);
+    const rows = Array.from({ length: 300 }, () => [rng.next(), rng.next()]);
+    const labels = rows.map((r) => (r[0]! > 0.8 ? 1 : 0));
+    const model = FraudDetector.create({ detector: 'gbt', seed: 1, gbt: { trees: 5, forest: { trees: 3 } } });
+    await model.train(rows, { labels });
+    const path = join(root, 'gbt-forest');
+    await model.save(path);
+    model.dispose();
+    (await FraudDetector.load(await editedWith(path, '9.1.0', () => undefined))).dispose();
+    const treeField = (at: 'trees' | 'forest') => async (m: Manifest, dir: string) => {
+      const state = JSON.parse(await readFile(join(dir, 'gbt-forest.json'), 'utf8')) as Manifest;
+      (at === 'trees' ? state.trees : state.forest.trees)[1].gain = [1];
+      await putFile(m, dir, 'gbt-forest.json', Buffer.from(JSON.stringify(state)));
+    };
+    for (const [at, named] of [
+      ['trees', 'gbt-forest.json trees[1].gain'],
+      ['forest', 'gbt-forest.json forest.trees[1].gain'],
+    ] as const) {
+      const e = await failure(FraudDetector.load(await editedWith(path, '9.1.0', treeField(at))));
+      expect(e.code).toBe('E_BUNDLE_INCOMPATIBLE');
+      expect(e.details).toMatchObject({ unknown: [named], packageVersion: '9.1.0' });
+      (await FraudDetector.load(await editedWith(path, FRAUD_VERSION, treeField(at)))).dispose();
+    }
   });
 });

@@ -7,28 +7,33 @@ import {
   eventLoopTurns,
   incompatibleIfNewer,
   initEngine,
-  isNewerVersion,
+  eachEntry,
   loadBundle,
   precisionAtK,
   recallAtFpr,
   rocAuc,
   saveBundle,
   silentLogger,
+  unknownBundleParts,
+  unknownPartsError,
   type Device,
   type JsonValue,
+  type KnownBundleParts,
+  type KnownNames,
   type Logger,
   type TrainingReport,
   type tf,
 } from '@appliedml/engine';
 import { compactEcod, excessEvidence, fitEcodSteps, scoreEcod, shareAtLeast, type EcodState } from './ecod';
-import { checkGbtOptions, checkGbtState, fitGbtSteps, scoreGbt, type GbtOptions, type GbtState } from './gbt';
-import { checkForestOptions, type ForestOptions, type ForestState } from './forest';
+import { checkGbtOptions, checkGbtState, fitGbtSteps, scoreGbt, type GbtOptions, type GbtState, type GbtTree } from './gbt';
+import { checkForestOptions, type ForestOptions, type ForestState, type ForestTree } from './forest';
 import {
   checkIsolationForestState,
   fitIsolationForestSteps,
   scoreIsolationForest,
   type IsolationForestOptions,
   type IsolationForestState,
+  type IsolationTree,
 } from './iforest';
 import type { Matrix } from './matrix';
 import { readLabels } from './labels';
@@ -51,6 +56,7 @@ import {
   timeLikeName,
   type ColumnKind,
   type FeatureInfo,
+  type FittedColumn,
   type PreprocessOptions,
   type PreprocessorState,
   type TabularInput,
@@ -280,82 +286,91 @@ function checkConfigKeys(config: FraudDetectorConfig): void {
   if (gbt?.forest) checkKnownKeys('gbt.forest', gbt.forest, FOREST_KEYS);
 }
 
-/** Every field a save of this version writes into config.state, and into its explainer. */
-const STATE_KEYS = ['ecodScoring', 'threshold', 'norms', 'explainer'] as const;
-const EXPLAINER_STATE_KEYS = ['rows', 'skew', 'trainingRows'] as const;
-const PREPROCESSING_STATE_KEYS = Object.keys({
-  input: 1,
-  columns: 1,
-  unknownCategory: 1,
-  extraFields: 1,
-  required: 1,
-} satisfies Record<keyof PreprocessorState, 1>);
-const GBT_STATE_KEYS = Object.keys({
-  kind: 1,
-  features: 1,
-  base: 1,
-  trees: 1,
-  rounds: 1,
-  validationLoss: 1,
-  forest: 1,
-} satisfies Record<keyof GbtState, 1>);
-/** The files a save writes beside its networks, and the top-level fields of the JSON ones (tails.json is keyed by detector). */
-const BUNDLE_FILE_KEYS: Record<string, readonly string[] | undefined> = {
-  'explainer.f64': undefined,
-  'explainer-max.f64': undefined,
-  'tails.json': undefined,
-  'iforest.json': Object.keys({ kind: 1, sampleSize: 1, trees: 1 } satisfies Record<keyof IsolationForestState, 1>),
-  'gbt.json': GBT_STATE_KEYS,
-  'gbt-forest.json': GBT_STATE_KEYS,
-  'pca.json': Object.keys({ kind: 1, mean: 1, sd: 1, components: 1, variance: 1 } satisfies Record<keyof PcaState, 1>),
-  'knn.json': Object.keys({ kind: 1, k: 1, cols: 1, ref: 1 } satisfies Record<keyof KnnState, 1>),
-};
-const FOREST_STATE_KEYS = Object.keys({ kind: 1, features: 1, trees: 1 } satisfies Record<keyof ForestState, 1>);
-const NETWORK_NAMES = ['autoencoder', 'mlp', 'mlp-outliers'];
+/** The fields of `T`, however many types it joins (a column's kinds each have their own). */
+type FieldOf<T> = T extends unknown ? keyof T : never;
+/** Each of `names` known, its value not looked into. */
+const anyValue = (names: readonly string[]): Record<string, true> => Object.fromEntries(names.map((name) => [name, true]));
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+/** The fields of one tree's nodes (parallel arrays) as each kind of forest saves them. */
+const GBT_TREE_KEYS = Object.keys({ feature: 1, threshold: 1, left: 1, right: 1, value: 1 } satisfies Record<keyof GbtTree, 1>);
+const FOREST_STATE: KnownNames = {
+  ...anyValue(Object.keys({ kind: 1, features: 1, trees: 1 } satisfies Record<keyof ForestState, 1>)),
+  trees: eachEntry(Object.keys({ feature: 1, threshold: 1, left: 1, right: 1, value: 1 } satisfies Record<keyof ForestTree, 1>)),
+};
+const GBT_STATE: KnownNames = {
+  ...anyValue(
+    Object.keys({
+      kind: 1,
+      features: 1,
+      base: 1,
+      trees: 1,
+      rounds: 1,
+      validationLoss: 1,
+      forest: 1,
+    } satisfies Record<keyof GbtState, 1>),
+  ),
+  trees: eachEntry(GBT_TREE_KEYS),
+  forest: FOREST_STATE,
+};
 
 /**
- * What a detector bundle holds that no save of this version writes, each named ('lofNeighbours',
- * 'state.calibration', "file 'calibration.bin'", 'pca.json whiten', "network 'x'"). Looked for in bundles
- * saved by a newer version only: there it is something this version cannot read and would drop (so
- * the bundle would score otherwise than it was saved to). Bundles of this version and earlier ones keep
- * loading with such names ignored, as they always did.
+ * Every name a save of this version writes (config, its state, preprocessing and its columns, the
+ * files beside the networks and the fields of the JSON ones, down to a tree's node arrays, the
+ * networks): in a bundle a newer version saved, anything else is something this version cannot read
+ * and would drop (so the bundle would score otherwise than it was saved to), refused with the
+ * engine's `unknownBundleParts` ('lofNeighbours', 'state.calibration', 'preprocessing.columns[0].clip',
+ * "file 'calibration.bin'", 'pca.json whiten', 'iforest.json trees[0].depth', "network 'x'").
+ * Bundles of this version and earlier ones keep loading with such names ignored, as they always did.
  */
-function unknownParts(config: unknown, preprocessing: unknown, files: Record<string, Buffer>, networks: string[]): string[] {
-  const out: string[] = [];
-  const extra = (where: string, value: unknown, known: readonly string[]): void => {
-    if (isPlainObject(value)) for (const key of Object.keys(value)) if (!known.includes(key)) out.push(`${where}${key}`);
-  };
-  if (isPlainObject(config)) {
-    extra('', config, [...CONFIG_KEYS, 'state']);
-    for (const [name, keys] of Object.entries(NESTED_KEYS)) extra(`${name}.`, config[name], keys);
-    extra('gbt.', config.gbt, GBT_KEYS);
-    if (isPlainObject(config.gbt)) extra('gbt.forest.', config.gbt.forest, FOREST_KEYS);
-    extra('state.', config.state, STATE_KEYS);
-    if (isPlainObject(config.state)) extra('state.explainer.', config.state.explainer, EXPLAINER_STATE_KEYS);
-  }
-  extra('preprocessing.', preprocessing, PREPROCESSING_STATE_KEYS);
-  for (const [name, bytes] of Object.entries(files)) {
-    if (!Object.hasOwn(BUNDLE_FILE_KEYS, name)) {
-      out.push(`file '${name}'`);
-      continue;
-    }
-    const keys = BUNDLE_FILE_KEYS[name];
-    if (keys === undefined) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(bytes.toString('utf8'));
-    } catch {
-      continue; // Reported as unreadable where the file is read.
-    }
-    extra(`${name} `, parsed, keys);
-    if (isPlainObject(parsed)) extra(`${name} forest.`, parsed.forest, FOREST_STATE_KEYS);
-  }
-  for (const name of networks) if (!NETWORK_NAMES.includes(name)) out.push(`network '${name}'`);
-  return out;
-}
+const KNOWN_BUNDLE: KnownBundleParts = {
+  config: {
+    ...anyValue(CONFIG_KEYS),
+    ...NESTED_KEYS,
+    gbt: { ...anyValue(GBT_KEYS), forest: FOREST_KEYS },
+    state: {
+      ...anyValue(['ecodScoring', 'threshold', 'norms']),
+      explainer: ['rows', 'skew', 'trainingRows'],
+    },
+  },
+  preprocessing: {
+    ...anyValue(
+      Object.keys({ input: 1, columns: 1, unknownCategory: 1, extraFields: 1, required: 1 } satisfies Record<keyof PreprocessorState, 1>),
+    ),
+    columns: eachEntry(
+      Object.keys({
+        name: 1,
+        kind: 1,
+        median: 1,
+        scale: 1,
+        hasMissing: 1,
+        levels: 1,
+        buckets: 1,
+        unit: 1,
+        range: 1,
+        encoding: 1,
+        hourCounts: 1,
+        weekdayCounts: 1,
+        hourRarity: 1,
+        weekdayRarity: 1,
+      } satisfies Record<FieldOf<FittedColumn>, 1>),
+    ),
+  },
+  files: {
+    'explainer.f64': true,
+    'explainer-max.f64': true,
+    'tails.json': eachEntry(Object.keys({ n: 1, q: 1, sd: 1 } satisfies Record<keyof TailNorm, 1>)),
+    'iforest.json': {
+      ...anyValue(Object.keys({ kind: 1, sampleSize: 1, trees: 1 } satisfies Record<keyof IsolationForestState, 1>)),
+      trees: eachEntry(Object.keys({ feature: 1, threshold: 1, left: 1, right: 1, size: 1 } satisfies Record<keyof IsolationTree, 1>)),
+    },
+    'gbt.json': GBT_STATE,
+    'gbt-forest.json': GBT_STATE,
+    'pca.json': Object.keys({ kind: 1, mean: 1, sd: 1, components: 1, variance: 1 } satisfies Record<keyof PcaState, 1>),
+    'knn.json': Object.keys({ kind: 1, k: 1, cols: 1, ref: 1 } satisfies Record<keyof KnnState, 1>),
+  },
+  models: ['autoencoder', 'mlp', 'mlp-outliers'],
+  names: { config: '' },
+};
 
 /**
  * Fraud and anomaly detection on tabular data with one lifecycle:
@@ -980,16 +995,9 @@ export class FraudDetector {
         };
       };
       if (!cfg || typeof cfg !== 'object' || !cfg.state) throw corrupt('config.state is missing');
-      // A newer version's save: what this version does not know in it is refused, not dropped (see unknownParts).
-      if (isNewerVersion(bundle.manifest.packageVersion, FRAUD_VERSION)) {
-        const unknown = unknownParts(cfg, bundle.manifest.preprocessing, bundle.files, Object.keys(bundle.models));
-        if (unknown.length > 0)
-          throw new AppliedMLError(
-            'E_BUNDLE_CORRUPT',
-            `Fraud bundle ${dir}: it holds what this version does not know: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}.`,
-            { details: { dir, unknown } },
-          );
-      }
+      // A newer version's save: what this version does not know in it is refused, not dropped (see KNOWN_BUNDLE).
+      const unknown = unknownBundleParts(bundle, FRAUD_VERSION, KNOWN_BUNDLE);
+      if (unknown.length > 0) throw unknownPartsError(dir, unknown, 'Fraud bundle');
       let model: FraudDetector;
       try {
         model = new FraudDetector(cfg);
