@@ -209,3 +209,64 @@ describe('messages', () => {
     );
   });
 });
+
+describe('in the hour repeated when clocks go back, a resent zone-less time is the same reading, not the second pass an hour on (review R4-4)', () => {
+  const zone = 'America/Los_Angeles';
+  const at = (hm: string): string => `2012-11-04T${hm}:00`;
+
+  it('5-minute feed 01:00, 01:05, 01:05: update and observe say timestamps-duplicated (both read the second 01:05 as 09:05Z, 55 minutes on); the feed goes on at 01:10', async () => {
+    const forecaster = await trained('last-value', zone);
+    const monitor = new IncidentMonitor({ sensors: ['a'], timeZone: zone, minHistory: 3 });
+    for (const hm of ['00:55', '01:00', '01:05']) {
+      forecaster.update({ values: [50, 40], time: at(hm) });
+      monitor.observe({ observed: [50], expected: [50], time: at(hm) });
+    }
+    const update = await expectCode(() => forecaster.update({ values: [50, 40], time: at('01:05') }), 'E_INPUT_INVALID');
+    expect(update.details.reason).toBe('timestamps-duplicated');
+    const observe = await expectCode(() => monitor.observe({ observed: [50], expected: [50], time: at('01:05') }), 'E_INPUT_INVALID');
+    expect(observe.details.reason).toBe('timestamps-duplicated');
+    expect(observe.message).toContain('2012-11-04T08:05:00.000Z'); // 01:05 PDT
+    // The next slot is read in the first pass (08:10Z), and the feed crosses into the second pass as before.
+    for (const hm of ['01:10', '01:15', '01:20', '01:25', '01:30', '01:35', '01:40', '01:45', '01:50', '01:55', '01:00', '01:05']) {
+      forecaster.update({ values: [50, 40], time: at(hm) });
+      expect(monitor.observe({ observed: [50], expected: [50], time: at(hm) })).toEqual([]);
+    }
+    // Reaching 01:05 of the second pass (09:05Z) the monitor refuses 00:59 of the first pass as a step back.
+    expect(
+      (await expectCode(() => monitor.observe({ observed: [50], expected: [50], time: at('00:59') }), 'E_INPUT_INVALID')).details.reason,
+    ).toBe('timestamps-out-of-order');
+  });
+
+  it("hourly data's 00:00, 01:00, 01:00, 02:00 is still the two passes in the monitor and in readSeriesCsv", async () => {
+    const monitor = new IncidentMonitor({ sensors: ['a'], timeZone: zone, minHistory: 3, persistence: 1 });
+    for (const hm of ['23:00', '00:00', '01:00'].map((t, k) => (k === 0 ? `2012-11-03T${t}:00` : at(t))))
+      monitor.observe({ observed: [50], expected: [50], time: hm });
+    expect(monitor.observe({ observed: [50], expected: [50], time: at('01:00') })).toEqual([]);
+    const events = monitor.observe({ observed: [5], expected: [50], time: at('02:00') });
+    expect(events[0]?.alert.startedAt).toBe('2012-11-04T10:00:00.000Z'); // 02:00 PST, after 01:00 PDT and 01:00 PST
+    const file = join(dir, 'hourly-fall-back.csv');
+    await writeFile(file, `time,a\n${['00:00', '01:00', '01:00', '02:00'].map((hm, k) => `${at(hm)},${50 + k}`).join('\n')}\n`);
+    const hourly = await readSeriesCsv(file, { intervalMinutes: 60, timestampColumn: 'time', timeZone: zone });
+    expect(hourly.steps).toBe(4);
+    expect(Array.from(hourly.values)).toEqual([50, 51, 52, 53]);
+  });
+
+  it('readSeriesCsv: a 5-minute export with 01:05 written twice says timestamps-duplicated naming the line (it read a 55-minute gap of missing readings)', async () => {
+    const file = join(dir, 'resent.csv');
+    const rows = ['00:55', '01:00', '01:05', '01:05', '01:10'].map((hm, k) => `${at(hm)},${50 + k}`);
+    await writeFile(file, `time,a\n${rows.join('\n')}\n`);
+    const error = await expectCode(
+      () => readSeriesCsv(file, { intervalMinutes: 5, timestampColumn: 'time', timeZone: zone }),
+      'E_INPUT_INVALID',
+    );
+    expect(error.details).toMatchObject({ line: 5, reason: 'timestamps-duplicated' });
+    // Long format, per sensor: the same.
+    const long = join(dir, 'resent-long.csv');
+    await writeFile(
+      long,
+      `time,station,speed\n${['00:55', '01:00', '01:05', '01:05'].map((hm, k) => `${at(hm)},a,${50 + k}`).join('\n')}\n`,
+    );
+    const opts = { intervalMinutes: 5, timestampColumn: 'time', sensorColumn: 'station', valueColumn: 'speed', timeZone: zone };
+    expect((await expectCode(() => readSeriesCsv(long, opts), 'E_INPUT_INVALID')).details.reason).toBe('timestamps-duplicated');
+  });
+});

@@ -866,7 +866,7 @@ export class TrafficForecaster {
         ? this.bufferEnd === null
           ? null
           : this.bufferEnd + step
-        : toFeedTimeMs(obs.time, 'time', fitted.timeZone, this.bufferEnd ?? undefined);
+        : toFeedTimeMs(obs.time, 'time', fitted.timeZone, this.bufferEnd ?? undefined, step);
     if (time !== null && this.bufferEnd !== null && time <= this.bufferEnd) {
       // The same time again is a duplicate (as in readSeriesCsv and the incident monitor), not a step back.
       const same = time === this.bufferEnd;

@@ -124,6 +124,8 @@ export class IncidentMonitor {
   private step = 0;
   /** The latest `time` observed (epoch ms): a stream's times must go forward. */
   private lastTime: number | null = null;
+  /** The step between the last two times observed (ms): it tells a resent time in the repeated hour from the second pass. */
+  private lastStepMs: number | undefined;
 
   constructor(options: IncidentMonitorOptions) {
     if (!options || !Array.isArray(options.sensors) || options.sensors.length === 0) {
@@ -196,6 +198,7 @@ export class IncidentMonitor {
    */
   resetStream(): void {
     this.lastTime = null;
+    this.lastStepMs = undefined;
     this.run.fill(0);
     this.missingRun.fill(0);
   }
@@ -259,8 +262,10 @@ export class IncidentMonitor {
       }
     }
     // After the previous time, as the forecaster's update reads it: a zone-less time in the hour repeated
-    // when clocks go back is its second pass once the first was seen (it was refused as going back).
-    const time = input.time === undefined ? null : toFeedTimeMs(input.time, 'time', this.timeZone, this.lastTime ?? undefined);
+    // when clocks go back is its second pass once the first was seen (it was refused as going back),
+    // unless the feed's step says it is the same reading sent again (5-minute data's 01:05, 01:05).
+    const time =
+      input.time === undefined ? null : toFeedTimeMs(input.time, 'time', this.timeZone, this.lastTime ?? undefined, this.lastStepMs);
     if (time !== null && this.lastTime !== null && time <= this.lastTime) {
       const same = time === this.lastTime;
       throw new AppliedMLError(
@@ -326,7 +331,10 @@ export class IncidentMonitor {
         events.push({ type: 'raised', alert: { ...alert }, step: this.step, time: iso });
       }
     }
-    if (time !== null) this.lastTime = time;
+    if (time !== null) {
+      if (this.lastTime !== null) this.lastStepMs = time - this.lastTime;
+      this.lastTime = time;
+    }
     this.step++;
     return events;
   }

@@ -170,7 +170,12 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     // The physical line (blank lines and quoted line breaks counted).
     const line = csvRowLine(row) ?? r + (header ? 2 : 1);
     const text = cellText(row[tsColumn]);
-    const ms = clock.read(text, line, r > 0 ? (times[r - 1] as number) : undefined);
+    const ms = clock.read(
+      text,
+      line,
+      r > 0 ? (times[r - 1] as number) : undefined,
+      r > 1 ? (times[r - 1] as number) - (times[r - 2] as number) : undefined,
+    );
     if (r > 0) {
       const prev = times[r - 1] as number;
       if (ms === prev)
@@ -390,8 +395,11 @@ function noDataRows(source: CsvSource): AppliedMLError {
 
 interface TimestampReader {
   readonly timeZone: string | undefined;
-  /** Epoch ms of a timestamp cell; `after` picks the repeated local hour (see parseTimeText). */
-  read(text: string, line: number, after: number | undefined): number;
+  /**
+   * Epoch ms of a timestamp cell; `after` (the previous row's time) and `stepMs` (the step before it)
+   * pick the repeated local hour (see parseTimeText).
+   */
+  read(text: string, line: number, after: number | undefined, stepMs?: number): number;
   /**
    * After `rows` reads: refuses numbers that all look like Unix seconds under 'ms', and epoch numbers
    * whose times (`times`, of the sensors `sensorOf` in a long file) are packed closer than a second per
@@ -435,12 +443,12 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
   let example = '';
   return {
     timeZone,
-    read(text, line, after) {
+    read(text, line, after, stepMs) {
       const numeric = /^-?\d+(\.\d+)?$/.test(text);
       const iso = format === 'mdy' && !numeric ? mdyToIso(text) : text;
       let ms: number;
       try {
-        ms = numeric ? Number(text) * (timeUnit === 's' ? 1000 : 1) : parseTimeText(iso, `${at(line)}: timestamp`, timeZone, after);
+        ms = numeric ? Number(text) * (timeUnit === 's' ? 1000 : 1) : parseTimeText(iso, `${at(line)}: timestamp`, timeZone, after, stepMs);
       } catch (error) {
         // A local time the clocks skip: its message names the line; so do its details, as every error here.
         if (AppliedMLError.isInstance(error))
@@ -569,6 +577,7 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
   const values = new Float64Buffer();
   const lines = new Float64Buffer();
   const lastTime: (number | undefined)[] = [];
+  const lastStep: (number | undefined)[] = [];
   let rows = 0;
   let line = (options.header ?? true) ? 1 : 0;
   for await (const row of readCsv(source, {
@@ -605,12 +614,13 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
       sensors.push(id);
       index.set(id, s);
     }
-    const ms = clock.read(cellText(row[ts]), line, lastTime[s]);
+    const ms = clock.read(cellText(row[ts]), line, lastTime[s], lastStep[s]);
     const v = readingOf(cellText(row[valueCol]), line, valueCol, at);
     if (outOfRange(v, missingValue)) {
       const time = new Date(ms).toISOString();
       throw readingOutOfRange(`${at(line)}, sensor '${id}' at ${time}`, v, { line, sensor: id, time });
     }
+    if (lastTime[s] !== undefined) lastStep[s] = ms - (lastTime[s] as number);
     lastTime[s] = ms;
     times.push(ms);
     which.push(s);

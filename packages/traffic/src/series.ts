@@ -106,13 +106,14 @@ function parseIsoTime(text: string): number {
 
 /**
  * An ISO 8601 text as epoch ms (NaN when it is none). Without an offset it is wall-clock time: in
- * `timeZone` when given (the earliest such instant after `after`, for the hour repeated when clocks go
- * back; a time the clocks skip is E_INPUT_INVALID), else in UTC fields.
+ * `timeZone` when given (in the hour repeated when clocks go back, the instant `instantOfWall` picks from
+ * the previous reading's instant `after` and the feed's step `stepMs`; a time the clocks skip is
+ * E_INPUT_INVALID), else in UTC fields.
  */
-export function parseTimeText(text: string, what = 'time', timeZone?: string, after?: number): number {
+export function parseTimeText(text: string, what = 'time', timeZone?: string, after?: number, stepMs?: number): number {
   const ms = parseIsoTime(text);
   if (timeZone === undefined || !Number.isFinite(ms) || hasOffset(text)) return ms;
-  const instant = instantOfWall(timeZone, ms, after);
+  const instant = instantOfWall(timeZone, ms, after, stepMs);
   if (instant === undefined)
     invalid(`${what} ${text.trim().slice(0, 40)} does not exist in ${timeZone} (the clocks skip it when they go forward).`, {
       value: text.trim().slice(0, 40),
@@ -131,17 +132,17 @@ function hasOffset(text: string): boolean {
 
 /**
  * Epoch ms of a time. A string is ISO 8601; one without an offset is wall-clock time, read in `timeZone`
- * when given (the earliest such instant after `after`, for the hour repeated when clocks go back), else
- * in UTC fields.
+ * when given (in the hour repeated when clocks go back, as `parseTimeText` picks it from `after` and
+ * `stepMs`), else in UTC fields.
  */
-export function toEpochMs(value: Date | number | string, what = 'time', timeZone?: string, after?: number): number {
+export function toEpochMs(value: Date | number | string, what = 'time', timeZone?: string, after?: number, stepMs?: number): number {
   const ms =
     value instanceof Date
       ? value.getTime()
       : typeof value === 'number'
         ? value
         : typeof value === 'string'
-          ? parseTimeText(value, what, timeZone, after)
+          ? parseTimeText(value, what, timeZone, after, stepMs)
           : NaN;
   // A Date spans ±8.64e15 ms; a margin of ten days keeps every forecast step after it a valid date too.
   if (!Number.isFinite(ms) || Math.abs(ms) > MAX_EPOCH_MS)
@@ -157,13 +158,13 @@ export function toEpochMs(value: Date | number | string, what = 'time', timeZone
  * refuses such a column the same way (`details.reason` 'timestamps-look-like-seconds'). A Date or an
  * ISO string is taken as given.
  */
-export function toFeedTimeMs(value: Date | number | string, what: string, timeZone?: string, after?: number): number {
+export function toFeedTimeMs(value: Date | number | string, what: string, timeZone?: string, after?: number, stepMs?: number): number {
   if (typeof value === 'number' && value >= 1e9 && value < 1e10)
     invalid(
       `${what} ${value} is a number between 1e9 and 1e10: as epoch milliseconds that is January to April 1970. If it is Unix seconds, pass it times 1000 (epoch milliseconds, as Date.getTime() gives); a Date or an ISO 8601 string is read as given.`,
       { field: what, value, reason: 'timestamps-look-like-seconds' },
     );
-  return toEpochMs(value, what, timeZone, after);
+  return toEpochMs(value, what, timeZone, after, stepMs);
 }
 
 /**

@@ -91,16 +91,21 @@ export function localWallMs(zone: string, ms: number): number {
 }
 
 /**
- * The instant at which the zone's clocks read `wallMs` (a wall-clock time in UTC fields). In the hour
- * repeated when clocks go back, the earliest reading after `after` is taken (so a local export in time
- * order reads its first 01:30 before its second); a time skipped when clocks go forward is undefined.
+ * The instant at which the zone's clocks read `wallMs` (a wall-clock time in UTC fields); a time skipped
+ * when clocks go forward is undefined. In the hour repeated when clocks go back, the earliest instant
+ * after the previous reading's instant `after` is taken (so a local export in time order reads its first
+ * 01:30 before its second), except when that previous reading read the same wall time and the feed's step
+ * `stepMs` is shorter than the jump to the second pass: then it is the same instant again, a reading sent
+ * twice (5-minute data's "01:05, 01:05"), while hourly data's "01:00, 01:00" stays the two passes.
  */
-export function instantOfWall(zone: string, wallMs: number, after = -Infinity): number | undefined {
+export function instantOfWall(zone: string, wallMs: number, after = -Infinity, stepMs?: number): number | undefined {
   const candidates = [
     ...new Set([zoneOffsetMs(zone, wallMs - 86_400_000), zoneOffsetMs(zone, wallMs + 86_400_000), zoneOffsetMs(zone, wallMs)]),
   ]
     .map((offset) => wallMs - offset)
     .filter((t) => localWallMs(zone, t) === wallMs)
     .sort((a, b) => a - b);
-  return candidates.find((t) => t > after) ?? candidates.at(-1);
+  const next = candidates.find((t) => t > after);
+  if (next !== undefined && candidates.includes(after) && stepMs !== undefined && stepMs > 0 && stepMs < next - after) return after;
+  return next ?? candidates.at(-1);
 }
