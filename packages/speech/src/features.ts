@@ -482,21 +482,51 @@ function isUrl(value: unknown): value is URL {
 }
 
 /**
+ * What a refusal's hint may point at: `audio`, a reader that takes a file path, WAV bytes or samples
+ * (readAudio, predict); `path`, one that takes a file path only (readAudioChunks); `samples`, a helper that
+ * takes samples only (extractFeatures, resample, encodeWav …); `stream`, a stream's push; `bytes`, a
+ * decoder of WAV bytes (decodeWav). A hint names only an input the call it came from (or the one it
+ * names) takes: "pass a file path" to a stream's push, which refuses paths too, sent a user round.
+ */
+export type SamplesHintFor = 'audio' | 'path' | 'samples' | 'stream' | 'bytes';
+
+/**
  * What was given where samples were expected, for a refusal: an array of another type by its name and
  * length, with the conversion for 16-bit PCM (a microphone's or ffmpeg's `s16le`), which describeValue
- * wrote as `{"0":12,"1":-40,…}`, or from a plain array; anything else as the engine's describeValue writes it.
+ * wrote as `{"0":12,"1":-40,…}`, or from a plain array; anything else as the engine's describeValue writes
+ * it. `hintFor` says what the refusing call takes (SamplesHintFor), so a hint never names an input it refuses.
  */
-export function describeSamples(value: unknown): string {
+export function describeSamples(value: unknown, hintFor: SamplesHintFor = 'samples'): string {
   if (Array.isArray(value)) return `an array of ${value.length} values: samples are Float32Array.from(values)`;
   // describeValue writes a URL as its text, which read like a refused path.
-  if (isUrl(value))
-    return `a URL object, ${describeValue(value.href)}: pass a file path${value.protocol === 'file:' ? ", fileURLToPath(url) from 'node:url'" : ' (read or download it first)'}`;
+  if (isUrl(value)) return `a URL object, ${describeValue(value.href)}: ${urlHint(value.protocol === 'file:', hintFor)}`;
   if (!ArrayBuffer.isView(value) || value instanceof DataView) return describeValue(value);
   const type = typeof Buffer !== 'undefined' && Buffer.isBuffer(value) ? 'Buffer' : Object.prototype.toString.call(value).slice(8, -1);
   const what = `${/^[AEIO]/.test(type) ? 'an' : 'a'} ${type} of ${(value as unknown as ArrayLike<unknown>).length} values`;
-  if (isTypedArrayOf(value, 'Int16Array', 2)) return `${what}: 16-bit PCM becomes samples with Float32Array.from(pcm, (v) => v / 32768)`;
+  if (isTypedArrayOf(value, 'Int16Array', 2))
+    return hintFor === 'bytes'
+      ? `${what}: 16-bit PCM needs no decoding, its samples are Float32Array.from(pcm, (v) => v / 32768)`
+      : `${what}: 16-bit PCM becomes samples with Float32Array.from(pcm, (v) => v / 32768)`;
   if (type === 'Buffer' || isTypedArrayOf(value, 'Uint8Array', 1)) return `${what}: a WAV file's bytes go to decodeWav; ${PCM_BYTES_HINT}`;
   return what;
+}
+
+/** The way from a URL to what the refusing call takes (see SamplesHintFor). */
+function urlHint(file: boolean, hintFor: SamplesHintFor): string {
+  const node = " (fileURLToPath from 'node:url')";
+  switch (hintFor) {
+    case 'audio':
+    case 'path':
+      return `pass a file path${file ? ", fileURLToPath(url) from 'node:url'" : ' (read or download it first)'}`;
+    case 'stream':
+      return file
+        ? `a stream takes samples: read the file in chunks with readAudioChunks(fileURLToPath(url)) and push each${node}`
+        : 'a stream takes samples: download it to a file, read that in chunks with readAudioChunks(path) and push each';
+    default:
+      return file
+        ? `this takes samples: (await readAudio(fileURLToPath(url))).samples${node}`
+        : 'this takes samples: download it to a file, then (await readAudio(path)).samples';
+  }
 }
 
 /**

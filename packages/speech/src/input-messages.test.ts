@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { StreamingRecognizer } from './streaming';
 import { rejectionOf } from './test-helpers';
-import { readAudio, readAudioChunks } from './wav';
+import { encodeWav, readAudio, readAudioChunks } from './wav';
 
 // Messages that sent a user the wrong way: a file: URL (as import.meta.url gives) was quoted as its text,
 // like a refused path string; audio over maxSeconds pointed at "StreamingRecognizer in chunks", not at
@@ -19,18 +22,31 @@ describe('a URL given where a path or samples go', () => {
       `readAudioChunks takes the path of a WAV file (got ${say}).`,
     );
     const stream = new StreamingRecognizer(8000, () => ({ probs: Float32Array.from([1]), labels: ['a'] }));
+    // A stream takes samples only: its hint is readAudioChunks and push (hint-targets.test.ts).
     expect((await rejectionOf(() => stream.push(new URL('https://example.com/a.wav') as never))).message).toBe(
-      'Stream chunks must be Float32Array samples in [-1, 1] (got a URL object, "https://example.com/a.wav": pass a file path (read or download it first)).',
+      'Stream chunks must be Float32Array samples in [-1, 1] (got a URL object, "https://example.com/a.wav": a stream takes samples: download it to a file, read that in chunks with readAudioChunks(path) and push each).',
     );
   });
 });
 
 describe('audio over maxSeconds', () => {
-  it('points at readAudioChunks and a stream', async () => {
+  it('points at readAudioChunks and a stream (a file)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'speech-input-messages-'));
+    const path = join(dir, 'a.wav');
+    writeFileSync(path, encodeWav(new Float32Array(8000), 8000));
+    const e = await rejectionOf(() => readAudio(path, { maxSeconds: 0.5 }));
+    rmSync(dir, { recursive: true, force: true });
+    expect(e.code).toBe('E_INPUT_TOO_LARGE');
+    expect(e.message).toMatch(
+      /is 1\.0 s long; the limit is 0\.5 s \(maxSeconds\)\. Read longer audio in chunks with readAudioChunks and push them to a stream \(recognizer\.createStream\(\)\), or raise maxSeconds \(to 1 or more\)\.$/,
+    );
+  });
+
+  it('points samples at a stream (readAudioChunks reads files only)', async () => {
     const e = await rejectionOf(() => readAudio(new Float32Array(8000), { sampleRate: 8000, maxSeconds: 0.5 }));
     expect(e.code).toBe('E_INPUT_TOO_LARGE');
     expect(e.message).toMatch(
-      /is 1\.0 s long; the limit is 0\.5 s \(maxSeconds\)\. Read longer audio in chunks with readAudioChunks and push them to a stream \(recognizer\.createStream\(\)\), or raise maxSeconds\.$/,
+      /\(maxSeconds\)\. Push longer samples to a stream \(recognizer\.createStream\(\)\), or raise maxSeconds \(to 1 or more\)\.$/,
     );
   });
 });

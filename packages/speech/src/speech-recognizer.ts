@@ -560,6 +560,8 @@ export class SpeechRecognizer {
   /** One network, or the members of an ensemble (their probabilities are averaged). */
   private networks: tf.LayersModel[] | undefined;
   private disposed = false;
+  /** Loaded from a bundle: its maxSeconds is the bundle's, which no option of `load` changes. */
+  private loaded = false;
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -1016,7 +1018,7 @@ export class SpeechRecognizer {
       const names = typeof count === 'number' && Number.isInteger(count) && count >= 1 && count <= 16 ? memberNames(count, fronts) : [];
       const present = Object.keys(bundle.models);
       if (names.length === 0 || present.length !== names.length || !names.every((n) => bundle.models[n]))
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} does not hold the networks it describes.`, {
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: it does not hold the networks it describes.`, {
           details: { dir, expected: names, found: present },
         });
       const networks = names.map((n) => bundle.models[n] as tf.LayersModel);
@@ -1047,7 +1049,7 @@ export class SpeechRecognizer {
         typeof pre.features !== 'object' ||
         Array.isArray(pre.features)
       ) {
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir} has no usable speech preprocessing.`, { details: { dir } });
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: it has no usable speech preprocessing.`, { details: { dir } });
       }
       const listedLabels = bundle.manifest.labels;
       if (
@@ -1136,6 +1138,7 @@ export class SpeechRecognizer {
         testTimeWarps: resolved.testTimeWarps,
       };
       model.networks = networks;
+      model.loaded = true;
       return model;
     } catch (error) {
       Object.values(bundle.models).forEach((m) => m.dispose());
@@ -1201,12 +1204,42 @@ export class SpeechRecognizer {
     }
   }
 
-  private async decode(audio: AudioInput, pre: Preprocessing, sampleRate?: number): Promise<DecodedAudio> {
-    return readAudio(audio, {
-      targetSampleRate: pre.features.sampleRate,
-      maxSeconds: pre.maxSeconds,
-      ...(sampleRate !== undefined ? { sampleRate } : {}),
-    });
+  /**
+   * Decodes one input at the model's rate, within its maxSeconds. Audio over it is refused with a way on
+   * that this recognizer takes: readAudio's own hint said "or raise maxSeconds", which no call of a
+   * recognizer has (it is a setting of `create`, and a loaded one's is its bundle's), and sent samples and
+   * bytes to readAudioChunks, which reads files only. `use` is what the audio is for: a recognition
+   * (which a stream can do on audio of any length) or a train / evaluate example (which a stream cannot).
+   */
+  private async decode(
+    audio: AudioInput,
+    pre: Preprocessing,
+    sampleRate?: number,
+    use: 'recognize' | 'example' = 'recognize',
+  ): Promise<DecodedAudio> {
+    try {
+      return await readAudio(audio, {
+        targetSampleRate: pre.features.sampleRate,
+        maxSeconds: pre.maxSeconds,
+        ...(sampleRate !== undefined ? { sampleRate } : {}),
+      });
+    } catch (cause) {
+      if (!AppliedMLError.hasCode(cause, 'E_INPUT_TOO_LARGE')) throw cause;
+      const { name, seconds } = (cause.details ?? {}) as { name?: string; seconds?: number };
+      if (typeof name !== 'string' || typeof seconds !== 'number') throw cause;
+      const setting = this.loaded
+        ? ' (a loaded recognizer keeps the maxSeconds its bundle was saved with)'
+        : `, or create the recognizer with a larger maxSeconds (SpeechRecognizer.create({ maxSeconds: ${Math.ceil(seconds)} }))`;
+      const way =
+        use === 'recognize'
+          ? `Push longer audio to a stream (recognizer.createStream()), a file's read in chunks with readAudioChunks${setting}.`
+          : `Cut the example to the word it holds${setting}.`;
+      throw new AppliedMLError(
+        'E_INPUT_TOO_LARGE',
+        `${name} is ${seconds.toFixed(1)} s long; the limit is ${pre.maxSeconds} s (this recognizer's maxSeconds). ${way}`,
+        { cause, details: { ...cause.details } },
+      );
+    }
   }
 
   /**
@@ -1221,7 +1254,7 @@ export class SpeechRecognizer {
     i: number,
   ): Promise<{ decoded: DecodedAudio; speech: { samples: Float32Array; start: number; end: number } }> {
     try {
-      const decoded = await this.decode(audio, pre, sampleRate);
+      const decoded = await this.decode(audio, pre, sampleRate, what === 'Input' ? 'recognize' : 'example');
       return { decoded, speech: this.speechOf(decoded.samples, pre) };
     } catch (cause) {
       if (!AppliedMLError.isInstance(cause)) throw cause;

@@ -284,7 +284,7 @@ export class StreamingRecognizer {
     if (!isFloat32Array(chunk))
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `Stream chunks must be Float32Array samples in [-1, 1] (got ${describeSamples(chunk)}).`,
+        `Stream chunks must be Float32Array samples in [-1, 1] (got ${describeSamples(chunk, 'stream')}).`,
         {
           details: { field: 'chunk' },
         },

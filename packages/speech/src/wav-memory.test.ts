@@ -87,7 +87,13 @@ async function outcome(decode: () => unknown): Promise<unknown> {
   try {
     return await decode();
   } catch (e) {
-    const { code, message, details } = e as { code?: string; message: string; details?: unknown };
+    const { code, message, details } = e as { code?: string; message: string; details?: Record<string, unknown> };
+    // Audio over maxSeconds is refused alike, with the way on for where it came from (a file: readAudioChunks;
+    // bytes: a file of them or a larger maxSeconds): compared up to that hint, `details.source` apart.
+    if (code === 'E_INPUT_TOO_LARGE') {
+      const { source: _source, ...same } = details ?? {};
+      return { code, message: message.slice(0, message.indexOf('(maxSeconds).')), details: same };
+    }
     return { code: code ?? `untyped ${String(e)}`, message, details };
   }
 }

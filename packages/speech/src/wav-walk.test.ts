@@ -20,11 +20,12 @@ async function refusals(bytes: Uint8Array, file: string, options: { maxSeconds?:
   writeFileSync(path, bytes);
   const fromBytes = errorOf(() => decodeWav(bytes, { ...options, name: path }));
   const fromPath = await rejectionOf(() => readAudio(path, options));
-  expect({ code: fromPath.code, message: fromPath.message, details: fromPath.details }).toEqual({
-    code: fromBytes.code,
-    message: fromBytes.message,
-    details: fromBytes.details,
-  });
+  // Audio over maxSeconds: the same refusal up to its hint, which names a way on for a file or for bytes.
+  const same = (e: { code: string; message: string; details?: Record<string, unknown> }) =>
+    e.code === 'E_INPUT_TOO_LARGE'
+      ? { code: e.code, message: e.message.slice(0, e.message.indexOf('(maxSeconds).')), details: { ...e.details, source: undefined } }
+      : { code: e.code, message: e.message, details: e.details };
+  expect(same(fromPath)).toEqual(same(fromBytes));
   return fromPath;
 }
 

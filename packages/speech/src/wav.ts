@@ -198,7 +198,7 @@ function checkFormat(fmt: Omit<WavHeader, 'dataOffset' | 'dataBytes'>, name: str
 
 /** WAV input that is not bytes, named by type and length (a typed array) or shown (anything else). */
 function notBytes(name: string, bytes: unknown): AppliedMLError {
-  const got = ArrayBuffer.isView(bytes) ? describeSamples(bytes) : describeValue(bytes);
+  const got = ArrayBuffer.isView(bytes) ? describeSamples(bytes, 'bytes') : describeValue(bytes);
   return invalid(`${name}: WAV input must be bytes (a Uint8Array or Buffer), got ${got}.`, { name });
 }
 
@@ -309,12 +309,24 @@ function* walkWav(name: string, total: number): Walk {
   return { ...fmt, dataOffset: data.offset, dataBytes: data.bytes - (data.bytes % fmt.blockAlign) };
 }
 
-function tooLong(seconds: number, max: number, name: string): AppliedMLError {
-  return new AppliedMLError(
-    'E_INPUT_TOO_LARGE',
-    `${name} is ${seconds.toFixed(1)} s long; the limit is ${max} s (maxSeconds). Read longer audio in chunks with readAudioChunks and push them to a stream (recognizer.createStream()), or raise maxSeconds.`,
-    { details: { name, seconds, maxSeconds: max } },
-  );
+/** Where audio over `maxSeconds` came from: a file path, WAV bytes in memory or samples. */
+type AudioSource = 'file' | 'bytes' | 'samples';
+
+/**
+ * E_INPUT_TOO_LARGE for audio over `maxSeconds`, with a way on that takes it: readAudioChunks reads a
+ * file, not bytes or samples (the hint sent bytes to readAudioChunks, which sent them back to decodeWav).
+ */
+function tooLong(seconds: number, max: number, name: string, source: AudioSource): AppliedMLError {
+  const raise = `raise maxSeconds (to ${Math.ceil(seconds)} or more)`;
+  const way =
+    source === 'file'
+      ? `Read longer audio in chunks with readAudioChunks and push them to a stream (recognizer.createStream()), or ${raise}.`
+      : source === 'bytes'
+        ? `Save the bytes as a file and read it in chunks with readAudioChunks, or ${raise} and push the samples to a stream (recognizer.createStream()).`
+        : `Push longer samples to a stream (recognizer.createStream()), or ${raise}.`;
+  return new AppliedMLError('E_INPUT_TOO_LARGE', `${name} is ${seconds.toFixed(1)} s long; the limit is ${max} s (maxSeconds). ${way}`, {
+    details: { name, seconds, maxSeconds: max, source },
+  });
 }
 
 // ── resampling ────────────────────────────────────────────────────────────────────────────────
@@ -587,11 +599,11 @@ function noSamples(name: string): AppliedMLError {
 }
 
 /** The checks on a parsed header that need no samples (frames, `maxSeconds`), then its decoder. */
-function decoderFor(header: WavHeader, options: ReadAudioOptions, name: string): MonoDecoder {
+function decoderFor(header: WavHeader, options: ReadAudioOptions, name: string, source: 'file' | 'bytes'): MonoDecoder {
   const frames = header.dataBytes / header.blockAlign;
   if (frames === 0) throw noSamples(name);
   const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
-  if (frames / header.sampleRate > max) throw tooLong(frames / header.sampleRate, max, name);
+  if (frames / header.sampleRate > max) throw tooLong(frames / header.sampleRate, max, name, source);
   return new MonoDecoder(header, frames, options.targetSampleRate ?? header.sampleRate, name);
 }
 
@@ -618,7 +630,7 @@ export function decodeWav(input: Uint8Array, options: ReadAudioOptions & { name?
   checkRate(options.targetSampleRate, 'targetSampleRate', name);
   checkMaxSeconds(options.maxSeconds, name);
   const header = parseWavHeader(bytes, name);
-  const decoder = decoderFor(header, options, name);
+  const decoder = decoderFor(header, options, name, 'bytes');
   const end = header.dataOffset + header.dataBytes;
   for (let at = header.dataOffset; at < end; at += decoder.blockBytes)
     decoder.write(bytes.subarray(at, Math.min(end, at + decoder.blockBytes)));
@@ -641,7 +653,7 @@ async function decodeWavFile(path: string, size: number, options: ReadAudioOptio
   const file = await open(path, 'r');
   try {
     const header = await walkFile(file, path, size);
-    const decoder = decoderFor(header, options, path);
+    const decoder = decoderFor(header, options, path, 'file');
     const block = new Uint8Array(decoder.blockBytes);
     const end = header.dataOffset + header.dataBytes;
     for (let at = header.dataOffset; at < end; at += block.length) {
@@ -714,7 +726,7 @@ export async function readAudio(input: AudioInput, options: ReadAudioOptions = {
       });
     }
   }
-  return decodeAudioSync(input, options);
+  return decodeInMemory(input, options, 'readAudio');
 }
 
 /** Options of `readAudioChunks`. */
@@ -807,11 +819,12 @@ export async function readAudioChunks(path: string, options: ReadAudioChunksOpti
   if (typeof path !== 'string') {
     const bytes = asUint8Array(path);
     const buffer = (path as unknown) instanceof ArrayBuffer ? (path as unknown as ArrayBuffer) : undefined;
+    const options = maxSecondsFor(bytes ?? (buffer && new Uint8Array(buffer)));
     throw invalid(
       bytes
-        ? `readAudioChunks takes the path of a WAV file, not its bytes (${bytes.length} bytes given): decode bytes in memory with decodeWav.`
+        ? `readAudioChunks takes the path of a WAV file, not its bytes (${bytes.length} bytes given): decode bytes in memory with decodeWav${options ? `(bytes${options})` : ''}.`
         : buffer
-          ? `readAudioChunks takes the path of a WAV file, not its bytes (an ArrayBuffer of ${buffer.byteLength} bytes): decode them in memory with decodeWav(new Uint8Array(buffer)).`
+          ? `readAudioChunks takes the path of a WAV file, not its bytes (an ArrayBuffer of ${buffer.byteLength} bytes): decode them in memory with decodeWav(new Uint8Array(buffer)${options}).`
           : `readAudioChunks takes the path of a WAV file (got ${notAPath(path)}).`,
     );
   }
@@ -860,6 +873,23 @@ function changed(path: string, cause: unknown): AppliedMLError {
 }
 
 /**
+ * The options decodeWav needs for WAV bytes given to readAudioChunks: `, { maxSeconds: n }` when they hold
+ * more than its default maxSeconds (decodeWav refused them, and its refusal pointed back at
+ * readAudioChunks); '' otherwise, or when they are no WAV decodeWav would read anyway.
+ */
+function maxSecondsFor(bytes: Uint8Array | undefined): string {
+  if (!bytes) return '';
+  let header: WavHeader;
+  try {
+    header = parseWavHeader(bytes);
+  } catch {
+    return ''; // decodeWav says what is wrong with them
+  }
+  const seconds = header.dataBytes / header.blockAlign / header.sampleRate;
+  return seconds > DEFAULT_MAX_AUDIO_SECONDS ? `, { maxSeconds: ${Math.ceil(seconds)} }` : '';
+}
+
+/**
  * What was given to `readAudioChunks` instead of a path: an array by its type and length, with no hint
  * toward another input it refuses too (the samples' conversions `describeSamples` gives), a URL as one.
  */
@@ -870,7 +900,7 @@ function notAPath(value: unknown): string {
     const what = `${/^[AEIO]/.test(type) ? 'an' : 'a'} ${type} of ${(value as unknown as ArrayLike<unknown>).length} values`;
     return type === 'Float32Array' ? `${what}: samples already in memory need no reading; push them to a stream` : what;
   }
-  return describeSamples(value);
+  return describeSamples(value, 'path');
 }
 
 /** The most samples `readAudioChunks` resamples at once (256 KB of Float32). */
@@ -957,6 +987,18 @@ async function* fileChunks(
 
 /** The synchronous core of `readAudio` for bytes and samples. */
 export function decodeAudioSync(input: Uint8Array | Float32Array, options: ReadAudioOptions & { name?: string } = {}): DecodedAudio {
+  return decodeInMemory(input, options, 'decodeAudioSync');
+}
+
+/**
+ * `decodeAudioSync` for `caller`: its refusal of another input names what that call takes (readAudio
+ * takes a path too; decodeAudioSync's said "Audio must be a file path", which it refuses).
+ */
+function decodeInMemory(
+  input: unknown,
+  options: ReadAudioOptions & { name?: string },
+  caller: 'readAudio' | 'decodeAudioSync',
+): DecodedAudio {
   checkKnownKeys('decodeAudioSync options', options, DECODE_KEYS);
   if (isFloat32Array(input)) {
     const name = options.name ?? 'audio samples';
@@ -967,7 +1009,7 @@ export function decodeAudioSync(input: Uint8Array | Float32Array, options: ReadA
     checkMaxSeconds(options.maxSeconds, name);
     if (input.length === 0) throw invalid(`${name} has no samples.`, { name });
     const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
-    if (input.length / rate > max) throw tooLong(input.length / rate, max, name);
+    if (input.length / rate > max) throw tooLong(input.length / rate, max, name, 'samples');
     checkFiniteSamples(input, { name });
     const target = options.targetSampleRate ?? rate;
     const samples = resampleUnchecked(input, rate, target); // samples and rates checked above
@@ -981,7 +1023,9 @@ export function decodeAudioSync(input: Uint8Array | Float32Array, options: ReadA
   const bytes = asUint8Array(input); // also from another realm (a vm context, an iframe), like a Float32Array
   if (bytes) return decodeWav(bytes, options);
   throw invalid(
-    `Audio must be a file path, WAV bytes (a Uint8Array or Buffer) or a Float32Array of samples (got ${describeSamples(input)}).`,
+    caller === 'readAudio'
+      ? `Audio must be a file path, WAV bytes (a Uint8Array or Buffer) or a Float32Array of samples (got ${describeSamples(input, 'audio')}).`
+      : `decodeAudioSync takes WAV bytes (a Uint8Array or Buffer) or a Float32Array of samples; a file path goes to readAudio (got ${describeSamples(input)}).`,
   );
 }
 
