@@ -182,6 +182,20 @@ describe('a medical-imaging bundle from a newer version of the package', () => {
     }
   });
 
+  // Named as the other SDKs name one ("network 'refiner'"; it said "network refiner").
+  it('a network this version does not know, in a newer bundle, is named quoted, as the other SDKs name it', async () => {
+    const refiner = (m: any): void => {
+      m.models.refiner = m.models.segmenter;
+    };
+    const dir = await edited(segmenter, '9.1.0', refiner);
+    const before = tf.memory().numTensors;
+    const e = await failure(ImageSegmenter.load(dir));
+    expect(e.code).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(e.message).toBe(upgrade(dir, "it holds what this version does not know: network 'refiner'"));
+    expect(e.details).toMatchObject({ unknown: ["network 'refiner'"] });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('an ensemble index field this version does not know, in a newer ensemble, is E_BUNDLE_INCOMPATIBLE naming it', async () => {
     const weights = (index: any): void => {
       index.weights = [1];

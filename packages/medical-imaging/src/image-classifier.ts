@@ -15,6 +15,8 @@ import {
   predictBatched,
   saveBundle,
   silentLogger,
+  unknownBundleParts,
+  unknownPartsError,
   tf,
   withSeededRandom,
 } from '@appliedml/engine';
@@ -35,8 +37,10 @@ import {
   checkAugmentation,
 } from './preprocess';
 import type { AugmentationConfig, FittedNormalization, Normalization } from './preprocess';
-import { unknownParts, unknownPartsError } from './newer-bundle';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
+
+/** Each of `names` known, its value not looked into. */
+const anyValue = (names: readonly string[]): Record<string, true> => Object.fromEntries(names.map((name) => [name, true]));
 
 export const CLASSIFICATION_TASK = 'image-classification';
 
@@ -589,11 +593,9 @@ export class ImageClassifier {
   /** The classifier a loaded bundle holds (its models disposed on any failure: E_BUNDLE_CORRUPT). */
   private static fromBundle(dir: string, bundle: LoadedBundle, logger: Logger | undefined): ImageClassifier {
     // A newer version's save: what this version does not know in it is refused, not dropped.
-    const unknown = unknownParts(bundle, {
-      config: CONFIG_KEYS,
-      configObjects: { augmentation: AUGMENTATION_KEYS },
-      preprocessing: ['imageSize', 'normalization', 'threshold'],
-      preprocessingObjects: { normalization: ['mode', 'mean', 'std'] },
+    const unknown = unknownBundleParts(bundle, MEDICAL_IMAGING_VERSION, {
+      config: { ...anyValue(CONFIG_KEYS), augmentation: AUGMENTATION_KEYS },
+      preprocessing: { imageSize: true, normalization: ['mode', 'mean', 'std'], threshold: true },
       models: ['classifier'],
     });
     if (unknown.length > 0) {

@@ -20,6 +20,8 @@ import {
   predictBatched,
   saveBundle,
   silentLogger,
+  unknownBundleParts,
+  unknownPartsError,
   tf,
   withSeededRandom,
 } from '@appliedml/engine';
@@ -43,7 +45,6 @@ import {
   parseCheckpointState,
 } from './segmenter-checkpoint-state';
 import type { CheckpointState, RunIdentity } from './segmenter-checkpoint-state';
-import { unknownParts, unknownPartsError } from './newer-bundle';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
 export const SEGMENTATION_TASK = 'image-segmentation';
@@ -976,7 +977,7 @@ export class ImageSegmenter {
   /** The segmenter a loaded bundle holds (its models disposed on any failure: E_BUNDLE_CORRUPT). */
   private static fromBundle(dir: string, bundle: LoadedBundle, logger: Logger | undefined): ImageSegmenter {
     // A newer version's save: what this version does not know in it is refused, not dropped.
-    const unknown = unknownParts(bundle, {
+    const unknown = unknownBundleParts(bundle, MEDICAL_IMAGING_VERSION, {
       config: CONFIG_KEYS,
       preprocessing: ['imageSize', 'channels', 'mean', 'std'],
       models: ['segmenter'],
