@@ -111,3 +111,28 @@ export function wavBytes(
   out.set(data, at + 8);
   return out;
 }
+
+/**
+ * Runs `work` while a 5 ms timer watches the event loop: the longest time between two of its ticks, in
+ * wall time and in this process's CPU time (what a busy machine's other processes do not add to).
+ */
+export async function longestPause<T>(work: () => Promise<T>): Promise<{ result: T; wallMs: number; cpuMs: number }> {
+  let wallMs = 0;
+  let cpuMs = 0;
+  let at = performance.now();
+  let cpuAt = process.cpuUsage();
+  const timer = setInterval(() => {
+    const used = process.cpuUsage(cpuAt);
+    wallMs = Math.max(wallMs, performance.now() - at);
+    cpuMs = Math.max(cpuMs, (used.user + used.system) / 1000);
+    at = performance.now();
+    cpuAt = process.cpuUsage();
+  }, 5);
+  try {
+    const result = await work();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // a tick after the work's last stretch
+    return { result, wallMs, cpuMs };
+  } finally {
+    clearInterval(timer);
+  }
+}
