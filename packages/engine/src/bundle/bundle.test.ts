@@ -8,6 +8,7 @@ import { initEngine } from '../device/engine';
 import { AppliedMLError } from '../errors';
 import { createRng, withSeededRandom } from '../random';
 import { loadBundle, saveBundle } from './bundle';
+import { incompatibleIfNewer } from './newer-version';
 
 /**
  * A saved manifest as an editor sees it, without its own checksum (`manifestSha256`): what an earlier
@@ -462,5 +463,78 @@ describe('loadBundle path', () => {
       const err = await loadBundle(bad as never).catch((e: unknown) => e);
       expect(AppliedMLError.hasCode(err, 'E_INPUT_INVALID'), String(err)).toBe(true);
     }
+  });
+});
+
+// A network saved by a later version that this engine cannot read (a layer class, a weights format a
+// later tfjs writes) failed inside loadBundle, before any SDK saw the manifest's packageVersion, so
+// incompatibleIfNewer could not tell it from damage: E_BUNDLE_CORRUPT for a bundle that only needed an
+// upgrade. The error carries the saving version now, and incompatibleIfNewer without `saved` uses it.
+describe('a network a newer version saved that this engine cannot read', () => {
+  async function newer(packageVersion: string, topology: (t: string) => string, weights?: (w: Buffer) => Buffer): Promise<string> {
+    const target = join(dir, `bundle-${packageVersion}`);
+    const m = model();
+    await saveBundle(target, input(m));
+    m.dispose();
+    const manifest = unsealedManifest(await readFile(join(target, 'manifest.json'), 'utf8'));
+    manifest.packageVersion = packageVersion;
+    const text = topology(await readFile(join(target, 'main.model.json'), 'utf8'));
+    await writeFile(join(target, 'main.model.json'), text);
+    manifest.files['main.model.json'] = createHash('sha256').update(text).digest('hex');
+    if (weights) {
+      const data = weights(await readFile(join(target, 'main.weights.bin')));
+      await writeFile(join(target, 'main.weights.bin'), data);
+      manifest.files['main.weights.bin'] = createHash('sha256').update(data).digest('hex');
+    }
+    await writeFile(join(target, 'manifest.json'), JSON.stringify(manifest));
+    return target;
+  }
+  const caught = (p: Promise<unknown>): Promise<AppliedMLError> =>
+    p.then(
+      () => {
+        throw new Error('it loaded');
+      },
+      (e: unknown) => e as AppliedMLError,
+    );
+  const versions = (target: string) => ({ dir: target, package: '@appliedml/test', running: '1.0.0' });
+  const futureLayer = (t: string): string => t.replace('"class_name":"Dense"', '"class_name":"FutureDense"');
+  const float64 = (t: string): string => t.replace(/("weightSpecs":.*?"dtype":")float32/, '$1float64');
+
+  it('its E_BUNDLE_CORRUPT names the saving version, which incompatibleIfNewer turns into "upgrade"', async () => {
+    const before = tf.memory().numTensors;
+    for (const edit of [futureLayer, float64]) {
+      const target = await newer('9.1.0', edit);
+      const e = await caught(loadBundle(target));
+      expect(e.code).toBe('E_BUNDLE_CORRUPT');
+      expect(e.details).toMatchObject({ dir: target, packageVersion: '9.1.0' });
+      const upgrade = incompatibleIfNewer(e, versions(target)) as AppliedMLError;
+      expect(upgrade.code).toBe('E_BUNDLE_INCOMPATIBLE');
+      expect(upgrade.message).toMatch(
+        new RegExp(
+          `^Bundle ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was saved by @appliedml/test 9\\.1\\.0, newer than this 1\\.0\\.0, which cannot read it \\(.*(FutureDense|float64).*\\)\\. Upgrade @appliedml/test to 9\\.1\\.0 or later\\.$`,
+        ),
+      );
+      expect(upgrade.details).toMatchObject({ packageVersion: '9.1.0', version: '1.0.0' });
+      expect(upgrade.message).not.toContain('\n'); // tfjs's advice on registering custom layers stays in the cause
+      await rm(target, { recursive: true });
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the same from this version stays E_BUNDLE_CORRUPT, and so does damage (a NaN weight) in a newer bundle', async () => {
+    const same = await caught(loadBundle(await newer('1.0.0', futureLayer)));
+    expect(incompatibleIfNewer(same, versions('x'))).toBe(same);
+    const nan = await newer(
+      '9.1.0',
+      (t) => t,
+      (w) => {
+        const copy = Buffer.from(w);
+        copy.writeFloatLE(Number.NaN, 0);
+        return copy;
+      },
+    );
+    const damaged = await caught(loadBundle(nan));
+    expect(damaged.code).toBe('E_BUNDLE_CORRUPT');
+    expect(incompatibleIfNewer(damaged, versions(nan))).toBe(damaged);
   });
 });

@@ -473,12 +473,21 @@ async function readConsistent(
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
   checkPathArgument(dir, 'The bundle path');
   const { manifest, contents } = await readConsistent(dir, options);
+  // What a later version may write that this one cannot read (a weights format, a layer class) carries
+  // the version that saved the bundle, read from the checked manifest: the SDK's `incompatibleIfNewer`
+  // says "upgrade" for it when that version is newer than its own (it said "corrupt", the manifest's
+  // packageVersion unseen). A checksum, a NaN weight, a missing file stay damage whoever saved them.
+  const { packageVersion } = manifest;
   // The cheap checks of every network (types, sizes, finite weights) come before any is built.
   const networks = Object.entries(manifest.models).map(([name, entry]) => {
     // Both files are listed in `files` (checked with the manifest), so both were read.
-    const file = parseNetworkFile(contents[entry.topology]!, `Bundle ${dir}: ${entry.topology}`, { dir, file: entry.topology });
+    const file = parseNetworkFile(contents[entry.topology]!, `Bundle ${dir}: ${entry.topology}`, {
+      dir,
+      file: entry.topology,
+      packageVersion,
+    });
     const weights = contents[entry.weights]!;
-    checkWeightSizes(file, weights, `Bundle ${dir}: ${entry.weights}`, { dir, file: entry.weights });
+    checkWeightSizes(file, weights, `Bundle ${dir}: ${entry.weights}`, { dir, file: entry.weights, packageVersion });
     checkFiniteWeights(file, weights, `Bundle ${dir}: ${entry.weights}`, { dir, file: entry.weights });
     return { name, file, weights };
   });
@@ -489,8 +498,13 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
       try {
         models[name] = await rebuildNetwork({ modelTopology: file.modelTopology, weightSpecs: file.weightSpecs, weightData });
       } catch (cause) {
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' could not be rebuilt: ${(cause as Error).message}`, {
+        // tfjs's first line names the problem ("Unknown layer: X."); the rest is advice on registering custom layers, kept in `cause`.
+        const why = String((cause as Error)?.message ?? cause)
+          .split('\n')[0]!
+          .replace(/\s*This may be due to.*$/, '');
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' could not be rebuilt: ${why}`, {
           cause,
+          details: { dir, model: name, packageVersion },
         });
       }
     }

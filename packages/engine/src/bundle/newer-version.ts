@@ -25,8 +25,13 @@ export interface BundleVersions {
   dir: string;
   /** The SDK package that saves and loads such bundles, e.g. `'@appliedml/fraud'`. */
   package: string;
-  /** The version that saved the bundle: its manifest's `packageVersion` (anything not a version counts as not newer). */
-  saved: unknown;
+  /**
+   * The version that saved the bundle: its manifest's `packageVersion` (anything not a version counts as
+   * not newer). Left out (a failure of `loadBundle` itself, before the SDK has the manifest), the
+   * error's own `details.packageVersion`, which `loadBundle` gives a network it cannot read or rebuild
+   * (a layer class or weights format a later version writes).
+   */
+  saved?: unknown;
   /** The version reading it: the SDK's own. */
   running: string;
 }
@@ -42,10 +47,15 @@ export interface BundleVersions {
  * error's message without a leading `<words> <dir>: ` and final full stop. Any other error, and a corrupt
  * one from this version or an earlier one (or a bundle with no readable version), is returned as given:
  * `throw incompatibleIfNewer(error, { dir, package: NAME, saved: manifest.packageVersion, running: VERSION })`.
+ * Around `loadBundle`, without `saved`: `await loadBundle(dir, o).catch((e: unknown) => { throw
+ * incompatibleIfNewer(e, { dir, package: NAME, running: VERSION }); })`, so a network saved by a newer
+ * version that this engine cannot rebuild says "upgrade" (see `saved`).
  */
 export function incompatibleIfNewer(error: unknown, versions: BundleVersions): unknown {
-  const { dir, package: name, saved, running } = versions;
-  if (!AppliedMLError.hasCode(error, 'E_BUNDLE_CORRUPT') || typeof saved !== 'string' || !isNewerVersion(saved, running)) return error;
+  const { dir, package: name, running } = versions;
+  if (!AppliedMLError.hasCode(error, 'E_BUNDLE_CORRUPT')) return error;
+  const saved = 'saved' in versions ? versions.saved : (error.details as { packageVersion?: unknown } | undefined)?.packageVersion;
+  if (typeof saved !== 'string' || !isNewerVersion(saved, running)) return error;
   const corrupt = error;
   let reason = corrupt.message;
   const at = reason.indexOf(`${dir}: `);
