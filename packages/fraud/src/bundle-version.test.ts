@@ -231,3 +231,36 @@ describe('a newer gradient-boosted bundle with a forest', () => {
     }
   });
 });
+
+// A network this engine cannot rebuild (a layer class a later tfjs or engine writes) failed inside the
+// engine's loadBundle, before the detector saw the manifest's packageVersion: E_BUNDLE_CORRUPT for a
+// newer bundle that only needed an upgrade. It is E_BUNDLE_INCOMPATIBLE now; from this version, corrupt.
+describe('a newer fraud bundle whose network this engine cannot rebuild', () => {
+  it('is E_BUNDLE_INCOMPATIBLE "upgrade"; the same edit from this version is E_BUNDLE_CORRUPT', async () => {
+    const rng = createRng(9);
+    const rows = Array.from({ length: 120 }, () => [rng.next(), rng.next(), rng.next()]);
+    const model = FraudDetector.create({ detector: 'autoencoder', seed: 1, autoencoder: { epochs: 1, hidden: [2] } });
+    await model.train(rows);
+    const path = join(root, 'autoencoder');
+    await model.save(path);
+    model.dispose();
+    const futureLayer = async (m: Manifest, dir: string): Promise<void> => {
+      const file = join(dir, 'autoencoder.model.json');
+      const text = await readFile(file, 'utf8');
+      expect(text).toContain('"class_name":"Dense"');
+      await putFile(m, dir, 'autoencoder.model.json', Buffer.from(text.replace('"class_name":"Dense"', '"class_name":"FutureDense"')));
+    };
+    const newer = await editedWith(path, '9.1.0', futureLayer);
+    const e = await failure(FraudDetector.load(newer));
+    expect(e.code).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(e.message).toMatch(
+      new RegExp(
+        `^Bundle ${escaped(newer)} was saved by @appliedml/fraud 9\\.1\\.0, newer than this ${escaped(FRAUD_VERSION)}, which cannot read it \\(model 'autoencoder' could not be rebuilt: .*FutureDense.*\\)\\. Upgrade @appliedml/fraud to 9\\.1\\.0 or later\\.$`,
+      ),
+    );
+    expect(e.details).toMatchObject({ dir: newer, packageVersion: '9.1.0', version: FRAUD_VERSION });
+    const same = await failure(FraudDetector.load(await editedWith(path, FRAUD_VERSION, futureLayer)));
+    expect(same.code).toBe('E_BUNDLE_CORRUPT');
+    expect(same.message).toContain("model 'autoencoder' could not be rebuilt");
+  });
+});

@@ -982,7 +982,10 @@ export class FraudDetector {
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<FraudDetector> {
     checkKnownKeys('load options', options, ['device', 'logger']);
-    const bundle = await loadBundle(dir, { package: FRAUD_PACKAGE, task: FRAUD_TASK });
+    // A network this engine cannot rebuild fails inside loadBundle: newer, it needs an upgrade, not repair.
+    const bundle = await loadBundle(dir, { package: FRAUD_PACKAGE, task: FRAUD_TASK }).catch((error: unknown) => {
+      throw incompatibleIfNewer(error, { dir, package: FRAUD_PACKAGE, running: FRAUD_VERSION });
+    });
     const corrupt = (what: string): AppliedMLError =>
       new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: ${what}.`, { details: { dir } });
     try {

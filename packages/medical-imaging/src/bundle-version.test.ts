@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,5 +207,57 @@ describe('a medical-imaging bundle from a newer version of the package', () => {
     expect(e.message).toBe(upgrade(dir, 'ensemble.json holds what this version does not know: weights'));
     expect(e.details).toMatchObject({ unknown: ['weights'] });
     (await SegmenterEnsemble.load(await edited(ensemble, MEDICAL_IMAGING_VERSION, weights, 'ensemble.json'))).dispose();
+  });
+});
+
+// A network this engine cannot rebuild (a layer class a later tfjs or engine writes) failed inside the
+// engine's loadBundle, before the SDK saw the manifest's packageVersion: E_BUNDLE_CORRUPT for a newer
+// bundle that only needed an upgrade. It is E_BUNDLE_INCOMPATIBLE now; from this version, corrupt.
+describe('a newer medical-imaging bundle whose network this engine cannot rebuild', () => {
+  /** A copy of `from` saved by `packageVersion` whose network `name` has its first Conv2D layer of a class this tfjs does not know. */
+  async function futureLayer(from: string, packageVersion: string, name: string): Promise<string> {
+    const dir = await edited(from, packageVersion);
+    const file = join(dir, `${name}.model.json`);
+    const text = await readFile(file, 'utf8');
+    expect(text).toContain('"class_name":"Conv2D"');
+    const changed = text.replace('"class_name":"Conv2D"', '"class_name":"FutureConv2D"');
+    await writeFile(file, changed);
+    const manifestPath = join(dir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    manifest.files[`${name}.model.json`] = createHash('sha256').update(changed).digest('hex');
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    return dir;
+  }
+
+  it('is E_BUNDLE_INCOMPATIBLE "upgrade" for the classifier, the segmenter and an ensemble member; from this version E_BUNDLE_CORRUPT', async () => {
+    const cases: [string, string, (dir: string) => Promise<unknown>][] = [
+      [classifier, 'classifier', (dir) => ImageClassifier.load(dir)],
+      [segmenter, 'segmenter', (dir) => ImageSegmenter.load(dir)],
+    ];
+    const before = tf.memory().numTensors;
+    for (const [from, name, load] of cases) {
+      const dir = await futureLayer(from, '9.1.0', name);
+      const e = await failure(load(dir));
+      expect(e.code, name).toBe('E_BUNDLE_INCOMPATIBLE');
+      expect(e.message).toMatch(
+        new RegExp(
+          `which cannot read it \\(model '${name}' could not be rebuilt: .*FutureConv2D.*\\)\\. Upgrade @appliedml/medical-imaging to 9\\.1\\.0 or later\\.$`,
+        ),
+      );
+      expect(
+        e.message.startsWith(`Bundle ${dir} was saved by @appliedml/medical-imaging 9.1.0, newer than this ${MEDICAL_IMAGING_VERSION}`),
+      ).toBe(true);
+      expect(e.details).toMatchObject({ dir, packageVersion: '9.1.0', version: MEDICAL_IMAGING_VERSION });
+      const same = await failure(load(await futureLayer(from, MEDICAL_IMAGING_VERSION, name)));
+      expect(same.code, name).toBe('E_BUNDLE_CORRUPT');
+    }
+    const copy = join(root, `copy-${k++}`);
+    await cp(ensemble, copy, { recursive: true });
+    const member = await futureLayer(join(copy, 'member-0'), '9.1.0', 'segmenter');
+    await rm(join(copy, 'member-0'), { recursive: true });
+    await cp(member, join(copy, 'member-0'), { recursive: true });
+    const m = await failure(SegmenterEnsemble.load(copy));
+    expect(m.code).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -575,7 +575,10 @@ export class ImageClassifier {
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<ImageClassifier> {
     checkKnownKeys('ImageClassifier.load options', options, LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
-    const bundle = await loadBundle(dir, { package: MEDICAL_IMAGING_PACKAGE, task: CLASSIFICATION_TASK });
+    // A network this engine cannot rebuild fails inside loadBundle: newer, it needs an upgrade, not repair.
+    const bundle = await loadBundle(dir, { package: MEDICAL_IMAGING_PACKAGE, task: CLASSIFICATION_TASK }).catch((error: unknown) => {
+      throw incompatibleIfNewer(error, { dir, package: MEDICAL_IMAGING_PACKAGE, running: MEDICAL_IMAGING_VERSION });
+    });
     try {
       return ImageClassifier.fromBundle(dir, bundle, options.logger);
     } catch (error) {
