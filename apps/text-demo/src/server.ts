@@ -8,7 +8,7 @@ import {
   type ServiceOptions,
 } from '@appliedml/demo-kit';
 import type { TextClassifier, TextMetrics } from '@appliedml/text';
-import { answerFor, type PredictAnswer } from './answer';
+import { answerFor, MAX_EXPLAINED_CHARS, type PredictAnswer } from './answer';
 import { confusionSvg } from './report';
 
 export type { PredictAnswer } from './answer';
@@ -120,7 +120,15 @@ const predictSchema = {
         explanation: {
           type: 'object',
           required: ['method', 'tokens'],
-          properties: { method: { type: 'string', enum: ['linear-contributions', 'occlusion'] }, tokens: tokenList, features: tokenList },
+          properties: {
+            method: { type: 'string', enum: ['linear-contributions', 'occlusion'] },
+            tokens: tokenList,
+            features: tokenList,
+            explainedChars: {
+              type: 'integer',
+              description: `Only for a text over ${MAX_EXPLAINED_CHARS} characters: how many of its first characters the words explain (the label and scores are the whole text's).`,
+            },
+          },
         },
       },
     },

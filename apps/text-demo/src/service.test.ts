@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { soak, soakViolations, type Service } from '@appliedml/demo-kit';
 import { TextClassifier } from '@appliedml/text';
+import { answerFor, explainedPart, MAX_EXPLAINED_CHARS, type PredictAnswer } from './answer';
 import { createTextService, inProcess, MAX_BODY_BYTES, type TextInference } from './server';
 
 const SPAM_HAM = [
@@ -60,6 +61,30 @@ describe('text service on the demo kit', () => {
     expect(await res.json()).toMatchObject({ label: 'spam' });
     const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/info', '/predict', '/healthz', '/readyz']));
+  });
+
+  it('a text over MAX_EXPLAINED_CHARS: the answer says how much of it was explained (explanation.explainedChars)', async () => {
+    const text = 'win a free prize now '.repeat(Math.ceil((MAX_EXPLAINED_CHARS + 100) / 21));
+    const res = await post(JSON.stringify({ text }));
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as PredictAnswer;
+    expect(answer.explanation.explainedChars).toBe(explainedPart(text).length);
+    expect(answer).toEqual(await answerFor(model, text));
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as {
+      paths: Record<
+        string,
+        {
+          post: {
+            responses: Record<
+              string,
+              { content: Record<string, { schema: { properties: Record<string, { properties: Record<string, unknown> }> } }> }
+            >;
+          };
+        }
+      >;
+    };
+    const schema = doc.paths['/predict']!.post.responses['200']!.content['application/json']!.schema;
+    expect(Object.keys(schema.properties['explanation']!.properties)).toContain('explainedChars');
   });
 
   it('answers hostile requests with typed 4xx, never echoing them, and stays up', async () => {
