@@ -141,6 +141,38 @@ describe('transaction files: every refusal names the file and the physical line'
     );
   });
 
+  it("a CSV's NA, NaN and null cells are text as in JSONL (country NA is Namibia, card NA a card); only a blank cell is missing", async () => {
+    const csv = await file(
+      'na.csv',
+      `card,amount,timestamp,merchant,country\nc1,10.00,${T0},m1,US\nc1,12.00,${T0 + 1000},NaN,NA\nNA,5.00,${T0 + 2000},null, \n`,
+    );
+    const jsonl = await file(
+      'na.jsonl',
+      [
+        row(0, { card: 'c1', amount: 10, merchant: 'm1', country: 'US', label: undefined }),
+        row(1, { card: 'c1', amount: 12, timestamp: T0 + 1000, merchant: 'NaN', country: 'NA', label: undefined }),
+        row(2, { card: 'NA', amount: 5, timestamp: T0 + 2000, merchant: 'null', country: '', label: undefined }),
+      ].join('\n'),
+    );
+    const fromCsv = (await loadTransactions(csv)).txs;
+    expect(fromCsv).toEqual([
+      { card: 'c1', amount: 10, timestamp: T0, merchant: 'm1', country: 'US' },
+      { card: 'c1', amount: 12, timestamp: T0 + 1000, merchant: 'NaN', country: 'NA' },
+      { card: 'NA', amount: 5, timestamp: T0 + 2000, merchant: 'null' },
+    ]);
+    expect(fromCsv).toEqual((await loadTransactions(jsonl)).txs);
+    // An amount or label written NA is refused where it is, not read as missing.
+    const amount = await file('na-amount.csv', `card,amount,timestamp\nc1,10,${T0}\nc1,NA,${T0 + 1000}\n`);
+    await expect(loadTransactions(amount)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: expect.stringMatching(/na-amount\.csv: line 3, column 'amount': 'NA' is not a valid number/),
+    });
+    const label = await file('na-label.csv', `card,amount,timestamp,label\nc1,10,${T0},0\nc1,11,${T0 + 1000},NA\n`);
+    await expect(loadTransactions(label)).rejects.toMatchObject({
+      message: expect.stringMatching(/na-label\.csv: line 3, field 'label': "NA" is not a label/),
+    });
+  });
+
   it('a file with no transactions says so; an empty CSV and an unreadable path name the file and why', async () => {
     for (const [name, text] of [
       ['header.csv', 'card,amount,timestamp,label\n'],

@@ -54,7 +54,10 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
     lineOf = (i) => lines[i];
   } else {
     try {
-      rows = await readCsvAll(spec, { columns: { amount: 'number' } });
+      // Only a blank cell is missing: the reader's default missing words (NA, NaN, null) are names here
+      // (country NA is Namibia, a card may be 'NA'), kept as written as a JSONL file keeps them; an amount
+      // or label written NA is refused naming the cell, not read as missing.
+      rows = await readCsvAll(spec, { columns: { amount: 'number' }, missing: [''] });
     } catch (error) {
       // The reader's own messages name the file, except a few ("The CSV is empty: no header row …").
       if (AppliedMLError.isInstance(error) && !error.message.includes(spec))
