@@ -1,7 +1,7 @@
-import { AppliedMLError, checkKnownKeys, eventLoopTurns } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import { charFeatureGroups, type WordGrams } from './features';
 import { checkFlag, checkStringList } from './text-input';
-import { Vocabulary, checkDocuments, vocabularyLimits, type VocabularyOptions } from './vocabulary';
+import { Vocabulary, checkDocuments, finish, finishInTurns, vocabularyLimits, type Steps, type VocabularyOptions } from './vocabulary';
 
 /** A sparse row: feature indices (ascending) and their values. */
 export interface SparseVector {
@@ -23,30 +23,6 @@ const OPTION_KEYS = Object.keys({
   sublinearTf: 1,
   normalize: 1,
 } satisfies Record<keyof TfidfOptions, 1>);
-
-/**
- * A long computation cut into steps: it yields between chunks of about a millisecond or more of work, so
- * a driver may give the event loop a turn there. `finish` runs it in one go, `finishInTurns` turns the
- * event loop every ~50 ms; both run the same code, so they give the same result.
- */
-type Steps<T> = Generator<void, T, void>;
-
-function finish<T>(steps: Steps<T>): T {
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
-}
-
-async function finishInTurns<T>(steps: Steps<T>): Promise<T> {
-  const turns = eventLoopTurns(50);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    const turn = turns.turn();
-    if (turn !== undefined) await turn;
-  }
-}
 
 /** Documents between two yields of the fit (a few hundred microseconds each of review-length texts). */
 const DOCS_PER_STEP = 64;
