@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,30 @@ describe('fraud-demo CLI input', () => {
       /^error E_INPUT_INVALID: \S+year\.csv: line 2, field 'timestamp': "2026" is not a plausible epoch-milliseconds time; .*ISO 8601/,
     );
     expect(r.stdout).not.toMatch(/saved to/);
+  }, 90_000);
+
+  it('score --data scores a file (CSV or JSONL, labels or not) as stdin lines are scored; with --tx it is refused', () => {
+    const T0 = 1767225600000;
+    const rows = Array.from({ length: 12 }, (_, i) => ({
+      card: `c${i % 3}`,
+      amount: i === 7 ? 4999.5 : 10 + i,
+      timestamp: T0 + i * 3_600_000,
+      merchant: `m${i % 2}`,
+      country: i === 7 ? 'NA' : 'US',
+    }));
+    const csv = join(dir, 'unlabelled.csv');
+    writeFileSync(csv, `card,amount,timestamp,merchant,country\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`);
+    const jsonl = rows.map((r) => JSON.stringify(r)).join('\n');
+    const viaStdin = run(['score', '--model', model], jsonl);
+    expect(viaStdin.status, viaStdin.stderr).toBe(0);
+    const lines = viaStdin.stdout.trim().split('\n');
+    expect(lines).toHaveLength(rows.length);
+    const viaFile = run(['score', '--model', model, '--data', csv], '');
+    expect(viaFile.status, viaFile.stderr).toBe(0);
+    expect(viaFile.stdout.trim().split('\n')).toEqual(lines);
+    const both = run(['score', '--model', model, '--data', csv, '--tx', JSON.stringify(rows[0])]);
+    expect(both.status).toBe(1);
+    expect(both.stderr).toBe('error E_INPUT_INVALID: score takes --tx (one transaction) or --data (a file), not both.\n');
   }, 90_000);
 
   it('score: empty stdin is an error; a bad stdin line is named by its physical line; an object card is refused', () => {

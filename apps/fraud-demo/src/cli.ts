@@ -31,7 +31,8 @@ usage:
   fraud-demo evaluate --model DIR [--data ...] [--keep-state]   metrics on a labelled stream (card state from empty,
                                                 or continuing the saved state with --keep-state)
   fraud-demo evaluate --adbench SET [--detector D]   ADBench protocol (3 seeds) on one set
-  fraud-demo score --model DIR [--tx JSON]      score one transaction (or JSON lines on stdin)
+  fraud-demo score --model DIR [--tx JSON | --data F.jsonl|F.csv]   score one transaction, a file's transactions
+                                                (labels not needed) or JSON lines on stdin: one JSON line each
   fraud-demo serve --model DIR [--data ...] [--port 8787] [--host H]   POST /score, GET /alerts, GET / (score a transaction,
                                                 alerts, ROC/PR curves on a labelled held-out stream), GET /api/curves.svg; /docs
 
@@ -190,7 +191,8 @@ async function main(): Promise<void> {
       options: {
         full: { type: 'boolean', default: false },
         report: { type: 'string', default: 'reports/fraud-demo.html' },
-        data: { type: 'string', default: 'synthetic' },
+        // No default here: score reads stdin without --data, the other commands the synthetic stream.
+        data: { type: 'string' },
         detector: { type: 'string', default: 'ensemble' },
         out: { type: 'string', default: 'models/fraud' },
         model: { type: 'string' },
@@ -207,6 +209,7 @@ async function main(): Promise<void> {
     USAGE,
   );
   const command = positionals[0];
+  const data = values.data ?? 'synthetic';
   const detector = values.detector as DetectorKind;
   if (values.help || !command) return out(USAGE);
   // Seeds up to 2^31 - 2, so seed + 1 (a new stream for evaluate / serve) stays a valid seed.
@@ -216,14 +219,14 @@ async function main(): Promise<void> {
     // The scorer first: it checks --time-unit, which says how the file's epoch numbers are read.
     const scorer = TransactionScorer.create({ detector: { detector, seed }, features: { timeUnit: values['time-unit'] as TimeUnit } });
     try {
-      const data = await loadTransactions(values.data, seed, scorer.timeUnit);
-      if (data.synthetic) out(data.source);
-      const report = await scorer.train(data.txs, {
-        ...(isSupervised(detector) && data.labels ? { labels: data.labels } : {}),
+      const stream = await loadTransactions(data, seed, scorer.timeUnit);
+      if (stream.synthetic) out(stream.source);
+      const report = await scorer.train(stream.txs, {
+        ...(isSupervised(detector) && stream.labels ? { labels: stream.labels } : {}),
         logger: consoleLogger(),
       });
       await scorer.save(values.out);
-      await writeTrainedOn(values.out, data.synthetic);
+      await writeTrainedOn(values.out, stream.synthetic);
       out(
         `trained ${report.detector} on ${report.rows} transactions (${report.features} features) in ${report.seconds.toFixed(2)} s; threshold ${report.threshold.toFixed(4)}; saved to ${values.out}`,
       );
@@ -242,22 +245,39 @@ async function main(): Promise<void> {
   if (!['evaluate', 'score', 'serve'].includes(command))
     throw new AppliedMLError('E_INPUT_INVALID', `Unknown command '${command}'.\n\n${USAGE}`);
   if (!values.model) throw new AppliedMLError('E_INPUT_INVALID', `${command} needs --model DIR (train one first).\n\n${USAGE}`);
+  if (command === 'score' && values.tx !== undefined && values.data !== undefined)
+    throw new AppliedMLError('E_INPUT_INVALID', 'score takes --tx (one transaction) or --data (a file), not both.', {
+      details: { reason: 'tx-and-data' },
+    });
   const scorer = await TransactionScorer.load(values.model);
   if (command === 'evaluate') {
-    const data = await loadTransactions(values.data, seed + 1, scorer.timeUnit);
-    if (!data.labels)
+    const stream = await loadTransactions(data, seed + 1, scorer.timeUnit);
+    if (!stream.labels)
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `${data.source} has no labels: evaluate needs a label (0 or 1) on every transaction, in a 'label' column or field.`,
-        { details: { file: data.source, field: 'label' } },
+        `${stream.source} has no labels: evaluate needs a label (0 or 1) on every transaction, in a 'label' column or field.`,
+        { details: { file: stream.source, field: 'label' } },
       );
     // A different stream: its cards are not the saved cards, so start from empty card state unless told otherwise.
     if (!values['keep-state']) await scorer.resetState();
-    if (data.synthetic) out(`${data.source} (a new stream, seed ${seed + 1})`);
-    const ev = await scorer.evaluate(data.txs, data.labels);
+    if (stream.synthetic) out(`${stream.source} (a new stream, seed ${seed + 1})`);
+    const ev = await scorer.evaluate(stream.txs, stream.labels);
     out(JSON.stringify(ev, null, 2));
+  } else if (command === 'score' && values.data !== undefined) {
+    // A file (or the synthetic stream) read and checked as train reads it, scored in time order from the
+    // saved card state (as stdin's lines are), one answer per transaction in the file's order.
+    const stream = await loadTransactions(values.data, seed + 1, scorer.timeUnit);
+    for (const s of await scorer.scoreAll(stream.txs))
+      out(JSON.stringify({ score: s.score, decision: s.isFraud ? 'alert' : 'pass', reasons: s.reasons.map((r) => r.text) }));
   } else if (command === 'score') {
     // Each transaction with its place: --tx, or stdin's physical line (1-based, blank lines counted).
+    // A terminal on stdin would wait for typed lines with no prompt: say what score takes instead.
+    if (values.tx === undefined && process.stdin.isTTY)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        'score needs transactions: --tx \'{"card":…,"amount":…,"timestamp":…}\', --data FILE (.jsonl or .csv) or JSON lines piped to stdin.',
+        { details: { reason: 'no-transactions' } },
+      );
     const inputs: Array<{ text: string; where: string }> = values.tx
       ? [{ text: values.tx, where: '--tx' }]
       : (await new Response(process.stdin as unknown as ReadableStream).text())
@@ -268,7 +288,7 @@ async function main(): Promise<void> {
     if (inputs.length === 0)
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        'score got no transactions: pass one with --tx \'{"card":…,"amount":…,"timestamp":…}\' or JSON lines on stdin.',
+        'score got no transactions: pass one with --tx \'{"card":…,"amount":…,"timestamp":…}\', a file with --data or JSON lines on stdin.',
         { details: { reason: 'no-transactions' } },
       );
     for (const { text, where } of inputs) {
@@ -285,7 +305,7 @@ async function main(): Promise<void> {
     }
   } else if (command === 'serve') {
     const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) as number;
-    const curves = await servedCurves(values.model, values.data, seed + 1, scorer.timeUnit);
+    const curves = await servedCurves(values.model, data, seed + 1, scorer.timeUnit);
     const service = await createFraudService(scorer, {
       logger: true,
       // The page says SYNTHETIC when `train` recorded the generated stream beside the model.
