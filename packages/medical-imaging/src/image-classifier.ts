@@ -246,7 +246,9 @@ export class ImageClassifier {
       augmentation: { ...AUGMENTATION_DEFAULTS, ...(config.augmentation ?? {}) },
     };
     if (!Number.isInteger(merged.imageSize) || merged.imageSize < 8 || merged.imageSize > 1024)
-      throw new AppliedMLError('E_INPUT_INVALID', `imageSize must be an integer in 8..1024 (got ${merged.imageSize}).`);
+      throw new AppliedMLError('E_INPUT_INVALID', `imageSize must be an integer in 8..1024 (got ${describeValue(merged.imageSize)}).`, {
+        details: { field: 'imageSize' },
+      });
     // Everything the network and its augmentation are built from, before tfjs sees it.
     if (!Array.isArray(merged.filters) || merged.filters.length === 0 || merged.filters.length > 11)
       throw new AppliedMLError('E_INPUT_INVALID', `filters must list 1 to 11 stage widths (got ${describeValue(merged.filters)}).`, {

@@ -405,7 +405,13 @@ export class ImageSegmenter {
       );
     const factor = 2 ** (merged.filters.length - 1);
     if (!Number.isInteger(merged.imageSize) || merged.imageSize < factor || merged.imageSize % factor !== 0 || merged.imageSize > 1024)
-      throw new AppliedMLError('E_INPUT_INVALID', `imageSize must be a multiple of ${factor} up to 1024 (got ${merged.imageSize}).`);
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `imageSize must be a multiple of ${factor} up to 1024 (got ${describeValue(merged.imageSize)}).`,
+        {
+          details: { field: 'imageSize' },
+        },
+      );
     for (const field of ['flipAugment', 'rotate90'] as const)
       if (typeof merged[field] !== 'boolean')
         throw new AppliedMLError('E_INPUT_INVALID', `${field} must be a boolean.`, { details: { field } });
@@ -416,7 +422,7 @@ export class ImageSegmenter {
     ] as const) {
       const value = merged[field];
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max)
-        throw new AppliedMLError('E_INPUT_INVALID', `${field} must be a number from 0 to ${max} (got ${String(value)}).`, {
+        throw new AppliedMLError('E_INPUT_INVALID', `${field} must be a number from 0 to ${max} (got ${describeValue(value)}).`, {
           details: { field },
         });
     }
@@ -499,7 +505,9 @@ export class ImageSegmenter {
     }
     const epochs = options.epochs ?? 30;
     if (!Number.isInteger(epochs) || epochs < 1)
-      throw new AppliedMLError('E_INPUT_INVALID', `epochs must be a positive integer (got ${epochs}).`);
+      throw new AppliedMLError('E_INPUT_INVALID', `epochs must be a positive integer (got ${describeValue(epochs)}).`, {
+        details: { field: 'epochs' },
+      });
     const { imageSize: size, channels } = this.config;
     const raw = this.pack(train.images, undefined);
     const mean = new Array<number>(channels).fill(0);

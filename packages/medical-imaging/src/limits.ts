@@ -1,6 +1,6 @@
 // The limit on the bytes a read allocates, shared by the sharp path (image-reader.ts) and the DICOM
 // reader: one option, `maxDecodedBytes`, one default, one message.
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, describeValue } from '@appliedml/engine';
 
 /**
  * Default limit on the bytes a read allocates (`maxDecodedBytes`): 1.5 GiB, what an 8,192 × 8,192
@@ -15,7 +15,9 @@ export const DEFAULT_MAX_DECODED_BYTES = 1.5 * 2 ** 30;
 /** A size limit option: a positive integer when given (a NaN or a fraction would turn the check off or be unclear). */
 export function checkLimit(name: 'maxPixels' | 'maxDecodedBytes' | 'maxBytes', value: unknown): void {
   if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value > 0))
-    throw new AppliedMLError('E_INPUT_INVALID', `${name} must be a positive integer (got ${String(value)}).`);
+    throw new AppliedMLError('E_INPUT_INVALID', `${name} must be a positive integer (got ${describeValue(value)}).`, {
+      details: { field: name },
+    });
 }
 
 /** Bytes as the messages write them: MiB under a GiB, else GiB. */

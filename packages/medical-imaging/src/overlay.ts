@@ -61,7 +61,8 @@ function outputSize(image: GrayImage, options: OverlayOptions): { width: number;
   if (options.width !== undefined && !(Number.isInteger(options.width) && options.width >= 1 && options.width <= MAX_OVERLAY_WIDTH))
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `An overlay width is an integer from 1 to ${MAX_OVERLAY_WIDTH} pixels (got ${options.width}).`,
+      `An overlay width is an integer from 1 to ${MAX_OVERLAY_WIDTH} pixels (got ${describeValue(options.width)}).`,
+      { details: { field: 'width' } },
     );
   let width = Math.max(1, Math.round(options.width ?? image.width));
   let height = Math.max(1, Math.round((image.height * width) / image.width));

@@ -224,7 +224,8 @@ describe('readDicom’s other size limits are checked and named', () => {
         const error = await failure(() => readDicom(bytes, options));
         expect([error.code, error.message], `${option} ${String(bad)}`).toEqual([
           'E_INPUT_INVALID',
-          `${option} must be a positive integer (got ${String(bad)}).`,
+          // Text quoted: '64' is not the number 64.
+          `${option} must be a positive integer (got ${typeof bad === 'string' ? `"${bad}"` : String(bad)}).`,
         ]);
         expect((await failure(() => readDicomFile('/nonexistent.dcm', options))).code).toBe('E_INPUT_INVALID');
       }
