@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine } from '@appliedml/engine';
@@ -66,6 +66,67 @@ describe('a bundle from a newer version of the package', () => {
     for (const version of [PACKAGE_VERSION, '0.0.9', 'not a version']) {
       const e = await expectCode(async () => TrafficForecaster.load(await edited(version, 'dcrnn')), 'E_BUNDLE_CORRUPT');
       expect(e.message).toContain("its config is invalid (Unknown model 'dcrnn'.");
+    }
+  });
+});
+
+// What a newer version adds beside its config (a preprocessing field, a file, a network or a layer this
+// version cannot rebuild) loaded silently, or was "corrupt": the forecasts would not be the saved model's.
+describe('a newer bundle holding a preprocessing field, a file or a network this version does not know', () => {
+  async function withExtras(packageVersion: string): Promise<string> {
+    const to = join(dir, `copy-${k++}`);
+    await cp(saved, to, { recursive: true });
+    await writeFile(join(to, 'calibration.bin'), new Uint8Array([1, 2, 3]));
+    await resealBundle(to, {
+      files: { 'calibration.bin': (bytes) => bytes },
+      manifest: (m) => {
+        m.packageVersion = packageVersion;
+        m.preprocessing.seasonalProfile = { weeks: 4 };
+      },
+    });
+    return to;
+  }
+
+  it('is E_BUNDLE_INCOMPATIBLE naming each (it loaded and forecast without them)', async () => {
+    const path = await withExtras('9.1.0');
+    const e = await expectCode(() => TrafficForecaster.load(path), 'E_BUNDLE_INCOMPATIBLE');
+    expect(e.details.unknown).toEqual(['preprocessing.seasonalProfile', "file 'calibration.bin'"]);
+    expect(e.message).toContain("it holds what this version does not know: preprocessing.seasonalProfile, file 'calibration.bin'");
+    expect(e.message).toContain('Upgrade @appliedml/traffic to 9.1.0 or later.');
+  });
+
+  it('from this version, unknown names stay ignored as they always were', async () => {
+    const model = await TrafficForecaster.load(await withExtras(PACKAGE_VERSION));
+    expect(model.sensors).toEqual(['a', 'b']);
+    model.dispose();
+  });
+
+  it('a network layer this version cannot rebuild: E_BUNDLE_INCOMPATIBLE from a newer version (it was E_BUNDLE_CORRUPT), still E_BUNDLE_CORRUPT from this one', async () => {
+    const rows = Array.from({ length: 80 }, (_, t) => [50 + Math.sin(t / 5), 40 + Math.cos(t / 3)]);
+    const model = TrafficForecaster.create({ model: 'gru', hiddenUnits: 2, inputSteps: 4, horizons: [1] });
+    await model.train(createSeries({ values: rows, sensors: ['a', 'b'], intervalMinutes: 5, start: '2026-01-05T00:00:00Z' }), {
+      epochs: 1,
+      batchSize: 64,
+    });
+    const neural = join(dir, 'neural');
+    await model.save(neural);
+    model.dispose();
+    const networkFile = (await readdir(neural)).find((f) => f.endsWith('.json') && f !== 'manifest.json');
+    expect(networkFile).toBeDefined();
+    for (const [version, code] of [
+      ['9.1.0', 'E_BUNDLE_INCOMPATIBLE'],
+      [PACKAGE_VERSION, 'E_BUNDLE_CORRUPT'],
+    ] as const) {
+      const to = join(dir, `copy-${k++}`);
+      await cp(neural, to, { recursive: true });
+      await resealBundle(to, {
+        files: { [networkFile!]: (bytes) => Buffer.from(bytes.toString('utf8').replace('"class_name":"GRU"', '"class_name":"FutureGRU"')) },
+        manifest: (m) => {
+          m.packageVersion = version;
+        },
+      });
+      const e = await expectCode(() => TrafficForecaster.load(to), code);
+      expect(e.message).toContain('FutureGRU');
     }
   });
 });

@@ -8,6 +8,8 @@ import {
   HOST_BYTE_ORDER,
   hostOrderBytes,
   incompatibleIfNewer,
+  unknownBundleParts,
+  unknownPartsError,
   initEngine,
   loadBundle,
   predictBatched,
@@ -17,6 +19,7 @@ import {
   type ByteOrder,
   type Device,
   type JsonValue,
+  type KnownBundleParts,
   type Logger,
   type LrSchedule,
 } from '@appliedml/engine';
@@ -249,6 +252,23 @@ function resolveConfig(config: TrafficForecasterConfig): ResolvedConfig {
 type LayersModel = ReturnType<typeof tf.sequential>;
 
 /** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
+/** What this version writes into a bundle besides its config (see `unknownBundleParts`): `save` writes these. */
+const KNOWN_BUNDLE_PARTS: KnownBundleParts = {
+  preprocessing: {
+    intervalMinutes: true,
+    clock: true,
+    byteOrder: true,
+    scaler: ['mean', 'std'],
+    ha: ['slotsPerDay', 'file'],
+    adjacencyNormalized: true,
+    missingValue: true,
+    timeZone: true,
+    ridge: ['neighbours', 'lambdas', 'features'],
+  },
+  files: { 'ridge.f64': true, [HA_FILE]: true },
+  models: ['main'],
+};
+
 const CONFIG_KEYS = Object.keys({
   model: 1,
   inputSteps: 1,
@@ -967,13 +987,25 @@ export class TrafficForecaster {
     });
   }
 
-  /** Loads a bundle written by `save`; a damaged bundle is E_BUNDLE_CORRUPT. */
+  /**
+   * Loads a bundle written by `save`; a damaged bundle is E_BUNDLE_CORRUPT, one saved by a newer version
+   * holding what this one cannot read (a model kind, a config or preprocessing field, a file, a network
+   * layer) E_BUNDLE_INCOMPATIBLE, saying to upgrade (`details.unknown` names the fields and files).
+   */
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<TrafficForecaster> {
     checkKnownKeys('load options', options, LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     registerTrafficLayers();
-    const bundle = await loadBundle(dir, { package: PACKAGE_NAME, task: TASK });
+    // A network a newer version wrote that this one cannot rebuild (a layer it added) needs an upgrade, not a repair.
+    const bundle = await loadBundle(dir, { package: PACKAGE_NAME, task: TASK }).catch((error: unknown) => {
+      throw incompatibleIfNewer(error, { dir, package: PACKAGE_NAME, running: PACKAGE_VERSION });
+    });
     try {
+      // What a newer version added and this one would drop (a preprocessing field, a file, a network):
+      // the forecasts would differ from the saved model's, so it is refused (the config's own check
+      // refuses its unknown fields).
+      const unknown = unknownBundleParts(bundle, PACKAGE_VERSION, KNOWN_BUNDLE_PARTS);
+      if (unknown.length > 0) throw unknownPartsError(dir, unknown);
       const cfg = bundle.manifest.config as unknown as TrafficForecasterConfig;
       const pre = bundle.manifest.preprocessing as unknown as Record<string, unknown>;
       const sensors = bundle.manifest.labels;
