@@ -173,6 +173,37 @@ describe('transaction files: every refusal names the file and the physical line'
     });
   });
 
+  it('a CSV header (or a JSONL line) without card, amount or timestamp is refused as such, naming what is missing and what was found', async () => {
+    const cases = [
+      ['card_id,amount,timestamp', `no 'card' column (its columns: 'card_id', 'amount', 'timestamp')`, "(rename 'card_id' to 'card'?)"],
+      ['card,amount,created_at', `no 'timestamp' column (its columns: 'card', 'amount', 'created_at')`, ''],
+      ['card,value,timestamp', `no 'amount' column (its columns: 'card', 'value', 'timestamp')`, ''],
+      ['Card,Amount,timestamp', `no 'card' or 'amount' column`, "(rename 'Card' to 'card'? rename 'Amount' to 'amount'?)"],
+      ['card;amount;timestamp', `no 'card' or 'amount' or 'timestamp' column`, '(the header is one column holding ";"'],
+    ] as const;
+    for (const [header, what, hint] of cases) {
+      const path = await file('header-names.csv', `${header}\nc1,10.00,${T0}\n`);
+      const error = (await loadTransactions(path).catch((e: unknown) => e)) as Error & { code: string; details: unknown };
+      expect(error).toMatchObject({ code: 'E_INPUT_INVALID', details: { file: path, line: 1, reason: 'header-missing-columns' } });
+      expect(error.message).toContain(`${path}: the header has ${what}`);
+      expect(error.message).toContain(hint);
+      expect(error.message).not.toMatch(/line 2|typed column/);
+    }
+    // A JSONL line without a required field is told which one and what it has.
+    const jsonl = await file('fields.jsonl', `${row(0)}\n${JSON.stringify({ card_id: 'c1', amount: 5, timestamp: T0 })}\n`);
+    await expect(loadTransactions(jsonl)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: `${jsonl}: line 2, field 'card': the transaction has no 'card' field (its fields: 'card_id', 'amount', 'timestamp'); give card, amount and timestamp (rename 'card_id' to 'card'?).`,
+      details: { file: jsonl, line: 2, field: 'card', reason: 'field-missing' },
+    });
+    const noTime = await file('no-time.jsonl', `${JSON.stringify({ card: 'c1', amount: 5, created_at: T0 })}\n`);
+    await expect(loadTransactions(noTime)).rejects.toMatchObject({
+      message: expect.stringContaining(
+        "line 1, field 'timestamp': the transaction has no 'timestamp' field (its fields: 'card', 'amount', 'created_at')",
+      ),
+    });
+  });
+
   it('a file with no transactions says so; an empty CSV and an unreadable path name the file and why', async () => {
     for (const [name, text] of [
       ['header.csv', 'card,amount,timestamp,label\n'],

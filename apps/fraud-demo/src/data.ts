@@ -57,8 +57,13 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
       // Only a blank cell is missing: the reader's default missing words (NA, NaN, null) are names here
       // (country NA is Namibia, a card may be 'NA'), kept as written as a JSONL file keeps them; an amount
       // or label written NA is refused naming the cell, not read as missing.
-      rows = await readCsvAll(spec, { columns: { amount: 'number' }, missing: [''] });
+      rows = await readCsvAll(spec, { columns: { amount: 'number' }, missing: [''], onHeader: (found) => checkHeader(spec, found) });
     } catch (error) {
+      // The reader's refusal of a header without 'amount' gets the same message as one without 'card'.
+      if (AppliedMLError.isInstance(error) && Array.isArray(error.details?.['missingColumns'])) {
+        const found = error.details['columns'];
+        if (Array.isArray(found)) checkHeader(spec, found as string[]);
+      }
       // The reader's own messages name the file, except a few ("The CSV is empty: no header row …").
       if (AppliedMLError.isInstance(error) && !error.message.includes(spec))
         throw new AppliedMLError(error.code, `${spec}: ${error.message}`, { cause: error, details: { ...error.details, file: spec } });
@@ -114,6 +119,32 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
     labels.push(label);
   }
   return { txs, labels, synthetic: false, source: spec };
+}
+
+/** The columns a transaction file must have (its header's names, as written). */
+const REQUIRED_COLUMNS = ['card', 'amount', 'timestamp'] as const;
+
+/**
+ * A CSV header without card, amount or timestamp is refused as a header (not as line 2's empty card or
+ * missing time), naming the missing columns and the ones found, with a hint for a near name
+ * ('Card', 'card_id').
+ */
+function checkHeader(spec: string, found: readonly string[]): void {
+  const missing = REQUIRED_COLUMNS.filter((c) => !found.includes(c));
+  if (missing.length === 0) return;
+  const separator = found.length === 1 ? [';', '\t', '|'].find((c) => found[0]?.includes(c)) : undefined;
+  const near = separator
+    ? [`the header is one column holding ${JSON.stringify(separator)}: the demo reads comma-separated files, so save it with commas`]
+    : missing
+        .map((c) => [c, found.find((f) => f.toLowerCase() === c) ?? found.find((f) => f.toLowerCase().includes(c))] as const)
+        .filter((pair): pair is readonly [(typeof REQUIRED_COLUMNS)[number], string] => pair[1] !== undefined)
+        .map(([c, f]) => `rename '${f}' to '${c}'?`);
+  const shown = found.slice(0, 20).map((f) => `'${f.length > 40 ? `${f.slice(0, 40)}…` : f}'`);
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    `${spec}: the header has no ${missing.map((c) => `'${c}'`).join(' or ')} column (its columns: ${shown.join(', ')}${found.length > 20 ? ', …' : ''}); a transaction file's header names card, amount and timestamp, and optionally merchant, country and label, in lower case${near.length > 0 ? ` (${near.join(' ')})` : ''}.`,
+    { details: { file: spec, line: 1, reason: 'header-missing-columns', missingColumns: missing, columns: found.slice(0, 200) } },
+  );
 }
 
 const absent = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
@@ -208,6 +239,21 @@ export function toTransaction(r: unknown, timeUnit: TimeUnit = 'ms', where?: str
  */
 export function readTransactionRow(r: unknown, timeUnit: TimeUnit = 'ms', where?: string): Transaction {
   const tx = toTransaction(r, timeUnit, where);
+  // A JSON transaction without a required field (a 'card_id', a 'created_at') is told which it lacks and
+  // which it has, not that its card is empty or 'nothing is not a time'.
+  const row = r as Record<string, unknown>;
+  const lacking = REQUIRED_COLUMNS.find((f) => !Object.hasOwn(row, f));
+  if (lacking !== undefined) {
+    const fields = Object.keys(row);
+    const shown = fields.slice(0, 20).map((f) => `'${f.length > 40 ? `${f.slice(0, 40)}…` : f}'`);
+    const near = fields.find((f) => f.toLowerCase() === lacking) ?? fields.find((f) => f.toLowerCase().includes(lacking));
+    throw fieldError(
+      where,
+      lacking,
+      `the transaction has no '${lacking}' field (its fields: ${shown.join(', ') || 'none'}${fields.length > 20 ? ', …' : ''}); give card, amount and timestamp${near !== undefined ? ` (rename '${near}' to '${lacking}'?)` : ''}.`,
+      { reason: 'field-missing' },
+    );
+  }
   try {
     checkTransaction(tx, timeUnit);
   } catch (error) {
