@@ -93,6 +93,25 @@ function schemaProblem(issue: ValidationIssue): string {
   }
 }
 
+/**
+ * The issue to report. A field with several accepted forms (`anyOf`) fails every branch, and the first
+ * issue is the first branch's ('must be of type number' for a string that only missed the string form's
+ * pattern): a branch whose type the value had failed on something else, so that issue is the one; a
+ * value of none of the branches' types is told every accepted type.
+ */
+function reportedIssue(issues: readonly ValidationIssue[]): ValidationIssue {
+  const first = issues[0] ?? {};
+  const path = typeof first.schemaPath === 'string' ? first.schemaPath : '';
+  const at = path.lastIndexOf('/anyOf/');
+  if (at < 0) return first;
+  const prefix = path.slice(0, at + '/anyOf/'.length);
+  const branches = issues.filter((i) => typeof i.schemaPath === 'string' && i.schemaPath.startsWith(prefix));
+  const other = branches.find((i) => i.keyword !== 'type');
+  if (other) return other;
+  const types = [...new Set(branches.map((i) => i.params?.['type']).filter((t): t is string => typeof t === 'string'))];
+  return { keyword: 'type', schemaPath: `${path.slice(0, at)}/anyOf`, params: { type: types.join(' or ') } };
+}
+
 function retryAfter(error: unknown): unknown {
   // A foreign engine copy (or a hand-made error with the marker) may have no `details` at all.
   const details = (error as { details?: unknown }).details;
@@ -125,7 +144,7 @@ export function toHttpError(error: unknown): HttpError {
   const e = (typeof error === 'object' && error !== null ? error : {}) as FastifyLikeError;
   if (Array.isArray(e.validation)) {
     const where = typeof e.validationContext === 'string' ? e.validationContext : 'request';
-    const first = (e.validation[0] ?? {}) as ValidationIssue;
+    const first = reportedIssue(e.validation as ValidationIssue[]);
     return { status: 400, body: { code: 'E_INPUT_INVALID', message: `The ${where}${schemaField(first)} ${schemaProblem(first)}.` } };
   }
   const known = typeof e.code === 'string' ? FASTIFY_CODES[e.code] : undefined;

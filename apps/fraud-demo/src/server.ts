@@ -1,6 +1,7 @@
 import { createService, errorResponses, readErrorResponses, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
 import type { Transaction, TransactionScorer } from '@appliedml/fraud';
 import { curvesSvg, esc, type CurveEntry } from './curves';
+import { readTransactionRow } from './data';
 
 /** A transaction is a few short fields: 64 KiB is plenty. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -93,13 +94,15 @@ const scoreSchemaFor = (timeUnit: 'ms' | 's') =>
             },
             // What the SDK reads (one without an offset in UTC fields, `2026-10-31 12:00` too): JSON Schema's
             // date-time wants an offset, and its refusal made the anyOf say "must be of type number".
-            // Digits and date punctuation only, so a refusal by the SDK cannot echo markup.
+            // Digits, date punctuation, '/' and an exponent's e only, so a refusal cannot echo markup; the
+            // text is read as the CLI reads a file's (epoch digits, 1.79e12; a refused time is told the
+            // forms, an hours-only offset to add its minutes).
             {
               type: 'string',
               minLength: 1,
               maxLength: 64,
-              pattern: '^[+-]?[0-9][0-9T:.,+Z -]*$',
-              description: 'An ISO 8601 date, or date and time (one without an offset is read in UTC).',
+              pattern: '^\\s*[+-]?[0-9][0-9T:.,+ZeE/ -]*\\s*$',
+              description: `An ISO 8601 date, or date and time (one without an offset is read in UTC), or the ${timeUnit === 's' ? 'Unix seconds' : 'epoch milliseconds'} as text.`,
             },
           ],
         },
@@ -209,7 +212,8 @@ export async function createFraudService(scorer: TransactionScorer, options: Fra
           reply.type('image/svg+xml').header('cache-control', 'no-cache').send(svg),
         );
       app.post<{ Body: Transaction }>('/score', { schema: scoreSchemaFor(scorer.timeUnit) }, async (request): Promise<ScoreAnswer> => {
-        const tx = request.body;
+        // Read as the CLI reads a file's row: epoch numbers written as text, the CLI's time messages.
+        const tx = readTransactionRow(request.body, scorer.timeUnit, 'The body');
         const s = await scorer.score(tx);
         if (s.isFraud) {
           alerts.unshift({

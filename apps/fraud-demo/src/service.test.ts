@@ -77,6 +77,29 @@ describe('fraud service on the demo kit', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/score', '/alerts', '/api/curves.svg', '/healthz', '/readyz']));
   });
 
+  it('a timestamp in text is read as the CLI reads it: epoch digits and 1.79e12 scored, a refused time told the forms', async () => {
+    const send = async (timestamp: string, i: number) => {
+      const res = await post(JSON.stringify({ card: `c-text-${i}`, amount: 12.5, timestamp }));
+      return [timestamp, res.status, (await res.json()) as { code?: string; message?: string; decision?: string }] as const;
+    };
+    for (const [i, timestamp] of ['1792000000000', '1.79e12', '1.79E+12', ' 2026-10-21T10:00:00Z'].entries()) {
+      const [, status, answer] = await send(timestamp, i);
+      expect([timestamp, status, answer.decision]).toEqual([timestamp, 200, expect.stringMatching(/^(alert|pass)$/)]);
+    }
+    const [, status, slashes] = await send('10/21/2026', 10);
+    expect(status).toBe(400);
+    expect(slashes.message).toMatch(
+      /^The body, field 'timestamp': "10\/21\/2026" is not a time; give an ISO 8601 time .*epoch milliseconds/,
+    );
+    const [, , postgres] = await send('2026-10-21 10:00:00+00', 11);
+    expect(postgres.message).toMatch(/\(an offset needs its minutes: 2026-10-21 10:00:00\+00:00\)\.$/);
+    const [, , year] = await send('2026', 12);
+    expect(year.message).toMatch(/"2026" is not a plausible epoch-milliseconds time/);
+    // Text outside the time characters is refused by the schema, not echoed.
+    const [, , words] = await send('next tuesday', 13);
+    expect(words).toEqual({ code: 'E_INPUT_INVALID', message: "The body field 'timestamp' is not in the expected form." });
+  });
+
   it('serves the held-out ROC and PR curves as an SVG, and the page shows them with AUCROC and AUCPR', async () => {
     expect(curves.labels.length).toBeGreaterThan(100);
     expect(Array.from(curves.labels)).toContain(1);

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createService, errorResponses, type Service } from './service';
+
+// Schema refusals as a client reads them: the field, and what is wrong with it in the schema's words.
+
+let service: Service;
+let base = '';
+
+beforeAll(async () => {
+  service = await createService({
+    name: 'schema errors test',
+    logger: false,
+    routes(app) {
+      app.post(
+        '/when',
+        {
+          schema: {
+            body: {
+              type: 'object',
+              required: ['at'],
+              additionalProperties: false,
+              properties: {
+                at: { anyOf: [{ type: 'number' }, { type: 'string', pattern: '^[0-9][0-9:TZ-]*$' }] },
+                either: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'boolean' }] },
+              },
+            },
+            response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } }, ...errorResponses },
+          },
+        },
+        async () => ({ ok: true }),
+      );
+    },
+  });
+  ({ url: base } = await service.listen());
+});
+
+afterAll(async () => {
+  await service?.close();
+});
+
+const post = async (body: unknown): Promise<[number, { code: string; message: string } | { ok: boolean }]> => {
+  const res = await fetch(`${base}/when`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return [res.status, (await res.json()) as { code: string; message: string }];
+};
+
+describe('schema refusals of a field with several accepted forms (anyOf)', () => {
+  it("a string that fails the string form is told that form's problem, not 'must be of type number'", async () => {
+    expect(await post({ at: 1 })).toEqual([200, { ok: true }]);
+    expect(await post({ at: '2026-01-01T00:00Z' })).toEqual([200, { ok: true }]);
+    expect(await post({ at: '10/21/2026' })).toEqual([
+      400,
+      { code: 'E_INPUT_INVALID', message: "The body field 'at' is not in the expected form." },
+    ]);
+    // A number out of the number form's range: that form's problem.
+    expect(await post({ at: 1, either: -1 })).toEqual([
+      400,
+      { code: 'E_INPUT_INVALID', message: "The body field 'either' is out of the allowed range." },
+    ]);
+  });
+
+  it('a value of none of the forms names every accepted type', async () => {
+    expect(await post({ at: true })).toEqual([
+      400,
+      { code: 'E_INPUT_INVALID', message: "The body field 'at' must be of type number or string." },
+    ]);
+    expect(await post({ at: 1, either: 'x' })).toEqual([
+      400,
+      { code: 'E_INPUT_INVALID', message: "The body field 'either' must be of type number or boolean." },
+    ]);
+  });
+});
