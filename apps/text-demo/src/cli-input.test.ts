@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppliedMLError } from '@appliedml/engine';
-import { readSmsSpam } from '@appliedml/text';
+import { TREC_DATASET, readSmsSpam } from '@appliedml/text';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAINED_ON_FILE, readDatasetFile, trainedOn } from './data';
 
@@ -44,6 +44,25 @@ describe('text-demo CLI input', () => {
     const r = train(root);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`error E_INPUT_INVALID: ${file}:13: A text is empty or only whitespace.\n`);
+  }, 90_000);
+
+  it("a missing dataset is one line in the CLI's terms (where it looked, what to put there), not the engine's API report", async () => {
+    const { root } = await dataDir('absent');
+    const cache = join(dir, 'no-cache');
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'train', '--dataset', 'trec', '--out', join(dir, 'model')],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, APPLIEDML_DATA_DIR: root, APPLIEDML_CACHE_DIR: cache, APPLIEDML_ALLOW_DOWNLOAD: '0' },
+      },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `error E_DATASET_MISSING: Dataset 'trec' was not found in APPLIEDML_DATA_DIR (${join(root, 'trec')}) or the cache (${join(cache, 'trec')}). ${TREC_DATASET.howToGet}\n`,
+    );
+    expect(r.stderr).not.toMatch(/allowDownload|dataDir:|pass /);
   }, 90_000);
 
   it('a directory where the data file should be is E_IO naming the path and why', async () => {

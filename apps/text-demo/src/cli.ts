@@ -1,8 +1,17 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { AppliedMLError, checkDevice, trainTestSplit, type Device } from '@appliedml/engine';
-import { MODEL_TYPES, SentimentScorer, TextClassifier, type ModelType, type TextExample, type TextMetrics } from '@appliedml/text';
+import {
+  MODEL_TYPES,
+  SMS_SPAM_DATASET,
+  SentimentScorer,
+  TREC_DATASET,
+  TextClassifier,
+  type ModelType,
+  type TextExample,
+  type TextMetrics,
+} from '@appliedml/text';
 import { DATASETS, hasDataDir, loadDataset, trainedOn, writeTrainedOn, type DatasetName, type DemoSplit } from './data';
 import { PUBLISHED, presetFor } from './presets';
 import { htmlReport, type ReportSection } from './report';
@@ -285,9 +294,33 @@ function requireArg(value: string | undefined, name: string): string {
   return value;
 }
 
+const HOW_TO_GET: Record<string, string> = {
+  [SMS_SPAM_DATASET.name]: SMS_SPAM_DATASET.howToGet,
+  [TREC_DATASET.name]: TREC_DATASET.howToGet,
+};
+
+/**
+ * A fatal error's one line. A missing dataset's message is the engine's report for API callers (where it
+ * looked, one path a line, "pass dataDir" / "allowDownload: true"): here it is where the demo looked and
+ * what to put there, in the CLI's terms; any other message's line breaks are spaces.
+ */
+function cliErrorLine(error: AppliedMLError): string {
+  const d = error.details as { name?: unknown; dataDir?: unknown; cacheDir?: unknown };
+  if (error.code === 'E_DATASET_MISSING' && typeof d.name === 'string') {
+    const cache = typeof d.cacheDir === 'string' ? `the cache (${join(d.cacheDir, d.name)})` : 'the cache';
+    const where =
+      typeof d.dataDir === 'string'
+        ? `in APPLIEDML_DATA_DIR (${join(d.dataDir, d.name)}) or ${cache}`
+        : `in ${cache}, and APPLIEDML_DATA_DIR is not set`;
+    const how = HOW_TO_GET[d.name] ?? `Put its files in $APPLIEDML_DATA_DIR/${d.name}/.`;
+    return `error E_DATASET_MISSING: Dataset '${d.name}' was not found ${where}. ${how}`;
+  }
+  return `error ${error.code}: ${error.message.replace(/\s*\n\s*/g, ' ')}`;
+}
+
 // A fatal error is printed as an error (as the fraud and traffic demos do), not as a warning.
 main().catch((error: unknown) => {
-  if (AppliedMLError.isInstance(error)) process.stderr.write(`error ${error.code}: ${error.message}\n`);
+  if (AppliedMLError.isInstance(error)) process.stderr.write(`${cliErrorLine(error)}\n`);
   else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });
