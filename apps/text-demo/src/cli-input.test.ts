@@ -65,6 +65,21 @@ describe('text-demo CLI input', () => {
     expect(r.stderr).not.toMatch(/allowDownload|dataDir:|pass /);
   }, 90_000);
 
+  it('an empty --text or --bundle says it is empty (it said "--text is required.")', () => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const text = run('sentiment', '--text', '');
+    expect([text.status, text.stderr]).toEqual([1, 'error E_INPUT_INVALID: --text is empty: give the text after it.\n']);
+    const blank = run('sentiment', '--text', '  ');
+    expect(blank.stderr).toBe('error E_INPUT_INVALID: --text is only whitespace: give the text after it.\n');
+    const bundle = run('predict', '--bundle', '', '--text', 'hello');
+    expect(bundle.stderr).toBe("error E_INPUT_INVALID: --bundle is empty: give the bundle's directory after it.\n");
+    expect(run('sentiment').stderr).toBe('error E_INPUT_INVALID: --text is required.\n');
+  }, 90_000);
+
   it('a directory where the data file should be is E_IO naming the path and why', async () => {
     const { root, file } = await dataDir('dir');
     await mkdir(file);

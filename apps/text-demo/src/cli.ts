@@ -289,8 +289,16 @@ async function servedHeldOut(
   }
 }
 
+/** A flag's value: absent is 'required', an empty or blank one says so (it was 'required' too) and what to give. */
 function requireArg(value: string | undefined, name: string): string {
-  if (value === undefined || value === '') throw new AppliedMLError('E_INPUT_INVALID', `${name} is required.`);
+  const what: Record<string, string> = { '--text': 'the text', '--bundle': "the bundle's directory" };
+  if (value === undefined) throw new AppliedMLError('E_INPUT_INVALID', `${name} is required.`, { details: { field: name } });
+  if (value.trim() === '')
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${name} is ${value === '' ? 'empty' : 'only whitespace'}: give ${what[name] ?? 'a value'} after it.`,
+      { details: { field: name, reason: 'empty' } },
+    );
   return value;
 }
 
