@@ -7,8 +7,8 @@ import {
   confusionMatrix,
   createRng,
   describeValue,
+  eachEntry,
   incompatibleIfNewer,
-  isNewerVersion,
   fitModel,
   initEngine,
   keepKnownKeys,
@@ -19,10 +19,14 @@ import {
   saveBundle,
   silentLogger,
   tf,
+  unknownBundleParts,
+  unknownPartsError,
   withSeededRandom,
+  type BundleParts,
   type Device,
   type EpochLogs,
   type JsonValue,
+  type KnownBundleParts,
   type Logger,
   type TrainingReport,
 } from '@appliedml/engine';
@@ -1025,13 +1029,8 @@ export class SpeechRecognizer {
       const pre = bundle.manifest.preprocessing as unknown as Preprocessing | undefined;
       // A newer version's save: a setting this version does not know is refused, not dropped (dropped,
       // the model would hear its audio otherwise than it was saved to).
-      const unknown = unknownSettings(bundle.manifest.packageVersion, pre);
-      if (unknown.length > 0)
-        throw new AppliedMLError(
-          'E_BUNDLE_CORRUPT',
-          `Bundle ${dir}: it holds what this version does not know: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}.`,
-          { details: { dir, unknown } },
-        );
+      const unknown = unknownSettings(bundle);
+      if (unknown.length > 0) throw unknownPartsError(dir, unknown);
       // A model type this version does not have (one a later version added, say) is named as such.
       if (pre && typeof pre === 'object' && typeof pre.model === 'string' && !MODEL_TYPES.includes(pre.model))
         throw new AppliedMLError(
@@ -1463,25 +1462,24 @@ const PREPROCESSING_KEYS = Object.keys({
 /** The feature settings a save writes: the options and what resolving them adds. */
 const SAVED_FEATURE_KEYS = [...new Set([...FEATURE_KEYS, ...Object.keys(resolveFeatureConfig({}))])];
 
+/** What this version writes into a bundle's preprocessing: its fields, and the feature and VAD settings (of every front end). */
+const KNOWN_PREPROCESSING: KnownBundleParts = {
+  preprocessing: {
+    ...Object.fromEntries(PREPROCESSING_KEYS.map((key) => [key, true] as const)),
+    features: SAVED_FEATURE_KEYS,
+    frontEnds: eachEntry(SAVED_FEATURE_KEYS),
+    vad: VAD_KEYS,
+  },
+};
+
 /**
  * In a bundle a newer version saved, the preprocessing fields, feature settings (of every front end) and
- * VAD settings this version does not know; none in a bundle of this version or an earlier one, whose
- * unknown names stay ignored.
+ * VAD settings this version does not know (the engine's unknownBundleParts), the outer ones first; none in
+ * a bundle of this version or an earlier one, whose unknown names stay ignored.
  */
-function unknownSettings(savedVersion: unknown, pre: unknown): string[] {
-  if (typeof savedVersion !== 'string' || !isNewerVersion(savedVersion, SPEECH_VERSION)) return [];
-  const out: string[] = [];
-  const isRecord = (value: unknown): value is Record<string, unknown> =>
-    value !== null && typeof value === 'object' && !Array.isArray(value);
-  const extra = (where: string, value: unknown, keys: readonly string[]): void => {
-    if (isRecord(value)) for (const key of Object.keys(value)) if (!keys.includes(key)) out.push(`${where}.${key}`);
-  };
-  if (!isRecord(pre)) return out;
-  extra('preprocessing', pre, PREPROCESSING_KEYS);
-  extra('preprocessing.features', pre.features, SAVED_FEATURE_KEYS);
-  if (Array.isArray(pre.frontEnds)) pre.frontEnds.forEach((fe, i) => extra(`preprocessing.frontEnds[${i}]`, fe, SAVED_FEATURE_KEYS));
-  extra('preprocessing.vad', pre.vad, VAD_KEYS);
-  return out;
+function unknownSettings(bundle: BundleParts): string[] {
+  const depth = (name: string): number => name.split('.').length;
+  return unknownBundleParts(bundle, SPEECH_VERSION, KNOWN_PREPROCESSING).sort((a, b) => depth(a) - depth(b));
 }
 
 function savedFeatures(value: unknown): Partial<FeatureConfig> {

@@ -168,6 +168,8 @@ describe('a text bundle from a newer version of the package', () => {
       const e = await failure(TextClassifier.load(await edited(model, NEWER, change, written)));
       expect(e.code, e.message).toBe('E_BUNDLE_INCOMPATIBLE');
       expect(e.message).toContain(`this version does not know: ${named}`);
+      // details.unknown names them as the message does (a JSON file's field was its bare name: 'bm25').
+      expect(e.details).toMatchObject({ unknown: [named] });
       // In a bundle of this version they were ignored, as before: it loads and predicts as saved.
       const same = await TextClassifier.load(await edited(model, TEXT_VERSION, change, written));
       const scores = (await same.predictBatch(TEXTS)).map((p) => p.scores);

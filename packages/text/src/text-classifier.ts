@@ -9,15 +9,17 @@ import {
   fitModel,
   incompatibleIfNewer,
   initEngine,
-  isNewerVersion,
   loadBundle,
   predictBatched,
   saveBundle,
   silentLogger,
   tf,
+  unknownBundleParts,
+  unknownPartsError,
   type Device,
   type EpochLogs,
   type JsonValue,
+  type KnownBundleParts,
   type Logger,
   type TrainingReport,
 } from '@appliedml/engine';
@@ -298,36 +300,35 @@ const PREPROCESSING_SECTION_KEYS: Record<string, readonly string[]> = {
   lengthCaps: Object.keys({ cnnMaxLength: 1, fasttextMaxIds: 1 } satisfies Record<keyof LengthCaps, 1>),
   maxFeaturesSet: ['linear', 'naiveBayes'],
 };
-/** The files a save writes beside its network's, and the fields of the JSON ones. */
-const BUNDLE_FILE_KEYS: Record<string, readonly string[] | undefined> = {
+/** The files a save writes beside its network's, and the fields of the JSON ones (`true`: binary, not looked into). */
+const BUNDLE_FILE_KEYS: Record<string, readonly string[] | true> = {
   'tfidf.json': ['vocabulary', 'idf', 'sublinearTf', 'normalize'],
   'vocabulary.json': ['terms', 'offset'],
-  'linear.bin': undefined,
-  'fasttext-known.bin': undefined,
+  'linear.bin': true,
+  'fasttext-known.bin': true,
 };
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /**
- * What a manifest's preprocessing and a bundle's files hold that no save of this version writes, each
- * named ('features.stemmer', 'cnn.attention', 'tfidf.json bm25', "file 'x.bin'", "network 'y'"). Looked
- * for in bundles saved by a newer version only: there it is something this version cannot read (a setting
- * it would drop, so texts would be read otherwise than the model was trained on). Bundles of this version
- * and earlier ones keep loading with such names ignored, as they always did.
+ * What a save of this version writes, for the engine's unknownBundleParts: the preprocessing fields (named
+ * bare: 'features.stemmer', 'cnn.attention'), the fields of its sections and of `features.charNgrams`, the
+ * files and the fields of the JSON ones ('tfidf.json bm25', "file 'x.bin'") and the network ("network 'y'").
+ * Looked for in bundles saved by a newer version only: there it is something this version cannot read (a
+ * setting it would drop, so texts would be read otherwise than the model was trained on). Bundles of this
+ * version and earlier ones keep loading with such names ignored, as they always did.
  */
-function unknownParts(pre: Record<string, unknown>, files: Record<string, unknown>, networks: string[]): string[] {
-  const out: string[] = [];
-  const extra = (where: string, value: unknown, known: readonly string[]): void => {
-    if (isPlainObject(value)) for (const key of Object.keys(value)) if (!known.includes(key)) out.push(`${where}${key}`);
-  };
-  extra('', pre, PREPROCESSING_KEYS);
-  for (const [section, keys] of Object.entries(PREPROCESSING_SECTION_KEYS)) extra(`${section}.`, pre[section], keys);
-  if (isPlainObject(pre.features)) extra('features.charNgrams.', pre.features.charNgrams, CHAR_NGRAM_KEYS);
-  for (const name of Object.keys(files)) if (!Object.hasOwn(BUNDLE_FILE_KEYS, name)) out.push(`file '${name}'`);
-  for (const name of networks) if (name !== 'main') out.push(`network '${name}'`);
-  return out;
-}
+const KNOWN_BUNDLE_PARTS: KnownBundleParts = {
+  preprocessing: {
+    ...Object.fromEntries(PREPROCESSING_KEYS.map((key) => [key, true] as const)),
+    ...PREPROCESSING_SECTION_KEYS,
+    features: { ...Object.fromEntries(FEATURE_KEYS.map((key) => [key, true] as const)), charNgrams: CHAR_NGRAM_KEYS },
+  },
+  files: BUNDLE_FILE_KEYS,
+  models: ['main'],
+  names: { preprocessing: '' },
+};
 
 /** Refuses model options that would train nothing, give NaN or fail inside tfjs (E_INPUT_INVALID naming the option). */
 function checkModelOptions(linear: LinearConfig, naiveBayes: NaiveBayesConfig, fasttext: FastTextConfig, cnn: CnnConfig): void {
@@ -940,8 +941,6 @@ export class TextClassifier {
     const bundle = await loadBundle(dir, { package: TEXT_PACKAGE, task: TEXT_TASK });
     const networks = Object.values(bundle.models);
     const saved = bundle.manifest.packageVersion;
-    // A newer version's save: what this version does not know in it is refused, not dropped (see unknownParts).
-    const newer = isNewerVersion(saved, TEXT_VERSION);
     const corrupt = (what: string, cause?: unknown, details: Record<string, unknown> = {}): AppliedMLError =>
       new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${what}.`, { ...(cause ? { cause } : {}), details: { dir, ...details } });
     /** `read()`'s E_BUNDLE_CORRUPT about a file's contents, with the bundle and the file named. */
@@ -956,15 +955,9 @@ export class TextClassifier {
     try {
       const pre = bundle.manifest.preprocessing as unknown as Preprocessing | undefined;
       if (!isPlainObject(pre)) throw corrupt('it has no text-classifier preprocessing');
-      if (newer) {
-        const unknown = unknownParts(pre as unknown as Record<string, unknown>, bundle.files, Object.keys(bundle.models));
-        if (unknown.length > 0)
-          throw corrupt(
-            `it holds what this version does not know: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}`,
-            undefined,
-            { unknown },
-          );
-      }
+      // A newer version's save: what this version does not know in it is refused, not dropped (see KNOWN_BUNDLE_PARTS).
+      const unknown = unknownBundleParts(bundle, TEXT_VERSION, KNOWN_BUNDLE_PARTS);
+      if (unknown.length > 0) throw unknownPartsError(dir, unknown);
       if (!(MODEL_TYPES as readonly string[]).includes(pre.model))
         throw corrupt(`its model type ${describeValue(pre.model)} is not one this version reads (${MODEL_TYPES.join(', ')})`);
       if (!Array.isArray(pre.labels) || pre.labels.length < 2) throw corrupt('its labels are not a list of two or more');
@@ -1042,14 +1035,6 @@ export class TextClassifier {
           value = JSON.parse(buf.toString('utf8'));
         } catch (cause) {
           throw corrupt(`${name} is not valid JSON`, cause, { file: name });
-        }
-        if (newer) {
-          const unknown = isPlainObject(value) ? Object.keys(value).filter((key) => !BUNDLE_FILE_KEYS[name]?.includes(key)) : [];
-          if (unknown.length > 0)
-            throw corrupt(`it holds what this version does not know: ${unknown.map((key) => `${name} ${key}`).join(', ')}`, undefined, {
-              file: name,
-              unknown,
-            });
         }
         return value;
       };
