@@ -69,3 +69,32 @@ describe('schema refusals of a field with several accepted forms (anyOf)', () =>
     ]);
   });
 });
+
+describe('a JSON body with a prototype key', () => {
+  const send = async (body: string, type = 'application/json'): Promise<[number, unknown]> => {
+    const res = await fetch(`${base}/when`, { method: 'POST', headers: { 'content-type': type }, body });
+    return [res.status, await res.json()];
+  };
+  const refusal = {
+    code: 'E_INPUT_INVALID',
+    message:
+      "The request body is valid JSON but has a '__proto__' or 'constructor' key holding a prototype, refused for safety; rename that key.",
+  };
+
+  it("is refused for safety, saying so (it was 'The request body is not valid JSON.')", async () => {
+    for (const body of ['{"__proto__": {"at": 1}}', '{"at": 1, "either": {"__proto__": 1}}', '{"constructor": {"prototype": {}}}'])
+      expect([body, ...(await send(body))]).toEqual([body, 400, refusal]);
+    expect(await send('{"__proto__": 1}', 'application/json; charset=utf-8')).toEqual([400, refusal]);
+  });
+
+  it('leaves other bodies as they were: invalid JSON, an empty body, a valid one', async () => {
+    expect(await send('{"at": ')).toEqual([400, { code: 'E_INPUT_INVALID', message: 'The request body is not valid JSON.' }]);
+    expect(await send('{"__proto__": ')).toEqual([400, { code: 'E_INPUT_INVALID', message: 'The request body is not valid JSON.' }]);
+    expect(await send('')).toEqual([400, { code: 'E_INPUT_INVALID', message: 'The request body is empty; send a JSON document.' }]);
+    expect(await send('{"at": 5}', 'application/json; charset=utf-8')).toEqual([200, { ok: true }]);
+    expect(await send('{"at": 5, "constructor": 1}')).toEqual([
+      400,
+      expect.objectContaining({ message: 'The body has a field this route does not accept.' }),
+    ]);
+  });
+});

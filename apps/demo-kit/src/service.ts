@@ -87,6 +87,14 @@ export function clientErrorAnswer(error: { code?: unknown }): { status: number; 
   return { status: 400, body: { code: 'E_INPUT_INVALID', message: 'The request is not valid HTTP.' } };
 }
 
+/** A JSON body with a '__proto__' or 'constructor.prototype' key: valid JSON, refused for safety (no key is quoted). */
+const PROTO_KEY_REFUSAL = (): AppliedMLError =>
+  new AppliedMLError(
+    'E_INPUT_INVALID',
+    "The request body is valid JSON but has a '__proto__' or 'constructor' key holding a prototype, refused for safety; rename that key.",
+    { details: { reason: 'prototype-key' } },
+  );
+
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
 
 /**
@@ -513,6 +521,22 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   // JSON only (Fastify also reads text/plain by default): a wrong content type is a 415, not a
   // string body that fails validation later.
   app.removeContentTypeParser('text/plain');
+  // Fastify's JSON parser, refusing a '__proto__' or 'constructor.prototype' key as before, but saying
+  // so: its refusal was 'not valid JSON' for a body that is. Only a refused body is parsed again.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = String(body); // parseAs 'string'
+    jsonParser(request, text, (error, value) => {
+      if (!error) return done(null, value);
+      try {
+        JSON.parse(text); // own keys only: JSON.parse itself never sets a prototype
+      } catch {
+        return done(error, undefined);
+      }
+      done(PROTO_KEY_REFUSAL(), undefined);
+    });
+  });
   if (options.binaryTypes && options.binaryTypes.length > 0)
     app.addContentTypeParser([...options.binaryTypes], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
