@@ -186,6 +186,25 @@ interface Fitted {
   threshold: number;
 }
 
+const oneHotGroupsCache = new WeakMap<Preprocessor, number[][]>();
+
+/** Feature indices of each categorical's one-hot (or hash-bucket) columns: at most one is 1 in a row. */
+function oneHotGroups(pre: Preprocessor): number[][] {
+  const cached = oneHotGroupsCache.get(pre);
+  if (cached) return cached;
+  const categorical = new Set(pre.state.columns.filter((c) => c.kind === 'categorical').map((c) => c.name));
+  const byColumn = new Map<string, number[]>();
+  pre.features.forEach((feature, i) => {
+    if (!categorical.has(feature.column)) return;
+    const group = byColumn.get(feature.column) ?? [];
+    group.push(i);
+    byColumn.set(feature.column, group);
+  });
+  const groups = [...byColumn.values()];
+  oneHotGroupsCache.set(pre, groups);
+  return groups;
+}
+
 function meanSd(s: Float64Array): [number, number] {
   let m = 0;
   for (const v of s) m += v;
@@ -633,7 +652,7 @@ export class FraudDetector {
       if (!withContrib) return { score: scoreEcod(f.ecod as EcodState, x) };
       const contrib = new Float64Array(x.data.length);
       const score = scoreEcod(f.ecod as EcodState, x, contrib);
-      return { score, contrib: excessEvidence(f.ecod as EcodState, contrib, x.cols) };
+      return { score, contrib: excessEvidence(f.ecod as EcodState, contrib, x, oneHotGroups(f.pre)) };
     }
     if (kind === 'iforest') return { score: scoreIsolationForest(f.iforest as IsolationForestState, x) };
     if (kind === 'pca') return { score: scorePca(f.pca as PcaState, x) };
@@ -661,7 +680,7 @@ export class FraudDetector {
       // columns (then the explainer is the full ECOD), the same pass gives its score too.
       const ecod = new Float64Array(x.data.length);
       const ecodScore = scoreEcod(f.explainer, x, ecod);
-      excessEvidence(f.explainer, ecod, x.cols);
+      excessEvidence(f.explainer, ecod, x, oneHotGroups(f.pre));
       const xs = this.withOutlierColumns(f, x, this.outlierKinds.includes('ecod') ? { ecod: ecodScore, ...override } : override);
       const wide = new Float64Array(xs.data.length);
       const score = scoreGbt(f.gbt as GbtState, xs, wide);
@@ -734,7 +753,7 @@ export class FraudDetector {
   private explainerContrib(f: Fitted, x: Matrix): Float64Array {
     const contrib = new Float64Array(x.data.length);
     scoreEcod(f.explainer, x, contrib);
-    return excessEvidence(f.explainer, contrib, x.cols);
+    return excessEvidence(f.explainer, contrib, x, oneHotGroups(f.pre));
   }
 
   /** Anomaly scores only (higher = more suspicious): the fast path for batch scoring and evaluation. */

@@ -183,8 +183,8 @@ const baselines = new WeakMap<EcodState, Float64Array>();
 /**
  * Per feature, the evidence a typical training row gets: the median, over the training values, of the
  * feature's term in the score (read at up to 1,024 evenly spaced order statistics). Even a value at the
- * median has a term of about log 2, and a common category's one-hot column one of its own; reasons
- * count only the evidence above this.
+ * median has a term of about log 2; reasons count only the evidence above this. (A categorical's one-hot
+ * columns are read as one group instead: see `excessEvidence`.)
  */
 export function ecodBaseline(state: EcodState): Float64Array {
   const cached = baselines.get(state);
@@ -212,10 +212,101 @@ export function ecodBaseline(state: EcodState): Float64Array {
   return out;
 }
 
-/** Per-feature evidence above the typical row's (`ecodBaseline`), never below 0, in place. */
-export function excessEvidence(state: EcodState, contrib: Float64Array, cols: number): Float64Array {
+/**
+ * What a one-hot group (a categorical's columns, at most one of them 1 in a row) is evidence of, per state
+ * of the group: level j (column j at 1) or none (every column 0: a missing value or an unseen level, last).
+ */
+interface OneHotEvidence {
+  /** Evidence per state: its summed terms above the typical training row's, or 0 for a common state. */
+  evidence: Float64Array;
+}
+
+/**
+ * Per group, its states' evidence (`undefined` for a group whose columns are not 0/1 with shares summing to
+ * at most 1: its columns are then read one by one). The typical row's sum is the median of the group's
+ * summed terms over the training rows, read from each state's share of rows. A state is evidence only when
+ * it is rare: held by under half an even spread's share of training rows (under 1/(2k) with k states
+ * held by any row, as the time rarity's rule), so a level of a three-way split at ~33 % each, or the 30 %
+ * level beside a 60 % one, is never a reason, while a 1 % level is.
+ */
+function oneHotEvidence(state: EcodState, groups: readonly (readonly number[])[]): Array<OneHotEvidence | undefined> {
+  const d = state.sorted.length;
+  return groups.map((group) => {
+    if (group.length === 0 || group.some((c) => !Number.isInteger(c) || c < 0 || c >= d)) return undefined;
+    if (!group.every((c) => (state.sorted[c] as Float64Array).every((v) => v === 0 || v === 1))) return undefined;
+    const shares = group.map((c) => shareAtLeast(state, c, 1));
+    const none = 1 - shares.reduce((t, v) => t + v, 0);
+    if (none < -1e-9) return undefined;
+    shares.push(Math.max(0, none));
+    // Row j holds state j: the group's terms at those values, read as scoring reads them.
+    const states = group.length + 1;
+    const probe: Matrix = { rows: states, cols: d, data: new Float64Array(states * d) };
+    group.forEach((c, j) => (probe.data[j * d + c] = 1));
+    const terms = new Float64Array(probe.data.length);
+    scoreEcod(state, probe, terms);
+    const sums = Array.from({ length: states }, (_, j) => group.reduce((t, c) => t + (terms[j * d + c] as number), 0));
+    // Weighted median: the sum at which the training rows at or below it first reach half.
+    const order = sums.map((_, j) => j).sort((x, y) => (sums[x] as number) - (sums[y] as number));
+    let typical = 0;
+    let seen = 0;
+    for (const j of order) {
+      seen += shares[j] as number;
+      typical = sums[j] as number;
+      if (seen >= 0.5 - 1e-12) break;
+    }
+    const held = shares.filter((v) => v > 0).length;
+    const rare = 1 / (2 * Math.max(1, held));
+    const evidence = Float64Array.from(sums, (v, j) => ((shares[j] as number) < rare ? Math.max(0, v - typical) : 0));
+    return { evidence };
+  });
+}
+
+const oneHotCache = new WeakMap<EcodState, { key: string; groups: Array<OneHotEvidence | undefined> }>();
+
+function oneHotEvidenceFor(state: EcodState, groups: readonly (readonly number[])[]): Array<OneHotEvidence | undefined> {
+  const key = JSON.stringify(groups);
+  const cached = oneHotCache.get(state);
+  if (cached?.key === key) return cached.groups;
+  const computed = oneHotEvidence(state, groups);
+  oneHotCache.set(state, { key, groups: computed });
+  return computed;
+}
+
+/**
+ * Per-feature evidence above the typical row's (`ecodBaseline`), never below 0, in place (`contrib` holds
+ * `scoreEcod`'s terms for the rows of `x`). The columns of each one-hot group in `oneHot` (feature indices
+ * per categorical) are read together: the group's evidence is its state's (`oneHotEvidence`), shared
+ * among its columns by their terms. Read one by one, a row's own level was evidence whenever fewer than
+ * half the rows held it (its column's term at 1 above the column's median term, the one at 0), so a
+ * common category was a reason on every row.
+ */
+export function excessEvidence(
+  state: EcodState,
+  contrib: Float64Array,
+  x: Matrix,
+  oneHot: readonly (readonly number[])[] = [],
+): Float64Array {
+  const cols = x.cols;
   const base = ecodBaseline(state);
-  for (let i = 0; i < contrib.length; i++) contrib[i] = Math.max(0, (contrib[i] as number) - (base[i % cols] as number));
+  const groups = oneHot.length ? oneHotEvidenceFor(state, oneHot) : [];
+  const grouped = new Uint8Array(cols);
+  groups.forEach((g, k) => {
+    if (g) for (const c of oneHot[k] as readonly number[]) grouped[c] = 1;
+  });
+  for (let r = 0; r < x.rows; r++) {
+    const at = r * cols;
+    groups.forEach((g, k) => {
+      if (!g) return;
+      const group = oneHot[k] as readonly number[];
+      let held = group.findIndex((c) => x.data[at + c] === 1);
+      if (held < 0) held = group.length;
+      const evidence = g.evidence[held] as number;
+      let sum = 0;
+      for (const c of group) sum += contrib[at + c] as number;
+      for (const c of group) contrib[at + c] = evidence > 0 && sum > 0 ? (evidence * (contrib[at + c] as number)) / sum : 0;
+    });
+    for (let c = 0; c < cols; c++) if (!grouped[c]) contrib[at + c] = Math.max(0, (contrib[at + c] as number) - (base[c] as number));
+  }
   return contrib;
 }
 

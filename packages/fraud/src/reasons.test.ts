@@ -48,6 +48,46 @@ describe('reasons name what is unusual, not what fills the slots', () => {
     model.dispose();
   });
 
+  it('a level held by a third of the training rows is no reason on any row; a 1 % level is (ECOD, ensemble, iforest, mlp)', async () => {
+    // channel split three ways (~33 % each, atm on 1 %), currency 60 / 30 / 10: only atm and the 10 % currency are rare.
+    let x = 11;
+    const next = (): number => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648;
+    };
+    const rows = Array.from({ length: 3000 }, () => {
+      const u = next();
+      const c = next();
+      return {
+        amount: Math.round(Math.exp(3 + next()) * 100) / 100,
+        channel: u < 0.01 ? 'atm' : ['web', 'pos', 'app'][Math.floor((3 * (u - 0.01)) / 0.99)],
+        currency: c < 0.6 ? 'EUR' : c < 0.9 ? 'USD' : 'GBP',
+      };
+    });
+    const labels = rows.map((r, i) => (r.channel === 'atm' || i % 50 === 0 ? 1 : 0));
+    const typical = { amount: 20, channel: 'web', currency: 'USD' };
+    for (const detector of ['ecod', 'ensemble', 'iforest', 'mlp'] as const) {
+      const model = FraudDetector.create({ detector, seed: 0, ...(detector === 'mlp' ? { mlp: { epochs: 2 } } : {}) });
+      await model.train(rows, detector === 'mlp' ? { labels } : {});
+      const preds = await model.predictBatch(rows);
+      const named = (feature: string, level: string): number =>
+        preds.filter((p, i) => rows[i]![feature as 'channel'] === level && p.reasons.some((r) => r.feature === feature)).length;
+      for (const level of ['web', 'pos', 'app']) expect(named('channel', level), `${detector}: channel = ${level}`).toBe(0);
+      expect(named('currency', 'USD'), `${detector}: currency = USD (30 %)`).toBe(0);
+      // The rare levels still are reasons, worded with their share.
+      const atm = preds.filter((_, i) => rows[i]!.channel === 'atm');
+      expect(atm.length).toBeGreaterThan(10);
+      expect(named('channel', 'atm'), detector).toBe(atm.length);
+      expect(named('currency', 'GBP'), detector).toBeGreaterThan(0);
+      const [plain, rare] = await model.predictBatch([typical, { ...typical, channel: 'atm' }]);
+      expect(plain!.reasons.map((r) => r.feature)).not.toContain('channel');
+      expect(rare!.reasons.find((r) => r.feature === 'channel')?.text).toMatch(
+        /^channel = atm \((< )?1% of training rows; \d+% of the evidence\)$/,
+      );
+      model.dispose();
+    }
+  });
+
   it('says through the logger which columns were constant in training', async () => {
     const warn = vi.fn();
     const model = FraudDetector.create({ detector: 'ecod' });
