@@ -185,3 +185,31 @@ describe('a text bundle from a newer version of the package', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+// A network this engine cannot rebuild (a layer class a later tfjs or engine writes) failed inside the
+// engine's loadBundle, before the classifier saw the manifest's packageVersion: E_BUNDLE_CORRUPT 'could
+// not be rebuilt' for a newer bundle that only needed an upgrade. It is E_BUNDLE_INCOMPATIBLE now; the same
+// edit in a bundle of this version stays E_BUNDLE_CORRUPT.
+describe('a newer text bundle whose network this engine cannot rebuild', () => {
+  for (const [model, layer] of [
+    ['fasttext', 'Dense'],
+    ['cnn', 'Conv1D'],
+  ] as [Kind, string][])
+    it(`(${model}, a Future${layer} layer) is E_BUNDLE_INCOMPATIBLE "Upgrade"; from this version E_BUNDLE_CORRUPT`, async () => {
+      const text = await readFile(join(saved[model], 'main.model.json'), 'utf8');
+      expect(text).toContain(`"class_name":"${layer}"`);
+      const future = { 'main.model.json': text.replace(`"class_name":"${layer}"`, `"class_name":"Future${layer}"`) };
+      const newer = await edited(model, NEWER, () => {}, future);
+      const e = await failure(TextClassifier.load(newer));
+      expect(e.code, e.message).toBe('E_BUNDLE_INCOMPATIBLE');
+      expect(e.message).toMatch(
+        new RegExp(
+          `^Bundle ${escaped(newer)} was saved by @appliedml/text 9\\.1\\.0, newer than this ${escaped(TEXT_VERSION)}, which cannot read it \\(.*could not be rebuilt: .*Future${layer}.*\\)\\. Upgrade @appliedml/text to 9\\.1\\.0 or later\\.$`,
+        ),
+      );
+      expect(e.details).toMatchObject({ dir: newer, packageVersion: NEWER, version: TEXT_VERSION });
+      const same = await failure(TextClassifier.load(await edited(model, TEXT_VERSION, () => {}, future)));
+      expect(same.code, same.message).toBe('E_BUNDLE_CORRUPT');
+      expect(same.message).toContain('could not be rebuilt');
+    });
+});
