@@ -54,7 +54,7 @@ describe('schema refusals of a field with several accepted forms (anyOf)', () =>
     // A number out of the number form's range: that form's problem.
     expect(await post({ at: 1, either: -1 })).toEqual([
       400,
-      { code: 'E_INPUT_INVALID', message: "The body field 'either' is out of the allowed range." },
+      { code: 'E_INPUT_INVALID', message: "The body field 'either' must be at least 0." },
     ]);
   });
 
@@ -67,6 +67,57 @@ describe('schema refusals of a field with several accepted forms (anyOf)', () =>
       400,
       { code: 'E_INPUT_INVALID', message: "The body field 'either' must be of type number or boolean." },
     ]);
+  });
+});
+
+describe('a value past a bound', () => {
+  it("is told the schema's limit (it was 'out of the allowed range'), never its own value", async () => {
+    const bounded = await createService({
+      name: 'bounds test',
+      logger: false,
+      routes(app) {
+        app.post(
+          '/b',
+          {
+            schema: {
+              body: {
+                type: 'object',
+                properties: {
+                  name: { type: 'string', minLength: 1, maxLength: 8 },
+                  one: { type: 'string', minLength: 1 },
+                  n: { type: 'number', minimum: 0, maximum: 1e9 },
+                  x: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+                  list: { type: 'array', minItems: 2, maxItems: 3 },
+                },
+              },
+              response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } }, ...errorResponses },
+            },
+          },
+          async () => ({ ok: true }),
+        );
+      },
+    });
+    try {
+      const { url } = await bounded.listen();
+      const message = async (body: unknown): Promise<string> => {
+        const res = await fetch(`${url}/b`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return ((await res.json()) as { message: string }).message;
+      };
+      expect(await message({ name: 'SECRET-NAME-LONG' })).toBe("The body field 'name' must be at most 8 characters long.");
+      expect(await message({ one: '' })).toBe("The body field 'one' must be at least 1 character long.");
+      expect(await message({ n: -3 })).toBe("The body field 'n' must be at least 0.");
+      expect(await message({ n: 2e9 })).toBe("The body field 'n' must be at most 1000000000.");
+      expect(await message({ x: 0 })).toBe("The body field 'x' must be more than 0.");
+      expect(await message({ x: 1 })).toBe("The body field 'x' must be less than 1.");
+      expect(await message({ list: [1] })).toBe("The body field 'list' must have at least 2 items.");
+      expect(await message({ list: [1, 2, 3, 4] })).toBe("The body field 'list' must have at most 3 items.");
+    } finally {
+      await bounded.close();
+    }
   });
 });
 

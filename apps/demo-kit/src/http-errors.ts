@@ -60,6 +60,30 @@ function schemaField(issue: ValidationIssue): string {
   return names.length === 0 ? '' : ` field '${names.map((n) => n.replace(/~1/g, '/').replace(/~0/g, '~')).join('.')}'`;
 }
 
+/** A bound a value broke, with the schema's limit (never the value): 'must be at most 256 characters'. */
+function boundProblem(keyword: string, limit: unknown): string {
+  if (typeof limit !== 'number' || !Number.isFinite(limit)) return 'is out of the allowed range';
+  const unit = (one: string, many: string) => (limit === 1 ? one : many);
+  switch (keyword) {
+    case 'minLength':
+      return `must be at least ${limit} ${unit('character', 'characters')} long`;
+    case 'maxLength':
+      return `must be at most ${limit} ${unit('character', 'characters')} long`;
+    case 'minItems':
+      return `must have at least ${limit} ${unit('item', 'items')}`;
+    case 'maxItems':
+      return `must have at most ${limit} ${unit('item', 'items')}`;
+    case 'minimum':
+      return `must be at least ${limit}`;
+    case 'maximum':
+      return `must be at most ${limit}`;
+    case 'exclusiveMinimum':
+      return `must be more than ${limit}`;
+    default:
+      return `must be less than ${limit}`;
+  }
+}
+
 /** What went wrong, in words fixed by the schema keyword (never the value or an unknown key). */
 function schemaProblem(issue: ValidationIssue): string {
   const missing = issue.params?.['missingProperty'];
@@ -81,7 +105,7 @@ function schemaProblem(issue: ValidationIssue): string {
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return 'is out of the allowed range';
+      return boundProblem(issue.keyword, issue.params?.['limit']);
     case 'pattern':
     case 'format':
       return 'is not in the expected form';

@@ -72,7 +72,9 @@ alerts(); setInterval(alerts, 5000);
 </script></body></html>`;
 }
 
-const text = (maxLength: number, description: string) => ({ type: 'string', minLength: 1, maxLength, description }) as const;
+/** The SDK's (and the CLI's) longest identifier: card, merchant and country (it was 128 / 64 here). */
+export const MAX_ID_CHARS = 256;
+const text = (minLength: number, description: string) => ({ type: 'string', minLength, maxLength: MAX_ID_CHARS, description }) as const;
 
 const scoreSchemaFor = (timeUnit: 'ms' | 's') =>
   ({
@@ -83,7 +85,7 @@ const scoreSchemaFor = (timeUnit: 'ms' | 's') =>
       required: ['card', 'amount', 'timestamp'],
       additionalProperties: false,
       properties: {
-        card: text(128, 'The card (or account) id; its state holds the card’s recent transactions.'),
+        card: text(1, 'The card (or account) id; its state holds the card’s recent transactions.'),
         amount: { type: 'number', minimum: 0, maximum: 1e9, description: 'The amount (0 to 10⁹, as the SDK accepts).' },
         // The SDK's checks, stated here: the schema answers with the field's name, never the value.
         timestamp: {
@@ -106,8 +108,9 @@ const scoreSchemaFor = (timeUnit: 'ms' | 's') =>
             },
           ],
         },
-        merchant: text(128, 'The merchant id.'),
-        country: text(64, 'The country code.'),
+        // Blank is absent, as in a file (readTransactionRow).
+        merchant: text(0, 'The merchant id (blank: none).'),
+        country: text(0, 'The country code (blank: none).'),
       },
     },
     response: {

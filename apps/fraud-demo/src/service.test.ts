@@ -2,7 +2,7 @@ import { generateTransactions, TransactionScorer, type Transaction } from '@appl
 import type { Service } from '@appliedml/demo-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heldOutCurves, type CurveEntry } from './curves';
-import { createFraudService, MAX_BODY_BYTES, type ScoreAnswer } from './server';
+import { createFraudService, MAX_BODY_BYTES, MAX_ID_CHARS, type ScoreAnswer } from './server';
 
 let txs: Transaction[];
 let service: Service;
@@ -98,6 +98,23 @@ describe('fraud service on the demo kit', () => {
     // Text outside the time characters is refused by the schema, not echoed.
     const [, , words] = await send('next tuesday', 13);
     expect(words).toEqual({ code: 'E_INPUT_INVALID', message: "The body field 'timestamp' is not in the expected form." });
+  });
+
+  it('takes the identifiers the SDK and CLI take (256 characters; blank merchant / country absent) and names the limit', async () => {
+    const at = 1_767_312_000_000;
+    for (const [i, field] of ['card', 'merchant', 'country'].entries()) {
+      const ok = await post(JSON.stringify({ card: `c-long-${i}`, amount: 5, timestamp: at, [field]: 'x'.repeat(MAX_ID_CHARS) }));
+      expect([field, ok.status]).toEqual([field, 200]);
+      const long = await post(JSON.stringify({ card: `c-long-${i}`, amount: 5, timestamp: at, [field]: 'x'.repeat(MAX_ID_CHARS + 1) }));
+      expect([field, long.status, await long.json()]).toEqual([
+        field,
+        400,
+        { code: 'E_INPUT_INVALID', message: `The body field '${field}' must be at most 256 characters long.` },
+      ]);
+    }
+    const blank = await post(JSON.stringify({ card: 'c-blank', amount: 5, timestamp: at, merchant: '', country: '' }));
+    expect(blank.status).toBe(200);
+    expect(((await blank.json()) as ScoreAnswer).features).toMatchObject({ new_merchant: 0, new_country: 0 });
   });
 
   it('serves the held-out ROC and PR curves as an SVG, and the page shows them with AUCROC and AUCPR', async () => {
