@@ -32,10 +32,22 @@ export interface SentimentResult {
   tokens: number;
 }
 
+/**
+ * An English word that negates as "not" does: any "n't" contraction (don't, doesn't, isn't, can't, won't,
+ * ain't, …, with a straight, curly or modifier apostrophe), "cannot", and the apostrophe-less spellings no
+ * English word shares (dont, doesnt, isnt, …; not "cant" or "wont", which are words). natural's English
+ * negators are only not, no, never and neither, and the tokenizer keeps a contraction whole, so
+ * "I don't like it" scored positive.
+ */
+const ENGLISH_NEGATING =
+  /^(?:\p{L}+n['\u2019\u02bc]t|cannot|(?:do|does|did|is|are|was|were|has|have|had|could|would|should|must|need|might|ai)nt)$/u;
+
 /** A zero-training sentiment scorer: natural's lexicon analyser (AFINN-165 by default) with negation handling. */
 export class SentimentScorer {
   private readonly analyzer: { getSentiment(words: string[]): number };
   private readonly maxTextChars: number | undefined;
+  /** English: contractions negate as "not" (natural's negation list has only not, no, never, neither). */
+  private readonly englishNegation: boolean;
 
   constructor(options: SentimentOptions = {}) {
     checkKnownKeys('SentimentScorer options', options, OPTION_KEYS);
@@ -54,12 +66,16 @@ export class SentimentScorer {
     const Analyzer = naturalModule<SentimentCtor>('sentiment/SentimentAnalyzer.js');
     this.analyzer = new Analyzer(name, options.stem ? stemmerFor(language) : null, vocabulary);
     this.maxTextChars = options.maxTextChars;
+    this.englishNegation = language === 'en';
   }
 
   score(text: string): SentimentResult {
     const words = tokenizerFor('unicode')
       .tokenize(checkText(text, { maxChars: this.maxTextChars }).toLowerCase())
-      .filter((w) => /[\p{L}\p{N}]/u.test(w));
+      .filter((w) => /[\p{L}\p{N}]/u.test(w))
+      // natural negates what follows a negator; "don't" counts as the one word "not" (its own valence, which
+      // Pattern gives a few contractions, goes, as a negator's does).
+      .map((w) => (this.englishNegation && ENGLISH_NEGATING.test(w) ? 'not' : w));
     const score = words.length === 0 ? 0 : this.analyzer.getSentiment(words);
     return { score, label: score > 0.05 ? 'positive' : score < -0.05 ? 'negative' : 'neutral', tokens: words.length };
   }
