@@ -87,6 +87,8 @@ describe('fraud demo in a browser', () => {
       expect(bar?.width ?? 0).toBeGreaterThan(0);
       await expect.poll(() => page.locator('#alerts tbody tr').count()).toBe(1);
       expect(await page.locator('#alerts tbody tr td').nth(1).textContent()).toBe(card);
+      // The time column is the transaction's time (the page sends Date.now()), as ISO 8601 in UTC.
+      expect(await page.locator('#alerts tbody tr td').first().textContent()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
       // A negative amount is refused by the schema, and the page says so.
       await page.locator('#amount').fill('-3');

@@ -1,4 +1,5 @@
 import { createService, errorResponses, readErrorResponses, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
+import { parseDateCell } from '@appliedml/engine';
 import type { Transaction, TransactionScorer } from '@appliedml/fraud';
 import { curvesSvg, esc, type CurveEntry } from './curves';
 import { readTransactionRow } from './data';
@@ -7,6 +8,9 @@ import { readTransactionRow } from './data';
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface Alert {
+  /** The transaction's own time (ISO 8601, UTC), the page's "time" column. */
+  time: string;
+  /** When the service scored it (the server's clock). */
   at: string;
   card: string;
   amount: number;
@@ -45,7 +49,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}.aler
 <button id="go" type="submit">Score</button></form>
 <div id="result"></div>
 <h2>Alerts</h2><p>Threshold ${esc(threshold.toFixed(4))}; the latest alerts first.</p>
-<table id="alerts"><thead><tr><th>time</th><th>card</th><th>amount</th><th>score</th><th>reasons</th></tr></thead><tbody></tbody></table>
+<table id="alerts"><thead><tr><th>time (UTC)</th><th>card</th><th>amount</th><th>score</th><th>reasons</th></tr></thead><tbody></tbody></table>
 ${curves ? curvesSection(curves) : ''}
 <p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /score {"card", "amount", "timestamp", "merchant", "country"}; GET /alerts${curves ? '; GET /api/curves.svg' : ''}).</small></p>
 <script>
@@ -53,7 +57,7 @@ const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) +
 const $ = (id) => document.getElementById(id);
 async function alerts() {
   const list = await (await fetch('/alerts')).json();
-  $('alerts').tBodies[0].innerHTML = list.map((a) => '<tr class="row"><td>' + esc(a.at) + '</td><td>' + esc(a.card) + '</td><td>' + a.amount.toFixed(2) + '</td><td>' + a.score.toFixed(3) + '</td><td>' + a.reasons.map(esc).join('<br>') + '</td></tr>').join('');
+  $('alerts').tBodies[0].innerHTML = list.map((a) => '<tr class="row"><td>' + esc(a.time) + '</td><td>' + esc(a.card) + '</td><td>' + a.amount.toFixed(2) + '</td><td>' + a.score.toFixed(3) + '</td><td>' + a.reasons.map(esc).join('<br>') + '</td></tr>').join('');
 }
 $('tx').onsubmit = async (event) => {
   event.preventDefault();
@@ -70,6 +74,13 @@ $('tx').onsubmit = async (event) => {
 };
 alerts(); setInterval(alerts, 5000);
 </script></body></html>`;
+}
+
+/** A checked transaction time (a number in `unit`, ISO 8601 text or a Date) as ISO 8601 in UTC. */
+function isoTime(t: Transaction['timestamp'], unit: 'ms' | 's'): string {
+  const ms =
+    t instanceof Date ? t.getTime() : typeof t === 'number' ? (unit === 's' ? t * 1000 : t) : (parseDateCell(String(t))?.getTime() ?? NaN);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(t);
 }
 
 /** The SDK's (and the CLI's) longest identifier: card, merchant and country (it was 128 / 64 here). */
@@ -143,9 +154,10 @@ const alertsSchema = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['at', 'card', 'amount', 'score', 'reasons'],
+        required: ['time', 'at', 'card', 'amount', 'score', 'reasons'],
         properties: {
-          at: { type: 'string' },
+          time: { type: 'string', description: 'The transaction’s timestamp, as ISO 8601 in UTC.' },
+          at: { type: 'string', description: 'When the service scored it (the server’s clock), ISO 8601 in UTC.' },
           card: { type: 'string' },
           amount: { type: 'number' },
           score: { type: 'number' },
@@ -220,6 +232,7 @@ export async function createFraudService(scorer: TransactionScorer, options: Fra
         const s = await scorer.score(tx);
         if (s.isFraud) {
           alerts.unshift({
+            time: isoTime(tx.timestamp, scorer.timeUnit),
             at: new Date().toISOString(),
             card: tx.card,
             amount: tx.amount,

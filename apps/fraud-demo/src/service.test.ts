@@ -77,6 +77,22 @@ describe('fraud service on the demo kit', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/score', '/alerts', '/api/curves.svg', '/healthz', '/readyz']));
   });
 
+  it("an alert's time is the transaction's (it was the server's clock); `at` says when it was scored", async () => {
+    const last = txs[txs.length - 1]!;
+    const timestamp = Number(last.timestamp) + 3_600_000;
+    const before = Date.now();
+    const res = await post(JSON.stringify({ card: last.card, amount: 40000, timestamp, merchant: 'far-shop', country: 'QQ' }));
+    expect(((await res.json()) as ScoreAnswer).decision).toBe('alert');
+    const [alert] = (await (await fetch(`${base}/alerts`)).json()) as { time: string; at: string; amount: number }[];
+    expect(alert?.amount).toBe(40000);
+    expect(alert?.time).toBe(new Date(timestamp).toISOString());
+    expect(Date.parse(alert?.at ?? '')).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    // ISO text without an offset is read in UTC, as the SDK reads it.
+    await post(JSON.stringify({ card: last.card, amount: 45000, timestamp: '2030-01-02 03:04', merchant: 'far-shop-2', country: 'QR' }));
+    const [latest] = (await (await fetch(`${base}/alerts`)).json()) as { time: string; amount: number }[];
+    expect([latest?.amount, latest?.time]).toEqual([45000, '2030-01-02T03:04:00.000Z']);
+  });
+
   it('a timestamp in text is read as the CLI reads it: epoch digits and 1.79e12 scored, a refused time told the forms', async () => {
     const send = async (timestamp: string, i: number) => {
       const res = await post(JSON.stringify({ card: `c-text-${i}`, amount: 12.5, timestamp }));
