@@ -543,7 +543,7 @@ export class FraudDetector {
     );
     const x = await runStepsWithTurns(pre.transformSteps(data), stopIfDisposed, turns);
     if (x.rows < 2) throw new AppliedMLError('E_INPUT_INVALID', `Training needs at least 2 rows (got ${x.rows}).`);
-    warnConstantColumns(x, pre, logger);
+    warnConstantColumns(x, pre, logger, explainedConstant.get(this));
     warnTimeNamedColumns(pre, (this.config.preprocess as PreprocessOptions | undefined)?.schema, logger);
     for (const note of pre.notes) logger.warn(note);
     const seed = this.config.seed;
@@ -1260,11 +1260,23 @@ function warnTimeNamedColumns(pre: Preprocessor, schema: Record<string, ColumnKi
     );
 }
 
+/** Columns whose constancy in training the caller explains itself, kept out of the generic warning. */
+const explainedConstant = new WeakMap<FraudDetector, ReadonlySet<string>>();
+
+/**
+ * For TransactionScorer (not part of the package surface): `columns` are features the caller derives and
+ * warns about itself when they are constant in training; `train`'s generic warning leaves them out (it
+ * told the user to drop fields the user never gave).
+ */
+export function explainConstantColumns(detector: FraudDetector, columns: readonly string[]): void {
+  explainedConstant.set(detector, new Set(columns));
+}
+
 /**
  * Tells the logger about input columns with one value in every training row: any other value later
  * (an `api_version` bumped from 1 to 2) lies beyond everything the detectors saw and scores as extreme.
  */
-function warnConstantColumns(x: Matrix, pre: Preprocessor, logger: Logger): void {
+function warnConstantColumns(x: Matrix, pre: Preprocessor, logger: Logger, explained?: ReadonlySet<string>): void {
   const features = pre.features;
   const varying = new Set<string>();
   const all = new Set<string>();
@@ -1272,6 +1284,8 @@ function warnConstantColumns(x: Matrix, pre: Preprocessor, logger: Logger): void
     const column = (features[c] as { column: string }).column;
     // A time's rarity is 0 at every hour when training spread evenly, and stays 0 for every later time.
     if ((features[c] as { name: string }).name.endsWith('_rarity')) continue;
+    // A caller that explains the column's constancy itself (the scorer's merchant / country flags).
+    if (explained?.has(column)) continue;
     all.add(column);
     const first = x.data[c] as number;
     for (let r = 1; r < x.rows; r++)

@@ -15,6 +15,7 @@ import {
 } from '@appliedml/engine';
 import {
   FraudDetector,
+  explainConstantColumns,
   ratioText,
   type FraudDetectorConfig,
   type FraudEvaluation,
@@ -197,6 +198,40 @@ function duration(seconds: number): string {
   return `${(seconds / 86400).toFixed(1)} days`;
 }
 
+/** The flags a transaction sets only by naming a merchant / a country, and the field each needs. */
+const NAMED_FLAGS = [
+  ['new_merchant', 'merchant'],
+  ['new_country', 'country'],
+] as const;
+type NamedFlag = (typeof NAMED_FLAGS)[number][0];
+
+/**
+ * The flags of `NAMED_FLAGS` whose field no training transaction gave (held at 0 when scoring: see
+ * `TransactionScorer.train`), with the warnings for those and for flags that were 0 on every transaction
+ * though the field was given.
+ */
+function namedFlagsInTraining(
+  history: readonly Transaction[],
+  rows: readonly TransactionFeatureRow[],
+): { frozen: NamedFlag[]; warnings: string[] } {
+  const frozen: NamedFlag[] = [];
+  const warnings: string[] = [];
+  for (const [flag, field] of NAMED_FLAGS) {
+    if (!history.some((tx) => tx[field] !== undefined)) frozen.push(flag);
+    else if (rows.every((row) => row[flag] === 0))
+      warnings.push(
+        `${flag} was 0 on every training transaction (no card bought ${field === 'merchant' ? 'at a second merchant' : 'from a second country'} within its history): a card's first purchase ${field === 'merchant' ? 'at another merchant' : 'from another country'} when scoring is a value the detector never saw and scores as extreme. Train on a longer stream in which cards use several ${field === 'merchant' ? 'merchants' : 'countries'}, unless such a purchase is itself what you want flagged.`,
+      );
+  }
+  if (frozen.length > 0) {
+    const fields = frozen.map((f) => (f === 'new_merchant' ? 'merchant' : 'country'));
+    warnings.unshift(
+      `No training transaction names a ${fields.join(' or a ')}, so ${frozen.join(' and ')} ${frozen.length > 1 ? 'are' : 'is'} 0 on every one and the detector learns nothing from ${frozen.length > 1 ? 'them' : 'it'}. ${frozen.length > 1 ? 'They are' : 'It is'} held at 0 when scoring too: a live feed that names ${fields.map((f) => `${f === 'merchant' ? 'merchants' : 'countries'}`).join(' and ')} is scored on the other features, as training saw it (read as given, every card's first purchase ${fields.map((f) => (f === 'merchant' ? 'at a merchant' : 'from a country')).join(' or ')} would be a value never seen in training and score as extreme: many more alerts). To use ${frozen.length > 1 ? 'them' : 'it'}, train on transactions that carry ${fields.join(' and ')}.`,
+    );
+  }
+  return { frozen, warnings };
+}
+
 /** The features that, on a card's first transaction (nothing known of the card), are worded as that. */
 const FIRST_TRANSACTION_FEATURES = new Set(['log_seconds_since_last', 'card_history', 'new_merchant', 'new_country']);
 
@@ -263,6 +298,8 @@ export class TransactionScorer {
   private queue: Promise<unknown> = Promise.resolve();
   /** Earliest and latest time trained on or scored (epoch ms): a time far outside is a unit mix-up. */
   private clock: [number, number] | undefined;
+  /** Flags held at 0 when scoring: no training transaction gave their field (see `train`). */
+  private frozen: NamedFlag[] = [];
   private disposed = false;
   private constructor(
     readonly config: TransactionScorerConfig,
@@ -270,6 +307,19 @@ export class TransactionScorer {
     features: TransactionFeatures,
   ) {
     this.features = features;
+    explainConstantColumns(detector, ['new_merchant', 'new_country']);
+  }
+
+  /** Holds the frozen flags at 0 in `row` (as training saw them), in place. */
+  private freeze(row: TransactionFeatureRow): TransactionFeatureRow {
+    for (const flag of this.frozen) row[flag] = 0;
+    return row;
+  }
+
+  /** The flags this scorer holds at 0 when scoring: `new_merchant` / `new_country` when no training transaction named a merchant / country. */
+  get frozenFeatures(): string[] {
+    this.alive();
+    return [...this.frozen];
   }
 
   static create(config: TransactionScorerConfig = {}): TransactionScorer {
@@ -356,8 +406,11 @@ export class TransactionScorer {
       const order = byTime(history, unit);
       const rows = order.map((i) => fresh.update(history[i] as Transaction));
       const labels = y ? order.map((i) => y[i] as number) : undefined;
+      const named = namedFlagsInTraining(history, rows);
       const report = await this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
+      for (const warning of named.warnings) options.logger?.warn(warning, { features: named.frozen });
       this.features = fresh;
+      this.frozen = named.frozen;
       this.clock = timeSpan(history, unit);
       return report;
     });
@@ -399,7 +452,7 @@ export class TransactionScorer {
       if (!given) throw refused;
       tx = given;
       checkClock([tx], this.features.options.timeUnit, this.clock, 'Scoring');
-      const row = this.features.peek(tx);
+      const row = this.freeze(this.features.peek(tx));
       const p = await this.detector.predict(row);
       if (remember) {
         this.features.update(tx);
@@ -425,7 +478,7 @@ export class TransactionScorer {
     // A failure while scoring (a batch over the size limit, say) puts every card the batch changed back.
     const features = this.features;
     const { rows, preds } = await features.batch(async () => {
-      const rows = order.map((i) => features.update(txs[i] as Transaction));
+      const rows = order.map((i) => this.freeze(features.update(txs[i] as Transaction)));
       return { rows, preds: await this.detector.predictBatch(rows) };
     });
     this.widenClock(txs);
@@ -450,7 +503,7 @@ export class TransactionScorer {
     const order = byTime(txs, this.features.options.timeUnit);
     const features = this.features;
     const evaluation = await features.batch(async () => {
-      const rows = order.map((i) => features.update(txs[i] as Transaction));
+      const rows = order.map((i) => this.freeze(features.update(txs[i] as Transaction)));
       return this.detector.evaluate(
         rows,
         order.map((i) => y[i] as number),
@@ -482,7 +535,7 @@ export class TransactionScorer {
       const saved = this.features.toState();
       try {
         const order = byTime(txs, this.features.options.timeUnit);
-        const rows = order.map((i) => this.features.update(txs[i] as Transaction));
+        const rows = order.map((i) => this.freeze(this.features.update(txs[i] as Transaction)));
         return this.detector.calibrate(rows, rule, y ? order.map((i) => y[i] as number) : undefined);
       } finally {
         this.features = TransactionFeatures.fromState(saved);
@@ -545,7 +598,14 @@ export class TransactionScorer {
           // The cards go to files written a chunk at a time (never one string: see card-files.ts);
           // stream.json holds the rest and the files' checksums, under its own.
           const cards = await writeCardFiles(staging, entities);
-          const body = { format: SCORER_FORMAT, config: this.config, state, cards, ...(this.clock ? { clock: this.clock } : {}) };
+          const body = {
+            format: SCORER_FORMAT,
+            config: this.config,
+            state,
+            cards,
+            ...(this.clock ? { clock: this.clock } : {}),
+            ...(this.frozen.length > 0 ? { frozen: this.frozen } : {}),
+          };
           await writeFileDurable(join(staging, 'stream.json'), JSON.stringify({ ...body, sha256: streamChecksum(body) }));
         },
         { marker: 'stream.json' },
@@ -609,6 +669,7 @@ export class TransactionScorer {
       state: StreamState;
       cards?: CardFiles;
       clock?: [number, number];
+      frozen?: unknown;
       sha256?: string;
       format?: unknown;
     };
@@ -645,6 +706,13 @@ export class TransactionScorer {
       !(Array.isArray(clock) && clock.length === 2 && clock.every((t) => Number.isFinite(t)) && clock[0] <= clock[1])
     )
       throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json's clock is malformed.`);
+    // Saved before the flags were held (absent): none is, as then.
+    const frozen = parsed.frozen ?? [];
+    if (!Array.isArray(frozen) || !frozen.every((f, i) => NAMED_FLAGS.some(([flag]) => flag === f) && frozen.indexOf(f) === i))
+      throw new AppliedMLError(
+        'E_BUNDLE_CORRUPT',
+        `Transaction scorer at ${dir}: stream.json's frozen features are malformed (${describeValue(frozen)}).`,
+      );
     if (parsed.cards !== undefined) {
       if (parsed.sha256 === undefined)
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json has card files but no checksum.`);
@@ -683,6 +751,7 @@ export class TransactionScorer {
           `Transaction scorer at ${dir}: stream.json's config names the detector ${describeValue(kind)}, but detector/ holds ${describeValue(detector.config.detector)}.`,
         );
       const scorer = new TransactionScorer(config, detector, TransactionFeatures.fromState(parsed.state));
+      scorer.frozen = [...(frozen as NamedFlag[])];
       if (clock) scorer.clock = [clock[0], clock[1]];
       else {
         // Saved by an earlier version: the cards' kept times stand for the clock.
