@@ -379,6 +379,46 @@ function checkModelOptions(linear: LinearConfig, naiveBayes: NaiveBayesConfig, f
     );
 }
 
+/**
+ * E_INPUT_INVALID for a training that kept no feature (a linear or naive Bayes model with an empty
+ * TF-IDF vocabulary, a CNN with no word, fastText with no token), which trained without a word and
+ * predicted every text from the label bias alone: why, and the option to change. `docs` are what each
+ * training text gave (features or tokens); `minCount` is the option that drops rare ones, if the model has one.
+ */
+function noFeaturesError(
+  kind: ModelType,
+  what: 'features' | 'words' | 'tokens',
+  docs: readonly (readonly string[])[],
+  features: ResolvedFeatureConfig,
+  minCount?: { field: string; value: number },
+): AppliedMLError {
+  const settings = [
+    `tokenizer '${features.tokenizer}'`,
+    `language '${features.language}'`,
+    ...(features.removeStopWords ? ['removeStopWords'] : []),
+    ...(features.lowercase ? [] : ['lowercase false']),
+  ].join(', ');
+  const details: Record<string, unknown> = { model: kind, texts: docs.length, tokenizer: features.tokenizer, language: features.language };
+  if (docs.every((d) => d.length === 0))
+    return new AppliedMLError(
+      'E_INPUT_INVALID',
+      `The ${kind} model would have no ${what}: none of the ${docs.length} training texts gives ${what === 'features' ? 'a feature' : 'a token'} under the feature options (${settings}), so it would predict every text from the label counts alone. Check the features options (features.tokenizer, features.removeStopWords) against the texts.`,
+      { details: { ...details, reason: 'no-tokens' } },
+    );
+  // Document frequency of the most common feature (only on this failure path).
+  const df = new Map<string, number>();
+  for (const d of docs) for (const f of new Set(d)) df.set(f, (df.get(f) ?? 0) + 1);
+  let most = 0;
+  for (const n of df.values()) most = Math.max(most, n);
+  const field = minCount?.field ?? 'minCount';
+  const value = minCount?.value ?? 1;
+  return new AppliedMLError(
+    'E_INPUT_INVALID',
+    `The ${kind} model would have no ${what}: ${field} is ${value}, but the most common of the training texts' ${df.size} distinct ${what} is in ${most} of the ${docs.length} texts, so it would predict every text from the label counts alone. Set ${field} to ${most} or less (or train on more texts).`,
+    { details: { ...details, reason: 'min-count', field, minCount: value, mostCommonCount: most, distinct: df.size } },
+  );
+}
+
 export class TextClassifier {
   readonly config: Readonly<Preprocessing>;
   private state: State | undefined;
@@ -544,6 +584,7 @@ export class TextClassifier {
         maxSize: maxFeaturesUsed,
         sublinearTf: true,
       });
+      if (tfidf.size === 0) throw noFeaturesError(kind, 'features', docs, features, { field: `${section}.minCount`, value: cfg.minCount });
       if (maxFeaturesUsed < cfg.maxFeatures && tfidf.size === maxFeaturesUsed)
         logger.info(
           `${field} lowered from the default ${cfg.maxFeatures} to ${maxFeaturesUsed} for ${K} labels: the ${kind} weight table holds at most ${MAX_EMBEDDING_CELLS} cells (features × labels); the ${maxFeaturesUsed} most frequent features are kept. Set ${field} to choose (at most ${fits}).`,
@@ -623,6 +664,9 @@ export class TextClassifier {
             reserveSpecial: true,
           })
         ).vocabulary;
+        // Only the padding and unknown ids: every text would read as unknown words.
+        if (state.vocabulary.size <= 2)
+          throw noFeaturesError(kind, 'words', tokens, features, { field: 'cnn.minCount', value: cnn.minCount });
         if (state.vocabulary.size * cnn.embeddingDim > MAX_EMBEDDING_CELLS)
           throw new AppliedMLError(
             'E_INPUT_TOO_LARGE',
@@ -631,6 +675,8 @@ export class TextClassifier {
         state.widestKernel = Math.max(...cnn.kernelSizes);
         featureCount = state.vocabulary.size;
       } else {
+        // fastText keeps every token (no minCount); with none at all it has nothing to learn from.
+        if (tokens.every((t) => t.length === 0)) throw noFeaturesError(kind, 'tokens', tokens, features);
         const known = await knownNgrams(tokens, fitted.fasttext, turns);
         if (known) state.knownNgrams = known;
         else
