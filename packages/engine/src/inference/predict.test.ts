@@ -122,6 +122,60 @@ describe('predictBatched', () => {
   });
 });
 
+describe('predictBatched with NaN or Infinity', () => {
+  it('refuses the input naming the first bad cell (wasm answered NaN rows with a confident finite prediction)', () => {
+    const model = withSeededRandom(createRng(2), () =>
+      tf.sequential({
+        layers: [tf.layers.dense({ inputShape: [4], units: 8, activation: 'relu' }), tf.layers.dense({ units: 3, activation: 'softmax' })],
+      }),
+    );
+    const before = tf.memory().numTensors;
+    const cases: [number[][], number, number, string][] = [
+      [
+        [
+          [0.1, 0.2, 0.3, 0.4],
+          [0.9, NaN, 0.2, 0.5],
+        ],
+        1,
+        1,
+        'NaN',
+      ],
+      [
+        [
+          [0.1, 0.2, 0.3, 0.4],
+          [0.1, 0.2, 0.3, 0.4],
+          [0.1, 0.2, 0.3, -Infinity],
+        ],
+        2,
+        3,
+        '-Infinity',
+      ],
+      [[[Infinity, 0.1, 0.2, 0.5]], 0, 0, 'Infinity'],
+    ];
+    for (const [rows, row, column, value] of cases) {
+      const x = tf.tensor2d(rows);
+      let error: unknown;
+      try {
+        predictBatched(model, x, { batchSize: 1 });
+      } catch (e) {
+        error = e;
+      }
+      expect(AppliedMLError.hasCode(error, 'E_INPUT_INVALID'), String(error)).toBe(true);
+      expect((error as AppliedMLError).message).toBe(
+        `predictBatched x contains NaN or Infinity (row ${row}, column ${column} is ${value}); clean or impute it before predicting.`,
+      );
+      expect((error as AppliedMLError).details).toEqual({ input: 0, row, column, value });
+      x.dispose();
+    }
+    // A clean input still predicts, and nothing is left behind either way.
+    const clean = tf.tensor2d([[0.1, 0.2, 0.3, 0.4]]);
+    expect(predictBatched(model, clean).shape).toEqual([1, 3]);
+    clean.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});
+
 describe('warmUp', () => {
   it('refuses a batch size that is not an integer in [1, 4096], or a batch too large to allocate, before allocating', () => {
     const model = mlp();

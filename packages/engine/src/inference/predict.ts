@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fromBackendError } from '../device/backend-errors';
 import { AppliedMLError, describeValue } from '../errors';
 import { checkKnownKeys } from '../option-checks';
+import { refuseNonFinite } from '../finite-check';
 import { checkLayersModel, checkTensor } from '../tensor-checks';
 
 /** A model output as plain data: row-major values and the full shape. */
@@ -17,6 +18,8 @@ export interface PredictOptions {
 /**
  * model.predict in batches into one preallocated Float32Array. Each batch runs in its own tidy
  * scope and is read outside it (reading a large array inside tidy is slow); nothing is left behind.
+ * An input holding NaN or ±Infinity is E_INPUT_INVALID naming its first such cell (details input, row,
+ * column, value), checked before any prediction.
  */
 export function predictBatched(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], options: PredictOptions = {}): PredictionArray {
   checkKnownKeys('predictBatched options', options, ['batchSize']);
@@ -44,6 +47,8 @@ export function predictBatched(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[]
   });
   const output = model.outputs[0];
   if (model.outputs.length !== 1 || !output) throw new AppliedMLError('E_INPUT_INVALID', 'predictBatched supports single-output models.');
+  // NaN or ±Infinity: wasm's relu maps NaN to 0 (a confident, finite answer), js gives NaN; neither is an answer.
+  refuseNonFinite(inputs, 'predictBatched x', 'clean or impute it before predicting');
   const rowShape = output.shape.slice(1).map((d) => d ?? 1);
   const rowSize = rowShape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n * rowSize);

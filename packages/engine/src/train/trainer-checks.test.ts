@@ -562,3 +562,30 @@ describe('fitModel validation options (F19)', () => {
     model.dispose();
   });
 });
+
+describe('fitModel with NaN or Infinity', () => {
+  it('names the first bad cell of x or y (the message said only that there was one)', async () => {
+    const model = dense(3, 1, 'linear');
+    const x = tf.tensor2d([0, 1, 2, 3, 4, 5, 6, Infinity, 8], [3, 3]);
+    const clean = ramp(3, 3);
+    const y = tf.tensor2d([0, 1, 0], [3, 1]);
+    const badY = tf.tensor2d([0, NaN, 0], [3, 1]);
+    const base: FitOptions = { epochs: 1, loss: 'meanSquaredError' };
+    const ex = await expectRefused(model, x, y, base, 'E_INPUT_INVALID');
+    expect(ex.message).toBe('training data x contains NaN or Infinity (row 2, column 1 is Infinity); clean or impute it before training.');
+    expect(ex.details).toEqual({ input: 0, row: 2, column: 1, value: 'Infinity' });
+    const ey = await expectRefused(model, clean, badY, base, 'E_INPUT_INVALID');
+    expect(ey.details).toEqual({ input: 0, row: 1, column: 0, value: 'NaN' });
+    const ev = await expectRefused(
+      model,
+      clean,
+      y,
+      { ...base, validationData: { x, y } },
+      'E_INPUT_INVALID',
+      /^validation data x .*row 2, column 1/,
+    );
+    expect(ev.details.row).toBe(2);
+    tf.dispose([x, clean, y, badY]);
+    model.dispose();
+  });
+});

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fromBackendError } from '../device/backend-errors';
 import { AppliedMLError, describeValue } from '../errors';
 import { checkIntegerOption, checkKnownKeys, checkNumberOption } from '../option-checks';
+import { refuseNonFinite } from '../finite-check';
 import { checkLayersModel, checkTensor } from '../tensor-checks';
 import type { Logger } from '../logger';
 import { eventLoopTurns } from './event-loop';
@@ -321,17 +322,11 @@ function monitorValue(logs: EpochLogs, monitor: Monitor): number | undefined {
   }
 }
 
-function hasNonFinite(t: tf.Tensor): boolean {
-  if (t.dtype !== 'float32') return false;
-  return tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(t))).dataSync()[0] === 1);
-}
-
 function validateData(x: Inputs, y: tf.Tensor, what: string): void {
   const n = rows(x);
-  for (const t of [...(Array.isArray(x) ? x : [x]), y]) {
-    if (hasNonFinite(t))
-      throw new AppliedMLError('E_INPUT_INVALID', `${what} contains NaN or Infinity; clean or impute it before training.`);
-  }
+  const xs = Array.isArray(x) ? x : [x];
+  refuseNonFinite(xs, `${what} x`, 'clean or impute it before training');
+  refuseNonFinite([y], `${what} y`, 'clean or impute it before training');
   if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what}: there are no rows to train on.`);
   const all = Array.isArray(x) ? x : [x];
   for (const t of all) {
