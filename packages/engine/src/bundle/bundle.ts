@@ -7,7 +7,8 @@ import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { SAVE_UNDER_WAY_MS, saveInProgress, writeDirAtomic } from './atomic-dir';
 import { rebuildNetwork } from './rebuild-model';
-import { checkFiniteWeights, checkWeightSizes, parseNetworkFile } from './saved-network';
+import { checkLayersModel } from '../tensor-checks';
+import { checkFiniteWeights, checkWeightSizes, type NetworkFile, parseNetworkFile } from './saved-network';
 
 export const BUNDLE_FORMAT = 'appliedml-bundle';
 export const BUNDLE_SCHEMA_VERSION = 1;
@@ -117,13 +118,87 @@ async function captureArtifacts(model: tf.LayersModel): Promise<{ topology: stri
   return { topology, weights: new Uint8Array(weightData) };
 }
 
-/** Save models and their preprocessing as one bundle directory, atomically (temp dir + rename). */
+function refuseInput(what: string, field: string): never {
+  throw new AppliedMLError('E_INPUT_INVALID', `saveBundle: ${what}.`, { details: { field } });
+}
+
+/**
+ * What `loadBundle` would refuse in the manifest, refused at save as E_INPUT_INVALID naming the field
+ * (it was written, then refused at load as E_BUNDLE_CORRUPT, or failed with a TypeError): the input an
+ * object, package / packageVersion / task non-empty texts, labels a list of texts, metrics named
+ * numbers, preprocessing and config JSON (no BigInt, no cycle), models tfjs LayersModels (a disposed one
+ * E_MODEL_DISPOSED), files bytes or text. Nothing is written on a refusal.
+ */
+function checkSaveInput(input: unknown): asserts input is SaveBundleInput {
+  if (!isRecord(input)) refuseInput(`the bundle must be described by an object (got ${describeValue(input)})`, 'input');
+  for (const field of ['package', 'packageVersion', 'task'] as const)
+    if (typeof input[field] !== 'string' || input[field] === '')
+      refuseInput(`'${field}' must be a non-empty text (got ${describeValue(input[field])})`, field);
+  if (input.labels !== undefined && (!Array.isArray(input.labels) || !input.labels.every((l) => typeof l === 'string')))
+    refuseInput(`'labels' must be a list of texts (got ${describeValue(input.labels)})`, 'labels');
+  if (input.metrics !== undefined) {
+    if (!isRecord(input.metrics))
+      refuseInput(`'metrics' must be an object of named numbers (got ${describeValue(input.metrics)})`, 'metrics');
+    for (const [name, v] of Object.entries(input.metrics))
+      if (typeof v !== 'number') refuseInput(`metric '${name}' must be a number (got ${describeValue(v)})`, `metrics.${name}`);
+  }
+  for (const field of ['preprocessing', 'config'] as const) {
+    if (input[field] === undefined) continue;
+    try {
+      JSON.stringify(input[field]);
+    } catch (cause) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `saveBundle: '${field}' must be JSON data (${String((cause as Error)?.message ?? cause).split('\n')[0]}).`,
+        { cause, details: { field } },
+      );
+    }
+  }
+  if (input.models !== undefined) {
+    if (!isRecord(input.models))
+      refuseInput(`'models' must be an object of tfjs models by name (got ${describeValue(input.models)})`, 'models');
+    for (const [name, model] of Object.entries(input.models)) checkLayersModel(model, `saveBundle models.${name}`);
+  }
+  if (input.files !== undefined) {
+    if (!isRecord(input.files))
+      refuseInput(`'files' must be an object of file contents by name (got ${describeValue(input.files)})`, 'files');
+    for (const [name, data] of Object.entries(input.files))
+      if (!(data instanceof Uint8Array) && typeof data !== 'string')
+        refuseInput(`file '${name}' must be bytes (a Uint8Array or Buffer) or text (got ${describeValue(data)})`, `files.${name}`);
+  }
+}
+
+/**
+ * A network whose weights hold NaN or ±Infinity: loadBundle refuses it as damage, so it is refused at
+ * save (E_INPUT_INVALID naming the model and weight), before anything is written.
+ */
+function checkSavedWeights(name: string, topology: string, weights: Uint8Array): void {
+  try {
+    checkFiniteWeights(JSON.parse(topology) as NetworkFile, weights, `model '${name}'`);
+  } catch (error) {
+    if (!AppliedMLError.isInstance(error)) throw error;
+    const { weight, index, value } = error.details as { weight: string; index: number; value: string };
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `saveBundle: model '${name}' holds ${value} in weight '${weight}' (value ${index + 1}); a bundle with it would not load (its predictions would be NaN). Retrain it (a lower learning rate?) or fix its weights.`,
+      { details: { field: `models.${name}`, weight, index, value } },
+    );
+  }
+}
+
+/**
+ * Save models and their preprocessing as one bundle directory, atomically (temp dir + rename). The input
+ * is checked first (see `checkSaveInput`, and finite weights): what the bundle's loader would refuse is
+ * E_INPUT_INVALID (E_MODEL_DISPOSED for a disposed model) and nothing is written.
+ */
 export async function saveBundle(dir: string, input: SaveBundleInput): Promise<BundleManifest> {
+  checkSaveInput(input);
   const files: Record<string, Uint8Array | string> = {};
   const models: BundleManifest['models'] = {};
   for (const [name, model] of Object.entries(input.models ?? {})) {
     checkName(`${name}.model.json`, dir);
     const { topology, weights } = await captureArtifacts(model);
+    checkSavedWeights(name, topology, weights);
     files[`${name}.model.json`] = topology;
     files[`${name}.weights.bin`] = weights;
     models[name] = { topology: `${name}.model.json`, weights: `${name}.weights.bin` };

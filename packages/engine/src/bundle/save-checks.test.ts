@@ -1,0 +1,81 @@
+// saveBundle checks at save what loadBundle would refuse (review R3 E3): a bundle written, then refused
+// at load as E_BUNDLE_CORRUPT, or a TypeError mid-save, is now E_INPUT_INVALID naming the field (or
+// E_MODEL_DISPOSED), and nothing is written.
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { initEngine } from '../device/engine';
+import { AppliedMLError } from '../errors';
+import { createRng, withSeededRandom } from '../random';
+import { loadBundle, saveBundle } from './bundle';
+
+let dir: string;
+beforeAll(async () => {
+  await initEngine({ device: 'wasm' });
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'appliedml-save-checks-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const dense = (): tf.LayersModel =>
+  withSeededRandom(createRng(4), () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' })] }));
+
+describe('saveBundle refuses what loadBundle would refuse, writing nothing', () => {
+  it('names the field of each bad input; an existing bundle stays as it was', async () => {
+    const model = dense();
+    const nan = dense();
+    nan.setWeights([tf.fill([4, 3], NaN), tf.zeros([3])]);
+    const inf = dense();
+    inf.setWeights([tf.zeros([4, 3]), tf.tensor1d([0, -Infinity, 0])]);
+    const disposed = dense();
+    disposed.dispose();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const good = { package: 'p', packageVersion: '1.0.0', task: 't', models: { main: model } };
+    const target = join(dir, 'bundle');
+    await saveBundle(target, { ...good, labels: ['a', 'b', 'c'] });
+    const before = await readFile(join(target, 'manifest.json'), 'utf8');
+    const cases: [string, unknown, string, string][] = [
+      ['input null', null, 'E_INPUT_INVALID', 'input'],
+      ['task missing', { package: 'p', packageVersion: '1.0.0', models: { main: model } }, 'E_INPUT_INVALID', 'task'],
+      ['package a number', { ...good, package: 5 }, 'E_INPUT_INVALID', 'package'],
+      ['packageVersion empty', { ...good, packageVersion: '' }, 'E_INPUT_INVALID', 'packageVersion'],
+      ['labels numbers', { ...good, labels: [1, 2, 3] }, 'E_INPUT_INVALID', 'labels'],
+      ['metrics a string', { ...good, metrics: { acc: 'high' } }, 'E_INPUT_INVALID', 'metrics.acc'],
+      ['metrics a list', { ...good, metrics: [0.5] }, 'E_INPUT_INVALID', 'metrics'],
+      ['preprocessing BigInt', { ...good, preprocessing: { n: 1n } }, 'E_INPUT_INVALID', 'preprocessing'],
+      ['config circular', { ...good, config: circular }, 'E_INPUT_INVALID', 'config'],
+      ['not a model', { ...good, models: { main: {} } }, 'E_INPUT_INVALID', 'model'],
+      ['disposed model', { ...good, models: { main: disposed } }, 'E_MODEL_DISPOSED', 'model'],
+      ['NaN weights', { ...good, models: { main: nan } }, 'E_INPUT_INVALID', 'models.main'],
+      ['-Infinity bias', { ...good, models: { main: model, second: inf } }, 'E_INPUT_INVALID', 'models.second'],
+      ['file a number', { ...good, files: { 'x.txt': 5 } }, 'E_INPUT_INVALID', 'files.x.txt'],
+    ];
+    for (const [name, bad, code, field] of cases) {
+      for (const out of [target, join(dir, 'fresh')]) {
+        const err = await saveBundle(out, bad as never).then(
+          () => 'saved',
+          (e: unknown) => e,
+        );
+        expect(AppliedMLError.hasCode(err, code as never), `${name}: ${String(err)}`).toBe(true);
+        expect((err as AppliedMLError).details.field, name).toBe(field);
+      }
+      expect(await readFile(join(target, 'manifest.json'), 'utf8'), name).toBe(before);
+      expect(await readdir(dir), name).toEqual(['bundle']);
+    }
+    const nanErr = (await saveBundle(target, { ...good, models: { main: nan } }).catch((e: unknown) => e)) as AppliedMLError;
+    expect(nanErr.message).toMatch(
+      /^saveBundle: model 'main' holds NaN in weight '[^']+\/kernel' \(value 1\); a bundle with it would not load/,
+    );
+    // The bundle there is the good one, whole.
+    const loaded = await loadBundle(target);
+    expect(loaded.manifest.labels).toEqual(['a', 'b', 'c']);
+    Object.values(loaded.models).forEach((m) => m.dispose());
+    [model, nan, inf].forEach((m) => m.dispose());
+  });
+});
