@@ -589,3 +589,31 @@ describe('fitModel with NaN or Infinity', () => {
     model.dispose();
   });
 });
+
+describe('fitModel on a multi-output model', () => {
+  it('is E_INPUT_INVALID, as predictBatched (a TypeError "reading \'NaN\'" before)', async () => {
+    const input = tf.input({ shape: [4] });
+    const multi = withSeededRandom(createRng(5), () =>
+      tf.model({
+        inputs: input,
+        outputs: [
+          tf.layers.dense({ units: 3, activation: 'softmax' }).apply(input) as tf.SymbolicTensor,
+          tf.layers.dense({ units: 1 }).apply(input) as tf.SymbolicTensor,
+        ],
+      }),
+    );
+    const x = ramp(12, 4);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2], 'int32'), 3);
+    const error = await expectRefused(
+      multi,
+      x,
+      y,
+      { epochs: 1, loss: 'categoricalCrossentropy' },
+      'E_INPUT_INVALID',
+      /single-output models; this one has 2 outputs/,
+    );
+    expect(error.details).toEqual({ field: 'model', outputs: 2 });
+    tf.dispose([x, y]);
+    multi.dispose();
+  });
+});

@@ -404,7 +404,7 @@ const CALLBACK_KEYS = Object.keys({ onEpochEnd: 1, onBatchEnd: 1, shouldStop: 1 
  *
  * Everything is checked before the first tensor is made: `x` against the model's inputs and `y` (and
  * the validation data) against its output (E_SHAPE_MISMATCH; a custom loss defines its own targets, so
- * only their rows are checked), class labels against the loss (E_INPUT_INVALID), and the options. A
+ * only their rows are checked; a model with several outputs is E_INPUT_INVALID), class labels against the loss (E_INPUT_INVALID), and the options. A
  * call that throws leaves no tensor behind. When training diverges with `earlyStopping` (and
  * `restoreBestWeights`, the default) the best epoch's weights, or the initial ones, are put back first.
  */
@@ -417,6 +417,13 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     throw new AppliedMLError('E_INPUT_INVALID', 'fitModel: the model has no trainable weights (every layer is frozen); nothing to train.', {
       details: { field: 'model' },
     });
+  // One y, one loss: a model with several outputs failed deep in the step with a TypeError.
+  if (model.outputs.length !== 1)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `fitModel supports single-output models; this one has ${model.outputs.length} outputs. Train each head as its own model, or join them into one output (tf.layers.concatenate).`,
+      { details: { field: 'model', outputs: model.outputs.length } },
+    );
   checkCallbackOptions(options);
   const logger = options.logger ?? silentLogger;
   if (!Number.isInteger(options.epochs) || options.epochs < 1) {
