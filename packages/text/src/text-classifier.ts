@@ -129,7 +129,12 @@ export interface TextPrediction {
 
 export interface TokenWeight {
   token: string;
-  /** > 0 pushed towards the label, < 0 away from it. */
+  /**
+   * > 0 pushed towards the label, < 0 away from it. Linear models: the word's share of its features'
+   * contributions to the label's logit. fastText / CNN (occlusion): how much the label's log-odds,
+   * ln(p / (1 − p)) from the network's logits, fall when the word is left out (not the probability,
+   * which float32 saturates at 1 on a confident prediction).
+   */
   weight: number;
 }
 
@@ -377,6 +382,76 @@ function checkModelOptions(linear: LinearConfig, naiveBayes: NaiveBayesConfig, f
       'E_INPUT_TOO_LARGE',
       `fasttext.buckets × dim is ${fasttext.buckets * fasttext.dim}; at most ${MAX_EMBEDDING_CELLS}.`,
     );
+}
+
+/** The output Dense layer of a text network, read as logits: see logitHead. */
+interface LogitHead {
+  /** The network up to the output layer's input (its outputs are `width` wide). */
+  network: tf.LayersModel;
+  width: number;
+  /** The output layer's pre-activation values (logits) for one row of `network`'s outputs, in float64. */
+  logits(hidden: ArrayLike<number>): Float64Array;
+}
+
+const LOGIT_HEADS = new WeakMap<tf.LayersModel, LogitHead | null>();
+
+/**
+ * The network cut before its output layer's activation, when that layer is a Dense with softmax or sigmoid
+ * (what buildFastText and buildKimCnn make, in bundles of every version): the cut model shares the
+ * network's layers and weights (no tensors of its own; tf.model adds no layer references, so it is not
+ * disposed), and the logits are the Dense's kernel and bias applied in float64. Undefined for any other
+ * network. Cached per network.
+ */
+function logitHead(network: tf.LayersModel): LogitHead | undefined {
+  const cached = LOGIT_HEADS.get(network);
+  if (cached !== undefined) return cached ?? undefined;
+  let head: LogitHead | null = null;
+  const out = network.outputs.length === 1 ? network.outputs[0]?.sourceLayer : undefined;
+  const activation = out?.getConfig().activation;
+  if (out && out.getClassName() === 'Dense' && (activation === 'softmax' || activation === 'sigmoid') && !Array.isArray(out.input)) {
+    const [kernel, bias] = out.getWeights();
+    const shape = kernel?.shape;
+    if (kernel && shape?.length === 2) {
+      const [width, units] = shape as [number, number];
+      const w = Float64Array.from(kernel.dataSync());
+      const b = bias ? Float64Array.from(bias.dataSync()) : new Float64Array(units);
+      head = {
+        network: tf.model({ inputs: network.inputs, outputs: out.input }),
+        width,
+        logits: (hidden) => {
+          const z = Float64Array.from(b);
+          for (let i = 0; i < width; i++) {
+            const h = hidden[i] as number;
+            if (h === 0) continue;
+            for (let j = 0; j < units; j++) z[j] = (z[j] as number) + h * (w[i * units + j] as number);
+          }
+          return z;
+        },
+      };
+    }
+  }
+  LOGIT_HEADS.set(network, head);
+  return head ?? undefined;
+}
+
+/**
+ * The log-odds log(p / (1 − p)) of label `k` from the output logits `z`: a sigmoid's logit itself
+ * (multi-label), for a softmax z_k − log Σ_{j≠k} exp(z_j). Unlike p, it does not saturate at p = 1.
+ */
+function labelLogOdds(z: Float64Array, k: number, multiLabel: boolean): number {
+  const zk = z[k] as number;
+  if (multiLabel || z.length < 2) return zk;
+  let max = -Infinity;
+  for (let j = 0; j < z.length; j++) if (j !== k) max = Math.max(max, z[j] as number);
+  let sum = 0;
+  for (let j = 0; j < z.length; j++) if (j !== k) sum += Math.exp((z[j] as number) - max);
+  return zk - (max + Math.log(sum));
+}
+
+/** log(p / (1 − p)), p clamped to [1e-7, 1 − 1e-7] (float32's resolution near 1). */
+function probabilityLogOdds(p: number): number {
+  const q = Math.min(1 - 1e-7, Math.max(1e-7, p));
+  return Math.log(q) - Math.log1p(-q);
 }
 
 /**
@@ -909,9 +984,26 @@ export class TextClassifier {
       for (let read = 0; keep < words.length && read < limit + widest; keep++) read += perWord[keep] as number;
       const kept = words.slice(0, Math.max(keep, shown.length + 1));
       const variants = shown.map((_, i) => [...kept.slice(0, i), ...kept.slice(i + 1)].join(' ')).map((v) => (v.trim() === '' ? '.' : v));
-      const base = (probs as Float64Array)[k] as number;
-      const occluded = variants.length > 0 ? this.probabilities(variants, state) : [];
-      shown.forEach((w, i) => add(w, base - ((occluded[i] as Float64Array)[k] as number)));
+      // Each word's weight is how much the label's log-odds (natural log of p / (1 − p)) fall without it,
+      // from the output layer's logits in float64: probability differences saturated at float32's p = 1,
+      // so a confident prediction's words all weighed ~0 ("Who wrote Hamlet ?": 6e-7, 0, 0, 0).
+      const head = logitHead(state.network as tf.LayersModel);
+      const multiLabel = this.config.multiLabel;
+      let base: number;
+      let occluded: number[];
+      if (head) {
+        const hidden = this.probabilities([checked, ...variants], state, 0, head);
+        const odds = hidden.map((h) => labelLogOdds(head.logits(h), k, multiLabel));
+        base = odds[0] as number;
+        occluded = odds.slice(1);
+      } else {
+        // Not the network this package builds (an output layer that is not a softmax / sigmoid Dense):
+        // the log-odds of its probabilities, clamped where float32 saturates.
+        const fromP = (p: ArrayLike<number>): number => probabilityLogOdds(p[k] as number);
+        base = fromP(probs as Float64Array);
+        occluded = (variants.length > 0 ? this.probabilities(variants, state) : []).map(fromP);
+      }
+      shown.forEach((w, i) => add(w, base - (occluded[i] as number)));
     }
     const tokens = [...byWord.entries()]
       .map(([token, weight]) => ({ token, weight }))
@@ -1345,17 +1437,22 @@ export class TextClassifier {
     }
   }
 
-  private probabilities(texts: string[], state: State, offset = 0): Float64Array[] {
-    const K = state.labels.length;
-    if (state.linear && state.tfidf) {
+  /**
+   * The network's scores (one K-wide row per text), or with `head` the outputs of that model instead
+   * (the network up to its output layer's input, `head.width` wide: see logitHead).
+   */
+  private probabilities(texts: string[], state: State, offset = 0, head?: { network: tf.LayersModel; width: number }): Float64Array[] {
+    const K = head?.width ?? state.labels.length;
+    if (state.linear && state.tfidf && !head) {
       const linear = state.linear;
       const rows = (state.rows ??= new TfidfRowBuilder(state.tfidf, state.features));
       return texts.map((t) => rows.probabilities(t, linear));
     }
-    const network = state.network as tf.LayersModel;
+    const network = head?.network ?? (state.network as tf.LayersModel);
     const tokens = texts.map((t) => tokensOf(t, state.features));
     let probs: Float64Array[];
-    if (this.config.model === 'cnn' && isFreeWidth(network)) probs = this.cnnProbabilities(tokens, state, network);
+    if (this.config.model === 'cnn' && isFreeWidth(state.network as tf.LayersModel))
+      probs = this.cnnProbabilities(tokens, state, network, K);
     else {
       const x = this.encodeNeural(tokens, state);
       try {
@@ -1385,8 +1482,7 @@ export class TextClassifier {
    * widest kernel). The pooling ignores windows past a text's end, so this equals padding every text
    * to maxLength, at a fraction of the work for short texts.
    */
-  private cnnProbabilities(tokens: string[][], state: State, network: tf.LayersModel): Float64Array[] {
-    const K = state.labels.length;
+  private cnnProbabilities(tokens: string[][], state: State, network: tf.LayersModel, K = state.labels.length): Float64Array[] {
     const cnn = this.config.cnn;
     // The network's own widest kernel (checked against the manifest at load): a text padded to fewer ids
     // would give that convolution no window (in WebAssembly, a read out of bounds).
