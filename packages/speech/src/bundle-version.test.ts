@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,5 +122,30 @@ describe('a speech bundle from a newer version of the package', () => {
     expect(e.code).toBe('E_BUNDLE_INCOMPATIBLE');
     expect(e.details).toMatchObject({ unknown: ['preprocessing.denoise', 'preprocessing.frontEnds[0].pcen'] });
     expect(e.message).toContain('(it holds what this version does not know: preprocessing.denoise, preprocessing.frontEnds[0].pcen).');
+  });
+});
+
+// A network layer a newer version writes that this engine cannot rebuild failed inside loadBundle, before
+// the load saw packageVersion: E_BUNDLE_CORRUPT, "damaged", for a bundle that needed an upgrade.
+describe('a speech bundle whose network this version cannot rebuild', () => {
+  function futureLayer(packageVersion: string): string {
+    const dir = edited(packageVersion);
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    const topology = Object.keys(m.files).find((f) => f.endsWith('.model.json'))!;
+    const text = readFileSync(join(dir, topology), 'utf8').replace('"class_name":"Dense"', '"class_name":"FutureDense"');
+    expect(text).toContain('FutureDense');
+    writeFileSync(join(dir, topology), text);
+    m.files[topology] = createHash('sha256').update(text).digest('hex');
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
+    return dir;
+  }
+
+  it('is E_BUNDLE_INCOMPATIBLE from a newer version (it was E_BUNDLE_CORRUPT), E_BUNDLE_CORRUPT from this one', async () => {
+    const newer = await rejectionOf(() => SpeechRecognizer.load(futureLayer('9.1.0')));
+    expect(newer.code).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(newer.message).toContain('FutureDense');
+    expect(newer.message).toContain('Upgrade @appliedml/speech to 9.1.0 or later.');
+    const same = await rejectionOf(() => SpeechRecognizer.load(futureLayer(SPEECH_VERSION)));
+    expect(same.code).toBe('E_BUNDLE_CORRUPT');
   });
 });
