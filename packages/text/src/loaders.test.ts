@@ -90,3 +90,35 @@ describe('loaders', () => {
     expect(await readTextJsonl(big, { maxBytes: undefined, maxTextChars: undefined })).toHaveLength(1);
   });
 });
+
+// readTextCsv's `file:N:` counted records, not the file's lines: after a three-line quoted text the row on
+// line 6 was called line 4, blank lines were not counted, and a bad text's details said `row` where a bad
+// label's said `line`.
+describe('readTextCsv names the physical line a bad row ends on', () => {
+  async function refusal(path: string): Promise<{ message: string; details: Record<string, unknown> }> {
+    const e = (await readTextCsv(path).then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as { code?: string; message: string; details: Record<string, unknown> };
+    expect(e?.code).toBe('E_INPUT_INVALID');
+    return e;
+  }
+  it('after a quoted text holding line breaks', async () => {
+    const path = await file('ml-label.csv', 'text,label\n"line one\nline two\nline three",a\nbye,b\nhello,\n');
+    const e = await refusal(path);
+    expect(e.message).toContain(`${path}:6:`);
+    expect(e.details).toMatchObject({ file: path, line: 6 });
+  });
+  it('after blank lines (CRLF too)', async () => {
+    const path = await file('blank-lines.csv', 'text,label\r\nhello,a\r\n\r\n\r\nbye,\r\n');
+    const e = await refusal(path);
+    expect(e.message).toContain(`${path}:5:`);
+    expect(e.details).toMatchObject({ file: path, line: 5 });
+  });
+  it('a bad text is named by `line` in details as a bad label is (it was `row`, counting records)', async () => {
+    const path = await file('ml-text.csv', 'text,label\n"line one\nline two\nline three",a\nbye,b\n   ,c\n');
+    const e = await refusal(path);
+    expect(e.details).toMatchObject({ file: path, line: 6 });
+    expect(e.details).not.toHaveProperty('row');
+  });
+});

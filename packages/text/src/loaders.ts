@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { AppliedMLError, checkIntegerOption, checkKnownKeys, readCsv, statRegularFile } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, csvRowLine, readCsv, statRegularFile } from '@appliedml/engine';
 import { checkChoice, checkFlag, checkText, decodeText } from './text-input';
 
 /** One labelled text. `label` is one class, or several for multi-label data. */
@@ -110,23 +110,29 @@ export interface FieldOptions extends LoaderOptions {
   labelField?: string;
 }
 
-/** A CSV file with a header row and (at least) a text column and a label column; UTF-8. */
+/**
+ * A CSV file with a header row and (at least) a text column and a label column; UTF-8. A bad row is named
+ * by the file's line it ends on (`file:N:`, `details.line`), blank lines and quoted line breaks counted.
+ */
 export async function readTextCsv(file: string, options: FieldOptions & { delimiter?: string } = {}): Promise<TextExample[]> {
   const bytes = await readBytes(file, options, 'readTextCsv', [...FIELD_KEYS, 'delimiter']);
   decodeText(bytes, 'utf-8', file);
   const textField = options.textField ?? 'text';
   const labelField = options.labelField ?? 'label';
   const rows: TextExample[] = [];
-  let line = 1;
+  let records = 1;
   for await (const row of readCsv(bytes, { missing: [], ...(options.delimiter ? { delimiter: options.delimiter } : {}) })) {
-    line++;
+    records++;
+    // The file's physical line the row ends on (blank lines and a quoted text's line breaks counted), as an
+    // editor numbers it; counting records said line 4 for line 6 after a three-line text.
+    const line = csvRowLine(row) ?? records;
     if (!(textField in row) || !(labelField in row)) {
       throw new AppliedMLError('E_INPUT_INVALID', `${file}: the header needs '${textField}' and '${labelField}' columns.`, {
         details: { file, columns: Object.keys(row) },
       });
     }
     rows.push({
-      text: checkText(row[textField], { maxChars: options.maxTextChars, where: { file, row: line } }),
+      text: checkText(row[textField], { maxChars: options.maxTextChars, where: { file, line } }),
       label: checkLabel(row[labelField], file, line),
     });
   }
