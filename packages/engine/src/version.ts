@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
+// The package's name and version, inlined by the build (esbuild copies the two fields it reads): a
+// service bundled with esbuild, ncc or webpack has no ../package.json beside the engine's code to read
+// at run time (it failed to start with "Cannot find module '../package.json'").
+import { name, version } from '../package.json';
 
-// src/version.ts and the built dist/index.* both sit one level below the package root.
-const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
-
-export const ENGINE_VERSION: string = pkg.version;
-export const ENGINE_NAME: string = pkg.name;
+export const ENGINE_VERSION: string = version;
+export const ENGINE_NAME: string = name;

@@ -9,6 +9,7 @@ import { DEVICE_DESCRIPTIONS, checkDevice, isDevice } from './device';
 import type { DeviceLoaders } from './loaders';
 import { defaultLoaders } from './loaders';
 import { selectDevice } from './select-device';
+import { captureGlueWarnings, wasmStartError } from './wasm-start';
 import { enableWasmThreads, maxWasmThreads, recordGlueListeners, removeGlueListeners, wasmThreadsInfo } from './wasm-threads';
 
 export interface EngineOptions {
@@ -37,6 +38,8 @@ let pending: Promise<DeviceInfo> | undefined;
 let pendingDevice: string | undefined;
 let announced = false;
 let threadsIgnoredTold = false;
+/** Why the wasm backend failed to start in this process, if it did (see `initialise`). */
+let wasmStartFailure: AppliedMLError | undefined;
 
 /** A thread count asked for, and where it came from (for messages). */
 interface ThreadsRequest {
@@ -148,7 +151,7 @@ async function initialise(options: EngineOptions, requested: Device, request: Th
   const logger = options.logger ?? silentLogger;
   // Library code is quiet: no tfjs banners ("install our node backend" and the like).
   tf.enableProdMode();
-  const selection = await selectDevice(requested, options.loaders ?? defaultLoaders, logger);
+  let selection = await selectDevice(requested, options.loaders ?? defaultLoaders, logger);
   if (selection.loaded.backend === 'wasm' && requested !== 'wasm') checkThreadsFitMachine(request);
   const threads = request?.threads;
   if (selection.loaded.backend === 'wasm' && threads !== undefined && threads !== 1 && wasmThreadsInfo()?.threads !== threads) {
@@ -156,15 +159,40 @@ async function initialise(options: EngineOptions, requested: Device, request: Th
   }
   // The wasm glue's process handlers would turn every later uncaught error of the application into exit
   // code 7 with the glue's source printed first: they are recorded while the module starts and removed.
-  const recorder = selection.loaded.backend === 'wasm' ? recordGlueListeners() : undefined;
-  let ok: boolean;
+  // tfjs-backend-wasm never settles a second start once one has aborted: a failure is kept and given again.
+  const retry = selection.loaded.backend === 'wasm' ? wasmStartFailure : undefined;
+  const recorder = selection.loaded.backend === 'wasm' && !retry ? recordGlueListeners() : undefined;
+  // What the glue prints while it starts (a .wasm file it cannot find) is the only trace of why it failed.
+  const glue = selection.loaded.backend === 'wasm' && !retry ? captureGlueWarnings() : undefined;
+  let ok = false;
   try {
-    ok = await tf.setBackend(selection.loaded.backend);
+    if (!retry) ok = await tf.setBackend(selection.loaded.backend);
     if (ok) await tf.ready();
   } finally {
     recorder?.stop();
+    glue?.stop();
   }
   if (recorder) removeGlueListeners(recorder.glue);
+  if (glue && ok) glue.lines.forEach((line) => logger.debug(`wasm: ${line}`));
+  if (!ok && (glue || retry)) {
+    const error = retry ?? wasmStartError(glue?.lines ?? []);
+    wasmStartFailure = error;
+    // Explicit 'wasm' (or APPLIEDML_DEVICE=wasm) is refused; 'auto' falls on to js, the last in its chain, and says so.
+    if (requested !== 'auto') throw error;
+    logger.warn(`${error.message} Falling back to the js device (slower).`, error.details);
+    ok = await tf.setBackend('cpu');
+    const failed = { device: 'wasm' as const, ok: false, reason: error.message };
+    selection = {
+      ...selection,
+      device: 'js',
+      loaded: { backend: 'cpu' },
+      attempts: [
+        ...selection.attempts.filter((a) => a.device !== 'wasm'),
+        failed,
+        { device: 'js', ok: true, reason: 'selected (cpu backend)' },
+      ],
+    };
+  }
   if (!ok) {
     throw new AppliedMLError('E_DEVICE_UNAVAILABLE', `The ${selection.loaded.backend} backend failed to initialise.`);
   }

@@ -1,0 +1,72 @@
+// Why the wasm backend did not start. tfjs swallows the reason (setBackend answers false; its warning is
+// silenced in prod mode), and the backend rejects with advice only: the cause, typically the glue not
+// finding its .wasm file in a bundled service, is printed by the glue through console.warn. These
+// helpers catch those lines while the backend starts and turn them into an error that says why and how.
+import { AppliedMLError } from '../errors';
+
+export interface GlueWarnings {
+  /** The lines the glue printed while capturing, in order. */
+  readonly lines: string[];
+  /** Put console.warn back; later glue output goes to the console as before. */
+  stop(): void;
+}
+
+/**
+ * Capture console.warn while the wasm backend starts. The glue binds console.warn when its module is
+ * created (`console.warn.bind(console)`), so the function it keeps is this one: after `stop` it passes
+ * everything on to whatever console.warn is at that moment.
+ */
+export function captureGlueWarnings(): GlueWarnings {
+  const original = console.warn;
+  const lines: string[] = [];
+  let capturing = true;
+  const capture = (...args: unknown[]): void => {
+    if (capturing) lines.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+    else if (console.warn !== capture) console.warn(...args);
+    else original(...args);
+  };
+  console.warn = capture;
+  return {
+    lines,
+    stop() {
+      capturing = false;
+      if (console.warn === capture) console.warn = original;
+    },
+  };
+}
+
+/** The .wasm file the glue could not read, from its "Aborted(Error: ENOENT: … open '…/x.wasm')" lines. */
+export function missingWasmFile(lines: readonly string[]): string | undefined {
+  for (const line of lines) {
+    const m = /ENOENT[^']*'([^']+\.wasm)'/.exec(line);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** The glue's first line, without emscripten's build advice. */
+function reasonOf(lines: readonly string[], rejection: unknown): string {
+  const text = lines[0] ?? (rejection as { message?: unknown } | undefined)?.message;
+  return String(text ?? 'no reason given')
+    .split('\n')[0]!
+    .replace(/\.? Build with -sASSERTIONS for more info\.?/, '')
+    .slice(0, 300);
+}
+
+const HINT =
+  "Ship @tensorflow/tfjs-backend-wasm's .wasm files (its dist/*.wasm) beside the bundled script, or call " +
+  "setWasmPaths('/folder/with/wasm/files/') from @tensorflow/tfjs-backend-wasm before initEngine.";
+
+/**
+ * E_DEVICE_UNAVAILABLE for a wasm backend that did not start: why (the missing .wasm file, or the glue's
+ * first line) and how to fix it, `details.reason` / `details.wasmFile`, the glue's lines as `cause`.
+ */
+export function wasmStartError(lines: readonly string[], rejection?: unknown): AppliedMLError {
+  const file = missingWasmFile(lines);
+  const reason = reasonOf(lines, rejection);
+  const why = file ? `its WebAssembly file ${file} is missing` : reason;
+  return new AppliedMLError('E_DEVICE_UNAVAILABLE', `The wasm backend failed to initialise: ${why}. ${HINT}`, {
+    cause: rejection ?? new Error(lines.join('\n') || reason),
+    details: { backend: 'wasm', reason, ...(file ? { wasmFile: file } : {}), glue: lines.slice(0, 5) },
+  });
+}
