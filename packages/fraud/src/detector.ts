@@ -1321,5 +1321,6 @@ function percent(share: number): string {
 
 function fmt(v: number): string {
   const a = Math.abs(v);
-  return a >= 100 ? v.toFixed(0) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
+  // From 100 on, whole numbers stay whole and the rest keep two decimals (an amount of 199.50 read '200').
+  return a >= 100 ? (Number.isInteger(v) ? v.toFixed(0) : v.toFixed(2)) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
 }

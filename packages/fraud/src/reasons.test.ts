@@ -97,6 +97,49 @@ describe('reasons name what is unusual, not what fills the slots', () => {
   });
 });
 
+describe('reason wording (review F9)', () => {
+  const said = (shares: Record<string, number>, row: Record<string, number>): string[] =>
+    describeScore(
+      {
+        score: 1,
+        isFraud: true,
+        reasons: Object.entries(shares).map(([feature, share]) => ({ feature, share, text: `${feature} is unusual` })),
+      },
+      row,
+      { merchant: 'm1', country: 'FR' },
+    ).reasons.map((r) => r.text);
+
+  it('window counts are earlier transactions, in the singular for one and as none for 0; sums likewise', () => {
+    const row = { card_history: 4, count_1h: 1, count_1d: 0, count_7d: 3, sum_1h: 0, sum_1d: 12.5 };
+    expect(said({ count_1h: 0.5 }, row)).toEqual(['1 earlier transaction on this card in the last 1h (50% of the evidence)']);
+    expect(said({ count_1d: 0.5 }, row)).toEqual(['no earlier transaction on this card in the last 1d (50% of the evidence)']);
+    expect(said({ count_7d: 0.5 }, row)).toEqual(['3 earlier transactions on this card in the last 7d (50% of the evidence)']);
+    expect(said({ sum_1h: 0.2 }, row)).toEqual(['nothing spent on this card in the last 1h before this (20% of the evidence)']);
+    expect(said({ sum_1d: 0.2 }, row)).toEqual(['12.50 spent on this card in the last 1d before this (20% of the evidence)']);
+  });
+
+  it("a card's first transaction is one reason, its zero window counts and sums folded in", () => {
+    const first = { card_history: 0, count_1h: 0, count_1d: 0, sum_1d: 0, amount_vs_card_median: 1, log_seconds_since_last: 14.8 };
+    expect(said({ count_1d: 0.4, log_seconds_since_last: 0.3, amount: 0.2, sum_1d: 0.1 }, { ...first, amount: 20 })).toEqual([
+      'first transaction seen on this card (80% of the evidence)',
+      'amount is unusual', // the detector's own text, kept
+    ]);
+    expect(said({ count_1h: 0.6 }, first)).toEqual(['first transaction seen on this card (60% of the evidence)']);
+  });
+
+  it('a value from 100 on keeps its decimals (199.50, not 200); a whole one stays whole', async () => {
+    const model = FraudDetector.create({ detector: 'ecod' });
+    await model.train(purchases(400, 3));
+    const [odd, whole] = await model.predictBatch([
+      { amount: 199.5, items: 2, channel: 'web', at: '2026-01-07T13:00:00Z' },
+      { amount: 5000, items: 2, channel: 'web', at: '2026-01-07T13:00:00Z' },
+    ]);
+    expect(odd!.reasons[0]!.text).toMatch(/^amount = 199\.50 \(/);
+    expect(whole!.reasons[0]!.text).toMatch(/^amount = 5000 \(/);
+    model.dispose();
+  });
+});
+
 describe('FraudDetector lifecycle', () => {
   it('dispose while a network trains: train rejects E_MODEL_DISPOSED, frees the network, isTrained stays false', async () => {
     await initEngine();

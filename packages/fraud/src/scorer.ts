@@ -232,23 +232,36 @@ function namedFlagsInTraining(
   return { frozen, warnings };
 }
 
-/** The features that, on a card's first transaction (nothing known of the card), are worded as that. */
-const FIRST_TRANSACTION_FEATURES = new Set(['log_seconds_since_last', 'card_history', 'new_merchant', 'new_country']);
+/**
+ * The features that, on a card's first transaction (nothing known of the card), say only that: its
+ * time-since-last, history, flags, window counts and sums (all 0: no earlier transaction) and its ratio to
+ * the card's median (1: no median yet).
+ */
+const FIRST_TRANSACTION_FEATURES = new Set([
+  'log_seconds_since_last',
+  'card_history',
+  'new_merchant',
+  'new_country',
+  'amount_vs_card_median',
+]);
+
+function saysFirstTransaction(feature: string): boolean {
+  return FIRST_TRANSACTION_FEATURES.has(feature) || feature.startsWith('count_') || feature.startsWith('sum_');
+}
 
 /**
  * Reason texts in the card's terms (exported for tests; not part of the package surface); `tx` is the
  * transaction `row` describes (whether it named a merchant / country).
  */
 export function describe(p: FraudPrediction, row: TransactionFeatureRow, tx: Pick<Transaction, 'merchant' | 'country'>): FraudPrediction {
-  // On a card's first transaction, time-since-last, history and the new-merchant / new-country flags (0
-  // when nothing is known of the card) say one thing: one reason, their shares summed.
+  // On a card's first transaction, time-since-last, history, the flags, the window counts and sums (0, or 1
+  // for the ratio, when nothing is known of the card) say one thing: one reason, their shares summed.
+  const first = row.card_history === 0;
   let reasons = p.reasons;
-  if (row.card_history === 0 && reasons.filter((r) => FIRST_TRANSACTION_FEATURES.has(r.feature)).length > 1) {
-    const first = reasons.find((r) => FIRST_TRANSACTION_FEATURES.has(r.feature))!;
-    const share = reasons.filter((r) => FIRST_TRANSACTION_FEATURES.has(r.feature)).reduce((s, r) => s + r.share, 0);
-    reasons = reasons
-      .filter((r) => !FIRST_TRANSACTION_FEATURES.has(r.feature) || r === first)
-      .map((r) => (r === first ? { ...r, share } : r));
+  if (first && reasons.filter((r) => saysFirstTransaction(r.feature)).length > 1) {
+    const kept = reasons.find((r) => saysFirstTransaction(r.feature))!;
+    const share = reasons.filter((r) => saysFirstTransaction(r.feature)).reduce((s, r) => s + r.share, 0);
+    reasons = reasons.filter((r) => !saysFirstTransaction(r.feature) || r === kept).map((r) => (r === kept ? { ...r, share } : r));
     reasons.sort((a, b) => b.share - a.share);
   }
   return {
@@ -258,12 +271,18 @@ export function describe(p: FraudPrediction, row: TransactionFeatureRow, tx: Pic
       const pct = `${Math.round(r.share * 100)}% of the evidence`;
       if (v === undefined) return r;
       let text = r.text;
-      if (r.feature === 'amount_vs_card_median') text = `amount ${ratioText(v)}× this card's median (${pct})`;
-      else if (r.feature.startsWith('count_')) text = `${v} transactions on this card in the last ${r.feature.slice(6)} (${pct})`;
-      else if (r.feature.startsWith('sum_')) text = `${v.toFixed(2)} spent on this card in the last ${r.feature.slice(4)} (${pct})`;
+      if (first && saysFirstTransaction(r.feature)) text = `first transaction seen on this card (${pct})`;
+      else if (r.feature === 'amount_vs_card_median') text = `amount ${ratioText(v)}× this card's median (${pct})`;
+      // The windows count the card's earlier transactions (this one is not in them).
+      else if (r.feature.startsWith('count_'))
+        text = `${v === 0 ? 'no' : v} earlier transaction${v === 0 || v === 1 ? '' : 's'} on this card in the last ${r.feature.slice(6)} (${pct})`;
+      else if (r.feature.startsWith('sum_'))
+        text =
+          v === 0
+            ? `nothing spent on this card in the last ${r.feature.slice(4)} before this (${pct})`
+            : `${v.toFixed(2)} spent on this card in the last ${r.feature.slice(4)} before this (${pct})`;
       else if (r.feature === 'new_merchant' && v === 1) text = `first purchase at this merchant (${pct})`;
       else if (r.feature === 'new_country' && v === 1) text = `first purchase from this country (${pct})`;
-      else if (FIRST_TRANSACTION_FEATURES.has(r.feature) && row.card_history === 0) text = `first transaction seen on this card (${pct})`;
       // A flag at 0 is evidence too for a supervised detector (its trees split on it); said as the flag, not
       // '= 0.00'. It is 0 as well when the transaction named no merchant / country (nothing to compare).
       else if (r.feature === 'new_merchant' && v === 0)
