@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -255,5 +255,39 @@ describe('waitForSave', () => {
       details: { field: 'waitForSave dir' },
     });
     expect(await waitForSave(dir, { maxWaitMs: 10 })).toBe(false);
+  });
+});
+
+describe('replaceDirAtomic through a symbolic link', () => {
+  const fill = (text: string) => async (staging: string) => writeFile(join(staging, 'manifest.json'), text);
+
+  it("replaces the folder the link points to and keeps the link (a save made 'current' a folder, 'v3' kept the old bundle)", async () => {
+    const models = join(root, 'models');
+    await mkdir(join(models, 'v3'), { recursive: true });
+    await writeFile(join(models, 'v3', 'manifest.json'), 'old');
+    await symlink('v3', join(models, 'current'));
+    await replaceDirAtomic(join(models, 'current'), fill('new'), { marker: 'manifest.json' });
+    expect((await lstat(join(models, 'current'))).isSymbolicLink()).toBe(true);
+    expect(await readlink(join(models, 'current'))).toBe('v3');
+    expect(await readFile(join(models, 'v3', 'manifest.json'), 'utf8')).toBe('new');
+    expect((await readdir(models)).sort()).toEqual(['current', 'v3']); // no staging or retired copy left
+    // A link to a link, absolute, in another folder: the last folder is replaced, beside itself.
+    await mkdir(join(root, 'elsewhere'));
+    await symlink(join(models, 'current'), join(root, 'elsewhere', 'live'));
+    await replaceDirAtomic(join(root, 'elsewhere', 'live'), fill('newer'), { marker: 'manifest.json' });
+    expect(await readFile(join(models, 'v3', 'manifest.json'), 'utf8')).toBe('newer');
+    expect(await readdir(join(root, 'elsewhere'))).toEqual(['live']);
+  });
+
+  it('makes the folder a dangling link points to, and refuses a loop of links', async () => {
+    await symlink('next', join(root, 'current'));
+    await replaceDirAtomic(join(root, 'current'), fill('first'), { marker: 'manifest.json' });
+    expect((await lstat(join(root, 'current'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(root, 'next', 'manifest.json'), 'utf8')).toBe('first');
+    await symlink('b', join(root, 'a'));
+    await symlink('a', join(root, 'b'));
+    const error = await replaceDirAtomic(join(root, 'a'), fill('x')).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(error, 'E_INPUT_INVALID'), String(error)).toBe(true);
+    expect((await lstat(join(root, 'a'))).isSymbolicLink()).toBe(true);
   });
 });

@@ -169,7 +169,9 @@ export async function makeDirs(dir: string): Promise<void> {
  * `.<name>.old-*` sibling (and the new ones, complete, in `.<name>.tmp-*`): never a half-written `dir`.
  * Between the two renames `dir` is briefly absent; `loadBundle` waits for that (see `saveInProgress`).
  * `dir` is replaced whole, so it must not be (or hold) the working directory; with `options.marker` an
- * existing non-empty `dir` must also be an earlier save (see `ReplaceDirOptions`).
+ * existing non-empty `dir` must also be an earlier save (see `ReplaceDirOptions`). A `dir` that is a
+ * symbolic link keeps it: the folder it points to (links followed, at most 8) is the one replaced, with
+ * its staging and retired copies beside it; a loop is E_INPUT_INVALID.
  */
 export function replaceDirAtomic(dir: string, fill: (staging: string) => Promise<void>, options: ReplaceDirOptions = {}): Promise<void> {
   try {
@@ -197,10 +199,17 @@ const inFlight = new Map<string, Promise<void>>();
 
 async function replaceNow(dir: string, fill: (staging: string) => Promise<void>, options: ReplaceDirOptions): Promise<void> {
   await checkReplaceable(dir, options.marker);
-  const parent = dirname(dir);
+  // `dir` a symbolic link (`models/current -> v3`): the folder it points to is replaced, beside itself, and
+  // the link stays (the swap renamed a new folder over the link, so `current` stopped following `v3`).
+  const at = await saveTarget(dir);
+  if ((await lstat(at).catch(() => undefined))?.isSymbolicLink())
+    throw new AppliedMLError('E_INPUT_INVALID', `Refusing to save to ${dir}: it is a chain of more than 8 symbolic links, or a loop.`, {
+      details: { dir, link: at },
+    });
+  const parent = dirname(at);
   const tag = randomBytes(6).toString('hex');
-  const staging = join(parent, `.${basename(dir)}.tmp-${tag}`);
-  const retired = join(parent, `.${basename(dir)}.old-${tag}`);
+  const staging = join(parent, `.${basename(at)}.tmp-${tag}`);
+  const retired = join(parent, `.${basename(at)}.old-${tag}`);
   try {
     await makeDirs(parent);
     await mkdir(staging);
@@ -211,13 +220,13 @@ async function replaceNow(dir: string, fill: (staging: string) => Promise<void>,
     if (AppliedMLError.isInstance(cause)) throw cause;
     throw new AppliedMLError('E_IO', `Could not write the bundle to ${dir}: ${(cause as Error).message}`, { cause, details: { dir } });
   }
-  const hadPrevious = await exists(dir);
+  const hadPrevious = await exists(at);
   try {
-    if (hadPrevious) await rename(dir, retired);
-    await rename(staging, dir);
+    if (hadPrevious) await rename(at, retired);
+    await rename(staging, at);
   } catch (cause) {
     // Put the previous bundle back if it was moved aside.
-    if (hadPrevious && !(await exists(dir)) && (await exists(retired))) await rename(retired, dir).catch(() => undefined);
+    if (hadPrevious && !(await exists(at)) && (await exists(retired))) await rename(retired, at).catch(() => undefined);
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
     const code = (cause as NodeJS.ErrnoException).code;
     const raced =
@@ -230,7 +239,7 @@ async function replaceNow(dir: string, fill: (staging: string) => Promise<void>,
     });
   }
   if (hadPrevious) await rm(retired, { recursive: true, force: true });
-  await removeStaleSiblings(dir);
+  await removeStaleSiblings(at);
 }
 
 /** Staging or retired copies older than this are left by a crash, not by a save still running. */
