@@ -316,3 +316,50 @@ describe('bad input found by an audit: typed errors, no hangs, no silent garbage
     model.dispose();
   });
 });
+
+describe('TransactionScorer messages in its own words (review F10)', () => {
+  const T = Date.UTC(2026, 9, 14);
+  const refusal = async (p: Promise<unknown>): Promise<{ code: string; message: string }> => {
+    try {
+      await p;
+    } catch (e) {
+      if (AppliedMLError.isInstance(e)) return { code: e.code, message: e.message };
+      throw e;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('an untrained scorer names itself and what trains or loads it, not the FraudDetector', async () => {
+    const scorer = TransactionScorer.create({});
+    const tx = { card: 'a', amount: 1, timestamp: T };
+    for (const call of [scorer.score(tx), scorer.scoreAll([tx]), scorer.evaluate([tx, tx], [0, 1]), scorer.calibrate([tx], { topK: 1 })]) {
+      const { code, message } = await refusal(call);
+      expect(code).toBe('E_MODEL_NOT_TRAINED');
+      expect(message).toBe(
+        'This TransactionScorer is not trained: train it on a history of transactions (scorer.train) or load a saved one (TransactionScorer.load) first.',
+      );
+    }
+    expect(() => scorer.threshold).toThrow(
+      expect.objectContaining({ code: 'E_MODEL_NOT_TRAINED', message: expect.stringMatching(/^This TransactionScorer is not trained/) }),
+    );
+    scorer.dispose();
+  });
+
+  it("an invalid Date is 'an invalid Date' (it was 'a object'); an empty batch needs a transaction, not a record", async () => {
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await scorer.train(generateTransactions({ cards: 20, days: 2, seed: 1 }));
+    const got = async (timestamp: unknown): Promise<string> =>
+      (await refusal(scorer.score({ card: 'a', amount: 1, timestamp } as never))).message;
+    expect(await got(new Date('x'))).toBe(
+      'Transaction timestamp is not a time (got an invalid Date): give a Date, epoch milliseconds or an ISO 8601 string.',
+    );
+    expect(await got({})).toMatch(/\(got an object\)/);
+    expect(await got([1])).toMatch(/\(got an array\)/);
+    expect(await got(Number.NaN)).toMatch(/\(got NaN\)/);
+    expect(await got(true)).toMatch(/\(got a boolean\)/);
+    expect(await refusal(scorer.scoreAll([]))).toEqual({ code: 'E_INPUT_INVALID', message: 'Scoring needs at least one transaction.' });
+    expect((await refusal(scorer.calibrate([], { topK: 1 }))).message).toBe('Calibration needs at least one transaction.');
+    expect((await refusal(scorer.evaluate([], []))).message).toBe('Evaluation needs at least one transaction.');
+    scorer.dispose();
+  });
+});

@@ -52,6 +52,8 @@ export interface TransactionScore extends FraudPrediction {
  */
 function readBatch(txs: unknown, what: string, unit: TimeUnit): Transaction[] {
   if (!Array.isArray(txs)) throw new AppliedMLError('E_INPUT_INVALID', `${what} needs an array of transactions.`);
+  // In the scorer's words (the detector's said 'input is empty: give at least one record').
+  if (txs.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what} needs at least one transaction.`);
   return Array.from({ length: txs.length }, (_, i) => {
     try {
       return readTransaction((txs as unknown[])[i], unit);
@@ -471,6 +473,7 @@ export class TransactionScorer {
       if (!given) throw refused;
       tx = given;
       checkClock([tx], this.features.options.timeUnit, this.clock, 'Scoring');
+      this.assertReady();
       const row = this.freeze(this.features.peek(tx));
       const p = await this.detector.predict(row);
       if (remember) {
@@ -535,7 +538,12 @@ export class TransactionScorer {
   /** E_MODEL_NOT_TRAINED / E_MODEL_DISPOSED before a batch enters the card state, not after. */
   private assertReady(): void {
     this.alive();
-    void this.detector.threshold;
+    // In the scorer's words (the detector's said 'Train or load the FraudDetector first.').
+    if (!this.detector.isTrained)
+      throw new AppliedMLError(
+        'E_MODEL_NOT_TRAINED',
+        'This TransactionScorer is not trained: train it on a history of transactions (scorer.train) or load a saved one (TransactionScorer.load) first.',
+      );
   }
 
   /**
@@ -594,6 +602,7 @@ export class TransactionScorer {
 
   get threshold(): number {
     this.alive();
+    this.assertReady();
     return this.detector.threshold;
   }
 

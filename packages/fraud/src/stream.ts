@@ -104,6 +104,16 @@ export function epochMs(v: unknown, unit: TimeUnit = 'ms'): number {
   return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? t : NaN;
 }
 
+/** What a refused timestamp was, without quoting it ('an invalid Date', 'an object', 'NaN'; it said 'a object'). */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
+  if (v instanceof Date) return 'an invalid Date';
+  if (typeof v === 'number') return Number.isFinite(v) ? 'a number out of range' : String(v);
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
 /**
  * A transaction's time in epoch milliseconds (E_INPUT_INVALID when it is no time): a Date, a number in
  * `unit`, or an ISO 8601 string (one without an offset is read in UTC fields, the same on every server;
@@ -117,7 +127,7 @@ export function transactionTime(tx: Transaction, unit: TimeUnit = 'ms'): number 
     // The value is not quoted: services pass SDK messages to their clients, and answers never echo input.
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `Transaction timestamp is not a time (got ${v === null ? 'null' : v === undefined ? 'nothing' : `a ${typeof v}`}): give a Date, epoch ${unit === 's' ? 'seconds' : 'milliseconds'} or an ISO 8601 string.`,
+      `Transaction timestamp is not a time (got ${kindOf(v)}): give a Date, epoch ${unit === 's' ? 'seconds' : 'milliseconds'} or an ISO 8601 string.`,
       { details: { field: 'timestamp' } },
     );
   if (unit === 's' && typeof v === 'number' && Math.abs(v) >= 1e11)
