@@ -538,3 +538,40 @@ describe('a network a newer version saved that this engine cannot read', () => {
     expect(incompatibleIfNewer(damaged, versions(nan))).toBe(damaged);
   });
 });
+
+describe('a network with a custom layer class this process has not registered', () => {
+  it('says to register the class (the bundle is not damaged); registered, it loads; from a newer version it says upgrade only', async () => {
+    class W6Scale extends tf.layers.Layer {
+      static className = 'W6Scale';
+      override call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.mul(Array.isArray(x) ? (x[0] as tf.Tensor) : x, 2);
+      }
+    }
+    const target = join(dir, 'custom');
+    const custom = withSeededRandom(createRng(6), () =>
+      tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 }), new W6Scale({})] }),
+    );
+    await saveBundle(target, { ...input(custom), models: { main: custom } });
+    const before = tf.memory().numTensors;
+    const error = (await loadBundle(target).catch((e: unknown) => e)) as AppliedMLError;
+    expect(AppliedMLError.hasCode(error, 'E_BUNDLE_CORRUPT'), String(error)).toBe(true);
+    expect(error.message).toBe(
+      `Bundle ${target}: model 'main' could not be rebuilt: Unknown layer: W6Scale. If W6Scale is a custom layer class of yours, register it with tf.serialization.registerClass(W6Scale) before loading (the bundle is not damaged); otherwise the bundle was saved by a newer version or edited.`,
+    );
+    expect(error.details).toMatchObject({ model: 'main', layer: 'W6Scale' });
+    expect(tf.memory().numTensors).toBe(before);
+    const newer = incompatibleIfNewer(error, {
+      dir: target,
+      package: '@appliedml/test',
+      saved: '9.0.0',
+      running: '1.0.0',
+    }) as AppliedMLError;
+    expect(newer.message).toBe(
+      `Bundle ${target} was saved by @appliedml/test 9.0.0, newer than this 1.0.0, which cannot read it (model 'main' could not be rebuilt: Unknown layer: W6Scale). Upgrade @appliedml/test to 9.0.0 or later.`,
+    );
+    tf.serialization.registerClass(W6Scale);
+    const loaded = await loadBundle(target);
+    Object.values(loaded.models).forEach((m) => m.dispose());
+    custom.dispose();
+  });
+});

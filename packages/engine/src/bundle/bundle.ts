@@ -228,6 +228,14 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
   return sealed;
 }
 
+/**
+ * What to do about a layer class `loadBundle` does not know: register a custom layer before loading (the
+ * bundle itself is not damaged by it), else the bundle comes from a newer version or was edited.
+ */
+export function unregisteredLayerHint(layer: string): string {
+  return `If ${layer} is a custom layer class of yours, register it with tf.serialization.registerClass(${layer}) before loading (the bundle is not damaged); otherwise the bundle was saved by a newer version or edited.`;
+}
+
 /** Regular files only, no link followed, and a FIFO does not block the open (where the system has the flags). */
 const OPEN_FILE = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
@@ -577,9 +585,13 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
         const why = String((cause as Error)?.message ?? cause)
           .split('\n')[0]!
           .replace(/\s*This may be due to.*$/, '');
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' could not be rebuilt: ${why}`, {
+        // A layer class this process has not registered: most often the caller's own custom layer, and the
+        // bundle is fine (an operator told "corrupt" would delete it). Say so; `incompatibleIfNewer` drops it.
+        const layer = /^Unknown layer: ([^\s.]+)/.exec(why)?.[1];
+        const hint = layer ? ` ${unregisteredLayerHint(layer)}` : '';
+        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' could not be rebuilt: ${why}${hint}`, {
           cause,
-          details: { dir, model: name, packageVersion },
+          details: { dir, model: name, packageVersion, ...(layer ? { layer } : {}) },
         });
       }
     }

@@ -60,7 +60,8 @@ export function incompatibleIfNewer(error: unknown, versions: BundleVersions): u
   let reason = corrupt.message;
   const at = reason.indexOf(`${dir}: `);
   if (at >= 0 && /^(?:[A-Za-z]+ )*$/.test(reason.slice(0, at))) reason = reason.slice(at + dir.length + 2);
-  reason = reason.replace(/\.$/, '');
+  // The advice for a layer class that is not registered (see `loadBundle`) does not apply: upgrading does.
+  reason = reason.replace(/ If \S+ is a custom layer class of yours, .*$/, '').replace(/\.$/, '');
   return new AppliedMLError(
     'E_BUNDLE_INCOMPATIBLE',
     `Bundle ${dir} was saved by ${name} ${saved}, newer than this ${running}, which cannot read it (${reason}). Upgrade ${name} to ${saved} or later.`,
