@@ -7,6 +7,7 @@ import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { SAVE_UNDER_WAY_MS, saveInProgress, writeDirAtomic } from './atomic-dir';
 import { rebuildNetwork } from './rebuild-model';
+import { checkKnownKeys } from '../option-checks';
 import { checkLayersModel } from '../tensor-checks';
 import { checkFiniteWeights, checkWeightSizes, type NetworkFile, parseNetworkFile } from './saved-network';
 
@@ -118,6 +119,19 @@ async function captureArtifacts(model: tf.LayersModel): Promise<{ topology: stri
   return { topology, weights: new Uint8Array(weightData) };
 }
 
+const SAVE_KEYS = Object.keys({
+  package: 1,
+  packageVersion: 1,
+  task: 1,
+  models: 1,
+  labels: 1,
+  preprocessing: 1,
+  config: 1,
+  metrics: 1,
+  files: 1,
+} satisfies Record<keyof SaveBundleInput, 1>);
+const LOAD_KEYS = Object.keys({ package: 1, task: 1 } satisfies Record<keyof LoadBundleOptions, 1>);
+
 function refuseInput(what: string, field: string): never {
   throw new AppliedMLError('E_INPUT_INVALID', `saveBundle: ${what}.`, { details: { field } });
 }
@@ -131,6 +145,8 @@ function refuseInput(what: string, field: string): never {
  */
 function checkSaveInput(input: unknown): asserts input is SaveBundleInput {
   if (!isRecord(input)) refuseInput(`the bundle must be described by an object (got ${describeValue(input)})`, 'input');
+  // A misspelt field (labelz) was left out of the bundle without a word.
+  checkKnownKeys('saveBundle input', input, SAVE_KEYS);
   for (const field of ['package', 'packageVersion', 'task'] as const)
     if (typeof input[field] !== 'string' || input[field] === '')
       refuseInput(`'${field}' must be a non-empty text (got ${describeValue(input[field])})`, field);
@@ -555,6 +571,8 @@ async function readConsistent(
  */
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
   checkPathArgument(dir, 'The bundle path');
+  // A misspelt guard ({ tasks: 'fraud' }) loaded another task's bundle without a word.
+  checkKnownKeys('loadBundle options', options, LOAD_KEYS);
   const { manifest, contents } = await readConsistent(dir, options);
   // What a later version may write that this one cannot read (a weights format, a layer class) carries
   // the version that saved the bundle, read from the checked manifest: the SDK's `incompatibleIfNewer`

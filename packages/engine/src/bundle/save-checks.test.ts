@@ -79,3 +79,23 @@ describe('saveBundle refuses what loadBundle would refuse, writing nothing', () 
     [model, nan, inf].forEach((m) => m.dispose());
   });
 });
+
+describe('misspelt names', () => {
+  it("saveBundle's field and loadBundle's option are refused, not ignored ({ tasks: 'fraud' } loaded a churn bundle)", async () => {
+    const model = dense();
+    const target = join(dir, 'churn');
+    const good = { package: 'p', packageVersion: '1.0.0', task: 'churn', models: { main: model } };
+    const saveError = (await saveBundle(target, { ...good, labelz: ['a', 'b', 'c'] } as never).catch((e: unknown) => e)) as AppliedMLError;
+    expect(AppliedMLError.hasCode(saveError, 'E_INPUT_INVALID'), String(saveError)).toBe(true);
+    expect(saveError.message).toBe(
+      "saveBundle input has no option 'labelz'; valid: package, packageVersion, task, models, labels, preprocessing, config, metrics, files.",
+    );
+    expect(await readdir(dir)).toEqual([]);
+    await saveBundle(target, good);
+    const loadError = (await loadBundle(target, { tasks: 'fraud' } as never).catch((e: unknown) => e)) as AppliedMLError;
+    expect(AppliedMLError.hasCode(loadError, 'E_INPUT_INVALID'), String(loadError)).toBe(true);
+    expect(loadError.message).toBe("loadBundle options has no option 'tasks'; valid: package, task.");
+    await expect(loadBundle(target, { task: 'fraud' })).rejects.toMatchObject({ code: 'E_BUNDLE_INCOMPATIBLE' });
+    model.dispose();
+  });
+});
