@@ -911,7 +911,10 @@ export class TextClassifier {
     if (!Array.isArray(texts)) throw new AppliedMLError('E_INPUT_INVALID', 'predictBatch takes an array of strings.');
     if (texts.length === 0) return [];
     // Array.from visits holes too (map skips them and would return holes).
-    const checked = Array.from(texts, (t, i) => checkText(t, { maxChars: this.config.maxTextChars, where: { index: i } }));
+    // A batch names the bad text by its index ('texts[1] is empty …'); predict's one text stays 'A text'.
+    const checked = Array.from(texts, (t, i) =>
+      checkText(t, { maxChars: this.config.maxTextChars, where: { index: i }, ...(texts.length > 1 ? { name: `texts[${i}]` } : {}) }),
+    );
     const { probs, state: scoredBy } = await this.probabilitiesInTurns(checked, state);
     return probs.map((p) => this.toPrediction(p, scoredBy));
   }
@@ -1260,7 +1263,7 @@ export class TextClassifier {
       const row = data[i] as TextExample | undefined;
       if (typeof row !== 'object' || row === null)
         throw new AppliedMLError('E_INPUT_INVALID', `${what}[${i}] is not an object.`, { details: { index: i } });
-      texts.push(checkText(row.text, { maxChars: this.config.maxTextChars, where: { index: i } }));
+      texts.push(checkText(row.text, { maxChars: this.config.maxTextChars, where: { index: i }, name: `${what}[${i}].text` }));
       const raw = row.label;
       const set = Array.isArray(raw) ? raw : [raw];
       if (!this.config.multiLabel && Array.isArray(raw) && raw.length !== 1) {

@@ -6,14 +6,19 @@ export const DEFAULT_MAX_TEXT_CHARS = 1_048_576;
 export interface TextCheckOptions {
   /** Longest text accepted (default DEFAULT_MAX_TEXT_CHARS); a positive integer. */
   maxChars?: number;
-  /** Where the text came from (row number, field), added to the error details. */
+  /**
+   * Where the text came from, added to the error details; `{ file, line }` also puts `file:line:` in
+   * front of the message (it said only "A text is empty or only whitespace.").
+   */
   where?: Record<string, unknown>;
+  /** What the message calls the text, e.g. 'training data[7].text' (default 'A text'). */
+  name?: string;
 }
 
 /** Whitespace, invisible format characters (\p{Cf}) and variation selectors only (or nothing). */
 const ONLY_BLANK = /^[\s\p{Cf}\uFE00-\uFE0F]*$/u;
 
-const CHECK_KEYS = Object.keys({ maxChars: 1, where: 1 } satisfies Record<keyof TextCheckOptions, 1>);
+const CHECK_KEYS = Object.keys({ maxChars: 1, where: 1, name: 1 } satisfies Record<keyof TextCheckOptions, 1>);
 
 /**
  * The one gate every text passes: a string, not empty or only whitespace (or zero-width characters), not over the cap, and
@@ -24,13 +29,16 @@ export function checkText(text: unknown, options: TextCheckOptions = {}): string
   const details = options.where ?? {};
   checkIntegerOption('maxChars', options.maxChars, 1, Number.MAX_SAFE_INTEGER); // NaN would turn the cap off
   const maxChars = options.maxChars ?? DEFAULT_MAX_TEXT_CHARS;
+  // Where the message says it is: a file's line in front, or the text's name (its index in the data).
+  const at = typeof details.file === 'string' && typeof details.line === 'number' ? `${details.file}:${details.line}: ` : '';
+  const subject = `${at}${options.name ?? 'A text'}`;
   if (typeof text !== 'string') {
-    throw new AppliedMLError('E_INPUT_INVALID', `A text must be a string; got ${text === null ? 'null' : typeof text}.`, { details });
+    throw new AppliedMLError('E_INPUT_INVALID', `${subject} must be a string; got ${text === null ? 'null' : typeof text}.`, { details });
   }
   if (text.length > maxChars) {
     throw new AppliedMLError(
       'E_INPUT_TOO_LARGE',
-      `A text of ${text.length} characters is over the limit of ${maxChars}; split it or raise maxTextChars.`,
+      `${subject} of ${text.length} characters is over the limit of ${maxChars}; split it or raise maxTextChars.`,
       {
         details: { ...details, length: text.length, maxChars },
       },
@@ -38,14 +46,14 @@ export function checkText(text: unknown, options: TextCheckOptions = {}): string
   }
   // Invisible format characters (zero-width space U+200B, word joiner U+2060, ZWJ, bidi marks, soft
   // hyphen) and variation selectors count as whitespace here: a text of only those has no word to read.
-  if (ONLY_BLANK.test(text)) throw new AppliedMLError('E_INPUT_INVALID', 'A text is empty or only whitespace.', { details });
+  if (ONLY_BLANK.test(text)) throw new AppliedMLError('E_INPUT_INVALID', `${subject} is empty or only whitespace.`, { details });
   if (text.includes('\uFFFD')) {
-    throw new AppliedMLError('E_INPUT_INVALID', 'A text holds U+FFFD replacement characters: it was decoded with the wrong encoding.', {
+    throw new AppliedMLError('E_INPUT_INVALID', `${subject} holds U+FFFD replacement characters: it was decoded with the wrong encoding.`, {
       details,
     });
   }
   if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text))
-    throw new AppliedMLError('E_INPUT_INVALID', 'A text holds lone UTF-16 surrogates (not valid Unicode).', { details });
+    throw new AppliedMLError('E_INPUT_INVALID', `${subject} holds lone UTF-16 surrogates (not valid Unicode).`, { details });
   return text;
 }
 
