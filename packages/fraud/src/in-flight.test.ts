@@ -13,7 +13,7 @@ describe('calls in flight during dispose or retrain', () => {
   const rows = Array.from({ length: 300 }, (_, i) => [Math.sin(i), Math.cos(i * 0.7), (i % 11) / 11, (i * 7919) % 13]);
   const labels = rows.map((r) => (r[0]! > 0.9 ? 1 : 0));
 
-  it('a one-record predict finishes before a dispose that follows it in the same tick (it is synchronous to its end)', async () => {
+  it('a one-record predict finishes before a dispose that follows it in the same tick (it is synchronous to its end), however slow the machine', async () => {
     const configs: FraudDetectorConfig[] = [
       { detector: 'ecod' },
       { detector: 'iforest', iforest: { trees: 10 } },
@@ -26,9 +26,20 @@ describe('calls in flight during dispose or retrain', () => {
       const model = FraudDetector.create(config);
       const supervised = config.detector === 'mlp' || config.detector === 'gbt';
       await model.train(rows, supervised ? { labels } : {});
-      const one = model.predict(rows[0]!);
-      const few = model.predictBatch(rows.slice(0, 5));
-      model.dispose();
+      // The clock moves 100 ms per reading: a machine so busy that every step passes the 50 ms turn
+      // interval (a loaded CI box). Such a batch still takes no turn (it did, before its only chunk, and
+      // the dispose below then came first: E_MODEL_DISPOSED, now and then under load).
+      let now = performance.now();
+      const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 100));
+      let one: Promise<{ score: number }>;
+      let few: Promise<unknown[]>;
+      try {
+        one = model.predict(rows[0]!);
+        few = model.predictBatch(rows.slice(0, 5));
+        model.dispose();
+      } finally {
+        clock.mockRestore();
+      }
       expect((await one).score, config.detector).toBeTypeOf('number');
       expect(await few, config.detector).toHaveLength(5);
       expect(tf.memory().numTensors).toBe(before);
