@@ -91,3 +91,23 @@ describe('helper option names', () => {
     }
   });
 });
+
+// train's progress was never checked: 'off', 'yes' and 1 were accepted, and 'off' (truthy) drew a bar on
+// a terminal. It is checked as the other options are, for every model type, before anything trains.
+describe('train progress', () => {
+  for (const model of ['linear', 'naive-bayes', 'fasttext', 'cnn'] as const)
+    it(`${model}: a progress other than true, false or 'auto' is E_INPUT_INVALID listing the valid values; those three train`, async () => {
+      const classifier = TextClassifier.create({ model, fasttext: { buckets: 256, dim: 4 }, cnn: { embeddingDim: 4, filters: 2 } });
+      for (const bad of ['off', 'yes', 1, 0, null, 'true'])
+        await expect(classifier.train(TICKETS, { epochs: 1, progress: bad as never })).rejects.toMatchObject({
+          code: 'E_INPUT_INVALID',
+          message: `progress must be true, false or 'auto' (got ${typeof bad === 'string' ? `"${bad}"` : String(bad)}).`,
+          details: { field: 'progress', valid: [true, false, 'auto'] },
+        });
+      expect(classifier.isTrained).toBe(false);
+      // true would draw a bar on a terminal: false and 'auto' (no TTY under the test runner) train quietly.
+      for (const good of [false, 'auto', undefined] as const) await classifier.train(TICKETS, { epochs: 1, progress: good });
+      expect(classifier.isTrained).toBe(true);
+      classifier.dispose();
+    });
+});

@@ -587,6 +587,12 @@ export class TextClassifier {
     const started = performance.now();
     const logger = options.logger ?? silentLogger;
     checkIntegerOption('epochs', options.epochs, 1, 10_000);
+    // Every model type checks it (the linear ones draw no bar): 'off' drew a bar on a terminal, 'yes' and 1 passed.
+    const progress: unknown = options.progress;
+    if (progress !== undefined && progress !== true && progress !== false && progress !== 'auto')
+      throw new AppliedMLError('E_INPUT_INVALID', `progress must be true, false or 'auto' (got ${describeValue(progress)}).`, {
+        details: { field: 'progress', valid: [true, false, 'auto'] },
+      });
     const { texts, labelSets } = this.checkExamples(data, 'training data');
     const labels = [...new Set(labelSets.flat())].sort();
     if (labels.length < 2) {
