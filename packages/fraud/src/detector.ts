@@ -866,6 +866,9 @@ export class FraudDetector {
           ? `${ratioText(ratio)}× the training median ${fmt(col.median)}`
           : `training median ${fmt(col.median)}`;
       text = `${column} = ${fmt(value)} (${rel}; ${pct})`;
+    } else if (col?.kind === 'numeric' && f.pre.state.input === 'records') {
+      // A record without the value (its missing flag is the evidence): said so, not 'tip is unusual'.
+      text = `${column} is missing (${pct})`;
     } else if (col?.kind === 'categorical') {
       const raw = f.pre.rawValue(data, r, column);
       if (raw === undefined) text = `${column} is missing (${pct})`;

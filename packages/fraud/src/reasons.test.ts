@@ -140,6 +140,18 @@ describe('reason wording (review F9)', () => {
   });
 });
 
+describe('a missing numeric value', () => {
+  it("is named as missing, not 'unusual'", async () => {
+    // tip is missing on 1 row in 25: its missing flag is the evidence on such a row.
+    const rows = purchases(800, 4).map((r, i) => ({ ...r, tip: i % 25 === 0 ? null : 1 + (i % 7) / 2 }));
+    const model = FraudDetector.create({ detector: 'ecod' });
+    await model.train(rows);
+    const [p] = await model.predictBatch([{ amount: 40, items: 2, channel: 'web', at: '2026-01-07T13:00:00Z', tip: null }]);
+    expect(p!.reasons.find((r) => r.feature === 'tip')?.text).toMatch(/^tip is missing \(\d+% of the evidence\)$/);
+    model.dispose();
+  });
+});
+
 describe('FraudDetector lifecycle', () => {
   it('dispose while a network trains: train rejects E_MODEL_DISPOSED, frees the network, isTrained stays false', async () => {
     await initEngine();
