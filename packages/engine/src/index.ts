@@ -31,7 +31,16 @@ export type { Rng, Seed } from './random';
 // Training
 export { evaluateLoss, fitModel } from './train/trainer';
 export { eventLoopTurns } from './train/event-loop';
-export type { EarlyStopping, EpochLogs, FitOptions, Inputs, Monitor, TrainingCallbacks, TrainingReport } from './train/trainer';
+export type {
+  EarlyStopping,
+  EpochLogs,
+  EvaluateOptions,
+  FitOptions,
+  Inputs,
+  Monitor,
+  TrainingCallbacks,
+  TrainingReport,
+} from './train/trainer';
 export { LOSSES, LOSS_NAMES, resolveLoss } from './train/losses';
 export type { LossFn, LossName } from './train/losses';
 export { OPTIMIZER_NAMES, createOptimizer, setLearningRate } from './train/optimizers';

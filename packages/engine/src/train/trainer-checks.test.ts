@@ -617,3 +617,59 @@ describe('fitModel on a multi-output model', () => {
     multi.dispose();
   });
 });
+
+describe('evaluateLoss checks its arguments as fitModel does (review R3 E5)', () => {
+  it('takes { loss } by name, and refuses wrong widths, contradicting sparse flags and NaN with typed errors', () => {
+    const model = dense(4, 3, 'softmax');
+    const x = ramp(12, 4);
+    const sparseY = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]);
+    const oneHot = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2], 'int32'), 3);
+    const wide = ramp(12, 5);
+    const nanX = tf.tensor2d(
+      Array.from({ length: 48 }, (_, i) => (i === 9 ? NaN : 0.1)),
+      [12, 4],
+    );
+    const before = tf.memory().numTensors;
+    const byName = evaluateLoss(model, x, sparseY, { loss: 'sparseCategoricalCrossentropy' });
+    const byOneHot = evaluateLoss(model, x, oneHot, { loss: 'categoricalCrossentropy' });
+    expect(byName.loss).toBeCloseTo(byOneHot.loss, 5);
+    expect(byName.accuracy).toBe(byOneHot.accuracy);
+    // The positional form still works, and now takes a name too.
+    expect(evaluateLoss(model, x, sparseY, 'sparseCategoricalCrossentropy', true, true)).toEqual(byName);
+    const code = (fn: () => unknown): string => {
+      try {
+        fn();
+        return 'no error';
+      } catch (e) {
+        return AppliedMLError.isInstance(e) ? `${e.code}: ${e.message}` : `untyped ${String(e)}`;
+      }
+    };
+    // Sparse labels with sparse: false counted a wrong accuracy without a word.
+    expect(code(() => evaluateLoss(model, x, sparseY, LOSSES.sparseCategoricalCrossentropy, true, false))).toMatch(
+      /^E_INPUT_INVALID: evaluateLoss: sparse is false/,
+    );
+    expect(code(() => evaluateLoss(model, wide, sparseY, { loss: 'sparseCategoricalCrossentropy' }))).toMatch(
+      /^E_SHAPE_MISMATCH: evaluateLoss: input 0 is 12×5/,
+    );
+    expect(code(() => evaluateLoss(model, x, sparseY, { loss: 'categoricalCrossentropy' }))).toMatch(
+      /^E_SHAPE_MISMATCH: evaluateLoss: y is 12/,
+    );
+    expect(code(() => evaluateLoss(model, nanX, oneHot, { loss: 'categoricalCrossentropy' }))).toMatch(
+      /^E_INPUT_INVALID: evaluateLoss x contains NaN or Infinity \(row 2, column 1/,
+    );
+    expect(code(() => evaluateLoss(model, x, oneHot, { loss: 'crossEntropy' as never }))).toMatch(
+      /^E_INPUT_INVALID: Unknown loss 'crossEntropy'/,
+    );
+    expect(code(() => evaluateLoss(model, x, oneHot, { loss: 'categoricalCrossentropy', batchsize: 4 } as never))).toMatch(
+      /no option 'batchsize'/,
+    );
+    const outOfRange = tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 0, 1, 2, 0, 1]);
+    expect(code(() => evaluateLoss(model, x, outOfRange, { loss: 'sparseCategoricalCrossentropy' }))).toMatch(
+      /^E_INPUT_INVALID: evaluateLoss: label 3 is 3/,
+    );
+    outOfRange.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, sparseY, oneHot, wide, nanX]);
+    model.dispose();
+  });
+});

@@ -10,7 +10,7 @@ import { silentLogger } from '../logger';
 import { createRng, permutation, withSeededRandom } from '../random';
 import { bucketedOrder, checkBucketLengths } from './bucket-order';
 import type { LossFn, LossName } from './losses';
-import { resolveLoss } from './losses';
+import { LOSSES, LOSS_NAMES, resolveLoss } from './losses';
 import type { LrSchedule } from './lr-schedule';
 import { LrScheduler, checkLrSchedule } from './lr-schedule';
 import type { OptimizerName } from './optimizers';
@@ -336,8 +336,8 @@ function validateData(x: Inputs, y: tf.Tensor, what: string): void {
   if (y.shape[0] !== n) throw new AppliedMLError('E_SHAPE_MISMATCH', `${what}: ${n} input rows but ${y.shape[0]} targets.`);
 }
 
-/** Mean loss and accuracy over (x, y) in batches, without training. */
-export function evaluateLoss(
+/** Mean loss and accuracy over (x, y) in batches, without training; fitModel's validation, its inputs checked once. */
+function lossOver(
   model: tf.LayersModel,
   x: Inputs,
   y: tf.Tensor,
@@ -363,6 +363,98 @@ export function evaluateLoss(
     tf.dispose([l, c]);
   }
   return withAccuracy ? { loss: lossSum / n, accuracy: correct / n } : { loss: lossSum / n };
+}
+
+export interface EvaluateOptions {
+  /** A loss name (as fitModel's) or a loss function. */
+  loss: LossName | LossFn;
+  /** Also count correct predictions; default true for the classification losses. */
+  accuracy?: boolean;
+  /** Rows per step, default 256. */
+  batchSize?: number;
+}
+
+const EVALUATE_KEYS = Object.keys({ loss: 1, accuracy: 1, batchSize: 1 } satisfies Record<keyof EvaluateOptions, 1>);
+
+/**
+ * Mean loss (and accuracy) of `model` over (x, y) in batches, without training, checked as fitModel
+ * checks its data: the model (one output), x against its inputs and y against its output for the loss
+ * (E_SHAPE_MISMATCH), NaN or Infinity and labels outside the loss's range (E_INPUT_INVALID), an unknown
+ * loss or option name. Sparse labels follow from the loss (`sparseCategoricalCrossentropy`).
+ *
+ * The positional form `(model, x, y, loss, withAccuracy, sparse, batchSize?)` still works (deprecated):
+ * its `loss` may now be a name too, and a `sparse` that contradicts a known loss is E_INPUT_INVALID
+ * (sparse labels with `sparse: false` counted a wrong accuracy).
+ */
+export function evaluateLoss(model: tf.LayersModel, x: Inputs, y: tf.Tensor, options: EvaluateOptions): { loss: number; accuracy?: number };
+/** @deprecated Pass `{ loss, accuracy, batchSize }`: the loss says whether labels are sparse. */
+export function evaluateLoss(
+  model: tf.LayersModel,
+  x: Inputs,
+  y: tf.Tensor,
+  loss: LossName | LossFn,
+  withAccuracy: boolean,
+  sparse: boolean,
+  batchSize?: number,
+): { loss: number; accuracy?: number };
+export function evaluateLoss(
+  model: tf.LayersModel,
+  x: Inputs,
+  y: tf.Tensor,
+  lossOrOptions: EvaluateOptions | LossName | LossFn,
+  withAccuracy?: boolean,
+  sparse?: boolean,
+  batchSize?: number,
+): { loss: number; accuracy?: number } {
+  const positional = typeof lossOrOptions === 'function' || typeof lossOrOptions === 'string';
+  if (!positional) {
+    checkKnownKeys('evaluateLoss options', lossOrOptions, EVALUATE_KEYS);
+    if (lossOrOptions === undefined || lossOrOptions === null)
+      throw new AppliedMLError('E_INPUT_INVALID', 'evaluateLoss needs options (at least loss).', { details: { field: 'options' } });
+  }
+  const options: EvaluateOptions = positional ? { loss: lossOrOptions, accuracy: withAccuracy, batchSize } : lossOrOptions;
+  checkLayersModel(model, 'evaluateLoss');
+  if (model.outputs.length !== 1)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `evaluateLoss supports single-output models; this one has ${model.outputs.length} outputs.`,
+      {
+        details: { field: 'model', outputs: model.outputs.length },
+      },
+    );
+  const lossFn = resolveLoss(options.loss);
+  const lossName = typeof options.loss === 'string' ? options.loss : (LOSS_NAMES.find((n) => LOSSES[n] === options.loss) ?? 'custom');
+  const sparseLoss = lossName === 'sparseCategoricalCrossentropy';
+  if (positional && lossName !== 'custom' && sparse !== undefined && Boolean(sparse) !== sparseLoss)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `evaluateLoss: sparse is ${String(sparse)} but ${lossName} takes ${sparseLoss ? 'sparse class indices' : "targets of the output's shape"}; pass { loss } and the loss decides.`,
+      { details: { field: 'sparse' } },
+    );
+  const accuracy = options.accuracy ?? CLASSIFICATION_LOSSES.has(lossName);
+  if (typeof accuracy !== 'boolean')
+    throw new AppliedMLError('E_INPUT_INVALID', `evaluateLoss accuracy must be true or false (got ${describeValue(accuracy)}).`, {
+      details: { field: 'accuracy' },
+    });
+  const size = options.batchSize ?? 256;
+  checkIntegerOption('batchSize', size, 1, Number.MAX_SAFE_INTEGER, false);
+  checkShapes(model, x, y, lossName, 'evaluateLoss');
+  const xs = Array.isArray(x) ? x : [x];
+  refuseNonFinite(xs, 'evaluateLoss x', 'clean or impute it before evaluating');
+  refuseNonFinite([y], 'evaluateLoss y', 'clean or impute it before evaluating');
+  const n = rows(x);
+  if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', 'evaluateLoss: there are no rows to evaluate.');
+  for (const t of [...xs, y])
+    if (t.shape[0] !== n)
+      throw new AppliedMLError('E_SHAPE_MISMATCH', `evaluateLoss: inputs and targets have different row counts (${t.shape[0]} vs ${n}).`);
+  checkLabels(y, lossName, model.outputs[0]?.shape.at(-1) ?? 1, 'evaluateLoss');
+  const isSparse = sparseLoss || (lossName === 'custom' && sparse === true);
+  try {
+    return lossOver(model, x, y, lossFn, accuracy, isSparse, size);
+  } catch (error) {
+    if (AppliedMLError.isInstance(error)) throw error;
+    throw fromBackendError(error, 'evaluation');
+  }
 }
 
 /** The names fitModel takes: a misspelt one (`validationsplit`, `earlyStop`) was ignored without a word. */
@@ -688,7 +780,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
       const logs: EpochLogs = { epoch, loss, learningRate: lr, seconds: 0 };
       if (withAccuracy) logs.accuracy = correct / n;
       if (val) {
-        const v = evaluateLoss(model, val.x, val.y, lossFn, withAccuracy, sparse);
+        const v = lossOver(model, val.x, val.y, lossFn, withAccuracy, sparse);
         logs.valLoss = v.loss;
         if (v.accuracy !== undefined) logs.valAccuracy = v.accuracy;
       }
