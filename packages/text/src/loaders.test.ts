@@ -122,3 +122,43 @@ describe('readTextCsv names the physical line a bad row ends on', () => {
     expect(e.details).not.toHaveProperty('row');
   });
 });
+
+// A JSONL label written as a number was 'the label is missing or not a string', though the field was
+// there (and a CSV reads the same 1 as the text "1"): each refusal says what the label is.
+describe('a bad label says what it is', () => {
+  it('readTextJsonl: a number, true/false, missing, empty, an object, a bad entry of a list', async () => {
+    const cases: [string, string][] = [
+      ['{"text":"yo","label":1}', 'the label is the number 1, not a string: write it as "1" (labels are text).'],
+      ['{"text":"yo","label":true}', 'the label is the boolean true, not a string: write it as "true" (labels are text).'],
+      ['{"text":"yo"}', "the label is missing (no 'label' field)."],
+      ['{"text":"yo","label":"  "}', 'the label is empty.'],
+      ['{"text":"yo","label":null}', 'the label must be a string (got null).'],
+      ['{"text":"yo","label":{"name":"a"}}', 'the label must be a string (got {"name":"a"}).'],
+      ['{"text":"yo","label":["a",2]}', 'the label[1] is the number 2, not a string: write it as "2" (labels are text).'],
+    ];
+    for (const [i, [row, why]] of cases.entries()) {
+      const path = await file(`label-${i}.jsonl`, `{"text":"hi","label":"a"}\n${row}\n`);
+      await expect(readTextJsonl(path), row).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+        message: `${path}:2: ${why}`,
+        details: { file: path, line: 2, field: 'label' },
+      });
+    }
+    const tagged = await file('label-tag.jsonl', '{"text":"yo","tag":5}\n');
+    await expect(readTextJsonl(tagged, { labelField: 'tag' })).rejects.toMatchObject({
+      message: expect.stringContaining('the number 5'),
+      details: { field: 'tag' },
+    });
+  });
+  it('readTextCsv: an empty label is called empty (a CSV cell is always text: 1 is the label "1")', async () => {
+    const path = await file('label-empty.csv', 'text,label\nhi,1\nyo,\n');
+    await expect(readTextCsv(path)).rejects.toMatchObject({
+      message: `${path}:3: the label is empty.`,
+      details: { line: 3, field: 'label' },
+    });
+    expect(await readTextCsv(await file('label-one.csv', 'text,label\nhi,1\nyo,2\n'))).toEqual([
+      { text: 'hi', label: '1' },
+      { text: 'yo', label: '2' },
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { AppliedMLError, checkIntegerOption, checkKnownKeys, csvRowLine, readCsv, statRegularFile } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, csvRowLine, describeValue, readCsv, statRegularFile } from '@appliedml/engine';
 import { checkChoice, checkFlag, checkText, decodeText } from './text-input';
 
 /** One labelled text. `label` is one class, or several for multi-label data. */
@@ -42,11 +42,21 @@ async function readBytes(file: string, options: LoaderOptions, name: string, key
   }
 }
 
-function checkLabel(label: unknown, file: string, line: number): string {
-  if (typeof label !== 'string' || label.trim() === '') {
-    throw new AppliedMLError('E_INPUT_INVALID', `${file}:${line}: the label is missing or not a string.`, { details: { file, line } });
-  }
-  return label.trim();
+/**
+ * A row's label, trimmed; else E_INPUT_INVALID at `file:line:` saying what is wrong with it: missing (no
+ * such field), empty, a JSON number or true/false (a CSV cell "1" is text, a JSON 1 is not: quote it), or
+ * another value. `name` is how the message calls it ('label', or 'label[1]' in a list).
+ */
+function checkLabel(label: unknown, file: string, line: number, field: string, name = 'label'): string {
+  const refuse = (why: string): never => {
+    throw new AppliedMLError('E_INPUT_INVALID', `${file}:${line}: ${why}.`, { details: { file, line, field } });
+  };
+  if (label === undefined) refuse(`the label is missing (no '${field}' field)`);
+  if (typeof label === 'number' || typeof label === 'boolean')
+    refuse(`the ${name} is the ${typeof label} ${String(label)}, not a string: write it as "${String(label)}" (labels are text)`);
+  if (typeof label !== 'string') refuse(`the ${name} must be a string (got ${describeValue(label)})`);
+  if ((label as string).trim() === '') refuse(`the ${name} is empty`);
+  return (label as string).trim();
 }
 
 function nonEmpty(rows: TextExample[], file: string): TextExample[] {
@@ -133,7 +143,7 @@ export async function readTextCsv(file: string, options: FieldOptions & { delimi
     }
     rows.push({
       text: checkText(row[textField], { maxChars: options.maxTextChars, where: { file, line } }),
-      label: checkLabel(row[labelField], file, line),
+      label: checkLabel(row[labelField], file, line, labelField),
     });
   }
   return nonEmpty(rows, file);
@@ -158,7 +168,9 @@ export async function readTextJsonl(file: string, options: FieldOptions = {}): P
     }
     const record = obj as Record<string, unknown>;
     const value = record[labelField];
-    const label = Array.isArray(value) ? value.map((v) => checkLabel(v, file, i + 1)) : checkLabel(value, file, i + 1);
+    const label = Array.isArray(value)
+      ? value.map((v, j) => checkLabel(v, file, i + 1, labelField, `label[${j}]`))
+      : checkLabel(value, file, i + 1, labelField);
     rows.push({ text: checkText(record[textField], { maxChars: options.maxTextChars, where: { file, line: i + 1 } }), label });
   });
   return nonEmpty(rows, file);
