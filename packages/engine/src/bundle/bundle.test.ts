@@ -114,7 +114,7 @@ describe('model bundles', () => {
     if (process.getuid?.() === 0) {
       // root ignores permissions; make the failure come from a bad file name instead
       await chmod(dir, 0o755);
-      await expectCode(saveBundle(target, { ...input(m), files: { '../escape': 'x' } }), 'E_BUNDLE_CORRUPT');
+      await expectCode(saveBundle(target, { ...input(m), files: { '../escape': 'x' } }), 'E_INPUT_INVALID');
     } else {
       await expectCode(saveBundle(target, input(m)), 'E_IO');
     }

@@ -173,14 +173,28 @@ function checkSaveInput(input: unknown): asserts input is SaveBundleInput {
   if (input.models !== undefined) {
     if (!isRecord(input.models))
       refuseInput(`'models' must be an object of tfjs models by name (got ${describeValue(input.models)})`, 'models');
-    for (const [name, model] of Object.entries(input.models)) checkLayersModel(model, `saveBundle models.${name}`);
+    for (const [name, model] of Object.entries(input.models)) {
+      // The loader refuses such a file name as damage: '../x' was E_BUNDLE_CORRUPT at save, naming the bundle.
+      if (!FILE_NAME.test(`${name}.model.json`))
+        refuseInput(
+          `model name ${describeValue(name)} is not a plain file name (a letter or digit, then letters, digits, '.', '_' or '-'; at most 117 characters)`,
+          `models.${name}`,
+        );
+      checkLayersModel(model, `saveBundle models.${name}`);
+    }
   }
   if (input.files !== undefined) {
     if (!isRecord(input.files))
       refuseInput(`'files' must be an object of file contents by name (got ${describeValue(input.files)})`, 'files');
-    for (const [name, data] of Object.entries(input.files))
+    for (const [name, data] of Object.entries(input.files)) {
+      if (!FILE_NAME.test(name) || name === MANIFEST)
+        refuseInput(
+          `file name ${describeValue(name)} is not a plain file name other than ${MANIFEST} (a letter or digit, then letters, digits, '.', '_' or '-'; at most 128 characters)`,
+          `files.${name}`,
+        );
       if (!(data instanceof Uint8Array) && typeof data !== 'string')
         refuseInput(`file '${name}' must be bytes (a Uint8Array or Buffer) or text (got ${describeValue(data)})`, `files.${name}`);
+    }
   }
 }
 

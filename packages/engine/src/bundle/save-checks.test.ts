@@ -99,3 +99,24 @@ describe('misspelt names', () => {
     model.dispose();
   });
 });
+
+describe('names that are not plain file names', () => {
+  it("a model or file name such as '../x' is E_INPUT_INVALID at save (it was E_BUNDLE_CORRUPT, as if a bundle were damaged)", async () => {
+    const model = dense();
+    const good = { package: 'p', packageVersion: '1.0.0', task: 't' };
+    const cases: [unknown, string][] = [
+      [{ ...good, models: { '../x': model } }, 'models.../x'],
+      [{ ...good, models: { '': model } }, 'models.'],
+      [{ ...good, files: { '../escape.txt': 'x' } }, 'files.../escape.txt'],
+      [{ ...good, files: { 'manifest.json': '{}' } }, 'files.manifest.json'],
+    ];
+    for (const [bad, field] of cases) {
+      const error = (await saveBundle(join(dir, 'b'), bad as never).catch((e: unknown) => e)) as AppliedMLError;
+      expect(AppliedMLError.hasCode(error, 'E_INPUT_INVALID'), String(error)).toBe(true);
+      expect(error.message).toMatch(/^saveBundle: (model|file) name ".*" is not a plain file name/);
+      expect(error.details.field).toBe(field);
+    }
+    expect(await readdir(dir)).toEqual([]);
+    model.dispose();
+  });
+});
