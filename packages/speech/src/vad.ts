@@ -94,7 +94,7 @@ export function detectSpeech(samples: Float32Array, sampleRate: number, options:
   checkAudioSamples(samples, 'detectSpeech samples', true);
   checkSampleRateArgument(sampleRate, 'sampleRate');
   checkVadOptions(options);
-  return speechSegments(samples, sampleRate, options);
+  return speechSegments(samples, sampleRate, options, recordingNoiseFloor(samples, sampleRate, options));
 }
 
 /** Analysis frame and hop in samples for `options` at `sampleRate`. */
@@ -134,8 +134,9 @@ export type NoSpeechReason = 'silence' | 'steady-sound' | 'too-short';
 /**
  * `detectSpeech` without its checks, for a caller whose samples, rate and options were checked already
  * (a stream checks each chunk as it comes and its VAD options once, then looks for words many times).
- * `noiseFloorDb`, a stream's floor over the last seconds (see `NoiseFloor`), is used where the buffer
- * holds no silence of its own to measure one (a buffer of steady noise, or of a noise that varies): only
+ * `noiseFloorDb`, a stream's floor over the last seconds (see `NoiseFloor`) or the floor of a recording's
+ * steady background (`recordingNoiseFloor`, which `detectSpeech` passes), is used where the buffer holds
+ * no silence of its own to measure one (a buffer of steady noise, or of a noise that varies): only
  * frames `floorMarginDb` above it can be speech. Without it such a buffer counted every frame within
  * `rangeDb` of its loudest as speech, so background noise became one long "word".
  */
@@ -168,7 +169,8 @@ export function speechAnalysis(
   if (peak < o.absoluteFloorDb) return { segments: [], reason: 'silence' };
   // In a stream: noise, a hum, a tone, where no frame stands out from the rest, is no word (it was one
   // long word). Not in one recording (detectSpeech, recognize, train): a model with a background-noise
-  // class learns and answers such recordings, and refusing them failed its training.
+  // class learns and answers such recordings, and refusing them failed its training (recordingNoiseFloor
+  // gives no floor for them).
   if (noiseFloorDb !== undefined && frames >= 10 && peak - floor < STEADY_SPREAD_DB) return { segments: [], reason: 'steady-sound' };
   // The floor (10th percentile) only tells silence from speech when the recording holds some silence;
   // in audio trimmed to the word it is speech itself, and then only the range below the peak counts,
@@ -258,12 +260,55 @@ export class NoiseFloor {
     }
   }
 
+  /** The levels (dB) of the frames it holds, in no particular order (a copy). */
+  frameLevels(): Float64Array {
+    return this.levels.slice(0, this.count);
+  }
+
   /** The floor in dB, or undefined before 10 frames. */
   get db(): number | undefined {
     if (this.count < 10) return undefined;
     const sorted = this.levels.slice(0, this.count).sort();
     return sorted[Math.floor(0.1 * (this.count - 1))] as number;
   }
+}
+
+/**
+ * A recording holding at least this long a steady level (frames within `STEADY_SPREAD_DB` of its 10th
+ * percentile) has a background to hold words against: no spoken word holds one level that long (over the
+ * 2,500 FSDD recordings at most 0.28 s, the hiss of a "six").
+ */
+export const STEADY_BACKGROUND_SECONDS = 1;
+
+/**
+ * The noise floor one recording's words are held against (`detectSpeech`, so `recognizeSequence` and
+ * `trimSilence`), measured as a stream measures its own (`NoiseFloor`, here over the whole recording), or
+ * undefined where the recording is read without one, as before. A floor is used for a recording with a
+ * steady background (at least `STEADY_BACKGROUND_SECONDS` of frames within `STEADY_SPREAD_DB` of the
+ * floor) and something rising `floorMarginDb` above it, but no silence of its own (its loudest frame at
+ * most twice that margin above the floor): there every frame within `rangeDb` of the loudest was speech,
+ * so words over steady noise merged into one segment. A recording holding silence, a word alone (trimmed
+ * or not), a steady sound throughout (noise, a hum: read whole, as a model with a background-noise class
+ * needs) and a sound nowhere `floorMarginDb` above its background are read as before.
+ */
+export function recordingNoiseFloor(samples: Float32Array, sampleRate: number, options: VadOptions): number | undefined {
+  const margin = options.floorMarginDb ?? DEFAULTS.floorMarginDb;
+  const measured = new NoiseFloor(sampleRate, options, samples.length / sampleRate + 1);
+  measured.measure(samples, 0);
+  const floor = measured.db;
+  if (floor === undefined) return undefined;
+  let peak = -Infinity;
+  let steady = 0;
+  for (const db of measured.frameLevels()) {
+    peak = Math.max(peak, db);
+    if (db < floor + STEADY_SPREAD_DB) steady++;
+  }
+  const { hop } = vadFrames(sampleRate, options);
+  const background = (steady * hop) / sampleRate >= STEADY_BACKGROUND_SECONDS;
+  // Never a steady sound throughout (under STEADY_SPREAD_DB, which a floor would refuse as a stream does),
+  // whatever floorMarginDb is set to.
+  const rise = peak - floor;
+  return background && rise >= Math.max(margin, STEADY_SPREAD_DB) && rise <= 2 * margin ? floor : undefined;
 }
 
 /**
