@@ -25,6 +25,7 @@ export type { StemmerLanguage, StopwordLanguage, TokenizerName } from './languag
 export { charNgrams } from './char-ngrams';
 export type { CharNgramOptions } from './char-ngrams';
 export { DEFAULT_MAX_TEXT_CHARS, checkText, decodeText } from './text-input';
+export type { TextEncoding } from './text-input';
 
 // Vectorisers
 export { Vocabulary } from './vocabulary';

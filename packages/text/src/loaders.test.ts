@@ -162,3 +162,61 @@ describe('a bad label says what it is', () => {
     ]);
   });
 });
+
+// A ';'-separated CSV or one whose header says Text,Label was told only "the header needs 'text' and
+// 'label' columns" (the columns it found in details); a Windows-1252 CSV was told to decode its bytes with
+// decodeText(bytes, 'latin1'), though readTextCsv takes a path and had no encoding option.
+describe('readTextCsv header and encoding', () => {
+  const refused = async (p: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> =>
+    (await p.then(
+      () => {
+        throw new Error('read');
+      },
+      (e: unknown) => e,
+    )) as never;
+  it('a header in another delimiter says which and how to pass it; names differing in case name the field options', async () => {
+    const semi = await file('semi.csv', 'text;label\nhello, world;a\nbye;b\n');
+    const e = await refused(readTextCsv(semi));
+    expect(e.code).toBe('E_INPUT_INVALID');
+    expect(e.message).toBe(
+      `${semi}: the header needs 'text' and 'label' columns; 'text' and 'label' are missing (the header has 'text;label'); it looks ';'-separated: pass { delimiter: ';' }.`,
+    );
+    expect(e.details).toMatchObject({ columns: ['text;label'], missing: ['text', 'label'], delimiter: ';' });
+    expect(await readTextCsv(semi, { delimiter: ';' })).toEqual([
+      { text: 'hello, world', label: 'a' },
+      { text: 'bye', label: 'b' },
+    ]);
+    const tab = await file('tab.csv', 'text\tlabel\nx\ty\n');
+    expect((await refused(readTextCsv(tab))).message).toContain("it looks tab-separated: pass { delimiter: '\\t' }");
+    const upper = await file('upper.csv', 'id,Text,LABEL\n1,hello,a\n');
+    const u = await refused(readTextCsv(upper));
+    expect(u.message).toBe(
+      `${upper}: the header needs 'text' and 'label' columns; 'text' and 'label' are missing (the header has 'id', 'Text', 'LABEL'); column names are matched exactly (case and spaces): pass { textField: 'Text', labelField: 'LABEL' }.`,
+    );
+    expect(await readTextCsv(upper, { textField: 'Text', labelField: 'LABEL' })).toEqual([{ text: 'hello', label: 'a' }]);
+    // One column missing, no near name; a header-only file is refused for its header, not as empty.
+    const one = await file('one.csv', 'text,tag\n');
+    expect((await refused(readTextCsv(one))).message).toBe(
+      `${one}: the header needs 'text' and 'label' columns; 'label' is missing (the header has 'text', 'tag').`,
+    );
+  });
+
+  it("a Windows-1252 CSV or JSONL is read with { encoding: 'windows-1252' } (or 'latin1'), and the UTF-8 refusal says so", async () => {
+    const row = Buffer.from([0x93, 0x63, 0x61, 0x66, 0xe9, 0x94, 0x20, 0x80, 0x35]); // “café” €5 in Windows-1252
+    const csv = await file('cp1252.csv', Buffer.concat([Buffer.from('text,label\n'), row, Buffer.from(',a\n')]));
+    const e = await refused(readTextCsv(csv));
+    expect(e.code).toBe('E_INPUT_INVALID');
+    expect(e.message).toContain("pass readTextCsv(file, { encoding: 'windows-1252' }), or 'latin1'");
+    expect(await readTextCsv(csv, { encoding: 'windows-1252' })).toEqual([{ text: '\u201ccafé\u201d \u20ac5', label: 'a' }]);
+    expect(await readTextCsv(csv, { encoding: 'latin1' })).toEqual([{ text: '\u0093café\u0094 \u00805', label: 'a' }]);
+    const jsonl = await file('cp1252.jsonl', Buffer.concat([Buffer.from('{"text":"'), row, Buffer.from('","label":"a"}\n')]));
+    expect((await refused(readTextJsonl(jsonl))).message).toContain("pass readTextJsonl(file, { encoding: 'windows-1252' })");
+    expect(await readTextJsonl(jsonl, { encoding: 'windows-1252' })).toEqual([{ text: '\u201ccafé\u201d \u20ac5', label: 'a' }]);
+    // UTF-8 stays the default, its BOM dropped; another name is refused with the valid ones.
+    const bom = await file('bom8.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('text,label\ncafé,a\n')]));
+    expect(await readTextCsv(bom, { encoding: 'utf-8' })).toEqual([{ text: 'café', label: 'a' }]);
+    expect((await refused(readTextCsv(bom, { encoding: 'utf-16' as never }))).message).toBe(
+      `readTextCsv encoding must be one of 'utf-8', 'latin1', 'windows-1252' (got "utf-16").`,
+    );
+  });
+});

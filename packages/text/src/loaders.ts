@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { AppliedMLError, checkIntegerOption, checkKnownKeys, csvRowLine, describeValue, readCsv, statRegularFile } from '@appliedml/engine';
-import { checkChoice, checkFlag, checkText, decodeText } from './text-input';
+import { TEXT_ENCODINGS, checkChoice, checkFlag, checkText, decodeText, decodeTextWith, type TextEncoding } from './text-input';
 
 /** One labelled text. `label` is one class, or several for multi-label data. */
 export interface TextExample {
@@ -19,7 +19,53 @@ const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 /** Each loader's option names, so a misspelt one (`textfield`) is refused rather than ignored. */
 const LOADER_KEYS = Object.keys({ maxBytes: 1, maxTextChars: 1 } satisfies Record<keyof LoaderOptions, 1>);
-const FIELD_KEYS = Object.keys({ maxBytes: 1, maxTextChars: 1, textField: 1, labelField: 1 } satisfies Record<keyof FieldOptions, 1>);
+const FIELD_KEYS = Object.keys({ maxBytes: 1, maxTextChars: 1, textField: 1, labelField: 1, encoding: 1 } satisfies Record<
+  keyof FieldOptions,
+  1
+>);
+
+/** A CSV / JSONL file's text in `options.encoding` (default UTF-8); a UTF-8 refusal names that option. */
+function decodeFile(bytes: Uint8Array, options: FieldOptions, file: string, loader: string): string {
+  checkChoice(`${loader} encoding`, options.encoding, TEXT_ENCODINGS);
+  return decodeTextWith(bytes, options.encoding ?? 'utf-8', file, `pass ${loader}(file, { encoding: 'windows-1252' }), or 'latin1'`);
+}
+
+/**
+ * The CSV header's refusal: which of the text and label columns are missing, the columns it has, and a
+ * near miss (a header that is one column holding ';', tab or '|': another delimiter; a name that differs
+ * only in case or spaces: the field options naming it).
+ */
+function checkHeader(columns: readonly string[], file: string, textField: string, labelField: string): void {
+  const missing = [textField, labelField].filter((f) => !columns.includes(f));
+  if (missing.length === 0) return;
+  const hints: string[] = [];
+  const details: Record<string, unknown> = { file, columns: [...columns], missing };
+  const only = columns.length === 1 ? (columns[0] as string) : '';
+  const delimiter = [';', '\t', '|'].find((d) => only.includes(d));
+  if (delimiter) {
+    const shown = delimiter === '\t' ? '\\t' : delimiter;
+    hints.push(`it looks ${delimiter === '\t' ? 'tab' : `'${delimiter}'`}-separated: pass { delimiter: '${shown}' }`);
+    details.delimiter = delimiter;
+  } else {
+    const near = (field: string): string | undefined => columns.find((c) => c !== field && c.trim().toLowerCase() === field.toLowerCase());
+    const named: string[] = [];
+    for (const [option, field] of [
+      ['textField', textField],
+      ['labelField', labelField],
+    ] as const)
+      if (missing.includes(field)) {
+        const found = near(field);
+        if (found !== undefined) named.push(`${option}: '${found}'`);
+      }
+    if (named.length > 0) hints.push(`column names are matched exactly (case and spaces): pass { ${named.join(', ')} }`);
+  }
+  const list = columns.map((c) => `'${c}'`).join(', ');
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    `${file}: the header needs '${textField}' and '${labelField}' columns; ${missing.map((m) => `'${m}'`).join(' and ')} ${missing.length === 1 ? 'is' : 'are'} missing (the header has ${list || 'no column'})${hints.length > 0 ? `; ${hints.join('; ')}` : ''}.`,
+    { details },
+  );
+}
 
 async function readBytes(file: string, options: LoaderOptions, name: string, keys: readonly string[]): Promise<Buffer> {
   checkKnownKeys(`${name} options`, options, keys);
@@ -118,6 +164,11 @@ export interface FieldOptions extends LoaderOptions {
   textField?: string;
   /** Field holding the label (default 'label'); in JSONL it may be an array of labels (multi-label). */
   labelField?: string;
+  /**
+   * The file's encoding (default 'utf-8', refused if the bytes are not UTF-8): 'windows-1252' for a
+   * Western European file from Windows or Excel, 'latin1' for ISO-8859-1.
+   */
+  encoding?: TextEncoding;
 }
 
 /**
@@ -126,21 +177,24 @@ export interface FieldOptions extends LoaderOptions {
  */
 export async function readTextCsv(file: string, options: FieldOptions & { delimiter?: string } = {}): Promise<TextExample[]> {
   const bytes = await readBytes(file, options, 'readTextCsv', [...FIELD_KEYS, 'delimiter']);
-  decodeText(bytes, 'utf-8', file);
+  const decoded = decodeFile(bytes, options, file, 'readTextCsv');
   const textField = options.textField ?? 'text';
   const labelField = options.labelField ?? 'label';
   const rows: TextExample[] = [];
   let records = 1;
-  for await (const row of readCsv(bytes, { missing: [], ...(options.delimiter ? { delimiter: options.delimiter } : {}) })) {
+  // UTF-8 is read from the bytes (the reader drops a BOM); another encoding from its decoded text, as
+  // UTF-8 bytes (a string source is a path to the reader).
+  const source = (options.encoding ?? 'utf-8') === 'utf-8' ? bytes : Buffer.from(decoded, 'utf8');
+  for await (const row of readCsv(source, {
+    missing: [],
+    ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+    // The header is checked as it is read (a header-only file said 'holds no examples').
+    onHeader: (columns) => checkHeader(columns, file, textField, labelField),
+  })) {
     records++;
     // The file's physical line the row ends on (blank lines and a quoted text's line breaks counted), as an
     // editor numbers it; counting records said line 4 for line 6 after a three-line text.
     const line = csvRowLine(row) ?? records;
-    if (!(textField in row) || !(labelField in row)) {
-      throw new AppliedMLError('E_INPUT_INVALID', `${file}: the header needs '${textField}' and '${labelField}' columns.`, {
-        details: { file, columns: Object.keys(row) },
-      });
-    }
     rows.push({
       text: checkText(row[textField], { maxChars: options.maxTextChars, where: { file, line } }),
       label: checkLabel(row[labelField], file, line, labelField),
@@ -151,7 +205,7 @@ export async function readTextCsv(file: string, options: FieldOptions & { delimi
 
 /** JSON Lines: one object per line with a text field and a label (a string, or an array of strings). */
 export async function readTextJsonl(file: string, options: FieldOptions = {}): Promise<TextExample[]> {
-  const text = decodeText(await readBytes(file, options, 'readTextJsonl', FIELD_KEYS), 'utf-8', file);
+  const text = decodeFile(await readBytes(file, options, 'readTextJsonl', FIELD_KEYS), options, file, 'readTextJsonl');
   const textField = options.textField ?? 'text';
   const labelField = options.labelField ?? 'label';
   const rows: TextExample[] = [];

@@ -130,3 +130,11 @@ describe('a bad text says where it is', () => {
     model.dispose();
   });
 });
+
+describe("decodeText 'windows-1252'", () => {
+  it('maps 0x80–0x9F to Windows-1252 characters (Node’s own decoder gives C1 controls), the rest as Latin-1', () => {
+    expect(decodeText(Buffer.from([0x80, 0x93, 0x94, 0x96, 0x99, 0x9f, 0x81, 0xe9, 0x41]), 'windows-1252')).toBe('€“”–™Ÿ\u0081éA');
+    expect(decodeText(Buffer.from([0x93, 0xe9]), 'latin1')).toBe('\u0093é');
+    expect(() => decodeText(Buffer.from([0x93, 0xe9]))).toThrow(/not valid UTF-8.*decodeText\(bytes, 'windows-1252'\)/);
+  });
+});

@@ -100,20 +100,48 @@ export function checkChoice(field: string, value: unknown, choices: readonly str
     );
 }
 
-/** Decode bytes strictly: UTF-8 (default) fails on invalid sequences with E_INPUT_INVALID; latin1 never fails. */
-export function decodeText(bytes: Uint8Array, encoding: 'utf-8' | 'latin1' = 'utf-8', file?: string): string {
+/**
+ * Windows-1252's characters for the bytes 0x80–0x9F (the rest is Latin-1); its five unassigned bytes keep
+ * their Latin-1 code points, as the WHATWG decoder does. Node's TextDecoder('windows-1252') decodes these
+ * bytes as Latin-1 (C1 controls), so the table is applied here.
+ */
+const WINDOWS_1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019,
+  0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+].map((c) => String.fromCharCode(c));
+
+/** The encodings `decodeText` and the CSV / JSONL loaders read. */
+export type TextEncoding = 'utf-8' | 'latin1' | 'windows-1252';
+/** Internal: the `TextEncoding` names. */
+export const TEXT_ENCODINGS: readonly TextEncoding[] = ['utf-8', 'latin1', 'windows-1252'];
+
+/**
+ * Decode bytes strictly: UTF-8 (default) fails on invalid sequences with E_INPUT_INVALID; 'latin1'
+ * (ISO-8859-1: every byte its code point) and 'windows-1252' (Latin-1 with 0x80–0x9F as € ‚ “ ” – — …, as
+ * Windows and Excel write Western European text) never fail.
+ */
+export function decodeText(bytes: Uint8Array, encoding: TextEncoding = 'utf-8', file?: string): string {
+  return decodeTextWith(bytes, encoding, file, "decode its bytes with decodeText(bytes, 'windows-1252') or 'latin1'");
+}
+
+/** Internal: `decodeText`, its UTF-8 refusal ending with `hint` (what the caller can pass instead). */
+export function decodeTextWith(bytes: Uint8Array, encoding: TextEncoding, file: string | undefined, hint: string): string {
   if (!(bytes instanceof Uint8Array))
     throw new AppliedMLError('E_INPUT_INVALID', `decodeText takes bytes (a Uint8Array or Buffer); got ${describeValue(bytes)}.`, {
       details: { field: 'bytes' },
     });
-  checkChoice('decodeText encoding', encoding, ['utf-8', 'latin1']); // 'utf-16' was decoded as UTF-8
+  checkChoice('decodeText encoding', encoding, TEXT_ENCODINGS); // 'utf-16' was decoded as UTF-8
   if (encoding === 'latin1') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  if (encoding === 'windows-1252')
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      .toString('latin1')
+      .replace(/[\x80-\x9f]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80] as string);
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch (cause) {
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `${file ?? 'The input'} is not valid UTF-8; if it is Latin-1, convert it to UTF-8 first (or decode its bytes with decodeText(bytes, 'latin1')).`,
+      `${file ?? 'The input'} is not valid UTF-8; if it is Windows-1252 or Latin-1 (a Western European file from Windows or Excel), convert it to UTF-8 first (or ${hint}).`,
       {
         cause,
         details: file ? { file } : {},
