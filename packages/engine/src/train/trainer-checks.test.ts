@@ -673,3 +673,25 @@ describe('evaluateLoss checks its arguments as fitModel does (review R3 E5)', ()
     model.dispose();
   });
 });
+
+describe('TrainingReport says why training ended early (review R3 E10)', () => {
+  it('a stop asked for by callbacks.shouldStop is stoppedEarly, stoppedBy shouldStop (it said stoppedEarly: false)', async () => {
+    const model = dense(3, 1, 'linear');
+    const x = ramp(16, 3);
+    const y = tf.zeros([16, 1]);
+    const base: FitOptions = { epochs: 10, loss: 'meanSquaredError', seed: 1 };
+    const asked = await fitModel(model, x, y, { ...base, callbacks: { shouldStop: () => true } });
+    expect([asked.epochsRun, asked.stoppedEarly, asked.stoppedBy]).toEqual([1, true, 'shouldStop']);
+    const all = await fitModel(model, x, y, { ...base, epochs: 2, callbacks: { shouldStop: () => false } });
+    expect([all.epochsRun, all.stoppedEarly, all.stoppedBy]).toEqual([2, false, undefined]);
+    // Asking to stop after the last epoch stops nothing.
+    const last = await fitModel(model, x, y, { ...base, epochs: 2, callbacks: { shouldStop: () => true } });
+    expect([last.epochsRun, last.stoppedEarly]).toEqual([1, true]);
+    const one = await fitModel(model, x, y, { ...base, epochs: 1, callbacks: { shouldStop: () => true } });
+    expect([one.epochsRun, one.stoppedEarly, one.stoppedBy]).toEqual([1, false, undefined]);
+    const early = await fitModel(model, x, y, { ...base, epochs: 50, learningRate: 1e-12, earlyStopping: { patience: 0, minDelta: 1 } });
+    expect([early.stoppedEarly, early.stoppedBy]).toEqual([true, 'earlyStopping']);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});

@@ -129,15 +129,27 @@ export interface FitOptions {
   logger?: Logger;
 }
 
+/** What fitModel did. */
 export interface TrainingReport {
+  /** One entry per epoch run: its loss, accuracy, validation values, learning rate and time. */
   history: EpochLogs[];
+  /** The value early stopping and `bestEpoch` follow (see `EarlyStopping.monitor`). */
   monitor: Monitor;
+  /** The 0-based epoch with the best monitored value (-1 when no epoch gave a finite one). */
   bestEpoch: number;
+  /** The monitored value at `bestEpoch` (accuracies as themselves, not negated). */
   bestValue: number;
+  /** Training ended before `epochs`: by early stopping or by `callbacks.shouldStop` (`stoppedBy` says which). */
   stoppedEarly: boolean;
+  /** Why training ended before `epochs`; absent when every epoch ran. */
+  stoppedBy?: 'earlyStopping' | 'shouldStop';
+  /** The best epoch's weights were put back (early stopping with `restoreBestWeights`, the best not the last). */
   restoredBestWeights: boolean;
+  /** Epochs run (`history.length`). */
   epochsRun: number;
+  /** Wall time of the whole fit, in seconds. */
   seconds: number;
+  /** Training rows processed per second over the fit (rows × epochs run / seconds). */
   samplesPerSecond: number;
 }
 
@@ -689,6 +701,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     if (restoreBest) bestWeights = model.getWeights().map((w) => w.clone());
     let waited = 0;
     let stoppedEarly = false;
+    let stoppedBy: TrainingReport['stoppedBy'];
     const started = performance.now();
     // The steps run synchronously: the event loop gets a turn every ~50 ms, so a service that trains in
     // its own process keeps answering (health checks, other requests) while it trains.
@@ -808,10 +821,16 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
         }
       } else if (early && ++waited > early.patience) {
         stoppedEarly = true;
+        stoppedBy = 'earlyStopping';
         logger.info(`early stopping after epoch ${epoch + 1}; best was epoch ${bestEpoch + 1}`);
         break;
       }
-      if (options.callbacks?.shouldStop?.()) break;
+      // Asked to stop (it was reported as stoppedEarly: false); after the last epoch there is nothing left to stop.
+      if (epoch < options.epochs - 1 && options.callbacks?.shouldStop?.()) {
+        stoppedEarly = true;
+        stoppedBy = 'shouldStop';
+        break;
+      }
     }
     let restored = false;
     if (bestWeights && bestEpoch >= 0 && bestEpoch !== history.length - 1) {
@@ -826,6 +845,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
       bestEpoch,
       bestValue: monitor.endsWith('accuracy') ? -best : best,
       stoppedEarly,
+      ...(stoppedBy ? { stoppedBy } : {}),
       restoredBestWeights: restored,
       epochsRun: history.length,
       seconds,
