@@ -2,12 +2,16 @@ import { AppliedMLError, checkKnownKeys, describeValue, keepKnownKeys } from '@a
 import { charNgrams, charNgramsOf } from './char-ngrams';
 import { tokensKeepingEmoji } from './emoji';
 import { WordNetNouns } from './wordnet';
-import { TOKENIZERS, stemmerFor, stopWordsFor, tokenizerFor, type TokenizerName } from './languages';
+import { STEMMER_LANGUAGES, STOPWORD_LANGUAGES, TOKENIZERS, stemmerFor, stopWordsFor, tokenizerFor, type TokenizerName } from './languages';
 import { checkStringArgument } from './text-input';
 
 /** How a text becomes tokens and features. Stored in the bundle, so a loaded model sees texts the same way. */
 export interface FeatureConfig {
-  /** Language for stemming and stop words (default 'en'). */
+  /**
+   * Language code choosing natural's stemmer (`stem`) and stop-word list (`removeStopWords`) (default
+   * 'en'); nothing else reads it (tokenizers are language-neutral, question and WordNet features English),
+   * so any code is taken while neither is on. A non-empty string.
+   */
   language?: string;
   tokenizer?: TokenizerName;
   lowercase?: boolean;
@@ -166,6 +170,13 @@ export function resolveFeatureConfig(config: FeatureConfig = {}): ResolvedFeatur
       'E_INPUT_INVALID',
       `features.normalize must be 'NFC', 'NFKC' or false (got ${describeValue(resolved.normalize)}).`,
       { details: { field: 'features.normalize' } },
+    );
+  // 5, null or '' reached stemmerFor / stopWordsFor only when stem or removeStopWords was on.
+  if (typeof resolved.language !== 'string' || resolved.language.trim() === '')
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `features.language must be a language code such as 'en' (got ${describeValue(resolved.language)}); it chooses the stemmer (${STEMMER_LANGUAGES.join(' ')}) and the stop words (${STOPWORD_LANGUAGES.join(' ')}).`,
+      { details: { field: 'features.language' } },
     );
   if (!(TOKENIZERS as readonly string[]).includes(resolved.tokenizer))
     throw new AppliedMLError('E_INPUT_INVALID', `Unknown tokenizer '${String(resolved.tokenizer)}'; use one of ${TOKENIZERS.join(', ')}.`);

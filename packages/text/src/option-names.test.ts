@@ -111,3 +111,24 @@ describe('train progress', () => {
       classifier.dispose();
     });
 });
+
+// features.language was undocumented and never checked unless stem or removeStopWords was on: 5 or ''
+// was taken silently. It must be a non-empty string; any code is taken while neither reads it.
+describe('features.language', () => {
+  it('is a non-empty string (E_INPUT_INVALID naming the languages with a stemmer / stop words otherwise)', () => {
+    for (const bad of [5, '', '  ', {}, true])
+      expect(() => TextClassifier.create({ features: { language: bad as never } })).toThrow(
+        expect.objectContaining({
+          code: 'E_INPUT_INVALID',
+          message: expect.stringMatching(
+            /^features\.language must be a language code such as 'en' \(got .*\); it chooses the stemmer \(en de /,
+          ),
+          details: { field: 'features.language' },
+        }),
+      );
+    // A code nothing reads is taken; with stem on it needs a stemmer.
+    expect(() => TextClassifier.create({ features: { language: 'ko' } })).not.toThrow();
+    expect(() => TextClassifier.create({ features: { language: 'ko', stem: true } })).toThrow(/No stemmer for language 'ko'/);
+    expect(() => resolveFeatureConfig({ language: 7 as never })).toThrow(/features\.language/);
+  });
+});
