@@ -260,3 +260,34 @@ describe('second review', () => {
     expect(() => TextClassifier.create({ model: 'linear', multiLabel: true, threshold: 0.9 })).not.toThrow();
   });
 });
+
+// model.labels said "in score order", but for number-like labels Object.keys(scores) is in JavaScript's
+// order (integer-like keys first, numerically): labels ['0', '1', '10', '2'], keys ['0', '1', '2', '10'].
+// The documented contract: labels keep one fixed order (metrics follow it), scores are read by name.
+describe('number-like labels: model.labels order and scores by name', () => {
+  it('labels stay sorted by code unit, metrics follow them, and scores[label] pairs every label with its probability', async () => {
+    const names = ['0', '1', '10', '2'];
+    const data = [
+      'refund my invoice',
+      'the app crashes',
+      'parcel is late',
+      'change my password',
+      'charged twice',
+      'crash on save',
+      'where is my parcel',
+      'reset my login',
+    ].map((text, i) => ({ text, label: names[i % 4] as string }));
+    const model = TextClassifier.create({ model: 'naive-bayes' });
+    await model.train(data);
+    expect(model.labels).toEqual(['0', '1', '10', '2']);
+    const p = await model.predict('my parcel is late');
+    expect(Object.keys(p.scores)).toEqual(['0', '1', '2', '10']); // JavaScript's order, not model.labels'
+    const byName = model.labels.map((l) => p.scores[l] as number);
+    expect(byName.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(p.label).toBe(model.labels[byName.indexOf(Math.max(...byName))]);
+    const m = await model.evaluate(data);
+    expect(m.labels).toEqual(model.labels);
+    expect(m.perClass.map((c) => c.label)).toEqual(model.labels);
+    model.dispose();
+  });
+});

@@ -123,7 +123,10 @@ export interface TextPrediction {
   label: string;
   /** Multi-label: every label whose probability is over the threshold; otherwise [label]. */
   labels: string[];
-  /** Probability of every label. */
+  /**
+   * Probability of every label, keyed by it (own properties, so '__proto__' is a label too). Read it by
+   * name: the key order is JavaScript's (integer-like labels first, in numeric order), not `model.labels`'.
+   */
   scores: Record<string, number>;
 }
 
@@ -569,7 +572,12 @@ export class TextClassifier {
     });
   }
 
-  /** The labels the model knows, in score order (after training or loading). */
+  /**
+   * The labels the model knows (after training or loading), in its one fixed order: sorted by code unit when
+   * trained ('0', '1', '10', '2'), as saved when loaded; the metrics' labels, perClass and confusion follow
+   * it. A prediction's `scores` is keyed by label: pair by name (`scores[label]`), not by position, since
+   * JavaScript lists integer-like keys first in numeric order ('0', '1', '2', '10').
+   */
   get labels(): string[] {
     return [...this.ready().labels];
   }
