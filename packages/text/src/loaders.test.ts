@@ -220,3 +220,25 @@ describe('readTextCsv header and encoding', () => {
     );
   });
 });
+
+// The CSV reader's own refusals (a row with more fields than the header, a malformed quote) said
+// 'CSV input: line 3 has 3 fields …', not which file: readTextCsv reads the file's bytes.
+describe("readTextCsv names the file in the CSV reader's refusals", () => {
+  it('a ragged row and a malformed quote', async () => {
+    const ragged = await file('ragged.csv', 'text,label\nhello world,a\nbye world,b,extra\n');
+    await expect(readTextCsv(ragged)).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: `${ragged}: line 3 has 3 fields but the header has 2.`,
+      details: { file: ragged, line: 3 },
+    });
+    const quote = await file('quote.csv', 'text,label\n"hello "world" x,a\n');
+    const e = (await readTextCsv(quote).then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as { code: string; message: string; details: Record<string, unknown> };
+    expect(e.code).toBe('E_INPUT_INVALID');
+    expect(e.message.startsWith(`${quote}: `), e.message).toBe(true);
+    expect(e.message).not.toContain('CSV input');
+    expect(e.details).toMatchObject({ file: quote });
+  });
+});

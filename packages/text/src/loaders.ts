@@ -185,19 +185,29 @@ export async function readTextCsv(file: string, options: FieldOptions & { delimi
   // UTF-8 is read from the bytes (the reader drops a BOM); another encoding from its decoded text, as
   // UTF-8 bytes (a string source is a path to the reader).
   const source = (options.encoding ?? 'utf-8') === 'utf-8' ? bytes : Buffer.from(decoded, 'utf8');
-  for await (const row of readCsv(source, {
-    missing: [],
-    ...(options.delimiter ? { delimiter: options.delimiter } : {}),
-    // The header is checked as it is read (a header-only file said 'holds no examples').
-    onHeader: (columns) => checkHeader(columns, file, textField, labelField),
-  })) {
-    records++;
-    // The file's physical line the row ends on (blank lines and a quoted text's line breaks counted), as an
-    // editor numbers it; counting records said line 4 for line 6 after a three-line text.
-    const line = csvRowLine(row) ?? records;
-    rows.push({
-      text: checkText(row[textField], { maxChars: options.maxTextChars, where: { file, line } }),
-      label: checkLabel(row[labelField], file, line, labelField),
+  try {
+    for await (const row of readCsv(source, {
+      missing: [],
+      ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+      // The header is checked as it is read (a header-only file said 'holds no examples').
+      onHeader: (columns) => checkHeader(columns, file, textField, labelField),
+    })) {
+      records++;
+      // The file's physical line the row ends on (blank lines and a quoted text's line breaks counted), as an
+      // editor numbers it; counting records said line 4 for line 6 after a three-line text.
+      const line = csvRowLine(row) ?? records;
+      rows.push({
+        text: checkText(row[textField], { maxChars: options.maxTextChars, where: { file, line } }),
+        label: checkLabel(row[labelField], file, line, labelField),
+      });
+    }
+  } catch (error) {
+    // The reader was given bytes, so its own refusals (a row with more fields than the header, a
+    // malformed quote) said 'CSV input': name the file.
+    if (!AppliedMLError.isInstance(error) || !error.message.includes('CSV input')) throw error;
+    throw new AppliedMLError(error.code, error.message.replaceAll('CSV input', file), {
+      cause: error,
+      details: { ...error.details, ...(error.details.source === 'CSV input' ? { source: file } : {}), file },
     });
   }
   return nonEmpty(rows, file);
