@@ -13,6 +13,8 @@ export interface NaturalStemmer {
 }
 interface NaturalSentimentAnalyzer {
   getSentiment(words: string[]): number;
+  /** The words after which natural reverses valences (its list for the vocabulary and language; may be empty). */
+  negations?: string[];
 }
 
 const cache = new Map<string, unknown>();

@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { unicodeTokens } from './languages';
 import { SentimentScorer } from './sentiment';
 
 describe('SentimentScorer (natural AFINN)', () => {
@@ -45,7 +47,7 @@ describe('SentimentScorer: English contractions negate as "not" does', () => {
     ['I CANNOT recommend it', 'I can not recommend it'],
     ["I won't recommend it", 'I will not recommend it'],
     ["I wouldn't recommend it", 'I would not recommend it'],
-    ["You shouldn't buy it, it's great", 'You should not buy it, it is great'],
+    ["You shouldn't expect it to be great", 'You should not expect it to be great'],
     ["It ain't good", 'It is not good'],
     ['I dont like it', 'I do not like it'],
     ['it doesnt help', 'it does not help'],
@@ -87,5 +89,88 @@ describe('SentimentScorer: English contractions negate as "not" does', () => {
     const es = new SentimentScorer({ language: 'es' });
     expect(es.score("don't excelente").score).toBeGreaterThan(0);
     expect(es.score('no excelente').score).toBeLessThan(0);
+  });
+});
+
+// natural reverses every valence after a negator to the end of the words it is given, and the scorer gave
+// it the whole text: "Don't worry, it's great" was neutral (AFINN) or negative (Pattern), and in "I did not
+// like the start. The ending was wonderful and moving." "wonderful" counted reversed. A negation ends at
+// its clause now: at , ; : . ! ? … ¡ ¿ or a line break, and (English) before "but".
+describe('SentimentScorer: a negation ends at its clause', () => {
+  const vocabularies = ['afinn', 'senticon', 'pattern'] as const;
+  const loadNatural = createRequire(import.meta.url);
+  const Analyzer = loadNatural('natural/lib/natural/sentiment/SentimentAnalyzer.js') as new (
+    language: string,
+    stemmer: null,
+    vocabulary: string,
+  ) => { getSentiment(words: string[]): number };
+  /** natural's own score of the text's words, all in one list, as the scorer computed it before. */
+  const analyzers = new Map(vocabularies.map((v) => [v as string, new Analyzer('English', null, v)]));
+  const naturalWhole = (vocabulary: string, text: string): number =>
+    analyzers.get(vocabulary)!.getSentiment(unicodeTokens(text.toLowerCase()).filter((w) => /[\p{L}\p{N}]/u.test(w)));
+
+  for (const vocabulary of vocabularies) {
+    const scorer = new SentimentScorer({ vocabulary });
+    it(`${vocabulary}: a negation does not reach past its clause`, () => {
+      // "worry" has no Pattern valence, so "Don't worry" is neutral there; the rest is "great".
+      expect(scorer.score("Don't worry, it's great").label).toBe('positive');
+      const story = scorer.score('I did not like the start. The ending was wonderful and moving.');
+      expect(story.label).toBe('positive');
+      // The second sentence alone outweighs the negated first one: its score is the two clauses' word-weighted mean.
+      const first = scorer.score('I did not like the start');
+      const second = scorer.score('The ending was wonderful and moving');
+      expect(story.score).toBeCloseTo((first.score * first.tokens + second.score * second.tokens) / story.tokens, 12);
+      // Each clause mark, a line break and "but" end the negation: the text scores as its clauses do, each
+      // by itself, weighted by their words; negation running on would have reversed "great" too.
+      for (const [text, clauses] of [
+        ['It is not good, but the food is great', ['It is not good', 'but the food is great']],
+        ['It is not good but the food is great', ['It is not good', 'but the food is great']],
+        ['It was not good\nThe food is great', ['It was not good', 'The food is great']],
+        ['Not good; great food: great staff!', ['Not good', 'great food', 'great staff']],
+        ['No good… great food? Great!', ['No good', 'great food', 'Great']],
+      ] as const) {
+        const r = scorer.score(text);
+        const parts = clauses.map((c) => scorer.score(c));
+        const mean = parts.reduce((sum, p) => sum + p.score * p.tokens, 0) / r.tokens;
+        expect(r.score, `${vocabulary}: ${text}`).toBeCloseTo(mean, 12);
+        expect(r.score, `${vocabulary}: ${text}`).toBeGreaterThan(naturalWhole(vocabulary, text));
+      }
+    });
+    it(`${vocabulary}: inside its clause a negation still reverses`, () => {
+      expect(scorer.score('not good').label).toBe('negative');
+      expect(scorer.score('It is not a good or great phone').label).toBe('negative');
+      expect(scorer.score('This is good. It is not great').score).toBeLessThan(scorer.score('This is good. It is great').score);
+      // A number's comma, point or colon does not end a clause: "great" is still reversed.
+      expect(scorer.score('Not 3.5 great stars').label).toBe('negative');
+      expect(scorer.score('Not at 10:30 a great time').label).toBe('negative');
+    });
+    it(`${vocabulary}: a text with no negator, or none before its last clause, scores bit for bit as before`, () => {
+      for (const text of [
+        'I love this phone, it is excellent',
+        'This is a terrible, awful experience. Great battery though!',
+        'Good food; bad service: slow.\nGreat view, but the noise is awful…',
+        'Wonderful! Terrible? Fine, good, bad, great',
+        'The price went from 3.5 to 1,000 dollars at 10:30, sad but true',
+        'A great start. The ending was not good',
+        'happy happy joy, but sad and not happy',
+      ]) {
+        const r = scorer.score(text);
+        expect(Object.is(r.score, naturalWhole(vocabulary, text)), `${vocabulary}: ${text} ${r.score}`).toBe(true);
+      }
+    });
+  }
+  const afinn = new SentimentScorer();
+  it('afinn: the examples score as a reader expects', () => {
+    expect(afinn.score("Don't worry, it's great").score).toBe(3 / 2); // (+3 reversed "worry" + 3 "great") / 4 words
+    expect(afinn.score('not bad, not great').score).toBe(0); // +3 and −3
+    expect(afinn.score('not bad, great').label).toBe('positive');
+    expect(afinn.score('not good, bad').label).toBe('negative');
+    // No negator in sight: "but" changes nothing.
+    expect(afinn.score('good but bad').score).toBe(0);
+  });
+  it('"but" ends a clause in English only; other languages end negations at punctuation', () => {
+    const es = new SentimentScorer({ language: 'es' });
+    expect(es.score('no excelente. excelente excelente').score).toBeGreaterThan(0);
+    expect(es.score('no excelente but excelente excelente').score).toBeLessThan(0);
   });
 });

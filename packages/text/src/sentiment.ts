@@ -25,7 +25,10 @@ export interface SentimentOptions {
 const OPTION_KEYS = Object.keys({ vocabulary: 1, language: 1, stem: 1, maxTextChars: 1 } satisfies Record<keyof SentimentOptions, 1>);
 
 export interface SentimentResult {
-  /** natural's score: the sum of word valences divided by the number of words (AFINN: −5..5 per word). */
+  /**
+   * natural's score: the sum of word valences divided by the number of words (AFINN: −5..5 per word), a
+   * valence counting reversed after a negator in the same clause.
+   */
   score: number;
   /** 'positive' (score > 0.05), 'negative' (< −0.05) or 'neutral'. */
   label: 'positive' | 'negative' | 'neutral';
@@ -42,9 +45,26 @@ export interface SentimentResult {
 const ENGLISH_NEGATING =
   /^(?:\p{L}+n['\u2019\u02bc]t|cannot|(?:do|does|did|is|are|was|were|has|have|had|could|would|should|must|need|might|ai)nt)$/u;
 
-/** A zero-training sentiment scorer: natural's lexicon analyser (AFINN-165 by default) with negation handling. */
+/**
+ * Marks that end a clause, and so a negation's reach: , ; : . ! ? … and the Spanish opening ¡ ¿ (a comma,
+ * full stop or colon between two digits, as in 3.5, 1,000 or 10:30, does not). Line breaks end one too.
+ */
+const CLAUSE_MARK = /^[,;:.!?\u2026\u00a1\u00bf]$/u;
+const LINE_BREAK = /[\n\r\u000b\u000c\u0085\u2028\u2029]/u;
+
+function betweenDigits(text: string, start: number, mark: string): boolean {
+  return (mark === ',' || mark === '.' || mark === ':') && /\p{Nd}/u.test(text.charAt(start - 1)) && /\p{Nd}/u.test(text.charAt(start + 1));
+}
+
+/**
+ * A zero-training sentiment scorer: natural's lexicon analyser (AFINN-165 by default) with negation handling.
+ * A negator reverses the valences after it to the end of its clause: up to the next , ; : . ! ? … ¡ ¿ (not
+ * a comma, point or colon between digits) or line break, and in English up to a "but".
+ */
 export class SentimentScorer {
   private readonly analyzer: { getSentiment(words: string[]): number };
+  /** natural's negators for this vocabulary and language (none for some languages). */
+  private readonly negators: ReadonlySet<string>;
   private readonly maxTextChars: number | undefined;
   /** English: contractions negate as "not" (natural's negation list has only not, no, never, neither). */
   private readonly englishNegation: boolean;
@@ -64,19 +84,66 @@ export class SentimentScorer {
       });
     }
     const Analyzer = naturalModule<SentimentCtor>('sentiment/SentimentAnalyzer.js');
-    this.analyzer = new Analyzer(name, options.stem ? stemmerFor(language) : null, vocabulary);
+    const analyzer = new Analyzer(name, options.stem ? stemmerFor(language) : null, vocabulary);
+    this.analyzer = analyzer;
+    this.negators = new Set(Array.isArray(analyzer.negations) ? analyzer.negations : []);
     this.maxTextChars = options.maxTextChars;
     this.englishNegation = language === 'en';
   }
 
   score(text: string): SentimentResult {
-    const words = tokenizerFor('unicode')
-      .tokenize(checkText(text, { maxChars: this.maxTextChars }).toLowerCase())
-      .filter((w) => /[\p{L}\p{N}]/u.test(w))
+    const lower = checkText(text, { maxChars: this.maxTextChars }).toLowerCase();
+    const words: string[] = [];
+    /** Whether a clause ends before words[i] (a clause mark or line break since the last word, or "but"). */
+    const breakBefore: boolean[] = [];
+    let pending = false;
+    let at = 0;
+    for (const token of tokenizerFor('unicode').tokenize(lower)) {
+      // The unicode tokenizer makes a token of every character that is not white space, in order, so the
+      // text between two tokens is white space: look for line breaks there, and at the token itself.
+      const start = lower.indexOf(token, at);
+      if (start >= 0) {
+        if (LINE_BREAK.test(lower.slice(at, start))) pending = true;
+        at = start + token.length;
+      }
+      if (!/[\p{L}\p{N}]/u.test(token)) {
+        if (start >= 0 && CLAUSE_MARK.test(token) && !betweenDigits(lower, start, token)) pending = true;
+        continue;
+      }
       // natural negates what follows a negator; "don't" counts as the one word "not" (its own valence, which
       // Pattern gives a few contractions, goes, as a negator's does).
-      .map((w) => (this.englishNegation && ENGLISH_NEGATING.test(w) ? 'not' : w));
-    const score = words.length === 0 ? 0 : this.analyzer.getSentiment(words);
+      const word = this.englishNegation && ENGLISH_NEGATING.test(token) ? 'not' : token;
+      breakBefore.push(pending || (this.englishNegation && word === 'but'));
+      words.push(word);
+      pending = false;
+    }
+    const score = words.length === 0 ? 0 : this.clauseScoped(words, breakBefore);
     return { score, label: score > 0.05 ? 'positive' : score < -0.05 ? 'negative' : 'neutral', tokens: words.length };
+  }
+
+  /**
+   * natural's score with each negation ending at its clause. natural reverses every valence after a negator
+   * to the end of the words it is given, and its score is their valence sum over their count. So the words
+   * go to it in runs that end where a clause holding a negator ends (a run has a negator in its last clause
+   * only), and the runs' scores are combined weighted by their word counts. A text with no negator, or
+   * none before its last clause, is one run: natural's score of the whole text, bit for bit.
+   */
+  private clauseScoped(words: string[], breakBefore: boolean[]): number {
+    const runs: [number, number][] = [];
+    let from = 0;
+    let negated = false;
+    for (let i = 0; i < words.length; i++) {
+      if (breakBefore[i] && negated) {
+        runs.push([from, i]);
+        from = i;
+        negated = false;
+      }
+      if (this.negators.has(words[i] as string)) negated = true;
+    }
+    if (from === 0) return this.analyzer.getSentiment(words);
+    runs.push([from, words.length]);
+    let total = 0;
+    for (const [a, b] of runs) total += this.analyzer.getSentiment(words.slice(a, b)) * (b - a);
+    return total / words.length;
   }
 }
