@@ -24,7 +24,7 @@ import {
   type TrainingReport,
   type tf,
 } from '@appliedml/engine';
-import { compactEcod, excessEvidence, fitEcodSteps, scoreEcod, shareAtLeast, type EcodState } from './ecod';
+import { compactEcod, excessEvidence, fitEcodSteps, rareOneHotStates, scoreEcod, shareAtLeast, type EcodState } from './ecod';
 import { checkGbtOptions, checkGbtState, fitGbtSteps, scoreGbt, type GbtOptions, type GbtState, type GbtTree } from './gbt';
 import { checkForestOptions, type ForestOptions, type ForestState, type ForestTree } from './forest';
 import {
@@ -46,6 +46,7 @@ import {
   mlpScores,
   reconstructionErrors,
   trainAutoencoder,
+  typicalReconstructionErrors,
   trainMlp,
   type AutoencoderOptions,
   type MlpOptions,
@@ -177,6 +178,12 @@ interface Fitted {
   pca?: PcaState;
   knn?: KnnState;
   autoencoder?: tf.LayersModel;
+  /**
+   * Per feature, the autoencoder's median squared reconstruction error over the training rows: reasons
+   * count the error above it (`autoencoderEvidence`). Absent in bundles saved before it was kept: their
+   * reasons read the raw errors, as when they were saved.
+   */
+  autoencoderTypical?: Float64Array;
   mlp?: tf.LayersModel;
   gbt?: GbtState;
   /** Train mean and sd of each member's raw score (ensemble normalisation). */
@@ -203,6 +210,45 @@ function oneHotGroups(pre: Preprocessor): number[][] {
   const groups = [...byColumn.values()];
   oneHotGroupsCache.set(pre, groups);
   return groups;
+}
+
+/**
+ * The autoencoder's per-feature reconstruction errors (`errors`, rows of `x`) as evidence relative to
+ * training, in place: a feature counts only its error above the typical training row's
+ * (`Fitted.autoencoderTypical`), and a categorical's columns count together, and only for a state
+ * (level, or none: missing / unseen) rare in training by the rule ECOD's reasons use (held by under
+ * 1/(2k) of the rows, k levels), their summed error above their typical sum shared among them by their
+ * errors. Read raw, a common level's columns carried error on every row (a three-way channel at ~33 %
+ * each was a reason on nearly every row). Without `autoencoderTypical` (an older bundle) the raw errors.
+ */
+function autoencoderEvidence(f: Fitted, x: Matrix, errors: Float64Array): Float64Array {
+  const typical = f.autoencoderTypical;
+  if (!typical) return errors;
+  const groups = oneHotGroups(f.pre);
+  const rare = rareOneHotStates(f.explainer, groups);
+  const grouped = new Uint8Array(x.cols);
+  groups.forEach((group, k) => {
+    if (rare[k]) for (const c of group) grouped[c] = 1;
+  });
+  for (let r = 0; r < x.rows; r++) {
+    const at = r * x.cols;
+    groups.forEach((group, k) => {
+      const states = rare[k];
+      if (!states) return;
+      let held = group.findIndex((c) => x.data[at + c] === 1);
+      if (held < 0) held = group.length;
+      let sum = 0;
+      let base = 0;
+      for (const c of group) {
+        sum += errors[at + c] as number;
+        base += typical[c] as number;
+      }
+      const excess = states[held] ? Math.max(0, sum - base) : 0;
+      for (const c of group) errors[at + c] = excess > 0 && sum > 0 ? (excess * (errors[at + c] as number)) / sum : 0;
+    });
+    for (let c = 0; c < x.cols; c++) if (!grouped[c]) errors[at + c] = Math.max(0, (errors[at + c] as number) - (typical[c] as number));
+  }
+  return errors;
 }
 
 function meanSd(s: Float64Array): [number, number] {
@@ -347,7 +393,7 @@ const KNOWN_BUNDLE: KnownBundleParts = {
     ...NESTED_KEYS,
     gbt: { ...anyValue(GBT_KEYS), forest: FOREST_KEYS },
     state: {
-      ...anyValue(['ecodScoring', 'threshold', 'norms']),
+      ...anyValue(['ecodScoring', 'threshold', 'norms', 'autoencoderTypicalError']),
       explainer: ['rows', 'skew', 'trainingRows'],
     },
   },
@@ -575,6 +621,7 @@ export class FraudDetector {
         const r = await trainAutoencoder(x, this.config.autoencoder ?? {}, seed, logger);
         fitted.autoencoder = r.model;
         training = r.report;
+        fitted.autoencoderTypical = typicalReconstructionErrors(r.model, x);
       }
       if (this.supervised) {
         if (!options.labels)
@@ -658,7 +705,7 @@ export class FraudDetector {
     if (kind === 'pca') return { score: scorePca(f.pca as PcaState, x) };
     if (kind === 'knn') return { score: scoreKnn(f.knn as KnnState, x) };
     const r = reconstructionErrors(f.autoencoder as tf.LayersModel, x);
-    return { score: r.score, contrib: r.perFeature };
+    return withContrib ? { score: r.score, contrib: autoencoderEvidence(f, x, r.perFeature) } : { score: r.score };
   }
 
   /** Final scores plus per-feature evidence. */
@@ -993,6 +1040,7 @@ export class FraudDetector {
           ecodScoring: ECOD_SCORING,
           threshold: f.threshold,
           norms: f.norms as unknown as JsonValue,
+          ...(f.autoencoderTypical ? { autoencoderTypicalError: Array.from(f.autoencoderTypical) } : {}),
           explainer: {
             rows: f.explainer.sorted[0]?.length ?? 0,
             skew: f.explainer.skew,
@@ -1018,6 +1066,7 @@ export class FraudDetector {
           ecodScoring?: number;
           threshold: number;
           norms: Fitted['norms'];
+          autoencoderTypicalError?: number[];
           explainer: { rows: number; skew: number[]; trainingRows?: number };
         };
       };
@@ -1154,6 +1203,17 @@ export class FraudDetector {
       if (model.active.includes('autoencoder')) {
         fitted.autoencoder = bundle.models.autoencoder;
         if (!fitted.autoencoder) throw corrupt('the autoencoder model is missing');
+        // Saved from this version on (reasons read the errors above it); an older bundle has none, and explains as it did.
+        const typical = cfg.state.autoencoderTypicalError as unknown;
+        if (typical !== undefined) {
+          if (
+            !Array.isArray(typical) ||
+            typical.length !== pre.features.length ||
+            !typical.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)
+          )
+            throw corrupt("the autoencoder's typical reconstruction errors are invalid");
+          fitted.autoencoderTypical = Float64Array.from(typical as number[]);
+        }
       }
       if (model.config.detector === 'mlp') {
         fitted.mlp = bundle.models[model.outlierKinds.length ? 'mlp-outliers' : 'mlp'];

@@ -232,12 +232,8 @@ interface OneHotEvidence {
 function oneHotEvidence(state: EcodState, groups: readonly (readonly number[])[]): Array<OneHotEvidence | undefined> {
   const d = state.sorted.length;
   return groups.map((group) => {
-    if (group.length === 0 || group.some((c) => !Number.isInteger(c) || c < 0 || c >= d)) return undefined;
-    if (!group.every((c) => (state.sorted[c] as Float64Array).every((v) => v === 0 || v === 1))) return undefined;
-    const shares = group.map((c) => shareAtLeast(state, c, 1));
-    const none = 1 - shares.reduce((t, v) => t + v, 0);
-    if (none < -1e-9) return undefined;
-    shares.push(Math.max(0, none));
+    const shares = oneHotShares(state, group);
+    if (!shares) return undefined;
     // Row j holds state j: the group's terms at those values, read as scoring reads them.
     const states = group.length + 1;
     const probe: Matrix = { rows: states, cols: d, data: new Float64Array(states * d) };
@@ -254,11 +250,51 @@ function oneHotEvidence(state: EcodState, groups: readonly (readonly number[])[]
       typical = sums[j] as number;
       if (seen >= 0.5 - 1e-12) break;
     }
-    const held = shares.filter((v) => v > 0).length;
-    const rare = 1 / (2 * Math.max(1, held));
+    const rare = rareShare(shares);
     const evidence = Float64Array.from(sums, (v, j) => ((shares[j] as number) < rare ? Math.max(0, v - typical) : 0));
     return { evidence };
   });
+}
+
+/**
+ * The training rows' share of each state of a one-hot group: level j (column j at 1), then none (every
+ * column 0: a missing value or an unseen level). `undefined` for a group whose columns are not 0/1 with
+ * shares summing to at most 1.
+ */
+function oneHotShares(state: EcodState, group: readonly number[]): number[] | undefined {
+  const d = state.sorted.length;
+  if (group.length === 0 || group.some((c) => !Number.isInteger(c) || c < 0 || c >= d)) return undefined;
+  if (!group.every((c) => (state.sorted[c] as Float64Array).every((v) => v === 0 || v === 1))) return undefined;
+  const shares = group.map((c) => shareAtLeast(state, c, 1));
+  const none = 1 - shares.reduce((t, v) => t + v, 0);
+  if (none < -1e-9) return undefined;
+  shares.push(Math.max(0, none));
+  return shares;
+}
+
+/** Under half an even spread's share: 1/(2k) with k states held by any training row (the time rarity's rule). */
+function rareShare(shares: readonly number[]): number {
+  return 1 / (2 * Math.max(1, shares.filter((v) => v > 0).length));
+}
+
+const rareStatesCache = new WeakMap<EcodState, { key: string; groups: Array<Uint8Array | undefined> }>();
+
+/**
+ * Per one-hot group, which of its states (level j, then none: see `oneHotShares`) are rare in training by
+ * the rule reasons use (`rareShare`): 1 for rare, 0 for common; `undefined` for a group that is not 0/1.
+ */
+export function rareOneHotStates(state: EcodState, groups: readonly (readonly number[])[]): Array<Uint8Array | undefined> {
+  const key = JSON.stringify(groups);
+  const cached = rareStatesCache.get(state);
+  if (cached?.key === key) return cached.groups;
+  const computed = groups.map((group) => {
+    const shares = oneHotShares(state, group);
+    if (!shares) return undefined;
+    const rare = rareShare(shares);
+    return Uint8Array.from(shares, (v) => (v < rare ? 1 : 0));
+  });
+  rareStatesCache.set(state, { key, groups: computed });
+  return computed;
 }
 
 const oneHotCache = new WeakMap<EcodState, { key: string; groups: Array<OneHotEvidence | undefined> }>();

@@ -157,6 +157,29 @@ export function reconstructionErrors(model: tf.LayersModel, x: Matrix): { perFea
   return { perFeature, score };
 }
 
+/** Training rows read for the typical reconstruction error (evenly spaced when there are more). */
+const TYPICAL_ERROR_ROWS = 65_536;
+
+/**
+ * Per feature, the median of its squared reconstruction error over the training rows (up to 65,536 of
+ * them, evenly spaced): what a typical training row's error in that feature is. Reasons count only the
+ * error above it, so a feature the network reconstructs loosely on every row is not named on every row.
+ */
+export function typicalReconstructionErrors(model: tf.LayersModel, x: Matrix): Float64Array {
+  const rows = Math.min(x.rows, TYPICAL_ERROR_ROWS);
+  const picked = Array.from({ length: rows }, (_, i) => Math.floor((i * x.rows) / rows));
+  const { perFeature } = reconstructionErrors(model, rows === x.rows ? x : gather(x, picked));
+  const out = new Float64Array(x.cols);
+  const column = new Float64Array(rows);
+  for (let c = 0; c < x.cols; c++) {
+    for (let r = 0; r < rows; r++) column[r] = perFeature[r * x.cols + c] as number;
+    column.sort();
+    const mid = rows >> 1;
+    out[c] = rows % 2 === 1 ? (column[mid] as number) : ((column[mid - 1] as number) + (column[mid] as number)) / 2;
+  }
+  return out;
+}
+
 export async function trainMlp(
   x: Matrix,
   y: Uint8Array,
