@@ -1,7 +1,24 @@
-import type { TextClassifier, TextExplanation } from '@appliedml/text';
+import type { TextClassifier, TextExplanation, TokenWeight } from '@appliedml/text';
 
 /** Words shown in an explanation. */
 export const TOP_WORDS = 8;
+
+/**
+ * What a word's weight measures, by `explanation.method` (positive: the word pushed towards the label).
+ * Linear and naive Bayes models: the word's share of its features' contributions to the label's logit (less
+ * the labels' mean). fastText and the CNN: how much the label's log-odds fall when the word is left out
+ * (often 2–20 on a confident prediction), so the two kinds of number do not compare.
+ */
+export const WEIGHT_UNITS: Record<TextExplanation['method'], string> = {
+  'linear-contributions': "contribution to the label's logit",
+  occlusion: "fall in the label's log-odds without the word",
+};
+
+/** The words and their weights for the CLI, saying what the weights are: `words (unit; method): a +1.23, b -0.40`. */
+export function wordsLine(method: TextExplanation['method'], tokens: readonly TokenWeight[], digits: number): string {
+  const words = tokens.map((t) => `${t.token} ${t.weight > 0 ? '+' : ''}${t.weight.toFixed(digits)}`).join(', ');
+  return `words (${WEIGHT_UNITS[method]}; ${method}): ${words}`;
+}
 
 /** What POST /predict answers. */
 export interface PredictAnswer {

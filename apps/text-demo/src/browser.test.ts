@@ -46,6 +46,8 @@ describe('text demo in a browser', () => {
       expect(widths[0]).toBeGreaterThan(150); // the winning label's bar: over half of 300 px
       expect(widths.reduce((a, b) => a + b, 0)).toBeCloseTo(300, 0);
       expect(await page.locator('#out .pos, #out .neg').count()).toBeGreaterThan(0);
+      // The weights' unit and method are named (a linear model: logit contributions; they were bare numbers).
+      expect(await page.locator('#weight-unit').textContent()).toBe("contribution to the label's logit; linear-contributions");
 
       await page.locator('#text').fill('   ');
       await page.locator('#go').click();

@@ -13,6 +13,7 @@ import {
   type TextMetrics,
 } from '@appliedml/text';
 import { DATASETS, hasDataDir, loadDataset, trainedOn, writeTrainedOn, type DatasetName, type DemoSplit } from './data';
+import { wordsLine } from './answer';
 import { PUBLISHED, presetFor } from './presets';
 import { htmlReport, type ReportSection } from './report';
 import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
@@ -107,7 +108,7 @@ async function demo(reportFile: string, device: Device | undefined, limit: numbe
     if (sample) {
       const ex = await result.model.explain(sample.text, { top: 5 });
       out(
-        `  e.g. "${sample.text.slice(0, 70).replace(/\s+/g, ' ')}" → ${ex.label} (${pct(ex.scores[ex.label])}); words: ${ex.tokens.map((t) => `${t.token} ${t.weight > 0 ? '+' : ''}${t.weight.toFixed(2)}`).join(', ')}`,
+        `  e.g. "${sample.text.slice(0, 70).replace(/\s+/g, ' ')}" → ${ex.label} (${pct(ex.scores[ex.label])}); ${wordsLine(ex.method, ex.tokens, 2)}`,
       );
     }
   }
@@ -203,7 +204,7 @@ async function main(): Promise<void> {
           .map(([l, p]) => `${l} ${pct(p)}`)
           .join('  ')}`,
       );
-      out(`words: ${ex.tokens.map((t) => `${t.token} ${t.weight > 0 ? '+' : ''}${t.weight.toFixed(3)}`).join(', ')}`);
+      out(wordsLine(ex.method, ex.tokens, 3));
       return;
     }
     case 'serve': {

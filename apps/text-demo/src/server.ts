@@ -8,7 +8,7 @@ import {
   type ServiceOptions,
 } from '@appliedml/demo-kit';
 import type { TextClassifier, TextMetrics } from '@appliedml/text';
-import { answerFor, MAX_EXPLAINED_CHARS, type PredictAnswer } from './answer';
+import { answerFor, MAX_EXPLAINED_CHARS, WEIGHT_UNITS, type PredictAnswer } from './answer';
 import { confusionSvg } from './report';
 
 export type { PredictAnswer } from './answer';
@@ -83,6 +83,7 @@ const page = (
 ${heldOut ? confusionSection(heldOut) : ''}
 <p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /predict {"text": "..."}${heldOut ? '; GET /api/confusion.svg' : ''}).</small></p>
 <script>
+const UNITS = ${JSON.stringify(WEIGHT_UNITS).replace(/</g, '\\u003c')};
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 fetch('/info').then((r) => r.json()).then((i) => { document.getElementById('model').textContent = 'Model: ' + i.model + ' — labels: ' + i.labels.join(', '); });
 document.getElementById('go').onclick = async () => {
@@ -91,13 +92,26 @@ document.getElementById('go').onclick = async () => {
   if (!res.ok) { document.getElementById('out').innerHTML = '<p class="neg">' + esc(r.code + ': ' + r.message) + '</p>'; return; }
   const scores = Object.entries(r.scores).sort((a, b) => b[1] - a[1]).map(([l, p]) => '<div class="score">' + esc(l) + ' <span class="bar" style="width:' + (p * 300) + 'px"></span> ' + (p * 100).toFixed(1) + ' %</div>').join('');
   const words = r.explanation.tokens.map((t) => '<span class="' + (t.weight > 0 ? 'pos' : 'neg') + '">' + esc(t.token) + ' (' + t.weight.toFixed(3) + ')</span>').join(', ');
-  document.getElementById('out').innerHTML = '<h2 id="label">' + esc(r.label) + '</h2>' + scores + '<p>Words that pushed the decision: ' + words + '</p>';
+  const unit = (UNITS[r.explanation.method] ?? 'weight') + '; ' + r.explanation.method;
+  document.getElementById('out').innerHTML = '<h2 id="label">' + esc(r.label) + '</h2>' + scores + '<p>Words that pushed the decision (<span id="weight-unit">' + esc(unit) + '</span>): ' + words + '</p>';
 };
 </script></body></html>`;
 
 const tokenList = {
   type: 'array',
-  items: { type: 'object', required: ['token', 'weight'], properties: { token: { type: 'string' }, weight: { type: 'number' } } },
+  items: {
+    type: 'object',
+    required: ['token', 'weight'],
+    properties: {
+      token: { type: 'string' },
+      weight: {
+        type: 'number',
+        description: `Positive: pushed towards the label. By explanation.method: ${Object.entries(WEIGHT_UNITS)
+          .map(([method, unit]) => `${method}: ${unit}`)
+          .join('; ')}.`,
+      },
+    },
+  },
 } as const;
 
 const predictSchema = {

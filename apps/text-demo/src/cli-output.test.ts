@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initEngine } from '@appliedml/engine';
+import { TextClassifier } from '@appliedml/text';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSpamAssassin } from './data';
+
+// `text-demo predict` printed "words: click +0.412, …" for a linear model and "words: click +7.901, …" for
+// fastText / the CNN (log-odds falls under occlusion, often 2–20) with nothing saying what the numbers
+// were or that the two kinds do not compare. The line names the unit and the explanation method.
+
+let dir: string;
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const predict = (bundle: string, text: string) =>
+  spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'predict', '--bundle', bundle, '--text', text], {
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'text-demo-cli-output-'));
+  await initEngine({ device: 'wasm' });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('text-demo predict says what the word weights are', () => {
+  const spam = 'Congratulations! You have won a FREE prize. Click here to claim your cash reward now!!!';
+  for (const [model, line] of [
+    ['linear', /^words \(contribution to the label's logit; linear-contributions\): \S+ [+-]\d+\.\d{3}/],
+    ['fasttext', /^words \(fall in the label's log-odds without the word; occlusion\): \S+ [+-]\d+\.\d{3}/],
+  ] as const) {
+    it(`${model}: the words line names the unit and the method`, async () => {
+      const split = loadSpamAssassin(200);
+      const classifier = TextClassifier.create({
+        model,
+        seed: 1,
+        features: { charNgrams: false },
+        linear: { epochs: 6 },
+        fasttext: { buckets: 2048, dim: 8 },
+      });
+      await classifier.train(split.train, { epochs: model === 'fasttext' ? 3 : undefined });
+      const bundle = join(dir, model);
+      await classifier.save(bundle);
+      classifier.dispose();
+      const r = predict(bundle, spam);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[1], r.stdout).toMatch(line);
+    }, 120_000);
+  }
+});
