@@ -18,6 +18,7 @@ import { isSupervised, publishedFor, runProtocol, type ProtocolResult } from './
 import { heldOutCurves } from './curves';
 import { htmlTable, renderHtmlReport, type CurveEntry } from './report';
 import { createFraudService } from './server';
+import { loadServedScorer, saveServedState, servedStateDir } from './served-state';
 
 const USAGE = `appliedml fraud demo
 
@@ -35,6 +36,8 @@ usage:
                                                 (labels not needed) or JSON lines on stdin: one JSON line each
   fraud-demo serve --model DIR [--data ...] [--port 8787] [--host H]   POST /score, GET /alerts, GET / (score a transaction,
                                                 alerts, ROC/PR curves on a labelled held-out stream), GET /api/curves.svg; /docs
+                   [--save-state | --state DIR]   on SIGTERM / SIGINT save the card state (with the detector) into the
+                                                model folder, or DIR; with --state, start from DIR's save when there is one
 
 options: --seed N`;
 
@@ -202,6 +205,8 @@ async function main(): Promise<void> {
         host: { type: 'string' },
         seed: { type: 'string', default: '0' },
         'keep-state': { type: 'boolean', default: false },
+        'save-state': { type: 'boolean', default: false },
+        state: { type: 'string' },
         'time-unit': { type: 'string', default: 'ms' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -249,7 +254,16 @@ async function main(): Promise<void> {
     throw new AppliedMLError('E_INPUT_INVALID', 'score takes --tx (one transaction) or --data (a file), not both.', {
       details: { reason: 'tx-and-data' },
     });
-  const scorer = await TransactionScorer.load(values.model);
+  if (command !== 'serve' && (values['save-state'] || values.state !== undefined))
+    throw new AppliedMLError('E_INPUT_INVALID', `--save-state and --state are serve's options (${command} keeps no served state).`, {
+      details: { reason: 'serve-only-option' },
+    });
+  // serve --state DIR starts from DIR's save (the card state of its last run) when there is one.
+  const stateDir = servedStateDir(values.model, { saveState: values['save-state'], state: values.state });
+  const { scorer, from } =
+    command === 'serve'
+      ? await loadServedScorer(values.model, stateDir)
+      : { scorer: await TransactionScorer.load(values.model), from: values.model };
   if (command === 'evaluate') {
     const stream = await loadTransactions(data, seed + 1, scorer.timeUnit);
     if (!stream.labels)
@@ -311,11 +325,38 @@ async function main(): Promise<void> {
       // The page says SYNTHETIC when `train` recorded the generated stream beside the model.
       synthetic: await trainedOnSynthetic(values.model),
       ...(curves ? { curves } : {}),
-      onClose: () => scorer.dispose(),
+      // Saving the card state, the scorer is disposed after the save (below), not when the service closes.
+      ...(stateDir === undefined ? { onClose: () => scorer.dispose() } : {}),
     });
     const { url } = await service.listen({ port, host: values.host ?? '127.0.0.1' });
-    closeOnSignals(service, { onSignal: (signal) => out(`${signal}: finishing in-flight requests, then stopping`) });
-    out(`fraud service on ${url}/ (POST /score; OpenAPI page ${url}/docs)`);
+    let saving = false;
+    closeOnSignals(service, {
+      onSignal: (signal) => out(`${signal}: finishing in-flight requests, then stopping`),
+      // Once the last request is answered, the card state is saved (atomically: a failed or cut-off save
+      // leaves the previous one), then the scorer disposed. A second signal while saving stops at once.
+      ...(stateDir === undefined
+        ? {}
+        : {
+            exit: (code: number) => {
+              if (saving) process.exit(1);
+              saving = true;
+              saveServedState(scorer, stateDir).then(
+                () => {
+                  out(`saved the card state to ${stateDir}`);
+                  scorer.dispose();
+                  process.exit(code);
+                },
+                (error: unknown) => {
+                  const e = error as AppliedMLError;
+                  process.stderr.write(`error ${e.code ?? 'E_INTERNAL'}: the card state was not saved: ${e.message}\n`);
+                  scorer.dispose();
+                  process.exit(1);
+                },
+              );
+            },
+          }),
+    });
+    out(`fraud service on ${url}/ (POST /score; OpenAPI page ${url}/docs)${from === values.model ? '' : `; card state from ${from}`}`);
     return;
   } else throw new AppliedMLError('E_INPUT_INVALID', `Unknown command '${command}'.\n\n${USAGE}`);
   scorer.dispose();
