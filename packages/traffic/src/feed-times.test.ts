@@ -270,3 +270,42 @@ describe('in the hour repeated when clocks go back, a resent zone-less time is t
     expect((await expectCode(() => readSeriesCsv(long, opts), 'E_INPUT_INVALID')).details.reason).toBe('timestamps-duplicated');
   });
 });
+
+describe('a 5-minute feed back from a gap inside the repeated hour: the duplicate refusal says how to give the second pass (review R4, session 22)', () => {
+  const zone = 'America/Los_Angeles';
+  const hint = ` It falls in the hour repeated when clocks go back in ${zone}, read there as the same reading sent again; if it is the second pass, after a gap in the feed, give it with its UTC offset (2026-11-01T01:05:00-08:00).`;
+
+  it('readSeriesCsv, update and observe name the offset to give; with it the second pass is read', async () => {
+    const file = join(dir, 'gap-fall-back.csv');
+    const rows = ['00:55', '01:00', '01:05', '01:05', '01:10'].map((hm, k) => `2026-11-01T${hm}:00,${50 + k}`);
+    await writeFile(file, `time,a\n${rows.join('\n')}\n`);
+    const read = await expectCode(
+      () => readSeriesCsv(file, { intervalMinutes: 5, timestampColumn: 'time', timeZone: zone }),
+      'E_INPUT_INVALID',
+    );
+    expect(read.message).toBe(`${file}: line 5: timestamp 2026-11-01T01:05:00 is duplicated.${hint}`);
+    await writeFile(file, `time,a\n${rows.map((r, k) => (k === 3 ? r.replace(',', '-08:00,') : r)).join('\n')}\n`);
+    expect((await readSeriesCsv(file, { intervalMinutes: 5, timestampColumn: 'time', timeZone: zone })).steps).toBe(16);
+
+    const forecaster = await trained('last-value', zone);
+    const monitor = new IncidentMonitor({ sensors: ['a'], timeZone: zone });
+    for (const hm of ['01:00', '01:05']) {
+      forecaster.update({ values: [50, 40], time: `2026-11-01T${hm}:00` });
+      monitor.observe({ observed: [50], expected: [50], time: `2026-11-01T${hm}:00` });
+    }
+    const update = await expectCode(() => forecaster.update({ values: [50, 40], time: '2026-11-01T01:05:00' }), 'E_INPUT_INVALID');
+    expect(update.message.endsWith(hint)).toBe(true);
+    const observe = await expectCode(
+      () => monitor.observe({ observed: [50], expected: [50], time: '2026-11-01T01:05:00' }),
+      'E_INPUT_INVALID',
+    );
+    expect(observe.message.endsWith(hint)).toBe(true);
+    // Given as the hint says, it is the second pass; a duplicate given with its offset gets no hint.
+    monitor.observe({ observed: [50], expected: [50], time: '2026-11-01T01:05:00-08:00' });
+    const again = await expectCode(
+      () => monitor.observe({ observed: [50], expected: [50], time: '2026-11-01T01:05:00-08:00' }),
+      'E_INPUT_INVALID',
+    );
+    expect(again.message).not.toContain('repeated');
+  });
+});

@@ -42,6 +42,7 @@ import { fitScaler, stdFloor, type SensorScaler } from './scaler';
 import {
   assertEverySensorObserved,
   checkSeriesShape,
+  isLocalTimeText,
   MAX_INTERVAL_MINUTES,
   MAX_READING,
   MIN_INTERVAL_MINUTES,
@@ -49,7 +50,7 @@ import {
   toFeedTimeMs,
   type TrafficSeries,
 } from './series';
-import { checkTimeZone } from './time-zone';
+import { checkTimeZone, secondPassHint } from './time-zone';
 import {
   findImplausibleRidgeWeight,
   fitGraphRidge,
@@ -251,7 +252,6 @@ function resolveConfig(config: TrafficForecasterConfig): ResolvedConfig {
 
 type LayersModel = ReturnType<typeof tf.sequential>;
 
-/** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
 /** What this version writes into a bundle besides its config (see `unknownBundleParts`): `save` writes these. */
 const KNOWN_BUNDLE_PARTS: KnownBundleParts = {
   preprocessing: {
@@ -269,6 +269,7 @@ const KNOWN_BUNDLE_PARTS: KnownBundleParts = {
   models: ['main'],
 };
 
+/** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
 const CONFIG_KEYS = Object.keys({
   model: 1,
   inputSteps: 1,
@@ -892,7 +893,7 @@ export class TrafficForecaster {
       const same = time === this.bufferEnd;
       invalid(
         same
-          ? `Observation time ${new Date(time).toISOString()} is the same as the previous one; a stream takes one reading per ${fitted.intervalMinutes}-min slot (aggregate readings to one per interval first).`
+          ? `Observation time ${new Date(time).toISOString()} is the same as the previous one; a stream takes one reading per ${fitted.intervalMinutes}-min slot (aggregate readings to one per interval first).${isLocalTimeText(obs.time) ? secondPassHint(fitted.timeZone, time) : ''}`
           : `Observation time ${new Date(time).toISOString()} is not after the previous one (${new Date(this.bufferEnd).toISOString()}).`,
         { reason: same ? 'timestamps-duplicated' : 'timestamps-out-of-order' },
       );

@@ -1,6 +1,6 @@
 import { AppliedMLError, checkKnownKeys, describeValue } from '@appliedml/engine';
-import { MAX_READING, toFeedTimeMs } from './series';
-import { checkTimeZone } from './time-zone';
+import { isLocalTimeText, MAX_READING, toFeedTimeMs } from './series';
+import { checkTimeZone, secondPassHint } from './time-zone';
 
 export interface IncidentMonitorOptions {
   sensors: readonly string[];
@@ -270,7 +270,7 @@ export class IncidentMonitor {
       const same = time === this.lastTime;
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `Observation time ${new Date(time).toISOString()} is ${same ? 'the same as' : 'before'} the previous one (${new Date(this.lastTime).toISOString()}); a monitor's readings must go forward in time.`,
+        `Observation time ${new Date(time).toISOString()} is ${same ? 'the same as' : 'before'} the previous one (${new Date(this.lastTime).toISOString()}); a monitor's readings must go forward in time.${same && isLocalTimeText(input.time) ? secondPassHint(this.timeZone, time) : ''}`,
         { details: { field: 'time', reason: same ? 'timestamps-duplicated' : 'timestamps-out-of-order' } },
       );
     }

@@ -13,13 +13,14 @@ import {
   checkInterval,
   checkMissingValue,
   createSeries,
+  isLocalTimeText,
   MAX_EPOCH_MS,
   MAX_READING,
   parseTimeText,
   toEpochMs,
   type TrafficSeries,
 } from './series';
-import { checkTimeZone } from './time-zone';
+import { checkTimeZone, secondPassHint } from './time-zone';
 
 export interface ReadSeriesOptions {
   /** Minutes between steps, in [1/60, 1440] (one second to one day). Irregular timestamps are resampled onto this grid. */
@@ -179,9 +180,13 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     if (r > 0) {
       const prev = times[r - 1] as number;
       if (ms === prev)
-        throw new AppliedMLError('E_INPUT_INVALID', `${at(line)}: timestamp ${text} is duplicated.`, {
-          details: { line, reason: 'timestamps-duplicated', value: text },
-        });
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `${at(line)}: timestamp ${text} is duplicated.${localTimeHint(text, clock.timeZone, ms)}`,
+          {
+            details: { line, reason: 'timestamps-duplicated', value: text },
+          },
+        );
       if (ms < prev)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
@@ -406,6 +411,11 @@ interface TimestampReader {
    * sensor: compact dates such as 202601010000 read as epoch milliseconds.
    */
   finish(rows: number, times: Float64Array, sorted?: { order: readonly number[]; group: Float64Array }): void;
+}
+
+/** `secondPassHint` for a timestamp cell written as local time (not an epoch number, not with an offset). */
+function localTimeHint(text: string, timeZone: string | undefined, ms: number): string {
+  return isLocalTimeText(text) ? secondPassHint(timeZone, ms) : '';
 }
 
 /**

@@ -122,6 +122,11 @@ export function parseTimeText(text: string, what = 'time', timeZone?: string, af
   return instant;
 }
 
+/** Whether `value` is an ISO 8601 text without an offset: a local time, read in a series' time zone. */
+export function isLocalTimeText(value: unknown): boolean {
+  return typeof value === 'string' && Number.isFinite(parseIsoTime(value)) && !hasOffset(value);
+}
+
 /**
  * Whether an ISO 8601 text (one `parseDateCell` reads) carries its own zone (Z, +01:00, -0800): then
  * another 'Z' after it is no date. The engine's grammar decides, so date-only forms count too.

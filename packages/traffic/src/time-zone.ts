@@ -99,13 +99,32 @@ export function localWallMs(zone: string, ms: number): number {
  * twice (5-minute data's "01:05, 01:05"), while hourly data's "01:00, 01:00" stays the two passes.
  */
 export function instantOfWall(zone: string, wallMs: number, after = -Infinity, stepMs?: number): number | undefined {
-  const candidates = [
-    ...new Set([zoneOffsetMs(zone, wallMs - 86_400_000), zoneOffsetMs(zone, wallMs + 86_400_000), zoneOffsetMs(zone, wallMs)]),
-  ]
-    .map((offset) => wallMs - offset)
-    .filter((t) => localWallMs(zone, t) === wallMs)
-    .sort((a, b) => a - b);
+  const candidates = wallInstants(zone, wallMs);
   const next = candidates.find((t) => t > after);
   if (next !== undefined && candidates.includes(after) && stepMs !== undefined && stepMs > 0 && stepMs < next - after) return after;
   return next ?? candidates.at(-1);
+}
+
+/** Every instant at which the zone's clocks read `wallMs`, earliest first: two in the hour repeated when clocks go back, none in a skipped one. */
+function wallInstants(zone: string, wallMs: number): number[] {
+  return [...new Set([zoneOffsetMs(zone, wallMs - 86_400_000), zoneOffsetMs(zone, wallMs + 86_400_000), zoneOffsetMs(zone, wallMs)])]
+    .map((offset) => wallMs - offset)
+    .filter((t) => localWallMs(zone, t) === wallMs)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * For a duplicate-time refusal: when instant `ms` is the first pass of the hour repeated when clocks go
+ * back in `zone`, a sentence saying that a zone-less time there was read as a resent reading (see
+ * `instantOfWall`) and how to give the second pass after a gap in the feed (with its UTC offset); '' otherwise.
+ */
+export function secondPassHint(zone: string | undefined, ms: number): string {
+  if (zone === undefined) return '';
+  const wall = localWallMs(zone, ms);
+  const later = wallInstants(zone, wall).at(-1);
+  if (later === undefined || later === ms) return '';
+  const minutes = Math.round((wall - later) / 60_000);
+  const abs = Math.abs(minutes);
+  const offset = `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return ` It falls in the hour repeated when clocks go back in ${zone}, read there as the same reading sent again; if it is the second pass, after a gap in the feed, give it with its UTC offset (${new Date(wall).toISOString().slice(0, 19)}${offset}).`;
 }
