@@ -454,7 +454,15 @@ export class ImageClassifier {
     this.fitted = { labels, normalization, ...(threshold !== undefined ? { threshold } : {}) };
     const validationMetrics = classificationMetrics(yVal, probs, labels, threshold);
     logger.info('classifier trained', { epochs: report.epochsRun, selectedEpoch: best.epoch + 1, valAuc: validationMetrics.auc });
-    return { ...report, selectedEpoch: best.epoch, ...(threshold !== undefined ? { threshold } : {}), validation: validationMetrics };
+    // The classifier's patience stops the engine's loop through shouldStop: to its user that is early stopping.
+    const stoppedBy = report.stoppedBy === 'shouldStop' && stop ? ('earlyStopping' as const) : report.stoppedBy;
+    return {
+      ...report,
+      ...(stoppedBy !== undefined ? { stoppedBy } : {}),
+      selectedEpoch: best.epoch,
+      ...(threshold !== undefined ? { threshold } : {}),
+      validation: validationMetrics,
+    };
   }
 
   /** Probabilities of images `grayImage` or `assertLabeled` has checked. */
