@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,4 +145,13 @@ describe('serve keeps its card state across a restart when asked', () => {
     expect(code).toBe(1);
     expect(err).toMatch(/^error E_INPUT_INVALID: --state .*foreign is a folder holding something other than a scorer save/);
   }, 180_000);
+
+  it("the flags are serve's: another command refuses them, saving nothing", () => {
+    const r = spawnSync(process.execPath, args('score', '--model', model, '--save-state', '--tx', '{}'), {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("error E_INPUT_INVALID: --save-state and --state are serve's options (score keeps no served state).\n");
+  }, 60_000);
 });
