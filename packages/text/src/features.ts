@@ -90,7 +90,8 @@ export const CHAR_NGRAM_KEYS = Object.keys({ min: 1, max: 1, scope: 1 } satisfie
 /**
  * Internal (not exported from the package): a feature config read back from a bundle, with only the known
  * option names at both levels. A bundle saved before the names were checked may hold a misspelt
- * `charNgrams` key, which was ignored then and is still ignored on load.
+ * `charNgrams` key, which was ignored then and is still ignored on load, or a language nothing read
+ * (see below).
  */
 export function savedFeatureConfig(saved: unknown): FeatureConfig {
   if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) return saved as FeatureConfig; // resolveFeatureConfig refuses it
@@ -99,6 +100,10 @@ export function savedFeatureConfig(saved: unknown): FeatureConfig {
   if (!Object.prototype.hasOwnProperty.call(kept, 'normalize')) kept.normalize = false;
   // Saved before emoji clusters were kept whole: split them as that model did.
   if (!Object.prototype.hasOwnProperty.call(kept, 'emojiClusters')) kept.emojiClusters = false;
+  // Saved before the language was checked: with neither stem nor removeStopWords on nothing read
+  // it, so 5, null or '' was taken and saved. Such a model reads texts as one with 'en' does.
+  const language: unknown = kept.language;
+  if ((typeof language !== 'string' || language.trim() === '') && kept.stem !== true && kept.removeStopWords !== true) kept.language = 'en';
   const c: unknown = kept.charNgrams;
   if (c !== null && typeof c === 'object' && !Array.isArray(c))
     kept.charNgrams = keepKnownKeys(c as { min: number; max: number }, CHAR_NGRAM_KEYS);

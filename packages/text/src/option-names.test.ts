@@ -132,3 +132,44 @@ describe('features.language', () => {
     expect(() => resolveFeatureConfig({ language: 7 as never })).toThrow(/features\.language/);
   });
 });
+
+// 2f484d7 refused 5 and '' at load too: a bundle saved before with such a language (taken then, as neither
+// stem nor removeStopWords read it) was E_BUNDLE_CORRUPT. It loads and predicts as the saved model did.
+describe('features.language in a bundle saved before it was checked', () => {
+  it("5, '' or '  ' with neither stem nor stop words loads as 'en' and predicts as saved; with stem on it is corrupt", async () => {
+    const model = TextClassifier.create({ model: 'linear' });
+    await model.train(TICKETS);
+    const texts = ['Refund my double charge', 'the app crashes', 'where is my parcel'];
+    const expected = (await model.predictBatch(texts)).map((p) => p.scores);
+    const dir = await mkdtemp(join(tmpdir(), 'text-language-old-'));
+    try {
+      await model.save(dir);
+      const file = join(dir, 'manifest.json');
+      const original = await readFile(file, 'utf8');
+      const withLanguage = async (language: unknown, extra: Record<string, unknown> = {}): Promise<void> => {
+        const manifest = JSON.parse(original) as { manifestSha256?: string; preprocessing: { features: any } };
+        delete manifest.manifestSha256; // as an earlier version wrote it
+        Object.assign(manifest.preprocessing.features, { language, ...extra });
+        await writeFile(file, JSON.stringify(manifest));
+      };
+      for (const language of [5, '', '  ']) {
+        await withLanguage(language);
+        const loaded = await TextClassifier.load(dir);
+        expect(loaded.config.features.language).toBe('en');
+        expect((await loaded.predictBatch(texts)).map((p) => p.scores)).toEqual(expected);
+        loaded.dispose();
+      }
+      // The old rules refused these too (no stemmer / stop words for ''): such a bundle was never saved.
+      for (const extra of [{ stem: true }, { removeStopWords: true }]) {
+        await withLanguage('', extra);
+        await expect(TextClassifier.load(dir)).rejects.toMatchObject({
+          code: 'E_BUNDLE_CORRUPT',
+          message: expect.stringContaining('features.language must be a language code'),
+        });
+      }
+    } finally {
+      model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
