@@ -317,12 +317,12 @@ describe('card files are checked before they are read, and a save meanwhile is n
     );
   });
 
-  it('stream.json says its format (2); a later one is E_BUNDLE_INCOMPATIBLE "saved by a newer version", not corrupt', async () => {
+  it('stream.json says its format (2, nothing frozen); a later one is E_BUNDLE_INCOMPATIBLE "saved by a newer version", not corrupt', async () => {
     const to = await copy();
     expect((JSON.parse(await readFile(join(to, 'stream.json'), 'utf8')) as { format?: number }).format).toBe(2);
-    await rewrite(to, (s) => void (s.format = 3));
+    await rewrite(to, (s) => void (s.format = 4));
     expect(await codeOf(TransactionScorer.load(to))).toBe(
-      `E_BUNDLE_INCOMPATIBLE: Transaction scorer at ${to} was saved by a newer version of @appliedml/fraud (stream.json format 3; this version reads up to 2). Upgrade @appliedml/fraud to load it.`,
+      `E_BUNDLE_INCOMPATIBLE: Transaction scorer at ${to} was saved by a newer version of @appliedml/fraud (stream.json format 4; this version reads up to 3). Upgrade @appliedml/fraud to load it.`,
     );
     await rewrite(to, (s) => void (s.format = 'two'));
     expect(await codeOf(TransactionScorer.load(to))).toMatch(/^E_BUNDLE_CORRUPT: .*stream\.json's format is "two"\.$/);

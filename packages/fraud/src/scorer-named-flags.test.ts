@@ -102,4 +102,34 @@ describe('TransactionScorer: merchant / country flags of a training stream that 
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a save holding frozen flags says format 3, so a version reading up to 2 refuses it as newer; one without stays 2; both load here', async () => {
+    // The version before `frozen` refuses a format past 2 with E_BUNDLE_INCOMPATIBLE; with format 2 it
+    // loaded such a save, ignored `frozen` and scored the flags live (39 alerts became 129 on the review's feed).
+    const frozen = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    const plain = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await frozen.train(history.map(bare));
+    await plain.train(history);
+    const dir = await mkdtemp(join(tmpdir(), 'fraud-named-flags-'));
+    try {
+      for (const [scorer, name, format, held] of [
+        [frozen, 'frozen', 3, ['new_merchant', 'new_country']],
+        [plain, 'plain', 2, []],
+      ] as const) {
+        const to = join(dir, name);
+        await scorer.save(to);
+        const stream = JSON.parse(await readFile(join(to, 'stream.json'), 'utf8')) as Record<string, unknown>;
+        expect(stream.format).toBe(format);
+        expect('frozen' in stream).toBe(held.length > 0);
+        const again = await TransactionScorer.load(to);
+        expect(again.frozenFeatures).toEqual(held);
+        expect((await again.scoreAll(live)).map((p) => p.score)).toEqual((await scorer.scoreAll(live)).map((p) => p.score));
+        again.dispose();
+      }
+    } finally {
+      frozen.dispose();
+      plain.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

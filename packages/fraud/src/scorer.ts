@@ -106,11 +106,17 @@ function checkClock(txs: readonly Transaction[], unit: TimeUnit, clock: [number,
 }
 
 /**
- * stream.json's layout: 2 is the card files (cards.jsonl, history.f64) beside it; absent in earlier
- * saves (cards inside stream.json, or the card files from this session before the field). A later
- * layout is E_BUNDLE_INCOMPATIBLE "saved by a newer version", not "corrupt".
+ * stream.json's layout: 2 is the card files (cards.jsonl, history.f64) beside it; 3 is 2 with `frozen`
+ * (flags held at 0 when scoring), written only when a flag is frozen, so that a version reading up to 2
+ * refuses that save as newer instead of scoring the flags live (a save with nothing frozen stays 2 and
+ * loads there as before); absent in earlier saves (cards inside stream.json, or the card files from this
+ * session before the field). This version reads up to SCORER_FORMAT; a later layout is
+ * E_BUNDLE_INCOMPATIBLE "saved by a newer version", not "corrupt".
  */
-export const SCORER_FORMAT = 2;
+export const SCORER_FORMAT = 3;
+
+/** The layout a save without frozen flags writes (what versions before `frozen` read). */
+const SCORER_FORMAT_UNFROZEN = 2;
 
 /** Loads read the folder again at most this many times while saves keep replacing it. */
 const LOAD_ATTEMPTS = 3;
@@ -627,7 +633,8 @@ export class TransactionScorer {
           // stream.json holds the rest and the files' checksums, under its own.
           const cards = await writeCardFiles(staging, entities);
           const body = {
-            format: SCORER_FORMAT,
+            // 3 only when it matters: a version without `frozen` must not read a save that has it.
+            format: this.frozen.length > 0 ? SCORER_FORMAT : SCORER_FORMAT_UNFROZEN,
             config: this.config,
             state,
             cards,
