@@ -65,6 +65,26 @@ describe('text-demo CLI input', () => {
     expect(r.stderr).not.toMatch(/allowDownload|dataDir:|pass /);
   }, 90_000);
 
+  it('a dataset folder holding some of its files names the ones it lacks (it said only the folder was not found)', async () => {
+    const root = join(dir, 'partial');
+    await mkdir(join(root, 'trec'), { recursive: true });
+    await writeFile(join(root, 'trec', 'train_5500.label'), 'DESC:manner How did serfdom develop in and then leave Russia ?\n');
+    const cache = join(dir, 'no-cache');
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'train', '--dataset', 'trec', '--out', join(dir, 'model')],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, APPLIEDML_DATA_DIR: root, APPLIEDML_CACHE_DIR: cache, APPLIEDML_ALLOW_DOWNLOAD: '0' },
+      },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `error E_DATASET_MISSING: Dataset 'trec' was not found in APPLIEDML_DATA_DIR (${join(root, 'trec')}, which lacks TREC_10.label) or the cache (${join(cache, 'trec')}). ${TREC_DATASET.howToGet}\n`,
+    );
+  }, 90_000);
+
   it('an empty --text or --bundle says it is empty (it said "--text is required.")', () => {
     const run = (...args: string[]) =>
       spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {

@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import Table from 'cli-table3';
 import { AppliedMLError, checkDevice, trainTestSplit, type Device } from '@appliedml/engine';
 import {
@@ -303,25 +303,40 @@ function requireArg(value: string | undefined, name: string): string {
   return value;
 }
 
-const HOW_TO_GET: Record<string, string> = {
-  [SMS_SPAM_DATASET.name]: SMS_SPAM_DATASET.howToGet,
-  [TREC_DATASET.name]: TREC_DATASET.howToGet,
+const DATASET_SPECS: Record<string, { howToGet: string; files: readonly { path: string }[] }> = {
+  [SMS_SPAM_DATASET.name]: SMS_SPAM_DATASET,
+  [TREC_DATASET.name]: TREC_DATASET,
 };
 
 /**
+ * A location the engine looked in, as the CLI names it: its folder, and the files it lacks when it holds
+ * some of the dataset's but not all (a folder with train_5500.label and no TREC_10.label), taken from the
+ * paths the engine looked for (`details.looked`, those missing in each location).
+ */
+function locationOf(root: string, looked: readonly string[], files: readonly { path: string }[] | undefined): string {
+  const missing = looked.filter((p) => p.startsWith(root + sep)).map((p) => p.slice(root.length + 1));
+  if (files === undefined || missing.length === 0 || missing.length >= files.length) return root;
+  return `${root}, which lacks ${missing.join(', ')}`;
+}
+
+/**
  * A fatal error's one line. A missing dataset's message is the engine's report for API callers (where it
- * looked, one path a line, "pass dataDir" / "allowDownload: true"): here it is where the demo looked and
- * what to put there, in the CLI's terms; any other message's line breaks are spaces.
+ * looked, one path a line, "pass dataDir" / "allowDownload: true"): here it is where the demo looked (with
+ * the files missing from a folder that holds the others) and what to put there, in the CLI's terms; any
+ * other message's line breaks are spaces.
  */
 function cliErrorLine(error: AppliedMLError): string {
-  const d = error.details as { name?: unknown; dataDir?: unknown; cacheDir?: unknown };
+  const d = error.details as { name?: unknown; dataDir?: unknown; cacheDir?: unknown; looked?: unknown };
   if (error.code === 'E_DATASET_MISSING' && typeof d.name === 'string') {
-    const cache = typeof d.cacheDir === 'string' ? `the cache (${join(d.cacheDir, d.name)})` : 'the cache';
+    const spec = DATASET_SPECS[d.name];
+    const looked = Array.isArray(d.looked) ? d.looked.filter((p): p is string => typeof p === 'string') : [];
+    const at = (dir: string): string => locationOf(join(dir, d.name as string), looked, spec?.files);
+    const cache = typeof d.cacheDir === 'string' ? `the cache (${at(d.cacheDir)})` : 'the cache';
     const where =
       typeof d.dataDir === 'string'
-        ? `in APPLIEDML_DATA_DIR (${join(d.dataDir, d.name)}) or ${cache}`
+        ? `in APPLIEDML_DATA_DIR (${at(d.dataDir)}) or ${cache}`
         : `in ${cache}, and APPLIEDML_DATA_DIR is not set`;
-    const how = HOW_TO_GET[d.name] ?? `Put its files in $APPLIEDML_DATA_DIR/${d.name}/.`;
+    const how = spec?.howToGet ?? `Put its files in $APPLIEDML_DATA_DIR/${d.name}/.`;
     return `error E_DATASET_MISSING: Dataset '${d.name}' was not found ${where}. ${how}`;
   }
   return `error ${error.code}: ${error.message.replace(/\s*\n\s*/g, ' ')}`;
