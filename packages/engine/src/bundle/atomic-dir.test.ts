@@ -1,6 +1,6 @@
 import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
 import { makeDirs, removeStaleSiblings, replaceDirAtomic, waitForSave } from './atomic-dir';
@@ -289,5 +289,55 @@ describe('replaceDirAtomic through a symbolic link', () => {
     const error = await replaceDirAtomic(join(root, 'a'), fill('x')).catch((e: unknown) => e);
     expect(AppliedMLError.hasCode(error, 'E_INPUT_INVALID'), String(error)).toBe(true);
     expect((await lstat(join(root, 'a'))).isSymbolicLink()).toBe(true);
+  });
+
+  /** real/models/current -> ../releases/v3, and app/models -> real/models: the layout of review R5-1. */
+  async function linkedParentLayout(): Promise<{ link: string; v3: string }> {
+    await mkdir(join(root, 'real', 'models'), { recursive: true });
+    await mkdir(join(root, 'real', 'releases', 'v3'), { recursive: true });
+    await writeFile(join(root, 'real', 'releases', 'v3', 'manifest.json'), 'old');
+    await symlink(join('..', 'releases', 'v3'), join(root, 'real', 'models', 'current'));
+    await mkdir(join(root, 'app'));
+    await symlink(join(root, 'real', 'models'), join(root, 'app', 'models'));
+    return { link: join(root, 'app', 'models', 'current'), v3: join(root, 'real', 'releases', 'v3') };
+  }
+
+  it("reads a relative target from the link's real folder, as the OS does ('..' under a linked parent went to a stray folder)", async () => {
+    const { link, v3 } = await linkedParentLayout();
+    await replaceDirAtomic(link, fill('new'), { marker: 'manifest.json' });
+    expect(await readFile(join(v3, 'manifest.json'), 'utf8')).toBe('new');
+    expect(await readFile(join(link, 'manifest.json'), 'utf8')).toBe('new'); // what a reader of the link gets
+    expect(await readdir(join(root, 'app'))).toEqual(['models']); // no app/releases/v3 made
+    expect(await readdir(join(root, 'real', 'releases'))).toEqual(['v3']);
+  });
+
+  it('through such a link, a save between its two renames is seen (waitForSave waits, then answers true)', async () => {
+    const { link, v3 } = await linkedParentLayout();
+    const retired = join(dirname(v3), `.v3.old-0123456789ab`);
+    await rename(v3, retired);
+    const back = new Promise((done) => setTimeout(done, 30)).then(() => rename(retired, v3));
+    try {
+      expect(await waitForSave(link, { maxWaitMs: 2000 })).toBe(true);
+    } finally {
+      await back;
+    }
+  });
+
+  it('a save to the link and one to the folder it points to, started together, run one after the other', async () => {
+    const { link, v3 } = await linkedParentLayout();
+    const order: string[] = [];
+    const slowFill = (name: string, ms: number) => async (staging: string) => {
+      order.push(`start ${name}`);
+      await new Promise((done) => setTimeout(done, ms));
+      await writeFile(join(staging, 'manifest.json'), name);
+      order.push(`end ${name}`);
+    };
+    await Promise.all([
+      replaceDirAtomic(link, slowFill('link', 40), { marker: 'manifest.json' }),
+      replaceDirAtomic(v3, slowFill('folder', 1), { marker: 'manifest.json' }),
+    ]);
+    expect(order).toEqual(['start link', 'end link', 'start folder', 'end folder']);
+    expect(await readFile(join(v3, 'manifest.json'), 'utf8')).toBe('folder'); // the last one called wins
+    expect(await readdir(join(root, 'real', 'releases'))).toEqual(['v3']);
   });
 });

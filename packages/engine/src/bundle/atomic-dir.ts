@@ -180,22 +180,42 @@ export function replaceDirAtomic(dir: string, fill: (staging: string) => Promise
     return Promise.reject(error);
   }
   // Saves to one folder from this process run one after another (the last one called wins), so they do
-  // not race each other's renames.
-  const key = resolve(dir);
-  const run = (inFlight.get(key) ?? Promise.resolve()).then(() => replaceNow(dir, fill, options));
-  const settled = run.then(
+  // not race each other's renames. The folder is the one the save replaces, links followed (a save to
+  // 'current' and one to 'v3' it points to are one queue); finding it takes file-system calls, so the
+  // lookups themselves run in call order, and each save joins its folder's queue as its lookup ends.
+  const keyed = keyLookups.then(() => queueKey(dir));
+  keyLookups = keyed.then(
     () => undefined,
     () => undefined,
   );
-  inFlight.set(key, settled);
-  void settled.then(() => {
-    if (inFlight.get(key) === settled) inFlight.delete(key);
+  return keyed.then((key) => {
+    const run = (inFlight.get(key) ?? Promise.resolve()).then(() => replaceNow(dir, fill, options));
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.set(key, settled);
+    void settled.then(() => {
+      if (inFlight.get(key) === settled) inFlight.delete(key);
+    });
+    return run;
   });
-  return run;
 }
 
-/** The save in flight (or last queued) per resolved folder. */
+/** The save in flight (or last queued) per folder replaced (its real path, links followed). */
 const inFlight = new Map<string, Promise<void>>();
+
+/** The last queue-key lookup started: each waits for the one before, so saves queue in call order. */
+let keyLookups: Promise<void> = Promise.resolve();
+
+/** The real path of the folder a save to `dir` replaces (`resolve(dir)` when the file system will not say). */
+async function queueKey(dir: string): Promise<string> {
+  try {
+    return await physicalPath(await saveTarget(dir));
+  } catch {
+    return resolve(dir);
+  }
+}
 
 async function replaceNow(dir: string, fill: (staging: string) => Promise<void>, options: ReplaceDirOptions): Promise<void> {
   await checkReplaceable(dir, options.marker);
@@ -264,7 +284,10 @@ async function siblingsOf(dir: string): Promise<string[]> {
 /**
  * The folder a save would replace for a reader of `dir`: `dir` normalised (`…/model/.` is `…/model`),
  * and, where `dir` is a symbolic link (`current -> v42`), the folder it points to, even while that is
- * absent (a link is dangling between a save's two renames). Follows at most 8 links.
+ * absent (a link is dangling between a save's two renames). Follows at most 8 links. A relative target
+ * is read as the OS reads it: from the folder the link really is in, its parent's links followed
+ * (`app/models/current -> ../releases/v3` with `app/models -> real/models` is `real/releases/v3`, not
+ * `app/releases/v3`).
  */
 async function saveTarget(dir: string): Promise<string> {
   let path = resolve(dir);
@@ -273,7 +296,7 @@ async function saveTarget(dir: string): Promise<string> {
     if (!info?.isSymbolicLink()) return path;
     const target = await readlink(path).catch(() => undefined);
     if (target === undefined) return path;
-    path = resolve(dirname(path), target);
+    path = resolve(await physicalPath(dirname(path)), target);
   }
   return path;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -463,6 +463,20 @@ describe('loadBundle path', () => {
       const err = await loadBundle(bad as never).catch((e: unknown) => e);
       expect(AppliedMLError.hasCode(err, 'E_INPUT_INVALID'), String(err)).toBe(true);
     }
+  });
+
+  it("a save through a link with a '..' target under a linked folder lands where the link points, and loads back through it", async () => {
+    // real/models/current -> ../releases/v3, app/models -> real/models (review R5-1: the save went to app/releases/v3).
+    await mkdir(join(dir, 'real', 'models'), { recursive: true });
+    await mkdir(join(dir, 'app'));
+    await symlink(join('..', 'releases', 'v3'), join(dir, 'real', 'models', 'current'));
+    await symlink(join(dir, 'real', 'models'), join(dir, 'app', 'models'));
+    const base = { package: 'p', packageVersion: '1.0.0', task: 't' };
+    await saveBundle(join(dir, 'real', 'releases', 'v3'), { ...base, metrics: { v: 1 } });
+    await saveBundle(join(dir, 'app', 'models', 'current'), { ...base, metrics: { v: 2 } });
+    expect((await loadBundle(join(dir, 'app', 'models', 'current'))).manifest.metrics).toEqual({ v: 2 });
+    expect((await loadBundle(join(dir, 'real', 'releases', 'v3'))).manifest.metrics).toEqual({ v: 2 });
+    expect(await readdir(join(dir, 'app'))).toEqual(['models']);
   });
 });
 
