@@ -12,17 +12,31 @@ export interface GlueWarnings {
 }
 
 /**
- * Capture console.warn while the wasm backend starts. The glue binds console.warn when its module is
- * created (`console.warn.bind(console)`), so the function it keeps is this one: after `stop` it passes
- * everything on to whatever console.warn is at that moment.
+ * The starts of the lines the emscripten glue of tfjs-backend-wasm prints through console.warn (its
+ * `err`, always one string): an abort, a failed or fallen-back compile, thread set-up and worker trouble.
+ */
+const GLUE_LINE =
+  /^(?:Aborted\(|failed to asynchronously prepare wasm: |falling back to ArrayBuffer instantiation|wasm streaming compile failed: |both async and sync fetching of the wasm failed|Module\.instantiateWasm callback failed with error: |exiting due to exception: |Current environment does not support SharedArrayBuffer|\(on node you may need: --experimental-wasm|requested a shared WebAssembly\.Memory|warning: Blocking on the main thread|Thread \d+: |worker sent |Internal error! Worker sent |worker\.js received unknown command)/;
+
+/** Whether a console.warn call looks like the wasm glue's (one string, starting as the glue's lines do). */
+export function isGlueLine(args: readonly unknown[]): boolean {
+  return args.length === 1 && typeof args[0] === 'string' && GLUE_LINE.test(args[0]);
+}
+
+/**
+ * Capture the wasm glue's console.warn lines while the wasm backend starts. The glue binds console.warn
+ * when its module is created (`console.warn.bind(console)`), so the function it keeps is this one: after
+ * `stop` it passes everything on to whatever console.warn is at that moment. console.warn is the
+ * process's, so the application's own warnings in that window (a timer's, another request's) come here
+ * too: whatever does not look like the glue's (`isGlueLine`) goes on to the console.warn from before.
  */
 export function captureGlueWarnings(): GlueWarnings {
   const original = console.warn;
   const lines: string[] = [];
   let capturing = true;
   const capture = (...args: unknown[]): void => {
-    if (capturing) lines.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
-    else if (console.warn !== capture) console.warn(...args);
+    if (capturing && isGlueLine(args)) lines.push(args[0] as string);
+    else if (!capturing && console.warn !== capture) console.warn(...args);
     else original(...args);
   };
   console.warn = capture;
