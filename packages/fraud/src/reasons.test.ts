@@ -88,6 +88,41 @@ describe('reasons name what is unusual, not what fills the slots', () => {
     }
   });
 
+  it('whether a level is rare does not hang on the other levels: a 14.1 % level of three is a reason at 28.2 / 57.7 as at 30 / 55.9 (ECOD, iforest)', async () => {
+    // 1 − Σ shares is 1.1e-16 for 141 / 282 / 577 of 1,000 rows: read as a fourth state held by some row,
+    // the rule was 1/8 (12.5 %) instead of 1/6 (16.7 %), and atm at 14.1 % was no reason on that split.
+    for (const [atm, pos] of [
+      [141, 282],
+      [141, 300],
+    ] as const) {
+      let x = 7;
+      const next = (): number => {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        return x / 2147483648;
+      };
+      const rows = Array.from({ length: 1000 }, (_, i) => ({
+        amount: Math.round(Math.exp(3 + next()) * 100) / 100,
+        channel: i < atm ? 'atm' : i < atm + pos ? 'pos' : 'web',
+      }));
+      for (const detector of ['ecod', 'iforest'] as const) {
+        const model = FraudDetector.create({ detector, seed: 0 });
+        await model.train(rows, { logger: { warn: () => {}, info: () => {}, debug: () => {} } });
+        const [p, web] = await model.predictBatch([
+          { amount: 20, channel: 'atm' },
+          { amount: 20, channel: 'web' },
+        ]);
+        expect(p!.reasons.find((r) => r.feature === 'channel')?.text, `${detector}, pos ${pos}`).toMatch(
+          /^channel = atm \(14% of training rows; \d+% of the evidence\)$/,
+        );
+        expect(
+          web!.reasons.map((r) => r.feature),
+          `${detector}, pos ${pos}`,
+        ).not.toContain('channel');
+        model.dispose();
+      }
+    }
+  });
+
   it('says through the logger which columns were constant in training', async () => {
     const warn = vi.fn();
     const model = FraudDetector.create({ detector: 'ecod' });
