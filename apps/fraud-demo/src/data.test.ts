@@ -161,16 +161,51 @@ describe('transaction files: every refusal names the file and the physical line'
       { card: 'NA', amount: 5, timestamp: T0 + 2000, merchant: 'null' },
     ]);
     expect(fromCsv).toEqual((await loadTransactions(jsonl)).txs);
-    // An amount or label written NA is refused where it is, not read as missing.
-    const amount = await file('na-amount.csv', `card,amount,timestamp\nc1,10,${T0}\nc1,NA,${T0 + 1000}\n`);
-    await expect(loadTransactions(amount)).rejects.toMatchObject({
-      code: 'E_INPUT_INVALID',
-      message: expect.stringMatching(/na-amount\.csv: line 3, column 'amount': 'NA' is not a valid number/),
-    });
+    // A label among labels written NA is a gap, refused where it is.
     const label = await file('na-label.csv', `card,amount,timestamp,label\nc1,10,${T0},0\nc1,11,${T0 + 1000},NA\n`);
     await expect(loadTransactions(label)).rejects.toMatchObject({
-      message: expect.stringMatching(/na-label\.csv: line 3, field 'label': "NA" is not a label/),
+      message: expect.stringMatching(
+        /na-label\.csv: line 3, field 'label': "NA" is not a label; .* a file with labels needs one on every transaction/,
+      ),
     });
+  });
+
+  it("in amount and label a CSV's NA, NaN and null are missing, as an empty cell (R's write.csv writes NA): a label column of them is an unlabelled file", async () => {
+    const rows = (labels: readonly string[]): string =>
+      `card,amount,timestamp,merchant,country,label\n${labels.map((l, i) => `c${i},${10 + i},${T0 + i * 1000},m${i},DE,${l}`).join('\n')}\n`;
+    const blank = await loadTransactions(await file('blank-label.csv', rows(['', '', ''])));
+    expect(blank.labels).toBeUndefined();
+    for (const word of ['NA', 'NaN', 'null']) {
+      // An unlabelled file, read as the same file with empty label cells is (it was refused: '"NA" is not a label').
+      const read = await loadTransactions(await file('na-label-all.csv', rows([word, ` ${word}`, word])));
+      expect(read.labels).toBeUndefined();
+      expect(read.txs).toEqual(blank.txs);
+      // Labelled rows with a gap written so are refused as a gap (an empty cell is too).
+      await expect(loadTransactions(await file('na-label-gap.csv', rows(['0', word, '1'])))).rejects.toMatchObject({
+        message: expect.stringMatching(/line 3, field 'label': .* a file with labels needs one on every transaction/),
+        details: { line: 3, field: 'label' },
+      });
+      // An amount written so is a missing amount, refused as an empty one (not "not a valid number").
+      const amount = await file('na-amount.csv', `card,amount,timestamp\nc1,10,${T0}\nc1,${word},${T0 + 1000}\n`);
+      const empty = await file('na-amount.csv', `card,amount,timestamp\nc1,10,${T0}\nc1,,${T0 + 1000}\n`);
+      const refusal = async (path: string): Promise<string> => {
+        try {
+          await loadTransactions(path);
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return 'read';
+      };
+      expect(await refusal(amount)).toMatch(/na-amount\.csv: line 3: Transaction field amount must be a finite number/);
+      expect(await refusal(amount)).toBe(await refusal(empty));
+    }
+    // Other text in amount is still refused naming the cell; a number in scientific notation is read.
+    await expect(loadTransactions(await file('bad-amount.csv', `card,amount,timestamp\nc1,ten,${T0}\n`))).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: expect.stringMatching(/bad-amount\.csv: line 2, column 'amount': 'ten' is not a valid number\.$/),
+      details: { line: 2, column: 'amount', value: 'ten' },
+    });
+    expect((await loadTransactions(await file('sci-amount.csv', `card,amount,timestamp\nc1,1.5e2,${T0}\n`))).txs[0]!.amount).toBe(150);
   });
 
   it('a CSV header (or a JSONL line) without card, amount or timestamp is refused as such, naming what is missing and what was found', async () => {

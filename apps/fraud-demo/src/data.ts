@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkInputFile } from '@appliedml/demo-kit';
-import { AppliedMLError, csvRowLine, parseNumberCell, readCsvAll } from '@appliedml/engine';
+import { AppliedMLError, CSV_DEFAULT_MISSING, csvRowLine, parseNumberCell, readCsvAll, type CsvValue } from '@appliedml/engine';
 import { SYNTHETIC_NOTICE, checkTransaction, generateTransactions, readLabel, type TimeUnit, type Transaction } from '@appliedml/fraud';
 
 export interface LabelledTransactions {
@@ -30,6 +30,8 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
   await checkInputFile(spec, 'transactions file');
   let rows: unknown[];
   let lineOf: (i: number) => number | undefined;
+  // Whether a row's label cell is empty (a CSV's NA, NaN and null too: see below).
+  let missingLabel = absent;
   if (lower.endsWith('.jsonl')) {
     const text = await readFile(spec, 'utf8').catch((cause: unknown) => {
       throw new AppliedMLError('E_IO', `Cannot read ${spec}: ${(cause as Error).message}`, { cause, details: { file: spec } });
@@ -54,16 +56,11 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
     lineOf = (i) => lines[i];
   } else {
     try {
-      // Only a blank cell is missing: the reader's default missing words (NA, NaN, null) are names here
-      // (country NA is Namibia, a card may be 'NA'), kept as written as a JSONL file keeps them; an amount
-      // or label written NA is refused naming the cell, not read as missing.
-      rows = await readCsvAll(spec, { columns: { amount: 'number' }, missing: [''], onHeader: (found) => checkHeader(spec, found) });
+      // Only a blank cell is missing for the reader: its default missing words (NA, NaN, null) are names in
+      // card, merchant and country (country NA is Namibia, a card may be 'NA'), kept as written as a JSONL
+      // file keeps them. In amount and label, where no value is text, they are missing (readCsvAmounts).
+      rows = await readCsvAll(spec, { missing: [''], onHeader: (found) => checkHeader(spec, found) });
     } catch (error) {
-      // The reader's refusal of a header without 'amount' gets the same message as one without 'card'.
-      if (AppliedMLError.isInstance(error) && Array.isArray(error.details?.['missingColumns'])) {
-        const found = error.details['columns'];
-        if (Array.isArray(found)) checkHeader(spec, found as string[]);
-      }
       // The reader's own messages name the file, except a few ("The CSV is empty: no header row …").
       if (AppliedMLError.isInstance(error) && !error.message.includes(spec))
         throw new AppliedMLError(error.code, `${spec}: ${error.message}`, { cause: error, details: { ...error.details, file: spec } });
@@ -72,6 +69,8 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
     // The engine's reader knows the physical line each row ends on (blank lines, quoted line breaks).
     const read = rows;
     lineOf = (i) => csvRowLine(read[i] as object);
+    readCsvAmounts(spec, rows as Array<Record<string, CsvValue>>, lineOf);
+    missingLabel = (v) => absent(v) || (typeof v === 'string' && MISSING_WORDS.has(v.trim()));
   }
   if (rows.length === 0) {
     const layout = lower.endsWith('.csv') ? 'a header row, then one transaction per line' : 'one JSON transaction per line';
@@ -104,7 +103,8 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
   }
   // Labelled when any row carries a label; then every row must (a gap is an error naming its line, not
   // a silent 'normal' and not a file quietly treated as unlabelled).
-  const hasLabels = rows.some((r) => !absent((r as Record<string, unknown>).label));
+  // (A CSV whose label column is NA throughout, as R's write.csv writes missing values, is unlabelled.)
+  const hasLabels = rows.some((r) => !missingLabel((r as Record<string, unknown>).label));
   if (!hasLabels) return { txs, synthetic: false, source: spec };
   const labels: number[] = [];
   for (let i = 0; i < rows.length; i++) {
@@ -119,6 +119,39 @@ export async function loadTransactions(spec: string, seed = 7, timeUnit: TimeUni
     labels.push(label);
   }
   return { txs, labels, synthetic: false, source: spec };
+}
+
+/**
+ * What a CSV writes for "no value" besides an empty cell (R's write.csv writes NA by default, pandas NaN,
+ * others null): the engine reader's missing words. Missing in `amount` and `label`, where no value is
+ * text; card, merchant and country keep them as text.
+ */
+const MISSING_WORDS: ReadonlySet<string> = new Set(CSV_DEFAULT_MISSING.filter((w) => w.trim() !== ''));
+
+/**
+ * A CSV's amounts, in place: a missing word is null (a missing amount, refused as an empty cell is), other
+ * text a number (decimal or scientific notation), or refused naming the line and cell as the reader refuses
+ * a typed column's cell.
+ */
+function readCsvAmounts(spec: string, rows: Array<Record<string, CsvValue>>, lineOf: (i: number) => number | undefined): void {
+  rows.forEach((row, i) => {
+    const text = row.amount;
+    if (typeof text !== 'string') return;
+    if (MISSING_WORDS.has(text.trim())) {
+      row.amount = null;
+      return;
+    }
+    const amount = parseNumberCell(text);
+    if (amount !== undefined) {
+      row.amount = amount;
+      return;
+    }
+    const line = lineOf(i);
+    const value = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    throw new AppliedMLError('E_INPUT_INVALID', `${spec}: line ${line}, column 'amount': '${value}' is not a valid number.`, {
+      details: { file: spec, line, column: 'amount', value, expected: 'number' },
+    });
+  });
 }
 
 /** The columns a transaction file must have (its header's names, as written). */
