@@ -170,6 +170,9 @@ describe('a text bundle from a newer version of the package', () => {
       expect(e.message).toContain(`this version does not know: ${named}`);
       // details.unknown names them as the message does (a JSON file's field was its bare name: 'bm25').
       expect(e.details).toMatchObject({ unknown: [named] });
+      // A field inside one JSON file names that file too (details.file, as before f8d1589); other names do not.
+      if (named.startsWith('tfidf.json ')) expect(e.details).toMatchObject({ file: 'tfidf.json' });
+      else expect(e.details).not.toHaveProperty('file');
       // In a bundle of this version they were ignored, as before: it loads and predicts as saved.
       const same = await TextClassifier.load(await edited(model, TEXT_VERSION, change, written));
       const scores = (await same.predictBatch(TEXTS)).map((p) => p.scores);

@@ -338,6 +338,19 @@ const KNOWN_BUNDLE_PARTS: KnownBundleParts = {
   names: { preprocessing: '' },
 };
 
+/**
+ * The engine's unknownPartsError, with `details.file` naming the JSON file when every unknown name is a
+ * field of that one file ('tfidf.json bm25'), as this load's other refusals about a file's contents do.
+ */
+function unknownInBundle(dir: string, unknown: readonly string[]): AppliedMLError {
+  const error = unknownPartsError(dir, unknown);
+  const file = Object.keys(BUNDLE_FILE_KEYS).find(
+    (name) => BUNDLE_FILE_KEYS[name] !== true && unknown.every((part) => part.startsWith(`${name} `)),
+  );
+  if (file === undefined) return error;
+  return new AppliedMLError(error.code, error.message, { details: { ...error.details, file } });
+}
+
 /** Refuses model options that would train nothing, give NaN or fail inside tfjs (E_INPUT_INVALID naming the option). */
 function checkModelOptions(linear: LinearConfig, naiveBayes: NaiveBayesConfig, fasttext: FastTextConfig, cnn: CnnConfig): void {
   const int = (field: string, v: unknown, min: number, max: number): void => checkIntegerOption(field, v, min, max, false);
@@ -1116,7 +1129,7 @@ export class TextClassifier {
       if (!isPlainObject(pre)) throw corrupt('it has no text-classifier preprocessing');
       // A newer version's save: what this version does not know in it is refused, not dropped (see KNOWN_BUNDLE_PARTS).
       const unknown = unknownBundleParts(bundle, TEXT_VERSION, KNOWN_BUNDLE_PARTS);
-      if (unknown.length > 0) throw unknownPartsError(dir, unknown);
+      if (unknown.length > 0) throw unknownInBundle(dir, unknown);
       if (!(MODEL_TYPES as readonly string[]).includes(pre.model))
         throw corrupt(`its model type ${describeValue(pre.model)} is not one this version reads (${MODEL_TYPES.join(', ')})`);
       if (!Array.isArray(pre.labels) || pre.labels.length < 2) throw corrupt('its labels are not a list of two or more');
