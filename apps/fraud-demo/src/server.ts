@@ -1,6 +1,6 @@
 import { createService, errorResponses, readErrorResponses, type DemoServiceOptions, type Service } from '@appliedml/demo-kit';
 import { parseDateCell } from '@appliedml/engine';
-import type { Transaction, TransactionScorer } from '@appliedml/fraud';
+import { MAX_ID_CHARS, type Transaction, type TransactionScorer } from '@appliedml/fraud';
 import { curvesSvg, esc, type CurveEntry } from './curves';
 import { readTransactionRow } from './data';
 
@@ -83,8 +83,7 @@ function isoTime(t: Transaction['timestamp'], unit: 'ms' | 's'): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : String(t);
 }
 
-/** The SDK's (and the CLI's) longest identifier: card, merchant and country (it was 128 / 64 here). */
-export const MAX_ID_CHARS = 256;
+// Card, merchant and country are bounded by the SDK's own MAX_ID_CHARS, as in the CLI (it was 128 / 64 here).
 const text = (minLength: number, description: string) => ({ type: 'string', minLength, maxLength: MAX_ID_CHARS, description }) as const;
 
 const scoreSchemaFor = (timeUnit: 'ms' | 's') =>

@@ -1,8 +1,8 @@
-import { generateTransactions, TransactionScorer, type Transaction } from '@appliedml/fraud';
+import { generateTransactions, MAX_ID_CHARS, TransactionScorer, type Transaction } from '@appliedml/fraud';
 import type { Service } from '@appliedml/demo-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heldOutCurves, type CurveEntry } from './curves';
-import { createFraudService, MAX_BODY_BYTES, MAX_ID_CHARS, type ScoreAnswer } from './server';
+import { createFraudService, MAX_BODY_BYTES, type ScoreAnswer } from './server';
 
 let txs: Transaction[];
 let service: Service;

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppliedMLError, describeFileKind, hostOrderBytes, statRegularFile } from '@appliedml/engine';
-import type { SavedEntityState, StreamState } from './stream';
+import { MAX_ID_CHARS, type SavedEntityState, type StreamState } from './stream';
 
 /**
  * A scorer's card state on disk, written as it goes instead of as one JSON string (which V8 cannot make
@@ -180,11 +180,11 @@ async function readHistory(handle: FileHandle, entry: { bytes: number; sha256: s
 
 /**
  * The longest line a card can take in cards.jsonl with `maxSeenPerEntity` merchants and as many
- * countries: names are at most 256 characters (6 bytes each when JSON escapes them), a first-seen time
+ * countries: names are at most MAX_ID_CHARS (256) characters (6 bytes each when JSON escapes them), a first-seen time
  * at most 26 characters, plus the card and its count.
  */
 export function maxCardLineBytes(maxSeenPerEntity: number): number {
-  return 4096 + 2 * maxSeenPerEntity * (256 * 6 + 2 + 1 + 26 + 1);
+  return 4096 + 2 * maxSeenPerEntity * (MAX_ID_CHARS * 6 + 2 + 1 + 26 + 1);
 }
 
 /**

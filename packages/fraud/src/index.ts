@@ -39,7 +39,7 @@ export { GBT_BAGGED, type GbtOptions } from './gbt';
 export type { ForestOptions } from './forest';
 export type { KnnOptions } from './knn';
 export { FRAUD_PACKAGE, FRAUD_VERSION } from './version';
-export { TransactionFeatures, checkTransaction } from './stream';
+export { MAX_ID_CHARS, TransactionFeatures, checkTransaction } from './stream';
 export type { SavedEntityState, StreamFeatureOptions, StreamState, TimeUnit, Transaction, TransactionFeatureRow } from './stream';
 export { TransactionScorer } from './scorer';
 export type { TransactionScore, TransactionScorerConfig } from './scorer';

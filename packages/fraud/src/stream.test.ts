@@ -5,6 +5,7 @@ import { AppliedMLError } from '@appliedml/engine';
 import { describe, expect, it, vi } from 'vitest';
 import { readCardFiles } from './card-files';
 import { TransactionScorer, describe as describeReasons } from './scorer';
+import { MAX_ID_CHARS, checkTransaction } from './index';
 import { TransactionFeatures } from './stream';
 import { generateTransactions } from './synthetic';
 
@@ -430,6 +431,21 @@ describe('card state saved before the zero-median floor', () => {
       expect(AppliedMLError.isInstance(caught) && caught.code).toBe('E_INPUT_INVALID');
       expect((caught as AppliedMLError).message).toBe(`Transaction field ${field} must be a string (≤ 256 chars); got 257 chars.`);
       expect((caught as AppliedMLError).details).toMatchObject({ field });
+    }
+  });
+
+  it('the bound is exported from the package as MAX_ID_CHARS (a service bounds its schema by it) and is what checkTransaction holds card, merchant and country to', () => {
+    expect(MAX_ID_CHARS).toBe(256);
+    const tx = { card: 'c', amount: 5, timestamp: T0 };
+    for (const field of ['card', 'merchant', 'country'] as const) {
+      expect(() => checkTransaction({ ...tx, [field]: 'x'.repeat(MAX_ID_CHARS) })).not.toThrow();
+      expect(() => checkTransaction({ ...tx, [field]: 'x'.repeat(MAX_ID_CHARS + 1) })).toThrow(
+        expect.objectContaining({
+          code: 'E_INPUT_INVALID',
+          message: expect.stringContaining(`(≤ ${MAX_ID_CHARS} chars)`),
+          details: { field },
+        }),
+      );
     }
   });
 

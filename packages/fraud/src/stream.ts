@@ -139,6 +139,13 @@ export function transactionTime(tx: Transaction, unit: TimeUnit = 'ms'): number 
   return t;
 }
 
+/**
+ * The longest identifier a transaction may carry, in UTF-16 code units (JavaScript's `length`): `card`,
+ * `merchant` and `country` are at most this long; a longer one is `E_INPUT_INVALID`
+ * (`checkTransaction`). Services taking transactions can bound their request schema by it.
+ */
+export const MAX_ID_CHARS = 256;
+
 /** Validates one transaction's required fields (E_INPUT_INVALID with the field named). */
 export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx is Transaction {
   if (unit !== 'ms' && unit !== 's')
@@ -147,8 +154,8 @@ export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx
     });
   if (typeof tx !== 'object' || tx === null) throw new AppliedMLError('E_INPUT_INVALID', 'A transaction must be an object.');
   const t = tx as Record<string, unknown>;
-  if (typeof t.card !== 'string' || t.card.length === 0 || t.card.length > 256) {
-    throw new AppliedMLError('E_INPUT_INVALID', 'Transaction field card must be a non-empty string (≤ 256 chars).', {
+  if (typeof t.card !== 'string' || t.card.length === 0 || t.card.length > MAX_ID_CHARS) {
+    throw new AppliedMLError('E_INPUT_INVALID', `Transaction field card must be a non-empty string (≤ ${MAX_ID_CHARS} chars).`, {
       details: { field: 'card' },
     });
   }
@@ -164,10 +171,10 @@ export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx
   // Bounded like the card: up to 32 of each are kept per card, and saved.
   for (const k of ['merchant', 'country'] as const) {
     const v = t[k];
-    if (v !== undefined && (typeof v !== 'string' || v.length > 256))
+    if (v !== undefined && (typeof v !== 'string' || v.length > MAX_ID_CHARS))
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `Transaction field ${k} must be a string (≤ 256 chars)${typeof v === 'string' ? `; got ${v.length} chars` : ''}.`,
+        `Transaction field ${k} must be a string (≤ ${MAX_ID_CHARS} chars)${typeof v === 'string' ? `; got ${v.length} chars` : ''}.`,
         { details: { field: k } },
       );
   }
