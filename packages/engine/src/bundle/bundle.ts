@@ -56,9 +56,13 @@ export interface SaveBundleInput {
   labels?: string[];
   preprocessing?: JsonValue;
   config?: JsonValue;
-  metrics?: Record<string, number>;
-  /** Extra files (e.g. a vocabulary), by plain file name. */
-  files?: Record<string, Uint8Array | string>;
+  /** Named numbers; a name whose value is undefined is left out, as JSON leaves it (an optional metric). */
+  metrics?: Record<string, number | undefined>;
+  /**
+   * Extra files (e.g. a vocabulary), by plain file name: text (written as UTF-8) or bytes, a Uint8Array,
+   * Buffer or any other typed array or DataView, written as they are in its memory.
+   */
+  files?: Record<string, ArrayBufferView | string>;
 }
 
 export interface LoadedBundle {
@@ -140,8 +144,8 @@ function refuseInput(what: string, field: string): never {
  * What `loadBundle` would refuse in the manifest, refused at save as E_INPUT_INVALID naming the field
  * (it was written, then refused at load as E_BUNDLE_CORRUPT, or failed with a TypeError): the input an
  * object, package / packageVersion / task non-empty texts, labels a list of texts, metrics named
- * numbers, preprocessing and config JSON (no BigInt, no cycle), models tfjs LayersModels (a disposed one
- * E_MODEL_DISPOSED), files bytes or text. Nothing is written on a refusal.
+ * numbers (an undefined one is left out), preprocessing and config JSON (no BigInt, no cycle), models
+ * tfjs LayersModels (a disposed one E_MODEL_DISPOSED), files bytes (any typed array) or text. Nothing is written on a refusal.
  */
 function checkSaveInput(input: unknown): asserts input is SaveBundleInput {
   if (!isRecord(input)) refuseInput(`the bundle must be described by an object (got ${describeValue(input)})`, 'input');
@@ -156,7 +160,9 @@ function checkSaveInput(input: unknown): asserts input is SaveBundleInput {
     if (!isRecord(input.metrics))
       refuseInput(`'metrics' must be an object of named numbers (got ${describeValue(input.metrics)})`, 'metrics');
     for (const [name, v] of Object.entries(input.metrics))
-      if (typeof v !== 'number') refuseInput(`metric '${name}' must be a number (got ${describeValue(v)})`, `metrics.${name}`);
+      // An undefined one (an optional metric from JavaScript) is left out, as JSON leaves it.
+      if (typeof v !== 'number' && v !== undefined)
+        refuseInput(`metric '${name}' must be a number (got ${describeValue(v)})`, `metrics.${name}`);
   }
   for (const field of ['preprocessing', 'config'] as const) {
     if (input[field] === undefined) continue;
@@ -192,10 +198,36 @@ function checkSaveInput(input: unknown): asserts input is SaveBundleInput {
           `file name ${describeValue(name)} is not a plain file name other than ${MANIFEST} (a letter or digit, then letters, digits, '.', '_' or '-'; at most 128 characters)`,
           `files.${name}`,
         );
-      if (!(data instanceof Uint8Array) && typeof data !== 'string')
-        refuseInput(`file '${name}' must be bytes (a Uint8Array or Buffer) or text (got ${describeValue(data)})`, `files.${name}`);
+      if (!ArrayBuffer.isView(data) && typeof data !== 'string')
+        refuseInput(
+          `file '${name}' must be bytes (a Uint8Array, Buffer or other typed array) or text (got ${kindOf(data)})`,
+          `files.${name}`,
+        );
     }
   }
+}
+
+/** What a value is, for a refusal: its type or class, with a short view of a primitive or plain object. */
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  const an = (word: string): string => `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+  if (typeof value !== 'object') return `${an(typeof value)} ${describeValue(value)}`;
+  if (Array.isArray(value)) return `an array ${describeValue(value)}`;
+  let name: unknown;
+  try {
+    name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  } catch {
+    name = undefined;
+  }
+  if (typeof name !== 'string' || name === '' || name === 'Object') return `an object ${describeValue(value)}`;
+  const wrap = value instanceof ArrayBuffer || name === 'SharedArrayBuffer' ? '; wrap it: new Uint8Array(buffer)' : '';
+  return `${an(name)}${wrap}`;
+}
+
+/** A file's bytes as they are in the memory of the typed array or view given (a Uint8Array as is). */
+function fileBytes(data: ArrayBufferView | string): Uint8Array | string {
+  if (typeof data === 'string' || data instanceof Uint8Array) return data;
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /**
@@ -236,8 +268,10 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
   for (const [name, data] of Object.entries(input.files ?? {})) {
     checkName(name, dir);
     if (name in files) throw new AppliedMLError('E_INPUT_INVALID', `Bundle file '${name}' is given twice.`);
-    files[name] = data;
+    files[name] = fileBytes(data);
   }
+  const metrics =
+    input.metrics && (Object.fromEntries(Object.entries(input.metrics).filter(([, v]) => v !== undefined)) as Record<string, number>);
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,
     schemaVersion: BUNDLE_SCHEMA_VERSION,
@@ -249,7 +283,7 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
     ...(input.labels ? { labels: input.labels } : {}),
     ...(input.preprocessing !== undefined ? { preprocessing: input.preprocessing } : {}),
     ...(input.config !== undefined ? { config: input.config } : {}),
-    ...(input.metrics ? { metrics: input.metrics } : {}),
+    ...(metrics ? { metrics } : {}),
     models,
     files: Object.fromEntries(Object.entries(files).map(([name, data]) => [name, sha256(data)])),
   };

@@ -80,6 +80,56 @@ describe('saveBundle refuses what loadBundle would refuse, writing nothing', () 
   });
 });
 
+describe('metrics left undefined and files given as typed arrays (review R5-3)', () => {
+  const base = { package: 'p', packageVersion: '1.0.0', task: 't' };
+
+  it('a metric whose value is undefined is left out, as JSON leaves it (it was refused since the save checks)', async () => {
+    const target = join(dir, 'bundle');
+    // ClassificationMetrics' optional fields, read from JavaScript: { sensitivity: undefined }.
+    const saved = await saveBundle(target, { ...base, metrics: { auc: 0.9, sensitivity: undefined } });
+    expect(saved.metrics).toEqual({ auc: 0.9 });
+    expect(Object.keys(saved.metrics ?? {})).toEqual(['auc']);
+    expect((await loadBundle(target)).manifest.metrics).toEqual({ auc: 0.9 });
+    // Still refused: a metric of another type, naming it.
+    const err = (await saveBundle(target, { ...base, metrics: { auc: null } } as never).catch((e: unknown) => e)) as AppliedMLError;
+    expect(err).toMatchObject({ code: 'E_INPUT_INVALID', details: { field: 'metrics.auc' } });
+  });
+
+  it('any typed array, Buffer or DataView is a file of its bytes as stored; other objects are refused naming their type', async () => {
+    const target = join(dir, 'bundle');
+    const doubles = new Float64Array([1, -2.5]);
+    const words = new Uint16Array([1, 2, 3, 4]).subarray(1, 3); // a view into a larger buffer: its own bytes only
+    const view = new DataView(new Uint8Array([9, 8, 7, 6]).buffer, 1, 2);
+    await saveBundle(target, {
+      ...base,
+      files: { 'd.bin': doubles, 'w.bin': words, 'v.bin': view, 'b.bin': Buffer.from([1, 2]), 't.txt': 'text' },
+    });
+    const loaded = await loadBundle(target);
+    const bytesOf = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    expect(Buffer.from(loaded.files['d.bin']!)).toEqual(bytesOf(doubles));
+    expect(new Float64Array(new Uint8Array(loaded.files['d.bin']!).buffer)).toEqual(doubles);
+    expect(Buffer.from(loaded.files['w.bin']!)).toEqual(bytesOf(words));
+    expect([...loaded.files['v.bin']!]).toEqual([8, 7]);
+    expect([...loaded.files['b.bin']!]).toEqual([1, 2]);
+    expect(Buffer.from(loaded.files['t.txt']!).toString('utf8')).toBe('text');
+    for (const [bad, kind] of [
+      [new ArrayBuffer(4), 'an ArrayBuffer; wrap it: new Uint8Array(buffer)'],
+      [new Map(), 'a Map'],
+      [{ 0: 1 }, 'an object {"0":1}'],
+      [[1, 2], 'an array [1,2]'],
+      [7, 'a number 7'],
+      [null, 'null'],
+    ] as const) {
+      const err = (await saveBundle(join(dir, 'fresh'), { ...base, files: { 'x.bin': bad } } as never).catch(
+        (e: unknown) => e,
+      )) as AppliedMLError;
+      expect(err).toMatchObject({ code: 'E_INPUT_INVALID', details: { field: 'files.x.bin' } });
+      expect(err.message).toBe(`saveBundle: file 'x.bin' must be bytes (a Uint8Array, Buffer or other typed array) or text (got ${kind}).`);
+    }
+    expect(await readdir(dir)).toEqual(['bundle']);
+  });
+});
+
 describe('misspelt names', () => {
   it("saveBundle's field and loadBundle's option are refused, not ignored ({ tasks: 'fraud' } loaded a churn bundle)", async () => {
     const model = dense();
