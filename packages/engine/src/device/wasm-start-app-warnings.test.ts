@@ -53,3 +53,21 @@ describe("the application's console.warn while the wasm backend starts", () => {
     expect(isGlueLine(['warning: low disk'])).toBe(false);
   });
 });
+
+// Session 22 review R6-1: after stop, a call was passed to whatever console.warn was then; code that had
+// wrapped console.warn during the start (an error tracker, a test spy) calls the capture, which called the
+// wrapper back: every console.warn in the process then threw "Maximum call stack size exceeded".
+describe('console.warn wrapped while the wasm backend starts', () => {
+  it('keeps working after the start: the wrapper reaches the console.warn from before, once', async () => {
+    const printed: unknown[][] = [];
+    console.warn = (...args: unknown[]) => void printed.push(args);
+    const glue = captureGlueWarnings();
+    const glueWarn = console.warn.bind(console);
+    const previous = console.warn;
+    console.warn = (...args: unknown[]) => previous('[app]', ...args);
+    glue.stop();
+    console.warn('x');
+    glueWarn('Aborted(later)');
+    expect(printed).toEqual([['[app]', 'x'], ['Aborted(later)']]);
+  });
+});

@@ -26,7 +26,8 @@ export function isGlueLine(args: readonly unknown[]): boolean {
 /**
  * Capture the wasm glue's console.warn lines while the wasm backend starts. The glue binds console.warn
  * when its module is created (`console.warn.bind(console)`), so the function it keeps is this one: after
- * `stop` it passes everything on to whatever console.warn is at that moment. console.warn is the
+ * `stop` it passes everything on to the console.warn from before the start (not to whatever console.warn
+ * is then: a wrapper installed meanwhile calls this one, and they would call each other for ever). console.warn is the
  * process's, so the application's own warnings in that window (a timer's, another request's) come here
  * too: whatever does not look like the glue's (`isGlueLine`) goes on to the console.warn from before.
  */
@@ -34,9 +35,10 @@ export function captureGlueWarnings(): GlueWarnings {
   const original = console.warn;
   const lines: string[] = [];
   let capturing = true;
+  // Everything not kept goes to the console.warn from before, also after stop: code that wrapped
+  // console.warn meanwhile calls this one, and forwarding to the wrapper would loop for ever.
   const capture = (...args: unknown[]): void => {
     if (capturing && isGlueLine(args)) lines.push(args[0] as string);
-    else if (!capturing && console.warn !== capture) console.warn(...args);
     else original(...args);
   };
   console.warn = capture;
