@@ -52,6 +52,13 @@ const ENGLISH_NEGATING =
 const CLAUSE_MARK = /^[,;:.!?\u2026\u00a1\u00bf]$/u;
 const LINE_BREAK = /[\n\r\u000b\u000c\u0085\u2028\u2029]/u;
 
+/**
+ * English words a full stop follows without ending a sentence: titles and common abbreviations ("Mr.
+ * Smith", "vs.", "approx.") and single letters (initials, "e.g.", "i.e.", "U.S.").
+ */
+const ENGLISH_ABBREVIATION =
+  /^(?:\p{L}|mr|mrs|ms|dr|prof|st|jr|sr|vs|etc|approx|dept|inc|ltd|co|no|vol|fig|gen|gov|sen|rep|rev|capt|lt|col|sgt|mt|ft)$/u;
+
 function betweenDigits(text: string, start: number, mark: string): boolean {
   return (mark === ',' || mark === '.' || mark === ':') && /\p{Nd}/u.test(text.charAt(start - 1)) && /\p{Nd}/u.test(text.charAt(start + 1));
 }
@@ -59,7 +66,8 @@ function betweenDigits(text: string, start: number, mark: string): boolean {
 /**
  * A zero-training sentiment scorer: natural's lexicon analyser (AFINN-165 by default) with negation handling.
  * A negator reverses the valences after it to the end of its clause: up to the next , ; : . ! ? … ¡ ¿ (not
- * a comma, point or colon between digits) or line break, and in English up to a "but".
+ * a comma, point or colon between digits, nor in English a full stop after an abbreviation such as "Mr."
+ * or an initial) or line break, and in English up to a "but".
  */
 export class SentimentScorer {
   private readonly analyzer: { getSentiment(words: string[]): number };
@@ -98,6 +106,9 @@ export class SentimentScorer {
     const breakBefore: boolean[] = [];
     let pending = false;
     let at = 0;
+    /** The last word token and where it ended: a full stop right after an abbreviation ends no clause. */
+    let last = '';
+    let lastEnd = -1;
     for (const token of tokenizerFor('unicode').tokenize(lower)) {
       // The unicode tokenizer makes a token of every character that is not white space, in order, so the
       // text between two tokens is white space: look for line breaks there, and at the token itself.
@@ -107,9 +118,13 @@ export class SentimentScorer {
         at = start + token.length;
       }
       if (!/[\p{L}\p{N}]/u.test(token)) {
-        if (start >= 0 && CLAUSE_MARK.test(token) && !betweenDigits(lower, start, token)) pending = true;
+        const abbreviation = this.englishNegation && token === '.' && start === lastEnd && ENGLISH_ABBREVIATION.test(last);
+        if (start >= 0 && CLAUSE_MARK.test(token) && !betweenDigits(lower, start, token) && !abbreviation) pending = true;
+        last = '';
         continue;
       }
+      last = token;
+      lastEnd = start >= 0 ? start + token.length : -1;
       // natural negates what follows a negator; "don't" counts as the one word "not" (its own valence, which
       // Pattern gives a few contractions, goes, as a negator's does).
       const word = this.englishNegation && ENGLISH_NEGATING.test(token) ? 'not' : token;
