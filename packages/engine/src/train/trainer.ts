@@ -334,12 +334,14 @@ function monitorValue(logs: EpochLogs, monitor: Monitor): number | undefined {
   }
 }
 
-function validateData(x: Inputs, y: tf.Tensor, what: string): void {
+/** Finite values, at least one row, one row count: fitModel's data (`to` 'train'), evaluateLoss's ('evaluate'). */
+function validateData(x: Inputs, y: tf.Tensor, what: string, to: 'train' | 'evaluate' = 'train'): void {
   const n = rows(x);
   const xs = Array.isArray(x) ? x : [x];
-  refuseNonFinite(xs, `${what} x`, 'clean or impute it before training');
-  refuseNonFinite([y], `${what} y`, 'clean or impute it before training');
-  if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what}: there are no rows to train on.`);
+  const before = to === 'train' ? 'before training' : 'before evaluating';
+  refuseNonFinite(xs, `${what} x`, `clean or impute it ${before}`);
+  refuseNonFinite([y], `${what} y`, `clean or impute it ${before}`);
+  if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what}: there are no rows to ${to === 'train' ? 'train on' : 'evaluate'}.`);
   const all = Array.isArray(x) ? x : [x];
   for (const t of all) {
     if (t.shape[0] !== n)
@@ -451,14 +453,7 @@ export function evaluateLoss(
   const size = options.batchSize ?? 256;
   checkIntegerOption('batchSize', size, 1, Number.MAX_SAFE_INTEGER, false);
   checkShapes(model, x, y, lossName, 'evaluateLoss');
-  const xs = Array.isArray(x) ? x : [x];
-  refuseNonFinite(xs, 'evaluateLoss x', 'clean or impute it before evaluating');
-  refuseNonFinite([y], 'evaluateLoss y', 'clean or impute it before evaluating');
-  const n = rows(x);
-  if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', 'evaluateLoss: there are no rows to evaluate.');
-  for (const t of [...xs, y])
-    if (t.shape[0] !== n)
-      throw new AppliedMLError('E_SHAPE_MISMATCH', `evaluateLoss: inputs and targets have different row counts (${t.shape[0]} vs ${n}).`);
+  validateData(x, y, 'evaluateLoss', 'evaluate');
   checkLabels(y, lossName, model.outputs[0]?.shape.at(-1) ?? 1, 'evaluateLoss');
   const isSparse = sparseLoss || (lossName === 'custom' && sparse === true);
   try {
