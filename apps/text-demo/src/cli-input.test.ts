@@ -46,10 +46,9 @@ describe('text-demo CLI input', () => {
     expect(r.stderr).toBe(`error E_INPUT_INVALID: ${file}:13: A text is empty or only whitespace.\n`);
   }, 90_000);
 
-  it("a missing dataset is one line in the CLI's terms (where it looked, what to put there), not the engine's API report", async () => {
-    const { root } = await dataDir('absent');
-    const cache = join(dir, 'no-cache');
-    const r = spawnSync(
+  /** `text-demo train --dataset trec` with only these data and cache folders, downloads off. */
+  const trainTrec = (root: string, cache: string) =>
+    spawnSync(
       process.execPath,
       ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'train', '--dataset', 'trec', '--out', join(dir, 'model')],
       {
@@ -58,6 +57,11 @@ describe('text-demo CLI input', () => {
         env: { ...process.env, APPLIEDML_DATA_DIR: root, APPLIEDML_CACHE_DIR: cache, APPLIEDML_ALLOW_DOWNLOAD: '0' },
       },
     );
+
+  it("a missing dataset is one line in the CLI's terms (where it looked, what to put there), not the engine's API report", async () => {
+    const { root } = await dataDir('absent');
+    const cache = join(dir, 'no-cache');
+    const r = trainTrec(root, cache);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
       `error E_DATASET_MISSING: Dataset 'trec' was not found in APPLIEDML_DATA_DIR (${join(root, 'trec')}) or the cache (${join(cache, 'trec')}). ${TREC_DATASET.howToGet}\n`,
@@ -70,15 +74,7 @@ describe('text-demo CLI input', () => {
     await mkdir(join(root, 'trec'), { recursive: true });
     await writeFile(join(root, 'trec', 'train_5500.label'), 'DESC:manner How did serfdom develop in and then leave Russia ?\n');
     const cache = join(dir, 'no-cache');
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'train', '--dataset', 'trec', '--out', join(dir, 'model')],
-      {
-        encoding: 'utf8',
-        timeout: 60_000,
-        env: { ...process.env, APPLIEDML_DATA_DIR: root, APPLIEDML_CACHE_DIR: cache, APPLIEDML_ALLOW_DOWNLOAD: '0' },
-      },
-    );
+    const r = trainTrec(root, cache);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
       `error E_DATASET_MISSING: Dataset 'trec' was not found in APPLIEDML_DATA_DIR (${join(root, 'trec')}, which lacks TREC_10.label) or the cache (${join(cache, 'trec')}). ${TREC_DATASET.howToGet}\n`,

@@ -364,24 +364,36 @@ describe('hand-edited manifests and network files', () => {
   });
 });
 
-describe('sizes a network declares', () => {
-  async function edited(change: (topology: string) => string, weights?: (w: Buffer) => Buffer): Promise<string> {
-    const target = join(dir, 'bundle');
-    const m = model();
-    await saveBundle(target, input(m));
-    m.dispose();
-    const manifest = unsealedManifest(await readFile(join(target, 'manifest.json'), 'utf8'));
-    const topology = change(await readFile(join(target, 'main.model.json'), 'utf8'));
-    await writeFile(join(target, 'main.model.json'), topology);
-    manifest.files['main.model.json'] = createHash('sha256').update(topology).digest('hex');
-    if (weights) {
-      const data = weights(await readFile(join(target, 'main.weights.bin')));
-      await writeFile(join(target, 'main.weights.bin'), data);
-      manifest.files['main.weights.bin'] = createHash('sha256').update(data).digest('hex');
-    }
-    await writeFile(join(target, 'manifest.json'), JSON.stringify(manifest));
-    return target;
+/**
+ * A bundle saved at `target` whose network topology `change` edits (and its weights `weights`), the
+ * manifest edited by `manifest` and its file checksums made to match, unsealed as an editor leaves it.
+ */
+async function editedNetwork(
+  target: string,
+  change: (topology: string) => string,
+  weights?: (w: Buffer) => Buffer,
+  manifest?: (m: ReturnType<typeof unsealedManifest>) => void,
+): Promise<string> {
+  const m = model();
+  await saveBundle(target, input(m));
+  m.dispose();
+  const saved = unsealedManifest(await readFile(join(target, 'manifest.json'), 'utf8'));
+  manifest?.(saved);
+  const topology = change(await readFile(join(target, 'main.model.json'), 'utf8'));
+  await writeFile(join(target, 'main.model.json'), topology);
+  saved.files['main.model.json'] = createHash('sha256').update(topology).digest('hex');
+  if (weights) {
+    const data = weights(await readFile(join(target, 'main.weights.bin')));
+    await writeFile(join(target, 'main.weights.bin'), data);
+    saved.files['main.weights.bin'] = createHash('sha256').update(data).digest('hex');
   }
+  await writeFile(join(target, 'manifest.json'), JSON.stringify(saved));
+  return target;
+}
+
+describe('sizes a network declares', () => {
+  const edited = (change: (topology: string) => string, weights?: (w: Buffer) => Buffer): Promise<string> =>
+    editedNetwork(join(dir, 'bundle'), change, weights);
 
   async function refusedQuickly(target: string, text: RegExp): Promise<void> {
     const before = tf.memory().numTensors;
@@ -485,24 +497,10 @@ describe('loadBundle path', () => {
 // incompatibleIfNewer could not tell it from damage: E_BUNDLE_CORRUPT for a bundle that only needed an
 // upgrade. The error carries the saving version now, and incompatibleIfNewer without `saved` uses it.
 describe('a network a newer version saved that this engine cannot read', () => {
-  async function newer(packageVersion: string, topology: (t: string) => string, weights?: (w: Buffer) => Buffer): Promise<string> {
-    const target = join(dir, `bundle-${packageVersion}`);
-    const m = model();
-    await saveBundle(target, input(m));
-    m.dispose();
-    const manifest = unsealedManifest(await readFile(join(target, 'manifest.json'), 'utf8'));
-    manifest.packageVersion = packageVersion;
-    const text = topology(await readFile(join(target, 'main.model.json'), 'utf8'));
-    await writeFile(join(target, 'main.model.json'), text);
-    manifest.files['main.model.json'] = createHash('sha256').update(text).digest('hex');
-    if (weights) {
-      const data = weights(await readFile(join(target, 'main.weights.bin')));
-      await writeFile(join(target, 'main.weights.bin'), data);
-      manifest.files['main.weights.bin'] = createHash('sha256').update(data).digest('hex');
-    }
-    await writeFile(join(target, 'manifest.json'), JSON.stringify(manifest));
-    return target;
-  }
+  const newer = (packageVersion: string, topology: (t: string) => string, weights?: (w: Buffer) => Buffer): Promise<string> =>
+    editedNetwork(join(dir, `bundle-${packageVersion}`), topology, weights, (m) => {
+      m.packageVersion = packageVersion;
+    });
   const caught = (p: Promise<unknown>): Promise<AppliedMLError> =>
     p.then(
       () => {
