@@ -24,7 +24,7 @@ import {
   type TrainingReport,
   type tf,
 } from '@appliedml/engine';
-import { compactEcod, excessEvidence, fitEcodSteps, rareOneHotStates, scoreEcod, shareAtLeast, type EcodState } from './ecod';
+import { compactEcod, excessEvidence, fitEcodSteps, oneHotExcess, scoreEcod, shareAtLeast, type EcodState } from './ecod';
 import { checkGbtOptions, checkGbtState, fitGbtSteps, scoreGbt, type GbtOptions, type GbtState, type GbtTree } from './gbt';
 import { checkForestOptions, type ForestOptions, type ForestState, type ForestTree } from './forest';
 import {
@@ -225,30 +225,15 @@ function autoencoderEvidence(f: Fitted, x: Matrix, errors: Float64Array): Float6
   const typical = f.autoencoderTypical;
   if (!typical) return errors;
   const groups = oneHotGroups(f.pre);
-  const rare = rareOneHotStates(f.explainer, groups);
-  const grouped = new Uint8Array(x.cols);
-  groups.forEach((group, k) => {
-    if (rare[k]) for (const c of group) grouped[c] = 1;
+  // The typical row's summed error over each group's columns.
+  const base = groups.map((group) => {
+    let sum = 0;
+    for (const c of group) sum += typical[c] as number;
+    return sum;
   });
-  for (let r = 0; r < x.rows; r++) {
-    const at = r * x.cols;
-    groups.forEach((group, k) => {
-      const states = rare[k];
-      if (!states) return;
-      let held = group.findIndex((c) => x.data[at + c] === 1);
-      if (held < 0) held = group.length;
-      let sum = 0;
-      let base = 0;
-      for (const c of group) {
-        sum += errors[at + c] as number;
-        base += typical[c] as number;
-      }
-      const excess = states[held] ? Math.max(0, sum - base) : 0;
-      for (const c of group) errors[at + c] = excess > 0 && sum > 0 ? (excess * (errors[at + c] as number)) / sum : 0;
-    });
-    for (let c = 0; c < x.cols; c++) if (!grouped[c]) errors[at + c] = Math.max(0, (errors[at + c] as number) - (typical[c] as number));
-  }
-  return errors;
+  return oneHotExcess(f.explainer, errors, x, groups, typical, (k, states, held, sum) =>
+    states.rare[held] ? Math.max(0, sum - (base[k] as number)) : 0,
+  );
 }
 
 function meanSd(s: Float64Array): [number, number] {

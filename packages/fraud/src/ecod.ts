@@ -213,47 +213,50 @@ export function ecodBaseline(state: EcodState): Float64Array {
 }
 
 /**
- * What a one-hot group (a categorical's columns, at most one of them 1 in a row) is evidence of, per state
+ * What reasons read of a one-hot group (a categorical's columns, at most one of them 1 in a row), per state
  * of the group: level j (column j at 1) or none (every column 0: a missing value or an unseen level, last).
  */
-interface OneHotEvidence {
-  /** Evidence per state: its summed terms above the typical training row's, or 0 for a common state. */
-  evidence: Float64Array;
+export interface OneHotStates {
+  /** The training rows' share of each state (`oneHotShares`). */
+  shares: number[];
+  /**
+   * 1 for a state rare in training, 0 for a common one. A state is rare when held by under half an even
+   * spread's share of training rows (`rareShare`: under 1/(2k) with k states held by any row, as the time
+   * rarity's rule), so a level of a three-way split at ~33 % each, or the 30 % level beside a 60 % one, is
+   * never a reason, while a 1 % level is.
+   */
+  rare: Uint8Array;
+  /** ECOD's evidence per state (`oneHotEvidence`), once asked for. */
+  evidence?: Float64Array;
 }
 
 /**
- * Per group, its states' evidence (`undefined` for a group whose columns are not 0/1 with shares summing to
- * at most 1: its columns are then read one by one). The typical row's sum is the median of the group's
- * summed terms over the training rows, read from each state's share of rows. A state is evidence only when
- * it is rare: held by under half an even spread's share of training rows (under 1/(2k) with k states
- * held by any row, as the time rarity's rule), so a level of a three-way split at ~33 % each, or the 30 %
- * level beside a 60 % one, is never a reason, while a 1 % level is.
+ * ECOD's evidence per state of a one-hot group: its summed terms above the typical training row's, or 0
+ * for a common state. The typical row's sum is the median of the group's summed terms over the training
+ * rows, read from each state's share of rows.
  */
-function oneHotEvidence(state: EcodState, groups: readonly (readonly number[])[]): Array<OneHotEvidence | undefined> {
+function oneHotEvidence(state: EcodState, group: readonly number[], states: OneHotStates): Float64Array {
+  if (states.evidence) return states.evidence;
   const d = state.sorted.length;
-  return groups.map((group) => {
-    const shares = oneHotShares(state, group);
-    if (!shares) return undefined;
-    // Row j holds state j: the group's terms at those values, read as scoring reads them.
-    const states = group.length + 1;
-    const probe: Matrix = { rows: states, cols: d, data: new Float64Array(states * d) };
-    group.forEach((c, j) => (probe.data[j * d + c] = 1));
-    const terms = new Float64Array(probe.data.length);
-    scoreEcod(state, probe, terms);
-    const sums = Array.from({ length: states }, (_, j) => group.reduce((t, c) => t + (terms[j * d + c] as number), 0));
-    // Weighted median: the sum at which the training rows at or below it first reach half.
-    const order = sums.map((_, j) => j).sort((x, y) => (sums[x] as number) - (sums[y] as number));
-    let typical = 0;
-    let seen = 0;
-    for (const j of order) {
-      seen += shares[j] as number;
-      typical = sums[j] as number;
-      if (seen >= 0.5 - 1e-12) break;
-    }
-    const rare = rareShare(shares);
-    const evidence = Float64Array.from(sums, (v, j) => ((shares[j] as number) < rare ? Math.max(0, v - typical) : 0));
-    return { evidence };
-  });
+  const { shares, rare } = states;
+  // Row j holds state j: the group's terms at those values, read as scoring reads them.
+  const rows = group.length + 1;
+  const probe: Matrix = { rows, cols: d, data: new Float64Array(rows * d) };
+  group.forEach((c, j) => (probe.data[j * d + c] = 1));
+  const terms = new Float64Array(probe.data.length);
+  scoreEcod(state, probe, terms);
+  const sums = Array.from({ length: rows }, (_, j) => group.reduce((t, c) => t + (terms[j * d + c] as number), 0));
+  // Weighted median: the sum at which the training rows at or below it first reach half.
+  const order = sums.map((_, j) => j).sort((x, y) => (sums[x] as number) - (sums[y] as number));
+  let typical = 0;
+  let seen = 0;
+  for (const j of order) {
+    seen += shares[j] as number;
+    typical = sums[j] as number;
+    if (seen >= 0.5 - 1e-12) break;
+  }
+  states.evidence = Float64Array.from(sums, (v, j) => (rare[j] ? Math.max(0, v - typical) : 0));
+  return states.evidence;
 }
 
 /**
@@ -281,54 +284,45 @@ function rareShare(shares: readonly number[]): number {
   return 1 / (2 * Math.max(1, shares.filter((v) => v > 0).length));
 }
 
-const rareStatesCache = new WeakMap<EcodState, { key: string; groups: Array<Uint8Array | undefined> }>();
+/** Per groups array (by identity: callers keep theirs, as the detector's `oneHotGroups` does), per state. */
+const oneHotCache = new WeakMap<readonly (readonly number[])[], WeakMap<EcodState, Array<OneHotStates | undefined>>>();
 
-/**
- * Per one-hot group, which of its states (level j, then none: see `oneHotShares`) are rare in training by
- * the rule reasons use (`rareShare`): 1 for rare, 0 for common; `undefined` for a group that is not 0/1.
- */
-export function rareOneHotStates(state: EcodState, groups: readonly (readonly number[])[]): Array<Uint8Array | undefined> {
-  const key = JSON.stringify(groups);
-  const cached = rareStatesCache.get(state);
-  if (cached?.key === key) return cached.groups;
+/** Per one-hot group, its states (`undefined` for a group that is not 0/1: its columns are read one by one). */
+function oneHotStates(state: EcodState, groups: readonly (readonly number[])[]): Array<OneHotStates | undefined> {
+  let byState = oneHotCache.get(groups);
+  if (!byState) {
+    byState = new WeakMap();
+    oneHotCache.set(groups, byState);
+  }
+  const cached = byState.get(state);
+  if (cached) return cached;
   const computed = groups.map((group) => {
     const shares = oneHotShares(state, group);
     if (!shares) return undefined;
     const rare = rareShare(shares);
-    return Uint8Array.from(shares, (v) => (v < rare ? 1 : 0));
+    return { shares, rare: Uint8Array.from(shares, (v) => (v < rare ? 1 : 0)) };
   });
-  rareStatesCache.set(state, { key, groups: computed });
-  return computed;
-}
-
-const oneHotCache = new WeakMap<EcodState, { key: string; groups: Array<OneHotEvidence | undefined> }>();
-
-function oneHotEvidenceFor(state: EcodState, groups: readonly (readonly number[])[]): Array<OneHotEvidence | undefined> {
-  const key = JSON.stringify(groups);
-  const cached = oneHotCache.get(state);
-  if (cached?.key === key) return cached.groups;
-  const computed = oneHotEvidence(state, groups);
-  oneHotCache.set(state, { key, groups: computed });
+  byState.set(state, computed);
   return computed;
 }
 
 /**
- * Per-feature evidence above the typical row's (`ecodBaseline`), never below 0, in place (`contrib` holds
- * `scoreEcod`'s terms for the rows of `x`). The columns of each one-hot group in `oneHot` (feature indices
- * per categorical) are read together: the group's evidence is its state's (`oneHotEvidence`), shared
- * among its columns by their terms. Read one by one, a row's own level was evidence whenever fewer than
- * half the rows held it (its column's term at 1 above the column's median term, the one at 0), so a
- * common category was a reason on every row.
+ * Per-feature values (`values`, rows of `x`: ECOD's terms, the autoencoder's errors) as evidence relative
+ * to training, in place. The columns of each one-hot group in `oneHot` (feature indices per categorical)
+ * whose training columns in `state` are 0/1 are read together: the group gets `groupExcess` of the state
+ * the row holds (index into the group, or its length for none) given the group's summed values, shared
+ * among its columns by their values; every other column keeps its value above `baseline`, never below 0.
  */
-export function excessEvidence(
+export function oneHotExcess(
   state: EcodState,
-  contrib: Float64Array,
+  values: Float64Array,
   x: Matrix,
-  oneHot: readonly (readonly number[])[] = [],
+  oneHot: readonly (readonly number[])[],
+  baseline: ArrayLike<number>,
+  groupExcess: (k: number, states: OneHotStates, held: number, sum: number) => number,
 ): Float64Array {
   const cols = x.cols;
-  const base = ecodBaseline(state);
-  const groups = oneHot.length ? oneHotEvidenceFor(state, oneHot) : [];
+  const groups = oneHot.length ? oneHotStates(state, oneHot) : [];
   const grouped = new Uint8Array(cols);
   groups.forEach((g, k) => {
     if (g) for (const c of oneHot[k] as readonly number[]) grouped[c] = 1;
@@ -340,14 +334,38 @@ export function excessEvidence(
       const group = oneHot[k] as readonly number[];
       let held = group.findIndex((c) => x.data[at + c] === 1);
       if (held < 0) held = group.length;
-      const evidence = g.evidence[held] as number;
       let sum = 0;
-      for (const c of group) sum += contrib[at + c] as number;
-      for (const c of group) contrib[at + c] = evidence > 0 && sum > 0 ? (evidence * (contrib[at + c] as number)) / sum : 0;
+      for (const c of group) sum += values[at + c] as number;
+      const excess = groupExcess(k, g, held, sum);
+      for (const c of group) values[at + c] = excess > 0 && sum > 0 ? (excess * (values[at + c] as number)) / sum : 0;
     });
-    for (let c = 0; c < cols; c++) if (!grouped[c]) contrib[at + c] = Math.max(0, (contrib[at + c] as number) - (base[c] as number));
+    for (let c = 0; c < cols; c++) if (!grouped[c]) values[at + c] = Math.max(0, (values[at + c] as number) - (baseline[c] as number));
   }
-  return contrib;
+  return values;
+}
+
+/**
+ * Per-feature evidence above the typical row's (`ecodBaseline`), never below 0, in place (`contrib` holds
+ * `scoreEcod`'s terms for the rows of `x`). The columns of each one-hot group in `oneHot` (feature indices
+ * per categorical) are read together (`oneHotExcess`): the group's evidence is its state's
+ * (`oneHotEvidence`), shared among its columns by their terms. Read one by one, a row's own level was
+ * evidence whenever fewer than half the rows held it (its column's term at 1 above the column's median
+ * term, the one at 0), so a common category was a reason on every row.
+ */
+export function excessEvidence(
+  state: EcodState,
+  contrib: Float64Array,
+  x: Matrix,
+  oneHot: readonly (readonly number[])[] = [],
+): Float64Array {
+  return oneHotExcess(
+    state,
+    contrib,
+    x,
+    oneHot,
+    ecodBaseline(state),
+    (k, states, held) => oneHotEvidence(state, oneHot[k] as readonly number[], states)[held] as number,
+  );
 }
 
 /** Scores each row; optionally fills `contrib` (rows × cols) with per-feature contributions. */
