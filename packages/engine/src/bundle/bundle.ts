@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { SAVE_UNDER_WAY_MS, saveInProgress, writeDirAtomic } from './atomic-dir';
+import { unregisteredLayerHint } from './newer-version';
 import { rebuildNetwork } from './rebuild-model';
 import { checkKnownKeys } from '../option-checks';
 import { checkLayersModel } from '../tensor-checks';
@@ -258,7 +259,6 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
   const files: Record<string, Uint8Array | string> = {};
   const models: BundleManifest['models'] = {};
   for (const [name, model] of Object.entries(input.models ?? {})) {
-    checkName(`${name}.model.json`, dir);
     const { topology, weights } = await captureArtifacts(model);
     checkSavedWeights(name, topology, weights);
     files[`${name}.model.json`] = topology;
@@ -266,7 +266,6 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
     models[name] = { topology: `${name}.model.json`, weights: `${name}.weights.bin` };
   }
   for (const [name, data] of Object.entries(input.files ?? {})) {
-    checkName(name, dir);
     if (name in files) throw new AppliedMLError('E_INPUT_INVALID', `Bundle file '${name}' is given twice.`);
     files[name] = fileBytes(data);
   }
@@ -290,14 +289,6 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
   const sealed: BundleManifest = { ...manifest, manifestSha256: sha256(canonicalJson(JSON.parse(JSON.stringify(manifest)))) };
   await writeDirAtomic(dir, { ...files, [MANIFEST]: JSON.stringify(sealed, null, 2) }, { marker: MANIFEST });
   return sealed;
-}
-
-/**
- * What to do about a layer class `loadBundle` does not know: register a custom layer before loading (the
- * bundle itself is not damaged by it), else the bundle comes from a newer version or was edited.
- */
-export function unregisteredLayerHint(layer: string): string {
-  return `If ${layer} is a custom layer class of yours, register it with tf.serialization.registerClass(${layer}) before loading (the bundle is not damaged); otherwise the bundle was saved by a newer version or edited.`;
 }
 
 /** Regular files only, no link followed, and a FIFO does not block the open (where the system has the flags). */

@@ -1,5 +1,13 @@
 import { AppliedMLError } from '../errors';
 
+/**
+ * What to do about a layer class `loadBundle` does not know: register a custom layer before loading (the
+ * bundle itself is not damaged by it), else the bundle comes from a newer version or was edited.
+ */
+export function unregisteredLayerHint(layer: string): string {
+  return `If ${layer} is a custom layer class of yours, register it with tf.serialization.registerClass(${layer}) before loading (the bundle is not damaged); otherwise the bundle was saved by a newer version or edited.`;
+}
+
 /** `major.minor.patch` at the start of a version (pre-release and build suffixes are not compared). */
 function versionNumbers(version: string): number[] | undefined {
   return /^(\d+)\.(\d+)\.(\d+)/.exec(version)?.slice(1, 4).map(Number);
@@ -61,7 +69,10 @@ export function incompatibleIfNewer(error: unknown, versions: BundleVersions): u
   const at = reason.indexOf(`${dir}: `);
   if (at >= 0 && /^(?:[A-Za-z]+ )*$/.test(reason.slice(0, at))) reason = reason.slice(at + dir.length + 2);
   // The advice for a layer class that is not registered (see `loadBundle`) does not apply: upgrading does.
-  reason = reason.replace(/ If \S+ is a custom layer class of yours, .*$/, '').replace(/\.$/, '');
+  const layer = (corrupt.details as { layer?: unknown } | undefined)?.layer;
+  const hint = typeof layer === 'string' ? ` ${unregisteredLayerHint(layer)}` : undefined;
+  if (hint && reason.endsWith(hint)) reason = reason.slice(0, -hint.length);
+  reason = reason.replace(/\.$/, '');
   return new AppliedMLError(
     'E_BUNDLE_INCOMPATIBLE',
     `Bundle ${dir} was saved by ${name} ${saved}, newer than this ${running}, which cannot read it (${reason}). Upgrade ${name} to ${saved} or later.`,

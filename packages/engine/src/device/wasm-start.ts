@@ -61,9 +61,8 @@ export function missingWasmFile(lines: readonly string[]): string | undefined {
 }
 
 /** The glue's first line, without emscripten's build advice. */
-function reasonOf(lines: readonly string[], rejection: unknown): string {
-  const text = lines[0] ?? (rejection as { message?: unknown } | undefined)?.message;
-  return String(text ?? 'no reason given')
+function reasonOf(lines: readonly string[]): string {
+  return (lines[0] ?? 'no reason given')
     .split('\n')[0]!
     .replace(/\.? Build with -sASSERTIONS for more info\.?/, '')
     .slice(0, 300);
@@ -77,12 +76,12 @@ const HINT =
  * E_DEVICE_UNAVAILABLE for a wasm backend that did not start: why (the missing .wasm file, or the glue's
  * first line) and how to fix it, `details.reason` / `details.wasmFile`, the glue's lines as `cause`.
  */
-export function wasmStartError(lines: readonly string[], rejection?: unknown): AppliedMLError {
+export function wasmStartError(lines: readonly string[]): AppliedMLError {
   const file = missingWasmFile(lines);
-  const reason = reasonOf(lines, rejection);
+  const reason = reasonOf(lines);
   const why = file ? `its WebAssembly file ${file} is missing` : reason;
   return new AppliedMLError('E_DEVICE_UNAVAILABLE', `The wasm backend failed to initialise: ${why}. ${HINT}`, {
-    cause: rejection ?? new Error(lines.join('\n') || reason),
+    cause: new Error(lines.join('\n') || reason),
     details: { backend: 'wasm', reason, ...(file ? { wasmFile: file } : {}), glue: lines.slice(0, 5) },
   });
 }

@@ -222,7 +222,8 @@ function checkShapes(model: tf.LayersModel, x: Inputs, y: tf.Tensor, lossName: s
         details: { input: i, shape: t.shape, expected: want },
       });
   });
-  const out = model.outputs.length === 1 ? model.outputs[0]?.shape : undefined;
+  // fitModel and evaluateLoss refuse a model of several outputs before this: the one output's shape.
+  const out = model.outputs[0]?.shape;
   if (!out || lossName === 'custom') return;
   const fits =
     lossName === 'sparseCategoricalCrossentropy'
@@ -342,8 +343,7 @@ function validateData(x: Inputs, y: tf.Tensor, what: string, to: 'train' | 'eval
   refuseNonFinite(xs, `${what} x`, `clean or impute it ${before}`);
   refuseNonFinite([y], `${what} y`, `clean or impute it ${before}`);
   if (n === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what}: there are no rows to ${to === 'train' ? 'train on' : 'evaluate'}.`);
-  const all = Array.isArray(x) ? x : [x];
-  for (const t of all) {
+  for (const t of xs) {
     if (t.shape[0] !== n)
       throw new AppliedMLError('E_SHAPE_MISMATCH', `${what}: inputs have different row counts (${t.shape[0]} vs ${n}).`);
   }
