@@ -94,7 +94,7 @@ export function detectSpeech(samples: Float32Array, sampleRate: number, options:
   checkAudioSamples(samples, 'detectSpeech samples', true);
   checkSampleRateArgument(sampleRate, 'sampleRate');
   checkVadOptions(options);
-  return speechSegments(samples, sampleRate, options, recordingNoiseFloor(samples, sampleRate, options));
+  return speechSegments(samples, sampleRate, options, 'recording');
 }
 
 /** Analysis frame and hop in samples for `options` at `sampleRate`. */
@@ -134,13 +134,18 @@ export type NoSpeechReason = 'silence' | 'steady-sound' | 'too-short';
 /**
  * `detectSpeech` without its checks, for a caller whose samples, rate and options were checked already
  * (a stream checks each chunk as it comes and its VAD options once, then looks for words many times).
- * `noiseFloorDb`, a stream's floor over the last seconds (see `NoiseFloor`) or the floor of a recording's
- * steady background (`recordingNoiseFloor`, which `detectSpeech` passes), is used where the buffer holds
- * no silence of its own to measure one (a buffer of steady noise, or of a noise that varies): only
- * frames `floorMarginDb` above it can be speech. Without it such a buffer counted every frame within
+ * `noiseFloorDb`, a stream's floor over the last seconds (see `NoiseFloor`), or 'recording' for the floor
+ * of one recording's steady background (`recordingNoiseFloor`'s rule on the levels measured here, which
+ * `detectSpeech` passes), is used where the buffer holds no silence of its own to measure one (a buffer
+ * of steady noise, or of a noise that varies): only frames `floorMarginDb` above it can be speech. Without it such a buffer counted every frame within
  * `rangeDb` of its loudest as speech, so background noise became one long "word".
  */
-export function speechSegments(samples: Float32Array, sampleRate: number, options: VadOptions, noiseFloorDb?: number): Segment[] {
+export function speechSegments(
+  samples: Float32Array,
+  sampleRate: number,
+  options: VadOptions,
+  noiseFloorDb?: number | 'recording',
+): Segment[] {
   return speechAnalysis(samples, sampleRate, options, noiseFloorDb).segments;
 }
 
@@ -149,34 +154,27 @@ export function speechAnalysis(
   samples: Float32Array,
   sampleRate: number,
   options: VadOptions,
-  noiseFloorDb?: number,
+  noiseFloorDb?: number | 'recording',
 ): { segments: Segment[]; reason?: NoSpeechReason } {
   const o = { ...DEFAULTS, ...definedOnly(options) };
-  const { frame, hop } = vadFrames(sampleRate, options);
   const n = samples.length;
   if (n === 0) return { segments: [], reason: 'silence' };
-  const frames = Math.max(1, 1 + Math.floor(Math.max(0, n - frame) / hop));
-  const db = new Float64Array(frames);
-  const zcr = new Float64Array(frames);
-  for (let f = 0; f < frames; f++) {
-    const level = frameLevel(samples, f * hop, Math.min(n, f * hop + frame));
-    db[f] = level.db;
-    zcr[f] = level.zcr;
-  }
-  const sorted = Float64Array.from(db).sort();
+  const { frame, hop, frames, db, zcr, sorted } = measureFrames(samples, sampleRate, options);
   const floor = sorted[Math.floor(0.1 * (frames - 1))] as number;
   const peak = sorted[frames - 1] as number;
   if (peak < o.absoluteFloorDb) return { segments: [], reason: 'silence' };
+  // One recording's floor is decided from these levels (not measured again).
+  const against = noiseFloorDb === 'recording' ? backgroundFloor(sorted, hop, sampleRate, o.floorMarginDb) : noiseFloorDb;
   // In a stream: noise, a hum, a tone, where no frame stands out from the rest, is no word (it was one
   // long word). Not in one recording (detectSpeech, recognize, train): a model with a background-noise
   // class learns and answers such recordings, and refusing them failed its training (recordingNoiseFloor
   // gives no floor for them).
-  if (noiseFloorDb !== undefined && frames >= 10 && peak - floor < STEADY_SPREAD_DB) return { segments: [], reason: 'steady-sound' };
+  if (against !== undefined && frames >= 10 && peak - floor < STEADY_SPREAD_DB) return { segments: [], reason: 'steady-sound' };
   // The floor (10th percentile) only tells silence from speech when the recording holds some silence;
   // in audio trimmed to the word it is speech itself, and then only the range below the peak counts,
   // and the stream's floor when there is one.
   const hasSilence = frames >= 10 && peak - floor > 2 * o.floorMarginDb;
-  const known = noiseFloorDb ?? -Infinity;
+  const known = against ?? -Infinity;
   const loud = Math.max(o.absoluteFloorDb, peak - o.rangeDb, hasSilence ? floor + o.floorMarginDb : known + o.floorMarginDb);
   const quiet = Math.max(
     o.absoluteFloorDb,
@@ -190,7 +188,7 @@ export function speechAnalysis(
     speech[f] = d >= loud ? 2 : d >= quiet && (zcr[f] as number) >= o.fricativeZcr ? 1 : 0;
     if (speech[f]) any = true;
   }
-  if (!any) return { segments: [], reason: noiseFloorDb === undefined ? 'silence' : 'steady-sound' };
+  if (!any) return { segments: [], reason: against === undefined ? 'silence' : 'steady-sound' };
   // Runs of speech frames → sample ranges, with whether a frame of each is loud.
   const runs: Array<[number, number, boolean]> = [];
   for (let f = 0; f < frames; f++) {
@@ -215,7 +213,7 @@ export function speechAnalysis(
   }
   // In a stream, hiss a few dB over the floor (a high zero-crossing rate, as a fricative's) is no word
   // unless something in it is loud: a fricative is the edge of a word, not one.
-  const voicedOnly = noiseFloorDb !== undefined;
+  const voicedOnly = against !== undefined;
   const minLen = Math.round((o.minSpeechMs * sampleRate) / 1000);
   const pad = Math.round((o.padMs * sampleRate) / 1000);
   const segments = merged
@@ -260,11 +258,6 @@ export class NoiseFloor {
     }
   }
 
-  /** The levels (dB) of the frames it holds, in no particular order (a copy). */
-  frameLevels(): Float64Array {
-    return this.levels.slice(0, this.count);
-  }
-
   /** The floor in dB, or undefined before 10 frames. */
   get db(): number | undefined {
     if (this.count < 10) return undefined;
@@ -292,18 +285,48 @@ export const STEADY_BACKGROUND_SECONDS = 1;
  * needs) and a sound nowhere `floorMarginDb` above its background are read as before.
  */
 export function recordingNoiseFloor(samples: Float32Array, sampleRate: number, options: VadOptions): number | undefined {
-  const margin = options.floorMarginDb ?? DEFAULTS.floorMarginDb;
-  const measured = new NoiseFloor(sampleRate, options, samples.length / sampleRate + 1);
-  measured.measure(samples, 0);
-  const floor = measured.db;
-  if (floor === undefined) return undefined;
-  let peak = -Infinity;
-  let steady = 0;
-  for (const db of measured.frameLevels()) {
-    peak = Math.max(peak, db);
-    if (db < floor + STEADY_SPREAD_DB) steady++;
+  if (samples.length === 0) return undefined;
+  const { hop, sorted } = measureFrames(samples, sampleRate, options);
+  return backgroundFloor(sorted, hop, sampleRate, options.floorMarginDb ?? DEFAULTS.floorMarginDb);
+}
+
+/**
+ * The frames `speechAnalysis` reads (hop apart, the last one cut short when the audio is shorter than one
+ * frame): their level (dB) and zero-crossing rate, and the levels sorted. `samples` is not empty.
+ */
+function measureFrames(
+  samples: Float32Array,
+  sampleRate: number,
+  options: VadOptions,
+): { frame: number; hop: number; frames: number; db: Float64Array; zcr: Float64Array; sorted: Float64Array } {
+  const { frame, hop } = vadFrames(sampleRate, options);
+  const n = samples.length;
+  const frames = Math.max(1, 1 + Math.floor(Math.max(0, n - frame) / hop));
+  const db = new Float64Array(frames);
+  const zcr = new Float64Array(frames);
+  for (let f = 0; f < frames; f++) {
+    const level = frameLevel(samples, f * hop, Math.min(n, f * hop + frame));
+    db[f] = level.db;
+    zcr[f] = level.zcr;
   }
-  const { hop } = vadFrames(sampleRate, options);
+  return { frame, hop, frames, db, zcr, sorted: Float64Array.from(db).sort() };
+}
+
+/**
+ * `recordingNoiseFloor`'s rule on a recording's frame levels, sorted, `hop` samples apart at `sampleRate`:
+ * its 10th percentile when at least 10 frames, a steady background and a rise as described there, else
+ * undefined.
+ * The floor and the levels are those a `NoiseFloor` over the whole recording holds (the same frames: one
+ * shorter than a frame is too few either way).
+ */
+function backgroundFloor(sorted: Float64Array, hop: number, sampleRate: number, margin: number): number | undefined {
+  const frames = sorted.length;
+  if (frames < 10) return undefined;
+  const floor = sorted[Math.floor(0.1 * (frames - 1))] as number;
+  const peak = sorted[frames - 1] as number;
+  // Sorted: the frames within STEADY_SPREAD_DB of the floor are the first ones.
+  let steady = 0;
+  while (steady < frames && (sorted[steady] as number) < floor + STEADY_SPREAD_DB) steady++;
   const background = (steady * hop) / sampleRate >= STEADY_BACKGROUND_SECONDS;
   // Never a steady sound throughout (under STEADY_SPREAD_DB, which a floor would refuse as a stream does),
   // whatever floorMarginDb is set to.
