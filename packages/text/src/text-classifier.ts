@@ -45,7 +45,7 @@ import { multiClassMetrics, multiLabelMetrics, type MultiLabelMetrics, type Text
 import { DEFAULT_MAX_TEXT_CHARS, checkText } from './text-input';
 import { TfidfVectorizer, type SparseVector } from './tfidf';
 import { TEXT_PACKAGE, TEXT_TASK, TEXT_VERSION } from './version';
-import { Vocabulary } from './vocabulary';
+import { Vocabulary, finish } from './vocabulary';
 
 export const MODEL_TYPES = ['linear', 'naive-bayes', 'fasttext', 'cnn'] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
@@ -1375,7 +1375,7 @@ export class TextClassifier {
     state: State,
     widths: Pick<Preprocessing, 'cnn' | 'fasttext'> = this.config,
   ): tf.Tensor | tf.Tensor[] {
-    return finishSteps(this.encodeSteps(tokens, state, widths));
+    return finish(this.encodeSteps(tokens, state, widths));
   }
 
   /** `encodeNeural`, giving the event loop a turn through `turns` every ~50 ms (training's inputs). */
@@ -1665,14 +1665,6 @@ function cnnIds(tokens: string[][], vocab: Vocabulary, width: number): tf.Tensor
 /** Writes the CNN ids of text `i` (`t`, cut to `width`; unknown words 1, padding 0) into `ids`. */
 function cnnRow(t: string[], vocab: Vocabulary, ids: Int32Array, i: number, width: number): void {
   for (let j = 0; j < Math.min(width, t.length); j++) ids[i * width + j] = vocab.get(t[j] as string) ?? 1;
-}
-
-/** Runs steps (a generator yielding between chunks of work) in one go. */
-function finishSteps<T>(steps: Generator<void, T, void>): T {
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
 }
 
 /**

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { extractFeatures, resolveFeatureConfig } from './features';
 import { TextClassifier } from './text-classifier';
 import { longestPause, reviewCorpus } from './test-helpers';
-import { TfidfVectorizer, sortCodeUnits } from './tfidf';
+import { TfidfVectorizer } from './tfidf';
+import { sortCodeUnits } from './vocabulary';
 
 describe('the TF-IDF fit gives the event loop turns', () => {
   it('fitTransformAsync gives the vocabulary, idf and rows of fitTransform, bit for bit', async () => {

@@ -1,7 +1,20 @@
 import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
 import { charFeatureGroups, type WordGrams } from './features';
 import { checkFlag, checkStringList } from './text-input';
-import { Vocabulary, checkDocuments, finish, finishInTurns, vocabularyLimits, type Steps, type VocabularyOptions } from './vocabulary';
+import {
+  DOCS_PER_STEP,
+  ITEMS_PER_STEP,
+  TermCounter,
+  Vocabulary,
+  checkDocuments,
+  chooseTermsSteps,
+  finish,
+  finishInTurns,
+  grow,
+  vocabularyLimits,
+  type Steps,
+  type VocabularyOptions,
+} from './vocabulary';
 
 /** A sparse row: feature indices (ascending) and their values. */
 export interface SparseVector {
@@ -23,11 +36,6 @@ const OPTION_KEYS = Object.keys({
   sublinearTf: 1,
   normalize: 1,
 } satisfies Record<keyof TfidfOptions, 1>);
-
-/** Documents between two yields of the fit (a few hundred microseconds each of review-length texts). */
-const DOCS_PER_STEP = 64;
-/** Array entries (terms, ids, strings to sort) between two yields of the fit. */
-const ITEMS_PER_STEP = 1 << 15;
 
 /**
  * TF-IDF over term lists, as scikit-learn's TfidfVectorizer with smooth_idf:
@@ -216,7 +224,7 @@ export class TfidfVectorizer {
     checkFlag('TF-IDF sublinearTf', options.sublinearTf);
     checkFlag('TF-IDF normalize', options.normalize);
     const n = documents.length;
-    const counter = new TermCounter(n);
+    const counter = new DocumentTermIds(n);
     for (let d = 0; d < n; d += DOCS_PER_STEP) {
       counter.count(documents, d, Math.min(n, d + DOCS_PER_STEP));
       yield;
@@ -239,44 +247,19 @@ export class TfidfVectorizer {
     const n = offsets.length - 1;
     const { minCount, maxSize } = vocabularyLimits(options);
     if (n < 1) throw new AppliedMLError('E_INPUT_INVALID', 'TF-IDF needs at least one document to fit.');
-    // The vocabulary Vocabulary.fit would choose: most documents first, ties by the term (code-unit order,
-    // as the comparator-free sort of strings gives it), built by document frequency then sorted within each.
-    let top = 0;
-    for (let id = 0; id < terms.length; id++) {
-      if (id % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
-      if ((df[id] as number) > top) top = df[id] as number;
-    }
-    const byCount: number[][] = Array.from({ length: top + 1 }, () => []);
-    for (let id = 0; id < terms.length; id++) {
-      if (id % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
-      if ((df[id] as number) >= minCount) (byCount[df[id] as number] as number[]).push(id);
-    }
-    const chosen: string[] = [];
+    // The vocabulary Vocabulary.fit would choose (the same steps), each term's final id and its idf.
+    const { chosen, counts } = yield* chooseTermsSteps(terms, df, minCount, maxSize);
     const final = new Int32Array(terms.length).fill(-1);
-    const idf: number[] = [];
-    for (let count = top; count >= 1 && chosen.length < maxSize; count--) {
-      const ids = byCount[count] as number[];
-      if (ids.length === 0) continue;
-      const names: string[] = new Array(ids.length);
-      for (let i = 0; i < ids.length; i++) {
-        if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
-        names[i] = terms[ids[i] as number] as string;
-      }
-      yield* sortCodeUnitsSteps(names);
-      const weight = Math.log((1 + n) / (1 + count)) + 1;
-      for (let i = 0; i < names.length; i++) {
-        if (chosen.length >= maxSize) break;
-        if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
-        const name = names[i] as string;
-        final[counted.idOf(name)] = chosen.length;
-        chosen.push(name);
-        idf.push(weight);
-      }
-      yield;
+    const idf = new Float32Array(chosen.length);
+    for (let i = 0; i < chosen.length; i++) {
+      if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+      final[counted.idOf(chosen[i] as string)] = i;
+      idf[i] = Math.log((1 + n) / (1 + (counts[i] as number))) + 1;
     }
+    yield;
     const vocabulary = Vocabulary.fromJSON({ terms: chosen, offset: 0 });
     yield;
-    const vectorizer = new TfidfVectorizer(vocabulary, Float32Array.from(idf), options.sublinearTf ?? true, options.normalize ?? true);
+    const vectorizer = new TfidfVectorizer(vocabulary, idf, options.sublinearTf ?? true, options.normalize ?? true);
     const rows: SparseVector[] = new Array(n);
     let scratch = new Int32Array(256);
     const rowsOf = (first: number, last: number): void => {
@@ -301,40 +284,19 @@ export class TfidfVectorizer {
 }
 
 /**
- * The first pass of `fitTransform`, a chunk of documents at a time: each term's provisional id (in order of
- * first appearance), its document frequency, and every document's ids with repeats (`all[offsets[d]..
- * offsets[d + 1])`).
+ * The first pass of `fitTransform`, a chunk of documents at a time: the counts of `TermCounter` (each
+ * term's provisional id in order of first appearance, its document frequency) and every document's ids
+ * with repeats (`all[offsets[d]..offsets[d + 1])`).
  */
-class TermCounter {
-  readonly provisional = new Map<string, number>();
-  readonly terms: string[] = [];
-  df = new Int32Array(1024);
-  private lastDoc = new Int32Array(1024);
+class DocumentTermIds extends TermCounter {
   private readonly groupIds = new Map<WordGrams, Int32Array>();
   readonly offsets: Int32Array;
   all = new Int32Array(4096);
   private used = 0;
 
   constructor(documents: number) {
+    super();
     this.offsets = new Int32Array(documents + 1);
-  }
-
-  private idOf(term: string, doc: number): number {
-    let id = this.provisional.get(term);
-    if (id === undefined) {
-      id = this.terms.length;
-      this.provisional.set(term, id);
-      this.terms.push(term);
-      if (id === this.df.length) {
-        this.df = grow(this.df);
-        this.lastDoc = grow(this.lastDoc);
-      }
-    }
-    if (this.lastDoc[id] !== doc) {
-      this.lastDoc[id] = doc;
-      this.df[id] = (this.df[id] as number) + 1;
-    }
-    return id;
   }
 
   /** Counts documents[first..last). */
@@ -383,14 +345,6 @@ class TermCounter {
     }
   }
 }
-
-/** A copy of `a` with room for at least `atLeast` entries (double the length by default). */
-function grow(a: Int32Array, atLeast = 0): Int32Array<ArrayBuffer> {
-  const grown = new Int32Array(Math.max(a.length * 2, atLeast));
-  grown.set(a);
-  return grown;
-}
-
 /**
  * The character n-gram groups `extractFeatures` recorded for a features array, if the array still holds
  * them (checked entry by entry, by identity): `terms[from..to)` is their concatenation.
@@ -404,156 +358,4 @@ function intactGroups(terms: readonly string[]): { from: number; to: number; gro
     at += grams.length;
   }
   return at <= terms.length ? { from: grouped.start, to: at, groups: grouped.groups } : undefined;
-}
-
-/**
- * Strings in code-unit order, as `strings.sort()` leaves them, for many strings faster: a radix sort on
- * their first 8 code units (each + 1, so a shorter string comes first), then the builtin sort within runs
- * that share all 8. Strings with a code unit ≥ 255 among their first 8 are sorted by the builtin sort
- * and merged in. Sorts in place.
- */
-export function sortCodeUnits(strings: string[]): string[] {
-  return finish(sortCodeUnitsSteps(strings));
-}
-
-/** `sortCodeUnits` in steps (see `Steps`). */
-function* sortCodeUnitsSteps(strings: string[]): Steps<string[]> {
-  const n = strings.length;
-  if (n < 256) return strings.sort();
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
-  const keyed: number[] = [];
-  const others: string[] = [];
-  for (let i = 0; i < n; i++) {
-    if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
-    const s = strings[i] as string;
-    let h = 0;
-    let l = 0;
-    let wide = false;
-    for (let c = 0; c < 8; c++) {
-      let unit = 0;
-      if (c < s.length) {
-        unit = s.charCodeAt(c) + 1;
-        if (unit > 255) {
-          wide = true;
-          break;
-        }
-      }
-      if (c < 4) h = (h * 256 + unit) >>> 0;
-      else l = (l * 256 + unit) >>> 0;
-    }
-    if (wide) others.push(s);
-    else {
-      hi[keyed.length] = h;
-      lo[keyed.length] = l;
-      keyed.push(i);
-    }
-  }
-  const m = keyed.length;
-  // LSD radix sort of the keyed strings by (hi, lo), 16 bits a pass, stable.
-  let order = new Uint32Array(m);
-  let spare = new Uint32Array(m);
-  for (let i = 0; i < m; i++) order[i] = i;
-  const counts = new Uint32Array(65537);
-  for (const [keys, shift] of [
-    [lo, 0],
-    [lo, 16],
-    [hi, 0],
-    [hi, 16],
-  ] as const) {
-    counts.fill(0);
-    for (let start = 0; start < m; start += ITEMS_PER_STEP) {
-      const end = Math.min(m, start + ITEMS_PER_STEP);
-      for (let i = start; i < end; i++) {
-        const slot = (((keys[order[i] as number] as number) >>> shift) & 0xffff) + 1;
-        counts[slot] = (counts[slot] as number) + 1;
-      }
-      yield;
-    }
-    for (let d = 0; d < 65536; d++) counts[d + 1] = (counts[d + 1] as number) + (counts[d] as number);
-    for (let start = 0; start < m; start += ITEMS_PER_STEP) {
-      const end = Math.min(m, start + ITEMS_PER_STEP);
-      for (let i = start; i < end; i++) {
-        const at = order[i] as number;
-        const digit = ((keys[at] as number) >>> shift) & 0xffff;
-        spare[counts[digit] as number] = at;
-        counts[digit] = (counts[digit] as number) + 1;
-      }
-      yield;
-    }
-    [order, spare] = [spare, order];
-  }
-  const sorted: string[] = new Array(m);
-  let since = 0;
-  for (let i = 0; i < m;) {
-    const first = order[i] as number;
-    let j = i + 1;
-    while (j < m && hi[order[j] as number] === hi[first] && lo[order[j] as number] === lo[first]) j++;
-    if (j - i === 1) sorted[i] = strings[keyed[first] as number] as string;
-    else {
-      const run: string[] = [];
-      for (let k = i; k < j; k++) run.push(strings[keyed[order[k] as number] as number] as string);
-      if (run.length > SORT_BLOCK) yield* sortStringsSteps(run);
-      else run.sort();
-      for (let k = 0; k < run.length; k++) sorted[i + k] = run[k] as string;
-    }
-    since += j - i;
-    if (since >= ITEMS_PER_STEP) {
-      since = 0;
-      yield;
-    }
-    i = j;
-  }
-  yield* sortStringsSteps(others);
-  // Merge the two sorted lists back into `strings`.
-  let a = 0;
-  let b = 0;
-  for (let i = 0; i < n; i++) {
-    if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
-    if (b >= others.length || (a < m && (sorted[a] as string) < (others[b] as string))) strings[i] = sorted[a++] as string;
-    else strings[i] = others[b++] as string;
-  }
-  return strings;
-}
-
-/** Strings to sort at once by the builtin sort (a few milliseconds); longer lists sort those blocks, then merge them. */
-const SORT_BLOCK = 4096;
-
-/**
- * `strings.sort()` in steps: blocks of SORT_BLOCK sorted by the builtin sort, then merged pairwise (code-unit
- * order, as the builtin's; equal strings are interchangeable, so the result is the same). Sorts in place.
- */
-function* sortStringsSteps(strings: string[]): Steps<string[]> {
-  const n = strings.length;
-  if (n <= SORT_BLOCK) return strings.sort();
-  let from: string[] = [];
-  for (let start = 0; start < n; start += SORT_BLOCK) {
-    const block = strings.slice(start, start + SORT_BLOCK).sort();
-    for (const s of block) from.push(s);
-    yield;
-  }
-  let to: string[] = new Array(n);
-  for (let width = SORT_BLOCK; width < n; width *= 2) {
-    let since = 0;
-    for (let left = 0; left < n; left += 2 * width) {
-      const mid = Math.min(left + width, n);
-      const end = Math.min(left + 2 * width, n);
-      let a = left;
-      let b = mid;
-      for (let k = left; k < end; k++) {
-        if (b >= end || (a < mid && (from[a] as string) <= (from[b] as string))) to[k] = from[a++] as string;
-        else to[k] = from[b++] as string;
-        if (++since >= ITEMS_PER_STEP) {
-          since = 0;
-          yield;
-        }
-      }
-    }
-    [from, to] = [to, from];
-  }
-  for (let i = 0; i < n; i++) {
-    if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
-    strings[i] = from[i] as string;
-  }
-  return strings;
 }

@@ -4,8 +4,8 @@ import { charNgrams } from './char-ngrams';
 import { extractFeatures, resolveFeatureConfig, tokenize } from './features';
 import { hashedNgrams } from './hashed-ngrams';
 import { stemmerFor, stopWordsFor, tokenizerFor, unicodeTokens } from './languages';
-import { TfidfVectorizer, sortCodeUnits } from './tfidf';
-import { Vocabulary } from './vocabulary';
+import { TfidfVectorizer } from './tfidf';
+import { Vocabulary, sortCodeUnits } from './vocabulary';
 
 describe('character n-grams', () => {
   it('pads words like scikit-learn char_wb', () => {

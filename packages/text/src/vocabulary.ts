@@ -34,42 +34,10 @@ export async function finishInTurns<T>(steps: Steps<T>): Promise<T> {
   }
 }
 
-/** Documents between two yields of a fit (a few hundred microseconds each of review-length texts). */
-const DOCS_PER_STEP = 64;
-/** Array entries (terms, slots, merged items) between two yields of a fit. */
-const ITEMS_PER_STEP = 1 << 15;
-/** Items sorted by the builtin sort at once before the steps merge them. */
-const SORT_BLOCK = 1 << 12;
-
-/**
- * `items` sorted by `before` (a strict total order: no two items tie), in steps: blocks of SORT_BLOCK by
- * the builtin sort, then merged pairwise. A total order has one sorted result, so it is the builtin
- * sort's of the whole, whatever the blocks.
- */
-function* sortSteps<T>(items: T[], compare: (a: T, b: T) => number): Steps<T[]> {
-  for (let from = 0; from < items.length; from += SORT_BLOCK) {
-    const block = items.slice(from, from + SORT_BLOCK).sort(compare);
-    for (let i = 0; i < block.length; i++) items[from + i] = block[i] as T;
-    yield;
-  }
-  let source = items;
-  let target: T[] = new Array<T>(items.length);
-  let done = 0;
-  for (let width = SORT_BLOCK; width < items.length; width *= 2) {
-    for (let lo = 0; lo < items.length; lo += 2 * width) {
-      const mid = Math.min(lo + width, items.length);
-      const hi = Math.min(lo + 2 * width, items.length);
-      let a = lo;
-      let b = mid;
-      for (let k = lo; k < hi; k++) {
-        if (++done % ITEMS_PER_STEP === 0) yield;
-        target[k] = (b >= hi || (a < mid && compare(source[a] as T, source[b] as T) <= 0) ? source[a++] : source[b++]) as T;
-      }
-    }
-    [source, target] = [target, source];
-  }
-  return source;
-}
+/** Internal: documents between two yields of a fit (a few hundred microseconds each of review-length texts). */
+export const DOCS_PER_STEP = 64;
+/** Internal: array entries (terms, ids, slots, strings to sort or merge) between two yields of a fit. */
+export const ITEMS_PER_STEP = 1 << 15;
 
 const OPTION_KEYS = Object.keys({ minCount: 1, maxSize: 1, reserveSpecial: 1 } satisfies Record<keyof VocabularyOptions, 1>);
 
@@ -230,51 +198,20 @@ export class Vocabulary {
     checkKnownKeys('Vocabulary.fit options', options, OPTION_KEYS);
     checkFlag('Vocabulary.fit reserveSpecial', options.reserveSpecial);
     const { minCount, maxSize } = vocabularyLimits(options);
-    // Document frequencies by term id (ids in order of first appearance, the order of the returned map);
-    // a term counts once a document (the last document that counted it is kept beside its count).
-    const ids = new Map<string, number>();
-    const seen: string[] = [];
-    let df = new Int32Array(1024);
-    let last = new Int32Array(1024);
+    // Document frequencies by term id (ids in order of first appearance, the order of the returned map).
+    const counter = new TermCounter();
     for (let d = 0; d < documents.length; d++) {
       if (d % DOCS_PER_STEP === DOCS_PER_STEP - 1) yield;
       const mark = d + 1;
-      for (const term of documents[d] as readonly string[]) {
-        let id = ids.get(term);
-        if (id === undefined) {
-          id = seen.length;
-          ids.set(term, id);
-          seen.push(term);
-          if (id === df.length) {
-            const grown = new Int32Array(df.length * 2);
-            grown.set(df);
-            df = grown;
-            const lastGrown = new Int32Array(last.length * 2);
-            lastGrown.set(last);
-            last = lastGrown;
-          }
-        }
-        if (last[id] !== mark) {
-          last[id] = mark;
-          df[id] = (df[id] as number) + 1;
-        }
-      }
+      for (const term of documents[d] as readonly string[]) counter.idOf(term, mark);
     }
+    const { terms: seen, df } = counter;
     const documentFrequency = new Map<string, number>();
-    const kept: number[] = [];
     for (let id = 0; id < seen.length; id++) {
       if (id % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
       documentFrequency.set(seen[id] as string, df[id] as number);
-      if ((df[id] as number) >= minCount) kept.push(id);
     }
-    // Most documents first, ties by the term (code-unit order).
-    const counts = df;
-    const sorted = yield* sortSteps(kept, (a, b) => {
-      const ta = seen[a] as string;
-      const tb = seen[b] as string;
-      return (counts[b] as number) - (counts[a] as number) || (ta < tb ? -1 : ta > tb ? 1 : 0);
-    });
-    const terms = sorted.slice(0, Number.isFinite(maxSize) ? maxSize : undefined).map((id) => seen[id] as string);
+    const { chosen: terms } = yield* chooseTermsSteps(seen, df, minCount, maxSize);
     yield;
     const built = yield* Vocabulary.tableSteps(terms);
     return { vocabulary: new Vocabulary(terms, options.reserveSpecial ? 2 : 0, built), documentFrequency };
@@ -312,4 +249,238 @@ export class Vocabulary {
   term(index: number): string | undefined {
     return this.terms[index - this.offset];
   }
+}
+
+/**
+ * Internal: document frequencies counted a document at a time: each term's provisional id (in order of
+ * first appearance), `terms[id]` and `df[id]`. A term counts once a document: each document passes its own
+ * mark (d + 1) to `idOf`.
+ */
+export class TermCounter {
+  readonly provisional = new Map<string, number>();
+  readonly terms: string[] = [];
+  df = new Int32Array(1024);
+  /** The mark of the last document that counted each id. */
+  protected lastDoc = new Int32Array(1024);
+
+  /** The id of `term`, counted for the document marked `doc`. */
+  idOf(term: string, doc: number): number {
+    let id = this.provisional.get(term);
+    if (id === undefined) {
+      id = this.terms.length;
+      this.provisional.set(term, id);
+      this.terms.push(term);
+      if (id === this.df.length) {
+        this.df = grow(this.df);
+        this.lastDoc = grow(this.lastDoc);
+      }
+    }
+    if (this.lastDoc[id] !== doc) {
+      this.lastDoc[id] = doc;
+      this.df[id] = (this.df[id] as number) + 1;
+    }
+    return id;
+  }
+}
+
+/** Internal: a copy of `a` with room for at least `atLeast` entries (double the length by default). */
+export function grow(a: Int32Array, atLeast = 0): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(Math.max(a.length * 2, atLeast));
+  grown.set(a);
+  return grown;
+}
+
+/**
+ * Internal: the terms a fitted vocabulary keeps, in its order, from counted terms (`terms[id]` seen in
+ * `df[id]` documents): those in at least `minCount` documents, most documents first, ties by the term
+ * (code-unit order, as the comparator-free sort of strings gives it), at most `maxSize` of them; built by
+ * document frequency, then sorted within each. `counts[i]` is `chosen[i]`'s document frequency.
+ */
+export function* chooseTermsSteps(
+  terms: readonly string[],
+  df: Int32Array,
+  minCount: number,
+  maxSize: number,
+): Steps<{ chosen: string[]; counts: number[] }> {
+  let top = 0;
+  for (let id = 0; id < terms.length; id++) {
+    if (id % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+    if ((df[id] as number) > top) top = df[id] as number;
+  }
+  const byCount: number[][] = Array.from({ length: top + 1 }, () => []);
+  for (let id = 0; id < terms.length; id++) {
+    if (id % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+    if ((df[id] as number) >= minCount) (byCount[df[id] as number] as number[]).push(id);
+  }
+  const chosen: string[] = [];
+  const counts: number[] = [];
+  for (let count = top; count >= 1 && chosen.length < maxSize; count--) {
+    const ids = byCount[count] as number[];
+    if (ids.length === 0) continue;
+    const names: string[] = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+      names[i] = terms[ids[i] as number] as string;
+    }
+    yield* sortCodeUnitsSteps(names);
+    for (let i = 0; i < names.length && chosen.length < maxSize; i++) {
+      if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+      chosen.push(names[i] as string);
+      counts.push(count);
+    }
+    yield;
+  }
+  return { chosen, counts };
+}
+
+/**
+ * Strings in code-unit order, as `strings.sort()` leaves them, for many strings faster: a radix sort on
+ * their first 8 code units (each + 1, so a shorter string comes first), then the builtin sort within runs
+ * that share all 8. Strings with a code unit ≥ 255 among their first 8 are sorted by the builtin sort
+ * and merged in. Sorts in place.
+ */
+export function sortCodeUnits(strings: string[]): string[] {
+  return finish(sortCodeUnitsSteps(strings));
+}
+
+/** `sortCodeUnits` in steps (see `Steps`). */
+function* sortCodeUnitsSteps(strings: string[]): Steps<string[]> {
+  const n = strings.length;
+  if (n < 256) return strings.sort();
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const keyed: number[] = [];
+  const others: string[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+    const s = strings[i] as string;
+    let h = 0;
+    let l = 0;
+    let wide = false;
+    for (let c = 0; c < 8; c++) {
+      let unit = 0;
+      if (c < s.length) {
+        unit = s.charCodeAt(c) + 1;
+        if (unit > 255) {
+          wide = true;
+          break;
+        }
+      }
+      if (c < 4) h = (h * 256 + unit) >>> 0;
+      else l = (l * 256 + unit) >>> 0;
+    }
+    if (wide) others.push(s);
+    else {
+      hi[keyed.length] = h;
+      lo[keyed.length] = l;
+      keyed.push(i);
+    }
+  }
+  const m = keyed.length;
+  // LSD radix sort of the keyed strings by (hi, lo), 16 bits a pass, stable.
+  let order = new Uint32Array(m);
+  let spare = new Uint32Array(m);
+  for (let i = 0; i < m; i++) order[i] = i;
+  const counts = new Uint32Array(65537);
+  for (const [keys, shift] of [
+    [lo, 0],
+    [lo, 16],
+    [hi, 0],
+    [hi, 16],
+  ] as const) {
+    counts.fill(0);
+    for (let start = 0; start < m; start += ITEMS_PER_STEP) {
+      const end = Math.min(m, start + ITEMS_PER_STEP);
+      for (let i = start; i < end; i++) {
+        const slot = (((keys[order[i] as number] as number) >>> shift) & 0xffff) + 1;
+        counts[slot] = (counts[slot] as number) + 1;
+      }
+      yield;
+    }
+    for (let d = 0; d < 65536; d++) counts[d + 1] = (counts[d + 1] as number) + (counts[d] as number);
+    for (let start = 0; start < m; start += ITEMS_PER_STEP) {
+      const end = Math.min(m, start + ITEMS_PER_STEP);
+      for (let i = start; i < end; i++) {
+        const at = order[i] as number;
+        const digit = ((keys[at] as number) >>> shift) & 0xffff;
+        spare[counts[digit] as number] = at;
+        counts[digit] = (counts[digit] as number) + 1;
+      }
+      yield;
+    }
+    [order, spare] = [spare, order];
+  }
+  const sorted: string[] = new Array(m);
+  let since = 0;
+  for (let i = 0; i < m;) {
+    const first = order[i] as number;
+    let j = i + 1;
+    while (j < m && hi[order[j] as number] === hi[first] && lo[order[j] as number] === lo[first]) j++;
+    if (j - i === 1) sorted[i] = strings[keyed[first] as number] as string;
+    else {
+      const run: string[] = [];
+      for (let k = i; k < j; k++) run.push(strings[keyed[order[k] as number] as number] as string);
+      if (run.length > SORT_BLOCK) yield* sortStringsSteps(run);
+      else run.sort();
+      for (let k = 0; k < run.length; k++) sorted[i + k] = run[k] as string;
+    }
+    since += j - i;
+    if (since >= ITEMS_PER_STEP) {
+      since = 0;
+      yield;
+    }
+    i = j;
+  }
+  yield* sortStringsSteps(others);
+  // Merge the two sorted lists back into `strings`.
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+    if (b >= others.length || (a < m && (sorted[a] as string) < (others[b] as string))) strings[i] = sorted[a++] as string;
+    else strings[i] = others[b++] as string;
+  }
+  return strings;
+}
+
+/** Strings to sort at once by the builtin sort (a few milliseconds); longer lists sort those blocks, then merge them. */
+const SORT_BLOCK = 4096;
+
+/**
+ * `strings.sort()` in steps: blocks of SORT_BLOCK sorted by the builtin sort, then merged pairwise (code-unit
+ * order, as the builtin's; equal strings are interchangeable, so the result is the same). Sorts in place.
+ */
+function* sortStringsSteps(strings: string[]): Steps<string[]> {
+  const n = strings.length;
+  if (n <= SORT_BLOCK) return strings.sort();
+  let from: string[] = [];
+  for (let start = 0; start < n; start += SORT_BLOCK) {
+    const block = strings.slice(start, start + SORT_BLOCK).sort();
+    for (const s of block) from.push(s);
+    yield;
+  }
+  let to: string[] = new Array(n);
+  for (let width = SORT_BLOCK; width < n; width *= 2) {
+    let since = 0;
+    for (let left = 0; left < n; left += 2 * width) {
+      const mid = Math.min(left + width, n);
+      const end = Math.min(left + 2 * width, n);
+      let a = left;
+      let b = mid;
+      for (let k = left; k < end; k++) {
+        if (b >= end || (a < mid && (from[a] as string) <= (from[b] as string))) to[k] = from[a++] as string;
+        else to[k] = from[b++] as string;
+        if (++since >= ITEMS_PER_STEP) {
+          since = 0;
+          yield;
+        }
+      }
+    }
+    [from, to] = [to, from];
+  }
+  for (let i = 0; i < n; i++) {
+    if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+    strings[i] = from[i] as string;
+  }
+  return strings;
 }
