@@ -182,9 +182,10 @@ function checkSaveInput(input: unknown): asserts input is SaveBundleInput {
       refuseInput(`'models' must be an object of tfjs models by name (got ${describeValue(input.models)})`, 'models');
     for (const [name, model] of Object.entries(input.models)) {
       // The loader refuses such a file name as damage: '../x' was E_BUNDLE_CORRUPT at save, naming the bundle.
-      if (!FILE_NAME.test(`${name}.model.json`))
+      // Both of its files must be plain names: '.weights.bin' is the longer suffix.
+      if (!FILE_NAME.test(`${name}.weights.bin`))
         refuseInput(
-          `model name ${describeValue(name)} is not a plain file name (a letter or digit, then letters, digits, '.', '_' or '-'; at most 117 characters)`,
+          `model name ${describeValue(name)} is not a plain file name (a letter or digit, then letters, digits, '.', '_' or '-'; at most 116 characters)`,
           `models.${name}`,
         );
       checkLayersModel(model, `saveBundle models.${name}`);

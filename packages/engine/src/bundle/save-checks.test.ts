@@ -169,4 +169,19 @@ describe('names that are not plain file names', () => {
     expect(await readdir(dir)).toEqual([]);
     model.dispose();
   });
+
+  it('a 117-character model name is refused at save: its weights file would be 129 characters, which the load refuses as damage', async () => {
+    const model = dense();
+    const good = { package: 'p', packageVersion: '1.0.0', task: 't' };
+    const long = (await saveBundle(join(dir, 'b'), { ...good, models: { ['m'.repeat(117)]: model } }).catch(
+      (e: unknown) => e,
+    )) as AppliedMLError;
+    expect(AppliedMLError.hasCode(long, 'E_INPUT_INVALID'), String(long)).toBe(true);
+    expect(long.message).toContain('at most 116 characters');
+    await saveBundle(join(dir, 'ok'), { ...good, models: { ['m'.repeat(116)]: model } });
+    const loaded = await loadBundle(join(dir, 'ok'));
+    expect(loaded.models['m'.repeat(116)]).toBeDefined();
+    Object.values(loaded.models).forEach((m) => m.dispose());
+    model.dispose();
+  });
 });
