@@ -188,8 +188,8 @@ export function replaceDirAtomic(dir: string, fill: (staging: string) => Promise
     () => undefined,
     () => undefined,
   );
-  return keyed.then(({ key, target }) => {
-    const run = (inFlight.get(key) ?? Promise.resolve()).then(() => replaceNow(dir, fill, options, target));
+  return keyed.then((key) => {
+    const run = (inFlight.get(key) ?? Promise.resolve()).then(() => replaceNow(dir, fill, options));
     const settled = run.then(
       () => undefined,
       () => undefined,
@@ -208,29 +208,20 @@ const inFlight = new Map<string, Promise<void>>();
 /** The last queue-key lookup started: each waits for the one before, so saves queue in call order. */
 let keyLookups: Promise<void> = Promise.resolve();
 
-/**
- * The real path of the folder a save to `dir` replaces, its queue's key (`resolve(dir)` when the file
- * system will not say), and the `saveTarget` it comes from, for the save to use (not looked up twice).
- */
-async function queueKey(dir: string): Promise<{ key: string; target?: string }> {
+/** The real path of the folder a save to `dir` replaces (`resolve(dir)` when the file system will not say). */
+async function queueKey(dir: string): Promise<string> {
   try {
-    const target = await saveTarget(dir);
-    return { key: await physicalPath(target), target };
+    return await physicalPath(await saveTarget(dir));
   } catch {
-    return { key: resolve(dir) };
+    return resolve(dir);
   }
 }
 
-async function replaceNow(
-  dir: string,
-  fill: (staging: string) => Promise<void>,
-  options: ReplaceDirOptions,
-  target: string | undefined,
-): Promise<void> {
+async function replaceNow(dir: string, fill: (staging: string) => Promise<void>, options: ReplaceDirOptions): Promise<void> {
   await checkReplaceable(dir, options.marker);
   // `dir` a symbolic link (`models/current -> v3`): the folder it points to is replaced, beside itself, and
   // the link stays (the swap renamed a new folder over the link, so `current` stopped following `v3`).
-  const at = target ?? (await saveTarget(dir));
+  const at = await saveTarget(dir);
   if ((await lstat(at).catch(() => undefined))?.isSymbolicLink())
     throw new AppliedMLError('E_INPUT_INVALID', `Refusing to save to ${dir}: it is a chain of more than 8 symbolic links, or a loop.`, {
       details: { dir, link: at },
