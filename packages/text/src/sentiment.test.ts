@@ -168,16 +168,24 @@ describe('SentimentScorer: a negation ends at its clause', () => {
     // No negator in sight: "but" changes nothing.
     expect(afinn.score('good but bad').score).toBe(0);
   });
-  it('a full stop after a title, an abbreviation or an initial ends no clause in English (review R6-2: "I don\'t like Mr. Smith\'s wonderful film" scored positive)', () => {
+  it('a full stop after a title or inside a dotted abbreviation ends no clause in English (review R6-2: "I don\'t like Mr. Smith\'s wonderful film" scored positive)', () => {
     for (const text of [
       "I don't like Mr. Smith's wonderful film",
       "I don't like Dr. Who's wonderful show",
       "I don't think the U.S. version is wonderful",
-      "Not as good as J. R. R. Tolkien's great books",
+      'I did not find the U.K. release wonderful',
     ])
       expect(afinn.score(text).label, text).toBe('negative');
-    // A sentence's own full stop still ends it.
-    expect(afinn.score("I don't like it. Wonderful film").label).toBe('positive');
+  });
+  it('a sentence ending in a short word still ends the negation (review R8-1: "No." and "plan A." carried it on)', () => {
+    for (const text of [
+      "I don't like it. Wonderful film",
+      'Was it bad? No. It was wonderful.',
+      'I did not like plan A. The ending was wonderful.',
+      "I didn't watch the sequels etc. The original is wonderful.",
+      'There was no vitamin C. Otherwise the food was great.',
+    ])
+      expect(afinn.score(text).label, text).toBe('positive');
   });
   it('"but" ends a clause in English only; other languages end negations at punctuation', () => {
     const es = new SentimentScorer({ language: 'es' });

@@ -53,11 +53,10 @@ const CLAUSE_MARK = /^[,;:.!?\u2026\u00a1\u00bf]$/u;
 const LINE_BREAK = /[\n\r\u000b\u000c\u0085\u2028\u2029]/u;
 
 /**
- * English words a full stop follows without ending a sentence: titles and common abbreviations ("Mr.
- * Smith", "vs.", "approx.") and single letters (initials, "e.g.", "i.e.", "U.S.").
+ * English titles a full stop follows without ending a sentence ("Mr. Smith", "Dr. Who", "vs."). Other
+ * short words ("No.", "etc.", "plan A.") end sentences as often as not, so their full stop ends a clause.
  */
-const ENGLISH_ABBREVIATION =
-  /^(?:\p{L}|mr|mrs|ms|dr|prof|st|jr|sr|vs|etc|approx|dept|inc|ltd|co|no|vol|fig|gen|gov|sen|rep|rev|capt|lt|col|sgt|mt|ft)$/u;
+const ENGLISH_TITLE = /^(?:mr|mrs|ms|dr|prof|st|jr|sr|vs)$/u;
 
 function betweenDigits(text: string, start: number, mark: string): boolean {
   return (mark === ',' || mark === '.' || mark === ':') && /\p{Nd}/u.test(text.charAt(start - 1)) && /\p{Nd}/u.test(text.charAt(start + 1));
@@ -66,8 +65,8 @@ function betweenDigits(text: string, start: number, mark: string): boolean {
 /**
  * A zero-training sentiment scorer: natural's lexicon analyser (AFINN-165 by default) with negation handling.
  * A negator reverses the valences after it to the end of its clause: up to the next , ; : . ! ? … ¡ ¿ (not
- * a comma, point or colon between digits, nor in English a full stop after an abbreviation such as "Mr."
- * or an initial) or line break, and in English up to a "but".
+ * a comma, point or colon between digits, nor in English a full stop after a title such as "Mr." or
+ * inside a dotted abbreviation such as "e.g.") or line break, and in English up to a "but".
  */
 export class SentimentScorer {
   private readonly analyzer: { getSentiment(words: string[]): number };
@@ -118,7 +117,13 @@ export class SentimentScorer {
         at = start + token.length;
       }
       if (!/[\p{L}\p{N}]/u.test(token)) {
-        const abbreviation = this.englishNegation && token === '.' && start === lastEnd && ENGLISH_ABBREVIATION.test(last);
+        // Not a sentence's end: a title's full stop, and one inside a dotted abbreviation (e.g., i.e., U.S.):
+        // right before a letter, or right after a single letter that itself follows a full stop.
+        const abbreviation =
+          this.englishNegation &&
+          token === '.' &&
+          start === lastEnd &&
+          (ENGLISH_TITLE.test(last) || /\p{L}/u.test(lower.charAt(start + 1)) || (last.length === 1 && lower.charAt(lastEnd - 2) === '.'));
         if (start >= 0 && CLAUSE_MARK.test(token) && !betweenDigits(lower, start, token) && !abbreviation) pending = true;
         last = '';
         continue;
