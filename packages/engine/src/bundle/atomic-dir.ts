@@ -171,7 +171,8 @@ export async function makeDirs(dir: string): Promise<void> {
  * `dir` is replaced whole, so it must not be (or hold) the working directory; with `options.marker` an
  * existing non-empty `dir` must also be an earlier save (see `ReplaceDirOptions`). A `dir` that is a
  * symbolic link keeps it: the folder it points to (links followed, at most 8) is the one replaced, with
- * its staging and retired copies beside it; a loop is E_INPUT_INVALID.
+ * its staging and retired copies beside it; a loop is E_INPUT_INVALID (with `options.marker`, E_IO
+ * "ELOOP" from reading the folder, which comes first).
  */
 export function replaceDirAtomic(dir: string, fill: (staging: string) => Promise<void>, options: ReplaceDirOptions = {}): Promise<void> {
   try {
