@@ -1039,10 +1039,9 @@ export class FraudDetector {
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<FraudDetector> {
     checkKnownKeys('load options', options, ['device', 'logger']);
-    // A network this engine cannot rebuild fails inside loadBundle: newer, it needs an upgrade, not repair.
-    const bundle = await loadBundle(dir, { package: FRAUD_PACKAGE, task: FRAUD_TASK }).catch((error: unknown) => {
-      throw incompatibleIfNewer(error, { dir, package: FRAUD_PACKAGE, running: FRAUD_VERSION });
-    });
+    // A network this engine cannot rebuild (a layer class a later version writes): from a newer version,
+    // loadBundle says it needs an upgrade (E_BUNDLE_INCOMPATIBLE), not repair.
+    const bundle = await loadBundle(dir, { package: FRAUD_PACKAGE, task: FRAUD_TASK, readerVersion: FRAUD_VERSION });
     const corrupt = (what: string): AppliedMLError =>
       new AppliedMLError('E_BUNDLE_CORRUPT', `Fraud bundle ${dir}: ${what}.`, { details: { dir } });
     try {

@@ -585,9 +585,12 @@ export class ImageClassifier {
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<ImageClassifier> {
     checkKnownKeys('ImageClassifier.load options', options, LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
-    // A network this engine cannot rebuild fails inside loadBundle: newer, it needs an upgrade, not repair.
-    const bundle = await loadBundle(dir, { package: MEDICAL_IMAGING_PACKAGE, task: CLASSIFICATION_TASK }).catch((error: unknown) => {
-      throw incompatibleIfNewer(error, { dir, package: MEDICAL_IMAGING_PACKAGE, running: MEDICAL_IMAGING_VERSION });
+    // A network this engine cannot rebuild (a layer class a later version writes): from a newer version,
+    // loadBundle says it needs an upgrade (E_BUNDLE_INCOMPATIBLE), not repair.
+    const bundle = await loadBundle(dir, {
+      package: MEDICAL_IMAGING_PACKAGE,
+      task: CLASSIFICATION_TASK,
+      readerVersion: MEDICAL_IMAGING_VERSION,
     });
     try {
       return ImageClassifier.fromBundle(dir, bundle, options.logger);

@@ -1011,10 +1011,9 @@ export class SpeechRecognizer {
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<SpeechRecognizer> {
     checkKnownKeys('load options', options, LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
-    // A network a newer version wrote that this engine cannot rebuild (a layer it added) needs an upgrade, not a repair.
-    const bundle = await loadBundle(dir, { package: SPEECH_PACKAGE, task: SPEECH_TASK }).catch((error: unknown) => {
-      throw incompatibleIfNewer(error, { dir, package: SPEECH_PACKAGE, running: SPEECH_VERSION });
-    });
+    // A network this engine cannot rebuild (a layer class a later version writes): from a newer version,
+    // loadBundle says it needs an upgrade (E_BUNDLE_INCOMPATIBLE), not repair.
+    const bundle = await loadBundle(dir, { package: SPEECH_PACKAGE, task: SPEECH_TASK, readerVersion: SPEECH_VERSION });
     try {
       // Exactly the networks the bundle says it holds: one `main`, `member0` … of an ensemble, `fe0-member0` …
       // of several front ends (a bundle with a member missing or an extra model is corrupt, never silently

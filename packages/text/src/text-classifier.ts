@@ -1106,11 +1106,9 @@ export class TextClassifier {
     checkKnownKeys('load options', options, LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     registerTextLayers();
-    // A network this engine cannot rebuild (a layer class a later version writes) fails inside loadBundle:
-    // from a newer version it needs an upgrade, not repair (the engine's error carries packageVersion).
-    const bundle = await loadBundle(dir, { package: TEXT_PACKAGE, task: TEXT_TASK }).catch((error: unknown) => {
-      throw incompatibleIfNewer(error, { dir, package: TEXT_PACKAGE, running: TEXT_VERSION });
-    });
+    // A network this engine cannot rebuild (a layer class a later version writes): from a newer version,
+    // loadBundle says it needs an upgrade (E_BUNDLE_INCOMPATIBLE), not repair.
+    const bundle = await loadBundle(dir, { package: TEXT_PACKAGE, task: TEXT_TASK, readerVersion: TEXT_VERSION });
     const networks = Object.values(bundle.models);
     const saved = bundle.manifest.packageVersion;
     const corrupt = (what: string, cause?: unknown, details: Record<string, unknown> = {}): AppliedMLError =>

@@ -997,10 +997,9 @@ export class TrafficForecaster {
     checkKnownKeys('load options', options, LOAD_KEYS);
     await initEngine({ ...(options.device ? { device: options.device } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     registerTrafficLayers();
-    // A network a newer version wrote that this one cannot rebuild (a layer it added) needs an upgrade, not a repair.
-    const bundle = await loadBundle(dir, { package: PACKAGE_NAME, task: TASK }).catch((error: unknown) => {
-      throw incompatibleIfNewer(error, { dir, package: PACKAGE_NAME, running: PACKAGE_VERSION });
-    });
+    // A network this engine cannot rebuild (a layer class a later version writes): from a newer version,
+    // loadBundle says it needs an upgrade (E_BUNDLE_INCOMPATIBLE), not repair.
+    const bundle = await loadBundle(dir, { package: PACKAGE_NAME, task: TASK, readerVersion: PACKAGE_VERSION });
     try {
       // What a newer version added and this one would drop (a preprocessing field, a file, a network):
       // the forecasts would differ from the saved model's, so it is refused (the config's own check

@@ -587,3 +587,106 @@ describe('a network with a custom layer class this process has not registered', 
     custom.dispose();
   });
 });
+
+// Every SDK wrapped loadBundle in `.catch((e) => { throw incompatibleIfNewer(e, { dir, package, running }) })`
+// and incompatibleIfNewer cut the custom-layer advice out of the corrupt message by matching its text.
+// Given the reading package's version (`readerVersion`, with `package`), loadBundle decides itself: a
+// network a newer version saved that this engine cannot read is E_BUNDLE_INCOMPATIBLE "upgrade", its
+// reason taken from the parts the error was made of; from this version or an earlier one, corrupt as before.
+describe('loadBundle with the reading version (readerVersion)', () => {
+  const futureLayer = (t: string): string => t.replace('"class_name":"Dense"', '"class_name":"FutureDense"');
+  const float64 = (t: string): string => t.replace(/("weightSpecs":.*?"dtype":")float32/, '$1float64');
+  const saved = (packageVersion: string, topology: (t: string) => string, weights?: (w: Buffer) => Buffer): Promise<string> =>
+    editedNetwork(join(dir, `bundle-${packageVersion}`), topology, weights, (m) => {
+      m.packageVersion = packageVersion;
+    });
+  const reader = { package: '@appliedml/test', task: 'unit-test', readerVersion: '1.0.0' };
+  const caught = (p: Promise<unknown>): Promise<AppliedMLError> =>
+    p.then(
+      () => {
+        throw new Error('it loaded');
+      },
+      (e: unknown) => e as AppliedMLError,
+    );
+  const hint =
+    'If FutureDense is a custom layer class of yours, register it with tf.serialization.registerClass(FutureDense) before loading (the bundle is not damaged); otherwise the bundle was saved by a newer version or edited.';
+
+  it('a newer bundle with a layer this process does not know is E_BUNDLE_INCOMPATIBLE "upgrade", without the custom-layer advice', async () => {
+    const target = await saved('9.1.0', futureLayer);
+    const before = tf.memory().numTensors;
+    const e = await caught(loadBundle(target, reader));
+    expect(e.code, e.message).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(e.message).toBe(
+      `Bundle ${target} was saved by @appliedml/test 9.1.0, newer than this 1.0.0, which cannot read it (model 'main' could not be rebuilt: Unknown layer: FutureDense). Upgrade @appliedml/test to 9.1.0 or later.`,
+    );
+    expect(e.details).toEqual({ dir: target, model: 'main', layer: 'FutureDense', packageVersion: '9.1.0', version: '1.0.0' });
+    // The cause is what the same load says without the reader's version.
+    expect(e.cause).toMatchObject({
+      code: 'E_BUNDLE_CORRUPT',
+      message: `Bundle ${target}: model 'main' could not be rebuilt: Unknown layer: FutureDense. ${hint}`,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a newer bundle whose network file this engine cannot read (a float64 weight) is E_BUNDLE_INCOMPATIBLE too', async () => {
+    const target = await saved('9.1.0', float64);
+    const e = await caught(loadBundle(target, reader));
+    expect(e.code, e.message).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(e.message).toMatch(
+      new RegExp(
+        `^Bundle ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was saved by @appliedml/test 9\\.1\\.0, newer than this 1\\.0\\.0, which cannot read it \\(main\\.model\\.json gives weight '[^']+' the dtype "float64" \\(a network's weights are float32, int32 or bool\\)\\)\\. Upgrade @appliedml/test to 9\\.1\\.0 or later\\.$`,
+      ),
+    );
+    expect(e.details).toMatchObject({ dir: target, file: 'main.model.json', packageVersion: '9.1.0', version: '1.0.0' });
+  });
+
+  it('from this version or an earlier one it stays E_BUNDLE_CORRUPT with the advice, and damage in a newer bundle stays E_BUNDLE_CORRUPT', async () => {
+    for (const version of ['1.0.0', '0.9.0', 'not a version']) {
+      const target = await saved(version, futureLayer);
+      const e = await caught(loadBundle(target, reader));
+      expect(e.code, version).toBe('E_BUNDLE_CORRUPT');
+      expect(e.message).toBe(`Bundle ${target}: model 'main' could not be rebuilt: Unknown layer: FutureDense. ${hint}`);
+      expect(e.details).toEqual({ dir: target, model: 'main', layer: 'FutureDense', packageVersion: version });
+    }
+    const nan = await saved(
+      '9.1.0',
+      (t) => t,
+      (w) => {
+        const copy = Buffer.from(w);
+        copy.writeFloatLE(Number.NaN, 0);
+        return copy;
+      },
+    );
+    expect((await caught(loadBundle(nan, reader))).code).toBe('E_BUNDLE_CORRUPT');
+    // Without the reader's version, a newer bundle's network is E_BUNDLE_CORRUPT naming the saving version, as before.
+    const newer = await saved('9.1.0', futureLayer);
+    expect(await caught(loadBundle(newer, { package: '@appliedml/test' }))).toMatchObject({
+      code: 'E_BUNDLE_CORRUPT',
+      details: { packageVersion: '9.1.0', layer: 'FutureDense' },
+    });
+  });
+
+  it('incompatibleIfNewer for an enclosing folder names the folder loadBundle read, without the advice', async () => {
+    const target = await saved('1.0.0', futureLayer);
+    const e = await caught(loadBundle(target));
+    const upgrade = incompatibleIfNewer(e, { dir, package: '@appliedml/test', saved: '9.0.0', running: '1.0.0' }) as AppliedMLError;
+    expect(upgrade.message).toBe(
+      `Bundle ${dir} was saved by @appliedml/test 9.0.0, newer than this 1.0.0, which cannot read it (Bundle ${target}: model 'main' could not be rebuilt: Unknown layer: FutureDense). Upgrade @appliedml/test to 9.0.0 or later.`,
+    );
+  });
+
+  it('a misspelt readerVersion is refused as the other options are; it must be a text and come with package', async () => {
+    const target = await saved('1.0.0', (t) => t);
+    const misspelt = await caught(loadBundle(target, { package: '@appliedml/test', readerVersoin: '1.0.0' } as never));
+    expect(misspelt.code).toBe('E_INPUT_INVALID');
+    expect(misspelt.message).toBe("loadBundle options has no option 'readerVersoin'; valid: package, task, readerVersion.");
+    for (const bad of [1, '', null]) {
+      const e = await caught(loadBundle(target, { package: '@appliedml/test', readerVersion: bad } as never));
+      expect(e, String(bad)).toMatchObject({ code: 'E_INPUT_INVALID', details: { field: 'readerVersion' } });
+    }
+    const alone = await caught(loadBundle(target, { readerVersion: '1.0.0' }));
+    expect(alone).toMatchObject({ code: 'E_INPUT_INVALID', details: { field: 'package' } });
+    const loaded = await loadBundle(target, reader);
+    Object.values(loaded.models).forEach((m) => m.dispose());
+  });
+});

@@ -6,11 +6,11 @@ import * as tf from '@tensorflow/tfjs';
 import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { SAVE_UNDER_WAY_MS, saveInProgress, writeDirAtomic } from './atomic-dir';
-import { unregisteredLayerHint } from './newer-version';
+import { unreadableByThisVersion, unregisteredLayerHint } from './newer-version';
 import { rebuildNetwork } from './rebuild-model';
 import { checkKnownKeys } from '../option-checks';
 import { checkLayersModel } from '../tensor-checks';
-import { checkFiniteWeights, checkWeightSizes, type NetworkFile, parseNetworkFile } from './saved-network';
+import { checkFiniteWeights, checkWeightSizes, type NetworkFault, type NetworkFile, parseNetworkFile } from './saved-network';
 
 export const BUNDLE_FORMAT = 'appliedml-bundle';
 export const BUNDLE_SCHEMA_VERSION = 1;
@@ -77,6 +77,14 @@ export interface LoadBundleOptions {
   /** Refuse bundles written by another package or for another task. */
   package?: string;
   task?: string;
+  /**
+   * The version of `package` reading the bundle (the SDK's own; needs `package`). A network the engine
+   * cannot read or rebuild (a layer class, a weights format a later version writes) in a bundle whose
+   * manifest `packageVersion` is newer is then E_BUNDLE_INCOMPATIBLE "saved by <package> <saved>, newer
+   * than this <readerVersion> … Upgrade …" (see `incompatibleIfNewer`), not E_BUNDLE_CORRUPT; from this
+   * version or an earlier one it stays E_BUNDLE_CORRUPT, and so does damage (a checksum, a NaN weight).
+   */
+  readerVersion?: string;
 }
 
 /**
@@ -135,7 +143,7 @@ const SAVE_KEYS = Object.keys({
   metrics: 1,
   files: 1,
 } satisfies Record<keyof SaveBundleInput, 1>);
-const LOAD_KEYS = Object.keys({ package: 1, task: 1 } satisfies Record<keyof LoadBundleOptions, 1>);
+const LOAD_KEYS = Object.keys({ package: 1, task: 1, readerVersion: 1 } satisfies Record<keyof LoadBundleOptions, 1>);
 
 function refuseInput(what: string, field: string): never {
   throw new AppliedMLError('E_INPUT_INVALID', `saveBundle: ${what}.`, { details: { field } });
@@ -603,32 +611,68 @@ async function readConsistent(
   }
 }
 
+/** `readerVersion` is a version of a named package: a non-empty text, given with `package`. */
+function checkReader(options: LoadBundleOptions): void {
+  const { readerVersion } = options;
+  if (readerVersion === undefined) return;
+  if (typeof readerVersion !== 'string' || readerVersion === '')
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `loadBundle options: 'readerVersion' must be a non-empty text (got ${describeValue(readerVersion)}).`,
+      { details: { field: 'readerVersion' } },
+    );
+  if (typeof options.package !== 'string' || options.package === '')
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `loadBundle options: 'readerVersion' is the version of the package reading the bundle; name it in 'package' (got ${describeValue(options.package)}).`,
+      { details: { field: 'package' } },
+    );
+}
+
 /**
  * Load a bundle: verify the manifest, refuse files outside the bundle, check every file's sha256,
  * then rebuild the models. A missing, truncated or tampered file is an E_BUNDLE_CORRUPT error. A save
  * into the same folder meanwhile (from this process or another) is waited for: the load returns the
- * bundle from before it or from after it, whole (see `readConsistent`).
+ * bundle from before it or from after it, whole (see `readConsistent`). A network it cannot read or
+ * rebuild is E_BUNDLE_CORRUPT (`details.packageVersion` the version that saved it), or, given
+ * `readerVersion` and saved by a newer version of `package`, E_BUNDLE_INCOMPATIBLE "upgrade".
  */
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
   checkPathArgument(dir, 'The bundle path');
   // A misspelt guard ({ tasks: 'fraud' }) loaded another task's bundle without a word.
   checkKnownKeys('loadBundle options', options, LOAD_KEYS);
+  checkReader(options);
   const { manifest, contents } = await readConsistent(dir, options);
   // What a later version may write that this one cannot read (a weights format, a layer class) carries
-  // the version that saved the bundle, read from the checked manifest: the SDK's `incompatibleIfNewer`
-  // says "upgrade" for it when that version is newer than its own (it said "corrupt", the manifest's
-  // packageVersion unseen). A checksum, a NaN weight, a missing file stay damage whoever saved them.
+  // the version that saved the bundle, read from the checked manifest; given the reader's version, the
+  // "upgrade or corrupt" decision is made here, from the reason as parts (see `unreadableByThisVersion`).
+  // A checksum, a NaN weight, a missing file stay damage whoever saved them.
   const { packageVersion } = manifest;
+  const reader =
+    options.readerVersion !== undefined
+      ? { dir, package: options.package as string, saved: packageVersion, running: options.readerVersion }
+      : undefined;
+  /** `Bundle <dir>: <said><end>`: E_BUNDLE_CORRUPT, or from a newer version of the reader's package, "upgrade". */
+  const unreadable = (said: string, end: string, details: Record<string, unknown>, cause?: unknown): AppliedMLError =>
+    unreadableByThisVersion(
+      new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: ${said}${end}`, {
+        details: { dir, ...details, packageVersion },
+        ...(cause === undefined ? {} : { cause }),
+      }),
+      dir,
+      said,
+      reader,
+    );
+  const fault =
+    (file: string): NetworkFault =>
+    (what, details, cause) =>
+      unreadable(`${file} ${what}`, '.', { file, ...details }, cause);
   // The cheap checks of every network (types, sizes, finite weights) come before any is built.
   const networks = Object.entries(manifest.models).map(([name, entry]) => {
     // Both files are listed in `files` (checked with the manifest), so both were read.
-    const file = parseNetworkFile(contents[entry.topology]!, `Bundle ${dir}: ${entry.topology}`, {
-      dir,
-      file: entry.topology,
-      packageVersion,
-    });
+    const file = parseNetworkFile(contents[entry.topology]!, fault(entry.topology));
     const weights = contents[entry.weights]!;
-    checkWeightSizes(file, weights, `Bundle ${dir}: ${entry.weights}`, { dir, file: entry.weights, packageVersion });
+    checkWeightSizes(file, weights, fault(entry.weights));
     checkFiniteWeights(file, weights, `Bundle ${dir}: ${entry.weights}`, { dir, file: entry.weights });
     return { name, file, weights };
   });
@@ -644,13 +688,10 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
           .split('\n')[0]!
           .replace(/\s*This may be due to.*$/, '');
         // A layer class this process has not registered: most often the caller's own custom layer, and the
-        // bundle is fine (an operator told "corrupt" would delete it). Say so; `incompatibleIfNewer` drops it.
+        // bundle is fine (an operator told "corrupt" would delete it). Say so; "upgrade" replaces the advice.
         const layer = /^Unknown layer: ([^\s.]+)/.exec(why)?.[1];
         const hint = layer ? ` ${unregisteredLayerHint(layer)}` : '';
-        throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: model '${name}' could not be rebuilt: ${why}${hint}`, {
-          cause,
-          details: { dir, model: name, packageVersion, ...(layer ? { layer } : {}) },
-        });
+        throw unreadable(`model '${name}' could not be rebuilt: ${why}`, hint, { model: name, ...(layer ? { layer } : {}) }, cause);
       }
     }
   } catch (error) {

@@ -35,13 +35,46 @@ export interface BundleVersions {
   package: string;
   /**
    * The version that saved the bundle: its manifest's `packageVersion` (anything not a version counts as
-   * not newer). Left out (a failure of `loadBundle` itself, before the SDK has the manifest), the
-   * error's own `details.packageVersion`, which `loadBundle` gives a network it cannot read or rebuild
-   * (a layer class or weights format a later version writes).
+   * not newer). Left out, the error's own `details.packageVersion`, which `loadBundle` gives a network
+   * it cannot read or rebuild (a layer class or weights format a later version writes).
    */
   saved?: unknown;
   /** The version reading it: the SDK's own. */
   running: string;
+}
+
+/**
+ * What `loadBundle` could not read in a network (its file or its rebuild), kept beside its E_BUNDLE_CORRUPT
+ * error as parts: the folder and the reason (`<file> is not valid JSON`, `model 'm' could not be rebuilt:
+ * Unknown layer: X`), without the advice on registering a custom layer and without the final full stop.
+ * `incompatibleIfNewer` builds "upgrade" from these parts instead of reading them back out of the message.
+ */
+const unreadableParts = new WeakMap<AppliedMLError, { dir: string; reason: string }>();
+
+/**
+ * For `loadBundle` (not exported by the engine): `corrupt`, whose message is `Bundle <dir>: <reason>`
+ * (then a full stop or the custom-layer hint), is what a later version may write and this one cannot
+ * read, its reason kept as a part (see `unreadableParts`). Given who reads the bundle (`reader`), the
+ * decision is made here: from a newer version, the E_BUNDLE_INCOMPATIBLE of `incompatibleIfNewer`;
+ * otherwise `corrupt` as given.
+ */
+export function unreadableByThisVersion(corrupt: AppliedMLError, dir: string, reason: string, reader?: BundleVersions): AppliedMLError {
+  unreadableParts.set(corrupt, { dir, reason: reason.replace(/\.$/, '') });
+  return reader ? (incompatibleIfNewer(corrupt, reader) as AppliedMLError) : corrupt;
+}
+
+/**
+ * What `error` says is wrong, for the "upgrade" message about the bundle at `dir`: the parts `loadBundle`
+ * kept (the reason alone for this folder; led by `Bundle <its folder>: ` for another one, a member of an
+ * ensemble), else an SDK's own message without a leading `<words> <dir>: ` and its final full stop.
+ */
+function reasonOf(error: AppliedMLError, dir: string): string {
+  const parts = unreadableParts.get(error);
+  if (parts) return parts.dir === dir ? parts.reason : `Bundle ${parts.dir}: ${parts.reason}`;
+  let reason = error.message;
+  const at = reason.indexOf(`${dir}: `);
+  if (at >= 0 && /^(?:[A-Za-z]+ )*$/.test(reason.slice(0, at))) reason = reason.slice(at + dir.length + 2);
+  return reason.replace(/\.$/, '');
 }
 
 /**
@@ -52,30 +85,24 @@ export interface BundleVersions {
  * `Bundle <dir> was saved by <package> <saved>, newer than this <running>, which cannot read it (<the
  * corrupt error's reason>). Upgrade <package> to <saved> or later.`, with the corrupt error as `cause`
  * and its details plus `dir`, `packageVersion` (saved) and `version` (running). The reason is the corrupt
- * error's message without a leading `<words> <dir>: ` and final full stop. Any other error, and a corrupt
- * one from this version or an earlier one (or a bundle with no readable version), is returned as given:
+ * error's message without a leading `<words> <dir>: ` and final full stop (for a network `loadBundle`
+ * could not read, its own reason, without the advice on registering a custom layer, which upgrading
+ * replaces). Any other error, and a corrupt one from this version or an earlier one (or a bundle with no
+ * readable version), is returned as given:
  * `throw incompatibleIfNewer(error, { dir, package: NAME, saved: manifest.packageVersion, running: VERSION })`.
- * Around `loadBundle`, without `saved`: `await loadBundle(dir, o).catch((e: unknown) => { throw
- * incompatibleIfNewer(e, { dir, package: NAME, running: VERSION }); })`, so a network saved by a newer
- * version that this engine cannot rebuild says "upgrade" (see `saved`).
+ * A network `loadBundle` cannot read or rebuild is decided by `loadBundle` itself when given
+ * `readerVersion` (`loadBundle(dir, { package: NAME, task, readerVersion: VERSION })`); without it,
+ * its E_BUNDLE_CORRUPT carries the saving version in `details.packageVersion`, which this function takes
+ * when `saved` is left out.
  */
 export function incompatibleIfNewer(error: unknown, versions: BundleVersions): unknown {
   const { dir, package: name, running } = versions;
   if (!AppliedMLError.hasCode(error, 'E_BUNDLE_CORRUPT')) return error;
   const saved = 'saved' in versions ? versions.saved : (error.details as { packageVersion?: unknown } | undefined)?.packageVersion;
   if (typeof saved !== 'string' || !isNewerVersion(saved, running)) return error;
-  const corrupt = error;
-  let reason = corrupt.message;
-  const at = reason.indexOf(`${dir}: `);
-  if (at >= 0 && /^(?:[A-Za-z]+ )*$/.test(reason.slice(0, at))) reason = reason.slice(at + dir.length + 2);
-  // The advice for a layer class that is not registered (see `loadBundle`) does not apply: upgrading does.
-  const layer = (corrupt.details as { layer?: unknown } | undefined)?.layer;
-  const hint = typeof layer === 'string' ? ` ${unregisteredLayerHint(layer)}` : undefined;
-  if (hint && reason.endsWith(hint)) reason = reason.slice(0, -hint.length);
-  reason = reason.replace(/\.$/, '');
   return new AppliedMLError(
     'E_BUNDLE_INCOMPATIBLE',
-    `Bundle ${dir} was saved by ${name} ${saved}, newer than this ${running}, which cannot read it (${reason}). Upgrade ${name} to ${saved} or later.`,
-    { cause: corrupt, details: { ...corrupt.details, dir, packageVersion: saved, version: running } },
+    `Bundle ${dir} was saved by ${name} ${saved}, newer than this ${running}, which cannot read it (${reasonOf(error, dir)}). Upgrade ${name} to ${saved} or later.`,
+    { cause: error, details: { ...error.details, dir, packageVersion: saved, version: running } },
   );
 }

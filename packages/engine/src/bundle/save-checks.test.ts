@@ -144,7 +144,7 @@ describe('misspelt names', () => {
     await saveBundle(target, good);
     const loadError = (await loadBundle(target, { tasks: 'fraud' } as never).catch((e: unknown) => e)) as AppliedMLError;
     expect(AppliedMLError.hasCode(loadError, 'E_INPUT_INVALID'), String(loadError)).toBe(true);
-    expect(loadError.message).toBe("loadBundle options has no option 'tasks'; valid: package, task.");
+    expect(loadError.message).toBe("loadBundle options has no option 'tasks'; valid: package, task, readerVersion.");
     await expect(loadBundle(target, { task: 'fraud' })).rejects.toMatchObject({ code: 'E_BUNDLE_INCOMPATIBLE' });
     model.dispose();
   });

@@ -7,6 +7,13 @@ export interface NetworkFile {
   weightSpecs: tf.io.WeightsManifestEntry[];
 }
 
+/**
+ * Makes the error for what is wrong with a network file: `what` reads after the file's name, without a
+ * final full stop (`is not valid JSON`); `details` name the weight and sizes concerned; `cause` is the
+ * parser's error, if any.
+ */
+export type NetworkFault = (what: string, details: Record<string, unknown>, cause?: unknown) => Error;
+
 /** Bytes per value of the weight types a layers network saves. */
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 /** Bytes per value of tfjs's quantised weights. */
@@ -17,12 +24,11 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 /**
  * Reads a network file of a bundle and checks that every field tfjs reads has its type: the topology an
  * object, each weight spec a name, a shape of whole numbers and a dtype a layers network saves (float32,
- * int32, bool; quantised as uint8, uint16 or float16). Anything else is E_BUNDLE_CORRUPT naming `where`
- * (`Bundle <dir>: <file>`), before tfjs builds or decodes anything.
+ * int32, bool; quantised as uint8, uint16 or float16). Anything else is the error `fault` makes of what
+ * is wrong (the loader's E_BUNDLE_CORRUPT naming the file), before tfjs builds or decodes anything.
  */
-export function parseNetworkFile(data: Uint8Array, where: string, details: Record<string, unknown> = {}): NetworkFile {
-  const corrupt = (what: string, cause?: unknown): AppliedMLError =>
-    new AppliedMLError('E_BUNDLE_CORRUPT', `${where} ${what}.`, { details, ...(cause === undefined ? {} : { cause }) });
+export function parseNetworkFile(data: Uint8Array, fault: NetworkFault): NetworkFile {
+  const corrupt = (what: string, cause?: unknown): Error => fault(what, {}, cause);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
@@ -116,11 +122,11 @@ export function checkFiniteWeights(file: NetworkFile, data: Uint8Array, where: s
  * The weight specs describe the weights file exactly: each weight's values at its dtype's size, one after
  * the other, adding up to the file's length. So no spec declares more than the file holds (a shape
  * edited to millions of values is refused here, before anything is decoded), and a file cut short or
- * padded is refused too. E_BUNDLE_CORRUPT naming `where` (`Bundle <dir>: <file>`) and the weight.
- * Returns the number of values the network's own weights hold (optimizer state, which tfjs sets aside,
- * not counted): the most a topology that fits them can create.
+ * padded is refused too: the error `fault` makes of it (the loader's E_BUNDLE_CORRUPT naming the file),
+ * naming the weight. Returns the number of values the network's own weights hold (optimizer state, which
+ * tfjs sets aside, not counted): the most a topology that fits them can create.
  */
-export function checkWeightSizes(file: NetworkFile, data: Uint8Array, where: string, details: Record<string, unknown> = {}): number {
+export function checkWeightSizes(file: NetworkFile, data: Uint8Array, fault: NetworkFault): number {
   let offset = 0;
   let values = 0;
   for (const spec of file.weightSpecs) {
@@ -128,19 +134,17 @@ export function checkWeightSizes(file: NetworkFile, data: Uint8Array, where: str
     const q = spec.quantization?.dtype;
     const bytes = count * (q ? QUANTIZED_BYTES[q]! : DTYPE_BYTES[spec.dtype]!);
     if (offset + bytes > data.byteLength)
-      throw new AppliedMLError(
-        'E_BUNDLE_CORRUPT',
-        `${where} holds ${data.byteLength} bytes, but its weight '${spec.name}' of shape [${spec.shape.join(', ')}] would need ${bytes} bytes from byte ${offset}: the weights file is cut short or the weight specs were edited.`,
-        { details: { ...details, weight: spec.name, shape: spec.shape, bytes: data.byteLength } },
+      throw fault(
+        `holds ${data.byteLength} bytes, but its weight '${spec.name}' of shape [${spec.shape.join(', ')}] would need ${bytes} bytes from byte ${offset}: the weights file is cut short or the weight specs were edited`,
+        { weight: spec.name, shape: spec.shape, bytes: data.byteLength },
       );
     offset += bytes;
     if (spec.group !== 'optimizer') values += count;
   }
   if (offset !== data.byteLength)
-    throw new AppliedMLError(
-      'E_BUNDLE_CORRUPT',
-      `${where} holds ${data.byteLength} bytes, but its weight specs describe ${offset}: the weights file was padded or the weight specs were edited.`,
-      { details: { ...details, bytes: data.byteLength, described: offset } },
+    throw fault(
+      `holds ${data.byteLength} bytes, but its weight specs describe ${offset}: the weights file was padded or the weight specs were edited`,
+      { bytes: data.byteLength, described: offset },
     );
   return values;
 }
