@@ -22,7 +22,7 @@ usage:
 options: --data auto|los-loop|synthetic|FILE.csv (default auto: Los-loop when APPLIEDML_DATA_DIR has it, else generated data,
          flagged synthetic), --sensors N (first N sensors), --device auto|cuda|cpu|wasm|js, --seed N, --hidden N
 
-your own data (--data FILE.csv; give evaluate / forecast / serve the same flags as train):
+your own data (--data FILE.csv; give evaluate / forecast / serve the same flags as train; they take the model's sensors by id):
   wide, one column per sensor:     --timestamp-column time      (or none: one row per step from --start ISO)
   long, one reading per row:       --timestamp-column time --sensor-column station --value-column speed
   --interval MIN (default 5), --time-zone America/Los_Angeles, --time-unit ms|s, --missing-value 0,
@@ -161,7 +161,7 @@ async function main(argv: string[]): Promise<void> {
     case 'evaluate': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'evaluate needs --bundle DIR.');
       const model = await TrafficForecaster.load(values.bundle, device ? { device } : {});
-      const d = await loadDemoData(data, model.sensors.length, process.env, ownFile);
+      const d = await loadDemoData(data, model.sensors, process.env, ownFile);
       out(d.note);
       if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
       const { testStart } = splitSeries(d.series, 0.8);
@@ -180,7 +180,7 @@ async function main(argv: string[]): Promise<void> {
     case 'forecast': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'forecast needs --bundle DIR.');
       const model = await TrafficForecaster.load(values.bundle, device ? { device } : {});
-      const d = await loadDemoData(data, model.sensors.length, process.env, ownFile);
+      const d = await loadDemoData(data, model.sensors, process.env, ownFile);
       const T = model.config.inputSteps;
       const end = num(values.at, 'at') ?? d.series.steps - 1;
       if (end < T - 1 || end >= d.series.steps)
@@ -206,7 +206,7 @@ async function main(argv: string[]): Promise<void> {
     case 'serve': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'serve needs --bundle DIR (train one first).');
       const model = await TrafficForecaster.load(values.bundle, device ? { device } : {});
-      const d = await loadDemoData(data, model.sensors.length, process.env, ownFile);
+      const d = await loadDemoData(data, model.sensors, process.env, ownFile);
       const { testStart } = splitSeries(d.series, 0.8);
       const feed = createLiveFeed(model, d, testStart, {
         onTickError: (error) =>

@@ -36,13 +36,22 @@ export interface DemoData {
   note: string;
 }
 
-/** Los-loop when APPLIEDML_DATA_DIR holds it (or when asked), else the generated network, flagged synthetic. */
+/**
+ * Los-loop when APPLIEDML_DATA_DIR holds it (or when asked), else the generated network, flagged synthetic.
+ * `sensors`: the first N sensors, or a trained model's sensor ids: the data's sensors are then taken by id,
+ * in that order (a file that lists its sensors in another order is reordered; one without some of them is refused).
+ */
 export async function loadDemoData(
   choice: DataChoice,
-  sensors: number | undefined,
+  sensors: number | readonly string[] | undefined,
   env: NodeJS.ProcessEnv = process.env,
   file: FileDataOptions = {},
 ): Promise<DemoData> {
+  if (typeof sensors !== 'number' && sensors !== undefined) {
+    // A file is read whole (its sensors may come in any order); the named sources give their first N, as at training.
+    const named = ['auto', 'los-loop', 'synthetic'].includes(choice);
+    return matchSensors(await loadDemoData(choice, named ? sensors.length : undefined, env, file), sensors);
+  }
   if (!['auto', 'los-loop', 'synthetic'].includes(choice)) {
     // Relative paths are taken from the working directory, which the CLI has moved to where the command
     // was typed (useInvocationDir: `npm run demo` starts in the app's folder).
@@ -76,6 +85,35 @@ export async function loadDemoData(
     note:
       `SYNTHETIC data: a generated road network (${net.series.sensors.length} sensors, 14 days, daily and weekly rhythm, noise, ${net.incidents.length} injected incidents). ` +
       'Set APPLIEDML_DATA_DIR to a directory holding los-loop/ to run on real data.',
+  };
+}
+
+const listIds = (ids: readonly string[]): string =>
+  ids.length <= 8
+    ? ids.map((id) => `'${id}'`).join(', ')
+    : `${ids
+        .slice(0, 8)
+        .map((id) => `'${id}'`)
+        .join(', ')} and ${ids.length - 8} more`;
+
+/** The data's sensors by id in the order of `ids` (a trained model's sensors), with the road graph to match. */
+function matchSensors(data: DemoData, ids: readonly string[]): DemoData {
+  const have = data.series.sensors;
+  if (have.length === ids.length && have.every((id, i) => id === ids[i])) return data;
+  const missing = ids.filter((id) => !have.includes(id));
+  if (missing.length > 0)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `The model was trained on sensor(s) ${listIds(missing)} that the data does not have (its sensors: ${listIds(have)}). ` +
+        'Give the data the model was trained on, with the same reading flags as train.',
+      { details: { missing, sensors: [...have] } },
+    );
+  const keep = ids.map((id) => have.indexOf(id));
+  return {
+    ...data,
+    series: selectSensors(data.series, keep),
+    adjacency: subAdjacency(data.adjacency, keep),
+    note: `${data.note} The model's ${ids.length} sensors are taken from it by id, in the model's order.`,
   };
 }
 

@@ -63,6 +63,27 @@ describe('traffic demo on your own CSV', () => {
     expect(AppliedMLError.hasCode(wrong, 'E_SHAPE_MISMATCH')).toBe(true);
   });
 
+  it("a trained model's sensors are taken from the file by id, in the model's order; one the file lacks is refused by name", async () => {
+    // The same readings, sensors listed in another order (a re-export): before, the first N were taken by position.
+    const all = await loadDemoData(longCsv, undefined, {}, { ...longFlags, adjacency: join(dir, 'adj.csv') });
+    const matched = await loadDemoData(longCsv, ['s-5', 's-9'], {}, { ...longFlags, adjacency: join(dir, 'adj.csv') });
+    expect(matched.series.sensors).toEqual(['s-5', 's-9']);
+    const n = all.series.sensors.length;
+    for (let t = 0; t < all.series.steps; t += 97) {
+      expect(matched.series.values[t * 2]).toBe(all.series.values[t * n + 2]);
+      expect(matched.series.values[t * 2 + 1]).toBe(all.series.values[t * n]);
+    }
+    expect(Array.from(matched.adjacency.weights)).toEqual([0, 0, 0, 0]);
+    expect(matched.note).toMatch(/taken from it by id/);
+    const same = await loadDemoData(longCsv, ['s-9', 's-2', 's-5'], {}, longFlags);
+    expect(same.note).not.toMatch(/by id/);
+    const missing = await loadDemoData(longCsv, ['s-9', 'S000'], {}, longFlags).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(missing, 'E_SHAPE_MISMATCH')).toBe(true);
+    expect((missing as AppliedMLError).message).toMatch(
+      /sensor\(s\) 'S000' that the data does not have \(its sensors: 's-9', 's-2', 's-5'\)/,
+    );
+  });
+
   it('a directory or a FIFO given as the file is refused before reading (a FIFO hung the read)', async () => {
     const fifo = join(dir, 'pipe.csv');
     spawnSync('mkfifo', [fifo]);
