@@ -43,10 +43,13 @@ async function main(): Promise<void> {
     if (members.length === 1) candidates.push({ name: members[0] as string, config: { detector: members[0] as UnsupervisedKind } });
     else
       for (const normalize of ['zscore', 'tail'] as const) {
-        candidates.push({ name: `${members.join('+')} (${normalize})`, config: { detector: 'ensemble', members, normalize } });
+        candidates.push({
+          name: `${members.join('+')} (${normalize})`,
+          config: { detector: 'ensemble', members, normalize, refine: false },
+        });
         candidates.push({
           name: `${members.join('+')} (${normalize}, max)`,
-          config: { detector: 'ensemble', members, normalize, combine: 'max' },
+          config: { detector: 'ensemble', members, normalize, combine: 'max', refine: false },
         });
       }
   }

@@ -35,7 +35,7 @@ import {
   type IsolationForestState,
   type IsolationTree,
 } from './iforest';
-import type { Matrix } from './matrix';
+import { takeRows, type Matrix } from './matrix';
 import { readLabels } from './labels';
 import { runStepsInTurns, runStepsWithTurns, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
@@ -112,6 +112,14 @@ export interface FraudDetectorConfig {
   preprocess?: PreprocessOptions;
   /** Share of training data flagged by the default threshold (default 0.05). Replace it with `setThreshold` / `calibrate`. */
   contamination?: number;
+  /**
+   * Unsupervised detectors: fit a second time without the `contamination` share of training rows the first
+   * fit scores highest (default true for 'ensemble', false for one detector; refused for 'gbt' / 'mlp').
+   * Training data holds some fraud the detector would otherwise learn as normal; setting it aside sharpens
+   * both members (a data refinement after Yoon et al., "Self-supervise, Refine, Repeat", TMLR 2022). Training
+   * takes about twice as long; scoring costs the same. See docs/benchmarks/fraud.md, session 23.
+   */
+  refine?: boolean;
   /** Reasons returned per prediction (default 3). */
   maxReasons?: number;
 }
@@ -133,6 +141,11 @@ export interface FraudTrainingReport {
   training?: TrainingReport;
   /** Gradient-boosted trees: rounds kept (best validation round) and that round's validation log-loss (NaN without validation). */
   boosting?: { rounds: number; validationLoss: number };
+  /**
+   * Unsupervised detectors fitted twice (`refine`): the training rows set aside before the second fit (the
+   * `contamination` share the first fit scored highest; 0 when that share is under one row).
+   */
+  setAside?: number;
   /**
    * Unsupervised detectors: per timestamp field, whether its hour / weekday rarity is a feature, and the
    * distinct UTC days / UTC clock hours holding training times that decided it (the weekday from 14 days,
@@ -275,6 +288,7 @@ const CONFIG_KEYS = Object.keys({
   outlierFeatures: 1,
   preprocess: 1,
   contamination: 1,
+  refine: 1,
   maxReasons: 1,
 } satisfies Record<keyof FraudDetectorConfig, 1>);
 const GBT_KEYS = Object.keys({
@@ -490,6 +504,18 @@ export class FraudDetector {
     const contamination = config.contamination ?? 0.05;
     if (!(contamination > 0 && contamination < 1))
       throw new AppliedMLError('E_INPUT_INVALID', `contamination must be in (0, 1) (got ${contamination}).`);
+    if (config.refine !== undefined) {
+      if (typeof config.refine !== 'boolean')
+        throw new AppliedMLError('E_INPUT_INVALID', `refine must be true or false (got ${describeValue(config.refine)}).`, {
+          details: { field: 'refine' },
+        });
+      if (config.refine && (detector === 'gbt' || detector === 'mlp'))
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `refine sets aside the training rows an unsupervised detector finds most unusual; '${detector}' learns from labels instead (leave refine out).`,
+          { details: { field: 'refine' } },
+        );
+    }
     this.config = {
       ...config,
       detector,
@@ -579,35 +605,15 @@ export class FraudDetector {
     for (const note of pre.notes) logger.warn(note);
     const seed = this.config.seed;
     const active = this.fittedKinds;
-    const ecod = await runStepsWithTurns(fitEcodSteps(x), stopIfDisposed, turns);
-    // When ECOD only explains (not one of the detectors), keep a bounded summary of its CDFs: the
-    // bundle of a model trained on 600,000 rows would otherwise carry every training value.
-    const fitted: Fitted = { pre, explainer: active.includes('ecod') ? ecod : compactEcod(ecod), norms: {}, tails: {}, threshold: 0 };
+    const fitted: Fitted = { pre, explainer: { kind: 'ecod', sorted: [], skew: [] }, norms: {}, tails: {}, threshold: 0 };
     let training: TrainingReport | undefined;
-    if (active.includes('ecod')) fitted.ecod = fitted.explainer;
-    if (active.includes('iforest'))
-      fitted.iforest = await runStepsWithTurns(
-        fitIsolationForestSteps(x, { ...this.config.iforest, seed: this.config.iforest?.seed ?? seed }),
-        stopIfDisposed,
-        turns,
-      );
-    if (active.includes('pca')) fitted.pca = fitPca(x);
+    let setAside: number | undefined;
     // kNN training scores leave each reference row's own entry out.
-    const trainOverride: Partial<Record<UnsupervisedKind, Float64Array>> = {};
-    if (active.includes('knn')) {
-      const k = fitKnn(x, { ...this.config.knn, seed: this.config.knn?.seed ?? seed });
-      fitted.knn = k.state;
-      trainOverride.knn = k.trainScores;
-    }
+    let trainOverride: Partial<Record<UnsupervisedKind, Float64Array>> = {};
     if (active.includes('autoencoder') || this.config.detector === 'mlp')
       await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
     try {
-      if (active.includes('autoencoder')) {
-        const r = await trainAutoencoder(x, this.config.autoencoder ?? {}, seed, logger);
-        fitted.autoencoder = r.model;
-        training = r.report;
-        fitted.autoencoderTypical = typicalReconstructionErrors(r.model, x);
-      }
+      training = await this.fitUnsupervised(fitted, x, trainOverride, logger, stopIfDisposed, turns);
       if (this.supervised) {
         if (!options.labels)
           throw new AppliedMLError(
@@ -637,12 +643,41 @@ export class FraudDetector {
           training = r.report;
         }
       }
-      if (this.active.length > 1) {
-        for (const kind of this.active) {
-          const s =
-            trainOverride[kind] ?? (await inBlocks(x, (chunk) => this.memberScores(fitted, kind, chunk).score, stopIfDisposed, turns));
-          fitted.norms[kind] = meanSd(s);
-          if (this.config.normalize === 'tail') fitted.tails[kind] = fitTailNorm(s);
+      await this.fitNorms(fitted, x, trainOverride, stopIfDisposed, turns);
+      if (!this.supervised && (this.config.refine ?? this.config.detector === 'ensemble')) {
+        // Set aside the `contamination` share of training rows this fit scores highest (ties by row
+        // order) and fit again on the rest: the detector no longer learns that share as normal.
+        const first = await inBlocks(
+          x,
+          (chunk, start) => this.combined(fitted, chunk, false, overrideRows(trainOverride, start, chunk.rows)).score,
+          stopIfDisposed,
+          turns,
+        );
+        const order = Array.from(first.keys()).sort((i, j) => (first[j] as number) - (first[i] as number) || i - j);
+        const drop = Math.floor(this.config.contamination * x.rows);
+        setAside = 0;
+        if (drop > 0 && x.rows - drop >= 2) {
+          const out = new Uint8Array(x.rows);
+          for (const i of order.slice(0, drop)) out[i] = 1;
+          const keptRows = Array.from(first.keys()).filter((i) => out[i] === 0);
+          const kept = takeRows(x, keptRows);
+          fitted.autoencoder?.dispose();
+          delete fitted.autoencoder;
+          const keptOverride: Partial<Record<UnsupervisedKind, Float64Array>> = {};
+          training = (await this.fitUnsupervised(fitted, kept, keptOverride, logger, stopIfDisposed, turns)) ?? training;
+          fitted.norms = {};
+          fitted.tails = {};
+          await this.fitNorms(fitted, kept, keptOverride, stopIfDisposed, turns);
+          // The threshold below scores every training row: the set-aside rows as any other row, the
+          // kept ones with their leave-one-out kNN scores.
+          trainOverride = {};
+          if (keptOverride.knn) {
+            const all = await inBlocks(x, (chunk) => this.memberScores(fitted, 'knn', chunk).score, stopIfDisposed, turns);
+            keptRows.forEach((r, i) => (all[r] = keptOverride.knn?.[i] as number));
+            trainOverride.knn = all;
+          }
+          setAside = drop;
+          logger.info('fitted again without the training rows scored most unusual', { setAside: drop, rows: kept.rows });
         }
       }
       // Supervised: a probability of 0.5; unsupervised: flag the `contamination` share of the training data.
@@ -675,8 +710,64 @@ export class FraudDetector {
       threshold: fitted.threshold,
       ...(training ? { training } : {}),
       ...(fitted.gbt ? { boosting: { rounds: fitted.gbt.rounds, validationLoss: fitted.gbt.validationLoss } } : {}),
+      ...(setAside !== undefined ? { setAside } : {}),
       ...(this.supervised ? {} : { timeFeatures: pre.timeFeatures.map((t) => ({ ...t })) }),
     };
+  }
+
+  /**
+   * Fits ECOD (the explainer of every model) and the unsupervised detectors the model uses on `x` into
+   * `fitted`, replacing earlier fits; kNN's leave-one-out training scores go to `trainOverride`. Returns the
+   * autoencoder's training report.
+   */
+  private async fitUnsupervised(
+    fitted: Fitted,
+    x: Matrix,
+    trainOverride: Partial<Record<UnsupervisedKind, Float64Array>>,
+    logger: Logger,
+    stopIfDisposed: () => void,
+    turns: Turns,
+  ): Promise<TrainingReport | undefined> {
+    const seed = this.config.seed;
+    const active = this.fittedKinds;
+    const ecod = await runStepsWithTurns(fitEcodSteps(x), stopIfDisposed, turns);
+    // When ECOD only explains (not one of the detectors), keep a bounded summary of its CDFs: the
+    // bundle of a model trained on 600,000 rows would otherwise carry every training value.
+    fitted.explainer = active.includes('ecod') ? ecod : compactEcod(ecod);
+    if (active.includes('ecod')) fitted.ecod = fitted.explainer;
+    if (active.includes('iforest'))
+      fitted.iforest = await runStepsWithTurns(
+        fitIsolationForestSteps(x, { ...this.config.iforest, seed: this.config.iforest?.seed ?? seed }),
+        stopIfDisposed,
+        turns,
+      );
+    if (active.includes('pca')) fitted.pca = fitPca(x);
+    if (active.includes('knn')) {
+      const k = fitKnn(x, { ...this.config.knn, seed: this.config.knn?.seed ?? seed });
+      fitted.knn = k.state;
+      trainOverride.knn = k.trainScores;
+    }
+    if (!active.includes('autoencoder')) return undefined;
+    const r = await trainAutoencoder(x, this.config.autoencoder ?? {}, seed, logger);
+    fitted.autoencoder = r.model;
+    fitted.autoencoderTypical = typicalReconstructionErrors(r.model, x);
+    return r.report;
+  }
+
+  /** An ensemble's normalisation of each member, from its scores of the training rows `x`. */
+  private async fitNorms(
+    fitted: Fitted,
+    x: Matrix,
+    trainOverride: Partial<Record<UnsupervisedKind, Float64Array>>,
+    stopIfDisposed: () => void,
+    turns: Turns,
+  ): Promise<void> {
+    if (this.active.length <= 1) return;
+    for (const kind of this.active) {
+      const s = trainOverride[kind] ?? (await inBlocks(x, (chunk) => this.memberScores(fitted, kind, chunk).score, stopIfDisposed, turns));
+      fitted.norms[kind] = meanSd(s);
+      if (this.config.normalize === 'tail') fitted.tails[kind] = fitTailNorm(s);
+    }
   }
 
   private memberScores(f: Fitted, kind: UnsupervisedKind, x: Matrix, withContrib = false): { score: Float64Array; contrib?: Float64Array } {
