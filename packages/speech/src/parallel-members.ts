@@ -19,6 +19,8 @@ export interface MemberJob {
   batchSize: number;
   learningRate: number;
   seed: number;
+  /** Loss weight per label index (`TrainOptions.classWeight` resolved), or undefined for none. */
+  classWeight?: number[];
   /** Per-batch augmentation (time shift, stretch, SpecAugment), or null for none. */
   augment: AugmentConfig | null;
   layout: FrameLayout;
@@ -39,7 +41,13 @@ export interface MemberResult {
  * The trainer options every ensemble member (and a single network) trains with, in the main thread or
  * a worker: one place, so the threaded and sequential paths cannot drift apart.
  */
-export function memberFitOptions(o: { epochs: number; batchSize: number; learningRate: number; seed: number }) {
+export function memberFitOptions(o: {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  classWeight?: number[] | undefined;
+}) {
   return {
     epochs: o.epochs,
     batchSize: o.batchSize,
@@ -48,6 +56,7 @@ export function memberFitOptions(o: { epochs: number; batchSize: number; learnin
     learningRate: o.learningRate,
     lrSchedule: { type: 'cosine' as const, warmupEpochs: 1 },
     seed: o.seed,
+    ...(o.classWeight ? { classWeight: o.classWeight } : {}),
   };
 }
 

@@ -120,6 +120,12 @@ export interface SpeechExample {
 }
 
 export interface TrainOptions {
+  /**
+   * Loss weight per label: `'balanced'` (n / (labels × count), counted over `data`, so a label with few
+   * examples weighs as much in total as one with many) or a weight per label (a label left out weighs
+   * 1). Default: every example weighs 1.
+   */
+  classWeight?: 'balanced' | Record<string, number>;
   /** Held-out examples: early stopping on their loss, and metrics in the report. */
   validation?: SpeechExample[];
   epochs?: number;
@@ -534,6 +540,7 @@ const TRAIN_KEYS = Object.keys({
   progress: 1,
   onEpochEnd: 1,
   parallel: 1,
+  classWeight: 1,
 } satisfies Record<keyof TrainOptions, 1>);
 const RATE_KEYS = ['sampleRate'];
 const SEQUENCE_KEYS = Object.keys({ vad: 1, minScore: 1, sampleRate: 1 } satisfies Record<
@@ -629,6 +636,19 @@ export class SpeechRecognizer {
     });
     const labels = [...new Set(data.map((d) => d.label))].sort();
     if (labels.length < 2) throw new AppliedMLError('E_INPUT_INVALID', 'Training data needs at least two different labels.');
+    const counts = labels.map(() => 0);
+    const index = new Map(labels.map((l, i) => [l, i]));
+    for (const d of data) counts[index.get(d.label) as number]! += 1;
+    const classWeight = classWeightsOf(options.classWeight, labels, counts);
+    const few = fewExampleLabels(labels, counts);
+    if (few.length > 0)
+      options.logger?.warn(
+        `speech: ${few.length === 1 ? 'a label has' : 'labels have'} very few training examples (most: ${Math.max(...counts)}): ${few
+          .map(({ label, count }) => `'${label}' ${count}`)
+          .join(', ')}; the model may never recognise ${few.length === 1 ? 'it' : 'them'}. Add recordings${
+          options.classWeight === undefined ? ", or weigh them up with classWeight: 'balanced'" : ''
+        }.`,
+      );
     const frames = frameCount(Math.round(c.windowSeconds * c.features.sampleRate), c.features);
     const pre: Preprocessing = {
       model: c.model,
@@ -642,7 +662,6 @@ export class SpeechRecognizer {
       testTimeWarps: c.testTimeWarps,
     };
     const fes = c.frontEnds;
-    const index = new Map(labels.map((l, i) => [l, i]));
     const rng = createRng(c.seed);
 
     const t0 = performance.now();
@@ -751,6 +770,7 @@ export class SpeechRecognizer {
               batchSize: c.batchSize,
               learningRate: c.learningRate,
               seed: memberSeed(c.seed, member),
+              ...(classWeight ? { classWeight } : {}),
               augment: augmenting ? aug : null,
               layout: layouts[feOf(member)] as FrameLayout,
             }),
@@ -769,6 +789,7 @@ export class SpeechRecognizer {
                 batchSize: c.batchSize,
                 learningRate: c.learningRate,
                 seed: memberSeed(c.seed, member),
+                classWeight,
               }),
               ...(validation
                 ? {
@@ -1518,6 +1539,54 @@ function checkExamples(data: readonly SpeechExample[], what: string): void {
       });
     }
   }
+}
+
+/**
+ * `TrainOptions.classWeight` as one loss weight per label index (undefined: none). `'balanced'` is
+ * n / (labels × count) over the training utterances (as scikit-learn's `class_weight='balanced'`); a map
+ * names training labels, and a label it leaves out weighs 1.
+ */
+function classWeightsOf(option: unknown, labels: readonly string[], counts: readonly number[]): number[] | undefined {
+  if (option === undefined) return undefined;
+  const n = counts.reduce((a, b) => a + b, 0);
+  if (option === 'balanced') return counts.map((c) => n / (labels.length * Math.max(c, 1)));
+  if (option === null || typeof option !== 'object' || Array.isArray(option))
+    throw new AppliedMLError('E_INPUT_INVALID', `classWeight must be 'balanced' or a weight per label (got ${describeValue(option)}).`, {
+      details: { field: 'classWeight' },
+    });
+  const map = option as Record<string, unknown>;
+  const unknown = Object.keys(map).filter((l) => !labels.includes(l));
+  if (unknown.length > 0)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `classWeight names ${unknown.map((l) => `'${l}'`).join(', ')}, not among the training labels (${labels.join(', ')}).`,
+      { details: { field: 'classWeight', unknown } },
+    );
+  const weights = labels.map((l) => {
+    const w = Object.hasOwn(map, l) ? map[l] : 1;
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+      throw new AppliedMLError('E_INPUT_INVALID', `classWeight for '${l}' must be a non-negative number (got ${describeValue(w)}).`, {
+        details: { field: `classWeight.${l}` },
+      });
+    return w;
+  });
+  if (weights.every((w) => w === 0))
+    throw new AppliedMLError('E_INPUT_INVALID', 'classWeight gives every label weight 0: at least one must be positive.', {
+      details: { field: 'classWeight' },
+    });
+  return weights;
+}
+
+/** A label with fewer training utterances than this, or than a tenth of the largest label's, gets a warning. */
+const FEW_EXAMPLES = 5;
+
+/**
+ * The labels with very few training utterances (fewer than `FEW_EXAMPLES`, or under a tenth of the
+ * largest label's count), with their counts: such a label is easily never recognised.
+ */
+function fewExampleLabels(labels: readonly string[], counts: readonly number[]): Array<{ label: string; count: number }> {
+  const most = Math.max(...counts);
+  return labels.map((label, i) => ({ label, count: counts[i] as number })).filter(({ count }) => count < FEW_EXAMPLES || count * 10 < most);
 }
 
 /** Features of an utterance placed in the model's fixed window of T frames: centred, zero-padded or centre-cropped. */
