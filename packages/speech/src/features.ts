@@ -568,14 +568,14 @@ export function checkFiniteSamples(samples: ArrayLike<number>, input?: { name: s
       throw new AppliedMLError(
         'E_INPUT_INVALID',
         finite ? `${name} has a sample of ${v} at index ${i}; ${range}` : `${name} has a non-finite sample (${v}) at index ${i}.`,
-        { details: { name, index: i } },
+        { details: { name, index: i, reason: finite ? 'sample-out-of-range' : 'sample-not-finite' } },
       );
     }
     throw new AppliedMLError(
       'E_INPUT_INVALID',
       finite ? `Sample ${i} is ${v}; ${range}` : `Sample ${i} is ${v}; audio samples must be finite.`,
       {
-        details: { sample: i },
+        details: { sample: i, reason: finite ? 'sample-out-of-range' : 'sample-not-finite' },
       },
     );
   }

@@ -185,7 +185,7 @@ describe('WAV decoding memory', () => {
       (e: unknown) => e as { code: string; details: Record<string, unknown> },
     );
     expect(fromPath?.code).toBe('E_INPUT_INVALID');
-    expect(fromPath?.details).toEqual({ name: cutFile, declaredBytes: 200_000, presentBytes: 150_000 - 44 });
+    expect(fromPath?.details).toEqual({ name: cutFile, reason: 'data-truncated', declaredBytes: 200_000, presentBytes: 150_000 - 44 });
 
     // An encodeWav file is read the same from a path and from its bytes.
     const long = encodeWav(

@@ -98,7 +98,7 @@ describe('the chunk walk stops after MAX_WAV_CHUNKS chunks before the data', () 
     const error = await refusals(bytes, 'too-many-chunks.wav');
     expect(error.code).toBe('E_INPUT_INVALID');
     expect(error.message).toBe(`${path}: more than 10000 chunks before the data chunk (a WAV file has a few); it is not read further.`);
-    expect(error.details).toEqual({ name: path, maxChunks: 10_000, at: 36 + 8 * (MAX_WAV_CHUNKS - 1) });
+    expect(error.details).toEqual({ name: path, reason: 'too-many-chunks', maxChunks: 10_000, at: 36 + 8 * (MAX_WAV_CHUNKS - 1) });
   });
 
   it('10 MB of empty chunks is refused after the bound, not walked to its end', () => {

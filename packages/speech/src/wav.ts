@@ -183,17 +183,19 @@ function checkFormat(fmt: Omit<WavHeader, 'dataOffset' | 'dataBytes'>, name: str
       },
     );
   }
-  if (fmt.channels < 1 || fmt.channels > 64) throw invalid(`${name}: ${fmt.channels} channels is not a valid WAV.`, { name });
+  if (fmt.channels < 1 || fmt.channels > 64)
+    throw invalid(`${name}: ${fmt.channels} channels is not a valid WAV.`, { name, reason: 'bad-channels' });
   if (fmt.sampleRate < MIN_SAMPLE_RATE || fmt.sampleRate > MAX_SAMPLE_RATE)
     throw invalid(
       `${name}: sample rate ${fmt.sampleRate} Hz is out of range (WAV files are read at ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz).`,
       {
         name,
+        reason: 'sample-rate-out-of-range',
         sampleRate: fmt.sampleRate,
       },
     );
   if (fmt.blockAlign !== (fmt.channels * fmt.bitsPerSample) / 8)
-    throw invalid(`${name}: inconsistent block alignment in the fmt chunk.`, { name });
+    throw invalid(`${name}: inconsistent block alignment in the fmt chunk.`, { name, reason: 'bad-block-align' });
 }
 
 /** WAV input that is not bytes, named by type and length (a typed array) or shown (anything else). */
@@ -218,7 +220,7 @@ export function parseWavHeader(input: Uint8Array, name = 'WAV input'): WavHeader
  * file's header and errors are the ones its bytes give, wherever its chunks are.
  */
 function* walkWav(name: string, total: number): Walk {
-  if (total === 0) throw invalid(`${name} is empty (0 bytes).`, { name });
+  if (total === 0) throw invalid(`${name} is empty (0 bytes).`, { name, reason: 'empty' });
   const head = total < 12 ? new Uint8Array(0) : yield { at: 0, length: 12 };
   if (total < 12 || fourcc(head, 8) !== 'WAVE' || !['RIFF', 'RIFX', 'RF64'].includes(fourcc(head, 0))) {
     throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `${name} is not a WAV file (no RIFF/WAVE header); convert it to WAV (PCM or float).`, {
@@ -239,12 +241,13 @@ function* walkWav(name: string, total: number): Walk {
     if (passed === MAX_WAV_CHUNKS && id !== 'data')
       throw invalid(`${name}: more than ${MAX_WAV_CHUNKS} chunks before the data chunk (a WAV file has a few); it is not read further.`, {
         name,
+        reason: 'too-many-chunks',
         maxChunks: MAX_WAV_CHUNKS,
         at,
       });
     const body = at + 8;
     if (id === 'fmt ') {
-      if (size < 16 || body + 16 > total) throw invalid(`${name}: the fmt chunk is truncated.`, { name });
+      if (size < 16 || body + 16 > total) throw invalid(`${name}: the fmt chunk is truncated.`, { name, reason: 'fmt-truncated' });
       // The 16 bytes every fmt chunk has, and WAVE_FORMAT_EXTENSIBLE's sub-format tag at 24 when present.
       const bytes = yield { at: body, length: Math.min(26, total - body) };
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -263,7 +266,7 @@ function* walkWav(name: string, total: number): Walk {
       if (format === 1 && fmt.bitsPerSample % 8 !== 0 && container <= 32 && fmt.blockAlign === (fmt.channels * container) / 8)
         fmt.bitsPerSample = container;
     } else if (id === 'data') {
-      if (!fmt) throw invalid(`${name}: the data chunk comes before the fmt chunk.`, { name });
+      if (!fmt) throw invalid(`${name}: the data chunk comes before the fmt chunk.`, { name, reason: 'data-before-fmt' });
       checkFormat(fmt, name);
       const rest = total - body;
       // Recorders that stream (ffmpeg to a pipe, live capture) cannot go back to write the sizes: they
@@ -279,6 +282,7 @@ function* walkWav(name: string, total: number): Walk {
       if (body + size > total) {
         throw invalid(`${name}: the data chunk is truncated (header says ${size} bytes, ${total - body} present).`, {
           name,
+          reason: 'data-truncated',
           declaredBytes: size,
           presentBytes: total - body,
         });
@@ -301,10 +305,10 @@ function* walkWav(name: string, total: number): Walk {
         at -= 1;
     }
   }
-  if (!fmt) throw invalid(`${name}: no fmt chunk (truncated header?).`, { name });
+  if (!fmt) throw invalid(`${name}: no fmt chunk (truncated header?).`, { name, reason: 'no-fmt-chunk' });
   if (!data) {
     checkFormat(fmt, name);
-    throw invalid(`${name}: no data chunk (truncated file?).`, { name });
+    throw invalid(`${name}: no data chunk (truncated file?).`, { name, reason: 'no-data-chunk' });
   }
   return { ...fmt, dataOffset: data.offset, dataBytes: data.bytes - (data.bytes % fmt.blockAlign) };
 }
@@ -595,7 +599,7 @@ function mixDown(header: WavHeader, bytes: Uint8Array, mono: Float32Array, name:
 
 /** A data chunk that holds no whole frame. */
 function noSamples(name: string): AppliedMLError {
-  return invalid(`${name} has no samples (empty data chunk).`, { name });
+  return invalid(`${name} has no samples (empty data chunk).`, { name, reason: 'no-samples' });
 }
 
 /** The checks on a parsed header that need no samples (frames, `maxSeconds`), then its decoder. */
