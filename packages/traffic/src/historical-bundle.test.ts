@@ -327,10 +327,13 @@ describe('bundles saved before ha.f64 (the tables as JSON in manifest.json, @app
       const want = forecasts.map((f) => bits(f.flat()));
       const old = await TrafficForecaster.load(join(fixtures, `${name}-bundle`));
       expect(await forecastBits(old)).toEqual(want);
-      // Fitting the same series now gives the same tables (and forecasts) as that version.
+      // Fitting the same series now gives the same tables (and forecasts) as that version. Not for the
+      // ridge: this series misses readings, and since the ridge masks missing targets per step ahead
+      // (review R3-3) a window missing one step ahead still counts for the others, so its refit differs;
+      // on complete data it is unchanged (ridge.test.ts).
       const fresh = TrafficForecaster.create(config);
       await fresh.train(fixtureSeries());
-      expect(await forecastBits(fresh)).toEqual(want);
+      if (name !== 'ridge') expect(await forecastBits(fresh)).toEqual(want);
       const path = join(dir, `resaved-${name}`);
       await old.save(path);
       expect((await manifestOf(path)).preprocessing.ha).toEqual({ slotsPerDay: 24, file: 'ha.f64' });

@@ -104,3 +104,72 @@ describe('a ridge fit that breaks down (review finding 7)', () => {
     plain.dispose();
   });
 });
+
+describe('missing targets are masked per step ahead (review R3-3)', () => {
+  // Sensor 3 reports every 10 min on the 5-min grid: every window misses a step ahead, so when a
+  // window counted only if every step ahead was observed, it had no window, zero weights, and its
+  // forecast was its last reading (persistence) with nothing said.
+  const n = net.series.sensors.length;
+  const values = Float64Array.from(net.series.values);
+  for (let t = 1; t < net.series.steps; t += 2) values[t * n + 3] = NaN;
+  const gappy = createSeries({ values, sensors: net.series.sensors, intervalMinutes: 5, start: net.series.start! });
+  const config = { ...RIDGE_DEFAULTS, historicalAverage: false, neighbourLags: T, lambdas: [100] };
+  // The generated network has a few missing readings: complete, each repeats the one before.
+  const filled = Float64Array.from(net.series.values);
+  for (let i = 0; i < filled.length; i++) if (Number.isNaN(filled[i])) filled[i] = i >= n ? (filled[i - n] as number) : 50;
+  const complete = createSeries({ values: filled, sensors: net.series.sensors, intervalMinutes: 5, start: net.series.start! });
+
+  function fitOn(series: typeof gappy, outputSteps: number, pick?: number) {
+    const scaler = fitScaler(series);
+    const starts = windowStarts(0, series.steps, T, P);
+    const inputs = buildInputs(series, starts, T, scaler);
+    let targets = buildTargets(series, starts, T, P, scaler, inputs.last);
+    if (pick !== undefined) {
+      // Only step ahead `pick` as the target (a one-output fit on the same windows).
+      const one = new Float32Array(starts.length * n * 2);
+      for (let b = 0; b < starts.length; b++)
+        for (let s = 0; s < n; s++)
+          for (let k = 0; k < 2; k++) one[(b * n + s) * 2 + k] = targets[((b * P + pick) * n + s) * 2 + k] as number;
+      targets = one;
+    }
+    const shapeHere = { ...shape, outputSteps };
+    return fitGraphRidge(inputs, null, targets, shapeHere, scaler, strongestNeighbours(net.adjacency, n, 6), config, 0, series.sensors);
+  }
+
+  it('a sensor with regular gaps gets weights for every step ahead: each fitted on the windows that observed that step', () => {
+    const model = fitOn(gappy, P);
+    const D = model.features;
+    for (let c = 0; c < P; c++) {
+      const column = Array.from({ length: D }, (_, i) => model.weights[3 * D * P + i * P + c] as number);
+      expect(column.some((w) => w !== 0)).toBe(true);
+      // The same weights as a fit of that step ahead alone (whose windows count when that step was observed).
+      const alone = fitOn(gappy, 1, c);
+      for (let i = 0; i < D; i++)
+        expect(Math.abs((column[i] as number) - (alone.weights[3 * D + i] as number))).toBeLessThan(
+          1e-9 * (1 + Math.abs(column[i] as number)),
+        );
+    }
+  });
+
+  it('on complete data each step ahead is the one-output fit, to the bit', () => {
+    const model = fitOn(complete, P);
+    const D = model.features;
+    for (let c = 0; c < P; c++) {
+      const alone = fitOn(complete, 1, c);
+      for (let s = 0; s < n; s++) for (let i = 0; i < D; i++) expect(model.weights[s * D * P + i * P + c]).toBe(alone.weights[s * D + i]);
+    }
+  });
+
+  it('the trained forecaster forecasts the gappy sensor instead of repeating its last reading', async () => {
+    const model = TrafficForecaster.create({ model: 'ridge', inputSteps: T, horizons: [1, 2, 3] });
+    await model.train(gappy, { adjacency: net.adjacency });
+    const end = 200; // a window ending on a reading of sensor 3
+    const rows = Array.from({ length: T }, (_, k) =>
+      Array.from(values.subarray((end - T + 1 + k) * n, (end - T + 2 + k) * n), (v) => (Number.isNaN(v) ? null : v)),
+    );
+    const f = await model.predict({ values: rows, end: gappy.start! + end * 300_000 });
+    const last = values[end * n + 3] as number;
+    expect(f.steps.some((step) => step.values[3] !== last)).toBe(true);
+    model.dispose();
+  });
+});

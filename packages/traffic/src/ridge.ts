@@ -172,11 +172,30 @@ function ridgeSolve(gram: Float64Array, rhs: Float64Array, d: number, p: number,
 }
 
 /**
+ * A sensor's sums over training windows: the Gram matrix and right-hand side over the windows observed
+ * at every step ahead and, when some windows miss a step ahead, per step ahead the sums over the other
+ * windows that observed that step (allocated only then: complete data never needs them).
+ */
+interface RidgeSums {
+  /** D×D (lower triangle used). */
+  gram: Float64Array;
+  /** D×P. */
+  rhs: Float64Array;
+  /** P×D×D, or null when every counted window observed every step ahead. */
+  partialGram: Float64Array | null;
+  /** P×D. */
+  partialRhs: Float64Array | null;
+}
+
+/**
  * Fits the graph ridge on training windows (inputs from buildInputs, targets from buildTargets:
  * [windows, outputSteps, sensors, (scaled change, observed)], `ha` the historical-average forecasts
  * [windows, outputSteps, sensors] in raw units or null). The ridge strength is chosen on the
  * last `valFraction` of the windows (chronological), then the model is refitted on all of them.
- * A window counts for a sensor only if every step ahead was observed.
+ * Missing targets are masked per step ahead: each step ahead's weights of a sensor are fitted on the
+ * windows where that step was observed (a sensor reporting every 10 min on a 5-min grid still has
+ * half its windows for each step ahead), and validation scores each step where it was observed.
+ * On complete data this is the plain multi-output ridge (one Gram matrix for all steps ahead).
  */
 export function fitGraphRidge(
   inputs: WindowBatch,
@@ -196,86 +215,124 @@ export function fitGraphRidge(
   const cut = valFraction > 0 ? Math.max(1, Math.floor(count * (1 - valFraction))) : count;
   const row = new Float64Array(D);
   const target = new Float64Array(P);
-  // Per sensor: Gram and right-hand side over the fit windows and over all windows.
-  const accumulate = (s: number, from: number, to: number, gram: Float64Array, rhs: Float64Array): number => {
-    let used = 0;
+  const observed = new Uint8Array(P);
+  // Sensor s's sums over windows [from, to).
+  const accumulate = (s: number, from: number, to: number): RidgeSums => {
+    const sums: RidgeSums = { gram: new Float64Array(D * D), rhs: new Float64Array(D * P), partialGram: null, partialRhs: null };
+    const { gram, rhs } = sums;
     for (let b = from; b < to; b++) {
-      if (!fillTarget(targets, b, s, shape, scaler, target)) continue;
+      const seen = fillTarget(targets, b, s, shape, scaler, target, observed);
+      if (seen === 0) continue;
       row.fill(0);
       rowFeatures(inputs, ha, b, s, neighbours[s] as number[], config.neighbourLags, shape, scaler, row);
-      for (let i = 0; i < D; i++) {
-        const ri = row[i] as number;
-        if (ri === 0) continue;
-        for (let j = 0; j <= i; j++) gram[i * D + j] = (gram[i * D + j] as number) + ri * (row[j] as number);
-        for (let c = 0; c < P; c++) rhs[i * P + c] = (rhs[i * P + c] as number) + ri * (target[c] as number);
+      if (seen === P) {
+        for (let i = 0; i < D; i++) {
+          const ri = row[i] as number;
+          if (ri === 0) continue;
+          for (let j = 0; j <= i; j++) gram[i * D + j] = (gram[i * D + j] as number) + ri * (row[j] as number);
+          for (let c = 0; c < P; c++) rhs[i * P + c] = (rhs[i * P + c] as number) + ri * (target[c] as number);
+        }
+        continue;
       }
-      used++;
+      const pg = (sums.partialGram ??= new Float64Array(P * D * D));
+      const pr = (sums.partialRhs ??= new Float64Array(P * D));
+      for (let c = 0; c < P; c++) {
+        if (observed[c] !== 1) continue;
+        const g = c * D * D;
+        for (let i = 0; i < D; i++) {
+          const ri = row[i] as number;
+          if (ri === 0) continue;
+          for (let j = 0; j <= i; j++) pg[g + i * D + j] = (pg[g + i * D + j] as number) + ri * (row[j] as number);
+          pr[c * D + i] = (pr[c * D + i] as number) + ri * (target[c] as number);
+        }
+      }
     }
-    for (let i = 0; i < D; i++) for (let j = i + 1; j < D; j++) gram[i * D + j] = gram[j * D + i] as number;
-    return used;
+    return sums;
   };
-  const fitGram: Float64Array[] = [];
-  const fitRhs: Float64Array[] = [];
-  const allGram: Float64Array[] = [];
-  const allRhs: Float64Array[] = [];
-  for (let s = 0; s < n; s++) {
+  // Weights [D, P] for one strength: one solve for all steps ahead, or one per step ahead when windows missed some.
+  const solve = (sums: RidgeSums, lambda: number): Float64Array => {
+    const { partialGram: pg, partialRhs: pr } = sums;
+    if (!pg || !pr) return ridgeSolve(sums.gram, sums.rhs, D, P, lambda);
+    const w = new Float64Array(D * P);
     const g = new Float64Array(D * D);
-    const r = new Float64Array(D * P);
-    // The fit windows whose targets reach into the first validation window's are left out while the
-    // strength is chosen (the neural models' split keeps targets apart the same way).
-    accumulate(s, 0, Math.max(1, cut - P + 1), g, r);
-    fitGram.push(g);
-    fitRhs.push(r);
-    const ga = new Float64Array(D * D);
-    const ra = new Float64Array(D * P);
-    accumulate(s, 0, count, ga, ra);
-    allGram.push(ga);
-    allRhs.push(ra);
-  }
+    const r = new Float64Array(D);
+    for (let c = 0; c < P; c++) {
+      for (let k = 0; k < D * D; k++) g[k] = (sums.gram[k] as number) + (pg[c * D * D + k] as number);
+      for (let i = 0; i < D; i++) r[i] = (sums.rhs[i * P + c] as number) + (pr[c * D + i] as number);
+      const wc = ridgeSolve(g, r, D, 1, lambda);
+      for (let i = 0; i < D; i++) w[i * P + c] = wc[i] as number;
+    }
+    return w;
+  };
   // One strength per step ahead, chosen on validation. Without validation windows: the middle of the
   // candidates (the weakest would overfit the window's many correlated features).
   const fallback = config.lambdas[Math.floor(config.lambdas.length / 2)] as number;
-  const lambdas = new Array<number>(P).fill(fallback);
-  if (cut < count && config.lambdas.length > 1) {
-    const best = new Float64Array(P).fill(Infinity);
-    for (const candidate of config.lambdas) {
-      const se = new Float64Array(P);
-      for (let s = 0; s < n; s++) {
-        const w = ridgeSolve(fitGram[s] as Float64Array, fitRhs[s] as Float64Array, D, P, candidate);
+  const choose = cut < count && config.lambdas.length > 1;
+  const candidates = choose ? config.lambdas : [fallback];
+  const se = candidates.map(() => new Float64Array(P));
+  // Per candidate strength, every sensor's weights fitted on all windows (the kept one is picked per step ahead below).
+  const fitted = candidates.map(() => new Float64Array(n * D * P));
+  const diagonals = new Float64Array(n);
+  // Validation windows that observed each step ahead.
+  const scored = new Float64Array(P);
+  for (let s = 0; s < n; s++) {
+    const all = accumulate(s, 0, count);
+    let trace = 0;
+    for (let i = 0; i < D; i++) trace += all.gram[i * D + i] as number;
+    if (all.partialGram) {
+      let partial = 0;
+      for (let c = 0; c < P; c++) for (let i = 0; i < D; i++) partial += all.partialGram[c * D * D + i * D + i] as number;
+      trace += partial / P;
+    }
+    diagonals[s] = trace / D;
+    // The fit windows whose targets reach into the first validation window's are left out while the
+    // strength is chosen (the neural models' split keeps targets apart the same way).
+    const fit = choose ? accumulate(s, 0, Math.max(1, cut - P + 1)) : null;
+    candidates.forEach((candidate, k) => {
+      if (fit) {
+        const w = solve(fit, candidate);
+        const errors = se[k] as Float64Array;
         for (let b = cut; b < count; b++) {
-          if (!fillTarget(targets, b, s, shape, scaler, target)) continue;
+          if (fillTarget(targets, b, s, shape, scaler, target, observed) === 0) continue;
           row.fill(0);
           rowFeatures(inputs, ha, b, s, neighbours[s] as number[], config.neighbourLags, shape, scaler, row);
           for (let c = 0; c < P; c++) {
+            if (observed[c] !== 1) continue;
+            if (k === 0) scored[c] = (scored[c] as number) + 1;
             let y = 0;
             for (let i = 0; i < D; i++) y += (row[i] as number) * (w[i * P + c] as number);
-            se[c] = (se[c] as number) + (y - (target[c] as number)) ** 2;
+            errors[c] = (errors[c] as number) + (y - (target[c] as number)) ** 2;
           }
         }
       }
-      for (let c = 0; c < P; c++) {
-        if ((se[c] as number) < (best[c] as number)) {
-          best[c] = se[c] as number;
-          lambdas[c] = candidate;
-        }
+      (fitted[k] as Float64Array).set(solve(all, candidate), s * D * P);
+    });
+  }
+  // A step ahead never observed in the validation windows keeps the fallback.
+  const chosen = new Array<number>(P).fill(choose ? Math.floor(config.lambdas.length / 2) : 0);
+  const best = new Float64Array(P).fill(Infinity);
+  candidates.forEach((_, k) => {
+    for (let c = 0; c < P; c++) {
+      const e = (se[k] as Float64Array)[c] as number;
+      if (choose && (scored[c] as number) > 0 && e < (best[c] as number)) {
+        best[c] = e;
+        chosen[c] = k;
       }
     }
-  }
+  });
+  const lambdas = chosen.map((k) => candidates[k] as number);
   const weights = new Float64Array(n * D * P);
-  for (const lambda of new Set(lambdas)) {
-    for (let s = 0; s < n; s++) {
-      const w = ridgeSolve(allGram[s] as Float64Array, allRhs[s] as Float64Array, D, P, lambda);
+  for (let s = 0; s < n; s++)
+    for (let i = 0; i < D; i++)
       for (let c = 0; c < P; c++) {
-        if (lambdas[c] !== lambda) continue;
-        for (let i = 0; i < D; i++) weights[s * D * P + i * P + c] = w[i * P + c] as number;
+        const at = s * D * P + i * P + c;
+        weights[at] = (fitted[chosen[c] as number] as Float64Array)[at] as number;
       }
-    }
-  }
   // Sensors with fewer neighbours than K keep zero weights in the unused slots (their features are 0).
   const model = { neighbours: neighbours.map((a) => [...a]), lambdas, features: D, weights };
   // What load refuses, training does not hand out: a model that trains also loads.
   const wild = findImplausibleRidgeWeight(model, scaler, shape.inputSteps, config.neighbourLags, P, ha !== null);
-  if (wild) throw ridgeFitFailed(wild, D, P, allGram, lambdas, config.lambdas, sensorIds, scaler);
+  if (wild) throw ridgeFitFailed(wild, D, P, diagonals, lambdas, config.lambdas, sensorIds, scaler);
   return model;
 }
 
@@ -290,7 +347,7 @@ function ridgeFitFailed(
   wild: { index: number; weight: number; scaled: number },
   D: number,
   P: number,
-  gram: readonly Float64Array[],
+  diagonals: Float64Array,
   lambdas: readonly number[],
   tried: readonly number[],
   sensorIds: readonly string[],
@@ -299,10 +356,7 @@ function ridgeFitFailed(
   const s = Math.floor(wild.index / (D * P));
   const std = scaler.std[s] as number;
   const sensor = sensorIds[s] ?? String(s);
-  const g = gram[s] as Float64Array;
-  let trace = 0;
-  for (let i = 0; i < D; i++) trace += g[i * D + i] as number;
-  const diagonal = trace / D;
+  const diagonal = diagonals[s] as number;
   const used = [...new Set(lambdas)];
   const strengths =
     tried.length === 1
@@ -338,15 +392,29 @@ function roughly(v: number): string {
   return Math.abs(r) >= 1e6 || Math.abs(r) < 1e-3 ? r.toExponential() : String(r);
 }
 
-/** Raw change targets (sensor units) of window b for sensor s; false if a step ahead is unobserved. */
-function fillTarget(targets: Float32Array, b: number, s: number, shape: Shape, scaler: SensorScaler, out: Float64Array): boolean {
+/**
+ * Raw change targets (sensor units) of window b for sensor s in `out` and which steps ahead were observed
+ * in `observed` (1 or 0; an unobserved step's target is 0); returns how many were.
+ */
+function fillTarget(
+  targets: Float32Array,
+  b: number,
+  s: number,
+  shape: Shape,
+  scaler: SensorScaler,
+  out: Float64Array,
+  observed: Uint8Array,
+): number {
   const { outputSteps: P, sensors: n } = shape;
+  let seen = 0;
   for (let p = 0; p < P; p++) {
     const at = ((b * P + p) * n + s) * 2;
-    if ((targets[at + 1] as number) !== 1) return false;
-    out[p] = (targets[at] as number) * (scaler.std[s] as number);
+    const ok = (targets[at + 1] as number) === 1;
+    observed[p] = ok ? 1 : 0;
+    out[p] = ok ? (targets[at] as number) * (scaler.std[s] as number) : 0;
+    if (ok) seen++;
   }
-  return true;
+  return seen;
 }
 
 /** Forecasts [windows, outputSteps, sensors] as scaled changes from each sensor's last reading (the networks' convention). */
