@@ -104,6 +104,13 @@ export interface ClassifierTrainOptions {
   onEpoch?: (epoch: ClassifierEpoch) => void;
 }
 
+/**
+ * The engine's report of the run, its selection fields describing what the classifier kept: `bestEpoch`
+ * is `selectedEpoch`, `bestValue` that epoch's validation AUC (its validation accuracy when the AUC is
+ * undefined), `restoredBestWeights` true when that epoch is not the last one run. `monitor` is
+ * 'val_accuracy': the engine's names have none for AUC, and that one is its validation score where
+ * higher is better.
+ */
 export interface ClassifierTrainingReport extends TrainingReport {
   /** The epoch (0-based) whose weights were kept: best validation AUC (accuracy for multi-class ties). */
   selectedEpoch: number;
@@ -385,9 +392,10 @@ export class ImageClassifier {
     );
     const epochs = options.epochs ?? 20;
     const patience = options.patience ?? 6;
-    let best = { score: -Infinity, epoch: -1, weights: undefined as tf.Tensor[] | undefined };
+    let best = { score: -Infinity, epoch: -1, value: NaN, weights: undefined as tf.Tensor[] | undefined };
     let stop = false;
     let report: TrainingReport;
+    let restored = false;
     let probs: Float32Array;
     const xVal = this.toTensor(xValValues, yVal.length);
     try {
@@ -413,7 +421,12 @@ export class ImageClassifier {
               const score = Number.isNaN(m.auc) ? m.accuracy : m.auc + 1e-3 * m.accuracy;
               if (score > best.score) {
                 tf.dispose(best.weights ?? []);
-                best = { score, epoch: logs.epoch, weights: model.getWeights().map((w) => w.clone()) };
+                best = {
+                  score,
+                  epoch: logs.epoch,
+                  value: Number.isNaN(m.auc) ? m.accuracy : m.auc,
+                  weights: model.getWeights().map((w) => w.clone()),
+                };
               } else if (logs.epoch - best.epoch >= patience) stop = true;
               options.onEpoch?.({ epoch: logs.epoch, loss: logs.loss, valAuc: m.auc, valAccuracy: m.accuracy, seconds: logs.seconds });
             },
@@ -421,7 +434,10 @@ export class ImageClassifier {
             shouldStop: () => stop || this.disposed,
           },
         });
-        if (best.weights) model.setWeights(best.weights);
+        if (best.weights) {
+          model.setWeights(best.weights);
+          restored = best.epoch !== report.epochsRun - 1;
+        }
       } finally {
         tf.dispose([x, y, ...(best.weights ?? [])]);
       }
@@ -456,8 +472,15 @@ export class ImageClassifier {
     logger.info('classifier trained', { epochs: report.epochsRun, selectedEpoch: best.epoch + 1, valAuc: validationMetrics.auc });
     // The classifier's patience stops the engine's loop through shouldStop: to its user that is early stopping.
     const stoppedBy = report.stoppedBy === 'shouldStop' && stop ? ('earlyStopping' as const) : report.stoppedBy;
+    // The engine's fields describe its own loop (the training loss it watched, no weights restored); the
+    // classifier keeps the epoch of best validation AUC, so they are set to what was kept. The engine's
+    // monitor names have no AUC: 'val_accuracy' is its name for a validation score higher is better.
     return {
       ...report,
+      monitor: 'val_accuracy',
+      bestEpoch: best.epoch,
+      bestValue: best.value,
+      restoredBestWeights: restored,
       ...(stoppedBy !== undefined ? { stoppedBy } : {}),
       selectedEpoch: best.epoch,
       ...(threshold !== undefined ? { threshold } : {}),

@@ -144,7 +144,14 @@ export interface SegmentationMetrics {
   iou: number;
 }
 
+/**
+ * The run's report in the engine's shape, its selection fields describing what was kept: `bestEpoch` is
+ * `selectedEpoch` (best validation Dice), `bestValue` that Dice, `restoredBestWeights` true when that
+ * epoch is not the last one run. `monitor` is 'val_accuracy': the engine's names have none for Dice,
+ * and that one is its validation score where higher is better.
+ */
 export interface SegmenterTrainingReport extends TrainingReport {
+  /** The epoch (0-based) whose weights were kept: best validation Dice. */
   selectedEpoch: number;
   /** The epoch training started at (0, or the one after the checkpoint it resumed from). */
   resumedAt: number;
@@ -659,13 +666,16 @@ export class ImageSegmenter {
       const seconds = (performance.now() - started) / 1000;
       const ran = state.epoch + 1 - resumedAt;
       logger.info('segmenter trained', { epochs: state.epoch + 1, selectedEpoch: state.bestEpoch + 1, valDice: metrics.dice });
+      // The selection fields describe what was kept: the epoch of best validation Dice. The engine's
+      // monitor names have none for Dice: 'val_accuracy' is its validation score where higher is better.
       return {
         history,
-        monitor: 'loss',
+        monitor: 'val_accuracy',
         bestEpoch: state.bestEpoch,
         bestValue: state.bestDice,
         stoppedEarly,
-        restoredBestWeights: state.bestEpoch !== state.epoch,
+        ...(stoppedEarly ? { stoppedBy: 'earlyStopping' as const } : {}),
+        restoredBestWeights: bestWeights !== undefined && state.bestEpoch !== state.epoch,
         epochsRun: state.epoch + 1,
         seconds,
         samplesPerSecond: seconds > 0 ? (n * ran) / seconds : 0,
