@@ -25,7 +25,7 @@ options: --data auto|los-loop|synthetic|FILE.csv (default auto: Los-loop when AP
 your own data (--data FILE.csv; give evaluate / forecast / serve the same flags as train; they take the model's sensors by id):
   wide, one column per sensor:     --timestamp-column time      (or none: one row per step from --start ISO)
   long, one reading per row:       --timestamp-column time --sensor-column station --value-column speed
-  --interval MIN (default 5), --time-zone America/Los_Angeles, --time-unit ms|s, --missing-value 0,
+  --interval MIN (default 5; fractions such as 0.5 for 30-second readings), --time-zone America/Los_Angeles, --time-unit ms|s, --missing-value 0,
   --adjacency FILE.csv (square, sensors in the file's order; default: no road graph)`;
 
 const SUBSET_NOTE =
@@ -41,7 +41,14 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
   const missingValue = missing === undefined ? undefined : Number(missing);
   if (missingValue !== undefined && (missing!.trim() === '' || !Number.isFinite(missingValue)))
     throw new AppliedMLError('E_INPUT_INVALID', `--missing-value must be a number; got ${missing}.`);
-  const interval = intFlag(text('interval'), 'interval', { min: 1 });
+  // Minutes as readSeriesCsv takes them: one second (1/60) to a day, 0.5 for a 30-second feed (PeMS).
+  const intervalText = text('interval');
+  const interval = intervalText === undefined ? undefined : Number(intervalText);
+  if (interval !== undefined && (intervalText!.trim() === '' || !(interval >= 1 / 60 && interval <= 1440)))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `--interval must be the minutes between readings, a number in [1/60, 1440] (one second to a day; 0.5 for 30-second readings); got ${intervalText}.`,
+    );
   const entries: Array<[keyof FileDataOptions, unknown]> = [
     ['adjacency', text('adjacency')],
     ['intervalMinutes', interval],

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,29 @@ describe('traffic demo on your own CSV', () => {
       expect((error as AppliedMLError).message).toContain(adjacency ?? data);
     }
   });
+
+  it('--interval takes minutes as readSeriesCsv does: fractions (30-second readings) in [1/60, 1440]', () => {
+    // Before, only whole minutes: a PeMS 30-second feed could not be read from the CLI.
+    const rows = ['time,A,B'];
+    const start = Date.UTC(2026, 0, 5);
+    for (let t = 0; t < 400; t++) rows.push(`${new Date(start + t * 30_000).toISOString()},${50 + (t % 7)},${60 - (t % 5)}`);
+    const csv = join(dir, 'thirty-seconds.csv');
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    const flags = ['--data', csv, '--timestamp-column', 'time', '--model', 'last-value', '--out', join(dir, 'thirty')];
+    const ok = run(['train', ...flags, '--interval', '0.5']);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toMatch(/400 steps of 0\.5 min/);
+    for (const bad of ['0.01', '1441', 'x', ' '])
+      expect(run(['train', ...flags, '--interval', bad]).stderr).toMatch(
+        /^error E_INPUT_INVALID: --interval must be the minutes between readings, a number in \[1\/60, 1440\]/,
+      );
+  }, 240_000);
 
   it('the CLI trains on the file and forecasts from it with the same flags', () => {
     const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
