@@ -117,6 +117,26 @@ function matchSensors(data: DemoData, ids: readonly string[]): DemoData {
   };
 }
 
+/**
+ * The number of steps between readings when every sensor reads only on every k-th step (k > 1: the data
+ * comes less often than --interval says), else 1.
+ */
+function readingStride(series: TrafficSeries): number {
+  const n = series.sensors.length;
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  let stride = 0;
+  for (let s = 0; s < n; s++) {
+    let previous = -1;
+    for (let t = 0; t < series.steps; t++) {
+      if (!Number.isFinite(series.values[t * n + s])) continue;
+      if (previous >= 0) stride = gcd(t - previous, stride);
+      if (stride === 1) return 1;
+      previous = t;
+    }
+  }
+  return Math.max(stride, 1);
+}
+
 /** Your own speeds: a wide (time × sensors) or long (time, sensor, value per row) CSV; the first `sensors` sensors when given. */
 async function loadFileData(path: string, sensors: number | undefined, options: FileDataOptions): Promise<DemoData> {
   if (!existsSync(path))
@@ -144,6 +164,13 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
     adjacency = subAdjacency(adjacency, keep);
   }
   const n = series.sensors.length;
+  const stride = readingStride(series);
+  const every = stride * series.intervalMinutes;
+  const strideHint =
+    stride > 1
+      ? ` The sensors read only once every ${stride} steps: every ${every} min, not every ${series.intervalMinutes} (the steps between are missing); ` +
+        `pass --interval ${every} (each step ahead is then ${every} min).`
+      : '';
   return {
     name: 'file',
     series,
@@ -151,6 +178,6 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
     incidents: [],
     note:
       `Your data (${path}): ${n === all ? `${n} sensors` : `the first ${n} of ${all} sensors`}, ${series.steps} steps of ${series.intervalMinutes} min` +
-      `${series.timeZone ? ` on the ${series.timeZone} clock` : ''}; ${adjacencyPath ? `road graph ${adjacencyPath}` : 'no road graph (--adjacency FILE): every sensor on its own'}.`,
+      `${series.timeZone ? ` on the ${series.timeZone} clock` : ''}; ${adjacencyPath ? `road graph ${adjacencyPath}` : 'no road graph (--adjacency FILE): every sensor on its own'}.${strideHint}`,
   };
 }

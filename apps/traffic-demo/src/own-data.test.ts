@@ -85,6 +85,20 @@ describe('traffic demo on your own CSV', () => {
     );
   });
 
+  it('readings every 15 min read on the default 5-min grid: the note says to pass --interval 15 (review R3-3)', async () => {
+    const rows = ['time,A,B'];
+    const start = Date.UTC(2026, 0, 5);
+    for (let t = 0; t < 200; t++) rows.push(`${new Date(start + t * 900_000).toISOString()},${50 + (t % 7)},${60 - (t % 5)}`);
+    const csv = join(dir, 'fifteen.csv');
+    await writeFile(csv, `${rows.join('\n')}\n`);
+    const five = await loadDemoData(csv, undefined, {}, { timestampColumn: 'time' });
+    expect(five.note).toMatch(/once every 3 steps: every 15 min, not every 5 .*pass --interval 15/);
+    const fifteen = await loadDemoData(csv, undefined, {}, { timestampColumn: 'time', intervalMinutes: 15 });
+    expect(fifteen.note).not.toMatch(/--interval/);
+    // A gap here and there is not a stride.
+    expect((await loadDemoData(longCsv, undefined, {}, longFlags)).note).not.toMatch(/--interval/);
+  });
+
   it('a directory or a FIFO given as the file is refused before reading (a FIFO hung the read)', async () => {
     const fifo = join(dir, 'pipe.csv');
     spawnSync('mkfifo', [fifo]);
