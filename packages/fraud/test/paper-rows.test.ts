@@ -51,19 +51,19 @@ function onPaperRows(name: string, detector: DetectorKind): Promise<{ aucroc: nu
 // Floors a little under what the defaults measured on these rows (docs/benchmarks/fraud.md, "The paper's
 // own rows"), where the published columns are like for like.
 describe("quality floors on the paper's rows (defaults, mean of seeds 1–3)", () => {
-  it('thyroid: the unsupervised ensemble ≥ 97.5 / 57 (measured 98.31 / 60.84; published IForest 98.30 / 63.11)', async () => {
+  it('thyroid: the unsupervised ensemble ≥ 98.3 / 66 (measured 98.86 / 71.59, fitted once 98.20 / 60.60; published IForest 98.30 / 63.11)', async () => {
     const r = await onPaperRows('thyroid', 'ensemble');
     console.info(
       `paper rows, thyroid ensemble ${r.aucroc.toFixed(2)} / ${r.aucpr.toFixed(2)}; IForest ${ADBENCH_PUBLISHED.thyroid?.IForest.join(' / ')}`,
     );
-    expect(r.aucroc).toBeGreaterThanOrEqual(97.5);
-    expect(r.aucpr).toBeGreaterThanOrEqual(57);
+    expect(r.aucroc).toBeGreaterThanOrEqual(98.3);
+    expect(r.aucpr).toBeGreaterThanOrEqual(66);
   });
 
-  it('cardio: the unsupervised ensemble ≥ 93 / 57 (measured 93.93 / 60.25; published IForest 93.19 / 59.95)', async () => {
+  it('cardio: the unsupervised ensemble ≥ 93.5 / 60 (measured 94.08 / 63.38, fitted once 94.30 / 61.52; published IForest 93.19 / 59.95)', async () => {
     const r = await onPaperRows('cardio', 'ensemble');
-    expect(r.aucroc).toBeGreaterThanOrEqual(93);
-    expect(r.aucpr).toBeGreaterThanOrEqual(57);
+    expect(r.aucroc).toBeGreaterThanOrEqual(93.5);
+    expect(r.aucpr).toBeGreaterThanOrEqual(60);
   });
 
   it('cardio: gbt ≥ 99.5 / 97 (measured 99.76 / 98.03; published CatB 99.61 / 97.40)', async () => {
