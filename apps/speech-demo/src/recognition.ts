@@ -17,10 +17,36 @@ export interface RecognizeAnswer extends Recognition {
 }
 
 /**
- * The upload decoded once, at the model's rate. The SDK's reader messages may quote what they found
- * in the bytes (a container's four letters, a declared size): the service answers in fixed words,
- * keeping only the code.
+ * What the service says about a WAV the decoder refused (`E_INPUT_INVALID`), by the decoder's
+ * `details.reason`. The decoder's own message quotes values read from the upload (a declared size, a
+ * sample rate, a sample's value): the answer says what is wrong in fixed words instead, and quotes only
+ * a sample's index (the decoder's count, not a value from the bytes).
  */
+const INVALID_WAV: Record<string, string> = {
+  empty: 'The upload is empty; send a WAV file.',
+  'fmt-truncated': 'The WAV file is truncated: its fmt chunk (the format header) is cut short.',
+  'no-fmt-chunk': 'The WAV file has no fmt chunk (the format header): the header is truncated or malformed.',
+  'data-before-fmt': 'The WAV file is malformed: its data chunk comes before its fmt chunk (the format header).',
+  'no-data-chunk': 'The WAV file has no data chunk (no audio): it is truncated or malformed.',
+  'data-truncated': 'The WAV file is truncated: its data chunk holds fewer bytes than its header declares (a partial upload?).',
+  'too-many-chunks': 'The WAV file has too many chunks before its audio (a WAV file has a few); it is not read further.',
+  'bad-channels': 'The WAV file is malformed: its channel count is not 1 to 64.',
+  'sample-rate-out-of-range': 'The WAV file’s sample rate is out of range: rates from 1 kHz to 768 kHz are read.',
+  'bad-block-align': 'The WAV file is malformed: its block alignment does not match its channels and bits per sample.',
+  'no-samples': 'The WAV file holds no samples (its data chunk is empty).',
+};
+
+function invalidWavMessage(details: Record<string, unknown> | undefined): string {
+  const reason = details?.['reason'];
+  const index = details?.['index'];
+  const at = Number.isSafeInteger(index) && (index as number) >= 0 ? ` at sample ${index as number}` : '';
+  if (reason === 'sample-not-finite') return `The WAV file has a float sample that is not a number or infinite${at}.`;
+  if (reason === 'sample-out-of-range') return `The WAV file has a float sample far outside [-1, 1]${at}.`;
+  if (typeof reason === 'string' && Object.hasOwn(INVALID_WAV, reason)) return INVALID_WAV[reason] as string;
+  return 'The WAV file is truncated or malformed, or holds no samples.';
+}
+
+/** The upload decoded once, at the model's rate; the decoder's errors answered in the service's own words. */
 function decodeUpload(bytes: Uint8Array, sampleRate: number): DecodedAudio {
   try {
     return decodeWav(bytes, { targetSampleRate: sampleRate, maxSeconds: MAX_AUDIO_SECONDS, name: 'The upload' });
@@ -32,8 +58,12 @@ function decodeUpload(bytes: Uint8Array, sampleRate: number): DecodedAudio {
       );
     if (AppliedMLError.hasCode(error, 'E_INPUT_TOO_LARGE'))
       throw new AppliedMLError('E_INPUT_TOO_LARGE', `The recording is longer than ${MAX_AUDIO_SECONDS} s; send one word.`);
-    if (AppliedMLError.hasCode(error, 'E_INPUT_INVALID'))
-      throw new AppliedMLError('E_INPUT_INVALID', 'The WAV file is truncated or malformed, or holds no samples.');
+    if (AppliedMLError.hasCode(error, 'E_INPUT_INVALID')) {
+      const reason = error.details?.['reason'];
+      throw new AppliedMLError('E_INPUT_INVALID', invalidWavMessage(error.details), {
+        ...(typeof reason === 'string' && /^[a-z-]{1,40}$/.test(reason) ? { details: { reason } } : {}),
+      });
+    }
     throw error;
   }
 }

@@ -195,6 +195,40 @@ describe('speech service on the demo kit', () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });
 
+  it('says what is wrong with an invalid WAV in its own words (review R1-3), still quoting nothing from it', async () => {
+    const messageOf = async (body: Uint8Array, path = '/recognize'): Promise<{ status: number; message: string; text: string }> => {
+      const res = await post(body, 'audio/wav', path);
+      const text = await res.text();
+      return { status: res.status, message: (JSON.parse(text) as { message: string }).message, text };
+    };
+    const generic = 'truncated or malformed, or holds no samples';
+    const badRate = Buffer.from(threeWav);
+    badRate.writeUInt32LE(123, 24);
+    const rate = await messageOf(badRate);
+    expect(rate.status).toBe(400);
+    expect(rate.message).toContain('sample rate is out of range');
+    expect(rate.text).not.toContain('123');
+    // A float WAV with a NaN sample at index 100: the index is said, the value is not read back.
+    const floatWav = (value: number): Uint8Array => {
+      const wav = Buffer.from(encodeWav(new Float32Array(4000).fill(0.1), 8000, '32f'));
+      wav.writeFloatLE(value, wav.indexOf('data', 12, 'latin1') + 8 + 100 * 4); // sample 100 (encodeWav refuses NaN)
+      return wav;
+    };
+    const nan = await messageOf(floatWav(Number.NaN));
+    expect(nan.status).toBe(400);
+    expect(nan.message).toContain('not a number or infinite at sample 100');
+    const huge = await messageOf(floatWav(1e30), '/sequence');
+    expect(huge.message).toContain('far outside [-1, 1] at sample 100');
+    expect(huge.text).not.toMatch(/e\+?30|1000000/);
+    // Truncated data: said so, without the declared and present sizes.
+    const cut = await messageOf(threeWav.subarray(0, 1000));
+    expect(cut.message).toContain('fewer bytes than its header declares');
+    expect(cut.text).not.toMatch(/\d{3,}/);
+    const noData = await messageOf(threeWav.subarray(0, 36));
+    expect(noData.message).toContain('no data chunk');
+    for (const answer of [rate, nan, huge, cut, noData]) expect(answer.message).not.toContain(generic);
+  });
+
   it('answers 200 uploads from 8 concurrent clients with no error and bounded memory', async () => {
     const files = [spokenWav('zero', 'm1'), spokenWav('four', 'f2', 60), spokenWav('seven', 'm3', 40), spokenWav('nine', 'f3')];
     const r = await soak(async (i) => {
