@@ -59,6 +59,8 @@ describe('DICOM floating point pixel data', () => {
     const header = encode([[0x0028, 0x0010, 'US', u16(2)]], true);
     const e = await failure(readDicom(file('part10', EXPLICIT, header)));
     expect(e.code).toBe('E_INPUT_INVALID');
-    expect(e.message).toBe('The DICOM file holds no pixel data (7FE0,0010).');
+    expect(e.message).toBe(
+      'The DICOM file holds no pixel data (7FE0,0010): its data set ends after (0028,0010), so the file is truncated, or holds no image.',
+    );
   });
 });

@@ -261,14 +261,30 @@ function parseMessage(error: unknown): string {
   return String(error);
 }
 
-/** The file meta group from `at` (explicit VR little endian): where it ends and its Transfer Syntax UID. */
-function readMetaGroup(bytes: Uint8Array, at: number): { end: number; transferSyntax?: string } {
+/** E_INPUT_INVALID for a file that ends inside (or right after) its file meta header. */
+function metaTruncated(bytes: Uint8Array, where: string): AppliedMLError {
+  return invalid(`The DICOM file is truncated: it ends at byte ${bytes.length}, ${where}.`, { bytes: bytes.length });
+}
+
+/**
+ * The file meta group from `at` (explicit VR little endian): where it ends and its Transfer Syntax UID.
+ * A file that ends inside the group (an element cut, fewer bytes left than an element header) or right
+ * after it, with no data set, is E_INPUT_INVALID "truncated" (dicom-parser reported such a file as one
+ * without a Transfer Syntax UID). With `lenient`, an element that does not read as explicit VR ends
+ * the walk (dicom-parser then decides); else it is E_INPUT_INVALID.
+ */
+function readMetaGroup(bytes: Uint8Array, at: number, lenient = false): { end: number; transferSyntax?: string } {
   let p = at;
   let transferSyntax: string | undefined;
-  while (p + 8 <= bytes.length && u16le(bytes, p) === 0x0002) {
+  while (p < bytes.length) {
+    if (p + 8 > bytes.length) throw metaTruncated(bytes, 'inside its file meta header (group 0002)');
+    if (u16le(bytes, p) !== 0x0002) break;
     const end = elementEnd(bytes, p, true);
-    if (typeof end !== 'number' || end > bytes.length)
+    if (typeof end !== 'number') {
+      if (lenient) return transferSyntax === undefined ? { end: p } : { end: p, transferSyntax };
       throw invalid('The DICOM file meta header is truncated or corrupt (an element of group 0002 does not read).');
+    }
+    if (end > bytes.length) throw metaTruncated(bytes, 'inside its file meta header (group 0002)');
     if (u16le(bytes, p + 2) === 0x0010)
       transferSyntax =
         new TextDecoder('latin1')
@@ -277,6 +293,7 @@ function readMetaGroup(bytes: Uint8Array, at: number): { end: number; transferSy
           .trim() || undefined;
     p = end;
   }
+  if (p >= bytes.length) throw metaTruncated(bytes, 'right after its file meta header, before any data set');
   return transferSyntax === undefined ? { end: p } : { end: p, transferSyntax };
 }
 
@@ -324,6 +341,9 @@ function parse(bytes: Uint8Array, maxBytes: number, logger: Logger): Parsed {
     transferSyntax = meta.transferSyntax;
     data = bytes.subarray(meta.end);
     logger.debug('dicom file meta header without preamble', { at: layout.at });
+  } else if (layout.kind === 'part10') {
+    // dicom-parser reads this header itself; walked here only to tell a file cut inside it.
+    readMetaGroup(bytes, 132, true);
   } else if (layout.kind === 'dataset') {
     transferSyntax = layout.transferSyntax;
     logger.info('dicom has no file meta header; the transfer syntax is inferred', { transferSyntax });
@@ -850,7 +870,17 @@ export async function readDicomCounting(
         `The DICOM file holds ${float.name} (${float.element}), which is not decoded: only integer Pixel Data (7FE0,0010) is.`,
         { details: { element: float.element, name: float.name } },
       );
-    throw invalid('The DICOM file holds no pixel data (7FE0,0010).');
+    // A file cut between two elements parses whole: its data set just ends early. Which element it
+    // ends after is said, and that such a file is truncated (or not an image at all).
+    const last = Object.keys(ds.elements)
+      .filter((k) => /^x[0-9a-f]{8}$/.test(k) && !k.startsWith('x0002'))
+      .sort()
+      .at(-1);
+    const after = last ? `(${last.slice(1, 5).toUpperCase()},${last.slice(5).toUpperCase()})` : undefined;
+    throw invalid(
+      `The DICOM file holds no pixel data (7FE0,0010): its data set ends ${after ? `after ${after}` : 'with no element'}, so the file is truncated, or holds no image.`,
+      after ? { lastElement: after } : {},
+    );
   }
 
   const rows = intAttr(ds, 'x00280010', 'Rows') ?? 0;
