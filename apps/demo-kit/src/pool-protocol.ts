@@ -24,9 +24,26 @@ export interface WorkerSetup {
  */
 export type WorkerTask =
   | { kind: 'info'; barrier: SharedArrayBuffer; parties: number; timeoutMs: number }
-  | { kind: 'batch'; inputs: unknown[] }
+  | {
+      kind: 'batch';
+      inputs: unknown[];
+      /**
+       * The task's start handshake (see `TASK_PENDING`): the worker claims it before it starts the
+       * work, the pool claims it to drop the task. Bytes 8–15 (a Float64) get the start time (ms).
+       */
+      control?: SharedArrayBuffer;
+    }
   /** Answers once the worker that runs it has loaded the model (after a worker was replaced). */
   | { kind: 'ping' };
+
+/** `control[0]` of a batch task: not started yet; the worker may start it. */
+export const TASK_PENDING = 0;
+/** `control[0]`: the worker has started the work (ending it now means terminating the worker). */
+export const TASK_STARTED = 1;
+/** `control[0]`: the pool dropped the task before it started (timed out, or nobody waits for it). */
+export const TASK_DROPPED = 2;
+/** Bytes of a batch task's `control` buffer: the Int32 state, padding, the Float64 start time. */
+export const TASK_CONTROL_BYTES = 16;
 
 /**
  * What a worker posts (on its parentPort, piscina's 'message' event) once it holds the model: the

@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { AppliedMLError } from '@appliedml/engine';
 import { INTERNAL_MESSAGE } from './http-errors';
+import { TASK_PENDING, TASK_STARTED } from './pool-protocol';
 import type { InferenceModel, InfoAnswer, LoadedMessage, LoadModel, Outcome, WireError, WorkerSetup, WorkerTask } from './pool-protocol';
 
 // One piscina worker: starts loading the model when the thread starts (piscina imports this
@@ -113,6 +114,12 @@ export default async function run(task: WorkerTask): Promise<InfoAnswer | Outcom
   if (task.kind === 'info') {
     const complete = await arriveAndWait(task.barrier, task.parties, task.timeoutMs);
     return { ok: true, info: state.model.info ?? {}, threadId, complete };
+  }
+  if (task.control) {
+    // Claim the task before starting: the pool may have dropped it while it waited (for this
+    // worker's model load, or in the queue); then nobody waits for its answer and no work is done.
+    if (Atomics.compareExchange(new Int32Array(task.control, 0, 1), 0, TASK_PENDING, TASK_STARTED) !== TASK_PENDING) return [];
+    new Float64Array(task.control, 8, 1)[0] = Date.now();
   }
   return batch(state.model, task.inputs);
 }

@@ -3,7 +3,18 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { AppliedMLError, type ErrorCode, ERROR_CODES } from '@appliedml/engine';
 import { INTERNAL_MESSAGE } from './http-errors';
-import { isLoadedMessage, type InfoAnswer, type Outcome, type WireError, type WorkerSetup, type WorkerTask } from './pool-protocol';
+import { currentRequestSignal } from './request-scope';
+import {
+  isLoadedMessage,
+  TASK_CONTROL_BYTES,
+  TASK_DROPPED,
+  TASK_PENDING,
+  type InfoAnswer,
+  type Outcome,
+  type WireError,
+  type WorkerSetup,
+  type WorkerTask,
+} from './pool-protocol';
 
 export interface MicroBatchOptions {
   /** Most inputs in one predictBatch call (default 16). */
@@ -23,21 +34,28 @@ export interface InferencePoolOptions {
   threads?: number;
   /** Collect concurrent inputs into one predictBatch call (off unless given). */
   batch?: MicroBatchOptions | false;
-  /** Batches waiting for a worker at most; beyond it `run` is 503 E_BUSY with a retry hint (default 64). */
+  /**
+   * Tasks (batches) waiting for a worker at most, besides the one running on each worker (default 8,
+   * as the in-process limit). Beyond it `run` is 503 E_BUSY with a retry hint at once. Once a task has
+   * run, a task that would not finish within `taskTimeoutMs` behind the queued ones (from a moving
+   * average of task run times) is refused at once too, and a waiting task that falls behind its limit
+   * is answered then, not at its limit.
+   */
   maxQueue?: number;
   /** Longest time `ready()` waits for every worker to load the model (default 120 s); past it, E_INTERNAL. */
   readyTimeoutMs?: number;
   /**
    * Longest time one task (a `run` or `runBatch`) may take, waiting in the queue included (default
-   * 50 s: under the kit's 60 s idle-socket limit, so the client gets the answer). Past it the task is
-   * 503 E_BUSY (`details.timedOut`); a task that was running has its worker terminated and replaced
-   * (the replacement loads the model again; `isReady` is false until it has). 0 turns it off.
+   * 50 s: under the kit's 55 s answer limit, so the client gets this answer). Past it the task is 503
+   * E_BUSY (`details.timedOut`): a task that had not started is dropped; one that was running has its
+   * worker terminated and replaced (`details.workerReplaced`; the replacement loads the model again
+   * and `isReady` is false until it has). Never extended, also while a worker reloads. 0 turns it off.
    */
   taskTimeoutMs?: number;
   /** Longest time `close()` waits for running tasks before it terminates the workers (default 2 s). */
   closeTimeoutMs?: number;
-  /** Told when a task timed out (for the log): how long it was given. */
-  onTaskTimeout?: (event: { timeoutMs: number }) => void;
+  /** Told when a task timed out (for the log): how long it was given, and whether its worker was replaced. */
+  onTaskTimeout?: (event: { timeoutMs: number; workerReplaced: boolean }) => void;
   /**
    * Node options of the workers. Default: none for JavaScript; for TypeScript sources (inside the
    * repository) tsx and the `@appliedml/source` condition, so workers read the same sources.
@@ -59,9 +77,9 @@ export interface PoolStats {
 
 export interface InferencePool<I, O> {
   /** One input; joins a micro-batch when batching is on. */
-  run(input: I): Promise<O>;
+  run(input: I, options?: RunOptions): Promise<O>;
   /** Many inputs as one task (one predictBatch call in one worker). */
-  runBatch(inputs: I[]): Promise<O[]>;
+  runBatch(inputs: I[], options?: RunOptions): Promise<O[]>;
   /**
    * Resolves when every worker thread has loaded the model (each of `threads` distinct workers
    * answers at once), with the model's `info`; rejects with the load error's code, or E_INTERNAL
@@ -75,6 +93,9 @@ export interface InferencePool<I, O> {
   /** Waits for running tasks (at most `closeTimeoutMs`), then ends the workers. */
   close(): Promise<void>;
 }
+
+/** Tasks waiting for a worker at most, by default (the in-process limit's default too). */
+export const DEFAULT_MAX_QUEUE = 8;
 
 const WORKER_FILE = new URL(`./pool-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
@@ -104,10 +125,22 @@ function fromWire(error: WireError): AppliedMLError {
   return new AppliedMLError(code, code === 'E_INTERNAL' ? INTERNAL_MESSAGE : error.message, { details: error.details });
 }
 
-function timedOut(timeoutMs: number): AppliedMLError {
-  return new AppliedMLError('E_BUSY', `The inference did not finish within ${timeoutMs} ms; retry shortly.`, {
-    details: { retryAfterSeconds: 1, timedOut: true },
+function timedOut(timeoutMs: number, workerReplaced: boolean): AppliedMLError {
+  const what = workerReplaced ? 'did not finish' : 'did not start (every worker was busy)';
+  return new AppliedMLError('E_BUSY', `The inference ${what} within ${timeoutMs} ms; retry shortly.`, {
+    details: { retryAfterSeconds: 1, timedOut: true, workerReplaced },
   });
+}
+
+/** A task nobody waits for (its request was answered, or its client went away): dropped before it started. */
+function abandoned(): AppliedMLError {
+  return new AppliedMLError(
+    'E_BUSY',
+    'The request was answered or its client went away before its inference started; the work was dropped.',
+    {
+      details: { retryAfterSeconds: 1, abandoned: true },
+    },
+  );
 }
 
 function busy(cause?: unknown): AppliedMLError {
@@ -133,8 +166,31 @@ function fromPiscina(error: unknown): AppliedMLError {
 
 interface Waiting<I, O> {
   input: I;
+  signal: AbortSignal | undefined;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
+}
+
+/** One task (a batch of inputs) from `run`/`runBatch` until it is answered. */
+interface Entry {
+  inputs: unknown[];
+  resolve: (outcomes: Outcome[]) => void;
+  reject: (error: unknown) => void;
+  /** Answered (or dropped): a late result is ignored. */
+  done: boolean;
+  /** When its limit ends (ms since the epoch). */
+  deadlineAt: number;
+  deadline?: NodeJS.Timeout;
+  /** Aborts the piscina task: piscina then terminates the worker running it. */
+  abort: AbortController;
+  /** The start handshake with the worker, once handed to piscina. */
+  control?: SharedArrayBuffer;
+  unlisten: () => void;
+}
+
+/** Per call: `signal` aborts once nobody waits for the answer; default, the current request's (see `createService`). */
+export interface RunOptions {
+  signal?: AbortSignal;
 }
 
 /**
@@ -147,7 +203,7 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
   const threads = Math.max(1, Math.floor(options.threads ?? 1));
   const moduleUrl = options.worker instanceof URL ? options.worker.href : pathToFileURL(options.worker).href;
   const setup: WorkerSetup = { module: moduleUrl, bundle: options.bundle, options: options.loadOptions ?? {} };
-  const maxQueue = options.maxQueue ?? 64;
+  const maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
   const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
   const taskTimeoutMs = options.taskTimeoutMs ?? 50_000;
   const closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
@@ -156,7 +212,7 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     workerData: setup,
     minThreads: threads,
     maxThreads: threads,
-    maxQueue,
+    // The pool keeps its own queue (see `waiting`) and hands piscina one task per worker at most.
     concurrentTasksPerWorker: 1,
     idleTimeout: Number.POSITIVE_INFINITY,
     // piscina's default ('sync') parks an idle worker in Atomics.wait, which stops its event loop
@@ -189,7 +245,7 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     return live.every((w) => holding.has(w.threadId));
   }
   const stats = { batches: 0, inputs: 0, largestBatch: 0, timeouts: 0 };
-  /** Workers replaced after a timeout whose replacement has not yet shown it holds the model. */
+  /** Workers replaced after a timeout whose replacement has not yet answered a readiness ping. */
   let recovering = 0;
   const batchOptions = options.batch ? { maxSize: options.batch.maxSize ?? 16, maxWaitMs: options.batch.maxWaitMs ?? 4 } : undefined;
   let pending: Waiting<I, O>[] = [];
@@ -200,52 +256,184 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
   let loadedWorkers = 0;
   /** Cancels a readiness barrier still waiting (a load failed, or the pool closes). */
   let cancelBarrier: (() => void) | undefined;
+  /**
+   * Tasks waiting for a worker, in order. The pool keeps its own queue and hands piscina at most
+   * one task per worker, so it knows which tasks have not started: those it can drop (timed out, or
+   * nobody waits for them any more) without work and without ending a worker.
+   */
+  const waiting: Entry[] = [];
+  /** Tasks handed to piscina and not settled (each on a worker, or waiting for its model load). */
+  const dispatched = new Set<Entry>();
+  /** A moving average of how long one task ran (from the worker's start), once any task has. */
+  let typicalMs: number | undefined;
 
-  async function task(inputs: I[]): Promise<Outcome[]> {
-    if (closed) throw new AppliedMLError('E_MODEL_DISPOSED', 'The inference pool is closed.');
-    // Refuse before piscina does: its queue-full error is only known by its message.
-    if (piscina.queueSize >= maxQueue) throw busy();
-    stats.batches += 1;
-    stats.inputs += inputs.length;
-    stats.largestBatch = Math.max(stats.largestBatch, inputs.length);
-    const controller = new AbortController();
-    // While a replaced worker reloads the model, a task may wait for that load: one that reaches its
-    // limit during a reload gets the load's limit once more (whenever it was queued), so a slow load is
-    // not mistaken for a hang, which would end the reloading worker again.
-    let limit = taskTimeoutMs;
-    let deadline: NodeJS.Timeout | undefined;
-    const expire = (): void => {
-      if ((recovering > 0 || (isReady && !everyWorkerHolds())) && limit === taskTimeoutMs) {
-        limit += readyTimeoutMs;
-        deadline = setTimeout(expire, readyTimeoutMs);
-      } else controller.abort();
-    };
-    if (taskTimeoutMs > 0) deadline = setTimeout(expire, taskTimeoutMs);
-    try {
-      return (await piscina.run({ kind: 'batch', inputs } satisfies WorkerTask, { signal: controller.signal })) as Outcome[];
-    } catch (error) {
-      if (controller.signal.aborted) {
-        stats.timeouts += 1;
-        // piscina terminated the worker if the task was running and starts another: until the
-        // replacement has loaded the model, the pool is not ready.
-        recover();
-        options.onTaskTimeout?.({ timeoutMs: limit });
-        throw timedOut(limit);
-      }
-      const mapped = fromPiscina(error);
-      // Our worker answers every input's own failure in its outcome: a rejected task is a worker that
-      // died, and piscina's replacement must load the model again before the pool is ready.
-      if (mapped.code === 'E_INTERNAL' && isReady) recover();
-      throw mapped;
-    } finally {
-      clearTimeout(deadline);
+  function settle(entry: Entry, result: { outcomes: Outcome[] } | { error: unknown }): void {
+    if (entry.done) return;
+    entry.done = true;
+    clearTimeout(entry.deadline);
+    entry.unlisten();
+    const i = waiting.indexOf(entry);
+    if (i >= 0) waiting.splice(i, 1);
+    if ('outcomes' in result) entry.resolve(result.outcomes);
+    else entry.reject(result.error);
+  }
+
+  /** Drops a task that has not started; false when its worker has already started it. */
+  function drop(entry: Entry): boolean {
+    if (!entry.control) return true; // still in the pool's own queue
+    const state = new Int32Array(entry.control, 0, 1);
+    return Atomics.compareExchange(state, 0, TASK_PENDING, TASK_DROPPED) === TASK_PENDING;
+  }
+
+  /**
+   * When each of `queue` would finish (ms since the epoch), from how long tasks typically run: each
+   * worker frees when its task should end, and the queued tasks take the first free worker in
+   * order. Undefined until a task has run.
+   */
+  function forecast(queue: readonly Entry[]): number[] | undefined {
+    if (typicalMs === undefined) return undefined;
+    const typical = typicalMs;
+    const now = Date.now();
+    const free: number[] = [];
+    for (const entry of dispatched) {
+      const started = entry.control ? (new Float64Array(entry.control, 8, 1)[0] ?? 0) : 0;
+      free.push(entry.done ? now : started > 0 ? Math.max(now, started + typical) : now + typical);
     }
+    while (free.length < threads) free.push(now);
+    return queue.map(() => {
+      const slot = free.indexOf(Math.min(...free));
+      free[slot] = (free[slot] ?? now) + typical;
+      return free[slot] as number;
+    });
+  }
+
+  /** A new task would not finish within `taskTimeoutMs` behind the work already queued. */
+  function overdueIfQueued(): boolean {
+    if (taskTimeoutMs <= 0) return false;
+    const probe = { done: false } as Entry;
+    const last = forecast([...waiting, probe])?.at(-1);
+    return last !== undefined && last > Date.now() + taskTimeoutMs;
+  }
+
+  function tooSlow(): AppliedMLError {
+    return new AppliedMLError(
+      'E_BUSY',
+      `Every inference worker is busy and the work queued before this request would not let it finish within ${taskTimeoutMs} ms; retry shortly.`,
+      { details: { retryAfterSeconds: Math.min(60, Math.max(1, Math.ceil((typicalMs ?? 1000) / 1000))) } },
+    );
+  }
+
+  /**
+   * Answers at once, 503 E_BUSY, each waiting task that would not finish before its own limit (now
+   * that a task's run time is known), instead of letting it wait for that limit. A task answered so
+   * takes no worker time: the tasks behind it may still fit.
+   */
+  function shedOverdue(): void {
+    if (taskTimeoutMs <= 0 || typicalMs === undefined || waiting.length === 0) return;
+    const kept: Entry[] = [];
+    const late: Entry[] = [];
+    for (const entry of waiting) {
+      const end = forecast([...kept, entry])?.at(-1) ?? 0;
+      (end > entry.deadlineAt ? late : kept).push(entry);
+    }
+    for (const entry of late) settle(entry, { error: tooSlow() });
+  }
+
+  function pump(): void {
+    while (!closed && dispatched.size < threads && waiting.length > 0) {
+      const entry = waiting.shift() as Entry;
+      if (entry.done) continue;
+      dispatch(entry);
+    }
+  }
+
+  function dispatch(entry: Entry): void {
+    entry.control = new SharedArrayBuffer(TASK_CONTROL_BYTES);
+    dispatched.add(entry);
+    stats.batches += 1;
+    stats.inputs += entry.inputs.length;
+    stats.largestBatch = Math.max(stats.largestBatch, entry.inputs.length);
+    const control = entry.control;
+    piscina
+      .run({ kind: 'batch', inputs: entry.inputs, control } satisfies WorkerTask, { signal: entry.abort.signal })
+      .then(
+        (outcomes) => {
+          const started = new Float64Array(control, 8, 1)[0] ?? 0;
+          if (started > 0) {
+            const ran = Math.max(0, Date.now() - started);
+            typicalMs = typicalMs === undefined ? ran : 0.7 * typicalMs + 0.3 * ran;
+          }
+          settle(entry, { outcomes: outcomes as Outcome[] });
+        },
+        (error: unknown) => {
+          if (entry.done) return; // timed out (its worker was ended): answered already
+          const mapped = fromPiscina(error);
+          // Our worker answers every input's own failure in its outcome: a rejected task is a worker that
+          // died, and piscina's replacement must load the model again before the pool is ready.
+          if (mapped.code === 'E_INTERNAL' && isReady) recover();
+          settle(entry, { error: mapped });
+        },
+      )
+      .finally(() => {
+        dispatched.delete(entry);
+        shedOverdue();
+        pump();
+      });
+  }
+
+  /** The task's limit: a waiting (or not yet started) task is dropped; a running one ends its worker. */
+  function expire(entry: Entry): void {
+    if (entry.done) return;
+    const running = !drop(entry);
+    stats.timeouts += 1;
+    if (running) {
+      // piscina terminates the worker and starts another (synchronously): the ping goes first.
+      entry.abort.abort();
+      recover();
+    }
+    options.onTaskTimeout?.({ timeoutMs: taskTimeoutMs, workerReplaced: running });
+    settle(entry, { error: timedOut(taskTimeoutMs, running) });
+    pump();
+  }
+
+  async function task(inputs: I[], signals: (AbortSignal | undefined)[]): Promise<Outcome[]> {
+    if (closed) throw new AppliedMLError('E_MODEL_DISPOSED', 'The inference pool is closed.');
+    if (waiting.length >= maxQueue) throw busy();
+    if (overdueIfQueued()) throw tooSlow();
+    if (signals.length > 0 && signals.every((s) => s?.aborted)) throw abandoned();
+    return new Promise<Outcome[]>((resolve, reject) => {
+      const entry: Entry = {
+        inputs,
+        resolve,
+        reject,
+        done: false,
+        deadlineAt: Date.now() + taskTimeoutMs,
+        abort: new AbortController(),
+        unlisten: () => undefined,
+      };
+      // Nobody waits for the answer any more (every input's request was answered or its client
+      // went): drop the task if it has not started. Work already started goes on.
+      const watched = signals.filter((s): s is AbortSignal => s !== undefined);
+      if (watched.length === signals.length && watched.length > 0) {
+        const onAbort = (): void => {
+          if (entry.done || !watched.every((s) => s.aborted) || !drop(entry)) return;
+          settle(entry, { error: abandoned() });
+          pump();
+        };
+        for (const s of watched) s.addEventListener('abort', onAbort);
+        entry.unlisten = () => watched.forEach((s) => s.removeEventListener('abort', onAbort));
+      }
+      if (taskTimeoutMs > 0) entry.deadline = setTimeout(() => expire(entry), taskTimeoutMs);
+      waiting.push(entry);
+      pump();
+    });
   }
 
   /**
    * Readiness drops until a worker answers a ping (it waits for that worker's model load). A ping that
    * fails (its own limit, a crash while loading, a failed reload) is sent again a second later, so
-   * readiness comes back once a worker holds the model, never stays down for good.
+   * readiness comes back once a worker holds the model, never stays down for good. The pool hands
+   * piscina no more tasks than it has workers, so a ping never waits behind the pool's queue.
    */
   function recover(): void {
     if (closed) return;
@@ -275,7 +463,10 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     const items = pending;
     pending = [];
     if (items.length === 0) return;
-    task(items.map((w) => w.input)).then(
+    task(
+      items.map((w) => w.input),
+      items.map((w) => w.signal),
+    ).then(
       (outcomes) =>
         items.forEach((w, i) => {
           const outcome = outcomes[i];
@@ -287,22 +478,23 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
   }
 
   return {
-    async run(input) {
+    async run(input, runOptions = {}) {
+      const signal = runOptions.signal ?? currentRequestSignal();
       if (!batchOptions) {
-        const [outcome] = await task([input]);
+        const [outcome] = await task([input], [signal]);
         if (outcome?.ok) return outcome.value as O;
         throw outcome ? fromWire(outcome.error) : new AppliedMLError('E_INTERNAL', 'A worker answer is missing.');
       }
       return new Promise<O>((resolve, reject) => {
         if (closed) return reject(new AppliedMLError('E_MODEL_DISPOSED', 'The inference pool is closed.'));
-        pending.push({ input, resolve, reject });
+        pending.push({ input, signal, resolve, reject });
         if (pending.length >= batchOptions.maxSize) flush();
         else timer ??= setTimeout(flush, batchOptions.maxWaitMs);
       });
     },
-    async runBatch(inputs) {
+    async runBatch(inputs, runOptions = {}) {
       if (inputs.length === 0) return [];
-      const outcomes = await task(inputs);
+      const outcomes = await task(inputs, [runOptions.signal ?? currentRequestSignal()]);
       return outcomes.map((outcome) => {
         if (!outcome.ok) throw fromWire(outcome.error);
         return outcome.value as O;
@@ -357,13 +549,16 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
       return isReady && recovering === 0 && everyWorkerHolds();
     },
     get full() {
-      return !closed && piscina.queueSize >= maxQueue;
+      return !closed && (waiting.length >= maxQueue || overdueIfQueued());
     },
-    stats: () => ({ ...stats, threads, queued: piscina.queueSize + pending.length, loadedWorkers }),
+    stats: () => ({ ...stats, threads, queued: waiting.length + pending.length, loadedWorkers }),
     async close() {
       if (closed) return;
       flush();
       closed = true;
+      // Tasks still waiting never start; those handed to a worker finish within closeTimeoutMs.
+      for (const entry of waiting.slice())
+        settle(entry, { error: new AppliedMLError('E_MODEL_DISPOSED', 'The inference pool is closed.') });
       isReady = false;
       cancelBarrier?.();
       // Waits for running tasks up to closeTimeoutMs (piscina's closeTimeout), then terminates the workers.

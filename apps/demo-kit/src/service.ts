@@ -7,6 +7,7 @@ import { AppliedMLError } from '@appliedml/engine';
 import { bodyBudgetBusy, countingStream, createBodyBudget, type BodyClaim } from './body-budget';
 import { MAX_FILE_NAME_LENGTH } from './file-names';
 import { NOT_FOUND_CODE, toHttpError } from './http-errors';
+import { withRequestSignal } from './request-scope';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -400,26 +401,48 @@ interface BodyHold {
  * A route handler that keeps its request's body claim while it runs: a client that goes away does
  * not free the budget while its body still waits for a worker. A handler that answers through
  * `reply.send` later (no promise) counts as returned when it returns.
+ *
+ * The handler runs with its request's signal (`currentRequestSignal`), aborted once the request
+ * needs no answer any more: its answer went out (also the answer limit's 503) or its client went
+ * away. Work it queued (the inference pool) is then dropped before it starts. A result or error
+ * that comes after the answer was sent, or after the client went, is dropped here quietly (Fastify
+ * would log "Reply was already sent" for it).
  */
-function holdingBodyWhileHandled(handler: RouteOptions['handler'], holds: WeakMap<object, BodyHold>): RouteOptions['handler'] {
+function handledWithinRequest(handler: RouteOptions['handler'], holds: WeakMap<object, BodyHold>): RouteOptions['handler'] {
   return function (this: FastifyInstance, request, reply) {
     const hold = holds.get(request.raw);
-    if (!hold) return handler.call(this, request, reply);
-    hold.handling = true;
+    if (hold) hold.handling = true;
     const returned = (): void => {
+      if (!hold) return;
       hold.handling = false;
       if (hold.done) hold.claim.release();
     };
+    const answered = new AbortController();
+    const onClose = (): void => answered.abort();
+    reply.raw.once('close', onClose);
+    const gone = (): boolean => reply.sent || reply.raw.headersSent || reply.raw.destroyed || answered.signal.aborted;
     let result: unknown;
     try {
-      result = handler.call(this, request, reply);
+      result = withRequestSignal(answered.signal, () => handler.call(this, request, reply));
     } catch (error) {
       returned();
       throw error;
     }
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') (result as PromiseLike<unknown>).then(returned, returned);
-    else returned();
-    return result as ReturnType<RouteOptions['handler']>;
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then !== 'function') {
+      returned();
+      return result as ReturnType<RouteOptions['handler']>;
+    }
+    return Promise.resolve(result as PromiseLike<unknown>).then(
+      (value) => {
+        returned();
+        return gone() ? undefined : value;
+      },
+      (error: unknown) => {
+        returned();
+        if (gone()) return undefined;
+        throw error;
+      },
+    ) as ReturnType<RouteOptions['handler']>;
   };
 }
 
@@ -511,7 +534,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   });
 
   app.addHook('onRoute', (route: RouteOptions) => {
-    route.handler = holdingBodyWhileHandled(route.handler, holds);
+    route.handler = handledWithinRequest(route.handler, holds);
     if (route.method === 'HEAD' || (Array.isArray(route.method) && route.method.every((m) => m === 'HEAD'))) return;
     if (route.url.startsWith(docsPrefix)) return;
     if (!route.schema)
@@ -553,7 +576,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     // Log the code, status, error name and stack frames only: a parser's, a library's or an
     // SDK's message may quote the request.
     if (AppliedMLError.isInstance(error) && error.details?.['timedOut'] === true)
-      request.log.warn({ code: answer.body.code, status: answer.status }, 'inference timed out; its worker was replaced');
+      request.log.warn(
+        { code: answer.body.code, status: answer.status },
+        error.details['workerReplaced'] === true
+          ? 'inference timed out; its worker was replaced'
+          : 'inference timed out before it started; dropped',
+      );
     else if (answer.status >= 500)
       request.log.error({ code: answer.body.code, status: answer.status, error: errorForLog(error) }, 'request failed');
     else request.log.info({ code: answer.body.code, status: answer.status }, 'request rejected');

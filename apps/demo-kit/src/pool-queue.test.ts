@@ -1,0 +1,156 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppliedMLError } from '@appliedml/engine';
+import type { ScaleInput, ScaleOutput } from './__fixtures__/scale-model';
+import { createInferencePool, type InferencePoolOptions } from './pool';
+
+// The pool's queue under overload (review R2-2): 12 concurrent 12 s analyses with a 50 s limit were
+// all queued (maxQueue 64), 8 answered 503 only after 50–55 s, and abandoned ones still ran after.
+const WORKER = new URL('./__fixtures__/scale-model.ts', import.meta.url);
+
+describe('inference pool queue', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'demo-kit-queue-'));
+    await writeFile(join(dir, 'model.json'), JSON.stringify({ factor: 3 }));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const open = async (options: Partial<InferencePoolOptions> = {}) => {
+    const pool = createInferencePool<ScaleInput, ScaleOutput>({ worker: WORKER, bundle: join(dir, 'model.json'), ...options });
+    await pool.ready();
+    return pool;
+  };
+  /** How long a promise takes to settle, and how. */
+  const timed = async <T>(promise: Promise<T>, from: number) =>
+    promise.then(
+      (value) => ({ ok: true as const, value, ms: performance.now() - from }),
+      (error: unknown) => ({ ok: false as const, error: error as AppliedMLError, ms: performance.now() - from }),
+    );
+
+  it('holds 8 tasks waiting by default: the next is refused 503 E_BUSY at once, not queued', async () => {
+    const pool = await open({ taskTimeoutMs: 0 });
+    try {
+      const started = performance.now();
+      const running = pool.run({ spin: 600 });
+      const queued = Array.from({ length: 8 }, () => pool.run(1));
+      const refused = await timed(pool.run(2), started);
+      expect(refused.ok).toBe(false);
+      expect(refused.ms).toBeLessThan(400);
+      expect(refused.ok || refused.error).toMatchObject({ code: 'E_BUSY', details: { retryAfterSeconds: 1 } });
+      expect(pool.full).toBe(true);
+      await running;
+      expect((await Promise.all(queued)).map((o) => o.y)).toEqual(Array(8).fill(3));
+      expect(pool.full).toBe(false);
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
+
+  it('refuses at once a task that would not finish within taskTimeoutMs behind the queued ones', async () => {
+    const pool = await open({ taskTimeoutMs: 2_000 });
+    try {
+      await pool.run({ spin: 400 }); // a task's typical run time is now known: 400 ms
+      const started = performance.now();
+      // One worker: these end at about 0.4, 0.8, 1.2, 1.6, 2.0, 2.4 and 2.8 s.
+      const results = await Promise.all(Array.from({ length: 7 }, () => timed(pool.run({ spin: 400 }), started)));
+      expect(results.slice(0, 4).every((r) => r.ok)).toBe(true);
+      for (const late of results.slice(5)) {
+        expect(late.ok).toBe(false);
+        // Refused when it arrived, not after waiting for its 2 s limit.
+        expect(late.ms).toBeLessThan(300);
+        if (!late.ok) {
+          expect(late.error).toMatchObject({ code: 'E_BUSY' });
+          expect(late.error.details['timedOut']).toBeUndefined();
+        }
+      }
+      expect(pool.stats().timeouts).toBe(0);
+      expect(pool.isReady).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
+
+  it('answers a waiting task that can no longer make its limit when that is known, without starting it or replacing a worker', async () => {
+    const pool = await open({ taskTimeoutMs: 2_000 });
+    try {
+      const started = performance.now();
+      // No run time is known yet: both are queued. Once the first has run 1.4 s, the second
+      // (another 1.4 s) cannot end by 2 s: it is answered then, and never started.
+      const first = timed(pool.run({ spin: 1_400 }), started);
+      const second = timed(pool.run({ spin: 1_400 }), started);
+      const done = await first;
+      expect(done.ok).toBe(true);
+      const late = await second;
+      expect(late.ok).toBe(false);
+      expect(late.ms).toBeLessThan(1_900);
+      expect(late.ok || late.error).toMatchObject({ code: 'E_BUSY' });
+      expect(pool.stats().timeouts).toBe(0);
+      expect(pool.isReady).toBe(true);
+      // The same worker answers: none was ended.
+      expect((await pool.run(2)).threadId).toBe(done.ok ? done.value.threadId : -1);
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
+
+  it('drops a waiting task whose caller no longer waits (its signal aborted) before it starts', async () => {
+    const pool = await open({ taskTimeoutMs: 0 });
+    try {
+      const started = performance.now();
+      const running = pool.run({ spin: 300 });
+      const controller = new AbortController();
+      const abandoned = timed(pool.run({ spin: 3_000 }, { signal: controller.signal }), started);
+      const after = timed(pool.run(2), started);
+      controller.abort();
+      const dropped = await abandoned;
+      expect(dropped.ok).toBe(false);
+      expect(dropped.ok || dropped.error).toMatchObject({ code: 'E_BUSY', details: { abandoned: true } });
+      await running;
+      // The 3 s task never ran: the next one is answered right after the first.
+      const next = await after;
+      expect(next.ok).toBe(true);
+      expect(next.ms).toBeLessThan(2_000);
+      // A batch task is dropped only once every caller left; runBatch takes a signal too.
+      const gone = new AbortController();
+      gone.abort();
+      await expect(pool.runBatch([1], { signal: gone.signal })).rejects.toMatchObject({ details: { abandoned: true } });
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
+
+  it('never extends a waiting task past its limit while a timed-out worker is replaced, and leaves the reloading worker alone', async () => {
+    const delay = join(dir, 'reload-delay.txt');
+    const log = join(dir, 'reload-loads.log');
+    await writeFile(delay, '0');
+    const pool = await open({ taskTimeoutMs: 1_000, readyTimeoutMs: 10_000, loadOptions: { loadDelayFile: delay, loadLog: log } });
+    try {
+      await writeFile(delay, '2500'); // the replacement takes 2.5 s to load
+      const started = performance.now();
+      const hung = timed(pool.run({ spin: 20_000 }), started);
+      await new Promise((r) => setTimeout(r, 50));
+      const behind = timed(pool.run(2), started);
+      const timedOut = await hung;
+      expect(timedOut.ok || timedOut.error).toMatchObject({ code: 'E_BUSY', details: { timedOut: true, workerReplaced: true } });
+      const waited = await behind;
+      // Its own 1 s limit (from 50 ms), not the reload's: answered before the replacement has loaded.
+      expect(waited.ok).toBe(false);
+      expect(waited.ms).toBeLessThan(2_000);
+      expect(waited.ok || waited.error).toMatchObject({ code: 'E_BUSY', details: { timedOut: true, workerReplaced: false } });
+      expect(pool.stats().timeouts).toBe(2);
+      // The replacement was not ended by that: it finishes its one load and the pool is ready again.
+      for (let i = 0; i < 300 && !pool.isReady; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(pool.isReady).toBe(true);
+      const loads = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+      expect(loads).toHaveLength(2);
+      expect((await pool.run(3)).y).toBe(9);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+});
