@@ -85,8 +85,11 @@ export async function recognizeUpload(model: SpeechRecognizer, bytes: Uint8Array
 
 /** The words of a digit string in WAV bytes (the `POST /sequence` answer). */
 export async function recognizeSequenceUpload(model: SpeechRecognizer, bytes: Uint8Array): Promise<SequenceRecognition> {
+  const started = performance.now();
   const decoded = decodeUpload(bytes, model.sampleRate);
-  return model.recognizeSequence(decoded.samples, { sampleRate: decoded.sampleRate });
+  const decodeMs = performance.now() - started;
+  const r = await model.recognizeSequence(decoded.samples, { sampleRate: decoded.sampleRate });
+  return { ...r, timing: { totalMs: r.timing.totalMs + decodeMs } };
 }
 
 /** What one task answers, in this process or in a worker thread. */

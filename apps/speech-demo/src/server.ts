@@ -121,7 +121,7 @@ const sequenceSchema = {
   response: {
     200: {
       type: 'object',
-      required: ['words', 'text', 'durationSeconds'],
+      required: ['words', 'text', 'durationSeconds', 'timing'],
       properties: {
         words: {
           type: 'array',
@@ -139,6 +139,13 @@ const sequenceSchema = {
         },
         text: { type: 'string' },
         durationSeconds: { type: 'number' },
+        timing: {
+          type: 'object',
+          required: ['totalMs'],
+          properties: {
+            totalMs: { type: 'number', description: 'Milliseconds from the upload’s bytes to the words (decoding included).' },
+          },
+        },
       },
     },
     ...errorResponses,

@@ -138,6 +138,12 @@ describe('speech service on the demo kit', () => {
     const s = (await seq.json()) as SequenceRecognition;
     expect(s.words).toHaveLength(2);
     expect(s.text).toHaveLength(2);
+    // Its timing too (review R1-4: the response schema dropped it), the decoding of the upload included.
+    expect(s.timing.totalMs).toBeGreaterThan(0);
+    const sequenceDoc = doc.paths['/sequence']?.['post'] as {
+      responses: Record<string, { content: Record<string, { schema: { required: string[] } }> }>;
+    };
+    expect(sequenceDoc.responses['200']?.content['application/json']?.schema.required).toContain('timing');
   });
 
   it('answers hostile uploads with typed 4xx, never echoing them, and stays up', async () => {
