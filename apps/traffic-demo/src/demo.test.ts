@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveDataset } from '@appliedml/engine';
-import { LOS_LOOP } from '@appliedml/traffic';
+import { generateTrafficNetwork, LOS_LOOP } from '@appliedml/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoData, type DemoData } from './data';
 import { runComparison } from './experiment';
@@ -74,6 +74,31 @@ describe('traffic demo', () => {
     expect(html).toContain('<svg');
     const png = await readFile(join(dir, 'error-by-horizon.png'));
     expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+    for (const m of kept.values()) m.dispose();
+  });
+
+  it('on 15-minute data the table and the report give the minutes they are at (45 min), not 15 (review R3-5)', async () => {
+    const net = generateTrafficNetwork({ sensors: 3, days: 7, intervalMinutes: 15, incidents: 0, seed: 3 });
+    const d: DemoData = { ...net, name: 'synthetic', note: 'SYNTHETIC 15-minute data' };
+    const { results, testStart, kept } = await runComparison(d, {
+      models: ['last-value'],
+      epochs: 1,
+      hiddenUnits: 4,
+      seed: 1,
+      progress: false,
+      keep: true,
+    });
+    const table = horizonTable(results, undefined, false);
+    expect(table).toMatch(/45 min RMSE/);
+    expect(table).toContain('acc @45 min');
+    const replay = await replayTest(kept.get('last-value')!, d, testStart, [0]);
+    expect(replay.minutesAhead).toBe(45);
+    const html = await readFile(
+      await writeReport(join(dir, 'fifteen'), { data: d, results, replay, replayModel: 'persistence', tableText: table }),
+      'utf8',
+    );
+    expect(html).toContain('persistence, 45 min ahead');
+    expect(html).not.toContain('15 min ahead');
     for (const m of kept.values()) m.dispose();
   });
 });

@@ -150,6 +150,8 @@ describe('traffic demo on your own CSV', () => {
     expect(train.stderr).toBe('');
     expect(train.status).toBe(0);
     expect(train.stdout).toMatch(/Your data/);
+    // A table is not trained in epochs: no '(0 epochs, best 0)' (review R3-5).
+    expect(train.stdout).toMatch(/trained historical-average in \d+\.\d s; saved to /);
     const forecast = run(['forecast', '--bundle', bundle, ...flags]);
     expect(forecast.status).toBe(0);
     expect(forecast.stdout).toMatch(/s-9/);

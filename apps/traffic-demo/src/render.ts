@@ -22,7 +22,9 @@ export function horizonTable(
   withPublished = true,
 ): string {
   const minutes = results[0]?.horizons.map((h) => h.minutes) ?? [];
-  const table = new Table({ head: ['model', ...minutes.map((m) => `${m} min RMSE / MAE`), 'acc @15'], style: { head: [], border: [] } });
+  // Accuracy at the first horizon (15 min at 5-min steps, 45 min at 15-min steps).
+  const accuracy = minutes.length > 0 ? `acc @${minutes[0]} min` : 'acc';
+  const table = new Table({ head: ['model', ...minutes.map((m) => `${m} min RMSE / MAE`), accuracy], style: { head: [], border: [] } });
   for (const r of results) {
     table.push([
       MODEL_LABELS[r.model] ?? r.model,

@@ -17,6 +17,8 @@ import { MODEL_LABELS } from './render';
 export const MONITOR_LEAD = 6;
 
 export interface ReplayResult {
+  /** How far ahead the charts' forecast is, in minutes (`stepsAhead` steps of the series' interval). */
+  minutesAhead: number;
   /** Per chosen sensor: times, actual and the forecast `stepsAhead` ahead. */
   charts: { sensor: string; times: string[]; actual: number[]; forecast: number[]; alerts: string[] }[];
   events: IncidentEvent[];
@@ -68,7 +70,7 @@ export async function replayTest(
     const alerts = events.filter((e) => e.type === 'raised' && e.alert.sensorIndex === s).map((e) => e.time ?? '');
     return { sensor: series.sensors[s] as string, times, actual, forecast, alerts };
   });
-  return { charts, events };
+  return { minutesAhead: stepsAhead * series.intervalMinutes, charts, events };
 }
 
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -87,7 +89,7 @@ export async function writeReport(
       times: c.times,
       actual: c.actual,
       forecast: c.forecast,
-      label: `${input.replayModel}, 15 min ahead`,
+      label: `${input.replayModel}, ${input.replay.minutesAhead} min ahead`,
       alerts: c.alerts,
     });
     charts.push({ name: `forecast-${c.sensor}`, title: `Sensor ${c.sensor}`, svg: await renderChartSvg(spec) });
