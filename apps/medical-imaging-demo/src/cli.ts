@@ -191,16 +191,21 @@ async function main(): Promise<void> {
       const voi = values.voi ?? 'auto';
       if (voi !== 'auto' && voi !== 'minmax') throw new AppliedMLError('E_INPUT_INVALID', `--voi must be auto or minmax (got ${voi}).`);
       const frame = intFlag(values.frame, 'frame', { min: 0 });
-      const read = await readMedicalImage(file, { voi, frame: frame ?? 0 });
-      // --frame picks a DICOM frame; another format has one image, and a frame asked of it is a mistake.
-      if (frame !== undefined && read.format !== 'dicom')
-        throw new AppliedMLError(
-          'E_INPUT_INVALID',
-          `${file}: --frame applies to DICOM files; this is a ${read.format} image with one frame.`,
-          {
-            details: { path: file, format: read.format, frame },
-          },
-        );
+      // --frame picks a DICOM frame; another format has one image, and a frame asked of it is a mistake
+      // (readMedicalImage refuses one other than 0 itself; said here in the flag's words).
+      const frameRefused = (format: string, cause?: unknown): AppliedMLError =>
+        new AppliedMLError('E_INPUT_INVALID', `${file}: --frame applies to DICOM files; this is a ${format} image with one frame.`, {
+          details: { path: file, format, frame },
+          ...(cause === undefined ? {} : { cause }),
+        });
+      let read: Awaited<ReturnType<typeof readMedicalImage>>;
+      try {
+        read = await readMedicalImage(file, { voi, frame: frame ?? 0 });
+      } catch (error) {
+        const format = AppliedMLError.isInstance(error) && error.details.field === 'frame' ? error.details.format : undefined;
+        throw typeof format === 'string' ? frameRefused(format, error) : error;
+      }
+      if (frame !== undefined && read.format !== 'dicom') throw frameRefused(read.format);
       const unlike = outOfDistribution(read.image);
       if (unlike.length > 0)
         consoleLogger({ prefix: 'medical-imaging-demo' }).warn(

@@ -184,6 +184,26 @@ describe('reader options', () => {
     await expect(readMedicalImage(png, { frames: 1 } as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
     expect((await readMedicalImage(png)).image.width).toBe(4);
   });
+
+  // Review R2-3: readMedicalImage(png, { frame: 3 }) returned the PNG's only image, as if frame 3 existed.
+  it('a frame other than the first asked of a PNG is E_INPUT_INVALID; frame 0 reads it', async () => {
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+      .png()
+      .toBuffer();
+    for (const frame of [3, 1, -1, 0.5, '0'])
+      await expect(readMedicalImage(png, { frame } as never), String(frame)).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+        details: { field: 'frame', format: 'png' },
+      });
+    await expect(readMedicalImage(png, { frame: 3 })).rejects.toThrow(
+      'frame 3 applies to DICOM files; this is a png image with one frame (frame 0).',
+    );
+    expect((await readMedicalImage(png, { frame: 0 })).image.width).toBe(4);
+    // A DICOM file's frames are still picked, and one it lacks still refused.
+    const dcm = file('part10', EXPLICIT, dataSet(true));
+    expect((await readMedicalImage(dcm, { frame: 0 })).format).toBe('dicom');
+    await expect(readMedicalImage(dcm, { frame: 3 })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+  });
 });
 
 // From a fuzz review: a 784 KB all-black 16,384 × 16,384 RGB PNG (within maxPixels) took 7 GB and 37 s

@@ -294,7 +294,7 @@ export interface MedicalImage {
 }
 
 export interface ReadMedicalImageOptions extends ReadImageOptions {
-  /** DICOM only: which frame (default 0). */
+  /** DICOM only: which frame (default 0). Another format holds one image: any frame but 0 is E_INPUT_INVALID. */
   frame?: number;
   /**
    * How stored values become [0, 1] (default 'auto'). DICOM: the file's window, else its VOI LUT, else
@@ -387,6 +387,14 @@ async function decodeMedicalImage(bytes: Uint8Array, options: ReadMedicalImageOp
     { maxPixels: options.maxPixels, maxDecodedBytes: options.maxDecodedBytes },
     (colour) => 4 + (wantColor && colour ? 12 : 0),
   );
+  // A PNG / JPEG / TIFF / WebP holds one image: a frame other than the first asked of it is a mistake
+  // (it returned that one image, as if the frame had been found).
+  if (options.frame !== undefined && options.frame !== 0)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `frame ${describeValue(options.frame)} applies to DICOM files; this is a ${raster.format} image with one frame (frame 0).`,
+      { details: { field: 'frame', format: raster.format } },
+    );
   return {
     image: rasterDisplay(raster, options.voi ?? 'auto'),
     ...(wantColor && raster.channels >= 3 ? { color: rasterToColor(raster) } : {}),
