@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpeechRecognizer, encodeWav } from '@appliedml/speech';
 import { loadSynthetic } from './data';
@@ -42,6 +45,24 @@ describe('pictures and report', () => {
     const pics = await featurePictures(encodeWav(tone, 8000));
     expect(pics.mfcc.length).toBeGreaterThan(100);
     expect(pics.logMel.length).toBeGreaterThan(100);
+  });
+
+  it('draws a WAV file given by its path as the same file given as bytes (review R1-5: the path was read as WAV bytes)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'speech-pictures-'));
+    try {
+      const wav = encodeWav(
+        Float32Array.from({ length: 4000 }, (_, i) => 0.3 * Math.sin(i * 0.2)),
+        16000,
+      );
+      const path = join(dir, 'tone.wav');
+      await writeFile(path, wav);
+      const fromPath = await featurePictures(path, 8000);
+      const fromBytes = await featurePictures(wav, 8000);
+      expect(fromPath.mfcc.equals(fromBytes.mfcc)).toBe(true);
+      expect(fromPath.logMel.equals(fromBytes.logMel)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('draws the confusion matrix and escapes labels in the report', () => {

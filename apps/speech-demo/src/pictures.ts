@@ -1,4 +1,4 @@
-import { decodeAudioSync, logMel, mfcc, type AudioInput } from '@appliedml/speech';
+import { logMel, mfcc, readAudio, type AudioInput } from '@appliedml/speech';
 import sharp from 'sharp';
 
 /** A perceptual blue → green → yellow colour map (viridis-like anchors), t in [0, 1]. */
@@ -49,12 +49,13 @@ export async function matrixPng(data: Float32Array, frames: number, dim: number,
     .toBuffer();
 }
 
-/** MFCC (13 coefficients, no CMVN: what the ear-shaped spectrum looks like) and log-mel pictures of a recording. */
+/**
+ * MFCC (13 coefficients, no CMVN: what the ear-shaped spectrum looks like) and log-mel pictures of a
+ * recording: a WAV file's path or bytes (read at `sampleRate`), or samples already at `sampleRate`.
+ */
 export async function featurePictures(audio: AudioInput, sampleRate = 8000): Promise<{ mfcc: Buffer; logMel: Buffer }> {
-  const decoded =
-    audio instanceof Float32Array
-      ? { samples: audio }
-      : decodeAudioSync(typeof audio === 'string' ? Buffer.from(audio) : audio, { targetSampleRate: sampleRate });
+  // A path is read as the file it names (it was taken as the WAV bytes themselves).
+  const decoded = audio instanceof Float32Array ? { samples: audio } : await readAudio(audio, { targetSampleRate: sampleRate });
   const m = mfcc(decoded.samples, { sampleRate });
   const l = logMel(decoded.samples, { sampleRate });
   return {
