@@ -126,3 +126,23 @@ describe('Grad-CAM upsampling', () => {
     expect(x / mass).toBeLessThan(2.5);
   });
 });
+
+// Review R2-4: "Training needs at least two classes." with details {} — no word of what was found,
+// while the usual cause is rows sliced from the start of a file sorted by label.
+describe('ImageClassifier.train on one class', () => {
+  it('names the one label and how many rows carry it, and hints at a sorted file sliced from its start', async () => {
+    const model = ImageClassifier.create({ imageSize: 16, filters: [4, 8], seed: 1 });
+    const { images } = discsOrPlain(6, 16, 1);
+    const error = await model.train({ images, labels: images.map(() => 'normal') }, { epochs: 1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(AppliedMLError.isInstance(error)).toBe(true);
+    const e = error as AppliedMLError;
+    expect(e.code).toBe('E_INPUT_INVALID');
+    expect(e.message).toMatch(/^Training needs at least two classes, but all 6 training labels are 'normal'\. /);
+    expect(e.message).toMatch(/sorted by label and sliced from its start/);
+    expect(e.details).toEqual({ labels: ['normal'], count: 6 });
+    model.dispose();
+  });
+});

@@ -338,7 +338,17 @@ export class ImageClassifier {
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
     this.alive();
     const labels = this.config.labels ?? [...new Set(data.labels)].sort();
-    if (labels.length < 2) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least two classes.');
+    if (labels.length < 2) {
+      // Said with what was found: one label (and how many rows carry it) usually means rows taken from
+      // the start of a file sorted by label.
+      const rows = data.labels.length;
+      const found = labels.length === 1 ? `all ${rows} training labels are '${labels[0]}'` : 'the training data has no labels';
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Training needs at least two classes, but ${found}. A file sorted by label and sliced from its start holds one class: shuffle the rows (or take some of each class) before slicing.`,
+        { details: { labels, count: rows } },
+      );
+    }
     const index = new Map(labels.map((l, i) => [l, i]));
     const toIndex = (l: string): number => {
       const i = index.get(l);
