@@ -35,6 +35,11 @@ export function hasDataDir(): boolean {
   return dataDirFromEnv() !== undefined;
 }
 
+/** Why the demo generated phantoms in place of `dataset`: the variable unset, or the folder without it. */
+function offlineBecause(dataset: string): string {
+  return hasDataDir() ? `APPLIEDML_DATA_DIR has no ${dataset}` : 'APPLIEDML_DATA_DIR is not set';
+}
+
 function everyKth(set: LabeledImages, n: number): LabeledImages {
   if (n >= set.images.length) return set;
   const step = set.images.length / n;
@@ -91,7 +96,7 @@ export function phantomClassification(size = 28, count = 600): ClassificationDat
     val: chestPhantoms(Math.round(count / 4), size, 2),
     test: chestPhantoms(Math.round(count / 4), size, 3),
     positiveLabel: 'lesion',
-    note: 'generated offline (APPLIEDML_DATA_DIR has no PneumoniaMNIST); says nothing about medical performance.',
+    note: `generated offline (${offlineBecause('PneumoniaMNIST')}); says nothing about medical performance.`,
   };
 }
 
@@ -103,7 +108,7 @@ export function phantomSegmentation(size = 64, count = 160): SegmentationData {
     train: lesionPhantoms(count, size, 11),
     val: lesionPhantoms(Math.round(count / 4), size, 12),
     test: lesionPhantoms(Math.round(count / 4), size, 13),
-    note: 'generated offline (APPLIEDML_DATA_DIR has no Kvasir-SEG); says nothing about medical performance.',
+    note: `generated offline (${offlineBecause('Kvasir-SEG')}); says nothing about medical performance.`,
   };
 }
 
