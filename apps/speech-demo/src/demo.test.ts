@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { SpeechRecognizer, encodeWav } from '@appliedml/speech';
 import { loadSynthetic } from './data';
@@ -45,6 +46,40 @@ describe('pictures and report', () => {
     const pics = await featurePictures(encodeWav(tone, 8000));
     expect(pics.mfcc.length).toBeGreaterThan(100);
     expect(pics.logMel.length).toBeGreaterThan(100);
+  });
+
+  it('colours each MFCC coefficient on its own scale, so c0 does not flatten the others (review R1-6)', async () => {
+    /** The distinct colours of pixel row `y` of a PNG (3 channels). */
+    const rowColours = async (png: Buffer, y: number): Promise<Set<string>> => {
+      const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const out = new Set<string>();
+      for (let x = 0; x < info.width; x++) {
+        const at = (y * info.width + x) * info.channels;
+        out.add(`${data[at]},${data[at + 1]},${data[at + 2]}`);
+      }
+      return out;
+    };
+    const darkest = '68,1,84';
+    const brightest = '253,231,37';
+    // A word-like tone burst: c0 (energy) spans tens of units, the higher coefficients a few.
+    const burst = Float32Array.from(
+      { length: 8000 },
+      (_, i) => (i > 2000 && i < 6000 ? 0.3 : 0.001) * Math.sin(i * 0.3 + Math.sin(i * 0.01)),
+    );
+    const { mfcc: png } = await featurePictures(burst, 8000);
+    // 13 rows of 8 pixels, c12 at the top, c0 at the bottom: each spans the whole colour map.
+    for (const y of [4, 6 * 8 + 4, 12 * 8 + 4]) {
+      const colours = await rowColours(png, y);
+      expect(colours.has(darkest) && colours.has(brightest), `pixel row ${y}`).toBe(true);
+    }
+    // matrixPng's default stays one scale for the whole matrix (the log-mel picture).
+    const flatTop = await matrixPng(
+      Float32Array.from({ length: 10 * 2 }, (_, i) => (i % 2 === 0 ? i * 100 : i % 4)),
+      10,
+      2,
+      { w: 1, h: 1 },
+    );
+    expect((await rowColours(flatTop, 0)).has(brightest)).toBe(false);
   });
 
   it('draws a WAV file given by its path as the same file given as bytes (review R1-5: the path was read as WAV bytes)', async () => {

@@ -19,20 +19,35 @@ function colour(t: number): [number, number, number] {
   return [0, 1, 2].map((k) => Math.round((a[k] as number) + ((b[k] as number) - (a[k] as number)) * f)) as [number, number, number];
 }
 
-/** A [frames × dim] matrix as a PNG: time left to right, low coefficients at the bottom, each cell scaled up. */
-export async function matrixPng(data: Float32Array, frames: number, dim: number, cell = { w: 3, h: 6 }): Promise<Buffer> {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of data) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+/**
+ * A [frames × dim] matrix as a PNG: time left to right, low coefficients at the bottom, each cell scaled
+ * up. `scale` 'all' colours every value on one scale (the matrix's min to max); 'row' gives each
+ * coefficient (row) its own (its min to max over time), so one large coefficient does not flatten the rest.
+ */
+export async function matrixPng(
+  data: Float32Array,
+  frames: number,
+  dim: number,
+  cell = { w: 3, h: 6 },
+  scale: 'all' | 'row' = 'all',
+): Promise<Buffer> {
+  const lo = new Float64Array(dim).fill(Infinity);
+  const hi = new Float64Array(dim).fill(-Infinity);
+  for (let t = 0; t < frames; t++) {
+    for (let d = 0; d < dim; d++) {
+      const v = data[t * dim + d] as number;
+      const k = scale === 'row' ? d : 0;
+      if (v < (lo[k] as number)) lo[k] = v;
+      if (v > (hi[k] as number)) hi[k] = v;
+    }
   }
   const width = frames * cell.w;
   const height = dim * cell.h;
   const rgb = Buffer.alloc(width * height * 3);
   for (let t = 0; t < frames; t++) {
     for (let d = 0; d < dim; d++) {
-      const [r, g, b] = colour(((data[t * dim + d] as number) - lo) / (hi - lo || 1));
+      const k = scale === 'row' ? d : 0;
+      const [r, g, b] = colour(((data[t * dim + d] as number) - (lo[k] as number)) / ((hi[k] as number) - (lo[k] as number) || 1));
       for (let y = 0; y < cell.h; y++) {
         const row = (dim - 1 - d) * cell.h + y;
         for (let x = 0; x < cell.w; x++) {
@@ -50,8 +65,10 @@ export async function matrixPng(data: Float32Array, frames: number, dim: number,
 }
 
 /**
- * MFCC (13 coefficients, no CMVN: what the ear-shaped spectrum looks like) and log-mel pictures of a
- * recording: a WAV file's path or bytes (read at `sampleRate`), or samples already at `sampleRate`.
+ * MFCC (13 coefficients, no CMVN: what the ear-shaped spectrum looks like; each coefficient's row on its
+ * own colour scale, else c0, the energy, takes the whole range and the others are one flat colour) and
+ * log-mel (one scale for all bands) pictures of a recording: a WAV file's path or bytes (read at
+ * `sampleRate`), or samples already at `sampleRate`.
  */
 export async function featurePictures(audio: AudioInput, sampleRate = 8000): Promise<{ mfcc: Buffer; logMel: Buffer }> {
   // A path is read as the file it names (it was taken as the WAV bytes themselves).
@@ -59,7 +76,7 @@ export async function featurePictures(audio: AudioInput, sampleRate = 8000): Pro
   const m = mfcc(decoded.samples, { sampleRate });
   const l = logMel(decoded.samples, { sampleRate });
   return {
-    mfcc: await matrixPng(m.data, m.frames, m.dim, { w: 3, h: 8 }),
+    mfcc: await matrixPng(m.data, m.frames, m.dim, { w: 3, h: 8 }, 'row'),
     logMel: await matrixPng(l.data, l.frames, l.dim, { w: 3, h: 3 }),
   };
 }

@@ -60,6 +60,6 @@ figure{display:inline-block;margin:.5rem;vertical-align:top}figure img{display:b
 <table><tr><th>model / source</th><th>accuracy</th><th>macro F1</th></tr>${rows}</table>
 <h2>Confusion matrix</h2>${confusionSvg(r.metrics)}
 ${r.sequence ? `<h2>Digit string</h2><p>Said ${esc(r.sequence.truth)}, heard <b>${esc(r.sequence.heard || '(nothing)')}</b> (VAD segmentation, one recognition per word).</p>` : ''}
-<h2>MFCC and log-mel pictures</h2><p>Top: 13 MFCCs (25 ms frames, 10 ms hop, before CMVN), time left to right. Bottom: 40 log-mel bands.</p>${pics}
+<h2>MFCC and log-mel pictures</h2><p>Top: 13 MFCCs (25 ms frames, 10 ms hop, before CMVN), time left to right, c0 at the bottom; each coefficient's row has its own colour scale (its minimum to maximum in the recording), so the energy c0 does not flatten the others. Bottom: 40 log-mel bands on one colour scale.</p>${pics}
 </body></html>`;
 }

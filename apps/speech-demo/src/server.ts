@@ -37,7 +37,7 @@ document.getElementById('go').onclick = async () => {
   const r = await res.json();
   if (!res.ok) { document.getElementById('out').innerHTML = '<p class="err" id="error">' + esc(r.code + ': ' + r.message) + '</p>'; return; }
   const scores = Object.entries(r.scores).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([l, p]) => '<div>' + esc(l) + ' <span class="bar" style="width:' + (p * 300).toFixed(1) + 'px"></span> ' + (p * 100).toFixed(1) + ' %</div>').join('');
-  document.getElementById('out').innerHTML = '<h2 id="label">' + esc(r.label) + '</h2><div id="scores">' + scores + '</div><p id="timing">speech ' + r.speech.startSeconds.toFixed(2) + '–' + r.speech.endSeconds.toFixed(2) + ' s, ' + r.timing.totalMs.toFixed(1) + ' ms</p><h3>MFCC</h3><img id="mfcc" alt="MFCC" src="' + r.mfccPng + '">';
+  document.getElementById('out').innerHTML = '<h2 id="label">' + esc(r.label) + '</h2><div id="scores">' + scores + '</div><p id="timing">speech ' + r.speech.startSeconds.toFixed(2) + '–' + r.speech.endSeconds.toFixed(2) + ' s, ' + r.timing.totalMs.toFixed(1) + ' ms</p><h3>MFCC</h3><p id="mfcc-legend">13 coefficients over time, c0 at the bottom; each row on its own colour scale (its min to max)</p><img id="mfcc" alt="MFCC" src="' + r.mfccPng + '">';
 };
 </script></body></html>`;
 
@@ -105,7 +105,11 @@ const recognizeSchema = {
             totalMs: { type: 'number' },
           },
         },
-        mfccPng: { type: 'string', description: 'The MFCC picture (13 coefficients over time) as a PNG data URL.' },
+        mfccPng: {
+          type: 'string',
+          description:
+            'The MFCC picture as a PNG data URL: 13 coefficients over time (before CMVN), c0 at the bottom, each coefficient’s row on its own colour scale (its minimum to maximum in the recording).',
+        },
       },
     },
     ...errorResponses,
