@@ -2,7 +2,13 @@ import { isIP, isIPv6, type AddressInfo } from 'node:net';
 import ajvCompiler from '@fastify/ajv-compiler';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  type RouteOptions,
+} from 'fastify';
 import { AppliedMLError } from '@appliedml/engine';
 import { bodyBudgetBusy, countingStream, createBodyBudget, type BodyClaim } from './body-budget';
 import { MAX_FILE_NAME_LENGTH } from './file-names';
@@ -255,10 +261,33 @@ export const errorResponses = {
   ),
 } as const;
 
+/**
+ * A route's URL pattern as a regular expression over a request path: `:name` (with an optional
+ * `(regex)`) matches one segment's worth of characters, `*` the rest.
+ */
+export function routePattern(url: string): RegExp {
+  let source = '';
+  for (let i = 0; i < url.length;) {
+    const param = /^:[A-Za-z0-9_]+(\([^)]*\))?/.exec(url.slice(i));
+    if (param) {
+      source += '[^/]+';
+      i += param[0].length;
+    } else if (url[i] === '*') {
+      source += '.*';
+      i += 1;
+    } else {
+      source += (url[i] as string).replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+      i += 1;
+    }
+  }
+  return new RegExp(`^${source}$`);
+}
+
 /** What the OpenAPI document says about errors that are no route's own. */
 const ERRORS_NOTE =
-  'Every error answer is JSON `{code, message}` (the `ErrorBody` schema) with a stable code. A path or method ' +
-  'that does not exist is 404 `E_NOT_FOUND`; a 503 carries a `Retry-After` header; a request too slow to arrive ' +
+  'Every error answer is JSON `{code, message}` (the `ErrorBody` schema) with a stable code. A path that does not ' +
+  'exist is 404 `E_NOT_FOUND`, a method a path does not answer 405 `E_NOT_FOUND` with an `Allow` header naming the ' +
+  'ones it does (both before the body is read); a 503 carries a `Retry-After` header; a request too slow to arrive ' +
   'is 408 `E_INPUT_INVALID`, headers over the limit 431 `E_INPUT_TOO_LARGE`, a request that is not valid HTTP 400 `E_INPUT_INVALID`, ' +
   'and one for a host name the service does not answer for (DNS-rebinding protection) 421 `E_INPUT_INVALID`.';
 
@@ -533,7 +562,17 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     return payload;
   });
 
+  /** Every route's path pattern and methods: a path with other methods than the request's is a 405. */
+  const routeMethods = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  const allowedMethods = (path: string): string[] => {
+    const allowed = new Set<string>();
+    for (const { pattern, methods } of routeMethods.values()) if (pattern.test(path)) methods.forEach((m) => allowed.add(m));
+    return [...allowed].sort();
+  };
   app.addHook('onRoute', (route: RouteOptions) => {
+    const known = routeMethods.get(route.url) ?? { pattern: routePattern(route.url), methods: new Set<string>() };
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) known.methods.add(String(method).toUpperCase());
+    routeMethods.set(route.url, known);
     route.handler = handledWithinRequest(route.handler, holds);
     if (route.method === 'HEAD' || (Array.isArray(route.method) && route.method.every((m) => m === 'HEAD'))) return;
     if (route.url.startsWith(docsPrefix)) return;
@@ -598,6 +637,21 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       .code(503)
       .header('retry-after', String(limits.shutdownRetryAfterSeconds))
       .send({ code: 'E_BUSY', message: 'The service is shutting down; retry shortly.' });
+  });
+  // An unknown route is answered before anything about the body (its size, type, JSON): 404, or
+  // 405 with Allow when the path exists with other methods. Fixed messages: the path and method
+  // are the client's input and are not echoed.
+  const notFound = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const allowed = allowedMethods(request.url.split('?')[0] ?? '');
+    request.log.info({ code: NOT_FOUND_CODE, status: allowed.length > 0 ? 405 : 404 }, 'request rejected');
+    if (allowed.length === 0) return reply.code(404).send({ code: NOT_FOUND_CODE, message: 'No such route.' });
+    return reply
+      .code(405)
+      .header('allow', allowed.join(', '))
+      .send({ code: NOT_FOUND_CODE, message: `This route does not answer that method; it answers ${allowed.join(', ')}.` });
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) return notFound(request, reply);
   });
   // Before the body is read: a body the kit would misread (compressed, or JSON or text in another
   // charset than UTF-8) is refused; a route that declares `consumes` (a binary upload) refuses any
@@ -696,8 +750,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     if (closing) void reply.header('connection', 'close');
     return payload;
   });
-  // A fixed message: the path is the client's input and is not echoed.
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ code: NOT_FOUND_CODE, message: 'No such route.' }));
+  app.setNotFoundHandler((request, reply) => notFound(request, reply));
 
   await app.register(fastifySwagger, {
     openapi: {

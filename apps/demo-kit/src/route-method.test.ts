@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createService, errorResponses, routePattern, type Service } from './service';
+
+// Review R2-7 / R3-9: GET /predict (a POST route) answered 404 "No such route", and a POST with a
+// malformed JSON body to an unknown route answered 400 "not valid JSON" where a valid body got 404.
+describe('routes and methods', () => {
+  let service: Service;
+  let url = '';
+  beforeAll(async () => {
+    service = await createService({
+      name: 'methods',
+      routes(app) {
+        const response = { 200: { type: 'object', additionalProperties: true }, ...errorResponses };
+        app.get('/thing', { schema: { response } }, async () => ({ ok: true }));
+        app.post('/predict', { schema: { body: { type: 'object' }, response } }, async () => ({ ok: true }));
+        app.get(
+          '/files/:name',
+          { schema: { params: { type: 'object', properties: { name: { type: 'string' } } }, response } },
+          async () => ({
+            ok: true,
+          }),
+        );
+      },
+    });
+    ({ url } = await service.listen());
+  });
+  afterAll(async () => {
+    await service.close();
+  });
+
+  const send = async (method: string, path: string, body?: string) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      allow: res.headers.get('allow'),
+      body: text === '' ? undefined : (JSON.parse(text) as { code: string; message: string }),
+    };
+  };
+
+  it('answers a wrong method on an existing route 405 with an Allow header naming the methods it answers', async () => {
+    const get = await send('GET', '/predict');
+    expect(get.status).toBe(405);
+    expect(get.allow).toBe('POST');
+    expect(get.body).toEqual({ code: 'E_NOT_FOUND', message: 'This route does not answer that method; it answers POST.' });
+    const post = await send('POST', '/thing', '{}');
+    expect([post.status, post.allow, post.body?.code]).toEqual([405, 'GET, HEAD', 'E_NOT_FOUND']);
+    // Path parameters count: /files/x exists for GET.
+    expect((await send('GET', '/files/x')).status).toBe(200);
+    expect(await send('DELETE', '/files/x')).toMatchObject({ status: 405, allow: 'GET, HEAD' });
+    // A path that exists for no method is still a 404 with no Allow.
+    expect(await send('GET', '/nope')).toEqual({ status: 404, allow: null, body: { code: 'E_NOT_FOUND', message: 'No such route.' } });
+  });
+
+  it('checks the route before the body: a malformed JSON body to an unknown route is 404, to a wrong method 405', async () => {
+    expect((await send('POST', '/nope', '{nope')).status).toBe(404);
+    expect((await send('POST', '/nope', '{}')).status).toBe(404);
+    expect(await send('POST', '/thing', '{nope')).toMatchObject({ status: 405, allow: 'GET, HEAD' });
+    // The route itself still reads its body as before.
+    expect(await send('POST', '/predict', '{nope')).toMatchObject({ status: 400, body: { code: 'E_INPUT_INVALID' } });
+    expect((await send('POST', '/predict', '{}')).status).toBe(200);
+  });
+
+  it('matches route patterns with parameters and wildcards', () => {
+    expect(routePattern('/files/:name').test('/files/a.png')).toBe(true);
+    expect(routePattern('/files/:name').test('/files/a/b')).toBe(false);
+    expect(routePattern('/docs/*').test('/docs/static/x.js')).toBe(true);
+    expect(routePattern('/api/chart.svg').test('/api/chartxsvg')).toBe(false);
+  });
+});
