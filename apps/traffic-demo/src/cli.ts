@@ -26,7 +26,7 @@ your own data (--data FILE.csv; give evaluate / forecast / serve the same flags 
   wide, one column per sensor:     --timestamp-column time      (or none: one row per step from --start ISO)
   long, one reading per row:       --timestamp-column time --sensor-column station --value-column speed
   --interval MIN (default 5; fractions such as 0.5 for 30-second readings), --time-zone America/Los_Angeles, --time-unit ms|s, --missing-value 0,
-  --adjacency FILE.csv (square, sensors in the file's order; default: no road graph)`;
+  --adjacency FILE.csv (square, sensors in the file's order; default: no road graph), --adjacency-header (its first line names the sensors)`;
 
 const SUBSET_NOTE =
   'Quick preset on a sensor subset: the published rows are for all 207 sensors; the baselines beside them use the same subset as the models.';
@@ -51,6 +51,7 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
     );
   const entries: Array<[keyof FileDataOptions, unknown]> = [
     ['adjacency', text('adjacency')],
+    ['adjacencyHeader', values['adjacency-header'] === true ? true : undefined],
     ['intervalMinutes', interval],
     ['start', text('start')],
     ['timestampColumn', text('timestamp-column')],
@@ -89,6 +90,7 @@ async function main(argv: string[]): Promise<void> {
         port: { type: 'string', default: '8080' },
         host: { type: 'string' },
         adjacency: { type: 'string' },
+        'adjacency-header': { type: 'boolean' },
         interval: { type: 'string' },
         start: { type: 'string' },
         'timestamp-column': { type: 'string' },

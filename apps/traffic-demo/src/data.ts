@@ -24,6 +24,8 @@ export interface FileDataOptions extends Omit<ReadSeriesOptions, 'intervalMinute
   intervalMinutes?: number;
   /** A square adjacency CSV over the file's sensors; without it the sensors have no neighbours. */
   adjacency?: string;
+  /** The adjacency CSV's first line names the sensors (readAdjacencyCsv's `header: true`). */
+  adjacencyHeader?: boolean;
 }
 
 export interface DemoData {
@@ -145,14 +147,22 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
       `--data must be auto, los-loop, synthetic or the path of a CSV file; '${path}' does not exist.`,
       { details: { path } },
     );
-  const { adjacency: adjacencyPath, intervalMinutes, ...read } = options;
+  const { adjacency: adjacencyPath, adjacencyHeader, intervalMinutes, ...read } = options;
   // A directory or a FIFO given as a file is refused before reading (a FIFO hung the read).
   await checkInputFile(path, 'the --data file');
   if (adjacencyPath) await checkInputFile(adjacencyPath, 'the --adjacency file');
   let series = await readSeriesCsv(path, { intervalMinutes: intervalMinutes ?? 5, ...read });
   const all = series.sensors.length;
   let adjacency = adjacencyPath
-    ? await readAdjacencyCsv(adjacencyPath)
+    ? await readAdjacencyCsv(adjacencyPath, { header: adjacencyHeader ?? false }).catch((error: unknown) => {
+        // The library says `header: true`; here it is a flag.
+        if (AppliedMLError.hasCode(error, 'E_INPUT_INVALID') && error.message.endsWith('pass header: true.'))
+          throw new AppliedMLError('E_INPUT_INVALID', `${error.message.slice(0, -'header: true.'.length)}--adjacency-header.`, {
+            details: error.details,
+            cause: error,
+          });
+        throw error;
+      })
     : createAdjacency(Array.from({ length: all }, (_, i) => Array.from({ length: all }, (_, j) => (i === j ? 1 : 0))));
   if (adjacency.size !== all)
     throw new AppliedMLError('E_SHAPE_MISMATCH', `The adjacency is ${adjacency.size}×${adjacency.size} but the CSV has ${all} sensors.`, {

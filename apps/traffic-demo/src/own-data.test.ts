@@ -62,6 +62,12 @@ describe('traffic demo on your own CSV', () => {
     expect(AppliedMLError.hasCode(missing, 'E_INPUT_INVALID')).toBe(true);
     const wrong = await loadDemoData(longCsv, undefined, {}, { ...longFlags, adjacency: join(dir, 'adj2.csv') }).catch((e: unknown) => e);
     expect(AppliedMLError.hasCode(wrong, 'E_SHAPE_MISMATCH')).toBe(true);
+    // A graph whose first line names the sensors: the CLI's --adjacency-header reads it (review R3-6).
+    await writeFile(join(dir, 'adj-ids.csv'), 's-9,s-2,s-5\n0,1,0\n1,0,1\n0,1,0\n');
+    const ids = await loadDemoData(longCsv, undefined, {}, { ...longFlags, adjacency: join(dir, 'adj-ids.csv') }).catch((e: unknown) => e);
+    expect((ids as AppliedMLError).message).toMatch(/If the first line names the sensors \(a header row\), pass --adjacency-header\.$/);
+    const read = await loadDemoData(longCsv, undefined, {}, { ...longFlags, adjacency: join(dir, 'adj-ids.csv'), adjacencyHeader: true });
+    expect(Array.from(read.adjacency.weights)).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0]);
   });
 
   it("a trained model's sensors are taken from the file by id, in the model's order; one the file lacks is refused by name", async () => {

@@ -1,6 +1,6 @@
 import { initEngine, tf } from '@appliedml/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAdjacency, MAX_ADJACENCY_SENSORS, normalizedAdjacency, subAdjacency, type Adjacency } from './adjacency';
+import { createAdjacency, MAX_ADJACENCY_SENSORS, normalizedAdjacency, readAdjacencyCsv, subAdjacency, type Adjacency } from './adjacency';
 import { TrafficForecaster } from './forecaster';
 import { generateTrafficNetwork } from './synthetic';
 import { expectCode } from './test-helpers';
@@ -77,5 +77,29 @@ describe('adjacency helpers check indices and weights (SDK fuzz S2)', () => {
       forecaster.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('readAdjacencyCsv says what to do with sensor ids in the file (review R3-6)', () => {
+  const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+  it('a header row of ids: pass header: true; row labels: remove them; an empty cell: no allowMissing (not an option here)', async () => {
+    const header = await expectCode(() => readAdjacencyCsv(bytes('a,b,c\n0,1,0\n1,0,1\n0,1,0\n')), 'E_INPUT_INVALID');
+    expect(header.message).toMatch(
+      /line 1, column '0': 'a' is not a number\. If the first line names the sensors \(a header row\), pass header: true\.$/,
+    );
+    expect(header.details).toMatchObject({ line: 1, columnIndex: 0, value: 'a' });
+    expect(Array.from((await readAdjacencyCsv(bytes('a,b,c\n0,1,0\n1,0,1\n0,1,0\n'), { header: true })).weights)).toEqual([
+      0, 1, 0, 1, 0, 1, 0, 1, 0,
+    ]);
+    const labels = bytes(',a,b\na,0,1\nb,1,0\n');
+    const empty = await expectCode(() => readAdjacencyCsv(labels), 'E_INPUT_INVALID');
+    expect(empty.message).not.toMatch(/allowMissing/);
+    expect(empty.message).toMatch(/every cell of an adjacency needs a weight \(0 for no link\)\. If the first line names the sensors/);
+    const rows = await expectCode(() => readAdjacencyCsv(labels, { header: true }), 'E_INPUT_INVALID');
+    expect(rows.message).toMatch(/line 2, .*'a' is not a number\. If the first column names the sensors \(row labels\), remove it/);
+    // Text elsewhere (a distance of 'inf') gets no guess.
+    const inf = await expectCode(() => readAdjacencyCsv(bytes('0,inf\ninf,0\n')), 'E_INPUT_INVALID');
+    expect(inf.message).toMatch(/'inf' is not a number\.$/);
   });
 });

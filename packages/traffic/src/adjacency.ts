@@ -106,14 +106,40 @@ export function createAdjacency(matrix: ArrayLike<ArrayLike<number>> | Float64Ar
   return { size: n, weights };
 }
 
-/** Reads a headerless square CSV (los_adj.csv). Not square → E_SHAPE_MISMATCH; bad cells → E_INPUT_INVALID. */
+/**
+ * readNumericMatrix's refusal of a cell, said for an adjacency: no `allowMissing` (readAdjacencyCsv has
+ * no such option: every cell needs a weight), and when the text sits where sensor ids would, what to do:
+ * a first line of ids takes `header: true`, a first column of row labels has to go.
+ */
+function adjacencyCellError(error: unknown, header: boolean): unknown {
+  if (!AppliedMLError.hasCode(error, 'E_INPUT_INVALID')) return error;
+  const details = (error.details ?? {}) as { line?: unknown; columnIndex?: unknown; value?: unknown };
+  const text = typeof details.value === 'string' && (details.value.trim() === '' || Number.isNaN(Number(details.value)));
+  let message = error.message.replace(
+    /; pass allowMissing: true to read it as NaN\.$/,
+    ': every cell of an adjacency needs a weight (0 for no link).',
+  );
+  if (text && !header && details.line === 1 && details.columnIndex === 0)
+    message += ' If the first line names the sensors (a header row), pass header: true.';
+  else if (text && details.columnIndex === 0)
+    message += ' If the first column names the sensors (row labels), remove it: the matrix is read without row labels.';
+  if (message === error.message) return error;
+  return new AppliedMLError('E_INPUT_INVALID', message, { details: error.details, cause: error });
+}
+
+/**
+ * Reads a square CSV of weights (los_adj.csv), sensors in the series' order; `header: true` skips a
+ * first line (sensor ids). Not square → E_SHAPE_MISMATCH; bad cells → E_INPUT_INVALID. */
 export async function readAdjacencyCsv(source: CsvSource, options: { header?: boolean } = {}): Promise<Adjacency> {
   checkKnownKeys('readAdjacencyCsv options', options, ['header']);
   if (options.header !== undefined && typeof options.header !== 'boolean')
     throw new AppliedMLError('E_INPUT_INVALID', `readAdjacencyCsv header must be true or false; got ${describeValue(options.header)}.`, {
       details: { field: 'header' },
     });
-  const m = await readNumericMatrix(source, { header: options.header ?? false });
+  const header = options.header ?? false;
+  const m = await readNumericMatrix(source, { header }).catch((error: unknown) => {
+    throw adjacencyCellError(error, header);
+  });
   if (m.rows !== m.cols) {
     throw new AppliedMLError('E_SHAPE_MISMATCH', `An adjacency matrix must be square; the CSV is ${m.rows} × ${m.cols}.`, {
       details: { rows: m.rows, cols: m.cols },
