@@ -66,3 +66,13 @@ describe('speech-demo recognize on awkward files', () => {
     expect(run.stdout).toMatch(/^\d+ {2}\d+ \d+\.\d+ %/);
   }, 120_000);
 });
+
+describe('speech-demo with a command it does not have', () => {
+  it("says unknown command 'x' as an error, with the usage, and fails (review R1-7: it printed the usage alone)", async () => {
+    const run = await runCli(cli, ['recgonize', 'a.wav']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("error E_INPUT_INVALID: Unknown command 'recgonize'.");
+    expect(run.stderr).toContain('speech-demo');
+    expect(run.stdout).toBe('');
+  }, 60_000);
+});

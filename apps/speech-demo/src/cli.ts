@@ -213,8 +213,8 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      out(USAGE);
-      process.exitCode = 2;
+      // Said as an error (the other demo CLIs' form), not the usage alone on stdout as if asked for.
+      throw new AppliedMLError('E_INPUT_INVALID', `Unknown command '${command}'.\n\n${USAGE}`);
   }
 }
 
