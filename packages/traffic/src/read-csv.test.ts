@@ -408,3 +408,38 @@ describe('readSeriesCsv column options are column names', () => {
     }
   });
 });
+
+describe('a wide file with a header cell of no name (review R3-7)', () => {
+  const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+  it('a trailing comma on every line (Excel) is said so, naming the empty column, not "1 sensor(s) with no reading at all ()"', async () => {
+    for (const [text, options] of [
+      ['time,a,b,\n2026-01-05T00:00Z,1,2,\n2026-01-05T00:05Z,3,4,\n', { intervalMinutes: 5, timestampColumn: 'time' }],
+      ['a,b,\n1,2,\n3,4,\n', { intervalMinutes: 5 }],
+    ] as const) {
+      const error = await expectCode(() => readSeriesCsv(bytes(text), options), 'E_INPUT_INVALID');
+      expect(error.message).toMatch(
+        /^The header's column \d \(the column after 'b'\) has no name: an empty last column, as a comma at the end of every line makes/,
+      );
+      expect(error.details).toMatchObject({ reason: 'column-unnamed' });
+    }
+  });
+
+  it("an unnamed column between others is refused too, as a long file's empty sensor id is (it was read as sensor '')", async () => {
+    const error = await expectCode(
+      () =>
+        readSeriesCsv(bytes('time,a,,b\n2026-01-05T00:00Z,1,5,2\n2026-01-05T00:05Z,3,6,4\n'), {
+          intervalMinutes: 5,
+          timestampColumn: 'time',
+        }),
+      'E_INPUT_INVALID',
+    );
+    expect(error.message).toMatch(
+      /^The header's column 3 \(the column after 'a'\) has no name: each column of a wide file is a sensor and needs an id/,
+    );
+    expect(error.details).toMatchObject({ column: 3 });
+    // Without a header the sensors are named by position: nothing to refuse.
+    const s = await readSeriesCsv(bytes('1,5,2\n3,6,4\n'), { intervalMinutes: 5, header: false });
+    expect(s.sensors).toEqual(['s0', 's1', 's2']);
+  });
+});

@@ -120,6 +120,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
       rowLines: true,
     });
+    if (m.columns) checkHeaderNames(m.columns, source);
     // Here, not in createSeries, to name the line of the file besides the row of the series.
     const at = lineLabel(source);
     for (let i = 0; i < m.data.length; i++) {
@@ -163,6 +164,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       { details: { column: tsColumn } },
     );
   }
+  if (header) checkHeaderNames(columns, source);
   const sensors = columns.filter((c) => c !== tsColumn);
   if (sensors.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The CSV has a timestamp column but no sensor columns.');
   const times = new Float64Array(rows.length);
@@ -390,6 +392,25 @@ function readingOf(text: string, line: number, column: string, at: (line: number
 /** "file.csv: line 12" (or "Line 12" for a buffer or stream): where a message points. */
 function lineLabel(source: CsvSource): (line: number) => string {
   return typeof source === 'string' ? (line) => `${source}: line ${line}` : (line) => `Line ${line}`;
+}
+
+/**
+ * A wide file's header cell with no name would make a sensor with the id '' (long files refuse an empty
+ * id): E_INPUT_INVALID naming its column. A comma at the end of every line, as spreadsheets export, makes
+ * an empty last column; that one is said so.
+ */
+function checkHeaderNames(columns: readonly string[], source: CsvSource): void {
+  const i = columns.findIndex((c) => c.trim() === '');
+  if (i < 0) return;
+  const where = typeof source === 'string' ? `${source}: the header` : 'The header';
+  const place = i === 0 ? 'the first column' : `the column after '${columns[i - 1]}'`;
+  const fix =
+    i === columns.length - 1 && i > 0
+      ? 'an empty last column, as a comma at the end of every line makes (spreadsheets export them): remove the trailing commas, or name the column'
+      : 'each column of a wide file is a sensor and needs an id: name it, or remove the column';
+  throw new AppliedMLError('E_INPUT_INVALID', `${where}'s column ${i + 1} (${place}) has no name: ${fix}.`, {
+    details: { column: i + 1, reason: 'column-unnamed', ...(typeof source === 'string' ? { source } : {}) },
+  });
 }
 
 function noDataRows(source: CsvSource): AppliedMLError {
