@@ -70,3 +70,14 @@ describe('IncidentMonitor sensor ids (SDK fuzz S12)', () => {
     expect(new IncidentMonitor({ sensors: ['a', 'b'] }).active).toEqual([]);
   });
 });
+
+describe('minHistory past historySize (review R3-8)', () => {
+  it('is refused as the other options are, not lowered to historySize without a word', async () => {
+    const error = await expectCode(() => new IncidentMonitor({ sensors: ['a'], historySize: 10, minHistory: 50 }), 'E_INPUT_INVALID');
+    expect(error.message).toMatch(/^minHistory \(50\) must be at most historySize \(10\)/);
+    expect(error.details).toMatchObject({ minHistory: 50, historySize: 10 });
+    // The default (24) still follows a smaller history, and minHistory equal to it is fine.
+    expect(() => new IncidentMonitor({ sensors: ['a'], historySize: 10 })).not.toThrow();
+    expect(() => new IncidentMonitor({ sensors: ['a'], historySize: 10, minHistory: 10 })).not.toThrow();
+  });
+});

@@ -16,7 +16,7 @@ export interface IncidentMonitorOptions {
    * bounded by it: at most 100,000, and sensors × historySize at most 2^25 (E_INPUT_TOO_LARGE).
    */
   historySize?: number;
-  /** Residuals needed before a sensor can alert (default 24). */
+  /** Residuals needed before a sensor can alert (default 24, or historySize when that is smaller); at most historySize. */
   minHistory?: number;
   /** 'drop' (default): only readings below the forecast (slow-downs); 'both': either side. */
   direction?: 'drop' | 'both';
@@ -162,7 +162,16 @@ export class IncidentMonitor {
         `IncidentMonitor would keep ${this.sensors.length} sensors × ${this.historySize} residuals; at most ${MAX_HISTORY_VALUES} (256 MiB) in all. Lower historySize or split the sensors over several monitors.`,
         { details: { sensors: this.sensors.length, historySize: this.historySize, max: MAX_HISTORY_VALUES } },
       );
-    this.minHistory = Math.min(num(options.minHistory, 24, 'minHistory', 3, true), this.historySize);
+    // The default (24) follows a smaller historySize; a minHistory asked for past it could never be met
+    // by the residuals kept, and was silently lowered.
+    const minHistory = num(options.minHistory, 24, 'minHistory', 3, true);
+    if (options.minHistory !== undefined && minHistory > this.historySize)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `minHistory (${minHistory}) must be at most historySize (${this.historySize}): a sensor keeps only historySize residuals. Raise historySize or lower minHistory.`,
+        { details: { minHistory, historySize: this.historySize } },
+      );
+    this.minHistory = Math.min(minHistory, this.historySize);
     this.minScale = num(options.minScale, 1, 'minScale', 0);
     if (options.missingValue !== undefined && !(typeof options.missingValue === 'number' && Number.isFinite(options.missingValue)))
       throw new AppliedMLError('E_INPUT_INVALID', `missingValue must be a finite number; got ${String(options.missingValue)}.`, {
