@@ -699,7 +699,11 @@ export class SpeechRecognizer {
       for (const [i, example] of options.validation.entries()) {
         const li = index.get(example.label);
         if (li === undefined)
-          throw new AppliedMLError('E_INPUT_INVALID', `Validation label '${example.label}' is not in the training labels.`);
+          throw new AppliedMLError(
+            'E_INPUT_INVALID',
+            `Validation label '${example.label}' (validation[${i}]) is not in the training labels (${labels.join(', ')}).`,
+            { details: { index: i, label: example.label } },
+          );
         const speech = (await this.speechAt(example.audio, pre, example.sampleRate, 'Validation example', i)).speech.samples;
         windowedViews(speech, fes, frames).forEach((r, f) => vRows[f]?.push(r));
         vLabels.push(li);
@@ -993,7 +997,11 @@ export class SpeechRecognizer {
       for (const [i, example] of data.entries()) {
         const li = index.get(example.label);
         if (li === undefined)
-          throw new AppliedMLError('E_INPUT_INVALID', `Label '${example.label}' is not one the model knows (${pre.labels.join(', ')}).`);
+          throw new AppliedMLError(
+            'E_INPUT_INVALID',
+            `Label '${example.label}' (evaluation data[${i}]) is not one the model knows (${pre.labels.join(', ')}).`,
+            { details: { index: i, label: example.label } },
+          );
         rows.push((await this.speechAt(example.audio, pre, example.sampleRate, 'Evaluation example', i)).speech.samples);
         truth.push(li);
       }
