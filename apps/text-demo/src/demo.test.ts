@@ -139,7 +139,9 @@ describe('HTTP service', () => {
       body: '{}',
       headers: { 'content-type': 'application/json' },
     });
-    expect(bad.status).toBe(404);
+    // The route exists for GET only: 405 naming it (the kit's answer for a wrong method).
+    expect(bad.status).toBe(405);
+    expect(bad.headers.get('allow')).toMatch(/GET/);
     expect(await bad.text()).not.toContain('script');
   });
 });
