@@ -412,6 +412,7 @@ describe('demo service', () => {
     await fetch(`${base}/echo`, json({ text: SECRET.repeat(100) }));
     await fetch(`${base}/fail`, json({ code: 'TypeError', note: SECRET }));
     await fetch(`${base}/fail`, json({ code: 'sdk-internal' }));
+    await fetch(`${base}/fail`, json({ code: 'busy' }));
     const lines = logs.lines();
     expect(lines.length).toBeGreaterThan(5);
     const parsed = lines.map(
@@ -426,6 +427,10 @@ describe('demo service', () => {
     expect(failed[0]?.error?.frames?.length).toBeGreaterThan(0);
     expect(lines.join('\n')).not.toContain(SECRET);
     expect(lines.filter((l) => l.includes('"E_INTERNAL"')).join('\n')).not.toContain('note');
+    // A refusal under load (503 E_BUSY) is a warning without a stack, not a failure.
+    const busy = parsed.filter((l) => l.code === 'E_BUSY') as Array<{ level?: number; msg?: string; error?: unknown }>;
+    expect(busy.length).toBeGreaterThan(0);
+    for (const l of busy) expect([l.level, l.msg, l.error]).toEqual([40, 'busy: refused with Retry-After', undefined]);
   });
 });
 

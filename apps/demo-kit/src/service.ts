@@ -621,6 +621,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
           ? 'inference timed out; its worker was replaced'
           : 'inference timed out before it started; dropped',
       );
+    else if (answer.body.code === 'E_BUSY')
+      // A refusal under load is the service working as designed: a warning, not an error with a stack.
+      request.log.warn(
+        { code: answer.body.code, status: answer.status, retryAfterSeconds: answer.retryAfterSeconds },
+        'busy: refused with Retry-After',
+      );
     else if (answer.status >= 500)
       request.log.error({ code: answer.body.code, status: answer.status, error: errorForLog(error) }, 'request failed');
     else request.log.info({ code: answer.body.code, status: answer.status }, 'request rejected');
