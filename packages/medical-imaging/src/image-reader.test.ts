@@ -327,3 +327,18 @@ describe('raster channel counts', () => {
     expect(rasterToColor(rgba).data).toEqual(Float32Array.of(1, 0, 0.2));
   });
 });
+
+// Review R2-6 (docs): alpha is discarded, not composited; docs/medical-imaging.md says so. This pins it.
+describe('alpha', () => {
+  it('a transparent pixel reads as the colour stored under it', async () => {
+    // Red, transparent; red, opaque; black, transparent; white, half transparent.
+    const rgba = Buffer.from([255, 0, 0, 0, 255, 0, 0, 255, 0, 0, 0, 0, 255, 255, 255, 128]);
+    const png = await sharp(rgba, { raw: { width: 2, height: 2, channels: 4 } })
+      .png()
+      .toBuffer();
+    expect((await readImage(png)).channels).toBe(4);
+    const { image, color } = await readMedicalImage(png, { color: true });
+    expect(Array.from(image.data)).toEqual([Math.fround(0.299), Math.fround(0.299), 0, 1]);
+    expect(Array.from(color!.data)).toEqual([1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 1]);
+  });
+});

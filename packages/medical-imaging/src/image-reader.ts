@@ -326,7 +326,10 @@ const READ_MEDICAL_KEYS = Object.keys({
   logger: 1,
 } satisfies Record<keyof ReadMedicalImageOptions, 1>);
 
-/** Read a DICOM file or a PNG/JPEG/TIFF into a grayscale image in [0, 1], choosing by content. */
+/**
+ * Read a DICOM file or a PNG/JPEG/TIFF into a grayscale image in [0, 1], choosing by content. Alpha is
+ * discarded, not composited: a transparent pixel reads as the colour stored under it.
+ */
 export async function readMedicalImage(input: Uint8Array | string, options: ReadMedicalImageOptions = {}): Promise<MedicalImage> {
   if (!(input instanceof Uint8Array) && typeof input !== 'string')
     throw new AppliedMLError('E_INPUT_INVALID', 'readMedicalImage takes a file path or the file bytes (a Uint8Array or Buffer).');
