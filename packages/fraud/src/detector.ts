@@ -143,7 +143,7 @@ export interface FraudTrainingReport {
   boosting?: { rounds: number; validationLoss: number };
   /**
    * Unsupervised detectors fitted twice (`refine`): the training rows set aside before the second fit (the
-   * `contamination` share the first fit scored highest; 0 when that share is under one row).
+   * `contamination` share the first fit scored highest; 0 when that share is under one row, or when setting it aside would leave under half the rows: no second fit then).
    */
   setAside?: number;
   /**
@@ -197,6 +197,12 @@ interface Fitted {
    * reasons read the raw errors, as when they were saved.
    */
   autoencoderTypical?: Float64Array;
+  /**
+   * After a second fit that set rows aside (`refine`): the share of EVERY training row holding each one-hot
+   * level, by feature name, for the reasons' "x% of training rows" (the explainer then holds the kept rows
+   * only). Absent otherwise: the explainer's own counts are every row's.
+   */
+  levelShares?: Record<string, number>;
   mlp?: tf.LayersModel;
   gbt?: GbtState;
   /** Train mean and sd of each member's raw score (ensemble normalisation). */
@@ -266,6 +272,19 @@ function countOnes(y: Uint8Array): number {
   let n = 0;
   for (const v of y) n += v;
   return n;
+}
+
+/** Each one-hot level's share of the rows of `x` (its column ≥ 0.5), by feature name; undefined without one-hot columns. */
+function levelShares(pre: Preprocessor, x: Matrix): Record<string, number> | undefined {
+  const out: Record<string, number> = {};
+  const oneHot = new Set(pre.state.columns.filter((c) => c.kind === 'categorical' && c.levels).map((c) => c.name));
+  pre.features.forEach((ft, j) => {
+    if (!oneHot.has(ft.column)) return;
+    let n = 0;
+    for (let r = 0; r < x.rows; r++) if ((x.data[r * x.cols + j] as number) >= 0.5) n++;
+    out[ft.name] = n / x.rows;
+  });
+  return Object.keys(out).length ? out : undefined;
 }
 
 function checkLabels(labels: ArrayLike<number>, rows: number): Uint8Array {
@@ -392,7 +411,7 @@ const KNOWN_BUNDLE: KnownBundleParts = {
     ...NESTED_KEYS,
     gbt: { ...anyValue(GBT_KEYS), forest: FOREST_KEYS },
     state: {
-      ...anyValue(['ecodScoring', 'threshold', 'norms', 'autoencoderTypicalError']),
+      ...anyValue(['ecodScoring', 'threshold', 'norms', 'autoencoderTypicalError', 'levelShares']),
       explainer: ['rows', 'skew', 'trainingRows'],
     },
   },
@@ -656,11 +675,14 @@ export class FraudDetector {
         const order = Array.from(first.keys()).sort((i, j) => (first[j] as number) - (first[i] as number) || i - j);
         const drop = Math.floor(this.config.contamination * x.rows);
         setAside = 0;
-        if (drop > 0 && x.rows - drop >= 2) {
+        // At most half the rows: a second fit on what is left of a very high `contamination` would learn
+        // from a handful of rows (and an autoencoder's hold-out could not be cut from them).
+        if (drop > 0 && x.rows - drop >= Math.max(2, x.rows / 2)) {
           const out = new Uint8Array(x.rows);
           for (const i of order.slice(0, drop)) out[i] = 1;
           const keptRows = Array.from(first.keys()).filter((i) => out[i] === 0);
           const kept = takeRows(x, keptRows);
+          fitted.levelShares = levelShares(pre, x);
           fitted.autoencoder?.dispose();
           delete fitted.autoencoder;
           const keptOverride: Partial<Record<UnsupervisedKind, Float64Array>> = {};
@@ -678,7 +700,11 @@ export class FraudDetector {
           }
           setAside = drop;
           logger.info('fitted again without the training rows scored most unusual', { setAside: drop, rows: kept.rows });
-        }
+        } else if (drop > 0)
+          logger.info('no second fit: setting aside the contamination share would leave under half the rows', {
+            contamination: this.config.contamination,
+            rows: x.rows,
+          });
       }
       // Supervised: a probability of 0.5; unsupervised: flag the `contamination` share of the training data.
       fitted.threshold = this.supervised
@@ -1001,7 +1027,7 @@ export class FraudDetector {
           // The level's share of training rows, read from its one-hot column's training values.
           const k = col.levels.indexOf(String(raw));
           const feature = k < 0 ? -1 : features.findIndex((x) => x.name === `${column}=${String(raw)}`);
-          const seen = feature < 0 ? 0 : shareAtLeast(f.explainer, feature, 0.5);
+          const seen = feature < 0 ? 0 : (f.levelShares?.[`${column}=${String(raw)}`] ?? shareAtLeast(f.explainer, feature, 0.5));
           const rarity = k < 0 ? 'never seen in training' : `${seen < 0.01 ? '< 1' : Math.round(seen * 100)}% of training rows`;
           text = `${column} = ${shown} (${rarity}; ${pct})`;
         } else text = `${column} = ${shown} (${pct})`;
@@ -1117,6 +1143,7 @@ export class FraudDetector {
           threshold: f.threshold,
           norms: f.norms as unknown as JsonValue,
           ...(f.autoencoderTypical ? { autoencoderTypicalError: Array.from(f.autoencoderTypical) } : {}),
+          ...(f.levelShares ? { levelShares: f.levelShares } : {}),
           explainer: {
             rows: f.explainer.sorted[0]?.length ?? 0,
             skew: f.explainer.skew,
@@ -1142,6 +1169,7 @@ export class FraudDetector {
           threshold: number;
           norms: Fitted['norms'];
           autoencoderTypicalError?: number[];
+          levelShares?: Record<string, number>;
           explainer: { rows: number; skew: number[]; trainingRows?: number };
         };
       };
@@ -1272,6 +1300,19 @@ export class FraudDetector {
           model.config.gbt = { ...model.config.gbt, forest: false };
         }
         fitted.gbt = state;
+      }
+      // Saved after a second fit that set rows aside (see Fitted.levelShares).
+      const shares = cfg.state.levelShares as unknown;
+      if (shares !== undefined) {
+        const levels = new Set(pre.features.map((ft) => ft.name));
+        if (
+          shares === null ||
+          typeof shares !== 'object' ||
+          Array.isArray(shares) ||
+          !Object.entries(shares).every(([k, v]) => levels.has(k) && typeof v === 'number' && v >= 0 && v <= 1)
+        )
+          throw corrupt("the training rows' level shares are invalid");
+        fitted.levelShares = { ...(shares as Record<string, number>) };
       }
       if (model.active.includes('autoencoder') || model.config.detector === 'mlp')
         await initEngine({ ...(options.device ? { device: options.device } : {}), logger: options.logger ?? silentLogger });

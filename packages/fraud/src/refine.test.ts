@@ -142,6 +142,41 @@ describe('refine: a second fit without the rows the first fit finds most unusual
     }
   });
 
+  it("a category's share in its reason counts every training row, also the set-aside ones, and survives save → load", async () => {
+    const rng = createRng(5);
+    const g = (): number => Math.sqrt(-2 * Math.log(Math.max(rng.next(), 1e-12))) * Math.cos(2 * Math.PI * rng.next());
+    const records: Array<{ amount: number; channel: string }> = [];
+    for (let i = 0; i < 960; i++) records.push({ amount: 50 + 10 * g(), channel: ['web', 'app', 'pos'][i % 3] as string });
+    // 4 % of the rows: 'phone', all far out on amount, so the first fit sets them aside.
+    for (let i = 0; i < 40; i++) records.push({ amount: 400 + 10 * g(), channel: 'phone' });
+    const model = FraudDetector.create({ seed: 1, preprocess: { schema: { channel: 'categorical' } } });
+    expect((await model.train(records)).setAside).toBe(50);
+    const text = async (m: FraudDetector): Promise<string | undefined> =>
+      (await m.predictBatch([{ amount: 55, channel: 'phone' }]))[0]?.reasons.find((r) => r.feature === 'channel')?.text;
+    expect(await text(model)).toMatch(/^channel = phone \(4% of training rows; \d+% of the evidence\)$/);
+    const path = join(dir, 'refine-levels');
+    await model.save(path);
+    const loaded = await FraudDetector.load(path);
+    expect(await text(loaded)).toBe(await text(model));
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('fits once when setting the share aside would leave under half the rows, and says so', async () => {
+    const info: string[] = [];
+    const logger = { debug: () => {}, info: (m: string) => void info.push(m), warn: () => {} };
+    const a = FraudDetector.create({ seed: 3, contamination: 0.6 });
+    const b = FraudDetector.create({ seed: 3, contamination: 0.6, refine: false });
+    expect((await a.train(x, { logger })).setAside).toBe(0);
+    await b.train(x);
+    expect(Array.from(a.scores(x))).toEqual(Array.from(b.scores(x)));
+    expect(info).toContain('no second fit: setting aside the contamination share would leave under half the rows');
+    // Half exactly is still a second fit.
+    const half = FraudDetector.create({ seed: 3, contamination: 0.5 });
+    expect((await half.train(x)).setAside).toBe(500);
+    for (const m of [a, b, half]) m.dispose();
+  });
+
   it('an autoencoder fitted twice leaks no tensors', async () => {
     const before = tf.memory().numTensors;
     const model = FraudDetector.create({ detector: 'autoencoder', seed: 1, refine: true, autoencoder: { epochs: 3 } });
