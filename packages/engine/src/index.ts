@@ -38,6 +38,7 @@ export type {
   FitOptions,
   Inputs,
   Monitor,
+  ReportMonitor,
   TrainingCallbacks,
   TrainingReport,
 } from './train/trainer';

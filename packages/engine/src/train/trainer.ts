@@ -49,6 +49,14 @@ export interface TrainingCallbacks {
 
 export type Monitor = 'val_loss' | 'val_accuracy' | 'loss' | 'accuracy';
 
+/**
+ * The name a `TrainingReport` gives the value its `bestEpoch` and `bestValue` follow: a `Monitor` (all
+ * fitModel itself reports), or a validation metric an SDK selected its kept epoch on when it runs its
+ * own selection around fitModel: 'val_auc' (validation ROC AUC) or 'val_dice' (mean validation Dice),
+ * both higher is better. fitModel cannot compute these two: `EarlyStopping.monitor` refuses them.
+ */
+export type ReportMonitor = Monitor | 'val_auc' | 'val_dice';
+
 export interface EarlyStopping {
   /**
    * The value watched: 'val_loss' (the default with validation data), 'val_accuracy', 'loss' (the
@@ -133,11 +141,15 @@ export interface FitOptions {
 export interface TrainingReport {
   /** One entry per epoch run: its loss, accuracy, validation values, learning rate and time. */
   history: EpochLogs[];
-  /** The value early stopping and `bestEpoch` follow (see `EarlyStopping.monitor`). */
-  monitor: Monitor;
+  /**
+   * The value early stopping and `bestEpoch` follow (see `EarlyStopping.monitor`). fitModel's own report
+   * always holds a `Monitor`; an SDK that selects its epoch on a validation metric fitModel does not
+   * compute names it here ('val_auc', 'val_dice': see `ReportMonitor`).
+   */
+  monitor: ReportMonitor;
   /** The 0-based epoch with the best monitored value (-1 when no epoch gave a finite one). */
   bestEpoch: number;
-  /** The monitored value at `bestEpoch` (accuracies as themselves, not negated). */
+  /** The monitored value at `bestEpoch` (accuracies, AUC and Dice as themselves, not negated). */
   bestValue: number;
   /** Training ended before `epochs`: by early stopping or by `callbacks.shouldStop` (`stoppedBy` says which). */
   stoppedEarly: boolean;
