@@ -107,9 +107,8 @@ export interface ClassifierTrainOptions {
 /**
  * The engine's report of the run, its selection fields describing what the classifier kept: `bestEpoch`
  * is `selectedEpoch`, `bestValue` that epoch's validation AUC (its validation accuracy when the AUC is
- * undefined), `restoredBestWeights` true when that epoch is not the last one run. `monitor` is
- * 'val_accuracy': the engine's names have none for AUC, and that one is its validation score where
- * higher is better.
+ * undefined), `restoredBestWeights` true when that epoch is not the last one run. `monitor` names it:
+ * 'val_auc', or 'val_accuracy' when the kept epoch's AUC was undefined (a validation set missing a class).
  */
 export interface ClassifierTrainingReport extends TrainingReport {
   /** The epoch (0-based) whose weights were kept: best validation AUC (accuracy for multi-class ties). */
@@ -402,7 +401,13 @@ export class ImageClassifier {
     );
     const epochs = options.epochs ?? 20;
     const patience = options.patience ?? 6;
-    let best = { score: -Infinity, epoch: -1, value: NaN, weights: undefined as tf.Tensor[] | undefined };
+    let best = {
+      score: -Infinity,
+      epoch: -1,
+      value: NaN,
+      monitor: 'val_auc' as 'val_auc' | 'val_accuracy',
+      weights: undefined as tf.Tensor[] | undefined,
+    };
     let stop = false;
     let report: TrainingReport;
     let restored = false;
@@ -435,6 +440,7 @@ export class ImageClassifier {
                   score,
                   epoch: logs.epoch,
                   value: Number.isNaN(m.auc) ? m.accuracy : m.auc,
+                  monitor: Number.isNaN(m.auc) ? 'val_accuracy' : 'val_auc',
                   weights: model.getWeights().map((w) => w.clone()),
                 };
               } else if (logs.epoch - best.epoch >= patience) stop = true;
@@ -483,11 +489,10 @@ export class ImageClassifier {
     // The classifier's patience stops the engine's loop through shouldStop: to its user that is early stopping.
     const stoppedBy = report.stoppedBy === 'shouldStop' && stop ? ('earlyStopping' as const) : report.stoppedBy;
     // The engine's fields describe its own loop (the training loss it watched, no weights restored); the
-    // classifier keeps the epoch of best validation AUC, so they are set to what was kept. The engine's
-    // monitor names have no AUC: 'val_accuracy' is its name for a validation score higher is better.
+    // classifier keeps the epoch of best validation AUC, so they are set to what was kept and named.
     return {
       ...report,
-      monitor: 'val_accuracy',
+      monitor: best.monitor,
       bestEpoch: best.epoch,
       bestValue: best.value,
       restoredBestWeights: restored,

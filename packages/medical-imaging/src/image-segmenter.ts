@@ -147,8 +147,7 @@ export interface SegmentationMetrics {
 /**
  * The run's report in the engine's shape, its selection fields describing what was kept: `bestEpoch` is
  * `selectedEpoch` (best validation Dice), `bestValue` that Dice, `restoredBestWeights` true when that
- * epoch is not the last one run. `monitor` is 'val_accuracy': the engine's names have none for Dice,
- * and that one is its validation score where higher is better.
+ * epoch is not the last one run. `monitor` is 'val_dice'.
  */
 export interface SegmenterTrainingReport extends TrainingReport {
   /** The epoch (0-based) whose weights were kept: best validation Dice. */
@@ -666,11 +665,10 @@ export class ImageSegmenter {
       const seconds = (performance.now() - started) / 1000;
       const ran = state.epoch + 1 - resumedAt;
       logger.info('segmenter trained', { epochs: state.epoch + 1, selectedEpoch: state.bestEpoch + 1, valDice: metrics.dice });
-      // The selection fields describe what was kept: the epoch of best validation Dice. The engine's
-      // monitor names have none for Dice: 'val_accuracy' is its validation score where higher is better.
+      // The selection fields describe what was kept: the epoch of best validation Dice.
       return {
         history,
-        monitor: 'val_accuracy',
+        monitor: 'val_dice',
         bestEpoch: state.bestEpoch,
         bestValue: state.bestDice,
         stoppedEarly,

@@ -56,7 +56,8 @@ describe("ImageClassifier's training report", () => {
       onEpoch: (e) => aucs.push(e.valAuc),
     });
     expect(stopped.epochsRun).toBeGreaterThan(stopped.selectedEpoch + 1);
-    expect(stopped.monitor).toBe('val_accuracy');
+    // Found by W4: it said 'val_accuracy' (the engine's report had no name for AUC), read as an accuracy.
+    expect(stopped.monitor).toBe('val_auc');
     expect(stopped.bestEpoch).toBe(stopped.selectedEpoch);
     expect(stopped.bestValue).toBe(aucs[stopped.selectedEpoch]);
     expect(stopped.bestValue).toBe(stopped.validation.auc);
@@ -64,6 +65,26 @@ describe("ImageClassifier's training report", () => {
     // One epoch: the epoch kept is the last, nothing was put back.
     const one = await model.train(discs(24, 1), { epochs: 1, validation: discs(8, 2) });
     expect([one.bestEpoch, one.selectedEpoch, one.restoredBestWeights]).toEqual([0, 0, false]);
+    model.dispose();
+  });
+
+  it('names the validation accuracy when that is what it selected on (the AUC undefined: validation of one class)', async () => {
+    await initEngine();
+    const model = ImageClassifier.create({ imageSize: 16, filters: [4, 8], seed: 3 });
+    const all = discs(8, 2);
+    const plainOnly: LabeledImages = {
+      images: all.images.filter((_, i) => all.labels[i] === 'plain'),
+      labels: all.labels.filter((l) => l === 'plain'),
+    };
+    const accuracies: number[] = [];
+    const report = await model.train(discs(24, 1), {
+      epochs: 2,
+      validation: plainOnly,
+      onEpoch: (e) => accuracies.push(e.valAccuracy),
+    });
+    expect(report.validation.auc).toBeNaN();
+    expect(report.monitor).toBe('val_accuracy');
+    expect(report.bestValue).toBe(accuracies[report.selectedEpoch]);
     model.dispose();
   });
 
@@ -80,7 +101,7 @@ describe("ImageClassifier's training report", () => {
       validation: maskedDiscs(6, 32, 2),
       onEpoch: (e) => dice.push(e.valDice),
     });
-    expect(report.monitor).toBe('val_accuracy');
+    expect(report.monitor).toBe('val_dice');
     expect(report.bestEpoch).toBe(report.selectedEpoch);
     expect(report.bestValue).toBe(dice[report.selectedEpoch]);
     // This run (seed 7) improves once, then not: patience 1 stops it with the best epoch not the last.
