@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,19 @@ afterAll(async () => {
 });
 
 describe('fraud-demo CLI input', () => {
+  it("train --contamination sets the detector's share; a bad one is one typed line", async () => {
+    const out = join(dir, 'contaminated');
+    const ok = run(['train', '--detector', 'ecod', '--contamination', '0.01', '--out', out]);
+    expect(ok.status).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'detector', 'manifest.json'), 'utf8')) as { config: { contamination?: number } };
+    expect(manifest.config.contamination).toBe(0.01);
+    for (const bad of ['1', '0', 'x', '']) {
+      const r = run(['train', '--detector', 'ecod', '--contamination', bad, '--out', join(dir, 'never')]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`error E_INPUT_INVALID: --contamination must be a number between 0 and 1, e.g. 0.01 (got '${bad}').\n`);
+    }
+  }, 180_000);
+
   it('evaluate on a JSONL line `null` is one typed line naming file and line, not a TypeError stack', async () => {
     const data = join(dir, 'null.jsonl');
     await writeFile(data, 'null\n');
