@@ -94,7 +94,10 @@ export interface ClassifierTrainOptions {
   validationFraction?: number;
   /** 'balanced' (default) weighs each class by n / (classes · n_class). */
   classWeight?: 'balanced' | 'none';
-  /** Stop after this many epochs without a better validation AUC (default 6). */
+  /**
+   * How many epochs in a row without a better validation AUC are tolerated: the next one stops training
+   * (0: the first epoch no better stops it), as the engine's `earlyStopping.patience` counts (default 6).
+   */
   patience?: number;
   /** Binary: how the decision threshold is chosen on validation ('youden', default) or a fixed value. */
   threshold?: 'youden' | number;
@@ -434,6 +437,7 @@ export class ImageClassifier {
               const p = predictBatched(model, xVal, { batchSize: 256 }).data;
               const m = classificationMetrics(yVal, p, labels, classes === 2 ? 0.5 : undefined);
               const score = Number.isNaN(m.auc) ? m.accuracy : m.auc + 1e-3 * m.accuracy;
+              // Patience as the engine counts it: `patience` epochs in a row no better are tolerated, the next stops.
               if (score > best.score) {
                 tf.dispose(best.weights ?? []);
                 best = {
@@ -443,7 +447,7 @@ export class ImageClassifier {
                   monitor: Number.isNaN(m.auc) ? 'val_accuracy' : 'val_auc',
                   weights: model.getWeights().map((w) => w.clone()),
                 };
-              } else if (logs.epoch - best.epoch >= patience) stop = true;
+              } else if (logs.epoch - best.epoch > patience) stop = true;
               options.onEpoch?.({ epoch: logs.epoch, loss: logs.loss, valAuc: m.auc, valAccuracy: m.accuracy, seconds: logs.seconds });
             },
             // Disposed meanwhile: no point in more epochs (the run then fails with E_MODEL_DISPOSED).

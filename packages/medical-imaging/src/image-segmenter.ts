@@ -120,7 +120,10 @@ export interface SegmenterTrainOptions {
   learningRate?: number;
   validation?: MaskedImages;
   validationFraction?: number;
-  /** Stop after this many epochs without a better validation Dice (default 8). */
+  /**
+   * How many epochs in a row without a better validation Dice are tolerated: the next one stops training
+   * (0: the first epoch no better stops it), as the engine's `earlyStopping.patience` counts (default 8).
+   */
   patience?: number;
   /**
    * Write a checkpoint after every epoch: `DIR/last` (the model, the optimiser state and the training
@@ -590,7 +593,9 @@ export class ImageSegmenter {
       let stoppedEarly = false;
       for (let epoch = resumedAt; epoch < epochs; epoch++) {
         this.aliveWhileTraining();
-        if (epoch - state.bestEpoch > patience && state.bestEpoch >= 0) {
+        // As the engine counts patience: `patience` epochs no better than the best are tolerated, and
+        // the next one stops; here that shows before the epoch after it, which then does not run.
+        if (epoch - state.bestEpoch > patience + 1 && state.bestEpoch >= 0) {
           stoppedEarly = true;
           break;
         }
