@@ -145,4 +145,24 @@ describe('ImageClassifier.train on one class', () => {
     expect(e.details).toEqual({ labels: ['normal'], count: 6 });
     model.dispose();
   });
+
+  // Found by W4: with a label list in the config the check counted the list, not the data, and a run on
+  // one class trained without a word (a network that names that class for everything).
+  it('is refused the same way when the config lists the labels, naming them', async () => {
+    const model = ImageClassifier.create({ imageSize: 16, filters: [4, 8], seed: 1, labels: ['normal', 'pneumonia'] });
+    const { images } = discsOrPlain(6, 16, 1);
+    const error = await model.train({ images, labels: images.map(() => 'normal') }, { epochs: 1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(AppliedMLError.isInstance(error)).toBe(true);
+    const e = error as AppliedMLError;
+    expect(e.code).toBe('E_INPUT_INVALID');
+    expect(e.message).toMatch(
+      /^Training needs at least two classes, but all 6 training labels are 'normal' \(of the configured 'normal', 'pneumonia'\)\. /,
+    );
+    expect(e.details).toEqual({ labels: ['normal'], count: 6, configured: ['normal', 'pneumonia'] });
+    expect(model.labels).toEqual([]);
+    model.dispose();
+  });
 });

@@ -339,16 +339,22 @@ export class ImageClassifier {
     const logger = options.logger ?? this.logger;
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
     this.alive();
-    const labels = this.config.labels ?? [...new Set(data.labels)].sort();
-    if (labels.length < 2) {
+    const present = [...new Set(data.labels)].sort();
+    const configured = this.config.labels;
+    const labels = configured ?? present;
+    // Counted on the data, configured labels or not: a fresh network trained on one class (the others
+    // weighted 0 by 'balanced') learns to name that class for everything, with no validation AUC to
+    // select an epoch or a threshold on. Nothing it could learn is worth a model, so it is refused.
+    if (present.length < 2) {
       // Said with what was found: one label (and how many rows carry it) usually means rows taken from
       // the start of a file sorted by label.
       const rows = data.labels.length;
-      const found = labels.length === 1 ? `all ${rows} training labels are '${labels[0]}'` : 'the training data has no labels';
+      const found = present.length === 1 ? `all ${rows} training labels are '${present[0]}'` : 'the training data has no labels';
+      const of = configured ? ` (of the configured ${configured.map((l) => `'${l}'`).join(', ')})` : '';
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `Training needs at least two classes, but ${found}. A file sorted by label and sliced from its start holds one class: shuffle the rows (or take some of each class) before slicing.`,
-        { details: { labels, count: rows } },
+        `Training needs at least two classes, but ${found}${of}. A file sorted by label and sliced from its start holds one class: shuffle the rows (or take some of each class) before slicing.`,
+        { details: { labels: present, count: rows, ...(configured ? { configured: [...configured] } : {}) } },
       );
     }
     const index = new Map(labels.map((l, i) => [l, i]));
