@@ -684,7 +684,12 @@ export class TrafficForecaster {
     return out;
   }
 
-  private checkSeries(series: TrafficSeries): void {
+  /**
+   * Checks a series against the model and returns it as the model reads it: a reading equal to the
+   * model's `missingValue` (the training series' marker) is missing, as in `update` and `predict`. A
+   * series built without the marker held such readings as values, and evaluate scored them.
+   */
+  private checkSeries(series: TrafficSeries): TrafficSeries {
     const fitted = this.ready();
     checkSeriesShape(series);
     if (series.sensors.length !== fitted.sensors.length) {
@@ -711,16 +716,19 @@ export class TrafficForecaster {
         { field: 'timeZone' },
       );
     if (fitted.clock && series.start === null) invalid('The model uses time-of-day features: the series needs a start time.');
+    const marker = fitted.missingValue;
+    if (marker === undefined || !series.values.includes(marker)) return series;
+    return { ...series, values: series.values.map((v) => (v === marker ? NaN : v)) };
   }
 
   /**
    * Per-horizon metrics on `series` (T-GCN protocol: windows built inside the scored part; for
    * horizon h the windows are those with s + inputSteps + h < length, and steps 1..h are pooled).
    */
-  async evaluate(series: TrafficSeries, options: EvaluateOptions = {}): Promise<TrafficEvaluation> {
+  async evaluate(input: TrafficSeries, options: EvaluateOptions = {}): Promise<TrafficEvaluation> {
     this.ready();
     checkKnownKeys('evaluate options', options, EVALUATE_KEYS);
-    this.checkSeries(series);
+    const series = this.checkSeries(input);
     const T = this.config.inputSteps;
     const P = this.maxHorizon;
     const from = options.fromStep ?? 0;
@@ -742,8 +750,8 @@ export class TrafficForecaster {
   }
 
   /** Raw forecasts for every window start of a series, [windows][stepsAhead][sensor] (for plots). */
-  async forecastSeries(series: TrafficSeries, starts: readonly number[]): Promise<Float64Array> {
-    this.checkSeries(series);
+  async forecastSeries(input: TrafficSeries, starts: readonly number[]): Promise<Float64Array> {
+    const series = this.checkSeries(input);
     if (!Array.isArray(starts)) invalid('forecastSeries needs an array of window starts (step indices).', { field: 'starts' });
     // Every index, holes included (for…of reads a hole as undefined, which is refused).
     for (const s of starts)

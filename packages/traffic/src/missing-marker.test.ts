@@ -74,3 +74,28 @@ describe('the missing-value marker is read as missing before any range check', (
     expect(e.details).toEqual({ field: 'expected', sensor: 0, sensorId: '717490' });
   });
 });
+
+describe("evaluate and forecastSeries read the model's marker as update and predict do (review R3-2)", () => {
+  // Zeros mean "missing" for a model trained with missingValue 0; a series built without the marker
+  // (another export, createSeries without the option) holds them as readings. evaluate scored them
+  // (ridge 15-min RMSE 1.61 → 14.58) and forecastSeries forecast from them, with nothing said.
+  const n = 2;
+  const raw = Array.from({ length: 400 }, (_, t) => [t % 9 === 0 ? 0 : 50 + 8 * Math.sin(t / 11), 40 + 5 * Math.cos(t / 7) + (t % 3)]);
+  const base = { values: raw, sensors: ['a', 'b'], intervalMinutes: 5, start: '2026-01-05T00:00:00Z' };
+
+  it('scores and forecasts a series without the marker as the one with it', async () => {
+    const marked = createSeries({ ...base, missingValue: 0 });
+    const unmarked = createSeries(base);
+    const model = TrafficForecaster.create({ model: 'ridge', inputSteps: 6, horizons: [1, 3] });
+    await model.train(marked);
+    expect(model.missingValue).toBe(0);
+    const want = await model.evaluate(marked, { fromStep: 300 });
+    expect(await model.evaluate(unmarked, { fromStep: 300 })).toEqual(want);
+    const starts = [300, 301, 350];
+    expect(Array.from(await model.forecastSeries(unmarked, starts))).toEqual(Array.from(await model.forecastSeries(marked, starts)));
+    // The caller's series is left as it was.
+    expect(unmarked.values[0]).toBe(0);
+    expect(unmarked.values.length).toBe(400 * n);
+    model.dispose();
+  });
+});
