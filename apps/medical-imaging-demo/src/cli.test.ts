@@ -75,3 +75,26 @@ describe('medical-imaging-demo predict on awkward files', () => {
     expect(onGood.stderr).not.toMatch(/outside what the model was trained on/);
   }, 120_000);
 });
+
+// Found by W4: `evaluate` on a phantom-trained model uses the phantoms even when APPLIEDML_DATA_DIR has
+// PneumoniaMNIST, and their note blamed the folder ("APPLIEDML_DATA_DIR has no PneumoniaMNIST"); it was
+// not printed either, so the numbers came with no word that they say nothing medical.
+describe('medical-imaging-demo evaluate on a phantom-trained model', () => {
+  it('says why the phantoms were used, whatever APPLIEDML_DATA_DIR holds', async () => {
+    const before = process.env.APPLIEDML_DATA_DIR;
+    process.env.APPLIEDML_DATA_DIR = dir; // a folder that exists (the note named its contents as the reason)
+    let run: CliRun;
+    try {
+      run = await runCli(cli, ['evaluate', '--bundle', bundle]);
+    } finally {
+      if (before === undefined) delete process.env.APPLIEDML_DATA_DIR;
+      else process.env.APPLIEDML_DATA_DIR = before;
+    }
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^SYNTHETIC chest phantoms .*: ACC /m);
+    expect(run.stdout).toMatch(
+      /^ {2}generated offline \(the model was trained on the phantoms, not PneumoniaMNIST\); says nothing about medical performance\.$/m,
+    );
+    expect(run.stdout).not.toMatch(/has no PneumoniaMNIST/);
+  }, 120_000);
+});

@@ -87,7 +87,8 @@ export async function loadKvasir(trainImages: number, size: number): Promise<Seg
   };
 }
 
-export function phantomClassification(size = 28, count = 600): ClassificationData {
+/** `because`: why phantoms stand in for PneumoniaMNIST (default: the data folder's state). */
+export function phantomClassification(size = 28, count = 600, because?: string): ClassificationData {
   return {
     source: 'phantom',
     title: 'SYNTHETIC chest phantoms (clear vs lesion): generated shapes, not medical images',
@@ -96,11 +97,12 @@ export function phantomClassification(size = 28, count = 600): ClassificationDat
     val: chestPhantoms(Math.round(count / 4), size, 2),
     test: chestPhantoms(Math.round(count / 4), size, 3),
     positiveLabel: 'lesion',
-    note: `generated offline (${offlineBecause('PneumoniaMNIST')}); says nothing about medical performance.`,
+    note: `generated offline (${because ?? offlineBecause('PneumoniaMNIST')}); says nothing about medical performance.`,
   };
 }
 
-export function phantomSegmentation(size = 64, count = 160): SegmentationData {
+/** `because`: why phantoms stand in for Kvasir-SEG (default: the data folder's state). */
+export function phantomSegmentation(size = 64, count = 160, because?: string): SegmentationData {
   return {
     source: 'phantom',
     title: 'SYNTHETIC lesion phantoms (RGB textures with one elliptic lesion): generated, not medical images',
@@ -108,7 +110,7 @@ export function phantomSegmentation(size = 64, count = 160): SegmentationData {
     train: lesionPhantoms(count, size, 11),
     val: lesionPhantoms(Math.round(count / 4), size, 12),
     test: lesionPhantoms(Math.round(count / 4), size, 13),
-    note: `generated offline (${offlineBecause('Kvasir-SEG')}); says nothing about medical performance.`,
+    note: `generated offline (${because ?? offlineBecause('Kvasir-SEG')}); says nothing about medical performance.`,
   };
 }
 
