@@ -8,10 +8,10 @@
 // ADBench (docs/benchmarks/fraud.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AppliedMLError, averagePrecision, rocAuc, trainTestSplit } from '@appliedml/engine';
+import { AppliedMLError, trainTestSplit } from '@appliedml/engine';
 import { FraudDetector, type FraudDetectorConfig, type UnsupervisedKind } from '../src/detector';
 import { takeRows } from '../src/matrix';
-import { generatedSets, realSets, type SuiteSet } from './suite-sets';
+import { FamilyTally, generatedSets, realSets, type SuiteSet } from './suite-sets';
 
 const HERE = typeof __dirname === 'string' ? __dirname : join(process.cwd(), 'bench');
 
@@ -66,38 +66,26 @@ async function main(): Promise<void> {
   // The ADBench protocol on each set: stratified 70/30, no labels in training (seeds 0..2 on real sets, 0 on generated).
   const seeds = realDir ? [0, 1, 2] : [0];
   const families = [...new Set(sets.map((s) => s.family))];
-  // Per candidate and family: summed AUCROC, AUCPR (percent) and the number of (set, seed) runs.
-  const sums = candidates.map(() => new Map<string, { aucroc: number; aucpr: number; n: number }>());
+  const tally = new FamilyTally();
   for (const s of sets) {
     for (const seed of seeds) {
       const split = trainTestSplit(s.x.rows, { testFraction: 0.3, seed, stratify: s.y });
       const train = takeRows(s.x, split.train);
       const test = takeRows(s.x, split.test);
       const yTest = split.test.map((i) => s.y[i] as number);
-      for (const [ci, c] of candidates.entries()) {
+      for (const c of candidates) {
         const model = FraudDetector.create({ ...c.config, seed });
         await model.train(train);
         const score = model.scores(test);
         model.dispose();
-        const m = sums[ci] as Map<string, { aucroc: number; aucpr: number; n: number }>;
-        const acc = m.get(s.family) ?? { aucroc: 0, aucpr: 0, n: 0 };
-        acc.aucroc += 100 * rocAuc(yTest, score);
-        acc.aucpr += 100 * averagePrecision(yTest, score);
-        acc.n++;
-        m.set(s.family, acc);
+        tally.add(c.name, s.family, yTest, score);
       }
     }
   }
   const ranked = candidates
-    .map((c, i) => {
-      const m = sums[i] as Map<string, { aucroc: number; aucpr: number; n: number }>;
-      const fam = families.map((f) => {
-        const a = m.get(f) ?? { aucroc: 0, aucpr: 0, n: 1 };
-        return { aucroc: a.aucroc / a.n, aucpr: a.aucpr / a.n };
-      });
-      const aucroc = fam.reduce((t, f) => t + f.aucroc, 0) / fam.length;
-      const aucpr = fam.reduce((t, f) => t + f.aucpr, 0) / fam.length;
-      return { name: c.name, aucroc, aucpr, fam };
+    .map((c) => {
+      const { aucroc, aucpr, fam } = tally.summary(c.name, families);
+      return { name: c.name, aucroc, aucpr, fam: fam.map((f) => ({ aucroc: f.aucroc, aucpr: f.aucpr })) };
     })
     .sort((a, b) => b.aucroc + b.aucpr - (a.aucroc + a.aucpr));
   console.log(

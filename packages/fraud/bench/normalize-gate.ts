@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { averagePrecision, rocAuc, trainTestSplit } from '@appliedml/engine';
 import { FraudDetector } from '../src/detector';
 import { takeRows } from '../src/matrix';
-import { generatedSets, realSets, type SuiteSet } from './suite-sets';
+import { FamilyTally, generatedSets, meanSd, printSummaries, realSets, type SuiteSet } from './suite-sets';
 
 const HERE = typeof __dirname === 'string' ? __dirname : join(process.cwd(), 'bench');
 
@@ -22,14 +22,6 @@ function quantile(sorted: Float64Array, q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.min(sorted.length - 1, lo + 1);
   return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
-}
-
-function meanSd(s: Float64Array): [number, number] {
-  let m = 0;
-  for (const v of s) m += v / s.length;
-  let ss = 0;
-  for (const v of s) ss += (v - m) ** 2;
-  return [m, Math.sqrt(ss / s.length) || 1];
 }
 
 function medianIqr(s: Float64Array): [number, number] {
@@ -46,7 +38,7 @@ async function main(): Promise<void> {
   const sets: SuiteSet[] = realDir ? await realSets(realDir) : generatedSets();
   const seeds = realDir ? [0, 1, 2] : [0];
   const families = [...new Set(sets.map((s) => s.family))];
-  const sums = new Map<string, { aucroc: number; aucpr: number; n: number }>();
+  const tally = new FamilyTally();
   let worstCheck = 0;
   for (const s of sets) {
     for (const seed of seeds) {
@@ -79,35 +71,18 @@ async function main(): Promise<void> {
           scores['robust (median / IQR)'][i] = (scores['robust (median / IQR)'][i] as number) + (v - b) / sb / members.length;
         }
       }
-      for (const d of DESIGNS) {
-        const aucroc = 100 * rocAuc(y, scores[d]);
-        const aucpr = 100 * averagePrecision(y, scores[d]);
-        const key = `${d}|${s.family}`;
-        const acc = sums.get(key) ?? { aucroc: 0, aucpr: 0, n: 0 };
-        sums.set(key, { aucroc: acc.aucroc + aucroc, aucpr: acc.aucpr + aucpr, n: acc.n + 1 });
-      }
+      for (const d of DESIGNS) tally.add(d, s.family, y, scores[d]);
       // The in-script z-score must be the shipped ensemble's ranking.
       const a = rocAuc(y, scores['ensemble (shipped)']) - rocAuc(y, scores['zscore (mean / sd)']);
       const b = averagePrecision(y, scores['ensemble (shipped)']) - averagePrecision(y, scores['zscore (mean / sd)']);
       worstCheck = Math.max(worstCheck, Math.abs(a), Math.abs(b));
     }
   }
-  const rows = DESIGNS.map((d) => {
-    const fam = families.map((f) => {
-      const a = sums.get(`${d}|${f}`) ?? { aucroc: 0, aucpr: 0, n: 1 };
-      return { family: f, aucroc: a.aucroc / a.n, aucpr: a.aucpr / a.n };
-    });
-    const aucroc = fam.reduce((t, f) => t + f.aucroc, 0) / fam.length;
-    const aucpr = fam.reduce((t, f) => t + f.aucpr, 0) / fam.length;
-    return { design: d, aucroc, aucpr, figure: (aucroc + aucpr) / 2, fam };
-  });
+  const rows = DESIGNS.map((d) => tally.summary(d, families));
   console.log(
     `${sets.length} sets, ${families.length} families, seeds ${seeds.join(',')}; largest |shipped − in-script z-score| AUC difference ${worstCheck.toExponential(2)}`,
   );
-  for (const r of rows)
-    console.log(
-      `${r.design} | ${r.aucroc.toFixed(2)} / ${r.aucpr.toFixed(2)} → ${r.figure.toFixed(2)} | ${r.fam.map((f) => `${f.family} ${f.aucroc.toFixed(1)} / ${f.aucpr.toFixed(1)}`).join(' | ')}`,
-    );
+  printSummaries(rows);
   const outAt = process.argv.indexOf('--out');
   const out =
     outAt >= 0 && process.argv[outAt + 1]

@@ -4,7 +4,7 @@
 // design-suite.ts and normalize-gate.ts.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppliedMLError, createRng, type Rng } from '@appliedml/engine';
+import { AppliedMLError, averagePrecision, createRng, rocAuc, type Rng } from '@appliedml/engine';
 import { readLabelledNpz } from '../src/adbench';
 import type { Matrix } from '../src/matrix';
 
@@ -97,4 +97,55 @@ export function generatedSets(): SuiteSet[] {
     for (const d of [6, 12, 30])
       for (const rep of [0, 1]) sets.push({ name: `${type}-d${d}-r${rep}`, family: type, ...syntheticSet(rep, d, type) });
   return sets;
+}
+
+/** Mean and standard deviation (1 where it is 0) of a detector's training scores: the ensemble's z-score. */
+export function meanSd(s: Float64Array): [number, number] {
+  let m = 0;
+  for (const v of s) m += v / s.length;
+  let ss = 0;
+  for (const v of s) ss += (v - m) ** 2;
+  return [m, Math.sqrt(ss / s.length) || 1];
+}
+
+/** A design's figures on a suite: per family and the mean over families (each family weighs the same). */
+export interface DesignSummary {
+  design: string;
+  aucroc: number;
+  aucpr: number;
+  /** The mean of AUCROC and AUCPR: the figure the gates compare. */
+  figure: number;
+  fam: Array<{ family: string; aucroc: number; aucpr: number }>;
+}
+
+/** Per design and family, the AUCROC / AUCPR (percent) of every (set, seed) run, averaged on demand. */
+export class FamilyTally {
+  private readonly sums = new Map<string, { aucroc: number; aucpr: number; n: number }>();
+
+  add(design: string, family: string, y: ArrayLike<number>, score: ArrayLike<number>): void {
+    const key = `${design}|${family}`;
+    const acc = this.sums.get(key) ?? { aucroc: 0, aucpr: 0, n: 0 };
+    acc.aucroc += 100 * rocAuc(y, score);
+    acc.aucpr += 100 * averagePrecision(y, score);
+    acc.n++;
+    this.sums.set(key, acc);
+  }
+
+  summary(design: string, families: string[]): DesignSummary {
+    const fam = families.map((family) => {
+      const a = this.sums.get(`${design}|${family}`) ?? { aucroc: 0, aucpr: 0, n: 1 };
+      return { family, aucroc: a.aucroc / a.n, aucpr: a.aucpr / a.n };
+    });
+    const aucroc = fam.reduce((t, f) => t + f.aucroc, 0) / fam.length;
+    const aucpr = fam.reduce((t, f) => t + f.aucpr, 0) / fam.length;
+    return { design, aucroc, aucpr, figure: (aucroc + aucpr) / 2, fam };
+  }
+}
+
+/** One line per design: `name | AUCROC / AUCPR → figure | family AUCROC / AUCPR | …`. */
+export function printSummaries(rows: DesignSummary[]): void {
+  for (const r of rows)
+    console.log(
+      `${r.design} | ${r.aucroc.toFixed(2)} / ${r.aucpr.toFixed(2)} → ${r.figure.toFixed(2)} | ${r.fam.map((f) => `${f.family} ${f.aucroc.toFixed(1)} / ${f.aucpr.toFixed(1)}`).join(' | ')}`,
+    );
 }
