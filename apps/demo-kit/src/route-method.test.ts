@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createService, errorResponses, routePattern, type Service } from './service';
+import { createService, errorResponses, routePattern, routerPath, type Service } from './service';
 
 // Review R2-7 / R3-9: GET /predict (a POST route) answered 404 "No such route", and a POST with a
 // malformed JSON body to an unknown route answered 400 "not valid JSON" where a valid body got 404.
@@ -55,6 +55,17 @@ describe('routes and methods', () => {
     expect(await send('GET', '/nope')).toEqual({ status: 404, allow: null, body: { code: 'E_NOT_FOUND', message: 'No such route.' } });
   });
 
+  // Review R5-3: the 405 check read the raw path, so GET /predic%74 was 404 while POST /predic%74 was served.
+  it('decodes the path as the router does before choosing 404 or 405', async () => {
+    expect((await send('POST', '/predic%74', '{}')).status).toBe(200);
+    expect(await send('GET', '/predic%74')).toMatchObject({ status: 405, allow: 'POST' });
+    expect(await send('DELETE', '/files/%61')).toMatchObject({ status: 405, allow: 'GET, HEAD' });
+    // An encoded slash stays inside its segment, for the router and for the check.
+    expect((await send('GET', '/files/a%2Fb')).status).toBe(200);
+    expect(await send('DELETE', '/files/a%2Fb')).toMatchObject({ status: 405, allow: 'GET, HEAD' });
+    expect((await send('GET', '/predic%7')).status).toBe(400);
+  });
+
   it('checks the route before the body: a malformed JSON body to an unknown route is 404, to a wrong method 405', async () => {
     expect((await send('POST', '/nope', '{nope')).status).toBe(404);
     expect((await send('POST', '/nope', '{}')).status).toBe(404);
@@ -62,6 +73,13 @@ describe('routes and methods', () => {
     // The route itself still reads its body as before.
     expect(await send('POST', '/predict', '{nope')).toMatchObject({ status: 400, body: { code: 'E_INPUT_INVALID' } });
     expect((await send('POST', '/predict', '{}')).status).toBe(200);
+  });
+
+  it('reads a path as the router does', () => {
+    expect(routerPath('/predic%74?x=%41')).toBe('/predict');
+    expect(routerPath('/files/a%2Fb')).toBe('/files/a%2Fb');
+    expect(routerPath('/a%25b')).toBe('/a%25b');
+    expect(routerPath('/bad%zz')).toBe('/bad%zz');
   });
 
   it('matches route patterns with parameters and wildcards', () => {

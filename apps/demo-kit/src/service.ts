@@ -283,6 +283,23 @@ export function routePattern(url: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
+/**
+ * A request URL's path as Fastify's router (find-my-way) matches it: up to the query (`?`) or
+ * fragment (`#`), with percent-escapes decoded as `decodeURI` does (reserved characters such as
+ * `%2F` stay encoded, so an encoded slash stays inside its segment) and `%25` kept as `%25`. A path
+ * whose escapes do not decode is returned as sent (no route matches it).
+ */
+export function routerPath(url: string): string {
+  const end = url.search(/[?#]/);
+  const path = end >= 0 ? url.slice(0, end) : url;
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURI(path.replace(/%25/g, '%2525'));
+  } catch {
+    return path;
+  }
+}
+
 /** What the OpenAPI document says about errors that are no route's own. */
 const ERRORS_NOTE =
   'Every error answer is JSON `{code, message}` (the `ErrorBody` schema) with a stable code. A path that does not ' +
@@ -645,10 +662,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       .send({ code: 'E_BUSY', message: 'The service is shutting down; retry shortly.' });
   });
   // An unknown route is answered before anything about the body (its size, type, JSON): 404, or
-  // 405 with Allow when the path exists with other methods. Fixed messages: the path and method
-  // are the client's input and are not echoed.
+  // 405 with Allow when the path exists with other methods (the path decoded as the router decodes
+  // it: `GET /predic%74` is the path /predict). Fixed messages: the path and method are the
+  // client's input and are not echoed.
   const notFound = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    const allowed = allowedMethods(request.url.split('?')[0] ?? '');
+    const allowed = allowedMethods(routerPath(request.url));
     request.log.info({ code: NOT_FOUND_CODE, status: allowed.length > 0 ? 405 : 404 }, 'request rejected');
     if (allowed.length === 0) return reply.code(404).send({ code: NOT_FOUND_CODE, message: 'No such route.' });
     return reply
