@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
-import { incompatibleIfNewer, isNewerVersion } from './newer-version';
+import { incompatibleIfNewer, isNewerVersion, unregisteredLayerHint } from './newer-version';
 
 // A bundle saved by a newer version of an SDK, holding what the running one cannot read, is no damage:
 // every SDK's load should say "saved by X, newer than this Y … upgrade" (E_BUNDLE_INCOMPATIBLE), not
@@ -55,6 +55,29 @@ describe('incompatibleIfNewer', () => {
     const original = new AppliedMLError('E_BUNDLE_CORRUPT', `Could not parse: ${dir}: bad.`);
     const e = incompatibleIfNewer(original, { dir, package: 'p', saved: '2.0.0', running: '1.0.0' }) as AppliedMLError;
     expect(e.message).toContain(`which cannot read it (Could not parse: ${dir}: bad). Upgrade p`);
+  });
+
+  it('cuts the custom-layer advice from a re-created loadBundle error too (a worker copy, another engine copy)', () => {
+    // Not the object loadBundle threw, so no parts were kept for it: its details.layer says which advice to cut.
+    const bundle = '/models/m';
+    const copy = new AppliedMLError(
+      'E_BUNDLE_CORRUPT',
+      `Bundle ${bundle}: model 'main' could not be rebuilt: Unknown layer: FutureDense. ${unregisteredLayerHint('FutureDense')}`,
+      { details: { dir: bundle, model: 'main', layer: 'FutureDense', packageVersion: '9.0.0' } },
+    );
+    const e = incompatibleIfNewer(copy, { dir: bundle, package: '@appliedml/x', running: '1.0.0' }) as AppliedMLError;
+    expect(e.code).toBe('E_BUNDLE_INCOMPATIBLE');
+    expect(e.message).toBe(
+      `Bundle ${bundle} was saved by @appliedml/x 9.0.0, newer than this 1.0.0, which cannot read it (model 'main' could not be rebuilt: Unknown layer: FutureDense). Upgrade @appliedml/x to 9.0.0 or later.`,
+    );
+    expect(e.message).not.toContain('registerClass');
+    // Advice about another layer than details.layer is not this function's to cut.
+    const other = new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${bundle}: odd. ${unregisteredLayerHint('Other')}`, {
+      details: { layer: 'FutureDense', packageVersion: '9.0.0' },
+    });
+    expect((incompatibleIfNewer(other, { dir: bundle, package: 'p', running: '1.0.0' }) as AppliedMLError).message).toContain(
+      'registerClass(Other)',
+    );
   });
 
   it('returns every other error as given', () => {

@@ -66,7 +66,10 @@ export function unreadableByThisVersion(corrupt: AppliedMLError, dir: string, re
 /**
  * What `error` says is wrong, for the "upgrade" message about the bundle at `dir`: the parts `loadBundle`
  * kept (the reason alone for this folder; led by `Bundle <its folder>: ` for another one, a member of an
- * ensemble), else an SDK's own message without a leading `<words> <dir>: ` and its final full stop.
+ * ensemble), else the message without a leading `<words> <dir>: `, without the custom-layer advice when
+ * `details.layer` names the layer it is about (an E_BUNDLE_CORRUPT of `loadBundle` that is not the very
+ * object it threw: re-created after a copy across a worker thread, or from another copy of the engine,
+ * whose parts this one never kept), and without its final full stop.
  */
 function reasonOf(error: AppliedMLError, dir: string): string {
   const parts = unreadableParts.get(error);
@@ -74,6 +77,9 @@ function reasonOf(error: AppliedMLError, dir: string): string {
   let reason = error.message;
   const at = reason.indexOf(`${dir}: `);
   if (at >= 0 && /^(?:[A-Za-z]+ )*$/.test(reason.slice(0, at))) reason = reason.slice(at + dir.length + 2);
+  const layer = (error.details as { layer?: unknown } | undefined)?.layer;
+  const hint = typeof layer === 'string' ? ` ${unregisteredLayerHint(layer)}` : undefined;
+  if (hint && reason.endsWith(hint)) reason = reason.slice(0, -hint.length);
   return reason.replace(/\.$/, '');
 }
 
