@@ -96,6 +96,18 @@ describe('labels with very few examples', () => {
     expect(warning).toContain("classWeight: 'balanced'");
   });
 
+  it("are named without the advice to use classWeight: 'balanced' when every label has as few (it would change nothing)", async () => {
+    // Review R5-2: 3 labels × 4 recordings were advised 'balanced', whose weights are then all 1.
+    const { logger, warnings } = recordingLogger();
+    const model = SpeechRecognizer.create(TINY_CONFIG);
+    await model.train(synthSet(4), { logger, epochs: 1 });
+    model.dispose();
+    const warning = warnings.find((w) => w.includes('very few training examples'));
+    expect(warning).toContain("'warble' 4");
+    expect(warning).toContain('Add recordings.');
+    expect(warning).not.toContain('classWeight');
+  });
+
   it('say nothing when every label has enough examples', async () => {
     const { logger, warnings } = recordingLogger();
     const model = SpeechRecognizer.create(TINY_CONFIG);

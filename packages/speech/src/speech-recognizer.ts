@@ -646,7 +646,8 @@ export class SpeechRecognizer {
         `speech: ${few.length === 1 ? 'a label has' : 'labels have'} very few training examples (most: ${Math.max(...counts)}): ${few
           .map(({ label, count }) => `'${label}' ${count}`)
           .join(', ')}; the model may never recognise ${few.length === 1 ? 'it' : 'them'}. Add recordings${
-          options.classWeight === undefined ? ", or weigh them up with classWeight: 'balanced'" : ''
+          // 'balanced' weighs every label 1 when they all have the same count: no advice then.
+          options.classWeight === undefined && counts.some((k) => k !== counts[0]) ? ", or weigh them up with classWeight: 'balanced'" : ''
         }.`,
       );
     const frames = frameCount(Math.round(c.windowSeconds * c.features.sampleRate), c.features);
