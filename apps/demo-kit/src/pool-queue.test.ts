@@ -142,6 +142,12 @@ describe('inference pool queue', () => {
       expect(waited.ok).toBe(false);
       expect(waited.ms).toBeLessThan(2_000);
       expect(waited.ok || waited.error).toMatchObject({ code: 'E_BUSY', details: { timedOut: true, workerReplaced: false } });
+      // Review R5-2: the message said 'every worker was busy' when the one worker was loading the model.
+      if (!waited.ok) {
+        expect(waited.error.message).toContain('its worker was still loading the model');
+        expect(waited.error.message).not.toContain('busy');
+        expect(waited.error.details['waited']).toBe('model-load');
+      }
       expect(pool.stats().timeouts).toBe(2);
       // The replacement was not ended by that: it finishes its one load and the pool is ready again.
       for (let i = 0; i < 300 && !pool.isReady; i++) await new Promise((r) => setTimeout(r, 20));
@@ -149,6 +155,34 @@ describe('inference pool queue', () => {
       const loads = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
       expect(loads).toHaveLength(2);
       expect((await pool.run(3)).y).toBe(9);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
+  // Review R5-2: after a worker was replaced, the next task went to the replacement, still loading
+  // the model, while the other worker sat idle, and timed out 'because every worker was busy'.
+  it('hands a task to an idle worker that holds the model, not to a replacement still loading it', async () => {
+    const delay = join(dir, 'reload-delay-2.txt');
+    await writeFile(delay, '0');
+    const pool = await open({ threads: 2, taskTimeoutMs: 800, readyTimeoutMs: 10_000, loadOptions: { loadDelayFile: delay } });
+    try {
+      await writeFile(delay, '3000'); // a replacement takes 3 s to load
+      const hung = await timed(pool.run({ spin: 20_000 }), performance.now());
+      expect(hung.ok || hung.error).toMatchObject({ details: { workerReplaced: true } });
+      expect(pool.isReady).toBe(false);
+      const threadIds = new Set<number>();
+      for (let i = 0; i < 4; i++) {
+        const quick = await timed(pool.run(i), performance.now());
+        expect(quick.ok).toBe(true);
+        expect(quick.ms).toBeLessThan(500);
+        if (quick.ok) threadIds.add(quick.value.threadId);
+      }
+      // All on the worker that was never replaced; readiness still waits for the replacement.
+      expect(threadIds.size).toBe(1);
+      expect(pool.stats().timeouts).toBe(1);
+      for (let i = 0; i < 300 && !pool.isReady; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(pool.isReady).toBe(true);
     } finally {
       await pool.close();
     }

@@ -125,10 +125,22 @@ function fromWire(error: WireError): AppliedMLError {
   return new AppliedMLError(code, code === 'E_INTERNAL' ? INTERNAL_MESSAGE : error.message, { details: error.details });
 }
 
-function timedOut(timeoutMs: number, workerReplaced: boolean): AppliedMLError {
-  const what = workerReplaced ? 'did not finish' : 'did not start (every worker was busy)';
+/**
+ * Where a task was when its limit ended: running (its worker is replaced), waiting in the pool's
+ * queue behind busy workers, or handed to a worker that had not started it because it was still
+ * loading the model (a replacement, or a worker at start-up).
+ */
+type TimedOutAt = 'running' | 'queue' | 'model-load';
+
+function timedOut(timeoutMs: number, at: TimedOutAt): AppliedMLError {
+  const what =
+    at === 'running'
+      ? 'did not finish'
+      : at === 'queue'
+        ? 'did not start (it waited behind earlier tasks while every worker was busy)'
+        : 'did not start (its worker was still loading the model)';
   return new AppliedMLError('E_BUSY', `The inference ${what} within ${timeoutMs} ms; retry shortly.`, {
-    details: { retryAfterSeconds: 1, timedOut: true, workerReplaced },
+    details: { retryAfterSeconds: 1, timedOut: true, workerReplaced: at === 'running', ...(at === 'running' ? {} : { waited: at }) },
   });
 }
 
@@ -207,6 +219,12 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
   const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
   const taskTimeoutMs = options.taskTimeoutMs ?? 50_000;
   const closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
+  /**
+   * Worker threads that hold the model: each worker posts a message once it has loaded (its answer
+   * to `ready()` says so too). piscina replaces a worker that died — in a task, timed out, or idle
+   * between tasks, which no task notices — and readiness needs every live worker in this set.
+   */
+  const holding = new Set<number>();
   const piscina = new Piscina({
     filename: fileURLToPath(WORKER_FILE),
     workerData: setup,
@@ -214,6 +232,18 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     maxThreads: threads,
     // The pool keeps its own queue (see `waiting`) and hands piscina one task per worker at most.
     concurrentTasksPerWorker: 1,
+    // An idle worker that holds the model first: piscina's own choice (the first idle worker) handed
+    // tasks to a replacement still loading the model while a loaded worker sat idle. With no loaded
+    // worker idle, any idle one (at start-up every worker is loading; a ping waits for the load).
+    loadBalancer: (_task, workers) => {
+      let idle: (typeof workers)[number] | null = null;
+      for (const worker of workers) {
+        if (worker.currentUsage !== 0 || worker.terminating || worker.destroyed) continue;
+        if (holding.has(worker.id)) return worker;
+        idle ??= worker;
+      }
+      return idle;
+    },
     idleTimeout: Number.POSITIVE_INFINITY,
     // piscina's default ('sync') parks an idle worker in Atomics.wait, which stops its event loop
     // between tasks: a model load (async) would not go on until a task arrived, and a replacement
@@ -225,12 +255,6 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
   // piscina emits 'error' when close() times out (it then terminates the workers, as wanted) or a
   // worker fails outside a task; unheard, an EventEmitter 'error' would end the process.
   piscina.on('error', () => undefined);
-  /**
-   * Worker threads that hold the model: each worker posts a message once it has loaded (its answer
-   * to `ready()` says so too). piscina replaces a worker that died — in a task, timed out, or idle
-   * between tasks, which no task notices — and readiness needs every live worker in this set.
-   */
-  const holding = new Set<number>();
   piscina.on('message', (message: unknown) => {
     if (isLoadedMessage(message)) holding.add(message.threadId);
   });
@@ -392,7 +416,7 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
       recover();
     }
     options.onTaskTimeout?.({ timeoutMs: taskTimeoutMs, workerReplaced: running });
-    settle(entry, { error: timedOut(taskTimeoutMs, running) });
+    settle(entry, { error: timedOut(taskTimeoutMs, running ? 'running' : entry.control ? 'model-load' : 'queue') });
     pump();
   }
 
