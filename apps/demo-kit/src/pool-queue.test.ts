@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppliedMLError } from '@appliedml/engine';
 import type { ScaleInput, ScaleOutput } from './__fixtures__/scale-model';
-import { createInferencePool, type InferencePoolOptions } from './pool';
+import { createInferencePool, MIN_RUN_SAMPLES, type InferencePoolOptions } from './pool';
 
 // The pool's queue under overload (review R2-2): 12 concurrent 12 s analyses with a 50 s limit were
 // all queued (maxQueue 64), 8 answered 503 only after 50–55 s, and abandoned ones still ran after.
@@ -54,7 +54,8 @@ describe('inference pool queue', () => {
   it('refuses at once a task that would not finish within taskTimeoutMs behind the queued ones', async () => {
     const pool = await open({ taskTimeoutMs: 2_000 });
     try {
-      await pool.run({ spin: 400 }); // a task's typical run time is now known: 400 ms
+      // A kind's run time counts once it has MIN_RUN_SAMPLES recent ones: 400 ms.
+      for (let i = 0; i < MIN_RUN_SAMPLES; i++) await pool.run({ spin: 400 });
       const started = performance.now();
       // One worker: these end at about 0.4, 0.8, 1.2, 1.6, 2.0, 2.4 and 2.8 s.
       const results = await Promise.all(Array.from({ length: 7 }, () => timed(pool.run({ spin: 400 }), started)));
@@ -78,21 +79,54 @@ describe('inference pool queue', () => {
   it('answers a waiting task that can no longer make its limit when that is known, without starting it or replacing a worker', async () => {
     const pool = await open({ taskTimeoutMs: 2_000 });
     try {
+      for (let i = 0; i < MIN_RUN_SAMPLES - 1; i++) await pool.run({ spin: 800 });
       const started = performance.now();
-      // No run time is known yet: both are queued. Once the first has run 1.4 s, the second
-      // (another 1.4 s) cannot end by 2 s: it is answered then, and never started.
-      const first = timed(pool.run({ spin: 1_400 }), started);
-      const second = timed(pool.run({ spin: 1_400 }), started);
-      const done = await first;
-      expect(done.ok).toBe(true);
-      const late = await second;
-      expect(late.ok).toBe(false);
-      expect(late.ms).toBeLessThan(1_900);
-      expect(late.ok || late.error).toMatchObject({ code: 'E_BUSY' });
+      // One run time short of an estimate: all four are queued (they would end at 0.8, 1.6, 2.4 and
+      // 3.2 s). Once the first has run, 0.8 s is known: the third and fourth cannot end by 2 s and
+      // are answered then, and never started.
+      const tasks = Array.from({ length: 4 }, () => timed(pool.run({ spin: 800 }), started));
+      const [first, second, third, fourth] = await Promise.all(tasks);
+      expect(first?.ok && second?.ok).toBe(true);
+      for (const late of [third, fourth]) {
+        expect(late?.ok).toBe(false);
+        expect(late?.ms).toBeLessThan(1_300);
+        expect(late?.ok || late?.error).toMatchObject({ code: 'E_BUSY' });
+      }
       expect(pool.stats().timeouts).toBe(0);
       expect(pool.isReady).toBe(true);
       // The same worker answers: none was ended.
-      expect((await pool.run(2)).threadId).toBe(done.ok ? done.value.threadId : -1);
+      expect((await pool.run(2)).threadId).toBe(first?.ok ? first.value.threadId : -1);
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
+
+  // Review R5-1: one moving average for all tasks: after one 3 s task, a burst of quick ones was
+  // refused at once (limit 5 s), and after three slow ones of one route, quick ones of another.
+  it('does not refuse a burst of quick tasks after one slow task', async () => {
+    const pool = await open({ taskTimeoutMs: 2_000 });
+    try {
+      await pool.run({ spin: 1_200 });
+      const results = await Promise.all(Array.from({ length: 4 }, (_, i) => timed(pool.run(i), performance.now())));
+      expect(results.map((r) => r.ok)).toEqual([true, true, true, true]);
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
+
+  it('keeps run times per kind: slow tasks of one kind do not get quick ones of another refused', async () => {
+    const pool = await open({ taskTimeoutMs: 2_000 });
+    try {
+      for (let i = 0; i < MIN_RUN_SAMPLES; i++) await pool.run({ spin: 700 }, { kind: 'large' });
+      const started = performance.now();
+      const quick = await Promise.all(Array.from({ length: 4 }, (_, i) => timed(pool.run(i, { kind: 'small' }), started)));
+      expect(quick.map((r) => r.ok)).toEqual([true, true, true, true]);
+      // The slow kind itself is still refused at once when it cannot finish in time (0.7, 1.4, 2.1 s).
+      const large = await Promise.all(
+        Array.from({ length: 3 }, () => timed(pool.run({ spin: 700 }, { kind: 'large' }), performance.now())),
+      );
+      expect(large.map((r) => r.ok)).toEqual([true, true, false]);
+      expect(large[2]?.ms).toBeLessThan(300);
     } finally {
       await pool.close();
     }

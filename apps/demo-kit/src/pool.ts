@@ -3,7 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { AppliedMLError, type ErrorCode, ERROR_CODES } from '@appliedml/engine';
 import { INTERNAL_MESSAGE } from './http-errors';
-import { currentRequestSignal } from './request-scope';
+import { currentRequestRoute, currentRequestSignal } from './request-scope';
 import {
   isLoadedMessage,
   TASK_CONTROL_BYTES,
@@ -36,10 +36,13 @@ export interface InferencePoolOptions {
   batch?: MicroBatchOptions | false;
   /**
    * Tasks (batches) waiting for a worker at most, besides the one running on each worker (default 8,
-   * as the in-process limit). Beyond it `run` is 503 E_BUSY with a retry hint at once. Once a task has
-   * run, a task that would not finish within `taskTimeoutMs` behind the queued ones (from a moving
-   * average of task run times) is refused at once too, and a waiting task that falls behind its limit
-   * is answered then, not at its limit.
+   * as the in-process limit). Beyond it `run` is 503 E_BUSY with a retry hint at once. Run times are
+   * kept per task kind (`RunOptions.kind`: by default the request's route): once a kind has
+   * `MIN_RUN_SAMPLES` recent run times, a task of that kind that would not finish within
+   * `taskTimeoutMs` behind the queued ones, even if every task took the shortest recent time of its
+   * kind (a kind with fewer counts as no time), is refused at once too, and a waiting one that falls
+   * behind its limit so is answered then. Otherwise a task waits, and its limit drops it if it has not
+   * started.
    */
   maxQueue?: number;
   /** Longest time `ready()` waits for every worker to load the model (default 120 s); past it, E_INTERNAL. */
@@ -87,7 +90,11 @@ export interface InferencePool<I, O> {
    */
   ready(): Promise<Record<string, unknown>>;
   readonly isReady: boolean;
-  /** True when `run` would be refused with E_BUSY (the queue is full): check it before reading a large upload. */
+  /**
+   * True when `run` would be refused with E_BUSY (the queue is full, or a task of the current
+   * request's route surely would not finish in time): check it before reading a large upload (a
+   * route's `config.admit` runs with its route).
+   */
   readonly full: boolean;
   stats(): PoolStats;
   /** Waits for running tasks (at most `closeTimeoutMs`), then ends the workers. */
@@ -179,6 +186,7 @@ function fromPiscina(error: unknown): AppliedMLError {
 interface Waiting<I, O> {
   input: I;
   signal: AbortSignal | undefined;
+  kind: string;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
 }
@@ -186,6 +194,8 @@ interface Waiting<I, O> {
 /** One task (a batch of inputs) from `run`/`runBatch` until it is answered. */
 interface Entry {
   inputs: unknown[];
+  /** What kind of task (its run times are kept per kind). */
+  kind: string;
   resolve: (outcomes: Outcome[]) => void;
   reject: (error: unknown) => void;
   /** Answered (or dropped): a late result is ignored. */
@@ -203,7 +213,18 @@ interface Entry {
 /** Per call: `signal` aborts once nobody waits for the answer; default, the current request's (see `createService`). */
 export interface RunOptions {
   signal?: AbortSignal;
+  /**
+   * What kind of task this is, for the run-time estimates behind prompt refusals (tasks of one kind
+   * should take similar times). Default: the current request's route (`POST /predict`, see
+   * `createService`), or '' outside a request.
+   */
+  kind?: string;
 }
+
+/** Run times kept per task kind: the most recent ones. */
+export const RECENT_RUN_SAMPLES = 8;
+/** Recent run times a kind needs before its tasks can be refused (or answered early) for time. */
+export const MIN_RUN_SAMPLES = 3;
 
 /**
  * A piscina pool for CPU-bound inference: each worker thread loads the bundle once (one engine,
@@ -288,8 +309,25 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
   const waiting: Entry[] = [];
   /** Tasks handed to piscina and not settled (each on a worker, or waiting for its model load). */
   const dispatched = new Set<Entry>();
-  /** A moving average of how long one task ran (from the worker's start), once any task has. */
-  let typicalMs: number | undefined;
+  /** The most recent run times (from the worker's start) of each task kind. */
+  const runTimes = new Map<string, number[]>();
+  /**
+   * How long a task of `kind` takes at least, as far as one can be sure: the shortest of its recent
+   * run times, once it has `MIN_RUN_SAMPLES` of them; undefined before. One slow task (a large
+   * upload) does not make the quick ones look slow, and a kind never seen is not judged by another's.
+   */
+  function shortestRun(kind: string): number | undefined {
+    const times = runTimes.get(kind);
+    return times && times.length >= MIN_RUN_SAMPLES ? Math.min(...times) : undefined;
+  }
+  function recordRun(kind: string, ms: number): void {
+    const times = runTimes.get(kind) ?? [];
+    times.push(ms);
+    if (times.length > RECENT_RUN_SAMPLES) times.shift();
+    runTimes.set(kind, times);
+  }
+  /** The kind of a task started here: the caller's, else the current request's route. */
+  const kindOf = (runOptions: RunOptions): string => runOptions.kind ?? currentRequestRoute() ?? '';
 
   function settle(entry: Entry, result: { outcomes: Outcome[] } | { error: unknown }): void {
     if (entry.done) return;
@@ -310,57 +348,57 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
   }
 
   /**
-   * When each of `queue` would finish (ms since the epoch), from how long tasks typically run: each
-   * worker frees when its task should end, and the queued tasks take the first free worker in
-   * order. Undefined until a task has run.
+   * The earliest each of `queue` could finish (ms since the epoch): each worker frees when its task
+   * would end if it took the shortest recent run time of its kind (at once for a kind with too few),
+   * and the queued tasks take the first free worker in order. A lower bound: what it refuses would
+   * not have finished in time.
    */
-  function forecast(queue: readonly Entry[]): number[] | undefined {
-    if (typicalMs === undefined) return undefined;
-    const typical = typicalMs;
+  function earliestEnds(queue: readonly Entry[]): number[] {
     const now = Date.now();
     const free: number[] = [];
     for (const entry of dispatched) {
       const started = entry.control ? (new Float64Array(entry.control, 8, 1)[0] ?? 0) : 0;
-      free.push(entry.done ? now : started > 0 ? Math.max(now, started + typical) : now + typical);
+      const run = shortestRun(entry.kind) ?? 0;
+      free.push(entry.done ? now : started > 0 ? Math.max(now, started + run) : now + run);
     }
     while (free.length < threads) free.push(now);
-    return queue.map(() => {
+    return queue.map((entry) => {
       const slot = free.indexOf(Math.min(...free));
-      free[slot] = (free[slot] ?? now) + typical;
+      free[slot] = (free[slot] ?? now) + (shortestRun(entry.kind) ?? 0);
       return free[slot] as number;
     });
   }
 
-  /** A new task would not finish within `taskTimeoutMs` behind the work already queued. */
-  function overdueIfQueued(): boolean {
-    if (taskTimeoutMs <= 0) return false;
-    const probe = { done: false } as Entry;
-    const last = forecast([...waiting, probe])?.at(-1);
+  /** A new task of `kind` would surely not finish within `taskTimeoutMs` behind the work already queued. */
+  function overdueIfQueued(kind: string): boolean {
+    if (taskTimeoutMs <= 0 || shortestRun(kind) === undefined) return false;
+    const probe = { done: false, kind } as Entry;
+    const last = earliestEnds([...waiting, probe]).at(-1);
     return last !== undefined && last > Date.now() + taskTimeoutMs;
   }
 
-  function tooSlow(): AppliedMLError {
+  function tooSlow(kind: string): AppliedMLError {
     return new AppliedMLError(
       'E_BUSY',
       `Every inference worker is busy and the work queued before this request would not let it finish within ${taskTimeoutMs} ms; retry shortly.`,
-      { details: { retryAfterSeconds: Math.min(60, Math.max(1, Math.ceil((typicalMs ?? 1000) / 1000))) } },
+      { details: { retryAfterSeconds: Math.min(60, Math.max(1, Math.ceil((shortestRun(kind) ?? 1000) / 1000))) } },
     );
   }
 
   /**
-   * Answers at once, 503 E_BUSY, each waiting task that would not finish before its own limit (now
-   * that a task's run time is known), instead of letting it wait for that limit. A task answered so
+   * Answers at once, 503 E_BUSY, each waiting task that surely would not finish before its own limit
+   * (its kind's run time is known), instead of letting it wait for that limit. A task answered so
    * takes no worker time: the tasks behind it may still fit.
    */
   function shedOverdue(): void {
-    if (taskTimeoutMs <= 0 || typicalMs === undefined || waiting.length === 0) return;
+    if (taskTimeoutMs <= 0 || waiting.length === 0) return;
     const kept: Entry[] = [];
     const late: Entry[] = [];
     for (const entry of waiting) {
-      const end = forecast([...kept, entry])?.at(-1) ?? 0;
+      const end = shortestRun(entry.kind) === undefined ? 0 : (earliestEnds([...kept, entry]).at(-1) ?? 0);
       (end > entry.deadlineAt ? late : kept).push(entry);
     }
-    for (const entry of late) settle(entry, { error: tooSlow() });
+    for (const entry of late) settle(entry, { error: tooSlow(entry.kind) });
   }
 
   function pump(): void {
@@ -383,10 +421,7 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
       .then(
         (outcomes) => {
           const started = new Float64Array(control, 8, 1)[0] ?? 0;
-          if (started > 0) {
-            const ran = Math.max(0, Date.now() - started);
-            typicalMs = typicalMs === undefined ? ran : 0.7 * typicalMs + 0.3 * ran;
-          }
+          if (started > 0) recordRun(entry.kind, Math.max(0, Date.now() - started));
           settle(entry, { outcomes: outcomes as Outcome[] });
         },
         (error: unknown) => {
@@ -420,14 +455,15 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     pump();
   }
 
-  async function task(inputs: I[], signals: (AbortSignal | undefined)[]): Promise<Outcome[]> {
+  async function task(inputs: I[], signals: (AbortSignal | undefined)[], kind: string): Promise<Outcome[]> {
     if (closed) throw new AppliedMLError('E_MODEL_DISPOSED', 'The inference pool is closed.');
     if (waiting.length >= maxQueue) throw busy();
-    if (overdueIfQueued()) throw tooSlow();
+    if (overdueIfQueued(kind)) throw tooSlow(kind);
     if (signals.length > 0 && signals.every((s) => s?.aborted)) throw abandoned();
     return new Promise<Outcome[]>((resolve, reject) => {
       const entry: Entry = {
         inputs,
+        kind,
         resolve,
         reject,
         done: false,
@@ -490,6 +526,7 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     task(
       items.map((w) => w.input),
       items.map((w) => w.signal),
+      items[0]?.kind ?? '',
     ).then(
       (outcomes) =>
         items.forEach((w, i) => {
@@ -504,21 +541,22 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
   return {
     async run(input, runOptions = {}) {
       const signal = runOptions.signal ?? currentRequestSignal();
+      const kind = kindOf(runOptions);
       if (!batchOptions) {
-        const [outcome] = await task([input], [signal]);
+        const [outcome] = await task([input], [signal], kind);
         if (outcome?.ok) return outcome.value as O;
         throw outcome ? fromWire(outcome.error) : new AppliedMLError('E_INTERNAL', 'A worker answer is missing.');
       }
       return new Promise<O>((resolve, reject) => {
         if (closed) return reject(new AppliedMLError('E_MODEL_DISPOSED', 'The inference pool is closed.'));
-        pending.push({ input, signal, resolve, reject });
+        pending.push({ input, signal, kind, resolve, reject });
         if (pending.length >= batchOptions.maxSize) flush();
         else timer ??= setTimeout(flush, batchOptions.maxWaitMs);
       });
     },
     async runBatch(inputs, runOptions = {}) {
       if (inputs.length === 0) return [];
-      const outcomes = await task(inputs, [runOptions.signal ?? currentRequestSignal()]);
+      const outcomes = await task(inputs, [runOptions.signal ?? currentRequestSignal()], kindOf(runOptions));
       return outcomes.map((outcome) => {
         if (!outcome.ok) throw fromWire(outcome.error);
         return outcome.value as O;
@@ -573,7 +611,7 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
       return isReady && recovering === 0 && everyWorkerHolds();
     },
     get full() {
-      return !closed && (waiting.length >= maxQueue || overdueIfQueued());
+      return !closed && (waiting.length >= maxQueue || overdueIfQueued(currentRequestRoute() ?? ''));
     },
     stats: () => ({ ...stats, threads, queued: waiting.length + pending.length, loadedWorkers }),
     async close() {

@@ -13,7 +13,7 @@ import { AppliedMLError } from '@appliedml/engine';
 import { bodyBudgetBusy, countingStream, createBodyBudget, type BodyClaim } from './body-budget';
 import { MAX_FILE_NAME_LENGTH } from './file-names';
 import { NOT_FOUND_CODE, toHttpError } from './http-errors';
-import { withRequestSignal } from './request-scope';
+import { withRequestScope } from './request-scope';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -443,17 +443,23 @@ interface BodyHold {
   release: () => void;
 }
 
+/** A request's route as the inference pool's task kind: the method and the route's URL pattern (`POST /predict`). */
+function routeName(request: FastifyRequest): string {
+  return `${request.method} ${request.routeOptions.url ?? ''}`;
+}
+
 /**
  * A route handler that keeps its request's body claim while it runs: a client that goes away does
  * not free the budget while its body still waits for a worker. A handler that answers through
  * `reply.send` later (no promise) counts as returned when it returns.
  *
- * The handler runs with its request's signal (`currentRequestSignal`), aborted once the request
+ * The handler runs with its request's route and signal (`currentRequestSignal`), aborted once the request
  * needs no answer any more: its answer went out (also the answer limit's 503) or its client went
  * away. Work it queued (the inference pool) is then dropped before it starts. A result or error
  * that comes after the answer was sent, or after the client went, is dropped here quietly (Fastify
  * would log "Reply was already sent" for it).
  */
+
 function handledWithinRequest(handler: RouteOptions['handler'], holds: WeakMap<object, BodyHold>): RouteOptions['handler'] {
   return function (this: FastifyInstance, request, reply) {
     const hold = holds.get(request.raw);
@@ -469,7 +475,7 @@ function handledWithinRequest(handler: RouteOptions['handler'], holds: WeakMap<o
     const gone = (): boolean => reply.sent || reply.raw.headersSent || reply.raw.destroyed || answered.signal.aborted;
     let result: unknown;
     try {
-      result = withRequestSignal(answered.signal, () => handler.call(this, request, reply));
+      result = withRequestScope({ signal: answered.signal, route: routeName(request) }, () => handler.call(this, request, reply));
     } catch (error) {
       returned();
       throw error;
@@ -696,7 +702,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         `This route does not accept that content type; send the body as ${consumes.length === 1 ? consumes[0] : `one of ${consumes.join(', ')}`} (the raw bytes, not a form).`,
         { details: { accepted: [...consumes] } },
       );
-    request.routeOptions.config.admit?.();
+    const admit = request.routeOptions.config.admit;
+    if (admit) withRequestScope({ route: routeName(request) }, admit);
   });
   // A request not answered within the answer limit is 503 E_BUSY with Retry-After, before the
   // connection's idle limit would close it with no answer (Fastify's own handlerTimeout is cleared
