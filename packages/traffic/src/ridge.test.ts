@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { TrafficForecaster } from './forecaster';
 import { createSeries } from './series';
-import { findImplausibleRidgeWeight, fitGraphRidge, MAX_SCALED_RIDGE_WEIGHT, RIDGE_DEFAULTS, strongestNeighbours } from './ridge';
+import {
+  findImplausibleRidgeWeight,
+  fitGraphRidge,
+  MAX_SCALED_RIDGE_WEIGHT,
+  RIDGE_DEFAULTS,
+  strongestNeighbours,
+  type RidgeWork,
+} from './ridge';
 import { fitScaler, type SensorScaler } from './scaler';
 import { generateTrafficNetwork } from './synthetic';
 import { expectCode } from './test-helpers';
@@ -119,7 +126,7 @@ describe('missing targets are masked per step ahead (review R3-3)', () => {
   for (let i = 0; i < filled.length; i++) if (Number.isNaN(filled[i])) filled[i] = i >= n ? (filled[i - n] as number) : 50;
   const complete = createSeries({ values: filled, sensors: net.series.sensors, intervalMinutes: 5, start: net.series.start! });
 
-  function fitOn(series: typeof gappy, outputSteps: number, pick?: number) {
+  function fitOn(series: typeof gappy, outputSteps: number, pick?: number, work?: RidgeWork) {
     const scaler = fitScaler(series);
     const starts = windowStarts(0, series.steps, T, P);
     const inputs = buildInputs(series, starts, T, scaler);
@@ -133,8 +140,67 @@ describe('missing targets are masked per step ahead (review R3-3)', () => {
       targets = one;
     }
     const shapeHere = { ...shape, outputSteps };
-    return fitGraphRidge(inputs, null, targets, shapeHere, scaler, strongestNeighbours(net.adjacency, n, 6), config, 0, series.sensors);
+    return fitGraphRidge(
+      inputs,
+      null,
+      targets,
+      shapeHere,
+      scaler,
+      strongestNeighbours(net.adjacency, n, 6),
+      config,
+      0,
+      series.sensors,
+      work,
+    );
   }
+
+  function withGaps(missing: (t: number, s: number) => boolean) {
+    const v = Float64Array.from(filled);
+    for (let t = 0; t < net.series.steps; t++) for (let s = 0; s < n; s++) if (missing(t, s)) v[t * n + s] = NaN;
+    return createSeries({ values: v, sensors: net.series.sensors, intervalMinutes: 5, start: net.series.start! });
+  }
+
+  it('each window is summed once however many steps ahead it observed (review R6-1: gaps made the fit 4-6x slower)', () => {
+    // Every sensor reports every other step: every window misses a step ahead. Adding each window to every
+    // step ahead it observed formed its outer product up to P times; steps ahead with the same windows
+    // were factorised once each.
+    const everyOther = withGaps((t) => t % 2 === 1);
+    const windows = windowStarts(0, everyOther.steps, T, P).length;
+    const work: RidgeWork = { outerProducts: 0, factorisations: 0 };
+    const model = fitOn(everyOther, P, undefined, work);
+    expect(work.outerProducts).toBeGreaterThan(0);
+    expect(work.outerProducts).toBeLessThanOrEqual(n * windows);
+    // Two patterns of observed steps ahead (odd, even): two factorisations per sensor.
+    expect(work.factorisations).toBeLessThanOrEqual(2 * n);
+    // Still each step ahead's own fit.
+    const D = model.features;
+    for (let c = 0; c < P; c++) {
+      const alone = fitOn(everyOther, 1, c);
+      for (let s = 0; s < n; s++)
+        for (let i = 0; i < D; i++) {
+          const w = model.weights[s * D * P + i * P + c] as number;
+          expect(Math.abs(w - (alone.weights[s * D + i] as number))).toBeLessThan(1e-9 * (1 + Math.abs(w)));
+        }
+    }
+  });
+
+  it('with random gaps each step ahead is still the fit on the windows that observed it', () => {
+    let seed = 11;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const gaps = withGaps(() => random() < 0.1);
+    const work: RidgeWork = { outerProducts: 0, factorisations: 0 };
+    const model = fitOn(gaps, P, undefined, work);
+    expect(work.outerProducts).toBeLessThanOrEqual(n * windowStarts(0, gaps.steps, T, P).length);
+    const D = model.features;
+    for (let c = 0; c < P; c++) {
+      const alone = fitOn(gaps, 1, c);
+      for (let s = 0; s < n; s++)
+        for (let i = 0; i < D; i++) {
+          const w = model.weights[s * D * P + i * P + c] as number;
+          expect(Math.abs(w - (alone.weights[s * D + i] as number))).toBeLessThan(1e-9 * (1 + Math.abs(w)));
+        }
+    }
+  });
 
   it('a sensor with regular gaps gets weights for every step ahead: each fitted on the windows that observed that step', () => {
     const model = fitOn(gappy, P);

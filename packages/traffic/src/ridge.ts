@@ -144,8 +144,8 @@ function rowFeatures(
   if (ha) for (let p = 0; p < shape.outputSteps; p++) out[d++] = (ha[(b * shape.outputSteps + p) * n + s] as number) - last;
 }
 
-/** Solves (G + λI) W = R for symmetric positive-definite G (Cholesky), G: d×d, R: d×p; returns W (d×p). */
-function ridgeSolve(gram: Float64Array, rhs: Float64Array, d: number, p: number, lambda: number): Float64Array {
+/** The Cholesky factor L of G + λI (lower triangle of G read), G: d×d symmetric positive-definite. */
+function cholesky(gram: Float64Array, d: number, lambda: number): Float64Array {
   const l = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
     for (let j = 0; j <= i; j++) {
@@ -154,6 +154,11 @@ function ridgeSolve(gram: Float64Array, rhs: Float64Array, d: number, p: number,
       l[i * d + j] = i === j ? Math.sqrt(Math.max(sum, 1e-12)) : sum / (l[j * d + j] as number);
     }
   }
+  return l;
+}
+
+/** Solves L Lᵀ W = R for W (d×p) given the Cholesky factor L (d×d) and R (d×p). */
+function solveFactored(l: Float64Array, rhs: Float64Array, d: number, p: number): Float64Array {
   const w = new Float64Array(d * p);
   const z = new Float64Array(d);
   for (let c = 0; c < p; c++) {
@@ -170,6 +175,40 @@ function ridgeSolve(gram: Float64Array, rhs: Float64Array, d: number, p: number,
   }
   return w;
 }
+
+/** Solves (G + λI) W = R for symmetric positive-definite G (Cholesky), G: d×d, R: d×p; returns W (d×p). */
+function ridgeSolve(gram: Float64Array, rhs: Float64Array, d: number, p: number, lambda: number): Float64Array {
+  return solveFactored(cholesky(gram, d, lambda), rhs, d, p);
+}
+
+/** Adds sign × row rowᵀ (lower triangle) into target[at ..] (D×D). */
+function addOuter(target: Float64Array, at: number, row: Float64Array, D: number, sign: number): void {
+  for (let i = 0; i < D; i++) {
+    const ri = sign * (row[i] as number);
+    if (ri === 0) continue;
+    const r = at + i * D;
+    for (let j = 0; j <= i; j++) target[r + j] = (target[r + j] as number) + ri * (row[j] as number);
+  }
+}
+
+/** Adds sign × source (lower triangle, D×D) into target[at ..]. */
+function addMatrix(target: Float64Array, at: number, source: Float64Array, D: number, sign: number): void {
+  for (let i = 0; i < D; i++) {
+    const r = i * D;
+    for (let j = 0; j <= i; j++) target[at + r + j] = (target[at + r + j] as number) + sign * (source[r + j] as number);
+  }
+}
+
+/** Counts of the fit's heavy steps (tests bound the work with them). */
+export interface RidgeWork {
+  /** Rank-one updates of a D×D Gram matrix (one per window added to a sum, or subtracted from one). */
+  outerProducts: number;
+  /** Cholesky factorisations. */
+  factorisations: number;
+}
+
+/** Memory for the per-sensor sums of windows sharing a pattern of observed steps ahead (8e6 doubles, 64 MB). */
+const PATTERN_BUDGET = 8_000_000;
 
 /**
  * A sensor's sums over training windows: the Gram matrix and right-hand side over the windows observed
@@ -207,6 +246,7 @@ export function fitGraphRidge(
   config: RidgeConfig,
   valFraction: number,
   sensorIds: readonly string[],
+  work?: RidgeWork,
 ): RidgeModel {
   const { outputSteps: P, sensors: n } = shape;
   const K = neighbours.reduce((m, a) => Math.max(m, a.length), 0);
@@ -216,20 +256,41 @@ export function fitGraphRidge(
   const row = new Float64Array(D);
   const target = new Float64Array(P);
   const observed = new Uint8Array(P);
+  // Partial windows (missing some step ahead) are summed once per pattern of observed steps ahead, then
+  // each pattern's sum goes to the steps it observed (added to each), or, when it observed more than it
+  // missed, once to every step and taken out of the steps it missed: each window's outer product is
+  // formed once, where adding it to every step it observed took up to P of them.
+  const patterns = new Map<string, { at: number; observed: Uint8Array; seen: number }>();
+  const maxPatterns = Math.max(1, Math.floor(PATTERN_BUDGET / (D * D)));
+  let pool = new Float64Array(0);
+  const base = new Float64Array(D * D);
+  // Sends a partial sum (an outer product of `row`, or a pattern's matrix) to the steps ahead.
+  const route = (pg: Float64Array, observed: Uint8Array, seen: number, add: (target: Float64Array, at: number, sign: number) => void) => {
+    if (seen <= 1 + (P - seen)) {
+      for (let c = 0; c < P; c++) if (observed[c] === 1) add(pg, c * D * D, 1);
+      return;
+    }
+    add(base, 0, 1);
+    for (let c = 0; c < P; c++) if (observed[c] !== 1) add(pg, c * D * D, -1);
+  };
   // Sensor s's sums over windows [from, to).
   const accumulate = (s: number, from: number, to: number): RidgeSums => {
     const sums: RidgeSums = { gram: new Float64Array(D * D), rhs: new Float64Array(D * P), partialGram: null, partialRhs: null };
     const { gram, rhs } = sums;
+    patterns.clear();
+    base.fill(0);
+    let baseUsed = false;
     for (let b = from; b < to; b++) {
       const seen = fillTarget(targets, b, s, shape, scaler, target, observed);
       if (seen === 0) continue;
       row.fill(0);
       rowFeatures(inputs, ha, b, s, neighbours[s] as number[], config.neighbourLags, shape, scaler, row);
       if (seen === P) {
+        addOuter(gram, 0, row, D, 1);
+        if (work) work.outerProducts++;
         for (let i = 0; i < D; i++) {
           const ri = row[i] as number;
           if (ri === 0) continue;
-          for (let j = 0; j <= i; j++) gram[i * D + j] = (gram[i * D + j] as number) + ri * (row[j] as number);
           for (let c = 0; c < P; c++) rhs[i * P + c] = (rhs[i * P + c] as number) + ri * (target[c] as number);
         }
         continue;
@@ -238,28 +299,73 @@ export function fitGraphRidge(
       const pr = (sums.partialRhs ??= new Float64Array(P * D));
       for (let c = 0; c < P; c++) {
         if (observed[c] !== 1) continue;
-        const g = c * D * D;
         for (let i = 0; i < D; i++) {
           const ri = row[i] as number;
-          if (ri === 0) continue;
-          for (let j = 0; j <= i; j++) pg[g + i * D + j] = (pg[g + i * D + j] as number) + ri * (row[j] as number);
-          pr[c * D + i] = (pr[c * D + i] as number) + ri * (target[c] as number);
+          if (ri !== 0) pr[c * D + i] = (pr[c * D + i] as number) + ri * (target[c] as number);
         }
       }
+      const key = observed.join('');
+      let pattern = patterns.get(key);
+      if (!pattern && patterns.size < maxPatterns) {
+        const at = patterns.size * D * D;
+        if (pool.length < at + D * D) {
+          const grown = new Float64Array(Math.min(maxPatterns, Math.max(4, 2 * (patterns.size + 1))) * D * D);
+          grown.set(pool.subarray(0, at));
+          pool = grown;
+        }
+        pool.fill(0, at, at + D * D);
+        pattern = { at, observed: Uint8Array.from(observed), seen };
+        patterns.set(key, pattern);
+      }
+      if (pattern) {
+        addOuter(pool, pattern.at, row, D, 1);
+        if (work) work.outerProducts++;
+      } else {
+        // Past the memory for patterns: this window goes to the steps ahead on its own.
+        route(pg, observed, seen, (t, at, sign) => {
+          addOuter(t, at, row, D, sign);
+          if (work) work.outerProducts++;
+        });
+        if (seen > 1 + (P - seen)) baseUsed = true;
+      }
+    }
+    const pg = sums.partialGram;
+    if (pg) {
+      for (const pattern of patterns.values()) {
+        const matrix = pool.subarray(pattern.at, pattern.at + D * D);
+        route(pg, pattern.observed, pattern.seen, (t, at, sign) => addMatrix(t, at, matrix, D, sign));
+        if (pattern.seen > 1 + (P - pattern.seen)) baseUsed = true;
+      }
+      if (baseUsed) for (let c = 0; c < P; c++) addMatrix(pg, c * D * D, base, D, 1);
     }
     return sums;
   };
-  // Weights [D, P] for one strength: one solve for all steps ahead, or one per step ahead when windows missed some.
+  // Weights [D, P] for one strength: one solve for all steps ahead, or one per step ahead when windows
+  // missed some (steps ahead whose sums are the same, as with readings every other step, share a factorisation).
   const solve = (sums: RidgeSums, lambda: number): Float64Array => {
     const { partialGram: pg, partialRhs: pr } = sums;
-    if (!pg || !pr) return ridgeSolve(sums.gram, sums.rhs, D, P, lambda);
+    if (!pg || !pr) {
+      if (work) work.factorisations++;
+      return ridgeSolve(sums.gram, sums.rhs, D, P, lambda);
+    }
     const w = new Float64Array(D * P);
     const g = new Float64Array(D * D);
     const r = new Float64Array(D);
+    const factors: { c: number; l: Float64Array }[] = [];
+    const same = (a: number, b: number): boolean => {
+      for (let k = 0; k < D * D; k++) if (pg[a * D * D + k] !== pg[b * D * D + k]) return false;
+      return true;
+    };
     for (let c = 0; c < P; c++) {
-      for (let k = 0; k < D * D; k++) g[k] = (sums.gram[k] as number) + (pg[c * D * D + k] as number);
+      let l = factors.find((f) => same(f.c, c))?.l;
+      if (!l) {
+        for (let k = 0; k < D * D; k++) g[k] = (sums.gram[k] as number) + (pg[c * D * D + k] as number);
+        l = cholesky(g, D, lambda);
+        if (work) work.factorisations++;
+        factors.push({ c, l });
+      }
       for (let i = 0; i < D; i++) r[i] = (sums.rhs[i * P + c] as number) + (pr[c * D + i] as number);
-      const wc = ridgeSolve(g, r, D, 1, lambda);
+      const wc = solveFactored(l, r, D, 1);
       for (let i = 0; i < D; i++) w[i * P + c] = wc[i] as number;
     }
     return w;
