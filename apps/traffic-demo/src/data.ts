@@ -156,14 +156,42 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
   let adjacency = adjacencyPath
     ? await readAdjacencyCsv(adjacencyPath, { header: adjacencyHeader ?? false }).catch((error: unknown) => {
         // The library says `header: true`; here it is a flag.
-        if (AppliedMLError.hasCode(error, 'E_INPUT_INVALID') && error.message.endsWith('pass header: true.'))
-          throw new AppliedMLError('E_INPUT_INVALID', `${error.message.slice(0, -'header: true.'.length)}--adjacency-header.`, {
+        if (
+          (AppliedMLError.hasCode(error, 'E_INPUT_INVALID') || AppliedMLError.hasCode(error, 'E_SHAPE_MISMATCH')) &&
+          error.message.endsWith('pass header: true.')
+        )
+          throw new AppliedMLError(error.code, `${error.message.slice(0, -'header: true.'.length)}--adjacency-header.`, {
             details: error.details,
             cause: error,
           });
         throw error;
       })
     : createAdjacency(Array.from({ length: all }, (_, i) => Array.from({ length: all }, (_, j) => (i === j ? 1 : 0))));
+  // A header names the graph's sensors: matched to the data's by id (the graph's order may differ).
+  let reordered = false;
+  const ids = adjacency.sensors;
+  if (ids) {
+    const missing = series.sensors.filter((id) => !ids.includes(id));
+    const extra = ids.filter((id) => !series.sensors.includes(id));
+    if (missing.length > 0 || extra.length > 0) {
+      const list = (a: readonly string[]) => a.slice(0, 6).join(', ') + (a.length > 6 ? `, … (${a.length})` : '');
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `The --adjacency header names other sensors than the data's: ` +
+          [missing.length > 0 ? `not in the graph: ${list(missing)}` : '', extra.length > 0 ? `not in the data: ${list(extra)}` : '']
+            .filter(Boolean)
+            .join('; ') +
+          '. Give a graph over the same sensor ids (in any order).',
+        { details: { missing: missing.slice(0, 20), extra: extra.slice(0, 20) } },
+      );
+    }
+    reordered = ids.some((id, i) => id !== series.sensors[i]);
+    if (reordered)
+      adjacency = subAdjacency(
+        adjacency,
+        series.sensors.map((id) => ids.indexOf(id)),
+      );
+  }
   if (adjacency.size !== all)
     throw new AppliedMLError('E_SHAPE_MISMATCH', `The adjacency is ${adjacency.size}×${adjacency.size} but the CSV has ${all} sensors.`, {
       details: { adjacency: adjacency.size, sensors: all },
@@ -188,6 +216,6 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
     incidents: [],
     note:
       `Your data (${path}): ${n === all ? `${n} sensors` : `the first ${n} of ${all} sensors`}, ${series.steps} steps of ${series.intervalMinutes} min` +
-      `${series.timeZone ? ` on the ${series.timeZone} clock` : ''}; ${adjacencyPath ? `road graph ${adjacencyPath}` : 'no road graph (--adjacency FILE): every sensor on its own'}.${strideHint}`,
+      `${series.timeZone ? ` on the ${series.timeZone} clock` : ''}; ${adjacencyPath ? `road graph ${adjacencyPath}${reordered ? ' (its rows matched to the data by the sensor ids in its header)' : ''}` : 'no road graph (--adjacency FILE): every sensor on its own'}.${strideHint}`,
   };
 }

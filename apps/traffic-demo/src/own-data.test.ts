@@ -70,6 +70,34 @@ describe('traffic demo on your own CSV', () => {
     expect(Array.from(read.adjacency.weights)).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0]);
   });
 
+  it('--adjacency-header matches the graph to the data by sensor id; other ids are refused by name (review R6-2, R6-3)', async () => {
+    // The graph lists s-5, s-9, s-2 (the data: s-9, s-2, s-5) and links s-5 with s-9 only: applied by
+    // position, that link landed on s-9 and s-2.
+    await writeFile(join(dir, 'adj-order.csv'), 's-5,s-9,s-2\n0,1,0\n1,0,0\n0,0,0\n');
+    const d = await loadDemoData(longCsv, undefined, {}, { ...longFlags, adjacency: join(dir, 'adj-order.csv'), adjacencyHeader: true });
+    expect(d.series.sensors).toEqual(['s-9', 's-2', 's-5']);
+    expect(Array.from(d.adjacency.weights)).toEqual([0, 0, 1, 0, 0, 0, 1, 0, 0]);
+    expect(d.note).toMatch(/matched to the data by the sensor ids in its header/);
+    await writeFile(join(dir, 'adj-other.csv'), 's-5,s-9,s-7\n0,1,0\n1,0,0\n0,0,0\n');
+    const other = await loadDemoData(
+      longCsv,
+      undefined,
+      {},
+      { ...longFlags, adjacency: join(dir, 'adj-other.csv'), adjacencyHeader: true },
+    ).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(other, 'E_INPUT_INVALID')).toBe(true);
+    expect((other as AppliedMLError).message).toMatch(/not in the graph: s-2; not in the data: s-7/);
+    // Numeric ids in the header without the flag: the CLI's flag is named.
+    await writeFile(join(dir, 'adj-numeric.csv'), '9,2,5\n0,1,0\n1,0,1\n0,1,0\n');
+    const numeric = await loadDemoData(longCsv, undefined, {}, { ...longFlags, adjacency: join(dir, 'adj-numeric.csv') }).catch(
+      (e: unknown) => e,
+    );
+    expect(AppliedMLError.hasCode(numeric, 'E_SHAPE_MISMATCH')).toBe(true);
+    expect((numeric as AppliedMLError).message).toMatch(
+      /4 × 3\. If the first line names the sensors \(a header row of ids\), pass --adjacency-header\.$/,
+    );
+  });
+
   it("a trained model's sensors are taken from the file by id, in the model's order; one the file lacks is refused by name", async () => {
     // The same readings, sensors listed in another order (a re-export): before, the first N were taken by position.
     const all = await loadDemoData(longCsv, undefined, {}, { ...longFlags, adjacency: join(dir, 'adj.csv') });

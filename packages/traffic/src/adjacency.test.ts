@@ -102,4 +102,33 @@ describe('readAdjacencyCsv says what to do with sensor ids in the file (review R
     const inf = await expectCode(() => readAdjacencyCsv(bytes('0,inf\ninf,0\n')), 'E_INPUT_INVALID');
     expect(inf.message).toMatch(/'inf' is not a number\.$/);
   });
+
+  it('a header of numeric ids (Los-loop, METR-LA) reads as one row too many: the error says to pass header: true (review R6-3)', async () => {
+    const numeric = bytes('773869,767541,767542\n0,1,0\n1,0,1\n0,1,0\n');
+    const error = await expectCode(() => readAdjacencyCsv(numeric), 'E_SHAPE_MISMATCH');
+    expect(error.message).toMatch(/the CSV is 4 × 3\. If the first line names the sensors \(a header row of ids\), pass header: true\.$/);
+    // Not square for another reason: no guess.
+    const wide = await expectCode(() => readAdjacencyCsv(bytes('0,1,0\n1,0,1\n')), 'E_SHAPE_MISMATCH');
+    expect(wide.message).toMatch(/the CSV is 2 × 3\.$/);
+    expect((await readAdjacencyCsv(numeric, { header: true })).sensors).toEqual(['773869', '767541', '767542']);
+  });
+
+  it("a header's ids are kept and checked at train: a graph naming the series' sensors in another order is refused, not applied by position (review R6-2)", async () => {
+    const ids = net.series.sensors;
+    const text = (order: readonly string[]) =>
+      bytes(`${order.join(',')}\n${order.map((a) => order.map((b) => (a === b ? 0 : 1)).join(',')).join('\n')}\n`);
+    const same = await readAdjacencyCsv(text(ids), { header: true });
+    expect(same.sensors).toEqual(ids);
+    expect(subAdjacency(same, [2, 0]).sensors).toEqual([ids[2], ids[0]]);
+    const swapped = await readAdjacencyCsv(text([ids[1]!, ids[0]!, ...ids.slice(2)]), { header: true });
+    const model = TrafficForecaster.create({ model: 'ridge', inputSteps: 6, horizons: [1] });
+    const error = await expectCode(() => model.train(net.series, { adjacency: swapped }), 'E_INPUT_INVALID');
+    expect(error.message).toMatch(/options\.adjacency names its sensors in another order .*subAdjacency/);
+    const other = await readAdjacencyCsv(text(['x', ...ids.slice(1)]), { header: true });
+    expect((await expectCode(() => model.train(net.series, { adjacency: other }), 'E_INPUT_INVALID')).message).toMatch(
+      new RegExp(`'${ids[0]}' is not in the graph`),
+    );
+    await model.train(net.series, { adjacency: same });
+    model.dispose();
+  });
 });

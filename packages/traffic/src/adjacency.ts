@@ -4,6 +4,12 @@ import { AppliedMLError, checkKnownKeys, describeValue, readNumericMatrix, type 
 export interface Adjacency {
   size: number;
   weights: Float64Array;
+  /**
+   * The sensor ids its rows and columns are for, in order, when known (readAdjacencyCsv with `header: true`
+   * gives the header's ids). Training then checks them against the series' sensors, which otherwise the
+   * graph is matched to by position.
+   */
+  sensors?: string[];
 }
 
 /**
@@ -141,11 +147,23 @@ export async function readAdjacencyCsv(source: CsvSource, options: { header?: bo
     throw adjacencyCellError(error, header);
   });
   if (m.rows !== m.cols) {
-    throw new AppliedMLError('E_SHAPE_MISMATCH', `An adjacency matrix must be square; the CSV is ${m.rows} × ${m.cols}.`, {
+    // A header of numeric ids (Los-loop's, METR-LA's) reads as a row of weights: one row too many.
+    const hint = !header && m.rows === m.cols + 1 ? ' If the first line names the sensors (a header row of ids), pass header: true.' : '';
+    throw new AppliedMLError('E_SHAPE_MISMATCH', `An adjacency matrix must be square; the CSV is ${m.rows} × ${m.cols}.${hint}`, {
       details: { rows: m.rows, cols: m.cols },
     });
   }
-  return createAdjacency(m.data, m.rows);
+  const adjacency = createAdjacency(m.data, m.rows);
+  if (header && m.columns) {
+    const ids = m.columns.map((c) => c.trim());
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (twice !== undefined)
+      throw new AppliedMLError('E_INPUT_INVALID', `The adjacency's header names sensor '${twice}' twice; each sensor once.`, {
+        details: { sensor: twice },
+      });
+    adjacency.sensors = ids;
+  }
+  return adjacency;
 }
 
 /**
@@ -198,5 +216,6 @@ export function subAdjacency(adjacency: Adjacency, indices: readonly number[]): 
   for (let i = 0; i < m; i++)
     for (let j = 0; j < m; j++)
       weights[i * m + j] = adjacency.weights[(indices[i] as number) * adjacency.size + (indices[j] as number)] as number;
-  return { size: m, weights };
+  const ids = adjacency.sensors;
+  return ids && ids.length === adjacency.size ? { size: m, weights, sensors: indices.map((k) => ids[k] as string) } : { size: m, weights };
 }

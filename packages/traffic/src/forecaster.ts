@@ -443,6 +443,20 @@ export class TrafficForecaster {
           },
         );
       }
+      // A graph that names its sensors (readAdjacencyCsv with header: true) in another order, or other
+      // sensors, would be applied by position: links between the wrong sensors.
+      const ids = options.adjacency.sensors;
+      if (Array.isArray(ids) && ids.length === n && ids.some((id, i) => id !== series.sensors[i])) {
+        const missing = series.sensors.filter((id) => !ids.includes(id));
+        const detail =
+          missing.length === 0
+            ? `in another order (the graph: ${listIds(ids)}; the series: ${listIds(series.sensors)}); reorder it with ` +
+              `subAdjacency(adjacency, series.sensors.map((id) => adjacency.sensors.indexOf(id)))`
+            : `not the series' sensors: ${listIds(missing)} ${missing.length === 1 ? 'is' : 'are'} not in the graph`;
+        throw new AppliedMLError('E_INPUT_INVALID', `options.adjacency names its sensors ${detail}.`, {
+          details: { missing: missing.slice(0, 20) },
+        });
+      }
     }
     // What the model keeps per time-of-day slot (and seasonal naive's stream, a season of rows) is
     // bounded before anything is allocated: 300 sensors at 1 s asked for 78 million numbers.
@@ -1237,5 +1251,15 @@ function sameStream(a: Fitted, b: Fitted): boolean {
     a.timeZone === b.timeZone &&
     a.sensors.length === b.sensors.length &&
     a.sensors.every((id, i) => id === b.sensors[i])
+  );
+}
+
+/** Up to 6 sensor ids, quoted, for a message. */
+function listIds(ids: readonly string[]): string {
+  return (
+    ids
+      .slice(0, 6)
+      .map((id) => `'${id}'`)
+      .join(', ') + (ids.length > 6 ? `, … (${ids.length})` : '')
   );
 }
