@@ -52,13 +52,13 @@ export async function loadDemoData(
   if (typeof sensors !== 'number' && sensors !== undefined) {
     // A file is read whole (its sensors may come in any order); the named sources give their first N, as at training.
     const named = ['auto', 'los-loop', 'synthetic'].includes(choice);
-    return matchSensors(await loadDemoData(choice, named ? sensors.length : undefined, env, file), sensors);
+    if (!named) return matchSensors(await loadFileAt(choice, undefined, file, true), sensors);
+    return matchSensors(await loadDemoData(choice, sensors.length, env, file), sensors);
   }
   if (!['auto', 'los-loop', 'synthetic'].includes(choice)) {
     // Relative paths are taken from the working directory, which the CLI has moved to where the command
     // was typed (useInvocationDir: `npm run demo` starts in the app's folder).
-    const from = process.cwd();
-    return loadFileData(resolve(from, choice), sensors, file.adjacency ? { ...file, adjacency: resolve(from, file.adjacency) } : file);
+    return loadFileAt(choice, sensors, file, false);
   }
   const raw = env.APPLIEDML_DATA_DIR?.trim();
   // `npm run demo` runs in the app's folder: a relative APPLIEDML_DATA_DIR is taken from where npm was started.
@@ -139,8 +139,23 @@ function readingStride(series: TrafficSeries): number {
   return Math.max(stride, 1);
 }
 
-/** Your own speeds: a wide (time × sensors) or long (time, sensor, value per row) CSV; the first `sensors` sensors when given. */
-async function loadFileData(path: string, sensors: number | undefined, options: FileDataOptions): Promise<DemoData> {
+/** loadFileData with the paths taken from the working directory. */
+function loadFileAt(choice: string, sensors: number | undefined, file: FileDataOptions, forModel: boolean): Promise<DemoData> {
+  const from = process.cwd();
+  return loadFileData(
+    resolve(from, choice),
+    sensors,
+    file.adjacency ? { ...file, adjacency: resolve(from, file.adjacency) } : file,
+    forModel,
+  );
+}
+
+/**
+ * Your own speeds: a wide (time × sensors) or long (time, sensor, value per row) CSV; the first `sensors` sensors when given.
+ * `forModel`: read for a trained model (evaluate, forecast, serve), which keeps the neighbours it found in the graph at
+ * train: the graph is not read (a file with more sensors than the graph was refused over a graph nothing uses).
+ */
+async function loadFileData(path: string, sensors: number | undefined, options: FileDataOptions, forModel = false): Promise<DemoData> {
   if (!existsSync(path))
     throw new AppliedMLError(
       'E_INPUT_INVALID',
@@ -150,11 +165,12 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
   const { adjacency: adjacencyPath, adjacencyHeader, intervalMinutes, ...read } = options;
   // A directory or a FIFO given as a file is refused before reading (a FIFO hung the read).
   await checkInputFile(path, 'the --data file');
-  if (adjacencyPath) await checkInputFile(adjacencyPath, 'the --adjacency file');
+  const graphPath = forModel ? undefined : adjacencyPath;
+  if (graphPath) await checkInputFile(graphPath, 'the --adjacency file');
   let series = await readSeriesCsv(path, { intervalMinutes: intervalMinutes ?? 5, ...read });
   const all = series.sensors.length;
-  let adjacency = adjacencyPath
-    ? await readAdjacencyCsv(adjacencyPath, { header: adjacencyHeader ?? false }).catch((error: unknown) => {
+  let adjacency = graphPath
+    ? await readAdjacencyCsv(graphPath, { header: adjacencyHeader ?? false }).catch((error: unknown) => {
         // The library says `header: true`; here it is a flag.
         if (
           (AppliedMLError.hasCode(error, 'E_INPUT_INVALID') || AppliedMLError.hasCode(error, 'E_SHAPE_MISMATCH')) &&
@@ -209,6 +225,11 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
       ? ` The sensors read only once every ${stride} steps: every ${every} min, not every ${series.intervalMinutes} (the steps between are missing); ` +
         `pass --interval ${every} (each step ahead is then ${every} min).`
       : '';
+  const graphNote = forModel
+    ? `each sensor's neighbours are the model's, fixed at train${adjacencyPath ? ' (--adjacency is not read again)' : ''}`
+    : graphPath
+      ? `road graph ${graphPath}${reordered ? ' (its rows matched to the data by the sensor ids in its header)' : ''}`
+      : 'no road graph (--adjacency FILE): every sensor on its own';
   return {
     name: 'file',
     series,
@@ -216,6 +237,6 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
     incidents: [],
     note:
       `Your data (${path}): ${n === all ? `${n} sensors` : `the first ${n} of ${all} sensors`}, ${series.steps} steps of ${series.intervalMinutes} min` +
-      `${series.timeZone ? ` on the ${series.timeZone} clock` : ''}; ${adjacencyPath ? `road graph ${adjacencyPath}${reordered ? ' (its rows matched to the data by the sensor ids in its header)' : ''}` : 'no road graph (--adjacency FILE): every sensor on its own'}.${strideHint}`,
+      `${series.timeZone ? ` on the ${series.timeZone} clock` : ''}; ${graphNote}.${strideHint}`,
   };
 }
