@@ -150,6 +150,11 @@ export interface TrafficTrainingReport {
   history: { epoch: number; loss: number; valLoss?: number; seconds: number }[];
   /** Per-horizon metrics on the validation steps (the neural models; empty for ridge and the baselines). */
   validation: HorizonMetrics[];
+  /**
+   * The graph ridge: sensors with no training window that observed some step ahead (listed, 1-based), whose
+   * forecast for those steps is their last reading (no weights could be fitted there). Absent when none.
+   */
+  unfittedSteps?: { sensor: string; stepsAhead: number[] }[];
 }
 
 export interface ForecastInput {
@@ -515,6 +520,19 @@ export class TrafficForecaster {
         valFraction,
         series.sensors,
       );
+      const unfitted = unfittedSteps(targets, starts.length, P, series.sensors);
+      if (unfitted.length > 0) {
+        report.unfittedSteps = unfitted;
+        const minutes = series.intervalMinutes;
+        logger.warn(
+          `The graph ridge had no training window observing some steps ahead of ${unfitted.length} sensor(s), ` +
+            `which forecast their last reading there: ${unfitted
+              .slice(0, 6)
+              .map((u) => `'${u.sensor}' at ${u.stepsAhead.map((k) => `${formatMinutes(k * minutes)} min`).join(', ')}`)
+              .join('; ')}${unfitted.length > 6 ? '; …' : ''} (report.unfittedSteps). Give more history with readings there.`,
+          { unfittedSteps: unfitted.slice(0, 20) },
+        );
+      }
       this.setFitted(fitted, undefined);
       report.trainWindows = starts.length;
       report.seconds = (performance.now() - started) / 1000;
@@ -1262,4 +1280,30 @@ function listIds(ids: readonly string[]): string {
       .map((id) => `'${id}'`)
       .join(', ') + (ids.length > 6 ? `, … (${ids.length})` : '')
   );
+}
+
+/** Per sensor, the steps ahead (1-based) no window of `targets` ([windows, P, sensors, (value, observed)]) observed. */
+function unfittedSteps(
+  targets: Float32Array,
+  windows: number,
+  P: number,
+  sensors: readonly string[],
+): { sensor: string; stepsAhead: number[] }[] {
+  const n = sensors.length;
+  const seen = new Uint8Array(P * n);
+  for (let b = 0; b < windows; b++)
+    for (let p = 0; p < P; p++)
+      for (let s = 0; s < n; s++) if ((targets[((b * P + p) * n + s) * 2 + 1] as number) === 1) seen[p * n + s] = 1;
+  const out: { sensor: string; stepsAhead: number[] }[] = [];
+  for (let s = 0; s < n; s++) {
+    const steps: number[] = [];
+    for (let p = 0; p < P; p++) if (seen[p * n + s] !== 1) steps.push(p + 1);
+    if (steps.length > 0) out.push({ sensor: sensors[s] as string, stepsAhead: steps });
+  }
+  return out;
+}
+
+/** Minutes for a message: whole numbers as they are, fractions to at most 3 decimals without float noise (0.1 × 3 → 0.3). */
+export function formatMinutes(minutes: number): string {
+  return String(Number(minutes.toFixed(3)));
 }

@@ -239,3 +239,34 @@ describe('missing targets are masked per step ahead (review R3-3)', () => {
     model.dispose();
   });
 });
+
+describe('a step ahead no training window observed is said (review R6-5)', () => {
+  it('the logger and report.unfittedSteps name the sensor and the steps ahead that forecast its last reading', async () => {
+    const n = net.series.sensors.length;
+    const values = Float64Array.from(net.series.values);
+    // Sensor 3 reads at steps 0..5 and 7 only: step 7 is 2 ahead of the window 0..5 and 1 ahead of 1..6; no window observes 3 ahead.
+    for (let t = 6; t < net.series.steps; t++) if (t !== 7) values[t * n + 3] = NaN;
+    const series = createSeries({ values, sensors: net.series.sensors, intervalMinutes: 5, start: net.series.start! });
+    const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (message: string, fields?: Record<string, unknown>) => warnings.push({ message, fields }),
+    };
+    const model = TrafficForecaster.create({ model: 'ridge', inputSteps: T, horizons: [1, 2, 3] });
+    const report = await model.train(series, { logger });
+    const sensor = net.series.sensors[3]!;
+    expect(report.unfittedSteps).toEqual([{ sensor, stepsAhead: [3] }]);
+    const said = warnings.find((w) => /no training window/.test(w.message));
+    expect(said?.message).toMatch(new RegExp(`'${sensor}' at 15 min \\(`));
+    // On complete data nothing is said.
+    const quiet: string[] = [];
+    const full = TrafficForecaster.create({ model: 'ridge', inputSteps: T, horizons: [1, 2, 3] });
+    const fullReport = await full.train(net.series, { logger: { ...logger, warn: (m: string) => quiet.push(m) } });
+    expect(fullReport.unfittedSteps).toBeUndefined();
+    expect(quiet.filter((m) => /no training window/.test(m))).toEqual([]);
+    model.dispose();
+    full.dispose();
+  });
+});
