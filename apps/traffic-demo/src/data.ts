@@ -219,7 +219,8 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
   }
   const n = series.sensors.length;
   const stride = readingStride(series);
-  const every = stride * series.intervalMinutes;
+  // 3 steps of 0.1 min: 0.3, not 0.30000000000000004.
+  const every = Number((stride * series.intervalMinutes).toFixed(9));
   const strideHint =
     stride > 1
       ? ` The sensors read only once every ${stride} steps: every ${every} min, not every ${series.intervalMinutes} (the steps between are missing); ` +

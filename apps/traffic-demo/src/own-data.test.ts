@@ -150,6 +150,16 @@ describe('traffic demo on your own CSV', () => {
     expect((await loadDemoData(longCsv, undefined, {}, longFlags)).note).not.toMatch(/--interval/);
   });
 
+  it('a fractional interval is printed without float noise: every 0.3 min, not 0.30000000000000004 (review R6-7)', async () => {
+    const rows = ['time,A,B'];
+    const start = Date.UTC(2026, 0, 5);
+    for (let t = 0; t < 200; t++) rows.push(`${new Date(start + t * 18_000).toISOString()},${50 + (t % 7)},${60 - (t % 5)}`);
+    const csv = join(dir, 'eighteen-s.csv');
+    await writeFile(csv, `${rows.join('\n')}\n`);
+    const d = await loadDemoData(csv, undefined, {}, { timestampColumn: 'time', intervalMinutes: 0.1 });
+    expect(d.note).toMatch(/every 0\.3 min, not every 0\.1 .*pass --interval 0\.3 \(each step ahead is then 0\.3 min\)/);
+  });
+
   it('a directory or a FIFO given as the file is refused before reading (a FIFO hung the read)', async () => {
     const fifo = join(dir, 'pipe.csv');
     spawnSync('mkfifo', [fifo]);

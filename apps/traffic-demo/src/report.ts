@@ -70,7 +70,7 @@ export async function replayTest(
     const alerts = events.filter((e) => e.type === 'raised' && e.alert.sensorIndex === s).map((e) => e.time ?? '');
     return { sensor: series.sensors[s] as string, times, actual, forecast, alerts };
   });
-  return { minutesAhead: stepsAhead * series.intervalMinutes, charts, events };
+  return { minutesAhead: Number((stepsAhead * series.intervalMinutes).toFixed(9)), charts, events };
 }
 
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

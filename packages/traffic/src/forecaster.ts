@@ -36,7 +36,7 @@ import {
   type HistoricalAverage,
 } from './baselines';
 import { featureCount } from './features';
-import { scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizon-metrics';
+import { minutesAhead, scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizon-metrics';
 import { buildModel, maskedLoss, type NeuralKind } from './models';
 import { fitScaler, stdFloor, type SensorScaler } from './scaler';
 import {
@@ -528,7 +528,7 @@ export class TrafficForecaster {
           `The graph ridge had no training window observing some steps ahead of ${unfitted.length} sensor(s), ` +
             `which forecast their last reading there: ${unfitted
               .slice(0, 6)
-              .map((u) => `'${u.sensor}' at ${u.stepsAhead.map((k) => `${formatMinutes(k * minutes)} min`).join(', ')}`)
+              .map((u) => `'${u.sensor}' at ${u.stepsAhead.map((k) => `${minutesAhead(k, minutes)} min`).join(', ')}`)
               .join('; ')}${unfitted.length > 6 ? '; …' : ''} (report.unfittedSteps). Give more history with readings there.`,
           { unfittedSteps: unfitted.slice(0, 20) },
         );
@@ -854,7 +854,7 @@ export class TrafficForecaster {
       from: end === null ? null : new Date(end).toISOString(),
       steps: Array.from({ length: P }, (_, p) => ({
         stepsAhead: p + 1,
-        minutes: (p + 1) * fitted.intervalMinutes,
+        minutes: minutesAhead(p + 1, fitted.intervalMinutes),
         time: end === null ? null : new Date(end + (p + 1) * step).toISOString(),
         values: Array.from(pred.subarray(p * n, (p + 1) * n)),
       })),
@@ -1301,9 +1301,4 @@ function unfittedSteps(
     if (steps.length > 0) out.push({ sensor: sensors[s] as string, stepsAhead: steps });
   }
   return out;
-}
-
-/** Minutes for a message: whole numbers as they are, fractions to at most 3 decimals without float noise (0.1 × 3 → 0.3). */
-export function formatMinutes(minutes: number): string {
-  return String(Number(minutes.toFixed(3)));
 }

@@ -66,7 +66,7 @@ export function scoreHorizon(
   const relative = count > 0 && nonZero === 0;
   return {
     steps: horizon,
-    minutes: horizon * intervalMinutes,
+    minutes: minutesAhead(horizon, intervalMinutes),
     mae: mae(yTrue, yPred, opts),
     rmse: rmse(yTrue, yPred, opts),
     mape: relative ? NaN : mape(yTrue, yPred, opts),
@@ -76,4 +76,12 @@ export function scoreHorizon(
     count,
     pooling,
   };
+}
+
+/**
+ * `steps` steps of `intervalMinutes` in minutes, without float noise: 3 steps of 0.1 min are 0.3, not
+ * 0.30000000000000004 (rounded to 9 decimals, far below any interval's precision).
+ */
+export function minutesAhead(steps: number, intervalMinutes: number): number {
+  return Number((steps * intervalMinutes).toFixed(9));
 }

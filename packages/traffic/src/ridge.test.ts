@@ -270,3 +270,17 @@ describe('a step ahead no training window observed is said (review R6-5)', () =>
     full.dispose();
   });
 });
+
+describe('minutes ahead without float noise (review R6-7)', () => {
+  it('3 steps of 0.1 min are 0.3 in evaluate and predict', async () => {
+    const n = net.series.sensors.length;
+    const series = createSeries({ values: net.series.values, sensors: net.series.sensors, intervalMinutes: 0.1, start: net.series.start! });
+    const model = TrafficForecaster.create({ model: 'last-value', inputSteps: T, horizons: [1, 3] });
+    await model.train(series);
+    expect((await model.evaluate(series)).horizons.map((h) => h.minutes)).toEqual([0.1, 0.3]);
+    const rows = Array.from({ length: T }, (_, k) => Array.from(net.series.values.subarray(k * n, (k + 1) * n)));
+    const f = await model.predict({ values: rows, end: series.start! + (T - 1) * 6000 });
+    expect(f.steps.map((s) => s.minutes)).toEqual([0.1, 0.2, 0.3]);
+    model.dispose();
+  });
+});
