@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -309,6 +310,9 @@ describe('ha.f64 is checked at load', () => {
   }
 });
 
+/** The refit ridge's forecasts of the fixture inputs (their bits joined), hashed: recorded from the fit of 7ed60b2. */
+const RIDGE_REFIT_SHA256 = 'b4d5bf4cee44d0c9811fb4bbe44871d1ce0f48d7f631f86c3faee12124a364be';
+
 describe('bundles saved before ha.f64 (the tables as JSON in manifest.json, @appliedml/traffic 0.1.0)', () => {
   // Read at collection: the cases below are one per model of the fixture.
   const expected = JSON.parse(readFileSync(join(fixtures, 'expected.json'), 'utf8')) as {
@@ -330,10 +334,16 @@ describe('bundles saved before ha.f64 (the tables as JSON in manifest.json, @app
       // Fitting the same series now gives the same tables (and forecasts) as that version. Not for the
       // ridge: this series misses readings, and since the ridge masks missing targets per step ahead
       // (review R3-3) a window missing one step ahead still counts for the others, so its refit differs;
-      // on complete data it is unchanged (ridge.test.ts).
+      // on complete data it is unchanged (ridge.test.ts). Its refit is pinned instead (review R6-6): the
+      // forecasts' bits as fitted by the per-pattern sums (R6-1), so a change to the fit shows here.
       const fresh = TrafficForecaster.create(config);
       await fresh.train(fixtureSeries());
       if (name !== 'ridge') expect(await forecastBits(fresh)).toEqual(want);
+      else {
+        const refit = await forecastBits(fresh);
+        expect(refit).not.toEqual(want);
+        expect(createHash('sha256').update(refit.join('|')).digest('hex')).toBe(RIDGE_REFIT_SHA256);
+      }
       const path = join(dir, `resaved-${name}`);
       await old.save(path);
       expect((await manifestOf(path)).preprocessing.ha).toEqual({ slotsPerDay: 24, file: 'ha.f64' });

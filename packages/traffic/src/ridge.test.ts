@@ -5,6 +5,7 @@ import {
   findImplausibleRidgeWeight,
   fitGraphRidge,
   MAX_SCALED_RIDGE_WEIGHT,
+  predictGraphRidge,
   RIDGE_DEFAULTS,
   strongestNeighbours,
   type RidgeWork,
@@ -282,5 +283,85 @@ describe('minutes ahead without float noise (review R6-7)', () => {
     const f = await model.predict({ values: rows, end: series.start! + (T - 1) * 6000 });
     expect(f.steps.map((s) => s.minutes)).toEqual([0.1, 0.2, 0.3]);
     model.dispose();
+  });
+});
+
+describe('the ridge strength per step ahead with gaps (review R6-6)', () => {
+  const n = 6;
+  const T6 = 6;
+  const P4 = 4;
+  const gnet = generateTrafficNetwork({ sensors: n, corridorLength: 3, days: 4, incidents: 0, seed: 11 });
+  const values = Float64Array.from(gnet.series.values);
+  let seed = 7;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  for (let t = 1; t < gnet.series.steps; t += 2) values[t * n + 3] = NaN; // every 10 min
+  for (let t = 0; t < gnet.series.steps; t++) if (random() < 0.3) values[t * n + 1] = NaN; // 30 % at random
+  for (let t = 0; t < gnet.series.steps; t++) if (t % 3 !== 0) values[t * n + 5] = NaN; // every 15 min
+  const series = createSeries({ values, sensors: gnet.series.sensors, intervalMinutes: 5, start: gnet.series.start! });
+  const scaler = fitScaler(series);
+  const starts = windowStarts(0, series.steps, T6, P4);
+  const inputs = buildInputs(series, starts, T6, scaler);
+  const targets = buildTargets(series, starts, T6, P4, scaler, inputs.last);
+  const shapeHere = { inputSteps: T6, outputSteps: P4, sensors: n, stepFeatures: 5 };
+  const neighbours = strongestNeighbours(gnet.adjacency, n, 6);
+  const lambdas = [0.01, 1, 100, 1e4, 1e6];
+  const config = { ...RIDGE_DEFAULTS, historicalAverage: false, neighbourLags: T6, lambdas };
+  const F = 5;
+  const count = starts.length;
+  const cut = Math.max(1, Math.floor(count * 0.8));
+  const part = (from: number, to: number, t: Float32Array = targets) => ({
+    inputs: { count: to - from, x: inputs.x.subarray(from * T6 * n * F, to * T6 * n * F), last: inputs.last.subarray(from * n, to * n) },
+    targets: t.subarray(from * P4 * n * 2, to * P4 * n * 2),
+  });
+
+  it('each step ahead keeps the strength with the lowest squared error where that step was observed in validation', () => {
+    const model = fitGraphRidge(inputs, null, targets, shapeHere, scaler, neighbours, config, 0.2, series.sensors);
+    // Independently: fit on the windows before validation (targets kept apart) with each strength alone, score
+    // each step ahead on the validation windows that observed it.
+    const fit = part(0, Math.max(1, cut - P4 + 1));
+    const val = part(cut, count);
+    const errors = lambdas.map((l) => {
+      const m = fitGraphRidge(
+        fit.inputs as never,
+        null,
+        fit.targets,
+        shapeHere,
+        scaler,
+        neighbours,
+        { ...config, lambdas: [l] },
+        0,
+        series.sensors,
+      );
+      const pred = predictGraphRidge(m, val.inputs as never, null, shapeHere, scaler, T6);
+      const e = new Float64Array(P4);
+      for (let s = 0; s < n; s++)
+        for (let b = 0; b < val.inputs.count; b++)
+          for (let c = 0; c < P4; c++) {
+            const at = ((b * P4 + c) * n + s) * 2;
+            if (val.targets[at + 1] !== 1) continue;
+            const std = scaler.std[s] as number;
+            e[c] = (e[c] as number) + ((pred[(b * P4 + c) * n + s] as number) * std - (val.targets[at] as number) * std) ** 2;
+          }
+      return e;
+    });
+    const reference = Array.from({ length: P4 }, (_, c) => {
+      let k = 0;
+      for (let j = 1; j < lambdas.length; j++) if ((errors[j]![c] as number) < (errors[k]![c] as number)) k = j;
+      return lambdas[k];
+    });
+    expect(model.lambdas).toEqual(reference);
+  });
+
+  it('a step ahead never observed in the validation windows keeps the fallback (the middle strength)', () => {
+    // Step 2 ahead hidden in every validation window.
+    const hidden = Float32Array.from(targets);
+    for (let b = cut; b < count; b++) for (let s = 0; s < n; s++) hidden[((b * P4 + 1) * n + s) * 2 + 1] = 0;
+    const model = fitGraphRidge(inputs, null, hidden, shapeHere, scaler, neighbours, config, 0.2, series.sensors);
+    expect(model.lambdas[1]).toBe(lambdas[Math.floor(lambdas.length / 2)]);
+    // The other steps ahead were chosen on validation (the same choice as with step 2 visible).
+    const visible = fitGraphRidge(inputs, null, targets, shapeHere, scaler, neighbours, config, 0.2, series.sensors);
+    for (const c of [0, 2, 3]) expect(model.lambdas[c]).toBe(visible.lambdas[c]);
+    // Not the fallback by chance: with step 2 visible, another strength wins there.
+    expect(visible.lambdas[1]).not.toBe(lambdas[2]);
   });
 });
