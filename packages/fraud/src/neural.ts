@@ -6,6 +6,7 @@ import {
   createRng,
   fitModel,
   predictBatched,
+  resolveClassWeights,
   tf,
   withSeededRandom,
   type Logger,
@@ -200,9 +201,10 @@ export async function trainMlp(
   let pos = 0;
   for (const v of y) pos += v;
   const neg = y.length - pos;
+  // 'balanced': n / (2 · count), a class with no row counted as one; [w0, w1] is already by class index.
   const classWeight = Array.isArray(options.classWeight)
     ? options.classWeight
-    : [y.length / (2 * Math.max(1, neg)), y.length / (2 * Math.max(1, pos))];
+    : (resolveClassWeights('balanced', ['legit', 'fraud'], [neg, pos]) as number[]);
   const order = shuffledRows(x, seed);
   const xs = clippedTensor(gather(x, order));
   // About 40 steps per epoch on small sets, 512 rows per step on large ones.

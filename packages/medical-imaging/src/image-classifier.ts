@@ -13,6 +13,7 @@ import {
   keepKnownKeys,
   loadBundle,
   predictBatched,
+  resolveClassWeights,
   saveBundle,
   silentLogger,
   unknownBundleParts,
@@ -390,12 +391,11 @@ export class ImageClassifier {
     const xValValues = this.prepare(validation.images, normalization);
 
     const classes = labels.length;
-    let classWeight: number[] | undefined;
-    if ((options.classWeight ?? 'balanced') === 'balanced') {
-      const counts = new Array<number>(classes).fill(0);
-      for (const y of yTrain) counts[y]!++;
-      classWeight = counts.map((c) => (c > 0 ? yTrain.length / (classes * c) : 0));
-    }
+    // 'balanced': n / (classes · count); a configured class absent from the training rows weighs 0.
+    const counts = new Array<number>(classes).fill(0);
+    for (const y of yTrain) counts[y]!++;
+    const classWeight =
+      (options.classWeight ?? 'balanced') === 'balanced' ? resolveClassWeights('balanced', labels, counts, { unseen: 'zero' }) : undefined;
 
     // The new network replaces the current one only when training succeeds: a failed train leaves the
     // model as it was (and frees what it built).

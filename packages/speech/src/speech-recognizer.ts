@@ -15,6 +15,7 @@ import {
   loadBundle,
   precisionRecallF1,
   predictBatched,
+  resolveClassWeights,
   routeConsoleWarnings,
   saveBundle,
   silentLogger,
@@ -639,7 +640,8 @@ export class SpeechRecognizer {
     const counts = labels.map(() => 0);
     const index = new Map(labels.map((l, i) => [l, i]));
     for (const d of data) counts[index.get(d.label) as number]! += 1;
-    const classWeight = classWeightsOf(options.classWeight, labels, counts);
+    // 'balanced' is n / (labels × count) over the training utterances; a map names training labels.
+    const classWeight = resolveClassWeights(options.classWeight, labels, counts);
     const few = fewExampleLabels(labels, counts);
     if (few.length > 0)
       options.logger?.warn(
@@ -1548,42 +1550,6 @@ function checkExamples(data: readonly SpeechExample[], what: string): void {
       });
     }
   }
-}
-
-/**
- * `TrainOptions.classWeight` as one loss weight per label index (undefined: none). `'balanced'` is
- * n / (labels × count) over the training utterances (as scikit-learn's `class_weight='balanced'`); a map
- * names training labels, and a label it leaves out weighs 1.
- */
-function classWeightsOf(option: unknown, labels: readonly string[], counts: readonly number[]): number[] | undefined {
-  if (option === undefined) return undefined;
-  const n = counts.reduce((a, b) => a + b, 0);
-  if (option === 'balanced') return counts.map((c) => n / (labels.length * Math.max(c, 1)));
-  if (option === null || typeof option !== 'object' || Array.isArray(option))
-    throw new AppliedMLError('E_INPUT_INVALID', `classWeight must be 'balanced' or a weight per label (got ${describeValue(option)}).`, {
-      details: { field: 'classWeight' },
-    });
-  const map = option as Record<string, unknown>;
-  const unknown = Object.keys(map).filter((l) => !labels.includes(l));
-  if (unknown.length > 0)
-    throw new AppliedMLError(
-      'E_INPUT_INVALID',
-      `classWeight names ${unknown.map((l) => `'${l}'`).join(', ')}, not among the training labels (${labels.join(', ')}).`,
-      { details: { field: 'classWeight', unknown } },
-    );
-  const weights = labels.map((l) => {
-    const w = Object.hasOwn(map, l) ? map[l] : 1;
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
-      throw new AppliedMLError('E_INPUT_INVALID', `classWeight for '${l}' must be a non-negative number (got ${describeValue(w)}).`, {
-        details: { field: `classWeight.${l}` },
-      });
-    return w;
-  });
-  if (weights.every((w) => w === 0))
-    throw new AppliedMLError('E_INPUT_INVALID', 'classWeight gives every label weight 0: at least one must be positive.', {
-      details: { field: 'classWeight' },
-    });
-  return weights;
 }
 
 /** A label with fewer training utterances than this, or than a tenth of the largest label's, gets a warning. */

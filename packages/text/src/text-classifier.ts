@@ -11,6 +11,7 @@ import {
   initEngine,
   loadBundle,
   predictBatched,
+  resolveClassWeights,
   saveBundle,
   silentLogger,
   tf,
@@ -639,7 +640,7 @@ export class TextClassifier {
     const counts = new Array<number>(labels.length).fill(0);
     for (const set of labelSets) for (const l of set) counts[index.get(l) as number] = (counts[index.get(l) as number] ?? 0) + 1;
     const positiveLabel = labels.length === 2 && !this.config.multiLabel ? (counts[0]! <= counts[1]! ? labels[0] : labels[1]) : undefined;
-    const classWeights = this.classWeights(options.classWeight, labels, counts);
+    const classWeights = resolveClassWeights(options.classWeight, labels, counts);
     const sampleWeights = classWeights
       ? // A multi-label row with no label (every label negative) keeps weight 1.
         Float64Array.from(labelSets, (set) =>
@@ -1338,30 +1339,6 @@ export class TextClassifier {
     const { state, probs } = await this.probabilitiesInTurns(texts, first);
     // Retrained meanwhile: scored by the new model (its restarts bounded there), whose labels may differ.
     return { state, texts, labelSets, index: state === first ? index : indexOf(state), probs };
-  }
-
-  private classWeights(option: TrainOptions['classWeight'], labels: string[], counts: number[]): Float64Array | undefined {
-    if (option === undefined) return undefined;
-    const n = counts.reduce((a, b) => a + b, 0);
-    if (option === 'balanced') return Float64Array.from(counts, (c) => n / (labels.length * Math.max(c, 1)));
-    if (typeof option !== 'object' || option === null)
-      throw new AppliedMLError('E_INPUT_INVALID', "classWeight must be 'balanced' or a weight per label.");
-    const unknown = Object.keys(option).filter((l) => !labels.includes(l));
-    if (unknown.length)
-      throw new AppliedMLError(
-        'E_INPUT_INVALID',
-        `classWeight names ${unknown.map((l) => `'${l}'`).join(', ')}, not among the training labels (${labels.join(', ')}).`,
-      );
-    const weights = Float64Array.from(labels, (l) => {
-      const w = Object.hasOwn(option, l) ? (option[l] as number) : 1;
-      if (!Number.isFinite(w) || w < 0)
-        throw new AppliedMLError('E_INPUT_INVALID', `classWeight for '${l}' must be a non-negative number; got ${w}.`);
-      return w;
-    });
-    // With every weight 0 no example counts: nothing could be learnt (naive Bayes scored NaN).
-    if (weights.every((w) => w === 0))
-      throw new AppliedMLError('E_INPUT_INVALID', 'classWeight gives every label weight 0: at least one must be positive.');
-    return weights;
   }
 
   /**

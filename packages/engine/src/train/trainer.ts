@@ -101,7 +101,10 @@ export interface FitOptions {
   /** Fraction of the rows held out for validation: the last rows, as Keras does. */
   validationSplit?: number;
   earlyStopping?: EarlyStopping;
-  /** Weight per class index: multiplies each sample's loss (Keras `class_weight`). */
+  /**
+   * Weight per class index: multiplies each sample's loss (Keras `class_weight`). An SDK's option by label
+   * name (`'balanced'` or `{ label: weight }`) becomes this list through `resolveClassWeights`.
+   */
   classWeight?: number[] | Record<number, number>;
   /**
    * Weight per row of `x` (Keras `sample_weight`): multiplies that row's loss, with `classWeight` when
