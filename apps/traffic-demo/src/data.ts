@@ -224,7 +224,10 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
   const strideHint =
     stride > 1
       ? ` The sensors read only once every ${stride} steps: every ${every} min, not every ${series.intervalMinutes} (the steps between are missing); ` +
-        `pass --interval ${every} (each step ahead is then ${every} min).`
+        (forModel
+          ? `the model's steps are ${series.intervalMinutes} min (its interval, fixed at train): train it again with --interval ${every}, ` +
+            `then give this command the same flag (each step ahead is then ${every} min).`
+          : `pass --interval ${every} (each step ahead is then ${every} min).`)
       : '';
   const graphNote = forModel
     ? `each sensor's neighbours are the model's, fixed at train${adjacencyPath ? ' (--adjacency is not read again)' : ''}`

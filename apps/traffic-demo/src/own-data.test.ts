@@ -144,6 +144,9 @@ describe('traffic demo on your own CSV', () => {
     await writeFile(csv, `${rows.join('\n')}\n`);
     const five = await loadDemoData(csv, undefined, {}, { timestampColumn: 'time' });
     expect(five.note).toMatch(/once every 3 steps: every 15 min, not every 5 .*pass --interval 15/);
+    // For a trained model (evaluate, forecast, serve) the interval is the model's: train again (review R6-8).
+    const forModel = await loadDemoData(csv, ['A', 'B'], {}, { timestampColumn: 'time' });
+    expect(forModel.note).toMatch(/the model's steps are 5 min \(its interval, fixed at train\): train it again with --interval 15/);
     const fifteen = await loadDemoData(csv, undefined, {}, { timestampColumn: 'time', intervalMinutes: 15 });
     expect(fifteen.note).not.toMatch(/--interval/);
     // A gap here and there is not a stride.

@@ -155,6 +155,12 @@ export interface TrafficTrainingReport {
    * forecast for those steps is their last reading (no weights could be fitted there). Absent when none.
    */
   unfittedSteps?: { sensor: string; stepsAhead: number[] }[];
+  /**
+   * When every sensor reads only on every k-th step (k > 1): k. The data comes less often than
+   * `intervalMinutes` says, the steps between are missing, and each step ahead is 1/k of a reading's
+   * spacing; read the series with `intervalMinutes` × k and train again. Absent otherwise.
+   */
+  readingStride?: number;
 }
 
 export interface ForecastInput {
@@ -423,6 +429,17 @@ export class TrafficForecaster {
     const P = this.maxHorizon;
     const n = series.sensors.length;
     assertEverySensorObserved(series, 'The training series');
+    const stride = readingStride(series);
+    const strideReport: { readingStride?: number } = {};
+    if (stride > 1) {
+      const every = minutesAhead(stride, series.intervalMinutes);
+      strideReport.readingStride = stride;
+      logger.warn(
+        `The sensors read only once every ${stride} steps: every ${every} min, not every ${series.intervalMinutes} (the steps between are missing). ` +
+          `Read the series with intervalMinutes ${every} and train again (each step ahead is then ${every} min).`,
+        { readingStride: stride, intervalMinutes: series.intervalMinutes },
+      );
+    }
     const valFraction = options.valFraction ?? 0.2;
     if (!(valFraction >= 0 && valFraction < 1)) invalid(`valFraction must be in [0, 1); got ${valFraction}.`);
     checkIntegerOption('epochs', options.epochs, 1, 10_000);
@@ -496,6 +513,7 @@ export class TrafficForecaster {
       seconds: 0,
       history: [],
       validation: [],
+      ...strideReport,
     };
     if (kind === 'ridge') {
       if (options.adjacency && options.adjacency.size !== n)
@@ -1301,4 +1319,24 @@ function unfittedSteps(
     if (steps.length > 0) out.push({ sensor: sensors[s] as string, stepsAhead: steps });
   }
   return out;
+}
+
+/**
+ * The number of steps between readings when every sensor reads only on every k-th step (k > 1: the data
+ * comes less often than intervalMinutes says), else 1.
+ */
+function readingStride(series: TrafficSeries): number {
+  const n = series.sensors.length;
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  let stride = 0;
+  for (let s = 0; s < n; s++) {
+    let previous = -1;
+    for (let t = 0; t < series.steps; t++) {
+      if (!Number.isFinite(series.values[t * n + s])) continue;
+      if (previous >= 0) stride = gcd(t - previous, stride);
+      if (stride === 1) return 1;
+      previous = t;
+    }
+  }
+  return Math.max(stride, 1);
 }

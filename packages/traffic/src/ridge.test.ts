@@ -365,3 +365,24 @@ describe('the ridge strength per step ahead with gaps (review R6-6)', () => {
     expect(visible.lambdas[1]).not.toBe(lambdas[2]);
   });
 });
+
+describe('data coming less often than intervalMinutes is said at train (review R6-8)', () => {
+  it('15-minute readings trained as 5-minute steps: a logger warning to read them with intervalMinutes 15 and train again, report.readingStride', async () => {
+    const n = net.series.sensors.length;
+    const values = Float64Array.from(net.series.values);
+    for (let t = 0; t < net.series.steps; t++) if (t % 3 !== 0) for (let s = 0; s < n; s++) values[t * n + s] = NaN;
+    const sparse = createSeries({ values, sensors: net.series.sensors, intervalMinutes: 5, start: net.series.start! });
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (m: string) => warnings.push(m) };
+    const model = TrafficForecaster.create({ model: 'last-value', inputSteps: T, horizons: [1, 3] });
+    const report = await model.train(sparse, { logger });
+    expect(report.readingStride).toBe(3);
+    expect(warnings.join('\n')).toMatch(/once every 3 steps: every 15 min, not every 5 .*intervalMinutes 15 and train again/);
+    // Readings on every step (gaps here and there aside): nothing said.
+    const quiet: string[] = [];
+    const fine = await model.train(net.series, { logger: { ...logger, warn: (m: string) => quiet.push(m) } });
+    expect(fine.readingStride).toBeUndefined();
+    expect(quiet.filter((m) => /once every/.test(m))).toEqual([]);
+    model.dispose();
+  });
+});
