@@ -3,28 +3,10 @@
 // if it was no better; for p ≥ 1 both stopped after p epochs without improvement. Both now count as the
 // engine's earlyStopping.patience does: p epochs in a row no better are tolerated, the next one stops.
 import { describe, expect, it } from 'vitest';
-import { createRng, initEngine } from '@appliedml/engine';
-import type { GrayImage } from './gray-image';
-import { ImageClassifier, type LabeledImages } from './image-classifier';
+import { initEngine } from '@appliedml/engine';
+import { ImageClassifier } from './image-classifier';
 import { ImageSegmenter } from './image-segmenter';
-import { discs as maskedDiscs } from './test-discs';
-
-function discs(count: number, seed: number): LabeledImages {
-  const rng = createRng(seed);
-  const images: GrayImage[] = [];
-  const labels: string[] = [];
-  for (let k = 0; k < count; k++) {
-    const disc = k % 2 === 0;
-    const data = new Float32Array(16 * 16);
-    for (let p = 0; p < data.length; p++) {
-      const inside = disc && Math.hypot((p % 16) - 8, Math.floor(p / 16) - 8) < 4;
-      data[p] = 0.2 * rng.next() + (inside ? 0.7 : 0.1);
-    }
-    images.push({ width: 16, height: 16, data });
-    labels.push(disc ? 'disc' : 'plain');
-  }
-  return { images, labels };
-}
+import { labelledDiscs as discs, discs as maskedDiscs } from './test-discs';
 
 /** Epochs the engine's rule runs on these per-epoch scores (higher is better), and whether it stopped early. */
 function engineRule(scores: number[], patience: number, epochs: number): { epochsRun: number; stopped: boolean } {

@@ -1,6 +1,7 @@
 // Test data only (not exported by the package): small generated segmentation sets.
 import { AppliedMLError, createRng } from '@appliedml/engine';
 import type { ColorImage, GrayImage } from './gray-image';
+import type { LabeledImages } from './image-classifier';
 import type { MaskedImages } from './segmentation-masks';
 
 /** Bright discs on noise, the disc as the mask. */
@@ -23,6 +24,24 @@ export function discs(count: number, size: number, seed: number): MaskedImages {
     masks.push({ width: size, height: size, data: mask });
   }
   return { images, masks };
+}
+
+/** 16 × 16 gray images, every other one a bright disc ('disc'), the rest noise ('plain'): a two-class set. */
+export function labelledDiscs(count: number, seed: number): LabeledImages {
+  const rng = createRng(seed);
+  const images: GrayImage[] = [];
+  const labels: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const disc = k % 2 === 0;
+    const data = new Float32Array(16 * 16);
+    for (let p = 0; p < data.length; p++) {
+      const inside = disc && Math.hypot((p % 16) - 8, Math.floor(p / 16) - 8) < 4;
+      data[p] = 0.2 * rng.next() + (inside ? 0.7 : 0.1);
+    }
+    images.push({ width: 16, height: 16, data });
+    labels.push(disc ? 'disc' : 'plain');
+  }
+  return { images, labels };
 }
 
 /** The error code `fn` throws (or rejects with), `untyped …` for another error, 'no error' otherwise. */
