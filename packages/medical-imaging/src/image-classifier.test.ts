@@ -165,4 +165,16 @@ describe('ImageClassifier.train on one class', () => {
     expect(model.labels).toEqual([]);
     model.dispose();
   });
+
+  // Review R7-3: every row of a label outside the configured list read "all 6 training labels are 'cat'
+  // (of the configured …)… shuffle the rows" — the label the model does not have is the problem to name.
+  it('names a label outside the configured list first, also when every row carries it', async () => {
+    const model = ImageClassifier.create({ imageSize: 16, filters: [4, 8], seed: 1, labels: ['normal', 'pneumonia'] });
+    const { images } = discsOrPlain(6, 16, 1);
+    await expect(model.train({ images, labels: images.map(() => 'cat') }, { epochs: 1 })).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: "Unknown label 'cat' (known: normal, pneumonia).",
+    });
+    model.dispose();
+  });
 });

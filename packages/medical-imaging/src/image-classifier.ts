@@ -346,6 +346,13 @@ export class ImageClassifier {
     // Counted on the data, configured labels or not: a fresh network trained on one class (the others
     // weighted 0 by 'balanced') learns to name that class for everything, with no validation AUC to
     // select an epoch or a threshold on. Nothing it could learn is worth a model, so it is refused.
+    // A label outside the configured list is the problem to name first (a set of only such labels is not
+    // "one class": the rows are of labels the model does not have).
+    if (configured) {
+      const unknown = present.find((l) => !configured.includes(l));
+      if (unknown !== undefined)
+        throw new AppliedMLError('E_INPUT_INVALID', `Unknown label '${unknown}' (known: ${configured.join(', ')}).`);
+    }
     if (present.length < 2) {
       // Said with what was found: one label (and how many rows carry it) usually means rows taken from
       // the start of a file sorted by label.
@@ -496,8 +503,10 @@ export class ImageClassifier {
     this.fitted = { labels, normalization, ...(threshold !== undefined ? { threshold } : {}) };
     const validationMetrics = classificationMetrics(yVal, probs, labels, threshold);
     logger.info('classifier trained', { epochs: report.epochsRun, selectedEpoch: best.epoch + 1, valAuc: validationMetrics.auc });
-    // The classifier's patience stops the engine's loop through shouldStop: to its user that is early stopping.
-    const stoppedBy = report.stoppedBy === 'shouldStop' && stop ? ('earlyStopping' as const) : report.stoppedBy;
+    // The classifier's patience stops the engine's loop through shouldStop: to its user that is early stopping,
+    // also when it runs out on the last epoch (the engine then ignores shouldStop, but reports its own
+    // earlyStopping as stopped early in that case).
+    const stoppedBy = stop ? ('earlyStopping' as const) : report.stoppedBy;
     // The engine's fields describe its own loop (the training loss it watched, no weights restored); the
     // classifier keeps the epoch of best validation AUC, so they are set to what was kept and named.
     return {
@@ -506,6 +515,7 @@ export class ImageClassifier {
       bestEpoch: best.epoch,
       bestValue: best.value,
       restoredBestWeights: restored,
+      stoppedEarly: report.stoppedEarly || stop,
       ...(stoppedBy !== undefined ? { stoppedBy } : {}),
       selectedEpoch: best.epoch,
       ...(threshold !== undefined ? { threshold } : {}),

@@ -652,6 +652,9 @@ export class ImageSegmenter {
         }
         options.onEpoch?.({ epoch, loss: epochLoss, valDice, seconds });
       }
+      // Patience that runs out on the last epoch counts as stopping early, as the engine reports it.
+      if (!stoppedEarly && state.epoch >= resumedAt && state.bestEpoch >= 0 && state.epoch - state.bestEpoch > patience)
+        stoppedEarly = true;
       if (bestWeights) model.setWeights(bestWeights);
       const metrics = this.metricsOf(model, fitted, validation);
       // Disposed while training ran: the new network is freed (below), not attached to a disposed model.

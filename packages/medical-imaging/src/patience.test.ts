@@ -16,12 +16,44 @@ function engineRule(scores: number[], patience: number, epochs: number): { epoch
     if (scores[i]! > best) {
       best = scores[i]!;
       waited = 0;
-    } else if (++waited > patience) return { epochsRun: i + 1, stopped: i < epochs - 1 };
+    } else if (++waited > patience) return { epochsRun: i + 1, stopped: true };
   }
-  return { epochsRun: scores.length, stopped: false };
+  // Every epoch ran and the last one did not exhaust the patience (the engine reports patience that runs
+  // out on the last epoch as stopped early too, above).
+  return { epochsRun: Math.min(scores.length, epochs), stopped: false };
 }
 
 describe('patience counts as the engine counts it', () => {
+  it('patience that runs out on the last epoch is stopping early, as the engine reports it (review R7-2)', async () => {
+    await initEngine();
+    // Two epochs, patience 0: the second no better than the first ends the run there.
+    for (const kind of ['classifier', 'segmenter'] as const) {
+      const scores: number[] = [];
+      const classifier = kind === 'classifier' ? ImageClassifier.create({ imageSize: 16, filters: [4, 8], seed: 3 }) : undefined;
+      const segmenter = kind === 'segmenter' ? ImageSegmenter.create({ imageSize: 16, filters: [4, 8], seed: 7 }) : undefined;
+      const report = classifier
+        ? await classifier.train(discs(24, 1), {
+            epochs: 2,
+            learningRate: 1e-30,
+            patience: 0,
+            validation: discs(8, 2),
+            onEpoch: (e) => scores.push(e.valAuc + 1e-3 * e.valAccuracy),
+          })
+        : await segmenter!.train(maskedDiscs(16, 32, 1), {
+            epochs: 2,
+            learningRate: 1e-30,
+            patience: 0,
+            batchSize: 8,
+            validation: maskedDiscs(6, 32, 2),
+            onEpoch: (e) => scores.push(e.valDice),
+          });
+      classifier?.dispose();
+      segmenter?.dispose();
+      expect(scores[1]! <= scores[0]!).toBe(true);
+      expect([report.epochsRun, report.stoppedEarly, report.stoppedBy]).toEqual([2, true, 'earlyStopping']);
+    }
+  });
+
   it.each([0, 1])('ImageClassifier, patience %i: the epoch after `patience` epochs no better is the last', async (patience) => {
     await initEngine();
     const model = ImageClassifier.create({ imageSize: 16, filters: [4, 8], seed: 3 });
