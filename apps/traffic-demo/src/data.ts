@@ -7,6 +7,7 @@ import {
   generateTrafficNetwork,
   loadLosLoop,
   readAdjacencyCsv,
+  readingStride,
   readSeriesCsv,
   selectSensors,
   subAdjacency,
@@ -117,26 +118,6 @@ function matchSensors(data: DemoData, ids: readonly string[]): DemoData {
     adjacency: subAdjacency(data.adjacency, keep),
     note: `${data.note} The model's ${ids.length} sensors are taken from it by id, in the model's order.`,
   };
-}
-
-/**
- * The number of steps between readings when every sensor reads only on every k-th step (k > 1: the data
- * comes less often than --interval says), else 1.
- */
-function readingStride(series: TrafficSeries): number {
-  const n = series.sensors.length;
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  let stride = 0;
-  for (let s = 0; s < n; s++) {
-    let previous = -1;
-    for (let t = 0; t < series.steps; t++) {
-      if (!Number.isFinite(series.values[t * n + s])) continue;
-      if (previous >= 0) stride = gcd(t - previous, stride);
-      if (stride === 1) return 1;
-      previous = t;
-    }
-  }
-  return Math.max(stride, 1);
 }
 
 /** loadFileData with the paths taken from the working directory. */

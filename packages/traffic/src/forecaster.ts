@@ -46,6 +46,7 @@ import {
   MAX_INTERVAL_MINUTES,
   MAX_READING,
   MIN_INTERVAL_MINUTES,
+  readingStride,
   sliceUnchecked,
   toFeedTimeMs,
   type TrafficSeries,
@@ -1319,24 +1320,4 @@ function unfittedSteps(
     if (steps.length > 0) out.push({ sensor: sensors[s] as string, stepsAhead: steps });
   }
   return out;
-}
-
-/**
- * The number of steps between readings when every sensor reads only on every k-th step (k > 1: the data
- * comes less often than intervalMinutes says), else 1.
- */
-function readingStride(series: TrafficSeries): number {
-  const n = series.sensors.length;
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  let stride = 0;
-  for (let s = 0; s < n; s++) {
-    let previous = -1;
-    for (let t = 0; t < series.steps; t++) {
-      if (!Number.isFinite(series.values[t * n + s])) continue;
-      if (previous >= 0) stride = gcd(t - previous, stride);
-      if (stride === 1) return 1;
-      previous = t;
-    }
-  }
-  return Math.max(stride, 1);
 }

@@ -1,7 +1,7 @@
 // The whole public surface of @appliedml/traffic.
 
 // Data
-export { createSeries, selectSensors, sliceSeries, splitSeries } from './series';
+export { createSeries, readingStride, selectSensors, sliceSeries, splitSeries } from './series';
 export type { CreateSeriesInput, TrafficSeries } from './series';
 export { readSeriesCsv, resampleToGrid } from './read-csv';
 export type { ReadSeriesOptions } from './read-csv';

@@ -407,3 +407,24 @@ export function splitSeries(series: TrafficSeries, trainFraction = 0.8): { train
   if (cut < 1 || cut >= series.steps) invalid(`A ${trainFraction} split of ${series.steps} steps leaves one side empty.`);
   return { train: sliceUnchecked(series, 0, cut), test: sliceUnchecked(series, cut, series.steps), testStart: cut };
 }
+
+/**
+ * The number of steps between readings when every sensor reads only on every k-th step (k > 1: the data
+ * comes less often than `intervalMinutes` says, e.g. 15-minute readings on a 5-minute grid: 3), else 1.
+ * `TrafficForecaster.train` warns and reports it (`readingStride`); a tool reading files can say it first.
+ */
+export function readingStride(series: TrafficSeries): number {
+  const n = series.sensors.length;
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  let stride = 0;
+  for (let s = 0; s < n; s++) {
+    let previous = -1;
+    for (let t = 0; t < series.steps; t++) {
+      if (!Number.isFinite(series.values[t * n + s])) continue;
+      if (previous >= 0) stride = gcd(t - previous, stride);
+      if (stride === 1) return 1;
+      previous = t;
+    }
+  }
+  return Math.max(stride, 1);
+}
