@@ -8,10 +8,9 @@
 // ADBench (docs/benchmarks/fraud.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AppliedMLError, trainTestSplit } from '@appliedml/engine';
+import { AppliedMLError } from '@appliedml/engine';
 import { FraudDetector, type FraudDetectorConfig, type UnsupervisedKind } from '../src/detector';
-import { takeRows } from '../src/matrix';
-import { FamilyTally, generatedSets, realSets, type SuiteSet } from './suite-sets';
+import { FamilyTally, generatedSets, realSets, suiteRuns, type SuiteSet } from './suite-sets';
 
 const HERE = typeof __dirname === 'string' ? __dirname : join(process.cwd(), 'bench');
 
@@ -67,19 +66,13 @@ async function main(): Promise<void> {
   const seeds = realDir ? [0, 1, 2] : [0];
   const families = [...new Set(sets.map((s) => s.family))];
   const tally = new FamilyTally();
-  for (const s of sets) {
-    for (const seed of seeds) {
-      const split = trainTestSplit(s.x.rows, { testFraction: 0.3, seed, stratify: s.y });
-      const train = takeRows(s.x, split.train);
-      const test = takeRows(s.x, split.test);
-      const yTest = split.test.map((i) => s.y[i] as number);
-      for (const c of candidates) {
-        const model = FraudDetector.create({ ...c.config, seed });
-        await model.train(train);
-        const score = model.scores(test);
-        model.dispose();
-        tally.add(c.name, s.family, yTest, score);
-      }
+  for (const { set, seed, train, test, y } of suiteRuns(sets, seeds)) {
+    for (const c of candidates) {
+      const model = FraudDetector.create({ ...c.config, seed });
+      await model.train(train);
+      const score = model.scores(test);
+      model.dispose();
+      tally.add(c.name, set.family, y, score);
     }
   }
   const ranked = candidates

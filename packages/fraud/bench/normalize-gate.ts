@@ -9,10 +9,9 @@
 //   npx tsx --conditions=@appliedml/source packages/fraud/bench/normalize-gate.ts [--real DIR] [--out FILE]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { averagePrecision, rocAuc, trainTestSplit } from '@appliedml/engine';
+import { averagePrecision, rocAuc } from '@appliedml/engine';
 import { FraudDetector } from '../src/detector';
-import { takeRows } from '../src/matrix';
-import { FamilyTally, generatedSets, meanSd, printSummaries, realSets, type SuiteSet } from './suite-sets';
+import { FamilyTally, meanSd, printSummaries, suiteFromArgs, suiteRuns } from './suite-sets';
 
 const HERE = typeof __dirname === 'string' ? __dirname : join(process.cwd(), 'bench');
 
@@ -33,50 +32,40 @@ function medianIqr(s: Float64Array): [number, number] {
 const DESIGNS = ['ensemble (shipped)', 'zscore (mean / sd)', 'robust (median / IQR)'] as const;
 
 async function main(): Promise<void> {
-  const realAt = process.argv.indexOf('--real');
-  const realDir = realAt >= 0 ? process.argv[realAt + 1] : undefined;
-  const sets: SuiteSet[] = realDir ? await realSets(realDir) : generatedSets();
-  const seeds = realDir ? [0, 1, 2] : [0];
-  const families = [...new Set(sets.map((s) => s.family))];
+  const { realDir, sets, seeds, families } = await suiteFromArgs(process.argv);
   const tally = new FamilyTally();
   let worstCheck = 0;
-  for (const s of sets) {
-    for (const seed of seeds) {
-      const split = trainTestSplit(s.x.rows, { testFraction: 0.3, seed, stratify: s.y });
-      const train = takeRows(s.x, split.train);
-      const test = takeRows(s.x, split.test);
-      const y = split.test.map((i) => s.y[i] as number);
-      const members = [];
-      for (const detector of ['ecod', 'iforest'] as const) {
-        const m = FraudDetector.create({ detector, seed });
-        await m.train(train);
-        members.push({ train: m.scores(train), test: m.scores(test) });
-        m.dispose();
-      }
-      // The ensemble as shipped in session 20 (one fit; `refine` came in session 23).
-      const shipped = FraudDetector.create({ detector: 'ensemble', seed, refine: false });
-      await shipped.train(train);
-      const scores: Record<(typeof DESIGNS)[number], Float64Array> = {
-        'ensemble (shipped)': shipped.scores(test),
-        'zscore (mean / sd)': new Float64Array(y.length),
-        'robust (median / IQR)': new Float64Array(y.length),
-      };
-      shipped.dispose();
-      for (const m of members) {
-        const [a, sa] = meanSd(m.train);
-        const [b, sb] = medianIqr(m.train);
-        for (let i = 0; i < y.length; i++) {
-          const v = m.test[i] as number;
-          scores['zscore (mean / sd)'][i] = (scores['zscore (mean / sd)'][i] as number) + (v - a) / sa / members.length;
-          scores['robust (median / IQR)'][i] = (scores['robust (median / IQR)'][i] as number) + (v - b) / sb / members.length;
-        }
-      }
-      for (const d of DESIGNS) tally.add(d, s.family, y, scores[d]);
-      // The in-script z-score must be the shipped ensemble's ranking.
-      const a = rocAuc(y, scores['ensemble (shipped)']) - rocAuc(y, scores['zscore (mean / sd)']);
-      const b = averagePrecision(y, scores['ensemble (shipped)']) - averagePrecision(y, scores['zscore (mean / sd)']);
-      worstCheck = Math.max(worstCheck, Math.abs(a), Math.abs(b));
+  for (const { set: s, seed, train, test, y } of suiteRuns(sets, seeds)) {
+    const members = [];
+    for (const detector of ['ecod', 'iforest'] as const) {
+      const m = FraudDetector.create({ detector, seed });
+      await m.train(train);
+      members.push({ train: m.scores(train), test: m.scores(test) });
+      m.dispose();
     }
+    // The ensemble as shipped in session 20 (one fit; `refine` came in session 23).
+    const shipped = FraudDetector.create({ detector: 'ensemble', seed, refine: false });
+    await shipped.train(train);
+    const scores: Record<(typeof DESIGNS)[number], Float64Array> = {
+      'ensemble (shipped)': shipped.scores(test),
+      'zscore (mean / sd)': new Float64Array(y.length),
+      'robust (median / IQR)': new Float64Array(y.length),
+    };
+    shipped.dispose();
+    for (const m of members) {
+      const [a, sa] = meanSd(m.train);
+      const [b, sb] = medianIqr(m.train);
+      for (let i = 0; i < y.length; i++) {
+        const v = m.test[i] as number;
+        scores['zscore (mean / sd)'][i] = (scores['zscore (mean / sd)'][i] as number) + (v - a) / sa / members.length;
+        scores['robust (median / IQR)'][i] = (scores['robust (median / IQR)'][i] as number) + (v - b) / sb / members.length;
+      }
+    }
+    for (const d of DESIGNS) tally.add(d, s.family, y, scores[d]);
+    // The in-script z-score must be the shipped ensemble's ranking.
+    const a = rocAuc(y, scores['ensemble (shipped)']) - rocAuc(y, scores['zscore (mean / sd)']);
+    const b = averagePrecision(y, scores['ensemble (shipped)']) - averagePrecision(y, scores['zscore (mean / sd)']);
+    worstCheck = Math.max(worstCheck, Math.abs(a), Math.abs(b));
   }
   const rows = DESIGNS.map((d) => tally.summary(d, families));
   console.log(

@@ -10,10 +10,10 @@
 //   npx tsx --conditions=@appliedml/source packages/fraud/bench/refine-gate.ts [--real DIR] [--out FILE]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { averagePrecision, rocAuc, trainTestSplit } from '@appliedml/engine';
+import { averagePrecision, rocAuc } from '@appliedml/engine';
 import { FraudDetector } from '../src/detector';
 import { takeRows, type Matrix } from '../src/matrix';
-import { FamilyTally, generatedSets, meanSd, printSummaries, realSets, type SuiteSet } from './suite-sets';
+import { FamilyTally, meanSd, printSummaries, suiteFromArgs, suiteRuns } from './suite-sets';
 
 const HERE = typeof __dirname === 'string' ? __dirname : join(process.cwd(), 'bench');
 const CONTAMINATION = 0.05;
@@ -46,44 +46,34 @@ async function shippedScores(train: Matrix, test: Matrix, seed: number, refine?:
 }
 
 async function main(): Promise<void> {
-  const realAt = process.argv.indexOf('--real');
-  const realDir = realAt >= 0 ? process.argv[realAt + 1] : undefined;
-  const sets: SuiteSet[] = realDir ? await realSets(realDir) : generatedSets();
-  const seeds = realDir ? [0, 1, 2] : [0];
-  const families = [...new Set(sets.map((s) => s.family))];
+  const { realDir, sets, seeds, families } = await suiteFromArgs(process.argv);
   const tally = new FamilyTally();
   let worstCheck = 0;
-  for (const s of sets) {
-    for (const seed of seeds) {
-      const split = trainTestSplit(s.x.rows, { testFraction: 0.3, seed, stratify: s.y });
-      const train = takeRows(s.x, split.train);
-      const test = takeRows(s.x, split.test);
-      const y = split.test.map((i) => s.y[i] as number);
-      const first = await zscoreEnsemble(train, test, seed);
-      // Drop the `contamination` share of training rows the first fit scores highest (ties by row order).
-      const order = Array.from(first.train.keys()).sort((i, j) => (first.train[j] as number) - (first.train[i] as number) || i - j);
-      const drop = new Set(order.slice(0, Math.floor(CONTAMINATION * train.rows)));
-      const kept = takeRows(
-        train,
-        Array.from(first.train.keys()).filter((i) => !drop.has(i)),
-      );
-      const second = await zscoreEnsemble(kept, test, seed);
-      const scores: Record<(typeof DESIGNS)[number], Float64Array> = {
-        'ensemble (shipped, refine: false)': await shippedScores(train, test, seed, false),
-        'default (one fit)': first.test,
-        'refined (second fit)': second.test,
-        'ensemble (shipped default)': await shippedScores(train, test, seed),
-      };
-      for (const d of DESIGNS) tally.add(d, s.family, y, scores[d]);
-      // Each in-script design must be the shipped ensemble's ranking.
-      for (const [shipped, mine] of [
-        ['ensemble (shipped, refine: false)', 'default (one fit)'],
-        ['ensemble (shipped default)', 'refined (second fit)'],
-      ] as const) {
-        const a = rocAuc(y, scores[shipped]) - rocAuc(y, scores[mine]);
-        const b = averagePrecision(y, scores[shipped]) - averagePrecision(y, scores[mine]);
-        worstCheck = Math.max(worstCheck, Math.abs(a), Math.abs(b));
-      }
+  for (const { set: s, seed, train, test, y } of suiteRuns(sets, seeds)) {
+    const first = await zscoreEnsemble(train, test, seed);
+    // Drop the `contamination` share of training rows the first fit scores highest (ties by row order).
+    const order = Array.from(first.train.keys()).sort((i, j) => (first.train[j] as number) - (first.train[i] as number) || i - j);
+    const drop = new Set(order.slice(0, Math.floor(CONTAMINATION * train.rows)));
+    const kept = takeRows(
+      train,
+      Array.from(first.train.keys()).filter((i) => !drop.has(i)),
+    );
+    const second = await zscoreEnsemble(kept, test, seed);
+    const scores: Record<(typeof DESIGNS)[number], Float64Array> = {
+      'ensemble (shipped, refine: false)': await shippedScores(train, test, seed, false),
+      'default (one fit)': first.test,
+      'refined (second fit)': second.test,
+      'ensemble (shipped default)': await shippedScores(train, test, seed),
+    };
+    for (const d of DESIGNS) tally.add(d, s.family, y, scores[d]);
+    // Each in-script design must be the shipped ensemble's ranking.
+    for (const [shipped, mine] of [
+      ['ensemble (shipped, refine: false)', 'default (one fit)'],
+      ['ensemble (shipped default)', 'refined (second fit)'],
+    ] as const) {
+      const a = rocAuc(y, scores[shipped]) - rocAuc(y, scores[mine]);
+      const b = averagePrecision(y, scores[shipped]) - averagePrecision(y, scores[mine]);
+      worstCheck = Math.max(worstCheck, Math.abs(a), Math.abs(b));
     }
   }
   const rows = DESIGNS.map((d) => tally.summary(d, families));

@@ -4,9 +4,9 @@
 // design-suite.ts and normalize-gate.ts.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppliedMLError, averagePrecision, createRng, rocAuc, type Rng } from '@appliedml/engine';
+import { AppliedMLError, averagePrecision, createRng, rocAuc, trainTestSplit, type Rng } from '@appliedml/engine';
 import { readLabelledNpz } from '../src/adbench';
-import type { Matrix } from '../src/matrix';
+import { takeRows, type Matrix } from '../src/matrix';
 
 type AnomalyType = 'global' | 'local' | 'dependency' | 'clustered';
 
@@ -148,4 +148,38 @@ export function printSummaries(rows: DesignSummary[]): void {
     console.log(
       `${r.design} | ${r.aucroc.toFixed(2)} / ${r.aucpr.toFixed(2)} → ${r.figure.toFixed(2)} | ${r.fam.map((f) => `${f.family} ${f.aucroc.toFixed(1)} / ${f.aucpr.toFixed(1)}`).join(' | ')}`,
     );
+}
+
+/** The suite a script's `--real DIR` names (its scikit-learn tasks, seeds 0–2), else the generated sets (seed 0). */
+export async function suiteFromArgs(argv: string[]): Promise<{ realDir?: string; sets: SuiteSet[]; seeds: number[]; families: string[] }> {
+  const at = argv.indexOf('--real');
+  const realDir = at >= 0 ? argv[at + 1] : undefined;
+  if (at >= 0 && !realDir) throw new AppliedMLError('E_INPUT_INVALID', '--real needs the folder of .npz tasks after it.');
+  const sets = realDir ? await realSets(realDir) : generatedSets();
+  return { ...(realDir ? { realDir } : {}), sets, seeds: realDir ? [0, 1, 2] : [0], families: [...new Set(sets.map((x) => x.family))] };
+}
+
+/** One set and seed under the ADBench protocol: a stratified 70/30 split, no labels in training. */
+export interface SuiteRun {
+  set: SuiteSet;
+  seed: number;
+  train: Matrix;
+  test: Matrix;
+  /** The test rows' labels. */
+  y: number[];
+}
+
+/** Every set × seed of a suite, split as the ADBench protocol splits. */
+export function* suiteRuns(sets: SuiteSet[], seeds: number[]): Generator<SuiteRun> {
+  for (const set of sets)
+    for (const seed of seeds) {
+      const split = trainTestSplit(set.x.rows, { testFraction: 0.3, seed, stratify: set.y });
+      yield {
+        set,
+        seed,
+        train: takeRows(set.x, split.train),
+        test: takeRows(set.x, split.test),
+        y: split.test.map((i) => set.y[i] as number),
+      };
+    }
 }
