@@ -6,6 +6,8 @@ import { createService, errorResponses, routePattern, routerPath, type Service }
 describe('routes and methods', () => {
   let service: Service;
   let url = '';
+  /** The path parameters the handlers saw. */
+  const named: string[] = [];
   beforeAll(async () => {
     service = await createService({
       name: 'methods',
@@ -14,11 +16,20 @@ describe('routes and methods', () => {
         app.get('/thing', { schema: { response } }, async () => ({ ok: true }));
         app.post('/predict', { schema: { body: { type: 'object' }, response } }, async () => ({ ok: true }));
         app.get(
+          '/two/:a/:b/c',
+          { schema: { params: { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } } }, response } },
+          async (request) => {
+            named.push((request.params as { b: string }).b);
+            return { ok: true };
+          },
+        );
+        app.get(
           '/files/:name',
           { schema: { params: { type: 'object', properties: { name: { type: 'string' } } }, response } },
-          async () => ({
-            ok: true,
-          }),
+          async (request) => {
+            named.push((request.params as { name: string }).name);
+            return { ok: true };
+          },
         );
       },
     });
@@ -64,6 +75,22 @@ describe('routes and methods', () => {
     expect((await send('GET', '/files/a%2Fb')).status).toBe(200);
     expect(await send('DELETE', '/files/a%2Fb')).toMatchObject({ status: 405, allow: 'GET, HEAD' });
     expect((await send('GET', '/predic%7')).status).toBe(400);
+  });
+
+  // An empty path parameter: the router matched GET /files/ to /files/:name with name '' (the
+  // handler ran) while DELETE /files/ was 404, not 405. A path with an empty segment where a
+  // parameter goes names nothing: 404 for every method, and no handler sees ''.
+  it('answers a path whose parameter segment is empty 404 for every method, without running the handler', async () => {
+    const calls = named.length;
+    for (const method of ['GET', 'HEAD', 'DELETE', 'POST']) {
+      const answer = await send(method, '/files/', method === 'POST' ? '{}' : undefined);
+      expect([method, answer.status, answer.allow]).toEqual([method, 404, null]);
+      if (method !== 'HEAD') expect(answer.body).toEqual({ code: 'E_NOT_FOUND', message: 'No such route.' });
+    }
+    expect((await send('GET', '/files/?x=1')).status).toBe(404);
+    expect((await send('GET', '/two/a//c')).status).toBe(404);
+    expect((await send('GET', '/two/a/b/c')).status).toBe(200);
+    expect(named.slice(calls)).toEqual(['b']);
   });
 
   it('checks the route before the body: a malformed JSON body to an unknown route is 404, to a wrong method 405', async () => {

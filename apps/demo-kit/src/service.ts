@@ -300,6 +300,12 @@ export function routerPath(url: string): string {
   }
 }
 
+/** Whether the router gave a named path parameter (not the `*` wildcard) an empty value. */
+export function hasEmptyParam(params: unknown): boolean {
+  if (typeof params !== 'object' || params === null) return false;
+  return Object.entries(params).some(([key, value]) => key !== '*' && value === '');
+}
+
 /** What the OpenAPI document says about errors that are no route's own. */
 const ERRORS_NOTE =
   'Every error answer is JSON `{code, message}` (the `ErrorBody` schema) with a stable code. A path that does not ' +
@@ -680,8 +686,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       .header('allow', allowed.join(', '))
       .send({ code: NOT_FOUND_CODE, message: `This route does not answer that method; it answers ${allowed.join(', ')}.` });
   };
+  // The router also matches a `:name` parameter to an empty segment (`/files/` to `/files/:name`,
+  // name ''): such a path names nothing, so it is a 404 for every method, as the 405 check sees it,
+  // and no handler is given an empty parameter. A wildcard (`*`) may still be empty.
   app.addHook('onRequest', async (request, reply) => {
-    if (request.is404) return notFound(request, reply);
+    if (request.is404 || hasEmptyParam(request.params)) return notFound(request, reply);
   });
   // Before the body is read: a body the kit would misread (compressed, or JSON or text in another
   // charset than UTF-8) is refused; a route that declares `consumes` (a binary upload) refuses any
