@@ -8,6 +8,7 @@ import { runComparison } from './experiment';
 import { replayTest, writeReport } from './report';
 import { forecastTable, horizonTable } from './render';
 import { createLiveFeed, createTrafficService } from './server';
+import { warningLogger } from './warnings';
 
 const USAGE = `appliedml traffic demo — multi-horizon traffic forecasts and incident alerts
 
@@ -114,11 +115,21 @@ async function main(argv: string[]): Promise<void> {
   const device = values.device as Device | undefined;
   const seed = intFlag(values.seed, 'seed', { min: 0 }) as number;
   const num = (v: string | undefined, name: string): number | undefined => intFlag(v, name, { min: 0 });
+  // The SDK's warnings (data read once every few steps, steps ahead no window observed, a device setting
+  // ignored) reach the user on stderr; its info and debug lines do not.
+  const logger = warningLogger();
+  const loadOptions = { ...(device ? { device } : {}), logger };
 
   switch (command) {
     case 'demo': {
       // Quick preset: a few minutes on 2 cores. Full runs (all 207 sensors, more epochs) are `npm run bench -w @appliedml/traffic`.
-      const d = await loadDemoData(data, num(values.sensors, 'sensors') ?? (data === 'synthetic' ? undefined : 30), process.env, ownFile);
+      const d = await loadDemoData(
+        data,
+        num(values.sensors, 'sensors') ?? (data === 'synthetic' ? undefined : 30),
+        process.env,
+        ownFile,
+        logger,
+      );
       out(d.note);
       if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
       const { results, testStart, kept } = await runComparison(d, {
@@ -145,7 +156,7 @@ async function main(argv: string[]): Promise<void> {
     case 'train': {
       const kind = (values.model ?? 'ridge') as TrafficModelKind;
       if (!MODEL_KINDS.includes(kind)) throw new AppliedMLError('E_INPUT_INVALID', `--model must be one of ${MODEL_KINDS.join(', ')}.`);
-      const d = await loadDemoData(data, num(values.sensors, 'sensors'), process.env, ownFile);
+      const d = await loadDemoData(data, num(values.sensors, 'sensors'), process.env, ownFile, logger);
       out(d.note);
       const { train } = splitSeries(d.series, 0.8);
       const model = TrafficForecaster.create({
@@ -157,6 +168,7 @@ async function main(argv: string[]): Promise<void> {
         adjacency: d.adjacency,
         epochs: num(values.epochs, 'epochs') ?? 30,
         progress: 'auto',
+        logger,
         ...(device ? { device } : {}),
       });
       const dir = values.out ?? join(DEFAULT_OUT, `model-${kind}`);
@@ -171,13 +183,20 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'evaluate': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'evaluate needs --bundle DIR.');
-      const model = await TrafficForecaster.load(values.bundle, device ? { device } : {});
-      const d = await loadDemoData(data, model.sensors, process.env, ownFile);
+      const model = await TrafficForecaster.load(values.bundle, loadOptions);
+      const d = await loadDemoData(data, model.sensors, process.env, ownFile, logger);
       out(d.note);
       if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
       const { testStart } = splitSeries(d.series, 0.8);
       const own = await model.evaluate(d.series, { fromStep: testStart });
-      const baselines = await runComparison(d, { models: ['last-value', 'window-mean'], epochs: 1, hiddenUnits: 8, seed, progress: false });
+      const baselines = await runComparison(d, {
+        models: ['last-value', 'window-mean'],
+        epochs: 1,
+        hiddenUnits: 8,
+        seed,
+        progress: false,
+        logger,
+      });
       out(
         horizonTable(
           [...baselines.results, { model: own.model, horizons: own.horizons, trainSeconds: 0 }],
@@ -190,8 +209,8 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'forecast': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'forecast needs --bundle DIR.');
-      const model = await TrafficForecaster.load(values.bundle, device ? { device } : {});
-      const d = await loadDemoData(data, model.sensors, process.env, ownFile);
+      const model = await TrafficForecaster.load(values.bundle, loadOptions);
+      const d = await loadDemoData(data, model.sensors, process.env, ownFile, logger);
       const T = model.config.inputSteps;
       const end = num(values.at, 'at') ?? d.series.steps - 1;
       if (end < T - 1 || end >= d.series.steps)
@@ -216,8 +235,8 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'serve': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'serve needs --bundle DIR (train one first).');
-      const model = await TrafficForecaster.load(values.bundle, device ? { device } : {});
-      const d = await loadDemoData(data, model.sensors, process.env, ownFile);
+      const model = await TrafficForecaster.load(values.bundle, loadOptions);
+      const d = await loadDemoData(data, model.sensors, process.env, ownFile, logger);
       const { testStart } = splitSeries(d.series, 0.8);
       const feed = createLiveFeed(model, d, testStart, {
         onTickError: (error) =>

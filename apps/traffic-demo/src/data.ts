@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, type Logger } from '@appliedml/engine';
 import { checkInputFile } from '@appliedml/demo-kit';
 import {
   createAdjacency,
@@ -49,12 +49,13 @@ export async function loadDemoData(
   sensors: number | readonly string[] | undefined,
   env: NodeJS.ProcessEnv = process.env,
   file: FileDataOptions = {},
+  logger?: Logger,
 ): Promise<DemoData> {
   if (typeof sensors !== 'number' && sensors !== undefined) {
     // A file is read whole (its sensors may come in any order); the named sources give their first N, as at training.
     const named = ['auto', 'los-loop', 'synthetic'].includes(choice);
     if (!named) return matchSensors(await loadFileAt(choice, undefined, file, true), sensors);
-    return matchSensors(await loadDemoData(choice, sensors.length, env, file), sensors);
+    return matchSensors(await loadDemoData(choice, sensors.length, env, file, logger), sensors);
   }
   if (!['auto', 'los-loop', 'synthetic'].includes(choice)) {
     // Relative paths are taken from the working directory, which the CLI has moved to where the command
@@ -71,6 +72,7 @@ export async function loadDemoData(
     const { series, adjacency } = await loadLosLoop({
       env,
       ...(dataDir !== undefined ? { dataDir } : {}),
+      ...(logger ? { logger } : {}),
       ...(count < 207 ? { sensorIndices: Array.from({ length: count }, (_, i) => i) } : {}),
     });
     return {

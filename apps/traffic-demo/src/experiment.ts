@@ -1,4 +1,4 @@
-import { consoleLogger, type Device } from '@appliedml/engine';
+import { consoleLogger, type Device, type Logger } from '@appliedml/engine';
 import { splitSeries, TrafficForecaster, type HorizonMetrics, type TrafficModelKind, type TrafficTrainingReport } from '@appliedml/traffic';
 import type { DemoData } from './data';
 
@@ -18,6 +18,8 @@ export interface ComparisonOptions {
   progress: boolean;
   /** Keep the trained forecasters (the caller disposes them). */
   keep?: boolean;
+  /** Where the SDK's warnings go (default: the console with progress, none without). */
+  logger?: Logger;
 }
 
 /** T-GCN protocol: 80/20 chronological split, validation carved from the train part, windows built inside the test part. */
@@ -28,7 +30,7 @@ export async function runComparison(
   const { train, testStart } = splitSeries(data.series, 0.8);
   const results: ModelResult[] = [];
   const kept = new Map<string, TrafficForecaster>();
-  const logger = options.progress ? consoleLogger({ prefix: 'traffic-demo' }) : undefined;
+  const logger = options.logger ?? (options.progress ? consoleLogger({ prefix: 'traffic-demo' }) : undefined);
   for (const kind of options.models) {
     const model = TrafficForecaster.create({ model: kind, hiddenUnits: options.hiddenUnits, seed: options.seed });
     const report = await model.train(train, {

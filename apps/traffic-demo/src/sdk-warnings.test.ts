@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { warningLogger } from './warnings';
+
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, APPLIEDML_DEVICE: '', APPLIEDML_WASM_THREADS: '', ...env },
+  });
+
+let dir: string;
+let csv: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'traffic-warnings-'));
+  // Two sensors read every 10 min for three days; the CLI's default interval is 5 min.
+  const rows = ['time,A,B'];
+  const start = Date.UTC(2026, 0, 5);
+  for (let t = 0; t < 432; t++) rows.push(`${new Date(start + t * 600_000).toISOString()},${50 + (t % 7)},${60 - (t % 5)}`);
+  csv = join(dir, 'ten-minutes.csv');
+  writeFileSync(csv, `${rows.join('\n')}\n`);
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the CLI passes the SDK's warnings on to the user", () => {
+  it('train and evaluate on readings every 10 min read on the 5-min grid: the SDK says so on stderr, once', () => {
+    const bundle = join(dir, 'ridge');
+    const flags = ['--data', csv, '--timestamp-column', 'time'];
+    const train = run(['train', '--model', 'ridge', '--out', bundle, ...flags]);
+    expect(train.status, train.stderr).toBe(0);
+    // Before, train gave the SDK no logger: only the demo's own note (stdout) said it.
+    const stride = /\[traffic-demo\] warning: The sensors read only once every 2 steps: every 10 min, not every 5/g;
+    expect(train.stderr.match(stride)).toHaveLength(1);
+    const evaluate = run(['evaluate', '--bundle', bundle, ...flags]);
+    expect(evaluate.status, evaluate.stderr).toBe(0);
+    // The baselines evaluate trains beside the model read the same data: said once, not per baseline.
+    expect(evaluate.stderr.match(stride)).toHaveLength(1);
+  }, 240_000);
+
+  it('forecast: a device setting the engine ignores is said (the bundle is loaded with the logger); no info lines', () => {
+    const bundle = join(dir, 'last-value');
+    const flags = ['--data', csv, '--timestamp-column', 'time', '--interval', '10'];
+    const train = run(['train', '--model', 'last-value', '--out', bundle, ...flags]);
+    expect(train.status, train.stderr).toBe(0);
+    expect(train.stderr).toBe('');
+    const forecast = run(['forecast', '--bundle', bundle, '--device', 'js', ...flags], { APPLIEDML_WASM_THREADS: '2' });
+    expect(forecast.status, forecast.stderr).toBe(0);
+    expect(forecast.stderr).toMatch(/^\[traffic-demo\] warning: APPLIEDML_WASM_THREADS=2 is ignored/);
+    expect(forecast.stderr).not.toMatch(/device: /);
+  }, 240_000);
+});
+
+describe('warningLogger', () => {
+  it('writes warnings, each once, and drops info and debug', () => {
+    const lines: string[] = [];
+    const logger = warningLogger('x', (line) => lines.push(line));
+    logger.debug('d');
+    logger.info('i');
+    logger.warn('w', { a: 1 });
+    logger.warn('w');
+    logger.warn('v');
+    expect(lines).toEqual(['[x] warning: w\n', '[x] warning: v\n']);
+  });
+});
