@@ -27,6 +27,7 @@ your own data (--data FILE.csv; give evaluate / forecast / serve the same flags 
   wide, one column per sensor:     --timestamp-column time      (or none: one row per step from --start ISO)
   long, one reading per row:       --timestamp-column time --sensor-column station --value-column speed
   --interval MIN (default 5; fractions such as 0.5 for 30-second readings), --time-zone America/Los_Angeles, --time-unit ms|s, --missing-value 0,
+  --time-format iso|mdy (default iso; mdy for MM/DD/YYYY HH:mm[:ss] times, as PeMS writes them),
   --adjacency FILE.csv (square, sensors in the file's order; default: no road graph), --adjacency-header (its first line names the sensors)`;
 
 const SUBSET_NOTE =
@@ -38,6 +39,9 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
   const unit = text('time-unit');
   if (unit !== undefined && unit !== 'ms' && unit !== 's')
     throw new AppliedMLError('E_INPUT_INVALID', `--time-unit must be ms or s; got ${unit}.`);
+  const format = text('time-format');
+  if (format !== undefined && format !== 'iso' && format !== 'mdy')
+    throw new AppliedMLError('E_INPUT_INVALID', `--time-format must be iso or mdy; got ${format}.`);
   const missing = text('missing-value');
   const missingValue = missing === undefined ? undefined : Number(missing);
   if (missingValue !== undefined && (missing!.trim() === '' || !Number.isFinite(missingValue)))
@@ -60,6 +64,7 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
     ['valueColumn', text('value-column')],
     ['timeZone', text('time-zone')],
     ['timeUnit', unit],
+    ['timeFormat', format],
     ['missingValue', missingValue],
   ];
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as FileDataOptions;
@@ -99,6 +104,7 @@ async function main(argv: string[]): Promise<void> {
         'value-column': { type: 'string' },
         'time-zone': { type: 'string' },
         'time-unit': { type: 'string' },
+        'time-format': { type: 'string' },
         'missing-value': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },

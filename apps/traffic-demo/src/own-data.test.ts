@@ -201,6 +201,42 @@ describe('traffic demo on your own CSV', () => {
       );
   }, 240_000);
 
+  it('--time-format mdy reads MM/DD/YYYY times, as PeMS writes them (before, the CLI had no such flag)', () => {
+    const rows = ['Timestamp,Station,Speed'];
+    const start = Date.UTC(2026, 0, 5);
+    const mdy = (ms: number) => {
+      const d = new Date(ms).toISOString();
+      return `${d.slice(5, 7)}/${d.slice(8, 10)}/${d.slice(0, 4)} ${d.slice(11, 19)}`;
+    };
+    for (let t = 0; t < 300; t++) for (const s of ['400001', '400017']) rows.push(`${mdy(start + t * 30_000)},${s},${50 + (t % 7)}`);
+    const csv = join(dir, 'pems.csv');
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    const flags = ['--data', csv, '--timestamp-column', 'Timestamp', '--sensor-column', 'Station', '--value-column', 'Speed'];
+    const train = run([
+      'train',
+      ...flags,
+      '--interval',
+      '0.5',
+      '--time-format',
+      'mdy',
+      '--model',
+      'last-value',
+      '--out',
+      join(dir, 'pems'),
+    ]);
+    expect(train.stderr).toBe('');
+    expect(train.stdout).toMatch(/2 sensors, 300 steps of 0\.5 min/);
+    expect(run(['train', ...flags, '--time-format', 'dmy']).stderr).toMatch(
+      /^error E_INPUT_INVALID: --time-format must be iso or mdy; got dmy\./,
+    );
+  }, 240_000);
+
   it('the CLI trains on the file and forecasts from it with the same flags', () => {
     const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
     const flags = ['--data', longCsv, '--timestamp-column', 'time', '--sensor-column', 'station', '--value-column', 'speed'];
