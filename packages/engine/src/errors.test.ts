@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppliedMLError, ERROR_CODES, assertInput, checkPathArgument, describeValue, httpStatusForCode } from './errors';
+import { AppliedMLError, ERROR_CODES, assertInput, checkPathArgument, describeKind, describeValue, httpStatusForCode } from './errors';
 import { checkIntegerOption, checkKnownKeys, checkNumberOption } from './option-checks';
 
 describe('AppliedMLError', () => {
@@ -52,6 +52,68 @@ describe('describeValue', () => {
     );
     expect(() => checkKnownKeys('config', 10n, ['a'])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
     expect(() => checkKnownKeys('config', Symbol('x'), ['a'])).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+  });
+});
+
+// Three "a/an <kind>" formatters were written separately: the engine's saveBundle ("got an ArrayBuffer",
+// "a Map"), fraud's timestamp and cell refusals ("an object", "an array", "a function", it once said
+// "a object"), the fraud demo's values ("an array", "an object"). One here.
+describe('describeKind', () => {
+  it('names a primitive by its type, with its article', () => {
+    expect(describeKind('x')).toBe('a string');
+    expect(describeKind(7)).toBe('a number');
+    expect(describeKind(NaN)).toBe('a number');
+    expect(describeKind(true)).toBe('a boolean');
+    expect(describeKind(10n)).toBe('a bigint');
+    expect(describeKind(Symbol('s'))).toBe('a symbol');
+    expect(describeKind(() => 1)).toBe('a function');
+    expect(describeKind(class Point {})).toBe('a function');
+  });
+
+  it('says null and undefined bare', () => {
+    expect(describeKind(null)).toBe('null');
+    expect(describeKind(undefined)).toBe('undefined');
+  });
+
+  it('names lists and plain objects "an array" and "an object" (never "a object")', () => {
+    expect(describeKind([])).toBe('an array');
+    expect(describeKind([1, [2]])).toBe('an array');
+    expect(describeKind({ a: 1 })).toBe('an object');
+    expect(describeKind(JSON.parse('{"card": "c1"}'))).toBe('an object');
+    expect(describeKind(Object.create(null))).toBe('an object');
+    expect(describeKind(Object.create({}))).toBe('an object');
+  });
+
+  it('names an instance by its class, "an" before a vowel sound and "a" before a "you"', () => {
+    expect(describeKind(new Map())).toBe('a Map');
+    expect(describeKind(new Date(NaN))).toBe('a Date');
+    expect(describeKind(new ArrayBuffer(1))).toBe('an ArrayBuffer');
+    expect(describeKind(new Int32Array(1))).toBe('an Int32Array');
+    expect(describeKind(new Error('x'))).toBe('an Error');
+    expect(describeKind(new Uint8Array(1))).toBe('a Uint8Array');
+    expect(describeKind(new URL('https://example.com'))).toBe('a URL');
+    expect(describeKind(Buffer.from('x'))).toBe('a Buffer');
+    class Union {}
+    class Unknown {}
+    class Event {}
+    expect([new Union(), new Unknown(), new Event()].map(describeKind)).toEqual(['a Union', 'an Unknown', 'an Event']);
+  });
+
+  it('never throws: a revoked Proxy, a throwing prototype trap or a strange constructor is "an object"', () => {
+    const revocable = Proxy.revocable({}, {});
+    revocable.revoke();
+    expect(describeKind(revocable.proxy)).toBe('an object');
+    const trap = new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error('no');
+        },
+      },
+    );
+    expect(describeKind(trap)).toBe('an object');
+    expect(describeKind(Object.create({ constructor: { name: 42 } }))).toBe('an object');
+    expect(describeKind(new (class {})())).toBe('an object');
   });
 });
 

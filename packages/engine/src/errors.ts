@@ -284,6 +284,34 @@ export function describeValue(value: unknown, max = 80): string {
 }
 
 /**
+ * "a" or "an" before `word` by how it is said: "an" before a vowel ('an object', 'an ArrayBuffer', 'an
+ * Error'), "a" before a consonant and before a "u" said "you" ('a Uint8Array', 'a URL', 'a Union').
+ */
+function withArticle(word: string): string {
+  return `${/^(?:[aeio]|u(?!int|rl|ni(?!n)|s[aeiu]))/i.test(word) ? 'an' : 'a'} ${word}`;
+}
+
+/**
+ * What kind of value `value` is, with its article, for a message that says what was given instead
+ * ("must be bytes (got a string)"): 'null', 'undefined', 'a string', 'a number', 'a boolean', 'a bigint',
+ * 'a symbol', 'a function', 'an array', 'an object' (a plain object, or one without a prototype), else its
+ * class ('a Map', 'a Date', 'an ArrayBuffer', 'a Uint8Array'). Never throws (a Proxy whose traps throw is
+ * 'an object'). The value itself is `describeValue`'s.
+ */
+export function describeKind(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value !== 'object') return withArticle(typeof value);
+  let name: unknown;
+  try {
+    if (Array.isArray(value)) return 'an array';
+    name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  } catch {
+    name = undefined;
+  }
+  return typeof name === 'string' && name !== '' && name !== 'Object' ? withArticle(name) : 'an object';
+}
+
+/**
  * `JSON.stringify(value)` with NaN and ±Infinity bare and BigInt as '10n', or undefined where JSON gives
  * undefined; once longer than `max` characters, its beginning (a little past `max`), the rest unbuilt.
  */

@@ -1,7 +1,7 @@
 // The whole public surface of @appliedml/engine.
 
 // Errors and logging
-export { AppliedMLError, ERROR_CODES, assertInput, checkPathArgument, describeValue, httpStatusForCode } from './errors';
+export { AppliedMLError, ERROR_CODES, assertInput, checkPathArgument, describeKind, describeValue, httpStatusForCode } from './errors';
 export type { AppliedMLErrorOptions, ErrorCode } from './errors';
 export { consoleLogger, silentLogger } from './logger';
 export { routeConsoleWarnings } from './console-warnings';
@@ -64,7 +64,7 @@ export type { BundleManifest, JsonValue, LoadBundleOptions, LoadedBundle, SaveBu
 export { makeDirs, replaceDirAtomic, waitForSave, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
 export { incompatibleIfNewer, isNewerVersion } from './bundle/newer-version';
 export type { BundleVersions } from './bundle/newer-version';
-export { eachEntry, unknownBundleParts, unknownPartsError } from './bundle/unknown-parts';
+export { anyValueFields, eachEntry, unknownBundleParts, unknownPartsError } from './bundle/unknown-parts';
 export type { BundleParts, EachEntry, KnownBundleParts, KnownFields, KnownNames } from './bundle/unknown-parts';
 export { checkIntegerOption, checkKnownKeys, checkNumberOption, checkOptionsObject, keepKnownKeys } from './option-checks';
 export type { ReplaceDirOptions, WaitForSaveOptions } from './bundle/atomic-dir';
@@ -124,6 +124,7 @@ export {
   downloadAllowedFromEnv,
   downloadFile,
   kFold,
+  missingColumns,
   parseNpy,
   parseNpz,
   parseDateCell,
@@ -159,6 +160,8 @@ export type {
   DownloadResult,
   KFoldOptions,
   Labels,
+  MissingColumns,
+  MissingColumnsOptions,
   NpyArray,
   NpyData,
   NpyDtype,

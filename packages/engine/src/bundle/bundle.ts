@@ -3,7 +3,7 @@ import { constants, type BigIntStats } from 'node:fs';
 import { type FileHandle, lstat, open, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
+import { AppliedMLError, checkPathArgument, describeKind, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { SAVE_UNDER_WAY_MS, saveInProgress, writeDirAtomic } from './atomic-dir';
 import { unreadableByThisVersion, unregisteredLayerHint } from './newer-version';
@@ -217,21 +217,13 @@ function checkSaveInput(input: unknown): asserts input is SaveBundleInput {
   }
 }
 
-/** What a value is, for a refusal: its type or class, with a short view of a primitive or plain object. */
+/** What a value is, for a refusal: its kind (`describeKind`), with a short view of a primitive, list or plain object. */
 function kindOf(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  const an = (word: string): string => `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
-  if (typeof value !== 'object') return `${an(typeof value)} ${describeValue(value)}`;
-  if (Array.isArray(value)) return `an array ${describeValue(value)}`;
-  let name: unknown;
-  try {
-    name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  } catch {
-    name = undefined;
-  }
-  if (typeof name !== 'string' || name === '' || name === 'Object') return `an object ${describeValue(value)}`;
-  const wrap = value instanceof ArrayBuffer || name === 'SharedArrayBuffer' ? '; wrap it: new Uint8Array(buffer)' : '';
-  return `${an(name)}${wrap}`;
+  const kind = describeKind(value);
+  if (value === null || value === undefined) return kind;
+  if (typeof value !== 'object' || kind === 'an array' || kind === 'an object') return `${kind} ${describeValue(value)}`;
+  const wrap = value instanceof ArrayBuffer || kind === 'a SharedArrayBuffer' ? '; wrap it: new Uint8Array(buffer)' : '';
+  return `${kind}${wrap}`;
 }
 
 /** A file's bytes as they are in the memory of the typed array or view given (a Uint8Array as is). */

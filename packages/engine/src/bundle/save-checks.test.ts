@@ -115,6 +115,8 @@ describe('metrics left undefined and files given as typed arrays (review R5-3)',
     for (const [bad, kind] of [
       [new ArrayBuffer(4), 'an ArrayBuffer; wrap it: new Uint8Array(buffer)'],
       [new Map(), 'a Map'],
+      [new URL('https://example.com/w.bin'), 'a URL'], // said 'an URL'
+      [new SharedArrayBuffer(4), 'a SharedArrayBuffer; wrap it: new Uint8Array(buffer)'],
       [{ 0: 1 }, 'an object {"0":1}'],
       [[1, 2], 'an array [1,2]'],
       [7, 'a number 7'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
 import { incompatibleIfNewer } from './newer-version';
-import { eachEntry, unknownBundleParts, unknownPartsError } from './unknown-parts';
+import { anyValueFields, eachEntry, unknownBundleParts, unknownPartsError } from './unknown-parts';
 import type { KnownBundleParts } from './unknown-parts';
 
 // Four SDKs each walked a newer bundle for the names they do not know, each their own way (fraud,
@@ -82,6 +82,31 @@ describe('unknownBundleParts', () => {
     expect(unknownBundleParts(b, '1.0.0', { config: known.config! })).toEqual(['config.constructor', 'config.__proto__x']);
     const parsed = { manifest: { packageVersion: '2.0.0', config: JSON.parse('{"__proto__": {"x": 1}, "kind": 1}') as unknown } };
     expect(unknownBundleParts(parsed, '1.0.0', { config: known.config! })).toEqual(['config.__proto__']);
+  });
+});
+
+// Text and speech spelt "these fields, any value" as Object.fromEntries(KEYS.map((key) => [key, true])),
+// fraud and medical imaging as their own anyValue(KEYS), traffic as a literal of `true`s: one helper.
+describe('anyValueFields', () => {
+  it('is each name as a field whose value is not looked into, to spread beside fields described further', () => {
+    expect(anyValueFields(['kind', 'size'])).toEqual({ kind: true, size: true });
+    expect(anyValueFields([])).toEqual({});
+    const shape: KnownBundleParts = { config: { ...anyValueFields(['kind', 'loss']), augmentation: ['flip'] } };
+    // Known with any value: loss's inner fields are not looked into; augmentation's are.
+    const b = {
+      manifest: { packageVersion: '2.0.0', config: { kind: 1, loss: { focal: 2 }, augmentation: { flip: 1, elastic: 1 }, x: 1 } },
+    };
+    expect(unknownBundleParts(b, '1.0.0', shape)).toEqual(['config.augmentation.elastic', 'config.x']);
+  });
+
+  it('knows a field named __proto__ or constructor as its own, as the spelt-out copies did', () => {
+    const fields = anyValueFields(['__proto__', 'constructor']);
+    expect(Object.keys(fields)).toEqual(['__proto__', 'constructor']);
+    expect(Object.getPrototypeOf(fields)).toBe(Object.prototype);
+    const parsed = JSON.parse('{"packageVersion": "2.0.0", "config": {"__proto__": {"a": 1}, "constructor": 1, "y": 1}}') as {
+      config: unknown;
+    };
+    expect(unknownBundleParts({ manifest: parsed }, '1.0.0', { config: fields })).toEqual(['config.y']);
   });
 });
 

@@ -31,6 +31,15 @@ export function eachEntry(known: KnownNames): EachEntry {
   return { [EACH]: known };
 }
 
+/**
+ * Each of `names` as a field whose value is not looked into (`true`), to spread beside fields described
+ * further: `{ ...anyValueFields(CONFIG_KEYS), augmentation: AUGMENTATION_KEYS }`. (Where no field is
+ * described further, the list of names alone says the same.)
+ */
+export function anyValueFields(names: readonly string[]): KnownFields {
+  return Object.fromEntries(names.map((name) => [name, true] as const));
+}
+
 /** The names one version of an SDK writes into its bundles (see `unknownBundleParts`). A part left out is not looked at. */
 export interface KnownBundleParts {
   /** What it knows of `manifest.config`. */

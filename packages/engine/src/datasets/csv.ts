@@ -5,6 +5,7 @@ import { AppliedMLError, describeValue } from '../errors';
 import { checkKnownKeys } from '../option-checks';
 import { parseBooleanCell, parseDateCell, parseNumberCell } from './csv-cells';
 import { CsvLineCounter } from './csv-lines';
+import { missingColumns, otherDelimiterIn } from './missing-columns';
 import { setOwn } from './own-property';
 
 /**
@@ -315,7 +316,7 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
       }
       seen.add(n);
     }
-    const unknown = Object.keys(types).filter((k) => !seen.has(k));
+    const unknown = missingColumns(found, Object.keys(types))?.missing ?? [];
     if (unknown.length > 0) {
       throw new AppliedMLError(
         'E_INPUT_INVALID',
@@ -423,7 +424,7 @@ export async function readCsvAll<C extends CsvColumnTypes = CsvColumnTypes>(
  * in many locales write, or tabs): the hint to pass it; otherwise ''.
  */
 function otherDelimiterHint(text: string, given: string | undefined): string {
-  const found = [';', '\t', '|'].find((d) => d !== (given ?? ',') && text.includes(d));
+  const found = otherDelimiterIn(text, given);
   if (found === undefined) return '';
   const shown = found === '\t' ? "'\\t'" : `'${found}'`;
   return ` The rows are one field holding ${shown}: if the file is separated by ${shown}, pass delimiter: ${shown}.`;

@@ -27,6 +27,7 @@ export {
   type NpyWriteInput,
   type NpyWriteOptions,
 } from './npy';
+export { missingColumns, type MissingColumns, type MissingColumnsOptions } from './missing-columns';
 export { parseNpz, readNpz, NPZ_DEFAULT_MAX_UNCOMPRESSED_BYTES, type NpzReadOptions } from './npz';
 export {
   readCsv,
