@@ -132,6 +132,39 @@ describe('inference pool queue', () => {
     }
   }, 20_000);
 
+  // A micro-batch took inputs of every kind, and its run time counted for its first input's kind
+  // only: a slow input batched behind a quick one made the quick kind look slow (and the slow one
+  // quick). Each kind now has its own batches.
+  it('micro-batches each kind apart, so a batch run time belongs to one kind', async () => {
+    const pool = await open({ taskTimeoutMs: 0, batch: { maxSize: 8, maxWaitMs: 30 } });
+    try {
+      const before = pool.stats().batches;
+      const [a1, b1, a2, b2, a3] = await Promise.all([
+        pool.run(1, { kind: 'small' }),
+        pool.run({ spin: 50 }, { kind: 'large' }),
+        pool.run(2, { kind: 'small' }),
+        pool.run({ spin: 50 }, { kind: 'large' }),
+        pool.run(3, { kind: 'small' }),
+      ]);
+      expect([a1, a2, a3].map((o) => [o?.y, o?.batchSize])).toEqual([
+        [3, 3],
+        [6, 3],
+        [9, 3],
+      ]);
+      expect([b1?.batchSize, b2?.batchSize]).toEqual([2, 2]);
+      expect(pool.stats().batches - before).toBe(2);
+      // A full batch of one kind goes at once; the other kind's inputs keep waiting for their own.
+      const full = await Promise.all([
+        ...Array.from({ length: 8 }, (_, i) => pool.run(i, { kind: 'small' })),
+        pool.run(1, { kind: 'large' }),
+      ]);
+      expect(full.map((o) => o.batchSize)).toEqual([...Array(8).fill(8), 1]);
+      expect(pool.stats().queued).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
+
   it('drops a waiting task whose caller no longer waits (its signal aborted) before it starts', async () => {
     const pool = await open({ taskTimeoutMs: 0 });
     try {

@@ -32,7 +32,7 @@ export interface InferencePoolOptions {
   loadOptions?: Record<string, unknown>;
   /** Worker threads, each with its own engine and model (default 1). */
   threads?: number;
-  /** Collect concurrent inputs into one predictBatch call (off unless given). */
+  /** Collect concurrent inputs of one task kind (`RunOptions.kind`) into one predictBatch call (off unless given). */
   batch?: MicroBatchOptions | false;
   /**
    * Tasks (batches) waiting for a worker at most, besides the one running on each worker (default 8,
@@ -229,7 +229,7 @@ export const MIN_RUN_SAMPLES = 3;
 /**
  * A piscina pool for CPU-bound inference: each worker thread loads the bundle once (one engine,
  * one model per worker), so the event loop stays free for other requests. With `batch`,
- * concurrent `run` calls are collected for a few milliseconds (up to `maxSize`) and answered by
+ * concurrent `run` calls of one task kind are collected for a few milliseconds (up to `maxSize`) and answered by
  * one predictBatch call; an input that fails is answered with its own error, not its batch's.
  */
 export function createInferencePool<I, O>(options: InferencePoolOptions): InferencePool<I, O> {
@@ -293,8 +293,11 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
   /** Workers replaced after a timeout whose replacement has not yet answered a readiness ping. */
   let recovering = 0;
   const batchOptions = options.batch ? { maxSize: options.batch.maxSize ?? 16, maxWaitMs: options.batch.maxWaitMs ?? 4 } : undefined;
-  let pending: Waiting<I, O>[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  /**
+   * Inputs collecting into a micro-batch, one batch per task kind: a batch's run time is recorded for
+   * its kind, so a batch never mixes kinds (a slow input behind a quick one would make that kind look slow).
+   */
+  const pending = new Map<string, { items: Waiting<I, O>[]; timer?: NodeJS.Timeout }>();
   let closed = false;
   let isReady = false;
   let readyPromise: Promise<Record<string, unknown>> | undefined;
@@ -517,16 +520,18 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     ping();
   }
 
-  function flush(): void {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    const items = pending;
-    pending = [];
+  /** Sends the batch collecting for `kind` as one task. */
+  function flush(kind: string): void {
+    const batch = pending.get(kind);
+    if (!batch) return;
+    clearTimeout(batch.timer);
+    pending.delete(kind);
+    const items = batch.items;
     if (items.length === 0) return;
     task(
       items.map((w) => w.input),
       items.map((w) => w.signal),
-      items[0]?.kind ?? '',
+      kind,
     ).then(
       (outcomes) =>
         items.forEach((w, i) => {
@@ -549,9 +554,11 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
       }
       return new Promise<O>((resolve, reject) => {
         if (closed) return reject(new AppliedMLError('E_MODEL_DISPOSED', 'The inference pool is closed.'));
-        pending.push({ input, signal, kind, resolve, reject });
-        if (pending.length >= batchOptions.maxSize) flush();
-        else timer ??= setTimeout(flush, batchOptions.maxWaitMs);
+        let batch = pending.get(kind);
+        if (!batch) pending.set(kind, (batch = { items: [] }));
+        batch.items.push({ input, signal, kind, resolve, reject });
+        if (batch.items.length >= batchOptions.maxSize) flush(kind);
+        else batch.timer ??= setTimeout(() => flush(kind), batchOptions.maxWaitMs);
       });
     },
     async runBatch(inputs, runOptions = {}) {
@@ -613,10 +620,15 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     get full() {
       return !closed && (waiting.length >= maxQueue || overdueIfQueued(currentRequestRoute() ?? ''));
     },
-    stats: () => ({ ...stats, threads, queued: waiting.length + pending.length, loadedWorkers }),
+    stats: () => ({
+      ...stats,
+      threads,
+      queued: waiting.length + [...pending.values()].reduce((n, b) => n + b.items.length, 0),
+      loadedWorkers,
+    }),
     async close() {
       if (closed) return;
-      flush();
+      for (const kind of [...pending.keys()]) flush(kind);
       closed = true;
       // Tasks still waiting never start; those handed to a worker finish within closeTimeoutMs.
       for (const entry of waiting.slice())
