@@ -38,6 +38,8 @@ import {
   checkAugmentation,
 } from './preprocess';
 import type { AugmentationConfig, FittedNormalization, Normalization } from './preprocess';
+import { TRAINED_ON_FILE, checkDataSource, copyTrainedOn, readTrainedOn, trainedOnJson } from './trained-on';
+import type { DataSource, TrainedOn } from './trained-on';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
 /** Each of `names` known, its value not looked into. */
@@ -76,6 +78,8 @@ export const CLASSIFIER_DEFAULTS: ImageClassifierConfig = {
 export interface LabeledImages {
   images: GrayImage[];
   labels: string[];
+  /** Where the images came from; a model trained on them saves it (`trainedOn`). `readMedMnist` sets it. */
+  source?: DataSource;
 }
 
 export interface ClassifierEpoch {
@@ -239,6 +243,7 @@ export class ImageClassifier {
   private featureModel: tf.LayersModel | undefined;
   private fitted: Fitted | undefined;
   private disposed = false;
+  private trained: TrainedOn | undefined;
   private readonly logger: Logger;
 
   private constructor(config: ImageClassifierConfig, logger: Logger) {
@@ -299,6 +304,15 @@ export class ImageClassifier {
     return !this.disposed && this.model !== undefined && this.fitted !== undefined;
   }
 
+  /**
+   * What the network was fitted on (the training data's `source` and image counts), saved with it; undefined
+   * before training, and for a bundle saved by a version that did not record it (unknown).
+   */
+  get trainedOn(): TrainedOn | undefined {
+    this.alive();
+    return copyTrainedOn(this.trained);
+  }
+
   /** The class names once trained or loaded (empty before); E_MODEL_DISPOSED after `dispose`. */
   get labels(): string[] {
     this.alive();
@@ -336,6 +350,7 @@ export class ImageClassifier {
     this.alive();
     checkKnownKeys('train options', options, TRAIN_KEYS);
     checkTrainOptions(options);
+    const source = checkDataSource((data as Partial<LabeledImages> | null)?.source, 'training data');
     data = assertLabeled(data, 'training data');
     const logger = options.logger ?? this.logger;
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
@@ -501,6 +516,7 @@ export class ImageClassifier {
     this.disposeModels();
     this.model = model;
     this.fitted = { labels, normalization, ...(threshold !== undefined ? { threshold } : {}) };
+    this.trained = { ...(source ? { source } : {}), images: train.images.length, validationImages: validation.images.length };
     const validationMetrics = classificationMetrics(yVal, probs, labels, threshold);
     logger.info('classifier trained', { epochs: report.epochsRun, selectedEpoch: best.epoch + 1, valAuc: validationMetrics.auc });
     // The classifier's patience stops the engine's loop through shouldStop: to its user that is early stopping,
@@ -637,6 +653,7 @@ export class ImageClassifier {
       preprocessing,
       config: JSON.parse(JSON.stringify(this.config)) as JsonValue,
       ...(metrics ? { metrics } : {}),
+      ...(this.trained ? { files: { [TRAINED_ON_FILE]: trainedOnJson(this.trained) } } : {}),
     });
   }
 
@@ -728,7 +745,15 @@ export class ImageClassifier {
         details: { dir },
       });
     }
+    let trained: TrainedOn | undefined;
+    try {
+      trained = readTrainedOn(bundle.files[TRAINED_ON_FILE], dir);
+    } catch (error) {
+      dispose();
+      throw error;
+    }
     classifier.model = model;
+    classifier.trained = trained;
     classifier.fitted = {
       labels,
       normalization: pre.normalization,

@@ -45,6 +45,8 @@ import {
   parseCheckpointState,
 } from './segmenter-checkpoint-state';
 import type { CheckpointState, RunIdentity } from './segmenter-checkpoint-state';
+import { TRAINED_ON_FILE, checkDataSource, copyTrainedOn, readTrainedOn, trainedOnJson } from './trained-on';
+import type { TrainedOn } from './trained-on';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
 export const SEGMENTATION_TASK = 'image-segmentation';
@@ -387,6 +389,7 @@ export class ImageSegmenter {
   private model: tf.LayersModel | undefined;
   private fitted: Fitted | undefined;
   private disposed = false;
+  private trained: TrainedOn | undefined;
   private readonly logger: Logger;
 
   private constructor(config: ImageSegmenterConfig, logger: Logger) {
@@ -446,6 +449,15 @@ export class ImageSegmenter {
     return new ImageSegmenter(merged, options.logger ?? silentLogger);
   }
 
+  /**
+   * What the network was fitted on (the training data's `source` and image counts), saved with it; undefined
+   * before training, and for a bundle saved by a version that did not record it (unknown).
+   */
+  get trainedOn(): TrainedOn | undefined {
+    this.alive();
+    return copyTrainedOn(this.trained);
+  }
+
   /** Whether it holds a trained network (after `train` or `load`, until `dispose`). */
   get isTrained(): boolean {
     return !this.disposed && this.model !== undefined && this.fitted !== undefined;
@@ -494,6 +506,7 @@ export class ImageSegmenter {
     checkIntegerOption('patience', options.patience, 0, 10_000);
     checkNumberOption('learningRate', options.learningRate, 0, 10, { open: 'min' });
     checkNumberOption('validationFraction', options.validationFraction, 0, 1, { open: 'both' });
+    const source = checkDataSource((data as Partial<MaskedImages> | null)?.source, 'training data');
     assertMasked(data, 'training data');
     for (let i = 0; i < data.images.length; i++) checkAny(data.images[i] as AnyImage, `training image ${i}`);
     const logger = options.logger ?? this.logger;
@@ -512,6 +525,7 @@ export class ImageSegmenter {
       validation = pick(order.slice(0, nVal));
       train = pick(order.slice(nVal));
     }
+    const trainedOn: TrainedOn = { ...(source ? { source } : {}), images: train.images.length, validationImages: validation.images.length };
     const epochs = options.epochs ?? 30;
     if (!Number.isInteger(epochs) || epochs < 1)
       throw new AppliedMLError('E_INPUT_INVALID', `epochs must be a positive integer (got ${describeValue(epochs)}).`, {
@@ -646,8 +660,15 @@ export class ImageSegmenter {
         }
         if (checkpointDir) {
           // `last` carries the best weights too, so resuming never depends on `best` (a convenience copy).
-          await this.writeBundle(join(checkpointDir, 'last'), model, fitted, await checkpointFiles(optimizer, state, bestWeights));
-          if (improved) await this.writeBundle(join(checkpointDir, 'best'), model, fitted, undefined, { valDice, epoch: epoch + 1 });
+          await this.writeBundle(
+            join(checkpointDir, 'last'),
+            model,
+            fitted,
+            trainedOn,
+            await checkpointFiles(optimizer, state, bestWeights),
+          );
+          if (improved)
+            await this.writeBundle(join(checkpointDir, 'best'), model, fitted, trainedOn, undefined, { valDice, epoch: epoch + 1 });
           await removeLeftovers(checkpointDir);
         }
         options.onEpoch?.({ epoch, loss: epochLoss, valDice, seconds });
@@ -662,6 +683,7 @@ export class ImageSegmenter {
       const replaced = this.model;
       this.model = model;
       this.fitted = fitted;
+      this.trained = trainedOn;
       installed = true;
       replaced?.dispose();
       const history: EpochLogs[] = state.history.map((h) => ({
@@ -717,6 +739,7 @@ export class ImageSegmenter {
     dir: string,
     model: tf.LayersModel,
     fitted: Fitted,
+    trainedOn: TrainedOn | undefined,
     files?: Record<string, Uint8Array | string>,
     metrics?: Record<string, number>,
   ): Promise<void> {
@@ -736,7 +759,7 @@ export class ImageSegmenter {
       preprocessing: { imageSize: this.config.imageSize, channels: this.config.channels, mean: fitted.mean, std: fitted.std },
       config: JSON.parse(JSON.stringify(this.config)) as JsonValue,
       ...(metrics ? { metrics } : {}),
-      ...(files ? { files } : {}),
+      ...(files || trainedOn ? { files: { ...files, ...(trainedOn ? { [TRAINED_ON_FILE]: trainedOnJson(trainedOn) } : {}) } } : {}),
     });
   }
 
@@ -977,7 +1000,7 @@ export class ImageSegmenter {
 
   async save(dir: string, metrics?: Record<string, number>): Promise<void> {
     const { model, fitted } = this.ready();
-    await this.writeBundle(dir, model, fitted, undefined, metrics);
+    await this.writeBundle(dir, model, fitted, this.trained, undefined, metrics);
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<ImageSegmenter> {
@@ -1043,8 +1066,16 @@ export class ImageSegmenter {
     } catch (cause) {
       throw corrupt(`its config is not valid (${(cause as Error).message})`, cause);
     }
+    let trained: TrainedOn | undefined;
+    try {
+      trained = readTrainedOn(bundle.files[TRAINED_ON_FILE], dir);
+    } catch (error) {
+      Object.values(bundle.models).forEach((m) => m.dispose());
+      throw error;
+    }
     segmenter.model = model;
     segmenter.fitted = { mean: pre.mean, std: pre.std };
+    segmenter.trained = trained;
     return segmenter;
   }
 

@@ -43,6 +43,8 @@ export type {
   SegmenterTrainOptions,
   SegmenterTrainingReport,
 } from './image-segmenter';
+export { TRAINED_ON_FILE } from './trained-on';
+export type { DataSource, TrainedOn } from './trained-on';
 export { binaryDecisions, classificationMetrics, youdenThreshold } from './classification-metrics';
 export type { ClassificationMetrics } from './classification-metrics';
 

@@ -8,11 +8,14 @@ import type { Sharp } from 'sharp';
 import type { ColorImage, GrayImage } from './gray-image';
 import { loadSharp, mapSharpError } from './image-reader';
 import { namingFile, readRegularFile } from './read-file';
+import type { DataSource } from './trained-on';
 
 export interface SegmentationSet {
   images: (GrayImage | ColorImage)[];
   masks: GrayImage[];
   ids: string[];
+  /** `{ name: 'kvasir-seg', synthetic: false, description }`: a model trained on the set records it (`trainedOn`). */
+  source: DataSource;
 }
 
 /**
@@ -74,7 +77,12 @@ export async function readKvasirSeg(root: string, ids: string[], size: number): 
     images.push({ width: size, height: size, channels: 3, data: Float32Array.from(rgb, (v) => v / 255) });
     masks.push({ width: size, height: size, data: Float32Array.from(mask.subarray(0, size * size), (v) => (v >= 128 ? 1 : 0)) });
   }
-  return { images, masks, ids };
+  const source: DataSource = {
+    name: 'kvasir-seg',
+    synthetic: false,
+    description: `Kvasir-SEG (Jha et al., MMM 2020; research and education only): ${ids.length} images at ${size} × ${size}`,
+  };
+  return { images, masks, ids, source };
 }
 
 /**

@@ -1,4 +1,5 @@
 // PneumoniaMNIST (MedMNIST v2) from its .npz: three official splits of 28×28 uint8 images.
+import { basename } from 'node:path';
 import { AppliedMLError, readNpz } from '@appliedml/engine';
 import type { NpyArray } from '@appliedml/engine';
 import type { GrayImage } from './gray-image';
@@ -12,7 +13,7 @@ export interface MedMnistSplits {
   test: LabeledImages;
 }
 
-function split(arrays: Record<string, NpyArray>, name: string, labelNames: readonly string[]): LabeledImages {
+function split(arrays: Record<string, NpyArray>, name: string, labelNames: readonly string[], file: string): LabeledImages {
   const images = arrays[`${name}_images`];
   const labels = arrays[`${name}_labels`];
   if (!images || !labels || images.shape.length !== 3)
@@ -27,6 +28,7 @@ function split(arrays: Record<string, NpyArray>, name: string, labelNames: reado
     out.push({ width: w, height: h, data });
   }
   return {
+    source: { name: 'medmnist', synthetic: false, description: `MedMNIST ${file}, ${name} split (${n} images)` },
     images: out,
     labels: Array.from({ length: n }, (_, i) => {
       const k = Number(labels.data[i]);
@@ -37,8 +39,16 @@ function split(arrays: Record<string, NpyArray>, name: string, labelNames: reado
   };
 }
 
-/** Read a MedMNIST 2-D .npz (PneumoniaMNIST by default: 0 = normal, 1 = pneumonia) into its three splits. */
+/**
+ * Read a MedMNIST 2-D .npz (PneumoniaMNIST by default: 0 = normal, 1 = pneumonia) into its three splits,
+ * each with its `source` (`medmnist`, the file and split named) for a model trained on it to record.
+ */
 export async function readMedMnist(path: string, labelNames: readonly string[] = PNEUMONIA_LABELS): Promise<MedMnistSplits> {
   const arrays = await readNpz(path);
-  return { train: split(arrays, 'train', labelNames), val: split(arrays, 'val', labelNames), test: split(arrays, 'test', labelNames) };
+  const file = basename(path);
+  return {
+    train: split(arrays, 'train', labelNames, file),
+    val: split(arrays, 'val', labelNames, file),
+    test: split(arrays, 'test', labelNames, file),
+  };
 }

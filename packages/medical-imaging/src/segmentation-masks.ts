@@ -2,11 +2,14 @@
 import { AppliedMLError } from '@appliedml/engine';
 import type { AnyImage, GrayImage } from './gray-image';
 import { checkImage } from './preprocess';
+import type { DataSource } from './trained-on';
 
 /** Images with their binary masks (values > 0.5 are foreground), each mask the size of its image. */
 export interface MaskedImages {
   images: AnyImage[];
   masks: GrayImage[];
+  /** Where the images came from; a model trained on them saves it (`trainedOn`). `readKvasirSeg` sets it. */
+  source?: DataSource;
 }
 
 /** Checks images and masks pair up: typed errors for a wrong shape, a size mismatch or bad values. */
