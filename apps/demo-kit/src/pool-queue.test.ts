@@ -101,6 +101,42 @@ describe('inference pool queue', () => {
     }
   }, 20_000);
 
+  // A kind with fewer than MIN_RUN_SAMPLES run times had no estimate at all: a task that reached a
+  // worker with less of its limit left than its kind had ever taken still started, was cut at the
+  // limit, and its worker was ended and replaced (the model loaded again). A pool-wide estimate
+  // would judge a kind by another's (review R5-1); the kind's own shortest time, from its first run,
+  // is used at the start only.
+  it('does not start a task with less time left than its kind has ever taken, even before MIN_RUN_SAMPLES', async () => {
+    const pool = await open({ taskTimeoutMs: 1_600 });
+    try {
+      const first = await pool.run({ spin: 1_000 }, { kind: 'slow' });
+      const started = performance.now();
+      // One worker: the second starts at once; the third could start only after about 1 s, with
+      // about 0.6 s of its 1.6 s left, where this kind has taken 1 s.
+      const [second, third] = await Promise.all([
+        timed(pool.run({ spin: 1_000 }, { kind: 'slow' }), started),
+        timed(pool.run({ spin: 1_000 }, { kind: 'slow' }), started),
+      ]);
+      expect(second.ok).toBe(true);
+      expect(third.ok).toBe(false);
+      expect(third.ok || third.error).toMatchObject({ code: 'E_BUSY', details: { retryAfterSeconds: 1, waited: 'queue' } });
+      expect(third.ok || third.error.details['workerReplaced']).toBeUndefined();
+      // Answered when it would have started, not at its limit; no worker was ended.
+      expect(third.ms).toBeLessThan(1_450);
+      expect(pool.stats().timeouts).toBe(0);
+      expect(pool.isReady).toBe(true);
+      expect((await pool.run(2)).threadId).toBe(first.threadId);
+      // A kind never run is not judged by another's times: it starts with little time left.
+      const quick = await Promise.all([
+        timed(pool.run({ spin: 1_000 }, { kind: 'slow' }), performance.now()),
+        timed(pool.run(1, { kind: 'quick' }), performance.now()),
+      ]);
+      expect(quick.map((r) => r.ok)).toEqual([true, true]);
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
+
   // Review R5-1: one moving average for all tasks: after one 3 s task, a burst of quick ones was
   // refused at once (limit 5 s), and after three slow ones of one route, quick ones of another.
   it('does not refuse a burst of quick tasks after one slow task', async () => {

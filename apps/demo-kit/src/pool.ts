@@ -42,7 +42,9 @@ export interface InferencePoolOptions {
    * `taskTimeoutMs` behind the queued ones, even if every task took the shortest recent time of its
    * kind (a kind with fewer counts as no time), is refused at once too, and a waiting one that falls
    * behind its limit so is answered then. Otherwise a task waits, and its limit drops it if it has not
-   * started.
+   * started. A task about to start with less of its limit left than its kind has ever taken (its
+   * shortest recent run, from the first) is answered then too (503 E_BUSY, `details.waited: 'queue'`),
+   * not started and cut at its limit with its worker replaced.
    */
   maxQueue?: number;
   /** Longest time `ready()` waits for every worker to load the model (default 120 s); past it, E_INTERNAL. */
@@ -149,6 +151,18 @@ function timedOut(timeoutMs: number, at: TimedOutAt): AppliedMLError {
   return new AppliedMLError('E_BUSY', `The inference ${what} within ${timeoutMs} ms; retry shortly.`, {
     details: { retryAfterSeconds: 1, timedOut: true, workerReplaced: at === 'running', ...(at === 'running' ? {} : { waited: at }) },
   });
+}
+
+/**
+ * A task that waited behind earlier ones until less of its limit was left than its kind takes: not
+ * started (see `tooLateToStart`).
+ */
+function notStartedInTime(timeoutMs: number): AppliedMLError {
+  return new AppliedMLError(
+    'E_BUSY',
+    `The inference waited behind earlier tasks until too little of its ${timeoutMs} ms limit was left to finish; it was not started; retry shortly.`,
+    { details: { retryAfterSeconds: 1, waited: 'queue' } },
+  );
 }
 
 /** A task nobody waits for (its request was answered, or its client went away): dropped before it started. */
@@ -404,10 +418,26 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     for (const entry of late) settle(entry, { error: tooSlow(entry.kind) });
   }
 
+  /**
+   * A task about to start with less of its limit left than its kind has ever taken (its shortest
+   * recent run, from the first one: no other kind's): it would almost surely be cut at the limit and
+   * its worker ended and replaced (the model loaded again, readiness down meanwhile), so it is
+   * answered now instead. A kind never run yet starts whatever is left.
+   */
+  function tooLateToStart(entry: Entry): boolean {
+    const times = runTimes.get(entry.kind);
+    if (taskTimeoutMs <= 0 || !times || times.length === 0) return false;
+    return entry.deadlineAt - Date.now() < Math.min(...times);
+  }
+
   function pump(): void {
     while (!closed && dispatched.size < threads && waiting.length > 0) {
       const entry = waiting.shift() as Entry;
       if (entry.done) continue;
+      if (tooLateToStart(entry)) {
+        settle(entry, { error: notStartedInTime(taskTimeoutMs) });
+        continue;
+      }
       dispatch(entry);
     }
   }
