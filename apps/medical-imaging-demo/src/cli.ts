@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
 import { ImageClassifier, ImageSegmenter, heatmapOverlayPng, readMedicalImage } from '@appliedml/medical-imaging';
-import { classificationData, hasDataDir, phantomClassification, phantomSegmentation, segmentationData } from './data';
+import { classificationData, hasDataDir, hasDataset, phantomClassification, phantomSegmentation, segmentationData } from './data';
+import { evaluationPlan } from './provenance';
 import { PRESETS, PUBLISHED, type PresetName } from './presets';
 import { outOfDistribution } from './input-checks';
 import { htmlReport } from './report';
@@ -165,32 +166,45 @@ async function main(): Promise<void> {
     }
     case 'evaluate': {
       const bundle = requireArg(values.bundle, '--bundle');
+      // Scored on the data the bundle says it was trained on (evaluationPlan): never a phantom-trained
+      // model on real images as if the numbers meant something, nor a real-trained one on phantoms.
       if (taskArg(values.task) === 'classifier') {
         const model = await ImageClassifier.load(bundle, loadOptions);
-        // A model trained on the phantoms is evaluated on them whatever APPLIEDML_DATA_DIR holds: its note says so.
-        const data = model.labels.includes('pneumonia')
-          ? await classificationData(preset.classifierImages, out)
-          : phantomClassification(undefined, undefined, 'the model was trained on the phantoms, not PneumoniaMNIST');
-        const m = await model.evaluate(data.test);
-        out(
-          `${data.title}: ACC ${f3(m.accuracy)}, AUC ${f3(m.auc)}, sensitivity ${f3(m.sensitivity)}, specificity ${f3(m.specificity)} (threshold ${f3(m.threshold)})`,
-        );
-        if (data.synthetic) out(`  ${data.note}`);
-        model.dispose();
+        try {
+          const plan = evaluationPlan(
+            'classifier',
+            model.trainedOn,
+            await hasDataset('pneumoniamnist'),
+            model.labels.includes('pneumonia'),
+          );
+          plan.say.forEach((line) => out(line));
+          const data =
+            plan.data === 'real'
+              ? await classificationData(preset.classifierImages, out)
+              : phantomClassification(undefined, undefined, plan.because);
+          const m = await model.evaluate(data.test);
+          out(
+            `${data.title}: ACC ${f3(m.accuracy)}, AUC ${f3(m.auc)}, sensitivity ${f3(m.sensitivity)}, specificity ${f3(m.specificity)} (threshold ${f3(m.threshold)})`,
+          );
+          if (data.synthetic) out(`  ${data.note}`);
+        } finally {
+          model.dispose();
+        }
       } else {
         const model = await ImageSegmenter.load(bundle, loadOptions);
-        const data =
-          model.config.channels === 3 && hasDataDir()
-            ? await segmentationData(preset.segmenterImages, model.config.imageSize, out)
-            : phantomSegmentation(
-                model.config.imageSize,
-                undefined,
-                model.config.channels === 3 ? undefined : 'the model takes gray images, Kvasir-SEG is RGB',
-              );
-        const m = await model.evaluate(data.test);
-        out(`${data.title}: Dice ${f3(m.dice)}, IoU ${f3(m.iou)} over ${m.count} images`);
-        if (data.synthetic) out(`  ${data.note}`);
-        model.dispose();
+        try {
+          const plan = evaluationPlan('segmenter', model.trainedOn, await hasDataset('kvasir'), model.config.channels === 3);
+          plan.say.forEach((line) => out(line));
+          const data =
+            plan.data === 'real'
+              ? await segmentationData(preset.segmenterImages, model.config.imageSize, out)
+              : phantomSegmentation(model.config.imageSize, undefined, plan.because);
+          const m = await model.evaluate(data.test);
+          out(`${data.title}: Dice ${f3(m.dice)}, IoU ${f3(m.iou)} over ${m.count} images`);
+          if (data.synthetic) out(`  ${data.note}`);
+        } finally {
+          model.dispose();
+        }
       }
       return;
     }

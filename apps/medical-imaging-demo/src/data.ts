@@ -5,6 +5,7 @@ import {
   kvasirIds,
   readKvasirSeg,
   readMedMnist,
+  type DataSource,
   type LabeledImages,
   type MaskedImages,
 } from '@appliedml/medical-imaging';
@@ -31,6 +32,14 @@ export interface SegmentationData {
   note: string;
 }
 
+/** The sources the demo's training sets carry, saved in the bundles it trains (`trainedOn`). */
+export const SOURCES = {
+  pneumoniamnist: { name: 'pneumoniamnist', synthetic: false, description: 'PneumoniaMNIST (MedMNIST v2) official train split' },
+  kvasir: { name: 'kvasir-seg', synthetic: false, description: "Kvasir-SEG, the demo's seeded 80/10/10 split (seed 2026)" },
+  chestPhantoms: { name: 'phantoms', synthetic: true, description: "the demo's generated chest phantoms (clear vs lesion)" },
+  lesionPhantoms: { name: 'phantoms', synthetic: true, description: "the demo's generated RGB lesion phantoms" },
+} as const satisfies Record<string, DataSource>;
+
 export function hasDataDir(): boolean {
   return dataDirFromEnv() !== undefined;
 }
@@ -55,7 +64,7 @@ export async function loadPneumonia(trainImages: number): Promise<Classification
     source: 'pneumoniamnist',
     title: 'PneumoniaMNIST (28 × 28 pediatric chest X-rays, normal vs pneumonia)',
     synthetic: false,
-    train: everyKth(splits.train, trainImages),
+    train: { ...everyKth(splits.train, trainImages), source: SOURCES.pneumoniamnist },
     val: splits.val,
     test: splits.test,
     positiveLabel: 'pneumonia',
@@ -80,7 +89,7 @@ export async function loadKvasir(trainImages: number, size: number): Promise<Seg
     source: 'kvasir',
     title: `Kvasir-SEG polyp segmentation at ${size} × ${size} (research and education use only)`,
     synthetic: false,
-    train: toMasked(await readKvasirSeg(data.root, trainIds, size)),
+    train: { ...toMasked(await readKvasirSeg(data.root, trainIds, size)), source: SOURCES.kvasir },
     val: toMasked(await readKvasirSeg(data.root, pick(nTrain, nTrain + nVal), size)),
     test: toMasked(await readKvasirSeg(data.root, pick(nTrain + nVal, ids.length), size)),
     note: `seeded 80/10/10 split (seed 2026): ${trainIds.length} train, ${nVal} val, ${ids.length - nTrain - nVal} test images. Licence: research/education only; no model trained on it ships.`,
@@ -93,7 +102,7 @@ export function phantomClassification(size = 28, count = 600, because?: string):
     source: 'phantom',
     title: 'SYNTHETIC chest phantoms (clear vs lesion): generated shapes, not medical images',
     synthetic: true,
-    train: chestPhantoms(count, size, 1),
+    train: { ...chestPhantoms(count, size, 1), source: SOURCES.chestPhantoms },
     val: chestPhantoms(Math.round(count / 4), size, 2),
     test: chestPhantoms(Math.round(count / 4), size, 3),
     positiveLabel: 'lesion',
@@ -107,7 +116,7 @@ export function phantomSegmentation(size = 64, count = 160, because?: string): S
     source: 'phantom',
     title: 'SYNTHETIC lesion phantoms (RGB textures with one elliptic lesion): generated, not medical images',
     synthetic: true,
-    train: lesionPhantoms(count, size, 11),
+    train: { ...lesionPhantoms(count, size, 11), source: SOURCES.lesionPhantoms },
     val: lesionPhantoms(Math.round(count / 4), size, 12),
     test: lesionPhantoms(Math.round(count / 4), size, 13),
     note: `generated offline (${because ?? offlineBecause('Kvasir-SEG')}); says nothing about medical performance.`,
@@ -126,6 +135,18 @@ export async function classificationData(trainImages: number, say: (line: string
   }
   say('Using the offline default: SYNTHETIC chest phantoms generated on the fly (not medical data).');
   return phantomClassification();
+}
+
+/** Whether APPLIEDML_DATA_DIR holds `dataset` (without reading it). */
+export async function hasDataset(dataset: 'pneumoniamnist' | 'kvasir'): Promise<boolean> {
+  if (!hasDataDir()) return false;
+  try {
+    await resolveDataset(dataset === 'kvasir' ? KVASIR_SEG_DATASET : PNEUMONIAMNIST_DATASET);
+    return true;
+  } catch (error) {
+    if (AppliedMLError.hasCode(error, 'E_DATASET_MISSING')) return false;
+    throw error;
+  }
 }
 
 export async function segmentationData(trainImages: number, size: number, say: (line: string) => void): Promise<SegmentationData> {
