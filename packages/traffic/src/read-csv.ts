@@ -184,7 +184,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       if (ms === prev)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
-          `${at(line)}: timestamp ${text} is duplicated.${localTimeHint(text, clock.timeZone, ms)}`,
+          `${at(line)}: timestamp ${text} is duplicated.${localTimeHint(text, clock.timeZone, ms) || clock.noZoneHint()}`,
           {
             details: { line, reason: 'timestamps-duplicated', value: text },
           },
@@ -192,7 +192,7 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       if (ms < prev)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
-          `${at(line)}: timestamp ${text} is earlier than the row before (rows must be in time order; a local-time export repeats an hour when clocks go back: give times with their UTC offset or in UTC).`,
+          `${at(line)}: timestamp ${text} is earlier than the row before (rows must be in time order).${clock.noZoneHint() || ' A local-time export repeats an hour when clocks go back: give times with their UTC offset or in UTC.'}`,
           { details: { line, reason: 'timestamps-out-of-order', value: text } },
         );
     }
@@ -432,6 +432,11 @@ interface TimestampReader {
    * sensor: compact dates such as 202601010000 read as epoch milliseconds.
    */
   finish(rows: number, times: Float64Array, sorted?: { order: readonly number[]; group: Float64Array }): void;
+  /**
+   * Times read as local clock times without a `timeZone`: the hint for a time that goes back or comes
+   * twice (the hour repeated when clocks go back), naming the option that reads it; '' otherwise.
+   */
+  noZoneHint(): string;
 }
 
 /** `secondPassHint` for a timestamp cell written as local time (not an epoch number, not with an offset). */
@@ -472,8 +477,13 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
   let secondsLike = 0;
   let numbers = 0;
   let example = '';
+  let localWithoutZone = false;
   return {
     timeZone,
+    noZoneHint: () =>
+      localWithoutZone
+        ? " The times have no UTC offset: if they are local clock times, the hour repeated when clocks go back comes twice; pass timeZone (the clock's IANA zone, e.g. 'America/Los_Angeles') to read them, or give times with their UTC offset or in UTC."
+        : '',
     read(text, line, after, stepMs) {
       const numeric = /^-?\d+(\.\d+)?$/.test(text);
       const iso = format === 'mdy' && !numeric ? mdyToIso(text) : text;
@@ -489,7 +499,9 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
       if (!Number.isFinite(ms))
         throw new AppliedMLError(
           'E_INPUT_INVALID',
-          `${at(line)}: timestamp '${text.slice(0, 40)}' is not ${format === 'mdy' ? 'MM/DD/YYYY HH:mm[:ss]' : 'an ISO 8601 date'} or an epoch number.`,
+          `${at(line)}: timestamp '${text.slice(0, 40)}' is not ${format === 'mdy' ? 'MM/DD/YYYY HH:mm[:ss]' : 'an ISO 8601 date'} or an epoch number.` +
+            // US-style times (PeMS) have their own reading: say so rather than leave the user to re-write the file.
+            (format === 'iso' && mdyToIso(text) !== '' ? " For MM/DD/YYYY HH:mm[:ss] times, pass timeFormat: 'mdy'." : ''),
           { details: { line, column, value: text.slice(0, 40) } },
         );
       // Past it, the series' times or its forecasts' would not be dates (toEpochMs refused the first one, naming no line).
@@ -499,6 +511,7 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
           `${at(line)}: timestamp '${text.slice(0, 40)}' is outside the times a series can hold (${new Date(-MAX_EPOCH_MS).toISOString()} to ${new Date(MAX_EPOCH_MS).toISOString()}${numeric ? `, read as epoch ${timeUnit === 's' ? 'seconds' : 'milliseconds'}` : ''}).`,
           { details: { line, column, value: text.slice(0, 40), reason: 'time-out-of-range' } },
         );
+      if (timeZone === undefined && !numeric && isLocalTimeText(iso)) localWithoutZone = true;
       if (numeric && timeUnit === 'ms' && ms >= 1e9 && ms < 1e10) secondsLike++;
       if (numeric) {
         numbers++;
@@ -680,7 +693,7 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
       const [one, two] = [lineOf[a] as number, lineOf[b] as number].sort((x, y) => x - y) as [number, number];
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `Sensor '${sensor}' has two rows at ${new Date(t[b] as number).toISOString()} (${at(one)} and line ${two}).`,
+        `Sensor '${sensor}' has two rows at ${new Date(t[b] as number).toISOString()} (${at(one)} and line ${two}).${clock.noZoneHint()}`,
         { details: { reason: 'timestamps-duplicated', sensor, time: new Date(t[b] as number).toISOString(), lines: [one, two] } },
       );
     }
