@@ -64,7 +64,7 @@ import {
   type TabularRecord,
   type TimeFeatures,
 } from './tabular';
-import { chooseThreshold, type ThresholdChoice, type ThresholdRule } from './thresholds';
+import { chooseThreshold, shareOfRows, type ThresholdChoice, type ThresholdRule } from './thresholds';
 import { FRAUD_PACKAGE, FRAUD_TASK, FRAUD_VERSION } from './version';
 
 /**
@@ -673,7 +673,7 @@ export class FraudDetector {
           turns,
         );
         const order = Array.from(first.keys()).sort((i, j) => (first[j] as number) - (first[i] as number) || i - j);
-        const drop = Math.floor(this.config.contamination * x.rows);
+        const drop = Math.floor(shareOfRows(this.config.contamination, x.rows));
         setAside = 0;
         // At most half the rows: a second fit on what is left of a very high `contamination` would learn
         // from a handful of rows (and an autoencoder's hold-out could not be cut from them).

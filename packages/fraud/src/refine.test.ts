@@ -162,6 +162,74 @@ describe('refine: a second fit without the rows the first fit finds most unusual
     loaded.dispose();
   });
 
+  it('sets aside the share as decimals: 0.29 of 100 rows is 29 (28.999… in floating point), as many as the threshold flags', async () => {
+    const rows = x.slice(0, 100);
+    const model = FraudDetector.create({ detector: 'ecod', seed: 5, refine: true, contamination: 0.29 });
+    expect((await model.train(rows)).setAside).toBe(29);
+    expect(Array.from(model.scores(rows)).filter((v) => v >= model.threshold)).toHaveLength(29);
+    model.dispose();
+  });
+
+  it("kNN's threshold after a second fit reads the kept rows' leave-one-out distances, not their distance to themselves", async () => {
+    // 0.0106 × 1,000: 10 rows set aside, 11 flagged, so the threshold is a kept row's score. Scored with
+    // itself among its neighbours a kept row is 0 away (k = 1), and the threshold would flag every row.
+    const rng = createRng(21);
+    const g = (): number => Math.sqrt(-2 * Math.log(Math.max(rng.next(), 1e-12))) * Math.cos(2 * Math.PI * rng.next());
+    const rows = Array.from({ length: 1000 }, () => [g(), g(), g()]);
+    const fresh = Array.from({ length: 2000 }, () => [g(), g(), g()]);
+    const model = FraudDetector.create({ detector: 'knn', seed: 3, refine: true, contamination: 0.0106, knn: { k: 1 } });
+    expect((await model.train(rows)).setAside).toBe(10);
+    expect(model.threshold).toBeGreaterThan(0);
+    expect(Array.from(model.scores(fresh)).filter((v) => v >= model.threshold).length).toBeLessThan(0.05 * fresh.length);
+    model.dispose();
+  });
+
+  it('reasons after a second fit read the kept rows only: a detector whose explainer is not a member refits it too', async () => {
+    // 990 normal rows and 10 far apart in x0 and x2 (1 % of 1,000: exactly the share set aside). A value
+    // beyond every normal row in x0 is as unusual as one in x1 only if the explainer no longer holds them.
+    const rng = createRng(11);
+    const g = (): number => Math.sqrt(-2 * Math.log(Math.max(rng.next(), 1e-12))) * Math.cos(2 * Math.PI * rng.next());
+    const normal = Array.from({ length: 990 }, () => [g(), g(), g(), g()]);
+    const far = Array.from({ length: 10 }, (_, i) => [50 * (i + 1), g(), 50 * (i + 1), g()]);
+    const query = [
+      [4, 3.5, 0, 0],
+      [-3, 0, 3, 0],
+    ];
+    const shares = async (refine: boolean, rows: number[][]): Promise<string[][]> => {
+      const model = FraudDetector.create({ detector: 'iforest', seed: 3, contamination: 0.01, refine });
+      const report = await model.train(rows);
+      if (refine) expect(report.setAside).toBe(10);
+      const out = (await model.predictBatch(query)).map((p) => p.reasons.map((r) => `${r.feature} ${r.share.toFixed(3)}`));
+      model.dispose();
+      return out;
+    };
+    const refined = await shares(true, [...normal, ...far]);
+    expect(refined).toEqual(await shares(false, normal));
+    // Both values lie beyond every normal row: about the same evidence each (a refit that kept the far
+    // rows in the explainer gave x0 a third of it).
+    const x0 = Number((refined[0] as string[]).find((r) => r.startsWith('x0'))?.split(' ')[1]);
+    expect(x0).toBeGreaterThan(0.4);
+  });
+
+  it("an autoencoder fitted twice keeps the second network's typical errors (its reasons' baseline)", async () => {
+    const typical = async (refine: boolean): Promise<number[]> => {
+      const model = FraudDetector.create({ detector: 'autoencoder', seed: 6, refine, autoencoder: { epochs: 5 } });
+      await model.train(x);
+      const path = join(dir, `typical-${String(refine)}`);
+      await model.save(path);
+      model.dispose();
+      const manifest = JSON.parse(await readFile(join(path, 'manifest.json'), 'utf8')) as {
+        config: { state: { autoencoderTypicalError: number[] } };
+      };
+      return manifest.config.state.autoencoderTypicalError;
+    };
+    const once = await typical(false);
+    const twice = await typical(true);
+    expect(twice).toHaveLength(once.length);
+    // The first fit is the one-fit model (same seed, same rows); the second network is another.
+    expect(twice).not.toEqual(once);
+  });
+
   it('fits once when setting the share aside would leave under half the rows, and says so', async () => {
     const info: string[] = [];
     const logger = { debug: () => {}, info: (m: string) => void info.push(m), warn: () => {} };

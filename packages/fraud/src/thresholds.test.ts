@@ -39,6 +39,12 @@ describe('chooseThreshold', () => {
     expect(c.threshold).toBe(0.3);
     expect(c.cost).toBe(3);
   });
+  it('a contamination share reads as decimals: 0.29 of 50 scores flags 15 (14.5 rounded), not 14', () => {
+    const scores = Array.from({ length: 50 }, (_, i) => i);
+    expect(chooseThreshold(scores, { contamination: 0.29 }).alerts).toBe(15);
+    expect(chooseThreshold(scores, { contamination: 0.05 }).alerts).toBe(3);
+  });
+
   it('a top-k budget is never exceeded: a group tied across the k-th place stays out (contamination takes it in)', () => {
     const tied = [0.9, 0.8, 0.8, 0.8, 0.1, -2];
     expect(chooseThreshold(tied, { topK: 2 })).toMatchObject({ threshold: 0.9, alerts: 1 });

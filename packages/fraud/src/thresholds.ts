@@ -86,7 +86,7 @@ export function chooseThreshold(scores: ArrayLike<number>, rule: ThresholdRule, 
   const s = (k: number): number => scores[order[k] as number] as number;
   if ('topK' in rule || 'contamination' in rule) {
     // A share of a small set still flags its top row rather than none.
-    const k = 'topK' in rule ? rule.topK : Math.max(1, Math.round(rule.contamination * n));
+    const k = 'topK' in rule ? rule.topK : Math.max(1, Math.round(shareOfRows(rule.contamination, n)));
     if (!Number.isInteger(k) || k < 1 || ('contamination' in rule && !(rule.contamination > 0 && rule.contamination < 1))) {
       throw new AppliedMLError(
         'E_INPUT_INVALID',
@@ -173,4 +173,14 @@ function summarise(scores: ArrayLike<number>, thr: number, labels: ArrayLike<num
     recall: labels ? (pos ? tp / pos : 0) : NaN,
     ...(cost !== undefined ? { cost } : {}),
   };
+}
+
+/**
+ * `share × rows` as a reader works it out in decimals: 0.29 × 100 is 29 (in floating point
+ * 28.999999999999996, which `Math.floor` would make 28) and 0.29 × 50 is 14.5 (14.499999999999998). The
+ * product is snapped to a millionth, so a share written with up to six decimals gives its exact value.
+ */
+export function shareOfRows(share: number, rows: number): number {
+  const v = share * rows;
+  return Math.abs(v) < 2 ** 53 / 1e6 ? Math.round(v * 1e6) / 1e6 : v;
 }
