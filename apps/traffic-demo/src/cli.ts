@@ -27,7 +27,7 @@ your own data (--data FILE.csv; give evaluate / forecast / serve the same flags 
   wide, one column per sensor:     --timestamp-column time      (or none: one row per step from --start ISO)
   long, one reading per row:       --timestamp-column time --sensor-column station --value-column speed
   --interval MIN (default 5; fractions such as 0.5 for 30-second readings), --time-zone America/Los_Angeles, --time-unit ms|s, --missing-value 0,
-  --time-format iso|mdy (default iso; mdy for MM/DD/YYYY HH:mm[:ss] times, as PeMS writes them),
+  --time-format iso|mdy (default iso; mdy for MM/DD/YYYY HH:mm[:ss] times, as PeMS writes them), --delimiter ';' (or '\\t'; default ','),
   --adjacency FILE.csv (square, sensors in the file's order; default: no road graph), --adjacency-header (its first line names the sensors)`;
 
 const SUBSET_NOTE =
@@ -54,6 +54,9 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
       'E_INPUT_INVALID',
       `--interval must be the minutes between readings, a number in [1/60, 1440] (one second to a day; 0.5 for 30-second readings); got ${intervalText}.`,
     );
+  // A tab is hard to type in a shell: '\t' or 'tab' stands for it.
+  const delimiterText = text('delimiter');
+  const delimiter = delimiterText === '\\t' || delimiterText === 'tab' ? '\t' : delimiterText;
   const entries: Array<[keyof FileDataOptions, unknown]> = [
     ['adjacency', text('adjacency')],
     ['adjacencyHeader', values['adjacency-header'] === true ? true : undefined],
@@ -65,6 +68,7 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
     ['timeZone', text('time-zone')],
     ['timeUnit', unit],
     ['timeFormat', format],
+    ['delimiter', delimiter],
     ['missingValue', missingValue],
   ];
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as FileDataOptions;
@@ -105,6 +109,7 @@ async function main(argv: string[]): Promise<void> {
         'time-zone': { type: 'string' },
         'time-unit': { type: 'string' },
         'time-format': { type: 'string' },
+        delimiter: { type: 'string' },
         'missing-value': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },

@@ -122,6 +122,23 @@ function matchSensors(data: DemoData, ids: readonly string[]): DemoData {
   };
 }
 
+/** The reading options the SDK's errors name, and the flags that set them here. */
+const OPTION_FLAGS: ReadonlyArray<readonly [string, string]> = [
+  ["pass timeFormat: 'mdy'", 'pass --time-format mdy'],
+  ["pass timeUnit: 's'", 'pass --time-unit s'],
+  ['pass timeZone (', 'pass --time-zone ('],
+];
+
+/** An SDK reading error whose advice names an option: the same error, naming the CLI's flag instead. */
+function asFlags(error: unknown): unknown {
+  if (!AppliedMLError.isInstance(error)) return error;
+  const message = OPTION_FLAGS.reduce((text, [option, flag]) => text.replace(option, flag), error.message).replace(
+    /pass delimiter: ('[^']+')\.$/,
+    'pass --delimiter $1.',
+  );
+  return message === error.message ? error : new AppliedMLError(error.code, message, { details: error.details, cause: error });
+}
+
 /** loadFileData with the paths taken from the working directory. */
 function loadFileAt(choice: string, sensors: number | undefined, file: FileDataOptions, forModel: boolean): Promise<DemoData> {
   const from = process.cwd();
@@ -150,7 +167,9 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
   await checkInputFile(path, 'the --data file');
   const graphPath = forModel ? undefined : adjacencyPath;
   if (graphPath) await checkInputFile(graphPath, 'the --adjacency file');
-  let series = await readSeriesCsv(path, { intervalMinutes: intervalMinutes ?? 5, ...read });
+  let series = await readSeriesCsv(path, { intervalMinutes: intervalMinutes ?? 5, ...read }).catch((error: unknown) => {
+    throw asFlags(error);
+  });
   const all = series.sensors.length;
   let adjacency = graphPath
     ? await readAdjacencyCsv(graphPath, { header: adjacencyHeader ?? false }).catch((error: unknown) => {

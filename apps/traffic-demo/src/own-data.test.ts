@@ -237,6 +237,66 @@ describe('traffic demo on your own CSV', () => {
     );
   }, 240_000);
 
+  it("the SDK's reading advice names the CLI's flags: --time-format mdy, --time-zone, --delimiter (it named options the CLI has no way to set)", async () => {
+    const mdy = join(dir, 'us-times.csv');
+    await writeFile(mdy, 'time,A\n01/05/2026 00:00:00,50\n01/05/2026 00:05:00,51\n');
+    const us = await loadDemoData(mdy, undefined, {}, { timestampColumn: 'time' }).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(us, 'E_INPUT_INVALID')).toBe(true);
+    expect((us as AppliedMLError).message).toMatch(/For MM\/DD\/YYYY HH:mm\[:ss\] times, pass --time-format mdy\.$/);
+    // Los Angeles wall-clock times across the night the clocks go back: 01:00-01:55 comes twice.
+    const rows = ['time,A'];
+    for (let k = 0; k < 48; k++) {
+      const utc = Date.UTC(2026, 10, 1, 7, 0) + k * 300_000;
+      const local = utc - (utc < Date.UTC(2026, 10, 1, 9, 0) ? 7 : 8) * 3_600_000;
+      rows.push(`${new Date(local).toISOString().slice(0, 16).replace('T', ' ')},${50 + (k % 5)}`);
+    }
+    const wall = join(dir, 'wall-clock.csv');
+    await writeFile(wall, `${rows.join('\n')}\n`);
+    const zone = await loadDemoData(wall, undefined, {}, { timestampColumn: 'time' }).catch((e: unknown) => e);
+    expect((zone as AppliedMLError).message).toMatch(/pass --time-zone \(the clock's IANA zone/);
+    expect((await loadDemoData(wall, undefined, {}, { timestampColumn: 'time', timeZone: 'America/Los_Angeles' })).series.steps).toBe(48);
+    const semi = join(dir, 'semicolons.csv');
+    await writeFile(semi, 'time;A\n2026-01-05T00:00Z;50\n2026-01-05T00:05Z;51\n');
+    const sep = await loadDemoData(semi, undefined, {}, { timestampColumn: 'time' }).catch((e: unknown) => e);
+    expect((sep as AppliedMLError).message).toMatch(/pass --delimiter ';'\.$/);
+  });
+
+  it('--delimiter reads a file separated by semicolons or tabs (before, the CLI had no such flag)', () => {
+    const rows = ['time;A;B'];
+    const start = Date.UTC(2026, 0, 5);
+    for (let t = 0; t < 200; t++) rows.push(`${new Date(start + t * 300_000).toISOString()};${50 + (t % 7)};${60 - (t % 5)}`);
+    const semi = join(dir, 'semi.csv');
+    const tabs = join(dir, 'tabs.csv');
+    writeFileSync(semi, `${rows.join('\n')}\n`);
+    writeFileSync(tabs, `${rows.join('\n').replaceAll(';', '\t')}\n`);
+    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    for (const [file, delimiter] of [
+      [semi, ';'],
+      [tabs, '\\t'],
+    ] as const) {
+      const train = run([
+        'train',
+        '--data',
+        file,
+        '--timestamp-column',
+        'time',
+        '--delimiter',
+        delimiter,
+        '--model',
+        'last-value',
+        '--out',
+        join(dir, 'delimited'),
+      ]);
+      expect(train.stderr).toBe('');
+      expect(train.stdout).toMatch(/2 sensors, 200 steps of 5 min/);
+    }
+  }, 240_000);
+
   it('the CLI trains on the file and forecasts from it with the same flags', () => {
     const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
     const flags = ['--data', longCsv, '--timestamp-column', 'time', '--sensor-column', 'station', '--value-column', 'speed'];
