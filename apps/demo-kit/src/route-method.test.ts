@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createService, errorResponses, routePattern, routerPath, type Service } from './service';
 
@@ -102,7 +103,34 @@ describe('routes and methods', () => {
     expect((await send('POST', '/predict', '{}')).status).toBe(200);
   });
 
+  // An absolute-form request target (`GET http://host/predict HTTP/1.1`, as sent to a proxy): the
+  // router serves it as its path (POST was 200), but the 405 check read the whole URL, so GET
+  // was 404 'No such route' where GET /predict is 405.
+  it('reads an absolute-form request target as the router does before choosing 404 or 405', async () => {
+    const port = new URL(url).port;
+    const absolute = (method: string, target: string, body?: string) =>
+      new Promise<{ status: number | undefined; allow: string | undefined }>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port, method, path: target, headers: body ? { 'content-type': 'application/json' } : {} },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode, allow: res.headers.allow }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    expect((await absolute('POST', `http://localhost:${port}/predict`, '{}')).status).toBe(200);
+    expect(await absolute('GET', `http://localhost:${port}/predict`)).toEqual({ status: 405, allow: 'POST' });
+    expect(await absolute('DELETE', `HTTP://localhost/files/a.png?x=1`)).toEqual({ status: 405, allow: 'GET, HEAD' });
+    expect((await absolute('GET', 'http://localhost/nope')).status).toBe(404);
+  });
+
   it('reads a path as the router does', () => {
+    expect(routerPath('http://localhost:8080/predic%74?x=1')).toBe('/predict');
+    expect(routerPath('https://h/a/b#c')).toBe('/a/b');
+    expect(routerPath('http://h?x=1')).toBe('/');
+    expect(routerPath('http://h')).toBe('/');
     expect(routerPath('/predic%74?x=%41')).toBe('/predict');
     expect(routerPath('/files/a%2Fb')).toBe('/files/a%2Fb');
     expect(routerPath('/a%25b')).toBe('/a%25b');

@@ -284,14 +284,18 @@ export function routePattern(url: string): RegExp {
 }
 
 /**
- * A request URL's path as Fastify's router (find-my-way) matches it: up to the query (`?`) or
- * fragment (`#`), with percent-escapes decoded as `decodeURI` does (reserved characters such as
- * `%2F` stay encoded, so an encoded slash stays inside its segment) and `%25` kept as `%25`. A path
- * whose escapes do not decode is returned as sent (no route matches it).
+ * A request URL's path as Fastify's router (find-my-way) matches it (an absolute-form target,
+ * `http://host/path`, by its path): up to the query (`?`) or fragment (`#`), with percent-escapes
+ * decoded as `decodeURI` does (reserved characters such as `%2F` stay encoded, so an encoded slash
+ * stays inside its segment) and `%25` kept as `%25`. A path whose escapes do not decode is returned
+ * as sent (no route matches it).
  */
 export function routerPath(url: string): string {
-  const end = url.search(/[?#]/);
-  const path = end >= 0 ? url.slice(0, end) : url;
+  // An absolute-form target (`http://host/path`, as sent to a proxy) is routed by its path, as the router does.
+  const authority = /^https?:\/\/[^/?#]+/i.exec(url);
+  const target = authority && !url.startsWith('/') ? url.slice(authority[0].length) || '/' : url;
+  const end = target.search(/[?#]/);
+  const path = end > 0 ? target.slice(0, end) : end === 0 ? '/' : target;
   if (!path.includes('%')) return path;
   try {
     return decodeURI(path.replace(/%25/g, '%2525'));
