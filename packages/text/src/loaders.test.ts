@@ -201,6 +201,22 @@ describe('readTextCsv header and encoding', () => {
     );
   });
 
+  it("the delimiter the file was read with is never the hint (it said pass { delimiter: ';' } to a read given it)", async () => {
+    // Read with ';', a quoted one-column header holding ';' is no ';' file read wrongly.
+    const quoted = await file('quoted-semi.csv', '"text;label"\nhello\n');
+    const e = await refused(readTextCsv(quoted, { delimiter: ';' }));
+    expect(e.message).toBe(
+      `${quoted}: the header needs 'text' and 'label' columns; 'text' and 'label' are missing (the header has 'text;label').`,
+    );
+    expect(e.details).not.toHaveProperty('delimiter');
+    // Another of the usual delimiters is still named.
+    const pipe = await file('pipe.csv', 'text|label\nhello|a\n');
+    expect((await refused(readTextCsv(pipe, { delimiter: ';' }))).message).toContain("it looks '|'-separated: pass { delimiter: '|' }");
+    // A name with spaces around it (in the file or in the option) is near.
+    const spaced = await file('spaced.csv', 'text,label\nhello,a\n');
+    expect((await refused(readTextCsv(spaced, { labelField: ' Label ' }))).message).toContain("pass { labelField: 'label' }");
+  });
+
   it("a Windows-1252 CSV or JSONL is read with { encoding: 'windows-1252' } (or 'latin1'), and the UTF-8 refusal says so", async () => {
     const row = Buffer.from([0x93, 0x63, 0x61, 0x66, 0xe9, 0x94, 0x20, 0x80, 0x35]); // “café” €5 in Windows-1252
     const csv = await file('cp1252.csv', Buffer.concat([Buffer.from('text,label\n'), row, Buffer.from(',a\n')]));

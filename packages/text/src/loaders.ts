@@ -1,5 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { AppliedMLError, checkIntegerOption, checkKnownKeys, csvRowLine, describeValue, readCsv, statRegularFile } from '@appliedml/engine';
+import {
+  AppliedMLError,
+  checkIntegerOption,
+  checkKnownKeys,
+  csvRowLine,
+  describeValue,
+  missingColumns,
+  readCsv,
+  statRegularFile,
+} from '@appliedml/engine';
 import { TEXT_ENCODINGS, checkChoice, checkFlag, checkText, decodeText, decodeTextWith, type TextEncoding } from './text-input';
 
 /** One labelled text. `label` is one class, or several for multi-label data. */
@@ -32,31 +41,28 @@ function decodeFile(bytes: Uint8Array, options: FieldOptions, file: string, load
 
 /**
  * The CSV header's refusal: which of the text and label columns are missing, the columns it has, and a
- * near miss (a header that is one column holding ';', tab or '|': another delimiter; a name that differs
- * only in case or spaces: the field options naming it).
+ * near miss (the engine's missingColumns: a header that is one column holding ';', tab or '|', not the
+ * delimiter given: another delimiter; a name that differs only in case or spaces: the field options naming it).
  */
-function checkHeader(columns: readonly string[], file: string, textField: string, labelField: string): void {
-  const missing = [textField, labelField].filter((f) => !columns.includes(f));
-  if (missing.length === 0) return;
+function checkHeader(columns: readonly string[], file: string, textField: string, labelField: string, delimiter: string | undefined): void {
+  const found = missingColumns(columns, [textField, labelField], { delimiter });
+  if (found === undefined) return;
+  const { missing, otherDelimiter, near } = found;
   const hints: string[] = [];
   const details: Record<string, unknown> = { file, columns: [...columns], missing };
-  const only = columns.length === 1 ? (columns[0] as string) : '';
-  const delimiter = [';', '\t', '|'].find((d) => only.includes(d));
-  if (delimiter) {
-    const shown = delimiter === '\t' ? '\\t' : delimiter;
-    hints.push(`it looks ${delimiter === '\t' ? 'tab' : `'${delimiter}'`}-separated: pass { delimiter: '${shown}' }`);
-    details.delimiter = delimiter;
+  if (otherDelimiter !== undefined) {
+    const shown = otherDelimiter === '\t' ? '\\t' : otherDelimiter;
+    hints.push(`it looks ${otherDelimiter === '\t' ? 'tab' : `'${otherDelimiter}'`}-separated: pass { delimiter: '${shown}' }`);
+    details.delimiter = otherDelimiter;
   } else {
-    const near = (field: string): string | undefined => columns.find((c) => c !== field && c.trim().toLowerCase() === field.toLowerCase());
     const named: string[] = [];
     for (const [option, field] of [
       ['textField', textField],
       ['labelField', labelField],
-    ] as const)
-      if (missing.includes(field)) {
-        const found = near(field);
-        if (found !== undefined) named.push(`${option}: '${found}'`);
-      }
+    ] as const) {
+      const column = near.get(field);
+      if (column !== undefined) named.push(`${option}: '${column}'`);
+    }
     if (named.length > 0) hints.push(`column names are matched exactly (case and spaces): pass { ${named.join(', ')} }`);
   }
   const list = columns.map((c) => `'${c}'`).join(', ');
@@ -190,7 +196,7 @@ export async function readTextCsv(file: string, options: FieldOptions & { delimi
       missing: [],
       ...(options.delimiter ? { delimiter: options.delimiter } : {}),
       // The header is checked as it is read (a header-only file said 'holds no examples').
-      onHeader: (columns) => checkHeader(columns, file, textField, labelField),
+      onHeader: (columns) => checkHeader(columns, file, textField, labelField, options.delimiter || undefined),
     })) {
       records++;
       // The file's physical line the row ends on (blank lines and a quoted text's line breaks counted), as an

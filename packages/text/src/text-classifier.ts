@@ -1,5 +1,6 @@
 import {
   AppliedMLError,
+  anyValueFields,
   checkDevice,
   checkIntegerOption,
   checkKnownKeys,
@@ -330,9 +331,9 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  */
 const KNOWN_BUNDLE_PARTS: KnownBundleParts = {
   preprocessing: {
-    ...Object.fromEntries(PREPROCESSING_KEYS.map((key) => [key, true] as const)),
+    ...anyValueFields(PREPROCESSING_KEYS),
     ...PREPROCESSING_SECTION_KEYS,
-    features: { ...Object.fromEntries(FEATURE_KEYS.map((key) => [key, true] as const)), charNgrams: CHAR_NGRAM_KEYS },
+    features: { ...anyValueFields(FEATURE_KEYS), charNgrams: CHAR_NGRAM_KEYS },
   },
   files: BUNDLE_FILE_KEYS,
   models: ['main'],
