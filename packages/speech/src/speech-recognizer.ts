@@ -1,6 +1,7 @@
 import {
   checkKnownKeys,
   AppliedMLError,
+  anyValueFields,
   checkIntegerOption,
   checkNumberOption,
   accuracy,
@@ -1499,7 +1500,7 @@ const SAVED_FEATURE_KEYS = [...new Set([...FEATURE_KEYS, ...Object.keys(resolveF
 /** What this version writes into a bundle's preprocessing: its fields, and the feature and VAD settings (of every front end). */
 const KNOWN_PREPROCESSING: KnownBundleParts = {
   preprocessing: {
-    ...Object.fromEntries(PREPROCESSING_KEYS.map((key) => [key, true] as const)),
+    ...anyValueFields(PREPROCESSING_KEYS),
     features: SAVED_FEATURE_KEYS,
     frontEnds: eachEntry(SAVED_FEATURE_KEYS),
     vad: VAD_KEYS,
