@@ -1,7 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkInputFile } from '@appliedml/demo-kit';
-import { AppliedMLError, CSV_DEFAULT_MISSING, csvRowLine, parseNumberCell, readCsvAll, type CsvValue } from '@appliedml/engine';
+import {
+  AppliedMLError,
+  CSV_DEFAULT_MISSING,
+  csvRowLine,
+  describeKind,
+  missingColumns,
+  parseNumberCell,
+  readCsvAll,
+  type CsvValue,
+} from '@appliedml/engine';
 import { SYNTHETIC_NOTICE, checkTransaction, generateTransactions, readLabel, type TimeUnit, type Transaction } from '@appliedml/fraud';
 
 export interface LabelledTransactions {
@@ -160,22 +169,20 @@ const REQUIRED_COLUMNS = ['card', 'amount', 'timestamp'] as const;
 /**
  * A CSV header without card, amount or timestamp is refused as a header (not as line 2's empty card or
  * missing time), naming the missing columns and the ones found, with a hint for a near name
- * ('Card', 'card_id').
+ * ('Card', 'card_id') or a header read as one column (the engine's missingColumns).
  */
 function checkHeader(spec: string, found: readonly string[]): void {
-  const missing = REQUIRED_COLUMNS.filter((c) => !found.includes(c));
-  if (missing.length === 0) return;
-  const separator = found.length === 1 ? [';', '\t', '|'].find((c) => found[0]?.includes(c)) : undefined;
-  const near = separator
-    ? [`the header is one column holding ${JSON.stringify(separator)}: the demo reads comma-separated files, so save it with commas`]
-    : missing
-        .map((c) => [c, found.find((f) => f.toLowerCase() === c) ?? found.find((f) => f.toLowerCase().includes(c))] as const)
-        .filter((pair): pair is readonly [(typeof REQUIRED_COLUMNS)[number], string] => pair[1] !== undefined)
-        .map(([c, f]) => `rename '${f}' to '${c}'?`);
+  const mismatch = missingColumns(found, REQUIRED_COLUMNS, { contains: true });
+  if (mismatch === undefined) return;
+  const { missing, otherDelimiter, near } = mismatch;
+  const hints =
+    otherDelimiter !== undefined
+      ? [`the header is one column holding ${JSON.stringify(otherDelimiter)}: the demo reads comma-separated files, so save it with commas`]
+      : missing.flatMap((c) => (near.has(c) ? [`rename '${near.get(c)}' to '${c}'?`] : []));
   const shown = found.slice(0, 20).map((f) => `'${f.length > 40 ? `${f.slice(0, 40)}…` : f}'`);
   throw new AppliedMLError(
     'E_INPUT_INVALID',
-    `${spec}: the header has no ${missing.map((c) => `'${c}'`).join(' or ')} column (its columns: ${shown.join(', ')}${found.length > 20 ? ', …' : ''}); a transaction file's header names card, amount and timestamp, and optionally merchant, country and label, in lower case${near.length > 0 ? ` (${near.join(' ')})` : ''}.`,
+    `${spec}: the header has no ${missing.map((c) => `'${c}'`).join(' or ')} column (its columns: ${shown.join(', ')}${found.length > 20 ? ', …' : ''}); a transaction file's header names card, amount and timestamp, and optionally merchant, country and label, in lower case${hints.length > 0 ? ` (${hints.join(' ')})` : ''}.`,
     { details: { file: spec, line: 1, reason: 'header-missing-columns', missingColumns: missing, columns: found.slice(0, 200) } },
   );
 }
@@ -187,8 +194,7 @@ function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'object') return describeKind(v);
   return String(v);
 }
 
@@ -275,15 +281,17 @@ export function readTransactionRow(r: unknown, timeUnit: TimeUnit = 'ms', where?
   // A JSON transaction without a required field (a 'card_id', a 'created_at') is told which it lacks and
   // which it has, not that its card is empty or 'nothing is not a time'.
   const row = r as Record<string, unknown>;
-  const lacking = REQUIRED_COLUMNS.find((f) => !Object.hasOwn(row, f));
+  const fields = Object.keys(row);
+  const lacking = missingColumns(fields, REQUIRED_COLUMNS, { contains: true });
   if (lacking !== undefined) {
-    const fields = Object.keys(row);
+    // The first field missing, and a field named nearly so (one read as a one-column CSV header does not arise here).
+    const field = lacking.missing[0] as string;
+    const near = lacking.near.get(field);
     const shown = fields.slice(0, 20).map((f) => `'${f.length > 40 ? `${f.slice(0, 40)}…` : f}'`);
-    const near = fields.find((f) => f.toLowerCase() === lacking) ?? fields.find((f) => f.toLowerCase().includes(lacking));
     throw fieldError(
       where,
-      lacking,
-      `the transaction has no '${lacking}' field (its fields: ${shown.join(', ') || 'none'}${fields.length > 20 ? ', …' : ''}); give card, amount and timestamp${near !== undefined ? ` (rename '${near}' to '${lacking}'?)` : ''}.`,
+      field,
+      `the transaction has no '${field}' field (its fields: ${shown.join(', ') || 'none'}${fields.length > 20 ? ', …' : ''}); give card, amount and timestamp${near !== undefined ? ` (rename '${near}' to '${field}'?)` : ''}.`,
       { reason: 'field-missing' },
     );
   }
