@@ -231,6 +231,9 @@ describe('transaction files: every refusal names the file and the physical line'
       message: `${jsonl}: line 2, field 'card': the transaction has no 'card' field (its fields: 'card_id', 'amount', 'timestamp'); give card, amount and timestamp (rename 'card_id' to 'card'?).`,
       details: { file: jsonl, line: 2, field: 'card', reason: 'field-missing' },
     });
+    // A key equal to the field but for case and spaces is the near name before one merely holding it.
+    const both = await file('both.jsonl', `${JSON.stringify({ card_id: 'c1', ' Card ': 'c1', amount: 5, timestamp: T0 })}\n`);
+    await expect(loadTransactions(both)).rejects.toMatchObject({ message: expect.stringContaining("(rename ' Card ' to 'card'?)") });
     const noTime = await file('no-time.jsonl', `${JSON.stringify({ card: 'c1', amount: 5, created_at: T0 })}\n`);
     await expect(loadTransactions(noTime)).rejects.toMatchObject({
       message: expect.stringContaining(
