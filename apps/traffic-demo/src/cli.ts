@@ -118,6 +118,15 @@ async function main(argv: string[]): Promise<void> {
   );
   const command = positionals[0];
   if (values.help || !command) return out(USAGE);
+  // `npm run demo -w @appliedml/traffic-demo -- train …` ran the quick preset with 'train' ignored.
+  if (positionals.length > 1)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `'${command}' takes no further arguments; got ${positionals
+        .slice(1)
+        .map((p) => `'${p}'`)
+        .join(', ')}. One command at a time: npx appliedml-traffic-demo <command> [options] (npm run demo runs 'demo').`,
+    );
   const data = values.data as DataChoice;
   if (!['auto', 'los-loop', 'synthetic'].includes(data) && !/\.csv$/i.test(data))
     throw new AppliedMLError('E_INPUT_INVALID', `--data must be auto, los-loop, synthetic or a .csv file; got ${data}.`);
