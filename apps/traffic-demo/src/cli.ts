@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { closeOnSignals, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit';
 import { AppliedMLError, checkDevice, type Device } from '@appliedml/engine';
 import { MODEL_KINDS, splitSeries, TrafficForecaster, type TrafficModelKind } from '@appliedml/traffic';
-import { loadDemoData, type DataChoice, type FileDataOptions } from './data';
+import { checkModelClock, loadDemoData, type DataChoice, type FileDataOptions } from './data';
 import { runComparison } from './experiment';
 import { replayTest, writeReport } from './report';
 import { forecastTable, horizonTable } from './render';
@@ -205,6 +205,7 @@ async function main(argv: string[]): Promise<void> {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'evaluate needs --bundle DIR.');
       const model = await TrafficForecaster.load(values.bundle, loadOptions);
       const d = await loadDemoData(data, model.sensors, process.env, ownFile, logger);
+      checkModelClock(model, d);
       out(d.note);
       if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
       const { testStart } = splitSeries(d.series, 0.8);
@@ -231,6 +232,7 @@ async function main(argv: string[]): Promise<void> {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'forecast needs --bundle DIR.');
       const model = await TrafficForecaster.load(values.bundle, loadOptions);
       const d = await loadDemoData(data, model.sensors, process.env, ownFile, logger);
+      checkModelClock(model, d);
       const T = model.config.inputSteps;
       const end = num(values.at, 'at') ?? d.series.steps - 1;
       if (end < T - 1 || end >= d.series.steps)
@@ -257,6 +259,7 @@ async function main(argv: string[]): Promise<void> {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'serve needs --bundle DIR (train one first).');
       const model = await TrafficForecaster.load(values.bundle, loadOptions);
       const d = await loadDemoData(data, model.sensors, process.env, ownFile, logger);
+      checkModelClock(model, d);
       const { testStart } = splitSeries(d.series, 0.8);
       const feed = createLiveFeed(model, d, testStart, {
         onTickError: (error) =>

@@ -122,6 +122,29 @@ function matchSensors(data: DemoData, ids: readonly string[]): DemoData {
   };
 }
 
+/**
+ * A trained model's data read on the model's grid and clock. `forecast` and `serve` hand the model rows
+ * and times it cannot check against its own: data read without train's --interval or --time-zone was
+ * forecast from (30-second steps taken for 5-minute averages, local times 7 hours off) without a word.
+ */
+export function checkModelClock(model: { intervalMinutes: number; timeZone: string | undefined }, data: DemoData): void {
+  const { intervalMinutes, timeZone } = data.series;
+  if (intervalMinutes !== model.intervalMinutes)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `The model was trained on ${model.intervalMinutes}-min steps, but the data was read on ${intervalMinutes}-min steps: give this command train's --interval ${model.intervalMinutes}.`,
+      { details: { field: 'intervalMinutes', model: model.intervalMinutes, data: intervalMinutes } },
+    );
+  if (timeZone !== model.timeZone)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      model.timeZone === undefined
+        ? `The model was trained without --time-zone (times in UTC fields), but the data was read on the ${timeZone} clock: leave --time-zone out, as at train.`
+        : `The model reads the ${model.timeZone} clock, but the data was read ${timeZone === undefined ? 'without --time-zone' : `on the ${timeZone} clock`}: give this command train's --time-zone ${model.timeZone}.`,
+      { details: { field: 'timeZone', model: model.timeZone ?? null, data: timeZone ?? null } },
+    );
+}
+
 /** The reading options the SDK's errors name, and the flags that set them here. */
 const OPTION_FLAGS: ReadonlyArray<readonly [string, string]> = [
   ["pass timeFormat: 'mdy'", 'pass --time-format mdy'],

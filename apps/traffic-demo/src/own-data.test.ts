@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppliedMLError } from '@appliedml/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemoData } from './data';
+import { checkModelClock, loadDemoData } from './data';
 
 let dir: string;
 let longCsv: string;
@@ -295,6 +295,37 @@ describe('traffic demo on your own CSV', () => {
       expect(train.stderr).toBe('');
       expect(train.stdout).toMatch(/2 sensors, 200 steps of 5 min/);
     }
+  }, 240_000);
+
+  it("forecast and serve refuse data read on another grid or clock than the model's (forecast gave 5-min averages to a 30-second model without a word)", async () => {
+    const rows = ['time,A,B'];
+    const start = Date.UTC(2026, 0, 5);
+    for (let t = 0; t < 400; t++) rows.push(`${new Date(start + t * 30_000).toISOString()},${50 + (t % 7)},${60 - (t % 5)}`);
+    const csv = join(dir, 'half-minutes.csv');
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    const bundle = join(dir, 'half-minute-model');
+    const flags = ['--data', csv, '--timestamp-column', 'time'];
+    expect(run(['train', ...flags, '--interval', '0.5', '--model', 'last-value', '--out', bundle]).status).toBe(0);
+    const forgot = run(['forecast', '--bundle', bundle, ...flags]);
+    expect(forgot.status).toBe(1);
+    expect(forgot.stdout).not.toMatch(/Forecast from/);
+    expect(forgot.stderr).toMatch(
+      /^error E_INPUT_INVALID: The model was trained on 0\.5-min steps, but the data was read on 5-min steps: give this command train's --interval 0\.5\./,
+    );
+    expect(run(['forecast', '--bundle', bundle, ...flags, '--interval', '0.5']).stdout).toMatch(/Forecast from 2026-01-05T03:19:30\.000Z/);
+    // The clock: a model on Los Angeles time, data read without --time-zone (its local times read as UTC: 8 hours off).
+    const model = { intervalMinutes: 0.5, timeZone: 'America/Los_Angeles' };
+    const utc = await loadDemoData(csv, ['A', 'B'], {}, { timestampColumn: 'time', intervalMinutes: 0.5 });
+    expect(() => checkModelClock(model, utc)).toThrow(
+      /reads the America\/Los_Angeles clock, but the data was read without --time-zone: give this command train's --time-zone America\/Los_Angeles\./,
+    );
+    expect(() => checkModelClock({ intervalMinutes: 0.5, timeZone: undefined }, utc)).not.toThrow();
   }, 240_000);
 
   it('the CLI trains on the file and forecasts from it with the same flags', () => {

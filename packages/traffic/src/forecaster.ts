@@ -897,6 +897,14 @@ export class TrafficForecaster {
     return this.ready().missingValue;
   }
 
+  /**
+   * Minutes between the steps the model reads (the training series' `intervalMinutes`): the rows given to
+   * `predict` must be that far apart (it cannot tell from them), as `evaluate` checks of a series.
+   */
+  get intervalMinutes(): number {
+    return this.ready().intervalMinutes;
+  }
+
   /** The time zone of the clock the model reads (the training series' `timeZone`), or undefined for UTC fields. */
   get timeZone(): string | undefined {
     return this.ready().timeZone;
