@@ -73,6 +73,11 @@ describe('medical-imaging-demo predict on awkward files', () => {
     expect(onFlat.stderr).toMatch(/flat\.png: every pixel has the same value/);
     expect(onGood.status, onGood.stderr).toBe(0);
     expect(onGood.stderr).not.toMatch(/outside what the model was trained on/);
+    // Beside the answer, what the model was trained on (its bundle's trainedOn): the label of a
+    // phantom-trained model was printed with no word that it says nothing medical.
+    expect(onGood.stdout).toMatch(
+      /^model: trained on SYNTHETIC phantoms \(the demo's generated chest phantoms, clear vs lesion\), 160 training images: generated images, its answers say nothing medical$/m,
+    );
   }, 120_000);
 });
 

@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
 import { ImageClassifier, ImageSegmenter, heatmapOverlayPng, readMedicalImage } from '@appliedml/medical-imaging';
 import { classificationData, hasDataDir, hasDataset, phantomClassification, phantomSegmentation, segmentationData } from './data';
-import { evaluationPlan } from './provenance';
+import { evaluationPlan, trainedOnNote } from './provenance';
 import { PRESETS, PUBLISHED, type PresetName } from './presets';
 import { outOfDistribution } from './input-checks';
 import { htmlReport } from './report';
@@ -235,6 +235,8 @@ async function main(): Promise<void> {
           `${file}: ${unlike.join('; ')}. This is outside what the model was trained on: the prediction below is not meaningful.`,
         );
       const p = await model.predict(read.image, { explain: true });
+      // The model's training data beside its answer: a phantom-trained model's label says nothing medical.
+      out(`model: ${trainedOnNote(model.trainedOn)}`);
       out(
         `${read.format} ${read.image.width}×${read.image.height}, ${read.bitDepth}-bit${read.dicom ? `, ${read.dicom.metadata.modality ?? '?'} (${read.dicom.frames} frame(s))` : ''}`,
       );
@@ -263,7 +265,9 @@ async function main(): Promise<void> {
           return medicalWorkerPool(bundle, { threads: workers, ...(values.segmenter ? { segmenter: values.segmenter } : {}) });
         const classifier = await ImageClassifier.load(bundle, loadOptions);
         const segmenter = values.segmenter ? await ImageSegmenter.load(values.segmenter, loadOptions) : undefined;
-        const description = `classifier ${bundle} (labels ${classifier.labels.join(', ')})${segmenter ? `, segmenter ${values.segmenter}` : ''}`;
+        const description = `classifier ${bundle} (labels ${classifier.labels.join(', ')}; ${trainedOnNote(classifier.trainedOn)})${
+          segmenter ? `, segmenter ${values.segmenter} (${trainedOnNote(segmenter.trainedOn)})` : ''
+        }`;
         return inProcess({ classifier, ...(segmenter ? { segmenter } : {}), description });
       })();
       const service = await createMedicalService(loading, { logger: true });

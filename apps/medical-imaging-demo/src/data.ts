@@ -36,7 +36,7 @@ export interface SegmentationData {
 export const SOURCES = {
   pneumoniamnist: { name: 'pneumoniamnist', synthetic: false, description: 'PneumoniaMNIST (MedMNIST v2) official train split' },
   kvasir: { name: 'kvasir-seg', synthetic: false, description: "Kvasir-SEG, the demo's seeded 80/10/10 split (seed 2026)" },
-  chestPhantoms: { name: 'phantoms', synthetic: true, description: "the demo's generated chest phantoms (clear vs lesion)" },
+  chestPhantoms: { name: 'phantoms', synthetic: true, description: "the demo's generated chest phantoms, clear vs lesion" },
   lesionPhantoms: { name: 'phantoms', synthetic: true, description: "the demo's generated RGB lesion phantoms" },
 } as const satisfies Record<string, DataSource>;
 

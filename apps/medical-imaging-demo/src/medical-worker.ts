@@ -1,6 +1,7 @@
 import type { InferenceModel } from '@appliedml/demo-kit';
 import { ImageClassifier, ImageSegmenter } from '@appliedml/medical-imaging';
 import { analyse, type PredictAnswer } from './analysis';
+import { trainedOnNote } from './provenance';
 
 /**
  * Runs in each worker thread of the medical service's pool: loads the saved classifier (and the
@@ -12,7 +13,12 @@ export async function load(bundle: string, options: { segmenter?: unknown }): Pr
   const segmenter = typeof options.segmenter === 'string' ? await ImageSegmenter.load(options.segmenter) : undefined;
   const models = { classifier, ...(segmenter ? { segmenter } : {}), description: bundle };
   return {
-    info: { labels: classifier.labels, segmenter: Boolean(segmenter) },
+    info: {
+      labels: classifier.labels,
+      segmenter: Boolean(segmenter),
+      classifierTrainedOn: trainedOnNote(classifier.trainedOn),
+      ...(segmenter ? { segmenterTrainedOn: trainedOnNote(segmenter.trainedOn) } : {}),
+    },
     predictBatch: (inputs) => Promise.all(inputs.map((bytes) => analyse(models, bytes))),
   };
 }

@@ -68,3 +68,14 @@ export function evaluationPlan(task: Task, trainedOn: TrainedOn | undefined, rea
     say: [unknown],
   };
 }
+
+/**
+ * What a model was trained on, for the lines and pages that show its answers: "trained on SYNTHETIC
+ * phantoms (…): its answers say nothing medical", "trained on kvasir-seg (…)", or "training data not
+ * recorded" for a bundle saved before bundles recorded it.
+ */
+export function trainedOnNote(trainedOn: TrainedOn | undefined): string {
+  if (!trainedOn?.source) return 'training data not recorded in its bundle';
+  const said = `trained on ${describeTrainedOn(trainedOn)}`;
+  return trainedOn.source.synthetic ? `${said}: generated images, its answers say nothing medical` : said;
+}

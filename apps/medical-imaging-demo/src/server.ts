@@ -102,7 +102,9 @@ export async function medicalWorkerPool(bundle: string, options: { segmenter?: s
   const labels = Array.isArray(info['labels']) ? info['labels'].map(String) : [];
   const threads = options.threads ?? 1;
   return {
-    description: `classifier ${bundle} (labels ${labels.join(', ')})${options.segmenter ? `, segmenter ${options.segmenter}` : ''}, ${threads} worker thread${threads === 1 ? '' : 's'}`,
+    description: `classifier ${bundle} (labels ${labels.join(', ')}; ${String(info['classifierTrainedOn'])})${
+      options.segmenter ? `, segmenter ${options.segmenter} (${String(info['segmenterTrainedOn'])})` : ''
+    }, ${threads} worker thread${threads === 1 ? '' : 's'}`,
     labels,
     segmenter: info['segmenter'] === true,
     get isReady() {

@@ -252,6 +252,10 @@ describe('medical imaging service on the demo kit', () => {
       await classifier.save(join(dir, 'bundle'));
       const pool = await medicalWorkerPool(join(dir, 'bundle'), { threads: 2 });
       expect(pool.labels).toEqual(['clear', 'lesion']);
+      // What the bundle says it was trained on, on the page: the phantoms, whose answers say nothing medical.
+      expect(pool.description).toMatch(
+        /\(labels clear, lesion; trained on SYNTHETIC phantoms .*: generated images, its answers say nothing medical\)/,
+      );
       const pooled = await createMedicalService(pool);
       const { url } = await pooled.listen();
       try {
