@@ -159,6 +159,8 @@ async function main(argv: string[]): Promise<void> {
         seed,
         progress: true,
         keep: true,
+        // Each model trained on the data would repeat the SDK's note about it: said once; the device picked too.
+        logger: warningLogger('traffic-demo', undefined, { info: true }),
         ...(device ? { device } : {}),
       });
       const table = horizonTable(results, undefined, d.name === 'los-loop');

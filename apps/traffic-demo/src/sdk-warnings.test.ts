@@ -70,4 +70,14 @@ describe('warningLogger', () => {
     logger.warn('v');
     expect(lines).toEqual(['[x] warning: w\n', '[x] warning: v\n']);
   });
+
+  it("with info (the demo's progress), info lines too; warnings still once each", () => {
+    const lines: string[] = [];
+    const logger = warningLogger('x', (line) => lines.push(line), { info: true });
+    logger.debug('d');
+    logger.info('device: wasm');
+    logger.warn('w');
+    logger.warn('w');
+    expect(lines).toEqual(['[x] device: wasm\n', '[x] warning: w\n']);
+  });
 });

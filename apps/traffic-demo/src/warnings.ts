@@ -1,20 +1,24 @@
 import type { Logger } from '@appliedml/engine';
 
 /**
- * The logger the CLI gives the SDK: its warnings on stderr (each distinct one once: the baselines trained
- * beside a model would repeat the same note about the data), its info and debug lines left out (the
- * commands print their own lines about what they did).
+ * The logger the CLI gives the SDK: its warnings on stderr, each distinct one once (the models and
+ * baselines trained on the same data would each repeat the same note about it), and its debug lines left
+ * out. Its info lines (the device picked, early stopping) only with `info` (the demo's progress); the other
+ * commands print their own lines about what they did.
  */
 export function warningLogger(
   prefix = 'traffic-demo',
   write: (line: string) => void = (line) => {
     process.stderr.write(line);
   },
+  options: { info?: boolean } = {},
 ): Logger {
   const told = new Set<string>();
   return {
     debug() {},
-    info() {},
+    info(message) {
+      if (options.info) write(`[${prefix}] ${message}\n`);
+    },
     warn(message) {
       if (told.has(message)) return;
       told.add(message);
