@@ -128,8 +128,9 @@ async function main(argv: string[]): Promise<void> {
         .join(', ')}. One command at a time: npx appliedml-traffic-demo <command> [options] (npm run demo runs 'demo').`,
     );
   const data = values.data as DataChoice;
-  if (!['auto', 'los-loop', 'synthetic'].includes(data) && !/\.csv$/i.test(data))
-    throw new AppliedMLError('E_INPUT_INVALID', `--data must be auto, los-loop, synthetic or a .csv file; got ${data}.`);
+  // A tab-separated export (--delimiter '\t') is often named .tsv or .txt.
+  if (!['auto', 'los-loop', 'synthetic'].includes(data) && !/\.(csv|tsv|txt)$/i.test(data))
+    throw new AppliedMLError('E_INPUT_INVALID', `--data must be auto, los-loop, synthetic or a .csv (.tsv, .txt) file; got ${data}.`);
   const ownFile = fileOptions(values);
   if (values.device !== undefined) checkDevice(values.device, '--device');
   const device = values.device as Device | undefined;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -261,7 +261,7 @@ describe('traffic demo on your own CSV', () => {
     expect((sep as AppliedMLError).message).toMatch(/pass --delimiter ';'\.$/);
   });
 
-  it('--delimiter reads a file separated by semicolons or tabs (before, the CLI had no such flag)', () => {
+  it('--delimiter reads a file separated by semicolons or tabs, named .tsv too (before, the CLI had no such flag)', () => {
     const rows = ['time;A;B'];
     const start = Date.UTC(2026, 0, 5);
     for (let t = 0; t < 200; t++) rows.push(`${new Date(start + t * 300_000).toISOString()};${50 + (t % 7)};${60 - (t % 5)}`);
@@ -275,9 +275,12 @@ describe('traffic demo on your own CSV', () => {
         encoding: 'utf8',
         timeout: 120_000,
       });
+    const tsv = join(dir, 'tabs.tsv');
+    writeFileSync(tsv, readFileSync(tabs));
     for (const [file, delimiter] of [
       [semi, ';'],
       [tabs, '\\t'],
+      [tsv, 'tab'],
     ] as const) {
       const train = run([
         'train',
