@@ -254,9 +254,44 @@ function shortTimesNote(name: string, cover: TimeCover, hourRarity: boolean): st
   );
 }
 
+/** A number written with thousands separators as Excel and finance exports write them: 1,234 · -12,000 · 1,234,567.89. */
+const GROUPED_NUMBER = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
+
+/**
+ * A numeric cell's value: decimal or scientific notation (Number() would read '0x10' as 16), or a
+ * number grouped in thousands by commas in groups of exactly three digits ('1,234.50', '-12,000'); else
+ * undefined. The same reading at training and at scoring. '1.234,50' (a decimal comma), '1 234' and
+ * '$12.00' are not numbers here: see `amountLike`.
+ */
+function numberCell(text: string): number | undefined {
+  const plain = parseNumberCell(text);
+  if (plain !== undefined) return plain;
+  const t = text.trim();
+  if (!GROUPED_NUMBER.test(t)) return undefined;
+  const n = Number(t.replace(/,/g, ''));
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Currency signs and common ISO 4217 codes that may stand before or after an amount. */
+const CURRENCY = String.raw`(?:[$€£¥₹₽₩]|(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD|INR|CNY|BRL|MXN|SEK|NOK|DKK|PLN|ZAR|SGD|HKD)\b)`;
+const AMOUNT_BODY = String.raw`[+-]?\d[\d.,' \u00a0\u202f]*`;
+/** Text an amount in another form: a currency sign or code with a number, a decimal comma ('1.234,50', '12,50'), digits grouped by spaces or apostrophes. */
+const OTHER_AMOUNT = [
+  new RegExp(String.raw`^\(?[+-]?${CURRENCY}\s?${AMOUNT_BODY}\)?$`, 'u'),
+  new RegExp(String.raw`^\(?${AMOUNT_BODY}\s?${CURRENCY}\)?$`, 'u'),
+  /^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$/,
+  /^[+-]?\d+,\d{1,2}$/,
+  /^[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d+)?$/,
+];
+
+/** Whether a text cell (not a number as `numberCell` reads it) is an amount written in another form. */
+function amountLike(text: string): boolean {
+  const t = text.trim();
+  return /\d/.test(t) && OTHER_AMOUNT.some((re) => re.test(t));
+}
+
 function toNumber(v: unknown, column: string, row: number): number {
-  // Strings in decimal or scientific notation only (Number() would read '0x10' as 16).
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? (parseNumberCell(v) ?? NaN) : typeof v === 'boolean' ? Number(v) : NaN;
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? (numberCell(v) ?? NaN) : typeof v === 'boolean' ? Number(v) : NaN;
   if (!Number.isFinite(n)) {
     throw new AppliedMLError('E_INPUT_INVALID', `Row ${row}, field '${column}': ${shown(v)} is not a finite number.`, {
       details: { row, field: column },
@@ -359,11 +394,20 @@ function checkRequired(records: ReadonlyArray<TabularRecord>, required: readonly
 /** Share of a field's present values that must be numbers before a stray text value is an error, not a category. */
 const MOSTLY_NUMERIC = 0.9;
 
-function inferKind(values: unknown[], column: string): ColumnKind {
+/**
+ * Share of a field's present values that must be numbers (as read or in another form) before inference
+ * reading it as categories tells the logger.
+ */
+const NUMERIC_LOOKING = 0.5;
+
+function inferKind(values: unknown[], column: string, notes: string[]): ColumnKind {
   let numeric = 0;
   let dates = 0;
   let seen = 0;
   let stray = -1;
+  // Text cells holding an amount in a form not read as a number ('$12.00', '1.234,50'), and the first.
+  let other = 0;
+  let firstOther = -1;
   // Numbers in each epoch unit, and the first present value that is neither a date nor such a number.
   const epochs = { s: 0, ms: 0 };
   const notTime = { s: -1, ms: -1 };
@@ -375,13 +419,19 @@ function inferKind(values: unknown[], column: string): ColumnKind {
     let unit: 'ms' | 's' | undefined;
     let date = false;
     if (v instanceof Date) date = true;
-    else if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && parseNumberCell(v) !== undefined)) {
+    else if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && numberCell(v) !== undefined)) {
       numeric++;
       const n = epochNumber(v);
       unit = n === undefined ? undefined : unitOf(n);
       if (unit) epochs[unit]++;
     } else if (typeof v === 'string' && parseDateCell(v) !== undefined) date = true;
-    else if (stray < 0) stray = i;
+    else {
+      if (stray < 0) stray = i;
+      if (typeof v === 'string' && amountLike(v)) {
+        other++;
+        if (firstOther < 0) firstOther = i;
+      }
+    }
     if (date) dates++;
     for (const u of ['s', 'ms'] as const) {
       if (date || unit === u) continue;
@@ -427,6 +477,17 @@ function inferKind(values: unknown[], column: string): ColumnKind {
     );
   }
   if (numeric === seen) return 'numeric';
+  // Amounts written with a currency sign, a decimal comma or spaces between digit groups would be hashed
+  // as categories: a $999,999 charge one more code, scored as ordinary. Refused, naming the form.
+  if (other > 0 && numeric + other >= MOSTLY_NUMERIC * seen) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `training data: field '${column}' holds numbers in ${numeric + other} of ${seen} rows, but ${other} of them are written in a form not read as a number: row ${firstOther} holds ${shown(values[firstOther])}. ` +
+        `Numbers are read in decimal or scientific notation, with or without commas between groups of three digits ('1234.50', '1,234.50'); a currency sign or code, a decimal comma ('1.234,50') or spaces between digit groups are not. ` +
+        `Write them so (the currency as a field of its own), or declare the field with preprocess: { schema: { '${column}': 'categorical' } } if it is a code.`,
+      { details: { row: firstOther, field: column, reason: 'number-format' } },
+    );
+  }
   // A numeric field with a few text cells ('N/A', '-', 'unknown') is far more often a missing-value
   // marker than a field of codes: hashing it as a category would silently drop the numbers' meaning.
   if (numeric >= MOSTLY_NUMERIC * seen && stray >= 0) {
@@ -435,6 +496,13 @@ function inferKind(values: unknown[], column: string): ColumnKind {
       `training data: field '${column}' holds numbers in ${numeric} of ${seen} rows, but row ${stray} holds ${shown(values[stray])}. ` +
         `Give missing values as null, '' or NaN, or declare the field with preprocess: { schema: { '${column}': 'categorical' } } if it is a code.`,
       { details: { row: stray, field: column } },
+    );
+  }
+  if (numeric + other >= NUMERIC_LOOKING * seen) {
+    const share = Math.round((100 * (numeric + other)) / seen);
+    notes.push(
+      `Field '${column}' is read as categories (each value a code, not a quantity), but ${share} % of its values are numbers${other > 0 ? ` or amounts written with a currency sign, a decimal comma or spaced digit groups (row ${firstOther}: ${shown(values[firstOther])})` : ''}. ` +
+        `If it is a quantity, clean its values and declare it with preprocess: { schema: { '${column}': 'numeric' } }; declare it 'categorical' to keep it so without this note.`,
     );
   }
   return 'categorical';
@@ -610,7 +678,7 @@ export class Preprocessor {
     for (const name of names) {
       const values = records.map((r) => r[name]);
       values.forEach((v, i) => checkCell(v, name, i, 'training data'));
-      const kind = options.schema?.[name] ?? inferKind(values, name);
+      const kind = options.schema?.[name] ?? inferKind(values, name, notes);
       if (kind === 'numeric') {
         const present: number[] = [];
         let missing = false;
@@ -694,7 +762,7 @@ export class Preprocessor {
       return (input as ReadonlyArray<ArrayLike<number>>)[row]?.[idx];
     }
     const v = (input as ReadonlyArray<TabularRecord>)[row]?.[column];
-    return MISSING(v) ? undefined : typeof v === 'string' ? parseNumberCell(v) : Number(v);
+    return MISSING(v) ? undefined : typeof v === 'string' ? numberCell(v) : Number(v);
   }
 
   /** A record field's value as given, for explanations (undefined for numeric rows or a missing value). */
