@@ -1,7 +1,7 @@
 // The predict command on files it must not trust: FIFOs, truncated images, --frame on a PNG and
 // images unlike the training data. Run as a user runs it (a child process), on a tiny saved model.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,5 +101,47 @@ describe('medical-imaging-demo evaluate on a phantom-trained model', () => {
       /^ {2}generated offline \(the model was trained on the phantoms, not PneumoniaMNIST\); says nothing about medical performance\.$/m,
     );
     expect(run.stdout).not.toMatch(/has no PneumoniaMNIST/);
+  }, 120_000);
+});
+
+// Found in session 24: `train --out FILE` trained the whole run (a minute on the quick preset, far
+// longer on the full one) and only then refused to save over the file; `demo --report DIR` trained
+// both models before failing to write. The targets are checked first now, and nothing is trained.
+describe('medical-imaging-demo train and demo with an output they cannot write', () => {
+  it('refuses a file as --out, a foreign folder as --out and a folder as --report before training', async () => {
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'not a bundle');
+    const foreign = join(dir, 'foreign');
+    await mkdir(foreign);
+    await writeFile(join(foreign, 'notes.txt'), 'mine');
+    const before = process.env.APPLIEDML_DATA_DIR;
+    delete process.env.APPLIEDML_DATA_DIR; // the phantoms: training would start at once
+    let runs: CliRun[];
+    try {
+      runs = await Promise.all([
+        runCli(cli, ['train', '--task', 'classifier', '--out', file]),
+        runCli(cli, ['train', '--task', 'segmenter', '--out', foreign]),
+        runCli(cli, ['train', '--task', 'segmenter', '--out', join(file, 'model')]),
+        runCli(cli, ['demo', '--report', dir]),
+      ]);
+    } finally {
+      if (before !== undefined) process.env.APPLIEDML_DATA_DIR = before;
+    }
+    const [onFile, onForeign, under, onReport] = runs;
+    for (const run of runs) {
+      expect(run.status, run.stdout + run.stderr).toBe(1);
+      expect(run.stdout).not.toMatch(/epoch 1/);
+    }
+    expect(onFile!.stderr).toMatch(
+      /^error E_INPUT_INVALID: --out .*a-file is a file, not a folder for the bundle; nothing was trained\.$/m,
+    );
+    expect(onForeign!.stderr).toMatch(
+      /^error E_INPUT_INVALID: --out .*foreign is not empty and holds no earlier bundle \(manifest\.json\)/m,
+    );
+    expect(under!.stderr).toMatch(
+      /^error E_INPUT_INVALID: --out .*a-file[/\\]model: .*a-file is a file, not a folder; nothing was trained\.$/m,
+    );
+    expect(onReport!.stderr).toMatch(/^error E_INPUT_INVALID: --report .* is a folder, not a file name; nothing was trained\.$/m);
+    expect(await readFile(file, 'utf8')).toBe('not a bundle');
   }, 120_000);
 });

@@ -5,6 +5,7 @@ import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
 import { ImageClassifier, ImageSegmenter, heatmapOverlayPng, readMedicalImage } from '@appliedml/medical-imaging';
 import { classificationData, hasDataDir, hasDataset, phantomClassification, phantomSegmentation, segmentationData } from './data';
 import { evaluationPlan, trainedOnNote } from './provenance';
+import { checkBundleTarget, checkOutputFile } from './output-checks';
 import { PRESETS, PUBLISHED, type PresetName } from './presets';
 import { outOfDistribution } from './input-checks';
 import { htmlReport } from './report';
@@ -32,6 +33,7 @@ function out(text = ''): void {
 const f3 = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(3));
 
 async function demo(presetName: PresetName, reportFile: string, device: Device | undefined): Promise<void> {
+  await checkOutputFile(reportFile, '--report', '; nothing was trained');
   const preset = PRESETS[presetName];
   const options = { ...(device ? { device } : {}), say: out };
   out(`preset ${presetName}${hasDataDir() ? '' : ' (APPLIEDML_DATA_DIR is not set)'}`);
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
     case 'train': {
       const task = taskArg(values.task);
       const dir = values.out ?? `models/medical-${task}`;
+      await checkBundleTarget(dir);
       if (task === 'classifier') {
         const data = await classificationData(preset.classifierImages, out);
         const r = await runClassifier(data, preset, { ...loadOptions, say: out, figures: 0 });
@@ -211,6 +214,7 @@ async function main(): Promise<void> {
     case 'predict': {
       const file = requireArg(positionals[1], 'predict <file>');
       const model = await ImageClassifier.load(requireArg(values.bundle, '--bundle'), loadOptions);
+      if (values.heatmap) await checkOutputFile(values.heatmap, '--heatmap', '; nothing was predicted');
       const voi = values.voi ?? 'auto';
       if (voi !== 'auto' && voi !== 'minmax') throw new AppliedMLError('E_INPUT_INVALID', `--voi must be auto or minmax (got ${voi}).`);
       const frame = intFlag(values.frame, 'frame', { min: 0 });

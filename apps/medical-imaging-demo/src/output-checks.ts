@@ -1,0 +1,63 @@
+// Where the commands will write, checked before they train: a `train --out` or `demo --report` that
+// cannot be written used to fail only after the whole training run (minutes; far longer with the full
+// preset), and the run was lost. The save and the write still make their own checks.
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { AppliedMLError } from '@appliedml/engine';
+
+type Info = Awaited<ReturnType<typeof stat>>;
+
+async function info(path: string): Promise<Info | undefined> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new AppliedMLError('E_IO', `Cannot check ${path}: ${(error as Error).message}`, { cause: error, details: { path } });
+  }
+}
+
+/** The nearest existing folder above `path` must be a folder (no file in the way, 'model.bin/out'). */
+async function refuseFileAbove(path: string, flag: string, after: string): Promise<void> {
+  let at = dirname(resolve(path));
+  for (;;) {
+    const found = await info(at);
+    if (found) {
+      if (!found.isDirectory())
+        throw new AppliedMLError('E_INPUT_INVALID', `${flag} ${path}: ${at} is a file, not a folder${after}.`, {
+          details: { path, file: at },
+        });
+      return;
+    }
+    const up = dirname(at);
+    if (up === at) return;
+    at = up;
+  }
+}
+
+/** `train --out DIR`: a new folder, an empty one or an earlier bundle (as `save` takes), checked before training. */
+export async function checkBundleTarget(dir: string, flag = '--out'): Promise<void> {
+  const found = await info(dir);
+  if (!found) return refuseFileAbove(dir, flag, '; nothing was trained');
+  if (!found.isDirectory())
+    throw new AppliedMLError('E_INPUT_INVALID', `${flag} ${dir} is a file, not a folder for the bundle; nothing was trained.`, {
+      details: { path: dir },
+    });
+  const entries = await readdir(dir);
+  if (entries.length > 0 && !entries.includes('manifest.json'))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${flag} ${dir} is not empty and holds no earlier bundle (manifest.json); a save replaces the folder whole, so choose an empty or new one. Nothing was trained.`,
+      { details: { path: dir } },
+    );
+}
+
+/** `demo --report FILE`, `predict --heatmap FILE`: not a folder, and no file in the way above it. `after`: what was not done. */
+export async function checkOutputFile(path: string, flag: string, after = ''): Promise<void> {
+  const found = await info(path);
+  if (found?.isDirectory())
+    throw new AppliedMLError('E_INPUT_INVALID', `${flag} ${path} is a folder, not a file name${after}.`, {
+      details: { path },
+    });
+  if (!found) await refuseFileAbove(path, flag, after);
+}
