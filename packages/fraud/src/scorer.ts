@@ -556,7 +556,8 @@ export class TransactionScorer {
    * Picks the alert threshold on a stretch of transactions (a held-out week, say) by a rule, as
    * `FraudDetector.calibrate` does: `targetPrecision` / `targetRecall` / `cost` with labels, `topK` /
    * `contamination` without. The transactions are scored in time order continuing the card state,
-   * which is then put back as it was: calibrating does not move it.
+   * which is left as it was: calibrating does not move it. The transactions are scored on a view of
+   * the state that copies only the cards they touch, so the cost is theirs, not the state's size.
    */
   calibrate(txs: readonly Transaction[], rule: ThresholdRule, labels?: ArrayLike<number>): Promise<ThresholdChoice> {
     return this.serial(async () => {
@@ -565,14 +566,9 @@ export class TransactionScorer {
       txs = readBatch(txs, 'Calibration', this.features.options.timeUnit);
       checkClock(txs, this.features.options.timeUnit, this.clock, 'Calibration');
       const y = labels !== undefined ? checkLabels(labels, txs) : undefined;
-      const saved = this.features.toState();
-      try {
-        const order = byTime(txs, this.features.options.timeUnit);
-        const rows = order.map((i) => this.freeze(this.features.update(txs[i] as Transaction)));
-        return this.detector.calibrate(rows, rule, y ? order.map((i) => y[i] as number) : undefined);
-      } finally {
-        this.features = TransactionFeatures.fromState(saved);
-      }
+      const order = byTime(txs, this.features.options.timeUnit);
+      const rows = this.features.replay(order.map((i) => txs[i] as Transaction)).map((row) => this.freeze(row));
+      return this.detector.calibrate(rows, rule, y ? order.map((i) => y[i] as number) : undefined);
     });
   }
 

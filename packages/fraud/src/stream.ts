@@ -232,6 +232,15 @@ export class TransactionFeatures {
   private journal: Map<string, EntityState | null> | undefined;
   /** Version 1 (a card state saved before version 2): a zero median gives a ratio of 1, as it was learnt. */
   private version = FEATURE_VERSION;
+  /**
+   * A `replay` view only: the state it reads through. A card is copied from it when the view first
+   * updates it, and forgotten in the view only; `base` itself is never changed.
+   */
+  private base: TransactionFeatures | undefined;
+  /** A `replay` view only: the base's cards the view has copied or forgotten (no longer read from the base). */
+  private readonly shadowed = new Set<string>();
+  /** A `replay` view only: the base's cards from the least recently seen, for the view's forgetting. */
+  private baseEvictor: Iterator<string> | undefined;
 
   constructor(options: StreamFeatureOptions = {}) {
     checkKnownKeys('TransactionFeatures options', options, STREAM_OPTION_KEYS);
@@ -374,7 +383,26 @@ export class TransactionFeatures {
   }
 
   get size(): number {
-    return this.entities.size;
+    return this.entities.size + (this.base ? this.base.entities.size - this.shadowed.size : 0);
+  }
+
+  /** A card's state: its own, else (in a `replay` view) the base's unless the view copied or forgot it. */
+  private entity(card: string): EntityState | undefined {
+    return this.entities.get(card) ?? (this.base && !this.shadowed.has(card) ? this.base.entities.get(card) : undefined);
+  }
+
+  /**
+   * The features `update` would give each transaction, one after another in the order given, without
+   * changing the state: a view copies a card only when a transaction first touches it (copy on write)
+   * and forgets, in the view alone, the least recently seen cards `update` would forget on the way. The
+   * cost is a copy of each card the transactions touch, not of the whole state (`calibrate` copied and
+   * re-checked every card: 0.4 s for 2 transactions at 100,000 cards).
+   */
+  replay(transactions: readonly Transaction[]): TransactionFeatureRow[] {
+    const view = new TransactionFeatures(this.options);
+    view.version = this.version;
+    view.base = this;
+    return transactions.map((tx) => view.update(tx));
   }
 
   get featureNames(): string[] {
@@ -393,7 +421,7 @@ export class TransactionFeatures {
 
   /** `peek` of a checked copy `tx` at its time `t` (epoch ms). */
   private rowOf(tx: Transaction, t: number): TransactionFeatureRow {
-    const e = this.entities.get(tx.card);
+    const e = this.entity(tx.card);
     const times = e?.times ?? [];
     const amounts = e?.amounts ?? [];
     // The stored times are ordered: the history before `tx` is the prefix up to its time.
@@ -430,6 +458,14 @@ export class TransactionFeatures {
     const t = transactionTime(tx, this.options.timeUnit);
     const row = this.rowOf(tx, t);
     let e = this.entities.get(tx.card);
+    if (!e && this.base && !this.shadowed.has(tx.card)) {
+      // A replay view's first change to a card of its base: a copy, the base's own left as it was.
+      const kept = this.base.entities.get(tx.card);
+      if (kept) {
+        e = copyEntity(kept);
+        this.shadowed.add(tx.card);
+      }
+    }
     if (this.journal && !this.journal.has(tx.card)) this.journal.set(tx.card, e ? copyEntity(e) : null);
     if (e) this.entities.delete(tx.card);
     else e = { times: [], amounts: [], merchants: [], countries: [], merchantSince: [], countrySince: [], seq: 0 };
@@ -445,12 +481,21 @@ export class TransactionFeatures {
     }
     remember(e.merchants, e.merchantSince, tx.merchant, t, this.options.maxSeenPerEntity);
     remember(e.countries, e.countrySince, tx.country, t, this.options.maxSeenPerEntity);
-    if (this.entities.size > this.options.maxEntities) this.forgetOldest();
+    if (this.size > this.options.maxEntities) this.forgetOldest();
     return row;
   }
 
   /** Forgets the least recently seen card. */
   private forgetOldest(): void {
+    if (this.base) {
+      // A replay view: the base's cards it has not touched are older than every card of its own.
+      this.baseEvictor ??= this.base.entities.keys();
+      for (let n = this.baseEvictor.next(); !n.done; n = this.baseEvictor.next()) {
+        if (this.shadowed.has(n.value)) continue;
+        this.shadowed.add(n.value);
+        return;
+      }
+    }
     let next = this.evictor?.next();
     if (!next || next.done) {
       this.evictor = this.entities.keys();
