@@ -139,13 +139,15 @@ describe('inference worker pool', () => {
       expect(toHttpError(error)).toMatchObject({ status: 503, retryAfterSeconds: 1, body: { code: 'E_BUSY' } });
       expect(timeouts).toEqual([1500]);
       expect(hung.stats().timeouts).toBe(1);
-      // Not ready until the replacement worker has the model; then it answers (a new thread).
+      // Not ready until the replacement worker has the model; then it answers (a new thread). A task
+      // sent while it loads waits for the load within its own 1.5 s limit (never extended), which a
+      // loaded machine's worker start-up can take: the test waits for readiness first.
       expect(hung.isReady).toBe(false);
+      for (let i = 0; i < 500 && !hung.isReady; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(hung.isReady).toBe(true);
       const after = await hung.run(2);
       expect(after.y).toBe(6);
       expect(after.threadId).not.toBe(before);
-      for (let i = 0; i < 100 && !hung.isReady; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(hung.isReady).toBe(true);
     } finally {
       await hung.close();
     }
