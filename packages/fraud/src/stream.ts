@@ -15,7 +15,11 @@ export interface StreamFeatureOptions {
   windowsSeconds?: number[];
   /** Past transactions kept per card (default 64): windows and medians look at most this far back. */
   historySize?: number;
-  /** Cards tracked at once (default 100,000); the least recently seen card is forgotten first. */
+  /**
+   * Cards tracked at once (default 100,000); the least recently seen card is forgotten first. This is
+   * the memory bound: a full card (`historySize` 64, 32 merchants and countries, 16-character ids) takes
+   * about 5.3 KB of heap, about 0.5 GB at the default; 21 KB with 256-character ids (docs/fraud.md, Limits).
+   */
   maxEntities?: number;
   /** Distinct merchants / countries remembered per card (default 32, oldest forgotten first). */
   maxSeenPerEntity?: number;
