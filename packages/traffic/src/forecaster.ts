@@ -452,6 +452,12 @@ export class TrafficForecaster {
     assertLongEnough(fitSteps, T, P, 'The training part of the series');
     if (valSteps > 0) assertLongEnough(valSteps + T, T, P, 'The validation part of the series');
     if (kind === 'tgcn' && !options.adjacency) invalid("The 'tgcn' model needs options.adjacency (a sensors × sensors road graph).");
+    // Without a clock it has no time of day to average by: every forecast was the sensor's training mean.
+    if (kind === 'historical-average' && series.start === null)
+      invalid(
+        "The 'historical-average' model averages by time of day: the series needs a clock (a start time, or timestamps), and this one has none (start: null).",
+        { field: 'start' },
+      );
     // Checked whatever the model (the others do not use it, but a graph of another network is a mistake).
     if (options.adjacency !== undefined && options.adjacency !== null) {
       // A hand-built or edited graph: NaN / negative weights or a wrong weight count would be ignored by
