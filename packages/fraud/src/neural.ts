@@ -95,12 +95,37 @@ function gather(x: Matrix, idx: number[]): Matrix {
   return { data: out, rows: idx.length, cols: x.cols };
 }
 
+/** Share of a network's training rows held out to stop training early. */
+const HELD_OUT = 0.1;
+/** Fewest rows a network trains on: a tenth of them, at least one, is held out (`HELD_OUT`). */
+export const MIN_NETWORK_ROWS = Math.ceil(1 / HELD_OUT);
+
+/**
+ * E_INPUT_INVALID, in the user's terms, when `x` is too few rows to hold any out: the engine's
+ * refusal named `validationSplit`, an option no detector's caller sets ("validationSplit 0.1 of 5 rows
+ * leaves no rows on one side").
+ */
+function checkNetworkRows(x: Matrix, which: 'autoencoder' | 'mlp'): void {
+  if (x.rows >= MIN_NETWORK_ROWS) return;
+  const instead =
+    which === 'mlp'
+      ? `detector: 'gbt' (supervised, trains on as few as 2 rows)`
+      : `detector: 'ecod' or another unsupervised detector, or an ensemble without 'autoencoder' in members (they train on as few as 2 rows)`;
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    `The ${which} detector needs at least ${MIN_NETWORK_ROWS} training rows (it got ${x.rows}): it holds a tenth of them, at least one, out to stop training early. ` +
+      `Train on ${MIN_NETWORK_ROWS} rows or more, or use ${instead}.`,
+    { details: { field: 'detector', detector: which, rows: x.rows, minRows: MIN_NETWORK_ROWS, reason: 'too-few-rows' } },
+  );
+}
+
 export async function trainAutoencoder(
   x: Matrix,
   options: AutoencoderOptions,
   seed: number,
   logger: Logger,
 ): Promise<{ model: tf.LayersModel; report: TrainingReport }> {
+  checkNetworkRows(x, 'autoencoder');
   // A real bottleneck: half, then a quarter of the input width (at least 2 and 1 units).
   const hidden = options.hidden ?? [Math.max(2, Math.round(x.cols / 2)), Math.max(1, Math.round(x.cols / 4))];
   const model = withSeededRandom(createRng(seed), () => {
@@ -118,7 +143,7 @@ export async function trainAutoencoder(
       batchSize: options.batchSize ?? 256,
       loss: 'meanSquaredError',
       learningRate: options.learningRate ?? 1e-3,
-      validationSplit: 0.1,
+      validationSplit: HELD_OUT,
       earlyStopping: { patience: 4 },
       seed,
       progress: false,
@@ -188,6 +213,7 @@ export async function trainMlp(
   seed: number,
   logger: Logger,
 ): Promise<{ model: tf.LayersModel; report: TrainingReport }> {
+  checkNetworkRows(x, 'mlp');
   const hidden = options.hidden ?? [64, 32];
   const model = withSeededRandom(createRng(seed), () => {
     const m = tf.sequential();
@@ -220,7 +246,7 @@ export async function trainMlp(
       loss: options.loss === 'focal' ? focalLoss(options.focalGamma ?? 2) : 'binaryCrossentropy',
       learningRate: options.learningRate ?? 1e-3,
       classWeight,
-      validationSplit: 0.1,
+      validationSplit: HELD_OUT,
       earlyStopping: { patience: 6 },
       seed,
       progress: false,
