@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '@appliedml/demo-kit';
 import { grayToPng } from '@appliedml/medical-imaging';
-import { phantomPng, quickClassifier } from './test-model';
+import { gray16Png, phantomPng, quickClassifier } from './test-model';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
 let dir = '';
@@ -70,6 +70,20 @@ describe('medical-imaging-demo predict on awkward files', () => {
       expect(run.stderr).toMatch(/warning: .*outside what the model was trained on/);
     }
     expect(onTiny.stderr).toMatch(/tiny\.png: it is 1×1 pixels, smaller than 16 on a side/);
+    // A 12-bit X-ray in a 16-bit PNG reads near black without --voi minmax: it was predicted on with no word.
+    const deep = join(dir, 'xray-12bit.png');
+    await writeFile(
+      deep,
+      gray16Png(64, 64, (x, y) => (x * 64 + y) & 0xfff),
+    );
+    const [onDeep, onStretched] = await Promise.all([predict(deep), predict(deep, '--voi', 'minmax')]);
+    expect(onDeep.status, onDeep.stderr).toBe(0);
+    expect(onDeep.stdout).toMatch(/^png 64×64, 16-bit$/m);
+    expect(onDeep.stderr).toMatch(
+      /warning: .*xray-12bit\.png: its brightest pixel is at 6\.2 % of full scale: the image is nearly black; a 12-bit image stored in 16 bits reads so: --voi minmax stretches it\./,
+    );
+    expect(onStretched.status, onStretched.stderr).toBe(0);
+    expect(onStretched.stderr).not.toMatch(/nearly black/);
     expect(onFlat.stderr).toMatch(/flat\.png: every pixel has the same value/);
     expect(onGood.status, onGood.stderr).toBe(0);
     expect(onGood.stderr).not.toMatch(/outside what the model was trained on/);

@@ -234,6 +234,9 @@ async function main(): Promise<void> {
       }
       if (frame !== undefined && read.format !== 'dicom') throw frameRefused(read.format);
       const unlike = outOfDistribution(read.image);
+      // A 16-bit PNG / TIFF of 12-bit samples is read near black unless stretched: say how.
+      if (read.format !== 'dicom' && read.bitDepth === 16 && voi === 'auto' && unlike.some((r) => r.includes('nearly black')))
+        unlike.push('a 12-bit image stored in 16 bits reads so: --voi minmax stretches it');
       if (unlike.length > 0)
         consoleLogger({ prefix: 'medical-imaging-demo' }).warn(
           `${file}: ${unlike.join('; ')}. This is outside what the model was trained on: the prediction below is not meaningful.`,

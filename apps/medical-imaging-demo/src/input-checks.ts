@@ -1,5 +1,5 @@
 // What `predict` warns about: images unlike anything the classifier was trained on (chest X-rays and
-// phantoms, square-ish, at least 16 × 16, with some contrast). The prediction is still made and
+// phantoms, square-ish, at least 16 × 16, with some contrast, not nearly black). The prediction is still made and
 // printed; these only say it means little.
 import type { GrayImage } from '@appliedml/medical-imaging';
 
@@ -7,6 +7,13 @@ import type { GrayImage } from '@appliedml/medical-imaging';
 export const MIN_SIDE = 16;
 /** An image whose long side is more than this many times its short side is a strip, not an image the model saw. */
 export const MAX_ASPECT_RATIO = 4;
+
+/**
+ * An image whose brightest pixel is at most this (1/16 of full scale) is nearly black: the model saw
+ * images that use the range. A 12-bit X-ray stored in a 16-bit PNG reads so (its samples / 65535 stay
+ * at or below 4095 / 65535) unless stretched (`--voi minmax`).
+ */
+export const MAX_DARK = 1 / 16;
 
 /** Why `image` is outside what the model was trained on: one short reason each, empty when none applies. */
 export function outOfDistribution(image: GrayImage): string[] {
@@ -22,5 +29,6 @@ export function outOfDistribution(image: GrayImage): string[] {
     if (v > max) max = v;
   }
   if (data.length > 1 && max - min === 0) reasons.push(`every pixel has the same value (${min.toFixed(3)})`);
+  else if (data.length > 1 && max <= MAX_DARK) reasons.push(`its brightest pixel is at ${(max * 100).toFixed(1)} % of full scale: the image is nearly black`);
   return reasons;
 }

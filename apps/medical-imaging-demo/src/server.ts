@@ -201,7 +201,8 @@ const predictSchema = {
         warnings: {
           type: 'array',
           items: { type: 'string' },
-          description: 'Why the image is unlike the training images (too small, a strip, one flat value): the prediction means little.',
+          description:
+            'Why the image is unlike the training images (too small, a strip, one flat value, nearly black): the prediction means little.',
         },
       },
     },
