@@ -28,6 +28,7 @@ import { FRAUD_PACKAGE } from './version';
 import type { ThresholdChoice, ThresholdRule } from './thresholds';
 import {
   TransactionFeatures,
+  ZERO_MEDIAN_FLOOR,
   readTransaction,
   transactionTime,
   type TimeUnit,
@@ -258,6 +259,19 @@ function saysFirstTransaction(feature: string): boolean {
 }
 
 /**
+ * The amount against the card's median. A median at or under the one-cent floor the ratio is taken
+ * against (zero-amount verifications) is said as an amount, not as a ratio: "amount 500.00; this card's
+ * median is 0.01 or less", where "amount 50000× this card's median" read as if the card had a median.
+ * The ratio holds no more than that: a median of 0 and one of 0.01 give the same ratio.
+ */
+function medianText(ratio: number, amount: number | undefined): string {
+  const median = amount !== undefined && ratio > 0 ? amount / ratio : NaN;
+  if (amount !== undefined && ratio !== 1 && median <= ZERO_MEDIAN_FLOOR * (1 + 1e-9))
+    return `amount ${amount.toFixed(2)}; this card's median is 0.01 or less`;
+  return `amount ${ratioText(ratio)}× this card's median`;
+}
+
+/**
  * Reason texts in the card's terms (exported for tests; not part of the package surface); `tx` is the
  * transaction `row` describes (whether it named a merchant / country).
  */
@@ -280,7 +294,7 @@ export function describe(p: FraudPrediction, row: TransactionFeatureRow, tx: Pic
       if (v === undefined) return r;
       let text = r.text;
       if (first && saysFirstTransaction(r.feature)) text = `first transaction seen on this card (${pct})`;
-      else if (r.feature === 'amount_vs_card_median') text = `amount ${ratioText(v)}× this card's median (${pct})`;
+      else if (r.feature === 'amount_vs_card_median') text = `${medianText(v, row.amount)} (${pct})`;
       // The windows count the card's earlier transactions (this one is not in them).
       else if (r.feature.startsWith('count_'))
         text = `${v === 0 ? 'no' : v} earlier transaction${v === 0 || v === 1 ? '' : 's'} on this card in the last ${r.feature.slice(6)} (${pct})`;

@@ -87,7 +87,7 @@ const MAX_DATE_MS = 8.64e15;
 const STREAM_OPTION_KEYS = ['windowsSeconds', 'historySize', 'maxEntities', 'maxSeenPerEntity', 'historyCap', 'timeUnit'] as const;
 
 /** The median `amount_vs_card_median` divides by when a card's median amount is 0. */
-const ZERO_MEDIAN_FLOOR = 0.01;
+export const ZERO_MEDIAN_FLOOR = 0.01;
 
 /**
  * Epoch ms of a time value: a Date, a number in `unit`, or an ISO 8601 string (one without an offset
