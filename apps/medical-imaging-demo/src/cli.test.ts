@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '@appliedml/demo-kit';
-import { grayToPng } from '@appliedml/medical-imaging';
+import { resolveDataset } from '@appliedml/engine';
+import { DICOM_SAMPLES_DATASET, grayToPng } from '@appliedml/medical-imaging';
 import { gray16Png, phantomPng, quickClassifier } from './test-model';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
@@ -83,6 +84,11 @@ describe('medical-imaging-demo predict on awkward files', () => {
       /warning: .*xray-12bit\.png: its brightest pixel is at 6\.2 % of full scale: the image is nearly black; a 12-bit image stored in 16 bits reads so: --voi minmax stretches it\./,
     );
     expect(onStretched.status, onStretched.stderr).toBe(0);
+    // A multi-frame DICOM: which frame the label is for (it said '(10 frame(s))', frame 0 unnamed).
+    const mri = join((await resolveDataset(DICOM_SAMPLES_DATASET)).root, 'emri_small.dcm');
+    const [first, fourth] = await Promise.all([predict(mri), predict(mri, '--frame', '3')]);
+    expect(first.stdout).toMatch(/^dicom 64×64, 12-bit, MR \(frame 0 of 10, numbered from 0: --frame N picks another\)$/m);
+    expect(fourth.stdout).toMatch(/^dicom 64×64, 12-bit, MR \(frame 3 of 10, /m);
     expect(onStretched.stderr).not.toMatch(/nearly black/);
     expect(onFlat.stderr).toMatch(/flat\.png: every pixel has the same value/);
     expect(onGood.status, onGood.stderr).toBe(0);

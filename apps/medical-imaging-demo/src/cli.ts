@@ -245,7 +245,11 @@ async function main(): Promise<void> {
       // The model's training data beside its answer: a phantom-trained model's label says nothing medical.
       out(`model: ${trainedOnNote(model.trainedOn)}`);
       out(
-        `${read.format} ${read.image.width}×${read.image.height}, ${read.bitDepth}-bit${read.dicom ? `, ${read.dicom.metadata.modality ?? '?'} (${read.dicom.frames} frame(s))` : ''}`,
+        `${read.format} ${read.image.width}×${read.image.height}, ${read.bitDepth}-bit${
+          read.dicom
+            ? `, ${read.dicom.metadata.modality ?? '?'} (${read.dicom.frames > 1 ? `frame ${frame ?? 0} of ${read.dicom.frames}, numbered from 0: --frame N picks another` : '1 frame'})`
+            : ''
+        }`,
       );
       out(
         `${p.label} (${(p.score * 100).toFixed(1)} %)  ${Object.entries(p.probabilities)
