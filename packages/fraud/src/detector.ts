@@ -31,6 +31,7 @@ import {
   checkIsolationForestState,
   fitIsolationForestSteps,
   scoreIsolationForest,
+  scoreIsolationForestWithContrib,
   type IsolationForestOptions,
   type IsolationForestState,
   type IsolationTree,
@@ -39,8 +40,8 @@ import { takeRows, type Matrix } from './matrix';
 import { readLabels } from './labels';
 import { runStepsInTurns, runStepsWithTurns, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
-import { checkPcaState, fitPca, scorePca, type PcaState } from './pca';
-import { checkKnnState, fitKnn, scoreKnn, type KnnOptions, type KnnState } from './knn';
+import { checkPcaState, fitPca, scorePca, scorePcaWithContrib, type PcaState } from './pca';
+import { checkKnnState, fitKnn, scoreKnn, scoreKnnWithContrib, type KnnOptions, type KnnState } from './knn';
 import {
   checkNetOptions,
   mlpScores,
@@ -64,6 +65,7 @@ import {
   type TabularRecord,
   type TimeFeatures,
 } from './tabular';
+import { backgroundValues, mlpOcclusion } from './occlusion';
 import { chooseThreshold, shareOfRows, type ThresholdChoice, type ThresholdRule } from './thresholds';
 import { FRAUD_PACKAGE, FRAUD_TASK, FRAUD_VERSION } from './version';
 
@@ -252,6 +254,18 @@ function autoencoderEvidence(f: Fitted, x: Matrix, errors: Float64Array): Float6
   });
   return oneHotExcess(f.explainer, errors, x, groups, typical, (k, states, held, sum) =>
     states.rare[held] ? Math.max(0, sum - (base[k] as number)) : 0,
+  );
+}
+
+/**
+ * A detector's own per-feature evidence (`values`, rows of `x`) read as reasons are, in place: only
+ * what pushes towards an alert (positive parts), and a categorical's columns together, counting only for
+ * a state rare in training by the rule ECOD's reasons use (held by under 1/(2k) of the rows, k levels):
+ * the isolation forest's split on a three-way channel credits every row's own level, a common one too.
+ */
+function ownEvidence(f: Fitted, x: Matrix, values: Float64Array): Float64Array {
+  return oneHotExcess(f.explainer, values, x, oneHotGroups(f.pre), new Float64Array(x.cols), (_k, states, held, sum) =>
+    states.rare[held] ? Math.max(0, sum) : 0,
   );
 }
 
@@ -707,17 +721,26 @@ export class FraudDetector {
           });
       }
       // Supervised: a probability of 0.5; unsupervised: flag the `contamination` share of the training data.
-      fitted.threshold = this.supervised
-        ? 0.5
-        : chooseThreshold(
-            await inBlocks(
-              x,
-              (chunk, start) => this.combined(fitted, chunk, false, overrideRows(trainOverride, start, chunk.rows)).score,
-              stopIfDisposed,
-              turns,
-            ),
-            { contamination: this.config.contamination },
-          ).threshold;
+      if (this.supervised) fitted.threshold = 0.5;
+      else {
+        const choice = chooseThreshold(
+          await inBlocks(
+            x,
+            (chunk, start) => this.combined(fitted, chunk, false, overrideRows(trainOverride, start, chunk.rows)).score,
+            stopIfDisposed,
+            turns,
+          ),
+          { contamination: this.config.contamination },
+        );
+        fitted.threshold = choice.threshold;
+        // Ties take the whole group in: on constant or much repeated data that can be every row.
+        const share = Math.max(1, Math.round(shareOfRows(this.config.contamination, x.rows)));
+        if (choice.alerts > 2 * share)
+          logger.warn(
+            `${choice.alerts} of ${x.rows} training rows score at the threshold or above (contamination ${this.config.contamination} asks for ${share}): their scores tie, so the data is constant or much repeated, and every later row that scores the same alerts.`,
+            { alerts: choice.alerts, rows: x.rows, contamination: this.config.contamination },
+          );
+      }
       stopIfDisposed();
     } catch (error) {
       // Failed or disposed while training: the networks just built would be held by nothing.
@@ -803,9 +826,33 @@ export class FraudDetector {
       const score = scoreEcod(f.ecod as EcodState, x, contrib);
       return { score, contrib: excessEvidence(f.ecod as EcodState, contrib, x, oneHotGroups(f.pre)) };
     }
-    if (kind === 'iforest') return { score: scoreIsolationForest(f.iforest as IsolationForestState, x) };
-    if (kind === 'pca') return { score: scorePca(f.pca as PcaState, x) };
-    if (kind === 'knn') return { score: scoreKnn(f.knn as KnnState, x) };
+    if (kind === 'iforest' || kind === 'pca') {
+      if (!withContrib)
+        return { score: kind === 'iforest' ? scoreIsolationForest(f.iforest as IsolationForestState, x) : scorePca(f.pca as PcaState, x) };
+      // The detector's own evidence (same scores to the last bit): the path steps that isolated the row,
+      // its pull along rare principal directions.
+      const contrib = new Float64Array(x.data.length);
+      const score =
+        kind === 'iforest'
+          ? scoreIsolationForestWithContrib(f.iforest as IsolationForestState, x, contrib)
+          : scorePcaWithContrib(f.pca as PcaState, x, contrib);
+      return { score, contrib: ownEvidence(f, x, contrib) };
+    }
+    if (kind === 'knn') {
+      if (!withContrib) return { score: scoreKnn(f.knn as KnnState, x) };
+      // Reasons say which values are rare in training (the explainer's evidence); a row with no rare value,
+      // unusual only in combination (the middle of a ring), is explained by its distances instead: the
+      // features that set it apart from its nearest training rows.
+      const own = new Float64Array(x.data.length);
+      const score = scoreKnnWithContrib(f.knn as KnnState, x, own);
+      ownEvidence(f, x, own);
+      const contrib = this.explainerContrib(f, x);
+      for (let r = 0; r < x.rows; r++) {
+        const row = contrib.subarray(r * x.cols, (r + 1) * x.cols);
+        if (!row.some((v) => v > 0)) row.set(own.subarray(r * x.cols, (r + 1) * x.cols));
+      }
+      return { score, contrib };
+    }
     const r = reconstructionErrors(f.autoencoder as tf.LayersModel, x);
     return withContrib ? { score: r.score, contrib: autoencoderEvidence(f, x, r.perFeature) } : { score: r.score };
   }
@@ -836,15 +883,27 @@ export class FraudDetector {
       return { score, contrib: this.foldOutlierContrib(x, wide, ecod) };
     }
     if (this.config.detector === 'mlp') {
-      const score = mlpScores(f.mlp as tf.LayersModel, this.outlierKinds.length ? this.withOutlierColumns(f, x, override) : x);
-      return withContrib ? { score, contrib: this.explainerContrib(f, x) } : { score };
+      const wide = this.outlierKinds.length ? this.withOutlierColumns(f, x, override) : x;
+      const score = mlpScores(f.mlp as tf.LayersModel, wide);
+      if (!withContrib) return { score };
+      // Each input feature against its training distribution (the explainer's order statistics); an
+      // outlier column against its training mean (0 once z-scored).
+      const background = [...backgroundValues(f.explainer.sorted), ...this.outlierKinds.map(() => [0])];
+      const own = mlpOcclusion(f.mlp as tf.LayersModel, wide, score, background);
+      if (!this.outlierKinds.length) return { score, contrib: this.orExplainer(f, x, ownEvidence(f, x, own)) };
+      const ecod = new Float64Array(x.data.length);
+      scoreEcod(f.explainer, x, ecod);
+      excessEvidence(f.explainer, ecod, x, oneHotGroups(f.pre));
+      return { score, contrib: this.foldOutlierContrib(x, own, ecod) };
     }
     const active = this.active;
     if (active.length === 1) {
       const only = override[active[0] as UnsupervisedKind];
       if (only && !withContrib) return { score: only };
       const r = this.memberScores(f, active[0] as UnsupervisedKind, x, withContrib);
-      return withContrib ? { score: r.score, contrib: r.contrib ?? this.explainerContrib(f, x) } : { score: r.score };
+      return withContrib
+        ? { score: r.score, contrib: r.contrib ? this.orExplainer(f, x, r.contrib) : this.explainerContrib(f, x) }
+        : { score: r.score };
     }
     const useMax = this.config.combine === 'max';
     const score = new Float64Array(x.rows).fill(useMax ? -Infinity : 0);
@@ -896,6 +955,21 @@ export class FraudDetector {
       }
     }
     return out;
+  }
+
+  /**
+   * A detector's own evidence, with the explainer's in its place on rows where the detector's is nowhere
+   * positive (an isolation forest's row that no split set apart early, flagged by a low threshold).
+   */
+  private orExplainer(f: Fitted, x: Matrix, contrib: Float64Array): Float64Array {
+    let fallback: Float64Array | undefined;
+    for (let r = 0; r < x.rows; r++) {
+      const row = contrib.subarray(r * x.cols, (r + 1) * x.cols);
+      if (row.some((v) => v > 0)) continue;
+      fallback ??= this.explainerContrib(f, x);
+      row.set(fallback.subarray(r * x.cols, (r + 1) * x.cols));
+    }
+    return contrib;
   }
 
   /** ECOD's per-feature evidence above a typical training row's (what reasons name). */
@@ -979,23 +1053,48 @@ export class FraudDetector {
       }
       const rows = Math.min(PREDICT_CHUNK_ROWS, x.rows - start);
       const chunk = rowBlock(x, start, rows);
-      const { score, contrib } = this.combined(f, chunk, true);
+      // No reasons asked for: no per-feature evidence either (it costs more than the scores).
+      const wantReasons = this.config.maxReasons > 0;
+      const { score, contrib } = this.combined(f, chunk, wantReasons);
       for (let i = 0; i < rows; i++) {
+        const s = score[i] as number;
+        if (!wantReasons) {
+          out.push({ score: s, isFraud: s >= f.threshold, reasons: [] });
+          continue;
+        }
         const byColumn = new Map<string, number>();
-        let total = 0;
         for (let c = 0; c < x.cols; c++) {
           const v = contrib ? (contrib[i * x.cols + c] as number) : 0;
           const col = (features[c] as { column: string }).column;
           byColumn.set(col, (byColumn.get(col) ?? 0) + v);
-          total += v;
         }
+        // Shares of the evidence towards an alert: a column pulling the other way (a classifier's, a
+        // principal direction's) takes none, and the positive ones add up to 100 %.
+        let total = 0;
+        for (const v of byColumn.values()) if (v > 0) total += v;
         // A column with under half a percent of the evidence is no reason ("0% of the evidence").
-        const reasons = [...byColumn.entries()]
+        let reasons = [...byColumn.entries()]
           .filter(([, v]) => v > 0 && v >= 0.005 * total)
           .sort((a, b) => b[1] - a[1])
           .slice(0, this.config.maxReasons)
           .map(([column, v]) => this.reason(f, features, data, start + i, column, total > 0 ? v / total : 0));
-        const s = score[i] as number;
+        if (!reasons.length && s >= f.threshold) {
+          // An alert with no evidence anywhere (no value rare in training, none its detector singles out):
+          // the numbers farthest from their training median, by their share of that distance (a category
+          // or a missing flag is a reason only when rare, which the evidence already says).
+          const far = new Map<string, number>();
+          for (let c = 0; c < x.cols; c++) {
+            const feature = features[c] as FeatureInfo;
+            if (feature.name !== feature.column || f.pre.state.columns.find((k) => k.name === feature.column)?.kind !== 'numeric') continue;
+            far.set(feature.column, Math.abs(chunk.data[i * x.cols + c] as number));
+          }
+          const size = [...far.values()].reduce((a, v) => a + v, 0);
+          reasons = [...far.entries()]
+            .filter(([, v]) => v > 0)
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, this.config.maxReasons)
+            .map(([column, v]) => this.reason(f, features, data, start + i, column, size > 0 ? Math.abs(v) / size : 0));
+        }
         out.push({ score: s, isFraud: s >= f.threshold, reasons });
       }
     }

@@ -181,3 +181,39 @@ export function scorePca(state: PcaState, x: Matrix): Float64Array {
   }
   return out;
 }
+
+/**
+ * Scores plus per-feature evidence (rows × cols, added to `contrib`): the squared distance
+ * Σ_j p_j² / λ_j with p_j = Σ_c v_jc z_c is shared as Σ_j p_j v_jc z_c / λ_j per feature (a feature
+ * pulling the row along a rare direction gains, one pulling it back loses), scaled so the evidence adds
+ * up to the distance.
+ */
+export function scorePcaWithContrib(state: PcaState, x: Matrix, contrib: Float64Array): Float64Array {
+  const d = x.cols;
+  const out = new Float64Array(x.rows);
+  const z = new Float64Array(d);
+  const part = new Float64Array(d);
+  const k = state.components.length;
+  for (let r = 0; r < x.rows; r++) {
+    for (let c = 0; c < d; c++) {
+      const s = state.sd[c] as number;
+      z[c] = s > 0 ? ((x.data[r * d + c] as number) - (state.mean[c] as number)) / s : 0;
+    }
+    part.fill(0);
+    let total = 0;
+    for (let j = 0; j < k; j++) {
+      const comp = state.components[j] as ArrayLike<number>;
+      let p = 0;
+      for (let c = 0; c < d; c++) p += (comp[c] as number) * (z[c] as number);
+      // As scorePca: the same products in the same order, so the scores are the same to the last bit.
+      const inv = 1 / (state.variance[j] as number);
+      total += p * p * inv;
+      const w = p * inv;
+      for (let c = 0; c < d; c++) part[c] = (part[c] as number) + w * (comp[c] as number) * (z[c] as number);
+    }
+    const dist = Math.sqrt(total);
+    out[r] = dist;
+    if (dist > 0) for (let c = 0; c < d; c++) contrib[r * d + c] = (contrib[r * d + c] as number) + (part[c] as number) / dist;
+  }
+  return out;
+}
