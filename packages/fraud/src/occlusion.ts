@@ -6,7 +6,7 @@ import { mlpScores } from './neural';
 const BLOCK_COPIES = 65_536;
 const EDGE = 1e-7;
 /** Background values per feature: its training distribution at these many evenly spaced quantiles. */
-export const BACKGROUND_POINTS = 8;
+export const BACKGROUND_POINTS = 4;
 
 function logit(p: number): number {
   const q = Math.min(1 - EDGE, Math.max(EDGE, p));
@@ -37,6 +37,8 @@ export function mlpOcclusion(
 ): Float64Array {
   const d = x.cols;
   const out = new Float64Array(x.rows * d);
+  // A background value equal to the row's own changes nothing (its log-odds are the row's): only the
+  // others are scored (a rare one-hot level's background is all 0, so a row without it costs nothing there).
   const copies = background.reduce((n, b) => n + b.length, 0);
   const rowsPerBlock = Math.max(1, Math.floor(BLOCK_COPIES / Math.max(1, copies)));
   for (let r0 = 0; r0 < x.rows; r0 += rowsPerBlock) {
@@ -47,20 +49,22 @@ export function mlpOcclusion(
       const row = x.data.subarray((r0 + i) * d, (r0 + i + 1) * d);
       for (let c = 0; c < d; c++)
         for (const v of background[c] as readonly number[]) {
+          if (v === row[c]) continue;
           data.set(row, at);
           data[at + c] = v;
           at += d;
         }
     }
-    const held = mlpScores(model, { rows: rows * copies, cols: d, data });
+    const held = at ? mlpScores(model, { rows: at / d, cols: d, data: data.subarray(0, at) }) : new Float64Array(0);
     let k = 0;
     for (let i = 0; i < rows; i++) {
+      const row = x.data.subarray((r0 + i) * d, (r0 + i + 1) * d);
       const own = logit(score[r0 + i] as number);
       for (let c = 0; c < d; c++) {
-        const b = (background[c] as readonly number[]).length;
+        const b = background[c] as readonly number[];
         let sum = 0;
-        for (let j = 0; j < b; j++) sum += logit(held[k++] as number);
-        out[(r0 + i) * d + c] = own - sum / b;
+        for (const v of b) sum += v === row[c] ? own : logit(held[k++] as number);
+        out[(r0 + i) * d + c] = own - sum / b.length;
       }
     }
   }
