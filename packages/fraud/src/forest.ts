@@ -1,7 +1,7 @@
 import { AppliedMLError, createRng, type Rng } from '@appliedml/engine';
 import { binCodesSteps, binEdgesSteps, partitionRows } from './bins';
 import type { Matrix } from './matrix';
-import { packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
+import { creditPath, packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
 import { runSteps, type Steps } from './steps';
 
 /**
@@ -347,15 +347,7 @@ export function scoreForest(state: ForestState, x: Matrix, contrib?: Float64Arra
     const off = r * d;
     let s = 0;
     for (let k = 0; k < nTrees; k++) {
-      let node = p.roots[k] as number;
-      let f = p.feature[node] as number;
-      while (f >= 0) {
-        const next = (p.left[node] as number) + ((data[off + f] as number) <= (p.threshold[node] as number) ? 0 : 1);
-        contrib[off + f] = (contrib[off + f] as number) + ((p.value[next] as number) - (p.value[node] as number)) * w;
-        node = next;
-        f = p.feature[node] as number;
-      }
-      s += p.value[node] as number;
+      s += p.value[creditPath(p, p.roots[k] as number, data, off, false, w, contrib)] as number;
     }
     out[r] = s * w;
   }

@@ -3,7 +3,7 @@ import type { Matrix } from './matrix';
 import { binCodesSteps, binEdgesSteps, partitionRows } from './bins';
 import { checkForestOptions, checkForestState, fitForestSteps, scoreForest, type ForestOptions, type ForestState } from './forest';
 import { runSteps, type Steps } from './steps';
-import { packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
+import { creditPath, packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
 
 /**
  * Gradient-boosted decision trees for labelled data (binary log-loss), written for this package:
@@ -611,15 +611,7 @@ export function scoreGbt(state: GbtState, x: Matrix, contrib?: Float64Array): Fl
       const off = r * d;
       let z = state.base;
       for (let k = 0; k < nTrees; k++) {
-        let node = p.roots[k] as number;
-        let f = p.feature[node] as number;
-        while (f >= 0) {
-          const next = (p.left[node] as number) + ((data[off + f] as number) <= (p.threshold[node] as number) ? 0 : 1);
-          contrib[off + f] = (contrib[off + f] as number) + (p.value[next] as number) - (p.value[node] as number);
-          node = next;
-          f = p.feature[node] as number;
-        }
-        z += p.value[node] as number;
+        z += p.value[creditPath(p, p.roots[k] as number, data, off, false, 1, contrib)] as number;
       }
       out[r] = sigmoid(z);
     }

@@ -1,6 +1,6 @@
 import { createRng, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
-import { packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
+import { creditPath, packTrees, pushLeaf, sumLeaves, validTree, type PackedTrees } from './tree-pack';
 import { runSteps, type Steps } from './steps';
 
 /**
@@ -165,15 +165,8 @@ export function scoreIsolationForestWithContrib(state: IsolationForestState, x: 
     const off = r * d;
     let h = 0;
     for (let k = 0; k < nTrees; k++) {
-      let node = p.roots[k] as number;
-      let f = p.feature[node] as number;
-      while (f >= 0) {
-        const next = (p.left[node] as number) + ((data[off + f] as number) < (p.threshold[node] as number) ? 0 : 1);
-        contrib[off + f] = (contrib[off + f] as number) + ((p.value[node] as number) - (p.value[next] as number)) * share;
-        node = next;
-        f = p.feature[node] as number;
-      }
-      h += p.value[node] as number;
+      // A step towards a shorter expected path is evidence: the change in value counted negatively.
+      h += p.value[creditPath(p, p.roots[k] as number, data, off, true, -share, contrib)] as number;
     }
     out[r] = Math.pow(2, -h / nTrees / norm);
   }

@@ -61,13 +61,19 @@ export function scoreKnn(state: KnnState, x: Matrix): Float64Array {
   return score(state, x);
 }
 
-function score(state: KnnState, x: Matrix, self?: Int32Array): Float64Array {
+/**
+ * Mean distance to the k nearest reference rows (`self[r]`: a reference row row r leaves out). With
+ * `contrib` (rows × cols), also adds each feature's share of those distances: Σ_c (x_c − n_c)² / distance
+ * adds up to the distance, so a row's evidence adds up to its score.
+ */
+function score(state: KnnState, x: Matrix, self?: Int32Array, contrib?: Float64Array): Float64Array {
   const d = x.cols;
   const ref = Float64Array.from(state.ref);
   const m = ref.length / d;
   const k = state.k;
   const out = new Float64Array(x.rows);
   const best = new Float64Array(k);
+  const who = new Int32Array(k);
   const row = new Float64Array(d);
   for (let r = 0; r < x.rows; r++) {
     for (let c = 0; c < d; c++) row[c] = clip(x.data[r * d + c] as number);
@@ -87,9 +93,11 @@ function score(state: KnnState, x: Matrix, self?: Int32Array): Float64Array {
       let i = k - 1;
       while (i > 0 && (best[i - 1] as number) > s) {
         best[i] = best[i - 1] as number;
+        who[i] = who[i - 1] as number;
         i--;
       }
       best[i] = s;
+      who[i] = j;
       worst = best[k - 1] as number;
     }
     let total = 0;
@@ -102,59 +110,21 @@ function score(state: KnnState, x: Matrix, self?: Int32Array): Float64Array {
       }
     }
     out[r] = count ? total / count : 0;
+    if (contrib)
+      for (let i = 0; i < count; i++) {
+        const dist = Math.sqrt(best[i] as number);
+        if (dist === 0) continue;
+        const off = (who[i] as number) * d;
+        for (let c = 0; c < d; c++) {
+          const t = (row[c] as number) - (ref[off + c] as number);
+          contrib[r * d + c] = (contrib[r * d + c] as number) + (t * t) / dist / count;
+        }
+      }
   }
   return out;
 }
 
-/**
- * Scores plus per-feature evidence (rows × cols, added to `contrib`): a row's score is its mean distance
- * to its k nearest reference rows, and each distance is shared among the features by their squared
- * differences (Σ_c (x_c − n_c)² / distance adds up to the distance), so the evidence adds up to the score.
- */
+/** Scores plus per-feature evidence (rows × cols, added to `contrib`), which adds up to each row's score. */
 export function scoreKnnWithContrib(state: KnnState, x: Matrix, contrib: Float64Array): Float64Array {
-  const d = x.cols;
-  const ref = Float64Array.from(state.ref);
-  const m = ref.length / d;
-  const k = state.k;
-  const out = new Float64Array(x.rows);
-  const best = new Float64Array(k);
-  const who = new Int32Array(k);
-  const row = new Float64Array(d);
-  for (let r = 0; r < x.rows; r++) {
-    for (let c = 0; c < d; c++) row[c] = clip(x.data[r * d + c] as number);
-    best.fill(Infinity);
-    who.fill(-1);
-    for (let j = 0; j < m; j++) {
-      let s = 0;
-      const off = j * d;
-      for (let c = 0; c < d; c++) {
-        const t = (row[c] as number) - (ref[off + c] as number);
-        s += t * t;
-      }
-      if (s >= (best[k - 1] as number)) continue;
-      let i = k - 1;
-      while (i > 0 && (best[i - 1] as number) > s) {
-        best[i] = best[i - 1] as number;
-        who[i] = who[i - 1] as number;
-        i--;
-      }
-      best[i] = s;
-      who[i] = j;
-    }
-    let total = 0;
-    let count = 0;
-    for (let i = 0; i < k; i++) if (Number.isFinite(best[i])) count++;
-    for (let i = 0; i < count; i++) {
-      const dist = Math.sqrt(best[i] as number);
-      total += dist;
-      if (dist === 0) continue;
-      const off = (who[i] as number) * d;
-      for (let c = 0; c < d; c++) {
-        const t = (row[c] as number) - (ref[off + c] as number);
-        contrib[r * d + c] = (contrib[r * d + c] as number) + (t * t) / dist / count;
-      }
-    }
-    out[r] = count ? total / count : 0;
-  }
-  return out;
+  return score(state, x, undefined, contrib);
 }

@@ -85,6 +85,34 @@ export function packTrees<T extends NodeArrays>(
   return p;
 }
 
+/**
+ * Walks the row at `off` in `data` (rows of `features` values) down the tree rooted at `root`, adding each
+ * step's change in node value (child − parent) × `weight` to the split feature's entry of `contrib` at
+ * `off` (Saabas' attribution); returns the leaf reached. A row goes right when its value is not ≤ the
+ * threshold (`strict`: not <), as in `findLeaves`.
+ */
+export function creditPath(
+  p: PackedTrees,
+  root: number,
+  data: Float64Array,
+  off: number,
+  strict: boolean,
+  weight: number,
+  contrib: Float64Array,
+): number {
+  let node = root;
+  let f = p.feature[node] as number;
+  while (f >= 0) {
+    const v = data[off + f] as number;
+    const t = p.threshold[node] as number;
+    const next = (p.left[node] as number) + ((strict ? v < t : v <= t) ? 0 : 1);
+    contrib[off + f] = (contrib[off + f] as number) + ((p.value[next] as number) - (p.value[node] as number)) * weight;
+    node = next;
+    f = p.feature[node] as number;
+  }
+  return node;
+}
+
 /** Rows scored together, tree by tree, so one tree stays in the cache across them. */
 export const BLOCK_ROWS = 128;
 
