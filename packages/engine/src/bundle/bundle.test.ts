@@ -477,6 +477,47 @@ describe('loadBundle path', () => {
     }
   });
 
+  it("a path to a bundle's manifest.json (--bundle cls/manifest.json) is E_BUNDLE_MISSING naming the folder to pass, not 'no manifest.json'", async () => {
+    const target = join(dir, 'cls');
+    await saveBundle(target, { package: 'p', packageVersion: '1.0.0', task: 't', files: { 'vocabulary.json': '[]' } });
+    const manifest = join(target, 'manifest.json');
+    const err = (await loadBundle(manifest).catch((e: unknown) => e)) as AppliedMLError;
+    expect(AppliedMLError.hasCode(err, 'E_BUNDLE_MISSING'), String(err)).toBe(true);
+    expect(err.message).toBe(
+      `No model bundle at ${manifest}: it is a bundle's manifest.json file, not its folder. Pass the folder that holds it: ${target}.`,
+    );
+    expect(err.details).toEqual({ dir: manifest, reason: 'manifest-file', folder: target });
+    // The folder itself loads.
+    expect((await loadBundle(target)).manifest.task).toBe('t');
+  });
+
+  it('a path to some other file is E_BUNDLE_MISSING saying it is a file, not a bundle folder (naming the folder when it holds a bundle)', async () => {
+    const target = join(dir, 'cls');
+    await saveBundle(target, { package: 'p', packageVersion: '1.0.0', task: 't', files: { 'vocabulary.json': '[]' } });
+    const inside = join(target, 'vocabulary.json');
+    const inBundle = (await loadBundle(inside).catch((e: unknown) => e)) as AppliedMLError;
+    expect(AppliedMLError.hasCode(inBundle, 'E_BUNDLE_MISSING'), String(inBundle)).toBe(true);
+    expect(inBundle.message).toBe(
+      `No model bundle at ${inside}: it is a file, not a bundle folder (a folder holding manifest.json and the files it lists). Its folder holds a manifest.json: pass the folder, ${target}.`,
+    );
+    expect(inBundle.details).toEqual({ dir: inside, reason: 'file', folder: target });
+    const loose = join(dir, 'model.bin');
+    await writeFile(loose, 'not a bundle');
+    const alone = (await loadBundle(loose).catch((e: unknown) => e)) as AppliedMLError;
+    expect(AppliedMLError.hasCode(alone, 'E_BUNDLE_MISSING'), String(alone)).toBe(true);
+    expect(alone.message).toBe(
+      `No model bundle at ${loose}: it is a file, not a bundle folder (a folder holding manifest.json and the files it lists).`,
+    );
+    expect(alone.details).toEqual({ dir: loose, reason: 'file' });
+    // A path where nothing is keeps its message.
+    const none = join(dir, 'nothing-here');
+    await expectCode(
+      loadBundle(none),
+      'E_BUNDLE_MISSING',
+      /^No model bundle at .*nothing-here \(no manifest\.json\)\. Train and save a model there first\.$/,
+    );
+  });
+
   it("a save through a link with a '..' target under a linked folder lands where the link points, and loads back through it", async () => {
     // real/models/current -> ../releases/v3, app/models -> real/models (review R5-1: the save went to app/releases/v3).
     await mkdir(join(dir, 'real', 'models'), { recursive: true });

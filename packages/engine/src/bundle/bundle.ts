@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { constants, type BigIntStats } from 'node:fs';
 import { type FileHandle, lstat, open, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { AppliedMLError, checkPathArgument, describeKind, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
@@ -445,6 +445,34 @@ function parseManifest(text: string, dir: string): BundleManifest {
   return m as unknown as BundleManifest;
 }
 
+/**
+ * `dir` names a file (or another non-folder), not a bundle's folder: users pass `--bundle cls/manifest.json`
+ * or a file beside it. E_BUNDLE_MISSING (no bundle is there), naming the folder to pass instead when the
+ * file's own folder holds a manifest (or the file is named manifest.json).
+ */
+async function notAFolder(dir: string, isFile: boolean): Promise<AppliedMLError> {
+  const folder = dirname(dir);
+  const shown = folder === '.' ? "'.' (the current folder)" : folder;
+  if (isFile && basename(dir) === MANIFEST) {
+    return new AppliedMLError(
+      'E_BUNDLE_MISSING',
+      `No model bundle at ${dir}: it is a bundle's ${MANIFEST} file, not its folder. Pass the folder that holds it: ${shown}.`,
+      { details: { dir, reason: 'manifest-file', folder } },
+    );
+  }
+  const what = isFile ? 'a file' : 'not a file or folder (a pipe, socket or device)';
+  const beside = await stat(join(folder, MANIFEST)).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  return new AppliedMLError(
+    'E_BUNDLE_MISSING',
+    `No model bundle at ${dir}: it is ${what}, not a bundle folder (a folder holding ${MANIFEST} and the files it lists).` +
+      (beside ? ` Its folder holds a ${MANIFEST}: pass the folder, ${shown}.` : ''),
+    { details: { dir, reason: isFile ? 'file' : 'not-a-folder', ...(beside ? { folder } : {}) } },
+  );
+}
+
 /** What one read of a bundle started from: its folder's identity and its manifest's text. */
 interface ReadStart {
   dev: bigint;
@@ -467,6 +495,7 @@ async function readOnce(
   try {
     root = await realpath(dir);
     ident = await stat(root, { bigint: true });
+    if (!ident.isDirectory()) throw await notAFolder(dir, ident.isFile());
     text = await readManifestText(root, dir);
   } catch (cause) {
     if (AppliedMLError.isInstance(cause)) throw cause;
