@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkIntegerOption, checkKnownKeys, checkNumberOption, keepKnownKeys } from './option-checks';
+import { checkIntegerOption, checkKnownKeys, checkNumberOption, checkOptionsObject, keepKnownKeys } from './option-checks';
 
 const invalid = expect.objectContaining({ code: 'E_INPUT_INVALID', details: { field: 'x' } });
 
@@ -37,5 +37,24 @@ describe('option checks', () => {
     );
     for (const bad of [null, 3, 'trees', [1]]) expect(() => checkKnownKeys('x', bad, ['trees'])).toThrow(invalid);
     expect(keepKnownKeys({ trees: 3, savedBy: '0.1.0' }, ['trees', 'depth'])).toEqual({ trees: 3 });
+  });
+});
+
+describe('checkOptionsObject', () => {
+  it('says what kind of value came instead of options, with its article', () => {
+    for (const [bad, kind] of [
+      [null, 'null'],
+      [5, 'a number'],
+      ['wasm', 'a string'],
+      [true, 'a boolean'],
+      [[], 'an array'],
+      [() => 1, 'a function'],
+    ] as const) {
+      expect(() => checkOptionsObject('vocabulary options', bad)).toThrow(
+        expect.objectContaining({ code: 'E_INPUT_INVALID', message: `vocabulary options must be an object of options (got ${kind}).` }),
+      );
+    }
+    expect(() => checkOptionsObject('vocabulary options', undefined)).not.toThrow();
+    expect(() => checkOptionsObject('vocabulary options', { minCount: 2 })).not.toThrow();
   });
 });

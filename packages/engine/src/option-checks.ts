@@ -1,6 +1,6 @@
 // Checks for numeric options, shared by every SDK: each failure is E_INPUT_INVALID naming the option,
 // so a NaN, a negative size or a huge count never reaches tfjs or an allocation.
-import { AppliedMLError, describeValue } from './errors';
+import { AppliedMLError, describeKind, describeValue } from './errors';
 
 function refuse(field: string, value: unknown, rule: string): never {
   throw new AppliedMLError('E_INPUT_INVALID', `${field} must be ${rule} (got ${describeValue(value)}).`, {
@@ -48,11 +48,9 @@ export function checkNumberOption(
 export function checkOptionsObject(field: string, value: unknown): void {
   if (value === undefined) return;
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw new AppliedMLError(
-      'E_INPUT_INVALID',
-      `${field} must be an object of options (got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}).`,
-      { details: { field } },
-    );
+    throw new AppliedMLError('E_INPUT_INVALID', `${field} must be an object of options (got ${describeKind(value)}).`, {
+      details: { field },
+    });
 }
 
 /**

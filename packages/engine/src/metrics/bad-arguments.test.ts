@@ -59,3 +59,20 @@ describe('metric options', () => {
     for (const f of [mae, rmse, r2, mape]) expect(Number.isFinite(f([0, 2, 4], [5, 3, 4], shared)), f.name).toBe(true);
   });
 });
+
+describe('a metric given something other than an array', () => {
+  it('says what kind of value came, with its article', () => {
+    for (const [bad, kind] of [
+      [null, 'null'],
+      [undefined, 'undefined'],
+      [7, 'a number'],
+      ['0101', 'a string'],
+      [{ 0: 1 }, 'an object'],
+      [new Map(), 'a Map'],
+    ] as const) {
+      expect(() => mae(bad as never, [1])).toThrow(
+        expect.objectContaining({ code: 'E_INPUT_INVALID', message: `yTrue must be an array of numbers (got ${kind}).` }),
+      );
+    }
+  });
+});

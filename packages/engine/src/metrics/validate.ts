@@ -2,7 +2,7 @@
  * Input checks shared by the metric functions (internal; not re-exported). Every failure throws an
  * `AppliedMLError`: `E_SHAPE_MISMATCH` for length mismatches, `E_INPUT_INVALID` for everything else.
  */
-import { AppliedMLError, assertInput, describeValue } from '../errors';
+import { AppliedMLError, assertInput, describeKind, describeValue } from '../errors';
 import { checkKnownKeys } from '../option-checks';
 import type { NumericArray } from './types';
 
@@ -10,7 +10,7 @@ import type { NumericArray } from './types';
 export function assertArrayLike(values: unknown, name: string): asserts values is ArrayLike<unknown> {
   assertInput(
     values !== null && typeof values === 'object' && typeof (values as { length?: unknown }).length === 'number',
-    `${name} must be an array of numbers (got ${values === null ? 'null' : typeof values}).`,
+    `${name} must be an array of numbers (got ${describeKind(values)}).`,
     { argument: name },
   );
 }
