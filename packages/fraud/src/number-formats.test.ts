@@ -82,6 +82,7 @@ describe('numbers with thousands separators', () => {
       ['12,50', 'decimal comma'],
       ['1 234.50', 'spaced groups'],
       ['EUR 12.00', 'currency code'],
+      ['(1,234.50)', 'negative in parentheses'],
     ] as const) {
       const records: TabularRecord[] = Array.from({ length: 40 }, (_, i) => ({ amount: i === 3 ? cell : String(10 + i) }));
       // Also when every cell is in that form.

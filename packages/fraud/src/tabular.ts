@@ -275,13 +275,15 @@ function numberCell(text: string): number | undefined {
 /** Currency signs and common ISO 4217 codes that may stand before or after an amount. */
 const CURRENCY = String.raw`(?:[$€£¥₹₽₩]|(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD|INR|CNY|BRL|MXN|SEK|NOK|DKK|PLN|ZAR|SGD|HKD)\b)`;
 const AMOUNT_BODY = String.raw`[+-]?\d[\d.,' \u00a0\u202f]*`;
-/** Text an amount in another form: a currency sign or code with a number, a decimal comma ('1.234,50', '12,50'), digits grouped by spaces or apostrophes. */
+/** Text an amount in another form: a currency sign or code with a number, a decimal comma ('1.234,50', '12,50'), digits grouped by spaces or apostrophes, a negative in parentheses. */
 const OTHER_AMOUNT = [
   new RegExp(String.raw`^\(?[+-]?${CURRENCY}\s?${AMOUNT_BODY}\)?$`, 'u'),
   new RegExp(String.raw`^\(?${AMOUNT_BODY}\s?${CURRENCY}\)?$`, 'u'),
   /^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$/,
   /^[+-]?\d+,\d{1,2}$/,
   /^[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d+)?$/,
+  // An accountant's negative: (1,234.50).
+  /^\(\d[\d.,' ]*\)$/,
 ];
 
 /** Whether a text cell (not a number as `numberCell` reads it) is an amount written in another form. */
@@ -483,8 +485,8 @@ function inferKind(values: unknown[], column: string, notes: string[]): ColumnKi
     throw new AppliedMLError(
       'E_INPUT_INVALID',
       `training data: field '${column}' holds numbers in ${numeric + other} of ${seen} rows, but ${other} of them are written in a form not read as a number: row ${firstOther} holds ${shown(values[firstOther])}. ` +
-        `Numbers are read in decimal or scientific notation, with or without commas between groups of three digits ('1234.50', '1,234.50'); a currency sign or code, a decimal comma ('1.234,50') or spaces between digit groups are not. ` +
-        `Write them so (the currency as a field of its own), or declare the field with preprocess: { schema: { '${column}': 'categorical' } } if it is a code.`,
+        `Numbers are read in decimal or scientific notation, with or without commas between groups of three digits ('1234.50', '1,234.50'); a currency sign or code, a decimal comma ('1.234,50'), spaces between digit groups or parentheses for a negative are not. ` +
+        `Write them so (a negative with '-', the currency as a field of its own), or declare the field with preprocess: { schema: { '${column}': 'categorical' } } if it is a code.`,
       { details: { row: firstOther, field: column, reason: 'number-format' } },
     );
   }
