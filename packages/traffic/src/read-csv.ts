@@ -3,11 +3,13 @@ import {
   checkKnownKeys,
   csvRowLine,
   describeValue,
+  missingColumns,
   parseNumberCell,
   readCsv,
   readCsvAll,
   readNumericMatrix,
   type CsvSource,
+  type MissingColumns,
 } from '@appliedml/engine';
 import {
   checkInterval,
@@ -157,10 +159,11 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
     ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
   });
   if (rows.length === 0) throw noDataRows(source);
-  if (!columns.includes(tsColumn)) {
+  const noTimestamp = missingColumns(columns, [tsColumn], { delimiter: options.delimiter });
+  if (noTimestamp !== undefined) {
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `No timestamp column '${tsColumn}' (columns: ${columns.slice(0, 8).join(', ')}${columns.length > 8 ? ', …' : ''}).${delimiterHint(columns, options.delimiter)}`,
+      `No timestamp column '${tsColumn}' (columns: ${columns.slice(0, 8).join(', ')}${columns.length > 8 ? ', …' : ''}).${delimiterHint(noTimestamp)}`,
       { details: { column: tsColumn } },
     );
   }
@@ -361,12 +364,10 @@ function accumulateOnGrid(
 }
 
 /**
- * For a header read as one column: when it holds another usual delimiter (a ';'-separated export, as
- * spreadsheets in many locales write, or tabs), the hint to pass it; otherwise ''.
+ * For a header read as one column that holds another usual delimiter (a ';'-separated export, as
+ * spreadsheets in many locales write, or tabs; `missingColumns` finds it), the hint to pass it; otherwise ''.
  */
-function delimiterHint(columns: readonly string[], given: string | undefined): string {
-  if (columns.length !== 1) return '';
-  const found = [';', '\t', '|'].find((d) => d !== (given ?? ',') && (columns[0] as string).includes(d));
+function delimiterHint({ otherDelimiter: found }: MissingColumns): string {
   if (found === undefined) return '';
   const shown = found === '\t' ? "'\\t'" : `'${found}'`;
   return ` The header is one column holding ${shown}: if the file is separated by ${shown}, pass delimiter: ${shown}.`;
@@ -630,13 +631,13 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
     header: options.header ?? true,
     raggedRows: 'pad',
     onHeader: (names) => {
-      const absent = [ts, sensorCol, valueCol].filter((c) => !names.includes(c));
-      if (absent.length > 0)
+      const absent = missingColumns(names, [ts, sensorCol, valueCol], { delimiter: options.delimiter });
+      if (absent !== undefined)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
-          `No column ${absent.map((c) => `'${c}'`).join(', ')} (columns: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}).${delimiterHint(names, options.delimiter)}`,
+          `No column ${absent.missing.map((c) => `'${c}'`).join(', ')} (columns: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}).${delimiterHint(absent)}`,
           {
-            details: { missingColumns: absent, columns: names.slice(0, 200) },
+            details: { missingColumns: absent.missing, columns: names.slice(0, 200) },
           },
         );
     },
