@@ -509,6 +509,18 @@ describe('loadBundle path', () => {
       `No model bundle at ${loose}: it is a file, not a bundle folder (a folder holding manifest.json and the files it lists).`,
     );
     expect(alone.details).toEqual({ dir: loose, reason: 'file' });
+    // Through a file: with a trailing separator it is that file; deeper, the file is named.
+    const slashed = `${join(target, 'manifest.json')}/`;
+    const trailing = (await loadBundle(slashed).catch((e: unknown) => e)) as AppliedMLError;
+    expect(AppliedMLError.hasCode(trailing, 'E_BUNDLE_MISSING'), String(trailing)).toBe(true);
+    expect(trailing.message).toBe(
+      `No model bundle at ${slashed}: it is a bundle's manifest.json file, not its folder. Pass the folder that holds it: ${target}.`,
+    );
+    const deeper = join(loose, 'cls');
+    const through = (await loadBundle(deeper).catch((e: unknown) => e)) as AppliedMLError;
+    expect(AppliedMLError.hasCode(through, 'E_BUNDLE_MISSING'), String(through)).toBe(true);
+    expect(through.message).toBe(`No model bundle at ${deeper}: ${loose} is a file, not a folder.`);
+    expect(through.details).toEqual({ dir: deeper, reason: 'not-a-folder', file: loose });
     // A path where nothing is keeps its message.
     const none = join(dir, 'nothing-here');
     await expectCode(

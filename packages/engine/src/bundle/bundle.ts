@@ -450,10 +450,10 @@ function parseManifest(text: string, dir: string): BundleManifest {
  * or a file beside it. E_BUNDLE_MISSING (no bundle is there), naming the folder to pass instead when the
  * file's own folder holds a manifest (or the file is named manifest.json).
  */
-async function notAFolder(dir: string, isFile: boolean): Promise<AppliedMLError> {
-  const folder = dirname(dir);
+async function notAFolder(path: string, isFile: boolean, dir = path): Promise<AppliedMLError> {
+  const folder = dirname(path);
   const shown = folder === '.' ? "'.' (the current folder)" : folder;
-  if (isFile && basename(dir) === MANIFEST) {
+  if (isFile && basename(path) === MANIFEST) {
     return new AppliedMLError(
       'E_BUNDLE_MISSING',
       `No model bundle at ${dir}: it is a bundle's ${MANIFEST} file, not its folder. Pass the folder that holds it: ${shown}.`,
@@ -471,6 +471,34 @@ async function notAFolder(dir: string, isFile: boolean): Promise<AppliedMLError>
       (beside ? ` Its folder holds a ${MANIFEST}: pass the folder, ${shown}.` : ''),
     { details: { dir, reason: isFile ? 'file' : 'not-a-folder', ...(beside ? { folder } : {}) } },
   );
+}
+
+/**
+ * `dir` runs through a file: one ending in a separator ('cls/manifest.json/') is that file, told as
+ * `notAFolder`; otherwise E_BUNDLE_MISSING naming the first level that is a file.
+ */
+async function throughFile(dir: string, cause: unknown): Promise<AppliedMLError> {
+  const trimmed = dir.replace(/[\\/]+$/, '');
+  const info = trimmed !== '' && trimmed !== dir ? await stat(trimmed).catch(() => undefined) : undefined;
+  if (info && !info.isDirectory()) return notAFolder(trimmed, info.isFile(), dir);
+  const levels: string[] = [];
+  for (let at = dir; ; at = dirname(at)) {
+    levels.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const level of levels) {
+    const found = await stat(level).catch(() => undefined);
+    if (found === undefined) break;
+    if (!found.isDirectory())
+      return new AppliedMLError('E_BUNDLE_MISSING', `No model bundle at ${dir}: ${level} is a file, not a folder.`, {
+        cause,
+        details: { dir, reason: 'not-a-folder', file: level },
+      });
+  }
+  return new AppliedMLError('E_BUNDLE_MISSING', `No model bundle at ${dir}: a part of the path is a file, not a folder.`, {
+    cause,
+    details: { dir, reason: 'not-a-folder' },
+  });
 }
 
 /** What one read of a bundle started from: its folder's identity and its manifest's text. */
@@ -499,6 +527,8 @@ async function readOnce(
     text = await readManifestText(root, dir);
   } catch (cause) {
     if (AppliedMLError.isInstance(cause)) throw cause;
+    // A path through a file ('cls/manifest.json/', 'model.bin/cls'): no save makes that, so no swap to wait for.
+    if ((cause as NodeJS.ErrnoException).code === 'ENOTDIR') throw await throughFile(dir, cause);
     throw swapSuspect(
       new AppliedMLError('E_BUNDLE_MISSING', `No model bundle at ${dir} (no manifest.json). Train and save a model there first.`, {
         cause,
