@@ -2,6 +2,7 @@
 // train → predict / predictBatch → evaluate → save / load → dispose.
 import {
   AppliedMLError,
+  anyValueFields,
   checkIntegerOption,
   checkKnownKeys,
   checkNumberOption,
@@ -41,9 +42,6 @@ import type { AugmentationConfig, FittedNormalization, Normalization } from './p
 import { TRAINED_ON_FILE, checkDataSource, copyTrainedOn, readTrainedOn, trainedOnJson } from './trained-on';
 import type { DataSource, TrainedOn } from './trained-on';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
-
-/** Each of `names` known, its value not looked into. */
-const anyValue = (names: readonly string[]): Record<string, true> => Object.fromEntries(names.map((name) => [name, true]));
 
 export const CLASSIFICATION_TASK = 'image-classification';
 
@@ -685,7 +683,7 @@ export class ImageClassifier {
   private static fromBundle(dir: string, bundle: LoadedBundle, logger: Logger | undefined): ImageClassifier {
     // A newer version's save: what this version does not know in it is refused, not dropped.
     const unknown = unknownBundleParts(bundle, MEDICAL_IMAGING_VERSION, {
-      config: { ...anyValue(CONFIG_KEYS), augmentation: AUGMENTATION_KEYS },
+      config: { ...anyValueFields(CONFIG_KEYS), augmentation: AUGMENTATION_KEYS },
       preprocessing: { imageSize: true, normalization: ['mode', 'mean', 'std'], threshold: true },
       models: ['classifier'],
     });
