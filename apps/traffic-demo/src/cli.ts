@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { closeOnSignals, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit';
 import { AppliedMLError, checkDevice, type Device } from '@appliedml/engine';
 import { MODEL_KINDS, splitSeries, TrafficForecaster, type TrafficModelKind } from '@appliedml/traffic';
-import { checkModelClock, loadDemoData, type DataChoice, type FileDataOptions } from './data';
+import { checkModelClock, loadDemoData, type DataChoice, type DemoData, type FileDataOptions } from './data';
 import { runComparison } from './experiment';
 import { replayTest, writeReport } from './report';
-import { forecastTable, horizonTable } from './render';
+import { forecastTable, horizonTable, MODEL_LABELS } from './render';
 import { createLiveFeed, createTrafficService } from './server';
 import { warningLogger } from './warnings';
+import { cliWording } from './wording';
 
 const USAGE = `appliedml traffic demo — multi-horizon traffic forecasts and incident alerts
 
@@ -33,6 +34,21 @@ your own data (--data FILE.csv; give evaluate / forecast / serve the same flags 
 const SUBSET_NOTE =
   'Quick preset on a sensor subset: the published rows are for all 207 sensors; the baselines beside them use the same subset as the models.';
 
+/** The field separators --delimiter takes (a tab given as '\t' or 'tab'). */
+const DELIMITERS: readonly string[] = [',', ';', '|', '\t'];
+
+/**
+ * Why `kind` cannot be trained on `data`, in the CLI's terms, or undefined when it can: the historical average
+ * averages by time of day, and a file read without timestamps or --start has no clock (the SDK refuses it).
+ */
+function clockNeeded(kind: TrafficModelKind, data: DemoData): string | undefined {
+  if (kind !== 'historical-average' || data.series.start !== null) return undefined;
+  return (
+    "the 'historical-average' model averages by time of day, and this data has no clock (no --timestamp-column, no --start). " +
+    'Give --timestamp-column COLUMN (the column holding the times) or, for a file with one row per step and no times, --start ISO (the time of its first row).'
+  );
+}
+
 /** `--data FILE.csv`'s reading flags as `loadDemoData`'s file options. */
 function fileOptions(values: Record<string, string | boolean | undefined>): FileDataOptions {
   const text = (name: string): string | undefined => values[name] as string | undefined;
@@ -54,9 +70,14 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
       'E_INPUT_INVALID',
       `--interval must be the minutes between readings, a number in [1/60, 1440] (one second to a day; 0.5 for 30-second readings); got ${intervalText}.`,
     );
-  // A tab is hard to type in a shell: '\t' or 'tab' stands for it.
+  // A tab is hard to type in a shell: '\t' or 'tab' stands for it. Other values ('ab', a quote) were
+  // passed on and read the file wrongly or not at all, without a word about the flag.
   const delimiterText = text('delimiter');
   const delimiter = delimiterText === '\\t' || delimiterText === 'tab' ? '\t' : delimiterText;
+  if (delimiter !== undefined && !DELIMITERS.includes(delimiter))
+    throw new AppliedMLError('E_INPUT_INVALID', `--delimiter must be one of ',' ';' '|' or a tab ('\\t' or tab); got '${delimiterText}'.`, {
+      details: { field: 'delimiter', valid: [...DELIMITERS] },
+    });
   const entries: Array<[keyof FileDataOptions, unknown]> = [
     ['adjacency', text('adjacency')],
     ['adjacencyHeader', values['adjacency-header'] === true ? true : undefined],
@@ -137,40 +158,58 @@ async function main(argv: string[]): Promise<void> {
   const seed = intFlag(values.seed, 'seed', { min: 0 }) as number;
   const num = (v: string | undefined, name: string): number | undefined => intFlag(v, name, { min: 0 });
   // The SDK's warnings (data read once every few steps, steps ahead no window observed, a device setting
-  // ignored) reach the user on stderr; its info and debug lines do not.
-  const logger = warningLogger();
+  // ignored) reach the user on stderr, naming the CLI's flags; its info and debug lines do not. The data's
+  // note already gives the --interval for readings once every few steps: the SDK's warning about that
+  // stride would repeat it.
+  let strideNoted: number | undefined;
+  const rewrite = (message: string, fields: Record<string, unknown> | undefined): string | undefined =>
+    fields?.readingStride !== undefined && fields.readingStride === strideNoted ? undefined : cliWording(message);
+  const loaded = (d: DemoData): DemoData => {
+    strideNoted = d.strideNoted;
+    return d;
+  };
+  const logger = warningLogger('traffic-demo', undefined, { rewrite });
   const loadOptions = { ...(device ? { device } : {}), logger };
 
   switch (command) {
     case 'demo': {
       // Quick preset: a few minutes on 2 cores. Full runs (all 207 sensors, more epochs) are `npm run bench -w @appliedml/traffic`.
-      const d = await loadDemoData(
-        data,
-        num(values.sensors, 'sensors') ?? (data === 'synthetic' ? undefined : 30),
-        process.env,
-        ownFile,
-        logger,
+      const d = loaded(
+        await loadDemoData(data, num(values.sensors, 'sensors') ?? (data === 'synthetic' ? undefined : 30), process.env, ownFile, logger),
       );
       out(d.note);
       if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
+      // A model the data cannot train (the historical average without a clock) is left out of the table, saying why.
+      const models: TrafficModelKind[] = ['last-value', 'window-mean', 'historical-average', 'ridge', 'gru', 'tgcn'];
+      const skipped = models.flatMap((kind) => {
+        const why = clockNeeded(kind, d);
+        return why ? [`Left out of the table: ${MODEL_LABELS[kind] ?? kind}. Not trained: ${why}`] : [];
+      });
       const { results, testStart, kept } = await runComparison(d, {
-        models: ['last-value', 'window-mean', 'historical-average', 'ridge', 'gru', 'tgcn'],
+        models: models.filter((kind) => clockNeeded(kind, d) === undefined),
         epochs: num(values.epochs, 'epochs') ?? 15,
         hiddenUnits: num(values.hidden, 'hidden') ?? 32,
         seed,
         progress: true,
         keep: true,
         // Each model trained on the data would repeat the SDK's note about it: said once; the device picked too.
-        logger: warningLogger('traffic-demo', undefined, { info: true }),
+        logger: warningLogger('traffic-demo', undefined, { info: true, rewrite }),
         ...(device ? { device } : {}),
       });
       const table = horizonTable(results, undefined, d.name === 'los-loop');
       out('\nPer-horizon RMSE / MAE on the test part (80/20 chronological split, 12 input steps, steps 1..h pooled as in T-GCN)');
       out(table);
+      skipped.forEach((line) => out(line));
       if (d.name === 'los-loop') out('* recalled from the paper, not confirmed; the paper chose its epoch on the test set.');
       const tgcn = kept.get('tgcn')!;
       const replay = await replayTest(tgcn, d, testStart, [0, Math.min(5, d.series.sensors.length - 1)]);
-      const file = await writeReport(values.out ?? DEFAULT_OUT, { data: d, results, replay, replayModel: 'T-GCN-style', tableText: table });
+      const file = await writeReport(values.out ?? DEFAULT_OUT, {
+        data: d,
+        results,
+        replay,
+        replayModel: 'T-GCN-style',
+        tableText: [table, ...skipped].join('\n'),
+      });
       out(`\nIncident alerts raised on the test part: ${replay.events.filter((e) => e.type === 'raised').length}`);
       out(`Report with plots: ${file}`);
       for (const m of kept.values()) m.dispose();
@@ -179,8 +218,10 @@ async function main(argv: string[]): Promise<void> {
     case 'train': {
       const kind = (values.model ?? 'ridge') as TrafficModelKind;
       if (!MODEL_KINDS.includes(kind)) throw new AppliedMLError('E_INPUT_INVALID', `--model must be one of ${MODEL_KINDS.join(', ')}.`);
-      const d = await loadDemoData(data, num(values.sensors, 'sensors'), process.env, ownFile, logger);
+      const d = loaded(await loadDemoData(data, num(values.sensors, 'sensors'), process.env, ownFile, logger));
       out(d.note);
+      const noClock = clockNeeded(kind, d);
+      if (noClock) throw new AppliedMLError('E_INPUT_INVALID', `Cannot train: ${noClock}`, { details: { field: 'start', model: kind } });
       const { train } = splitSeries(d.series, 0.8);
       const model = TrafficForecaster.create({
         model: kind,
@@ -207,7 +248,7 @@ async function main(argv: string[]): Promise<void> {
     case 'evaluate': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'evaluate needs --bundle DIR.');
       const model = await TrafficForecaster.load(values.bundle, loadOptions);
-      const d = await loadDemoData(data, model.sensors, process.env, ownFile, logger);
+      const d = loaded(await loadDemoData(data, model.sensors, process.env, ownFile, logger));
       checkModelClock(model, d);
       out(d.note);
       if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
@@ -234,7 +275,7 @@ async function main(argv: string[]): Promise<void> {
     case 'forecast': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'forecast needs --bundle DIR.');
       const model = await TrafficForecaster.load(values.bundle, loadOptions);
-      const d = await loadDemoData(data, model.sensors, process.env, ownFile, logger);
+      const d = loaded(await loadDemoData(data, model.sensors, process.env, ownFile, logger));
       checkModelClock(model, d);
       const T = model.config.inputSteps;
       const end = num(values.at, 'at') ?? d.series.steps - 1;
@@ -261,7 +302,7 @@ async function main(argv: string[]): Promise<void> {
     case 'serve': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'serve needs --bundle DIR (train one first).');
       const model = await TrafficForecaster.load(values.bundle, loadOptions);
-      const d = await loadDemoData(data, model.sensors, process.env, ownFile, logger);
+      const d = loaded(await loadDemoData(data, model.sensors, process.env, ownFile, logger));
       checkModelClock(model, d);
       const { testStart } = splitSeries(d.series, 0.8);
       const feed = createLiveFeed(model, d, testStart, {
@@ -280,7 +321,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (AppliedMLError.isInstance(error)) process.stderr.write(`error ${error.code}: ${error.message}\n`);
+  // The SDK's errors name its options; the user sets them with flags (cliWording).
+  if (AppliedMLError.isInstance(error)) process.stderr.write(`error ${error.code}: ${cliWording(error.message)}\n`);
   else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppliedMLError, type Logger } from '@appliedml/engine';
 import { checkInputFile } from '@appliedml/demo-kit';
+import { asFlags } from './wording';
 import {
   createAdjacency,
   generateTrafficNetwork,
@@ -37,6 +38,11 @@ export interface DemoData {
   incidents: InjectedIncident[];
   /** One line saying where the data came from. */
   note: string;
+  /**
+   * The data's sensors read once every `strideNoted` steps (more than 1), which `note` already says with the
+   * --interval to pass: the SDK's warning about it at train would repeat that advice.
+   */
+  strideNoted?: number;
 }
 
 /**
@@ -145,23 +151,6 @@ export function checkModelClock(model: { intervalMinutes: number; timeZone: stri
     );
 }
 
-/** The reading options the SDK's errors name, and the flags that set them here. */
-const OPTION_FLAGS: ReadonlyArray<readonly [string, string]> = [
-  ["pass timeFormat: 'mdy'", 'pass --time-format mdy'],
-  ["pass timeUnit: 's'", 'pass --time-unit s'],
-  ['pass timeZone (', 'pass --time-zone ('],
-];
-
-/** An SDK reading error whose advice names an option: the same error, naming the CLI's flag instead. */
-function asFlags(error: unknown): unknown {
-  if (!AppliedMLError.isInstance(error)) return error;
-  const message = OPTION_FLAGS.reduce((text, [option, flag]) => text.replace(option, flag), error.message).replace(
-    /pass delimiter: ('[^']+')\.$/,
-    'pass --delimiter $1.',
-  );
-  return message === error.message ? error : new AppliedMLError(error.code, message, { details: error.details, cause: error });
-}
-
 /** loadFileData with the paths taken from the working directory. */
 function loadFileAt(choice: string, sensors: number | undefined, file: FileDataOptions, forModel: boolean): Promise<DemoData> {
   const from = process.cwd();
@@ -196,16 +185,17 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
   const all = series.sensors.length;
   let adjacency = graphPath
     ? await readAdjacencyCsv(graphPath, { header: adjacencyHeader ?? false }).catch((error: unknown) => {
-        // The library says `header: true`; here it is a flag.
-        if (
-          (AppliedMLError.hasCode(error, 'E_INPUT_INVALID') || AppliedMLError.hasCode(error, 'E_SHAPE_MISMATCH')) &&
-          error.message.endsWith('pass header: true.')
-        )
-          throw new AppliedMLError(error.code, `${error.message.slice(0, -'header: true.'.length)}--adjacency-header.`, {
-            details: error.details,
-            cause: error,
-          });
-        throw error;
+        if (!AppliedMLError.hasCode(error, 'E_INPUT_INVALID') && !AppliedMLError.hasCode(error, 'E_SHAPE_MISMATCH')) throw error;
+        // The library says `header: true`; here it is a flag. Its delimiter advice is not one: the graph is
+        // read comma-separated whatever --delimiter says (that flag is the --data file's).
+        const message = error.message
+          .replace(/pass header: true\.$/, 'pass --adjacency-header.')
+          .replace(
+            /if the file is separated by ('[^']+'), pass delimiter: \1\./,
+            'the --adjacency file is read comma-separated (--delimiter applies to --data only): save it with commas.',
+          );
+        if (message === error.message) throw error;
+        throw new AppliedMLError(error.code, message, { details: error.details, cause: error });
       })
     : createAdjacency(Array.from({ length: all }, (_, i) => Array.from({ length: all }, (_, j) => (i === j ? 1 : 0))));
   // A header names the graph's sensors: matched to the data's by id (the graph's order may differ).
@@ -264,6 +254,7 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
     series,
     adjacency,
     incidents: [],
+    ...(stride > 1 ? { strideNoted: stride } : {}),
     note:
       `Your data (${path}): ${n === all ? `${n} sensors` : `the first ${n} of ${all} sensors`}, ${series.steps} steps of ${series.intervalMinutes} min` +
       `${series.timeZone ? ` on the ${series.timeZone} clock` : ''}; ${graphNote}.${strideHint}`,
