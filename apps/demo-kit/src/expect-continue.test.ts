@@ -29,6 +29,7 @@ describe('Expect: 100-continue', () => {
           },
           async (request) => ({ bytes: (request.body as Buffer).length }),
         );
+        app.post('/predict', { schema: { response } }, async (request) => ({ got: request.body as unknown }));
       },
     });
     ({ port } = await service.listen());
@@ -74,6 +75,21 @@ describe('Expect: 100-continue', () => {
     } finally {
       busy = false;
     }
+  });
+
+  // Review R4-3: a body with no Content-Type got 100 Continue, was sent, and was then refused 415.
+  it('refuses a body with no Content-Type 415 without 100 Continue, on a JSON route and an upload route', async () => {
+    for (const path of ['/predict', '/upload']) {
+      expect(await send(`POST ${path} HTTP/1.1\r\nContent-Length: 7\r\n`, '{"a":1}')).toEqual(['HTTP/1.1 415 Unsupported Media Type']);
+      expect(await send(`POST ${path} HTTP/1.1\r\nTransfer-Encoding: chunked\r\n`, '7\r\n{"a":1}\r\n0\r\n\r\n')).toEqual([
+        'HTTP/1.1 415 Unsupported Media Type',
+      ]);
+    }
+    // The same JSON body with its type is let in and read.
+    expect(await send(`POST /predict HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 7\r\n`, '{"a":1}')).toEqual([
+      'HTTP/1.1 100 Continue',
+      'HTTP/1.1 200 OK',
+    ]);
   });
 
   it('says 100 Continue to an upload it will read, then answers it', async () => {

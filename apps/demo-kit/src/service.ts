@@ -779,7 +779,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   // `Expect: 100-continue` (curl sends it with any body over 1 MiB): Node would say 100 Continue at
   // once, before the checks above, and the client would send a whole upload only to be refused. The
   // kit says it here, once the request passed them, unless the body will be refused unread anyway
-  // (over the route's bodyLimit: 413; a content type nothing parses: 415).
+  // (over the route's bodyLimit: 413; a content type nothing parses, or none given with a body: 415).
   app.server.on('checkContinue', (req, res) => app.server.emit('request', req, res));
   app.addHook('preParsing', async (request, reply, payload) => {
     if (!/\b100-continue\b/i.test(String(request.headers.expect ?? '')) || reply.raw.headersSent) return payload;
@@ -787,6 +787,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     const type = mediaType(request.headers['content-type']);
     if (length > request.routeOptions.bodyLimit) return payload;
     if (type !== undefined && !app.hasContentTypeParser(type)) return payload;
+    // A body without a Content-Type: Fastify answers 415 without reading it (the kit has no catch-all parser).
+    if (type === undefined && (length > 0 || request.headers['transfer-encoding'] !== undefined)) return payload;
     reply.raw.writeContinue();
     return payload;
   });
