@@ -153,6 +153,37 @@ describe('inference worker pool', () => {
     }
   });
 
+  // Review R4-4: the test above waits for readiness before its next task (its 1.5 s limit is too
+  // short for a replacement's start-up on a loaded machine), so this case is checked here, with a
+  // generous limit: a task sent while the replacement is still loading waits for the load and is answered.
+  it('answers a task sent while a replacement worker is still loading the model', async () => {
+    const delay = join(dir, 'replacement-delay.txt');
+    await writeFile(delay, '0');
+    const pool = createInferencePool<ScaleInput, ScaleOutput>({
+      worker: WORKER,
+      bundle: join(dir, 'model.json'),
+      taskTimeoutMs: 10_000,
+      readyTimeoutMs: 20_000,
+      loadOptions: { loadDelayFile: delay },
+    });
+    try {
+      await pool.ready();
+      const before = (await pool.run(1)).threadId;
+      await writeFile(delay, '800'); // the replacement takes 0.8 s to load
+      // The worker thread ends in the task: piscina starts a replacement, which loads the model again.
+      await expect(pool.run({ exit: 1 })).rejects.toMatchObject({ code: 'E_INTERNAL' });
+      expect(pool.isReady).toBe(false);
+      const after = await pool.run(2);
+      expect(after.y).toBe(6);
+      expect(after.threadId).not.toBe(before);
+      expect(pool.stats().timeouts).toBe(0);
+      for (let i = 0; i < 500 && !pool.isReady; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(pool.isReady).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
   it('readiness comes back after a timeout even when the first replacement fails to load in time (the ping is retried)', async () => {
     const delay = join(dir, 'load-delay.txt');
     await writeFile(delay, '0');
