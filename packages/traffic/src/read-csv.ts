@@ -72,9 +72,12 @@ export interface ReadSeriesOptions {
    */
   timeFormat?: 'iso' | 'mdy';
   /**
-   * Long files: the sensors to keep, in this order (rows of other sensors are skipped). Default:
-   * every sensor, in the order each first appears in the file. A listed sensor with no reading is
-   * E_INPUT_INVALID, as in a wide file.
+   * The sensors to keep, in this order (ids as the file writes them, surrounding spaces aside; a listed
+   * sensor with no reading is E_INPUT_INVALID). A wide file: the sensor columns to read (other columns
+   * are skipped unread, e.g. one left empty or holding text; a file without `timestampColumn` is still
+   * read whole, every column a number), default every column in the file's order; a listed column the
+   * header lacks is E_INPUT_INVALID. A long file: rows of other sensors are skipped; default every
+   * sensor, in the order each first appears in the file.
    */
   sensors?: readonly string[];
 }
@@ -112,8 +115,8 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
   const intervalMinutes = checkInterval(options.intervalMinutes);
   const missingValue = checkMissingValue(options.missingValue);
   for (const field of ['timestampColumn', 'sensorColumn', 'valueColumn'] as const) checkColumnName(field, options[field]);
-  if (options.sensorColumn !== undefined || options.valueColumn !== undefined || options.sensors !== undefined)
-    return readLongCsv(source, options, intervalMinutes);
+  if (options.sensorColumn !== undefined || options.valueColumn !== undefined) return readLongCsv(source, options, intervalMinutes);
+  const wanted = checkSensorList(options.sensors);
   if (options.timestampColumn === undefined) {
     const m = await readNumericMatrix(source, {
       header: options.header ?? true,
@@ -122,20 +125,27 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
       rowLines: true,
     });
-    if (m.columns) checkHeaderNames(m.columns, source);
+    // Without a header the sensors are named by position, as createSeries names them.
+    const names = m.columns ?? Array.from({ length: m.cols }, (_, c) => `s${c}`);
+    if (m.columns && !wanted) checkHeaderNames(m.columns, source);
+    const picked = wanted ? sensorColumnsOf(names, wanted) : names.map((_, c) => c);
+    const rowCount = m.data.length / m.cols;
+    const values = wanted ? new Float64Array(rowCount * picked.length) : m.data;
     // Here, not in createSeries, to name the line of the file besides the row of the series.
     const at = lineLabel(source);
-    for (let i = 0; i < m.data.length; i++) {
-      const v = m.data[i] as number;
-      if (!outOfRange(v, missingValue)) continue;
-      const row = Math.floor(i / m.cols);
-      const line = m.rowLines![row] as number;
-      const sensor = m.columns?.[i % m.cols] ?? `s${i % m.cols}`;
-      throw readingOutOfRange(`${at(line)} (row ${row}), sensor '${sensor}'`, v, { line, row, sensor });
+    for (let row = 0; row < rowCount; row++) {
+      picked.forEach((c, s) => {
+        const v = m.data[row * m.cols + c] as number;
+        values[row * picked.length + s] = v;
+        if (!outOfRange(v, missingValue)) return;
+        const line = m.rowLines![row] as number;
+        const sensor = names[c] as string;
+        throw readingOutOfRange(`${at(line)} (row ${row}), sensor '${sensor}'`, v, { line, row, sensor });
+      });
     }
     return createSeries({
-      values: m.data,
-      sensors: m.columns ?? m.cols,
+      values,
+      sensors: picked.map((c) => names[c] as string),
       intervalMinutes,
       ...(options.start !== undefined ? { start: options.start } : {}),
       ...(options.missingValue !== undefined ? { missingValue: options.missingValue } : {}),
@@ -167,8 +177,9 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       { details: { column: tsColumn } },
     );
   }
-  if (header) checkHeaderNames(columns, source);
-  const sensors = columns.filter((c) => c !== tsColumn);
+  if (header && !wanted) checkHeaderNames(columns, source);
+  if (wanted) sensorColumnsOf(columns, wanted, tsColumn); // refuses a listed sensor the header lacks
+  const sensors = wanted ?? columns.filter((c) => c !== tsColumn);
   if (sensors.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The CSV has a timestamp column but no sensor columns.');
   const times = new Float64Array(rows.length);
   const readings = new Float64Array(rows.length * sensors.length);
@@ -371,6 +382,52 @@ function delimiterHint({ otherDelimiter: found }: MissingColumns): string {
   if (found === undefined) return '';
   const shown = found === '\t' ? "'\\t'" : `'${found}'`;
   return ` The header is one column holding ${shown}: if the file is separated by ${shown}, pass delimiter: ${shown}.`;
+}
+
+/**
+ * The `sensors` option: undefined, or a non-empty list of distinct ids, trimmed (a file's header names and
+ * sensor ids are read trimmed); anything else is E_INPUT_INVALID.
+ */
+function checkSensorList(wanted: unknown): string[] | undefined {
+  if (wanted === undefined) return undefined;
+  if (!Array.isArray(wanted) || wanted.length === 0 || wanted.some((id) => typeof id !== 'string' || id.trim() === ''))
+    throw new AppliedMLError('E_INPUT_INVALID', 'sensors must be a non-empty list of sensor ids (strings).', {
+      details: { field: 'sensors' },
+    });
+  const ids = (wanted as string[]).map((id) => id.trim());
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup !== undefined)
+    throw new AppliedMLError('E_INPUT_INVALID', `sensors lists '${dup}' twice.`, { details: { field: 'sensors', sensor: dup } });
+  return ids;
+}
+
+/**
+ * A wide file's columns for the listed sensors (positions in `columns`, in the list's order). A listed id
+ * that is the timestamp column, or that the header lacks, is E_INPUT_INVALID: the message names the ids
+ * and any column named nearly so, or, when no listed id is a column, says a long file needs sensorColumn
+ * and valueColumn. (A header split at the wrong delimiter is refused earlier: its timestamp column is not
+ * found, or its cells are not numbers.)
+ */
+function sensorColumnsOf(columns: readonly string[], wanted: readonly string[], tsColumn?: string): number[] {
+  if (tsColumn !== undefined && wanted.includes(tsColumn))
+    throw new AppliedMLError('E_INPUT_INVALID', `sensors lists '${tsColumn}', the timestamp column; list the sensor columns only.`, {
+      details: { field: 'sensors', sensor: tsColumn },
+    });
+  const gap = missingColumns(columns, wanted);
+  if (gap === undefined) return wanted.map((id) => columns.indexOf(id));
+  const { missing } = gap;
+  const ids = `${missing
+    .slice(0, 8)
+    .map((id) => `'${id}'`)
+    .join(', ')}${missing.length > 8 ? ', …' : ''}`;
+  const shown = `${columns.slice(0, 12).join(', ')}${columns.length > 12 ? ', …' : ''}`;
+  const near = [...gap.near].map(([id, column]) => ` '${column}' is there for '${id}' (ids are matched exactly).`).join('');
+  const long = missing.length === wanted.length ? ' For a long file (one reading per row), pass sensorColumn and valueColumn too.' : '';
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    `sensors lists ${missing.length === 1 ? 'a sensor' : `${missing.length} sensors`} with no column in the header: ${ids} (columns: ${shown}).${near}${long}`,
+    { details: { field: 'sensors', missingColumns: missing.slice(0, 200), columns: columns.slice(0, 200) } },
+  );
 }
 
 const MISSING_CELLS = new Set(['', 'NA', 'NaN', 'nan', 'null']);
@@ -602,21 +659,12 @@ async function readLongCsv(source: CsvSource, options: ReadSeriesOptions, interv
     throw new AppliedMLError('E_INPUT_INVALID', 'timestampColumn, sensorColumn and valueColumn must be three different columns.', {
       details: { timestampColumn: ts, sensorColumn: sensorCol, valueColumn: valueCol },
     });
-  const wanted = options.sensors;
-  if (wanted !== undefined) {
-    if (!Array.isArray(wanted) || wanted.length === 0 || wanted.some((id) => typeof id !== 'string' || id.trim() === ''))
-      throw new AppliedMLError('E_INPUT_INVALID', 'sensors must be a non-empty list of sensor ids (strings).', {
-        details: { field: 'sensors' },
-      });
-    const dup = wanted.find((id, i) => wanted.indexOf(id) !== i);
-    if (dup !== undefined)
-      throw new AppliedMLError('E_INPUT_INVALID', `sensors lists '${dup}' twice.`, { details: { field: 'sensors', sensor: dup } });
-  }
+  const wanted = checkSensorList(options.sensors);
   const missingValue = options.missingValue; // checked by readSeriesCsv
   const at = lineLabel(source);
   const clock = timestampReader(ts, options, at);
-  const index = new Map<string, number>((wanted ?? []).map((id, i) => [id.trim(), i]));
-  const sensors: string[] = wanted ? wanted.map((id) => id.trim()) : [];
+  const index = new Map<string, number>((wanted ?? []).map((id, i) => [id, i]));
+  const sensors: string[] = wanted ? [...wanted] : [];
   const times = new Float64Buffer();
   const which = new Float64Buffer();
   const values = new Float64Buffer();
