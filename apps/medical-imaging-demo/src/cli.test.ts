@@ -1,10 +1,12 @@
 // The predict command on files it must not trust: FIFOs, truncated images, --frame on a PNG and
 // images unlike the training data. Run as a user runs it (a child process), on a tiny saved model.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '@appliedml/demo-kit';
 import { resolveDataset } from '@appliedml/engine';
@@ -163,5 +165,24 @@ describe('medical-imaging-demo train and demo with an output they cannot write',
     );
     expect(onReport!.stderr).toMatch(/^error E_INPUT_INVALID: --report .* is a folder, not a file name; nothing was trained\.$/m);
     expect(await readFile(file, 'utf8')).toBe('not a bundle');
+  }, 120_000);
+
+  // Review R5-8: `train --out .` typed in a folder holding an earlier bundle passed the early check (a
+  // manifest.json is there), trained every epoch, then the save refused: 'it holds the working directory'.
+  it('refuses --out . (the working directory) before training, even where an earlier bundle is', async () => {
+    const env = { ...process.env };
+    delete env.APPLIEDML_DATA_DIR; // the phantoms: training would start at once
+    // Run from the bundle's folder: tsx by its path (the folder has no node_modules to find it in).
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const argv = ['--import', tsx, '--conditions=@appliedml/source', cli, 'train', '--task', 'classifier', '--out', '.'];
+    const run = await promisify(execFile)(process.execPath, argv, { cwd: bundle, env, encoding: 'utf8', timeout: 120_000 }).then(
+      (r) => ({ status: 0, ...r }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({ status: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+    );
+    expect(run.status, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).not.toMatch(/epoch 1/);
+    expect(run.stderr).toMatch(
+      /^error E_INPUT_INVALID: --out \. holds the working directory, and a save replaces its folder whole: save into a subdirectory \(e\.g\. --out model\)\. Nothing was trained\.$/m,
+    );
   }, 120_000);
 });

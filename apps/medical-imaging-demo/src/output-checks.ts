@@ -1,8 +1,8 @@
 // Where the commands will write, checked before they train: a `train --out` or `demo --report` that
 // cannot be written used to fail only after the whole training run (minutes; far longer with the full
 // preset), and the run was lost. The save and the write still make their own checks.
-import { readdir, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { AppliedMLError } from '@appliedml/engine';
 
 type Info = Awaited<ReturnType<typeof stat>>;
@@ -35,7 +35,10 @@ async function refuseFileAbove(path: string, flag: string, after: string): Promi
   }
 }
 
-/** `train --out DIR`: a new folder, an empty one or an earlier bundle (as `save` takes), checked before training. */
+/**
+ * `train --out DIR`: a new folder, an empty one or an earlier bundle (as `save` takes), and not one that
+ * holds the working directory (`--out .` where an earlier bundle is), checked before training.
+ */
 export async function checkBundleTarget(dir: string, flag = '--out'): Promise<void> {
   const found = await info(dir);
   if (!found) return refuseFileAbove(dir, flag, '; nothing was trained');
@@ -43,6 +46,15 @@ export async function checkBundleTarget(dir: string, flag = '--out'): Promise<vo
     throw new AppliedMLError('E_INPUT_INVALID', `${flag} ${dir} is a file, not a folder for the bundle; nothing was trained.`, {
       details: { path: dir },
     });
+  // The save's own rule (the engine's): a folder that holds the working directory ('.', '..') is never replaced.
+  const target = await realpath(resolve(dir));
+  const cwd = await realpath(process.cwd());
+  if (cwd === target || cwd.startsWith(target.endsWith(sep) ? target : target + sep))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${flag} ${dir} holds the working directory, and a save replaces its folder whole: save into a subdirectory (e.g. ${flag} ${join(dir, 'model')}). Nothing was trained.`,
+      { details: { path: dir, reason: 'holds-working-directory' } },
+    );
   const entries = await readdir(dir);
   if (entries.length > 0 && !entries.includes('manifest.json'))
     throw new AppliedMLError(
