@@ -2,9 +2,10 @@
 import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
-import { ImageClassifier, ImageSegmenter, heatmapOverlayPng, readMedicalImage } from '@appliedml/medical-imaging';
+import { ImageClassifier, ImageSegmenter, PNEUMONIA_LABELS, heatmapOverlayPng, readMedicalImage } from '@appliedml/medical-imaging';
 import { classificationData, hasDataDir, hasDataset, phantomClassification, phantomSegmentation, segmentationData } from './data';
-import { evaluationPlan, trainedOnNote } from './provenance';
+import { evaluationPlan, printable, trainedOnNote } from './provenance';
+import { PHANTOM_LABELS } from './phantoms';
 import { checkBundleTarget, checkOutputFile } from './output-checks';
 import { PRESETS, PUBLISHED, type PresetName } from './presets';
 import { outOfDistribution } from './input-checks';
@@ -174,12 +175,14 @@ async function main(): Promise<void> {
       if (taskArg(values.task) === 'classifier') {
         const model = await ImageClassifier.load(bundle, loadOptions);
         try {
-          const plan = evaluationPlan(
-            'classifier',
-            model.trainedOn,
-            await hasDataset('pneumoniamnist'),
-            model.labels.includes('pneumonia'),
-          );
+          const labels = model.labels.map((l) => `'${printable(l)}'`).join(', ');
+          const plan = evaluationPlan('classifier', model.trainedOn, await hasDataset('pneumoniamnist'), {
+            fitsReal: PNEUMONIA_LABELS.every((l) => model.labels.includes(l)),
+            unfitReal: `its labels are ${labels}, not PneumoniaMNIST's normal and pneumonia`,
+            ...(PHANTOM_LABELS.every((l) => model.labels.includes(l))
+              ? {}
+              : { unfitPhantoms: `its labels are ${labels}, not the phantoms' clear and lesion` }),
+          });
           plan.say.forEach((line) => out(line));
           const data =
             plan.data === 'real'
@@ -189,6 +192,7 @@ async function main(): Promise<void> {
           out(
             `${data.title}: ACC ${f3(m.accuracy)}, AUC ${f3(m.auc)}, sensitivity ${f3(m.sensitivity)}, specificity ${f3(m.specificity)} (threshold ${f3(m.threshold)})`,
           );
+          if (plan.caution) out(`  ${plan.caution}`);
           if (data.synthetic) out(`  ${data.note}`);
         } finally {
           model.dispose();
@@ -196,7 +200,7 @@ async function main(): Promise<void> {
       } else {
         const model = await ImageSegmenter.load(bundle, loadOptions);
         try {
-          const plan = evaluationPlan('segmenter', model.trainedOn, await hasDataset('kvasir'), model.config.channels === 3);
+          const plan = evaluationPlan('segmenter', model.trainedOn, await hasDataset('kvasir'), { fitsReal: model.config.channels === 3 });
           plan.say.forEach((line) => out(line));
           const data =
             plan.data === 'real'
@@ -204,6 +208,7 @@ async function main(): Promise<void> {
               : phantomSegmentation(model.config.imageSize, undefined, plan.because);
           const m = await model.evaluate(data.test);
           out(`${data.title}: Dice ${f3(m.dice)}, IoU ${f3(m.iou)} over ${m.count} images`);
+          if (plan.caution) out(`  ${plan.caution}`);
           if (data.synthetic) out(`  ${data.note}`);
         } finally {
           model.dispose();

@@ -34,7 +34,8 @@ export interface SegmentationData {
 
 /** The sources the demo's training sets carry, saved in the bundles it trains (`trainedOn`). */
 export const SOURCES = {
-  pneumoniamnist: { name: 'pneumoniamnist', synthetic: false, description: 'PneumoniaMNIST (MedMNIST v2) official train split' },
+  // readMedMnist's name for the same data ('medmnist'): one data set, one name.
+  pneumoniamnist: { name: 'medmnist', synthetic: false, description: 'PneumoniaMNIST (MedMNIST v2) official train split' },
   kvasir: { name: 'kvasir-seg', synthetic: false, description: "Kvasir-SEG, the demo's seeded 80/10/10 split (seed 2026)" },
   chestPhantoms: { name: 'phantoms', synthetic: true, description: "the demo's generated chest phantoms, clear vs lesion" },
   lesionPhantoms: { name: 'phantoms', synthetic: true, description: "the demo's generated RGB lesion phantoms" },
