@@ -41,10 +41,9 @@ export interface InferencePoolOptions {
    * `MIN_RUN_SAMPLES` recent run times, a task of that kind that would not finish within
    * `taskTimeoutMs` behind the queued ones, even if every task took the shortest recent time of its
    * kind (a kind with fewer counts as no time), is refused at once too, and a waiting one that falls
-   * behind its limit so is answered then. Otherwise a task waits, and its limit drops it if it has not
-   * started. A task about to start with less of its limit left than its kind has ever taken (its
-   * shortest recent run, from the first) is answered then too (503 E_BUSY, `details.waited: 'queue'`),
-   * not started and cut at its limit with its worker replaced.
+   * behind its limit so is answered then (503 E_BUSY, `details.waited: 'queue'`; it never starts).
+   * Otherwise a task waits, and its limit drops it if it has not started (one that started too late
+   * to finish is cut at its limit, its worker replaced).
    */
   maxQueue?: number;
   /** Longest time `ready()` waits for every worker to load the model (default 120 s); past it, E_INTERNAL. */
@@ -154,14 +153,14 @@ function timedOut(timeoutMs: number, at: TimedOutAt): AppliedMLError {
 }
 
 /**
- * A task that waited behind earlier ones until less of its limit was left than its kind takes: not
- * started (see `tooLateToStart`).
+ * A task that waited behind earlier ones until it could no longer finish within its limit, even at
+ * its kind's shortest recent run time: answered, never started (see `shedOverdue`).
  */
-function notStartedInTime(timeoutMs: number): AppliedMLError {
+function notStartedInTime(timeoutMs: number, retryAfterSeconds: number): AppliedMLError {
   return new AppliedMLError(
     'E_BUSY',
-    `The inference waited behind earlier tasks until too little of its ${timeoutMs} ms limit was left to finish; it was not started; retry shortly.`,
-    { details: { retryAfterSeconds: 1, waited: 'queue' } },
+    `The inference waited behind earlier tasks until it could no longer finish within its ${timeoutMs} ms limit; it was not started; retry shortly.`,
+    { details: { retryAfterSeconds, waited: 'queue' } },
   );
 }
 
@@ -394,18 +393,25 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
     return last !== undefined && last > Date.now() + taskTimeoutMs;
   }
 
+  /** Retry-After for a refusal for time: about the kind's shortest recent run (1 to 60 s). */
+  const retryAfterFor = (kind: string): number => Math.min(60, Math.max(1, Math.ceil((shortestRun(kind) ?? 1000) / 1000)));
+
   function tooSlow(kind: string): AppliedMLError {
     return new AppliedMLError(
       'E_BUSY',
       `Every inference worker is busy and the work queued before this request would not let it finish within ${taskTimeoutMs} ms; retry shortly.`,
-      { details: { retryAfterSeconds: Math.min(60, Math.max(1, Math.ceil((shortestRun(kind) ?? 1000) / 1000))) } },
+      { details: { retryAfterSeconds: retryAfterFor(kind) } },
     );
   }
 
   /**
    * Answers at once, 503 E_BUSY, each waiting task that surely would not finish before its own limit
-   * (its kind's run time is known), instead of letting it wait for that limit. A task answered so
-   * takes no worker time: the tasks behind it may still fit.
+   * (its kind's run time is known), instead of letting it wait for that limit or starting it to be
+   * cut there (its worker ended and replaced). Runs whenever a worker frees, before the next task
+   * starts, so a task about to start with less of its limit left than its kind's shortest recent run
+   * is answered here. A task answered so takes no worker time: the tasks behind it may still fit.
+   * Before a kind has MIN_RUN_SAMPLES run times none of its tasks is answered so: its first runs
+   * (a cold worker's first is usually slow, or one large input) say too little about the next.
    */
   function shedOverdue(): void {
     if (taskTimeoutMs <= 0 || waiting.length === 0) return;
@@ -415,29 +421,13 @@ export function createInferencePool<I, O>(options: InferencePoolOptions): Infere
       const end = shortestRun(entry.kind) === undefined ? 0 : (earliestEnds([...kept, entry]).at(-1) ?? 0);
       (end > entry.deadlineAt ? late : kept).push(entry);
     }
-    for (const entry of late) settle(entry, { error: tooSlow(entry.kind) });
-  }
-
-  /**
-   * A task about to start with less of its limit left than its kind has ever taken (its shortest
-   * recent run, from the first one: no other kind's): it would almost surely be cut at the limit and
-   * its worker ended and replaced (the model loaded again, readiness down meanwhile), so it is
-   * answered now instead. A kind never run yet starts whatever is left.
-   */
-  function tooLateToStart(entry: Entry): boolean {
-    const times = runTimes.get(entry.kind);
-    if (taskTimeoutMs <= 0 || !times || times.length === 0) return false;
-    return entry.deadlineAt - Date.now() < Math.min(...times);
+    for (const entry of late) settle(entry, { error: notStartedInTime(taskTimeoutMs, retryAfterFor(entry.kind)) });
   }
 
   function pump(): void {
     while (!closed && dispatched.size < threads && waiting.length > 0) {
       const entry = waiting.shift() as Entry;
       if (entry.done) continue;
-      if (tooLateToStart(entry)) {
-        settle(entry, { error: notStartedInTime(taskTimeoutMs) });
-        continue;
-      }
       dispatch(entry);
     }
   }
