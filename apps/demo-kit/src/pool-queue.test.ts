@@ -221,6 +221,27 @@ describe('inference pool queue', () => {
     }
   }, 20_000);
 
+  // Review R4-2: close() while micro-batches of two kinds collected answered one kind E_MODEL_DISPOSED,
+  // where the old mixed batch ran them all. Kept on purpose: close() sends the collecting batches as
+  // tasks, and, as for any task, those that get a worker run and those left waiting never start.
+  it('close() sends the micro-batches still collecting; those left waiting for a worker are E_MODEL_DISPOSED', async () => {
+    const pool = await open({ taskTimeoutMs: 5_000, batch: { maxSize: 3, maxWaitMs: 200 } });
+    const outcome = (p: Promise<ScaleOutput>) =>
+      p.then(
+        (o) => `y=${o.y} batch=${o.batchSize}`,
+        (e: unknown) => (e as AppliedMLError).code,
+      );
+    const a = [1, 2].map((x) => outcome(pool.run(x, { kind: 'a' })));
+    const b = outcome(pool.run(7, { kind: 'b' }));
+    const started = performance.now();
+    await pool.close();
+    // One worker: kind a's batch (collected first) gets it and runs; kind b's waits, so never starts.
+    expect(await Promise.all([...a, b])).toEqual(['y=3 batch=2', 'y=6 batch=2', 'E_MODEL_DISPOSED']);
+    // Sent at close, not after maxWaitMs.
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await expect(pool.run(1, { kind: 'a' })).rejects.toMatchObject({ code: 'E_MODEL_DISPOSED' });
+  }, 20_000);
+
   it('drops a waiting task whose caller no longer waits (its signal aborted) before it starts', async () => {
     const pool = await open({ taskTimeoutMs: 0 });
     try {

@@ -98,7 +98,11 @@ export interface InferencePool<I, O> {
    */
   readonly full: boolean;
   stats(): PoolStats;
-  /** Waits for running tasks (at most `closeTimeoutMs`), then ends the workers. */
+  /**
+   * Sends the micro-batches still collecting as tasks; tasks that then wait for a worker are answered
+   * E_MODEL_DISPOSED and never start; waits for running tasks (at most `closeTimeoutMs`), then ends
+   * the workers.
+   */
   close(): Promise<void>;
 }
 
