@@ -9,7 +9,8 @@ import { DEVICE_DESCRIPTIONS, checkDevice, isDevice } from './device';
 import type { DeviceLoaders } from './loaders';
 import { defaultLoaders } from './loaders';
 import { selectDevice } from './select-device';
-import { captureGlueWarnings, wasmStartError } from './wasm-start';
+import type { BackendRejection, GlueWarnings } from './wasm-start';
+import { captureBackendRejection, captureGlueWarnings, codeDirectory, provideGlueDirname, wasmStartError } from './wasm-start';
 import { enableWasmThreads, maxWasmThreads, recordGlueListeners, removeGlueListeners, wasmThreadsInfo } from './wasm-threads';
 
 export interface EngineOptions {
@@ -154,28 +155,41 @@ async function initialise(options: EngineOptions, requested: Device, request: Th
   let selection = await selectDevice(requested, options.loaders ?? defaultLoaders, logger);
   if (selection.loaded.backend === 'wasm' && requested !== 'wasm') checkThreadsFitMachine(request);
   const threads = request?.threads;
-  if (selection.loaded.backend === 'wasm' && threads !== undefined && threads !== 1 && wasmThreadsInfo()?.threads !== threads) {
-    await enableWasmThreads(threads);
-  }
-  // The wasm glue's process handlers would turn every later uncaught error of the application into exit
-  // code 7 with the glue's source printed first: they are recorded while the module starts and removed.
-  // tfjs-backend-wasm never settles a second start once one has aborted: a failure is kept and given again.
-  const retry = selection.loaded.backend === 'wasm' ? wasmStartFailure : undefined;
-  const recorder = selection.loaded.backend === 'wasm' && !retry ? recordGlueListeners() : undefined;
-  // What the glue prints while it starts (a .wasm file it cannot find) is the only trace of why it failed.
-  const glue = selection.loaded.backend === 'wasm' && !retry ? captureGlueWarnings() : undefined;
+  const wasm = selection.loaded.backend === 'wasm';
+  // In an ES module bundle the wasm glue has no __dirname to find its folder by: it gets the bundle's
+  // folder for the start (the glue's own __dirname hides it where the glue runs as CommonJS).
+  const removeDirname = wasm ? provideGlueDirname(codeDirectory()) : undefined;
   let ok = false;
+  let rejection: BackendRejection | undefined;
+  let glue: GlueWarnings | undefined;
+  // tfjs-backend-wasm never settles a second start once one has aborted: a failure is kept and given again.
+  const retry = wasm ? wasmStartFailure : undefined;
   try {
-    if (!retry) ok = await tf.setBackend(selection.loaded.backend);
-    if (ok) await tf.ready();
+    if (wasm && threads !== undefined && threads !== 1 && wasmThreadsInfo()?.threads !== threads) {
+      await enableWasmThreads(threads);
+    }
+    // The wasm glue's process handlers would turn every later uncaught error of the application into exit
+    // code 7 with the glue's source printed first: they are recorded while the module starts and removed.
+    const recorder = wasm && !retry ? recordGlueListeners() : undefined;
+    // What the glue prints while it starts (a .wasm file it cannot find) is the main trace of why it
+    // failed; what the start rejected with is the other (tfjs drops it in prod mode).
+    glue = wasm && !retry ? captureGlueWarnings() : undefined;
+    rejection = wasm && !retry ? captureBackendRejection('wasm') : undefined;
+    try {
+      if (!retry) ok = await tf.setBackend(selection.loaded.backend);
+      if (ok) await tf.ready();
+    } finally {
+      recorder?.stop();
+      glue?.stop();
+      rejection?.stop();
+    }
+    if (recorder) removeGlueListeners(recorder.glue);
   } finally {
-    recorder?.stop();
-    glue?.stop();
+    removeDirname?.();
   }
-  if (recorder) removeGlueListeners(recorder.glue);
   if (glue && ok) glue.lines.forEach((line) => logger.debug(`wasm: ${line}`));
   if (!ok && (glue || retry)) {
-    const error = retry ?? wasmStartError(glue?.lines ?? []);
+    const error = retry ?? wasmStartError(glue?.lines ?? [], rejection?.error());
     wasmStartFailure = error;
     // Explicit 'wasm' (or APPLIEDML_DEVICE=wasm) is refused; 'auto' falls on to js, the last in its chain, and says so.
     if (requested !== 'auto') throw error;

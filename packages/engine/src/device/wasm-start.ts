@@ -2,6 +2,9 @@
 // silenced in prod mode), and the backend rejects with advice only: the cause, typically the glue not
 // finding its .wasm file in a bundled service, is printed by the glue through console.warn. These
 // helpers catch those lines while the backend starts and turn them into an error that says why and how.
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
 import { AppliedMLError } from '../errors';
 
 export interface GlueWarnings {
@@ -60,9 +63,96 @@ export function missingWasmFile(lines: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** The glue's first line, without emscripten's build advice. */
-function reasonOf(lines: readonly string[]): string {
-  return (lines[0] ?? 'no reason given')
+/**
+ * The folder of the script that holds this code: the engine's dist folder when installed, the bundle's
+ * folder when a service bundles the engine (esbuild keeps `import.meta.url` in an ESM bundle), undefined
+ * when that is not a file.
+ */
+export function codeDirectory(url: string = import.meta.url): string | undefined {
+  try {
+    return dirname(fileURLToPath(url));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Give the wasm glue a `__dirname` while the backend starts, when there is none. The glue takes its folder
+ * from `__dirname` (`scriptDirectory = __dirname + "/"`), which CommonJS gives every module but ESM does
+ * not: in an ESM bundle (esbuild `--format=esm`) that line threw a ReferenceError that tfjs swallowed,
+ * so wasm never started, whether the .wasm files were beside the bundle or named by setWasmPaths. Where
+ * the glue runs as CommonJS its own `__dirname` hides this global, so this changes nothing there. The
+ * folder given is `dir` (the bundle's, where the README tells users to copy the .wasm files); the
+ * returned function removes the global again (unless something replaced it meanwhile).
+ */
+export function provideGlueDirname(dir: string | undefined): () => void {
+  const global = globalThis as Record<string, unknown>;
+  if (dir === undefined || '__dirname' in global) return () => undefined;
+  Object.defineProperty(global, '__dirname', { value: dir, writable: true, configurable: true, enumerable: false });
+  return () => {
+    if (Object.getOwnPropertyDescriptor(global, '__dirname')?.value === dir) delete global.__dirname;
+  };
+}
+
+export interface BackendRejection {
+  /** What the backend's factory rejected with (or threw), if it did. */
+  readonly error: () => unknown;
+  /** Put the factory back as it was. */
+  stop(): void;
+}
+
+/** The tfjs engine's registry of backend factories (public at runtime, private in the typings). */
+function factoryEntry(name: string): { factory: () => unknown } | undefined {
+  return (tf.engine() as unknown as { registryFactory: Record<string, { factory: () => unknown } | undefined> }).registryFactory[name];
+}
+
+/**
+ * Keep why a backend's factory failed while it starts. tfjs turns a failed start into `false` and
+ * prints the error only outside prod mode (which the engine keeps on), so an error thrown before the
+ * glue prints anything (a ReferenceError in the glue) was lost: "no reason given".
+ */
+export function captureBackendRejection(name: string): BackendRejection {
+  const entry = factoryEntry(name);
+  let failure: unknown;
+  if (!entry) return { error: () => undefined, stop: () => undefined };
+  const original = entry.factory;
+  const wrapped = (): unknown => {
+    let made: unknown;
+    try {
+      made = original();
+    } catch (error) {
+      failure = error;
+      throw error;
+    }
+    if (typeof (made as PromiseLike<unknown> | undefined)?.then === 'function') {
+      return Promise.resolve(made).catch((error: unknown) => {
+        failure = error;
+        throw error;
+      });
+    }
+    return made;
+  };
+  entry.factory = wrapped;
+  return {
+    error: () => failure,
+    stop() {
+      if (entry.factory === wrapped) entry.factory = original;
+    },
+  };
+}
+
+/** The message of what a failed start rejected with: an Error's (with its class), a `{ message }`'s, or the value. */
+function describeRejection(error: unknown): string | undefined {
+  if (error === undefined || error === null) return undefined;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  const message = (error as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  return typeof error === 'string' ? error : undefined;
+}
+
+/** The glue's first line, without emscripten's build advice (else what the start rejected with). */
+function reasonOf(lines: readonly string[], rejection?: unknown): string {
+  return (lines[0] ?? describeRejection(rejection) ?? 'no reason given')
     .split('\n')[0]!
     .replace(/\.? Build with -sASSERTIONS for more info\.?/, '')
     .slice(0, 300);
@@ -72,16 +162,30 @@ const HINT =
   "Ship @tensorflow/tfjs-backend-wasm's .wasm files (its dist/*.wasm) beside the bundled script, or call " +
   "setWasmPaths('/folder/with/wasm/files/') from @tensorflow/tfjs-backend-wasm before initEngine.";
 
+/** The fix for a glue that finds no `__dirname` (an ESM bundle, when the engine could not provide one). */
+const DIRNAME_HINT =
+  'The wasm glue needs __dirname, which an ES module bundle does not define: bundle as CommonJS (esbuild ' +
+  '--format=cjs), or define it in the bundle\'s banner (esbuild --banner:js="import { fileURLToPath as __fu } ' +
+  "from 'node:url'; import { dirname as __dn } from 'node:path'; const __dirname = __dn(__fu(import.meta.url));\").";
+
+/** Whether a start failed because the glue found no `__dirname`. */
+function isDirnameMissing(reason: string): boolean {
+  return /\b__dirname is not defined\b/.test(reason);
+}
+
 /**
- * E_DEVICE_UNAVAILABLE for a wasm backend that did not start: why (the missing .wasm file, or the glue's
- * first line) and how to fix it, `details.reason` / `details.wasmFile`, the glue's lines as `cause`.
+ * E_DEVICE_UNAVAILABLE for a wasm backend that did not start: why (the missing .wasm file, the glue's
+ * first line, else what the start rejected with) and how to fix it, `details.reason` /
+ * `details.wasmFile`, the glue's lines (or the rejection) as `cause`.
  */
-export function wasmStartError(lines: readonly string[]): AppliedMLError {
+export function wasmStartError(lines: readonly string[], rejection?: unknown): AppliedMLError {
   const file = missingWasmFile(lines);
-  const reason = reasonOf(lines);
+  const reason = reasonOf(lines, rejection);
   const why = file ? `its WebAssembly file ${file} is missing` : reason;
-  return new AppliedMLError('E_DEVICE_UNAVAILABLE', `The wasm backend failed to initialise: ${why}. ${HINT}`, {
-    cause: new Error(lines.join('\n') || reason),
+  const hint = !file && isDirnameMissing(reason) ? DIRNAME_HINT : HINT;
+  const cause = lines.length === 0 && rejection instanceof Error ? rejection : new Error(lines.join('\n') || reason);
+  return new AppliedMLError('E_DEVICE_UNAVAILABLE', `The wasm backend failed to initialise: ${why}. ${hint}`, {
+    cause,
     details: { backend: 'wasm', reason, ...(file ? { wasmFile: file } : {}), glue: lines.slice(0, 5) },
   });
 }
