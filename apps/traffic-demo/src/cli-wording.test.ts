@@ -52,6 +52,9 @@ describe('a file without a clock (review R5-1)', () => {
     expect(r.stdout).toMatch(/persistence \(last value\)/);
     expect(r.stdout).toMatch(/T-GCN-style graph model/);
     expect(r.stdout).not.toMatch(/│ historical average/);
+    // The graph ridge reads no historical average without a clock: its row does not say it does.
+    expect(r.stdout).toMatch(/│ graph ridge \(window and neighbours; no historical average: the data has no clock\) +│/);
+    expect(r.stdout).not.toMatch(/window, neighbours, historical average/);
     expect(r.stdout).toMatch(
       /^Left out of the table: historical average .*Not trained: the 'historical-average' model averages by time of day, and this data has no clock .*--timestamp-column COLUMN .*--start ISO/m,
     );

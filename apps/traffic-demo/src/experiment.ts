@@ -7,6 +7,8 @@ export interface ModelResult {
   horizons: HorizonMetrics[];
   trainSeconds: number;
   report?: TrafficTrainingReport;
+  /** The row's name when it differs from the model's usual one (MODEL_LABELS). */
+  label?: string;
 }
 
 export interface ComparisonOptions {
@@ -21,6 +23,8 @@ export interface ComparisonOptions {
   /** Where the SDK's warnings go (default: the console with progress, none without). */
   logger?: Logger;
 }
+
+export const RIDGE_WITHOUT_CLOCK = 'graph ridge (window and neighbours; no historical average: the data has no clock)';
 
 /** T-GCN protocol: 80/20 chronological split, validation carved from the train part, windows built inside the test part. */
 export async function runComparison(
@@ -41,7 +45,14 @@ export async function runComparison(
       ...(logger ? { logger } : {}),
     });
     const evaluation = await model.evaluate(data.series, { fromStep: testStart });
-    results.push({ model: kind, horizons: evaluation.horizons, trainSeconds: report.seconds, ...(model.isNeural ? { report } : {}) });
+    results.push({
+      model: kind,
+      horizons: evaluation.horizons,
+      trainSeconds: report.seconds,
+      ...(model.isNeural ? { report } : {}),
+      // Without a clock the graph ridge has no time of day: it reads no historical average (its usual label says it does).
+      ...(kind === 'ridge' && data.series.start === null ? { label: RIDGE_WITHOUT_CLOCK } : {}),
+    });
     if (options.keep) kept.set(kind, model);
     else model.dispose();
   }

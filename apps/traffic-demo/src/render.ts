@@ -15,6 +15,11 @@ export const MODEL_LABELS: Record<string, string> = {
 
 const f = (v: number, digits = 3): string => v.toFixed(digits);
 
+/** A result's row name: its own label, else the model's. */
+export function modelLabel(r: Pick<ModelResult, 'model' | 'label'>): string {
+  return r.label ?? MODEL_LABELS[r.model] ?? r.model;
+}
+
 /** The per-horizon table: one row per model, RMSE / MAE for each horizon, then the published rows. */
 export function horizonTable(
   results: ModelResult[],
@@ -26,11 +31,7 @@ export function horizonTable(
   const accuracy = minutes.length > 0 ? `acc @${minutes[0]} min` : 'acc';
   const table = new Table({ head: ['model', ...minutes.map((m) => `${m} min RMSE / MAE`), accuracy], style: { head: [], border: [] } });
   for (const r of results) {
-    table.push([
-      MODEL_LABELS[r.model] ?? r.model,
-      ...r.horizons.map((h) => `${f(h.rmse)} / ${f(h.mae)}`),
-      f(r.horizons[0]?.accuracy ?? NaN, 4),
-    ]);
+    table.push([modelLabel(r), ...r.horizons.map((h) => `${f(h.rmse)} / ${f(h.mae)}`), f(r.horizons[0]?.accuracy ?? NaN, 4)]);
   }
   if (withPublished) {
     for (const name of ['T-GCN', 'GRU']) {

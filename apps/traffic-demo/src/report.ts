@@ -11,7 +11,7 @@ import {
 } from '@appliedml/traffic';
 import type { DemoData } from './data';
 import type { ModelResult } from './experiment';
-import { MODEL_LABELS } from './render';
+import { modelLabel } from './render';
 
 /** The monitor compares readings with the forecast made this many steps earlier (30 min at 5-min steps). */
 export const MONITOR_LEAD = 6;
@@ -81,7 +81,7 @@ export async function writeReport(
   input: { data: DemoData; results: ModelResult[]; replay: ReplayResult; replayModel: string; tableText: string },
 ): Promise<string> {
   const charts: { name: string; title: string; svg: string }[] = [];
-  const errors = errorByHorizonSpec(input.results.map((r) => ({ model: MODEL_LABELS[r.model] ?? r.model, horizons: r.horizons })));
+  const errors = errorByHorizonSpec(input.results.map((r) => ({ model: modelLabel(r), horizons: r.horizons })));
   charts.push({ name: 'error-by-horizon', title: 'Error by horizon (test part)', svg: await renderChartSvg(errors) });
   for (const c of input.replay.charts) {
     const spec = forecastChartSpec({
