@@ -95,6 +95,10 @@ describe('medical-imaging-demo predict on awkward files', () => {
     expect(onFlat.stderr).toMatch(/flat\.png: every pixel has the same value/);
     expect(onGood.status, onGood.stderr).toBe(0);
     expect(onGood.stderr).not.toMatch(/outside what the model was trained on/);
+    // The label is the saved threshold's, which the line names (review R5-12: 'clear (46.1 %)' beside 'lesion 53.9 %').
+    expect(onGood.stdout).toMatch(
+      /^(clear|lesion) \(\d+\.\d %\) {2}clear \d+\.\d % {2}lesion \d+\.\d % {2}\(lesion from \d+\.\d %, the threshold chosen on the validation images\)$/m,
+    );
     // Beside the answer, what the model was trained on (its bundle's trainedOn): the label of a
     // phantom-trained model was printed with no word that it says nothing medical.
     expect(onGood.stdout).toMatch(

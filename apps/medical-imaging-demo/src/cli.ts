@@ -256,10 +256,18 @@ async function main(): Promise<void> {
             : ''
         }`,
       );
+      // A binary label comes from the saved threshold, not from the larger probability: 'clear (46.1 %)' beside
+      // 'lesion 53.9 %' read as a contradiction without it (review R5-12).
+      const threshold = model.threshold;
+      const positive = model.labels[1];
       out(
         `${p.label} (${(p.score * 100).toFixed(1)} %)  ${Object.entries(p.probabilities)
           .map(([l, v]) => `${l} ${(v * 100).toFixed(1)} %`)
-          .join('  ')}`,
+          .join('  ')}${
+          threshold !== undefined && positive !== undefined && model.labels.length === 2
+            ? `  (${positive} from ${(threshold * 100).toFixed(1)} %, the threshold chosen on the validation images)`
+            : ''
+        }`,
       );
       if (values.heatmap) {
         await writeOutputFile(
