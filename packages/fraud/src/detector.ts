@@ -264,9 +264,27 @@ function autoencoderEvidence(f: Fitted, x: Matrix, errors: Float64Array): Float6
  * the isolation forest's split on a three-way channel credits every row's own level, a common one too.
  */
 function ownEvidence(f: Fitted, x: Matrix, values: Float64Array): Float64Array {
-  return oneHotExcess(f.explainer, values, x, oneHotGroups(f.pre), new Float64Array(x.cols), (_k, states, held, sum) =>
+  oneHotExcess(f.explainer, values, x, oneHotGroups(f.pre), new Float64Array(x.cols), (_k, states, held, sum) =>
     states.rare[held] ? Math.max(0, sum) : 0,
   );
+  // A 0/1 column outside the groups (a missing flag, a new-merchant flag) by the same rule, as a
+  // two-state group: only a state held by under a quarter of the training rows (a tip missing on 40 % of
+  // them is no reason).
+  f.explainer.sorted.forEach((col, c) => {
+    const n = col.length;
+    if (!n || col[0] !== 0 || col[n - 1] !== 1 || !Array.prototype.every.call(col, (v: number) => v === 0 || v === 1)) return;
+    let ones = 0;
+    while (ones < n && col[n - 1 - ones] === 1) ones++;
+    for (let r = 0; r < x.rows; r++) {
+      const held = x.data[r * x.cols + c] === 1 ? ones / n : 1 - ones / n;
+      if (held >= 0.25) values[r * x.cols + c] = 0;
+    }
+  });
+  return values;
+}
+
+function takeScores(s: Float64Array, rows: readonly number[]): Float64Array {
+  return Float64Array.from(rows, (r) => s[r] as number);
 }
 
 function meanSd(s: Float64Array): [number, number] {
@@ -737,7 +755,7 @@ export class FraudDetector {
         const share = Math.max(1, Math.round(shareOfRows(this.config.contamination, x.rows)));
         if (choice.alerts > 2 * share)
           logger.warn(
-            `${choice.alerts} of ${x.rows} training rows score at the threshold or above (contamination ${this.config.contamination} asks for ${share}): their scores tie, so the data is constant or much repeated, and every later row that scores the same alerts.`,
+            `${choice.alerts} of ${x.rows} training rows score at the threshold or above (contamination ${this.config.contamination} asks for ${share}): that many share the threshold's score (repeated or constant rows), and every later row that scores the same alerts.`,
             { alerts: choice.alerts, rows: x.rows, contamination: this.config.contamination },
           );
       }
@@ -826,30 +844,29 @@ export class FraudDetector {
       const score = scoreEcod(f.ecod as EcodState, x, contrib);
       return { score, contrib: excessEvidence(f.ecod as EcodState, contrib, x, oneHotGroups(f.pre)) };
     }
-    if (kind === 'iforest' || kind === 'pca') {
-      if (!withContrib)
-        return { score: kind === 'iforest' ? scoreIsolationForest(f.iforest as IsolationForestState, x) : scorePca(f.pca as PcaState, x) };
-      // The detector's own evidence (same scores to the last bit): the path steps that isolated the row,
-      // its pull along rare principal directions.
-      const contrib = new Float64Array(x.data.length);
+    if (kind === 'iforest' || kind === 'pca' || kind === 'knn') {
+      if (!withContrib) {
+        if (kind === 'iforest') return { score: scoreIsolationForest(f.iforest as IsolationForestState, x) };
+        return { score: kind === 'pca' ? scorePca(f.pca as PcaState, x) : scoreKnn(f.knn as KnnState, x) };
+      }
+      // Reasons say which values are rare in training (the explainer's evidence). A row with no rare
+      // value, unusual only in combination (the middle of a ring of training rows), is explained by the
+      // detector itself (same scores to the last bit): the path steps that isolated it, the features of
+      // its distance to its nearest training rows, its pull along rare principal directions.
+      const own = new Float64Array(x.data.length);
       const score =
         kind === 'iforest'
-          ? scoreIsolationForestWithContrib(f.iforest as IsolationForestState, x, contrib)
-          : scorePcaWithContrib(f.pca as PcaState, x, contrib);
-      return { score, contrib: ownEvidence(f, x, contrib) };
-    }
-    if (kind === 'knn') {
-      if (!withContrib) return { score: scoreKnn(f.knn as KnnState, x) };
-      // Reasons say which values are rare in training (the explainer's evidence); a row with no rare value,
-      // unusual only in combination (the middle of a ring), is explained by its distances instead: the
-      // features that set it apart from its nearest training rows.
-      const own = new Float64Array(x.data.length);
-      const score = scoreKnnWithContrib(f.knn as KnnState, x, own);
-      ownEvidence(f, x, own);
+          ? scoreIsolationForestWithContrib(f.iforest as IsolationForestState, x, own)
+          : kind === 'pca'
+            ? scorePcaWithContrib(f.pca as PcaState, x, own)
+            : scoreKnnWithContrib(f.knn as KnnState, x, own);
       const contrib = this.explainerContrib(f, x);
+      let evidence: Float64Array | undefined;
       for (let r = 0; r < x.rows; r++) {
         const row = contrib.subarray(r * x.cols, (r + 1) * x.cols);
-        if (!row.some((v) => v > 0)) row.set(own.subarray(r * x.cols, (r + 1) * x.cols));
+        if (row.some((v) => v > 0)) continue;
+        evidence ??= ownEvidence(f, x, own);
+        row.set(evidence.subarray(r * x.cols, (r + 1) * x.cols));
       }
       return { score, contrib };
     }
@@ -886,15 +903,30 @@ export class FraudDetector {
       const wide = this.outlierKinds.length ? this.withOutlierColumns(f, x, override) : x;
       const score = mlpScores(f.mlp as tf.LayersModel, wide);
       if (!withContrib) return { score };
-      // Each input feature against its training distribution (the explainer's order statistics); an
-      // outlier column against its training mean (0 once z-scored).
+      // Alerts are explained by the network itself: each input feature against its training distribution
+      // (the explainer's order statistics), an outlier column against its training mean (0 once z-scored).
+      // That scores each alert again about 4 × features times, so rows under the threshold keep the
+      // explainer's reasons (what is rare about them).
+      const contrib = this.explainerContrib(f, x);
+      const alerts: number[] = [];
+      for (let r = 0; r < x.rows; r++) if ((score[r] as number) >= f.threshold) alerts.push(r);
+      if (!alerts.length) return { score, contrib };
+      const sub = takeRows(x, alerts);
+      const subWide = takeRows(wide, alerts);
       const background = [...backgroundValues(f.explainer.sorted), ...this.outlierKinds.map(() => [0])];
-      const own = mlpOcclusion(f.mlp as tf.LayersModel, wide, score, background);
-      if (!this.outlierKinds.length) return { score, contrib: this.orExplainer(f, x, ownEvidence(f, x, own)) };
-      const ecod = new Float64Array(x.data.length);
-      scoreEcod(f.explainer, x, ecod);
-      excessEvidence(f.explainer, ecod, x, oneHotGroups(f.pre));
-      return { score, contrib: this.foldOutlierContrib(x, own, ecod) };
+      const own = ownEvidence(f, subWide, mlpOcclusion(f.mlp as tf.LayersModel, subWide, takeScores(score, alerts), background));
+      let evidence = own;
+      if (this.outlierKinds.length) {
+        const ecod = new Float64Array(sub.data.length);
+        scoreEcod(f.explainer, sub, ecod);
+        excessEvidence(f.explainer, ecod, sub, oneHotGroups(f.pre));
+        evidence = this.foldOutlierContrib(sub, own, ecod);
+      }
+      alerts.forEach((r, i) => {
+        const row = evidence.subarray(i * x.cols, (i + 1) * x.cols);
+        if (row.some((v) => v > 0)) contrib.set(row, r * x.cols);
+      });
+      return { score, contrib };
     }
     const active = this.active;
     if (active.length === 1) {
@@ -1073,28 +1105,11 @@ export class FraudDetector {
         let total = 0;
         for (const v of byColumn.values()) if (v > 0) total += v;
         // A column with under half a percent of the evidence is no reason ("0% of the evidence").
-        let reasons = [...byColumn.entries()]
+        const reasons = [...byColumn.entries()]
           .filter(([, v]) => v > 0 && v >= 0.005 * total)
           .sort((a, b) => b[1] - a[1])
           .slice(0, this.config.maxReasons)
           .map(([column, v]) => this.reason(f, features, data, start + i, column, total > 0 ? v / total : 0));
-        if (!reasons.length && s >= f.threshold) {
-          // An alert with no evidence anywhere (no value rare in training, none its detector singles out):
-          // the numbers farthest from their training median, by their share of that distance (a category
-          // or a missing flag is a reason only when rare, which the evidence already says).
-          const far = new Map<string, number>();
-          for (let c = 0; c < x.cols; c++) {
-            const feature = features[c] as FeatureInfo;
-            if (feature.name !== feature.column || f.pre.state.columns.find((k) => k.name === feature.column)?.kind !== 'numeric') continue;
-            far.set(feature.column, Math.abs(chunk.data[i * x.cols + c] as number));
-          }
-          const size = [...far.values()].reduce((a, v) => a + v, 0);
-          reasons = [...far.entries()]
-            .filter(([, v]) => v > 0)
-            .sort((a, b) => b[1] - a[1])
-            .slice(0, this.config.maxReasons)
-            .map(([column, v]) => this.reason(f, features, data, start + i, column, size > 0 ? Math.abs(v) / size : 0));
-        }
         out.push({ score: s, isFraud: s >= f.threshold, reasons });
       }
     }

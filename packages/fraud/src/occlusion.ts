@@ -43,7 +43,10 @@ export function mlpOcclusion(
   const rowsPerBlock = Math.max(1, Math.floor(BLOCK_COPIES / Math.max(1, copies)));
   for (let r0 = 0; r0 < x.rows; r0 += rowsPerBlock) {
     const rows = Math.min(rowsPerBlock, x.rows - r0);
-    const data = new Float64Array(rows * copies * d);
+    let needed = 0;
+    for (let i = 0; i < rows; i++)
+      for (let c = 0; c < d; c++) for (const v of background[c] as readonly number[]) if (v !== x.data[(r0 + i) * d + c]) needed++;
+    const data = new Float64Array(needed * d);
     let at = 0;
     for (let i = 0; i < rows; i++) {
       const row = x.data.subarray((r0 + i) * d, (r0 + i + 1) * d);
