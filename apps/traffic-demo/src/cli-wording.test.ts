@@ -144,6 +144,9 @@ describe("the SDK's warnings and errors in the CLI's flags (review R5-3)", () =>
       '… last reading there: x. Give more history.',
     );
     expect(cliWording('No timestamp column time.')).toBe('No timestamp column time.');
+    // A quoted name is the user's (a column called so), not the option.
+    expect(cliWording("No timestamp column 'timeZone' (columns: a, b).")).toBe("No timestamp column 'timeZone' (columns: a, b).");
+    expect(cliWording("timeZone 'Mars/Base' is not a time zone")).toBe("--time-zone 'Mars/Base' is not a time zone");
   });
 });
 

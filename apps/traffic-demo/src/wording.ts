@@ -25,7 +25,8 @@ const OPTION_FLAGS: Readonly<Record<string, string>> = {
   missingValue: '--missing-value',
 };
 
-const OPTION_NAME = new RegExp(`\\b(${Object.keys(OPTION_FLAGS).join('|')})\\b`, 'g');
+// Not a name in quotes: that is the user's own text (a column or sensor named 'timeZone').
+const OPTION_NAME = new RegExp(`(?<!['"])\\b(${Object.keys(OPTION_FLAGS).join('|')})\\b(?!['"])`, 'g');
 
 /** An SDK message in the CLI's terms: the flags that set what it names. */
 export function cliWording(message: string): string {
