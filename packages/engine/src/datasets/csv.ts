@@ -5,6 +5,7 @@ import { AppliedMLError, describeValue } from '../errors';
 import { checkKnownKeys } from '../option-checks';
 import { parseBooleanCell, parseDateCell, parseNumberCell } from './csv-cells';
 import { CsvLineCounter } from './csv-lines';
+import { statRegularFile } from './file-kind';
 import { missingColumns, otherDelimiterIn } from './missing-columns';
 import { setOwn } from './own-property';
 
@@ -19,8 +20,10 @@ import { setOwn } from './own-property';
  *   on which the record ends. Every column is an own property of the row, including one named
  *   `__proto__` (as `JSON.parse` keeps it; plain assignment would set the row's prototype instead).
  * - `readNumericMatrix` reads an all-numeric table into one Float64Array (row-major).
- * - Sources: a file path, the file's bytes (Uint8Array/Buffer), or a readable stream. A file that
- *   cannot be opened → E_IO.
+ * - Sources: a file path, the file's bytes (Uint8Array/Buffer), or a readable stream. A path that is
+ *   missing or not a regular file (a folder, a FIFO, a device) → E_IO in `statRegularFile`'s words
+ *   ("Cannot read CSV file <path>: it is a FIFO (named pipe), not a regular file.") before it is opened,
+ *   so a FIFO never blocks the read; one that cannot be opened → E_IO.
  */
 
 export type CsvColumnType = 'number' | 'string' | 'date' | 'boolean';
@@ -182,6 +185,9 @@ async function* rawRecords(
   } catch (cause) {
     throw new AppliedMLError('E_INPUT_INVALID', `Invalid CSV options: ${(cause as Error).message}`, { cause });
   }
+  // A path is looked at before it is opened, as every reader of the engine does: a FIFO blocked the read
+  // for ever, and a folder or a missing file gave the system's words (EISDIR, ENOENT …).
+  if (typeof source === 'string') await statRegularFile(source, 'CSV file');
   const { stream, label } = openSource(source);
   // A stream passed in that is already closed or read to its end would otherwise never end the read
   // (or read as an empty CSV).
