@@ -1,4 +1,4 @@
-import { AppliedMLError, checkKnownKeys, describeValue, readNumericMatrix, type CsvSource } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, describeValue, readNumericMatrix, statRegularFile, type CsvSource } from '@appliedml/engine';
 
 /** A square road-graph matrix (weighted or 0/1), row-major; entry (i, j) links sensor i to j. */
 export interface Adjacency {
@@ -135,7 +135,10 @@ function adjacencyCellError(error: unknown, header: boolean): unknown {
 
 /**
  * Reads a square CSV of weights (los_adj.csv), sensors in the series' order; `header: true` skips a
- * first line (sensor ids). Not square → E_SHAPE_MISMATCH; bad cells → E_INPUT_INVALID. */
+ * first line (sensor ids). Not square → E_SHAPE_MISMATCH; bad cells → E_INPUT_INVALID. A path that is
+ * missing or not a regular file (a folder, a FIFO) → E_IO before it is opened ("Cannot read adjacency CSV
+ * file <path>: it is a FIFO (named pipe), not a regular file.", as `statRegularFile` words it).
+ */
 export async function readAdjacencyCsv(source: CsvSource, options: { header?: boolean } = {}): Promise<Adjacency> {
   checkKnownKeys('readAdjacencyCsv options', options, ['header']);
   if (options.header !== undefined && typeof options.header !== 'boolean')
@@ -143,6 +146,8 @@ export async function readAdjacencyCsv(source: CsvSource, options: { header?: bo
       details: { field: 'header' },
     });
   const header = options.header ?? false;
+  // Looked at before it is opened, as every SDK's readers do (a FIFO blocked the read for ever).
+  if (typeof source === 'string') await statRegularFile(source, 'adjacency CSV file');
   const m = await readNumericMatrix(source, { header }).catch((error: unknown) => {
     throw adjacencyCellError(error, header);
   });

@@ -8,6 +8,7 @@ import {
   readCsv,
   readCsvAll,
   readNumericMatrix,
+  statRegularFile,
   type CsvSource,
   type MissingColumns,
 } from '@appliedml/engine';
@@ -88,7 +89,10 @@ export interface ReadSeriesOptions {
  * order or duplicated → E_INPUT_INVALID (`details.reason` 'timestamps-out-of-order' /
  * 'timestamps-duplicated'); irregular timestamps are put on the `intervalMinutes` grid from the first
  * timestamp: each reading goes to the nearest slot, slots with several readings take their mean, and
- * slots with none are missing (masked), never invented.
+ * slots with none are missing (masked), never invented. A path that is missing or not a regular file (a
+ * folder, a FIFO, a device) → E_IO before it is opened, in the engine's `statRegularFile` words ("Cannot
+ * read series CSV file <path>: it is a FIFO (named pipe), not a regular file.", `details.path`,
+ * `details.reason`).
  */
 const READ_SERIES_KEYS = Object.keys({
   intervalMinutes: 1,
@@ -115,6 +119,9 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
   const intervalMinutes = checkInterval(options.intervalMinutes);
   const missingValue = checkMissingValue(options.missingValue);
   for (const field of ['timestampColumn', 'sensorColumn', 'valueColumn'] as const) checkColumnName(field, options[field]);
+  // A path is looked at before it is opened, as every SDK's readers do: a FIFO blocked the read for ever,
+  // and a folder or a missing file gave the system's words (EISDIR, ENOENT).
+  if (typeof source === 'string') await statRegularFile(source, 'series CSV file');
   if (options.sensorColumn !== undefined || options.valueColumn !== undefined) return readLongCsv(source, options, intervalMinutes);
   const wanted = checkSensorList(options.sensors);
   if (options.timestampColumn === undefined) {
