@@ -132,3 +132,27 @@ describe('readAdjacencyCsv says what to do with sensor ids in the file (review R
     model.dispose();
   });
 });
+
+describe("a ';'-separated adjacency (review s24 R5-2)", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+
+  it("the advice names only options readAdjacencyCsv takes: delimiter: ';' reads the file, and no header hint for it", async () => {
+    const error = await expectCode(() => readAdjacencyCsv(bytes('1;0.5\n0.5;1\n')), 'E_INPUT_INVALID');
+    expect(error.message).toBe(
+      "CSV input: line 1, column '0': '1;0.5' is not a number. The rows are one field holding ';': if the file is separated by ';', pass delimiter: ';'.",
+    );
+    // As advised (it was "readAdjacencyCsv options has no option 'delimiter'; valid: header").
+    const read = await readAdjacencyCsv(bytes('1;0.5\n0.5;1\n'), { delimiter: ';' });
+    expect([read.size, Array.from(read.weights)]).toEqual([2, [1, 0.5, 0.5, 1]]);
+    const withIds = await readAdjacencyCsv(bytes('a\tb\n0\t1\n1\t0\n'), { header: true, delimiter: '\t' });
+    expect([withIds.sensors, Array.from(withIds.weights)]).toEqual([
+      ['a', 'b'],
+      [0, 1, 1, 0],
+    ]);
+    // A header of ids in a ';' file, read with commas: the delimiter advice, not "pass header: true".
+    const ids = await expectCode(() => readAdjacencyCsv(bytes('a;b\n0;1\n1;0\n')), 'E_INPUT_INVALID');
+    expect(ids.message).toMatch(/pass delimiter: ';'\.$/);
+    expect(ids.message).not.toMatch(/header/);
+    await expectCode(() => readAdjacencyCsv(bytes('0,1\n1,0\n'), { delimiter: '' }), 'E_INPUT_INVALID');
+  });
+});

@@ -120,7 +120,10 @@ export function createAdjacency(matrix: ArrayLike<ArrayLike<number>> | Float64Ar
 function adjacencyCellError(error: unknown, header: boolean): unknown {
   if (!AppliedMLError.hasCode(error, 'E_INPUT_INVALID')) return error;
   const details = (error.details ?? {}) as { line?: unknown; columnIndex?: unknown; value?: unknown };
-  const text = typeof details.value === 'string' && (details.value.trim() === '' || Number.isNaN(Number(details.value)));
+  // A row read as one field holding another delimiter (a ';' export): the engine's advice to pass
+  // `delimiter` says it all; the cell is no header or row label.
+  const oneField = / pass delimiter: /.test(error.message);
+  const text = !oneField && typeof details.value === 'string' && (details.value.trim() === '' || Number.isNaN(Number(details.value)));
   let message = error.message.replace(
     /; pass allowMissing: true to read it as NaN\.$/,
     ': every cell of an adjacency needs a weight (0 for no link).',
@@ -133,14 +136,23 @@ function adjacencyCellError(error: unknown, header: boolean): unknown {
   return new AppliedMLError('E_INPUT_INVALID', message, { details: error.details, cause: error });
 }
 
+export interface ReadAdjacencyOptions {
+  /** Whether the first line names the sensors (default false); its ids go to `adjacency.sensors`. */
+  header?: boolean;
+  /** Field delimiter (default ','; ';' or '\t' for other exports), as `readSeriesCsv` takes it. */
+  delimiter?: string;
+}
+
+const READ_ADJACENCY_KEYS = Object.keys({ header: 1, delimiter: 1 } satisfies Record<keyof ReadAdjacencyOptions, 1>);
+
 /**
  * Reads a square CSV of weights (los_adj.csv), sensors in the series' order; `header: true` skips a
- * first line (sensor ids). Not square → E_SHAPE_MISMATCH; bad cells → E_INPUT_INVALID. A path that is
+ * first line (sensor ids); `delimiter: ';'` reads a ';'-separated file. Not square → E_SHAPE_MISMATCH; bad cells → E_INPUT_INVALID. A path that is
  * missing or not a regular file (a folder, a FIFO) → E_IO before it is opened ("Cannot read adjacency CSV
  * file <path>: it is a FIFO (named pipe), not a regular file.", as `statRegularFile` words it).
  */
-export async function readAdjacencyCsv(source: CsvSource, options: { header?: boolean } = {}): Promise<Adjacency> {
-  checkKnownKeys('readAdjacencyCsv options', options, ['header']);
+export async function readAdjacencyCsv(source: CsvSource, options: ReadAdjacencyOptions = {}): Promise<Adjacency> {
+  checkKnownKeys('readAdjacencyCsv options', options, READ_ADJACENCY_KEYS);
   if (options.header !== undefined && typeof options.header !== 'boolean')
     throw new AppliedMLError('E_INPUT_INVALID', `readAdjacencyCsv header must be true or false; got ${describeValue(options.header)}.`, {
       details: { field: 'header' },
@@ -148,7 +160,10 @@ export async function readAdjacencyCsv(source: CsvSource, options: { header?: bo
   const header = options.header ?? false;
   // Looked at before it is opened, as every SDK's readers do (a FIFO blocked the read for ever).
   if (typeof source === 'string') await statRegularFile(source, 'adjacency CSV file');
-  const m = await readNumericMatrix(source, { header }).catch((error: unknown) => {
+  const m = await readNumericMatrix(source, {
+    header,
+    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+  }).catch((error: unknown) => {
     throw adjacencyCellError(error, header);
   });
   if (m.rows !== m.cols) {

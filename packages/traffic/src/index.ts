@@ -6,7 +6,7 @@ export type { CreateSeriesInput, TrafficSeries } from './series';
 export { readSeriesCsv, resampleToGrid } from './read-csv';
 export type { ReadSeriesOptions } from './read-csv';
 export { createAdjacency, normalizedAdjacency, readAdjacencyCsv, subAdjacency } from './adjacency';
-export type { Adjacency } from './adjacency';
+export type { Adjacency, ReadAdjacencyOptions } from './adjacency';
 export { LOS_LOOP, LOS_LOOP_START, loadLosLoop } from './los-loop';
 export type { LoadLosLoopOptions } from './los-loop';
 export { generateTrafficNetwork } from './synthetic';
