@@ -206,6 +206,30 @@ describe('fraud service on the demo kit', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
+  it('names a body field it does not take (plain names only) and lists the ones it takes', async () => {
+    const valid = { card: 'c-extra', amount: 10, timestamp: 1_700_000_000_000 };
+    const answer = async (body: object): Promise<{ status: number; code: string; message: string }> => {
+      const res = await post(JSON.stringify(body));
+      return { status: res.status, ...((await res.json()) as { code: string; message: string }) };
+    };
+    const takes = 'which this route does not accept: it takes card, amount, timestamp, merchant and country.';
+    expect(await answer({ ...valid, label: 1 })).toEqual({
+      status: 400,
+      code: 'E_INPUT_INVALID',
+      message: `The body has field 'label', ${takes}`,
+    });
+    expect((await answer({ ...valid, label: 1, is_fraud: true })).message).toBe(`The body has fields 'label', 'is_fraud', ${takes}`);
+    // A key that is not a plain name is counted, never said back.
+    for (const key of ['<script>alert(1)</script>', '__proto__x', 'x'.repeat(65), 'a b']) {
+      const { status, message } = await answer({ ...valid, [key]: 1 });
+      expect(status).toBe(400);
+      expect(message).toBe(`The body has a field whose name is not shown (not a plain name), ${takes}`);
+    }
+    expect((await answer({ ...valid, label: 1, '<b>': 2 })).message).toBe(`The body has field 'label' and 1 more, ${takes}`);
+    // The known fields still go through, and nothing was scored for a refused body.
+    expect((await post(JSON.stringify(valid))).status).toBe(200);
+  });
+
   it('answers 500 transactions from 8 concurrent clients with no error and bounded memory', async () => {
     const fire = async (total: number): Promise<number> => {
       let next = 0;
