@@ -206,6 +206,14 @@ describe('transaction files: every refusal names the file and the physical line'
       details: { line: 2, column: 'amount', value: 'ten' },
     });
     expect((await loadTransactions(await file('sci-amount.csv', `card,amount,timestamp\nc1,1.5e2,${T0}\n`))).txs[0]!.amount).toBe(150);
+    // Thousands separators as spreadsheets write them are read, as the SDK reads them in records; a decimal comma is not.
+    const grouped = await file('grouped-amount.csv', `card,amount,timestamp\nc1,"1,234.50",${T0}\nc1,"999,999",${T0 + 1000}\n`);
+    expect((await loadTransactions(grouped)).txs.map((t) => t.amount)).toEqual([1234.5, 999999]);
+    expect(toTransaction({ card: 'c', amount: '1,234.50', timestamp: T0 }, 'ms', '--tx').amount).toBe(1234.5);
+    await expect(loadTransactions(await file('comma-amount.csv', `card,amount,timestamp\nc1,"1.234,50",${T0}\n`))).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      details: { line: 2, column: 'amount', value: '1.234,50' },
+    });
   });
 
   it('a CSV header (or a JSONL line) without card, amount or timestamp is refused as such, naming what is missing and what was found', async () => {

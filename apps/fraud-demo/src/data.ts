@@ -142,6 +142,19 @@ const MISSING_WORDS: ReadonlySet<string> = new Set(CSV_DEFAULT_MISSING.filter((w
  * text a number (decimal or scientific notation), or refused naming the line and cell as the reader refuses
  * a typed column's cell.
  */
+/**
+ * An amount with commas between groups of exactly three digits ('1,234.50', as spreadsheets export
+ * it), which the SDK reads as a number in records too; a decimal comma ('1.234,50') is not one.
+ */
+const GROUPED_AMOUNT = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
+
+function readAmountCell(text: string): number | undefined {
+  const plain = parseNumberCell(text);
+  if (plain !== undefined) return plain;
+  const t = text.trim();
+  return GROUPED_AMOUNT.test(t) ? Number(t.replace(/,/g, '')) : undefined;
+}
+
 function readCsvAmounts(spec: string, rows: Array<Record<string, CsvValue>>, lineOf: (i: number) => number | undefined): void {
   rows.forEach((row, i) => {
     const text = row.amount;
@@ -150,7 +163,7 @@ function readCsvAmounts(spec: string, rows: Array<Record<string, CsvValue>>, lin
       row.amount = null;
       return;
     }
-    const amount = parseNumberCell(text);
+    const amount = readAmountCell(text);
     if (amount !== undefined) {
       row.amount = amount;
       return;
@@ -265,7 +278,7 @@ export function toTransaction(r: unknown, timeUnit: TimeUnit = 'ms', where?: str
   }
   return {
     card: absent(row.card) ? '' : identifier(row.card, 'card', where),
-    amount: (typeof row.amount === 'string' ? (parseNumberCell(row.amount) ?? row.amount) : row.amount) as number,
+    amount: (typeof row.amount === 'string' ? (readAmountCell(row.amount) ?? row.amount) : row.amount) as number,
     timestamp: timestamp as Transaction['timestamp'],
     ...(!absent(row.merchant) ? { merchant: identifier(row.merchant, 'merchant', where) } : {}),
     ...(!absent(row.country) ? { country: identifier(row.country, 'country', where) } : {}),
