@@ -69,7 +69,9 @@ export interface ReadSeriesOptions {
   /**
    * How timestamp texts are written: 'iso' (default, ISO 8601) or 'mdy' (`MM/DD/YYYY HH:mm[:ss]`, as
    * PeMS clearinghouse files and many US exports write them; wall-clock time, read like an ISO time
-   * without an offset: in UTC fields, or in `timeZone`).
+   * without an offset: in UTC fields, or in `timeZone`). Day-first times (DD/MM/YYYY) are not read: with
+   * 'mdy', a first field over 12, or dates that all read both ways and lie closer day-first, are
+   * E_INPUT_INVALID (`details.reason` 'timestamps-day-first'), never a misread series.
    */
   timeFormat?: 'iso' | 'mdy';
   /**
@@ -543,6 +545,10 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
   let numbers = 0;
   let example = '';
   let localWithoutZone = false;
+  // 'mdy' reads: whether a second field over 12 showed the times month-first, and the span of the times
+  // read month-first and day-first (a DD/MM file whose days are all 12 or less reads as valid MM/DD).
+  let monthFirstShown = false;
+  const spans = { mdy: [Infinity, -Infinity], dmy: [Infinity, -Infinity] };
   return {
     timeZone,
     noZoneHint: () =>
@@ -551,6 +557,18 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
         : '',
     read(text, line, after, stepMs) {
       const numeric = /^-?\d+(\.\d+)?$/.test(text);
+      const slash = numeric ? undefined : slashDate(text);
+      if (format === 'mdy' && slash !== undefined) {
+        if (dayFirst(slash))
+          throw new AppliedMLError(
+            'E_INPUT_INVALID',
+            `${at(line)}: timestamp '${text.slice(0, 40)}' has no month ${slash.first}: the times look day-first (DD/MM/YYYY), which is not read (ISO 8601 and MM/DD/YYYY are).${dayFirstFix(slash)}`,
+            { details: { line, column, value: text.slice(0, 40), reason: 'timestamps-day-first' } },
+          );
+        if (slash.second > 12) monthFirstShown = true;
+        widen(spans.mdy, slashTime(slash, 'mdy'));
+        widen(spans.dmy, slashTime(slash, 'dmy'));
+      }
       const iso = format === 'mdy' && !numeric ? mdyToIso(text) : text;
       let ms: number;
       try {
@@ -566,7 +584,7 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
           'E_INPUT_INVALID',
           `${at(line)}: timestamp '${text.slice(0, 40)}' is not ${format === 'mdy' ? 'MM/DD/YYYY HH:mm[:ss]' : 'an ISO 8601 date'} or an epoch number.` +
             // US-style times (PeMS) have their own reading: say so rather than leave the user to re-write the file.
-            (format === 'iso' && mdyToIso(text) !== '' ? " For MM/DD/YYYY HH:mm[:ss] times, pass timeFormat: 'mdy'." : ''),
+            (format === 'iso' && slash !== undefined ? slashHint(slash) : ''),
           { details: { line, column, value: text.slice(0, 40) } },
         );
       // Past it, the series' times or its forecasts' would not be dates (toEpochMs refused the first one, naming no line).
@@ -585,6 +603,20 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
       return ms;
     },
     finish(rows, times, sorted) {
+      // Every date reads both ways (no field over 12), and read day-first they lie closer together: a
+      // DD/MM file for 1–3 Feb read as MM/DD ran from 2 Jan to 3 Mar, a month's jump at each midnight,
+      // 17,280 steps for 864 rows, without a word. Month-first dates that all read day-first too lie
+      // within the 1st to the 12th of one month, which read day-first spread over months.
+      const [mdyFirst, mdyLast] = spans.mdy as [number, number];
+      const [dmyFirst, dmyLast] = spans.dmy as [number, number];
+      if (format === 'mdy' && !monthFirstShown && mdyLast > mdyFirst && dmyLast - dmyFirst < mdyLast - mdyFirst) {
+        const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `The times in '${column}' look day-first (DD/MM/YYYY), which is not read (ISO 8601 and MM/DD/YYYY are): read month-first they run from ${day(mdyFirst)} to ${day(mdyLast)}, a month further at each new day, and read day-first from ${day(dmyFirst)} to ${day(dmyLast)} (no date in the file has a field over 12 to tell). Write the times as ISO 8601 (YYYY-MM-DD HH:mm); ISO 8601 reads month-first dates too.`,
+          { details: { column, reason: 'timestamps-day-first' } },
+        );
+      }
       if (rows > 0 && secondsLike === rows)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
@@ -606,8 +638,62 @@ function timestampReader(column: string, options: ReadSeriesOptions, at: (line: 
 
 /** `MM/DD/YYYY HH:mm[:ss]` as an ISO text without an offset; anything else (ISO included) as '', which is refused. */
 function mdyToIso(text: string): string {
-  const m = /^(\d{2})\/(\d{2})\/(\d{4})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
+  const m = SLASH_DATE.exec(text);
   return m ? `${m[3]}-${m[1]}-${m[2]}T${m[4]}:${m[5]}:${m[6] ?? '00'}` : '';
+}
+
+const SLASH_DATE = /^(\d{2})\/(\d{2})\/(\d{4})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/** The fields of an `NN/NN/YYYY HH:mm[:ss]` text, month-first or day-first. */
+interface SlashDate {
+  first: number;
+  second: number;
+  year: string;
+  time: string;
+}
+
+function slashDate(text: string): SlashDate | undefined {
+  const m = SLASH_DATE.exec(text);
+  if (!m) return undefined;
+  return { first: Number(m[1]), second: Number(m[2]), year: m[3] as string, time: `${m[4]}:${m[5]}${m[6] ? `:${m[6]}` : ''}` };
+}
+
+/** A first field that is no month (13 to 31) before one that is (1 to 12): a day-first date. */
+function dayFirst(d: SlashDate): boolean {
+  return d.first > 12 && d.first <= 31 && d.second >= 1 && d.second <= 12;
+}
+
+/** The way to read a day-first date: ISO 8601, shown for this one. */
+function dayFirstFix(d: SlashDate): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return ` Write the times as ISO 8601 (YYYY-MM-DD HH:mm, here ${d.year}-${two(d.second)}-${two(d.first)} ${d.time}).`;
+}
+
+/**
+ * For a slash date read as ISO 8601: timeFormat 'mdy' when it can be month-first; when it can only be
+ * day-first, that it is not read and how to write it; when it can be either, both. No option is named
+ * but 'mdy''s: the demo CLI passes these words on, rewriting only that one into its flag.
+ */
+function slashHint(d: SlashDate): string {
+  if (dayFirst(d))
+    return ` It looks day-first (DD/MM/YYYY: no month ${d.first}), which is not read (ISO 8601 and MM/DD/YYYY are).${dayFirstFix(d)}`;
+  if (d.first < 1 || d.first > 12 || d.second < 1 || d.second > 31) return '';
+  const mdy = " For MM/DD/YYYY HH:mm[:ss] times, pass timeFormat: 'mdy'.";
+  // The month-first advice last: the demo rewrites it into its flag, and a user of MM/DD files reads it first.
+  return d.second > 12 ? mdy : ` If they are day-first (DD/MM/YYYY), they are not read:${dayFirstFix(d).replace(/^ W/, ' w')}${mdy}`;
+}
+
+/** Epoch ms of a slash date's fields read month-first or day-first (UTC fields), to compare the two. */
+function slashTime(d: SlashDate, order: 'mdy' | 'dmy'): number {
+  const [month, day] = order === 'mdy' ? [d.first, d.second] : [d.second, d.first];
+  const [h, m, s] = d.time.split(':').map(Number) as [number, number, number | undefined];
+  return Date.UTC(Number(d.year), month - 1, day, h, m, s ?? 0);
+}
+
+function widen(span: number[], ms: number): void {
+  if (!Number.isFinite(ms)) return;
+  if (ms < (span[0] as number)) span[0] = ms;
+  if (ms > (span[1] as number)) span[1] = ms;
 }
 
 /** A growable Float64Array. */

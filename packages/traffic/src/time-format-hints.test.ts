@@ -29,7 +29,12 @@ describe('timestamp errors name the option that reads the file', () => {
       'E_INPUT_INVALID',
     );
     expect(e.message).toBe(
-      "Line 2: timestamp '01/05/2026 00:00:00' is not an ISO 8601 date or an epoch number. For MM/DD/YYYY HH:mm[:ss] times, pass timeFormat: 'mdy'.",
+      "Line 2: timestamp '01/05/2026 00:00:00' is not an ISO 8601 date or an epoch number. If they are day-first (DD/MM/YYYY), they are not read: write the times as ISO 8601 (YYYY-MM-DD HH:mm, here 2026-05-01 00:00:00). For MM/DD/YYYY HH:mm[:ss] times, pass timeFormat: 'mdy'.",
+    );
+    // A second field over 12 can only be month-first: the hint alone.
+    const us = await expectCode(() => readSeriesCsv(bytes('t,a\n12/25/2026 08:00,50\n'), wide), 'E_INPUT_INVALID');
+    expect(us.message).toMatch(
+      /is not an ISO 8601 date or an epoch number\. For MM\/DD\/YYYY HH:mm\[:ss\] times, pass timeFormat: 'mdy'\.$/,
     );
     const read = await readSeriesCsv(bytes('t,a\n01/05/2026 00:00:00,50\n01/05/2026 00:05:00,51\n'), { ...wide, timeFormat: 'mdy' });
     expect(read.steps).toBe(2);
@@ -63,5 +68,56 @@ describe('timestamp errors name the option that reads the file', () => {
     expect(e.message).toMatch(/pass timeZone/);
     const read = await readSeriesCsv(bytes(text), { ...long, timeZone: 'America/Los_Angeles' });
     expect(read.steps).toBe(48);
+  });
+});
+
+/** A day-first (DD/MM/YYYY) export every 5 min over days `from`..`to` of February 2026, as `t,a` rows. */
+function dayFirstRows(from: number, to: number, sensor?: string): string {
+  const rows = [sensor === undefined ? 't,a' : 't,id,v'];
+  const two = (n: number) => String(n).padStart(2, '0');
+  for (let d = from; d <= to; d++)
+    for (let m = 0; m < 1440; m += 5)
+      rows.push(`${two(d)}/02/2026 ${two(Math.floor(m / 60))}:${two(m % 60)},${sensor === undefined ? '' : `${sensor},`}${50 + (m % 7)}`);
+  return `${rows.join('\n')}\n`;
+}
+
+describe("day-first (DD/MM/YYYY) times: no timeFormat 'mdy' hint that misreads them (review s24 R5-4)", () => {
+  it("a first field over 12 read as ISO: said day-first, with its ISO 8601 form, not 'pass timeFormat: mdy'", async () => {
+    const text = 't,a\n25/12/2026 08:00,50\n25/12/2026 08:05,51\n';
+    const e = await expectCode(() => readSeriesCsv(bytes(text), wide), 'E_INPUT_INVALID');
+    expect(e.message).toBe(
+      "Line 2: timestamp '25/12/2026 08:00' is not an ISO 8601 date or an epoch number. It looks day-first (DD/MM/YYYY: no month 25), which is not read (ISO 8601 and MM/DD/YYYY are). Write the times as ISO 8601 (YYYY-MM-DD HH:mm, here 2026-12-25 08:00).",
+    );
+    // Read with 'mdy' anyway: the same, not "is not MM/DD/YYYY".
+    const mdy = await expectCode(() => readSeriesCsv(bytes(text), { ...wide, timeFormat: 'mdy' }), 'E_INPUT_INVALID');
+    expect(mdy.message).toBe(
+      "Line 2: timestamp '25/12/2026 08:00' has no month 25: the times look day-first (DD/MM/YYYY), which is not read (ISO 8601 and MM/DD/YYYY are). Write the times as ISO 8601 (YYYY-MM-DD HH:mm, here 2026-12-25 08:00).",
+    );
+    expect(mdy.details).toMatchObject({ line: 2, reason: 'timestamps-day-first' });
+  });
+
+  it("a DD/MM file for 1–3 Feb read with 'mdy' is refused, not read as 2 Jan to 3 Mar (17,280 steps)", async () => {
+    for (const [text, options] of [
+      [dayFirstRows(1, 3), { ...wide, timeFormat: 'mdy' }],
+      [dayFirstRows(1, 3, 's1'), { ...long, timeFormat: 'mdy' }],
+    ] as const) {
+      const e = await expectCode(() => readSeriesCsv(bytes(text), options), 'E_INPUT_INVALID');
+      expect(e.message).toBe(
+        "The times in 't' look day-first (DD/MM/YYYY), which is not read (ISO 8601 and MM/DD/YYYY are): read month-first they run from 2026-01-02 to 2026-03-02, a month further at each new day, and read day-first from 2026-02-01 to 2026-02-03 (no date in the file has a field over 12 to tell). Write the times as ISO 8601 (YYYY-MM-DD HH:mm); ISO 8601 reads month-first dates too.",
+      );
+      expect(e.details).toMatchObject({ column: 't', reason: 'timestamps-day-first' });
+    }
+    // Past the 12th, the file's first field over 12 refuses it at that line.
+    const later = await expectCode(() => readSeriesCsv(bytes(dayFirstRows(11, 13)), { ...wide, timeFormat: 'mdy' }), 'E_INPUT_INVALID');
+    expect(later.message).toMatch(/^Line 578: timestamp '13\/02\/2026 00:00' has no month 13: the times look day-first/);
+  });
+
+  it('month-first files still read: within the 1st to the 12th of a month, and past the 12th', async () => {
+    const mdy = (days: number[]) =>
+      `t,a\n${days.flatMap((d) => Array.from({ length: 288 }, (_, k) => `01/${String(d).padStart(2, '0')}/2026 ${String(Math.floor(k / 12)).padStart(2, '0')}:${String((k % 12) * 5).padStart(2, '0')},${50 + (k % 7)}`)).join('\n')}\n`;
+    const early = await readSeriesCsv(bytes(mdy([1, 2, 3])), { ...wide, timeFormat: 'mdy' });
+    expect([early.steps, new Date(early.start!).toISOString()]).toEqual([864, '2026-01-01T00:00:00.000Z']);
+    const late = await readSeriesCsv(bytes(mdy([12, 13, 14])), { ...wide, timeFormat: 'mdy' });
+    expect([late.steps, new Date(late.start!).toISOString()]).toEqual([864, '2026-01-12T00:00:00.000Z']);
   });
 });
