@@ -15,5 +15,9 @@ export function libraryBuild(): Options {
     clean: true,
     splitting: false,
     shims: true,
+    // Classes and functions keep the names they are written with. Without it esbuild renamed the classes
+    // that refer to themselves (`class _AppliedMLError`, `_TextClassifier`), and an uncaught error
+    // printed as `_AppliedMLError: …`.
+    keepNames: true,
   };
 }

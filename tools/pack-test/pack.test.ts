@@ -39,6 +39,8 @@ describe.skipIf(process.env.APPLIEDML_SKIP_PACK_TEST === '1')('the packed @appli
       ] as const) {
         const result = results.get(name)!;
         expect(result).toMatchObject({ device: 'wasm', version, resolved: file, errorCode: 'E_INPUT_INVALID' });
+        // The build keeps class names as written: an uncaught error printed as `_AppliedMLError: …`.
+        expect(result).toMatchObject({ errorClass: 'AppliedMLError', renamedClasses: [] });
         expect(result.lastLoss as number).toBeLessThan(result.firstLoss as number);
       }
       expect(results.get('esm')!.lastLoss).toBe(results.get('cjs')!.lastLoss);
@@ -83,10 +85,12 @@ describe.skipIf(process.env.APPLIEDML_SKIP_PACK_TEST === '1')('the packed SDKs',
       }
       const cjs = results.get('sdk-cjs')!.packages as Record<
         string,
-        { resolved: string; isInstance: boolean; sameClass: boolean; errorCode: string }
+        { resolved: string; isInstance: boolean; sameClass: boolean; errorCode: string; renamedClasses: string[] }
       >;
       for (const sdk of SDKS) {
         expect(cjs[`@appliedml/${sdk}`]).toMatchObject({ isInstance: true, sameClass: true, errorCode: 'E_INPUT_INVALID' });
+        // Both builds keep every exported class's name as written (`_TextClassifier` before).
+        expect(cjs[`@appliedml/${sdk}`]!.renamedClasses).toEqual([]);
         expect(cjs[`@appliedml/${sdk}`]!.resolved).toMatch(/\/dist\/index\.js$/);
       }
       const probes = results.get('sdk-cjs')!.withSourceCondition as Record<string, string>;

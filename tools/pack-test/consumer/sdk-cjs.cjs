@@ -13,6 +13,13 @@ const badOption = {
   '@appliedml/medical-imaging': (m) => m.ImageClassifier.create({ imageSize: -1 }),
 };
 
+/** The exported classes whose name is not the one they are exported as (a build that renames them: `_TextClassifier`). */
+function renamedClasses(module, build) {
+  return Object.entries(module)
+    .filter(([key, value]) => typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value)) && value.name !== key)
+    .map(([key, value]) => `${build}: ${key} is named ${value.name}`);
+}
+
 const fail = (message) => {
   process.stderr.write(`sdk-cjs: ${message}\n`);
   process.exit(1);
@@ -38,6 +45,8 @@ async function main() {
       // isInstance works across duplicate engine installs by design; instanceof proves it is the one engine.
       sameClass: error instanceof AppliedMLError,
       message: String(error.message).slice(0, 160),
+      // Both builds keep every exported class's name as written (an uncaught error printed `_AppliedMLError: …`).
+      renamedClasses: [...renamedClasses(sdk, 'cjs'), ...renamedClasses(await import(name), 'esm')],
     };
   }
   process.stdout.write(`${JSON.stringify({ check: 'sdk-cjs', ok: true, packages })}\n`);

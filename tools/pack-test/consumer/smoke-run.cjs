@@ -57,11 +57,14 @@ module.exports = async function runSmoke(engine, fail) {
 
   // The typed error class must survive bundling: instanceof, isInstance and the stable code.
   let errorCode = 'none';
+  let errorClass = 'none';
   try {
     predictBatched(model, tf.zeros([0, 2]));
   } catch (error) {
     if (!(error instanceof AppliedMLError) || !AppliedMLError.isInstance(error)) fail(`expected an AppliedMLError, got ${error}`);
     errorCode = error.code;
+    // Printed as `${constructor.name}: …` when uncaught: the build must keep the name as written.
+    errorClass = error.constructor.name;
   }
   if (errorCode !== 'E_INPUT_INVALID') fail(`empty predict gave ${errorCode}, expected E_INPUT_INVALID`);
 
@@ -73,5 +76,14 @@ module.exports = async function runSmoke(engine, fail) {
     lastLoss: Number(lastLoss.toFixed(4)),
     accuracy: correct / n,
     errorCode,
+    errorClass,
+    renamedClasses: renamedClasses(engine),
   };
 };
+
+/** The exported classes whose name is not the one they are exported as (a build that renames them: `_AppliedMLError`). */
+function renamedClasses(module) {
+  return Object.entries(module)
+    .filter(([key, value]) => typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value)) && value.name !== key)
+    .map(([key, value]) => `${key} is named ${value.name}`);
+}
