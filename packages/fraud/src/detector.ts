@@ -933,9 +933,7 @@ export class FraudDetector {
       const only = override[active[0] as UnsupervisedKind];
       if (only && !withContrib) return { score: only };
       const r = this.memberScores(f, active[0] as UnsupervisedKind, x, withContrib);
-      return withContrib
-        ? { score: r.score, contrib: r.contrib ? this.orExplainer(f, x, r.contrib) : this.explainerContrib(f, x) }
-        : { score: r.score };
+      return withContrib ? { score: r.score, contrib: r.contrib ?? this.explainerContrib(f, x) } : { score: r.score };
     }
     const useMax = this.config.combine === 'max';
     const score = new Float64Array(x.rows).fill(useMax ? -Infinity : 0);
@@ -987,21 +985,6 @@ export class FraudDetector {
       }
     }
     return out;
-  }
-
-  /**
-   * A detector's own evidence, with the explainer's in its place on rows where the detector's is nowhere
-   * positive (an isolation forest's row that no split set apart early, flagged by a low threshold).
-   */
-  private orExplainer(f: Fitted, x: Matrix, contrib: Float64Array): Float64Array {
-    let fallback: Float64Array | undefined;
-    for (let r = 0; r < x.rows; r++) {
-      const row = contrib.subarray(r * x.cols, (r + 1) * x.cols);
-      if (row.some((v) => v > 0)) continue;
-      fallback ??= this.explainerContrib(f, x);
-      row.set(fallback.subarray(r * x.cols, (r + 1) * x.cols));
-    }
-    return contrib;
   }
 
   /** ECOD's per-feature evidence above a typical training row's (what reasons name). */

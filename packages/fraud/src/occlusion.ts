@@ -6,7 +6,7 @@ import { mlpScores } from './neural';
 const BLOCK_COPIES = 65_536;
 const EDGE = 1e-7;
 /** Background values per feature: its training distribution at these many evenly spaced quantiles. */
-export const BACKGROUND_POINTS = 4;
+const BACKGROUND_POINTS = 4;
 
 function logit(p: number): number {
   const q = Math.min(1 - EDGE, Math.max(EDGE, p));
