@@ -29,6 +29,7 @@ export function outOfDistribution(image: GrayImage): string[] {
     if (v > max) max = v;
   }
   if (data.length > 1 && max - min === 0) reasons.push(`every pixel has the same value (${min.toFixed(3)})`);
-  else if (data.length > 1 && max <= MAX_DARK) reasons.push(`its brightest pixel is at ${(max * 100).toFixed(1)} % of full scale: the image is nearly black`);
+  else if (data.length > 1 && max <= MAX_DARK)
+    reasons.push(`its brightest pixel is at ${(max * 100).toFixed(1)} % of full scale: the image is nearly black`);
   return reasons;
 }
