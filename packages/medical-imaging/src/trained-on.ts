@@ -4,7 +4,7 @@ import { AppliedMLError, describeValue } from '@appliedml/engine';
 
 /** Where a set of training images came from: given on the data (`LabeledImages.source`, `MaskedImages.source`). */
 export interface DataSource {
-  /** A short, stable name of the data set: 'pneumoniamnist', 'kvasir-seg', 'phantoms', your own. */
+  /** A short, stable name of the data set: 'medmnist' (as readMedMnist records it), 'kvasir-seg', 'phantoms', your own. */
   name: string;
   /** True for generated images (phantoms, simulations), false for acquired ones. */
   synthetic: boolean;
