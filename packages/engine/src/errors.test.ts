@@ -97,6 +97,20 @@ describe('describeKind', () => {
     class Unknown {}
     class Event {}
     expect([new Union(), new Unknown(), new Event()].map(describeKind)).toEqual(['a Union', 'an Unknown', 'an Event']);
+    class UUID {}
+    class UsbDevice {}
+    class Utf8Decoder {}
+    class EuroAmount {}
+    class OneHotEncoder {}
+    class Order {}
+    expect([new UUID(), new UsbDevice(), new Utf8Decoder(), new EuroAmount(), new OneHotEncoder(), new Order()].map(describeKind)).toEqual([
+      'a UUID',
+      'a UsbDevice',
+      'a Utf8Decoder',
+      'a EuroAmount',
+      'a OneHotEncoder',
+      'an Order',
+    ]);
   });
 
   it('never throws: a revoked Proxy, a throwing prototype trap or a strange constructor is "an object"', () => {

@@ -288,7 +288,10 @@ export function describeValue(value: unknown, max = 80): string {
  * Error'), "a" before a consonant and before a "u" said "you" ('a Uint8Array', 'a URL', 'a Union').
  */
 function withArticle(word: string): string {
-  return `${/^(?:[aeio]|u(?!int|rl|ni(?!n)|s[aeiu]))/i.test(word) ? 'an' : 'a'} ${word}`;
+  // A vowel letter read as a consonant takes "a": "a Uint8Array", "a URL", "a UUID", "a UsbDevice",
+  // "a Utf8Decoder", "a Union", "a User", "a EuroAmount", "a OneHotEncoder" ("an Unknown", "an Event").
+  const consonantSound = /^(?:u(?:int|rl|uid|sb|tf|ni(?!n)|s[aeiu])|eu|one)/i.test(word);
+  return `${!consonantSound && /^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
 }
 
 /**
