@@ -23,6 +23,14 @@ export interface ServerModels {
   description: string;
 }
 
+/** How `POST /predict` reads an upload (its query string: `?voi=minmax&frame=3`). */
+export interface AnalyseOptions {
+  /** `auto` (default): a DICOM's own window, a PNG's full range; `minmax` stretches the stored range (a 12-bit X-ray in a 16-bit PNG). */
+  voi?: 'auto' | 'minmax';
+  /** The DICOM frame to analyse, numbered from 0 (default 0); asked of another format, or past the last frame, it is E_INPUT_INVALID. */
+  frame?: number;
+}
+
 /** What `POST /predict` answers. */
 export interface PredictAnswer {
   format: string;
@@ -33,7 +41,10 @@ export interface PredictAnswer {
   classification?: { label: string; score: number; probabilities: Record<string, number> };
   heatmapPng?: string;
   segmentation?: { area: number; overlayPng: string };
-  dicom?: { tags: { tag: string; name: string; value: string }[]; frames: number; modality: string | null };
+  /** How the stored values were mapped to gray: as asked (`voi`), `auto` by default. */
+  voi: 'auto' | 'minmax';
+  /** `frame` is the frame analysed (numbered from 0) of `frames`. */
+  dicom?: { tags: { tag: string; name: string; value: string }[]; frames: number; frame: number; modality: string | null };
   /** Why the image is unlike anything the classifier was trained on (the prediction means little); absent when nothing applies. */
   warnings?: string[];
 }
@@ -50,20 +61,53 @@ const READ_MESSAGES: Partial<Record<ErrorCode, string>> = {
   E_SHAPE_MISMATCH: 'The image has a layout this service does not read.',
 };
 
-async function readUpload(bytes: Uint8Array, color: boolean): Promise<MedicalImage> {
+/** The raster formats the reader names; another name is not quoted in an answer. */
+const RASTER_FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp']);
+
+async function readUpload(bytes: Uint8Array, color: boolean, options: AnalyseOptions): Promise<MedicalImage> {
+  const read = (frame: number | undefined): Promise<MedicalImage> =>
+    readMedicalImage(bytes, {
+      maxPixels: MAX_UPLOAD_PIXELS,
+      color,
+      voi: options.voi ?? 'auto',
+      ...(frame !== undefined ? { frame } : {}),
+    });
   try {
-    return await readMedicalImage(bytes, { maxPixels: MAX_UPLOAD_PIXELS, color });
+    return await read(options.frame);
   } catch (error) {
     if (!AppliedMLError.isInstance(error)) throw error;
+    // A frame asked of a PNG / JPEG / TIFF (one image): the reader names the field and the format.
+    if (options.frame !== undefined && error.details.field === 'frame') {
+      const format = typeof error.details.format === 'string' && RASTER_FORMATS.has(error.details.format) ? error.details.format : 'raster';
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `frame applies to DICOM files; this upload is a ${format.toUpperCase()} image with one frame (leave frame out).`,
+        { cause: error, details: { field: 'frame', format } },
+      );
+    }
+    // A frame past a DICOM file's last: the file is read again without it, and if that reads, the
+    // answer says how many frames it has (the reader's own words would be "corrupt" here).
+    if (options.frame !== undefined && options.frame > 0 && error.code === 'E_INPUT_INVALID') {
+      const whole = await read(undefined).catch(() => undefined);
+      if (whole?.dicom && options.frame >= whole.dicom.frames) {
+        const n = whole.dicom.frames;
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `frame ${options.frame} is out of range: this DICOM file has ${n} frame${n === 1 ? '' : 's'}, numbered 0 to ${n - 1}.`,
+          { cause: error, details: { field: 'frame', frame: options.frame, frames: n } },
+        );
+      }
+    }
     const message = READ_MESSAGES[error.code] ?? 'The image could not be read.';
     throw new AppliedMLError(error.code, message, { cause: error });
   }
 }
 
 /** Read the upload, classify it with Grad-CAM, segment it, and draw the pictures. */
-export async function analyse(models: ServerModels, bytes: Uint8Array): Promise<PredictAnswer> {
+export async function analyse(models: ServerModels, bytes: Uint8Array, options: AnalyseOptions = {}): Promise<PredictAnswer> {
   // A segmenter trained on RGB (Kvasir-SEG) reads a colour upload in colour, not its luminance.
-  const read = await readUpload(bytes, models.segmenter?.config.channels === 3);
+  const read = await readUpload(bytes, models.segmenter?.config.channels === 3, options);
+  const voi = options.voi ?? 'auto';
   const image = read.image;
   const width = Math.min(512, Math.max(256, image.width));
   const out: PredictAnswer = {
@@ -72,10 +116,14 @@ export async function analyse(models: ServerModels, bytes: Uint8Array): Promise<
     height: image.height,
     bitDepth: read.bitDepth,
     imagePng: b64(await grayToPng(image, { width })),
+    voi,
   };
   if (models.classifier) {
     // As the CLI's predict: the answer is still given, with the reasons it means little.
     const unlike = outOfDistribution(image);
+    // A 12-bit X-ray stored in a 16-bit PNG reads nearly black unless stretched: say how (as the CLI's --voi).
+    if (read.format !== 'dicom' && read.bitDepth === 16 && voi === 'auto' && unlike.some((r) => r.includes('nearly black')))
+      unlike.push('a 12-bit image stored in 16 bits reads so: voi=minmax stretches it');
     if (unlike.length > 0)
       out.warnings = [`This image is outside what the model was trained on (${unlike.join('; ')}): the prediction is not meaningful.`];
     const p = await models.classifier.predict(image, { explain: true });
@@ -91,6 +139,7 @@ export async function analyse(models: ServerModels, bytes: Uint8Array): Promise<
       // The SDK reads an allow-list of technical tags only (no patient, study or institution tags).
       tags: read.dicom.tags.map((t) => ({ tag: t.tag, name: t.name, value: t.value })),
       frames: read.dicom.frames,
+      frame: options.frame ?? 0,
       modality: read.dicom.metadata.modality ?? null,
     };
   return out;

@@ -1,6 +1,7 @@
 import type { InferenceModel } from '@appliedml/demo-kit';
 import { ImageClassifier, ImageSegmenter } from '@appliedml/medical-imaging';
 import { analyse, type PredictAnswer } from './analysis';
+import type { MedicalUpload } from './server';
 import { trainedOnNote } from './provenance';
 
 /**
@@ -8,7 +9,7 @@ import { trainedOnNote } from './provenance';
  * segmenter, when given) once, then reads each upload, classifies it with Grad-CAM and draws the
  * overlays here, off the service's event loop.
  */
-export async function load(bundle: string, options: { segmenter?: unknown }): Promise<InferenceModel<Uint8Array, PredictAnswer>> {
+export async function load(bundle: string, options: { segmenter?: unknown }): Promise<InferenceModel<MedicalUpload, PredictAnswer>> {
   const classifier = await ImageClassifier.load(bundle);
   const segmenter = typeof options.segmenter === 'string' ? await ImageSegmenter.load(options.segmenter) : undefined;
   const models = { classifier, ...(segmenter ? { segmenter } : {}), description: bundle };
@@ -19,6 +20,6 @@ export async function load(bundle: string, options: { segmenter?: unknown }): Pr
       classifierTrainedOn: trainedOnNote(classifier.trainedOn),
       ...(segmenter ? { segmenterTrainedOn: trainedOnNote(segmenter.trainedOn) } : {}),
     },
-    predictBatch: (inputs) => Promise.all(inputs.map((bytes) => analyse(models, bytes))),
+    predictBatch: (inputs) => Promise.all(inputs.map((upload) => analyse(models, upload.bytes, upload.options))),
   };
 }

@@ -8,10 +8,10 @@ import {
   type Service,
 } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
-import { analyse, type PredictAnswer, type ServerModels } from './analysis';
+import { analyse, type AnalyseOptions, type PredictAnswer, type ServerModels } from './analysis';
 
 export { analyse, MAX_UPLOAD_PIXELS } from './analysis';
-export type { PredictAnswer, ServerModels } from './analysis';
+export type { AnalyseOptions, PredictAnswer, ServerModels } from './analysis';
 
 /** Largest upload accepted (DICOM files can be large; the readers' pixel limit applies inside). */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -22,17 +22,22 @@ const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><link r
 <style>body{font-family:sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}img{width:18rem;image-rendering:pixelated;margin-right:.5rem}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}.err{color:#a22}.warn{color:#8a5a00}.note{color:#666}</style></head>
 <body><h1>appliedml medical imaging</h1><p id="model"></p><p class="note">Not a medical device. Files are processed in memory and never stored.</p>
-<input type="file" id="file" accept=".dcm,.png,.jpg,.jpeg,.tif,.tiff,application/dicom,image/png,image/jpeg,image/tiff"> <button id="go">Analyse</button><div id="out"></div>
-<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /predict with the file's bytes as the body).</small></p>
+<input type="file" id="file" accept=".dcm,.png,.jpg,.jpeg,.tif,.tiff,application/dicom,image/png,image/jpeg,image/tiff"> <button id="go">Analyse</button>
+<p><label>Gray levels <select id="voi"><option value="auto">auto: a DICOM's window, a PNG's full range</option><option value="minmax">minmax: stretch the stored range (a 12-bit X-ray in a 16-bit PNG)</option></select></label>
+<label>DICOM frame <input type="number" id="frame" min="0" step="1" placeholder="0" style="width:5rem"></label></p><div id="out"></div>
+<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /predict with the file's bytes as the body; <code>?voi=minmax</code> stretches the gray levels, <code>?frame=N</code> picks a DICOM frame, numbered from 0).</small></p>
 <script>
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 fetch('/info').then((r) => r.json()).then((i) => { document.getElementById('model').textContent = i.description; });
 document.getElementById('go').onclick = async () => {
   const f = document.getElementById('file').files[0]; if (!f) return;
-  const res = await fetch('/predict', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: await f.arrayBuffer() });
+  const q = new URLSearchParams(); const voi = document.getElementById('voi').value; const frame = document.getElementById('frame').value.trim();
+  if (voi !== 'auto') q.set('voi', voi); if (frame !== '') q.set('frame', frame);
+  const res = await fetch('/predict' + (String(q) ? '?' + q : ''), { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: await f.arrayBuffer() });
   const r = await res.json();
   if (!res.ok) { document.getElementById('out').innerHTML = '<p class="err" id="error">' + esc(r.code + ': ' + r.message) + '</p>'; return; }
-  let html = '<p id="meta">' + esc(r.format.toUpperCase()) + ', ' + r.width + ' × ' + r.height + ', ' + r.bitDepth + '-bit</p>';
+  let html = '<p id="meta">' + esc(r.format.toUpperCase()) + ', ' + r.width + ' × ' + r.height + ', ' + r.bitDepth + '-bit' + (r.voi === 'minmax' ? ', stretched (voi minmax)' : '') +
+    (r.dicom ? ', <span id="frame-note">frame ' + r.dicom.frame + ' of ' + r.dicom.frames + ' analysed (numbered from 0)</span>' : '') + '</p>';
   if (r.warnings) html += r.warnings.map((w) => '<p class="warn" id="warning">' + esc(w) + '</p>').join('');
   if (r.classification) html += '<h2><span id="label">' + esc(r.classification.label) + '</span> (<span id="score">' + (r.classification.score * 100).toFixed(1) + '</span> %)</h2><p>' +
     Object.entries(r.classification.probabilities).map(([l, p]) => esc(l) + ' ' + (p * 100).toFixed(1) + ' %').join(' · ') + '</p>';
@@ -41,11 +46,17 @@ document.getElementById('go').onclick = async () => {
   if (r.segmentation) html += '<img id="mask" src="data:image/png;base64,' + r.segmentation.overlayPng + '" alt="mask">';
   html += '</div>';
   if (r.segmentation) html += '<p>Predicted lesion area: ' + (r.segmentation.area * 100).toFixed(1) + ' % of the image</p>';
-  if (r.dicom) html += '<h3>DICOM tags (' + r.dicom.frames + ' frame(s); identifying tags are never read)</h3><table id="tags">' +
+  if (r.dicom) html += '<h3>DICOM tags (identifying tags are never read)</h3><table id="tags">' +
     r.dicom.tags.map((t) => '<tr><td>' + esc(t.tag) + '</td><td>' + esc(t.name) + '</td><td>' + esc(t.value) + '</td></tr>').join('') + '</table>';
   document.getElementById('out').innerHTML = html;
 };
 </script></body></html>`;
+
+/** One upload as a worker of the pool receives it. */
+export interface MedicalUpload {
+  bytes: Uint8Array;
+  options: AnalyseOptions;
+}
 
 /** Where the analyses run: the models in this process (`inProcess`) or a worker pool (`medicalWorkerPool`). */
 export interface MedicalInference {
@@ -55,7 +66,7 @@ export interface MedicalInference {
   readonly isReady: boolean;
   /** True while a new analysis would be refused 503 E_BUSY: the service checks it before reading an upload. */
   readonly full: boolean;
-  analyse(bytes: Uint8Array): Promise<PredictAnswer>;
+  analyse(bytes: Uint8Array, options?: AnalyseOptions): Promise<PredictAnswer>;
   /** Releases the models (or ends the workers); the service calls it on close. */
   close(): Promise<void>;
 }
@@ -78,7 +89,7 @@ export function inProcess(
     get full() {
       return limit.full;
     },
-    analyse: (bytes) => limit.run(() => analyse(models, bytes)),
+    analyse: (bytes, analyseOptions = {}) => limit.run(() => analyse(models, bytes, analyseOptions)),
     close: async () => {
       if (options.dispose === false) return;
       models.classifier?.dispose();
@@ -93,7 +104,7 @@ export function inProcess(
  * Resolves when every worker has the models.
  */
 export async function medicalWorkerPool(bundle: string, options: { segmenter?: string; threads?: number } = {}): Promise<MedicalInference> {
-  const { pool, info } = await openInferencePool<Uint8Array, PredictAnswer>({
+  const { pool, info } = await openInferencePool<MedicalUpload, PredictAnswer>({
     worker: new URL(`./medical-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
     bundle,
     loadOptions: options.segmenter ? { segmenter: options.segmenter } : {},
@@ -113,7 +124,7 @@ export async function medicalWorkerPool(bundle: string, options: { segmenter?: s
     get full() {
       return pool.full;
     },
-    analyse: (bytes) => pool.run(bytes),
+    analyse: (bytes, analyseOptions = {}) => pool.run({ bytes, options: analyseOptions }),
     close: () => pool.close(),
   };
 }
@@ -129,6 +140,53 @@ function validateUpload(data: unknown): { value: Buffer } | { error: AppliedMLEr
     return { error: new AppliedMLError('E_INPUT_INVALID', 'The upload is empty; send a DICOM, PNG, JPEG or TIFF file.') };
   return { value: data };
 }
+
+/** Largest `frame` taken: DICOM's Number of Frames is an IS of at most 12 characters. */
+const MAX_FRAME = 999_999_999_999;
+
+/**
+ * The query string of `POST /predict`: `voi` (auto | minmax) and `frame` (a whole number from 0).
+ * Anything else, or a parameter given twice, is E_INPUT_INVALID; the values are not quoted back.
+ */
+function validatePredictQuery(data: unknown): { value: AnalyseOptions } | { error: AppliedMLError } {
+  const invalid = (message: string): { error: AppliedMLError } => ({ error: new AppliedMLError('E_INPUT_INVALID', message) });
+  const query = (data ?? {}) as Record<string, unknown>;
+  const unknown = Object.keys(query).filter((key) => key !== 'voi' && key !== 'frame');
+  if (unknown.length > 0)
+    return invalid('POST /predict takes the query parameters voi (auto or minmax) and frame (a DICOM frame number) only.');
+  const value: AnalyseOptions = {};
+  if (query['voi'] !== undefined) {
+    if (query['voi'] !== 'auto' && query['voi'] !== 'minmax') return invalid('voi must be auto or minmax, given once.');
+    value.voi = query['voi'];
+  }
+  if (query['frame'] !== undefined) {
+    const text = query['frame'];
+    if (typeof text !== 'string' || !/^\d{1,12}$/.test(text) || Number(text) > MAX_FRAME)
+      return invalid('frame must be a whole number from 0 (the DICOM frame to analyse, numbered from 0), given once.');
+    value.frame = Number(text);
+  }
+  return { value };
+}
+
+const predictQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    voi: {
+      type: 'string',
+      enum: ['auto', 'minmax'],
+      default: 'auto',
+      description:
+        "How stored values become gray: auto (a DICOM's own window, a PNG's full range) or minmax (stretch the stored range: a 12-bit X-ray in a 16-bit PNG, which reads nearly black otherwise).",
+    },
+    frame: {
+      type: 'integer',
+      minimum: 0,
+      description:
+        'The DICOM frame to analyse, numbered from 0 (default 0). Past the last frame, or given for a PNG / JPEG / TIFF (one image), it is 400 E_INPUT_INVALID.',
+    },
+  },
+} as const;
 
 const pageSchema = { summary: 'The upload page.', tags: ['page'], produces: ['text/html'], response: { 200: { type: 'string' } } } as const;
 
@@ -156,17 +214,19 @@ const predictSchema = {
     'Pictures are PNG in base64. DICOM tags are an allow-list of technical tags: no patient identifiers.',
   tags: ['medical-imaging'],
   consumes: [...UPLOAD_TYPES],
+  querystring: predictQuery,
   body: { type: 'string', format: 'binary', description: 'The image file’s bytes.' },
   response: {
     200: {
       type: 'object',
-      required: ['format', 'width', 'height', 'bitDepth', 'imagePng'],
+      required: ['format', 'width', 'height', 'bitDepth', 'imagePng', 'voi'],
       properties: {
         format: { type: 'string' },
         width: { type: 'integer' },
         height: { type: 'integer' },
         bitDepth: { type: 'integer' },
         imagePng: { type: 'string', description: 'The image as PNG, base64.' },
+        voi: { type: 'string', enum: ['auto', 'minmax'], description: 'How the stored values were mapped to gray (the voi asked for).' },
         classification: {
           type: 'object',
           required: ['label', 'score', 'probabilities'],
@@ -184,7 +244,7 @@ const predictSchema = {
         },
         dicom: {
           type: 'object',
-          required: ['tags', 'frames', 'modality'],
+          required: ['tags', 'frames', 'frame', 'modality'],
           properties: {
             tags: {
               type: 'array',
@@ -194,7 +254,8 @@ const predictSchema = {
                 properties: { tag: { type: 'string' }, name: { type: 'string' }, value: { type: 'string' } },
               },
             },
-            frames: { type: 'integer' },
+            frames: { type: 'integer', description: 'How many frames the file holds.' },
+            frame: { type: 'integer', description: 'The frame analysed, numbered from 0 (the one asked for, else 0).' },
             modality: { type: ['string', 'null'] },
           },
         },
@@ -215,8 +276,8 @@ export type MedicalServiceOptions = DemoServiceOptions;
 
 /**
  * The demo service on the demo kit: GET / (upload page), GET /info, POST /predict with the raw
- * file (DICOM, PNG, JPEG, TIFF) → {format, width, height, bitDepth, imagePng, classification?,
- * heatmapPng?, segmentation?, dicom?}; GET /healthz, GET /readyz (200 once the models are loaded),
+ * file (DICOM, PNG, JPEG, TIFF) and optional `?voi=minmax&frame=N` → {format, width, height, bitDepth,
+ * imagePng, voi, classification?, heatmapPng?, segmentation?, dicom? (with the frame analysed of how many)}; GET /healthz, GET /readyz (200 once the models are loaded),
  * the OpenAPI page at /docs. `inference` may be a promise: the service listens while the models load
  * and answers /predict 503 E_BUSY until then. Closing the service closes the inference (disposes
  * the models or ends the workers). Nothing is written to disk; bodies are never logged.
@@ -247,11 +308,16 @@ export async function createMedicalService(
         segmenter: model.current?.segmenter ?? false,
         ready: model.isReady(),
       }));
-      app.post<{ Body: Buffer }>(
+      app.post<{ Body: Buffer; Querystring: AnalyseOptions }>(
         '/predict',
-        { schema: predictSchema, validatorCompiler: () => validateUpload, config: { admit: () => model.admit() } },
+        {
+          schema: predictSchema,
+          validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? validateUpload : validatePredictQuery),
+          config: { admit: () => model.admit() },
+        },
         async (request): Promise<PredictAnswer> => {
-          return model.require().analyse(new Uint8Array(request.body.buffer, request.body.byteOffset, request.body.byteLength));
+          const bytes = new Uint8Array(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+          return model.require().analyse(bytes, request.query);
         },
       );
     },

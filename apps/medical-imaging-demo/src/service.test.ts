@@ -7,7 +7,7 @@ import { soak, soakViolations, type Service } from '@appliedml/demo-kit';
 import { resolveDataset } from '@appliedml/engine';
 import { DICOM_SAMPLES_DATASET, grayToPng, readMedicalImage, type ImageClassifier } from '@appliedml/medical-imaging';
 import { createMedicalService, inProcess, MAX_BODY_BYTES, medicalWorkerPool, type MedicalInference, type PredictAnswer } from './server';
-import { phantomPng, pngSize, quickClassifier } from './test-model';
+import { gray16Png, phantomPng, pngSize, quickClassifier } from './test-model';
 
 let classifier: ImageClassifier;
 let service: Service;
@@ -153,6 +153,63 @@ describe('medical imaging service on the demo kit', () => {
     expect(JSON.stringify(r)).not.toMatch(/Patient's Name|PatientName|Patient ID|Birth/i);
   });
 
+  it('takes ?voi=minmax for a 12-bit X-ray stored in a 16-bit PNG (it was always read dark, only warned)', async () => {
+    const deep = gray16Png(64, 64, (x, y) => (x * 64 + y) & 0xfff);
+    const dark = (await (await post(deep)).json()) as PredictAnswer;
+    expect(dark.voi).toBe('auto');
+    expect(dark.warnings?.[0]).toMatch(/nearly black; a 12-bit image stored in 16 bits reads so: voi=minmax stretches it/);
+    const res = await fetch(`${base}/predict?voi=minmax`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: deep });
+    expect(res.status).toBe(200);
+    const stretched = (await res.json()) as PredictAnswer;
+    expect(stretched).toMatchObject({ format: 'png', bitDepth: 16, voi: 'minmax' });
+    expect(stretched.warnings).toBeUndefined();
+    expect(stretched.imagePng).not.toBe(dark.imagePng);
+    // Validated: another value, a parameter given twice, or an unknown parameter is a typed 400, never echoed.
+    for (const query of ['voi=bogus<b>', 'voi=minmax&voi=auto', 'colour=bogus<b>', 'voi=MINMAX'])
+      expect(
+        await answerOf(await fetch(`${base}/predict?${query}`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: deep })),
+      ).toMatchObject({ status: 400, code: 'E_INPUT_INVALID', text: expect.not.stringContaining('bogus') as unknown });
+    // Documented in the route's schema and on the page.
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as {
+      paths: Record<string, { post?: { parameters?: { name: string; in: string }[] } }>;
+    };
+    expect(doc.paths['/predict']?.post?.parameters?.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['voi', 'frame']);
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('<select id="voi">');
+    expect(page).toContain('<input type="number" id="frame"');
+  });
+
+  it('says which frame of a multi-frame DICOM it analysed, takes ?frame=N, and refuses a frame past the last', async () => {
+    const mri = await readFile(join((await resolveDataset(DICOM_SAMPLES_DATASET)).root, 'emri_small.dcm'));
+    const postMri = (query: string): Promise<Response> =>
+      fetch(`${base}/predict${query}`, { method: 'POST', headers: { 'content-type': 'application/dicom' }, body: mri });
+    const first = (await (await postMri('')).json()) as PredictAnswer;
+    expect(first.dicom).toMatchObject({ frames: 10, frame: 0, modality: 'MR' });
+    const res = await postMri('?frame=3');
+    expect(res.status).toBe(200);
+    const fourth = (await res.json()) as PredictAnswer;
+    expect(fourth.dicom).toMatchObject({ frames: 10, frame: 3 });
+    expect(fourth.imagePng).not.toBe(first.imagePng);
+    const here = await classifier.predict((await readMedicalImage(mri, { frame: 3 })).image);
+    expect(fourth.classification?.score).toBeCloseTo(here.score, 4);
+    // Past the last frame: 400 naming the count (the reader's words would have been 'corrupt').
+    const past = await answerOf(await postMri('?frame=10'));
+    expect(past).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    expect(JSON.parse(past.text)).toMatchObject({ message: 'frame 10 is out of range: this DICOM file has 10 frames, numbered 0 to 9.' });
+    for (const query of ['?frame=-1', '?frame=1.5', '?frame=x', '?frame=', '?frame=1&frame=2', '?frame=99999999999999999'])
+      expect(await answerOf(await postMri(query))).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    // A PNG holds one image: a frame asked of it is a 400 saying so.
+    const png = await answerOf(
+      await fetch(`${base}/predict?frame=1`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: lesionPng }),
+    );
+    expect(png).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    expect(JSON.parse(png.text)).toMatchObject({
+      message: expect.stringContaining('this upload is a PNG image with one frame') as unknown,
+    });
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain("' of ' + r.dicom.frames + ' analysed (numbered from 0)");
+  });
+
   it('answers hostile uploads with typed 4xx, never echoing them, and stays up', async () => {
     // Over the body limit: 413, from Content-Length before the body is read.
     expect(await answerOf(await post(new Uint8Array(MAX_BODY_BYTES + 1)))).toMatchObject({ status: 413, code: 'E_INPUT_TOO_LARGE' });
@@ -274,6 +331,18 @@ describe('medical imaging service on the demo kit', () => {
           expect(a.body.classification?.score).toBeCloseTo(here.score, 4);
           expect(pngSize(Buffer.from(a.body.heatmapPng!, 'base64'))?.width).toBe(256);
         }
+        // The query's options cross the thread: a DICOM frame, stretched.
+        const mri = await readFile(join((await resolveDataset(DICOM_SAMPLES_DATASET)).root, 'emri_small.dcm'));
+        const framed = await fetch(`${url}/predict?frame=2&voi=minmax`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/dicom' },
+          body: mri,
+        });
+        expect(framed.status).toBe(200);
+        const f = (await framed.json()) as PredictAnswer;
+        expect([f.voi, f.dicom?.frame, f.dicom?.frames]).toEqual(['minmax', 2, 10]);
+        const direct = await classifier.predict((await readMedicalImage(mri, { frame: 2, voi: 'minmax' })).image);
+        expect(f.classification?.score).toBeCloseTo(direct.score, 4);
         // Typed errors cross the thread with their code and the service's fixed words.
         const junk = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: 'no image here' });
         expect([junk.status, ((await junk.json()) as { code: string }).code]).toEqual([415, 'E_FORMAT_UNSUPPORTED']);
