@@ -109,7 +109,7 @@ describe("the SDK's warnings and errors in the CLI's flags (review R5-3)", () =>
     expect(r.stderr).not.toMatch(/timeZone/);
   }, 180_000);
 
-  it("the graph's delimiter advice does not name an option or a flag that does not read it", () => {
+  it("the graph's delimiter advice names the flag that reads the graph alone, not the SDK's option or --delimiter (which sets the data's too)", () => {
     const r = run([
       'train',
       '--data',
@@ -122,7 +122,7 @@ describe("the SDK's warnings and errors in the CLI's flags (review R5-3)", () =>
       file('adj'),
     ]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/the --adjacency file is read comma-separated \(--delimiter applies to --data only\): save it with commas\./);
+    expect(r.stderr).toMatch(/if the file is separated by ';', pass --adjacency-delimiter ';'\./);
     expect(r.stderr).not.toMatch(/pass (--)?delimiter/);
   }, 180_000);
 

@@ -6,7 +6,7 @@ import { MODEL_KINDS, splitSeries, TrafficForecaster, type TrafficModelKind } fr
 import { checkModelClock, loadDemoData, type DataChoice, type DemoData, type FileDataOptions } from './data';
 import { runComparison } from './experiment';
 import { replayTest, writeReport } from './report';
-import { forecastTable, horizonTable, MODEL_LABELS } from './render';
+import { clockTime, forecastTable, horizonTable, MODEL_LABELS } from './render';
 import { createLiveFeed, createTrafficService } from './server';
 import { warningLogger } from './warnings';
 import { cliWording } from './wording';
@@ -22,14 +22,15 @@ usage:
   traffic-demo serve --bundle DIR [--port 8080] [--host H]  web page with the forecast chart of a chosen sensor and live alerts
 
 options: --data auto|los-loop|synthetic|FILE.csv (default auto: Los-loop when APPLIEDML_DATA_DIR has it, else generated data,
-         flagged synthetic), --sensors N (first N sensors), --device auto|cuda|cpu|wasm|js, --seed N, --hidden N
+         flagged synthetic), --sensors N (train and demo: the first N sensors), --device auto|cuda|cpu|wasm|js, --seed N, --hidden N
 
 your own data (--data FILE.csv; give evaluate / forecast / serve the same flags as train; they take the model's sensors by id):
   wide, one column per sensor:     --timestamp-column time      (or none: one row per step from --start ISO)
   long, one reading per row:       --timestamp-column time --sensor-column station --value-column speed
   --interval MIN (default 5; fractions such as 0.5 for 30-second readings), --time-zone America/Los_Angeles, --time-unit ms|s, --missing-value 0,
   --time-format iso|mdy (default iso; mdy for MM/DD/YYYY HH:mm[:ss] times, as PeMS writes them), --delimiter ';' (or '\\t'; default ','),
-  --adjacency FILE.csv (square, sensors in the file's order; default: no road graph), --adjacency-header (its first line names the sensors)`;
+  --adjacency FILE.csv (square, sensors in the file's order; default: no road graph), --adjacency-header (its first line names the sensors),
+  --adjacency-delimiter ';' (the graph file's separator when it differs from the data's; default: --delimiter)`;
 
 const SUBSET_NOTE =
   'Quick preset on a sensor subset: the published rows are for all 207 sensors; the baselines beside them use the same subset as the models.';
@@ -72,15 +73,23 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
     );
   // A tab is hard to type in a shell: '\t' or 'tab' stands for it. Other values ('ab', a quote) were
   // passed on and read the file wrongly or not at all, without a word about the flag.
-  const delimiterText = text('delimiter');
-  const delimiter = delimiterText === '\\t' || delimiterText === 'tab' ? '\t' : delimiterText;
-  if (delimiter !== undefined && !DELIMITERS.includes(delimiter))
-    throw new AppliedMLError('E_INPUT_INVALID', `--delimiter must be one of ',' ';' '|' or a tab ('\\t' or tab); got '${delimiterText}'.`, {
-      details: { field: 'delimiter', valid: [...DELIMITERS] },
-    });
+  const delimiterFlag = (name: 'delimiter' | 'adjacency-delimiter'): string | undefined => {
+    const given = text(name);
+    const delimiter = given === '\\t' || given === 'tab' ? '\t' : given;
+    if (delimiter !== undefined && !DELIMITERS.includes(delimiter))
+      throw new AppliedMLError('E_INPUT_INVALID', `--${name} must be one of ',' ';' '|' or a tab ('\\t' or tab); got '${given}'.`, {
+        details: { field: name, valid: [...DELIMITERS] },
+      });
+    return delimiter;
+  };
+  const delimiter = delimiterFlag('delimiter');
+  // The graph is usually exported beside the data, with the same separator: --delimiter reads both
+  // files (the graph was read comma-separated whatever it said); --adjacency-delimiter sets the graph's alone.
+  const adjacencyDelimiter = delimiterFlag('adjacency-delimiter') ?? delimiter;
   const entries: Array<[keyof FileDataOptions, unknown]> = [
     ['adjacency', text('adjacency')],
     ['adjacencyHeader', values['adjacency-header'] === true ? true : undefined],
+    ['adjacencyDelimiter', adjacencyDelimiter],
     ['intervalMinutes', interval],
     ['start', text('start')],
     ['timestampColumn', text('timestamp-column')],
@@ -122,6 +131,7 @@ async function main(argv: string[]): Promise<void> {
         host: { type: 'string' },
         adjacency: { type: 'string' },
         'adjacency-header': { type: 'boolean' },
+        'adjacency-delimiter': { type: 'string' },
         interval: { type: 'string' },
         start: { type: 'string' },
         'timestamp-column': { type: 'string' },
@@ -153,6 +163,14 @@ async function main(argv: string[]): Promise<void> {
   if (!['auto', 'los-loop', 'synthetic'].includes(data) && !/\.(csv|tsv|txt)$/i.test(data))
     throw new AppliedMLError('E_INPUT_INVALID', `--data must be auto, los-loop, synthetic or a .csv (.tsv, .txt) file; got ${data}.`);
   const ownFile = fileOptions(values);
+  // evaluate, forecast and serve read the model's own sensors from the data by id: --sensors N was
+  // ignored there without a word, and a user believed the model ran on N sensors.
+  if (values.sensors !== undefined && ['evaluate', 'forecast', 'serve'].includes(command))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `--sensors applies to train and demo only: ${command} uses the model's own sensors (those it was trained on, taken from the data by id). Leave --sensors out.`,
+      { details: { field: 'sensors', command } },
+    );
   if (values.device !== undefined) checkDevice(values.device, '--device');
   const device = values.device as Device | undefined;
   const seed = intFlag(values.seed, 'seed', { min: 0 }) as number;
@@ -287,7 +305,8 @@ async function main(argv: string[]): Promise<void> {
         values: rows,
         ...(d.series.start !== null ? { end: d.series.start + end * d.series.intervalMinutes * 60_000 } : {}),
       });
-      out(`${d.note}\nForecast from ${f.from ?? `step ${end}`}:`);
+      // On the model's clock (with its UTC offset): a model trained on local times was told its forecast in UTC.
+      out(`${d.note}\nForecast from ${f.from === null ? `step ${end}` : clockTime(f.from, model.timeZone)}:`);
       if (f.unobserved.length > 0)
         out(`No reading in the input window (values are the model's fallback, not a forecast): ${f.unobserved.join(', ')}`);
       out(

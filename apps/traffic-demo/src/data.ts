@@ -28,6 +28,8 @@ export interface FileDataOptions extends Omit<ReadSeriesOptions, 'intervalMinute
   adjacency?: string;
   /** The adjacency CSV's first line names the sensors (readAdjacencyCsv's `header: true`). */
   adjacencyHeader?: boolean;
+  /** The adjacency CSV's field delimiter (readAdjacencyCsv's `delimiter`; default ','). */
+  adjacencyDelimiter?: string;
 }
 
 export interface DemoData {
@@ -174,7 +176,7 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
       `--data must be auto, los-loop, synthetic or the path of a CSV file; '${path}' does not exist.`,
       { details: { path } },
     );
-  const { adjacency: adjacencyPath, adjacencyHeader, intervalMinutes, ...read } = options;
+  const { adjacency: adjacencyPath, adjacencyHeader, adjacencyDelimiter, intervalMinutes, ...read } = options;
   // A directory or a FIFO given as a file is refused before reading (a FIFO hung the read).
   await checkInputFile(path, 'the --data file');
   const graphPath = forModel ? undefined : adjacencyPath;
@@ -184,16 +186,16 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
   });
   const all = series.sensors.length;
   let adjacency = graphPath
-    ? await readAdjacencyCsv(graphPath, { header: adjacencyHeader ?? false }).catch((error: unknown) => {
+    ? await readAdjacencyCsv(graphPath, {
+        header: adjacencyHeader ?? false,
+        ...(adjacencyDelimiter !== undefined ? { delimiter: adjacencyDelimiter } : {}),
+      }).catch((error: unknown) => {
         if (!AppliedMLError.hasCode(error, 'E_INPUT_INVALID') && !AppliedMLError.hasCode(error, 'E_SHAPE_MISMATCH')) throw error;
-        // The library says `header: true`; here it is a flag. Its delimiter advice is not one: the graph is
-        // read comma-separated whatever --delimiter says (that flag is the --data file's).
+        // The library names its options; here they are flags. The graph's separator is --adjacency-delimiter
+        // (--delimiter sets both files': naming it could break a data file read right).
         const message = error.message
           .replace(/pass header: true\.$/, 'pass --adjacency-header.')
-          .replace(
-            /if the file is separated by ('[^']+'), pass delimiter: \1\./,
-            'the --adjacency file is read comma-separated (--delimiter applies to --data only): save it with commas.',
-          );
+          .replace(/pass delimiter: ('[^']+')\./, 'pass --adjacency-delimiter $1.');
         if (message === error.message) throw error;
         throw new AppliedMLError(error.code, message, { details: error.details, cause: error });
       })

@@ -51,3 +51,29 @@ export function forecastTable(sensors: string[], steps: { minutes: number; value
   sensors.slice(0, limit).forEach((id, i) => table.push([id, ...steps.map((s) => f(s.values[i] ?? NaN, 1))]));
   return table.toString();
 }
+
+/**
+ * An instant (ISO, UTC) on a model's clock: `2026-01-05 08:00:00 America/Los_Angeles (UTC-08:00)`; the ISO
+ * time itself for a model without a time zone (its times are UTC fields).
+ */
+export function clockTime(iso: string, timeZone: string | undefined): string {
+  if (timeZone === undefined) return iso;
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'longOffset',
+    })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  // 'GMT-08:00', or 'GMT' for a zone at UTC.
+  const offset = parts.timeZoneName === 'GMT' ? '+00:00' : String(parts.timeZoneName).replace(/^GMT/, '');
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${timeZone} (UTC${offset})`;
+}
