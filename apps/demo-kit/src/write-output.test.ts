@@ -1,4 +1,15 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,5 +132,182 @@ describe('writeOutputFile', () => {
     expect(error.message).not.toContain('.tmp');
     expect(readdirSync(join(root, 'half'))).toEqual(['r.html']);
     expect(readFileSync(file, 'utf8')).toBe('old');
+  });
+});
+
+describe('writeOutputFile through a symbolic link', () => {
+  /** A fresh folder under root for one test. */
+  const fresh = (name: string): string => {
+    const dir = join(root, 'links', name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+
+  it('replaces the file the link points to and keeps the link; the temporary file was beside the target and is gone', async () => {
+    const dir = fresh('through');
+    mkdirSync(join(dir, 'runs'));
+    mkdirSync(join(dir, 'out'));
+    const target = join(dir, 'runs', 'r7.html');
+    writeFileSync(target, 'old');
+    const link = join(dir, 'out', 'latest.html');
+    symlinkSync('../runs/r7.html', link);
+    await writeOutputFile(link, '<p>new</p>');
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe('../runs/r7.html');
+    expect(readFileSync(target, 'utf8')).toBe('<p>new</p>');
+    expect(lstatSync(target).isFile()).toBe(true);
+    expect(readdirSync(join(dir, 'out'))).toEqual(['latest.html']);
+    expect(readdirSync(join(dir, 'runs'))).toEqual(['r7.html']);
+  });
+
+  it('follows a chain of links (absolute and relative) to the last one’s file', async () => {
+    const dir = fresh('chain');
+    const target = join(dir, 'final.txt');
+    writeFileSync(target, 'old');
+    symlinkSync(target, join(dir, 'b')); // absolute
+    symlinkSync('b', join(dir, 'a')); // relative
+    await writeOutputFile(join(dir, 'a'), 'new');
+    expect(readlinkSync(join(dir, 'a'))).toBe('b');
+    expect(readlinkSync(join(dir, 'b'))).toBe(target);
+    expect(readFileSync(target, 'utf8')).toBe('new');
+    expect(readdirSync(dir).sort()).toEqual(['a', 'b', 'final.txt']);
+  });
+
+  it('reads a relative target from the folder the link really is in (its parent a link too)', async () => {
+    const dir = fresh('real-parent');
+    mkdirSync(join(dir, 'real', 'models'), { recursive: true });
+    mkdirSync(join(dir, 'real', 'releases'));
+    mkdirSync(join(dir, 'app'));
+    symlinkSync(join(dir, 'real', 'models'), join(dir, 'app', 'models'));
+    const target = join(dir, 'real', 'releases', 'r.html');
+    writeFileSync(target, 'old');
+    symlinkSync('../releases/r.html', join(dir, 'real', 'models', 'current'));
+    await writeOutputFile(join(dir, 'app', 'models', 'current'), 'new');
+    expect(readFileSync(target, 'utf8')).toBe('new');
+    expect(lstatSync(join(dir, 'real', 'models', 'current')).isSymbolicLink()).toBe(true);
+    expect(readdirSync(join(dir, 'app'))).toEqual(['models']); // no app/releases made
+  });
+
+  it('a dangling link whose target’s folder exists creates the target and keeps the link', async () => {
+    const dir = fresh('dangling-ok');
+    const link = join(dir, 'latest.html');
+    symlinkSync('report.html', link);
+    await writeOutputFile(link, 'first');
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe('first');
+    expect(readdirSync(dir).sort()).toEqual(['latest.html', 'report.html']);
+  });
+
+  it('a dangling link whose target’s folder does not exist is E_INPUT_INVALID dangling-link; nothing made, no temporary file', async () => {
+    const dir = fresh('dangling-no-folder');
+    const link = join(dir, 'latest.html');
+    symlinkSync('missing/deeper/report.html', link);
+    const error = await failure(link);
+    expect(error.code).toBe('E_INPUT_INVALID');
+    const target = join(dir, 'missing', 'deeper', 'report.html');
+    expect(error.message).toBe(
+      `Cannot write ${link}: it is a symbolic link to ${target}, whose folder ${join(dir, 'missing', 'deeper')} does not exist. Make that folder, or remove the link.`,
+    );
+    expect(error.details).toMatchObject({ path: link, reason: 'dangling-link', target });
+    expect(readdirSync(dir)).toEqual(['latest.html']);
+    expect(readlinkSync(link)).toBe('missing/deeper/report.html');
+  });
+
+  it('a loop of links (a -> b -> a, or a link to itself) is E_INPUT_INVALID link-loop; the links are left as they were, no temporary file', async () => {
+    const dir = fresh('loop');
+    symlinkSync('b', join(dir, 'a'));
+    symlinkSync('a', join(dir, 'b'));
+    symlinkSync('self', join(dir, 'self'));
+    for (const name of ['a', 'self']) {
+      const path = join(dir, name);
+      const error = await failure(path);
+      expect(error.code).toBe('E_INPUT_INVALID');
+      expect(error.message).toBe(
+        `Cannot write ${path}: it is a loop of symbolic links, or a chain of more than 8. Point the link at a file, or give another path.`,
+      );
+      expect(error.details).toMatchObject({ path, reason: 'link-loop' });
+    }
+    expect(readdirSync(dir).sort()).toEqual(['a', 'b', 'self']);
+    expect(readlinkSync(join(dir, 'a'))).toBe('b');
+    expect(readlinkSync(join(dir, 'self'))).toBe('self');
+  });
+
+  it('follows a chain of 8 links; a chain of 9 is E_INPUT_INVALID link-loop with the target untouched', async () => {
+    const dir = fresh('long-chain');
+    const target = join(dir, 'file.txt');
+    writeFileSync(target, 'old');
+    symlinkSync('file.txt', join(dir, 'l1'));
+    for (let i = 2; i <= 9; i++) symlinkSync(`l${i - 1}`, join(dir, `l${i}`));
+    await writeOutputFile(join(dir, 'l8'), 'eight');
+    expect(readFileSync(target, 'utf8')).toBe('eight');
+    const error = await failure(join(dir, 'l9'));
+    expect(error.code).toBe('E_INPUT_INVALID');
+    expect(error.details).toMatchObject({ reason: 'link-loop' });
+    expect(readFileSync(target, 'utf8')).toBe('eight');
+    expect(hidden(dir)).toEqual([]);
+  });
+
+  it('a folder in the path that is a link loop is E_INPUT_INVALID link-loop', async () => {
+    const dir = fresh('loop-folder');
+    symlinkSync('loop', join(dir, 'loop'));
+    const path = join(dir, 'loop', 'r.html');
+    const error = await failure(path);
+    expect(error.code).toBe('E_INPUT_INVALID');
+    expect(error.details).toMatchObject({ path, reason: 'link-loop' });
+    expect(readdirSync(dir)).toEqual(['loop']);
+  });
+
+  it('a link to a folder is E_INPUT_INVALID naming the path as a folder; the folder is left as it was', async () => {
+    const dir = fresh('to-folder');
+    mkdirSync(join(dir, 'real'));
+    const link = join(dir, 'out');
+    symlinkSync('real', link);
+    const error = await failure(link);
+    expect(error.code).toBe('E_INPUT_INVALID');
+    expect(error.details).toMatchObject({ path: link, reason: 'folder' });
+    expect(readdirSync(join(dir, 'real'))).toEqual([]);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+  });
+
+  it('a write through a link that fails leaves the target’s old content, the link, and no temporary file', async () => {
+    const dir = fresh('fails');
+    mkdirSync(join(dir, 'runs'));
+    const target = join(dir, 'runs', 'r.html');
+    writeFileSync(target, 'old');
+    const link = join(dir, 'latest.html');
+    symlinkSync(target, link);
+    const error = await failure(link, 42 as unknown as string); // not bytes: the write itself throws
+    expect(error.code).toBe('E_IO');
+    expect(error.message).toMatch(/^Cannot write .*latest\.html: /);
+    expect(error.message).not.toContain('.tmp');
+    expect(error.details).toMatchObject({ path: link, target });
+    expect(readFileSync(target, 'utf8')).toBe('old');
+    expect(readdirSync(join(dir, 'runs'))).toEqual(['r.html']);
+    expect(readdirSync(dir).sort()).toEqual(['latest.html', 'runs']);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+  });
+
+  it.skipIf(isRoot)('a link into a read-only folder is E_IO naming that folder; the target is intact, no temporary file', async () => {
+    const dir = fresh('read-only');
+    const locked = join(dir, 'locked');
+    mkdirSync(locked);
+    const target = join(locked, 'r.html');
+    writeFileSync(target, 'old');
+    const link = join(dir, 'latest.html');
+    symlinkSync('locked/r.html', link);
+    chmodSync(locked, 0o555);
+    try {
+      const error = await failure(link);
+      expect(error.code).toBe('E_IO');
+      expect(error.message).toBe(
+        `Cannot write ${link}: the folder ${locked} cannot be written (no permission to create files there). Choose another output path.`,
+      );
+      expect(error.details).toMatchObject({ path: link, reason: 'EACCES', target });
+    } finally {
+      chmodSync(locked, 0o755);
+    }
+    expect(readdirSync(locked)).toEqual(['r.html']);
+    expect(readFileSync(target, 'utf8')).toBe('old');
+    expect(readdirSync(dir).sort()).toEqual(['latest.html', 'locked']);
   });
 });

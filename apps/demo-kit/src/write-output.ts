@@ -1,18 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
+import { lstat, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AppliedMLError, checkPathArgument, makeDirs, writeFileDurable } from '@appliedml/engine';
 
 /**
  * Writes a demo's output file (report, image) whole or not at all: to a hidden sibling first, then
  * renamed over `path`, so a failed write never leaves a truncated report where the last good one was.
  *
- * Failures name `path` (never the hidden temporary file, which is removed):
+ * A `path` that is a symbolic link (`latest.html -> runs/r7.html`) stays a link: the file it points to
+ * (links followed, at most 8; a relative target read from the folder the link really is in) is the one
+ * replaced, with the temporary file beside it, as the engine's bundle saves do. A dangling link creates
+ * the file it points to when that file's folder exists (no folders are made for a link's target).
+ *
+ * Failures name `path` (never the hidden temporary file, which is removed; the old file is left intact):
  * - `path` is a folder, or ends in a path separator → E_INPUT_INVALID "… is a folder, not a file";
  * - a level of `path` is a file (`notes.txt/out.html`) → E_INPUT_INVALID "… is a file, not a folder";
  * - the folder cannot be written (read-only, no permission) → E_IO "… no permission to create files in …";
+ * - `path` is a loop of symbolic links, or a chain of more than 8 → E_INPUT_INVALID, reason 'link-loop';
+ * - `path` is a dangling link whose target's folder does not exist → E_INPUT_INVALID, reason
+ *   'dangling-link' (`details.target` is the file it points to);
  * - anything else → E_IO with the system's reason.
- * `details` carries `{ path, reason }`.
+ * `details` carries `{ path, reason }`, and `target` where `path` is a link.
  */
 export async function writeOutputFile(path: string, data: Uint8Array | string): Promise<void> {
   checkPathArgument(path, 'The output path');
@@ -27,17 +35,64 @@ export async function writeOutputFile(path: string, data: Uint8Array | string): 
   }
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) throw isFolder(path);
-  const folder = dirname(path);
-  const tmp = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  // Renaming over a link would replace the link, not the file it points to: write to its target.
+  const target = await linkTarget(path);
+  const isLink = target !== resolve(path);
+  const linked = isLink ? { target } : {};
+  // A plain path keeps the user's spelling in messages (a relative folder stays relative).
+  const dest = isLink ? target : path;
+  const folder = dirname(dest);
+  if (isLink) {
+    const info = await stat(folder).catch((error: NodeJS.ErrnoException) => error);
+    if (info instanceof Error && info.code === 'ENOENT') {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Cannot write ${path}: it is a symbolic link to ${target}, whose folder ${folder} does not exist. Make that folder, or remove the link.`,
+        { cause: info, details: { path, reason: 'dangling-link', target } },
+      );
+    }
+  }
+  const tmp = join(folder, `.${basename(dest)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await makeDirs(folder);
+    // A link's target gets no folders made for it (checked above); a plain path gets its folder made.
+    if (!isLink) await makeDirs(folder);
     await writeFileDurable(tmp, data);
-    await rename(tmp, path);
+    await rename(tmp, dest);
   } catch (cause) {
     // Gone already, or never made (its folder could not be): nothing to report beyond the cause.
     await rm(tmp, { force: true }).catch(() => undefined);
-    throw await explain(path, folder, cause);
+    throw await explain(path, folder, cause, linked);
   }
+}
+
+/** Links `linkTarget` follows before calling `path` a loop (the engine's bundle saves follow as many). */
+const MAX_LINKS = 8;
+
+/**
+ * The file a write to `path` replaces: `resolve(path)`, or, where `path` is a symbolic link, the file at
+ * the end of its chain (which may not exist). A relative target is read as the OS reads it, from the
+ * real folder the link is in. A loop, or a chain longer than MAX_LINKS, is E_INPUT_INVALID 'link-loop'.
+ */
+async function linkTarget(path: string): Promise<string> {
+  let at = resolve(path);
+  for (let hop = 0; hop <= MAX_LINKS; hop++) {
+    const info = await lstat(at).catch(() => undefined);
+    if (!info?.isSymbolicLink()) return at;
+    if (hop === MAX_LINKS) break;
+    const to = await readlink(at).catch(() => undefined);
+    if (to === undefined) return at; // Replaced by a file meanwhile: the write goes to `at` itself.
+    const linkFolder = await realpath(dirname(at)).catch(() => dirname(at));
+    at = resolve(linkFolder, to);
+  }
+  throw linkLoop(path, at);
+}
+
+function linkLoop(path: string, link: string, cause?: unknown): AppliedMLError {
+  return new AppliedMLError(
+    'E_INPUT_INVALID',
+    `Cannot write ${path}: it is a loop of symbolic links, or a chain of more than ${MAX_LINKS}. Point the link at a file, or give another path.`,
+    { ...(cause !== undefined ? { cause } : {}), details: { path, reason: 'link-loop', link } },
+  );
 }
 
 function isFolder(path: string, cause?: unknown): AppliedMLError {
@@ -52,14 +107,16 @@ function isFolder(path: string, cause?: unknown): AppliedMLError {
 }
 
 /** The failure of a write to `path` (in `folder`) in the user's terms, naming no temporary file. */
-async function explain(path: string, folder: string, cause: unknown): Promise<AppliedMLError> {
+async function explain(path: string, folder: string, cause: unknown, linked: { target?: string } = {}): Promise<AppliedMLError> {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  // A link in the folder's path loops (`out/loop/r.html`, `loop -> loop`).
+  if (code === 'ELOOP') return linkLoop(path, folder, cause);
   if (code === 'ENOTDIR') {
     const file = await nearestFile(folder);
     if (file !== undefined) {
       return new AppliedMLError('E_INPUT_INVALID', `Cannot write ${path}: ${file} is a file, not a folder.`, {
         cause,
-        details: { path, reason: 'not-a-folder', file },
+        details: { path, reason: 'not-a-folder', file, ...linked },
       });
     }
   }
@@ -74,12 +131,12 @@ async function explain(path: string, folder: string, cause: unknown): Promise<Ap
       `Cannot write ${path}: the folder ${folder} cannot be written (${why}). Choose another output path.`,
       {
         cause,
-        details: { path, reason: code },
+        details: { path, reason: code, ...linked },
       },
     );
   }
   const reason = String((cause as Error | undefined)?.message ?? cause).replace(/, \w+ '.*'$/, '');
-  return new AppliedMLError('E_IO', `Cannot write ${path}: ${reason}.`, { cause, details: { path, reason: code ?? 'unknown' } });
+  return new AppliedMLError('E_IO', `Cannot write ${path}: ${reason}.`, { cause, details: { path, reason: code ?? 'unknown', ...linked } });
 }
 
 /** The first level of `folder`, from the root, that exists and is not a folder; undefined if none. */
