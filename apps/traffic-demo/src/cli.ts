@@ -86,6 +86,16 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
   // The graph is usually exported beside the data, with the same separator: --delimiter reads both
   // files (the graph was read comma-separated whatever it said); --adjacency-delimiter sets the graph's alone.
   const adjacencyDelimiter = delimiterFlag('adjacency-delimiter') ?? delimiter;
+  // The graph's own flags read nothing without a graph: refused rather than taken without a word.
+  for (const name of ['adjacency-header', 'adjacency-delimiter'] as const)
+    if (values[name] !== undefined && text('adjacency') === undefined)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `--${name} reads the --adjacency file, and none was given: give --adjacency FILE.csv or leave --${name} out.`,
+        {
+          details: { field: name },
+        },
+      );
   const entries: Array<[keyof FileDataOptions, unknown]> = [
     ['adjacency', text('adjacency')],
     ['adjacencyHeader', values['adjacency-header'] === true ? true : undefined],

@@ -127,6 +127,19 @@ describe("the --adjacency file's separator", () => {
   }, 240_000);
 });
 
+describe("the graph's flags without a graph", () => {
+  it.each([[['--adjacency-delimiter', ';']], [['--adjacency-header']]])(
+    '%j without --adjacency is refused (it read nothing, without a word)',
+    (flag) => {
+      const r = run(['train', '--data', file('speeds.csv'), '--timestamp-column', 'time', ...flag]);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(new RegExp(`^error E_INPUT_INVALID: ${flag[0]} reads the --adjacency file, and none was given`));
+    },
+    180_000,
+  );
+});
+
 describe('"Forecast from" on the model\'s clock', () => {
   it('clockTime gives the local time with its zone and UTC offset; UTC fields stay ISO', () => {
     expect(clockTime('2026-01-05T16:35:00.000Z', 'America/Los_Angeles')).toBe('2026-01-05 08:35:00 America/Los_Angeles (UTC-08:00)');
