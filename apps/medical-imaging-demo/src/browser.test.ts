@@ -85,6 +85,27 @@ describe('medical imaging demo in a browser', () => {
     });
   });
 
+  it('picks a DICOM frame and the gray levels with the page fields and says which frame of how many it analysed', async () => {
+    const mri = await readFile(join((await resolveDataset(DICOM_SAMPLES_DATASET)).root, 'emri_small.dcm'));
+    await withPage(browser, `${base}/`, async ({ page, errors }) => {
+      await page.locator('#file').setInputFiles({ name: 'emri_small.dcm', mimeType: 'application/dicom', buffer: mri });
+      await page.locator('#go').click();
+      await page.locator('#tags').waitFor();
+      expect(await page.locator('#frame-note').textContent()).toBe('frame 0 of 10 analysed (numbered from 0)');
+      await page.locator('#frame').fill('3');
+      await page.locator('#voi').selectOption('minmax');
+      await page.locator('#go').click();
+      await expect.poll(() => page.locator('#frame-note').textContent()).toBe('frame 3 of 10 analysed (numbered from 0)');
+      expect(await page.locator('#meta').textContent()).toContain('stretched (voi minmax)');
+      await page.locator('#frame').fill('10');
+      await page.locator('#go').click();
+      await expect
+        .poll(() => page.locator('#error').textContent())
+        .toBe('E_INPUT_INVALID: frame 10 is out of range: this DICOM file has 10 frames, numbered 0 to 9.');
+      expect(errors.filter((e) => !e.includes('400'))).toEqual([]);
+    });
+  });
+
   it('links the OpenAPI page, which renders offline from the service itself', async () => {
     await withPage(browser, `${base}/`, async ({ page }) => {
       await page.locator('#api').click();
