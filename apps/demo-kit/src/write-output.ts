@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { lstat, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { AppliedMLError, checkPathArgument, makeDirs, writeFileDurable } from '@appliedml/engine';
+import { AppliedMLError, MAX_LINK_HOPS, checkPathArgument, linkTarget, makeDirs, writeFileDurable } from '@appliedml/engine';
 
 /**
  * Writes a demo's output file (report, image) whole or not at all: to a hidden sibling first, then
@@ -36,7 +36,7 @@ export async function writeOutputFile(path: string, data: Uint8Array | string): 
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) throw isFolder(path);
   // Renaming over a link would replace the link, not the file it points to: write to its target.
-  const target = await linkTarget(path);
+  const target = await writeTarget(path);
   const isLink = target !== resolve(path);
   const linked = isLink ? { target } : {};
   // A plain path keeps the user's spelling in messages (a relative folder stays relative).
@@ -65,32 +65,21 @@ export async function writeOutputFile(path: string, data: Uint8Array | string): 
   }
 }
 
-/** Links `linkTarget` follows before calling `path` a loop (the engine's bundle saves follow as many). */
-const MAX_LINKS = 8;
-
 /**
  * The file a write to `path` replaces: `resolve(path)`, or, where `path` is a symbolic link, the file at
- * the end of its chain (which may not exist). A relative target is read as the OS reads it, from the
- * real folder the link is in. A loop, or a chain longer than MAX_LINKS, is E_INPUT_INVALID 'link-loop'.
+ * the end of its chain (which may not exist), as the engine's saves read it (`linkTarget`). A loop, or a
+ * chain longer than MAX_LINK_HOPS, is E_INPUT_INVALID 'link-loop'.
  */
-async function linkTarget(path: string): Promise<string> {
-  let at = resolve(path);
-  for (let hop = 0; hop <= MAX_LINKS; hop++) {
-    const info = await lstat(at).catch(() => undefined);
-    if (!info?.isSymbolicLink()) return at;
-    if (hop === MAX_LINKS) break;
-    const to = await readlink(at).catch(() => undefined);
-    if (to === undefined) return at; // Replaced by a file meanwhile: the write goes to `at` itself.
-    const linkFolder = await realpath(dirname(at)).catch(() => dirname(at));
-    at = resolve(linkFolder, to);
-  }
-  throw linkLoop(path, at);
+async function writeTarget(path: string): Promise<string> {
+  const at = await linkTarget(path);
+  if ((await lstat(at).catch(() => undefined))?.isSymbolicLink()) throw linkLoop(path, at);
+  return at;
 }
 
 function linkLoop(path: string, link: string, cause?: unknown): AppliedMLError {
   return new AppliedMLError(
     'E_INPUT_INVALID',
-    `Cannot write ${path}: it is a loop of symbolic links, or a chain of more than ${MAX_LINKS}. Point the link at a file, or give another path.`,
+    `Cannot write ${path}: it is a loop of symbolic links, or a chain of more than ${MAX_LINK_HOPS}. Point the link at a file, or give another path.`,
     { ...(cause !== undefined ? { cause } : {}), details: { path, reason: 'link-loop', link } },
   );
 }

@@ -61,7 +61,7 @@ export type { PredictOptions, PredictionArray } from './inference/predict';
 export { BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION, loadBundle, saveBundle } from './bundle/bundle';
 export { networkSkeleton } from './bundle/rebuild-model';
 export type { BundleManifest, JsonValue, LoadBundleOptions, LoadedBundle, SaveBundleInput } from './bundle/bundle';
-export { makeDirs, replaceDirAtomic, waitForSave, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
+export { MAX_LINK_HOPS, linkTarget, makeDirs, replaceDirAtomic, waitForSave, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
 export { incompatibleIfNewer, isNewerVersion } from './bundle/newer-version';
 export type { BundleVersions } from './bundle/newer-version';
 export { anyValueFields, eachEntry, unknownBundleParts, unknownPartsError } from './bundle/unknown-parts';

@@ -212,7 +212,7 @@ let keyLookups: Promise<void> = Promise.resolve();
 /** The real path of the folder a save to `dir` replaces (`resolve(dir)` when the file system will not say). */
 async function queueKey(dir: string): Promise<string> {
   try {
-    return await physicalPath(await saveTarget(dir));
+    return await physicalPath(await linkTarget(dir));
   } catch {
     return resolve(dir);
   }
@@ -222,7 +222,7 @@ async function replaceNow(dir: string, fill: (staging: string) => Promise<void>,
   await checkReplaceable(dir, options.marker);
   // `dir` a symbolic link (`models/current -> v3`): the folder it points to is replaced, beside itself, and
   // the link stays (the swap renamed a new folder over the link, so `current` stopped following `v3`).
-  const at = await saveTarget(dir);
+  const at = await linkTarget(dir);
   if ((await lstat(at).catch(() => undefined))?.isSymbolicLink())
     throw new AppliedMLError('E_INPUT_INVALID', `Refusing to save to ${dir}: it is a chain of more than 8 symbolic links, or a loop.`, {
       details: { dir, link: at },
@@ -282,17 +282,20 @@ async function siblingsOf(dir: string): Promise<string[]> {
   return names.filter((name) => name.startsWith(prefix) && SIBLING.test(name.slice(prefix.length))).map((name) => join(parent, name));
 }
 
+/** Symbolic links `linkTarget` follows; a path still a link after them is a loop or too long a chain. */
+export const MAX_LINK_HOPS = 8;
+
 /**
- * The folder a save would replace for a reader of `dir`: `dir` normalised (`…/model/.` is `…/model`),
- * and, where `dir` is a symbolic link (`current -> v42`), the folder it points to, even while that is
- * absent (a link is dangling between a save's two renames). Follows at most 8 links. A relative target
- * is read as the OS reads it: from the folder the link really is in, its parent's links followed
- * (`app/models/current -> ../releases/v3` with `app/models -> real/models` is `real/releases/v3`, not
- * `app/releases/v3`).
+ * What a write to `dir` replaces: `dir` normalised (`…/model/.` is `…/model`), and, where `dir` is a
+ * symbolic link (`current -> v42`), the file or folder it points to, even while that is absent (a link
+ * is dangling between a save's two renames). Follows at most MAX_LINK_HOPS links (the result is still a
+ * link after a loop or a longer chain: callers refuse it). A relative target is read as the OS reads it:
+ * from the folder the link really is in, its parent's links followed (`app/models/current ->
+ * ../releases/v3` with `app/models -> real/models` is `real/releases/v3`, not `app/releases/v3`).
  */
-async function saveTarget(dir: string): Promise<string> {
+export async function linkTarget(dir: string): Promise<string> {
   let path = resolve(dir);
-  for (let hop = 0; hop < 8; hop++) {
+  for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
     const info = await lstat(path).catch(() => undefined);
     if (!info?.isSymbolicLink()) return path;
     const target = await readlink(path).catch(() => undefined);
@@ -310,7 +313,7 @@ async function saveTarget(dir: string): Promise<string> {
  * path.
  */
 export async function saveInProgress(dir: string, withinMs: number, now = Date.now()): Promise<string | undefined> {
-  const target = await saveTarget(dir);
+  const target = await linkTarget(dir);
   if (await exists(target)) return undefined;
   for (const path of await siblingsOf(target)) {
     if (!/\.old-[0-9a-f]{12}$/.test(path)) continue;
