@@ -38,13 +38,13 @@ describe('Expect: 100-continue', () => {
     await service.close();
   });
 
-  /** Sends the head of a request; writes `body` once the server says 100 Continue. The status lines it got. */
-  const send = (head: string, body?: string) =>
-    new Promise<string[]>((resolve) => {
+  /** Sends the head of a request (with Connection: close unless it names one); writes `body` once the server says 100 Continue. All it got back. */
+  const exchange = (head: string, body?: string) =>
+    new Promise<string>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       let text = '';
       let sentBody = false;
-      const done = (): void => resolve(text.split('\r\n').filter((line) => line.startsWith('HTTP/1.1 ')));
+      const done = (): void => resolve(text);
       socket.on('data', (chunk) => {
         text += chunk.toString();
         if (!sentBody && body !== undefined && text.includes('100 Continue')) {
@@ -55,9 +55,12 @@ describe('Expect: 100-continue', () => {
       });
       socket.on('close', done);
       socket.on('error', done);
-      socket.write(`${head}Host: localhost\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+      socket.write(`${head}Host: localhost\r\nExpect: 100-continue\r\n${/^connection:/im.test(head) ? '' : 'Connection: close\r\n'}\r\n`);
       setTimeout(() => socket.destroy(), 3_000).unref();
     });
+  /** The status lines `exchange` got. */
+  const send = async (head: string, body?: string) =>
+    (await exchange(head, body)).split('\r\n').filter((line) => line.startsWith('HTTP/1.1 '));
 
   it('refuses without 100 Continue: over the limit, a wrong type, an unknown route, a wrong method, busy', async () => {
     const upload = (type: string, length: number) => `POST /upload HTTP/1.1\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n`;
@@ -96,5 +99,24 @@ describe('Expect: 100-continue', () => {
     const head = `POST /upload HTTP/1.1\r\nContent-Type: application/octet-stream\r\nContent-Length: 5\r\n`;
     expect(await send(head, 'abcde')).toEqual(['HTTP/1.1 100 Continue', 'HTTP/1.1 200 OK']);
     expect(service.heldBodyBytes).toBe(0);
+  });
+
+  // A GET or HEAD (or a POST announcing no body) got '100 Continue' too, inviting a body there is none
+  // of (or one that is never read). RFC 9110 §10.1.1: such a request is answered directly.
+  it('answers a request with no body to send directly, without 100 Continue', async () => {
+    expect(await send('GET /healthz HTTP/1.1\r\n')).toEqual(['HTTP/1.1 200 OK']);
+    expect(await send('HEAD /healthz HTTP/1.1\r\n')).toEqual(['HTTP/1.1 200 OK']);
+    expect(await send('GET /readyz HTTP/1.1\r\nContent-Length: 0\r\n')).toEqual(['HTTP/1.1 200 OK']);
+    // A POST whose framing says there is no body: its (empty) body is judged at once.
+    expect(await send('POST /predict HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 0\r\n')).toEqual([
+      'HTTP/1.1 400 Bad Request',
+    ]);
+    // A GET announcing a body is not asked for it (it would never be read); its connection ends with the answer.
+    const text = await exchange(
+      'GET /healthz HTTP/1.1\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: 7\r\n',
+      '{"a":1}',
+    );
+    expect(text.split('\r\n').filter((line) => line.startsWith('HTTP/1.1 '))).toEqual(['HTTP/1.1 200 OK']);
+    expect(text.toLowerCase()).toContain('\r\nconnection: close\r\n');
   });
 });

@@ -780,15 +780,25 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   // once, before the checks above, and the client would send a whole upload only to be refused. The
   // kit says it here, once the request passed them, unless the body will be refused unread anyway
   // (over the route's bodyLimit: 413; a content type nothing parses, or none given with a body: 415).
+  // A request with no body to send (no Content-Length over 0, no chunked body), or whose body is never
+  // read (GET, HEAD, TRACE), is not invited to send one: it is answered directly (RFC 9110 §10.1.1), and
+  // a GET that announces a body it was not asked for ends its connection with the answer (the client
+  // may still be waiting to send it).
   app.server.on('checkContinue', (req, res) => app.server.emit('request', req, res));
   app.addHook('preParsing', async (request, reply, payload) => {
     if (!/\b100-continue\b/i.test(String(request.headers.expect ?? '')) || reply.raw.headersSent) return payload;
     const length = Number(request.headers['content-length'] ?? 0);
+    const announced = request.headers['transfer-encoding'] !== undefined || length > 0;
+    if (!announced) return payload;
+    if (BODYLESS_METHODS.has(request.method)) {
+      void reply.header('connection', 'close');
+      return payload;
+    }
     const type = mediaType(request.headers['content-type']);
     if (length > request.routeOptions.bodyLimit) return payload;
     if (type !== undefined && !app.hasContentTypeParser(type)) return payload;
     // A body without a Content-Type: Fastify answers 415 without reading it (the kit has no catch-all parser).
-    if (type === undefined && (length > 0 || request.headers['transfer-encoding'] !== undefined)) return payload;
+    if (type === undefined) return payload;
     reply.raw.writeContinue();
     return payload;
   });
