@@ -24,7 +24,7 @@ usage:
 options: --data auto|los-loop|synthetic|FILE.csv (default auto: Los-loop when APPLIEDML_DATA_DIR has it, else generated data,
          flagged synthetic), --sensors N (train and demo: the first N sensors), --device auto|cuda|cpu|wasm|js, --seed N, --hidden N
 
-your own data (--data FILE.csv; give evaluate / forecast / serve the same flags as train; they take the model's sensors by id):
+your own data (--data FILE.csv only: a built-in source refuses these flags; give evaluate / forecast / serve the same flags as train; they take the model's sensors by id):
   wide, one column per sensor:     --timestamp-column time      (or none: one row per step from --start ISO)
   long, one reading per row:       --timestamp-column time --sensor-column station --value-column speed
   --interval MIN (default 5; fractions such as 0.5 for 30-second readings), --time-zone America/Los_Angeles, --time-unit ms|s, --missing-value 0,
@@ -47,6 +47,47 @@ function clockNeeded(kind: TrafficModelKind, data: DemoData): string | undefined
   return (
     "the 'historical-average' model averages by time of day, and this data has no clock (no --timestamp-column, no --start). " +
     'Give --timestamp-column COLUMN (the column holding the times) or, for a file with one row per step and no times, --start ISO (the time of its first row).'
+  );
+}
+
+/** The flags that read your own CSV (--data FILE.csv) and its road graph: a built-in source has its own. */
+const FILE_FLAGS = [
+  'timestamp-column',
+  'sensor-column',
+  'value-column',
+  'start',
+  'interval',
+  'time-zone',
+  'time-unit',
+  'time-format',
+  'delimiter',
+  'missing-value',
+  'adjacency',
+  'adjacency-header',
+  'adjacency-delimiter',
+] as const;
+
+/**
+ * A built-in source (Los-loop, the generated network) is not read from a CSV: its grid, clock and road graph
+ * are its own, and the flags that read a user's file were taken there without a word (a --time-zone the
+ * user believed in, a --delimiter that read nothing). Refused, naming them and what they apply to.
+ */
+function checkFileFlags(data: string, values: Record<string, string | boolean | undefined>): void {
+  if (!['auto', 'los-loop', 'synthetic'].includes(data)) return;
+  const given = FILE_FLAGS.filter((name) => values[name] !== undefined);
+  if (given.length === 0) return;
+  const flags = given.map((name) => `--${name}`);
+  const list = flags.length === 1 ? flags[0] : `${flags.slice(0, -1).join(', ')} and ${flags[flags.length - 1]}`;
+  const source =
+    data === 'auto'
+      ? '--data auto (the default: Los-loop when APPLIEDML_DATA_DIR has it, else the generated network)'
+      : data === 'los-loop'
+        ? '--data los-loop'
+        : '--data synthetic (the generated network)';
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    `${list} ${given.length === 1 ? 'reads' : 'read'} your own CSV (--data FILE.csv) only, and the data is ${source}, a built-in source with its own steps, clock and road graph: give --data FILE.csv or leave ${given.length === 1 ? 'it' : 'them'} out.`,
+    { details: { field: given[0], fields: given, data } },
   );
 }
 
@@ -172,6 +213,7 @@ async function main(argv: string[]): Promise<void> {
   // A tab-separated export (--delimiter '\t') is often named .tsv or .txt.
   if (!['auto', 'los-loop', 'synthetic'].includes(data) && !/\.(csv|tsv|txt)$/i.test(data))
     throw new AppliedMLError('E_INPUT_INVALID', `--data must be auto, los-loop, synthetic or a .csv (.tsv, .txt) file; got ${data}.`);
+  checkFileFlags(data, values);
   const ownFile = fileOptions(values);
   // evaluate, forecast and serve read the model's own sensors from the data by id: --sensors N was
   // ignored there without a word, and a user believed the model ran on N sensors.
