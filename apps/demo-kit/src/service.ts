@@ -304,6 +304,12 @@ export function routerPath(url: string): string {
   }
 }
 
+/** Whether a router path is `prefix` or below it (`/docs`, `/docs/json`; not `/docsearch`). */
+export function underPrefix(path: string, prefix: string): boolean {
+  const base = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return path === base || path.startsWith(`${base}/`);
+}
+
 /** Whether the router gave a named path parameter (not the `*` wildcard) an empty value. */
 export function hasEmptyParam(params: unknown): boolean {
   if (typeof params !== 'object' || params === null) return false;
@@ -587,7 +593,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   app.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-content-type-options', 'nosniff');
     const type = String(reply.getHeader('content-type') ?? '');
-    if (type.startsWith('text/html') && !request.url.startsWith(docsPrefix)) {
+    // The path as the router read it: `GET http://host/docs/` and `/do%63s/` are the OpenAPI page too.
+    if (type.startsWith('text/html') && !underPrefix(routerPath(request.url), docsPrefix)) {
       void reply.header('content-security-policy', PAGE_CSP);
       void reply.header('x-frame-options', 'DENY');
       void reply.header('referrer-policy', 'no-referrer');
@@ -670,7 +677,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   // come back; health and readiness answer as usual (readiness: 503 "shutting-down").
   app.addHook('onRequest', async (request, reply) => {
     if (!closing) return;
-    const path = request.url.split('?')[0];
+    // The path as the router read it: `/ready%7a` and `GET http://host/readyz` are readiness too (their
+    // route's schema has no E_BUSY body: a 503 E_BUSY there failed to serialise, a 500).
+    const path = routerPath(request.url);
     if (path === '/healthz' || path === '/readyz') return;
     return reply
       .code(503)
