@@ -287,7 +287,7 @@ export function describeValue(value: unknown, max = 80): string {
  * "a" or "an" before `word` by how it is said: "an" before a vowel ('an object', 'an ArrayBuffer', 'an
  * Error'), "a" before a consonant and before a "u" said "you" ('a Uint8Array', 'a URL', 'a Union').
  */
-function withArticle(word: string): string {
+export function withArticle(word: string): string {
   // A vowel letter read as a consonant takes "a": "a Uint8Array", "a URL", "a UUID", "a UsbDevice",
   // "a Utf8Decoder", "a Union", "a User", "a EuroAmount", "a OneHotEncoder" ("an Unknown", "an Event").
   const consonantSound = /^(?:u(?:int|rl|uid|sb|tf|ni(?!n)|s[aeiu])|eu|one)/i.test(word);

@@ -60,6 +60,8 @@ export type { PredictOptions, PredictionArray } from './inference/predict';
 // Model bundles
 export { BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION, loadBundle, saveBundle } from './bundle/bundle';
 export { networkSkeleton } from './bundle/rebuild-model';
+export { MODEL_BUNDLE_FOLDER, notAFolderError } from './bundle/not-a-folder';
+export type { FolderKind } from './bundle/not-a-folder';
 export type { BundleManifest, JsonValue, LoadBundleOptions, LoadedBundle, SaveBundleInput } from './bundle/bundle';
 export { MAX_LINK_HOPS, linkTarget, makeDirs, replaceDirAtomic, waitForSave, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
 export { incompatibleIfNewer, isNewerVersion } from './bundle/newer-version';

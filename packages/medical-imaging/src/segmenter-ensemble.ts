@@ -1,7 +1,7 @@
 // SegmenterEnsemble: trained segmenters whose foreground probabilities are averaged.
 // from (trained members) → predict / predictBatch → evaluate → save / load → dispose.
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import {
   AppliedMLError,
   checkKnownKeys,
@@ -9,10 +9,11 @@ import {
   isNewerVersion,
   iou,
   meanDice,
+  notAFolderError,
   replaceDirAtomic,
   writeFileDurable,
 } from '@appliedml/engine';
-import type { Device, JsonValue, Logger } from '@appliedml/engine';
+import type { Device, FolderKind, JsonValue, Logger } from '@appliedml/engine';
 import type { AnyImage } from './gray-image';
 import { ImageSegmenter, SEGMENTER_LOAD_KEYS } from './image-segmenter';
 import type { MaskPrediction, SegmentationMetrics } from './image-segmenter';
@@ -268,33 +269,17 @@ async function loadMembers(dir: string, index: EnsembleIndex, options: { device?
   return members;
 }
 
+/** The ensemble's folder in the engine's words for a file given where a folder belongs. */
+const ENSEMBLE_FOLDER: FolderKind = { index: INDEX, noun: 'segmenter ensemble', holds: "its members' bundles" };
+
 /**
- * `dir` names a file (its ensemble.json, or a file beside it), not the ensemble's folder: E_BUNDLE_MISSING
- * in the words the engine's loadBundle uses for a model bundle, naming the folder to pass when the file's
- * own folder holds an ensemble.json; undefined when `dir` is a folder or does not exist ("No segmenter
+ * `dir` names a file (its ensemble.json, or a file beside it), not the ensemble's folder: the engine's
+ * `notAFolderError` for an ensemble; undefined when `dir` is a folder or does not exist ("No segmenter
  * ensemble at cls/ensemble.json (no ensemble.json)" read as if the file were missing).
  */
 async function notAFolder(dir: string, cause: unknown): Promise<AppliedMLError | undefined> {
   const path = dir.replace(/(.)[\\/]+$/, '$1');
   const info = await stat(path).catch(() => undefined);
   if (info === undefined || info.isDirectory()) return undefined;
-  const folder = dirname(path);
-  const shown = folder === '.' ? "'.' (the current folder)" : folder;
-  if (info.isFile() && basename(path) === INDEX)
-    return new AppliedMLError(
-      'E_BUNDLE_MISSING',
-      `No segmenter ensemble at ${dir}: it is a segmenter ensemble's ${INDEX} file, not its folder. Pass the folder that holds it: ${shown}.`,
-      { cause, details: { dir, reason: 'manifest-file', folder } },
-    );
-  const what = info.isFile() ? 'a file' : 'not a file or folder (a pipe, socket or device)';
-  const beside = await stat(join(folder, INDEX)).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-  return new AppliedMLError(
-    'E_BUNDLE_MISSING',
-    `No segmenter ensemble at ${dir}: it is ${what}, not a segmenter ensemble folder (a folder holding ${INDEX} and its members' bundles).` +
-      (beside ? ` Its folder holds an ${INDEX}: pass the folder, ${shown}.` : ''),
-    { cause, details: { dir, reason: info.isFile() ? 'file' : 'not-a-folder', ...(beside ? { folder } : {}) } },
-  );
+  return notAFolderError(path, info.isFile(), ENSEMBLE_FOLDER, { dir, cause });
 }

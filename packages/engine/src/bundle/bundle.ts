@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { constants, type BigIntStats } from 'node:fs';
 import { type FileHandle, lstat, open, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { AppliedMLError, checkPathArgument, describeKind, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
+import { MODEL_BUNDLE_FOLDER, notAFolderError } from './not-a-folder';
 import { SAVE_UNDER_WAY_MS, saveInProgress, writeDirAtomic } from './atomic-dir';
 import { unreadableByThisVersion, unregisteredLayerHint } from './newer-version';
 import { rebuildNetwork } from './rebuild-model';
@@ -446,41 +447,13 @@ function parseManifest(text: string, dir: string): BundleManifest {
 }
 
 /**
- * `dir` names a file (or another non-folder), not a bundle's folder: users pass `--bundle cls/manifest.json`
- * or a file beside it. E_BUNDLE_MISSING (no bundle is there), naming the folder to pass instead when the
- * file's own folder holds a manifest (or the file is named manifest.json).
- */
-async function notAFolder(path: string, isFile: boolean, dir = path): Promise<AppliedMLError> {
-  const folder = dirname(path);
-  const shown = folder === '.' ? "'.' (the current folder)" : folder;
-  if (isFile && basename(path) === MANIFEST) {
-    return new AppliedMLError(
-      'E_BUNDLE_MISSING',
-      `No model bundle at ${dir}: it is a bundle's ${MANIFEST} file, not its folder. Pass the folder that holds it: ${shown}.`,
-      { details: { dir, reason: 'manifest-file', folder } },
-    );
-  }
-  const what = isFile ? 'a file' : 'not a file or folder (a pipe, socket or device)';
-  const beside = await stat(join(folder, MANIFEST)).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-  return new AppliedMLError(
-    'E_BUNDLE_MISSING',
-    `No model bundle at ${dir}: it is ${what}, not a bundle folder (a folder holding ${MANIFEST} and the files it lists).` +
-      (beside ? ` Its folder holds a ${MANIFEST}: pass the folder, ${shown}.` : ''),
-    { details: { dir, reason: isFile ? 'file' : 'not-a-folder', ...(beside ? { folder } : {}) } },
-  );
-}
-
-/**
  * `dir` runs through a file: one ending in a separator ('cls/manifest.json/') is that file, told as
- * `notAFolder`; otherwise E_BUNDLE_MISSING naming the first level that is a file.
+ * `notAFolderError`; otherwise E_BUNDLE_MISSING naming the first level that is a file.
  */
 async function throughFile(dir: string, cause: unknown): Promise<AppliedMLError> {
   const trimmed = dir.replace(/[\\/]+$/, '');
   const info = trimmed !== '' && trimmed !== dir ? await stat(trimmed).catch(() => undefined) : undefined;
-  if (info && !info.isDirectory()) return notAFolder(trimmed, info.isFile(), dir);
+  if (info && !info.isDirectory()) return notAFolderError(trimmed, info.isFile(), MODEL_BUNDLE_FOLDER, { dir });
   const levels: string[] = [];
   for (let at = dir; ; at = dirname(at)) {
     levels.unshift(at);
@@ -523,7 +496,7 @@ async function readOnce(
   try {
     root = await realpath(dir);
     ident = await stat(root, { bigint: true });
-    if (!ident.isDirectory()) throw await notAFolder(dir, ident.isFile());
+    if (!ident.isDirectory()) throw await notAFolderError(dir, ident.isFile());
     text = await readManifestText(root, dir);
   } catch (cause) {
     if (AppliedMLError.isInstance(cause)) throw cause;
