@@ -65,38 +65,33 @@ const READ_MESSAGES: Partial<Record<ErrorCode, string>> = {
 const RASTER_FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp']);
 
 async function readUpload(bytes: Uint8Array, color: boolean, options: AnalyseOptions): Promise<MedicalImage> {
-  const read = (frame: number | undefined): Promise<MedicalImage> =>
-    readMedicalImage(bytes, {
+  try {
+    return await readMedicalImage(bytes, {
       maxPixels: MAX_UPLOAD_PIXELS,
       color,
       voi: options.voi ?? 'auto',
-      ...(frame !== undefined ? { frame } : {}),
+      ...(options.frame !== undefined ? { frame: options.frame } : {}),
     });
-  try {
-    return await read(options.frame);
   } catch (error) {
     if (!AppliedMLError.isInstance(error)) throw error;
+    // A frame past a DICOM file's last: the reader's details say how many frames the file has (its words
+    // would be "corrupt" here), so the file is not read a second time to count them.
+    const { field, frames } = error.details;
+    if (options.frame !== undefined && field === 'frame' && typeof frames === 'number' && Number.isInteger(frames) && frames > 0) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `frame ${options.frame} is out of range: this DICOM file has ${frames} frame${frames === 1 ? '' : 's'}, numbered 0 to ${frames - 1}.`,
+        { cause: error, details: { field: 'frame', frame: options.frame, frames } },
+      );
+    }
     // A frame asked of a PNG / JPEG / TIFF (one image): the reader names the field and the format.
-    if (options.frame !== undefined && error.details.field === 'frame') {
+    if (options.frame !== undefined && field === 'frame') {
       const format = typeof error.details.format === 'string' && RASTER_FORMATS.has(error.details.format) ? error.details.format : 'raster';
       throw new AppliedMLError(
         'E_INPUT_INVALID',
         `frame applies to DICOM files; this upload is a ${format.toUpperCase()} image with one frame (leave frame out).`,
         { cause: error, details: { field: 'frame', format } },
       );
-    }
-    // A frame past a DICOM file's last: the file is read again without it, and if that reads, the
-    // answer says how many frames it has (the reader's own words would be "corrupt" here).
-    if (options.frame !== undefined && options.frame > 0 && error.code === 'E_INPUT_INVALID') {
-      const whole = await read(undefined).catch(() => undefined);
-      if (whole?.dicom && options.frame >= whole.dicom.frames) {
-        const n = whole.dicom.frames;
-        throw new AppliedMLError(
-          'E_INPUT_INVALID',
-          `frame ${options.frame} is out of range: this DICOM file has ${n} frame${n === 1 ? '' : 's'}, numbered 0 to ${n - 1}.`,
-          { cause: error, details: { field: 'frame', frame: options.frame, frames: n } },
-        );
-      }
     }
     const message = READ_MESSAGES[error.code] ?? 'The image could not be read.';
     throw new AppliedMLError(error.code, message, { cause: error });

@@ -29,6 +29,26 @@ describe('DICOM pixel helpers: arguments', () => {
     expect(await code(() => readMedicalImage(bytes, { voi: 'bogus' } as never))).toBe('E_INPUT_INVALID');
   });
 
+  it('a frame past the last says which frame and how many there are in details (frame, frames), not only in words', async () => {
+    // It had no details: the medical demo read the whole file a second time to say how many frames it has.
+    const bytes = file('part10', EXPLICIT, dataSet(true));
+    const image = await readDicom(bytes);
+    const runs: Array<() => unknown> = [
+      () => dicomToDisplay(image, { frame: 1 }),
+      () => dicomToModality(image, 3),
+      () => readMedicalImage(bytes, { frame: 2 }),
+    ];
+    for (const run of runs) {
+      const error = await Promise.resolve()
+        .then(run)
+        .catch((e: unknown) => e);
+      expect(AppliedMLError.hasCode(error, 'E_INPUT_INVALID'), String(error)).toBe(true);
+      const { frame, frames, field } = (error as AppliedMLError).details;
+      expect({ field, frames }).toEqual({ field: 'frame', frames: 1 });
+      expect((error as AppliedMLError).message).toBe(`Frame ${String(frame)} does not exist (the image has 1).`);
+    }
+  });
+
   it('applyWindow refuses values that are not an array', async () => {
     expect(Array.from(applyWindow(new Float32Array([-1000, 1000]), 40, 400))).toEqual([0, 1]);
     for (const bad of [null, undefined, 5, 'ab', { length: 2 }])

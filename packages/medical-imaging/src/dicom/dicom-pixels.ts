@@ -106,7 +106,11 @@ function frameAt(image: DicomImage, frame: number): DicomImage['frames'][number]
   if (!Number.isInteger(frame))
     throw new AppliedMLError('E_INPUT_INVALID', `frame must be an integer (got ${describeValue(frame)}).`, { details: { field: 'frame' } });
   const data = image.frames[frame];
-  if (!data) throw new AppliedMLError('E_INPUT_INVALID', `Frame ${frame} does not exist (the image has ${image.frames.length}).`);
+  // details.frame / details.frames: a caller can say it in its own words without reading the file again.
+  if (!data)
+    throw new AppliedMLError('E_INPUT_INVALID', `Frame ${frame} does not exist (the image has ${image.frames.length}).`, {
+      details: { field: 'frame', frame, frames: image.frames.length },
+    });
   return data;
 }
 

@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { resolveDataset } from '@appliedml/engine';
+import * as sdk from '@appliedml/medical-imaging';
+import { analyse } from './analysis';
+
+// A frame past a DICOM file's last: the service read the whole file a second time (every frame decoded
+// again) only to count its frames, since the SDK's "Frame N does not exist" had no details. The SDK now
+// gives details.frame / details.frames, and the upload is read once.
+
+vi.mock('@appliedml/medical-imaging', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@appliedml/medical-imaging')>();
+  return { ...actual, readMedicalImage: vi.fn(actual.readMedicalImage) };
+});
+
+describe('analyse: a frame past the last', () => {
+  it('says how many frames the file has from one read of the upload', async () => {
+    const mri = await readFile(join((await resolveDataset(sdk.DICOM_SAMPLES_DATASET)).root, 'emri_small.dcm'));
+    const reads = vi.mocked(sdk.readMedicalImage);
+    reads.mockClear();
+    const error = await analyse({ description: 'none' }, mri, { frame: 10 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: 'frame 10 is out of range: this DICOM file has 10 frames, numbered 0 to 9.',
+      details: { field: 'frame', frame: 10, frames: 10 },
+    });
+    expect(reads).toHaveBeenCalledTimes(1);
+  });
+});
