@@ -27,6 +27,8 @@ options: --data auto|los-loop|synthetic|FILE.csv (default auto: Los-loop when AP
 your own data (--data FILE.csv only: a built-in source refuses these flags; give evaluate / forecast / serve the same flags as train; they take the model's sensors by id):
   wide, one column per sensor:     --timestamp-column time      (or none: one row per step from --start ISO)
   long, one reading per row:       --timestamp-column time --sensor-column station --value-column speed
+  --sensor-ids A,B,C (the sensors to read, in this order: a wide file's columns, others left unread, e.g. one holding text;
+                    a long file's ids; ids separated by commas, as the file writes them; not with --sensors N),
   --interval MIN (default 5; fractions such as 0.5 for 30-second readings), --time-zone America/Los_Angeles, --time-unit ms|s, --missing-value 0,
   --time-format iso|mdy (default iso; mdy for MM/DD/YYYY HH:mm[:ss] times, as PeMS writes them), --delimiter ';' (or '\\t'; default ','),
   --adjacency FILE.csv (square, sensors in the file's order; default: no road graph), --adjacency-header (its first line names the sensors),
@@ -55,6 +57,7 @@ const FILE_FLAGS = [
   'timestamp-column',
   'sensor-column',
   'value-column',
+  'sensor-ids',
   'start',
   'interval',
   'time-zone',
@@ -137,7 +140,18 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
           details: { field: name },
         },
       );
+  // The SDK's `sensors` list: ids separated by commas (an id is the file's text, numbers included, so the
+  // list has a flag of its own: --sensors 3 is a count).
+  const idsText = text('sensor-ids');
+  const ids = idsText?.split(',').map((id) => id.trim());
+  if (ids !== undefined && ids.some((id) => id === ''))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `--sensor-ids must be sensor ids separated by commas (A,B,C), none empty; got '${idsText}'.`,
+      { details: { field: 'sensor-ids' } },
+    );
   const entries: Array<[keyof FileDataOptions, unknown]> = [
+    ['sensors', ids],
     ['adjacency', text('adjacency')],
     ['adjacencyHeader', values['adjacency-header'] === true ? true : undefined],
     ['adjacencyDelimiter', adjacencyDelimiter],
@@ -188,6 +202,7 @@ async function main(argv: string[]): Promise<void> {
         'timestamp-column': { type: 'string' },
         'sensor-column': { type: 'string' },
         'value-column': { type: 'string' },
+        'sensor-ids': { type: 'string' },
         'time-zone': { type: 'string' },
         'time-unit': { type: 'string' },
         'time-format': { type: 'string' },
@@ -223,6 +238,13 @@ async function main(argv: string[]): Promise<void> {
       `--sensors applies to train and demo only: ${command} uses the model's own sensors (those it was trained on, taken from the data by id). Leave --sensors out.`,
       { details: { field: 'sensors', command } },
     );
+  // Both pick sensors: the first N of the listed ones was not what either flag says.
+  if (values.sensors !== undefined && values['sensor-ids'] !== undefined)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      '--sensors N (the first N sensors) and --sensor-ids (the sensors listed) both pick the sensors: give one of them.',
+      { details: { field: 'sensor-ids' } },
+    );
   if (values.device !== undefined) checkDevice(values.device, '--device');
   const device = values.device as Device | undefined;
   const seed = intFlag(values.seed, 'seed', { min: 0 }) as number;
@@ -245,7 +267,14 @@ async function main(argv: string[]): Promise<void> {
     case 'demo': {
       // Quick preset: a few minutes on 2 cores. Full runs (all 207 sensors, more epochs) are `npm run bench -w @appliedml/traffic`.
       const d = loaded(
-        await loadDemoData(data, num(values.sensors, 'sensors') ?? (data === 'synthetic' ? undefined : 30), process.env, ownFile, logger),
+        await loadDemoData(
+          data,
+          // The quick preset's 30 sensors, unless --sensor-ids lists the sensors.
+          num(values.sensors, 'sensors') ?? (data === 'synthetic' || ownFile.sensors ? undefined : 30),
+          process.env,
+          ownFile,
+          logger,
+        ),
       );
       out(d.note);
       if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);

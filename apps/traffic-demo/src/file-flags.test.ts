@@ -1,8 +1,10 @@
 // Found in session 25: with a built-in source (--data auto, los-loop, synthetic) the flags that read a
 // user's CSV (--delimiter, --time-zone, --interval, --adjacency, …) were taken without a word: a model
 // trained with --time-zone Europe/Berlin on the generated network was read on its own clock all the same.
+// And the SDK's `sensors` list (the columns of a wide file to read) had no flag: a file with a column of
+// notes beside the sensors could not be read at all.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,13 @@ const file = (name: string): string => join(dir, name);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'traffic-file-flags-'));
+  // A wide file with a text column (notes) between the sensors.
+  const rows = ['time,A,B,notes,C'];
+  for (let t = 0; t < 300; t++)
+    rows.push(
+      `${new Date(Date.UTC(2026, 0, 5) + t * 300_000).toISOString()},${50 + (t % 7)},${60 - (t % 5)},${t % 2 ? 'ok' : 'check'},${55 + (t % 3)}`,
+    );
+  writeFileSync(file('notes.csv'), `${rows.join('\n')}\n`);
 });
 
 afterAll(() => {
@@ -57,5 +66,48 @@ describe("a built-in source refuses the flags that read a user's CSV", () => {
     const r = run(['train', '--data', 'synthetic', '--sensors', '4', '--model', 'last-value', '--out', file('plain')]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+  }, 180_000);
+});
+
+describe('--sensor-ids: the sensors to read (readSeriesCsv sensors)', () => {
+  const flags = () => ['--data', file('notes.csv'), '--timestamp-column', 'time'];
+
+  it("train reads the listed columns only, in the list's order (the notes column was refused: no flag could leave it out)", () => {
+    const r = run(['train', ...flags(), '--sensor-ids', 'C, A', '--model', 'last-value', '--out', file('ids-model')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Your data \(.*notes\.csv\): 2 sensors \(those --sensor-ids lists\), 300 steps of 5 min;/);
+    // forecast takes the same flags as train; its rows are the model's sensors, in the model's order.
+    const f = run(['forecast', '--bundle', file('ids-model'), ...flags(), '--sensor-ids', 'A,C']);
+    expect(f.stderr).toBe('');
+    expect(f.status).toBe(0);
+    expect(f.stdout).toMatch(/│ C +│[\s\S]*│ A +│/);
+    // Without the list the notes column is read as a sensor, and refused.
+    const without = run(['train', ...flags(), '--model', 'last-value', '--out', file('no-ids')]);
+    expect(without.stderr).toMatch(/column 'notes': 'check' is not a number\./);
+  }, 240_000);
+
+  it.each([
+    [['--sensor-ids', 'C,X'], "--sensor-ids lists a sensor with no column in the header: 'X' \\(columns: time, A, B, notes, C\\)\\."],
+    [['--sensor-ids', 'C,A,C'], "--sensor-ids lists 'C' twice\\."],
+    [['--sensor-ids', 'C,,A'], "--sensor-ids must be sensor ids separated by commas \\(A,B,C\\), none empty; got 'C,,A'\\."],
+    [
+      ['--sensor-ids', 'C', '--sensors', '1'],
+      '--sensors N \\(the first N sensors\\) and --sensor-ids \\(the sensors listed\\) both pick the sensors: give one of them\\.',
+    ],
+  ])(
+    "%j is E_INPUT_INVALID in the flag's words",
+    (extra, message) => {
+      const r = run(['train', ...flags(), ...extra, '--model', 'last-value', '--out', file('bad')]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^error E_INPUT_INVALID: ${message}\\n$`));
+    },
+    180_000,
+  );
+
+  it('a built-in source refuses it (it reads your own CSV only)', () => {
+    const r = run(['train', '--data', 'synthetic', '--sensor-ids', 's0,s1', '--out', file('bad')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error E_INPUT_INVALID: --sensor-ids reads your own CSV \(--data FILE\.csv\) only/);
   }, 180_000);
 });

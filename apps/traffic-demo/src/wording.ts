@@ -10,6 +10,8 @@ const PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/pass delimiter: ('[^']+')/g, 'pass --delimiter $1'],
   // The training warning about readings every few steps.
   [/Read the series with intervalMinutes (\S+) and train again/g, 'Pass --interval $1 and train again'],
+  // readSeriesCsv's `sensors` list is --sensor-ids ('sensors lists a sensor with no column in the header: …').
+  [/\bsensors lists\b/g, '--sensor-ids lists'],
   // A field of the training report, which the CLI does not print.
   [/ \(report\.[A-Za-z]+\)/g, ''],
 ];
