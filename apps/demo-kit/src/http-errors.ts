@@ -47,6 +47,58 @@ interface ValidationIssue {
   keyword?: unknown;
   schemaPath?: unknown;
   params?: Record<string, unknown>;
+  /** The schema object that failed (Ajv's `verbose`): its `properties` are the fields it takes. */
+  parentSchema?: unknown;
+  /** The value that failed (Ajv's `verbose`): only its keys are read, and only plain ones said back. */
+  data?: unknown;
+}
+
+/**
+ * A key safe to say back in an answer: letters, digits, `_` and `-`, at most 40 characters (no markup,
+ * no spaces, nothing a page could mistake for code). Any other key is only counted.
+ */
+export const PLAIN_FIELD_NAME = /^[A-Za-z0-9_-]{1,40}$/;
+
+/** Names said back at most, and fields listed as taken at most. */
+const MAX_NAMED = 3;
+const MAX_LISTED = 12;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** 'a', 'a and b', 'a, b and c'. */
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] as string}`;
+}
+
+/**
+ * The fields an object does not take, as the answer may say them: up to three plain names (the
+ * others counted, never echoed) and the fields its schema takes. From the failing object's keys when
+ * Ajv gave them (every extra key, not only the first), else the one key Ajv named.
+ */
+function unknownFields(issue: ValidationIssue, noun: string, nameThem: boolean): string {
+  const schema = isRecord(issue.parentSchema) ? issue.parentSchema : undefined;
+  const properties = schema && isRecord(schema['properties']) ? Object.keys(schema['properties']) : undefined;
+  const reported = issue.params?.['additionalProperty'] ?? issue.params?.['unevaluatedProperty'];
+  let extra: string[] = typeof reported === 'string' ? [reported] : [];
+  // Keys a pattern may take cannot be told apart here: then only the key Ajv named.
+  if (properties && isRecord(issue.data) && schema?.['patternProperties'] === undefined && issue.keyword === 'additionalProperties') {
+    const all = Object.keys(issue.data).filter((key) => !properties.includes(key));
+    if (all.length > 0) extra = all;
+  }
+  const named = nameThem ? extra.filter((key) => PLAIN_FIELD_NAME.test(key)).slice(0, MAX_NAMED) : [];
+  // Without names, one unknown field or several read alike (as they always did).
+  const others = nameThem ? Math.max(extra.length, 1) - named.length : 1;
+  const what =
+    named.length === 0
+      ? others === 1
+        ? `a ${noun} this route does not accept`
+        : `${others} ${noun}s this route does not accept`
+      : `${noun}${named.length === 1 ? '' : 's'} ${named.map((key) => `'${key}'`).join(', ')}${others > 0 ? ` and ${others} more` : ''}, which this route does not accept`;
+  if (!properties) return `has ${what}`;
+  if (properties.length === 0) return `has ${what}: it takes no ${noun}s`;
+  const shown = properties.slice(0, MAX_LISTED);
+  const rest = properties.length - shown.length;
+  return `has ${what}: it takes ${rest > 0 ? `${shown.join(', ')} and ${rest} more` : listed(shown)}`;
 }
 
 /**
@@ -84,8 +136,12 @@ function boundProblem(keyword: string, limit: unknown): string {
   }
 }
 
-/** What went wrong, in words fixed by the schema keyword (never the value or an unknown key). */
-function schemaProblem(issue: ValidationIssue): string {
+/**
+ * What went wrong, in words fixed by the schema keyword (never the value; a key the client sent only
+ * when it is a plain name, `PLAIN_FIELD_NAME`). `noun` is what the part calls its keys (a query
+ * string's are parameters).
+ */
+function schemaProblem(issue: ValidationIssue, noun: string, nameUnknownFields: boolean): string {
   const missing = issue.params?.['missingProperty'];
   switch (issue.keyword) {
     case 'required':
@@ -93,6 +149,7 @@ function schemaProblem(issue: ValidationIssue): string {
       return typeof missing === 'string' ? `lacks '${missing}'` : 'lacks a required field';
     case 'additionalProperties':
     case 'unevaluatedProperties':
+      return unknownFields(issue, noun, nameUnknownFields);
     case 'propertyNames':
       return 'has a field this route does not accept';
     case 'type':
@@ -142,17 +199,28 @@ function retryAfter(error: unknown): unknown {
   return typeof details === 'object' && details !== null ? (details as Record<string, unknown>)['retryAfterSeconds'] : undefined;
 }
 
+export interface ToHttpErrorOptions {
+  /**
+   * Say back the names of fields a route does not take when they are plain names (`PLAIN_FIELD_NAME`:
+   * letters, digits, `_`, `-`, at most 40 characters; up to three, others counted): "The body has
+   * field 'label', which this route does not accept: it takes text." Default false: "The body has a
+   * field this route does not accept: it takes text." (no key the client sent is ever said back).
+   */
+  nameUnknownFields?: boolean;
+}
+
 /**
  * The one mapping from a thrown value to an HTTP answer:
  * - an SDK error (`AppliedMLError.isInstance`, so duplicate installs agree) → the engine's
  *   `httpStatusForCode`, with the error's code and message (E_INTERNAL: the fixed message);
  * - a schema validation failure → 400 `E_INPUT_INVALID` naming the schema field, never echoing
- *   a value or a key the client sent;
+ *   a value or (unless `nameUnknownFields`, then only plain names) a key the client sent; a field
+ *   the route does not take is answered with the fields its schema takes;
  * - Fastify's body and URL errors → 413 `E_INPUT_TOO_LARGE`, 415 `E_FORMAT_UNSUPPORTED`, 400
  *   `E_INPUT_INVALID`, with fixed messages;
  * - anything else → 500 `E_INTERNAL` with the fixed message "Internal error.".
  */
-export function toHttpError(error: unknown): HttpError {
+export function toHttpError(error: unknown, options: ToHttpErrorOptions = {}): HttpError {
   if (AppliedMLError.isInstance(error)) {
     const status = httpStatusForCode(error.code);
     const retry = retryAfter(error);
@@ -169,7 +237,14 @@ export function toHttpError(error: unknown): HttpError {
   if (Array.isArray(e.validation)) {
     const where = typeof e.validationContext === 'string' ? e.validationContext : 'request';
     const first = reportedIssue(e.validation as ValidationIssue[]);
-    return { status: 400, body: { code: 'E_INPUT_INVALID', message: `The ${where}${schemaField(first)} ${schemaProblem(first)}.` } };
+    const noun = where === 'querystring' ? 'parameter' : 'field';
+    return {
+      status: 400,
+      body: {
+        code: 'E_INPUT_INVALID',
+        message: `The ${where}${schemaField(first)} ${schemaProblem(first, noun, options.nameUnknownFields === true)}.`,
+      },
+    };
   }
   const known = typeof e.code === 'string' ? FASTIFY_CODES[e.code] : undefined;
   if (known) return { status: httpStatusForCode(known.code), body: { ...known } };

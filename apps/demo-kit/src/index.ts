@@ -1,8 +1,8 @@
 // The demo services' one way to serve. Browser tests: '@appliedml/demo-kit/browser'.
 export { createService, closeOnSignals, errorResponses, readErrorResponses, ERROR_BODY_ID } from './service';
 export type { DemoServiceOptions, Service, ServiceLimits, ServiceOptions, SignalOptions } from './service';
-export { toHttpError, NOT_FOUND_CODE, INTERNAL_MESSAGE } from './http-errors';
-export type { ErrorBody, HttpError } from './http-errors';
+export { toHttpError, NOT_FOUND_CODE, INTERNAL_MESSAGE, PLAIN_FIELD_NAME } from './http-errors';
+export type { ErrorBody, HttpError, ToHttpErrorOptions } from './http-errors';
 export { checkFileName, fileNameSchema, resolveInside, MAX_FILE_NAME_LENGTH } from './file-names';
 export type { ResolveInsideOptions } from './file-names';
 export { loadingModel } from './loading-model';

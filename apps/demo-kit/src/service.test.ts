@@ -266,7 +266,7 @@ describe('demo service', () => {
     const extraBody = (await extraKey.json()) as { code: string; message: string };
     expect([extraKey.status, extraBody.code]).toEqual([400, 'E_INPUT_INVALID']);
     expect(extraBody.message).not.toContain(SECRET);
-    expect(extraBody.message).toBe('The body has a field this route does not accept.');
+    expect(extraBody.message).toBe('The body has a field this route does not accept: it takes text.');
     const wrongType = (await (await fetch(`${base}/echo`, json({ text: 3 }))).json()) as { message: string };
     expect(wrongType.message).toBe("The body field 'text' must be of type string.");
     // The 404 answer names no path.

@@ -207,6 +207,13 @@ export interface ServiceOptions {
    * `APPLIEDML_ALLOWED_HOSTS` (comma-separated) adds to it, for the demos' CLIs.
    */
   allowedHosts?: readonly string[];
+  /**
+   * Name a field a route does not take in its 400 when the name is plain (letters, digits, `_`, `-`,
+   * at most 40 characters; up to three, others counted): "The body has field 'label', which this route
+   * does not accept: it takes text." Default false: "The body has a field this route does not accept:
+   * it takes text." (no key the client sent is said back). See `toHttpError`.
+   */
+  nameUnknownFields?: boolean;
   /** Called once by `close()` after the last request finished, even when closing the server failed (release the worker pool here). */
   onClose?: () => void | Promise<void>;
 }
@@ -374,7 +381,9 @@ function partAwareValidator(): ValidatorBuilder {
   type Compile = (route: { httpPart?: string }) => unknown;
   type Build = (externalSchemas: unknown, options: { customOptions?: Record<string, unknown> }) => Compile;
   const build = (ajvCompiler as unknown as () => Build)();
-  const base = { removeAdditional: false, allErrors: false };
+  // verbose: a refusal of a field the route does not take can list the fields it takes (the failing
+  // schema) and every plain-named extra key (the failing object's keys); nothing else of it is used.
+  const base = { removeAdditional: false, allErrors: false, verbose: true };
   const builder: Build = (externalSchemas, options) => {
     const custom = options?.customOptions ?? {};
     const coercing = build(externalSchemas, { ...options, customOptions: { ...custom, ...base, coerceTypes: 'array' } });
@@ -532,6 +541,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   /** Each request's share of the body budget, by its raw request. */
   const holds = new WeakMap<object, BodyHold>();
   const docsPrefix = options.docsPrefix ?? '/docs';
+  const errorOptions = { nameUnknownFields: options.nameUnknownFields === true };
   const app = Fastify({
     logger: loggerOption(options.logger),
     bodyLimit: limits.bodyLimit,
@@ -564,7 +574,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       socket.destroy();
     },
     frameworkErrors: (error, request, reply) => {
-      const answer = toHttpError(error);
+      const answer = toHttpError(error, errorOptions);
       request.log.info({ code: answer.body.code, status: answer.status }, 'request rejected');
       void (reply as FastifyReply).code(answer.status).send(answer.body);
     },
@@ -651,7 +661,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const answer = toHttpError(error);
+    const answer = toHttpError(error, errorOptions);
     // Log the code, status, error name and stack frames only: a parser's, a library's or an
     // SDK's message may quote the request.
     if (AppliedMLError.isInstance(error) && error.details?.['timedOut'] === true)
