@@ -121,3 +121,41 @@ describe("day-first (DD/MM/YYYY) times: no timeFormat 'mdy' hint that misreads t
     expect([late.steps, new Date(late.start!).toISOString()]).toEqual([864, '2026-01-12T00:00:00.000Z']);
   });
 });
+
+/** A month-first export sampled on the 1st of each month (every 5 min that day), months `from`..`to` of 2026. */
+function firstOfMonthRows(from: number, to: number, sensor?: string): string {
+  const rows = [sensor === undefined ? 't,a' : 't,id,v'];
+  const two = (n: number) => String(n).padStart(2, '0');
+  for (let month = from; month <= to; month++)
+    for (let m = 0; m < 1440; m += 5)
+      rows.push(`${two(month)}/01/2026 ${two(Math.floor(m / 60))}:${two(m % 60)},${sensor === undefined ? '' : `${sensor},`}${month * 10}`);
+  return `${rows.join('\n')}\n`;
+}
+
+describe('dates all on the 1st of a month: the dates cannot tell, timeFormat does (session 25)', () => {
+  it("read as ISO they ask for timeFormat 'mdy', without calling them day-first", async () => {
+    const e = await expectCode(() => readSeriesCsv(bytes(firstOfMonthRows(1, 4)), wide), 'E_INPUT_INVALID');
+    expect(e.message).toMatch(/For MM\/DD\/YYYY HH:mm\[:ss\] times, pass timeFormat: 'mdy'\.$/);
+    expect(e.message).not.toMatch(/look(s)? day-first/);
+  });
+
+  it("read with 'mdy' they are the 1st of each month (they were refused as day-first, told to write ISO 8601)", async () => {
+    for (const [text, options] of [
+      [firstOfMonthRows(1, 4), { ...wide, timeFormat: 'mdy' }],
+      [firstOfMonthRows(1, 4, 's1'), { ...long, timeFormat: 'mdy' }],
+    ] as const) {
+      const s = await readSeriesCsv(bytes(text), options);
+      expect(new Date(s.start!).toISOString()).toBe('2026-01-01T00:00:00.000Z');
+      // 1 January 00:00 to 1 April 23:55 on the 5-min grid; the days between are missing.
+      expect(s.steps).toBe((31 + 28 + 31 + 1) * 288);
+      const at = (iso: string) => s.values[(Date.parse(iso) - s.start!) / 300_000];
+      expect([at('2026-01-01T12:00:00Z'), at('2026-02-01T00:00:00Z'), at('2026-04-01T23:55:00Z')]).toEqual([10, 20, 40]);
+      expect(at('2026-01-02T00:00:00Z')).toBeNaN();
+    }
+  });
+
+  it('a day field past 01 still tells: the DD/MM file for 1–3 February stays refused as day-first', async () => {
+    const e = await expectCode(() => readSeriesCsv(bytes(dayFirstRows(1, 3)), { ...wide, timeFormat: 'mdy' }), 'E_INPUT_INVALID');
+    expect(e.details).toMatchObject({ reason: 'timestamps-day-first' });
+  });
+});
