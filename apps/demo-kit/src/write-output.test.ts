@@ -1,6 +1,7 @@
 import {
   chmodSync,
   lstatSync,
+  statSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -55,6 +56,28 @@ describe('writeOutputFile', () => {
     await writeOutputFile(file, new TextEncoder().encode('<p>two</p>'));
     expect(readFileSync(file, 'utf8')).toBe('<p>two</p>');
     expect(readdirSync(join(root, 'reports'))).toEqual(['r.html']); // no temporary file left
+  });
+
+  // The temporary file was made with the umask's mode and renamed over the old file: a private 0600
+  // report became 0644, readable by everyone on the machine.
+  it("keeps a replaced file's permission bits (0600 stays 0600), not its setuid bit; a new file gets the umask's", async () => {
+    const modeOf = (path: string): number => statSync(path).mode & 0o7777;
+    for (const mode of [0o600, 0o640, 0o755, 0o444]) {
+      const file = join(root, `mode-${mode.toString(8)}.html`);
+      writeFileSync(file, 'old');
+      chmodSync(file, mode);
+      await writeOutputFile(file, 'new');
+      expect([mode.toString(8), readFileSync(file, 'utf8'), modeOf(file).toString(8)]).toEqual([mode.toString(8), 'new', mode.toString(8)]);
+    }
+    const setuid = join(root, 'mode-setuid.html');
+    writeFileSync(setuid, 'old');
+    chmodSync(setuid, 0o4750);
+    await writeOutputFile(setuid, 'new');
+    expect(modeOf(setuid).toString(8)).toBe('750');
+    const fresh = join(root, 'mode-new.html');
+    await writeOutputFile(fresh, 'new');
+    const umask = process.umask();
+    expect(modeOf(fresh).toString(8)).toBe((0o666 & ~umask).toString(8));
   });
 
   it('a path that is a folder (empty or not) is E_INPUT_INVALID naming it as a folder; the folder is left as it was, no temporary file', async () => {
@@ -158,6 +181,20 @@ describe('writeOutputFile through a symbolic link', () => {
     expect(lstatSync(target).isFile()).toBe(true);
     expect(readdirSync(join(dir, 'out'))).toEqual(['latest.html']);
     expect(readdirSync(join(dir, 'runs'))).toEqual(['r7.html']);
+  });
+
+  it('keeps the permission bits of the file the link points to (0600 stays 0600)', async () => {
+    const target = join(root, 'private-target.html');
+    const link = join(root, 'private-latest.html');
+    writeFileSync(target, 'old');
+    chmodSync(target, 0o600);
+    symlinkSync('private-target.html', link);
+    await writeOutputFile(link, 'new');
+    expect([readFileSync(target, 'utf8'), (statSync(target).mode & 0o7777).toString(8), lstatSync(link).isSymbolicLink()]).toEqual([
+      'new',
+      '600',
+      true,
+    ]);
   });
 
   it('follows a chain of links (absolute and relative) to the last one’s file', async () => {

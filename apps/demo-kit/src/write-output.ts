@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, rename, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AppliedMLError, MAX_LINK_HOPS, checkPathArgument, linkTarget, makeDirs, writeFileDurable } from '@appliedml/engine';
 
@@ -11,6 +11,9 @@ import { AppliedMLError, MAX_LINK_HOPS, checkPathArgument, linkTarget, makeDirs,
  * (links followed, at most 8; a relative target read from the folder the link really is in) is the one
  * replaced, with the temporary file beside it, as the engine's bundle saves do. A dangling link creates
  * the file it points to when that file's folder exists (no folders are made for a link's target).
+ *
+ * A replaced file keeps its permission bits (a 0600 report stays 0600; setuid, setgid and sticky bits
+ * are not carried over); a new file gets the umask's, as any new file does. Its owner is the writer.
  *
  * Failures name `path` (never the hidden temporary file, which is removed; the old file is left intact):
  * - `path` is a folder, or ends in a path separator → E_INPUT_INVALID "… is a folder, not a file";
@@ -57,6 +60,9 @@ export async function writeOutputFile(path: string, data: Uint8Array | string): 
     // A link's target gets no folders made for it (checked above); a plain path gets its folder made.
     if (!isLink) await makeDirs(folder);
     await writeFileDurable(tmp, data);
+    // The new file keeps the old one's permissions (a private 0600 report stays private; the temporary
+    // file was made with the umask's). Its read, write and execute bits only: no setuid or setgid.
+    if (existing?.isFile()) await chmod(tmp, existing.mode & 0o777);
     await rename(tmp, dest);
   } catch (cause) {
     // Gone already, or never made (its folder could not be): nothing to report beyond the cause.
