@@ -46,7 +46,7 @@ import {
 } from './segmenter-checkpoint-state';
 import type { CheckpointState, RunIdentity } from './segmenter-checkpoint-state';
 import { TRAINED_ON_FILE, checkDataSource, copyTrainedOn, readTrainedOn, trainedOnJson } from './trained-on';
-import type { TrainedOn } from './trained-on';
+import type { DataSource, TrainedOn } from './trained-on';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
 export const SEGMENTATION_TASK = 'image-segmentation';
@@ -576,7 +576,7 @@ export class ImageSegmenter {
     const owned: tf.Tensor[] = [];
     try {
       if (checkpointDir && options.resume) {
-        const resumed = await this.restoreCheckpoint(checkpointDir, model, optimizer, epochs, run, logger);
+        const resumed = await this.restoreCheckpoint(checkpointDir, model, optimizer, epochs, run, trainedOn, logger);
         if (resumed) {
           ({ state, fitted, bestWeights } = resumed);
           if (run) state.run = run;
@@ -775,6 +775,7 @@ export class ImageSegmenter {
     optimizer: tf.Optimizer,
     epochs: number,
     run: RunIdentity | undefined,
+    trainedOn: TrainedOn,
     logger: Logger,
   ): Promise<{ state: CheckpointState; fitted: Fitted; bestWeights: tf.Tensor[] | undefined } | undefined> {
     type Bundle = Awaited<ReturnType<typeof loadBundle>>;
@@ -836,6 +837,7 @@ export class ImageSegmenter {
             { details: { checkpoint: state.run as unknown as JsonValue, now: run as unknown as JsonValue } },
           );
       }
+      checkSameSource(dir, readTrainedOn(bundle.files[TRAINED_ON_FILE], last)?.source, trainedOn.source, logger);
       // Same config, so the same network: what does not fit it was edited.
       const pre = bundle.manifest.preprocessing as { imageSize?: unknown; channels?: unknown };
       if (pre.imageSize !== this.config.imageSize || pre.channels !== this.config.channels)
@@ -1090,4 +1092,29 @@ export class ImageSegmenter {
     this.fitted = undefined;
     this.disposed = true;
   }
+}
+
+/**
+ * Resuming needs the same data, and the model records one source for it: a checkpoint written from data of
+ * another source (another name, or synthetic where it was acquired) is E_INPUT_INVALID, as other data is (the
+ * pixel hash samples the images, and a checkpoint of an older version has none). Only one of the two naming a
+ * source (the same images, now or before given without one) is a warning: the run records this data's.
+ * The description (one line for people, which a reader's new version may reword) is not compared.
+ */
+function checkSameSource(dir: string, recorded: DataSource | undefined, given: DataSource | undefined, logger: Logger): void {
+  const name = (s: DataSource | undefined): string => (s ? `'${s.name}' (${s.synthetic ? 'synthetic' : 'acquired'})` : 'none');
+  if (recorded && given) {
+    if (recorded.name === given.name && recorded.synthetic === given.synthetic) return;
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `The checkpoint in ${dir} was written from data of another source, ${name(recorded)}, than this training data's, ${name(given)}; resume needs the same data.`,
+      { details: { field: 'source', checkpoint: { ...recorded }, now: { ...given } } },
+    );
+  }
+  if (recorded)
+    logger.warn("resuming: the training data names no source, the checkpoint's data did; the model will record none", {
+      checkpointSource: recorded.name,
+    });
+  else if (given)
+    logger.warn("resuming: the checkpoint's data named no source; the model will record this training data's", { dataSource: given.name });
 }

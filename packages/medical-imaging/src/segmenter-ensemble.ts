@@ -19,6 +19,7 @@ import { ImageSegmenter, SEGMENTER_LOAD_KEYS } from './image-segmenter';
 import type { MaskPrediction, SegmentationMetrics } from './image-segmenter';
 import { assertMasked, binaryMasks, thresholdMask } from './segmentation-masks';
 import type { MaskedImages } from './segmentation-masks';
+import type { TrainedOn } from './trained-on';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
 export const SEGMENTER_ENSEMBLE_TASK = 'image-segmentation-ensemble';
@@ -81,6 +82,26 @@ export class SegmenterEnsemble {
   /** True while every member is trained: until `dispose`, or until a member is disposed on its own. */
   get isTrained(): boolean {
     return this.members !== undefined && this.members.every((m) => m.isTrained);
+  }
+
+  /**
+   * What each member was fitted on (`ImageSegmenter.trainedOn`), in member order: undefined for a member
+   * whose bundle did not record it (unknown).
+   */
+  get membersTrainedOn(): Array<TrainedOn | undefined> {
+    return this.alive().map((m) => m.trainedOn);
+  }
+
+  /**
+   * What the ensemble was fitted on, in the shape of `ImageSegmenter.trainedOn`: the members' one record when
+   * they all recorded the same (source and image counts: members trained on the same split). Undefined
+   * when a member's is unknown or the members were fitted on different data: `membersTrainedOn` gives each one's.
+   */
+  get trainedOn(): TrainedOn | undefined {
+    const [first, ...rest] = this.membersTrainedOn;
+    if (first === undefined) return undefined;
+    const text = JSON.stringify(trainedOnFields(first));
+    return rest.every((t) => t !== undefined && JSON.stringify(trainedOnFields(t)) === text) ? first : undefined;
   }
 
   /** How many segmenters it averages. */
@@ -229,6 +250,12 @@ export class SegmenterEnsemble {
     this.members?.forEach((m) => m.dispose());
     this.members = undefined;
   }
+}
+
+/** A record's fields in one order (with its source's), for comparing two records as JSON. */
+function trainedOnFields(t: TrainedOn): unknown[] {
+  const s = t.source;
+  return [s ? [s.name, s.synthetic, s.description ?? null] : null, t.images, t.validationImages];
 }
 
 /** The members `index` lists, each loaded from its folder in `dir` (E_BUNDLE_CORRUPT if the list is not valid or one is missing). */
