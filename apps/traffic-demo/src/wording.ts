@@ -12,6 +12,11 @@ const PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/Read the series with intervalMinutes (\S+) and train again/g, 'Pass --interval $1 and train again'],
   // readSeriesCsv's `sensors` list is --sensor-ids ('sensors lists a sensor with no column in the header: …').
   [/\bsensors lists\b/g, '--sensor-ids lists'],
+  // Options whose names are also words ('start', 'epochs'): only where the SDK names the option, at the
+  // head of its message ('start is not a valid date: yesterday.') or in its advice.
+  [/^start (?=is not a valid date|\S+ does not exist in )/, '--start '],
+  [/\bcheck start and\b/g, 'check --start and'],
+  [/^epochs must be\b/, '--epochs must be'],
   // A field of the training report, which the CLI does not print.
   [/ \(report\.[A-Za-z]+\)/g, ''],
 ];
@@ -25,6 +30,7 @@ const OPTION_FLAGS: Readonly<Record<string, string>> = {
   timeUnit: '--time-unit',
   timeFormat: '--time-format',
   missingValue: '--missing-value',
+  hiddenUnits: '--hidden',
 };
 
 // Not a name in quotes: that is the user's own text (a column or sensor named 'timeZone').
