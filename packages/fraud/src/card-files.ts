@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppliedMLError, describeFileKind, hostOrderBytes, statRegularFile } from '@appliedml/engine';
-import { MAX_ID_CHARS, type SavedEntityState, type StreamState } from './stream';
+import { MAX_ID_CHARS, type CardRecord } from './stream';
 
 /**
  * A scorer's card state on disk, written as it goes instead of as one JSON string (which V8 cannot make
@@ -60,38 +60,46 @@ class HashedWriter {
   }
 }
 
-/** Writes `entities` into `dir` (cards.jsonl, history.f64), a chunk of cards at a time. */
-export async function writeCardFiles(dir: string, entities: StreamState['entities']): Promise<CardFiles> {
-  const cards = await HashedWriter.open(join(dir, CARDS_FILE));
+/**
+ * Writes `cards` (least recently seen first) into `dir` (cards.jsonl, history.f64), a chunk of cards at a
+ * time, reading each card's lists where they are: a save of 100,000 full cards copied the whole state
+ * first (about 0.9 GB more at its peak). The count is of the cards written.
+ */
+export async function writeCardFiles(dir: string, cards: Iterable<readonly [string, Readonly<CardRecord>]>): Promise<CardFiles> {
+  const cardsFile = await HashedWriter.open(join(dir, CARDS_FILE));
   let history: HashedWriter | undefined;
   try {
     history = await HashedWriter.open(join(dir, HISTORY_FILE));
     const encoder = new TextEncoder();
-    for (let start = 0; start < entities.length; start += CHUNK_CARDS) {
-      const chunk = entities.slice(start, start + CHUNK_CARDS);
+    let count = 0;
+    let chunk: Array<readonly [string, Readonly<CardRecord>]> = [];
+    const flush = async (): Promise<void> => {
       let numbers = 0;
       for (const [, e] of chunk) numbers += 2 * e.times.length;
       const values = new Float64Array(numbers);
       let k = 0;
       let text = '';
       for (const [card, e] of chunk) {
-        const since = (names: string[], pairs: Array<[string, number]> | undefined): number[] => {
-          const byName = new Map(pairs ?? []);
-          return names.map((name) => byName.get(name) as number);
-        };
-        text += `${JSON.stringify([card, e.times.length, e.merchants, since(e.merchants, e.merchantFirstSeen), e.countries, since(e.countries, e.countryFirstSeen)])}\n`;
+        text += `${JSON.stringify([card, e.times.length, e.merchants, e.merchantSince, e.countries, e.countrySince])}\n`;
         values.set(e.times, k);
         values.set(e.amounts, k + e.times.length);
         k += 2 * e.times.length;
       }
-      await cards.write(encoder.encode(text));
+      chunk = [];
+      await cardsFile.write(encoder.encode(text));
       const bytes = new Uint8Array(values.buffer);
       // Little-endian on every machine (the same reordering either way: on a little-endian one, the bytes as they are).
-      await history.write(hostOrderBytes(bytes, 'little', 8, { view: true }));
+      await history!.write(hostOrderBytes(bytes, 'little', 8, { view: true }));
+    };
+    for (const entry of cards) {
+      chunk.push(entry);
+      count++;
+      if (chunk.length === CHUNK_CARDS) await flush();
     }
-    return { count: entities.length, files: { [CARDS_FILE]: await cards.close(), [HISTORY_FILE]: await history.close() } };
+    if (chunk.length > 0) await flush();
+    return { count, files: { [CARDS_FILE]: await cardsFile.close(), [HISTORY_FILE]: await history.close() } };
   } catch (error) {
-    await cards.abandon();
+    await cardsFile.abandon();
     await history?.abandon();
     throw error;
   }
@@ -235,17 +243,18 @@ export interface CardLimits {
 }
 
 /**
- * Reads the card state `files` describes from `dir`: every file's size is compared with the recorded
+ * Reads the cards `files` describes from `dir` (least recently seen first, for
+ * `TransactionFeatures.fromCards`): every file's size is compared with the recorded
  * one before it is read, the card count with `limits.maxEntities`, each line's length with what a card
  * can take; then every checksum, and every line's shape (the values themselves are checked by
- * `TransactionFeatures.fromState`).
+ * `TransactionFeatures.fromCards`).
  */
 export async function readCardFiles(
   dir: string,
   files: unknown,
   where: string,
   limits: CardLimits = { maxEntities: 100_000_000, maxSeenPerEntity: 100_000 },
-): Promise<StreamState['entities']> {
+): Promise<Array<[string, CardRecord]>> {
   const corrupt = (why: string, cause?: unknown): AppliedMLError =>
     new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${where}: ${why}.`, cause === undefined ? {} : { cause });
   const meta = files as Partial<CardFiles> | null;
@@ -283,7 +292,7 @@ export async function readCardFiles(
   } finally {
     await history?.close();
   }
-  const entities: StreamState['entities'] = [];
+  const entities: Array<[string, CardRecord]> = [];
   const hash = createHash('sha256');
   let k = 0;
   try {
@@ -319,15 +328,14 @@ export async function readCardFiles(
       )
         throw corrupt(`${CARDS_FILE} line ${entities.length + 1} is not a card`);
       const m = n as number;
-      const pairs = (names: unknown[], since: unknown[]): Array<[string, number]> =>
-        names.map((name, i) => [name as string, since[i] as number]);
-      const e: SavedEntityState = {
+      // The lists as read (TransactionFeatures.fromCards checks their values and keeps them, no copy).
+      const e: CardRecord = {
         times: Array.from(values.subarray(k, k + m)),
         amounts: Array.from(values.subarray(k + m, k + 2 * m)),
         merchants: merchants as string[],
         countries: countries as string[],
-        merchantFirstSeen: pairs(merchants as unknown[], merchantSince as unknown[]),
-        countryFirstSeen: pairs(countries as unknown[], countrySince as unknown[]),
+        merchantSince: merchantSince as number[],
+        countrySince: countrySince as number[],
       };
       k += 2 * m;
       entities.push([card, e]);

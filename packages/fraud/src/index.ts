@@ -40,7 +40,15 @@ export type { ForestOptions } from './forest';
 export type { KnnOptions } from './knn';
 export { FRAUD_PACKAGE, FRAUD_VERSION } from './version';
 export { MAX_ID_CHARS, TransactionFeatures, checkTransaction } from './stream';
-export type { SavedEntityState, StreamFeatureOptions, StreamState, TimeUnit, Transaction, TransactionFeatureRow } from './stream';
+export type {
+  CardRecord,
+  SavedEntityState,
+  StreamFeatureOptions,
+  StreamState,
+  TimeUnit,
+  Transaction,
+  TransactionFeatureRow,
+} from './stream';
 export { TransactionScorer } from './scorer';
 export type { TransactionScore, TransactionScorerConfig } from './scorer';
 export { SYNTHETIC_NOTICE, generateTransactions } from './synthetic';

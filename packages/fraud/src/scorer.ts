@@ -31,6 +31,7 @@ import {
   ZERO_MEDIAN_FLOOR,
   readTransaction,
   transactionTime,
+  type CardRecord,
   type TimeUnit,
   type StreamFeatureOptions,
   type StreamState,
@@ -633,15 +634,18 @@ export class TransactionScorer {
     return this.serial(async () => {
       this.alive();
       checkKnownKeys('save options', options, ['includeState']);
-      const { entities, ...state }: StreamState =
-        options?.includeState === false ? { options: this.features.options, entities: [] } : this.features.toState();
+      // The cards are written from where they are held (no copy of the state: nothing changes it before
+      // this save ends, and `dispose` meanwhile drops it rather than clearing it).
+      const features = this.features;
+      const whole = options?.includeState !== false;
+      const state: Omit<StreamState, 'entities'> = whole ? features.stateHeader() : { options: features.options };
       await replaceDirAtomic(
         dir,
         async (staging) => {
           await this.detector.save(join(staging, 'detector'));
           // The cards go to files written a chunk at a time (never one string: see card-files.ts);
           // stream.json holds the rest and the files' checksums, under its own.
-          const cards = await writeCardFiles(staging, entities);
+          const cards = await writeCardFiles(staging, whole ? features.cards() : []);
           const body = {
             // 3 only when it matters: a version without `frozen` must not read a save that has it.
             format: this.frozen.length > 0 ? SCORER_FORMAT : SCORER_FORMAT_UNFROZEN,
@@ -758,6 +762,7 @@ export class TransactionScorer {
         'E_BUNDLE_CORRUPT',
         `Transaction scorer at ${dir}: stream.json's frozen features are malformed (${describeValue(frozen)}).`,
       );
+    let cards: Array<[string, CardRecord]> | undefined;
     if (parsed.cards !== undefined) {
       if (parsed.sha256 === undefined)
         throw new AppliedMLError('E_BUNDLE_CORRUPT', `Transaction scorer at ${dir}: stream.json has card files but no checksum.`);
@@ -765,13 +770,11 @@ export class TransactionScorer {
       const opts = parsed.state.options as Partial<Record<'maxEntities' | 'maxSeenPerEntity', unknown>>;
       const bounded = (v: unknown, max: number): number =>
         Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= max ? (v as number) : max;
-      parsed.state = {
-        ...parsed.state,
-        entities: await readCardFiles(dir, parsed.cards, dir, {
-          maxEntities: bounded(opts.maxEntities, 100_000_000),
-          maxSeenPerEntity: bounded(opts.maxSeenPerEntity, 100_000),
-        }),
-      };
+      // Read into the lists the state keeps (a load copied every card twice more, half its time in GC).
+      cards = await readCardFiles(dir, parsed.cards, dir, {
+        maxEntities: bounded(opts.maxEntities, 100_000_000),
+        maxSeenPerEntity: bounded(opts.maxSeenPerEntity, 100_000),
+      });
     }
     // The config is what `scorer.config` reports and the next save writes: an object of the known keys whose
     // detector kind, if given, is the saved detector's (a legacy file without a checksum can say anything).
@@ -795,14 +798,15 @@ export class TransactionScorer {
           'E_BUNDLE_CORRUPT',
           `Transaction scorer at ${dir}: stream.json's config names the detector ${describeValue(kind)}, but detector/ holds ${describeValue(detector.config.detector)}.`,
         );
-      const scorer = new TransactionScorer(config, detector, TransactionFeatures.fromState(parsed.state));
+      const features = cards ? TransactionFeatures.fromCards(parsed.state, cards) : TransactionFeatures.fromState(parsed.state);
+      const scorer = new TransactionScorer(config, detector, features);
       scorer.frozen = [...(frozen as NamedFlag[])];
       if (clock) scorer.clock = [clock[0], clock[1]];
       else {
         // Saved by an earlier version: the cards' kept times stand for the clock.
         let lo = Infinity;
         let hi = -Infinity;
-        for (const [, e] of parsed.state.entities) for (const t of e.times) [lo, hi] = [Math.min(lo, t), Math.max(hi, t)];
+        for (const [, e] of cards ?? parsed.state.entities) for (const t of e.times) [lo, hi] = [Math.min(lo, t), Math.max(hi, t)];
         if (lo <= hi) scorer.clock = [lo, hi];
       }
       // The card features must be the ones the detector was trained on: with other windows the missing
@@ -827,6 +831,7 @@ export class TransactionScorer {
   dispose(): void {
     this.disposed = true;
     this.detector.dispose();
-    this.features.reset();
+    // Dropped, not cleared: a save under way writes the cards it started with (the old state is freed after it).
+    this.features = new TransactionFeatures(this.features.options);
   }
 }

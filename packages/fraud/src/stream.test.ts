@@ -180,7 +180,17 @@ describe('TransactionFeatures', () => {
       saved.config.features = { windowsSeconds: [3600, 86400, 86400] };
       saved.state.options.windowsSeconds = [3600, 86400, 86400];
       // As earlier versions wrote it: the cards in stream.json, no checksum.
-      saved.state.entities = await readCardFiles(dir, saved.cards, dir);
+      saved.state.entities = (await readCardFiles(dir, saved.cards, dir)).map(([card, e]) => [
+        card,
+        {
+          times: e.times,
+          amounts: e.amounts,
+          merchants: e.merchants,
+          countries: e.countries,
+          merchantFirstSeen: e.merchants.map((m, i) => [m, e.merchantSince[i]]),
+          countryFirstSeen: e.countries.map((c, i) => [c, e.countrySince[i]]),
+        },
+      ]);
       delete saved.cards;
       delete saved.sha256;
       delete saved.clock;

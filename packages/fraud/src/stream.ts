@@ -43,7 +43,8 @@ export type TimeUnit = 'ms' | 's';
 /** The numeric features for one transaction, computed from the card's state before it. */
 export type TransactionFeatureRow = Record<string, number>;
 
-interface EntityState {
+/** A card's state as it is held and as the scorer's card files store it (`cards.jsonl` + `history.f64`). */
+export interface CardRecord {
   times: number[];
   amounts: number[];
   merchants: string[];
@@ -51,6 +52,9 @@ interface EntityState {
   /** When each merchant / country was first seen, parallel to the lists. */
   merchantSince: number[];
   countrySince: number[];
+}
+
+interface EntityState extends CardRecord {
   /** When the card was last seen, as a count of updates: its place in the least-recently-seen order. */
   seq: number;
 }
@@ -296,17 +300,70 @@ export class TransactionFeatures {
 
   /** Restores saved card state; a malformed one is `E_BUNDLE_CORRUPT` (it is read back from disk). */
   static fromState(state: StreamState): TransactionFeatures {
+    if (state === null || typeof state !== 'object' || !Array.isArray(state.entities))
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', 'The stored card state is not { options, entities }.');
+    const pairs = (a: unknown): boolean =>
+      Array.isArray(a) && a.every((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number' && Number.isFinite(p[1]));
+    const lists = (v: Partial<SavedEntityState>): boolean =>
+      Array.isArray(v.times) && Array.isArray(v.amounts) && Array.isArray(v.merchants) && Array.isArray(v.countries);
+    // Times are looked up by name: a list changed by a version that kept no times still lines up.
+    const since = (names: string[], seen: Array<[string, number]> | undefined): number[] => {
+      const byName = new Map(seen ?? []);
+      return names.map((name) => byName.get(name) ?? SEEN_BEFORE_ALL);
+    };
+    // Copies of the saved lists (the caller keeps its state), checked as `fromCards` checks cards.
+    return TransactionFeatures.restore(state, state.entities, (entry) => {
+      const [k, v] = (Array.isArray(entry) ? entry : []) as [unknown, Partial<SavedEntityState> | undefined];
+      if (
+        typeof k !== 'string' ||
+        !v ||
+        !lists(v) ||
+        (v.merchantFirstSeen !== undefined && !pairs(v.merchantFirstSeen)) ||
+        (v.countryFirstSeen !== undefined && !pairs(v.countryFirstSeen))
+      )
+        return [k, undefined];
+      return [
+        k,
+        {
+          times: [...v.times!],
+          amounts: [...v.amounts!],
+          merchants: [...v.merchants!],
+          countries: [...v.countries!],
+          merchantSince: since(v.merchants!, v.merchantFirstSeen),
+          countrySince: since(v.countries!, v.countryFirstSeen),
+        },
+      ];
+    });
+  }
+
+  /**
+   * Restores card state from `header` (the options and feature version saved beside the cards) and
+   * `cards` as the scorer's card files hold them, least recently seen first. The cards' lists are taken
+   * as they are, not copied: the caller must not use them afterwards. Checked as `fromState` checks a
+   * saved state (`E_BUNDLE_CORRUPT`).
+   */
+  static fromCards(header: Omit<StreamState, 'entities'>, cards: ReadonlyArray<readonly [string, CardRecord]>): TransactionFeatures {
+    if (header === null || typeof header !== 'object')
+      throw new AppliedMLError('E_BUNDLE_CORRUPT', 'The stored card state is not { options, entities }.');
+    return TransactionFeatures.restore(header, cards, (entry) => entry);
+  }
+
+  /** `fromState` and `fromCards`: the options, then each card as `card` makes it (undefined: malformed), checked. */
+  private static restore<T>(
+    header: Omit<StreamState, 'entities'>,
+    entries: ReadonlyArray<T>,
+    card: (entry: T) => readonly [unknown, CardRecord | undefined],
+  ): TransactionFeatures {
     const corrupt = (why: string): AppliedMLError => new AppliedMLError('E_BUNDLE_CORRUPT', `The stored card state ${why}.`);
-    if (state === null || typeof state !== 'object' || !Array.isArray(state.entities)) throw corrupt('is not { options, entities }');
     let f: TransactionFeatures;
     try {
       // A field a later version saved beside the options is ignored; options that are no object are refused.
       const saved: StreamFeatureOptions =
-        state.options === undefined
+        header.options === undefined
           ? {}
-          : typeof state.options === 'object' && state.options !== null
-            ? keepKnownKeys(state.options, STREAM_OPTION_KEYS)
-            : state.options;
+          : typeof header.options === 'object' && header.options !== null
+            ? keepKnownKeys(header.options, STREAM_OPTION_KEYS)
+            : header.options;
       // Saved before duplicate windows were refused: a repeated window gave the same features, so one is kept.
       const options = Array.isArray(saved.windowsSeconds) ? { ...saved, windowsSeconds: [...new Set(saved.windowsSeconds)] } : saved;
       // Saved before historyCap existed: card_history was counted up to historySize, so it stays so.
@@ -320,51 +377,60 @@ export class TransactionFeatures {
     }
     const numbers = (a: unknown): boolean => Array.isArray(a) && a.every((v) => typeof v === 'number' && Number.isFinite(v));
     const strings = (a: unknown): boolean => Array.isArray(a) && a.every((v) => typeof v === 'string');
-    const pairs = (a: unknown): boolean =>
-      Array.isArray(a) && a.every((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number' && Number.isFinite(p[1]));
-    if (state.entities.length > f.options.maxEntities)
-      throw corrupt(`holds ${state.entities.length} cards, over its maxEntities (${f.options.maxEntities})`);
+    if (entries.length > f.options.maxEntities)
+      throw corrupt(`holds ${entries.length} cards, over its maxEntities (${f.options.maxEntities})`);
     // Times as a Date holds them (kept in ms whatever the input's unit), amounts as a transaction may carry them.
     const maxTime = MAX_DATE_MS;
-    for (const entry of state.entities) {
-      const [k, v] = (Array.isArray(entry) ? entry : []) as [unknown, Partial<SavedEntityState> | undefined];
+    for (const entry of entries) {
+      const [k, v] = card(entry);
       if (
         typeof k !== 'string' ||
         !v ||
         !numbers(v.times) ||
-        !v.times!.every((time, j) => Math.abs(time) <= maxTime && (j === 0 || (v.times![j - 1] as number) <= time)) ||
-        v.times!.length > f.options.historySize ||
+        !v.times.every((time, j) => Math.abs(time) <= maxTime && (j === 0 || (v.times[j - 1] as number) <= time)) ||
+        v.times.length > f.options.historySize ||
         !numbers(v.amounts) ||
-        !v.amounts!.every((a) => a >= 0 && a <= MAX_AMOUNT) ||
-        v.times!.length !== v.amounts!.length ||
+        !v.amounts.every((a) => a >= 0 && a <= MAX_AMOUNT) ||
+        v.times.length !== v.amounts.length ||
         !strings(v.merchants) ||
         !strings(v.countries) ||
-        v.merchants!.length > f.options.maxSeenPerEntity ||
-        v.countries!.length > f.options.maxSeenPerEntity ||
-        (v.merchantFirstSeen !== undefined && !pairs(v.merchantFirstSeen)) ||
-        (v.countryFirstSeen !== undefined && !pairs(v.countryFirstSeen))
+        v.merchants.length > f.options.maxSeenPerEntity ||
+        v.countries.length > f.options.maxSeenPerEntity ||
+        !numbers(v.merchantSince) ||
+        !numbers(v.countrySince) ||
+        v.merchantSince.length !== v.merchants.length ||
+        v.countrySince.length !== v.countries.length
       )
         throw corrupt(`holds a malformed card entry (${typeof k === 'string' ? k.slice(0, 40) : typeof k})`);
-      // Times are looked up by name: a list changed by a version that kept no times still lines up.
-      const since = (names: string[], seen: Array<[string, number]> | undefined): number[] => {
-        const byName = new Map(seen ?? []);
-        return names.map((name) => byName.get(name) ?? SEEN_BEFORE_ALL);
-      };
       f.entities.set(k, {
-        times: [...v.times!],
-        amounts: [...v.amounts!],
-        merchants: [...v.merchants!],
-        countries: [...v.countries!],
-        merchantSince: since(v.merchants!, v.merchantFirstSeen),
-        countrySince: since(v.countries!, v.countryFirstSeen),
+        times: v.times,
+        amounts: v.amounts,
+        merchants: v.merchants,
+        countries: v.countries,
+        merchantSince: v.merchantSince,
+        countrySince: v.countrySince,
         seq: ++f.seq,
       });
     }
-    const version = state.version ?? 1;
+    const version = header.version ?? 1;
     if (version !== 1 && version !== FEATURE_VERSION)
       throw corrupt(`has feature version ${String(version)}, which this version does not know`);
     f.version = version;
     return f;
+  }
+
+  /** The options and feature version, which a save writes beside the cards. */
+  stateHeader(): Omit<StreamState, 'entities'> {
+    return { options: this.options, version: this.version };
+  }
+
+  /**
+   * The cards, least recently seen first, as they are held (not copied, so a save of 100,000 full cards
+   * does not need a second state's memory): for writing them out while nothing changes the state, as
+   * the scorer's saves do (they run after the calls before them and before the calls after).
+   */
+  *cards(): IterableIterator<readonly [string, Readonly<CardRecord>]> {
+    for (const [card, e] of this.entities) yield [card, e];
   }
 
   toState(): StreamState {
