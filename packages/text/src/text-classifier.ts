@@ -5,6 +5,7 @@ import {
   checkIntegerOption,
   checkKnownKeys,
   checkNumberOption,
+  describeKind,
   describeValue,
   eventLoopTurns,
   fitModel,
@@ -1302,13 +1303,9 @@ export class TextClassifier {
         throw new AppliedMLError('E_INPUT_INVALID', `${what}[${i}] has no label.`, { details: { index: i } });
       for (const l of set) {
         if (typeof l !== 'string' || l.trim() === '') {
-          throw new AppliedMLError(
-            'E_INPUT_INVALID',
-            `${what}[${i}]: a label must be a non-empty string (got ${typeof l === 'number' ? String(l) : typeof l}).`,
-            {
-              details: { index: i },
-            },
-          );
+          throw new AppliedMLError('E_INPUT_INVALID', `${what}[${i}]: a label must be a non-empty string (got ${labelKind(l)}).`, {
+            details: { index: i },
+          });
         }
       }
       // Labels are trimmed, as the file loaders trim them: ' billing ' and 'billing' are one queue.
@@ -1719,3 +1716,10 @@ function argMax(p: ArrayLike<number>): number {
 }
 
 export type { SparseVector };
+
+/** What a label that is not a non-empty string is, for a message: a number as itself, else its kind ('an object', 'an empty string'). */
+function labelKind(label: unknown): string {
+  if (typeof label === 'number') return String(label);
+  if (typeof label === 'string') return label === '' ? 'an empty string' : 'a string of only whitespace';
+  return describeKind(label);
+}

@@ -1,4 +1,4 @@
-import { AppliedMLError, checkIntegerOption, checkKnownKeys, describeValue } from '@appliedml/engine';
+import { AppliedMLError, checkIntegerOption, checkKnownKeys, describeKind, describeValue } from '@appliedml/engine';
 
 /** Longest text accepted by default, in UTF-16 code units (1 MiB of characters). Longer → E_INPUT_TOO_LARGE. */
 export const DEFAULT_MAX_TEXT_CHARS = 1_048_576;
@@ -33,7 +33,7 @@ export function checkText(text: unknown, options: TextCheckOptions = {}): string
   const at = typeof details.file === 'string' && typeof details.line === 'number' ? `${details.file}:${details.line}: ` : '';
   const subject = `${at}${options.name ?? 'A text'}`;
   if (typeof text !== 'string') {
-    throw new AppliedMLError('E_INPUT_INVALID', `${subject} must be a string; got ${text === null ? 'null' : typeof text}.`, { details });
+    throw new AppliedMLError('E_INPUT_INVALID', `${subject} must be a string; got ${describeKind(text)}.`, { details });
   }
   if (text.length > maxChars) {
     throw new AppliedMLError(
