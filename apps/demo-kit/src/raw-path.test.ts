@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createService, PAGE_CSP, underPrefix } from './service';
 
@@ -23,7 +24,7 @@ const pages = () =>
     },
   });
 
-/** Writes `head` (without its last blank line), runs `between`, ends the head; all the answer's text. */
+/** Writes `head` (without its last blank line), runs `between` once the server has begun it, ends the head; all the answer's text. */
 async function exchange(port: number, head: string, between: () => unknown = () => undefined): Promise<string> {
   const socket = connect(port, '127.0.0.1');
   await new Promise((resolve) => socket.once('connect', resolve));
@@ -34,6 +35,8 @@ async function exchange(port: number, head: string, between: () => unknown = () 
     socket.on('error', () => resolve(text));
   });
   socket.write(`${head}Host: localhost\r\n`);
+  // Let the server begin the request first: a connection with no request begun is idle, and close() ends those.
+  await sleep(100);
   const during = between();
   socket.write('Connection: close\r\n\r\n');
   const answer = await done;
