@@ -224,7 +224,7 @@ describe('TransactionFeatures', () => {
       { card: 'a', amount: NaN, timestamp: T0 },
       { card: 'a', amount: -5, timestamp: T0 },
       { card: 'a', amount: 1e12, timestamp: T0 },
-      { card: 'a', amount: '12', timestamp: T0 },
+      { card: 'a', amount: '$12', timestamp: T0 }, // text amounts are read ('12' is 12), not with a currency sign
       { card: 'a', amount: 1, timestamp: 'yesterday' },
       { card: 'a', amount: 1, timestamp: T0, merchant: 7 },
     ];

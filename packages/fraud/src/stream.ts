@@ -1,8 +1,14 @@
 import { AppliedMLError, checkKnownKeys, describeValue, keepKnownKeys, parseDateCell } from '@appliedml/engine';
+import { amountHint, numberCell } from './amounts';
 
 /** A card transaction. `card` keys the entity state; other fields are optional. */
 export interface Transaction {
   card: string;
+  /**
+   * A number from 0 to 1e9. Text from a feed is read as a record's numeric cell is ('1234.5', '1,234.50'
+   * with commas between thousands); a currency sign or code, a decimal comma, spaced digit groups or
+   * '(1,234.50)' are refused (E_INPUT_INVALID), not guessed.
+   */
   amount: number;
   /** Epoch milliseconds (epoch seconds with `timeUnit: 's'`), a Date or an ISO string. */
   timestamp: number | string | Date;
@@ -170,7 +176,7 @@ export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx
   if (typeof t.amount !== 'number' || !Number.isFinite(t.amount) || t.amount < 0 || t.amount > MAX_AMOUNT) {
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `Transaction field amount must be a finite number in [0, ${MAX_AMOUNT}] (got ${typeof t.amount === 'number' ? String(t.amount) : describeValue(t.amount)}).`,
+      `Transaction field amount must be a finite number in [0, ${MAX_AMOUNT}] (got ${typeof t.amount === 'number' ? String(t.amount) : describeValue(t.amount)}${typeof t.amount === 'string' ? amountHint(t.amount) : ''}).`,
       {
         details: { field: 'amount' },
       },
@@ -208,6 +214,10 @@ export function readTransaction(tx: unknown, unit: TimeUnit = 'ms'): Transaction
     }
     if (value !== undefined) copy[field] = value;
   }
+  // An amount given as text ('1234.5', '1,234.50', as a CSV or JSON feed carries it) is read as a record's
+  // numeric cell is (training a FraudDetector on records, the demo's files): other text, a currency sign
+  // or a decimal comma among it, is refused below.
+  if (typeof copy.amount === 'string') copy.amount = numberCell(copy.amount) ?? copy.amount;
   checkTransaction(copy, unit);
   return copy;
 }

@@ -1,0 +1,52 @@
+import { parseNumberCell } from '@appliedml/engine';
+
+// How amounts written as text are read, the same wherever they come in: a record's numeric cell
+// (tabular.ts) and a streamed transaction's amount (stream.ts, `readTransaction`).
+
+/** A number written with thousands separators as Excel and finance exports write them: 1,234 · -12,000 · 1,234,567.89. */
+const GROUPED_NUMBER = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
+
+/**
+ * A numeric cell's value: decimal or scientific notation (Number() would read '0x10' as 16), or a
+ * number grouped in thousands by commas in groups of exactly three digits ('1,234.50', '-12,000'); else
+ * undefined. The same reading at training and at scoring. '1.234,50' (a decimal comma), '1 234' and
+ * '$12.00' are not numbers here: see `amountLike`.
+ */
+export function numberCell(text: string): number | undefined {
+  const plain = parseNumberCell(text);
+  if (plain !== undefined) return plain;
+  const t = text.trim();
+  if (!GROUPED_NUMBER.test(t)) return undefined;
+  const n = Number(t.replace(/,/g, ''));
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Currency signs and common ISO 4217 codes that may stand before or after an amount. */
+const CURRENCY = String.raw`(?:[$€£¥₹₽₩]|(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD|INR|CNY|BRL|MXN|SEK|NOK|DKK|PLN|ZAR|SGD|HKD)\b)`;
+const AMOUNT_BODY = String.raw`[+-]?\d[\d.,' \u00a0\u202f]*`;
+/** Text an amount in another form: a currency sign or code with a number, a decimal comma ('1.234,50', '12,50'), digits grouped by spaces or apostrophes, a negative in parentheses. */
+const OTHER_AMOUNT = [
+  new RegExp(String.raw`^\(?[+-]?${CURRENCY}\s?${AMOUNT_BODY}\)?$`, 'u'),
+  new RegExp(String.raw`^\(?${AMOUNT_BODY}\s?${CURRENCY}\)?$`, 'u'),
+  /^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$/,
+  /^[+-]?\d+,\d{1,2}$/,
+  /^[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d+)?$/,
+  // An accountant's negative: (1,234.50).
+  /^\(\d[\d.,' ]*\)$/,
+];
+
+/** Whether a text cell (not a number as `numberCell` reads it) is an amount written in another form. */
+export function amountLike(text: string): boolean {
+  const t = text.trim();
+  return /\d/.test(t) && OTHER_AMOUNT.some((re) => re.test(t));
+}
+
+/**
+ * What to say of text that is not an amount (after "is not a finite number" or the like): for one
+ * written in another form, that such forms are not read and which are; else nothing.
+ */
+export function amountHint(text: string): string {
+  return amountLike(text)
+    ? ': an amount with a currency sign or code, a decimal comma, digits grouped by spaces or apostrophes, or in parentheses is not read as a number (write 1234.5, or 1,234.50 with commas between thousands)'
+    : '';
+}
