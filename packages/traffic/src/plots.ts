@@ -1,5 +1,7 @@
 import { AppliedMLError, checkKnownKeys, checkNumberOption, describeValue } from '@appliedml/engine';
 import type { HorizonMetrics } from './horizon-metrics';
+import { parseTimeText } from './series';
+import { checkTimeZone, localWallMs } from './time-zone';
 
 /** A Vega-Lite specification (plain JSON). */
 export type ChartSpec = Record<string, unknown>;
@@ -32,7 +34,11 @@ function checkSpecSizes(spec: unknown, path: string, depth = 0): void {
 
 export interface ForecastChartInput {
   sensor: string;
-  /** ISO times (or step numbers) of the points. */
+  /**
+   * ISO times (or step numbers) of the points. Drawn on the clock of `timeZone`, or in UTC: never in the
+   * local time of the machine that renders the chart. A time without an offset is wall-clock time (UTC
+   * fields, or in `timeZone`), as everywhere in the SDK; a text that is no time is left out.
+   */
   times: (string | number)[];
   actual: number[];
   /** Forecasts for the same times, e.g. the 15-min-ahead forecast issued 15 min earlier. */
@@ -41,6 +47,11 @@ export interface ForecastChartInput {
   label?: string;
   /** Alerts to mark on the chart (times). */
   alerts?: (string | number)[];
+  /**
+   * IANA zone whose wall clock the time axis shows (a model's or series' `timeZone`), named in the axis
+   * title: 'time (America/Los_Angeles)'. Default UTC: 'time (UTC)'.
+   */
+  timeZone?: string;
   width?: number;
   height?: number;
 }
@@ -52,6 +63,7 @@ const CHART_INPUT_KEYS = Object.keys({
   forecast: 1,
   label: 1,
   alerts: 1,
+  timeZone: 1,
   width: 1,
   height: 1,
 } satisfies Record<keyof ForecastChartInput, 1>);
@@ -68,29 +80,45 @@ export function forecastChartSpec(input: ForecastChartInput): ChartSpec {
   checkChartSize('height', input.height);
   const label = input.label ?? 'forecast';
   const temporal = typeof input.times[0] === 'string';
+  const zone = input.timeZone === undefined ? undefined : checkTimeZone(input.timeZone);
+  // Vega draws times in UTC or in the renderer's local time: an ISO text was drawn on the server's clock
+  // (a Tokyo server put 06:00 UTC at '03 PM'), under an axis titled 'time'. The wall-clock time on the
+  // chosen clock, as UTC fields, on a UTC scale, shows that clock wherever the chart is drawn.
+  const at = (t: string | number): string | number | undefined => {
+    if (!temporal) return t;
+    const ms = typeof t === 'string' ? parseTimeText(t, 'time', zone) : NaN;
+    if (!Number.isFinite(ms)) return undefined;
+    return zone === undefined ? ms : localWallMs(zone, ms);
+  };
   const rows: Record<string, unknown>[] = [];
   input.times.forEach((t, i) => {
     const a = input.actual[i];
     const f = input.forecast[i];
-    if (a !== undefined && Number.isFinite(a)) rows.push({ time: t, series: 'actual', speed: a });
-    if (f !== undefined && Number.isFinite(f)) rows.push({ time: t, series: label, speed: f });
+    const time = at(t);
+    if (time === undefined) return;
+    if (a !== undefined && Number.isFinite(a)) rows.push({ time, series: 'actual', speed: a });
+    if (f !== undefined && Number.isFinite(f)) rows.push({ time, series: label, speed: f });
   });
+  const x = temporal
+    ? { field: 'time', type: 'temporal', scale: { type: 'utc' }, title: `time (${zone ?? 'UTC'})` }
+    : { field: 'time', type: 'quantitative', title: 'step' };
   const layers: Record<string, unknown>[] = [
     {
       mark: { type: 'line', strokeWidth: 1.5 },
       encoding: {
-        x: { field: 'time', type: temporal ? 'temporal' : 'quantitative', title: temporal ? 'time' : 'step' },
+        x,
         y: { field: 'speed', type: 'quantitative', title: 'speed', scale: { zero: false } },
         color: { field: 'series', type: 'nominal', title: null },
         strokeDash: { field: 'series', type: 'nominal', legend: null },
       },
     },
   ];
-  if (input.alerts && input.alerts.length > 0) {
+  const alerts = (input.alerts ?? []).map(at).filter((t) => t !== undefined);
+  if (alerts.length > 0) {
     layers.push({
-      data: { values: input.alerts.map((t) => ({ time: t })) },
+      data: { values: alerts.map((time) => ({ time })) },
       mark: { type: 'rule', color: '#d62728', strokeWidth: 1, opacity: 0.7 },
-      encoding: { x: { field: 'time', type: temporal ? 'temporal' : 'quantitative' } },
+      encoding: { x },
     });
   }
   return {
