@@ -53,6 +53,24 @@ export function forecastTable(sensors: string[], steps: { minutes: number; value
 }
 
 /**
+ * An instant (ISO, UTC) as the wall-clock time of `timeZone` (UTC without one), in the form the report and
+ * the serve page show under a heading that names the zone: `2026-01-05 08:35:00`, with the UTC offset when
+ * the zone has one (`2026-01-05 08:35:00 UTC-08:00`; the hour repeated when clocks go back reads two ways
+ * without it). '' for a missing time.
+ */
+export function wallTime(iso: string | null | undefined, timeZone: string | undefined): string {
+  if (!iso || !Number.isFinite(Date.parse(iso))) return '';
+  if (timeZone === undefined) return iso.slice(0, 19).replace('T', ' ');
+  const full = clockTime(iso, timeZone); // '2026-01-05 08:35:00 America/Los_Angeles (UTC-08:00)'
+  return `${full.slice(0, 19)} ${full.slice(full.lastIndexOf('(') + 1, -1)}`;
+}
+
+/** The zone a model's times are shown in: its `timeZone`, else UTC. */
+export function zoneName(timeZone: string | undefined): string {
+  return timeZone ?? 'UTC';
+}
+
+/**
  * An instant (ISO, UTC) on a model's clock: `2026-01-05 08:00:00 America/Los_Angeles (UTC-08:00)`; the ISO
  * time itself for a model without a time zone (its times are UTC fields).
  */

@@ -11,7 +11,7 @@ import {
 } from '@appliedml/traffic';
 import type { DemoData } from './data';
 import type { ModelResult } from './experiment';
-import { modelLabel } from './render';
+import { modelLabel, wallTime, zoneName } from './render';
 
 /** The monitor compares readings with the forecast made this many steps earlier (30 min at 5-min steps). */
 export const MONITOR_LEAD = 6;
@@ -81,6 +81,10 @@ export async function writeReport(
   input: { data: DemoData; results: ModelResult[]; replay: ReplayResult; replayModel: string; tableText: string },
 ): Promise<string> {
   const charts: { name: string; title: string; svg: string }[] = [];
+  // Times on the data's clock (its --time-zone), else UTC, and the zone named: the charts' axis was drawn
+  // on the clock of the machine that wrote the report, and the alerts' times were bare ISO instants.
+  const { timeZone } = input.data.series;
+  const zone = zoneName(timeZone);
   const errors = errorByHorizonSpec(input.results.map((r) => ({ model: modelLabel(r), horizons: r.horizons })));
   charts.push({ name: 'error-by-horizon', title: 'Error by horizon (test part)', svg: await renderChartSvg(errors) });
   for (const c of input.replay.charts) {
@@ -91,6 +95,7 @@ export async function writeReport(
       forecast: c.forecast,
       label: `${input.replayModel}, ${input.replay.minutesAhead} min ahead`,
       alerts: c.alerts,
+      ...(timeZone !== undefined ? { timeZone } : {}),
     });
     charts.push({ name: `forecast-${c.sensor}`, title: `Sensor ${c.sensor}`, svg: await renderChartSvg(spec) });
   }
@@ -109,12 +114,13 @@ export async function writeReport(
 <pre>${escape(input.tableText)}</pre>
 ${charts.map((c) => `<h2>${escape(c.title)}</h2>\n${c.svg}`).join('\n')}
 <h2>Incident alerts on the test part (${raised.length})</h2>
-<table><tr><th>sensor</th><th>started</th><th>raised</th><th>robust z</th><th>observed</th><th>expected</th></tr>
+<p>Times are ${escape(zone)} time${timeZone !== undefined ? " (the data's clock, with its UTC offset)" : ''}.</p>
+<table><tr><th>sensor</th><th>started (${escape(zone)})</th><th>raised (${escape(zone)})</th><th>robust z</th><th>observed</th><th>expected</th></tr>
 ${raised
   .slice(0, 50)
   .map(
     (e) =>
-      `<tr><td>${escape(e.alert.sensor)}</td><td>${e.alert.startedAt ?? ''}</td><td>${e.alert.raisedAt ?? ''}</td><td>${e.alert.z.toFixed(1)}</td><td>${e.alert.observed.toFixed(1)}</td><td>${e.alert.expected.toFixed(1)}</td></tr>`,
+      `<tr><td>${escape(e.alert.sensor)}</td><td>${wallTime(e.alert.startedAt, timeZone)}</td><td>${wallTime(e.alert.raisedAt, timeZone)}</td><td>${e.alert.z.toFixed(1)}</td><td>${e.alert.observed.toFixed(1)}</td><td>${e.alert.expected.toFixed(1)}</td></tr>`,
   )
   .join('\n')}
 </table>

@@ -25,6 +25,8 @@ export interface LiveFeed {
   /** Stop the timer and wait for a tick in progress, so the model is free to dispose (idempotent). */
   stop(): Promise<void>;
   readonly sensors: readonly string[];
+  /** The clock the page shows times on: the data's `timeZone` (the model's, checked at load), else UTC. */
+  readonly timeZone: string | undefined;
   forecastFor(sensor: number): ForecastAnswer;
   alerts(): AlertsAnswer;
   chartSvg(sensor: number): Promise<string>;
@@ -135,6 +137,7 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
       await ticking;
     },
     sensors: series.sensors,
+    timeZone: series.timeZone,
     get failedTicks() {
       return failedTicks;
     },
@@ -166,6 +169,8 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
             forecast: predicted,
             label: 'forecast',
             alerts,
+            // On the data's clock (or UTC), named on the axis: it was the server's local time, unnamed.
+            ...(series.timeZone !== undefined ? { timeZone: series.timeZone } : {}),
             width: 640,
             height: 220,
           }),
@@ -180,17 +185,24 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(sensors: readonly string[], syntheticNote: string): string {
+function page(sensors: readonly string[], syntheticNote: string, timeZone: string | undefined): string {
   const options = sensors.map((s) => `<option value="${esc(s)}">${esc(s)}</option>`).join('');
+  // The alerts' times (ISO instants) are shown on the data's clock, or in UTC, with the zone named: never
+  // on the clock of the browser, which may be anywhere. A checked IANA name; '<' escaped all the same.
+  const zone = JSON.stringify(timeZone ?? 'UTC').replace(/</g, '\\u003c');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml traffic</title>
 <style>body{font-family:system-ui,sans-serif;max-width:900px;margin:1.5em auto;padding:0 1em}#alerts li{margin:.2em 0}.note{background:#fff3cd;padding:.5em}#chart{min-height:220px}</style></head>
 <body><h1>Live traffic forecast</h1>${syntheticNote ? `<p class="note">${esc(syntheticNote)}</p>` : ''}
 <label>Sensor <select id="sensor">${options}</select></label>
+<p id="clock"><small>Times are ${esc(timeZone ?? 'UTC')} time${timeZone === undefined ? '' : ' (the clock the model was trained on)'}.</small></p>
 <div><img id="chart" alt="forecast chart" width="640" height="220"></div><h2>Alerts</h2><ul id="alerts"></ul>
 <p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (GET /api/forecast?sensor=ID, /api/alerts, /api/chart.svg?sensor=ID).</small></p>
 <script>
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 const num = (v) => (typeof v === 'number' ? v.toFixed(1) : '–');
+const zone = ${zone};
+const clock = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const when = (iso) => (iso ? clock.format(new Date(iso)) + ' ' + zone : 'an unknown time');
 const sel = document.getElementById('sensor');
 const chart = document.getElementById('chart');
 let shown = '';
@@ -203,7 +215,7 @@ async function refresh() {
     chart.src = url;
   }
   const a = await (await fetch('/api/alerts')).json();
-  document.getElementById('alerts').innerHTML = a.recent.map((e) => '<li class="alert">' + esc(e.type) + ': sensor ' + esc(e.alert.sensor) + ' since ' + esc(e.alert.startedAt || '') + ' (z ' + num(e.alert.z) + ', ' + num(e.alert.observed) + ' vs ' + num(e.alert.expected) + ' expected)</li>').join('') || '<li>none</li>';
+  document.getElementById('alerts').innerHTML = a.recent.map((e) => '<li class="alert">' + esc(e.type) + ': sensor ' + esc(e.alert.sensor) + ' since ' + esc(when(e.alert.startedAt)) + ' (z ' + num(e.alert.z) + ', ' + num(e.alert.observed) + ' vs ' + num(e.alert.expected) + ' expected)</li>').join('') || '<li>none</li>';
 }
 sel.onchange = refresh; refresh(); setInterval(refresh, 2000);
 </script></body></html>`;
@@ -290,7 +302,7 @@ export function createTrafficService(
       const html = { summary: 'The web page.', tags: ['page'], produces: ['text/html'], response: { 200: { type: 'string' } } } as const;
       for (const url of ['/', '/index.html'])
         app.get(url, { schema: html }, async (_request, reply) =>
-          reply.type('text/html; charset=utf-8').send(page(feed.sensors, synthetic ? data.note : '')),
+          reply.type('text/html; charset=utf-8').send(page(feed.sensors, synthetic ? data.note : '', feed.timeZone)),
         );
       app.get(
         '/api/sensors',

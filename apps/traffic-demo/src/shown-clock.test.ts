@@ -1,0 +1,137 @@
+// Found in session 25: the HTML report and the serve page showed times without saying their zone. The
+// forecast charts were drawn on the clock of the machine that rendered them (a report written in Tokyo put
+// 06:00 UTC at '03 PM', under an axis titled 'time'), the report's alerts gave bare ISO instants, and the
+// page's alerts said 'since 2026-…Z' for a model trained on the Los Angeles clock.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Service } from '@appliedml/demo-kit';
+import { launchChromium } from '@appliedml/demo-kit/browser';
+import { createSeries, generateTrafficNetwork, splitSeries, TrafficForecaster } from '@appliedml/traffic';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DemoData } from './data';
+import { runComparison } from './experiment';
+import { wallTime } from './render';
+import { replayTest, writeReport } from './report';
+import { createLiveFeed, createTrafficService } from './server';
+
+const LA = 'America/Los_Angeles';
+let dir: string;
+let zone: string | undefined;
+
+/** The generated network, its times on the Los Angeles clock when `timeZone` is given. */
+function network(timeZone?: string): DemoData {
+  const net = generateTrafficNetwork({ sensors: 8, days: 14, incidents: 10, seed: 2026 });
+  const { series } = net;
+  const zoned = createSeries({
+    values: series.values,
+    sensors: series.sensors,
+    intervalMinutes: series.intervalMinutes,
+    start: series.start!,
+    ...(timeZone ? { timeZone } : {}),
+  });
+  return { ...net, series: zoned, name: 'synthetic', note: 'SYNTHETIC' };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'traffic-clock-'));
+  zone = process.env.TZ;
+  process.env.TZ = 'Asia/Tokyo'; // the machine's own clock, 9 hours ahead of UTC
+});
+
+afterAll(async () => {
+  if (zone === undefined) delete process.env.TZ;
+  else process.env.TZ = zone;
+  await rm(dir, { recursive: true, force: true });
+});
+
+const axisTitle = (svg: string): string | undefined => /<text[^>]*>(time[^<]*)<\/text>/.exec(svg)?.[1];
+
+describe('the HTML report says the zone of its times', () => {
+  it.each([
+    [LA, LA],
+    ['none (UTC)', undefined],
+  ])(
+    'time zone %s: chart axes and the alerts table',
+    async (_label, timeZone) => {
+      const data = network(timeZone);
+      const { results, testStart, kept } = await runComparison(data, {
+        models: ['last-value'],
+        epochs: 1,
+        hiddenUnits: 4,
+        seed: 1,
+        progress: false,
+        keep: true,
+      });
+      const replay = await replayTest(kept.get('last-value')!, data, testStart, [0, 1]);
+      const raised = replay.events.filter((e) => e.type === 'raised');
+      expect(raised.length).toBeGreaterThan(0);
+      const out = join(dir, timeZone ?? 'utc');
+      const html = await readFile(await writeReport(out, { data, results, replay, replayModel: 'persistence', tableText: '' }), 'utf8');
+      const name = timeZone ?? 'UTC';
+      expect(axisTitle(await readFile(join(out, 'forecast-S000.svg'), 'utf8'))).toBe(`time (${name})`);
+      expect(html).toContain(`<th>started (${name})</th><th>raised (${name})</th>`);
+      const first = raised[0]!.alert;
+      // 'started' on that clock, not the bare ISO instant.
+      expect(html).toContain(`<td>${wallTime(first.startedAt, timeZone)}</td>`);
+      expect(html).not.toContain(`<td>${first.startedAt}</td>`);
+      if (timeZone) {
+        const hoursBack =
+          (Date.parse(first.startedAt!) - Date.parse(`${wallTime(first.startedAt, timeZone).slice(0, 19).replace(' ', 'T')}Z`)) / 3_600_000;
+        expect([7, 8]).toContain(hoursBack); // Los Angeles is 7 or 8 hours behind UTC
+        expect(wallTime(first.startedAt, timeZone)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC-0[78]:00$/);
+      } else expect(wallTime(first.startedAt, timeZone)).toBe(first.startedAt!.slice(0, 19).replace('T', ' '));
+      for (const m of kept.values()) m.dispose();
+    },
+    120_000,
+  );
+});
+
+describe('the serve page says the zone of its times', () => {
+  let service: Service;
+  let base = '';
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let startedAt = '';
+
+  beforeAll(async () => {
+    const data = network(LA);
+    const { train, testStart } = splitSeries(data.series, 0.8);
+    const model = TrafficForecaster.create({ model: 'historical-average' });
+    await model.train(train);
+    expect(model.timeZone).toBe(LA);
+    const feed = createLiveFeed(model, data, testStart, { autoStart: false });
+    for (let k = 0; k < 160; k++) await feed.advance();
+    const raised = feed.alerts().recent.find((e) => e.type === 'raised');
+    expect(raised).toBeDefined();
+    startedAt = raised!.alert.startedAt!;
+    service = await createTrafficService(feed, data, { onClose: () => model.dispose() });
+    ({ url: base } = await service.listen());
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+  });
+
+  it("the chart's axis names the model's clock", async () => {
+    const svg = await (await fetch(`${base}/api/chart.svg?sensor=S001`)).text();
+    expect(axisTitle(svg)).toBe(`time (${LA})`);
+  });
+
+  it("a browser on another clock (Tokyo) shows the alerts' times on the model's, naming it", async () => {
+    const context = await browser.newContext({ timezoneId: 'Asia/Tokyo' });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}/`);
+      expect(await page.locator('#clock').textContent()).toBe(`Times are ${LA} time (the clock the model was trained on).`);
+      const alerts = page.locator('#alerts li.alert');
+      await expect.poll(() => alerts.count()).toBeGreaterThan(0);
+      const local = wallTime(startedAt, LA).slice(0, 19);
+      expect(await alerts.allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining(`since ${local} ${LA} (z `)]));
+      expect((await alerts.allTextContents()).join('\n')).not.toMatch(/since \d{4}-\d\d-\d\dT/);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
