@@ -753,11 +753,21 @@ export class FraudDetector {
         fitted.threshold = choice.threshold;
         // Ties take the whole group in: on constant or much repeated data that can be every row.
         const share = Math.max(1, Math.round(shareOfRows(this.config.contamination, x.rows)));
-        if (choice.alerts > 2 * share)
+        if (choice.alerts > 2 * share) {
+          // kNN on data of few distinct rows (counts, codes): most rows have k exact copies and score 0,
+          // so the threshold is 0 and every row alerts. ECOD and the isolation forest rank such rows by
+          // how rare their values are (on Poisson counts they flagged the contamination share), and so does
+          // kNN once a continuous feature sets the rows apart; a smaller k does not help (k = 1 tied too).
+          const k = this.config.knn?.k ?? 10;
+          const remedy =
+            this.config.detector === 'knn'
+              ? ` kNN scores a row by its distance to its ${k} nearest training rows: on data of few distinct rows (counts, codes) most rows have ${k} exact copies and score 0, the threshold's score. Train detector 'ecod', 'iforest' or 'ensemble' instead (they rank such rows by how rare their values are), or add a continuous feature (an amount, a duration) that sets the rows apart.`
+              : ' A feature that varies between such rows (an amount, a time) sets them apart.';
           logger.warn(
-            `${choice.alerts} of ${x.rows} training rows score at the threshold or above (contamination ${this.config.contamination} asks for ${share}): that many share the threshold's score (repeated or constant rows), and every later row that scores the same alerts.`,
+            `${choice.alerts} of ${x.rows} training rows score at the threshold or above (contamination ${this.config.contamination} asks for ${share}): that many share the threshold's score (repeated or constant rows), and every later row that scores the same alerts.${remedy}`,
             { alerts: choice.alerts, rows: x.rows, contamination: this.config.contamination },
           );
+        }
       }
       stopIfDisposed();
     } catch (error) {
