@@ -1,4 +1,4 @@
-import { AppliedMLError, describeValue } from '@appliedml/engine';
+import { AppliedMLError, describeKind, describeValue } from '@appliedml/engine';
 
 /** A dense row-major numeric matrix: the one shape every detector works on. */
 export interface Matrix {
@@ -25,10 +25,7 @@ export function toMatrix(input: Matrix | ArrayLike<ArrayLike<number>>, expectedC
     return input;
   }
   if (input === null || typeof input !== 'object' || typeof (input as { length?: unknown }).length !== 'number') {
-    throw new AppliedMLError(
-      'E_INPUT_INVALID',
-      `${what}: expected rows of numbers, records or a matrix; got ${input === null ? 'null' : typeof input}.`,
-    );
+    throw new AppliedMLError('E_INPUT_INVALID', `${what}: expected rows of numbers, records or a matrix; got ${describeKind(input)}.`);
   }
   const rows = input.length;
   if (rows === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what} is empty: give at least one row.`);
@@ -39,13 +36,9 @@ export function toMatrix(input: Matrix | ArrayLike<ArrayLike<number>>, expectedC
   for (let r = 0; r < rows; r++) {
     const row = input[r];
     if (row === null || typeof row !== 'object') {
-      throw new AppliedMLError(
-        'E_INPUT_INVALID',
-        `${what}: row ${r} is ${row === null ? 'null' : typeof row}; expected an array of numbers.`,
-        {
-          details: { row: r },
-        },
-      );
+      throw new AppliedMLError('E_INPUT_INVALID', `${what}: row ${r} is ${describeKind(row)}; expected an array of numbers.`, {
+        details: { row: r },
+      });
     }
     if (row.length !== cols) {
       throw new AppliedMLError('E_SHAPE_MISMATCH', `${what}: row ${r} has ${row.length ?? 0} values; expected ${cols}.`, {

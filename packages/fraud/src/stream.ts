@@ -1,4 +1,4 @@
-import { AppliedMLError, checkKnownKeys, describeValue, keepKnownKeys, parseDateCell } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, describeKind, describeValue, keepKnownKeys, parseDateCell } from '@appliedml/engine';
 import { amountHint, numberCell } from './amounts';
 
 /** A card transaction. `card` keys the entity state; other fields are optional. */
@@ -411,7 +411,7 @@ export class TransactionFeatures {
         v.merchantSince.length !== v.merchants.length ||
         v.countrySince.length !== v.countries.length
       )
-        throw corrupt(`holds a malformed card entry (${typeof k === 'string' ? k.slice(0, 40) : typeof k})`);
+        throw corrupt(`holds a malformed card entry (${typeof k === 'string' ? k.slice(0, 40) : describeKind(k)})`);
       f.entities.set(k, {
         times: v.times,
         amounts: v.amounts,

@@ -1,4 +1,4 @@
-import { AppliedMLError, describeValue, parseDateCell, parseNumberCell } from '@appliedml/engine';
+import { AppliedMLError, describeKind, describeValue, parseDateCell, parseNumberCell } from '@appliedml/engine';
 import { amountHint, amountLike, numberCell } from './amounts';
 import { MAX_CELLS, isMatrix, toMatrix, type Matrix } from './matrix';
 import { runSteps, type Steps } from './steps';
@@ -176,10 +176,9 @@ function shown(v: unknown): string {
  */
 function checkCell(v: unknown, column: string, row: number, what: string): void {
   if (MISSING(v) || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) return;
-  const kind = Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
   throw new AppliedMLError(
     'E_INPUT_INVALID',
-    `${what}: row ${row}, field '${column}' holds ${kind} (${describeValue(v, 60)}); a field holds a string, a number, a boolean or a Date (null when missing).`,
+    `${what}: row ${row}, field '${column}' holds ${describeKind(v)} (${describeValue(v, 60)}); a field holds a string, a number, a boolean or a Date (null when missing).`,
     { details: { row, field: column, reason: 'not-a-scalar' } },
   );
 }
@@ -586,7 +585,7 @@ export class Preprocessor {
     if (input === null || typeof input !== 'object') {
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `training data: expected records, rows of numbers or a matrix; got ${input === null ? 'null' : typeof input}.`,
+        `training data: expected records, rows of numbers or a matrix; got ${describeKind(input)}.`,
       );
     }
     const required = options.required;
@@ -779,10 +778,7 @@ export class Preprocessor {
   *transformSteps(input: TabularInput): Steps<Matrix> {
     const s = this.state;
     if (input === null || typeof input !== 'object')
-      throw new AppliedMLError(
-        'E_INPUT_INVALID',
-        `input: expected records, rows of numbers or a matrix; got ${input === null ? 'null' : typeof input}.`,
-      );
+      throw new AppliedMLError('E_INPUT_INVALID', `input: expected records, rows of numbers or a matrix; got ${describeKind(input)}.`);
     if (s.input === 'matrix') {
       if (isRecords(input))
         throw new AppliedMLError('E_INPUT_INVALID', 'This model was trained on numeric rows; pass rows of numbers, not records.');
