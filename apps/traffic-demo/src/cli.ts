@@ -150,6 +150,22 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
       `--sensor-ids must be sensor ids separated by commas (A,B,C), none empty; got '${idsText}'.`,
       { details: { field: 'sensor-ids' } },
     );
+  // Flags that read nothing in the file given were taken without a word: --start (the first row's time of
+  // a file without timestamps) beside the times of --timestamp-column, and --time-unit / --time-format
+  // (how that column's times are written) without it.
+  if (text('start') !== undefined && text('timestamp-column') !== undefined)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      "--start is the time of the first row of a file without timestamps, and --timestamp-column gives the file's own times: leave --start out (or --timestamp-column, to read one row per step from --start).",
+      { details: { field: 'start' } },
+    );
+  for (const name of ['time-unit', 'time-format'] as const)
+    if (text(name) !== undefined && text('timestamp-column') === undefined)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `--${name} reads the times of the --timestamp-column, and none was given (a file without one is read one row per step, from --start): give --timestamp-column COLUMN or leave --${name} out.`,
+        { details: { field: name } },
+      );
   const entries: Array<[keyof FileDataOptions, unknown]> = [
     ['sensors', ids],
     ['adjacency', text('adjacency')],

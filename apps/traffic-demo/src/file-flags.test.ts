@@ -30,6 +30,10 @@ beforeAll(() => {
       `${new Date(Date.UTC(2026, 0, 5) + t * 300_000).toISOString()},${50 + (t % 7)},${60 - (t % 5)},${t % 2 ? 'ok' : 'check'},${55 + (t % 3)}`,
     );
   writeFileSync(file('notes.csv'), `${rows.join('\n')}\n`);
+  // Wide, no timestamps: one row per step.
+  const plain = ['A,B'];
+  for (let t = 0; t < 300; t++) plain.push(`${50 + (t % 7)},${60 - (t % 5)}`);
+  writeFileSync(file('plain.csv'), `${plain.join('\n')}\n`);
 });
 
 afterAll(() => {
@@ -109,5 +113,44 @@ describe('--sensor-ids: the sensors to read (readSeriesCsv sensors)', () => {
     const r = run(['train', '--data', 'synthetic', '--sensor-ids', 's0,s1', '--out', file('bad')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error E_INPUT_INVALID: --sensor-ids reads your own CSV \(--data FILE\.csv\) only/);
+  }, 180_000);
+});
+
+describe('reading flags that read nothing in the file given', () => {
+  it.each([
+    [
+      ['--data', 'notes.csv', '--timestamp-column', 'time', '--sensor-ids', 'A', '--start', '1999-01-01'],
+      "--start is the time of the first row of a file without timestamps, and --timestamp-column gives the file's own times: leave --start out",
+    ],
+    [['--data', 'plain.csv', '--time-format', 'mdy'], '--time-format reads the times of the --timestamp-column, and none was given'],
+    [['--data', 'plain.csv', '--time-unit', 's'], '--time-unit reads the times of the --timestamp-column, and none was given'],
+  ])(
+    '%j is refused (it was taken without a word)',
+    (args, message) => {
+      const r = run(['train', ...args.map((a) => (a.endsWith('.csv') ? file(a) : a)), '--model', 'last-value', '--out', file('bad')]);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.startsWith(`error E_INPUT_INVALID: ${message}`)).toBe(true);
+    },
+    180_000,
+  );
+
+  it('a file without timestamps still reads with --start, and one sensor is "1 sensor"', () => {
+    const r = run([
+      'train',
+      '--data',
+      file('plain.csv'),
+      '--start',
+      '2026-01-05T00:00Z',
+      '--sensor-ids',
+      'B',
+      '--model',
+      'last-value',
+      '--out',
+      file('plain-model'),
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/: 1 sensor \(those --sensor-ids lists\), 300 steps of 5 min;/);
   }, 180_000);
 });
