@@ -206,6 +206,7 @@ export async function createTextService(
     logger: options.logger ?? false,
     ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     limits: { bodyLimit: MAX_BODY_BYTES, ...options.limits },
+    nameUnknownFields: true,
     isReady: model.isReady,
     onClose: () => model.close(),
     routes(app) {

@@ -99,13 +99,18 @@ describe('text service on the demo kit', () => {
       `{"text": "${SECRET}"`,
       '',
       JSON.stringify({ text: 3 }),
-      JSON.stringify({ [SECRET]: 1, text: 'x' }),
+      JSON.stringify({ [`<${SECRET}>`]: 1, text: 'x' }),
       `["${SECRET}"]`,
     ]) {
       const bad = await answerOf(await post(body));
       expect(bad).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
       expect(bad.text).not.toContain(SECRET);
     }
+    // A plain field name is said back (a typo is then easy to see), with what the route takes.
+    const typo = await answerOf(await post(JSON.stringify({ text: 'x', lable: 'y' })));
+    expect(typo).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
+    expect(typo.text).toContain("'lable'");
+    expect(typo.text).toContain('it takes text');
     const traversal = await answerOf(await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`));
     expect(traversal).toMatchObject({ status: 404, code: 'E_NOT_FOUND' });
     expect(traversal.text).not.toContain('passwd');
