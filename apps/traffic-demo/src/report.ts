@@ -19,9 +19,14 @@ export const MONITOR_LEAD = 6;
 export interface ReplayResult {
   /** How far ahead the charts' forecast is, in minutes (`stepsAhead` steps of the series' interval). */
   minutesAhead: number;
-  /** Per chosen sensor: times, actual and the forecast `stepsAhead` ahead. */
-  charts: { sensor: string; times: string[]; actual: number[]; forecast: number[]; alerts: string[] }[];
+  /**
+   * Per chosen sensor: times (ISO; the series' step numbers for data without a clock), actual and the
+   * forecast `stepsAhead` ahead, and the times (or steps) of its raised alerts.
+   */
+  charts: { sensor: string; times: (string | number)[]; actual: number[]; forecast: number[]; alerts: (string | number)[] }[];
   events: IncidentEvent[];
+  /** The series step at which each of `events` happened. */
+  eventSteps: number[];
 }
 
 /**
@@ -44,7 +49,11 @@ export async function replayTest(
   const P = model.outputSteps;
   const monitor = new IncidentMonitor({ sensors: series.sensors, minHistory: 24 });
   const events: IncidentEvent[] = [];
-  const timeAt = (t: number): string => new Date((series.start ?? 0) + t * series.intervalMinutes * 60_000).toISOString();
+  const eventSteps: number[] = [];
+  // Data without a clock (no timestamps, no --start) has steps, not times: they were drawn and listed as
+  // times of 3 January 1970.
+  const { start } = series;
+  const timeAt = (t: number): string | number => (start === null ? t : new Date(start + t * series.intervalMinutes * 60_000).toISOString());
   // Expected = the forecast issued `lead` steps earlier, so a sudden drop stays visible for a while
   // instead of being absorbed by the newest window.
   const lead = Math.min(MONITOR_LEAD, P);
@@ -54,10 +63,13 @@ export async function replayTest(
     const t = s0 + T;
     const observed = series.values.subarray(t * n, (t + 1) * n);
     const expected = Array.from(pred.subarray((issued * P + lead - 1) * n, (issued * P + lead) * n));
-    events.push(...monitor.observe({ observed, expected, time: timeAt(t) }));
+    for (const e of monitor.observe({ observed, expected, ...(start !== null ? { time: timeAt(t) as string } : {}) })) {
+      events.push(e);
+      eventSteps.push(t);
+    }
   });
   const charts = sensors.map((s) => {
-    const times: string[] = [];
+    const times: (string | number)[] = [];
     const actual: number[] = [];
     const forecast: number[] = [];
     starts.forEach((s0, w) => {
@@ -67,10 +79,10 @@ export async function replayTest(
       actual.push(series.values[t * n + s] as number);
       forecast.push(pred[(w * P + stepsAhead - 1) * n + s] as number);
     });
-    const alerts = events.filter((e) => e.type === 'raised' && e.alert.sensorIndex === s).map((e) => e.time ?? '');
+    const alerts = events.flatMap((e, k) => (e.type === 'raised' && e.alert.sensorIndex === s ? [timeAt(eventSteps[k]!)] : []));
     return { sensor: series.sensors[s] as string, times, actual, forecast, alerts };
   });
-  return { minutesAhead: Number((stepsAhead * series.intervalMinutes).toFixed(9)), charts, events };
+  return { minutesAhead: Number((stepsAhead * series.intervalMinutes).toFixed(9)), charts, events, eventSteps };
 }
 
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -103,7 +115,15 @@ export async function writeReport(
     await writeOutputFile(join(dir, `${c.name}.svg`), c.svg);
     await writeOutputFile(join(dir, `${c.name}.png`), await sharp(Buffer.from(c.svg)).png().toBuffer());
   }
-  const raised = input.replay.events.filter((e) => e.type === 'raised');
+  // The series steps an alert started and was raised at, for data without a clock (the monitor counts its own steps).
+  const clocked = input.data.series.start !== null;
+  const raised = input.replay.events.flatMap((e, k) => {
+    if (e.type !== 'raised') return [];
+    const at = input.replay.eventSteps[k]!;
+    return [{ ...e, raisedAt: at, startedAt: at - (e.alert.raisedStep - e.alert.startStep) }];
+  });
+  const when = (iso: string | null, step: number): string => (clocked ? wallTime(iso, timeZone) : String(step));
+  const heading = clocked ? zone : 'step';
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>appliedml traffic report</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}
@@ -114,13 +134,13 @@ export async function writeReport(
 <pre>${escape(input.tableText)}</pre>
 ${charts.map((c) => `<h2>${escape(c.title)}</h2>\n${c.svg}`).join('\n')}
 <h2>Incident alerts on the test part (${raised.length})</h2>
-<p>Times are ${escape(zone)} time${timeZone !== undefined ? " (the data's clock, with its UTC offset)" : ''}.</p>
-<table><tr><th>sensor</th><th>started (${escape(zone)})</th><th>raised (${escape(zone)})</th><th>robust z</th><th>observed</th><th>expected</th></tr>
+<p>${clocked ? `Times are ${escape(zone)} time${timeZone !== undefined ? " (the data's clock, with its UTC offset)" : ''}.` : "The data has no clock (no timestamps, no --start): times are the series' step numbers."}</p>
+<table><tr><th>sensor</th><th>started (${escape(heading)})</th><th>raised (${escape(heading)})</th><th>robust z</th><th>observed</th><th>expected</th></tr>
 ${raised
   .slice(0, 50)
   .map(
     (e) =>
-      `<tr><td>${escape(e.alert.sensor)}</td><td>${wallTime(e.alert.startedAt, timeZone)}</td><td>${wallTime(e.alert.raisedAt, timeZone)}</td><td>${e.alert.z.toFixed(1)}</td><td>${e.alert.observed.toFixed(1)}</td><td>${e.alert.expected.toFixed(1)}</td></tr>`,
+      `<tr><td>${escape(e.alert.sensor)}</td><td>${when(e.alert.startedAt, e.startedAt)}</td><td>${when(e.alert.raisedAt, e.raisedAt)}</td><td>${e.alert.z.toFixed(1)}</td><td>${e.alert.observed.toFixed(1)}</td><td>${e.alert.expected.toFixed(1)}</td></tr>`,
   )
   .join('\n')}
 </table>

@@ -27,6 +27,8 @@ export interface LiveFeed {
   readonly sensors: readonly string[];
   /** The clock the page shows times on: the data's `timeZone` (the model's, checked at load), else UTC. */
   readonly timeZone: string | undefined;
+  /** The data has a clock (timestamps or --start); without one, times are null and the chart shows steps. */
+  readonly clocked: boolean;
   forecastFor(sensor: number): ForecastAnswer;
   alerts(): AlertsAnswer;
   chartSvg(sensor: number): Promise<string>;
@@ -38,7 +40,8 @@ export interface LiveFeed {
 
 export interface ForecastAnswer {
   sensor: string;
-  history: { time: string; value: number | null }[];
+  /** `time` is null for data without a clock (it was a time of 3 January 1970). */
+  history: { time: string | null; value: number | null }[];
   forecast: { time: string | null; minutes: number; value: number | null }[];
 }
 
@@ -71,8 +74,10 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
   let step = fromStep;
   let forecast: Forecast | null = null;
   const issued: Forecast[] = [];
-  const history: { time: string; values: number[] }[] = [];
+  const history: { time: string | null; step: number; values: number[] }[] = [];
   const events: IncidentEvent[] = [];
+  // The series step of each event, for the chart of data without a clock (the monitor counts its own steps).
+  const eventSteps = new WeakMap<IncidentEvent, number>();
   const charts = new Map<number, Promise<string>>();
   let failedTicks = 0;
   let ticking: Promise<void> | undefined;
@@ -91,13 +96,21 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
     }
     const t = step++;
     const values = Array.from(series.values.subarray(t * n, (t + 1) * n));
-    const iso = new Date(timeAt(t)).toISOString();
+    const iso = series.start === null ? null : new Date(timeAt(t)).toISOString();
     const lead = Math.min(MONITOR_LEAD, model.outputSteps);
     const oldest = issued.length >= lead ? issued[issued.length - lead] : undefined;
-    if (oldest) events.push(...monitor.observe({ observed: values, expected: oldest.steps[lead - 1]!.values, time: iso }));
+    if (oldest)
+      for (const e of monitor.observe({
+        observed: values,
+        expected: oldest.steps[lead - 1]!.values,
+        ...(iso !== null ? { time: iso } : {}),
+      })) {
+        events.push(e);
+        eventSteps.set(e, t);
+      }
     if (events.length > MAX_EVENTS) events.splice(0, events.length - MAX_EVENTS);
     model.update({ values, ...(series.start !== null ? { time: timeAt(t) } : {}) });
-    history.push({ time: iso, values });
+    history.push({ time: iso, step: t, values });
     if (history.length > MAX_HISTORY) history.shift();
     if (model.bufferedSteps >= model.config.inputSteps) {
       forecast = await model.forecast();
@@ -138,6 +151,7 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
     },
     sensors: series.sensors,
     timeZone: series.timeZone,
+    clocked: series.start !== null,
     get failedTicks() {
       return failedTicks;
     },
@@ -157,10 +171,17 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
       let svg = charts.get(s);
       if (!svg) {
         const steps = forecast?.steps ?? [];
-        const times = [...history.map((h) => h.time), ...steps.map((p) => p.time ?? '')];
+        // Without a clock, the series' steps (the forecast's follow the last reading's).
+        const last = history[history.length - 1]?.step ?? 0;
+        const times: (string | number)[] =
+          series.start === null
+            ? [...history.map((h) => h.step), ...steps.map((p) => last + p.stepsAhead)]
+            : [...history.map((h) => h.time ?? ''), ...steps.map((p) => p.time ?? '')];
         const actual = [...history.map((h) => h.values[s] ?? NaN), ...steps.map(() => NaN)];
         const predicted = [...history.map(() => NaN), ...steps.map((p) => p.values[s] ?? NaN)];
-        const alerts = events.filter((e) => e.type === 'raised' && e.alert.sensorIndex === s).map((e) => e.time ?? '');
+        const alerts = events
+          .filter((e) => e.type === 'raised' && e.alert.sensorIndex === s)
+          .map((e) => (series.start === null ? (eventSteps.get(e) ?? NaN) : (e.time ?? '')));
         svg = renderChartSvg(
           forecastChartSpec({
             sensor: series.sensors[s]!,
@@ -185,7 +206,7 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(sensors: readonly string[], syntheticNote: string, timeZone: string | undefined): string {
+function page(sensors: readonly string[], syntheticNote: string, timeZone: string | undefined, clocked: boolean): string {
   const options = sensors.map((s) => `<option value="${esc(s)}">${esc(s)}</option>`).join('');
   // The alerts' times (ISO instants) are shown on the data's clock, or in UTC, with the zone named: never
   // on the clock of the browser, which may be anywhere. A checked IANA name; '<' escaped all the same.
@@ -194,7 +215,7 @@ function page(sensors: readonly string[], syntheticNote: string, timeZone: strin
 <style>body{font-family:system-ui,sans-serif;max-width:900px;margin:1.5em auto;padding:0 1em}#alerts li{margin:.2em 0}.note{background:#fff3cd;padding:.5em}#chart{min-height:220px}</style></head>
 <body><h1>Live traffic forecast</h1>${syntheticNote ? `<p class="note">${esc(syntheticNote)}</p>` : ''}
 <label>Sensor <select id="sensor">${options}</select></label>
-<p id="clock"><small>Times are ${esc(timeZone ?? 'UTC')} time${timeZone === undefined ? '' : ' (the clock the model was trained on)'}.</small></p>
+<p id="clock"><small>${clocked ? `Times are ${esc(timeZone ?? 'UTC')} time${timeZone === undefined ? '' : ' (the clock the model was trained on)'}.` : 'The data has no clock (no timestamps, no --start): the chart shows steps, and alerts the step of the replay they started at.'}</small></p>
 <div><img id="chart" alt="forecast chart" width="640" height="220"></div><h2>Alerts</h2><ul id="alerts"></ul>
 <p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (GET /api/forecast?sensor=ID, /api/alerts, /api/chart.svg?sensor=ID).</small></p>
 <script>
@@ -202,7 +223,7 @@ const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) +
 const num = (v) => (typeof v === 'number' ? v.toFixed(1) : '–');
 const zone = ${zone};
 const clock = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-const when = (iso) => (iso ? clock.format(new Date(iso)) + ' ' + zone : 'an unknown time');
+const when = (iso, step) => (iso ? clock.format(new Date(iso)) + ' ' + zone : 'replay step ' + step);
 const sel = document.getElementById('sensor');
 const chart = document.getElementById('chart');
 let shown = '';
@@ -215,7 +236,7 @@ async function refresh() {
     chart.src = url;
   }
   const a = await (await fetch('/api/alerts')).json();
-  document.getElementById('alerts').innerHTML = a.recent.map((e) => '<li class="alert">' + esc(e.type) + ': sensor ' + esc(e.alert.sensor) + ' since ' + esc(when(e.alert.startedAt)) + ' (z ' + num(e.alert.z) + ', ' + num(e.alert.observed) + ' vs ' + num(e.alert.expected) + ' expected)</li>').join('') || '<li>none</li>';
+  document.getElementById('alerts').innerHTML = a.recent.map((e) => '<li class="alert">' + esc(e.type) + ': sensor ' + esc(e.alert.sensor) + ' since ' + esc(when(e.alert.startedAt, e.alert.startStep)) + ' (z ' + num(e.alert.z) + ', ' + num(e.alert.observed) + ' vs ' + num(e.alert.expected) + ' expected)</li>').join('') || '<li>none</li>';
 }
 sel.onchange = refresh; refresh(); setInterval(refresh, 2000);
 </script></body></html>`;
@@ -252,7 +273,11 @@ const forecastSchema = {
     sensor: { type: 'string' },
     history: {
       type: 'array',
-      items: { type: 'object', required: ['time', 'value'], properties: { time: { type: 'string' }, value: { type: ['number', 'null'] } } },
+      items: {
+        type: 'object',
+        required: ['time', 'value'],
+        properties: { time: { type: ['string', 'null'] }, value: { type: ['number', 'null'] } },
+      },
     },
     forecast: {
       type: 'array',
@@ -302,7 +327,7 @@ export function createTrafficService(
       const html = { summary: 'The web page.', tags: ['page'], produces: ['text/html'], response: { 200: { type: 'string' } } } as const;
       for (const url of ['/', '/index.html'])
         app.get(url, { schema: html }, async (_request, reply) =>
-          reply.type('text/html; charset=utf-8').send(page(feed.sensors, synthetic ? data.note : '', feed.timeZone)),
+          reply.type('text/html; charset=utf-8').send(page(feed.sensors, synthetic ? data.note : '', feed.timeZone, feed.clocked)),
         );
       app.get(
         '/api/sensors',

@@ -1,7 +1,8 @@
 // Found in session 25: the HTML report and the serve page showed times without saying their zone. The
 // forecast charts were drawn on the clock of the machine that rendered them (a report written in Tokyo put
 // 06:00 UTC at '03 PM', under an axis titled 'time'), the report's alerts gave bare ISO instants, and the
-// page's alerts said 'since 2026-…Z' for a model trained on the Los Angeles clock.
+// page's alerts said 'since 2026-…Z' for a model trained on the Los Angeles clock. Data without a clock
+// (no timestamps, no --start) had its steps drawn and listed as times of 3 January 1970.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,15 +20,15 @@ const LA = 'America/Los_Angeles';
 let dir: string;
 let zone: string | undefined;
 
-/** The generated network, its times on the Los Angeles clock when `timeZone` is given. */
-function network(timeZone?: string): DemoData {
+/** The generated network, its times on the Los Angeles clock when `timeZone` is given; `null`: no clock. */
+function network(timeZone?: string | null): DemoData {
   const net = generateTrafficNetwork({ sensors: 8, days: 14, incidents: 10, seed: 2026 });
   const { series } = net;
   const zoned = createSeries({
     values: series.values,
     sensors: series.sensors,
     intervalMinutes: series.intervalMinutes,
-    start: series.start!,
+    start: timeZone === null ? null : series.start!,
     ...(timeZone ? { timeZone } : {}),
   });
   return { ...net, series: zoned, name: 'synthetic', note: 'SYNTHETIC' };
@@ -134,4 +135,58 @@ describe('the serve page says the zone of its times', () => {
       await context.close();
     }
   }, 60_000);
+});
+
+describe('data without a clock: steps, not times of 1970', () => {
+  it('the report draws and lists steps', async () => {
+    const data = network(null);
+    const { results, testStart, kept } = await runComparison(data, {
+      models: ['last-value'],
+      epochs: 1,
+      hiddenUnits: 4,
+      seed: 1,
+      progress: false,
+      keep: true,
+    });
+    const replay = await replayTest(kept.get('last-value')!, data, testStart, [0, 1]);
+    expect(replay.charts[0]!.times.every((t) => typeof t === 'number')).toBe(true);
+    const raised = replay.events.flatMap((e, k) => (e.type === 'raised' ? [[e, replay.eventSteps[k]!] as const] : []));
+    expect(raised.length).toBeGreaterThan(0);
+    const out = join(dir, 'clockless');
+    const html = await readFile(await writeReport(out, { data, results, replay, replayModel: 'persistence', tableText: '' }), 'utf8');
+    const svg = await readFile(join(out, 'forecast-S000.svg'), 'utf8');
+    expect(/<text[^>]*>(step)<\/text>/.test(svg)).toBe(true);
+    expect(svg).not.toMatch(/1970|Sat 03|time \(UTC\)/);
+    expect(html).toContain("The data has no clock (no timestamps, no --start): times are the series' step numbers.");
+    expect(html).toContain('<th>started (step)</th><th>raised (step)</th>');
+    const [first, at] = raised[0]!;
+    expect(html).toContain(`<td>${at - (first.alert.raisedStep - first.alert.startStep)}</td><td>${at}</td>`);
+    expect(html).not.toMatch(/1970/);
+    for (const m of kept.values()) m.dispose();
+  }, 120_000);
+
+  it('the serve chart shows steps, the API no 1970 times, the page says there is no clock', async () => {
+    const data = network(null);
+    const { train, testStart } = splitSeries(data.series, 0.8);
+    const model = TrafficForecaster.create({ model: 'last-value' });
+    await model.train(train);
+    const feed = createLiveFeed(model, data, testStart, { autoStart: false });
+    for (let k = 0; k < 160; k++) await feed.advance();
+    const service = await createTrafficService(feed, data, { onClose: () => model.dispose() });
+    try {
+      const { url } = await service.listen();
+      const svg = await (await fetch(`${url}/api/chart.svg?sensor=S001`)).text();
+      expect(axisTitle(svg)).toBeUndefined();
+      expect(/<text[^>]*>(step)<\/text>/.test(svg)).toBe(true);
+      expect(svg).not.toMatch(/1970|Sat 03/);
+      const answer = (await (await fetch(`${url}/api/forecast?sensor=S001`)).json()) as { history: { time: string | null }[] };
+      expect(answer.history.length).toBeGreaterThan(0);
+      expect(answer.history.every((h) => h.time === null)).toBe(true);
+      const alerts = JSON.stringify(await (await fetch(`${url}/api/alerts`)).json());
+      expect(alerts).not.toMatch(/1970/);
+      expect(await (await fetch(`${url}/`)).text()).toContain('The data has no clock (no timestamps, no --start)');
+    } finally {
+      await service.close();
+    }
+  }, 120_000);
 });
