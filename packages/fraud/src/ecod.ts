@@ -264,7 +264,7 @@ function oneHotEvidence(state: EcodState, group: readonly number[], states: OneH
  * column 0: a missing value or an unseen level). `undefined` for a group whose columns are not 0/1 with
  * shares summing to at most 1.
  */
-function oneHotShares(state: EcodState, group: readonly number[]): number[] | undefined {
+export function oneHotShares(state: EcodState, group: readonly number[]): number[] | undefined {
   const d = state.sorted.length;
   if (group.length === 0 || group.some((c) => !Number.isInteger(c) || c < 0 || c >= d)) return undefined;
   if (!group.every((c) => (state.sorted[c] as Float64Array).every((v) => v === 0 || v === 1))) return undefined;

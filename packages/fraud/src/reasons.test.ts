@@ -48,7 +48,7 @@ describe('reasons name what is unusual, not what fills the slots', () => {
     model.dispose();
   });
 
-  it('a level held by a third of the training rows is no reason on any row; a 1 % level is (ECOD, ensemble, iforest, mlp)', async () => {
+  it('a level held by a third of the training rows is no reason on any row (but an MLP alert it decided); a 1 % level is (ECOD, ensemble, iforest, mlp)', async () => {
     // channel split three ways (~33 % each, atm on 1 %), currency 60 / 30 / 10: only atm and the 10 % currency are rare.
     let x = 11;
     const next = (): number => {
@@ -70,10 +70,15 @@ describe('reasons name what is unusual, not what fills the slots', () => {
       const model = FraudDetector.create({ detector, seed: 0, ...(detector === 'mlp' ? { mlp: { epochs: 2 } } : {}) });
       await model.train(rows, detector === 'mlp' ? { labels } : {});
       const preds = await model.predictBatch(rows);
-      const named = (feature: string, level: string): number =>
-        preds.filter((p, i) => rows[i]![feature as 'channel'] === level && p.reasons.some((r) => r.feature === feature)).length;
-      for (const level of ['web', 'pos', 'app']) expect(named('channel', level), `${detector}: channel = ${level}`).toBe(0);
-      expect(named('currency', 'USD'), `${detector}: currency = USD (30 %)`).toBe(0);
+      const named = (feature: string, level: string, on: (p: (typeof preds)[number]) => boolean = () => true): number =>
+        preds.filter((p, i) => on(p) && rows[i]![feature as 'channel'] === level && p.reasons.some((r) => r.feature === feature)).length;
+      // The MLP's alerts are explained by what decided them (its occlusion), which can be a common level:
+      // this barely trained network's alerts are pos and app rows it scores just over 0.5 and no web row,
+      // so their channel decided them and is named. The rarity rule holds for its other rows, as for the
+      // other detectors.
+      const ruled = (p: (typeof preds)[number]): boolean => detector !== 'mlp' || !p.isFraud;
+      for (const level of ['web', 'pos', 'app']) expect(named('channel', level, ruled), `${detector}: channel = ${level}`).toBe(0);
+      expect(named('currency', 'USD', ruled), `${detector}: currency = USD (30 %)`).toBe(0);
       // The rare levels still are reasons, worded with their share.
       const atm = preds.filter((_, i) => rows[i]!.channel === 'atm');
       expect(atm.length).toBeGreaterThan(10);
