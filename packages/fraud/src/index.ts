@@ -50,6 +50,7 @@ export type {
   TransactionFeatureRow,
 } from './stream';
 export { TransactionScorer } from './scorer';
+export type { TransactionInput } from './transaction';
 export type { TransactionScore, TransactionScorerConfig } from './scorer';
 export { SYNTHETIC_NOTICE, generateTransactions } from './synthetic';
 export type { FraudPattern, SyntheticOptions, SyntheticTransaction } from './synthetic';

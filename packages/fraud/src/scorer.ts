@@ -38,6 +38,7 @@ import {
   type Transaction,
   type TransactionFeatureRow,
 } from './stream';
+import type { TransactionInput } from './transaction';
 
 export interface TransactionScorerConfig {
   detector?: FraudDetectorConfig;
@@ -423,7 +424,7 @@ export class TransactionScorer {
    * training succeeds (a failed one leaves both as they were).
    */
   train(
-    history: readonly Transaction[],
+    input: readonly TransactionInput[],
     options: { labels?: ArrayLike<number>; device?: Device; logger?: Logger } = {},
   ): Promise<FraudTrainingReport> {
     try {
@@ -435,7 +436,7 @@ export class TransactionScorer {
     return this.serial(async () => {
       this.alive();
       const unit = this.features.options.timeUnit;
-      history = readBatch(history, 'Training', unit);
+      const history = readBatch(input, 'Training', unit);
       if (history.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least one transaction.');
       if (unit === 'ms' && looksLikeSeconds(history))
         options.logger?.warn(
@@ -469,9 +470,10 @@ export class TransactionScorer {
    * Scores one transaction against its card's state, then adds it to the state (with `remember: false`
    * the state is left as it was: a declined authorisation, or a what-if). Calls made without waiting
    * (`Promise.all` over a burst) are scored one after another in call order, so each sees the ones
-   * before it.
+   * before it. The amount may be given as text as a feed carries it (`'1,234.50'`, read as `parseAmount`
+   * reads it; a currency sign or a decimal comma is refused, E_INPUT_INVALID), as in every call here.
    */
-  score(tx: Transaction, options: { remember?: boolean } = {}): Promise<TransactionScore> {
+  score(tx: TransactionInput, options: { remember?: boolean } = {}): Promise<TransactionScore> {
     let remember: boolean;
     try {
       checkKnownKeys('score options', options, ['remember']);
@@ -492,28 +494,28 @@ export class TransactionScorer {
     return this.serial(async () => {
       this.alive();
       if (!given) throw refused;
-      tx = given;
-      checkClock([tx], this.features.options.timeUnit, this.clock, 'Scoring');
+      const checked = given;
+      checkClock([checked], this.features.options.timeUnit, this.clock, 'Scoring');
       this.assertReady();
-      const row = this.freeze(this.features.peek(tx));
+      const row = this.freeze(this.features.peek(checked));
       const p = await this.detector.predict(row);
       if (remember) {
-        this.features.update(tx);
-        this.widenClock([tx]);
+        this.features.update(checked);
+        this.widenClock([checked]);
       }
-      return { ...describe(p, row, tx), features: row };
+      return { ...describe(p, row, checked), features: row };
     });
   }
 
   /** Scores transactions one after another in time order (each sees the ones before it); results in input order. */
-  scoreAll(txs: readonly Transaction[]): Promise<TransactionScore[]> {
+  scoreAll(txs: readonly TransactionInput[]): Promise<TransactionScore[]> {
     return this.serial(() => this.scoreAllNow(txs));
   }
 
-  private async scoreAllNow(txs: readonly Transaction[]): Promise<TransactionScore[]> {
+  private async scoreAllNow(input: readonly TransactionInput[]): Promise<TransactionScore[]> {
     this.alive();
     // Every transaction is checked before any enters the card state: a bad one leaves the state as it was.
-    txs = readBatch(txs, 'Scoring', this.features.options.timeUnit);
+    const txs = readBatch(input, 'Scoring', this.features.options.timeUnit);
     checkClock(txs, this.features.options.timeUnit, this.clock, 'Scoring');
     this.assertReady();
     const out: TransactionScore[] = new Array<TransactionScore>(txs.length);
@@ -533,13 +535,13 @@ export class TransactionScorer {
   }
 
   /** Scores `txs` in time order (continuing the state) and computes the metrics against labels. */
-  evaluate(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
+  evaluate(txs: readonly TransactionInput[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
     return this.serial(() => this.evaluateNow(txs, labels));
   }
 
-  private async evaluateNow(txs: readonly Transaction[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
+  private async evaluateNow(input: readonly TransactionInput[], labels: ArrayLike<number>): Promise<FraudEvaluation> {
     this.alive();
-    txs = readBatch(txs, 'Evaluation', this.features.options.timeUnit);
+    const txs = readBatch(input, 'Evaluation', this.features.options.timeUnit);
     checkClock(txs, this.features.options.timeUnit, this.clock, 'Evaluation');
     const y = checkLabels(labels, txs, true);
     this.assertReady();
@@ -574,11 +576,11 @@ export class TransactionScorer {
    * which is left as it was: calibrating does not move it. The transactions are scored on a view of
    * the state that copies only the cards they touch, so the cost is theirs, not the state's size.
    */
-  calibrate(txs: readonly Transaction[], rule: ThresholdRule, labels?: ArrayLike<number>): Promise<ThresholdChoice> {
+  calibrate(input: readonly TransactionInput[], rule: ThresholdRule, labels?: ArrayLike<number>): Promise<ThresholdChoice> {
     return this.serial(async () => {
       // A disposed scorer says so before anything about the arguments.
       this.assertReady();
-      txs = readBatch(txs, 'Calibration', this.features.options.timeUnit);
+      const txs = readBatch(input, 'Calibration', this.features.options.timeUnit);
       checkClock(txs, this.features.options.timeUnit, this.clock, 'Calibration');
       const y = labels !== undefined ? checkLabels(labels, txs) : undefined;
       const order = byTime(txs, this.features.options.timeUnit);
