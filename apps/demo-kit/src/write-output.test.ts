@@ -12,6 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,32 @@ const sysRefuses = await open('/sys/.appliedml-probe.tmp', 'wx').then(
   },
   (e: unknown) => ['EACCES', 'EPERM', 'EROFS'].includes((e as NodeJS.ErrnoException).code ?? ''),
 );
+
+/**
+ * Runs `run` and gives the permission bits (octal text) each file had when data first went into it
+ * through a FileHandle (the real file's fstat, taken just before the write begins).
+ */
+async function modesWhenWritten(dir: string, run: () => Promise<void>): Promise<string[]> {
+  const probePath = join(dir, '.probe');
+  const probe = await open(probePath, 'w');
+  const proto = Object.getPrototypeOf(probe) as Record<'write' | 'writeFile' | 'writev', (...args: unknown[]) => Promise<unknown>>;
+  await probe.close();
+  rmSync(probePath);
+  const seen: string[] = [];
+  const originals = { write: proto.write, writeFile: proto.writeFile, writev: proto.writev };
+  for (const name of ['write', 'writeFile', 'writev'] as const) {
+    proto[name] = async function (this: FileHandle, ...args: unknown[]) {
+      seen.push(((await this.stat()).mode & 0o777).toString(8));
+      return originals[name].apply(this, args);
+    };
+  }
+  try {
+    await run();
+  } finally {
+    Object.assign(proto, originals);
+  }
+  return seen;
+}
 
 describe('writeOutputFile', () => {
   it('writes a new file, creating its folder, and replaces an old one whole', async () => {
@@ -135,6 +162,33 @@ describe('writeOutputFile', () => {
     }
     expect(readdirSync(locked)).toEqual(['r.html']);
     expect(readFileSync(file, 'utf8')).toBe('old');
+  });
+
+  // The temporary file was made with the umask's 0644, the new contents written and fsynced into it,
+  // and only then chmod-ed to the old 0600: the private report was readable by everyone during the write.
+  it('the temporary file is never wider than the replaced file: it has its bits before the first byte goes in', async () => {
+    const previous = process.umask(0o022);
+    try {
+      for (const mode of [0o600, 0o640, 0o400, 0o660]) {
+        const file = join(root, `window-${mode.toString(8)}.html`);
+        writeFileSync(file, 'old');
+        chmodSync(file, mode);
+        const seen = await modesWhenWritten(root, () => writeOutputFile(file, 'new private report'));
+        expect([mode.toString(8), seen]).toEqual([mode.toString(8), [mode.toString(8)]]);
+        expect((statSync(file).mode & 0o777).toString(8)).toBe(mode.toString(8));
+      }
+      // Through a link: the bits of the file it points to.
+      const target = join(root, 'window-target.html');
+      const link = join(root, 'window-link.html');
+      writeFileSync(target, 'old');
+      chmodSync(target, 0o600);
+      symlinkSync('window-target.html', link);
+      expect(await modesWhenWritten(root, () => writeOutputFile(link, 'new'))).toEqual(['600']);
+      // A new file: the umask's, as before.
+      expect(await modesWhenWritten(root, () => writeOutputFile(join(root, 'window-new.html'), 'new'))).toEqual(['644']);
+    } finally {
+      process.umask(previous);
+    }
   });
 
   it.skipIf(!sysRefuses)('a folder the system refuses files in (/sys) is E_IO naming the folder, never the temporary file', async () => {

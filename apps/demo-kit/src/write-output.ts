@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, rename, rm, stat } from 'node:fs/promises';
+import { lstat, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AppliedMLError, MAX_LINK_HOPS, checkPathArgument, linkTarget, makeDirs, writeFileDurable } from '@appliedml/engine';
 
@@ -13,7 +13,9 @@ import { AppliedMLError, MAX_LINK_HOPS, checkPathArgument, linkTarget, makeDirs,
  * the file it points to when that file's folder exists (no folders are made for a link's target).
  *
  * A replaced file keeps its permission bits (a 0600 report stays 0600; setuid, setgid and sticky bits
- * are not carried over); a new file gets the umask's, as any new file does. Its owner is the writer.
+ * are not carried over), and the temporary file has them before the first byte is written, so the new
+ * contents are never readable by more users than the old ones were; a new file gets the umask's, as any
+ * new file does. Its owner is the writer.
  *
  * Failures name `path` (never the hidden temporary file, which is removed; the old file is left intact):
  * - `path` is a folder, or ends in a path separator → E_INPUT_INVALID "… is a folder, not a file";
@@ -59,10 +61,10 @@ export async function writeOutputFile(path: string, data: Uint8Array | string): 
   try {
     // A link's target gets no folders made for it (checked above); a plain path gets its folder made.
     if (!isLink) await makeDirs(folder);
-    await writeFileDurable(tmp, data);
-    // The new file keeps the old one's permissions (a private 0600 report stays private; the temporary
-    // file was made with the umask's). Its read, write and execute bits only: no setuid or setgid.
-    if (existing?.isFile()) await chmod(tmp, existing.mode & 0o777);
+    // The new file keeps the old one's permissions (a private 0600 report stays private), its read, write
+    // and execute bits only (no setuid or setgid). The temporary file has them before any data goes into
+    // it: chmod-ed after the write, the new report sat readable by everyone while it was written.
+    await writeFileDurable(tmp, data, existing?.isFile() ? { mode: existing.mode & 0o777 } : {});
     await rename(tmp, dest);
   } catch (cause) {
     // Gone already, or never made (its folder could not be): nothing to report beyond the cause.

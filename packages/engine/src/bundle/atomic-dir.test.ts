@@ -1,9 +1,10 @@
-import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, open, readFile, readdir, readlink, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
-import { makeDirs, removeStaleSiblings, replaceDirAtomic, waitForSave } from './atomic-dir';
+import { makeDirs, removeStaleSiblings, replaceDirAtomic, waitForSave, writeFileDurable } from './atomic-dir';
 
 let root: string;
 beforeEach(async () => {
@@ -339,5 +340,69 @@ describe('replaceDirAtomic through a symbolic link', () => {
     expect(order).toEqual(['start link', 'end link', 'start folder', 'end folder']);
     expect(await readFile(join(v3, 'manifest.json'), 'utf8')).toBe('folder'); // the last one called wins
     expect(await readdir(join(root, 'real', 'releases'))).toEqual(['v3']);
+  });
+});
+
+/**
+ * Runs `run` and gives the permission bits (octal text) each file had when data first went into it
+ * through a FileHandle: the real file's fstat, taken just before the write begins.
+ */
+async function modesWhenWritten(run: () => Promise<void>): Promise<string[]> {
+  const probe = await open(join(root, '.probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as Record<'write' | 'writeFile' | 'writev', (...args: unknown[]) => Promise<unknown>>;
+  await probe.close();
+  await rm(join(root, '.probe'));
+  const seen: string[] = [];
+  const originals = { write: proto.write, writeFile: proto.writeFile, writev: proto.writev };
+  for (const name of ['write', 'writeFile', 'writev'] as const) {
+    proto[name] = async function (this: FileHandle, ...args: unknown[]) {
+      seen.push(((await this.stat()).mode & 0o777).toString(8));
+      return originals[name].apply(this, args);
+    };
+  }
+  try {
+    await run();
+  } finally {
+    Object.assign(proto, originals);
+  }
+  return seen;
+}
+
+describe('writeFileDurable', () => {
+  it('writes a new file whole; it refuses a file that exists (left as it was)', async () => {
+    const file = join(root, 'a.txt');
+    await writeFileDurable(file, 'one');
+    expect(await readFile(file, 'utf8')).toBe('one');
+    await expect(writeFileDurable(file, 'two')).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(await readFile(file, 'utf8')).toBe('one');
+  });
+
+  // The file was made with the umask's mode (0644) and the data went in before any chmod: a caller
+  // writing a private file's new contents had them readable by everyone while the write ran.
+  it('with a mode, the file has exactly that mode before the first byte is written (narrower and wider than the umask allows)', async () => {
+    const previous = process.umask(0o022);
+    try {
+      for (const mode of [0o600, 0o640, 0o664, 0o400, 0o000]) {
+        const file = join(root, `mode-${mode.toString(8)}.txt`);
+        const seen = await modesWhenWritten(() => writeFileDurable(file, 'private', { mode }));
+        expect([mode.toString(8), seen]).toEqual([mode.toString(8), [mode.toString(8)]]);
+        expect(((await stat(file)).mode & 0o777).toString(8)).toBe(mode.toString(8));
+      }
+      // Without a mode: the umask's, as before.
+      const plain = join(root, 'plain.txt');
+      expect(await modesWhenWritten(() => writeFileDurable(plain, 'x'))).toEqual(['644']);
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  it('a mode that is no permission bits, or an unknown option, is E_INPUT_INVALID and nothing is created', async () => {
+    for (const mode of [-1, 0o1000, 0o4755, 1.5, Number.NaN, '600', null]) {
+      const err = await writeFileDurable(join(root, 'bad.txt'), 'x', { mode: mode as number }).catch((e: unknown) => e);
+      expect(AppliedMLError.hasCode(err, 'E_INPUT_INVALID'), `${String(mode)}: ${String(err)}`).toBe(true);
+    }
+    const err = await writeFileDurable(join(root, 'bad.txt'), 'x', { mdoe: 0o600 } as never).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(err, 'E_INPUT_INVALID') && err.message).toContain("'mdoe'");
+    expect(await readdir(root)).toEqual([]);
   });
 });

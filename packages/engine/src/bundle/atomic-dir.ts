@@ -4,10 +4,29 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { checkKnownKeys } from '../option-checks';
 
-/** Write a new file and fsync it before closing (it must not exist yet). */
-export async function writeFileDurable(path: string, data: Uint8Array | string): Promise<void> {
-  const handle = await open(path, 'wx');
+/**
+ * Write a new file and fsync it before closing (it must not exist yet).
+ *
+ * `options.mode`: the new file's permission bits (0 to 0o777, e.g. 0o600), set before any data is
+ * written: the file is created with them (less what the umask takes away) and then given exactly them,
+ * so its contents are never readable by more than `mode` allows, not even while the write runs. Without
+ * it the file gets the umask's bits, as any new file does. A mode that is no integer in [0, 0o777] is
+ * E_INPUT_INVALID and nothing is created.
+ */
+export async function writeFileDurable(path: string, data: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+  checkKnownKeys('writeFileDurable options', options, ['mode']);
+  const mode = options.mode;
+  if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `writeFileDurable's mode must be permission bits, an integer in [0, 0o777] (e.g. 0o600); got ${describeValue(mode)}.`,
+      { details: { field: 'mode' } },
+    );
+  }
+  // open's mode is narrowed by the umask: the chmod gives exactly `mode`, still before any data.
+  const handle = mode === undefined ? await open(path, 'wx') : await open(path, 'wx', mode);
   try {
+    if (mode !== undefined) await handle.chmod(mode);
     await handle.writeFile(data);
     await handle.sync();
   } finally {
