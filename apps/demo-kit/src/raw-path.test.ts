@@ -93,6 +93,40 @@ describe('the router path in the shutdown hook and the CSP', () => {
     }
   });
 
+  // The rule that every route declares a JSON schema exempted any path starting with the OpenAPI
+  // page's letters: a schema-less '/docsearch' (no validation, no response serialisation) started.
+  it('refuses at start-up a route without a schema whose path only starts with the docs prefix, as any other', async () => {
+    for (const [docsPrefix, path] of [
+      [undefined, '/docsearch'],
+      [undefined, '/docs-v2/list'],
+      [undefined, '/search'],
+      ['/api-docs/', '/api-docsearch'],
+    ] as const) {
+      const outcome = await createService({
+        name: 'schema rule',
+        ...(docsPrefix ? { docsPrefix } : {}),
+        routes(app) {
+          app.get(path, async () => ({ ok: true }));
+        },
+      }).then(
+        async (service) => {
+          await service.close();
+          return 'started';
+        },
+        (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
+      );
+      expect([path, outcome]).toEqual([path, `E_INTERNAL: Route GET ${path} has no JSON schema; every route declares one.`]);
+    }
+    // The OpenAPI page's own routes (under the prefix) declare none and are taken, at another prefix too.
+    const service = await createService({ name: 'docs routes', docsPrefix: '/api-docs/', routes() {} });
+    try {
+      const { url } = await service.listen();
+      expect((await fetch(`${url}/api-docs/json`)).status).toBe(200);
+    } finally {
+      await service.close();
+    }
+  });
+
   it('underPrefix: the prefix itself and paths below it, not paths that only start with its letters', () => {
     expect(underPrefix('/docs', '/docs')).toBe(true);
     expect(underPrefix('/docs/json', '/docs')).toBe(true);

@@ -625,7 +625,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     routeMethods.set(route.url, known);
     route.handler = handledWithinRequest(route.handler, holds);
     if (route.method === 'HEAD' || (Array.isArray(route.method) && route.method.every((m) => m === 'HEAD'))) return;
-    if (route.url.startsWith(docsPrefix)) return;
+    if (underPrefix(route.url, docsPrefix)) return;
     if (!route.schema)
       throw new AppliedMLError('E_INTERNAL', `Route ${String(route.method)} ${route.url} has no JSON schema; every route declares one.`);
   });
