@@ -88,12 +88,14 @@ function unknownFields(issue: ValidationIssue, noun: string, nameThem: boolean):
   const named = nameThem ? extra.filter((key) => PLAIN_FIELD_NAME.test(key)).slice(0, MAX_NAMED) : [];
   // Without names, one unknown field or several read alike (as they always did).
   const others = nameThem ? Math.max(extra.length, 1) - named.length : 1;
+  // Joined as the fields the route takes are: 'label' and 'lable', 'a', 'b' and 'c'.
+  const quoted = named.map((key) => `'${key}'`);
   const what =
     named.length === 0
       ? others === 1
         ? `a ${noun} this route does not accept`
         : `${others} ${noun}s this route does not accept`
-      : `${noun}${named.length === 1 ? '' : 's'} ${named.map((key) => `'${key}'`).join(', ')}${others > 0 ? ` and ${others} more` : ''}, which this route does not accept`;
+      : `${noun}${named.length === 1 ? '' : 's'} ${others > 0 ? `${quoted.join(', ')} and ${others} more` : listed(quoted)}, which this route does not accept`;
   if (!properties) return `has ${what}`;
   if (properties.length === 0) return `has ${what}: it takes no ${noun}s`;
   const shown = properties.slice(0, MAX_LISTED);

@@ -5,7 +5,7 @@ import { createService, errorResponses, type Service } from './service';
 // every demo but fraud's (which names it): the client learnt neither which field nor what the route
 // takes. The kit now lists the fields the route's schema takes, and with `nameUnknownFields` names
 // plain names (letters, digits, '_', '-', at most 40 characters; up to three, others counted, never
-// echoed), as the fraud demo does.
+// echoed).
 
 let service: Service;
 let base = '';
@@ -82,8 +82,12 @@ describe('a field the route does not accept', () => {
     ]);
     expect(await answer('/predict', { label: 1, text: 'a', is_fraud: true, 'x-1': 2 })).toEqual([
       400,
-      "E_INPUT_INVALID: The body has fields 'label', 'is_fraud', 'x-1', which this route does not accept: it takes text and options.",
+      "E_INPUT_INVALID: The body has fields 'label', 'is_fraud' and 'x-1', which this route does not accept: it takes text and options.",
     ]);
+    // Two names are joined as the fields taken are ('text and options'): they read 'label', 'lable'.
+    expect((await answer('/predict', { text: 'a', label: 1, lable: 2 }))[1]).toBe(
+      "E_INPUT_INVALID: The body has fields 'label' and 'lable', which this route does not accept: it takes text and options.",
+    );
     // Over three: the rest are counted.
     expect((await answer('/predict', { text: 'a', a: 1, b: 2, c: 3, d: 4 }))[1]).toBe(
       "E_INPUT_INVALID: The body has fields 'a', 'b', 'c' and 1 more, which this route does not accept: it takes text and options.",
