@@ -94,14 +94,21 @@ export class SegmenterEnsemble {
 
   /**
    * What the ensemble was fitted on, in the shape of `ImageSegmenter.trainedOn`: the members' one record when
-   * they all recorded the same (source and image counts: members trained on the same split). Undefined
-   * when a member's is unknown or the members were fitted on different data: `membersTrainedOn` gives each one's.
+   * they all recorded the same data (the source's name and `synthetic`, and the image counts: members trained
+   * on the same split). A source description is no part of it, as for resume (a reader's new version may
+   * reword it): members that word it differently give the record without a description. Undefined when a
+   * member's is unknown or the members were fitted on different data: `membersTrainedOn` gives each one's.
    */
   get trainedOn(): TrainedOn | undefined {
     const [first, ...rest] = this.membersTrainedOn;
     if (first === undefined) return undefined;
-    const text = JSON.stringify(trainedOnFields(first));
-    return rest.every((t) => t !== undefined && JSON.stringify(trainedOnFields(t)) === text) ? first : undefined;
+    const text = JSON.stringify(sameDataFields(first));
+    if (!rest.every((t) => t !== undefined && JSON.stringify(sameDataFields(t)) === text)) return undefined;
+    const source = first.source;
+    // None of the members' descriptions speaks for all of them.
+    if (source && rest.some((t) => t?.source?.description !== source.description))
+      return { ...first, source: { name: source.name, synthetic: source.synthetic } };
+    return first;
   }
 
   /** How many segmenters it averages. */
@@ -252,10 +259,13 @@ export class SegmenterEnsemble {
   }
 }
 
-/** A record's fields in one order (with its source's), for comparing two records as JSON. */
-function trainedOnFields(t: TrainedOn): unknown[] {
+/**
+ * What tells one record's data from another's, in one order, for comparing two records as JSON: the
+ * source's name and `synthetic` (resume's "same source"; not its description) and the image counts.
+ */
+function sameDataFields(t: TrainedOn): unknown[] {
   const s = t.source;
-  return [s ? [s.name, s.synthetic, s.description ?? null] : null, t.images, t.validationImages];
+  return [s ? [s.name, s.synthetic] : null, t.images, t.validationImages];
 }
 
 /** The members `index` lists, each loaded from its folder in `dir` (E_BUNDLE_CORRUPT if the list is not valid or one is missing). */
