@@ -22,7 +22,8 @@ usage:
   traffic-demo serve --bundle DIR [--port 8080] [--host H]  web page with the forecast chart of a chosen sensor and live alerts
 
 options: --data auto|los-loop|synthetic|FILE.csv (default auto: Los-loop when APPLIEDML_DATA_DIR has it, else generated data,
-         flagged synthetic), --sensors N (train and demo: the first N sensors), --device auto|cuda|cpu|wasm|js, --seed N, --hidden N
+         flagged synthetic), --sensors N (train and demo: the first N sensors), --device auto|cuda|cpu|wasm|js, --seed N,
+         --epochs N and --hidden N (the networks gru, lstm, tgcn: train and demo only)
 
 your own data (--data FILE.csv only: a built-in source refuses these flags; give evaluate / forecast / serve the same flags as train; they take the model's sensors by id):
   wide, one column per sensor:     --timestamp-column time      (or none: one row per step from --start ISO)
@@ -185,6 +186,44 @@ function fileOptions(values: Record<string, string | boolean | undefined>): File
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as FileDataOptions;
 }
 
+/** Flags that some commands only read: the others took them without a word (a forecast 'with --epochs 50'). */
+const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  model: ['train'],
+  epochs: ['train', 'demo'],
+  hidden: ['train', 'demo'],
+  out: ['train', 'demo'],
+  bundle: ['evaluate', 'forecast', 'serve'],
+  at: ['forecast'],
+  port: ['serve'],
+  host: ['serve'],
+};
+
+/** The models trained in epochs with hidden units (the others are solved in closed form or are tables). */
+const NETWORKS: readonly string[] = ['gru', 'lstm', 'tgcn'];
+
+/** A flag given to a command that does not read it: E_INPUT_INVALID naming the commands that do. */
+function checkCommandFlags(command: string, values: Record<string, string | boolean | undefined>): void {
+  const commands = ['demo', 'train', 'evaluate', 'forecast', 'serve'];
+  if (!commands.includes(command)) return;
+  for (const [flag, readers] of Object.entries(COMMAND_FLAGS)) {
+    if (values[flag] === undefined || readers.includes(command)) continue;
+    const list = readers.length === 1 ? readers[0] : `${readers.slice(0, -1).join(', ')} and ${readers[readers.length - 1]}`;
+    throw new AppliedMLError('E_INPUT_INVALID', `--${flag} applies to ${list} only: ${command} does not read it. Leave --${flag} out.`, {
+      details: { field: flag, command },
+    });
+  }
+  // train: the epochs and hidden units of a network; the other models have neither.
+  const kind = (values.model as string | undefined) ?? 'ridge';
+  if (command === 'train' && MODEL_KINDS.includes(kind as TrafficModelKind) && !NETWORKS.includes(kind))
+    for (const flag of ['epochs', 'hidden'])
+      if (values[flag] !== undefined)
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `--${flag} applies to the networks (--model ${NETWORKS.join(', ')}) only: '${kind}' is not trained in epochs and has no hidden units. Leave --${flag} out.`,
+          { details: { field: flag, model: kind } },
+        );
+}
+
 const DEFAULT_OUT = 'reports/traffic-demo'; // relative to where the command was typed (useInvocationDir)
 
 function out(text = ''): void {
@@ -208,7 +247,7 @@ async function main(argv: string[]): Promise<void> {
         seed: { type: 'string', default: '1' },
         hidden: { type: 'string' },
         at: { type: 'string' },
-        port: { type: 'string', default: '8080' },
+        port: { type: 'string' },
         host: { type: 'string' },
         adjacency: { type: 'string' },
         'adjacency-header': { type: 'boolean' },
@@ -244,6 +283,7 @@ async function main(argv: string[]): Promise<void> {
   // A tab-separated export (--delimiter '\t') is often named .tsv or .txt.
   if (!['auto', 'los-loop', 'synthetic'].includes(data) && !/\.(csv|tsv|txt)$/i.test(data))
     throw new AppliedMLError('E_INPUT_INVALID', `--data must be auto, los-loop, synthetic or a .csv (.tsv, .txt) file; got ${data}.`);
+  checkCommandFlags(command, values);
   checkFileFlags(data, values);
   const ownFile = fileOptions(values);
   // evaluate, forecast and serve read the model's own sensors from the data by id: --sensors N was

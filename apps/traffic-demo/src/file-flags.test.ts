@@ -54,7 +54,7 @@ describe("a built-in source refuses the flags that read a user's CSV", () => {
   ])(
     '%j is E_INPUT_INVALID naming the flags and what they apply to (they were taken without a word)',
     (args, flags, source) => {
-      const r = run([...args, '--out', file('model')]);
+      const r = run([...args, ...(['train', 'demo'].includes(args[0]!) ? ['--out', file('model')] : [])]);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(
@@ -152,5 +152,49 @@ describe('reading flags that read nothing in the file given', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/: 1 sensor \(those --sensor-ids lists\), 300 steps of 5 min;/);
+  }, 180_000);
+});
+
+describe('flags a command does not read', () => {
+  it.each([
+    [
+      ['forecast', '--bundle', 'no-such-model', '--epochs', '50'],
+      '--epochs applies to train and demo only: forecast does not read it\\. Leave --epochs out\\.',
+    ],
+    [
+      ['train', '--bundle', 'old-model', '--out', 'OUT'],
+      '--bundle applies to evaluate, forecast and serve only: train does not read it\\. Leave --bundle out\\.',
+    ],
+    [['demo', '--model', 'gru', '--out', 'OUT'], '--model applies to train only: demo does not read it\\. Leave --model out\\.'],
+    [
+      ['evaluate', '--bundle', 'no-such-model', '--port', '9000'],
+      '--port applies to serve only: evaluate does not read it\\. Leave --port out\\.',
+    ],
+    [['serve', '--bundle', 'no-such-model', '--at', '40'], '--at applies to forecast only: serve does not read it\\. Leave --at out\\.'],
+    [
+      ['train', '--model', 'ridge', '--hidden', '8', '--out', 'OUT'],
+      "--hidden applies to the networks \\(--model gru, lstm, tgcn\\) only: 'ridge' is not trained in epochs and has no hidden units\\. Leave --hidden out\\.",
+    ],
+    [
+      ['train', '--epochs', '5', '--out', 'OUT'],
+      "--epochs applies to the networks \\(--model gru, lstm, tgcn\\) only: 'ridge' is not trained in epochs",
+    ],
+  ])(
+    '%j is refused (it was taken without a word)',
+    (args, message) => {
+      // Train and demo write to --out (in the test's folder) should the flag be taken.
+      const r = run([...args.map((a) => (a === 'OUT' ? file('out') : a)), '--data', file('plain.csv')]);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(new RegExp(`^error E_INPUT_INVALID: ${message}`));
+    },
+    180_000,
+  );
+
+  it('a network takes --epochs and --hidden', () => {
+    const r = run(['train', '--data', file('plain.csv'), '--model', 'gru', '--epochs', '1', '--hidden', '4', '--out', file('gru')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/trained gru in [\d.]+ s \(1 epochs, best 1\); saved to /);
   }, 180_000);
 });
