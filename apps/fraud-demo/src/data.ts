@@ -11,7 +11,15 @@ import {
   readCsvAll,
   type CsvValue,
 } from '@appliedml/engine';
-import { SYNTHETIC_NOTICE, checkTransaction, generateTransactions, readLabel, type TimeUnit, type Transaction } from '@appliedml/fraud';
+import {
+  SYNTHETIC_NOTICE,
+  checkTransaction,
+  generateTransactions,
+  parseAmount,
+  readLabel,
+  type TimeUnit,
+  type Transaction,
+} from '@appliedml/fraud';
 
 export interface LabelledTransactions {
   txs: Transaction[];
@@ -139,22 +147,10 @@ const MISSING_WORDS: ReadonlySet<string> = new Set(CSV_DEFAULT_MISSING.filter((w
 
 /**
  * A CSV's amounts, in place: a missing word is null (a missing amount, refused as an empty cell is), other
- * text a number (decimal or scientific notation), or refused naming the line and cell as the reader refuses
- * a typed column's cell.
+ * text the number the SDK reads it as (`parseAmount`: decimal or scientific notation, or commas between
+ * groups of three digits, '1,234.50'), or refused naming the line and cell as the reader refuses a typed
+ * column's cell (a decimal comma, '1.234,50', or a currency sign is not read).
  */
-/**
- * An amount with commas between groups of exactly three digits ('1,234.50', as spreadsheets export
- * it), which the SDK reads as a number in records too; a decimal comma ('1.234,50') is not one.
- */
-const GROUPED_AMOUNT = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
-
-function readAmountCell(text: string): number | undefined {
-  const plain = parseNumberCell(text);
-  if (plain !== undefined) return plain;
-  const t = text.trim();
-  return GROUPED_AMOUNT.test(t) ? Number(t.replace(/,/g, '')) : undefined;
-}
-
 function readCsvAmounts(spec: string, rows: Array<Record<string, CsvValue>>, lineOf: (i: number) => number | undefined): void {
   rows.forEach((row, i) => {
     const text = row.amount;
@@ -163,7 +159,7 @@ function readCsvAmounts(spec: string, rows: Array<Record<string, CsvValue>>, lin
       row.amount = null;
       return;
     }
-    const amount = readAmountCell(text);
+    const amount = parseAmount(text);
     if (amount !== undefined) {
       row.amount = amount;
       return;
@@ -245,10 +241,11 @@ function identifier(v: unknown, field: string, where: string | undefined): strin
 }
 
 /**
- * One transaction from a parsed row (a CSV row or a JSON value): amounts given as decimal text become
- * numbers and anything else reaches the SDK as it came, which refuses it naming the value (Number() would
- * read '' as 0 and '0x10' as 16); card, merchant and country are text (a number is taken as its text; an
- * object, array or boolean is refused, not turned into "[object Object]" or "true"); a blank or null
+ * One transaction from a parsed row (a CSV row or a JSON value): amounts given as text become the
+ * numbers the SDK reads them as (`parseAmount`: '12.50', '1,234.50') and anything else reaches the SDK
+ * as it came, which refuses it naming the value (Number() would read '' as 0 and '0x10' as 16); card,
+ * merchant and country are text (a number is taken as its text; an object, array or boolean is refused,
+ * not turned into "[object Object]" or "true"); a blank or null
  * merchant / country is absent, not the text 'null'; epoch numbers (also as text) must lie in the plausible
  * range of `timeUnit` (see `EPOCH_RANGE`). `where` ('file.jsonl: line 4', '--tx') starts the messages.
  */
@@ -278,7 +275,7 @@ export function toTransaction(r: unknown, timeUnit: TimeUnit = 'ms', where?: str
   }
   return {
     card: absent(row.card) ? '' : identifier(row.card, 'card', where),
-    amount: (typeof row.amount === 'string' ? (readAmountCell(row.amount) ?? row.amount) : row.amount) as number,
+    amount: (typeof row.amount === 'string' ? (parseAmount(row.amount) ?? row.amount) : row.amount) as number,
     timestamp: timestamp as Transaction['timestamp'],
     ...(!absent(row.merchant) ? { merchant: identifier(row.merchant, 'merchant', where) } : {}),
     ...(!absent(row.country) ? { country: identifier(row.country, 'country', where) } : {}),

@@ -21,6 +21,21 @@ export function numberCell(text: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/**
+ * The number an amount written as text stands for, read as the SDK reads amounts everywhere (a record's
+ * numeric cell, a transaction's `amount` given to `TransactionScorer` or `TransactionFeatures`): decimal
+ * or scientific notation (`'1234.5'`, `'1.5e2'`, spaces around it ignored), or commas between groups of
+ * exactly three digits as spreadsheets export amounts (`'1,234.50'`, `'-12,000'`). Anything else is
+ * `undefined`, not guessed: a currency sign or code (`'$12.00'`, `'12 EUR'`), a decimal comma
+ * (`'1.234,50'`), digits grouped by spaces (`'1 234'`), `'(1,234.50)'`, hex, `''`, or a value that is not
+ * text. It reads; it does not check: a negative or an amount over 1e9 is returned as the number it is
+ * (the scorer refuses it). For an app that needs the number before the SDK sees it (to show it, or to
+ * refuse a file's cell in its own words).
+ */
+export function parseAmount(text: string): number | undefined {
+  return typeof text === 'string' ? numberCell(text) : undefined;
+}
+
 /** Currency signs and common ISO 4217 codes that may stand before or after an amount. */
 const CURRENCY = String.raw`(?:[$€£¥₹₽₩]|(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD|INR|CNY|BRL|MXN|SEK|NOK|DKK|PLN|ZAR|SGD|HKD)\b)`;
 const AMOUNT_BODY = String.raw`[+-]?\d[\d.,' \u00a0\u202f]*`;
