@@ -424,7 +424,7 @@ export class TransactionScorer {
    * training succeeds (a failed one leaves both as they were).
    */
   train(
-    input: readonly TransactionInput[],
+    history: readonly TransactionInput[],
     options: { labels?: ArrayLike<number>; device?: Device; logger?: Logger } = {},
   ): Promise<FraudTrainingReport> {
     try {
@@ -436,25 +436,25 @@ export class TransactionScorer {
     return this.serial(async () => {
       this.alive();
       const unit = this.features.options.timeUnit;
-      const history = readBatch(input, 'Training', unit);
-      if (history.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least one transaction.');
-      if (unit === 'ms' && looksLikeSeconds(history))
+      const txs = readBatch(history, 'Training', unit);
+      if (txs.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least one transaction.');
+      if (unit === 'ms' && looksLikeSeconds(txs))
         options.logger?.warn(
           "Every timestamp is a number between 1e9 and 1e10: read as epoch milliseconds that is January to April 1970. If they are Unix seconds (2001 to 2286), create the scorer with features: { timeUnit: 's' }.",
           { field: 'timestamp' },
         );
-      const y = options.labels !== undefined ? checkLabels(options.labels, history) : undefined;
+      const y = options.labels !== undefined ? checkLabels(options.labels, txs) : undefined;
       // Replayed into a fresh state, swapped in with the detector only once training succeeds.
       const fresh = new TransactionFeatures(this.features.options);
-      const order = byTime(history, unit);
-      const rows = order.map((i) => fresh.update(history[i] as Transaction));
+      const order = byTime(txs, unit);
+      const rows = order.map((i) => fresh.update(txs[i] as Transaction));
       const labels = y ? order.map((i) => y[i] as number) : undefined;
-      const named = namedFlagsInTraining(history, rows);
+      const named = namedFlagsInTraining(txs, rows);
       const report = await this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
       for (const warning of named.warnings) options.logger?.warn(warning, { features: named.frozen });
       this.features = fresh;
       this.frozen = named.frozen;
-      this.clock = timeSpan(history, unit);
+      this.clock = timeSpan(txs, unit);
       return report;
     });
   }
@@ -576,15 +576,15 @@ export class TransactionScorer {
    * which is left as it was: calibrating does not move it. The transactions are scored on a view of
    * the state that copies only the cards they touch, so the cost is theirs, not the state's size.
    */
-  calibrate(input: readonly TransactionInput[], rule: ThresholdRule, labels?: ArrayLike<number>): Promise<ThresholdChoice> {
+  calibrate(txs: readonly TransactionInput[], rule: ThresholdRule, labels?: ArrayLike<number>): Promise<ThresholdChoice> {
     return this.serial(async () => {
       // A disposed scorer says so before anything about the arguments.
       this.assertReady();
-      const txs = readBatch(input, 'Calibration', this.features.options.timeUnit);
-      checkClock(txs, this.features.options.timeUnit, this.clock, 'Calibration');
-      const y = labels !== undefined ? checkLabels(labels, txs) : undefined;
-      const order = byTime(txs, this.features.options.timeUnit);
-      const rows = this.features.replay(order.map((i) => txs[i] as Transaction)).map((row) => this.freeze(row));
+      const checked = readBatch(txs, 'Calibration', this.features.options.timeUnit);
+      checkClock(checked, this.features.options.timeUnit, this.clock, 'Calibration');
+      const y = labels !== undefined ? checkLabels(labels, checked) : undefined;
+      const order = byTime(checked, this.features.options.timeUnit);
+      const rows = this.features.replay(order.map((i) => checked[i] as Transaction)).map((row) => this.freeze(row));
       return this.detector.calibrate(rows, rule, y ? order.map((i) => y[i] as number) : undefined);
     });
   }
