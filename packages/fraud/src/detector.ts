@@ -275,8 +275,9 @@ function ownEvidence(f: Fitted, x: Matrix, values: Float64Array, decides = false
   );
   // With `decides`, a group's columns keep what the group was given (the rule below would take a common
   // level's share away again: its column is a 0/1 column held by over a quarter of the rows).
+  // Only a group read together (its training shares known): any other keeps the rule column by column.
   const grouped = new Uint8Array(x.cols);
-  if (decides) for (const group of groups) for (const c of group) grouped[c] = 1;
+  if (decides) for (const group of groups) if (oneHotShares(f.explainer, group)) for (const c of group) grouped[c] = 1;
   // A 0/1 column outside the groups (a missing flag, a new-merchant flag) by the same rule, as a
   // two-state group: only a state held by under a quarter of the training rows (a tip missing on 40 % of
   // them is no reason).
@@ -454,7 +455,7 @@ const KNOWN_BUNDLE: KnownBundleParts = {
     gbt: { ...anyValue(GBT_KEYS), forest: FOREST_KEYS },
     state: {
       ...anyValue(['ecodScoring', 'threshold', 'norms', 'autoencoderTypicalError', 'levelShares']),
-      explainer: ['rows', 'skew', 'trainingRows'],
+      explainer: ['rows', 'skew', 'trainingRows', 'trainingOnes'],
     },
   },
   preprocessing: {
@@ -1271,6 +1272,7 @@ export class FraudDetector {
             rows: f.explainer.sorted[0]?.length ?? 0,
             skew: f.explainer.skew,
             ...(f.explainer.rows !== undefined ? { trainingRows: f.explainer.rows } : {}),
+            ...(f.explainer.rows !== undefined && f.explainer.ones ? { trainingOnes: f.explainer.ones } : {}),
           },
         },
       },
@@ -1293,7 +1295,7 @@ export class FraudDetector {
           norms: Fitted['norms'];
           autoencoderTypicalError?: number[];
           levelShares?: Record<string, number>;
-          explainer: { rows: number; skew: number[]; trainingRows?: number };
+          explainer: { rows: number; skew: number[]; trainingRows?: number; trainingOnes?: number[] };
         };
       };
       if (!cfg || typeof cfg !== 'object' || !cfg.state) throw corrupt('config.state is missing');
@@ -1329,7 +1331,7 @@ export class FraudDetector {
       const explainerState = cfg.state.explainer as unknown;
       if (explainerState === null || typeof explainerState !== 'object') throw corrupt('the explainer state is missing');
       const raw = bundle.files[explainerFile(model.config)];
-      const { rows, skew, trainingRows } = cfg.state.explainer;
+      const { rows, skew, trainingRows, trainingOnes } = cfg.state.explainer;
       if (!Number.isInteger(rows) || rows < 1 || !Array.isArray(skew) || !skew.every((v) => typeof v === 'number' && Number.isFinite(v)))
         throw corrupt('the explainer state is invalid');
       if (!raw || raw.byteLength !== rows * skew.length * 8 || pre.features.length !== skew.length)
@@ -1344,12 +1346,22 @@ export class FraudDetector {
         throw corrupt('the explainer summarises fewer training rows than it keeps');
       // ECOD as a detector scores with every training value; only an explainer may be a summary.
       if (trainingRows !== undefined && model.fittedKinds.includes('ecod')) throw corrupt('the ECOD detector state is a summary');
+      // The exact one-hot level counts a summary keeps (absent in earlier versions' bundles).
+      if (
+        trainingOnes !== undefined &&
+        (trainingRows === undefined ||
+          !Array.isArray(trainingOnes) ||
+          trainingOnes.length !== skew.length ||
+          !trainingOnes.every((v) => Number.isInteger(v) && v >= -1 && v <= trainingRows))
+      )
+        throw corrupt("the explainer's level counts are invalid");
       const all = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
       const explainer: EcodState = {
         kind: 'ecod',
         skew,
         sorted: skew.map((_, c) => all.slice(c * rows, (c + 1) * rows)),
         ...(trainingRows !== undefined ? { rows: trainingRows } : {}),
+        ...(trainingOnes !== undefined ? { ones: trainingOnes } : {}),
       };
       const fitted: Fitted = { pre, explainer, norms, tails: {}, threshold: cfg.state.threshold };
       const tailsText = bundle.files['tails.json'];

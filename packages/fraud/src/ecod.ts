@@ -25,6 +25,13 @@ export interface EcodState {
    * (`compactEcod`); absent when `sorted` holds every training value.
    */
   rows?: number;
+  /**
+   * With `rows`: per feature, how many of the `rows` training values are 1 when every one is 0 or 1 (-1
+   * for any other feature). A one-hot level's exact count: the kept order statistics round each column's
+   * count on its own, so a group's counts could add up to more than `rows` (absent in summaries that
+   * earlier versions saved: `oneHotShares` then corrects the rounding).
+   */
+  ones?: number[];
 }
 
 export function fitEcod(x: Matrix): EcodState {
@@ -74,7 +81,8 @@ export function compactEcod(state: EcodState, points = EXPLAINER_POINTS): EcodSt
   const rows = state.sorted[0]?.length ?? 0;
   if (rows <= points) return state;
   const sorted = state.sorted.map((col) => Float64Array.from({ length: points }, (_, k) => col[keptIndex(k, rows, points)] as number));
-  return { kind: 'ecod', sorted, skew: [...state.skew], rows };
+  const ones = state.sorted.map((col) => (col.every((v) => v === 0 || v === 1) ? rows - countLt(col, 1) : -1));
+  return { kind: 'ecod', sorted, skew: [...state.skew], rows, ones };
 }
 
 /** Index into the full sorted column of the k-th of `points` kept order statistics. */
@@ -271,12 +279,25 @@ export function oneHotShares(state: EcodState, group: readonly number[]): number
   // From counts, not 1 − Σ shares: that is 1.1e-16 on some splits with no row missing (141/282/577 of
   // 1,000), a 'none' state held by no row that made k one larger, so 1/(2k) and whether a level was rare
   // hung on the other levels' counts.
-  const total = (state.sorted[group[0] as number] as Float64Array).length;
-  if (total === 0 || group.some((c) => (state.sorted[c] as Float64Array).length !== total)) return undefined;
-  const counts = group.map((c) => total - countLt(state.sorted[c] as Float64Array, 1));
-  const none = total - counts.reduce((t, v) => t + v, 0);
-  if (none < 0) return undefined;
-  return [...counts, none].map((v) => v / total);
+  const kept = (state.sorted[group[0] as number] as Float64Array).length;
+  if (kept === 0 || group.some((c) => (state.sorted[c] as Float64Array).length !== kept)) return undefined;
+  // A summary (`compactEcod`) keeps each level's exact count beside its order statistics.
+  const exact = state.rows !== undefined ? state.ones : undefined;
+  if (exact && group.every((c) => Number.isInteger(exact[c]) && (exact[c] as number) >= 0)) {
+    const total = state.rows as number;
+    const counts = group.map((c) => exact[c] as number);
+    const none = total - counts.reduce((t, v) => t + v, 0);
+    return none < 0 ? undefined : [...counts, none].map((v) => v / total);
+  }
+  const counts = group.map((c) => kept - countLt(state.sorted[c] as Float64Array, 1));
+  const sum = counts.reduce((t, v) => t + v, 0);
+  const none = kept - sum;
+  if (none >= 0) return [...counts, none].map((v) => v / kept);
+  // A summary an earlier version saved, without the exact counts: each column's count of kept 1s is
+  // rounded on its own (to within one kept point), so the group's can pass the total; then no training
+  // row is read as holding no level, and the levels' shares are their counts' shares.
+  if (state.rows === undefined || none < -group.length) return undefined;
+  return [...counts.map((v) => v / sum), 0];
 }
 
 /** Under half an even spread's share: 1/(2k) with k states held by any training row (the time rarity's rule). */
