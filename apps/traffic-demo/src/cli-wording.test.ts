@@ -3,28 +3,15 @@
 // historical-average` said '(start: null)'; the SDK's warnings reached the user in its words
 // ('Read the series with intervalMinutes 10', '(report.unfittedSteps)', "timeZone 'Mars/Base'"), one
 // of them repeating the note's --interval advice; `--delimiter ab` was taken without a word.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cliWording } from './wording';
+import { runCli, scratchFolder } from './test-helpers';
 
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-const run = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
-    encoding: 'utf8',
-    timeout: 180_000,
-    env: { ...process.env, APPLIEDML_DEVICE: '', APPLIEDML_WASM_THREADS: '', APPLIEDML_DATA_DIR: '' },
-  });
-
-let dir: string;
-const file = (name: string): string => join(dir, name);
+const { file } = scratchFolder('traffic-wording-');
 const iso = (step: number, minutes = 5): string => new Date(Date.UTC(2026, 0, 5) + step * minutes * 60_000).toISOString();
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'traffic-wording-'));
   // Wide, no timestamps: one row per step, no clock unless --start gives one.
   const clockless = ['A,B,C'];
   for (let t = 0; t < 600; t++)
@@ -41,13 +28,9 @@ beforeAll(() => {
   writeFileSync(file('adj-semi.csv'), '1;0.5\n0.5;1\n');
 });
 
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
 describe('a file without a clock (review R5-1)', () => {
   it('demo leaves the historical average out with a note saying why and which flag gives a clock, and finishes the table', () => {
-    const r = run(['demo', '--data', file('clockless.csv'), '--epochs', '1', '--hidden', '4', '--out', file('report')]);
+    const r = runCli(['demo', '--data', file('clockless.csv'), '--epochs', '1', '--hidden', '4', '--out', file('report')]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/persistence \(last value\)/);
     expect(r.stdout).toMatch(/T-GCN-style graph model/);
@@ -62,14 +45,14 @@ describe('a file without a clock (review R5-1)', () => {
   }, 180_000);
 
   it('train --model historical-average says what to pass in flags, not "(start: null)", before training', () => {
-    const r = run(['train', '--model', 'historical-average', '--data', file('clockless.csv'), '--out', file('ha')]);
+    const r = runCli(['train', '--model', 'historical-average', '--data', file('clockless.csv'), '--out', file('ha')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error E_INPUT_INVALID: Cannot train: the 'historical-average' model averages by time of day/);
     expect(r.stderr).toMatch(/--timestamp-column COLUMN/);
     expect(r.stderr).toMatch(/--start ISO/);
     expect(r.stderr).not.toMatch(/start: null/);
     // With a clock it trains.
-    const clocked = run([
+    const clocked = runCli([
       'train',
       '--model',
       'historical-average',
@@ -86,7 +69,7 @@ describe('a file without a clock (review R5-1)', () => {
 
 describe("the SDK's warnings and errors in the CLI's flags (review R5-3)", () => {
   it('readings every 10 min: the --interval advice is said once (the note), not again on stderr in SDK words', () => {
-    const r = run(['train', '--model', 'ridge', '--data', file('ten.csv'), '--timestamp-column', 'time', '--out', file('ten')]);
+    const r = runCli(['train', '--model', 'ridge', '--data', file('ten.csv'), '--timestamp-column', 'time', '--out', file('ten')]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/pass --interval 10 \(each step ahead is then 10 min\)/);
     expect(r.stderr).not.toMatch(/intervalMinutes/);
@@ -94,7 +77,7 @@ describe("the SDK's warnings and errors in the CLI's flags (review R5-3)", () =>
   }, 180_000);
 
   it('a step ahead no training window observed: the warning does not name the report field', () => {
-    const r = run(['train', '--model', 'ridge', '--data', file('gappy.csv'), '--timestamp-column', 'time', '--out', file('gappy')]);
+    const r = runCli(['train', '--model', 'ridge', '--data', file('gappy.csv'), '--timestamp-column', 'time', '--out', file('gappy')]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
       /^\[traffic-demo\] warning: The graph ridge had no training window observing some steps ahead of 1 sensor\(s\)/m,
@@ -103,14 +86,14 @@ describe("the SDK's warnings and errors in the CLI's flags (review R5-3)", () =>
   }, 180_000);
 
   it('an unknown time zone is named by its flag', () => {
-    const r = run(['train', '--data', file('ten.csv'), '--timestamp-column', 'time', '--time-zone', 'Mars/Base', '--out', file('tz')]);
+    const r = runCli(['train', '--data', file('ten.csv'), '--timestamp-column', 'time', '--time-zone', 'Mars/Base', '--out', file('tz')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error E_INPUT_INVALID: --time-zone 'Mars\/Base' is not a time zone/);
     expect(r.stderr).not.toMatch(/timeZone/);
   }, 180_000);
 
   it("the graph's delimiter advice names the flag that reads the graph alone, not the SDK's option or --delimiter (which sets the data's too)", () => {
-    const r = run([
+    const r = runCli([
       'train',
       '--data',
       file('ten.csv'),
@@ -154,7 +137,7 @@ describe('--delimiter (review R5-11)', () => {
   it.each([['ab'], ['"'], ['']])(
     'refuses %j, listing the values it takes',
     (value) => {
-      const r = run(['train', '--data', file('ten.csv'), '--timestamp-column', 'time', '--delimiter', value]);
+      const r = runCli(['train', '--data', file('ten.csv'), '--timestamp-column', 'time', '--delimiter', value]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^error E_INPUT_INVALID: --delimiter must be one of ',' ';' '\|' or a tab \('\\t' or tab\); got /);
     },

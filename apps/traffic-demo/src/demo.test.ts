@@ -1,15 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { resolveDataset } from '@appliedml/engine';
 import { generateTrafficNetwork, LOS_LOOP } from '@appliedml/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoData, type DemoData } from './data';
-import { runComparison } from './experiment';
 import { horizonTable } from './render';
 import { replayTest, writeReport } from './report';
+import { quickComparison, runCli } from './test-helpers';
 
 let data: DemoData;
 let dir: string;
@@ -32,11 +30,7 @@ describe('traffic demo', () => {
   });
 
   it('the CLI answers an unknown flag with a typed error and the usage, not a stack trace', () => {
-    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, 'train', '--bogus'], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = runCli(['train', '--bogus'], { timeout: 60_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error E_INPUT_INVALID: Unknown option '--bogus'/);
     expect(r.stderr).toMatch(/usage:/);
@@ -52,14 +46,7 @@ describe('traffic demo', () => {
   });
 
   it('compares baselines per horizon, prints the published rows, and writes the HTML report with SVG and PNG plots', async () => {
-    const { results, testStart, kept } = await runComparison(data, {
-      models: ['last-value', 'window-mean'],
-      epochs: 1,
-      hiddenUnits: 4,
-      seed: 1,
-      progress: false,
-      keep: true,
-    });
+    const { results, testStart, kept } = await quickComparison(data, ['last-value', 'window-mean']);
     const table = horizonTable(results);
     expect(table).toContain('persistence (last value)');
     expect(table).toContain('5.1264 / 3.1802');
@@ -80,14 +67,7 @@ describe('traffic demo', () => {
   it('on 15-minute data the table and the report give the minutes they are at (45 min), not 15 (review R3-5)', async () => {
     const net = generateTrafficNetwork({ sensors: 3, days: 7, intervalMinutes: 15, incidents: 0, seed: 3 });
     const d: DemoData = { ...net, name: 'synthetic', note: 'SYNTHETIC 15-minute data' };
-    const { results, testStart, kept } = await runComparison(d, {
-      models: ['last-value'],
-      epochs: 1,
-      hiddenUnits: 4,
-      seed: 1,
-      progress: false,
-      keep: true,
-    });
+    const { results, testStart, kept } = await quickComparison(d);
     const table = horizonTable(results, undefined, false);
     expect(table).toMatch(/45 min RMSE/);
     expect(table).toContain('acc @45 min');

@@ -3,26 +3,13 @@
 // trained with --time-zone Europe/Berlin on the generated network was read on its own clock all the same.
 // And the SDK's `sensors` list (the columns of a wide file to read) had no flag: a file with a column of
 // notes beside the sensors could not be read at all.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, scratchFolder } from './test-helpers';
 
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-const run = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
-    encoding: 'utf8',
-    timeout: 180_000,
-    env: { ...process.env, APPLIEDML_DEVICE: '', APPLIEDML_WASM_THREADS: '', APPLIEDML_DATA_DIR: '' },
-  });
-
-let dir: string;
-const file = (name: string): string => join(dir, name);
+const { file } = scratchFolder('traffic-file-flags-');
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'traffic-file-flags-'));
   // A wide file with a text column (notes) between the sensors.
   const rows = ['time,A,B,notes,C'];
   for (let t = 0; t < 300; t++)
@@ -34,10 +21,6 @@ beforeAll(() => {
   const plain = ['A,B'];
   for (let t = 0; t < 300; t++) plain.push(`${50 + (t % 7)},${60 - (t % 5)}`);
   writeFileSync(file('plain.csv'), `${plain.join('\n')}\n`);
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("a built-in source refuses the flags that read a user's CSV", () => {
@@ -54,7 +37,7 @@ describe("a built-in source refuses the flags that read a user's CSV", () => {
   ])(
     '%j is E_INPUT_INVALID naming the flags and what they apply to (they were taken without a word)',
     (args, flags, source) => {
-      const r = run([...args, ...(['train', 'demo'].includes(args[0]!) ? ['--out', file('model')] : [])]);
+      const r = runCli([...args, ...(['train', 'demo'].includes(args[0]!) ? ['--out', file('model')] : [])]);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(
@@ -67,7 +50,7 @@ describe("a built-in source refuses the flags that read a user's CSV", () => {
   );
 
   it('the built-in sources still train without them', () => {
-    const r = run(['train', '--data', 'synthetic', '--sensors', '4', '--model', 'last-value', '--out', file('plain')]);
+    const r = runCli(['train', '--data', 'synthetic', '--sensors', '4', '--model', 'last-value', '--out', file('plain')]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   }, 180_000);
@@ -77,17 +60,17 @@ describe('--sensor-ids: the sensors to read (readSeriesCsv sensors)', () => {
   const flags = () => ['--data', file('notes.csv'), '--timestamp-column', 'time'];
 
   it("train reads the listed columns only, in the list's order (the notes column was refused: no flag could leave it out)", () => {
-    const r = run(['train', ...flags(), '--sensor-ids', 'C, A', '--model', 'last-value', '--out', file('ids-model')]);
+    const r = runCli(['train', ...flags(), '--sensor-ids', 'C, A', '--model', 'last-value', '--out', file('ids-model')]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^Your data \(.*notes\.csv\): 2 sensors \(those --sensor-ids lists\), 300 steps of 5 min;/);
     // forecast takes the same flags as train; its rows are the model's sensors, in the model's order.
-    const f = run(['forecast', '--bundle', file('ids-model'), ...flags(), '--sensor-ids', 'A,C']);
+    const f = runCli(['forecast', '--bundle', file('ids-model'), ...flags(), '--sensor-ids', 'A,C']);
     expect(f.stderr).toBe('');
     expect(f.status).toBe(0);
     expect(f.stdout).toMatch(/│ C +│[\s\S]*│ A +│/);
     // Without the list the notes column is read as a sensor, and refused.
-    const without = run(['train', ...flags(), '--model', 'last-value', '--out', file('no-ids')]);
+    const without = runCli(['train', ...flags(), '--model', 'last-value', '--out', file('no-ids')]);
     expect(without.stderr).toMatch(/column 'notes': 'check' is not a number\./);
   }, 240_000);
 
@@ -102,7 +85,7 @@ describe('--sensor-ids: the sensors to read (readSeriesCsv sensors)', () => {
   ])(
     "%j is E_INPUT_INVALID in the flag's words",
     (extra, message) => {
-      const r = run(['train', ...flags(), ...extra, '--model', 'last-value', '--out', file('bad')]);
+      const r = runCli(['train', ...flags(), ...extra, '--model', 'last-value', '--out', file('bad')]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^error E_INPUT_INVALID: ${message}\\n$`));
     },
@@ -110,7 +93,7 @@ describe('--sensor-ids: the sensors to read (readSeriesCsv sensors)', () => {
   );
 
   it('a built-in source refuses it (it reads your own CSV only)', () => {
-    const r = run(['train', '--data', 'synthetic', '--sensor-ids', 's0,s1', '--out', file('bad')]);
+    const r = runCli(['train', '--data', 'synthetic', '--sensor-ids', 's0,s1', '--out', file('bad')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error E_INPUT_INVALID: --sensor-ids reads your own CSV \(--data FILE\.csv\) only/);
   }, 180_000);
@@ -127,7 +110,7 @@ describe('reading flags that read nothing in the file given', () => {
   ])(
     '%j is refused (it was taken without a word)',
     (args, message) => {
-      const r = run(['train', ...args.map((a) => (a.endsWith('.csv') ? file(a) : a)), '--model', 'last-value', '--out', file('bad')]);
+      const r = runCli(['train', ...args.map((a) => (a.endsWith('.csv') ? file(a) : a)), '--model', 'last-value', '--out', file('bad')]);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr.startsWith(`error E_INPUT_INVALID: ${message}`)).toBe(true);
@@ -136,7 +119,7 @@ describe('reading flags that read nothing in the file given', () => {
   );
 
   it('a file without timestamps still reads with --start, and one sensor is "1 sensor"', () => {
-    const r = run([
+    const r = runCli([
       'train',
       '--data',
       file('plain.csv'),
@@ -183,7 +166,7 @@ describe('flags a command does not read', () => {
     '%j is refused (it was taken without a word)',
     (args, message) => {
       // Train and demo write to --out (in the test's folder) should the flag be taken.
-      const r = run([...args.map((a) => (a === 'OUT' ? file('out') : a)), '--data', file('plain.csv')]);
+      const r = runCli([...args.map((a) => (a === 'OUT' ? file('out') : a)), '--data', file('plain.csv')]);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(new RegExp(`^error E_INPUT_INVALID: ${message}`));
@@ -192,7 +175,7 @@ describe('flags a command does not read', () => {
   );
 
   it('a network takes --epochs and --hidden', () => {
-    const r = run(['train', '--data', file('plain.csv'), '--model', 'gru', '--epochs', '1', '--hidden', '4', '--out', file('gru')]);
+    const r = runCli(['train', '--data', file('plain.csv'), '--model', 'gru', '--epochs', '1', '--hidden', '4', '--out', file('gru')]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/trained gru in [\d.]+ s \(1 epochs, best 1\); saved to /);

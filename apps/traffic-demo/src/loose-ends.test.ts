@@ -1,30 +1,17 @@
 // Found in session 24: `--sensors N` was ignored without a word by evaluate, forecast and serve; the
 // --adjacency file was read comma-separated whatever --delimiter said; "Forecast from …" was printed in
 // UTC for a model trained on a local clock (--time-zone).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoData } from './data';
 import { clockTime } from './render';
+import { runCli, scratchFolder } from './test-helpers';
 
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-const run = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
-    encoding: 'utf8',
-    timeout: 180_000,
-    env: { ...process.env, APPLIEDML_DEVICE: '', APPLIEDML_WASM_THREADS: '', APPLIEDML_DATA_DIR: '' },
-  });
-
-let dir: string;
-const file = (name: string): string => join(dir, name);
+const { file } = scratchFolder('traffic-loose-');
 // Local wall-clock times, no offset: read on the --time-zone clock.
 const local = (step: number): string => new Date(Date.UTC(2026, 0, 5) + step * 300_000).toISOString().slice(0, 19);
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'traffic-loose-'));
   const comma = ['time,A,B,C'];
   const semi = ['time;A;B;C'];
   for (let t = 0; t < 200; t++) {
@@ -37,15 +24,11 @@ beforeAll(() => {
   writeFileSync(file('adj-semi.csv'), '1;0.5;0\n0.5;1;0.5\n0;0.5;1\n');
 });
 
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
 describe('--sensors where the model decides the sensors', () => {
   it.each([['evaluate'], ['forecast'], ['serve']])(
     '%s refuses --sensors N, saying the model uses its own sensors (it was ignored without a word)',
     (command) => {
-      const r = run([
+      const r = runCli([
         command,
         '--bundle',
         file('no-such-model'),
@@ -70,7 +53,7 @@ describe('--sensors where the model decides the sensors', () => {
 
 describe("the --adjacency file's separator", () => {
   it("--delimiter ';' reads a ';'-separated graph too (it was read comma-separated and refused)", () => {
-    const r = run([
+    const r = runCli([
       'train',
       '--data',
       file('speeds-semi.csv'),
@@ -102,7 +85,7 @@ describe("the --adjacency file's separator", () => {
       },
     );
     expect(Array.from(d.adjacency.weights)).toEqual([1, 0.5, 0, 0.5, 1, 0.5, 0, 0.5, 1]);
-    const r = run([
+    const r = runCli([
       'train',
       '--data',
       file('speeds.csv'),
@@ -120,7 +103,7 @@ describe("the --adjacency file's separator", () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     // Without it, the advice names the flag that reads the graph.
-    const without = run(['train', '--data', file('speeds.csv'), '--timestamp-column', 'time', '--adjacency', file('adj-semi.csv')]);
+    const without = runCli(['train', '--data', file('speeds.csv'), '--timestamp-column', 'time', '--adjacency', file('adj-semi.csv')]);
     expect(without.status).toBe(1);
     expect(without.stderr).toMatch(/pass --adjacency-delimiter ';'\./);
     expect(without.stderr).not.toMatch(/pass (--)?delimiter/);
@@ -131,7 +114,7 @@ describe("the graph's flags without a graph", () => {
   it.each([[['--adjacency-delimiter', ';']], [['--adjacency-header']]])(
     '%j without --adjacency is refused (it read nothing, without a word)',
     (flag) => {
-      const r = run(['train', '--data', file('speeds.csv'), '--timestamp-column', 'time', ...flag]);
+      const r = runCli(['train', '--data', file('speeds.csv'), '--timestamp-column', 'time', ...flag]);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(new RegExp(`^error E_INPUT_INVALID: ${flag[0]} reads the --adjacency file, and none was given`));
@@ -150,9 +133,9 @@ describe('"Forecast from" on the model\'s clock', () => {
 
   it('a model trained with --time-zone says its forecast time on that clock, not in UTC', () => {
     const flags = ['--data', file('speeds.csv'), '--timestamp-column', 'time', '--time-zone', 'America/Los_Angeles'];
-    const train = run(['train', ...flags, '--model', 'last-value', '--out', file('la-model')]);
+    const train = runCli(['train', ...flags, '--model', 'last-value', '--out', file('la-model')]);
     expect(train.status).toBe(0);
-    const r = run(['forecast', '--bundle', file('la-model'), ...flags]);
+    const r = runCli(['forecast', '--bundle', file('la-model'), ...flags]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     // The file's last row: 16:35 local time (00:35 UTC the next day).

@@ -1,35 +1,18 @@
 // Found in session 25: some SDK errors still named its options where the user had typed flags:
 // '--start yesterday' gave 'start is not a valid date: yesterday.', '--hidden 0' gave 'hiddenUnits must be
 // an integer in 1..4096', '--epochs 0' gave 'epochs must be an integer in [1, 10000] (got 0).'
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cliWording } from './wording';
+import { runCli, scratchFolder } from './test-helpers';
 
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-const run = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
-    encoding: 'utf8',
-    timeout: 180_000,
-    env: { ...process.env, APPLIEDML_DEVICE: '', APPLIEDML_WASM_THREADS: '', APPLIEDML_DATA_DIR: '' },
-  });
-
-let dir: string;
-const file = (name: string): string => join(dir, name);
+const { file } = scratchFolder('traffic-option-words-');
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'traffic-option-words-'));
   // Wide, no timestamps: --start gives the clock.
   const rows = ['A,B'];
   for (let t = 0; t < 300; t++) rows.push(`${50 + (t % 7)},${60 - (t % 5)}`);
   writeFileSync(file('plain.csv'), `${rows.join('\n')}\n`);
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("the SDK's option names in the CLI's errors are its flags", () => {
@@ -44,7 +27,7 @@ describe("the SDK's option names in the CLI's errors are its flags", () => {
   ])(
     'train %j says the flag',
     (flags, message) => {
-      const r = run(['train', '--data', file('plain.csv'), ...flags, '--out', file('model')]);
+      const r = runCli(['train', '--data', file('plain.csv'), ...flags, '--out', file('model')]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^error E_INPUT_INVALID: ${message}\\n$`));
     },

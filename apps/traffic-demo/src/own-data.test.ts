@@ -3,10 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AppliedMLError } from '@appliedml/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkModelClock, loadDemoData } from './data';
+import { runCli } from './test-helpers';
 
 let dir: string;
 let longCsv: string;
@@ -185,18 +185,12 @@ describe('traffic demo on your own CSV', () => {
     for (let t = 0; t < 400; t++) rows.push(`${new Date(start + t * 30_000).toISOString()},${50 + (t % 7)},${60 - (t % 5)}`);
     const csv = join(dir, 'thirty-seconds.csv');
     writeFileSync(csv, `${rows.join('\n')}\n`);
-    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-    const run = (args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
     const flags = ['--data', csv, '--timestamp-column', 'time', '--model', 'last-value', '--out', join(dir, 'thirty')];
-    const ok = run(['train', ...flags, '--interval', '0.5']);
+    const ok = runCli(['train', ...flags, '--interval', '0.5']);
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toMatch(/400 steps of 0\.5 min/);
     for (const bad of ['0.01', '1441', 'x', ' '])
-      expect(run(['train', ...flags, '--interval', bad]).stderr).toMatch(
+      expect(runCli(['train', ...flags, '--interval', bad]).stderr).toMatch(
         /^error E_INPUT_INVALID: --interval must be the minutes between readings, a number in \[1\/60, 1440\]/,
       );
   }, 240_000);
@@ -211,14 +205,8 @@ describe('traffic demo on your own CSV', () => {
     for (let t = 0; t < 300; t++) for (const s of ['400001', '400017']) rows.push(`${mdy(start + t * 30_000)},${s},${50 + (t % 7)}`);
     const csv = join(dir, 'pems.csv');
     writeFileSync(csv, `${rows.join('\n')}\n`);
-    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-    const run = (args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
     const flags = ['--data', csv, '--timestamp-column', 'Timestamp', '--sensor-column', 'Station', '--value-column', 'Speed'];
-    const train = run([
+    const train = runCli([
       'train',
       ...flags,
       '--interval',
@@ -232,7 +220,7 @@ describe('traffic demo on your own CSV', () => {
     ]);
     expect(train.stderr).toBe('');
     expect(train.stdout).toMatch(/2 sensors, 300 steps of 0\.5 min/);
-    expect(run(['train', ...flags, '--time-format', 'dmy']).stderr).toMatch(
+    expect(runCli(['train', ...flags, '--time-format', 'dmy']).stderr).toMatch(
       /^error E_INPUT_INVALID: --time-format must be iso or mdy; got dmy\./,
     );
   }, 240_000);
@@ -269,12 +257,6 @@ describe('traffic demo on your own CSV', () => {
     const tabs = join(dir, 'tabs.csv');
     writeFileSync(semi, `${rows.join('\n')}\n`);
     writeFileSync(tabs, `${rows.join('\n').replaceAll(';', '\t')}\n`);
-    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-    const run = (args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
     const tsv = join(dir, 'tabs.tsv');
     writeFileSync(tsv, readFileSync(tabs));
     for (const [file, delimiter] of [
@@ -282,7 +264,7 @@ describe('traffic demo on your own CSV', () => {
       [tabs, '\\t'],
       [tsv, 'tab'],
     ] as const) {
-      const train = run([
+      const train = runCli([
         'train',
         '--data',
         file,
@@ -306,22 +288,18 @@ describe('traffic demo on your own CSV', () => {
     for (let t = 0; t < 400; t++) rows.push(`${new Date(start + t * 30_000).toISOString()},${50 + (t % 7)},${60 - (t % 5)}`);
     const csv = join(dir, 'half-minutes.csv');
     writeFileSync(csv, `${rows.join('\n')}\n`);
-    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-    const run = (args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
     const bundle = join(dir, 'half-minute-model');
     const flags = ['--data', csv, '--timestamp-column', 'time'];
-    expect(run(['train', ...flags, '--interval', '0.5', '--model', 'last-value', '--out', bundle]).status).toBe(0);
-    const forgot = run(['forecast', '--bundle', bundle, ...flags]);
+    expect(runCli(['train', ...flags, '--interval', '0.5', '--model', 'last-value', '--out', bundle]).status).toBe(0);
+    const forgot = runCli(['forecast', '--bundle', bundle, ...flags]);
     expect(forgot.status).toBe(1);
     expect(forgot.stdout).not.toMatch(/Forecast from/);
     expect(forgot.stderr).toMatch(
       /^error E_INPUT_INVALID: The model was trained on 0\.5-min steps, but the data was read on 5-min steps: give this command train's --interval 0\.5\./,
     );
-    expect(run(['forecast', '--bundle', bundle, ...flags, '--interval', '0.5']).stdout).toMatch(/Forecast from 2026-01-05T03:19:30\.000Z/);
+    expect(runCli(['forecast', '--bundle', bundle, ...flags, '--interval', '0.5']).stdout).toMatch(
+      /Forecast from 2026-01-05T03:19:30\.000Z/,
+    );
     // The clock: a model on Los Angeles time, data read without --time-zone (its local times read as UTC: 8 hours off).
     const model = { intervalMinutes: 0.5, timeZone: 'America/Los_Angeles' };
     const utc = await loadDemoData(csv, ['A', 'B'], {}, { timestampColumn: 'time', intervalMinutes: 0.5 });
@@ -332,24 +310,18 @@ describe('traffic demo on your own CSV', () => {
   }, 240_000);
 
   it('the CLI trains on the file and forecasts from it with the same flags', () => {
-    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
     const flags = ['--data', longCsv, '--timestamp-column', 'time', '--sensor-column', 'station', '--value-column', 'speed'];
-    const run = (args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
     const bundle = join(dir, 'model');
-    const train = run(['train', '--model', 'historical-average', '--out', bundle, ...flags]);
+    const train = runCli(['train', '--model', 'historical-average', '--out', bundle, ...flags]);
     expect(train.stderr).toBe('');
     expect(train.status).toBe(0);
     expect(train.stdout).toMatch(/Your data/);
     // A table is not trained in epochs: no '(0 epochs, best 0)' (review R3-5).
     expect(train.stdout).toMatch(/trained historical-average in \d+\.\d s; saved to /);
-    const forecast = run(['forecast', '--bundle', bundle, ...flags]);
+    const forecast = runCli(['forecast', '--bundle', bundle, ...flags]);
     expect(forecast.status).toBe(0);
     expect(forecast.stdout).toMatch(/s-9/);
-    const bad = run(['train', '--data', longCsv, '--time-unit', 'days']);
+    const bad = runCli(['train', '--data', longCsv, '--time-unit', 'days']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^error E_INPUT_INVALID: --time-unit must be ms or s/);
   }, 240_000);

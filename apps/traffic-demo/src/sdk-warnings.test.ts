@@ -1,18 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './test-helpers';
 import { warningLogger } from './warnings';
 
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, APPLIEDML_DEVICE: '', APPLIEDML_WASM_THREADS: '', ...env },
-  });
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env, timeout: 120_000 });
 
 let dir: string;
 let csv: string;

@@ -11,10 +11,10 @@ import { launchChromium } from '@appliedml/demo-kit/browser';
 import { createSeries, generateTrafficNetwork, splitSeries, TrafficForecaster } from '@appliedml/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoData } from './data';
-import { runComparison } from './experiment';
 import { wallTime } from './render';
 import { replayTest, writeReport } from './report';
 import { createLiveFeed, createTrafficService } from './server';
+import { quickComparison } from './test-helpers';
 
 const LA = 'America/Los_Angeles';
 let dir: string;
@@ -56,14 +56,7 @@ describe('the HTML report says the zone of its times', () => {
     'time zone %s: chart axes and the alerts table',
     async (_label, timeZone) => {
       const data = network(timeZone);
-      const { results, testStart, kept } = await runComparison(data, {
-        models: ['last-value'],
-        epochs: 1,
-        hiddenUnits: 4,
-        seed: 1,
-        progress: false,
-        keep: true,
-      });
+      const { results, testStart, kept } = await quickComparison(data);
       const replay = await replayTest(kept.get('last-value')!, data, testStart, [0, 1]);
       const raised = replay.events.filter((e) => e.type === 'raised');
       expect(raised.length).toBeGreaterThan(0);
@@ -140,14 +133,7 @@ describe('the serve page says the zone of its times', () => {
 describe('data without a clock: steps, not times of 1970', () => {
   it('the report draws and lists steps', async () => {
     const data = network(null);
-    const { results, testStart, kept } = await runComparison(data, {
-      models: ['last-value'],
-      epochs: 1,
-      hiddenUnits: 4,
-      seed: 1,
-      progress: false,
-      keep: true,
-    });
+    const { results, testStart, kept } = await quickComparison(data);
     const replay = await replayTest(kept.get('last-value')!, data, testStart, [0, 1]);
     expect(replay.charts[0]!.times.every((t) => typeof t === 'number')).toBe(true);
     const raised = replay.events.flatMap((e, k) => (e.type === 'raised' ? [[e, replay.eventSteps[k]!] as const] : []));
