@@ -74,4 +74,25 @@ describe('fraud demo: amounts are read by the SDK', () => {
       /^--tx: Transaction field amount must be a finite number in \[0, 1000000000\] \(got "1,000,000/,
     );
   });
+
+  it("an amount in another form ('$12.00', '1.234,50') is told which forms are read, as the SDK tells it", async () => {
+    const hint =
+      'an amount with a currency sign or code, a decimal comma, digits grouped by spaces or apostrophes, or in parentheses is not read as a number (write 1234.5, or 1,234.50 with commas between thousands)';
+    for (const text of ['$12.00', '1.234,50', '12 EUR', '(1,234.50)']) {
+      const path = join(dir, 'other-form.csv');
+      await writeFile(path, `card,amount,timestamp\nc1,"${text}",${T0}\n`);
+      const refusal = await loadTransactions(path).then(
+        () => undefined,
+        (e: unknown) => e as Error & { details?: Record<string, unknown> },
+      );
+      // The demo's framing (line and column) is kept; the hint is the one the SDK's refusal gives (--tx).
+      expect(refusal?.message, text).toBe(`${path}: line 2, column 'amount': '${text}' is not a valid number: ${hint}.`);
+      expect(refusal?.details, text).toMatchObject({ line: 2, column: 'amount', value: text, expected: 'number' });
+      expect(() => readTransactionRow({ card: 'c1', amount: text, timestamp: T0 }, 'ms', '--tx'), text).toThrow(hint);
+    }
+    // Text that is no amount at all gets no hint.
+    const path = join(dir, 'word.csv');
+    await writeFile(path, `card,amount,timestamp\nc1,ten,${T0}\n`);
+    await expect(loadTransactions(path)).rejects.toThrow(/^.*line 2, column 'amount': 'ten' is not a valid number\.$/);
+  });
 });

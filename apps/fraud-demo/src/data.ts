@@ -13,6 +13,7 @@ import {
 } from '@appliedml/engine';
 import {
   SYNTHETIC_NOTICE,
+  amountFormHint,
   checkTransaction,
   generateTransactions,
   parseAmount,
@@ -149,7 +150,8 @@ const MISSING_WORDS: ReadonlySet<string> = new Set(CSV_DEFAULT_MISSING.filter((w
  * A CSV's amounts, in place: a missing word is null (a missing amount, refused as an empty cell is), other
  * text the number the SDK reads it as (`parseAmount`: decimal or scientific notation, or commas between
  * groups of three digits, '1,234.50'), or refused naming the line and cell as the reader refuses a typed
- * column's cell (a decimal comma, '1.234,50', or a currency sign is not read).
+ * column's cell (a decimal comma, '1.234,50', or a currency sign is not read: then the message says which
+ * forms are, the SDK's `amountFormHint`).
  */
 function readCsvAmounts(spec: string, rows: Array<Record<string, CsvValue>>, lineOf: (i: number) => number | undefined): void {
   rows.forEach((row, i) => {
@@ -166,9 +168,13 @@ function readCsvAmounts(spec: string, rows: Array<Record<string, CsvValue>>, lin
     }
     const line = lineOf(i);
     const value = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-    throw new AppliedMLError('E_INPUT_INVALID', `${spec}: line ${line}, column 'amount': '${value}' is not a valid number.`, {
-      details: { file: spec, line, column: 'amount', value, expected: 'number' },
-    });
+    // An amount in another form ('$12.00', '1.234,50') is told which forms are read, as the SDK tells it.
+    const hint = amountFormHint(text);
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${spec}: line ${line}, column 'amount': '${value}' is not a valid number${hint === undefined ? '' : `: ${hint}`}.`,
+      { details: { file: spec, line, column: 'amount', value, expected: 'number' } },
+    );
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TransactionScorer, generateTransactions, parseAmount } from './index';
+import { TransactionScorer, amountFormHint, generateTransactions, parseAmount } from './index';
 
 // `parseAmount` is the SDK's reading of an amount written as text, exported so an app that needs the
 // number before the SDK sees it (the fraud demo shows amounts and refuses a file's cell in its own
@@ -62,6 +62,43 @@ describe('parseAmount (public)', () => {
         );
         expect(asText.features, text).toEqual(asNumber.features);
         expect(asText.score, text).toBe(asNumber.score);
+      }
+    } finally {
+      scorer.dispose();
+    }
+  });
+});
+
+// `amountFormHint` is the sentence the SDK's own refusals add for an amount written in another form,
+// exported so an app refusing a file's cell in its own words (the fraud demo) says which forms are read
+// as the SDK does; the demo's CSV message said only "is not a valid number".
+describe('amountFormHint (public)', () => {
+  it('says which forms are read for an amount written in another form, and never quotes the text', () => {
+    for (const text of ['$12.00', '12.00 USD', 'EUR 12', '1.234,50', '12,50', '1 234', "1'234.50", '(1,234.50)']) {
+      const hint = amountFormHint(text);
+      expect(hint, text).toMatch(/^an amount with a currency sign or code, .* is not read as a number \(write 1234\.5, or 1,234\.50 /);
+      expect(hint, text).not.toContain(text.trim());
+    }
+  });
+
+  it('is undefined for text that is no amount at all, for text parseAmount reads, and for a value that is not text', () => {
+    for (const text of ['ten', '', ' ', '0x10', 'NaN', '12', '1,234.50', '1.234', '-5']) expect(amountFormHint(text), text).toBeUndefined();
+    expect(amountFormHint(12 as unknown as string)).toBeUndefined();
+    expect(amountFormHint(null as unknown as string)).toBeUndefined();
+  });
+
+  it("is the hint the scorer's own refusal of the same text gives", async () => {
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    try {
+      const txs = generateTransactions({ cards: 20, days: 2, seed: 3 });
+      await scorer.train(txs);
+      const last = txs[txs.length - 1]!;
+      for (const text of ['$12.00', '1.234,50']) {
+        const refusal = await scorer.score({ card: last.card, amount: text, timestamp: last.timestamp }, { remember: false }).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(refusal?.message, text).toContain(amountFormHint(text));
       }
     } finally {
       scorer.dispose();

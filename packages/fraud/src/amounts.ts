@@ -56,12 +56,28 @@ export function amountLike(text: string): boolean {
   return /\d/.test(t) && OTHER_AMOUNT.some((re) => re.test(t));
 }
 
+/** The hint for an amount written in another form: which forms are not read and which are. */
+const OTHER_FORM_HINT =
+  'an amount with a currency sign or code, a decimal comma, digits grouped by spaces or apostrophes, or in parentheses is not read as a number (write 1234.5, or 1,234.50 with commas between thousands)';
+
+/**
+ * Why text that `parseAmount` does not read is no amount, when it is one written in another form: a
+ * currency sign or code (`'$12.00'`, `'12 EUR'`), a decimal comma (`'1.234,50'`, `'12,50'`), digits
+ * grouped by spaces or apostrophes (`'1 234'`), a negative in parentheses (`'(1,234.50)'`). Then it is
+ * the sentence the SDK's own refusals add (records, the scorer): such forms are not read, and which are
+ * (`'an amount with a currency sign or code, … is not read as a number (write 1234.5, or 1,234.50 with
+ * commas between thousands)'`), for an app refusing a cell in its own words to say the same. Else
+ * (text that is no amount at all, `'ten'`, or that `parseAmount` reads) `undefined`. It never quotes the
+ * text.
+ */
+export function amountFormHint(text: string): string | undefined {
+  return typeof text === 'string' && parseAmount(text) === undefined && amountLike(text) ? OTHER_FORM_HINT : undefined;
+}
+
 /**
  * What to say of text that is not an amount (after "is not a finite number" or the like): for one
- * written in another form, that such forms are not read and which are; else nothing.
+ * written in another form, that such forms are not read and which are (`amountFormHint`); else nothing.
  */
 export function amountHint(text: string): string {
-  return amountLike(text)
-    ? ': an amount with a currency sign or code, a decimal comma, digits grouped by spaces or apostrophes, or in parentheses is not read as a number (write 1234.5, or 1,234.50 with commas between thousands)'
-    : '';
+  return amountLike(text) ? `: ${OTHER_FORM_HINT}` : '';
 }

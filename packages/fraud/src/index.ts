@@ -55,4 +55,4 @@ export type { TransactionScore, TransactionScorerConfig } from './scorer';
 export { SYNTHETIC_NOTICE, generateTransactions } from './synthetic';
 export type { FraudPattern, SyntheticOptions, SyntheticTransaction } from './synthetic';
 export { MAX_RECORDS_FILE_BYTES, readRecords } from './records';
-export { parseAmount } from './amounts';
+export { amountFormHint, parseAmount } from './amounts';
