@@ -915,6 +915,8 @@ export class SpeechRecognizer {
     this.ready();
     checkKnownKeys('recognizeSequence options', options, SEQUENCE_KEYS);
     checkKnownKeys('vad', options.vad, NESTED_KEYS.vad!);
+    // Checked as a stream checks it: NaN, a string or a value outside [0, 1] silently kept or dropped every word.
+    checkNumberOption('minScore', options.minScore, 0, 1);
     return this.onOneModel(async (state) => {
       const { pre } = state;
       const t0 = performance.now();
