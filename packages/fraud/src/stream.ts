@@ -1,5 +1,6 @@
 import { AppliedMLError, checkKnownKeys, describeKind, describeValue, keepKnownKeys, parseDateCell } from '@appliedml/engine';
 import { amountHint, numberCell } from './amounts';
+import type { TransactionInput } from './transaction';
 
 /** A card transaction. `card` keys the entity state; other fields are optional. */
 export interface Transaction {
@@ -160,8 +161,12 @@ export function transactionTime(tx: Transaction, unit: TimeUnit = 'ms'): number 
  */
 export const MAX_ID_CHARS = 256;
 
-/** Validates one transaction's required fields (E_INPUT_INVALID with the field named). */
-export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx is Transaction {
+/**
+ * Validates one transaction's required fields (E_INPUT_INVALID with the field named) as the scorer reads
+ * them: an amount may be text the SDK reads as a number (`parseAmount`: `'1,234.50'`), as `score` and
+ * `update` take it; the transaction itself is not changed (`amount` stays text).
+ */
+export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx is TransactionInput {
   if (unit !== 'ms' && unit !== 's')
     throw new AppliedMLError('E_INPUT_INVALID', `The time unit must be 'ms' or 's' (got ${describeValue(unit)}).`, {
       details: { field: 'timeUnit' },
@@ -173,7 +178,8 @@ export function checkTransaction(tx: unknown, unit: TimeUnit = 'ms'): asserts tx
       details: { field: 'card' },
     });
   }
-  if (typeof t.amount !== 'number' || !Number.isFinite(t.amount) || t.amount < 0 || t.amount > MAX_AMOUNT) {
+  const amount = typeof t.amount === 'string' ? numberCell(t.amount) : t.amount;
+  if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0 || amount > MAX_AMOUNT) {
     throw new AppliedMLError(
       'E_INPUT_INVALID',
       `Transaction field amount must be a finite number in [0, ${MAX_AMOUNT}] (got ${typeof t.amount === 'number' ? String(t.amount) : describeValue(t.amount)}${typeof t.amount === 'string' ? amountHint(t.amount) : ''}).`,
@@ -219,7 +225,8 @@ export function readTransaction(tx: unknown, unit: TimeUnit = 'ms'): Transaction
   // or a decimal comma among it, is refused below.
   if (typeof copy.amount === 'string') copy.amount = numberCell(copy.amount) ?? copy.amount;
   checkTransaction(copy, unit);
-  return copy;
+  // A text amount the check passed was read into a number above.
+  return copy as Transaction;
 }
 
 /** Median of the first `count` values (sorted on a copy). */
