@@ -34,10 +34,10 @@ describe("the forecast chart's time axis says its clock", () => {
     const labels = texts(await renderChartSvg(spec));
     expect(labels).toContain('time (America/Los_Angeles)');
     expect(labels.slice(0, 3)).toEqual(['10 PM', '10:05', '10:10']);
-    // The alert's rule sits at the same wall time as its reading.
+    // The alert's rule sits at its reading's instant (points are drawn at instants, labelled on the zone's clock).
     const layers = spec.layer as { data?: { values: { time: number }[] } }[];
-    expect(new Date(layers[1]!.data!.values[0]!.time).toISOString()).toBe('2026-01-04T22:15:00.000Z');
-    // Times without an offset are wall-clock times on that clock, as everywhere in the SDK.
+    expect(new Date(layers[1]!.data!.values[0]!.time).toISOString()).toBe(times[3]);
+    // Times without an offset are wall-clock times on that clock, as everywhere in the SDK: 22:00 there is 06:00 UTC.
     const wall = forecastChartSpec({
       ...input,
       times: ['2026-01-04T22:00:00'],
@@ -46,10 +46,10 @@ describe("the forecast chart's time axis says its clock", () => {
       alerts: [],
       timeZone: 'America/Los_Angeles',
     });
-    expect((wall.data as { values: { time: number }[] }).values[0]!.time).toBe(Date.UTC(2026, 0, 4, 22));
+    expect((wall.data as { values: { time: number }[] }).values[0]!.time).toBe(Date.UTC(2026, 0, 5, 6));
   });
 
-  it('a text that is no time is left out; an unknown zone is E_INPUT_INVALID; step numbers stay steps', async () => {
+  it('an empty time text is left out; an unknown zone is E_INPUT_INVALID; step numbers stay steps', async () => {
     const spec = forecastChartSpec({ ...input, times: ['', times[1]!], actual: [50, 51], forecast: [NaN, 52], alerts: [''] });
     expect((spec.data as { values: unknown[] }).values).toHaveLength(2);
     expect(spec.layer as unknown[]).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { AppliedMLError, checkKnownKeys, checkNumberOption, describeValue } from '@appliedml/engine';
 import type { HorizonMetrics } from './horizon-metrics';
 import { parseTimeText } from './series';
-import { checkTimeZone, localWallMs } from './time-zone';
+import { checkTimeZone, zoneOffsetMs } from './time-zone';
 
 /** A Vega-Lite specification (plain JSON). */
 export type ChartSpec = Record<string, unknown>;
@@ -35,9 +35,12 @@ function checkSpecSizes(spec: unknown, path: string, depth = 0): void {
 export interface ForecastChartInput {
   sensor: string;
   /**
-   * ISO times (or step numbers) of the points. Drawn on the clock of `timeZone`, or in UTC: never in the
-   * local time of the machine that renders the chart. A time without an offset is wall-clock time (UTC
-   * fields, or in `timeZone`), as everywhere in the SDK; a text that is no time is left out.
+   * Times of the points: ISO 8601 texts (epoch ms numbers allowed beside them), or, all numbers, series
+   * steps. Points are drawn at their instants and the ticks labelled on the clock of `timeZone`, or in
+   * UTC: never in the local time of the machine that renders the chart; the hour repeated when clocks go
+   * back is drawn once per pass, both labelled with its wall time. A time without an offset is wall-clock
+   * time (UTC fields, or in `timeZone`), as everywhere in the SDK. An empty text is no point; a text that
+   * is no ISO time is E_INPUT_INVALID (`details.field` 'times[3]').
    */
   times: (string | number)[];
   actual: number[];
@@ -45,7 +48,7 @@ export interface ForecastChartInput {
   forecast: number[];
   /** Label of the forecast line, e.g. 'T-GCN, 15 min ahead'. */
   label?: string;
-  /** Alerts to mark on the chart (times). */
+  /** Alerts to mark on the chart: times read as `times` are (an empty text marks nothing). */
   alerts?: (string | number)[];
   /**
    * IANA zone whose wall clock the time axis shows (a model's or series' `timeZone`), named in the axis
@@ -68,6 +71,34 @@ const CHART_INPUT_KEYS = Object.keys({
   height: 1,
 } satisfies Record<keyof ForecastChartInput, 1>);
 
+/**
+ * A vega expression labelling a UTC-scale tick (`datum.value`) with the wall-clock time in `zone`: the
+ * zone's offset, piecewise over the instants drawn (each change found to the minute), added before
+ * formatting in UTC fields, in vega's own multi-format ('06 AM', '06:05', 'Jan 05').
+ */
+function zoneLabelExpr(zone: string, instants: number[]): string {
+  const sorted = [...new Set(instants)].sort((a, b) => a - b);
+  const t = 'time(datum.value)';
+  let offset = String(sorted.length > 0 ? zoneOffsetMs(zone, sorted[0]!) : 0);
+  const changes: [number, number][] = [];
+  for (let i = 1; i < sorted.length; i++) {
+    let lo = sorted[i - 1]!;
+    let hi = sorted[i]!;
+    const before = zoneOffsetMs(zone, lo);
+    const after = zoneOffsetMs(zone, hi);
+    if (before === after) continue;
+    while (hi - lo > 60_000) {
+      const mid = lo + Math.max(1, Math.floor((hi - lo) / 120_000)) * 60_000;
+      if (zoneOffsetMs(zone, mid) === before) lo = mid;
+      else hi = mid;
+    }
+    changes.push([hi, after]);
+  }
+  for (const [from, next] of changes) offset = `${t} >= ${from} ? ${next} : (${offset})`;
+  const w = `(${t} + (${offset}))`;
+  return `utcFormat(${w}, utcseconds(${w}) ? ':%S' : utcminutes(${w}) ? '%I:%M' : utchours(${w}) ? '%I %p' : utcdate(${w}) !== 1 ? '%b %d' : utcmonth(${w}) ? '%B' : '%Y')`;
+}
+
 /** Forecast against actual for one sensor (a Vega-Lite spec; render it with `renderChartSvg`). */
 export function forecastChartSpec(input: ForecastChartInput): ChartSpec {
   checkKnownKeys('forecastChartSpec input', input, CHART_INPUT_KEYS);
@@ -79,28 +110,59 @@ export function forecastChartSpec(input: ForecastChartInput): ChartSpec {
   checkChartSize('width', input.width);
   checkChartSize('height', input.height);
   const label = input.label ?? 'forecast';
-  const temporal = typeof input.times[0] === 'string';
+  // Times are texts (ISO 8601) or epoch ms beside them; plain numbers alone are series steps.
+  const temporal = input.times.some((t) => typeof t === 'string');
   const zone = input.timeZone === undefined ? undefined : checkTimeZone(input.timeZone);
-  // Vega draws times in UTC or in the renderer's local time: an ISO text was drawn on the server's clock
-  // (a Tokyo server put 06:00 UTC at '03 PM'), under an axis titled 'time'. The wall-clock time on the
-  // chosen clock, as UTC fields, on a UTC scale, shows that clock wherever the chart is drawn.
-  const at = (t: string | number): string | number | undefined => {
-    if (!temporal) return t;
-    const ms = typeof t === 'string' ? parseTimeText(t, 'time', zone) : NaN;
-    if (!Number.isFinite(ms)) return undefined;
-    return zone === undefined ? ms : localWallMs(zone, ms);
+  // Each point is drawn at its instant, on a UTC scale, so a rising series rises across the hour repeated
+  // when clocks go back (drawn at wall-clock times, its two passes shared their x and made a sawtooth).
+  // With a zone, only the tick labels are on its clock: vega draws times in UTC or in the renderer's local
+  // time, and the renderer's (a Tokyo server put 06:00 UTC at '03 PM') is never the one meant.
+  const at = (t: unknown, field: string): number | undefined => {
+    if (!temporal) {
+      if (typeof t === 'number') return Number.isFinite(t) ? t : undefined;
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `forecastChartSpec ${field} is ${describeValue(t)}, but times are series steps (numbers): give steps here too, or ISO 8601 times in both.`,
+        { details: { field } },
+      );
+    }
+    if (typeof t === 'number') return Number.isFinite(t) ? t : undefined; // epoch ms
+    if (typeof t !== 'string')
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `forecastChartSpec ${field} must be an ISO 8601 time or epoch ms; got ${describeValue(t)}.`,
+        {
+          details: { field },
+        },
+      );
+    if (t.trim() === '') return undefined; // no time: no point
+    const ms = parseTimeText(t, field, zone);
+    if (!Number.isFinite(ms))
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `forecastChartSpec ${field} '${t.trim().slice(0, 40)}' is no time the chart can place: give ISO 8601 (e.g. '2026-01-05T06:00:00Z', or '2026-01-05T06:00' on the clock of timeZone) or epoch ms.`,
+        { details: { field, value: t.trim().slice(0, 40) } },
+      );
+    return ms;
   };
   const rows: Record<string, unknown>[] = [];
   input.times.forEach((t, i) => {
     const a = input.actual[i];
     const f = input.forecast[i];
-    const time = at(t);
+    const time = at(t, `times[${i}]`);
     if (time === undefined) return;
     if (a !== undefined && Number.isFinite(a)) rows.push({ time, series: 'actual', speed: a });
     if (f !== undefined && Number.isFinite(f)) rows.push({ time, series: label, speed: f });
   });
+  const alerts = (input.alerts ?? []).map((t, i) => at(t, `alerts[${i}]`)).filter((t) => t !== undefined);
   const x = temporal
-    ? { field: 'time', type: 'temporal', scale: { type: 'utc' }, title: `time (${zone ?? 'UTC'})` }
+    ? {
+        field: 'time',
+        type: 'temporal',
+        scale: { type: 'utc' },
+        title: `time (${zone ?? 'UTC'})`,
+        ...(zone === undefined ? {} : { axis: { labelExpr: zoneLabelExpr(zone, [...rows.map((r) => r.time as number), ...alerts]) } }),
+      }
     : { field: 'time', type: 'quantitative', title: 'step' };
   const layers: Record<string, unknown>[] = [
     {
@@ -113,7 +175,6 @@ export function forecastChartSpec(input: ForecastChartInput): ChartSpec {
       },
     },
   ];
-  const alerts = (input.alerts ?? []).map(at).filter((t) => t !== undefined);
   if (alerts.length > 0) {
     layers.push({
       data: { values: alerts.map((time) => ({ time })) },
