@@ -41,7 +41,7 @@ import { readLabels } from './labels';
 import { runStepsInTurns, runStepsWithTurns, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
 import { checkPcaState, fitPca, scorePca, scorePcaWithContrib, type PcaState } from './pca';
-import { checkKnnState, fitKnn, scoreKnn, scoreKnnWithContrib, type KnnOptions, type KnnState } from './knn';
+import { KNN_DEFAULT_K, checkKnnState, fitKnn, knnNeighbours, scoreKnn, scoreKnnWithContrib, type KnnOptions, type KnnState } from './knn';
 import {
   checkNetOptions,
   mlpScores,
@@ -769,10 +769,15 @@ export class FraudDetector {
           // so the threshold is 0 and every row alerts. ECOD and the isolation forest rank such rows by
           // how rare their values are (on Poisson counts they flagged the contamination share), and so does
           // kNN once a continuous feature sets the rows apart; a smaller k does not help (k = 1 tied too).
-          const k = this.config.knn?.k ?? 10;
+          // The k fitted (k is at most the rows less one, and the reference sample's rows), not the k asked for.
+          const k = fitted.knn ? knnNeighbours(fitted.knn) : KNN_DEFAULT_K;
+          const tie =
+            choice.threshold === 0
+              ? `most rows have ${k} exact copies and score 0, the threshold's score`
+              : `many rows lie at the same distances from their ${k} nearest and score alike`;
           const remedy =
             this.config.detector === 'knn'
-              ? ` kNN scores a row by its distance to its ${k} nearest training rows: on data of few distinct rows (counts, codes) most rows have ${k} exact copies and score 0, the threshold's score. Train detector 'ecod', 'iforest' or 'ensemble' instead (they rank such rows by how rare their values are), or add a continuous feature (an amount, a duration) that sets the rows apart.`
+              ? ` kNN scores a row by its distance to its ${k} nearest training rows: on data of few distinct rows (counts, codes) ${tie}. Train detector 'ecod', 'iforest' or 'ensemble' instead (they rank such rows by how rare their values are), or add a continuous feature (an amount, a duration) that sets the rows apart.`
               : ' A feature that varies between such rows (an amount, a time) sets them apart.';
           logger.warn(
             `${choice.alerts} of ${x.rows} training rows score at the threshold or above (contamination ${this.config.contamination} asks for ${share}): that many share the threshold's score (repeated or constant rows), and every later row that scores the same alerts.${remedy}`,

@@ -8,7 +8,7 @@ import type { Matrix } from './matrix';
  * features clipped to ±10, so one wild value cannot decide every distance. Unsupervised.
  */
 export interface KnnOptions {
-  /** Neighbours averaged (default 10). */
+  /** Neighbours averaged (default `KNN_DEFAULT_K`, 10; at most the training rows less one). */
   k?: number;
   /** Reference rows kept from the training data (default 2048). */
   reference?: number;
@@ -25,8 +25,19 @@ export interface KnnState {
 
 const CLIP = 10;
 
+/** Neighbours a kNN detector averages when its options give no `k`. */
+export const KNN_DEFAULT_K = 10;
+
+/**
+ * The neighbours a row's score averages: `k` (default `KNN_DEFAULT_K`) clamped to [1, rows − 1] at fit,
+ * and to the reference sample the state keeps.
+ */
+export function knnNeighbours(state: KnnState): number {
+  return Math.max(1, Math.min(state.k, state.ref.length / state.cols));
+}
+
 export function fitKnn(x: Matrix, options: KnnOptions = {}): { state: KnnState; trainScores: Float64Array } {
-  const k = Math.max(1, Math.min(options.k ?? 10, x.rows - 1));
+  const k = Math.max(1, Math.min(options.k ?? KNN_DEFAULT_K, x.rows - 1));
   const m = Math.min(options.reference ?? 2048, x.rows);
   const rng = createRng(options.seed ?? 0);
   const idx = rng.shuffle(Array.from({ length: x.rows }, (_, i) => i)).slice(0, m);
