@@ -45,7 +45,10 @@ export interface ReadSeriesOptions {
    * order; a time the clocks skip is E_INPUT_INVALID), and the series' time features use its local time.
    */
   timeZone?: string;
-  /** Time of the first row for a file without timestamps. */
+  /**
+   * Time of the first row for a file without timestamps. Beside `timestampColumn` (the file's own
+   * times) it is E_INPUT_INVALID.
+   */
   start?: Date | number | string;
   /** A reading equal to this value is missing (e.g. 0). Empty, NA, NaN and null cells always are. */
   missingValue?: number;
@@ -123,6 +126,14 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
   const intervalMinutes = checkInterval(options.intervalMinutes);
   const missingValue = checkMissingValue(options.missingValue);
   for (const field of ['timestampColumn', 'sensorColumn', 'valueColumn'] as const) checkColumnName(field, options[field]);
+  // `start` is the first row's time of a file without timestamps: beside a timestamp column it read
+  // nothing (the series began at the file's own first time) and was dropped without a word.
+  if (options.start !== undefined && options.timestampColumn !== undefined)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `start is the time of the first row of a file without timestamps, and timestampColumn ('${options.timestampColumn}') gives the file's own times: leave start out (or timestampColumn, to read one row per step from start).`,
+      { details: { field: 'start' } },
+    );
   // A path is looked at before it is opened, as every SDK's readers do: a FIFO blocked the read for ever,
   // and a folder or a missing file gave the system's words (EISDIR, ENOENT).
   if (typeof source === 'string') await statRegularFile(source, 'series CSV file');
