@@ -76,3 +76,30 @@ describe('speech-demo with a command it does not have', () => {
     expect(run.stdout).toBe('');
   }, 60_000);
 });
+
+describe('speech-demo with arguments or flags its command does not read (review r2 F3)', () => {
+  it('refuses a second file, an extra argument and another command’s flags, naming them, before any work', async () => {
+    const good = join(dir, 'seven.wav');
+    await writeFile(good, spokenWav('seven'));
+    // A missing bundle where the old code would have gone on to load one: it failed fast there too.
+    const missing = join(dir, 'no-such-model');
+    const [twoFiles, extra, sequence, port, out, report] = await Promise.all([
+      runCli(cli, ['recognize', good, 'other.wav', '--bundle', bundle]),
+      runCli(cli, ['evaluate', 'extra.wav', '--bundle', missing]),
+      runCli(cli, ['evaluate', '--bundle', missing, '--sequence']),
+      runCli(cli, ['recognize', good, '--bundle', bundle, '--port', '1']),
+      runCli(cli, ['serve', '--bundle', missing, '--out', 'x']),
+      runCli(cli, ['recognize', good, '--bundle', bundle, '--report', 'r.html']),
+    ]);
+    for (const run of [twoFiles, extra, sequence, port, out, report]) {
+      expect(run.status, run.stdout + run.stderr).toBe(1);
+      expect(run.stdout).toBe('');
+    }
+    expect(twoFiles.stderr).toContain("error E_INPUT_INVALID: 'recognize' takes one file; also got 'other.wav'.");
+    expect(extra.stderr).toContain("error E_INPUT_INVALID: 'evaluate' takes no further arguments; got 'extra.wav'.");
+    expect(sequence.stderr).toContain('error E_INPUT_INVALID: --sequence applies to recognize only: evaluate does not read it.');
+    expect(port.stderr).toContain('error E_INPUT_INVALID: --port applies to serve only: recognize does not read it.');
+    expect(out.stderr).toContain('error E_INPUT_INVALID: --out applies to train only: serve does not read it.');
+    expect(report.stderr).toContain('error E_INPUT_INVALID: --report applies to demo only: recognize does not read it.');
+  }, 120_000);
+});

@@ -120,20 +120,65 @@ function parsedArgs() {
       allowPositionals: true,
       options: {
         data: { type: 'string' },
-        preset: { type: 'string', default: 'quick' },
-        out: { type: 'string', default: 'models/speech-digits' },
+        // No defaults here: a flag's presence tells whether the user gave it (checkCommandFlags); the
+        // defaults are applied where the flags are read.
+        preset: { type: 'string' },
+        out: { type: 'string' },
         bundle: { type: 'string' },
-        port: { type: 'string', default: '8080' },
-        host: { type: 'string', default: '127.0.0.1' },
-        workers: { type: 'string', default: '1' },
-        report: { type: 'string', default: 'reports/speech-demo.html' },
-        sequence: { type: 'boolean', default: false },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        workers: { type: 'string' },
+        report: { type: 'string' },
+        sequence: { type: 'boolean' },
         device: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
     USAGE,
   );
+}
+
+const COMMANDS = ['demo', 'train', 'evaluate', 'recognize', 'serve'] as const;
+
+/** How many arguments after the command each command reads (recognize: the file). */
+const COMMAND_POSITIONALS: Readonly<Record<string, number>> = { demo: 0, train: 0, evaluate: 0, recognize: 1, serve: 0 };
+
+/** Flags that some commands only read: the others took them without a word (`evaluate --sequence --port 1`). */
+const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  data: ['train', 'evaluate'],
+  preset: ['demo', 'train', 'evaluate'],
+  out: ['train'],
+  bundle: ['evaluate', 'recognize', 'serve'],
+  port: ['serve'],
+  host: ['serve'],
+  workers: ['serve'],
+  report: ['demo'],
+  sequence: ['recognize'],
+};
+
+/**
+ * Arguments past what the command reads, and flags of another command: E_INPUT_INVALID naming them
+ * (`recognize a.wav b.wav` answered for a.wav alone, without a word about b.wav).
+ */
+function checkCommandArgs(command: string, positionals: readonly string[], values: Record<string, unknown>): void {
+  if (!(COMMANDS as readonly string[]).includes(command)) return;
+  const takes = COMMAND_POSITIONALS[command] ?? 0;
+  const extra = positionals.slice(1 + takes);
+  if (extra.length > 0)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `'${command}' takes ${takes === 0 ? 'no further arguments' : 'one file'}; ${takes === 0 ? 'got' : 'also got'} ${extra
+        .map((p) => `'${p}'`)
+        .join(', ')}. One ${takes === 0 ? 'command' : 'file'} at a time: speech-demo <command> [options].`,
+      { details: { command, extra: [...extra] } },
+    );
+  for (const [flag, readers] of Object.entries(COMMAND_FLAGS)) {
+    if (values[flag] === undefined || readers.includes(command)) continue;
+    const list = readers.length === 1 ? readers[0] : `${readers.slice(0, -1).join(', ')} and ${readers[readers.length - 1]}`;
+    throw new AppliedMLError('E_INPUT_INVALID', `--${flag} applies to ${list} only: ${command} does not read it. Leave --${flag} out.`, {
+      details: { field: flag, command },
+    });
+  }
 }
 
 async function main(): Promise<void> {
@@ -144,18 +189,20 @@ async function main(): Promise<void> {
   if (values.data !== undefined && values.data !== 'synthetic' && values.data !== 'fsdd')
     throw new AppliedMLError('E_INPUT_INVALID', `--data must be synthetic or fsdd (got '${values.data}').`);
   const device = values.device as Device | undefined;
-  const preset = values.preset as Preset;
+  const preset = (values.preset ?? 'quick') as Preset;
   if (preset !== 'quick' && preset !== 'full') throw new AppliedMLError('E_INPUT_INVALID', '--preset must be quick or full.');
   if (values.help || !command) return out(USAGE);
+  checkCommandArgs(command, positionals, values);
   switch (command) {
     case 'demo':
-      return demo(preset, values.report as string, device);
+      return demo(preset, values.report ?? 'reports/speech-demo.html', device);
     case 'train': {
       const data = await loadData(values.data, preset);
       const { model, seconds } = await train(data, preset, device);
       const m = await model.evaluate(data.test);
-      await model.save(values.out as string);
-      out(`${data.name}: test accuracy ${pct(m.accuracy)} in ${seconds.toFixed(1)} s; saved to ${resolve(values.out as string)}`);
+      const dir = values.out ?? 'models/speech-digits';
+      await model.save(dir);
+      out(`${data.name}: test accuracy ${pct(m.accuracy)} in ${seconds.toFixed(1)} s; saved to ${resolve(dir)}`);
       model.dispose();
       return;
     }
@@ -188,8 +235,8 @@ async function main(): Promise<void> {
     }
     case 'serve': {
       const bundle = requireArg(values.bundle, '--bundle');
-      const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) as number;
-      const workers = intFlag(values.workers, 'workers', { min: 0, max: 64 }) as number;
+      const port = intFlag(values.port ?? '8080', 'port', { min: 0, max: 65535 }) as number;
+      const workers = intFlag(values.workers ?? '1', 'workers', { min: 0, max: 64 }) as number;
       // The workers start their engines from the environment: --device reaches them through it.
       if (device && workers > 0) process.env.APPLIEDML_DEVICE = device;
       // Listen first: /healthz answers at once and /readyz turns 200 once the model is loaded.
@@ -198,7 +245,7 @@ async function main(): Promise<void> {
           ? speechWorkerPool(bundle, { threads: workers })
           : SpeechRecognizer.load(bundle, device ? { device } : {}).then((model) => inProcess(model, { description: bundle }));
       const service = await createSpeechService(loading, { logger: true });
-      const { url } = await service.listen({ port, host: values.host as string });
+      const { url } = await service.listen({ port, host: values.host ?? '127.0.0.1' });
       closeOnSignals(service, { onSignal: (signal) => out(`${signal}: finishing in-flight requests, then exiting`) });
       out(`listening on ${url}/  (POST /recognize with WAV bytes; OpenAPI page at ${url}/docs)`);
       try {
