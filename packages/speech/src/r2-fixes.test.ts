@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpeechRecognizer } from './speech-recognizer';
-import { SYNTH_RATE, TINY_CONFIG, rejectionOf, synthSet, synthWord } from './test-helpers';
+import { SYNTH_RATE, TINY_CONFIG, errorOf, rejectionOf, synthSet, synthWord } from './test-helpers';
+import { decodeWav, encodeWav } from './wav';
 
 // Found by reviewer r2 (session 25) embedding the SDK in a service.
 let model: SpeechRecognizer;
@@ -26,5 +27,26 @@ describe('recognizeSequence minScore', () => {
       const seq = await model.recognizeSequence(audio, { sampleRate: SYNTH_RATE, minScore });
       expect(Array.isArray(seq.words)).toBe(true);
     }
+  });
+});
+
+describe('encodeWav bitDepth given as a number', () => {
+  it('says the number is the slip and names the string to pass', () => {
+    const x = synthWord('down', 1);
+    for (const depth of [8, 16, 24, 32]) {
+      const e = errorOf(() => encodeWav(x, SYNTH_RATE, depth as never));
+      expect(e.code).toBe('E_INPUT_INVALID');
+      expect(e.message).toContain(`got the number ${depth}; pass the string '${depth}'`);
+    }
+    // Another number gets no string to pass, only the list; the strings still work.
+    expect(errorOf(() => encodeWav(x, SYNTH_RATE, 12 as never)).message).not.toContain('pass the string');
+    expect(decodeWav(encodeWav(x, SYNTH_RATE, '16')).samples.length).toBe(x.length);
+  });
+
+  it('channels copies the mono signal into each channel (documented): decoded back, the same length', () => {
+    const x = synthWord('down', 1);
+    const stereo = decodeWav(encodeWav(x, SYNTH_RATE, '16', 2));
+    expect(stereo.source.channels).toBe(2);
+    expect(stereo.samples.length).toBe(x.length);
   });
 });

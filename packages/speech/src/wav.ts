@@ -1054,7 +1054,12 @@ function decodeInMemory(
   );
 }
 
-/** Encode mono float samples as a 16-bit PCM WAV (for tests, demos and debugging). */
+/**
+ * Encode mono float samples as a WAV (for tests, demos and debugging): PCM at `bitDepth` (the string
+ * '8', '16' (default), '24' or '32'), or IEEE float with '32f'. `channels` writes the mono signal copied
+ * into each channel; the input is never read as interleaved channels (interleaved stereo given with
+ * `channels: 2` would come out twice as long): mix it to mono first.
+ */
 export function encodeWav(
   samples: Float32Array,
   sampleRate: number,
@@ -1069,8 +1074,14 @@ export function encodeWav(
         option: 'sampleRate',
       },
     );
-  if (!(['8', '16', '24', '32', '32f'] as unknown[]).includes(bitDepth))
-    throw invalid(`encodeWav: bitDepth must be '8', '16', '24', '32' or '32f' (got ${describeValue(bitDepth)}).`, { option: 'bitDepth' });
+  if (!(['8', '16', '24', '32', '32f'] as unknown[]).includes(bitDepth)) {
+    // encodeWav(x, 8000, 16) from plain JavaScript (or tsx, which does not typecheck): say the number is the slip.
+    const asString = typeof bitDepth === 'number' && [8, 16, 24, 32].includes(bitDepth) ? `; pass the string '${bitDepth}'` : '';
+    throw invalid(
+      `encodeWav: bitDepth must be the string '8', '16', '24', '32' or '32f' (got ${typeof bitDepth === 'number' ? 'the number ' : ''}${describeValue(bitDepth)}${asString}).`,
+      { option: 'bitDepth' },
+    );
+  }
   if (!Number.isInteger(channels) || channels < 1 || channels > 64)
     throw invalid(`encodeWav: channels must be an integer from 1 to 64 (got ${describeValue(channels)}).`, { option: 'channels' });
   const wav = new wavefile.WaveFile();
