@@ -1,6 +1,6 @@
 import { createRng, initEngine, tf } from '@appliedml/engine';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { FraudDetector } from './detector';
+import { FraudDetector, type FraudDetectorConfig } from './detector';
 import { cFactor, fitIsolationForest, scoreIsolationForest, scoreIsolationForestWithContrib } from './iforest';
 import { fitKnn, scoreKnn, scoreKnnWithContrib } from './knn';
 import type { Matrix } from './matrix';
@@ -9,9 +9,12 @@ import { fitPca, scorePca, scorePcaWithContrib } from './pca';
 // Reasons come from the model that scored: the isolation forest's path steps, kNN's distances, PCA's
 // principal directions, the classifier's log-odds (docs/fraud.md, "Explanations").
 
-// Every per-feature evidence of the unsupervised detectors and the MLP goes through ECOD's
-// excessEvidence (the explainer's rarity, or the detector's own beside it): counted here, passed through
-// unchanged, so a test can see that `maxReasons: 0` computes none.
+// Where the detector computes per-feature evidence, counted here and passed through unchanged, so a
+// test can see that `maxReasons: 0` computes none: ECOD's excessEvidence (the explainer's rarity, on
+// every row of the unsupervised detectors, the MLP and gbt with outlier columns), oneHotExcess as the
+// detector calls it (the autoencoder's errors, the isolation forest's, kNN's and PCA's own evidence),
+// the MLP's occlusion of its alerts (mlpOcclusion), and the boosted trees' contributions (scoreGbt
+// given an array to fill).
 const evidence = vi.hoisted(() => ({ calls: 0 }));
 vi.mock('./ecod', async (importOriginal) => {
   const actual = await importOriginal<typeof import('./ecod')>();
@@ -20,6 +23,30 @@ vi.mock('./ecod', async (importOriginal) => {
     excessEvidence: (...args: Parameters<typeof actual.excessEvidence>) => {
       evidence.calls++;
       return actual.excessEvidence(...args);
+    },
+    oneHotExcess: (...args: Parameters<typeof actual.oneHotExcess>) => {
+      evidence.calls++;
+      return actual.oneHotExcess(...args);
+    },
+  };
+});
+vi.mock('./occlusion', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('./occlusion')>();
+  return {
+    ...actual,
+    mlpOcclusion: (...args: Parameters<typeof actual.mlpOcclusion>) => {
+      evidence.calls++;
+      return actual.mlpOcclusion(...args);
+    },
+  };
+});
+vi.mock('./gbt', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('./gbt')>();
+  return {
+    ...actual,
+    scoreGbt: (...args: Parameters<typeof actual.scoreGbt>) => {
+      if (args[2] !== undefined) evidence.calls++;
+      return actual.scoreGbt(...args);
     },
   };
 });
@@ -142,11 +169,18 @@ describe('reasons name what the model used', () => {
   it('maxReasons 0: no reasons, the same scores and decisions, and no per-feature evidence computed', async () => {
     const m = gaussian(6, 300, 3);
     const rows = Array.from({ length: m.rows }, (_, r) => Array.from(m.data.subarray(r * 3, r * 3 + 3)));
-    for (const detector of ['ensemble', 'ecod', 'iforest', 'knn', 'pca'] as const) {
-      const a = FraudDetector.create({ detector, seed: 1, maxReasons: 0 });
-      const b = FraudDetector.create({ detector, seed: 1 });
-      await a.train(rows);
-      await b.train(rows);
+    const labels = rows.map((r) => ((r[0] as number) > 1.5 ? 1 : 0));
+    const kinds = ['ensemble', 'ecod', 'iforest', 'knn', 'pca', 'autoencoder', 'mlp', 'gbt', 'gbt+ecod'] as const;
+    for (const detector of kinds) {
+      const config: FraudDetectorConfig =
+        detector === 'gbt+ecod'
+          ? { detector: 'gbt', outlierFeatures: ['ecod'] }
+          : { detector, ...(detector === 'autoencoder' ? { autoencoder: { epochs: 5 } } : {}) };
+      const a = FraudDetector.create({ ...config, seed: 1, maxReasons: 0 });
+      const b = FraudDetector.create({ ...config, seed: 1 });
+      const supervised = detector === 'mlp' || detector.startsWith('gbt');
+      await a.train(rows, supervised ? { labels } : {});
+      await b.train(rows, supervised ? { labels } : {});
       // The evidence is the costly part of explaining (the speed fix skips it): none for a, some for b.
       evidence.calls = 0;
       const pa = await a.predictBatch(rows);
@@ -155,6 +189,8 @@ describe('reasons name what the model used', () => {
       expect(evidence.calls, detector).toBeGreaterThan(0);
       expect(pa.every((p) => p.reasons.length === 0)).toBe(true);
       expect(pb.some((p) => p.reasons.length > 0)).toBe(true);
+      // The MLP's alerts are occluded (and so explained by the network, not the explainer).
+      if (detector === 'mlp') expect(pb.some((p) => p.isFraud)).toBe(true);
       expect(pa.map((p) => [p.score, p.isFraud])).toEqual(pb.map((p) => [p.score, p.isFraud]));
       a.dispose();
       b.dispose();
