@@ -22,8 +22,8 @@ usage:
   traffic-demo serve --bundle DIR [--port 8080] [--host H]  web page with the forecast chart of a chosen sensor and live alerts
 
 options: --data auto|los-loop|synthetic|FILE.csv (default auto: Los-loop when APPLIEDML_DATA_DIR has it, else generated data,
-         flagged synthetic), --sensors N (train and demo: the first N sensors), --device auto|cuda|cpu|wasm|js, --seed N,
-         --epochs N and --hidden N (the networks gru, lstm, tgcn: train and demo only)
+         flagged synthetic), --sensors N (train and demo: the first N sensors), --device auto|cuda|cpu|wasm|js,
+         --epochs N, --hidden N and --seed N (default 1) (the networks gru, lstm, tgcn: train and demo only)
 
 your own data (--data FILE.csv only: a built-in source refuses these flags; give evaluate / forecast / serve the same flags as train; they take the model's sensors by id):
   wide, one column per sensor:     --timestamp-column time      (or none: one row per step from --start ISO)
@@ -193,6 +193,8 @@ const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
   hidden: ['train', 'demo'],
   out: ['train', 'demo'],
   bundle: ['evaluate', 'forecast', 'serve'],
+  // The networks' random start: train and demo (evaluate's baselines and a saved model draw nothing).
+  seed: ['train', 'demo'],
   at: ['forecast'],
   port: ['serve'],
   host: ['serve'],
@@ -212,14 +214,16 @@ function checkCommandFlags(command: string, values: Record<string, string | bool
       details: { field: flag, command },
     });
   }
-  // train: the epochs and hidden units of a network; the other models have neither.
+  // train: the epochs, hidden units and random start (seed) of a network; the other models have none.
   const kind = (values.model as string | undefined) ?? 'ridge';
   if (command === 'train' && MODEL_KINDS.includes(kind as TrafficModelKind) && !NETWORKS.includes(kind))
-    for (const flag of ['epochs', 'hidden'])
+    for (const flag of ['epochs', 'hidden', 'seed'])
       if (values[flag] !== undefined)
         throw new AppliedMLError(
           'E_INPUT_INVALID',
-          `--${flag} applies to the networks (--model ${NETWORKS.join(', ')}) only: '${kind}' is not trained in epochs and has no hidden units. Leave --${flag} out.`,
+          `--${flag} applies to the networks (--model ${NETWORKS.join(', ')}) only: '${kind}' ${
+            flag === 'seed' ? 'has no random starting weights' : 'is not trained in epochs and has no hidden units'
+          }. Leave --${flag} out.`,
           { details: { field: flag, model: kind } },
         );
 }
@@ -244,7 +248,7 @@ async function main(argv: string[]): Promise<void> {
         data: { type: 'string', default: 'auto' },
         sensors: { type: 'string' },
         device: { type: 'string' },
-        seed: { type: 'string', default: '1' },
+        seed: { type: 'string' },
         hidden: { type: 'string' },
         at: { type: 'string' },
         port: { type: 'string' },
@@ -303,7 +307,8 @@ async function main(argv: string[]): Promise<void> {
     );
   if (values.device !== undefined) checkDevice(values.device, '--device');
   const device = values.device as Device | undefined;
-  const seed = intFlag(values.seed, 'seed', { min: 0 }) as number;
+  // No parse default: a --seed given where nothing reads it is refused (checkCommandFlags); 1 where one is read.
+  const seed = intFlag(values.seed, 'seed', { min: 0 }) ?? 1;
   const num = (v: string | undefined, name: string): number | undefined => intFlag(v, name, { min: 0 });
   // The SDK's warnings (data read once every few steps, steps ahead no window observed, a device setting
   // ignored) reach the user on stderr, naming the CLI's flags; its info and debug lines do not. The data's
@@ -413,7 +418,7 @@ async function main(argv: string[]): Promise<void> {
         models: ['last-value', 'window-mean'],
         epochs: 1,
         hiddenUnits: 8,
-        seed,
+        seed: 1, // the baselines draw nothing at random
         progress: false,
         logger,
       });
