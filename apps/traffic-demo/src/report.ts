@@ -11,7 +11,8 @@ import {
 } from '@appliedml/traffic';
 import type { DemoData } from './data';
 import type { ModelResult } from './experiment';
-import { modelLabel, wallTime, zoneName } from './render';
+import { clockLabel, fileClock, titleTimeAxis, utcClockSentence } from './page-clock';
+import { modelLabel, wallTime } from './render';
 
 /** The monitor compares readings with the forecast made this many steps earlier (30 min at 5-min steps). */
 export const MONITOR_LEAD = 6;
@@ -96,19 +97,24 @@ export async function writeReport(
   // Times on the data's clock (its --time-zone), else UTC, and the zone named: the charts' axis was drawn
   // on the clock of the machine that wrote the report, and the alerts' times were bare ISO instants.
   const { timeZone } = input.data.series;
-  const zone = zoneName(timeZone);
+  // A file read without --time-zone: its own clock, read as UTC fields (it was called UTC).
+  const fromFile = fileClock(input.data);
+  const zone = clockLabel(timeZone, fromFile);
   const errors = errorByHorizonSpec(input.results.map((r) => ({ model: modelLabel(r), horizons: r.horizons })));
   charts.push({ name: 'error-by-horizon', title: 'Error by horizon (test part)', svg: await renderChartSvg(errors) });
   for (const c of input.replay.charts) {
-    const spec = forecastChartSpec({
-      sensor: c.sensor,
-      times: c.times,
-      actual: c.actual,
-      forecast: c.forecast,
-      label: `${input.replayModel}, ${input.replay.minutesAhead} min ahead`,
-      alerts: c.alerts,
-      ...(timeZone !== undefined ? { timeZone } : {}),
-    });
+    const spec = titleTimeAxis(
+      forecastChartSpec({
+        sensor: c.sensor,
+        times: c.times,
+        actual: c.actual,
+        forecast: c.forecast,
+        label: `${input.replayModel}, ${input.replay.minutesAhead} min ahead`,
+        alerts: c.alerts,
+        ...(timeZone !== undefined ? { timeZone } : {}),
+      }),
+      zone,
+    );
     charts.push({ name: `forecast-${c.sensor}`, title: `Sensor ${c.sensor}`, svg: await renderChartSvg(spec) });
   }
   for (const c of charts) {
@@ -134,7 +140,7 @@ export async function writeReport(
 <pre>${escape(input.tableText)}</pre>
 ${charts.map((c) => `<h2>${escape(c.title)}</h2>\n${c.svg}`).join('\n')}
 <h2>Incident alerts on the test part (${raised.length})</h2>
-<p>${clocked ? `Times are ${escape(zone)} time${timeZone !== undefined ? " (the data's clock, with its UTC offset)" : ''}.` : "The data has no clock (no timestamps, no --start): times are the series' step numbers."}</p>
+<p>${clocked ? (timeZone !== undefined ? `Times are ${escape(timeZone)} time (the data's clock, with its UTC offset).` : escape(utcClockSentence(fromFile))) : "The data has no clock (no timestamps, no --start): times are the series' step numbers."}</p>
 <table><tr><th>sensor</th><th>started (${escape(heading)})</th><th>raised (${escape(heading)})</th><th>robust z</th><th>observed</th><th>expected</th></tr>
 ${raised
   .slice(0, 50)

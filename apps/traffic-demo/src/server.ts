@@ -9,6 +9,7 @@ import {
   type TrafficForecaster,
 } from '@appliedml/traffic';
 import type { DemoData } from './data';
+import { clockLabel, fileClock, titleTimeAxis, utcClockSentence } from './page-clock';
 import { MONITOR_LEAD } from './report';
 
 /** Events kept for the page (older ones are dropped). */
@@ -29,6 +30,8 @@ export interface LiveFeed {
   readonly timeZone: string | undefined;
   /** The data has a clock (timestamps or --start); without one, times are null and the chart shows steps. */
   readonly clocked: boolean;
+  /** Times are a file's own clock read as UTC fields (a file read without --time-zone), not known to be UTC. */
+  readonly fileClock: boolean;
   forecastFor(sensor: number): ForecastAnswer;
   alerts(): AlertsAnswer;
   chartSvg(sensor: number): Promise<string>;
@@ -45,9 +48,16 @@ export interface ForecastAnswer {
   forecast: { time: string | null; minutes: number; value: number | null }[];
 }
 
+/**
+ * An event with the series steps it happened and its alert started at: the steps on the chart's axis and
+ * in the report (the event's own `step` and the alert's `startStep` count from the monitor's first
+ * observation of this pass of the replay).
+ */
+export type FeedEvent = IncidentEvent & { seriesStep: number; startedAtStep: number };
+
 export interface AlertsAnswer {
   active: IncidentEvent['alert'][];
-  recent: IncidentEvent[];
+  recent: FeedEvent[];
 }
 
 export interface LiveFeedOptions {
@@ -152,6 +162,7 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
     sensors: series.sensors,
     timeZone: series.timeZone,
     clocked: series.start !== null,
+    fileClock: fileClock(data),
     get failedTicks() {
       return failedTicks;
     },
@@ -165,7 +176,16 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
         forecast: forecast ? forecast.steps.map((p) => ({ time: p.time, minutes: p.minutes, value: finite(p.values[s]) })) : [],
       };
     },
-    alerts: () => ({ active: monitor.active, recent: events.slice(-30).reverse() }),
+    alerts: () => ({
+      active: monitor.active,
+      recent: events
+        .slice(-30)
+        .reverse()
+        .map((e) => {
+          const seriesStep = eventSteps.get(e)!;
+          return { ...e, seriesStep, startedAtStep: seriesStep - (e.step - e.alert.startStep) };
+        }),
+    }),
     chartSvg(s) {
       // Drawn once per sensor and step: the chart changes only when the feed advances.
       let svg = charts.get(s);
@@ -183,18 +203,21 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
           .filter((e) => e.type === 'raised' && e.alert.sensorIndex === s)
           .map((e) => (series.start === null ? (eventSteps.get(e) ?? NaN) : (e.time ?? '')));
         svg = renderChartSvg(
-          forecastChartSpec({
-            sensor: series.sensors[s]!,
-            times,
-            actual,
-            forecast: predicted,
-            label: 'forecast',
-            alerts,
-            // On the data's clock (or UTC), named on the axis: it was the server's local time, unnamed.
-            ...(series.timeZone !== undefined ? { timeZone: series.timeZone } : {}),
-            width: 640,
-            height: 220,
-          }),
+          titleTimeAxis(
+            forecastChartSpec({
+              sensor: series.sensors[s]!,
+              times,
+              actual,
+              forecast: predicted,
+              label: 'forecast',
+              alerts,
+              // On the data's clock (or UTC), named on the axis: it was the server's local time, unnamed.
+              ...(series.timeZone !== undefined ? { timeZone: series.timeZone } : {}),
+              width: 640,
+              height: 220,
+            }),
+            clockLabel(series.timeZone, fileClock(data)),
+          ),
         );
         charts.set(s, svg);
         svg.catch(() => charts.delete(s));
@@ -206,24 +229,40 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(sensors: readonly string[], syntheticNote: string, timeZone: string | undefined, clocked: boolean): string {
+function page(
+  sensors: readonly string[],
+  syntheticNote: string,
+  timeZone: string | undefined,
+  clocked: boolean,
+  fromFile: boolean,
+): string {
   const options = sensors.map((s) => `<option value="${esc(s)}">${esc(s)}</option>`).join('');
-  // The alerts' times (ISO instants) are shown on the data's clock, or in UTC, with the zone named: never
-  // on the clock of the browser, which may be anywhere. A checked IANA name; '<' escaped all the same.
+  // The alerts' times (ISO instants) are shown on the data's clock with its UTC offset (the hour repeated
+  // when clocks go back reads two ways without it), or in UTC fields: never on the clock of the browser,
+  // which may be anywhere. A checked IANA name; '<' escaped all the same.
   const zone = JSON.stringify(timeZone ?? 'UTC').replace(/</g, '\\u003c');
+  // After a time in UTC fields: 'UTC', or nothing for a file's own clock (the sentence above the list says so).
+  const utcSuffix = JSON.stringify(fromFile ? '' : ' UTC');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml traffic</title>
 <style>body{font-family:system-ui,sans-serif;max-width:900px;margin:1.5em auto;padding:0 1em}#alerts li{margin:.2em 0}.note{background:#fff3cd;padding:.5em}#chart{min-height:220px}</style></head>
 <body><h1>Live traffic forecast</h1>${syntheticNote ? `<p class="note">${esc(syntheticNote)}</p>` : ''}
 <label>Sensor <select id="sensor">${options}</select></label>
-<p id="clock"><small>${clocked ? `Times are ${esc(timeZone ?? 'UTC')} time${timeZone === undefined ? '' : ' (the clock the model was trained on)'}.` : 'The data has no clock (no timestamps, no --start): the chart shows steps, and alerts the step of the replay they started at.'}</small></p>
+<p id="clock"><small>${clocked ? (timeZone !== undefined ? `Times are ${esc(timeZone)} time (the clock the model was trained on), with the UTC offset.` : esc(utcClockSentence(fromFile))) : "The data has no clock (no timestamps, no --start): the chart shows the series' steps, and each alert the step it started at."}</small></p>
 <div><img id="chart" alt="forecast chart" width="640" height="220"></div><h2>Alerts</h2><ul id="alerts"></ul>
 <p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (GET /api/forecast?sensor=ID, /api/alerts, /api/chart.svg?sensor=ID).</small></p>
 <script>
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 const num = (v) => (typeof v === 'number' ? v.toFixed(1) : '–');
 const zone = ${zone};
-const clock = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-const when = (iso, step) => (iso ? clock.format(new Date(iso)) + ' ' + zone : 'replay step ' + step);
+const zoned = ${timeZone !== undefined};
+const clock = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' });
+const wall = (iso) => {
+  const p = Object.fromEntries(clock.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+  const text = p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second;
+  if (!zoned) return text + ${utcSuffix};
+  return text + ' ' + zone + ' (UTC' + (p.timeZoneName === 'GMT' ? '+00:00' : p.timeZoneName.replace(/^GMT/, '')) + ')';
+};
+const when = (iso, step) => (iso ? wall(iso) : 'step ' + step);
 const sel = document.getElementById('sensor');
 const chart = document.getElementById('chart');
 let shown = '';
@@ -236,7 +275,7 @@ async function refresh() {
     chart.src = url;
   }
   const a = await (await fetch('/api/alerts')).json();
-  document.getElementById('alerts').innerHTML = a.recent.map((e) => '<li class="alert">' + esc(e.type) + ': sensor ' + esc(e.alert.sensor) + ' since ' + esc(when(e.alert.startedAt, e.alert.startStep)) + ' (z ' + num(e.alert.z) + ', ' + num(e.alert.observed) + ' vs ' + num(e.alert.expected) + ' expected)</li>').join('') || '<li>none</li>';
+  document.getElementById('alerts').innerHTML = a.recent.map((e) => '<li class="alert">' + esc(e.type) + ': sensor ' + esc(e.alert.sensor) + ' since ' + esc(when(e.alert.startedAt, e.startedAtStep)) + ' (z ' + num(e.alert.z) + ', ' + num(e.alert.observed) + ' vs ' + num(e.alert.expected) + ' expected)</li>').join('') || '<li>none</li>';
 }
 sel.onchange = refresh; refresh(); setInterval(refresh, 2000);
 </script></body></html>`;
@@ -327,7 +366,9 @@ export function createTrafficService(
       const html = { summary: 'The web page.', tags: ['page'], produces: ['text/html'], response: { 200: { type: 'string' } } } as const;
       for (const url of ['/', '/index.html'])
         app.get(url, { schema: html }, async (_request, reply) =>
-          reply.type('text/html; charset=utf-8').send(page(feed.sensors, synthetic ? data.note : '', feed.timeZone, feed.clocked)),
+          reply
+            .type('text/html; charset=utf-8')
+            .send(page(feed.sensors, synthetic ? data.note : '', feed.timeZone, feed.clocked, feed.fileClock)),
         );
       app.get(
         '/api/sensors',
@@ -374,11 +415,13 @@ export function createTrafficService(
                     type: 'array',
                     items: {
                       type: 'object',
-                      required: ['type', 'alert', 'step', 'time'],
+                      required: ['type', 'alert', 'step', 'time', 'seriesStep', 'startedAtStep'],
                       properties: {
                         type: { type: 'string', enum: ['raised', 'cleared'] },
                         alert: alertSchema,
-                        step: { type: 'integer' },
+                        step: { type: 'integer', description: "The monitor's step (counted from its first observation of this pass)." },
+                        seriesStep: { type: 'integer', description: "The series step of this event (the chart's and the report's steps)." },
+                        startedAtStep: { type: 'integer', description: 'The series step the alert started at.' },
                         time: { type: ['string', 'null'] },
                       },
                     },
