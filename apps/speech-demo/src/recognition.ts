@@ -46,16 +46,41 @@ function invalidWavMessage(details: Record<string, unknown> | undefined): string
   return 'The WAV file is truncated or malformed, or holds no samples.';
 }
 
+/**
+ * The encodings the decoder names by a WAV file's format tag (its `details.formatTag`), in fixed words:
+ * a µ-law WAV is a WAV file, and telephony sends them (r2 F4). A tag not listed is not quoted.
+ */
+const ENCODINGS: Readonly<Record<number, string>> = {
+  0x0002: 'MS ADPCM',
+  0x0006: 'A-law',
+  0x0007: 'µ-law',
+  0x0011: 'IMA ADPCM',
+  0x0031: 'GSM 6.10',
+  0x0050: 'MPEG',
+  0x0055: 'MPEG layer 3',
+  0x0161: 'WMA',
+};
+const READS = 'this service reads PCM (8, 16, 24 or 32-bit) or IEEE float WAV';
+const CONVERT = 'convert it, e.g. ffmpeg -i in.wav -c:a pcm_s16le out.wav';
+
+/** A WAV the decoder refused as E_FORMAT_UNSUPPORTED, said by its details: an encoding or bit depth, else not a WAV. */
+function unsupportedMessage(details: Record<string, unknown> | undefined): string {
+  const tag = details?.['formatTag'];
+  if (typeof tag === 'number') {
+    const name = Object.hasOwn(ENCODINGS, tag) ? ENCODINGS[tag] : undefined;
+    return `The WAV file is ${name ? `${name}-encoded` : 'in an encoding that is not PCM or float'}; ${READS}: ${CONVERT}.`;
+  }
+  if (typeof details?.['bitsPerSample'] === 'number') return `The WAV file's bit depth is not one ${READS}: ${CONVERT}.`;
+  return `The upload is not a WAV file ${READS}: send PCM (8, 16, 24 or 32-bit) or IEEE float WAV.`;
+}
+
 /** The upload decoded once, at the model's rate; the decoder's errors answered in the service's own words. */
 function decodeUpload(bytes: Uint8Array, sampleRate: number): DecodedAudio {
   try {
     return decodeWav(bytes, { targetSampleRate: sampleRate, maxSeconds: MAX_AUDIO_SECONDS, name: 'The upload' });
   } catch (error) {
     if (AppliedMLError.hasCode(error, 'E_FORMAT_UNSUPPORTED'))
-      throw new AppliedMLError(
-        'E_FORMAT_UNSUPPORTED',
-        'The upload is not a WAV file this service reads: send PCM (8, 16, 24 or 32-bit) or IEEE float WAV.',
-      );
+      throw new AppliedMLError('E_FORMAT_UNSUPPORTED', unsupportedMessage(error.details));
     if (AppliedMLError.hasCode(error, 'E_INPUT_TOO_LARGE'))
       throw new AppliedMLError('E_INPUT_TOO_LARGE', `The recording is longer than ${MAX_AUDIO_SECONDS} s; send one word.`);
     if (AppliedMLError.hasCode(error, 'E_INPUT_INVALID')) {

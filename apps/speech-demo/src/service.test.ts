@@ -47,6 +47,9 @@ const answerOf = async (res: Response): Promise<{ status: number; code: string; 
   return { status: res.status, code: (JSON.parse(text) as { code: string }).code, text };
 };
 
+/** The answer's `message`. */
+const messageOf = (answer: { text: string }): string => (JSON.parse(answer.text) as { message: string }).message;
+
 /** PNG width and height from the IHDR chunk of a data URL. */
 const pngSize = (dataUrl: string): { width: number; height: number } => {
   const png = Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
@@ -169,10 +172,21 @@ describe('speech service on the demo kit', () => {
     const container = await answerOf(await post(rifx));
     expect(container).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
     expect(container.text).not.toContain('RIFX');
-    // µ-law WAV: 415 in fixed words (the SDK's own message names the encoding).
+    // µ-law WAV: 415 naming the encoding from the service's fixed table, with the conversion (r2 F4: it
+    // said 'not a WAV file' of a WAV file telephony sends); an unlisted tag or bit depth is not quoted.
     const mulaw = await answerOf(await post(wavWithFormat(7, 8, 4000)));
     expect(mulaw).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
-    expect(mulaw.text).not.toMatch(/law|0x7/);
+    expect(messageOf(mulaw)).toBe(
+      'The WAV file is µ-law-encoded; this service reads PCM (8, 16, 24 or 32-bit) or IEEE float WAV: convert it, e.g. ffmpeg -i in.wav -c:a pcm_s16le out.wav.',
+    );
+    const odd = await answerOf(await post(wavWithFormat(0x1234, 8, 4000)));
+    expect(odd).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
+    expect(messageOf(odd)).toContain('The WAV file is in an encoding that is not PCM or float;');
+    expect(odd.text).not.toMatch(/1234|4660/);
+    const bits = await answerOf(await post(wavWithFormat(1, 40, 5000)));
+    expect(bits).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
+    expect(messageOf(bits)).toContain("The WAV file's bit depth is not one this service reads");
+    expect(bits.text).not.toMatch(/40/);
     // A truncated WAV (the header declares more data than is there): 400, sizes not quoted.
     const truncated = await answerOf(await post(threeWav.subarray(0, 1000)));
     expect(truncated).toMatchObject({ status: 400, code: 'E_INPUT_INVALID' });
@@ -285,7 +299,7 @@ describe('speech service on the demo kit', () => {
           await fetch(`${url}/recognize`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: wavWithFormat(7, 8, 4000) }),
         );
         expect(mulaw).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
-        expect(mulaw.text).not.toMatch(/law/);
+        expect(messageOf(mulaw)).toContain('The WAV file is µ-law-encoded;');
       } finally {
         await pooled.close(); // ends the workers
       }
