@@ -1,4 +1,4 @@
-import { AppliedMLError, checkKnownKeys, describeValue } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, describeKind, describeValue } from '@appliedml/engine';
 import * as meydaModule from 'meyda';
 
 // Meyda ships CommonJS for Node; take its default export the same way under ESM and CommonJS.
@@ -500,6 +500,7 @@ export function describeSamples(value: unknown, hintFor: SamplesHintFor = 'sampl
   if (Array.isArray(value)) return `an array of ${value.length} values: samples are Float32Array.from(values)`;
   // describeValue writes a URL as its text, which read like a refused path.
   if (isUrl(value)) return `a URL object, ${describeValue(value.href)}: ${urlHint(value.protocol === 'file:', hintFor)}`;
+  if (isPlainObjectWithViews(value)) return describeObject(value, hintFor);
   if (!ArrayBuffer.isView(value) || value instanceof DataView) return describeValue(value);
   const type = typeof Buffer !== 'undefined' && Buffer.isBuffer(value) ? 'Buffer' : Object.prototype.toString.call(value).slice(8, -1);
   const what = `${/^[AEIO]/.test(type) ? 'an' : 'a'} ${type} of ${(value as unknown as ArrayLike<unknown>).length} values`;
@@ -509,6 +510,40 @@ export function describeSamples(value: unknown, hintFor: SamplesHintFor = 'sampl
       : `${what}: 16-bit PCM becomes samples with Float32Array.from(pcm, (v) => v / 32768)`;
   if (type === 'Buffer' || isTypedArrayOf(value, 'Uint8Array', 1)) return `${what}: a WAV file's bytes go to decodeWav; ${PCM_BYTES_HINT}`;
   return what;
+}
+
+/** An object (not an array or typed array) with an `audio` field or a typed array among its fields. */
+function isPlainObjectWithViews(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) return false;
+  try {
+    return 'audio' in value || Object.values(value).some((v) => ArrayBuffer.isView(v));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Such an object by kind, not by its contents: describeValue wrote a training example's samples back as
+ * `{"audio":{"0":0,"1":-0.0005,…` (r2 F11). An example (`{ audio, sampleRate }`) given where audio goes
+ * gets the call that takes it.
+ */
+function describeObject(value: Record<string, unknown>, hintFor: SamplesHintFor): string {
+  let keys: string[] = [];
+  try {
+    keys = Object.keys(value);
+  } catch {
+    keys = [];
+  }
+  const shown = keys.slice(0, 6).map((k) => describeValue(k));
+  const fields = keys.length === 0 ? '' : ` with fields ${shown.join(', ')}${keys.length > shown.length ? ', …' : ''}`;
+  if (!('audio' in value)) return `${describeKind(value)}${fields}`;
+  const audio = value.audio;
+  const inner = ArrayBuffer.isView(audio) ? describeSamples(audio, hintFor).split(':')[0] : describeKind(audio);
+  const pass =
+    isFloat32Array(audio) && hintFor === 'audio'
+      ? 'pass example.audio, with { sampleRate: example.sampleRate }'
+      : 'pass example.audio, not the example';
+  return `${describeKind(value)}${fields}, its audio ${inner} (a training example?): ${pass}`;
 }
 
 /** The way from a URL to what the refusing call takes (see SamplesHintFor). */

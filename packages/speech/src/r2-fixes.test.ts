@@ -1,7 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpeechRecognizer } from './speech-recognizer';
 import { SYNTH_RATE, TINY_CONFIG, errorOf, rejectionOf, synthSet, synthWord } from './test-helpers';
-import { decodeWav, encodeWav } from './wav';
+import { decodeWav, encodeWav, readAudio } from './wav';
 
 // Found by reviewer r2 (session 25) embedding the SDK in a service.
 let model: SpeechRecognizer;
@@ -48,5 +51,40 @@ describe('encodeWav bitDepth given as a number', () => {
     const stereo = decodeWav(encodeWav(x, SYNTH_RATE, '16', 2));
     expect(stereo.source.channels).toBe(2);
     expect(stereo.samples.length).toBe(x.length);
+  });
+});
+
+describe('recognize with WAV input and a sampleRate (r2 F10)', () => {
+  it('refuses a sampleRate that disagrees with the header, for bytes and a path; an agreeing one still works', async () => {
+    const wav = encodeWav(synthWord('up', 4), SYNTH_RATE);
+    const dir = await mkdtemp(join(tmpdir(), 'speech-r2-'));
+    try {
+      const path = join(dir, 'up.wav');
+      await writeFile(path, wav);
+      for (const input of [wav, path]) {
+        const e = await rejectionOf(() => model.recognize(input, { sampleRate: 16000 }));
+        expect(e.code).toBe('E_INPUT_INVALID');
+        expect(e.message).toContain("sampleRate 16000 disagrees with the WAV header's 8000 Hz");
+        expect(e.details?.reason).toBe('sample-rate-mismatch');
+        expect((await model.recognize(input, { sampleRate: SYNTH_RATE })).label).toBe((await model.recognize(input)).label);
+      }
+      expect(await rejectionOf(() => readAudio(wav, { sampleRate: 16000 }))).toMatchObject({ code: 'E_INPUT_INVALID' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a training example given where audio goes (r2 F11)', () => {
+  it('is described by kind with the field to pass, not its samples as an object of indices', async () => {
+    const example = { audio: synthWord('up', 5), label: 'up', sampleRate: SYNTH_RATE };
+    const e = await rejectionOf(() => model.recognize(example as never));
+    expect(e.code).toBe('E_INPUT_INVALID');
+    expect(e.message).toContain('an object with fields "audio", "label", "sampleRate", its audio a Float32Array of');
+    expect(e.message).toContain('pass example.audio, with { sampleRate: example.sampleRate }');
+    expect(e.message).not.toContain('"0"');
+    // Another object holding samples: by kind and fields, no samples.
+    const other = await rejectionOf(() => model.recognize({ samples: new Float32Array(4000) } as never));
+    expect(other.message).toContain('got an object with fields "samples")');
   });
 });

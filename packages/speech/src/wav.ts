@@ -46,7 +46,10 @@ export type WavEncoding = 'pcm' | 'float';
 export interface ReadAudioOptions {
   /** Resample to this rate (default: keep the file's rate). */
   targetSampleRate?: number;
-  /** Rate of a Float32Array input (default: `targetSampleRate`). */
+  /**
+   * Rate of a Float32Array input (default: `targetSampleRate`). A WAV file's rate is its header's: a
+   * sampleRate given with a path or WAV bytes that disagrees with it is E_INPUT_INVALID.
+   */
   sampleRate?: number;
   /** Longest audio accepted, in seconds (default 600) → E_INPUT_TOO_LARGE; stream longer audio in chunks. */
   maxSeconds?: number;
@@ -604,6 +607,13 @@ function noSamples(name: string): AppliedMLError {
 
 /** The checks on a parsed header that need no samples (frames, `maxSeconds`), then its decoder. */
 function decoderFor(header: WavHeader, options: ReadAudioOptions, name: string, source: 'file' | 'bytes'): MonoDecoder {
+  // sampleRate is the rate of float samples; a WAV file's comes from its header. One that disagrees was
+  // silently ignored (r2 F10): the caller believed something of the audio that is not so.
+  if (options.sampleRate !== undefined && options.sampleRate !== header.sampleRate)
+    throw invalid(
+      `${name}: sampleRate ${describeValue(options.sampleRate)} disagrees with the WAV header's ${header.sampleRate} Hz. A WAV file's rate is read from its header; sampleRate is the rate of a Float32Array of samples: leave it out for WAV input.`,
+      { name, reason: 'sample-rate-mismatch', option: 'sampleRate' },
+    );
   const frames = header.dataBytes / header.blockAlign;
   if (frames === 0) throw noSamples(name);
   const max = options.maxSeconds ?? DEFAULT_MAX_AUDIO_SECONDS;
