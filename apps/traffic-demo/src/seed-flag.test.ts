@@ -15,6 +15,9 @@ beforeAll(() => {
   writeFileSync(file('speeds.csv'), `${rows.join('\n')}\n`);
 });
 
+/** The flags that read speeds.csv. */
+const ownFile = (): string[] => ['--data', file('speeds.csv'), '--timestamp-column', 'time'];
+
 /** Every file of a saved bundle, by name. */
 const bundleFiles = (dir: string): Record<string, string> =>
   Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name)).toString('base64')]));
@@ -34,19 +37,7 @@ describe('--seed is refused where nothing reads it', () => {
   );
 
   it('train --model ridge --seed 3 (the ridge has no random starting weights)', () => {
-    const r = runCli([
-      'train',
-      '--data',
-      file('speeds.csv'),
-      '--timestamp-column',
-      'time',
-      '--model',
-      'ridge',
-      '--seed',
-      '3',
-      '--out',
-      file('ridge'),
-    ]);
+    const r = runCli(['train', ...ownFile(), '--model', 'ridge', '--seed', '3', '--out', file('ridge')]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
@@ -57,7 +48,7 @@ describe('--seed is refused where nothing reads it', () => {
 
 describe('--seed where it is read', () => {
   it('train --model gru takes it, and without it trains from seed 1 as before', () => {
-    const flags = ['--data', file('speeds.csv'), '--timestamp-column', 'time', '--model', 'gru', '--epochs', '1', '--hidden', '4'];
+    const flags = [...ownFile(), '--model', 'gru', '--epochs', '1', '--hidden', '4'];
     const bundles = { none: file('gru-default'), one: file('gru-seed-1'), seven: file('gru-seed-7') };
     for (const [name, seed] of [
       ['none', []],
