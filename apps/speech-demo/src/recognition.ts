@@ -75,14 +75,18 @@ function unsupportedMessage(details: Record<string, unknown> | undefined): strin
 }
 
 /** The upload decoded once, at the model's rate; the decoder's errors answered in the service's own words. */
-function decodeUpload(bytes: Uint8Array, sampleRate: number): DecodedAudio {
+function decodeUpload(bytes: Uint8Array, sampleRate: number, kind: SpeechTask['kind']): DecodedAudio {
   try {
     return decodeWav(bytes, { targetSampleRate: sampleRate, maxSeconds: MAX_AUDIO_SECONDS, name: 'The upload' });
   } catch (error) {
     if (AppliedMLError.hasCode(error, 'E_FORMAT_UNSUPPORTED'))
       throw new AppliedMLError('E_FORMAT_UNSUPPORTED', unsupportedMessage(error.details));
     if (AppliedMLError.hasCode(error, 'E_INPUT_TOO_LARGE'))
-      throw new AppliedMLError('E_INPUT_TOO_LARGE', `The recording is longer than ${MAX_AUDIO_SECONDS} s; send one word.`);
+      // By route: "send one word" was wrong advice for a digit string (r2 F5).
+      throw new AppliedMLError(
+        'E_INPUT_TOO_LARGE',
+        `The recording is longer than ${MAX_AUDIO_SECONDS} s; ${kind === 'sequence' ? `send at most ${MAX_AUDIO_SECONDS} s of digits` : 'send one word'}.`,
+      );
     if (AppliedMLError.hasCode(error, 'E_INPUT_INVALID')) {
       const reason = error.details?.['reason'];
       throw new AppliedMLError('E_INPUT_INVALID', invalidWavMessage(error.details), {
@@ -96,7 +100,7 @@ function decodeUpload(bytes: Uint8Array, sampleRate: number): DecodedAudio {
 /** Recognise one word in WAV bytes and draw its MFCC picture (the `POST /recognize` answer). */
 export async function recognizeUpload(model: SpeechRecognizer, bytes: Uint8Array): Promise<RecognizeAnswer> {
   const started = performance.now();
-  const decoded = decodeUpload(bytes, model.sampleRate);
+  const decoded = decodeUpload(bytes, model.sampleRate, 'recognize');
   const decodeMs = performance.now() - started;
   const r = await model.recognize(decoded.samples, { sampleRate: decoded.sampleRate });
   const pictures = await featurePictures(decoded.samples, model.sampleRate);
@@ -111,7 +115,7 @@ export async function recognizeUpload(model: SpeechRecognizer, bytes: Uint8Array
 /** The words of a digit string in WAV bytes (the `POST /sequence` answer). */
 export async function recognizeSequenceUpload(model: SpeechRecognizer, bytes: Uint8Array): Promise<SequenceRecognition> {
   const started = performance.now();
-  const decoded = decodeUpload(bytes, model.sampleRate);
+  const decoded = decodeUpload(bytes, model.sampleRate, 'sequence');
   const decodeMs = performance.now() - started;
   const r = await model.recognizeSequence(decoded.samples, { sampleRate: decoded.sampleRate });
   return { ...r, timing: { totalMs: r.timing.totalMs + decodeMs } };

@@ -205,6 +205,15 @@ describe('speech service on the demo kit', () => {
     const long = await answerOf(await post(encodeWav(new Float32Array(8000 * (MAX_AUDIO_SECONDS + 5)), 8000)));
     expect(long).toMatchObject({ status: 413, code: 'E_INPUT_TOO_LARGE' });
     expect(long.text).not.toContain(String(MAX_AUDIO_SECONDS + 5));
+    expect(messageOf(long)).toBe(`The recording is longer than ${MAX_AUDIO_SECONDS} s; send one word.`);
+    // On /sequence, not "send one word" (r2 F5).
+    const longSequence = await answerOf(
+      await post(encodeWav(new Float32Array(8000 * (MAX_AUDIO_SECONDS + 5)), 8000), 'audio/wav', '/sequence'),
+    );
+    expect(longSequence).toMatchObject({ status: 413, code: 'E_INPUT_TOO_LARGE' });
+    expect(messageOf(longSequence)).toBe(
+      `The recording is longer than ${MAX_AUDIO_SECONDS} s; send at most ${MAX_AUDIO_SECONDS} s of digits.`,
+    );
     // The same words on /sequence.
     expect(await answerOf(await post(marker, 'audio/wav', '/sequence'))).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
     // Unknown routes and traversal-shaped paths: 404, the path not echoed.
