@@ -7,7 +7,7 @@ import { AppliedMLError, checkDevice, type Device } from '@appliedml/engine';
 import { SpeechRecognizer, decodeWav, encodeWav, type SpeechMetrics } from '@appliedml/speech';
 import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
 import { featurePictures, pngDataUrl } from './pictures';
-import { FSDD_REFERENCE, presetFor, type Preset } from './presets';
+import { FSDD_REFERENCE, presetFor, referenceLine, type Preset } from './presets';
 import { htmlReport } from './report';
 import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
 import { createSpeechService, inProcess, speechWorkerPool, type SpeechInference } from './server';
@@ -83,7 +83,7 @@ async function demo(preset: Preset, reportFile: string, device: Device | undefin
     `\naccuracy ${pct(metrics.accuracy)}, macro F1 ${pct(metrics.macroF1)} on ${metrics.n} test recordings (trained in ${seconds.toFixed(1)} s)`,
   );
   if (data.name === 'fsdd') {
-    out('reference (same data): ' + FSDD_REFERENCE.map((r) => `${r.what} ${pct(r.accuracy)}`).join('; '));
+    out(referenceLine(pct));
   }
   out(confusionTable(metrics));
   const seq = digitString(data.samples, model.sampleRate);
