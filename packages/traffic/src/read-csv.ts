@@ -37,6 +37,7 @@ export interface ReadSeriesOptions {
   /**
    * What numeric timestamps count: `'ms'` (default) or `'s'` (Unix seconds). Numbers that are all
    * between 1e9 and 1e10 under `'ms'` (early 1970 in milliseconds, 2001–2286 in seconds) are refused.
+   * Without `timestampColumn` it is E_INPUT_INVALID (no times to read).
    */
   timeUnit?: 'ms' | 's';
   /**
@@ -77,6 +78,7 @@ export interface ReadSeriesOptions {
    * E_INPUT_INVALID (`details.reason` 'timestamps-day-first'), never a misread series. Dates that are all
    * the 1st of a month (01/01, 02/01, 03/01) are the one case the dates cannot tell (the 1st of each
    * month, or 1 to 12 January day-first): read as ISO, they ask for 'mdy'; given it, they are read month-first.
+   * Without `timestampColumn` it is E_INPUT_INVALID (no times to read).
    */
   timeFormat?: 'iso' | 'mdy';
   /**
@@ -134,6 +136,14 @@ export async function readSeriesCsv(source: CsvSource, options: ReadSeriesOption
       `start is the time of the first row of a file without timestamps, and timestampColumn ('${options.timestampColumn}') gives the file's own times: leave start out (or timestampColumn, to read one row per step from start).`,
       { details: { field: 'start' } },
     );
+  // And how the times of that column are written means nothing without one (the file is read one row per step).
+  for (const field of ['timeUnit', 'timeFormat'] as const)
+    if (options[field] !== undefined && options.timestampColumn === undefined)
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `${field} says how the times of timestampColumn are written, and no timestampColumn was given (a file without one is read one row per step, from start): give timestampColumn or leave ${field} out.`,
+        { details: { field } },
+      );
   // A path is looked at before it is opened, as every SDK's readers do: a FIFO blocked the read for ever,
   // and a folder or a missing file gave the system's words (EISDIR, ENOENT).
   if (typeof source === 'string') await statRegularFile(source, 'series CSV file');
