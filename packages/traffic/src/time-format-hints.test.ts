@@ -132,25 +132,23 @@ function firstOfMonthRows(from: number, to: number, sensor?: string): string {
   return `${rows.join('\n')}\n`;
 }
 
-describe('dates all on the 1st of a month: the dates cannot tell, timeFormat does (session 25)', () => {
+describe('dates whose second field is always 01: the dates cannot tell, so they are refused naming both readings (session 25)', () => {
   it("read as ISO they ask for timeFormat 'mdy', without calling them day-first", async () => {
     const e = await expectCode(() => readSeriesCsv(bytes(firstOfMonthRows(1, 4)), wide), 'E_INPUT_INVALID');
     expect(e.message).toMatch(/For MM\/DD\/YYYY HH:mm\[:ss\] times, pass timeFormat: 'mdy'\.$/);
     expect(e.message).not.toMatch(/look(s)? day-first/);
   });
 
-  it("read with 'mdy' they are the 1st of each month (they were refused as day-first, told to write ISO 8601)", async () => {
+  it("read with 'mdy' they are refused naming both readings: a week of January written day-first looks the same", async () => {
     for (const [text, options] of [
       [firstOfMonthRows(1, 4), { ...wide, timeFormat: 'mdy' }],
       [firstOfMonthRows(1, 4, 's1'), { ...long, timeFormat: 'mdy' }],
     ] as const) {
-      const s = await readSeriesCsv(bytes(text), options);
-      expect(new Date(s.start!).toISOString()).toBe('2026-01-01T00:00:00.000Z');
-      // 1 January 00:00 to 1 April 23:55 on the 5-min grid; the days between are missing.
-      expect(s.steps).toBe((31 + 28 + 31 + 1) * 288);
-      const at = (iso: string) => s.values[(Date.parse(iso) - s.start!) / 300_000];
-      expect([at('2026-01-01T12:00:00Z'), at('2026-02-01T00:00:00Z'), at('2026-04-01T23:55:00Z')]).toEqual([10, 20, 40]);
-      expect(at('2026-01-02T00:00:00Z')).toBeNaN();
+      const e = await expectCode(() => readSeriesCsv(bytes(text), options), 'E_INPUT_INVALID');
+      expect(e.details).toMatchObject({ reason: 'timestamps-ambiguous', column: 't' });
+      expect(e.message).toContain('month-first they are the 1st of each month from 2026-01-01 to 2026-04-01');
+      expect(e.message).toContain('day-first they run from 2026-01-01 to 2026-01-04');
+      expect(e.message).toMatch(/ISO 8601/);
     }
   });
 
