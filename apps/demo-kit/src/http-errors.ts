@@ -1,4 +1,5 @@
 import { AppliedMLError, httpStatusForCode, type ErrorCode } from '@appliedml/engine';
+import { andList } from './and-list';
 
 /** The body of every error response: a stable machine-readable `code` and a message saying what to do. */
 export interface ErrorBody {
@@ -65,11 +66,6 @@ const MAX_LISTED = 12;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** 'a', 'a and b', 'a, b and c'. */
-function listed(items: readonly string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] as string}`;
-}
-
 /**
  * The fields an object does not take, as the answer may say them: up to three plain names (the
  * others counted, never echoed) and the fields its schema takes. From the failing object's keys when
@@ -95,12 +91,12 @@ function unknownFields(issue: ValidationIssue, noun: string, nameThem: boolean):
       ? others === 1
         ? `a ${noun} this route does not accept`
         : `${others} ${noun}s this route does not accept`
-      : `${noun}${named.length === 1 ? '' : 's'} ${others > 0 ? `${quoted.join(', ')} and ${others} more` : listed(quoted)}, which this route does not accept`;
+      : `${noun}${named.length === 1 ? '' : 's'} ${andList(others > 0 ? [...quoted, `${others} more`] : quoted)}, which this route does not accept`;
   if (!properties) return `has ${what}`;
   if (properties.length === 0) return `has ${what}: it takes no ${noun}s`;
   const shown = properties.slice(0, MAX_LISTED);
   const rest = properties.length - shown.length;
-  return `has ${what}: it takes ${rest > 0 ? `${shown.join(', ')} and ${rest} more` : listed(shown)}`;
+  return `has ${what}: it takes ${andList(rest > 0 ? [...shown, `${rest} more`] : shown)}`;
 }
 
 /**

@@ -3,6 +3,7 @@ export { createService, closeOnSignals, errorResponses, readErrorResponses, ERRO
 export type { DemoServiceOptions, Service, ServiceLimits, ServiceOptions, SignalOptions } from './service';
 export { toHttpError, NOT_FOUND_CODE, INTERNAL_MESSAGE, PLAIN_FIELD_NAME } from './http-errors';
 export type { ErrorBody, HttpError, ToHttpErrorOptions } from './http-errors';
+export { andList } from './and-list';
 export { checkFileName, fileNameSchema, resolveInside, MAX_FILE_NAME_LENGTH } from './file-names';
 export type { ResolveInsideOptions } from './file-names';
 export { loadingModel } from './loading-model';
