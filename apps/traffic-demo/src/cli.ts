@@ -398,7 +398,8 @@ async function main(argv: string[]): Promise<void> {
       const dir = values.out ?? join(DEFAULT_OUT, `model-${kind}`);
       await model.save(dir);
       // Epochs only for the networks: the ridge is solved in closed form and the baselines are tables.
-      const epochs = report.epochsRun > 0 ? ` (${report.epochsRun} epochs, best ${report.bestEpoch + 1})` : '';
+      const epochs =
+        report.epochsRun > 0 ? ` (${report.epochsRun} epoch${report.epochsRun === 1 ? '' : 's'}, best ${report.bestEpoch + 1})` : '';
       out(`trained ${kind} in ${report.seconds.toFixed(1)} s${epochs}; saved to ${dir}`);
       if (report.validation.length > 0)
         out(horizonTable([{ model: kind, horizons: report.validation, trainSeconds: report.seconds }], undefined, false));

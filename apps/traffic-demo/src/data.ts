@@ -258,7 +258,7 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
     incidents: [],
     ...(stride > 1 ? { strideNoted: stride } : {}),
     note:
-      `Your data (${path}): ${n === all ? `${n} sensor${n === 1 ? '' : 's'}` : `the first ${n} of ${all} sensors`}${read.sensors ? ' (those --sensor-ids lists)' : ''}, ${series.steps} steps of ${series.intervalMinutes} min` +
+      `Your data (${path}): ${n === all ? `${n} sensor${n === 1 ? '' : 's'}` : n === 1 ? `the first of ${all} sensors` : `the first ${n} of ${all} sensors`}${read.sensors ? ' (those --sensor-ids lists)' : ''}, ${series.steps} steps of ${series.intervalMinutes} min` +
       `${series.timeZone ? ` on the ${series.timeZone} clock` : ''}; ${graphNote}.${strideHint}`,
   };
 }

@@ -178,6 +178,6 @@ describe('flags a command does not read', () => {
     const r = runCli(['train', '--data', file('plain.csv'), '--model', 'gru', '--epochs', '1', '--hidden', '4', '--out', file('gru')]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/trained gru in [\d.]+ s \(1 epochs, best 1\); saved to /);
+    expect(r.stdout).toMatch(/trained gru in [\d.]+ s \(1 epoch, best 1\); saved to /);
   }, 180_000);
 });

@@ -43,6 +43,11 @@ describe('traffic demo on your own CSV', () => {
     const two = await loadDemoData(longCsv, 2, {}, { ...longFlags, adjacency: join(dir, 'adj.csv') });
     expect(two.series.sensors).toEqual(['s-9', 's-2']);
     expect(Array.from(two.adjacency.weights)).toEqual([0, 1, 1, 0]);
+    expect(two.note).toMatch(/^Your data .*: the first 2 of 3 sensors, 576 steps/);
+    // One sensor: 'the first of 3 sensors' (it said 'the first 1 of 3 sensors').
+    const one = await loadDemoData(longCsv, 1, {}, longFlags);
+    expect(one.series.sensors).toEqual(['s-9']);
+    expect(one.note).toMatch(/^Your data .*: the first of 3 sensors, 576 steps/);
     // Relative paths (data and graph) are taken from the working directory (the CLI moves to where the command was typed).
     const start = process.cwd();
     try {
