@@ -8,30 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Service } from '@appliedml/demo-kit';
 import { launchChromium } from '@appliedml/demo-kit/browser';
-import { createSeries, generateTrafficNetwork, splitSeries, TrafficForecaster } from '@appliedml/traffic';
+import { splitSeries, TrafficForecaster } from '@appliedml/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoData } from './data';
 import { utcClockSentence } from './page-clock';
 import { wallTime } from './render';
 import { replayTest, writeReport } from './report';
 import { createLiveFeed, createTrafficService, type LiveFeed } from './server';
+import { generatedNetwork } from './test-helpers';
 
 const LA = 'America/Los_Angeles';
 const axisTitle = (svg: string): string | undefined => /<text[^>]*>(time[^<]*|step)<\/text>/.exec(svg)?.[1];
-
-/** The generated network: on the Los Angeles clock, in UTC fields (`undefined`), or without a clock (`null`). */
-function network(timeZone: string | null | undefined, name: DemoData['name'] = 'synthetic'): DemoData {
-  const net = generateTrafficNetwork({ sensors: 8, days: 14, incidents: 10, seed: 2026 });
-  const { series } = net;
-  const data = createSeries({
-    values: series.values,
-    sensors: series.sensors,
-    intervalMinutes: series.intervalMinutes,
-    start: timeZone === null ? null : series.start!,
-    ...(timeZone ? { timeZone } : {}),
-  });
-  return { ...net, series: data, name, note: name === 'synthetic' ? 'SYNTHETIC' : 'your file' };
-}
 
 interface Running {
   feed: LiveFeed;
@@ -81,7 +68,7 @@ async function onPage(url: string, run: (page: Page) => Promise<void>): Promise<
 
 describe('the serve page of data without a clock lists alerts by series step, as its chart and the report do', () => {
   it('GET /api/alerts gives the series steps; the page says "since step N", N on the chart', async () => {
-    const r = await serve(network(null), 160);
+    const r = await serve(generatedNetwork(null), 160);
     running.push(r);
     const raised = r.feed.alerts().recent.filter((e) => e.type === 'raised');
     expect(raised.length).toBeGreaterThan(0);
@@ -109,7 +96,7 @@ describe('the serve page of data without a clock lists alerts by series step, as
 
 describe("the serve page's alert times carry the UTC offset, as the report's do", () => {
   it('the hour repeated when clocks go back reads two ways (Los Angeles, 1 November 2026)', async () => {
-    const r = await serve(network(LA), 0);
+    const r = await serve(generatedNetwork(LA), 0);
     running.push(r);
     await onPage(r.url, async (page) => {
       const shown = await page.evaluate(() => {
@@ -131,7 +118,7 @@ describe("a file read without --time-zone is labelled its own clock read as UTC,
   const fileClock = /time \(the file(&#x27;|&#39;|')s clock, read as UTC\)/;
 
   it('the serve page and chart', async () => {
-    const r = await serve(network(undefined, 'file'), 20);
+    const r = await serve(generatedNetwork(undefined, 'file'), 20);
     running.push(r);
     const svg = await (await fetch(`${r.url}/api/chart.svg?sensor=S001`)).text();
     expect(svg).toMatch(fileClock);
@@ -142,13 +129,13 @@ describe("a file read without --time-zone is labelled its own clock read as UTC,
       expect(shown).toBe('2026-01-05 08:35:00');
     });
     // The built-in sources keep 'UTC'.
-    const builtIn = await serve(network(undefined), 20);
+    const builtIn = await serve(generatedNetwork(undefined), 20);
     running.push(builtIn);
     expect(axisTitle(await (await fetch(`${builtIn.url}/api/chart.svg?sensor=S001`)).text())).toBe('time (UTC)');
   }, 120_000);
 
   it('the report', async () => {
-    const data = network(undefined, 'file');
+    const data = generatedNetwork(undefined, 'file');
     const { train, testStart } = splitSeries(data.series, 0.8);
     const model = TrafficForecaster.create({ model: 'last-value' });
     await model.train(train);

@@ -65,11 +65,6 @@ export function wallTime(iso: string | null | undefined, timeZone: string | unde
   return `${full.slice(0, 19)} ${full.slice(full.lastIndexOf('(') + 1, -1)}`;
 }
 
-/** The zone a model's times are shown in: its `timeZone`, else UTC. */
-export function zoneName(timeZone: string | undefined): string {
-  return timeZone ?? 'UTC';
-}
-
 /**
  * An instant (ISO, UTC) on a model's clock: `2026-01-05 08:00:00 America/Los_Angeles (UTC-08:00)`; the ISO
  * time itself for a model without a time zone (its times are UTC fields).

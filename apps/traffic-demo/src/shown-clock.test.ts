@@ -8,31 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Service } from '@appliedml/demo-kit';
 import { launchChromium } from '@appliedml/demo-kit/browser';
-import { createSeries, generateTrafficNetwork, splitSeries, TrafficForecaster } from '@appliedml/traffic';
+import { splitSeries, TrafficForecaster } from '@appliedml/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoData } from './data';
 import { wallTime } from './render';
 import { replayTest, writeReport } from './report';
 import { createLiveFeed, createTrafficService } from './server';
-import { quickComparison } from './test-helpers';
+import { generatedNetwork, quickComparison } from './test-helpers';
 
 const LA = 'America/Los_Angeles';
 let dir: string;
 let zone: string | undefined;
-
-/** The generated network, its times on the Los Angeles clock when `timeZone` is given; `null`: no clock. */
-function network(timeZone?: string | null): DemoData {
-  const net = generateTrafficNetwork({ sensors: 8, days: 14, incidents: 10, seed: 2026 });
-  const { series } = net;
-  const zoned = createSeries({
-    values: series.values,
-    sensors: series.sensors,
-    intervalMinutes: series.intervalMinutes,
-    start: timeZone === null ? null : series.start!,
-    ...(timeZone ? { timeZone } : {}),
-  });
-  return { ...net, series: zoned, name: 'synthetic', note: 'SYNTHETIC' };
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'traffic-clock-'));
@@ -55,7 +40,7 @@ describe('the HTML report says the zone of its times', () => {
   ])(
     'time zone %s: chart axes and the alerts table',
     async (_label, timeZone) => {
-      const data = network(timeZone);
+      const data = generatedNetwork(timeZone);
       const { results, testStart, kept } = await quickComparison(data);
       const replay = await replayTest(kept.get('last-value')!, data, testStart, [0, 1]);
       const raised = replay.events.filter((e) => e.type === 'raised');
@@ -88,7 +73,7 @@ describe('the serve page says the zone of its times', () => {
   let startedAt = '';
 
   beforeAll(async () => {
-    const data = network(LA);
+    const data = generatedNetwork(LA);
     const { train, testStart } = splitSeries(data.series, 0.8);
     const model = TrafficForecaster.create({ model: 'historical-average' });
     await model.train(train);
@@ -136,7 +121,7 @@ describe('the serve page says the zone of its times', () => {
 
 describe('data without a clock: steps, not times of 1970', () => {
   it('the report draws and lists steps', async () => {
-    const data = network(null);
+    const data = generatedNetwork(null);
     const { results, testStart, kept } = await quickComparison(data);
     const replay = await replayTest(kept.get('last-value')!, data, testStart, [0, 1]);
     expect(replay.charts[0]!.times.every((t) => typeof t === 'number')).toBe(true);
@@ -156,7 +141,7 @@ describe('data without a clock: steps, not times of 1970', () => {
   }, 120_000);
 
   it('the serve chart shows steps, the API no 1970 times, the page says there is no clock', async () => {
-    const data = network(null);
+    const data = generatedNetwork(null);
     const { train, testStart } = splitSeries(data.series, 0.8);
     const model = TrafficForecaster.create({ model: 'last-value' });
     await model.train(train);

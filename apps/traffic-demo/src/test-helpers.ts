@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createSeries, generateTrafficNetwork } from '@appliedml/traffic';
 import { afterAll, beforeAll } from 'vitest';
 import type { DemoData } from './data';
 import { runComparison, type ComparisonOptions } from './experiment';
@@ -50,4 +51,22 @@ export function scratchFolder(prefix: string): { readonly path: string; file(nam
 /** `runComparison` at its quickest (one epoch, 4 hidden units, seed 1, quiet), the models kept. */
 export function quickComparison(data: DemoData, models: ComparisonOptions['models'] = ['last-value']) {
   return runComparison(data, { models, epochs: 1, hiddenUnits: 4, seed: 1, progress: false, keep: true });
+}
+
+/**
+ * The generated network (8 sensors, 14 days, seed 2026) with its times on the `timeZone` clock, in UTC
+ * fields when it is left out (`undefined`), or without a clock (`null`: steps, no start); `name` says
+ * which source it stands for (the note follows: 'SYNTHETIC' for the generated one).
+ */
+export function generatedNetwork(timeZone?: string | null, name: DemoData['name'] = 'synthetic'): DemoData {
+  const net = generateTrafficNetwork({ sensors: 8, days: 14, incidents: 10, seed: 2026 });
+  const { series } = net;
+  const data = createSeries({
+    values: series.values,
+    sensors: series.sensors,
+    intervalMinutes: series.intervalMinutes,
+    start: timeZone === null ? null : series.start!,
+    ...(timeZone ? { timeZone } : {}),
+  });
+  return { ...net, series: data, name, note: name === 'synthetic' ? 'SYNTHETIC' : 'your file' };
 }
