@@ -100,6 +100,28 @@ function unknownFields(issue: ValidationIssue, noun: string, nameThem: boolean):
 }
 
 /**
+ * Beside a missing field, the fields the same object has that its schema does not take (Ajv stops at
+ * the first failure, `required`, so the typo `timestmap` beside the missing `timestamp` was never
+ * named): read from the failing object's keys (`verbose`), one pass over them, when the schema refuses
+ * every key outside its `properties` (`additionalProperties: false`, no pattern). Plain names said back
+ * under `nameThem`, up to three, others counted; '' when there are none or they cannot be told.
+ */
+function alsoNotTaken(issue: ValidationIssue, noun: string, nameThem: boolean): string {
+  const schema = isRecord(issue.parentSchema) ? issue.parentSchema : undefined;
+  if (!schema || schema['additionalProperties'] !== false || schema['patternProperties'] !== undefined) return '';
+  if (!isRecord(schema['properties']) || !isRecord(issue.data)) return '';
+  const taken = new Set(Object.keys(schema['properties']));
+  const extra = Object.keys(issue.data).filter((key) => !taken.has(key));
+  if (extra.length === 0) return '';
+  const named = nameThem ? extra.filter((key) => PLAIN_FIELD_NAME.test(key)).slice(0, MAX_NAMED) : [];
+  // Without names, one unknown field or several read alike (as a lone unknown field's answer does).
+  const others = nameThem ? extra.length - named.length : 1;
+  if (named.length === 0) return `; it also has ${others === 1 ? `a ${noun}` : `${others} ${noun}s`} this route does not accept`;
+  const quoted = named.map((key) => `'${key}'`);
+  return `; it has ${andList(others > 0 ? [...quoted, `${others} more`] : quoted)}, which this route does not accept`;
+}
+
+/**
  * Where a schema failure is, named from the schema (`#/properties/text/type` → `text`), never from
  * the request: an instance path would carry the keys a client sent.
  */
@@ -144,7 +166,7 @@ function schemaProblem(issue: ValidationIssue, noun: string, nameUnknownFields: 
   switch (issue.keyword) {
     case 'required':
       // A required property's name comes from the schema, not the request.
-      return typeof missing === 'string' ? `lacks '${missing}'` : 'lacks a required field';
+      return `${typeof missing === 'string' ? `lacks '${missing}'` : 'lacks a required field'}${alsoNotTaken(issue, noun, nameUnknownFields)}`;
     case 'additionalProperties':
     case 'unevaluatedProperties':
       return unknownFields(issue, noun, nameUnknownFields);

@@ -382,7 +382,9 @@ function partAwareValidator(): ValidatorBuilder {
   type Build = (externalSchemas: unknown, options: { customOptions?: Record<string, unknown> }) => Compile;
   const build = (ajvCompiler as unknown as () => Build)();
   // verbose: a refusal of a field the route does not take can list the fields it takes (the failing
-  // schema) and every plain-named extra key (the failing object's keys); nothing else of it is used.
+  // schema) and every plain-named extra key (the failing object's keys), and a missing field's refusal
+  // can name the extra keys beside it (one pass over that object's keys); nothing else of it is used.
+  // allErrors stays off: validation stops at the first failure, so its cost never grows with the errors.
   const base = { removeAdditional: false, allErrors: false, verbose: true };
   const builder: Build = (externalSchemas, options) => {
     const custom = options?.customOptions ?? {};

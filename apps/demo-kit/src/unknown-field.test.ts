@@ -53,6 +53,62 @@ beforeAll(async () => {
         async () => ({ ok: true }),
       );
       app.post(
+        '/score',
+        {
+          schema: {
+            body: {
+              type: 'object',
+              required: ['card', 'amount', 'timestamp'],
+              additionalProperties: false,
+              properties: {
+                card: { type: 'string' },
+                amount: { type: 'number' },
+                timestamp: { type: 'number' },
+                place: {
+                  type: 'object',
+                  required: ['country'],
+                  additionalProperties: false,
+                  properties: { country: { type: 'string' }, city: { type: 'string' } },
+                },
+              },
+            },
+            response: ok,
+          },
+        },
+        async () => ({ ok: true }),
+      );
+      app.get(
+        '/window',
+        {
+          schema: {
+            querystring: {
+              type: 'object',
+              required: ['from'],
+              additionalProperties: false,
+              properties: { from: { type: 'integer' }, to: { type: 'integer' } },
+            },
+            response: ok,
+          },
+        },
+        async () => ({ ok: true }),
+      );
+      app.post(
+        '/tagged',
+        {
+          schema: {
+            body: {
+              type: 'object',
+              required: ['text'],
+              additionalProperties: false,
+              properties: { text: { type: 'string' } },
+              patternProperties: { '^tag_': { type: 'string' } },
+            },
+            response: ok,
+          },
+        },
+        async () => ({ ok: true }),
+      );
+      app.post(
         '/nothing',
         { schema: { body: { type: 'object', additionalProperties: false, properties: {} }, response: ok } },
         async () => ({ ok: true }),
@@ -156,6 +212,95 @@ describe('a field the route does not accept', () => {
           { code: 'E_INPUT_INVALID', message: 'The body has a field this route does not accept: it takes text.' },
         ]);
       }
+    } finally {
+      await quiet.close();
+    }
+  });
+});
+
+// A body missing a required field that also carries one the route does not take (the typo
+// `{ card, amount, timestmap }`) was answered only "The body lacks 'timestamp'.": Ajv stops at the first
+// failure, so the misspelt key the client sent was never named.
+describe('a missing field beside one the route does not accept', () => {
+  const valid = { card: 'c1', amount: 10, timestamp: 1 };
+
+  it('names the plain ones after the missing field', async () => {
+    expect(await answer('/score', { card: 'c1', amount: 10, timestmap: 1 })).toEqual([
+      400,
+      "E_INPUT_INVALID: The body lacks 'timestamp'; it has 'timestmap', which this route does not accept.",
+    ]);
+    expect((await answer('/score', { card: 'c1', amont: 10, timestmap: 1 }))[1]).toBe(
+      "E_INPUT_INVALID: The body lacks 'amount'; it has 'amont' and 'timestmap', which this route does not accept.",
+    );
+    expect((await answer('/score', { card: 'c1', a: 1, b: 2, c: 3, d: 4, '<e>': 5 }))[1]).toBe(
+      "E_INPUT_INVALID: The body lacks 'amount'; it has 'a', 'b', 'c' and 2 more, which this route does not accept.",
+    );
+    // Inside a nested object: that object's own keys.
+    expect((await answer('/score', { ...valid, place: { contry: 'FR' } }))[1]).toBe(
+      "E_INPUT_INVALID: The body field 'place' lacks 'country'; it has 'contry', which this route does not accept.",
+    );
+    // A query string's keys are parameters.
+    expect((await answer('/window?frm=3&to=4'))[1]).toBe(
+      "E_INPUT_INVALID: The querystring lacks 'from'; it has 'frm', which this route does not accept.",
+    );
+    // Nothing extra: as before.
+    expect((await answer('/score', { card: 'c1', amount: 10 }))[1]).toBe("E_INPUT_INVALID: The body lacks 'timestamp'.");
+    expect((await answer('/score', valid))[0]).toBe(200);
+  });
+
+  it('counts, never echoes, a key that is not a plain name', async () => {
+    for (const key of ['<script>alert(1)</script>', 'a b', 'x.__proto__', 'x'.repeat(41), "it's"]) {
+      const [status, message] = await answer('/score', { card: 'c1', amount: 10, [key]: 1 });
+      expect([key, status, message]).toEqual([
+        key,
+        400,
+        "E_INPUT_INVALID: The body lacks 'timestamp'; it also has a field this route does not accept.",
+      ]);
+    }
+    expect((await answer('/score', { card: 'c1', '<a>': 1, '<b>': 2 }))[1]).toBe(
+      "E_INPUT_INVALID: The body lacks 'amount'; it also has 2 fields this route does not accept.",
+    );
+  });
+
+  it('says nothing of keys a pattern may take (they cannot be told apart from the ones it refuses)', async () => {
+    expect((await answer('/tagged', { tag_a: 'x', label: 1 }))[1]).toBe("E_INPUT_INVALID: The body lacks 'text'.");
+  });
+
+  it('without nameUnknownFields, says only that the body also has a field the route does not accept', async () => {
+    const quiet = await createService({
+      name: 'quiet missing',
+      routes(app) {
+        app.post(
+          '/score',
+          {
+            schema: {
+              body: {
+                type: 'object',
+                required: ['card', 'timestamp'],
+                additionalProperties: false,
+                properties: { card: { type: 'string' }, timestamp: { type: 'number' } },
+              },
+              response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } }, ...errorResponses },
+            },
+          },
+          async () => ({ ok: true }),
+        );
+      },
+    });
+    try {
+      for (const body of [
+        { card: 'c', timestmap: 1 },
+        { card: 'c', SECRET_KEY_1: 1, other: 2 },
+        { card: 'c', '<b>': 1 },
+      ]) {
+        const res = await quiet.app.inject({ method: 'POST', url: '/score', payload: body });
+        expect([res.statusCode, res.json()]).toEqual([
+          400,
+          { code: 'E_INPUT_INVALID', message: "The body lacks 'timestamp'; it also has a field this route does not accept." },
+        ]);
+      }
+      const res = await quiet.app.inject({ method: 'POST', url: '/score', payload: { card: 'c' } });
+      expect(res.json()).toEqual({ code: 'E_INPUT_INVALID', message: "The body lacks 'timestamp'." });
     } finally {
       await quiet.close();
     }
