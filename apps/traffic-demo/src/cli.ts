@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
 import { join } from 'node:path';
-import { closeOnSignals, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit';
+import { andList, closeOnSignals, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit';
 import { AppliedMLError, checkDevice, type Device } from '@appliedml/engine';
 import { MODEL_KINDS, splitSeries, TrafficForecaster, type TrafficModelKind } from '@appliedml/traffic';
 import { checkModelClock, loadDemoData, type DataChoice, type DemoData, type FileDataOptions } from './data';
@@ -81,7 +81,7 @@ function checkFileFlags(data: string, values: Record<string, string | boolean | 
   const given = FILE_FLAGS.filter((name) => values[name] !== undefined);
   if (given.length === 0) return;
   const flags = given.map((name) => `--${name}`);
-  const list = flags.length === 1 ? flags[0] : `${flags.slice(0, -1).join(', ')} and ${flags[flags.length - 1]}`;
+  const list = andList(flags);
   const source =
     data === 'auto'
       ? '--data auto (the default: Los-loop when APPLIEDML_DATA_DIR has it, else the generated network)'
@@ -209,7 +209,7 @@ function checkCommandFlags(command: string, values: Record<string, string | bool
   if (!commands.includes(command)) return;
   for (const [flag, readers] of Object.entries(COMMAND_FLAGS)) {
     if (values[flag] === undefined || readers.includes(command)) continue;
-    const list = readers.length === 1 ? readers[0] : `${readers.slice(0, -1).join(', ')} and ${readers[readers.length - 1]}`;
+    const list = andList(readers);
     throw new AppliedMLError('E_INPUT_INVALID', `--${flag} applies to ${list} only: ${command} does not read it. Leave --${flag} out.`, {
       details: { field: flag, command },
     });
