@@ -84,7 +84,7 @@ describe('speech-demo with arguments or flags its command does not read (review 
     // A missing bundle where the old code would have gone on to load one: it failed fast there too.
     const missing = join(dir, 'no-such-model');
     const [twoFiles, extra, sequence, port, out, report] = await Promise.all([
-      runCli(cli, ['recognize', good, 'other.wav', '--bundle', bundle]),
+      runCli(cli, ['recognize', good, 'other.wav', 'third.wav', '--bundle', bundle]),
       runCli(cli, ['evaluate', 'extra.wav', '--bundle', missing]),
       runCli(cli, ['evaluate', '--bundle', missing, '--sequence']),
       runCli(cli, ['recognize', good, '--bundle', bundle, '--port', '1']),
@@ -95,7 +95,7 @@ describe('speech-demo with arguments or flags its command does not read (review 
       expect(run.status, run.stdout + run.stderr).toBe(1);
       expect(run.stdout).toBe('');
     }
-    expect(twoFiles.stderr).toContain("error E_INPUT_INVALID: 'recognize' takes one file; also got 'other.wav'.");
+    expect(twoFiles.stderr).toContain("error E_INPUT_INVALID: 'recognize' takes one file; also got 'other.wav' and 'third.wav'.");
     expect(extra.stderr).toContain("error E_INPUT_INVALID: 'evaluate' takes no further arguments; got 'extra.wav'.");
     expect(sequence.stderr).toContain('error E_INPUT_INVALID: --sequence applies to recognize only: evaluate does not read it.');
     expect(port.stderr).toContain('error E_INPUT_INVALID: --port applies to serve only: recognize does not read it.');

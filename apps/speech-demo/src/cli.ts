@@ -9,7 +9,7 @@ import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
 import { featurePictures, pngDataUrl } from './pictures';
 import { FSDD_REFERENCE, presetFor, referenceLine, type Preset } from './presets';
 import { htmlReport } from './report';
-import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
+import { andList, closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
 import { createSpeechService, inProcess, speechWorkerPool, type SpeechInference } from './server';
 
 const USAGE = `appliedml speech demo — spoken-digit recognition (FSDD, or synthetic mespeak digits offline)
@@ -167,14 +167,12 @@ function checkCommandArgs(command: string, positionals: readonly string[], value
   if (extra.length > 0)
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `'${command}' takes ${takes === 0 ? 'no further arguments' : 'one file'}; ${takes === 0 ? 'got' : 'also got'} ${extra
-        .map((p) => `'${p}'`)
-        .join(', ')}. One ${takes === 0 ? 'command' : 'file'} at a time: speech-demo <command> [options].`,
+      `'${command}' takes ${takes === 0 ? 'no further arguments' : 'one file'}; ${takes === 0 ? 'got' : 'also got'} ${andList(extra.map((p) => `'${p}'`))}. One ${takes === 0 ? 'command' : 'file'} at a time: speech-demo <command> [options].`,
       { details: { command, extra: [...extra] } },
     );
   for (const [flag, readers] of Object.entries(COMMAND_FLAGS)) {
     if (values[flag] === undefined || readers.includes(command)) continue;
-    const list = readers.length === 1 ? readers[0] : `${readers.slice(0, -1).join(', ')} and ${readers[readers.length - 1]}`;
+    const list = andList(readers);
     throw new AppliedMLError('E_INPUT_INVALID', `--${flag} applies to ${list} only: ${command} does not read it. Leave --${flag} out.`, {
       details: { field: flag, command },
     });
