@@ -7,6 +7,11 @@ const BLOCK_COPIES = 65_536;
 const EDGE = 1e-7;
 /** Background values per feature: its training distribution at these many evenly spaced quantiles. */
 const BACKGROUND_POINTS = 4;
+/**
+ * Swaps a categorical costs an alert at most: past this many levels seen in training, the levels are
+ * pooled into this many strata of about equal training mass (see `levelStrata`).
+ */
+export const MAX_LEVEL_SWAPS = 32;
 
 function logit(p: number): number {
   const q = Math.min(1 - EDGE, Math.max(EDGE, p));
@@ -29,6 +34,40 @@ export interface OcclusionGroup {
 }
 
 /**
+ * The levels a categorical is swapped for, as strata: each a run of levels (indices into `shares`) and
+ * their total share. Up to `max` levels seen in training, each is its own stratum, in column order (the
+ * full swap). Past that, the levels, largest share first, are cut into at most `max` runs of about equal
+ * mass: a level holding more than a run's mass stands alone, the long tail of small levels is pooled,
+ * and each run is swapped once, for its largest level (another than the row's own), carrying the run's
+ * mass. The training mix a level is measured against stays the same; only the tail is sampled.
+ */
+export function levelStrata(shares: readonly number[], max = MAX_LEVEL_SWAPS): Array<{ levels: number[]; mass: number }> {
+  const seen: number[] = [];
+  shares.forEach((s, j) => {
+    if (s > 0) seen.push(j);
+  });
+  if (seen.length <= max) return seen.map((j) => ({ levels: [j], mass: shares[j] as number }));
+  seen.sort((a, b) => (shares[b] as number) - (shares[a] as number) || a - b);
+  let left = 0;
+  for (const j of seen) left += shares[j] as number;
+  const strata: Array<{ levels: number[]; mass: number }> = [];
+  let target = 0;
+  for (const j of seen) {
+    let current = strata[strata.length - 1];
+    // A run is full once it holds its part of the mass still to place when it was opened.
+    if (!current || (current.mass >= target && strata.length < max)) {
+      target = left / (max - strata.length);
+      current = { levels: [], mass: 0 };
+      strata.push(current);
+    }
+    current.levels.push(j);
+    current.mass += shares[j] as number;
+    left -= shares[j] as number;
+  }
+  return strata;
+}
+
+/**
  * Per-feature evidence of a classifier (rows × cols): how far the fraud log-odds fall, on average, when
  * that feature alone takes values drawn from its training distribution (`background[c]`, a few quantiles)
  * instead of the row's own. Positive: the row's value pushes towards fraud. Log-odds, not probabilities:
@@ -39,7 +78,9 @@ export interface OcclusionGroup {
  * weighted by its share (the row's own level counts as itself): its evidence, on the column of the row's
  * level (the first column for a level never seen), is how far the log-odds fall with another level.
  * Replaced one column at a time they took values no row can hold (no level, or two), and the network's
- * answer to those read as evidence where the level played no part.
+ * answer to those read as evidence where the level played no part. Past `MAX_LEVEL_SWAPS` levels the
+ * tail of small levels is pooled (`levelStrata`), so a wide categorical costs an alert at most that many
+ * swaps (it was one a level seen in training: 199 for 200 levels).
  */
 export function mlpOcclusion(
   model: tf.LayersModel,
@@ -57,7 +98,16 @@ export function mlpOcclusion(
   // others are scored (a rare one-hot level's background is all 0, so a row without it costs nothing there).
   let copies = 0;
   background.forEach((b, c) => (copies += grouped[c] ? 0 : b.length));
-  for (const g of groups) copies += g.cols.length;
+  const strata = groups.map((g) => levelStrata(g.shares.slice(0, g.cols.length)));
+  // (A categorical swapped level by level is counted as before, so its rows are scored in the same blocks.)
+  strata.forEach((st, gi) => (copies += st.some((s) => s.levels.length > 1) ? st.length : groups[gi]!.cols.length));
+  // The swap a stratum costs a row: its largest level other than the row's own (none when the row's
+  // level is the stratum), carrying the stratum's mass less the row's own level's share.
+  const swapOf = (g: OcclusionGroup, st: { levels: number[]; mass: number }, own: number): { level: number; own: number } => {
+    const ownShare = st.levels.includes(own) ? (g.shares[own] as number) : 0;
+    const level = st.levels.find((j) => j !== own);
+    return { level: level ?? -1, own: ownShare };
+  };
   const rowsPerBlock = Math.max(1, Math.floor(BLOCK_COPIES / Math.max(1, copies)));
   for (let r0 = 0; r0 < x.rows; r0 += rowsPerBlock) {
     const rows = Math.min(rowsPerBlock, x.rows - r0);
@@ -65,10 +115,10 @@ export function mlpOcclusion(
     for (let i = 0; i < rows; i++) {
       const row = x.data.subarray((r0 + i) * d, (r0 + i + 1) * d);
       for (let c = 0; c < d; c++) if (!grouped[c]) for (const v of background[c] as readonly number[]) if (v !== row[c]) needed++;
-      for (const g of groups) {
+      groups.forEach((g, gi) => {
         const own = levelOf(row, g);
-        g.shares.forEach((share, j) => (needed += share > 0 && j !== own ? 1 : 0));
-      }
+        for (const st of strata[gi]!) needed += swapOf(g, st, own).level >= 0 ? 1 : 0;
+      });
     }
     const data = new Float64Array(needed * d);
     let at = 0;
@@ -83,16 +133,17 @@ export function mlpOcclusion(
           at += d;
         }
       }
-      for (const g of groups) {
+      groups.forEach((g, gi) => {
         const own = levelOf(row, g);
-        g.shares.forEach((share, j) => {
-          if (!(share > 0) || j === own) return;
+        for (const st of strata[gi]!) {
+          const { level } = swapOf(g, st, own);
+          if (level < 0) continue;
           data.set(row, at);
           for (const c of g.cols) data[at + c] = 0;
-          data[at + (g.cols[j] as number)] = 1;
+          data[at + (g.cols[level] as number)] = 1;
           at += d;
-        });
-      }
+        }
+      });
     }
     const held = at ? mlpScores(model, { rows: at / d, cols: d, data: data.subarray(0, at) }) : new Float64Array(0);
     let k = 0;
@@ -106,17 +157,18 @@ export function mlpOcclusion(
         for (const v of b) sum += v === row[c] ? own : logit(held[k++] as number);
         out[(r0 + i) * d + c] = own - sum / b.length;
       }
-      for (const g of groups) {
+      groups.forEach((g, gi) => {
         const level = levelOf(row, g);
         let sum = 0;
         let weight = 0;
-        g.shares.forEach((share, j) => {
-          if (!(share > 0)) return;
-          weight += share;
-          sum += share * (j === level ? own : logit(held[k++] as number));
-        });
+        for (const st of strata[gi]!) {
+          const swap = swapOf(g, st, level);
+          weight += st.mass;
+          if (swap.own > 0) sum += swap.own * own;
+          if (swap.level >= 0) sum += (st.mass - swap.own) * logit(held[k++] as number);
+        }
         out[(r0 + i) * d + (g.cols[level >= 0 ? level : 0] as number)] = weight > 0 ? own - sum / weight : 0;
-      }
+      });
     }
   }
   return out;
