@@ -46,28 +46,14 @@ function invalidWavMessage(details: Record<string, unknown> | undefined): string
   return 'The WAV file is truncated or malformed, or holds no samples.';
 }
 
-/**
- * The encodings the decoder names by a WAV file's format tag (its `details.formatTag`), in fixed words:
- * a µ-law WAV is a WAV file, and telephony sends them (r2 F4). A tag not listed is not quoted.
- */
-const ENCODINGS: Readonly<Record<number, string>> = {
-  0x0002: 'MS ADPCM',
-  0x0006: 'A-law',
-  0x0007: 'µ-law',
-  0x0011: 'IMA ADPCM',
-  0x0031: 'GSM 6.10',
-  0x0050: 'MPEG',
-  0x0055: 'MPEG layer 3',
-  0x0161: 'WMA',
-};
 const READS = 'this service reads PCM (8, 16, 24 or 32-bit) or IEEE float WAV';
 const CONVERT = 'convert it, e.g. ffmpeg -i in.wav -c:a pcm_s16le out.wav';
 
 /** A WAV the decoder refused as E_FORMAT_UNSUPPORTED, said by its details: an encoding or bit depth, else not a WAV. */
 function unsupportedMessage(details: Record<string, unknown> | undefined): string {
-  const tag = details?.['formatTag'];
-  if (typeof tag === 'number') {
-    const name = Object.hasOwn(ENCODINGS, tag) ? ENCODINGS[tag] : undefined;
+  // The decoder names a known encoding in `details.encoding` (fixed words from its table, never the upload's).
+  if (typeof details?.['formatTag'] === 'number') {
+    const name = typeof details['encoding'] === 'string' ? details['encoding'] : undefined;
     return `The WAV file is ${name ? `${name}-encoded` : 'in an encoding that is not PCM or float'}; ${READS}: ${CONVERT}.`;
   }
   if (typeof details?.['bitsPerSample'] === 'number') return `The WAV file's bit depth is not one ${READS}: ${CONVERT}.`;

@@ -39,7 +39,7 @@ describe('an unsupported encoding is told before the length or the data chunk', 
     const mulaw = await refusals(wavBytes(MU_LAW, 1, 8000, 8, samples(3)), 'long-mulaw.wav', { maxSeconds: 2 });
     expect(mulaw.code).toBe('E_FORMAT_UNSUPPORTED');
     expect(mulaw.message).toMatch(/is µ-law-encoded; only PCM/);
-    expect(mulaw.details).toMatchObject({ formatTag: MU_LAW });
+    expect(mulaw.details).toMatchObject({ formatTag: MU_LAW, encoding: 'µ-law' });
     const pcm = await refusals(wavBytes(PCM, 1, 8000, 8, samples(3)), 'long-pcm.wav', { maxSeconds: 2 });
     expect(pcm.code).toBe('E_INPUT_TOO_LARGE');
   });

@@ -168,11 +168,13 @@ export const MAX_WAV_CHUNKS = 10_000;
  */
 function checkFormat(fmt: Omit<WavHeader, 'dataOffset' | 'dataBytes'>, name: string): void {
   if (fmt.format !== 1 && fmt.format !== 3) {
-    const what = FORMAT_NAMES[fmt.format] ?? `format tag 0x${fmt.format.toString(16)}`;
+    const encoding = Object.hasOwn(FORMAT_NAMES, fmt.format) ? FORMAT_NAMES[fmt.format] : undefined;
+    const what = encoding ?? `format tag 0x${fmt.format.toString(16)}`;
+    // `details.encoding` (a known tag's name) lets a service say it without keeping its own table.
     throw new AppliedMLError(
       'E_FORMAT_UNSUPPORTED',
       `${name} is ${what}-encoded; only PCM (8/16/24/32-bit) and IEEE float WAV are read. Convert it, e.g. \`ffmpeg -i in.wav -c:a pcm_s16le out.wav\`.`,
-      { details: { name, formatTag: fmt.format } },
+      { details: { name, formatTag: fmt.format, ...(encoding !== undefined ? { encoding } : {}) } },
     );
   }
   const pcmOk = fmt.format === 1 && [8, 16, 24, 32].includes(fmt.bitsPerSample);
