@@ -1,10 +1,57 @@
 import { AppliedMLError, httpStatusForCode, type ErrorCode } from '@appliedml/engine';
 import { andList } from './and-list';
 
-/** The body of every error response: a stable machine-readable `code` and a message saying what to do. */
+/**
+ * The body of every error response: a stable machine-readable `code` and a message saying what to do.
+ * `details` only where the kit names something a client needs that is the service's own, never the
+ * request's: a body over the size limit says the limit (`limitBytes`).
+ */
 export interface ErrorBody {
   code: string;
   message: string;
+  details?: { limitBytes: number };
+}
+
+/** The `details.reason` of the kit's own E_INPUT_TOO_LARGE for a request body over a byte limit. */
+export const BODY_TOO_LARGE_REASON = 'body-too-large';
+
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** Bytes as a person reads them: '1,000 bytes', '1 KiB', '1.5 MiB', '64 MiB' (binary units, at most one decimal). */
+export function humanBytes(bytes: number): string {
+  if (!(bytes >= 1024)) return `${bytes.toLocaleString('en-US')} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  // Rounded down: a limit said as '1.5 MiB' is never more than the service takes.
+  const shown = Math.floor(value * 10) / 10;
+  return `${shown.toLocaleString('en-US', { maximumFractionDigits: 1 })} ${UNITS[unit]}`;
+}
+
+/**
+ * The answer to a request body over `limitBytes` (a route's `bodyLimit`, or the service's body
+ * budget, `whose` 'service'): 413 E_INPUT_TOO_LARGE naming the limit in words and in bytes, and `details.limitBytes`
+ * for a client to size its next request by. The limit is the service's; nothing of the request is said.
+ */
+export function bodyTooLarge(limitBytes: number, whose: 'route' | 'service' = 'route'): AppliedMLError {
+  const exact = `${limitBytes.toLocaleString('en-US')} bytes`;
+  const said = limitBytes >= 1024 ? `${humanBytes(limitBytes)} (${exact})` : exact;
+  return new AppliedMLError('E_INPUT_TOO_LARGE', `The request body is over this ${whose}'s limit of ${said}; send at most that.`, {
+    details: { reason: BODY_TOO_LARGE_REASON, limitBytes },
+  });
+}
+
+/** The limit of a `bodyTooLarge` error, undefined for any other error (an SDK's E_INPUT_TOO_LARGE says no sizes back). */
+function bodyLimitOf(error: AppliedMLError): number | undefined {
+  const details = (error as { details?: unknown }).details;
+  if (typeof details !== 'object' || details === null) return undefined;
+  const { reason, limitBytes } = details as Record<string, unknown>;
+  return reason === BODY_TOO_LARGE_REASON && typeof limitBytes === 'number' && Number.isSafeInteger(limitBytes) && limitBytes >= 0
+    ? limitBytes
+    : undefined;
 }
 
 export interface HttpError {
@@ -227,6 +274,11 @@ export interface ToHttpErrorOptions {
    * field this route does not accept: it takes text." (no key the client sent is ever said back).
    */
   nameUnknownFields?: boolean;
+  /**
+   * The byte limit of the request's route: Fastify's own body-too-large error (which carries no
+   * limit) is then answered as `bodyTooLarge(bodyLimit)`, naming it; without it, with a fixed message.
+   */
+  bodyLimit?: number;
 }
 
 /**
@@ -237,17 +289,22 @@ export interface ToHttpErrorOptions {
  *   a value or (unless `nameUnknownFields`, then only plain names) a key the client sent; a field
  *   the route does not take is answered with the fields its schema takes;
  * - Fastify's body and URL errors → 413 `E_INPUT_TOO_LARGE`, 415 `E_FORMAT_UNSUPPORTED`, 400
- *   `E_INPUT_INVALID`, with fixed messages;
+ *   `E_INPUT_INVALID`, with fixed messages; a body over the limit names the limit (`bodyTooLarge`)
+ *   when `options.bodyLimit` gives it, with `details.limitBytes` (the one detail an answer carries);
  * - anything else → 500 `E_INTERNAL` with the fixed message "Internal error.".
  */
 export function toHttpError(error: unknown, options: ToHttpErrorOptions = {}): HttpError {
+  const fastifyCode = typeof error === 'object' && error !== null ? (error as FastifyLikeError).code : undefined;
+  if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE' && options.bodyLimit !== undefined && Number.isSafeInteger(options.bodyLimit))
+    return toHttpError(bodyTooLarge(options.bodyLimit), { ...options, bodyLimit: undefined });
   if (AppliedMLError.isInstance(error)) {
     const status = httpStatusForCode(error.code);
     const retry = retryAfter(error);
     const message = error.code === 'E_INTERNAL' || typeof error.message !== 'string' ? INTERNAL_MESSAGE : error.message;
+    const limitBytes = error.code === 'E_INPUT_TOO_LARGE' ? bodyLimitOf(error) : undefined;
     return {
       status,
-      body: { code: error.code, message },
+      body: { code: error.code, message, ...(limitBytes !== undefined ? { details: { limitBytes } } : {}) },
       ...(typeof retry === 'number' && Number.isFinite(retry) && retry >= 0 && status === 503
         ? { retryAfterSeconds: Math.ceil(retry) }
         : {}),

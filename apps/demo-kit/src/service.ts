@@ -12,7 +12,7 @@ import Fastify, {
 import { AppliedMLError } from '@appliedml/engine';
 import { bodyBudgetBusy, countingStream, createBodyBudget, type BodyClaim } from './body-budget';
 import { MAX_FILE_NAME_LENGTH } from './file-names';
-import { NOT_FOUND_CODE, toHttpError } from './http-errors';
+import { bodyTooLarge, NOT_FOUND_CODE, toHttpError } from './http-errors';
 import { withRequestScope } from './request-scope';
 
 declare module 'fastify' {
@@ -144,7 +144,7 @@ export function hostAllowed(header: string | undefined, bound: string | undefine
 
 /** Limits against oversized bodies and slow-request floods. Every field has a default. */
 export interface ServiceLimits {
-  /** Largest request body in bytes (default 1 MiB); over it → 413 E_INPUT_TOO_LARGE. */
+  /** Largest request body in bytes (default 1 MiB); over it → 413 E_INPUT_TOO_LARGE naming the limit (`details.limitBytes`). */
   bodyLimit?: number;
   /**
    * Bytes of request bodies held at once, across all requests (default 256 MiB, or `bodyLimit` if
@@ -325,7 +325,8 @@ export function hasEmptyParam(params: unknown): boolean {
 
 /** What the OpenAPI document says about errors that are no route's own. */
 const ERRORS_NOTE =
-  'Every error answer is JSON `{code, message}` (the `ErrorBody` schema) with a stable code. A path that does not ' +
+  'Every error answer is JSON `{code, message}` (the `ErrorBody` schema) with a stable code; a body over the size limit is ' +
+  '413 `E_INPUT_TOO_LARGE` naming the limit, also as `details.limitBytes`. A path that does not ' +
   'exist is 404 `E_NOT_FOUND`, a method a path does not answer 405 `E_NOT_FOUND` with an `Allow` header naming the ' +
   'ones it does (both before the body is read); a 503 carries a `Retry-After` header; a request too slow to arrive ' +
   'is 408 `E_INPUT_INVALID`, headers over the limit 431 `E_INPUT_TOO_LARGE`, a request that is not valid HTTP 400 `E_INPUT_INVALID`, ' +
@@ -659,11 +660,21 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     type: 'object',
     description: 'An error: a stable code (E_INPUT_INVALID, E_INPUT_TOO_LARGE, …) and what to do.',
     required: ['code', 'message'],
-    properties: { code: { type: 'string' }, message: { type: 'string' } },
+    properties: {
+      code: { type: 'string' },
+      message: { type: 'string' },
+      details: {
+        type: 'object',
+        description: 'Only on a 413 for a body over the size limit: the limit.',
+        required: ['limitBytes'],
+        properties: { limitBytes: { type: 'integer', description: 'The largest request body this route takes, in bytes.' } },
+      },
+    },
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const answer = toHttpError(error, errorOptions);
+    // The route's own limit (a route may allow more than the service's): a 413 names it.
+    const answer = toHttpError(error, { ...errorOptions, bodyLimit: request.routeOptions.bodyLimit });
     // Log the code, status, error name and stack frames only: a parser's, a library's or an
     // SDK's message may quote the request.
     if (AppliedMLError.isInstance(error) && error.details?.['timedOut'] === true)
@@ -778,7 +789,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     // A body larger than the whole budget never fits, however long the client waits: too large, not busy.
     if (declared > budget.limit) {
       void reply.header('connection', 'close');
-      throw new AppliedMLError('E_INPUT_TOO_LARGE', `The request body is over this service's limit of ${budget.limit} bytes.`);
+      throw bodyTooLarge(budget.limit, 'service');
     }
     const claim = chunked && budget.held >= budget.limit ? undefined : budget.claim(declared);
     if (!claim) {
