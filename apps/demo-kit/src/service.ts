@@ -443,9 +443,32 @@ interface LoggedRequest {
   ip?: string;
 }
 
-/** What a request contributes to a log line: method, path (no query string), route, address. Never the body. */
+/** Characters of a request path a log line keeps; the rest is counted. */
+export const LOGGED_PATH_CHARS = 200;
+
+/**
+ * A request path as a log line shows it: without the query string or fragment, still percent-encoded
+ * (never decoded: `%1b` or `%0a` stays that text), any character outside printable ASCII escaped as
+ * `%XX` / `\uXXXX` (Node's parser refuses them in a request target; a target from elsewhere may not),
+ * and at most `LOGGED_PATH_CHARS` characters, the rest counted: a 16 KB path is not a 16 KB log line.
+ */
+export function pathForLog(url: string): string {
+  const end = url.search(/[?#]/);
+  const path = end >= 0 ? url.slice(0, end) : url;
+  const kept = path.slice(0, LOGGED_PATH_CHARS);
+  const safe = kept.replace(/[^\x21-\x7e]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return path.length > LOGGED_PATH_CHARS ? `${safe}...(${path.length - LOGGED_PATH_CHARS} more characters)` : safe;
+}
+
+/**
+ * What a request contributes to a log line: method, path (`pathForLog`: no query string, encoded,
+ * shortened), the route it matched (its pattern, `/files/:name`, never the client's text), address. Never the body.
+ */
 function requestForLog(req: LoggedRequest): Record<string, unknown> {
-  const url = typeof req.url === 'string' ? req.url.split('?')[0] : undefined;
+  const url = typeof req.url === 'string' ? pathForLog(req.url) : undefined;
   return { method: req.method, url, route: req.routeOptions?.url, remoteAddress: req.ip };
 }
 
