@@ -1,7 +1,7 @@
 import { AppliedMLError, checkKnownKeys, checkNumberOption, describeValue } from '@appliedml/engine';
 import type { HorizonMetrics } from './horizon-metrics';
 import { parseTimeText } from './series';
-import { checkTimeZone, zoneOffsetMs } from './time-zone';
+import { checkTimeZone, wallInstants, zoneOffsetMs } from './time-zone';
 
 /** A Vega-Lite specification (plain JSON). */
 export type ChartSpec = Record<string, unknown>;
@@ -99,6 +99,102 @@ function zoneLabelExpr(zone: string, instants: number[]): string {
   return `utcFormat(${w}, utcseconds(${w}) ? ':%S' : utcminutes(${w}) ? '%I:%M' : utchours(${w}) ? '%I %p' : utcdate(${w}) !== 1 ? '%b %d' : utcmonth(${w}) ? '%B' : '%Y')`;
 }
 
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** Vega's (d3's) time tick intervals: [unit, step, rough length]; months and years by the calendar. */
+const TICK_INTERVALS: ['ms' | 'day' | 'week' | 'month' | 'year', number, number][] = [
+  ...[1, 5, 15, 30].map((k) => ['ms', k * SECOND, k * SECOND] as ['ms', number, number]),
+  ...[1, 5, 15, 30].map((k) => ['ms', k * MINUTE, k * MINUTE] as ['ms', number, number]),
+  ...[1, 3, 6, 12].map((k) => ['ms', k * HOUR, k * HOUR] as ['ms', number, number]),
+  ['day', 1, DAY],
+  ['day', 2, 2 * DAY],
+  ['week', 1, 7 * DAY],
+  ['month', 1, 30 * DAY],
+  ['month', 3, 90 * DAY],
+  ['year', 1, 365 * DAY],
+];
+
+/** d3's tickStep for years: 1, 2, 5 or 10 times a power of ten. */
+function niceStep(span: number, count: number): number {
+  const raw = span / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const error = raw / power;
+  return Math.max(1, (error >= Math.sqrt(50) ? 10 : error >= Math.sqrt(10) ? 5 : error >= Math.sqrt(2) ? 2 : 1) * power);
+}
+
+/**
+ * Tick instants at round times of the zone's clock (whole hours, local midnights, the 1st of a month),
+ * spaced as vega spaces UTC ticks (the interval nearest the span over `count`): vega's own ticks fall on
+ * round UTC times, which the labels put at '11:30' in India or '04 AM' for a Los Angeles midnight. Each
+ * wall time is taken at every instant that reads it (twice in the hour repeated when clocks go back, never
+ * in a skipped one), so a day tick is a local midnight on a 23- or 25-hour day too. Undefined below a
+ * second, or with no span: vega's own ticks then.
+ */
+function zoneTickInstants(zone: string, instants: readonly number[], count: number): number[] | undefined {
+  if (instants.length === 0) return undefined;
+  let start = Infinity;
+  let stop = -Infinity;
+  let lowOffset = Infinity;
+  let highOffset = -Infinity;
+  for (const t of instants) {
+    start = Math.min(start, t);
+    stop = Math.max(stop, t);
+    const offset = zoneOffsetMs(zone, t);
+    lowOffset = Math.min(lowOffset, offset);
+    highOffset = Math.max(highOffset, offset);
+  }
+  const target = (stop - start) / Math.max(1, count);
+  if (!(target >= SECOND) || !Number.isFinite(target)) return undefined;
+  const i = TICK_INTERVALS.findIndex(([, , length]) => length > target);
+  const [unit, step] =
+    i === -1
+      ? (['year', niceStep((stop - start) / (365 * DAY), count)] as const)
+      : TICK_INTERVALS[i - 1 >= 0 && target / TICK_INTERVALS[i - 1]![2] < TICK_INTERVALS[i]![2] / target ? i - 1 : i]!;
+  // Every wall time read in the span lies between these (the offsets of the instants drawn bound the zone's there).
+  const lo = start + lowOffset;
+  const hi = stop + highOffset;
+  const walls: number[] = [];
+  if (unit === 'ms') {
+    for (let w = Math.ceil(lo / step) * step; w <= hi && walls.length <= 10_000; w += step) walls.push(w);
+  } else {
+    const first = new Date(Math.floor(lo / DAY) * DAY);
+    if (unit === 'month' || unit === 'year') first.setUTCDate(1);
+    if (unit === 'year') first.setUTCMonth(0);
+    for (const d = first; d.getTime() <= hi && walls.length <= 10_000;) {
+      const w = d.getTime();
+      if (unit === 'day') {
+        if (Math.round(w / DAY) % step === 0) walls.push(w);
+        d.setUTCDate(d.getUTCDate() + 1);
+      } else if (unit === 'week') {
+        if (d.getUTCDay() === 0) walls.push(w);
+        d.setUTCDate(d.getUTCDate() + 1);
+      } else if (unit === 'month') {
+        if (d.getUTCMonth() % step === 0) walls.push(w);
+        d.setUTCMonth(d.getUTCMonth() + 1);
+      } else {
+        if (d.getUTCFullYear() % step === 0) walls.push(w);
+        d.setUTCFullYear(d.getUTCFullYear() + 1);
+      }
+    }
+  }
+  if (walls.length > 10_000) return undefined;
+  const ticks = new Set<number>();
+  for (const w of walls) for (const t of wallInstants(zone, w)) if (t >= start && t <= stop) ticks.add(t);
+  return [...ticks].sort((a, b) => a - b);
+}
+
+/**
+ * The time axis on the zone's clock: labels in its wall time, and ticks at its round times (as many as
+ * vega-lite's default, one per 40 pixels of width).
+ */
+function zoneAxis(zone: string, instants: number[], width: number): Record<string, unknown> {
+  const values = zoneTickInstants(zone, instants, Math.ceil(width / 40));
+  return { labelExpr: zoneLabelExpr(zone, instants), ...(values === undefined ? {} : { values }) };
+}
+
 /** Forecast against actual for one sensor (a Vega-Lite spec; render it with `renderChartSvg`). */
 export function forecastChartSpec(input: ForecastChartInput): ChartSpec {
   checkKnownKeys('forecastChartSpec input', input, CHART_INPUT_KEYS);
@@ -161,7 +257,7 @@ export function forecastChartSpec(input: ForecastChartInput): ChartSpec {
         type: 'temporal',
         scale: { type: 'utc' },
         title: `time (${zone ?? 'UTC'})`,
-        ...(zone === undefined ? {} : { axis: { labelExpr: zoneLabelExpr(zone, [...rows.map((r) => r.time as number), ...alerts]) } }),
+        ...(zone === undefined ? {} : { axis: zoneAxis(zone, [...rows.map((r) => r.time as number), ...alerts], input.width ?? 720) }),
       }
     : { field: 'time', type: 'quantitative', title: 'step' };
   const layers: Record<string, unknown>[] = [

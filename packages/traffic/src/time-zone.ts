@@ -106,7 +106,7 @@ export function instantOfWall(zone: string, wallMs: number, after = -Infinity, s
 }
 
 /** Every instant at which the zone's clocks read `wallMs`, earliest first: two in the hour repeated when clocks go back, none in a skipped one. */
-function wallInstants(zone: string, wallMs: number): number[] {
+export function wallInstants(zone: string, wallMs: number): number[] {
   return [...new Set([zoneOffsetMs(zone, wallMs - 86_400_000), zoneOffsetMs(zone, wallMs + 86_400_000), zoneOffsetMs(zone, wallMs)])]
     .map((offset) => wallMs - offset)
     .filter((t) => localWallMs(zone, t) === wallMs)
