@@ -4,6 +4,7 @@ export type { DemoServiceOptions, Service, ServiceLimits, ServiceOptions, Signal
 export { toHttpError, NOT_FOUND_CODE, INTERNAL_MESSAGE, PLAIN_FIELD_NAME } from './http-errors';
 export type { ErrorBody, HttpError, ToHttpErrorOptions } from './http-errors';
 export { andList } from './and-list';
+export { bundleName } from './bundle-name';
 export { checkFileName, fileNameSchema, resolveInside, MAX_FILE_NAME_LENGTH } from './file-names';
 export type { ResolveInsideOptions } from './file-names';
 export { loadingModel } from './loading-model';

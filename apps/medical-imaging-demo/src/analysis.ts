@@ -17,10 +17,22 @@ export const MAX_UPLOAD_PIXELS = 8192 * 8192;
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 
+/** A loaded model as `GET /info` names it. */
+export interface ModelSummary {
+  task: 'classifier' | 'segmenter';
+  /** The bundle folder's name (`bundleName`), never its path on the server. */
+  name: string;
+  /** What its bundle says it was trained on (`trainedOnNote`). */
+  trainedOn: string;
+}
+
 export interface ServerModels {
   classifier?: ImageClassifier;
   segmenter?: ImageSegmenter;
+  /** One line for the page (`modelsDescription`); no server path. */
   description: string;
+  /** Each model for `GET /info` (none when not given). */
+  models?: ModelSummary[];
 }
 
 /** How `POST /predict` reads an upload (its query string: `?voi=minmax&frame=3`). */

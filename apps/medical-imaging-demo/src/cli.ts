@@ -12,7 +12,7 @@ import { outOfDistribution } from './input-checks';
 import { htmlReport } from './report';
 import { runClassifier, runSegmenter } from './run';
 import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
-import { createMedicalService, inProcess, medicalWorkerPool, type MedicalInference } from './server';
+import { createMedicalService, inProcess, medicalWorkerPool, modelsDescription, modelSummary, type MedicalInference } from './server';
 
 const USAGE = `appliedml medical imaging demo — a pneumonia classifier with Grad-CAM and a polyp segmenter
 
@@ -289,10 +289,13 @@ async function main(): Promise<void> {
           return medicalWorkerPool(bundle, { threads: workers, ...(values.segmenter ? { segmenter: values.segmenter } : {}) });
         const classifier = await ImageClassifier.load(bundle, loadOptions);
         const segmenter = values.segmenter ? await ImageSegmenter.load(values.segmenter, loadOptions) : undefined;
-        const description = `classifier ${bundle} (labels ${classifier.labels.join(', ')}; ${trainedOnNote(classifier.trainedOn)})${
-          segmenter ? `, segmenter ${values.segmenter} (${trainedOnNote(segmenter.trainedOn)})` : ''
-        }`;
-        return inProcess({ classifier, ...(segmenter ? { segmenter } : {}), description });
+        // Named by their folders, never their paths: /info is read by any web client.
+        const models = [
+          modelSummary('classifier', bundle, trainedOnNote(classifier.trainedOn)),
+          ...(segmenter && values.segmenter ? [modelSummary('segmenter', values.segmenter, trainedOnNote(segmenter.trainedOn))] : []),
+        ];
+        const description = modelsDescription(models, classifier.labels);
+        return inProcess({ classifier, ...(segmenter ? { segmenter } : {}), description, models });
       })();
       const service = await createMedicalService(loading, { logger: true });
       const { url } = await service.listen({ port, host: values.host as string });

@@ -12,7 +12,8 @@ import { trainedOnNote } from './provenance';
 export async function load(bundle: string, options: { segmenter?: unknown }): Promise<InferenceModel<MedicalUpload, PredictAnswer>> {
   const classifier = await ImageClassifier.load(bundle);
   const segmenter = typeof options.segmenter === 'string' ? await ImageSegmenter.load(options.segmenter) : undefined;
-  const models = { classifier, ...(segmenter ? { segmenter } : {}), description: bundle };
+  // The description is the service's (medicalWorkerPool's); a worker's models need none.
+  const models = { classifier, ...(segmenter ? { segmenter } : {}), description: '' };
   return {
     info: {
       labels: classifier.labels,

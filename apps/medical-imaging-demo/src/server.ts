@@ -1,4 +1,5 @@
 import {
+  bundleName,
   createConcurrencyLimit,
   createService,
   openInferencePool,
@@ -8,10 +9,32 @@ import {
   type Service,
 } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
-import { analyse, type AnalyseOptions, type PredictAnswer, type ServerModels } from './analysis';
+import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from '@appliedml/medical-imaging';
+import { analyse, type AnalyseOptions, type ModelSummary, type PredictAnswer, type ServerModels } from './analysis';
 
 export { analyse, MAX_UPLOAD_PIXELS } from './analysis';
-export type { AnalyseOptions, PredictAnswer, ServerModels } from './analysis';
+export type { AnalyseOptions, ModelSummary, PredictAnswer, ServerModels } from './analysis';
+
+/** The SDK serving the models, as `GET /info` says it. */
+export const SDK = `${MEDICAL_IMAGING_PACKAGE} ${MEDICAL_IMAGING_VERSION}`;
+
+/**
+ * What `GET /info` and the page say about the models: each one's bundle folder name (`bundleName`,
+ * never a path on the server) and what its bundle says it was trained on, a classifier's labels, and
+ * the worker threads when there is a pool.
+ */
+export function modelsDescription(models: readonly ModelSummary[], labels: readonly string[], threads?: number): string {
+  const said = models.map((m) =>
+    m.task === 'classifier' ? `classifier ${m.name} (labels ${labels.join(', ')}; ${m.trainedOn})` : `segmenter ${m.name} (${m.trainedOn})`,
+  );
+  if (threads !== undefined) said.push(`${threads} worker thread${threads === 1 ? '' : 's'}`);
+  return said.join(', ');
+}
+
+/** A model's summary for `GET /info` from its bundle folder (only its name is said) and its trainedOn note. */
+export function modelSummary(task: ModelSummary['task'], bundle: string, trainedOn: string): ModelSummary {
+  return { task, name: bundleName(bundle), trainedOn };
+}
 
 /** Largest upload accepted (DICOM files can be large; the readers' pixel limit applies inside). */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -60,7 +83,10 @@ export interface MedicalUpload {
 
 /** Where the analyses run: the models in this process (`inProcess`) or a worker pool (`medicalWorkerPool`). */
 export interface MedicalInference {
+  /** One line for the page: the models by name and what they were trained on; no server path. */
   readonly description: string;
+  /** Each model: its bundle's name (never its path) and what it was trained on. */
+  readonly models: readonly ModelSummary[];
   readonly labels: string[];
   readonly segmenter: boolean;
   readonly isReady: boolean;
@@ -83,6 +109,7 @@ export function inProcess(
   const limit = createConcurrencyLimit({ concurrency: options.concurrency ?? 1, maxQueue: options.maxQueue ?? 8 });
   return {
     description: models.description,
+    models: models.models ?? [],
     labels: models.classifier?.labels ?? [],
     segmenter: Boolean(models.segmenter),
     isReady: true,
@@ -112,10 +139,13 @@ export async function medicalWorkerPool(bundle: string, options: { segmenter?: s
   });
   const labels = Array.isArray(info['labels']) ? info['labels'].map(String) : [];
   const threads = options.threads ?? 1;
+  const models = [
+    modelSummary('classifier', bundle, String(info['classifierTrainedOn'])),
+    ...(options.segmenter ? [modelSummary('segmenter', options.segmenter, String(info['segmenterTrainedOn']))] : []),
+  ];
   return {
-    description: `classifier ${bundle} (labels ${labels.join(', ')}; ${String(info['classifierTrainedOn'])})${
-      options.segmenter ? `, segmenter ${options.segmenter} (${String(info['segmenterTrainedOn'])})` : ''
-    }, ${threads} worker thread${threads === 1 ? '' : 's'}`,
+    description: modelsDescription(models, labels, threads),
+    models,
     labels,
     segmenter: info['segmenter'] === true,
     get isReady() {
@@ -196,9 +226,26 @@ const infoSchema = {
   response: {
     200: {
       type: 'object',
-      required: ['description', 'labels', 'segmenter', 'ready'],
+      required: ['description', 'models', 'sdk', 'labels', 'segmenter', 'ready'],
       properties: {
-        description: { type: 'string' },
+        description: { type: 'string', description: 'The models in one line: names, labels, what they were trained on.' },
+        models: {
+          type: 'array',
+          description: 'Each model loaded (none while loading).',
+          items: {
+            type: 'object',
+            required: ['task', 'name', 'trainedOn'],
+            properties: {
+              task: { type: 'string', enum: ['classifier', 'segmenter'] },
+              name: { type: 'string', description: "The model's bundle folder name (not its path on the server)." },
+              trainedOn: {
+                type: 'string',
+                description: 'What its bundle says it was trained on (generated phantoms say nothing medical).',
+              },
+            },
+          },
+        },
+        sdk: { type: 'string', description: 'The SDK package and version serving the models.' },
         labels: { type: 'array', items: { type: 'string' } },
         segmenter: { type: 'boolean' },
         ready: { type: 'boolean' },
@@ -304,6 +351,8 @@ export async function createMedicalService(
         app.get(url, { schema: pageSchema }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
       app.get('/info', { schema: infoSchema }, async () => ({
         description: model.current?.description ?? 'The model is loading.',
+        models: model.current?.models ?? [],
+        sdk: SDK,
         labels: model.current?.labels ?? [],
         segmenter: model.current?.segmenter ?? false,
         ready: model.isReady(),

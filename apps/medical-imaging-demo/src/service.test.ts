@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { soak, soakViolations, type Service } from '@appliedml/demo-kit';
 import { resolveDataset } from '@appliedml/engine';
-import { DICOM_SAMPLES_DATASET, grayToPng, readMedicalImage, type ImageClassifier } from '@appliedml/medical-imaging';
+import {
+  DICOM_SAMPLES_DATASET,
+  grayToPng,
+  MEDICAL_IMAGING_VERSION,
+  readMedicalImage,
+  type ImageClassifier,
+} from '@appliedml/medical-imaging';
 import { createMedicalService, inProcess, MAX_BODY_BYTES, medicalWorkerPool, type MedicalInference, type PredictAnswer } from './server';
 import { gray16Png, phantomPng, pngSize, quickClassifier } from './test-model';
 
@@ -87,6 +93,8 @@ describe('medical imaging service on the demo kit', () => {
     await expect.poll(async () => (await fetch(`${base}/readyz`)).status).toBe(200);
     expect(await (await fetch(`${base}/info`)).json()).toEqual({
       description: 'phantom classifier (SYNTHETIC)',
+      models: [],
+      sdk: `@appliedml/medical-imaging ${MEDICAL_IMAGING_VERSION}`,
       labels: ['clear', 'lesion'],
       segmenter: false,
       ready: true,
@@ -317,6 +325,18 @@ describe('medical imaging service on the demo kit', () => {
       const { url } = await pooled.listen();
       try {
         expect((await fetch(`${url}/readyz`)).status).toBe(200);
+        // /info names the model by its folder, never by its path on the server (any web client reads it).
+        const info = await (await fetch(`${url}/info`)).text();
+        expect(info).not.toContain(dir);
+        expect(info).not.toContain(tmpdir());
+        expect(JSON.parse(info)).toMatchObject({
+          description: expect.stringMatching(
+            /^classifier bundle \(labels clear, lesion; trained on SYNTHETIC phantoms .*\), 2 worker threads$/,
+          ),
+          models: [{ task: 'classifier', name: 'bundle', trainedOn: expect.stringMatching(/^trained on SYNTHETIC phantoms /) }],
+          sdk: `@appliedml/medical-imaging ${MEDICAL_IMAGING_VERSION}`,
+          ready: true,
+        });
         const files = await Promise.all([1, 2, 3, 4, 5, 6].map((seed) => phantomPng(seed % 2 === 0, 64, seed)));
         const answers = await Promise.all(
           files.map(async (png) => {

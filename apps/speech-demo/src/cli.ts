@@ -9,7 +9,7 @@ import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
 import { featurePictures, pngDataUrl } from './pictures';
 import { FSDD_REFERENCE, presetFor, referenceLine, type Preset } from './presets';
 import { htmlReport } from './report';
-import { andList, closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
+import { andList, bundleName, closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
 import { createSpeechService, inProcess, speechWorkerPool, type SpeechInference } from './server';
 
 const USAGE = `appliedml speech demo — spoken-digit recognition (FSDD, or synthetic mespeak digits offline)
@@ -241,7 +241,7 @@ async function main(): Promise<void> {
       const loading: Promise<SpeechInference> =
         workers > 0
           ? speechWorkerPool(bundle, { threads: workers })
-          : SpeechRecognizer.load(bundle, device ? { device } : {}).then((model) => inProcess(model, { description: bundle }));
+          : SpeechRecognizer.load(bundle, device ? { device } : {}).then((model) => inProcess(model, { name: bundleName(bundle) }));
       const service = await createSpeechService(loading, { logger: true });
       const { url } = await service.listen({ port, host: values.host ?? '127.0.0.1' });
       closeOnSignals(service, { onSignal: (signal) => out(`${signal}: finishing in-flight requests, then exiting`) });

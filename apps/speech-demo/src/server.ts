@@ -1,4 +1,5 @@
 import {
+  bundleName,
   createConcurrencyLimit,
   createService,
   openInferencePool,
@@ -8,11 +9,14 @@ import {
   type Service,
 } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
-import type { SequenceRecognition, SpeechRecognizer } from '@appliedml/speech';
+import { SPEECH_PACKAGE, SPEECH_VERSION, type SequenceRecognition, type SpeechRecognizer } from '@appliedml/speech';
 import { MAX_AUDIO_SECONDS, recognizeSequenceUpload, recognizeUpload, type RecognizeAnswer, type SpeechTask } from './recognition';
 
 export { MAX_AUDIO_SECONDS, recognizeSequenceUpload, recognizeUpload, runTask } from './recognition';
 export type { RecognizeAnswer, SpeechTask } from './recognition';
+
+/** The SDK serving the model, as `GET /info` says it. */
+export const SDK = `${SPEECH_PACKAGE} ${SPEECH_VERSION}`;
 
 /** Largest upload accepted: about a minute of 16-bit 44.1 kHz stereo. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -60,9 +64,14 @@ const infoSchema = {
   response: {
     200: {
       type: 'object',
-      required: ['description', 'labels', 'sampleRate', 'ready'],
+      required: ['description', 'model', 'sdk', 'labels', 'sampleRate', 'ready'],
       properties: {
-        description: { type: 'string' },
+        description: { type: 'string', description: 'The model by name and where it runs (no server path).' },
+        model: {
+          type: 'string',
+          description: "The model's bundle folder name (not its path on the server); empty while loading or when not given.",
+        },
+        sdk: { type: 'string', description: 'The SDK package and version serving the model.' },
         labels: { type: 'array', items: { type: 'string' } },
         sampleRate: { type: 'integer', description: 'The rate the model hears at (uploads are resampled to it).' },
         ready: { type: 'boolean' },
@@ -158,7 +167,10 @@ const sequenceSchema = {
 
 /** Where recognition runs: the model in this process (`inProcess`) or a worker pool (`speechWorkerPool`). */
 export interface SpeechInference {
+  /** The model by name and where it runs, for the page; no server path. */
   readonly description: string;
+  /** The model's bundle folder name (`bundleName`, never its path); '' when not given. */
+  readonly model: string;
   readonly labels: string[];
   /** The rate the model hears at. */
   readonly sampleRate: number;
@@ -178,11 +190,12 @@ export interface SpeechInference {
  */
 export function inProcess(
   model: SpeechRecognizer,
-  options: { dispose?: boolean; description?: string; concurrency?: number; maxQueue?: number } = {},
+  options: { dispose?: boolean; description?: string; name?: string; concurrency?: number; maxQueue?: number } = {},
 ): SpeechInference {
   const limit = createConcurrencyLimit({ concurrency: options.concurrency ?? 1, maxQueue: options.maxQueue ?? 8 });
   return {
-    description: options.description ?? 'speech recogniser in the service process',
+    description: options.description ?? `${options.name ?? 'speech recogniser'} in the service process`,
+    model: options.name ?? '',
     labels: model.labels,
     sampleRate: model.sampleRate,
     isReady: true,
@@ -210,8 +223,11 @@ export async function speechWorkerPool(bundle: string, options: { threads?: numb
     threads,
   });
   const labels = Array.isArray(info['labels']) ? info['labels'].map(String) : [];
+  // Named by its folder, never its path: /info is read by any web client.
+  const name = bundleName(bundle);
   return {
-    description: `${bundle}, ${threads} worker thread${threads === 1 ? '' : 's'}`,
+    description: `${name}, ${threads} worker thread${threads === 1 ? '' : 's'}`,
+    model: name,
     labels,
     sampleRate: Number(info['sampleRate']),
     get isReady() {
@@ -261,6 +277,8 @@ export async function createSpeechService(
         app.get(url, { schema: pageSchema }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
       app.get('/info', { schema: infoSchema }, async () => ({
         description: model.current?.description ?? 'The model is loading.',
+        model: model.current?.model ?? '',
+        sdk: SDK,
         labels: model.current?.labels ?? [],
         sampleRate: model.current?.sampleRate ?? 0,
         ready: model.isReady(),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { soak, soakViolations, type Service } from '@appliedml/demo-kit';
-import { decodeWav, encodeWav, type SequenceRecognition, type SpeechRecognizer } from '@appliedml/speech';
+import { decodeWav, encodeWav, SPEECH_VERSION, type SequenceRecognition, type SpeechRecognizer } from '@appliedml/speech';
 import {
   createSpeechService,
   inProcess,
@@ -87,6 +87,8 @@ describe('speech service on the demo kit', () => {
     expect(((await early.json()) as { code: string }).code).toBe('E_BUSY');
     expect(await (await fetch(`${base}/info`)).json()).toEqual({
       description: 'The model is loading.',
+      model: '',
+      sdk: `@appliedml/speech ${SPEECH_VERSION}`,
       labels: [],
       sampleRate: 0,
       ready: false,
@@ -97,6 +99,8 @@ describe('speech service on the demo kit', () => {
     await expect.poll(async () => (await fetch(`${base}/readyz`)).status).toBe(200);
     expect(await (await fetch(`${base}/info`)).json()).toEqual({
       description: 'tiny CNN on SYNTHETIC digits',
+      model: '',
+      sdk: `@appliedml/speech ${SPEECH_VERSION}`,
       labels: model.labels,
       sampleRate: model.sampleRate,
       ready: true,
@@ -287,6 +291,19 @@ describe('speech service on the demo kit', () => {
       const { url } = await pooled.listen();
       try {
         expect((await fetch(`${url}/readyz`)).status).toBe(200);
+        // /info names the model by its folder, never by its path on the server (any web client reads it).
+        const info = await (await fetch(`${url}/info`)).text();
+        expect(info).not.toContain(dir);
+        expect(info).not.toContain(tmpdir());
+        expect(JSON.parse(info)).toMatchObject({
+          description: 'bundle, 2 worker threads',
+          model: 'bundle',
+          sdk: `@appliedml/speech ${SPEECH_VERSION}`,
+        });
+        expect(inProcess(model, { dispose: false, name: 'speech-digits' })).toMatchObject({
+          description: 'speech-digits in the service process',
+          model: 'speech-digits',
+        });
         const files = ['two', 'six', 'eight', 'one'].map((w, i) => spokenWav(w, i % 2 === 0 ? 'm2' : 'f4'));
         const answers = await Promise.all(
           files.map(async (wav) => {

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { bundleName } from './bundle-name';
+
+// The speech and medical services' GET /info said the bundle's path on the server (any web client
+// reads it); they name a model by its bundle folder's own name now.
+
+describe('bundleName', () => {
+  it("is the folder's own name, never its path", () => {
+    expect(bundleName('/srv/private/alice/models/speech-digits')).toBe('speech-digits');
+    expect(bundleName('/srv/models/pneumonia/')).toBe('pneumonia');
+    expect(bundleName('models/./speech-digits/../polyps')).toBe('polyps');
+    expect(bundleName('/')).toBe('model');
+  });
+
+  it('escapes control characters and bidirectional overrides, and shortens a long name', () => {
+    expect(bundleName('/m/a\u001b[31mb\nc\u202e')).toBe('a\\u001b[31mb\\u000ac\\u202e');
+    expect(bundleName(`/m/${'n'.repeat(300)}`)).toBe(`${'n'.repeat(100)}…`);
+  });
+});
