@@ -5,11 +5,13 @@ import {
   IncidentMonitor,
   renderChartSvg,
   type Forecast,
+  type IncidentAlert,
   type IncidentEvent,
   type TrafficForecaster,
 } from '@appliedml/traffic';
 import type { DemoData } from './data';
 import { clockLabel, fileClock, titleTimeAxis, utcClockSentence } from './page-clock';
+import { wallTime } from './render';
 import { MONITOR_LEAD } from './report';
 
 /** Events kept for the page (older ones are dropped). */
@@ -49,14 +51,32 @@ export interface ForecastAnswer {
 }
 
 /**
- * An event with the series steps it happened and its alert started at: the steps on the chart's axis and
- * in the report (the event's own `step` and the alert's `startStep` count from the monitor's first
- * observation of this pass of the replay).
+ * An alert as the API gives it: the monitor's alert, with the series steps it started and was raised at
+ * (the steps on the chart's axis and in the report; the alert's own `startStep` and `raisedStep` are the
+ * monitor's count of its observations, which runs on across passes of the replay) and its times as the
+ * page and the report show them (`wallTime`: on the data's clock, with the UTC offset; null without a clock).
  */
-export type FeedEvent = IncidentEvent & { seriesStep: number; startedAtStep: number };
+export type FeedAlert = IncidentAlert & {
+  startedAtStep: number;
+  raisedAtStep: number;
+  startedAtText: string | null;
+  raisedAtText: string | null;
+};
+
+/**
+ * An event with the series step it happened at and its alert's series steps and shown times (see
+ * `FeedAlert`); `startedAtStep` is the alert's, kept beside it for clients written before it was there.
+ */
+export type FeedEvent = Omit<IncidentEvent, 'alert'> & {
+  alert: FeedAlert;
+  seriesStep: number;
+  startedAtStep: number;
+  /** The event's time as the page and the report show it (null without a clock). */
+  timeText: string | null;
+};
 
 export interface AlertsAnswer {
-  active: IncidentEvent['alert'][];
+  active: FeedAlert[];
   recent: FeedEvent[];
 }
 
@@ -88,6 +108,10 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
   const events: IncidentEvent[] = [];
   // The series step of each event, for the chart of data without a clock (the monitor counts its own steps).
   const eventSteps = new WeakMap<IncidentEvent, number>();
+  // The series steps each alert started and was raised at, by its sensor, from its raise to its clear: the
+  // monitor's own steps count on across the replay's passes, so the series steps are taken when it is raised.
+  const alertSteps = new Map<number, { startedAtStep: number; raisedAtStep: number }>();
+  const stepsOfEvent = new WeakMap<IncidentEvent, { startedAtStep: number; raisedAtStep: number }>();
   const charts = new Map<number, Promise<string>>();
   let failedTicks = 0;
   let ticking: Promise<void> | undefined;
@@ -117,6 +141,14 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
       })) {
         events.push(e);
         eventSteps.set(e, t);
+        const { sensorIndex } = e.alert;
+        const steps = (e.type === 'cleared' ? alertSteps.get(sensorIndex) : undefined) ?? {
+          startedAtStep: t - (e.step - e.alert.startStep),
+          raisedAtStep: t - (e.step - e.alert.raisedStep),
+        };
+        stepsOfEvent.set(e, steps);
+        if (e.type === 'raised') alertSteps.set(sensorIndex, steps);
+        else alertSteps.delete(sensorIndex);
       }
     if (events.length > MAX_EVENTS) events.splice(0, events.length - MAX_EVENTS);
     model.update({ values, ...(series.start !== null ? { time: timeAt(t) } : {}) });
@@ -176,16 +208,31 @@ export function createLiveFeed(model: TrafficForecaster, data: DemoData, fromSte
         forecast: forecast ? forecast.steps.map((p) => ({ time: p.time, minutes: p.minutes, value: finite(p.values[s]) })) : [],
       };
     },
-    alerts: () => ({
-      active: monitor.active,
-      recent: events
-        .slice(-30)
-        .reverse()
-        .map((e) => {
-          const seriesStep = eventSteps.get(e)!;
-          return { ...e, seriesStep, startedAtStep: seriesStep - (e.step - e.alert.startStep) };
-        }),
-    }),
+    alerts: () => {
+      const text = (iso: string | null): string | null => (iso === null ? null : wallTime(iso, series.timeZone));
+      const shown = (alert: IncidentAlert, steps: { startedAtStep: number; raisedAtStep: number }): FeedAlert => ({
+        ...alert,
+        ...steps,
+        startedAtText: text(alert.startedAt),
+        raisedAtText: text(alert.raisedAt),
+      });
+      return {
+        active: monitor.active.map((a) => shown(a, alertSteps.get(a.sensorIndex)!)),
+        recent: events
+          .slice(-30)
+          .reverse()
+          .map((e) => {
+            const steps = stepsOfEvent.get(e)!;
+            return {
+              ...e,
+              alert: shown(e.alert, steps),
+              seriesStep: eventSteps.get(e)!,
+              startedAtStep: steps.startedAtStep,
+              timeText: text(e.time),
+            };
+          }),
+      };
+    },
     chartSvg(s) {
       // Drawn once per sensor and step: the chart changes only when the feed advances.
       let svg = charts.get(s);
@@ -237,12 +284,6 @@ function page(
   fromFile: boolean,
 ): string {
   const options = sensors.map((s) => `<option value="${esc(s)}">${esc(s)}</option>`).join('');
-  // The alerts' times (ISO instants) are shown on the data's clock with its UTC offset (the hour repeated
-  // when clocks go back reads two ways without it), or in UTC fields: never on the clock of the browser,
-  // which may be anywhere. A checked IANA name; '<' escaped all the same.
-  const zone = JSON.stringify(timeZone ?? 'UTC').replace(/</g, '\\u003c');
-  // After a time in UTC fields: 'UTC', or nothing for a file's own clock (the sentence above the list says so).
-  const utcSuffix = JSON.stringify(fromFile ? '' : ' UTC');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml traffic</title>
 <style>body{font-family:system-ui,sans-serif;max-width:900px;margin:1.5em auto;padding:0 1em}#alerts li{margin:.2em 0}.note{background:#fff3cd;padding:.5em}#chart{min-height:220px}</style></head>
 <body><h1>Live traffic forecast</h1>${syntheticNote ? `<p class="note">${esc(syntheticNote)}</p>` : ''}
@@ -253,16 +294,9 @@ function page(
 <script>
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 const num = (v) => (typeof v === 'number' ? v.toFixed(1) : '–');
-const zone = ${zone};
-const zoned = ${timeZone !== undefined};
-const clock = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' });
-const wall = (iso) => {
-  const p = Object.fromEntries(clock.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
-  const text = p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second;
-  if (!zoned) return text + ${utcSuffix};
-  return text + ' ' + zone + ' (UTC' + (p.timeZoneName === 'GMT' ? '+00:00' : p.timeZoneName.replace(/^GMT/, '')) + ')';
-};
-const when = (iso, step) => (iso ? wall(iso) : 'step ' + step);
+// The times come formatted from the server (startedAtText: the report's wallTime, on the data's clock with
+// its UTC offset), never on the clock of the browser, which may be anywhere; 'step N' without a clock.
+const when = (alert) => (alert.startedAtText ?? 'step ' + alert.startedAtStep);
 const sel = document.getElementById('sensor');
 const chart = document.getElementById('chart');
 let shown = '';
@@ -275,7 +309,7 @@ async function refresh() {
     chart.src = url;
   }
   const a = await (await fetch('/api/alerts')).json();
-  document.getElementById('alerts').innerHTML = a.recent.map((e) => '<li class="alert">' + esc(e.type) + ': sensor ' + esc(e.alert.sensor) + ' since ' + esc(when(e.alert.startedAt, e.startedAtStep)) + ' (z ' + num(e.alert.z) + ', ' + num(e.alert.observed) + ' vs ' + num(e.alert.expected) + ' expected)</li>').join('') || '<li>none</li>';
+  document.getElementById('alerts').innerHTML = a.recent.map((e) => '<li class="alert">' + esc(e.type) + ': sensor ' + esc(e.alert.sensor) + ' since ' + esc(when(e.alert)) + ' (z ' + num(e.alert.z) + ', ' + num(e.alert.observed) + ' vs ' + num(e.alert.expected) + ' expected)</li>').join('') || '<li>none</li>';
 }
 sel.onchange = refresh; refresh(); setInterval(refresh, 2000);
 </script></body></html>`;
@@ -289,17 +323,45 @@ const sensorQuery = {
   },
 } as const;
 
+const shownTime = {
+  type: ['string', 'null'],
+  description:
+    "As the page and the report show it: on the data's clock with its UTC offset ('2026-11-01 01:30:00 UTC-08:00'), in UTC fields for data without --time-zone; null for data without a clock.",
+} as const;
+
 const alertSchema = {
   type: 'object',
-  required: ['sensor', 'sensorIndex', 'startStep', 'raisedStep', 'z', 'observed', 'expected'],
+  required: [
+    'sensor',
+    'sensorIndex',
+    'startStep',
+    'raisedStep',
+    'startedAtStep',
+    'raisedAtStep',
+    'startedAtText',
+    'raisedAtText',
+    'z',
+    'observed',
+    'expected',
+  ],
   properties: {
     sensor: { type: 'string' },
     sensorIndex: { type: 'integer' },
-    startStep: { type: 'integer' },
-    startedAt: { type: ['string', 'null'] },
-    raisedStep: { type: 'integer' },
-    raisedAt: { type: ['string', 'null'] },
-    z: { type: 'number' },
+    startStep: {
+      type: 'integer',
+      description: "The monitor's own count of its observations (it runs on across passes of the replay); see startedAtStep.",
+    },
+    startedAt: { type: ['string', 'null'], description: 'The instant of the first abnormal reading (ISO, UTC); null without a clock.' },
+    startedAtStep: { type: 'integer', description: "The series step of the first abnormal reading (the chart's and the report's steps)." },
+    startedAtText: shownTime,
+    raisedStep: { type: 'integer', description: "The monitor's own count of its observations; see raisedAtStep." },
+    raisedAt: { type: ['string', 'null'], description: 'The instant the alert was raised (ISO, UTC); null without a clock.' },
+    raisedAtStep: { type: 'integer', description: 'The series step the alert was raised at.' },
+    raisedAtText: shownTime,
+    z: {
+      type: 'number',
+      description: 'Robust z-score of the latest abnormal reading (the severity: further below 0, slower than forecast).',
+    },
     observed: { type: 'number' },
     expected: { type: 'number' },
   },
@@ -415,14 +477,15 @@ export function createTrafficService(
                     type: 'array',
                     items: {
                       type: 'object',
-                      required: ['type', 'alert', 'step', 'time', 'seriesStep', 'startedAtStep'],
+                      required: ['type', 'alert', 'step', 'time', 'timeText', 'seriesStep', 'startedAtStep'],
                       properties: {
                         type: { type: 'string', enum: ['raised', 'cleared'] },
                         alert: alertSchema,
                         step: { type: 'integer', description: "The monitor's step (counted from its first observation of this pass)." },
                         seriesStep: { type: 'integer', description: "The series step of this event (the chart's and the report's steps)." },
-                        startedAtStep: { type: 'integer', description: 'The series step the alert started at.' },
-                        time: { type: ['string', 'null'] },
+                        startedAtStep: { type: 'integer', description: 'The series step the alert started at (as alert.startedAtStep).' },
+                        time: { type: ['string', 'null'], description: 'The instant of this event (ISO, UTC); null without a clock.' },
+                        timeText: shownTime,
                       },
                     },
                   },
