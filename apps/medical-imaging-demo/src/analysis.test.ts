@@ -27,4 +27,14 @@ describe('analyse: a frame past the last', () => {
     });
     expect(reads).toHaveBeenCalledTimes(1);
   });
+
+  it('says a one-frame file\'s numbering as one frame (it said "numbered 0 to 0")', async () => {
+    const mr = await readFile(join((await resolveDataset(sdk.DICOM_SAMPLES_DATASET)).root, 'MR_small.dcm'));
+    const error = await analyse({ description: 'none' }, mr, { frame: 1 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: 'frame 1 is out of range: this DICOM file has 1 frame, numbered 0.',
+      details: { field: 'frame', frame: 1, frames: 1 },
+    });
+  });
 });

@@ -76,6 +76,18 @@ const READ_MESSAGES: Partial<Record<ErrorCode, string>> = {
 /** The raster formats the reader names; another name is not quoted in an answer. */
 const RASTER_FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp']);
 
+/**
+ * A reader's refusal of a frame past a DICOM file's last, from its details (the file is not read again
+ * to count its frames): the count and the words the service and the CLI both say after the frame's
+ * name, "3 is out of range: this DICOM file has 2 frames, numbered 0 to 1"; undefined for any other error.
+ */
+export function framePastLast(error: AppliedMLError, frame: number): { frames: number; said: string } | undefined {
+  const { field, frames } = error.details;
+  if (field !== 'frame' || typeof frames !== 'number' || !Number.isInteger(frames) || frames <= 0) return undefined;
+  const numbered = frames === 1 ? 'numbered 0' : `numbered 0 to ${frames - 1}`;
+  return { frames, said: `${frame} is out of range: this DICOM file has ${frames} frame${frames === 1 ? '' : 's'}, ${numbered}` };
+}
+
 async function readUpload(bytes: Uint8Array, color: boolean, options: AnalyseOptions): Promise<MedicalImage> {
   try {
     return await readMedicalImage(bytes, {
@@ -88,14 +100,13 @@ async function readUpload(bytes: Uint8Array, color: boolean, options: AnalyseOpt
     if (!AppliedMLError.isInstance(error)) throw error;
     // A frame past a DICOM file's last: the reader's details say how many frames the file has (its words
     // would be "corrupt" here), so the file is not read a second time to count them.
-    const { field, frames } = error.details;
-    if (options.frame !== undefined && field === 'frame' && typeof frames === 'number' && Number.isInteger(frames) && frames > 0) {
-      throw new AppliedMLError(
-        'E_INPUT_INVALID',
-        `frame ${options.frame} is out of range: this DICOM file has ${frames} frame${frames === 1 ? '' : 's'}, numbered 0 to ${frames - 1}.`,
-        { cause: error, details: { field: 'frame', frame: options.frame, frames } },
-      );
-    }
+    const { field } = error.details;
+    const past = options.frame !== undefined ? framePastLast(error, options.frame) : undefined;
+    if (past !== undefined)
+      throw new AppliedMLError('E_INPUT_INVALID', `frame ${past.said}.`, {
+        cause: error,
+        details: { field: 'frame', frame: options.frame, frames: past.frames },
+      });
     // A frame asked of a PNG / JPEG / TIFF (one image): the reader names the field and the format.
     if (options.frame !== undefined && field === 'frame') {
       const format = typeof error.details.format === 'string' && RASTER_FORMATS.has(error.details.format) ? error.details.format : 'raster';

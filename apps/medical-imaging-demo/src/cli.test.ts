@@ -59,6 +59,23 @@ describe('medical-imaging-demo predict on awkward files', () => {
     expect(onFrame.stderr).toMatch(/^error E_INPUT_INVALID: .*good\.png: --frame applies to DICOM files; this is a png image/m);
   }, 120_000);
 
+  it('says a --frame past the last as the service does: how many frames, how they are numbered, how to pick one', async () => {
+    // It printed the reader's words, "Frame 10 does not exist (the image has 10).", while the service said
+    // the count and the numbering from the same error's details.
+    const root = (await resolveDataset(DICOM_SAMPLES_DATASET)).root;
+    const mri = join(root, 'emri_small.dcm');
+    const single = join(root, 'MR_small.dcm');
+    const [past, pastOne] = await Promise.all([predict(mri, '--frame', '10'), predict(single, '--frame', '1')]);
+    expect([past.status, past.stdout]).toEqual([1, '']);
+    expect(past.stderr).toBe(
+      `error E_INPUT_INVALID: ${mri}: --frame 10 is out of range: this DICOM file has 10 frames, numbered 0 to 9; --frame N picks one of them (0 when left out).\n`,
+    );
+    expect([pastOne.status, pastOne.stdout]).toEqual([1, '']);
+    expect(pastOne.stderr).toBe(
+      `error E_INPUT_INVALID: ${single}: --frame 1 is out of range: this DICOM file has 1 frame, numbered 0; leave --frame out.\n`,
+    );
+  }, 120_000);
+
   it('predicts on a 1×1 and on a constant image but warns on stderr that they are outside the training data', async () => {
     const tiny = join(dir, 'tiny.png');
     await writeFile(tiny, await grayToPng({ width: 1, height: 1, data: Float32Array.of(0.5) }));

@@ -13,6 +13,7 @@ import { htmlReport } from './report';
 import { runClassifier, runSegmenter } from './run';
 import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
 import { createMedicalService, inProcess, medicalWorkerPool, modelsDescription, modelSummary, type MedicalInference } from './server';
+import { framePastLast } from './analysis';
 
 const USAGE = `appliedml medical imaging demo — a pneumonia classifier with Grad-CAM and a polyp segmenter
 
@@ -234,6 +235,15 @@ async function main(): Promise<void> {
       try {
         read = await readMedicalImage(file, { voi, frame: frame ?? 0 });
       } catch (error) {
+        // A frame past a DICOM file's last: the count from the reader's details, in the service's words and
+        // the flag's (the reader's own "Frame 10 does not exist (the image has 10)" left the numbering to guess).
+        const past = AppliedMLError.isInstance(error) && frame !== undefined ? framePastLast(error, frame) : undefined;
+        if (past !== undefined)
+          throw new AppliedMLError(
+            'E_INPUT_INVALID',
+            `${file}: --frame ${past.said}; ${past.frames === 1 ? 'leave --frame out' : `--frame N picks one of them (0 when left out)`}.`,
+            { cause: error, details: { path: file, field: 'frame', frame, frames: past.frames } },
+          );
         const format = AppliedMLError.isInstance(error) && error.details.field === 'frame' ? error.details.format : undefined;
         throw typeof format === 'string' ? frameRefused(format, error) : error;
       }
