@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppliedMLError, type Logger } from '@appliedml/engine';
-import { checkInputFile } from '@appliedml/demo-kit';
+import { andList, checkInputFile } from '@appliedml/demo-kit';
 import { asFlags } from './wording';
 import {
   createAdjacency,
@@ -101,13 +101,15 @@ export async function loadDemoData(
   };
 }
 
+/** Up to `shown` items, the rest counted ('a, b and 3 more'), joined by the demos' one list joiner. */
+const listSome = (items: readonly string[], shown: number): string =>
+  andList(items.length <= shown ? items : [...items.slice(0, shown), `${items.length - shown} more`]);
+
 const listIds = (ids: readonly string[]): string =>
-  ids.length <= 8
-    ? ids.map((id) => `'${id}'`).join(', ')
-    : `${ids
-        .slice(0, 8)
-        .map((id) => `'${id}'`)
-        .join(', ')} and ${ids.length - 8} more`;
+  listSome(
+    ids.map((id) => `'${id}'`),
+    8,
+  );
 
 /** The data's sensors by id in the order of `ids` (a trained model's sensors), with the road graph to match. */
 function matchSensors(data: DemoData, ids: readonly string[]): DemoData {
@@ -207,7 +209,7 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
     const missing = series.sensors.filter((id) => !ids.includes(id));
     const extra = ids.filter((id) => !series.sensors.includes(id));
     if (missing.length > 0 || extra.length > 0) {
-      const list = (a: readonly string[]) => a.slice(0, 6).join(', ') + (a.length > 6 ? `, … (${a.length})` : '');
+      const list = (a: readonly string[]) => listSome(a, 6);
       throw new AppliedMLError(
         'E_INPUT_INVALID',
         `The --adjacency header names other sensors than the data's: ` +

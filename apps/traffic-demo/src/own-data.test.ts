@@ -119,7 +119,7 @@ describe('traffic demo on your own CSV', () => {
     const missing = await loadDemoData(longCsv, ['s-9', 'S000'], {}, longFlags).catch((e: unknown) => e);
     expect(AppliedMLError.hasCode(missing, 'E_SHAPE_MISMATCH')).toBe(true);
     expect((missing as AppliedMLError).message).toMatch(
-      /sensor\(s\) 'S000' that the data does not have \(its sensors: 's-9', 's-2', 's-5'\)/,
+      /sensor\(s\) 'S000' that the data does not have \(its sensors: 's-9', 's-2' and 's-5'\)/,
     );
   });
 
