@@ -38,7 +38,7 @@ import {
 } from './iforest';
 import { takeRows, type Matrix } from './matrix';
 import { readLabels } from './labels';
-import { runStepsInTurns, runStepsWithTurns, type Turns } from './steps';
+import { runSteps, runStepsInTurns, runStepsWithTurns, type Steps, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
 import { checkPcaState, fitPca, scorePca, scorePcaWithContrib, type PcaState } from './pca';
 import { KNN_DEFAULT_K, checkKnnState, fitKnn, knnNeighbours, scoreKnn, scoreKnnWithContrib, type KnnOptions, type KnnState } from './knn';
@@ -65,7 +65,7 @@ import {
   type TabularRecord,
   type TimeFeatures,
 } from './tabular';
-import { backgroundValues, mlpOcclusion } from './occlusion';
+import { backgroundValues, mlpOcclusionSteps } from './occlusion';
 import { chooseThreshold, shareOfRows, type ThresholdChoice, type ThresholdRule } from './thresholds';
 import { FRAUD_PACKAGE, FRAUD_TASK, FRAUD_VERSION } from './version';
 
@@ -907,6 +907,19 @@ export class FraudDetector {
     withContrib = false,
     override: Partial<Record<UnsupervisedKind, Float64Array>> = {},
   ): { score: Float64Array; contrib?: Float64Array } {
+    return runSteps(this.combinedSteps(f, x, withContrib, override));
+  }
+
+  /**
+   * `combined` as steps: the MLP's reasons yield after its scores and after each network call of its
+   * occlusion (no tensor is held across a yield), where a caller may give the event loop a turn.
+   */
+  private *combinedSteps(
+    f: Fitted,
+    x: Matrix,
+    withContrib = false,
+    override: Partial<Record<UnsupervisedKind, Float64Array>> = {},
+  ): Steps<{ score: Float64Array; contrib?: Float64Array }> {
     if (this.config.detector === 'gbt') {
       const outliers = this.outlierKinds.length > 0;
       if (!withContrib || !outliers) {
@@ -929,11 +942,13 @@ export class FraudDetector {
       const wide = this.outlierKinds.length ? this.withOutlierColumns(f, x, override) : x;
       const score = mlpScores(f.mlp as tf.LayersModel, wide);
       if (!withContrib) return { score };
+      yield;
       // Alerts are explained by the network itself: each input feature against its training distribution
       // (the explainer's order statistics), an outlier column against its training mean (0 once z-scored).
       // That scores each alert again about 4 × features times, so rows under the threshold keep the
       // explainer's reasons (what is rare about them).
       const contrib = this.explainerContrib(f, x);
+      yield;
       const alerts: number[] = [];
       for (let r = 0; r < x.rows; r++) if ((score[r] as number) >= f.threshold) alerts.push(r);
       if (!alerts.length) return { score, contrib };
@@ -945,7 +960,7 @@ export class FraudDetector {
         const shares = oneHotShares(f.explainer, cols);
         return shares ? [{ cols, shares: shares.slice(0, cols.length) }] : [];
       });
-      const occlusion = mlpOcclusion(f.mlp as tf.LayersModel, subWide, takeScores(score, alerts), background, levels);
+      const occlusion = yield* mlpOcclusionSteps(f.mlp as tf.LayersModel, subWide, takeScores(score, alerts), background, levels);
       const own = ownEvidence(f, subWide, occlusion, true);
       let evidence = own;
       if (this.outlierKinds.length) {
@@ -1089,26 +1104,39 @@ export class FraudDetector {
     if (this.staleFor(f, 'scored a batch')) return this.predictBatchFrom(data, restartAfterRetrain(restarts));
     const features = f.pre.features;
     const out: FraudPrediction[] = [];
+    // No reasons asked for: no per-feature evidence either (it costs more than the scores).
+    const wantReasons = this.config.maxReasons > 0;
+    // A large batch gives the event loop a turn every ~50 ms, so a service's other requests are answered:
+    // between chunks, inside a chunk's evidence (the MLP's re-scoring of its alerts, between network
+    // calls) and between its rows' reasons. A batch of one chunk takes none.
+    const many = x.rows > PREDICT_CHUNK_ROWS;
+    // After a turn: E_MODEL_DISPOSED after a dispose; true when a retrain replaced the network, whose old
+    // weights are gone, so the whole batch is scored again by the new one.
+    const stale = async (turn: Promise<void>): Promise<boolean> => {
+      await turn;
+      return this.staleFor(f, 'scored a batch');
+    };
     for (let start = 0; start < x.rows; start += PREDICT_CHUNK_ROWS) {
-      // A large batch gives the event loop a turn between chunks (every ~50 ms), so a service's other
-      // requests are answered.
       const turn = start > 0 ? turns.turn() : undefined;
-      if (turn) {
-        await turn;
-        // Retrained meanwhile: a network model's old weights are gone, so the whole batch is scored by the new one.
-        if (this.staleFor(f, 'scored a batch')) return this.predictBatchFrom(data, restartAfterRetrain(restarts));
-      }
+      if (turn && (await stale(turn))) return this.predictBatchFrom(data, restartAfterRetrain(restarts));
       const rows = Math.min(PREDICT_CHUNK_ROWS, x.rows - start);
-      const chunk = rowBlock(x, start, rows);
-      // No reasons asked for: no per-feature evidence either (it costs more than the scores).
-      const wantReasons = this.config.maxReasons > 0;
-      const { score, contrib } = this.combined(f, chunk, wantReasons);
+      // The steps hold no tensor between them: when the call stops or starts again, they are dropped.
+      const steps = this.combinedSteps(f, rowBlock(x, start, rows), wantReasons);
+      let step = steps.next();
+      while (!step.done) {
+        const turn = many ? turns.turn() : undefined;
+        if (turn && (await stale(turn))) return this.predictBatchFrom(data, restartAfterRetrain(restarts));
+        step = steps.next();
+      }
+      const { score, contrib } = step.value;
       for (let i = 0; i < rows; i++) {
         const s = score[i] as number;
         if (!wantReasons) {
           out.push({ score: s, isFraud: s >= f.threshold, reasons: [] });
           continue;
         }
+        const turn = many && i % REASON_ROWS === 0 ? turns.turn() : undefined;
+        if (turn && (await stale(turn))) return this.predictBatchFrom(data, restartAfterRetrain(restarts));
         const byColumn = new Map<string, number>();
         for (let c = 0; c < x.cols; c++) {
           const v = contrib ? (contrib[i * x.cols + c] as number) : 0;
@@ -1509,6 +1537,8 @@ export class FraudDetector {
 
 /** Rows `predictBatch` scores between checks for an event-loop turn (a turn is given every ~50 ms). */
 const PREDICT_CHUNK_ROWS = 2048;
+/** Rows whose reasons `predictBatch` words between checks for an event-loop turn. */
+const REASON_ROWS = 256;
 
 /** A block of rows of `x` (a view, no copy). */
 function rowBlock(x: Matrix, start: number, rows: number): Matrix {

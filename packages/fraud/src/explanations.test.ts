@@ -13,7 +13,7 @@ import { fitPca, scorePca, scorePcaWithContrib } from './pca';
 // test can see that `maxReasons: 0` computes none: ECOD's excessEvidence (the explainer's rarity, on
 // every row of the unsupervised detectors, the MLP and gbt with outlier columns), oneHotExcess as the
 // detector calls it (the autoencoder's errors, the isolation forest's, kNN's and PCA's own evidence),
-// the MLP's occlusion of its alerts (mlpOcclusion), and the boosted trees' contributions (scoreGbt
+// the MLP's occlusion of its alerts (mlpOcclusionSteps), and the boosted trees' contributions (scoreGbt
 // given an array to fill).
 const evidence = vi.hoisted(() => ({ calls: 0 }));
 vi.mock('./ecod', async (importOriginal) => {
@@ -34,9 +34,9 @@ vi.mock('./occlusion', async (importOriginal) => {
   const actual = await importOriginal<typeof import('./occlusion')>();
   return {
     ...actual,
-    mlpOcclusion: (...args: Parameters<typeof actual.mlpOcclusion>) => {
+    mlpOcclusionSteps: (...args: Parameters<typeof actual.mlpOcclusionSteps>) => {
       evidence.calls++;
-      return actual.mlpOcclusion(...args);
+      return actual.mlpOcclusionSteps(...args);
     },
   };
 });

@@ -80,7 +80,7 @@ export const CLIP = 10;
 
 export function clippedTensor(x: Matrix): tf.Tensor2D {
   const f = new Float32Array(x.data.length);
-  for (let i = 0; i < f.length; i++) f[i] = Math.max(-CLIP, Math.min(CLIP, x.data[i] as number));
+  for (let i = 0; i < f.length; i++) f[i] = clipped(x.data[i] as number);
   return tf.tensor2d(f, [x.rows, x.cols]);
 }
 
@@ -262,10 +262,31 @@ export async function trainMlp(
   }
 }
 
+/** Rows the networks score in one call (a batch of `predictBatched`). */
+export const SCORE_BATCH_ROWS = 2048;
+
 export function mlpScores(model: tf.LayersModel, x: Matrix): Float64Array {
   const xs = clippedTensor(x);
   try {
-    return Float64Array.from(predictBatched(model, xs, { batchSize: 2048 }).data);
+    return Float64Array.from(predictBatched(model, xs, { batchSize: SCORE_BATCH_ROWS }).data);
+  } finally {
+    xs.dispose();
+  }
+}
+
+/** The value a network sees for `v`: clipped to ±CLIP (as `clippedTensor` does; stored as float32). */
+export function clipped(v: number): number {
+  return Math.max(-CLIP, Math.min(CLIP, v));
+}
+
+/**
+ * `mlpScores` of rows already clipped (`clipped`) into float32: `rows` × `cols` values of `data`, at most
+ * `SCORE_BATCH_ROWS` rows (one network batch, so the same answers as those rows in `mlpScores`).
+ */
+export function mlpScoresClipped(model: tf.LayersModel, data: Float32Array, rows: number, cols: number): Float64Array {
+  const xs = tf.tensor2d(data.subarray(0, rows * cols), [rows, cols]);
+  try {
+    return Float64Array.from(predictBatched(model, xs, { batchSize: SCORE_BATCH_ROWS }).data);
   } finally {
     xs.dispose();
   }

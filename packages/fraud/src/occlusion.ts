@@ -1,6 +1,7 @@
 import type { tf } from '@appliedml/engine';
 import type { Matrix } from './matrix';
-import { mlpScores } from './neural';
+import { SCORE_BATCH_ROWS, clipped, mlpScoresClipped } from './neural';
+import { runSteps, type Steps } from './steps';
 
 /** Copies scored together (a block of rows, each copied once per feature and background value). */
 const BLOCK_COPIES = 65_536;
@@ -89,6 +90,22 @@ export function mlpOcclusion(
   background: readonly (readonly number[])[],
   groups: readonly OcclusionGroup[] = [],
 ): Float64Array {
+  return runSteps(mlpOcclusionSteps(model, x, score, background, groups));
+}
+
+/**
+ * `mlpOcclusion` as steps: it yields after each network call (at most `SCORE_BATCH_ROWS` copies), so a
+ * caller can give the event loop a turn there; no tensor is held across a yield. The copies are built
+ * straight into float32 as the network sees them (clipped), a network batch at a time, in the blocks and
+ * batches of one pass, so the values are those of one pass to the last bit.
+ */
+export function* mlpOcclusionSteps(
+  model: tf.LayersModel,
+  x: Matrix,
+  score: Float64Array,
+  background: readonly (readonly number[])[],
+  groups: readonly OcclusionGroup[] = [],
+): Steps<Float64Array> {
   const d = x.cols;
   const out = new Float64Array(x.rows * d);
   const grouped = new Uint8Array(d);
@@ -108,6 +125,9 @@ export function mlpOcclusion(
     const level = st.levels.find((j) => j !== own);
     return { level: level ?? -1, own: ownShare };
   };
+  // The clipped values of the copies of one network batch, and of the row they are copies of.
+  const batch = new Float32Array(SCORE_BATCH_ROWS * d);
+  const own32 = new Float32Array(d);
   const rowsPerBlock = Math.max(1, Math.floor(BLOCK_COPIES / Math.max(1, copies)));
   for (let r0 = 0; r0 < x.rows; r0 += rowsPerBlock) {
     const rows = Math.min(rowsPerBlock, x.rows - r0);
@@ -120,32 +140,48 @@ export function mlpOcclusion(
         for (const st of strata[gi]!) needed += swapOf(g, st, own).level >= 0 ? 1 : 0;
       });
     }
-    const data = new Float64Array(needed * d);
+    // The block's copies are scored a network batch at a time, from its start (as one call on the whole
+    // block would cut them).
+    const held = new Float64Array(needed);
+    let done = 0;
     let at = 0;
     for (let i = 0; i < rows; i++) {
       const row = x.data.subarray((r0 + i) * d, (r0 + i + 1) * d);
+      for (let c = 0; c < d; c++) own32[c] = clipped(row[c] as number);
+      // The row's copies in the order of one pass: each feature's background values, then the level swaps.
+      const rowCopies: Array<[number, number] | OcclusionSwap> = [];
       for (let c = 0; c < d; c++) {
         if (grouped[c]) continue;
-        for (const v of background[c] as readonly number[]) {
-          if (v === row[c]) continue;
-          data.set(row, at);
-          data[at + c] = v;
-          at += d;
-        }
+        for (const v of background[c] as readonly number[]) if (v !== row[c]) rowCopies.push([c, v]);
       }
       groups.forEach((g, gi) => {
         const own = levelOf(row, g);
         for (const st of strata[gi]!) {
           const { level } = swapOf(g, st, own);
-          if (level < 0) continue;
-          data.set(row, at);
-          for (const c of g.cols) data[at + c] = 0;
-          data[at + (g.cols[level] as number)] = 1;
-          at += d;
+          if (level >= 0) rowCopies.push({ cols: g.cols, on: g.cols[level] as number });
         }
       });
+      for (const copy of rowCopies) {
+        batch.set(own32, at * d);
+        if (Array.isArray(copy)) batch[at * d + copy[0]] = clipped(copy[1]);
+        else {
+          for (const c of copy.cols) batch[at * d + c] = 0;
+          batch[at * d + copy.on] = 1;
+        }
+        if (++at === SCORE_BATCH_ROWS) {
+          held.set(mlpScoresClipped(model, batch, at, d), done);
+          done += at;
+          at = 0;
+          yield;
+        }
+      }
     }
-    const held = at ? mlpScores(model, { rows: at / d, cols: d, data: data.subarray(0, at) }) : new Float64Array(0);
+    if (at) {
+      held.set(mlpScoresClipped(model, batch, at, d), done);
+      done += at;
+      at = 0;
+      yield;
+    }
     let k = 0;
     for (let i = 0; i < rows; i++) {
       const row = x.data.subarray((r0 + i) * d, (r0 + i + 1) * d);
@@ -172,4 +208,10 @@ export function mlpOcclusion(
     }
   }
   return out;
+}
+
+/** A copy of a row with a categorical's one-hot columns set to another level (`on`). */
+interface OcclusionSwap {
+  cols: readonly number[];
+  on: number;
 }
