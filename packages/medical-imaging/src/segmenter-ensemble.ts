@@ -111,14 +111,33 @@ export class SegmenterEnsemble {
     return first;
   }
 
-  /** How many segmenters it averages. */
+  /** How many segmenters it averages (said even when a member was disposed on its own). */
   get size(): number {
-    return this.alive().length;
+    return this.held().length;
   }
 
-  private alive(): ImageSegmenter[] {
+  /** The members, until `dispose`. */
+  private held(): ImageSegmenter[] {
     if (!this.members) throw new AppliedMLError('E_MODEL_DISPOSED', 'This SegmenterEnsemble was disposed.');
     return this.members;
+  }
+
+  /**
+   * The members, every one still usable. A member disposed on its own (the ensemble owns them) is said in
+   * the ensemble's words, naming the member: its own "This ImageSegmenter was disposed." from `trainedOn`
+   * or `predict` named no ensemble. A member trained at `from` is untrained again only once disposed.
+   */
+  private alive(): ImageSegmenter[] {
+    const members = this.held();
+    const gone = members.findIndex((m) => !m.isTrained);
+    if (gone >= 0)
+      throw new AppliedMLError(
+        'E_MODEL_DISPOSED',
+        `This SegmenterEnsemble cannot be used: its member ${gone} (of ${members.length}, numbered from 0) was disposed on its own. ` +
+          'The ensemble owns its members: dispose the ensemble, not a member, and load or build it again.',
+        { details: { index: gone, members: members.length } },
+      );
+    return members;
   }
 
   /** A member's call, awaited: the ensemble disposed meanwhile says so itself (the member would name its own class). */
