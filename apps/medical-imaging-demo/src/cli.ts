@@ -236,7 +236,7 @@ async function main(): Promise<void> {
         read = await readMedicalImage(file, { voi, frame: frame ?? 0 });
       } catch (error) {
         // A frame past a DICOM file's last: the count from the reader's details, in the service's words and
-        // the flag's (the reader's own "Frame 10 does not exist (the image has 10)" left the numbering to guess).
+        // the flag's (the reader's own words name neither the flag nor how to pick a frame).
         const past = AppliedMLError.isInstance(error) && frame !== undefined ? framePastLast(error, frame) : undefined;
         if (past !== undefined)
           throw new AppliedMLError(

@@ -1,5 +1,7 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { join } from 'node:path';
+import { AppliedMLError, resolveDataset } from '@appliedml/engine';
 import { describe, expect, it } from 'vitest';
+import { DICOM_SAMPLES_DATASET } from '../datasets';
 import { readMedicalImage } from '../image-reader';
 import { codeOf as code } from '../test-discs';
 import { applyWindow, dicomToColor, dicomToDisplay, dicomToModality } from './dicom-pixels';
@@ -45,8 +47,17 @@ describe('DICOM pixel helpers: arguments', () => {
       expect(AppliedMLError.hasCode(error, 'E_INPUT_INVALID'), String(error)).toBe(true);
       const { frame, frames, field } = (error as AppliedMLError).details;
       expect({ field, frames }).toEqual({ field: 'frame', frames: 1 });
-      expect((error as AppliedMLError).message).toBe(`Frame ${String(frame)} does not exist (the image has 1).`);
+      expect((error as AppliedMLError).message).toBe(`Frame ${String(frame)} does not exist: the image has 1 frame, numbered 0.`);
     }
+  });
+
+  it('a frame past the last of a multi-frame file names the numbering ("the image has 10" beside frame 10 left it to guess)', async () => {
+    const mri = join((await resolveDataset(DICOM_SAMPLES_DATASET)).root, 'emri_small.dcm');
+    await expect(readMedicalImage(mri, { frame: 10 })).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      message: expect.stringContaining('Frame 10 does not exist: the image has 10 frames, numbered 0 to 9.'),
+      details: { field: 'frame', frame: 10, frames: 10 },
+    });
   });
 
   it('applyWindow refuses values that are not an array', async () => {

@@ -107,10 +107,14 @@ function frameAt(image: DicomImage, frame: number): DicomImage['frames'][number]
     throw new AppliedMLError('E_INPUT_INVALID', `frame must be an integer (got ${describeValue(frame)}).`, { details: { field: 'frame' } });
   const data = image.frames[frame];
   // details.frame / details.frames: a caller can say it in its own words without reading the file again.
+  // The numbering said too: "(the image has 10)" beside frame 10 left a caller to guess it starts at 0.
+  const count = image.frames.length;
   if (!data)
-    throw new AppliedMLError('E_INPUT_INVALID', `Frame ${frame} does not exist (the image has ${image.frames.length}).`, {
-      details: { field: 'frame', frame, frames: image.frames.length },
-    });
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `Frame ${frame} does not exist: the image has ${count} frame${count === 1 ? '' : 's'}, numbered ${count === 1 ? '0' : `0 to ${count - 1}`}.`,
+      { details: { field: 'frame', frame, frames: count } },
+    );
   return data;
 }
 
