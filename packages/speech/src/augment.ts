@@ -38,7 +38,36 @@ export interface AugmentConfig {
   timeMaskFrames: number;
   freqMasks: number;
   freqMaskBins: number;
+  /**
+   * Background around the word in the perturbed copies (default null = none; `{}` = `AUGMENT_PAD_DEFAULTS`:
+   * half the copies, 0–300 ms a side, 20–80 dB below the word): see `AugmentPad`. FSDD and most keyword
+   * corpora are cut tight to the word, while recognition keeps the VAD's 150 ms around the word of a
+   * recording with silence or a quiet background around it, which training without it never sees.
+   */
+  pad: AugmentPad | null;
 }
+
+/**
+ * With probability `probability` a perturbed copy gets silence or faint white noise of its own length
+ * before and after the word, each side drawn uniformly from [0, `maxMs`], at a level `snrDb` below the
+ * word's power (drawn uniformly in dB; 80 dB below is as quiet as digital silence to the features with
+ * their default 80 dB floor). The recognizer then trims the padded copy with its VAD exactly as it trims
+ * an input before recognition, so training sees what recognition keeps of a recording with a background.
+ */
+export interface AugmentPad {
+  /** Share of the perturbed copies that are padded, in [0, 1]. */
+  probability: number;
+  /** Longest background on each side in ms, in (0, 5000]. */
+  maxMs: number;
+  /** The background's level below the word's power, [low, high] dB within [0, 120]. */
+  snrDb: [number, number];
+}
+
+/** `augment.pad` when it is turned on with some of its fields (or `pad: {}`): the rest are these. */
+export const AUGMENT_PAD_DEFAULTS: AugmentPad = { probability: 0.5, maxMs: 300, snrDb: [20, 80] };
+
+/** Augmentation options as given: every field optional, `pad` too (its missing fields from `AUGMENT_PAD_DEFAULTS`). */
+export type AugmentOptions = Partial<Omit<AugmentConfig, 'pad'>> & { pad?: Partial<AugmentPad> | null };
 
 export const AUGMENT_DEFAULTS: AugmentConfig = {
   copies: 2,
@@ -52,6 +81,7 @@ export const AUGMENT_DEFAULTS: AugmentConfig = {
   timeMaskFrames: 8,
   freqMasks: 2,
   freqMaskBins: 2,
+  pad: null,
 };
 
 /** No augmentation at all. */
@@ -64,6 +94,7 @@ export const AUGMENT_OFF: AugmentConfig = {
   timeStretch: null,
   timeMasks: 0,
   freqMasks: 0,
+  pad: null,
 };
 
 /** The part of the engine's Rng augmentation draws from (so Math.random, seeded by the trainer, serves too). */
@@ -136,6 +167,36 @@ export function perturb(samples: Float32Array, config: AugmentConfig, rng: Unifo
   let out = changeSpeed(samples, uniform(rng, config.speed));
   if (config.noiseSnrDb) out = addNoise(out, uniform(rng, config.noiseSnrDb), rng);
   return { samples: out, warp: uniform(rng, config.vtlp) };
+}
+
+/**
+ * The word with background of random length on each side (from [0, maxMs]): white noise `snrDb` below the
+ * word's power (drawn in that range), or zeros where that is below the quietest a 16-bit recording holds
+ * (and for a silent word). Draws nothing and returns `samples` itself when the copy is not padded (`probability`).
+ */
+export function padAround(samples: Float32Array, sampleRate: number, pad: AugmentPad, rng: UniformSource): Float32Array {
+  if (!(rng.next() < pad.probability)) return samples;
+  const most = Math.round((pad.maxMs * sampleRate) / 1000);
+  const before = Math.floor(rng.next() * (most + 1));
+  const after = Math.floor(rng.next() * (most + 1));
+  const snrDb = uniform(rng, pad.snrDb);
+  const out = new Float32Array(before + samples.length + after);
+  out.set(samples, before);
+  let power = 0;
+  for (let i = 0; i < samples.length; i++) power += (samples[i] as number) ** 2;
+  power /= Math.max(1, samples.length);
+  const sigma = Math.sqrt(power / 10 ** (snrDb / 10));
+  // Under half a 16-bit step a recording holds zeros: digital silence.
+  if (!(sigma >= 0.5 / 32768)) return out;
+  const fill = (from: number, to: number): void => {
+    for (let i = from; i < to; i++) {
+      const u = Math.max(1e-12, rng.next());
+      out[i] = sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+    }
+  };
+  fill(0, before);
+  fill(before + samples.length, out.length);
+  return out;
 }
 
 /**

@@ -16,8 +16,8 @@ export { StreamingRecognizer, detectionsBefore } from './streaming';
 export type { StreamDetection, StreamingOptions } from './streaming';
 export { CNN_DEFAULTS, MODEL_TYPES, RNN_DEFAULTS } from './models';
 export type { CnnConfig, ModelType, RnnConfig } from './models';
-export { AUGMENT_DEFAULTS, AUGMENT_OFF, addNoise, changeSpeed } from './augment';
-export type { AugmentConfig } from './augment';
+export { AUGMENT_DEFAULTS, AUGMENT_OFF, AUGMENT_PAD_DEFAULTS, addNoise, changeSpeed } from './augment';
+export type { AugmentConfig, AugmentOptions, AugmentPad } from './augment';
 
 // Audio and features
 export {

@@ -32,7 +32,17 @@ import {
   type Logger,
   type TrainingReport,
 } from '@appliedml/engine';
-import { AUGMENT_DEFAULTS, AUGMENT_OFF, perturb, type AugmentConfig } from './augment';
+import {
+  AUGMENT_DEFAULTS,
+  AUGMENT_OFF,
+  AUGMENT_PAD_DEFAULTS,
+  padAround,
+  perturb,
+  type AugmentConfig,
+  type AugmentOptions,
+  type AugmentPad,
+  type UniformSource,
+} from './augment';
 import {
   augmentBatchTensor,
   memberFitOptions,
@@ -74,7 +84,7 @@ export interface SpeechRecognizerConfig {
   /** Trim leading and trailing silence before features (default on, keeping 150 ms around the speech); false = use the audio as given. */
   vad?: VadOptions | false;
   /** Augmentation while training (default on); false = none. */
-  augment?: Partial<AugmentConfig> | false;
+  augment?: AugmentOptions | false;
   cnn?: Partial<CnnConfig>;
   rnn?: Partial<RnnConfig>;
   /** Training defaults (overridable per `train` call): 16 epochs, batches of 32, Adam at 2e-3 with a cosine schedule. */
@@ -344,7 +354,9 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
   if (!Number.isInteger(ensemble) || ensemble < 1 || ensemble > 16) {
     throw new AppliedMLError('E_INPUT_INVALID', 'ensemble must be an integer from 1 to 16.', { details: { field: 'ensemble' } });
   }
-  const augment = config.augment === false ? AUGMENT_OFF : { ...AUGMENT_DEFAULTS, ...(config.augment ?? {}) };
+  const given = config.augment === false ? undefined : config.augment;
+  const augment: AugmentConfig =
+    config.augment === false ? AUGMENT_OFF : { ...AUGMENT_DEFAULTS, ...(given ?? {}), pad: resolvePad(given?.pad) };
   if (!Number.isInteger(augment.copies) || augment.copies < 0 || augment.copies > 16 || typeof augment.fresh !== 'boolean') {
     throw new AppliedMLError('E_INPUT_INVALID', 'augment.copies must be an integer from 0 to 16 and augment.fresh a boolean.', {
       details: { field: 'augment' },
@@ -405,6 +417,31 @@ function resolveConfig(config: SpeechRecognizerConfig): ResolvedConfig {
     ensemble,
     testTimeWarps: checkWarps(config.testTimeWarps ?? [1]),
   };
+}
+
+/** The names of `augment.pad`'s fields. */
+const PAD_KEYS = Object.keys({ probability: 1, maxMs: 1, snrDb: 1 } satisfies Record<keyof AugmentPad, 1>);
+
+/**
+ * `augment.pad` as given over `AUGMENT_PAD_DEFAULTS` (undefined: the default, `AUGMENT_DEFAULTS.pad`; null:
+ * none); a value that is not an object, a misspelt field or a value out of range is E_INPUT_INVALID
+ * naming the field.
+ */
+function resolvePad(pad: Partial<AugmentPad> | null | undefined): AugmentPad | null {
+  if (pad === undefined) return AUGMENT_DEFAULTS.pad;
+  if (pad === null) return null;
+  if (typeof pad !== 'object' || Array.isArray(pad))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `augment.pad must be null or an object { probability, maxMs, snrDb } (got ${describeValue(pad)}).`,
+      { details: { field: 'augment.pad' } },
+    );
+  checkKnownKeys('augment.pad', pad, PAD_KEYS);
+  const out = { ...AUGMENT_PAD_DEFAULTS, ...definedOnly(pad) };
+  checkNumberOption('augment.pad.probability', out.probability, 0, 1, { optional: false });
+  checkNumberOption('augment.pad.maxMs', out.maxMs, 0, 5000, { open: 'min', optional: false });
+  checkRange('augment.pad.snrDb', out.snrDb, 0, 120);
+  return { probability: out.probability, maxMs: out.maxMs, snrDb: [out.snrDb[0], out.snrDb[1]] };
 }
 
 /** Every front end's resolved feature config: the overrides laid over `features`; they must give the same frames. */
@@ -518,6 +555,7 @@ const NESTED_KEYS: Record<string, string[]> = {
     timeMaskFrames: 1,
     freqMasks: 1,
     freqMaskBins: 1,
+    pad: 1,
   } satisfies Record<keyof AugmentConfig, 1>),
   cnn: Object.keys({
     filters: 1,
@@ -688,7 +726,7 @@ export class SpeechRecognizer {
           sources.push(speech);
         } else {
           // One perturbation per copy, seen through every front end.
-          const p = perturb(speech, c.augment, rng);
+          const p = this.copyOf(speech, c.augment, rng, pre);
           windowedViews(p.samples, fes, frames, p.warp).forEach((r, f) => rows[f]?.push(r));
         }
         ys.push(index.get(example.label) as number);
@@ -814,7 +852,7 @@ export class SpeechRecognizer {
                       batchRows.forEach((r, i) => {
                         const source = sources[r];
                         if (!source) return;
-                        const p = perturb(source, aug, draws);
+                        const p = this.copyOf(source, aug, draws, pre);
                         batch.set(windowedViews(p.samples, [fe], frames, p.warp)[0] as Float32Array, i * per);
                       });
                       return augmentBatchTensor(xb, layout, aug, batch);
@@ -1301,6 +1339,30 @@ export class SpeechRecognizer {
         cause,
         details: { ...cause.details, item: i, ...(typeof audio === 'string' ? { path: audio } : {}) },
       });
+    }
+  }
+
+  /**
+   * One perturbed training copy of a trimmed utterance (`perturb`) and, with `augment.pad`, background
+   * around it (`padAround`) trimmed by the VAD as `speechOf` trims an input before recognition, so the copy
+   * is what recognition would read of the word recorded with that background. A padded copy in which
+   * the VAD finds no word (a noise as loud as a quiet word) is used unpadded.
+   */
+  private copyOf(
+    speech: Float32Array,
+    aug: AugmentConfig,
+    rng: UniformSource,
+    pre: Preprocessing,
+  ): { samples: Float32Array; warp: number } {
+    const p = perturb(speech, aug, rng);
+    if (!aug.pad) return p;
+    const padded = padAround(p.samples, pre.features.sampleRate, aug.pad, rng);
+    if (padded === p.samples) return p;
+    try {
+      return { samples: this.speechOf(padded, pre).samples, warp: p.warp };
+    } catch (error) {
+      if (AppliedMLError.isInstance(error) && error.code === 'E_INPUT_INVALID') return p;
+      throw error;
     }
   }
 
