@@ -1104,6 +1104,21 @@ export class FraudDetector {
     if (this.staleFor(f, 'scored a batch')) return this.predictBatchFrom(data, restartAfterRetrain(restarts));
     const features = f.pre.features;
     const out: FraudPrediction[] = [];
+    // Each feature's column, the columns in the order they first come among the features; each row's
+    // evidence is summed by column in `sums`.
+    const columns: string[] = [];
+    const columnIndex = new Map<string, number>();
+    const columnOf = Int32Array.from(features, (feature) => {
+      let k = columnIndex.get(feature.column);
+      if (k === undefined) {
+        k = columns.length;
+        columnIndex.set(feature.column, k);
+        columns.push(feature.column);
+      }
+      return k;
+    });
+    const sums = new Float64Array(columns.length);
+    const named = reasonLookup(f, features);
     // No reasons asked for: no per-feature evidence either (it costs more than the scores).
     const wantReasons = this.config.maxReasons > 0;
     // A large batch gives the event loop a turn every ~50 ms, so a service's other requests are answered:
@@ -1137,31 +1152,31 @@ export class FraudDetector {
         }
         const turn = many && i % REASON_ROWS === 0 ? turns.turn() : undefined;
         if (turn && (await stale(turn))) return this.predictBatchFrom(data, restartAfterRetrain(restarts));
-        const byColumn = new Map<string, number>();
+        sums.fill(0);
         for (let c = 0; c < x.cols; c++) {
-          const v = contrib ? (contrib[i * x.cols + c] as number) : 0;
-          const col = (features[c] as { column: string }).column;
-          byColumn.set(col, (byColumn.get(col) ?? 0) + v);
+          const k = columnOf[c] as number;
+          sums[k] = (sums[k] as number) + (contrib ? (contrib[i * x.cols + c] as number) : 0);
         }
         // Shares of the evidence towards an alert: a column pulling the other way (a classifier's, a
         // principal direction's) takes none, and the positive ones add up to 100 %.
         let total = 0;
-        for (const v of byColumn.values()) if (v > 0) total += v;
+        for (const v of sums) if (v > 0) total += v;
         // A column with under half a percent of the evidence is no reason ("0% of the evidence").
-        const reasons = [...byColumn.entries()]
+        const reasons = columns
+          .map((column, k): [string, number] => [column, sums[k] as number])
           .filter(([, v]) => v > 0 && v >= 0.005 * total)
           .sort((a, b) => b[1] - a[1])
           .slice(0, this.config.maxReasons)
-          .map(([column, v]) => this.reason(f, features, data, start + i, column, total > 0 ? v / total : 0));
+          .map(([column, v]) => this.reason(f, named, data, start + i, column, total > 0 ? v / total : 0));
         out.push({ score: s, isFraud: s >= f.threshold, reasons });
       }
     }
     return out;
   }
 
-  private reason(f: Fitted, features: FeatureInfo[], data: TabularInput, r: number, column: string, share: number): FeatureReason {
+  private reason(f: Fitted, named: ReasonLookup, data: TabularInput, r: number, column: string, share: number): FeatureReason {
     const value = f.pre.rawNumeric(data, r, column);
-    const col = f.pre.state.columns.find((c) => c.name === column);
+    const col = named.columns.get(column);
     const pct = `${Math.round(share * 100)}% of the evidence`;
     let text = `${column} is unusual (${pct})`;
     if (value !== undefined && col?.kind === 'numeric') {
@@ -1183,7 +1198,7 @@ export class FraudDetector {
         if (col.levels) {
           // The level's share of training rows, read from its one-hot column's training values.
           const k = col.levels.indexOf(String(raw));
-          const feature = k < 0 ? -1 : features.findIndex((x) => x.name === `${column}=${String(raw)}`);
+          const feature = k < 0 ? -1 : (named.features.get(`${column}=${String(raw)}`) ?? -1);
           const seen = feature < 0 ? 0 : (f.levelShares?.[`${column}=${String(raw)}`] ?? shareAtLeast(f.explainer, feature, 0.5));
           const rarity = k < 0 ? 'never seen in training' : `${seen < 0.01 ? '< 1' : Math.round(seen * 100)}% of training rows`;
           text = `${column} = ${shown} (${rarity}; ${pct})`;
@@ -1533,6 +1548,21 @@ export class FraudDetector {
     this.fitted = undefined;
     this.disposed = true;
   }
+}
+
+/** The preprocessing's columns and features by name (the first of a name), for wording reasons. */
+interface ReasonLookup {
+  columns: Map<string, FittedColumn>;
+  features: Map<string, number>;
+}
+
+function reasonLookup(f: Fitted, features: readonly FeatureInfo[]): ReasonLookup {
+  const named: ReasonLookup = { columns: new Map(), features: new Map() };
+  for (const c of f.pre.state.columns) if (!named.columns.has(c.name)) named.columns.set(c.name, c);
+  features.forEach((feature, i) => {
+    if (!named.features.has(feature.name)) named.features.set(feature.name, i);
+  });
+  return named;
 }
 
 /** Rows `predictBatch` scores between checks for an event-loop turn (a turn is given every ~50 ms). */

@@ -116,3 +116,70 @@ describe('scoreEcod lookup tables', () => {
     for (let i = 0; i < fastContrib.length; i++) expect(fastContrib[i]).toBeCloseTo(directContrib[i] as number, 10);
   });
 });
+
+describe('scoreEcod of a summary (the explainer beside other detectors)', () => {
+  // The tails read off a summary, directly: binary searches over the kept order statistics, each count
+  // read back to all training rows (exact at both ends, the midpoint between two kept ones), +1 smoothing.
+  function directTerms(state: ReturnType<typeof compactEcod>, x: Matrix): Float64Array {
+    const n = state.rows as number;
+    const out = new Float64Array(x.data.length);
+    const kept = (k: number, m: number): number => Math.round((k * (n - 1)) / (m - 1));
+    const full = (k: number, m: number): number => (k === 0 ? 0 : k === m ? n : (kept(k - 1, m) + 1 + kept(k, m)) / 2);
+    for (let i = 0; i < x.data.length; i++) {
+      const c = i % x.cols;
+      const col = state.sorted[c] as Float64Array;
+      const v = x.data[i] as number;
+      let le = 0;
+      let lt = 0;
+      for (const s of col) {
+        if (s <= v) le++;
+        if (s < v) lt++;
+      }
+      const a = -Math.log(Math.min(1, (full(le, col.length) + 1) / (n + 1)));
+      const b = -Math.log(Math.min(1, (n - full(lt, col.length) + 1) / (n + 1)));
+      out[i] = (state.skew[c] ?? 0) === 0 ? a + b : Math.max(a, b);
+    }
+    return out;
+  }
+
+  it('scores exactly as the direct count over its kept values, one-hot columns, ties, extremes and NaN included', () => {
+    const rng = createRng(22);
+    const rows = 10_000;
+    const cols = 5;
+    const data = new Float64Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      data[r * cols] = rng.next() < 0.1 ? 1 : 0; // a one-hot column: two distinct values
+      data[r * cols + 1] = Math.floor(rng.next() * 7);
+      data[r * cols + 2] = rng.next() * 100;
+      data[r * cols + 3] = Math.round(rng.next() * 1000) / 10;
+      data[r * cols + 4] = rng.next() < 0.5 ? 0 : 1; // skewness near 0
+    }
+    const summary = compactEcod(fitEcod({ data, rows, cols }));
+    expect(summary.rows).toBe(rows);
+    const probes: number[] = [];
+    for (let k = 0; k < 300; k++)
+      for (let c = 0; c < cols; c++) {
+        const pick = rng.next();
+        probes.push(
+          pick < 0.4
+            ? (data[Math.floor(rng.next() * rows) * cols + c] as number)
+            : pick < 0.8
+              ? rng.next() * 110 - 5
+              : pick < 0.9
+                ? -1e9
+                : 1e9,
+        );
+      }
+    probes.push(Number.NaN, 0, 1, 2, -0);
+    const x = { data: Float64Array.from(probes), rows: probes.length / cols, cols };
+    const contrib = new Float64Array(probes.length);
+    const score = scoreEcod(summary, x, contrib);
+    const terms = directTerms(summary, x);
+    expect(Array.from(contrib)).toEqual(Array.from(terms));
+    for (let r = 0; r < x.rows; r++) {
+      let total = 0;
+      for (let c = 0; c < cols; c++) total += terms[r * cols + c] as number;
+      expect(score[r]).toBe(total);
+    }
+  });
+});

@@ -129,35 +129,26 @@ function countLt(a: Float64Array, v: number): number {
   return lo;
 }
 
-/** Tail -log probabilities of one value against one feature's training values (all, or `rows` summarised by `sorted`). */
-function tails(sorted: Float64Array, v: number, rows?: number): [number, number] {
-  const m = sorted.length;
-  const n = rows ?? m;
-  const le = rows === undefined ? countLe(sorted, v) : fullCount(countLe(sorted, v), n, m);
-  const lt = rows === undefined ? countLt(sorted, v) : fullCount(countLt(sorted, v), n, m);
-  // +1 smoothing: a value beyond every training value gets p = 1/(n+1), never 0.
-  const left = (le + 1) / (n + 1);
-  const right = (n - lt + 1) / (n + 1);
-  return [-Math.log(Math.min(1, left)), -Math.log(Math.min(1, right))];
-}
-
 /**
- * Per column, the distinct training values and how many training values are ≤ each, with the −log
- * tail probabilities of every possible count: one binary search over the distinct values and two table
- * reads give both tails (the same numbers `tails` computes). Built once per full state, on first use.
+ * Per column, the distinct kept values and how many kept values are ≤ each, with the −log tail
+ * probabilities of every possible count: one binary search over the distinct values and two table reads
+ * give both tails (the same numbers as counting directly). A summary's counts are turned into counts over
+ * all its training rows (`fullCount`) in the tables. Built once per state, on first use.
  */
 interface EcodLookup {
   values: Float64Array[];
   atMost: Int32Array[];
-  /** −log((k + 1) / (n + 1)) for k = 0 … n. */
-  negLog: Float64Array;
+  /** The left tail's −log p for k kept values ≤ v, k = 0 … kept. */
+  left: Float64Array;
+  /** The right tail's −log p for k kept values < v. */
+  right: Float64Array;
 }
 const lookups = new WeakMap<EcodState, EcodLookup>();
 
 function lookupFor(state: EcodState): EcodLookup {
   const cached = lookups.get(state);
   if (cached) return cached;
-  const n = state.sorted[0]?.length ?? 0;
+  const m = state.sorted[0]?.length ?? 0;
   const values: Float64Array[] = [];
   const atMost: Int32Array[] = [];
   for (const col of state.sorted) {
@@ -171,8 +162,19 @@ function lookupFor(state: EcodState): EcodLookup {
     values.push(Float64Array.from(v));
     atMost.push(Int32Array.from(k));
   }
-  const negLog = Float64Array.from({ length: n + 1 }, (_, k) => -Math.log((k + 1) / (n + 1)));
-  const lookup = { values, atMost, negLog };
+  let left: Float64Array;
+  let right: Float64Array;
+  const rows = state.rows;
+  if (rows === undefined) {
+    const negLog = Float64Array.from({ length: m + 1 }, (_, k) => -Math.log((k + 1) / (m + 1)));
+    left = negLog;
+    right = Float64Array.from({ length: m + 1 }, (_, k) => negLog[m - k] as number);
+  } else {
+    // A summary: each kept count read back to all its rows (+1 smoothing, as for a full state).
+    left = Float64Array.from({ length: m + 1 }, (_, k) => -Math.log(Math.min(1, (fullCount(k, rows, m) + 1) / (rows + 1))));
+    right = Float64Array.from({ length: m + 1 }, (_, k) => -Math.log(Math.min(1, (rows - fullCount(k, rows, m) + 1) / (rows + 1))));
+  }
+  const lookup = { values, atMost, left, right };
   lookups.set(state, lookup);
   return lookup;
 }
@@ -393,27 +395,21 @@ export function excessEvidence(
 export function scoreEcod(state: EcodState, x: Matrix, contrib?: Float64Array): Float64Array {
   const out = new Float64Array(x.rows);
   const d = x.cols;
-  // A full state (every training value) takes the table path; a summary (`rows` set) reads counts back.
-  const lookup = state.rows === undefined ? lookupFor(state) : undefined;
-  const n = state.sorted[0]?.length ?? 0;
+  // Both a full state (every training value) and a summary (`rows` set, its counts read back) take the
+  // table path: a summary's one-hot columns hold two distinct values, not 4,096 to search.
+  const lookup = lookupFor(state);
   for (let r = 0; r < x.rows; r++) {
     let total = 0;
     for (let c = 0; c < d; c++) {
       const v = x.data[r * d + c] as number;
-      let a: number;
-      let b: number;
-      if (lookup) {
-        const values = lookup.values[c] as Float64Array;
-        const atMost = lookup.atMost[c] as Int32Array;
-        const lo = countLe(values, v);
-        // lo distinct values are ≤ v; training values < v stop one distinct value earlier when v is one.
-        const le = lo > 0 ? (atMost[lo - 1] as number) : 0;
-        const lt = lo > 0 && values[lo - 1] === v ? (lo > 1 ? (atMost[lo - 2] as number) : 0) : le;
-        a = lookup.negLog[le] as number;
-        b = lookup.negLog[n - lt] as number;
-      } else {
-        [a, b] = tails(state.sorted[c] as Float64Array, v, state.rows);
-      }
+      const values = lookup.values[c] as Float64Array;
+      const atMost = lookup.atMost[c] as Int32Array;
+      const lo = countLe(values, v);
+      // lo distinct values are ≤ v; kept values < v stop one distinct value earlier when v is one.
+      const le = lo > 0 ? (atMost[lo - 1] as number) : 0;
+      const lt = lo > 0 && values[lo - 1] === v ? (lo > 1 ? (atMost[lo - 2] as number) : 0) : le;
+      const a = lookup.left[le] as number;
+      const b = lookup.right[lt] as number;
       // Per feature, as PyOD's ECOD (the implementation behind ADBench's ECOD column) aggregates: the
       // larger of the left tail, the right tail and the tail the sign of the skewness picks; the last
       // is one of the first two unless the skewness is exactly 0, where both tails are summed.
