@@ -921,22 +921,19 @@ export class FraudDetector {
     override: Partial<Record<UnsupervisedKind, Float64Array>> = {},
   ): Steps<{ score: Float64Array; contrib?: Float64Array }> {
     if (this.config.detector === 'gbt') {
-      const outliers = this.outlierKinds.length > 0;
-      if (!withContrib || !outliers) {
-        const xs = outliers ? this.withOutlierColumns(f, x, override) : x;
-        if (!withContrib) return { score: scoreGbt(f.gbt as GbtState, xs) };
-        const contrib = new Float64Array(x.data.length);
-        return { score: scoreGbt(f.gbt as GbtState, xs, contrib), contrib };
+      if (!withContrib || x.rows <= GBT_REASON_ROWS) return this.gbtCombined(f, x, withContrib, override);
+      // The trees credit each row's path steps, row by row: a few hundred rows at a time, with a yield
+      // between them (the same values as one pass).
+      const score = new Float64Array(x.rows);
+      const contrib = new Float64Array(x.data.length);
+      for (let start = 0; start < x.rows; start += GBT_REASON_ROWS) {
+        if (start > 0) yield;
+        const rows = Math.min(GBT_REASON_ROWS, x.rows - start);
+        const r = this.gbtCombined(f, rowBlock(x, start, rows), true, overrideRows(override, start, rows));
+        score.set(r.score, start);
+        contrib.set(r.contrib as Float64Array, start * x.cols);
       }
-      // ECOD's per-feature evidence spreads the score columns over the inputs; when ECOD is one of those
-      // columns (then the explainer is the full ECOD), the same pass gives its score too.
-      const ecod = new Float64Array(x.data.length);
-      const ecodScore = scoreEcod(f.explainer, x, ecod);
-      excessEvidence(f.explainer, ecod, x, oneHotGroups(f.pre));
-      const xs = this.withOutlierColumns(f, x, this.outlierKinds.includes('ecod') ? { ecod: ecodScore, ...override } : override);
-      const wide = new Float64Array(xs.data.length);
-      const score = scoreGbt(f.gbt as GbtState, xs, wide);
-      return { score, contrib: this.foldOutlierContrib(x, wide, ecod) };
+      return { score, contrib };
     }
     if (this.config.detector === 'mlp') {
       const wide = this.outlierKinds.length ? this.withOutlierColumns(f, x, override) : x;
@@ -997,6 +994,31 @@ export class FraudDetector {
       if (withContrib && r.contrib && !contrib) contrib = r.contrib;
     }
     return withContrib ? { score, contrib: contrib ?? this.explainerContrib(f, x) } : { score };
+  }
+
+  /** `combined` of the boosted trees. */
+  private gbtCombined(
+    f: Fitted,
+    x: Matrix,
+    withContrib: boolean,
+    override: Partial<Record<UnsupervisedKind, Float64Array>>,
+  ): { score: Float64Array; contrib?: Float64Array } {
+    const outliers = this.outlierKinds.length > 0;
+    if (!withContrib || !outliers) {
+      const xs = outliers ? this.withOutlierColumns(f, x, override) : x;
+      if (!withContrib) return { score: scoreGbt(f.gbt as GbtState, xs) };
+      const contrib = new Float64Array(x.data.length);
+      return { score: scoreGbt(f.gbt as GbtState, xs, contrib), contrib };
+    }
+    // ECOD's per-feature evidence spreads the score columns over the inputs; when ECOD is one of those
+    // columns (then the explainer is the full ECOD), the same pass gives its score too.
+    const ecod = new Float64Array(x.data.length);
+    const ecodScore = scoreEcod(f.explainer, x, ecod);
+    excessEvidence(f.explainer, ecod, x, oneHotGroups(f.pre));
+    const xs = this.withOutlierColumns(f, x, this.outlierKinds.includes('ecod') ? { ecod: ecodScore, ...override } : override);
+    const wide = new Float64Array(xs.data.length);
+    const score = scoreGbt(f.gbt as GbtState, xs, wide);
+    return { score, contrib: this.foldOutlierContrib(x, wide, ecod) };
   }
 
   /** The input with one z-scored column per outlier-feature detector appended (XGBOD). */
@@ -1569,6 +1591,8 @@ function reasonLookup(f: Fitted, features: readonly FeatureInfo[]): ReasonLookup
 const PREDICT_CHUNK_ROWS = 2048;
 /** Rows whose reasons `predictBatch` words between checks for an event-loop turn. */
 const REASON_ROWS = 256;
+/** Rows the boosted trees credit between yields when they give per-feature evidence. */
+const GBT_REASON_ROWS = 256;
 
 /** A block of rows of `x` (a view, no copy). */
 function rowBlock(x: Matrix, start: number, rows: number): Matrix {
