@@ -24,7 +24,7 @@ import {
   type TrainingReport,
   type tf,
 } from '@appliedml/engine';
-import { compactEcod, excessEvidence, fitEcodSteps, oneHotExcess, oneHotShares, scoreEcod, shareAtLeast, type EcodState } from './ecod';
+import { compactEcod, excessEvidence, fitEcodSteps, groupShares, oneHotExcess, scoreEcod, shareAtLeast, type EcodState } from './ecod';
 import { checkGbtOptions, checkGbtState, fitGbtSteps, scoreGbt, type GbtOptions, type GbtState, type GbtTree } from './gbt';
 import { checkForestOptions, type ForestOptions, type ForestState, type ForestTree } from './forest';
 import {
@@ -277,7 +277,12 @@ function ownEvidence(f: Fitted, x: Matrix, values: Float64Array, decides = false
   // level's share away again: its column is a 0/1 column held by over a quarter of the rows).
   // Only a group read together (its training shares known): any other keeps the rule column by column.
   const grouped = new Uint8Array(x.cols);
-  if (decides) for (const group of groups) if (oneHotShares(f.explainer, group)) for (const c of group) grouped[c] = 1;
+  if (decides) {
+    const shares = groupShares(f.explainer, groups);
+    groups.forEach((group, k) => {
+      if (shares[k]) for (const c of group) grouped[c] = 1;
+    });
+  }
   // A 0/1 column outside the groups (a missing flag, a new-merchant flag) by the same rule, as a
   // two-state group: only a state held by under a quarter of the training rows (a tip missing on 40 % of
   // them is no reason).
@@ -953,8 +958,10 @@ export class FraudDetector {
       const subWide = takeRows(wide, alerts);
       const background = [...backgroundValues(f.explainer.sorted), ...this.outlierKinds.map(() => [0])];
       // A categorical's levels are swapped for one another (never no level or two: see mlpOcclusion).
-      const levels = oneHotGroups(f.pre).flatMap((cols) => {
-        const shares = oneHotShares(f.explainer, cols);
+      const groups = oneHotGroups(f.pre);
+      const groupShare = groupShares(f.explainer, groups);
+      const levels = groups.flatMap((cols, k) => {
+        const shares = groupShare[k];
         return shares ? [{ cols, shares: shares.slice(0, cols.length) }] : [];
       });
       const occlusion = yield* mlpOcclusionSteps(f.mlp as tf.LayersModel, subWide, takeScores(score, alerts), background, levels);

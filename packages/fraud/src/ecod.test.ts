@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '@appliedml/engine';
-import { compactEcod, fitEcod, scoreEcod } from './ecod';
+import { compactEcod, fitEcod, groupShares, oneHotShares, scoreEcod } from './ecod';
 import type { Matrix } from './matrix';
 
 function gaussian(rows: number, cols: number, seed: number): Matrix {
@@ -180,6 +180,28 @@ describe('scoreEcod of a summary (the explainer beside other detectors)', () => 
       let total = 0;
       for (let c = 0; c < cols; c++) total += terms[r * cols + c] as number;
       expect(score[r]).toBe(total);
+    }
+  });
+});
+
+describe('groupShares', () => {
+  it("gives each group's oneHotShares, read once per groups array and state", () => {
+    const rng = createRng(23);
+    const rows = 6_000;
+    const cols = 7;
+    const data = new Float64Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      data[r * cols] = rng.next();
+      data[r * cols + 1 + Math.floor(rng.next() * 4)] = 1; // a four-level categorical
+      if (rng.next() < 0.3) data[r * cols + 5] = 1; // a level or none
+      data[r * cols + 6] = rng.next() < 0.5 ? 2 : 0; // not 0/1
+    }
+    const groups = [[1, 2, 3, 4], [5], [6]];
+    for (const state of [fitEcod({ data, rows, cols }), compactEcod(fitEcod({ data, rows, cols }))]) {
+      const shares = groupShares(state, groups);
+      expect(shares).toEqual(groups.map((g) => oneHotShares(state, g)));
+      expect(shares[2]).toBeUndefined();
+      expect(groupShares(state, groups)[0]).toBe(shares[0]);
     }
   });
 });

@@ -329,6 +329,11 @@ function oneHotStates(state: EcodState, groups: readonly (readonly number[])[]):
   return computed;
 }
 
+/** `oneHotShares` of each group, read once per groups array and state (see `oneHotStates`). */
+export function groupShares(state: EcodState, groups: readonly (readonly number[])[]): Array<readonly number[] | undefined> {
+  return oneHotStates(state, groups).map((g) => g?.shares);
+}
+
 /**
  * Per-feature values (`values`, rows of `x`: ECOD's terms, the autoencoder's errors) as evidence relative
  * to training, in place. The columns of each one-hot group in `oneHot` (feature indices per categorical)
