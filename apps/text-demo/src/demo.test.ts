@@ -157,6 +157,11 @@ describe('HTTP service on a worker pool', () => {
     try {
       const { url } = await service.listen();
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      // /info names the model by its bundle folder, never by its path on the server.
+      const info = await (await fetch(`${url}/info`)).json();
+      expect(info).toEqual({ model: 'linear (bundle)', labels: ['ham', 'spam'] });
+      expect(JSON.stringify(info)).not.toContain(dir);
+      expect(JSON.stringify(info)).not.toContain(tmpdir());
       // Without held-out metrics there is no confusion matrix.
       expect((await fetch(`${url}/api/confusion.svg`)).status).toBe(404);
       expect(await (await fetch(`${url}/`)).text()).not.toContain('id="confusion"');
