@@ -41,7 +41,7 @@ import { readLabels } from './labels';
 import { runSteps, runStepsInTurns, runStepsWithTurns, type Steps, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
 import { checkPcaState, fitPca, scorePca, scorePcaWithContrib, type PcaState } from './pca';
-import { KNN_DEFAULT_K, checkKnnState, fitKnn, knnNeighbours, scoreKnn, scoreKnnWithContrib, type KnnOptions, type KnnState } from './knn';
+import { KNN_DEFAULT_K, checkKnnState, fitKnn, knnNeighbours, scoreKnnSteps, type KnnOptions, type KnnState } from './knn';
 import {
   checkNetOptions,
   mlpScores,
@@ -869,6 +869,16 @@ export class FraudDetector {
   }
 
   private memberScores(f: Fitted, kind: UnsupervisedKind, x: Matrix, withContrib = false): { score: Float64Array; contrib?: Float64Array } {
+    return runSteps(this.memberScoresSteps(f, kind, x, withContrib));
+  }
+
+  /** `memberScores` as steps: kNN yields every few hundred rows of its distances (see `knnStepRows`). */
+  private *memberScoresSteps(
+    f: Fitted,
+    kind: UnsupervisedKind,
+    x: Matrix,
+    withContrib = false,
+  ): Steps<{ score: Float64Array; contrib?: Float64Array }> {
     if (kind === 'ecod') {
       if (!withContrib) return { score: scoreEcod(f.ecod as EcodState, x) };
       const contrib = new Float64Array(x.data.length);
@@ -878,7 +888,7 @@ export class FraudDetector {
     if (kind === 'iforest' || kind === 'pca' || kind === 'knn') {
       if (!withContrib) {
         if (kind === 'iforest') return { score: scoreIsolationForest(f.iforest as IsolationForestState, x) };
-        return { score: kind === 'pca' ? scorePca(f.pca as PcaState, x) : scoreKnn(f.knn as KnnState, x) };
+        return { score: kind === 'pca' ? scorePca(f.pca as PcaState, x) : yield* scoreKnnSteps(f.knn as KnnState, x) };
       }
       // Reasons say which values are rare in training (the explainer's evidence). A row with no rare
       // value, unusual only in combination (the middle of a ring of training rows), is explained by the
@@ -890,7 +900,8 @@ export class FraudDetector {
           ? scoreIsolationForestWithContrib(f.iforest as IsolationForestState, x, own)
           : kind === 'pca'
             ? scorePcaWithContrib(f.pca as PcaState, x, own)
-            : scoreKnnWithContrib(f.knn as KnnState, x, own);
+            : yield* scoreKnnSteps(f.knn as KnnState, x, own);
+      if (kind === 'knn') yield;
       const contrib = this.explainerContrib(f, x);
       let evidence: Float64Array | undefined;
       for (let r = 0; r < x.rows; r++) {
@@ -917,7 +928,8 @@ export class FraudDetector {
 
   /**
    * `combined` as steps: the MLP's reasons yield after its scores and after each network call of its
-   * occlusion (no tensor is held across a yield), where a caller may give the event loop a turn.
+   * occlusion (no tensor is held across a yield), kNN every few hundred rows of its distances, where a
+   * caller may give the event loop a turn.
    */
   private *combinedSteps(
     f: Fitted,
@@ -983,7 +995,7 @@ export class FraudDetector {
     if (active.length === 1) {
       const only = override[active[0] as UnsupervisedKind];
       if (only && !withContrib) return { score: only };
-      const r = this.memberScores(f, active[0] as UnsupervisedKind, x, withContrib);
+      const r = yield* this.memberScoresSteps(f, active[0] as UnsupervisedKind, x, withContrib);
       return withContrib ? { score: r.score, contrib: r.contrib ?? this.explainerContrib(f, x) } : { score: r.score };
     }
     const useMax = this.config.combine === 'max';
@@ -991,7 +1003,7 @@ export class FraudDetector {
     let contrib: Float64Array | undefined;
     for (const kind of active) {
       const given = override[kind];
-      const r = given && !withContrib ? { score: given } : this.memberScores(f, kind, x, withContrib && !contrib);
+      const r = given && !withContrib ? { score: given } : yield* this.memberScoresSteps(f, kind, x, withContrib && !contrib);
       const tail = f.tails[kind];
       const [m, sd] = f.norms[kind] ?? [0, 1];
       for (let i = 0; i < x.rows; i++) {
