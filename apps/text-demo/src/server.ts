@@ -1,4 +1,5 @@
 import {
+  bundleName,
   openInferencePool,
   createService,
   loadingModel,
@@ -49,7 +50,8 @@ export async function textWorkerPool(bundle: string, options: { threads?: number
   });
   return {
     labels: info['labels'] as string[],
-    model: String(info['model']),
+    // GET /info shows it to any web client: the bundle's folder name, never its path on the server.
+    model: `${String(info['model'])} (${bundleName(bundle)})`,
     get isReady() {
       return pool.isReady;
     },
