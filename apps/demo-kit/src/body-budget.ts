@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppliedMLError } from '@appliedml/engine';
+import { bodyTooLarge } from './http-errors';
 
 /** Seconds in the Retry-After of a request refused because the budget is spent. */
 export const BODY_BUDGET_RETRY_AFTER_SECONDS = 1;
@@ -67,13 +68,27 @@ export function createBodyBudget(limit: number): BodyBudget {
   };
 }
 
+/** What a chunked body may reach: its route's `bodyLimit` and the whole budget's `limit`. */
+export interface ChunkedLimits {
+  routeLimit: number;
+  budgetLimit: number;
+}
+
 /**
- * Passes a chunked body through, claiming each chunk's bytes as it arrives; a chunk that does not
- * fit ends the stream with 503 E_BUSY (the body is not read further).
+ * Passes a chunked body through, claiming each chunk's bytes as it arrives. A chunk that takes the
+ * body over the smaller of its route's limit and the whole budget ends the stream with 413
+ * E_INPUT_TOO_LARGE naming that limit (`bodyTooLarge`: the body can never fit, so waiting would not
+ * help); one that only does not fit beside what other requests hold ends it with 503 E_BUSY. The
+ * body is not read further either way.
  */
-export function countingStream(claim: BodyClaim): Transform {
+export function countingStream(claim: BodyClaim, limits: ChunkedLimits): Transform {
+  const serviceLimit = limits.budgetLimit < limits.routeLimit;
+  const limit = serviceLimit ? limits.budgetLimit : limits.routeLimit;
+  let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+      seen += chunk.length;
+      if (seen > limit) return done(bodyTooLarge(limit, serviceLimit ? 'service' : 'route'));
       if (!claim.grow(chunk.length)) return done(bodyBudgetBusy());
       done(null, chunk);
     },

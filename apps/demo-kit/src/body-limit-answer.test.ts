@@ -73,6 +73,58 @@ describe('a body over the size limit', () => {
     }
   });
 
+  // A chunked body over the whole body budget (on a route allowing more) was 503 E_BUSY with Retry-After: 1,
+  // which a client retries forever; announced by Content-Length it was already 413. Now both are 413.
+  it('is answered 413 naming the body budget when a chunked body is larger than the whole budget', async () => {
+    const service = await createService({
+      name: 'budget',
+      binaryTypes: ['application/octet-stream'],
+      limits: { bodyLimit: 1000, bodyBudgetBytes: 2000 },
+      routes(app) {
+        app.post('/big', { bodyLimit: 10_000, schema: { consumes: ['application/octet-stream'] } }, async () => ({ ok: true }));
+        app.post('/small', { schema: { consumes: ['application/octet-stream'] } }, async () => ({ ok: true }));
+      },
+    });
+    const { port } = await service.listen();
+    const head = (path: string, framing: string): string =>
+      `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\n${framing}\r\nConnection: close\r\n\r\n`;
+    const chunked = (n: number): string => `${n.toString(16)}\r\n${'x'.repeat(n)}\r\n0\r\n\r\n`;
+    const budget = {
+      code: 'E_INPUT_TOO_LARGE',
+      message: "The request body is over this service's limit of 1.9 KiB (2,000 bytes); send at most that.",
+      details: { limitBytes: 2000 },
+    };
+    try {
+      const declared = await raw(port, head('/big', 'Content-Length: 5000'), 'x'.repeat(5000));
+      expect([declared.split('\r\n')[0], bodyOf(declared)]).toEqual(['HTTP/1.1 413 Payload Too Large', budget]);
+      const streamed = await raw(port, head('/big', 'Transfer-Encoding: chunked'), chunked(5000));
+      expect([streamed.split('\r\n')[0], bodyOf(streamed)]).toEqual(['HTTP/1.1 413 Payload Too Large', budget]);
+      expect(streamed).not.toMatch(/retry-after/i);
+      // Beside a request holding 1,500 bytes of the budget (its body not sent yet), a chunked body over its
+      // route's limit (1,000) is that route's 413, not busy; one that fits its route but not beside it is busy.
+      const holder = connect(port, '127.0.0.1');
+      try {
+        holder.write(head('/big', 'Content-Length: 1500'));
+        await expect.poll(() => service.heldBodyBytes).toBe(1500);
+        const over = await raw(port, head('/small', 'Transfer-Encoding: chunked'), chunked(1200));
+        expect([over.split('\r\n')[0], bodyOf(over)]).toEqual([
+          'HTTP/1.1 413 Payload Too Large',
+          {
+            code: 'E_INPUT_TOO_LARGE',
+            message: "The request body is over this route's limit of 1,000 bytes; send at most that.",
+            details: { limitBytes: 1000 },
+          },
+        ]);
+        const busy = await raw(port, head('/small', 'Transfer-Encoding: chunked'), chunked(900));
+        expect(busy).toMatch(/^HTTP\/1\.1 503 [^]*retry-after: 1/i);
+      } finally {
+        holder.destroy();
+      }
+    } finally {
+      await service.close();
+    }
+  });
+
   it('says bytes as a person reads them, never more than the limit', () => {
     expect([1, 1000, 1023, 1024, 1536, 1024 * 1024, 64 * 1024 * 1024, 1024 * 1024 * 1.99].map(humanBytes)).toEqual([
       '1 byte',

@@ -150,7 +150,8 @@ export interface ServiceLimits {
    * Bytes of request bodies held at once, across all requests (default 256 MiB, or `bodyLimit` if
    * larger; 0 turns it off). A body is counted from its Content-Length before it is read (a chunked
    * one as its bytes arrive) until its answer is sent or the client goes; a request that would take
-   * the total over it is 503 E_BUSY with Retry-After: 1, before its body is read.
+   * the total over it is 503 E_BUSY with Retry-After: 1, before its body is read; a body larger than the
+   * whole budget (on a route allowing more) is 413 E_INPUT_TOO_LARGE naming it, announced or chunked.
    */
   bodyBudgetBytes?: number;
   /** Time to receive a whole request, headers and body (default 30 s; 0 turns it off); over it Node answers 408 and closes. */
@@ -690,7 +691,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         type: 'object',
         description: 'Only on a 413 for a body over the size limit: the limit.',
         required: ['limitBytes'],
-        properties: { limitBytes: { type: 'integer', description: 'The largest request body this route takes, in bytes.' } },
+        properties: {
+          limitBytes: {
+            type: 'integer',
+            description:
+              "The largest request body this route takes, or this service's body budget when the body is larger than that, in bytes.",
+          },
+        },
       },
     },
   });
@@ -860,7 +867,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   app.addHook('preParsing', async (request, reply, payload) => {
     const hold = holds.get(request.raw);
     if (!hold || request.headers['content-length'] !== undefined) return payload;
-    const counted = countingStream(hold.claim);
+    const counted = countingStream(hold.claim, { routeLimit: request.routeOptions.bodyLimit, budgetLimit: budget.limit });
     // Not pipeline(): on a refusal it would destroy the request, and the socket with it, before
     // the 503 is written. A client that goes away ends the count with its error.
     payload.on('error', (error) => counted.destroy(error));
