@@ -96,6 +96,47 @@ describe("the forecast chart's ticks fall on round times of the zone's clock", (
     expect(forward.map((t) => wall(zone, t).hour)).toEqual([0, 1, 3, 4]);
   });
 
+  // Found in review (session 27): where clocks go forward at midnight (00:00 -> 01:00), that midnight reads
+  // on no instant, so its day had no tick and the axis never named the date.
+  it("a day whose midnight the clocks skip is ticked and labelled at its first instant (Santiago's 6 September, 01:00)", async () => {
+    const zone = 'America/Santiago';
+    const spec = chart(zone, Date.UTC(2026, 8, 1, 4), 10 * 24, HOUR); // 1 to 10 September, hourly: 12-hour ticks
+    const at = ticks(spec);
+    // 01:00 -03 on 6 September is 04:00 UTC, 13 hours after 12:00 -04 on the 5th and 11 before its noon.
+    expect(at).toContain(Date.UTC(2026, 8, 6, 4));
+    expect(at.map((t) => wall(zone, t)).filter(({ day }) => day === 6)).toEqual([
+      { day: 6, hour: 1, minute: 0 },
+      { day: 6, hour: 12, minute: 0 },
+    ]);
+    const labels = texts(await renderChartSvg(spec));
+    expect(labels).toContain('Sep 06');
+    expect(labels).not.toContain('01 AM');
+    // Weekly ticks are Sundays, and 6 September 2026 is one: Jul to Oct on a narrow chart.
+    const weeks = ticks(chart(zone, Date.UTC(2026, 7, 2, 4), 60 * 24, HOUR, 200));
+    expect(weeks).toContain(Date.UTC(2026, 8, 6, 4));
+    expect(weeks.map((t) => wall(zone, t).hour)).toEqual(weeks.map((t) => (t === Date.UTC(2026, 8, 6, 4) ? 1 : 0)));
+  });
+
+  it('day ticks in Havana across 8 March 2026 (00:00 -> 01:00) tick and name that day, and hourly ticks label its 01:00 by the date', async () => {
+    const zone = 'America/Havana';
+    const spec = chart(zone, Date.UTC(2026, 2, 6, 6), 4 * 24, HOUR, 120); // 01:00 on 6 March to 01:00 on 10 March
+    const at = ticks(spec);
+    expect(at).toEqual([Date.UTC(2026, 2, 7, 5), Date.UTC(2026, 2, 8, 5), Date.UTC(2026, 2, 9, 4), Date.UTC(2026, 2, 10, 4)]);
+    expect(at.map((t) => wall(zone, t).hour)).toEqual([0, 1, 0, 0]);
+    const labels = texts(await renderChartSvg(spec));
+    for (const day of ['Mar 07', 'Mar 08', 'Mar 09', 'Mar 10']) expect(labels).toContain(day);
+    // Hourly: 23:00 on the 7th, then 01:00 on the 8th (one hour later), labelled as the day, as vega's local time does.
+    const hourly = chart(zone, Date.UTC(2026, 2, 8, 2), 48, 300_000, 160); // from 21:00 -05 on 7 March
+    expect(ticks(hourly).map((t) => wall(zone, t).hour)).toEqual([21, 22, 23, 1]);
+    const hourLabels = texts(await renderChartSvg(hourly));
+    expect(hourLabels).toContain('Mar 08');
+    expect(hourLabels).not.toContain('01 AM');
+    // A chart starting at that first instant labels it as the day too.
+    const fromFirst = chart(zone, Date.UTC(2026, 2, 8, 5), 36, 300_000, 160);
+    expect(ticks(fromFirst)[0]).toBe(Date.UTC(2026, 2, 8, 5));
+    expect(texts(await renderChartSvg(fromFirst))).toContain('Mar 08');
+  });
+
   it('without a zone, vega keeps its own UTC ticks', () => {
     const times = Array.from({ length: 12 }, (_, i) => new Date(Date.UTC(2026, 0, 5, 6) + i * 300_000).toISOString());
     const spec = forecastChartSpec({ sensor: 'A', times, actual: times.map(() => 50), forecast: times.map(() => NaN) });

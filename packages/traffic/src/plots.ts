@@ -1,7 +1,7 @@
 import { AppliedMLError, checkKnownKeys, checkNumberOption, describeValue } from '@appliedml/engine';
 import type { HorizonMetrics } from './horizon-metrics';
 import { parseTimeText } from './series';
-import { checkTimeZone, wallInstants, zoneOffsetMs } from './time-zone';
+import { checkTimeZone, dayStart, localWallMs, offsetChangeAt, wallInstants, zoneOffsetMs } from './time-zone';
 
 /** A Vega-Lite specification (plain JSON). */
 export type ChartSpec = Record<string, unknown>;
@@ -71,6 +71,11 @@ const CHART_INPUT_KEYS = Object.keys({
   height: 1,
 } satisfies Record<keyof ForecastChartInput, 1>);
 
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
 /**
  * A vega expression labelling a UTC-scale tick (`datum.value`) with the wall-clock time in `zone`: the
  * zone's offset, piecewise over the instants drawn (each change found to the minute), added before
@@ -82,27 +87,24 @@ function zoneLabelExpr(zone: string, instants: number[]): string {
   let offset = String(sorted.length > 0 ? zoneOffsetMs(zone, sorted[0]!) : 0);
   const changes: [number, number][] = [];
   for (let i = 1; i < sorted.length; i++) {
-    let lo = sorted[i - 1]!;
-    let hi = sorted[i]!;
+    const lo = sorted[i - 1]!;
+    const hi = sorted[i]!;
     const before = zoneOffsetMs(zone, lo);
     const after = zoneOffsetMs(zone, hi);
     if (before === after) continue;
-    while (hi - lo > 60_000) {
-      const mid = lo + Math.max(1, Math.floor((hi - lo) / 120_000)) * 60_000;
-      if (zoneOffsetMs(zone, mid) === before) lo = mid;
-      else hi = mid;
-    }
-    changes.push([hi, after]);
+    changes.push([offsetChangeAt(zone, lo, hi), after]);
   }
   for (const [from, next] of changes) offset = `${t} >= ${from} ? ${next} : (${offset})`;
+  // A day whose midnight the clocks skip (00:00 -> 01:00) starts at a change, or at the first instant drawn:
+  // that instant is labelled as the day ('Sep 06', not '01 AM'), as vega labels a local day's first instant.
+  for (const at of [...(sorted.length > 0 ? [sorted[0]!] : []), ...changes.map(([from]) => from)]) {
+    const wall = localWallMs(zone, at);
+    const midnight = Math.floor(wall / DAY) * DAY;
+    if (wall !== midnight && dayStart(zone, midnight) === at) offset = `${t} === ${at} ? ${midnight - at} : (${offset})`;
+  }
   const w = `(${t} + (${offset}))`;
   return `utcFormat(${w}, utcseconds(${w}) ? ':%S' : utcminutes(${w}) ? '%I:%M' : utchours(${w}) ? '%I %p' : utcdate(${w}) !== 1 ? '%b %d' : utcmonth(${w}) ? '%B' : '%Y')`;
 }
-
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
 /** Vega's (d3's) time tick intervals: [unit, step, rough length]; months and years by the calendar. */
 const TICK_INTERVALS: ['ms' | 'day' | 'week' | 'month' | 'year', number, number][] = [
@@ -130,8 +132,9 @@ function niceStep(span: number, count: number): number {
  * spaced as vega spaces UTC ticks (the interval nearest the span over `count`): vega's own ticks fall on
  * round UTC times, which the labels put at '11:30' in India or '04 AM' for a Los Angeles midnight. Each
  * wall time is taken at every instant that reads it (twice in the hour repeated when clocks go back, never
- * in a skipped one), so a day tick is a local midnight on a 23- or 25-hour day too. Undefined below a
- * second, or with no span: vega's own ticks then.
+ * in a skipped one), so a day tick is a local midnight on a 23- or 25-hour day too; a midnight the clocks
+ * skip (00:00 -> 01:00) is taken at that day's first instant. Undefined below a second, or with no span:
+ * vega's own ticks then.
  */
 function zoneTickInstants(zone: string, instants: readonly number[], count: number): number[] | undefined {
   if (instants.length === 0) return undefined;
@@ -182,7 +185,12 @@ function zoneTickInstants(zone: string, instants: readonly number[], count: numb
   }
   if (walls.length > 10_000) return undefined;
   const ticks = new Set<number>();
-  for (const w of walls) for (const t of wallInstants(zone, w)) if (t >= start && t <= stop) ticks.add(t);
+  for (const w of walls) {
+    const at = wallInstants(zone, w);
+    // A midnight the clocks skip (00:00 -> 01:00): that day is ticked at its first instant, as d3's days are.
+    const first = at.length === 0 && w % DAY === 0 ? dayStart(zone, w) : undefined;
+    for (const t of first === undefined ? at : [first]) if (t >= start && t <= stop) ticks.add(t);
+  }
   return [...ticks].sort((a, b) => a - b);
 }
 

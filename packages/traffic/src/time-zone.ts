@@ -114,6 +114,40 @@ export function wallInstants(zone: string, wallMs: number): number[] {
 }
 
 /**
+ * The first instant in (`lo`, `hi`] whose offset differs from the offset at `lo`, when the offset at `hi`
+ * differs (one change between them); offsets change on whole minutes, and this is that minute's instant.
+ */
+export function offsetChangeAt(zone: string, lo: number, hi: number): number {
+  const before = zoneOffsetMs(zone, lo);
+  let a = Math.floor(lo / 60_000);
+  let b = Math.floor(hi / 60_000);
+  while (b - a > 1) {
+    const mid = Math.floor((a + b) / 2);
+    if (zoneOffsetMs(zone, mid * 60_000) === before) a = mid;
+    else b = mid;
+  }
+  return b * 60_000;
+}
+
+/**
+ * The first instant of the local day starting at `midnightWall` (a local midnight in UTC fields): the first
+ * instant reading midnight, or, when clocks go forward at midnight and skip it (America/Santiago on 6
+ * September 2026, 00:00 -> 01:00), the instant they jump past it, which reads 01:00; as d3's local days.
+ * Undefined for a day the clocks skip whole (Pacific/Apia, 30 December 2011).
+ */
+export function dayStart(zone: string, midnightWall: number): number | undefined {
+  const at = wallInstants(zone, midnightWall)[0];
+  if (at !== undefined) return at;
+  const early = zoneOffsetMs(zone, midnightWall - 86_400_000);
+  const late = zoneOffsetMs(zone, midnightWall + 86_400_000);
+  if (!(late > early)) return undefined;
+  // Read with the later offset, the midnight is an instant before the jump; with the earlier one, after it.
+  const jump = offsetChangeAt(zone, midnightWall - late, midnightWall - early);
+  const wall = localWallMs(zone, jump);
+  return wall >= midnightWall && wall < midnightWall + 86_400_000 ? jump : undefined;
+}
+
+/**
  * For a duplicate-time refusal: when instant `ms` is the first pass of the hour repeated when clocks go
  * back in `zone`, a sentence saying that a zone-less time there was read as a resent reading (see
  * `instantOfWall`) and how to give the second pass after a gap in the feed (with its UTC offset); '' otherwise.
