@@ -938,7 +938,7 @@ export class FraudDetector {
     override: Partial<Record<UnsupervisedKind, Float64Array>> = {},
   ): Steps<{ score: Float64Array; contrib?: Float64Array }> {
     if (this.config.detector === 'gbt') {
-      if (!withContrib || x.rows <= GBT_REASON_ROWS) return this.gbtCombined(f, x, withContrib, override);
+      if (!withContrib || x.rows <= GBT_REASON_ROWS) return yield* this.gbtCombinedSteps(f, x, withContrib, override);
       // The trees credit each row's path steps, row by row: a few hundred rows at a time, with a yield
       // between them (the same values as one pass).
       const score = new Float64Array(x.rows);
@@ -946,14 +946,14 @@ export class FraudDetector {
       for (let start = 0; start < x.rows; start += GBT_REASON_ROWS) {
         if (start > 0) yield;
         const rows = Math.min(GBT_REASON_ROWS, x.rows - start);
-        const r = this.gbtCombined(f, rowBlock(x, start, rows), true, overrideRows(override, start, rows));
+        const r = yield* this.gbtCombinedSteps(f, rowBlock(x, start, rows), true, overrideRows(override, start, rows));
         score.set(r.score, start);
         contrib.set(r.contrib as Float64Array, start * x.cols);
       }
       return { score, contrib };
     }
     if (this.config.detector === 'mlp') {
-      const wide = this.outlierKinds.length ? this.withOutlierColumns(f, x, override) : x;
+      const wide = this.outlierKinds.length ? yield* this.withOutlierColumnsSteps(f, x, override) : x;
       const score = mlpScores(f.mlp as tf.LayersModel, wide);
       if (!withContrib) return { score };
       yield;
@@ -1015,16 +1015,16 @@ export class FraudDetector {
     return withContrib ? { score, contrib: contrib ?? this.explainerContrib(f, x) } : { score };
   }
 
-  /** `combined` of the boosted trees. */
-  private gbtCombined(
+  /** `combined` of the boosted trees, as steps (kNN outlier scores yield: see `withOutlierColumnsSteps`). */
+  private *gbtCombinedSteps(
     f: Fitted,
     x: Matrix,
     withContrib: boolean,
     override: Partial<Record<UnsupervisedKind, Float64Array>>,
-  ): { score: Float64Array; contrib?: Float64Array } {
+  ): Steps<{ score: Float64Array; contrib?: Float64Array }> {
     const outliers = this.outlierKinds.length > 0;
     if (!withContrib || !outliers) {
-      const xs = outliers ? this.withOutlierColumns(f, x, override) : x;
+      const xs = outliers ? yield* this.withOutlierColumnsSteps(f, x, override) : x;
       if (!withContrib) return { score: scoreGbt(f.gbt as GbtState, xs) };
       const contrib = new Float64Array(x.data.length);
       return { score: scoreGbt(f.gbt as GbtState, xs, contrib), contrib };
@@ -1034,7 +1034,7 @@ export class FraudDetector {
     const ecod = new Float64Array(x.data.length);
     const ecodScore = scoreEcod(f.explainer, x, ecod);
     excessEvidence(f.explainer, ecod, x, oneHotGroups(f.pre));
-    const xs = this.withOutlierColumns(f, x, this.outlierKinds.includes('ecod') ? { ecod: ecodScore, ...override } : override);
+    const xs = yield* this.withOutlierColumnsSteps(f, x, this.outlierKinds.includes('ecod') ? { ecod: ecodScore, ...override } : override);
     const wide = new Float64Array(xs.data.length);
     const score = scoreGbt(f.gbt as GbtState, xs, wide);
     return { score, contrib: this.foldOutlierContrib(x, wide, ecod) };
@@ -1042,15 +1042,20 @@ export class FraudDetector {
 
   /** The input with one z-scored column per outlier-feature detector appended (XGBOD). */
   private withOutlierColumns(f: Fitted, x: Matrix, override: Partial<Record<UnsupervisedKind, Float64Array>> = {}): Matrix {
+    return runSteps(this.withOutlierColumnsSteps(f, x, override));
+  }
+
+  /** `withOutlierColumns` as steps: a kNN column's distances yield every few hundred rows. */
+  private *withOutlierColumnsSteps(f: Fitted, x: Matrix, override: Partial<Record<UnsupervisedKind, Float64Array>> = {}): Steps<Matrix> {
     const kinds = this.outlierKinds;
     const cols = x.cols + kinds.length;
     const data = new Float64Array(x.rows * cols);
     for (let r = 0; r < x.rows; r++) data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), r * cols);
-    kinds.forEach((kind, k) => {
-      const s = override[kind] ?? this.memberScores(f, kind, x).score;
+    for (const [k, kind] of kinds.entries()) {
+      const s = override[kind] ?? (yield* this.memberScoresSteps(f, kind, x)).score;
       const [m, sd] = f.norms[kind] ?? [0, 1];
       for (let r = 0; r < x.rows; r++) data[r * cols + x.cols + k] = ((s[r] as number) - m) / sd;
-    });
+    }
     return { rows: x.rows, cols, data };
   }
 

@@ -5,7 +5,8 @@ import { FraudDetector, type FraudDetectorConfig } from './detector';
 // predictBatch gave the event loop a turn every ~50 ms between blocks of 2,048 rows and while building
 // reasons, but a block's scores ran in one go: a kNN block of 2,048 rows against 2,048 reference rows of
 // 108 features kept a service from answering anything for 0.3–0.6 s. kNN now takes turns every few
-// hundred rows of its distances (`knnStepRows`), on the same clock.
+// hundred rows of its distances (`knnStepRows`), on the same clock: as the detector, as an ensemble's
+// member and as a supervised detector's outlier feature.
 
 // Two 100-level categoricals (a long tail) and six numbers: 38 features.
 function records(seed: number, n: number): Array<Record<string, number | string>> {
@@ -50,6 +51,7 @@ beforeAll(async () => {
 
 describe("predictBatch's kNN scores take event-loop turns", () => {
   const train = records(1, 3_000);
+  const labels = train.map((r) => ((r.a as number) + (r.shop === 'L3' ? 1.5 : 0) > 1.6 ? 1 : 0));
   // Two blocks of 2,048 rows.
   const batch = records(2, 4_096);
   // The default 2,048 reference rows × 38 features: 431 rows between yields (knnStepRows).
@@ -59,10 +61,11 @@ describe("predictBatch's kNN scores take event-loop turns", () => {
     ['knn, no reasons', { detector: 'knn', knn, maxReasons: 0 }],
     ['knn with reasons', { detector: 'knn', knn }],
     ['an ensemble with knn', { detector: 'ensemble', members: ['ecod', 'knn'], knn }],
+    ['gbt with a knn outlier feature, no reasons', { detector: 'gbt', outlierFeatures: ['knn'], knn, maxReasons: 0 }],
   ] as Array<[string, FraudDetectorConfig]>)
     it(`${name}: a block's rows a few hundred at a time, a turn due between them; the results of one pass, no tensor left`, async () => {
       const model = FraudDetector.create({ seed: 1, ...config });
-      await model.train(train);
+      await model.train(train, config.detector === 'gbt' ? { labels } : {});
       // One pass: a batch of one block (2,048 rows) takes no turn, whatever the clock says.
       const first = await countTurns(() => model.predictBatch(batch.slice(0, 2_048)));
       expect(first.turns).toBe(0);
