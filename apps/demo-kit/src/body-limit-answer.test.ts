@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AppliedMLError } from '@appliedml/engine';
 import { bodyTooLarge, humanBytes, toHttpError } from './http-errors';
@@ -120,6 +121,53 @@ describe('a body over the size limit', () => {
       } finally {
         holder.destroy();
       }
+    } finally {
+      await service.close();
+    }
+  });
+
+  // A parser with its own bodyLimit (text/csv, 2,000 bytes, in a service of 1,000,000) refused a 4,000-byte body
+  // 413 "over this route's limit of 976.5 KiB (1,000,000 bytes)": a client sizing its next try by limitBytes
+  // got the same 413 again. Such a parser is refused at start-up now; the route's bodyLimit is the one limit.
+  it("is refused at start-up from a content-type parser with its own bodyLimit; the route's bodyLimit is named", async () => {
+    const csv = (app: FastifyInstance, opts: { bodyLimit?: number }): void =>
+      app.addContentTypeParser('text/csv', { parseAs: 'string', ...opts }, (_req, body, done) => done(null, body));
+    const refused = (routes: (app: FastifyInstance) => void | Promise<void>): Promise<string> =>
+      createService({ name: 'parser limit', limits: { bodyLimit: 1_000_000 }, routes }).then(
+        async (service) => {
+          await service.close();
+          return 'started';
+        },
+        (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
+      );
+    const said =
+      "E_INTERNAL: The content-type parser for text/csv sets its own bodyLimit, which the kit's 413 and body budget cannot see; give its routes a bodyLimit instead.";
+    expect(await refused((app) => csv(app, { bodyLimit: 2000 }))).toBe(said);
+    // A plugin's instance too.
+    expect(
+      await refused((app) => {
+        void app.register(async (child) => csv(child, { bodyLimit: 2000 }));
+      }),
+    ).toBe(said);
+    const service = await createService({
+      name: 'route limit',
+      limits: { bodyLimit: 1_000_000 },
+      routes(app) {
+        csv(app, {});
+        app.post('/csv', { bodyLimit: 2000, schema: {} }, async () => ({ ok: true }));
+      },
+    });
+    const { url } = await service.listen();
+    try {
+      const answer = await fetch(`${url}/csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b\n'.repeat(1000) });
+      expect([answer.status, await answer.json()]).toEqual([
+        413,
+        {
+          code: 'E_INPUT_TOO_LARGE',
+          message: "The request body is over this route's limit of 1.9 KiB (2,000 bytes); send at most that.",
+          details: { limitBytes: 2000 },
+        },
+      ]);
     } finally {
       await service.close();
     }

@@ -186,7 +186,8 @@ export interface ServiceOptions {
   description?: string;
   /**
    * Declare the routes here (`app.get`, `app.post`, `app.route`): every route needs a `schema`
-   * (body, params, querystring, response) and registering one without throws E_INTERNAL.
+   * (body, params, querystring, response) and registering one without throws E_INTERNAL. A content-type
+   * parser added here may not set its own `bodyLimit` (E_INTERNAL): a route's `bodyLimit` is the one limit.
    */
   routes: (app: FastifyInstance) => void | Promise<void>;
   /** Content types read as a Buffer body (images, audio). JSON is always accepted; any other type → 415. */
@@ -548,6 +549,27 @@ function handledWithinRequest(handler: RouteOptions['handler'], holds: WeakMap<o
       },
     ) as ReturnType<RouteOptions['handler']>;
   };
+}
+
+/**
+ * A content-type parser added by the service (in `routes(app)`, or a plugin it registers) may not set its own
+ * `bodyLimit`: Fastify would hold such a body to the parser's limit, while the kit's 413 (`details.limitBytes`),
+ * its body budget and its `Expect: 100-continue` go by the route's `bodyLimit`, so the answer would name a
+ * limit that did not apply (and a larger parser limit would let a body past the budget unclaimed). Adding
+ * one throws E_INTERNAL at start-up, as a route without a schema does; give the route its `bodyLimit`.
+ */
+function refuseParserBodyLimits(app: FastifyInstance): void {
+  const add = app.addContentTypeParser as (this: FastifyInstance, ...args: unknown[]) => void;
+  // Plugin instances are made from the app by prototype, so theirs is this one too.
+  app.addContentTypeParser = function (this: FastifyInstance, ...args: unknown[]) {
+    const [contentType, opts] = args;
+    if (typeof opts === 'object' && opts !== null && (opts as { bodyLimit?: unknown }).bodyLimit !== undefined)
+      throw new AppliedMLError(
+        'E_INTERNAL',
+        `The content-type parser for ${String(contentType)} sets its own bodyLimit, which the kit's 413 and body budget cannot see; give its routes a bodyLimit instead.`,
+      );
+    return add.apply(this, args);
+  } as FastifyInstance['addContentTypeParser'];
 }
 
 /**
@@ -930,6 +952,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     },
   );
 
+  refuseParserBodyLimits(app);
   await options.routes(app);
   await app.ready();
 
