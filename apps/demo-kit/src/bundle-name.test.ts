@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bundleName } from './bundle-name';
+import { printable } from './printable';
 
 // The speech and medical services' GET /info said the bundle's path on the server (any web client
 // reads it); they name a model by its bundle folder's own name now.
@@ -13,7 +14,9 @@ describe('bundleName', () => {
   });
 
   it('escapes control characters and bidirectional overrides, and shortens a long name', () => {
-    expect(bundleName('/m/a\u001b[31mb\nc\u202e')).toBe('a\\u001b[31mb\\u000ac\\u202e');
+    // As printable escapes anything else a service says (a newline is \\n, not \\u000a: R1-6, session 27).
+    expect(bundleName('/m/a\u001b[31mb\nc\u202e\r\t')).toBe('a\\u001b[31mb\\nc\\u202e\\r\\t');
+    expect(bundleName('/m/a\u001b[31mb\nc\u202e\r\t')).toBe(printable('a\u001b[31mb\nc\u202e\r\t'));
     expect(bundleName(`/m/${'n'.repeat(300)}`)).toBe(`${'n'.repeat(100)}…`);
   });
 });

@@ -5,6 +5,7 @@ export { toHttpError, NOT_FOUND_CODE, INTERNAL_MESSAGE, PLAIN_FIELD_NAME } from 
 export type { ErrorBody, HttpError, ToHttpErrorOptions } from './http-errors';
 export { andList } from './and-list';
 export { bundleName } from './bundle-name';
+export { printable } from './printable';
 export { checkFileName, fileNameSchema, resolveInside, MAX_FILE_NAME_LENGTH } from './file-names';
 export type { ResolveInsideOptions } from './file-names';
 export { loadingModel } from './loading-model';

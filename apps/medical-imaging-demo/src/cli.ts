@@ -4,14 +4,14 @@ import Table from 'cli-table3';
 import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
 import { ImageClassifier, ImageSegmenter, PNEUMONIA_LABELS, heatmapOverlayPng, readMedicalImage } from '@appliedml/medical-imaging';
 import { classificationData, hasDataDir, hasDataset, phantomClassification, phantomSegmentation, segmentationData } from './data';
-import { evaluationPlan, printable, trainedOnNote } from './provenance';
+import { evaluationPlan, trainedOnNote } from './provenance';
 import { PHANTOM_LABELS } from './phantoms';
 import { checkBundleTarget, checkOutputFile } from './output-checks';
 import { PRESETS, PUBLISHED, type PresetName } from './presets';
 import { outOfDistribution } from './input-checks';
 import { htmlReport } from './report';
 import { runClassifier, runSegmenter } from './run';
-import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
+import { closeOnSignals, intFlag, parseCliArgs, printable, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
 import { createMedicalService, inProcess, medicalWorkerPool, modelsDescription, modelSummary, type MedicalInference } from './server';
 import { framePastLast } from './analysis';
 

@@ -13,6 +13,7 @@ import { ImageSegmenter, KVASIR_SEG_DATASET, TRAINED_ON_FILE } from '@appliedml/
 import { runCli, type CliRun } from '@appliedml/demo-kit';
 import { phantomSegmentation, SOURCES } from './data';
 import { describeTrainedOn, evaluationPlan, trainedOnNote } from './provenance';
+import { modelSummary } from './server';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
 let dir = '';
@@ -226,5 +227,17 @@ describe('evaluationPlan', () => {
         validationImages: 1,
       }),
     ).toBe('n\\u0085 (x\\u001b[31mRED\\nline2\\t\\u202e), 3 training images');
+  });
+
+  // Review R1-6 (session 27): /info said a bundle folder's newline as \u000a (demo-kit's bundleName) beside a
+  // description's \n (this file's own copy of the escaping); one helper, demo-kit's printable, does both now.
+  it('escapes a bundle folder name as it escapes a source, in one /info answer', () => {
+    const trainedOn = describeTrainedOn({
+      source: { name: 'n', synthetic: false, description: 'a\nb\u001b' },
+      images: 3,
+      validationImages: 1,
+    });
+    const summary = modelSummary('classifier', '/srv/models/a\nb\u001b', trainedOn);
+    expect([summary.name, summary.trainedOn]).toEqual(['a\\nb\\u001b', 'n (a\\nb\\u001b), 3 training images']);
   });
 });

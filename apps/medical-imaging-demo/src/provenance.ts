@@ -1,6 +1,7 @@
 // Which data `evaluate` scores a loaded model on, from what its bundle says it was trained on
 // (`trainedOn`): a model trained on the generated phantoms is never scored on real images as if the
 // numbers meant something, and a model trained on real images is never scored on phantoms.
+import { printable } from '@appliedml/demo-kit/printable';
 import { AppliedMLError } from '@appliedml/engine';
 import type { DataSource, TrainedOn } from '@appliedml/medical-imaging';
 import { SOURCES } from './data';
@@ -65,15 +66,6 @@ function leakCaution(task: Task): string {
   return task === 'segmenter'
     ? "its bundle does not show it was trained on the demo's seeded Kvasir-SEG split (seed 2026): unless this demo trained it (train --task segmenter), the test images above may have been among its training images, and the scores are then not test scores."
     : "its bundle does not show it was trained on PneumoniaMNIST's official train split: if its training images included the official test split, the scores above are not test scores.";
-}
-
-/** Control characters (a newline, ESC of a terminal escape sequence) and bidirectional overrides, shown escaped. */
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/** `text` as one printable line: a description with a newline or a terminal escape cannot forge lines or colours. */
-export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** "SYNTHETIC phantoms (…)" or "kvasir-seg (…)": the bundle's words for its training data. */
