@@ -20,7 +20,7 @@ const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
 /** A loaded model as `GET /info` names it. */
 export interface ModelSummary {
   task: 'classifier' | 'segmenter';
-  /** The bundle folder's name (`bundleName`), never its path on the server. */
+  /** The bundle folder's name (`bundleName`), never its path on the server; '' for a model given without one. */
   name: string;
   /** What its bundle says it was trained on (`trainedOnNote`). */
   trainedOn: string;
@@ -31,7 +31,7 @@ export interface ServerModels {
   segmenter?: ImageSegmenter;
   /** One line for the page (`modelsDescription`); no server path. */
   description: string;
-  /** Each model for `GET /info` (none when not given). */
+  /** Each model for `GET /info`; when not given, each of `classifier` and `segmenter`, named '' with its `trainedOnNote`. */
   models?: ModelSummary[];
 }
 

@@ -9,8 +9,9 @@ import {
   type Service,
 } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
-import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from '@appliedml/medical-imaging';
+import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION, type TrainedOn } from '@appliedml/medical-imaging';
 import { analyse, type AnalyseOptions, type ModelSummary, type PredictAnswer, type ServerModels } from './analysis';
+import { trainedOnNote } from './provenance';
 
 export { analyse, MAX_UPLOAD_PIXELS } from './analysis';
 export type { AnalyseOptions, ModelSummary, PredictAnswer, ServerModels } from './analysis';
@@ -98,6 +99,22 @@ export interface MedicalInference {
 }
 
 /**
+ * `GET /info`'s entry for each model given without `models` (an embedder's, a test's): its task and what it
+ * says it was trained on, named '' (no bundle folder the service knows of). It said none at all, while ready.
+ */
+function loadedModels(models: ServerModels): ModelSummary[] {
+  const entry = (task: ModelSummary['task'], model: { readonly trainedOn: TrainedOn | undefined }): ModelSummary => ({
+    task,
+    name: '',
+    trainedOn: trainedOnNote(model.trainedOn),
+  });
+  return [
+    ...(models.classifier ? [entry('classifier', models.classifier)] : []),
+    ...(models.segmenter ? [entry('segmenter', models.segmenter)] : []),
+  ];
+}
+
+/**
  * The models in this process (tests, small models, `serve --workers 0`): `close()` disposes them
  * unless `dispose: false`. As with the worker pool, analyses are bounded: `concurrency` (1) at once,
  * `maxQueue` (8) waiting, more are 503 E_BUSY with Retry-After (a large image takes hundreds of MB).
@@ -109,7 +126,7 @@ export function inProcess(
   const limit = createConcurrencyLimit({ concurrency: options.concurrency ?? 1, maxQueue: options.maxQueue ?? 8 });
   return {
     description: models.description,
-    models: models.models ?? [],
+    models: models.models ?? loadedModels(models),
     labels: models.classifier?.labels ?? [],
     segmenter: Boolean(models.segmenter),
     isReady: true,
@@ -237,7 +254,11 @@ const infoSchema = {
             required: ['task', 'name', 'trainedOn'],
             properties: {
               task: { type: 'string', enum: ['classifier', 'segmenter'] },
-              name: { type: 'string', description: "The model's bundle folder name (not its path on the server)." },
+              name: {
+                type: 'string',
+                description:
+                  "The model's bundle folder name (not its path on the server); empty for a model the service was given without one.",
+              },
               trainedOn: {
                 type: 'string',
                 description: 'What its bundle says it was trained on (generated phantoms say nothing medical).',

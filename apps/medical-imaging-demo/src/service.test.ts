@@ -93,7 +93,8 @@ describe('medical imaging service on the demo kit', () => {
     await expect.poll(async () => (await fetch(`${base}/readyz`)).status).toBe(200);
     expect(await (await fetch(`${base}/info`)).json()).toEqual({
       description: 'phantom classifier (SYNTHETIC)',
-      models: [],
+      // The model given, with what it says it was trained on (no bundle folder to name): R1-5, session 27, it said none.
+      models: [{ task: 'classifier', name: '', trainedOn: expect.stringMatching(/^trained on SYNTHETIC phantoms .*say nothing medical$/) }],
       sdk: `@appliedml/medical-imaging ${MEDICAL_IMAGING_VERSION}`,
       labels: ['clear', 'lesion'],
       segmenter: false,
