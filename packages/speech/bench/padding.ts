@@ -4,7 +4,9 @@
 //   npx tsx --conditions=@appliedml/source packages/speech/bench/padding.ts --protocol inner --seeds 1,2,3
 // --protocol inner (default): train on recordings 10-49 of the official training split, score 5-9 (the
 //   official test split is not used: this is where a default is chosen). official: train 5-49, score the
-//   250 official test recordings 0-4.
+//   250 official test recordings 0-4. loso: leave one speaker out, each speaker of --speakers (default all)
+//   held out once: train on the other speakers' recordings, score all of the held-out one's; prints a table of
+//   each speaker and the mean over speakers (of the mean over seeds), off beside on.
 // --preset quick (default: the demo's quick preset, one small CNN) or default (the SDK defaults).
 // --variants off,on  (on = augment.pad {} = AUGMENT_PAD_DEFAULTS; a JSON object = that pad)
 // Prints a JSON line per model on stderr and a Markdown table of medians on stdout.
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     preset: { type: 'string', default: 'quick' },
     seeds: { type: 'string', default: '1,2,3' },
     variants: { type: 'string', default: 'off,on' },
+    speakers: { type: 'string' },
   },
 });
 const PRESETS: Record<string, SpeechRecognizerConfig> = {
@@ -40,6 +43,10 @@ if (!chosen)
     details: { field: 'preset' },
   });
 const preset: SpeechRecognizerConfig = chosen;
+if (!['inner', 'official', 'loso'].includes(values.protocol as string))
+  throw new AppliedMLError('E_INPUT_INVALID', `--protocol must be inner, official or loso (got ${String(values.protocol)}).`, {
+    details: { field: 'protocol' },
+  });
 const seeds = (values.seeds as string).split(',').map(Number);
 const variants = (values.variants as string).split(';').flatMap((v) => (v.startsWith('{') ? [v] : v.split(',')));
 const padOf = (v: string): Partial<AugmentPad> | null => (v === 'off' ? null : v === 'on' ? {} : (JSON.parse(v) as Partial<AugmentPad>));
@@ -48,6 +55,69 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+type Row = Record<'plain' | 'silence' | 'noise', number>;
+const CONDITIONS = ['plain', 'silence', 'noise'] as const;
+
+/** One model per seed and variant trained on `train`, scored on `held` under the three conditions. */
+async function runs(train: FsddRecording[], held: FsddRecording[], tag: Record<string, unknown>): Promise<Record<string, Row[]>> {
+  const sets = conditions(held);
+  const out: Record<string, Row[]> = {};
+  for (const seed of seeds) {
+    for (const v of variants) {
+      const config: SpeechRecognizerConfig = {
+        ...preset,
+        seed,
+        augment: { ...(typeof preset.augment === 'object' ? preset.augment : {}), pad: padOf(v) },
+      };
+      const model = SpeechRecognizer.create(config);
+      const t0 = performance.now();
+      await model.train(
+        train.map((r) => ({ audio: r.path, label: r.label })),
+        { progress: false },
+      );
+      const trainSeconds = (performance.now() - t0) / 1000;
+      const row = { plain: 0, silence: 0, noise: 0 };
+      for (const name of CONDITIONS) row[name] = (await model.evaluate(sets[name])).accuracy;
+      model.dispose();
+      process.stderr.write(`${JSON.stringify({ ...tag, preset: values.preset, seed, pad: v, ...row, trainSeconds })}\n`);
+      (out[v] ??= []).push(row);
+    }
+  }
+  return out;
+}
+
+/** Leave one speaker out: a row per held-out speaker and variant (mean over seeds), then the mean over speakers. */
+async function loso(all: FsddRecording[]): Promise<void> {
+  const speakers = values.speakers ? (values.speakers as string).split(',') : [...new Set(all.map((r) => r.speaker))];
+  const bySpeaker: Record<string, Record<string, Row[]>> = {};
+  for (const s of speakers) {
+    const held = all.filter((r) => r.speaker === s);
+    if (held.length === 0)
+      throw new AppliedMLError('E_INPUT_INVALID', `--speakers: no FSDD recordings of ${s}.`, { details: { field: 'speakers' } });
+    bySpeaker[s] = await runs(
+      all.filter((r) => r.speaker !== s),
+      held,
+      { protocol: 'loso', heldOut: s },
+    );
+  }
+  const cell = (rows: Row[], k: (typeof CONDITIONS)[number]): number => mean(rows.map((r) => r[k]));
+  const lines: string[] = [];
+  for (const v of variants) {
+    for (const s of speakers) {
+      const rows = bySpeaker[s]?.[v] ?? [];
+      lines.push(
+        `| ${s} | ${v} | ${CONDITIONS.map((k) => `${pct(cell(rows, k))}${seeds.length > 1 ? ` (${rows.map((r) => pct(r[k])).join(', ')})` : ''}`).join(' | ')} |`,
+      );
+    }
+    lines.push(
+      `| **mean** | ${v} | ${CONDITIONS.map((k) => `**${pct(mean(speakers.map((s) => cell(bySpeaker[s]?.[v] ?? [], k))))}**`).join(' | ')} |`,
+    );
+  }
+  process.stdout.write(
+    `\n${values.preset} preset, leave one speaker out (${speakers.join(', ')}); mean of seeds ${seeds.join(', ')}\n\n| held out | augment.pad | plain | 0.5 s silence around | 0.5 s -55 dBFS noise around |\n| --- | --- | --- | --- | --- |\n${lines.join('\n')}\n`,
+  );
+}
 
 /** The held-out words plain, with 0.5 s of zeros on each side, and with 0.5 s of -55 dBFS white noise on each side. */
 function conditions(held: FsddRecording[]): Record<'plain' | 'silence' | 'noise', SpeechExample[]> {
@@ -72,43 +142,20 @@ function conditions(held: FsddRecording[]): Record<'plain' | 'silence' | 'noise'
 
 async function main(): Promise<void> {
   const all = await readFsdd();
+  if (values.protocol === 'loso') return loso(all);
   const { train: outer, test } = fsddOfficialSplit(all);
   const inner = values.protocol === 'inner';
   const train = inner ? outer.filter((r) => r.index >= 10) : outer;
   const held = inner ? outer.filter((r) => r.index < 10) : test;
-  const sets = conditions(held);
-  const results: Record<string, Record<string, number[]>> = {};
-  for (const seed of seeds) {
-    for (const v of variants) {
-      const config: SpeechRecognizerConfig = {
-        ...preset,
-        seed,
-        augment: { ...(typeof preset.augment === 'object' ? preset.augment : {}), pad: padOf(v) },
-      };
-      const model = SpeechRecognizer.create(config);
-      const t0 = performance.now();
-      await model.train(
-        train.map((r) => ({ audio: r.path, label: r.label })),
-        { progress: false },
-      );
-      const trainSeconds = (performance.now() - t0) / 1000;
-      const row: Record<string, number> = {};
-      for (const [name, set] of Object.entries(sets)) row[name] = (await model.evaluate(set)).accuracy;
-      model.dispose();
-      process.stderr.write(`${JSON.stringify({ protocol: values.protocol, preset: values.preset, seed, pad: v, ...row, trainSeconds })}\n`);
-      const r = (results[v] ??= { plain: [], silence: [], noise: [] });
-      for (const k of Object.keys(row)) r[k]?.push(row[k] as number);
-    }
-  }
+  const results = await runs(train, held, { protocol: values.protocol });
   const heldName = inner ? `recordings 5-9 of the training split (${held.length})` : `the official test split (${held.length})`;
+  const col = (rows: Row[], k: (typeof CONDITIONS)[number]): string =>
+    `${pct(median(rows.map((r) => r[k])))} (${rows.map((r) => pct(r[k])).join(', ')})`;
   process.stdout.write(
     `\n${values.preset} preset, trained on ${train.length}, scored on ${heldName}; median of seeds ${seeds.join(', ')}\n\n| augment.pad | plain | 0.5 s silence around | 0.5 s -55 dBFS noise around |\n| --- | --- | --- | --- |\n${Object.entries(
       results,
     )
-      .map(
-        ([v, r]) =>
-          `| ${v} | ${pct(median(r.plain ?? []))} (${(r.plain ?? []).map(pct).join(', ')}) | ${pct(median(r.silence ?? []))} (${(r.silence ?? []).map(pct).join(', ')}) | ${pct(median(r.noise ?? []))} (${(r.noise ?? []).map(pct).join(', ')}) |`,
-      )
+      .map(([v, rows]) => `| ${v} | ${CONDITIONS.map((k) => col(rows, k)).join(' | ')} |`)
       .join('\n')}\n`,
   );
 }
