@@ -40,7 +40,7 @@ import { takeRows, type Matrix } from './matrix';
 import { readLabels } from './labels';
 import { runSteps, runStepsInTurns, runStepsWithTurns, type Steps, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
-import { checkPcaState, fitPca, scorePca, scorePcaWithContrib, type PcaState } from './pca';
+import { checkPcaState, fitPca, scorePcaSteps, type PcaState } from './pca';
 import { KNN_DEFAULT_K, checkKnnState, fitKnn, knnNeighbours, scoreKnnSteps, type KnnOptions, type KnnState } from './knn';
 import {
   checkNetOptions,
@@ -872,7 +872,10 @@ export class FraudDetector {
     return runSteps(this.memberScoresSteps(f, kind, x, withContrib));
   }
 
-  /** `memberScores` as steps: kNN yields every few hundred rows of its distances (see `knnStepRows`). */
+  /**
+   * `memberScores` as steps: kNN and PCA yield every few hundred rows (see `knnStepRows`, `pcaStepRows`),
+   * and before the explainer's evidence.
+   */
   private *memberScoresSteps(
     f: Fitted,
     kind: UnsupervisedKind,
@@ -888,7 +891,7 @@ export class FraudDetector {
     if (kind === 'iforest' || kind === 'pca' || kind === 'knn') {
       if (!withContrib) {
         if (kind === 'iforest') return { score: scoreIsolationForest(f.iforest as IsolationForestState, x) };
-        return { score: kind === 'pca' ? scorePca(f.pca as PcaState, x) : yield* scoreKnnSteps(f.knn as KnnState, x) };
+        return { score: kind === 'pca' ? yield* scorePcaSteps(f.pca as PcaState, x) : yield* scoreKnnSteps(f.knn as KnnState, x) };
       }
       // Reasons say which values are rare in training (the explainer's evidence). A row with no rare
       // value, unusual only in combination (the middle of a ring of training rows), is explained by the
@@ -899,9 +902,9 @@ export class FraudDetector {
         kind === 'iforest'
           ? scoreIsolationForestWithContrib(f.iforest as IsolationForestState, x, own)
           : kind === 'pca'
-            ? scorePcaWithContrib(f.pca as PcaState, x, own)
+            ? yield* scorePcaSteps(f.pca as PcaState, x, own)
             : yield* scoreKnnSteps(f.knn as KnnState, x, own);
-      if (kind === 'knn') yield;
+      yield;
       const contrib = this.explainerContrib(f, x);
       let evidence: Float64Array | undefined;
       for (let r = 0; r < x.rows; r++) {
@@ -928,8 +931,8 @@ export class FraudDetector {
 
   /**
    * `combined` as steps: the MLP's reasons yield after its scores and after each network call of its
-   * occlusion (no tensor is held across a yield), kNN every few hundred rows of its distances, where a
-   * caller may give the event loop a turn.
+   * occlusion (no tensor is held across a yield), kNN and PCA every few hundred rows, an ensemble between
+   * its members, where a caller may give the event loop a turn.
    */
   private *combinedSteps(
     f: Fitted,
@@ -1001,7 +1004,9 @@ export class FraudDetector {
     const useMax = this.config.combine === 'max';
     const score = new Float64Array(x.rows).fill(useMax ? -Infinity : 0);
     let contrib: Float64Array | undefined;
-    for (const kind of active) {
+    for (const [i, kind] of active.entries()) {
+      // Between members too: a block's scores of each are a step of their own.
+      if (i > 0) yield;
       const given = override[kind];
       const r = given && !withContrib ? { score: given } : yield* this.memberScoresSteps(f, kind, x, withContrib && !contrib);
       const tail = f.tails[kind];
