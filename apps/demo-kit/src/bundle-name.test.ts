@@ -19,4 +19,10 @@ describe('bundleName', () => {
     expect(bundleName('/m/a\u001b[31mb\nc\u202e\r\t')).toBe(printable('a\u001b[31mb\nc\u202e\r\t'));
     expect(bundleName(`/m/${'n'.repeat(300)}`)).toBe(`${'n'.repeat(100)}…`);
   });
+
+  // The RLM, LRM and ALM marks reorder text as the overrides do; both copies of the escaping let them through (R1-6).
+  it('escapes every bidirectional control, the marks too, and nothing printable', () => {
+    expect(printable('a\u200fb\u200ec\u061cd\u2067e\u202bf')).toBe('a\\u200fb\\u200ec\\u061cd\\u2067e\\u202bf');
+    expect(printable('Zürich — 東京 ✓ ﷺ')).toBe('Zürich — 東京 ✓ ﷺ');
+  });
 });
