@@ -41,7 +41,7 @@ import { readLabels } from './labels';
 import { runSteps, runStepsInTurns, runStepsWithTurns, type Steps, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
 import { checkPcaState, fitPca, scorePcaSteps, type PcaState } from './pca';
-import { KNN_DEFAULT_K, checkKnnState, fitKnn, knnNeighbours, scoreKnnSteps, type KnnOptions, type KnnState } from './knn';
+import { KNN_DEFAULT_K, checkKnnState, fitKnnSteps, knnNeighbours, scoreKnnSteps, type KnnOptions, type KnnState } from './knn';
 import {
   checkNetOptions,
   mlpScores,
@@ -693,7 +693,7 @@ export class FraudDetector {
         // Each outlier detector scores the training rows once: for its normalisation and its column.
         const outliers = this.outlierKinds;
         for (const kind of outliers) {
-          trainOverride[kind] ??= await inBlocks(x, (chunk) => this.memberScores(fitted, kind, chunk).score, stopIfDisposed, turns);
+          trainOverride[kind] ??= await inBlocks(x, (chunk) => this.memberScoresSteps(fitted, kind, chunk), stopIfDisposed, turns);
           fitted.norms[kind] = meanSd(trainOverride[kind]);
         }
         const xs = outliers.length ? this.withOutlierColumns(fitted, x, trainOverride) : x;
@@ -716,7 +716,7 @@ export class FraudDetector {
         // order) and fit again on the rest: the detector no longer learns that share as normal.
         const first = await inBlocks(
           x,
-          (chunk, start) => this.combined(fitted, chunk, false, overrideRows(trainOverride, start, chunk.rows)).score,
+          (chunk, start) => this.combinedSteps(fitted, chunk, false, overrideRows(trainOverride, start, chunk.rows)),
           stopIfDisposed,
           turns,
         );
@@ -742,7 +742,7 @@ export class FraudDetector {
           // kept ones with their leave-one-out kNN scores.
           trainOverride = {};
           if (keptOverride.knn) {
-            const all = await inBlocks(x, (chunk) => this.memberScores(fitted, 'knn', chunk).score, stopIfDisposed, turns);
+            const all = await inBlocks(x, (chunk) => this.memberScoresSteps(fitted, 'knn', chunk), stopIfDisposed, turns);
             keptRows.forEach((r, i) => (all[r] = keptOverride.knn?.[i] as number));
             trainOverride.knn = all;
           }
@@ -760,7 +760,7 @@ export class FraudDetector {
         const choice = chooseThreshold(
           await inBlocks(
             x,
-            (chunk, start) => this.combined(fitted, chunk, false, overrideRows(trainOverride, start, chunk.rows)).score,
+            (chunk, start) => this.combinedSteps(fitted, chunk, false, overrideRows(trainOverride, start, chunk.rows)),
             stopIfDisposed,
             turns,
           ),
@@ -841,7 +841,7 @@ export class FraudDetector {
       );
     if (active.includes('pca')) fitted.pca = fitPca(x);
     if (active.includes('knn')) {
-      const k = fitKnn(x, { ...this.config.knn, seed: this.config.knn?.seed ?? seed });
+      const k = await runStepsWithTurns(fitKnnSteps(x, { ...this.config.knn, seed: this.config.knn?.seed ?? seed }), stopIfDisposed, turns);
       fitted.knn = k.state;
       trainOverride.knn = k.trainScores;
     }
@@ -862,19 +862,15 @@ export class FraudDetector {
   ): Promise<void> {
     if (this.active.length <= 1) return;
     for (const kind of this.active) {
-      const s = trainOverride[kind] ?? (await inBlocks(x, (chunk) => this.memberScores(fitted, kind, chunk).score, stopIfDisposed, turns));
+      const s = trainOverride[kind] ?? (await inBlocks(x, (chunk) => this.memberScoresSteps(fitted, kind, chunk), stopIfDisposed, turns));
       fitted.norms[kind] = meanSd(s);
       if (this.config.normalize === 'tail') fitted.tails[kind] = fitTailNorm(s);
     }
   }
 
-  private memberScores(f: Fitted, kind: UnsupervisedKind, x: Matrix, withContrib = false): { score: Float64Array; contrib?: Float64Array } {
-    return runSteps(this.memberScoresSteps(f, kind, x, withContrib));
-  }
-
   /**
-   * `memberScores` as steps: kNN and PCA yield every few hundred rows (see `knnStepRows`, `pcaStepRows`),
-   * and before the explainer's evidence.
+   * A member's scores (and evidence) as steps: kNN and PCA yield every few hundred rows (see
+   * `knnStepRows`, `pcaStepRows`), and before the explainer's evidence.
    */
   private *memberScoresSteps(
     f: Fitted,
@@ -1116,7 +1112,7 @@ export class FraudDetector {
     rowsKnown?.(x.rows);
     const score = await inBlocks(
       x,
-      (block) => this.combined(f, block).score,
+      (block) => this.combinedSteps(f, block),
       () => this.staleFor(f, 'scored a batch'),
       turns,
     );
@@ -1630,12 +1626,13 @@ function rowBlock(x: Matrix, start: number, rows: number): Matrix {
 
 /**
  * Per-row scores of `x` computed in blocks of 2,048 rows, with an event-loop turn every ~50 ms between
- * blocks; the same values as one pass. `check` runs after each turn: it may throw to stop the work, or
- * return true to abandon it (the result is then undefined).
+ * blocks and at a block's steps' yields (kNN's and PCA's rows, an ensemble's members); the same values as
+ * one pass. `check` runs after each turn: it may throw to stop the work, or return true to abandon it
+ * (the result is then undefined; the steps hold no tensor between them, so they are dropped).
  */
 async function inBlocks<Abandon extends boolean | void>(
   x: Matrix,
-  score: (block: Matrix, start: number) => Float64Array,
+  score: (block: Matrix, start: number) => Steps<{ score: Float64Array }>,
   check: () => Abandon,
   turns: Turns = eventLoopTurns(50),
 ): Promise<Float64Array | (Abandon extends true ? undefined : never)> {
@@ -1647,7 +1644,17 @@ async function inBlocks<Abandon extends boolean | void>(
       if (check() === true) return undefined as Abandon extends true ? undefined : never;
     }
     const rows = Math.min(PREDICT_CHUNK_ROWS, x.rows - start);
-    out.set(score(rowBlock(x, start, rows), start), start);
+    const steps = score(rowBlock(x, start, rows), start);
+    let step = steps.next();
+    while (!step.done) {
+      const turn = turns.turn();
+      if (turn) {
+        await turn;
+        if (check() === true) return undefined as Abandon extends true ? undefined : never;
+      }
+      step = steps.next();
+    }
+    out.set(step.value.score, start);
   }
   return out;
 }

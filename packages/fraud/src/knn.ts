@@ -38,6 +38,11 @@ export function knnNeighbours(state: KnnState): number {
 }
 
 export function fitKnn(x: Matrix, options: KnnOptions = {}): { state: KnnState; trainScores: Float64Array } {
+  return runSteps(fitKnnSteps(x, options));
+}
+
+/** `fitKnn` as steps: its training rows' scores yield every `knnStepRows` rows (the same values). */
+export function* fitKnnSteps(x: Matrix, options: KnnOptions = {}): Steps<{ state: KnnState; trainScores: Float64Array }> {
   const k = Math.max(1, Math.min(options.k ?? KNN_DEFAULT_K, x.rows - 1));
   const m = Math.min(options.reference ?? 2048, x.rows);
   const rng = createRng(options.seed ?? 0);
@@ -49,7 +54,7 @@ export function fitKnn(x: Matrix, options: KnnOptions = {}): { state: KnnState; 
   // scores are on the same footing as scores of new rows.
   const self = new Int32Array(x.rows).fill(-1);
   idx.forEach((r, j) => (self[r] = j));
-  return { state, trainScores: runSteps(score(state, x, self)) };
+  return { state, trainScores: yield* score(state, x, self) };
 }
 
 /**

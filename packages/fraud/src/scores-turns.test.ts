@@ -1,6 +1,23 @@
 import { AppliedMLError, createRng, initEngine, tf } from '@appliedml/engine';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { FraudDetector, type FraudDetectorConfig } from './detector';
+import type { Steps } from './steps';
+
+// Above 0 while kNN's distances are being computed (its steps begun and not ended).
+const inKnn = vi.hoisted(() => ({ depth: 0 }));
+vi.mock('./knn', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('./knn')>();
+  const watched = <A extends unknown[], T>(steps: (...args: A) => Steps<T>) =>
+    function* (...args: A): Steps<T> {
+      inKnn.depth++;
+      try {
+        return yield* steps(...args);
+      } finally {
+        inKnn.depth--;
+      }
+    };
+  return { ...actual, fitKnnSteps: watched(actual.fitKnnSteps), scoreKnnSteps: watched(actual.scoreKnnSteps) };
+});
 
 // predictBatch gave the event loop a turn every ~50 ms between blocks of 2,048 rows and while building
 // reasons, but a block's scores ran in one go: a kNN block of 2,048 rows against 2,048 reference rows of
@@ -66,6 +83,7 @@ describe("predictBatch's kNN and PCA scores take event-loop turns", () => {
   const labels = train.map((r) => ((r.a as number) + (r.shop === 'L3' ? 1.5 : 0) > 1.6 ? 1 : 0));
   // Two blocks of 2,048 rows.
   const batch = records(2, 4_096);
+  const labels4096 = batch.map((r) => ((r.a as number) + (r.shop === 'L3' ? 1.5 : 0) > 1.6 ? 1 : 0));
   // The default 2,048 reference rows × 38 features: 431 rows between yields (knnStepRows).
   const knn = {};
   // 100 features and components: 419 rows between yields (pcaStepRows).
@@ -121,5 +139,35 @@ describe("predictBatch's kNN and PCA scores take event-loop turns", () => {
     expect(error).toMatchObject({ code: 'E_MODEL_DISPOSED' });
     expect(turns).toBeGreaterThanOrEqual(1);
     expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+
+  it("train and evaluate: kNN's training scores and evaluate's blocks take turns inside the distances; the same model and results", async () => {
+    const reference = FraudDetector.create({ detector: 'knn', seed: 1 });
+    await reference.train(train);
+    const expected = await reference.evaluate(batch, labels4096);
+    reference.dispose();
+    const model = FraudDetector.create({ detector: 'knn', seed: 1 });
+    inKnn.depth = 0;
+    let inside = 0;
+    const trained = await countTurns(
+      () => model.train(train),
+      () => {
+        if (inKnn.depth > 0) inside++;
+      },
+    );
+    expect(trained.error).toBeUndefined();
+    // 3,000 training rows, 431 rows apart: 6 turns inside the leave-one-out scores (none before).
+    expect(inside).toBeGreaterThanOrEqual(6);
+    inside = 0;
+    const evaluated = await countTurns(
+      () => model.evaluate(batch, labels4096),
+      () => {
+        if (inKnn.depth > 0) inside++;
+      },
+    );
+    // Two blocks of 2,048 rows, 4 turns inside each (none before).
+    expect(inside).toBeGreaterThanOrEqual(2 * 4);
+    expect(evaluated.value).toEqual(expected);
+    model.dispose();
   }, 120_000);
 });
