@@ -13,10 +13,11 @@ describe('offline default: synthetic digits from mespeak', () => {
   it('speaks digits as WAV and a small model learns them for unseen voices', async () => {
     const wav = speak('seven', { voice: 'en/en-us', variant: 'f2', pitch: 50, speed: 170 });
     expect(Buffer.from(wav.subarray(0, 4)).toString()).toBe('RIFF');
-    const data = loadSynthetic(6, 2, 1);
+    // 4 unseen voices (40 words; 2 voices and 20 words until 2026-12-01, one word a 5-point step).
+    const data = loadSynthetic(6, 4, 1);
     expect(data.note).toMatch(/SYNTHETIC/);
     expect(data.train).toHaveLength(60);
-    expect(data.test).toHaveLength(20);
+    expect(data.test).toHaveLength(40);
     const model = SpeechRecognizer.create({
       cnn: { filters: [32, 48], dense: 32 },
       augment: { copies: 1, timeStretch: null },
@@ -29,7 +30,12 @@ describe('offline default: synthetic digits from mespeak', () => {
     const m = await model.evaluate(data.test);
     expect(m.labels).toEqual(DIGIT_WORDS.map((_, i) => String(i)));
     console.log(`synthetic digits, unseen voices: ${(m.accuracy * 100).toFixed(1)} %`);
-    expect(m.accuracy).toBeGreaterThanOrEqual(0.8); // measured 95.0 % (seeded; 20 words from 2 unseen voices, chance 10 %)
+    // Measured 72.5 % (seeded, chance 10 %). Over seeds 1-9 this model scored 65-82.5 % on these 40 words
+    // (mean 76.4 %; seed 1 70.0 % there, trained in one process after the model without pad) with augment.pad's
+    // default, 67.5-90 % (mean 80.6 %) without it, 4 of 9 seeds under 80 %:
+    // the floor of 80 % on 20 words (2 voices) held for seed 1 without pad (90 %), not for the model. The
+    // floor is under every seed's figure; docs/benchmarks/speech.md, "Leave one speaker out, and pad on by default".
+    expect(m.accuracy).toBeGreaterThanOrEqual(0.6);
     model.dispose();
   });
 });
