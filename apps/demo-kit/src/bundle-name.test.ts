@@ -20,6 +20,14 @@ describe('bundleName', () => {
     expect(bundleName(`/m/${'n'.repeat(300)}`)).toBe(`${'n'.repeat(100)}…`);
   });
 
+  it('cuts a long name by whole characters before escaping: never half an escape or half an emoji', () => {
+    // Escaped first and cut at 100 UTF-16 units, these gave 'aaa\\u2…' and half of the emoji (R2-3, session 27).
+    expect(bundleName(`/srv/${'a'.repeat(97)}\u202eevil`)).toBe(`${'a'.repeat(97)}\\u202eev…`);
+    const emoji = bundleName(`/srv/${'a'.repeat(99)}😀x`);
+    expect(emoji).toBe(`${'a'.repeat(99)}😀…`);
+    expect(Buffer.from(emoji, 'utf8').toString('utf8')).toBe(emoji); // no lone surrogate (it would come back as U+FFFD)
+  });
+
   // The RLM, LRM and ALM marks reorder text as the overrides do; both copies of the escaping let them through (R1-6).
   it('escapes every bidirectional control, the marks too, and nothing printable', () => {
     expect(printable('a\u200fb\u200ec\u061cd\u2067e\u202bf')).toBe('a\\u200fb\\u200ec\\u061cd\\u2067e\\u202bf');
