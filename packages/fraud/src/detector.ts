@@ -38,7 +38,7 @@ import {
 } from './iforest';
 import { takeRows, type Matrix } from './matrix';
 import { readLabels } from './labels';
-import { runSteps, runStepsInTurns, runStepsWithTurns, type Steps, type Turns } from './steps';
+import { driveSteps, runSteps, runStepsInTurns, runStepsWithTurns, type Steps, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
 import { checkPcaState, fitPca, scorePcaSteps, type PcaState } from './pca';
 import { KNN_DEFAULT_K, checkKnnState, fitKnnSteps, knnNeighbours, scoreKnnSteps, type KnnOptions, type KnnState } from './knn';
@@ -1182,15 +1182,13 @@ export class FraudDetector {
       const turn = start > 0 ? turns.turn() : undefined;
       if (turn && (await stale(turn))) return this.predictBatchFrom(data, restartAfterRetrain(restarts));
       const rows = Math.min(PREDICT_CHUNK_ROWS, x.rows - start);
-      // The steps hold no tensor between them: when the call stops or starts again, they are dropped.
-      const steps = this.combinedSteps(f, rowBlock(x, start, rows), wantReasons);
-      let step = steps.next();
-      while (!step.done) {
-        const turn = many ? turns.turn() : undefined;
-        if (turn && (await stale(turn))) return this.predictBatchFrom(data, restartAfterRetrain(restarts));
-        step = steps.next();
-      }
-      const { score, contrib } = step.value;
+      // The steps hold no tensor between them: when the call stops or starts again, they are closed.
+      const driven = driveSteps(this.combinedSteps(f, rowBlock(x, start, rows), wantReasons), many ? turns : undefined, () =>
+        this.staleFor(f, 'scored a batch'),
+      );
+      const block = driven instanceof Promise ? await driven : driven;
+      if (!block) return this.predictBatchFrom(data, restartAfterRetrain(restarts));
+      const { score, contrib } = block.value;
       for (let i = 0; i < rows; i++) {
         const s = score[i] as number;
         if (!wantReasons) {
@@ -1628,7 +1626,7 @@ function rowBlock(x: Matrix, start: number, rows: number): Matrix {
  * Per-row scores of `x` computed in blocks of 2,048 rows, with an event-loop turn every ~50 ms between
  * blocks and at a block's steps' yields (kNN's and PCA's rows, an ensemble's members); the same values as
  * one pass. `check` runs after each turn: it may throw to stop the work, or return true to abandon it
- * (the result is then undefined; the steps hold no tensor between them, so they are dropped).
+ * (the result is then undefined; the steps hold no tensor between them and are closed).
  */
 async function inBlocks<Abandon extends boolean | void>(
   x: Matrix,
@@ -1644,17 +1642,10 @@ async function inBlocks<Abandon extends boolean | void>(
       if (check() === true) return undefined as Abandon extends true ? undefined : never;
     }
     const rows = Math.min(PREDICT_CHUNK_ROWS, x.rows - start);
-    const steps = score(rowBlock(x, start, rows), start);
-    let step = steps.next();
-    while (!step.done) {
-      const turn = turns.turn();
-      if (turn) {
-        await turn;
-        if (check() === true) return undefined as Abandon extends true ? undefined : never;
-      }
-      step = steps.next();
-    }
-    out.set(step.value.score, start);
+    const driven = driveSteps(score(rowBlock(x, start, rows), start), turns, check);
+    const block = driven instanceof Promise ? await driven : driven;
+    if (!block) return undefined as Abandon extends true ? undefined : never;
+    out.set(block.value.score, start);
   }
   return out;
 }

@@ -115,7 +115,6 @@ describe("predictBatch's kNN and PCA scores take event-loop turns", () => {
       // 4 yields in each block's distances or projections (431 or 419 rows apart), a turn at each; one
       // between the blocks and, with reasons, 8 among each block's texts. When a block's scores ran in
       // one go: 1 turn without reasons, 17 with.
-      console.log('TURNS', name, turns);
       // An ensemble also takes one between its members' scores (25 with ecod and knn before).
       const reasons = config.maxReasons === 0 ? 0 : 2 * 8;
       const members = config.detector === 'ensemble' ? 2 * ((config.members?.length ?? 2) - 1) : 0;
@@ -141,13 +140,35 @@ describe("predictBatch's kNN and PCA scores take event-loop turns", () => {
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
 
+  // A call stopped at a turn closes its steps (`steps.return()`), so a generator's `finally` runs: here the
+  // mock's, which counts kNN's open steps. predictBatch's and evaluate's blocks dropped theirs (1 left open).
+  for (const what of ['train', 'predictBatch', 'evaluate'] as const)
+    it(`${what}: a dispose at a turn inside kNN's steps closes them`, async () => {
+      const model = FraudDetector.create({ detector: 'knn', knn, seed: 1 });
+      if (what !== 'train') await model.train(train);
+      const open = inKnn.depth;
+      let inside = false;
+      const { error } = await countTurns(
+        () =>
+          what === 'train' ? model.train(train) : what === 'predictBatch' ? model.predictBatch(batch) : model.evaluate(batch, labels4096),
+        () => {
+          if (!inside && inKnn.depth > open) {
+            inside = true;
+            model.dispose();
+          }
+        },
+      );
+      expect(inside).toBe(true);
+      expect(error).toMatchObject({ code: 'E_MODEL_DISPOSED' });
+      expect(inKnn.depth).toBe(open);
+    }, 120_000);
+
   it("train and evaluate: kNN's training scores and evaluate's blocks take turns inside the distances; the same model and results", async () => {
     const reference = FraudDetector.create({ detector: 'knn', seed: 1 });
     await reference.train(train);
     const expected = await reference.evaluate(batch, labels4096);
     reference.dispose();
     const model = FraudDetector.create({ detector: 'knn', seed: 1 });
-    inKnn.depth = 0;
     let inside = 0;
     const trained = await countTurns(
       () => model.train(train),
