@@ -26,8 +26,13 @@ let calls = 0;
  */
 const CALLS_PER_INSTANCE = 50;
 
-function mespeak(): MeSpeak {
-  if (engine && calls < CALLS_PER_INSTANCE) return engine;
+/**
+ * eSpeak's breath noise (the variants with a `breath` line: f2 and f3 of SYNTH_VARIANTS, f5) draws from the C library's
+ * rand(), whose state lives in the mespeak instance and carries over from one word to the next: the same
+ * call gives other samples after other breathy words on the instance. `fresh` starts a new instance.
+ */
+function mespeak(fresh = false): MeSpeak {
+  if (engine && calls < CALLS_PER_INSTANCE && !fresh) return engine;
   for (const key of Object.keys(require.cache)) if (/[\\/]mespeak[\\/]src[\\/]/.test(key)) delete require.cache[key];
   calls = 0;
   // mespeak logs "Not in browser" on load; keep the demo's output clean.
@@ -55,7 +60,11 @@ export interface SynthOptions {
   speed: number;
 }
 
-/** One spoken word as WAV bytes (22,050 Hz, 16-bit mono). */
+/**
+ * One spoken word as WAV bytes (22,050 Hz, 16-bit mono). A voice variant with breath noise (f2, f3)
+ * gives other samples for the same call depending on the breathy words spoken before it in the process
+ * (eSpeak's rand() state); `synthDigits` starts afresh, so its words do not depend on earlier calls.
+ */
 export function speak(text: string, o: SynthOptions): Uint8Array {
   const m = mespeak();
   calls++;
@@ -83,8 +92,13 @@ export interface SynthUtterance {
   speaker: string;
 }
 
-/** Every digit said by `speakers` synthetic speakers (voice × variant), `repeats` times with other pitch and speed. */
+/**
+ * Every digit said by `speakers` synthetic speakers (voice × variant), `repeats` times with other pitch and
+ * speed. The same arguments give the same bytes whatever was spoken before in the process: the words start
+ * on a fresh mespeak instance (the breathy variants' noise would otherwise continue from earlier calls).
+ */
 export function synthDigits(speakers: number, repeats: number, seed = 1): SynthUtterance[] {
+  mespeak(true);
   let s = seed;
   const rand = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
   const out: SynthUtterance[] = [];
