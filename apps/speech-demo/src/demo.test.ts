@@ -30,11 +30,12 @@ describe('offline default: synthetic digits from mespeak', () => {
     const m = await model.evaluate(data.test);
     expect(m.labels).toEqual(DIGIT_WORDS.map((_, i) => String(i)));
     console.log(`synthetic digits, unseen voices: ${(m.accuracy * 100).toFixed(1)} %`);
-    // Measured 70.0 % (seeded, chance 10 %; 72.5 % before synthDigits started on a fresh mespeak instance:
-    // the word spoken above changed 11 of the 100 words, see synth.test). Over seeds 1-9 this model scored
-    // 65-82.5 % on these 40 words (mean 76.4 %) with augment.pad's default, 67.5-90 % (mean 80.6 %) without it, 4 of 9 seeds under 80 %:
-    // the floor of 80 % on 20 words (2 voices) held for seed 1 without pad (90 %), not for the model. The
-    // floor is under every seed's figure; docs/benchmarks/speech.md, "Leave one speaker out, and pad on by default".
+    // Measured 87.5 % (seeded, chance 10 %; the default, without augment.pad). Over seeds 1-9 this model
+    // scored 67.5-90 % on these 40 words without augment.pad (mean 80.6 %; 4 of 9 seeds under 80 %) and
+    // 65-82.5 % with it (mean 76.4 %), measured before synthDigits started on a fresh mespeak instance (the
+    // word spoken above changed 11 of the 100 words then, see synth.test). The old floor of 80 % on 20 words
+    // (2 voices) held for seed 1 only; this one is under every seed's figure, with or without the pad
+    // (docs/benchmarks/speech.md, "Leave one speaker out").
     expect(m.accuracy).toBeGreaterThanOrEqual(0.6);
     model.dispose();
   });

@@ -267,9 +267,9 @@ describe('SpeechRecognizer lifecycle', () => {
   it('two front ends: their networks averaged, threaded = sequential, save → load the same, each alone from the bundle', async () => {
     const before = tf.memory().numTensors;
     // The front ends' plumbing, not augmentation: its copies are drawn without background around the word
-    // (pad: null), as before augment.pad was on by default. The accuracy floor below is a sanity check that
+    // (pad: null, the default; said here as the floor below was checked for both). The accuracy floor below is a sanity check that
     // holds for this seed, not a measure of anything: 2 epochs on 18 words score 33-100 % by seed (seeds 1-9
-    // without pad: 42, 67, 92, 33, 58, 100, 50, 67, 92 %, 3 of 9 at the floor; with the default pad 2 of 9),
+    // without pad: 42, 67, 92, 33, 58, 100, 50, 67, 92 %, 3 of 9 at the floor; with augment.pad 2 of 9),
     // and the pad's draws reshuffle every copy, so which seed passes changes (seed 3: 92 -> 67 %).
     const cfg: SpeechRecognizerConfig = {
       ...small,
