@@ -148,7 +148,7 @@ describe("predictBatch's kNN and PCA scores take event-loop turns", () => {
       if (what !== 'train') await model.train(train);
       const open = inKnn.depth;
       let inside = false;
-      const { error } = await countTurns(
+      const { error } = await countTurns<unknown>(
         () =>
           what === 'train' ? model.train(train) : what === 'predictBatch' ? model.predictBatch(batch) : model.evaluate(batch, labels4096),
         () => {
