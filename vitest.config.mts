@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -25,6 +26,9 @@ export default defineConfig({
     ],
     environment: 'node',
     pool: 'forks',
+    // Vitest runs one file at a time less than the cores (CPUs − 1): on the 2-core CI machines that was
+    // one file at a time, 26 min for the suite with a core often idle. Two at least.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // A guard against hangs, not a speed check: the longest tests take about a minute on a quiet
     // 2-core machine and several times that on a loaded one (speed belongs to `npm run bench`).
     testTimeout: 300_000,
