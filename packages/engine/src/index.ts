@@ -68,7 +68,15 @@ export { incompatibleIfNewer, isNewerVersion } from './bundle/newer-version';
 export type { BundleVersions } from './bundle/newer-version';
 export { anyValueFields, eachEntry, unknownBundleParts, unknownPartsError } from './bundle/unknown-parts';
 export type { BundleParts, EachEntry, KnownBundleParts, KnownFields, KnownNames } from './bundle/unknown-parts';
-export { checkIntegerOption, checkKnownKeys, checkNumberOption, checkOptionsObject, keepKnownKeys } from './option-checks';
+export {
+  PROGRESS_VALUES,
+  checkIntegerOption,
+  checkKnownKeys,
+  checkNumberOption,
+  checkOptionsObject,
+  checkProgressOption,
+  keepKnownKeys,
+} from './option-checks';
 export type { ReplaceDirOptions, WaitForSaveOptions } from './bundle/atomic-dir';
 export { ENGINE_VERSION } from './version';
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkIntegerOption, checkKnownKeys, checkNumberOption, checkOptionsObject, keepKnownKeys } from './option-checks';
+import { createProgress } from './train/progress';
+import {
+  checkIntegerOption,
+  checkKnownKeys,
+  checkNumberOption,
+  checkOptionsObject,
+  checkProgressOption,
+  keepKnownKeys,
+} from './option-checks';
 
 const invalid = expect.objectContaining({ code: 'E_INPUT_INVALID', details: { field: 'x' } });
 
@@ -56,5 +64,33 @@ describe('checkOptionsObject', () => {
     }
     expect(() => checkOptionsObject('vocabulary options', undefined)).not.toThrow();
     expect(() => checkOptionsObject('vocabulary options', { minCount: 2 })).not.toThrow();
+  });
+});
+
+describe('checkProgressOption', () => {
+  it("takes true, false, 'auto' or nothing; anything else is refused by name (it was read by its truthiness)", () => {
+    for (const ok of [true, false, 'auto', undefined]) expect(() => checkProgressOption('train options.progress', ok)).not.toThrow();
+    for (const [bad, shown] of [
+      ['false', '"false"'],
+      ['true', '"true"'],
+      [1, '1'],
+      [0, '0'],
+      [null, 'null'],
+    ] as const)
+      expect(() => checkProgressOption('train options.progress', bad)).toThrow(
+        expect.objectContaining({
+          code: 'E_INPUT_INVALID',
+          message: `train options.progress must be true, false or 'auto' (got ${shown}).`,
+          details: { field: 'train options.progress', valid: [true, false, 'auto'] },
+        }),
+      );
+    for (const bad of [() => false, {}, [], 'yes'])
+      expect(() => checkProgressOption('progress', bad)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+  });
+
+  it('createProgress refuses the same values (a bar was drawn for the text "false")', () => {
+    for (const bad of ['false', 1, () => false, {}])
+      expect(() => createProgress(bad as never)).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }));
+    expect(() => createProgress(false).stop()).not.toThrow();
   });
 });

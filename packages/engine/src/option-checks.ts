@@ -40,6 +40,21 @@ export function checkNumberOption(
   }
 }
 
+/** The values a `progress` option takes: a bar always, never, or only on an interactive terminal outside CI. */
+export const PROGRESS_VALUES: readonly (boolean | 'auto')[] = [true, false, 'auto'];
+
+/**
+ * `value` is a `progress` option: true, false or 'auto' (undefined passes: the caller's default). Any
+ * other value (the text 'false', 1, a function, an object) is E_INPUT_INVALID naming `field`: it was
+ * taken as true or false by its truthiness, so `progress: 'false'` drew a bar.
+ */
+export function checkProgressOption(field: string, value: unknown): asserts value is boolean | 'auto' | undefined {
+  if (value === undefined || value === true || value === false || value === 'auto') return;
+  throw new AppliedMLError('E_INPUT_INVALID', `${field} must be true, false or 'auto' (got ${describeValue(value)}).`, {
+    details: { field, valid: [...PROGRESS_VALUES] },
+  });
+}
+
 /**
  * Refuses an options argument that is not an object (`null` from a JSON body, a number, a list) with
  * E_INPUT_INVALID naming it, instead of a TypeError on the first option read. Undefined means the

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { checkProgressOption } from '../option-checks';
 
 /** A progress bar on an interactive terminal (stderr), nothing otherwise. */
 export interface Progress {
@@ -12,8 +13,10 @@ const silent: Progress = { start() {}, update() {}, stop() {} };
 /**
  * A progress bar on `stream` (stderr by default). `'auto'` shows it only on an interactive terminal
  * outside CI; `true` always (every 2 s when not a terminal); `false` never: the returned object then does nothing.
+ * Anything else (the text 'false', a function) is E_INPUT_INVALID (`checkProgressOption`), not read by its truthiness.
  */
 export function createProgress(enabled: boolean | 'auto' = 'auto', stream: NodeJS.WriteStream = process.stderr): Progress {
+  checkProgressOption('progress', enabled);
   const on = enabled === 'auto' ? Boolean(stream.isTTY) && process.env.CI === undefined : enabled;
   if (!on) return silent;
   const bar = new cliProgress.SingleBar(

@@ -445,6 +445,16 @@ describe('fitModel option objects (F12)', () => {
         'E_INPUT_INVALID',
         new RegExp(`callbacks.${name} must be a function`),
       );
+    // A progress that is not true, false or 'auto' was read by its truthiness ('false' drew a bar).
+    for (const progress of ['false', 1, 0, () => true, {}, null])
+      await expectRefused(
+        model,
+        x,
+        y,
+        { ...base, progress: progress as never },
+        'E_INPUT_INVALID',
+        /progress must be true, false or 'auto'/,
+      );
     await expectRefused(model, x, y, null as never, 'E_INPUT_INVALID', /fitModel options must be an object/);
     await expectRefused(model, x, y, undefined as never, 'E_INPUT_INVALID', /needs options/);
     // A tf.Optimizer and null callbacks still train.

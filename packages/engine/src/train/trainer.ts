@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fromBackendError } from '../device/backend-errors';
 import { AppliedMLError, describeValue } from '../errors';
-import { checkIntegerOption, checkKnownKeys, checkNumberOption } from '../option-checks';
+import { checkIntegerOption, checkKnownKeys, checkNumberOption, checkProgressOption } from '../option-checks';
 import { refuseNonFinite } from '../finite-check';
 import { checkLayersModel, checkTensor } from '../tensor-checks';
 import type { Logger } from '../logger';
@@ -548,6 +548,8 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     throw new AppliedMLError('E_INPUT_INVALID', `batchSize must be a positive integer (got ${batchSize}).`);
   checkNumberOption('learningRate', options.learningRate, 0, Number.MAX_VALUE, { open: 'min' });
   checkNumberOption('clipNorm', options.clipNorm, 0, Number.MAX_VALUE, { open: 'min' });
+  // 'false' or a function was read by its truthiness: a bar drawn on a service's stderr.
+  checkProgressOption('progress', options.progress);
   if (options.augment !== undefined && typeof options.augment !== 'function')
     throw new AppliedMLError('E_INPUT_INVALID', `augment must be a function (got ${describeValue(options.augment)}).`, {
       details: { field: 'augment' },
