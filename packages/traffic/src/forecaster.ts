@@ -955,7 +955,7 @@ export class TrafficForecaster {
       row[s] = v;
     }
     const step = fitted.intervalMinutes * 60_000;
-    let time: number | null =
+    const time: number | null =
       obs.time === undefined
         ? this.bufferEnd === null
           ? null
@@ -980,17 +980,26 @@ export class TrafficForecaster {
           `Observation time ${new Date(time).toISOString()} falls in the same ${fitted.intervalMinutes}-min slot as the previous one (${new Date(this.bufferEnd).toISOString()}); aggregate readings to one per interval first.`,
           { reason: 'timestamps-duplicated' },
         );
-      for (let k = 0; k < Math.min(skipped, this.streamCapacity); k++) this.pushRow(new Float64Array(n).fill(NaN));
-      time = this.bufferEnd + (skipped + 1) * step;
+      this.pushRows(skipped, row);
+      this.bufferEnd = this.bufferEnd + (skipped + 1) * step;
+      return;
     }
-    this.pushRow(row);
+    this.pushRows(0, row);
     this.bufferEnd = time;
   }
 
-  private pushRow(row: Float64Array): void {
-    this.buffer.push(row);
+  /**
+   * Appends `missing` rows of NaN (a gap) and then `row`, keeping the last `streamCapacity` rows. Only
+   * the rows that survive are made, and the front of the buffer is cut once: filling a gap row by row,
+   * each cutting the front of a full buffer, took 35 s for a 1-day outage at 1-s steps (86,412 rows).
+   */
+  private pushRows(missing: number, row: Float64Array): void {
     const cap = this.streamCapacity;
-    if (this.buffer.length > cap) this.buffer.splice(0, this.buffer.length - cap);
+    const fills = Math.min(missing, cap - 1); // of the rows before `row`, at most cap - 1 can survive
+    const drop = Math.max(0, this.buffer.length + fills + 1 - cap);
+    if (drop > 0) this.buffer.splice(0, drop); // drop <= buffer.length: fills + 1 <= cap
+    for (let k = 0; k < fills; k++) this.buffer.push(new Float64Array(row.length).fill(NaN));
+    this.buffer.push(row);
   }
 
   /**
