@@ -51,6 +51,7 @@ export type { OptimizerName } from './train/optimizers';
 export { LrScheduler, checkLrSchedule } from './train/lr-schedule';
 export type { LrSchedule } from './train/lr-schedule';
 export { createProgress } from './train/progress';
+export { TrainTickets } from './train/train-tickets';
 export type { Progress } from './train/progress';
 
 // Inference
