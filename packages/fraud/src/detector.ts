@@ -514,6 +514,10 @@ export class FraudDetector {
     FraudDetectorConfig;
   private fitted: Fitted | undefined;
   private disposed = false;
+  /** Trains started so far: each takes the next number as its ticket when it starts. */
+  private trainsStarted = 0;
+  /** The ticket of the train whose model is installed (0: none installed by a train). */
+  private installedTicket = 0;
 
   private constructor(config: FraudDetectorConfig) {
     const detector = config.detector ?? 'ensemble';
@@ -654,6 +658,8 @@ export class FraudDetector {
   async train(data: TabularInput, options: FraudTrainOptions = {}): Promise<FraudTrainingReport> {
     if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed; create or load another.');
     checkKnownKeys('train options', options, TRAIN_OPTION_KEYS);
+    // Overlapping trains: the model ends as the last-started one left it, whatever the finishing order.
+    const ticket = ++this.trainsStarted;
     const logger = options.logger ?? silentLogger;
     const start = performance.now();
     // Training gives the event loop a turn every ~50 ms (a service keeps answering); a dispose
@@ -791,14 +797,23 @@ export class FraudDetector {
         }
       }
       stopIfDisposed();
+      // A train started after this one has installed its model already: this older model must not
+      // replace it (the last-started train's model stays, whichever finished first).
+      if (this.installedTicket > ticket)
+        throw new AppliedMLError(
+          'E_BUSY',
+          'A train started later has already replaced the model: this train, started before it, is discarded (the model stays as the later train left it).',
+          { details: { reason: 'superseded-by-later-train' } },
+        );
     } catch (error) {
-      // Failed or disposed while training: the networks just built would be held by nothing.
+      // Failed, disposed or superseded while training: the networks just built would be held by nothing.
       fitted.autoencoder?.dispose();
       fitted.mlp?.dispose();
       throw error;
     }
     this.disposeModels();
     this.fitted = fitted;
+    this.installedTicket = ticket;
     logger.info('fraud detector trained', { detector: this.config.detector, rows: x.rows, features: x.cols });
     return {
       detector: this.config.detector,
