@@ -325,6 +325,9 @@ export class TrafficForecaster {
   private disposed = false;
   private buffer: Float64Array[] = [];
   private bufferEnd: number | null = null;
+  /** Tickets of overlapping `train` calls: how many have started, and the ticket of the one installed last. */
+  private trainsStarted = 0;
+  private installedTrain = 0;
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -422,6 +425,8 @@ export class TrafficForecaster {
   /** Fits scalers and the historical average on `series`, then trains the network (baselines need no training). */
   async train(series: TrafficSeries, options: TrafficTrainOptions = {}): Promise<TrafficTrainingReport> {
     this.alive();
+    // Overlapping trains: the model ends as the last-started one left it, whatever order they finish in.
+    const ticket = ++this.trainsStarted;
     checkKnownKeys('train options', options, TRAIN_KEYS);
     checkSeriesShape(series, 'The training series');
     const logger = options.logger ?? silentLogger;
@@ -558,19 +563,20 @@ export class TrafficForecaster {
           { unfittedSteps: unfitted.slice(0, 20) },
         );
       }
-      this.setFitted(fitted, undefined);
+      this.install(ticket, fitted, undefined);
       report.trainWindows = starts.length;
       report.seconds = (performance.now() - started) / 1000;
       return report;
     }
     if (!this.neural) {
-      this.setFitted(fitted, undefined);
+      this.install(ticket, fitted, undefined);
       report.seconds = (performance.now() - started) / 1000;
       return report;
     }
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
-    // Disposed while the engine started: build nothing.
+    // Disposed while the engine started, or replaced by a train started later: build nothing.
     this.alive();
+    this.checkNotSuperseded(ticket);
     const trainStarts = windowStarts(0, fitSteps, T, P);
     const valStarts = valSteps > 0 ? windowStarts(fitSteps - T, series.steps, T, P) : [];
     const tr = buildInputs(series, trainStarts, T, scaler, this.config.dayOfWeek);
@@ -643,7 +649,7 @@ export class TrafficForecaster {
       network.dispose();
       throw new AppliedMLError('E_MODEL_DISPOSED', 'This TrafficForecaster was disposed while it trained; create or load a new one.');
     }
-    this.setFitted(fitted, network);
+    this.install(ticket, fitted, network);
     report.trainWindows = trainStarts.length;
     report.valWindows = valStarts.length;
     if (valStarts.length > 0) report.validation = (await this.evaluate(series, { fromStep: fitSteps - T })).horizons;
@@ -673,6 +679,30 @@ export class TrafficForecaster {
       sensors,
       stepFeatures: featureCount(this.config.dayOfWeek),
     };
+  }
+
+  /** E_BUSY when a `train` started after the one holding `ticket` has installed its model already. */
+  private checkNotSuperseded(ticket: number): void {
+    if (this.installedTrain > ticket)
+      throw new AppliedMLError(
+        'E_BUSY',
+        'A train started later has already replaced the model; this train was not installed (the model is the later one).',
+        { details: { reason: 'superseded' } },
+      );
+  }
+
+  /**
+   * Installs what the train holding `ticket` built, unless a train started after it has installed
+   * already: then it frees `network` and is E_BUSY (`checkNotSuperseded`). Both succeeding, the model ends
+   * as the last-started left it whatever the finishing order; a later one failing, the earlier installs.
+   */
+  private install(ticket: number, fitted: Fitted, network: LayersModel | undefined): void {
+    if (this.installedTrain > ticket) {
+      network?.dispose();
+      this.checkNotSuperseded(ticket);
+    }
+    this.installedTrain = ticket;
+    this.setFitted(fitted, network);
   }
 
   private setFitted(fitted: Fitted, network: LayersModel | undefined): void {
