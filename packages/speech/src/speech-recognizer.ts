@@ -16,6 +16,7 @@ import {
   loadBundle,
   precisionRecallF1,
   predictBatched,
+  replaceDirAtomic,
   resolveClassWeights,
   routeConsoleWarnings,
   saveBundle,
@@ -32,6 +33,8 @@ import {
   type Logger,
   type TrainingReport,
 } from '@appliedml/engine';
+import { readdir, rename, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   AUGMENT_DEFAULTS,
   AUGMENT_OFF,
@@ -1056,14 +1059,39 @@ export class SpeechRecognizer {
 
   /**
    * Writes the model as a bundle (atomically). A retrain that finishes while the networks are read
-   * saves the new model instead; a dispose meanwhile is E_MODEL_DISPOSED.
+   * saves the new model instead; a dispose meanwhile is E_MODEL_DISPOSED, and `dir` is left as it was
+   * (absent, or the earlier bundle).
    */
   async save(dir: string): Promise<void> {
     this.ready();
     await this.onOneModel(({ pre, networks }) => this.saveState(dir, pre, networks));
   }
 
+  /**
+   * The bundle is written whole into the swap's hidden staging folder and moved into place only if the
+   * recognizer is still alive once it is written: saveBundle writing to `dir` itself resolved, with a
+   * complete bundle, when a dispose came while it ran (its weights were captured before the dispose).
+   */
   private async saveState(dir: string, pre: Preprocessing, networks: tf.LayersModel[]): Promise<void> {
+    await replaceDirAtomic(
+      dir,
+      async (staging) => {
+        const inner = join(staging, 'bundle');
+        try {
+          await this.writeBundle(inner, pre, networks);
+        } catch (error) {
+          throw savedTo(error, inner, dir);
+        }
+        for (const name of await readdir(inner)) await rename(join(inner, name), join(staging, name));
+        await rmdir(inner);
+        // The last point before the swap: disposed meanwhile, the staging folder goes and `dir` stays.
+        this.alive();
+      },
+      { marker: BUNDLE_MANIFEST },
+    );
+  }
+
+  private async writeBundle(dir: string, pre: Preprocessing, networks: tf.LayersModel[]): Promise<void> {
     await saveBundle(dir, {
       package: SPEECH_PACKAGE,
       packageVersion: SPEECH_VERSION,
@@ -1664,4 +1692,19 @@ function argmax(p: Float32Array): number {
 
 function scoresOf(p: Float32Array, labels: string[]): Record<string, number> {
   return Object.fromEntries(labels.map((l, i) => [l, p[i] as number]));
+}
+
+/** The file every speech bundle holds (saveBundle's manifest): a folder without it is not replaced by a save. */
+const BUNDLE_MANIFEST = 'manifest.json';
+
+/**
+ * An error of saveBundle writing into the staging folder's `inner`, naming `dir` instead: a full disk
+ * said it could not write a hidden folder the swap has already removed.
+ */
+function savedTo(error: unknown, inner: string, dir: string): unknown {
+  if (!AppliedMLError.isInstance(error) || error.details.dir !== inner) return error;
+  return new AppliedMLError(error.code, error.message.split(inner).join(dir), {
+    cause: error.cause ?? error,
+    details: { ...error.details, dir },
+  });
 }
