@@ -16,6 +16,7 @@ import {
   saveBundle,
   silentLogger,
   tf,
+  TrainTickets,
   type ByteOrder,
   type Device,
   type JsonValue,
@@ -325,9 +326,8 @@ export class TrafficForecaster {
   private disposed = false;
   private buffer: Float64Array[] = [];
   private bufferEnd: number | null = null;
-  /** Tickets of overlapping `train` calls: how many have started, and the ticket of the one installed last. */
-  private trainsStarted = 0;
-  private installedTrain = 0;
+  /** Overlapping `train` calls: the model ends as the last-started one left it (the engine's rule). */
+  private readonly tickets = new TrainTickets();
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -426,7 +426,7 @@ export class TrafficForecaster {
   async train(series: TrafficSeries, options: TrafficTrainOptions = {}): Promise<TrafficTrainingReport> {
     this.alive();
     // Overlapping trains: the model ends as the last-started one left it, whatever order they finish in.
-    const ticket = ++this.trainsStarted;
+    const ticket = this.tickets.start();
     checkKnownKeys('train options', options, TRAIN_KEYS);
     checkSeriesShape(series, 'The training series');
     const logger = options.logger ?? silentLogger;
@@ -574,9 +574,8 @@ export class TrafficForecaster {
       return report;
     }
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
-    // Disposed while the engine started, or replaced by a train started later: build nothing.
+    // Disposed while the engine started: build nothing.
     this.alive();
-    this.checkNotSuperseded(ticket);
     const trainStarts = windowStarts(0, fitSteps, T, P);
     const valStarts = valSteps > 0 ? windowStarts(fitSteps - T, series.steps, T, P) : [];
     const tr = buildInputs(series, trainStarts, T, scaler, this.config.dayOfWeek);
@@ -681,27 +680,17 @@ export class TrafficForecaster {
     };
   }
 
-  /** E_BUSY when a `train` started after the one holding `ticket` has installed its model already. */
-  private checkNotSuperseded(ticket: number): void {
-    if (this.installedTrain > ticket)
-      throw new AppliedMLError(
-        'E_BUSY',
-        'A train started later has already replaced the model; this train was not installed (the model is the later one).',
-        { details: { reason: 'superseded' } },
-      );
-  }
-
   /**
    * Installs what the train holding `ticket` built, unless a train started after it has installed
-   * already: then it frees `network` and is E_BUSY (`checkNotSuperseded`). Both succeeding, the model ends
-   * as the last-started left it whatever the finishing order; a later one failing, the earlier installs.
+   * already: then it frees `network` and rejects with E_BUSY (the engine's TrainTickets). Both succeeding,
+   * the model ends as the last-started left it whatever the finishing order; a later one failing, the
+   * earlier installs.
    */
   private install(ticket: number, fitted: Fitted, network: LayersModel | undefined): void {
-    if (this.installedTrain > ticket) {
+    if (!this.tickets.install(ticket)) {
       network?.dispose();
-      this.checkNotSuperseded(ticket);
+      throw this.tickets.supersededError('TrafficForecaster.train');
     }
-    this.installedTrain = ticket;
     this.setFitted(fitted, network);
   }
 
