@@ -5,6 +5,7 @@ import {
   checkIntegerOption,
   checkKnownKeys,
   checkNumberOption,
+  checkProgressOption,
   describeKind,
   describeValue,
   eventLoopTurns,
@@ -17,6 +18,7 @@ import {
   saveBundle,
   silentLogger,
   tf,
+  TrainTickets,
   unknownBundleParts,
   unknownPartsError,
   type Device,
@@ -517,6 +519,8 @@ export class TextClassifier {
   readonly config: Readonly<Preprocessing>;
   private state: State | undefined;
   private disposed = false;
+  /** Overlapping trains: the last started installs its model, whatever order they finish in. */
+  private readonly trains = new TrainTickets();
 
   private constructor(config: Preprocessing) {
     this.config = config;
@@ -603,8 +607,15 @@ export class TextClassifier {
     return !this.disposed && this.state !== undefined;
   }
 
+  /**
+   * Train (or retrain) the model. Overlapping trains on one model: the model ends as the last-started
+   * one left it, whatever order they finish in; an earlier train that finishes after a later one has
+   * installed its model frees what it built and rejects with E_BUSY (a later train that fails leaves the
+   * earlier one free to install).
+   */
   async train(data: readonly TextExample[], options: TrainOptions = {}): Promise<TextTrainingReport> {
     this.alive();
+    const ticket = this.trains.start();
     checkKnownKeys('train options', options, TRAIN_KEYS);
     // The linear models run in plain JavaScript and never start the engine: the device name is still checked.
     if (options.device !== undefined) checkDevice(options.device);
@@ -612,11 +623,7 @@ export class TextClassifier {
     const logger = options.logger ?? silentLogger;
     checkIntegerOption('epochs', options.epochs, 1, 10_000);
     // Every model type checks it (the linear ones draw no bar): 'off' drew a bar on a terminal, 'yes' and 1 passed.
-    const progress: unknown = options.progress;
-    if (progress !== undefined && progress !== true && progress !== false && progress !== 'auto')
-      throw new AppliedMLError('E_INPUT_INVALID', `progress must be true, false or 'auto' (got ${describeValue(progress)}).`, {
-        details: { field: 'progress', valid: [true, false, 'auto'] },
-      });
+    checkProgressOption('progress', options.progress);
     const { texts, labelSets } = this.checkExamples(data, 'training data');
     const labels = [...new Set(labelSets.flat())].sort();
     if (labels.length < 2) {
@@ -895,6 +902,11 @@ export class TextClassifier {
     if (this.disposed) {
       state.network?.dispose();
       throw new AppliedMLError('E_MODEL_DISPOSED', 'This TextClassifier was disposed while it trained; create or load another.');
+    }
+    // A train started after this one has installed its model meanwhile: it stays (no await from here to the install).
+    if (!this.trains.install(ticket)) {
+      state.network?.dispose();
+      throw this.trains.supersededError('TextClassifier.train');
     }
     this.state?.network?.dispose();
     this.state = state;
