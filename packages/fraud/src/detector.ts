@@ -37,6 +37,7 @@ import {
   type IsolationTree,
 } from './iforest';
 import { takeRows, type Matrix } from './matrix';
+import { checkNoHoles } from './option-lists';
 import { readLabels } from './labels';
 import { driveSteps, runSteps, runStepsInTurns, runStepsWithTurns, type Steps, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
@@ -525,6 +526,10 @@ export class FraudDetector {
     const valid: DetectorKind[] = ['ecod', 'iforest', 'pca', 'knn', 'autoencoder', 'ensemble', 'mlp', 'gbt'];
     if (!valid.includes(detector))
       throw new AppliedMLError('E_INPUT_INVALID', `Unknown detector '${String(detector)}'. Use one of ${valid.join(', ')}.`);
+    // Lists are walked by index: `some` below would skip an empty slot (and train failed on it later).
+    checkNoHoles('members', members);
+    checkNoHoles('outlierFeatures', config.outlierFeatures);
+    checkNoHoles('preprocess.required', (config.preprocess as PreprocessOptions | undefined)?.required);
     if (
       !Array.isArray(members) ||
       members.length === 0 ||

@@ -13,6 +13,7 @@ import {
   type TrainingReport,
 } from '@appliedml/engine';
 import type { Matrix } from './matrix';
+import { checkNoHoles } from './option-lists';
 
 /** Internal: the autoencoder and the supervised MLP, trained with the engine's fitModel. No tfjs types leave this package. */
 export interface AutoencoderOptions {
@@ -51,7 +52,8 @@ export function checkNetOptions(name: 'mlp' | 'autoencoder', o: (AutoencoderOpti
   };
   if (o.hidden !== undefined) {
     if (!Array.isArray(o.hidden) || o.hidden.length === 0 || o.hidden.length > 8) bad('hidden', o.hidden, 'a list of 1 to 8 layer widths');
-    o.hidden.forEach((w, i) => checkIntegerOption(`${name}.hidden[${i}]`, w, 1, 4096, false));
+    checkNoHoles(`${name}.hidden`, o.hidden);
+    for (let i = 0; i < o.hidden.length; i++) checkIntegerOption(`${name}.hidden[${i}]`, o.hidden[i], 1, 4096, false);
   }
   checkIntegerOption(`${name}.epochs`, o.epochs, 1, 10_000);
   checkIntegerOption(`${name}.batchSize`, o.batchSize, 1, 1_000_000);
@@ -60,6 +62,7 @@ export function checkNetOptions(name: 'mlp' | 'autoencoder', o: (AutoencoderOpti
   checkNumberOption(`${name}.focalGamma`, o.focalGamma, 0, 10);
   if (o.loss !== undefined && o.loss !== 'binaryCrossentropy' && o.loss !== 'focal') bad('loss', o.loss, "'binaryCrossentropy' or 'focal'");
   const cw = o.classWeight;
+  checkNoHoles(`${name}.classWeight`, cw);
   if (cw !== undefined && cw !== 'balanced' && !(Array.isArray(cw) && cw.length === 2 && cw.every((w) => Number.isFinite(w) && w > 0)))
     bad('classWeight', cw, "'balanced' or two positive weights [w0, w1]");
 }

@@ -1,5 +1,6 @@
 import { AppliedMLError, checkKnownKeys, describeKind, describeValue, keepKnownKeys, parseDateCell } from '@appliedml/engine';
 import { amountHint, numberCell } from './amounts';
+import { checkNoHoles } from './option-lists';
 import type { TransactionInput } from './transaction';
 
 /** A card transaction. `card` keys the entity state; other fields are optional. */
@@ -270,6 +271,8 @@ export class TransactionFeatures {
   constructor(options: StreamFeatureOptions = {}) {
     checkKnownKeys('TransactionFeatures options', options, STREAM_OPTION_KEYS);
     const windowsSeconds = options.windowsSeconds ?? [3600, 86400];
+    // By index: `some` below skips an empty slot, and `[, 86400]` lost its hour window without a word.
+    checkNoHoles('windowsSeconds', windowsSeconds);
     if (
       !Array.isArray(windowsSeconds) ||
       windowsSeconds.length === 0 ||
