@@ -4,6 +4,7 @@ import {
   AppliedMLError,
   checkIntegerOption,
   checkNumberOption,
+  checkProgressOption,
   fitModel,
   HOST_BYTE_ORDER,
   hostOrderBytes,
@@ -452,6 +453,9 @@ export class TrafficForecaster {
     checkIntegerOption('batchSize', options.batchSize, 1, 1_000_000);
     checkIntegerOption('patience', options.patience, 0, 10_000);
     checkNumberOption('learningRate', options.learningRate, 0, 10, { open: 'min' });
+    // Every model, before anything is fitted: the baselines and the ridge never read it, and the networks
+    // read it by its truthiness (progress: 'false' drew a bar).
+    checkProgressOption('progress', options.progress);
     const valSteps = this.neural ? Math.floor(series.steps * valFraction) : 0;
     const fitSteps = series.steps - valSteps;
     assertLongEnough(fitSteps, T, P, 'The training part of the series');
