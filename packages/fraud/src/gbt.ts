@@ -1,4 +1,4 @@
-import { AppliedMLError, createRng, type Rng } from '@appliedml/engine';
+import { AppliedMLError, createRng, describeValue, type Rng } from '@appliedml/engine';
 import type { Matrix } from './matrix';
 import { binCodesSteps, binEdgesSteps, partitionRows } from './bins';
 import { checkForestOptions, checkForestState, fitForestSteps, scoreForest, type ForestOptions, type ForestState } from './forest';
@@ -167,6 +167,11 @@ function resolve(o: GbtOptions): Resolved {
       details: { option: 'growth' },
     });
   if (!Number.isInteger(r.bags) || r.bags < 1 || r.bags > 32) bad('bags', r.bags, 'an integer in 1..32');
+  // Read by truthiness: 'no' (or 1) turned the refit on.
+  if (o.refit !== undefined && typeof o.refit !== 'boolean')
+    throw new AppliedMLError('E_INPUT_INVALID', `gbt.refit must be true or false (got ${describeValue(o.refit)}).`, {
+      details: { option: 'refit' },
+    });
   // Symmetric trees keep a histogram per leaf of a level: 2^depth of them.
   if (r.growth === 'symmetric' && r.maxDepth > 12) bad('maxDepth', r.maxDepth, 'at most 12 with symmetric growth');
   if (o.forest !== undefined && o.forest !== false) {

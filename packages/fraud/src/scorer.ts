@@ -636,6 +636,13 @@ export class TransactionScorer {
     return this.serial(async () => {
       this.alive();
       checkKnownKeys('save options', options, ['includeState']);
+      // Read as `!== false`, 'no' (or 0) saved the cards: only true or false is an answer.
+      if (options.includeState !== undefined && typeof options.includeState !== 'boolean')
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `save's includeState must be true or false (got ${describeValue(options.includeState)}).`,
+          { details: { field: 'includeState' } },
+        );
       // The cards are written from where they are held (no copy of the state: nothing changes it before
       // this save ends, and `dispose` meanwhile drops it rather than clearing it).
       const features = this.features;
