@@ -38,6 +38,7 @@ import {
   type HistoricalAverage,
 } from './baselines';
 import { featureCount } from './features';
+import { checkNoHoles } from './option-lists';
 import { minutesAhead, scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizon-metrics';
 import { buildModel, maskedLoss, type NeuralKind } from './models';
 import { fitScaler, stdFloor, type SensorScaler } from './scaler';
@@ -245,7 +246,8 @@ function resolveConfig(config: TrafficForecasterConfig): ResolvedConfig {
   if (!MODEL_KINDS.includes(model)) invalid(`Unknown model '${String(model)}'. Models: ${MODEL_KINDS.join(', ')}.`, { model });
   const horizons = config.horizons ?? [3, 6, 9, 12];
   if (!Array.isArray(horizons) || horizons.length === 0) invalid('horizons must be a non-empty array of step counts.');
-  horizons.forEach((h) => positiveInt(h, 'horizon', 10_000));
+  checkNoHoles('horizons', horizons);
+  for (const h of horizons) positiveInt(h, 'horizon', 10_000);
   const loss = config.loss ?? 'mae';
   if (!['mae', 'mse', 'huber'].includes(loss)) invalid(`loss must be 'mae', 'mse' or 'huber'; got '${String(loss)}'.`);
   const dayOfWeek = config.dayOfWeek ?? false;

@@ -1,5 +1,6 @@
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, describeValue } from '@appliedml/engine';
 import type { Adjacency } from './adjacency';
+import { checkNoHoles } from './option-lists';
 import type { SensorScaler } from './scaler';
 import type { WindowBatch } from './windows';
 
@@ -54,8 +55,16 @@ export function resolveRidgeConfig(config: Partial<RidgeConfig> | undefined, inp
     return v;
   };
   const lambdas = c.lambdas;
-  if (!Array.isArray(lambdas) || lambdas.length === 0 || !lambdas.every((l) => typeof l === 'number' && Number.isFinite(l) && l > 0))
+  if (!Array.isArray(lambdas) || lambdas.length === 0)
     throw new AppliedMLError('E_INPUT_INVALID', 'ridge.lambdas must be a non-empty array of positive numbers.');
+  checkNoHoles('ridge.lambdas', lambdas);
+  const bad = lambdas.findIndex((l) => !(typeof l === 'number' && Number.isFinite(l) && l > 0));
+  if (bad >= 0)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `ridge.lambdas must be a non-empty array of positive numbers; index ${bad} is ${describeValue(lambdas[bad])}.`,
+      { details: { field: 'ridge.lambdas', index: bad } },
+    );
   if (typeof c.historicalAverage !== 'boolean')
     throw new AppliedMLError('E_INPUT_INVALID', `ridge.historicalAverage must be true or false; got ${String(c.historicalAverage)}.`);
   return {
