@@ -196,7 +196,7 @@ describe('reader options', () => {
         details: { field: 'frame', format: 'png' },
       });
     await expect(readMedicalImage(png, { frame: 3 })).rejects.toThrow(
-      'frame 3 applies to DICOM files; this is a png image with one frame (frame 0).',
+      'frame 3 applies to DICOM files and multi-page TIFFs; this is a png image with one frame (frame 0).',
     );
     expect((await readMedicalImage(png, { frame: 0 })).image.width).toBe(4);
     // A DICOM file's frames are still picked, and one it lacks still refused.

@@ -1,6 +1,7 @@
 // PNG / JPEG / TIFF (and anything else libvips reads) through sharp, with a pixel limit and a limit on
-// the bytes the read allocates, both checked from the header before any pixel is decoded; 16-bit images
-// stay 16-bit. `readMedicalImage` picks DICOM or sharp from the bytes.
+// the bytes the read allocates, both checked from the header before any pixel is decoded; samples keep
+// their stored depth and format (8 / 16 / 32-bit unsigned or signed, 32-bit float). `readMedicalImage`
+// picks DICOM or sharp from the bytes.
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { AppliedMLError, checkKnownKeys, describeValue } from '@appliedml/engine';
 import type { Logger } from '@appliedml/engine';
@@ -17,15 +18,25 @@ export const DEFAULT_MAX_PIXELS = 2 ** 28;
 
 export { DEFAULT_MAX_DECODED_BYTES } from './limits';
 
+/** How a raster's samples are stored: unsigned or signed (two's complement) integers, or floating point. */
+export type SampleFormat = 'uint' | 'int' | 'float';
+
 export interface RasterImage {
   width: number;
   height: number;
   channels: number;
-  /** 8 or 16: the decoded sample depth, kept as stored. */
-  bitDepth: 8 | 16;
-  /** Interleaved samples. */
-  data: Uint8Array | Uint16Array;
+  /** 8, 16 or 32: the decoded sample depth, kept as stored (a 16-bit float TIFF decodes to 32-bit floats). */
+  bitDepth: 8 | 16 | 32;
+  /**
+   * 'uint' (unsigned integers; the default when absent), 'int' (signed: an Int8Array, Int16Array or
+   * Int32Array) or 'float' (a Float32Array). `readImage` always sets it.
+   */
+  sampleFormat?: SampleFormat;
+  /** Interleaved samples, in the typed array of the bit depth and sample format. */
+  data: Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Int32Array | Float32Array;
   format: string;
+  /** The images in the file: the pages of a multi-page TIFF (or frames of an animated WebP), else 1. */
+  frames?: number;
 }
 
 export interface ReadImageOptions {
@@ -41,6 +52,11 @@ export interface ReadImageOptions {
    * images made from the frame shown (see `readDicom`'s `maxDecodedBytes`).
    */
   maxDecodedBytes?: number;
+  /**
+   * Which image of a multi-page TIFF (or animated WebP) to read, numbered from 0 (default 0); a PNG or
+   * JPEG holds one. Past the last one → E_INPUT_INVALID with details `{ field: 'frame', frame, frames, format }`.
+   */
+  frame?: number;
 }
 
 type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
@@ -63,14 +79,68 @@ function signatureFormat(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
+/**
+ * A page's BitsPerSample (258) and SampleFormat (339, 1 unsigned by default) in a classic TIFF, read from
+ * its image directory; undefined when they cannot be read.
+ */
+function tiffSamples(bytes: Uint8Array, page: number): { bits: number; sampleFormat: number } | undefined {
+  if (bytes.length < 8 || bytes[2] === 0x2b || bytes[3] === 0x2b) return undefined; // BigTIFF: not parsed here
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const little = bytes[0] === 0x49;
+  let ifd = view.getUint32(4, little);
+  for (let p = 0; p < page && ifd > 0 && ifd + 2 <= bytes.length; p++) {
+    const next = ifd + 2 + 12 * view.getUint16(ifd, little);
+    ifd = next + 4 <= bytes.length ? view.getUint32(next, little) : 0;
+  }
+  if (ifd === 0 || ifd + 2 > bytes.length) return undefined;
+  const count = view.getUint16(ifd, little);
+  let bits: number | undefined;
+  let sampleFormat = 1;
+  for (let i = 0; i < count && ifd + 2 + 12 * (i + 1) <= bytes.length; i++) {
+    const entry = ifd + 2 + 12 * i;
+    const tag = view.getUint16(entry, little);
+    if (tag !== 258 && tag !== 339) continue;
+    // A SHORT value: inline when it fits the entry's four bytes, else at the offset they give.
+    const values = view.getUint32(entry + 4, little);
+    const at = values <= 2 ? entry + 8 : view.getUint32(entry + 8, little);
+    if (view.getUint16(entry + 2, little) !== 3 || at + 2 > bytes.length) return undefined;
+    if (tag === 258) bits = view.getUint16(at, little);
+    else sampleFormat = view.getUint16(at, little);
+  }
+  return bits === undefined ? undefined : { bits, sampleFormat };
+}
+
+/**
+ * E_FORMAT_UNSUPPORTED for a TIFF page whose samples libvips does not read or reads wrong (64-bit or
+ * 16-bit floats, 12- or 24-bit integers, 8-bit floats), else undefined. libvips calls the first ones
+ * corrupt and reads 16-bit floats as zeros.
+ */
+function unreadTiffSamples(bytes: Uint8Array, page: number, cause?: unknown): AppliedMLError | undefined {
+  const layout = signatureFormat(bytes) === 'TIFF' ? tiffSamples(bytes, page) : undefined;
+  if (!layout) return undefined;
+  const { bits, sampleFormat } = layout;
+  const read = sampleFormat === 3 ? bits === 32 : [1, 2, 4, 8, 16, 32].includes(bits);
+  if (read) return undefined;
+  const kind = { 1: 'unsigned integer', 2: 'signed integer', 3: 'float' }[sampleFormat] ?? `sample format ${sampleFormat}`;
+  return new AppliedMLError(
+    'E_FORMAT_UNSUPPORTED',
+    `The TIFF image holds ${bits}-bit ${kind} samples, which are not read: only 8-, 16- and 32-bit integer ` +
+      '(unsigned or signed) and 32-bit float samples are.',
+    { ...(cause === undefined ? {} : { cause }), details: { format: 'tiff', bitDepth: bits, sampleFormat } },
+  );
+}
+
 /** sharp's error for `bytes` as a typed one: over the pixel limit, corrupt or truncated, or not an image format the readers know. */
-export function mapSharpError(error: unknown, bytes: Uint8Array): AppliedMLError {
+export function mapSharpError(error: unknown, bytes: Uint8Array, page = 0): AppliedMLError {
   // libvips repeats lines ("premature end of JPEG image" three times): one line, each reason once.
   const lines = (error instanceof Error ? error.message : String(error)).split('\n').map((l) => l.trim());
   const message = [...new Set(lines.filter((l) => l !== ''))].join('; ');
   if (/pixel limit/i.test(message))
     return new AppliedMLError('E_INPUT_TOO_LARGE', `The image is over the pixel limit (${message}).`, { cause: error });
   const known = signatureFormat(bytes);
+  // A TIFF whose sample width libvips does not read (64-bit floats, 12-bit packed) is not a damaged file.
+  const unread = unreadTiffSamples(bytes, page, error);
+  if (unread) return unread;
   if (/unsupported image format|bad seek|not a known file format/i.test(message) && known !== undefined)
     // The file starts as a format the reader knows, but the decoder found no image in it: a TIFF cut
     // before its directory (at the end of the file), a PNG or JPEG cut in its header.
@@ -123,9 +193,48 @@ function checkPixels(width: number, height: number, maxPixels: number): void {
     });
 }
 
-const READ_IMAGE_KEYS = Object.keys({ maxPixels: 1, maxDecodedBytes: 1 } satisfies Record<keyof ReadImageOptions, 1>);
+const READ_IMAGE_KEYS = Object.keys({ maxPixels: 1, maxDecodedBytes: 1, frame: 1 } satisfies Record<keyof ReadImageOptions, 1>);
 
-/** Decode PNG/JPEG/TIFF bytes at their own bit depth. */
+/**
+ * What each of libvips' sample formats (sharp's `depth`) is read as: its bits, sample format and typed
+ * array. 64-bit floats and complex samples are not read (E_FORMAT_UNSUPPORTED).
+ */
+const DEPTHS = {
+  uchar: { bits: 8, format: 'uint', array: Uint8Array },
+  char: { bits: 8, format: 'int', array: Int8Array },
+  ushort: { bits: 16, format: 'uint', array: Uint16Array },
+  short: { bits: 16, format: 'int', array: Int16Array },
+  uint: { bits: 32, format: 'uint', array: Uint32Array },
+  int: { bits: 32, format: 'int', array: Int32Array },
+  float: { bits: 32, format: 'float', array: Float32Array },
+} as const;
+type Depth = keyof typeof DEPTHS;
+
+/** A sample format in words: "32-bit float", "16-bit signed integer". */
+function describeSamples(bits: number, format: SampleFormat): string {
+  return `${bits}-bit ${format === 'float' ? 'float' : format === 'int' ? 'signed integer' : 'unsigned integer'}`;
+}
+
+/**
+ * The frame asked of an image of `frames` pages: a whole number from 0 to the last, else E_INPUT_INVALID
+ * with `details.field` 'frame' and the format (and the count, for a multi-page one).
+ */
+function checkFrame(frame: unknown, frames: number, format: string): number {
+  if (frame === undefined || frame === 0) return 0;
+  const whole = typeof frame === 'number' && Number.isInteger(frame) && frame >= 0;
+  if (whole && frame < frames) return frame;
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    frames === 1
+      ? `frame ${describeValue(frame)} applies to DICOM files and multi-page TIFFs; this is a ${format} image with one frame (frame 0).`
+      : whole
+        ? `frame ${frame} is out of range: this ${format} image has ${frames} pages, numbered 0 to ${frames - 1}.`
+        : `frame must be a whole number from 0 to ${frames - 1} (got ${describeValue(frame)}).`,
+    { details: frames === 1 ? { field: 'frame', format } : { field: 'frame', frame, frames, format } },
+  );
+}
+
+/** Decode PNG/JPEG/TIFF/WebP bytes at their own bit depth and sample format. */
 export async function readImage(bytes: Uint8Array, options: ReadImageOptions = {}): Promise<RasterImage> {
   if (!(bytes instanceof Uint8Array))
     throw new AppliedMLError('E_INPUT_INVALID', 'readImage takes the image bytes (a Uint8Array or Buffer).');
@@ -163,11 +272,43 @@ async function decodeRaster(
       `The bytes are ${meta.format ?? 'of an unknown format'}, not an image format this reader knows (PNG, JPEG, TIFF, WebP, DICOM).`,
       { details: { format: meta.format ?? null } },
     );
+  // A multi-page TIFF (an image stack) or an animated WebP: `frame` picks the page, whose own header
+  // gives its size and depth (the pages of a pyramid differ).
+  const frames = meta.pages ?? 1;
+  const frame = checkFrame(options.frame, frames, meta.format ?? 'unknown');
+  const pageOptions = frame > 0 ? { page: frame } : {};
+  if (frame > 0)
+    try {
+      meta = { ...(await sharp(bytes, { limitInputPixels: false, ...pageOptions }).metadata()), pages: frames };
+    } catch (error) {
+      throw mapSharpError(error, bytes, frame);
+    }
+  // libvips reads a 16-bit float TIFF as zeros: refused from its directory.
+  const unread = meta.format === 'tiff' && meta.depth === 'float' ? unreadTiffSamples(bytes, frame) : undefined;
+  if (unread) throw unread;
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   if (width < 1 || height < 1) throw new AppliedMLError('E_INPUT_INVALID', 'The image header declares no size.');
   checkPixels(width, height, maxPixels);
-  const deep = meta.depth === 'ushort' || meta.depth === 'short';
+  const depth = DEPTHS[meta.depth as Depth] as (typeof DEPTHS)[Depth] | undefined;
+  if (depth === undefined)
+    throw new AppliedMLError(
+      'E_FORMAT_UNSUPPORTED',
+      `The ${meta.format} image holds ${meta.depth === 'double' ? '64-bit float' : `${meta.depth ?? 'unknown'}`} samples, which are not read: ` +
+        'only 8-, 16- and 32-bit integer (unsigned or signed) and 32-bit float samples are.',
+      { details: { format: meta.format, depth: meta.depth ?? null } },
+    );
+  // Signed and 32-bit samples are read as stored, one channel: libvips' colour conversions would cast
+  // them to unsigned 8 or 16 bits (a float 0.5 became 0, a signed -1000 became 0).
+  const plain = depth.array === Uint8Array || depth.array === Uint16Array;
+  if (!plain && meta.channels !== 1)
+    throw new AppliedMLError(
+      'E_FORMAT_UNSUPPORTED',
+      `The ${meta.format} image has ${meta.channels ?? 'an unknown number of'} channels of ${describeSamples(depth.bits, depth.format)} samples; ` +
+        'samples of this format are read from one-channel (grayscale) images only.',
+      { details: { format: meta.format, channels: meta.channels ?? null, bitDepth: depth.bits, sampleFormat: depth.format } },
+    );
+  const deep = depth.bits > 8;
   const grey = (meta.channels ?? 3) <= 2;
   // What the read allocates, from the header: sharp's raw output (one or three channels, plus alpha
   // kept); the decoder's whole image when it cannot stream (an interlaced PNG at its own depth, a
@@ -175,7 +316,7 @@ async function decodeRaster(
   // the samples when the EXIF orientation turns or flips the image; the caller's Float32 images.
   const pixels = width * height;
   const channels = (grey ? 1 : 3) + (meta.hasAlpha ? 1 : 0);
-  const bytesPerSample = deep ? 2 : 1;
+  const bytesPerSample = depth.bits / 8;
   const decoderCopy = meta.isProgressive ? wholeImageDecodeBytes(meta, bytesPerSample) : 0;
   const rotateCopy = (meta.orientation ?? 1) > 1 ? channels * bytesPerSample : 0;
   const decodedBytes = Math.ceil(pixels * (channels * bytesPerSample + decoderCopy + rotateCopy + floatBytesPerPixel(!grey)));
@@ -186,27 +327,38 @@ async function decodeRaster(
         `over the maxDecodedBytes limit of ${formatBytes(maxDecodedBytes)}; raise maxDecodedBytes to read it.`,
       { details: { width, height, channels, bitDepth: 8 * bytesPerSample, decodedBytes, maxDecodedBytes } },
     );
+  // A signed 16-bit gray image goes through libvips' 16-bit gray space, which is unsigned: it is offset
+  // by 32768 there (exactly) and back here.
+  const signed16 = depth.array === Int16Array;
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
-      .rotate()
-      .toColourspace(deep ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb')
-      .raw({ depth: deep ? 'ushort' : 'uchar' })
+    const decoder = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', ...pageOptions }).rotate();
+    if (signed16) decoder.linear(1, 32768);
+    const { data, info } = await decoder
+      .toColourspace(deep && depth.bits === 16 ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb')
+      .raw({ depth: signed16 ? 'ushort' : (meta.depth as Depth) })
       .toBuffer({ resolveWithObject: true });
     // sharp hands over its output buffer whole: view it rather than copy it (a copy only for a buffer
-    // that shares its memory with others or, for 16-bit samples, starts at an odd offset).
+    // that shares its memory with others or, for wider samples, starts at an unaligned offset).
     const own = data.byteOffset === 0 && data.buffer.byteLength === data.byteLength;
     const memory = own ? data.buffer : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-    const samples = deep ? new Uint16Array(memory, 0, data.byteLength / 2) : new Uint8Array(memory, 0, data.byteLength);
+    let samples: RasterImage['data'];
+    if (signed16) {
+      const shifted = new Uint16Array(memory, 0, data.byteLength / 2);
+      samples = new Int16Array(memory, 0, shifted.length);
+      for (let i = 0; i < shifted.length; i++) samples[i] = shifted[i]! - 32768;
+    } else samples = new depth.array(memory, 0, data.byteLength / depth.array.BYTES_PER_ELEMENT);
     return {
       width: info.width,
       height: info.height,
       channels: info.channels,
-      bitDepth: deep ? 16 : 8,
+      bitDepth: depth.bits,
+      sampleFormat: depth.format,
       data: samples,
       format: meta.format ?? 'unknown',
+      frames,
     };
   } catch (error) {
-    throw mapSharpError(error, bytes);
+    throw mapSharpError(error, bytes, frame);
   }
 }
 
@@ -214,6 +366,11 @@ function checkRaster(raster: RasterImage, name: string): void {
   if (raster === null || typeof raster !== 'object' || !raster.data)
     throw new AppliedMLError('E_INPUT_INVALID', `${name} needs a raster { width, height, channels, bitDepth, data }.`);
   const { width, height, channels } = raster;
+  const format = raster.sampleFormat ?? 'uint';
+  if (!['uint', 'int', 'float'].includes(format))
+    throw new AppliedMLError('E_INPUT_INVALID', `${name}: sampleFormat must be 'uint', 'int' or 'float' (got ${describeValue(format)}).`);
+  if (format !== 'float' && ![8, 16, 32].includes(raster.bitDepth))
+    throw new AppliedMLError('E_INPUT_INVALID', `${name}: bitDepth must be 8, 16 or 32 (got ${describeValue(raster.bitDepth)}).`);
   if (!(Number.isInteger(channels) && channels >= 1 && channels <= 4))
     throw new AppliedMLError(
       'E_INPUT_INVALID',
@@ -226,14 +383,52 @@ function checkRaster(raster: RasterImage, name: string): void {
     );
 }
 
-/** A raster as grayscale in [0, 1] (luminance of RGB; alpha ignored). */
-export function rasterToGray(raster: RasterImage): GrayImage {
-  checkRaster(raster, 'rasterToGray');
-  return { width: raster.width, height: raster.height, data: luminance(raster, 1 / (raster.bitDepth === 16 ? 65535 : 255)) };
+/**
+ * The offset and scale that map an integer raster's samples over the full range of their type onto
+ * [0, 1] ((v + offset) × scale: 0..255 or 0..65535 unsigned, −32768..32767 signed); undefined for float
+ * samples, which have no such range.
+ */
+function typeRange(raster: RasterImage): { offset: number; scale: number } | undefined {
+  const format = raster.sampleFormat ?? 'uint';
+  if (format === 'float') return undefined;
+  return { offset: format === 'int' ? 2 ** (raster.bitDepth - 1) : 0, scale: 1 / (2 ** raster.bitDepth - 1) };
 }
 
-/** The raster's luminance (its one channel for grayscale) times `scale`, one Float32 a pixel. */
-function luminance(raster: RasterImage, scale: number): Float32Array {
+/** A float raster's NaN or ±Infinity samples (alpha aside) are E_INPUT_INVALID: no display value holds them. */
+function checkFinite(raster: RasterImage): void {
+  if (raster.sampleFormat !== 'float') return;
+  const c = raster.channels;
+  const colour = c >= 3 ? 3 : 1;
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < raster.data.length; i++)
+    if (i % c < colour && !Number.isFinite(raster.data[i]!)) {
+      if (first < 0) first = Math.floor(i / c);
+      count++;
+    }
+  if (count > 0)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `The float image holds ${count} NaN or infinite sample${count === 1 ? '' : 's'} (the first at x ${first % raster.width}, ` +
+        `y ${Math.floor(first / raster.width)}), which have no display value; replace them (e.g. by the background value) first.`,
+      { details: { nonFinite: count, index: first } },
+    );
+}
+
+/**
+ * A raster as grayscale in [0, 1] (luminance of RGB; alpha ignored): integer samples over the full range
+ * of their type (unsigned from 0, signed from the type's minimum), float samples from the image's min..max.
+ */
+export function rasterToGray(raster: RasterImage): GrayImage {
+  checkRaster(raster, 'rasterToGray');
+  checkFinite(raster);
+  const range = typeRange(raster);
+  const values = luminance(raster, range?.scale ?? 1, range?.offset ?? 0);
+  return { width: raster.width, height: raster.height, data: range ? values : minMaxScale(values, values) };
+}
+
+/** The raster's luminance (its one channel for grayscale) plus `offset`, times `scale`, one Float32 a pixel. */
+function luminance(raster: RasterImage, scale: number, offset = 0): Float32Array {
   const pixels = raster.width * raster.height;
   const out = new Float32Array(pixels);
   const c = raster.channels;
@@ -241,21 +436,27 @@ function luminance(raster: RasterImage, scale: number): Float32Array {
     const base = p * c;
     out[p] =
       c >= 3
-        ? (0.299 * raster.data[base]! + 0.587 * raster.data[base + 1]! + 0.114 * raster.data[base + 2]!) * scale
-        : raster.data[base]! * scale;
+        ? (0.299 * raster.data[base]! + 0.587 * raster.data[base + 1]! + 0.114 * raster.data[base + 2]! + offset) * scale
+        : (raster.data[base]! + offset) * scale;
   }
   return out;
 }
 
-/** A raster as RGB in [0, 1] (a grayscale one repeated in the three channels; alpha ignored). */
+/**
+ * A raster as RGB in [0, 1] (a grayscale one repeated in the three channels; alpha ignored), mapped as
+ * `rasterToGray` maps it (float samples: the min..max of all three channels together).
+ */
 export function rasterToColor(raster: RasterImage): ColorImage {
   checkRaster(raster, 'rasterToColor');
+  checkFinite(raster);
   const pixels = raster.width * raster.height;
   const out = new Float32Array(pixels * 3);
-  const scale = 1 / (raster.bitDepth === 16 ? 65535 : 255);
+  const range = typeRange(raster);
+  const { scale, offset } = range ?? { scale: 1, offset: 0 };
   const c = raster.channels;
   const first = c >= 3 ? 1 : 0; // grayscale: the one channel in all three
-  for (let p = 0; p < pixels; p++) for (let k = 0; k < 3; k++) out[3 * p + k] = raster.data[p * c + k * first]! * scale;
+  for (let p = 0; p < pixels; p++) for (let k = 0; k < 3; k++) out[3 * p + k] = (raster.data[p * c + k * first]! + offset) * scale;
+  if (!range) minMaxScale(out, out);
   return { width: raster.width, height: raster.height, channels: 3, data: out };
 }
 
@@ -269,10 +470,11 @@ function colorOrNone(dicom: DicomImage, frame: number): ColorImage | undefined {
   }
 }
 
-/** A raster's gray values in its stored units (0..255 or 0..65535), windowed by `voi` into [0, 1]. */
+/** A raster's gray values in its stored units (0..255, 0..65535, signed, float), windowed by `voi` into [0, 1]. */
 function rasterDisplay(raster: RasterImage, voi: VoiSetting): GrayImage {
   if (voi === 'auto') return rasterToGray(raster);
   checkRaster(raster, 'rasterDisplay');
+  checkFinite(raster);
   // One Float32 image, windowed in place.
   const stored = luminance(raster, 1);
   const data =
@@ -289,12 +491,20 @@ export interface MedicalImage {
    */
   color?: ColorImage;
   format: 'dicom' | string;
+  /** Bits a stored sample: DICOM's Bits Stored, else the raster's 8, 16 or 32. */
   bitDepth: number;
+  /** How the samples are stored: 'uint', 'int' (signed; DICOM Pixel Representation 1) or 'float' (a float TIFF). */
+  sampleFormat: SampleFormat;
+  /** The images in the file: a DICOM file's frames, a multi-page TIFF's pages, else 1; `frame` picks one. */
+  frames: number;
   dicom?: { metadata: DicomMetadata; tags: DicomTag[]; frames: number };
 }
 
 export interface ReadMedicalImageOptions extends ReadImageOptions {
-  /** DICOM only: which frame (default 0). Another format holds one image: any frame but 0 is E_INPUT_INVALID. */
+  /**
+   * Which frame of a DICOM file or page of a multi-page TIFF (default 0). A PNG or JPEG holds one image:
+   * any frame but 0 is E_INPUT_INVALID.
+   */
   frame?: number;
   /**
    * How stored values become [0, 1] (default 'auto'). DICOM: the file's window, else its VOI LUT, else
@@ -380,6 +590,8 @@ async function decodeMedicalImage(bytes: Uint8Array, options: ReadMedicalImageOp
       ...(color ? { color } : {}),
       format: 'dicom',
       bitDepth: dicom.metadata.bitsStored,
+      sampleFormat: dicom.metadata.signed ? 'int' : 'uint',
+      frames: dicom.frames.length,
       dicom: { metadata: dicom.metadata, tags: dicom.tags, frames: dicom.frames.length },
     };
   }
@@ -387,21 +599,15 @@ async function decodeMedicalImage(bytes: Uint8Array, options: ReadMedicalImageOp
   const wantColor = Boolean(options.color);
   const raster = await decodeRaster(
     bytes,
-    { maxPixels: options.maxPixels, maxDecodedBytes: options.maxDecodedBytes },
+    { maxPixels: options.maxPixels, maxDecodedBytes: options.maxDecodedBytes, frame: options.frame },
     (colour) => 4 + (wantColor && colour ? 12 : 0),
   );
-  // A PNG / JPEG / TIFF / WebP holds one image: a frame other than the first asked of it is a mistake
-  // (it returned that one image, as if the frame had been found).
-  if (options.frame !== undefined && options.frame !== 0)
-    throw new AppliedMLError(
-      'E_INPUT_INVALID',
-      `frame ${describeValue(options.frame)} applies to DICOM files; this is a ${raster.format} image with one frame (frame 0).`,
-      { details: { field: 'frame', format: raster.format } },
-    );
   return {
     image: rasterDisplay(raster, options.voi ?? 'auto'),
     ...(wantColor && raster.channels >= 3 ? { color: rasterToColor(raster) } : {}),
     format: raster.format,
     bitDepth: raster.bitDepth,
+    sampleFormat: raster.sampleFormat ?? 'uint',
+    frames: raster.frames ?? 1,
   };
 }

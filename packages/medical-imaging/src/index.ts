@@ -17,7 +17,7 @@ export { SUPPORTED_TRANSFER_SYNTAXES } from './dicom/transfer-syntax';
 
 // Other images
 export { DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_PIXELS, rasterToColor, rasterToGray, readImage, readMedicalImage } from './image-reader';
-export type { MedicalImage, RasterImage, ReadImageOptions, ReadMedicalImageOptions } from './image-reader';
+export type { MedicalImage, RasterImage, ReadImageOptions, ReadMedicalImageOptions, SampleFormat } from './image-reader';
 export { channelsOf } from './gray-image';
 export type { AnyImage, ColorImage, GrayImage } from './gray-image';
 
