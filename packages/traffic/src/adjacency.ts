@@ -1,4 +1,5 @@
 import { AppliedMLError, checkKnownKeys, describeValue, readNumericMatrix, statRegularFile, type CsvSource } from '@appliedml/engine';
+import { checkNoHoles } from './option-lists';
 
 /** A square road-graph matrix (weighted or 0/1), row-major; entry (i, j) links sensor i to j. */
 export interface Adjacency {
@@ -217,6 +218,8 @@ export function subAdjacency(adjacency: Adjacency, indices: readonly number[]): 
   checkAdjacency(adjacency);
   if (!Array.isArray(indices) || indices.length === 0)
     throw new AppliedMLError('E_INPUT_INVALID', `subAdjacency needs a non-empty list of sensor indices; got ${describeValue(indices)}.`);
+  // `forEach` passes over an empty slot: [2, , 0] made a graph of NaN weights.
+  checkNoHoles('subAdjacency indices', indices);
   const seen = new Set<number>();
   indices.forEach((k, position) => {
     if (!Number.isInteger(k) || k < 0 || k >= adjacency.size)

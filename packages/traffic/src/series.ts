@@ -1,4 +1,5 @@
 import { AppliedMLError, checkKnownKeys, chronologicalSplit, describeValue, parseDateCell } from '@appliedml/engine';
+import { checkNoHoles } from './option-lists';
 import { checkTimeZone, instantOfWall } from './time-zone';
 
 /**
@@ -380,6 +381,8 @@ export function selectSensors(series: TrafficSeries, sensors: readonly (string |
   checkSeriesShape(series, 'selectSensors: the series');
   if (!Array.isArray(sensors))
     invalid(`selectSensors needs a list of sensor ids or indices; got ${describeValue(sensors)}.`, { field: 'sensors' });
+  // `map` below passes over an empty slot: new Array(2) selected two sensors with no id.
+  checkNoHoles('selectSensors sensors', sensors);
   const n = series.sensors.length;
   const seen = new Set<number>();
   const idx = sensors.map((s) => {
