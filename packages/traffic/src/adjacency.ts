@@ -190,6 +190,7 @@ export async function readAdjacencyCsv(source: CsvSource, options: ReadAdjacency
 /**
  * The T-GCN / GCN propagation matrix Â = D^-1/2 (A' + I) D^-1/2, with A' the symmetrised matrix
  * max(A, Aᵀ) and its diagonal replaced by the self-loop (Kipf & Welling 2017). Row-major float32.
+ * Weights near the largest double, whose degrees overflow, give the Â of the graph scaled down.
  */
 export function normalizedAdjacency(adjacency: Adjacency): Float32Array {
   checkAdjacency(adjacency);
@@ -200,10 +201,25 @@ export function normalizedAdjacency(adjacency: Adjacency): Float32Array {
       a[i * n + j] = i === j ? 1 : Math.max(adjacency.weights[i * n + j] as number, adjacency.weights[j * n + i] as number);
   }
   const d = new Float64Array(n);
+  let overflow = false;
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let j = 0; j < n; j++) s += a[i * n + j] as number;
     d[i] = 1 / Math.sqrt(s);
+    if (s === Infinity) overflow = true;
+  }
+  if (overflow) {
+    // Weights near the largest double (1e308) summed past it: every degree was Infinity and the matrix all
+    // zeros (a T-GCN with no graph). Â is the same for A' divided by any constant, so it is divided by its
+    // largest entry and the degrees summed again. Only then: an ordinary graph's Â is unchanged to the bit.
+    let max = 0;
+    for (let k = 0; k < n * n; k++) max = Math.max(max, a[k] as number);
+    for (let k = 0; k < n * n; k++) a[k] = (a[k] as number) / max;
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += a[i * n + j] as number;
+      d[i] = 1 / Math.sqrt(s);
+    }
   }
   const out = new Float32Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = (d[i] as number) * (a[i * n + j] as number) * (d[j] as number);
