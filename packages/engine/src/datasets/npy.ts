@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { HOST_BYTE_ORDER, hostOrderBytes } from '../byte-order';
 import { AppliedMLError, describeValue } from '../errors';
 import { checkIntegerOption, checkKnownKeys } from '../option-checks';
@@ -24,7 +24,9 @@ import { parsePythonLiteral, PythonLiteralError, type PythonLiteral } from './py
  *   literal parser, never evaluated.
  * - The byte count must match the header exactly: short → E_INPUT_INVALID (truncated), extra bytes
  *   → E_INPUT_INVALID (corrupt). Header longer than `maxHeaderBytes` or data larger than
- *   `maxBytes` → E_INPUT_TOO_LARGE, checked before anything is allocated.
+ *   `maxBytes` → E_INPUT_TOO_LARGE, checked before anything is allocated; `readNpy` reads the
+ *   preamble and header first and checks these (and the file's size against the header) before it
+ *   reads the data.
  */
 
 export type NpyDtype =
@@ -264,7 +266,14 @@ interface NpyHeader {
   dataOffset: number;
 }
 
-function readHeader(bytes: Uint8Array, maxHeaderBytes: number): NpyHeader {
+interface NpyPreamble {
+  major: number;
+  headerStart: number;
+  headerLength: number;
+}
+
+/** The magic string, version and header length: the first 10 (version 1) or 12 bytes. */
+function readPreamble(bytes: Uint8Array, maxHeaderBytes: number): NpyPreamble {
   if (bytes.length === 0) throw invalid('The .npy input is empty (0 bytes).');
   for (let i = 0; i < MAGIC.length; i++) {
     if (i >= bytes.length) throw invalid(`The .npy input is truncated: ${bytes.length} bytes, shorter than the magic string.`);
@@ -299,6 +308,11 @@ function readHeader(bytes: Uint8Array, maxHeaderBytes: number): NpyHeader {
       { details: { headerLength, maxHeaderBytes } },
     );
   }
+  return { major, headerStart, headerLength };
+}
+
+function readHeader(bytes: Uint8Array, maxHeaderBytes: number): NpyHeader {
+  const { major, headerStart, headerLength } = readPreamble(bytes, maxHeaderBytes);
   if (headerStart + headerLength > bytes.length) {
     throw invalid(`The .npy input is truncated: its header needs ${headerLength} bytes but only ${bytes.length - headerStart} remain.`, {
       headerLength,
@@ -368,15 +382,11 @@ function latin1(bytes: Uint8Array): string {
   return out;
 }
 
-/** Parses a `.npy` file held in memory. See the module notes for dtypes, order and limits. */
-export function parseNpy(input: Uint8Array | ArrayBuffer, options: NpyParseOptions = {}): NpyArray {
-  checkKnownKeys('parseNpy options', options, NPY_PARSE_KEYS);
-  // A NaN limit turned the size guards off.
-  checkIntegerOption('maxBytes', options.maxBytes, 0, Number.MAX_SAFE_INTEGER);
-  checkIntegerOption('maxHeaderBytes', options.maxHeaderBytes, 0, Number.MAX_SAFE_INTEGER);
-  const bytes = toBytes(input);
-  const maxBytes = options.maxBytes ?? NPY_DEFAULT_MAX_BYTES;
-  const header = readHeader(bytes, options.maxHeaderBytes ?? NPY_DEFAULT_MAX_HEADER_BYTES);
+/**
+ * The data section's size in bytes, once the header is read: over `maxBytes` → E_INPUT_TOO_LARGE; fewer
+ * or more than `available` bytes after the header → E_INPUT_INVALID (truncated, or trailing bytes).
+ */
+function checkDataSize(header: NpyHeader, available: number, maxBytes: number): number {
   const byteLength = header.count * DTYPE_SIZE[header.dtype];
   const shapeText = `(${header.shape.join(', ')})`;
   if (byteLength > maxBytes) {
@@ -386,7 +396,6 @@ export function parseNpy(input: Uint8Array | ArrayBuffer, options: NpyParseOptio
       { details: { shape: header.shape, dtype: header.dtype, byteLength, maxBytes } },
     );
   }
-  const available = bytes.length - header.dataOffset;
   if (available < byteLength) {
     throw invalid(
       `The .npy data is truncated: the header declares ${header.dtype}${shapeText} = ${byteLength} bytes but only ${available} are present.`,
@@ -399,32 +408,96 @@ export function parseNpy(input: Uint8Array | ArrayBuffer, options: NpyParseOptio
       { shape: header.shape, dtype: header.dtype, expectedBytes: byteLength, actualBytes: available },
     );
   }
+  return byteLength;
+}
+
+function checkLimits(options: NpyParseOptions): { maxBytes: number; maxHeaderBytes: number } {
+  // A NaN limit turned the size guards off.
+  checkIntegerOption('maxBytes', options.maxBytes, 0, Number.MAX_SAFE_INTEGER);
+  checkIntegerOption('maxHeaderBytes', options.maxHeaderBytes, 0, Number.MAX_SAFE_INTEGER);
+  return {
+    maxBytes: options.maxBytes ?? NPY_DEFAULT_MAX_BYTES,
+    maxHeaderBytes: options.maxHeaderBytes ?? NPY_DEFAULT_MAX_HEADER_BYTES,
+  };
+}
+
+/** Parses a `.npy` file held in memory. See the module notes for dtypes, order and limits. */
+export function parseNpy(input: Uint8Array | ArrayBuffer, options: NpyParseOptions = {}): NpyArray {
+  checkKnownKeys('parseNpy options', options, NPY_PARSE_KEYS);
+  const { maxBytes, maxHeaderBytes } = checkLimits(options);
+  const bytes = toBytes(input);
+  const header = readHeader(bytes, maxHeaderBytes);
+  checkDataSize(header, bytes.length - header.dataOffset, maxBytes);
   let data = decodeData(bytes.subarray(header.dataOffset), header.count, header.dtype, header.littleEndian, options.int64 ?? 'number');
   if (header.fortranOrder && header.shape.length > 1) data = reorder(data, header.shape, true);
   return { dtype: header.dtype, shape: header.shape, data, fortranOrder: header.fortranOrder };
 }
 
+/** Up to `length` bytes of the file from its start (fewer when it ends first). */
+async function readStart(handle: FileHandle, length: number, path: string): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let filled = 0;
+  try {
+    while (filled < length) {
+      const { bytesRead } = await handle.read(out, filled, length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+  } catch (cause) {
+    throw new AppliedMLError('E_IO', `Cannot read .npy file ${path}: ${(cause as Error).message}`, { cause, details: { path } });
+  }
+  return out.subarray(0, filled);
+}
+
 /**
  * Reads and parses a `.npy` file. What is not a regular file (a folder, FIFO, device) and a missing one
  * are E_IO in `statRegularFile`'s words (`details.path`, `details.reason`); other I/O failures become E_IO.
+ * The preamble and header are read first: a data section over `maxBytes`, or a file whose size does not
+ * match its header (truncated, trailing bytes), is refused before the data is read.
  */
 export async function readNpy(path: string, options: NpyParseOptions = {}): Promise<NpyArray> {
   checkKnownKeys('readNpy options', options, NPY_PARSE_KEYS);
+  const { maxBytes, maxHeaderBytes } = checkLimits(options);
   // A FIFO or device (/dev/zero) was read without bound: only a regular file is read, as readNpz does.
   await statRegularFile(path, '.npy file');
-  let bytes: Uint8Array;
+  // parseNpy's refusals name the file.
+  const named = <T>(run: () => T): T => {
+    try {
+      return run();
+    } catch (error) {
+      if (AppliedMLError.isInstance(error)) {
+        throw new AppliedMLError(error.code, `${path}: ${error.message}`, { cause: error, details: { ...error.details, path } });
+      }
+      throw error;
+    }
+  };
+  let handle: FileHandle;
   try {
-    bytes = await readFile(path);
+    handle = await open(path, 'r');
   } catch (cause) {
     throw new AppliedMLError('E_IO', `Cannot read .npy file ${path}: ${(cause as Error).message}`, { cause, details: { path } });
   }
   try {
-    return parseNpy(bytes, options);
-  } catch (error) {
-    if (AppliedMLError.isInstance(error)) {
-      throw new AppliedMLError(error.code, `${path}: ${error.message}`, { cause: error, details: { ...error.details, path } });
+    let size: number;
+    try {
+      size = (await handle.stat()).size;
+    } catch (cause) {
+      throw new AppliedMLError('E_IO', `Cannot read .npy file ${path}: ${(cause as Error).message}`, { cause, details: { path } });
     }
-    throw error;
+    // The whole file was read before the limit was looked at: 800 MB (and 2.7 s) to refuse a 1 MB maxBytes.
+    const preamble = await readStart(handle, Math.min(size, 12), path);
+    const { headerStart, headerLength } = named(() => readPreamble(preamble, maxHeaderBytes));
+    // A header that runs past the end of the file: parseNpy says so from the file's few bytes.
+    let length = size;
+    if (headerStart + headerLength <= size) {
+      const head = await readStart(handle, headerStart + headerLength, path);
+      const header = named(() => readHeader(head, maxHeaderBytes));
+      length = header.dataOffset + named(() => checkDataSize(header, size - header.dataOffset, maxBytes));
+    }
+    const bytes = await readStart(handle, length, path);
+    return named(() => parseNpy(bytes, options));
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 
