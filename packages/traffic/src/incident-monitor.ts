@@ -85,10 +85,48 @@ export interface IncidentEvent {
   reason?: 'no-data';
 }
 
-function median(sorted: Float64Array): number {
-  const n = sorted.length;
-  const mid = n >> 1;
-  return n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+/** The order a Float64Array's sort() gives: numeric, -0 before +0 (residuals are never NaN). */
+function before(a: number, b: number): boolean {
+  return a < b || (a === 0 && b === 0 && 1 / a < 0 && 1 / b > 0);
+}
+
+/** The first index in sorted[0, count) whose value is not before `v` (where `v` goes, or is). */
+function lowerBound(sorted: Float64Array, count: number, v: number): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(sorted[mid] as number, v)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The k-th smallest (from 0) of |sorted[i] − med| over i < count, where sorted is in ascending order:
+ * the deviations left of `split` (the first index not below `med`) grow leftwards and those from it
+ * grow rightwards, so this is the k-th of two sorted runs, found by bisection in O(log count). Each
+ * deviation is computed as `Math.abs(v - med)`, as sorting them all did, so the value is the same.
+ */
+function kthDeviation(sorted: Float64Array, count: number, med: number, split: number, k: number): number {
+  const left = (i: number): number => Math.abs((sorted[split - 1 - i] as number) - med); // i-th of the left run
+  const right = (j: number): number => Math.abs((sorted[split + j] as number) - med);
+  const nl = split;
+  const nr = count - split;
+  // Take i from the left run and k + 1 - i from the right: the largest i whose last taken left is not
+  // above the first right not taken.
+  let lo = Math.max(0, k + 1 - nr);
+  let hi = Math.min(k + 1, nl);
+  while (lo < hi) {
+    const i = (lo + hi + 1) >> 1;
+    if (left(i - 1) <= right(k + 1 - i)) lo = i;
+    else hi = i - 1;
+  }
+  const i = lo;
+  const j = k + 1 - i;
+  if (i === 0) return right(j - 1);
+  if (j === 0) return left(i - 1);
+  return Math.max(left(i - 1), right(j - 1));
 }
 
 /**
@@ -113,6 +151,8 @@ export class IncidentMonitor {
   private readonly direction: 'drop' | 'both';
   private readonly minScale: number;
   private readonly history: Float64Array[];
+  /** Each sensor's kept residuals in ascending order (its first `filled` slots), for the median and MAD. */
+  private readonly sorted: Float64Array[];
   private readonly filled: Uint32Array;
   private readonly cursor: Uint32Array;
   private readonly run: Uint32Array;
@@ -186,6 +226,7 @@ export class IncidentMonitor {
       throw new AppliedMLError('E_INPUT_INVALID', `direction must be 'drop' or 'both'; got '${String(this.direction)}'.`);
     const n = this.sensors.length;
     this.history = Array.from({ length: n }, () => new Float64Array(this.historySize));
+    this.sorted = Array.from({ length: n }, () => new Float64Array(this.historySize));
     this.filled = new Uint32Array(n);
     this.cursor = new Uint32Array(n);
     this.run = new Uint32Array(n);
@@ -216,15 +257,33 @@ export class IncidentMonitor {
   private score(s: number, r: number): number | undefined {
     const count = this.filled[s] as number;
     if (count < this.minHistory) return undefined;
-    const values = (this.history[s] as Float64Array).slice(0, count).sort();
-    const med = median(values);
-    const dev = values.map((v) => Math.abs(v - med)).sort();
-    const scale = Math.max(1.4826 * median(dev), this.minScale, 1e-12);
+    // The kept residuals in order, kept sorted by `remember` (sorting them twice a call cost 44 ms at
+    // 20 sensors × 8,000 residuals): the median and MAD read a few of them, the same values as before.
+    const sorted = this.sorted[s] as Float64Array;
+    const mid = count >> 1;
+    const odd = count % 2 === 1;
+    const med = odd ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+    const split = lowerBound(sorted, count, med);
+    const mad = odd
+      ? kthDeviation(sorted, count, med, split, mid)
+      : (kthDeviation(sorted, count, med, split, mid - 1) + kthDeviation(sorted, count, med, split, mid)) / 2;
+    const scale = Math.max(1.4826 * mad, this.minScale, 1e-12);
     return (r - med) / scale;
   }
 
   private remember(s: number, r: number): void {
     const h = this.history[s] as Float64Array;
+    const sorted = this.sorted[s] as Float64Array;
+    let count = this.filled[s] as number;
+    if (count === this.historySize) {
+      // The oldest residual leaves: out of the sorted copy by its position (a value with the same bits).
+      const at = lowerBound(sorted, count, h[this.cursor[s] as number] as number);
+      sorted.copyWithin(at, at + 1, count);
+      count--;
+    }
+    const at = lowerBound(sorted, count, r);
+    sorted.copyWithin(at + 1, at, count);
+    sorted[at] = r;
     h[this.cursor[s] as number] = r;
     this.cursor[s] = ((this.cursor[s] as number) + 1) % this.historySize;
     this.filled[s] = Math.min((this.filled[s] as number) + 1, this.historySize);
