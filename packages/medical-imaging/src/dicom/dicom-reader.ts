@@ -417,11 +417,45 @@ function pixelValueAttr(ds: DataSet, tag: string, signed: boolean): number | und
   return signed ? ds.int16(tag) : ds.uint16(tag);
 }
 
-function numbers(ds: DataSet, tag: string): number[] | undefined {
+/** The DICOM names of the number elements read here, as messages give them. */
+const NUMBER_ELEMENTS: Record<string, { tag: string; name: string }> = {
+  x00281052: { tag: '(0028,1052)', name: 'Rescale Intercept' },
+  x00281053: { tag: '(0028,1053)', name: 'Rescale Slope' },
+  x00281050: { tag: '(0028,1050)', name: 'Window Center' },
+  x00281051: { tag: '(0028,1051)', name: 'Window Width' },
+  x00280030: { tag: '(0028,0030)', name: 'Pixel Spacing' },
+  x00181164: { tag: '(0018,1164)', name: 'Imager Pixel Spacing' },
+  x00180050: { tag: '(0018,0050)', name: 'Slice Thickness' },
+  x00200032: { tag: '(0020,0032)', name: 'Image Position (Patient)' },
+  x00200037: { tag: '(0020,0037)', name: 'Image Orientation (Patient)' },
+};
+
+/** Told of a number element whose text is not numbers (its tag key and text), where it is left out. */
+type Unreadable = (tag: string, text: string) => void;
+
+/** An element's text as a message quotes it: at most 64 characters, control characters escaped. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+}
+
+/**
+ * A DS / IS element's values: undefined when absent or empty, `{ text }` when a value is not a finite
+ * number ("-1024,0" with a decimal comma, "abc", "1e400", an empty value between backslashes).
+ */
+function readNumbers(ds: DataSet, tag: string): { values: number[] } | { text: string } | undefined {
   const text = str(ds, tag);
-  if (text === undefined) return undefined;
-  const values = text.split('\\').map((v) => Number(v.trim()));
-  return values.every((v) => Number.isFinite(v)) ? values : undefined;
+  if (text === undefined || text.replace(/[\0\s]/g, '') === '') return undefined;
+  const values = text.split('\\').map((v) => {
+    const trimmed = v.replace(/\0/g, '').trim();
+    return trimmed === '' ? Number.NaN : Number(trimmed);
+  });
+  return values.every((v) => Number.isFinite(v)) ? { values } : { text };
+}
+
+function numbers(ds: DataSet, tag: string, unreadable?: Unreadable): number[] | undefined {
+  const read = readNumbers(ds, tag);
+  if (read && 'text' in read) unreadable?.(tag, read.text);
+  return read && 'values' in read ? read.values : undefined;
 }
 
 /** Enhanced (multi-frame) objects keep rescale, window and spacing in functional group sequences. */
@@ -452,9 +486,9 @@ function withGroups(ds: DataSet, tag: string, frame = 0): DataSet | undefined {
   return own ? searchGroups(own, tag) : undefined;
 }
 
-function groupNumbers(ds: DataSet, tag: string, frame = 0): number[] | undefined {
+function groupNumbers(ds: DataSet, tag: string, frame = 0, unreadable?: Unreadable): number[] | undefined {
   const holder = withGroups(ds, tag, frame);
-  return holder ? numbers(holder, tag) : undefined;
+  return holder ? numbers(holder, tag, unreadable) : undefined;
 }
 
 type FrameWindow = Pick<DicomFrameValues, 'windowCenter' | 'windowWidth' | 'voiLutFunction'>;
@@ -472,10 +506,22 @@ export function boundText(bound: number): string {
   return Math.abs(bound) >= 1e5 ? bound.toExponential().replace('e+', 'e') : String(bound);
 }
 
-/** One frame's rescale (checked) and window. */
-function frameValues(ds: DataSet, frame: number): DicomFrameValues {
-  const slope = groupNumbers(ds, 'x00281053', frame)?.[0] ?? 1;
-  const intercept = groupNumbers(ds, 'x00281052', frame)?.[0] ?? 0;
+/**
+ * One frame's rescale (checked: text that is not a number is E_INPUT_INVALID, as the modality values
+ * cannot be made without it) and window (left out, through `unreadable`, when it is not numbers).
+ */
+function frameValues(ds: DataSet, frame: number, unreadable: Unreadable): DicomFrameValues {
+  const rescale = (tag: string): number | undefined =>
+    groupNumbers(ds, tag, frame, (key, text) => {
+      const { tag: at, name } = NUMBER_ELEMENTS[key]!;
+      throw invalid(
+        `The DICOM ${name} ${at}${frame > 0 ? ` of frame ${frame}` : ''} is ${quoted(text)}, not a number: the modality values ` +
+          '(e.g. Hounsfield units) cannot be computed without it.',
+        { tag: at, name: name.replace(' ', ''), value: text, ...(frame > 0 ? { frame } : {}) },
+      );
+    })?.[0];
+  const slope = rescale('x00281053') ?? 1;
+  const intercept = rescale('x00281052') ?? 0;
   if (!(
     Number.isFinite(slope) &&
     Math.abs(slope) <= MAX_RESCALE_SLOPE &&
@@ -486,8 +532,8 @@ function frameValues(ds: DataSet, frame: number): DicomFrameValues {
       `RescaleSlope ${slope} / RescaleIntercept ${intercept}${frame > 0 ? ` of frame ${frame}` : ''} are out of range (|slope| ≤ ${boundText(MAX_RESCALE_SLOPE)}, |intercept| ≤ ${boundText(MAX_RESCALE_INTERCEPT)}).`,
     );
   const values: DicomFrameValues = { rescaleSlope: slope, rescaleIntercept: intercept };
-  const center = groupNumbers(ds, 'x00281050', frame)?.[0];
-  const width = groupNumbers(ds, 'x00281051', frame)?.[0];
+  const center = groupNumbers(ds, 'x00281050', frame, unreadable)?.[0];
+  const width = groupNumbers(ds, 'x00281051', frame, unreadable)?.[0];
   if (center !== undefined && width !== undefined && width > 0) {
     const window: FrameWindow = { windowCenter: center, windowWidth: width };
     const holder = withGroups(ds, 'x00281056', frame);
@@ -499,7 +545,7 @@ function frameValues(ds: DataSet, frame: number): DicomFrameValues {
 }
 
 /** Every frame's values, when the Per-frame Functional Groups hold a rescale or window (else undefined). */
-function perFrameValues(ds: DataSet, frameCount: number): DicomFrameValues[] | undefined {
+function perFrameValues(ds: DataSet, frameCount: number, unreadable: Unreadable): DicomFrameValues[] | undefined {
   const items = ds.elements.x52009230?.items;
   if (!items || frameCount < 2) return undefined;
   const own = (tag: string): boolean => items.some((item) => item.dataSet !== undefined && searchGroups(item.dataSet, tag) !== undefined);
@@ -509,7 +555,7 @@ function perFrameValues(ds: DataSet, frameCount: number): DicomFrameValues[] | u
       items: items.length,
       frames: frameCount,
     });
-  return Array.from({ length: frameCount }, (_, f) => frameValues(ds, f));
+  return Array.from({ length: frameCount }, (_, f) => frameValues(ds, f, unreadable));
 }
 
 const LUT_SEQUENCES: Record<string, string> = { x00283010: 'VOI LUT Sequence (0028,3010)', x00283000: 'Modality LUT Sequence (0028,3000)' };
@@ -984,9 +1030,19 @@ export async function readDicomCounting(
   // overlays or junk, and a signed value need not be sign-extended into them (PS3.5 §8.1.1).
   if (bitsAllocated > 1 && bitsStored < bitsAllocated)
     for (let f = 0; f < frames.length; f++) frames[f] = keepStoredBits(frames[f]!, bitsStored, highBit, signed);
-  const spacing = groupNumbers(ds, 'x00280030') ?? numbers(ds, 'x00181164');
-  const first = frameValues(ds, 0);
-  const perFrame = perFrameValues(ds, frameCount);
+  // A window, spacing, thickness, position or orientation whose text is not numbers is a hint left out,
+  // with one warning for each element.
+  const warned = new Set<string>();
+  const unreadable: Unreadable = (tag, text) => {
+    if (warned.has(tag)) return;
+    warned.add(tag);
+    const { tag: at, name } = NUMBER_ELEMENTS[tag] ?? { tag, name: 'element' };
+    const what = tag === 'x00281050' || tag === 'x00281051' ? "the file's window is left out" : 'it is left out of the metadata';
+    logger.warn(`dicom ${name} ${at} is ${quoted(text)}, not a number: ${what}`, { tag: at, value: text });
+  };
+  const spacing = groupNumbers(ds, 'x00280030', 0, unreadable) ?? numbers(ds, 'x00181164', unreadable);
+  const first = frameValues(ds, 0, unreadable);
+  const perFrame = perFrameValues(ds, frameCount, unreadable);
   const voi = lutOrProblem(ds, 'x00283010', logger);
   const orientation = str(ds, 'x00200020');
   const metadata: DicomMetadata = {
@@ -1009,11 +1065,11 @@ export async function readDicomCounting(
   const sop = str(ds, 'x00080016');
   if (sop) metadata.sopClassUid = sop.replace(/\0/g, '').trim();
   if (spacing && spacing.length >= 2) metadata.pixelSpacing = [spacing[0]!, spacing[1]!];
-  const thickness = groupNumbers(ds, 'x00180050')?.[0];
+  const thickness = groupNumbers(ds, 'x00180050', 0, unreadable)?.[0];
   if (thickness !== undefined) metadata.sliceThickness = thickness;
-  const position = groupNumbers(ds, 'x00200032');
+  const position = groupNumbers(ds, 'x00200032', 0, unreadable);
   if (position) metadata.imagePositionPatient = position;
-  const orient = groupNumbers(ds, 'x00200037');
+  const orient = groupNumbers(ds, 'x00200037', 0, unreadable);
   if (orient) metadata.imageOrientationPatient = orient;
   if (orientation) metadata.patientOrientation = orientation.split('\\').map((s) => s.trim());
   const body = str(ds, 'x00180015');
