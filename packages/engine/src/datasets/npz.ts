@@ -4,7 +4,7 @@ import { AppliedMLError, describeValue } from '../errors';
 import { checkIntegerOption, checkKnownKeys } from '../option-checks';
 import { crc32 } from './crc32';
 import { statRegularFile } from './file-kind';
-import { NPY_PARSE_KEYS, parseNpy, type NpyArray, type NpyParseOptions } from './npy';
+import { NPY_DEFAULT_MAX_BYTES, NPY_DEFAULT_MAX_HEADER_BYTES, NPY_PARSE_KEYS, parseNpy, type NpyArray, type NpyParseOptions } from './npy';
 import { setOwn } from './own-property';
 import { readZipDirectory, type ZipEntry } from './zip-directory';
 
@@ -15,7 +15,10 @@ import { readZipDirectory, type ZipEntry } from './zip-directory';
  *   (and directories) are ignored. Each is an own property of the result, `__proto__.npy` too.
  * - The central directory is validated before anything is inflated; the uncompressed sizes it
  *   declares are summed and checked against `maxUncompressedBytes` (zip-bomb guard) inside fflate's
- *   `filter`, before inflation. Each inflated member must match its declared size and CRC-32.
+ *   `filter`, before inflation. A deflated member declaring more than 1032 times its compressed size
+ *   (more than deflate can expand to) → E_INPUT_INVALID, one larger than a .npy within `maxBytes` and
+ *   `maxHeaderBytes` → E_INPUT_TOO_LARGE, both before anything is inflated (fflate allocates the
+ *   declared size first). Each inflated member must match its declared size and CRC-32.
  * - Each member is then parsed with `parseNpy` (same dtype rules and limits).
  * - Failures: not a zip → E_FORMAT_UNSUPPORTED; truncated/corrupt/CRC mismatch → E_INPUT_INVALID
  *   (with the fflate error as `cause` where there is one); too big → E_INPUT_TOO_LARGE; unknown
@@ -30,6 +33,9 @@ export interface NpzReadOptions extends NpyParseOptions {
 
 export const NPZ_DEFAULT_MAX_UNCOMPRESSED_BYTES = 2 * 1024 ** 3;
 
+/** The most bytes raw deflate data can inflate to per compressed byte (zlib's documented 1032:1). */
+const MAX_DEFLATE_RATIO = 1032;
+
 function stripNpy(name: string): string | undefined {
   return name.endsWith('.npy') ? name.slice(0, -4) : undefined;
 }
@@ -42,6 +48,13 @@ export function parseNpz(input: Uint8Array | ArrayBuffer, options: NpzReadOption
   checkKnownKeys('parseNpz options', options, NPZ_READ_KEYS);
   // A NaN limit turned the zip-bomb guard off; a string 'Xy' was read as the keys 'X' and 'y'.
   checkIntegerOption('maxUncompressedBytes', options.maxUncompressedBytes, 0, Number.MAX_SAFE_INTEGER);
+  // parseNpy's limits bound each member before it is inflated, so they are checked first too.
+  checkIntegerOption('maxBytes', options.maxBytes, 0, Number.MAX_SAFE_INTEGER);
+  checkIntegerOption('maxHeaderBytes', options.maxHeaderBytes, 0, Number.MAX_SAFE_INTEGER);
+  const maxBytes = options.maxBytes ?? NPY_DEFAULT_MAX_BYTES;
+  const maxHeaderBytes = options.maxHeaderBytes ?? NPY_DEFAULT_MAX_HEADER_BYTES;
+  // The largest .npy parseNpy accepts with these limits: the 12-byte preamble, the header and the data.
+  const largestMember = 12 + maxHeaderBytes + maxBytes;
   if (options.keys !== undefined && (!Array.isArray(options.keys) || !options.keys.every((k) => typeof k === 'string')))
     throw new AppliedMLError('E_INPUT_INVALID', `keys must be a list of array names (got ${describeValue(options.keys)}).`, {
       details: { field: 'keys' },
@@ -94,6 +107,31 @@ export function parseNpz(input: Uint8Array | ArrayBuffer, options: NpzReadOption
         'E_FORMAT_UNSUPPORTED',
         `.npz member '${name}' uses zip compression method ${entry.compression}; only stored (0) and deflate (8) are supported (np.savez / np.savez_compressed).`,
         { details: { entry: name, compression: entry.compression } },
+      );
+    }
+    // A member larger than a .npy within maxBytes and maxHeaderBytes can be is refused before it is inflated.
+    if (entry.uncompressedSize > largestMember) {
+      throw new AppliedMLError(
+        'E_INPUT_TOO_LARGE',
+        `.npz member '${name}' declares ${entry.uncompressedSize} bytes, more than a .npy within maxBytes (${maxBytes}) and maxHeaderBytes (${maxHeaderBytes}) can hold (${largestMember}); refusing before inflating it (raise maxBytes if you expect it).`,
+        { details: { entry: name, uncompressedSize: entry.uncompressedSize, maxBytes, maxHeaderBytes } },
+      );
+    }
+    // fflate allocates the size the directory declares before it inflates: a 300-byte archive declaring
+    // 2e9 bytes took 1.9 GB. Deflate expands at most 1032-fold (a 258-byte match in 2 bits), so a larger
+    // declared size is a damaged or doctored directory.
+    if (entry.compression === 8 && entry.uncompressedSize > entry.compressedSize * MAX_DEFLATE_RATIO) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `Corrupt .npz: member '${name}' declares ${entry.uncompressedSize} bytes inflated from ${entry.compressedSize} compressed, more than deflate can expand to (${MAX_DEFLATE_RATIO} times); the file is damaged.`,
+        {
+          details: {
+            entry: name,
+            compressedSize: entry.compressedSize,
+            uncompressedSize: entry.uncompressedSize,
+            maxRatio: MAX_DEFLATE_RATIO,
+          },
+        },
       );
     }
   }
