@@ -209,6 +209,15 @@ export function forecastChartSpec(input: ForecastChartInput): ChartSpec {
   for (const key of ['times', 'actual', 'forecast'] as const)
     if (!Array.isArray(input[key]))
       throw new AppliedMLError('E_INPUT_INVALID', `forecastChartSpec needs ${key} as an array.`, { details: { field: key } });
+  // One actual and one forecast per time: shorter lists were read as missing points past their end, and
+  // longer ones lost their tail, without a word.
+  for (const key of ['actual', 'forecast'] as const)
+    if (input[key].length !== input.times.length)
+      throw new AppliedMLError(
+        'E_SHAPE_MISMATCH',
+        `forecastChartSpec has ${input.times.length} times but ${input[key].length} ${key} values; give one per time (NaN where there is none).`,
+        { details: { field: key, times: input.times.length, [key]: input[key].length } },
+      );
   if (input.alerts !== undefined && !Array.isArray(input.alerts))
     throw new AppliedMLError('E_INPUT_INVALID', 'forecastChartSpec needs alerts as an array of times.', { details: { field: 'alerts' } });
   checkChartSize('width', input.width);
