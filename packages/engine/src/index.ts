@@ -64,7 +64,16 @@ export { networkSkeleton } from './bundle/rebuild-model';
 export { MODEL_BUNDLE_FOLDER, notAFolderError } from './bundle/not-a-folder';
 export type { FolderKind } from './bundle/not-a-folder';
 export type { BundleManifest, JsonValue, LoadBundleOptions, LoadedBundle, SaveBundleInput } from './bundle/bundle';
-export { MAX_LINK_HOPS, linkTarget, makeDirs, replaceDirAtomic, waitForSave, writeDirAtomic, writeFileDurable } from './bundle/atomic-dir';
+export {
+  MAX_LINK_HOPS,
+  checkSaveTarget,
+  linkTarget,
+  makeDirs,
+  replaceDirAtomic,
+  waitForSave,
+  writeDirAtomic,
+  writeFileDurable,
+} from './bundle/atomic-dir';
 export { incompatibleIfNewer, isNewerVersion } from './bundle/newer-version';
 export type { BundleVersions } from './bundle/newer-version';
 export { anyValueFields, eachEntry, unknownBundleParts, unknownPartsError } from './bundle/unknown-parts';
@@ -78,7 +87,8 @@ export {
   checkProgressOption,
   keepKnownKeys,
 } from './option-checks';
-export type { ReplaceDirOptions, WaitForSaveOptions } from './bundle/atomic-dir';
+export type { ReplaceDirOptions, SaveMarker, WaitForSaveOptions } from './bundle/atomic-dir';
+export { bundleMarker } from './bundle/bundle-marker';
 export { ENGINE_VERSION } from './version';
 
 // Metrics

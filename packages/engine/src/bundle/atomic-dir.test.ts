@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
-import { makeDirs, removeStaleSiblings, replaceDirAtomic, waitForSave, writeFileDurable } from './atomic-dir';
+import {
+  checkSaveTarget,
+  makeDirs,
+  removeStaleSiblings,
+  replaceDirAtomic,
+  waitForSave,
+  writeFileDurable,
+  type SaveMarker,
+} from './atomic-dir';
+import { bundleMarker } from './bundle-marker';
 
 let root: string;
 beforeEach(async () => {
@@ -63,6 +72,95 @@ describe('replaceDirAtomic', () => {
     await expect(replaceDirAtomic(foreign, fill, { marker: 'index.json' })).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
     expect(await readFile(join(foreign, 'thesis.tex'), 'utf8')).toBe('years of work');
     expect((await readdir(root)).sort()).toEqual(['foreign', 'save']);
+  });
+
+  it("with a SaveMarker, replaces only a folder whose marker file it takes for an earlier save, and another package's never", async () => {
+    const marker = (pkg?: string): SaveMarker => ({
+      file: 'stream.json',
+      ...(pkg ? { package: pkg } : {}),
+      writtenBy: (text) => {
+        const parsed = JSON.parse(text) as { format?: unknown; by?: unknown };
+        if (parsed.format !== 'stream') return false;
+        return typeof parsed.by === 'string' ? parsed.by : true;
+      },
+    });
+    const fill = (by: string) => async (staging: string) =>
+      writeFile(join(staging, 'stream.json'), JSON.stringify({ format: 'stream', by }));
+    const dir = join(root, 'save');
+    await replaceDirAtomic(dir, fill('@x/a'), { marker: marker('@x/a') });
+    await replaceDirAtomic(dir, fill('@x/a'), { marker: marker('@x/a') }); // its own earlier save
+    await replaceDirAtomic(dir, fill('@x/b'), { marker: marker() }); // no package given: any earlier save
+    // Another package's save is refused, and left as it is.
+    await expect(replaceDirAtomic(dir, fill('@x/a'), { marker: marker('@x/a') })).rejects.toMatchObject({
+      code: 'E_BUNDLE_INCOMPATIBLE',
+      details: { dir, package: '@x/b', expected: '@x/a' },
+    });
+    expect(JSON.parse(await readFile(join(dir, 'stream.json'), 'utf8'))).toEqual({ format: 'stream', by: '@x/b' });
+    // A file of the marker's name that is not an earlier save's (or that the recogniser throws on): refused, untouched.
+    for (const text of ['{"format":"video"}', 'not json', '{"format":"stream","by":""}']) {
+      const foreign = join(root, 'foreign');
+      await mkdir(foreign);
+      await writeFile(join(foreign, 'stream.json'), text);
+      await writeFile(join(foreign, 'clip.mp4'), 'frames');
+      await expect(replaceDirAtomic(foreign, fill('@x/a'), { marker: marker('@x/a') })).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+        message: `Refusing to save over ${foreign}: it is not empty and its stream.json is not the stream.json of an earlier save (it holds clip.mp4, stream.json). A save replaces its directory whole; choose an empty or new one (or, if it is a damaged earlier save, delete it first).`,
+        details: { dir: foreign, marker: 'stream.json', reason: 'not-an-earlier-save' },
+      });
+      expect(await readFile(join(foreign, 'stream.json'), 'utf8')).toBe(text);
+      await rm(foreign, { recursive: true });
+    }
+    // A marker that is no file, function or package name is refused before anything is read.
+    for (const bad of [
+      { file: 'stream.json' },
+      { file: '', writtenBy: () => true },
+      { file: 'a', writtenBy: () => true, package: 3 },
+      null,
+    ])
+      await expect(replaceDirAtomic(dir, fill('@x/a'), { marker: bad as never })).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+        details: { field: 'marker' },
+      });
+    expect((await readdir(root)).sort()).toEqual(['save']);
+  });
+
+  it("a plain marker 'manifest.json' is read as a bundle manifest; another plain name is taken on its presence", async () => {
+    const dir = join(root, 'app');
+    await mkdir(dir);
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ name: 'My PWA', start_url: '/' }));
+    await writeFile(join(dir, 'index.html'), '<html></html>');
+    const fill = async (staging: string): Promise<void> =>
+      writeFile(join(staging, 'manifest.json'), JSON.stringify({ format: 'appliedml-bundle', package: '@x/any' }));
+    await expect(replaceDirAtomic(dir, fill, { marker: 'manifest.json' })).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      details: { reason: 'not-an-earlier-save' },
+    });
+    expect((await readdir(dir)).sort()).toEqual(['index.html', 'manifest.json']);
+    const bundle = join(root, 'bundle');
+    await replaceDirAtomic(bundle, fill, { marker: 'manifest.json' });
+    await replaceDirAtomic(bundle, fill, { marker: 'manifest.json' }); // a bundle of any package: replaced
+    await writeFile(join(dir, 'index.json'), 'anything');
+    await replaceDirAtomic(dir, fill, { marker: 'index.json' });
+    expect(await readdir(dir)).toEqual(['manifest.json']);
+  });
+
+  it('checkSaveTarget makes the same checks before any work, and writes nothing', async () => {
+    const app = join(root, 'app');
+    await mkdir(app);
+    await writeFile(join(app, 'manifest.json'), '{"name":"My PWA"}');
+    await expect(checkSaveTarget(app, { marker: bundleMarker('@x/a') })).rejects.toMatchObject({
+      code: 'E_INPUT_INVALID',
+      details: { reason: 'not-an-earlier-save' },
+    });
+    const other = join(root, 'other');
+    await mkdir(other);
+    await writeFile(join(other, 'manifest.json'), JSON.stringify({ format: 'appliedml-bundle', package: '@x/b' }));
+    await expect(checkSaveTarget(other, { marker: bundleMarker('@x/a') })).rejects.toMatchObject({ code: 'E_BUNDLE_INCOMPATIBLE' });
+    await checkSaveTarget(other, { marker: bundleMarker('@x/b') });
+    await checkSaveTarget(join(root, 'new', 'deeper'), { marker: bundleMarker('@x/a') });
+    await expect(checkSaveTarget(app, { marker: 'manifest.json', mark: 1 } as never)).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    await expect(checkSaveTarget('', {})).rejects.toMatchObject({ code: 'E_INPUT_INVALID' });
+    expect((await readdir(root)).sort()).toEqual(['app', 'other']);
   });
 
   it('refuses the working directory and the directories above it', async () => {
@@ -260,31 +358,31 @@ describe('waitForSave', () => {
 });
 
 describe('replaceDirAtomic through a symbolic link', () => {
-  const fill = (text: string) => async (staging: string) => writeFile(join(staging, 'manifest.json'), text);
+  const fill = (text: string) => async (staging: string) => writeFile(join(staging, 'index.json'), text);
 
   it("replaces the folder the link points to and keeps the link (a save made 'current' a folder, 'v3' kept the old bundle)", async () => {
     const models = join(root, 'models');
     await mkdir(join(models, 'v3'), { recursive: true });
-    await writeFile(join(models, 'v3', 'manifest.json'), 'old');
+    await writeFile(join(models, 'v3', 'index.json'), 'old');
     await symlink('v3', join(models, 'current'));
-    await replaceDirAtomic(join(models, 'current'), fill('new'), { marker: 'manifest.json' });
+    await replaceDirAtomic(join(models, 'current'), fill('new'), { marker: 'index.json' });
     expect((await lstat(join(models, 'current'))).isSymbolicLink()).toBe(true);
     expect(await readlink(join(models, 'current'))).toBe('v3');
-    expect(await readFile(join(models, 'v3', 'manifest.json'), 'utf8')).toBe('new');
+    expect(await readFile(join(models, 'v3', 'index.json'), 'utf8')).toBe('new');
     expect((await readdir(models)).sort()).toEqual(['current', 'v3']); // no staging or retired copy left
     // A link to a link, absolute, in another folder: the last folder is replaced, beside itself.
     await mkdir(join(root, 'elsewhere'));
     await symlink(join(models, 'current'), join(root, 'elsewhere', 'live'));
-    await replaceDirAtomic(join(root, 'elsewhere', 'live'), fill('newer'), { marker: 'manifest.json' });
-    expect(await readFile(join(models, 'v3', 'manifest.json'), 'utf8')).toBe('newer');
+    await replaceDirAtomic(join(root, 'elsewhere', 'live'), fill('newer'), { marker: 'index.json' });
+    expect(await readFile(join(models, 'v3', 'index.json'), 'utf8')).toBe('newer');
     expect(await readdir(join(root, 'elsewhere'))).toEqual(['live']);
   });
 
   it('makes the folder a dangling link points to, and refuses a loop of links', async () => {
     await symlink('next', join(root, 'current'));
-    await replaceDirAtomic(join(root, 'current'), fill('first'), { marker: 'manifest.json' });
+    await replaceDirAtomic(join(root, 'current'), fill('first'), { marker: 'index.json' });
     expect((await lstat(join(root, 'current'))).isSymbolicLink()).toBe(true);
-    expect(await readFile(join(root, 'next', 'manifest.json'), 'utf8')).toBe('first');
+    expect(await readFile(join(root, 'next', 'index.json'), 'utf8')).toBe('first');
     await symlink('b', join(root, 'a'));
     await symlink('a', join(root, 'b'));
     const error = await replaceDirAtomic(join(root, 'a'), fill('x')).catch((e: unknown) => e);
@@ -296,7 +394,7 @@ describe('replaceDirAtomic through a symbolic link', () => {
   async function linkedParentLayout(): Promise<{ link: string; v3: string }> {
     await mkdir(join(root, 'real', 'models'), { recursive: true });
     await mkdir(join(root, 'real', 'releases', 'v3'), { recursive: true });
-    await writeFile(join(root, 'real', 'releases', 'v3', 'manifest.json'), 'old');
+    await writeFile(join(root, 'real', 'releases', 'v3', 'index.json'), 'old');
     await symlink(join('..', 'releases', 'v3'), join(root, 'real', 'models', 'current'));
     await mkdir(join(root, 'app'));
     await symlink(join(root, 'real', 'models'), join(root, 'app', 'models'));
@@ -305,9 +403,9 @@ describe('replaceDirAtomic through a symbolic link', () => {
 
   it("reads a relative target from the link's real folder, as the OS does ('..' under a linked parent went to a stray folder)", async () => {
     const { link, v3 } = await linkedParentLayout();
-    await replaceDirAtomic(link, fill('new'), { marker: 'manifest.json' });
-    expect(await readFile(join(v3, 'manifest.json'), 'utf8')).toBe('new');
-    expect(await readFile(join(link, 'manifest.json'), 'utf8')).toBe('new'); // what a reader of the link gets
+    await replaceDirAtomic(link, fill('new'), { marker: 'index.json' });
+    expect(await readFile(join(v3, 'index.json'), 'utf8')).toBe('new');
+    expect(await readFile(join(link, 'index.json'), 'utf8')).toBe('new'); // what a reader of the link gets
     expect(await readdir(join(root, 'app'))).toEqual(['models']); // no app/releases/v3 made
     expect(await readdir(join(root, 'real', 'releases'))).toEqual(['v3']);
   });
@@ -330,15 +428,15 @@ describe('replaceDirAtomic through a symbolic link', () => {
     const slowFill = (name: string, ms: number) => async (staging: string) => {
       order.push(`start ${name}`);
       await new Promise((done) => setTimeout(done, ms));
-      await writeFile(join(staging, 'manifest.json'), name);
+      await writeFile(join(staging, 'index.json'), name);
       order.push(`end ${name}`);
     };
     await Promise.all([
-      replaceDirAtomic(link, slowFill('link', 40), { marker: 'manifest.json' }),
-      replaceDirAtomic(v3, slowFill('folder', 1), { marker: 'manifest.json' }),
+      replaceDirAtomic(link, slowFill('link', 40), { marker: 'index.json' }),
+      replaceDirAtomic(v3, slowFill('folder', 1), { marker: 'index.json' }),
     ]);
     expect(order).toEqual(['start link', 'end link', 'start folder', 'end folder']);
-    expect(await readFile(join(v3, 'manifest.json'), 'utf8')).toBe('folder'); // the last one called wins
+    expect(await readFile(join(v3, 'index.json'), 'utf8')).toBe('folder'); // the last one called wins
     expect(await readdir(join(root, 'real', 'releases'))).toEqual(['v3']);
   });
 });

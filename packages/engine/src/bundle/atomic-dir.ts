@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { checkKnownKeys } from '../option-checks';
+import { BUNDLE_MANIFEST, bundleMarker } from './bundle-marker';
 
 /**
  * Write a new file and fsync it before closing (it must not exist yet).
@@ -43,13 +45,94 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * How a save tells an earlier save's folder, which it replaces, from someone else's, which it must not
+ * delete: by a file every earlier save wrote at the folder's top, and what that file says.
+ */
+export interface SaveMarker {
+  /** The file's plain name (e.g. 'manifest.json', 'stream.json'). */
+  file: string;
+  /**
+   * Reads the text of the marker file found in an existing folder: the package that wrote it when it
+   * is an earlier save ('@appliedml/traffic'), true when it is one that names no package, false when it
+   * is not (a web app's manifest.json has the name, not the contents). A throw counts as false.
+   */
+  writtenBy(text: string): string | boolean;
+  /**
+   * The package saving now: a folder whose marker names another package is refused with
+   * `E_BUNDLE_INCOMPATIBLE` (one product's model is not silently replaced by another's).
+   */
+  package?: string;
+  /** What the marker file of an earlier save is, for the refusal (default "the <file> of an earlier save"). */
+  noun?: string;
+}
+
 export interface ReplaceDirOptions {
   /**
-   * A file every earlier save into `dir` wrote (e.g. a bundle's manifest). An existing `dir` that is not
-   * empty and lacks it is refused with `E_INPUT_INVALID` before anything is written: it holds something
-   * else, which the swap would delete.
+   * How an existing `dir` that is not empty is told to be an earlier save, the only such folder the
+   * swap replaces (anything else is refused before anything is written, and left as it is: the swap
+   * would delete it). A `SaveMarker`: the folder must hold its `file`, a regular file (no link, at most
+   * 16 MiB) that `writtenBy` takes for an earlier save (`E_INPUT_INVALID` otherwise), and with `package`,
+   * one that package wrote (`E_BUNDLE_INCOMPATIBLE` otherwise). A plain name: the folder must hold a file
+   * of that name, and 'manifest.json', the engine's bundle manifest, is read as one (`bundleMarker()`:
+   * any package's bundle); another name is taken on its presence alone, so prefer a `SaveMarker`.
    */
-  marker?: string;
+  marker?: string | SaveMarker;
+}
+
+/** The largest marker file read: a bundle manifest's own limit. */
+const MAX_MARKER_BYTES = 16 * 1024 * 1024;
+
+/** A marker as a `SaveMarker` (without `writtenBy` for a plain name other than the bundle manifest's). */
+function markerSpec(marker: string | SaveMarker): Omit<SaveMarker, 'writtenBy'> & Partial<Pick<SaveMarker, 'writtenBy'>> {
+  if (typeof marker === 'string') return marker === BUNDLE_MANIFEST ? bundleMarker() : { file: marker };
+  const ok =
+    marker !== null &&
+    typeof marker === 'object' &&
+    typeof marker.file === 'string' &&
+    marker.file !== '' &&
+    typeof marker.writtenBy === 'function' &&
+    (marker.package === undefined || (typeof marker.package === 'string' && marker.package !== ''));
+  if (!ok)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `The save's marker must be a file name or { file, writtenBy(text), package? } (got ${describeValue(marker)}).`,
+      { details: { field: 'marker' } },
+    );
+  return marker;
+}
+
+/**
+ * The text of an earlier save's marker file at `path`, or undefined when it is no regular file of at
+ * most MAX_MARKER_BYTES (a folder, a link, a FIFO, or gone since the folder was listed): no earlier save
+ * wrote that. A file that cannot be read (no permission) is E_IO: nothing tells what the folder holds.
+ */
+async function readMarker(path: string, dir: string): Promise<string | undefined> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info?.isFile() || info.size > MAX_MARKER_BYTES) return undefined;
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'EMLINK') return undefined;
+    throw new AppliedMLError('E_IO', `Could not read ${path} to tell whether ${dir} is an earlier save: ${(cause as Error).message}`, {
+      cause,
+      details: { dir, file: path },
+    });
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile() || opened.size > MAX_MARKER_BYTES) return undefined;
+    return await handle.readFile('utf8');
+  } catch (cause) {
+    throw new AppliedMLError('E_IO', `Could not read ${path} to tell whether ${dir} is an earlier save: ${(cause as Error).message}`, {
+      cause,
+      details: { dir, file: path },
+    });
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }
 
 /**
@@ -115,7 +198,8 @@ async function refuseFileInPath(dir: string, target: string, cause?: unknown): P
  * Refuses a `dir` the swap must not replace: the working directory or one above it, a file (or a path
  * through one), or (with a marker) a foreign folder.
  */
-async function checkReplaceable(dir: string, marker: string | undefined): Promise<void> {
+async function checkReplaceable(dir: string, marker: string | SaveMarker | undefined): Promise<void> {
+  const spec = marker === undefined ? undefined : markerSpec(marker);
   const target = await physicalPath(resolve(dir));
   const cwd = process.cwd();
   if (cwd === target || cwd.startsWith(target.endsWith(sep) ? target : target + sep)) {
@@ -124,7 +208,7 @@ async function checkReplaceable(dir: string, marker: string | undefined): Promis
     });
   }
   await refuseFileInPath(dir, target);
-  if (marker === undefined) return;
+  if (spec === undefined) return;
   let entries: string[];
   try {
     entries = await readdir(target);
@@ -135,14 +219,55 @@ async function checkReplaceable(dir: string, marker: string | undefined): Promis
     if (code === 'ENOTDIR') await refuseFileInPath(dir, target, cause);
     throw new AppliedMLError('E_IO', `Could not read ${dir}: ${(cause as Error).message}`, { cause, details: { dir } });
   }
-  if (entries.length > 0 && !entries.includes(marker)) {
-    const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? ', …' : '');
+  if (entries.length === 0) return;
+  const file = spec.file;
+  const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? ', …' : '');
+  if (!entries.includes(file)) {
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `Refusing to save over ${dir}: it is not empty and holds no ${marker} from an earlier save (it holds ${shown}). A save replaces its directory whole; choose an empty or new one.`,
-      { details: { dir, marker } },
+      `Refusing to save over ${dir}: it is not empty and holds no ${file} from an earlier save (it holds ${shown}). A save replaces its directory whole; choose an empty or new one.`,
+      { details: { dir, marker: file } },
     );
   }
+  if (spec.writtenBy === undefined) return;
+  // A file of the marker's name is not enough: a web app's folder holds a manifest.json too.
+  const text = await readMarker(join(target, file), dir);
+  let writtenBy: string | boolean = false;
+  if (text !== undefined) {
+    try {
+      writtenBy = spec.writtenBy(text);
+    } catch {
+      writtenBy = false;
+    }
+  }
+  if (writtenBy === false || writtenBy === '') {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `Refusing to save over ${dir}: it is not empty and its ${file} is not ${spec.noun ?? `the ${file} of an earlier save`} (it holds ${shown}). A save replaces its directory whole; choose an empty or new one (or, if it is a damaged earlier save, delete it first).`,
+      { details: { dir, marker: file, reason: 'not-an-earlier-save' } },
+    );
+  }
+  if (typeof writtenBy === 'string' && spec.package !== undefined && writtenBy !== spec.package) {
+    throw new AppliedMLError(
+      'E_BUNDLE_INCOMPATIBLE',
+      `Refusing to save over ${dir}: it holds a model saved by ${writtenBy}, not ${spec.package}. Choose another folder, or delete that one first if it is to be replaced.`,
+      { details: { dir, package: writtenBy, expected: spec.package } },
+    );
+  }
+}
+
+/**
+ * The checks a save into `dir` (`replaceDirAtomic` with these options, so `saveBundle` with
+ * `{ marker: bundleMarker(package) }`) makes before it writes anything, for a caller that wants them
+ * before long work (a CLI's `train --out DIR` before it trains): `dir` new or empty, or an earlier save
+ * the marker recognises; not the working directory or one above it; not a file or a path through one.
+ * Throws the error the save would (E_INPUT_INVALID, E_BUNDLE_INCOMPATIBLE, E_IO); resolves when the save
+ * may go ahead (the folder may still change before it does: the save checks again).
+ */
+export async function checkSaveTarget(dir: string, options: ReplaceDirOptions = {}): Promise<void> {
+  checkPathArgument(dir, 'The save path');
+  checkKnownKeys('checkSaveTarget options', options, ['marker']);
+  await checkReplaceable(dir, options.marker);
 }
 
 /**
@@ -188,7 +313,8 @@ export async function makeDirs(dir: string): Promise<void> {
  * `.<name>.old-*` sibling (and the new ones, complete, in `.<name>.tmp-*`): never a half-written `dir`.
  * Between the two renames `dir` is briefly absent; `loadBundle` waits for that (see `saveInProgress`).
  * `dir` is replaced whole, so it must not be (or hold) the working directory; with `options.marker` an
- * existing non-empty `dir` must also be an earlier save (see `ReplaceDirOptions`). A `dir` that is a
+ * existing non-empty `dir` must also be an earlier save, and with a `SaveMarker`'s `package` one that
+ * package wrote (see `ReplaceDirOptions`). A `dir` that is a
  * symbolic link keeps it: the folder it points to (links followed, at most 8) is the one replaced, with
  * its staging and retired copies beside it; a loop is E_INPUT_INVALID (with `options.marker`, E_IO
  * "ELOOP" from reading the folder, which comes first).

@@ -106,6 +106,72 @@ describe('model bundles', () => {
     m.dispose();
   });
 
+  it("refuses a folder whose manifest.json is not a bundle's (a web app's), deleting nothing (only the name was checked)", async () => {
+    const app = join(dir, 'webapp');
+    await mkdir(join(app, 'assets'), { recursive: true });
+    const pwa = JSON.stringify({ name: 'My PWA', short_name: 'pwa', start_url: '/', icons: [] });
+    await writeFile(join(app, 'manifest.json'), pwa);
+    await writeFile(join(app, 'index.html'), '<html>my app</html>');
+    await writeFile(join(app, 'assets', 'app.js'), 'console.log(1)');
+    const m = model();
+    const error = await saveBundle(app, input(m)).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'E_INPUT_INVALID',
+      details: { dir: app, marker: 'manifest.json', reason: 'not-an-earlier-save' },
+    });
+    expect((error as Error).message).toMatch(
+      /its manifest\.json is not an appliedml model bundle manifest \(it holds assets, index\.html, manifest\.json\)/,
+    );
+    // Not JSON, another JSON value, a folder or a link of that name: no bundle either.
+    for (const [name, make] of [
+      ['not-json', (at: string) => writeFile(join(at, 'manifest.json'), 'name=app')],
+      ['a-list', (at: string) => writeFile(join(at, 'manifest.json'), '["appliedml-bundle"]')],
+      ['a-folder', (at: string) => mkdir(join(at, 'manifest.json'))],
+      ['a-link', (at: string) => symlink(join(app, 'manifest.json'), join(at, 'manifest.json'))],
+    ] as const) {
+      const at = join(dir, name);
+      await mkdir(at);
+      await make(at);
+      await expectCode(saveBundle(at, input(m)), 'E_INPUT_INVALID', /is not an appliedml model bundle manifest/);
+      expect(await readdir(at)).toEqual(['manifest.json']);
+    }
+    expect((await readdir(app)).sort()).toEqual(['assets', 'index.html', 'manifest.json']);
+    expect(await readFile(join(app, 'manifest.json'), 'utf8')).toBe(pwa);
+    expect(await readFile(join(app, 'assets', 'app.js'), 'utf8')).toBe('console.log(1)');
+    expect((await readdir(dir)).sort()).toEqual(['a-folder', 'a-link', 'a-list', 'not-json', 'webapp']); // nothing staged
+    m.dispose();
+  });
+
+  it("refuses to replace another package's bundle (E_BUNDLE_INCOMPATIBLE naming it); its own, of any task, it replaces", async () => {
+    const target = join(dir, 'model');
+    const m = model();
+    await saveBundle(target, { ...input(m), package: '@appliedml/traffic', task: 'traffic-forecasting' });
+    const before = await readFile(join(target, 'manifest.json'), 'utf8');
+    const error = await saveBundle(target, { ...input(m), package: '@appliedml/fraud' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'E_BUNDLE_INCOMPATIBLE',
+      message: `Refusing to save over ${target}: it holds a model saved by @appliedml/traffic, not @appliedml/fraud. Choose another folder, or delete that one first if it is to be replaced.`,
+      details: { dir: target, package: '@appliedml/traffic', expected: '@appliedml/fraud' },
+    });
+    expect(await readFile(join(target, 'manifest.json'), 'utf8')).toBe(before);
+    const kept = await loadBundle(target, { package: '@appliedml/traffic' });
+    kept.models.main!.dispose();
+    // The same package replaces it, whatever the task; a bundle whose manifest names no package too.
+    await saveBundle(target, { ...input(m), package: '@appliedml/traffic', task: 'incident-monitor' });
+    const replaced = await loadBundle(target);
+    expect(replaced.manifest.task).toBe('incident-monitor');
+    replaced.models.main!.dispose();
+    const manifest = unsealedManifest(await readFile(join(target, 'manifest.json'), 'utf8'));
+    delete manifest.package;
+    await writeFile(join(target, 'manifest.json'), JSON.stringify(manifest));
+    await saveBundle(target, input(m));
+    const again = await loadBundle(target);
+    expect(again.manifest.package).toBe('@appliedml/test');
+    again.models.main!.dispose();
+    expect(await readdir(dir)).toEqual(['model']);
+    m.dispose();
+  });
+
   it('keeps the previous bundle when a save fails', async () => {
     const target = join(dir, 'bundle');
     const m = model();

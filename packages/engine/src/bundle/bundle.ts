@@ -7,15 +7,16 @@ import { AppliedMLError, checkPathArgument, describeKind, describeValue } from '
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { MODEL_BUNDLE_FOLDER, notAFolderError } from './not-a-folder';
 import { SAVE_UNDER_WAY_MS, saveInProgress, writeDirAtomic } from './atomic-dir';
+import { BUNDLE_FORMAT, BUNDLE_MANIFEST, bundleMarker } from './bundle-marker';
 import { unreadableByThisVersion, unregisteredLayerHint } from './newer-version';
 import { rebuildNetwork } from './rebuild-model';
 import { checkKnownKeys } from '../option-checks';
 import { checkLayersModel } from '../tensor-checks';
 import { checkFiniteWeights, checkWeightSizes, type NetworkFault, type NetworkFile, parseNetworkFile } from './saved-network';
 
-export const BUNDLE_FORMAT = 'appliedml-bundle';
+export { BUNDLE_FORMAT } from './bundle-marker';
 export const BUNDLE_SCHEMA_VERSION = 1;
-const MANIFEST = 'manifest.json';
+const MANIFEST = BUNDLE_MANIFEST;
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -254,7 +255,12 @@ function checkSavedWeights(name: string, topology: string, weights: Uint8Array):
 /**
  * Save models and their preprocessing as one bundle directory, atomically (temp dir + rename). The input
  * is checked first (see `checkSaveInput`, and finite weights): what the bundle's loader would refuse is
- * E_INPUT_INVALID (E_MODEL_DISPOSED for a disposed model) and nothing is written.
+ * E_INPUT_INVALID (E_MODEL_DISPOSED for a disposed model) and nothing is written. `dir` is replaced
+ * whole: it must be new, empty, or a bundle `input.package` saved (any task). A folder that holds other
+ * files is refused with E_INPUT_INVALID and left as it is, also when it holds a manifest.json that is
+ * not a bundle manifest (a web app's); a bundle another package saved, with E_BUNDLE_INCOMPATIBLE
+ * naming it (replacing one product's model with another's at one path is a mistake far more often
+ * than not: choose another folder, or delete it first).
  */
 export async function saveBundle(dir: string, input: SaveBundleInput): Promise<BundleManifest> {
   checkSaveInput(input);
@@ -289,7 +295,8 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
     files: Object.fromEntries(Object.entries(files).map(([name, data]) => [name, sha256(data)])),
   };
   const sealed: BundleManifest = { ...manifest, manifestSha256: sha256(canonicalJson(JSON.parse(JSON.stringify(manifest)))) };
-  await writeDirAtomic(dir, { ...files, [MANIFEST]: JSON.stringify(sealed, null, 2) }, { marker: MANIFEST });
+  // Over an existing folder only when it holds a bundle this package wrote (see `bundleMarker`).
+  await writeDirAtomic(dir, { ...files, [MANIFEST]: JSON.stringify(sealed, null, 2) }, { marker: bundleMarker(input.package) });
   return sealed;
 }
 
