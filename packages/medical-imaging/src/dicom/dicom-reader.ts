@@ -111,7 +111,10 @@ export interface DicomImage {
   columns: number;
   /** Samples per pixel of the decoded frames (1 or 3). */
   samplesPerPixel: number;
-  /** Colour of the decoded frames: the stored interpretation, or 'RGB' when a JPEG codec converted YBR. */
+  /**
+   * Colour of the decoded frames: the stored interpretation, 'RGB' when a JPEG codec converted YBR, or
+   * 'YBR_FULL' for uncompressed YBR_FULL_422 (its chroma expanded to every pixel).
+   */
   photometric: string;
   frames: DicomPixelArray[];
   metadata: DicomMetadata;
@@ -706,6 +709,20 @@ function keepStoredBits(values: DicomPixelArray, bitsStored: number, highBit: nu
 }
 
 /** Planar (rrr…ggg…bbb…) to interleaved (rgbrgb…). */
+/**
+ * Uncompressed YBR_FULL_422 (PS3.3 C.7.6.3.1.2): each horizontal pair of pixels is stored
+ * as Y1 Y2 Cb Cr; expanded to Y Cb Cr for every pixel, the pair's chroma given to both (as pydicom does).
+ */
+function expandYbr422<T extends DicomPixelArray>(stored: T, pixels: number): T {
+  const out = new (stored.constructor as new (length: number) => T)(pixels * 3);
+  for (let pair = 0; 2 * pair < pixels; pair++) {
+    const at = 4 * pair;
+    const [cb, cr] = [stored[at + 2]!, stored[at + 3]!];
+    out.set([stored[at]!, cb, cr, stored[at + 1]!, cb, cr], 6 * pair);
+  }
+  return out;
+}
+
 function interleave<T extends DicomPixelArray>(planar: T, pixels: number, samples: number): T {
   const out = planar.slice() as T;
   for (let s = 0; s < samples; s++) for (let p = 0; p < pixels; p++) out[p * samples + s] = planar[s * pixels + p]!;
@@ -978,9 +995,30 @@ export async function readDicomCounting(
   if (syntax.encoding === 'native' || syntax.encoding === 'deflated') {
     if (pixelEl.encapsulatedPixelData) throw invalid('Pixel data is encapsulated under an uncompressed transfer syntax.');
     const data = ds.byteArray;
+    // YBR 4:2:2 stores two samples a pixel (Y1 Y2 Cb Cr for each horizontal pair): a row of an even
+    // number of pixels, interleaved, of 8 or 16 bits.
+    const ybr422 = samples === 3 && /^YBR_(FULL|PARTIAL)_422$/.test(photometric);
+    if (ybr422) {
+      const planarConfiguration = ds.uint16('x00280006') ?? 0;
+      const problem =
+        photometric === 'YBR_PARTIAL_422'
+          ? 'the retired YBR_PARTIAL_422 is not decoded (YBR_FULL_422 is)'
+          : columns % 2 !== 0
+            ? `its ${columns} columns are odd (each pair of pixels shares its chroma)`
+            : planarConfiguration !== 0
+              ? `Planar Configuration ${planarConfiguration} is not the 0 it requires`
+              : bitsAllocated !== 8 && bitsAllocated !== 16
+                ? `Bits Allocated ${bitsAllocated} is not 8 or 16`
+                : undefined;
+      if (problem)
+        throw new AppliedMLError('E_FORMAT_UNSUPPORTED', `Uncompressed ${photometric} pixel data is not decoded: ${problem}.`, {
+          details: { photometricInterpretation: photometric, columns, planarConfiguration, bitsAllocated },
+        });
+    }
+    const stored = ybr422 ? pixels * 2 : count;
     // What the header says the pixel data holds (bits packed for 1-bit), and what the file holds: the
     // element's length, cut at the end of the file.
-    const need = bitsAllocated === 1 ? Math.ceil((count * frameCount) / 8) : ((count * bitsAllocated) / 8) * frameCount;
+    const need = bitsAllocated === 1 ? Math.ceil((count * frameCount) / 8) : ((stored * bitsAllocated) / 8) * frameCount;
     const actual = Math.max(0, Math.min(pixelEl.length, data.length - pixelEl.dataOffset));
     if (actual < need)
       throw invalid(`DICOM pixel data holds ${actual} bytes where ${need} are expected: the file is truncated.`, {
@@ -996,8 +1034,8 @@ export async function readDicomCounting(
     if (bitsAllocated === 1) {
       for (let f = 0; f < frameCount; f++) frames.push(unpackBits1(data.subarray(pixelEl.dataOffset), f * count, count));
     } else {
-      const frameBytes = (count * bitsAllocated) / 8;
-      const planar = samples > 1 && (ds.uint16('x00280006') ?? 0) === 1;
+      const frameBytes = (stored * bitsAllocated) / 8;
+      const planar = samples > 1 && !ybr422 && (ds.uint16('x00280006') ?? 0) === 1;
       for (let f = 0; f < frameCount; f++) {
         let frameData = data.subarray(pixelEl.dataOffset + f * frameBytes, pixelEl.dataOffset + (f + 1) * frameBytes);
         if (!syntax.littleEndian && bitsAllocated === 8 && pixelEl.vr === 'OW') {
@@ -1009,10 +1047,12 @@ export async function readDicomCounting(
           }
           frameData = swapped;
         }
-        let values = bytesToPixels(Uint8Array.from(frameData), bitsAllocated, signed, syntax.littleEndian, count);
+        let values = bytesToPixels(Uint8Array.from(frameData), bitsAllocated, signed, syntax.littleEndian, stored);
         if (planar) values = interleave(values, pixels, samples);
+        if (ybr422) values = expandYbr422(values, pixels);
         frames.push(values);
       }
+      if (ybr422) decodedPhotometric = 'YBR_FULL';
     }
   } else {
     if (bitsAllocated !== 8 && bitsAllocated !== 16 && !(syntax.encoding === 'rle' && bitsAllocated === 32))
