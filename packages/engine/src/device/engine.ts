@@ -11,7 +11,18 @@ import { defaultLoaders } from './loaders';
 import { selectDevice } from './select-device';
 import type { BackendRejection, GlueWarnings } from './wasm-start';
 import { captureBackendRejection, captureGlueWarnings, codeDirectory, provideGlueDirname, wasmStartError } from './wasm-start';
-import { enableWasmThreads, maxWasmThreads, recordGlueListeners, removeGlueListeners, wasmThreadsInfo } from './wasm-threads';
+import {
+  enableWasmThreads,
+  guardWasmBackend,
+  maxWasmThreads,
+  recordGlueListeners,
+  removeGlueListeners,
+  wasmThreadsInfo,
+} from './wasm-threads';
+
+// Whatever first starts the wasm backend (initEngine, or a tf call made before it), the glue's rethrowing
+// process listeners are kept off (see guardWasmBackend).
+guardWasmBackend();
 
 export interface EngineOptions {
   /** 'auto' (default, or APPLIEDML_DEVICE) walks cuda → cpu → wasm → js. */
@@ -282,7 +293,17 @@ export function engineInfo(): DeviceInfo | undefined {
   return current;
 }
 
-/** The one TensorFlow.js instance every appliedml package shares (for SDK internals, not users). */
+/**
+ * The one TensorFlow.js instance every appliedml package shares (for SDK internals, not users).
+ *
+ * Call `await initEngine()` before using it. Before that no backend is set, and tfjs picks: the first `tf`
+ * call that needs one (`tf.memory()`, `tf.tensor(…)` …) makes tfjs start its highest-priority backend (wasm
+ * here) in the background and throw its own untyped Error ("The highest priority backend 'wasm' has not
+ * yet been initialized. Make sure to await tf.ready() or await tf.setBackend() …"); `tf` calls keep
+ * failing until a backend is set, which `initEngine()` does (taking over that start when it picks wasm).
+ * However wasm starts, the glue's process listeners are kept off (`guardWasmBackend`), so an uncaught
+ * error of the application still ends the process as Node's default does: exit code 1 and its own stack.
+ */
 export { tf };
 
 /** The engine as one object: `engine.init(options)`, `engine.info()`. */

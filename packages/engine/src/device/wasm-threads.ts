@@ -256,34 +256,86 @@ export interface GlueListenerRecorder {
   stop(): void;
 }
 
+export interface GlueListenerOptions {
+  /**
+   * Keep the glue's listeners off the process altogether (recorded, never added), so that an error of the
+   * application while the module starts is not rethrown by them either (default false: added, for
+   * `removeGlueListeners` to take off).
+   */
+  drop?: boolean;
+}
+
 /**
  * Records the `uncaughtException` / `unhandledRejection` listeners that Emscripten's glue adds while the
  * wasm module starts (told apart from the application's own by the glue's file in the caller's stack),
  * until `stop`. The glue's handlers rethrow, so any later uncaught error in the application exits with
- * code 7 and prints the minified glue (~39 KB) before the message; `removeGlueListeners` takes them away.
+ * code 7 and prints the minified glue (~39 KB) before the message; `removeGlueListeners` takes them away
+ * (or `drop` keeps them off).
  */
-export function recordGlueListeners(): GlueListenerRecorder {
+export function recordGlueListeners(options: GlueListenerOptions = {}): GlueListenerRecorder {
   const glue: ListenerSnapshot = { uncaughtException: [], unhandledRejection: [] };
   const target = process as unknown as Record<'on' | 'addListener', (event: string | symbol, listener: Listener) => NodeJS.Process>;
   const originals = { on: target.on, addListener: target.addListener };
+  const patched = { on: originals.on, addListener: originals.addListener };
+  let stopped = false;
   for (const name of ['on', 'addListener'] as const) {
     const original = originals[name];
-    target[name] = function (this: NodeJS.Process, event: string | symbol, listener: Listener) {
-      if ((event === 'uncaughtException' || event === 'unhandledRejection') && GLUE_FILE.test(new Error().stack ?? ''))
+    patched[name] = function (this: NodeJS.Process, event: string | symbol, listener: Listener) {
+      if (!stopped && (event === 'uncaughtException' || event === 'unhandledRejection') && GLUE_FILE.test(new Error().stack ?? '')) {
         glue[event].push(listener);
+        if (options.drop === true) return this;
+      }
       return original.call(this, event, listener);
     };
+    target[name] = patched[name];
   }
-  let stopped = false;
   return {
     glue,
     stop() {
       if (stopped) return;
       stopped = true;
-      target.on = originals.on;
-      target.addListener = originals.addListener;
+      // Put back only what is still ours: a recorder started meanwhile (the backend factory's, inside an
+      // initEngine start) restores ours when it stops, and ours then only passes calls on.
+      if (target.on === patched.on) target.on = originals.on;
+      if (target.addListener === patched.addListener) target.addListener = originals.addListener;
     },
   };
+}
+
+/** Factories `guardWasmBackend` made, so that one is never wrapped again. */
+const guardedFactories = new WeakSet<BackendFactory>();
+
+/**
+ * Wraps the registered wasm backend factory so that, however the backend first starts (`initEngine`,
+ * `tf.setBackend('wasm')`, `tf.ready()`, or the first `tf` call that needs a backend, such as
+ * `tf.memory()`), Emscripten's glue never leaves its rethrowing process listeners behind: they are kept
+ * off the process while the factory runs (`recordGlueListeners` with `drop`). Before, only initEngine
+ * removed them, and a `tf.memory()` before it turned every later uncaught error of the application into
+ * exit code 7 with 39 KB of minified glue printed. The engine calls it once when it loads; it does
+ * nothing when wasm is not registered, is already started or starting, or is already guarded.
+ */
+export function guardWasmBackend(): void {
+  const factory = tf.findBackendFactory(BACKEND) as BackendFactory | null;
+  if (factory == null || guardedFactories.has(factory) || wasmIsInitialised()) return;
+  const priority = engineInternals().registryFactory[BACKEND]?.priority ?? WASM_PRIORITY;
+  const guarded: BackendFactory = () => {
+    const recorder = recordGlueListeners({ drop: true });
+    let made: ReturnType<BackendFactory>;
+    try {
+      made = factory();
+    } catch (error) {
+      recorder.stop();
+      throw error;
+    }
+    if (!(made instanceof Promise)) {
+      recorder.stop();
+      return made;
+    }
+    return made.finally(() => recorder.stop());
+  };
+  guardedFactories.add(guarded);
+  tf.removeBackend(BACKEND);
+  tf.registerBackend(BACKEND, guarded, priority);
 }
 
 /** Takes the glue's listeners (recorded by `recordGlueListeners`) off the process; the others stay. */
