@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AppliedMLError } from '@appliedml/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FraudDetector } from './detector';
 import { readRecords } from './records';
@@ -53,5 +54,74 @@ describe('readRecords', () => {
     await expect(readRecords(join(dir, 'x.parquet'))).rejects.toMatchObject({ code: 'E_FORMAT_UNSUPPORTED' });
     await expect(readRecords(join(dir, 'missing.csv'))).rejects.toMatchObject({ code: 'E_IO' });
     await expect(readRecords(join(dir, 'bad.jsonl'), { maxBytes: 4 })).rejects.toMatchObject({ code: 'E_INPUT_TOO_LARGE' });
+  });
+});
+
+// Review R3 (f3-records, f15): spreadsheet exports, old line endings, bytes that are not UTF-8.
+describe('readRecords: what spreadsheets and other tools write', () => {
+  async function refusal(name: string, content: string | Uint8Array): Promise<unknown> {
+    await writeFile(join(dir, name), content);
+    return readRecords(join(dir, name)).then(
+      () => 'read',
+      (e: unknown) => e,
+    );
+  }
+
+  it('drops unnamed columns at the end of the header whose cells are all empty (a comma at the end of every line)', async () => {
+    const plain = join(dir, 'plain.csv');
+    await writeFile(plain, 'amount,note\r\n1,a\r\n2,b\r\n');
+    for (const [name, text] of [
+      ['one-comma.csv', 'amount,note,\r\n1,a,\r\n2,b,\r\n'],
+      ['three-commas.csv', 'amount,note,,,\n1,a,,,\n2,b,,NA,\n'],
+      ['blank-name.csv', 'amount,note, \n1,a,\n2,b,\n'],
+    ] as const) {
+      await writeFile(join(dir, name), text);
+      const rows = await readRecords(join(dir, name));
+      // Exactly what the file without the trailing commas gives: no field named '' (it trained as constant features).
+      expect(rows, name).toEqual(await readRecords(plain));
+      expect(Object.keys(rows[0]!), name).toEqual(['amount', 'note']);
+    }
+  });
+
+  it('refuses an unnamed column that holds a value, or one before a named column, naming its position', async () => {
+    for (const [name, text, column, line] of [
+      ['value.csv', 'amount,\n1,2\n', 2, 2],
+      ['late-value.csv', 'amount,note,,\n1,a,,\n2,b,,5\n', 4, 3],
+      ['middle.csv', 'amount,,note\n1,,a\n', 2, undefined],
+      ['first.csv', ',amount\n1,2\n', 1, undefined],
+    ] as const) {
+      const error = await refusal(name, text);
+      expect(AppliedMLError.isInstance(error), `${name}: ${String(error)}`).toBe(true);
+      expect(error, name).toMatchObject({ code: 'E_INPUT_INVALID', details: { column, reason: 'column-unnamed' } });
+      expect((error as AppliedMLError).details.line, name).toBe(line);
+      expect((error as Error).message, name).toContain(`column ${column}`);
+    }
+  });
+
+  it('reads a JSONL file whose lines end with CR alone, as CSV reads one', async () => {
+    await writeFile(join(dir, 'cr.jsonl'), '{"amount":1}\r{"amount":2}\r\r{"amount":3}\r');
+    expect(await readRecords(join(dir, 'cr.jsonl'))).toEqual([{ amount: 1 }, { amount: 2 }, { amount: 3 }]);
+    await writeFile(join(dir, 'cr.csv'), 'amount\r1\r2\r3\r');
+    expect((await readRecords(join(dir, 'cr.csv'))).map((r) => Number(r.amount))).toEqual([1, 2, 3]);
+  });
+
+  it('refuses bytes that are not UTF-8 naming the offset and line (they became U+FFFD)', async () => {
+    const latin1 = Buffer.concat([Buffer.from('amount,merchant\n1,Caf'), Buffer.from([0xe9]), Buffer.from('\n2,Bar\n')]);
+    for (const [name, bytes, offset, line] of [
+      ['latin1.csv', latin1, 21, 2],
+      ['latin1.jsonl', Buffer.concat([Buffer.from('{"a":1}\n{"m":"Caf'), Buffer.from([0xe8]), Buffer.from('"}\n')]), 17, 2],
+      ['ff.jsonl', Buffer.concat([Buffer.from('{"amount":1,"c":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]), 17, 1],
+      ['surrogate.jsonl', Buffer.concat([Buffer.from('{"c":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}\n')]), 6, 1],
+      ['utf16.jsonl', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"amount":1}\n', 'utf16le')]), 0, 1],
+      ['cr-lines.jsonl', Buffer.concat([Buffer.from('{"a":1}\r{"m":"'), Buffer.from([0xc3]), Buffer.from('"}\r')]), 14, 2],
+    ] as const) {
+      const error = await refusal(name, bytes);
+      expect(AppliedMLError.isInstance(error), `${name}: ${String(error)}`).toBe(true);
+      expect(error, name).toMatchObject({ code: 'E_INPUT_INVALID', details: { offset, line, reason: 'not-utf8' } });
+      expect((error as Error).message, name).toContain('is not UTF-8');
+    }
+    // Well-formed multi-byte text is read as before (BOM dropped).
+    await writeFile(join(dir, 'utf8.csv'), '\uFEFFamount,merchant\n1,Café 𝄞\n');
+    expect(await readRecords(join(dir, 'utf8.csv'))).toEqual([{ amount: '1', merchant: 'Café 𝄞' }]);
   });
 });
