@@ -22,6 +22,7 @@ import {
   saveBundle,
   silentLogger,
   tf,
+  TrainTickets,
   unknownBundleParts,
   unknownPartsError,
   withSeededRandom,
@@ -150,7 +151,8 @@ export interface TrainOptions {
   logger?: Logger;
   /** Progress bar on stderr: `true`, `'auto'` (only when stderr is a terminal) or `false` (default: library code is quiet). */
   progress?: boolean | 'auto';
-  onEpochEnd?: (logs: EpochLogs) => void;
+  /** Called after each epoch; a returned promise is awaited before the next epoch. */
+  onEpochEnd?: (logs: EpochLogs) => void | Promise<void>;
   /**
    * Train an ensemble's networks at the same time in worker threads, one per core (default true). Used
    * on the wasm and pure-JS devices (single-threaded per process) when there is more than one core and
@@ -616,6 +618,8 @@ export class SpeechRecognizer {
   private disposed = false;
   /** Loaded from a bundle: its maxSeconds is the bundle's, which no option of `load` changes. */
   private loaded = false;
+  /** Overlapping trains: the last started installs its model, whatever order they finish in. */
+  private readonly trains = new TrainTickets();
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -668,8 +672,15 @@ export class SpeechRecognizer {
     return (this.pre?.features ?? this.config.features).sampleRate;
   }
 
+  /**
+   * Train (or retrain) the model. Overlapping trains on one recognizer: the model ends as the
+   * last-started one left it, whatever order they finish in; an earlier train that finishes after a later
+   * one has installed its model frees what it built and rejects with E_BUSY (`details.reason`
+   * 'superseded'); a later train that fails leaves the earlier one free to install.
+   */
   async train(data: readonly SpeechExample[], options: TrainOptions = {}): Promise<SpeechTrainingReport> {
     this.alive();
+    const ticket = this.trains.start();
     const c = this.config;
     checkKnownKeys('train options', options, TRAIN_KEYS);
     checkExamples(data, 'Training data');
@@ -883,6 +894,11 @@ export class SpeechRecognizer {
     if (this.disposed) {
       networks.forEach((n) => n.dispose());
       throw new AppliedMLError('E_MODEL_DISPOSED', 'This SpeechRecognizer was disposed while it trained; create or load another.');
+    }
+    // A train started after this one has installed its model meanwhile: that one stays (no await from here to the install).
+    if (!this.trains.install(ticket)) {
+      networks.forEach((n) => n.dispose());
+      throw this.trains.supersededError('SpeechRecognizer.train');
     }
     this.networks?.forEach((n) => n.dispose());
     this.networks = networks;
