@@ -21,8 +21,66 @@ const SPACE = /\s/;
 
 let segmenter: Intl.Segmenter | undefined;
 
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
 function isEmojiCluster(grapheme: string): boolean {
   return PICTOGRAPH.test(grapheme) || KEYCAP.test(grapheme);
+}
+
+/**
+ * The segmenter reads at most this many UTF-16 units at a time. Node 20's `Intl.Segmenter` spends time
+ * proportional to the whole string on each grapheme it steps over, so one unspaced 64,000-letter word
+ * holding an emoji took 14 s and 128,000 took minutes; windows this size keep it linear in the text.
+ */
+const WINDOW = 64;
+
+/**
+ * Calls `found` with each emoji cluster of the word `text[start, end)` (no white space in it), in order:
+ * the clusters `Intl.Segmenter` finds in the word read whole, found window by window.
+ *
+ * A window starts at a grapheme boundary of the word (its start, a boundary found before, or inside a run
+ * of ASCII, where every place is one). Within a window every boundary but its end is the word's: Unicode's
+ * grapheme rules decide a break from what comes before it back to the last break and from the one
+ * character after it, all of which the window holds (a window never ends inside a surrogate pair). So the
+ * last grapheme a window finds (which may run on past it) is read again from its start by the next
+ * window; a window holding less than one grapheme doubles until it holds one, and then only that grapheme
+ * is taken (an emoji with a thousand combining marks costs the segmenter a few thousand units, not a
+ * thousand windows of a thousand). emoji-windows.test checks the clusters against whole-word segmentation.
+ */
+function emojiClustersOfWord(text: string, start: number, end: number, found: (at: number, cluster: string) => void): void {
+  segmenter ??= new Intl.Segmenter('und', { granularity: 'grapheme' });
+  let from = start;
+  let size = WINDOW;
+  while (from < end) {
+    // Two ASCII characters never join (none extends, prepends, joins or pairs): skip a run of them to its last.
+    let ascii = from;
+    while (ascii < end && text.charCodeAt(ascii) < 0x80) ascii++;
+    if (ascii - 1 > from) from = ascii - 1;
+    let stop = Math.min(end, from + size);
+    // Not between the halves of a surrogate pair: the segmenter would read a lone half, a grapheme of its own.
+    if (stop < end && isHighSurrogate(text.charCodeAt(stop - 1))) stop++;
+    let next = stop;
+    for (const { segment, index } of segmenter.segment(text.slice(from, stop))) {
+      const at = from + index;
+      if (stop < end && at + segment.length === stop) {
+        next = at;
+        break;
+      }
+      if (isEmojiCluster(segment)) found(at, segment);
+      if (size > WINDOW) {
+        next = at + segment.length;
+        break;
+      }
+    }
+    if (next === from) {
+      size *= 2;
+    } else {
+      size = WINDOW;
+      from = next;
+    }
+  }
 }
 
 /**
@@ -30,28 +88,27 @@ function isEmojiCluster(grapheme: string): boolean {
  * possibly empty; odd places one emoji cluster each), or undefined when it holds none.
  *
  * Only the whitespace-separated words that hold an emoji code point go through the segmenter (segmenting
- * whole texts made emoji-bearing texts 4x slower to read). The clusters are the same as the whole text's:
- * white space never joins the grapheme after it to one before it, and a grapheme that starts a word with
- * a mark (joined to the space before it in the whole text) holds no pictograph either way.
+ * whole texts made emoji-bearing texts 4x slower to read), in bounded windows (`emojiClustersOfWord`). The
+ * clusters are the same as the whole text's: white space never joins the grapheme after it to one before
+ * it, and a grapheme that starts a word with a mark (joined to the space before it in the whole text)
+ * holds no pictograph either way.
  */
 export function splitEmoji(text: string): string[] | undefined {
   EMOJI_CHAR.lastIndex = 0;
   let found = EMOJI_CHAR.exec(text);
   if (found === null) return undefined;
-  segmenter ??= new Intl.Segmenter('und', { granularity: 'grapheme' });
   const parts: string[] = [];
   let from = 0;
+  const keep = (at: number, cluster: string): void => {
+    parts.push(text.slice(from, at), cluster);
+    from = at + cluster.length;
+  };
   while (found !== null) {
     let start = found.index;
     while (start > 0 && !SPACE.test(text.charAt(start - 1))) start--;
     let end = EMOJI_CHAR.lastIndex;
     while (end < text.length && !SPACE.test(text.charAt(end))) end++;
-    for (const { segment, index } of segmenter.segment(text.slice(start, end))) {
-      if (!isEmojiCluster(segment)) continue;
-      const at = start + index;
-      parts.push(text.slice(from, at), segment);
-      from = at + segment.length;
-    }
+    emojiClustersOfWord(text, start, end, keep);
     EMOJI_CHAR.lastIndex = end;
     found = EMOJI_CHAR.exec(text);
   }
