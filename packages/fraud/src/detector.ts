@@ -14,6 +14,7 @@ import {
   rocAuc,
   saveBundle,
   silentLogger,
+  TrainTickets,
   unknownBundleParts,
   unknownPartsError,
   type Device,
@@ -515,10 +516,8 @@ export class FraudDetector {
     FraudDetectorConfig;
   private fitted: Fitted | undefined;
   private disposed = false;
-  /** Trains started so far: each takes the next number as its ticket when it starts. */
-  private trainsStarted = 0;
-  /** The ticket of the train whose model is installed (0: none installed by a train). */
-  private installedTicket = 0;
+  /** Overlapping trains: the model ends as the last-started one left it (the engine's rule). */
+  private readonly trains = new TrainTickets();
 
   private constructor(config: FraudDetectorConfig) {
     const detector = config.detector ?? 'ensemble';
@@ -664,7 +663,7 @@ export class FraudDetector {
     if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed; create or load another.');
     checkKnownKeys('train options', options, TRAIN_OPTION_KEYS);
     // Overlapping trains: the model ends as the last-started one left it, whatever the finishing order.
-    const ticket = ++this.trainsStarted;
+    const ticket = this.trains.start();
     const logger = options.logger ?? silentLogger;
     const start = performance.now();
     // Training gives the event loop a turn every ~50 ms (a service keeps answering); a dispose
@@ -803,13 +802,9 @@ export class FraudDetector {
       }
       stopIfDisposed();
       // A train started after this one has installed its model already: this older model must not
-      // replace it (the last-started train's model stays, whichever finished first).
-      if (this.installedTicket > ticket)
-        throw new AppliedMLError(
-          'E_BUSY',
-          'A train started later has already replaced the model: this train, started before it, is discarded (the model stays as the later train left it).',
-          { details: { reason: 'superseded-by-later-train' } },
-        );
+      // replace it (the last-started train's model stays, whichever finished first). No await from
+      // here to the install below.
+      if (!this.trains.install(ticket)) throw this.trains.supersededError('FraudDetector.train');
     } catch (error) {
       // Failed, disposed or superseded while training: the networks just built would be held by nothing.
       fitted.autoencoder?.dispose();
@@ -818,7 +813,6 @@ export class FraudDetector {
     }
     this.disposeModels();
     this.fitted = fitted;
-    this.installedTicket = ticket;
     logger.info('fraud detector trained', { detector: this.config.detector, rows: x.rows, features: x.cols });
     return {
       detector: this.config.detector,

@@ -75,7 +75,11 @@ describe('overlapping trains', () => {
       // The order this test forces: the later, smaller train ends first.
       expect(r.order, config.detector).toEqual(['second', 'first']);
       expect(AppliedMLError.isInstance(r.first), `${config.detector}: ${String(r.first)}`).toBe(true);
-      expect(r.first, config.detector).toMatchObject({ code: 'E_BUSY', message: expect.stringContaining('started later') });
+      expect(r.first, config.detector).toMatchObject({
+        code: 'E_BUSY',
+        message: expect.stringContaining('a train started later has already replaced the model'),
+        details: { reason: 'superseded' },
+      });
       expect(r.second, config.detector).toMatchObject({ rows: newer.length });
       expect(model.inputColumns, config.detector).toEqual(['amount', 'new_field']);
       // The installed model is the later train's whole: it scores as that train alone would have.
