@@ -17,6 +17,10 @@ export default tseslint.config(
         {
           allow: [],
           banTransitiveDependencies: true,
+          // A demo CLI imports the SDKs and the service kit when a command runs (`await import`), so that
+          // --help and a refused flag load no TensorFlow.js or Fastify; its other modules import them
+          // statically. The rule's ban on that mix is about a bundler's lazy chunks, which Node programs have none of.
+          checkDynamicDependenciesExceptions: ['@appliedml/**'],
           depConstraints: [
             { sourceTag: 'type:engine', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:engine'] },

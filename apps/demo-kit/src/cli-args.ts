@@ -1,6 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AppliedMLError } from '@appliedml/engine';
+// The errors alone, not the engine's index (which loads TensorFlow.js): a CLI reads its flags without it.
+import { AppliedMLError } from '@appliedml/engine/errors';
 
 /**
  * `parseArgs` for a demo CLI, with its own errors (an unknown option, `--limit -5` read as an option,

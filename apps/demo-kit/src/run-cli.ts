@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 /** What a CLI run printed and how it ended: `status` is the exit code, null when it was killed at the timeout. */
@@ -14,9 +17,42 @@ export interface CliRun {
  * status null (a hang shows as that, not as a stuck test).
  */
 export async function runCli(cli: string, args: readonly string[], timeoutMs = 60_000): Promise<CliRun> {
-  const argv = ['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args];
+  return run(['--import', 'tsx', '--conditions=@appliedml/source', cli, ...args], process.env, timeoutMs);
+}
+
+/** The packages a CLI has no need of to print its usage or refuse a flag: TensorFlow.js, sharp, Fastify, vega. */
+const HEAVY = /\/node_modules\/((?:@tensorflow|@img|@fastify)\/[^/]+|sharp|fastify|vega[^/]*)\//;
+
+/** The packages of HEAVY that `urls` (module URLs) load from, each once: those a CLI should load only in a command. */
+export function heavyModules(urls: readonly string[]): string[] {
+  return [...new Set(urls.flatMap((url) => HEAVY.exec(url)?.[1] ?? []))];
+}
+
+/**
+ * runCli, also listing every module the run loaded (the URLs of the ESM imports resolved and the CommonJS
+ * modules required; './module-log' records them), for tests that hold a CLI to loading what it needs.
+ */
+export async function runCliRecordingModules(
+  cli: string,
+  args: readonly string[],
+  timeoutMs = 60_000,
+): Promise<CliRun & { modules: string[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'appliedml-modules-'));
+  const log = join(dir, 'modules.txt');
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, argv, { encoding: 'utf8', timeout: timeoutMs });
+    const hook = new URL('./module-log.ts', import.meta.url).href;
+    const argv = ['--import', 'tsx', '--import', hook, '--conditions=@appliedml/source', cli, ...args];
+    const result = await run(argv, { ...process.env, APPLIEDML_MODULE_LOG: log }, timeoutMs);
+    const text = await readFile(log, 'utf8').catch(() => '');
+    return { ...result, modules: [...new Set(text.split('\n').filter((line) => line !== ''))] };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function run(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, argv, { encoding: 'utf8', timeout: timeoutMs, env });
     return { status: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number | string; killed?: boolean; stdout?: string; stderr?: string };

@@ -1,10 +1,10 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
-import { intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit';
-import { AppliedMLError, consoleLogger, doctor, formatDoctor, initEngine, loadBundle, saveBundle, tf } from '@appliedml/engine';
-import { classify, runExperiment } from './experiments';
+// Light modules only: --help and a refused flag answer without TensorFlow.js (the engine's index), which
+// the commands import when they run (`await import`).
+import { intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import type { tf } from '@appliedml/engine';
+import { AppliedMLError } from '@appliedml/engine/errors';
 import type { ModelKind } from './experiments';
-import { loadMnist } from './mnist-data';
-import { renderConfusion, renderDigit, renderTable } from './render';
 
 const USAGE = `appliedml engine demo — the seed article's MNIST example on the engine
 
@@ -24,6 +24,10 @@ function out(text = ''): void {
 }
 
 async function demo(seed: number): Promise<void> {
+  const { doctor, formatDoctor } = await import('@appliedml/engine');
+  const { runExperiment } = await import('./experiments');
+  const { loadMnist } = await import('./mnist-data');
+  const { renderConfusion, renderTable } = await import('./render');
   out(formatDoctor(await doctor()));
   out();
   const { train, test } = loadMnist({ seed: 2026 });
@@ -55,6 +59,9 @@ async function demo(seed: number): Promise<void> {
 }
 
 async function train(kind: ModelKind, epochs: number | undefined, outDir: string, seed: number): Promise<void> {
+  const { saveBundle } = await import('@appliedml/engine');
+  const { runExperiment } = await import('./experiments');
+  const { loadMnist } = await import('./mnist-data');
   const { train, test } = loadMnist({ seed: 2026 });
   const result = await runExperiment(kind, train, test, { seed, ...(epochs ? { epochs } : {}) });
   await saveBundle(outDir, {
@@ -72,6 +79,7 @@ async function train(kind: ModelKind, epochs: number | undefined, outDir: string
 }
 
 async function withBundle(dir: string, fn: (model: tf.LayersModel) => void): Promise<void> {
+  const { loadBundle } = await import('@appliedml/engine');
   const bundle = await loadBundle(dir, { package: PACKAGE, task: 'digit-classification' });
   const model = bundle.models.main;
   if (!model) throw new AppliedMLError('E_BUNDLE_CORRUPT', `${dir} has no 'main' model.`);
@@ -106,6 +114,7 @@ async function main(argv: string[]): Promise<void> {
     out(USAGE);
     return;
   }
+  const { consoleLogger, initEngine, tf } = await import('@appliedml/engine');
   await initEngine({ device: values.device as 'auto', logger: consoleLogger() });
   const seed = intFlag(values.seed, 'seed', { min: 0 }) as number;
   const kind = values.model as ModelKind;
@@ -118,6 +127,9 @@ async function main(argv: string[]): Promise<void> {
     case 'evaluate':
     case 'predict': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', `${command} needs --bundle DIR (made by \`train\`).`);
+      const { classify } = await import('./experiments');
+      const { loadMnist } = await import('./mnist-data');
+      const { renderDigit } = await import('./render');
       const { test } = loadMnist({ seed: 2026 });
       return withBundle(values.bundle, (model) => {
         if (command === 'evaluate') {

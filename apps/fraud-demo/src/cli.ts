@@ -1,24 +1,13 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import Table from 'cli-table3';
-import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
-import { AppliedMLError, averagePrecision, consoleLogger, dataDirFromEnv, rocAuc } from '@appliedml/engine';
-import {
-  ADBENCH_FILES,
-  ADBENCH_SEEDS,
-  SYNTHETIC_NOTICE,
-  TransactionScorer,
-  type DetectorKind,
-  type TimeUnit,
-  type Transaction,
-} from '@appliedml/fraud';
-import { loadTransactions, readTransactionRow, trainedOnSynthetic, writeTrainedOn } from './data';
-import { isSupervised, publishedFor, runProtocol, type ProtocolResult } from './protocol';
-import { heldOutCurves } from './curves';
-import { htmlTable, renderHtmlReport, type CurveEntry } from './report';
-import { createFraudService } from './server';
-import { loadServedScorer, saveServedState, servedStateDir } from './served-state';
+// Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), Fastify or vega,
+// which each command imports when it runs (`await import`).
+import { intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { AppliedMLError } from '@appliedml/engine/errors';
+import type { DetectorKind, TimeUnit, Transaction, TransactionScorer } from '@appliedml/fraud';
+import type { ProtocolResult } from './protocol';
+import type { CurveEntry } from './report';
 
 /** The demo's card stream holds about 0.5 % fraud: the ensemble's `contamination` is set a little above it (docs/fraud.md, Limits). */
 const DEMO_CONTAMINATION = 0.01;
@@ -64,6 +53,13 @@ function out(text = ''): void {
 const pct = (v: number): string => v.toFixed(2);
 
 async function demo(full: boolean, reportPath: string): Promise<void> {
+  const { default: Table } = await import('cli-table3');
+  const { writeOutputFile } = await import('@appliedml/demo-kit');
+  const { averagePrecision, dataDirFromEnv, rocAuc } = await import('@appliedml/engine');
+  const { ADBENCH_FILES, ADBENCH_SEEDS, SYNTHETIC_NOTICE, TransactionScorer } = await import('@appliedml/fraud');
+  const { loadTransactions } = await import('./data');
+  const { isSupervised, publishedFor, runProtocol } = await import('./protocol');
+  const { htmlTable, renderHtmlReport } = await import('./report');
   const entries: CurveEntry[] = [];
   const notes: string[] = [];
   let tableHtml = '';
@@ -188,6 +184,9 @@ async function demo(full: boolean, reportPath: string): Promise<void> {
  * new synthetic stream, or --data) from empty card state, so the served scorer's state is untouched.
  */
 async function servedCurves(model: string, spec: string, seed: number, timeUnit: TimeUnit): Promise<CurveEntry | undefined> {
+  const { TransactionScorer } = await import('@appliedml/fraud');
+  const { loadTransactions } = await import('./data');
+  const { heldOutCurves } = await import('./curves');
   const data = await loadTransactions(spec, seed, timeUnit);
   if (!data.labels || !data.labels.includes(1) || !data.labels.includes(0)) {
     out('The --data stream has no labels of both kinds: the page shows no ROC/PR curves.');
@@ -240,6 +239,10 @@ async function main(): Promise<void> {
   if (command === 'train') {
     // The scorer first: it checks --time-unit, which says how the file's epoch numbers are read.
     const contamination = shareFlag(values.contamination, 'contamination');
+    const { consoleLogger } = await import('@appliedml/engine');
+    const { TransactionScorer } = await import('@appliedml/fraud');
+    const { loadTransactions, writeTrainedOn } = await import('./data');
+    const { isSupervised } = await import('./protocol');
     const scorer = TransactionScorer.create({
       detector: { detector, seed, ...(contamination === undefined ? {} : { contamination }) },
       features: { timeUnit: values['time-unit'] as TimeUnit },
@@ -262,6 +265,8 @@ async function main(): Promise<void> {
     return;
   }
   if (command === 'evaluate' && values.adbench) {
+    const { ADBENCH_SEEDS } = await import('@appliedml/fraud');
+    const { isSupervised, publishedFor, runProtocol } = await import('./protocol');
     const r = await runProtocol(values.adbench, detector, [...ADBENCH_SEEDS]);
     out(
       `${values.adbench} ${detector}: AUCROC ${pct(r.aucroc)}, AUCPR ${pct(r.aucpr)} (mean of the paper's 3 seeds, on its rows); published ${publishedFor(values.adbench, isSupervised(detector))}`,
@@ -279,6 +284,9 @@ async function main(): Promise<void> {
     throw new AppliedMLError('E_INPUT_INVALID', `--save-state and --state are serve's options (${command} keeps no served state).`, {
       details: { reason: 'serve-only-option' },
     });
+  const { TransactionScorer } = await import('@appliedml/fraud');
+  const { loadTransactions, readTransactionRow, trainedOnSynthetic } = await import('./data');
+  const { loadServedScorer, saveServedState, servedStateDir } = await import('./served-state');
   // serve --state DIR starts from DIR's save (the card state of its last run) when there is one.
   const stateDir = servedStateDir(values.model, { saveState: values['save-state'], state: values.state });
   const { scorer, from } =
@@ -339,6 +347,8 @@ async function main(): Promise<void> {
       out(JSON.stringify({ score: s.score, decision: s.isFraud ? 'alert' : 'pass', reasons: s.reasons.map((r) => r.text) }));
     }
   } else if (command === 'serve') {
+    const { closeOnSignals } = await import('@appliedml/demo-kit');
+    const { createFraudService } = await import('./server');
     const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) as number;
     const curves = await servedCurves(values.model, data, seed + 1, scorer.timeUnit);
     const service = await createFraudService(scorer, {

@@ -1,19 +1,12 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
 import { resolve } from 'node:path';
-import Table from 'cli-table3';
-import { AppliedMLError, consoleLogger, type Device } from '@appliedml/engine';
-import { ImageClassifier, ImageSegmenter, PNEUMONIA_LABELS, heatmapOverlayPng, readMedicalImage } from '@appliedml/medical-imaging';
-import { classificationData, hasDataDir, hasDataset, phantomClassification, phantomSegmentation, segmentationData } from './data';
-import { evaluationPlan, trainedOnNote } from './provenance';
-import { PHANTOM_LABELS } from './phantoms';
-import { checkBundleTarget, checkOutputFile } from './output-checks';
+// Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), sharp or Fastify,
+// which each command imports when it runs (`await import`).
+import { intFlag, parseCliArgs, printable, useInvocationDir } from '@appliedml/demo-kit/cli';
+import type { Device } from '@appliedml/engine/devices';
+import { AppliedMLError } from '@appliedml/engine/errors';
 import { PRESETS, PUBLISHED, type PresetName } from './presets';
-import { outOfDistribution } from './input-checks';
-import { htmlReport } from './report';
-import { runClassifier, runSegmenter } from './run';
-import { closeOnSignals, intFlag, parseCliArgs, printable, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
-import { createMedicalService, inProcess, medicalWorkerPool, modelsDescription, modelSummary, type MedicalInference } from './server';
-import { framePastLast } from './analysis';
+import type { MedicalInference } from './server';
 
 const USAGE = `appliedml medical imaging demo — a pneumonia classifier with Grad-CAM and a polyp segmenter
 
@@ -35,6 +28,12 @@ function out(text = ''): void {
 const f3 = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(3));
 
 async function demo(presetName: PresetName, reportFile: string, device: Device | undefined): Promise<void> {
+  const { default: Table } = await import('cli-table3');
+  const { writeOutputFile } = await import('@appliedml/demo-kit');
+  const { classificationData, hasDataDir, segmentationData } = await import('./data');
+  const { checkOutputFile } = await import('./output-checks');
+  const { htmlReport } = await import('./report');
+  const { runClassifier, runSegmenter } = await import('./run');
   await checkOutputFile(reportFile, '--report', '; nothing was trained');
   const preset = PRESETS[presetName];
   const options = { ...(device ? { device } : {}), say: out };
@@ -152,6 +151,9 @@ async function main(): Promise<void> {
     case 'train': {
       const task = taskArg(values.task);
       const dir = values.out ?? `models/medical-${task}`;
+      const { classificationData, segmentationData } = await import('./data');
+      const { checkBundleTarget } = await import('./output-checks');
+      const { runClassifier, runSegmenter } = await import('./run');
       await checkBundleTarget(dir);
       if (task === 'classifier') {
         const data = await classificationData(preset.classifierImages, out);
@@ -171,6 +173,10 @@ async function main(): Promise<void> {
     }
     case 'evaluate': {
       const bundle = requireArg(values.bundle, '--bundle');
+      const { ImageClassifier, ImageSegmenter, PNEUMONIA_LABELS } = await import('@appliedml/medical-imaging');
+      const { classificationData, hasDataset, phantomClassification, phantomSegmentation, segmentationData } = await import('./data');
+      const { evaluationPlan } = await import('./provenance');
+      const { PHANTOM_LABELS } = await import('./phantoms');
       // Scored on the data the bundle says it was trained on (evaluationPlan): never a phantom-trained
       // model on real images as if the numbers meant something, nor a real-trained one on phantoms.
       if (taskArg(values.task) === 'classifier') {
@@ -219,6 +225,13 @@ async function main(): Promise<void> {
     }
     case 'predict': {
       const file = requireArg(positionals[1], 'predict <file>');
+      const { writeOutputFile } = await import('@appliedml/demo-kit');
+      const { consoleLogger } = await import('@appliedml/engine');
+      const { ImageClassifier, heatmapOverlayPng, readMedicalImage } = await import('@appliedml/medical-imaging');
+      const { framePastLast } = await import('./analysis');
+      const { outOfDistribution } = await import('./input-checks');
+      const { checkOutputFile } = await import('./output-checks');
+      const { trainedOnNote } = await import('./provenance');
       const model = await ImageClassifier.load(requireArg(values.bundle, '--bundle'), loadOptions);
       if (values.heatmap) await checkOutputFile(values.heatmap, '--heatmap', '; nothing was predicted');
       const voi = values.voi ?? 'auto';
@@ -293,6 +306,10 @@ async function main(): Promise<void> {
       const bundle = requireArg(values.bundle, '--bundle');
       const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) as number;
       const workers = intFlag(values.workers, 'workers', { min: 0, max: 64 }) as number;
+      const { closeOnSignals } = await import('@appliedml/demo-kit');
+      const { ImageClassifier, ImageSegmenter } = await import('@appliedml/medical-imaging');
+      const { trainedOnNote } = await import('./provenance');
+      const { createMedicalService, inProcess, medicalWorkerPool, modelsDescription, modelSummary } = await import('./server');
       // Listen at once (/healthz 200, /readyz 503 "loading"); ready once the models are loaded.
       const loading = (async (): Promise<MedicalInference> => {
         if (workers > 0)

@@ -3,14 +3,15 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import Table from 'cli-table3';
-import { AppliedMLError, checkDevice, type Device } from '@appliedml/engine';
-import { SpeechRecognizer, decodeWav, encodeWav, type SpeechMetrics } from '@appliedml/speech';
-import { hasDataDir, loadFsdd, loadSynthetic, type DemoData } from './data';
-import { featurePictures, pngDataUrl } from './pictures';
+// Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), sharp or Fastify,
+// which each command imports when it runs (`await import`).
+import { andList, bundleName, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { checkDevice, type Device } from '@appliedml/engine/devices';
+import { AppliedMLError } from '@appliedml/engine/errors';
+import type { SpeechMetrics, SpeechRecognizer } from '@appliedml/speech';
+import type { DemoData } from './data';
 import { FSDD_REFERENCE, presetFor, referenceLine, type Preset } from './presets';
-import { htmlReport } from './report';
-import { andList, bundleName, closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
-import { createSpeechService, inProcess, speechWorkerPool, type SpeechInference } from './server';
+import type { SpeechInference } from './server';
 
 const USAGE = `appliedml speech demo — spoken-digit recognition (FSDD, or synthetic mespeak digits offline)
 
@@ -31,6 +32,7 @@ function out(text = ''): void {
 const pct = (v: number): string => `${(v * 100).toFixed(2)} %`;
 
 async function loadData(kind: string | undefined, preset: Preset): Promise<DemoData> {
+  const { hasDataDir, loadFsdd, loadSynthetic } = await import('./data');
   if (kind === 'synthetic') return loadSynthetic(...synthSize(preset));
   if (kind === 'fsdd') return loadFsdd();
   if (hasDataDir()) {
@@ -56,6 +58,7 @@ export function confusionTable(m: SpeechMetrics): string {
 }
 
 async function train(data: DemoData, preset: Preset, device: Device | undefined): Promise<{ model: SpeechRecognizer; seconds: number }> {
+  const { SpeechRecognizer } = await import('@appliedml/speech');
   const model = SpeechRecognizer.create(presetFor(preset));
   const started = performance.now();
   await model.train(data.train, { ...(device ? { device } : {}), progress: 'auto' });
@@ -63,7 +66,8 @@ async function train(data: DemoData, preset: Preset, device: Device | undefined)
 }
 
 /** Four test words joined with pauses: the digit-string mode's input. */
-function digitString(samples: DemoData['samples'], rate: number): { wav: Uint8Array; truth: string } {
+async function digitString(samples: DemoData['samples'], rate: number): Promise<{ wav: Uint8Array; truth: string }> {
+  const { decodeWav, encodeWav } = await import('@appliedml/speech');
   const picked = samples.slice(0, 4);
   const gap = new Float32Array(Math.round(0.35 * rate));
   const parts: Float32Array[] = [gap];
@@ -74,6 +78,9 @@ function digitString(samples: DemoData['samples'], rate: number): { wav: Uint8Ar
 }
 
 async function demo(preset: Preset, reportFile: string, device: Device | undefined): Promise<void> {
+  const { writeOutputFile } = await import('@appliedml/demo-kit');
+  const { featurePictures, pngDataUrl } = await import('./pictures');
+  const { htmlReport } = await import('./report');
   const data = await loadData(undefined, preset);
   out(`\n${data.name}: ${data.train.length} train / ${data.test.length} test — ${data.note}`);
   out(`training (${preset} preset; full-quality runs are in the bench: npm run bench -w @appliedml/speech) …`);
@@ -86,7 +93,7 @@ async function demo(preset: Preset, reportFile: string, device: Device | undefin
     out(referenceLine(pct));
   }
   out(confusionTable(metrics));
-  const seq = digitString(data.samples, model.sampleRate);
+  const seq = await digitString(data.samples, model.sampleRate);
   const heard = await model.recognizeSequence(seq.wav);
   out(
     `\ndigit string: said ${seq.truth}, heard ${heard.text || '(nothing)'} (${heard.words.map((w) => `${w.label}@${w.startSeconds.toFixed(2)}s`).join(' ')})`,
@@ -205,6 +212,7 @@ async function main(): Promise<void> {
       return;
     }
     case 'evaluate': {
+      const { SpeechRecognizer } = await import('@appliedml/speech');
       const model = await SpeechRecognizer.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
       const data = await loadData(values.data, preset);
       const m = await model.evaluate(data.test);
@@ -214,6 +222,7 @@ async function main(): Promise<void> {
     }
     case 'recognize': {
       const file = requireArg(positionals[1], '<file.wav>');
+      const { SpeechRecognizer } = await import('@appliedml/speech');
       const model = await SpeechRecognizer.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
       // The recogniser reads the path itself: it refuses a directory, FIFO or device before opening it,
       // checks the size against the 600 s limit before reading, and names the file in every error.
@@ -235,6 +244,9 @@ async function main(): Promise<void> {
       const bundle = requireArg(values.bundle, '--bundle');
       const port = intFlag(values.port ?? '8080', 'port', { min: 0, max: 65535 }) as number;
       const workers = intFlag(values.workers ?? '1', 'workers', { min: 0, max: 64 }) as number;
+      const { closeOnSignals } = await import('@appliedml/demo-kit');
+      const { SpeechRecognizer } = await import('@appliedml/speech');
+      const { createSpeechService, inProcess, speechWorkerPool } = await import('./server');
       // The workers start their engines from the environment: --device reaches them through it.
       if (device && workers > 0) process.env.APPLIEDML_DEVICE = device;
       // Listen first: /healthz answers at once and /readyz turns 200 once the model is loaded.

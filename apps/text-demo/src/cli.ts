@@ -1,23 +1,18 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
 import { join, resolve, sep } from 'node:path';
+// Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK) or Fastify, which
+// each command imports when it runs (`await import`).
+import { intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { checkDevice, type Device } from '@appliedml/engine/devices';
+import { AppliedMLError } from '@appliedml/engine/errors';
+import type { ModelType, TextClassifier, TextExample, TextMetrics } from '@appliedml/text';
+import type { DemoSplit } from './data';
 import Table from 'cli-table3';
-import { AppliedMLError, checkDevice, trainTestSplit, type Device } from '@appliedml/engine';
-import {
-  MODEL_TYPES,
-  SMS_SPAM_DATASET,
-  SentimentScorer,
-  TREC_DATASET,
-  TextClassifier,
-  type ModelType,
-  type TextExample,
-  type TextMetrics,
-} from '@appliedml/text';
-import { DATASETS, hasDataDir, loadDataset, trainedOn, writeTrainedOn, type DatasetName, type DemoSplit } from './data';
 import { wordsLine } from './answer';
+import { DATASETS, MODEL_TYPES, type DatasetName } from './names';
 import { PUBLISHED, presetFor } from './presets';
-import { htmlReport, type ReportSection } from './report';
-import { closeOnSignals, intFlag, parseCliArgs, writeOutputFile, useInvocationDir } from '@appliedml/demo-kit';
-import { createTextService, textWorkerPool, type HeldOutMetrics } from './server';
+import type { ReportSection } from './report';
+import type { HeldOutMetrics } from './server';
 
 const USAGE = `appliedml text demo — spam filtering and question classification on real data
 
@@ -52,6 +47,7 @@ interface RunResult {
 }
 
 async function run(split: DemoSplit, modelType: ModelType, device: Device | undefined): Promise<RunResult> {
+  const { TextClassifier } = await import('@appliedml/text');
   const model = TextClassifier.create(presetFor(split.name, modelType));
   const started = performance.now();
   // Neural models show the engine trainer's progress bar on a TTY; the linear model trains in seconds.
@@ -83,6 +79,10 @@ function table(results: RunResult[]): string {
 }
 
 async function demo(reportFile: string, device: Device | undefined, limit: number | undefined): Promise<void> {
+  const { writeOutputFile } = await import('@appliedml/demo-kit');
+  const { SentimentScorer } = await import('@appliedml/text');
+  const { hasDataDir, loadDataset } = await import('./data');
+  const { htmlReport } = await import('./report');
   const splits: DemoSplit[] = [];
   if (hasDataDir()) {
     for (const name of ['sms-spam', 'trec'] as DatasetName[]) {
@@ -176,6 +176,7 @@ async function main(): Promise<void> {
     case 'train': {
       const dataset = datasetArg(values.dataset);
       const modelType = values.model as ModelType;
+      const { loadDataset, writeTrainedOn } = await import('./data');
       const split = await loadDataset(dataset, limit === undefined ? {} : { limit });
       const result = await run(split, modelType, device);
       const dir = values.out ?? `models/text-${dataset}-${modelType}`;
@@ -188,7 +189,10 @@ async function main(): Promise<void> {
       return;
     }
     case 'evaluate': {
-      const model = await TextClassifier.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
+      const bundle = requireArg(values.bundle, '--bundle');
+      const { TextClassifier } = await import('@appliedml/text');
+      const { loadDataset } = await import('./data');
+      const model = await TextClassifier.load(bundle, device ? { device } : {});
       const split = await loadDataset(datasetArg(values.dataset), limit === undefined ? {} : { limit });
       const m = await model.evaluate(split.test, split.positiveLabel ? { positiveLabel: split.positiveLabel } : {});
       out(
@@ -197,7 +201,9 @@ async function main(): Promise<void> {
       return;
     }
     case 'predict': {
-      const model = await TextClassifier.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
+      const bundle = requireArg(values.bundle, '--bundle');
+      const { TextClassifier } = await import('@appliedml/text');
+      const model = await TextClassifier.load(bundle, device ? { device } : {});
       const ex = await model.explain(requireArg(values.text, '--text'), { top: 8 });
       out(
         `${ex.label}  ${Object.entries(ex.scores)
@@ -210,6 +216,8 @@ async function main(): Promise<void> {
     case 'serve': {
       const bundle = requireArg(values.bundle, '--bundle');
       const workers = intFlag(values.workers, 'workers', { min: 1, max: 64 }) as number;
+      const { closeOnSignals } = await import('@appliedml/demo-kit');
+      const { createTextService, textWorkerPool } = await import('./server');
       const heldOut = await servedHeldOut(bundle, values.dataset, limit, device);
       // Listen first: /healthz answers at once and /readyz turns 200 once the workers have the model.
       const loading = textWorkerPool(bundle, { threads: workers });
@@ -232,7 +240,9 @@ async function main(): Promise<void> {
       return;
     }
     case 'sentiment': {
-      const s = new SentimentScorer().score(requireArg(values.text, '--text'));
+      const text = requireArg(values.text, '--text');
+      const { SentimentScorer } = await import('@appliedml/text');
+      const s = new SentimentScorer().score(text);
       out(`${s.label} ${s.score.toFixed(3)}`);
       return;
     }
@@ -257,6 +267,9 @@ async function servedHeldOut(
   limit: number | undefined,
   device: Device | undefined,
 ): Promise<HeldOutMetrics | undefined> {
+  const { trainTestSplit } = await import('@appliedml/engine');
+  const { TextClassifier } = await import('@appliedml/text');
+  const { loadDataset, trainedOn } = await import('./data');
   const recorded = await trainedOn(bundle);
   const name = dataset === undefined ? recorded?.dataset : datasetArg(dataset);
   if (name === undefined) {
@@ -303,10 +316,11 @@ function requireArg(value: string | undefined, name: string): string {
   return value;
 }
 
-const DATASET_SPECS: Record<string, { howToGet: string; files: readonly { path: string }[] }> = {
-  [SMS_SPAM_DATASET.name]: SMS_SPAM_DATASET,
-  [TREC_DATASET.name]: TREC_DATASET,
-};
+/** The datasets' specs by name, from the SDK: a missing dataset is reported once it has been loaded. */
+async function datasetSpecs(): Promise<Record<string, { howToGet: string; files: readonly { path: string }[] }>> {
+  const { SMS_SPAM_DATASET, TREC_DATASET } = await import('@appliedml/text');
+  return { [SMS_SPAM_DATASET.name]: SMS_SPAM_DATASET, [TREC_DATASET.name]: TREC_DATASET };
+}
 
 /**
  * A location the engine looked in, as the CLI names it: its folder, and the files it lacks when it holds
@@ -325,10 +339,10 @@ function locationOf(root: string, looked: readonly string[], files: readonly { p
  * the files missing from a folder that holds the others) and what to put there, in the CLI's terms; any
  * other message's line breaks are spaces.
  */
-function cliErrorLine(error: AppliedMLError): string {
+async function cliErrorLine(error: AppliedMLError): Promise<string> {
   const d = error.details as { name?: unknown; dataDir?: unknown; cacheDir?: unknown; looked?: unknown };
   if (error.code === 'E_DATASET_MISSING' && typeof d.name === 'string') {
-    const spec = DATASET_SPECS[d.name];
+    const spec = (await datasetSpecs())[d.name];
     const looked = Array.isArray(d.looked) ? d.looked.filter((p): p is string => typeof p === 'string') : [];
     const at = (dir: string): string => locationOf(join(dir, d.name as string), looked, spec?.files);
     const cache = typeof d.cacheDir === 'string' ? `the cache (${at(d.cacheDir)})` : 'the cache';
@@ -343,8 +357,8 @@ function cliErrorLine(error: AppliedMLError): string {
 }
 
 // A fatal error is printed as an error (as the fraud and traffic demos do), not as a warning.
-main().catch((error: unknown) => {
-  if (AppliedMLError.isInstance(error)) process.stderr.write(`${cliErrorLine(error)}\n`);
+main().catch(async (error: unknown) => {
+  if (AppliedMLError.isInstance(error)) process.stderr.write(`${await cliErrorLine(error)}\n`);
   else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

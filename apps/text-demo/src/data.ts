@@ -5,8 +5,9 @@ import { checkInputFile } from '@appliedml/demo-kit';
 import { AppliedMLError, dataDirFromEnv, resolveDataset, trainTestSplit } from '@appliedml/engine';
 import { SMS_SPAM_DATASET, TREC_DATASET, readSmsSpam, readTrec, type TextExample } from '@appliedml/text';
 
-export const DATASETS = ['spam-assassin', 'sms-spam', 'trec'] as const;
-export type DatasetName = (typeof DATASETS)[number];
+import { DATASETS, type DatasetName } from './names';
+
+export { DATASETS, type DatasetName };
 
 export interface DemoSplit {
   name: DatasetName;

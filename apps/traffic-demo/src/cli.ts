@@ -1,13 +1,12 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
 import { join } from 'node:path';
-import { andList, closeOnSignals, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit';
-import { AppliedMLError, checkDevice, type Device } from '@appliedml/engine';
-import { MODEL_KINDS, splitSeries, TrafficForecaster, type TrafficModelKind } from '@appliedml/traffic';
-import { checkModelClock, loadDemoData, type DataChoice, type DemoData, type FileDataOptions } from './data';
-import { runComparison } from './experiment';
-import { replayTest, writeReport } from './report';
-import { clockTime, forecastTable, horizonTable, MODEL_LABELS } from './render';
-import { createLiveFeed, createTrafficService } from './server';
+// Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), Fastify or vega,
+// which each command imports when it runs (`await import`).
+import { andList, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { checkDevice, type Device } from '@appliedml/engine/devices';
+import { AppliedMLError } from '@appliedml/engine/errors';
+import type { TrafficModelKind } from '@appliedml/traffic';
+import type { DataChoice, DemoData, FileDataOptions } from './data';
 import { warningLogger } from './warnings';
 import { cliWording } from './wording';
 
@@ -204,7 +203,7 @@ const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
 const NETWORKS: readonly string[] = ['gru', 'lstm', 'tgcn'];
 
 /** A flag given to a command that does not read it: E_INPUT_INVALID naming the commands that do. */
-function checkCommandFlags(command: string, values: Record<string, string | boolean | undefined>): void {
+async function checkCommandFlags(command: string, values: Record<string, string | boolean | undefined>): Promise<void> {
   const commands = ['demo', 'train', 'evaluate', 'forecast', 'serve'];
   if (!commands.includes(command)) return;
   for (const [flag, readers] of Object.entries(COMMAND_FLAGS)) {
@@ -215,8 +214,10 @@ function checkCommandFlags(command: string, values: Record<string, string | bool
     });
   }
   // train: the epochs, hidden units and random start (seed) of a network; the other models have none.
+  if (command !== 'train' || !['epochs', 'hidden', 'seed'].some((flag) => values[flag] !== undefined)) return;
   const kind = (values.model as string | undefined) ?? 'ridge';
-  if (command === 'train' && MODEL_KINDS.includes(kind as TrafficModelKind) && !NETWORKS.includes(kind))
+  const { MODEL_KINDS } = await import('@appliedml/traffic'); // train loads the SDK anyway
+  if (MODEL_KINDS.includes(kind as TrafficModelKind) && !NETWORKS.includes(kind))
     for (const flag of ['epochs', 'hidden', 'seed'])
       if (values[flag] !== undefined)
         throw new AppliedMLError(
@@ -287,7 +288,7 @@ async function main(argv: string[]): Promise<void> {
   // A tab-separated export (--delimiter '\t') is often named .tsv or .txt.
   if (!['auto', 'los-loop', 'synthetic'].includes(data) && !/\.(csv|tsv|txt)$/i.test(data))
     throw new AppliedMLError('E_INPUT_INVALID', `--data must be auto, los-loop, synthetic or a .csv (.tsv, .txt) file; got ${data}.`);
-  checkCommandFlags(command, values);
+  await checkCommandFlags(command, values);
   checkFileFlags(data, values);
   const ownFile = fileOptions(values);
   // evaluate, forecast and serve read the model's own sensors from the data by id: --sensors N was
@@ -326,6 +327,10 @@ async function main(argv: string[]): Promise<void> {
 
   switch (command) {
     case 'demo': {
+      const { loadDemoData } = await import('./data');
+      const { runComparison } = await import('./experiment');
+      const { replayTest, writeReport } = await import('./report');
+      const { horizonTable, MODEL_LABELS } = await import('./render');
       // Quick preset: a few minutes on 2 cores. Full runs (all 207 sensors, more epochs) are `npm run bench -w @appliedml/traffic`.
       const d = loaded(
         await loadDemoData(
@@ -376,6 +381,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'train': {
+      const { MODEL_KINDS, splitSeries, TrafficForecaster } = await import('@appliedml/traffic');
+      const { loadDemoData } = await import('./data');
+      const { horizonTable } = await import('./render');
       const kind = (values.model ?? 'ridge') as TrafficModelKind;
       if (!MODEL_KINDS.includes(kind)) throw new AppliedMLError('E_INPUT_INVALID', `--model must be one of ${MODEL_KINDS.join(', ')}.`);
       const d = loaded(await loadDemoData(data, num(values.sensors, 'sensors'), process.env, ownFile, logger));
@@ -408,6 +416,10 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'evaluate': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'evaluate needs --bundle DIR.');
+      const { splitSeries, TrafficForecaster } = await import('@appliedml/traffic');
+      const { checkModelClock, loadDemoData } = await import('./data');
+      const { runComparison } = await import('./experiment');
+      const { horizonTable } = await import('./render');
       const model = await TrafficForecaster.load(values.bundle, loadOptions);
       const d = loaded(await loadDemoData(data, model.sensors, process.env, ownFile, logger));
       checkModelClock(model, d);
@@ -435,6 +447,9 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'forecast': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'forecast needs --bundle DIR.');
+      const { TrafficForecaster } = await import('@appliedml/traffic');
+      const { checkModelClock, loadDemoData } = await import('./data');
+      const { clockTime, forecastTable } = await import('./render');
       const model = await TrafficForecaster.load(values.bundle, loadOptions);
       const d = loaded(await loadDemoData(data, model.sensors, process.env, ownFile, logger));
       checkModelClock(model, d);
@@ -463,6 +478,10 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'serve': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'serve needs --bundle DIR (train one first).');
+      const { closeOnSignals } = await import('@appliedml/demo-kit');
+      const { splitSeries, TrafficForecaster } = await import('@appliedml/traffic');
+      const { checkModelClock, loadDemoData } = await import('./data');
+      const { createLiveFeed, createTrafficService } = await import('./server');
       const model = await TrafficForecaster.load(values.bundle, loadOptions);
       const d = loaded(await loadDemoData(data, model.sensors, process.env, ownFile, logger));
       checkModelClock(model, d);

@@ -1,7 +1,7 @@
 // The SDK's messages name its options (`timeZone`, `intervalMinutes`, `report.unfittedSteps`): right for a
 // program calling it, wrong for someone at the command line, who sets them with flags. Its errors and the
 // warnings the CLI prints pass through `cliWording`, which names the flags instead.
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError } from '@appliedml/engine/errors';
 
 /** Whole phrases first (an option with its value), then the option names left over, word by word. */
 const PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
