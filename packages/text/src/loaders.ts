@@ -208,15 +208,23 @@ export async function readTextCsv(file: string, options: FieldOptions & { delimi
       });
     }
   } catch (error) {
-    // The reader was given bytes, so its own refusals (a row with more fields than the header, a
-    // malformed quote) said 'CSV input': name the file.
-    if (!AppliedMLError.isInstance(error) || !error.message.includes('CSV input')) throw error;
-    throw new AppliedMLError(error.code, error.message.replaceAll('CSV input', file), {
-      cause: error,
-      details: { ...error.details, ...(error.details.source === 'CSV input' ? { source: file } : {}), file },
-    });
+    throw namingFile(error, file);
   }
   return nonEmpty(rows, file);
+}
+
+/**
+ * A refusal of the CSV reader with the file named. The reader was given bytes, so its own refusals said
+ * 'CSV input' (a row with more fields than the header, a malformed quote) or named nothing ("The CSV is
+ * empty: no header row was found." for an empty file); the header and cell checks name the file already.
+ */
+function namingFile(error: unknown, file: string): unknown {
+  if (!AppliedMLError.isInstance(error) || error.message.includes(file)) return error;
+  const message = error.message.includes('CSV input')
+    ? error.message.replaceAll('CSV input', file)
+    : `${file}: ${/^[A-Z][a-z]/.test(error.message) ? error.message.charAt(0).toLowerCase() + error.message.slice(1) : error.message}`;
+  const source = error.details.source === undefined || error.details.source === 'CSV input' ? { source: file } : {};
+  return new AppliedMLError(error.code, message, { cause: error, details: { ...error.details, ...source, file } });
 }
 
 /** JSON Lines: one object per line with a text field and a label (a string, or an array of strings). */
