@@ -23,7 +23,14 @@ import { setOwn } from './own-property';
  * - Sources: a file path, the file's bytes (Uint8Array/Buffer), or a readable stream. A path that is
  *   missing or not a regular file (a folder, a FIFO, a device) → E_IO in `statRegularFile`'s words
  *   ("Cannot read CSV file <path>: it is a FIFO (named pipe), not a regular file.") before it is opened,
- *   so a FIFO never blocks the read; one that cannot be opened → E_IO.
+ *   so a FIFO never blocks the read; one that cannot be opened → E_IO. Messages and `details.source`
+ *   name the input by the `source` option when given (the file name of bytes or a stream), else the
+ *   path, 'CSV input' (bytes) or 'CSV stream'.
+ * - Text is UTF-8 (a UTF-8 byte-order mark is skipped), or UTF-16 little-endian starting with its
+ *   byte-order mark FF FE (as Excel's "Unicode Text" saves). UTF-16 big-endian (FE FF), and UTF-16 of
+ *   either order without a mark (a 0 byte beside each of the first two characters), → E_INPUT_INVALID
+ *   saying which it is and how to convert it (`details.encoding`, `details.byteOrderMark`), rather than
+ *   columns full of NUL characters.
  */
 
 export type CsvColumnType = 'number' | 'string' | 'date' | 'boolean';
@@ -69,6 +76,11 @@ export interface CsvReadOptions<C extends CsvColumnTypes = CsvColumnTypes> {
    * are not always in that order: JavaScript puts integer-like keys ('716331') first, ascending.
    */
   onHeader?: (columns: readonly string[]) => void;
+  /**
+   * What messages and `details.source` call the input (default: the path for a file, 'CSV input' for
+   * bytes, 'CSV stream' for a stream): give the file name when you pass a file's bytes or a stream.
+   */
+  source?: string;
 }
 
 export interface NumericMatrix {
@@ -104,6 +116,8 @@ export interface NumericMatrixOptions {
   maxRecordChars?: number;
   /** Also return `rowLines`, the line each row ends on (default false: 4 bytes a row not kept). */
   rowLines?: boolean;
+  /** What messages and `details.source` call the input (see `CsvReadOptions.source`). */
+  source?: string;
 }
 
 /** The option names of readCsv / readCsvAll and readNumericMatrix: a misspelt one (`allowmissing`, `delimeter`) was ignored. */
@@ -119,6 +133,7 @@ const CSV_READ_KEYS = Object.keys({
   raggedRows: 1,
   maxRecordChars: 1,
   onHeader: 1,
+  source: 1,
 } satisfies Record<keyof CsvReadOptions, 1>);
 const NUMERIC_MATRIX_KEYS = Object.keys({
   header: 1,
@@ -129,6 +144,7 @@ const NUMERIC_MATRIX_KEYS = Object.keys({
   maxCells: 1,
   maxRecordChars: 1,
   rowLines: 1,
+  source: 1,
 } satisfies Record<keyof NumericMatrixOptions, 1>);
 
 interface OpenedSource {
@@ -140,13 +156,59 @@ function* byteViews(bytes: Uint8Array): Generator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += 65_536) yield bytes.subarray(at, at + 65_536);
 }
 
-function openSource(source: CsvSource): OpenedSource {
-  if (typeof source === 'string') return { stream: createReadStream(source), label: source };
+/** What messages call the input: `name` when given, else the path, 'CSV input' (bytes) or 'CSV stream'. */
+function sourceLabel(source: CsvSource, name: string | undefined): string {
+  if (name !== undefined) return name;
+  if (typeof source === 'string') return source;
+  return source instanceof Uint8Array ? 'CSV input' : 'CSV stream';
+}
+
+/** `source` (the name for messages): a non-empty string when given. */
+function checkSourceName(name: unknown): void {
+  if (name !== undefined && (typeof name !== 'string' || name.trim() === ''))
+    throw new AppliedMLError('E_INPUT_INVALID', `source must be a non-empty string naming the input (got ${describeValue(name)}).`, {
+      details: { field: 'source' },
+    });
+}
+
+function openSource(source: CsvSource, name: string | undefined): OpenedSource {
+  const label = sourceLabel(source, name);
+  if (typeof source === 'string') return { stream: createReadStream(source), label };
   // Bytes in memory are read in 64 KiB views (no copy), so the parser and the line counter work on a
   // bounded window instead of the whole input at once.
-  if (source instanceof Uint8Array) return { stream: Readable.from(byteViews(source)), label: 'CSV input' };
-  if (source && typeof (source as NodeJS.ReadableStream).pipe === 'function') return { stream: source, label: 'CSV stream' };
+  if (source instanceof Uint8Array) return { stream: Readable.from(byteViews(source)), label };
+  if (source && typeof (source as NodeJS.ReadableStream).pipe === 'function') return { stream: source, label };
   throw new AppliedMLError('E_INPUT_INVALID', 'A CSV source must be a file path, a Uint8Array/Buffer or a readable stream.');
+}
+
+/** Bytes the reader looks at before passing any on: enough for a byte-order mark and two UTF-16 characters. */
+const SNIFF_BYTES = 4;
+
+/**
+ * Why the input cannot be read as it is, when its first bytes show UTF-16 text the parser would take
+ * for UTF-8 (a 0 byte beside every ASCII character): big-endian with its byte-order mark FE FF, or either
+ * order without a mark. UTF-16 little-endian starting with FF FE is read (csv-parse decodes it).
+ */
+function utf16Refusal(start: Uint8Array, label: string): AppliedMLError | undefined {
+  const [b0, b1, b2, b3] = start;
+  let encoding: 'UTF-16BE' | 'UTF-16LE' | undefined;
+  let marked = false;
+  if (b0 === 0xfe && b1 === 0xff) {
+    encoding = 'UTF-16BE';
+    marked = true;
+  } else if (start.length >= 4 && b0 === 0 && b2 === 0 && b1 !== 0 && b3 !== 0) encoding = 'UTF-16BE';
+  else if (start.length >= 4 && b1 === 0 && b3 === 0 && b0 !== 0 && b2 !== 0) encoding = 'UTF-16LE';
+  if (encoding === undefined) return undefined;
+  const order = encoding === 'UTF-16BE' ? 'big-endian' : 'little-endian';
+  const what = marked
+    ? `is UTF-16 ${order} text (it starts with the byte-order mark FE FF)`
+    : `looks like UTF-16 ${order} text without a byte-order mark (a 0 byte ${encoding === 'UTF-16BE' ? 'before' : 'after'} each of its first characters)`;
+  return new AppliedMLError(
+    'E_INPUT_INVALID',
+    `${label}: the CSV ${what}; the CSV readers take UTF-8, or UTF-16 little-endian starting with the byte-order mark FF FE. ` +
+      `Convert it to UTF-8 first, e.g. iconv -f ${encoding} -t UTF-8 in.csv > out.csv (or save it from the spreadsheet as "CSV UTF-8").`,
+    { details: { source: label, encoding: encoding.toLowerCase(), byteOrderMark: marked } },
+  );
 }
 
 interface RawRecord {
@@ -157,7 +219,7 @@ interface RawRecord {
 /** Yields raw records with their line numbers, mapping parser and I/O failures to AppliedMLError. */
 async function* rawRecords(
   source: CsvSource,
-  options: { delimiter?: string; quote?: string | false; maxRecordChars?: number },
+  options: { delimiter?: string; quote?: string | false; maxRecordChars?: number; source?: string },
 ): AsyncGenerator<RawRecord & { label: string; line: number }> {
   // Options are checked before the source is opened: a stream opened and then abandoned would report
   // its own error (a missing file) with no listener, and that ends the process.
@@ -188,7 +250,7 @@ async function* rawRecords(
   // A path is looked at before it is opened, as every reader of the engine does: a FIFO blocked the read
   // for ever, and a folder or a missing file gave the system's words (EISDIR, ENOENT …).
   if (typeof source === 'string') await statRegularFile(source, 'CSV file');
-  const { stream, label } = openSource(source);
+  const { stream, label } = openSource(source, options.source);
   // A stream passed in that is already closed or read to its end would otherwise never end the read
   // (or read as an empty CSV).
   const s = stream as Partial<Readable>;
@@ -200,12 +262,30 @@ async function* rawRecords(
   // Chunks must be bytes or text: an object-mode stream of anything else is E_INPUT_INVALID (pipe()
   // threw an uncaught ERR_INVALID_ARG_TYPE that ended the process).
   const lines = new CsvLineCounter();
+  // The first bytes are held back until they show whether the input is UTF-16 the parser cannot read.
+  let held: Uint8Array[] | undefined = [];
+  let heldLength = 0;
+  const release = (push: (bytes: Uint8Array) => void): AppliedMLError | undefined => {
+    const start = Buffer.concat(held ?? []);
+    held = undefined;
+    const refusal = utf16Refusal(start, label);
+    if (refusal) return refusal;
+    lines.scan(start);
+    push(start);
+    return undefined;
+  };
   const bytesOnly = new Transform({
     writableObjectMode: true,
     transform(chunk: unknown, _encoding, done): void {
       if (typeof chunk === 'string' || chunk instanceof Uint8Array) {
         // Text goes on as UTF-8 bytes, the offsets the parser counts in.
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+        if (held) {
+          held.push(bytes);
+          heldLength += bytes.length;
+          done(heldLength < SNIFF_BYTES ? null : (release((b) => this.push(b)) ?? null));
+          return;
+        }
         lines.scan(bytes);
         done(null, bytes);
       } else
@@ -214,6 +294,9 @@ async function* rawRecords(
             details: { source: label },
           }),
         );
+    },
+    flush(done): void {
+      done(held ? (release((b) => this.push(b)) ?? null) : null);
     },
   });
   // pipeline, unlike pipe, ends the read when the source closes without its end (a request destroyed by
@@ -291,6 +374,7 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
   const maxRows = checkLimit('maxRows', options.maxRows);
   const limit = checkLimit('limit', options.limit);
   checkStrings('names', options.names);
+  checkSourceName(options.source);
   if (options.onHeader !== undefined && typeof options.onHeader !== 'function')
     throw new AppliedMLError('E_INPUT_INVALID', `onHeader must be a function (got ${describeValue(options.onHeader)}).`, {
       details: { field: 'onHeader' },
@@ -395,9 +479,10 @@ export async function* readCsv<C extends CsvColumnTypes = CsvColumnTypes>(
     if (rows >= limit) return;
   }
   if (!names && header) {
-    const where = typeof source === 'string' ? `${source}: the CSV` : 'The CSV';
-    throw new AppliedMLError('E_INPUT_INVALID', `${where} is empty: no header row was found.`, {
-      details: typeof source === 'string' ? { source } : {},
+    const named = typeof source === 'string' || options.source !== undefined;
+    const label = sourceLabel(source, options.source);
+    throw new AppliedMLError('E_INPUT_INVALID', `${named ? `${label}: the CSV` : 'The CSV'} is empty: no header row was found.`, {
+      details: named ? { source: label } : {},
     });
   }
 }
@@ -456,7 +541,8 @@ export async function readNumericMatrix(source: CsvSource, options: NumericMatri
     });
   let data = new Float64Array(1024);
   let lines = options.rowLines ? new Uint32Array(256) : undefined;
-  let label = 'CSV input';
+  checkSourceName(options.source);
+  let label = sourceLabel(source, options.source);
   let first = true;
 
   for await (const item of rawRecords(source, options)) {
