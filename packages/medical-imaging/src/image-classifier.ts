@@ -41,6 +41,7 @@ import {
 import type { AugmentationConfig, FittedNormalization, Normalization } from './preprocess';
 import { TRAINED_ON_FILE, checkDataSource, copyTrainedOn, readTrainedOn, trainedOnJson } from './trained-on';
 import type { DataSource, TrainedOn } from './trained-on';
+import { saveWhole } from './save-whole';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
 export const CLASSIFICATION_TASK = 'image-classification';
@@ -636,22 +637,31 @@ export class ImageClassifier {
   }
 
   async save(dir: string, metrics?: Record<string, number>): Promise<void> {
-    const { model, fitted } = this.ready();
-    const preprocessing: JsonValue = {
-      imageSize: this.config.imageSize,
-      normalization: { mode: fitted.normalization.mode, mean: fitted.normalization.mean, std: fitted.normalization.std },
-      threshold: fitted.threshold ?? null,
-    };
-    await saveBundle(dir, {
-      package: MEDICAL_IMAGING_PACKAGE,
-      packageVersion: MEDICAL_IMAGING_VERSION,
-      task: CLASSIFICATION_TASK,
-      models: { classifier: model },
-      labels: fitted.labels,
-      preprocessing,
-      config: JSON.parse(JSON.stringify(this.config)) as JsonValue,
-      ...(metrics ? { metrics } : {}),
-      ...(this.trained ? { files: { [TRAINED_ON_FILE]: trainedOnJson(this.trained) } } : {}),
+    this.ready();
+    // A dispose() while it writes: E_MODEL_DISPOSED, `dir` left as it was; a retrain meanwhile: the save
+    // starts again on the new model (see saveWhole).
+    await saveWhole(dir, {
+      kind: 'ImageClassifier',
+      take: () => ({ ...this.ready(), trained: this.trained }),
+      current: (state) => this.model === state.model,
+      isDisposed: () => this.disposed,
+      write: async (staging, { model, fitted, trained }) => {
+        await saveBundle(staging, {
+          package: MEDICAL_IMAGING_PACKAGE,
+          packageVersion: MEDICAL_IMAGING_VERSION,
+          task: CLASSIFICATION_TASK,
+          models: { classifier: model },
+          labels: fitted.labels,
+          preprocessing: {
+            imageSize: this.config.imageSize,
+            normalization: { mode: fitted.normalization.mode, mean: fitted.normalization.mean, std: fitted.normalization.std },
+            threshold: fitted.threshold ?? null,
+          },
+          config: JSON.parse(JSON.stringify(this.config)) as JsonValue,
+          ...(metrics ? { metrics } : {}),
+          ...(trained ? { files: { [TRAINED_ON_FILE]: trainedOnJson(trained) } } : {}),
+        });
+      },
     });
   }
 

@@ -47,6 +47,7 @@ import {
 import type { CheckpointState, RunIdentity } from './segmenter-checkpoint-state';
 import { TRAINED_ON_FILE, checkDataSource, copyTrainedOn, readTrainedOn, trainedOnJson } from './trained-on';
 import type { DataSource, TrainedOn } from './trained-on';
+import { saveWhole } from './save-whole';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
 export const SEGMENTATION_TASK = 'image-segmentation';
@@ -1001,8 +1002,16 @@ export class ImageSegmenter {
   }
 
   async save(dir: string, metrics?: Record<string, number>): Promise<void> {
-    const { model, fitted } = this.ready();
-    await this.writeBundle(dir, model, fitted, this.trained, undefined, metrics);
+    this.ready();
+    // A dispose() while it writes: E_MODEL_DISPOSED, `dir` left as it was; a retrain meanwhile: the save
+    // starts again on the new model (see saveWhole).
+    await saveWhole(dir, {
+      kind: 'ImageSegmenter',
+      take: () => ({ ...this.ready(), trained: this.trained }),
+      current: (state) => this.model === state.model,
+      isDisposed: () => this.disposed,
+      write: (staging, { model, fitted, trained }) => this.writeBundle(staging, model, fitted, trained, undefined, metrics),
+    });
   }
 
   static async load(dir: string, options: { device?: Device; logger?: Logger } = {}): Promise<ImageSegmenter> {

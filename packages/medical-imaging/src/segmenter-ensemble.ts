@@ -19,6 +19,7 @@ import { ImageSegmenter, SEGMENTER_LOAD_KEYS } from './image-segmenter';
 import type { MaskPrediction, SegmentationMetrics } from './image-segmenter';
 import { assertMasked, binaryMasks, thresholdMask } from './segmentation-masks';
 import type { MaskedImages } from './segmentation-masks';
+import { namingTarget } from './save-whole';
 import type { TrainedOn } from './trained-on';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
@@ -204,17 +205,22 @@ export class SegmenterEnsemble {
     await replaceDirAtomic(
       dir,
       async (staging) => {
-        const names = members.map((_, i) => `member-${i}`);
-        for (let i = 0; i < members.length; i++) await this.fromMember(() => members[i]!.save(join(staging, names[i]!)));
-        const index: EnsembleIndex = {
-          format: SEGMENTER_ENSEMBLE_FORMAT,
-          package: MEDICAL_IMAGING_PACKAGE,
-          packageVersion: MEDICAL_IMAGING_VERSION,
-          task: SEGMENTER_ENSEMBLE_TASK,
-          members: names,
-          ...(metrics ? { metrics } : {}),
-        };
-        await writeFileDurable(join(staging, INDEX), JSON.stringify(index, null, 2));
+        // A failure (a full disk) names the folder saved to, not the hidden staging one.
+        try {
+          const names = members.map((_, i) => `member-${i}`);
+          for (let i = 0; i < members.length; i++) await this.fromMember(() => members[i]!.save(join(staging, names[i]!)));
+          const index: EnsembleIndex = {
+            format: SEGMENTER_ENSEMBLE_FORMAT,
+            package: MEDICAL_IMAGING_PACKAGE,
+            packageVersion: MEDICAL_IMAGING_VERSION,
+            task: SEGMENTER_ENSEMBLE_TASK,
+            members: names,
+            ...(metrics ? { metrics } : {}),
+          };
+          await writeFileDurable(join(staging, INDEX), JSON.stringify(index, null, 2));
+        } catch (error) {
+          throw namingTarget(error, staging, dir);
+        }
       },
       { marker: INDEX },
     );
