@@ -9,6 +9,7 @@ import {
   readCsv,
   statRegularFile,
 } from '@appliedml/engine';
+import { checkLabelCharacters, normalizeLabel } from './labels';
 import { TEXT_ENCODINGS, checkChoice, checkFlag, checkText, decodeText, decodeTextWith, type TextEncoding } from './text-input';
 
 /** One labelled text. `label` is one class, or several for multi-label data. */
@@ -108,7 +109,8 @@ function checkLabel(label: unknown, file: string, line: number, field: string, n
     refuse(`the ${name} is the ${typeof label} ${String(label)}, not a string: write it as "${String(label)}" (labels are text)`);
   if (typeof label !== 'string') refuse(`the ${name} must be a string (got ${describeValue(label)})`);
   if ((label as string).trim() === '') refuse(`the ${name} is empty`);
-  return (label as string).trim();
+  checkLabelCharacters(label as string, `${file}:${line}`, { file, line, field });
+  return normalizeLabel(label as string);
 }
 
 function nonEmpty(rows: TextExample[], file: string): TextExample[] {
