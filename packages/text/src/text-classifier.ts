@@ -43,6 +43,7 @@ import {
 import { TfidfRowBuilder } from './fast-rows';
 import { ngramHashes, sortedHas } from './hash';
 import { DistinctHashes, MAX_KNOWN_NGRAMS } from './known-ngrams';
+import { checkLabelCharacters, normalizeLabel } from './labels';
 import { LinearModel, trainLogistic, trainNaiveBayes } from './linear-model';
 import type { TextExample } from './loaders';
 import { CNN_DEFAULTS, FASTTEXT_DEFAULTS, buildFastText, buildKimCnn, type CnnConfig, type FastTextConfig } from './neural-models';
@@ -1319,9 +1320,10 @@ export class TextClassifier {
             details: { index: i },
           });
         }
+        checkLabelCharacters(l, `${what}[${i}]`, { index: i });
       }
-      // Labels are trimmed, as the file loaders trim them: ' billing ' and 'billing' are one queue.
-      labelSets.push([...new Set((set as string[]).map((l) => l.trim()))]);
+      // Labels are trimmed, as the file loaders trim them: ' billing ' and 'billing' are one queue; and NFC, as texts are.
+      labelSets.push([...new Set((set as string[]).map(normalizeLabel))]);
     }
     return { texts, labelSets };
   }
@@ -1336,7 +1338,8 @@ export class TextClassifier {
     const first = this.ready();
     const { texts, labelSets } = this.checkExamples(data, 'evaluation data');
     const indexOf = (state: State): Map<string, number> => {
-      const index = new Map(state.labels.map((l, i) => [l, i]));
+      // By NFC form: a bundle saved before labels were normalised may hold an NFD one.
+      const index = new Map(state.labels.map((l, i) => [l.normalize('NFC'), i]));
       const unknown = [...new Set(labelSets.flat())].filter((l) => !index.has(l));
       if (unknown.length > 0) {
         throw new AppliedMLError('E_INPUT_INVALID', `Evaluation labels the model was not trained on: ${unknown.slice(0, 10).join(', ')}.`, {
