@@ -13,12 +13,25 @@ export interface MedMnistSplits {
   test: LabeledImages;
 }
 
-function split(arrays: Record<string, NpyArray>, name: string, labelNames: readonly string[], file: string): LabeledImages {
+export function split(arrays: Record<string, NpyArray>, name: string, labelNames: readonly string[], file: string): LabeledImages {
   const images = arrays[`${name}_images`];
   const labels = arrays[`${name}_labels`];
   if (!images || !labels || images.shape.length !== 3)
     throw new AppliedMLError('E_INPUT_INVALID', `The MedMNIST file has no ${name}_images [n, h, w] / ${name}_labels arrays.`);
+  // MedMNIST stores uint8 images (0..255), read here as value / 255: float images already in [0, 1] came
+  // out 255 times too dark, uint16 ones up to 257 times too bright, without a word.
+  if (images.dtype !== 'uint8')
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `The MedMNIST file's ${name}_images are ${images.dtype}; MedMNIST stores uint8 images (0..255). ` +
+        'Convert them to uint8 (or read the arrays with readNpz and build the images yourself).',
+      { details: { array: `${name}_images`, dtype: images.dtype } },
+    );
   const [n, h, w] = images.shape as [number, number, number];
+  if (h < 1 || w < 1)
+    throw new AppliedMLError('E_INPUT_INVALID', `The MedMNIST file's ${name}_images are ${h} × ${w} pixels: no image.`, {
+      details: { array: `${name}_images`, shape: images.shape },
+    });
   if (labels.data.length !== n) throw new AppliedMLError('E_SHAPE_MISMATCH', `${name}: ${n} images but ${labels.data.length} labels.`);
   const out: GrayImage[] = [];
   const pixels = h * w;
