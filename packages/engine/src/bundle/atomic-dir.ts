@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
+import { AppliedMLError, describeValue } from '../errors';
 import { checkKnownKeys } from '../option-checks';
 import { BUNDLE_MANIFEST, bundleMarker } from './bundle-marker';
+import { checkPathText, loopingLevel, readSmallTextFile } from './small-file';
 
 /**
  * Write a new file and fsync it before closing (it must not exist yet).
@@ -105,34 +105,21 @@ function markerSpec(marker: string | SaveMarker): Omit<SaveMarker, 'writtenBy'> 
 /**
  * The text of an earlier save's marker file at `path`, or undefined when it is no regular file of at
  * most MAX_MARKER_BYTES (a folder, a link, a FIFO, or gone since the folder was listed): no earlier save
- * wrote that. A file that cannot be read (no permission) is E_IO: nothing tells what the folder holds.
+ * wrote that. Read as `loadBundle` reads a manifest (`readSmallTextFile`: no link followed, nothing but
+ * a regular file opened, at most the limit + 1 bytes read). A file that cannot be read (no permission)
+ * is E_IO: nothing tells what the folder holds.
  */
 async function readMarker(path: string, dir: string): Promise<string | undefined> {
-  const info = await lstat(path).catch(() => undefined);
-  if (!info?.isFile() || info.size > MAX_MARKER_BYTES) return undefined;
-  let handle;
+  let read;
   try {
-    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ELOOP' || code === 'EMLINK') return undefined;
-    throw new AppliedMLError('E_IO', `Could not read ${path} to tell whether ${dir} is an earlier save: ${(cause as Error).message}`, {
-      cause,
-      details: { dir, file: path },
-    });
-  }
-  try {
-    const opened = await handle.stat();
-    if (!opened.isFile() || opened.size > MAX_MARKER_BYTES) return undefined;
-    return await handle.readFile('utf8');
+    read = await readSmallTextFile(path, MAX_MARKER_BYTES);
   } catch (cause) {
     throw new AppliedMLError('E_IO', `Could not read ${path} to tell whether ${dir} is an earlier save: ${(cause as Error).message}`, {
       cause,
       details: { dir, file: path },
     });
-  } finally {
-    await handle.close().catch(() => undefined);
   }
+  return read.kind === 'text' ? read.text : undefined;
 }
 
 /**
@@ -176,6 +163,7 @@ async function refuseFileInPath(dir: string, target: string, cause?: unknown): P
       details: { dir, file: target },
     });
   }
+  if (info.code === 'ELOOP') throw await loopRefusal(dir, target, info);
   if (info.code !== 'ENOTDIR') return;
   // A level above is a file: the nearest one that exists.
   let at = dirname(target);
@@ -192,6 +180,20 @@ async function refuseFileInPath(dir: string, target: string, cause?: unknown): P
     if (next === at) return;
     at = next;
   }
+}
+
+/**
+ * A save to `dir`, or through a folder on its path, that is a link loop or a chain longer than the
+ * system follows (the save had answered E_IO "ELOOP … scandir").
+ */
+async function loopRefusal(dir: string, target: string, cause: unknown): Promise<AppliedMLError> {
+  const link = await loopingLevel(target);
+  const which = link === target ? 'it' : link;
+  return new AppliedMLError(
+    'E_INPUT_INVALID',
+    `Refusing to save to ${dir}: ${which} is a symbolic link that loops (or a chain of more links than the system follows).`,
+    { cause, details: { dir, link, reason: 'link-loop' } },
+  );
 }
 
 /**
@@ -217,6 +219,7 @@ async function checkReplaceable(dir: string, marker: string | SaveMarker | undef
     if (code === 'ENOENT') return;
     // Made a file (or a path through one) since the check above.
     if (code === 'ENOTDIR') await refuseFileInPath(dir, target, cause);
+    if (code === 'ELOOP') throw await loopRefusal(dir, target, cause);
     throw new AppliedMLError('E_IO', `Could not read ${dir}: ${(cause as Error).message}`, { cause, details: { dir } });
   }
   if (entries.length === 0) return;
@@ -265,7 +268,7 @@ async function checkReplaceable(dir: string, marker: string | SaveMarker | undef
  * may go ahead (the folder may still change before it does: the save checks again).
  */
 export async function checkSaveTarget(dir: string, options: ReplaceDirOptions = {}): Promise<void> {
-  checkPathArgument(dir, 'The save path');
+  checkPathText(dir, 'The save path');
   checkKnownKeys('checkSaveTarget options', options, ['marker']);
   await checkReplaceable(dir, options.marker);
 }
@@ -316,12 +319,12 @@ export async function makeDirs(dir: string): Promise<void> {
  * existing non-empty `dir` must also be an earlier save, and with a `SaveMarker`'s `package` one that
  * package wrote (see `ReplaceDirOptions`). A `dir` that is a
  * symbolic link keeps it: the folder it points to (links followed, at most 8) is the one replaced, with
- * its staging and retired copies beside it; a loop is E_INPUT_INVALID (with `options.marker`, E_IO
- * "ELOOP" from reading the folder, which comes first).
+ * its staging and retired copies beside it; a loop (of it, or of a folder on its path) is E_INPUT_INVALID
+ * naming the link. A path holding a NUL character is E_INPUT_INVALID.
  */
 export function replaceDirAtomic(dir: string, fill: (staging: string) => Promise<void>, options: ReplaceDirOptions = {}): Promise<void> {
   try {
-    checkPathArgument(dir, 'The save path');
+    checkPathText(dir, 'The save path');
   } catch (error) {
     return Promise.reject(error);
   }
@@ -489,7 +492,7 @@ const WAIT_FOR_SAVE_KEYS = Object.keys({ maxWaitMs: 1 } satisfies Record<keyof W
  * reads its own files from a folder a save replaces (fraud's transaction scorer) calls this.
  */
 export async function waitForSave(dir: string, options: WaitForSaveOptions = {}): Promise<boolean> {
-  checkPathArgument(dir, 'waitForSave dir');
+  checkPathText(dir, 'waitForSave dir');
   // A misspelt option (maxWait, timeoutMs) would otherwise leave the default wait without a word.
   checkKnownKeys('waitForSave options', options, WAIT_FOR_SAVE_KEYS);
   const maxWaitMs = options.maxWaitMs ?? 2000;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { constants, type BigIntStats } from 'node:fs';
+import { type BigIntStats } from 'node:fs';
 import { type FileHandle, lstat, open, realpath, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { AppliedMLError, checkPathArgument, describeKind, describeValue } from '../errors';
+import { AppliedMLError, describeKind, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { MODEL_BUNDLE_FOLDER, notAFolderError } from './not-a-folder';
 import { SAVE_UNDER_WAY_MS, saveInProgress, writeDirAtomic } from './atomic-dir';
@@ -13,6 +13,7 @@ import { rebuildNetwork } from './rebuild-model';
 import { checkKnownKeys } from '../option-checks';
 import { checkLayersModel } from '../tensor-checks';
 import { checkFiniteWeights, checkWeightSizes, type NetworkFault, type NetworkFile, parseNetworkFile } from './saved-network';
+import { checkPathText, loopingLevel, OPEN_REGULAR, readSmallTextFile } from './small-file';
 
 export { BUNDLE_FORMAT } from './bundle-marker';
 export const BUNDLE_SCHEMA_VERSION = 1;
@@ -301,7 +302,7 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
 }
 
 /** Regular files only, no link followed, and a FIFO does not block the open (where the system has the flags). */
-const OPEN_FILE = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+const OPEN_FILE = OPEN_REGULAR;
 
 /**
  * Failures a save swapping the folder while it is read can cause as well as damage can: the folder or
@@ -371,18 +372,42 @@ async function openInside(dir: string, root: string, name: string): Promise<File
   return handle;
 }
 
-/** The manifest's text, read through one handle (so from one folder), refused above its size limit. */
+/** A bundle folder without its manifest: nothing saved there, or a save swapping the folder right now. */
+function noManifest(dir: string, cause: unknown): AppliedMLError {
+  return swapSuspect(
+    new AppliedMLError('E_BUNDLE_MISSING', `No model bundle at ${dir} (no manifest.json). Train and save a model there first.`, {
+      cause,
+      details: { dir },
+    }),
+  );
+}
+
+/**
+ * The manifest's text, read through one handle (so from one folder): a regular file (no link followed,
+ * as for the files it lists; a folder, FIFO or device is not read) of at most MAX_MANIFEST_BYTES, and
+ * no more than that read (a manifest.json linked to /dev/zero was read to 2 GB, twice). Absent is
+ * E_BUNDLE_MISSING (a save may be swapping the folder), anything else E_BUNDLE_CORRUPT naming it; the
+ * system's other refusals (ENOTDIR, EACCES) are thrown as they come.
+ */
 async function readManifestText(root: string, dir: string): Promise<string> {
-  const handle = await open(join(root, MANIFEST), constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  try {
-    const { size } = await handle.stat();
-    if (size > MAX_MANIFEST_BYTES)
-      throw new AppliedMLError('E_BUNDLE_CORRUPT', `Bundle ${dir}: manifest.json is ${size} bytes; refusing it.`, {
-        details: { dir, file: MANIFEST },
-      });
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close().catch(() => undefined);
+  const read = await readSmallTextFile(join(root, MANIFEST), MAX_MANIFEST_BYTES);
+  switch (read.kind) {
+    case 'text':
+      return read.text;
+    case 'absent':
+      throw noManifest(dir, read.cause);
+    case 'not-regular':
+      throw new AppliedMLError(
+        'E_BUNDLE_CORRUPT',
+        `Bundle ${dir}: manifest.json is ${read.what}, not a regular file; refusing it (a bundle's files are plain files, links are not followed).`,
+        { ...(read.cause === undefined ? {} : { cause: read.cause }), details: { dir, file: MANIFEST, reason: 'not-regular' } },
+      );
+    case 'too-large':
+      throw new AppliedMLError(
+        'E_BUNDLE_CORRUPT',
+        `Bundle ${dir}: manifest.json is ${read.size} bytes, over the ${MAX_MANIFEST_BYTES / 2 ** 20} MiB a manifest may hold; refusing it.`,
+        { details: { dir, file: MANIFEST, size: read.size } },
+      );
   }
 }
 
@@ -481,6 +506,17 @@ async function throughFile(dir: string, cause: unknown): Promise<AppliedMLError>
   });
 }
 
+/** `dir`, or a folder on its path, is a link loop (or a chain longer than the system follows). */
+async function linkLoop(dir: string, cause: unknown): Promise<AppliedMLError> {
+  const link = await loopingLevel(resolve(dir));
+  const which = link === resolve(dir) ? 'it' : link;
+  return new AppliedMLError(
+    'E_BUNDLE_MISSING',
+    `No model bundle at ${dir}: ${which} is a symbolic link that loops (or a chain of more links than the system follows).`,
+    { cause, details: { dir, reason: 'link-loop', link } },
+  );
+}
+
 /** What one read of a bundle started from: its folder's identity and its manifest's text. */
 interface ReadStart {
   dev: bigint;
@@ -500,21 +536,23 @@ async function readOnce(
   let root: string;
   let text: string;
   let ident: BigIntStats;
+  let reached = false;
   try {
     root = await realpath(dir);
     ident = await stat(root, { bigint: true });
     if (!ident.isDirectory()) throw await notAFolderError(dir, ident.isFile());
+    reached = true;
     text = await readManifestText(root, dir);
   } catch (cause) {
     if (AppliedMLError.isInstance(cause)) throw cause;
+    const code = (cause as NodeJS.ErrnoException).code;
     // A path through a file ('cls/manifest.json/', 'model.bin/cls'): no save makes that, so no swap to wait for.
-    if ((cause as NodeJS.ErrnoException).code === 'ENOTDIR') throw await throughFile(dir, cause);
-    throw swapSuspect(
-      new AppliedMLError('E_BUNDLE_MISSING', `No model bundle at ${dir} (no manifest.json). Train and save a model there first.`, {
-        cause,
-        details: { dir },
-      }),
-    );
+    if (code === 'ENOTDIR') throw await throughFile(dir, cause);
+    // A link loop (or too long a chain) on the way: no save makes that either.
+    if (code === 'ELOOP') throw await linkLoop(dir, cause);
+    // The folder found, its manifest not readable (EACCES): say so (it was "no manifest.json").
+    if (reached) throw swapSuspect(unreadable(dir, MANIFEST, cause));
+    throw noManifest(dir, cause);
   }
   seen.start = { dev: ident.dev, ino: ident.ino, manifestText: text };
   const manifest = parseManifest(text, dir);
@@ -669,7 +707,7 @@ function checkReader(options: LoadBundleOptions): void {
  * `readerVersion` and saved by a newer version of `package`, E_BUNDLE_INCOMPATIBLE "upgrade".
  */
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
-  checkPathArgument(dir, 'The bundle path');
+  checkPathText(dir, 'The bundle path');
   // A misspelt guard ({ tasks: 'fraud' }) loaded another task's bundle without a word.
   checkKnownKeys('loadBundle options', options, LOAD_KEYS);
   checkReader(options);
