@@ -12,6 +12,7 @@ import {
   writeFileDurable,
   type Device,
   type Logger,
+  type SaveMarker,
 } from '@appliedml/engine';
 import {
   FraudDetector,
@@ -182,6 +183,36 @@ async function isModelBundle(dir: string): Promise<boolean> {
     return false;
   }
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * How a save tells an earlier scorer save, which it replaces whole, from a folder that merely holds a file
+ * named stream.json (someone's own JSON, whose neighbours the swap would delete): the file must be what
+ * every scorer save wrote, the shape `load` first looks for: a JSON object whose `format`, if there, is a
+ * whole number from 1 (a later version's save counts: it is this package's, and `load` calls it newer, not
+ * corrupt), with `state.options` an object and the cards either in card files (`cards`) or, in the first
+ * saves, in `state.entities`. A damaged save of that shape is still replaced; anything else is refused
+ * with E_INPUT_INVALID and left as it is.
+ */
+const SCORER_MARKER: SaveMarker = {
+  file: 'stream.json',
+  noun: 'the card state of an earlier TransactionScorer save',
+  writtenBy(text: string): boolean {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (!isRecord(parsed)) return false;
+    const format = parsed.format;
+    if (format !== undefined && !(typeof format === 'number' && Number.isInteger(format) && format >= 1)) return false;
+    const state = parsed.state;
+    if (!isRecord(state) || !isRecord(state.options)) return false;
+    return isRecord(parsed.cards) || Array.isArray(state.entities);
+  },
+};
 
 /** The checksum stream.json carries over its other fields (an edited or damaged card state is E_BUNDLE_CORRUPT). */
 function streamChecksum(body: unknown): string {
@@ -666,7 +697,7 @@ export class TransactionScorer {
           };
           await writeFileDurable(join(staging, 'stream.json'), JSON.stringify({ ...body, sha256: streamChecksum(body) }));
         },
-        { marker: 'stream.json' },
+        { marker: SCORER_MARKER },
       );
     });
   }
