@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AppliedMLError, describeValue } from '../errors';
@@ -276,9 +277,10 @@ export async function checkSaveTarget(dir: string, options: ReplaceDirOptions = 
 /**
  * `mkdir -p` without Node's recursive mode, which loops forever where the kernel answers ENOENT for a
  * directory whose parent exists (inside /proc, for instance): the missing levels are made one by one
- * from the nearest existing ancestor, and any refusal is thrown as it comes.
+ * from the nearest existing ancestor, and any refusal is thrown as it comes. Resolves to the folders it
+ * made, outermost first (none when `dir` was there).
  */
-export async function makeDirs(dir: string): Promise<void> {
+export async function makeDirs(dir: string): Promise<string[]> {
   const missing: string[] = [];
   let at = resolve(dir);
   // One stat per level: the first that answers is the nearest existing ancestor.
@@ -297,15 +299,51 @@ export async function makeDirs(dir: string): Promise<void> {
       path: at,
     });
   }
+  const made: string[] = [];
   for (const level of missing.reverse()) {
     try {
       await mkdir(level);
+      made.push(level);
     } catch (cause) {
       // Made meanwhile by someone else: fine if it is a directory now.
       if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(level)).isDirectory()) continue;
       throw cause;
     }
   }
+  return made;
+}
+
+/** How a system refuses to open or fsync a folder it cannot flush (some FUSE and network file systems). */
+const DIR_SYNC_REFUSED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EISDIR', 'EPERM', 'EACCES', 'EBADF']);
+
+/**
+ * fsync a folder, so what was made or renamed in it (a new file's entry, a rename) is on disk, not only
+ * the files' contents: after a power loss, a save that returned is there. Not on Windows (Node cannot
+ * open a folder there). A system that refuses to open or fsync a folder (EINVAL, EPERM …: nothing it can
+ * flush that way) is left as it is; another failure (EIO) is thrown.
+ */
+async function syncDir(path: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
+  } catch (cause) {
+    if (DIR_SYNC_REFUSED.has((cause as NodeJS.ErrnoException).code ?? '')) return;
+    throw cause;
+  }
+  try {
+    await handle.sync();
+  } catch (cause) {
+    if (!DIR_SYNC_REFUSED.has((cause as NodeJS.ErrnoException).code ?? '')) throw cause;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** `syncDir` of `dir` and of every folder in it, deepest first (a fill may make subfolders). */
+async function syncTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) if (entry.isDirectory()) await syncTree(join(dir, entry.name));
+  await syncDir(dir);
 }
 
 /**
@@ -314,6 +352,9 @@ export async function makeDirs(dir: string): Promise<void> {
  * `fill` or in the swap leaves the previous `dir` as it was and removes the staging directory. A crash
  * of the process between the two renames leaves no `dir` but the previous contents in a hidden
  * `.<name>.old-*` sibling (and the new ones, complete, in `.<name>.tmp-*`): never a half-written `dir`.
+ * Durable once it resolves: `fill`'s files are its to fsync (`writeFileDurable` does); the staging
+ * folder (and every folder in it) is fsynced before the renames, and the parent folder after them (and
+ * those above a parent folder it made), so a power loss after the save does not lose the renames.
  * Between the two renames `dir` is briefly absent; `loadBundle` waits for that (see `saveInProgress`).
  * `dir` is replaced whole, so it must not be (or hold) the working directory; with `options.marker` an
  * existing non-empty `dir` must also be an earlier save, and with a `SaveMarker`'s `package` one that
@@ -379,10 +420,13 @@ async function replaceNow(dir: string, fill: (staging: string) => Promise<void>,
   const tag = randomBytes(6).toString('hex');
   const staging = join(parent, `.${basename(at)}.tmp-${tag}`);
   const retired = join(parent, `.${basename(at)}.old-${tag}`);
+  let made: string[] = [];
   try {
-    await makeDirs(parent);
+    made = await makeDirs(parent);
     await mkdir(staging);
     await fill(staging);
+    // The new folder's entries on disk before it takes `dir`'s place.
+    await syncTree(staging);
   } catch (cause) {
     // Never in place of the error (rm's force ignores a missing staging folder, not a path through a file).
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
@@ -406,6 +450,18 @@ async function replaceNow(dir: string, fill: (staging: string) => Promise<void>,
       cause,
       details: { dir },
     });
+  }
+  // The renames on disk (and the folders made above them), before the previous copy is deleted.
+  for (const folder of new Set([parent, ...made.map((level) => dirname(level))])) {
+    try {
+      await syncDir(folder);
+    } catch (cause) {
+      throw new AppliedMLError(
+        'E_IO',
+        `Saved to ${dir}, but the system could not flush ${folder} to disk (${(cause as Error).message}); after a power loss the save may be lost.${hadPrevious ? ` The previous copy is kept at ${retired}.` : ''}`,
+        { cause, details: { dir, folder } },
+      );
+    }
   }
   if (hadPrevious) await rm(retired, { recursive: true, force: true });
   await removeStaleSiblings(at);
