@@ -41,6 +41,7 @@ import {
 import type { AugmentationConfig, FittedNormalization, Normalization } from './preprocess';
 import { TRAINED_ON_FILE, checkDataSource, copyTrainedOn, readTrainedOn, trainedOnJson } from './trained-on';
 import type { DataSource, TrainedOn } from './trained-on';
+import { ensembleFolderError } from './ensemble-folder';
 import { saveWhole } from './save-whole';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
@@ -674,6 +675,8 @@ export class ImageClassifier {
       package: MEDICAL_IMAGING_PACKAGE,
       task: CLASSIFICATION_TASK,
       readerVersion: MEDICAL_IMAGING_VERSION,
+    }).catch(async (error: unknown) => {
+      throw await ensembleFolderError(error, dir, 'ImageSegmenter.load', CLASSIFICATION_TASK);
     });
     try {
       return ImageClassifier.fromBundle(dir, bundle, options.logger);

@@ -47,6 +47,7 @@ import {
 import type { CheckpointState, RunIdentity } from './segmenter-checkpoint-state';
 import { TRAINED_ON_FILE, checkDataSource, copyTrainedOn, readTrainedOn, trainedOnJson } from './trained-on';
 import type { DataSource, TrainedOn } from './trained-on';
+import { ensembleFolderError } from './ensemble-folder';
 import { saveWhole } from './save-whole';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 
@@ -1023,6 +1024,8 @@ export class ImageSegmenter {
       package: MEDICAL_IMAGING_PACKAGE,
       task: SEGMENTATION_TASK,
       readerVersion: MEDICAL_IMAGING_VERSION,
+    }).catch(async (error: unknown) => {
+      throw await ensembleFolderError(error, dir, 'ImageSegmenter.load', SEGMENTATION_TASK);
     });
     try {
       return ImageSegmenter.fromBundle(dir, bundle, options.logger);

@@ -19,6 +19,7 @@ import { ImageSegmenter, SEGMENTER_LOAD_KEYS } from './image-segmenter';
 import type { MaskPrediction, SegmentationMetrics } from './image-segmenter';
 import { assertMasked, binaryMasks, thresholdMask } from './segmentation-masks';
 import type { MaskedImages } from './segmentation-masks';
+import { ENSEMBLE_INDEX } from './ensemble-folder';
 import { namingTarget } from './save-whole';
 import type { TrainedOn } from './trained-on';
 import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
@@ -26,7 +27,7 @@ import { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';
 export const SEGMENTER_ENSEMBLE_TASK = 'image-segmentation-ensemble';
 /** Members an ensemble may hold: each costs one network evaluation per image. */
 export const MAX_ENSEMBLE_MEMBERS = 8;
-const INDEX = 'ensemble.json';
+const INDEX = ENSEMBLE_INDEX;
 /** `details.reason` of the error for a member folder that is gone (damage, never a newer version's layout). */
 const MEMBER_MISSING = 'member-missing';
 
