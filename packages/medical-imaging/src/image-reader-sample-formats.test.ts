@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { rasterToColor, rasterToGray, readImage, readMedicalImage } from './image-reader';
 import type { RasterImage } from './image-reader';
+import { EXPLICIT, dataSet, file } from './dicom/test-dicom-bytes';
 
 interface Page {
   width: number;
@@ -226,6 +227,17 @@ describe('TIFF sample formats are read as stored', () => {
       expect.objectContaining({ code: 'E_INPUT_INVALID' }) as Error,
     );
     expect(() => rasterToGray({ ...signed, bitDepth: 12 as never })).toThrow(expect.objectContaining({ code: 'E_INPUT_INVALID' }) as Error);
+  });
+});
+
+describe('readMedicalImage says the sample format and frame count of a DICOM file too', () => {
+  it('unsigned 12-bit CT: uint, 1 frame', async () => {
+    expect(await readMedicalImage(file('part10', EXPLICIT, dataSet(true)))).toMatchObject({
+      format: 'dicom',
+      bitDepth: 12,
+      sampleFormat: 'uint',
+      frames: 1,
+    });
   });
 });
 
