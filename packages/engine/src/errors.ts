@@ -330,10 +330,22 @@ function boundedJson(value: unknown, max: number): string | undefined {
   return out.toString();
 }
 
-/** `path` names a file or folder (a non-empty string); anything else is E_INPUT_INVALID naming `what`. */
+/**
+ * `path` names a file or folder (a non-empty string without a NUL character); anything else is
+ * E_INPUT_INVALID naming `what`. A NUL is refused here (details.reason 'nul-character') because no file
+ * system takes one: passed on, Node's own refusal came out of the callers as E_IO or an untyped error.
+ */
 export function checkPathArgument(path: unknown, what: string): asserts path is string {
   if (typeof path !== 'string' || path.trim() === '')
     throw new AppliedMLError('E_INPUT_INVALID', `${what} must be a folder path (a non-empty string); got ${describeValue(path)}.`, {
       details: { field: what },
     });
+  if (path.includes('\0'))
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${what} holds a NUL character (\\0), which no file system takes: ${describeValue(path)}.`,
+      {
+        details: { field: what, reason: 'nul-character' },
+      },
+    );
 }
