@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat, type FileHandle } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AppliedMLError,
   checkKnownKeys,
   checkPathArgument,
   describeValue,
+  readSmallTextFile,
   replaceDirAtomic,
-  statRegularFile,
   waitForSave,
   writeFileDurable,
   type Device,
@@ -172,13 +172,17 @@ async function readStreamJson(dir: string): Promise<{ text: string; id: string }
   }
 }
 
-/** Whether `dir` holds a readable manifest.json (a regular file: a FIFO there is not waited on). */
+/** The engine's limit for a bundle's manifest.json (loadBundle refuses a larger one as E_BUNDLE_CORRUPT). */
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Whether `dir` holds a readable manifest.json, read as `loadBundle` reads one (`readSmallTextFile`): a
+ * regular file, no link followed, of at most the engine's manifest limit, no more than that read (a FIFO
+ * there is not waited on, and a huge file or one linked to a device is not read whole).
+ */
 async function isModelBundle(dir: string): Promise<boolean> {
-  const path = join(dir, 'manifest.json');
   try {
-    await statRegularFile(path, 'manifest');
-    await readFile(path, 'utf8');
-    return true;
+    return (await readSmallTextFile(join(dir, 'manifest.json'), MAX_MANIFEST_BYTES)).kind === 'text';
   } catch {
     return false;
   }
