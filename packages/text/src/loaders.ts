@@ -180,7 +180,9 @@ export interface FieldOptions extends LoaderOptions {
 }
 
 /**
- * A CSV file with a header row and (at least) a text column and a label column; UTF-8. A bad row is named
+ * A CSV file with a header row and (at least) a text column and a label column; UTF-8 (or UTF-16
+ * little-endian starting with its byte-order mark FF FE, as Excel's "Unicode Text" saves; other UTF-16 is
+ * refused saying how to convert it, see `decodeText`). A bad row is named
  * by the file's line it ends on (`file:N:`, `details.line`), blank lines and quoted line breaks counted.
  */
 export async function readTextCsv(file: string, options: FieldOptions & { delimiter?: string } = {}): Promise<TextExample[]> {
@@ -190,12 +192,15 @@ export async function readTextCsv(file: string, options: FieldOptions & { delimi
   const labelField = options.labelField ?? 'label';
   const rows: TextExample[] = [];
   let records = 1;
-  // UTF-8 is read from the bytes (the reader drops a BOM); another encoding from its decoded text, as
+  // UTF-8 is read from the bytes (the reader drops a BOM), and so is UTF-16LE with its mark FF FE (the
+  // reader decodes it; decodeFile has refused other UTF-16); another encoding from its decoded text, as
   // UTF-8 bytes (a string source is a path to the reader).
   const source = (options.encoding ?? 'utf-8') === 'utf-8' ? bytes : Buffer.from(decoded, 'utf8');
   try {
     for await (const row of readCsv(source, {
       missing: [],
+      // The reader names the file in its own refusals (it was given bytes: it said 'CSV input').
+      source: file,
       ...(options.delimiter ? { delimiter: options.delimiter } : {}),
       // The header is checked as it is read (a header-only file said 'holds no examples').
       onHeader: (columns) => checkHeader(columns, file, textField, labelField, options.delimiter || undefined),
@@ -216,17 +221,16 @@ export async function readTextCsv(file: string, options: FieldOptions & { delimi
 }
 
 /**
- * A refusal of the CSV reader with the file named. The reader was given bytes, so its own refusals said
- * 'CSV input' (a row with more fields than the header, a malformed quote) or named nothing ("The CSV is
- * empty: no header row was found." for an empty file); the header and cell checks name the file already.
+ * A refusal of the CSV reader with the file in its message and `details.file`. The reader is given the
+ * file's bytes and `source: file`, so its refusals name the file (and `details.source`); one that does not
+ * (a message without the reader's label) gets it in front. The header and cell checks name it already.
  */
 function namingFile(error: unknown, file: string): unknown {
-  if (!AppliedMLError.isInstance(error) || error.message.includes(file)) return error;
-  const message = error.message.includes('CSV input')
-    ? error.message.replaceAll('CSV input', file)
+  if (!AppliedMLError.isInstance(error) || error.details.file !== undefined) return error;
+  const message = error.message.includes(file)
+    ? error.message
     : `${file}: ${/^[A-Z][a-z]/.test(error.message) ? error.message.charAt(0).toLowerCase() + error.message.slice(1) : error.message}`;
-  const source = error.details.source === undefined || error.details.source === 'CSV input' ? { source: file } : {};
-  return new AppliedMLError(error.code, message, { cause: error, details: { ...error.details, ...source, file } });
+  return new AppliedMLError(error.code, message, { cause: error, details: { source: file, ...error.details, file } });
 }
 
 /** JSON Lines: one object per line with a text field and a label (a string, or an array of strings). */

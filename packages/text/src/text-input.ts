@@ -118,7 +118,11 @@ export const TEXT_ENCODINGS: readonly TextEncoding[] = ['utf-8', 'latin1', 'wind
 /**
  * Decode bytes strictly: UTF-8 (default) fails on invalid sequences with E_INPUT_INVALID; 'latin1'
  * (ISO-8859-1: every byte its code point) and 'windows-1252' (Latin-1 with 0x80–0x9F as € ‚ “ ” – — …, as
- * Windows and Excel write Western European text) never fail.
+ * Windows and Excel write Western European text) never fail. With the default, UTF-16 little-endian
+ * starting with its byte-order mark FF FE (Excel's "Unicode Text") is read too, as the engine's CSV
+ * reader reads it; UTF-16 big-endian (FE FF) and UTF-16 without a mark (a 0 byte beside most ASCII
+ * characters) are E_INPUT_INVALID saying which it is and how to convert it (`details.encoding`,
+ * `details.byteOrderMark`): neither is UTF-8, and Windows-1252 would read them as garbage.
  */
 export function decodeText(bytes: Uint8Array, encoding: TextEncoding = 'utf-8', file?: string): string {
   return decodeTextWith(bytes, encoding, file, "decode its bytes with decodeText(bytes, 'windows-1252') or 'latin1'");
@@ -136,6 +140,9 @@ export function decodeTextWith(bytes: Uint8Array, encoding: TextEncoding, file: 
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
       .toString('latin1')
       .replace(/[\x80-\x9f]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80] as string);
+  const utf16 = utf16Kind(bytes);
+  if (utf16?.encoding === 'utf-16le' && utf16.byteOrderMark) return decodeUtf16Le(bytes, file);
+  if (utf16) throw utf16Refusal(utf16, file);
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch (cause) {
@@ -148,4 +155,65 @@ export function decodeTextWith(bytes: Uint8Array, encoding: TextEncoding, file: 
       },
     );
   }
+}
+
+/** What `utf16Kind` found: the byte order, and whether the bytes start with its byte-order mark. */
+interface Utf16Kind {
+  encoding: 'utf-16le' | 'utf-16be';
+  byteOrderMark: boolean;
+}
+
+/** Bytes looked at for the 0 bytes of UTF-16 without a byte-order mark. */
+const UTF16_SAMPLE_BYTES = 4096;
+
+/**
+ * Internal: whether `bytes` are UTF-16 text rather than UTF-8: a byte-order mark (FF FE little-endian,
+ * FE FF big-endian; FF FE 00 00 is UTF-32, left to the UTF-8 check), or, without one, 0 bytes in the
+ * first 4 KiB (UTF-8 text holds none) nearly all on one side of each byte pair, as UTF-16 puts them beside
+ * every ASCII character: on the odd side little-endian, the even side big-endian.
+ */
+export function utf16Kind(bytes: Uint8Array): Utf16Kind | undefined {
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'utf-16be', byteOrderMark: true };
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
+    if (bytes.length >= 4 && bytes[2] === 0 && bytes[3] === 0) return undefined;
+    return { encoding: 'utf-16le', byteOrderMark: true };
+  }
+  let even = 0;
+  let odd = 0;
+  const end = Math.min(bytes.length, UTF16_SAMPLE_BYTES) & ~1;
+  for (let i = 0; i < end; i += 2) {
+    if (bytes[i] === 0) even++;
+    if (bytes[i + 1] === 0) odd++;
+  }
+  if (odd >= 2 && even * 4 <= odd) return { encoding: 'utf-16le', byteOrderMark: false };
+  if (even >= 2 && odd * 4 <= even) return { encoding: 'utf-16be', byteOrderMark: false };
+  return undefined;
+}
+
+/** UTF-16 little-endian after its byte-order mark, strictly (an odd byte count or a lone surrogate refused). */
+function decodeUtf16Le(bytes: Uint8Array, file: string | undefined): string {
+  try {
+    return new TextDecoder('utf-16le', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch (cause) {
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `${file ?? 'The input'} starts with the UTF-16 little-endian byte-order mark FF FE but is not valid UTF-16 (an odd number of bytes, or a lone surrogate).`,
+      { cause, details: { ...(file ? { file } : {}), encoding: 'utf-16le', byteOrderMark: true } },
+    );
+  }
+}
+
+/** UTF-16 this reader does not take (big-endian, or no byte-order mark): what it is and how to convert it. */
+function utf16Refusal(kind: Utf16Kind, file: string | undefined): AppliedMLError {
+  const order = kind.encoding === 'utf-16be' ? 'big-endian' : 'little-endian';
+  const name = kind.encoding === 'utf-16be' ? 'UTF-16BE' : 'UTF-16LE';
+  const what = kind.byteOrderMark
+    ? `is UTF-16 ${order} text (it starts with the byte-order mark FE FF)`
+    : `looks like UTF-16 ${order} text without a byte-order mark (a 0 byte ${kind.encoding === 'utf-16be' ? 'before' : 'after'} each ASCII character)`;
+  return new AppliedMLError(
+    'E_INPUT_INVALID',
+    `${file ?? 'The input'} ${what}; text is read as UTF-8, or as UTF-16 little-endian starting with the byte-order mark FF FE. ` +
+      `Convert it to UTF-8 first, e.g. iconv -f ${name} -t UTF-8 in.csv > out.csv (or save it from the spreadsheet as "CSV UTF-8").`,
+    { details: { ...(file ? { file } : {}), encoding: kind.encoding, byteOrderMark: kind.byteOrderMark } },
+  );
 }
