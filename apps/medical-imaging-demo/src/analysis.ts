@@ -10,7 +10,7 @@ import {
   type ImageSegmenter,
   type MedicalImage,
 } from '@appliedml/medical-imaging';
-import { outOfDistribution } from './input-checks';
+import { outOfDistribution, stretchAdvice } from './input-checks';
 
 /** Pixel limit for uploads: 8,192 × 8,192, checked from the header before any pixel is decoded. */
 export const MAX_UPLOAD_PIXELS = 8192 * 8192;
@@ -39,7 +39,7 @@ export interface ServerModels {
 export interface AnalyseOptions {
   /** `auto` (default): a DICOM's own window, a PNG's full range; `minmax` stretches the stored range (a 12-bit X-ray in a 16-bit PNG). */
   voi?: 'auto' | 'minmax';
-  /** The DICOM frame to analyse, numbered from 0 (default 0); asked of another format, or past the last frame, it is E_INPUT_INVALID. */
+  /** The DICOM frame or TIFF page to analyse, numbered from 0 (default 0); asked of a one-image file, or past the last, it is E_INPUT_INVALID. */
   frame?: number;
 }
 
@@ -55,6 +55,9 @@ export interface PredictAnswer {
   segmentation?: { area: number; overlayPng: string };
   /** How the stored values were mapped to gray: as asked (`voi`), `auto` by default. */
   voi: 'auto' | 'minmax';
+  /** The images in the file (a DICOM file's frames, a TIFF stack's pages, else 1) and the one analysed, numbered from 0. */
+  frames: number;
+  frame: number;
   /** `frame` is the frame analysed (numbered from 0) of `frames`. */
   dicom?: { tags: { tag: string; name: string; value: string }[]; frames: number; frame: number; modality: string | null };
   /** Why the image is unlike anything the classifier was trained on (the prediction means little); absent when nothing applies. */
@@ -77,15 +80,24 @@ const READ_MESSAGES: Partial<Record<ErrorCode, string>> = {
 const RASTER_FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp']);
 
 /**
- * A reader's refusal of a frame past a DICOM file's last, from its details (the file is not read again
- * to count its frames): the count and the words the service and the CLI both say after the frame's
- * name, "3 is out of range: this DICOM file has 2 frames, numbered 0 to 1"; undefined for any other error.
+ * A reader's refusal of a frame past the last of a DICOM file or a multi-page TIFF, from its details (the
+ * file is not read again to count them): the count, the format (details.format, which the DICOM reader
+ * does not give) and the words the service and the CLI both say after the frame's name, "3 is out of
+ * range: this DICOM file has 2 frames, numbered 0 to 1" ("this TIFF file has 2 pages"); undefined for
+ * any other error.
  */
-export function framePastLast(error: AppliedMLError, frame: number): { frames: number; said: string } | undefined {
-  const { field, frames } = error.details;
+export function framePastLast(error: AppliedMLError, frame: number): { frames: number; format: string; said: string } | undefined {
+  const { field, frames, format: named } = error.details;
   if (field !== 'frame' || typeof frames !== 'number' || !Number.isInteger(frames) || frames <= 0) return undefined;
+  const format = typeof named === 'string' && RASTER_FORMATS.has(named) ? named : 'dicom';
+  // A raster's images are its pages (a TIFF stack); a DICOM file's are frames.
+  const unit = format === 'dicom' ? 'frame' : 'page';
   const numbered = frames === 1 ? 'numbered 0' : `numbered 0 to ${frames - 1}`;
-  return { frames, said: `${frame} is out of range: this DICOM file has ${frames} frame${frames === 1 ? '' : 's'}, ${numbered}` };
+  return {
+    frames,
+    format,
+    said: `${frame} is out of range: this ${format.toUpperCase()} file has ${frames} ${unit}${frames === 1 ? '' : 's'}, ${numbered}`,
+  };
 }
 
 async function readUpload(bytes: Uint8Array, color: boolean, options: AnalyseOptions): Promise<MedicalImage> {
@@ -98,21 +110,21 @@ async function readUpload(bytes: Uint8Array, color: boolean, options: AnalyseOpt
     });
   } catch (error) {
     if (!AppliedMLError.isInstance(error)) throw error;
-    // A frame past a DICOM file's last: the reader's details say how many frames the file has (its words
+    // A frame past the last of a DICOM file or TIFF stack: the reader's details say how many the file has (its words
     // would be "corrupt" here), so the file is not read a second time to count them.
     const { field } = error.details;
     const past = options.frame !== undefined ? framePastLast(error, options.frame) : undefined;
     if (past !== undefined)
       throw new AppliedMLError('E_INPUT_INVALID', `frame ${past.said}.`, {
         cause: error,
-        details: { field: 'frame', frame: options.frame, frames: past.frames },
+        details: { field: 'frame', frame: options.frame, frames: past.frames, format: past.format },
       });
-    // A frame asked of a PNG / JPEG / TIFF (one image): the reader names the field and the format.
+    // A frame asked of a PNG / JPEG / one-page TIFF (one image): the reader names the field and the format.
     if (options.frame !== undefined && field === 'frame') {
       const format = typeof error.details.format === 'string' && RASTER_FORMATS.has(error.details.format) ? error.details.format : 'raster';
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `frame applies to DICOM files; this upload is a ${format.toUpperCase()} image with one frame (leave frame out).`,
+        `frame applies to DICOM files and multi-page TIFFs; this upload is a ${format.toUpperCase()} image with one frame (leave frame out).`,
         { cause: error, details: { field: 'frame', format } },
       );
     }
@@ -135,13 +147,14 @@ export async function analyse(models: ServerModels, bytes: Uint8Array, options: 
     bitDepth: read.bitDepth,
     imagePng: b64(await grayToPng(image, { width })),
     voi,
+    frames: read.frames,
+    frame: options.frame ?? 0,
   };
   if (models.classifier) {
     // As the CLI's predict: the answer is still given, with the reasons it means little.
     const unlike = outOfDistribution(image);
-    // A 12-bit X-ray stored in a 16-bit PNG reads nearly black unless stretched: say how (as the CLI's --voi).
-    if (read.format !== 'dicom' && read.bitDepth === 16 && voi === 'auto' && unlike.some((r) => r.includes('nearly black')))
-      unlike.push('a 12-bit image stored in 16 bits reads so: voi=minmax stretches it');
+    // A 12-bit X-ray stored in 16 or 32 bits reads nearly black, a signed one flat grey, unless stretched: say how (as the CLI's --voi).
+    unlike.push(...stretchAdvice(read, image, voi, unlike, 'voi=minmax'));
     if (unlike.length > 0)
       out.warnings = [`This image is outside what the model was trained on (${unlike.join('; ')}): the prediction is not meaningful.`];
     const p = await models.classifier.predict(image, { explain: true });

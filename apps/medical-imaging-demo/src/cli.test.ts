@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '@appliedml/demo-kit';
 import { resolveDataset } from '@appliedml/engine';
 import { DICOM_SAMPLES_DATASET, grayToPng } from '@appliedml/medical-imaging';
-import { gray16Png, phantomPng, quickClassifier } from './test-model';
+import { gray16Png, grayTiff, phantomPng, quickClassifier } from './test-model';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
 let dir = '';
@@ -56,7 +56,9 @@ describe('medical-imaging-demo predict on awkward files', () => {
     expect(onCut.stderr).toMatch(new RegExp(`^error E_INPUT_INVALID: ${cut.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `, 'm'));
     expect(onCut.stderr).not.toMatch(/warning/);
     expect(onFrame.status).toBe(1);
-    expect(onFrame.stderr).toMatch(/^error E_INPUT_INVALID: .*good\.png: --frame applies to DICOM files; this is a png image/m);
+    expect(onFrame.stderr).toMatch(
+      /^error E_INPUT_INVALID: .*good\.png: --frame applies to DICOM files and multi-page TIFFs; this is a png image/m,
+    );
   }, 120_000);
 
   it('says a --frame past the last as the service does: how many frames, how they are numbered, how to pick one', async () => {
@@ -74,6 +76,49 @@ describe('medical-imaging-demo predict on awkward files', () => {
     expect(pastOne.stderr).toBe(
       `error E_INPUT_INVALID: ${single}: --frame 1 is out of range: this DICOM file has 1 frame, numbered 0; leave --frame out.\n`,
     );
+  }, 120_000);
+
+  // ff18757: a multi-page TIFF's pages are read by `frame`. The CLI refused --frame on any file but a
+  // DICOM one after the read ("--frame applies to DICOM files"), and a page past the last was said to be
+  // a DICOM file's frame.
+  it('reads a page of a TIFF stack with --frame and names a page past the last as a TIFF page', async () => {
+    const page = (k: number) => ({
+      width: 32,
+      height: 32,
+      samples: Uint8Array.from({ length: 32 * 32 }, (_, i) => ((i * 7 + k * 90) % 200) + 20),
+    });
+    const stack = join(dir, 'stack.tif');
+    await writeFile(stack, grayTiff(page(0), page(1), page(2)));
+    const [first, second, past] = await Promise.all([predict(stack), predict(stack, '--frame', '1'), predict(stack, '--frame', '3')]);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^tiff 32×32, 8-bit \(page 0 of 3, numbered from 0: --frame N picks another\)$/m);
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/^tiff 32×32, 8-bit \(page 1 of 3, /m);
+    expect([past.status, past.stdout]).toEqual([1, '']);
+    expect(past.stderr).toBe(
+      `error E_INPUT_INVALID: ${stack}: --frame 3 is out of range: this TIFF file has 3 pages, numbered 0 to 2; --frame N picks one of them (0 when left out).\n`,
+    );
+  }, 120_000);
+
+  // A signed TIFF maps from its type's minimum (0 is mid-grey) and a 32-bit one over 0..2^32-1: a 12-bit
+  // scan stored so read flat grey (no warning at all) or nearly black (with no word of --voi minmax).
+  it('says --voi minmax stretches a signed 16-bit and a 32-bit TIFF of 12-bit values', async () => {
+    const n = 64 * 64;
+    const signed = join(dir, 'ct-signed.tif');
+    await writeFile(signed, grayTiff({ width: 64, height: 64, samples: Int16Array.from({ length: n }, (_, i) => (i % 2000) - 1000) }));
+    const wide = join(dir, 'xray-32bit.tif');
+    await writeFile(wide, grayTiff({ width: 64, height: 64, samples: Uint32Array.from({ length: n }, (_, i) => i & 0xfff) }));
+    const [onSigned, onWide, stretched] = await Promise.all([predict(signed), predict(wide), predict(signed, '--voi', 'minmax')]);
+    expect(onSigned.status, onSigned.stderr).toBe(0);
+    expect(onSigned.stderr).toMatch(
+      /warning: .*ct-signed\.tif: its values span 3\.1 % of the signed 16-bit range, which reads as nearly flat grey: --voi minmax stretches it\./,
+    );
+    expect(onWide.status, onWide.stderr).toBe(0);
+    expect(onWide.stderr).toMatch(
+      /warning: .*xray-32bit\.tif: its brightest pixel is at 0\.0 % of full scale: the image is nearly black; an image whose values use little of their 32-bit range reads so: --voi minmax stretches it\./,
+    );
+    expect(stretched.status, stretched.stderr).toBe(0);
+    expect(stretched.stderr).not.toMatch(/warning/);
   }, 120_000);
 
   it('predicts on a 1×1 and on a constant image but warns on stderr that they are outside the training data', async () => {
@@ -186,6 +231,27 @@ describe('medical-imaging-demo train and demo with an output they cannot write',
     );
     expect(onReport!.stderr).toMatch(/^error E_INPUT_INVALID: --report .* is a folder, not a file name; nothing was trained\.$/m);
     expect(await readFile(file, 'utf8')).toBe('not a bundle');
+  }, 120_000);
+
+  // 547f61a: the save reads the folder's manifest.json, while the early check only looked for the name,
+  // so a web app's folder (manifest.json beside index.html) trained the whole run and was refused at save.
+  it("refuses a web app's folder as --out before training", async () => {
+    const app = join(dir, 'web-app');
+    await mkdir(app);
+    await writeFile(join(app, 'manifest.json'), '{"name":"My app","start_url":"/"}');
+    await writeFile(join(app, 'index.html'), '<p>app</p>');
+    const before = process.env.APPLIEDML_DATA_DIR;
+    delete process.env.APPLIEDML_DATA_DIR; // the phantoms: training would start at once
+    let run: CliRun;
+    try {
+      run = await runCli(cli, ['train', '--task', 'classifier', '--out', app], 110_000);
+    } finally {
+      if (before !== undefined) process.env.APPLIEDML_DATA_DIR = before;
+    }
+    expect(run.status, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).not.toMatch(/epoch 1/);
+    expect(run.stderr).toMatch(/^error E_INPUT_INVALID: --out .*web-app: Refusing to save over .*web-app: .*Nothing was trained\.$/m);
+    expect(await readFile(join(app, 'index.html'), 'utf8')).toBe('<p>app</p>');
   }, 120_000);
 
   // Review R5-8: `train --out .` typed in a folder holding an earlier bundle passed the early check (a

@@ -15,7 +15,7 @@ usage:
   medical-imaging-demo train --task classifier|segmenter [--preset P] [--out DIR]   train and save a bundle
   medical-imaging-demo evaluate --bundle DIR [--task classifier|segmenter]          metrics on the test split
   medical-imaging-demo predict <file> --bundle DIR [--heatmap OUT.png]              label, probabilities, Grad-CAM PNG (DICOM/PNG/JPEG/TIFF)
-                       [--frame N] [--voi auto|minmax]          DICOM frame; minmax stretches a 12-bit image in a 16-bit PNG
+                       [--frame N] [--voi auto|minmax]          DICOM frame / TIFF page; minmax stretches a 12-bit image in 16 bits
   medical-imaging-demo serve --bundle DIR [--segmenter DIR] [--port 8080] [--host 127.0.0.1] [--workers 1]
                                       upload page: prediction, heatmap, DICOM tags; /docs, /readyz; --workers 0: in this process
 
@@ -229,7 +229,7 @@ async function main(): Promise<void> {
       const { consoleLogger } = await import('@appliedml/engine');
       const { ImageClassifier, heatmapOverlayPng, readMedicalImage } = await import('@appliedml/medical-imaging');
       const { framePastLast } = await import('./analysis');
-      const { outOfDistribution } = await import('./input-checks');
+      const { outOfDistribution, stretchAdvice } = await import('./input-checks');
       const { checkOutputFile } = await import('./output-checks');
       const { trainedOnNote } = await import('./provenance');
       const model = await ImageClassifier.load(requireArg(values.bundle, '--bundle'), loadOptions);
@@ -237,34 +237,37 @@ async function main(): Promise<void> {
       const voi = values.voi ?? 'auto';
       if (voi !== 'auto' && voi !== 'minmax') throw new AppliedMLError('E_INPUT_INVALID', `--voi must be auto or minmax (got ${voi}).`);
       const frame = intFlag(values.frame, 'frame', { min: 0 });
-      // --frame picks a DICOM frame; another format has one image, and a frame asked of it is a mistake
-      // (readMedicalImage refuses one other than 0 itself; said here in the flag's words).
+      // --frame picks a DICOM frame or a page of a multi-page TIFF; a file of one image has no other, and a
+      // frame asked of it is a mistake (readMedicalImage refuses one other than 0 itself; said here in the flag's words).
       const frameRefused = (format: string, cause?: unknown): AppliedMLError =>
-        new AppliedMLError('E_INPUT_INVALID', `${file}: --frame applies to DICOM files; this is a ${format} image with one frame.`, {
-          details: { path: file, format, frame },
-          ...(cause === undefined ? {} : { cause }),
-        });
+        new AppliedMLError(
+          'E_INPUT_INVALID',
+          `${file}: --frame applies to DICOM files and multi-page TIFFs; this is a ${format} image with one frame.`,
+          {
+            details: { path: file, format, frame },
+            ...(cause === undefined ? {} : { cause }),
+          },
+        );
       let read: Awaited<ReturnType<typeof readMedicalImage>>;
       try {
         read = await readMedicalImage(file, { voi, frame: frame ?? 0 });
       } catch (error) {
-        // A frame past a DICOM file's last: the count from the reader's details, in the service's words and
-        // the flag's (the reader's own words name neither the flag nor how to pick a frame).
+        // A frame past the last of a DICOM file or TIFF stack: the count from the reader's details, in the
+        // service's words and the flag's (the reader's own words name neither the flag nor how to pick a frame).
         const past = AppliedMLError.isInstance(error) && frame !== undefined ? framePastLast(error, frame) : undefined;
         if (past !== undefined)
           throw new AppliedMLError(
             'E_INPUT_INVALID',
             `${file}: --frame ${past.said}; ${past.frames === 1 ? 'leave --frame out' : `--frame N picks one of them (0 when left out)`}.`,
-            { cause: error, details: { path: file, field: 'frame', frame, frames: past.frames } },
+            { cause: error, details: { path: file, field: 'frame', frame, frames: past.frames, format: past.format } },
           );
         const format = AppliedMLError.isInstance(error) && error.details.field === 'frame' ? error.details.format : undefined;
         throw typeof format === 'string' ? frameRefused(format, error) : error;
       }
-      if (frame !== undefined && read.format !== 'dicom') throw frameRefused(read.format);
+      if (frame !== undefined && read.format !== 'dicom' && read.frames === 1) throw frameRefused(read.format);
       const unlike = outOfDistribution(read.image);
-      // A 16-bit PNG / TIFF of 12-bit samples is read near black unless stretched: say how.
-      if (read.format !== 'dicom' && read.bitDepth === 16 && voi === 'auto' && unlike.some((r) => r.includes('nearly black')))
-        unlike.push('a 12-bit image stored in 16 bits reads so: --voi minmax stretches it');
+      // A 12-bit image in 16 or 32 bits reads near black, a signed one flat grey, unless stretched: say how.
+      unlike.push(...stretchAdvice(read, read.image, voi, unlike, '--voi minmax'));
       if (unlike.length > 0)
         consoleLogger({ prefix: 'medical-imaging-demo' }).warn(
           `${file}: ${unlike.join('; ')}. This is outside what the model was trained on: the prediction below is not meaningful.`,
@@ -276,7 +279,9 @@ async function main(): Promise<void> {
         `${read.format} ${read.image.width}×${read.image.height}, ${read.bitDepth}-bit${
           read.dicom
             ? `, ${read.dicom.metadata.modality ?? '?'} (${read.dicom.frames > 1 ? `frame ${frame ?? 0} of ${read.dicom.frames}, numbered from 0: --frame N picks another` : '1 frame'})`
-            : ''
+            : read.frames > 1
+              ? ` (page ${frame ?? 0} of ${read.frames}, numbered from 0: --frame N picks another)`
+              : ''
         }`,
       );
       // A binary label comes from the saved threshold, not from the larger probability: 'clear (46.1 %)' beside

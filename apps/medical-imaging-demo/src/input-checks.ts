@@ -33,3 +33,43 @@ export function outOfDistribution(image: GrayImage): string[] {
     reasons.push(`its brightest pixel is at ${(max * 100).toFixed(1)} % of full scale: the image is nearly black`);
   return reasons;
 }
+
+/** What `stretchAdvice` reads of `readMedicalImage`'s answer. */
+export interface StoredAs {
+  format: string;
+  bitDepth: number;
+  /** 'uint', 'int' (signed) or 'float'; absent is 'uint'. */
+  sampleFormat?: string;
+}
+
+/**
+ * With `voi` auto, a PNG / TIFF of integer samples is mapped over its whole type's range, so an image whose
+ * values use little of it reads badly: a 12-bit X-ray in 16 (or 32) unsigned bits nearly black (a reason
+ * `outOfDistribution` already gave), a signed one as flat mid-grey (signed samples map from the type's
+ * minimum, so 0 is 0.5; no reason applied). The words to add to `reasons`, `how` naming the stretch
+ * (`--voi minmax`, `voi=minmax`); none for DICOM (its own window), float samples (mapped by min..max),
+ * 8-bit samples (dark is dark) or `voi` minmax.
+ */
+export function stretchAdvice(read: StoredAs, image: GrayImage, voi: string, reasons: readonly string[], how: string): string[] {
+  if (read.format === 'dicom' || voi !== 'auto' || read.bitDepth <= 8) return [];
+  const format = read.sampleFormat ?? 'uint';
+  if (format === 'uint') {
+    if (!reasons.some((r) => r.includes('nearly black'))) return [];
+    return [
+      read.bitDepth === 16
+        ? `a 12-bit image stored in 16 bits reads so: ${how} stretches it`
+        : `an image whose values use little of their ${read.bitDepth}-bit range reads so: ${how} stretches it`,
+    ];
+  }
+  if (format !== 'int') return [];
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of image.data) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!(max > min) || max - min > MAX_DARK) return [];
+  return [
+    `its values span ${((max - min) * 100).toFixed(1)} % of the signed ${read.bitDepth}-bit range, which reads as nearly flat grey: ${how} stretches it`,
+  ];
+}

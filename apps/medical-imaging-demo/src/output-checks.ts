@@ -62,6 +62,22 @@ export async function checkBundleTarget(dir: string, flag = '--out'): Promise<vo
       `${flag} ${dir} is not empty and holds no earlier bundle (manifest.json); a save replaces the folder whole, so choose an empty or new one. Nothing was trained.`,
       { details: { path: dir } },
     );
+  if (entries.length === 0) return;
+  // A manifest.json is there: the save replaces the folder only when it is an appliedml bundle of this
+  // package (a web app's manifest.json beside index.html is not; 547f61a), so ask the engine's own check
+  // now rather than after the whole training run. Imported here, not at the top: the CLI loads this
+  // module in its commands only, and the engine's index is not light.
+  const { MEDICAL_IMAGING_PACKAGE } = await import('@appliedml/medical-imaging');
+  const { bundleMarker, checkSaveTarget } = await import('@appliedml/engine');
+  try {
+    await checkSaveTarget(dir, { marker: bundleMarker(MEDICAL_IMAGING_PACKAGE) });
+  } catch (error) {
+    if (!AppliedMLError.isInstance(error)) throw error;
+    throw new AppliedMLError(error.code, `${flag} ${dir}: ${error.message} Nothing was trained.`, {
+      cause: error,
+      details: { ...error.details, path: dir },
+    });
+  }
 }
 
 /** `demo --report FILE`, `predict --heatmap FILE`: not a folder, and no file in the way above it. `after`: what was not done. */

@@ -48,8 +48,8 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;t
 <body><h1>appliedml medical imaging</h1><p id="model"></p><p class="note">Not a medical device. Files are processed in memory and never stored.</p>
 <input type="file" id="file" accept=".dcm,.png,.jpg,.jpeg,.tif,.tiff,application/dicom,image/png,image/jpeg,image/tiff"> <button id="go">Analyse</button>
 <p><label>Gray levels <select id="voi"><option value="auto">auto: a DICOM's window, a PNG's full range</option><option value="minmax">minmax: stretch the stored range (a 12-bit X-ray in a 16-bit PNG)</option></select></label>
-<label>DICOM frame <input type="number" id="frame" min="0" step="1" placeholder="0" style="width:5rem"></label></p><div id="out"></div>
-<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /predict with the file's bytes as the body; <code>?voi=minmax</code> stretches the gray levels, <code>?frame=N</code> picks a DICOM frame, numbered from 0).</small></p>
+<label>Frame (DICOM) or page (TIFF) <input type="number" id="frame" min="0" step="1" placeholder="0" style="width:5rem"></label></p><div id="out"></div>
+<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /predict with the file's bytes as the body; <code>?voi=minmax</code> stretches the gray levels, <code>?frame=N</code> picks a DICOM frame or a TIFF page, numbered from 0).</small></p>
 <script>
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 fetch('/info').then((r) => r.json()).then((i) => { document.getElementById('model').textContent = i.description; });
@@ -61,7 +61,8 @@ document.getElementById('go').onclick = async () => {
   const r = await res.json();
   if (!res.ok) { document.getElementById('out').innerHTML = '<p class="err" id="error">' + esc(r.code + ': ' + r.message) + '</p>'; return; }
   let html = '<p id="meta">' + esc(r.format.toUpperCase()) + ', ' + r.width + ' × ' + r.height + ', ' + r.bitDepth + '-bit' + (r.voi === 'minmax' ? ', stretched (voi minmax)' : '') +
-    (r.dicom ? ', <span id="frame-note">frame ' + r.dicom.frame + ' of ' + r.dicom.frames + ' analysed (numbered from 0)</span>' : '') + '</p>';
+    (r.dicom ? ', <span id="frame-note">frame ' + r.dicom.frame + ' of ' + r.dicom.frames + ' analysed (numbered from 0)</span>' :
+      r.frames > 1 ? ', <span id="frame-note">page ' + r.frame + ' of ' + r.frames + ' analysed (numbered from 0)</span>' : '') + '</p>';
   if (r.warnings) html += r.warnings.map((w) => '<p class="warn" id="warning">' + esc(w) + '</p>').join('');
   if (r.classification) html += '<h2><span id="label">' + esc(r.classification.label) + '</span> (<span id="score">' + (r.classification.score * 100).toFixed(1) + '</span> %)</h2><p>' +
     Object.entries(r.classification.probabilities).map(([l, p]) => esc(l) + ' ' + (p * 100).toFixed(1) + ' %').join(' · ') + '</p>';
@@ -200,7 +201,7 @@ function validatePredictQuery(data: unknown): { value: AnalyseOptions } | { erro
   const query = (data ?? {}) as Record<string, unknown>;
   const unknown = Object.keys(query).filter((key) => key !== 'voi' && key !== 'frame');
   if (unknown.length > 0)
-    return invalid('POST /predict takes the query parameters voi (auto or minmax) and frame (a DICOM frame number) only.');
+    return invalid('POST /predict takes the query parameters voi (auto or minmax) and frame (a DICOM frame or TIFF page number) only.');
   const value: AnalyseOptions = {};
   if (query['voi'] !== undefined) {
     if (query['voi'] !== 'auto' && query['voi'] !== 'minmax') return invalid('voi must be auto or minmax, given once.');
@@ -209,7 +210,7 @@ function validatePredictQuery(data: unknown): { value: AnalyseOptions } | { erro
   if (query['frame'] !== undefined) {
     const text = query['frame'];
     if (typeof text !== 'string' || !/^\d{1,12}$/.test(text) || Number(text) > MAX_FRAME)
-      return invalid('frame must be a whole number from 0 (the DICOM frame to analyse, numbered from 0), given once.');
+      return invalid('frame must be a whole number from 0 (the DICOM frame or TIFF page to analyse, numbered from 0), given once.');
     value.frame = Number(text);
   }
   return { value };
@@ -230,7 +231,7 @@ const predictQuery = {
       type: 'integer',
       minimum: 0,
       description:
-        'The DICOM frame to analyse, numbered from 0 (default 0). Past the last frame, or given for a PNG / JPEG / TIFF (one image), it is 400 E_INPUT_INVALID.',
+        'The DICOM frame or page of a multi-page TIFF to analyse, numbered from 0 (default 0). Past the last, or given for a PNG / JPEG / one-page TIFF (one image), it is 400 E_INPUT_INVALID.',
     },
   },
 } as const;
@@ -287,7 +288,7 @@ const predictSchema = {
   response: {
     200: {
       type: 'object',
-      required: ['format', 'width', 'height', 'bitDepth', 'imagePng', 'voi'],
+      required: ['format', 'width', 'height', 'bitDepth', 'imagePng', 'voi', 'frames', 'frame'],
       properties: {
         format: { type: 'string' },
         width: { type: 'integer' },
@@ -295,6 +296,8 @@ const predictSchema = {
         bitDepth: { type: 'integer' },
         imagePng: { type: 'string', description: 'The image as PNG, base64.' },
         voi: { type: 'string', enum: ['auto', 'minmax'], description: 'How the stored values were mapped to gray (the voi asked for).' },
+        frames: { type: 'integer', description: "The images in the file: a DICOM file's frames, a multi-page TIFF's pages, else 1." },
+        frame: { type: 'integer', description: 'The frame or page analysed, numbered from 0 (the one asked for, else 0).' },
         classification: {
           type: 'object',
           required: ['label', 'score', 'probabilities'],
@@ -345,7 +348,7 @@ export type MedicalServiceOptions = DemoServiceOptions;
 /**
  * The demo service on the demo kit: GET / (upload page), GET /info, POST /predict with the raw
  * file (DICOM, PNG, JPEG, TIFF) and optional `?voi=minmax&frame=N` → {format, width, height, bitDepth,
- * imagePng, voi, classification?, heatmapPng?, segmentation?, dicom? (with the frame analysed of how many)}; GET /healthz, GET /readyz (200 once the models are loaded),
+ * imagePng, voi, frames, frame, classification?, heatmapPng?, segmentation?, dicom? (with the frame analysed of how many)}; GET /healthz, GET /readyz (200 once the models are loaded),
  * the OpenAPI page at /docs. `inference` may be a promise: the service listens while the models load
  * and answers /predict 503 E_BUSY until then. Closing the service closes the inference (disposes
  * the models or ends the workers). Nothing is written to disk; bodies are never logged.

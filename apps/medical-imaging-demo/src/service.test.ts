@@ -13,7 +13,7 @@ import {
   type ImageClassifier,
 } from '@appliedml/medical-imaging';
 import { createMedicalService, inProcess, MAX_BODY_BYTES, medicalWorkerPool, type MedicalInference, type PredictAnswer } from './server';
-import { gray16Png, phantomPng, pngSize, quickClassifier } from './test-model';
+import { gray16Png, grayTiff, phantomPng, pngSize, quickClassifier } from './test-model';
 
 let classifier: ImageClassifier;
 let service: Service;
@@ -186,6 +186,31 @@ describe('medical imaging service on the demo kit', () => {
     const page = await (await fetch(`${base}/`)).text();
     expect(page).toContain('<select id="voi">');
     expect(page).toContain('<input type="number" id="frame"');
+  });
+
+  // ff18757: a TIFF stack's pages are frames; the answer did not say which page of how many was analysed
+  // (only a DICOM's), and a signed 16-bit TIFF of 12-bit values read flat grey with no warning.
+  it('says which page of a TIFF stack it analysed and warns that voi=minmax stretches a signed 16-bit one', async () => {
+    const n = 64 * 64;
+    const page = (k: number) => ({
+      width: 64,
+      height: 64,
+      samples: Int16Array.from({ length: n }, (_, i) => ((i + k * 500) % 2000) - 1000),
+    });
+    const postTiff = (query: string): Promise<Response> =>
+      fetch(`${base}/predict${query}`, { method: 'POST', headers: { 'content-type': 'image/tiff' }, body: grayTiff(page(0), page(1)) });
+    const res = await postTiff('?frame=1');
+    expect(res.status).toBe(200);
+    const second = (await res.json()) as PredictAnswer;
+    expect(second).toMatchObject({ format: 'tiff', bitDepth: 16, frames: 2, frame: 1, voi: 'auto' });
+    expect(second.warnings?.[0]).toMatch(/signed 16-bit range, which reads as nearly flat grey: voi=minmax stretches it/);
+    const stretched = (await (await postTiff('?frame=1&voi=minmax')).json()) as PredictAnswer;
+    expect(stretched.warnings).toBeUndefined();
+    const png = (await (await post(gray16Png(64, 64, (x, y) => x * 900 + y))).json()) as PredictAnswer;
+    expect([png.frames, png.frame]).toEqual([1, 0]);
+    const past = await postTiff('?frame=2');
+    expect(past.status).toBe(400);
+    expect(await past.json()).toMatchObject({ message: 'frame 2 is out of range: this TIFF file has 2 pages, numbered 0 to 1.' });
   });
 
   it('says which frame of a multi-frame DICOM it analysed, takes ?frame=N, and refuses a frame past the last', async () => {

@@ -65,3 +65,61 @@ export function gray16Png(width: number, height: number, sample: (x: number, y: 
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/** One page of `grayTiff`: its samples as a typed array (Uint16Array, Int16Array, Uint32Array, Float32Array, …). */
+export interface TiffPage {
+  width: number;
+  height: number;
+  samples: Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array;
+}
+
+/**
+ * An uncompressed little-endian grayscale TIFF written by hand, one directory a page (an image stack
+ * when more than one): BitsPerSample and SampleFormat (unsigned, signed, float) from each page's array.
+ */
+export function grayTiff(...pages: TiffPage[]): Uint8Array {
+  const formatOf = (a: TiffPage['samples']): number =>
+    a instanceof Float32Array ? 3 : a instanceof Int8Array || a instanceof Int16Array || a instanceof Int32Array ? 2 : 1;
+  const tags = 9;
+  const ifdSize = 2 + tags * 12 + 4;
+  // Layout: header, then each page's samples followed by its directory.
+  const offsets: { data: number; ifd: number }[] = [];
+  let at = 8;
+  for (const page of pages) {
+    const data = at;
+    at += page.samples.byteLength + (page.samples.byteLength % 2);
+    offsets.push({ data, ifd: at });
+    at += ifdSize;
+  }
+  const out = Buffer.alloc(at);
+  out.write('II', 0, 'latin1');
+  out.writeUInt16LE(42, 2);
+  out.writeUInt32LE(offsets[0]!.ifd, 4);
+  pages.forEach((page, i) => {
+    const { data, ifd } = offsets[i]!;
+    const s = page.samples;
+    Buffer.from(s.buffer, s.byteOffset, s.byteLength).copy(out, data);
+    const entries: [tag: number, type: number, value: number][] = [
+      [256, 4, page.width],
+      [257, 4, page.height],
+      [258, 3, s.BYTES_PER_ELEMENT * 8],
+      [259, 3, 1], // no compression
+      [262, 3, 1], // black is zero
+      [273, 4, data],
+      [278, 4, page.height],
+      [279, 4, s.byteLength],
+      [339, 3, formatOf(s)],
+    ];
+    out.writeUInt16LE(entries.length, ifd);
+    entries.forEach(([tag, type, value], k) => {
+      const e = ifd + 2 + 12 * k;
+      out.writeUInt16LE(tag, e);
+      out.writeUInt16LE(type, e + 2);
+      out.writeUInt32LE(1, e + 4);
+      if (type === 3) out.writeUInt16LE(value, e + 8);
+      else out.writeUInt32LE(value, e + 8);
+    });
+    out.writeUInt32LE(offsets[i + 1]?.ifd ?? 0, ifd + 2 + 12 * entries.length);
+  });
+  return out;
+}
