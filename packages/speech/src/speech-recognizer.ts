@@ -2,6 +2,7 @@ import {
   checkKnownKeys,
   AppliedMLError,
   anyValueFields,
+  bundleMarker,
   checkIntegerOption,
   checkNumberOption,
   accuracy,
@@ -1103,7 +1104,10 @@ export class SpeechRecognizer {
         // The last point before the swap: disposed meanwhile, the staging folder goes and `dir` stays.
         this.alive();
       },
-      { marker: BUNDLE_MANIFEST },
+      // A folder is replaced only when its manifest.json is a bundle this package wrote: another SDK's
+      // bundle is E_BUNDLE_INCOMPATIBLE, anything else E_INPUT_INVALID (a plain 'manifest.json' took
+      // any package's bundle).
+      { marker: bundleMarker(SPEECH_PACKAGE) },
     );
   }
 
@@ -1709,9 +1713,6 @@ function argmax(p: Float32Array): number {
 function scoresOf(p: Float32Array, labels: string[]): Record<string, number> {
   return Object.fromEntries(labels.map((l, i) => [l, p[i] as number]));
 }
-
-/** The file every speech bundle holds (saveBundle's manifest): a folder without it is not replaced by a save. */
-const BUNDLE_MANIFEST = 'manifest.json';
 
 /**
  * An error of saveBundle writing into the staging folder's `inner`, naming `dir` instead: a full disk
