@@ -126,3 +126,90 @@ describe('labels are NFC, and refused holding characters that do not print', () 
     loaded.dispose();
   });
 });
+
+// Review s28 R4: a9a22d2 normalised training labels but matched the names a caller gives exactly, so
+// consistently-NFD input broke ("classWeight names 'café', 'thé', not among the training labels (café,
+// thé)"), and evaluating a bundle saved before refused the labels it holds with a zero-width space or tab.
+describe('label names given to train, evaluate and explain are read as training labels are', () => {
+  const THE = 'thé'.normalize('NFD');
+  const nfdData = (): { text: string; label: string }[] => data([NFD, THE]);
+
+  it('classWeight keyed by NFD names, as the NFD training labels are (fails on a9a22d2)', async () => {
+    const plain = TextClassifier.create({ model: 'linear', seed: 1 });
+    await plain.train(nfdData());
+    const weighted = TextClassifier.create({ model: 'linear', seed: 1 });
+    await weighted.train(nfdData(), { classWeight: { [NFD]: 1, [THE]: 20 } });
+    // The weights were applied: the scores moved, and equal those of the same weights keyed in NFC.
+    const byNfc = TextClassifier.create({ model: 'linear', seed: 1 });
+    await byNfc.train(nfdData(), { classWeight: { [NFC]: 1, ['thé'.normalize('NFC')]: 20 } });
+    const a = await plain.predict('nice latte art');
+    const b = await weighted.predict('nice latte art');
+    expect(b.scores).not.toEqual(a.scores);
+    expect(b.scores).toEqual((await byNfc.predict('nice latte art')).scores);
+    byNfc.dispose();
+    // Spaces around the name, too, and the NFC spelling of an NFD-trained label.
+    await weighted.train(nfdData(), { classWeight: { ' café ': 2, ['thé'.normalize('NFC')]: 1 } });
+    // One label named twice with different weights is refused, naming both spellings.
+    const twice = await failure(() => weighted.train(nfdData(), { classWeight: { [NFD]: 1, [NFC]: 3 } }));
+    expect(twice.code).toBe('E_INPUT_INVALID');
+    expect(twice.details).toMatchObject({ field: 'classWeight', names: [NFD, NFC] });
+    // A name holding a zero-width space is refused for that, not as an unknown label.
+    const hidden = await failure(() => weighted.train(nfdData(), { classWeight: { 'café\u200B': 2 } }));
+    expect(hidden.message).toContain('zero-width space (U+200B)');
+    plain.dispose();
+    weighted.dispose();
+  });
+
+  it("evaluate's positiveLabel and explain's label in NFD, and given back as the model holds them (fails on a9a22d2)", async () => {
+    const m = TextClassifier.create({ model: 'linear', seed: 1 });
+    await m.train(nfdData());
+    const byNfd = await m.evaluate(nfdData(), { positiveLabel: NFD });
+    const byNfc = await m.evaluate(nfdData(), { positiveLabel: NFC });
+    expect(byNfd).toEqual(byNfc);
+    const byThe = await m.evaluate(nfdData(), { positiveLabel: THE });
+    expect(byThe.binary?.positiveLabel).toBe('thé'.normalize('NFC'));
+    expect(byNfd.binary?.positiveLabel).toBe(NFC);
+    const e = await m.explain('nice latte art', { label: NFD });
+    expect(e.explained).toBe(NFC);
+    expect((await m.explain('nice latte art', { label: ` ${NFC} ` })).explained).toBe(NFC);
+    // Still refused: a label the model does not hold, and one holding an invisible character.
+    expect((await failure(() => m.explain('nice latte art', { label: 'coffee' }))).code).toBe('E_INPUT_INVALID');
+    expect((await failure(() => m.evaluate(nfdData(), { positiveLabel: 'café\u200B' }))).message).toContain('U+200B');
+    m.dispose();
+  });
+
+  it('a bundle saved with labels holding U+200B and a tab evaluates, explains and takes them as positiveLabel (fails on a9a22d2)', async () => {
+    const m = TextClassifier.create({ seed: 1 });
+    await m.train(data(['coffee', 'tea']));
+    const saved = join(dir, 'hidden');
+    await m.save(saved);
+    m.dispose();
+    // Labels an older version let through: 'tea' + U+200B and 'cof\tfee'; and an NFD one on reading.
+    const ZW = 'tea\u200B';
+    const TAB = 'cof\tfee';
+    const manifestPath = join(saved, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+      preprocessing: { labels: string[]; positiveLabel?: string | null };
+      manifestSha256?: string;
+    };
+    delete manifest.manifestSha256;
+    const rename = (l: string): string => (l === 'coffee' ? TAB : l === 'tea' ? ZW : l);
+    manifest.preprocessing.labels = manifest.preprocessing.labels.map(rename);
+    if (manifest.preprocessing.positiveLabel) manifest.preprocessing.positiveLabel = rename(manifest.preprocessing.positiveLabel);
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    const loaded = await TextClassifier.load(saved);
+    expect(loaded.labels).toEqual([TAB, ZW]);
+    const evalData = [
+      { text: 'espresso and cake', label: TAB },
+      { text: 'mint tea', label: ZW },
+    ];
+    const metrics = await loaded.evaluate(evalData, { positiveLabel: ZW });
+    expect(metrics.accuracy).toBe(1);
+    expect(metrics.binary?.positiveLabel).toBe(ZW);
+    expect((await loaded.explain('mint tea', { label: TAB })).explained).toBe(TAB);
+    // A hidden character the model does not hold is still refused.
+    const other = await failure(() => loaded.evaluate([{ text: 'mint tea', label: 'mint\u200B' }]));
+    expect(other.message).toContain('U+200B');
+    loaded.dispose();
+  });
+});

@@ -43,7 +43,7 @@ import {
 import { TfidfRowBuilder } from './fast-rows';
 import { ngramHashes, sortedHas } from './hash';
 import { DistinctHashes, MAX_KNOWN_NGRAMS } from './known-ngrams';
-import { checkLabelCharacters, normalizeLabel } from './labels';
+import { checkLabelCharacters, findLabel, normalizeClassWeightNames, normalizeLabel } from './labels';
 import { LinearModel, trainLogistic, trainNaiveBayes } from './linear-model';
 import type { TextExample } from './loaders';
 import { CNN_DEFAULTS, FASTTEXT_DEFAULTS, buildFastText, buildKimCnn, type CnnConfig, type FastTextConfig } from './neural-models';
@@ -650,7 +650,8 @@ export class TextClassifier {
     const counts = new Array<number>(labels.length).fill(0);
     for (const set of labelSets) for (const l of set) counts[index.get(l) as number] = (counts[index.get(l) as number] ?? 0) + 1;
     const positiveLabel = labels.length === 2 && !this.config.multiLabel ? (counts[0]! <= counts[1]! ? labels[0] : labels[1]) : undefined;
-    const classWeights = resolveClassWeights(options.classWeight, labels, counts);
+    // classWeight's names in the labels' own form (trimmed, NFC): NFD names for NFD training labels match.
+    const classWeights = resolveClassWeights(normalizeClassWeightNames(options.classWeight), labels, counts);
     const sampleWeights = classWeights
       ? // A multi-label row with no label (every label negative) keeps weight 1.
         Float64Array.from(labelSets, (set) =>
@@ -972,9 +973,11 @@ export class TextClassifier {
     const top = options.top ?? 10;
     const [probs] = this.probabilities([checked], state);
     const prediction = this.toPrediction(probs as Float64Array, state);
-    const explained = options.label ?? prediction.label;
-    const k = state.labels.indexOf(explained);
-    if (k < 0) throw new AppliedMLError('E_INPUT_INVALID', `Unknown label '${explained}'; the model knows ${state.labels.join(', ')}.`);
+    // The label is found as training labels are read (trimmed, NFC) and given back as the model holds it.
+    const asked = options.label ?? prediction.label;
+    const k = typeof asked === 'string' ? findLabel(state.labels, asked, 'explain label', { field: 'label' }) : -1;
+    if (k < 0) throw new AppliedMLError('E_INPUT_INVALID', `Unknown label '${String(asked)}'; the model knows ${state.labels.join(', ')}.`);
+    const explained = state.labels[k] as string;
     // The words as the features read them (normalised), so a decomposed 'café' still finds its features.
     const words = normalizedText(checked, state.features)
       .split(/\s+/)
@@ -1069,12 +1072,22 @@ export class TextClassifier {
     const yTrue = labelSets.map((set) => index.get(set[0] as string) as number);
     const yPred = probs.map(argMax);
     void texts;
-    if (options.positiveLabel !== undefined && (state.labels.length !== 2 || !state.labels.includes(options.positiveLabel)))
-      throw new AppliedMLError(
-        'E_INPUT_INVALID',
-        `positiveLabel is for two-class models and must be one of their labels (this model knows ${state.labels.join(', ')}).`,
-      );
-    return multiClassMetrics(state.labels, yTrue, yPred, probs, options.positiveLabel ?? state.positiveLabel);
+    let positiveLabel = state.positiveLabel;
+    if (options.positiveLabel !== undefined) {
+      // Found as training labels are read (trimmed, NFC), or as a bundle saved before holds it.
+      const given: unknown = options.positiveLabel;
+      const k =
+        state.labels.length === 2 && typeof given === 'string'
+          ? findLabel(state.labels, given, 'positiveLabel', { field: 'positiveLabel' })
+          : -1;
+      if (k < 0)
+        throw new AppliedMLError(
+          'E_INPUT_INVALID',
+          `positiveLabel is for two-class models and must be one of their labels (this model knows ${state.labels.join(', ')}).`,
+        );
+      positiveLabel = state.labels[k];
+    }
+    return multiClassMetrics(state.labels, yTrue, yPred, probs, positiveLabel);
   }
 
   /** Metrics of a multi-label model: subset accuracy, Hamming loss, micro and macro F1. */
@@ -1294,7 +1307,15 @@ export class TextClassifier {
     return this.state;
   }
 
-  private checkExamples(data: readonly TextExample[], what: string): { texts: string[]; labelSets: string[][] } {
+  /**
+   * `known`: a loaded model's labels, in their trimmed NFC form. A label among them is not refused for the
+   * characters in it (a bundle saved before labels were checked may hold a tab or U+200B).
+   */
+  private checkExamples(
+    data: readonly TextExample[],
+    what: string,
+    known?: ReadonlySet<string>,
+  ): { texts: string[]; labelSets: string[][] } {
     if (!Array.isArray(data)) throw new AppliedMLError('E_INPUT_INVALID', `${what} must be an array of { text, label }.`);
     if (data.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `${what} is empty.`);
     const texts: string[] = [];
@@ -1320,7 +1341,7 @@ export class TextClassifier {
             details: { index: i },
           });
         }
-        checkLabelCharacters(l, `${what}[${i}]`, { index: i });
+        if (!known?.has(normalizeLabel(l))) checkLabelCharacters(l, `${what}[${i}]`, { index: i });
       }
       // Labels are trimmed, as the file loaders trim them: ' billing ' and 'billing' are one queue; and NFC, as texts are.
       labelSets.push([...new Set((set as string[]).map(normalizeLabel))]);
@@ -1336,10 +1357,11 @@ export class TextClassifier {
     probs: Float64Array[];
   }> {
     const first = this.ready();
-    const { texts, labelSets } = this.checkExamples(data, 'evaluation data');
+    // The model's own labels are accepted as they are, even holding characters a new label may not.
+    const { texts, labelSets } = this.checkExamples(data, 'evaluation data', new Set(first.labels.map(normalizeLabel)));
     const indexOf = (state: State): Map<string, number> => {
-      // By NFC form: a bundle saved before labels were normalised may hold an NFD one.
-      const index = new Map(state.labels.map((l, i) => [l.normalize('NFC'), i]));
+      // By trimmed NFC form: a bundle saved before labels were normalised may hold an NFD one.
+      const index = new Map(state.labels.map((l, i) => [normalizeLabel(l), i]));
       const unknown = [...new Set(labelSets.flat())].filter((l) => !index.has(l));
       if (unknown.length > 0) {
         throw new AppliedMLError('E_INPUT_INVALID', `Evaluation labels the model was not trained on: ${unknown.slice(0, 10).join(', ')}.`, {
