@@ -13,7 +13,7 @@ import {
   replaceDirAtomic,
   writeFileDurable,
 } from '@appliedml/engine';
-import type { Device, FolderKind, JsonValue, Logger } from '@appliedml/engine';
+import type { Device, FolderKind, JsonValue, Logger, SaveMarker } from '@appliedml/engine';
 import type { AnyImage } from './gray-image';
 import { ImageSegmenter, SEGMENTER_LOAD_KEYS } from './image-segmenter';
 import type { MaskPrediction, SegmentationMetrics } from './image-segmenter';
@@ -34,6 +34,25 @@ const MEMBER_MISSING = 'member-missing';
 /** Layout of `ensemble.json`; a newer one is refused with E_BUNDLE_INCOMPATIBLE. */
 export const SEGMENTER_ENSEMBLE_FORMAT = 1;
 const MEMBER_NAME = /^member-[0-9]{1,2}$/;
+
+/**
+ * How a save tells an earlier ensemble's folder, which it replaces, from someone else's: its
+ * ensemble.json must be an ensemble index (a JSON object listing `members`), and one this package wrote;
+ * another package's is E_BUNDLE_INCOMPATIBLE, any other ensemble.json E_INPUT_INVALID (the plain name
+ * took any file so called). An index that lost its package (an edit, damage) is still replaced.
+ */
+const ENSEMBLE_MARKER: SaveMarker = {
+  file: INDEX,
+  noun: `a ${MEDICAL_IMAGING_PACKAGE} segmenter ensemble index`,
+  package: MEDICAL_IMAGING_PACKAGE,
+  writtenBy(text: string): string | boolean {
+    const index = JSON.parse(text) as unknown; // a throw counts as not an earlier save
+    if (typeof index !== 'object' || index === null || Array.isArray(index)) return false;
+    const { members, package: pkg } = index as { members?: unknown; package?: unknown };
+    if (!Array.isArray(members)) return false;
+    return typeof pkg === 'string' && pkg !== '' ? pkg : true;
+  },
+};
 
 /** The fields a save writes in ensemble.json. */
 const INDEX_KEYS: readonly string[] = ['format', 'package', 'packageVersion', 'task', 'members', 'metrics'];
@@ -223,7 +242,7 @@ export class SegmenterEnsemble {
           throw namingTarget(error, staging, dir);
         }
       },
-      { marker: INDEX },
+      { marker: ENSEMBLE_MARKER },
     );
   }
 
