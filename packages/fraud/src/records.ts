@@ -21,7 +21,10 @@ export const MAX_RECORDS_FILE_BYTES = 512 * 1024 ** 2;
  * UTF-8 (a BOM is allowed): other bytes are refused naming the line and byte offset, never read as U+FFFD.
  * Lines end with LF, CRLF, or CR (a JSONL file with no LF at all: classic Mac line endings, as CSV reads them).
  * A CSV's header names every column, except that unnamed columns at its end whose cells are all empty
- * (a comma at the end of every line, as spreadsheets export) are dropped; any other unnamed column is refused.
+ * (a comma at the end of every line, as spreadsheets export) are dropped, and so is an unnamed first column
+ * holding the row numbers 0, 1, 2, … (the index pandas' `to_csv()` writes); any other unnamed column is refused.
+ * UTF-16 little-endian starting with its byte-order mark FF FE (Excel's "Unicode Text") is read too; other
+ * UTF-16 is refused saying how to convert it.
  */
 export async function readRecords(path: string, options: { maxBytes?: number } = {}): Promise<TabularRecord[]> {
   if (typeof path !== 'string' || path.trim() === '')
@@ -43,10 +46,13 @@ export async function readRecords(path: string, options: { maxBytes?: number } =
   const bytes = await readFile(path).catch((cause: unknown) => {
     throw new AppliedMLError('E_IO', `Cannot read ${path}: ${(cause as Error).message}`, { cause, details: { file: path } });
   });
-  checkUtf8(bytes, path);
+  const utf16 = utf16Start(bytes);
+  // UTF-16 CSV goes to the engine's reader, which reads little-endian after its mark FF FE (Excel's
+  // "Unicode Text") and refuses the rest saying what it is and how to convert it.
+  if (!utf16) checkUtf8(bytes, path);
   if (jsonl) {
     // A byte-order mark (some editors and Windows tools write one) is no part of the first line's JSON.
-    const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+    const text = (utf16 ? decodeUtf16(bytes, utf16, path) : bytes.toString('utf8')).replace(/^\uFEFF/, '');
     rows = [];
     // LF (a CR before it is JSON whitespace); a file with no LF at all splits at CR, as CSV reads one.
     const lines = text.includes('\n') ? text.split('\n') : text.split('\r');
@@ -70,7 +76,10 @@ export async function readRecords(path: string, options: { maxBytes?: number } =
   return rows;
 }
 
-/** A CSV's records: every column named, or unnamed columns at the end with no value in any row (dropped). */
+/**
+ * A CSV's records: every column named, or unnamed columns at the end with no value in any row, or an
+ * unnamed first column of row numbers 0..n-1 (a pandas index) (dropped).
+ */
 async function readCsvRecords(path: string): Promise<TabularRecord[]> {
   let columns: readonly string[] = [];
   try {
@@ -84,12 +93,29 @@ async function readCsvRecords(path: string): Promise<TabularRecord[]> {
   // columns given names of their own, to see whether they hold anything.
   const [head] = await readCsvAll(path, { header: false, limit: 1, missing: [] });
   const header = Array.from({ length: Object.keys(head ?? {}).length }, (_, i) => String(head?.[String(i)] ?? '').trim());
-  const first = header.indexOf('');
+  // An unnamed first column before a named one is the index pandas' to_csv() writes by default: dropped
+  // when it holds the row numbers 0, 1, 2, … (checked below), refused otherwise.
+  const index = header[0] === '' && header.length > 1 && header[1] !== '';
+  const found = header.indexOf('', index ? 1 : 0);
+  const first = found === -1 ? header.length : found;
   const trailing = first > 0 && header.slice(first).every((name) => name === '');
   if (!trailing) throw unnamedColumn(path, header, first, 'name it, or remove the column');
-  const names = header.map((name, i) => (i < first ? name : `\u0000unnamed ${i}`));
+  const names = header.map((name, i) => (i === 0 && index ? '\u0000index' : i < first ? name : `\u0000unnamed ${i}`));
   const rows = (await readCsvAll(path, { header: false, names })).slice(1) as Array<Record<string, CsvValue>>;
-  for (const row of rows) {
+  for (const [k, row] of rows.entries()) {
+    if (index) {
+      const cell = row['\u0000index'];
+      if (cell !== String(k))
+        throw unnamedColumn(
+          path,
+          header,
+          0,
+          `line ${csvRowLine(row) ?? '?'} has ${cell === null ? 'no value' : `'${String(cell)}'`} there, not the row number ${k}. ` +
+            'An unnamed first column is dropped only when it holds the row numbers 0, 1, 2, … (the index pandas writes: to_csv(index=False) leaves it out); name it, or remove the column',
+          csvRowLine(row),
+        );
+      delete row['\u0000index'];
+    }
     for (let c = first; c < names.length; c++) {
       const name = names[c] as string;
       if (row[name] !== null)
@@ -128,6 +154,52 @@ function ordinal(n: number): string {
   return `${n}${suffix}`;
 }
 
+/** UTF-16 as the engine's CSV reader tells it from the first 4 bytes: a byte-order mark, or a 0 byte beside each of two characters. */
+interface Utf16Start {
+  encoding: 'UTF-16LE' | 'UTF-16BE';
+  byteOrderMark: boolean;
+}
+
+function utf16Start(b: Uint8Array): Utf16Start | undefined {
+  const [b0, b1, b2, b3] = b;
+  if (b0 === 0xff && b1 === 0xfe) return b2 === 0 && b3 === 0 ? undefined : { encoding: 'UTF-16LE', byteOrderMark: true };
+  if (b0 === 0xfe && b1 === 0xff) return { encoding: 'UTF-16BE', byteOrderMark: true };
+  if (b.length < 4) return undefined;
+  if (b0 === 0 && b2 === 0 && b1 !== 0 && b3 !== 0) return { encoding: 'UTF-16BE', byteOrderMark: false };
+  if (b1 === 0 && b3 === 0 && b0 !== 0 && b2 !== 0) return { encoding: 'UTF-16LE', byteOrderMark: false };
+  return undefined;
+}
+
+/**
+ * A JSONL file in UTF-16: little-endian after its mark FF FE decoded strictly (an odd byte count or a lone
+ * surrogate refused), as the text loaders and the engine's CSV reader take it; any other UTF-16 refused in
+ * the engine reader's words.
+ */
+function decodeUtf16(bytes: Uint8Array, kind: Utf16Start, path: string): string {
+  const details = { file: path, encoding: kind.encoding.toLowerCase(), byteOrderMark: kind.byteOrderMark };
+  if (kind.encoding === 'UTF-16LE' && kind.byteOrderMark) {
+    try {
+      return new TextDecoder('utf-16le', { fatal: true }).decode(bytes);
+    } catch (cause) {
+      throw new AppliedMLError(
+        'E_INPUT_INVALID',
+        `${path} starts with the UTF-16 little-endian byte-order mark FF FE but is not valid UTF-16 (an odd number of bytes, or a lone surrogate).`,
+        { cause, details },
+      );
+    }
+  }
+  const order = kind.encoding === 'UTF-16BE' ? 'big-endian' : 'little-endian';
+  const what = kind.byteOrderMark
+    ? `is UTF-16 ${order} text (it starts with the byte-order mark FE FF)`
+    : `looks like UTF-16 ${order} text without a byte-order mark (a 0 byte ${kind.encoding === 'UTF-16BE' ? 'before' : 'after'} each of its first characters)`;
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    `${path} ${what}; records are read as UTF-8, or as UTF-16 little-endian starting with the byte-order mark FF FE. ` +
+      `Convert it to UTF-8 first, e.g. iconv -f ${kind.encoding} -t UTF-8 in.jsonl > out.jsonl.`,
+    { details },
+  );
+}
+
 /**
  * E_INPUT_INVALID when `bytes` are not UTF-8, naming the first bad byte's offset and line: decoded, such
  * bytes became U+FFFD without a word (two merchants 'Caf\xe9' and 'Caf\xe8' in Windows-1252 one category).
@@ -138,10 +210,11 @@ function checkUtf8(bytes: Uint8Array, path: string): void {
   let line = 1;
   const lf = bytes.includes(0x0a);
   for (let i = 0; i < offset; i++) if (bytes[i] === (lf ? 0x0a : 0x0d)) line++;
-  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  // UTF-16 never comes here (utf16Start); FF FE 00 00 is UTF-32 little-endian's mark.
+  const utf32 = bytes[0] === 0xff && bytes[1] === 0xfe && bytes[2] === 0 && bytes[3] === 0;
   throw new AppliedMLError(
     'E_INPUT_INVALID',
-    `${path} is not UTF-8: byte ${offset} (line ${line}) ${utf16 ? 'starts a UTF-16 byte-order mark' : `is 0x${(bytes[offset] as number).toString(16).padStart(2, '0')}, no part of a UTF-8 character`}. Save the file as UTF-8 (Excel: "CSV UTF-8"); a Windows-1252 or Latin-1 file must be converted first.`,
+    `${path} is not UTF-8: byte ${offset} (line ${line}) ${utf32 ? 'starts a UTF-32 byte-order mark (FF FE 00 00)' : `is 0x${(bytes[offset] as number).toString(16).padStart(2, '0')}, no part of a UTF-8 character`}. Save the file as UTF-8 (Excel: "CSV UTF-8"); a Windows-1252 or Latin-1 file must be converted first.`,
     { details: { file: path, offset, line, reason: 'not-utf8' } },
   );
 }
