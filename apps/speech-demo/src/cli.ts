@@ -246,14 +246,15 @@ async function main(): Promise<void> {
       const workers = intFlag(values.workers ?? '1', 'workers', { min: 0, max: 64 }) as number;
       const { closeOnSignals } = await import('@appliedml/demo-kit');
       const { SpeechRecognizer } = await import('@appliedml/speech');
-      const { createSpeechService, inProcess, speechWorkerPool } = await import('./server');
+      const { createSpeechService, speechWorkerPool, warmedInProcess } = await import('./server');
       // The workers start their engines from the environment: --device reaches them through it.
       if (device && workers > 0) process.env.APPLIEDML_DEVICE = device;
-      // Listen first: /healthz answers at once and /readyz turns 200 once the model is loaded.
+      // Listen first: /healthz answers at once and /readyz turns 200 once the model is loaded and warmed
+      // up (each worker, or the model here, recognises two synthetic recordings first).
       const loading: Promise<SpeechInference> =
         workers > 0
           ? speechWorkerPool(bundle, { threads: workers })
-          : SpeechRecognizer.load(bundle, device ? { device } : {}).then((model) => inProcess(model, { name: bundleName(bundle) }));
+          : SpeechRecognizer.load(bundle, device ? { device } : {}).then((model) => warmedInProcess(model, { name: bundleName(bundle) }));
       const service = await createSpeechService(loading, { logger: true });
       const { url } = await service.listen({ port, host: values.host ?? '127.0.0.1' });
       closeOnSignals(service, { onSignal: (signal) => out(`${signal}: finishing in-flight requests, then exiting`) });

@@ -10,9 +10,9 @@ import {
 } from '@appliedml/demo-kit';
 import { AppliedMLError } from '@appliedml/engine';
 import { SPEECH_PACKAGE, SPEECH_VERSION, type SequenceRecognition, type SpeechRecognizer } from '@appliedml/speech';
-import { MAX_AUDIO_SECONDS, recognizeSequenceUpload, recognizeUpload, type RecognizeAnswer, type SpeechTask } from './recognition';
+import { MAX_AUDIO_SECONDS, recognizeSequenceUpload, recognizeUpload, warmUp, type RecognizeAnswer, type SpeechTask } from './recognition';
 
-export { MAX_AUDIO_SECONDS, recognizeSequenceUpload, recognizeUpload, runTask } from './recognition';
+export { MAX_AUDIO_SECONDS, recognizeSequenceUpload, recognizeUpload, runTask, warmUp, warmUpWav } from './recognition';
 export type { RecognizeAnswer, SpeechTask } from './recognition';
 
 /** The SDK serving the model, as `GET /info` says it. */
@@ -208,6 +208,21 @@ export function inProcess(
       if (options.dispose !== false) model.dispose();
     },
   };
+}
+
+/**
+ * `inProcess(model, options)` once the model is warmed up (`warmUp`: two synthetic recordings through
+ * a request's path): given to `createSpeechService` as the promise, /readyz says ready only after it, so
+ * the first requests are not the slow first calls after `load`. The model is disposed if the warm-up fails.
+ */
+export async function warmedInProcess(model: SpeechRecognizer, options: Parameters<typeof inProcess>[1] = {}): Promise<SpeechInference> {
+  try {
+    await warmUp(model);
+  } catch (error) {
+    if (options.dispose !== false) model.dispose();
+    throw error;
+  }
+  return inProcess(model, options);
 }
 
 /**
