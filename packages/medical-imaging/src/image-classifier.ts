@@ -20,6 +20,7 @@ import {
   unknownBundleParts,
   unknownPartsError,
   tf,
+  TrainTickets,
   withSeededRandom,
 } from '@appliedml/engine';
 import type { Device, JsonValue, LoadedBundle, Logger, TrainingReport } from '@appliedml/engine';
@@ -109,7 +110,11 @@ export interface ClassifierTrainOptions {
   device?: Device;
   logger?: Logger;
   progress?: boolean | 'auto';
-  onEpoch?: (epoch: ClassifierEpoch) => void;
+  /**
+   * Called after each epoch; a returned promise is awaited before the next epoch. (Two signatures, so a
+   * callback that returns something else, `(e) => seen.push(e)`, still type-checks.)
+   */
+  onEpoch?: ((epoch: ClassifierEpoch) => void) | ((epoch: ClassifierEpoch) => Promise<void>);
 }
 
 /**
@@ -245,6 +250,8 @@ export class ImageClassifier {
   private disposed = false;
   private trained: TrainedOn | undefined;
   private readonly logger: Logger;
+  /** Overlapping trains: the last started installs its model, whatever order they finish in. */
+  private readonly trains = new TrainTickets();
 
   private constructor(config: ImageClassifierConfig, logger: Logger) {
     this.config = config;
@@ -346,8 +353,15 @@ export class ImageClassifier {
     return tf.tensor4d(values, [n, size, size, 1]);
   }
 
+  /**
+   * Train (or retrain) the classifier. Overlapping trains on one classifier: the model ends as the
+   * last-started one left it, whatever order they finish in; an earlier train that finishes after a later
+   * one has installed its model frees what it built and rejects with E_BUSY (`details.reason`
+   * 'superseded'); a later train that fails leaves the earlier one free to install.
+   */
   async train(data: LabeledImages, options: ClassifierTrainOptions = {}): Promise<ClassifierTrainingReport> {
     this.alive();
+    const ticket = this.trains.start();
     checkKnownKeys('train options', options, TRAIN_KEYS);
     checkTrainOptions(options);
     const source = checkDataSource((data as Partial<LabeledImages> | null)?.source, 'training data');
@@ -476,7 +490,13 @@ export class ImageClassifier {
                   weights: model.getWeights().map((w) => w.clone()),
                 };
               } else if (logs.epoch - best.epoch > patience) stop = true;
-              options.onEpoch?.({ epoch: logs.epoch, loss: logs.loss, valAuc: m.auc, valAccuracy: m.accuracy, seconds: logs.seconds });
+              return options.onEpoch?.({
+                epoch: logs.epoch,
+                loss: logs.loss,
+                valAuc: m.auc,
+                valAccuracy: m.accuracy,
+                seconds: logs.seconds,
+              });
             },
             // Disposed meanwhile: no point in more epochs (the run then fails with E_MODEL_DISPOSED).
             shouldStop: () => stop || this.disposed,
@@ -512,7 +532,12 @@ export class ImageClassifier {
       model.dispose();
       throw new AppliedMLError('E_MODEL_DISPOSED', 'This ImageClassifier was disposed while it trained; create or load another.');
     }
-    // Runs that overlap each install their own network; the last to finish wins.
+    // A train started after this one has installed its model meanwhile: that one stays (no await from
+    // here to the install).
+    if (!this.trains.install(ticket)) {
+      model.dispose();
+      throw this.trains.supersededError('ImageClassifier.train');
+    }
     this.disposeModels();
     this.model = model;
     this.fitted = { labels, normalization, ...(threshold !== undefined ? { threshold } : {}) };

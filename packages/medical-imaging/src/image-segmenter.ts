@@ -23,6 +23,7 @@ import {
   unknownBundleParts,
   unknownPartsError,
   tf,
+  TrainTickets,
   withSeededRandom,
 } from '@appliedml/engine';
 import type { Device, EpochLogs, JsonValue, LoadedBundle, Logger, TrainingReport } from '@appliedml/engine';
@@ -140,7 +141,11 @@ export interface SegmenterTrainOptions {
   device?: Device;
   logger?: Logger;
   progress?: boolean | 'auto';
-  onEpoch?: (epoch: SegmenterEpoch) => void;
+  /**
+   * Called after each epoch; a returned promise is awaited before the next epoch. (Two signatures, so a
+   * callback that returns something else, `(e) => seen.push(e)`, still type-checks.)
+   */
+  onEpoch?: ((epoch: SegmenterEpoch) => void) | ((epoch: SegmenterEpoch) => Promise<void>);
 }
 
 export interface SegmentationMetrics {
@@ -393,6 +398,8 @@ export class ImageSegmenter {
   private disposed = false;
   private trained: TrainedOn | undefined;
   private readonly logger: Logger;
+  /** Overlapping trains: the last started installs its model, whatever order they finish in. */
+  private readonly trains = new TrainTickets();
 
   private constructor(config: ImageSegmenterConfig, logger: Logger) {
     this.config = config;
@@ -499,8 +506,15 @@ export class ImageSegmenter {
     return out;
   }
 
+  /**
+   * Train (or retrain) the segmenter. Overlapping trains on one segmenter: the model ends as the
+   * last-started one left it, whatever order they finish in; an earlier train that finishes after a later
+   * one has installed its model frees what it built and rejects with E_BUSY (`details.reason`
+   * 'superseded'); a later train that fails leaves the earlier one free to install.
+   */
   async train(data: MaskedImages, options: SegmenterTrainOptions = {}): Promise<SegmenterTrainingReport> {
     this.alive();
+    const ticket = this.trains.start();
     // Options first: a NaN learning rate trained a network of NaN weights that reported a finite loss.
     checkKnownKeys('train options', options, TRAIN_KEYS);
     checkIntegerOption('epochs', options.epochs, 1, 10_000);
@@ -552,8 +566,8 @@ export class ImageSegmenter {
 
     // The new network replaces the trained one only when training succeeds: a failed run (a bad option,
     // a checkpoint from another config, an interrupted write) leaves the model as it was. Until then the
-    // run touches only its own network, so `predict` keeps answering from the current model, and runs
-    // that overlap each install their own network when they finish (the last to finish wins).
+    // run touches only its own network, so `predict` keeps answering from the current model. Of runs that
+    // overlap, the last started installs its network, whatever order they finish in (TrainTickets).
     const model = withSeededRandom(createRng(this.config.seed), () =>
       buildUNet(size, channels, { filters: this.config.filters, dropout: this.config.dropout }),
     );
@@ -673,7 +687,7 @@ export class ImageSegmenter {
             await this.writeBundle(join(checkpointDir, 'best'), model, fitted, trainedOn, undefined, { valDice, epoch: epoch + 1 });
           await removeLeftovers(checkpointDir);
         }
-        options.onEpoch?.({ epoch, loss: epochLoss, valDice, seconds });
+        await options.onEpoch?.({ epoch, loss: epochLoss, valDice, seconds });
       }
       // Patience that runs out on the last epoch counts as stopping early, as the engine reports it.
       if (!stoppedEarly && state.epoch >= resumedAt && state.bestEpoch >= 0 && state.epoch - state.bestEpoch > patience)
@@ -682,6 +696,9 @@ export class ImageSegmenter {
       const metrics = this.metricsOf(model, fitted, validation);
       // Disposed while training ran: the new network is freed (below), not attached to a disposed model.
       this.aliveWhileTraining();
+      // A train started after this one has installed its model meanwhile: that one stays (no await from
+      // here to the install; the catch below frees this network).
+      if (!this.trains.install(ticket)) throw this.trains.supersededError('ImageSegmenter.train');
       const replaced = this.model;
       this.model = model;
       this.fitted = fitted;
