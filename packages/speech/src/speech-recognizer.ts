@@ -152,8 +152,11 @@ export interface TrainOptions {
   logger?: Logger;
   /** Progress bar on stderr: `true`, `'auto'` (only when stderr is a terminal) or `false` (default: library code is quiet). */
   progress?: boolean | 'auto';
-  /** Called after each epoch; a returned promise is awaited before the next epoch. */
-  onEpochEnd?: (logs: EpochLogs) => void | Promise<void>;
+  /**
+   * Called after each epoch; a returned promise is awaited before the next epoch. (Two signatures, so a
+   * callback that returns something else, `(logs) => seen.push(logs)`, type-checks as it did before.)
+   */
+  onEpochEnd?: ((logs: EpochLogs) => void) | ((logs: EpochLogs) => Promise<void>);
   /**
    * Train an ensemble's networks at the same time in worker threads, one per core (default true). Used
    * on the wasm and pure-JS devices (single-threaded per process) when there is more than one core and
