@@ -5,3 +5,4 @@ export { andList } from './and-list';
 export { bundleName } from './bundle-name';
 export { printable } from './printable';
 export { intFlag, parseCliArgs, useInvocationDir } from './cli-args';
+export { checkTrainTarget, type TrainTargetOptions } from './train-target';

@@ -3,6 +3,7 @@
 // preset), and the run was lost. The save and the write still make their own checks.
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { checkTrainTarget } from '@appliedml/demo-kit/cli';
 import { AppliedMLError } from '@appliedml/engine';
 
 type Info = Awaited<ReturnType<typeof stat>>;
@@ -65,19 +66,10 @@ export async function checkBundleTarget(dir: string, flag = '--out'): Promise<vo
   if (entries.length === 0) return;
   // A manifest.json is there: the save replaces the folder only when it is an appliedml bundle of this
   // package (a web app's manifest.json beside index.html is not; 547f61a), so ask the engine's own check
-  // now rather than after the whole training run. Imported here, not at the top: the CLI loads this
-  // module in its commands only, and the engine's index is not light.
+  // now rather than after the whole training run (demo-kit's checkTrainTarget, as every demo's train).
+  // The SDK is imported here, not at the top: the CLI loads this module in its commands only.
   const { MEDICAL_IMAGING_PACKAGE } = await import('@appliedml/medical-imaging');
-  const { bundleMarker, checkSaveTarget } = await import('@appliedml/engine');
-  try {
-    await checkSaveTarget(dir, { marker: bundleMarker(MEDICAL_IMAGING_PACKAGE) });
-  } catch (error) {
-    if (!AppliedMLError.isInstance(error)) throw error;
-    throw new AppliedMLError(error.code, `${flag} ${dir}: ${error.message} Nothing was trained.`, {
-      cause: error,
-      details: { ...error.details, path: dir },
-    });
-  }
+  await checkTrainTarget(dir, { package: MEDICAL_IMAGING_PACKAGE, flag });
 }
 
 /** `demo --report FILE`, `predict --heatmap FILE`: not a folder, and no file in the way above it. `after`: what was not done. */
