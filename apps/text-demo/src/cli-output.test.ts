@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli, webAppFolder } from '@appliedml/demo-kit';
 import { initEngine } from '@appliedml/engine';
 import { TextClassifier } from '@appliedml/text';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,4 +56,18 @@ describe('text-demo predict says what the word weights are', () => {
       expect(lines[1], r.stdout).toMatch(line);
     }, 120_000);
   }
+});
+
+// 547f61a: the save refuses a web app's folder (its manifest.json is not a bundle's), but `train` found
+// that out only at the save, after reading the data and training the whole model.
+describe('text-demo train --out', () => {
+  it("refuses a web app's folder before it reads the data or trains", async () => {
+    const app = await webAppFolder(dir);
+    const r = await runCli(cli, ['train', '--dataset', 'spam-assassin', '--model', 'linear', '--limit', '300', '--out', app.dir]);
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(
+      /^error E_INPUT_INVALID: --out .*\/app: Refusing to save over .*\/app: it is not empty and its manifest\.json is not an appliedml model bundle manifest \(it holds .*\)\. .* Nothing was trained\.$/m,
+    );
+    expect(await app.untouched()).toBe(true);
+  }, 60_000);
 });

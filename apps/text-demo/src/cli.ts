@@ -2,7 +2,7 @@
 import { join, resolve, sep } from 'node:path';
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK) or Fastify, which
 // each command imports when it runs (`await import`).
-import { intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { checkTrainTarget, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
 import { checkDevice, type Device } from '@appliedml/engine/devices';
 import { AppliedMLError } from '@appliedml/engine/errors';
 import type { ModelType, TextClassifier, TextExample, TextMetrics } from '@appliedml/text';
@@ -176,10 +176,13 @@ async function main(): Promise<void> {
     case 'train': {
       const dataset = datasetArg(values.dataset);
       const modelType = values.model as ModelType;
+      const dir = values.out ?? `models/text-${dataset}-${modelType}`;
+      // The save's own check before the data is read and the model trained (a refusal at save lost the run).
+      const { TEXT_PACKAGE } = await import('@appliedml/text');
+      await checkTrainTarget(dir, { package: TEXT_PACKAGE });
       const { loadDataset, writeTrainedOn } = await import('./data');
       const split = await loadDataset(dataset, limit === undefined ? {} : { limit });
       const result = await run(split, modelType, device);
-      const dir = values.out ?? `models/text-${dataset}-${modelType}`;
       await result.model.save(dir);
       await writeTrainedOn(dir, { dataset, ...(limit === undefined ? {} : { limit }) });
       out(
