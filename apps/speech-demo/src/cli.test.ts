@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliRun } from '@appliedml/demo-kit';
+import { runCli, webAppFolder, type CliRun } from '@appliedml/demo-kit';
 import { quickRecognizer, spokenWav } from './test-model';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
@@ -102,4 +102,18 @@ describe('speech-demo with arguments or flags its command does not read (review 
     expect(out.stderr).toContain('error E_INPUT_INVALID: --out applies to train only: serve does not read it.');
     expect(report.stderr).toContain('error E_INPUT_INVALID: --report applies to demo only: recognize does not read it.');
   }, 120_000);
+});
+
+// 547f61a: the save refuses a web app's folder (its manifest.json is not a bundle's), but `train` found
+// that out only at the save, after reading the recordings and training the whole model.
+describe('speech-demo train --out', () => {
+  it("refuses a web app's folder before it reads the recordings or trains", async () => {
+    const app = await webAppFolder(dir);
+    const r = await runCli(cli, ['train', '--data', 'synthetic', '--out', app.dir]);
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(
+      /^error E_INPUT_INVALID: --out .*\/app: Refusing to save over .*\/app: it is not empty and its manifest\.json is not an appliedml model bundle manifest \(it holds .*\)\. .* Nothing was trained\.$/m,
+    );
+    expect(await app.untouched()).toBe(true);
+  }, 60_000);
 });

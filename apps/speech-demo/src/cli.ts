@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import Table from 'cli-table3';
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), sharp or Fastify,
 // which each command imports when it runs (`await import`).
-import { andList, bundleName, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { andList, bundleName, checkTrainTarget, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
 import { checkDevice, type Device } from '@appliedml/engine/devices';
 import { AppliedMLError } from '@appliedml/engine/errors';
 import type { SpeechMetrics, SpeechRecognizer } from '@appliedml/speech';
@@ -202,10 +202,13 @@ async function main(): Promise<void> {
     case 'demo':
       return demo(preset, values.report ?? 'reports/speech-demo.html', device);
     case 'train': {
+      const dir = values.out ?? 'models/speech-digits';
+      // The save's own check before the recordings are read and the model trained (a refusal at save lost the run).
+      const { SPEECH_PACKAGE } = await import('@appliedml/speech');
+      await checkTrainTarget(dir, { package: SPEECH_PACKAGE });
       const data = await loadData(values.data, preset);
       const { model, seconds } = await train(data, preset, device);
       const m = await model.evaluate(data.test);
-      const dir = values.out ?? 'models/speech-digits';
       await model.save(dir);
       out(`${data.name}: test accuracy ${pct(m.accuracy)} in ${seconds.toFixed(1)} s; saved to ${resolve(dir)}`);
       model.dispose();
