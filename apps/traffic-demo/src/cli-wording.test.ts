@@ -4,11 +4,13 @@
 // ('Read the series with intervalMinutes 10', '(report.unfittedSteps)', "timeZone 'Mars/Base'"), one
 // of them repeating the note's --interval advice; `--delimiter ab` was taken without a word.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { webAppFolder } from '@appliedml/demo-kit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliWording } from './wording';
 import { runCli, scratchFolder } from './test-helpers';
 
-const { file } = scratchFolder('traffic-wording-');
+const scratch = scratchFolder('traffic-wording-');
+const { file } = scratch;
 const iso = (step: number, minutes = 5): string => new Date(Date.UTC(2026, 0, 5) + step * minutes * 60_000).toISOString();
 
 beforeAll(() => {
@@ -143,4 +145,18 @@ describe('--delimiter (review R5-11)', () => {
     },
     60_000,
   );
+});
+
+// 547f61a: the save refuses a web app's folder (its manifest.json is not a bundle's), but `train` found
+// that out only at the save, after reading the data and training the whole model.
+describe('train --out', () => {
+  it("refuses a web app's folder before it reads the data or trains", async () => {
+    const app = await webAppFolder(scratch.path);
+    const r = runCli(['train', '--data', 'synthetic', '--model', 'gru', '--epochs', '1', '--out', app.dir]);
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(
+      /^error E_INPUT_INVALID: --out .*\/app: Refusing to save over .*\/app: it is not empty and its manifest\.json is not an appliedml model bundle manifest \(it holds .*\)\. .* Nothing was trained\.$/m,
+    );
+    expect(await app.untouched()).toBe(true);
+  }, 60_000);
 });

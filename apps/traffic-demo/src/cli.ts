@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), Fastify or vega,
 // which each command imports when it runs (`await import`).
-import { andList, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { andList, checkTrainTarget, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
 import { checkDevice, type Device } from '@appliedml/engine/devices';
 import { AppliedMLError } from '@appliedml/engine/errors';
 import type { TrafficModelKind } from '@appliedml/traffic';
@@ -381,11 +381,14 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'train': {
-      const { MODEL_KINDS, splitSeries, TrafficForecaster } = await import('@appliedml/traffic');
+      const { MODEL_KINDS, PACKAGE_NAME, splitSeries, TrafficForecaster } = await import('@appliedml/traffic');
       const { loadDemoData } = await import('./data');
       const { horizonTable } = await import('./render');
       const kind = (values.model ?? 'ridge') as TrafficModelKind;
       if (!MODEL_KINDS.includes(kind)) throw new AppliedMLError('E_INPUT_INVALID', `--model must be one of ${MODEL_KINDS.join(', ')}.`);
+      const dir = values.out ?? join(DEFAULT_OUT, `model-${kind}`);
+      // The save's own check before the data is read and the model trained (a refusal at save lost the run).
+      await checkTrainTarget(dir, { package: PACKAGE_NAME });
       const d = loaded(await loadDemoData(data, num(values.sensors, 'sensors'), process.env, ownFile, logger));
       out(d.note);
       const noClock = clockNeeded(kind, d);
@@ -403,7 +406,6 @@ async function main(argv: string[]): Promise<void> {
         logger,
         ...(device ? { device } : {}),
       });
-      const dir = values.out ?? join(DEFAULT_OUT, `model-${kind}`);
       await model.save(dir);
       // Epochs only for the networks: the ridge is solved in closed form and the baselines are tables.
       const epochs =
