@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { webAppFolder } from '@appliedml/demo-kit';
 import { TransactionScorer, generateTransactions } from '@appliedml/fraud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -116,4 +117,18 @@ describe('fraud-demo CLI input', () => {
     expect(card.status).toBe(1);
     expect(card.stderr).toBe("error E_INPUT_INVALID: --tx, field 'card': an object is not an identifier; give text (or a number).\n");
   }, 90_000);
+});
+
+// The scorer's save replaces its folder whole and refuses one that holds no stream.json (a web app's), but
+// `train` found that out only at the save, after reading the data and training the detector.
+describe('fraud-demo train --out', () => {
+  it("refuses a web app's folder before it reads the data or trains", async () => {
+    const app = await webAppFolder(dir);
+    const r = run(['train', '--detector', 'ecod', '--out', app.dir]);
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(
+      /^error E_INPUT_INVALID: --out .*\/app: Refusing to save over .*\/app: it is not empty and holds no stream\.json from an earlier save \(it holds .*\)\. .* Nothing was trained\.$/m,
+    );
+    expect(await app.untouched()).toBe(true);
+  }, 60_000);
 });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), Fastify or vega,
 // which each command imports when it runs (`await import`).
-import { intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { checkTrainTarget, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
 import { AppliedMLError } from '@appliedml/engine/errors';
 import type { DetectorKind, TimeUnit, Transaction, TransactionScorer } from '@appliedml/fraud';
 import type { ProtocolResult } from './protocol';
@@ -248,6 +248,10 @@ async function main(): Promise<void> {
       features: { timeUnit: values['time-unit'] as TimeUnit },
     });
     try {
+      // The save's own check before the data is read and the detector trained (a refusal at save lost the run).
+      // The scorer's marker (what its stream.json must say) is internal to @appliedml/fraud: a folder holding
+      // a stream.json is let through here, and the save reads it.
+      await checkTrainTarget(values.out, { marker: { file: 'stream.json', writtenBy: () => true } });
       const stream = await loadTransactions(data, seed, scorer.timeUnit);
       if (stream.synthetic) out(stream.source);
       const report = await scorer.train(stream.txs, {
