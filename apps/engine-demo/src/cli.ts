@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the engine's index), which
 // the commands import when they run (`await import`).
-import { intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { checkTrainTarget, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
 import type { tf } from '@appliedml/engine';
 import { AppliedMLError } from '@appliedml/engine/errors';
 import type { ModelKind } from './experiments';
@@ -59,6 +59,8 @@ async function demo(seed: number): Promise<void> {
 }
 
 async function train(kind: ModelKind, epochs: number | undefined, outDir: string, seed: number): Promise<void> {
+  // The save's own check before MNIST is read and the model trained (a refusal at save lost the run).
+  await checkTrainTarget(outDir, { package: PACKAGE });
   const { saveBundle } = await import('@appliedml/engine');
   const { runExperiment } = await import('./experiments');
   const { loadMnist } = await import('./mnist-data');
