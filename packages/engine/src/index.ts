@@ -89,7 +89,7 @@ export {
 } from './option-checks';
 export type { ReplaceDirOptions, SaveMarker, WaitForSaveOptions } from './bundle/atomic-dir';
 export { bundleMarker } from './bundle/bundle-marker';
-export { readSmallTextFile } from './bundle/small-file';
+export { MAX_MANIFEST_BYTES, readSmallTextFile } from './bundle/small-file';
 export type { SmallTextRead } from './bundle/small-file';
 export { ENGINE_VERSION } from './version';
 

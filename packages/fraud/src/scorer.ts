@@ -6,6 +6,7 @@ import {
   checkKnownKeys,
   checkPathArgument,
   describeValue,
+  MAX_MANIFEST_BYTES,
   readSmallTextFile,
   replaceDirAtomic,
   waitForSave,
@@ -171,9 +172,6 @@ async function readStreamJson(dir: string): Promise<{ text: string; id: string }
     await handle?.close();
   }
 }
-
-/** The engine's limit for a bundle's manifest.json (loadBundle refuses a larger one as E_BUNDLE_CORRUPT). */
-const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
 /**
  * Whether `dir` holds a readable manifest.json, read as `loadBundle` reads one (`readSmallTextFile`): a

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { AppliedMLError, describeValue } from '../errors';
+import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
 import { checkKnownKeys } from '../option-checks';
 import { BUNDLE_MANIFEST, bundleMarker } from './bundle-marker';
-import { checkPathText, loopingLevel, readSmallTextFile } from './small-file';
+import { loopingLevel, MAX_MANIFEST_BYTES, readSmallTextFile } from './small-file';
 
 /**
  * Write a new file and fsync it before closing (it must not exist yet).
@@ -81,9 +81,6 @@ export interface ReplaceDirOptions {
   marker?: string | SaveMarker;
 }
 
-/** The largest marker file read: a bundle manifest's own limit. */
-const MAX_MARKER_BYTES = 16 * 1024 * 1024;
-
 /** A marker as a `SaveMarker` (without `writtenBy` for a plain name other than the bundle manifest's). */
 function markerSpec(marker: string | SaveMarker): Omit<SaveMarker, 'writtenBy'> & Partial<Pick<SaveMarker, 'writtenBy'>> {
   if (typeof marker === 'string') return marker === BUNDLE_MANIFEST ? bundleMarker() : { file: marker };
@@ -105,7 +102,7 @@ function markerSpec(marker: string | SaveMarker): Omit<SaveMarker, 'writtenBy'> 
 
 /**
  * The text of an earlier save's marker file at `path`, or undefined when it is no regular file of at
- * most MAX_MARKER_BYTES (a folder, a link, a FIFO, or gone since the folder was listed): no earlier save
+ * most MAX_MANIFEST_BYTES (a folder, a link, a FIFO, or gone since the folder was listed): no earlier save
  * wrote that. Read as `loadBundle` reads a manifest (`readSmallTextFile`: no link followed, nothing but
  * a regular file opened, at most the limit + 1 bytes read). A file that cannot be read (no permission)
  * is E_IO: nothing tells what the folder holds.
@@ -113,7 +110,7 @@ function markerSpec(marker: string | SaveMarker): Omit<SaveMarker, 'writtenBy'> 
 async function readMarker(path: string, dir: string): Promise<string | undefined> {
   let read;
   try {
-    read = await readSmallTextFile(path, MAX_MARKER_BYTES);
+    read = await readSmallTextFile(path, MAX_MANIFEST_BYTES);
   } catch (cause) {
     throw new AppliedMLError('E_IO', `Could not read ${path} to tell whether ${dir} is an earlier save: ${(cause as Error).message}`, {
       cause,
@@ -269,7 +266,7 @@ async function checkReplaceable(dir: string, marker: string | SaveMarker | undef
  * may go ahead (the folder may still change before it does: the save checks again).
  */
 export async function checkSaveTarget(dir: string, options: ReplaceDirOptions = {}): Promise<void> {
-  checkPathText(dir, 'The save path');
+  checkPathArgument(dir, 'The save path');
   checkKnownKeys('checkSaveTarget options', options, ['marker']);
   await checkReplaceable(dir, options.marker);
 }
@@ -365,7 +362,7 @@ async function syncTree(dir: string): Promise<void> {
  */
 export function replaceDirAtomic(dir: string, fill: (staging: string) => Promise<void>, options: ReplaceDirOptions = {}): Promise<void> {
   try {
-    checkPathText(dir, 'The save path');
+    checkPathArgument(dir, 'The save path');
   } catch (error) {
     return Promise.reject(error);
   }
@@ -548,7 +545,7 @@ const WAIT_FOR_SAVE_KEYS = Object.keys({ maxWaitMs: 1 } satisfies Record<keyof W
  * reads its own files from a folder a save replaces (fraud's transaction scorer) calls this.
  */
 export async function waitForSave(dir: string, options: WaitForSaveOptions = {}): Promise<boolean> {
-  checkPathText(dir, 'waitForSave dir');
+  checkPathArgument(dir, 'waitForSave dir');
   // A misspelt option (maxWait, timeoutMs) would otherwise leave the default wait without a word.
   checkKnownKeys('waitForSave options', options, WAIT_FOR_SAVE_KEYS);
   const maxWaitMs = options.maxWaitMs ?? 2000;

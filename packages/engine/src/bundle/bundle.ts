@@ -3,7 +3,7 @@ import { type BigIntStats } from 'node:fs';
 import { type FileHandle, lstat, open, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { AppliedMLError, describeKind, describeValue } from '../errors';
+import { AppliedMLError, checkPathArgument, describeKind, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { MODEL_BUNDLE_FOLDER, notAFolderError } from './not-a-folder';
 import { SAVE_UNDER_WAY_MS, saveInProgress, writeDirAtomic } from './atomic-dir';
@@ -13,12 +13,11 @@ import { rebuildNetwork } from './rebuild-model';
 import { checkKnownKeys } from '../option-checks';
 import { checkLayersModel } from '../tensor-checks';
 import { checkFiniteWeights, checkWeightSizes, type NetworkFault, type NetworkFile, parseNetworkFile } from './saved-network';
-import { checkPathText, loopingLevel, OPEN_REGULAR, readSmallTextFile } from './small-file';
+import { loopingLevel, MAX_MANIFEST_BYTES, OPEN_REGULAR, readSmallTextFile } from './small-file';
 
 export { BUNDLE_FORMAT } from './bundle-marker';
 export const BUNDLE_SCHEMA_VERSION = 1;
 const MANIFEST = BUNDLE_MANIFEST;
-const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -707,7 +706,7 @@ function checkReader(options: LoadBundleOptions): void {
  * `readerVersion` and saved by a newer version of `package`, E_BUNDLE_INCOMPATIBLE "upgrade".
  */
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
-  checkPathText(dir, 'The bundle path');
+  checkPathArgument(dir, 'The bundle path');
   // A misspelt guard ({ tasks: 'fraud' }) loaded another task's bundle without a word.
   checkKnownKeys('loadBundle options', options, LOAD_KEYS);
   checkReader(options);

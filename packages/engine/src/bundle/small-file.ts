@@ -1,7 +1,9 @@
 import { constants, type Stats } from 'node:fs';
 import { type FileHandle, lstat, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { AppliedMLError, checkPathArgument, describeValue } from '../errors';
+
+/** The most a bundle's manifest.json may hold (loadBundle refuses a larger one; a save reads an existing folder's marker to it). */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
 /** Read only, no link followed, and a FIFO does not block the open (where the system has the flags). */
 export const OPEN_REGULAR = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
@@ -85,22 +87,6 @@ export async function readSmallTextFile(path: string, limit: number): Promise<Sm
   } finally {
     await handle.close().catch(() => undefined);
   }
-}
-
-/**
- * `checkPathArgument`, and no NUL character: no file system takes one, and Node's own refusal of it
- * came out of a save as E_IO "Could not read …" and out of a load as "no manifest.json".
- */
-export function checkPathText(path: unknown, what: string): asserts path is string {
-  checkPathArgument(path, what);
-  if (path.includes('\0'))
-    throw new AppliedMLError(
-      'E_INPUT_INVALID',
-      `${what} holds a NUL character (\\0), which no file system takes: ${describeValue(path)}.`,
-      {
-        details: { field: what, reason: 'nul-character' },
-      },
-    );
 }
 
 /**
