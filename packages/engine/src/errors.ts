@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'E_TRAINING_FAILED',
   'E_IO',
   'E_BUSY',
+  'E_ABORTED',
   'E_NOT_FOUND',
   'E_INTERNAL',
 ] as const;
@@ -104,6 +105,7 @@ export function httpStatusForCode(code: ErrorCode): number {
     case 'E_DEVICE_UNAVAILABLE':
     case 'E_DATASET_MISSING':
     case 'E_BUSY':
+    case 'E_ABORTED':
       return 503;
     default:
       return 500;

@@ -31,6 +31,8 @@ export type { Rng, Seed } from './random';
 // Training
 export { evaluateLoss, fitModel } from './train/trainer';
 export { eventLoopTurns } from './train/event-loop';
+export type { EventLoopAbort } from './train/event-loop';
+export { abortedError, checkSignalOption, throwIfAborted } from './abort';
 export { resolveClassWeights } from './train/class-weights';
 export type { ClassWeightOption, ResolveClassWeightsOptions } from './train/class-weights';
 export type {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkSignalOption, throwIfAborted } from '../abort';
 import { fromBackendError } from '../device/backend-errors';
 import { AppliedMLError, describeValue } from '../errors';
 import { checkIntegerOption, checkKnownKeys, checkNumberOption, checkProgressOption } from '../option-checks';
@@ -134,6 +135,13 @@ export interface FitOptions {
   /** Clip the global gradient norm (RNNs). */
   clipNorm?: number;
   callbacks?: TrainingCallbacks;
+  /**
+   * Stops the fit when aborted (`AbortController`, `AbortSignal.timeout(ms)`): seen before the first
+   * step and at every step's event-loop turn (every ~50 ms of work), the fit rejects with E_ABORTED
+   * (`cause`: the signal's reason) and the model's weights are put back to what they were before the
+   * call. A `tf.Optimizer` passed in keeps the state its steps gave it.
+   */
+  signal?: AbortSignal;
   /** A bar on a TTY ('auto', the default), always, or never. */
   progress?: boolean | 'auto';
   progressLabel?: string;
@@ -499,6 +507,7 @@ const FIT_KEYS = Object.keys({
   augment: 1,
   clipNorm: 1,
   callbacks: 1,
+  signal: 1,
   progress: 1,
   progressLabel: 1,
   logger: 1,
@@ -539,6 +548,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
       { details: { field: 'model', outputs: model.outputs.length } },
     );
   checkCallbackOptions(options);
+  const signal = checkSignalOption(options.signal);
   const logger = options.logger ?? silentLogger;
   if (!Number.isInteger(options.epochs) || options.epochs < 1) {
     throw new AppliedMLError('E_INPUT_INVALID', `epochs must be a positive integer (got ${options.epochs}).`);
@@ -666,8 +676,13 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
       { details: { field: 'optimizer' } },
     );
 
+  // Aborted before it started: nothing to undo.
+  throwIfAborted(signal, 'fitModel');
+
   // Tensors from here on: every one is disposed in `finally`, whatever throws.
   const owned: tf.Tensor[] = [];
+  // With a signal, the weights before the call, put back if it aborts.
+  let weightsBefore: tf.Tensor[] | undefined;
   let optimizer: tf.Optimizer | undefined;
   let lossSum: tf.Scalar | undefined;
   let correctSum: tf.Scalar | undefined;
@@ -717,7 +732,8 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     const started = performance.now();
     // The steps run synchronously: the event loop gets a turn every ~50 ms, so a service that trains in
     // its own process keeps answering (health checks, other requests) while it trains.
-    const turns = eventLoopTurns(50);
+    if (signal) weightsBefore = model.getWeights().map((w) => w.clone());
+    const turns = eventLoopTurns(50, { signal, what: 'fitModel' });
     const opt = optimizer;
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const t0 = performance.now();
@@ -864,10 +880,11 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
       samplesPerSecond: lastLogs ? (n * history.length) / seconds : 0,
     };
   } catch (error) {
+    if (weightsBefore && AppliedMLError.hasCode(error, 'E_ABORTED')) model.setWeights(weightsBefore);
     throw fromBackendError(error, 'training');
   } finally {
     progress.stop();
-    tf.dispose([...(bestWeights ?? []), ...(lossSum ? [lossSum] : []), ...(correctSum ? [correctSum] : [])]);
+    tf.dispose([...(weightsBefore ?? []), ...(bestWeights ?? []), ...(lossSum ? [lossSum] : []), ...(correctSum ? [correctSum] : [])]);
     tf.dispose(owned);
     if (ownsOptimizer) optimizer?.dispose();
   }
