@@ -14,9 +14,64 @@ import {
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { basename, dirname, join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { writeOutputFile } from './write-output';
+
+/**
+ * Folders whose refusal the tests inject (`refuse`), since a mode cannot make one where the tests run as
+ * root (CI does): root creates files in a 0555 folder. The refusal is the system's as Node gives it (an
+ * Error with errno, code, syscall and path), made by node:fs/promises' `open` and `rename`, the calls the
+ * writer and the engine's writeFileDurable make; every other call, and every other folder, is the real one.
+ * - 'create': a folder without write permission (EACCES) or on a read-only file system (EROFS): a new
+ *   file cannot be opened in it nor a file renamed into it (EROFS: no file in it opened for writing); an
+ *   existing file there may still be written in place, as the system allows.
+ * - 'replace': the old file may not be replaced (EPERM: immutable, or another user's in a sticky folder):
+ *   the temporary file is made beside it, and the rename over it is refused.
+ */
+type Refusal = { code: 'EACCES' | 'EROFS' | 'EPERM'; at: 'create' | 'replace' };
+const refusals = vi.hoisted(() => new Map<string, Refusal>());
+const refuse = (folder: string, refusal: Refusal): void => void refusals.set(folder, refusal);
+afterEach(() => refusals.clear());
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  const { dirname } = await import('node:path');
+  const { constants } = await import('node:os');
+  const { constants: fs } = await import('node:fs');
+  const words = { EACCES: 'permission denied', EROFS: 'read-only file system', EPERM: 'operation not permitted' };
+  // As Node words it: "EACCES: permission denied, open '/out/.r.html.1a2b3c.tmp'".
+  const refused = (code: Refusal['code'], syscall: string, path: string, dest?: string): NodeJS.ErrnoException =>
+    Object.assign(new Error(`${code}: ${words[code]}, ${syscall} '${path}'${dest === undefined ? '' : ` -> '${dest}'`}`), {
+      errno: -constants.errno[code],
+      code,
+      syscall,
+      path,
+      ...(dest === undefined ? {} : { dest }),
+    });
+  const writes = (flags: string | number | undefined): boolean =>
+    typeof flags === 'number' ? (flags & (fs.O_WRONLY | fs.O_RDWR | fs.O_CREAT)) !== 0 : /[wa+]/.test(flags ?? 'r');
+  const exists = (path: import('node:fs').PathLike): Promise<boolean> =>
+    actual.lstat(path).then(
+      () => true,
+      () => false,
+    );
+  const open: typeof actual.open = async (path, flags, mode) => {
+    const refusal = refusals.get(dirname(String(path)));
+    if (refusal?.at === 'create' && writes(flags) && (refusal.code === 'EROFS' || !(await exists(path)))) {
+      throw refused(refusal.code, 'open', String(path));
+    }
+    return actual.open(path, flags, mode);
+  };
+  const rename: typeof actual.rename = async (from, to) => {
+    const refusal = refusals.get(dirname(String(to)));
+    if (refusal?.at === 'create' || (refusal?.at === 'replace' && (await exists(to)))) {
+      throw refused(refusal.code, 'rename', String(from), String(to));
+    }
+    return actual.rename(from, to);
+  };
+  return { ...actual, open, rename };
+});
 
 const root = mkdtempSync(join(tmpdir(), 'demo-kit-out-'));
 afterAll(() => {
@@ -31,13 +86,41 @@ const hidden = (dir: string): string[] => readdirSync(dir).filter((n) => n.start
 async function failure(
   path: string,
   data: Uint8Array | string = 'new',
-): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
+): Promise<{ code: string; message: string; details: Record<string, unknown>; cause?: unknown }> {
   const error: unknown = await writeOutputFile(path, data).then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(error, `writing ${path} should fail`).toBeDefined();
-  return error as { code: string; message: string; details: Record<string, unknown> };
+  return error as { code: string; message: string; details: Record<string, unknown>; cause?: unknown };
+}
+
+/**
+ * The refusals the tests inject (see `refuse`), with the reason the message gives. Where the system
+ * refuses at the rename, the temporary file was made and written first: it must be gone after.
+ */
+const refused: { as: string; refusal: Refusal; why: string }[] = [
+  { as: 'a read-only folder (EACCES)', refusal: { code: 'EACCES', at: 'create' }, why: 'no permission to create files there' },
+  {
+    as: 'a folder on a read-only file system (EROFS, as /sys)',
+    refusal: { code: 'EROFS', at: 'create' },
+    why: 'it is on a read-only file system',
+  },
+  {
+    as: 'an old file that may not be replaced (EPERM at the rename, the temporary file written)',
+    refusal: { code: 'EPERM', at: 'replace' },
+    why: 'no permission to create files there',
+  },
+];
+
+/** Rows for it.each named by their `as` (a `$as` in the title is quoted and cut short). */
+const cases = <T extends { as: string }>(rows: T[]): [string, T][] => rows.map((row) => [row.as, row]);
+
+/** `cause` is the injected refusal of the temporary file (`.r.html.<12 hex>.tmp` in `folder`): its open, or its rename. */
+function expectRefusedTemporary(cause: unknown, refusal: Refusal, folder: string): void {
+  expect(cause).toMatchObject({ code: refusal.code, syscall: refusal.at === 'create' ? 'open' : 'rename' });
+  const path = String((cause as NodeJS.ErrnoException).path);
+  expect([dirname(path), basename(path)]).toEqual([folder, expect.stringMatching(/^\.r\.html\.[0-9a-f]{12}\.tmp$/)]);
 }
 
 // Root writes into a folder whatever its mode says; /sys refuses new files even to root.
@@ -164,6 +247,24 @@ describe('writeOutputFile', () => {
     expect(readFileSync(file, 'utf8')).toBe('old');
   });
 
+  // The case above as root too (CI): the refusal injected, not made with a mode root ignores.
+  it.each(cases(refused))(
+    '%s is E_IO naming the folder, never the temporary file; the old file is intact, no temporary file (injected)',
+    async (_as, { refusal, why }) => {
+      const locked = join(root, `refused-${refusal.code}`);
+      const file = join(locked, 'r.html');
+      await writeOutputFile(file, 'old');
+      refuse(locked, refusal);
+      const error = await failure(file);
+      expect(error.code).toBe('E_IO');
+      expect(error.message).toBe(`Cannot write ${file}: the folder ${locked} cannot be written (${why}). Choose another output path.`);
+      expect(error.details).toEqual({ path: file, reason: refusal.code });
+      expectRefusedTemporary(error.cause, refusal, locked);
+      expect(readdirSync(locked)).toEqual(['r.html']);
+      expect(readFileSync(file, 'utf8')).toBe('old');
+    },
+  );
+
   // The temporary file was made with the umask's 0644, the new contents written and fsynced into it,
   // and only then chmod-ed to the old 0600: the private report was readable by everyone during the write.
   it('the temporary file is never wider than the replaced file: it has its bits before the first byte goes in', async () => {
@@ -199,6 +300,23 @@ describe('writeOutputFile', () => {
     );
     expect(error.message).not.toContain('.tmp');
   });
+
+  // The case above everywhere: a new file (no old one) in a folder that refuses it, injected.
+  it.each(cases(refused.filter(({ refusal }) => refusal.at === 'create')))(
+    'a new file in %s is E_IO naming the folder, never the temporary file; nothing is made (injected)',
+    async (_as, { refusal, why }) => {
+      const locked = join(root, `refused-new-${refusal.code}`);
+      mkdirSync(locked);
+      refuse(locked, refusal);
+      const file = join(locked, 'r.html');
+      const error = await failure(file);
+      expect(error.code).toBe('E_IO');
+      expect(error.message).toBe(`Cannot write ${file}: the folder ${locked} cannot be written (${why}). Choose another output path.`);
+      expect(error.details).toEqual({ path: file, reason: refusal.code });
+      expectRefusedTemporary(error.cause, refusal, locked);
+      expect(readdirSync(locked)).toEqual([]);
+    },
+  );
 
   it('a write that fails after the temporary file was opened removes it and leaves the old file intact', async () => {
     const file = join(root, 'half', 'r.html');
@@ -401,4 +519,28 @@ describe('writeOutputFile through a symbolic link', () => {
     expect(readFileSync(target, 'utf8')).toBe('old');
     expect(readdirSync(dir).sort()).toEqual(['latest.html', 'locked']);
   });
+
+  // The case above as root too (CI): the refusal injected in the target's folder.
+  it.each(cases(refused))(
+    'a link into %s is E_IO naming the target’s folder; the target and the link are intact, no temporary file (injected)',
+    async (_as, { refusal, why }) => {
+      const dir = fresh(`refused-${refusal.code}`);
+      const locked = join(dir, 'locked');
+      mkdirSync(locked);
+      const target = join(locked, 'r.html');
+      writeFileSync(target, 'old');
+      const link = join(dir, 'latest.html');
+      symlinkSync('locked/r.html', link);
+      refuse(locked, refusal);
+      const error = await failure(link);
+      expect(error.code).toBe('E_IO');
+      expect(error.message).toBe(`Cannot write ${link}: the folder ${locked} cannot be written (${why}). Choose another output path.`);
+      expect(error.details).toEqual({ path: link, reason: refusal.code, target });
+      expectRefusedTemporary(error.cause, refusal, locked);
+      expect(readdirSync(locked)).toEqual(['r.html']);
+      expect(readFileSync(target, 'utf8')).toBe('old');
+      expect(readdirSync(dir).sort()).toEqual(['latest.html', 'locked']);
+      expect(readlinkSync(link)).toBe('locked/r.html');
+    },
+  );
 });
