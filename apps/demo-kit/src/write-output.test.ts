@@ -95,21 +95,13 @@ async function failure(
   return error as { code: string; message: string; details: Record<string, unknown>; cause?: unknown };
 }
 
-/**
- * The refusals the tests inject (see `refuse`), with the reason the message gives. Where the system
- * refuses at the rename, the temporary file was made and written first: it must be gone after.
- */
+/** The folders' refusals the tests inject (see `refuse`), with the reason the message gives. */
 const refused: { as: string; refusal: Refusal; why: string }[] = [
   { as: 'a read-only folder (EACCES)', refusal: { code: 'EACCES', at: 'create' }, why: 'no permission to create files there' },
   {
     as: 'a folder on a read-only file system (EROFS, as /sys)',
     refusal: { code: 'EROFS', at: 'create' },
     why: 'it is on a read-only file system',
-  },
-  {
-    as: 'an old file that may not be replaced (EPERM at the rename, the temporary file written)',
-    refusal: { code: 'EPERM', at: 'replace' },
-    why: 'no permission to create files there',
   },
 ];
 
@@ -302,7 +294,7 @@ describe('writeOutputFile', () => {
   });
 
   // The case above everywhere: a new file (no old one) in a folder that refuses it, injected.
-  it.each(cases(refused.filter(({ refusal }) => refusal.at === 'create')))(
+  it.each(cases(refused))(
     'a new file in %s is E_IO naming the folder, never the temporary file; nothing is made (injected)',
     async (_as, { refusal, why }) => {
       const locked = join(root, `refused-new-${refusal.code}`);
@@ -317,6 +309,29 @@ describe('writeOutputFile', () => {
       expect(readdirSync(locked)).toEqual([]);
     },
   );
+
+  // The rename over the old file refused (EPERM: another user's file in /tmp, which is sticky, or an
+  // immutable one), injected: the message said "the folder /tmp cannot be written (no permission to create
+  // files there)", of a folder that had just taken the temporary file.
+  it('an old file that may not be replaced (EPERM at the rename) is E_IO saying so, not that the folder cannot be written; the old file is intact, the temporary file removed (injected)', async () => {
+    const dir = join(root, 'refused-EPERM');
+    const file = join(dir, 'r.html');
+    await writeOutputFile(file, 'old');
+    const refusal: Refusal = { code: 'EPERM', at: 'replace' };
+    refuse(dir, refusal);
+    const error = await failure(file);
+    expect(error.code).toBe('E_IO');
+    expect(error.message).toBe(
+      `Cannot write ${file}: the file there may not be replaced (it is another user's in a folder that protects its files, as /tmp does, or it is immutable). Choose another output path.`,
+    );
+    expect(error.details).toEqual({ path: file, reason: 'EPERM' });
+    expectRefusedTemporary(error.cause, refusal, dir);
+    expect(readdirSync(dir)).toEqual(['r.html']);
+    expect(readFileSync(file, 'utf8')).toBe('old');
+    // The folder takes a new file.
+    await writeOutputFile(join(dir, 'new.html'), 'new');
+    expect(readdirSync(dir).sort()).toEqual(['new.html', 'r.html']);
+  });
 
   it('a write that fails after the temporary file was opened removes it and leaves the old file intact', async () => {
     const file = join(root, 'half', 'r.html');
@@ -476,6 +491,28 @@ describe('writeOutputFile through a symbolic link', () => {
     expect(error.details).toMatchObject({ path: link, reason: 'folder' });
     expect(readdirSync(join(dir, 'real'))).toEqual([]);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
+  });
+
+  it('a link to a file that may not be replaced (EPERM at the rename) is E_IO naming that file; the target and the link are intact, no temporary file (injected)', async () => {
+    const dir = fresh('refused-EPERM');
+    const runs = join(dir, 'runs');
+    mkdirSync(runs);
+    const target = join(runs, 'r.html');
+    writeFileSync(target, 'old');
+    const link = join(dir, 'latest.html');
+    symlinkSync('runs/r.html', link);
+    const refusal: Refusal = { code: 'EPERM', at: 'replace' };
+    refuse(runs, refusal);
+    const error = await failure(link);
+    expect(error.code).toBe('E_IO');
+    expect(error.message).toBe(
+      `Cannot write ${link}: the file it points to, ${target}, may not be replaced (it is another user's in a folder that protects its files, as /tmp does, or it is immutable). Choose another output path.`,
+    );
+    expect(error.details).toEqual({ path: link, reason: 'EPERM', target });
+    expectRefusedTemporary(error.cause, refusal, runs);
+    expect(readdirSync(runs)).toEqual(['r.html']);
+    expect(readFileSync(target, 'utf8')).toBe('old');
+    expect(readlinkSync(link)).toBe('runs/r.html');
   });
 
   it('a write through a link that fails leaves the target’s old content, the link, and no temporary file', async () => {

@@ -21,6 +21,8 @@ import { AppliedMLError, MAX_LINK_HOPS, checkPathArgument, linkTarget, makeDirs,
  * - `path` is a folder, or ends in a path separator → E_INPUT_INVALID "… is a folder, not a file";
  * - a level of `path` is a file (`notes.txt/out.html`) → E_INPUT_INVALID "… is a file, not a folder";
  * - the folder cannot be written (read-only, no permission) → E_IO "… no permission to create files in …";
+ * - the old file may not be replaced (another user's in a folder that protects its files, as /tmp does, or
+ *   immutable), though the folder takes new files → E_IO "… may not be replaced …", reason 'EPERM';
  * - `path` is a loop of symbolic links, or a chain of more than 8 → E_INPUT_INVALID, reason 'link-loop';
  * - `path` is a dangling link whose target's folder does not exist → E_INPUT_INVALID, reason
  *   'dangling-link' (`details.target` is the file it points to);
@@ -58,6 +60,7 @@ export async function writeOutputFile(path: string, data: Uint8Array | string): 
     }
   }
   const tmp = join(folder, `.${basename(dest)}.${randomBytes(6).toString('hex')}.tmp`);
+  let written = false;
   try {
     // A link's target gets no folders made for it (checked above); a plain path gets its folder made.
     if (!isLink) await makeDirs(folder);
@@ -65,10 +68,15 @@ export async function writeOutputFile(path: string, data: Uint8Array | string): 
     // and execute bits only (no setuid or setgid). The temporary file has them before any data goes into
     // it: chmod-ed after the write, the new report sat readable by everyone while it was written.
     await writeFileDurable(tmp, data, existing?.isFile() ? { mode: existing.mode & 0o777 } : {});
+    written = true;
     await rename(tmp, dest);
   } catch (cause) {
     // Gone already, or never made (its folder could not be): nothing to report beyond the cause.
     await rm(tmp, { force: true }).catch(() => undefined);
+    // The folder took the temporary file, so it is the old file that may not be replaced.
+    if (written && existing?.isFile() && (cause as NodeJS.ErrnoException | undefined)?.code === 'EPERM') {
+      throw notReplaceable(path, cause, linked);
+    }
     throw await explain(path, folder, cause, linked);
   }
 }
@@ -100,6 +108,20 @@ function isFolder(path: string, cause?: unknown): AppliedMLError {
       cause,
       details: { path, reason: 'folder' },
     },
+  );
+}
+
+/**
+ * The rename over the old file refused (EPERM) where the temporary file could be made beside it: the
+ * folder takes files (saying it cannot be written sent the user to check a folder that was fine), the old
+ * file is another user's in a sticky folder (/tmp) or immutable.
+ */
+function notReplaceable(path: string, cause: unknown, linked: { target?: string }): AppliedMLError {
+  const file = linked.target === undefined ? 'the file there' : `the file it points to, ${linked.target},`;
+  return new AppliedMLError(
+    'E_IO',
+    `Cannot write ${path}: ${file} may not be replaced (it is another user's in a folder that protects its files, as /tmp does, or it is immutable). Choose another output path.`,
+    { cause, details: { path, reason: 'EPERM', ...linked } },
   );
 }
 
