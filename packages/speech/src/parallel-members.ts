@@ -3,7 +3,17 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AppliedMLError, ERROR_CODES, tf, type Device, type ErrorCode, type TrainingReport } from '@appliedml/engine';
+import {
+  AppliedMLError,
+  ERROR_CODES,
+  abortedError,
+  tf,
+  throwIfAborted,
+  type Device,
+  type ErrorCode,
+  type EventLoopAbort,
+  type TrainingReport,
+} from '@appliedml/engine';
 import { augmentBatch, type AugmentConfig } from './augment';
 
 /** One ensemble member's training, as sent to a worker thread (plain data only). */
@@ -97,7 +107,9 @@ function startWorker(): Worker {
   });
 }
 
-function runOn(worker: Worker, job: MemberJob): Promise<MemberResult> {
+/** Runs `job` on `worker`; an abort of `signal` rejects at once with E_ABORTED naming `what` (the caller terminates the worker). */
+function runOn(worker: Worker, job: MemberJob, abort: EventLoopAbort): Promise<MemberResult> {
+  const { signal, what } = abort;
   return new Promise((resolve, reject) => {
     const fail = (error: unknown, message: string): void => {
       cleanup();
@@ -114,16 +126,19 @@ function runOn(worker: Worker, job: MemberJob): Promise<MemberResult> {
     };
     const onError = (e: Error): void => fail(e, `An ensemble member's worker thread failed: ${e.message}`);
     const onExit = (code: number): void => fail(undefined, `An ensemble member's worker thread exited (code ${code}) before it finished.`);
+    const onAbort = (): void => fail(abortedError(signal as AbortSignal, what), '');
     const cleanup = (): void => {
       worker.off('message', onMessage);
       worker.off('error', onError);
       worker.off('messageerror', onError);
       worker.off('exit', onExit);
+      signal?.removeEventListener('abort', onAbort);
     };
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.on('messageerror', onError);
     worker.on('exit', onExit);
+    signal?.addEventListener('abort', onAbort);
     worker.postMessage(job);
   });
 }
@@ -138,7 +153,8 @@ export interface MemberInput {
  * Trains the networks of an ensemble at the same time in worker threads (one per core), each exactly as
  * the sequential loop would (same initial weights, trainer seed and batch augmentation), and loads the
  * trained weights back into `networks`. Member m trains on `inputs[inputOf(m)]`. Returns the members'
- * reports in order.
+ * reports in order. An abort of `abort.signal` rejects at once with E_ABORTED naming `abort.what`, the
+ * workers stopped (`networks` may then hold some members' trained weights: the caller discards them).
  */
 export async function trainMembersInWorkers(
   networks: tf.LayersModel[],
@@ -147,7 +163,9 @@ export async function trainMembersInWorkers(
   y: readonly number[],
   jobOf: (member: number) => Omit<MemberJob, 'topology' | 'weights' | 'x' | 'shape' | 'y'>,
   workers = parallelWorkers(networks.length),
+  abort: EventLoopAbort = { what: 'trainMembersInWorkers' },
 ): Promise<TrainingReport[]> {
+  throwIfAborted(abort.signal, abort.what);
   // Each input's rows go once into shared memory that every worker reads (not copied between threads).
   const shared = inputs.map(({ rows, shape }) => {
     const per = shape[1] * shape[2];
@@ -166,6 +184,7 @@ export async function trainMembersInWorkers(
     await Promise.all(
       pool.map(async (worker) => {
         while (!failed && next < networks.length) {
+          throwIfAborted(abort.signal, abort.what);
           const member = next++;
           const network = networks[member] as tf.LayersModel;
           const input = shared[inputOf(member)];
@@ -178,7 +197,7 @@ export async function trainMembersInWorkers(
             shape: input.shape,
             y: sharedY,
           };
-          const result = await runOn(worker, job).catch((error: unknown) => {
+          const result = await runOn(worker, job, abort).catch((error: unknown) => {
             failed = true;
             throw error;
           });

@@ -1,15 +1,18 @@
 import {
   checkKnownKeys,
   AppliedMLError,
+  abortedError,
   anyValueFields,
   bundleMarker,
   checkIntegerOption,
   checkNumberOption,
+  checkSignalOption,
   accuracy,
   confusionMatrix,
   createRng,
   describeValue,
   eachEntry,
+  eventLoopTurns,
   incompatibleIfNewer,
   fitModel,
   initEngine,
@@ -23,6 +26,7 @@ import {
   saveBundle,
   silentLogger,
   tf,
+  throwIfAborted,
   TrainTickets,
   unknownBundleParts,
   unknownPartsError,
@@ -167,6 +171,16 @@ export interface TrainOptions {
    * them one after another.
    */
   parallel?: boolean;
+  /**
+   * Stops the train when aborted (an `AbortController`'s signal, or `AbortSignal.timeout(ms)`): seen at
+   * the next event-loop turn (every ~50 ms of feature extraction, network building, training or the
+   * validation pass; worker threads are stopped at once), `train` rejects with E_ABORTED (`cause`: the
+   * signal's reason), frees what it built and installs nothing: the recognizer is as it was before the
+   * call (a trained one keeps its networks and labels; an untrained one stays untrained). An
+   * already-aborted signal rejects before any work. A signal that never aborts changes nothing (the same
+   * model as without one).
+   */
+  signal?: AbortSignal;
 }
 
 export interface SpeechMetrics {
@@ -256,6 +270,8 @@ interface ModelState {
 
 /** Thrown inside a one-shot call whose model was retrained while it awaited; `onOneModel` restarts the call (it never escapes). */
 const RETRAINED = Symbol('retrained');
+/** What an aborted train's E_ABORTED names. */
+const TRAIN_WHAT = 'SpeechRecognizer.train';
 /** How many times a one-shot call starts again on a model retrained under it before it gives up (`E_BUSY`). */
 const MAX_RESTARTS = 3;
 
@@ -590,6 +606,7 @@ const TRAIN_KEYS = Object.keys({
   onEpochEnd: 1,
   parallel: 1,
   classWeight: 1,
+  signal: 1,
 } satisfies Record<keyof TrainOptions, 1>);
 const RATE_KEYS = ['sampleRate'];
 const SEQUENCE_KEYS = Object.keys({ vad: 1, minScore: 1, sampleRate: 1 } satisfies Record<
@@ -680,14 +697,24 @@ export class SpeechRecognizer {
    * Train (or retrain) the model. Overlapping trains on one recognizer: the model ends as the
    * last-started one left it, whatever order they finish in; an earlier train that finishes after a later
    * one has installed its model frees what it built and rejects with E_BUSY (`details.reason`
-   * 'superseded'); a later train that fails leaves the earlier one free to install.
+   * 'superseded'); a later train that fails leaves the earlier one free to install. `signal` stops it
+   * (E_ABORTED, the recognizer as it was before the call).
    */
   async train(data: readonly SpeechExample[], options: TrainOptions = {}): Promise<SpeechTrainingReport> {
     this.alive();
     const ticket = this.trains.start();
     const c = this.config;
     checkKnownKeys('train options', options, TRAIN_KEYS);
+    const signal = checkSignalOption(options.signal);
     checkExamples(data, 'Training data');
+    // Aborted already: nothing read, nothing built.
+    throwIfAborted(signal, TRAIN_WHAT);
+    /**
+     * The event loop gets a turn every ~50 ms of the work below (a service keeps answering), and an abort
+     * is seen there. Turns change no result: the feature and augmentation draws come from `rng`, not
+     * from anything that runs meanwhile.
+     */
+    const turns = eventLoopTurns(50, { signal, what: TRAIN_WHAT });
     const device = await initEngine({
       ...(options.device ? { device: options.device } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
@@ -732,6 +759,7 @@ export class SpeechRecognizer {
     /** With fresh copies: the trimmed waveform behind each copy row (the clean rows have none). */
     const sources: Array<Float32Array | undefined> = [];
     for (const [i, example] of data.entries()) {
+      await turns.turn();
       const speech = (await this.speechAt(example.audio, pre, example.sampleRate, 'Training example', i)).speech.samples;
       const clean = windowedViews(speech, fes, frames);
       clean.forEach((r, f) => rows[f]?.push(r));
@@ -744,6 +772,7 @@ export class SpeechRecognizer {
           sources.push(speech);
         } else {
           // One perturbation per copy, seen through every front end.
+          await turns.turn();
           const p = this.copyOf(speech, c.augment, rng, pre);
           windowedViews(p.samples, fes, frames, p.warp).forEach((r, f) => rows[f]?.push(r));
         }
@@ -757,6 +786,7 @@ export class SpeechRecognizer {
       const vRows: Float32Array[][] = fes.map(() => []);
       const vLabels: number[] = [];
       for (const [i, example] of options.validation.entries()) {
+        await turns.turn();
         const li = index.get(example.label);
         if (li === undefined)
           throw new AppliedMLError(
@@ -806,9 +836,11 @@ export class SpeechRecognizer {
     const xs = parallel ? undefined : fes.map((fe, f) => stack(rows[f] as Float32Array[], frames, fe.dim));
     const y = parallel ? undefined : tf.tensor1d(ys, 'float32');
     const trainStart = performance.now();
+    let validationMetrics: SpeechMetrics | undefined;
     try {
       // Every network is built first (the seeded initial weights do not depend on training order).
       for (let member = 0; member < total; member++) {
+        await turns.turn();
         const dim = (fes[feOf(member)] as ResolvedFeatureConfig).dim;
         // tfjs prints a notice for the GRU / LSTM orthogonal initialiser; it goes to the logger instead.
         networks.push(
@@ -839,6 +871,7 @@ export class SpeechRecognizer {
               layout: layouts[feOf(member)] as FrameLayout,
             }),
             workers,
+            { signal, what: TRAIN_WHAT },
           )),
         );
       } else {
@@ -881,12 +914,22 @@ export class SpeechRecognizer {
               progressLabel: total > 1 ? `speech ${c.model} ${member + 1}/${total}` : `speech ${c.model}`,
               ...(options.logger ? { logger: options.logger } : {}),
               ...(options.onEpochEnd ? { callbacks: { onEpochEnd: options.onEpochEnd } } : {}),
+              ...(signal ? { signal } : {}),
             }),
           );
         }
       }
+      // The validation metrics before the install (which no await may precede), with the same turns.
+      if (validation)
+        validationMetrics = this.metricsOf(
+          validation.labels,
+          (await this.classifyTakingTurns(validation.rows, { pre, networks }, turns)).map(argmax),
+          labels,
+        );
     } catch (error) {
       networks.forEach((n) => n.dispose());
+      // fitModel's own E_ABORTED names fitModel: the caller's call is this one.
+      if (signal?.aborted && AppliedMLError.hasCode(error, 'E_ABORTED')) throw abortedError(signal, TRAIN_WHAT);
       throw error;
     } finally {
       xs?.forEach((x) => x.dispose());
@@ -916,8 +959,7 @@ export class SpeechRecognizer {
       featureSeconds,
       ...(reports.length > 1 ? { members: reports, parallel } : {}),
     };
-    if (validation)
-      out.validation = this.metricsOf(validation.labels, this.classify(validation.rows, { pre, networks }).map(argmax), labels);
+    if (validationMetrics) out.validation = validationMetrics;
     return out;
   }
 
@@ -1529,16 +1571,44 @@ export class SpeechRecognizer {
     fes.forEach((fe, f) => {
       const x = stack(rows[f] as Float32Array[], pre.frames, fe.dim);
       try {
-        for (let m = f * per; m < (f + 1) * per; m++) {
-          const p = predictBatched(networks[m] as tf.LayersModel, x, { batchSize: 128 }).data;
-          for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) + (p[i] as number);
-        }
+        for (let m = f * per; m < (f + 1) * per; m++)
+          addInto(data, 0, predictBatched(networks[m] as tf.LayersModel, x, { batchSize: CLASSIFY_BATCH }).data);
       } finally {
         x.dispose();
       }
     });
-    if (networks.length > 1) for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) / networks.length;
-    return Array.from({ length: n }, (_, i) => data.subarray(i * K, (i + 1) * K));
+    return averaged(data, networks.length, n, K);
+  }
+
+  /**
+   * `classify` for `train`'s validation pass, with an event-loop turn (where an abort is seen) before
+   * each batch: the same batches of the same rows through the same networks, summed in the same order,
+   * so the same probabilities.
+   */
+  private async classifyTakingTurns(
+    rows: Float32Array[][],
+    state: ModelState,
+    turns: { turn(): Promise<void> | undefined },
+  ): Promise<Float32Array[]> {
+    const { pre, networks } = state;
+    const fes = frontEndsOf(pre);
+    const per = networks.length / fes.length;
+    const n = (rows[0] as Float32Array[]).length;
+    const K = pre.labels.length;
+    const data = new Float32Array(n * K);
+    for (const [f, fe] of fes.entries()) {
+      for (let start = 0; start < n; start += CLASSIFY_BATCH) {
+        await turns.turn();
+        const x = stack((rows[f] as Float32Array[]).slice(start, start + CLASSIFY_BATCH), pre.frames, fe.dim);
+        try {
+          for (let m = f * per; m < (f + 1) * per; m++)
+            addInto(data, start * K, predictBatched(networks[m] as tf.LayersModel, x, { batchSize: CLASSIFY_BATCH }).data);
+        } finally {
+          x.dispose();
+        }
+      }
+    }
+    return averaged(data, networks.length, n, K);
   }
 
   private metricsOf(truth: number[], predicted: number[], labels: readonly string[]): SpeechMetrics {
@@ -1705,6 +1775,20 @@ function stack(rows: Float32Array[], frames: number, dim: number): tf.Tensor3D {
   const data = new Float32Array(rows.length * size);
   rows.forEach((r, i) => data.set(r, i * size));
   return tf.tensor3d(data, [rows.length, frames, dim]);
+}
+
+/** Rows per network call when classifying. */
+const CLASSIFY_BATCH = 128;
+
+/** Adds `p` into `data` from `offset`. */
+function addInto(data: Float32Array, offset: number, p: ArrayLike<number>): void {
+  for (let i = 0; i < p.length; i++) data[offset + i] = (data[offset + i] as number) + (p[i] as number);
+}
+
+/** The summed probabilities of `networks` networks as their mean, one row of `K` per utterance. */
+function averaged(data: Float32Array, networks: number, n: number, K: number): Float32Array[] {
+  if (networks > 1) for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) / networks;
+  return Array.from({ length: n }, (_, i) => data.subarray(i * K, (i + 1) * K));
 }
 
 function argmax(p: Float32Array): number {
