@@ -346,7 +346,9 @@ async function syncTree(dir: string): Promise<void> {
 /**
  * Build a directory atomically: `fill` writes whatever it needs (files, subdirectories, other bundles)
  * into an empty hidden sibling directory, which then replaces `dir` by rename. A thrown failure in
- * `fill` or in the swap leaves the previous `dir` as it was and removes the staging directory. A crash
+ * `fill` or in the swap leaves the previous `dir` as it was and removes the staging directory (should the
+ * previous folder, renamed aside, fail to go back too, the E_IO says where it is kept: `details.previous`,
+ * its hidden `.<name>.old-*` sibling). A crash
  * of the process between the two renames leaves no `dir` but the previous contents in a hidden
  * `.<name>.old-*` sibling (and the new ones, complete, in `.<name>.tmp-*`): never a half-written `dir`.
  * Durable once it resolves: `fill`'s files are its to fsync (`writeFileDurable` does); the staging
@@ -435,17 +437,30 @@ async function replaceNow(dir: string, fill: (staging: string) => Promise<void>,
     if (hadPrevious) await rename(at, retired);
     await rename(staging, at);
   } catch (cause) {
-    // Put the previous bundle back if it was moved aside.
-    if (hadPrevious && !(await exists(at)) && (await exists(retired))) await rename(retired, at).catch(() => undefined);
+    // Put the previous bundle back if it was moved aside. Where that fails too (or another folder took
+    // its place meanwhile) it stays under its hidden name: the error says where (the next save's clean-up
+    // deletes such a copy once it is 15 minutes old).
+    let notPutBack: string | undefined;
+    if (hadPrevious && (await exists(retired))) {
+      if (await exists(at)) notPutBack = `another folder took its place at ${at}`;
+      else
+        notPutBack = await rename(retired, at).then(
+          () => undefined,
+          (error: unknown) => (error as Error).message,
+        );
+    }
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
     const code = (cause as NodeJS.ErrnoException).code;
     const raced =
       code === 'ENOTEMPTY' || code === 'EEXIST'
         ? ' (another process saved to the same folder at the same time: saves to one folder must not overlap)'
         : '';
-    throw new AppliedMLError('E_IO', `Could not move the new bundle into place at ${dir}: ${(cause as Error).message}${raced}`, {
+    const restore = (await exists(at)) ? '' : `; rename it to ${at} to restore it`;
+    const kept =
+      notPutBack === undefined ? '' : `. The previous bundle could not be put back (${notPutBack}): it is kept at ${retired}${restore}.`;
+    throw new AppliedMLError('E_IO', `Could not move the new bundle into place at ${dir}: ${(cause as Error).message}${raced}${kept}`, {
       cause,
-      details: { dir },
+      details: notPutBack === undefined ? { dir } : { dir, previous: retired },
     });
   }
   // The renames on disk (and the folders made above them), before the previous copy is deleted.

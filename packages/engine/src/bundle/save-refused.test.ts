@@ -10,7 +10,7 @@
  * runs that are not root.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -41,6 +41,8 @@ const faults = vi.hoisted(() => ({
   thrown: [] as Refusal[],
   /** The renames done (not refused), as 'from -> to' relative to `root`. */
   renamed: [] as string[],
+  /** Runs before each rename in `root` that is not refused (another process stepping in). */
+  beforeRename: undefined as ((from: string, to: string) => Promise<void>) | undefined,
 }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -100,6 +102,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   const rename: typeof actual.rename = async (from, to) => {
     const f = fault('rename', from);
     if (f) throw refused(f.code, 'rename', from, to);
+    if (inRoot(from) !== undefined) await faults.beforeRename?.(String(from), String(to));
     await actual.rename(from, to);
     if (inRoot(from) !== undefined) faults.renamed.push(`${inRoot(from)} -> ${inRoot(to)}`);
   };
@@ -121,6 +124,7 @@ afterEach(async () => {
   faults.active.length = 0;
   faults.thrown.length = 0;
   faults.renamed.length = 0;
+  faults.beforeRename = undefined;
   await rm(root, { recursive: true, force: true });
 });
 
@@ -276,4 +280,69 @@ describe('a save the system refuses part-way keeps the previous bundle, whole, a
     ]);
     expect(faults.renamed[0]!.split(' -> ')[1]).toBe(faults.renamed[1]!.split(' -> ')[0]);
   });
+});
+
+// The swap failed after the previous folder went aside, and putting it back failed too: the previous
+// bundle is whole, under its hidden retired name, and the error said nothing of it ("Could not move the
+// new bundle into place at …" only), so the folder looked lost (a load waits, then E_BUNDLE_MISSING) and
+// the next save's clean-up deletes such a copy once 15 minutes old.
+it('when the previous folder cannot be put back either, the error says where it is (E_IO, details.previous)', async () => {
+  await save(3, 0.5);
+  const before = await hashes(target);
+  faults.active.push(
+    { syscall: 'rename', code: 'EIO', path: new RegExp(`^${STAGING}$`) },
+    { syscall: 'rename', code: 'EIO', path: new RegExp(`^${RETIRED}$`) },
+  );
+  const error = await save(7, 0.9).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  faults.active.length = 0;
+  expect(AppliedMLError.hasCode(error, 'E_IO'), String(error)).toBe(true);
+  const [swap, putBack] = faults.thrown;
+  expect([swap?.dest, putBack?.dest]).toEqual([target, target]);
+  const retired = String(putBack?.path);
+  expect([dirname(retired), basename(retired)]).toEqual([root, expect.stringMatching(new RegExp(`^${RETIRED}$`))]);
+  expect((error as AppliedMLError).message).toBe(
+    `Could not move the new bundle into place at ${target}: EIO: i/o error, rename '${String(swap?.path)}' -> '${target}'. ` +
+      `The previous bundle could not be put back (EIO: i/o error, rename '${retired}' -> '${target}'): it is kept at ${retired}; rename it to ${target} to restore it.`,
+  );
+  expect((error as AppliedMLError).details).toEqual({ dir: target, previous: retired });
+  expect((error as AppliedMLError).cause).toBe(swap);
+  // The staging folder is gone; the previous bundle is whole where the error says, and loads once renamed back.
+  expect(await readdir(root)).toEqual([basename(retired)]);
+  expect(await hashes(retired)).toEqual(before);
+  await rename(retired, target);
+  const loaded = await loadBundle(target, { package: '@appliedml/test', task: 'unit-test' });
+  expect(loaded.manifest.metrics).toEqual({ accuracy: 0.5 });
+  for (const net of Object.values(loaded.models)) net.dispose();
+});
+
+it('another process saved there between the two renames: the new folder is left as it is, the error says where the previous one is', async () => {
+  await save(3, 0.5);
+  const before = await hashes(target);
+  let retired = '';
+  faults.beforeRename = async (from, to) => {
+    if (to !== target) return void (retired = to);
+    // The other save's folder, made while this one's previous folder was aside: the rename into place meets it.
+    await mkdir(target);
+    await writeFile(join(target, 'theirs.txt'), 'other save');
+  };
+  const error = await save(7, 0.9).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  faults.beforeRename = undefined;
+  expect(AppliedMLError.hasCode(error, 'E_IO'), String(error)).toBe(true);
+  expect([dirname(retired), basename(retired)]).toEqual([root, expect.stringMatching(new RegExp(`^${RETIRED}$`))]);
+  const cause = (error as AppliedMLError).cause as NodeJS.ErrnoException;
+  expect(cause.code).toBe('ENOTEMPTY');
+  expect((error as AppliedMLError).message).toBe(
+    `Could not move the new bundle into place at ${target}: ${cause.message} (another process saved to the same folder at the same time: saves to one folder must not overlap). ` +
+      `The previous bundle could not be put back (another folder took its place at ${target}): it is kept at ${retired}.`,
+  );
+  expect((error as AppliedMLError).details).toEqual({ dir: target, previous: retired });
+  expect((await readdir(root)).sort()).toEqual([basename(retired), 'bundle'].sort());
+  expect(await readdir(target)).toEqual(['theirs.txt']);
+  expect(await hashes(retired)).toEqual(before);
 });
