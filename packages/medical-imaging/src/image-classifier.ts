@@ -6,8 +6,10 @@ import {
   checkIntegerOption,
   checkKnownKeys,
   checkNumberOption,
+  checkSignalOption,
   createRng,
   describeValue,
+  eventLoopTurns,
   incompatibleIfNewer,
   fitModel,
   initEngine,
@@ -21,6 +23,7 @@ import {
   unknownPartsError,
   tf,
   TrainTickets,
+  throwIfAborted,
   withSeededRandom,
 } from '@appliedml/engine';
 import type { Device, JsonValue, LoadedBundle, Logger, TrainingReport } from '@appliedml/engine';
@@ -33,13 +36,17 @@ import {
   augmenter,
   checkModelImage,
   grayForModel,
-  fitNormalization,
+  fitNormalizationInTurns,
   normalizeInPlace,
+  normalizeInTurns,
   packImages,
+  packImagesInTurns,
   validNormalization,
   checkAugmentation,
 } from './preprocess';
 import type { AugmentationConfig, FittedNormalization, Normalization } from './preprocess';
+import { predictInTurns, takeTurn, trainError } from './train-turns';
+import type { Turns } from './train-turns';
 import { TRAINED_ON_FILE, checkDataSource, copyTrainedOn, readTrainedOn, trainedOnJson } from './trained-on';
 import type { DataSource, TrainedOn } from './trained-on';
 import { ensembleFolderError } from './ensemble-folder';
@@ -115,6 +122,13 @@ export interface ClassifierTrainOptions {
    * callback that returns something else, `(e) => seen.push(e)`, still type-checks.)
    */
   onEpoch?: ((epoch: ClassifierEpoch) => void) | ((epoch: ClassifierEpoch) => Promise<void>);
+  /**
+   * Stops the train when aborted (an `AbortController`'s signal, or `AbortSignal.timeout(ms)`): seen at the
+   * next event-loop turn (every ~50 ms of work, image preparation and validation included), the call
+   * rejects with E_ABORTED (`cause`: the signal's reason), frees what it built and installs nothing, so
+   * the classifier is as it was before the call. An already-aborted signal rejects before any work.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -162,22 +176,40 @@ function grayImage(image: GrayImage, what: string): GrayImage {
 
 /** The labelled images checked, with RGB images as their luminance. */
 function assertLabeled(data: LabeledImages, what: string): LabeledImages {
+  checkLabeledShape(data, what);
+  // Every index, holes included (forEach would skip them).
+  const images = Array.from({ length: data.images.length }, (_, i) => labeledImage(data, i, what));
+  return { images, labels: data.labels };
+}
+
+/** `assertLabeled` for `train`: the same checks, with an event-loop turn after each image. */
+async function assertLabeledInTurns(data: LabeledImages, what: string, turns: Turns): Promise<LabeledImages> {
+  checkLabeledShape(data, what);
+  const images: GrayImage[] = [];
+  for (let i = 0; i < data.images.length; i++) {
+    images.push(labeledImage(data, i, what));
+    await takeTurn(turns);
+  }
+  return { images, labels: data.labels };
+}
+
+function checkLabeledShape(data: LabeledImages, what: string): void {
   if (!data || !Array.isArray(data.images) || !Array.isArray(data.labels))
     throw new AppliedMLError('E_INPUT_INVALID', `The ${what} must be { images, labels }.`);
   if (data.images.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds no images.`);
   if (data.images.length !== data.labels.length)
     throw new AppliedMLError('E_SHAPE_MISMATCH', `The ${what} has ${data.images.length} images but ${data.labels.length} labels.`);
-  const images: GrayImage[] = [];
-  // Every index, holes included (forEach would skip them).
-  for (let i = 0; i < data.images.length; i++) {
-    images.push(grayImage(data.images[i] as GrayImage, `${what} image ${i}`));
-    const label = data.labels[i];
-    if (typeof label !== 'string' || label === '')
-      throw new AppliedMLError('E_INPUT_INVALID', `The ${what}: label ${i} must be a non-empty string (got ${String(label)}).`, {
-        details: { index: i },
-      });
-  }
-  return { images, labels: data.labels };
+}
+
+/** Image `i` checked (RGB as its luminance), and its label. */
+function labeledImage(data: LabeledImages, i: number, what: string): GrayImage {
+  const image = grayImage(data.images[i] as GrayImage, `${what} image ${i}`);
+  const label = data.labels[i];
+  if (typeof label !== 'string' || label === '')
+    throw new AppliedMLError('E_INPUT_INVALID', `The ${what}: label ${i} must be a non-empty string (got ${String(label)}).`, {
+      details: { index: i },
+    });
+  return image;
 }
 
 /** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
@@ -214,6 +246,7 @@ const TRAIN_KEYS = Object.keys({
   logger: 1,
   progress: 1,
   onEpoch: 1,
+  signal: 1,
 } satisfies Record<keyof ClassifierTrainOptions, 1>);
 const PREDICT_KEYS = Object.keys({ explain: 1, batchSize: 1 } satisfies Record<keyof PredictOptions, 1>);
 const CREATE_KEYS = ['logger'];
@@ -348,6 +381,12 @@ export class ImageClassifier {
     return normalizeInPlace(packImages(images, size), size * size, norm);
   }
 
+  /** `prepare` for `train`: the same values, with event-loop turns (see packImagesInTurns). */
+  private async prepareInTurns(images: GrayImage[], norm: FittedNormalization, turns: Turns): Promise<Float32Array> {
+    const size = this.config.imageSize;
+    return normalizeInTurns(await packImagesInTurns(images, size, turns), size * size, norm, turns);
+  }
+
   private toTensor(values: Float32Array, n: number): tf.Tensor4D {
     const size = this.config.imageSize;
     return tf.tensor4d(values, [n, size, size, 1]);
@@ -357,18 +396,33 @@ export class ImageClassifier {
    * Train (or retrain) the classifier. Overlapping trains on one classifier: the model ends as the
    * last-started one left it, whatever order they finish in; an earlier train that finishes after a later
    * one has installed its model frees what it built and rejects with E_BUSY (`details.reason`
-   * 'superseded'); a later train that fails leaves the earlier one free to install.
+   * 'superseded'); a later train that fails leaves the earlier one free to install. `signal` stops it
+   * (E_ABORTED, the classifier left as it was).
    */
   async train(data: LabeledImages, options: ClassifierTrainOptions = {}): Promise<ClassifierTrainingReport> {
+    try {
+      return await this.trainRun(data, options);
+    } catch (error) {
+      throw trainError(error, (options as ClassifierTrainOptions | null)?.signal, 'ImageClassifier.train');
+    }
+  }
+
+  private async trainRun(data: LabeledImages, options: ClassifierTrainOptions): Promise<ClassifierTrainingReport> {
     this.alive();
     const ticket = this.trains.start();
     checkKnownKeys('train options', options, TRAIN_KEYS);
     checkTrainOptions(options);
+    const signal = checkSignalOption(options.signal);
+    // Aborted already: nothing read, nothing made.
+    throwIfAborted(signal, 'ImageClassifier.train');
+    // Image checks, resizing, normalisation and validation passes take turns too: an abort is seen within ~50 ms.
+    const turns = eventLoopTurns(50, { signal, what: 'ImageClassifier.train' });
     const source = checkDataSource((data as Partial<LabeledImages> | null)?.source, 'training data');
-    data = assertLabeled(data, 'training data');
+    data = await assertLabeledInTurns(data, 'training data', turns);
     const logger = options.logger ?? this.logger;
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
     this.alive();
+    await takeTurn(turns);
     const present = [...new Set(data.labels)].sort();
     const configured = this.config.labels;
     const labels = configured ?? present;
@@ -403,7 +457,7 @@ export class ImageClassifier {
 
     let train = data;
     let validation = options.validation;
-    if (validation) validation = assertLabeled(validation, 'validation data');
+    if (validation) validation = await assertLabeledInTurns(validation, 'validation data', turns);
     else {
       const fraction = options.validationFraction ?? 0.1;
       const rng = createRng(this.config.seed);
@@ -420,11 +474,11 @@ export class ImageClassifier {
     const yTrain = train.labels.map(toIndex);
     const yVal = validation.labels.map(toIndex);
     const size = this.config.imageSize;
-    const raw = packImages(train.images, size);
-    const normalization = fitNormalization(raw, this.config.normalization);
+    const raw = await packImagesInTurns(train.images, size, turns);
+    const normalization = await fitNormalizationInTurns(raw, this.config.normalization, turns);
     // assertLabeled and packImages have checked these pixels, and fitNormalization has scanned them.
-    const xTrainValues = normalizeInPlace(raw, size * size, normalization);
-    const xValValues = this.prepare(validation.images, normalization);
+    const xTrainValues = await normalizeInTurns(raw, size * size, normalization, turns);
+    const xValValues = await this.prepareInTurns(validation.images, normalization, turns);
 
     const classes = labels.length;
     // 'balanced': n / (classes · count); a configured class absent from the training rows weighs 0.
@@ -474,9 +528,10 @@ export class ImageClassifier {
           progress: options.progress ?? false,
           progressLabel: 'classifier',
           logger,
+          ...(signal ? { signal } : {}),
           callbacks: {
-            onEpochEnd: (logs) => {
-              const p = predictBatched(model, xVal, { batchSize: 256 }).data;
+            onEpochEnd: async (logs) => {
+              const p = await predictInTurns(model, xVal, 256, turns);
               const m = classificationMetrics(yVal, p, labels, classes === 2 ? 0.5 : undefined);
               const score = Number.isNaN(m.auc) ? m.accuracy : m.auc + 1e-3 * m.accuracy;
               // Patience as the engine counts it: `patience` epochs in a row no better are tolerated, the next stops.
@@ -490,7 +545,7 @@ export class ImageClassifier {
                   weights: model.getWeights().map((w) => w.clone()),
                 };
               } else if (logs.epoch - best.epoch > patience) stop = true;
-              return options.onEpoch?.({
+              await options.onEpoch?.({
                 epoch: logs.epoch,
                 loss: logs.loss,
                 valAuc: m.auc,
@@ -509,7 +564,7 @@ export class ImageClassifier {
       } finally {
         tf.dispose([x, y, ...(best.weights ?? [])]);
       }
-      probs = predictBatched(model, xVal, { batchSize: 256 }).data;
+      probs = await predictInTurns(model, xVal, 256, turns);
     } catch (error) {
       model.dispose();
       throw error;

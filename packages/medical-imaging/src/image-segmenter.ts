@@ -7,9 +7,11 @@ import {
   checkIntegerOption,
   checkKnownKeys,
   checkNumberOption,
+  checkSignalOption,
   createOptimizer,
   createRng,
   describeValue,
+  eventLoopTurns,
   incompatibleIfNewer,
   fitModel,
   initEngine,
@@ -24,6 +26,7 @@ import {
   unknownPartsError,
   tf,
   TrainTickets,
+  throwIfAborted,
   withSeededRandom,
 } from '@appliedml/engine';
 import type { Device, EpochLogs, JsonValue, LoadedBundle, Logger, TrainingReport } from '@appliedml/engine';
@@ -32,7 +35,9 @@ import type { AnyImage, GrayImage } from './gray-image';
 import { buildUNet } from './models';
 import { augmenter, checkModelImage, checkValues, resizeGray } from './preprocess';
 import { flipPairs, warpPairs, warps } from './segmenter-augment';
-import { assertMasked, binaryMasks, thresholdMask } from './segmentation-masks';
+import { assertMasked, assertMaskedInTurns, binaryMasks, thresholdMask } from './segmentation-masks';
+import { predictInTurns, takeTurn, trainError } from './train-turns';
+import type { Turns } from './train-turns';
 import type { MaskedImages } from './segmentation-masks';
 import {
   BEST_FILE,
@@ -146,6 +151,15 @@ export interface SegmenterTrainOptions {
    * callback that returns something else, `(e) => seen.push(e)`, still type-checks.)
    */
   onEpoch?: ((epoch: SegmenterEpoch) => void) | ((epoch: SegmenterEpoch) => Promise<void>);
+  /**
+   * Stops the train when aborted (an `AbortController`'s signal, or `AbortSignal.timeout(ms)`): seen at the
+   * next event-loop turn (every ~50 ms of work, image preparation and validation included), the call
+   * rejects with E_ABORTED (`cause`: the signal's reason), frees what it built and installs nothing, so
+   * the segmenter is as it was before the call. Checkpoints already written stay, whole (a checkpoint
+   * write is never cut short), so a later `resume` continues from the last one. An already-aborted
+   * signal rejects before any work.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SegmentationMetrics {
@@ -347,6 +361,9 @@ async function checkpointCandidates(dir: string, name: string): Promise<string[]
   return out;
 }
 
+/** Values `train` handles between two event-loop turns (a few milliseconds of work). */
+const TURN_VALUES = 2 ** 20;
+
 /** Every option name, so a misspelt one is refused at `create` (kept in step with the interface by `satisfies`). */
 const CONFIG_KEYS = Object.keys({
   imageSize: 1,
@@ -376,6 +393,7 @@ const TRAIN_KEYS = Object.keys({
   logger: 1,
   progress: 1,
   onEpoch: 1,
+  signal: 1,
 } satisfies Record<keyof SegmenterTrainOptions, 1>);
 const CREATE_KEYS = ['logger'];
 /** The options `ImageSegmenter.load` and `SegmenterEnsemble.load` take. */
@@ -496,13 +514,38 @@ export class ImageSegmenter {
     return out;
   }
 
-  private packMasks(masks: GrayImage[]): Float32Array {
+  /** `pack` for `train`: the same values, with an event-loop turn after each image and every 2^20 values. */
+  private async packInTurns(images: AnyImage[], fitted: Fitted | undefined, turns: Turns): Promise<Float32Array> {
+    const { imageSize: size, channels } = this.config;
+    const stride = size * size * channels;
+    const out = new Float32Array(images.length * stride);
+    for (let i = 0; i < images.length; i++) {
+      out.set(toChannels(images[i]!, size, channels), i * stride);
+      await takeTurn(turns);
+    }
+    if (fitted) await this.normalizeInTurns(out, fitted, turns);
+    return out;
+  }
+
+  /** `pack`'s normalisation of packed values, in place, with turns. */
+  private async normalizeInTurns(values: Float32Array, fitted: Fitted, turns: Turns): Promise<void> {
+    const channels = this.config.channels;
+    for (let start = 0; start < values.length; start += TURN_VALUES) {
+      const end = Math.min(values.length, start + TURN_VALUES);
+      for (let i = start; i < end; i++) values[i] = (values[i]! - fitted.mean[i % channels]!) / fitted.std[i % channels]!;
+      await takeTurn(turns);
+    }
+  }
+
+  /** The masks resized to the network's size, thresholded at 0.5, with an event-loop turn after each mask. */
+  private async packMasksInTurns(masks: GrayImage[], turns: Turns): Promise<Float32Array> {
     const size = this.config.imageSize;
     const out = new Float32Array(masks.length * size * size);
-    masks.forEach((m, i) => {
-      const r = resizeGray(m, size, size).data;
+    for (let i = 0; i < masks.length; i++) {
+      const r = resizeGray(masks[i]!, size, size).data;
       for (let p = 0; p < r.length; p++) out[i * size * size + p] = r[p]! > 0.5 ? 1 : 0;
-    });
+      await takeTurn(turns);
+    }
     return out;
   }
 
@@ -510,9 +553,18 @@ export class ImageSegmenter {
    * Train (or retrain) the segmenter. Overlapping trains on one segmenter: the model ends as the
    * last-started one left it, whatever order they finish in; an earlier train that finishes after a later
    * one has installed its model frees what it built and rejects with E_BUSY (`details.reason`
-   * 'superseded'); a later train that fails leaves the earlier one free to install.
+   * 'superseded'); a later train that fails leaves the earlier one free to install. `signal` stops it
+   * (E_ABORTED, the segmenter left as it was, checkpoints already written kept whole).
    */
   async train(data: MaskedImages, options: SegmenterTrainOptions = {}): Promise<SegmenterTrainingReport> {
+    try {
+      return await this.trainRun(data, options);
+    } catch (error) {
+      throw trainError(error, (options as SegmenterTrainOptions | null)?.signal, 'ImageSegmenter.train');
+    }
+  }
+
+  private async trainRun(data: MaskedImages, options: SegmenterTrainOptions): Promise<SegmenterTrainingReport> {
     this.alive();
     const ticket = this.trains.start();
     // Options first: a NaN learning rate trained a network of NaN weights that reported a finite loss.
@@ -522,17 +574,30 @@ export class ImageSegmenter {
     checkIntegerOption('patience', options.patience, 0, 10_000);
     checkNumberOption('learningRate', options.learningRate, 0, 10, { open: 'min' });
     checkNumberOption('validationFraction', options.validationFraction, 0, 1, { open: 'both' });
+    const signal = checkSignalOption(options.signal);
+    // Aborted already: nothing read, nothing made, no checkpoint touched.
+    throwIfAborted(signal, 'ImageSegmenter.train');
+    // Image checks, packing, validation passes take turns too: an abort is seen within ~50 ms of work.
+    // A checkpoint write is never cut short: it completes and the abort is seen at the next turn.
+    const turns = eventLoopTurns(50, { signal, what: 'ImageSegmenter.train' });
     const source = checkDataSource((data as Partial<MaskedImages> | null)?.source, 'training data');
-    assertMasked(data, 'training data');
-    for (let i = 0; i < data.images.length; i++) checkAny(data.images[i] as AnyImage, `training image ${i}`);
+    await assertMaskedInTurns(data, 'training data', turns);
+    for (let i = 0; i < data.images.length; i++) {
+      checkAny(data.images[i] as AnyImage, `training image ${i}`);
+      await takeTurn(turns);
+    }
     const logger = options.logger ?? this.logger;
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
     this.alive();
+    await takeTurn(turns);
     let train = data;
     let validation = options.validation;
     if (validation) {
-      assertMasked(validation, 'validation data');
-      for (let i = 0; i < validation.images.length; i++) checkAny(validation.images[i] as AnyImage, `validation image ${i}`);
+      await assertMaskedInTurns(validation, 'validation data', turns);
+      for (let i = 0; i < validation.images.length; i++) {
+        checkAny(validation.images[i] as AnyImage, `validation image ${i}`);
+        await takeTurn(turns);
+      }
     } else {
       const rng = createRng(this.config.seed);
       const order = rng.shuffle(Array.from({ length: data.images.length }, (_, i) => i));
@@ -548,19 +613,23 @@ export class ImageSegmenter {
         details: { field: 'epochs' },
       });
     const { imageSize: size, channels } = this.config;
-    const raw = this.pack(train.images, undefined);
+    const raw = await this.packInTurns(train.images, undefined, turns);
     const mean = new Array<number>(channels).fill(0);
     const sq = new Array<number>(channels).fill(0);
-    for (let i = 0; i < raw.length; i++) {
-      mean[i % channels]! += raw[i]!;
-      sq[i % channels]! += raw[i]! * raw[i]!;
+    for (let start = 0; start < raw.length; start += TURN_VALUES) {
+      const end = Math.min(raw.length, start + TURN_VALUES);
+      for (let i = start; i < end; i++) {
+        mean[i % channels]! += raw[i]!;
+        sq[i % channels]! += raw[i]! * raw[i]!;
+      }
+      await takeTurn(turns);
     }
     const per = raw.length / channels;
     let fitted: Fitted = {
       mean: mean.map((s) => s / per),
       std: mean.map((s, c) => Math.sqrt(Math.max(1e-8, sq[c]! / per - (s / per) ** 2))),
     };
-    const yValues = this.packMasks(train.masks);
+    const yValues = await this.packMasksInTurns(train.masks, turns);
     const n = train.images.length;
     const valTruth = binaryMasks(validation.masks);
 
@@ -568,12 +637,7 @@ export class ImageSegmenter {
     // a checkpoint from another config, an interrupted write) leaves the model as it was. Until then the
     // run touches only its own network, so `predict` keeps answering from the current model. Of runs that
     // overlap, the last started installs its network, whatever order they finish in (TrainTickets).
-    const model = withSeededRandom(createRng(this.config.seed), () =>
-      buildUNet(size, channels, { filters: this.config.filters, dropout: this.config.dropout }),
-    );
-    let installed = false;
     const learningRate = options.learningRate ?? 2e-3;
-    const optimizer = createOptimizer('adam', learningRate);
     const patience = options.patience ?? 8;
     const batchSize = options.batchSize ?? 16;
     const checkpointDir = options.checkpointDir;
@@ -584,9 +648,15 @@ export class ImageSegmenter {
           patience,
           trainCount: n,
           validationCount: validation.images.length,
-          data: fingerprint([raw, yValues, this.pack(validation.images, undefined), ...valTruth]),
+          data: fingerprint([raw, yValues, await this.packInTurns(validation.images, undefined, turns), ...valTruth]),
         }
       : undefined;
+    // No await from here to the `try` below, which frees the network and the optimiser whatever throws.
+    const model = withSeededRandom(createRng(this.config.seed), () =>
+      buildUNet(size, channels, { filters: this.config.filters, dropout: this.config.dropout }),
+    );
+    let installed = false;
+    const optimizer = createOptimizer('adam', learningRate);
     let state: CheckpointState = { epoch: -1, epochs, bestDice: -Infinity, bestEpoch: -1, history: [], ...(run ? { run } : {}) };
     let bestWeights: tf.Tensor[] | undefined;
     const owned: tf.Tensor[] = [];
@@ -599,8 +669,8 @@ export class ImageSegmenter {
           logger.info('segmenter resumed', { fromEpoch: state.epoch + 1, bestEpoch: state.bestEpoch + 1, bestDice: state.bestDice });
         }
       }
-      for (let i = 0; i < raw.length; i++) raw[i] = (raw[i]! - fitted.mean[i % channels]!) / fitted.std[i % channels]!;
-      const xVal = tf.tensor4d(this.pack(validation.images, fitted), [validation.images.length, size, size, channels]);
+      await this.normalizeInTurns(raw, fitted, turns);
+      const xVal = tf.tensor4d(await this.packInTurns(validation.images, fitted, turns), [validation.images.length, size, size, channels]);
       owned.push(xVal);
       let fixed: [tf.Tensor4D, tf.Tensor4D] | undefined;
       const warp = warps(this.config);
@@ -623,6 +693,8 @@ export class ImageSegmenter {
       let stoppedEarly = false;
       for (let epoch = resumedAt; epoch < epochs; epoch++) {
         this.aliveWhileTraining();
+        // An abort since the last epoch (its checkpoint written whole) stops here.
+        await takeTurn(turns);
         // As the engine counts patience: `patience` epochs no better than the best are tolerated, and
         // the next one stops; here that shows before the epoch after it, which then does not run.
         if (epoch - state.bestEpoch > patience + 1 && state.bestEpoch >= 0) {
@@ -657,11 +729,12 @@ export class ImageSegmenter {
             progress: options.progress ?? false,
             progressLabel: `segmenter epoch ${epoch + 1}/${epochs}`,
             logger,
+            ...(signal ? { signal } : {}),
           });
         } finally {
           if (!fixed) tf.dispose([x, y]);
         }
-        const probs = predictBatched(model, xVal, { batchSize: 16 }).data;
+        const probs = await predictInTurns(model, xVal, 16, turns);
         const valDice = meanDice(valTruth, this.pipelineMasks(probs, validation.masks));
         const seconds = (performance.now() - t0) / 1000;
         const epochLoss = epochReport.history[0]?.loss ?? NaN;
@@ -693,7 +766,8 @@ export class ImageSegmenter {
       if (!stoppedEarly && state.epoch >= resumedAt && state.bestEpoch >= 0 && state.epoch - state.bestEpoch > patience)
         stoppedEarly = true;
       if (bestWeights) model.setWeights(bestWeights);
-      const metrics = this.metricsOf(model, fitted, validation);
+      // metricsOf's values (xVal is the validation images packed with `fitted`), with turns.
+      const metrics = this.metricsFrom(await predictInTurns(model, xVal, 16, turns), validation);
       // Disposed while training ran: the new network is freed (below), not attached to a disposed model.
       this.aliveWhileTraining();
       // A train started after this one has installed its model meanwhile: that one stays (no await from
@@ -1012,7 +1086,11 @@ export class ImageSegmenter {
 
   /** `evaluate` with a given network (a training run's own, before it is installed). */
   private metricsOf(model: tf.LayersModel, fitted: Fitted, data: MaskedImages): SegmentationMetrics {
-    const probs = this.probabilities(data.images, { model, fitted });
+    return this.metricsFrom(this.probabilities(data.images, { model, fitted }), data);
+  }
+
+  /** The metrics of the network's probabilities `probs` of `data`'s images. */
+  private metricsFrom(probs: Float32Array, data: MaskedImages): SegmentationMetrics {
     const truth = binaryMasks(data.masks);
     const predicted = this.pipelineMasks(probs, data.masks);
     const ious = truth.map((t, i) => iou(t, predicted[i]!));

@@ -266,11 +266,47 @@ export function fitNormalization(images: Float32Array, mode: Normalization): Fit
     sum += v;
     sq += v * v;
   }
-  const mean = sum / images.length;
-  const std = Math.sqrt(Math.max(1e-8, sq / images.length - mean * mean));
+  return datasetNormalization(sum, sq, images.length);
+}
+
+/** The 'dataset' normalisation of `count` values summing to `sum`, their squares to `sq`. */
+function datasetNormalization(sum: number, sq: number, count: number): FittedNormalization {
+  const mean = sum / count;
+  const std = Math.sqrt(Math.max(1e-8, sq / count - mean * mean));
   if (!Number.isFinite(mean) || !Number.isFinite(std))
     throw new AppliedMLError('E_INPUT_INVALID', 'The images are too large to fit a normalisation (their mean or spread overflows).');
-  return { mode, mean, std };
+  return { mode: 'dataset', mean, std };
+}
+
+/** Values a training path handles between two event-loop turns (a few milliseconds of work). */
+const TURN_VALUES = 2 ** 20;
+
+/** What a training path gives the event loop (the engine's `eventLoopTurns`, with the call's signal). */
+export interface Turns {
+  turn(): Promise<void> | undefined;
+}
+
+/**
+ * `fitNormalization` for a model's training path: the same sums in the same order (so the same result to
+ * the bit), with an event-loop turn every 2^20 values (`turns` throws E_ABORTED once the call's signal is
+ * aborted). Its values are `packImages` output of checked images.
+ */
+export async function fitNormalizationInTurns(images: Float32Array, mode: Normalization, turns: Turns): Promise<FittedNormalization> {
+  if (mode !== 'dataset' || images.length === 0) return fitNormalization(images, mode);
+  let sum = 0;
+  let sq = 0;
+  for (let start = 0; start < images.length; start += TURN_VALUES) {
+    const end = Math.min(images.length, start + TURN_VALUES);
+    checkValues(images.subarray(start, end), 'image data', false);
+    for (let i = start; i < end; i++) {
+      const v = images[i]!;
+      sum += v;
+      sq += v * v;
+    }
+    const t = turns.turn();
+    if (t) await t;
+  }
+  return datasetNormalization(sum, sq, images.length);
 }
 
 /** True for a normalisation that maps finite pixels to finite values (as read back from a bundle). */
@@ -316,11 +352,36 @@ export function applyNormalization(packed: Float32Array, pixels: number, norm: F
  * images of `pixels` values) of images already checked, and `norm` fitted or read back valid.
  */
 export function normalizeInPlace(packed: Float32Array, pixels: number, norm: FittedNormalization): Float32Array {
+  return normalizeImages(packed, pixels, norm, 0, packed.length / pixels);
+}
+
+/**
+ * `normalizeInPlace` for a model's training path: the same arithmetic, image by image, with an event-loop
+ * turn every ~2^20 values (`turns` throws E_ABORTED once the call's signal is aborted).
+ */
+export async function normalizeInTurns(
+  packed: Float32Array,
+  pixels: number,
+  norm: FittedNormalization,
+  turns: Turns,
+): Promise<Float32Array> {
+  const count = packed.length / pixels;
+  const step = Math.max(1, Math.floor(TURN_VALUES / pixels));
+  for (let from = 0; from < count; from += step) {
+    normalizeImages(packed, pixels, norm, from, Math.min(count, from + step));
+    const t = turns.turn();
+    if (t) await t;
+  }
+  return packed;
+}
+
+/** Normalises images `from` to `to` (exclusive) of `packed` in place. */
+function normalizeImages(packed: Float32Array, pixels: number, norm: FittedNormalization, from: number, to: number): Float32Array {
   if (norm.mode === 'dataset') {
-    for (let i = 0; i < packed.length; i++) packed[i] = (packed[i]! - norm.mean) / norm.std;
+    for (let i = from * pixels; i < to * pixels; i++) packed[i] = (packed[i]! - norm.mean) / norm.std;
     return packed;
   }
-  for (let start = 0; start < packed.length; start += pixels) {
+  for (let start = from * pixels; start < to * pixels; start += pixels) {
     let sum = 0;
     let sq = 0;
     for (let i = start; i < start + pixels; i++) {
@@ -339,6 +400,27 @@ export function normalizeInPlace(packed: Float32Array, pixels: number, norm: Fit
  * image and 2^30 values in all (E_INPUT_TOO_LARGE), checked before anything is allocated.
  */
 export function packImages(images: GrayImage[], size: number): Float32Array {
+  const out = packTarget(images, size);
+  images.forEach((image, i) => out.set(resizeGray(image, size, size).data, i * size * size));
+  return out;
+}
+
+/**
+ * `packImages` for a model's training path: the same values, with an event-loop turn after each image
+ * (`turns` gives one every ~50 ms and throws E_ABORTED once the call's signal is aborted).
+ */
+export async function packImagesInTurns(images: GrayImage[], size: number, turns: Turns): Promise<Float32Array> {
+  const out = packTarget(images, size);
+  for (let i = 0; i < images.length; i++) {
+    out.set(resizeGray(images[i]!, size, size).data, i * size * size);
+    const t = turns.turn();
+    if (t) await t;
+  }
+  return out;
+}
+
+/** The checks of `packImages` and the array it fills. */
+function packTarget(images: GrayImage[], size: number): Float32Array {
   // The message only when the check fails: describeValue on the images wrote out every pixel of every
   // image on every call (seconds for a 2048 × 2048 radiograph, a call that otherwise takes milliseconds).
   if (!Array.isArray(images))
@@ -353,9 +435,7 @@ export function packImages(images: GrayImage[], size: number): Float32Array {
       `${images.length} images of ${size} × ${size} are ${images.length * pixels} values, over the limit of ${MAX_PACKED_VALUES}; pack them in parts.`,
       { details: { images: images.length, size, maxValues: MAX_PACKED_VALUES } },
     );
-  const out = new Float32Array(images.length * pixels);
-  images.forEach((image, i) => out.set(resizeGray(image, size, size).data, i * pixels));
-  return out;
+  return new Float32Array(images.length * pixels);
 }
 
 /** Training-time augmentation; each value is the largest random change (0 turns it off). */

@@ -2,6 +2,7 @@
 import { AppliedMLError } from '@appliedml/engine';
 import type { AnyImage, GrayImage } from './gray-image';
 import { checkImage } from './preprocess';
+import type { Turns } from './preprocess';
 import type { DataSource } from './trained-on';
 
 /** Images with their binary masks (values > 0.5 are foreground), each mask the size of its image. */
@@ -14,25 +15,41 @@ export interface MaskedImages {
 
 /** Checks images and masks pair up: typed errors for a wrong shape, a size mismatch or bad values. */
 export function assertMasked(data: MaskedImages, what: string): void {
+  checkMaskedShape(data, what);
+  // Every index, holes included (forEach would skip them).
+  for (let i = 0; i < data.images.length; i++) checkMaskedPair(data, i, what);
+}
+
+/** `assertMasked` for a segmenter's `train`: the same checks, with an event-loop turn after each pair. */
+export async function assertMaskedInTurns(data: MaskedImages, what: string, turns: Turns): Promise<void> {
+  checkMaskedShape(data, what);
+  for (let i = 0; i < data.images.length; i++) {
+    checkMaskedPair(data, i, what);
+    const t = turns.turn();
+    if (t) await t;
+  }
+}
+
+function checkMaskedShape(data: MaskedImages, what: string): void {
   if (!data || !Array.isArray(data.images) || !Array.isArray(data.masks))
     throw new AppliedMLError('E_INPUT_INVALID', `The ${what} must be { images, masks }.`);
   if (data.images.length === 0) throw new AppliedMLError('E_INPUT_INVALID', `The ${what} holds no images.`);
   if (data.images.length !== data.masks.length)
     throw new AppliedMLError('E_SHAPE_MISMATCH', `The ${what} has ${data.images.length} images but ${data.masks.length} masks.`);
-  // Every index, holes included (forEach would skip them).
-  for (let i = 0; i < data.images.length; i++) {
-    const image = data.images[i];
-    const mask = data.masks[i]!;
-    if (image === null || typeof image !== 'object')
-      throw new AppliedMLError('E_INPUT_INVALID', `The ${what} image ${i} is not an image.`, { details: { index: i } });
-    checkImage(mask, `${what} mask ${i}`);
-    if (mask.width !== image.width || mask.height !== image.height)
-      throw new AppliedMLError(
-        'E_SHAPE_MISMATCH',
-        `The ${what} mask ${i} is ${mask.width} × ${mask.height} but its image is ${image.width} × ${image.height}.`,
-        { details: { index: i, image: [image.width, image.height], mask: [mask.width, mask.height] } },
-      );
-  }
+}
+
+function checkMaskedPair(data: MaskedImages, i: number, what: string): void {
+  const image = data.images[i];
+  const mask = data.masks[i]!;
+  if (image === null || typeof image !== 'object')
+    throw new AppliedMLError('E_INPUT_INVALID', `The ${what} image ${i} is not an image.`, { details: { index: i } });
+  checkImage(mask, `${what} mask ${i}`);
+  if (mask.width !== image.width || mask.height !== image.height)
+    throw new AppliedMLError(
+      'E_SHAPE_MISMATCH',
+      `The ${what} mask ${i} is ${mask.width} × ${mask.height} but its image is ${image.width} × ${image.height}.`,
+      { details: { index: i, image: [image.width, image.height], mask: [mask.width, mask.height] } },
+    );
 }
 
 /** Foreground (1) where a value is above 0.5, else 0. */
