@@ -1,4 +1,4 @@
-import { AppliedMLError, createRng, eventLoopTurns } from '@appliedml/engine';
+import { AppliedMLError, createRng, eventLoopTurns, type EventLoopAbort } from '@appliedml/engine';
 import type { SparseVector } from './tfidf';
 
 /**
@@ -109,6 +109,8 @@ export interface LogisticOptions {
   /** Weight of each example's loss (class weights). */
   sampleWeights?: Float64Array;
   onEpochEnd?: (epoch: number, loss: number) => void;
+  /** A train's signal: a turn throws E_ABORTED once it is aborted (the model is left half-trained: discard it). */
+  abort?: EventLoopAbort;
 }
 
 /**
@@ -128,7 +130,7 @@ export async function trainLogistic(
   const rng = createRng(options.seed);
   // A service training in its own process keeps answering: the event loop gets a turn every ~50 ms (also
   // while the rows are copied: 100,000 review-length rows took over a second).
-  const turns = eventLoopTurns(50);
+  const turns = eventLoopTurns(50, options.abort);
   const order = Array.from({ length: n }, (_, i) => i);
   // The rows in one CSR block: weight offsets (feature × K) and values as doubles, read in sequence.
   const offsets = new Int32Array(n + 1);
@@ -237,6 +239,9 @@ export async function trainLogistic(
       throw new AppliedMLError('E_TRAINING_FAILED', 'Logistic regression diverged (non-finite loss); lower learningRate.');
     losses.push(mean);
     options.onEpochEnd?.(epoch, mean);
+    // Also between epochs: the steps' turns come every 1,024 rows, so a set of fewer rows took none at all
+    // (10,000 epochs of 200 texts held the event loop, and kept an abort unseen, for the whole training).
+    if (epoch + 1 < options.epochs) await turns.turn();
   }
   rescale();
   return losses;
@@ -252,13 +257,14 @@ export async function trainNaiveBayes(
   model: LinearModel,
   alpha: number,
   sampleWeights?: Float64Array,
+  abort?: EventLoopAbort,
 ): Promise<void> {
   const K = model.classes;
   const F = model.features;
   const counts = new Float64Array(F * K);
   const classTotals = new Float64Array(K);
   const classDocs = new Float64Array(K);
-  const turns = eventLoopTurns(50);
+  const turns = eventLoopTurns(50, abort);
   for (let i = 0; i < rows.length; i++) {
     if ((i & 1023) === 1023) await turns.turn();
     const x = rows[i] as SparseVector;

@@ -1,11 +1,13 @@
 import {
   AppliedMLError,
+  abortedError,
   anyValueFields,
   checkDevice,
   checkIntegerOption,
   checkKnownKeys,
   checkNumberOption,
   checkProgressOption,
+  checkSignalOption,
   describeKind,
   describeValue,
   eventLoopTurns,
@@ -18,6 +20,7 @@ import {
   saveBundle,
   silentLogger,
   tf,
+  throwIfAborted,
   TrainTickets,
   unknownBundleParts,
   unknownPartsError,
@@ -109,6 +112,16 @@ export interface TrainOptions {
   logger?: Logger;
   /** Progress bar for the neural models: true, or 'auto' (on a TTY) (default false: library code is quiet). */
   progress?: boolean | 'auto';
+  /**
+   * Stops the training when aborted (an `AbortController`'s signal, or `AbortSignal.timeout(ms)`), every
+   * model type: seen at the next event-loop turn (every ~50 ms of work, while the texts are read into
+   * features or tokens, the vocabulary is fitted, SGD or the network trains), `train` rejects with
+   * E_ABORTED (`cause`: the signal's reason), frees what it built and installs nothing: the model is as it
+   * was (a trained one keeps predicting with its old weights and labels; an untrained one stays untrained).
+   * Already aborted: rejects before any work. The validation metrics of the report are computed once the
+   * new model is in place, and are not stopped by it.
+   */
+  signal?: AbortSignal;
 }
 
 export interface TextTrainingReport extends TrainingReport {
@@ -238,6 +251,9 @@ const MAX_EMBEDDING_CELLS = 100_000_000;
 /** Texts scored between two looks at the event loop in predictBatch and evaluate (~25 ms for a linear model). */
 const PREDICT_CHUNK = 512;
 
+/** What an aborted train's E_ABORTED names. */
+const TRAIN_CALL = 'TextClassifier.train';
+
 /** How many times a batch (predictBatch, evaluate) starts again on a model retrained under it before E_BUSY, as fraud's. */
 const MAX_BATCH_RESTARTS = 3;
 
@@ -288,6 +304,7 @@ const TRAIN_KEYS = Object.keys({
   device: 1,
   logger: 1,
   progress: 1,
+  signal: 1,
 } satisfies Record<keyof TrainOptions, 1>);
 const EVALUATE_KEYS = Object.keys({ positiveLabel: 1 } satisfies Record<keyof EvaluateOptions, 1>);
 const EXPLAIN_KEYS = Object.keys({ label: 1, top: 1 } satisfies Record<'label' | 'top', 1>);
@@ -618,6 +635,8 @@ export class TextClassifier {
     this.alive();
     const ticket = this.trains.start();
     checkKnownKeys('train options', options, TRAIN_KEYS);
+    const signal = checkSignalOption(options.signal);
+    const abort = { signal, what: TRAIN_CALL };
     // The linear models run in plain JavaScript and never start the engine: the device name is still checked.
     if (options.device !== undefined) checkDevice(options.device);
     const started = performance.now();
@@ -625,6 +644,8 @@ export class TextClassifier {
     checkIntegerOption('epochs', options.epochs, 1, 10_000);
     // Every model type checks it (the linear ones draw no bar): 'off' drew a bar on a terminal, 'yes' and 1 passed.
     checkProgressOption('progress', options.progress);
+    // Aborted already: nothing is read, built or changed.
+    throwIfAborted(signal, TRAIN_CALL);
     const { texts, labelSets } = this.checkExamples(data, 'training data');
     const labels = [...new Set(labelSets.flat())].sort();
     if (labels.length < 2) {
@@ -677,7 +698,7 @@ export class TextClassifier {
 
     if (kind === 'linear' || kind === 'naive-bayes') {
       // Feature extraction and SGD run on the main thread; the event loop gets a turn every ~50 ms.
-      const turns = eventLoopTurns(50);
+      const turns = eventLoopTurns(50, abort);
       const docs: ReturnType<typeof featuresOf>['features'][] = [];
       for (let i = 0; i < texts.length; i++) {
         if ((i & 255) === 255) await turns.turn();
@@ -693,11 +714,15 @@ export class TextClassifier {
       const userSet = this.config.maxFeaturesSet?.[section] ?? true;
       maxFeaturesUsed = userSet ? cfg.maxFeatures : Math.min(cfg.maxFeatures, fits);
       // The fit gives the event loop a turn every ~50 ms too (100,000 texts held it for ~30 s in one go).
-      const { vectorizer: tfidf, rows } = await TfidfVectorizer.fitTransformAsync(docs, {
-        minCount: cfg.minCount,
-        maxSize: maxFeaturesUsed,
-        sublinearTf: true,
-      });
+      const { vectorizer: tfidf, rows } = await TfidfVectorizer.fitTransformAsync(
+        docs,
+        {
+          minCount: cfg.minCount,
+          maxSize: maxFeaturesUsed,
+          sublinearTf: true,
+        },
+        abort,
+      );
       if (tfidf.size === 0) throw noFeaturesError(kind, 'features', docs, features, { field: `${section}.minCount`, value: cfg.minCount });
       if (maxFeaturesUsed < cfg.maxFeatures && tfidf.size === maxFeaturesUsed)
         logger.info(
@@ -721,6 +746,7 @@ export class TextClassifier {
           learningRate: lin.learningRate,
           seed: this.config.seed,
           ...(sampleWeights ? { sampleWeights } : {}),
+          abort,
           onEpochEnd: (epoch, loss) => {
             const now = performance.now();
             history.push({ epoch, loss, learningRate: lin.learningRate, seconds: (now - last) / 1000 });
@@ -728,18 +754,19 @@ export class TextClassifier {
           },
         });
       } else {
-        await trainNaiveBayes(rows, targets, model, this.config.naiveBayes.alpha, sampleWeights);
+        await trainNaiveBayes(rows, targets, model, this.config.naiveBayes.alpha, sampleWeights, abort);
       }
       state.tfidf = tfidf;
       state.linear = model;
       featureCount = tfidf.size;
     } else {
       await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
-      // Disposed while the engine started: build nothing.
+      // Disposed or aborted while the engine started: build nothing.
       this.alive();
+      throwIfAborted(signal, TRAIN_CALL);
       // Tokens, the vocabulary or known n-grams and the ids are made in turns too (the event loop waited
       // seconds for them on 100,000 texts); the network's trainer then gives it turns of its own.
-      const turns = eventLoopTurns(50);
+      const turns = eventLoopTurns(50, abort);
       const tokens: string[][] = [];
       for (let i = 0; i < texts.length; i++) {
         if ((i & 255) === 255) await turns.turn();
@@ -772,11 +799,15 @@ export class TextClassifier {
         const cnn = fitted.cnn;
         // In turns: fitted in one go it held the event loop 1-3 s on 100,000 review-length texts.
         state.vocabulary = (
-          await Vocabulary.fitInTurns(tokens, {
-            minCount: cnn.minCount,
-            maxSize: cnn.maxVocabulary,
-            reserveSpecial: true,
-          })
+          await Vocabulary.fitInTurns(
+            tokens,
+            {
+              minCount: cnn.minCount,
+              maxSize: cnn.maxVocabulary,
+              reserveSpecial: true,
+            },
+            abort,
+          )
         ).vocabulary;
         // Only the padding and unknown ids: every text would read as unknown words.
         if (state.vocabulary.size <= 2)
@@ -820,11 +851,13 @@ export class TextClassifier {
       try {
         if (checkedValidation) {
           const v = checkedValidation;
-          const vx = this.encodeNeural(
-            v.texts.map((t) => tokensOf(t, features)),
-            state,
-            fitted,
-          );
+          // In turns, as the training texts (the same tokens and ids as in one go).
+          const vTokens: string[][] = [];
+          for (let i = 0; i < v.texts.length; i++) {
+            if ((i & 255) === 255) await turns.turn();
+            vTokens.push(tokensOf(v.texts[i] as string, features));
+          }
+          const vx = await this.encodeNeuralInTurns(vTokens, state, fitted, turns);
           const vy = this.config.multiLabel
             ? tf.tensor2d(
                 Uint8Array.from(v.labelSets.flatMap((set) => labels.map((l) => (set.includes(l) ? 1 : 0)))),
@@ -874,6 +907,7 @@ export class TextClassifier {
           progress: options.progress ?? false,
           progressLabel: kind,
           logger,
+          ...(signal ? { signal } : {}),
         });
         history = engineReport.history;
         // Rows no training text reached keep their random initial values (Adam never moves a row whose
@@ -893,6 +927,8 @@ export class TextClassifier {
         } else zeroUnreachedRows(network, ids, () => true);
       } catch (error) {
         network.dispose();
+        // fitModel's E_ABORTED names fitModel: the caller asked TextClassifier.train.
+        if (signal?.aborted && AppliedMLError.hasCode(error, 'E_ABORTED')) throw abortedError(signal, TRAIN_CALL);
         throw error;
       } finally {
         tf.dispose([...(Array.isArray(x) ? x : [x]), y]);
@@ -904,6 +940,11 @@ export class TextClassifier {
     if (this.disposed) {
       state.network?.dispose();
       throw new AppliedMLError('E_MODEL_DISPOSED', 'This TextClassifier was disposed while it trained; create or load another.');
+    }
+    // Aborted after the last turn of the training: the new model is dropped, as at any other turn.
+    if (signal?.aborted) {
+      state.network?.dispose();
+      throw abortedError(signal, TRAIN_CALL);
     }
     // A train started after this one has installed its model meanwhile: it stays (no await from here to the install).
     if (!this.trains.install(ticket)) {

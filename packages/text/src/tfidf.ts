@@ -1,4 +1,4 @@
-import { AppliedMLError, checkKnownKeys } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, type EventLoopAbort } from '@appliedml/engine';
 import { charFeatureGroups, type WordGrams } from './features';
 import { checkFlag, checkStringList } from './text-input';
 import {
@@ -200,13 +200,15 @@ export class TfidfVectorizer {
 
   /**
    * `fitTransform`, giving the event loop a turn every ~50 ms (timers, I/O and requests run meanwhile): the
-   * same vocabulary, idf and rows, bit for bit. The documents must not change until it resolves.
+   * same vocabulary, idf and rows, bit for bit. The documents must not change until it resolves. Internal:
+   * with `abort` (a train's signal) it rejects with E_ABORTED at the first turn after the signal aborts.
    */
   static fitTransformAsync(
     documents: readonly (readonly string[])[],
     options: TfidfOptions = {},
+    abort?: EventLoopAbort,
   ): Promise<{ vectorizer: TfidfVectorizer; rows: SparseVector[] }> {
-    return finishInTurns(TfidfVectorizer.fitTransformSteps(documents, options));
+    return finishInTurns(TfidfVectorizer.fitTransformSteps(documents, options), abort);
   }
 
   private static *fitTransformSteps(

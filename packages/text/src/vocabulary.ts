@@ -1,4 +1,4 @@
-import { AppliedMLError, checkKnownKeys, checkOptionsObject, eventLoopTurns } from '@appliedml/engine';
+import { AppliedMLError, checkKnownKeys, checkOptionsObject, eventLoopTurns, type EventLoopAbort } from '@appliedml/engine';
 import { checkFlag, checkStringList } from './text-input';
 
 export interface VocabularyOptions {
@@ -24,8 +24,9 @@ export function finish<T>(steps: Steps<T>): T {
   }
 }
 
-export async function finishInTurns<T>(steps: Steps<T>): Promise<T> {
-  const turns = eventLoopTurns(50);
+/** With `abort`, a turn throws E_ABORTED once its signal is aborted (the steps stop there; nothing else is undone). */
+export async function finishInTurns<T>(steps: Steps<T>, abort?: EventLoopAbort): Promise<T> {
+  const turns = eventLoopTurns(50, abort);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
@@ -177,13 +178,15 @@ export class Vocabulary {
   /**
    * Internal: `fit` giving the event loop a turn every ~50 ms, with the same result (the same steps). The
    * CNN's training fitted its vocabulary in one go: about 1-3 s on 100,000 review-length texts, in which
-   * a service answered nothing.
+   * a service answered nothing. With `abort` (a train's signal), it rejects with E_ABORTED at the first
+   * turn after the signal aborts.
    */
   static fitInTurns(
     documents: readonly (readonly string[])[],
     options: VocabularyOptions = {},
+    abort?: EventLoopAbort,
   ): Promise<{ vocabulary: Vocabulary; documentFrequency: Map<string, number> }> {
-    return finishInTurns(Vocabulary.fitSteps(documents, options));
+    return finishInTurns(Vocabulary.fitSteps(documents, options), abort);
   }
 
   private static *fitSteps(
