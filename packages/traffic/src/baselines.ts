@@ -2,6 +2,7 @@ import { AppliedMLError } from '@appliedml/engine';
 import { clockAt } from './features';
 import type { SensorScaler } from './scaler';
 import { MAX_READING, type TrafficSeries } from './series';
+import { runSync, STEPS_PER_YIELD, VALUES_PER_YIELD, WINDOWS_PER_YIELD, type Work } from './work-turns';
 
 /** Historical average by time-of-day slot, separately for weekdays and weekends, fitted on training steps. */
 export interface HistoricalAverage {
@@ -92,6 +93,11 @@ export function findImplausibleHistoricalCell(ha: HistoricalAverage, sensors: nu
 }
 
 export function fitHistoricalAverage(series: TrafficSeries): HistoricalAverage | null {
+  return runSync(fitHistoricalAverageWork(series));
+}
+
+/** `fitHistoricalAverage` as work that yields every STEPS_PER_YIELD steps (see work-turns). */
+export function* fitHistoricalAverageWork(series: TrafficSeries): Work<HistoricalAverage | null> {
   if (series.start === null) return null;
   const n = series.sensors.length;
   const slots = slotsPerDay(series.intervalMinutes);
@@ -100,6 +106,7 @@ export function fitHistoricalAverage(series: TrafficSeries): HistoricalAverage |
   const sum = ha.table;
   const cnt = new Uint32Array(2 * slots * n);
   for (let t = 0; t < series.steps; t++) {
+    if (t > 0 && t % STEPS_PER_YIELD === 0) yield;
     const c = clockAt(series.start, series.intervalMinutes, t, series.timeZone)!;
     const slot = Math.min(slots - 1, Math.floor(c.dayFraction * slots));
     const base = ((c.weekend ? 1 : 0) * slots + slot) * n;
@@ -111,6 +118,7 @@ export function fitHistoricalAverage(series: TrafficSeries): HistoricalAverage |
     }
   }
   for (let slot = 0; slot < slots; slot++) {
+    if (slot > 0 && slot % STEPS_PER_YIELD === 0) yield;
     for (let s = 0; s < n; s++) {
       const a = slot * n + s;
       const b = (slots + slot) * n + s;
@@ -118,7 +126,10 @@ export function fitHistoricalAverage(series: TrafficSeries): HistoricalAverage |
       ha.pooled[a] = c > 0 ? ((sum[a] as number) + (sum[b] as number)) / c : NaN;
     }
   }
-  for (let i = 0; i < sum.length; i++) sum[i] = (cnt[i] as number) > 0 ? (sum[i] as number) / (cnt[i] as number) : NaN;
+  for (let i = 0; i < sum.length; i++) {
+    if (i > 0 && i % VALUES_PER_YIELD === 0) yield;
+    sum[i] = (cnt[i] as number) > 0 ? (sum[i] as number) / (cnt[i] as number) : NaN;
+  }
   return ha;
 }
 
@@ -158,10 +169,17 @@ export interface BaselineContext {
 
 /** Baseline forecasts for every window and every step ahead: [count, outputSteps, sensors] in raw units. */
 export function baselineForecast(kind: BaselineKind, ctx: BaselineContext): Float64Array {
+  return runSync(baselineForecastWork(kind, ctx));
+}
+
+/** `baselineForecast` as work that yields every WINDOWS_PER_YIELD windows (see work-turns). */
+export function* baselineForecastWork(kind: BaselineKind, ctx: BaselineContext): Work<Float64Array> {
   const { series, starts, inputSteps, outputSteps, last, scaler, ha, season } = ctx;
   const n = series.sensors.length;
   const out = new Float64Array(starts.length * outputSteps * n);
-  starts.forEach((s0, b) => {
+  for (let b = 0; b < starts.length; b++) {
+    if (b > 0 && b % WINDOWS_PER_YIELD === 0) yield;
+    const s0 = starts[b] as number;
     let level: Float64Array | undefined;
     if (kind === 'window-mean') {
       level = new Float64Array(n);
@@ -202,6 +220,6 @@ export function baselineForecast(kind: BaselineKind, ctx: BaselineContext): Floa
         out[(b * outputSteps + p) * n + s] = v;
       }
     }
-  });
+  }
   return out;
 }

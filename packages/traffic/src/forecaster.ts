@@ -2,9 +2,12 @@ import {
   checkKnownKeys,
   describeValue,
   AppliedMLError,
+  abortedError,
   checkIntegerOption,
   checkNumberOption,
   checkProgressOption,
+  checkSignalOption,
+  eventLoopTurns,
   fitModel,
   HOST_BYTE_ORDER,
   hostOrderBytes,
@@ -17,6 +20,7 @@ import {
   saveBundle,
   silentLogger,
   tf,
+  throwIfAborted,
   TrainTickets,
   type ByteOrder,
   type Device,
@@ -28,9 +32,10 @@ import {
 import { checkAdjacency, normalizedAdjacency, type Adjacency } from './adjacency';
 import {
   baselineForecast,
+  baselineForecastWork,
   checkHistoricalAverageSize,
   findImplausibleHistoricalCell,
-  fitHistoricalAverage,
+  fitHistoricalAverageWork,
   historicalAverageOf,
   MAX_HISTORICAL_VALUES,
   slotsPerDay,
@@ -41,7 +46,7 @@ import { featureCount } from './features';
 import { checkNoHoles } from './option-lists';
 import { minutesAhead, scoreHorizon, type HorizonMetrics, type HorizonPooling } from './horizon-metrics';
 import { buildModel, maskedLoss, type NeuralKind } from './models';
-import { fitScaler, stdFloor, type SensorScaler } from './scaler';
+import { fitScalerWork, stdFloor, type SensorScaler } from './scaler';
 import {
   assertEverySensorObserved,
   checkSeriesShape,
@@ -57,7 +62,7 @@ import {
 import { checkTimeZone, secondPassHint } from './time-zone';
 import {
   findImplausibleRidgeWeight,
-  fitGraphRidge,
+  fitGraphRidgeWork,
   MAX_SCALED_RIDGE_WEIGHT,
   predictGraphRidge,
   resolveRidgeConfig,
@@ -66,7 +71,8 @@ import {
   type RidgeModel,
 } from './ridge';
 import { registerTrafficLayers } from './tgcn-layer';
-import { assertLongEnough, buildInputs, buildTargets, windowStarts } from './windows';
+import { assertLongEnough, buildInputs, buildInputsWork, buildTargetsWork, windowStarts } from './windows';
+import { runWithTurns, WINDOWS_PER_YIELD, type Turns, type Work } from './work-turns';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 
 export type TrafficModelKind = BaselineKind | 'ridge' | NeuralKind;
@@ -82,6 +88,8 @@ export const MODEL_KINDS: readonly TrafficModelKind[] = [
 ];
 const NEURAL: readonly string[] = ['gru', 'lstm', 'tgcn'];
 const TASK = 'traffic-forecasting';
+/** The call E_ABORTED and E_BUSY name. */
+const TRAIN_CALL = 'TrafficForecaster.train';
 /** The bundle file of the historical average's tables (float64, `HistoricalAverage.cells`); before, they were JSON in the manifest. */
 const HA_FILE = 'ha.f64';
 
@@ -141,6 +149,15 @@ export interface TrafficTrainOptions {
   logger?: Logger;
   progress?: boolean | 'auto';
   onEpochEnd?: (epoch: { epoch: number; loss: number; valLoss?: number; seconds: number }) => void;
+  /**
+   * Stops the train when aborted (an `AbortController`'s signal, or `AbortSignal.timeout(ms)`), every
+   * model: an already-aborted signal rejects before any work; otherwise the abort is seen at the next
+   * event-loop turn (every ~50 ms of work: fitting the scaler, tables or ridge, building windows, each
+   * epoch's steps, the validation pass). `train` then rejects with E_ABORTED (`cause`: the signal's
+   * reason), frees what it built and installs nothing: the model is as before the call (a trained one
+   * forecasts as it did, an untrained one stays untrained). Anything but an AbortSignal is E_INPUT_INVALID.
+   */
+  signal?: AbortSignal;
 }
 
 export interface TrafficTrainingReport {
@@ -309,6 +326,7 @@ const TRAIN_KEYS = Object.keys({
   logger: 1,
   progress: 1,
   onEpochEnd: 1,
+  signal: 1,
 } satisfies Record<keyof TrafficTrainOptions, 1>);
 const EVALUATE_KEYS = Object.keys({ fromStep: 1, pooling: 1, batchSize: 1 } satisfies Record<keyof EvaluateOptions, 1>);
 const LOAD_KEYS = ['device', 'logger'];
@@ -431,6 +449,9 @@ export class TrafficForecaster {
     // Overlapping trains: the model ends as the last-started one left it, whatever order they finish in.
     const ticket = this.tickets.start();
     checkKnownKeys('train options', options, TRAIN_KEYS);
+    // Before anything is read: an aborted signal stops the call here.
+    const signal = checkSignalOption(options.signal);
+    throwIfAborted(signal, TRAIN_CALL);
     checkSeriesShape(series, 'The training series');
     const logger = options.logger ?? silentLogger;
     const started = performance.now();
@@ -509,14 +530,18 @@ export class TrafficForecaster {
         kind === 'ridge' ? ', or train the ridge without it (ridge: { historicalAverage: false })' : '',
       );
     if (kind === 'seasonal-naive') this.checkStreamSize(series.intervalMinutes, n);
+    // The fitting below gives the event loop a turn every ~50 ms, where an abort of `signal` is seen
+    // (E_ABORTED): nothing is installed before the end, so the model stays as it was.
+    const turns = eventLoopTurns(50, { signal, what: TRAIN_CALL });
+    const run = <T>(work: Work<T>): Promise<T> => runWithTurns(work, turns);
     const fitPart = sliceUnchecked(series, 0, fitSteps); // checked above, and 1 <= fitSteps <= steps
-    const scaler = fitScaler(fitPart);
+    const scaler = await run(fitScalerWork(fitPart));
     const fitted: Fitted = {
       sensors: [...series.sensors],
       intervalMinutes: series.intervalMinutes,
       clock: series.start !== null,
       scaler,
-      ha: keepsTables ? fitHistoricalAverage(fitPart) : null,
+      ha: keepsTables ? await run(fitHistoricalAverageWork(fitPart)) : null,
       adjacencyNormalized: kind === 'tgcn',
       ...(series.missingValue !== undefined ? { missingValue: series.missingValue } : {}),
       ...(series.timeZone !== undefined ? { timeZone: series.timeZone } : {}),
@@ -541,22 +566,14 @@ export class TrafficForecaster {
           { details: { adjacency: options.adjacency.size, sensors: n } },
         );
       const starts = windowStarts(0, series.steps, T, P);
-      const inputs = buildInputs(series, starts, T, scaler, this.config.dayOfWeek);
-      const targets = buildTargets(series, starts, T, P, scaler, inputs.last);
+      const inputs = await run(buildInputsWork(series, starts, T, scaler, this.config.dayOfWeek));
+      const targets = await run(buildTargetsWork(series, starts, T, P, scaler, inputs.last));
       const neighbours = strongestNeighbours(options.adjacency, n, this.config.ridge.neighbours);
-      const ha = this.ridgeHistorical(fitted, series, starts, inputs.last);
-      fitted.ridge = fitGraphRidge(
-        inputs,
-        ha,
-        targets,
-        this.ridgeShape(n),
-        scaler,
-        neighbours,
-        this.config.ridge,
-        valFraction,
-        series.sensors,
+      const ha = this.config.ridge.historicalAverage ? await run(this.ridgeHistoricalWork(fitted, series, starts, inputs.last)) : null;
+      fitted.ridge = await run(
+        fitGraphRidgeWork(inputs, ha, targets, this.ridgeShape(n), scaler, neighbours, this.config.ridge, valFraction, series.sensors),
       );
-      const unfitted = unfittedSteps(targets, starts.length, P, series.sensors);
+      const unfitted = await run(unfittedStepsWork(targets, starts.length, P, series.sensors));
       if (unfitted.length > 0) {
         report.unfittedSteps = unfitted;
         const minutes = series.intervalMinutes;
@@ -580,12 +597,17 @@ export class TrafficForecaster {
       return report;
     }
     await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
-    // Disposed while the engine started: build nothing.
+    // Disposed or aborted while the engine started: build nothing.
     this.alive();
+    throwIfAborted(signal, TRAIN_CALL);
     const trainStarts = windowStarts(0, fitSteps, T, P);
     const valStarts = valSteps > 0 ? windowStarts(fitSteps - T, series.steps, T, P) : [];
-    const tr = buildInputs(series, trainStarts, T, scaler, this.config.dayOfWeek);
-    const trY = buildTargets(series, trainStarts, T, P, scaler, tr.last);
+    const tr = await run(buildInputsWork(series, trainStarts, T, scaler, this.config.dayOfWeek));
+    const trY = await run(buildTargetsWork(series, trainStarts, T, P, scaler, tr.last));
+    const va = valStarts.length > 0 ? await run(buildInputsWork(series, valStarts, T, scaler, this.config.dayOfWeek)) : undefined;
+    const vaY = va ? await run(buildTargetsWork(series, valStarts, T, P, scaler, va.last)) : undefined;
+    // Disposed meanwhile: no network is built.
+    this.alive();
     const network = buildModel(
       {
         kind: kind as NeuralKind,
@@ -604,9 +626,7 @@ export class TrafficForecaster {
       const y = tf.tensor4d(trY, [tr.count, P, n, 2]);
       tensors.push(x, y);
       let validationData: { x: typeof x; y: typeof y } | undefined;
-      if (valStarts.length > 0) {
-        const va = buildInputs(series, valStarts, T, scaler, this.config.dayOfWeek);
-        const vaY = buildTargets(series, valStarts, T, P, scaler, va.last);
+      if (va && vaY) {
         validationData = {
           x: tf.tensor4d(va.x, [va.count, T, n, featureCount(this.config.dayOfWeek)]),
           y: tf.tensor4d(vaY, [va.count, P, n, 2]),
@@ -625,6 +645,7 @@ export class TrafficForecaster {
         progress: options.progress ?? false,
         progressLabel: kind,
         logger,
+        ...(signal ? { signal } : {}),
         callbacks: {
           onEpochEnd: (logs) =>
             options.onEpochEnd?.({
@@ -643,29 +664,70 @@ export class TrafficForecaster {
       }));
       report.epochsRun = fit.epochsRun;
       report.bestEpoch = fit.bestEpoch;
+      tf.dispose(tensors.splice(0));
+      // The validation metrics (what evaluate(series, { fromStep }) gives the installed model), before it
+      // is installed: an abort during them installs nothing.
+      if (valStarts.length > 0 && !this.disposed)
+        report.validation = await this.validationMetrics(fitted, network, series, fitSteps - T, turns);
     } catch (error) {
       network.dispose();
+      // fitModel's E_ABORTED names fitModel: the caller called train.
+      if (signal?.aborted && AppliedMLError.hasCode(error, 'E_ABORTED')) throw abortedError(signal, TRAIN_CALL);
       throw error;
     } finally {
       tf.dispose(tensors);
     }
-    // Disposed while the network trained: the new network is freed, not attached to a disposed model.
-    if (this.disposed) {
-      network.dispose();
-      throw new AppliedMLError('E_MODEL_DISPOSED', 'This TrafficForecaster was disposed while it trained; create or load a new one.');
-    }
     this.install(ticket, fitted, network);
     report.trainWindows = trainStarts.length;
     report.valWindows = valStarts.length;
-    if (valStarts.length > 0) report.validation = (await this.evaluate(series, { fromStep: fitSteps - T })).horizons;
     report.seconds = (performance.now() - started) / 1000;
     return report;
+  }
+
+  /**
+   * `evaluate(series, { fromStep })`'s horizons for the model `fitted` + `network` (not installed yet),
+   * forecasting WINDOWS_PER_YIELD × 4 windows (one forecast batch of 256) between event-loop turns: the
+   * same batches as evaluate's one call, so the same numbers.
+   */
+  private async validationMetrics(
+    fitted: Fitted,
+    network: LayersModel,
+    input: TrafficSeries,
+    fromStep: number,
+    turns: Turns,
+  ): Promise<HorizonMetrics[]> {
+    const series = modelReads(fitted, input);
+    const T = this.config.inputSteps;
+    const P = this.maxHorizon;
+    const n = series.sensors.length;
+    const starts = windowStarts(fromStep, series.steps, T, this.config.horizons[0] as number);
+    const pred = new Float64Array(starts.length * P * n);
+    const chunk = 4 * WINDOWS_PER_YIELD;
+    for (let from = 0; from < starts.length; from += chunk) {
+      const part = starts.slice(from, from + chunk);
+      pred.set(this.forecastWindowsOf(fitted, network, series, part, chunk), from * P * n);
+      const turn = turns.turn();
+      if (turn) await turn;
+    }
+    const targetStart = starts.map((s) => s + T);
+    return this.config.horizons.map((h) =>
+      scoreHorizon(pred, series.values, n, P, targetStart, h, series.steps - fromStep - T - h, series.intervalMinutes, 'cumulative'),
+    );
   }
 
   /** The historical-average forecasts the graph ridge reads, or null when it is configured without them. */
   private ridgeHistorical(fitted: Fitted, series: TrafficSeries, starts: readonly number[], last: Float64Array): Float64Array | null {
     if (!this.config.ridge.historicalAverage) return null;
-    return baselineForecast('historical-average', {
+    return baselineForecast('historical-average', this.ridgeHistoricalContext(fitted, series, starts, last));
+  }
+
+  /** `ridgeHistorical` (configured with them) as work that takes turns (see work-turns). */
+  private ridgeHistoricalWork(fitted: Fitted, series: TrafficSeries, starts: readonly number[], last: Float64Array): Work<Float64Array> {
+    return baselineForecastWork('historical-average', this.ridgeHistoricalContext(fitted, series, starts, last));
+  }
+
+  private ridgeHistoricalContext(fitted: Fitted, series: TrafficSeries, starts: readonly number[], last: Float64Array) {
+    return {
       series,
       starts,
       inputSteps: this.config.inputSteps,
@@ -674,7 +736,7 @@ export class TrafficForecaster {
       scaler: fitted.scaler,
       ha: fitted.ha,
       season: this.season(fitted.intervalMinutes),
-    });
+    };
   }
 
   private ridgeShape(sensors: number): { inputSteps: number; outputSteps: number; sensors: number; stepFeatures: number } {
@@ -693,9 +755,14 @@ export class TrafficForecaster {
    * earlier installs.
    */
   private install(ticket: number, fitted: Fitted, network: LayersModel | undefined): void {
+    // Disposed while it trained: what it built is freed, not attached to a disposed model.
+    if (this.disposed) {
+      network?.dispose();
+      throw new AppliedMLError('E_MODEL_DISPOSED', 'This TrafficForecaster was disposed while it trained; create or load a new one.');
+    }
     if (!this.tickets.install(ticket)) {
       network?.dispose();
-      throw this.tickets.supersededError('TrafficForecaster.train');
+      throw this.tickets.supersededError(TRAIN_CALL);
     }
     this.setFitted(fitted, network);
   }
@@ -716,6 +783,17 @@ export class TrafficForecaster {
   /** Raw forecasts [windows, outputSteps, sensors] for windows of `series` starting at `starts`. */
   private forecastWindows(series: TrafficSeries, starts: readonly number[], batchSize = 256): Float64Array {
     const fitted = this.ready();
+    return this.forecastWindowsOf(fitted, this.network, series, starts, batchSize);
+  }
+
+  /** `forecastWindows` of the model `fitted` + `network` (the installed one, or one a train is about to install). */
+  private forecastWindowsOf(
+    fitted: Fitted,
+    network: LayersModel | undefined,
+    series: TrafficSeries,
+    starts: readonly number[],
+    batchSize = 256,
+  ): Float64Array {
     const T = this.config.inputSteps;
     const P = this.maxHorizon;
     const n = fitted.sensors.length;
@@ -749,7 +827,7 @@ export class TrafficForecaster {
     } else {
       const x = tf.tensor4d(inputs.x, [inputs.count, T, n, featureCount(this.config.dayOfWeek)]);
       try {
-        raw = predictBatched(this.network!, x, { batchSize }).data;
+        raw = predictBatched(network!, x, { batchSize }).data;
       } finally {
         x.dispose();
       }
@@ -798,9 +876,7 @@ export class TrafficForecaster {
         { field: 'timeZone' },
       );
     if (fitted.clock && series.start === null) invalid('The model uses time-of-day features: the series needs a start time.');
-    const marker = fitted.missingValue;
-    if (marker === undefined || !series.values.includes(marker)) return series;
-    return { ...series, values: series.values.map((v) => (v === marker ? NaN : v)) };
+    return modelReads(fitted, series);
   }
 
   /**
@@ -1349,18 +1425,30 @@ function listIds(ids: readonly string[]): string {
   );
 }
 
-/** Per sensor, the steps ahead (1-based) no window of `targets` ([windows, P, sensors, (value, observed)]) observed. */
-function unfittedSteps(
+/** `series` as the model `fitted` reads it: a reading equal to its `missingValue` is missing (NaN). */
+function modelReads(fitted: Fitted, series: TrafficSeries): TrafficSeries {
+  const marker = fitted.missingValue;
+  if (marker === undefined || !series.values.includes(marker)) return series;
+  return { ...series, values: series.values.map((v) => (v === marker ? NaN : v)) };
+}
+
+/**
+ * Per sensor, the steps ahead (1-based) no window of `targets` ([windows, P, sensors, (value, observed)])
+ * observed; work that yields every WINDOWS_PER_YIELD windows (see work-turns).
+ */
+function* unfittedStepsWork(
   targets: Float32Array,
   windows: number,
   P: number,
   sensors: readonly string[],
-): { sensor: string; stepsAhead: number[] }[] {
+): Work<{ sensor: string; stepsAhead: number[] }[]> {
   const n = sensors.length;
   const seen = new Uint8Array(P * n);
-  for (let b = 0; b < windows; b++)
+  for (let b = 0; b < windows; b++) {
+    if (b > 0 && b % WINDOWS_PER_YIELD === 0) yield;
     for (let p = 0; p < P; p++)
       for (let s = 0; s < n; s++) if ((targets[((b * P + p) * n + s) * 2 + 1] as number) === 1) seen[p * n + s] = 1;
+  }
   const out: { sensor: string; stepsAhead: number[] }[] = [];
   for (let s = 0; s < n; s++) {
     const steps: number[] = [];

@@ -3,6 +3,7 @@ import type { Adjacency } from './adjacency';
 import { checkNoHoles } from './option-lists';
 import type { SensorScaler } from './scaler';
 import type { WindowBatch } from './windows';
+import { runSync, WINDOWS_PER_YIELD, type Work } from './work-turns';
 
 /**
  * Graph ridge: per sensor, a ridge regression of the change from its last reading at every step
@@ -257,6 +258,25 @@ export function fitGraphRidge(
   sensorIds: readonly string[],
   work?: RidgeWork,
 ): RidgeModel {
+  return runSync(fitGraphRidgeWork(inputs, ha, targets, shape, scaler, neighbours, config, valFraction, sensorIds, work));
+}
+
+/**
+ * `fitGraphRidge` as work (see work-turns) that yields every WINDOWS_PER_YIELD windows summed or
+ * scored and after each solve: the same sums in the same order, so the same weights.
+ */
+export function* fitGraphRidgeWork(
+  inputs: WindowBatch,
+  ha: Float64Array | null,
+  targets: Float32Array,
+  shape: Shape,
+  scaler: SensorScaler,
+  neighbours: number[][],
+  config: RidgeConfig,
+  valFraction: number,
+  sensorIds: readonly string[],
+  work?: RidgeWork,
+): Work<RidgeModel> {
   const { outputSteps: P, sensors: n } = shape;
   const K = neighbours.reduce((m, a) => Math.max(m, a.length), 0);
   const D = shape.inputSteps + K * config.neighbourLags + 3 + (ha ? P : 0);
@@ -283,13 +303,14 @@ export function fitGraphRidge(
     for (let c = 0; c < P; c++) if (observed[c] !== 1) add(pg, c * D * D, -1);
   };
   // Sensor s's sums over windows [from, to).
-  const accumulate = (s: number, from: number, to: number): RidgeSums => {
+  const accumulate = function* (s: number, from: number, to: number): Work<RidgeSums> {
     const sums: RidgeSums = { gram: new Float64Array(D * D), rhs: new Float64Array(D * P), partialGram: null, partialRhs: null };
     const { gram, rhs } = sums;
     patterns.clear();
     base.fill(0);
     let baseUsed = false;
     for (let b = from; b < to; b++) {
+      if (b > from && (b - from) % WINDOWS_PER_YIELD === 0) yield;
       const seen = fillTarget(targets, b, s, shape, scaler, target, observed);
       if (seen === 0) continue;
       row.fill(0);
@@ -391,7 +412,7 @@ export function fitGraphRidge(
   // Validation windows that observed each step ahead.
   const scored = new Float64Array(P);
   for (let s = 0; s < n; s++) {
-    const all = accumulate(s, 0, count);
+    const all = yield* accumulate(s, 0, count);
     let trace = 0;
     for (let i = 0; i < D; i++) trace += all.gram[i * D + i] as number;
     if (all.partialGram) {
@@ -402,12 +423,15 @@ export function fitGraphRidge(
     diagonals[s] = trace / D;
     // The fit windows whose targets reach into the first validation window's are left out while the
     // strength is chosen (the neural models' split keeps targets apart the same way).
-    const fit = choose ? accumulate(s, 0, Math.max(1, cut - P + 1)) : null;
-    candidates.forEach((candidate, k) => {
+    const fit = choose ? yield* accumulate(s, 0, Math.max(1, cut - P + 1)) : null;
+    for (let k = 0; k < candidates.length; k++) {
+      const candidate = candidates[k] as number;
       if (fit) {
         const w = solve(fit, candidate);
+        yield;
         const errors = se[k] as Float64Array;
         for (let b = cut; b < count; b++) {
+          if (b > cut && (b - cut) % WINDOWS_PER_YIELD === 0) yield;
           if (fillTarget(targets, b, s, shape, scaler, target, observed) === 0) continue;
           row.fill(0);
           rowFeatures(inputs, ha, b, s, neighbours[s] as number[], config.neighbourLags, shape, scaler, row);
@@ -421,7 +445,8 @@ export function fitGraphRidge(
         }
       }
       (fitted[k] as Float64Array).set(solve(all, candidate), s * D * P);
-    });
+      yield;
+    }
   }
   // A step ahead never observed in the validation windows keeps the fallback.
   const chosen = new Array<number>(P).fill(choose ? Math.floor(config.lambdas.length / 2) : 0);

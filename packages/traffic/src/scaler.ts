@@ -1,5 +1,6 @@
 import { AppliedMLError } from '@appliedml/engine';
 import { MAX_READING, type TrafficSeries } from './series';
+import { runSync, VALUES_PER_YIELD, type Work } from './work-turns';
 
 /** Per-sensor standardisation fitted on the training steps only (observed readings only). */
 export interface SensorScaler {
@@ -17,17 +18,27 @@ export function stdFloor(mean: number): number {
 }
 
 export function fitScaler(series: TrafficSeries): SensorScaler {
+  return runSync(fitScalerWork(series));
+}
+
+/** `fitScaler` as work that yields every VALUES_PER_YIELD readings (see work-turns). */
+export function* fitScalerWork(series: TrafficSeries): Work<SensorScaler> {
   const n = series.sensors.length;
   const sum = new Float64Array(n);
   const sq = new Float64Array(n);
   const count = new Float64Array(n);
-  for (let i = 0; i < series.values.length; i++) {
-    const v = series.values[i] as number;
-    if (Number.isNaN(v)) continue;
-    const s = i % n;
-    sum[s] = (sum[s] as number) + v;
-    sq[s] = (sq[s] as number) + v * v;
-    count[s] = (count[s] as number) + 1;
+  const length = series.values.length;
+  for (let from = 0; from < length; from += VALUES_PER_YIELD) {
+    const to = Math.min(length, from + VALUES_PER_YIELD);
+    for (let i = from; i < to; i++) {
+      const v = series.values[i] as number;
+      if (Number.isNaN(v)) continue;
+      const s = i % n;
+      sum[s] = (sum[s] as number) + v;
+      sq[s] = (sq[s] as number) + v * v;
+      count[s] = (count[s] as number) + 1;
+    }
+    yield;
   }
   const mean: number[] = [];
   const std: number[] = [];

@@ -2,6 +2,7 @@ import { AppliedMLError } from '@appliedml/engine';
 import { featureCount, timeFeatures } from './features';
 import type { SensorScaler } from './scaler';
 import type { TrafficSeries } from './series';
+import { runSync, WINDOWS_PER_YIELD, type Work } from './work-turns';
 
 /** Model inputs for a batch of windows, as flat arrays (the forecaster turns them into tensors). */
 export interface WindowBatch {
@@ -41,11 +42,24 @@ export function buildInputs(
   scaler: SensorScaler,
   dayOfWeek = false,
 ): WindowBatch {
+  return runSync(buildInputsWork(series, starts, inputSteps, scaler, dayOfWeek));
+}
+
+/** `buildInputs` as work that yields every WINDOWS_PER_YIELD windows (see work-turns). */
+export function* buildInputsWork(
+  series: TrafficSeries,
+  starts: readonly number[],
+  inputSteps: number,
+  scaler: SensorScaler,
+  dayOfWeek = false,
+): Work<WindowBatch> {
   const n = series.sensors.length;
   const F = featureCount(dayOfWeek);
   const x = new Float32Array(starts.length * inputSteps * n * F);
   const last = new Float64Array(starts.length * n);
-  starts.forEach((s0, b) => {
+  for (let b = 0; b < starts.length; b++) {
+    if (b > 0 && b % WINDOWS_PER_YIELD === 0) yield;
+    const s0 = starts[b] as number;
     for (let s = 0; s < n; s++) last[b * n + s] = scaler.mean[s] as number;
     for (let k = 0; k < inputSteps; k++) {
       const t = s0 + k;
@@ -61,7 +75,7 @@ export function buildInputs(
         for (let f = 0; f < tf.length; f++) x[o + 2 + f] = tf[f] as number;
       }
     }
-  });
+  }
   return { count: starts.length, x, last };
 }
 
@@ -77,9 +91,23 @@ export function buildTargets(
   scaler: SensorScaler,
   last: Float64Array,
 ): Float32Array {
+  return runSync(buildTargetsWork(series, starts, inputSteps, outputSteps, scaler, last));
+}
+
+/** `buildTargets` as work that yields every WINDOWS_PER_YIELD windows (see work-turns). */
+export function* buildTargetsWork(
+  series: TrafficSeries,
+  starts: readonly number[],
+  inputSteps: number,
+  outputSteps: number,
+  scaler: SensorScaler,
+  last: Float64Array,
+): Work<Float32Array> {
   const n = series.sensors.length;
   const y = new Float32Array(starts.length * outputSteps * n * 2);
-  starts.forEach((s0, b) => {
+  for (let b = 0; b < starts.length; b++) {
+    if (b > 0 && b % WINDOWS_PER_YIELD === 0) yield;
+    const s0 = starts[b] as number;
     for (let p = 0; p < outputSteps; p++) {
       const t = s0 + inputSteps + p;
       if (t >= series.steps) continue;
@@ -91,6 +119,6 @@ export function buildTargets(
         y[o + 1] = 1;
       }
     }
-  });
+  }
   return y;
 }
