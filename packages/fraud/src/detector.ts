@@ -1,8 +1,10 @@
 import {
   AppliedMLError,
+  abortedError,
   averagePrecision,
   checkIntegerOption,
   checkKnownKeys,
+  checkSignalOption,
   describeValue,
   eventLoopTurns,
   incompatibleIfNewer,
@@ -14,6 +16,7 @@ import {
   rocAuc,
   saveBundle,
   silentLogger,
+  throwIfAborted,
   TrainTickets,
   unknownBundleParts,
   unknownPartsError,
@@ -42,7 +45,7 @@ import { checkNoHoles } from './option-lists';
 import { readLabels } from './labels';
 import { driveSteps, runSteps, runStepsInTurns, runStepsWithTurns, type Steps, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
-import { checkPcaState, fitPca, scorePcaSteps, type PcaState } from './pca';
+import { checkPcaState, fitPcaSteps, scorePcaSteps, type PcaState } from './pca';
 import { KNN_DEFAULT_K, checkKnnState, fitKnnSteps, knnNeighbours, scoreKnnSteps, type KnnOptions, type KnnState } from './knn';
 import {
   checkNetOptions,
@@ -133,6 +136,14 @@ export interface FraudTrainOptions {
   labels?: ArrayLike<number>;
   device?: Device;
   logger?: Logger;
+  /**
+   * Stops the training when aborted (an `AbortController`'s signal, or `AbortSignal.timeout(ms)`): seen
+   * at the next event-loop turn (every ~50 ms of work, in every detector's fit, the trees' too), `train`
+   * rejects with E_ABORTED (`cause`: the signal's reason), frees what it built and installs nothing: the
+   * detector stays as it was (a trained one keeps scoring with its old model). Already aborted: rejected
+   * before any work.
+   */
+  signal?: AbortSignal;
 }
 
 export interface FraudTrainingReport {
@@ -662,14 +673,35 @@ export class FraudDetector {
   async train(data: TabularInput, options: FraudTrainOptions = {}): Promise<FraudTrainingReport> {
     if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed; create or load another.');
     checkKnownKeys('train options', options, TRAIN_OPTION_KEYS);
+    const signal = checkSignalOption(options.signal);
+    throwIfAborted(signal, TRAIN_CALL);
+    try {
+      return await this.trainChecked(data, options, signal);
+    } catch (error) {
+      // Aborted: in this call's name (a network's fit names itself); disposed meanwhile, E_MODEL_DISPOSED
+      // as without a signal.
+      if (signal?.aborted && AppliedMLError.hasCode(error, 'E_ABORTED')) {
+        this.stopIfDisposed('trained; create or load another');
+        throw abortedError(signal, TRAIN_CALL);
+      }
+      throw error;
+    }
+  }
+
+  /** `train` once its options are checked; `signal` stops it at its event-loop turns (E_ABORTED). */
+  private async trainChecked(
+    data: TabularInput,
+    options: FraudTrainOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<FraudTrainingReport> {
     // Overlapping trains: the model ends as the last-started one left it, whatever the finishing order.
     const ticket = this.trains.start();
     const logger = options.logger ?? silentLogger;
     const start = performance.now();
     // Training gives the event loop a turn every ~50 ms (a service keeps answering); a dispose
-    // meanwhile stops it at the next turn.
+    // meanwhile stops it at the next turn, and so does an abort of `signal` (E_ABORTED).
     const stopIfDisposed = (): void => this.stopIfDisposed('trained; create or load another');
-    const turns = eventLoopTurns(50);
+    const turns = eventLoopTurns(50, { signal, what: TRAIN_CALL });
     const pre = await runStepsWithTurns(
       Preprocessor.fitSteps(data, this.config.preprocess, this.supervised ? 'cyclic' : 'rarity'),
       stopIfDisposed,
@@ -690,7 +722,7 @@ export class FraudDetector {
     if (active.includes('autoencoder') || this.config.detector === 'mlp')
       await initEngine({ ...(options.device ? { device: options.device } : {}), logger });
     try {
-      training = await this.fitUnsupervised(fitted, x, trainOverride, logger, stopIfDisposed, turns);
+      training = await this.fitUnsupervised(fitted, x, trainOverride, logger, stopIfDisposed, turns, signal);
       if (this.supervised) {
         if (!options.labels)
           throw new AppliedMLError(
@@ -715,7 +747,7 @@ export class FraudDetector {
               `Early stopping was off: a class with fewer than 2 rows (${countOnes(y)} fraud, ${y.length - countOnes(y)} normal) leaves none to hold out, so the boosted trees ran all ${fitted.gbt.rounds} rounds.`,
             );
         } else {
-          const r = await trainMlp(xs, y, this.config.mlp ?? {}, seed, logger);
+          const r = await trainMlp(xs, y, this.config.mlp ?? {}, seed, logger, signal);
           fitted.mlp = r.model;
           training = r.report;
         }
@@ -744,7 +776,7 @@ export class FraudDetector {
           fitted.autoencoder?.dispose();
           delete fitted.autoencoder;
           const keptOverride: Partial<Record<UnsupervisedKind, Float64Array>> = {};
-          training = (await this.fitUnsupervised(fitted, kept, keptOverride, logger, stopIfDisposed, turns)) ?? training;
+          training = (await this.fitUnsupervised(fitted, kept, keptOverride, logger, stopIfDisposed, turns, signal)) ?? training;
           fitted.norms = {};
           fitted.tails = {};
           await this.fitNorms(fitted, kept, keptOverride, stopIfDisposed, turns);
@@ -764,6 +796,7 @@ export class FraudDetector {
             rows: x.rows,
           });
       }
+      await nextTurn(turns, stopIfDisposed);
       // Supervised: a probability of 0.5; unsupervised: flag the `contamination` share of the training data.
       if (this.supervised) fitted.threshold = 0.5;
       else {
@@ -806,7 +839,7 @@ export class FraudDetector {
       // here to the install below.
       if (!this.trains.install(ticket)) throw this.trains.supersededError('FraudDetector.train');
     } catch (error) {
-      // Failed, disposed or superseded while training: the networks just built would be held by nothing.
+      // Failed, disposed, aborted or superseded while training: the networks just built would be held by nothing.
       fitted.autoencoder?.dispose();
       fitted.mlp?.dispose();
       throw error;
@@ -839,6 +872,7 @@ export class FraudDetector {
     logger: Logger,
     stopIfDisposed: () => void,
     turns: Turns,
+    signal: AbortSignal | undefined,
   ): Promise<TrainingReport | undefined> {
     const seed = this.config.seed;
     const active = this.fittedKinds;
@@ -853,15 +887,17 @@ export class FraudDetector {
         stopIfDisposed,
         turns,
       );
-    if (active.includes('pca')) fitted.pca = fitPca(x);
+    if (active.includes('pca')) fitted.pca = await runStepsWithTurns(fitPcaSteps(x), stopIfDisposed, turns);
     if (active.includes('knn')) {
       const k = await runStepsWithTurns(fitKnnSteps(x, { ...this.config.knn, seed: this.config.knn?.seed ?? seed }), stopIfDisposed, turns);
       fitted.knn = k.state;
       trainOverride.knn = k.trainScores;
     }
     if (!active.includes('autoencoder')) return undefined;
-    const r = await trainAutoencoder(x, this.config.autoencoder ?? {}, seed, logger);
+    await nextTurn(turns, stopIfDisposed);
+    const r = await trainAutoencoder(x, this.config.autoencoder ?? {}, seed, logger, signal);
     fitted.autoencoder = r.model;
+    await nextTurn(turns, stopIfDisposed);
     fitted.autoencoderTypical = typicalReconstructionErrors(r.model, x);
     return r.report;
   }
@@ -1689,7 +1725,21 @@ function overrideRows(
   return out;
 }
 
-const TRAIN_OPTION_KEYS = Object.keys({ labels: 1, device: 1, logger: 1 } satisfies Record<keyof FraudTrainOptions, 1>);
+const TRAIN_OPTION_KEYS = Object.keys({ labels: 1, device: 1, logger: 1, signal: 1 } satisfies Record<keyof FraudTrainOptions, 1>);
+
+/** What an aborted train's E_ABORTED names. */
+const TRAIN_CALL = 'FraudDetector.train';
+
+/**
+ * Between two long pieces of training work: the turn `turns` says is due, if any, then `check`. With a
+ * signal, `turns.turn()` throws E_ABORTED once it is aborted.
+ */
+async function nextTurn(turns: Turns, check: () => void): Promise<void> {
+  const turn = turns.turn();
+  if (!turn) return;
+  await turn;
+  check();
+}
 
 /**
  * Tells the logger about fields named like a time (created_at, ts, eventTime …) that were not read as

@@ -38,7 +38,7 @@ export function fitEcod(x: Matrix): EcodState {
   return runSteps(fitEcodSteps(x));
 }
 
-/** `fitEcod` as steps that pause after each feature. */
+/** `fitEcod` as steps that pause before each feature's sort and after it. */
 export function* fitEcodSteps(x: Matrix): Steps<EcodState> {
   const sorted: Float64Array[] = [];
   const skewSign: number[] = [];
@@ -61,6 +61,7 @@ export function* fitEcodSteps(x: Matrix): Steps<EcodState> {
     m2 /= x.rows;
     m3 /= x.rows;
     const skew = m2 > 0 ? m3 / Math.pow(m2, 1.5) : 0;
+    yield;
     col.sort();
     sorted.push(col);
     skewSign.push(skew);

@@ -224,9 +224,11 @@ function stratifiedHoldout(y: Uint8Array, fraction: number, rng: Rng): [Int32Arr
   const vn = Math.max(1, Math.round(neg.length * fraction));
   // Too few rows of a class to spare one: no early stopping.
   if (pos.length - vp < 1 || neg.length - vn < 1) return [Int32Array.from({ length: y.length }, (_, i) => i), new Int32Array(0)];
-  const val = [...pos.slice(0, vp), ...neg.slice(0, vn)].sort((a, b) => a - b);
-  const train = [...pos.slice(vp), ...neg.slice(vn)].sort((a, b) => a - b);
-  return [Int32Array.from(train), Int32Array.from(val)];
+  // Typed arrays sort numbers in order without a comparator (the same order; on 600,000 rows the
+  // arrays' comparator sorts took 0.1–0.2 s in one go).
+  const val = Int32Array.from([...pos.slice(0, vp), ...neg.slice(0, vn)]).sort();
+  const train = Int32Array.from([...pos.slice(vp), ...neg.slice(vn)]).sort();
+  return [train, val];
 }
 
 /**
@@ -267,6 +269,7 @@ function* fitOne(x: Matrix, y: Uint8Array, options: GbtOptions, o: Resolved, see
   const n = x.rows;
   const d = x.cols;
   const [trainRows, valRows] = stratifiedHoldout(y, o.validationFraction, rng);
+  yield;
   const edges = yield* binEdgesSteps(x, trainRows, o.maxBins, rng);
   // A loop, not Math.max(...): one argument per feature overflowed the call stack past ~120,000 features.
   let nb = 0;
@@ -303,11 +306,12 @@ function* fitOne(x: Matrix, y: Uint8Array, options: GbtOptions, o: Resolved, see
     rng.shuffle(featIdx);
     for (let i = 0; i < nf; i++) featMask[featIdx[i] as number] = 1;
     const grow = o.growth === 'symmetric' ? growSymmetric : growTree;
-    const tree = grow(bins, d, nb, edges, order.subarray(0, m), g, h, featMask, o);
+    const tree = yield* grow(bins, d, nb, edges, order.subarray(0, m), g, h, featMask, o);
     trees.push(tree);
     yield;
     // Update the training margins by walking the tree (validation too).
     for (let r = 0; r < n; r++) F[r] = (F[r] as number) + treeValue(tree, x.data, r * d);
+    yield;
     if (valRows.length) {
       const loss = logloss(y, F, valRows);
       if (loss < bestLoss - 1e-12) {
@@ -377,12 +381,16 @@ function subtractHistogram(parent: Histogram, child: Histogram): Histogram {
 }
 
 /**
+ * As steps (both growths): a yield after the root's histogram and after each level's (symmetric) or
+ * each split's (leaf-wise) histograms, where a caller may pause; on a few hundred thousand rows a tree
+ * took 0.1–0.3 s in one go. The yields change nothing in the tree.
+ *
  * An oblivious (symmetric) tree: level by level, the one split (feature, bin) with the largest total
  * gain over the level's leaves is applied to each of them; a leaf where it would leave fewer than
  * `minLeafRows` rows (or too little hessian) on a side skips that level's split and stays open for the
  * next levels'. So a tree has at most `maxDepth` distinct splits and every path at most `maxDepth` nodes.
  */
-function growSymmetric(
+function* growSymmetric(
   bins: Uint8Array,
   d: number,
   nb: number,
@@ -392,7 +400,7 @@ function growSymmetric(
   h: Float64Array,
   featMask: Uint8Array,
   o: Resolved,
-): GbtTree {
+): Steps<GbtTree> {
   const tree: GbtTree = { feature: [], threshold: [], left: [], right: [], value: [] };
   const newNode = (G: number, H: number): number => {
     tree.value.push(H + o.l2 > 0 ? (-G / (H + o.l2)) * o.learningRate : 0);
@@ -407,6 +415,7 @@ function growSymmetric(
   let level: Leaf[] = [
     { begin: 0, end: rows.length, depth: 0, node: newNode(G, H), g: G, h: H, ...buildHistogram(bins, d, nb, rows, 0, rows.length, g, h) },
   ];
+  yield;
   const gain = new Float64Array(d * nb);
   // Can `leaf` take the split with cl rows / hl hessian on the left?
   const fits = (leaf: Leaf, cl: number, hl: number): boolean =>
@@ -478,11 +487,12 @@ function growSymmetric(
       next.push({ begin: mid, end: leaf.end, depth: depth + 1, node: rightNode, g: gr, h: hr, ...(leftSmaller ? big : small) });
     }
     level = next;
+    yield;
   }
   return tree;
 }
 
-function growTree(
+function* growTree(
   bins: Uint8Array,
   d: number,
   nb: number,
@@ -492,7 +502,7 @@ function growTree(
   h: Float64Array,
   featMask: Uint8Array,
   o: Resolved,
-): GbtTree {
+): Steps<GbtTree> {
   const tree: GbtTree = { feature: [], threshold: [], left: [], right: [], value: [] };
   // An empty leaf (no rows drawn) with l2 = 0 would be 0/0: it keeps the value 0.
   const leafValue = (G: number, H: number): number => (H + o.l2 > 0 ? (-G / (H + o.l2)) * o.learningRate : 0);
@@ -540,6 +550,7 @@ function growTree(
   }
   const root: Leaf = { begin: 0, end: rows.length, depth: 0, node: newNode(G, H), g: G, h: H, ...histogram(0, rows.length) };
   findSplit(root);
+  yield;
   const open: Leaf[] = [root];
   let leaves = 1;
   while (leaves < o.maxLeaves) {
@@ -578,6 +589,7 @@ function growTree(
     findSplit(right);
     open.splice(pick, 1, left, right);
     leaves++;
+    yield;
   }
   return tree;
 }

@@ -127,6 +127,7 @@ export async function trainAutoencoder(
   options: AutoencoderOptions,
   seed: number,
   logger: Logger,
+  signal?: AbortSignal,
 ): Promise<{ model: tf.LayersModel; report: TrainingReport }> {
   checkNetworkRows(x, 'autoencoder');
   // A real bottleneck: half, then a quarter of the input width (at least 2 and 1 units).
@@ -151,6 +152,7 @@ export async function trainAutoencoder(
       seed,
       progress: false,
       logger,
+      ...(signal ? { signal } : {}),
     });
     return { model, report };
   } catch (cause) {
@@ -215,6 +217,7 @@ export async function trainMlp(
   options: MlpOptions,
   seed: number,
   logger: Logger,
+  signal?: AbortSignal,
 ): Promise<{ model: tf.LayersModel; report: TrainingReport }> {
   checkNetworkRows(x, 'mlp');
   const hidden = options.hidden ?? [64, 32];
@@ -254,6 +257,7 @@ export async function trainMlp(
       seed,
       progress: false,
       logger,
+      ...(signal ? { signal } : {}),
     });
     return { model, report };
   } catch (cause) {

@@ -27,6 +27,11 @@ const FLOOR = 1e-6;
 
 /** Eigen-decomposition of a symmetric matrix (cyclic Jacobi rotations). Returns eigenvalues and eigenvectors as columns of v. */
 export function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  return runSteps(symmetricEigenSteps(a, n));
+}
+
+/** `symmetricEigen` as steps: a yield after each sweep (the same values). */
+function* symmetricEigenSteps(a: Float64Array, n: number): Steps<{ values: Float64Array; vectors: Float64Array }> {
   const m = Float64Array.from(a);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
@@ -68,6 +73,7 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
         }
       }
     }
+    yield;
   }
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = m[i * n + i] as number;
@@ -75,6 +81,20 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
 }
 
 export function fitPca(x: Matrix): PcaState {
+  return runSteps(fitPcaSteps(x));
+}
+
+/**
+ * Products (features × features) the fit's covariance works through between yields: a few tens of ms
+ * of work here.
+ */
+const FIT_STEP_CELLS = 2 ** 22;
+
+/**
+ * `fitPca` as steps: a yield every few thousand rows of the mean and the covariance (fewer with more
+ * features) and after each sweep of the eigen-decomposition, where a caller may pause; the same values.
+ */
+export function* fitPcaSteps(x: Matrix): Steps<PcaState> {
   const d = x.cols;
   const n = x.rows;
   // Four features × features matrices (covariance, correlation, and the eigen-decomposition's two): past
@@ -85,11 +105,17 @@ export function fitPca(x: Matrix): PcaState {
       `The pca detector needs a ${d}×${d} correlation matrix of the features (${d * d} cells), past the ${MAX_CELLS} cells a call may hold (and its fit grows as the cube of the features). Use fewer features, or another detector (ecod, iforest, gbt).`,
       { details: { features: d, cells: d * d, maxCells: MAX_CELLS } },
     );
+  const stepRows = Math.max(1, Math.floor(FIT_STEP_CELLS / (d * d)));
   const mean = new Array<number>(d).fill(0);
-  for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) mean[c] = (mean[c] as number) + (x.data[r * d + c] as number) / n;
+  for (let r = 0; r < n; r++) {
+    if (r > 0 && r % (stepRows * d) === 0) yield;
+    for (let c = 0; c < d; c++) mean[c] = (mean[c] as number) + (x.data[r * d + c] as number) / n;
+  }
+  yield;
   const cov = new Float64Array(d * d);
   const z = new Float64Array(d);
   for (let r = 0; r < n; r++) {
+    if (r > 0 && r % stepRows === 0) yield;
     for (let c = 0; c < d; c++) z[c] = (x.data[r * d + c] as number) - (mean[c] as number);
     for (let i = 0; i < d; i++) {
       const zi = z[i] as number;
@@ -114,7 +140,7 @@ export function fitPca(x: Matrix): PcaState {
       corr[j * d + i] = v;
     }
   }
-  const { values, vectors } = symmetricEigen(corr, d);
+  const { values, vectors } = yield* symmetricEigenSteps(corr, d);
   // Loops, not Math.max(...): one argument per feature overflows the call stack past ~120,000.
   let top = 1e-12;
   for (const v of values) if (v > top) top = v;

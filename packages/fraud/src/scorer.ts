@@ -3,8 +3,12 @@ import { stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AppliedMLError,
+  abortedError,
   checkKnownKeys,
   checkPathArgument,
+  checkSignalOption,
+  eventLoopTurns,
+  throwIfAborted,
   describeValue,
   MAX_MANIFEST_BYTES,
   readSmallTextFile,
@@ -363,6 +367,9 @@ const FEATURE_KEYS = Object.keys({
   timeUnit: 1,
 } satisfies Record<keyof StreamFeatureOptions, 1>);
 
+/** What an aborted scorer train's E_ABORTED names. */
+const SCORER_TRAIN = 'TransactionScorer.train';
+
 /**
  * Streaming scorer: per-card features kept between calls, fed to a FraudDetector.
  * `train(history)` replays the history in time order (the state after it is the live state);
@@ -454,20 +461,26 @@ export class TransactionScorer {
   /**
    * Trains on a history replayed in time order; the card state after it becomes the live state. Runs
    * in call order with the other calls, and the live state and detector change together only when the
-   * training succeeds (a failed one leaves both as they were).
+   * training succeeds (a failed one leaves both as they were). `signal` stops it as it stops
+   * `FraudDetector.train` (the replay too): E_ABORTED, the scorer as it was.
    */
   train(
     history: readonly TransactionInput[],
-    options: { labels?: ArrayLike<number>; device?: Device; logger?: Logger } = {},
+    options: { labels?: ArrayLike<number>; device?: Device; logger?: Logger; signal?: AbortSignal } = {},
   ): Promise<FraudTrainingReport> {
+    let signal: AbortSignal | undefined;
     try {
       this.alive();
-      checkKnownKeys('train options', options, ['labels', 'device', 'logger']);
+      checkKnownKeys('train options', options, ['labels', 'device', 'logger', 'signal']);
+      signal = checkSignalOption(options.signal);
+      throwIfAborted(signal, SCORER_TRAIN);
     } catch (error) {
       return Promise.reject(error);
     }
     return this.serial(async () => {
       this.alive();
+      // Aborted while it waited for the calls before it.
+      throwIfAborted(signal, SCORER_TRAIN);
       const unit = this.features.options.timeUnit;
       const txs = readBatch(history, 'Training', unit);
       if (txs.length === 0) throw new AppliedMLError('E_INPUT_INVALID', 'Training needs at least one transaction.');
@@ -480,10 +493,24 @@ export class TransactionScorer {
       // Replayed into a fresh state, swapped in with the detector only once training succeeds.
       const fresh = new TransactionFeatures(this.features.options);
       const order = byTime(txs, unit);
-      const rows = order.map((i) => fresh.update(txs[i] as Transaction));
+      // The replay gives the event loop a turn every ~50 ms (the same rows), where an abort is seen.
+      const turns = eventLoopTurns(50, { signal, what: SCORER_TRAIN });
+      const rows: TransactionFeatureRow[] = [];
+      for (const i of order) {
+        if ((rows.length & 1023) === 1023) await turns.turn();
+        rows.push(fresh.update(txs[i] as Transaction));
+      }
+      await turns.turn();
       const labels = y ? order.map((i) => y[i] as number) : undefined;
       const named = namedFlagsInTraining(txs, rows);
-      const report = await this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
+      let report: FraudTrainingReport;
+      try {
+        report = await this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
+      } catch (error) {
+        // In this call's name (the detector's names the detector).
+        if (signal?.aborted && AppliedMLError.hasCode(error, 'E_ABORTED')) throw abortedError(signal, SCORER_TRAIN);
+        throw error;
+      }
       for (const warning of named.warnings) options.logger?.warn(warning, { features: named.frozen });
       this.features = fresh;
       this.frozen = named.frozen;
