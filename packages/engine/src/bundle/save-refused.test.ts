@@ -1,13 +1,13 @@
 /**
  * A save the system refuses part-way keeps the previous bundle, whole, and leaves nothing beside it: at
- * each stage of the atomic save (the staging folder made, a file written into it, the previous folder
- * renamed aside, the staging folder renamed into its place). The refusals are injected, since a mode
- * cannot make them where the tests run as root (CI does: root makes folders in a 0555 one), and a full
- * disk or a failing one cannot be made at all. Each is the system's error as Node gives it (an Error with
- * errno, code, syscall and, for a call on a path, path), made by the node:fs/promises call the save makes
- * (mkdir, open, a handle's writeFile and sync, rename) for a path in the folder the test picks; every
- * other call, and every other folder, is the real one. bundle.test.ts keeps a real read-only parent for
- * runs that are not root.
+ * each stage of the atomic save (the folder it replaces read, the staging folder made, a file written
+ * into it, the previous folder renamed aside, the staging folder renamed into its place). The refusals
+ * are injected, since a mode cannot make them where the tests run as root (CI does: root makes folders
+ * in a 0555 one and reads any file), and a full disk or a failing one cannot be made at all. Each is the
+ * system's error as Node gives it (an Error with errno, code, syscall and, for a call on a path, path),
+ * made by the node:fs/promises call the save makes (readdir, mkdir, open, a handle's writeFile and sync,
+ * rename) for a path in the folder the test picks; every other call, and every other folder, is the
+ * real one. bundle.test.ts keeps a real read-only parent for runs that are not root.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -30,7 +30,7 @@ import { loadBundle, saveBundle } from './bundle';
 type Refusal = NodeJS.ErrnoException & { dest?: string };
 
 interface Fault {
-  syscall: 'mkdir' | 'open' | 'write' | 'fsync' | 'rename';
+  syscall: 'mkdir' | 'open' | 'write' | 'fsync' | 'rename' | 'scandir';
   code: 'EACCES' | 'EROFS' | 'EPERM' | 'EBUSY' | 'ENOSPC' | 'EIO';
   path: RegExp;
 }
@@ -81,10 +81,15 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     if (f) throw refused(f.code, 'mkdir', path);
     return actual.mkdir(path, options);
   }) as typeof actual.mkdir;
+  const readdir = (async (path: Parameters<typeof actual.readdir>[0], options?: unknown) => {
+    const f = fault('scandir', path);
+    if (f) throw refused(f.code, 'scandir', path);
+    return actual.readdir(path, options as never);
+  }) as unknown as typeof actual.readdir;
   const open: typeof actual.open = async (path, flags, mode) => {
-    if (!writes(flags)) return actual.open(path, flags, mode);
     const onOpen = fault('open', path);
     if (onOpen) throw refused(onOpen.code, 'open', path);
+    if (!writes(flags)) return actual.open(path, flags, mode);
     const handle = await actual.open(path, flags, mode);
     const onWrite = fault('write', path);
     if (onWrite) {
@@ -106,7 +111,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     await actual.rename(from, to);
     if (inRoot(from) !== undefined) faults.renamed.push(`${inRoot(from)} -> ${inRoot(to)}`);
   };
-  return { ...actual, mkdir, open, rename };
+  return { ...actual, mkdir, open, readdir, rename };
 });
 
 let root: string;
@@ -209,6 +214,29 @@ async function failedSave(...stage: Fault[]): Promise<{ error: AppliedMLError; r
 type Row<T> = [string, T];
 
 describe('a save the system refuses part-way keeps the previous bundle, whole, and leaves nothing beside it (injected)', () => {
+  // Before anything is written: a save reads the folder it replaces (is it an earlier save?). Root reads
+  // anything, so an unreadable one is made here for all users.
+  it('the folder cannot be listed (EACCES at scandir): E_IO naming it, nothing written', async () => {
+    const { error, refusal } = await failedSave({ syscall: 'scandir', code: 'EACCES', path: /^bundle$/ });
+    expect(refusal.path).toBe(target);
+    expect(error.code).toBe('E_IO');
+    expect(error.message).toBe(`Could not read ${target}: EACCES: permission denied, scandir '${target}'`);
+    expect(error.details).toEqual({ dir: target });
+    expect(faults.renamed).toEqual([]);
+  });
+
+  it("the previous bundle's manifest.json cannot be read (EACCES at open): E_IO naming it, not taken for a foreign folder, nothing written", async () => {
+    const manifest = join(target, 'manifest.json');
+    const { error, refusal } = await failedSave({ syscall: 'open', code: 'EACCES', path: /^bundle\/manifest\.json$/ });
+    expect(refusal.path).toBe(manifest);
+    expect(error.code).toBe('E_IO');
+    expect(error.message).toBe(
+      `Could not read ${manifest} to tell whether ${target} is an earlier save: EACCES: permission denied, open '${manifest}'`,
+    );
+    expect(error.details).toEqual({ dir: target, file: manifest });
+    expect(faults.renamed).toEqual([]);
+  });
+
   it.each<Row<{ code: Fault['code']; words: string }>>([
     [
       'a parent folder without write permission (EACCES: what a 0555 parent does to all but root)',
