@@ -348,7 +348,8 @@ async function syncTree(dir: string): Promise<void> {
  * into an empty hidden sibling directory, which then replaces `dir` by rename. A thrown failure in
  * `fill` or in the swap leaves the previous `dir` as it was and removes the staging directory (should the
  * previous folder, renamed aside, fail to go back too, the E_IO says where it is kept: `details.previous`,
- * its hidden `.<name>.old-*` sibling). A crash
+ * its hidden `.<name>.old-*` sibling; so does the E_IO, "Saved to …, but …", of a save done whose
+ * previous copy cannot be deleted). A crash
  * of the process between the two renames leaves no `dir` but the previous contents in a hidden
  * `.<name>.old-*` sibling (and the new ones, complete, in `.<name>.tmp-*`): never a half-written `dir`.
  * Durable once it resolves: `fill`'s files are its to fsync (`writeFileDurable` does); the staging
@@ -475,7 +476,19 @@ async function replaceNow(dir: string, fill: (staging: string) => Promise<void>,
       );
     }
   }
-  if (hadPrevious) await rm(retired, { recursive: true, force: true });
+  if (hadPrevious) {
+    try {
+      await rm(retired, { recursive: true, force: true });
+    } catch (cause) {
+      // The save is done; a full copy of the previous one is left under a hidden name (its folder
+      // read-only, say): said, typed, with where it is (the clean-up of later saves cannot delete it either).
+      throw new AppliedMLError(
+        'E_IO',
+        `Saved to ${dir}, but the previous copy at ${retired} could not be deleted (${(cause as Error).message}); delete it to free its space.`,
+        { cause, details: { dir, previous: retired } },
+      );
+    }
+  }
   await removeStaleSiblings(at);
 }
 

@@ -30,7 +30,7 @@ import { loadBundle, saveBundle } from './bundle';
 type Refusal = NodeJS.ErrnoException & { dest?: string };
 
 interface Fault {
-  syscall: 'mkdir' | 'open' | 'write' | 'fsync' | 'rename' | 'scandir';
+  syscall: 'mkdir' | 'open' | 'write' | 'fsync' | 'rename' | 'scandir' | 'rm';
   code: 'EACCES' | 'EROFS' | 'EPERM' | 'EBUSY' | 'ENOSPC' | 'EIO';
   path: RegExp;
 }
@@ -47,7 +47,7 @@ const faults = vi.hoisted(() => ({
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs/promises')>();
-  const { isAbsolute, relative } = await import('node:path');
+  const { isAbsolute, join, relative } = await import('node:path');
   const { constants } = await import('node:os');
   const { getSystemErrorMap } = await import('node:util');
   const { constants: fs } = await import('node:fs');
@@ -111,7 +111,14 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     await actual.rename(from, to);
     if (inRoot(from) !== undefined) faults.renamed.push(`${inRoot(from)} -> ${inRoot(to)}`);
   };
-  return { ...actual, mkdir, open, readdir, rename };
+  // A recursive rm refused as Node's is when a folder's files may not be deleted (the folder read-only):
+  // at the unlink of its first file, before anything is deleted.
+  const rm: typeof actual.rm = async (path, options) => {
+    const f = fault('rm', path);
+    if (f) throw refused(f.code, 'unlink', join(String(path), (await actual.readdir(path)).sort()[0] ?? ''));
+    return actual.rm(path, options);
+  };
+  return { ...actual, mkdir, open, readdir, rename, rm };
 });
 
 let root: string;
@@ -373,4 +380,34 @@ it('another process saved there between the two renames: the new folder is left 
   expect((await readdir(root)).sort()).toEqual([basename(retired), 'bundle'].sort());
   expect(await readdir(target)).toEqual(['theirs.txt']);
   expect(await hashes(retired)).toEqual(before);
+});
+
+// The save is in place, and the previous copy, renamed aside, may not be deleted (its folder read-only:
+// `chmod -R a-w` on a bundle to keep it safe does that, and the rename aside still works). The save
+// rejected with Node's own EACCES, an untyped error that said nothing of the save being done nor of the
+// full copy left in a hidden folder (which the next saves' clean-up cannot delete either).
+it('the previous copy cannot be deleted after the swap: E_IO saying the save is in place and where the copy is', async () => {
+  await save(3, 0.5);
+  const before = await hashes(target);
+  faults.active.push({ syscall: 'rm', code: 'EACCES', path: new RegExp(`^${RETIRED}$`) });
+  const error = await save(7, 0.9).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  faults.active.length = 0;
+  const refusal = faults.thrown[0] as Refusal;
+  const retired = dirname(String(refusal.path));
+  expect([dirname(retired), basename(retired)]).toEqual([root, expect.stringMatching(new RegExp(`^${RETIRED}$`))]);
+  expect(AppliedMLError.hasCode(error, 'E_IO'), String(error)).toBe(true);
+  expect((error as AppliedMLError).message).toBe(
+    `Saved to ${target}, but the previous copy at ${retired} could not be deleted (EACCES: permission denied, unlink '${join(retired, 'a.model.json')}'); delete it to free its space.`,
+  );
+  expect((error as AppliedMLError).details).toEqual({ dir: target, previous: retired });
+  expect((error as AppliedMLError).cause).toBe(refusal);
+  // The new bundle is in place; the previous one is whole where the error says; nothing else.
+  const loaded = await loadBundle(target, { package: '@appliedml/test', task: 'unit-test' });
+  expect(loaded.manifest.metrics).toEqual({ accuracy: 0.9 });
+  for (const net of Object.values(loaded.models)) net.dispose();
+  expect(await hashes(retired)).toEqual(before);
+  expect((await readdir(root)).sort()).toEqual([basename(retired), 'bundle'].sort());
 });
