@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,5 +130,32 @@ describe('fraud-demo train --out', () => {
       /^error E_INPUT_INVALID: --out .*\/app: Refusing to save over .*\/app: it is not empty and holds no stream\.json from an earlier save \(it holds .*\)\. .* Nothing was trained\.$/m,
     );
     expect(await app.untouched()).toBe(true);
+  }, 60_000);
+
+  // The early check passed any folder holding a file named stream.json; the save then read it with the
+  // scorer's own rule and refused one that is not a scorer's card state, after the run.
+  it("refuses a folder whose stream.json is not a scorer save's before it reads the data or trains, with the save's words", async () => {
+    const other = join(dir, 'someone-elses-stream');
+    await mkdir(other);
+    const files = { 'stream.json': '{"events":[1,2,3],"source":"kafka"}\n', 'notes.txt': 'keep me\n' };
+    for (const [name, text] of Object.entries(files)) await writeFile(join(other, name), text);
+    const r = run(['train', '--detector', 'ecod', '--out', other]);
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(
+      /^error E_INPUT_INVALID: --out .*\/someone-elses-stream: Refusing to save over .*\/someone-elses-stream: it is not empty and its stream\.json is not the card state of an earlier TransactionScorer save \(it holds .*\)\. .* Nothing was trained\.$/m,
+    );
+    expect(readdirSync(other).sort()).toEqual(Object.keys(files).sort());
+    for (const [name, text] of Object.entries(files)) expect(readFileSync(join(other, name), 'utf8')).toBe(text);
+  }, 60_000);
+
+  it('still replaces an earlier scorer save', async () => {
+    const again = join(dir, 'saved-before');
+    const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    await scorer.train(generateTransactions({ cards: 10, days: 2, seed: 2 }));
+    await scorer.save(again);
+    scorer.dispose();
+    const r = run(['train', '--detector', 'ecod', '--out', again]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`saved to ${again}`);
   }, 60_000);
 });

@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     // The scorer first: it checks --time-unit, which says how the file's epoch numbers are read.
     const contamination = shareFlag(values.contamination, 'contamination');
     const { consoleLogger } = await import('@appliedml/engine');
-    const { TransactionScorer } = await import('@appliedml/fraud');
+    const { TransactionScorer, scorerSaveMarker } = await import('@appliedml/fraud');
     const { loadTransactions, writeTrainedOn } = await import('./data');
     const { isSupervised } = await import('./protocol');
     const scorer = TransactionScorer.create({
@@ -248,10 +248,9 @@ async function main(): Promise<void> {
       features: { timeUnit: values['time-unit'] as TimeUnit },
     });
     try {
-      // The save's own check before the data is read and the detector trained (a refusal at save lost the run).
-      // The scorer's marker (what its stream.json must say) is internal to @appliedml/fraud: a folder holding
-      // a stream.json is let through here, and the save reads it.
-      await checkTrainTarget(values.out, { marker: { file: 'stream.json', writtenBy: () => true } });
+      // The save's own check before the data is read and the detector trained (a refusal at save lost the
+      // run), with the save's own marker: its stream.json must be a scorer save's, not any file of that name.
+      await checkTrainTarget(values.out, { marker: scorerSaveMarker() });
       const stream = await loadTransactions(data, seed, scorer.timeUnit);
       if (stream.synthetic) out(stream.source);
       const report = await scorer.train(stream.txs, {

@@ -49,7 +49,7 @@ export type {
   Transaction,
   TransactionFeatureRow,
 } from './stream';
-export { TransactionScorer } from './scorer';
+export { TransactionScorer, scorerSaveMarker } from './scorer';
 export type { TransactionInput } from './transaction';
 export type { TransactionScore, TransactionScorerConfig } from './scorer';
 export { SYNTHETIC_NOTICE, generateTransactions } from './synthetic';

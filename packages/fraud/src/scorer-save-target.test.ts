@@ -1,10 +1,10 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRng } from '@appliedml/engine';
+import { checkSaveTarget, createRng, type AppliedMLError } from '@appliedml/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FraudDetector } from './detector';
-import { TransactionScorer } from './scorer';
+import { TransactionScorer, scorerSaveMarker } from './scorer';
 import { generateTransactions } from './synthetic';
 
 // A scorer save replaces its folder whole. It took any folder holding a file named stream.json for an
@@ -124,6 +124,36 @@ describe('TransactionScorer.save over a folder holding a stream.json', () => {
     } finally {
       await scorer.setThreshold(threshold);
     }
+  });
+});
+
+// A CLI checks `train --out` before it trains: it had only the marker's file name (any stream.json passed)
+// and found the save's refusal after the run. `scorerSaveMarker()` is the save's own rule.
+describe("scorerSaveMarker: the save's rule for checkSaveTarget", () => {
+  it('refuses what the save refuses, with its code, details and words, and passes what it replaces', async () => {
+    const texts = ['{"hello":1}', 'not json', '{"format":2,"config":{}}', '{"format":0,"state":{"options":{}},"cards":{}}'];
+    for (const text of texts) {
+      const dir = await folder({ 'stream.json': text, 'index.html': 'x' });
+      const early = await checkSaveTarget(dir, { marker: scorerSaveMarker() }).catch((e: unknown) => e);
+      const atSave = await scorer.save(dir).catch((e: unknown) => e);
+      expect(early, text).toMatchObject({ code: 'E_INPUT_INVALID', details: { reason: 'not-an-earlier-save' } });
+      expect((early as AppliedMLError).message).toBe((atSave as AppliedMLError).message);
+      expect((early as AppliedMLError).details).toEqual((atSave as AppliedMLError).details);
+      expect(await contents(dir)).toEqual({ 'stream.json': text, 'index.html': 'x' });
+    }
+    const earlier = join(root, `earlier-${k++}`);
+    await scorer.save(earlier);
+    await expect(checkSaveTarget(earlier, { marker: scorerSaveMarker() })).resolves.toBeUndefined();
+    await expect(checkSaveTarget(join(root, `new-${k++}`), { marker: scorerSaveMarker() })).resolves.toBeUndefined();
+  });
+
+  it('is a copy: changing it changes no save', async () => {
+    const marker = scorerSaveMarker();
+    marker.writtenBy = () => true;
+    const dir = await folder({ 'stream.json': '{"hello":1}', 'index.html': 'x' });
+    await expect(checkSaveTarget(dir, { marker })).resolves.toBeUndefined();
+    await expect(scorer.save(dir)).rejects.toMatchObject({ code: 'E_INPUT_INVALID', details: { reason: 'not-an-earlier-save' } });
+    expect(scorerSaveMarker().writtenBy('{"hello":1}')).toBe(false);
   });
 });
 

@@ -220,6 +220,16 @@ const SCORER_MARKER: SaveMarker = {
   },
 };
 
+/**
+ * The rule a scorer's `save` uses to tell an earlier save, which it replaces whole, from a folder it must
+ * not touch (see `SCORER_MARKER`), as the engine's `SaveMarker`: give it to `checkSaveTarget` (a CLI's
+ * `train --out DIR` check, demo-kit's `checkTrainTarget`) to refuse before training the folder the save
+ * would refuse after it, with the save's own words. A fresh copy each call: changing it changes no save.
+ */
+export function scorerSaveMarker(): SaveMarker {
+  return { ...SCORER_MARKER };
+}
+
 /** The checksum stream.json carries over its other fields (an edited or damaged card state is E_BUNDLE_CORRUPT). */
 function streamChecksum(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex');
