@@ -80,53 +80,72 @@ function signatureFormat(bytes: Uint8Array): string | undefined {
 }
 
 /**
- * A page's BitsPerSample (258) and SampleFormat (339, 1 unsigned by default) in a classic TIFF, read from
- * its image directory; undefined when they cannot be read.
+ * A page's BitsPerSample (258) and SampleFormat (339, 1 unsigned by default) in a classic TIFF or a
+ * BigTIFF, read from its image directory; undefined when they cannot be read.
  */
-function tiffSamples(bytes: Uint8Array, page: number): { bits: number; sampleFormat: number } | undefined {
-  if (bytes.length < 8 || bytes[2] === 0x2b || bytes[3] === 0x2b) return undefined; // BigTIFF: not parsed here
+function tiffSamples(bytes: Uint8Array, page: number): { bits: number; sampleFormat: number; bigTiff: boolean } | undefined {
+  if (bytes.length < 8) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const little = bytes[0] === 0x49;
-  let ifd = view.getUint32(4, little);
-  for (let p = 0; p < page && ifd > 0 && ifd + 2 <= bytes.length; p++) {
-    const next = ifd + 2 + 12 * view.getUint16(ifd, little);
-    ifd = next + 4 <= bytes.length ? view.getUint32(next, little) : 0;
+  // BigTIFF (version 43): 8-byte offsets and counts, 20-byte entries whose values fit 8 bytes inline.
+  const big = view.getUint16(2, little) === 43;
+  if (big && (bytes.length < 16 || view.getUint16(4, little) !== 8)) return undefined;
+  const offset = (at: number): number => (big ? Number(view.getBigUint64(at, little)) : view.getUint32(at, little));
+  const countSize = big ? 8 : 2;
+  const entrySize = big ? 20 : 12;
+  const inline = big ? 8 : 4;
+  const fits = (at: number, size: number): boolean => at > 0 && at + size <= bytes.length;
+  const entries = (at: number): number => (big ? offset(at) : view.getUint16(at, little));
+  let ifd = offset(big ? 8 : 4);
+  for (let p = 0; p < page && fits(ifd, countSize); p++) {
+    const next = ifd + countSize + entrySize * entries(ifd);
+    ifd = fits(next, inline) ? offset(next) : 0;
   }
-  if (ifd === 0 || ifd + 2 > bytes.length) return undefined;
-  const count = view.getUint16(ifd, little);
+  if (!fits(ifd, countSize)) return undefined;
+  const count = entries(ifd);
   let bits: number | undefined;
   let sampleFormat = 1;
-  for (let i = 0; i < count && ifd + 2 + 12 * (i + 1) <= bytes.length; i++) {
-    const entry = ifd + 2 + 12 * i;
+  for (let i = 0; i < count && fits(ifd + countSize + entrySize * i, entrySize); i++) {
+    const entry = ifd + countSize + entrySize * i;
     const tag = view.getUint16(entry, little);
     if (tag !== 258 && tag !== 339) continue;
-    // A SHORT value: inline when it fits the entry's four bytes, else at the offset they give.
-    const values = view.getUint32(entry + 4, little);
-    const at = values <= 2 ? entry + 8 : view.getUint32(entry + 8, little);
-    if (view.getUint16(entry + 2, little) !== 3 || at + 2 > bytes.length) return undefined;
+    // SHORT values: inline when they fit the entry's value field, else at the offset it gives.
+    const values = offset(entry + 4);
+    const field = entry + 4 + (big ? 8 : 4);
+    const at = values * 2 <= inline ? field : offset(field);
+    if (view.getUint16(entry + 2, little) !== 3 || !fits(at, 2)) return undefined;
     if (tag === 258) bits = view.getUint16(at, little);
     else sampleFormat = view.getUint16(at, little);
   }
-  return bits === undefined ? undefined : { bits, sampleFormat };
+  return bits === undefined ? undefined : { bits, sampleFormat, bigTiff: big };
 }
 
 /**
  * E_FORMAT_UNSUPPORTED for a TIFF page whose samples libvips does not read or reads wrong (64-bit or
  * 16-bit floats, 12- or 24-bit integers, 8-bit floats), else undefined. libvips calls the first ones
- * corrupt and reads 16-bit floats as zeros.
+ * corrupt ("samples out of range") and reads 16-bit floats as zeros; the message says how to convert.
  */
 function unreadTiffSamples(bytes: Uint8Array, page: number, cause?: unknown): AppliedMLError | undefined {
   const layout = signatureFormat(bytes) === 'TIFF' ? tiffSamples(bytes, page) : undefined;
   if (!layout) return undefined;
-  const { bits, sampleFormat } = layout;
+  const { bits, sampleFormat, bigTiff } = layout;
   const read = sampleFormat === 3 ? bits === 32 : [1, 2, 4, 8, 16, 32].includes(bits);
   if (read) return undefined;
   const kind = { 1: 'unsigned integer', 2: 'signed integer', 3: 'float' }[sampleFormat] ?? `sample format ${sampleFormat}`;
+  // What to write it as instead: floats as 32-bit floats, integers at the next width read.
+  const float = sampleFormat === 3;
+  const target = float ? 'float32' : `${sampleFormat === 2 ? '' : 'u'}int${bits <= 16 ? 16 : 32}`;
+  const words = float ? '32-bit float' : `${bits <= 16 ? 16 : 32}-bit ${sampleFormat === 2 ? 'signed ' : ''}integer`;
   return new AppliedMLError(
     'E_FORMAT_UNSUPPORTED',
-    `The TIFF image holds ${bits}-bit ${kind} samples, which are not read: only 8-, 16- and 32-bit integer ` +
-      '(unsigned or signed) and 32-bit float samples are.',
-    { ...(cause === undefined ? {} : { cause }), details: { format: 'tiff', bitDepth: bits, sampleFormat } },
+    `The ${bigTiff ? 'BigTIFF' : 'TIFF'} image holds ${bits}-bit ${kind} samples, which are not read (the image decoder, libvips, ` +
+      'does not read them): only 8-, 16- and 32-bit integer (unsigned or signed) and 32-bit float samples are. ' +
+      `Convert it to ${words} samples first, e.g. in Python: ` +
+      `tifffile.imwrite('out.tif', tifffile.imread('in.tif').astype('${target}')).`,
+    {
+      ...(cause === undefined ? {} : { cause }),
+      details: { format: 'tiff', bitDepth: bits, sampleFormat, ...(bigTiff ? { bigTiff: true } : {}), convertTo: target },
+    },
   );
 }
 
