@@ -146,6 +146,24 @@ describe('serve keeps its card state across a restart when asked', () => {
     expect(err).toMatch(/^error E_INPUT_INVALID: --state .*foreign is a folder holding something other than a scorer save/);
   }, 180_000);
 
+  // The start's check took any folder holding a file named stream.json for a scorer save and loaded it:
+  // someone's own stream.json failed as a damaged save (E_BUNDLE_CORRUPT "stream.json has no state"), where the save's rule says
+  // the folder is not one a save may replace.
+  it("--state DIR whose stream.json is not a scorer save is refused at start by the save's rule, the folder untouched", async () => {
+    const foreign = join(root, 'foreign-stream');
+    await mkdir(foreign);
+    await writeFile(join(foreign, 'stream.json'), '{"events":[1,2,3]}');
+    const r = spawnSync(process.execPath, args('serve', '--port', '0', '--model', model, '--state', foreign), {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(
+      /^error E_INPUT_INVALID: --state .*foreign-stream is a folder holding something other than a scorer save: .*\(The save at stop would refuse it: .*its stream\.json is not the card state of an earlier TransactionScorer save/,
+    );
+    expect(await readFile(join(foreign, 'stream.json'), 'utf8')).toBe('{"events":[1,2,3]}');
+  }, 60_000);
+
   it("the flags are serve's: another command refuses them, saving nothing", () => {
     const r = spawnSync(process.execPath, args('score', '--model', model, '--save-state', '--tx', '{}'), {
       encoding: 'utf8',

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError } from '@appliedml/engine';
-import { TransactionScorer } from '@appliedml/fraud';
+import { AppliedMLError, checkSaveTarget } from '@appliedml/engine';
+import { TransactionScorer, scorerSaveMarker } from '@appliedml/fraud';
 import { TRAINED_ON_FILE } from './data';
 
 /**
@@ -20,18 +20,23 @@ export function servedStateDir(model: string, options: { saveState: boolean; sta
  * run's card state, with the detector it was scored by), else the model's.
  */
 export async function loadServedScorer(model: string, stateDir: string | undefined): Promise<{ scorer: TransactionScorer; from: string }> {
-  const saved = stateDir !== undefined && existsSync(join(stateDir, 'stream.json'));
-  // A folder the save at stop would refuse (a file, or one holding something else) is refused now, not
-  // when the service stops and its card state would be lost.
-  if (stateDir !== undefined && !saved && existsSync(stateDir)) {
-    const entries = await readdir(stateDir).catch(() => undefined);
-    if (entries === undefined || entries.length > 0)
+  // A folder the save at stop would refuse (a file, one holding something else, one whose stream.json is
+  // not a scorer save's) is refused now, by the save's own rule, not when the service stops and its card
+  // state would be lost. One the save would replace is new, empty, or an earlier scorer save.
+  if (stateDir !== undefined) {
+    try {
+      await checkSaveTarget(stateDir, { marker: scorerSaveMarker() });
+    } catch (error) {
+      if (!AppliedMLError.isInstance(error)) throw error;
+      const entries = await readdir(stateDir).catch(() => undefined);
       throw new AppliedMLError(
         'E_INPUT_INVALID',
-        `--state ${stateDir} is ${entries === undefined ? 'not a folder' : 'a folder holding something other than a scorer save'}: give a new or empty folder, or one an earlier serve --state saved into.`,
-        { details: { field: 'state', dir: stateDir } },
+        `--state ${stateDir} is ${entries === undefined ? 'not a folder' : 'a folder holding something other than a scorer save'}: give a new or empty folder, or one an earlier serve --state saved into. (The save at stop would refuse it: ${error.message})`,
+        { cause: error, details: { field: 'state', dir: stateDir } },
       );
+    }
   }
+  const saved = stateDir !== undefined && existsSync(join(stateDir, 'stream.json'));
   const from = saved ? (stateDir as string) : model;
   return { scorer: await TransactionScorer.load(from), from };
 }
