@@ -503,22 +503,33 @@ export class TransactionScorer {
       // Replayed into a fresh state, swapped in with the detector only once training succeeds.
       const fresh = new TransactionFeatures(this.features.options);
       const order = byTime(txs, unit);
-      // The replay gives the event loop a turn every ~50 ms (the same rows), where an abort is seen.
+      // The replay gives the event loop a turn every ~50 ms (the same rows), where an abort or a dispose is seen.
       const turns = eventLoopTurns(50, { signal, what: SCORER_TRAIN });
-      const rows: TransactionFeatureRow[] = [];
-      for (const i of order) {
-        if ((rows.length & 1023) === 1023) await turns.turn();
-        rows.push(fresh.update(txs[i] as Transaction));
-      }
-      await turns.turn();
-      const labels = y ? order.map((i) => y[i] as number) : undefined;
-      const named = namedFlagsInTraining(txs, rows);
+      const turn = async (): Promise<void> => {
+        const due = turns.turn();
+        if (!due) return;
+        await due;
+        this.alive();
+      };
       let report: FraudTrainingReport;
+      let rows: TransactionFeatureRow[];
+      let named: ReturnType<typeof namedFlagsInTraining>;
       try {
+        rows = [];
+        for (const i of order) {
+          if ((rows.length & 1023) === 1023) await turn();
+          rows.push(fresh.update(txs[i] as Transaction));
+        }
+        await turn();
+        const labels = y ? order.map((i) => y[i] as number) : undefined;
+        named = namedFlagsInTraining(txs, rows);
         report = await this.detector.train(rows, { ...options, ...(labels ? { labels } : {}) });
       } catch (error) {
-        // In this call's name (the detector's names the detector).
-        if (signal?.aborted && AppliedMLError.hasCode(error, 'E_ABORTED')) throw abortedError(signal, SCORER_TRAIN);
+        // In this call's name (the detector's names the detector); disposed meanwhile, E_MODEL_DISPOSED.
+        if (signal?.aborted && AppliedMLError.hasCode(error, 'E_ABORTED')) {
+          this.alive();
+          throw abortedError(signal, SCORER_TRAIN);
+        }
         throw error;
       }
       for (const warning of named.warnings) options.logger?.warn(warning, { features: named.frozen });

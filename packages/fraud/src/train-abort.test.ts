@@ -310,4 +310,38 @@ describe('TransactionScorer.train with a signal', () => {
     expect(await state(scorer)).toEqual(before);
     scorer.dispose();
   }, 60_000);
+
+  it('the replay takes turns: an abort or a dispose (aborted too) at its first is seen there', async () => {
+    const long = generateTransactions({ cards: 250, days: 14, seed: 7 });
+    expect(long.length).toBeGreaterThan(3 * 1024);
+    // In the replay: the detector never starts (its preprocessing would read the rows' fields).
+    const train = vi.spyOn(FraudDetector.prototype, 'train');
+    const aborting = TransactionScorer.create({ detector: { detector: 'ecod' } });
+    const controller = new AbortController();
+    const aborted = await countTurns(
+      () => aborting.train(long, { signal: controller.signal }),
+      (turn) => {
+        if (turn === 1) controller.abort();
+      },
+    );
+    expectAborted(aborted.error, 'TransactionScorer.train');
+    expect(train).not.toHaveBeenCalled();
+    expect(aborting.isTrained).toBe(false);
+    aborting.dispose();
+    train.mockRestore();
+    for (const abort of [false, true]) {
+      const scorer = TransactionScorer.create({ detector: { detector: 'ecod' } });
+      const controller = new AbortController();
+      const { error } = await countTurns(
+        () => scorer.train(long, { signal: controller.signal }),
+        (turn) => {
+          if (turn === 1) {
+            scorer.dispose();
+            if (abort) controller.abort();
+          }
+        },
+      );
+      expect(error).toMatchObject({ code: 'E_MODEL_DISPOSED', message: expect.stringContaining('TransactionScorer') as unknown });
+    }
+  });
 });
