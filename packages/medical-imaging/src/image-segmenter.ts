@@ -34,7 +34,7 @@ import { channelsOf } from './gray-image';
 import type { AnyImage, GrayImage } from './gray-image';
 import { buildUNet } from './models';
 import { augmenter, checkModelImage, checkValues, resizeGray } from './preprocess';
-import { flipPairs, warpPairs, warps } from './segmenter-augment';
+import { flipPairsInTurns, warpPairsInTurns, warps } from './segmenter-augment';
 import { assertMasked, assertMaskedInTurns, binaryMasks, thresholdMask } from './segmentation-masks';
 import { predictInTurns, takeTurn, trainError } from './train-turns';
 import type { Turns } from './train-turns';
@@ -709,9 +709,29 @@ export class ImageSegmenter {
         if (fixed) [x, y] = fixed;
         else {
           let drawn = { x: raw, y: yValues };
+          // With turns (every 16 images flipped, every 64 warped): the same draws, the same arrays.
           if (this.config.flipAugment)
-            drawn = flipPairs(raw, yValues, n, size, channels, createRng(`${this.config.seed}:flip:${epoch}`), this.config.rotate90);
-          if (warp) drawn = warpPairs(drawn.x, drawn.y, n, size, channels, createRng(`${this.config.seed}:warp:${epoch}`), this.config);
+            drawn = await flipPairsInTurns(
+              raw,
+              yValues,
+              n,
+              size,
+              channels,
+              createRng(`${this.config.seed}:flip:${epoch}`),
+              this.config.rotate90,
+              turns,
+            );
+          if (warp)
+            drawn = await warpPairsInTurns(
+              drawn.x,
+              drawn.y,
+              n,
+              size,
+              channels,
+              createRng(`${this.config.seed}:warp:${epoch}`),
+              this.config,
+              turns,
+            );
           x = tf.tensor4d(drawn.x, [n, size, size, channels]);
           y = tf.tensor4d(drawn.y, [n, size, size, 1]);
         }

@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppliedMLError, initEngine, tf } from '@appliedml/engine';
 import type { GrayImage } from './gray-image';
 import { ImageClassifier } from './image-classifier';
@@ -324,4 +324,32 @@ describe('image preparation takes turns with the signal', () => {
       model.dispose();
     },
   );
+});
+
+describe("the segmenter's per-epoch augmentation takes turns with the signal", () => {
+  it('an abort during the joint warp is seen after the current 64 images, not after the whole set', async () => {
+    // 640 images, 576 of them trained on: 9 warp calls an epoch. The signal is aborted inside the third;
+    // the old code warped all nine before fitModel saw the abort.
+    const set = discs(640, 16, 4);
+    const model = ImageSegmenter.create({ imageSize: 16, filters: [2, 4], flipAugment: false, rotation: 10, seed: 2 });
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    const transform = tf.image.transform.bind(tf.image);
+    let calls = 0;
+    const spy = vi.spyOn(tf.image, 'transform').mockImplementation((...args: Parameters<typeof tf.image.transform>) => {
+      calls++;
+      if (calls === 3) controller.abort();
+      return transform(...args);
+    });
+    try {
+      const error = await rejection(model.train(set, { epochs: 2, batchSize: 64, signal: controller.signal }));
+      expect(error.code).toBe('E_ABORTED');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(calls).toBe(3);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(model.isTrained).toBe(false);
+    model.dispose();
+  });
 });
