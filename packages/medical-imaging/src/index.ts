@@ -59,7 +59,7 @@ export type { MaskOverlayOptions, OverlayOptions } from './overlay';
 // Data
 export { PNEUMONIA_LABELS, readMedMnist } from './medmnist';
 export { kvasirIds, readKvasirSeg } from './kvasir';
-export type { SegmentationSet } from './kvasir';
+export type { ReadKvasirSegOptions, SegmentationSet } from './kvasir';
 export type { MedMnistSplits } from './medmnist';
 export { DICOM_SAMPLES_DATASET, KVASIR_SEG_DATASET, PNEUMONIAMNIST_DATASET } from './datasets';
 export { MEDICAL_IMAGING_PACKAGE, MEDICAL_IMAGING_VERSION } from './version';

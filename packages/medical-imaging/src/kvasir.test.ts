@@ -137,3 +137,47 @@ describe('kvasirIds of a folder that cannot be listed (it said "Cannot list <dir
     }
   });
 });
+
+describe('readKvasirSeg with a signal', () => {
+  it('an already-aborted signal rejects with E_ABORTED before any file is read', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    // No such folder: a read would be E_IO.
+    await expect(readKvasirSeg(join(dir, 'nowhere'), ['a'], 8, { signal: controller.signal })).rejects.toMatchObject({
+      code: 'E_ABORTED',
+      message: 'readKvasirSeg stopped: its signal was aborted.',
+    });
+  });
+
+  it('an abort during the read stops before the next image; a bad signal or option is E_INPUT_INVALID', async () => {
+    const root = join(dir, 'abort-root');
+    const jpg = await sharp(Buffer.alloc(8 * 8 * 3, 120), { raw: { width: 8, height: 8, channels: 3 } })
+      .jpeg()
+      .toBuffer();
+    // Images a and b; c is missing (a read of it would be E_IO).
+    for (const sub of ['images', 'masks']) {
+      await mkdir(join(root, sub), { recursive: true });
+      for (const id of ['a', 'b']) await writeFile(join(root, sub, `${id}.jpg`), jpg);
+    }
+    const controller = new AbortController();
+    // The signal is aborted when the read loop takes its third id (the ids' check reads each id once first).
+    let reads = 0;
+    const ids = new Proxy(['a', 'b', 'c'], {
+      get(target, key, receiver) {
+        if (key === '2' && ++reads === 2) controller.abort(new Error('deadline'));
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const error = await readKvasirSeg(root, ids, 8, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_ABORTED', message: 'readKvasirSeg stopped: its signal was aborted: deadline.' });
+    // Never aborted: read whole.
+    expect((await readKvasirSeg(root, ['a', 'b'], 8, { signal: new AbortController().signal })).images).toHaveLength(2);
+    for (const options of [{ signal: 'x' }, { signal: {} }, { sinal: AbortSignal.timeout(10) }]) {
+      const refused = await readKvasirSeg(root, ['a'], 8, options as never).catch((e: unknown) => e);
+      expect(refused, JSON.stringify(Object.keys(options))).toMatchObject({ code: 'E_INPUT_INVALID' });
+    }
+    expect(await readKvasirSeg(root, ['a'], 8, { signal: 1 as never }).catch((e: unknown) => e)).toMatchObject({
+      details: { field: 'signal' },
+    });
+  });
+});

@@ -3,7 +3,16 @@
 // model trained on it ships.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppliedMLError, checkIntegerOption, checkPathArgument, describeValue, statDirectory } from '@appliedml/engine';
+import {
+  AppliedMLError,
+  checkIntegerOption,
+  checkKnownKeys,
+  checkPathArgument,
+  checkSignalOption,
+  describeValue,
+  statDirectory,
+  throwIfAborted,
+} from '@appliedml/engine';
 import type { Sharp } from 'sharp';
 import type { ColorImage, GrayImage } from './gray-image';
 import { loadSharp, mapSharpError } from './image-reader';
@@ -45,13 +54,29 @@ export async function kvasirIds(root: string): Promise<string[]> {
     .sort();
 }
 
+export interface ReadKvasirSegOptions {
+  /**
+   * Stops the read when aborted (an `AbortController`'s signal, or `AbortSignal.timeout(ms)`): checked
+   * before each image is read, the call rejects with E_ABORTED (`cause`: the signal's reason). An
+   * already-aborted signal rejects before any file is read.
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * Load the given ids at size × size (1..1024): RGB images in [0, 1], masks as 0/1. An id is a file name
  * without `.jpg` (as `kvasirIds` lists them): one with a path separator or `..` is refused, so that no
- * file outside `root` is read.
+ * file outside `root` is read. `options.signal` stops a long read (about 10 ms an image).
  */
-export async function readKvasirSeg(root: string, ids: string[], size: number): Promise<SegmentationSet> {
+export async function readKvasirSeg(
+  root: string,
+  ids: string[],
+  size: number,
+  options: ReadKvasirSegOptions = {},
+): Promise<SegmentationSet> {
   checkPathArgument(root, 'root');
+  checkKnownKeys('readKvasirSeg options', options, ['signal']);
+  const signal = checkSignalOption(options.signal);
   if (!Array.isArray(ids))
     throw new AppliedMLError('E_INPUT_INVALID', `ids must be a list of image ids (got ${describeValue(ids)}).`, {
       details: { field: 'ids' },
@@ -68,6 +93,8 @@ export async function readKvasirSeg(root: string, ids: string[], size: number): 
   const images: ColorImage[] = [];
   const masks: GrayImage[] = [];
   for (const id of ids) {
+    // Each image is decoded asynchronously: an abort meanwhile is seen before the next one.
+    throwIfAborted(signal, 'readKvasirSeg');
     const rgb = await decodeJpeg(join(root, 'images', `${id}.jpg`), 'Kvasir-SEG image', (image) =>
       image.resize(size, size, { fit: 'fill' }).removeAlpha().toColourspace('srgb').raw().toBuffer(),
     );
