@@ -45,6 +45,7 @@ import { checkNoHoles } from './option-lists';
 import { readLabels } from './labels';
 import { driveSteps, runSteps, runStepsInTurns, runStepsWithTurns, type Steps, type Turns } from './steps';
 import { fitTailNorm, isTailNorm, tailRarity, type TailNorm } from './normalize';
+import { highestRows } from './top-rows';
 import { checkPcaState, fitPcaSteps, scorePcaSteps, type PcaState } from './pca';
 import { KNN_DEFAULT_K, checkKnnState, fitKnnSteps, knnNeighbours, scoreKnnSteps, type KnnOptions, type KnnState } from './knn';
 import {
@@ -762,14 +763,14 @@ export class FraudDetector {
           stopIfDisposed,
           turns,
         );
-        const order = Array.from(first.keys()).sort((i, j) => (first[j] as number) - (first[i] as number) || i - j);
         const drop = Math.floor(shareOfRows(this.config.contamination, x.rows));
         setAside = 0;
         // At most half the rows: a second fit on what is left of a very high `contamination` would learn
         // from a handful of rows (and an autoencoder's hold-out could not be cut from them).
         if (drop > 0 && x.rows - drop >= Math.max(2, x.rows / 2)) {
-          const out = new Uint8Array(x.rows);
-          for (const i of order.slice(0, drop)) out[i] = 1;
+          await nextTurn(turns, stopIfDisposed);
+          const out = highestRows(first, drop);
+          await nextTurn(turns, stopIfDisposed);
           const keptRows = Array.from(first.keys()).filter((i) => out[i] === 0);
           const kept = takeRows(x, keptRows);
           fitted.levelShares = levelShares(pre, x);
