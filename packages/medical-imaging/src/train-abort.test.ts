@@ -263,29 +263,40 @@ describe('ImageSegmenter.train with a checkpoint folder and a signal', () => {
 });
 
 describe('image preparation takes turns with the signal', () => {
-  /** Large images whose pixels' reads are counted: checking and resizing them takes most of a second. */
-  function largeSet(count: number, side: number): { set: LabeledImages & MaskedImages; reads: () => number } {
+  /**
+   * Images whose reads are counted, each taking 5 ms of work the first time a train reads it (`next()`
+   * starts another train's count): preparing 48 takes a quarter of a second on any machine, so a timer
+   * 10 ms in fires at its first event-loop turn (after ~50 ms of work), well before its end.
+   */
+  function slowSet(count: number, side: number): { set: LabeledImages & MaskedImages; reads: () => number; next: () => void } {
     let reads = 0;
+    let generation = 0;
     const images: GrayImage[] = [];
     const masks: GrayImage[] = [];
     const labels: string[] = [];
     for (let k = 0; k < count; k++) {
       const data = new Float32Array(side * side);
       for (let p = 0; p < data.length; p++) data[p] = ((p * 7 + k * 13) % 101) / 100;
+      let slowIn = -1;
       images.push({
         width: side,
         height: side,
         get data() {
           reads++;
+          if (slowIn !== generation) {
+            slowIn = generation;
+            const until = performance.now() + 5;
+            while (performance.now() < until);
+          }
           return data;
         },
       });
       masks.push({ width: side, height: side, data: data.map((v) => (v > 0.5 ? 1 : 0)) });
       labels.push(k % 2 === 0 ? 'a' : 'b');
     }
-    return { set: { images, masks, labels }, reads: () => reads };
+    return { set: { images, masks, labels }, reads: () => reads, next: () => void generation++ };
   }
-  const big = largeSet(48, 384);
+  const big = slowSet(48, 64);
   const trainBig = (
     kind: Kind,
     model: ImageClassifier | ImageSegmenter,
@@ -301,6 +312,7 @@ describe('image preparation takes turns with the signal', () => {
       const model = kind.create();
       const before = tf.memory().numTensors;
       // What preparing the images reads, uninterrupted (stopped at the first epoch's end).
+      big.next();
       const start = big.reads();
       const t0 = performance.now();
       const stopped = await rejection(trainBig(kind, model, { onEpoch: () => Promise.reject(new AppliedMLError('E_INTERNAL', 'stop')) }));
@@ -311,6 +323,7 @@ describe('image preparation takes turns with the signal', () => {
       // Aborted by a timer 10 ms in: seen at the first turn (after ~50 ms of work). The old code prepared every
       // image (all `whole` reads) before fitModel saw the abort.
       const controller = new AbortController();
+      big.next();
       const from = big.reads();
       const t1 = performance.now();
       setTimeout(() => controller.abort(), 10);
