@@ -198,7 +198,8 @@ describe.each(kinds)('$name.train with a signal', (kind) => {
 });
 
 describe('ImageSegmenter.train with a checkpoint folder and a signal', () => {
-  const config = { imageSize: 16, filters: [2, 4], seed: 5 };
+  // With the joint warp: one tf.image.transform call an epoch (9 training images), where run 2 aborts.
+  const config = { imageSize: 16, filters: [2, 4], rotation: 10, seed: 5 };
   const options = { epochs: 4, batchSize: 4 };
   const state = (dir: string): { epoch: number } =>
     JSON.parse(readFileSync(join(dir, 'last', 'training-state.json'), 'utf8')) as { epoch: number };
@@ -231,20 +232,32 @@ describe('ImageSegmenter.train with a checkpoint folder and a signal', () => {
     expect(state(ckpt).epoch).toBe(0);
     expect(first.isTrained).toBe(false);
 
-    // Resumed, then aborted during its epoch (a timer would land anywhere; here from inside the epoch's
-    // first steps): the checkpoint of epoch 1 stays whole, no half-written epoch 2.
+    // Resumed (at epoch 1), then aborted during epoch 2, inside its warp, before its steps: the checkpoint
+    // of epoch 1 stays whole, and nothing of epoch 2 is written.
     const two = new AbortController();
-    const run2 = await rejection(
-      first.train(masked, {
-        ...options,
-        checkpointDir: ckpt,
-        resume: true,
-        signal: two.signal,
-        onEpoch: (e) => {
-          if (e.epoch === 1) setImmediate(() => two.abort());
-        },
-      }),
-    );
+    const transform = tf.image.transform.bind(tf.image);
+    let calls = 0;
+    const spy = vi.spyOn(tf.image, 'transform').mockImplementation((...args: Parameters<typeof tf.image.transform>) => {
+      if (++calls === 2) two.abort();
+      return transform(...args);
+    });
+    let run2: AppliedMLError;
+    const epochsSeen: number[] = [];
+    try {
+      run2 = await rejection(
+        first.train(masked, {
+          ...options,
+          checkpointDir: ckpt,
+          resume: true,
+          signal: two.signal,
+          onEpoch: (e) => void epochsSeen.push(e.epoch),
+        }),
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(epochsSeen).toEqual([1]);
+    expect(calls).toBe(2);
     expect(run2.code).toBe('E_ABORTED');
     expect(run2.message).toBe('ImageSegmenter.train stopped: its signal was aborted.');
     expect(readdirSync(ckpt).sort()).toEqual(['best', 'last']);
