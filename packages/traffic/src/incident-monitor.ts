@@ -28,9 +28,10 @@ export interface IncidentMonitorOptions {
   minScale?: number;
   /**
    * A reading equal to this is missing, like NaN (e.g. 0 from detectors that report 0 when broken;
-   * `forecaster.missingValue` gives the one the model was trained with).
+   * `forecaster.missingValue` gives the one the model was trained with; undefined, as it answers for a
+   * model trained without one, means none).
    */
-  missingValue?: number;
+  missingValue?: number | undefined;
   /**
    * Clear an open alert after this many steps in a row without a reading from its sensor (a detector
    * that went dark), with an event whose `reason` is 'no-data'. Default: off (an alert stays open until
