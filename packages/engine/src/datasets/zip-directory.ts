@@ -3,7 +3,9 @@ import { AppliedMLError } from '../errors';
 /**
  * Reads and validates a zip archive's central directory without inflating anything. The npz reader
  * uses it to check structure, sizes and bounds up front (so a truncated or doctored archive fails
- * cleanly) and to get each entry's CRC-32, which fflate's `unzipSync` does not verify.
+ * cleanly) and to get each entry's CRC-32, which fflate's `unzipSync` does not verify. One parser
+ * serves bytes in memory (`readZipDirectory`) and a file read by offset (`readZipDirectoryFrom`, which
+ * reads only the end records, the directory and the local headers).
  */
 export interface ZipEntry {
   name: string;
@@ -15,6 +17,8 @@ export interface ZipEntry {
   compressedSize: number;
   uncompressedSize: number;
   localHeaderOffset: number;
+  /** Where the member's (compressed) data starts: after its local header, name and extra field. */
+  dataOffset: number;
 }
 
 const EOCD = 0x06054b50;
@@ -28,24 +32,62 @@ function corrupt(message: string, details: Record<string, unknown> = {}): Applie
   return new AppliedMLError('E_INPUT_INVALID', `Corrupt or truncated zip archive: ${message}.`, { details });
 }
 
-export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
-  const len = bytes.length;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const u16 = (at: number): number => view.getUint16(at, true);
-  const u32 = (at: number): number => view.getUint32(at, true);
-  const u64 = (at: number): number => u32(at) + u32(at + 4) * 4294967296;
+/**
+ * A read the directory parser asks for: `length` bytes at `offset`, fewer at the end of the archive
+ * (a source returns what there is, as `subarray` does). `ahead` says how many bytes from `offset` the
+ * next reads of the same kind will likely fall in (the rest of the central directory; the rest of the
+ * archive, for a local header), for a source that reads ahead.
+ */
+export interface ZipRead {
+  offset: number;
+  length: number;
+  ahead: number;
+}
 
-  if (len >= 6 && bytes[0] === 0x93 && bytes[1] === 0x4e && bytes[2] === 0x55) {
+/** The parser, one read at a time, so that bytes in memory and a file read by offset share it. */
+type DirectorySteps = Generator<ZipRead, ZipEntry[], Uint8Array>;
+
+const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+const le16 = (b: Uint8Array, at: number): number => view(b).getUint16(at, true);
+const le32 = (b: Uint8Array, at: number): number => view(b).getUint32(at, true);
+const le64 = (b: Uint8Array, at: number): number => le32(b, at) + le32(b, at + 4) * 4294967296;
+const want = (offset: number, length: number, ahead = length): ZipRead => ({ offset, length, ahead });
+
+/** Reads the central directory of an archive held in memory. */
+export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
+  const steps = directorySteps(bytes.length);
+  let step = steps.next();
+  while (!step.done) step = steps.next(bytes.subarray(step.value.offset, step.value.offset + step.value.length));
+  return step.value;
+}
+
+/**
+ * Reads the central directory of an archive of `size` bytes through `read` (a file read by offset):
+ * the first bytes, the end records, the directory and each member's local header, nothing else.
+ */
+export async function readZipDirectoryFrom(size: number, read: (wanted: ZipRead) => Promise<Uint8Array>): Promise<ZipEntry[]> {
+  const steps = directorySteps(size);
+  let step = steps.next();
+  while (!step.done) step = steps.next(await read(step.value));
+  return step.value;
+}
+
+function* directorySteps(len: number): DirectorySteps {
+  const head = yield want(0, Math.min(8, len));
+  if (len >= 6 && head[0] === 0x93 && head[1] === 0x4e && head[2] === 0x55) {
     throw new AppliedMLError('E_FORMAT_UNSUPPORTED', 'This is a .npy array, not a zip/.npz archive: read it with parseNpy/readNpy.');
   }
-  const looksLikeZip = len >= 4 && u32(0) === LOCAL;
+  const looksLikeZip = len >= 4 && le32(head, 0) === LOCAL;
   if (len < 22) {
     if (len === 0) throw new AppliedMLError('E_INPUT_INVALID', 'The zip/.npz input is empty (0 bytes).');
     throw corrupt(`only ${len} bytes`, { bytes: len });
   }
+  // The end record is in the last 22 + 65535 (its comment) bytes.
+  const tailStart = Math.max(0, len - 22 - 65535);
+  const tail = yield want(tailStart, len - tailStart);
   let e = -1;
-  for (let at = len - 22; at >= 0 && at >= len - 22 - 65535; at--) {
-    if (u32(at) === EOCD) {
+  for (let at = len - 22; at >= tailStart; at--) {
+    if (le32(tail, at - tailStart) === EOCD) {
       e = at;
       break;
     }
@@ -53,18 +95,23 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
   if (e < 0) {
     if (looksLikeZip) throw corrupt('no end-of-central-directory record (the file was probably cut short)', { bytes: len });
     throw new AppliedMLError('E_FORMAT_UNSUPPORTED', 'Not a zip/.npz archive: no zip signature found.', {
-      details: { firstBytes: Array.from(bytes.subarray(0, 8)) },
+      details: { firstBytes: Array.from(head) },
     });
   }
-  let count = u16(e + 10);
-  let cdSize = u32(e + 12);
-  let cdOffset = u32(e + 16);
-  if (e >= 20 && u32(e - 20) === EOCD64_LOCATOR) {
-    const z = u64(e - 12);
-    if (z + 56 > len || u32(z) !== EOCD64) throw corrupt('bad zip64 end-of-central-directory record');
-    count = u64(z + 32);
-    cdSize = u64(z + 40);
-    cdOffset = u64(z + 48);
+  let count = le16(tail, e - tailStart + 10);
+  let cdSize = le32(tail, e - tailStart + 12);
+  let cdOffset = le32(tail, e - tailStart + 16);
+  if (e >= 20) {
+    const locator = yield want(e - 20, 20);
+    if (le32(locator, 0) === EOCD64_LOCATOR) {
+      const z = le64(locator, 8);
+      if (z + 56 > len) throw corrupt('bad zip64 end-of-central-directory record');
+      const record = yield want(z, 56);
+      if (le32(record, 0) !== EOCD64) throw corrupt('bad zip64 end-of-central-directory record');
+      count = le64(record, 32);
+      cdSize = le64(record, 40);
+      cdOffset = le64(record, 48);
+    }
   }
   const cdEnd = cdOffset + cdSize;
   if (cdEnd > len) throw corrupt('the central directory lies past the end of the file', { cdOffset, cdSize, bytes: len });
@@ -74,31 +121,38 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
   const utf8 = new TextDecoder();
   let o = cdOffset;
   for (let i = 0; i < count; i++) {
-    if (o + 46 > cdEnd || u32(o) !== CENTRAL) throw corrupt(`central directory entry ${i} is damaged`, { entry: i, offset: o });
-    const flags = u16(o + 8);
-    const compression = u16(o + 10);
-    const crc = u32(o + 16);
-    let compressedSize = u32(o + 20);
-    let uncompressedSize = u32(o + 24);
-    const nameLength = u16(o + 28);
-    const extraLength = u16(o + 30);
-    const commentLength = u16(o + 32);
-    let localHeaderOffset = u32(o + 42);
-    const nameStart = o + 46;
-    const extraStart = nameStart + nameLength;
-    const next = extraStart + extraLength + commentLength;
+    const damaged = (): AppliedMLError => corrupt(`central directory entry ${i} is damaged`, { entry: i, offset: o });
+    if (o + 46 > cdEnd) throw damaged();
+    const fixed = yield want(o, 46, cdEnd - o);
+    if (le32(fixed, 0) !== CENTRAL) throw damaged();
+    const flags = le16(fixed, 8);
+    const compression = le16(fixed, 10);
+    const crc = le32(fixed, 16);
+    let compressedSize = le32(fixed, 20);
+    let uncompressedSize = le32(fixed, 24);
+    const nameLength = le16(fixed, 28);
+    const extraLength = le16(fixed, 30);
+    const commentLength = le16(fixed, 32);
+    let localHeaderOffset = le32(fixed, 42);
+    const next = o + 46 + nameLength + extraLength + commentLength;
     if (next > cdEnd) throw corrupt(`central directory entry ${i} overruns the directory`, { entry: i });
-    const rawName = bytes.subarray(nameStart, extraStart);
+    // The name and the extra field (offsets below are within `record`, which starts at `o`).
+    const record = yield want(o, 46 + nameLength + extraLength, cdEnd - o);
+    const extraStart = 46 + nameLength;
+    const extraEnd = extraStart + extraLength;
+    const rawName = record.subarray(46, extraStart);
     const name = flags & 0x800 ? utf8.decode(rawName) : String.fromCharCode(...rawName);
     if (compressedSize === MAX32 || uncompressedSize === MAX32 || localHeaderOffset === MAX32) {
       let found = false;
-      for (let x = extraStart; x + 4 <= extraStart + extraLength; x += 4 + u16(x + 2)) {
-        if (u16(x) !== 1) continue;
+      for (let x = extraStart; x + 4 <= extraEnd; x += 4 + le16(record, x + 2)) {
+        if (le16(record, x) !== 1) continue;
         let at = x + 4;
-        const end = x + 4 + u16(x + 2);
+        // A field longer than the extra field it is in is short too (its values were read from the
+        // bytes after it, or past the end of the archive as a RangeError).
+        const end = Math.min(x + 4 + le16(record, x + 2), extraEnd);
         const take = (): number => {
           if (at + 8 > end) throw corrupt(`zip64 field of '${name}' is short`);
-          const v = u64(at);
+          const v = le64(record, at);
           at += 8;
           return v;
         };
@@ -110,19 +164,23 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
       }
       if (!found) throw corrupt(`entry '${name}' has 32-bit overflow sizes but no zip64 field`);
     }
-    if (localHeaderOffset + 30 > len || u32(localHeaderOffset) !== LOCAL) {
-      throw corrupt(`the local header of '${name}' is missing or damaged`, { entry: name, offset: localHeaderOffset });
-    }
-    const localNameLength = u16(localHeaderOffset + 26);
-    const localName = bytes.subarray(localHeaderOffset + 30, localHeaderOffset + 30 + localNameLength);
+    const badLocal = (): AppliedMLError =>
+      corrupt(`the local header of '${name}' is missing or damaged`, { entry: name, offset: localHeaderOffset });
+    if (localHeaderOffset + 30 > len) throw badLocal();
+    // The local header and as much of its name as the directory's (a different length is refused
+    // anyway); the next members' headers follow it.
+    const local = yield want(localHeaderOffset, 30 + nameLength, len - localHeaderOffset);
+    if (le32(local, 0) !== LOCAL) throw badLocal();
+    const localNameLength = le16(local, 26);
+    const localName = local.subarray(30, 30 + localNameLength);
     if (localNameLength !== nameLength || !localName.every((b, k) => b === rawName[k])) {
       throw corrupt(`the local header name of '${name}' differs from the directory`, { entry: name });
     }
-    const dataStart = localHeaderOffset + 30 + localNameLength + u16(localHeaderOffset + 28);
-    if (dataStart + compressedSize > len) {
+    const dataOffset = localHeaderOffset + 30 + localNameLength + le16(local, 28);
+    if (dataOffset + compressedSize > len) {
       throw corrupt(`the data of '${name}' runs past the end of the file`, { entry: name, compressedSize, bytes: len });
     }
-    entries.push({ name, compression, flags, crc32: crc, compressedSize, uncompressedSize, localHeaderOffset });
+    entries.push({ name, compression, flags, crc32: crc, compressedSize, uncompressedSize, localHeaderOffset, dataOffset });
     o = next;
   }
   return entries;
