@@ -408,6 +408,26 @@ describe('readNpz(path) gives what parseNpz gives for the same bytes', () => {
     expect([...seen].some((s) => s.startsWith('E_FORMAT_UNSUPPORTED'))).toBe(true);
   });
 
+  it('an end record listing fewer entries on this disk than the directory holds: the others are left out, as unzipSync leaves them', async () => {
+    const path = join(tempDir(), 'd.npz');
+    const onThisDisk = (zip: Uint8Array, n: number): Uint8Array => {
+      const out = zip.slice();
+      new DataView(out.buffer).setUint16(out.length - 22 + 8, n, true);
+      return out;
+    };
+    const one = onThisDisk(fixture(6), 1);
+    expect(await expectSame(path, one)).toMatchObject({
+      error: { code: 'E_INPUT_INVALID', message: "Corrupt .npz: member 'y.npy' does not match its recorded size; the file is damaged." },
+    });
+    expect(await expectSame(path, one, { keys: ['X'] })).toHaveProperty('arrays');
+    expect(Object.keys(await readNpz(path, { keys: ['X'] }))).toEqual(['X']);
+    expect(await expectSame(path, onThisDisk(fixture(0), 0))).toMatchObject({ error: { details: { entry: 'X.npy', actualBytes: 0 } } });
+    // A zip64 end record saying 0 on this disk is read as none too (unzipSync looks at it first).
+    const zip64 = zipBytes([{ name: 'y.npy', data: y }], { zip64: true });
+    expect(await expectSame(path, onThisDisk(zip64, 0))).toMatchObject({ error: { details: { entry: 'y.npy', actualBytes: 0 } } });
+    expect(await expectSame(path, onThisDisk(zip64, 1))).toHaveProperty('arrays');
+  });
+
   it('a truncated archive, a bad central directory offset and a bad zip64 record keep their typed errors', async () => {
     const path = join(tempDir(), 'd.npz');
     const zip = fixture(6);

@@ -289,9 +289,10 @@ async function readNpzFile(handle: FileHandle, options: NpzReadOptions): Promise
     throw new FileReadFailure((cause as Error).message, { cause });
   }
   const read = windowReader(handle, size);
-  const entries = await readZipDirectoryFrom(size, read);
+  const { entries, listed } = await readZipDirectoryFrom(size, read);
   const selection = selectMembers(entries, options, limits);
-  const members = entries.filter((entry) => selection.selected.has(entry.name));
+  // The members unzipSync would inflate: those past the end record's count stay out, as in parseNpz.
+  const members = entries.filter((entry, i) => i < listed && selection.selected.has(entry.name));
   // The zip-bomb guard, over the same members in the same order as parseNpz's, before any is read.
   let declared = 0;
   for (const entry of members) {

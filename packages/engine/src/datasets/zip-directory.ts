@@ -44,8 +44,20 @@ export interface ZipRead {
   ahead: number;
 }
 
+/** The central directory's entries, and how many of them fflate's `unzipSync` goes through. */
+export interface ZipDirectory {
+  entries: ZipEntry[];
+  /**
+   * How many entries (from the first) `unzipSync` inflates from: the end record's count of entries
+   * on this disk, a 16-bit field read before the zip64 record (0: none), else the zip64 record's
+   * count. A multi-disk or doctored end record may list fewer than the directory holds; `unzipSync`
+   * then leaves the others out, and readNpz's path form does the same to give parseNpz's results.
+   */
+  listed: number;
+}
+
 /** The parser, one read at a time, so that bytes in memory and a file read by offset share it. */
-type DirectorySteps = Generator<ZipRead, ZipEntry[], Uint8Array>;
+type DirectorySteps = Generator<ZipRead, ZipDirectory, Uint8Array>;
 
 const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 const le16 = (b: Uint8Array, at: number): number => view(b).getUint16(at, true);
@@ -58,14 +70,14 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
   const steps = directorySteps(bytes.length);
   let step = steps.next();
   while (!step.done) step = steps.next(bytes.subarray(step.value.offset, step.value.offset + step.value.length));
-  return step.value;
+  return step.value.entries;
 }
 
 /**
  * Reads the central directory of an archive of `size` bytes through `read` (a file read by offset):
  * the first bytes, the end records, the directory and each member's local header, nothing else.
  */
-export async function readZipDirectoryFrom(size: number, read: (wanted: ZipRead) => Promise<Uint8Array>): Promise<ZipEntry[]> {
+export async function readZipDirectoryFrom(size: number, read: (wanted: ZipRead) => Promise<Uint8Array>): Promise<ZipDirectory> {
   const steps = directorySteps(size);
   let step = steps.next();
   while (!step.done) step = steps.next(await read(step.value));
@@ -99,6 +111,8 @@ function* directorySteps(len: number): DirectorySteps {
     });
   }
   let count = le16(tail, e - tailStart + 10);
+  const onThisDisk = le16(tail, e - tailStart + 8);
+  let listed = Math.min(onThisDisk, count);
   let cdSize = le32(tail, e - tailStart + 12);
   let cdOffset = le32(tail, e - tailStart + 16);
   if (e >= 20) {
@@ -109,6 +123,7 @@ function* directorySteps(len: number): DirectorySteps {
       const record = yield want(z, 56);
       if (le32(record, 0) !== EOCD64) throw corrupt('bad zip64 end-of-central-directory record');
       count = le64(record, 32);
+      listed = onThisDisk === 0 ? 0 : count;
       cdSize = le64(record, 40);
       cdOffset = le64(record, 48);
     }
@@ -183,5 +198,5 @@ function* directorySteps(len: number): DirectorySteps {
     entries.push({ name, compression, flags, crc32: crc, compressedSize, uncompressedSize, localHeaderOffset, dataOffset });
     o = next;
   }
-  return entries;
+  return { entries, listed };
 }
