@@ -59,9 +59,18 @@ export interface ZipDirectory {
 /** The parser, one read at a time, so that bytes in memory and a file read by offset share it. */
 type DirectorySteps = Generator<ZipRead, ZipDirectory, Uint8Array>;
 
-const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
-const le16 = (b: Uint8Array, at: number): number => view(b).getUint16(at, true);
-const le32 = (b: Uint8Array, at: number): number => view(b).getUint32(at, true);
+/** Little-endian fields of a read; a field past its end is a RangeError, as a DataView's would be. */
+function inside(b: Uint8Array, at: number, size: number): void {
+  if (!(at >= 0 && at + size <= b.length)) throw new RangeError(`Offset ${at} is outside the ${b.length} bytes read`);
+}
+const le16 = (b: Uint8Array, at: number): number => {
+  inside(b, at, 2);
+  return (b[at] as number) | ((b[at + 1] as number) << 8);
+};
+const le32 = (b: Uint8Array, at: number): number => {
+  inside(b, at, 4);
+  return ((b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24)) >>> 0;
+};
 const le64 = (b: Uint8Array, at: number): number => le32(b, at) + le32(b, at + 4) * 4294967296;
 const want = (offset: number, length: number, ahead = length): ZipRead => ({ offset, length, ahead });
 
