@@ -1,9 +1,9 @@
-import { createRequire } from 'node:module';
 import { AppliedMLError } from '@appliedml/engine';
+import { packageRequire } from './package-require';
 
 // natural's top-level entry loads mongoose, pg, redis and memjs and calls dotenv.config(): we
-// never import it. Only the submodules below are loaded, lazily, on first use.
-const load = createRequire(import.meta.url);
+// never import it. Only the submodules below are loaded, lazily, on first use (resolved at run time:
+// a bundled service keeps 'natural' installed beside the bundle).
 
 export interface NaturalTokenizer {
   tokenize(text: string): string[];
@@ -23,9 +23,13 @@ export function naturalModule<T>(path: string): T {
   let mod = cache.get(path);
   if (mod === undefined) {
     try {
-      mod = load(`natural/lib/natural/${path}`) as unknown;
+      mod = packageRequire()(`natural/lib/natural/${path}`) as unknown;
     } catch (cause) {
-      throw new AppliedMLError('E_INTERNAL', `Could not load natural's ${path}; is the 'natural' package installed?`, { cause });
+      throw new AppliedMLError(
+        'E_INTERNAL',
+        `Could not load natural's ${path}; is the 'natural' package installed? A bundled service (esbuild, ncc, webpack) loads it at run time: install 'natural' beside the bundle.`,
+        { cause, details: { module: 'natural' } },
+      );
     }
     cache.set(path, mod);
   }

