@@ -1,7 +1,7 @@
 // The wasm / JS codecs behind compressed DICOM transfer syntaxes, loaded lazily on first use so that
 // importing the SDK loads none of them. Every failure becomes an AppliedMLError.
-import { createRequire } from 'node:module';
 import { AppliedMLError } from '@appliedml/engine';
+import { packageRequire } from '../package-require';
 import { decodeJpegLosslessFast } from './jpeg-lossless';
 
 /** What a codec returns for one frame: samples interleaved per pixel, the codec's own frame info. */
@@ -25,14 +25,37 @@ interface EmscriptenDecoder {
 type DecoderClass = new () => EmscriptenDecoder;
 type ModuleFactory = (options?: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
-const requireCodec = createRequire(import.meta.url);
+/**
+ * Loads a codec module. The codecs are resolved at run time (the cornerstone ones read their wasm from
+ * their own folder): a service bundled into one file (esbuild, ncc, webpack) has them only when they
+ * are installed beside the bundle. A codec that cannot be loaded is E_FORMAT_UNSUPPORTED naming the
+ * module and that fix, not a bare MODULE_NOT_FOUND.
+ */
+function requireCodec(module: string, what: string): unknown {
+  try {
+    return packageRequire()(module);
+  } catch (cause) {
+    const name = module
+      .split('/')
+      .slice(0, module.startsWith('@') ? 2 : 1)
+      .join('/');
+    const reason = String((cause as Error)?.message ?? cause).split('\n')[0];
+    throw new AppliedMLError(
+      'E_FORMAT_UNSUPPORTED',
+      `${what} DICOM data needs the codec '${module}', which cannot be loaded here (${reason}). It is a dependency ` +
+        `of @appliedml/medical-imaging loaded at run time: a service bundled into one file (esbuild, ncc, webpack) ` +
+        `keeps it external (esbuild --external:${name}) and installed beside the bundle (npm install ${name}).`,
+      { cause, details: { module, format: what } },
+    );
+  }
+}
 const loaded = new Map<string, Promise<DecoderClass>>();
 
-function loadDecoder(pkg: string, className: string): Promise<DecoderClass> {
+function loadDecoder(pkg: string, className: string, what: string): Promise<DecoderClass> {
   let pending = loaded.get(pkg);
   if (!pending) {
     pending = (async () => {
-      const factory = requireCodec(`${pkg}/decodewasmjs`) as ModuleFactory;
+      const factory = requireCodec(`${pkg}/decodewasmjs`, what) as ModuleFactory;
       // openjpeg prints [INFO] lines through print/printErr: send them nowhere.
       const module = await factory({ print: () => {}, printErr: () => {} });
       const cls = module[className] as DecoderClass | undefined;
@@ -46,7 +69,7 @@ function loadDecoder(pkg: string, className: string): Promise<DecoderClass> {
 }
 
 async function runDecoder(pkg: string, className: string, encoded: Uint8Array, what: string): Promise<DecodedFrame> {
-  const Decoder = await loadDecoder(pkg, className);
+  const Decoder = await loadDecoder(pkg, className, what);
   const decoder = new Decoder();
   try {
     decoder.getEncodedBuffer(encoded.length).set(encoded);
@@ -104,7 +127,7 @@ export function decodeJpegLossless(encoded: Uint8Array, bytesPerSample: 1 | 2, w
     throw new AppliedMLError('E_INPUT_INVALID', 'The JPEG lossless data cannot be decoded: the stream is corrupt or truncated.', { cause });
   }
   if (fast) return fast;
-  const mod = requireCodec('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder };
+  const mod = requireCodec('jpeg-lossless-decoder-js', 'JPEG lossless') as { Decoder: new () => LosslessDecoder };
   let out: ArrayBuffer | Uint8Array | Uint16Array;
   try {
     const copy = Uint8Array.from(encoded);
