@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   AppliedMLError,
@@ -76,6 +77,17 @@ export function parallelWorkers(members: number): number {
 }
 
 /**
+ * This module's file, read when asked (never at import, so that a bundle of either build loads): from
+ * `import.meta.url`, which is the file's own in the ESM build and an ES module bundle and tsup's shim of
+ * `__filename` in the CommonJS build. Undefined in a CommonJS bundle of the ESM build (esbuild empties
+ * `import.meta` there). The worker file is not next to a bundle unless copied there.
+ */
+function moduleFile(): string | undefined {
+  const url: unknown = import.meta.url;
+  return typeof url === 'string' && url.startsWith('file:') ? fileURLToPath(url) : undefined;
+}
+
+/**
  * Where the worker entry is: next to this module when built (dist/member-worker.js, CommonJS, from both
  * the CommonJS and the ESM build), or the TypeScript source run through tsx when the package runs from
  * source (its own tests and benches). Undefined when it cannot be found — e.g. an application bundled
@@ -83,7 +95,7 @@ export function parallelWorkers(members: number): number {
  * after another.
  */
 function workerEntry(): { file: string; source: boolean } | undefined {
-  const here = typeof __filename === 'string' ? __filename : '';
+  const here = moduleFile();
   if (!here) return undefined;
   const source = here.endsWith('.ts');
   const file = join(here, '..', source ? 'member-worker.ts' : 'member-worker.js');
