@@ -365,8 +365,21 @@ export async function renderChartSvg(spec: ChartSpec): Promise<string> {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
     throw new AppliedMLError('E_INPUT_INVALID', 'renderChartSvg needs a Vega-Lite spec (an object, e.g. from forecastChartSpec).');
   checkSpecSizes(spec, '');
-  const vegaLite = await import('vega-lite');
-  const vega = await import('vega');
+  let vegaLite: typeof import('vega-lite');
+  let vega: typeof import('vega');
+  try {
+    vegaLite = await import('vega-lite');
+    vega = await import('vega');
+  } catch (cause) {
+    // vega and vega-lite are dependencies; a service bundled as CommonJS keeps them external
+    // (vega-canvas has a top-level await), so they must then be installed beside the bundle.
+    throw new AppliedMLError(
+      'E_INTERNAL',
+      `renderChartSvg needs the 'vega' and 'vega-lite' packages, which cannot be loaded here (${String((cause as Error)?.message ?? cause).split('\n')[0]}). ` +
+        'A service bundled into one file as CommonJS keeps them external (esbuild --external:vega --external:vega-lite) and installed beside the bundle (npm install vega vega-lite).',
+      { cause, details: { modules: ['vega', 'vega-lite'] } },
+    );
+  }
   let runtime: ReturnType<typeof vega.parse>;
   try {
     runtime = vega.parse(vegaLite.compile(spec as never).spec);
