@@ -4,7 +4,8 @@ import { checksOf, runPackScript } from './pack-run';
 // The packing tests: build, `npm pack`, install the tarballs into scratch projects outside the workspace
 // and use them there with plain node. pack-test.mjs: the engine alone (ESM, CJS, the bin, tsc, no source
 // leak). sdk-pack-test.mjs: the five SDKs beside the packed engine (each SDK's train, predict, save, load,
-// dispose on generated data, a typed error, no tensor left; `require`; tsc). Both rebuild dist folders,
+// dispose on generated data, a typed error, no tensor left; `require`; a tiny service per SDK bundled with
+// README.md's "Bundling a service" esbuild commands, CommonJS and ES module, run from its bundle; tsc). Both rebuild dist folders,
 // so they share this file and run one after the other. They need the npm cache the repository's
 // `npm ci` filled. APPLIEDML_SKIP_PACK_TEST=1 skips them.
 const ENGINE_TIMEOUT_MS = 240_000;
@@ -62,14 +63,14 @@ describe.skipIf(process.env.APPLIEDML_SKIP_PACK_TEST === '1')('the packed @appli
 
 describe.skipIf(process.env.APPLIEDML_SKIP_PACK_TEST === '1')('the packed SDKs', () => {
   it(
-    'install from their tarballs beside the packed engine and work with plain node: each lifecycle, CJS, types',
+    'install from their tarballs beside the packed engine and work with plain node: each lifecycle, CJS, bundled, types',
     { timeout: SDK_TIMEOUT_MS + 20_000 },
     async () => {
       const run = await runPackScript('./sdk-pack-test.mjs', SDK_TIMEOUT_MS);
       expect(run.code, `sdk-pack-test exited with ${run.code ?? run.signal}\n${run.stdout}\n${run.stderr}`).toBe(0);
 
       const results = checksOf(run.stdout);
-      for (const name of ['tarballs', ...SDKS.map((sdk) => `sdk-${sdk}`), 'sdk-cjs', 'sdk-types', 'summary']) {
+      for (const name of ['tarballs', ...SDKS.map((sdk) => `sdk-${sdk}`), 'sdk-cjs', 'sdk-bundle', 'sdk-types', 'summary']) {
         expect(results.get(name)?.ok, `no passing "${name}" check in:\n${run.stdout}`).toBe(true);
       }
       const tarballs = results.get('tarballs')!.packages as Record<string, { topLevel: string[]; engineRange: string }>;
@@ -93,6 +94,16 @@ describe.skipIf(process.env.APPLIEDML_SKIP_PACK_TEST === '1')('the packed SDKs',
         expect(cjs[`@appliedml/${sdk}`]!.renamedClasses).toEqual([]);
         expect(cjs[`@appliedml/${sdk}`]!.resolved).toMatch(/\/dist\/index\.js$/);
       }
+      // README.md's bundling commands: each SDK's service, bundled in both formats, starts on wasm (the
+      // wasm files the README copies beside the bundle) and its one call works.
+      const bundled = results.get('sdk-bundle')!.results as Record<string, { ok: boolean; device: string; check: string }>;
+      for (const sdk of SDKS)
+        for (const format of ['cjs', 'esm'])
+          expect(bundled[`${sdk}-${format}`], `${sdk} bundled as ${format}`).toMatchObject({
+            ok: true,
+            device: 'wasm',
+            check: `bundle-${sdk}`,
+          });
       const probes = results.get('sdk-cjs')!.withSourceCondition as Record<string, string>;
       for (const sdk of SDKS) expect(probes[`@appliedml/${sdk}`]).toBe('ERR_MODULE_NOT_FOUND');
     },

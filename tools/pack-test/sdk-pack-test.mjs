@@ -3,7 +3,8 @@
 // tarballs into one scratch project outside the workspace (as `npm install @appliedml/<domain>` would,
 // with the engine from its tarball instead of the registry) and use each SDK there with plain node:
 // train on a few generated rows, predict, save, load, dispose, a typed error; `require` from CommonJS;
-// the declarations through tsc.
+// the declarations through tsc; a tiny service per SDK bundled with README.md's "Bundling a service"
+// esbuild commands (CommonJS and ES module) and run from its bundle.
 //
 //   node tools/pack-test/sdk-pack-test.mjs [--no-build] [--keep]
 //
@@ -67,6 +68,26 @@ function caretAllows(range, version) {
 }
 
 const require = createRequire(join(ROOT, 'package.json'));
+
+/**
+ * The commands of README.md's "Bundling a service" (its first sh block): the esbuild command of each
+ * format and the copy of the wasm files, backslash continuations joined. APPLIEDML_PACK_TEST_README
+ * reads them from another file (to show an older recipe failing).
+ */
+function bundleRecipe(readme) {
+  const section = readme.slice(readme.indexOf('**Bundling a service**'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
+  check(block !== undefined, 'README.md\'s "Bundling a service" has no sh block with the bundling commands');
+  const commands = block
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  const esbuild = (format) => commands.find((c) => c.startsWith('npx esbuild ') && c.includes(` --format=${format} `));
+  const recipe = { cjs: esbuild('cjs'), esm: esbuild('esm'), copyWasm: commands.find((c) => c.startsWith('cp ') && c.includes('.wasm')) };
+  for (const [what, command] of Object.entries(recipe)) check(command !== undefined, `README.md's bundling block has no ${what} command`);
+  return recipe;
+}
 
 async function main() {
   log(`repo ${ROOT}`);
@@ -240,7 +261,53 @@ async function main() {
     emit({ ...result, withSourceCondition: probes });
   });
 
-  // 7. Types: the five SDKs' declarations in a strict consumer, ES module and CommonJS ---------------
+  // 7. Bundled: a tiny service per SDK, bundled with the README's commands in both formats --------------
+  const readmePath = process.env.APPLIEDML_PACK_TEST_README ?? join(ROOT, 'README.md');
+  await step(`bundle: README.md's esbuild commands (cjs, esm) on a tiny service per SDK, run from the bundle`, async () => {
+    const recipe = bundleRecipe(readFileSync(readmePath, 'utf8'));
+    const esbuildBin = join(dirname(require.resolve('esbuild/package.json')), 'bin', 'esbuild');
+    const template = readFileSync(join(ROOT, 'tools', 'pack-test', 'consumer', 'bundle-service.mjs'), 'utf8');
+    const summary = { check: 'sdk-bundle', ok: true, readme: readmePath, recipe, results: {} };
+    const failures = [];
+    for (const pkg of SDKS) {
+      const source = `bundle-service-${pkg.dir}.mjs`;
+      writeFileSync(
+        join(consumerDir, source),
+        template.replaceAll('@appliedml/SDK', pkg.name).replace("const SDK = 'SDK'", `const SDK = '${pkg.dir}'`),
+      );
+      for (const format of ['cjs', 'esm']) {
+        // The README's commands with this service's file and its own build folder (inside the consumer,
+        // so that what stays external is installed beside the bundle, as the README says).
+        const out = `build-${format}-${pkg.dir}`;
+        const command = recipe[format]
+          .replace(/^npx esbuild /, `'${esbuildBin}' `)
+          .replace(/ service\.m?js /, ` ${source} `)
+          .replace(/--outfile=build\//, `--outfile=${out}/`);
+        const script = /--outfile=\S+?\/(\S+)/.exec(command)?.[1];
+        const built = await run('sh', ['-c', `${command} --log-level=error && ${recipe.copyWasm.replace(/ build\/?$/, ` ${out}/`)}`], {
+          cwd: consumerDir,
+          timeoutMs: 60_000,
+          allowFailure: true,
+        });
+        let result;
+        if (built.code !== 0) result = { ok: false, stage: 'build', output: tail(built.stderr + built.stdout, 8) };
+        else {
+          const ran = await run(process.execPath, [script], { cwd: join(consumerDir, out), timeoutMs: 60_000, allowFailure: true });
+          const line = ran.stdout.split('\n').find((l) => l.startsWith('{'));
+          result = line ? JSON.parse(line) : { ok: false, stage: 'run', output: tail(ran.stderr + ran.stdout, 8) };
+          if (ran.code !== 0 && result.ok) result = { ...result, ok: false, exitCode: ran.code };
+          if (result.ok && result.device !== 'wasm')
+            result = { ...result, ok: false, why: 'not on wasm (the wasm files beside the bundle?)' };
+        }
+        summary.results[`${pkg.dir}-${format}`] = result;
+        if (!result.ok) failures.push(`${pkg.name} bundled as ${format}: ${JSON.stringify(result)}`);
+      }
+    }
+    check(failures.length === 0, `a service bundled with README.md's commands failed:\n${failures.join('\n')}`);
+    emit(summary);
+  });
+
+  // 8. Types: the five SDKs' declarations in a strict consumer, ES module and CommonJS ---------------
   await step(`types: tsc ${tsVersion} --noEmit (node16: sdk-types.mts import + sdk-types.cts require)`, async () => {
     const compilerOptions = {
       target: 'es2022',
