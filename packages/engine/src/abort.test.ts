@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { abortedError, checkSignalOption, throwIfAborted } from './abort';
 import { AppliedMLError, httpStatusForCode } from './errors';
@@ -32,6 +33,36 @@ describe('abort signals', () => {
     expect(e.cause).toBe('user pressed stop');
     expect(httpStatusForCode('E_ABORTED')).toBe(503);
     expect(() => throwIfAborted(c.signal, 'X.train')).toThrow(expect.objectContaining({ code: 'E_ABORTED' }));
+  });
+
+  it('a reason ending its sentence gets no second full stop; an Error from another realm gives its message; a throwing reason getter is no reason', () => {
+    const c = new AbortController();
+    c.abort(new Error('Server is shutting down.'));
+    expect(abortedError(c.signal, 'X.train').message).toBe('X.train stopped: its signal was aborted: Server is shutting down.');
+    const other = new AbortController();
+    const foreign = vm.runInNewContext("new Error('deadline passed')") as unknown;
+    expect(foreign instanceof Error).toBe(false);
+    other.abort(foreign);
+    const e = abortedError(other.signal, 'X.train');
+    expect(e.message).toBe('X.train stopped: its signal was aborted: deadline passed.');
+    expect(e.cause).toBe(foreign);
+    const lookAlike = {
+      aborted: true,
+      get reason(): unknown {
+        throw new TypeError('reason getter');
+      },
+      addEventListener() {},
+      removeEventListener() {},
+    } as unknown as AbortSignal;
+    expect(checkSignalOption(lookAlike)).toBe(lookAlike);
+    let thrown: unknown;
+    try {
+      throwIfAborted(lookAlike, 'X.train');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(AppliedMLError.hasCode(thrown, 'E_ABORTED')).toBe(true);
+    expect((thrown as AppliedMLError).message).toBe('X.train stopped: its signal was aborted.');
   });
 
   it('eventLoopTurns with a signal: turn() throws once aborted, and a turn during which it aborts rejects', async () => {

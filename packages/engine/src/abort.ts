@@ -24,14 +24,21 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
 
 /** The E_ABORTED a call rejects with when its signal aborts (`what` names the call, e.g. 'TextClassifier.train'). */
 export function abortedError(signal: AbortSignal, what: string): AppliedMLError {
-  const reason: unknown = signal.reason;
+  // A look-alike signal whose `reason` getter throws: no reason, rather than an untyped error.
+  let reason: unknown;
+  try {
+    reason = signal.reason;
+  } catch {
+    reason = undefined;
+  }
   const timedOut = isNamed(reason, 'TimeoutError');
   const text = timedOut
     ? 'its signal timed out'
     : reason === undefined || isNamed(reason, 'AbortError')
       ? 'its signal was aborted'
       : `its signal was aborted: ${reasonText(reason)}`;
-  return new AppliedMLError('E_ABORTED', `${what} stopped: ${text}.`, {
+  // A reason that ends its own sentence ('Server is shutting down.') gets no second full stop.
+  return new AppliedMLError('E_ABORTED', `${what} stopped: ${text}${/[.!?]$/.test(text) ? '' : '.'}`, {
     cause: reason,
     details: { reason: timedOut ? 'timeout' : 'aborted' },
   });
@@ -58,11 +65,13 @@ function isNamed(value: unknown, name: string): boolean {
 }
 
 function reasonText(reason: unknown): string {
-  if (typeof reason === 'string') return reason.slice(0, 200);
+  if (typeof reason === 'string') return reason.slice(0, 200).trim();
+  // An Error, also one made in another realm (node:vm) or a look-alike: its message.
   try {
-    if (reason instanceof Error) return reason.message.slice(0, 200);
+    const message = typeof reason === 'object' && reason !== null ? (reason as { message?: unknown }).message : undefined;
+    if (typeof message === 'string' && message.trim() !== '') return message.slice(0, 200).trim();
   } catch {
-    // fall through
+    // a throwing getter: described below
   }
   return describeValue(reason);
 }
