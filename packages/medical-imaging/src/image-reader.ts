@@ -62,9 +62,26 @@ export interface ReadImageOptions {
 type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
 let sharpLoaded: Promise<SharpFactory> | undefined;
 
-/** sharp reads environment variables when it loads: load it on first use, not on import. */
+/**
+ * sharp reads environment variables when it loads: load it on first use, not on import. A sharp that
+ * cannot be loaded (not installed beside a bundled service, or no native build for this platform) is
+ * E_FORMAT_UNSUPPORTED naming it and the fix, not node's bare ERR_MODULE_NOT_FOUND; the next call tries again.
+ */
 export function loadSharp(): Promise<SharpFactory> {
-  sharpLoaded ??= import('sharp').then((m) => (m as { default?: SharpFactory }).default ?? (m as unknown as SharpFactory));
+  sharpLoaded ??= import('sharp').then(
+    (m) => (m as { default?: SharpFactory }).default ?? (m as unknown as SharpFactory),
+    (cause: unknown) => {
+      sharpLoaded = undefined;
+      const reason = String((cause as Error)?.message ?? cause).split('\n')[0];
+      throw new AppliedMLError(
+        'E_FORMAT_UNSUPPORTED',
+        `Reading and writing PNG / JPEG / TIFF / WebP images needs the 'sharp' package, which cannot be loaded here (${reason}). ` +
+          'It is a dependency of @appliedml/medical-imaging with a native library: a service bundled into one file (esbuild, ncc, ' +
+          'webpack) keeps it external (esbuild --external:sharp) and installed beside the bundle (npm install sharp).',
+        { cause, details: { module: 'sharp' } },
+      );
+    },
+  );
   return sharpLoaded;
 }
 
