@@ -7,15 +7,15 @@ import * as sdk from '@appliedml/SDK';
 
 const SDK = 'SDK';
 
-// The typed error code of `fn` (undefined when it does not throw).
-async function codeOf(fn) {
+// The typed error of `fn`: its code and message (an empty object when it does not throw).
+async function errorOf(fn) {
   try {
     await fn();
   } catch (error) {
     if (!AppliedMLError.isInstance(error)) throw error;
-    return error.code;
+    return { code: error.code, message: error.message };
   }
-  return undefined;
+  return {};
 }
 
 /** One explicit-VR little-endian element. */
@@ -63,7 +63,8 @@ function jpeg2000Dicom() {
     element(0x0028, 0x0103, 'US', us(0)),
     pixelHead,
     item(0xe000, Buffer.alloc(0)),
-    item(0xe000, Buffer.from([0xff, 0x4f, 0xff, 0x51, 0, 0x2f, 1, 2, 3, 4, 5, 6])),
+    // SOC, a broken SIZ, EOC: it passes the reader's own checks and reaches the codec.
+    item(0xe000, Buffer.from([0xff, 0x4f, 0xff, 0x51, 0, 0x2f, 1, 2, 3, 4, 0xff, 0xd9])),
     item(0xe0dd, Buffer.alloc(0)),
   ]);
   return new Uint8Array(Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), meta, dataset]));
@@ -109,10 +110,10 @@ const CALLS = {
     return { ok: svg.startsWith('<svg') && svg.includes('<path'), svgChars: svg.length };
   },
   async 'medical-imaging'() {
-    // The JPEG 2000 codec is loaded (at run time) and refuses the stream as corrupt: E_INPUT_INVALID. A codec
-    // that cannot be loaded is E_FORMAT_UNSUPPORTED.
-    const code = await codeOf(() => sdk.readDicom(jpeg2000Dicom()));
-    return { ok: code === 'E_INPUT_INVALID', jpeg2000: code };
+    // The JPEG 2000 codec is loaded (at run time) and refuses the stream: E_INPUT_INVALID, 'cannot be decoded'.
+    // A codec that cannot be loaded is E_FORMAT_UNSUPPORTED.
+    const { code, message } = await errorOf(() => sdk.readDicom(jpeg2000Dicom()));
+    return { ok: code === 'E_INPUT_INVALID' && /cannot be decoded|decodes to an empty image/.test(message), jpeg2000: code, message };
   },
 };
 
