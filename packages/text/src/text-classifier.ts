@@ -632,6 +632,18 @@ export class TextClassifier {
    * earlier one free to install).
    */
   async train(data: readonly TextExample[], options: TrainOptions = {}): Promise<TextTrainingReport> {
+    try {
+      return await this.trainRun(data, options);
+    } catch (error) {
+      // Disposed and aborted both (a service's shutdown does both, in either order): the dispose wins,
+      // E_MODEL_DISPOSED as a dispose alone gives (docs/sdk-conventions.md).
+      if (this.disposed && AppliedMLError.hasCode(error, 'E_ABORTED'))
+        throw new AppliedMLError('E_MODEL_DISPOSED', 'This TextClassifier was disposed while it trained; create or load another.');
+      throw error;
+    }
+  }
+
+  private async trainRun(data: readonly TextExample[], options: TrainOptions): Promise<TextTrainingReport> {
     this.alive();
     const ticket = this.trains.start();
     checkKnownKeys('train options', options, TRAIN_KEYS);

@@ -322,3 +322,102 @@ describe('an abort during train', () => {
     }
   });
 });
+
+// docs/sdk-conventions.md: a dispose and an abort both (a service's shutdown does both, in either order)
+// make `train` reject with E_MODEL_DISPOSED, as the dispose alone does; it said E_ABORTED.
+describe('dispose and abort in the same tick while train runs', () => {
+  /** Starts a train on a trained model and calls `stop` from inside its fit (each kind's own hook). */
+  function trainStoppedInside(kind: ModelType, model: TextClassifier, controller: AbortController, stop: () => void): Promise<unknown> {
+    if (kind === 'linear')
+      hooks.logisticEpoch = (epoch) => {
+        if (epoch === 3) stop();
+      };
+    if (kind === 'naive-bayes') hooks.naiveBayesStart = stop;
+    const seen = { epochs: 0 };
+    const neural = kind === 'fasttext' || kind === 'cnn';
+    return rejection(model.train(OTHER, { signal: controller.signal, ...(neural ? { epochs: 50, logger: atEpoch(2, stop, seen) } : {}) }));
+  }
+
+  it.each(KINDS.flatMap((kind) => [`${kind} dispose,abort`, `${kind} abort,dispose`]))(
+    '%s: E_MODEL_DISPOSED, no tensor left',
+    async (name) => {
+      const [kind, order] = name.split(' ') as [ModelType, string];
+      const before = tf.memory().numTensors;
+      const model = TextClassifier.create({ ...SMALL[kind], ...(kind === 'linear' ? { linear: { epochs: 200 } } : {}) });
+      await model.train(DATA);
+      const controller = new AbortController();
+      let stopped = false;
+      const stop = (): void => {
+        stopped = true;
+        if (order === 'dispose,abort') {
+          model.dispose();
+          controller.abort();
+        } else {
+          controller.abort();
+          model.dispose();
+        }
+      };
+      const error = await trainStoppedInside(kind, model, controller, stop);
+      expect(stopped).toBe(true);
+      expect(error).toBeInstanceOf(AppliedMLError);
+      expect(error).toMatchObject({
+        code: 'E_MODEL_DISPOSED',
+        message: 'This TextClassifier was disposed while it trained; create or load another.',
+      });
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
+  it.each(['dispose,abort', 'abort,dispose'])('%s right after train() returned (at its first turn): E_MODEL_DISPOSED', async (order) => {
+    for (const kind of KINDS) {
+      const before = tf.memory().numTensors;
+      const model = TextClassifier.create(SMALL[kind]);
+      const controller = new AbortController();
+      const training = rejection(model.train(DATA, { signal: controller.signal }));
+      if (order === 'dispose,abort') {
+        model.dispose();
+        controller.abort();
+      } else {
+        controller.abort();
+        model.dispose();
+      }
+      expect(await training, kind).toMatchObject({ code: 'E_MODEL_DISPOSED' });
+      expect(tf.memory().numTensors, kind).toBe(before);
+    }
+  });
+});
+
+// docs/sdk-conventions.md: the options are checked first (E_INPUT_INVALID), then an aborted signal
+// (E_ABORTED) before the data is read or checked, then the data.
+describe('train checks its options, then the signal, then the data', () => {
+  it.each([{ epochs: -1 }, { epochs: 1.5 }, { progress: 'yes' }, { device: 'nope' }, { epoch: 3 }])(
+    'a bad option %j with an aborted signal is E_INPUT_INVALID (or the device error), whatever the data',
+    async (bad) => {
+      for (const kind of KINDS) {
+        const model = TextClassifier.create(SMALL[kind]);
+        for (const data of [DATA, 'not data']) {
+          const error = await rejection(model.train(data as never, { ...(bad as TrainOptions), signal: AbortSignal.abort() }));
+          expect((error as AppliedMLError).code, `${kind} ${JSON.stringify(bad)}`).toBe(
+            'device' in bad ? 'E_DEVICE_INVALID' : 'E_INPUT_INVALID',
+          );
+        }
+        model.dispose();
+      }
+    },
+  );
+
+  it.each([
+    { name: "'not data'", data: 'not data' },
+    { name: 'null', data: null },
+    { name: 'a text that is a number', data: [{ text: 5, label: 'a' }] },
+    { name: 'no examples', data: [] },
+    { name: 'one label', data: DATA.slice(0, 1) },
+  ])('bad data ($name) with an aborted signal is E_ABORTED', async ({ data }) => {
+    for (const kind of KINDS) {
+      const model = TextClassifier.create(SMALL[kind]);
+      const error = await rejection(model.train(data as never, { epochs: 2, signal: AbortSignal.abort() }));
+      expect((error as AppliedMLError).code, kind).toBe('E_ABORTED');
+      model.dispose();
+    }
+  });
+});
