@@ -3,6 +3,7 @@ import {
   describeValue,
   AppliedMLError,
   abortedError,
+  checkDevice,
   checkIntegerOption,
   checkNumberOption,
   checkProgressOption,
@@ -445,12 +446,42 @@ export class TrafficForecaster {
 
   /** Fits scalers and the historical average on `series`, then trains the network (baselines need no training). */
   async train(series: TrafficSeries, options: TrafficTrainOptions = {}): Promise<TrafficTrainingReport> {
+    try {
+      return await this.trainRun(series, options);
+    } catch (error) {
+      // Disposed and aborted both (a service's shutdown does both, in either order): the dispose wins,
+      // E_MODEL_DISPOSED as a dispose alone gives (docs/sdk-conventions.md).
+      if (this.disposed && AppliedMLError.hasCode(error, 'E_ABORTED'))
+        throw new AppliedMLError('E_MODEL_DISPOSED', 'This TrafficForecaster was disposed while it trained; create or load a new one.');
+      throw error;
+    }
+  }
+
+  private async trainRun(series: TrafficSeries, options: TrafficTrainOptions): Promise<TrafficTrainingReport> {
     this.alive();
     // Overlapping trains: the model ends as the last-started one left it, whatever order they finish in.
     const ticket = this.tickets.start();
+    // The options first, then an aborted signal, then the series (docs/sdk-conventions.md).
     checkKnownKeys('train options', options, TRAIN_KEYS);
-    // Before anything is read: an aborted signal stops the call here.
     const signal = checkSignalOption(options.signal);
+    // The baselines and the ridge never start the engine: the device name is still checked.
+    if (options.device !== undefined) checkDevice(options.device);
+    const valFraction = options.valFraction ?? 0.2;
+    if (!(valFraction >= 0 && valFraction < 1)) invalid(`valFraction must be in [0, 1); got ${valFraction}.`);
+    checkIntegerOption('epochs', options.epochs, 1, 10_000);
+    checkIntegerOption('batchSize', options.batchSize, 1, 1_000_000);
+    checkIntegerOption('patience', options.patience, 0, 10_000);
+    checkNumberOption('learningRate', options.learningRate, 0, 10, { open: 'min' });
+    // Every model, before anything is fitted: the baselines and the ridge never read it, and the networks
+    // read it by its truthiness (progress: 'false' drew a bar).
+    checkProgressOption('progress', options.progress);
+    if (this.config.model === 'tgcn' && !options.adjacency)
+      invalid("The 'tgcn' model needs options.adjacency (a sensors × sensors road graph).");
+    // Checked whatever the model (the others do not use it, but a graph of another network is a mistake):
+    // NaN / negative weights or a wrong weight count would be ignored by the ridge or make the T-GCN
+    // diverge, so they are named here; its size and sensors against the series' are checked with the series.
+    if (options.adjacency !== undefined && options.adjacency !== null) checkAdjacency(options.adjacency, 'options.adjacency');
+    // Before anything is read: an aborted signal stops the call here.
     throwIfAborted(signal, TRAIN_CALL);
     checkSeriesShape(series, 'The training series');
     const logger = options.logger ?? silentLogger;
@@ -470,31 +501,18 @@ export class TrafficForecaster {
         { readingStride: stride, intervalMinutes: series.intervalMinutes },
       );
     }
-    const valFraction = options.valFraction ?? 0.2;
-    if (!(valFraction >= 0 && valFraction < 1)) invalid(`valFraction must be in [0, 1); got ${valFraction}.`);
-    checkIntegerOption('epochs', options.epochs, 1, 10_000);
-    checkIntegerOption('batchSize', options.batchSize, 1, 1_000_000);
-    checkIntegerOption('patience', options.patience, 0, 10_000);
-    checkNumberOption('learningRate', options.learningRate, 0, 10, { open: 'min' });
-    // Every model, before anything is fitted: the baselines and the ridge never read it, and the networks
-    // read it by its truthiness (progress: 'false' drew a bar).
-    checkProgressOption('progress', options.progress);
     const valSteps = this.neural ? Math.floor(series.steps * valFraction) : 0;
     const fitSteps = series.steps - valSteps;
     assertLongEnough(fitSteps, T, P, 'The training part of the series');
     if (valSteps > 0) assertLongEnough(valSteps + T, T, P, 'The validation part of the series');
-    if (kind === 'tgcn' && !options.adjacency) invalid("The 'tgcn' model needs options.adjacency (a sensors × sensors road graph).");
     // Without a clock it has no time of day to average by: every forecast was the sensor's training mean.
     if (kind === 'historical-average' && series.start === null)
       invalid(
         "The 'historical-average' model averages by time of day: the series needs a clock (a start time, or timestamps), and this one has none (start: null).",
         { field: 'start' },
       );
-    // Checked whatever the model (the others do not use it, but a graph of another network is a mistake).
+    // The graph against the series (its own values are checked with the options).
     if (options.adjacency !== undefined && options.adjacency !== null) {
-      // A hand-built or edited graph: NaN / negative weights or a wrong weight count would be ignored by
-      // the ridge or make the T-GCN diverge, so they are named here.
-      checkAdjacency(options.adjacency, 'options.adjacency');
       if (options.adjacency.size !== n) {
         throw new AppliedMLError(
           'E_SHAPE_MISMATCH',

@@ -186,3 +186,129 @@ describe('aborted trains and overlapping trains (TrainTickets)', () => {
     expect(model.isTrained).toBe(false);
   });
 });
+
+// docs/sdk-conventions.md: a dispose and an abort both (a service's shutdown does both, in either order)
+// make `train` reject with E_MODEL_DISPOSED, as the dispose alone does; it said E_ABORTED.
+describe('dispose and abort in the same tick while train runs', () => {
+  const ORDERS = ['dispose,abort', 'abort,dispose'] as const;
+  function stopper(model: TrafficForecaster, controller: AbortController, order: (typeof ORDERS)[number]): () => void {
+    return () => {
+      if (order === 'dispose,abort') {
+        model.dispose();
+        controller.abort();
+      } else {
+        controller.abort();
+        model.dispose();
+      }
+    };
+  }
+
+  it.each(ORDERS)('gru, %s from onEpochEnd: E_MODEL_DISPOSED, no tensor left', async (order) => {
+    const before = tf.memory().numTensors;
+    const model = create('gru');
+    await model.train(small.series, { epochs: 1, batchSize: 64 });
+    const controller = new AbortController();
+    const stop = stopper(model, controller, order);
+    const epochs: number[] = [];
+    const error = await expectCode(
+      () =>
+        model.train(small.series, {
+          epochs: 50,
+          batchSize: 64,
+          patience: 50,
+          signal: controller.signal,
+          onEpochEnd: ({ epoch }) => {
+            epochs.push(epoch);
+            stop();
+          },
+        }),
+      'E_MODEL_DISPOSED',
+    );
+    expect(epochs).toEqual([0]);
+    expect(error.message).toBe('This TrafficForecaster was disposed while it trained; create or load a new one.');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each(ORDERS)('ridge, %s while it fits (20 ms in): E_MODEL_DISPOSED, nothing installed', async (order) => {
+    const model = create('ridge');
+    const controller = new AbortController();
+    const training = model.train(big.series, { adjacency: big.adjacency, signal: controller.signal });
+    let fitting = false;
+    setTimeout(() => {
+      fitting = !model.isTrained;
+      stopper(model, controller, order)();
+    }, 20);
+    await expectCode(() => training, 'E_MODEL_DISPOSED');
+    expect(fitting).toBe(true);
+    expect(model.isTrained).toBe(false);
+  });
+
+  it.each(ORDERS)('every kind, %s right after train() returned (at its first turn): E_MODEL_DISPOSED', async (order) => {
+    for (const kind of ['ridge', 'historical-average', 'last-value', 'seasonal-naive', 'gru'] as const) {
+      const before = tf.memory().numTensors;
+      const model = create(kind);
+      const controller = new AbortController();
+      const training = model.train(small.series, { epochs: 2, signal: controller.signal });
+      stopper(model, controller, order)();
+      const error = await expectCode(() => training, 'E_MODEL_DISPOSED');
+      expect(error.message, kind).toMatch(/^This TrafficForecaster was disposed/);
+      expect(tf.memory().numTensors, kind).toBe(before);
+    }
+  });
+});
+
+// docs/sdk-conventions.md: the options are checked first (E_INPUT_INVALID), then an aborted signal
+// (E_ABORTED) before the series is read or checked, then the series.
+describe('train checks its options, then the signal, then the series', () => {
+  it.each([
+    { epochs: -1 },
+    { batchSize: 0 },
+    { patience: 1.5 },
+    { learningRate: 0 },
+    { valFraction: 1 },
+    { progress: 'yes' },
+    { epoch: 3 },
+    { adjacency: { size: 2, weights: new Float64Array([1, Number.NaN, 0, 1]) } },
+  ])('a bad option %j with an aborted signal is E_INPUT_INVALID, whatever the series', async (bad) => {
+    for (const kind of ['ridge', 'gru'] as const) {
+      const model = create(kind);
+      for (const series of [small.series, 'not data']) {
+        await expectCode(
+          () => model.train(series as TrafficSeries, { ...(bad as object), signal: AbortSignal.abort() }),
+          'E_INPUT_INVALID',
+        );
+      }
+      model.dispose();
+    }
+  });
+
+  it('a device that is not one, with an aborted signal: E_DEVICE_INVALID, every kind (the baselines never start the engine)', async () => {
+    for (const kind of ['ridge', 'historical-average', 'last-value', 'gru'] as const) {
+      for (const series of [small.series, 'not data']) {
+        const error = await expectCode(
+          () => create(kind).train(series as TrafficSeries, { device: 'gpu9' as never, signal: AbortSignal.abort() }),
+          'E_DEVICE_INVALID',
+        );
+        expect(error.details).toMatchObject({ requested: 'gpu9' });
+      }
+    }
+  });
+
+  it('tgcn without an adjacency, with an aborted signal: E_INPUT_INVALID', async () => {
+    const model = create('tgcn');
+    await expectCode(() => model.train(small.series, { signal: AbortSignal.abort() }), 'E_INPUT_INVALID');
+  });
+
+  it.each([
+    { name: "'not data'", series: 'not data' },
+    { name: 'null', series: null },
+    { name: 'a series without values', series: { ...small.series, values: 'x' } },
+    { name: 'a series too short', series: { ...small.series, steps: 3, values: small.series.values.slice(0, 3) } },
+  ])('bad data ($name) with an aborted signal is E_ABORTED', async ({ series }) => {
+    for (const kind of ['ridge', 'historical-average', 'gru'] as const) {
+      const model = create(kind);
+      await expectCode(() => model.train(series as TrafficSeries, { epochs: 2, signal: AbortSignal.abort() }), 'E_ABORTED');
+      model.dispose();
+    }
+  });
+});
