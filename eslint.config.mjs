@@ -15,7 +15,9 @@ export default tseslint.config(
       '@nx/enforce-module-boundaries': [
         'error',
         {
-          allow: [],
+          // '#tfjs': the engine's TensorFlow.js module through its package.json "imports" (one built module
+          // its entries share; see packages/engine/tsup.config.ts), not another project.
+          allow: ['#tfjs'],
           banTransitiveDependencies: true,
           // A demo CLI imports the SDKs and the service kit when a command runs (`await import`), so that
           // --help and a refused flag load no TensorFlow.js or Fastify; its other modules import them

@@ -159,10 +159,14 @@ async function main() {
 
   // 4. Scratch consumer -------------------------------------------------------------------------
   await step(
-    `consumer: npm init -y && npm install ${packed.filename} --prefer-offline --no-audit --no-fund (in ${consumerDir})`,
+    `consumer: npm init -y && npm install ${packed.filename} @types/node --prefer-offline --no-audit --no-fund (in ${consumerDir})`,
     async () => {
       await run('npm', ['init', '-y'], { cwd: consumerDir, timeoutMs: 60_000 });
-      const install = await run('npm', ['install', packed.tarball, '--prefer-offline', '--no-audit', '--no-fund'], {
+      // A Node project in TypeScript has Node's types (the engine's declarations use Buffer and node:fs): the
+      // repository's own version, from the npm cache. They used to come along with the tfjs umbrella's tf.data.
+      const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+      const typesNode = `@types/node@${lock.packages['node_modules/@types/node'].version}`;
+      const install = await run('npm', ['install', packed.tarball, typesNode, '--prefer-offline', '--no-audit', '--no-fund'], {
         cwd: consumerDir,
         timeoutMs: 240_000,
       });
@@ -177,6 +181,14 @@ async function main() {
         check(
           !existsSync(join(consumerDir, 'node_modules', '@tensorflow', forbidden)),
           `@tensorflow/${forbidden} got installed; the engine must not depend on it`,
+        );
+      }
+      // The umbrella and the browser-only packages it brings (WebGL backend, converter, tf.data): 190 MB a
+      // Node service never runs. The engine depends on tfjs-core, tfjs-layers and the cpu and wasm backends.
+      for (const unused of ['tfjs', 'tfjs-backend-webgl', 'tfjs-converter', 'tfjs-data']) {
+        check(
+          !existsSync(join(consumerDir, 'node_modules', '@tensorflow', unused)),
+          `@tensorflow/${unused} got installed; the engine depends on tfjs-core, tfjs-layers and the cpu and wasm backends only`,
         );
       }
       const wasm = JSON.parse(readFileSync(join(consumerDir, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'package.json'), 'utf8'));

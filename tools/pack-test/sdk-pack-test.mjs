@@ -206,7 +206,8 @@ async function main() {
       existsSync(join(consumerDir, 'node_modules', ...pkg.name.split('/'), 'node_modules', ...ENGINE.split('/'))),
     );
     check(nested.length === 0, `a second ${ENGINE} got installed under ${nested.map((p) => p.name).join(', ')}`);
-    for (const forbidden of ['tfjs-node', 'tfjs-node-gpu'])
+    // Nor the tfjs umbrella and the browser-only packages it brings (WebGL backend, converter, tf.data).
+    for (const forbidden of ['tfjs-node', 'tfjs-node-gpu', 'tfjs', 'tfjs-backend-webgl', 'tfjs-converter', 'tfjs-data'])
       check(!existsSync(join(consumerDir, 'node_modules', '@tensorflow', forbidden)), `@tensorflow/${forbidden} got installed`);
   });
 

@@ -125,7 +125,7 @@ export function renderReport(input: ReportInput): string {
   const torchInfo = torch1?.ok ? torch1.info : results['torch-2t']?.info;
   out.push(`- Date: ${machine.date}${machine.seconds ? `; the run took ${(machine.seconds / 60).toFixed(1)} min` : ''}`);
   out.push(`- CPU: ${machine.cpu}, ${machine.cores} logical cores, ${machine.memoryGiB.toFixed(0)} GiB RAM, ${machine.os}`);
-  out.push(`- Node ${machine.node}; @tensorflow/tfjs ${machine.tfjs}; @tensorflow/tfjs-backend-wasm ${machine.tfjsWasm}${simd}`);
+  out.push(`- Node ${machine.node}; @tensorflow/tfjs-core ${machine.tfjs}; @tensorflow/tfjs-backend-wasm ${machine.tfjsWasm}${simd}`);
   if (torchInfo?.torch) {
     out.push(
       `- PyTorch ${torchInfo.torch} (Python ${torchInfo.python}, ${machine.python ?? 'python3'}); BLAS: ${torchInfo.blas}; OPENBLAS_NUM_THREADS=${torchInfo.OPENBLAS_NUM_THREADS}`,

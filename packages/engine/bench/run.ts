@@ -252,7 +252,7 @@ async function main(): Promise<void> {
       memoryGiB: totalmem() / 2 ** 30,
       os: `${type()} ${release()}`,
       node: process.versions.node,
-      tfjs: tf.version.tfjs ?? packageVersion('@tensorflow/tfjs'),
+      tfjs: tf.version_core,
       tfjsWasm: packageVersion('@tensorflow/tfjs-backend-wasm'),
       command: commandLine(options.args),
       seconds: (performance.now() - started) / 1000,

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { AppliedMLError } from './errors';
 
 /** Where a tensor's first NaN or ±Infinity is: its row (first axis), column (flat index within the row) and value. */

@@ -1,6 +1,6 @@
 // Model and tensor arguments of fitModel, predictBatched and warmUp (API fuzz F12): null, plain arrays,
 // disposed or string tensors and disposed models are typed errors before any tensor work, with no leak.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from './device/engine';
 import { AppliedMLError } from './errors';

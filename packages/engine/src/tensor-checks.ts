@@ -1,7 +1,7 @@
 // Checks for the tensor and model arguments of the public functions, before any tensor work: a plain
 // array, null or a disposed tensor or model is a typed error naming the argument, not a TypeError from
 // deep inside tfjs. Duck-typed, as an SDK may hold another copy of tfjs.
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '#tfjs';
 import { AppliedMLError, describeValue } from './errors';
 
 /** A numeric tensor that has not been disposed; anything else is E_INPUT_INVALID naming `what`. */

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { createRng, withSeededRandom } from '../src/random';
 import type { LayerCase } from './layer-cases';
 import type { LossFn } from '../src/train/losses';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 /**
  * Small models that exercise every layer the SDKs train, each with an input batch and a target.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type BigIntStats } from 'node:fs';
 import { type FileHandle, lstat, open, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { AppliedMLError, checkPathArgument, describeKind, describeValue } from '../errors';
 import { ENGINE_NAME, ENGINE_VERSION } from '../version';
 import { MODEL_BUNDLE_FOLDER, notAFolderError } from './not-a-folder';

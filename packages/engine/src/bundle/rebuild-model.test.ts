@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppliedMLError } from '../errors';
 import { networkSkeleton, rebuildNetwork } from './rebuild-model';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { AppliedMLError, describeValue } from '../errors';
 
 /** A saved network: its Keras-style topology, the specs of its weights and their bytes. */

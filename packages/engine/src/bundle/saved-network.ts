@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '#tfjs';
 import { AppliedMLError, describeValue } from '../errors';
 
 /** A `<name>.model.json` as the bundle saves it: the Keras-style topology and the specs of its weights. */

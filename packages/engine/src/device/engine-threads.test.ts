@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initEngine } from './engine';
 import { disableWasmThreads } from './wasm-threads';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { AppliedMLError, describeValue } from '../errors';
 import { checkKnownKeys } from '../option-checks';
 import type { Logger } from '../logger';

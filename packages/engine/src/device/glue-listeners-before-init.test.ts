@@ -15,7 +15,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function run(name: string, body: string): { status: number | null; stdout: string; stderr: string } {
   const script = join(dir, `${name}.mts`);
   writeFileSync(script, `import { AppliedMLError, initEngine, tf } from ${JSON.stringify(engine)};\nvoid initEngine;\n${body}\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--conditions=@appliedml/source', '--import', 'tsx', script], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { AppliedMLError } from '../errors';
 import type { ConcreteDevice } from './device';
@@ -85,7 +85,7 @@ async function loadNative(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-
     throw new AppliedMLError(
       'E_DEVICE_UNAVAILABLE',
       `${pkg} uses another copy of @tensorflow/tfjs-core (${theirs}) than the engine (${tf.version_core}); ` +
-        `install versions that match @tensorflow/tfjs ${tf.version_core} so npm dedupes them`,
+        `install ${pkg}@${tf.version_core} (the engine's tfjs-core version) so npm dedupes them`,
     );
   }
   details.tfjsNode = mod.version?.['tfjs-node'] ?? 'unknown';

@@ -44,6 +44,8 @@ function bundle(format: 'esm' | 'cjs', outfile: string): void {
   const args = [join(dir, 'service.ts'), '--bundle', '--platform=node', `--format=${format}`, `--outfile=${outfile}`, '--log-level=error'];
   // The native peers stay outside a bundle, as the README says.
   args.push('--external:@tensorflow/tfjs-node', '--external:@tensorflow/tfjs-node-gpu');
+  // The engine's sources, as the rest of the tests use them ('#tfjs' too, through package.json "imports").
+  args.push('--conditions=@appliedml/source');
   if (format === 'esm') args.push(`--banner:js=${REQUIRE_BANNER}`);
   // NODE_PATH: the service file sits in a temporary folder, outside the repository's node_modules.
   execFileSync(esbuild, args, { env: { ...process.env, NODE_PATH: repoModules }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,7 +1,7 @@
 // Why a wasm start failed when the glue printed nothing (review s24 R1-1): tfjs answers `false` and drops
 // the error in prod mode, so initEngine said "no reason given". The start's rejection is now kept, and a
 // glue without `__dirname` (an ES module bundle) is told how to fix it.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureBackendRejection, codeDirectory, provideGlueDirname, wasmStartError } from './wasm-start';
 

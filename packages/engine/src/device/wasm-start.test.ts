@@ -2,7 +2,7 @@
 // wasm backend failed to initialise." (no reason, no cause) and 'auto' did not fall back to js. Here the
 // files are looked for in a folder that does not hold them (setWasmPaths), as a bundle's folder does not.
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
 import type { Logger } from '../logger';

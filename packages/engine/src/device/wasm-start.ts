@@ -4,7 +4,7 @@
 // helpers catch those lines while the backend starts and turn them into an error that says why and how.
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { AppliedMLError } from '../errors';
 
 export interface GlueWarnings {

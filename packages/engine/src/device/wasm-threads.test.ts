@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppliedMLError } from '../errors';
@@ -263,7 +263,7 @@ describe('wasm threads', () => {
     const here = path.dirname(fileURLToPath(import.meta.url));
     const root = path.resolve(here, '../../../..');
     const require = createRequire(import.meta.url);
-    const tfEntry = pathToFileURL(require.resolve('@tensorflow/tfjs')).href;
+    const tfEntry = pathToFileURL(require.resolve('@tensorflow/tfjs-core')).href;
     const wasmEntry = pathToFileURL(require.resolve('@tensorflow/tfjs-backend-wasm')).href;
     const dir = mkdtempSync(path.join(os.tmpdir(), 'appliedml-wasm-threads-test-'));
     const scripts = path.join(dir, 'scripts');
@@ -291,8 +291,12 @@ describe('wasm threads', () => {
     );
     try {
       const { output, stderr } = await new Promise<{ output: string; stderr: string }>((resolve, reject) => {
-        execFile(process.execPath, ['--import', 'tsx', child], { cwd: root, timeout: 90_000 }, (error, stdout, stderr) =>
-          error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve({ output: stdout, stderr }),
+        execFile(
+          process.execPath,
+          ['--conditions=@appliedml/source', '--import', 'tsx', child],
+          { cwd: root, timeout: 90_000 },
+          (error, stdout, stderr) =>
+            error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve({ output: stdout, stderr }),
         );
       });
       const line = output.split('\n').find((l) => l.startsWith('alive '));
@@ -315,7 +319,7 @@ describe('wasm threads', () => {
   it('lets a process exit on its own while threads run (child process)', async () => {
     const here = path.dirname(fileURLToPath(import.meta.url));
     const root = path.resolve(here, '../../../..');
-    const tfEntry = pathToFileURL(createRequire(import.meta.url).resolve('@tensorflow/tfjs')).href;
+    const tfEntry = pathToFileURL(createRequire(import.meta.url).resolve('@tensorflow/tfjs-core')).href;
     const dir = mkdtempSync(path.join(os.tmpdir(), 'appliedml-wasm-threads-test-'));
     const child = path.join(dir, 'child.mjs');
     writeFileSync(
@@ -334,8 +338,11 @@ describe('wasm threads', () => {
       const output = await new Promise<string>((resolve, reject) => {
         // Held by its workers it would never exit: the timeout tells that apart from a slow start (tsx, tfjs
         // and the wasm threads take 2–7 s here, more on a loaded machine).
-        execFile(process.execPath, ['--import', 'tsx', child], { cwd: root, timeout: 90_000 }, (error, stdout, stderr) =>
-          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+        execFile(
+          process.execPath,
+          ['--conditions=@appliedml/source', '--import', 'tsx', child],
+          { cwd: root, timeout: 90_000 },
+          (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
         );
       });
       expect(output).toContain('threads=2');

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { KernelArgs, KernelResult } from './kernel-types';
 import { asTensor } from './kernel-types';
 

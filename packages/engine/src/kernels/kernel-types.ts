@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 /** The slice of tfjs' backend interfaces the engine's kernels touch (not exported by tfjs). */
 export interface WasmBackendLike {

@@ -1,6 +1,6 @@
 // What EarlyStopping's TSDoc says, pinned: how many epochs `patience` lets pass, and which monitors
 // measure the weights that are kept (the validation ones) and which do not (the training ones).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../device/engine';
 import { createRng, withSeededRandom } from '../random';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { AppliedMLError } from '../errors';
 
 /** Per-sample loss: yTrue and yPred in, one value per sample out. */

@@ -3,7 +3,7 @@
 // 'val_accuracy', and a reader took its bestValue for an accuracy. The report's monitor now also names
 // 'val_auc' and 'val_dice'; fitModel's own earlyStopping.monitor still accepts only what it computes.
 // (The type assertions below fail `tsc` on the old code, where TrainingReport['monitor'] was Monitor.)
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { initEngine } from '../device/engine';
 import { AppliedMLError } from '../errors';

@@ -1,6 +1,6 @@
 // fitModel's checks from the API fuzz review (review17): shapes, labels, class weights, options, leaks
 // on every rejection and mid-epoch error, and the weights after a diverged fit.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../device/engine';
 import { AppliedMLError } from '../errors';
