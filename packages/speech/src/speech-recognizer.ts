@@ -4,8 +4,10 @@ import {
   abortedError,
   anyValueFields,
   bundleMarker,
+  checkDevice,
   checkIntegerOption,
   checkNumberOption,
+  checkProgressOption,
   checkSignalOption,
   accuracy,
   confusionMatrix,
@@ -701,14 +703,32 @@ export class SpeechRecognizer {
    * (E_ABORTED, the recognizer as it was before the call).
    */
   async train(data: readonly SpeechExample[], options: TrainOptions = {}): Promise<SpeechTrainingReport> {
+    try {
+      return await this.trainRun(data, options);
+    } catch (error) {
+      // Disposed and aborted both (a service's shutdown does both, in either order): the dispose wins,
+      // E_MODEL_DISPOSED as a dispose alone gives (docs/sdk-conventions.md).
+      if (this.disposed && AppliedMLError.hasCode(error, 'E_ABORTED'))
+        throw new AppliedMLError('E_MODEL_DISPOSED', 'This SpeechRecognizer was disposed while it trained; create or load another.');
+      throw error;
+    }
+  }
+
+  private async trainRun(data: readonly SpeechExample[], options: TrainOptions): Promise<SpeechTrainingReport> {
     this.alive();
     const ticket = this.trains.start();
     const c = this.config;
+    // The options first, then an aborted signal, then the data (docs/sdk-conventions.md).
     checkKnownKeys('train options', options, TRAIN_KEYS);
     const signal = checkSignalOption(options.signal);
-    checkExamples(data, 'Training data');
+    // As create checks config.epochs; an epochs of -1 was refused by fitModel only after the features were made.
+    checkIntegerOption('epochs', options.epochs, 1, 10_000);
+    checkIntegerOption('patience', options.patience, 0, 10_000);
+    checkProgressOption('progress', options.progress);
+    if (options.device !== undefined) checkDevice(options.device);
     // Aborted already: nothing read, nothing built.
     throwIfAborted(signal, TRAIN_WHAT);
+    checkExamples(data, 'Training data');
     /**
      * The event loop gets a turn every ~50 ms of the work below (a service keeps answering), and an abort
      * is seen there. Turns change no result: the feature and augmentation draws come from `rng`, not

@@ -233,3 +233,109 @@ describe('SpeechRecognizer.train with an AbortSignal', () => {
     expect((await rejectionOf(() => training)).code).toBe('E_MODEL_DISPOSED');
   });
 });
+
+// docs/sdk-conventions.md: a dispose and an abort both (a service's shutdown does both, in either order)
+// make `train` reject with E_MODEL_DISPOSED, as the dispose alone does; it said E_ABORTED.
+describe('dispose and abort in the same tick while train runs', () => {
+  const ORDERS = ['dispose,abort', 'abort,dispose'] as const;
+  function stopper(model: SpeechRecognizer, controller: AbortController, order: (typeof ORDERS)[number]): () => void {
+    return () => {
+      if (order === 'dispose,abort') {
+        model.dispose();
+        controller.abort();
+      } else {
+        controller.abort();
+        model.dispose();
+      }
+    };
+  }
+
+  it.each(ORDERS)('%s from onEpochEnd: E_MODEL_DISPOSED, no tensor left', async (order) => {
+    const before = tf.memory().numTensors;
+    const { model } = await trained();
+    const controller = new AbortController();
+    const stop = stopper(model, controller, order);
+    let epochs = 0;
+    const error = await rejectionOf(() =>
+      model.train(renamed(synthSet(3)), {
+        epochs: 400,
+        signal: controller.signal,
+        onEpochEnd: () => {
+          if (++epochs === 2) stop();
+        },
+      }),
+    );
+    expect(epochs).toBe(2);
+    expect(error.code).toBe('E_MODEL_DISPOSED');
+    expect(error.message).toBe('This SpeechRecognizer was disposed while it trained; create or load another.');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each(ORDERS)('%s right after train() returned (at its first turn): E_MODEL_DISPOSED, no tensor left', async (order) => {
+    const before = tf.memory().numTensors;
+    const model = SpeechRecognizer.create(TINY_CONFIG);
+    const controller = new AbortController();
+    const training = rejectionOf(() => model.train(synthSet(3), { signal: controller.signal }));
+    stopper(model, controller, order)();
+    expect((await training).code).toBe('E_MODEL_DISPOSED');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each(ORDERS)(
+    'an ensemble in worker threads, %s while the members train: E_MODEL_DISPOSED, no tensor left',
+    async (order) => {
+      const before = tf.memory().numTensors;
+      const config: SpeechRecognizerConfig = { ...TINY_CONFIG, frontEnds: [{}], ensemble: 2, seed: 7 };
+      const model = SpeechRecognizer.create(config);
+      const controller = new AbortController();
+      const infos: string[] = [];
+      const logger: Logger = { ...silentLogger, info: (m: string) => void infos.push(m) };
+      const training = rejectionOf(() => model.train(synthSet(3), { epochs: 3000, logger, signal: controller.signal }));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(model.isTrained).toBe(false);
+      stopper(model, controller, order)();
+      expect((await training).code).toBe('E_MODEL_DISPOSED');
+      if (availableParallelism() > 1) expect(infos).toEqual(['speech: training 2 ensemble members in 2 worker threads']);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+    60_000,
+  );
+});
+
+// docs/sdk-conventions.md: the options are checked first (E_INPUT_INVALID), then an aborted signal
+// (E_ABORTED) before the data is read or checked, then the data.
+describe('train checks its options, then the signal, then the data', () => {
+  it.each([{ epochs: -1 }, { epochs: 1.5 }, { patience: -1 }, { progress: 'yes' }, { epoch: 3 }])(
+    'a bad option %j with an aborted signal is E_INPUT_INVALID, whatever the data',
+    async (bad) => {
+      const model = SpeechRecognizer.create(TINY_CONFIG);
+      for (const data of [synthSet(2), 'not data']) {
+        const error = await rejectionOf(() => model.train(data as SpeechExample[], { ...(bad as object), signal: AbortSignal.abort() }));
+        expect(error.code, JSON.stringify(bad)).toBe('E_INPUT_INVALID');
+      }
+      model.dispose();
+    },
+  );
+
+  it('a device that is not one, with an aborted signal: E_DEVICE_INVALID, whatever the data', async () => {
+    const model = SpeechRecognizer.create(TINY_CONFIG);
+    for (const data of [synthSet(2), 'not data']) {
+      const error = await rejectionOf(() => model.train(data as SpeechExample[], { device: 'gpu9' as never, signal: AbortSignal.abort() }));
+      expect(error.code).toBe('E_DEVICE_INVALID');
+    }
+    model.dispose();
+  });
+
+  it.each([
+    { name: "'not data'", data: 'not data' },
+    { name: 'null', data: null },
+    { name: 'audio that is a number', data: [{ audio: 5, label: 'up' }] },
+    { name: 'no examples', data: [] },
+    { name: 'an example without a label', data: [{ audio: new Float32Array(800), sampleRate: 8000 }] },
+  ])('bad data ($name) with an aborted signal is E_ABORTED', async ({ data }) => {
+    const model = SpeechRecognizer.create(TINY_CONFIG);
+    const error = await rejectionOf(() => model.train(data as SpeechExample[], { signal: AbortSignal.abort() }));
+    expect(error.code).toBe('E_ABORTED');
+    model.dispose();
+  });
+});
