@@ -3,6 +3,7 @@
 import {
   AppliedMLError,
   anyValueFields,
+  checkDevice,
   checkIntegerOption,
   checkKnownKeys,
   checkNumberOption,
@@ -403,7 +404,7 @@ export class ImageClassifier {
     try {
       return await this.trainRun(data, options);
     } catch (error) {
-      throw trainError(error, (options as ClassifierTrainOptions | null)?.signal, 'ImageClassifier.train');
+      throw trainError(error, (options as ClassifierTrainOptions | null)?.signal, 'ImageClassifier.train', this.disposed);
     }
   }
 
@@ -413,6 +414,7 @@ export class ImageClassifier {
     checkKnownKeys('train options', options, TRAIN_KEYS);
     checkTrainOptions(options);
     const signal = checkSignalOption(options.signal);
+    if (options.device !== undefined) checkDevice(options.device);
     // Aborted already: nothing read, nothing made.
     throwIfAborted(signal, 'ImageClassifier.train');
     // Image checks, resizing, normalisation and validation passes take turns too: an abort is seen within ~50 ms.

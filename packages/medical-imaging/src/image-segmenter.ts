@@ -4,6 +4,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AppliedMLError,
+  checkDevice,
   checkIntegerOption,
   checkKnownKeys,
   checkNumberOption,
@@ -560,7 +561,7 @@ export class ImageSegmenter {
     try {
       return await this.trainRun(data, options);
     } catch (error) {
-      throw trainError(error, (options as SegmenterTrainOptions | null)?.signal, 'ImageSegmenter.train');
+      throw trainError(error, (options as SegmenterTrainOptions | null)?.signal, 'ImageSegmenter.train', this.disposed);
     }
   }
 
@@ -575,6 +576,7 @@ export class ImageSegmenter {
     checkNumberOption('learningRate', options.learningRate, 0, 10, { open: 'min' });
     checkNumberOption('validationFraction', options.validationFraction, 0, 1, { open: 'both' });
     const signal = checkSignalOption(options.signal);
+    if (options.device !== undefined) checkDevice(options.device);
     // Aborted already: nothing read, nothing made, no checkpoint touched.
     throwIfAborted(signal, 'ImageSegmenter.train');
     // Image checks, packing, validation passes take turns too: an abort is seen within ~50 ms of work.

@@ -379,3 +379,91 @@ describe("the segmenter's per-epoch augmentation takes turns with the signal", (
     model.dispose();
   });
 });
+
+// docs/sdk-conventions.md: a dispose and an abort both (a service's shutdown does both, in either order)
+// make `train` reject with E_MODEL_DISPOSED, as the dispose alone does; it said E_ABORTED.
+describe.each(kinds)('$name.train: dispose and abort in the same tick while it runs', (kind) => {
+  const ORDERS = ['dispose,abort', 'abort,dispose'] as const;
+  function stopper(model: ImageClassifier | ImageSegmenter, controller: AbortController, order: (typeof ORDERS)[number]): () => void {
+    return () => {
+      if (order === 'dispose,abort') {
+        model.dispose();
+        controller.abort();
+      } else {
+        controller.abort();
+        model.dispose();
+      }
+    };
+  }
+
+  it.each(ORDERS)('%s from onEpoch: E_MODEL_DISPOSED, no tensor left', async (order) => {
+    const before = tf.memory().numTensors;
+    const model = kind.create();
+    await kind.train(model, { epochs: 1 });
+    const controller = new AbortController();
+    const stop = stopper(model, controller, order);
+    const seen: number[] = [];
+    const error = await rejection(
+      kind.train(model, {
+        epochs: 200,
+        signal: controller.signal,
+        onEpoch: (e) => {
+          seen.push(e.epoch);
+          if (e.epoch === 1) stop();
+        },
+      }),
+    );
+    expect(seen).toEqual([0, 1]);
+    expect(error.code).toBe('E_MODEL_DISPOSED');
+    expect(error.message).toBe(`This ${kind.name} was disposed while it trained; create or load another.`);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each(ORDERS)('%s right after train() returned (at its first turn): E_MODEL_DISPOSED, no tensor left', async (order) => {
+    const before = tf.memory().numTensors;
+    const model = kind.create();
+    const controller = new AbortController();
+    const training = rejection(kind.train(model, { epochs: 2, signal: controller.signal }));
+    stopper(model, controller, order)();
+    expect((await training).code).toBe('E_MODEL_DISPOSED');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+// docs/sdk-conventions.md: the options are checked first (E_INPUT_INVALID), then an aborted signal
+// (E_ABORTED) before the images are read or checked, then the images.
+describe.each(kinds)('$name.train checks its options, then the signal, then the data', (kind) => {
+  it.each([{ epochs: -1 }, { batchSize: 0 }, { patience: -1 }, { learningRate: 0 }, { epoch: 3 }])(
+    'a bad option %j with an aborted signal is E_INPUT_INVALID, whatever the data',
+    async (bad) => {
+      const model = kind.create();
+      const good = kind.name === 'ImageClassifier' ? labelled : masked;
+      for (const data of [good, 'not data']) {
+        const train = model.train.bind(model) as (data: unknown, options: object) => Promise<unknown>;
+        const error = await rejection(train(data, { ...bad, signal: AbortSignal.abort() }));
+        expect(error.code, JSON.stringify(bad)).toBe('E_INPUT_INVALID');
+      }
+      model.dispose();
+    },
+  );
+
+  it('a device that is not one, with an aborted signal: E_DEVICE_INVALID, whatever the data', async () => {
+    const model = kind.create();
+    const train = model.train.bind(model) as (data: unknown, options: object) => Promise<unknown>;
+    for (const data of [kind.name === 'ImageClassifier' ? labelled : masked, 'not data'])
+      expect((await rejection(train(data, { device: 'gpu9', signal: AbortSignal.abort() }))).code).toBe('E_DEVICE_INVALID');
+    model.dispose();
+  });
+
+  it.each([
+    { name: "'not data'", data: 'not data' },
+    { name: 'null', data: null },
+    { name: 'no images', data: { images: [], labels: [], masks: [] } },
+    { name: 'an image that is a number', data: { images: [5], labels: ['a'], masks: [5] } },
+  ])('bad data ($name) with an aborted signal is E_ABORTED', async ({ data }) => {
+    const model = kind.create();
+    const train = model.train.bind(model) as (data: unknown, options: object) => Promise<unknown>;
+    expect((await rejection(train(data, { epochs: 1, signal: AbortSignal.abort() }))).code).toBe('E_ABORTED');
+    model.dispose();
+  });
+});

@@ -37,9 +37,16 @@ export async function predictInTurns(model: tf.LayersModel, x: tf.Tensor, batchS
 
 /**
  * The error a `train` rejects with: an E_ABORTED of its signal named after the call (`what`), whichever
- * step saw the abort (the engine's fitModel names itself); anything else as it is.
+ * step saw the abort (the engine's fitModel names itself); anything else as it is. When the model was
+ * disposed too (a service's shutdown disposes and aborts, in either order) the dispose wins:
+ * E_MODEL_DISPOSED, as a dispose alone gives (docs/sdk-conventions.md).
  */
-export function trainError(error: unknown, signal: AbortSignal | undefined, what: string): unknown {
-  if (signal?.aborted && AppliedMLError.hasCode(error, 'E_ABORTED')) return abortedError(signal, what);
+export function trainError(error: unknown, signal: AbortSignal | undefined, what: string, disposed: boolean): unknown {
+  if (!AppliedMLError.hasCode(error, 'E_ABORTED')) return error;
+  if (disposed) {
+    const model = what.slice(0, what.indexOf('.'));
+    return new AppliedMLError('E_MODEL_DISPOSED', `This ${model} was disposed while it trained; create or load another.`);
+  }
+  if (signal?.aborted) return abortedError(signal, what);
   return error;
 }
