@@ -4,6 +4,7 @@ import {
   averagePrecision,
   checkIntegerOption,
   checkKnownKeys,
+  checkDevice,
   checkSignalOption,
   describeValue,
   eventLoopTurns,
@@ -675,6 +676,9 @@ export class FraudDetector {
     if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed; create or load another.');
     checkKnownKeys('train options', options, TRAIN_OPTION_KEYS);
     const signal = checkSignalOption(options.signal);
+    // Only the autoencoder and the MLP start the engine: the device name is checked for every detector,
+    // with the other options, before an aborted signal (docs/sdk-conventions.md).
+    if (options.device !== undefined) checkDevice(options.device);
     throwIfAborted(signal, TRAIN_CALL);
     try {
       return await this.trainChecked(data, options, signal);

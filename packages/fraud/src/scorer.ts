@@ -6,6 +6,7 @@ import {
   abortedError,
   checkKnownKeys,
   checkPathArgument,
+  checkDevice,
   checkSignalOption,
   eventLoopTurns,
   throwIfAborted,
@@ -483,6 +484,7 @@ export class TransactionScorer {
       this.alive();
       checkKnownKeys('train options', options, ['labels', 'device', 'logger', 'signal']);
       signal = checkSignalOption(options.signal);
+      if (options.device !== undefined) checkDevice(options.device);
       throwIfAborted(signal, SCORER_TRAIN);
     } catch (error) {
       return Promise.reject(error);

@@ -345,3 +345,70 @@ describe('TransactionScorer.train with a signal', () => {
     }
   });
 });
+
+// docs/sdk-conventions.md: the options are checked first (E_INPUT_INVALID; a device that is not one,
+// E_DEVICE_INVALID), then an aborted signal (E_ABORTED) before the data is read or checked, then the
+// data. `labels` are data. The device was checked only by the detectors that start the engine, after the
+// data: an aborted signal hid it, and a gbt, ecod or forest took any device name.
+describe('train checks its options, then the signal, then the data', () => {
+  const history = generateTransactions({ cards: 20, days: 3, seed: 5 });
+
+  it('FraudDetector: a bad option with an aborted signal is E_INPUT_INVALID / E_DEVICE_INVALID, data unread', async () => {
+    for (const [, config] of KINDS) {
+      const model = FraudDetector.create(config);
+      for (const data of [train1, untouchable]) {
+        await expect(model.train(data, { threshold: 2, signal: AbortSignal.abort() } as never)).rejects.toMatchObject({
+          code: 'E_INPUT_INVALID',
+        });
+        await expect(model.train(data, { device: 'gpu9' as never, signal: AbortSignal.abort() })).rejects.toMatchObject({
+          code: 'E_DEVICE_INVALID',
+          details: { requested: 'gpu9' },
+        });
+      }
+      model.dispose();
+    }
+  });
+
+  it('FraudDetector: a device that is not one is refused by every detector, not only those that start the engine', async () => {
+    const model = FraudDetector.create({ detector: 'ecod' });
+    await expect(model.train(train1, { device: 'gpu9' as never })).rejects.toMatchObject({ code: 'E_DEVICE_INVALID' });
+    expect(model.isTrained).toBe(false);
+  });
+
+  it('FraudDetector: bad data (or bad labels) with an aborted signal is E_ABORTED', async () => {
+    const model = FraudDetector.create({ detector: 'gbt', gbt: { trees: 5 } });
+    for (const [data, labels] of [
+      ['not data', undefined],
+      [null, undefined],
+      [[], undefined],
+      [train1, 'x'],
+      [train1, [1, 0]],
+    ] as const)
+      await expect(
+        model.train(data as never, { ...(labels !== undefined ? { labels: labels as never } : {}), signal: AbortSignal.abort() }),
+      ).rejects.toMatchObject({ code: 'E_ABORTED' });
+    model.dispose();
+  });
+
+  it('TransactionScorer: a bad option with an aborted signal is E_INPUT_INVALID / E_DEVICE_INVALID; bad data or labels, E_ABORTED', async () => {
+    const scorer = TransactionScorer.create({ detector: { detector: 'gbt', gbt: { trees: 5 } } });
+    for (const data of [history, 'not data']) {
+      await expect(scorer.train(data as never, { threshold: 2, signal: AbortSignal.abort() } as never)).rejects.toMatchObject({
+        code: 'E_INPUT_INVALID',
+      });
+      await expect(scorer.train(data as never, { device: 'gpu9' as never, signal: AbortSignal.abort() })).rejects.toMatchObject({
+        code: 'E_DEVICE_INVALID',
+      });
+    }
+    for (const [data, labels] of [
+      ['not data', undefined],
+      [[{ amount: 'x' }], undefined],
+      [history, 'x'],
+    ] as const)
+      await expect(
+        scorer.train(data as never, { ...(labels !== undefined ? { labels: labels as never } : {}), signal: AbortSignal.abort() }),
+      ).rejects.toMatchObject({ code: 'E_ABORTED' });
+    await expect(scorer.train(history, { device: 'gpu9' as never })).rejects.toMatchObject({ code: 'E_DEVICE_INVALID' });
+    scorer.dispose();
+  });
+});
