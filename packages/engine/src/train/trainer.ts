@@ -137,7 +137,8 @@ export interface FitOptions {
   callbacks?: TrainingCallbacks;
   /**
    * Stops the fit when aborted (`AbortController`, `AbortSignal.timeout(ms)`): seen before the first
-   * step and at every step's event-loop turn (every ~50 ms of work), the fit rejects with E_ABORTED
+   * step and at every step's event-loop turn (every ~50 ms of work; a step itself, one batch forward and
+   * backward, is not cut, so a long step delays it), the fit rejects with E_ABORTED
    * (`cause`: the signal's reason) and the model's weights are put back to what they were before the
    * call. A `tf.Optimizer` passed in keeps the state its steps gave it.
    */
