@@ -200,6 +200,9 @@ async function main() {
   copyFixtures(consumerDir, ['esm-smoke.mjs', 'cjs-smoke.cjs', 'smoke-run.cjs', 'leak-check.mjs', 'types-esm.mts', 'types-cjs.cts']);
   // The same ES-module consumer, checked a second time under `moduleResolution: bundler`.
   copyFileSync(join(CONSUMER_FIXTURES, 'types-esm.mts'), join(consumerDir, 'types-bundler.ts'));
+  // The CommonJS consumer once more under `moduleResolution: node` (node10, TypeScript's default for
+  // `module: commonjs`), which reads package.json "types" and no "exports" / "imports".
+  copyFileSync(join(CONSUMER_FIXTURES, 'types-cjs.cts'), join(consumerDir, 'types-node10.ts'));
   const smoke = {};
   for (const [flavour, file] of [
     ['esm', 'esm-smoke.mjs'],
@@ -260,7 +263,7 @@ async function main() {
   });
 
   // 9. Types through both branches of the exports map ------------------------------------------------
-  await step(`types: tsc ${tsVersion} --noEmit (node16: .mts import + .cts require; bundler: .ts import)`, async () => {
+  await step(`types: tsc ${tsVersion} --noEmit (node16: .mts import + .cts require; bundler: .ts import; node10: require)`, async () => {
     const base = { target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, forceConsistentCasingInFileNames: true };
     writeFileSync(
       join(consumerDir, 'tsconfig.node16.json'),
@@ -274,9 +277,14 @@ async function main() {
       join(consumerDir, 'tsconfig.bundler.json'),
       JSON.stringify({ compilerOptions: { ...base, module: 'esnext', moduleResolution: 'bundler' }, files: ['types-bundler.ts'] }, null, 2),
     );
+    writeFileSync(
+      join(consumerDir, 'tsconfig.node10.json'),
+      JSON.stringify({ compilerOptions: { ...base, module: 'commonjs', moduleResolution: 'node10' }, files: ['types-node10.ts'] }, null, 2),
+    );
     const projects = {
       node16: { expect: { 'types-esm.mts': 'dist/index.d.mts', 'types-cjs.cts': 'dist/index.d.ts' } },
       bundler: { expect: { 'types-bundler.ts': 'dist/index.d.mts' } },
+      node10: { expect: { 'types-node10.ts': 'dist/index.d.ts' } },
     };
     // The two compilations are independent: run them side by side.
     const outputs = await Promise.all(

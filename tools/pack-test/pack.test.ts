@@ -56,6 +56,7 @@ describe.skipIf(process.env.APPLIEDML_SKIP_PACK_TEST === '1')('the packed @appli
       expect(results.get('types')).toMatchObject({
         node16: { 'types-esm.mts': 'dist/index.d.mts', 'types-cjs.cts': 'dist/index.d.ts' },
         bundler: { 'types-bundler.ts': 'dist/index.d.mts' },
+        node10: { 'types-node10.ts': 'dist/index.d.ts' },
       });
     },
   );

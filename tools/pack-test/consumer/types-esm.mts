@@ -21,6 +21,16 @@ export async function train(): Promise<{ info: DeviceInfo; report: TrainingRepor
   // @ts-expect-error ENGINE_VERSION is a string
   const wrong: number = ENGINE_VERSION;
   void wrong;
+  // Chained tensor methods are on the Tensor type (tfjs-core's chained-op declarations are imported).
+  const summed: tf.Tensor = tf
+    .zeros([2, 3])
+    .add(tf.ones([2, 3]))
+    .slice([0, 0], [1, 3])
+    .argMax(1);
+  void summed;
+  // @ts-expect-error tf's types are real, not `any` (a Tensor is no string)
+  const notText: string = tf.zeros([1]);
+  void notText;
   return { info, report, out, version: ENGINE_VERSION };
 }
 
