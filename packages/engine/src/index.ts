@@ -33,6 +33,7 @@ export { evaluateLoss, fitModel } from './train/trainer';
 export { eventLoopTurns } from './train/event-loop';
 export type { EventLoopAbort } from './train/event-loop';
 export { abortedError, checkSignalOption, throwIfAborted } from './abort';
+export { lazyRequire } from './lazy-require';
 export { resolveClassWeights } from './train/class-weights';
 export type { ClassWeightOption, ResolveClassWeightsOptions } from './train/class-weights';
 export type {
