@@ -726,6 +726,11 @@ export class SpeechRecognizer {
     checkIntegerOption('patience', options.patience, 0, 10_000);
     checkProgressOption('progress', options.progress);
     if (options.device !== undefined) checkDevice(options.device);
+    // Read as `!== false`, so the text 'false' or 0 meant "in worker threads".
+    if (options.parallel !== undefined && typeof options.parallel !== 'boolean')
+      throw new AppliedMLError('E_INPUT_INVALID', `parallel must be true or false (got ${describeValue(options.parallel)}).`, {
+        details: { field: 'parallel' },
+      });
     // Aborted already: nothing read, nothing built.
     throwIfAborted(signal, TRAIN_WHAT);
     checkExamples(data, 'Training data');
