@@ -1,6 +1,5 @@
 import {
   AppliedMLError,
-  abortedError,
   averagePrecision,
   checkIntegerOption,
   checkKnownKeys,
@@ -683,12 +682,9 @@ export class FraudDetector {
     try {
       return await this.trainChecked(data, options, signal);
     } catch (error) {
-      // Aborted: in this call's name (a network's fit names itself); disposed meanwhile, E_MODEL_DISPOSED
-      // as without a signal.
-      if (signal?.aborted && AppliedMLError.hasCode(error, 'E_ABORTED')) {
-        this.stopIfDisposed('trained; create or load another');
-        throw abortedError(signal, TRAIN_CALL);
-      }
+      // Aborted (every step names this call, the networks' fits too) and disposed meanwhile:
+      // E_MODEL_DISPOSED, as without a signal.
+      if (AppliedMLError.hasCode(error, 'E_ABORTED')) this.stopIfDisposed('trained; create or load another');
       throw error;
     }
   }
@@ -752,7 +748,7 @@ export class FraudDetector {
               `Early stopping was off: a class with fewer than 2 rows (${countOnes(y)} fraud, ${y.length - countOnes(y)} normal) leaves none to hold out, so the boosted trees ran all ${fitted.gbt.rounds} rounds.`,
             );
         } else {
-          const r = await trainMlp(xs, y, this.config.mlp ?? {}, seed, logger, signal);
+          const r = await trainMlp(xs, y, this.config.mlp ?? {}, seed, logger, { signal, what: TRAIN_CALL });
           fitted.mlp = r.model;
           training = r.report;
         }
@@ -900,7 +896,7 @@ export class FraudDetector {
     }
     if (!active.includes('autoencoder')) return undefined;
     await nextTurn(turns, stopIfDisposed);
-    const r = await trainAutoencoder(x, this.config.autoencoder ?? {}, seed, logger, signal);
+    const r = await trainAutoencoder(x, this.config.autoencoder ?? {}, seed, logger, { signal, what: TRAIN_CALL });
     fitted.autoencoder = r.model;
     await nextTurn(turns, stopIfDisposed);
     fitted.autoencoderTypical = typicalReconstructionErrors(r.model, x);

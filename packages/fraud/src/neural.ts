@@ -24,6 +24,12 @@ export interface AutoencoderOptions {
   learningRate?: number;
 }
 
+/** The train's signal, and the call its E_ABORTED names ('FraudDetector.train'). */
+export interface NetworkAbort {
+  signal?: AbortSignal | undefined;
+  what: string;
+}
+
 export interface MlpOptions {
   hidden?: number[];
   epochs?: number;
@@ -127,7 +133,7 @@ export async function trainAutoencoder(
   options: AutoencoderOptions,
   seed: number,
   logger: Logger,
-  signal?: AbortSignal,
+  abort?: NetworkAbort,
 ): Promise<{ model: tf.LayersModel; report: TrainingReport }> {
   checkNetworkRows(x, 'autoencoder');
   // A real bottleneck: half, then a quarter of the input width (at least 2 and 1 units).
@@ -152,7 +158,7 @@ export async function trainAutoencoder(
       seed,
       progress: false,
       logger,
-      ...(signal ? { signal } : {}),
+      ...(abort?.signal ? { signal: abort.signal, what: abort.what } : {}),
     });
     return { model, report };
   } catch (cause) {
@@ -217,7 +223,7 @@ export async function trainMlp(
   options: MlpOptions,
   seed: number,
   logger: Logger,
-  signal?: AbortSignal,
+  abort?: NetworkAbort,
 ): Promise<{ model: tf.LayersModel; report: TrainingReport }> {
   checkNetworkRows(x, 'mlp');
   const hidden = options.hidden ?? [64, 32];
@@ -257,7 +263,7 @@ export async function trainMlp(
       seed,
       progress: false,
       logger,
-      ...(signal ? { signal } : {}),
+      ...(abort?.signal ? { signal: abort.signal, what: abort.what } : {}),
     });
     return { model, report };
   } catch (cause) {

@@ -404,7 +404,7 @@ export class ImageClassifier {
     try {
       return await this.trainRun(data, options);
     } catch (error) {
-      throw trainError(error, (options as ClassifierTrainOptions | null)?.signal, 'ImageClassifier.train', this.disposed);
+      throw trainError(error, 'ImageClassifier.train', this.disposed);
     }
   }
 
@@ -531,6 +531,7 @@ export class ImageClassifier {
           progressLabel: 'classifier',
           logger,
           ...(signal ? { signal } : {}),
+          what: 'ImageClassifier.train',
           callbacks: {
             onEpochEnd: async (logs) => {
               const p = await predictInTurns(model, xVal, 256, turns);

@@ -561,7 +561,7 @@ export class ImageSegmenter {
     try {
       return await this.trainRun(data, options);
     } catch (error) {
-      throw trainError(error, (options as SegmenterTrainOptions | null)?.signal, 'ImageSegmenter.train', this.disposed);
+      throw trainError(error, 'ImageSegmenter.train', this.disposed);
     }
   }
 
@@ -752,6 +752,7 @@ export class ImageSegmenter {
             progressLabel: `segmenter epoch ${epoch + 1}/${epochs}`,
             logger,
             ...(signal ? { signal } : {}),
+            what: 'ImageSegmenter.train',
           });
         } finally {
           if (!fixed) tf.dispose([x, y]);

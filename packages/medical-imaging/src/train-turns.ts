@@ -1,6 +1,6 @@
 // What a model's `train` shares for its `signal` (docs/sdk-conventions.md): event-loop turns in the work
 // it does outside the engine's fitModel, and its E_ABORTED named after the call.
-import { AppliedMLError, abortedError, predictBatched, tf } from '@appliedml/engine';
+import { AppliedMLError, predictBatched, tf } from '@appliedml/engine';
 import type { Turns } from './preprocess';
 
 export type { Turns } from './preprocess';
@@ -36,17 +36,13 @@ export async function predictInTurns(model: tf.LayersModel, x: tf.Tensor, batchS
 }
 
 /**
- * The error a `train` rejects with: an E_ABORTED of its signal named after the call (`what`), whichever
- * step saw the abort (the engine's fitModel names itself); anything else as it is. When the model was
- * disposed too (a service's shutdown disposes and aborts, in either order) the dispose wins:
- * E_MODEL_DISPOSED, as a dispose alone gives (docs/sdk-conventions.md).
+ * The error a `train` rejects with: an E_ABORTED as it is (every step names the call, the engine's
+ * fitModel too through its `what`), unless the model was disposed too (a service's shutdown disposes and
+ * aborts, in either order): the dispose wins, E_MODEL_DISPOSED as a dispose alone gives
+ * (docs/sdk-conventions.md). Anything else as it is. `what` is the call, e.g. 'ImageClassifier.train'.
  */
-export function trainError(error: unknown, signal: AbortSignal | undefined, what: string, disposed: boolean): unknown {
-  if (!AppliedMLError.hasCode(error, 'E_ABORTED')) return error;
-  if (disposed) {
-    const model = what.slice(0, what.indexOf('.'));
-    return new AppliedMLError('E_MODEL_DISPOSED', `This ${model} was disposed while it trained; create or load another.`);
-  }
-  if (signal?.aborted) return abortedError(signal, what);
-  return error;
+export function trainError(error: unknown, what: string, disposed: boolean): unknown {
+  if (!AppliedMLError.hasCode(error, 'E_ABORTED') || !disposed) return error;
+  const model = what.slice(0, what.indexOf('.'));
+  return new AppliedMLError('E_MODEL_DISPOSED', `This ${model} was disposed while it trained; create or load another.`);
 }

@@ -1,7 +1,6 @@
 import {
   checkKnownKeys,
   AppliedMLError,
-  abortedError,
   anyValueFields,
   bundleMarker,
   checkDevice,
@@ -940,6 +939,7 @@ export class SpeechRecognizer {
               ...(options.logger ? { logger: options.logger } : {}),
               ...(options.onEpochEnd ? { callbacks: { onEpochEnd: options.onEpochEnd } } : {}),
               ...(signal ? { signal } : {}),
+              what: TRAIN_WHAT,
             }),
           );
         }
@@ -953,8 +953,6 @@ export class SpeechRecognizer {
         );
     } catch (error) {
       networks.forEach((n) => n.dispose());
-      // fitModel's own E_ABORTED names fitModel: the caller's call is this one.
-      if (signal?.aborted && AppliedMLError.hasCode(error, 'E_ABORTED')) throw abortedError(signal, TRAIN_WHAT);
       throw error;
     } finally {
       xs?.forEach((x) => x.dispose());

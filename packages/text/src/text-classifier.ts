@@ -920,6 +920,7 @@ export class TextClassifier {
           progressLabel: kind,
           logger,
           ...(signal ? { signal } : {}),
+          what: TRAIN_CALL,
         });
         history = engineReport.history;
         // Rows no training text reached keep their random initial values (Adam never moves a row whose
@@ -939,8 +940,6 @@ export class TextClassifier {
         } else zeroUnreachedRows(network, ids, () => true);
       } catch (error) {
         network.dispose();
-        // fitModel's E_ABORTED names fitModel: the caller asked TextClassifier.train.
-        if (signal?.aborted && AppliedMLError.hasCode(error, 'E_ABORTED')) throw abortedError(signal, TRAIN_CALL);
         throw error;
       } finally {
         tf.dispose([...(Array.isArray(x) ? x : [x]), y]);

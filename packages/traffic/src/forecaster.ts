@@ -2,7 +2,6 @@ import {
   checkKnownKeys,
   describeValue,
   AppliedMLError,
-  abortedError,
   checkDevice,
   checkIntegerOption,
   checkNumberOption,
@@ -664,6 +663,7 @@ export class TrafficForecaster {
         progressLabel: kind,
         logger,
         ...(signal ? { signal } : {}),
+        what: TRAIN_CALL,
         callbacks: {
           onEpochEnd: (logs) =>
             options.onEpochEnd?.({
@@ -689,8 +689,6 @@ export class TrafficForecaster {
         report.validation = await this.validationMetrics(fitted, network, series, fitSteps - T, turns);
     } catch (error) {
       network.dispose();
-      // fitModel's E_ABORTED names fitModel: the caller called train.
-      if (signal?.aborted && AppliedMLError.hasCode(error, 'E_ABORTED')) throw abortedError(signal, TRAIN_CALL);
       throw error;
     } finally {
       tf.dispose(tensors);

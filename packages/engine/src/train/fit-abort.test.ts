@@ -122,6 +122,58 @@ describe('fitModel with a signal', () => {
     m.dispose();
   });
 
+  it('what names the caller in the E_ABORTED, before any step and mid-fit', async () => {
+    const { x, y } = data(128);
+    const m = model();
+    const controller = new AbortController();
+    controller.abort();
+    const early = await rejection(
+      fitModel(m, x, y, {
+        epochs: 2,
+        loss: 'binaryCrossentropy',
+        progress: false,
+        signal: controller.signal,
+        what: 'TextClassifier.train',
+      }),
+    );
+    expect(AppliedMLError.hasCode(early, 'E_ABORTED')).toBe(true);
+    expect((early as AppliedMLError).message).toBe('TextClassifier.train stopped: its signal was aborted.');
+    const later = new AbortController();
+    const mid = await rejection(
+      fitModel(m, x, y, {
+        epochs: 3,
+        batchSize: 16,
+        loss: 'binaryCrossentropy',
+        progress: false,
+        signal: later.signal,
+        what: 'X.train',
+        callbacks: { onBatchEnd: (batch) => (batch === 2 ? later.abort('shutting down') : undefined) },
+      }),
+    );
+    expect(AppliedMLError.hasCode(mid, 'E_ABORTED')).toBe(true);
+    expect((mid as AppliedMLError).message).toBe('X.train stopped: its signal was aborted: shutting down.');
+    tf.dispose([x, y]);
+    m.dispose();
+  });
+
+  it('a what that is not a non-empty string is E_INPUT_INVALID naming the field, before an aborted signal', async () => {
+    const { x, y } = data(32);
+    const m = model();
+    const tensors = tf.memory().numTensors;
+    const controller = new AbortController();
+    controller.abort();
+    for (const what of ['', '  ', 7, null, 'x'.repeat(201)]) {
+      const err = await rejection(
+        fitModel(m, x, y, { epochs: 1, loss: 'binaryCrossentropy', progress: false, signal: controller.signal, what: what as never }),
+      );
+      expect(AppliedMLError.hasCode(err, 'E_INPUT_INVALID')).toBe(true);
+      expect((err as AppliedMLError).details).toEqual({ field: 'what' });
+    }
+    expect(tf.memory().numTensors).toBe(tensors);
+    tf.dispose([x, y]);
+    m.dispose();
+  });
+
   it('a signal never aborted trains as without one (same seed, same weights)', async () => {
     const { x, y } = data(128);
     const a = model();

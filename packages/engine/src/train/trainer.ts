@@ -143,6 +143,12 @@ export interface FitOptions {
    * call. A `tf.Optimizer` passed in keeps the state its steps gave it.
    */
   signal?: AbortSignal;
+  /**
+   * The call an abort's E_ABORTED names (default 'fitModel'): an SDK that trains through fitModel passes
+   * its own, e.g. 'TextClassifier.train', so the message reads 'TextClassifier.train stopped: its signal
+   * was aborted.' A non-empty string of at most 200 characters (else E_INPUT_INVALID).
+   */
+  what?: string;
   /** A bar on a TTY ('auto', the default), always, or never. */
   progress?: boolean | 'auto';
   progressLabel?: string;
@@ -509,6 +515,7 @@ const FIT_KEYS = Object.keys({
   clipNorm: 1,
   callbacks: 1,
   signal: 1,
+  what: 1,
   progress: 1,
   progressLabel: 1,
   logger: 1,
@@ -550,6 +557,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     );
   checkCallbackOptions(options);
   const signal = checkSignalOption(options.signal);
+  const what = checkWhatOption(options.what);
   const logger = options.logger ?? silentLogger;
   if (!Number.isInteger(options.epochs) || options.epochs < 1) {
     throw new AppliedMLError('E_INPUT_INVALID', `epochs must be a positive integer (got ${options.epochs}).`);
@@ -678,7 +686,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     );
 
   // Aborted before it started: nothing to undo.
-  throwIfAborted(signal, 'fitModel');
+  throwIfAborted(signal, what);
 
   // Tensors from here on: every one is disposed in `finally`, whatever throws.
   const owned: tf.Tensor[] = [];
@@ -734,7 +742,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     // The steps run synchronously: the event loop gets a turn every ~50 ms, so a service that trains in
     // its own process keeps answering (health checks, other requests) while it trains.
     if (signal) weightsBefore = model.getWeights().map((w) => w.clone());
-    const turns = eventLoopTurns(50, { signal, what: 'fitModel' });
+    const turns = eventLoopTurns(50, { signal, what });
     const opt = optimizer;
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const t0 = performance.now();
@@ -912,6 +920,18 @@ function checkAugmented(model: tf.LayersModel, out: unknown, xb: tf.Tensor, size
       { details: { field: 'augment', shape: t.shape, expected: want } },
     );
   return t;
+}
+
+/** `what`, the call an E_ABORTED names: a non-empty string of at most 200 characters; 'fitModel' when not given. */
+function checkWhatOption(value: unknown): string {
+  if (value === undefined) return 'fitModel';
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 200)
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `what must be a non-empty string of at most 200 characters naming the call (got ${describeValue(value)}).`,
+      { details: { field: 'what' } },
+    );
+  return value;
 }
 
 /** logger (debug, info and warn functions) and callbacks (functions where given), before the fit starts. */
