@@ -674,18 +674,26 @@ export class FraudDetector {
   async train(data: TabularInput, options: FraudTrainOptions = {}): Promise<FraudTrainingReport> {
     if (this.disposed) throw new AppliedMLError('E_MODEL_DISPOSED', 'This FraudDetector was disposed; create or load another.');
     checkKnownKeys('train options', options, TRAIN_OPTION_KEYS);
-    const signal = checkSignalOption(options.signal);
+    const userSignal = checkSignalOption(options.signal);
     // Only the autoencoder and the MLP start the engine: the device name is checked for every detector,
     // with the other options, before an aborted signal (docs/sdk-conventions.md).
     if (options.device !== undefined) checkDevice(options.device);
-    throwIfAborted(signal, TRAIN_CALL);
+    throwIfAborted(userSignal, TRAIN_CALL);
+    // Overlapping trains: the model ends as the last-started one left it, whatever the finishing order;
+    // one still running when a later one installs stops at its next turn (E_BUSY). The user's signal and
+    // that install both abort `signal`.
+    const ticket = this.trains.start();
+    const signal = this.trains.trainSignal(ticket, userSignal, TRAIN_CALL);
     try {
-      return await this.trainChecked(data, options, signal);
+      return await this.trainChecked(data, options, signal, ticket);
     } catch (error) {
       // Aborted (every step names this call, the networks' fits too) and disposed meanwhile:
       // E_MODEL_DISPOSED, as without a signal.
       if (AppliedMLError.hasCode(error, 'E_ABORTED')) this.stopIfDisposed('trained; create or load another');
-      throw error;
+      // Stopped because a later train installed its model: E_BUSY, as at the install.
+      throw this.trains.trainError(error, TRAIN_CALL);
+    } finally {
+      this.trains.finish(ticket);
     }
   }
 
@@ -693,10 +701,9 @@ export class FraudDetector {
   private async trainChecked(
     data: TabularInput,
     options: FraudTrainOptions,
-    signal: AbortSignal | undefined,
+    signal: AbortSignal,
+    ticket: number,
   ): Promise<FraudTrainingReport> {
-    // Overlapping trains: the model ends as the last-started one left it, whatever the finishing order.
-    const ticket = this.trains.start();
     const logger = options.logger ?? silentLogger;
     const start = performance.now();
     // Training gives the event loop a turn every ~50 ms (a service keeps answering); a dispose

@@ -158,7 +158,8 @@ export async function trainAutoencoder(
       seed,
       progress: false,
       logger,
-      ...(abort?.signal ? { signal: abort.signal, what: abort.what } : {}),
+      // An aborted or superseded train frees this network: no copy of its weights to put back.
+      ...(abort?.signal ? { signal: abort.signal, what: abort.what, restoreOnAbort: false } : {}),
     });
     return { model, report };
   } catch (cause) {
@@ -263,7 +264,8 @@ export async function trainMlp(
       seed,
       progress: false,
       logger,
-      ...(abort?.signal ? { signal: abort.signal, what: abort.what } : {}),
+      // An aborted or superseded train frees this network: no copy of its weights to put back.
+      ...(abort?.signal ? { signal: abort.signal, what: abort.what, restoreOnAbort: false } : {}),
     });
     return { model, report };
   } catch (cause) {

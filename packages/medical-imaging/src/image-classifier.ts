@@ -395,25 +395,29 @@ export class ImageClassifier {
 
   /**
    * Train (or retrain) the classifier. Overlapping trains on one classifier: the model ends as the
-   * last-started one left it, whatever order they finish in; an earlier train that finishes after a later
-   * one has installed its model frees what it built and rejects with E_BUSY (`details.reason`
-   * 'superseded'); a later train that fails leaves the earlier one free to install. `signal` stops it
-   * (E_ABORTED, the classifier left as it was).
+   * last-started one left it, whatever order they finish in; an earlier train still running when a later
+   * one installs its model stops at its next step, frees what it built and rejects with E_BUSY
+   * (`details.reason` 'superseded'); a later train that fails leaves the earlier one free to install.
+   * `signal` stops it (E_ABORTED, the classifier left as it was).
    */
   async train(data: LabeledImages, options: ClassifierTrainOptions = {}): Promise<ClassifierTrainingReport> {
+    const ticket = this.trains.start();
     try {
-      return await this.trainRun(data, options);
+      return await this.trainRun(data, options, ticket);
     } catch (error) {
-      throw trainError(error, 'ImageClassifier.train', this.disposed);
+      // Stopped because a later train installed its model: E_BUSY, as at the install (a dispose still wins).
+      throw this.trains.trainError(trainError(error, 'ImageClassifier.train', this.disposed), 'ImageClassifier.train');
+    } finally {
+      this.trains.finish(ticket);
     }
   }
 
-  private async trainRun(data: LabeledImages, options: ClassifierTrainOptions): Promise<ClassifierTrainingReport> {
+  private async trainRun(data: LabeledImages, options: ClassifierTrainOptions, ticket: number): Promise<ClassifierTrainingReport> {
     this.alive();
-    const ticket = this.trains.start();
     checkKnownKeys('train options', options, TRAIN_KEYS);
     checkTrainOptions(options);
-    const signal = checkSignalOption(options.signal);
+    // The user's signal, and a later train's install: either stops this one at its next turn.
+    const signal = this.trains.trainSignal(ticket, checkSignalOption(options.signal), 'ImageClassifier.train');
     if (options.device !== undefined) checkDevice(options.device);
     // Aborted already: nothing read, nothing made.
     throwIfAborted(signal, 'ImageClassifier.train');
@@ -530,8 +534,10 @@ export class ImageClassifier {
           progress: options.progress ?? false,
           progressLabel: 'classifier',
           logger,
-          ...(signal ? { signal } : {}),
+          signal,
           what: 'ImageClassifier.train',
+          // An aborted or superseded train frees this network: no copy of its weights to put back.
+          restoreOnAbort: false,
           callbacks: {
             onEpochEnd: async (logs) => {
               const p = await predictInTurns(model, xVal, 256, turns);

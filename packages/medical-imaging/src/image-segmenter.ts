@@ -552,22 +552,25 @@ export class ImageSegmenter {
 
   /**
    * Train (or retrain) the segmenter. Overlapping trains on one segmenter: the model ends as the
-   * last-started one left it, whatever order they finish in; an earlier train that finishes after a later
-   * one has installed its model frees what it built and rejects with E_BUSY (`details.reason`
-   * 'superseded'); a later train that fails leaves the earlier one free to install. `signal` stops it
-   * (E_ABORTED, the segmenter left as it was, checkpoints already written kept whole).
+   * last-started one left it, whatever order they finish in; an earlier train still running when a later
+   * one installs its model stops at its next step, frees what it built and rejects with E_BUSY
+   * (`details.reason` 'superseded'); a later train that fails leaves the earlier one free to install.
+   * `signal` stops it (E_ABORTED, the segmenter left as it was, checkpoints already written kept whole).
    */
   async train(data: MaskedImages, options: SegmenterTrainOptions = {}): Promise<SegmenterTrainingReport> {
+    const ticket = this.trains.start();
     try {
-      return await this.trainRun(data, options);
+      return await this.trainRun(data, options, ticket);
     } catch (error) {
-      throw trainError(error, 'ImageSegmenter.train', this.disposed);
+      // Stopped because a later train installed its model: E_BUSY, as at the install (a dispose still wins).
+      throw this.trains.trainError(trainError(error, 'ImageSegmenter.train', this.disposed), 'ImageSegmenter.train');
+    } finally {
+      this.trains.finish(ticket);
     }
   }
 
-  private async trainRun(data: MaskedImages, options: SegmenterTrainOptions): Promise<SegmenterTrainingReport> {
+  private async trainRun(data: MaskedImages, options: SegmenterTrainOptions, ticket: number): Promise<SegmenterTrainingReport> {
     this.alive();
-    const ticket = this.trains.start();
     // Options first: a NaN learning rate trained a network of NaN weights that reported a finite loss.
     checkKnownKeys('train options', options, TRAIN_KEYS);
     checkIntegerOption('epochs', options.epochs, 1, 10_000);
@@ -575,7 +578,8 @@ export class ImageSegmenter {
     checkIntegerOption('patience', options.patience, 0, 10_000);
     checkNumberOption('learningRate', options.learningRate, 0, 10, { open: 'min' });
     checkNumberOption('validationFraction', options.validationFraction, 0, 1, { open: 'both' });
-    const signal = checkSignalOption(options.signal);
+    // The user's signal, and a later train's install: either stops this one at its next turn.
+    const signal = this.trains.trainSignal(ticket, checkSignalOption(options.signal), 'ImageSegmenter.train');
     if (options.device !== undefined) checkDevice(options.device);
     // Aborted already: nothing read, nothing made, no checkpoint touched.
     throwIfAborted(signal, 'ImageSegmenter.train');
@@ -751,8 +755,10 @@ export class ImageSegmenter {
             progress: options.progress ?? false,
             progressLabel: `segmenter epoch ${epoch + 1}/${epochs}`,
             logger,
-            ...(signal ? { signal } : {}),
+            signal,
             what: 'ImageSegmenter.train',
+            // An aborted or superseded train frees this network: no copy of its weights to put back.
+            restoreOnAbort: false,
           });
         } finally {
           if (!fixed) tf.dispose([x, y]);

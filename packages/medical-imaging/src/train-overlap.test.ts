@@ -41,6 +41,8 @@ interface Kind {
   name: 'ImageClassifier' | 'ImageSegmenter';
   create(): ImageClassifier | ImageSegmenter;
   train(model: ImageClassifier | ImageSegmenter, which: 'older' | 'newer', onEpoch?: () => unknown): Promise<unknown>;
+  /** A long train on the older data: 200 epochs, no early stop. */
+  trainLong(model: ImageClassifier | ImageSegmenter, onEpoch: () => void): Promise<unknown>;
   /** What the installed model says: the classifier's labels, the segmenter's probability maps of a probe. */
   answer(model: ImageClassifier | ImageSegmenter): Promise<unknown>;
 }
@@ -65,6 +67,7 @@ const kinds: Kind[] = [
         batchSize: 8,
         ...(onEpoch ? { onEpoch: onEpoch as () => Promise<void> } : {}),
       }),
+    trainLong: (model, onEpoch) => (model as ImageClassifier).train(older, { epochs: 200, patience: 10_000, batchSize: 8, onEpoch }),
     answer: async (model) => {
       const c = model as ImageClassifier;
       return { labels: c.labels, scores: (await c.predictBatch(probe)).map((p) => p.probabilities) };
@@ -79,6 +82,7 @@ const kinds: Kind[] = [
         batchSize: 4,
         ...(onEpoch ? { onEpoch: onEpoch as () => Promise<void> } : {}),
       }),
+    trainLong: (model, onEpoch) => (model as ImageSegmenter).train(segOlder, { epochs: 200, patience: 10_000, batchSize: 4, onEpoch }),
     answer: async (model) => (await (model as ImageSegmenter).probabilityMaps(segOlder.images.slice(0, 2))).map((m) => Array.from(m.data)),
   },
 ];
@@ -156,5 +160,43 @@ describe.each(kinds)('overlapping train() calls on one $name: the last started w
     await earlier;
     expect(await kind.answer(model)).toEqual(expected);
     model.dispose();
+  });
+});
+
+describe.each(kinds)('a superseded train of $name stops at its next step', (kind) => {
+  it('a long train still running when a later one installs: E_BUSY without another epoch; the model is the later one', async () => {
+    const before = tf.memory().numTensors;
+    const alone = kind.create();
+    await kind.train(alone, 'newer');
+    const expected = await kind.answer(alone);
+    alone.dispose();
+
+    const model = kind.create();
+    let epochs = 0;
+    let firstEpoch = (): void => undefined;
+    const started = new Promise<void>((resolve) => (firstEpoch = resolve));
+    // 200 epochs, no early stop: all of them ran before the rejection.
+    const earlier = rejection(
+      kind.trainLong(model, () => {
+        epochs += 1;
+        firstEpoch();
+      }),
+    );
+    await started;
+    await kind.train(model, 'newer');
+    const atInstall = epochs;
+    const t0 = performance.now();
+    const error = await earlier;
+    const ms = performance.now() - t0;
+    expect(ms, `ran ${Math.round(ms)} ms after the later train installed`).toBeLessThan(2000);
+    expect(error.code).toBe('E_BUSY');
+    expect(error.details).toEqual({ reason: 'superseded' });
+    expect(error.message).toMatch(new RegExp(`^${kind.name}\\.train: a train started later has already replaced the model`));
+    // Stopped at its next step: no epoch of it ended after the later train installed.
+    expect(epochs).toBe(atInstall);
+    expect(atInstall).toBeLessThan(200);
+    expect(await kind.answer(model)).toEqual(expected);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

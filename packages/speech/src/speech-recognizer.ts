@@ -696,30 +696,34 @@ export class SpeechRecognizer {
 
   /**
    * Train (or retrain) the model. Overlapping trains on one recognizer: the model ends as the
-   * last-started one left it, whatever order they finish in; an earlier train that finishes after a later
-   * one has installed its model frees what it built and rejects with E_BUSY (`details.reason`
-   * 'superseded'); a later train that fails leaves the earlier one free to install. `signal` stops it
-   * (E_ABORTED, the recognizer as it was before the call).
+   * last-started one left it, whatever order they finish in; an earlier train still running when a later
+   * one installs its model stops at its next step (worker threads at once), frees what it built and
+   * rejects with E_BUSY (`details.reason` 'superseded'); a later train that fails leaves the earlier one
+   * free to install. `signal` stops it (E_ABORTED, the recognizer as it was before the call).
    */
   async train(data: readonly SpeechExample[], options: TrainOptions = {}): Promise<SpeechTrainingReport> {
+    const ticket = this.trains.start();
     try {
-      return await this.trainRun(data, options);
+      return await this.trainRun(data, options, ticket);
     } catch (error) {
       // Disposed and aborted both (a service's shutdown does both, in either order): the dispose wins,
       // E_MODEL_DISPOSED as a dispose alone gives (docs/sdk-conventions.md).
       if (this.disposed && AppliedMLError.hasCode(error, 'E_ABORTED'))
         throw new AppliedMLError('E_MODEL_DISPOSED', 'This SpeechRecognizer was disposed while it trained; create or load another.');
-      throw error;
+      // Stopped because a later train installed its model: E_BUSY, as at the install.
+      throw this.trains.trainError(error, TRAIN_WHAT);
+    } finally {
+      this.trains.finish(ticket);
     }
   }
 
-  private async trainRun(data: readonly SpeechExample[], options: TrainOptions): Promise<SpeechTrainingReport> {
+  private async trainRun(data: readonly SpeechExample[], options: TrainOptions, ticket: number): Promise<SpeechTrainingReport> {
     this.alive();
-    const ticket = this.trains.start();
     const c = this.config;
     // The options first, then an aborted signal, then the data (docs/sdk-conventions.md).
     checkKnownKeys('train options', options, TRAIN_KEYS);
-    const signal = checkSignalOption(options.signal);
+    // The user's signal, and a later train's install: either stops this one at its next turn.
+    const signal = this.trains.trainSignal(ticket, checkSignalOption(options.signal), TRAIN_WHAT);
     // As create checks config.epochs; an epochs of -1 was refused by fitModel only after the features were made.
     checkIntegerOption('epochs', options.epochs, 1, 10_000);
     checkIntegerOption('patience', options.patience, 0, 10_000);
@@ -938,8 +942,10 @@ export class SpeechRecognizer {
               progressLabel: total > 1 ? `speech ${c.model} ${member + 1}/${total}` : `speech ${c.model}`,
               ...(options.logger ? { logger: options.logger } : {}),
               ...(options.onEpochEnd ? { callbacks: { onEpochEnd: options.onEpochEnd } } : {}),
-              ...(signal ? { signal } : {}),
+              signal,
               what: TRAIN_WHAT,
+              // An aborted or superseded train frees these networks: no copy of their weights to put back.
+              restoreOnAbort: false,
             }),
           );
         }

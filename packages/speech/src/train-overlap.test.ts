@@ -111,3 +111,45 @@ describe('overlapping train() calls on one SpeechRecognizer: the last started wi
     model.dispose();
   });
 });
+
+describe('a superseded train stops at its next step', () => {
+  it('a long train still running when a later one installs: E_BUSY without another epoch; the model is the later one', async () => {
+    const before = tf.memory().numTensors;
+    const alone = SpeechRecognizer.create(TINY_CONFIG);
+    await alone.train(NEW);
+    const expected = (await alone.predictBatch(words, rate)).map((r) => r.scores);
+    alone.dispose();
+
+    const model = SpeechRecognizer.create(TINY_CONFIG);
+    let epochs = 0;
+    let firstEpoch = (): void => undefined;
+    const started = new Promise<void>((resolve) => (firstEpoch = resolve));
+    // 300 epochs: all of them ran before the rejection.
+    const older = rejectionOf(() =>
+      model.train(OLD, {
+        epochs: 300,
+        onEpochEnd: () => {
+          epochs += 1;
+          firstEpoch();
+        },
+      }),
+    );
+    await started;
+    await model.train(NEW);
+    const atInstall = epochs;
+    const t0 = performance.now();
+    const error = await older;
+    const ms = performance.now() - t0;
+    expect(ms, `ran ${Math.round(ms)} ms after the later train installed`).toBeLessThan(2000);
+    expect(error.code).toBe('E_BUSY');
+    expect(error.details).toEqual({ reason: 'superseded' });
+    expect(error.message).toMatch(/^SpeechRecognizer\.train: a train started later has already replaced the model/);
+    // Stopped at its next step: no epoch of it ended after the later train installed.
+    expect(epochs).toBe(atInstall);
+    expect(atInstall).toBeLessThan(300);
+    expect(model.labels).toEqual(['a-up', 'down', 'warble']);
+    expect((await model.predictBatch(words, rate)).map((r) => r.scores)).toEqual(expected);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -627,27 +627,31 @@ export class TextClassifier {
 
   /**
    * Train (or retrain) the model. Overlapping trains on one model: the model ends as the last-started
-   * one left it, whatever order they finish in; an earlier train that finishes after a later one has
-   * installed its model frees what it built and rejects with E_BUSY (a later train that fails leaves the
-   * earlier one free to install).
+   * one left it, whatever order they finish in; an earlier train still running when a later one installs
+   * its model stops at its next step, frees what it built and rejects with E_BUSY (`details.reason`
+   * 'superseded'); a later train that fails leaves the earlier one free to install.
    */
   async train(data: readonly TextExample[], options: TrainOptions = {}): Promise<TextTrainingReport> {
+    const ticket = this.trains.start();
     try {
-      return await this.trainRun(data, options);
+      return await this.trainRun(data, options, ticket);
     } catch (error) {
       // Disposed and aborted both (a service's shutdown does both, in either order): the dispose wins,
       // E_MODEL_DISPOSED as a dispose alone gives (docs/sdk-conventions.md).
       if (this.disposed && AppliedMLError.hasCode(error, 'E_ABORTED'))
         throw new AppliedMLError('E_MODEL_DISPOSED', 'This TextClassifier was disposed while it trained; create or load another.');
-      throw error;
+      // Stopped because a later train installed its model: E_BUSY, as at the install.
+      throw this.trains.trainError(error, TRAIN_CALL);
+    } finally {
+      this.trains.finish(ticket);
     }
   }
 
-  private async trainRun(data: readonly TextExample[], options: TrainOptions): Promise<TextTrainingReport> {
+  private async trainRun(data: readonly TextExample[], options: TrainOptions, ticket: number): Promise<TextTrainingReport> {
     this.alive();
-    const ticket = this.trains.start();
     checkKnownKeys('train options', options, TRAIN_KEYS);
-    const signal = checkSignalOption(options.signal);
+    // The user's signal, and a later train's install: either stops this one at its next turn.
+    const signal = this.trains.trainSignal(ticket, checkSignalOption(options.signal), TRAIN_CALL);
     const abort = { signal, what: TRAIN_CALL };
     // The linear models run in plain JavaScript and never start the engine: the device name is still checked.
     if (options.device !== undefined) checkDevice(options.device);
@@ -919,8 +923,10 @@ export class TextClassifier {
           progress: options.progress ?? false,
           progressLabel: kind,
           logger,
-          ...(signal ? { signal } : {}),
+          signal,
           what: TRAIN_CALL,
+          // An aborted or superseded train frees this network: no copy of its weights to put back.
+          restoreOnAbort: false,
         });
         history = engineReport.history;
         // Rows no training text reached keep their random initial values (Adam never moves a row whose

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { initEngine, tf } from '@appliedml/engine';
+import { initEngine, silentLogger, tf, type Logger } from '@appliedml/engine';
 import { TextClassifier } from './text-classifier';
 import { codeOf } from './test-helpers';
 
@@ -101,5 +101,50 @@ describe('overlapping trains on one TextClassifier: the last started wins', () =
     await first;
     expect(model.labels).toEqual(FIRST);
     model.dispose();
+  });
+});
+
+describe('a superseded train stops at its next step', () => {
+  it('a long train still running when a later one installs rejects E_BUSY without another epoch; the model is the later one', async () => {
+    const before = tf.memory().numTensors;
+    const model = create();
+    const epochs = { first: 0 };
+    let firstEpoch = (): void => undefined;
+    const started = new Promise<void>((resolve) => (firstEpoch = resolve));
+    const counting: Logger = {
+      ...silentLogger,
+      debug: (message) => {
+        if (message !== 'epoch') return;
+        epochs.first += 1;
+        firstEpoch();
+      },
+    };
+    // 400 epochs of 60 texts (about 1 s here): it ran them all before rejecting, 395 after the later train installed.
+    const first = model.train(examples(FIRST), { epochs: 400, logger: counting });
+    const outcome = first.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await started;
+    await model.train(examples(SECOND));
+    const atInstall = epochs.first;
+    const t0 = performance.now();
+    const error = await outcome;
+    const ms = performance.now() - t0;
+    expect(ms, `ran ${Math.round(ms)} ms after the later train installed`).toBeLessThan(2000);
+    expect(error).toMatchObject({ code: 'E_BUSY', details: { reason: 'superseded' } });
+    expect((error as Error).message).toMatch(/^TextClassifier\.train: a train started later has already replaced the model/);
+    // Stopped at its next step: no epoch of it ended after the later train installed.
+    expect(epochs.first).toBe(atInstall);
+    expect(atInstall).toBeLessThan(400);
+    // The model is the later train's, as trained alone.
+    const alone = create();
+    await alone.train(examples(SECOND));
+    const probe = ['rain and wind and frost', 'the garlic and the oven', 'the match and the goal'];
+    expect(model.labels).toEqual(SECOND);
+    expect(await model.predictBatch(probe)).toEqual(await alone.predictBatch(probe));
+    model.dispose();
+    alone.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

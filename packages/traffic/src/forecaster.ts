@@ -445,24 +445,29 @@ export class TrafficForecaster {
 
   /** Fits scalers and the historical average on `series`, then trains the network (baselines need no training). */
   async train(series: TrafficSeries, options: TrafficTrainOptions = {}): Promise<TrafficTrainingReport> {
+    // Overlapping trains: the model ends as the last-started one left it, whatever order they finish in;
+    // one still running when a later one installs stops at its next turn (E_BUSY).
+    const ticket = this.tickets.start();
     try {
-      return await this.trainRun(series, options);
+      return await this.trainRun(series, options, ticket);
     } catch (error) {
       // Disposed and aborted both (a service's shutdown does both, in either order): the dispose wins,
       // E_MODEL_DISPOSED as a dispose alone gives (docs/sdk-conventions.md).
       if (this.disposed && AppliedMLError.hasCode(error, 'E_ABORTED'))
         throw new AppliedMLError('E_MODEL_DISPOSED', 'This TrafficForecaster was disposed while it trained; create or load a new one.');
-      throw error;
+      // Stopped because a later train installed its model: E_BUSY, as at the install.
+      throw this.tickets.trainError(error, TRAIN_CALL);
+    } finally {
+      this.tickets.finish(ticket);
     }
   }
 
-  private async trainRun(series: TrafficSeries, options: TrafficTrainOptions): Promise<TrafficTrainingReport> {
+  private async trainRun(series: TrafficSeries, options: TrafficTrainOptions, ticket: number): Promise<TrafficTrainingReport> {
     this.alive();
-    // Overlapping trains: the model ends as the last-started one left it, whatever order they finish in.
-    const ticket = this.tickets.start();
     // The options first, then an aborted signal, then the series (docs/sdk-conventions.md).
     checkKnownKeys('train options', options, TRAIN_KEYS);
-    const signal = checkSignalOption(options.signal);
+    // The user's signal, and a later train's install: either stops this one at its next turn.
+    const signal = this.tickets.trainSignal(ticket, checkSignalOption(options.signal), TRAIN_CALL);
     // The baselines and the ridge never start the engine: the device name is still checked.
     if (options.device !== undefined) checkDevice(options.device);
     const valFraction = options.valFraction ?? 0.2;
@@ -662,8 +667,10 @@ export class TrafficForecaster {
         progress: options.progress ?? false,
         progressLabel: kind,
         logger,
-        ...(signal ? { signal } : {}),
+        signal,
         what: TRAIN_CALL,
+        // An aborted or superseded train frees this network: no copy of its weights to put back.
+        restoreOnAbort: false,
         callbacks: {
           onEpochEnd: (logs) =>
             options.onEpochEnd?.({

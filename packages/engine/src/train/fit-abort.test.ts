@@ -174,6 +174,35 @@ describe('fitModel with a signal', () => {
     m.dispose();
   });
 
+  it('restoreOnAbort false: an abort leaves the weights the steps gave (no copy kept); a non-boolean is E_INPUT_INVALID', async () => {
+    const { x, y } = data(128);
+    const m = model();
+    const before = weightsOf(m);
+    const tensors = tf.memory().numTensors;
+    const controller = new AbortController();
+    const err = await rejection(
+      fitModel(m, x, y, {
+        epochs: 3,
+        batchSize: 16,
+        loss: 'binaryCrossentropy',
+        progress: false,
+        signal: controller.signal,
+        restoreOnAbort: false,
+        callbacks: { onBatchEnd: (batch) => (batch === 2 ? controller.abort() : undefined) },
+      }),
+    );
+    expect(AppliedMLError.hasCode(err, 'E_ABORTED')).toBe(true);
+    expect(weightsOf(m)).not.toEqual(before);
+    expect(tf.memory().numTensors).toBe(tensors);
+    const bad = await rejection(
+      fitModel(m, x, y, { epochs: 1, loss: 'binaryCrossentropy', progress: false, restoreOnAbort: 'no' as never }),
+    );
+    expect(AppliedMLError.hasCode(bad, 'E_INPUT_INVALID')).toBe(true);
+    expect((bad as AppliedMLError).details).toEqual({ field: 'restoreOnAbort' });
+    tf.dispose([x, y]);
+    m.dispose();
+  });
+
   it('a signal never aborted trains as without one (same seed, same weights)', async () => {
     const { x, y } = data(128);
     const a = model();

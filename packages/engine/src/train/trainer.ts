@@ -140,7 +140,7 @@ export interface FitOptions {
    * step and at every step's event-loop turn (every ~50 ms of work; a step itself, one batch forward and
    * backward, is not cut, so a long step delays it), the fit rejects with E_ABORTED
    * (`cause`: the signal's reason) and the model's weights are put back to what they were before the
-   * call. A `tf.Optimizer` passed in keeps the state its steps gave it.
+   * call (unless `restoreOnAbort` is false). A `tf.Optimizer` passed in keeps the state its steps gave it.
    */
   signal?: AbortSignal;
   /**
@@ -149,6 +149,12 @@ export interface FitOptions {
    * was aborted.' A non-empty string of at most 200 characters (else E_INPUT_INVALID).
    */
   what?: string;
+  /**
+   * With a `signal`: put the model's weights back to what they were before the call when the fit aborts
+   * (default true). Keeping them costs a copy of the weights for the whole fit; a caller that discards an
+   * aborted model (an SDK training a network it built for the call) passes false.
+   */
+  restoreOnAbort?: boolean;
   /** A bar on a TTY ('auto', the default), always, or never. */
   progress?: boolean | 'auto';
   progressLabel?: string;
@@ -516,6 +522,7 @@ const FIT_KEYS = Object.keys({
   callbacks: 1,
   signal: 1,
   what: 1,
+  restoreOnAbort: 1,
   progress: 1,
   progressLabel: 1,
   logger: 1,
@@ -558,6 +565,10 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
   checkCallbackOptions(options);
   const signal = checkSignalOption(options.signal);
   const what = checkWhatOption(options.what);
+  if (options.restoreOnAbort !== undefined && typeof options.restoreOnAbort !== 'boolean')
+    throw new AppliedMLError('E_INPUT_INVALID', `restoreOnAbort must be true or false (got ${describeValue(options.restoreOnAbort)}).`, {
+      details: { field: 'restoreOnAbort' },
+    });
   const logger = options.logger ?? silentLogger;
   if (!Number.isInteger(options.epochs) || options.epochs < 1) {
     throw new AppliedMLError('E_INPUT_INVALID', `epochs must be a positive integer (got ${options.epochs}).`);
@@ -690,7 +701,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
 
   // Tensors from here on: every one is disposed in `finally`, whatever throws.
   const owned: tf.Tensor[] = [];
-  // With a signal, the weights before the call, put back if it aborts.
+  // With a signal (and restoreOnAbort), the weights before the call, put back if it aborts.
   let weightsBefore: tf.Tensor[] | undefined;
   let optimizer: tf.Optimizer | undefined;
   let lossSum: tf.Scalar | undefined;
@@ -741,7 +752,7 @@ export async function fitModel(model: tf.LayersModel, x: Inputs, y: tf.Tensor, o
     const started = performance.now();
     // The steps run synchronously: the event loop gets a turn every ~50 ms, so a service that trains in
     // its own process keeps answering (health checks, other requests) while it trains.
-    if (signal) weightsBefore = model.getWeights().map((w) => w.clone());
+    if (signal && options.restoreOnAbort !== false) weightsBefore = model.getWeights().map((w) => w.clone());
     const turns = eventLoopTurns(50, { signal, what });
     const opt = optimizer;
     for (let epoch = 0; epoch < options.epochs; epoch++) {
