@@ -6,3 +6,4 @@ export { bundleName } from './bundle-name';
 export { printable } from './printable';
 export { intFlag, parseCliArgs, useInvocationDir } from './cli-args';
 export { checkTrainTarget, type TrainTargetOptions } from './train-target';
+export { STOPPING_LINE, signalExitCode, stopOnSignals, type StopOnSignalsOptions } from './stop-on-signals';

@@ -17,6 +17,7 @@ export { runCli, type CliRun } from './run-cli';
 export { webAppFolder } from './web-app-folder';
 export { intFlag, parseCliArgs, useInvocationDir } from './cli-args';
 export { checkTrainTarget, type TrainTargetOptions } from './train-target';
+export { STOPPING_LINE, signalExitCode, stopOnSignals, type StopOnSignalsOptions } from './stop-on-signals';
 export type { LoadableModel, LoadingModel } from './loading-model';
 export { createInferencePool, openInferencePool, DEFAULT_MAX_QUEUE, MIN_RUN_SAMPLES, RECENT_RUN_SAMPLES } from './pool';
 export { currentRequestRoute, currentRequestSignal } from './request-scope';

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the engine's index), which
 // the commands import when they run (`await import`).
-import { checkTrainTarget, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { checkTrainTarget, intFlag, parseCliArgs, stopOnSignals, useInvocationDir } from '@appliedml/demo-kit/cli';
 import type { tf } from '@appliedml/engine';
 import { AppliedMLError } from '@appliedml/engine/errors';
 import type { ModelKind } from './experiments';
@@ -23,7 +23,7 @@ function out(text = ''): void {
   process.stdout.write(`${text}\n`);
 }
 
-async function demo(seed: number): Promise<void> {
+async function demo(seed: number, signal: AbortSignal): Promise<void> {
   const { doctor, formatDoctor } = await import('@appliedml/engine');
   const { runExperiment } = await import('./experiments');
   const { loadMnist } = await import('./mnist-data');
@@ -37,7 +37,7 @@ async function demo(seed: number): Promise<void> {
     out(
       `\n${kind === 'mlp' ? 'MLP 784-100-10 (the article: relu, softmax, adam, 10 epochs, batch 32, validation split 0.2)' : 'CNN conv32-pool-conv64-pool-dense128 (L2, dropout, random rotation/zoom/shift, early stopping)'}`,
     );
-    const result = await runExperiment(kind, train, test, { seed });
+    const result = await runExperiment(kind, train, test, { seed, signal });
     const best = result.report.history[result.report.bestEpoch];
     rows.push([
       kind.toUpperCase(),
@@ -61,23 +61,35 @@ async function demo(seed: number): Promise<void> {
 async function train(kind: ModelKind, epochs: number | undefined, outDir: string, seed: number): Promise<void> {
   // The save's own check before MNIST is read and the model trained (a refusal at save lost the run).
   await checkTrainTarget(outDir, { package: PACKAGE });
-  const { saveBundle } = await import('@appliedml/engine');
-  const { runExperiment } = await import('./experiments');
+  const { saveBundle, throwIfAborted } = await import('@appliedml/engine');
+  const { recipe, runExperiment } = await import('./experiments');
   const { loadMnist } = await import('./mnist-data');
   const { train, test } = loadMnist({ seed: 2026 });
-  const result = await runExperiment(kind, train, test, { seed, ...(epochs ? { epochs } : {}) });
-  await saveBundle(outDir, {
-    package: PACKAGE,
-    packageVersion: '0.0.0',
-    task: 'digit-classification',
-    models: { main: result.model },
-    labels: [...'0123456789'],
-    preprocessing: { input: '784 pixels in [0, 1], row-major 28×28' },
-    config: { model: kind, seed },
-    metrics: { testAccuracy: result.testAccuracy },
-  });
-  out(`test accuracy ${(result.testAccuracy * 100).toFixed(2)} %; saved to ${outDir}`);
-  result.model.dispose();
+  const options = { seed, ...(epochs ? { epochs } : {}) };
+  // Ctrl-C stops the training after its current step; nothing is saved then (stopOnSignals says so).
+  await stopOnSignals(
+    async (signal) => {
+      out(`training the ${kind.toUpperCase()} on ${train.count} digits, ${recipe(kind, options).epochs} epochs at most …`);
+      const result = await runExperiment(kind, train, test, { ...options, signal });
+      try {
+        throwIfAborted(signal, 'engine-demo train');
+        await saveBundle(outDir, {
+          package: PACKAGE,
+          packageVersion: '0.0.0',
+          task: 'digit-classification',
+          models: { main: result.model },
+          labels: [...'0123456789'],
+          preprocessing: { input: '784 pixels in [0, 1], row-major 28×28' },
+          config: { model: kind, seed },
+          metrics: { testAccuracy: result.testAccuracy },
+        });
+        out(`test accuracy ${(result.testAccuracy * 100).toFixed(2)} %; saved to ${outDir}`);
+      } finally {
+        result.model.dispose();
+      }
+    },
+    { output: outDir },
+  );
 }
 
 async function withBundle(dir: string, fn: (model: tf.LayersModel) => void): Promise<void> {
@@ -123,7 +135,7 @@ async function main(argv: string[]): Promise<void> {
   if (kind !== 'mlp' && kind !== 'cnn') throw new AppliedMLError('E_INPUT_INVALID', `--model must be mlp or cnn (got ${kind}).`);
   switch (command) {
     case 'demo':
-      return demo(seed);
+      return stopOnSignals((signal) => demo(seed, signal), {});
     case 'train':
       return train(kind, intFlag(values.epochs, 'epochs', { min: 1 }), values.out ?? `models/mnist-${kind}`, seed);
     case 'evaluate':

@@ -10,6 +10,8 @@ export interface ExperimentOptions {
   seed?: number;
   progress?: boolean | 'auto';
   logger?: Logger;
+  /** Stops the training after its current step: runExperiment rejects E_ABORTED (fitModel's `signal`). */
+  signal?: AbortSignal;
 }
 
 export interface ExperimentResult {
@@ -81,7 +83,11 @@ export async function runExperiment(
   const { x, y } = toTensors(train);
   const started = performance.now();
   try {
-    const report = await fitModel(model, x, y, { ...recipe(kind, options), ...(options.logger ? { logger: options.logger } : {}) });
+    const report = await fitModel(model, x, y, {
+      ...recipe(kind, options),
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     const trainSeconds = (performance.now() - started) / 1000;
     const predicted = classify(model, test);
     return {

@@ -284,12 +284,13 @@ function requireArg(value: string | undefined, name: string): string {
   return value;
 }
 
-/** Whether this file is the program itself (run directly, or through the package's bin link), not imported by a test. */
+/** Whether this file is the program itself (run directly, or through the package's bin, bin/cli.mjs), not imported by a test. */
 function isMain(): boolean {
   const entry = process.argv[1];
   if (!entry) return false;
   try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+    const program = realpathSync(entry);
+    return [import.meta.url, new URL('../bin/cli.mjs', import.meta.url).href].some((url) => program === realpathSync(fileURLToPath(url)));
   } catch {
     return false;
   }
