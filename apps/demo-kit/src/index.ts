@@ -13,7 +13,7 @@ export { createConcurrencyLimit } from './limiter';
 export type { ConcurrencyLimit, ConcurrencyLimitOptions } from './limiter';
 export { writeOutputFile } from './write-output';
 export { checkInputFile } from './input-file';
-export { runCli, type CliRun } from './run-cli';
+export { interruptCli, runCli, type CliRun, type InterruptedRun } from './run-cli';
 export { webAppFolder } from './web-app-folder';
 export { intFlag, parseCliArgs, useInvocationDir } from './cli-args';
 export { checkTrainTarget, type TrainTargetOptions } from './train-target';

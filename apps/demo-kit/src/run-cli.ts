@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,4 +58,50 @@ async function run(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): P
     const e = error as { code?: number | string; killed?: boolean; stdout?: string; stderr?: string };
     return { status: e.killed ? null : typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
+}
+
+/** How an interrupted CLI run ended (interruptCli): its exit code or the signal that killed it, and what it printed. */
+export interface InterruptedRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Milliseconds from the signal to the exit (NaN when no signal was sent). */
+  afterSignal: number;
+}
+
+/**
+ * For tests of Ctrl-C: runs `program` (a demo's bin, bin/cli.mjs) with `args` from `cwd` in its own process group,
+ * as a shell starts it, and once its stdout matches `when` and `delayMs` more have passed, sends `signal` to the
+ * group (as a terminal's Ctrl-C does). Never throws; a run that outlives `timeoutMs` (90 s) is killed (SIGKILL).
+ */
+export function interruptCli(
+  program: string,
+  args: readonly string[],
+  options: { cwd: string; when: RegExp; signal: NodeJS.Signals; delayMs?: number; timeoutMs?: number },
+): Promise<InterruptedRun> {
+  return new Promise((resolve) => {
+    const child = spawn(program, args, { cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sentAt: number | undefined;
+    let armed = false;
+    const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (armed || !options.when.test(stdout)) return;
+      armed = true;
+      setTimeout(() => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        sentAt = performance.now();
+        process.kill(-child.pid!, options.signal);
+      }, options.delayMs ?? 1000);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (error) => resolve({ code: null, signal: null, stdout, stderr: `${stderr}${String(error)}`, afterSignal: NaN }));
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr, afterSignal: sentAt === undefined ? NaN : performance.now() - sentAt });
+    });
+  });
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interruptCli } from '@appliedml/demo-kit';
 
 // Ctrl-C during `train` killed the process mid-step: nothing was lost (the save is atomic) but the user got
 // no word and no cleanup ran. Now the first signal stops the training after its step and says what was left.
@@ -21,42 +22,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Ended {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** Milliseconds from the signal to the exit. */
-  afterSignal: number;
-}
-
-/** Runs the bin with `args`, sends `signal` to its process group once stdout matches `when` and `delayMs` more have passed. */
-function interrupt(args: string[], when: RegExp, signal: NodeJS.Signals, delayMs = 1000): Promise<Ended> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let sentAt = 0;
-    const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (sentAt === 0 && when.test(stdout)) {
-        sentAt = -1;
-        setTimeout(() => {
-          sentAt = performance.now();
-          process.kill(-child.pid!, signal);
-        }, delayMs);
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code, sig) => {
-      clearTimeout(killer);
-      resolve({ code, signal: sig, stdout, stderr, afterSignal: sentAt > 0 ? performance.now() - sentAt : NaN });
-    });
-  });
-}
-
 /** Every file under `folder` with its bytes, and the folder's parent's listing (a left-over temporary sibling shows there). */
 async function snapshot(folder: string): Promise<{ files: Record<string, string>; siblings: string[] }> {
   const files: Record<string, string> = {};
@@ -71,7 +36,11 @@ async function snapshot(folder: string): Promise<{ files: Record<string, string>
 describe('engine-demo train, interrupted', () => {
   it('SIGINT while training: says it stops, stops, exits 130, and the output folder is not made', async () => {
     const out = join(dir, 'fresh');
-    const r = await interrupt(['train', '--model', 'mlp', '--epochs', '1000', '--out', out], /training the MLP/, 'SIGINT');
+    const r = await interruptCli(bin, ['train', '--model', 'mlp', '--epochs', '1000', '--out', out], {
+      cwd: root,
+      when: /training the MLP/,
+      signal: 'SIGINT',
+    });
     expect(r.signal, r.stderr).toBeNull();
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toContain('Stopping after the current step… (Ctrl-C again to quit at once)\n');
@@ -94,7 +63,11 @@ describe('engine-demo train, interrupted', () => {
     expect(first).toBe(0);
     const before = await snapshot(out);
     expect(Object.keys(before.files).length).toBeGreaterThan(1);
-    const r = await interrupt(['train', '--model', 'mlp', '--epochs', '1000', '--out', out], /training the MLP/, 'SIGTERM');
+    const r = await interruptCli(bin, ['train', '--model', 'mlp', '--epochs', '1000', '--out', out], {
+      cwd: root,
+      when: /training the MLP/,
+      signal: 'SIGTERM',
+    });
     expect(r.code, r.stderr).toBe(143);
     expect(r.stderr).toMatch(/\nStopped: nothing was saved; .*\/earlier is as it was\.\n$/);
     expect(await snapshot(out)).toEqual(before);

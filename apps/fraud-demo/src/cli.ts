@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), Fastify or vega,
 // which each command imports when it runs (`await import`).
-import { checkTrainTarget, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { checkTrainTarget, intFlag, parseCliArgs, stopOnSignals, useInvocationDir } from '@appliedml/demo-kit/cli';
 import { AppliedMLError } from '@appliedml/engine/errors';
 import type { DetectorKind, TimeUnit, Transaction, TransactionScorer } from '@appliedml/fraud';
 import type { ProtocolResult } from './protocol';
@@ -52,7 +52,7 @@ function out(text = ''): void {
 
 const pct = (v: number): string => v.toFixed(2);
 
-async function demo(full: boolean, reportPath: string): Promise<void> {
+async function demo(full: boolean, reportPath: string, signal: AbortSignal): Promise<void> {
   const { default: Table } = await import('cli-table3');
   const { writeOutputFile } = await import('@appliedml/demo-kit');
   const { averagePrecision, dataDirFromEnv, rocAuc } = await import('@appliedml/engine');
@@ -85,7 +85,7 @@ async function demo(full: boolean, reportPath: string): Promise<void> {
     for (const set of sets) {
       const r: Partial<Record<DetectorKind, ProtocolResult>> = {};
       for (const d of ['ecod', 'iforest', 'ensemble', 'mlp', 'gbt'] as DetectorKind[]) {
-        r[d] = await runProtocol(set, d, seeds, { mlpEpochs: full ? 40 : 20 });
+        r[d] = await runProtocol(set, d, seeds, { mlpEpochs: full ? 40 : 20, signal });
         process.stderr.write('.');
       }
       const cell = (d: DetectorKind): string => `${pct(r[d]?.aucroc ?? NaN)} / ${pct(r[d]?.aucpr ?? NaN)}`;
@@ -125,7 +125,13 @@ async function demo(full: boolean, reportPath: string): Promise<void> {
     // The unsupervised ensemble with `contamination` a little above the stream's fraud share (about 0.5 %), as
     // docs/fraud.md advises: its second fit sets that share of training rows aside.
     const scorer = TransactionScorer.create({ detector: { detector: d, mlp: { epochs: 15 }, contamination: DEMO_CONTAMINATION } });
-    await scorer.train(data.txs.slice(0, cut), isSupervised(d) ? { labels: labels.slice(0, cut) } : {});
+    try {
+      await scorer.train(data.txs.slice(0, cut), { ...(isSupervised(d) ? { labels: labels.slice(0, cut) } : {}), signal });
+    } catch (error) {
+      scorer.dispose();
+      example?.dispose();
+      throw error;
+    }
     const ev = await scorer.evaluate(data.txs.slice(cut), labels.slice(cut));
     const row = [
       d,
@@ -148,7 +154,13 @@ async function demo(full: boolean, reportPath: string): Promise<void> {
   if (example) {
     // Example alerts with reasons, on a fresh replay.
     const scorer = TransactionScorer.create({ detector: { contamination: DEMO_CONTAMINATION } });
-    await scorer.train(data.txs.slice(0, cut));
+    try {
+      await scorer.train(data.txs.slice(0, cut), { signal });
+    } catch (error) {
+      scorer.dispose();
+      example.dispose();
+      throw error;
+    }
     const scores = await scorer.scoreAll(data.txs.slice(cut));
     const alerts = scores
       .map((s, i) => ({ s, tx: data.txs[cut + i] as Transaction, label: labels[cut + i] }))
@@ -175,6 +187,7 @@ async function demo(full: boolean, reportPath: string): Promise<void> {
     last.aucroc = rocAuc(last.labels, last.scores);
     last.aucpr = averagePrecision(last.labels, last.scores);
   }
+  signal.throwIfAborted();
   await writeOutputFile(reportPath, renderHtmlReport('appliedml fraud demo', notes, tableHtml, entries));
   out(`\nHTML report with ROC and PR curves: ${reportPath}`);
 }
@@ -235,7 +248,11 @@ async function main(): Promise<void> {
   if (values.help || !command) return out(USAGE);
   // Seeds up to 2^31 - 2, so seed + 1 (a new stream for evaluate / serve) stays a valid seed.
   const seed = intFlag(values.seed, 'seed', { min: 0, max: 2 ** 31 - 2 }) as number;
-  if (command === 'demo') return demo(values.full, resolve(values.report));
+  // Ctrl-C stops the training after its current step; nothing is written or saved then (stopOnSignals says so).
+  if (command === 'demo') {
+    const report = resolve(values.report);
+    return stopOnSignals((signal) => demo(values.full, report, signal), { output: report });
+  }
   if (command === 'train') {
     // The scorer first: it checks --time-unit, which says how the file's epoch numbers are read.
     const contamination = shareFlag(values.contamination, 'contamination');
@@ -251,16 +268,24 @@ async function main(): Promise<void> {
       // The save's own check before the data is read and the detector trained (a refusal at save lost the
       // run), with the save's own marker: its stream.json must be a scorer save's, not any file of that name.
       await checkTrainTarget(values.out, { marker: scorerSaveMarker() });
-      const stream = await loadTransactions(data, seed, scorer.timeUnit);
-      if (stream.synthetic) out(stream.source);
-      const report = await scorer.train(stream.txs, {
-        ...(isSupervised(detector) && stream.labels ? { labels: stream.labels } : {}),
-        logger: consoleLogger(),
-      });
-      await scorer.save(values.out);
-      await writeTrainedOn(values.out, stream.synthetic);
-      out(
-        `trained ${report.detector} on ${report.rows} transactions (${report.features} features) in ${report.seconds.toFixed(2)} s; threshold ${report.threshold.toFixed(4)}; saved to ${values.out}`,
+      // Ctrl-C stops the training after its current step; nothing is saved then (stopOnSignals says so).
+      await stopOnSignals(
+        async (signal) => {
+          const stream = await loadTransactions(data, seed, scorer.timeUnit);
+          if (stream.synthetic) out(stream.source);
+          const report = await scorer.train(stream.txs, {
+            ...(isSupervised(detector) && stream.labels ? { labels: stream.labels } : {}),
+            logger: consoleLogger(),
+            signal,
+          });
+          signal.throwIfAborted();
+          await scorer.save(values.out);
+          await writeTrainedOn(values.out, stream.synthetic);
+          out(
+            `trained ${report.detector} on ${report.rows} transactions (${report.features} features) in ${report.seconds.toFixed(2)} s; threshold ${report.threshold.toFixed(4)}; saved to ${values.out}`,
+          );
+        },
+        { output: values.out },
       );
     } finally {
       scorer.dispose();

@@ -26,7 +26,7 @@ export async function runProtocol(
   set: string,
   detector: DetectorKind,
   seeds: number[],
-  options: { mlpEpochs?: number; logger?: Logger } = {},
+  options: { mlpEpochs?: number; logger?: Logger; signal?: AbortSignal } = {},
 ): Promise<ProtocolResult> {
   const data = await loadAdbench(set);
   let aucroc = 0;
@@ -39,19 +39,23 @@ export async function runProtocol(
     const test = takeRows(data.x, split.test);
     const yTest = split.test.map((i) => data.y[i] as number);
     const model = FraudDetector.create({ detector, seed, mlp: { epochs: options.mlpEpochs ?? 40 } });
-    const t0 = performance.now();
-    await model.train(
-      train,
-      isSupervised(detector)
-        ? { labels: split.train.map((i) => data.y[i] as number), ...(options.logger ? { logger: options.logger } : {}) }
-        : {},
-    );
-    fit += (performance.now() - t0) / 1000 / seeds.length;
-    const ev = await model.evaluate(test, yTest);
-    aucroc += (ev.aucroc * 100) / seeds.length;
-    aucpr += (ev.aucpr * 100) / seeds.length;
-    if (!curve) curve = { title: `${set} · ${detector}`, labels: yTest, scores: model.scores(test), aucroc: ev.aucroc, aucpr: ev.aucpr };
-    model.dispose();
+    try {
+      const t0 = performance.now();
+      // The signal (Ctrl-C in the demo, stopOnSignals) stops the training after its current step: E_ABORTED.
+      await model.train(train, {
+        ...(isSupervised(detector)
+          ? { labels: split.train.map((i) => data.y[i] as number), ...(options.logger ? { logger: options.logger } : {}) }
+          : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      fit += (performance.now() - t0) / 1000 / seeds.length;
+      const ev = await model.evaluate(test, yTest);
+      aucroc += (ev.aucroc * 100) / seeds.length;
+      aucpr += (ev.aucpr * 100) / seeds.length;
+      if (!curve) curve = { title: `${set} · ${detector}`, labels: yTest, scores: model.scores(test), aucroc: ev.aucroc, aucpr: ev.aucpr };
+    } finally {
+      model.dispose();
+    }
   }
   return { set, detector, aucroc, aucpr, fitSeconds: fit, curve: curve as CurveEntry };
 }

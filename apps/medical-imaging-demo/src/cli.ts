@@ -2,10 +2,12 @@
 import { resolve } from 'node:path';
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), sharp or Fastify,
 // which each command imports when it runs (`await import`).
-import { intFlag, parseCliArgs, printable, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { intFlag, parseCliArgs, printable, stopOnSignals, useInvocationDir } from '@appliedml/demo-kit/cli';
 import type { Device } from '@appliedml/engine/devices';
 import { AppliedMLError } from '@appliedml/engine/errors';
 import { PRESETS, PUBLISHED, type PresetName } from './presets';
+import type { ClassificationData, SegmentationData } from './data';
+import type { ClassifierRun, SegmenterRun } from './run';
 import type { MedicalInference } from './server';
 
 const USAGE = `appliedml medical imaging demo — a pneumonia classifier with Grad-CAM and a polyp segmenter
@@ -27,23 +29,43 @@ function out(text = ''): void {
 }
 const f3 = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(3));
 
-async function demo(presetName: PresetName, reportFile: string, device: Device | undefined): Promise<void> {
-  const { default: Table } = await import('cli-table3');
-  const { writeOutputFile } = await import('@appliedml/demo-kit');
+async function demo(presetName: PresetName, reportFile: string, device: Device | undefined, signal: AbortSignal): Promise<void> {
   const { classificationData, hasDataDir, segmentationData } = await import('./data');
   const { checkOutputFile } = await import('./output-checks');
-  const { htmlReport } = await import('./report');
   const { runClassifier, runSegmenter } = await import('./run');
   await checkOutputFile(reportFile, '--report', '; nothing was trained');
   const preset = PRESETS[presetName];
-  const options = { ...(device ? { device } : {}), say: out };
+  const options = { ...(device ? { device } : {}), say: out, signal };
   out(`preset ${presetName}${hasDataDir() ? '' : ' (APPLIEDML_DATA_DIR is not set)'}`);
   const cls = await classificationData(preset.classifierImages, out);
   out(`\n${cls.title}\n  ${cls.note}`);
   const c = await runClassifier(cls, preset, options);
-  const seg = await segmentationData(preset.segmenterImages, preset.segmenter.imageSize ?? 64, out);
-  out(`\n${seg.title}\n  ${seg.note}`);
-  const s = await runSegmenter(seg, preset, options);
+  try {
+    const seg = await segmentationData(preset.segmenterImages, preset.segmenter.imageSize ?? 64, out);
+    out(`\n${seg.title}\n  ${seg.note}`);
+    const s = await runSegmenter(seg, preset, options);
+    try {
+      await demoReport(presetName, reportFile, cls, c, seg, s, signal);
+    } finally {
+      s.model.dispose();
+    }
+  } finally {
+    c.model.dispose();
+  }
+}
+
+async function demoReport(
+  presetName: PresetName,
+  reportFile: string,
+  cls: ClassificationData,
+  c: ClassifierRun,
+  seg: SegmentationData,
+  s: SegmenterRun,
+  signal: AbortSignal,
+): Promise<void> {
+  const { default: Table } = await import('cli-table3');
+  const { writeOutputFile } = await import('@appliedml/demo-kit');
+  const { htmlReport } = await import('./report');
 
   const t = new Table({
     head: ['task', 'model / source', 'train', 'ACC', 'AUC', 'sens', 'spec', 'Dice', 'IoU'],
@@ -98,10 +120,9 @@ async function demo(presetName: PresetName, reportFile: string, device: Device |
       figures: s.figures,
     },
   });
+  signal.throwIfAborted();
   await writeOutputFile(reportFile, html);
   out(`\nHTML report (metrics, Grad-CAM overlays, predicted masks): ${resolve(reportFile)}`);
-  c.model.dispose();
-  s.model.dispose();
 }
 
 function taskArg(value: string | undefined): 'classifier' | 'segmenter' {
@@ -146,8 +167,11 @@ async function main(): Promise<void> {
   const loadOptions = device ? { device } : {};
   if (values.help || !command) return out(USAGE);
   switch (command) {
-    case 'demo':
-      return demo(presetName, values.report as string, device);
+    case 'demo': {
+      const report = values.report as string;
+      // Ctrl-C stops the training after its current step; no report is written then (stopOnSignals says so).
+      return stopOnSignals((signal) => demo(presetName, report, device, signal), { output: report });
+    }
     case 'train': {
       const task = taskArg(values.task);
       const dir = values.out ?? `models/medical-${task}`;
@@ -155,21 +179,34 @@ async function main(): Promise<void> {
       const { checkBundleTarget } = await import('./output-checks');
       const { runClassifier, runSegmenter } = await import('./run');
       await checkBundleTarget(dir);
-      if (task === 'classifier') {
-        const data = await classificationData(preset.classifierImages, out);
-        const r = await runClassifier(data, preset, { ...loadOptions, say: out, figures: 0 });
-        await r.model.save(dir, { testAccuracy: r.metrics.accuracy, testAuc: r.metrics.auc });
-        out(`test ACC ${f3(r.metrics.accuracy)}, AUC ${f3(r.metrics.auc)} in ${r.trainSeconds.toFixed(1)} s; saved to ${resolve(dir)}`);
-        r.model.dispose();
-      } else {
-        const data = await segmentationData(preset.segmenterImages, preset.segmenter.imageSize ?? 64, out);
-        if (data.source === 'kvasir') out('Note: Kvasir-SEG allows research and education only; do not ship this model in a product.');
-        const r = await runSegmenter(data, preset, { ...loadOptions, say: out, figures: 0 });
-        await r.model.save(dir, { testDice: r.metrics.dice, testIou: r.metrics.iou });
-        out(`test Dice ${f3(r.metrics.dice)}, IoU ${f3(r.metrics.iou)} in ${r.trainSeconds.toFixed(1)} s; saved to ${resolve(dir)}`);
-        r.model.dispose();
-      }
-      return;
+      // Ctrl-C stops the training after its current step; nothing is saved then (stopOnSignals says so).
+      return stopOnSignals(
+        async (signal) => {
+          if (task === 'classifier') {
+            const data = await classificationData(preset.classifierImages, out);
+            const r = await runClassifier(data, preset, { ...loadOptions, say: out, figures: 0, signal });
+            try {
+              await r.model.save(dir, { testAccuracy: r.metrics.accuracy, testAuc: r.metrics.auc });
+              out(
+                `test ACC ${f3(r.metrics.accuracy)}, AUC ${f3(r.metrics.auc)} in ${r.trainSeconds.toFixed(1)} s; saved to ${resolve(dir)}`,
+              );
+            } finally {
+              r.model.dispose();
+            }
+          } else {
+            const data = await segmentationData(preset.segmenterImages, preset.segmenter.imageSize ?? 64, out);
+            if (data.source === 'kvasir') out('Note: Kvasir-SEG allows research and education only; do not ship this model in a product.');
+            const r = await runSegmenter(data, preset, { ...loadOptions, say: out, figures: 0, signal });
+            try {
+              await r.model.save(dir, { testDice: r.metrics.dice, testIou: r.metrics.iou });
+              out(`test Dice ${f3(r.metrics.dice)}, IoU ${f3(r.metrics.iou)} in ${r.trainSeconds.toFixed(1)} s; saved to ${resolve(dir)}`);
+            } finally {
+              r.model.dispose();
+            }
+          }
+        },
+        { output: dir },
+      );
     }
     case 'evaluate': {
       const bundle = requireArg(values.bundle, '--bundle');

@@ -33,23 +33,32 @@ export interface RunOptions {
   progress?: boolean | 'auto';
   say?: (line: string) => void;
   figures?: number;
+  /** Stops the training after its current step (Ctrl-C, stopOnSignals): E_ABORTED, the model disposed. */
+  signal?: AbortSignal;
 }
 
 export async function runClassifier(data: ClassificationData, preset: Preset, options: RunOptions = {}): Promise<ClassifierRun> {
   const model = ImageClassifier.create(preset.classifier);
-  const started = performance.now();
-  await model.train(data.train, {
-    ...preset.classifierTrain,
-    validation: data.val,
-    progress: options.progress ?? 'auto',
-    ...(options.device ? { device: options.device } : {}),
-    onEpoch: (e) =>
-      options.say?.(`  epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, val AUC ${e.valAuc.toFixed(4)}, ${e.seconds.toFixed(1)} s`),
-  });
-  const trainSeconds = (performance.now() - started) / 1000;
-  const metrics = await model.evaluate(data.test);
-  const figures = await classifierFigures(model, data, options.figures ?? 8);
-  return { model, metrics, trainSeconds, figures };
+  try {
+    const started = performance.now();
+    await model.train(data.train, {
+      ...preset.classifierTrain,
+      validation: data.val,
+      progress: options.progress ?? 'auto',
+      ...(options.device ? { device: options.device } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onEpoch: (e) =>
+        options.say?.(`  epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, val AUC ${e.valAuc.toFixed(4)}, ${e.seconds.toFixed(1)} s`),
+    });
+    const trainSeconds = (performance.now() - started) / 1000;
+    const metrics = await model.evaluate(data.test);
+    const figures = await classifierFigures(model, data, options.figures ?? 8);
+    options.signal?.throwIfAborted();
+    return { model, metrics, trainSeconds, figures };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }
 
 /** Grad-CAM overlays of the first test images of each class. */
@@ -89,19 +98,26 @@ function toGray(image: AnyImage): GrayImage {
 
 export async function runSegmenter(data: SegmentationData, preset: Preset, options: RunOptions = {}): Promise<SegmenterRun> {
   const model = ImageSegmenter.create(preset.segmenter);
-  const started = performance.now();
-  await model.train(data.train, {
-    ...preset.segmenterTrain,
-    validation: data.val,
-    progress: options.progress ?? 'auto',
-    ...(options.device ? { device: options.device } : {}),
-    onEpoch: (e) =>
-      options.say?.(`  epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, val Dice ${e.valDice.toFixed(4)}, ${e.seconds.toFixed(1)} s`),
-  });
-  const trainSeconds = (performance.now() - started) / 1000;
-  const metrics = await model.evaluate(data.test);
-  const figures = await segmenterFigures(model, data, options.figures ?? 8);
-  return { model, metrics, trainSeconds, figures };
+  try {
+    const started = performance.now();
+    await model.train(data.train, {
+      ...preset.segmenterTrain,
+      validation: data.val,
+      progress: options.progress ?? 'auto',
+      ...(options.device ? { device: options.device } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onEpoch: (e) =>
+        options.say?.(`  epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, val Dice ${e.valDice.toFixed(4)}, ${e.seconds.toFixed(1)} s`),
+    });
+    const trainSeconds = (performance.now() - started) / 1000;
+    const metrics = await model.evaluate(data.test);
+    const figures = await segmenterFigures(model, data, options.figures ?? 8);
+    options.signal?.throwIfAborted();
+    return { model, metrics, trainSeconds, figures };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }
 
 export async function segmenterFigures(model: ImageSegmenter, data: SegmentationData, count: number): Promise<Figure[]> {

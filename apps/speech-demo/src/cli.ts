@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import Table from 'cli-table3';
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), sharp or Fastify,
 // which each command imports when it runs (`await import`).
-import { andList, bundleName, checkTrainTarget, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { andList, bundleName, checkTrainTarget, intFlag, parseCliArgs, stopOnSignals, useInvocationDir } from '@appliedml/demo-kit/cli';
 import { checkDevice, type Device } from '@appliedml/engine/devices';
 import { AppliedMLError } from '@appliedml/engine/errors';
 import type { SpeechMetrics, SpeechRecognizer } from '@appliedml/speech';
@@ -57,11 +57,22 @@ export function confusionTable(m: SpeechMetrics): string {
   return t.toString();
 }
 
-async function train(data: DemoData, preset: Preset, device: Device | undefined): Promise<{ model: SpeechRecognizer; seconds: number }> {
+/** `signal` (Ctrl-C, stopOnSignals) stops the training after its current step: E_ABORTED, the model disposed. */
+async function train(
+  data: DemoData,
+  preset: Preset,
+  device: Device | undefined,
+  signal: AbortSignal,
+): Promise<{ model: SpeechRecognizer; seconds: number }> {
   const { SpeechRecognizer } = await import('@appliedml/speech');
   const model = SpeechRecognizer.create(presetFor(preset));
   const started = performance.now();
-  await model.train(data.train, { ...(device ? { device } : {}), progress: 'auto' });
+  try {
+    await model.train(data.train, { ...(device ? { device } : {}), progress: 'auto', signal });
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
   return { model, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -77,14 +88,29 @@ async function digitString(samples: DemoData['samples'], rate: number): Promise<
   return { wav: encodeWav(joined, rate), truth: picked.map((s) => s.label).join('') };
 }
 
-async function demo(preset: Preset, reportFile: string, device: Device | undefined): Promise<void> {
-  const { writeOutputFile } = await import('@appliedml/demo-kit');
-  const { featurePictures, pngDataUrl } = await import('./pictures');
-  const { htmlReport } = await import('./report');
+async function demo(preset: Preset, reportFile: string, device: Device | undefined, signal: AbortSignal): Promise<void> {
   const data = await loadData(undefined, preset);
   out(`\n${data.name}: ${data.train.length} train / ${data.test.length} test — ${data.note}`);
   out(`training (${preset} preset; full-quality runs are in the bench: npm run bench -w @appliedml/speech) …`);
-  const { model, seconds } = await train(data, preset, device);
+  const { model, seconds } = await train(data, preset, device, signal);
+  try {
+    await demoReport(data, preset, reportFile, model, seconds, signal);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function demoReport(
+  data: DemoData,
+  preset: Preset,
+  reportFile: string,
+  model: SpeechRecognizer,
+  seconds: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const { writeOutputFile } = await import('@appliedml/demo-kit');
+  const { featurePictures, pngDataUrl } = await import('./pictures');
+  const { htmlReport } = await import('./report');
   const metrics = await model.evaluate(data.test);
   out(
     `\naccuracy ${pct(metrics.accuracy)}, macro F1 ${pct(metrics.macroF1)} on ${metrics.n} test recordings (trained in ${seconds.toFixed(1)} s)`,
@@ -104,6 +130,7 @@ async function demo(preset: Preset, reportFile: string, device: Device | undefin
     const p = await featurePictures(s.wav, model.sampleRate);
     pictures.push({ label: s.label, predicted: r.label, mfcc: pngDataUrl(p.mfcc), logMel: pngDataUrl(p.logMel) });
   }
+  signal.throwIfAborted();
   await writeOutputFile(
     reportFile,
     htmlReport({
@@ -118,7 +145,6 @@ async function demo(preset: Preset, reportFile: string, device: Device | undefin
     }),
   );
   out(`\nHTML report (confusion matrix, MFCC pictures): ${resolve(reportFile)}`);
-  model.dispose();
 }
 
 function parsedArgs() {
@@ -199,20 +225,32 @@ async function main(): Promise<void> {
   if (values.help || !command) return out(USAGE);
   checkCommandArgs(command, positionals, values);
   switch (command) {
-    case 'demo':
-      return demo(preset, values.report ?? 'reports/speech-demo.html', device);
+    case 'demo': {
+      const report = values.report ?? 'reports/speech-demo.html';
+      // Ctrl-C stops the training after its current step; no report is written then (stopOnSignals says so).
+      return stopOnSignals((signal) => demo(preset, report, device, signal), { output: report });
+    }
     case 'train': {
       const dir = values.out ?? 'models/speech-digits';
       // The save's own check before the recordings are read and the model trained (a refusal at save lost the run).
       const { SPEECH_PACKAGE } = await import('@appliedml/speech');
       await checkTrainTarget(dir, { package: SPEECH_PACKAGE });
-      const data = await loadData(values.data, preset);
-      const { model, seconds } = await train(data, preset, device);
-      const m = await model.evaluate(data.test);
-      await model.save(dir);
-      out(`${data.name}: test accuracy ${pct(m.accuracy)} in ${seconds.toFixed(1)} s; saved to ${resolve(dir)}`);
-      model.dispose();
-      return;
+      // Ctrl-C stops the training after its current step; nothing is saved then (stopOnSignals says so).
+      return stopOnSignals(
+        async (signal) => {
+          const data = await loadData(values.data, preset);
+          const { model, seconds } = await train(data, preset, device, signal);
+          try {
+            const m = await model.evaluate(data.test);
+            signal.throwIfAborted();
+            await model.save(dir);
+            out(`${data.name}: test accuracy ${pct(m.accuracy)} in ${seconds.toFixed(1)} s; saved to ${resolve(dir)}`);
+          } finally {
+            model.dispose();
+          }
+        },
+        { output: dir },
+      );
     }
     case 'evaluate': {
       const { SpeechRecognizer } = await import('@appliedml/speech');

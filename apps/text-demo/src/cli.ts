@@ -2,7 +2,7 @@
 import { join, resolve, sep } from 'node:path';
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK) or Fastify, which
 // each command imports when it runs (`await import`).
-import { checkTrainTarget, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { checkTrainTarget, intFlag, parseCliArgs, stopOnSignals, useInvocationDir } from '@appliedml/demo-kit/cli';
 import { checkDevice, type Device } from '@appliedml/engine/devices';
 import { AppliedMLError } from '@appliedml/engine/errors';
 import type { ModelType, TextClassifier, TextExample, TextMetrics } from '@appliedml/text';
@@ -46,15 +46,22 @@ interface RunResult {
   modelType: ModelType;
 }
 
-async function run(split: DemoSplit, modelType: ModelType, device: Device | undefined): Promise<RunResult> {
+/** Trains and evaluates; `signal` (Ctrl-C, stopOnSignals) stops the training after its current step: E_ABORTED, the model disposed. */
+async function run(split: DemoSplit, modelType: ModelType, device: Device | undefined, signal: AbortSignal): Promise<RunResult> {
   const { TextClassifier } = await import('@appliedml/text');
   const model = TextClassifier.create(presetFor(split.name, modelType));
-  const started = performance.now();
-  // Neural models show the engine trainer's progress bar on a TTY; the linear model trains in seconds.
-  await model.train(split.train, { ...(device ? { device } : {}), progress: 'auto' });
-  const trainSeconds = (performance.now() - started) / 1000;
-  const metrics = await model.evaluate(split.test, split.positiveLabel ? { positiveLabel: split.positiveLabel } : {});
-  return { split, model, metrics, trainSeconds, modelType };
+  try {
+    const started = performance.now();
+    // Neural models show the engine trainer's progress bar on a TTY; the linear model trains in seconds.
+    await model.train(split.train, { ...(device ? { device } : {}), progress: 'auto', signal });
+    const trainSeconds = (performance.now() - started) / 1000;
+    const metrics = await model.evaluate(split.test, split.positiveLabel ? { positiveLabel: split.positiveLabel } : {});
+    signal.throwIfAborted();
+    return { split, model, metrics, trainSeconds, modelType };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }
 
 function table(results: RunResult[]): string {
@@ -78,11 +85,8 @@ function table(results: RunResult[]): string {
   return t.toString();
 }
 
-async function demo(reportFile: string, device: Device | undefined, limit: number | undefined): Promise<void> {
-  const { writeOutputFile } = await import('@appliedml/demo-kit');
-  const { SentimentScorer } = await import('@appliedml/text');
+async function demo(reportFile: string, device: Device | undefined, limit: number | undefined, signal: AbortSignal): Promise<void> {
   const { hasDataDir, loadDataset } = await import('./data');
-  const { htmlReport } = await import('./report');
   const splits: DemoSplit[] = [];
   if (hasDataDir()) {
     for (const name of ['sms-spam', 'trec'] as DatasetName[]) {
@@ -100,9 +104,26 @@ async function demo(reportFile: string, device: Device | undefined, limit: numbe
     splits.push(await loadDataset('spam-assassin', limit === undefined ? {} : { limit }));
   }
   const results: RunResult[] = [];
+  try {
+    await demoRuns(splits, results, reportFile, device, signal);
+  } finally {
+    results.forEach((r) => r.model.dispose());
+  }
+}
+
+async function demoRuns(
+  splits: DemoSplit[],
+  results: RunResult[],
+  reportFile: string,
+  device: Device | undefined,
+  signal: AbortSignal,
+): Promise<void> {
+  const { writeOutputFile } = await import('@appliedml/demo-kit');
+  const { SentimentScorer } = await import('@appliedml/text');
+  const { htmlReport } = await import('./report');
   for (const split of splits) {
     out(`\n${split.title}: ${split.train.length} train / ${split.test.length} test — ${split.note}`);
-    const result = await run(split, 'linear', device);
+    const result = await run(split, 'linear', device, signal);
     results.push(result);
     const sample = split.test[0];
     if (sample) {
@@ -128,9 +149,9 @@ async function demo(reportFile: string, device: Device | undefined, limit: numbe
     published: PUBLISHED[r.split.name],
     trainSeconds: r.trainSeconds,
   }));
+  signal.throwIfAborted();
   await writeOutputFile(reportFile, htmlReport(sections));
   out(`\nHTML report (metrics, per-class table, confusion matrix): ${resolve(reportFile)}`);
-  results.forEach((r) => r.model.dispose());
 }
 
 function datasetArg(value: string | undefined): DatasetName {
@@ -171,8 +192,11 @@ async function main(): Promise<void> {
   const limit = intFlag(values.limit, 'limit', { min: 1 });
   if (values.help || !command) return out(USAGE);
   switch (command) {
-    case 'demo':
-      return demo(values.report as string, device, limit);
+    case 'demo': {
+      const report = values.report as string;
+      // Ctrl-C stops the training after its current step; no report is written then (stopOnSignals says so).
+      return stopOnSignals((signal) => demo(report, device, limit, signal), { output: report });
+    }
     case 'train': {
       const dataset = datasetArg(values.dataset);
       const modelType = values.model as ModelType;
@@ -181,15 +205,23 @@ async function main(): Promise<void> {
       const { TEXT_PACKAGE } = await import('@appliedml/text');
       await checkTrainTarget(dir, { package: TEXT_PACKAGE });
       const { loadDataset, writeTrainedOn } = await import('./data');
-      const split = await loadDataset(dataset, limit === undefined ? {} : { limit });
-      const result = await run(split, modelType, device);
-      await result.model.save(dir);
-      await writeTrainedOn(dir, { dataset, ...(limit === undefined ? {} : { limit }) });
-      out(
-        `${dataset} ${modelType}: test accuracy ${pct(result.metrics.accuracy)} in ${result.trainSeconds.toFixed(1)} s; saved to ${resolve(dir)}`,
+      // Ctrl-C stops the training after its current step; nothing is saved then (stopOnSignals says so).
+      return stopOnSignals(
+        async (signal) => {
+          const split = await loadDataset(dataset, limit === undefined ? {} : { limit });
+          const result = await run(split, modelType, device, signal);
+          try {
+            await result.model.save(dir);
+            await writeTrainedOn(dir, { dataset, ...(limit === undefined ? {} : { limit }) });
+            out(
+              `${dataset} ${modelType}: test accuracy ${pct(result.metrics.accuracy)} in ${result.trainSeconds.toFixed(1)} s; saved to ${resolve(dir)}`,
+            );
+          } finally {
+            result.model.dispose();
+          }
+        },
+        { output: dir },
       );
-      result.model.dispose();
-      return;
     }
     case 'evaluate': {
       const bundle = requireArg(values.bundle, '--bundle');

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), Fastify or vega,
 // which each command imports when it runs (`await import`).
-import { andList, checkTrainTarget, intFlag, parseCliArgs, useInvocationDir } from '@appliedml/demo-kit/cli';
+import { andList, checkTrainTarget, intFlag, parseCliArgs, stopOnSignals, useInvocationDir } from '@appliedml/demo-kit/cli';
 import { checkDevice, type Device } from '@appliedml/engine/devices';
 import { AppliedMLError } from '@appliedml/engine/errors';
 import type { TrafficModelKind } from '@appliedml/traffic';
@@ -327,58 +327,69 @@ async function main(argv: string[]): Promise<void> {
 
   switch (command) {
     case 'demo': {
-      const { loadDemoData } = await import('./data');
-      const { runComparison } = await import('./experiment');
-      const { replayTest, writeReport } = await import('./report');
-      const { horizonTable, MODEL_LABELS } = await import('./render');
-      // Quick preset: a few minutes on 2 cores. Full runs (all 207 sensors, more epochs) are `npm run bench -w @appliedml/traffic`.
-      const d = loaded(
-        await loadDemoData(
-          data,
-          // The quick preset's 30 sensors, unless --sensor-ids lists the sensors.
-          num(values.sensors, 'sensors') ?? (data === 'synthetic' || ownFile.sensors ? undefined : 30),
-          process.env,
-          ownFile,
-          logger,
-        ),
+      const reportDir = values.out ?? DEFAULT_OUT;
+      // Ctrl-C stops the training after its current step; no report is written then (stopOnSignals says so).
+      return stopOnSignals(
+        async (signal) => {
+          const { loadDemoData } = await import('./data');
+          const { runComparison } = await import('./experiment');
+          const { replayTest, writeReport } = await import('./report');
+          const { horizonTable, MODEL_LABELS } = await import('./render');
+          // Quick preset: a few minutes on 2 cores. Full runs (all 207 sensors, more epochs) are `npm run bench -w @appliedml/traffic`.
+          const d = loaded(
+            await loadDemoData(
+              data,
+              // The quick preset's 30 sensors, unless --sensor-ids lists the sensors.
+              num(values.sensors, 'sensors') ?? (data === 'synthetic' || ownFile.sensors ? undefined : 30),
+              process.env,
+              ownFile,
+              logger,
+            ),
+          );
+          out(d.note);
+          if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
+          // A model the data cannot train (the historical average without a clock) is left out of the table, saying why.
+          const models: TrafficModelKind[] = ['last-value', 'window-mean', 'historical-average', 'ridge', 'gru', 'tgcn'];
+          const skipped = models.flatMap((kind) => {
+            const why = clockNeeded(kind, d);
+            return why ? [`Left out of the table: ${MODEL_LABELS[kind] ?? kind}. Not trained: ${why}`] : [];
+          });
+          const { results, testStart, kept } = await runComparison(d, {
+            models: models.filter((kind) => clockNeeded(kind, d) === undefined),
+            epochs: num(values.epochs, 'epochs') ?? 15,
+            hiddenUnits: num(values.hidden, 'hidden') ?? 32,
+            seed,
+            progress: true,
+            keep: true,
+            // Each model trained on the data would repeat the SDK's note about it: said once; the device picked too.
+            logger: warningLogger('traffic-demo', undefined, { info: true, rewrite }),
+            ...(device ? { device } : {}),
+            signal,
+          });
+          try {
+            const table = horizonTable(results, undefined, d.name === 'los-loop');
+            out('\nPer-horizon RMSE / MAE on the test part (80/20 chronological split, 12 input steps, steps 1..h pooled as in T-GCN)');
+            out(table);
+            skipped.forEach((line) => out(line));
+            if (d.name === 'los-loop') out('* recalled from the paper, not confirmed; the paper chose its epoch on the test set.');
+            const tgcn = kept.get('tgcn')!;
+            const replay = await replayTest(tgcn, d, testStart, [0, Math.min(5, d.series.sensors.length - 1)]);
+            signal.throwIfAborted();
+            const file = await writeReport(reportDir, {
+              data: d,
+              results,
+              replay,
+              replayModel: 'T-GCN-style',
+              tableText: [table, ...skipped].join('\n'),
+            });
+            out(`\nIncident alerts raised on the test part: ${replay.events.filter((e) => e.type === 'raised').length}`);
+            out(`Report with plots: ${file}`);
+          } finally {
+            for (const m of kept.values()) m.dispose();
+          }
+        },
+        { output: reportDir },
       );
-      out(d.note);
-      if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
-      // A model the data cannot train (the historical average without a clock) is left out of the table, saying why.
-      const models: TrafficModelKind[] = ['last-value', 'window-mean', 'historical-average', 'ridge', 'gru', 'tgcn'];
-      const skipped = models.flatMap((kind) => {
-        const why = clockNeeded(kind, d);
-        return why ? [`Left out of the table: ${MODEL_LABELS[kind] ?? kind}. Not trained: ${why}`] : [];
-      });
-      const { results, testStart, kept } = await runComparison(d, {
-        models: models.filter((kind) => clockNeeded(kind, d) === undefined),
-        epochs: num(values.epochs, 'epochs') ?? 15,
-        hiddenUnits: num(values.hidden, 'hidden') ?? 32,
-        seed,
-        progress: true,
-        keep: true,
-        // Each model trained on the data would repeat the SDK's note about it: said once; the device picked too.
-        logger: warningLogger('traffic-demo', undefined, { info: true, rewrite }),
-        ...(device ? { device } : {}),
-      });
-      const table = horizonTable(results, undefined, d.name === 'los-loop');
-      out('\nPer-horizon RMSE / MAE on the test part (80/20 chronological split, 12 input steps, steps 1..h pooled as in T-GCN)');
-      out(table);
-      skipped.forEach((line) => out(line));
-      if (d.name === 'los-loop') out('* recalled from the paper, not confirmed; the paper chose its epoch on the test set.');
-      const tgcn = kept.get('tgcn')!;
-      const replay = await replayTest(tgcn, d, testStart, [0, Math.min(5, d.series.sensors.length - 1)]);
-      const file = await writeReport(values.out ?? DEFAULT_OUT, {
-        data: d,
-        results,
-        replay,
-        replayModel: 'T-GCN-style',
-        tableText: [table, ...skipped].join('\n'),
-      });
-      out(`\nIncident alerts raised on the test part: ${replay.events.filter((e) => e.type === 'raised').length}`);
-      out(`Report with plots: ${file}`);
-      for (const m of kept.values()) m.dispose();
-      return;
     }
     case 'train': {
       const { MODEL_KINDS, PACKAGE_NAME, splitSeries, TrafficForecaster } = await import('@appliedml/traffic');
@@ -399,22 +410,33 @@ async function main(argv: string[]): Promise<void> {
         seed,
         ...(values.hidden ? { hiddenUnits: num(values.hidden, 'hidden')! } : {}),
       });
-      const report = await model.train(train, {
-        adjacency: d.adjacency,
-        epochs: num(values.epochs, 'epochs') ?? 30,
-        progress: 'auto',
-        logger,
-        ...(device ? { device } : {}),
-      });
-      await model.save(dir);
-      // Epochs only for the networks: the ridge is solved in closed form and the baselines are tables.
-      const epochs =
-        report.epochsRun > 0 ? ` (${report.epochsRun} epoch${report.epochsRun === 1 ? '' : 's'}, best ${report.bestEpoch + 1})` : '';
-      out(`trained ${kind} in ${report.seconds.toFixed(1)} s${epochs}; saved to ${dir}`);
-      if (report.validation.length > 0)
-        out(horizonTable([{ model: kind, horizons: report.validation, trainSeconds: report.seconds }], undefined, false));
-      model.dispose();
-      return;
+      const epochCount = num(values.epochs, 'epochs') ?? 30;
+      // Ctrl-C stops the training after its current step; nothing is saved then (stopOnSignals says so).
+      return stopOnSignals(
+        async (signal) => {
+          try {
+            const report = await model.train(train, {
+              adjacency: d.adjacency,
+              epochs: epochCount,
+              progress: 'auto',
+              logger,
+              ...(device ? { device } : {}),
+              signal,
+            });
+            signal.throwIfAborted();
+            await model.save(dir);
+            // Epochs only for the networks: the ridge is solved in closed form and the baselines are tables.
+            const epochs =
+              report.epochsRun > 0 ? ` (${report.epochsRun} epoch${report.epochsRun === 1 ? '' : 's'}, best ${report.bestEpoch + 1})` : '';
+            out(`trained ${kind} in ${report.seconds.toFixed(1)} s${epochs}; saved to ${dir}`);
+            if (report.validation.length > 0)
+              out(horizonTable([{ model: kind, horizons: report.validation, trainSeconds: report.seconds }], undefined, false));
+          } finally {
+            model.dispose();
+          }
+        },
+        { output: dir },
+      );
     }
     case 'evaluate': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'evaluate needs --bundle DIR.');

@@ -22,6 +22,8 @@ export interface ComparisonOptions {
   keep?: boolean;
   /** Where the SDK's warnings go (default: the console with progress, none without). */
   logger?: Logger;
+  /** Stops the training after its current step (Ctrl-C, stopOnSignals): E_ABORTED, every model disposed. */
+  signal?: AbortSignal;
 }
 
 export const RIDGE_WITHOUT_CLOCK = 'graph ridge (window and neighbours; no historical average: the data has no clock)';
@@ -37,22 +39,29 @@ export async function runComparison(
   const logger = options.logger ?? (options.progress ? consoleLogger({ prefix: 'traffic-demo' }) : undefined);
   for (const kind of options.models) {
     const model = TrafficForecaster.create({ model: kind, hiddenUnits: options.hiddenUnits, seed: options.seed });
-    const report = await model.train(train, {
-      adjacency: data.adjacency,
-      epochs: options.epochs,
-      progress: options.progress ? 'auto' : false,
-      ...(options.device ? { device: options.device } : {}),
-      ...(logger ? { logger } : {}),
-    });
-    const evaluation = await model.evaluate(data.series, { fromStep: testStart });
-    results.push({
-      model: kind,
-      horizons: evaluation.horizons,
-      trainSeconds: report.seconds,
-      ...(model.isNeural ? { report } : {}),
-      // Without a clock the graph ridge has no time of day: it reads no historical average (its usual label says it does).
-      ...(kind === 'ridge' && data.series.start === null ? { label: RIDGE_WITHOUT_CLOCK } : {}),
-    });
+    try {
+      const report = await model.train(train, {
+        adjacency: data.adjacency,
+        epochs: options.epochs,
+        progress: options.progress ? 'auto' : false,
+        ...(options.device ? { device: options.device } : {}),
+        ...(logger ? { logger } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      const evaluation = await model.evaluate(data.series, { fromStep: testStart });
+      results.push({
+        model: kind,
+        horizons: evaluation.horizons,
+        trainSeconds: report.seconds,
+        ...(model.isNeural ? { report } : {}),
+        // Without a clock the graph ridge has no time of day: it reads no historical average (its usual label says it does).
+        ...(kind === 'ridge' && data.series.start === null ? { label: RIDGE_WITHOUT_CLOCK } : {}),
+      });
+    } catch (error) {
+      model.dispose();
+      for (const m of kept.values()) m.dispose();
+      throw error;
+    }
     if (options.keep) kept.set(kind, model);
     else model.dispose();
   }
