@@ -86,6 +86,19 @@ function isoTime(t: Transaction['timestamp'], unit: 'ms' | 's'): string {
 // Card, merchant and country are bounded by the SDK's own MAX_ID_CHARS, as in the CLI (it was 128 / 64 here).
 const text = (minLength: number, description: string) => ({ type: 'string', minLength, maxLength: MAX_ID_CHARS, description }) as const;
 
+/**
+ * The guide's transaction (docs/fraud.md), the /docs page's example body: its "Try it out" sends it as is
+ * (without one, Swagger UI filled the timestamp with 0, which the SDK refuses as no plausible time).
+ * The time is ISO 8601 text, which reads the same under either --time-unit.
+ */
+export const SCORE_EXAMPLE = {
+  card: 'card-00001',
+  amount: 2400,
+  timestamp: '2026-11-05T12:00:00Z',
+  merchant: 'm-7',
+  country: 'FR',
+} as const;
+
 const scoreSchemaFor = (timeUnit: 'ms' | 's') =>
   ({
     summary: 'Score one card transaction against its card’s history: a score, a decision and the reasons.',
@@ -94,6 +107,7 @@ const scoreSchemaFor = (timeUnit: 'ms' | 's') =>
       type: 'object',
       required: ['card', 'amount', 'timestamp'],
       additionalProperties: false,
+      examples: [SCORE_EXAMPLE],
       properties: {
         card: text(1, 'The card (or account) id; its state holds the card’s recent transactions.'),
         amount: { type: 'number', minimum: 0, maximum: 1e9, description: 'The amount (0 to 10⁹, as the SDK accepts).' },

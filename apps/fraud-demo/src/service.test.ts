@@ -77,6 +77,17 @@ describe('fraud service on the demo kit', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/', '/score', '/alerts', '/api/curves.svg', '/healthz', '/readyz']));
   });
 
+  it("/docs's POST /score example (what Swagger UI's Try it out sends) is scored, not refused for its time", async () => {
+    type Doc = { paths: { '/score': { post: { requestBody: { content: Record<string, { example?: unknown }> } } } } };
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as Doc;
+    const example = doc.paths['/score'].post.requestBody.content['application/json']?.example;
+    // Without one, Swagger UI filled timestamp with 0: 400 "0 is not a plausible epoch-milliseconds time".
+    expect(example).toEqual({ card: 'card-00001', amount: 2400, timestamp: '2026-11-05T12:00:00Z', merchant: 'm-7', country: 'FR' });
+    const res = await post(JSON.stringify(example));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as ScoreAnswer).features.amount).toBe(2400);
+  });
+
   it("an alert's time is the transaction's (it was the server's clock); `at` says when it was scored", async () => {
     const last = txs[txs.length - 1]!;
     const timestamp = Number(last.timestamp) + 3_600_000;
