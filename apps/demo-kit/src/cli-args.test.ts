@@ -15,6 +15,36 @@ describe('parseCliArgs', () => {
         expect.objectContaining({ code: 'E_INPUT_INVALID', message: expect.stringMatching(/usage: demo$/) }),
       );
   });
+  it("says Node's refusals in the CLI's words, the usage apart in details", () => {
+    const refusal = (args: string[], allowPositionals = true): unknown => {
+      try {
+        parseCliArgs({ ...config, args, allowPositionals, options: { ...config.options, quiet: { type: 'boolean' } } }, 'usage: demo');
+      } catch (error) {
+        return error;
+      }
+      throw new Error('not refused');
+    };
+    const cases: Array<[string[], string, string]> = [
+      // Node: "Unknown option '--bogus'. To specify a positional argument … as in '-- "--bogus"" (one quote unclosed).
+      [['train', '--bogus'], "Unknown option '--bogus' (see the usage below).", 'unknown-option'],
+      [['-x'], "Unknown option '-x' (see the usage below).", 'unknown-option'],
+      // Node: "Option '--limit <value>' argument missing".
+      [['--limit'], "Option '--limit' needs a value: --limit VALUE (see the usage below).", 'missing-value'],
+      [
+        ['--limit', '-5'],
+        "Option '--limit' needs a value, and the argument after it starts with '-': give the value, or write --limit=VALUE for one that starts with '-'.",
+        'missing-value',
+      ],
+      [['--quiet=yes'], "Option '--quiet' takes no value: give --quiet alone (see the usage below).", 'unexpected-value'],
+    ];
+    for (const [args, line, reason] of cases)
+      expect(refusal(args), args.join(' ')).toMatchObject({
+        code: 'E_INPUT_INVALID',
+        message: `${line}\n\nusage: demo`,
+        details: { line, usage: 'usage: demo', reason },
+      });
+    expect(refusal(['extra'], false)).toMatchObject({ details: { line: "Unexpected argument 'extra' (see the usage below)." } });
+  });
 });
 
 describe('intFlag', () => {

@@ -5,15 +5,50 @@ import { AppliedMLError } from '@appliedml/engine/errors';
 
 /**
  * `parseArgs` for a demo CLI, with its own errors (an unknown option, `--limit -5` read as an option,
- * a missing value) turned into one typed `E_INPUT_INVALID` that carries the usage text, so the CLI
- * prints one line and the usage instead of a stack trace.
+ * a missing value) turned into one typed `E_INPUT_INVALID` in the CLI's words (Node's said `… as in
+ * '-- "--bogus"`, advice about positionals no command takes), so the CLI prints one line and the usage
+ * instead of a stack trace. The message is that line, a blank line and the usage (what a CLI printing
+ * `error.message` shows); `details.usage` holds the usage alone and `details.line` the line, for a CLI
+ * that prints them apart (`cliErrorText`).
  */
 export function parseCliArgs<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (cause) {
-    throw new AppliedMLError('E_INPUT_INVALID', `${(cause as Error).message}\n\n${usage}`, { cause });
+    const { line, option, reason } = parseArgsRefusal(cause as Error & { code?: string });
+    throw new AppliedMLError('E_INPUT_INVALID', `${line}\n\n${usage}`, {
+      cause,
+      details: { reason, ...(option === undefined ? {} : { option }), line, usage },
+    });
   }
+}
+
+/** Node's parseArgs refusal as one readable line, with the option it names and why. */
+function parseArgsRefusal(error: Error & { code?: string }): { line: string; option?: string; reason: string } {
+  const named = /'(-[^' ]*)/.exec(error.message)?.[1];
+  const arg = /argument '([^']*)'/.exec(error.message)?.[1];
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return { line: `Unknown option '${named ?? '?'}' (see the usage below).`, option: named, reason: 'unknown-option' };
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return { line: `Unexpected argument '${arg ?? '?'}' (see the usage below).`, reason: 'unexpected-argument' };
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/argument missing/.test(error.message))
+        return { line: `Option '${named}' needs a value: ${named} VALUE (see the usage below).`, option: named, reason: 'missing-value' };
+      if (/ambiguous/.test(error.message))
+        return {
+          line: `Option '${named}' needs a value, and the argument after it starts with '-': give the value, or write ${named}=VALUE for one that starts with '-'.`,
+          option: named,
+          reason: 'missing-value',
+        };
+      if (/does not take an argument/.test(error.message))
+        return {
+          line: `Option '${named}' takes no value: give ${named} alone (see the usage below).`,
+          option: named,
+          reason: 'unexpected-value',
+        };
+  }
+  return { line: error.message.replace(/\s*\n\s*/g, ' '), option: named, reason: 'invalid-arguments' };
 }
 
 /**

@@ -371,8 +371,8 @@ function locationOf(root: string, looked: readonly string[], files: readonly { p
 /**
  * A fatal error's one line. A missing dataset's message is the engine's report for API callers (where it
  * looked, one path a line, "pass dataDir" / "allowDownload: true"): here it is where the demo looked (with
- * the files missing from a folder that holds the others) and what to put there, in the CLI's terms; any
- * other message's line breaks are spaces.
+ * the files missing from a folder that holds the others) and what to put there, in the CLI's terms; a
+ * refused flag is followed by the usage; any other message's line breaks are spaces.
  */
 async function cliErrorLine(error: AppliedMLError): Promise<string> {
   const d = error.details as { name?: unknown; dataDir?: unknown; cacheDir?: unknown; looked?: unknown };
@@ -388,6 +388,9 @@ async function cliErrorLine(error: AppliedMLError): Promise<string> {
     const how = spec?.howToGet ?? `Put its files in $APPLIEDML_DATA_DIR/${d.name}/.`;
     return `error E_DATASET_MISSING: Dataset '${d.name}' was not found ${where}. ${how}`;
   }
+  // A refused flag (parseCliArgs) is its line, a blank line and the usage, as the other demo CLIs print it.
+  const flags = error.details as { line?: unknown; usage?: unknown };
+  if (typeof flags.line === 'string' && typeof flags.usage === 'string') return `error ${error.code}: ${flags.line}\n\n${flags.usage}`;
   return `error ${error.code}: ${error.message.replace(/\s*\n\s*/g, ' ')}`;
 }
 
