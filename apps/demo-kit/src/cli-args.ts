@@ -9,7 +9,7 @@ import { AppliedMLError } from '@appliedml/engine/errors';
  * '-- "--bogus"`, advice about positionals no command takes), so the CLI prints one line and the usage
  * instead of a stack trace. The message is that line, a blank line and the usage (what a CLI printing
  * `error.message` shows); `details.usage` holds the usage alone and `details.line` the line, for a CLI
- * that prints them apart (`cliErrorText`).
+ * that prints them apart (the text demo).
  */
 export function parseCliArgs<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
   try {
