@@ -347,12 +347,25 @@ function epochUnit(values: unknown[]): 'ms' | 's' | undefined {
   return unit;
 }
 
+/**
+ * A record's own field, undefined when the record lacks it: a field named like a member of
+ * Object.prototype (`constructor`, `toString`, `valueOf`, `__proto__`) is not read from the prototype.
+ */
+export function fieldOf(rec: object, name: string): unknown {
+  return Object.hasOwn(rec, name) ? (rec as Record<string, unknown>)[name] : undefined;
+}
+
+/** The kind `preprocess.schema` forces on a field (its own entry only), else undefined. */
+export function schemaKind(schema: Record<string, ColumnKind> | undefined, name: string): ColumnKind | undefined {
+  return schema !== undefined && schema !== null && Object.hasOwn(schema, name) ? schema[name] : undefined;
+}
+
 /** E_INPUT_INVALID for the first record missing a required field. */
 function checkRequired(records: ReadonlyArray<TabularRecord>, required: readonly string[], what: string): void {
   records.forEach((rec, r) => {
     if (typeof rec !== 'object' || rec === null) return;
     for (const field of required)
-      if (MISSING(rec[field]))
+      if (MISSING(fieldOf(rec, field)))
         throw new AppliedMLError('E_INPUT_INVALID', `${what}: row ${r} has no value in required field '${field}'.`, {
           details: { row: r, field, reason: 'required-field-missing' },
         });
@@ -644,9 +657,9 @@ export class Preprocessor {
     const notes: string[] = [];
     const timeFeatures: TimeFeatures[] = [];
     for (const name of names) {
-      const values = records.map((r) => r[name]);
+      const values = records.map((r) => fieldOf(r, name));
       values.forEach((v, i) => checkCell(v, name, i, 'training data'));
-      const kind = options.schema?.[name] ?? inferKind(values, name, notes);
+      const kind = schemaKind(options.schema, name) ?? inferKind(values, name, notes);
       if (kind === 'numeric') {
         const present: number[] = [];
         let missing = false;
@@ -729,14 +742,16 @@ export class Preprocessor {
       if (isMatrix(input)) return input.data[row * input.cols + idx];
       return (input as ReadonlyArray<ArrayLike<number>>)[row]?.[idx];
     }
-    const v = (input as ReadonlyArray<TabularRecord>)[row]?.[column];
+    const rec = (input as ReadonlyArray<TabularRecord>)[row];
+    const v = rec ? fieldOf(rec, column) : undefined;
     return MISSING(v) ? undefined : typeof v === 'string' ? numberCell(v) : Number(v);
   }
 
   /** A record field's value as given, for explanations (undefined for numeric rows or a missing value). */
   rawValue(input: TabularInput, row: number, column: string): unknown {
     if (this.state.input === 'matrix' || !isRecords(input)) return undefined;
-    const v = input[row]?.[column];
+    const rec = input[row];
+    const v = rec ? fieldOf(rec, column) : undefined;
     return MISSING(v) ? undefined : v;
   }
 
@@ -824,7 +839,7 @@ export class Preprocessor {
       }
       let j = r * width;
       for (const c of s.columns) {
-        const v = rec[c.name];
+        const v = fieldOf(rec, c.name);
         checkCell(v, c.name, r, 'input');
         if (c.kind === 'numeric') {
           const miss = MISSING(v);
