@@ -56,8 +56,10 @@ function unsupportedMessage(details: Record<string, unknown> | undefined): strin
     const name = typeof details['encoding'] === 'string' ? details['encoding'] : undefined;
     return `The WAV file is ${name ? `${name}-encoded` : 'in an encoding that is not PCM or float'}; ${READS}: ${CONVERT}.`;
   }
-  if (typeof details?.['bitsPerSample'] === 'number') return `The WAV file's bit depth is not one ${READS}: ${CONVERT}.`;
-  return `The upload is not a WAV file ${READS}: send PCM (8, 16, 24 or 32-bit) or IEEE float WAV.`;
+  // One sentence each (they ran READS into the sentence: "… is not a WAV file this service reads PCM … WAV: send PCM …").
+  if (typeof details?.['bitsPerSample'] === 'number')
+    return `The WAV file's bit depth is not one this service reads (PCM at 8, 16, 24 or 32 bits, or IEEE float): ${CONVERT}.`;
+  return 'The upload is not a WAV file; send a PCM (8, 16, 24 or 32-bit) or IEEE float WAV file.';
 }
 
 /** The upload decoded once, at the model's rate; the decoder's errors answered in the service's own words. */

@@ -168,6 +168,8 @@ describe('speech service on the demo kit', () => {
     const marker = 'NOT-A-WAV-<script>alert(1)</script>';
     const junk = await answerOf(await post(marker.repeat(20)));
     expect(junk).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
+    // One sentence (it ran "not a WAV file this service reads PCM … WAV: send PCM …" together).
+    expect(messageOf(junk)).toBe('The upload is not a WAV file; send a PCM (8, 16, 24 or 32-bit) or IEEE float WAV file.');
     expect(junk.text).not.toContain('NOT-A-WAV');
     expect(junk.text).not.toContain('script');
     // Another container's letters (big-endian RIFX): 415, its letters not quoted.
@@ -189,7 +191,9 @@ describe('speech service on the demo kit', () => {
     expect(odd.text).not.toMatch(/1234|4660/);
     const bits = await answerOf(await post(wavWithFormat(1, 40, 5000)));
     expect(bits).toMatchObject({ status: 415, code: 'E_FORMAT_UNSUPPORTED' });
-    expect(messageOf(bits)).toContain("The WAV file's bit depth is not one this service reads");
+    expect(messageOf(bits)).toBe(
+      "The WAV file's bit depth is not one this service reads (PCM at 8, 16, 24 or 32 bits, or IEEE float): convert it, e.g. ffmpeg -i in.wav -c:a pcm_s16le out.wav.",
+    );
     expect(bits.text).not.toMatch(/40/);
     // A truncated WAV (the header declares more data than is there): 400, sizes not quoted.
     const truncated = await answerOf(await post(threeWav.subarray(0, 1000)));
