@@ -21,7 +21,8 @@ usage:
   traffic-demo serve --bundle DIR [--port 8080] [--host H]  web page with the forecast chart of a chosen sensor and live alerts
 
 options: --data auto|los-loop|synthetic|FILE.csv (default auto: Los-loop when APPLIEDML_DATA_DIR has it, else generated data,
-         flagged synthetic), --sensors N (train and demo: the first N sensors), --device auto|cuda|cpu|wasm|js,
+         flagged synthetic; evaluate, forecast and serve: the data train recorded beside the bundle, traffic-demo.json),
+         --sensors N (train and demo: the first N sensors), --device auto|cuda|cpu|wasm|js,
          --epochs N, --hidden N and --seed N (default 1) (the networks gru, lstm, tgcn: train and demo only)
 
 your own data (--data FILE.csv only: a built-in source refuses these flags; give evaluate / forecast / serve the same flags as train; they take the model's sensors by id):
@@ -393,7 +394,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'train': {
       const { MODEL_KINDS, PACKAGE_NAME, splitSeries, TrafficForecaster } = await import('@appliedml/traffic');
-      const { loadDemoData } = await import('./data');
+      const { loadDemoData, writeTrainedOn } = await import('./data');
       const { horizonTable } = await import('./render');
       const kind = (values.model ?? 'ridge') as TrafficModelKind;
       if (!MODEL_KINDS.includes(kind)) throw new AppliedMLError('E_INPUT_INVALID', `--model must be one of ${MODEL_KINDS.join(', ')}.`);
@@ -425,6 +426,14 @@ async function main(argv: string[]): Promise<void> {
             });
             signal.throwIfAborted();
             await model.save(dir);
+            // Beside the bundle: the data it was trained on, which evaluate, forecast and serve read with --data auto.
+            await writeTrainedOn(
+              dir,
+              d,
+              FILE_FLAGS.flatMap((name) =>
+                values[name] === undefined ? [] : values[name] === true ? [`--${name}`] : [`--${name}`, String(values[name])],
+              ),
+            );
             // Epochs only for the networks: the ridge is solved in closed form and the baselines are tables.
             const epochs =
               report.epochsRun > 0 ? ` (${report.epochsRun} epoch${report.epochsRun === 1 ? '' : 's'}, best ${report.bestEpoch + 1})` : '';
@@ -441,11 +450,11 @@ async function main(argv: string[]): Promise<void> {
     case 'evaluate': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'evaluate needs --bundle DIR.');
       const { splitSeries, TrafficForecaster } = await import('@appliedml/traffic');
-      const { checkModelClock, loadDemoData } = await import('./data');
+      const { checkModelClock, loadModelData } = await import('./data');
       const { runComparison } = await import('./experiment');
       const { horizonTable } = await import('./render');
       const model = await TrafficForecaster.load(values.bundle, loadOptions);
-      const d = loaded(await loadDemoData(data, model.sensors, process.env, ownFile, logger));
+      const d = loaded(await loadModelData(data, values.bundle, model.sensors, process.env, ownFile, logger));
       checkModelClock(model, d);
       out(d.note);
       if (d.name === 'los-loop' && d.series.sensors.length < 207) out(SUBSET_NOTE);
@@ -472,10 +481,10 @@ async function main(argv: string[]): Promise<void> {
     case 'forecast': {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'forecast needs --bundle DIR.');
       const { TrafficForecaster } = await import('@appliedml/traffic');
-      const { checkModelClock, loadDemoData } = await import('./data');
+      const { checkModelClock, loadModelData } = await import('./data');
       const { clockTime, forecastTable } = await import('./render');
       const model = await TrafficForecaster.load(values.bundle, loadOptions);
-      const d = loaded(await loadDemoData(data, model.sensors, process.env, ownFile, logger));
+      const d = loaded(await loadModelData(data, values.bundle, model.sensors, process.env, ownFile, logger));
       checkModelClock(model, d);
       const T = model.config.inputSteps;
       const end = num(values.at, 'at') ?? d.series.steps - 1;
@@ -504,10 +513,10 @@ async function main(argv: string[]): Promise<void> {
       if (!values.bundle) throw new AppliedMLError('E_INPUT_INVALID', 'serve needs --bundle DIR (train one first).');
       const { closeOnSignals } = await import('@appliedml/demo-kit');
       const { splitSeries, TrafficForecaster } = await import('@appliedml/traffic');
-      const { checkModelClock, loadDemoData } = await import('./data');
+      const { checkModelClock, loadModelData } = await import('./data');
       const { createLiveFeed, createTrafficService } = await import('./server');
       const model = await TrafficForecaster.load(values.bundle, loadOptions);
-      const d = loaded(await loadDemoData(data, model.sensors, process.env, ownFile, logger));
+      const d = loaded(await loadModelData(data, values.bundle, model.sensors, process.env, ownFile, logger));
       checkModelClock(model, d);
       const { testStart } = splitSeries(d.series, 0.8);
       const feed = createLiveFeed(model, d, testStart, {

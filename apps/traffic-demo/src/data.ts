@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppliedMLError, type Logger } from '@appliedml/engine';
-import { andList, checkInputFile } from '@appliedml/demo-kit';
+import { readFile } from 'node:fs/promises';
+import { andList, checkInputFile, writeOutputFile } from '@appliedml/demo-kit';
 import { asFlags } from './wording';
 import {
   createAdjacency,
@@ -34,6 +35,8 @@ export interface FileDataOptions extends Omit<ReadSeriesOptions, 'intervalMinute
 
 export interface DemoData {
   name: 'los-loop' | 'synthetic' | 'file';
+  /** Your own file's absolute path (name 'file'). */
+  path?: string;
   series: TrafficSeries;
   adjacency: Adjacency;
   /** Incidents injected into the synthetic network (none for real data). */
@@ -62,19 +65,16 @@ export async function loadDemoData(
   if (typeof sensors !== 'number' && sensors !== undefined) {
     // A file is read whole (its sensors may come in any order); the named sources give their first N, as at training.
     const named = ['auto', 'los-loop', 'synthetic'].includes(choice);
-    if (!named) return matchSensors(await loadFileAt(choice, undefined, file, true), sensors);
-    return matchSensors(await loadDemoData(choice, sensors.length, env, file, logger), sensors);
+    const data = named ? await loadDemoData(choice, sensors.length, env, file, logger) : await loadFileAt(choice, undefined, file, true);
+    return matchSensors(data, sensors, pickedData(choice, data, env));
   }
   if (!['auto', 'los-loop', 'synthetic'].includes(choice)) {
     // Relative paths are taken from the working directory, which the CLI has moved to where the command
     // was typed (useInvocationDir: `npm run demo` starts in the app's folder).
     return loadFileAt(choice, sensors, file, false);
   }
-  const raw = env.APPLIEDML_DATA_DIR?.trim();
-  // `npm run demo` runs in the app's folder: a relative APPLIEDML_DATA_DIR is taken from where npm was started.
-  const dataDir = raw ? resolve(env.INIT_CWD ?? process.cwd(), raw) : undefined;
-  const haveLos =
-    dataDir !== undefined && existsSync(join(dataDir, 'los-loop', 'los_speed.csv')) && existsSync(join(dataDir, 'los-loop', 'los_adj.csv'));
+  const dataDir = dataDirOf(env);
+  const haveLos = hasLosLoop(dataDir);
   if (choice === 'los-loop' || (choice === 'auto' && haveLos)) {
     const count = Math.min(sensors ?? 207, 207);
     const { series, adjacency } = await loadLosLoop({
@@ -111,8 +111,37 @@ const listIds = (ids: readonly string[]): string =>
     8,
   );
 
+/** APPLIEDML_DATA_DIR as an absolute path, or undefined when it is not set. */
+function dataDirOf(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.APPLIEDML_DATA_DIR?.trim();
+  // `npm run demo` runs in the app's folder: a relative APPLIEDML_DATA_DIR is taken from where npm was started.
+  return raw ? resolve(env.INIT_CWD ?? process.cwd(), raw) : undefined;
+}
+
+function hasLosLoop(dataDir: string | undefined): boolean {
+  return (
+    dataDir !== undefined && existsSync(join(dataDir, 'los-loop', 'los_speed.csv')) && existsSync(join(dataDir, 'los-loop', 'los_adj.csv'))
+  );
+}
+
+/** Which data `choice` read, and why, in the user's terms: the data a model's sensors were not found in. */
+function pickedData(choice: DataChoice, data: DemoData, env: NodeJS.ProcessEnv): string {
+  if (data.name === 'file') return `your file ${data.path ?? choice} (--data ${choice})`;
+  if (choice !== 'auto') return data.name === 'los-loop' ? 'Los-loop (--data los-loop)' : 'the generated network (--data synthetic)';
+  if (data.name === 'los-loop') return `Los-loop (--data auto: APPLIEDML_DATA_DIR ${dataDirOf(env)} holds it)`;
+  const dataDir = dataDirOf(env);
+  return `SYNTHETIC generated data (--data auto picks it when Los-loop is not in APPLIEDML_DATA_DIR, and ${
+    dataDir === undefined ? 'APPLIEDML_DATA_DIR is not set' : `${dataDir} holds no los-loop/`
+  })`;
+}
+
+/** How to choose the data a model needs: the end of a message saying the data picked is not it. */
+const CHOOSE_DATA =
+  'Give the data the model was trained on: Los-loop (set APPLIEDML_DATA_DIR to a folder holding los-loop/, or --data los-loop), ' +
+  'the generated network (--data synthetic) or your own file (--data FILE.csv, with the same reading flags as train).';
+
 /** The data's sensors by id in the order of `ids` (a trained model's sensors), with the road graph to match. */
-function matchSensors(data: DemoData, ids: readonly string[]): DemoData {
+function matchSensors(data: DemoData, ids: readonly string[], picked: string): DemoData {
   const have = data.series.sensors;
   if (have.length === ids.length && have.every((id, i) => id === ids[i])) return data;
   const missing = ids.filter((id) => !have.includes(id));
@@ -120,8 +149,8 @@ function matchSensors(data: DemoData, ids: readonly string[]): DemoData {
     throw new AppliedMLError(
       'E_SHAPE_MISMATCH',
       `The model was trained on sensor(s) ${listIds(missing)} that the data does not have (its sensors: ${listIds(have)}). ` +
-        'Give the data the model was trained on, with the same reading flags as train.',
-      { details: { missing, sensors: [...have] } },
+        `The data is ${picked}. ${CHOOSE_DATA}`,
+      { details: { missing, sensors: [...have], data: data.name } },
     );
   const keep = ids.map((id) => have.indexOf(id));
   return {
@@ -255,6 +284,7 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
       : 'no road graph (--adjacency FILE): every sensor on its own';
   return {
     name: 'file',
+    path,
     series,
     adjacency,
     incidents: [],
@@ -263,4 +293,82 @@ async function loadFileData(path: string, sensors: number | undefined, options: 
       `Your data (${path}): ${n === all ? `${n} sensor${n === 1 ? '' : 's'}` : n === 1 ? `the first of ${all} sensors` : `the first ${n} of ${all} sensors`}${read.sensors ? ' (those --sensor-ids lists)' : ''}, ${series.steps} steps of ${series.intervalMinutes} min` +
       `${series.timeZone ? ` on the ${series.timeZone} clock` : ''}; ${graphNote}.${strideHint}`,
   };
+}
+
+/** Beside a bundle `train` saved: the data it was trained on, which `--data auto` reads for evaluate, forecast and serve. */
+export const TRAINED_ON_FILE = 'traffic-demo.json';
+
+/** The data a bundle was trained on: a built-in source, or your file (its absolute path and train's reading flags). */
+export type TrainedOn = { data: 'los-loop' | 'synthetic' } | { data: 'file'; path: string; flags: string[] };
+
+/** Records beside the bundle in `dir` the data it was trained on (written whole or not at all). */
+export async function writeTrainedOn(dir: string, data: DemoData, flags: readonly string[]): Promise<void> {
+  const record: TrainedOn = data.name === 'file' ? { data: 'file', path: data.path!, flags: [...flags] } : { data: data.name };
+  await writeOutputFile(join(dir, TRAINED_ON_FILE), `${JSON.stringify(record)}\n`);
+}
+
+/** What the bundle in `dir` was trained on, or undefined when unrecorded (a bundle saved before, or otherwise) or unreadable. */
+export async function readTrainedOn(dir: string): Promise<TrainedOn | undefined> {
+  let record: unknown;
+  try {
+    record = JSON.parse(await readFile(join(dir, TRAINED_ON_FILE), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof record !== 'object' || record === null) return undefined;
+  const { data, path, flags } = record as { data?: unknown; path?: unknown; flags?: unknown };
+  if (data === 'los-loop' || data === 'synthetic') return { data };
+  if (data === 'file' && typeof path === 'string' && Array.isArray(flags) && flags.every((f) => typeof f === 'string'))
+    return { data, path, flags: flags as string[] };
+  return undefined;
+}
+
+/** A command-line word as a POSIX shell reads it back: quoted when it holds anything but plain characters. */
+const shellWord = (word: string): string => (/^[\w.,:/@%+=-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
+
+/**
+ * The data for the model saved in `bundle` (its `sensors`, by id). With `--data auto` (the default) a bundle
+ * whose training data `train` recorded (TRAINED_ON_FILE) reads that source: Los-loop (E_DATASET_MISSING when
+ * it is not in APPLIEDML_DATA_DIR, not the generated network, which lacks its sensors), the generated network
+ * (also when Los-loop is there), or, for your own file, E_INPUT_INVALID giving the --data and reading flags
+ * train had. Any other --data, and a bundle without the record, read as `loadDemoData` does.
+ */
+export async function loadModelData(
+  choice: DataChoice,
+  bundle: string,
+  sensors: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  file: FileDataOptions = {},
+  logger?: Logger,
+): Promise<DemoData> {
+  const recorded = choice === 'auto' ? await readTrainedOn(bundle) : undefined;
+  if (recorded === undefined) return loadDemoData(choice, sensors, env, file, logger);
+  const record = join(bundle, TRAINED_ON_FILE);
+  if (recorded.data === 'file')
+    throw new AppliedMLError(
+      'E_INPUT_INVALID',
+      `The model was trained on your own file ${recorded.path} (as ${record} records), and --data auto reads Los-loop or the generated network: ` +
+        `give the file with train's reading flags: --data ${[recorded.path, ...recorded.flags].map(shellWord).join(' ')}`,
+      { details: { field: 'data', trainedOn: 'file', path: recorded.path } },
+    );
+  if (recorded.data === 'synthetic') {
+    const data = await loadDemoData('synthetic', sensors, env, file, logger);
+    return {
+      ...data,
+      note: `${data.note.replace(/ Set APPLIEDML_DATA_DIR .*$/, '')} The model was trained on this generated network (${record}), so --data auto reads it; to run on real data, train a model there.`,
+    };
+  }
+  try {
+    return await loadDemoData('los-loop', sensors, env, file, logger);
+  } catch (error) {
+    if (!AppliedMLError.hasCode(error, 'E_DATASET_MISSING')) throw error;
+    const dataDir = dataDirOf(env);
+    throw new AppliedMLError(
+      'E_DATASET_MISSING',
+      `The model was trained on Los-loop (as ${record} records), and Los-loop is not in APPLIEDML_DATA_DIR (${
+        dataDir === undefined ? 'not set' : `${dataDir} holds no los-loop/`
+      }); the generated network does not have its sensors. Set APPLIEDML_DATA_DIR to a folder holding los-loop/ (los_speed.csv and los_adj.csv).`,
+      { details: { dataset: 'los-loop', trainedOn: 'los-loop' }, cause: error },
+    );
+  }
 }
