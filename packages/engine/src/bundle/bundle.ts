@@ -274,7 +274,7 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
     models[name] = { topology: `${name}.model.json`, weights: `${name}.weights.bin` };
   }
   for (const [name, data] of Object.entries(input.files ?? {})) {
-    if (name in files) throw new AppliedMLError('E_INPUT_INVALID', `Bundle file '${name}' is given twice.`);
+    if (Object.hasOwn(files, name)) throw new AppliedMLError('E_INPUT_INVALID', `Bundle file '${name}' is given twice.`);
     files[name] = fileBytes(data);
   }
   const metrics =
