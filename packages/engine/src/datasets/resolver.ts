@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../logger';
 import { isSha256, sha256File } from './checksum';
 import { MAX_DOWNLOAD_TIMEOUT_MS, downloadFile } from './download';
 import { specialFileKind, statFailure } from './file-kind';
+import { setOwn } from './own-property';
 
 /**
  * Finds a dataset's files on disk, in this order:
@@ -245,7 +246,7 @@ async function verifyFiles(root: string, files: DatasetFile[], name: string): Pr
 
 function filesMap(root: string, files: DatasetFile[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const file of files) out[file.path] = join(root, file.path);
+  for (const file of files) setOwn(out, file.path, join(root, file.path));
   return out;
 }
 
