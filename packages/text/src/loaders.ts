@@ -250,12 +250,14 @@ export async function readTextJsonl(file: string, options: FieldOptions = {}): P
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
       throw new AppliedMLError('E_INPUT_INVALID', `${file}:${i + 1}: expected a JSON object.`, { details: { file, line: i + 1 } });
     }
-    const record = obj as Record<string, unknown>;
-    const value = record[labelField];
+    // Own fields only: a line without a field named like an Object.prototype member ('constructor',
+    // 'toString') lacks it, as it lacks any other.
+    const field = (name: string): unknown => (Object.hasOwn(obj, name) ? (obj as Record<string, unknown>)[name] : undefined);
+    const value = field(labelField);
     const label = Array.isArray(value)
       ? value.map((v, j) => checkLabel(v, file, i + 1, labelField, `label[${j}]`))
       : checkLabel(value, file, i + 1, labelField);
-    rows.push({ text: checkText(record[textField], { maxChars: options.maxTextChars, where: { file, line: i + 1 } }), label });
+    rows.push({ text: checkText(field(textField), { maxChars: options.maxTextChars, where: { file, line: i + 1 } }), label });
   });
   return nonEmpty(rows, file);
 }
