@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '@appliedml/demo-kit';
 import { launchChromium, withPage } from '@appliedml/demo-kit/browser';
-import { readAudio, readFsdd, type SpeechRecognizer } from '@appliedml/speech';
+import { decodeWav, encodeWav, readAudio, readFsdd, type SpeechRecognizer } from '@appliedml/speech';
 import { createSpeechService, inProcess } from './server';
 import { quickRecognizer, spokenWav } from './test-model';
 
@@ -41,6 +41,7 @@ describe('speech demo in a browser', () => {
       await page.locator('#go').click();
       await page.locator('#label').waitFor();
       expect(await page.locator('#label').textContent()).toBe(expected.label);
+      expect(await page.locator('#warning').count()).toBe(0); // one word: no several-words warning
       expect(await page.locator('#scores > div').count()).toBe(5);
       expect(await page.locator('#scores').textContent()).toContain(`${(expected.score * 100).toFixed(1)} %`);
       expect(await page.locator('#timing').textContent()).toMatch(/^speech \d+\.\d\d–\d+\.\d\d s, \d+\.\d ms$/);
@@ -70,6 +71,21 @@ describe('speech demo in a browser', () => {
       await expect.poll(() => page.locator('#error').textContent()).toContain('E_FORMAT_UNSUPPORTED');
       expect(await page.locator('#error').textContent()).not.toContain('<b>');
       expect(errors.filter((e) => !e.includes('415'))).toEqual([]);
+    });
+  });
+
+  it('warns above the word when the upload holds several words, and points to POST /sequence', async () => {
+    const rate = model.sampleRate;
+    const gap = new Float32Array(Math.round(0.4 * rate));
+    const words = ['one', 'five'].map((w) => decodeWav(spokenWav(w), { targetSampleRate: rate }).samples);
+    const joined = encodeWav(Float32Array.from([...gap, ...words[0]!, ...gap, ...words[1]!, ...gap]), rate);
+    await withPage(browser, `${base}/`, async ({ page, errors }) => {
+      await page.locator('#file').setInputFiles({ name: '15.wav', mimeType: 'audio/wav', buffer: Buffer.from(joined) });
+      await page.locator('#go').click();
+      await page.locator('#label').waitFor();
+      expect(await page.locator('#warning').textContent()).toMatch(/^This recording seems to hold 2 words .*send it to POST \/sequence\.$/);
+      expect(await page.locator('small').textContent()).toContain('POST /sequence');
+      expect(errors).toEqual([]);
     });
   });
 

@@ -64,6 +64,18 @@ describe('speech-demo recognize on awkward files', () => {
     const run = await recognize(good);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^\d+ {2}\d+ \d+\.\d+ %/);
+    expect(run.stdout).not.toContain('seems to hold');
+    // Two words with pauses: the one label, then the number of words and the way to read them.
+    const { decodeWav, encodeWav } = await import('@appliedml/speech');
+    const gap = new Float32Array(8000 * 0.4);
+    const [one, five] = ['one', 'five'].map((w) => decodeWav(spokenWav(w), { targetSampleRate: 8000 }).samples);
+    const two = join(dir, 'one-five.wav');
+    await writeFile(two, encodeWav(Float32Array.from([...gap, ...one!, ...gap, ...five!, ...gap]), 8000));
+    const joined = await recognize(two);
+    expect(joined.status, joined.stderr).toBe(0);
+    expect(joined.stdout).toMatch(
+      /^\d+ {2}.*\nThis recording seems to hold 2 words separated by pauses, read here as one; recognize --sequence reads them \(\d{2}\)\.\n$/,
+    );
   }, 120_000);
 });
 

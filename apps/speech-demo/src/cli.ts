@@ -278,6 +278,12 @@ async function main(): Promise<void> {
           .sort((a, b) => b[1] - a[1])
           .slice(0, 3);
         out(`${r.label}  ${top.map(([l, p]) => `${l} ${pct(p)}`).join('  ')}  (${r.timing.totalMs.toFixed(1)} ms)`);
+        // A digit string read as one word got one label and no hint: the words --sequence finds, when several.
+        const s = await model.recognizeSequence(file);
+        if (s.words.length > 1)
+          out(
+            `This recording seems to hold ${s.words.length} words separated by pauses, read here as one; recognize --sequence reads them (${s.text}).`,
+          );
       }
       return;
     }

@@ -30,7 +30,7 @@ const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><link r
 <p>Upload a WAV file (PCM or float, any rate, mono or stereo) of one spoken word. <span class="note">Files are processed in memory and never stored.</span></p>
 <input type="file" id="file" accept=".wav,audio/wav,audio/x-wav,audio/wave"> <button id="go">Recognise</button>
 <div id="out"></div>
-<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /recognize with the WAV file's bytes as the body).</small></p>
+<p><small>The API: <a id="api" href="/docs">OpenAPI page</a> (POST /recognize with the WAV file's bytes as the body; POST /sequence reads several words separated by pauses, e.g. a digit string).</small></p>
 <script>
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 fetch('/info').then((r) => r.json()).then((i) => { document.getElementById('model').textContent = i.ready ? 'Labels: ' + i.labels.join(', ') + ' — ' + i.sampleRate + ' Hz model' : 'The model is loading.'; });
@@ -41,7 +41,7 @@ document.getElementById('go').onclick = async () => {
   const r = await res.json();
   if (!res.ok) { document.getElementById('out').innerHTML = '<p class="err" id="error">' + esc(r.code + ': ' + r.message) + '</p>'; return; }
   const scores = Object.entries(r.scores).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([l, p]) => '<div>' + esc(l) + ' <span class="bar" style="width:' + (p * 300).toFixed(1) + 'px"></span> ' + (p * 100).toFixed(1) + ' %</div>').join('');
-  document.getElementById('out').innerHTML = '<h2 id="label">' + esc(r.label) + '</h2><div id="scores">' + scores + '</div><p id="timing">speech ' + r.speech.startSeconds.toFixed(2) + '–' + r.speech.endSeconds.toFixed(2) + ' s, ' + r.timing.totalMs.toFixed(1) + ' ms</p><h3>MFCC</h3><p id="mfcc-legend">13 coefficients over time, c0 at the bottom; each row on its own colour scale (its min to max)</p><img id="mfcc" alt="MFCC" src="' + r.mfccPng + '">';
+  document.getElementById('out').innerHTML = (r.warning ? '<p class="err" id="warning">' + esc(r.warning) + '</p>' : '') + '<h2 id="label">' + esc(r.label) + '</h2><div id="scores">' + scores + '</div><p id="timing">speech ' + r.speech.startSeconds.toFixed(2) + '–' + r.speech.endSeconds.toFixed(2) + ' s, ' + r.timing.totalMs.toFixed(1) + ' ms</p><h3>MFCC</h3><p id="mfcc-legend">13 coefficients over time, c0 at the bottom; each row on its own colour scale (its min to max)</p><img id="mfcc" alt="MFCC" src="' + r.mfccPng + '">';
 };
 </script></body></html>`;
 
@@ -113,6 +113,11 @@ const recognizeSchema = {
             inferenceMs: { type: 'number' },
             totalMs: { type: 'number' },
           },
+        },
+        warning: {
+          type: 'string',
+          description:
+            'Present when the recording seems to hold several words separated by pauses (read as one word here): POST /sequence reads them.',
         },
         mfccPng: {
           type: 'string',

@@ -151,6 +151,16 @@ describe('speech service on the demo kit', () => {
       responses: Record<string, { content: Record<string, { schema: { required: string[] } }> }>;
     };
     expect(sequenceDoc.responses['200']?.content['application/json']?.schema.required).toContain('timing');
+    // The same string sent to /recognize is read as one word, and said so with the way to /sequence (it
+    // answered one label at 99.5 % and no hint); a one-word recording has no warning (checked above: 'three').
+    const asOne = (await (await post(encodeWav(joined, rate))).json()) as RecognizeAnswer;
+    expect(asOne.warning).toBe(
+      'This recording seems to hold 2 words separated by pauses; /recognize reads it as one word. For a string of words (e.g. digits), send it to POST /sequence.',
+    );
+    expect(((await (await post(threeWav)).json()) as RecognizeAnswer).warning).toBeUndefined();
+    // The page names /sequence on its API line and shows the warning.
+    expect(page).toContain('POST /sequence reads several words');
+    expect(page).toContain('id="warning"');
   });
 
   it('answers hostile uploads with typed 4xx, never echoing them, and stays up', async () => {
