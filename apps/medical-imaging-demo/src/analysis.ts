@@ -2,6 +2,7 @@
 // segmented, and drawn as PNG overlays. Runs in the service process or in its pool's workers.
 import { AppliedMLError, type ErrorCode } from '@appliedml/engine';
 import {
+  type ColorImage,
   grayToPng,
   heatmapOverlayPng,
   maskOverlayPng,
@@ -10,7 +11,8 @@ import {
   type ImageSegmenter,
   type MedicalImage,
 } from '@appliedml/medical-imaging';
-import { outOfDistribution, stretchAdvice } from './input-checks';
+import sharp from 'sharp';
+import { COLOUR_NOT_CLASSIFIED, isColourful, outOfDistribution, stretchAdvice } from './input-checks';
 
 /** Pixel limit for uploads: 8,192 × 8,192, checked from the header before any pixel is decoded. */
 export const MAX_UPLOAD_PIXELS = 8192 * 8192;
@@ -133,24 +135,50 @@ async function readUpload(bytes: Uint8Array, color: boolean, options: AnalyseOpt
   }
 }
 
+/**
+ * A colour image as PNG, `width` pixels wide (its aspect kept), with `mask` (values > 0.5, the image's size)
+ * filled in green at 45 %, as the SDK's `maskOverlayPng` draws on gray.
+ */
+export async function colorPng(color: ColorImage, width: number, mask?: { data: Float32Array }): Promise<Uint8Array> {
+  const pixels = color.width * color.height;
+  const rgb = new Uint8Array(pixels * 3);
+  const green = [0, 220, 90];
+  for (let p = 0; p < pixels; p++) {
+    const inMask = mask !== undefined && mask.data[p]! > 0.5;
+    for (let c = 0; c < 3; c++) {
+      const v = 255 * Math.min(1, Math.max(0, color.data[3 * p + c]!));
+      rgb[3 * p + c] = Math.round(inMask ? 0.55 * v + 0.45 * green[c]! : v);
+    }
+  }
+  const png = await sharp(rgb, { raw: { width: color.width, height: color.height, channels: 3 } })
+    .resize({ width })
+    .png()
+    .toBuffer();
+  return new Uint8Array(png);
+}
+
 /** Read the upload, classify it with Grad-CAM, segment it, and draw the pictures. */
 export async function analyse(models: ServerModels, bytes: Uint8Array, options: AnalyseOptions = {}): Promise<PredictAnswer> {
-  // A segmenter trained on RGB (Kvasir-SEG) reads a colour upload in colour, not its luminance.
-  const read = await readUpload(bytes, models.segmenter?.config.channels === 3, options);
+  // Read in colour too: a segmenter trained on RGB (Kvasir-SEG) reads a colour upload in colour, not its
+  // luminance, and a colour photo is neither given to the classifier (trained on grayscale images) nor drawn grey.
+  const rgbSegmenter = models.segmenter?.config.channels === 3;
+  const read = await readUpload(bytes, true, options);
   const voi = options.voi ?? 'auto';
   const image = read.image;
+  const colour = isColourful(read.color) ? read.color : undefined;
   const width = Math.min(512, Math.max(256, image.width));
   const out: PredictAnswer = {
     format: read.format,
     width: image.width,
     height: image.height,
     bitDepth: read.bitDepth,
-    imagePng: b64(await grayToPng(image, { width })),
+    imagePng: b64(colour ? await colorPng(colour, width) : await grayToPng(image, { width })),
     voi,
     frames: read.frames,
     frame: options.frame ?? 0,
   };
-  if (models.classifier) {
+  if (models.classifier && colour) out.warnings = [COLOUR_NOT_CLASSIFIED];
+  else if (models.classifier) {
     // As the CLI's predict: the answer is still given, with the reasons it means little.
     const unlike = outOfDistribution(image);
     // A 12-bit X-ray stored in 16 or 32 bits reads nearly black, a signed one flat grey, unless stretched: say how (as the CLI's --voi).
@@ -162,8 +190,11 @@ export async function analyse(models: ServerModels, bytes: Uint8Array, options: 
     if (p.heatmap) out.heatmapPng = b64(await heatmapOverlayPng(image, p.heatmap, { width }));
   }
   if (models.segmenter) {
-    const s = await models.segmenter.predict(read.color ?? image);
-    out.segmentation = { area: s.area, overlayPng: b64(await maskOverlayPng(image, s.mask, { width })) };
+    const s = await models.segmenter.predict(rgbSegmenter ? (read.color ?? image) : image);
+    out.segmentation = {
+      area: s.area,
+      overlayPng: b64(colour ? await colorPng(colour, width, s.mask) : await maskOverlayPng(image, s.mask, { width })),
+    };
   }
   if (read.dicom)
     out.dicom = {

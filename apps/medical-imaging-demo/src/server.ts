@@ -45,7 +45,7 @@ export const UPLOAD_TYPES = ['application/dicom', 'image/png', 'image/jpeg', 'im
 const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml medical imaging</title>
 <style>body{font-family:sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}img{width:18rem;image-rendering:pixelated;margin-right:.5rem}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}.err{color:#a22}.warn{color:#8a5a00}.note{color:#666}</style></head>
-<body><h1>appliedml medical imaging</h1><p id="model"></p><p class="note">Not a medical device. Files are processed in memory and never stored.</p>
+<body><h1>appliedml medical imaging</h1><p id="model"></p><p class="note">Not a medical device. Files are processed in memory and never stored. A colour image (a photo, such as an endoscopy frame) is not given to the classifier, which was trained on grayscale images: it is drawn in colour, with the lesion mask when a segmenter is loaded.</p>
 <input type="file" id="file" accept=".dcm,.png,.jpg,.jpeg,.tif,.tiff,application/dicom,image/png,image/jpeg,image/tiff"> <button id="go">Analyse</button>
 <p><label>Gray levels <select id="voi"><option value="auto">auto: a DICOM's window, a PNG's full range</option><option value="minmax">minmax: stretch the stored range (a 12-bit X-ray in a 16-bit PNG)</option></select></label>
 <label>Frame (DICOM) or page (TIFF) <input type="number" id="frame" min="0" step="1" placeholder="0" style="width:5rem"></label></p><div id="out"></div>
@@ -334,7 +334,7 @@ const predictSchema = {
           type: 'array',
           items: { type: 'string' },
           description:
-            'Why the image is unlike the training images (too small, a strip, one flat value, nearly black): the prediction means little.',
+            'Why the image is unlike the training images (too small, a strip, one flat value, nearly black): the prediction means little; or that a colour image was not given to the classifier (trained on grayscale images), which then gives no classification.',
         },
       },
     },
