@@ -61,6 +61,7 @@ import {
 import {
   Preprocessor,
   SCALED_LIMIT,
+  schemaKind,
   timeLikeName,
   type ColumnKind,
   type FeatureInfo,
@@ -1756,7 +1757,9 @@ async function nextTurn(turns: Turns, check: () => void): Promise<void> {
  * as the caller said.
  */
 function warnTimeNamedColumns(pre: Preprocessor, schema: Record<string, ColumnKind> | undefined, logger: Logger): void {
-  const fields = pre.state.columns.filter((c) => c.kind !== 'timestamp' && timeLikeName(c.name) && schema?.[c.name] === undefined);
+  const fields = pre.state.columns.filter(
+    (c) => c.kind !== 'timestamp' && timeLikeName(c.name) && schemaKind(schema, c.name) === undefined,
+  );
   for (const c of fields)
     logger.warn(
       `Field '${c.name}' is named like a time but is read as ${c.kind === 'numeric' ? 'a number' : 'categories'}: its values are not dates or epoch numbers of one unit (2001–2286). Declare it with preprocess: { schema: { '${c.name}': 'timestamp' } } (and timeUnit) if it is a time, or '${c.kind}' to keep it so.`,
