@@ -23,6 +23,9 @@ function thin(xs: number[], ys: number[], max = 300): Array<[number, number]> {
   return pts;
 }
 
+/** The axis values marked on both axes of a curve panel (rates and precision run 0 to 1). */
+const TICKS = [0, 0.25, 0.5, 0.75, 1] as const;
+
 /** Width and height of one curve panel. */
 export const PANEL = { width: 260, height: 220 } as const;
 
@@ -36,13 +39,21 @@ function panel(
 ): string {
   const W = PANEL.width;
   const H = PANEL.height;
-  const P = 34;
+  const P = 40;
   const sx = (v: number): number => P + v * (W - P - 8);
   const sy = (v: number): number => H - P - v * (H - P - 8);
   const path = pts.map(([px, py], i) => `${i ? 'L' : 'M'}${sx(px).toFixed(1)},${sy(py).toFixed(1)}`).join('');
   const place = at ? ` x="${at.x}" y="${at.y}"` : '';
+  // Tick marks and values on both axes (0 to 1 by 0.25): the panels had none, not even 0 and 1.
+  const ticks = TICKS.map(
+    (v) => `<line x1="${sx(v)}" y1="${sy(0)}" x2="${sx(v)}" y2="${sy(0) + 4}" stroke="#999"/>
+<text class="tick-x" x="${sx(v)}" y="${sy(0) + 14}" font-size="9" text-anchor="middle">${v}</text>
+<line x1="${sx(0) - 4}" y1="${sy(v)}" x2="${sx(0)}" y2="${sy(v)}" stroke="#999"/>
+<text class="tick-y" x="${sx(0) - 6}" y="${sy(v) + 3}" font-size="9" text-anchor="end">${v}</text>`,
+  ).join('\n');
   return `<svg${place} viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">
 <rect x="${P}" y="8" width="${W - P - 8}" height="${H - P - 8}" fill="none" stroke="#999"/>
+${ticks}
 ${diagonal ? `<line x1="${sx(0)}" y1="${sy(0)}" x2="${sx(1)}" y2="${sy(1)}" stroke="#ccc" stroke-dasharray="4"/>` : ''}
 <path d="${path}" fill="none" stroke="#c0392b" stroke-width="2"/>
 <text x="${W / 2}" y="${H - 6}" font-size="11" text-anchor="middle">${esc(xLabel)}</text>

@@ -40,7 +40,7 @@ function page(threshold: number, synthetic: boolean, curves: CurveEntry | undefi
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>appliedml fraud</title>
 <style>body{font:14px system-ui,sans-serif;max-width:60rem;margin:2em auto;padding:0 1em}label{display:inline-block;margin:.2em 1em .2em 0}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}.alert{color:#a22;font-weight:bold}.pass{color:#185;font-weight:bold}
-.note{color:#a15c00}.bar{background:#c0392b;height:.8em;display:inline-block}</style></head>
+.note{color:#a15c00}td.time{white-space:nowrap}.bar{background:#c0392b;height:.8em;display:inline-block}</style></head>
 <body><h1>Fraud scoring</h1>${synthetic ? '<p class="note">Model trained on SYNTHETIC transactions.</p>' : ''}
 <form id="tx"><label>Card <input id="card" name="card" required value="card-0001"></label>
 <label>Amount <input id="amount" name="amount" type="number" step="0.01" required value="42.50"></label>
@@ -55,9 +55,11 @@ ${curves ? curvesSection(curves) : ''}
 <script>
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 const $ = (id) => document.getElementById(id);
+// An alert's time to the second, UTC as the column says: '2026-11-05 12:00:00' (it showed the raw ISO with milliseconds, and wrapped).
+const when = (t) => (typeof t === 'string' && t.length >= 19 && t[10] === 'T' && t.endsWith('Z') ? t.slice(0, 10) + ' ' + t.slice(11, 19) : t);
 async function alerts() {
   const list = await (await fetch('/alerts')).json();
-  $('alerts').tBodies[0].innerHTML = list.map((a) => '<tr class="row"><td>' + esc(a.time) + '</td><td>' + esc(a.card) + '</td><td>' + a.amount.toFixed(2) + '</td><td>' + a.score.toFixed(3) + '</td><td>' + a.reasons.map(esc).join('<br>') + '</td></tr>').join('');
+  $('alerts').tBodies[0].innerHTML = list.map((a) => '<tr class="row"><td class="time">' + esc(when(a.time)) + '</td><td>' + esc(a.card) + '</td><td>' + a.amount.toFixed(2) + '</td><td>' + a.score.toFixed(3) + '</td><td>' + a.reasons.map(esc).join('<br>') + '</td></tr>').join('');
 }
 $('tx').onsubmit = async (event) => {
   event.preventDefault();
