@@ -36,6 +36,34 @@ describe('TransactionScorer.load of a folder holding manifest.json but no stream
     });
   });
 
+  it("another SDK's bundle is named by its manifest's package and task, not called a FraudDetector", async () => {
+    const dir = await folder();
+    await writeFile(
+      join(dir, 'manifest.json'),
+      JSON.stringify({ format: 'appliedml-bundle', package: '@appliedml/medical-imaging', task: 'image-classification' }),
+    );
+    const error = await TransactionScorer.load(dir).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'E_BUNDLE_INCOMPATIBLE',
+      message: expect.stringContaining('holds a @appliedml/medical-imaging model bundle (image-classification), not a transaction scorer'),
+      details: { package: '@appliedml/medical-imaging', task: 'image-classification' },
+    });
+    expect((error as Error).message).toContain("load it with @appliedml/medical-imaging's own load");
+    expect((error as Error).message).not.toContain('FraudDetector');
+  });
+
+  it("a fraud detector's bundle points to FraudDetector.load", async () => {
+    const dir = await folder();
+    await writeFile(
+      join(dir, 'manifest.json'),
+      JSON.stringify({ format: 'appliedml-bundle', package: '@appliedml/fraud', task: 'fraud-detection' }),
+    );
+    await expect(TransactionScorer.load(dir)).rejects.toMatchObject({
+      code: 'E_BUNDLE_INCOMPATIBLE',
+      message: expect.stringMatching(/holds a @appliedml\/fraud model bundle \(fraud-detection\), .*: load it with FraudDetector\.load\.$/),
+    });
+  });
+
   it('a manifest.json over the 16 MiB manifest limit is not read, nor taken for a bundle', async () => {
     const dir = await folder();
     const handle = await open(join(dir, 'manifest.json'), 'w');

@@ -158,11 +158,18 @@ async function readStreamJson(dir: string): Promise<{ text: string; id: string }
     const missing = code === 'ENOENT' || code === 'ENOTDIR';
     const cause = AppliedMLError.isInstance(error) ? (error.cause ?? error) : error;
     // A folder holding some model's manifest but no stream.json is another kind of bundle, not a missing one.
-    if (code === 'ENOENT' && (await isModelBundle(dir)))
+    const bundle = code === 'ENOENT' ? await modelBundleOf(dir) : undefined;
+    if (bundle)
       throw new AppliedMLError(
         'E_BUNDLE_INCOMPATIBLE',
-        `${dir} holds a model bundle (manifest.json), not a transaction scorer (stream.json beside detector/): load it with that model's own load (a FraudDetector: FraudDetector.load).`,
-        { cause },
+        `${dir} holds ${bundleWords(bundle)}, not a transaction scorer (stream.json beside detector/): ${
+          bundle.package === '@appliedml/fraud'
+            ? 'load it with FraudDetector.load'
+            : bundle.package
+              ? `load it with ${bundle.package}'s own load`
+              : "load it with that model's own load (a FraudDetector: FraudDetector.load)"
+        }.`,
+        { cause, details: { package: bundle.package, task: bundle.task } },
       );
     if (code === 'ENOTDIR')
       throw new AppliedMLError('E_BUNDLE_MISSING', `Transaction scorer at ${dir}: ${dir} is a file, not a scorer folder.`, { cause });
@@ -179,16 +186,40 @@ async function readStreamJson(dir: string): Promise<{ text: string; id: string }
 }
 
 /**
- * Whether `dir` holds a readable manifest.json, read as `loadBundle` reads one (`readSmallTextFile`): a
- * regular file, no link followed, of at most the engine's manifest limit, no more than that read (a FIFO
- * there is not waited on, and a huge file or one linked to a device is not read whole).
+ * What `dir`'s manifest.json says it holds (`package`, `task`, when they are short plain text), or
+ * undefined when it has no readable manifest.json: a model bundle of some SDK, named in the scorer's
+ * refusal. Read as `loadBundle` reads one (`readSmallTextFile`): a regular file, no link followed, of at
+ * most the engine's manifest limit, no more than that read (a FIFO there is not waited on, and a huge file
+ * or one linked to a device is not read whole).
  */
-async function isModelBundle(dir: string): Promise<boolean> {
+async function modelBundleOf(dir: string): Promise<{ package?: string; task?: string } | undefined> {
+  let read: Awaited<ReturnType<typeof readSmallTextFile>>;
   try {
-    return (await readSmallTextFile(join(dir, 'manifest.json'), MAX_MANIFEST_BYTES)).kind === 'text';
+    read = await readSmallTextFile(join(dir, 'manifest.json'), MAX_MANIFEST_BYTES);
   } catch {
-    return false;
+    return undefined;
   }
+  if (read.kind !== 'text') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(read.text);
+  } catch {
+    return {};
+  }
+  if (!isRecord(parsed)) return {};
+  const text = (value: unknown): string | undefined => (typeof value === 'string' && /^[\w@./-]{1,100}$/.test(value) ? value : undefined);
+  const out: { package?: string; task?: string } = {};
+  const pkg = text(parsed.package);
+  const task = text(parsed.task);
+  if (pkg !== undefined) out.package = pkg;
+  if (task !== undefined) out.task = task;
+  return out;
+}
+
+/** 'a @appliedml/fraud model bundle (fraud-detection)', or 'a model bundle (manifest.json)' when it does not say. */
+function bundleWords(bundle: { package?: string; task?: string }): string {
+  if (!bundle.package) return 'a model bundle (manifest.json)';
+  return `a ${bundle.package} model bundle${bundle.task ? ` (${bundle.task})` : ''}`;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
