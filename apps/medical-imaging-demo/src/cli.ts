@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), sharp or Fastify,
 // which each command imports when it runs (`await import`).
 import { intFlag, parseCliArgs, printable, stopOnSignals, useInvocationDir } from '@appliedml/demo-kit/cli';
@@ -15,7 +15,7 @@ const USAGE = `appliedml medical imaging demo — a pneumonia classifier with Gr
 usage:
   medical-imaging-demo demo [--preset quick|full] [--report FILE]   train both, table beside the published numbers, HTML report
   medical-imaging-demo train --task classifier|segmenter [--preset P] [--out DIR]   train and save a bundle
-  medical-imaging-demo evaluate --bundle DIR [--task classifier|segmenter]          metrics on the test split
+  medical-imaging-demo evaluate --bundle DIR [--task classifier|segmenter]          metrics on the test split (default: the bundle's task)
   medical-imaging-demo predict <file> --bundle DIR [--heatmap OUT.png]              label, probabilities, Grad-CAM PNG (DICOM/PNG/JPEG/TIFF)
                        [--frame N] [--voi auto|minmax]          DICOM frame / TIFF page; minmax stretches a 12-bit image in 16 bits
   medical-imaging-demo serve --bundle DIR [--segmenter DIR] [--port 8080] [--host 127.0.0.1] [--workers 1]
@@ -130,6 +130,39 @@ function taskArg(value: string | undefined): 'classifier' | 'segmenter' {
   throw new AppliedMLError('E_INPUT_INVALID', '--task must be classifier or segmenter.');
 }
 
+/**
+ * The task of the model saved in `dir`, from its manifest's `task` (`image-classification`, `image-segmentation`);
+ * undefined when the manifest cannot be read or names neither (the load then says what is wrong).
+ */
+async function bundleTask(dir: string): Promise<'classifier' | 'segmenter' | undefined> {
+  const { MAX_MANIFEST_BYTES, readSmallTextFile } = await import('@appliedml/engine');
+  const read = await readSmallTextFile(join(dir, 'manifest.json'), MAX_MANIFEST_BYTES).catch(() => undefined);
+  if (read?.kind !== 'text') return undefined;
+  let task: unknown;
+  try {
+    task = (JSON.parse(read.text) as { task?: unknown } | null)?.task;
+  } catch {
+    return undefined;
+  }
+  return task === 'image-classification' ? 'classifier' : task === 'image-segmentation' ? 'segmenter' : undefined;
+}
+
+/**
+ * predict and serve take a classifier's bundle as --bundle: a segmenter's was refused by the load as "holds an
+ * 'image-segmentation' model, not 'image-classification'", not saying what to do. Said before the model is loaded.
+ */
+async function checkClassifierBundle(bundle: string, command: 'predict' | 'serve'): Promise<void> {
+  if ((await bundleTask(bundle)) !== 'segmenter') return;
+  throw new AppliedMLError(
+    'E_INPUT_INVALID',
+    `${bundle} is a segmenter bundle, and ${command} --bundle takes a classifier's: ` +
+      (command === 'serve'
+        ? `serve --bundle CLASSIFIER --segmenter ${bundle} serves it beside a classifier (train one with train --task classifier).`
+        : `to segment an image, serve --bundle CLASSIFIER --segmenter ${bundle} and upload it on the page; to score the segmenter, evaluate --bundle ${bundle}.`),
+    { details: { field: 'bundle', task: 'segmenter' } },
+  );
+}
+
 function requireArg(value: string | undefined, name: string): string {
   if (value === undefined || value === '') throw new AppliedMLError('E_INPUT_INVALID', `${name} is required.`);
   return value;
@@ -141,7 +174,8 @@ async function main(): Promise<void> {
     {
       allowPositionals: true,
       options: {
-        task: { type: 'string', default: 'classifier' },
+        // No default: evaluate takes the bundle's own task when --task is left out; train a classifier.
+        task: { type: 'string' },
         preset: { type: 'string', default: 'quick' },
         out: { type: 'string' },
         bundle: { type: 'string' },
@@ -173,7 +207,7 @@ async function main(): Promise<void> {
       return stopOnSignals((signal) => demo(presetName, report, device, signal), { output: report });
     }
     case 'train': {
-      const task = taskArg(values.task);
+      const task = taskArg(values.task ?? 'classifier');
       const dir = values.out ?? `models/medical-${task}`;
       const { classificationData, segmentationData } = await import('./data');
       const { checkBundleTarget } = await import('./output-checks');
@@ -216,7 +250,9 @@ async function main(): Promise<void> {
       const { PHANTOM_LABELS } = await import('./phantoms');
       // Scored on the data the bundle says it was trained on (evaluationPlan): never a phantom-trained
       // model on real images as if the numbers meant something, nor a real-trained one on phantoms.
-      if (taskArg(values.task) === 'classifier') {
+      // Without --task, the bundle's own (a segmenter's was loaded as a classifier and refused).
+      const task = values.task === undefined ? ((await bundleTask(bundle)) ?? 'classifier') : taskArg(values.task);
+      if (task === 'classifier') {
         const model = await ImageClassifier.load(bundle, loadOptions);
         try {
           const labels = model.labels.map((l) => `'${printable(l)}'`).join(', ');
@@ -269,7 +305,9 @@ async function main(): Promise<void> {
       const { outOfDistribution, stretchAdvice } = await import('./input-checks');
       const { checkOutputFile } = await import('./output-checks');
       const { trainedOnNote } = await import('./provenance');
-      const model = await ImageClassifier.load(requireArg(values.bundle, '--bundle'), loadOptions);
+      const bundle = requireArg(values.bundle, '--bundle');
+      await checkClassifierBundle(bundle, 'predict');
+      const model = await ImageClassifier.load(bundle, loadOptions);
       if (values.heatmap) await checkOutputFile(values.heatmap, '--heatmap', '; nothing was predicted');
       const voi = values.voi ?? 'auto';
       if (voi !== 'auto' && voi !== 'minmax') throw new AppliedMLError('E_INPUT_INVALID', `--voi must be auto or minmax (got ${voi}).`);
@@ -346,6 +384,7 @@ async function main(): Promise<void> {
     }
     case 'serve': {
       const bundle = requireArg(values.bundle, '--bundle');
+      await checkClassifierBundle(bundle, 'serve');
       const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) as number;
       const workers = intFlag(values.workers, 'workers', { min: 0, max: 64 }) as number;
       const { closeOnSignals } = await import('@appliedml/demo-kit');
