@@ -79,7 +79,8 @@ const DAY = 24 * HOUR;
 /**
  * A vega expression labelling a UTC-scale tick (`datum.value`) with the wall-clock time in `zone`: the
  * zone's offset, piecewise over the instants drawn (each change found to the minute), added before
- * formatting in UTC fields, in vega's own multi-format ('06 AM', '06:05', 'Jan 05').
+ * formatting in UTC fields, in vega's multi-format but on a 24-hour clock ('06:00', '06:05', '18:00', 'Jan 05'): vega's
+ * '06 PM' beside '06:05' (12-hour, no AM or PM) read as morning.
  */
 function zoneLabelExpr(zone: string, instants: number[]): string {
   const sorted = [...new Set(instants)].sort((a, b) => a - b);
@@ -102,8 +103,15 @@ function zoneLabelExpr(zone: string, instants: number[]): string {
     const midnight = Math.floor(wall / DAY) * DAY;
     if (wall !== midnight && dayStart(zone, midnight) === at) offset = `${t} === ${at} ? ${midnight - at} : (${offset})`;
   }
-  const w = `(${t} + (${offset}))`;
-  return `utcFormat(${w}, utcseconds(${w}) ? ':%S' : utcminutes(${w}) ? '%I:%M' : utchours(${w}) ? '%I %p' : utcdate(${w}) !== 1 ? '%b %d' : utcmonth(${w}) ? '%B' : '%Y')`;
+  return clockLabelExpr(`(${t} + (${offset}))`);
+}
+
+/**
+ * A vega expression labelling the instant `w` (an expression, in UTC fields) as vega's multi-format does, but on
+ * a 24-hour clock: ':05' seconds, '06:05' and '18:00' hours and minutes, 'Jan 05' days, 'January' months, '2026'.
+ */
+function clockLabelExpr(w: string): string {
+  return `utcFormat(${w}, utcseconds(${w}) ? ':%S' : utcminutes(${w}) || utchours(${w}) ? '%H:%M' : utcdate(${w}) !== 1 ? '%b %d' : utcmonth(${w}) ? '%B' : '%Y')`;
 }
 
 /** Vega's (d3's) time tick intervals: [unit, step, rough length]; months and years by the calendar. */
@@ -274,7 +282,10 @@ export function forecastChartSpec(input: ForecastChartInput): ChartSpec {
         type: 'temporal',
         scale: { type: 'utc' },
         title: `time (${zone ?? 'UTC'})`,
-        ...(zone === undefined ? {} : { axis: zoneAxis(zone, [...rows.map((r) => r.time as number), ...alerts], input.width ?? 720) }),
+        axis:
+          zone === undefined
+            ? { labelExpr: clockLabelExpr('time(datum.value)') }
+            : zoneAxis(zone, [...rows.map((r) => r.time as number), ...alerts], input.width ?? 720),
       }
     : { field: 'time', type: 'quantitative', title: 'step' };
   const layers: Record<string, unknown>[] = [
