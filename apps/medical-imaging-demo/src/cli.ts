@@ -196,7 +196,7 @@ async function main(): Promise<void> {
   const command = positionals[0];
   const device = values.device as Device | undefined;
   const presetName = values.preset as PresetName;
-  if (!(presetName in PRESETS)) throw new AppliedMLError('E_INPUT_INVALID', '--preset must be quick or full.');
+  if (!Object.hasOwn(PRESETS, presetName)) throw new AppliedMLError('E_INPUT_INVALID', '--preset must be quick or full.');
   const preset = PRESETS[presetName];
   const loadOptions = device ? { device } : {};
   if (values.help || !command) return out(USAGE);
