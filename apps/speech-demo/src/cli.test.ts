@@ -1,13 +1,14 @@
 // The recognize command on files it must not trust: a truncated WAV, a FIFO, a directory. Run as a
 // user runs it (a child process), on a tiny saved model.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, webAppFolder, type CliRun } from '@appliedml/demo-kit';
 import { quickRecognizer, spokenWav } from './test-model';
+import { writeTrainedOn } from './trained-on';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
 let dir = '';
@@ -77,6 +78,49 @@ describe('speech-demo recognize on awkward files', () => {
       /^\d+ {2}.*\nThis recording seems to hold 2 words separated by pauses, read here as one; recognize --sequence reads them \(\d{2}\)\.\n$/,
     );
   }, 120_000);
+});
+
+describe('speech-demo evaluate says what the model was trained on', () => {
+  it('names the training data, warns when scored on other data, and without --data does not fall back from FSDD', async () => {
+    // The tiny bundle as `train` leaves it after training on FSDD (the record beside it), and as saved otherwise.
+    const fsddModel = join(dir, 'fsdd-model');
+    await cp(bundle, fsddModel, { recursive: true });
+    await writeTrainedOn(fsddModel, 'fsdd');
+    const emptyData = join(dir, 'no-datasets');
+    await mkdir(emptyData);
+    const saved = process.env.APPLIEDML_DATA_DIR;
+    process.env.APPLIEDML_DATA_DIR = emptyData; // runCli passes the environment as it is at the call
+    let runs: CliRun[];
+    try {
+      runs = await Promise.all([
+        runCli(cli, ['evaluate', '--bundle', fsddModel, '--data', 'synthetic']),
+        runCli(cli, ['evaluate', '--bundle', fsddModel]),
+        runCli(cli, ['evaluate', '--bundle', bundle, '--data', 'fsdd']), // FSDD is not there: said before that
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env.APPLIEDML_DATA_DIR;
+      else process.env.APPLIEDML_DATA_DIR = saved;
+    }
+    const [onSynthetic, noData, unrecorded] = runs;
+    // Scored on other data than it learned: said first (a synthetic model on FSDD scored 26.8 % without a word).
+    expect(onSynthetic!.status, onSynthetic!.stderr).toBe(0);
+    expect(onSynthetic!.stdout).toMatch(
+      /^model: trained on FSDD \(Free Spoken Digit Dataset, real speakers\)\nwarning: the model was trained on FSDD .* and is scored on SYNTHETIC digits \(mespeak voices\): the accuracy below says how it carries over/,
+    );
+    expect(onSynthetic!.stdout).toMatch(/\nsynthetic \(mespeak\): accuracy \d/);
+    // Without --data, an FSDD model is scored on FSDD or not at all (it fell back to synthetic digits: 90 %).
+    expect(noData!.status).toBe(1);
+    expect(noData!.stdout).toBe('model: trained on FSDD (Free Spoken Digit Dataset, real speakers)\n');
+    expect(noData!.stderr).toMatch(
+      /^error E_DATASET_MISSING: .*\(The model was trained on FSDD; --data synthetic scores it on synthetic digits instead\.\)\n$/s,
+    );
+    // A bundle saved otherwise: said unrecorded, no warning, and the data asked for is the one looked for.
+    expect(unrecorded!.stdout).toBe(
+      'model: what it was trained on is not recorded (no speech-demo.json beside the bundle; train writes it)\n',
+    );
+    expect(unrecorded!.stderr).toMatch(/^error E_DATASET_MISSING: /);
+    expect(unrecorded!.stderr).not.toContain('The model was trained on');
+  }, 180_000);
 });
 
 describe('speech-demo with a command it does not have', () => {

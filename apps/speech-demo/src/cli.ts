@@ -10,6 +10,7 @@ import { checkDevice, type Device } from '@appliedml/engine/devices';
 import { AppliedMLError } from '@appliedml/engine/errors';
 import type { SpeechMetrics, SpeechRecognizer } from '@appliedml/speech';
 import type { DemoData } from './data';
+import type { TrainingData } from './trained-on';
 import { FSDD_REFERENCE, presetFor, referenceLine, type Preset } from './presets';
 import type { SpeechInference } from './server';
 
@@ -244,6 +245,9 @@ async function main(): Promise<void> {
             const m = await model.evaluate(data.test);
             signal.throwIfAborted();
             await model.save(dir);
+            // What it was trained on, beside it: evaluate says it and scores on that data by default.
+            const { writeTrainedOn } = await import('./trained-on');
+            await writeTrainedOn(dir, data.name === 'fsdd' ? 'fsdd' : 'synthetic');
             out(`${data.name}: test accuracy ${pct(m.accuracy)} in ${seconds.toFixed(1)} s; saved to ${resolve(dir)}`);
           } finally {
             model.dispose();
@@ -254,8 +258,37 @@ async function main(): Promise<void> {
     }
     case 'evaluate': {
       const { SpeechRecognizer } = await import('@appliedml/speech');
-      const model = await SpeechRecognizer.load(requireArg(values.bundle, '--bundle'), device ? { device } : {});
-      const data = await loadData(values.data, preset);
+      const bundle = requireArg(values.bundle, '--bundle');
+      const model = await SpeechRecognizer.load(bundle, device ? { device } : {});
+      // What the model was trained on (train records it beside the bundle), and by default that data: an
+      // FSDD model without the data fell back to synthetic digits (90 %), with no word of either.
+      const { readTrainedOn, TRAINED_ON_FILE, TRAINING_DATA_NAMES } = await import('./trained-on');
+      const trainedOn = await readTrainedOn(bundle);
+      out(
+        trainedOn
+          ? `model: trained on ${TRAINING_DATA_NAMES[trainedOn]}`
+          : `model: what it was trained on is not recorded (no ${TRAINED_ON_FILE} beside the bundle; train writes it)`,
+      );
+      let data: DemoData;
+      try {
+        data = await loadData(values.data ?? trainedOn, preset);
+      } catch (error) {
+        if (values.data === undefined && trainedOn === 'fsdd' && AppliedMLError.hasCode(error, 'E_DATASET_MISSING'))
+          throw new AppliedMLError(
+            error.code,
+            `${error.message} (The model was trained on FSDD; --data synthetic scores it on synthetic digits instead.)`,
+            {
+              cause: error,
+              details: error.details,
+            },
+          );
+        throw error;
+      }
+      const on: TrainingData = data.name === 'fsdd' ? 'fsdd' : 'synthetic';
+      if (trainedOn !== undefined && on !== trainedOn)
+        out(
+          `warning: the model was trained on ${TRAINING_DATA_NAMES[trainedOn]} and is scored on ${TRAINING_DATA_NAMES[on]}: the accuracy below says how it carries over to other recordings, not how well it learned its own.`,
+        );
       const m = await model.evaluate(data.test);
       out(`${data.name}: accuracy ${pct(m.accuracy)}, macro F1 ${pct(m.macroF1)} on ${m.n} recordings`);
       out(confusionTable(m));
