@@ -113,7 +113,8 @@ describe('TrainTickets', () => {
     const late = tickets.start();
     const earlySignal = tickets.trainSignal(early, user.signal);
     tickets.trainSignal(late, user.signal);
-    expect(getEventListeners(user.signal, 'abort')).toHaveLength(2);
+    // One listener on the user's signal, however many trains run under it.
+    expect(getEventListeners(user.signal, 'abort')).toHaveLength(1);
     tickets.install(late);
     expect(earlySignal.aborted).toBe(true);
     expect(getEventListeners(user.signal, 'abort')).toHaveLength(1);
@@ -123,5 +124,35 @@ describe('TrainTickets', () => {
     // The user's abort now reaches none of the finished trains' signals.
     user.abort();
     expect(signals.some((s) => s.aborted)).toBe(false);
+  });
+
+  it('a dozen trains under one user signal (several models, one shutdown signal): no possible-leak warning, each stopped by its abort', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const user = new AbortController();
+      const runs = Array.from({ length: 12 }, () => {
+        const tickets = new TrainTickets(); // one model each
+        const ticket = tickets.start();
+        const signal = tickets.trainSignal(ticket, user.signal, 'X.train');
+        // A train's own signal takes as many listeners as its steps need (a listener per worker thread).
+        for (let k = 0; k < 12; k++) signal.addEventListener('abort', () => undefined);
+        return { tickets, ticket, signal };
+      });
+      expect(getEventListeners(user.signal, 'abort')).toHaveLength(1);
+      user.abort(new Error('shutting down'));
+      for (const run of runs) {
+        expect(run.signal.aborted).toBe(true);
+        expect((run.signal.reason as Error).message).toBe('shutting down');
+        run.tickets.finish(run.ticket);
+      }
+      expect(getEventListeners(user.signal, 'abort')).toHaveLength(0);
+      // Node emits the warning on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { abortedError } from '../abort';
 import { AppliedMLError } from '../errors';
 
@@ -52,6 +53,9 @@ export class TrainTickets {
   trainSignal(ticket: number, signal?: AbortSignal, what = 'train'): AbortSignal {
     this.finish(ticket);
     const controller = new AbortController();
+    // The signal is this train's own: its steps (a listener per worker thread, per fit) may listen to it
+    // as many times as they need without Node's possible-leak warning.
+    setMaxListeners(0, controller.signal);
     if (ticket < this.installed) {
       controller.abort(this.supersededReason(what, signal));
       return controller.signal;
@@ -61,14 +65,11 @@ export class TrainTickets {
       return controller.signal;
     }
     let release = (): void => undefined;
-    if (signal) {
-      const onAbort = (): void => {
+    if (signal)
+      release = onUserAbort(signal, () => {
         this.finish(ticket);
         controller.abort(reasonOf(signal));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      release = () => signal.removeEventListener('abort', onAbort);
-    }
+      });
     this.running.set(ticket, { controller, what, signal, release });
     return controller.signal;
   }
@@ -125,6 +126,36 @@ export class TrainTickets {
     this.reasons.set(reason, signal);
     return reason;
   }
+}
+
+/**
+ * The trains listening to each user signal: one listener on the signal however many trains run under it
+ * (a service's shutdown signal shared by a dozen models would otherwise pass Node's limit of 10 and print
+ * a possible-leak warning on the user's signal, whose limit is not ours to raise).
+ */
+const userSignalWatchers = new WeakMap<AbortSignal, { listener: () => void; calls: Set<() => void> }>();
+
+/** Calls `call` once when `signal` aborts; the returned function stops that (and frees the listener when none is left). */
+function onUserAbort(signal: AbortSignal, call: () => void): () => void {
+  let watch = userSignalWatchers.get(signal);
+  if (!watch) {
+    const calls = new Set<() => void>();
+    const listener = (): void => {
+      userSignalWatchers.delete(signal);
+      signal.removeEventListener('abort', listener);
+      for (const c of [...calls]) c();
+    };
+    watch = { listener, calls };
+    userSignalWatchers.set(signal, watch);
+    signal.addEventListener('abort', listener);
+  }
+  const { calls, listener } = watch;
+  calls.add(call);
+  return () => {
+    if (!calls.delete(call) || calls.size > 0) return;
+    if (userSignalWatchers.get(signal)?.calls === calls) userSignalWatchers.delete(signal);
+    signal.removeEventListener('abort', listener);
+  };
 }
 
 /** `signal.reason`, or undefined when a look-alike signal's getter throws. */
