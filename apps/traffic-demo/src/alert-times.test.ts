@@ -119,8 +119,13 @@ describe("GET /api/alerts gives each alert's times as the report shows them, and
         const alerts = page.locator('#alerts li.alert');
         await expect.poll(() => alerts.count()).toBeGreaterThan(1);
         const text = (await alerts.allTextContents()).join('\n');
-        expect(text).toContain(`raised: sensor S000 since ${started} (z `);
-        expect(text).toContain(`raised: sensor S001 since ${earlier} (z `);
+        expect(text).toContain(`raised at ${raised}: sensor S000 (began ${started}; z `);
+        expect(text).toContain(`: sensor S001 (began ${earlier}; z `);
+        // A clear at the time it cleared, its alert's start beside it (it read 'cleared: sensor S000 since <start>').
+        const cleared = api.recent.find((e) => e.type === 'cleared' && e.alert.sensor === 'S000')!;
+        expect(cleared.timeText).not.toBe(started);
+        expect(text).toContain(`cleared at ${cleared.timeText}: sensor S000 (began ${started}; z `);
+        expect(text).not.toMatch(/^(raised|cleared)\b.* since /m);
       } finally {
         await context.close();
       }
@@ -148,6 +153,23 @@ describe("GET /api/alerts' active alerts and clears give series steps and times,
     });
     // The monitor's own count is not the series step.
     expect(open!.startStep).not.toBe(DROP);
+    // The page lists the open alert first, above the events (a clear sat between raised alerts).
+    browser ??= await launchChromium();
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${url}/`);
+      const alerts = page.locator('#alerts li.alert');
+      await expect.poll(() => alerts.count()).toBeGreaterThan(api.active.length);
+      const texts = await alerts.allTextContents();
+      expect(texts.slice(0, api.active.length).every((t) => t.startsWith('active: sensor '))).toBe(true);
+      expect(texts.slice(api.active.length).every((t) => /^(raised|cleared) at /.test(t))).toBe(true);
+      expect(texts).toContain(
+        `active: sensor S000 since 2026-11-01 01:10:00 UTC-08:00 (z ${open!.z.toFixed(1)}, ${open!.observed.toFixed(1)} vs ${open!.expected.toFixed(1)} expected)`,
+      );
+    } finally {
+      await context.close();
+    }
   }, 120_000);
 
   it('an alert open when the replay loops is cleared in the next pass with the steps it started at', async () => {

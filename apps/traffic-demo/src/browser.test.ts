@@ -47,7 +47,9 @@ describe('traffic demo in a browser', () => {
       expect((svg.match(/<path/g) ?? []).length).toBeGreaterThan(2);
       const alerts = page.locator('#alerts li.alert');
       await expect.poll(() => alerts.count()).toBeGreaterThan(0);
-      expect(await alerts.allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^raised: sensor S001 since /)]));
+      expect(await alerts.allTextContents()).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^raised at .*: sensor S001 \(began /)]),
+      );
       expect(errors).toEqual([]);
     });
   });

@@ -88,7 +88,7 @@ describe('the serve page of data without a clock lists alerts by series step, as
       const alerts = page.locator('#alerts li.alert');
       await expect.poll(() => alerts.count()).toBeGreaterThan(0);
       const text = (await alerts.allTextContents()).join('\n');
-      expect(text).toContain(`raised: sensor ${first.alert.sensor} since step ${first.startedAtStep} (z `);
+      expect(text).toContain(`raised at step ${first.seriesStep}: sensor ${first.alert.sensor} (began step ${first.startedAtStep}; z `);
       expect(text).not.toContain('replay step');
     });
   }, 120_000);

@@ -297,6 +297,9 @@ const num = (v) => (typeof v === 'number' ? v.toFixed(1) : '–');
 // The times come formatted from the server (startedAtText: the report's wallTime, on the data's clock with
 // its UTC offset), never on the clock of the browser, which may be anywhere; 'step N' without a clock.
 const when = (alert) => (alert.startedAtText ?? 'step ' + alert.startedAtStep);
+// An event at its own time (a clear at the time it cleared, not the time its alert began), 'step N' without a clock.
+const at = (e) => (e.timeText ?? 'step ' + e.seriesStep);
+const stats = (alert) => 'z ' + num(alert.z) + ', ' + num(alert.observed) + ' vs ' + num(alert.expected) + ' expected';
 const sel = document.getElementById('sensor');
 const chart = document.getElementById('chart');
 let shown = '';
@@ -309,7 +312,10 @@ async function refresh() {
     chart.src = url;
   }
   const a = await (await fetch('/api/alerts')).json();
-  document.getElementById('alerts').innerHTML = a.recent.map((e) => '<li class="alert">' + esc(e.type) + ': sensor ' + esc(e.alert.sensor) + ' since ' + esc(when(e.alert)) + ' (z ' + num(e.alert.z) + ', ' + num(e.alert.observed) + ' vs ' + num(e.alert.expected) + ' expected)</li>').join('') || '<li>none</li>';
+  // The alerts still open first, then the latest events, newest first.
+  const open = a.active.map((x) => '<li class="alert active">active: sensor ' + esc(x.sensor) + ' since ' + esc(when(x)) + ' (' + stats(x) + ')</li>');
+  const events = a.recent.map((e) => '<li class="alert">' + esc(e.type) + ' at ' + esc(at(e)) + ': sensor ' + esc(e.alert.sensor) + ' (began ' + esc(when(e.alert)) + '; ' + stats(e.alert) + ')</li>');
+  document.getElementById('alerts').innerHTML = [...open, ...events].join('') || '<li>none</li>';
 }
 sel.onchange = refresh; refresh(); setInterval(refresh, 2000);
 </script></body></html>`;
