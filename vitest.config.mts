@@ -21,6 +21,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'apps/*/src/**/*.test.ts',
       'apps/*/test/**/*.test.ts',
+      'tools/*.test.ts',
       'tools/pack-test/*.test.ts',
       'tools/docs-check/*.test.ts',
     ],

@@ -3,8 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+// fileURLToPath, not .pathname: a clone under a path with a space ('%20' in the URL) was not found.
+const root = fileURLToPath(new URL('..', import.meta.url));
 const apps = readdirSync(join(root, 'apps'))
   .map((dir) => join(root, 'apps', dir, 'package.json'))
   .filter((file) => existsSync(file))
