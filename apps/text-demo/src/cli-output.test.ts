@@ -71,3 +71,11 @@ describe('text-demo train --out', () => {
     expect(await app.untouched()).toBe(true);
   }, 60_000);
 });
+
+describe('text-demo with a command it does not have', () => {
+  it("says unknown command 'x' as an error, then a blank line and the usage, and fails (it printed the usage alone, exit 2)", async () => {
+    const r = await runCli(cli, ['tarin', '--dataset', 'trec']);
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(/^error E_INPUT_INVALID: Unknown command 'tarin'\.\n\nappliedml text demo .*\nusage:\n/s);
+  }, 60_000);
+});
