@@ -46,6 +46,31 @@ describe('record fields named like Object.prototype members', () => {
     expect(schemaKind(undefined, 'amount')).toBeUndefined();
   });
 
+  it('records whose fields are getters on a prototype (class instances, ORM rows, Object.create, a Proxy) score as plain records', () => {
+    const recs = sparse();
+    const pre = Preprocessor.fit(recs);
+    const plain = { amount: 1000, note: 3, shop: 'shop2' };
+    class Row {
+      get amount(): number {
+        return 1000;
+      }
+      get note(): number {
+        return 3;
+      }
+      get shop(): string {
+        return 'shop2';
+      }
+    }
+    const inherited = Object.create({ amount: 1000, note: 3 }) as TabularRecord;
+    inherited.shop = 'shop2';
+    const proxy = new Proxy({}, { get: (_t, key) => (plain as Record<string | symbol, unknown>)[key] });
+    const want = Array.from(pre.transform([plain]).data);
+    expect(want.some((v) => v !== 0)).toBe(true);
+    for (const rec of [new Row(), inherited, proxy]) expect(Array.from(pre.transform([rec as TabularRecord]).data)).toEqual(want);
+    // A prototype's member named like Object.prototype's is still not read as a field.
+    expect(fieldOf(new Row(), 'constructor')).toBeUndefined();
+  });
+
   it('a sparse field so named trains and scores exactly as the same field under another name', () => {
     const recs = sparse();
     // Scored: training rows, a record lacking the field, one holding null, and an empty record.

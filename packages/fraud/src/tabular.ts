@@ -348,11 +348,13 @@ function epochUnit(values: unknown[]): 'ms' | 's' | undefined {
 }
 
 /**
- * A record's own field, undefined when the record lacks it: a field named like a member of
- * Object.prototype (`constructor`, `toString`, `valueOf`, `__proto__`) is not read from the prototype.
+ * A record's field, undefined when the record lacks it: a field named like a member of Object.prototype
+ * (`constructor`, `toString`, `valueOf`, `__proto__`) is read only as the record's own, never from the
+ * prototype. Other names are read as JavaScript reads them, so a class instance's getters, a row object
+ * of an ORM (columns as prototype getters), `Object.create(template)` or a Proxy give their values.
  */
 export function fieldOf(rec: object, name: string): unknown {
-  return Object.hasOwn(rec, name) ? (rec as Record<string, unknown>)[name] : undefined;
+  return Object.hasOwn(rec, name) || !(name in Object.prototype) ? (rec as Record<string, unknown>)[name] : undefined;
 }
 
 /** The kind `preprocess.schema` forces on a field (its own entry only), else undefined. */
