@@ -5,6 +5,7 @@ import {
   type ColorImage,
   grayToPng,
   heatmapOverlayPng,
+  isDicom,
   maskOverlayPng,
   readMedicalImage,
   type ImageClassifier,
@@ -12,7 +13,7 @@ import {
   type MedicalImage,
 } from '@appliedml/medical-imaging';
 import sharp from 'sharp';
-import { COLOUR_NOT_CLASSIFIED, isColourful, outOfDistribution, stretchAdvice } from './input-checks';
+import { COLOUR_NOT_CLASSIFIED, colourPreview, isColourful, outOfDistribution, previewOfColour, stretchAdvice } from './input-checks';
 
 /** Pixel limit for uploads: 8,192 × 8,192, checked from the header before any pixel is decoded. */
 export const MAX_UPLOAD_PIXELS = 8192 * 8192;
@@ -157,15 +158,30 @@ export async function colorPng(color: ColorImage, width: number, mask?: { data: 
   return new Uint8Array(png);
 }
 
+/**
+ * Whether `analyse` decodes an upload in colour as well as gray: a DICOM file (a grayscale one costs
+ * nothing more), a raster whose preview (`colourPreview`) is in colour, and any RGB raster for a segmenter
+ * trained on RGB images; a gray raster, saved as RGB or not, is decoded in gray alone.
+ */
+export function readInColour(dicom: boolean, preview: ColorImage | undefined, rgbSegmenter: boolean): boolean {
+  return dicom || isColourful(preview) || (rgbSegmenter && preview !== undefined);
+}
+
 /** Read the upload, classify it with Grad-CAM, segment it, and draw the pictures. */
 export async function analyse(models: ServerModels, bytes: Uint8Array, options: AnalyseOptions = {}): Promise<PredictAnswer> {
-  // Read in colour too: a segmenter trained on RGB (Kvasir-SEG) reads a colour upload in colour, not its
-  // luminance, and a colour photo is neither given to the classifier (trained on grayscale images) nor drawn grey.
+  // Whether the upload is in colour is measured on a small preview (sharp, for a raster), so a gray one (a
+  // chest X-ray saved as RGB) is decoded in gray alone, as its memory limit counts it. The full image is
+  // decoded in colour too when it is in colour (it is drawn so, and not classified) or a segmenter trained
+  // on RGB (Kvasir-SEG) reads it; a DICOM file always (a grayscale one costs nothing more), its colour
+  // frame measured the same way.
   const rgbSegmenter = models.segmenter?.config.channels === 3;
-  const read = await readUpload(bytes, true, options);
+  const dicom = isDicom(bytes);
+  const preview = dicom ? undefined : await colourPreview(bytes, options.frame ?? 0, MAX_UPLOAD_PIXELS);
+  const read = await readUpload(bytes, readInColour(dicom, preview, rgbSegmenter), options);
   const voi = options.voi ?? 'auto';
   const image = read.image;
-  const colour = isColourful(read.color) ? read.color : undefined;
+  const measured = dicom ? read.color && (await previewOfColour(read.color)) : preview;
+  const colour = isColourful(measured) ? read.color : undefined;
   const width = Math.min(512, Math.max(256, image.width));
   const out: PredictAnswer = {
     format: read.format,

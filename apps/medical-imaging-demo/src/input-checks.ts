@@ -2,6 +2,7 @@
 // phantoms, square-ish, at least 16 × 16, with some contrast, not nearly black). The prediction is still made and
 // printed; these only say it means little.
 import type { ColorImage, GrayImage } from '@appliedml/medical-imaging';
+import sharp, { type Sharp } from 'sharp';
 
 /** An image with a side shorter than this is too small to show anything the model knows. */
 export const MIN_SIDE = 16;
@@ -75,26 +76,79 @@ export function stretchAdvice(read: StoredAs, image: GrayImage, voi: string, rea
 }
 
 /**
- * The mean chroma (max − min of a pixel's R, G and B, in [0, 1]) from which an image is in colour. Kvasir-SEG's
- * endoscopy photos measure 0.19 to 0.48 (40 of them); a grayscale image saved as RGB (a chest X-ray exported
- * as a colour JPEG) 0, its JPEG noise well under this.
+ * The mean chroma (max − min of a pixel's R, G and B, in [0, 1]), once the image's own cast is taken out
+ * (each channel scaled to the image's mean gray: grey-world white balance), from which an image is in colour.
+ * A uniform tint is a cast, not colour: a chest X-ray tinted warm (1, .97, .92), blue (.88, .95, 1), sepia
+ * (1, .89, .70) or orange (1, .7, .4) measures 0.003 to 0.009 in PNG or JPEG (0.05 to 0.47 before the cast
+ * is taken out); Kvasir-SEG's endoscopy photos 0.029 to 0.23 (all 1,000 of them), on `colourPreview`'s
+ * 64-pixel preview.
  */
-export const MIN_CHROMA = 0.05;
+export const MIN_CHROMA = 0.02;
 
-/** True for an image in colour: its mean chroma is at least MIN_CHROMA (a gray image saved as RGB is not). */
-export function isColourful(color: ColorImage | undefined): color is ColorImage {
-  if (color === undefined) return false;
+/** The long side of the preview `isColourful` measures: small to read, and it smooths JPEG noise. */
+export const PREVIEW_SIDE = 64;
+
+const toPreview = async (image: Sharp): Promise<ColorImage> => {
+  const { data, info } = await image
+    .removeAlpha()
+    .toColourspace('srgb')
+    .resize(PREVIEW_SIDE, PREVIEW_SIDE, { fit: 'inside' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, channels: 3, data: Float32Array.from(data, (v) => v / 255) };
+};
+
+/**
+ * An RGB raster (PNG, JPEG, TIFF, WebP: bytes or a file path), or its page `frame`, as a small RGB preview
+ * (at most PREVIEW_SIDE on a side) for `isColourful`, without decoding it in full as Float32; undefined
+ * for a grayscale raster, or bytes sharp does not read (DICOM, a corrupt file: the reader says why).
+ */
+export async function colourPreview(input: Uint8Array | string, frame = 0, maxPixels?: number): Promise<ColorImage | undefined> {
+  try {
+    const options = { ...(frame > 0 ? { page: frame } : {}), ...(maxPixels !== undefined ? { limitInputPixels: maxPixels } : {}) };
+    const source = sharp(input, options);
+    const meta = await source.metadata();
+    if (!['png', 'jpeg', 'tiff', 'webp'].includes(meta.format ?? '') || (meta.channels ?? 0) < 3) return undefined;
+    return await toPreview(source);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A decoded RGB image (a colour DICOM frame) as `colourPreview`'s small preview. */
+export async function previewOfColour(color: ColorImage): Promise<ColorImage> {
+  const rgb = Uint8Array.from(color.data, (v) => Math.round(255 * Math.min(1, Math.max(0, v))));
+  return toPreview(sharp(rgb, { raw: { width: color.width, height: color.height, channels: 3 } }));
+}
+
+/**
+ * The mean chroma of `color` once its cast is taken out (each channel scaled so its mean is the mean of
+ * the three): 0 for a gray image under any uniform tint, more for colours that vary across the image.
+ */
+export function colourSpread(color: ColorImage): number {
   const { data } = color;
   const pixels = data.length / 3;
-  if (pixels === 0) return false;
+  if (pixels === 0) return 0;
+  const means = [0, 0, 0];
+  for (let p = 0; p < data.length; p++) means[p % 3]! += data[p]!;
+  const gray = (means[0]! + means[1]! + means[2]!) / 3;
+  const gain = means.map((m) => (m > 0 ? gray / m : 0));
   let sum = 0;
   for (let p = 0; p < data.length; p += 3) {
-    const r = data[p]!;
-    const g = data[p + 1]!;
-    const b = data[p + 2]!;
+    const r = data[p]! * gain[0]!;
+    const g = data[p + 1]! * gain[1]!;
+    const b = data[p + 2]! * gain[2]!;
     sum += Math.max(r, g, b) - Math.min(r, g, b);
   }
-  return sum / pixels >= MIN_CHROMA;
+  return sum / pixels;
+}
+
+/**
+ * True for an image in colour: `colourSpread` of its preview (`colourPreview`, `previewOfColour`) is at
+ * least MIN_CHROMA. A gray image saved as RGB is not, nor one under a uniform tint (a warm or blue cast, sepia).
+ */
+export function isColourful(preview: ColorImage | undefined): preview is ColorImage {
+  return preview !== undefined && colourSpread(preview) >= MIN_CHROMA;
 }
 
 /** The warning of an upload in colour given to the classifier, which was trained on grayscale images: its verdict is not given. */
