@@ -418,9 +418,12 @@ async function main(): Promise<void> {
       out('model loaded: ready');
       return;
     }
-    default:
-      out(USAGE);
-      process.exitCode = 2;
+    default: {
+      // Said as an error with the usage below it, exit 1, as the other demo CLIs do (it printed the usage
+      // alone on stdout, as if asked for, and exited 2).
+      const line = `Unknown command '${command}'.`;
+      throw new AppliedMLError('E_INPUT_INVALID', `${line}\n\n${USAGE}`, { details: { line, usage: USAGE } });
+    }
   }
 }
 
