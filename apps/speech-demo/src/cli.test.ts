@@ -86,6 +86,10 @@ describe('speech-demo evaluate says what the model was trained on', () => {
     const fsddModel = join(dir, 'fsdd-model');
     await cp(bundle, fsddModel, { recursive: true });
     await writeTrainedOn(fsddModel, 'fsdd');
+    // A record that is a FIFO: read as the engine reads a manifest, said unreadable at once (plain readFile hung for ever).
+    const fifoModel = join(dir, 'fifo-record-model');
+    await cp(bundle, fifoModel, { recursive: true });
+    execFileSync('mkfifo', [join(fifoModel, 'speech-demo.json')]);
     const emptyData = join(dir, 'no-datasets');
     await mkdir(emptyData);
     const saved = process.env.APPLIEDML_DATA_DIR;
@@ -96,12 +100,13 @@ describe('speech-demo evaluate says what the model was trained on', () => {
         runCli(cli, ['evaluate', '--bundle', fsddModel, '--data', 'synthetic']),
         runCli(cli, ['evaluate', '--bundle', fsddModel]),
         runCli(cli, ['evaluate', '--bundle', bundle, '--data', 'fsdd']), // FSDD is not there: said before that
+        runCli(cli, ['evaluate', '--bundle', fifoModel, '--data', 'fsdd'], 60_000),
       ]);
     } finally {
       if (saved === undefined) delete process.env.APPLIEDML_DATA_DIR;
       else process.env.APPLIEDML_DATA_DIR = saved;
     }
-    const [onSynthetic, noData, unrecorded] = runs;
+    const [onSynthetic, noData, unrecorded, fifoRecord] = runs;
     // Scored on other data than it learned: said first (a synthetic model on FSDD scored 26.8 % without a word).
     expect(onSynthetic!.status, onSynthetic!.stderr).toBe(0);
     expect(onSynthetic!.stdout).toMatch(
@@ -120,6 +125,12 @@ describe('speech-demo evaluate says what the model was trained on', () => {
     );
     expect(unrecorded!.stderr).toMatch(/^error E_DATASET_MISSING: /);
     expect(unrecorded!.stderr).not.toContain('The model was trained on');
+    // The FIFO record: one line saying so, then on as without a record (not killed by the timeout: status 1, not null).
+    expect(fifoRecord!.status, fifoRecord!.stderr).toBe(1);
+    expect(fifoRecord!.stdout).toBe(
+      'model: what it was trained on is not known (speech-demo.json beside the bundle is unreadable: it is a FIFO (named pipe), not a file)\n',
+    );
+    expect(fifoRecord!.stderr).toMatch(/^error E_DATASET_MISSING: /);
   }, 180_000);
 });
 

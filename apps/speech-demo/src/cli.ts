@@ -263,11 +263,15 @@ async function main(): Promise<void> {
       // What the model was trained on (train records it beside the bundle), and by default that data: an
       // FSDD model without the data fell back to synthetic digits (90 %), with no word of either.
       const { readTrainedOn, TRAINED_ON_FILE, TRAINING_DATA_NAMES } = await import('./trained-on');
-      const trainedOn = await readTrainedOn(bundle);
+      const record = await readTrainedOn(bundle);
+      // An unreadable record (a FIFO, a link, too large, not train's) is said, and evaluate goes on as without one.
+      const trainedOn = typeof record === 'string' ? record : undefined;
       out(
         trainedOn
           ? `model: trained on ${TRAINING_DATA_NAMES[trainedOn]}`
-          : `model: what it was trained on is not recorded (no ${TRAINED_ON_FILE} beside the bundle; train writes it)`,
+          : typeof record === 'object'
+            ? `model: what it was trained on is not known (${TRAINED_ON_FILE} beside the bundle is unreadable: ${record.unreadable})`
+            : `model: what it was trained on is not recorded (no ${TRAINED_ON_FILE} beside the bundle; train writes it)`,
       );
       let data: DemoData;
       try {

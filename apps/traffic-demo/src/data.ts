@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AppliedMLError, type Logger } from '@appliedml/engine';
-import { readFile } from 'node:fs/promises';
-import { andList, checkInputFile, writeOutputFile } from '@appliedml/demo-kit';
+import { AppliedMLError, type Logger, readSmallTextFile } from '@appliedml/engine';
+import { andList, checkInputFile, printable, writeOutputFile } from '@appliedml/demo-kit';
 import { asFlags } from './wording';
 import {
   createAdjacency,
@@ -307,20 +306,39 @@ export async function writeTrainedOn(dir: string, data: DemoData, flags: readonl
   await writeOutputFile(join(dir, TRAINED_ON_FILE), `${JSON.stringify(record)}\n`);
 }
 
-/** What the bundle in `dir` was trained on, or undefined when unrecorded (a bundle saved before, or otherwise) or unreadable. */
-export async function readTrainedOn(dir: string): Promise<TrainedOn | undefined> {
+/** The most the record is read to: it holds a line of JSON; anything larger is not one. */
+export const MAX_TRAINED_ON_BYTES = 64 * 1024;
+
+/**
+ * What the bundle in `dir` was trained on: undefined when unrecorded (no record: a bundle saved before, or
+ * otherwise), or `{ unreadable }` saying why the record was not read (a FIFO, a link, a device, larger than
+ * MAX_TRAINED_ON_BYTES, not a record `train` writes). Read as the engine reads a manifest: a regular file
+ * only, no link followed, bounded (a FIFO there hung forecast for ever; a link to /dev/zero read ~736 MB).
+ */
+export async function readTrainedOn(dir: string): Promise<TrainedOn | { unreadable: string } | undefined> {
+  let text: string;
+  try {
+    const read = await readSmallTextFile(join(dir, TRAINED_ON_FILE), MAX_TRAINED_ON_BYTES);
+    if (read.kind === 'absent') return undefined;
+    if (read.kind === 'not-regular') return { unreadable: `it is ${read.what}, not a file` };
+    if (read.kind === 'too-large') return { unreadable: `it holds more than ${MAX_TRAINED_ON_BYTES / 1024} KiB` };
+    text = read.text;
+  } catch (error) {
+    return { unreadable: (error as NodeJS.ErrnoException).code ?? 'it could not be read' };
+  }
   let record: unknown;
   try {
-    record = JSON.parse(await readFile(join(dir, TRAINED_ON_FILE), 'utf8'));
+    record = JSON.parse(text);
   } catch {
-    return undefined;
+    return { unreadable: 'it is not JSON' };
   }
-  if (typeof record !== 'object' || record === null) return undefined;
+  const notTrains = { unreadable: 'it is not a record train writes' };
+  if (typeof record !== 'object' || record === null) return notTrains;
   const { data, path, flags } = record as { data?: unknown; path?: unknown; flags?: unknown };
   if (data === 'los-loop' || data === 'synthetic') return { data };
   if (data === 'file' && typeof path === 'string' && Array.isArray(flags) && flags.every((f) => typeof f === 'string'))
     return { data, path, flags: flags as string[] };
-  return undefined;
+  return notTrains;
 }
 
 /** A command-line word as a POSIX shell reads it back: quoted when it holds anything but plain characters. */
@@ -342,13 +360,20 @@ export async function loadModelData(
   logger?: Logger,
 ): Promise<DemoData> {
   const recorded = choice === 'auto' ? await readTrainedOn(bundle) : undefined;
-  if (recorded === undefined) return loadDemoData(choice, sensors, env, file, logger);
   const record = join(bundle, TRAINED_ON_FILE);
+  if (recorded !== undefined && 'unreadable' in recorded)
+    logger?.warn(`${record} is unreadable (${recorded.unreadable}): --data auto reads as for a bundle without it.`, {
+      path: record,
+      reason: recorded.unreadable,
+    });
+  if (recorded === undefined || 'unreadable' in recorded) return loadDemoData(choice, sensors, env, file, logger);
   if (recorded.data === 'file')
     throw new AppliedMLError(
       'E_INPUT_INVALID',
-      `The model was trained on your own file ${recorded.path} (as ${record} records), and --data auto reads Los-loop or the generated network: ` +
-        `give the file with train's reading flags: --data ${[recorded.path, ...recorded.flags].map(shellWord).join(' ')}`,
+      // The record's path and flags are shown with control characters escaped: a record is a file anyone may
+      // have written, and its text must not move the cursor, recolour the terminal or forge a line.
+      `The model was trained on your own file ${printable(recorded.path)} (as ${record} records), and --data auto reads Los-loop or the generated network: ` +
+        `give the file with train's reading flags: --data ${printable([recorded.path, ...recorded.flags].map(shellWord).join(' '))}`,
       { details: { field: 'data', trainedOn: 'file', path: recorded.path } },
     );
   if (recorded.data === 'synthetic') {

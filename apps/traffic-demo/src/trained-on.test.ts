@@ -2,11 +2,12 @@
 // read the generated network (--data auto) without a word and failed with "trained on sensor(s) '773869', …
 // that the data does not have (its sensors: 'S000', …)"; a model trained on generated data was run on Los-loop
 // when the data set was there. train now records its data beside the bundle, and --data auto reads that.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppliedMLError } from '@appliedml/engine';
+import { AppliedMLError, type Logger } from '@appliedml/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModelData, TRAINED_ON_FILE, type TrainedOn } from './data';
+import { loadModelData, readTrainedOn, TRAINED_ON_FILE, type TrainedOn } from './data';
 import { runCli, scratchFolder } from './test-helpers';
 
 const scratch = scratchFolder('traffic-trained-on-');
@@ -73,6 +74,48 @@ describe('--data auto reads the data a bundle was trained on', () => {
     expect((error as Error).message).toMatch(
       /^The model was trained on your own file \/data\/my speeds\.csv .*--data '\/data\/my speeds\.csv' --timestamp-column time --delimiter ';'$/,
     );
+  });
+
+  // RF2 (session 30): a record that is a FIFO hung forecast --bundle for ever (plain readFile), and a record's
+  // path and flags were printed as they were: ESC sequences and newlines reached the terminal.
+  it('a FIFO, a link or a huge file as the record: unreadable at once, said in one warning, read as without it', async () => {
+    const fifo = scratch.file('fifo-record');
+    mkdirSync(fifo);
+    execFileSync('mkfifo', [join(fifo, TRAINED_ON_FILE)]);
+    expect(await readTrainedOn(fifo)).toEqual({ unreadable: 'it is a FIFO (named pipe), not a file' });
+    const zero = scratch.file('zero-record');
+    mkdirSync(zero);
+    symlinkSync('/dev/zero', join(zero, TRAINED_ON_FILE));
+    expect(await readTrainedOn(zero)).toEqual({ unreadable: 'it is a symbolic link, not a file' });
+    const big = scratch.file('big-record');
+    mkdirSync(big);
+    writeFileSync(join(big, TRAINED_ON_FILE), JSON.stringify({ data: 'synthetic', pad: 'x'.repeat(70_000) }));
+    expect(await readTrainedOn(big)).toEqual({ unreadable: 'it holds more than 64 KiB' });
+    expect(await readTrainedOn(recordFolder('odd', { data: 'mnist' } as unknown as TrainedOn))).toEqual({
+      unreadable: 'it is not a record train writes',
+    });
+    // forecast's data: one warning naming the record, then --data auto as for a bundle without one.
+    const warnings: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn: (message) => warnings.push(message) };
+    const d = await loadModelData('auto', fifo, ['S000', 'S001'], noData(), {}, logger);
+    expect(d.name).toBe('synthetic');
+    expect(warnings).toEqual([
+      `${join(fifo, TRAINED_ON_FILE)} is unreadable (it is a FIFO (named pipe), not a file): --data auto reads as for a bundle without it.`,
+    ]);
+  }, 10_000);
+
+  it("a record's path and flags are shown with control characters escaped", async () => {
+    const dir = recordFolder('hostile', {
+      data: 'file',
+      path: '/data/x\u001b]0;pwned\u0007\nerror: forged.csv',
+      flags: ['--delimiter', '\u001b[2J'],
+    });
+    const error = await loadModelData('auto', dir, ['A'], noData()).catch((e: unknown) => e);
+    expect(AppliedMLError.hasCode(error, 'E_INPUT_INVALID')).toBe(true);
+    const message = (error as Error).message;
+    expect(message).not.toMatch(/[\u0000-\u001f\u007f]/);
+    expect(message).toContain('your own file /data/x\\u001b]0;pwned\\u0007\\nerror: forged.csv (as ');
+    expect(message).toContain("--delimiter '\\u001b[2J'");
   });
 
   it('a bundle without the record: the mismatch says the generated network was picked, and why, and how to choose', async () => {
