@@ -45,6 +45,35 @@ describe('parseCliArgs', () => {
       });
     expect(refusal(['extra'], false)).toMatchObject({ details: { line: "Unexpected argument 'extra' (see the usage below)." } });
   });
+  // RF2 (session 30): an option with a short form was named by Node's '-h, --help' cut at the space:
+  // `--help=yes` said "Option '-h,' takes no value: give -h, alone"; and `--it's` was named '--it'.
+  it('names the long option when it has a short one, and an unknown option whole, quote and all', () => {
+    const line = (args: string[]): unknown => {
+      try {
+        parseCliArgs(
+          {
+            args,
+            allowPositionals: true,
+            options: { help: { type: 'boolean', short: 'h' }, limit: { type: 'string', short: 'l' } },
+          },
+          'usage',
+        );
+      } catch (error) {
+        return (error as { details: { line: string; option?: string } }).details;
+      }
+      throw new Error('not refused');
+    };
+    expect(line(['--help=yes'])).toEqual(
+      expect.objectContaining({ line: "Option '--help' takes no value: give --help alone (see the usage below).", option: '--help' }),
+    );
+    // Node: "Option '-l, --limit <value>' argument missing".
+    expect(line(['--limit'])).toEqual(
+      expect.objectContaining({ line: "Option '--limit' needs a value: --limit VALUE (see the usage below).", option: '--limit' }),
+    );
+    expect(line(['train', "--it's"])).toEqual(
+      expect.objectContaining({ line: "Unknown option '--it's' (see the usage below).", option: "--it's" }),
+    );
+  });
 });
 
 describe('intFlag', () => {

@@ -25,7 +25,12 @@ export function parseCliArgs<T extends ParseArgsConfig>(config: T, usage: string
 
 /** Node's parseArgs refusal as one readable line, with the option it names and why. */
 function parseArgsRefusal(error: Error & { code?: string }): { line: string; option?: string; reason: string } {
-  const named = /'(-[^' ]*)/.exec(error.message)?.[1];
+  // Node names an unknown option as typed ('--it's' holds a quote: up to the quote that ends the name), and
+  // any other by its config, short and long ('-h, --help', '--seed <value>'): the long name is the one to give.
+  const named =
+    error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+      ? /^Unknown option '(.*?)'(?=\.|$)/su.exec(error.message)?.[1]
+      : /'(?:-[^-' ], )?(--?[^' ]+)/.exec(error.message)?.[1];
   const arg = /argument '([^']*)'/.exec(error.message)?.[1];
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
