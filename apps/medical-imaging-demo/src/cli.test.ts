@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '@appliedml/demo-kit';
 import { resolveDataset } from '@appliedml/engine';
@@ -166,6 +167,37 @@ describe('medical-imaging-demo predict on awkward files', () => {
     expect(onGood.stdout).toMatch(
       /^model: trained on SYNTHETIC phantoms \(the demo's generated chest phantoms, clear vs lesion\), 160 training images: generated images, its answers say nothing medical$/m,
     );
+  }, 120_000);
+
+  it('warns on stderr that a colour photo is outside the training data, as the service does; a tinted gray image is gray', async () => {
+    // It predicted on a colour photo (an endoscopy frame) without a word; the service refuses to classify one.
+    const rgb = (colour: boolean) => {
+      const data = Buffer.alloc(64 * 64 * 3);
+      for (let p = 0; p < 64 * 64; p++) {
+        const x = p % 64;
+        // Tissue colours that vary across the image, or a gray gradient under a warm cast (1, .97, .92).
+        data.set(
+          colour ? [150 + x, 60 + 2 * x, 70] : [60 + 3 * x, Math.round((60 + 3 * x) * 0.97), Math.round((60 + 3 * x) * 0.92)],
+          3 * p,
+        );
+      }
+      return sharp(data, { raw: { width: 64, height: 64, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer();
+    };
+    const photo = join(dir, 'photo.jpg');
+    await writeFile(photo, await rgb(true));
+    const cast = join(dir, 'warm-cast.jpg');
+    await writeFile(cast, await rgb(false));
+    const [onPhoto, onCast] = await Promise.all([predict(photo), predict(cast)]);
+    expect(onPhoto.status, onPhoto.stderr).toBe(0);
+    expect(onPhoto.stdout).toMatch(/^(clear|lesion) \(/m);
+    expect(onPhoto.stderr).toMatch(
+      /^\[medical-imaging-demo\] warning: .*photo\.jpg: it is a colour image \(a photo, such as an endoscopy frame\), and the classifier was trained on grayscale images\. This is outside what the model was trained on: the prediction below is not meaningful\.$/m,
+    );
+    expect(onPhoto.stderr.trim().split('\n')).toHaveLength(1);
+    expect(onCast.status, onCast.stderr).toBe(0);
+    expect(onCast.stderr).not.toMatch(/colour|outside what the model was trained on/);
   }, 120_000);
 });
 

@@ -302,7 +302,8 @@ async function main(): Promise<void> {
       const { consoleLogger } = await import('@appliedml/engine');
       const { ImageClassifier, heatmapOverlayPng, readMedicalImage } = await import('@appliedml/medical-imaging');
       const { framePastLast } = await import('./analysis');
-      const { outOfDistribution, stretchAdvice } = await import('./input-checks');
+      const { COLOUR_REASON, colourPreview, isColourful, outOfDistribution, previewOfColour, stretchAdvice } =
+        await import('./input-checks');
       const { checkOutputFile } = await import('./output-checks');
       const { trainedOnNote } = await import('./provenance');
       const bundle = requireArg(values.bundle, '--bundle');
@@ -341,6 +342,15 @@ async function main(): Promise<void> {
       }
       if (frame !== undefined && read.format !== 'dicom' && read.frames === 1) throw frameRefused(read.format);
       const unlike = outOfDistribution(read.image);
+      // A colour photo (an endoscopy frame) is measured as the service measures it: on a small preview of a
+      // raster, or of a colour DICOM frame (read again in colour, only such a file).
+      const preview =
+        read.format === 'dicom'
+          ? (read.dicom?.metadata.samplesPerPixel ?? 1) >= 3
+            ? (await readMedicalImage(file, { voi, frame: frame ?? 0, color: true })).color
+            : undefined
+          : await colourPreview(file, frame ?? 0);
+      if (isColourful(read.format === 'dicom' && preview ? await previewOfColour(preview) : preview)) unlike.unshift(COLOUR_REASON);
       // A 12-bit image in 16 or 32 bits reads near black, a signed one flat grey, unless stretched: say how.
       unlike.push(...stretchAdvice(read, read.image, voi, unlike, '--voi minmax'));
       if (unlike.length > 0)

@@ -151,6 +151,13 @@ export function isColourful(preview: ColorImage | undefined): preview is ColorIm
   return preview !== undefined && colourSpread(preview) >= MIN_CHROMA;
 }
 
+/**
+ * The CLI's `predict` reason for a colour image (`isColourful`), beside `outOfDistribution`'s: the prediction
+ * is still printed, with the warning that it means nothing.
+ */
+export const COLOUR_REASON =
+  'it is a colour image (a photo, such as an endoscopy frame), and the classifier was trained on grayscale images';
+
 /** The warning of an upload in colour given to the classifier, which was trained on grayscale images: its verdict is not given. */
 export const COLOUR_NOT_CLASSIFIED =
   'This is a colour image (a photo, such as an endoscopy frame), and the classifier was trained on grayscale images: it was not run, as its verdict on a colour photo would mean nothing.';
