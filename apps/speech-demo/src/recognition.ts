@@ -1,13 +1,5 @@
 import { AppliedMLError } from '@appliedml/engine';
-import {
-  decodeWav,
-  detectSpeech,
-  SEQUENCE_VAD_DEFAULTS,
-  type DecodedAudio,
-  type Recognition,
-  type SequenceRecognition,
-  type SpeechRecognizer,
-} from '@appliedml/speech';
+import { decodeWav, type DecodedAudio, type Recognition, type SequenceRecognition, type SpeechRecognizer } from '@appliedml/speech';
 import { featurePictures, pngDataUrl } from './pictures';
 
 /** Longest recording accepted, in seconds (a longer one is 413 E_INPUT_TOO_LARGE). */
@@ -26,14 +18,8 @@ export interface RecognizeAnswer extends Recognition {
   warning?: string;
 }
 
-/**
- * How many words a recording at `sampleRate` seems to hold: its speech segments as `recognizeSequence`
- * (`POST /sequence`, `recognize --sequence`) finds them, the SDK's `detectSpeech` with its sequence
- * settings. On FSDD's 2,500 one-digit recordings it finds one word in 2,498 (two in 8_theo_21 and _22).
- */
-export function wordsIn(samples: Float32Array, sampleRate: number): number {
-  return detectSpeech(samples, sampleRate, SEQUENCE_VAD_DEFAULTS).length;
-}
+export { wordsIn } from './words';
+import { wordsIn } from './words';
 
 /** The warning for a recording of `words` (> 1) words sent to `POST /recognize`, which reads one. */
 export function severalWordsWarning(words: number): string {
