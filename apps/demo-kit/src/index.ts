@@ -12,6 +12,7 @@ export { loadingModel } from './loading-model';
 export { createConcurrencyLimit } from './limiter';
 export type { ConcurrencyLimit, ConcurrencyLimitOptions } from './limiter';
 export { writeOutputFile } from './write-output';
+export { MAX_RECORD_BYTES, readRecordBeside, writeRecordBeside } from './record-beside';
 export { checkInputFile } from './input-file';
 export { interruptCli, runCli, type CliRun, type InterruptedRun } from './run-cli';
 export { webAppFolder } from './web-app-folder';

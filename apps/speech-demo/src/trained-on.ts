@@ -1,7 +1,5 @@
-import { join } from 'node:path';
-// The engine and the demo-kit's index load TensorFlow.js: evaluate and train have it loaded already.
-import { readSmallTextFile } from '@appliedml/engine';
-import { writeOutputFile } from '@appliedml/demo-kit';
+// The demo-kit's index loads TensorFlow.js: evaluate and train have it loaded already.
+import { readRecordBeside, writeRecordBeside } from '@appliedml/demo-kit';
 
 /**
  * Beside a bundle `train` saved: the data it was trained on, so `evaluate` can say it and score the model
@@ -9,9 +7,6 @@ import { writeOutputFile } from '@appliedml/demo-kit';
  * fell back to synthetic digits (90 %), a synthetic one on FSDD scored 26.8 %, neither with a word.
  */
 export const TRAINED_ON_FILE = 'speech-demo.json';
-
-/** The most the record is read to: it holds a line of JSON; anything larger is not one. */
-export const MAX_TRAINED_ON_BYTES = 64 * 1024;
 
 /** The data sets `train` reads: FSDD or the synthetic mespeak digits. */
 export type TrainingData = 'fsdd' | 'synthetic';
@@ -24,33 +19,20 @@ export const TRAINING_DATA_NAMES: Readonly<Record<TrainingData, string>> = {
 
 /** Records beside the bundle in `dir` the data it was trained on, whole or not at all (write it after the save, which replaces `dir`). */
 export async function writeTrainedOn(dir: string, data: TrainingData): Promise<void> {
-  await writeOutputFile(join(dir, TRAINED_ON_FILE), `${JSON.stringify({ data })}\n`);
+  await writeRecordBeside(dir, TRAINED_ON_FILE, { data });
 }
 
 /**
  * What the bundle in `dir` was trained on: the data, `undefined` when unrecorded (no record, a bundle saved
  * otherwise) or `{ unreadable }` saying why the record was not read (a FIFO, a link, a device, larger than
- * MAX_TRAINED_ON_BYTES, not a record `train` writes, a read error). The record is read as the engine reads a
+ * 64 KiB, not a record `train` writes, a read error). The record is read as the engine reads a
  * manifest: a regular file only, no link followed, bounded (a FIFO there hung evaluate; a link to /dev/zero
  * read ~736 MB).
  */
 export async function readTrainedOn(dir: string): Promise<TrainingData | { unreadable: string } | undefined> {
-  let text: string;
-  try {
-    const read = await readSmallTextFile(join(dir, TRAINED_ON_FILE), MAX_TRAINED_ON_BYTES);
-    if (read.kind === 'absent') return undefined;
-    if (read.kind === 'not-regular') return { unreadable: `it is ${read.what}, not a file` };
-    if (read.kind === 'too-large') return { unreadable: `it holds more than ${MAX_TRAINED_ON_BYTES / 1024} KiB` };
-    text = read.text;
-  } catch (error) {
-    return { unreadable: (error as NodeJS.ErrnoException).code ?? 'it could not be read' };
-  }
-  let record: unknown;
-  try {
-    record = JSON.parse(text);
-  } catch {
-    return { unreadable: 'it is not JSON' };
-  }
+  const read = await readRecordBeside(dir, TRAINED_ON_FILE);
+  if (read === undefined || 'unreadable' in read) return read;
+  const { record } = read;
   const data = typeof record === 'object' && record !== null ? (record as { data?: unknown }).data : undefined;
   return data === 'fsdd' || data === 'synthetic' ? data : { unreadable: 'it is not a record train writes' };
 }

@@ -149,6 +149,24 @@ describe('text-demo serve: the held-out confusion matrix is on the data the bund
   }, 180_000);
 });
 
+describe('text-demo: the record beside a bundle', () => {
+  it.runIf(process.platform !== 'win32')(
+    'a FIFO in place of text-demo.json is taken as no record, at once (a plain readFile waited on it for ever)',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'text-record-'));
+      try {
+        spawnSync('mkfifo', [join(dir, TRAINED_ON_FILE)]);
+        const started = Date.now();
+        expect(await trainedOn(dir)).toBeUndefined();
+        expect(Date.now() - started).toBeLessThan(5000);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    10_000,
+  );
+});
+
 describe('readDatasetFile', () => {
   it('puts file:line in front of a reader error that had the line only in details, and keeps its code', async () => {
     const { file } = await dataDir('unit', `${[...lines(3), 'spam\t   '].join('\n')}\n`);

@@ -1,7 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { checkInputFile } from '@appliedml/demo-kit';
+import { checkInputFile, readRecordBeside, writeRecordBeside } from '@appliedml/demo-kit';
 import { AppliedMLError, dataDirFromEnv, resolveDataset, trainTestSplit } from '@appliedml/engine';
 import { SMS_SPAM_DATASET, TREC_DATASET, readSmsSpam, readTrec, type TextExample } from '@appliedml/text';
 
@@ -134,19 +132,19 @@ export interface TrainedOn {
   limit?: number;
 }
 
-/** Records beside the bundle in `dir` which dataset (and --limit) it was trained on. */
+/** Records beside the bundle in `dir` which dataset (and --limit) it was trained on (whole or not at all). */
 export async function writeTrainedOn(dir: string, trainedOn: TrainedOn): Promise<void> {
-  await writeFile(join(dir, TRAINED_ON_FILE), `${JSON.stringify(trainedOn)}\n`);
+  await writeRecordBeside(dir, TRAINED_ON_FILE, trainedOn);
 }
 
-/** What the bundle in `dir` was trained on, or undefined when unrecorded (a bundle saved otherwise) or unreadable. */
+/**
+ * What the bundle in `dir` was trained on, or undefined when unrecorded (a bundle saved otherwise) or
+ * unreadable (read bounded, a regular file only: a FIFO there hung `serve` and `evaluate` for ever).
+ */
 export async function trainedOn(dir: string): Promise<TrainedOn | undefined> {
-  let record: unknown;
-  try {
-    record = JSON.parse(await readFile(join(dir, TRAINED_ON_FILE), 'utf8'));
-  } catch {
-    return undefined;
-  }
+  const read = await readRecordBeside(dir, TRAINED_ON_FILE);
+  if (read === undefined || 'unreadable' in read) return undefined;
+  const { record } = read;
   if (typeof record !== 'object' || record === null) return undefined;
   const { dataset, limit } = record as { dataset?: unknown; limit?: unknown };
   if (typeof dataset !== 'string' || !(DATASETS as readonly string[]).includes(dataset)) return undefined;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AppliedMLError, type Logger, readSmallTextFile } from '@appliedml/engine';
-import { andList, checkInputFile, printable, writeOutputFile } from '@appliedml/demo-kit';
+import { AppliedMLError, type Logger } from '@appliedml/engine';
+import { andList, checkInputFile, printable, readRecordBeside, writeRecordBeside } from '@appliedml/demo-kit';
 import { asFlags } from './wording';
 import {
   createAdjacency,
@@ -303,35 +303,19 @@ export type TrainedOn = { data: 'los-loop' | 'synthetic' } | { data: 'file'; pat
 /** Records beside the bundle in `dir` the data it was trained on (written whole or not at all). */
 export async function writeTrainedOn(dir: string, data: DemoData, flags: readonly string[]): Promise<void> {
   const record: TrainedOn = data.name === 'file' ? { data: 'file', path: data.path!, flags: [...flags] } : { data: data.name };
-  await writeOutputFile(join(dir, TRAINED_ON_FILE), `${JSON.stringify(record)}\n`);
+  await writeRecordBeside(dir, TRAINED_ON_FILE, record);
 }
-
-/** The most the record is read to: it holds a line of JSON; anything larger is not one. */
-export const MAX_TRAINED_ON_BYTES = 64 * 1024;
 
 /**
  * What the bundle in `dir` was trained on: undefined when unrecorded (no record: a bundle saved before, or
  * otherwise), or `{ unreadable }` saying why the record was not read (a FIFO, a link, a device, larger than
- * MAX_TRAINED_ON_BYTES, not a record `train` writes). Read as the engine reads a manifest: a regular file
+ * 64 KiB, not a record `train` writes). Read as the engine reads a manifest: a regular file
  * only, no link followed, bounded (a FIFO there hung forecast for ever; a link to /dev/zero read ~736 MB).
  */
 export async function readTrainedOn(dir: string): Promise<TrainedOn | { unreadable: string } | undefined> {
-  let text: string;
-  try {
-    const read = await readSmallTextFile(join(dir, TRAINED_ON_FILE), MAX_TRAINED_ON_BYTES);
-    if (read.kind === 'absent') return undefined;
-    if (read.kind === 'not-regular') return { unreadable: `it is ${read.what}, not a file` };
-    if (read.kind === 'too-large') return { unreadable: `it holds more than ${MAX_TRAINED_ON_BYTES / 1024} KiB` };
-    text = read.text;
-  } catch (error) {
-    return { unreadable: (error as NodeJS.ErrnoException).code ?? 'it could not be read' };
-  }
-  let record: unknown;
-  try {
-    record = JSON.parse(text);
-  } catch {
-    return { unreadable: 'it is not JSON' };
-  }
+  const read = await readRecordBeside(dir, TRAINED_ON_FILE);
+  if (read === undefined || 'unreadable' in read) return read;
+  const { record } = read;
   const notTrains = { unreadable: 'it is not a record train writes' };
   if (typeof record !== 'object' || record === null) return notTrains;
   const { data, path, flags } = record as { data?: unknown; path?: unknown; flags?: unknown };
