@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx --conditions=@appliedml/source
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 // Light modules only: --help and a refused flag answer without TensorFlow.js (the SDK), sharp or Fastify,
 // which each command imports when it runs (`await import`).
 import { intFlag, parseCliArgs, printable, stopOnSignals, useInvocationDir } from '@appliedml/demo-kit/cli';
@@ -135,15 +135,8 @@ function taskArg(value: string | undefined): 'classifier' | 'segmenter' {
  * undefined when the manifest cannot be read or names neither (the load then says what is wrong).
  */
 async function bundleTask(dir: string): Promise<'classifier' | 'segmenter' | undefined> {
-  const { MAX_MANIFEST_BYTES, readSmallTextFile } = await import('@appliedml/engine');
-  const read = await readSmallTextFile(join(dir, 'manifest.json'), MAX_MANIFEST_BYTES).catch(() => undefined);
-  if (read?.kind !== 'text') return undefined;
-  let task: unknown;
-  try {
-    task = (JSON.parse(read.text) as { task?: unknown } | null)?.task;
-  } catch {
-    return undefined;
-  }
+  const { peekBundle } = await import('@appliedml/engine');
+  const task = (await peekBundle(dir))?.task;
   return task === 'image-classification' ? 'classifier' : task === 'image-segmentation' ? 'segmenter' : undefined;
 }
 

@@ -91,7 +91,8 @@ export {
   keepKnownKeys,
 } from './option-checks';
 export type { ReplaceDirOptions, SaveMarker, WaitForSaveOptions } from './bundle/atomic-dir';
-export { bundleMarker } from './bundle/bundle-marker';
+export { bundleMarker, peekBundle } from './bundle/bundle-marker';
+export type { BundleIdentity } from './bundle/bundle-marker';
 export { MAX_MANIFEST_BYTES, readSmallTextFile } from './bundle/small-file';
 export type { SmallTextRead } from './bundle/small-file';
 export { ENGINE_VERSION } from './version';

@@ -11,11 +11,11 @@ import {
   eventLoopTurns,
   throwIfAborted,
   describeValue,
-  MAX_MANIFEST_BYTES,
-  readSmallTextFile,
+  peekBundle,
   replaceDirAtomic,
   waitForSave,
   writeFileDurable,
+  type BundleIdentity,
   type Device,
   type Logger,
   type SaveMarker,
@@ -158,7 +158,7 @@ async function readStreamJson(dir: string): Promise<{ text: string; id: string }
     const missing = code === 'ENOENT' || code === 'ENOTDIR';
     const cause = AppliedMLError.isInstance(error) ? (error.cause ?? error) : error;
     // A folder holding some model's manifest but no stream.json is another kind of bundle, not a missing one.
-    const bundle = code === 'ENOENT' ? await modelBundleOf(dir) : undefined;
+    const bundle = code === 'ENOENT' ? await peekBundle(dir) : undefined;
     if (bundle)
       throw new AppliedMLError(
         'E_BUNDLE_INCOMPATIBLE',
@@ -185,39 +185,8 @@ async function readStreamJson(dir: string): Promise<{ text: string; id: string }
   }
 }
 
-/**
- * What `dir`'s manifest.json says it holds (`package`, `task`, when they are short plain text), or
- * undefined when it has no readable manifest.json: a model bundle of some SDK, named in the scorer's
- * refusal. Read as `loadBundle` reads one (`readSmallTextFile`): a regular file, no link followed, of at
- * most the engine's manifest limit, no more than that read (a FIFO there is not waited on, and a huge file
- * or one linked to a device is not read whole).
- */
-async function modelBundleOf(dir: string): Promise<{ package?: string; task?: string } | undefined> {
-  let read: Awaited<ReturnType<typeof readSmallTextFile>>;
-  try {
-    read = await readSmallTextFile(join(dir, 'manifest.json'), MAX_MANIFEST_BYTES);
-  } catch {
-    return undefined;
-  }
-  if (read.kind !== 'text') return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(read.text);
-  } catch {
-    return {};
-  }
-  if (!isRecord(parsed)) return {};
-  const text = (value: unknown): string | undefined => (typeof value === 'string' && /^[\w@./-]{1,100}$/.test(value) ? value : undefined);
-  const out: { package?: string; task?: string } = {};
-  const pkg = text(parsed.package);
-  const task = text(parsed.task);
-  if (pkg !== undefined) out.package = pkg;
-  if (task !== undefined) out.task = task;
-  return out;
-}
-
 /** 'a @appliedml/fraud model bundle (fraud-detection)', or 'a model bundle (manifest.json)' when it does not say. */
-function bundleWords(bundle: { package?: string; task?: string }): string {
+function bundleWords(bundle: BundleIdentity): string {
   if (!bundle.package) return 'a model bundle (manifest.json)';
   return `a ${bundle.package} model bundle${bundle.task ? ` (${bundle.task})` : ''}`;
 }

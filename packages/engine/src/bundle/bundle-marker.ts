@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { SaveMarker } from './atomic-dir';
+import { MAX_MANIFEST_BYTES, readSmallTextFile, type SmallTextRead } from './small-file';
 
 /** The `format` of every bundle manifest the engine writes. */
 export const BUNDLE_FORMAT = 'appliedml-bundle';
@@ -32,4 +34,42 @@ export function bundleMarker(pkg?: string): SaveMarker {
       return typeof manifest.package === 'string' && manifest.package !== '' ? manifest.package : true;
     },
   };
+}
+
+/** What `peekBundle` reads of a folder's manifest: its `package` and `task`, when they are short plain text. */
+export interface BundleIdentity {
+  package?: string;
+  task?: string;
+}
+
+/**
+ * What the bundle in `dir` says it holds, without loading it: its manifest's `package` and `task` (each only
+ * when short plain text, safe to print), `{}` for a manifest.json that is not JSON or names neither, and
+ * undefined when there is no readable manifest.json. Read as `loadBundle` reads one (`readSmallTextFile`):
+ * a regular file, no link followed, at most MAX_MANIFEST_BYTES, no more than that read (a FIFO there is not
+ * waited on). For telling a user which kind of bundle a path holds (another SDK's, a segmenter's where a
+ * classifier's was given) before a load refuses it.
+ */
+export async function peekBundle(dir: string): Promise<BundleIdentity | undefined> {
+  let read: SmallTextRead;
+  try {
+    read = await readSmallTextFile(join(dir, BUNDLE_MANIFEST), MAX_MANIFEST_BYTES);
+  } catch {
+    return undefined;
+  }
+  if (read.kind !== 'text') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(read.text);
+  } catch {
+    return {};
+  }
+  if (!isRecord(parsed)) return {};
+  const plain = (value: unknown): string | undefined => (typeof value === 'string' && /^[\w@./-]{1,100}$/.test(value) ? value : undefined);
+  const out: BundleIdentity = {};
+  const pkg = plain(parsed.package);
+  const task = plain(parsed.task);
+  if (pkg !== undefined) out.package = pkg;
+  if (task !== undefined) out.task = task;
+  return out;
 }
